@@ -1,0 +1,1 @@
+"""The job language: documents, rules, references, graphs. Pure: no I/O."""

@@ -1,0 +1,232 @@
+"""The one error tree of jobferry.
+
+Every refusal the service makes is one of these classes. Each carries the HTTP ``status`` and the
+stable DataArts-style ``code`` that the API puts in the wire envelope
+``{"error_code": code, "error_msg": message, ...}``; context attributes become extra fields of
+that same envelope (never a different shape). Messages name the object, the rule and the fix.
+
+    JobferryError                     500 DLF.0000  unexpected internal failure
+    ├── AuthenticationError           401 APIGW.0301 signature, access key or clock is wrong
+    ├── PermissionDeniedError         403 DLF.6888  the caller's role does not allow the call
+    ├── NotSupportedError             501 DLF.9501  a DataArts call jobferry deliberately does not serve
+    ├── InvalidRequestError           400 DLF.3051  a parameter or body is invalid
+    │   ├── ValidationFailedError     400 DLF.3051  a definition breaks one or more rules (all listed)
+    │   ├── RequiredParameterError    400 DLF.0802  a required parameter is missing
+    │   ├── ResourceTypeError         400 DLF.6263  resource type is not one of the allowed values
+    │   ├── ResourceLocationError     400 DLF.6264  resource location is not an OBS path
+    │   └── ResourceDescriptionError  400 DLF.6265  resource description too long
+    ├── NotFoundError                 400 (code per kind) an object does not exist
+    │   ├── JobNotFoundError          400 DLF.0100
+    │   ├── ScriptNotFoundError       400 DLF.6201
+    │   ├── ResourceNotFoundError     400 DLF.6241
+    │   ├── TaskNotFoundError         400 DLF.0810
+    │   ├── VersionNotFoundError      400 DLF.0100  a job/script version that was never submitted
+    │   ├── WorkspaceNotFoundError    400 DLF.9002
+    │   ├── UserNotFoundError         400 DLF.9003
+    │   └── EnvironmentObjectNotFoundError 400 DLF.9004
+    └── ConflictError                 400 (code per kind) the request clashes with stored state
+        ├── JobExistsError            400 DLF.0102
+        ├── ScriptExistsError         400 DLF.0202
+        ├── ResourceExistsError       400 DLF.6259
+        ├── NameTakenError            400 DLF.9010  workspace/user/other name already used
+        ├── JobScheduledError         400 DLF.9011  the job must be stopped first
+        ├── LockedError               400 DLF.9012  a hard lock held by another user
+        └── InUseError                400 DLF.9013  other objects still reference it
+
+DataArts business errors are all HTTP 400, so conflicts and missing objects keep 400 here too.
+Codes ``DLF.9xxx`` are jobferry's own (DataArts documents none in that range).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class JobferryError(Exception):
+    """Base of every error jobferry raises on purpose."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "DLF.0000"
+
+    def __init__(self, message: str, **context: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.context: dict[str, Any] = {k: v for k, v in context.items() if v is not None}
+
+    def envelope(self) -> dict[str, Any]:
+        """The DataArts error body: code and message first, context as extra fields."""
+        body: dict[str, Any] = {"error_code": self.code, "error_msg": self.message}
+        for key, value in self.context.items():
+            body.setdefault(key, value)
+        return body
+
+
+class AuthenticationError(JobferryError):
+    """The request's AK/SK signature, access key, date or project header is not acceptable."""
+
+    status = 401
+    code = "APIGW.0301"
+
+
+class PermissionDeniedError(JobferryError):
+    """The caller is known but their role in the workspace does not allow this call."""
+
+    status = 403
+    code = "DLF.6888"
+
+
+class NotSupportedError(JobferryError):
+    """A DataArts call that jobferry deliberately does not serve (execution, for instance)."""
+
+    status = 501
+    code = "DLF.9501"
+
+
+class InvalidRequestError(JobferryError):
+    """A parameter or request body is invalid."""
+
+    status = 400
+    code = "DLF.3051"
+
+
+class ValidationFailedError(InvalidRequestError):
+    """A job/script/resource definition breaks one or more rules; ``details`` lists every one."""
+
+
+class RequiredParameterError(InvalidRequestError):
+    """A parameter the call needs was not given."""
+
+    code = "DLF.0802"
+
+
+class ResourceTypeError(InvalidRequestError):
+    """A resource's type is not archive, file, jar or pyFile."""
+
+    code = "DLF.6263"
+
+
+class ResourceLocationError(InvalidRequestError):
+    """A resource's location is not an OBS path."""
+
+    code = "DLF.6264"
+
+
+class ResourceDescriptionError(InvalidRequestError):
+    """A resource's description is too long."""
+
+    code = "DLF.6265"
+
+
+class NotFoundError(JobferryError):
+    """An object the request names does not exist (DataArts answers these with HTTP 400)."""
+
+    status = 400
+    code = "DLF.3051"
+
+
+class JobNotFoundError(NotFoundError):
+    """The job does not exist in the workspace."""
+
+    code = "DLF.0100"
+
+
+class ScriptNotFoundError(NotFoundError):
+    """The script does not exist in the workspace."""
+
+    code = "DLF.6201"
+
+
+class ResourceNotFoundError(NotFoundError):
+    """The resource does not exist in the workspace."""
+
+    code = "DLF.6241"
+
+
+class TaskNotFoundError(NotFoundError):
+    """The system task does not exist in the workspace."""
+
+    code = "DLF.0810"
+
+
+class VersionNotFoundError(NotFoundError):
+    """The requested submitted version of a job or script does not exist."""
+
+    code = "DLF.0100"
+
+
+class WorkspaceNotFoundError(NotFoundError):
+    """The workspace named by the ``workspace`` header or path does not exist in the project."""
+
+    code = "DLF.9002"
+
+
+class UserNotFoundError(NotFoundError):
+    """The user does not exist in the project."""
+
+    code = "DLF.9003"
+
+
+class EnvironmentObjectNotFoundError(NotFoundError):
+    """The environment object (connection, queue, cluster…) is not registered in the workspace."""
+
+    code = "DLF.9004"
+
+
+class ConflictError(JobferryError):
+    """The request clashes with what is stored (HTTP 400, as DataArts does)."""
+
+    status = 400
+    code = "DLF.3051"
+
+
+class JobExistsError(ConflictError):
+    """A job with that name already exists in the workspace."""
+
+    code = "DLF.0102"
+
+
+class ScriptExistsError(ConflictError):
+    """A script with that name already exists in the workspace."""
+
+    code = "DLF.0202"
+
+
+class ResourceExistsError(ConflictError):
+    """A resource with that name already exists in the workspace."""
+
+    code = "DLF.6259"
+
+
+class NameTakenError(ConflictError):
+    """A workspace, user or other named object with that name already exists."""
+
+    code = "DLF.9010"
+
+
+class JobScheduledError(ConflictError):
+    """The job is scheduled; the operation needs it stopped first."""
+
+    code = "DLF.9011"
+
+
+class LockedError(ConflictError):
+    """The object is locked by another user and the workspace lock policy is hard."""
+
+    code = "DLF.9012"
+
+
+class InUseError(ConflictError):
+    """The object is still referenced by other objects and cannot be removed."""
+
+    code = "DLF.9013"
+
+
+def all_error_classes() -> list[type[JobferryError]]:
+    """Every class of the tree, for documentation and tests."""
+    found: list[type[JobferryError]] = []
+    pending: list[type[JobferryError]] = [JobferryError]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return sorted(found, key=lambda c: c.__name__)

@@ -1,0 +1,86 @@
+"""Settings: one typed object, built at the entry point and passed down.
+
+Every field reads from the environment variable ``JOBFERRY_<FIELD NAME IN UPPER CASE>``. Nothing in
+jobferry reads the environment anywhere else, and nothing reads it at import time. A fresh install
+needs no settings at all: SQLite and the package store live in ``./data``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OffsetMode(StrEnum):
+    """How list calls read ``offset``: as a page index (DataArts docs) or as a row offset."""
+
+    PAGE = "page"
+    ROW = "row"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Each field's description is its help text."""
+
+    model_config = SettingsConfigDict(env_prefix="JOBFERRY_", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
+    port: int = Field(8000, ge=0, le=65535, description="TCP port the HTTP server listens on.")
+    data_dir: Path = Field(
+        Path("./data"),
+        description="Folder for the embedded SQLite database, the package store, the secret key "
+        "file and the bootstrap admin credentials.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the database. Unset: SQLite file jobferry.db in the data "
+        "folder. PostgreSQL: postgresql://user@host:5432/db (needs the [postgres] extra).",
+    )
+    project_id: str | None = Field(
+        None,
+        description="Project id created on first start of an empty database (32 hex characters "
+        "are generated when unset). Ignored once a project exists.",
+    )
+    admin_ak: str | None = Field(
+        None,
+        description="Access key of the bootstrap admin, used on first start of an empty database "
+        "(generated when unset, printed once and stored owner-readable in the data folder).",
+    )
+    admin_sk: str | None = Field(
+        None,
+        description="Secret key of the bootstrap admin, used on first start of an empty database "
+        "(generated when unset).",
+    )
+    secret_key: str | None = Field(
+        None,
+        description="Key (Fernet, url-safe base64 of 32 bytes) that encrypts stored secret keys and "
+        "connection secrets. Unset: generated once into secret.key in the data folder. Every "
+        "replica sharing a database must use the same key.",
+    )
+    clock_skew_seconds: int = Field(
+        900,
+        ge=0,
+        description="How far the X-Sdk-Date of a signed request may be from the server clock.",
+    )
+    offset_mode: OffsetMode = Field(
+        OffsetMode.PAGE,
+        description="How list calls read offset: 'page' (page index, as the DataArts docs say) "
+        "or 'row' (number of rows to skip).",
+    )
+    max_nodes_per_job: int = Field(
+        200, ge=1, description="Most nodes one job may have (DataArts: 200)."
+    )
+    log_level: str = Field("info", description="Server log level (debug, info, warning, error).")
+
+    def resolved_database_url(self) -> str:
+        """The database URL to use: the setting, or the SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'jobferry.db').resolve()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings from the environment, with explicit overrides winning."""
+    return Settings(**overrides)  # type: ignore[arg-type]
