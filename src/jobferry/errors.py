@@ -8,10 +8,14 @@ that same envelope (never a different shape). Messages name the object, the rule
     JobferryError                     500 DLF.0000  unexpected internal failure
     ├── AuthenticationError           401 APIGW.0301 signature, access key or clock is wrong
     ├── PermissionDeniedError         403 DLF.6888  the caller's role does not allow the call
-    ├── NotSupportedError             501 DLF.9501  a DataArts call jobferry deliberately does not serve
+    ├── NotSupportedError             501 DLF.9501  a DataArts call jobferry does not serve
     ├── InvalidRequestError           400 DLF.3051  a parameter or body is invalid
-    │   ├── ValidationFailedError     400 DLF.3051  a definition breaks one or more rules (all listed)
+    │   ├── ValidationFailedError     400 DLF.3051  a definition breaks rules (all listed)
     │   ├── RequiredParameterError    400 DLF.0802  a required parameter is missing
+    │   ├── JobNameMissingError       400 DLF.3004  the job has no name
+    │   ├── JobNameError              400 DLF.3018  the job name breaks the name rule
+    │   ├── ScheduleInvalidError      400 DLF.3025  the job's schedule is invalid
+    │   ├── ScriptTypeMissingError    400 DLF.6247  the script has no type
     │   ├── ResourceTypeError         400 DLF.6263  resource type is not one of the allowed values
     │   ├── ResourceLocationError     400 DLF.6264  resource location is not an OBS path
     │   └── ResourceDescriptionError  400 DLF.6265  resource description too long
@@ -97,6 +101,30 @@ class RequiredParameterError(InvalidRequestError):
     """A parameter the call needs was not given."""
 
     code = "DLF.0802"
+
+
+class JobNameMissingError(InvalidRequestError):
+    """The job definition has no name."""
+
+    code = "DLF.3004"
+
+
+class JobNameError(InvalidRequestError):
+    """The job name breaks the name rule."""
+
+    code = "DLF.3018"
+
+
+class ScheduleInvalidError(InvalidRequestError):
+    """The job's schedule is invalid."""
+
+    code = "DLF.3025"
+
+
+class ScriptTypeMissingError(InvalidRequestError):
+    """The script definition has no type."""
+
+    code = "DLF.6247"
 
 
 class ResourceTypeError(InvalidRequestError):

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     )
     secret_key: str | None = Field(
         None,
-        description="Key (Fernet, url-safe base64 of 32 bytes) that encrypts stored secret keys and "
+        description="Key (Fernet: url-safe base64 of 32 bytes) encrypting stored secret keys and "
         "connection secrets. Unset: generated once into secret.key in the data folder. Every "
         "replica sharing a database must use the same key.",
     )

@@ -1,0 +1,58 @@
+"""The FastAPI application: routes in the order the DataArts paths need, one error handler."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+
+import jobferry
+from jobferry.api.errors import install_error_handlers, request_id
+from jobferry.api.routes import admin, environment, execution, jobs, resources, scripts, transfer
+from jobferry.services.container import Services
+
+DESCRIPTION = """\
+Wire-compatible with the DataArts Factory v1 job API (scripts written against the official
+`huaweicloudsdkdgc` SDK work unchanged: only the endpoint and credentials differ), plus
+jobferry's extensions under the same `/v1/{project_id}/` prefix. Every call is signed with the
+SDK's AK/SK algorithm (SDK-HMAC-SHA256). Errors are `{"error_code", "error_msg", ...}`.
+"""
+
+
+def create_app(services: Services) -> FastAPI:
+    """Build the app over already-wired services."""
+    app = FastAPI(
+        title="jobferry",
+        version=jobferry.__version__,
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def add_request_id(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        rid = request_id(request)
+        response = await call_next(request)
+        response.headers["X-Request-Id"] = rid
+        return response
+
+    # Literal paths (/jobs/import, /jobs/batch-export, /jobs/check-file,
+    # /jobs/instances/detail) must be registered before /jobs/{job_name}.
+    app.include_router(transfer.router)
+    app.include_router(execution.router)
+    app.include_router(jobs.router)
+    app.include_router(scripts.router)
+    app.include_router(resources.router)
+    app.include_router(environment.router)
+    app.include_router(admin.router)
+
+    @app.get("/health", tags=["operations"], summary="Liveness and database check")
+    def health() -> dict[str, str]:
+        services.accounts.project_exists()
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,71 @@
+"""AK/SK authentication and workspace scoping as FastAPI dependencies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from jobferry.api.wire import raw_body, services_of
+from jobferry.errors import AuthenticationError
+from jobferry.services.context import Actor, Scope
+from jobferry.signing import verify_request
+
+
+def _headers(request: Request) -> dict[str, str]:
+    # ASGI hands header bytes over as latin-1; the SDK sends UTF-8, so undo that once here.
+    out: dict[str, str] = {}
+    for raw_name, raw_value in request.scope["headers"]:
+        name = raw_name.decode("latin-1").lower()
+        try:
+            value = raw_value.decode("utf-8")
+        except UnicodeDecodeError:
+            value = raw_value.decode("latin-1")
+        out[name] = f"{out[name]},{value}" if name in out else value
+    return out
+
+
+async def authenticated(request: Request, project_id: str) -> Actor:
+    """Verify the SDK-HMAC-SHA256 signature; the caller's user."""
+    services = services_of(request)
+    body = await raw_body(request)
+    headers = _headers(request)
+    header_project = headers.get("x-project-id")
+    if header_project is not None and header_project != project_id:
+        raise AuthenticationError(
+            f"Incorrect IAM authentication information: X-Project-Id '{header_project}' does "
+            f"not match project '{project_id}' in the path; build the client with the same "
+            "project id it calls."
+        )
+    raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    skew = services.settings.clock_skew_seconds
+
+    def verify() -> Actor:
+        access_key = verify_request(
+            request.method,
+            raw_path.decode("latin-1"),
+            query,
+            headers,
+            body,
+            services.accounts.secret_for,
+            now=datetime.now(UTC),
+            max_skew_seconds=skew,
+        )
+        return services.accounts.actor_for(access_key)
+
+    return await run_in_threadpool(verify)
+
+
+ActorDep = Annotated[Actor, Depends(authenticated)]
+
+
+def scoped(request: Request, project_id: str, actor: ActorDep) -> Scope:
+    """The caller in the workspace named by the ``workspace`` header (default: the default one)."""
+    workspace = request.headers.get("workspace") or None
+    return services_of(request).accounts.scope(actor, project_id, workspace)
+
+
+ScopeDep = Annotated[Scope, Depends(scoped)]

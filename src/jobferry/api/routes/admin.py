@@ -1,0 +1,129 @@
+"""Extensions for administration: workspaces, users, credentials, roles, tags, locks, audit."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from jobferry.api.auth import ActorDep, ScopeDep
+from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body, services_of
+from jobferry.services.paging import page
+
+router = APIRouter(prefix="/v1/{project_id}", tags=["administration (extension)"])
+
+
+@router.post("/workspaces", openapi_extra=body_doc('{"name": "<workspace name>"}'))
+async def create_workspace(request: Request, project_id: str, actor: ActorDep) -> Response:
+    body = parse_object(await raw_body(request), required=True, what='{"name"}')
+    ws_id = services_of(request).accounts.create_workspace(actor, project_id, body.get("name"))
+    return json({"id": ws_id})
+
+
+@router.get("/workspaces")
+def list_workspaces(request: Request, project_id: str, actor: ActorDep) -> Response:
+    items = services_of(request).accounts.list_workspaces(actor, project_id)
+    return json({"total": len(items), "workspaces": items})
+
+
+@router.put(
+    "/workspaces/{workspace_id}",
+    openapi_extra=body_doc('{"lockPolicy": "soft|hard", "approvalEnabled": bool}'),
+)
+async def update_workspace(
+    request: Request, project_id: str, workspace_id: str, actor: ActorDep
+) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="workspace settings")
+    view = services_of(request).accounts.update_workspace(actor, project_id, workspace_id, body)
+    return json(view)
+
+
+@router.post("/users", openapi_extra=body_doc('{"name": "...", "projectAdmin": false}'))
+async def create_user(request: Request, project_id: str, actor: ActorDep) -> Response:
+    body = parse_object(await raw_body(request), required=True, what='{"name"}')
+    user = services_of(request).accounts.create_user(
+        actor, project_id, body.get("name"), bool(body.get("projectAdmin", False))
+    )
+    return json(user)
+
+
+@router.get("/users")
+def list_users(request: Request, project_id: str, actor: ActorDep) -> Response:
+    items = services_of(request).accounts.list_users(actor, project_id)
+    return json({"total": len(items), "users": items})
+
+
+@router.post("/users/{user_name}/credentials")
+def create_credential(
+    request: Request, project_id: str, user_name: str, actor: ActorDep
+) -> Response:
+    issued = services_of(request).accounts.issue_credential(actor, project_id, user_name)
+    return json({"accessKey": issued.access_key, "secretKey": issued.secret_key})
+
+
+@router.delete("/users/{user_name}/credentials/{access_key}", status_code=204)
+def delete_credential(
+    request: Request, project_id: str, user_name: str, access_key: str, actor: ActorDep
+) -> Response:
+    services_of(request).accounts.revoke_credential(actor, project_id, user_name, access_key)
+    return no_content()
+
+
+@router.put(
+    "/users/{user_name}/roles/{workspace_id}",
+    status_code=204,
+    openapi_extra=body_doc('{"role": "admin|developer|operator|viewer"}'),
+)
+async def set_role(
+    request: Request, project_id: str, user_name: str, workspace_id: str, actor: ActorDep
+) -> Response:
+    body = parse_object(await raw_body(request), required=True, what='{"role"}')
+    services_of(request).accounts.set_role(
+        actor, project_id, user_name, workspace_id, body.get("role")
+    )
+    return no_content()
+
+
+@router.delete("/users/{user_name}/roles/{workspace_id}", status_code=204)
+def remove_role(
+    request: Request, project_id: str, user_name: str, workspace_id: str, actor: ActorDep
+) -> Response:
+    services_of(request).accounts.remove_role(actor, project_id, user_name, workspace_id)
+    return no_content()
+
+
+@router.get("/tags")
+def list_tags(request: Request, scope: ScopeDep) -> Response:
+    items = services_of(request).governance.list_tags(scope)
+    return json({"total": len(items), "tags": items})
+
+
+@router.put("/tags/{tag_name}", openapi_extra=body_doc('{"locked": bool}'))
+async def put_tag(request: Request, scope: ScopeDep, tag_name: str) -> Response:
+    body = parse_object(await raw_body(request), required=False, what='{"locked"}')
+    return json(services_of(request).governance.put_tag(scope, tag_name, body))
+
+
+@router.get("/locks")
+def list_locks(request: Request, scope: ScopeDep) -> Response:
+    items = services_of(request).governance.list_locks(scope)
+    return json({"total": len(items), "locks": items})
+
+
+@router.post("/locks/{kind}/{name}")
+def acquire_lock(request: Request, scope: ScopeDep, kind: str, name: str) -> Response:
+    return json(services_of(request).governance.acquire(scope, kind, name))
+
+
+@router.delete("/locks/{kind}/{name}", status_code=204)
+def release_lock(request: Request, scope: ScopeDep, kind: str, name: str) -> Response:
+    services_of(request).governance.release(scope, kind, name)
+    return no_content()
+
+
+@router.get("/audit")
+def list_audit(
+    request: Request, scope: ScopeDep, limit: int | None = None, offset: int | None = None
+) -> Response:
+    services = services_of(request)
+    p = page(limit, offset, services.settings.offset_mode)
+    total, items = services.audit.list_entries(scope, p.limit, p.skip)
+    return json({"total": total, "entries": items})

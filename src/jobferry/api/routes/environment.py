@@ -1,0 +1,36 @@
+"""Extension: environment objects jobs reference by name (connections, queues, clusters…)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from jobferry.api.auth import ScopeDep
+from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body, services_of
+
+router = APIRouter(prefix="/v1/{project_id}/environment", tags=["environment (extension)"])
+
+
+@router.get("/{kind}")
+def list_objects(request: Request, scope: ScopeDep, kind: str) -> Response:
+    items = services_of(request).environment.list_objects(scope, kind)
+    return json({"total": len(items), "objects": items})
+
+
+@router.put(
+    "/{kind}/{name}",
+    openapi_extra=body_doc('{"type": "...", "config": {...}, "secrets": {...} (write-only)}'),
+)
+async def put_object(request: Request, scope: ScopeDep, kind: str, name: str) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="environment object")
+    return json(services_of(request).environment.put(scope, kind, name, body))
+
+
+@router.get("/{kind}/{name}")
+def get_object(request: Request, scope: ScopeDep, kind: str, name: str) -> Response:
+    return json(services_of(request).environment.get(scope, kind, name))
+
+
+@router.delete("/{kind}/{name}", status_code=204)
+def delete_object(request: Request, scope: ScopeDep, kind: str, name: str) -> Response:
+    services_of(request).environment.delete(scope, kind, name)
+    return no_content()

@@ -1,0 +1,109 @@
+"""DataArts v1 job calls: /v1/{project_id}/jobs…"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from jobferry.api.auth import ScopeDep
+from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body, services_of
+
+router = APIRouter(prefix="/v1/{project_id}/jobs", tags=["jobs"])
+
+
+@router.post("", status_code=204, openapi_extra=body_doc("JobInfo"), summary="create_job")
+async def create_job(request: Request, scope: ScopeDep) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="JobInfo")
+    services_of(request).jobs.create(scope, body)
+    return no_content()
+
+
+@router.get("", summary="list_jobs")
+def list_jobs(
+    request: Request,
+    scope: ScopeDep,
+    limit: int | None = None,
+    offset: int | None = None,
+    job_type: Annotated[str | None, Query(alias="jobType")] = None,
+    job_name: Annotated[str | None, Query(alias="jobName")] = None,
+    tags: str | None = None,
+) -> Response:
+    total, items = services_of(request).jobs.list_jobs(
+        scope, job_type=job_type, job_name=job_name, tags=tags, limit=limit, offset=offset
+    )
+    return json({"total": total, "jobs": items})
+
+
+@router.get("/{job_name}", summary="show_job")
+def show_job(
+    request: Request,
+    scope: ScopeDep,
+    job_name: str,
+    version: int | None = None,
+    dependencies: bool = False,
+    get_job_submit_version: Annotated[bool, Query(alias="getJobSubmitVersion")] = False,
+) -> Response:
+    return json(
+        services_of(request).jobs.show(
+            scope,
+            job_name,
+            version=version,
+            dependencies=dependencies,
+            submitted=get_job_submit_version,
+        )
+    )
+
+
+@router.put("/{job_name}", status_code=204, openapi_extra=body_doc("JobInfo"), summary="update_job")
+async def update_job(request: Request, scope: ScopeDep, job_name: str) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="JobInfo")
+    services_of(request).jobs.update(scope, job_name, body)
+    return no_content()
+
+
+@router.delete(
+    "/{job_name}",
+    status_code=204,
+    openapi_extra=body_doc("DeleteReq", required=False),
+    summary="delete_job",
+)
+async def delete_job(request: Request, scope: ScopeDep, job_name: str) -> Response:
+    parse_object(await raw_body(request), required=False, what="DeleteReq")
+    services_of(request).jobs.delete(scope, job_name)
+    return no_content()
+
+
+@router.post(
+    "/{job_name}/start",
+    status_code=204,
+    openapi_extra=body_doc("StartJobReq", required=False),
+    summary="start_job",
+)
+async def start_job(request: Request, scope: ScopeDep, job_name: str) -> Response:
+    body = parse_object(await raw_body(request), required=False, what="StartJobReq")
+    services_of(request).jobs.start(scope, job_name, body)
+    return no_content()
+
+
+@router.post("/{job_name}/stop", status_code=204, summary="stop_job")
+def stop_job(request: Request, scope: ScopeDep, job_name: str) -> Response:
+    services_of(request).jobs.stop(scope, job_name)
+    return no_content()
+
+
+@router.get("/{job_name}/status", summary="show_job_status")
+def show_job_status(request: Request, scope: ScopeDep, job_name: str) -> Response:
+    return json(services_of(request).jobs.status(scope, job_name))
+
+
+@router.get("/{job_name}/versions", summary="List a job's submitted versions (extension)")
+def list_job_versions(request: Request, scope: ScopeDep, job_name: str) -> Response:
+    versions = services_of(request).jobs.versions(scope, job_name)
+    return json({"total": len(versions), "versions": versions})
+
+
+@router.get("/{job_name}/references", summary="What a job references (extension)")
+def list_job_references(request: Request, scope: ScopeDep, job_name: str) -> Response:
+    refs = services_of(request).jobs.references(scope, job_name)
+    return json({"total": len(refs), "references": refs})

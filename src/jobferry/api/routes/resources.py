@@ -1,0 +1,56 @@
+"""DataArts v1 resource calls: /v1/{project_id}/resources…"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from jobferry.api.auth import ScopeDep
+from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body, services_of
+
+router = APIRouter(prefix="/v1/{project_id}/resources", tags=["resources"])
+
+
+@router.post("", openapi_extra=body_doc("ResourceInfo"), summary="create_resource")
+async def create_resource(request: Request, scope: ScopeDep) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="ResourceInfo")
+    resource_id = services_of(request).resources.create(scope, body)
+    return json({"resourceId": resource_id})
+
+
+@router.get("", summary="list_resources")
+def list_resources(
+    request: Request,
+    scope: ScopeDep,
+    limit: int | None = None,
+    offset: int | None = None,
+    resource_name: Annotated[str | None, Query(alias="resourceName")] = None,
+) -> Response:
+    total, items = services_of(request).resources.list_resources(
+        scope, resource_name=resource_name, limit=limit, offset=offset
+    )
+    return json({"total": total, "resources": items})
+
+
+@router.get("/{resource_id}", summary="show_resource")
+def show_resource(request: Request, scope: ScopeDep, resource_id: str) -> Response:
+    return json(services_of(request).resources.show(scope, resource_id))
+
+
+@router.put(
+    "/{resource_id}",
+    status_code=204,
+    openapi_extra=body_doc("ResourceInfo"),
+    summary="update_resource",
+)
+async def update_resource(request: Request, scope: ScopeDep, resource_id: str) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="ResourceInfo")
+    services_of(request).resources.update(scope, resource_id, body)
+    return no_content()
+
+
+@router.delete("/{resource_id}", status_code=204, summary="delete_resource")
+def delete_resource(request: Request, scope: ScopeDep, resource_id: str) -> Response:
+    services_of(request).resources.delete(scope, resource_id)
+    return no_content()

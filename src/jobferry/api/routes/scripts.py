@@ -1,0 +1,59 @@
+"""DataArts v1 script calls: /v1/{project_id}/scripts…"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from jobferry.api.auth import ScopeDep
+from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body, services_of
+
+router = APIRouter(prefix="/v1/{project_id}/scripts", tags=["scripts"])
+
+
+@router.post("", status_code=204, openapi_extra=body_doc("ScriptInfo"), summary="create_script")
+async def create_script(request: Request, scope: ScopeDep) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="ScriptInfo")
+    services_of(request).scripts.create(scope, body)
+    return no_content()
+
+
+@router.get("", summary="list_scripts")
+def list_scripts(
+    request: Request,
+    scope: ScopeDep,
+    limit: int | None = None,
+    offset: int | None = None,
+    script_name: Annotated[str | None, Query(alias="scriptName")] = None,
+) -> Response:
+    total, items = services_of(request).scripts.list_scripts(
+        scope, script_name=script_name, limit=limit, offset=offset
+    )
+    return json({"total": total, "scripts": items})
+
+
+@router.get("/{script_name}", summary="show_script")
+def show_script(request: Request, scope: ScopeDep, script_name: str) -> Response:
+    return json(services_of(request).scripts.show(scope, script_name))
+
+
+@router.put(
+    "/{script_name}", status_code=204, openapi_extra=body_doc("ScriptInfo"), summary="update_script"
+)
+async def update_script(request: Request, scope: ScopeDep, script_name: str) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="ScriptInfo")
+    services_of(request).scripts.update(scope, script_name, body)
+    return no_content()
+
+
+@router.delete(
+    "/{script_name}",
+    status_code=204,
+    openapi_extra=body_doc("DeleteReq", required=False),
+    summary="delete_script",
+)
+async def delete_script(request: Request, scope: ScopeDep, script_name: str) -> Response:
+    parse_object(await raw_body(request), required=False, what="DeleteReq")
+    services_of(request).scripts.delete(scope, script_name)
+    return no_content()

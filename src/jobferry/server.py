@@ -1,0 +1,86 @@
+"""Start-up: open the database, check its schema, bootstrap, build the app, serve it."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from jobferry.api.app import create_app
+from jobferry.services.accounts import IssuedCredential
+from jobferry.services.container import Services
+from jobferry.settings import Settings
+from jobferry.storage import Database
+from jobferry.storage.schema import require_current, upgrade
+
+
+@dataclass(frozen=True)
+class Startup:
+    """What start-up did, for the banner."""
+
+    app: FastAPI
+    project_id: str
+    admin_access_key: str | None
+    issued: IssuedCredential | None
+    credentials_file: Path | None
+
+
+def open_database(settings: Settings) -> Database:
+    """The database the settings name."""
+    return Database(settings.resolved_database_url())
+
+
+def migrate(settings: Settings) -> str:
+    """Bring the configured database to the newest schema; returns the revision."""
+    db = open_database(settings)
+    try:
+        return upgrade(db)
+    finally:
+        db.dispose()
+
+
+def write_credentials_file(data_dir: Path, project_id: str, issued: IssuedCredential) -> Path:
+    """Keep the generated admin credentials in the data folder, readable by the owner only."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "admin-credentials.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(
+            {
+                "projectId": project_id,
+                "accessKey": issued.access_key,
+                "secretKey": issued.secret_key,
+            },
+            fh,
+            indent=2,
+        )
+    os.chmod(path, 0o600)
+    return path
+
+
+def build(settings: Settings) -> Startup:
+    """Everything but listening: database check, bootstrap on an empty project table, app."""
+    db = open_database(settings)
+    require_current(db)
+    services = Services.build(settings, db)
+    issued = services.accounts.bootstrap(settings.project_id, settings.admin_ak, settings.admin_sk)
+    project_id, access_key = services.accounts.bootstrap_summary()
+    creds_file = None
+    if issued is not None and not (settings.admin_ak and settings.admin_sk):
+        creds_file = write_credentials_file(settings.data_dir, project_id, issued)
+    return Startup(create_app(services), project_id, access_key, issued, creds_file)
+
+
+def serve(startup: Startup, settings: Settings) -> None:
+    """Listen until stopped."""
+    uvicorn.run(
+        startup.app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+    )

@@ -1,0 +1,2 @@
+"""Use cases with transaction boundaries. Adapters (API, console, CLI) call these and nothing
+below them."""

@@ -1,0 +1,386 @@
+"""Projects, workspaces, users, credentials and roles: who may call, and where."""
+
+from __future__ import annotations
+
+import secrets
+import string
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from jobferry.domain.enums import LockPolicy, Role
+from jobferry.domain.names import check_object_name
+from jobferry.errors import (
+    ConflictError,
+    InvalidRequestError,
+    NameTakenError,
+    PermissionDeniedError,
+    UserNotFoundError,
+    WorkspaceNotFoundError,
+)
+from jobferry.services.audit import record_audit
+from jobferry.services.context import Actor, Scope, now_ms, require_project_admin
+from jobferry.services.secretbox import SecretBox
+from jobferry.storage import Database, Tx
+from jobferry.storage import accounts as repo
+from jobferry.storage.records import CredentialRecord, WorkspaceRecord
+
+_AK_ALPHABET = string.ascii_uppercase + string.digits
+_SK_ALPHABET = string.ascii_letters + string.digits
+
+
+def generate_access_key() -> str:
+    """A new access key: 20 upper-case letters and digits, like the cloud's."""
+    return "".join(secrets.choice(_AK_ALPHABET) for _ in range(20))
+
+
+def generate_secret_key() -> str:
+    """A new secret key: 40 letters and digits."""
+    return "".join(secrets.choice(_SK_ALPHABET) for _ in range(40))
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    """A freshly issued AK/SK pair: the only time the secret is shown."""
+
+    access_key: str
+    secret_key: str
+
+
+def workspace_view(ws: WorkspaceRecord, role: Role | None = None) -> dict[str, Any]:
+    """The wire form of a workspace."""
+    view: dict[str, Any] = {
+        "id": ws.id,
+        "name": ws.name,
+        "isDefault": ws.is_default,
+        "lockPolicy": ws.lock_policy,
+        "approvalEnabled": ws.approval_enabled,
+        "createTime": ws.created_at,
+    }
+    if role is not None:
+        view["role"] = role.value
+    return view
+
+
+class AccountService:
+    """Authentication look-ups, scopes, workspaces, users, credentials and roles."""
+
+    def __init__(self, db: Database, box: SecretBox) -> None:
+        self.db = db
+        self.box = box
+
+    # -- authentication -------------------------------------------------------------------
+
+    def secret_for(self, access_key: str) -> str | None:
+        """The plain secret key of an access key (None when unknown), for signature checks."""
+        with self.db.transaction(readonly=True) as tx:
+            cred = repo.get_credential(tx, access_key)
+        return self.box.decrypt(cred.secret_encrypted) if cred else None
+
+    def actor_for(self, access_key: str) -> Actor:
+        """The user an (already verified) access key belongs to."""
+        with self.db.transaction(readonly=True) as tx:
+            cred = repo.get_credential(tx, access_key)
+            user = repo.get_user(tx, cred.user_id) if cred else None
+        if user is None:
+            raise PermissionDeniedError(f"Access key '{access_key}' has no user any more.")
+        return Actor(user.id, user.name, user.project_id, user.is_project_admin)
+
+    def scope(self, actor: Actor, project_id: str, workspace_id: str | None) -> Scope:
+        """The actor in the workspace named by the ``workspace`` header (or the default one)."""
+        if actor.project_id != project_id:
+            raise PermissionDeniedError(
+                f"The credentials belong to project '{actor.project_id}', not to project "
+                f"'{project_id}' named in the path; use that project's id or its credentials."
+            )
+        with self.db.transaction(readonly=True) as tx:
+            ws = self._workspace(tx, project_id, workspace_id)
+            role_name = repo.role_of(tx, actor.user_id, ws.id)
+        if actor.is_project_admin:
+            return Scope(actor, ws, Role.ADMIN)
+        if role_name is None:
+            raise PermissionDeniedError(
+                f"User '{actor.name}' has no role in workspace '{ws.name}'; ask a workspace "
+                "admin to grant one.",
+                workspace=ws.name,
+            )
+        return Scope(actor, ws, Role(role_name))
+
+    def _workspace(self, tx: Tx, project_id: str, workspace_id: str | None) -> WorkspaceRecord:
+        if workspace_id:
+            ws = repo.get_workspace(tx, project_id, workspace_id)
+            if ws is None:
+                raise WorkspaceNotFoundError(
+                    f"Workspace '{workspace_id}' does not exist in project '{project_id}'; pass "
+                    "the id of an existing workspace in the 'workspace' header (GET "
+                    f"/v1/{project_id}/workspaces lists them) or omit it for the default.",
+                    workspace=workspace_id,
+                )
+            return ws
+        ws = repo.default_workspace(tx, project_id)
+        if ws is None:
+            raise WorkspaceNotFoundError(
+                f"Project '{project_id}' has no default workspace; pass a workspace id in the "
+                "'workspace' header."
+            )
+        return ws
+
+    # -- bootstrap ------------------------------------------------------------------------
+
+    def project_exists(self) -> bool:
+        """Whether any project exists (False on a fresh database)."""
+        with self.db.transaction(readonly=True) as tx:
+            return repo.count_projects(tx) > 0
+
+    def bootstrap(
+        self, project_id: str | None, access_key: str | None, secret_key: str | None
+    ) -> IssuedCredential | None:
+        """On an empty database create the project, its default workspace and the admin user.
+
+        Returns the admin's credentials when it created them, None when a project existed.
+        """
+        pid = project_id or uuid.uuid4().hex
+        ak = access_key or generate_access_key()
+        sk = secret_key or generate_secret_key()
+        now = now_ms()
+        try:
+            with self.db.transaction() as tx:
+                if repo.count_projects(tx) > 0:
+                    return None
+                repo.insert_project(tx, pid, "default", now)
+                ws = WorkspaceRecord(uuid.uuid4().hex, pid, "default", True, "soft", False, now)
+                repo.insert_workspace(tx, ws)
+                user_id = repo.insert_user(tx, pid, "admin", True, now)
+                repo.insert_credential(tx, CredentialRecord(ak, user_id, self.box.encrypt(sk), now))
+                record_audit(tx, pid, None, "system", "bootstrap", "project", pid, None)
+        except ConflictError:
+            return None  # another replica bootstrapped at the same moment
+        return IssuedCredential(ak, sk)
+
+    def bootstrap_summary(self) -> tuple[str, str | None]:
+        """(first project id, first access key of its first project admin) for the banner."""
+        with self.db.transaction(readonly=True) as tx:
+            project = repo.list_projects(tx)[0]
+            admins = [u for u in repo.list_users(tx, project.id) if u.is_project_admin]
+            creds = repo.list_credentials(tx, admins[0].id) if admins else []
+        return project.id, creds[0].access_key if creds else None
+
+    # -- workspaces -----------------------------------------------------------------------
+
+    def create_workspace(self, actor: Actor, project_id: str, name: object) -> str:
+        """Create a workspace (project admins only); returns its id."""
+        self._same_project(actor, project_id)
+        require_project_admin(actor, "create workspaces")
+        problem = check_object_name(name, "workspace name")
+        if problem:
+            raise InvalidRequestError(problem)
+        assert isinstance(name, str)
+        with self.db.transaction() as tx:
+            if repo.find_workspace_by_name(tx, project_id, name):
+                raise NameTakenError(
+                    f"Workspace '{name}' already exists in project '{project_id}'; choose another "
+                    "name."
+                )
+            ws = WorkspaceRecord(
+                uuid.uuid4().hex, project_id, name, False, LockPolicy.SOFT.value, False, now_ms()
+            )
+            repo.insert_workspace(tx, ws)
+            record_audit(tx, project_id, ws.id, actor.name, "workspace.create", "workspace", name)
+        return ws.id
+
+    def list_workspaces(self, actor: Actor, project_id: str) -> list[dict[str, Any]]:
+        """The workspaces the actor has a role in (all of them for project admins)."""
+        self._same_project(actor, project_id)
+        with self.db.transaction(readonly=True) as tx:
+            all_ws = repo.list_workspaces(tx, project_id)
+            roles = repo.roles_of_user(tx, actor.user_id)
+        if actor.is_project_admin:
+            return [workspace_view(ws, Role.ADMIN) for ws in all_ws]
+        return [workspace_view(ws, Role(roles[ws.id])) for ws in all_ws if ws.id in roles]
+
+    def update_workspace(
+        self, actor: Actor, project_id: str, workspace_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Change a workspace's lock policy and approval switch (its admins only)."""
+        scope = self.scope(actor, project_id, workspace_id)
+        scope.require((Role.ADMIN,), "change workspace settings")
+        lock_policy = body.get("lockPolicy")
+        approval = body.get("approvalEnabled")
+        unknown = sorted(set(body) - {"lockPolicy", "approvalEnabled"})
+        if unknown:
+            raise InvalidRequestError(
+                f"Workspace settings do not include {', '.join(unknown)}; settable fields are "
+                "lockPolicy (soft|hard) and approvalEnabled (true|false)."
+            )
+        if lock_policy is not None and lock_policy not in {p.value for p in LockPolicy}:
+            raise InvalidRequestError(
+                f"lockPolicy '{lock_policy}' is not valid; use 'soft' or 'hard'."
+            )
+        if approval is not None and not isinstance(approval, bool):
+            raise InvalidRequestError("approvalEnabled must be true or false.")
+        with self.db.transaction() as tx:
+            repo.update_workspace_policies(
+                tx, workspace_id, lock_policy=lock_policy, approval_enabled=approval
+            )
+            record_audit(
+                tx,
+                project_id,
+                workspace_id,
+                actor.name,
+                "workspace.update",
+                "workspace",
+                scope.workspace.name,
+                body,
+            )
+            ws = repo.get_workspace(tx, project_id, workspace_id)
+        assert ws is not None
+        return workspace_view(ws)
+
+    # -- users, credentials, roles --------------------------------------------------------
+
+    def create_user(
+        self, actor: Actor, project_id: str, name: object, project_admin: bool
+    ) -> dict[str, Any]:
+        """Create a user of the project (project admins only)."""
+        self._same_project(actor, project_id)
+        require_project_admin(actor, "create users")
+        problem = check_object_name(name, "user name")
+        if problem:
+            raise InvalidRequestError(problem)
+        assert isinstance(name, str)
+        with self.db.transaction() as tx:
+            if repo.find_user(tx, project_id, name):
+                raise NameTakenError(f"User '{name}' already exists; choose another name.")
+            user_id = repo.insert_user(tx, project_id, name, project_admin, now_ms())
+            record_audit(tx, project_id, None, actor.name, "user.create", "user", name)
+        return {"id": user_id, "name": name, "projectAdmin": project_admin}
+
+    def list_users(self, actor: Actor, project_id: str) -> list[dict[str, Any]]:
+        """Every user of the project with their roles (project admins only)."""
+        self._same_project(actor, project_id)
+        require_project_admin(actor, "list users")
+        with self.db.transaction(readonly=True) as tx:
+            names = {ws.id: ws.name for ws in repo.list_workspaces(tx, project_id)}
+            result = []
+            for user in repo.list_users(tx, project_id):
+                roles = repo.roles_of_user(tx, user.id)
+                result.append(
+                    {
+                        "id": user.id,
+                        "name": user.name,
+                        "projectAdmin": user.is_project_admin,
+                        "createTime": user.created_at,
+                        "roles": [
+                            {"workspaceId": ws_id, "workspace": names.get(ws_id), "role": role}
+                            for ws_id, role in sorted(roles.items())
+                        ],
+                        "accessKeys": [c.access_key for c in repo.list_credentials(tx, user.id)],
+                    }
+                )
+        return result
+
+    def issue_credential(self, actor: Actor, project_id: str, user_name: str) -> IssuedCredential:
+        """Issue a new AK/SK pair for a user (project admins, or the user for themselves)."""
+        self._same_project(actor, project_id)
+        if actor.name != user_name:
+            require_project_admin(actor, "issue credentials for other users")
+        issued = IssuedCredential(generate_access_key(), generate_secret_key())
+        with self.db.transaction() as tx:
+            user = self._user(tx, project_id, user_name)
+            repo.insert_credential(
+                tx,
+                CredentialRecord(
+                    issued.access_key, user.id, self.box.encrypt(issued.secret_key), now_ms()
+                ),
+            )
+            record_audit(
+                tx,
+                project_id,
+                None,
+                actor.name,
+                "credential.create",
+                "user",
+                user_name,
+                {"accessKey": issued.access_key},
+            )
+        return issued
+
+    def revoke_credential(
+        self, actor: Actor, project_id: str, user_name: str, access_key: str
+    ) -> None:
+        """Delete one of a user's access keys."""
+        self._same_project(actor, project_id)
+        if actor.name != user_name:
+            require_project_admin(actor, "revoke credentials of other users")
+        with self.db.transaction() as tx:
+            user = self._user(tx, project_id, user_name)
+            owned = {c.access_key for c in repo.list_credentials(tx, user.id)}
+            if access_key not in owned or not repo.delete_credential(tx, access_key):
+                raise UserNotFoundError(
+                    f"User '{user_name}' has no access key '{access_key}'; list the user's keys "
+                    f"with GET /v1/{project_id}/users."
+                )
+            record_audit(
+                tx,
+                project_id,
+                None,
+                actor.name,
+                "credential.delete",
+                "user",
+                user_name,
+                {"accessKey": access_key},
+            )
+
+    def set_role(
+        self, actor: Actor, project_id: str, user_name: str, workspace_id: str, role: object
+    ) -> None:
+        """Give a user a role in a workspace (that workspace's admins only)."""
+        scope = self.scope(actor, project_id, workspace_id)
+        scope.require((Role.ADMIN,), "grant roles")
+        if role not in {r.value for r in Role}:
+            raise InvalidRequestError(
+                f"Role '{role}' is not valid; use one of admin, developer, operator, viewer."
+            )
+        with self.db.transaction() as tx:
+            user = self._user(tx, project_id, user_name)
+            repo.set_role(tx, user.id, workspace_id, str(role))
+            record_audit(
+                tx,
+                project_id,
+                workspace_id,
+                actor.name,
+                "role.set",
+                "user",
+                user_name,
+                {"role": role},
+            )
+
+    def remove_role(self, actor: Actor, project_id: str, user_name: str, workspace_id: str) -> None:
+        """Take a user's role in a workspace away."""
+        scope = self.scope(actor, project_id, workspace_id)
+        scope.require((Role.ADMIN,), "revoke roles")
+        with self.db.transaction() as tx:
+            user = self._user(tx, project_id, user_name)
+            if not repo.remove_role(tx, user.id, workspace_id):
+                raise UserNotFoundError(
+                    f"User '{user_name}' has no role in workspace '{scope.workspace.name}'."
+                )
+            record_audit(tx, project_id, workspace_id, actor.name, "role.remove", "user", user_name)
+
+    @staticmethod
+    def _user(tx: Tx, project_id: str, name: str) -> Any:
+        user = repo.find_user(tx, project_id, name)
+        if user is None:
+            raise UserNotFoundError(
+                f"User '{name}' does not exist in project '{project_id}'; create it first.",
+                user=name,
+            )
+        return user
+
+    @staticmethod
+    def _same_project(actor: Actor, project_id: str) -> None:
+        if actor.project_id != project_id:
+            raise PermissionDeniedError(
+                f"The credentials belong to project '{actor.project_id}', not to project "
+                f"'{project_id}' named in the path."
+            )

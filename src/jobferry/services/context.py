@@ -1,0 +1,58 @@
+"""Who is calling, in which workspace, with which role — and the checks that follow from it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from jobferry.domain.enums import Role
+from jobferry.errors import PermissionDeniedError
+from jobferry.storage.records import WorkspaceRecord
+
+WRITERS = (Role.ADMIN, Role.DEVELOPER)
+OPERATORS = (Role.ADMIN, Role.DEVELOPER, Role.OPERATOR)
+
+
+def now_ms() -> int:
+    """Current time in epoch milliseconds (the unit of every time on the wire)."""
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An authenticated user."""
+
+    user_id: int
+    name: str
+    project_id: str
+    is_project_admin: bool
+
+
+@dataclass(frozen=True)
+class Scope:
+    """An actor acting in one workspace with one role."""
+
+    actor: Actor
+    workspace: WorkspaceRecord
+    role: Role
+
+    def require(self, allowed: tuple[Role, ...], action: str) -> None:
+        """Refuse unless the actor's role is one of ``allowed``."""
+        if self.role not in allowed:
+            names = ", ".join(r.value for r in allowed)
+            raise PermissionDeniedError(
+                f"User '{self.actor.name}' has role '{self.role.value}' in workspace "
+                f"'{self.workspace.name}', which may not {action}; ask a workspace admin for one "
+                f"of: {names}.",
+                workspace=self.workspace.name,
+                role=self.role.value,
+            )
+
+
+def require_project_admin(actor: Actor, action: str) -> None:
+    """Refuse unless the actor administers the whole project."""
+    if not actor.is_project_admin:
+        raise PermissionDeniedError(
+            f"User '{actor.name}' is not a project admin and may not {action}; ask a project "
+            "admin to do it or to make you one."
+        )

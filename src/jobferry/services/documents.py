@@ -1,0 +1,89 @@
+"""Definitions as stored: JSON text with the client's key order and unknown keys kept."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from jobferry.domain.validation import Violation
+from jobferry.errors import (
+    InvalidRequestError,
+    JobNameError,
+    JobNameMissingError,
+    ResourceDescriptionError,
+    ResourceLocationError,
+    ResourceTypeError,
+    ScheduleInvalidError,
+    ScriptTypeMissingError,
+    ValidationFailedError,
+)
+
+# Keys that steer the request rather than describe the object: never stored in a definition.
+CONTROL_FIELDS = ("targetStatus", "approvers")
+# Keys the server owns in responses; a definition that carries them (a pasted show response)
+# does not get to set them.
+SERVER_FIELDS = ("id", "createTime", "downstreamJobs", "jobRelation", "modifyTime")
+
+_SPECIFIC: dict[str, type[InvalidRequestError]] = {
+    cls.code: cls
+    for cls in (
+        JobNameMissingError,
+        JobNameError,
+        ScheduleInvalidError,
+        ScriptTypeMissingError,
+        ResourceTypeError,
+        ResourceLocationError,
+        ResourceDescriptionError,
+    )
+}
+
+
+def dump(doc: Mapping[str, Any]) -> str:
+    """Serialise a definition compactly, keeping key order and non-ASCII text as is."""
+    return orjson.dumps(doc).decode()
+
+
+def load(text: str) -> dict[str, Any]:
+    """Parse a stored definition (key order preserved)."""
+    value = orjson.loads(text)
+    assert isinstance(value, dict)
+    return value
+
+
+def split_body(body: Mapping[str, Any]) -> tuple[dict[str, Any], Any, Any]:
+    """Separate a request body into (definition, targetStatus, approvers)."""
+    doc = {k: v for k, v in body.items() if k not in CONTROL_FIELDS and k not in SERVER_FIELDS}
+    return doc, body.get("targetStatus"), body.get("approvers")
+
+
+def directory_of(doc: Mapping[str, Any]) -> str:
+    """The folder a definition lives in ('/' when it names none)."""
+    value = doc.get("directory")
+    if not isinstance(value, str) or not value.strip():
+        return "/"
+    value = value.strip()
+    return value if value.startswith("/") else "/" + value
+
+
+def raise_violations(kind: str, name: object, violations: Sequence[Violation]) -> None:
+    """Refuse a definition with every violation listed, or return if there is none."""
+    if not violations:
+        return
+    codes = {v.code for v in violations}
+    cls: type[InvalidRequestError] = ValidationFailedError
+    if len(codes) == 1:
+        cls = _SPECIFIC.get(next(iter(codes)), ValidationFailedError)
+    label = f"{kind} '{name}'" if isinstance(name, str) and name else kind
+    count = len(violations)
+    summary = "; ".join(f"{v.field}: {v.message}" for v in violations[:10])
+    more = f" (and {count - 10} more)" if count > 10 else ""
+    raise cls(
+        f"The {label} definition is invalid ({count} problem{'s' if count > 1 else ''}): "
+        f"{summary}{more}",
+        details=[
+            {"field": v.field, "rule": v.rule, "code": v.code, "message": v.message}
+            for v in violations
+        ],
+    )

@@ -1,0 +1,161 @@
+"""Environment objects: connections, queues, clusters… that jobs reference by name.
+
+Secrets are write-only: they are encrypted and stored apart, never returned (only which keys are
+set), never exported.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobferry.domain.enums import EnvironmentKind, Role
+from jobferry.domain.names import check_object_name
+from jobferry.errors import EnvironmentObjectNotFoundError, InUseError, InvalidRequestError
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import Scope, now_ms
+from jobferry.services.documents import dump, load
+from jobferry.services.secretbox import SecretBox
+from jobferry.storage import Database
+from jobferry.storage import environment as repo
+from jobferry.storage import jobs as job_repo
+from jobferry.storage.records import EnvironmentObjectRecord
+
+KINDS = ", ".join(k.value for k in EnvironmentKind)
+
+
+def parse_kind(kind: str) -> EnvironmentKind:
+    """The environment kind named in a path, or a clear refusal listing the kinds."""
+    try:
+        return EnvironmentKind(kind)
+    except ValueError:
+        raise InvalidRequestError(
+            f"'{kind}' is not an environment object kind; use one of: {KINDS}.", kind=kind
+        ) from None
+
+
+def object_view(obj: EnvironmentObjectRecord) -> dict[str, Any]:
+    """The wire form of an environment object: config in full, secrets only as 'set'."""
+    return {
+        "kind": obj.kind,
+        "name": obj.name,
+        "type": obj.type,
+        "config": load(obj.config),
+        "secrets": {key: "set" for key in obj.secret_keys},
+        "createTime": obj.created_at,
+        "updateTime": obj.updated_at,
+        "updateUser": obj.updated_by,
+    }
+
+
+class EnvironmentService:
+    """Register, read and remove environment objects of a workspace."""
+
+    def __init__(self, db: Database, box: SecretBox) -> None:
+        self.db = db
+        self.box = box
+
+    def put(self, scope: Scope, kind: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Create or replace an object; omitting ``secrets`` keeps the stored ones."""
+        scope.require((Role.ADMIN,), "register environment objects")
+        env_kind = parse_kind(kind)
+        problem = check_object_name(name, f"{env_kind.value} name")
+        if problem:
+            raise InvalidRequestError(problem)
+        type_ = body.get("type")
+        config = body.get("config", {})
+        secrets = body.get("secrets")
+        unknown = sorted(set(body) - {"type", "config", "secrets", "kind", "name"})
+        problems = []
+        if unknown:
+            problems.append(f"unknown field(s) {', '.join(unknown)} (use type, config, secrets)")
+        if not isinstance(type_, str) or not type_.strip():
+            problems.append("type must be a non-empty string, e.g. DWS, DLI, HIVE")
+        if not isinstance(config, dict):
+            problems.append("config must be an object of settings")
+        if secrets is not None and not (
+            isinstance(secrets, dict) and all(isinstance(v, str) for v in secrets.values())
+        ):
+            problems.append("secrets must be an object of text values")
+        if problems:
+            raise InvalidRequestError(
+                f"The {env_kind.value} '{name}' cannot be saved: {'; '.join(problems)}.",
+                kind=env_kind.value,
+                name=name,
+            )
+        assert isinstance(type_, str)
+        assert isinstance(config, dict)
+        with self.db.transaction() as tx:
+            created = repo.upsert_object(
+                tx,
+                scope.workspace.id,
+                env_kind.value,
+                name,
+                type_=type_,
+                config=dump(config),
+                now=now_ms(),
+                actor=scope.actor.name,
+            )
+            if secrets is not None:
+                kept = {k: v for k, v in secrets.items() if v != ""}
+                repo.replace_secrets(
+                    tx,
+                    scope.workspace.id,
+                    env_kind.value,
+                    name,
+                    list(kept),
+                    self.box.encrypt(dump(kept)),
+                )
+            audit_in_scope(
+                tx,
+                scope,
+                f"environment.{'create' if created else 'update'}",
+                env_kind.value,
+                name,
+                {"secretsChanged": secrets is not None},
+            )
+            obj = repo.get_object(tx, scope.workspace.id, env_kind.value, name)
+        assert obj is not None
+        return object_view(obj)
+
+    def get(self, scope: Scope, kind: str, name: str) -> dict[str, Any]:
+        """One object (secrets as set/unset only)."""
+        env_kind = parse_kind(kind)
+        with self.db.transaction(readonly=True) as tx:
+            obj = repo.get_object(tx, scope.workspace.id, env_kind.value, name)
+        if obj is None:
+            raise self._missing(scope, env_kind, name)
+        return object_view(obj)
+
+    def list_objects(self, scope: Scope, kind: str) -> list[dict[str, Any]]:
+        """Every object of one kind in the workspace."""
+        env_kind = parse_kind(kind)
+        with self.db.transaction(readonly=True) as tx:
+            rows = repo.list_objects(tx, scope.workspace.id, env_kind.value)
+        return [object_view(o) for o in rows]
+
+    def delete(self, scope: Scope, kind: str, name: str) -> None:
+        """Remove an object no job references."""
+        scope.require((Role.ADMIN,), "remove environment objects")
+        env_kind = parse_kind(kind)
+        with self.db.transaction() as tx:
+            users = job_repo.jobs_referencing(tx, scope.workspace.id, env_kind.value, name)
+            if users:
+                raise InUseError(
+                    f"The {env_kind.value} '{name}' is referenced by job(s) {', '.join(users)}; "
+                    "change those jobs (or map the name on import) before removing it.",
+                    kind=env_kind.value,
+                    name=name,
+                    jobs=users,
+                )
+            if not repo.delete_object(tx, scope.workspace.id, env_kind.value, name):
+                raise self._missing(scope, env_kind, name)
+            audit_in_scope(tx, scope, "environment.delete", env_kind.value, name)
+
+    @staticmethod
+    def _missing(scope: Scope, kind: EnvironmentKind, name: str) -> EnvironmentObjectNotFoundError:
+        return EnvironmentObjectNotFoundError(
+            f"The {kind.value} '{name}' is not registered in workspace '{scope.workspace.name}'; "
+            f"register it with PUT /v1/{{project_id}}/environment/{kind.value}/{name}.",
+            kind=kind.value,
+            name=name,
+        )

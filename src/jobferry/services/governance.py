@@ -1,0 +1,104 @@
+"""Tags (which may be locked) and locks on jobs and scripts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobferry.domain.enums import ObjectKind, Role
+from jobferry.domain.names import check_object_name
+from jobferry.errors import InvalidRequestError, LockedError, NotFoundError
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import WRITERS, Scope, now_ms
+from jobferry.services.jobs import get_job_or_raise
+from jobferry.services.scripts import get_script_or_raise
+from jobferry.storage import Database, Tx
+from jobferry.storage import tags as repo
+from jobferry.storage.records import LockRecord
+
+LOCKABLE = (ObjectKind.JOB.value, ObjectKind.SCRIPT.value)
+
+
+def lock_view(lock: LockRecord) -> dict[str, Any]:
+    """The wire form of a lock."""
+    return {
+        "kind": lock.object_kind,
+        "name": lock.object_name,
+        "holder": lock.holder_name,
+        "acquireTime": lock.acquired_at,
+    }
+
+
+class GovernanceService:
+    """Tags and locks."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def list_tags(self, scope: Scope) -> list[dict[str, Any]]:
+        """The workspace's tags."""
+        with self.db.transaction(readonly=True) as tx:
+            rows = repo.list_tags(tx, scope.workspace.id)
+        return [{"name": t.name, "locked": t.locked, "createTime": t.created_at} for t in rows]
+
+    def put_tag(self, scope: Scope, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a tag or change its locked flag (admins)."""
+        scope.require((Role.ADMIN,), "manage tags")
+        problem = check_object_name(name, "tag name")
+        if problem:
+            raise InvalidRequestError(problem)
+        locked = body.get("locked", False)
+        if not isinstance(locked, bool):
+            raise InvalidRequestError("locked must be true or false.")
+        with self.db.transaction() as tx:
+            repo.set_tag_locked(tx, scope.workspace.id, name, locked, now_ms())
+            audit_in_scope(tx, scope, "tag.put", "tag", name, {"locked": locked})
+        return {"name": name, "locked": locked}
+
+    def list_locks(self, scope: Scope) -> list[dict[str, Any]]:
+        """Every lock in the workspace."""
+        with self.db.transaction(readonly=True) as tx:
+            return [lock_view(lk) for lk in repo.list_locks(tx, scope.workspace.id)]
+
+    def acquire(self, scope: Scope, kind: str, name: str) -> dict[str, Any]:
+        """Lock a job or script for the caller (idempotent for the holder)."""
+        scope.require(WRITERS, "lock objects")
+        self._check_kind(kind)
+        with self.db.transaction() as tx:
+            self._exists(tx, scope, kind, name)
+            lock = repo.get_lock(tx, scope.workspace.id, kind, name)
+            if lock is not None and lock.holder_user_id != scope.actor.user_id:
+                raise LockedError(
+                    f"The {kind} '{name}' is already locked by '{lock.holder_name}'; ask them to "
+                    "release it, or an admin to release it for them.",
+                    holder=lock.holder_name,
+                )
+            if lock is None:
+                repo.insert_lock(tx, scope.workspace.id, kind, name, scope.actor.user_id, now_ms())
+                audit_in_scope(tx, scope, "lock.acquire", kind, name)
+            lock = repo.get_lock(tx, scope.workspace.id, kind, name)
+        assert lock is not None
+        return lock_view(lock)
+
+    def release(self, scope: Scope, kind: str, name: str) -> None:
+        """Release a lock: its holder, or a workspace admin for anyone."""
+        self._check_kind(kind)
+        with self.db.transaction() as tx:
+            lock = repo.get_lock(tx, scope.workspace.id, kind, name)
+            if lock is None:
+                raise NotFoundError(f"The {kind} '{name}' is not locked.")
+            if lock.holder_user_id != scope.actor.user_id:
+                scope.require((Role.ADMIN,), f"release a lock held by '{lock.holder_name}'")
+            repo.delete_lock(tx, scope.workspace.id, kind, name)
+            audit_in_scope(tx, scope, "lock.release", kind, name, {"holder": lock.holder_name})
+
+    @staticmethod
+    def _check_kind(kind: str) -> None:
+        if kind not in LOCKABLE:
+            raise InvalidRequestError(f"Only jobs and scripts can be locked, not '{kind}'.")
+
+    @staticmethod
+    def _exists(tx: Tx, scope: Scope, kind: str, name: str) -> None:
+        if kind == ObjectKind.JOB.value:
+            get_job_or_raise(tx, scope, name)
+        else:
+            get_script_or_raise(tx, scope, name)

@@ -1,0 +1,390 @@
+"""Jobs: create, update, show, list, delete, versions and scheduling state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobferry.domain.enums import JobStatus, ProcessType, RefKind, TargetStatus
+from jobferry.domain.references import distinct_references, job_references
+from jobferry.domain.validation import validate_job
+from jobferry.errors import (
+    InUseError,
+    InvalidRequestError,
+    JobExistsError,
+    JobNotFoundError,
+    JobScheduledError,
+    VersionNotFoundError,
+)
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import OPERATORS, WRITERS, Scope, now_ms
+from jobferry.services.documents import (
+    directory_of,
+    dump,
+    load,
+    raise_violations,
+    split_body,
+)
+from jobferry.services.paging import page
+from jobferry.services.publishing import check_lock, resolve_target_status
+from jobferry.settings import OffsetMode
+from jobferry.storage import Database, Tx
+from jobferry.storage import jobs as repo
+from jobferry.storage import tags as tag_repo
+from jobferry.storage.records import JobRecord, VersionRecord
+
+
+def job_not_found(scope: Scope, name: str) -> JobNotFoundError:
+    """The DataArts 'job does not exist' error, naming the job and workspace."""
+    return JobNotFoundError(
+        f"The job does not exist: no job '{name}' in workspace '{scope.workspace.name}'. "
+        "Check the name (names are case-sensitive) and the workspace header.",
+        job_name=name,
+    )
+
+
+def get_job_or_raise(tx: Tx, scope: Scope, name: str) -> JobRecord:
+    """The job of the scope's workspace, or DLF.0100."""
+    job = repo.get_job(tx, scope.workspace.id, name)
+    if job is None:
+        raise job_not_found(scope, name)
+    return job
+
+
+def save_job(
+    tx: Tx,
+    scope: Scope,
+    doc: dict[str, Any],
+    target: TargetStatus,
+    approvers: Any,
+    existing: JobRecord | None,
+) -> int:
+    """Write a validated definition as the job's development state (and a version if asked).
+
+    Shared by the API calls and by import, so both keep the same bookkeeping: reference index,
+    tags, versions, audit.
+    """
+    now = now_ms()
+    text = dump(doc)
+    name = str(doc["name"])
+    columns = {
+        "directory": directory_of(doc),
+        "process_type": str(doc.get("processType") or ProcessType.BATCH.value),
+        "document": text,
+        "updated_at": now,
+        "updated_by": scope.actor.name,
+    }
+    if existing is None:
+        job_id = repo.insert_job(
+            tx,
+            workspace_id=scope.workspace.id,
+            name=name,
+            status=JobStatus.STOPPED.value,
+            latest_version=None,
+            created_at=now,
+            created_by=scope.actor.name,
+            **columns,
+        )
+        latest = None
+    else:
+        job_id = existing.id
+        latest = existing.latest_version
+        repo.update_job(tx, job_id, **columns)
+    refs = distinct_references(job_references(doc))
+    repo.replace_refs(tx, job_id, [(k.value, n, w or "") for k, n, w in refs])
+    tag_repo.ensure_tags(tx, scope.workspace.id, [n for k, n, _ in refs if k is RefKind.TAG], now)
+    detail: dict[str, Any] = {"targetStatus": target.value}
+    if target is not TargetStatus.SAVED:
+        version = (latest or 0) + 1
+        repo.insert_version(
+            tx,
+            job_id,
+            VersionRecord(version, target.value, text, now, scope.actor.name),
+            dump({"approvers": approvers}) if approvers else None,
+        )
+        repo.update_job(tx, job_id, latest_version=version)
+        detail["version"] = version
+    audit_in_scope(
+        tx, scope, "job.create" if existing is None else "job.update", "job", name, detail
+    )
+    return job_id
+
+
+class JobService:
+    """The DataArts job calls."""
+
+    def __init__(self, db: Database, *, max_nodes: int, offset_mode: OffsetMode) -> None:
+        self.db = db
+        self.max_nodes = max_nodes
+        self.offset_mode = offset_mode
+
+    def _validated(self, body: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
+        doc, target, approvers = split_body(body)
+        raise_violations("job", doc.get("name"), validate_job(doc, max_nodes=self.max_nodes))
+        return doc, target, approvers
+
+    def create(self, scope: Scope, body: dict[str, Any]) -> None:
+        """Create a job (DLF.0102 when the name is taken)."""
+        scope.require(WRITERS, "create jobs")
+        doc, requested, approvers = self._validated(body)
+        target = resolve_target_status(scope, requested, approvers, "a job")
+        name = str(doc["name"])
+        with self.db.transaction() as tx:
+            if repo.get_job(tx, scope.workspace.id, name):
+                raise JobExistsError(
+                    f"The job name already exists: job '{name}' is in workspace "
+                    f"'{scope.workspace.name}'; update it with PUT, or choose another name.",
+                    job_name=name,
+                )
+            save_job(tx, scope, doc, target, approvers, None)
+
+    def update(self, scope: Scope, name: str, body: dict[str, Any]) -> None:
+        """Replace a job's definition (full replacement, same rules as create)."""
+        scope.require(WRITERS, "change jobs")
+        body = dict(body)
+        body_name = body.setdefault("name", name)
+        if body_name != name:
+            raise InvalidRequestError(
+                f"The body names job '{body_name}' but the path names '{name}'; jobs cannot be "
+                "renamed by update: create the new name and delete the old one.",
+                job_name=name,
+            )
+        doc, requested, approvers = self._validated(body)
+        target = resolve_target_status(scope, requested, approvers, "a job")
+        with self.db.transaction() as tx:
+            job = get_job_or_raise(tx, scope, name)
+            check_lock(tx, scope, "job", name)
+            save_job(tx, scope, doc, target, approvers, job)
+
+    def show(
+        self,
+        scope: Scope,
+        name: str,
+        *,
+        version: int | None = None,
+        dependencies: bool = False,
+        submitted: bool = False,
+    ) -> dict[str, Any]:
+        """A job's definition: development state, a submitted version, or the latest one."""
+        with self.db.transaction(readonly=True) as tx:
+            job = get_job_or_raise(tx, scope, name)
+            shown_version = job.latest_version
+            text = job.document
+            if version is not None and version >= 0:
+                found = repo.get_version(tx, job.id, version)
+                if found is None:
+                    raise VersionNotFoundError(
+                        f"Job '{name}' has no submitted version {version}; its latest version is "
+                        f"{job.latest_version or 'none (never submitted)'}.",
+                        job_name=name,
+                    )
+                text, shown_version = found.document, found.version
+            elif submitted:
+                if job.latest_version is None:
+                    raise VersionNotFoundError(
+                        f"Job '{name}' has never been submitted; show its development state "
+                        "instead (getJobSubmitVersion=false), or submit it first.",
+                        job_name=name,
+                    )
+                found = repo.get_version(tx, job.id, job.latest_version)
+                assert found is not None
+                text = found.document
+            downstream = self._downstream(tx, scope, name) if dependencies else None
+        doc = load(text)
+        doc["id"] = job.id
+        doc["createTime"] = job.created_at
+        doc.setdefault("directory", job.directory)
+        doc.setdefault("lastUpdateUser", job.updated_by)
+        if shown_version is not None:
+            doc.setdefault("version", str(shown_version))
+        if downstream is not None:
+            doc["downstreamJobs"] = downstream
+        return doc
+
+    def _downstream(self, tx: Tx, scope: Scope, name: str) -> list[dict[str, Any]]:
+        same = repo.jobs_referencing_with_ids(tx, scope.workspace.id, RefKind.JOB.value, name)
+        other = repo.dependents_in_other_workspaces(
+            tx, scope.actor.project_id, scope.workspace.name, name
+        )
+        out = [{"workSpace": scope.workspace.name, "jobName": n, "jobId": i} for i, n in same]
+        out += [{"workSpace": w, "jobName": n, "jobId": i} for w, i, n in other]
+        return out
+
+    def list_jobs(
+        self,
+        scope: Scope,
+        *,
+        job_type: str | None,
+        job_name: str | None,
+        tags: str | None,
+        limit: int | None,
+        offset: int | None,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """One page of jobs as JobResult objects (jobType defaults to BATCH, as DataArts)."""
+        process_type = job_type or ProcessType.BATCH.value
+        if process_type not in {p.value for p in ProcessType}:
+            raise InvalidRequestError(
+                f"jobType '{job_type}' is not valid; use BATCH or REAL_TIME.", parameter="jobType"
+            )
+        p = page(limit, offset, self.offset_mode)
+        tag_list = [t.strip() for t in (tags or "").split(",") if t.strip()]
+        with self.db.transaction(readonly=True) as tx:
+            total, rows = repo.list_jobs(
+                tx,
+                scope.workspace.id,
+                process_type=process_type,
+                name_contains=job_name,
+                tags=tag_list,
+                limit=p.limit,
+                offset=p.skip,
+            )
+        return total, [self._result(job) for job in rows]
+
+    @staticmethod
+    def _result(job: JobRecord) -> dict[str, Any]:
+        doc = load(job.document)
+        basic = doc.get("basicConfig") if isinstance(doc.get("basicConfig"), dict) else {}
+        assert isinstance(basic, dict)
+        result: dict[str, Any] = {
+            "name": job.name,
+            "jobType": job.process_type,
+            "owner": basic.get("owner") or job.created_by,
+            "priority": basic.get("priority", 0),
+            "status": job.status,
+            "createUser": job.created_by,
+            "createTime": job.created_at,
+            "lastUpdateTime": job.updated_at,
+            "lastUpdateUser": job.updated_by,
+            "path": job.directory,
+            "singleNodeJobFlag": bool(doc.get("singleNodeJobFlag", False) in (True, "true")),
+        }
+        if job.latest_version is not None:
+            result["version"] = job.latest_version
+        return result
+
+    def delete(self, scope: Scope, name: str) -> None:
+        """Delete a stopped job no other job depends on."""
+        scope.require(WRITERS, "delete jobs")
+        with self.db.transaction() as tx:
+            job = get_job_or_raise(tx, scope, name)
+            if job.status != JobStatus.STOPPED.value:
+                raise JobScheduledError(
+                    f"Job '{name}' is scheduled ({job.status}); stop it "
+                    f"(POST .../jobs/{name}/stop) before deleting it.",
+                    job_name=name,
+                )
+            check_lock(tx, scope, "job", name)
+            dependents = [d["jobName"] for d in self._downstream(tx, scope, name)]
+            if dependents:
+                raise InUseError(
+                    f"Job '{name}' is an upstream dependency of {', '.join(dependents[:10])}; "
+                    "remove it from their dependJobs first.",
+                    job_name=name,
+                    dependents=dependents,
+                )
+            repo.delete_job(tx, job.id)
+            tag_repo.delete_lock(tx, scope.workspace.id, "job", name)
+            audit_in_scope(tx, scope, "job.delete", "job", name)
+
+    def start(self, scope: Scope, name: str, body: dict[str, Any] | None) -> None:
+        """Start scheduling the job's latest submitted version."""
+        scope.require(OPERATORS, "start jobs")
+        params = (body or {}).get("jobParams")
+        if params is not None and not (
+            isinstance(params, list)
+            and all(isinstance(p, dict) and isinstance(p.get("name"), str) for p in params)
+        ):
+            raise InvalidRequestError(
+                'jobParams must be a list of {"name", "value", "type"} objects.',
+                parameter="jobParams",
+            )
+        with self.db.transaction() as tx:
+            job = get_job_or_raise(tx, scope, name)
+            if job.latest_version is None:
+                raise InvalidRequestError(
+                    f"Job '{name}' has never been submitted, so there is nothing to schedule; "
+                    "update it with targetStatus SUBMITTED first.",
+                    job_name=name,
+                )
+            version = repo.get_version(tx, job.id, job.latest_version)
+            assert version is not None
+            schedule = load(version.document).get("schedule")
+            if isinstance(schedule, dict) and schedule.get("type") == "CRON":
+                cron = schedule.get("cron")
+                if not isinstance(cron, dict) or not cron.get("expression"):
+                    raise InvalidRequestError(
+                        f"Job '{name}' has a CRON schedule without schedule.cron.expression in "
+                        f"version {job.latest_version}; add the expression and submit again.",
+                        job_name=name,
+                    )
+            running = (
+                JobStatus.NORMAL
+                if job.process_type == ProcessType.REAL_TIME
+                else JobStatus.SCHEDULING
+            )
+            repo.update_job(tx, job.id, status=running.value)
+            audit_in_scope(
+                tx,
+                scope,
+                "job.start",
+                "job",
+                name,
+                {"version": job.latest_version, "jobParams": params or []},
+            )
+
+    def stop(self, scope: Scope, name: str) -> None:
+        """Stop scheduling the job (idempotent)."""
+        scope.require(OPERATORS, "stop jobs")
+        with self.db.transaction() as tx:
+            job = get_job_or_raise(tx, scope, name)
+            repo.update_job(tx, job.id, status=JobStatus.STOPPED.value)
+            audit_in_scope(tx, scope, "job.stop", "job", name)
+
+    def status(self, scope: Scope, name: str) -> dict[str, Any]:
+        """ShowJobStatusResponse: the job's and its nodes' scheduling state."""
+        with self.db.transaction(readonly=True) as tx:
+            job = get_job_or_raise(tx, scope, name)
+        state = "STOPPED" if job.status == JobStatus.STOPPED.value else "NORMAL"
+        nodes = load(job.document).get("nodes") or []
+        return {
+            "name": job.name,
+            "status": state,
+            "starttime": str(job.created_at),
+            "lastUpdateTime": str(job.updated_at),
+            "createUser": job.created_by,
+            "lastModifiyUser": job.updated_by,
+            "nodes": [
+                {"name": n.get("name"), "status": state, "nodeType": n.get("type")}
+                for n in nodes
+                if isinstance(n, dict)
+            ],
+        }
+
+    def versions(self, scope: Scope, name: str) -> list[dict[str, Any]]:
+        """Every submitted version of a job, newest first (extension)."""
+        with self.db.transaction(readonly=True) as tx:
+            job = get_job_or_raise(tx, scope, name)
+            rows = repo.list_versions(tx, job.id)
+        return [
+            {
+                "version": v.version,
+                "status": v.status,
+                "createTime": v.created_at,
+                "createUser": v.created_by,
+            }
+            for v in rows
+        ]
+
+    def references(self, scope: Scope, name: str) -> list[dict[str, Any]]:
+        """Everything the job's development state references (extension)."""
+        with self.db.transaction(readonly=True) as tx:
+            job = get_job_or_raise(tx, scope, name)
+        return [
+            {
+                "kind": r.kind.value,
+                "name": r.name,
+                "field": r.field,
+                "node": r.node,
+                "workspace": r.workspace,
+            }
+            for r in job_references(load(job.document))
+        ]

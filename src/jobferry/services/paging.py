@@ -1,0 +1,32 @@
+"""List paging as DataArts clients send it: ``limit`` 1–100 (default 10) and ``offset``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jobferry.errors import InvalidRequestError
+from jobferry.settings import OffsetMode
+
+
+@dataclass(frozen=True)
+class Page:
+    """Rows to return and rows to skip."""
+
+    limit: int
+    skip: int
+
+
+def page(limit: int | None, offset: int | None, mode: OffsetMode) -> Page:
+    """Check limit/offset and turn them into rows to skip, per the configured offset mode."""
+    limit = 10 if limit is None else limit
+    offset = 0 if offset is None else offset
+    if not 1 <= limit <= 100:
+        raise InvalidRequestError(
+            f"limit {limit} is out of range; pass a value from 1 to 100.", parameter="limit"
+        )
+    if offset < 0:
+        raise InvalidRequestError(
+            f"offset {offset} is negative; pass 0 or more.", parameter="offset"
+        )
+    skip = offset * limit if mode is OffsetMode.PAGE else offset
+    return Page(limit, skip)

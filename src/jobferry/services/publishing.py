@@ -1,0 +1,68 @@
+"""What a save does beyond the development state: targetStatus, approvers, locks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobferry.domain.enums import LockPolicy, Role, TargetStatus
+from jobferry.errors import InvalidRequestError, LockedError, RequiredParameterError
+from jobferry.services.context import Scope
+from jobferry.storage import Tx
+from jobferry.storage import tags as tag_repo
+
+
+def resolve_target_status(scope: Scope, requested: Any, approvers: Any, what: str) -> TargetStatus:
+    """Decide what a create/update submits.
+
+    Without the workspace approval switch an absent ``targetStatus`` means SUBMITTED: the saved
+    definition is also submitted as a new version, so a job created through the API can be
+    started straight away, as on DataArts without review. With the switch on, ``targetStatus``
+    is required and SUBMITTED needs approvers. PRODUCTION always needs the admin role.
+    """
+    ws = scope.workspace
+    if requested is None:
+        if ws.approval_enabled:
+            raise RequiredParameterError(
+                f"Workspace '{ws.name}' has approval switched on, so saving {what} needs "
+                "targetStatus: SAVED, SUBMITTED (with approvers) or PRODUCTION (admins only).",
+                parameter="targetStatus",
+            )
+        return TargetStatus.SUBMITTED
+    try:
+        target = TargetStatus(requested)
+    except ValueError:
+        raise InvalidRequestError(
+            f"targetStatus '{requested}' is not valid; use SAVED, SUBMITTED or PRODUCTION.",
+            parameter="targetStatus",
+        ) from None
+    if target is TargetStatus.PRODUCTION:
+        scope.require((Role.ADMIN,), f"save {what} with targetStatus PRODUCTION")
+    if approvers is not None and not (
+        isinstance(approvers, list)
+        and all(isinstance(a, dict) and isinstance(a.get("approverName"), str) for a in approvers)
+    ):
+        raise InvalidRequestError(
+            'approvers must be a list of {"approverName": "<user>"} objects.',
+            parameter="approvers",
+        )
+    if ws.approval_enabled and target is TargetStatus.SUBMITTED and not approvers:
+        raise RequiredParameterError(
+            f"Workspace '{ws.name}' has approval switched on; submitting {what} needs at least "
+            "one approver in approvers.",
+            parameter="approvers",
+        )
+    return target
+
+
+def check_lock(tx: Tx, scope: Scope, kind: str, name: str) -> None:
+    """Refuse a change to an object another user holds a lock on, under the hard policy."""
+    lock = tag_repo.get_lock(tx, scope.workspace.id, kind, name)
+    if lock is None or lock.holder_user_id == scope.actor.user_id:
+        return
+    if scope.workspace.lock_policy == LockPolicy.HARD.value:
+        raise LockedError(
+            f"The {kind} '{name}' is locked by '{lock.holder_name}' and workspace "
+            f"'{scope.workspace.name}' uses the hard lock policy; ask them to release it, or an "
+            "admin to release it for them.",
+            holder=lock.holder_name,
+        )

@@ -1,0 +1,156 @@
+"""Resources: definitions of jar/file/archive objects referenced by jobs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from jobferry.domain.enums import RefKind
+from jobferry.domain.validation import validate_resource
+from jobferry.errors import InUseError, ResourceExistsError, ResourceNotFoundError
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import WRITERS, Scope, now_ms
+from jobferry.services.documents import directory_of, dump, load, raise_violations, split_body
+from jobferry.services.paging import page
+from jobferry.settings import OffsetMode
+from jobferry.storage import Database, Tx
+from jobferry.storage import jobs as job_repo
+from jobferry.storage import resources as repo
+from jobferry.storage.records import ResourceRecord
+
+
+def get_resource_or_raise(tx: Tx, scope: Scope, resource_id: str) -> ResourceRecord:
+    """The resource of the scope's workspace, or DLF.6241."""
+    res = repo.get_resource(tx, scope.workspace.id, resource_id)
+    if res is None:
+        raise ResourceNotFoundError(
+            f"The resource does not exist: no resource with id '{resource_id}' in workspace "
+            f"'{scope.workspace.name}'. List resources to find its id.",
+            resource_id=resource_id,
+        )
+    return res
+
+
+def save_resource(
+    tx: Tx, scope: Scope, doc: dict[str, Any], existing: ResourceRecord | None
+) -> str:
+    """Write a validated resource definition; returns its id."""
+    now = now_ms()
+    name = str(doc["name"])
+    columns = {
+        "name": name,
+        "type": str(doc["type"]),
+        "directory": directory_of(doc),
+        "document": dump(doc),
+        "updated_at": now,
+        "updated_by": scope.actor.name,
+    }
+    if existing is None:
+        resource_id = str(uuid.uuid4())
+        repo.insert_resource(
+            tx,
+            id=resource_id,
+            workspace_id=scope.workspace.id,
+            created_at=now,
+            created_by=scope.actor.name,
+            **columns,
+        )
+    else:
+        resource_id = existing.id
+        repo.update_resource(tx, resource_id, **columns)
+    action = "resource.create" if existing is None else "resource.update"
+    audit_in_scope(tx, scope, action, "resource", name, {"id": resource_id})
+    return resource_id
+
+
+class ResourceService:
+    """The DataArts resource calls."""
+
+    def __init__(self, db: Database, *, offset_mode: OffsetMode) -> None:
+        self.db = db
+        self.offset_mode = offset_mode
+
+    def create(self, scope: Scope, body: dict[str, Any]) -> str:
+        """Create a resource; returns its id (DLF.6259 when the name is taken)."""
+        scope.require(WRITERS, "create resources")
+        doc, _, _ = split_body(body)
+        raise_violations("resource", doc.get("name"), validate_resource(doc))
+        with self.db.transaction() as tx:
+            self._name_free(tx, scope, str(doc["name"]), None)
+            return save_resource(tx, scope, doc, None)
+
+    def update(self, scope: Scope, resource_id: str, body: dict[str, Any]) -> None:
+        """Replace a resource's definition; renaming is refused while jobs use the old name."""
+        scope.require(WRITERS, "change resources")
+        doc, _, _ = split_body(body)
+        with self.db.transaction() as tx:
+            res = get_resource_or_raise(tx, scope, resource_id)
+            doc.setdefault("name", res.name)
+            raise_violations("resource", doc.get("name"), validate_resource(doc))
+            new_name = str(doc["name"])
+            if new_name != res.name:
+                self._name_free(tx, scope, new_name, resource_id)
+                self._unused(tx, scope, res.name, f"rename it to '{new_name}'")
+            save_resource(tx, scope, doc, res)
+
+    def show(self, scope: Scope, resource_id: str) -> dict[str, Any]:
+        """A resource with its id and the jobs that use it (jobRelation)."""
+        with self.db.transaction(readonly=True) as tx:
+            res = get_resource_or_raise(tx, scope, resource_id)
+            users = job_repo.jobs_referencing_with_ids(
+                tx, scope.workspace.id, RefKind.RESOURCE.value, res.name
+            )
+        view = self._view(res)
+        view["jobRelation"] = [
+            {"relationType": "JOB", "taskName": name, "taskId": job_id} for job_id, name in users
+        ]
+        return view
+
+    @staticmethod
+    def _view(res: ResourceRecord) -> dict[str, Any]:
+        doc = load(res.document)
+        doc["id"] = res.id
+        doc.setdefault("directory", res.directory)
+        return doc
+
+    def list_resources(
+        self, scope: Scope, *, resource_name: str | None, limit: int | None, offset: int | None
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """One page of resources."""
+        p = page(limit, offset, self.offset_mode)
+        with self.db.transaction(readonly=True) as tx:
+            total, rows = repo.list_resources(
+                tx, scope.workspace.id, name_contains=resource_name, limit=p.limit, offset=p.skip
+            )
+        return total, [self._view(r) for r in rows]
+
+    def delete(self, scope: Scope, resource_id: str) -> None:
+        """Delete a resource no job uses."""
+        scope.require(WRITERS, "delete resources")
+        with self.db.transaction() as tx:
+            res = get_resource_or_raise(tx, scope, resource_id)
+            self._unused(tx, scope, res.name, "delete it")
+            repo.delete_resource(tx, resource_id)
+            audit_in_scope(tx, scope, "resource.delete", "resource", res.name, {"id": resource_id})
+
+    @staticmethod
+    def _name_free(tx: Tx, scope: Scope, name: str, own_id: str | None) -> None:
+        other = repo.find_resource(tx, scope.workspace.id, name)
+        if other is not None and other.id != own_id:
+            raise ResourceExistsError(
+                f"A resource named '{name}' already exists in workspace "
+                f"'{scope.workspace.name}' (id {other.id}); jobs reference resources by name, so "
+                "names are unique per workspace. Choose another name or update that resource.",
+                resource_name=name,
+            )
+
+    @staticmethod
+    def _unused(tx: Tx, scope: Scope, name: str, action: str) -> None:
+        users = job_repo.jobs_referencing(tx, scope.workspace.id, RefKind.RESOURCE.value, name)
+        if users:
+            raise InUseError(
+                f"Resource '{name}' is used by job(s) {', '.join(users)}; change those jobs "
+                f"before you {action}.",
+                resource_name=name,
+                jobs=users,
+            )

@@ -1,0 +1,167 @@
+"""Scripts: create, update, show, list, delete, with submitted versions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from jobferry.domain.enums import RefKind, TargetStatus
+from jobferry.domain.validation import validate_script
+from jobferry.errors import InUseError, InvalidRequestError, ScriptExistsError, ScriptNotFoundError
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import WRITERS, Scope, now_ms
+from jobferry.services.documents import directory_of, dump, load, raise_violations, split_body
+from jobferry.services.paging import page
+from jobferry.services.publishing import check_lock, resolve_target_status
+from jobferry.settings import OffsetMode
+from jobferry.storage import Database, Tx
+from jobferry.storage import jobs as job_repo
+from jobferry.storage import scripts as repo
+from jobferry.storage import tags as tag_repo
+from jobferry.storage.records import ScriptRecord, VersionRecord
+
+
+def get_script_or_raise(tx: Tx, scope: Scope, name: str) -> ScriptRecord:
+    """The script of the scope's workspace, or DLF.6201."""
+    script = repo.get_script(tx, scope.workspace.id, name)
+    if script is None:
+        raise ScriptNotFoundError(
+            f"The script does not exist: no script '{name}' in workspace "
+            f"'{scope.workspace.name}'. Check the name and the workspace header.",
+            script_name=name,
+        )
+    return script
+
+
+def save_script(
+    tx: Tx,
+    scope: Scope,
+    doc: dict[str, Any],
+    target: TargetStatus,
+    existing: ScriptRecord | None,
+) -> str:
+    """Write a validated script definition (and a version if asked); returns the script id."""
+    now = now_ms()
+    text = dump(doc)
+    name = str(doc["name"])
+    columns = {
+        "type": str(doc["type"]),
+        "directory": directory_of(doc),
+        "document": text,
+        "updated_at": now,
+        "updated_by": scope.actor.name,
+    }
+    if existing is None:
+        script_id = str(uuid.uuid4())
+        repo.insert_script(
+            tx,
+            id=script_id,
+            workspace_id=scope.workspace.id,
+            name=name,
+            latest_version=None,
+            created_at=now,
+            created_by=scope.actor.name,
+            **columns,
+        )
+        latest = None
+    else:
+        script_id, latest = existing.id, existing.latest_version
+        repo.update_script(tx, script_id, **columns)
+    detail: dict[str, Any] = {"targetStatus": target.value}
+    if target is not TargetStatus.SAVED:
+        version = (latest or 0) + 1
+        repo.insert_version(
+            tx, script_id, VersionRecord(version, target.value, text, now, scope.actor.name)
+        )
+        repo.update_script(tx, script_id, latest_version=version)
+        detail["version"] = version
+    action = "script.create" if existing is None else "script.update"
+    audit_in_scope(tx, scope, action, "script", name, detail)
+    return script_id
+
+
+class ScriptService:
+    """The DataArts script calls."""
+
+    def __init__(self, db: Database, *, offset_mode: OffsetMode) -> None:
+        self.db = db
+        self.offset_mode = offset_mode
+
+    def create(self, scope: Scope, body: dict[str, Any]) -> None:
+        """Create a script (DLF.0202 when the name is taken)."""
+        scope.require(WRITERS, "create scripts")
+        doc, requested, approvers = split_body(body)
+        raise_violations("script", doc.get("name"), validate_script(doc))
+        target = resolve_target_status(scope, requested, approvers, "a script")
+        name = str(doc["name"])
+        with self.db.transaction() as tx:
+            if repo.get_script(tx, scope.workspace.id, name):
+                raise ScriptExistsError(
+                    f"The script name already exists: script '{name}' is in workspace "
+                    f"'{scope.workspace.name}'; update it with PUT, or choose another name.",
+                    script_name=name,
+                )
+            save_script(tx, scope, doc, target, None)
+
+    def update(self, scope: Scope, name: str, body: dict[str, Any]) -> None:
+        """Replace a script's definition."""
+        scope.require(WRITERS, "change scripts")
+        body = dict(body)
+        if body.setdefault("name", name) != name:
+            raise InvalidRequestError(
+                f"The body names script '{body['name']}' but the path names '{name}'; scripts "
+                "cannot be renamed by update: create the new name and delete the old one.",
+                script_name=name,
+            )
+        doc, requested, approvers = split_body(body)
+        raise_violations("script", name, validate_script(doc))
+        target = resolve_target_status(scope, requested, approvers, "a script")
+        with self.db.transaction() as tx:
+            script = get_script_or_raise(tx, scope, name)
+            check_lock(tx, scope, "script", name)
+            save_script(tx, scope, doc, target, script)
+
+    def show(self, scope: Scope, name: str) -> dict[str, Any]:
+        """A script's development state with its id and latest submitted version."""
+        with self.db.transaction(readonly=True) as tx:
+            script = get_script_or_raise(tx, scope, name)
+        return self._view(script)
+
+    @staticmethod
+    def _view(script: ScriptRecord) -> dict[str, Any]:
+        doc = load(script.document)
+        doc["id"] = script.id
+        doc.setdefault("directory", script.directory)
+        if script.latest_version is not None:
+            doc["version"] = script.latest_version
+        doc["modifyTime"] = script.updated_at
+        return doc
+
+    def list_scripts(
+        self, scope: Scope, *, script_name: str | None, limit: int | None, offset: int | None
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """One page of scripts (full definitions, as DataArts returns them)."""
+        p = page(limit, offset, self.offset_mode)
+        with self.db.transaction(readonly=True) as tx:
+            total, rows = repo.list_scripts(
+                tx, scope.workspace.id, name_contains=script_name, limit=p.limit, offset=p.skip
+            )
+        return total, [self._view(s) for s in rows]
+
+    def delete(self, scope: Scope, name: str) -> None:
+        """Delete a script no job uses."""
+        scope.require(WRITERS, "delete scripts")
+        with self.db.transaction() as tx:
+            script = get_script_or_raise(tx, scope, name)
+            check_lock(tx, scope, "script", name)
+            users = job_repo.jobs_referencing(tx, scope.workspace.id, RefKind.SCRIPT.value, name)
+            if users:
+                raise InUseError(
+                    f"Script '{name}' is used by job(s) {', '.join(users)}; change or delete "
+                    "those jobs first.",
+                    script_name=name,
+                    jobs=users,
+                )
+            repo.delete_script(tx, script.id)
+            tag_repo.delete_lock(tx, scope.workspace.id, "script", name)
+            audit_in_scope(tx, scope, "script.delete", "script", name)

@@ -1,0 +1,215 @@
+"""Projects, workspaces, users, credentials and roles."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, insert, select, update
+
+from jobferry.storage.database import Tx
+from jobferry.storage.records import (
+    CredentialRecord,
+    ProjectRecord,
+    UserRecord,
+    WorkspaceRecord,
+    record,
+)
+from jobferry.storage.tables import credentials, projects, role_bindings, users, workspaces
+
+
+def count_projects(tx: Tx) -> int:
+    """How many projects exist (0 on a fresh database)."""
+    return int(tx.conn.execute(select(func.count()).select_from(projects)).scalar_one())
+
+
+def insert_project(tx: Tx, project_id: str, name: str, now: int) -> None:
+    """Create a project."""
+    tx.conn.execute(insert(projects).values(id=project_id, name=name, created_at=now))
+
+
+def get_project(tx: Tx, project_id: str) -> ProjectRecord | None:
+    """A project by id."""
+    row = tx.conn.execute(select(projects).where(projects.c.id == project_id)).first()
+    return record(ProjectRecord, row) if row else None
+
+
+def list_projects(tx: Tx) -> list[ProjectRecord]:
+    """Every project, oldest first."""
+    rows = tx.conn.execute(select(projects).order_by(projects.c.created_at, projects.c.id))
+    return [record(ProjectRecord, r) for r in rows]
+
+
+def insert_workspace(tx: Tx, ws: WorkspaceRecord) -> None:
+    """Create a workspace."""
+    tx.conn.execute(
+        insert(workspaces).values(
+            id=ws.id,
+            project_id=ws.project_id,
+            name=ws.name,
+            is_default=ws.is_default,
+            lock_policy=ws.lock_policy,
+            approval_enabled=ws.approval_enabled,
+            created_at=ws.created_at,
+        )
+    )
+
+
+def get_workspace(tx: Tx, project_id: str, workspace_id: str) -> WorkspaceRecord | None:
+    """A workspace of the project by id."""
+    row = tx.conn.execute(
+        select(workspaces).where(
+            workspaces.c.project_id == project_id, workspaces.c.id == workspace_id
+        )
+    ).first()
+    return record(WorkspaceRecord, row) if row else None
+
+
+def find_workspace_by_name(tx: Tx, project_id: str, name: str) -> WorkspaceRecord | None:
+    """A workspace of the project by name."""
+    row = tx.conn.execute(
+        select(workspaces).where(workspaces.c.project_id == project_id, workspaces.c.name == name)
+    ).first()
+    return record(WorkspaceRecord, row) if row else None
+
+
+def default_workspace(tx: Tx, project_id: str) -> WorkspaceRecord | None:
+    """The project's default workspace."""
+    row = tx.conn.execute(
+        select(workspaces).where(
+            workspaces.c.project_id == project_id, workspaces.c.is_default.is_(True)
+        )
+    ).first()
+    return record(WorkspaceRecord, row) if row else None
+
+
+def list_workspaces(tx: Tx, project_id: str) -> list[WorkspaceRecord]:
+    """Every workspace of the project, default first, then by name."""
+    rows = tx.conn.execute(
+        select(workspaces)
+        .where(workspaces.c.project_id == project_id)
+        .order_by(workspaces.c.is_default.desc(), workspaces.c.name)
+    )
+    return [record(WorkspaceRecord, r) for r in rows]
+
+
+def update_workspace_policies(
+    tx: Tx, workspace_id: str, *, lock_policy: str | None, approval_enabled: bool | None
+) -> None:
+    """Change a workspace's lock policy and/or approval switch."""
+    values: dict[str, object] = {}
+    if lock_policy is not None:
+        values["lock_policy"] = lock_policy
+    if approval_enabled is not None:
+        values["approval_enabled"] = approval_enabled
+    if values:
+        tx.conn.execute(update(workspaces).where(workspaces.c.id == workspace_id).values(**values))
+
+
+def insert_user(tx: Tx, project_id: str, name: str, is_project_admin: bool, now: int) -> int:
+    """Create a user; returns its id."""
+    result = tx.conn.execute(
+        insert(users).values(
+            project_id=project_id, name=name, is_project_admin=is_project_admin, created_at=now
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def get_user(tx: Tx, user_id: int) -> UserRecord | None:
+    """A user by id."""
+    row = tx.conn.execute(select(users).where(users.c.id == user_id)).first()
+    return record(UserRecord, row) if row else None
+
+
+def find_user(tx: Tx, project_id: str, name: str) -> UserRecord | None:
+    """A user of the project by name."""
+    row = tx.conn.execute(
+        select(users).where(users.c.project_id == project_id, users.c.name == name)
+    ).first()
+    return record(UserRecord, row) if row else None
+
+
+def list_users(tx: Tx, project_id: str) -> list[UserRecord]:
+    """Every user of the project by name."""
+    rows = tx.conn.execute(
+        select(users).where(users.c.project_id == project_id).order_by(users.c.name)
+    )
+    return [record(UserRecord, r) for r in rows]
+
+
+def set_password_hash(tx: Tx, user_id: int, password_hash: str) -> None:
+    """Store a user's password hash (the console signs in with it)."""
+    tx.conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+
+def insert_credential(tx: Tx, cred: CredentialRecord) -> None:
+    """Store an AK/SK pair (secret already encrypted)."""
+    tx.conn.execute(
+        insert(credentials).values(
+            access_key=cred.access_key,
+            user_id=cred.user_id,
+            secret_encrypted=cred.secret_encrypted,
+            created_at=cred.created_at,
+        )
+    )
+
+
+def get_credential(tx: Tx, access_key: str) -> CredentialRecord | None:
+    """A credential by access key."""
+    row = tx.conn.execute(select(credentials).where(credentials.c.access_key == access_key)).first()
+    return record(CredentialRecord, row) if row else None
+
+
+def list_credentials(tx: Tx, user_id: int) -> list[CredentialRecord]:
+    """A user's credentials, oldest first."""
+    rows = tx.conn.execute(
+        select(credentials)
+        .where(credentials.c.user_id == user_id)
+        .order_by(credentials.c.created_at, credentials.c.access_key)
+    )
+    return [record(CredentialRecord, r) for r in rows]
+
+
+def delete_credential(tx: Tx, access_key: str) -> bool:
+    """Remove a credential; True if it existed."""
+    result = tx.conn.execute(delete(credentials).where(credentials.c.access_key == access_key))
+    return bool(result.rowcount)
+
+
+def role_of(tx: Tx, user_id: int, workspace_id: str) -> str | None:
+    """The user's role in the workspace, if any."""
+    return tx.conn.execute(
+        select(role_bindings.c.role).where(
+            role_bindings.c.user_id == user_id, role_bindings.c.workspace_id == workspace_id
+        )
+    ).scalar_one_or_none()
+
+
+def roles_of_user(tx: Tx, user_id: int) -> dict[str, str]:
+    """Workspace id → role for one user."""
+    rows = tx.conn.execute(
+        select(role_bindings.c.workspace_id, role_bindings.c.role).where(
+            role_bindings.c.user_id == user_id
+        )
+    )
+    return {r.workspace_id: r.role for r in rows}
+
+
+def set_role(tx: Tx, user_id: int, workspace_id: str, role: str) -> None:
+    """Give the user a role in the workspace (replacing any previous one)."""
+    tx.conn.execute(
+        delete(role_bindings).where(
+            role_bindings.c.user_id == user_id, role_bindings.c.workspace_id == workspace_id
+        )
+    )
+    tx.conn.execute(
+        insert(role_bindings).values(user_id=user_id, workspace_id=workspace_id, role=role)
+    )
+
+
+def remove_role(tx: Tx, user_id: int, workspace_id: str) -> bool:
+    """Take the user's role in the workspace away; True if there was one."""
+    result = tx.conn.execute(
+        delete(role_bindings).where(
+            role_bindings.c.user_id == user_id, role_bindings.c.workspace_id == workspace_id
+        )
+    )
+    return bool(result.rowcount)

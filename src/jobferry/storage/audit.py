@@ -1,0 +1,57 @@
+"""The audit log: who did what to which object, when."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, func, insert, select
+
+from jobferry.storage.database import Tx
+from jobferry.storage.records import AuditRecord, record
+from jobferry.storage.tables import audit_log
+
+
+def append(
+    tx: Tx,
+    *,
+    project_id: str,
+    workspace_id: str | None,
+    actor: str,
+    action: str,
+    object_kind: str | None,
+    object_name: str | None,
+    detail: str | None,
+    at: int,
+) -> None:
+    """Add one entry (in the caller's transaction, so it commits with the change)."""
+    tx.conn.execute(
+        insert(audit_log).values(
+            project_id=project_id,
+            workspace_id=workspace_id,
+            actor=actor,
+            action=action,
+            object_kind=object_kind,
+            object_name=object_name,
+            detail=detail,
+            at=at,
+        )
+    )
+
+
+def list_entries(
+    tx: Tx, project_id: str, workspace_id: str | None, *, limit: int, offset: int
+) -> tuple[int, list[AuditRecord]]:
+    """Newest entries first for a project (optionally one workspace), and their total."""
+    conditions = [audit_log.c.project_id == project_id]
+    if workspace_id:
+        conditions.append(audit_log.c.workspace_id == workspace_id)
+    where = and_(*conditions)
+    total = int(
+        tx.conn.execute(select(func.count()).select_from(audit_log).where(where)).scalar_one()
+    )
+    rows = tx.conn.execute(
+        select(audit_log)
+        .where(where)
+        .order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return total, [record(AuditRecord, r) for r in rows]

@@ -1,0 +1,130 @@
+"""Engine, transactions and schema management: the only door to the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from jobferry.errors import ConflictError, InvalidRequestError, JobferryError
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class StorageError(JobferryError):
+    """The database could not be reached or is not at the schema this version needs."""
+
+    status = 503
+    code = "DLF.9503"
+
+
+@dataclass
+class Tx:
+    """One open transaction; repositories take it as their first argument."""
+
+    conn: Connection
+
+    @property
+    def dialect(self) -> str:
+        """Name of the database dialect ("sqlite" or "postgresql")."""
+        return self.conn.dialect.name
+
+
+def normalise_url(url: str) -> str:
+    """Pick our drivers: psycopg 3 for PostgreSQL; refuse what we do not support, clearly."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        try:
+            import psycopg  # noqa: F401
+        except ImportError as exc:
+            raise InvalidRequestError(
+                "PostgreSQL support needs: pip install 'jobferry[postgres]'"
+            ) from exc
+        return str(parsed.set(drivername="postgresql+psycopg").render_as_string(False))
+    if backend == "sqlite":
+        return url
+    raise InvalidRequestError(
+        f"Database URL scheme '{parsed.drivername}' is not supported; use sqlite:///FILE or "
+        "postgresql://user@host:5432/db."
+    )
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    readonly = conn.get_execution_options().get("jobferry_readonly", False)
+    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+class Database:
+    """The engine plus transaction scopes. Built once at the entry point."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        parsed = make_url(self.url)
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {}
+        if self.dialect == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"check_same_thread": False}
+        elif self.dialect == "postgresql":
+            kwargs["pool_pre_ping"] = True
+        self.engine: Engine = create_engine(self.url, **kwargs)
+        if self.dialect == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            # Let SQLite take the write lock at BEGIN so concurrent writers queue on
+            # busy_timeout instead of failing on lock upgrade.
+            event.listen(self.engine, "begin", _sqlite_begin)
+            event.listen(
+                self.engine,
+                "connect",
+                lambda dbapi_conn, _rec: setattr(dbapi_conn, "isolation_level", None),
+            )
+
+    @contextmanager
+    def transaction(self, *, readonly: bool = False) -> Iterator[Tx]:
+        """A transaction: committed when the block ends, rolled back on any exception.
+
+        ``readonly`` transactions do not take SQLite's write lock up front, so reads never queue
+        behind an import.
+        """
+        try:
+            with self.engine.connect() as raw:
+                conn = raw.execution_options(jobferry_readonly=readonly)
+                with conn.begin():
+                    yield Tx(conn)
+        except IntegrityError as exc:
+            raise ConflictError(
+                "The change clashes with data stored meanwhile (a concurrent request wrote the "
+                "same object); retry the request."
+            ) from exc
+        except OperationalError as exc:
+            raise StorageError(
+                f"The database is not available ({exc.orig}); check JOBFERRY_DATABASE_URL and "
+                "that the database server is running."
+            ) from exc
+
+    def table_names(self) -> set[str]:
+        """Names of the tables that exist (used to tell an empty database)."""
+        with self.engine.connect() as conn:
+            return set(inspect(conn).get_table_names())
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,169 @@
+"""Jobs: development state, submitted versions and the reference index."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, update
+
+from jobferry.storage.database import Tx
+from jobferry.storage.records import JobRecord, VersionRecord, record
+from jobferry.storage.tables import job_refs, job_versions, jobs, workspaces
+
+
+def insert_job(tx: Tx, **values: Any) -> int:
+    """Create a job row; returns its id."""
+    result = tx.conn.execute(insert(jobs).values(**values))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def get_job(tx: Tx, workspace_id: str, name: str) -> JobRecord | None:
+    """A job of the workspace by name."""
+    row = tx.conn.execute(
+        select(jobs).where(jobs.c.workspace_id == workspace_id, jobs.c.name == name)
+    ).first()
+    return record(JobRecord, row) if row else None
+
+
+def update_job(tx: Tx, job_id: int, **values: Any) -> None:
+    """Change columns of a job row."""
+    tx.conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
+
+
+def delete_job(tx: Tx, job_id: int) -> None:
+    """Remove a job with its versions and references."""
+    tx.conn.execute(delete(job_refs).where(job_refs.c.job_id == job_id))
+    tx.conn.execute(delete(job_versions).where(job_versions.c.job_id == job_id))
+    tx.conn.execute(delete(jobs).where(jobs.c.id == job_id))
+
+
+def list_jobs(
+    tx: Tx,
+    workspace_id: str,
+    *,
+    process_type: str | None,
+    name_contains: str | None,
+    tags: list[str],
+    limit: int,
+    offset: int,
+) -> tuple[int, list[JobRecord]]:
+    """One page of the workspace's jobs by name, and how many match in all."""
+    conditions = [jobs.c.workspace_id == workspace_id]
+    if process_type:
+        conditions.append(jobs.c.process_type == process_type)
+    if name_contains:
+        conditions.append(jobs.c.name.contains(name_contains, autoescape=True))
+    if tags:
+        tagged = select(job_refs.c.job_id).where(
+            job_refs.c.kind == "tag", job_refs.c.name.in_(tags)
+        )
+        conditions.append(jobs.c.id.in_(tagged))
+    where = and_(*conditions)
+    total = int(tx.conn.execute(select(func.count()).select_from(jobs).where(where)).scalar_one())
+    rows = tx.conn.execute(
+        select(jobs).where(where).order_by(jobs.c.name).limit(limit).offset(offset)
+    )
+    return total, [record(JobRecord, r) for r in rows]
+
+
+def insert_version(tx: Tx, job_id: int, version: VersionRecord, approvers: str | None) -> None:
+    """Store a new immutable submitted version."""
+    tx.conn.execute(
+        insert(job_versions).values(
+            job_id=job_id,
+            version=version.version,
+            status=version.status,
+            document=version.document,
+            approvers=approvers,
+            created_at=version.created_at,
+            created_by=version.created_by,
+        )
+    )
+
+
+def get_version(tx: Tx, job_id: int, version: int) -> VersionRecord | None:
+    """One submitted version of a job."""
+    row = tx.conn.execute(
+        select(job_versions).where(
+            job_versions.c.job_id == job_id, job_versions.c.version == version
+        )
+    ).first()
+    return record(VersionRecord, row) if row else None
+
+
+def list_versions(tx: Tx, job_id: int) -> list[VersionRecord]:
+    """Every submitted version of a job, newest first."""
+    rows = tx.conn.execute(
+        select(job_versions)
+        .where(job_versions.c.job_id == job_id)
+        .order_by(job_versions.c.version.desc())
+    )
+    return [record(VersionRecord, r) for r in rows]
+
+
+def replace_refs(tx: Tx, job_id: int, refs: Iterable[tuple[str, str, str]]) -> None:
+    """Replace the reference index of a job with (kind, name, other-workspace-or-'') rows."""
+    tx.conn.execute(delete(job_refs).where(job_refs.c.job_id == job_id))
+    rows = [{"job_id": job_id, "kind": k, "name": n, "ref_workspace": w} for k, n, w in refs]
+    if rows:
+        tx.conn.execute(insert(job_refs), rows)
+
+
+def jobs_referencing(
+    tx: Tx, workspace_id: str, kind: str, name: str, *, limit: int = 20
+) -> list[str]:
+    """Names of the workspace's jobs whose development state references (kind, name)."""
+    rows = tx.conn.execute(
+        select(jobs.c.name)
+        .join(job_refs, job_refs.c.job_id == jobs.c.id)
+        .where(
+            jobs.c.workspace_id == workspace_id,
+            job_refs.c.kind == kind,
+            job_refs.c.name == name,
+            job_refs.c.ref_workspace == "",
+        )
+        .distinct()
+        .order_by(jobs.c.name)
+        .limit(limit)
+    )
+    return [r.name for r in rows]
+
+
+def jobs_referencing_with_ids(
+    tx: Tx, workspace_id: str, kind: str, name: str
+) -> list[tuple[int, str]]:
+    """(id, name) of the workspace's jobs that reference (kind, name)."""
+    rows = tx.conn.execute(
+        select(jobs.c.id, jobs.c.name)
+        .join(job_refs, job_refs.c.job_id == jobs.c.id)
+        .where(
+            jobs.c.workspace_id == workspace_id,
+            job_refs.c.kind == kind,
+            job_refs.c.name == name,
+            job_refs.c.ref_workspace == "",
+        )
+        .distinct()
+        .order_by(jobs.c.name)
+    )
+    return [(int(r.id), r.name) for r in rows]
+
+
+def dependents_in_other_workspaces(
+    tx: Tx, project_id: str, workspace_name: str, job_name: str
+) -> list[tuple[str, int, str]]:
+    """(workspace name, job id, job name) of jobs elsewhere in the project that depend on a job."""
+    rows = tx.conn.execute(
+        select(workspaces.c.name.label("ws"), jobs.c.id, jobs.c.name)
+        .join(job_refs, job_refs.c.job_id == jobs.c.id)
+        .join(workspaces, workspaces.c.id == jobs.c.workspace_id)
+        .where(
+            workspaces.c.project_id == project_id,
+            job_refs.c.kind == "job",
+            job_refs.c.name == job_name,
+            job_refs.c.ref_workspace == workspace_name,
+        )
+        .distinct()
+        .order_by(workspaces.c.name, jobs.c.name)
+    )
+    return [(r.ws, int(r.id), r.name) for r in rows]

@@ -1,0 +1,1 @@
+"""Alembic migrations of the jobferry schema (run with ``jobferry db upgrade``)."""

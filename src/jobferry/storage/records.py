@@ -1,0 +1,171 @@
+"""Plain records the repositories return: services never see SQLAlchemy rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+
+
+def record(cls: type[R], row: Any) -> R:
+    """Build a record from a row mapping, taking only the record's own fields."""
+    mapping = row._mapping
+    return cls(**{f.name: mapping[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ProjectRecord:
+    """A project: the tenant every path names."""
+
+    id: str
+    name: str
+    created_at: int
+
+
+@dataclass(frozen=True)
+class WorkspaceRecord:
+    """A workspace of a project, with its policies."""
+
+    id: str
+    project_id: str
+    name: str
+    is_default: bool
+    lock_policy: str
+    approval_enabled: bool
+    created_at: int
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A user of a project."""
+
+    id: int
+    project_id: str
+    name: str
+    is_project_admin: bool
+    created_at: int
+
+
+@dataclass(frozen=True)
+class CredentialRecord:
+    """An AK/SK pair; the secret stays encrypted here."""
+
+    access_key: str
+    user_id: int
+    secret_encrypted: str
+    created_at: int
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """A job's development state and scheduling status."""
+
+    id: int
+    workspace_id: str
+    name: str
+    directory: str
+    process_type: str
+    status: str
+    document: str
+    latest_version: int | None
+    created_at: int
+    created_by: str
+    updated_at: int
+    updated_by: str
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """One immutable submitted version of a job or script."""
+
+    version: int
+    status: str
+    document: str
+    created_at: int
+    created_by: str
+
+
+@dataclass(frozen=True)
+class ScriptRecord:
+    """A script's development state."""
+
+    id: str
+    workspace_id: str
+    name: str
+    type: str
+    directory: str
+    document: str
+    latest_version: int | None
+    created_at: int
+    created_by: str
+    updated_at: int
+    updated_by: str
+
+
+@dataclass(frozen=True)
+class ResourceRecord:
+    """A resource definition (the binary itself stays in object storage)."""
+
+    id: str
+    workspace_id: str
+    name: str
+    type: str
+    directory: str
+    document: str
+    created_at: int
+    created_by: str
+    updated_at: int
+    updated_by: str
+
+
+@dataclass(frozen=True)
+class EnvironmentObjectRecord:
+    """An environment object; ``secret_keys`` names its secrets, never their values."""
+
+    workspace_id: str
+    kind: str
+    name: str
+    type: str
+    config: str
+    created_at: int
+    updated_at: int
+    updated_by: str
+    secret_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TagRecord:
+    """A tag of a workspace."""
+
+    workspace_id: str
+    name: str
+    locked: bool
+    created_at: int
+
+
+@dataclass(frozen=True)
+class LockRecord:
+    """A lock on a job or script, held by one user."""
+
+    workspace_id: str
+    object_kind: str
+    object_name: str
+    holder_user_id: int
+    holder_name: str
+    acquired_at: int
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One audit entry."""
+
+    id: int
+    project_id: str
+    workspace_id: str | None
+    actor: str
+    action: str
+    object_kind: str | None
+    object_name: str | None
+    detail: str | None
+    at: int

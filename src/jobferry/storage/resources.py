@@ -1,0 +1,61 @@
+"""Resources: definitions of jar/file/archive objects kept in object storage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, update
+
+from jobferry.storage.database import Tx
+from jobferry.storage.records import ResourceRecord, record
+from jobferry.storage.tables import resources
+
+
+def insert_resource(tx: Tx, **values: Any) -> None:
+    """Create a resource row."""
+    tx.conn.execute(insert(resources).values(**values))
+
+
+def get_resource(tx: Tx, workspace_id: str, resource_id: str) -> ResourceRecord | None:
+    """A resource of the workspace by id."""
+    row = tx.conn.execute(
+        select(resources).where(
+            resources.c.workspace_id == workspace_id, resources.c.id == resource_id
+        )
+    ).first()
+    return record(ResourceRecord, row) if row else None
+
+
+def find_resource(tx: Tx, workspace_id: str, name: str) -> ResourceRecord | None:
+    """A resource of the workspace by name."""
+    row = tx.conn.execute(
+        select(resources).where(resources.c.workspace_id == workspace_id, resources.c.name == name)
+    ).first()
+    return record(ResourceRecord, row) if row else None
+
+
+def update_resource(tx: Tx, resource_id: str, **values: Any) -> None:
+    """Change columns of a resource row."""
+    tx.conn.execute(update(resources).where(resources.c.id == resource_id).values(**values))
+
+
+def delete_resource(tx: Tx, resource_id: str) -> None:
+    """Remove a resource."""
+    tx.conn.execute(delete(resources).where(resources.c.id == resource_id))
+
+
+def list_resources(
+    tx: Tx, workspace_id: str, *, name_contains: str | None, limit: int, offset: int
+) -> tuple[int, list[ResourceRecord]]:
+    """One page of the workspace's resources by name, and how many match in all."""
+    conditions = [resources.c.workspace_id == workspace_id]
+    if name_contains:
+        conditions.append(resources.c.name.contains(name_contains, autoescape=True))
+    where = and_(*conditions)
+    total = int(
+        tx.conn.execute(select(func.count()).select_from(resources).where(where)).scalar_one()
+    )
+    rows = tx.conn.execute(
+        select(resources).where(where).order_by(resources.c.name).limit(limit).offset(offset)
+    )
+    return total, [record(ResourceRecord, r) for r in rows]

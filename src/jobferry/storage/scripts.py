@@ -1,0 +1,76 @@
+"""Scripts: development state and submitted versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, update
+
+from jobferry.storage.database import Tx
+from jobferry.storage.records import ScriptRecord, VersionRecord, record
+from jobferry.storage.tables import script_versions, scripts
+
+
+def insert_script(tx: Tx, **values: Any) -> None:
+    """Create a script row."""
+    tx.conn.execute(insert(scripts).values(**values))
+
+
+def get_script(tx: Tx, workspace_id: str, name: str) -> ScriptRecord | None:
+    """A script of the workspace by name."""
+    row = tx.conn.execute(
+        select(scripts).where(scripts.c.workspace_id == workspace_id, scripts.c.name == name)
+    ).first()
+    return record(ScriptRecord, row) if row else None
+
+
+def update_script(tx: Tx, script_id: str, **values: Any) -> None:
+    """Change columns of a script row."""
+    tx.conn.execute(update(scripts).where(scripts.c.id == script_id).values(**values))
+
+
+def delete_script(tx: Tx, script_id: str) -> None:
+    """Remove a script and its versions."""
+    tx.conn.execute(delete(script_versions).where(script_versions.c.script_id == script_id))
+    tx.conn.execute(delete(scripts).where(scripts.c.id == script_id))
+
+
+def list_scripts(
+    tx: Tx, workspace_id: str, *, name_contains: str | None, limit: int, offset: int
+) -> tuple[int, list[ScriptRecord]]:
+    """One page of the workspace's scripts by name, and how many match in all."""
+    conditions = [scripts.c.workspace_id == workspace_id]
+    if name_contains:
+        conditions.append(scripts.c.name.contains(name_contains, autoescape=True))
+    where = and_(*conditions)
+    total = int(
+        tx.conn.execute(select(func.count()).select_from(scripts).where(where)).scalar_one()
+    )
+    rows = tx.conn.execute(
+        select(scripts).where(where).order_by(scripts.c.name).limit(limit).offset(offset)
+    )
+    return total, [record(ScriptRecord, r) for r in rows]
+
+
+def insert_version(tx: Tx, script_id: str, version: VersionRecord) -> None:
+    """Store a new immutable submitted version of a script."""
+    tx.conn.execute(
+        insert(script_versions).values(
+            script_id=script_id,
+            version=version.version,
+            status=version.status,
+            document=version.document,
+            created_at=version.created_at,
+            created_by=version.created_by,
+        )
+    )
+
+
+def list_versions(tx: Tx, script_id: str) -> list[VersionRecord]:
+    """Every submitted version of a script, newest first."""
+    rows = tx.conn.execute(
+        select(script_versions)
+        .where(script_versions.c.script_id == script_id)
+        .order_by(script_versions.c.version.desc())
+    )
+    return [record(VersionRecord, r) for r in rows]

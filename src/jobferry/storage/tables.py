@@ -1,0 +1,244 @@
+"""The database schema as SQLAlchemy Core tables (the Alembic migrations create exactly these).
+
+Definitions are stored as JSON text, not JSONB: a definition must come back with its keys in the
+order they were saved, unknown keys included, and JSONB reorders keys.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Integer primary keys that autoincrement on SQLite and are 64-bit elsewhere (job ids are int64).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("is_default", Boolean, nullable=False, default=False),
+    Column("lock_policy", String(8), nullable=False, default="soft"),
+    Column("approval_enabled", Boolean, nullable=False, default=False),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("project_id", "name"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("is_project_admin", Boolean, nullable=False, default=False),
+    Column("password_hash", Text, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("project_id", "name"),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("access_key", String(128), primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("secret_encrypted", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+role_bindings = Table(
+    "role_bindings",
+    metadata,
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "workspace_id",
+        String(64),
+        ForeignKey("workspaces.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("role", String(16), nullable=False),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("directory", String(1024), nullable=False),
+    Column("process_type", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("latest_version", Integer, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("updated_by", String(128), nullable=False),
+    UniqueConstraint("workspace_id", "name"),
+)
+
+job_versions = Table(
+    "job_versions",
+    metadata,
+    Column("job_id", BigId, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("approvers", Text, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("created_by", String(128), nullable=False),
+)
+
+# One row per distinct (kind, name, workspace) a job's development state references; it answers
+# "who uses this script/connection/job" without reading every definition.
+job_refs = Table(
+    "job_refs",
+    metadata,
+    Column("job_id", BigId, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("ref_workspace", String(128), nullable=False, default=""),
+    Index("ix_job_refs_lookup", "kind", "name"),
+    Index("ix_job_refs_job", "job_id"),
+)
+
+scripts = Table(
+    "scripts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("directory", String(1024), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("latest_version", Integer, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("updated_by", String(128), nullable=False),
+    UniqueConstraint("workspace_id", "name"),
+)
+
+script_versions = Table(
+    "script_versions",
+    metadata,
+    Column("script_id", String(64), ForeignKey("scripts.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("created_by", String(128), nullable=False),
+)
+
+resources = Table(
+    "resources",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("directory", String(1024), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("updated_by", String(128), nullable=False),
+    UniqueConstraint("workspace_id", "name"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("locked", Boolean, nullable=False, default=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+locks = Table(
+    "locks",
+    metadata,
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    Column("object_kind", String(16), primary_key=True),
+    Column("object_name", String(128), primary_key=True),
+    Column("holder_user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("acquired_at", BigInteger, nullable=False),
+)
+
+environment_objects = Table(
+    "environment_objects",
+    metadata,
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("name", String(256), primary_key=True),
+    Column("type", String(64), nullable=False),
+    Column("config", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("updated_by", String(128), nullable=False),
+)
+
+# Secrets live apart from the object they belong to, encrypted, so no query that reads
+# definitions or configs can leak them by accident.
+environment_secrets = Table(
+    "environment_secrets",
+    metadata,
+    Column("workspace_id", String(64), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("name", String(256), primary_key=True),
+    Column("secret_keys", Text, nullable=False),
+    Column("secrets_encrypted", Text, nullable=False),
+    ForeignKeyConstraint(
+        ["workspace_id", "kind", "name"],
+        [
+            "environment_objects.workspace_id",
+            "environment_objects.kind",
+            "environment_objects.name",
+        ],
+        ondelete="CASCADE",
+    ),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("project_id", String(64), nullable=False),
+    Column("workspace_id", String(64), nullable=True),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("object_kind", String(32), nullable=True),
+    Column("object_name", String(256), nullable=True),
+    Column("detail", Text, nullable=True),
+    Column("at", BigInteger, nullable=False),
+    Index("ix_audit_log_scope", "project_id", "workspace_id", "at"),
+)

@@ -1,0 +1,110 @@
+"""Tags (with their locked flag) and locks on jobs and scripts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, insert, select, update
+
+from jobferry.storage.database import Tx
+from jobferry.storage.records import LockRecord, TagRecord, record
+from jobferry.storage.tables import locks, tags, users
+
+
+def list_tags(tx: Tx, workspace_id: str) -> list[TagRecord]:
+    """The workspace's tags by name."""
+    rows = tx.conn.execute(
+        select(tags).where(tags.c.workspace_id == workspace_id).order_by(tags.c.name)
+    )
+    return [record(TagRecord, r) for r in rows]
+
+
+def get_tags(tx: Tx, workspace_id: str, names: Iterable[str]) -> dict[str, TagRecord]:
+    """The named tags that exist, by name."""
+    wanted = list(set(names))
+    if not wanted:
+        return {}
+    rows = tx.conn.execute(
+        select(tags).where(tags.c.workspace_id == workspace_id, tags.c.name.in_(wanted))
+    )
+    return {r.name: record(TagRecord, r) for r in rows}
+
+
+def ensure_tags(tx: Tx, workspace_id: str, names: Iterable[str], now: int) -> None:
+    """Create the tags that do not exist yet (unlocked)."""
+    existing = get_tags(tx, workspace_id, names)
+    missing = sorted(set(names) - set(existing))
+    if missing:
+        tx.conn.execute(
+            insert(tags),
+            [
+                {"workspace_id": workspace_id, "name": n, "locked": False, "created_at": now}
+                for n in missing
+            ],
+        )
+
+
+def set_tag_locked(tx: Tx, workspace_id: str, name: str, locked: bool, now: int) -> None:
+    """Create or update a tag with the given locked flag."""
+    result = tx.conn.execute(
+        update(tags)
+        .where(tags.c.workspace_id == workspace_id, tags.c.name == name)
+        .values(locked=locked)
+    )
+    if not result.rowcount:
+        tx.conn.execute(
+            insert(tags).values(workspace_id=workspace_id, name=name, locked=locked, created_at=now)
+        )
+
+
+def _lock_select() -> object:
+    return select(locks, users.c.name.label("holder_name")).join(
+        users, users.c.id == locks.c.holder_user_id
+    )
+
+
+def get_lock(tx: Tx, workspace_id: str, kind: str, name: str) -> LockRecord | None:
+    """The lock on one job or script, if any."""
+    row = tx.conn.execute(
+        _lock_select().where(  # type: ignore[attr-defined]
+            locks.c.workspace_id == workspace_id,
+            locks.c.object_kind == kind,
+            locks.c.object_name == name,
+        )
+    ).first()
+    return record(LockRecord, row) if row else None
+
+
+def list_locks(tx: Tx, workspace_id: str) -> list[LockRecord]:
+    """Every lock of the workspace."""
+    rows = tx.conn.execute(
+        _lock_select()  # type: ignore[attr-defined]
+        .where(locks.c.workspace_id == workspace_id)
+        .order_by(locks.c.object_kind, locks.c.object_name)
+    )
+    return [record(LockRecord, r) for r in rows]
+
+
+def insert_lock(tx: Tx, workspace_id: str, kind: str, name: str, user_id: int, now: int) -> None:
+    """Take a lock (the caller checked nobody else holds it)."""
+    tx.conn.execute(
+        insert(locks).values(
+            workspace_id=workspace_id,
+            object_kind=kind,
+            object_name=name,
+            holder_user_id=user_id,
+            acquired_at=now,
+        )
+    )
+
+
+def delete_lock(tx: Tx, workspace_id: str, kind: str, name: str) -> bool:
+    """Release a lock; True if there was one."""
+    result = tx.conn.execute(
+        delete(locks).where(
+            locks.c.workspace_id == workspace_id,
+            locks.c.object_kind == kind,
+            locks.c.object_name == name,
+        )
+    )
+    return bool(result.rowcount)
