@@ -1,0 +1,5 @@
+"""``python -m jobferry`` runs the command line."""
+
+from jobferry.cli import main
+
+main()

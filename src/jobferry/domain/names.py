@@ -1,0 +1,108 @@
+"""Name rules for jobs, nodes, scripts, resources and job parameters.
+
+DataArts allows object names of 1–128 characters made of letters (Chinese and other Unicode
+letters included), digits, ``_``, ``-`` and ``.``; job parameter names are at most 64 characters
+of ``[A-Za-z0-9_-]``. Every check returns a problem (rule id + message naming the value and the
+fix) or ``None``; nothing raises.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+OBJECT_NAME_MAX = 128
+PARAM_NAME_MAX = 64
+
+_OBJECT_PUNCTUATION = frozenset("_-.")
+_PARAM_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class NameProblem:
+    """Why a name is refused: a stable rule id and a message that says how to fix it."""
+
+    rule: str
+    message: str
+
+
+def _object_char_ok(char: str) -> bool:
+    if char in _OBJECT_PUNCTUATION:
+        return True
+    category = unicodedata.category(char)
+    return category.startswith("L") or category == "Nd"
+
+
+def _show(chars: list[str]) -> str:
+    unique = list(dict.fromkeys(chars))
+    return ", ".join(repr(c) for c in unique[:5]) + (" …" if len(unique) > 5 else "")
+
+
+def object_name_problem(name: object, what: str) -> NameProblem | None:
+    """Check a job, node, script or resource name; ``what`` names the object in the message.
+
+    Rules: ``required`` (missing or empty), ``type`` (not a string), ``name.whitespace``
+    (leading/trailing blanks), ``name.length`` (over 128), ``name.charset`` (other characters).
+    ``what`` may be "job" or "job name"; messages read "job name ..." either way.
+    """
+    what = what.removesuffix(" name").removesuffix(" Name")
+    if name is None or name == "":
+        return NameProblem("required", f"{what} name is missing; give a name of 1–128 characters")
+    if not isinstance(name, str):
+        return NameProblem("type", f"{what} name {name!r} is not a string; send the name as text")
+    if name != name.strip():
+        return NameProblem(
+            "name.whitespace",
+            f"{what} name {name!r} starts or ends with blanks; remove them ({name.strip()!r})",
+        )
+    if len(name) > OBJECT_NAME_MAX:
+        return NameProblem(
+            "name.length",
+            f"{what} name {name[:40]!r}… has {len(name)} characters; "
+            f"shorten it to at most {OBJECT_NAME_MAX}",
+        )
+    bad = [c for c in name if not _object_char_ok(c)]
+    if bad:
+        fixed = "".join(c if _object_char_ok(c) else "_" for c in name)
+        return NameProblem(
+            "name.charset",
+            f"{what} name {name!r} contains {_show(bad)}, which is not allowed; use only "
+            f"letters, digits, '_', '-' and '.', e.g. {fixed!r}",
+        )
+    return None
+
+
+def param_name_problem(name: object) -> NameProblem | None:
+    """Check a job parameter name: 1–64 characters of ``[A-Za-z0-9_-]``."""
+    if name is None or name == "":
+        return NameProblem("required", "parameter name is missing; give a name of 1–64 characters")
+    if not isinstance(name, str):
+        return NameProblem("type", f"parameter name {name!r} is not a string; send it as text")
+    if len(name) > PARAM_NAME_MAX:
+        return NameProblem(
+            "name.length",
+            f"parameter name {name[:40]!r}… has {len(name)} characters; "
+            f"shorten it to at most {PARAM_NAME_MAX}",
+        )
+    if not _PARAM_NAME.fullmatch(name):
+        bad = [c for c in name if not _PARAM_NAME.fullmatch(c)]
+        fixed = "".join("_" if c in bad else c for c in name)
+        return NameProblem(
+            "name.charset",
+            f"parameter name {name!r} contains {_show(bad)}, which is not allowed; use only "
+            f"A-Z, a-z, 0-9, '_' and '-', e.g. {fixed!r}",
+        )
+    return None
+
+
+def check_object_name(name: object, what: str) -> str | None:
+    """The message saying why ``name`` is not a valid ``what`` name, or ``None`` when it is."""
+    problem = object_name_problem(name, what)
+    return problem.message if problem else None
+
+
+def check_param_name(name: object) -> str | None:
+    """The message saying why ``name`` is not a valid job parameter name, or ``None``."""
+    problem = param_name_problem(name)
+    return problem.message if problem else None
