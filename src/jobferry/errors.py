@@ -9,6 +9,7 @@ that same envelope (never a different shape). Messages name the object, the rule
     ├── AuthenticationError           401 APIGW.0301 signature, access key or clock is wrong
     ├── PermissionDeniedError         403 DLF.6888  the caller's role does not allow the call
     ├── NotSupportedError             501 DLF.9501  a DataArts call jobferry does not serve
+    ├── StorageError                  503 DLF.9503  database unreachable or at the wrong schema
     ├── InvalidRequestError           400 DLF.3051  a parameter or body is invalid
     │   ├── ValidationFailedError     400 DLF.3051  a definition breaks rules (all listed)
     │   ├── RequiredParameterError    400 DLF.0802  a required parameter is missing
@@ -84,6 +85,13 @@ class NotSupportedError(JobferryError):
 
     status = 501
     code = "DLF.9501"
+
+
+class StorageError(JobferryError):
+    """The database could not be reached or is not at the schema this version needs."""
+
+    status = 503
+    code = "DLF.9503"
 
 
 class InvalidRequestError(JobferryError):

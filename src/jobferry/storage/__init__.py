@@ -1,6 +1,6 @@
 """Storage: SQLAlchemy tables, migrations and repositories. The only package that imports
 SQLAlchemy; services call the repository functions with a ``Tx`` from ``Database.transaction``."""
 
-from jobferry.storage.database import Database, StorageError, Tx
+from jobferry.storage.database import Database, Tx
 
-__all__ = ["Database", "StorageError", "Tx"]
+__all__ = ["Database", "Tx"]

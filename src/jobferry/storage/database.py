@@ -12,16 +12,9 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from jobferry.errors import ConflictError, InvalidRequestError, JobferryError
+from jobferry.errors import ConflictError, InvalidRequestError, StorageError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-
-
-class StorageError(JobferryError):
-    """The database could not be reached or is not at the schema this version needs."""
-
-    status = 503
-    code = "DLF.9503"
 
 
 @dataclass

@@ -7,7 +7,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from jobferry.storage.database import MIGRATIONS_DIR, Database, StorageError
+from jobferry.errors import StorageError
+from jobferry.storage.database import MIGRATIONS_DIR, Database
 
 
 def _config() -> Config:
