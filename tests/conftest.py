@@ -20,6 +20,7 @@ from jobferry.settings import Settings
 from jobferry.signing import sign_request
 from jobferry.storage import Database
 from jobferry.storage.schema import upgrade
+from jobferry.tasks.runner import TaskRunner
 
 PG_URL = os.environ.get("JOBFERRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ADMIN_AK = "TESTADMINAK000000001"
@@ -151,5 +152,7 @@ def _q(value: Any) -> str:
 @pytest.fixture
 def api(services: Services) -> Iterator[SignedClient]:
     """The app in-process, called as the bootstrap admin."""
-    with TestClient(create_app(services), raise_server_exceptions=False) as client:
+    with TestClient(
+        create_app(services, TaskRunner(services)), raise_server_exceptions=False
+    ) as client:
         yield SignedClient(client, ADMIN_AK, ADMIN_SK)

@@ -17,6 +17,8 @@ that same envelope (never a different shape). Messages name the object, the rule
     │   ├── JobNameError              400 DLF.3018  the job name breaks the name rule
     │   ├── ScheduleInvalidError      400 DLF.3025  the job's schedule is invalid
     │   ├── ScriptTypeMissingError    400 DLF.6247  the script has no type
+    │   ├── ObsPathError              400 DLF.0803  an obs:// path is malformed or not writable
+    │   ├── ObsReadError              400 DLF.0815  an object-storage file cannot be read
     │   ├── ResourceTypeError         400 DLF.6263  resource type is not one of the allowed values
     │   ├── ResourceLocationError     400 DLF.6264  resource location is not an OBS path
     │   └── ResourceDescriptionError  400 DLF.6265  resource description too long
@@ -28,6 +30,8 @@ that same envelope (never a different shape). Messages name the object, the rule
     │   ├── VersionNotFoundError      400 DLF.0100  a job/script version that was never submitted
     │   ├── WorkspaceNotFoundError    400 DLF.9002
     │   ├── UserNotFoundError         400 DLF.9003
+    │   ├── ObsBucketNotFoundError    400 DLF.1242  the bucket of an obs:// path does not exist
+    │   ├── DownloadNotFoundError     400 DLF.9005  no such unexpired package
     │   └── EnvironmentObjectNotFoundError 400 DLF.9004
     └── ConflictError                 400 (code per kind) the request clashes with stored state
         ├── JobExistsError            400 DLF.0102
@@ -135,6 +139,18 @@ class ScriptTypeMissingError(InvalidRequestError):
     code = "DLF.6247"
 
 
+class ObsPathError(InvalidRequestError):
+    """An obs:// (or s3://) path is malformed, or object storage refused to write it."""
+
+    code = "DLF.0803"
+
+
+class ObsReadError(InvalidRequestError):
+    """A file in object storage cannot be read."""
+
+    code = "DLF.0815"
+
+
 class ResourceTypeError(InvalidRequestError):
     """A resource's type is not archive, file, jar or pyFile."""
 
@@ -200,6 +216,18 @@ class UserNotFoundError(NotFoundError):
     """The user does not exist in the project."""
 
     code = "DLF.9003"
+
+
+class ObsBucketNotFoundError(NotFoundError):
+    """The bucket named by an obs:// path does not exist."""
+
+    code = "DLF.1242"
+
+
+class DownloadNotFoundError(NotFoundError):
+    """The package is not (or no longer) in the download center."""
+
+    code = "DLF.9005"
 
 
 class EnvironmentObjectNotFoundError(NotFoundError):

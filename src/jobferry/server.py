@@ -16,6 +16,7 @@ from jobferry.services.container import Services
 from jobferry.settings import Settings
 from jobferry.storage import Database
 from jobferry.storage.schema import require_current, upgrade
+from jobferry.tasks.runner import TaskRunner
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ def build(settings: Settings) -> Startup:
     creds_file = None
     if issued is not None and not (settings.admin_ak and settings.admin_sk):
         creds_file = write_credentials_file(settings.data_dir, project_id, issued)
-    return Startup(create_app(services), project_id, access_key, issued, creds_file)
+    app = create_app(services, TaskRunner(services))
+    return Startup(app, project_id, access_key, issued, creds_file)
 
 
 def serve(startup: Startup, settings: Settings) -> None:

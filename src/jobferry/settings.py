@@ -21,6 +21,13 @@ class OffsetMode(StrEnum):
     ROW = "row"
 
 
+class PackageStoreKind(StrEnum):
+    """Where the download center keeps generated packages."""
+
+    LOCAL = "local"
+    S3 = "s3"
+
+
 class Settings(BaseSettings):
     """Everything an operator can set. Each field's description is its help text."""
 
@@ -73,6 +80,53 @@ class Settings(BaseSettings):
         200, ge=1, description="Most nodes one job may have (DataArts: 200)."
     )
     log_level: str = Field("info", description="Server log level (debug, info, warning, error).")
+    export_batch_max_jobs: int = Field(
+        100, ge=1, description="Most job names one batch export (jobList) may name (DataArts: 100)."
+    )
+    export_name_list_max: int = Field(
+        200, ge=1, description="Most names one export-by-name-list request may paste."
+    )
+    export_workspace_max_jobs: int = Field(
+        0,
+        ge=0,
+        description="Most jobs one workspace export may hold; 0 = no cap (DataArts caps at "
+        "10,000).",
+    )
+    export_manifest: bool = Field(
+        True,
+        description="Write manifest.json into exported packages; false gives strictly "
+        "DataArts-shaped packages (a request may still ask either way).",
+    )
+    export_sync_max_jobs: int = Field(
+        100,
+        ge=1,
+        description="Exports of up to this many jobs may stream back at once; larger ones run "
+        "as background tasks that land in the download center.",
+    )
+    download_ttl_seconds: int = Field(
+        3 * 24 * 3600,
+        ge=60,
+        description="How long a generated package stays in the download center (default 3 days).",
+    )
+    package_store: PackageStoreKind = Field(
+        PackageStoreKind.LOCAL,
+        description="Where the download center keeps packages: 'local' (the data folder) or "
+        "'s3' (JOBFERRY_S3_BUCKET).",
+    )
+    s3_endpoint_url: str | None = Field(
+        None,
+        description="Endpoint of the S3-compatible object storage that obs:// paths map to "
+        "(OBS speaks the S3 API), e.g. https://obs.<region>.myhuaweicloud.com.",
+    )
+    s3_region: str = Field("us-east-1", description="Region name sent to the object storage.")
+    s3_access_key_id: str | None = Field(None, description="Access key for the object storage.")
+    s3_secret_access_key: str | None = Field(None, description="Secret key for the object storage.")
+    s3_bucket: str | None = Field(
+        None, description="Bucket of the download center when JOBFERRY_PACKAGE_STORE=s3."
+    )
+    s3_prefix: str = Field(
+        "jobferry/packages/", description="Key prefix of download-center packages in that bucket."
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL to use: the setting, or the SQLite file in the data folder."""

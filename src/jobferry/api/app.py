@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
@@ -10,6 +11,7 @@ import jobferry
 from jobferry.api.errors import install_error_handlers, request_id
 from jobferry.api.routes import admin, environment, execution, jobs, resources, scripts, transfer
 from jobferry.services.container import Services
+from jobferry.tasks.runner import TaskRunner
 
 DESCRIPTION = """\
 Wire-compatible with the DataArts Factory v1 job API (scripts written against the official
@@ -19,9 +21,17 @@ SDK's AK/SK algorithm (SDK-HMAC-SHA256). Errors are `{"error_code", "error_msg",
 """
 
 
-def create_app(services: Services) -> FastAPI:
-    """Build the app over already-wired services."""
+def create_app(services: Services, runner: TaskRunner) -> FastAPI:
+    """Build the app over already-wired services and a task runner."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        runner.start()
+        yield
+        runner.shutdown()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="jobferry",
         version=jobferry.__version__,
         description=DESCRIPTION,
@@ -29,6 +39,7 @@ def create_app(services: Services) -> FastAPI:
         redoc_url=None,
     )
     app.state.services = services
+    app.state.runner = runner
     install_error_handlers(app)
 
     @app.middleware("http")

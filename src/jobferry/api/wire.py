@@ -9,6 +9,7 @@ from fastapi import Request, Response
 
 from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
+from jobferry.tasks.runner import TaskRunner
 
 
 def services_of(request: Request) -> Services:
@@ -27,6 +28,12 @@ def json(content: Any, status_code: int = 200) -> Response:
 def no_content() -> Response:
     """The 204 every DataArts create/update/delete/start/stop answers with."""
     return Response(status_code=204)
+
+
+def runner_of(request: Request) -> TaskRunner:
+    """The background task runner wired into the app."""
+    runner: TaskRunner = request.app.state.runner
+    return runner
 
 
 async def raw_body(request: Request) -> bytes:

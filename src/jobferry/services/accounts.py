@@ -212,7 +212,7 @@ class AccountService:
                 f"Workspace settings do not include {', '.join(unknown)}; settable fields are "
                 "lockPolicy (soft|hard) and approvalEnabled (true|false)."
             )
-        if lock_policy is not None and lock_policy not in {p.value for p in LockPolicy}:
+        if lock_policy is not None and lock_policy not in [p.value for p in LockPolicy]:
             raise InvalidRequestError(
                 f"lockPolicy '{lock_policy}' is not valid; use 'soft' or 'hard'."
             )
@@ -337,7 +337,7 @@ class AccountService:
         """Give a user a role in a workspace (that workspace's admins only)."""
         scope = self.scope(actor, project_id, workspace_id)
         scope.require((Role.ADMIN,), "grant roles")
-        if role not in {r.value for r in Role}:
+        if not isinstance(role, str) or role not in [r.value for r in Role]:
             raise InvalidRequestError(
                 f"Role '{role}' is not valid; use one of admin, developer, operator, viewer."
             )

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jobferry.errors import InvalidRequestError
 from jobferry.services.accounts import AccountService
 from jobferry.services.audit import AuditService
+from jobferry.services.downloads import DownloadService
 from jobferry.services.environment import EnvironmentService
+from jobferry.services.export_jobs import ExportService
 from jobferry.services.governance import GovernanceService
 from jobferry.services.jobs import JobService
 from jobferry.services.resources import ResourceService
 from jobferry.services.scripts import ScriptService
 from jobferry.services.secretbox import SecretBox
-from jobferry.settings import Settings
+from jobferry.services.tasks import TaskService
+from jobferry.settings import PackageStoreKind, Settings
 from jobferry.storage import Database
+from jobferry.storage.blobs import BlobStore, LocalBlobStore, ObjectStorage, S3BlobStore, S3Config
 
 
 @dataclass
@@ -29,12 +34,25 @@ class Services:
     environment: EnvironmentService
     governance: GovernanceService
     audit: AuditService
+    tasks: TaskService
+    downloads: DownloadService
+    exports: ExportService
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
         """Wire every service over one database and one secret box."""
         box = SecretBox.from_key_or_file(settings.secret_key, settings.data_dir)
         mode = settings.offset_mode
+        storage = LazyObjectStorage(settings)
+        store: BlobStore = LocalBlobStore(settings.data_dir / "packages")
+        if settings.package_store == PackageStoreKind.S3:
+            if not settings.s3_bucket:
+                raise InvalidRequestError(
+                    "JOBFERRY_PACKAGE_STORE=s3 needs JOBFERRY_S3_BUCKET (and the S3 endpoint)."
+                )
+            store = S3BlobStore(storage(), settings.s3_bucket, settings.s3_prefix)
+        tasks = TaskService(db)
+        downloads = DownloadService(db, store, settings.download_ttl_seconds)
         return cls(
             settings=settings,
             db=db,
@@ -45,4 +63,25 @@ class Services:
             environment=EnvironmentService(db, box),
             governance=GovernanceService(db),
             audit=AuditService(db),
+            tasks=tasks,
+            downloads=downloads,
+            exports=ExportService(db, settings, downloads, tasks, storage),
         )
+
+
+class LazyObjectStorage:
+    """Creates the S3 client on first use (boto3 is slow to import and optional)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.config = S3Config(
+            settings.s3_endpoint_url,
+            settings.s3_region,
+            settings.s3_access_key_id,
+            settings.s3_secret_access_key,
+        )
+        self._storage: ObjectStorage | None = None
+
+    def __call__(self) -> ObjectStorage:
+        if self._storage is None:
+            self._storage = ObjectStorage(self.config)
+        return self._storage

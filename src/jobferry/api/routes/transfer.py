@@ -1,24 +1,52 @@
-"""Export, import, check-file and system tasks: the package flows.
-
-Until the package engine lands, these answer a clear 501 (system-tasks: DLF.0810, since no task
-can exist yet) rather than pretending.
-"""
+"""Export, import, check-file, system tasks and the download center."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, Response
+from starlette.background import BackgroundTask
+from starlette.responses import FileResponse
 
 from jobferry.api.auth import ScopeDep
-from jobferry.errors import NotSupportedError, TaskNotFoundError
+from jobferry.api.wire import (
+    body_doc,
+    json,
+    no_content,
+    parse_object,
+    raw_body,
+    runner_of,
+    services_of,
+)
+from jobferry.errors import NotSupportedError
+from jobferry.services.downloads import download_view
+from jobferry.services.export_jobs import ExportOutcome
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["export and import"])
 
 
 def _not_yet(call: str) -> NotSupportedError:
     return NotSupportedError(
-        f"{call} is not available in this jobferry version yet; upgrade jobferry to move jobs "
-        "with packages.",
+        f"{call} is not available in this jobferry version yet; upgrade jobferry to import "
+        "packages.",
         operation=call,
+    )
+
+
+def _attachment(name: str) -> str:
+    return f"attachment; filename=\"{quote(name)}\"; filename*=UTF-8''{quote(name)}"
+
+
+def _export_response(outcome: ExportOutcome) -> Response:
+    if outcome.uploaded is not None:
+        return json(outcome.uploaded)
+    assert outcome.data is not None
+    return Response(
+        content=outcome.data,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": _attachment(outcome.file_name)},
     )
 
 
@@ -27,23 +55,87 @@ def import_job(scope: ScopeDep) -> None:
     raise _not_yet("import_job")
 
 
-@router.post("/jobs/batch-export", summary="export_job_list")
-def export_job_list(scope: ScopeDep) -> None:
-    raise _not_yet("export_job_list")
-
-
 @router.post("/jobs/check-file", summary="show_file_info")
 def show_file_info(scope: ScopeDep) -> None:
     raise _not_yet("show_file_info")
 
 
-@router.post("/jobs/{job_name}/export", summary="export_job")
-def export_job(scope: ScopeDep, job_name: str) -> None:
-    raise _not_yet("export_job")
+@router.post(
+    "/jobs/batch-export",
+    summary="export_job_list",
+    openapi_extra=body_doc("ExportJobsReq {jobList, exportDepend, exportStatus, obsPath}"),
+)
+async def export_job_list(request: Request, scope: ScopeDep) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="ExportJobsReq")
+    return _export_response(services_of(request).exports.export_batch(scope, body))
+
+
+@router.post(
+    "/jobs/{job_name}/export",
+    summary="export_job",
+    openapi_extra=body_doc("ExportJobReq {exportDepend, exportStatus, obsPath}", required=False),
+)
+async def export_job(request: Request, scope: ScopeDep, job_name: str) -> Response:
+    body = parse_object(await raw_body(request), required=False, what="ExportJobReq")
+    return _export_response(services_of(request).exports.export_job(scope, job_name, body))
 
 
 @router.get("/system-tasks/{task_id}", summary="list_system_tasks")
-def list_system_tasks(scope: ScopeDep, task_id: str) -> None:
-    raise TaskNotFoundError(
-        f"Task [{task_id}] does not exist in workspace '{scope.workspace.name}'.", task_id=task_id
+def list_system_tasks(request: Request, scope: ScopeDep, task_id: str) -> Response:
+    return json(services_of(request).tasks.show(scope, task_id))
+
+
+@router.post(
+    "/exports/check-names",
+    summary="Match a pasted name list against the workspace's jobs (extension)",
+    openapi_extra=body_doc('{"names": ["job_a", ...]}'),
+)
+async def check_export_names(request: Request, scope: ScopeDep) -> Response:
+    body = parse_object(await raw_body(request), required=True, what='{"names"}')
+    return json(services_of(request).exports.check_names(scope, body))
+
+
+@router.post(
+    "/exports",
+    summary="Start a background export into the download center (extension)",
+    openapi_extra=body_doc(
+        '{"mode": "names"|"workspace", "names": [...], "changed": "all"|"sinceLastExport"|'
+        '"since", "since": ms|ISO, "exportDepend", "exportStatus", "withUpstream", '
+        '"withManifest", "obsPath"}'
+    ),
+)
+async def start_export(request: Request, scope: ScopeDep) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="export request")
+    return json({"taskId": runner_of(request).start_export(scope, body)})
+
+
+@router.get("/downloads", summary="The download center (extension)")
+def list_downloads(request: Request, scope: ScopeDep) -> Response:
+    return json(services_of(request).downloads.list_downloads(scope))
+
+
+@router.get("/downloads/{download_id}", summary="One package's details (extension)")
+def show_download(request: Request, scope: ScopeDep, download_id: str) -> Response:
+    return json(download_view(services_of(request).downloads.get(scope, download_id)))
+
+
+@router.get("/downloads/{download_id}/content", summary="Download a package (extension)")
+def download_content(request: Request, scope: ScopeDep, download_id: str) -> Response:
+    services = services_of(request)
+    scratch = services.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    target = scratch / f"download-{download_id}-{id(request)}.zip"
+    item = services.downloads.fetch(scope, download_id, target)
+    headers: dict[str, Any] = {"Content-Disposition": _attachment(item.file_name)}
+    return FileResponse(
+        target,
+        media_type="application/zip",
+        headers=headers,
+        background=BackgroundTask(Path(target).unlink, missing_ok=True),
     )
+
+
+@router.delete("/downloads/{download_id}", status_code=204, summary="Delete a package (extension)")
+def delete_download(request: Request, scope: ScopeDep, download_id: str) -> Response:
+    services_of(request).downloads.delete(scope, download_id)
+    return no_content()

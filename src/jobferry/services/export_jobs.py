@@ -1,0 +1,286 @@
+"""The export use cases: single and batch (DataArts), by name list and whole workspace
+(extensions, as background tasks that land in the download center), and obsPath uploads."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jobferry.errors import InvalidRequestError, JobferryError
+from jobferry.package.layout import Layout
+from jobferry.services.context import WRITERS, Scope, now_ms
+from jobferry.services.downloads import DownloadService, file_digest
+from jobferry.services.exporting import (
+    ExportOptions,
+    add_upstream,
+    check_name_list,
+    parse_options,
+    select_jobs,
+    write_package,
+)
+from jobferry.services.tasks import FAILED, SUCCESSFUL, TaskService
+from jobferry.settings import Settings
+from jobferry.storage import Database
+from jobferry.storage import downloads as download_repo
+from jobferry.storage import exports as repo
+from jobferry.storage.blobs import ObjectStorage, parse_obs_path
+
+log = logging.getLogger("jobferry.export")
+
+
+@dataclass(frozen=True)
+class ExportOutcome:
+    """A finished synchronous export: bytes to stream back, or where it was uploaded."""
+
+    file_name: str
+    data: bytes | None
+    uploaded: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class PreparedExport:
+    """A validated background export, ready to run."""
+
+    task_id: str
+    scope: Scope
+    mode: str
+    names: list[str]
+    since: int | None
+    options: ExportOptions
+    obs_path: str | None
+
+
+def _since(body: dict[str, Any]) -> tuple[str, int | None]:
+    changed = body.get("changed", "all")
+    if changed not in ("all", "sinceLastExport", "since"):
+        raise InvalidRequestError(
+            f"changed must be all, sinceLastExport or since, not {changed!r}."
+        )
+    if changed != "since":
+        return changed, None
+    value = body.get("since")
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return changed, value
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is not None:
+                return changed, int(moment.timestamp() * 1000)
+    raise InvalidRequestError(
+        "changed=since needs since: epoch milliseconds or an ISO-8601 time with a zone, e.g. "
+        "2026-11-01T00:00:00+08:00.",
+        parameter="since",
+    )
+
+
+class ExportService:
+    """Exports of every kind."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        downloads: DownloadService,
+        tasks: TaskService,
+        object_storage: Callable[[], ObjectStorage],
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.downloads = downloads
+        self.tasks = tasks
+        self.object_storage = object_storage
+        self.scratch = settings.data_dir / "tmp"
+
+    def _options(self, body: dict[str, Any]) -> ExportOptions:
+        return parse_options(body, default_manifest=self.settings.export_manifest)
+
+    def _obs_path(self, body: dict[str, Any]) -> str | None:
+        value = body.get("obsPath")
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise InvalidRequestError("obsPath must be a string such as obs://bucket/folder/.")
+        parse_obs_path(value)
+        return value
+
+    def _temp(self) -> Path:
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.scratch, suffix=".zip")
+        os.close(fd)
+        return Path(name)
+
+    def _upload(self, obs_path: str, file_name: str, source: Path) -> dict[str, Any]:
+        bucket, key = parse_obs_path(obs_path)
+        if not key.endswith(".zip"):
+            key = f"{key}{'' if not key or key.endswith('/') else '/'}{file_name}"
+        self.object_storage().put_file(bucket, key, source)
+        size, sha256 = file_digest(source)
+        return {"path": f"obs://{bucket}/{key}", "size": size, "sha256": sha256}
+
+    def _finish_sync(self, file_name: str, path: Path, obs_path: str | None) -> ExportOutcome:
+        try:
+            if obs_path:
+                return ExportOutcome(file_name, None, self._upload(obs_path, file_name, path))
+            return ExportOutcome(file_name, path.read_bytes(), None)
+        finally:
+            path.unlink(missing_ok=True)
+
+    def export_job(self, scope: Scope, job_name: str, body: dict[str, Any]) -> ExportOutcome:
+        """DataArts export_job: ``DLF_<job>.zip`` with jobs/, scripts/, resources/."""
+        scope.require(WRITERS, "export jobs")
+        options, obs_path = self._options(body), self._obs_path(body)
+        path = self._temp()
+        with self.db.transaction(readonly=True) as tx, path.open("wb") as out:
+            heads = select_jobs(tx, scope, [job_name])
+            extra: list[dict[str, str]] = []
+            if options.with_upstream:
+                heads, extra = add_upstream(tx, scope, heads)
+            write_package(tx, scope, heads, options, Layout.SINGLE, out, extra)
+        return self._finish_sync(f"DLF_{job_name}.zip", path, obs_path)
+
+    def export_batch(self, scope: Scope, body: dict[str, Any]) -> ExportOutcome:
+        """DataArts export_job_list: ``jobs.zip`` with one folder per job."""
+        scope.require(WRITERS, "export jobs")
+        names = body.get("jobList")
+        cap = self.settings.export_batch_max_jobs
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            raise InvalidRequestError(
+                "The request parameter is invalid: jobList must be a non-empty list of job names.",
+                parameter="jobList",
+            )
+        if len(names) > cap:
+            raise InvalidRequestError(
+                f"The request parameter is invalid: jobList names {len(names)} jobs, at most "
+                f"{cap} may be exported at once; split the list or export by name list.",
+                parameter="jobList",
+                cap=cap,
+            )
+        options, obs_path = self._options(body), self._obs_path(body)
+        path = self._temp()
+        with self.db.transaction(readonly=True) as tx, path.open("wb") as out:
+            heads = select_jobs(tx, scope, names)
+            extra: list[dict[str, str]] = []
+            if options.with_upstream:
+                heads, extra = add_upstream(tx, scope, heads)
+            write_package(tx, scope, heads, options, Layout.BATCH, out, extra)
+        return self._finish_sync("jobs.zip", path, obs_path)
+
+    def check_names(self, scope: Scope, body: dict[str, Any]) -> dict[str, Any]:
+        """Which pasted names match (extension; the first step of export by name list)."""
+        scope.require(WRITERS, "export jobs")
+        names = body.get("names")
+        if not isinstance(names, list):
+            raise InvalidRequestError("names must be a list of job names, one per entry.")
+        with self.db.transaction(readonly=True) as tx:
+            return check_name_list(tx, scope, names, self.settings.export_name_list_max)
+
+    def prepare(self, scope: Scope, body: dict[str, Any]) -> PreparedExport:
+        """Validate a background export and create its task (refusals change nothing)."""
+        scope.require(WRITERS, "export jobs")
+        mode = body.get("mode")
+        options, obs_path = self._options(body), self._obs_path(body)
+        names: list[str] = []
+        since: int | None = None
+        if mode == "names":
+            report = self.check_names(scope, body)
+            if report["unmatched"]:
+                raise InvalidRequestError(
+                    f"Matched {len(report['matched'])}, failed {len(report['unmatched'])}: "
+                    "every name must match a job before the package is generated; fix or remove "
+                    "the names listed in details.",
+                    details=report["unmatched"],
+                    matched=len(report["matched"]),
+                )
+            names = report["matched"]
+            title = f"Export {len(names)} job(s) by name list."
+        elif mode == "workspace":
+            changed, since = _since(body)
+            if changed == "sinceLastExport":
+                with self.db.transaction(readonly=True) as tx:
+                    since = download_repo.last_workspace_export(tx, scope.workspace.id) or 0
+            what = "all jobs" if since is None else "jobs changed since the last export"
+            if changed == "since":
+                what = "jobs changed since the given time"
+            title = f"Export workspace '{scope.workspace.name}' ({what})."
+        else:
+            raise InvalidRequestError(
+                f"mode must be 'names' or 'workspace', not {mode!r}.", parameter="mode"
+            )
+        request = {"mode": mode, "names": names, "since": since, **options.as_json()}
+        task_id = self.tasks.create(scope, "export", title, request)
+        return PreparedExport(task_id, scope, mode, names, since, options, obs_path)
+
+    def run(self, job: PreparedExport) -> None:
+        """Generate the package of a prepared export and keep it in the download center."""
+        try:
+            self._run(job)
+        except JobferryError as exc:
+            self.tasks.finish(job.task_id, FAILED, exc.message)
+        except Exception:
+            log.exception("export task %s failed", job.task_id)
+            self.tasks.finish(
+                job.task_id, FAILED, f"Internal error; see the server log for task {job.task_id}."
+            )
+
+    def _run(self, job: PreparedExport) -> None:
+        scope, options = job.scope, job.options
+        path = self._temp()
+        snapshot = now_ms()
+        try:
+            with self.db.transaction(readonly=True) as tx, path.open("wb") as out:
+                if job.mode == "names":
+                    heads = select_jobs(tx, scope, job.names)
+                else:
+                    heads = repo.job_heads(tx, scope.workspace.id)
+                    if job.since is not None:
+                        changed = repo.changed_job_names(tx, scope.workspace.id, job.since)
+                        heads = [h for h in heads if h.name in changed]
+                    cap = self.settings.export_workspace_max_jobs
+                    if cap and len(heads) > cap:
+                        raise InvalidRequestError(
+                            f"The workspace export holds {len(heads)} jobs, over the cap of {cap} "
+                            "(JOBFERRY_EXPORT_WORKSPACE_MAX_JOBS); export changed jobs only or "
+                            "raise the cap."
+                        )
+                extra: list[dict[str, str]] = []
+                if options.with_upstream:
+                    heads, extra = add_upstream(tx, scope, heads)
+                self.tasks.advance(job.task_id, 10, f"Writing {len(heads)} job(s).")
+                written = write_package(tx, scope, heads, options, Layout.SINGLE, out, extra)
+            stamp = datetime.fromtimestamp(snapshot / 1000).strftime("%Y%m%d%H%M%S")
+            file_name = f"{scope.workspace.name}_{job.mode}_{stamp}.zip"
+            selection = {
+                "mode": job.mode,
+                "jobs": len(heads),
+                "names": [h.name for h in heads][:200],
+                "since": job.since,
+                **options.as_json(),
+            }
+            item = self.downloads.keep(scope, job.task_id, file_name, selection, path)
+            result: dict[str, Any] = {
+                "downloadId": item.id,
+                "fileName": file_name,
+                "size": item.size,
+                "sha256": item.sha256,
+                "jobs": len(heads),
+                "entries": len(written.entries),
+            }
+            if job.obs_path:
+                result["obs"] = self._upload(job.obs_path, file_name, path)
+            if job.mode == "workspace":
+                with self.db.transaction() as tx:
+                    download_repo.set_last_workspace_export(tx, scope.workspace.id, snapshot)
+            self.tasks.finish(
+                job.task_id, SUCCESSFUL, f"Package {file_name} is ready.", result=result
+            )
+        finally:
+            path.unlink(missing_ok=True)

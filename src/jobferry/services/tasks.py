@@ -1,0 +1,123 @@
+"""System tasks: long work (exports, later imports) with status the DataArts API reports."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from jobferry.errors import TaskNotFoundError
+from jobferry.services.context import Scope, now_ms
+from jobferry.services.documents import dump, load
+from jobferry.storage import Database
+from jobferry.storage import tasks as repo
+from jobferry.storage.tasks import TaskRecord
+
+RUNNING, SUCCESSFUL, FAILED, WARNING = "RUNNING", "SUCCESSFUL", "FAILED", "WARNING"
+
+
+def task_view(task: TaskRecord) -> dict[str, Any]:
+    """ListSystemTasksResponse, plus jobferry's kind, progress and result."""
+    view: dict[str, Any] = {
+        "id": task.id,
+        "name": task.name,
+        "projectId": task.project_id,
+        "startTime": task.start_time,
+        "lastUpdate": task.last_update,
+        "status": task.status,
+        "message": task.message or "",
+        "subtasks": load(task.subtasks)["items"] if task.subtasks else [],
+        "kind": task.kind,
+        "progress": task.progress,
+        "createUser": task.created_by,
+    }
+    if task.end_time is not None:
+        view["endTime"] = task.end_time
+    if task.result:
+        view["result"] = load(task.result)
+    return view
+
+
+class TaskService:
+    """Create, advance, finish and show system tasks."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create(self, scope: Scope, kind: str, name: str, request: dict[str, Any]) -> str:
+        """A new RUNNING task; returns its 32-hex id."""
+        now = now_ms()
+        task = TaskRecord(
+            id=uuid.uuid4().hex,
+            project_id=scope.actor.project_id,
+            workspace_id=scope.workspace.id,
+            kind=kind,
+            name=name,
+            status=RUNNING,
+            message=None,
+            progress=0,
+            request=dump(request),
+            result=None,
+            subtasks=None,
+            created_by=scope.actor.name,
+            start_time=now,
+            end_time=None,
+            last_update=now,
+        )
+        with self.db.transaction() as tx:
+            repo.insert_task(tx, task)
+        return task.id
+
+    def advance(self, task_id: str, progress: int, message: str) -> None:
+        """Report progress (0–100) of a running task."""
+        with self.db.transaction() as tx:
+            repo.update_task(
+                tx,
+                task_id,
+                progress=max(0, min(progress, 100)),
+                message=message,
+                last_update=now_ms(),
+            )
+
+    def finish(
+        self,
+        task_id: str,
+        status: str,
+        message: str,
+        *,
+        result: dict[str, Any] | None = None,
+        subtasks: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Record the end of a task."""
+        now = now_ms()
+        values: dict[str, Any] = {
+            "status": status,
+            "message": message,
+            "end_time": now,
+            "last_update": now,
+        }
+        if status != FAILED:
+            values["progress"] = 100
+        if result is not None:
+            values["result"] = dump(result)
+        if subtasks is not None:
+            values["subtasks"] = dump({"items": subtasks})
+        with self.db.transaction() as tx:
+            repo.update_task(tx, task_id, **values)
+
+    def show(self, scope: Scope, task_id: str) -> dict[str, Any]:
+        """A task of the workspace (DLF.0810 when unknown)."""
+        with self.db.transaction(readonly=True) as tx:
+            task = repo.get_task(tx, scope.workspace.id, task_id)
+        if task is None:
+            raise TaskNotFoundError(
+                f"Task [{task_id}] does not exist in workspace '{scope.workspace.name}'.",
+                task_id=task_id,
+            )
+        return task_view(task)
+
+    def fail_unfinished(self) -> int:
+        """After a restart, tasks left RUNNING can never finish: mark them FAILED."""
+        with self.db.transaction() as tx:
+            return repo.fail_unfinished(
+                tx, "The server stopped while this task ran; run it again.", now_ms()
+            )

@@ -1,0 +1,196 @@
+"""Blob stores for packages: a local folder, or an S3-compatible bucket (OBS speaks S3).
+
+``obs://bucket/key`` and ``s3://bucket/key`` both name objects in the configured S3 endpoint.
+boto3 is an optional extra; without it object storage answers a clear error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from jobferry.errors import ObsBucketNotFoundError, ObsPathError, ObsReadError
+
+SCHEMES = ("obs://", "s3://")
+
+
+def parse_obs_path(path: str) -> tuple[str, str]:
+    """Split ``obs://bucket/key`` into (bucket, key); the key may be empty or end in '/'."""
+    scheme = next((s for s in SCHEMES if path.startswith(s)), None)
+    rest = path[len(scheme) :] if scheme else ""
+    bucket, _, key = rest.partition("/")
+    if not scheme or not bucket or ".." in key.split("/"):
+        raise ObsPathError(
+            f"OBS path '{path}' is invalid; write it as obs://bucket/folder/ or "
+            "obs://bucket/folder/file.zip.",
+            path=path,
+        )
+    return bucket, key
+
+
+@dataclass(frozen=True)
+class S3Config:
+    """How to reach the S3-compatible object storage."""
+
+    endpoint_url: str | None
+    region: str
+    access_key_id: str | None
+    secret_access_key: str | None
+
+
+class ObjectStorage:
+    """A thin client of the S3 API that translates its failures into jobferry errors."""
+
+    def __init__(self, config: S3Config) -> None:
+        try:
+            import boto3
+            from botocore.config import Config
+        except ImportError as exc:  # pragma: no cover - exercised only without the extra
+            raise ObsPathError("Object storage support needs: pip install 'jobferry[s3]'") from exc
+        self._client: Any = boto3.client(
+            "s3",
+            endpoint_url=config.endpoint_url,
+            region_name=config.region,
+            aws_access_key_id=config.access_key_id,
+            aws_secret_access_key=config.secret_access_key,
+            config=Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"}),
+        )
+
+    def _translate(self, exc: Exception, bucket: str, key: str, writing: bool) -> Exception:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        where = f"obs://{bucket}/{key}"
+        if isinstance(exc, ClientError):
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code == "NoSuchBucket" or (code in ("404", "NotFound") and not key):
+                return ObsBucketNotFoundError(
+                    f"OBS bucket '{bucket}' does not exist; create it or correct the path.",
+                    path=where,
+                )
+            if code in ("NoSuchKey", "404"):
+                return ObsReadError(f"Fail to read OBS file: '{where}' does not exist.", path=where)
+            detail = exc.response.get("Error", {}).get("Message", code)
+            if writing:
+                return ObsPathError(f"Cannot write '{where}': {detail}.", path=where)
+            return ObsReadError(f"Fail to read OBS file '{where}': {detail}.", path=where)
+        if isinstance(exc, BotoCoreError):
+            return ObsPathError(
+                f"Object storage is not reachable for '{where}' ({exc}); check "
+                "JOBFERRY_S3_ENDPOINT_URL and the credentials.",
+                path=where,
+            )
+        return exc
+
+    def put_file(self, bucket: str, key: str, source: Path) -> None:
+        """Upload a local file."""
+        self._require_bucket(bucket)
+        try:
+            with source.open("rb") as fh:
+                self._client.put_object(Bucket=bucket, Key=key, Body=fh)
+        except Exception as exc:
+            raise self._translate(exc, bucket, key, writing=True) from exc
+
+    def _require_bucket(self, bucket: str) -> None:
+        try:
+            self._client.head_bucket(Bucket=bucket)
+        except Exception as exc:
+            raise self._translate(exc, bucket, "", writing=False) from exc
+
+    def get_to_file(self, bucket: str, key: str, target: Path, max_bytes: int) -> int:
+        """Download an object to a local file, refusing more than ``max_bytes``."""
+        try:
+            head = self._client.head_object(Bucket=bucket, Key=key)
+            size = int(head.get("ContentLength", 0))
+            if size > max_bytes:
+                raise ObsReadError(
+                    f"obs://{bucket}/{key} is {size} bytes, over the limit of {max_bytes}.",
+                    path=f"obs://{bucket}/{key}",
+                )
+            body = self._client.get_object(Bucket=bucket, Key=key)["Body"]
+            with target.open("wb") as fh:
+                shutil.copyfileobj(body, fh)
+            return size
+        except ObsReadError:
+            raise
+        except Exception as exc:
+            self._require_bucket(bucket)
+            raise self._translate(exc, bucket, key, writing=False) from exc
+
+    def delete(self, bucket: str, key: str) -> None:
+        """Remove an object (missing is fine)."""
+        try:
+            self._client.delete_object(Bucket=bucket, Key=key)
+        except Exception as exc:
+            raise self._translate(exc, bucket, key, writing=True) from exc
+
+
+class BlobStore(Protocol):
+    """Where the download center keeps package files."""
+
+    kind: str
+
+    def put(self, key: str, source: Path) -> str:
+        """Store a file under ``key``; returns its location."""
+
+    def fetch(self, location: str, target: Path) -> None:
+        """Copy a stored file to ``target``."""
+
+    def remove(self, location: str) -> None:
+        """Delete a stored file (missing is fine)."""
+
+
+class LocalBlobStore:
+    """Packages as files under a folder of the data directory."""
+
+    kind = "local"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, location: str) -> Path:
+        path = (self.root / location).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise ObsPathError(f"Package location '{location}' escapes the package store.")
+        return path
+
+    def put(self, key: str, source: Path) -> str:
+        """Move the file into the store."""
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        os.chmod(target, 0o600)
+        return key
+
+    def fetch(self, location: str, target: Path) -> None:
+        """Copy a stored package out."""
+        shutil.copyfile(self._path(location), target)
+
+    def remove(self, location: str) -> None:
+        """Delete a stored package."""
+        self._path(location).unlink(missing_ok=True)
+
+
+class S3BlobStore:
+    """Packages as objects under a prefix of a bucket."""
+
+    kind = "s3"
+
+    def __init__(self, storage: ObjectStorage, bucket: str, prefix: str) -> None:
+        self.storage, self.bucket, self.prefix = storage, bucket, prefix
+
+    def put(self, key: str, source: Path) -> str:
+        """Upload the file."""
+        location = f"{self.prefix}{key}"
+        self.storage.put_file(self.bucket, location, source)
+        return location
+
+    def fetch(self, location: str, target: Path) -> None:
+        """Download a stored package."""
+        self.storage.get_to_file(self.bucket, location, target, max_bytes=1 << 40)
+
+    def remove(self, location: str) -> None:
+        """Delete a stored package."""
+        self.storage.delete(self.bucket, location)

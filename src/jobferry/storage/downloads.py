@@ -1,0 +1,83 @@
+"""The download center's index (the packages themselves live in a blob store)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, select
+
+from jobferry.storage.database import Tx
+from jobferry.storage.records import record
+from jobferry.storage.tables import downloads, workspace_exports
+
+
+@dataclass(frozen=True)
+class DownloadRecord:
+    """A generated package."""
+
+    id: str
+    project_id: str
+    workspace_id: str
+    task_id: str | None
+    file_name: str
+    selection: str
+    size: int
+    sha256: str
+    store: str
+    location: str
+    created_by: str
+    created_at: int
+    expires_at: int
+
+
+def insert_download(tx: Tx, item: DownloadRecord) -> None:
+    """Record a generated package."""
+    tx.conn.execute(insert(downloads).values(**item.__dict__))
+
+
+def get_download(tx: Tx, workspace_id: str, download_id: str) -> DownloadRecord | None:
+    """One package of the workspace."""
+    row = tx.conn.execute(
+        select(downloads).where(
+            downloads.c.workspace_id == workspace_id, downloads.c.id == download_id
+        )
+    ).first()
+    return record(DownloadRecord, row) if row else None
+
+
+def list_downloads(tx: Tx, workspace_id: str, now: int) -> list[DownloadRecord]:
+    """The workspace's unexpired packages, newest first."""
+    rows = tx.conn.execute(
+        select(downloads)
+        .where(downloads.c.workspace_id == workspace_id, downloads.c.expires_at > now)
+        .order_by(downloads.c.created_at.desc(), downloads.c.id)
+    )
+    return [record(DownloadRecord, r) for r in rows]
+
+
+def expired(tx: Tx, now: int) -> list[DownloadRecord]:
+    """Every expired package (all workspaces)."""
+    rows = tx.conn.execute(select(downloads).where(downloads.c.expires_at <= now))
+    return [record(DownloadRecord, r) for r in rows]
+
+
+def delete_download(tx: Tx, download_id: str) -> None:
+    """Forget a package."""
+    tx.conn.execute(delete(downloads).where(downloads.c.id == download_id))
+
+
+def last_workspace_export(tx: Tx, workspace_id: str) -> int | None:
+    """When the workspace was last exported whole (ms), if ever."""
+    return tx.conn.execute(
+        select(workspace_exports.c.last_export_at).where(
+            workspace_exports.c.workspace_id == workspace_id
+        )
+    ).scalar_one_or_none()
+
+
+def set_last_workspace_export(tx: Tx, workspace_id: str, at: int) -> None:
+    """Remember a whole-workspace export."""
+    tx.conn.execute(
+        delete(workspace_exports).where(workspace_exports.c.workspace_id == workspace_id)
+    )
+    tx.conn.execute(insert(workspace_exports).values(workspace_id=workspace_id, last_export_at=at))

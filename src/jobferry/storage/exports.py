@@ -1,0 +1,199 @@
+"""Read-side queries export needs: selections of jobs, their definitions and dependencies.
+
+Everything works on whole selections with few queries (chunked ``IN`` lists), never one query
+per job, so a 10,000-job workspace exports in a handful of round trips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import and_, or_, select
+
+from jobferry.storage.database import Tx
+from jobferry.storage.tables import (
+    environment_objects,
+    job_refs,
+    job_versions,
+    jobs,
+    resources,
+    script_versions,
+    scripts,
+)
+
+CHUNK = 900  # stays under SQLite's bound-parameter limit
+
+
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T]) -> Iterator[list[T]]:
+    for start in range(0, len(items), CHUNK):
+        yield list(items[start : start + CHUNK])
+
+
+@dataclass(frozen=True)
+class JobHead:
+    """A selected job without its definition."""
+
+    id: int
+    name: str
+    latest_version: int | None
+    updated_at: int
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A definition to export: its id, name, stored text and last change."""
+
+    id: str
+    name: str
+    text: str
+    updated_at: int
+
+
+def job_heads(tx: Tx, workspace_id: str, names: Iterable[str] | None = None) -> list[JobHead]:
+    """The workspace's jobs (all, or those named), without definitions."""
+    cols = select(jobs.c.id, jobs.c.name, jobs.c.latest_version, jobs.c.updated_at).where(
+        jobs.c.workspace_id == workspace_id
+    )
+    if names is None:
+        rows = list(tx.conn.execute(cols))
+    else:
+        wanted = sorted(set(names))
+        rows = []
+        for chunk in _chunks(wanted):
+            rows += list(tx.conn.execute(cols.where(jobs.c.name.in_(chunk))))
+    return [JobHead(int(r.id), r.name, r.latest_version, int(r.updated_at)) for r in rows]
+
+
+def job_documents(tx: Tx, heads: Sequence[JobHead], *, submitted: bool) -> dict[int, str]:
+    """Job id → stored definition text: development state, or the latest submitted version."""
+    out: dict[int, str] = {}
+    ids = [h.id for h in heads]
+    for chunk in _chunks(ids):
+        if submitted:
+            stmt = (
+                select(job_versions.c.job_id.label("id"), job_versions.c.document)
+                .join(jobs, jobs.c.id == job_versions.c.job_id)
+                .where(
+                    job_versions.c.job_id.in_(chunk),
+                    job_versions.c.version == jobs.c.latest_version,
+                )
+            )
+        else:
+            stmt = select(jobs.c.id, jobs.c.document).where(jobs.c.id.in_(chunk))
+        for row in tx.conn.execute(stmt):
+            out[int(row.id)] = row.document
+    return out
+
+
+def references_of(tx: Tx, job_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
+    """Job id → its indexed (kind, name, other workspace) references (development state)."""
+    out: dict[int, list[tuple[str, str, str]]] = {i: [] for i in job_ids}
+    for chunk in _chunks(job_ids):
+        stmt = select(job_refs.c.job_id, job_refs.c.kind, job_refs.c.name, job_refs.c.ref_workspace)
+        for row in tx.conn.execute(stmt.where(job_refs.c.job_id.in_(chunk))):
+            out[int(row.job_id)].append((row.kind, row.name, row.ref_workspace))
+    return out
+
+
+def dependency_edges(tx: Tx, workspace_id: str) -> dict[str, list[str]]:
+    """Job name → names of the same-workspace jobs it depends on (dependJobs), whole workspace."""
+    edges: dict[str, list[str]] = {}
+    stmt = (
+        select(jobs.c.name, job_refs.c.name.label("upstream"))
+        .join(job_refs, job_refs.c.job_id == jobs.c.id)
+        .where(
+            jobs.c.workspace_id == workspace_id,
+            job_refs.c.kind == "job",
+            job_refs.c.ref_workspace == "",
+        )
+    )
+    for row in tx.conn.execute(stmt):
+        edges.setdefault(row.name, []).append(row.upstream)
+    return edges
+
+
+def changed_job_names(tx: Tx, workspace_id: str, since: int) -> set[str]:
+    """Jobs changed after ``since`` (ms), or whose scripts or resources changed after it."""
+    own = select(jobs.c.name).where(jobs.c.workspace_id == workspace_id, jobs.c.updated_at > since)
+    names = {r.name for r in tx.conn.execute(own)}
+    for table, kind in ((scripts, "script"), (resources, "resource")):
+        stmt = (
+            select(jobs.c.name)
+            .join(job_refs, job_refs.c.job_id == jobs.c.id)
+            .join(
+                table,
+                and_(table.c.workspace_id == workspace_id, table.c.name == job_refs.c.name),
+            )
+            .where(
+                jobs.c.workspace_id == workspace_id,
+                job_refs.c.kind == kind,
+                table.c.updated_at > since,
+            )
+        )
+        names |= {r.name for r in tx.conn.execute(stmt)}
+    return names
+
+
+def script_definitions(
+    tx: Tx, workspace_id: str, names: Iterable[str], *, submitted: bool
+) -> dict[str, Definition]:
+    """Script name → definition (latest submitted version when asked and there is one)."""
+    out: dict[str, Definition] = {}
+    for chunk in _chunks(sorted(set(names))):
+        stmt = select(
+            scripts.c.id,
+            scripts.c.name,
+            scripts.c.document,
+            scripts.c.updated_at,
+            scripts.c.latest_version,
+        ).where(scripts.c.workspace_id == workspace_id, scripts.c.name.in_(chunk))
+        rows = list(tx.conn.execute(stmt))
+        versions: dict[str, str] = {}
+        if submitted:
+            wanted = [(r.id, r.latest_version) for r in rows if r.latest_version is not None]
+            if wanted:
+                vstmt = select(script_versions.c.script_id, script_versions.c.document).where(
+                    or_(
+                        *[
+                            and_(script_versions.c.script_id == sid, script_versions.c.version == v)
+                            for sid, v in wanted
+                        ]
+                    )
+                )
+                versions = {r.script_id: r.document for r in tx.conn.execute(vstmt)}
+        for r in rows:
+            text = versions.get(r.id, r.document)
+            out[r.name] = Definition(r.id, r.name, text, int(r.updated_at))
+    return out
+
+
+def resource_definitions(tx: Tx, workspace_id: str, names: Iterable[str]) -> dict[str, Definition]:
+    """Resource name → definition."""
+    out: dict[str, Definition] = {}
+    for chunk in _chunks(sorted(set(names))):
+        stmt = select(
+            resources.c.id, resources.c.name, resources.c.document, resources.c.updated_at
+        ).where(resources.c.workspace_id == workspace_id, resources.c.name.in_(chunk))
+        for r in tx.conn.execute(stmt):
+            out[r.name] = Definition(r.id, r.name, r.document, int(r.updated_at))
+    return out
+
+
+def environment_definitions(
+    tx: Tx, workspace_id: str, kind: str, names: Iterable[str]
+) -> dict[str, tuple[str, str, int]]:
+    """Name → (type, config JSON, updated_at) of environment objects; secrets are not read."""
+    out: dict[str, tuple[str, str, int]] = {}
+    obj = environment_objects
+    for chunk in _chunks(sorted(set(names))):
+        stmt = select(obj.c.name, obj.c.type, obj.c.config, obj.c.updated_at).where(
+            obj.c.workspace_id == workspace_id, obj.c.kind == kind, obj.c.name.in_(chunk)
+        )
+        for r in tx.conn.execute(stmt):
+            out[r.name] = (r.type, r.config, int(r.updated_at))
+    return out

@@ -1,0 +1,1 @@
+"""Runs long work in the background with persisted status (in-process workers)."""

@@ -1,0 +1,44 @@
+"""A real S3-compatible HTTP server on loopback (moto's server mode) for object-storage tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+
+@dataclass(frozen=True)
+class S3Server:
+    """Where the test S3 server listens, and a client for it."""
+
+    endpoint: str
+    client: Any
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 server on 127.0.0.1, a free port."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    yield S3Server(endpoint, client)
+    server.stop()
+
+
+S3_ENV = {
+    "s3_region": "us-east-1",
+    "s3_access_key_id": "test",
+    "s3_secret_access_key": "test",
+}
