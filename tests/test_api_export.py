@@ -8,7 +8,6 @@ import json
 from builders import make_job
 from conftest import SignedClient
 from exporting import entries, manifest, seed, wait_task
-
 from jobferry.services.container import Services
 
 

@@ -8,17 +8,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+
 from conftest import ADMIN_AK, ADMIN_SK, SignedClient
 from exporting import entries, seed, wait_task
-from fastapi.testclient import TestClient
-from s3server import S3_ENV, S3Server, s3_server  # noqa: F401
-
 from jobferry.api.app import create_app
 from jobferry.services.container import Services
 from jobferry.settings import Settings
 from jobferry.storage import Database
 from jobferry.storage.schema import upgrade
 from jobferry.tasks.runner import TaskRunner
+from s3server import S3_ENV, S3Server, s3_server  # noqa: F401
 
 
 @pytest.fixture

@@ -97,12 +97,6 @@ class Settings(BaseSettings):
         description="Write manifest.json into exported packages; false gives strictly "
         "DataArts-shaped packages (a request may still ask either way).",
     )
-    export_sync_max_jobs: int = Field(
-        100,
-        ge=1,
-        description="Exports of up to this many jobs may stream back at once; larger ones run "
-        "as background tasks that land in the download center.",
-    )
     download_ttl_seconds: int = Field(
         3 * 24 * 3600,
         ge=60,

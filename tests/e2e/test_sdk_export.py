@@ -8,8 +8,6 @@ import time
 import zipfile
 
 import pytest
-from builders import make_job, make_script
-from e2e.server import ServerProcess
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkdgc.v1 import (
     CreateJobRequest,
@@ -21,6 +19,9 @@ from huaweicloudsdkdgc.v1 import (
     ListSystemTasksRequest,
     UpdateJobRequest,
 )
+
+from builders import make_job, make_script
+from e2e.server import ServerProcess
 from e2e.test_sdk import new_workspace
 
 pytestmark = pytest.mark.e2e

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from jobferry.api.wire import raw_body, services_of
 from jobferry.errors import AuthenticationError
 from jobferry.services.context import Actor, Scope
-from jobferry.signing import verify_request
+from jobferry.signing import parse_authorization, verify_request
 
 
 def _headers(request: Request) -> dict[str, str]:
@@ -42,6 +42,14 @@ async def authenticated(request: Request, project_id: str) -> Actor:
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
     query = request.scope.get("query_string", b"").decode("latin-1")
     skew = services.settings.clock_skew_seconds
+
+    if "workspace" in headers and "authorization" in headers:
+        signed = parse_authorization(headers.get("authorization", "")).signed_headers
+        if "workspace" not in signed:
+            raise AuthenticationError(
+                "Incorrect IAM authentication information: the workspace header is not signed; "
+                "include it in SignedHeaders."
+            )
 
     def verify() -> Actor:
         access_key = verify_request(

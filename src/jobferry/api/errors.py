@@ -25,9 +25,13 @@ def request_id(request: Request) -> str:
 
 
 def _envelope(request: Request, error: JobferryError) -> Response:
+    rid = request_id(request)
     body = error.envelope()
-    body["request_id"] = request_id(request)
-    return json(body, error.status)
+    body["request_id"] = rid
+    response = json(body, error.status)
+    # The catch-all handler runs outside the middleware that stamps this header.
+    response.headers["X-Request-Id"] = rid
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -62,8 +66,11 @@ def install_error_handlers(app: FastAPI) -> None:
         else:
             message = str(exc.detail)
         code = "APIGW.0101" if exc.status_code in (404, 405) else f"APIGW.{exc.status_code}"
-        body = {"error_code": code, "error_msg": message, "request_id": request_id(request)}
-        return json(body, exc.status_code)
+        rid = request_id(request)
+        body = {"error_code": code, "error_msg": message, "request_id": rid}
+        response = json(body, exc.status_code)
+        response.headers["X-Request-Id"] = rid
+        return response
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> Response:

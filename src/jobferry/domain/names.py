@@ -96,6 +96,11 @@ def param_name_problem(name: object) -> NameProblem | None:
     return None
 
 
+def storable(name: str) -> bool:
+    """Whether a looked-up name could be stored at all (no name holds a NUL character)."""
+    return "\x00" not in name
+
+
 def check_object_name(name: object, what: str) -> str | None:
     """The message saying why ``name`` is not a valid ``what`` name, or ``None`` when it is."""
     problem = object_name_problem(name, what)

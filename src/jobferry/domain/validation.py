@@ -156,6 +156,9 @@ def validate_job(doc: Mapping[str, Any], *, max_nodes: int = 200) -> list[Violat
         r.add("name", problem.rule, problem.message, code)
     job = doc["name"] if isinstance(doc.get("name"), str) else None
     r.one_of(doc, "processType", "", PROCESS_TYPES)
+    directory = doc.get("directory")
+    if directory is not None and not isinstance(directory, str):
+        r.add("directory", "type", f"directory {directory!r} must be a folder path such as '/etl'")
     _check_nodes(r, doc, max_nodes, job)
     _check_params(r, doc)
     config = doc.get("basicConfig")

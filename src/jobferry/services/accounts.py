@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import LockPolicy, Role
-from jobferry.domain.names import check_object_name
+from jobferry.domain.names import check_object_name, storable
 from jobferry.errors import (
     ConflictError,
     InvalidRequestError,
@@ -108,7 +108,9 @@ class AccountService:
 
     def _workspace(self, tx: Tx, project_id: str, workspace_id: str | None) -> WorkspaceRecord:
         if workspace_id:
-            ws = repo.get_workspace(tx, project_id, workspace_id)
+            ws = (
+                repo.get_workspace(tx, project_id, workspace_id) if storable(workspace_id) else None
+            )
             if ws is None:
                 raise WorkspaceNotFoundError(
                     f"Workspace '{workspace_id}' does not exist in project '{project_id}'; pass "
@@ -239,11 +241,16 @@ class AccountService:
     # -- users, credentials, roles --------------------------------------------------------
 
     def create_user(
-        self, actor: Actor, project_id: str, name: object, project_admin: bool
+        self, actor: Actor, project_id: str, name: object, project_admin: object
     ) -> dict[str, Any]:
         """Create a user of the project (project admins only)."""
         self._same_project(actor, project_id)
         require_project_admin(actor, "create users")
+        if not isinstance(project_admin, bool):
+            raise InvalidRequestError(
+                f"projectAdmin must be true or false, not {project_admin!r}.",
+                parameter="projectAdmin",
+            )
         problem = check_object_name(name, "user name")
         if problem:
             raise InvalidRequestError(problem)

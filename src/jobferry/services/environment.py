@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobferry.domain.enums import EnvironmentKind, Role
-from jobferry.domain.names import check_object_name
+from jobferry.domain.names import check_object_name, storable
 from jobferry.errors import EnvironmentObjectNotFoundError, InUseError, InvalidRequestError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
@@ -65,7 +65,11 @@ class EnvironmentService:
         config = body.get("config", {})
         secrets = body.get("secrets")
         unknown = sorted(set(body) - {"type", "config", "secrets", "kind", "name"})
-        problems = []
+        problems = [
+            f"body {key} '{body[key]}' differs from '{expected}' in the path"
+            for key, expected in (("kind", env_kind.value), ("name", name))
+            if key in body and body[key] != expected
+        ]
         if unknown:
             problems.append(f"unknown field(s) {', '.join(unknown)} (use type, config, secrets)")
         if not isinstance(type_, str) or not type_.strip():
@@ -120,6 +124,8 @@ class EnvironmentService:
     def get(self, scope: Scope, kind: str, name: str) -> dict[str, Any]:
         """One object (secrets as set/unset only)."""
         env_kind = parse_kind(kind)
+        if not storable(name):
+            raise self._missing(scope, env_kind, name)
         with self.db.transaction(readonly=True) as tx:
             obj = repo.get_object(tx, scope.workspace.id, env_kind.value, name)
         if obj is None:
@@ -137,6 +143,8 @@ class EnvironmentService:
         """Remove an object no job references."""
         scope.require((Role.ADMIN,), "remove environment objects")
         env_kind = parse_kind(kind)
+        if not storable(name):
+            raise self._missing(scope, env_kind, name)
         with self.db.transaction() as tx:
             users = job_repo.jobs_referencing(tx, scope.workspace.id, env_kind.value, name)
             if users:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobferry.domain.enums import JobStatus, ProcessType, RefKind, TargetStatus
+from jobferry.domain.names import storable
 from jobferry.domain.references import distinct_references, job_references
 from jobferry.domain.validation import validate_job
 from jobferry.errors import (
@@ -24,7 +25,7 @@ from jobferry.services.documents import (
     raise_violations,
     split_body,
 )
-from jobferry.services.paging import page
+from jobferry.services.paging import name_filter, page
 from jobferry.services.publishing import check_lock, resolve_target_status
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
@@ -44,7 +45,7 @@ def job_not_found(scope: Scope, name: str) -> JobNotFoundError:
 
 def get_job_or_raise(tx: Tx, scope: Scope, name: str) -> JobRecord:
     """The job of the scope's workspace, or DLF.0100."""
-    job = repo.get_job(tx, scope.workspace.id, name)
+    job = repo.get_job(tx, scope.workspace.id, name) if storable(name) else None
     if job is None:
         raise job_not_found(scope, name)
     return job
@@ -170,7 +171,7 @@ class JobService:
             shown_version = job.latest_version
             text = job.document
             if version is not None and version >= 0:
-                found = repo.get_version(tx, job.id, version)
+                found = repo.get_version(tx, job.id, version) if version < 2**31 else None
                 if found is None:
                     raise VersionNotFoundError(
                         f"Job '{name}' has no submitted version {version}; its latest version is "
@@ -232,7 +233,7 @@ class JobService:
                 tx,
                 scope.workspace.id,
                 process_type=process_type,
-                name_contains=job_name,
+                name_contains=name_filter(job_name, "jobName"),
                 tags=tag_list,
                 limit=p.limit,
                 offset=p.skip,

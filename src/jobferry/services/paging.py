@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from jobferry.errors import InvalidRequestError
 from jobferry.settings import OffsetMode
 
+MAX_OFFSET = 1_000_000_000
+
 
 @dataclass(frozen=True)
 class Page:
@@ -24,9 +26,20 @@ def page(limit: int | None, offset: int | None, mode: OffsetMode) -> Page:
         raise InvalidRequestError(
             f"limit {limit} is out of range; pass a value from 1 to 100.", parameter="limit"
         )
-    if offset < 0:
+    if not 0 <= offset <= MAX_OFFSET:
         raise InvalidRequestError(
-            f"offset {offset} is negative; pass 0 or more.", parameter="offset"
+            f"offset {offset} is out of range; pass a value from 0 to {MAX_OFFSET}.",
+            parameter="offset",
         )
     skip = offset * limit if mode is OffsetMode.PAGE else offset
     return Page(limit, skip)
+
+
+def name_filter(value: str | None, parameter: str) -> str | None:
+    """A substring filter on names; NUL can be in no name, so it is refused, not passed on."""
+    if value is not None and "\x00" in value:
+        raise InvalidRequestError(
+            f"{parameter} contains a NUL character, which no name can hold; remove it.",
+            parameter=parameter,
+        )
+    return value or None

@@ -6,12 +6,13 @@ import uuid
 from typing import Any
 
 from jobferry.domain.enums import RefKind
+from jobferry.domain.names import storable
 from jobferry.domain.validation import validate_resource
 from jobferry.errors import InUseError, ResourceExistsError, ResourceNotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.documents import directory_of, dump, load, raise_violations, split_body
-from jobferry.services.paging import page
+from jobferry.services.paging import name_filter, page
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
@@ -21,7 +22,7 @@ from jobferry.storage.records import ResourceRecord
 
 def get_resource_or_raise(tx: Tx, scope: Scope, resource_id: str) -> ResourceRecord:
     """The resource of the scope's workspace, or DLF.6241."""
-    res = repo.get_resource(tx, scope.workspace.id, resource_id)
+    res = repo.get_resource(tx, scope.workspace.id, resource_id) if storable(resource_id) else None
     if res is None:
         raise ResourceNotFoundError(
             f"The resource does not exist: no resource with id '{resource_id}' in workspace "
@@ -120,7 +121,11 @@ class ResourceService:
         p = page(limit, offset, self.offset_mode)
         with self.db.transaction(readonly=True) as tx:
             total, rows = repo.list_resources(
-                tx, scope.workspace.id, name_contains=resource_name, limit=p.limit, offset=p.skip
+                tx,
+                scope.workspace.id,
+                name_contains=name_filter(resource_name, "resourceName"),
+                limit=p.limit,
+                offset=p.skip,
             )
         return total, [self._view(r) for r in rows]
 

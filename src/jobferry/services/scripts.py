@@ -6,12 +6,13 @@ import uuid
 from typing import Any
 
 from jobferry.domain.enums import RefKind, TargetStatus
+from jobferry.domain.names import storable
 from jobferry.domain.validation import validate_script
 from jobferry.errors import InUseError, InvalidRequestError, ScriptExistsError, ScriptNotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.documents import directory_of, dump, load, raise_violations, split_body
-from jobferry.services.paging import page
+from jobferry.services.paging import name_filter, page
 from jobferry.services.publishing import check_lock, resolve_target_status
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
@@ -23,7 +24,7 @@ from jobferry.storage.records import ScriptRecord, VersionRecord
 
 def get_script_or_raise(tx: Tx, scope: Scope, name: str) -> ScriptRecord:
     """The script of the scope's workspace, or DLF.6201."""
-    script = repo.get_script(tx, scope.workspace.id, name)
+    script = repo.get_script(tx, scope.workspace.id, name) if storable(name) else None
     if script is None:
         raise ScriptNotFoundError(
             f"The script does not exist: no script '{name}' in workspace "
@@ -144,7 +145,11 @@ class ScriptService:
         p = page(limit, offset, self.offset_mode)
         with self.db.transaction(readonly=True) as tx:
             total, rows = repo.list_scripts(
-                tx, scope.workspace.id, name_contains=script_name, limit=p.limit, offset=p.skip
+                tx,
+                scope.workspace.id,
+                name_contains=name_filter(script_name, "scriptName"),
+                limit=p.limit,
+                offset=p.skip,
             )
         return total, [self._view(s) for s in rows]
 

@@ -40,7 +40,7 @@ async def update_workspace(
 async def create_user(request: Request, project_id: str, actor: ActorDep) -> Response:
     body = parse_object(await raw_body(request), required=True, what='{"name"}')
     user = services_of(request).accounts.create_user(
-        actor, project_id, body.get("name"), bool(body.get("projectAdmin", False))
+        actor, project_id, body.get("name"), body.get("projectAdmin", False)
     )
     return json(user)
 
