@@ -149,63 +149,73 @@ def _plan(
     tx: Tx, scope: Scope, heads: list[JobHead], options: ExportOptions, layout: Layout
 ) -> _Plan:
     plan = _Plan()
+    ids = [h.id for h in heads]
     texts = repo.job_documents(tx, heads, submitted=options.submitted)
-    refs = _references(tx, heads, texts, options.submitted)
-    wanted: dict[str, set[str]] = {"script": set(), "resource": set(), "cdm_job": set()}
+    # Per-job references are needed for batch folders and for submitted versions (whose
+    # references are read from the version itself); a flat package only needs the distinct set.
+    per_job = layout is Layout.BATCH or options.submitted
+    refs = _references(tx, heads, texts, options.submitted) if per_job else {}
+    distinct = set().union(*refs.values()) if per_job else repo.distinct_references_of(tx, ids)
     for head in heads:
         plan.newest = max(plan.newest, head.updated_at)
         path = entry_path(layout, "job", head.name)
         plan.entries.append(_Entry(path, "job", head.name, str(head.id), texts[head.id]))
-        for kind, name, other_ws in refs[head.id]:
-            if kind in ENVIRONMENT_KINDS:
-                plan.requires.add((kind, name))
-            if kind in wanted and options.export_depend and not other_ws:
-                wanted[kind].add(name)
+    wanted: dict[str, set[str]] = {"script": set(), "resource": set(), "cdm_job": set()}
+    for kind, name, other_ws in distinct:
+        if kind in ENVIRONMENT_KINDS:
+            plan.requires.add((kind, name))
+        if kind in wanted and not other_ws:
+            wanted[kind].add(name)
     if not options.export_depend:
         return plan
-    ws = scope.workspace.id
-    found: dict[str, dict[str, tuple[str, str, int]]] = {
-        "script": {
-            n: (d.id, d.text, d.updated_at)
-            for n, d in repo.script_definitions(
-                tx, ws, wanted["script"], submitted=options.submitted
-            ).items()
-        },
-        "resource": {
-            n: (d.id, d.text, d.updated_at)
-            for n, d in repo.resource_definitions(tx, ws, wanted["resource"]).items()
-        },
-        "cdm_job": {
-            n: (f"cdm_job:{n}", dump({"name": n, "type": t, "config": load(c)}), at)
-            for n, (t, c, at) in repo.environment_definitions(
-                tx, ws, RefKind.CDM_JOB.value, wanted["cdm_job"]
-            ).items()
-        },
-    }
+    found = _dependencies(tx, scope, wanted, options.submitted)
     for kind, names in wanted.items():
-        for name in sorted(names - set(found[kind])):
-            users = sorted(h.name for h in heads if (kind, name, "") in refs[h.id])
-            plan.unresolved.append(
-                {
-                    "kind": kind,
-                    "name": name,
-                    "job": users[0] if users else "",
-                    "reason": "not found",
-                }
-            )
+        missing = sorted(names - set(found[kind]))
+        if per_job:
+            users = {
+                name: min((h.name for h in heads if (kind, name, "") in refs[h.id]), default="")
+                for name in missing
+            }
+        else:
+            users = repo.jobs_using(tx, ids, kind, missing)
+        plan.unresolved += [
+            {"kind": kind, "name": name, "job": users.get(name, ""), "reason": "not found"}
+            for name in missing
+        ]
         for _, _, at in found[kind].values():
             plan.newest = max(plan.newest, at)
-    seen: set[str] = set()
-    for head in heads:
-        for kind, name, other_ws in refs[head.id]:
-            if kind not in found or other_ws or name not in found[kind]:
-                continue
-            object_id, text, _ = found[kind][name]
-            path = entry_path(layout, kind, name, head.name)
-            if path not in seen:
-                seen.add(path)
-                plan.entries.append(_Entry(path, kind, name, object_id, text))
+    if layout is Layout.BATCH:
+        for head in heads:
+            for kind, name, other_ws in sorted(set(refs[head.id])):
+                if kind in found and not other_ws and name in found[kind]:
+                    object_id, text, _ = found[kind][name]
+                    path = entry_path(layout, kind, name, head.name)
+                    plan.entries.append(_Entry(path, kind, name, object_id, text))
+    else:
+        for kind, items in found.items():
+            for name, (object_id, text, _) in items.items():
+                plan.entries.append(
+                    _Entry(entry_path(layout, kind, name), kind, name, object_id, text)
+                )
     return plan
+
+
+def _dependencies(
+    tx: Tx, scope: Scope, wanted: dict[str, set[str]], submitted: bool
+) -> dict[str, dict[str, tuple[str, str, int]]]:
+    """kind → name → (object id, text, updated_at) of the scripts, resources, CDM jobs wanted."""
+    ws = scope.workspace.id
+    scripts = repo.script_definitions(tx, ws, wanted["script"], submitted=submitted)
+    resources = repo.resource_definitions(tx, ws, wanted["resource"])
+    cdm_jobs = repo.environment_definitions(tx, ws, RefKind.CDM_JOB.value, wanted["cdm_job"])
+    return {
+        "script": {n: (d.id, d.text, d.updated_at) for n, d in scripts.items()},
+        "resource": {n: (d.id, d.text, d.updated_at) for n, d in resources.items()},
+        "cdm_job": {
+            n: (f"cdm_job:{n}", dump({"name": n, "type": t, "config": load(c)}), at)
+            for n, (t, c, at) in cdm_jobs.items()
+        },
+    }
 
 
 def write_package(

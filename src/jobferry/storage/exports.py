@@ -100,6 +100,42 @@ def references_of(tx: Tx, job_ids: Sequence[int]) -> dict[int, list[tuple[str, s
     return out
 
 
+def distinct_references_of(tx: Tx, job_ids: Sequence[int]) -> set[tuple[str, str, str]]:
+    """Every distinct (kind, name, other workspace) the jobs reference, without per-job rows."""
+    out: set[tuple[str, str, str]] = set()
+    for chunk in _chunks(job_ids):
+        stmt = (
+            select(job_refs.c.kind, job_refs.c.name, job_refs.c.ref_workspace)
+            .where(job_refs.c.job_id.in_(chunk))
+            .distinct()
+        )
+        out.update((r.kind, r.name, r.ref_workspace) for r in tx.conn.execute(stmt))
+    return out
+
+
+def jobs_using(tx: Tx, job_ids: Sequence[int], kind: str, names: Iterable[str]) -> dict[str, str]:
+    """For each (kind, name), the first (by name) of the given jobs that references it."""
+    wanted = sorted(set(names))
+    out: dict[str, str] = {}
+    if not wanted:
+        return out
+    for chunk in _chunks(job_ids):
+        stmt = (
+            select(job_refs.c.name, jobs.c.name.label("job"))
+            .join(jobs, jobs.c.id == job_refs.c.job_id)
+            .where(
+                job_refs.c.job_id.in_(chunk),
+                job_refs.c.kind == kind,
+                job_refs.c.name.in_(wanted),
+                job_refs.c.ref_workspace == "",
+            )
+        )
+        for r in tx.conn.execute(stmt):
+            if r.name not in out or r.job < out[r.name]:
+                out[r.name] = r.job
+    return out
+
+
 def dependency_edges(tx: Tx, workspace_id: str) -> dict[str, list[str]]:
     """Job name → names of the same-workspace jobs it depends on (dependJobs), whole workspace."""
     edges: dict[str, list[str]] = {}
