@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import and_, insert
 
 from jobferry.storage.database import Tx
 from jobferry.storage.records import AuditRecord, record
@@ -43,15 +43,6 @@ def list_entries(
     conditions = [audit_log.c.project_id == project_id]
     if workspace_id:
         conditions.append(audit_log.c.workspace_id == workspace_id)
-    where = and_(*conditions)
-    total = int(
-        tx.conn.execute(select(func.count()).select_from(audit_log).where(where)).scalar_one()
-    )
-    rows = tx.conn.execute(
-        select(audit_log)
-        .where(where)
-        .order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
+    order = [audit_log.c.at.desc(), audit_log.c.id.desc()]
+    total, rows = tx.page(audit_log, and_(*conditions), order, limit, offset)
     return total, [record(AuditRecord, r) for r in rows]

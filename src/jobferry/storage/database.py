@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Row,
+    Table,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -27,6 +38,23 @@ class Tx:
     def dialect(self) -> str:
         """Name of the database dialect ("sqlite" or "postgresql")."""
         return self.conn.dialect.name
+
+    def page(
+        self,
+        table: Table,
+        where: ColumnElement[bool],
+        order_by: Sequence[ColumnElement[Any]],
+        limit: int,
+        offset: int,
+    ) -> tuple[int, list[Row[Any]]]:
+        """One page of a table's matching rows, and how many match in all."""
+        total = int(
+            self.conn.execute(select(func.count()).select_from(table).where(where)).scalar_one()
+        )
+        rows = self.conn.execute(
+            select(table).where(where).order_by(*order_by).limit(limit).offset(offset)
+        )
+        return total, list(rows)
 
 
 def normalise_url(url: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 
 from jobferry.storage.database import Tx
 from jobferry.storage.records import JobRecord, VersionRecord, record
@@ -59,11 +59,7 @@ def list_jobs(
             job_refs.c.kind == "tag", job_refs.c.name.in_(tags)
         )
         conditions.append(jobs.c.id.in_(tagged))
-    where = and_(*conditions)
-    total = int(tx.conn.execute(select(func.count()).select_from(jobs).where(where)).scalar_one())
-    rows = tx.conn.execute(
-        select(jobs).where(where).order_by(jobs.c.name).limit(limit).offset(offset)
-    )
+    total, rows = tx.page(jobs, and_(*conditions), [jobs.c.name], limit, offset)
     return total, [record(JobRecord, r) for r in rows]
 
 

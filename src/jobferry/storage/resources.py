@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 
 from jobferry.storage.database import Tx
 from jobferry.storage.records import ResourceRecord, record
@@ -51,11 +51,5 @@ def list_resources(
     conditions = [resources.c.workspace_id == workspace_id]
     if name_contains:
         conditions.append(resources.c.name.contains(name_contains, autoescape=True))
-    where = and_(*conditions)
-    total = int(
-        tx.conn.execute(select(func.count()).select_from(resources).where(where)).scalar_one()
-    )
-    rows = tx.conn.execute(
-        select(resources).where(where).order_by(resources.c.name).limit(limit).offset(offset)
-    )
+    total, rows = tx.page(resources, and_(*conditions), [resources.c.name], limit, offset)
     return total, [record(ResourceRecord, r) for r in rows]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 
 from jobferry.storage.database import Tx
 from jobferry.storage.records import ScriptRecord, VersionRecord, record
@@ -42,13 +42,7 @@ def list_scripts(
     conditions = [scripts.c.workspace_id == workspace_id]
     if name_contains:
         conditions.append(scripts.c.name.contains(name_contains, autoescape=True))
-    where = and_(*conditions)
-    total = int(
-        tx.conn.execute(select(func.count()).select_from(scripts).where(where)).scalar_one()
-    )
-    rows = tx.conn.execute(
-        select(scripts).where(where).order_by(scripts.c.name).limit(limit).offset(offset)
-    )
+    total, rows = tx.page(scripts, and_(*conditions), [scripts.c.name], limit, offset)
     return total, [record(ScriptRecord, r) for r in rows]
 
 
