@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "dataarts-examples"
+FIXTURES = Path(__file__).resolve().parent / "data" / "dataarts-examples"
 
 
 def fixture(name: str) -> dict[str, Any]:
-    """A public DataArts example definition (see shared/fixtures/dataarts-examples/SOURCES.md)."""
+    """A public DataArts example definition (provenance: tests/data/dataarts-examples/SOURCES.md)."""
     value = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
     assert isinstance(value, dict)
     return value

@@ -16,11 +16,11 @@ from jobferry.domain.validation import (
     validate_script,
 )
 
-FIXTURES = Path(__file__).parents[2] / "shared" / "fixtures" / "dataarts-examples"
+FIXTURES = Path(__file__).resolve().parent / "data" / "dataarts-examples"
 
 
 def fixture(name: str) -> dict[str, Any]:
-    """A DataArts example document from the shared fixtures folder beside the repository."""
+    """A DataArts example document from tests/data (copied from the shared fixtures, provenance in SOURCES.md)."""
     loaded: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
     return loaded
 
