@@ -11,7 +11,7 @@ FIXTURES = Path(__file__).resolve().parent / "data" / "dataarts-examples"
 
 
 def fixture(name: str) -> dict[str, Any]:
-    """A public DataArts example definition (provenance: tests/data/dataarts-examples/SOURCES.md)."""
+    """A public DataArts example definition (provenance in tests/data/…/SOURCES.md)."""
     value = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
     assert isinstance(value, dict)
     return value

@@ -24,7 +24,7 @@ FIXTURES = Path(__file__).resolve().parent / "data" / "dataarts-examples"
 
 
 def fixture(name: str) -> dict[str, Any]:
-    """A DataArts example document from tests/data (copied from the shared fixtures, provenance in SOURCES.md)."""
+    """A DataArts example document from tests/data (provenance in its SOURCES.md)."""
     loaded: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
     return loaded
 
