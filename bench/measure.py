@@ -13,11 +13,13 @@ import time
 import zipfile
 from pathlib import Path
 
+import orjson
 import sqlalchemy as sa
 
 from jobferry.services.container import Services
+from jobferry.services.context import Scope
 from jobferry.settings import Settings
-from jobferry.storage import Database
+from jobferry.storage import Database, tables
 
 
 def peak_rss_mb() -> float:
@@ -53,13 +55,76 @@ def measure_floor(services: Services) -> dict[str, object]:
     return {"seconds": time.perf_counter() - start, "bytes": size}
 
 
+def _scope(services: Services, workspace: str | None) -> Scope:
+    actor = services.accounts.actor_for("BENCHADMINAK00000001")
+    return services.accounts.scope(actor, actor.project_id, workspace)
+
+
+def measure_import(services: Services, workspace: str, path: str) -> dict[str, object]:
+    """An import of the uploaded workspace package, as the import task runs it."""
+    scope = _scope(services, workspace)
+    start = time.perf_counter()
+    prepared = services.imports.prepare(scope, {"path": path, "sameNamePolicy": "OVERWRITE"})
+    services.imports.run(prepared)
+    elapsed = time.perf_counter() - start
+    task = services.tasks.show(scope, prepared.task_id)
+    assert task["status"] == "SUCCESSFUL", task["message"]
+    return {"seconds": elapsed, "summary": task["result"]["summary"]}
+
+
+def measure_import_floor(services: Services, workspace: str, package: Path) -> dict[str, object]:
+    """Unzip + parse + one bulk insert of the same rows, with no other work."""
+    start = time.perf_counter()
+    rows: dict[str, list[dict[str, object]]] = {"job": [], "script": [], "resource": []}
+    with zipfile.ZipFile(package) as zf:
+        for info in zf.infolist():
+            kind = info.filename.rsplit(".", 1)[-1]
+            if kind not in rows:
+                continue
+            doc = orjson.loads(zf.read(info))
+            rows[kind].append({"name": doc["name"], "document": orjson.dumps(doc).decode()})
+    now = int(time.time() * 1000)
+    with services.db.engine.begin() as conn:
+        common = {
+            "workspace_id": workspace,
+            "directory": "/",
+            "created_at": now,
+            "created_by": "bench",
+            "updated_at": now,
+            "updated_by": "bench",
+        }
+        conn.execute(
+            sa.insert(tables.jobs),
+            [{**common, **r, "process_type": "BATCH", "status": "STOPPED"} for r in rows["job"]],
+        )
+        conn.execute(
+            sa.insert(tables.scripts),
+            [
+                {**common, **r, "id": f"s{i}", "type": "DWSSQL"}
+                for i, r in enumerate(rows["script"])
+            ],
+        )
+        conn.execute(
+            sa.insert(tables.resources),
+            [{**common, **r, "id": f"r{i}", "type": "jar"} for i, r in enumerate(rows["resource"])],
+        )
+    return {"seconds": time.perf_counter() - start, "jobs": len(rows["job"])}
+
+
 def main() -> None:
     """Entry point of one measurement."""
     what, data_dir, url = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
     settings = Settings(data_dir=data_dir, database_url=url)
     db = Database(settings.resolved_database_url())
     services = Services.build(settings, db)
-    result = measure_export(services) if what == "export" else measure_floor(services)
+    if what == "export":
+        result = measure_export(services)
+    elif what == "floor":
+        result = measure_floor(services)
+    elif what == "import":
+        result = measure_import(services, sys.argv[4], sys.argv[5])
+    else:
+        result = measure_import_floor(services, sys.argv[4], Path(sys.argv[5]))
     result["peak_rss_mb"] = round(peak_rss_mb(), 1)
     print(json.dumps(result))
 

@@ -247,10 +247,10 @@ def test_a_job_named_like_a_literal_route_is_still_reachable(api: SignedClient, 
 def test_literal_post_routes_still_answer_for_themselves(api: SignedClient) -> None:
     for name in ("import", "batch-export", "check-file"):
         api.call("POST", "/jobs", make_job(name))
-    imported = api.call("POST", "/jobs/import", {"path": "obs://bucket/jobs.zip"})
-    assert assert_envelope(imported, 501, "DLF.9501")["operation"] == "import_job"
-    checked = api.call("POST", "/jobs/check-file", {"path": "obs://bucket/jobs.zip"})
-    assert assert_envelope(checked, 501, "DLF.9501")["operation"] == "show_file_info"
+    imported = api.call("POST", "/jobs/import", {})
+    assert "path is required" in assert_envelope(imported, 400, "DLF.0802")["error_msg"]
+    checked = api.call("POST", "/jobs/check-file", {})
+    assert "path is required" in assert_envelope(checked, 400, "DLF.3051")["error_msg"]
     exported = api.call("POST", "/jobs/batch-export", {"jobList": ["import"]})
     assert exported.status_code == 200, exported.text
     assert exported.headers["content-type"] == "application/octet-stream"

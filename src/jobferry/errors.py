@@ -21,7 +21,8 @@ that same envelope (never a different shape). Messages name the object, the rule
     │   ├── ObsReadError              400 DLF.0815  an object-storage file cannot be read
     │   ├── ResourceTypeError         400 DLF.6263  resource type is not one of the allowed values
     │   ├── ResourceLocationError     400 DLF.6264  resource location is not an OBS path
-    │   └── ResourceDescriptionError  400 DLF.6265  resource description too long
+    │   ├── ResourceDescriptionError  400 DLF.6265  resource description too long
+    │   └── PackageError              400 DLF.9020  a package cannot be read safely
     ├── NotFoundError                 400 (code per kind) an object does not exist
     │   ├── JobNotFoundError          400 DLF.0100
     │   ├── ScriptNotFoundError       400 DLF.6201
@@ -40,7 +41,9 @@ that same envelope (never a different shape). Messages name the object, the rule
         ├── NameTakenError            400 DLF.9010  workspace/user/other name already used
         ├── JobScheduledError         400 DLF.9011  the job must be stopped first
         ├── LockedError               400 DLF.9012  a hard lock held by another user
-        └── InUseError                400 DLF.9013  other objects still reference it
+        ├── InUseError                400 DLF.9013  other objects still reference it
+        ├── ImportRunningError        400 DLF.9014  another import runs in the workspace
+        └── PlanStaleError            400 DLF.9015  the target changed since the named plan
 
 DataArts business errors are all HTTP 400, so conflicts and missing objects keep 400 here too.
 Codes ``DLF.9xxx`` are jobferry's own (DataArts documents none in that range).
@@ -283,6 +286,24 @@ class InUseError(ConflictError):
     """The object is still referenced by other objects and cannot be removed."""
 
     code = "DLF.9013"
+
+
+class PackageError(InvalidRequestError):
+    """A package cannot be read safely; the message names the entry and the rule."""
+
+    code = "DLF.9020"
+
+
+class ImportRunningError(ConflictError):
+    """Another import is running in the workspace; imports run one at a time."""
+
+    code = "DLF.9014"
+
+
+class PlanStaleError(ConflictError):
+    """The import names a plan computed on a target state that has changed since."""
+
+    code = "DLF.9015"
 
 
 def all_error_classes() -> list[type[JobferryError]]:

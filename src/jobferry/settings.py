@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         200, ge=1, description="Most nodes one job may have (DataArts: 200)."
     )
     log_level: str = Field("info", description="Server log level (debug, info, warning, error).")
+    worker_heartbeat_seconds: int = Field(
+        15,
+        ge=1,
+        description="How often a server process records that it is alive; a RUNNING task whose "
+        "process missed four beats is marked FAILED by any other process.",
+    )
     export_batch_max_jobs: int = Field(
         100, ge=1, description="Most job names one batch export (jobList) may name (DataArts: 100)."
     )
@@ -96,6 +102,25 @@ class Settings(BaseSettings):
         True,
         description="Write manifest.json into exported packages; false gives strictly "
         "DataArts-shaped packages (a request may still ask either way).",
+    )
+    import_limits: str = Field(
+        "jobferry",
+        pattern="^(jobferry|dataarts)$",
+        description="Package read limits: 'jobferry' (the JOBFERRY_IMPORT_MAX_* settings) or "
+        "'dataarts' (DataArts' own: 10 MB compressed, 10 MB uncompressed).",
+    )
+    import_max_package_bytes: int = Field(
+        256 * 1024 * 1024, ge=1, description="Largest package (zip file) import reads."
+    )
+    import_max_uncompressed_bytes: int = Field(
+        1024 * 1024 * 1024, ge=1, description="Most bytes a package may unpack to, in all."
+    )
+    import_max_entries: int = Field(50_000, ge=1, description="Most entries a package may hold.")
+    import_max_entry_ratio: int = Field(
+        200,
+        ge=1,
+        description="Highest compression ratio one entry may have (zip bombs); entries under "
+        "64 KiB are exempt.",
     )
     download_ttl_seconds: int = Field(
         3 * 24 * 3600,

@@ -11,6 +11,7 @@ from jobferry.services.downloads import DownloadService
 from jobferry.services.environment import EnvironmentService
 from jobferry.services.export_jobs import ExportService
 from jobferry.services.governance import GovernanceService
+from jobferry.services.import_jobs import ImportService, read_limits
 from jobferry.services.jobs import JobService
 from jobferry.services.resources import ResourceService
 from jobferry.services.scripts import ScriptService
@@ -37,6 +38,7 @@ class Services:
     tasks: TaskService
     downloads: DownloadService
     exports: ExportService
+    imports: ImportService
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -45,13 +47,15 @@ class Services:
         mode = settings.offset_mode
         storage = LazyObjectStorage(settings)
         store: BlobStore = LocalBlobStore(settings.data_dir / "packages")
+        uploads: BlobStore = LocalBlobStore(settings.data_dir / "uploads")
         if settings.package_store == PackageStoreKind.S3:
             if not settings.s3_bucket:
                 raise InvalidRequestError(
                     "JOBFERRY_PACKAGE_STORE=s3 needs JOBFERRY_S3_BUCKET (and the S3 endpoint)."
                 )
             store = S3BlobStore(storage(), settings.s3_bucket, settings.s3_prefix)
-        tasks = TaskService(db)
+            uploads = S3BlobStore(storage(), settings.s3_bucket, f"{settings.s3_prefix}uploads/")
+        tasks = TaskService(db, heartbeat_seconds=settings.worker_heartbeat_seconds)
         downloads = DownloadService(db, store, settings.download_ttl_seconds)
         return cls(
             settings=settings,
@@ -66,6 +70,7 @@ class Services:
             tasks=tasks,
             downloads=downloads,
             exports=ExportService(db, settings, downloads, tasks, storage),
+            imports=ImportService(db, settings, tasks, uploads, storage, read_limits(settings)),
         )
 
 

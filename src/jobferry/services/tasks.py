@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 from typing import Any
 
@@ -10,6 +12,7 @@ from jobferry.services.context import Scope, now_ms
 from jobferry.services.documents import dump, load
 from jobferry.storage import Database
 from jobferry.storage import tasks as repo
+from jobferry.storage import workers as worker_repo
 from jobferry.storage.tasks import TaskRecord
 
 RUNNING, SUCCESSFUL, FAILED, WARNING = "RUNNING", "SUCCESSFUL", "FAILED", "WARNING"
@@ -40,14 +43,24 @@ def task_view(task: TaskRecord) -> dict[str, Any]:
 class TaskService:
     """Create, advance, finish and show system tasks."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, heartbeat_seconds: int) -> None:
         self.db = db
+        self.worker_id = uuid.uuid4().hex
+        self.heartbeat_ms = heartbeat_seconds * 1000
 
-    def create(self, scope: Scope, kind: str, name: str, request: dict[str, Any]) -> str:
+    def create(
+        self,
+        scope: Scope,
+        kind: str,
+        name: str,
+        request: dict[str, Any],
+        *,
+        task_id: str | None = None,
+    ) -> str:
         """A new RUNNING task; returns its 32-hex id."""
         now = now_ms()
         task = TaskRecord(
-            id=uuid.uuid4().hex,
+            id=task_id or uuid.uuid4().hex,
             project_id=scope.actor.project_id,
             workspace_id=scope.workspace.id,
             kind=kind,
@@ -62,6 +75,7 @@ class TaskService:
             start_time=now,
             end_time=None,
             last_update=now,
+            owner=self.worker_id,
         )
         with self.db.transaction() as tx:
             repo.insert_task(tx, task)
@@ -115,9 +129,28 @@ class TaskService:
             )
         return task_view(task)
 
-    def fail_unfinished(self) -> int:
-        """After a restart, tasks left RUNNING can never finish: mark them FAILED."""
+    def register_worker(self) -> None:
+        """Announce this process (its tasks are alive while it beats)."""
         with self.db.transaction() as tx:
-            return repo.fail_unfinished(
-                tx, "The server stopped while this task ran; run it again.", now_ms()
+            worker_repo.register(tx, self.worker_id, socket.gethostname(), os.getpid(), now_ms())
+
+    def heartbeat(self) -> list[str]:
+        """Beat for this process; fail tasks whose process stopped beating. Returns their ids."""
+        now = now_ms()
+        stale = now - 4 * self.heartbeat_ms
+        with self.db.transaction() as tx:
+            worker_repo.beat(tx, self.worker_id, now)
+            failed = repo.fail_orphaned(
+                tx,
+                stale,
+                "The server process running this task stopped before it finished; nothing it "
+                "was applying was kept. Run it again.",
+                now,
             )
+            worker_repo.forget_stale(tx, now - 100 * self.heartbeat_ms)
+        return failed
+
+    def unregister_worker(self) -> None:
+        """Say goodbye on a clean stop."""
+        with self.db.transaction() as tx:
+            worker_repo.unregister(tx, self.worker_id)

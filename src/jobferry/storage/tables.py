@@ -262,6 +262,7 @@ system_tasks = Table(
     Column("start_time", BigInteger, nullable=False),
     Column("end_time", BigInteger, nullable=True),
     Column("last_update", BigInteger, nullable=False),
+    Column("owner", String(64), nullable=True),
     Index("ix_system_tasks_scope", "workspace_id", "start_time"),
 )
 
@@ -291,4 +292,73 @@ workspace_exports = Table(
     metadata,
     Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
     Column("last_export_at", BigInteger, nullable=False),
+)
+
+
+# Server processes and their heartbeats: a RUNNING task whose owner stopped beating is dead.
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("host", String(256), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("heartbeat_at", BigInteger, nullable=False),
+)
+
+# Packages uploaded for import (POST /packages), kept until they expire.
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("project_id", String(64), nullable=False),
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    Column("file_name", String(256), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("store", String(8), nullable=False),
+    Column("location", String(1024), nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)
+
+# One import at a time per workspace, across processes: the primary key is the lock.
+import_locks = Table(
+    "import_locks",
+    metadata,
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    Column("task_id", String(32), nullable=False),
+    Column("acquired_at", BigInteger, nullable=False),
+)
+
+# Plans computed by dry runs; an import naming one is refused if the target changed since.
+import_plans = Table(
+    "import_plans",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    Column("package_sha256", String(64), nullable=False),
+    Column("request_sha256", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("plan", Text, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+# What each import did to each object, with the state before it (for audit and rollback).
+import_changes = Table(
+    "import_changes",
+    metadata,
+    Column("task_id", String(32), nullable=False),
+    Column("workspace_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("object_id", String(64), nullable=True),
+    Column("before_document", Text, nullable=True),
+    Column("before_version", Integer, nullable=True),
+    Column("after_version", Integer, nullable=True),
+    Column("after_sha256", String(64), nullable=True),
+    Index("ix_import_changes_task", "task_id"),
 )

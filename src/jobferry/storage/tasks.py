@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 
 from jobferry.storage.database import Tx
 from jobferry.storage.records import record
-from jobferry.storage.tables import system_tasks
+from jobferry.storage.tables import system_tasks, workers
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class TaskRecord:
     start_time: int
     end_time: int | None
     last_update: int
+    owner: str | None
 
 
 def insert_task(tx: Tx, task: TaskRecord) -> None:
@@ -53,11 +54,30 @@ def update_task(tx: Tx, task_id: str, **values: Any) -> None:
     tx.conn.execute(update(system_tasks).where(system_tasks.c.id == task_id).values(**values))
 
 
-def fail_unfinished(tx: Tx, message: str, now: int) -> int:
-    """Mark every task still RUNNING as FAILED (after a restart nothing runs them any more)."""
-    result = tx.conn.execute(
-        update(system_tasks)
-        .where(system_tasks.c.status == "RUNNING")
-        .values(status="FAILED", message=message, end_time=now, last_update=now)
+def fail_orphaned(tx: Tx, alive_since: int, message: str, now: int) -> list[str]:
+    """Mark FAILED every RUNNING task whose owner has not beaten since ``alive_since``.
+
+    Returns their ids. Their work can never finish: the process that ran it is gone (its
+    transaction, if any, was rolled back by the database).
+    """
+    alive = select(workers.c.id).where(workers.c.heartbeat_at >= alive_since)
+    orphaned = and_(
+        system_tasks.c.status == "RUNNING",
+        or_(system_tasks.c.owner.is_(None), system_tasks.c.owner.not_in(alive)),
     )
-    return int(result.rowcount)
+    ids = [r.id for r in tx.conn.execute(select(system_tasks.c.id).where(orphaned))]
+    if ids:
+        tx.conn.execute(
+            update(system_tasks)
+            .where(system_tasks.c.id.in_(ids))
+            .values(status="FAILED", message=message, end_time=now, last_update=now)
+        )
+    return ids
+
+
+def is_running(tx: Tx, task_id: str) -> bool:
+    """Whether a task is still RUNNING."""
+    status = tx.conn.execute(
+        select(system_tasks.c.status).where(system_tasks.c.id == task_id)
+    ).scalar_one_or_none()
+    return status == "RUNNING"

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.import_jobs import PreparedImport
 
 log = logging.getLogger("jobferry.tasks")
 
@@ -26,28 +28,31 @@ class TaskRunner:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jobferry-task")
         self._stop = threading.Event()
         self._sweep_seconds = sweep_seconds
-        self._sweeper: threading.Thread | None = None
+        self._beat_seconds = float(services.settings.worker_heartbeat_seconds)
+        self._keeper: threading.Thread | None = None
         self.pending: set[Future[None]] = set()
 
     def start(self) -> None:
-        """Fail tasks a previous process left behind and start the expiry sweeper."""
-        left = self.services.tasks.fail_unfinished()
-        if left:
-            log.warning("marked %d task(s) of a previous run as FAILED", left)
-        self._sweeper = threading.Thread(
-            target=self._sweep_loop, name="jobferry-sweeper", daemon=True
-        )
-        self._sweeper.start()
+        """Register this process and start the heartbeat/expiry thread."""
+        self.services.tasks.register_worker()
+        self._keeper = threading.Thread(target=self._keep, name="jobferry-keeper", daemon=True)
+        self._keeper.start()
 
-    def _sweep_loop(self) -> None:
+    def _keep(self) -> None:
+        next_sweep = 0.0
         while not self._stop.is_set():
             try:
-                removed = self.services.downloads.sweep()
-                if removed:
-                    log.info("removed %d expired package(s)", removed)
+                failed = self.services.tasks.heartbeat()
+                if failed:
+                    log.warning("marked %d orphaned task(s) FAILED: %s", len(failed), failed)
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + self._sweep_seconds
+                    removed = self.services.downloads.sweep()
+                    if removed:
+                        log.info("removed %d expired package(s)", removed)
             except Exception:
-                log.exception("download center sweep failed")
-            self._stop.wait(self._sweep_seconds)
+                log.exception("housekeeping failed")
+            self._stop.wait(self._beat_seconds)
 
     def start_export(self, scope: Scope, body: dict[str, Any]) -> str:
         """Validate a background export, start it, return its task id."""
@@ -57,7 +62,27 @@ class TaskRunner:
         future.add_done_callback(self.pending.discard)
         return prepared.task_id
 
+    def start_import(self, scope: Scope, body: dict[str, Any]) -> str:
+        """Validate an import (taking the workspace's import lock), start it, return its id."""
+        return self._submit_import(self.services.imports.prepare(scope, body))
+
+    def plan_import(self, scope: Scope, body: dict[str, Any]) -> dict[str, Any]:
+        """The plan of an import; a large package's plan runs as a task (answers its id)."""
+        outcome = self.services.imports.plan(scope, body)
+        if isinstance(outcome, dict):
+            return outcome
+        return {"taskId": self._submit_import(outcome)}
+
+    def _submit_import(self, prepared: PreparedImport) -> str:
+        future = self._pool.submit(self.services.imports.run, prepared)
+        self.pending.add(future)
+        future.add_done_callback(self.pending.discard)
+        return prepared.task_id
+
     def shutdown(self) -> None:
-        """Stop the sweeper and wait for running work."""
+        """Stop housekeeping, wait for running work, unregister."""
         self._stop.set()
         self._pool.shutdown(wait=True)
+        if self._keeper is not None:
+            self._keeper.join(timeout=5)
+        self.services.tasks.unregister_worker()

@@ -20,19 +20,11 @@ from jobferry.api.wire import (
     runner_of,
     services_of,
 )
-from jobferry.errors import NotSupportedError
+from jobferry.errors import InvalidRequestError
 from jobferry.services.downloads import download_view
 from jobferry.services.export_jobs import ExportOutcome
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["export and import"])
-
-
-def _not_yet(call: str) -> NotSupportedError:
-    return NotSupportedError(
-        f"{call} is not available in this jobferry version yet; upgrade jobferry to import "
-        "packages.",
-        operation=call,
-    )
 
 
 def _attachment(name: str) -> str:
@@ -50,14 +42,50 @@ def _export_response(outcome: ExportOutcome) -> Response:
     )
 
 
-@router.post("/jobs/import", summary="import_job")
-def import_job(scope: ScopeDep) -> None:
-    raise _not_yet("import_job")
+IMPORT_BODY = (
+    "ImportFileReq {path, params, sameNamePolicy, jobsParam, executeUser, targetStatus, "
+    "approvers, resources} + {targetDirectory, dryRun, planId, mode: ATOMIC|PER_OBJECT}"
+)
 
 
-@router.post("/jobs/check-file", summary="show_file_info")
-def show_file_info(scope: ScopeDep) -> None:
-    raise _not_yet("show_file_info")
+@router.post(
+    "/jobs/import/plan", summary="Plan an import (extension)", openapi_extra=body_doc(IMPORT_BODY)
+)
+async def plan_import(request: Request, scope: ScopeDep) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="ImportFileReq")
+    return json(runner_of(request).plan_import(scope, body))
+
+
+@router.post("/jobs/import", summary="import_job", openapi_extra=body_doc(IMPORT_BODY))
+async def import_job(request: Request, scope: ScopeDep) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="ImportFileReq")
+    return json({"taskId": runner_of(request).start_import(scope, body)})
+
+
+@router.post(
+    "/jobs/check-file", summary="show_file_info", openapi_extra=body_doc("FilePath {path}")
+)
+async def show_file_info(request: Request, scope: ScopeDep) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="FilePath")
+    return json(services_of(request).imports.check_file(scope, body))
+
+
+@router.post(
+    "/packages",
+    summary="Upload a package to import (extension): multipart, the zip in field 'file'",
+)
+async def upload_package(request: Request, scope: ScopeDep) -> Response:
+    await raw_body(request)
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        raise InvalidRequestError(
+            "Send the package as multipart/form-data with the zip in the field 'file'."
+        )
+    try:
+        return json(services_of(request).imports.upload(scope, upload.file, upload.filename or ""))
+    finally:
+        await upload.close()
 
 
 @router.post(

@@ -1,0 +1,494 @@
+"""Import steps 3–6: transform, resolve, check (every problem, never the first only), plan.
+
+Everything here works on one snapshot of the target read inside the caller's transaction, so
+the plan, its fingerprint and the apply that follows all see the same state.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jobferry.domain.diff import Change, diff, same
+from jobferry.domain.enums import EnvironmentKind, JobStatus, LockPolicy, RefKind
+from jobferry.domain.graph import find_cycle, topological_order
+from jobferry.domain.references import (
+    JOB_RESOURCE_TYPE_KINDS,
+    Reference,
+    job_references,
+    rename_references,
+)
+from jobferry.domain.validation import validate_job, validate_resource, validate_script
+from jobferry.package.reader import PackageObject
+from jobferry.services.context import Scope
+from jobferry.services.documents import CONTROL_FIELDS, SERVER_FIELDS, load
+from jobferry.services.import_request import ImportRequest
+from jobferry.storage import Tx
+from jobferry.storage import exports as export_repo
+from jobferry.storage import imports as repo
+from jobferry.storage.imports import TargetObject
+
+CREATE, OVERWRITE, SKIP, UNCHANGED = "CREATE", "OVERWRITE", "SKIP", "UNCHANGED"
+KIND_ORDER = {"script": 0, "resource": 1, "cdm_job": 2, "job": 3}
+ENVIRONMENT_KINDS = {k.value for k in EnvironmentKind}
+IGNORED_IN_DIFF = frozenset(CONTROL_FIELDS + SERVER_FIELDS)
+_TYPE_FOR_KIND: dict[RefKind, str] = {}
+for _type, _kind in sorted(JOB_RESOURCE_TYPE_KINDS.items()):
+    _TYPE_FOR_KIND.setdefault(_kind, _type)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason an object cannot be imported, with how to fix it."""
+
+    reason: str
+    kind: str
+    name: str
+    detail: str
+    fix: str
+
+    def as_json(self) -> dict[str, str]:
+        """The wire form."""
+        return {
+            "reason": self.reason,
+            "kind": self.kind,
+            "name": self.name,
+            "detail": self.detail,
+            "fix": self.fix,
+        }
+
+
+@dataclass
+class PlannedObject:
+    """What import will do with one object of the package."""
+
+    kind: str
+    name: str
+    path: str
+    document: dict[str, Any]
+    action: str
+    target: TargetObject | None = None
+    changes: list[Change] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def as_json(self, with_diff: bool = True) -> dict[str, Any]:
+        """The wire form of a plan line."""
+        line: dict[str, Any] = {
+            "kind": self.kind,
+            "name": self.name,
+            "action": self.action,
+            "path": self.path,
+        }
+        if self.action == OVERWRITE and with_diff:
+            line["diff"] = [c.as_json() for c in self.changes]
+        if self.problems:
+            line["problems"] = [p.as_json() for p in self.problems]
+        return line
+
+
+@dataclass
+class Plan:
+    """The whole plan: objects in apply order, every problem, and the target fingerprint."""
+
+    objects: list[PlannedObject]
+    problems: list[Problem]
+    fingerprint: str
+
+    def counts(self) -> dict[str, int]:
+        """How many objects get each action."""
+        out = {CREATE: 0, OVERWRITE: 0, SKIP: 0, UNCHANGED: 0}
+        for obj in self.objects:
+            out[obj.action] += 1
+        return out
+
+    def describe(self) -> str:
+        """The counts in words, e.g. '3 to create, 1 to overwrite, 0 skipped, 2 unchanged'."""
+        c = self.counts()
+        return (
+            f"{c[CREATE]} to create, {c[OVERWRITE]} to overwrite, {c[SKIP]} skipped, "
+            f"{c[UNCHANGED]} unchanged"
+        )
+
+    def as_json(self, with_diff: bool = True) -> dict[str, Any]:
+        """The wire form of the plan."""
+        return {
+            "fingerprint": self.fingerprint,
+            "summary": self.counts() | {"problems": len(self.problems)},
+            "objects": [o.as_json(with_diff) for o in self.objects],
+            "problems": [p.as_json() for p in self.problems],
+        }
+
+
+def _mapping_fix(kind: RefKind, name: str, workspace: str) -> str:
+    registry = f"register it in workspace '{workspace}' (PUT /environment/{kind.value}/{name})"
+    type_name = _TYPE_FOR_KIND.get(kind)
+    if type_name:
+        return (
+            f'map it with resources [{{"name": "{name}", "type": "{type_name}", '
+            f'"replace": "<name in {workspace}>"}}] or {registry}'
+        )
+    return registry
+
+
+def _where(ref: Reference) -> str:
+    return f"node '{ref.node}' " if ref.node else f"field {ref.field} "
+
+
+class _Snapshot:
+    """What the target holds, read once for the whole plan."""
+
+    def __init__(self, tx: Tx, scope: Scope, objects: list[PackageObject], lock_rows: bool):
+        ws = scope.workspace.id
+        names: dict[str, set[str]] = {k: set() for k in KIND_ORDER}
+        for obj in objects:
+            names[obj.kind].add(obj.name)
+        self.jobs = repo.target_jobs(tx, ws, names["job"], for_update=lock_rows)
+        self.scripts = repo.target_scripts(tx, ws, names["script"], for_update=lock_rows)
+        self.resources = repo.target_resources(tx, ws, names["resource"], for_update=lock_rows)
+        self.cdm_jobs = repo.names_in(tx, ws, RefKind.CDM_JOB.value, names["cdm_job"])
+        self.locked_tags = repo.locked_tags(tx, ws)
+        self.locks = repo.lock_holders(tx, ws)
+        self.workspaces = repo.workspace_names(tx, scope.actor.project_id)
+        self.edges = export_repo.dependency_edges(tx, ws)
+        self._tx, self._ws = tx, ws
+        self._known: dict[tuple[str, str], dict[str, bool]] = {}
+
+    def workspace_id(self, name_or_id: str) -> str | None:
+        """The id of a workspace of the project named (or identified) by ``name_or_id``."""
+        if name_or_id in self.workspaces:
+            return self.workspaces[name_or_id]
+        return name_or_id if name_or_id in self.workspaces.values() else None
+
+    def prefetch(self, wanted: dict[tuple[str, str], set[str]]) -> None:
+        """Look up, in one query per (kind, workspace), which referenced names exist."""
+        for (kind, ws), names in wanted.items():
+            memo = self._known.setdefault((kind, ws), {})
+            todo = names - set(memo)
+            if todo:
+                found = repo.names_in(self._tx, ws, kind, todo)
+                memo.update({n: n in found for n in todo})
+
+    def exists(self, kind: str, name: str, workspace_id: str | None = None) -> bool:
+        """Whether the target holds ``name`` as ``kind`` (prefetched, else looked up)."""
+        ws = workspace_id or self._ws
+        memo = self._known.setdefault((kind, ws), {})
+        if name not in memo:
+            memo[name] = bool(repo.names_in(self._tx, ws, kind, [name]))
+        return memo[name]
+
+    def fingerprint(self, extra: Iterable[str]) -> str:
+        """A hash of every piece of target state the plan depends on."""
+        digest = hashlib.sha256()
+        for kind, table in (
+            ("job", self.jobs),
+            ("script", self.scripts),
+            ("resource", self.resources),
+        ):
+            for name in sorted(table):
+                t = table[name]
+                doc = hashlib.sha256(t.document.encode()).hexdigest()
+                digest.update(
+                    f"{kind}|{name}|{t.id}|{doc}|{t.status}|{t.latest_version}\n".encode()
+                )
+        for key in sorted(self._known):
+            digest.update(f"{key}|{sorted(self._known[key].items())}\n".encode())
+        digest.update(f"tags|{sorted(self.locked_tags)}\n".encode())
+        digest.update(f"locks|{sorted(self.locks.items())}\n".encode())
+        for item in sorted(extra):
+            digest.update(item.encode() + b"\n")
+        return digest.hexdigest()
+
+
+def _transform_job(doc: dict[str, Any], request: ImportRequest) -> dict[str, Any]:
+    job = rename_references(doc, request.renames) if request.renames else copy.deepcopy(doc)
+    name = str(job.get("name"))
+    overrides = dict(request.params)
+    per_job = request.jobs_param.get(name, {})
+    params = job.get("params")
+    if (overrides or per_job) and isinstance(params, list):
+        for param in params:
+            if isinstance(param, dict) and param.get("name") in overrides:
+                param["value"] = overrides[param["name"]]
+    if per_job:
+        if not isinstance(params, list):
+            params = job["params"] = []
+        present = {p.get("name"): p for p in params if isinstance(p, dict)}
+        for key, value in per_job.items():
+            if key in present:
+                present[key]["value"] = value
+            else:
+                params.append({"name": key, "value": value, "type": "variable"})
+    if request.execute_user is not None:
+        basic = job.get("basicConfig")
+        if not isinstance(basic, dict):
+            basic = job["basicConfig"] = {}
+        basic["executeUser"] = request.execute_user
+    return job
+
+
+def _transform_script(doc: dict[str, Any], request: ImportRequest) -> dict[str, Any]:
+    script = copy.deepcopy(doc)
+    for key, kind in (("connectionName", RefKind.CONNECTION), ("queueName", RefKind.DLI_QUEUE)):
+        value = script.get(key)
+        if isinstance(value, str) and (kind, value) in request.renames:
+            script[key] = request.renames[(kind, value)]
+    return script
+
+
+def _action(
+    existing: TargetObject | None, document: dict[str, Any], policy: str
+) -> tuple[str, list[Change]]:
+    if existing is None:
+        return CREATE, []
+    before = load(existing.document)
+    if same(before, document, ignore=IGNORED_IN_DIFF):
+        return UNCHANGED, []
+    if policy == "SKIP":
+        return SKIP, []
+    return OVERWRITE, diff(before, document, ignore=IGNORED_IN_DIFF)
+
+
+def build_plan(
+    tx: Tx,
+    scope: Scope,
+    objects: list[PackageObject],
+    request: ImportRequest,
+    *,
+    max_nodes: int,
+    lock_rows: bool = False,
+) -> Plan:
+    """Plan an import of ``objects`` into the scope's workspace (no writes)."""
+    snap = _Snapshot(tx, scope, objects, lock_rows)
+    ws_name = scope.workspace.name
+    in_package: dict[str, set[str]] = {k: set() for k in KIND_ORDER}
+    for obj in objects:
+        in_package[obj.kind].add(obj.name)
+    planned: list[PlannedObject] = []
+    for obj in objects:
+        if obj.kind == "job":
+            document = _transform_job(obj.document, request)
+            existing = snap.jobs.get(obj.name)
+        elif obj.kind == "script":
+            document = _transform_script(obj.document, request)
+            existing = snap.scripts.get(obj.name)
+        elif obj.kind == "resource":
+            document, existing = copy.deepcopy(obj.document), snap.resources.get(obj.name)
+        else:
+            document, existing = copy.deepcopy(obj.document), None
+        for key in CONTROL_FIELDS + SERVER_FIELDS:
+            document.pop(key, None)
+        action, changes = _action(existing, document, request.same_name_policy)
+        if obj.kind == "cdm_job":
+            action = UNCHANGED if obj.name in snap.cdm_jobs else CREATE
+        if obj.kind == "job" and action == CREATE and request.target_directory:
+            document["directory"] = request.target_directory
+        planned.append(
+            PlannedObject(obj.kind, obj.name, obj.path, document, action, existing, changes)
+        )
+
+    writes = [p for p in planned if p.action in (CREATE, OVERWRITE)]
+    refs = {id(p): job_references(p.document) for p in writes if p.kind == "job"}
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for item_refs in refs.values():
+        for ref in item_refs:
+            if ref.kind is RefKind.TAG:
+                continue
+            ws_id = snap.workspace_id(ref.workspace) if ref.workspace else scope.workspace.id
+            if ws_id and not (not ref.workspace and ref.name in in_package.get(ref.kind.value, ())):
+                wanted.setdefault((ref.kind.value, ws_id), set()).add(ref.name)
+    snap.prefetch(wanted)
+    for item in writes:
+        item.problems += _check_object(
+            item, refs.get(id(item), []), scope, snap, in_package, ws_name, max_nodes
+        )
+    _check_cycles(planned, snap)
+
+    order = _apply_order(planned)
+    problems = [p for item in order for p in item.problems]
+    extra = [f"policy|{scope.workspace.lock_policy}|{scope.workspace.approval_enabled}"]
+    return Plan(order, problems, snap.fingerprint(extra))
+
+
+def _check_object(
+    item: PlannedObject,
+    refs: list[Reference],
+    scope: Scope,
+    snap: _Snapshot,
+    in_package: dict[str, set[str]],
+    ws_name: str,
+    max_nodes: int,
+) -> list[Problem]:
+    problems: list[Problem] = []
+    validator = {
+        "job": lambda d: validate_job(d, max_nodes=max_nodes),
+        "script": validate_script,
+        "resource": validate_resource,
+    }.get(item.kind)
+    if validator is not None:
+        for v in validator(item.document):
+            problems.append(
+                Problem(
+                    "invalid_definition",
+                    item.kind,
+                    item.name,
+                    f"{v.field}: {v.message}",
+                    "correct the definition in the source workspace and export it again",
+                )
+            )
+    if item.action == OVERWRITE and item.kind in ("job", "script"):
+        holder = snap.locks.get((item.kind, item.name))
+        hard = scope.workspace.lock_policy == LockPolicy.HARD.value
+        if holder and holder[0] != scope.actor.user_id and hard:
+            problems.append(
+                Problem(
+                    "locked",
+                    item.kind,
+                    item.name,
+                    f"{item.kind} '{item.name}' is locked by '{holder[1]}' and workspace "
+                    f"'{ws_name}' uses the hard lock policy",
+                    f"ask '{holder[1]}' to release the lock, or import with sameNamePolicy SKIP",
+                )
+            )
+    if item.kind == "job":
+        if item.action == OVERWRITE and item.target and item.target.status != JobStatus.STOPPED:
+            problems.append(
+                Problem(
+                    "scheduled",
+                    "job",
+                    item.name,
+                    f"job '{item.name}' is scheduled ({item.target.status}) in workspace "
+                    f"'{ws_name}' and must be stopped before it is overwritten",
+                    f"stop it (POST .../jobs/{item.name}/stop), or import with sameNamePolicy SKIP",
+                )
+            )
+        problems += _check_references(item, refs, snap, in_package, ws_name)
+    return problems
+
+
+def _check_references(
+    item: PlannedObject,
+    refs: list[Reference],
+    snap: _Snapshot,
+    in_package: dict[str, set[str]],
+    ws_name: str,
+) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[tuple[RefKind, str, str | None]] = set()
+    for ref in refs:
+        key = (ref.kind, ref.name, ref.workspace)
+        if key in seen:
+            continue
+        seen.add(key)
+        where = f"job '{item.name}' {_where(ref)}"
+        if ref.kind is RefKind.TAG:
+            if ref.name in snap.locked_tags:
+                problems.append(
+                    Problem(
+                        "locked_tag",
+                        "job",
+                        item.name,
+                        f"{where}carries tag '{ref.name}', locked in workspace '{ws_name}'",
+                        "remove the tag from the job, or ask an admin to unlock the tag",
+                    )
+                )
+            continue
+        if ref.kind is RefKind.JOB and ref.workspace:
+            ws_id = snap.workspace_id(ref.workspace)
+            if ws_id is None:
+                problems.append(
+                    Problem(
+                        "missing_workspace",
+                        "job",
+                        item.name,
+                        f"{where}depends on job '{ref.name}' in workspace '{ref.workspace}', which "
+                        "does not exist in this project",
+                        "create that workspace (names must match across projects) or remove the "
+                        "dependency",
+                    )
+                )
+            elif not snap.exists("job", ref.name, ws_id):
+                problems.append(
+                    Problem(
+                        "missing_reference",
+                        "job",
+                        item.name,
+                        f"{where}depends on job '{ref.name}' in workspace '{ref.workspace}', which "
+                        "does not exist there",
+                        f"import job '{ref.name}' into workspace '{ref.workspace}' first",
+                    )
+                )
+            continue
+        kind = ref.kind.value
+        if kind in in_package and ref.name in in_package[kind]:
+            continue
+        if snap.exists(kind, ref.name):
+            continue
+        if kind in ENVIRONMENT_KINDS and kind != RefKind.CDM_JOB.value:
+            fix = _mapping_fix(ref.kind, ref.name, ws_name)
+        else:
+            fix = f"add {kind} '{ref.name}' to the package (export with exportDepend) or create it"
+        problems.append(
+            Problem(
+                "missing_reference",
+                "job",
+                item.name,
+                f"{where}references {kind} '{ref.name}', which does not exist in the package or "
+                f"in workspace '{ws_name}'",
+                fix,
+            )
+        )
+    return problems
+
+
+def _package_edges(planned: list[PlannedObject]) -> dict[str, list[str]]:
+    edges: dict[str, list[str]] = {}
+    for item in planned:
+        if item.kind == "job":
+            edges[item.name] = sorted(
+                {
+                    r.name
+                    for r in job_references(item.document)
+                    if r.kind is RefKind.JOB and not r.workspace
+                }
+            )
+    return edges
+
+
+def _check_cycles(planned: list[PlannedObject], snap: _Snapshot) -> None:
+    package = _package_edges(planned)
+    edges = {**snap.edges, **package}
+    cycle = find_cycle(edges)
+    if not cycle:
+        return
+    members = [n for n in cycle if n in package]
+    if not members:
+        return
+    by_name = {p.name: p for p in planned if p.kind == "job"}
+    target = by_name[members[0]]
+    target.problems.append(
+        Problem(
+            "dependency_cycle",
+            "job",
+            target.name,
+            f"importing would make the jobs depend on each other in a cycle: {' → '.join(cycle)}",
+            "remove one of these dependJobs in the source and export again",
+        )
+    )
+
+
+def _apply_order(planned: list[PlannedObject]) -> list[PlannedObject]:
+    """Scripts, resources and CDM jobs first, then jobs upstream-first."""
+    others = sorted(
+        (p for p in planned if p.kind != "job"), key=lambda p: (KIND_ORDER[p.kind], p.name)
+    )
+    jobs = {p.name: p for p in planned if p.kind == "job"}
+    package = _package_edges(planned)
+    edges = {name: [u for u in ups if u in jobs] for name, ups in package.items()}
+    try:
+        ordered = topological_order(edges)
+    except ValueError:
+        ordered = sorted(jobs)
+    return others + [jobs[name] for name in ordered if name in jobs]

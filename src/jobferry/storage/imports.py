@@ -1,0 +1,364 @@
+"""Import's storage: target snapshots, bulk writes, the per-workspace lock, plans, uploads.
+
+Apply writes whole batches with ``executemany`` (one statement per table and kind of change),
+never one round trip per object, so 10,000 jobs import in seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+
+from jobferry.storage.database import Tx
+from jobferry.storage.exports import CHUNK
+from jobferry.storage.records import record
+from jobferry.storage.tables import (
+    environment_objects,
+    import_changes,
+    import_locks,
+    import_plans,
+    job_refs,
+    job_versions,
+    jobs,
+    locks,
+    resources,
+    script_versions,
+    scripts,
+    tags,
+    uploads,
+    users,
+    workspaces,
+)
+
+
+@dataclass(frozen=True)
+class TargetObject:
+    """What the target workspace holds under a name, as import needs it."""
+
+    id: str
+    name: str
+    document: str
+    status: str
+    latest_version: int | None
+    updated_at: int
+
+
+def target_jobs(
+    tx: Tx, workspace_id: str, names: Iterable[str], *, for_update: bool = False
+) -> dict[str, TargetObject]:
+    """The workspace's jobs with these names."""
+    out: dict[str, TargetObject] = {}
+    wanted = sorted(set(names))
+    for start in range(0, len(wanted), CHUNK):
+        stmt = select(
+            jobs.c.id,
+            jobs.c.name,
+            jobs.c.document,
+            jobs.c.status,
+            jobs.c.latest_version,
+            jobs.c.updated_at,
+        ).where(jobs.c.workspace_id == workspace_id, jobs.c.name.in_(wanted[start : start + CHUNK]))
+        for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
+            out[r.name] = TargetObject(
+                str(r.id), r.name, r.document, r.status, r.latest_version, int(r.updated_at)
+            )
+    return out
+
+
+def target_scripts(
+    tx: Tx, workspace_id: str, names: Iterable[str], *, for_update: bool = False
+) -> dict[str, TargetObject]:
+    """The workspace's scripts with these names."""
+    out: dict[str, TargetObject] = {}
+    wanted = sorted(set(names))
+    for start in range(0, len(wanted), CHUNK):
+        stmt = select(
+            scripts.c.id,
+            scripts.c.name,
+            scripts.c.document,
+            scripts.c.latest_version,
+            scripts.c.updated_at,
+        ).where(
+            scripts.c.workspace_id == workspace_id,
+            scripts.c.name.in_(wanted[start : start + CHUNK]),
+        )
+        for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
+            out[r.name] = TargetObject(
+                r.id, r.name, r.document, "", r.latest_version, int(r.updated_at)
+            )
+    return out
+
+
+def target_resources(
+    tx: Tx, workspace_id: str, names: Iterable[str], *, for_update: bool = False
+) -> dict[str, TargetObject]:
+    """The workspace's resources with these names."""
+    out: dict[str, TargetObject] = {}
+    wanted = sorted(set(names))
+    for start in range(0, len(wanted), CHUNK):
+        stmt = select(
+            resources.c.id, resources.c.name, resources.c.document, resources.c.updated_at
+        ).where(
+            resources.c.workspace_id == workspace_id,
+            resources.c.name.in_(wanted[start : start + CHUNK]),
+        )
+        for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
+            out[r.name] = TargetObject(r.id, r.name, r.document, "", None, int(r.updated_at))
+    return out
+
+
+def all_job_names(tx: Tx, workspace_id: str) -> set[str]:
+    """Every job name of a workspace."""
+    return {
+        r.name
+        for r in tx.conn.execute(select(jobs.c.name).where(jobs.c.workspace_id == workspace_id))
+    }
+
+
+def names_in(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -> set[str]:
+    """Which of ``names`` exist in the workspace as ``kind`` (script, resource or environment)."""
+    wanted = sorted(set(names))
+    found: set[str] = set()
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        if kind == "script":
+            stmt = select(scripts.c.name).where(
+                scripts.c.workspace_id == workspace_id, scripts.c.name.in_(chunk)
+            )
+        elif kind == "resource":
+            stmt = select(resources.c.name).where(
+                resources.c.workspace_id == workspace_id, resources.c.name.in_(chunk)
+            )
+        elif kind == "job":
+            stmt = select(jobs.c.name).where(
+                jobs.c.workspace_id == workspace_id, jobs.c.name.in_(chunk)
+            )
+        else:
+            stmt = select(environment_objects.c.name).where(
+                environment_objects.c.workspace_id == workspace_id,
+                environment_objects.c.kind == kind,
+                environment_objects.c.name.in_(chunk),
+            )
+        found.update(r.name for r in tx.conn.execute(stmt))
+    return found
+
+
+def workspace_names(tx: Tx, project_id: str) -> dict[str, str]:
+    """Workspace name → id for a project."""
+    stmt = select(workspaces.c.name, workspaces.c.id).where(workspaces.c.project_id == project_id)
+    return {r.name: r.id for r in tx.conn.execute(stmt)}
+
+
+def locked_tags(tx: Tx, workspace_id: str) -> set[str]:
+    """Names of the workspace's locked tags."""
+    stmt = select(tags.c.name).where(tags.c.workspace_id == workspace_id, tags.c.locked.is_(True))
+    return {r.name for r in tx.conn.execute(stmt)}
+
+
+def lock_holders(tx: Tx, workspace_id: str) -> dict[tuple[str, str], tuple[int, str]]:
+    """(kind, name) → (holder user id, holder name) for every lock of the workspace."""
+    stmt = (
+        select(locks.c.object_kind, locks.c.object_name, locks.c.holder_user_id, users.c.name)
+        .join(users, users.c.id == locks.c.holder_user_id)
+        .where(locks.c.workspace_id == workspace_id)
+    )
+    return {
+        (r.object_kind, r.object_name): (int(r.holder_user_id), r.name)
+        for r in tx.conn.execute(stmt)
+    }
+
+
+# -- bulk writes ------------------------------------------------------------------------------
+
+
+def insert_jobs(tx: Tx, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert jobs; returns name → new id."""
+    if not rows:
+        return {}
+    result = tx.conn.execute(
+        insert(jobs).returning(jobs.c.id, jobs.c.name, sort_by_parameter_order=True), list(rows)
+    )
+    return {r.name: int(r.id) for r in result}
+
+
+def update_jobs(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
+    """Overwrite jobs' development state; rows carry ``_id`` and the new column values."""
+    if rows:
+        stmt = (
+            update(jobs)
+            .where(jobs.c.id == bindparam("_id"))
+            .values(
+                directory=bindparam("directory"),
+                process_type=bindparam("process_type"),
+                document=bindparam("document"),
+                latest_version=bindparam("latest_version"),
+                updated_at=bindparam("updated_at"),
+                updated_by=bindparam("updated_by"),
+            )
+        )
+        tx.conn.execute(stmt, list(rows))
+
+
+def insert_job_versions(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert submitted job versions."""
+    if rows:
+        tx.conn.execute(insert(job_versions), list(rows))
+
+
+def replace_job_refs(tx: Tx, job_ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> None:
+    """Replace the reference index of these jobs."""
+    for start in range(0, len(job_ids), CHUNK):
+        tx.conn.execute(
+            delete(job_refs).where(job_refs.c.job_id.in_(job_ids[start : start + CHUNK]))
+        )
+    if rows:
+        tx.conn.execute(insert(job_refs), list(rows))
+
+
+def insert_scripts(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert scripts."""
+    if rows:
+        tx.conn.execute(insert(scripts), list(rows))
+
+
+def update_scripts(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
+    """Overwrite scripts; rows carry ``_id``."""
+    if rows:
+        stmt = (
+            update(scripts)
+            .where(scripts.c.id == bindparam("_id"))
+            .values(
+                type=bindparam("type"),
+                directory=bindparam("directory"),
+                document=bindparam("document"),
+                latest_version=bindparam("latest_version"),
+                updated_at=bindparam("updated_at"),
+                updated_by=bindparam("updated_by"),
+            )
+        )
+        tx.conn.execute(stmt, list(rows))
+
+
+def insert_script_versions(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert submitted script versions."""
+    if rows:
+        tx.conn.execute(insert(script_versions), list(rows))
+
+
+def insert_resources(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert resources."""
+    if rows:
+        tx.conn.execute(insert(resources), list(rows))
+
+
+def update_resources(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
+    """Overwrite resources; rows carry ``_id``."""
+    if rows:
+        stmt = (
+            update(resources)
+            .where(resources.c.id == bindparam("_id"))
+            .values(
+                type=bindparam("type"),
+                directory=bindparam("directory"),
+                document=bindparam("document"),
+                updated_at=bindparam("updated_at"),
+                updated_by=bindparam("updated_by"),
+            )
+        )
+        tx.conn.execute(stmt, list(rows))
+
+
+def insert_changes(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
+    """Record what an import did to each object."""
+    if rows:
+        tx.conn.execute(insert(import_changes), list(rows))
+
+
+# -- the one-import-per-workspace lock --------------------------------------------------------
+
+
+def lock_holder(tx: Tx, workspace_id: str) -> str | None:
+    """The task holding the workspace's import lock, if any."""
+    return tx.conn.execute(
+        select(import_locks.c.task_id).where(import_locks.c.workspace_id == workspace_id)
+    ).scalar_one_or_none()
+
+
+def take_lock(tx: Tx, workspace_id: str, task_id: str, now: int) -> None:
+    """Insert the lock row (the primary key refuses a second holder)."""
+    tx.conn.execute(
+        insert(import_locks).values(workspace_id=workspace_id, task_id=task_id, acquired_at=now)
+    )
+
+
+def drop_lock(tx: Tx, workspace_id: str, task_id: str | None = None) -> None:
+    """Release the workspace's import lock (only if ``task_id`` holds it, when given)."""
+    stmt = delete(import_locks).where(import_locks.c.workspace_id == workspace_id)
+    if task_id is not None:
+        stmt = stmt.where(import_locks.c.task_id == task_id)
+    tx.conn.execute(stmt)
+
+
+# -- plans and uploads -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """A stored plan."""
+
+    id: str
+    workspace_id: str
+    package_sha256: str
+    request_sha256: str
+    fingerprint: str
+    plan: str
+    created_by: str
+    created_at: int
+
+
+def insert_plan(tx: Tx, plan: PlanRecord) -> None:
+    """Keep a plan so an import can name it."""
+    tx.conn.execute(insert(import_plans).values(**plan.__dict__))
+
+
+def get_plan(tx: Tx, workspace_id: str, plan_id: str) -> PlanRecord | None:
+    """A stored plan of the workspace."""
+    row = tx.conn.execute(
+        select(import_plans).where(
+            import_plans.c.workspace_id == workspace_id, import_plans.c.id == plan_id
+        )
+    ).first()
+    return record(PlanRecord, row) if row else None
+
+
+@dataclass(frozen=True)
+class UploadRecord:
+    """A package uploaded for import."""
+
+    id: str
+    project_id: str
+    workspace_id: str
+    file_name: str
+    size: int
+    sha256: str
+    store: str
+    location: str
+    created_by: str
+    created_at: int
+    expires_at: int
+
+
+def insert_upload(tx: Tx, item: UploadRecord) -> None:
+    """Record an uploaded package."""
+    tx.conn.execute(insert(uploads).values(**item.__dict__))
+
+
+def get_upload(tx: Tx, workspace_id: str, upload_id: str) -> UploadRecord | None:
+    """An uploaded package of the workspace."""
+    row = tx.conn.execute(
+        select(uploads).where(uploads.c.workspace_id == workspace_id, uploads.c.id == upload_id)
+    ).first()
+    return record(UploadRecord, row) if row else None

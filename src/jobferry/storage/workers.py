@@ -1,0 +1,30 @@
+"""Server processes' heartbeats, so any process can tell which tasks lost their owner."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, insert, update
+
+from jobferry.storage.database import Tx
+from jobferry.storage.tables import workers
+
+
+def register(tx: Tx, worker_id: str, host: str, pid: int, now: int) -> None:
+    """Record a starting process."""
+    tx.conn.execute(
+        insert(workers).values(id=worker_id, host=host, pid=pid, started_at=now, heartbeat_at=now)
+    )
+
+
+def beat(tx: Tx, worker_id: str, now: int) -> None:
+    """Record that a process is alive."""
+    tx.conn.execute(update(workers).where(workers.c.id == worker_id).values(heartbeat_at=now))
+
+
+def forget_stale(tx: Tx, older_than: int) -> None:
+    """Drop processes that stopped beating long ago."""
+    tx.conn.execute(delete(workers).where(workers.c.heartbeat_at < older_than))
+
+
+def unregister(tx: Tx, worker_id: str) -> None:
+    """Remove a process that stops cleanly."""
+    tx.conn.execute(delete(workers).where(workers.c.id == worker_id))

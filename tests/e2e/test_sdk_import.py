@@ -1,0 +1,219 @@
+"""Import through the official SDK against real server processes: round trip, two servers on
+one PostgreSQL racing for a workspace, and a server killed in the middle of an import."""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import time
+import uuid
+import zipfile
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import requests
+import sqlalchemy as sa
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+from huaweicloudsdkdgc.v1 import (
+    CreateJobRequest,
+    CreateScriptRequest,
+    ExportJobListRequest,
+    ExportJobsReq,
+    FilePath,
+    ImportFileReq,
+    ImportJobRequest,
+    JobResourceInfo,
+    ListJobsRequest,
+    ListSystemTasksRequest,
+    ShowFileInfoRequest,
+    ShowJobRequest,
+)
+
+from builders import make_job, make_script
+from conftest import PG_URL, require_postgres
+from e2e.server import ServerProcess, start_server
+from e2e.test_sdk import new_workspace
+from jobferry.signing import sign_request
+
+pytestmark = pytest.mark.e2e
+CONN = json.dumps({"type": "DWS", "config": {}, "secrets": {"password": "pw"}}).encode()
+
+
+def upload(server: ServerProcess, data: bytes, workspace: str) -> str:
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.zip"\r\n'
+            "Content-Type: application/zip\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    raw_path = f"/v1/{server.project_id}/packages"
+    headers = {
+        "Host": server.url.removeprefix("http://"),
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "X-Project-Id": server.project_id,
+        "X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD",
+        "workspace": workspace,
+    }
+    headers.update(sign_request("POST", raw_path, "", headers, body, server.ak, server.sk))
+    response = requests.post(server.url + raw_path, data=body, headers=headers, timeout=60)
+    assert response.status_code == 200, response.text
+    path: str = response.json()["path"]
+    return path
+
+
+def wait(server: ServerProcess, ws: str, task_id: str, timeout: float = 60) -> object:
+    client = server.client()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        task = client.list_system_tasks(ListSystemTasksRequest(workspace=ws, task_id=task_id))
+        if task.status != "RUNNING":
+            return task
+        time.sleep(0.1)
+    raise AssertionError(f"task {task_id} still running")
+
+
+def big_package(jobs: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(jobs):
+            job = make_job(f"bulk_{i:05d}")
+            for node in job["nodes"]:
+                node["properties"] = [{"name": "connectionName", "value": "dws_conn"}]
+            zf.writestr(f"jobs/bulk_{i:05d}.job", json.dumps(job))
+    return buffer.getvalue()
+
+
+def test_export_import_round_trip_through_the_sdk(server: ServerProcess) -> None:
+    client = server.client()
+    source, target = new_workspace(server, "sdk_src"), new_workspace(server, "sdk_dst")
+    client.create_script(CreateScriptRequest(workspace=source, body=make_script("orders_sql")))
+    client.create_script(CreateScriptRequest(workspace=source, body=make_script("orders_sh")))
+    client.create_job(CreateJobRequest(workspace=source, body=make_job("orders")))
+    data = client.export_job_list(
+        ExportJobListRequest(workspace=source, body=ExportJobsReq(job_list=["orders"]))
+    ).raw_content
+    for name in ("dws_prod", "ssh_conn"):
+        server.call("PUT", f"/environment/connection/{name}", CONN, workspace=target)
+    path = upload(server, data, target)
+    info = client.show_file_info(ShowFileInfoRequest(workspace=target, body=FilePath(path=path)))
+    assert [j.name for j in info.jobs] == ["orders"]
+    body = ImportFileReq(
+        path=path,
+        same_name_policy="OVERWRITE",
+        resources=[JobResourceInfo(name="dws_conn", type="DWS_CONNECTION", replace="dws_prod")],
+    )
+    task_id = client.import_job(ImportJobRequest(workspace=target, body=body)).task_id
+    task = wait(server, target, task_id)
+    assert task.status == "SUCCESSFUL"
+    assert [s.status for s in task.subtasks] == ["SUCCESSFUL"] * 3
+    shown = client.show_job(ShowJobRequest(workspace=target, job_name="orders"))
+    assert shown.nodes[0].properties[1].value == "dws_prod"
+
+
+def test_import_of_an_unknown_obs_bucket_fails_the_task_clearly(server: ServerProcess) -> None:
+    client = server.client()
+    ws = new_workspace(server, "sdk_obs")
+    with pytest.raises(ClientRequestException) as bad:
+        client.import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path="http://x")))
+    assert bad.value.error_code == "DLF.0803"
+
+
+@pytest.fixture
+def shared_pg(tmp_path: Path):  # type: ignore[no-untyped-def]
+    require_postgres()
+    schema = f"e2e_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    yield f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()
+
+
+def test_two_servers_on_one_database_run_one_import_per_workspace(
+    shared_pg: str, tmp_path: Path
+) -> None:
+    key = "bvPyMzgdDHj1dxdY4C7h6K1xzvZi1-tPzd1nnfQcqL8="
+    first = start_server(tmp_path / "a", shared_pg, JOBFERRY_SECRET_KEY=key)
+    second = start_server(tmp_path / "b", shared_pg, JOBFERRY_SECRET_KEY=key)
+    try:
+        ws = new_workspace(first, "race")
+        first.call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
+        path_a = upload(first, big_package(3000), ws)
+        path_b = upload(second, big_package(10), ws)
+        task_id = (
+            first.client()
+            .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path_a)))
+            .task_id
+        )
+        with pytest.raises(ClientRequestException) as refused:
+            second.client().import_job(
+                ImportJobRequest(workspace=ws, body=ImportFileReq(path=path_b))
+            )
+        assert refused.value.error_code == "DLF.9014"
+        assert task_id in refused.value.error_msg
+        assert wait(first, ws, task_id, timeout=120).status == "SUCCESSFUL"
+        later = (
+            second.client()
+            .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path_b)))
+            .task_id
+        )
+        assert wait(second, ws, later).status == "SUCCESSFUL"
+    finally:
+        first.stop()
+        second.stop()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_server_killed_during_an_import_leaves_the_workspace_unchanged(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url = (
+        f"sqlite:///{tmp_path / 'jobferry.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("shared_pg")
+    )
+    env = {"JOBFERRY_WORKER_HEARTBEAT_SECONDS": "1"}
+    server = start_server(tmp_path / "data", url, **env)
+    try:
+        ws = new_workspace(server, "crash")
+        server.call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
+        path = upload(server, big_package(6000), ws)
+        task_id = (
+            server.client()
+            .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path)))
+            .task_id
+        )
+        client = server.client()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            task = client.list_system_tasks(ListSystemTasksRequest(workspace=ws, task_id=task_id))
+            if task.message and task.message.startswith("Checking"):
+                break
+            assert task.status == "RUNNING", task
+            time.sleep(0.01)
+        server.proc.send_signal(signal.SIGKILL)
+        server.proc.wait()
+    finally:
+        server.stop()
+    restarted = start_server(tmp_path / "data", url, **env)
+    try:
+        assert restarted.client().list_jobs(ListJobsRequest(workspace=ws)).total == 0
+        task = wait(restarted, ws, task_id, timeout=30)
+        assert task.status == "FAILED"
+        assert "stopped before it finished" in task.message
+        again = (
+            restarted.client()
+            .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path)))
+            .task_id
+        )
+        assert wait(restarted, ws, again, timeout=120).status == "SUCCESSFUL"
+        assert restarted.client().list_jobs(ListJobsRequest(workspace=ws, limit=1)).total == 6000
+    finally:
+        restarted.stop()
