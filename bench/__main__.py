@@ -11,12 +11,15 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
 
+from bench.sdk_sample import sdk_seconds_per_job
 from bench.workload import generate
 from jobferry.services.container import Services
+from jobferry.services.context import Scope
 from jobferry.settings import Settings
 from jobferry.storage import Database
 from jobferry.storage.schema import upgrade
@@ -24,14 +27,37 @@ from jobferry.storage.schema import upgrade
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
-def run_measure(what: str, data_dir: Path, url: str) -> dict[str, float]:
+def prepare_imports(
+    services: Services, scope: Scope, data_dir: Path, count: int
+) -> tuple[Path, list[tuple[str, str]]]:
+    """Export the workspace once; make ``count`` empty target workspaces with the package."""
+    prepared = services.exports.prepare(scope, {"mode": "workspace"})
+    services.exports.run(prepared)
+    result = services.tasks.show(scope, prepared.task_id)["result"]
+    package = data_dir / "workspace.zip"
+    services.downloads.fetch(scope, result["downloadId"], package)
+    targets = []
+    for k in range(count):
+        ws = services.accounts.create_workspace(scope.actor, scope.actor.project_id, f"target_{k}")
+        target = services.accounts.scope(scope.actor, scope.actor.project_id, ws)
+        for c in range(20):
+            services.environment.put(
+                target, "connection", f"dws_conn_{c:02d}", {"type": "DWS", "config": {}}
+            )
+        with package.open("rb") as fh:
+            path = services.imports.upload(target, fh, "workspace.zip")["path"]
+        targets.append((ws, path))
+    return package, targets
+
+
+def run_measure(what: str, data_dir: Path, url: str, *extra: str) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, "-m", "bench.measure", what, str(data_dir), url],
+        [sys.executable, "-m", "bench.measure", what, str(data_dir), url, *extra],
         check=True,
         capture_output=True,
         text=True,
     )
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -68,9 +94,20 @@ def main() -> None:
             print(
                 f"generated {args.jobs} jobs on {args.db} in {time.perf_counter() - started:.1f} s"
             )
+            package, targets = prepare_imports(services, scope, data_dir, args.repeat * 2 + 1)
             db.dispose()
             exports = [run_measure("export", data_dir, url) for _ in range(args.repeat)]
             floors = [run_measure("floor", data_dir, url) for _ in range(args.repeat)]
+            imports, reimports, import_floors = [], [], []
+            for k in range(args.repeat):
+                ws, path = targets[k]
+                imports.append(run_measure("import", data_dir, url, ws, path))
+                reimports.append(run_measure("import", data_dir, url, ws, path))
+                floor_ws = targets[args.repeat + k][0]
+                import_floors.append(
+                    run_measure("import-floor", data_dir, url, floor_ws, str(package))
+                )
+            per_job = sdk_seconds_per_job(data_dir, url, package, min(500, args.jobs))
         finally:
             if admin is not None:
                 with admin.begin() as conn:
@@ -88,6 +125,24 @@ def main() -> None:
         f"peak RSS {max(r['peak_rss_mb'] for r in floors):.0f} MB"
     )
     print(f"  ratio  : {ratio:.2f}x the floor")
+    imp = min(imports, key=lambda r: r["seconds"])
+    again = min(reimports, key=lambda r: r["seconds"])
+    ifloor = min(import_floors, key=lambda r: r["seconds"])
+    sdk_total = per_job * args.jobs
+    print(f"import of the {args.jobs}-job workspace package on {args.db} (best of {args.repeat})")
+    print(
+        f"  import   : {imp['seconds']:.2f} s into an empty workspace, "
+        f"peak RSS {max(r['peak_rss_mb'] for r in imports):.0f} MB"
+    )
+    print(f"  re-import: {again['seconds']:.2f} s, all unchanged: {again['summary']}")
+    print(
+        f"  floor    : {ifloor['seconds']:.2f} s (unzip + parse + one bulk insert); "
+        f"ratio {imp['seconds'] / ifloor['seconds']:.2f}x"
+    )
+    print(
+        f"  SDK one call per job: {per_job * 1000:.1f} ms/job -> {sdk_total:.0f} s for "
+        f"{args.jobs} jobs; import is {sdk_total / imp['seconds']:.0f}x faster"
+    )
 
 
 if __name__ == "__main__":

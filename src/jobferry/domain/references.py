@@ -159,6 +159,18 @@ JOB_RESOURCE_TYPE_KINDS: Mapping[str, RefKind] = {
 }
 
 
+def _rules_by_property() -> dict[str, tuple[ReferenceRule, ...]]:
+    grouped: dict[str, list[ReferenceRule]] = {}
+    for rule in NODE_PROPERTY_RULES:
+        grouped.setdefault(rule.property, []).append(rule)
+    return {name: tuple(rules) for name, rules in grouped.items()}
+
+
+# Documents are parsed JSON (dicts and lists), so the walkers test for ``dict``: the abstract
+# ``Mapping`` check costs ten times more and this runs for every node of every job.
+_RULES_BY_PROPERTY = _rules_by_property()
+
+
 @dataclass(frozen=True)
 class _Hit:
     """Where a value sits: its container and key, so it can be read or rewritten."""
@@ -185,7 +197,7 @@ def _walk(
     """Follow ``steps`` from ``value``; yield a hit for each value the path reaches."""
     if not steps:
         if not rule.when or (
-            isinstance(parent, Mapping) and any(parent.get(k) == v for k, v in rule.when)
+            isinstance(parent, dict) and any(parent.get(k) == v for k, v in rule.when)
         ):
             yield hit
         return
@@ -194,7 +206,7 @@ def _walk(
         if isinstance(value, list):
             for i, item in enumerate(value):
                 node = hit.node
-                if hit.field == "nodes" and isinstance(item, Mapping):
+                if hit.field == "nodes" and isinstance(item, dict):
                     name = item.get("name")
                     node = name if isinstance(name, str) else None
                 sub = _Hit(value, i, f"{hit.field}[{i}]", (*hit.order, i), node, hit.workspace)
@@ -202,7 +214,7 @@ def _walk(
         elif step == "*?":
             yield from _walk(value, rest, hit, parent, rule)
         return
-    if not isinstance(value, Mapping) or step not in value:
+    if not isinstance(value, dict) or step not in value:
         return
     workspace = hit.workspace
     if rule.workspace_key and not rest:
@@ -228,16 +240,14 @@ def _property_hits(doc: Mapping[str, Any]) -> Iterator[tuple[_Hit, RefKind]]:
         return
     top = list(doc).index("nodes")
     for i, node in enumerate(nodes):
-        if not isinstance(node, Mapping) or not isinstance(node.get("properties"), list):
+        if not isinstance(node, dict) or not isinstance(node.get("properties"), list):
             continue
         node_type, name = node.get("type"), node.get("name")
         at = (top, i, list(node).index("properties"))
         for j, prop in enumerate(node["properties"]):
-            if not isinstance(prop, Mapping) or "value" not in prop:
+            if not isinstance(prop, dict) or "value" not in prop:
                 continue
-            for rule in NODE_PROPERTY_RULES:
-                if prop.get("name") != rule.property:
-                    continue
+            for rule in _RULES_BY_PROPERTY.get(prop.get("name"), ()):  # type: ignore[arg-type]
                 if rule.node_types is not None and node_type not in rule.node_types:
                     continue
                 if not _names_object(prop["value"], rule.name_only):

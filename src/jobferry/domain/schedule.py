@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterBadDateError, CroniterError, croniter
@@ -133,6 +134,7 @@ def to_croniter(cron: QuartzCron) -> str:
     )
 
 
+@lru_cache(maxsize=4096)
 def parse_quartz(expression: str) -> QuartzCron:
     """Parse and fully check a DataArts (Quartz) cron expression.
 
@@ -176,6 +178,7 @@ def parse_quartz(expression: str) -> QuartzCron:
     return cron
 
 
+@lru_cache(maxsize=1024)
 def parse_time_zone(text: str) -> tzinfo:
     """A time zone from ``GMT+8``, ``GMT+08:00``, ``GMT-3:30``, ``UTC``, ``GMT`` or an IANA name.
 

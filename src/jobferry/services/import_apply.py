@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobferry.domain.enums import JobStatus, ProcessType, RefKind, TargetStatus
-from jobferry.domain.references import distinct_references, job_references
+from jobferry.domain.references import distinct_references
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.documents import directory_of, dump
@@ -69,7 +69,7 @@ def failing_objects(plan: Plan) -> dict[tuple[str, str], str]:
         for job in jobs:
             if ("job", job.name) in failing:
                 continue
-            for ref in job_references(job.document):
+            for ref in job.refs:
                 key = (ref.kind.value, ref.name)
                 if not ref.workspace and key in failing:
                     failing[("job", job.name)] = (
@@ -270,7 +270,7 @@ def apply_plan(
                     "created_by": actor,
                 }
             )
-        for kind, name, other_ws in distinct_references(job_references(item.document)):
+        for kind, name, other_ws in distinct_references(item.refs):
             ref_rows.append(
                 {
                     "job_id": job_id,

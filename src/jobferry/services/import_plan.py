@@ -6,7 +6,6 @@ the plan, its fingerprint and the apply that follows all see the same state.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -73,6 +72,14 @@ class PlannedObject:
     target: TargetObject | None = None
     changes: list[Change] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    _refs: list[Reference] | None = None
+
+    @property
+    def refs(self) -> list[Reference]:
+        """The job's references after transforms (computed once; jobs only)."""
+        if self._refs is None:
+            self._refs = job_references(self.document) if self.kind == "job" else []
+        return self._refs
 
     def as_json(self, with_diff: bool = True) -> dict[str, Any]:
         """The wire form of a plan line."""
@@ -203,7 +210,8 @@ class _Snapshot:
 
 
 def _transform_job(doc: dict[str, Any], request: ImportRequest) -> dict[str, Any]:
-    job = rename_references(doc, request.renames) if request.renames else copy.deepcopy(doc)
+    # Package documents belong to this import alone, so they are changed in place.
+    job = rename_references(doc, request.renames) if request.renames else doc
     name = str(job.get("name"))
     overrides = dict(request.params)
     per_job = request.jobs_param.get(name, {})
@@ -230,7 +238,7 @@ def _transform_job(doc: dict[str, Any], request: ImportRequest) -> dict[str, Any
 
 
 def _transform_script(doc: dict[str, Any], request: ImportRequest) -> dict[str, Any]:
-    script = copy.deepcopy(doc)
+    script = doc
     for key, kind in (("connectionName", RefKind.CONNECTION), ("queueName", RefKind.DLI_QUEUE)):
         value = script.get(key)
         if isinstance(value, str) and (kind, value) in request.renames:
@@ -275,9 +283,9 @@ def build_plan(
             document = _transform_script(obj.document, request)
             existing = snap.scripts.get(obj.name)
         elif obj.kind == "resource":
-            document, existing = copy.deepcopy(obj.document), snap.resources.get(obj.name)
+            document, existing = obj.document, snap.resources.get(obj.name)
         else:
-            document, existing = copy.deepcopy(obj.document), None
+            document, existing = obj.document, None
         for key in CONTROL_FIELDS + SERVER_FIELDS:
             document.pop(key, None)
         action, changes = _action(existing, document, request.same_name_policy)
@@ -290,10 +298,9 @@ def build_plan(
         )
 
     writes = [p for p in planned if p.action in (CREATE, OVERWRITE)]
-    refs = {id(p): job_references(p.document) for p in writes if p.kind == "job"}
     wanted: dict[tuple[str, str], set[str]] = {}
-    for item_refs in refs.values():
-        for ref in item_refs:
+    for item in writes:
+        for ref in item.refs:
             if ref.kind is RefKind.TAG:
                 continue
             ws_id = snap.workspace_id(ref.workspace) if ref.workspace else scope.workspace.id
@@ -301,9 +308,7 @@ def build_plan(
                 wanted.setdefault((ref.kind.value, ws_id), set()).add(ref.name)
     snap.prefetch(wanted)
     for item in writes:
-        item.problems += _check_object(
-            item, refs.get(id(item), []), scope, snap, in_package, ws_name, max_nodes
-        )
+        item.problems += _check_object(item, scope, snap, in_package, ws_name, max_nodes)
     _check_cycles(planned, snap)
 
     order = _apply_order(planned)
@@ -314,7 +319,6 @@ def build_plan(
 
 def _check_object(
     item: PlannedObject,
-    refs: list[Reference],
     scope: Scope,
     snap: _Snapshot,
     in_package: dict[str, set[str]],
@@ -364,20 +368,19 @@ def _check_object(
                     f"stop it (POST .../jobs/{item.name}/stop), or import with sameNamePolicy SKIP",
                 )
             )
-        problems += _check_references(item, refs, snap, in_package, ws_name)
+        problems += _check_references(item, snap, in_package, ws_name)
     return problems
 
 
 def _check_references(
     item: PlannedObject,
-    refs: list[Reference],
     snap: _Snapshot,
     in_package: dict[str, set[str]],
     ws_name: str,
 ) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[RefKind, str, str | None]] = set()
-    for ref in refs:
+    for ref in item.refs:
         key = (ref.kind, ref.name, ref.workspace)
         if key in seen:
             continue
@@ -448,11 +451,7 @@ def _package_edges(planned: list[PlannedObject]) -> dict[str, list[str]]:
     for item in planned:
         if item.kind == "job":
             edges[item.name] = sorted(
-                {
-                    r.name
-                    for r in job_references(item.document)
-                    if r.kind is RefKind.JOB and not r.workspace
-                }
+                {r.name for r in item.refs if r.kind is RefKind.JOB and not r.workspace}
             )
     return edges
 

@@ -1,0 +1,80 @@
+"""The baseline import has to beat: creating jobs one SDK call at a time against a real server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import orjson
+import requests
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.http.http_config import HttpConfig
+from huaweicloudsdkdgc.v1 import CreateJobRequest, DgcClient
+
+from jobferry.signing import sign_request
+
+AK, SK = "BENCHADMINAK00000001", "bench-secret"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def sdk_seconds_per_job(data_dir: Path, url: str, package: Path, sample: int) -> float:
+    """Seconds per create_job call, timed over ``sample`` jobs of the package."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "JOBFERRY_DATA_DIR": str(data_dir),
+        "JOBFERRY_DATABASE_URL": url,
+        "JOBFERRY_PORT": str(port),
+        "JOBFERRY_LOG_LEVEL": "warning",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jobferry", "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if requests.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        project = "bench"
+        raw_path = f"/v1/{project}/workspaces"
+        body = b'{"name": "sdk_sample"}'
+        headers = {
+            "Host": f"127.0.0.1:{port}",
+            "Content-Type": "application/json",
+            "X-Project-Id": project,
+        }
+        headers.update(sign_request("POST", raw_path, "", headers, body, AK, SK))
+        ws = requests.post(base + raw_path, data=body, headers=headers, timeout=30).json()["id"]
+        config = HttpConfig.get_default_config()
+        client = (
+            DgcClient.new_builder()
+            .with_http_config(config)
+            .with_credentials(BasicCredentials(AK, SK, project))
+            .with_endpoints([base])
+            .build()
+        )
+        with zipfile.ZipFile(package) as zf:
+            jobs = [orjson.loads(zf.read(n)) for n in zf.namelist() if n.endswith(".job")][:sample]
+        start = time.perf_counter()
+        for job in jobs:
+            client.create_job(CreateJobRequest(workspace=ws, body=job))
+        return (time.perf_counter() - start) / len(jobs)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
