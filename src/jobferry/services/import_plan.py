@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from jobferry.domain.diff import Change, diff, same
 from jobferry.domain.enums import EnvironmentKind, JobStatus, LockPolicy, RefKind
 from jobferry.domain.graph import find_cycle, topological_order
@@ -23,7 +25,7 @@ from jobferry.domain.references import (
 from jobferry.domain.validation import validate_job, validate_resource, validate_script
 from jobferry.package.reader import PackageObject
 from jobferry.services.context import Scope
-from jobferry.services.documents import CONTROL_FIELDS, SERVER_FIELDS, load
+from jobferry.services.documents import CONTROL_FIELDS, SERVER_FIELDS, dump, load
 from jobferry.services.import_request import ImportRequest
 from jobferry.storage import Tx
 from jobferry.storage import exports as export_repo
@@ -246,13 +248,23 @@ def _transform_script(doc: dict[str, Any], request: ImportRequest) -> dict[str, 
     return script
 
 
+def _canonical(doc: dict[str, Any]) -> bytes:
+    return orjson.dumps(
+        {k: v for k, v in doc.items() if k not in IGNORED_IN_DIFF}, option=orjson.OPT_SORT_KEYS
+    )
+
+
 def _action(
     existing: TargetObject | None, document: dict[str, Any], policy: str
 ) -> tuple[str, list[Change]]:
     if existing is None:
         return CREATE, []
+    # Cheap exact checks first (a package exported by jobferry holds the stored text itself);
+    # the structural comparison only runs when the bytes differ.
+    if existing.document == dump(document):
+        return UNCHANGED, []
     before = load(existing.document)
-    if same(before, document, ignore=IGNORED_IN_DIFF):
+    if _canonical(before) == _canonical(document) or same(before, document, ignore=IGNORED_IN_DIFF):
         return UNCHANGED, []
     if policy == "SKIP":
         return SKIP, []
@@ -447,9 +459,10 @@ def _check_references(
 
 
 def _package_edges(planned: list[PlannedObject]) -> dict[str, list[str]]:
+    """Dependency edges the import would write (jobs it creates or overwrites)."""
     edges: dict[str, list[str]] = {}
     for item in planned:
-        if item.kind == "job":
+        if item.kind == "job" and item.action in (CREATE, OVERWRITE):
             edges[item.name] = sorted(
                 {r.name for r in item.refs if r.kind is RefKind.JOB and not r.workspace}
             )
@@ -485,7 +498,7 @@ def _apply_order(planned: list[PlannedObject]) -> list[PlannedObject]:
     )
     jobs = {p.name: p for p in planned if p.kind == "job"}
     package = _package_edges(planned)
-    edges = {name: [u for u in ups if u in jobs] for name, ups in package.items()}
+    edges = {name: [u for u in package.get(name, []) if u in jobs] for name in jobs}
     try:
         ordered = topological_order(edges)
     except ValueError:
