@@ -100,13 +100,16 @@ def measure_import_floor(services: Services, workspace: str, package: Path) -> d
         conn.execute(
             sa.insert(tables.scripts),
             [
-                {**common, **r, "id": f"s{i}", "type": "DWSSQL"}
+                {**common, **r, "id": f"{workspace}-s{i}", "type": "DWSSQL"}
                 for i, r in enumerate(rows["script"])
             ],
         )
         conn.execute(
             sa.insert(tables.resources),
-            [{**common, **r, "id": f"r{i}", "type": "jar"} for i, r in enumerate(rows["resource"])],
+            [
+                {**common, **r, "id": f"{workspace}-r{i}", "type": "jar"}
+                for i, r in enumerate(rows["resource"])
+            ],
         )
     return {"seconds": time.perf_counter() - start, "jobs": len(rows["job"])}
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from jobferry.domain.enums import RefKind
 
@@ -59,9 +59,8 @@ class PathRule:
     documented: bool = True
 
 
-@dataclass(frozen=True)
-class Reference:
-    """One occurrence of a name in a document."""
+class Reference(NamedTuple):
+    """One occurrence of a name in a document (a named tuple: built by the thousand)."""
 
     kind: RefKind
     name: str
@@ -171,8 +170,7 @@ def _rules_by_property() -> dict[str, tuple[ReferenceRule, ...]]:
 _RULES_BY_PROPERTY = _rules_by_property()
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):
     """Where a value sits: its container and key, so it can be read or rewritten."""
 
     container: Any
@@ -204,7 +202,12 @@ def _walk(
     step, rest = steps[0], steps[1:]
     if step in ("*", "*?"):
         if isinstance(value, list):
+            # Most items lack the next key (most nodes have no cronTrigger): skip them before
+            # building anything for them.
+            probe = rest[0] if rest and rest[0] not in ("*", "*?") else None
             for i, item in enumerate(value):
+                if probe is not None and not (isinstance(item, dict) and probe in item):
+                    continue
                 node = hit.node
                 if hit.field == "nodes" and isinstance(item, dict):
                     name = item.get("name")
