@@ -135,14 +135,14 @@ def test_batch_export_has_one_folder_per_job(api: SignedClient) -> None:
     assert 'filename="jobs.zip"' in response.headers["content-disposition"]
     paths = list(entries(response.content))
     assert paths == [
-        "a_job/a_job.job",
-        "a_job/a_job_sh.script",
-        "a_job/a_job_sql.script",
-        "a_job/udf_jar.resource",
-        "b_job/b_job.job",
-        "b_job/b_job_sh.script",
-        "b_job/b_job_sql.script",
-        "b_job/udf_jar.resource",
+        "jobs/a_job/a_job.job",
+        "jobs/a_job/a_job_sh.script",
+        "jobs/a_job/a_job_sql.script",
+        "jobs/a_job/udf_jar.resource",
+        "jobs/b_job/b_job.job",
+        "jobs/b_job/b_job_sh.script",
+        "jobs/b_job/b_job_sql.script",
+        "jobs/b_job/udf_jar.resource",
         "manifest.json",
     ]
 

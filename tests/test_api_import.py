@@ -445,3 +445,26 @@ def test_viewers_may_not_import_and_developers_may_not_import_to_production(
         assert refused.status_code == 403, refused.text
     done = wait_task(api, api.call("POST", "/jobs/import", {"path": path}).json()["taskId"])
     assert done["status"] == "SUCCESSFUL"
+
+
+def test_expired_uploads_are_swept_and_can_no_longer_be_imported(api: SignedClient) -> None:
+    data = exported(api)
+    prod = prod_with_connections(api)
+    path = upload(api, data, prod)
+    services = api.client.app.state.services  # type: ignore[attr-defined]
+    assert services.imports.sweep() == 0
+    assert services.imports.sweep(now=2**62) == 1
+    refused = api.call("POST", "/jobs/import", {"path": path}, workspace=prod)
+    assert refused.json()["error_code"] == "DLF.0815"
+    assert not any((services.settings.data_dir / "uploads").rglob("*.zip"))
+
+
+def test_viewers_may_not_look_into_packages(api: SignedClient) -> None:
+    data = exported(api)
+    path = upload(api, data)
+    ws = api.call("GET", "/workspaces").json()["workspaces"][0]["id"]
+    api.call("POST", "/users", {"name": "vic"})
+    creds = api.call("POST", "/users/vic/credentials").json()
+    api.call("PUT", f"/users/vic/roles/{ws}", {"role": "viewer"})
+    viewer = api.as_user(creds["accessKey"], creds["secretKey"])
+    assert viewer.call("POST", "/jobs/check-file", {"path": path}).status_code == 403

@@ -197,14 +197,14 @@ def test_document_key_order_is_preserved() -> None:
 def test_a_batch_package_written_by_jobferry_reads_back_with_the_shared_script_once() -> None:
     data, docs = write_with_jobferry(Layout.BATCH)
     listed = [e["path"] for e in json.loads(dict(zip_entries(data))["manifest.json"])["entries"]]
-    assert "daily_sales/shared_sql.script" in listed
-    assert "weekly_sales/shared_sql.script" in listed
+    assert "jobs/daily_sales/shared_sql.script" in listed
+    assert "jobs/weekly_sales/shared_sql.script" in listed
 
     pkg = read_package(data)
 
     assert pkg.layout == "batch"
     assert {k: o.document for k, o in by_key(pkg).items()} == docs
-    assert by_key(pkg)["script:shared_sql"].path == "daily_sales/shared_sql.script"
+    assert by_key(pkg)["script:shared_sql"].path == "jobs/daily_sales/shared_sql.script"
     assert by_key(pkg)["job:weekly_sales"].folder == "weekly_sales"
 
 

@@ -81,10 +81,10 @@ def test_batch_export_through_the_sdk(server: ServerProcess, populated: str) -> 
     second = client.export_job_list(ExportJobListRequest(workspace=populated, body=body))
     assert first.raw_content == second.raw_content, "deterministic"
     assert paths(first.raw_content) == [
-        "customers/customers.job",
-        "customers/customers_sql.script",
-        "orders/orders.job",
-        "orders/orders_sql.script",
+        "jobs/customers/customers.job",
+        "jobs/customers/customers_sql.script",
+        "jobs/orders/orders.job",
+        "jobs/orders/orders_sql.script",
         "manifest.json",
     ]
 

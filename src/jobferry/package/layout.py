@@ -3,8 +3,9 @@
 * ``single`` — DataArts' single-job export (``DLF_<job>.zip``), also used for multi-job
   extension exports: ``jobs/<job>.job``, ``scripts/<name>.script``,
   ``resources/<name>.resource``, ``cdm_jobs/<name>.cdmjob``; shared dependencies once.
-* ``batch`` — DataArts' batch export (``jobs.zip``): one folder per job, ``<job>/<job>.job``
-  with that job's dependencies beside it (``<job>/<name>.script`` …).
+* ``batch`` — DataArts' batch export (``jobs.zip``): one folder per job under ``jobs/``,
+  ``jobs/<job>/<job>.job`` with that job's dependencies beside it
+  (``jobs/<job>/<name>.script`` …), as DESIGN §4 specifies.
 """
 
 from __future__ import annotations
@@ -28,5 +29,5 @@ def entry_path(layout: Layout, kind: str, name: str, job: str | None = None) -> 
     if layout is Layout.BATCH:
         folder = name if kind == "job" else job
         assert folder is not None, "batch entries of dependencies need their job"
-        return f"{folder}/{file_name}"
+        return f"jobs/{folder}/{file_name}"
     return f"{FOLDERS[kind]}/{file_name}"

@@ -179,8 +179,22 @@ class ImportService:
 
     # -- check-file and plan ---------------------------------------------------------------
 
+    def sweep(self, now: int | None = None) -> int:
+        """Delete expired uploads and plans older than the package TTL; returns uploads gone."""
+        moment = now_ms() if now is None else now
+        with self.db.transaction(readonly=True) as tx:
+            gone = repo.expired_uploads(tx, moment)
+        for item in gone:
+            self.uploads.remove(item.location)
+            with self.db.transaction() as tx:
+                repo.delete_upload(tx, item.id)
+        with self.db.transaction() as tx:
+            repo.delete_plans_before(tx, moment - self.settings.download_ttl_seconds * 1000)
+        return len(gone)
+
     def check_file(self, scope: Scope, body: dict[str, Any]) -> dict[str, Any]:
         """DataArts show_file_info: what the package holds, without importing anything."""
+        scope.require(WRITERS, "look into packages")
         path = body.get("path")
         if not isinstance(path, str) or not path:
             raise InvalidRequestError("path is required: the package to look into.")

@@ -362,3 +362,20 @@ def get_upload(tx: Tx, workspace_id: str, upload_id: str) -> UploadRecord | None
         select(uploads).where(uploads.c.workspace_id == workspace_id, uploads.c.id == upload_id)
     ).first()
     return record(UploadRecord, row) if row else None
+
+
+def expired_uploads(tx: Tx, now: int) -> list[UploadRecord]:
+    """Uploaded packages past their expiry."""
+    rows = tx.conn.execute(select(uploads).where(uploads.c.expires_at <= now))
+    return [record(UploadRecord, r) for r in rows]
+
+
+def delete_upload(tx: Tx, upload_id: str) -> None:
+    """Forget an uploaded package."""
+    tx.conn.execute(delete(uploads).where(uploads.c.id == upload_id))
+
+
+def delete_plans_before(tx: Tx, before: int) -> int:
+    """Forget plans made before ``before`` (ms); returns how many."""
+    result = tx.conn.execute(delete(import_plans).where(import_plans.c.created_at < before))
+    return int(result.rowcount)

@@ -47,7 +47,7 @@ class TaskRunner:
                     log.warning("marked %d orphaned task(s) FAILED: %s", len(failed), failed)
                 if time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + self._sweep_seconds
-                    removed = self.services.downloads.sweep()
+                    removed = self.services.downloads.sweep() + self.services.imports.sweep()
                     if removed:
                         log.info("removed %d expired package(s)", removed)
             except Exception:
