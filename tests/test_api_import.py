@@ -468,3 +468,22 @@ def test_viewers_may_not_look_into_packages(api: SignedClient) -> None:
     api.call("PUT", f"/users/vic/roles/{ws}", {"role": "viewer"})
     viewer = api.as_user(creds["accessKey"], creds["secretKey"])
     assert viewer.call("POST", "/jobs/check-file", {"path": path}).status_code == 403
+
+
+def test_overwrite_replaces_changed_scripts_and_resources_too(api: SignedClient) -> None:
+    data = exported(api)
+    prod = prod_with_connections(api)
+    path = upload(api, data, prod)
+    run_import(api, {"path": path}, workspace=prod)
+    edited = make_script("daily_sales_sql", content="select 'prod edit';")
+    assert api.call("PUT", "/scripts/daily_sales_sql", edited, workspace=prod).status_code == 204
+    res_id = api.call("GET", "/resources", workspace=prod).json()["resources"][0]["id"]
+    res = {"name": "udf_jar", "type": "file", "location": "obs://bucket/other.jar"}
+    assert api.call("PUT", f"/resources/{res_id}", res, workspace=prod).status_code == 204
+    task = run_import(api, {"path": path, "sameNamePolicy": "OVERWRITE"}, workspace=prod)
+    assert task["result"]["summary"]["OVERWRITE"] == 2, task["result"]
+    script = api.call("GET", "/scripts/daily_sales_sql", workspace=prod).json()
+    assert script["content"] == "select 1;"
+    assert script["version"] == 3
+    resource = api.call("GET", f"/resources/{res_id}", workspace=prod).json()
+    assert (resource["type"], resource["location"]) == ("jar", "obs://bucket/libs/udf.jar")

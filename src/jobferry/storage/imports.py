@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 
 from jobferry.storage.database import Tx
 from jobferry.storage.exports import CHUNK
@@ -184,22 +184,25 @@ def insert_jobs(tx: Tx, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     return {r.name: int(r.id) for r in result}
 
 
-def update_jobs(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
-    """Overwrite jobs' development state; rows carry ``_id`` and the new column values."""
+def _bulk_update(
+    tx: Tx, table: Table, rows: Sequence[dict[str, Any]], columns: Sequence[str]
+) -> None:
+    """One executemany UPDATE of ``columns`` for rows keyed by ``_id``."""
     if rows:
         stmt = (
-            update(jobs)
-            .where(jobs.c.id == bindparam("_id"))
-            .values(
-                directory=bindparam("directory"),
-                process_type=bindparam("process_type"),
-                document=bindparam("document"),
-                latest_version=bindparam("latest_version"),
-                updated_at=bindparam("updated_at"),
-                updated_by=bindparam("updated_by"),
-            )
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({name: bindparam(name) for name in columns})
         )
         tx.conn.execute(stmt, list(rows))
+
+
+_DEFINITION_COLUMNS = ("directory", "document", "updated_at", "updated_by")
+
+
+def update_jobs(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
+    """Overwrite jobs' development state; rows carry ``_id`` and the new column values."""
+    _bulk_update(tx, jobs, rows, ("process_type", "latest_version", *_DEFINITION_COLUMNS))
 
 
 def insert_job_versions(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
@@ -226,20 +229,7 @@ def insert_scripts(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
 
 def update_scripts(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
     """Overwrite scripts; rows carry ``_id``."""
-    if rows:
-        stmt = (
-            update(scripts)
-            .where(scripts.c.id == bindparam("_id"))
-            .values(
-                type=bindparam("type"),
-                directory=bindparam("directory"),
-                document=bindparam("document"),
-                latest_version=bindparam("latest_version"),
-                updated_at=bindparam("updated_at"),
-                updated_by=bindparam("updated_by"),
-            )
-        )
-        tx.conn.execute(stmt, list(rows))
+    _bulk_update(tx, scripts, rows, ("type", "latest_version", *_DEFINITION_COLUMNS))
 
 
 def insert_script_versions(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
@@ -256,19 +246,7 @@ def insert_resources(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
 
 def update_resources(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
     """Overwrite resources; rows carry ``_id``."""
-    if rows:
-        stmt = (
-            update(resources)
-            .where(resources.c.id == bindparam("_id"))
-            .values(
-                type=bindparam("type"),
-                directory=bindparam("directory"),
-                document=bindparam("document"),
-                updated_at=bindparam("updated_at"),
-                updated_by=bindparam("updated_by"),
-            )
-        )
-        tx.conn.execute(stmt, list(rows))
+    _bulk_update(tx, resources, rows, ("type", *_DEFINITION_COLUMNS))
 
 
 def insert_changes(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
