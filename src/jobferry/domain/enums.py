@@ -92,14 +92,6 @@ class RefKind(StrEnum):
     QUALITY_RULE = "quality_rule"
     AGENCY = "agency"
 
-    @property
-    def environment_kind(self) -> EnvironmentKind | None:
-        """The environment-object kind this reference resolves against, if it is one."""
-        try:
-            return EnvironmentKind(self.value)
-        except ValueError:
-            return None
-
 
 SCRIPT_TYPES = (
     "FlinkSQL",

@@ -25,12 +25,6 @@ def insert_project(tx: Tx, project_id: str, name: str, now: int) -> None:
     tx.conn.execute(insert(projects).values(id=project_id, name=name, created_at=now))
 
 
-def get_project(tx: Tx, project_id: str) -> ProjectRecord | None:
-    """A project by id."""
-    row = tx.conn.execute(select(projects).where(projects.c.id == project_id)).first()
-    return record(ProjectRecord, row) if row else None
-
-
 def list_projects(tx: Tx) -> list[ProjectRecord]:
     """Every project, oldest first."""
     rows = tx.conn.execute(select(projects).order_by(projects.c.created_at, projects.c.id))
@@ -133,11 +127,6 @@ def list_users(tx: Tx, project_id: str) -> list[UserRecord]:
         select(users).where(users.c.project_id == project_id).order_by(users.c.name)
     )
     return [record(UserRecord, r) for r in rows]
-
-
-def set_password_hash(tx: Tx, user_id: int, password_hash: str) -> None:
-    """Store a user's password hash (the console signs in with it)."""
-    tx.conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
 
 
 def insert_credential(tx: Tx, cred: CredentialRecord) -> None:

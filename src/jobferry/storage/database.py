@@ -17,7 +17,6 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
-    inspect,
     select,
 )
 from sqlalchemy.engine import make_url
@@ -140,11 +139,6 @@ class Database:
                 f"The database is not available ({exc.orig}); check JOBFERRY_DATABASE_URL and "
                 "that the database server is running."
             ) from exc
-
-    def table_names(self) -> set[str]:
-        """Names of the tables that exist (used to tell an empty database)."""
-        with self.engine.connect() as conn:
-            return set(inspect(conn).get_table_names())
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -57,14 +57,6 @@ def list_objects(tx: Tx, workspace_id: str, kind: str | None) -> list[Environmen
     return [_record(r) for r in rows]
 
 
-def names_of_kind(tx: Tx, workspace_id: str, kind: str) -> set[str]:
-    """Names of the workspace's objects of one kind."""
-    rows = tx.conn.execute(
-        select(_obj.c.name).where(_obj.c.workspace_id == workspace_id, _obj.c.kind == kind)
-    )
-    return {r.name for r in rows}
-
-
 def upsert_object(
     tx: Tx,
     workspace_id: str,
@@ -113,15 +105,6 @@ def replace_secrets(
             secrets_encrypted=encrypted,
         )
     )
-
-
-def get_encrypted_secrets(tx: Tx, workspace_id: str, kind: str, name: str) -> str | None:
-    """The encrypted secrets blob of an object, for the few callers that must use them."""
-    return tx.conn.execute(
-        select(_sec.c.secrets_encrypted).where(
-            _sec.c.workspace_id == workspace_id, _sec.c.kind == kind, _sec.c.name == name
-        )
-    ).scalar_one_or_none()
 
 
 def delete_object(tx: Tx, workspace_id: str, kind: str, name: str) -> bool:

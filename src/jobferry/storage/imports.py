@@ -110,14 +110,6 @@ def target_resources(
     return out
 
 
-def all_job_names(tx: Tx, workspace_id: str) -> set[str]:
-    """Every job name of a workspace."""
-    return {
-        r.name
-        for r in tx.conn.execute(select(jobs.c.name).where(jobs.c.workspace_id == workspace_id))
-    }
-
-
 def names_in(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -> set[str]:
     """Which of ``names`` exist in the workspace as ``kind`` (script, resource or environment)."""
     wanted = sorted(set(names))
