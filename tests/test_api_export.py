@@ -120,13 +120,15 @@ def test_submit_status_refuses_a_job_never_submitted(api: SignedClient) -> None:
     assert "never submitted" in response.json()["error_msg"]
 
 
-def test_export_of_an_unknown_job_is_dlf_0100(api: SignedClient) -> None:
+def test_export_of_an_unknown_job_is_dlf_0100(api: SignedClient, services: Services) -> None:
     response = api.call("POST", "/jobs/ghost/export")
     assert (response.status_code, response.json()["error_code"]) == (400, "DLF.0100")
     batch = api.call("POST", "/jobs/batch-export", {"jobList": ["ghost", "phantom"]})
     assert batch.json()["error_code"] == "DLF.0100"
     assert "ghost" in batch.json()["error_msg"]
     assert "phantom" in batch.json()["error_msg"]
+    scratch = services.settings.data_dir / "tmp"
+    assert not any(scratch.glob("*")), "a refused export leaves no temporary file"
 
 
 def test_batch_export_has_one_folder_per_job(api: SignedClient) -> None:

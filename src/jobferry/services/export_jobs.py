@@ -126,6 +126,24 @@ class ExportService:
         size, sha256 = file_digest(source)
         return {"path": f"obs://{bucket}/{key}", "size": size, "sha256": sha256}
 
+    def _export_now(
+        self, scope: Scope, names: list[str], body: dict[str, Any], layout: Layout, file_name: str
+    ) -> ExportOutcome:
+        """Write the named jobs' package now; stream it back or upload it to obsPath."""
+        options, obs_path = self._options(body), self._obs_path(body)
+        path = self._temp()
+        try:
+            with self.db.transaction(readonly=True) as tx, path.open("wb") as out:
+                heads = select_jobs(tx, scope, names)
+                extra: list[dict[str, str]] = []
+                if options.with_upstream:
+                    heads, extra = add_upstream(tx, scope, heads)
+                write_package(tx, scope, heads, options, layout, out, extra)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return self._finish_sync(file_name, path, obs_path)
+
     def _finish_sync(self, file_name: str, path: Path, obs_path: str | None) -> ExportOutcome:
         try:
             if obs_path:
@@ -137,15 +155,7 @@ class ExportService:
     def export_job(self, scope: Scope, job_name: str, body: dict[str, Any]) -> ExportOutcome:
         """DataArts export_job: ``DLF_<job>.zip`` with jobs/, scripts/, resources/."""
         scope.require(WRITERS, "export jobs")
-        options, obs_path = self._options(body), self._obs_path(body)
-        path = self._temp()
-        with self.db.transaction(readonly=True) as tx, path.open("wb") as out:
-            heads = select_jobs(tx, scope, [job_name])
-            extra: list[dict[str, str]] = []
-            if options.with_upstream:
-                heads, extra = add_upstream(tx, scope, heads)
-            write_package(tx, scope, heads, options, Layout.SINGLE, out, extra)
-        return self._finish_sync(f"DLF_{job_name}.zip", path, obs_path)
+        return self._export_now(scope, [job_name], body, Layout.SINGLE, f"DLF_{job_name}.zip")
 
     def export_batch(self, scope: Scope, body: dict[str, Any]) -> ExportOutcome:
         """DataArts export_job_list: ``jobs.zip`` with one folder per job."""
@@ -164,15 +174,7 @@ class ExportService:
                 parameter="jobList",
                 cap=cap,
             )
-        options, obs_path = self._options(body), self._obs_path(body)
-        path = self._temp()
-        with self.db.transaction(readonly=True) as tx, path.open("wb") as out:
-            heads = select_jobs(tx, scope, names)
-            extra: list[dict[str, str]] = []
-            if options.with_upstream:
-                heads, extra = add_upstream(tx, scope, heads)
-            write_package(tx, scope, heads, options, Layout.BATCH, out, extra)
-        return self._finish_sync("jobs.zip", path, obs_path)
+        return self._export_now(scope, names, body, Layout.BATCH, "jobs.zip")
 
     def check_names(self, scope: Scope, body: dict[str, Any]) -> dict[str, Any]:
         """Which pasted names match (extension; the first step of export by name list)."""

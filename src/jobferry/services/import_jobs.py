@@ -129,30 +129,31 @@ class ImportService:
             "expireTime": item.expires_at,
         }
 
+    def _upload_of(self, scope: Scope, path: str) -> UploadRecord:
+        """The unexpired upload an ``upload://`` path names (DLF.0815 otherwise)."""
+        with self.db.transaction(readonly=True) as tx:
+            item = repo.get_upload(tx, scope.workspace.id, path[len(UPLOAD_SCHEME) :])
+        if item is None or item.expires_at <= now_ms():
+            raise ObsReadError(
+                f"Fail to read OBS file: no uploaded package '{path}' in workspace "
+                f"'{scope.workspace.name}' (uploads expire); upload it again.",
+                path=path,
+            )
+        return item
+
     def _check_path(self, scope: Scope, path: str) -> None:
         """Refuse at once a path that cannot name a package (the fetch happens in the task)."""
         if path.startswith(UPLOAD_SCHEME):
-            with self.db.transaction(readonly=True) as tx:
-                item = repo.get_upload(tx, scope.workspace.id, path[len(UPLOAD_SCHEME) :])
-            if item is None or item.expires_at <= now_ms():
-                raise ObsReadError(
-                    f"Fail to read OBS file: no uploaded package '{path}' in workspace "
-                    f"'{scope.workspace.name}' (uploads expire); upload it again.",
-                    path=path,
-                )
-            return
-        parse_obs_path(path)
+            self._upload_of(scope, path)
+        else:
+            parse_obs_path(path)
 
     def fetch(self, scope: Scope, path: str) -> Path:
         """The package named by ``path`` as a local temporary file (caller deletes it)."""
         target = self._temp()
         try:
             if path.startswith(UPLOAD_SCHEME):
-                self._check_path(scope, path)
-                with self.db.transaction(readonly=True) as tx:
-                    item = repo.get_upload(tx, scope.workspace.id, path[len(UPLOAD_SCHEME) :])
-                assert item is not None
-                self.uploads.fetch(item.location, target)
+                self.uploads.fetch(self._upload_of(scope, path).location, target)
             else:
                 bucket, key = parse_obs_path(path)
                 if not key or key.endswith("/"):

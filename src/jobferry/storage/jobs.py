@@ -106,31 +106,11 @@ def replace_refs(tx: Tx, job_id: int, refs: Iterable[tuple[str, str, str]]) -> N
         tx.conn.execute(insert(job_refs), rows)
 
 
-def jobs_referencing(
-    tx: Tx, workspace_id: str, kind: str, name: str, *, limit: int = 20
-) -> list[str]:
-    """Names of the workspace's jobs whose development state references (kind, name)."""
-    rows = tx.conn.execute(
-        select(jobs.c.name)
-        .join(job_refs, job_refs.c.job_id == jobs.c.id)
-        .where(
-            jobs.c.workspace_id == workspace_id,
-            job_refs.c.kind == kind,
-            job_refs.c.name == name,
-            job_refs.c.ref_workspace == "",
-        )
-        .distinct()
-        .order_by(jobs.c.name)
-        .limit(limit)
-    )
-    return [r.name for r in rows]
-
-
 def jobs_referencing_with_ids(
-    tx: Tx, workspace_id: str, kind: str, name: str
+    tx: Tx, workspace_id: str, kind: str, name: str, *, limit: int | None = None
 ) -> list[tuple[int, str]]:
-    """(id, name) of the workspace's jobs that reference (kind, name)."""
-    rows = tx.conn.execute(
+    """(id, name) of the workspace's jobs that reference (kind, name), by name."""
+    stmt = (
         select(jobs.c.id, jobs.c.name)
         .join(job_refs, job_refs.c.job_id == jobs.c.id)
         .where(
@@ -142,7 +122,15 @@ def jobs_referencing_with_ids(
         .distinct()
         .order_by(jobs.c.name)
     )
+    rows = tx.conn.execute(stmt.limit(limit) if limit else stmt)
     return [(int(r.id), r.name) for r in rows]
+
+
+def jobs_referencing(
+    tx: Tx, workspace_id: str, kind: str, name: str, *, limit: int = 20
+) -> list[str]:
+    """Names of the workspace's jobs that reference (kind, name) (at most ``limit``)."""
+    return [n for _, n in jobs_referencing_with_ids(tx, workspace_id, kind, name, limit=limit)]
 
 
 def dependents_in_other_workspaces(
