@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 # Integer primary keys that autoincrement on SQLite and are 64-bit elsewhere (job ids are int64).
@@ -51,6 +52,7 @@ workspaces = Table(
     Column("lock_policy", String(8), nullable=False, default="soft"),
     Column("approval_enabled", Boolean, nullable=False, default=False),
     Column("created_at", BigInteger, nullable=False),
+    Column("require_signed", Boolean, nullable=False, default=False, server_default=false()),
     UniqueConstraint("project_id", "name"),
 )
 
@@ -63,6 +65,8 @@ users = Table(
     Column("is_project_admin", Boolean, nullable=False, default=False),
     Column("password_hash", Text, nullable=True),
     Column("created_at", BigInteger, nullable=False),
+    Column("failed_logins", Integer, nullable=False, default=0, server_default="0"),
+    Column("locked_until", BigInteger, nullable=True),
     UniqueConstraint("project_id", "name"),
 )
 
@@ -361,4 +365,63 @@ import_changes = Table(
     Column("after_version", Integer, nullable=True),
     Column("after_sha256", String(64), nullable=True),
     Index("ix_import_changes_task", "task_id"),
+)
+
+# Environment profiles: named, versioned mappings for one target environment (each save is a
+# new version; the highest version is the profile).
+env_profiles = Table(
+    "env_profiles",
+    metadata,
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("created_by", String(128), nullable=False),
+)
+
+# The Ed25519 key a workspace signs its exports with (private half encrypted).
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    Column("key_id", String(64), nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("private_key_encrypted", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("created_by", String(128), nullable=False),
+)
+
+# Public keys whose signatures a workspace accepts on imported packages.
+trusted_keys = Table(
+    "trusted_keys",
+    metadata,
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    Column("key_id", String(64), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("added_at", BigInteger, nullable=False),
+    Column("added_by", String(128), nullable=False),
+)
+
+# Imports that were rolled back (an import rolls back once).
+import_rollbacks = Table(
+    "import_rollbacks",
+    metadata,
+    Column("task_id", String(32), primary_key=True),
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    Column("rolled_back_at", BigInteger, nullable=False),
+    Column("rolled_back_by", String(128), nullable=False),
+)
+
+# Web console sessions: the cookie holds a random token, the table its sha256.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("last_seen", BigInteger, nullable=False),
 )
