@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from jobferry.errors import JobferryError
-from jobferry.server import build, migrate, serve
+from jobferry.server import build, migrate, serve, set_console_password
 from jobferry.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -18,6 +19,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+admin_app = typer.Typer(help="Administration commands.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
 
 out = Console()
 err = Console(stderr=True)
@@ -50,6 +53,24 @@ def db_upgrade() -> None:
     """Create or migrate the database schema to this version's newest revision."""
     revision = migrate(_settings())
     out.print(f"database is at revision {revision}")
+
+
+@admin_app.command("set-password")
+def admin_set_password(
+    user: Annotated[str, typer.Option(help="User name (default: the bootstrap admin).")] = "admin",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set a user's web console password (asked twice, unless --password-stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    project_id = set_console_password(_settings(), user, password)
+    out.print(
+        f"console password of user '{user}' (project {project_id}) is set; sign in at /console/"
+    )
 
 
 def main() -> None:

@@ -7,7 +7,9 @@ that same envelope (never a different shape). Messages name the object, the rule
 
     JobferryError                     500 DLF.0000  unexpected internal failure
     ├── AuthenticationError           401 APIGW.0301 signature, access key or clock is wrong
+    │   └── SignInError               401 DLF.9030  console sign-in refused (password or lockout)
     ├── PermissionDeniedError         403 DLF.6888  the caller's role does not allow the call
+    │   └── CsrfError                 403 DLF.9031  a console form without its valid CSRF token
     ├── NotSupportedError             501 DLF.9501  a DataArts call jobferry does not serve
     ├── StorageError                  503 DLF.9503  database unreachable or at the wrong schema
     ├── InvalidRequestError           400 DLF.3051  a parameter or body is invalid
@@ -80,11 +82,23 @@ class AuthenticationError(JobferryError):
     code = "APIGW.0301"
 
 
+class SignInError(AuthenticationError):
+    """Console sign-in refused: unknown name, wrong or unset password, or a lockout delay."""
+
+    code = "DLF.9030"
+
+
 class PermissionDeniedError(JobferryError):
     """The caller is known but their role in the workspace does not allow this call."""
 
     status = 403
     code = "DLF.6888"
+
+
+class CsrfError(PermissionDeniedError):
+    """A console form arrived without the valid CSRF token of the signed-in session."""
+
+    code = "DLF.9031"
 
 
 class NotSupportedError(JobferryError):

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 
 from jobferry.api.app import create_app
+from jobferry.console.app import create_console
 from jobferry.services.accounts import IssuedCredential
 from jobferry.services.container import Services
+from jobferry.services.signin import SignInService
 from jobferry.settings import Settings
 from jobferry.storage import Database
 from jobferry.storage.schema import require_current, upgrade
@@ -44,6 +47,16 @@ def migrate(settings: Settings) -> str:
         db.dispose()
 
 
+def set_console_password(settings: Settings, user_name: str, password: str) -> str:
+    """Set a user's web console password on the configured database; returns the project id."""
+    db = open_database(settings)
+    try:
+        require_current(db)
+        return SignInService(db, settings).set_password_locally(user_name, password)
+    finally:
+        db.dispose()
+
+
 def write_credentials_file(data_dir: Path, project_id: str, issued: IssuedCredential) -> Path:
     """Keep the generated admin credentials in the data folder, readable by the owner only."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -63,6 +76,18 @@ def write_credentials_file(data_dir: Path, project_id: str, issued: IssuedCreden
     return path
 
 
+def build_app(services: Services, runner: TaskRunner) -> FastAPI:
+    """The API app with the web console mounted at /console (and / leading there)."""
+    app = create_app(services, runner)
+    app.mount("/console", create_console(services, runner))
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/console/", status_code=307)
+
+    return app
+
+
 def build(settings: Settings) -> Startup:
     """Everything but listening: database check, bootstrap on an empty project table, app."""
     db = open_database(settings)
@@ -73,7 +98,7 @@ def build(settings: Settings) -> Startup:
     creds_file = None
     if issued is not None and not (settings.admin_ak and settings.admin_sk):
         creds_file = write_credentials_file(settings.data_dir, project_id, issued)
-    app = create_app(services, TaskRunner(services))
+    app = build_app(services, TaskRunner(services))
     return Startup(app, project_id, access_key, issued, creds_file)
 
 

@@ -147,6 +147,34 @@ class Settings(BaseSettings):
         "jobferry/packages/", description="Key prefix of download-center packages in that bucket."
     )
 
+    console_session_hours: float = Field(
+        12,
+        gt=0,
+        description="How long a web console session lasts after sign-in, at most (hours).",
+    )
+    console_idle_minutes: int = Field(
+        60,
+        ge=1,
+        description="A web console session unused for this many minutes ends (sign in again).",
+    )
+    console_lockout_failures: int = Field(
+        5,
+        ge=1,
+        description="Failed console sign-ins in a row before each further attempt must wait.",
+    )
+    console_lockout_seconds: int = Field(
+        30,
+        ge=1,
+        description="First wait after JOBFERRY_CONSOLE_LOCKOUT_FAILURES failed sign-ins; it "
+        "doubles with every further failure, up to one hour, and a good sign-in resets it.",
+    )
+    console_sync_export_max_jobs: int = Field(
+        20,
+        ge=1,
+        description="Console exports of at most this many ticked jobs download at once; larger "
+        "ones run as a task and land in the download center.",
+    )
+
     def resolved_database_url(self) -> str:
         """The database URL to use: the setting, or the SQLite file in the data folder."""
         if self.database_url:

@@ -16,6 +16,7 @@ from jobferry.services.jobs import JobService
 from jobferry.services.resources import ResourceService
 from jobferry.services.scripts import ScriptService
 from jobferry.services.secretbox import SecretBox
+from jobferry.services.signin import SignInService
 from jobferry.services.tasks import TaskService
 from jobferry.settings import PackageStoreKind, Settings
 from jobferry.storage import Database
@@ -39,6 +40,7 @@ class Services:
     downloads: DownloadService
     exports: ExportService
     imports: ImportService
+    signin: SignInService
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -71,6 +73,7 @@ class Services:
             downloads=downloads,
             exports=ExportService(db, settings, downloads, tasks, storage),
             imports=ImportService(db, settings, tasks, uploads, storage, read_limits(settings)),
+            signin=SignInService(db, settings),
         )
 
 

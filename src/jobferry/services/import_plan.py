@@ -50,16 +50,22 @@ class Problem:
     name: str
     detail: str
     fix: str
+    # (kind, name) of what a missing_reference problem could not find, so a client can offer
+    # a mapping for it without parsing the detail text.
+    reference: tuple[str, str] | None = None
 
-    def as_json(self) -> dict[str, str]:
+    def as_json(self) -> dict[str, Any]:
         """The wire form."""
-        return {
+        out: dict[str, Any] = {
             "reason": self.reason,
             "kind": self.kind,
             "name": self.name,
             "detail": self.detail,
             "fix": self.fix,
         }
+        if self.reference is not None:
+            out["reference"] = {"kind": self.reference[0], "name": self.reference[1]}
+        return out
 
 
 @dataclass
@@ -453,6 +459,7 @@ def _check_references(
                 f"{where}references {kind} '{ref.name}', which does not exist in the package or "
                 f"in workspace '{ws_name}'",
                 fix,
+                (kind, ref.name),
             )
         )
     return problems

@@ -50,6 +50,7 @@ class TaskRunner:
                     removed = self.services.downloads.sweep() + self.services.imports.sweep()
                     if removed:
                         log.info("removed %d expired package(s)", removed)
+                    self.services.signin.sweep()
             except Exception:
                 log.exception("housekeeping failed")
             self._stop.wait(self._beat_seconds)

@@ -1,0 +1,223 @@
+"""Administration pages: environment objects (secrets write-only), users and roles,
+workspace settings and limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Response
+
+from jobferry.console.web import FormDep, Page, PageDep, base_of, raw, redirect, render, text
+from jobferry.domain.enums import EnvironmentKind, LockPolicy, Role
+from jobferry.errors import InvalidRequestError, JobferryError
+
+router = APIRouter()
+
+
+def parse_secrets(value: str) -> dict[str, str] | None:
+    """``key=value`` lines → secrets; no lines → None (keep the stored secrets)."""
+    lines = [line for line in value.splitlines() if line.strip()]
+    if not lines:
+        return None
+    out: dict[str, str] = {}
+    for number, line in enumerate(lines, 1):
+        key, sep, secret = line.partition("=")
+        if not sep or not key.strip():
+            raise InvalidRequestError(
+                f"Secrets line {number} is not key=value; write one secret per line, e.g. "
+                "password=…"
+            )
+        out[key.strip()] = secret.strip()
+    return out
+
+
+def parse_config(value: str) -> dict[str, Any]:
+    """The config textarea: a JSON object (empty: {})."""
+    if not value.strip():
+        return {}
+    try:
+        config = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequestError(
+            f'Config is not valid JSON ({exc}); write an object such as {{"host": "10.0.0.1"}}.'
+        ) from exc
+    if not isinstance(config, dict):
+        raise InvalidRequestError('Config must be a JSON object such as {"host": "10.0.0.1"}.')
+    return config
+
+
+def _environment_page(
+    page: Page,
+    *,
+    error: str = "",
+    message: str = "",
+    draft: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    page.scope.require((Role.ADMIN,), "administer environment objects")
+    services = page.services
+    objects = {
+        k.value: services.environment.list_objects(page.scope, k.value) for k in EnvironmentKind
+    }
+    return render(
+        page.request,
+        "admin_environment.html",
+        page,
+        status_code=status_code,
+        objects=objects,
+        kinds=[k.value for k in EnvironmentKind],
+        error=error,
+        message=message,
+        draft=draft or {},
+    )
+
+
+@router.get("/w/{workspace_id}/admin/environment")
+def environment(page: PageDep, edit_kind: str = "", edit_name: str = "") -> Response:
+    """Environment objects by kind, and the form to add or change one."""
+    draft: dict[str, str] = {}
+    if edit_kind and edit_name:
+        found = page.services.environment.get(page.scope, edit_kind, edit_name)
+        draft = {
+            "kind": found["kind"],
+            "name": found["name"],
+            "type": found["type"],
+            "config": orjson.dumps(found["config"], option=orjson.OPT_INDENT_2).decode(),
+        }
+    return _environment_page(page, draft=draft)
+
+
+@router.post("/w/{workspace_id}/admin/environment")
+def save_environment(page: PageDep, form: FormDep) -> Response:
+    """Create or replace an object; empty secrets keep the stored ones."""
+    draft = {k: text(form, k) for k in ("kind", "name", "type", "config")}
+    try:
+        body: dict[str, Any] = {"type": draft["type"], "config": parse_config(draft["config"])}
+        secrets = parse_secrets(raw(form, "secrets"))
+        if secrets is not None:
+            body["secrets"] = secrets
+        page.services.environment.put(page.scope, draft["kind"], draft["name"], body)
+    except JobferryError as exc:
+        return _environment_page(page, error=exc.message, draft=draft, status_code=exc.status)
+    return _environment_page(page, message=f"Saved {draft['kind']} '{draft['name']}'.")
+
+
+@router.post("/w/{workspace_id}/admin/environment/delete")
+def delete_environment(page: PageDep, form: FormDep) -> Response:
+    """Remove an object no job references."""
+    kind, name = text(form, "kind"), text(form, "name")
+    try:
+        page.services.environment.delete(page.scope, kind, name)
+    except JobferryError as exc:
+        return _environment_page(page, error=exc.message, status_code=exc.status)
+    return _environment_page(page, message=f"Removed {kind} '{name}'.")
+
+
+def _users_page(
+    page: Page, *, error: str = "", message: str = "", status_code: int = 200
+) -> Response:
+    actor = page.session.actor
+    users = page.services.accounts.list_users(actor, actor.project_id)
+    return render(
+        page.request,
+        "admin_users.html",
+        page,
+        status_code=status_code,
+        users=users,
+        roles=[r.value for r in Role],
+        error=error,
+        message=message,
+    )
+
+
+@router.get("/w/{workspace_id}/admin/users")
+def users(page: PageDep) -> Response:
+    """Users of the project with their roles (project admins)."""
+    return _users_page(page)
+
+
+@router.post("/w/{workspace_id}/admin/users")
+def change_users(page: PageDep, form: FormDep) -> Response:
+    """Create a user, grant or revoke a role here, or set a user's console password."""
+    services, actor = page.services, page.session.actor
+    action, user = text(form, "action"), text(form, "user")
+    ws = page.scope.workspace
+    try:
+        if action == "create":
+            services.accounts.create_user(
+                actor, actor.project_id, user, text(form, "project_admin") == "on"
+            )
+            message = f"Created user '{user}'."
+        elif action == "grant":
+            role = text(form, "role")
+            services.accounts.set_role(actor, actor.project_id, user, ws.id, role)
+            message = f"User '{user}' is now {role} in workspace '{ws.name}'."
+        elif action == "revoke":
+            services.accounts.remove_role(actor, actor.project_id, user, ws.id)
+            message = f"User '{user}' has no role in workspace '{ws.name}' any more."
+        elif action == "password":
+            services.signin.set_password(actor, user, raw(form, "password"))
+            message = f"Set the console password of '{user}' (their sessions were ended)."
+        else:
+            raise InvalidRequestError(f"Unknown action '{action}'.")
+    except JobferryError as exc:
+        return _users_page(page, error=exc.message, status_code=exc.status)
+    if action == "password" and user == actor.name:
+        return redirect(f"{base_of(page.request)}/signin")
+    return _users_page(page, message=message)
+
+
+def _settings_page(
+    page: Page, *, error: str = "", message: str = "", status_code: int = 200
+) -> Response:
+    page.scope.require((Role.ADMIN,), "change workspace settings")
+    settings = page.services.settings
+    limits = [
+        ("Jobs per batch export (ticked jobs)", settings.export_batch_max_jobs),
+        ("Names per name-list export", settings.export_name_list_max),
+        ("Jobs per workspace export (0 = no cap)", settings.export_workspace_max_jobs),
+        (
+            "Ticked jobs downloaded at once (more become a task)",
+            settings.console_sync_export_max_jobs,
+        ),
+        ("Package read limits", settings.import_limits),
+        ("Largest package (bytes)", settings.import_max_package_bytes),
+        ("Most unpacked bytes", settings.import_max_uncompressed_bytes),
+        ("Most entries per package", settings.import_max_entries),
+        ("Nodes per job", settings.max_nodes_per_job),
+        ("Download center keeps packages (seconds)", settings.download_ttl_seconds),
+    ]
+    return render(
+        page.request,
+        "admin_settings.html",
+        page,
+        status_code=status_code,
+        workspace=page.scope.workspace,
+        policies=[p.value for p in LockPolicy],
+        limits=limits,
+        error=error,
+        message=message,
+    )
+
+
+@router.get("/w/{workspace_id}/admin/settings")
+def settings_page(page: PageDep, saved: str = "") -> Response:
+    """Workspace settings (lock policy, approval) and the server's limits."""
+    return _settings_page(page, message="Settings saved." if saved else "")
+
+
+@router.post("/w/{workspace_id}/admin/settings")
+def save_settings(page: PageDep, form: FormDep, workspace_id: str) -> Response:
+    """Change the workspace's lock policy and approval switch."""
+    actor = page.session.actor
+    body = {
+        "lockPolicy": text(form, "lockPolicy"),
+        "approvalEnabled": text(form, "approvalEnabled") == "on",
+    }
+    try:
+        page.services.accounts.update_workspace(actor, actor.project_id, workspace_id, body)
+    except JobferryError as exc:
+        return _settings_page(page, error=exc.message, status_code=exc.status)
+    # The page's scope was read before the change; read the workspace again.
+    return redirect(page.url("/admin/settings?saved=1"))

@@ -1,0 +1,123 @@
+"""The console application, mounted at ``/console`` in the server's app.
+
+It is its own ASGI app so that its failures render as HTML pages (the API keeps its JSON error
+envelope): a jobferry error shows its message (which says what to do), an unknown path a 404
+page, anything unexpected a page naming the request id the server log has it under — never a
+stack trace. Responses carry a strict Content-Security-Policy: only the console's own script
+and style sheet run, no inline code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jobferry.console import admin, auth, downloads, exports, imports, jobs, tasks
+from jobferry.console.web import SignInRequiredError, base_of, redirect, render
+from jobferry.errors import JobferryError
+from jobferry.services.container import Services
+from jobferry.tasks.runner import TaskRunner
+
+log = logging.getLogger("jobferry.console")
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+TITLES = {400: "Cannot do that", 401: "Sign-in refused", 403: "Not allowed", 404: "Not found"}
+
+
+def _request_id(request: Request) -> str:
+    rid = getattr(request.state, "request_id", None)
+    return str(rid) if rid else "-"
+
+
+def _error_page(request: Request, status: int, message: str, code: str = "") -> Response:
+    return render(
+        request,
+        "error.html",
+        None,
+        status_code=status,
+        title=TITLES.get(status, "Something went wrong"),
+        message=message,
+        code=code,
+    )
+
+
+def create_console(services: Services, runner: TaskRunner) -> FastAPI:
+    """The console app over the same services and task runner as the API."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.services = services
+    app.state.runner = runner
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if not request.url.path.startswith(f"{base_of(request)}/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(SignInRequiredError)
+    async def on_sign_in_required(request: Request, exc: SignInRequiredError) -> Response:
+        target = request.url.path
+        if request.url.query:
+            target += f"?{request.url.query}"
+        if request.method != "GET":
+            target = f"{base_of(request)}/"
+        return redirect(f"{base_of(request)}/signin?next={quote(target, safe='')}")
+
+    @app.exception_handler(JobferryError)
+    async def on_jobferry_error(request: Request, exc: JobferryError) -> Response:
+        return _error_page(request, exc.status, exc.message, exc.code)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> Response:
+        fields = ", ".join(
+            str(e.get("loc", ("?",))[-1]) for e in exc.errors() if isinstance(e, dict)
+        )
+        return _error_page(
+            request, 400, f"The form or address is missing or has a wrong value for: {fields}."
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (404, 405):
+            return _error_page(
+                request,
+                404,
+                "There is no such page in the console; use the menu above, or go back.",
+            )
+        return _error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        rid = _request_id(request)
+        log.exception("unexpected console error in request %s", rid, exc_info=exc)
+        return _error_page(
+            request,
+            500,
+            f"Something went wrong on the server; nothing you did caused it. The server log has "
+            f"the details under request id {rid}. Try again, or tell an administrator.",
+        )
+
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    for module in (auth, jobs, exports, downloads, tasks, imports, admin):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,125 @@
+"""A job's node graph as SVG geometry: boxes at the nodes' saved locations, arrows along
+``preNodeName``. Nodes without a usable location are laid out in columns by depth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+NODE_W, NODE_H, MARGIN = 160, 40, 20
+COLUMN_GAP, ROW_GAP = 60, 24
+
+
+@dataclass(frozen=True)
+class DagNode:
+    """One node box."""
+
+    name: str
+    type: str
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class DagEdge:
+    """One arrow, from an upstream node's right side to a node's left side (SVG path data)."""
+
+    source: str
+    target: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Dag:
+    """Everything the template draws."""
+
+    nodes: list[DagNode]
+    edges: list[DagEdge]
+    width: float
+    height: float
+    node_w: int = NODE_W
+    node_h: int = NODE_H
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number and abs(number) < 1e7 else None  # NaN and absurd values
+
+
+def _location(node: dict[str, Any]) -> tuple[float, float] | None:
+    loc = node.get("location")
+    if not isinstance(loc, dict):
+        return None
+    x, y = _number(loc.get("x")), _number(loc.get("y"))
+    return None if x is None or y is None else (x, y)
+
+
+def _depths(names: list[str], upstream: dict[str, list[str]]) -> dict[str, int]:
+    depth: dict[str, int] = {}
+
+    def visit(name: str, trail: frozenset[str]) -> int:
+        if name in depth:
+            return depth[name]
+        parents = [p for p in upstream.get(name, []) if p in upstream and p not in trail]
+        found = 1 + max((visit(p, trail | {name}) for p in parents), default=-1)
+        depth[name] = found
+        return found
+
+    for name in names:
+        visit(name, frozenset())
+    return depth
+
+
+def _label(name: str) -> str:
+    return name if len(name) <= 20 else f"{name[:19]}…"
+
+
+def layout(raw_nodes: Any) -> Dag:
+    """The drawing of a job's ``nodes`` list (tolerates malformed entries: they are skipped)."""
+    nodes = [n for n in (raw_nodes if isinstance(raw_nodes, list) else []) if isinstance(n, dict)]
+    nodes = [n for n in nodes if isinstance(n.get("name"), str)]
+    upstream: dict[str, list[str]] = {}
+    for node in nodes:
+        pre = node.get("preNodeName")
+        upstream[node["name"]] = (
+            [p for p in pre if isinstance(p, str)] if isinstance(pre, list) else []
+        )
+    names = list(upstream)
+    saved = {n["name"]: _location(n) for n in nodes}
+    if all(saved.values()):
+        points = {name: loc for name, loc in saved.items() if loc is not None}
+    else:
+        depth = _depths(names, upstream)
+        rows: dict[int, int] = {}
+        points = {}
+        for name in names:
+            column = depth[name]
+            row = rows.get(column, 0)
+            rows[column] = row + 1
+            points[name] = (column * (NODE_W + COLUMN_GAP), row * (NODE_H + ROW_GAP))
+    if not points:
+        return Dag([], [], 2 * MARGIN, 2 * MARGIN)
+    min_x = min(x for x, _ in points.values())
+    min_y = min(y for _, y in points.values())
+    placed = {name: (x - min_x + MARGIN, y - min_y + MARGIN) for name, (x, y) in points.items()}
+    types = {n["name"]: str(n.get("type") or "") for n in nodes}
+    drawn = [DagNode(name, types[name], x, y, _label(name)) for name, (x, y) in placed.items()]
+    edges = []
+    for name, parents in upstream.items():
+        tx, ty = placed[name]
+        for parent in parents:
+            if parent not in placed:
+                continue
+            sx, sy = placed[parent]
+            x1, y1 = sx + NODE_W, sy + NODE_H / 2
+            x2, y2 = tx, ty + NODE_H / 2
+            bend = max(30.0, abs(x2 - x1) / 2)
+            path = f"M{x1:g},{y1:g} C{x1 + bend:g},{y1:g} {x2 - bend:g},{y2:g} {x2:g},{y2:g}"
+            edges.append(DagEdge(parent, name, path))
+    width = max(x for x, _ in placed.values()) + NODE_W + MARGIN
+    height = max(y for _, y in placed.values()) + NODE_H + MARGIN
+    return Dag(drawn, edges, width, height)

@@ -1,0 +1,113 @@
+"""Export by a pasted name list (check first, generate only on a full match) and the
+workspace export (all, changed since the last export, changed since a date)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from jobferry.console.jobs import export_options
+from jobferry.console.tasks import task_summary
+from jobferry.console.web import FormDep, Page, PageDep, redirect, render, text
+from jobferry.errors import JobferryError
+from jobferry.services.context import WRITERS
+
+router = APIRouter()
+
+
+def _names_page(
+    page: Page,
+    *,
+    names_text: str = "",
+    report: dict[str, Any] | None = None,
+    summary: dict[str, Any] | None = None,
+    error: str = "",
+    options: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    services = page.services
+    downloads = services.downloads.list_downloads(page.scope)
+    return render(
+        page.request,
+        "export_names.html",
+        page,
+        status_code=status_code,
+        names_text=names_text,
+        report=report,
+        summary=summary,
+        reload=False,
+        error=error,
+        cap=services.settings.export_name_list_max,
+        last_generated=downloads["lastGeneratedAt"],
+        options=options or {"exportDepend": True, "exportStatus": "DEVELOP", "withUpstream": False},
+    )
+
+
+@router.get("/w/{workspace_id}/export/names")
+def names_form(page: PageDep) -> Response:
+    """The name-list export: paste names, one per line."""
+    page.scope.require(WRITERS, "export jobs")
+    return _names_page(page)
+
+
+@router.post("/w/{workspace_id}/export/names")
+def names_generate(page: PageDep, form: FormDep) -> Response:
+    """Check the names; on a full match start generating the package (a task)."""
+    page.scope.require(WRITERS, "export jobs")
+    names_text = text(form, "names")
+    names = [line.strip() for line in names_text.splitlines() if line.strip()]
+    options = export_options(form)
+    try:
+        report = page.services.exports.check_names(page.scope, {"names": names})
+        if report["unmatched"] or text(form, "action") == "check":
+            return _names_page(page, names_text=names_text, report=report, options=options)
+        task_id = page.runner.start_export(page.scope, {"mode": "names", "names": names, **options})
+    except JobferryError as exc:
+        return _names_page(
+            page,
+            names_text=names_text,
+            error=exc.message,
+            options=options,
+            status_code=exc.status,
+        )
+    summary = task_summary(page, page.services.tasks.show(page.scope, task_id))
+    return _names_page(page, names_text=names_text, report=report, summary=summary, options=options)
+
+
+@router.get("/w/{workspace_id}/export/workspace")
+def workspace_form(page: PageDep) -> Response:
+    """The workspace export: everything, or what changed."""
+    page.scope.require(WRITERS, "export jobs")
+    downloads = page.services.downloads.list_downloads(page.scope)
+    return render(
+        page.request,
+        "export_workspace.html",
+        page,
+        error="",
+        last_generated=downloads["lastGeneratedAt"],
+    )
+
+
+@router.post("/w/{workspace_id}/export/workspace")
+def workspace_generate(page: PageDep, form: FormDep) -> Response:
+    """Start a workspace export task and follow it."""
+    page.scope.require(WRITERS, "export jobs")
+    changed = text(form, "changed", "all")
+    body: dict[str, Any] = {"mode": "workspace", "changed": changed, **export_options(form)}
+    if changed == "since":
+        day, time = text(form, "since_date"), text(form, "since_time") or "00:00"
+        body["since"] = f"{day}T{time}:00+00:00" if day else ""
+    try:
+        task_id = page.runner.start_export(page.scope, body)
+    except JobferryError as exc:
+        downloads = page.services.downloads.list_downloads(page.scope)
+        return render(
+            page.request,
+            "export_workspace.html",
+            page,
+            status_code=exc.status,
+            error=exc.message,
+            last_generated=downloads["lastGeneratedAt"],
+        )
+    return redirect(page.url(f"/tasks/{task_id}"))

@@ -1,0 +1,183 @@
+"""The import wizard: source → preview and options → check (map what is missing, check again)
+→ plan (per-object actions, field diffs) → import (a task, followed on the task page)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Response
+from starlette.datastructures import FormData, UploadFile
+
+from jobferry.console.web import FormDep, Page, PageDep, redirect, render, text
+from jobferry.console.wizard import MAPPING_TYPES, hidden_fields, import_body, wizard_state
+from jobferry.domain.enums import TargetStatus
+from jobferry.errors import JobferryError
+from jobferry.services.context import WRITERS
+
+router = APIRouter()
+STEPS = ("Source", "Preview and options", "Check", "Plan", "Import")
+
+
+def _targets(page: Page) -> list[str]:
+    """Target statuses the viewer may pick (PRODUCTION is for admins)."""
+    allowed = [TargetStatus.SAVED.value, TargetStatus.SUBMITTED.value]
+    return [*allowed, TargetStatus.PRODUCTION.value] if page.is_admin else allowed
+
+
+def _source_page(
+    page: Page, *, error: str = "", obs_path: str = "", status_code: int = 200
+) -> Response:
+    return render(
+        page.request,
+        "import_source.html",
+        page,
+        status_code=status_code,
+        steps=STEPS,
+        step=0,
+        error=error,
+        obs_path=obs_path,
+    )
+
+
+@router.get("/w/{workspace_id}/import")
+def source_form(page: PageDep) -> Response:
+    """Step 1: choose a local package file or an obs:// path."""
+    page.scope.require(WRITERS, "import packages")
+    return _source_page(page)
+
+
+@router.post("/w/{workspace_id}/import/source")
+def take_source(page: PageDep, form: FormDep) -> Response:
+    """Keep the uploaded file (or check the obs:// path) and go on to the preview."""
+    page.scope.require(WRITERS, "import packages")
+    upload = form.get("file")
+    obs_path = text(form, "obs_path")
+    try:
+        if isinstance(upload, UploadFile) and upload.filename:
+            kept = page.services.imports.upload(page.scope, upload.file, upload.filename)
+            path = str(kept["path"])
+        elif obs_path:
+            path = obs_path
+        else:
+            return _source_page(
+                page,
+                error="Choose a package file (.zip) or type an obs:// path.",
+                status_code=400,
+            )
+    except JobferryError as exc:
+        return _source_page(page, error=exc.message, obs_path=obs_path, status_code=exc.status)
+    return redirect(page.url("/import/options?" + urlencode({"path": path})))
+
+
+def _options_page(
+    page: Page, state: dict[str, Any], *, error: str = "", status_code: int = 200
+) -> Response:
+    preview: dict[str, Any] | None = None
+    try:
+        preview = page.services.imports.check_file(page.scope, {"path": state["path"]})
+    except JobferryError as exc:
+        error = error or exc.message
+        status_code = exc.status if status_code == 200 else status_code
+    return render(
+        page.request,
+        "import_options.html",
+        page,
+        status_code=status_code,
+        steps=STEPS,
+        step=1,
+        state=state,
+        hidden=hidden_fields(state),
+        preview=preview,
+        targets=_targets(page),
+        error=error,
+    )
+
+
+@router.get("/w/{workspace_id}/import/options")
+def options_form(page: PageDep, path: str = "") -> Response:
+    """Step 2: what the package holds, and the import options."""
+    page.scope.require(WRITERS, "import packages")
+    if not path:
+        return redirect(page.url("/import"))
+    return _options_page(page, wizard_state(FormData([("path", path)])))
+
+
+@router.post("/w/{workspace_id}/import/options")
+def options_again(page: PageDep, form: FormDep) -> Response:
+    """Step 2 again, keeping what was chosen (the check page's "back")."""
+    page.scope.require(WRITERS, "import packages")
+    return _options_page(page, wizard_state(form))
+
+
+def _check_page(page: Page, state: dict[str, Any], *, status_code: int = 200) -> Response:
+    try:
+        outcome = page.runner.plan_import(page.scope, import_body(state))
+    except JobferryError as exc:
+        return _options_page(page, state, error=exc.message, status_code=exc.status)
+    if "taskId" in outcome:
+        return redirect(page.url(f"/tasks/{outcome['taskId']}"))
+    candidates = {
+        kind: [o["name"] for o in page.services.environment.list_objects(page.scope, kind)]
+        for kind in MAPPING_TYPES
+    }
+    return render(
+        page.request,
+        "import_check.html",
+        page,
+        status_code=status_code,
+        steps=STEPS,
+        step=2,
+        state=state,
+        hidden=hidden_fields(state),
+        plan=outcome,
+        problems=outcome["problems"],
+        mapping_types=MAPPING_TYPES,
+        candidates=candidates,
+    )
+
+
+@router.post("/w/{workspace_id}/import/check")
+def check(page: PageDep, form: FormDep) -> Response:
+    """Step 3: every problem the import would hit, with mappings for what is missing."""
+    page.scope.require(WRITERS, "import packages")
+    return _check_page(page, wizard_state(form))
+
+
+@router.post("/w/{workspace_id}/import/plan")
+def plan(page: PageDep, form: FormDep) -> Response:
+    """Step 4: per object what import will do, with the field diff of every overwrite."""
+    page.scope.require(WRITERS, "import packages")
+    state = wizard_state(form)
+    try:
+        outcome = page.runner.plan_import(page.scope, import_body(state))
+    except JobferryError as exc:
+        return _options_page(page, state, error=exc.message, status_code=exc.status)
+    if "taskId" in outcome:
+        return redirect(page.url(f"/tasks/{outcome['taskId']}"))
+    return render(
+        page.request,
+        "import_plan.html",
+        page,
+        steps=STEPS,
+        step=3,
+        state=state,
+        hidden=hidden_fields(state),
+        plan=outcome,
+    )
+
+
+@router.post("/w/{workspace_id}/import/run")
+def run(page: PageDep, form: FormDep) -> Response:
+    """Step 5: start the import (tied to the reviewed plan) and follow its task."""
+    page.scope.require(WRITERS, "import packages")
+    state = wizard_state(form)
+    body = import_body(state)
+    plan_id = text(form, "planId")
+    if plan_id:
+        body["planId"] = plan_id
+    try:
+        task_id = page.runner.start_import(page.scope, body)
+    except JobferryError as exc:
+        return _options_page(page, state, error=exc.message, status_code=exc.status)
+    return redirect(page.url(f"/tasks/{task_id}"))

@@ -1,0 +1,49 @@
+"""Task pages (exports and imports) and the small JSON the page's script polls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from jobferry.console.web import PageDep, render
+
+router = APIRouter()
+
+
+def task_summary(page: Any, task: dict[str, Any]) -> dict[str, Any]:
+    """What the polling script needs: status, progress, message, and where the package is."""
+    result = task.get("result") or {}
+    summary: dict[str, Any] = {
+        "id": task["id"],
+        "status": task["status"],
+        "progress": task.get("progress", 0),
+        "message": task.get("message", ""),
+        "done": task["status"] != "RUNNING",
+    }
+    if result.get("downloadId"):
+        summary["downloadUrl"] = page.url(f"/downloads/{result['downloadId']}/file")
+        summary["fileName"] = result.get("fileName", "")
+    return summary
+
+
+@router.get("/w/{workspace_id}/tasks/{task_id}")
+def task_page(page: PageDep, task_id: str) -> Response:
+    """A task with its progress bar (polled while it runs), result and subtasks."""
+    task = page.services.tasks.show(page.scope, task_id)
+    return render(
+        page.request,
+        "task.html",
+        page,
+        task=task,
+        summary=task_summary(page, task),
+        result=task.get("result") or {},
+    )
+
+
+@router.get("/w/{workspace_id}/tasks/{task_id}/status")
+def task_status(page: PageDep, task_id: str) -> Response:
+    """The task's state as JSON, for the progress bar."""
+    task = page.services.tasks.show(page.scope, task_id)
+    return JSONResponse(task_summary(page, task), headers={"Cache-Control": "no-store"})

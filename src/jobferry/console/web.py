@@ -1,0 +1,188 @@
+"""What every console page shares: the signed-in viewer, CSRF checks, rendering, formats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+
+from jobferry.domain.enums import Role
+from jobferry.errors import CsrfError
+from jobferry.services.container import Services
+from jobferry.services.context import WRITERS, Scope
+from jobferry.services.signin import ConsoleSession, same_token
+from jobferry.tasks.runner import TaskRunner
+
+SESSION_COOKIE = "jobferry_console"
+SIGNIN_CSRF_COOKIE = "jobferry_console_signin"
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+class SignInRequiredError(Exception):
+    """No live session: the handler sends the browser to the sign-in page."""
+
+
+def services_of(request: Request) -> Services:
+    """The services wired into the app."""
+    services: Services = request.app.state.services
+    return services
+
+
+def runner_of(request: Request) -> TaskRunner:
+    """The background task runner wired into the app."""
+    runner: TaskRunner = request.app.state.runner
+    return runner
+
+
+def base_of(request: Request) -> str:
+    """The path the console is mounted at (``/console``)."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
+def current_session(request: Request) -> ConsoleSession:
+    """The live session of the cookie, or SignInRequiredError."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    found = services_of(request).signin.session(token) if token else None
+    if found is None:
+        raise SignInRequiredError()
+    request.state.console_session = found
+    return found
+
+
+SessionDep = Annotated[ConsoleSession, Depends(current_session)]
+
+
+@dataclass(frozen=True)
+class Page:
+    """The signed-in viewer in one workspace, and what the pages need to know about them."""
+
+    request: Request
+    session: ConsoleSession
+    scope: Scope
+    workspaces: list[dict[str, Any]]
+
+    @property
+    def services(self) -> Services:
+        """The services."""
+        return services_of(self.request)
+
+    @property
+    def runner(self) -> TaskRunner:
+        """The background task runner."""
+        return runner_of(self.request)
+
+    @property
+    def can_write(self) -> bool:
+        """Admins and developers: export, import, download center."""
+        return self.scope.role in WRITERS
+
+    @property
+    def is_admin(self) -> bool:
+        """Workspace admins: admin pages, PRODUCTION target status."""
+        return self.scope.role is Role.ADMIN
+
+    def url(self, path: str = "") -> str:
+        """A console URL in this page's workspace."""
+        return f"{base_of(self.request)}/w/{self.scope.workspace.id}{path}"
+
+
+def workspace_page(request: Request, workspace_id: str, session: SessionDep) -> Page:
+    """The viewer in the workspace of the path (refused when they have no role there)."""
+    services = services_of(request)
+    actor = session.actor
+    scope = services.accounts.scope(actor, actor.project_id, workspace_id)
+    workspaces = services.accounts.list_workspaces(actor, actor.project_id)
+    return Page(request, session, scope, workspaces)
+
+
+PageDep = Annotated[Page, Depends(workspace_page)]
+
+
+async def checked_form(request: Request, session: SessionDep) -> FormData:
+    """The posted form, refused (CsrfError) unless it carries the session's CSRF token."""
+    form = await request.form()
+    sent = form.get("csrf_token")
+    if not isinstance(sent, str) or not same_token(sent, session.csrf_token):
+        raise CsrfError(
+            "The form was refused because its security token is missing or out of date (the "
+            "page may be from an earlier session); reload the page and submit it again."
+        )
+    return form
+
+
+FormDep = Annotated[FormData, Depends(checked_form)]
+
+
+def text(form: FormData, name: str, default: str = "") -> str:
+    """One text field of a form, stripped ('' when absent or a file)."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else default
+
+
+def raw(form: FormData, name: str) -> str:
+    """One text field exactly as sent (passwords are not stripped)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def texts(form: FormData, name: str) -> list[str]:
+    """Every value of a repeated text field, stripped, empty ones dropped."""
+    return [v.strip() for v in form.getlist(name) if isinstance(v, str) and v.strip()]
+
+
+def when(ms: int | None) -> str:
+    """Epoch milliseconds as an ISO time in UTC (the browser shows it in local time)."""
+    if ms is None:
+        return ""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def size(n: int | None) -> str:
+    """Bytes in words: 512 B, 12.3 KiB, 4.0 MiB."""
+    if n is None:
+        return ""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
+
+
+TEMPLATES.env.filters["when"] = when
+TEMPLATES.env.filters["size"] = size
+TEMPLATES.env.filters["urlpart"] = lambda value: quote(str(value), safe="")
+
+
+def render(
+    request: Request,
+    template: str,
+    page: Page | None = None,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    """Render a template with what every page shows (viewer, workspace switcher, CSRF)."""
+    session: ConsoleSession | None = (
+        page.session if page is not None else getattr(request.state, "console_session", None)
+    )
+    values: dict[str, Any] = {
+        "base": base_of(request),
+        "page": page,
+        "viewer": session.actor if session else None,
+        "csrf_token": session.csrf_token if session else "",
+    }
+    values.update(context)
+    return TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
+
+
+def redirect(url: str) -> Response:
+    """Send the browser to another page after a form post (303: GET it)."""
+    return RedirectResponse(url, status_code=303)

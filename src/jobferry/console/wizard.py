@@ -1,0 +1,101 @@
+"""The import wizard's state: the import request body, carried from step to step in hidden
+form fields (the server keeps nothing between steps, so the back button and several tabs work).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from jobferry.domain.enums import RefKind
+from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
+
+# Kinds a DataArts ``resources`` replacement can rename, with the type that names each kind.
+MAPPING_TYPES: dict[str, str] = {}
+for _type, _kind in sorted(JOB_RESOURCE_TYPE_KINDS.items()):
+    MAPPING_TYPES.setdefault(_kind.value, _type)
+
+OPTION_DEFAULTS = {
+    "sameNamePolicy": "SKIP",
+    "targetStatus": "SUBMITTED",
+    "targetDirectory": "",
+    "mode": "ATOMIC",
+    "approvers": "",
+}
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def mappings(form: FormData) -> list[dict[str, str]]:
+    """The ``resources`` replacements carried so far, plus one added on this step (``map``).
+
+    A later mapping of the same (type's kind, name) replaces an earlier one; a mapping whose
+    ``replace`` is emptied is dropped.
+    """
+    names, types, replaces = (form.getlist(k) for k in ("map_name", "map_type", "map_replace"))
+    rows = [
+        {"name": str(n).strip(), "type": str(t).strip(), "replace": str(r).strip()}
+        for n, t, r in zip(names, types, replaces, strict=False)
+    ]
+    row = _field(form, "map")
+    if row:
+        rows.append(
+            {
+                "name": _field(form, f"ref_name_{row}"),
+                "type": _field(form, f"ref_type_{row}"),
+                "replace": _field(form, f"replace_{row}"),
+            }
+        )
+    kept: dict[tuple[str, str], dict[str, str]] = {}
+    for item in rows:
+        kind = JOB_RESOURCE_TYPE_KINDS.get(item["type"], None)
+        key = (kind.value if isinstance(kind, RefKind) else item["type"], item["name"])
+        if item["name"] and item["replace"]:
+            kept[key] = item
+        else:
+            kept.pop(key, None)
+    return list(kept.values())
+
+
+def wizard_state(form: FormData) -> dict[str, Any]:
+    """The package path and every option chosen so far (strings, as in the form)."""
+    state: dict[str, Any] = {"path": _field(form, "path")}
+    for key, default in OPTION_DEFAULTS.items():
+        state[key] = _field(form, key) or default
+    state["resources"] = mappings(form)
+    return state
+
+
+def import_body(state: dict[str, Any]) -> dict[str, Any]:
+    """The import request body (POST /jobs/import) the wizard's state stands for."""
+    body: dict[str, Any] = {
+        "path": state["path"],
+        "sameNamePolicy": state["sameNamePolicy"],
+        "targetStatus": state["targetStatus"],
+        "mode": state["mode"],
+    }
+    if state.get("targetDirectory"):
+        body["targetDirectory"] = state["targetDirectory"]
+    if state.get("resources"):
+        body["resources"] = [dict(m) for m in state["resources"]]
+    approvers = [a.strip() for a in str(state.get("approvers") or "").split(",") if a.strip()]
+    if approvers:
+        body["approvers"] = [{"approverName": a} for a in approvers]
+    return body
+
+
+def hidden_fields(state: dict[str, Any]) -> list[tuple[str, str]]:
+    """The state as (name, value) pairs for hidden inputs."""
+    fields = [("path", str(state["path"]))]
+    fields += [(key, str(state.get(key) or "")) for key in OPTION_DEFAULTS]
+    for item in state.get("resources") or []:
+        fields += [
+            ("map_name", item["name"]),
+            ("map_type", item["type"]),
+            ("map_replace", item["replace"]),
+        ]
+    return fields

@@ -1,0 +1,252 @@
+"""Web console sign-in: passwords (argon2id), lockout delays and sessions.
+
+Decisions:
+- Passwords are hashed with argon2id (argon2-cffi's defaults: RFC 9106's low-memory profile),
+  rehashed on sign-in when those defaults change. The AK/SK credentials of the API are
+  separate; a user without a password cannot sign in to the console.
+- After ``console_lockout_failures`` failed attempts in a row, every further attempt must wait:
+  ``console_lockout_seconds``, doubling per failure, at most one hour. While the wait runs the
+  password is not even checked. A good sign-in resets the counter. Unknown names cost the same
+  hashing time as known ones, so timing does not tell which names exist.
+- The session cookie holds a random token; the database keeps only its sha256 (a leaked table
+  gives no usable cookie). Sessions end after ``console_session_hours`` or
+  ``console_idle_minutes`` without use, on sign-out, and on a password change.
+- Each session has its own CSRF token that every console form must send back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from jobferry.errors import (
+    InvalidRequestError,
+    NotFoundError,
+    SignInError,
+    UserNotFoundError,
+)
+from jobferry.services.audit import record_audit
+from jobferry.services.context import Actor, now_ms, require_project_admin
+from jobferry.settings import Settings
+from jobferry.storage import Database
+from jobferry.storage import accounts as account_repo
+from jobferry.storage import console as repo
+from jobferry.storage.console import SessionRecord, SignInRecord
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+MAX_LOCKOUT_SECONDS = 3600
+TOUCH_EVERY_MS = 60_000
+
+
+@dataclass(frozen=True)
+class ConsoleSession:
+    """A live console session: who, the CSRF token its forms must carry, when it ends."""
+
+    id: str
+    actor: Actor
+    csrf_token: str
+    expires_at: int
+
+
+def session_id_of(token: str) -> str:
+    """The stored id of a cookie token (its sha256)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def same_token(a: str, b: str) -> bool:
+    """Constant-time comparison of two tokens."""
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def check_password_rule(password: object, user_name: str) -> str:
+    """The password if it is acceptable, else InvalidRequestError saying what is needed."""
+    if not isinstance(password, str):
+        raise InvalidRequestError("The password must be text.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidRequestError(
+            f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters."
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidRequestError(
+            f"The password is too long: use at most {MAX_PASSWORD_LENGTH} characters."
+        )
+    if password.strip().casefold() == user_name.casefold():
+        raise InvalidRequestError("The password must not be the user name; choose another.")
+    return password
+
+
+class SignInService:
+    """Set passwords, check them with a lockout delay, and keep console sessions."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.hasher = PasswordHasher()
+        self.session_ms = int(settings.console_session_hours * 3600 * 1000)
+        self.idle_ms = settings.console_idle_minutes * 60 * 1000
+        self.lockout_failures = settings.console_lockout_failures
+        self.lockout_seconds = settings.console_lockout_seconds
+        self._dummy_hash: str | None = None
+
+    # -- passwords ------------------------------------------------------------------------
+
+    def first_project(self) -> str:
+        """The project the console serves: the first one (the bootstrapped project)."""
+        with self.db.transaction(readonly=True) as tx:
+            projects = account_repo.list_projects(tx)
+        if not projects:
+            raise NotFoundError(
+                "The database has no project yet; start the server once (jobferry serve) to "
+                "create the project and its admin user."
+            )
+        return projects[0].id
+
+    def set_password(self, actor: Actor, user_name: str, password: object) -> None:
+        """Set a user's console password (project admins for anyone, users for themselves)."""
+        if actor.name != user_name:
+            require_project_admin(actor, "set other users' passwords")
+        self._set(actor.project_id, user_name, password, actor.name)
+
+    def set_password_locally(self, user_name: str, password: object) -> str:
+        """Set a password from the command line (the operator owns the database).
+
+        Returns the project id.
+        """
+        project_id = self.first_project()
+        self._set(project_id, user_name, password, "cli")
+        return project_id
+
+    def _set(self, project_id: str, user_name: str, password: object, by: str) -> None:
+        plain = check_password_rule(password, user_name)
+        hashed = self.hasher.hash(plain)
+        with self.db.transaction() as tx:
+            user = repo.sign_in_record(tx, project_id, user_name)
+            if user is None:
+                raise UserNotFoundError(
+                    f"User '{user_name}' does not exist in project '{project_id}'; create the "
+                    "user first.",
+                    user=user_name,
+                )
+            repo.set_password_hash(tx, user.id, hashed)
+            ended = repo.delete_sessions_of_user(tx, user.id)
+            record_audit(
+                tx,
+                project_id,
+                None,
+                by,
+                "user.password",
+                "user",
+                user_name,
+                {"sessionsEnded": ended},
+            )
+
+    # -- signing in -----------------------------------------------------------------------
+
+    def authenticate(self, project_id: str, user_name: str, password: str) -> Actor:
+        """The user if the password matches; SignInError otherwise (with the lockout delay)."""
+        now = now_ms()
+        with self.db.transaction(readonly=True) as tx:
+            user = repo.sign_in_record(tx, project_id, user_name) if user_name else None
+        if user is None or not user.password_hash:
+            if self._dummy_hash is None:
+                self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
+            self._verify(self._dummy_hash, password)
+            raise self._wrong()
+        if user.locked_until is not None and now < user.locked_until:
+            wait = max(1, -(-(user.locked_until - now) // 1000))
+            raise SignInError(
+                f"Too many failed sign-ins for this user: wait {wait} s before trying again "
+                "(an admin can also set a new password).",
+                retry_after=wait,
+            )
+        if not self._verify(user.password_hash, password):
+            self._fail(user, now)
+            raise self._wrong()
+        rehash = self.hasher.check_needs_rehash(user.password_hash)
+        new_hash = self.hasher.hash(password) if rehash else None
+        with self.db.transaction() as tx:
+            if new_hash is not None:
+                repo.set_password_hash(tx, user.id, new_hash)
+            else:
+                repo.clear_failures(tx, user.id)
+            record_audit(tx, project_id, None, user.name, "console.signin", "user", user.name)
+        return Actor(user.id, user.name, user.project_id, user.is_project_admin)
+
+    def _verify(self, hashed: str, password: str) -> bool:
+        try:
+            return bool(self.hasher.verify(hashed, password))
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def _fail(self, user: SignInRecord, now: int) -> None:
+        failures = user.failed_logins + 1
+        locked_until = None
+        if failures >= self.lockout_failures:
+            steps = min(failures - self.lockout_failures, 20)
+            delay = min(self.lockout_seconds * 2**steps, MAX_LOCKOUT_SECONDS)
+            locked_until = now + delay * 1000
+        with self.db.transaction() as tx:
+            repo.record_failure(tx, user.id, failures, locked_until)
+
+    @staticmethod
+    def _wrong() -> SignInError:
+        return SignInError(
+            "The user name or password is wrong. A user without a console password cannot sign "
+            "in: a project admin sets one on the Users page, or the operator runs "
+            "'jobferry admin set-password'."
+        )
+
+    # -- sessions -------------------------------------------------------------------------
+
+    def start_session(self, actor: Actor) -> tuple[str, ConsoleSession]:
+        """A new session; returns the cookie token (shown once) and the session."""
+        token = secrets.token_urlsafe(32)
+        now = now_ms()
+        record = SessionRecord(
+            id=session_id_of(token),
+            user_id=actor.user_id,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            expires_at=now + self.session_ms,
+            last_seen=now,
+        )
+        with self.db.transaction() as tx:
+            repo.insert_session(tx, record)
+        return token, ConsoleSession(record.id, actor, record.csrf_token, record.expires_at)
+
+    def session(self, token: str) -> ConsoleSession | None:
+        """The live session a cookie token names, or None (unknown, expired or idle)."""
+        if not token or len(token) > 256:
+            return None
+        now = now_ms()
+        session_id = session_id_of(token)
+        with self.db.transaction(readonly=True) as tx:
+            found = repo.get_session(tx, session_id)
+            user = repo.sign_in_record_by_id(tx, found.user_id) if found else None
+        if found is None or user is None:
+            return None
+        if found.expires_at <= now or found.last_seen < now - self.idle_ms:
+            with self.db.transaction() as tx:
+                repo.delete_session(tx, session_id)
+            return None
+        if now - found.last_seen >= TOUCH_EVERY_MS:
+            with self.db.transaction() as tx:
+                repo.touch_session(tx, session_id, now)
+        actor = Actor(user.id, user.name, user.project_id, user.is_project_admin)
+        return ConsoleSession(found.id, actor, found.csrf_token, found.expires_at)
+
+    def end_session(self, token: str) -> None:
+        """Sign out: forget the session a cookie token names."""
+        with self.db.transaction() as tx:
+            repo.delete_session(tx, session_id_of(token))
+
+    def sweep(self, now: int | None = None) -> int:
+        """Remove ended sessions; returns how many."""
+        moment = now_ms() if now is None else now
+        with self.db.transaction() as tx:
+            return repo.delete_stale_sessions(tx, moment, moment - self.idle_ms)

@@ -1,0 +1,116 @@
+"""Web console sign-in: password hashes, failed-attempt counters and sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, or_, select, update
+
+from jobferry.storage.database import Tx
+from jobferry.storage.records import record
+from jobferry.storage.tables import console_sessions, users
+
+
+@dataclass(frozen=True)
+class SignInRecord:
+    """What sign-in needs to know about a user."""
+
+    id: int
+    project_id: str
+    name: str
+    is_project_admin: bool
+    password_hash: str | None
+    failed_logins: int
+    locked_until: int | None
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A console session (``id`` is the sha256 of the cookie's token) with its user."""
+
+    id: str
+    user_id: int
+    csrf_token: str
+    created_at: int
+    expires_at: int
+    last_seen: int
+
+
+def sign_in_record(tx: Tx, project_id: str, name: str) -> SignInRecord | None:
+    """A user of the project by name, with password hash and lockout state."""
+    row = tx.conn.execute(
+        select(users).where(users.c.project_id == project_id, users.c.name == name)
+    ).first()
+    return record(SignInRecord, row) if row else None
+
+
+def sign_in_record_by_id(tx: Tx, user_id: int) -> SignInRecord | None:
+    """A user by id, with password hash and lockout state."""
+    row = tx.conn.execute(select(users).where(users.c.id == user_id)).first()
+    return record(SignInRecord, row) if row else None
+
+
+def set_password_hash(tx: Tx, user_id: int, password_hash: str) -> None:
+    """Store a new password hash and clear the failure counter and lockout."""
+    tx.conn.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(password_hash=password_hash, failed_logins=0, locked_until=None)
+    )
+
+
+def record_failure(tx: Tx, user_id: int, failed_logins: int, locked_until: int | None) -> None:
+    """Remember a failed sign-in: the new failure count and when the next attempt may come."""
+    tx.conn.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(failed_logins=failed_logins, locked_until=locked_until)
+    )
+
+
+def clear_failures(tx: Tx, user_id: int) -> None:
+    """Forget failed sign-ins after a good one."""
+    tx.conn.execute(
+        update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=None)
+    )
+
+
+def insert_session(tx: Tx, session: SessionRecord) -> None:
+    """Store a new session."""
+    tx.conn.execute(insert(console_sessions).values(**session.__dict__))
+
+
+def get_session(tx: Tx, session_id: str) -> SessionRecord | None:
+    """A session by id (the token's sha256)."""
+    row = tx.conn.execute(
+        select(console_sessions).where(console_sessions.c.id == session_id)
+    ).first()
+    return record(SessionRecord, row) if row else None
+
+
+def touch_session(tx: Tx, session_id: str, now: int) -> None:
+    """Record that the session was used."""
+    tx.conn.execute(
+        update(console_sessions).where(console_sessions.c.id == session_id).values(last_seen=now)
+    )
+
+
+def delete_session(tx: Tx, session_id: str) -> None:
+    """End one session."""
+    tx.conn.execute(delete(console_sessions).where(console_sessions.c.id == session_id))
+
+
+def delete_sessions_of_user(tx: Tx, user_id: int) -> int:
+    """End every session of a user (after a password change); returns how many."""
+    result = tx.conn.execute(delete(console_sessions).where(console_sessions.c.user_id == user_id))
+    return int(result.rowcount or 0)
+
+
+def delete_stale_sessions(tx: Tx, now: int, idle_before: int) -> int:
+    """Remove sessions past their end or unused since ``idle_before``; returns how many."""
+    result = tx.conn.execute(
+        delete(console_sessions).where(
+            or_(console_sessions.c.expires_at <= now, console_sessions.c.last_seen < idle_before)
+        )
+    )
+    return int(result.rowcount or 0)
