@@ -74,7 +74,7 @@ class Browser:
     def sign_in(self, user: str = "admin", password: str = PASSWORD) -> Any:
         """Open the sign-in page and submit it."""
         page = self.get("/console/signin")
-        return self.client.post(
+        response = self.client.post(
             "/console/signin",
             data={
                 "user": user,
@@ -84,6 +84,9 @@ class Browser:
             },
             follow_redirects=False,
         )
+        if response.status_code == 303:
+            self.get("/console/account")  # a page with the session's CSRF token
+        return response
 
 
 def admin_scope(services: Services, workspace: str | None = None) -> Scope:

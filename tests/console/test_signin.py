@@ -1,14 +1,23 @@
-"""Sign-in, sessions, sign-out, lockout, CSRF and the start page."""
+"""Sign-in, sessions, sign-out, lockout, CSRF, passwords and the start page."""
 
 from __future__ import annotations
 
-from console.helpers import Browser
+import re
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from console.helpers import PASSWORD, Browser, admin_actor, field, make_user
+from jobferry.cli import app as cli_app
+from jobferry.domain.enums import Role
+from jobferry.services.container import Services
 
 
 def test_pages_need_a_session_and_send_the_browser_to_sign_in(anonymous: Browser) -> None:
     response = anonymous.get("/console/")
     assert response.status_code == 303
     assert response.headers["location"].startswith("/console/signin?next=")
+    assert anonymous.client.get("/", follow_redirects=False).headers["location"] == "/console/"
 
 
 def test_sign_in_sets_an_http_only_same_site_cookie_and_opens_the_job_tree(
@@ -25,4 +34,144 @@ def test_sign_in_sets_an_http_only_same_site_cookie_and_opens_the_job_tree(
     tree = anonymous.get(start.headers["location"])
     assert tree.status_code == 200
     assert "Jobs" in tree.text
-    assert "Content-Security-Policy" in tree.headers
+    assert "script-src 'self'" in tree.headers["Content-Security-Policy"]
+    assert tree.headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_cookie_holds_a_token_whose_hash_only_is_stored(
+    anonymous: Browser, services: Services
+) -> None:
+    response = anonymous.sign_in()
+    token = re.search(r"jobferry_console=([^;]+)", response.headers["set-cookie"])
+    assert token
+    assert services.signin.session(token.group(1)) is not None
+    assert services.signin.session(token.group(1) + "x") is None
+
+
+def test_a_wrong_password_is_refused_on_the_page_without_saying_which_part_was_wrong(
+    anonymous: Browser,
+) -> None:
+    response = anonymous.sign_in(password="not the password")
+    assert response.status_code == 401
+    assert "user name or password is wrong" in response.text
+    unknown = anonymous.sign_in(user="nobody")
+    assert unknown.status_code == 401
+    assert "user name or password is wrong" in unknown.text
+
+
+def test_repeated_failures_impose_a_growing_wait_even_for_the_right_password(
+    anonymous: Browser, services: Services
+) -> None:
+    for _ in range(services.settings.console_lockout_failures):
+        assert anonymous.sign_in(password="wrong password!").status_code == 401
+    locked = anonymous.sign_in()
+    assert locked.status_code == 401
+    assert "wait 30 s" in locked.text
+    assert anonymous.sign_in(password="wrong again!!").status_code == 401
+    # A new password (set by an admin) lifts the wait.
+    services.signin.set_password(admin_actor(services), "admin", PASSWORD)
+    assert anonymous.sign_in().status_code == 303
+
+
+def test_sign_in_without_its_form_token_is_refused(anonymous: Browser) -> None:
+    anonymous.get("/console/signin")
+    response = anonymous.client.post(
+        "/console/signin", data={"user": "admin", "password": PASSWORD, "next": "/console/"}
+    )
+    assert response.status_code == 403
+    assert "security token" in response.text
+
+
+def test_sign_in_only_follows_console_paths(anonymous: Browser) -> None:
+    page = anonymous.get("/console/signin")
+    response = anonymous.client.post(
+        "/console/signin",
+        data={
+            "user": "admin",
+            "password": PASSWORD,
+            "signin_token": field(page.text, "signin_token"),
+            "next": "https://elsewhere.example/",
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/"
+
+
+def test_a_form_without_the_session_csrf_token_is_refused_and_changes_nothing(
+    browser: Browser,
+) -> None:
+    refused = browser.post("/console/signout", {}, csrf=False)
+    assert refused.status_code == 403
+    assert "security token" in refused.text
+    wrong = browser.post("/console/signout", {"csrf_token": "forged"})
+    assert wrong.status_code == 403
+    assert browser.get("/console/").status_code == 303  # still signed in: goes to the tree
+    assert "/w/" in browser.get("/console/").headers["location"]
+
+
+def test_sign_out_ends_the_session(browser: Browser, client: TestClient) -> None:
+    cookie = client.cookies.get("jobferry_console")
+    browser.get("/console/account")
+    response = browser.post("/console/signout", {})
+    assert response.status_code == 303
+    client.cookies.set("jobferry_console", cookie or "", path="/console")
+    assert browser.get("/console/").headers["location"].startswith("/console/signin")
+
+
+def test_ended_and_idle_sessions_are_swept(browser: Browser, services: Services) -> None:
+    far = 10**15
+    assert services.signin.sweep(now=far) >= 1
+    assert browser.get("/console/").headers["location"].startswith("/console/signin")
+
+
+def test_a_user_without_a_role_is_told_to_ask_for_one(
+    anonymous: Browser, services: Services
+) -> None:
+    make_user(services, "newbie", None)
+    assert anonymous.sign_in("newbie").status_code == 303
+    response = anonymous.get("/console/")
+    assert response.status_code == 403
+    assert "no role in any workspace" in response.text
+
+
+def test_changing_ones_own_password_needs_the_current_one_and_ends_sessions(
+    anonymous: Browser, services: Services
+) -> None:
+    make_user(services, "dev", Role.DEVELOPER)
+    anonymous.sign_in("dev")
+    anonymous.get("/console/account")
+    wrong = anonymous.post(
+        "/console/account/password",
+        {"current": "nope nope nope", "password": "a new password", "again": "a new password"},
+    )
+    assert wrong.status_code == 401
+    short = anonymous.post(
+        "/console/account/password", {"current": PASSWORD, "password": "short", "again": "short"}
+    )
+    assert short.status_code == 400
+    assert "at least 10 characters" in short.text
+    done = anonymous.post(
+        "/console/account/password",
+        {"current": PASSWORD, "password": "a new password", "again": "a new password"},
+    )
+    assert done.status_code == 303
+    assert anonymous.get("/console/").headers["location"].startswith("/console/signin")
+    assert anonymous.sign_in("dev", "a new password").status_code == 303
+
+
+def test_the_cli_sets_the_bootstrap_admins_password(services: Services) -> None:
+    settings = services.settings
+    env = {
+        "JOBFERRY_DATA_DIR": str(settings.data_dir),
+        "JOBFERRY_DATABASE_URL": settings.resolved_database_url(),
+    }
+    result = CliRunner().invoke(
+        cli_app, ["admin", "set-password", "--password-stdin"], input="cli password 123\n", env=env
+    )
+    assert result.exit_code == 0, result.output
+    project = services.signin.first_project()
+    assert services.signin.authenticate(project, "admin", "cli password 123").name == "admin"
+    short = CliRunner().invoke(
+        cli_app, ["admin", "set-password", "--password-stdin"], input="short\n", env=env
+    )
+    assert short.exit_code != 0

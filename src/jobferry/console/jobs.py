@@ -57,7 +57,7 @@ def _jobs_page(
         status=status,
         statuses=STATUS_FILTERS,
         tags=tags,
-        select=select or bool(ticked),
+        select=(select or bool(ticked)) and page.can_write,
         ticked=set(ticked or []),
         error=error,
         sync_max=min(

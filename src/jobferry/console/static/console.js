@@ -146,6 +146,9 @@
             set("[data-task-download]", function (el) { el.href = task.downloadUrl; });
             set("[data-task-file]", function (el) { el.textContent = task.fileName || ""; });
             set("[data-task-ready]", function (el) { el.classList.remove("hidden"); });
+            all("[data-last-generated]").forEach(function (el) {
+              el.textContent = new Date().toLocaleString();
+            });
           }
         })
         .catch(function () { window.setTimeout(tick, 3000); });

@@ -1,0 +1,158 @@
+"""The job tree, job details, and the export dialog for ticked jobs."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from console.helpers import Browser, admin_scope, make_user, seed, wait_task
+from jobferry.domain.enums import Role
+from jobferry.services.container import Services
+
+
+def _tree_url(services: Services) -> str:
+    return f"/console/w/{admin_scope(services).workspace.id}/jobs"
+
+
+def test_the_tree_shows_folders_and_jobs_and_filters_them(
+    browser: Browser, services: Services
+) -> None:
+    scope = admin_scope(services)
+    seed(services, scope, ("daily_sales", "weekly_report"))
+    other = services.jobs.show(scope, "weekly_report")
+    other.update(directory="/reports/weekly", basicConfig={"tags": ["weekly"]})
+    for key in ("id", "createTime", "lastUpdateUser", "version"):
+        other.pop(key, None)
+    services.jobs.update(scope, "weekly_report", other | {"targetStatus": "SAVED"})
+    services.jobs.start(scope, "daily_sales", None)
+    url = _tree_url(services)
+
+    page = browser.get(url).text
+    assert 'data-folder="/sales"' in page
+    assert 'data-folder="/reports/weekly"' in page
+    assert "daily_sales" in page
+    assert "weekly_report" in page
+    assert 'name="job"' not in page  # check boxes only in select mode
+
+    assert "weekly_report" not in browser.get(url, params={"q": "daily"}).text
+    assert "daily_sales" not in browser.get(url, params={"tag": "weekly"}).text
+    scheduled = browser.get(url, params={"status": "scheduled"}).text
+    assert "daily_sales" in scheduled
+    assert "weekly_report" not in scheduled
+    assert "No jobs match the filter" in browser.get(url, params={"q": "zzz"}).text
+
+    select = browser.get(url, params={"select": "1"}).text
+    assert 'name="job" value="daily_sales"' in select
+    assert 'class="folder-toggle"' in select
+    assert "Export selected" in select
+
+
+def test_job_detail_draws_the_node_graph_and_lists_schedule_params_and_versions(
+    browser: Browser, services: Services
+) -> None:
+    scope = admin_scope(services)
+    seed(services, scope)
+    page = browser.get(f"/console/w/{scope.workspace.id}/jobs/daily_sales").text
+    assert page.count('<g class="node"') == 2
+    assert page.count('class="edge"') == 1
+    assert "0 30 2 * * ?" in page
+    assert "bizdate" in page
+    assert "v1" in page
+    assert "dws_conn" in page
+
+
+def test_an_unknown_job_renders_a_page_saying_what_to_do_not_a_trace(
+    browser: Browser, services: Services
+) -> None:
+    response = browser.get(f"/console/w/{admin_scope(services).workspace.id}/jobs/nope")
+    assert response.status_code == 400
+    assert "The job does not exist" in response.text
+    assert "Traceback" not in response.text
+    assert browser.get("/console/no/such/page").status_code == 404
+    unknown_ws = browser.get("/console/w/0000/jobs")
+    assert unknown_ws.status_code == 400
+    assert "does not exist" in unknown_ws.text
+
+
+def test_ticked_jobs_download_at_once_with_their_dependencies(
+    browser: Browser, services: Services
+) -> None:
+    scope = admin_scope(services)
+    seed(services, scope, ("daily_sales", "weekly_report"))
+    url = f"/console/w/{scope.workspace.id}/export"
+    browser.get(_tree_url(services), params={"select": "1"})
+    response = browser.post(
+        url, [("job", "daily_sales"), ("job", "weekly_report"), ("content", "deps")]
+    )
+    assert response.status_code == 200
+    assert 'filename="jobs.zip"' in response.headers["content-disposition"]
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert "jobs/daily_sales/daily_sales.job" in names
+    assert "jobs/weekly_report/weekly_report_sql.script" in names
+
+    single = browser.post(url, [("job", "daily_sales"), ("content", "jobs")])
+    assert 'filename="DLF_daily_sales.zip"' in single.headers["content-disposition"]
+    only_job = zipfile.ZipFile(io.BytesIO(single.content)).namelist()
+    assert "jobs/daily_sales.job" in only_job
+    assert not any(n.startswith("scripts/") for n in only_job)
+
+
+def test_a_large_selection_becomes_a_task_in_the_download_center(
+    browser: Browser, services: Services
+) -> None:
+    scope = admin_scope(services)
+    seed(services, scope, ("daily_sales", "weekly_report"))
+    services.settings.console_sync_export_max_jobs = 1
+    browser.get(_tree_url(services), params={"select": "1"})
+    response = browser.post(
+        f"/console/w/{scope.workspace.id}/export",
+        [("job", "daily_sales"), ("job", "weekly_report"), ("upstream", "on")],
+    )
+    assert response.status_code == 303
+    task_id = response.headers["location"].rsplit("/", 1)[1]
+    assert wait_task(services, scope, task_id)["status"] == "SUCCESSFUL"
+    task_page = browser.get(response.headers["location"]).text
+    assert "Package ready" in task_page
+    assert "/downloads/" in task_page
+
+
+def test_export_refusals_render_inline_with_the_selection_kept(
+    browser: Browser, services: Services
+) -> None:
+    scope = admin_scope(services)
+    seed(services, scope)
+    url = f"/console/w/{scope.workspace.id}/export"
+    browser.get(_tree_url(services), params={"select": "1"})
+    nothing = browser.post(url, {"content": "deps"})
+    assert nothing.status_code == 400
+    assert "Tick at least one job" in nothing.text
+    scope_job = services.jobs.show(scope, "daily_sales")
+    assert scope_job["name"] == "daily_sales"
+    missing = browser.post(url, [("job", "daily_sales"), ("job", "ghost")])
+    assert missing.status_code == 400
+    assert "ghost" in missing.text
+    assert 'value="daily_sales" aria-label="Select daily_sales" checked' in missing.text
+
+
+def test_viewers_see_no_export_and_may_not_post_one(anonymous: Browser, services: Services) -> None:
+    scope = admin_scope(services)
+    seed(services, scope)
+    make_user(services, "reader", Role.VIEWER)
+    anonymous.sign_in("reader")
+    page = anonymous.get(_tree_url(services), params={"select": "1"}).text
+    assert "Show check boxes" not in page
+    assert "Export selected" not in page
+    assert "Download center" not in page
+    assert "Admin" not in page
+    refused = anonymous.post(f"/console/w/{scope.workspace.id}/export", [("job", "daily_sales")])
+    assert refused.status_code == 403
+    assert "may not export jobs" in refused.text
+
+
+def test_the_export_form_needs_the_csrf_token(browser: Browser, services: Services) -> None:
+    scope = admin_scope(services)
+    seed(services, scope)
+    refused = browser.post(
+        f"/console/w/{scope.workspace.id}/export", [("job", "daily_sales")], csrf=False
+    )
+    assert refused.status_code == 403
