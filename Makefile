@@ -22,6 +22,7 @@ run: $(STAMP)
 	$(BIN)/jobferry serve
 
 test: $(STAMP)
+	.ci/ensure-chromium
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

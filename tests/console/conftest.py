@@ -35,3 +35,11 @@ def browser(client: TestClient) -> Browser:
     response = b.sign_in()
     assert response.status_code == 303, response.text
     return b
+
+
+@pytest.fixture
+def anonymous_client_browser(services: Services, client: TestClient) -> Browser:
+    """A second, signed-out browser with cookies apart from ``browser`` (same services; its
+    app's lifespan does not run, the first client's runner serves both)."""
+    app = build_app(services, TaskRunner(services))
+    return Browser(TestClient(app, follow_redirects=False))

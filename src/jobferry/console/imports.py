@@ -67,6 +67,9 @@ def take_source(page: PageDep, form: FormDep) -> Response:
             )
     except JobferryError as exc:
         return _source_page(page, error=exc.message, obs_path=obs_path, status_code=exc.status)
+    finally:
+        if isinstance(upload, UploadFile):
+            upload.file.close()
     return redirect(page.url("/import/options?" + urlencode({"path": path})))
 
 

@@ -1,0 +1,101 @@
+"""Pure parts of the console: node graph layout, folder tree, wizard state."""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData
+
+from builders import make_job
+from jobferry.console.dag import NODE_H, NODE_W, layout
+from jobferry.console.tree import build_tree, matches_status
+from jobferry.console.wizard import hidden_fields, import_body, wizard_state
+
+
+def test_nodes_are_drawn_at_their_saved_locations_with_an_arrow_per_upstream() -> None:
+    dag = layout(make_job()["nodes"])
+    load, report = dag.nodes
+    assert (load.x, load.y) == (20, 20)  # shifted into the margin
+    assert (report.x, report.y) == (210, 20)
+    assert [(e.source, e.target) for e in dag.edges] == [("load", "report")]
+    assert dag.edges[0].path.startswith(f"M{20 + NODE_W:g},{20 + NODE_H / 2:g}")
+    assert dag.width == 210 + NODE_W + 20
+
+
+def test_nodes_without_locations_are_laid_out_by_depth_and_junk_is_skipped() -> None:
+    nodes = [
+        {"name": "c", "preNodeName": ["a", "b"]},
+        {"name": "a"},
+        {"name": "b", "preNodeName": ["a", "missing"]},
+        "junk",
+        {"name": 7},
+        {"name": "loop", "preNodeName": ["loop"]},
+    ]
+    dag = layout(nodes)
+    placed = {n.name: (n.x, n.y) for n in dag.nodes}
+    assert placed["a"][0] < placed["b"][0] < placed["c"][0]
+    assert len(dag.edges) == 4  # a→b, a→c, b→c, loop→loop; the missing upstream is dropped
+    assert layout(None).nodes == []
+
+
+def test_jobs_are_grouped_into_nested_folders() -> None:
+    root = build_tree(
+        [
+            {"name": "a", "path": "/sales/daily"},
+            {"name": "b", "path": "/sales"},
+            {"name": "c", "path": "/"},
+            {"name": "d", "path": None},
+        ]
+    )
+    assert [j["name"] for j in root.jobs] == ["c", "d"]
+    sales = root.children[0]
+    assert (sales.path, sales.count) == ("/sales", 2)
+    assert sales.children[0].path == "/sales/daily"
+    assert root.count == 4
+
+
+def test_status_filter() -> None:
+    job = {"status": "SCHEDULING", "version": None}
+    assert matches_status(job, "scheduled")
+    assert not matches_status(job, "stopped")
+    assert matches_status(job, "unsubmitted")
+    assert matches_status(job, "")
+
+
+def test_wizard_state_adds_replaces_and_drops_mappings_and_round_trips() -> None:
+    form = FormData(
+        [
+            ("path", "upload://abc"),
+            ("sameNamePolicy", "OVERWRITE"),
+            ("map_name", "dws_conn"),
+            ("map_type", "DWS_CONNECTION"),
+            ("map_replace", "old"),
+            ("map", "2"),
+            ("ref_name_2", "dws_conn"),
+            ("ref_type_2", "MRS_HIVE_CONNECTION"),  # same kind (connection): replaces
+            ("replace_2", "dws_prod"),
+            ("approvers", "ann, bob"),
+        ]
+    )
+    state = wizard_state(form)
+    assert state["resources"] == [
+        {"name": "dws_conn", "type": "MRS_HIVE_CONNECTION", "replace": "dws_prod"}
+    ]
+    body = import_body(state)
+    assert body == {
+        "path": "upload://abc",
+        "sameNamePolicy": "OVERWRITE",
+        "targetStatus": "SUBMITTED",
+        "mode": "ATOMIC",
+        "resources": state["resources"],
+        "approvers": [{"approverName": "ann"}, {"approverName": "bob"}],
+    }
+    assert wizard_state(FormData(hidden_fields(state))) == state
+    emptied = FormData(
+        [
+            *hidden_fields(state),
+            ("map", "1"),
+            ("ref_name_1", "dws_conn"),
+            ("ref_type_1", "DWS_CONNECTION"),
+            ("replace_1", ""),
+        ]
+    )
+    assert wizard_state(emptied)["resources"] == []

@@ -1,0 +1,206 @@
+"""The import wizard: source, preview and options, check with on-the-spot mappings, plan with
+field diffs, import as a task with its result."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from console.helpers import Browser, admin_scope, hidden_fields, make_user, seed, wait_task
+from jobferry.domain.enums import Role
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+
+
+def _package(services: Services, scope: Scope) -> bytes:
+    outcome = services.exports.export_batch(scope, {"jobList": ["daily_sales"]})
+    assert outcome.data is not None
+    return outcome.data
+
+
+def _prod(services: Services, *connections: str) -> Scope:
+    admin = admin_scope(services)
+    ws = services.accounts.create_workspace(admin.actor, admin.actor.project_id, "prod")
+    prod = admin_scope(services, ws)
+    for name in connections:
+        services.environment.put(prod, "connection", name, {"type": "DWS", "config": {}})
+    return prod
+
+
+def _upload(browser: Browser, ws: str, data: bytes) -> str:
+    browser.get(f"/console/w/{ws}/import")
+    response = browser.client.post(
+        f"/console/w/{ws}/import/source",
+        data={"csrf_token": browser.csrf},
+        files={"file": ("pkg.zip", data, "application/zip")},
+    )
+    assert response.status_code == 303, response.text
+    location: str = response.headers["location"]
+    assert "/import/options?path=upload%3A%2F%2F" in location
+    return location
+
+
+def test_the_wizard_maps_a_missing_connection_rechecks_plans_and_imports(
+    browser: Browser, services: Services
+) -> None:
+    seed(services, admin_scope(services))
+    data = _package(services, admin_scope(services))
+    prod = _prod(services, "ssh_conn", "dws_prod")
+    ws = prod.workspace.id
+
+    options = browser.get(_upload(browser, ws, data))
+    assert options.status_code == 200
+    assert "daily_sales" in options.text
+    assert "unsigned" in options.text
+    assert "PRODUCTION" in options.text  # the admin may pick it
+    state = hidden_fields(options.text, f"/console/w/{ws}/import/check")
+    path = dict(state)["path"]
+
+    check = browser.post(
+        f"/console/w/{ws}/import/check",
+        [*state, ("sameNamePolicy", "SKIP"), ("targetStatus", "SUBMITTED"), ("mode", "ATOMIC")],
+    )
+    assert check.status_code == 200
+    assert "missing reference" in check.text
+    assert "references connection &#39;dws_conn&#39;" in check.text
+    assert 'name="ref_type_1" value="DWS_CONNECTION"' in check.text
+    assert '<option value="dws_prod">' in check.text  # the target's connections are offered
+    assert "disabled" in check.text.split("Next: plan")[0].rsplit("<button", 1)[1]
+
+    state = hidden_fields(check.text, f"/console/w/{ws}/import/check")
+    mapped = browser.post(
+        f"/console/w/{ws}/import/check", [*state, ("map", "1"), ("replace_1", "dws_prod")]
+    )
+    assert "No problems" in mapped.text
+    assert ('name="map_replace" value="dws_prod"') in mapped.text
+
+    state = hidden_fields(mapped.text, f"/console/w/{ws}/import/check")
+    plan = browser.post(f"/console/w/{ws}/import/plan", state)
+    assert plan.status_code == 200
+    assert "CREATE" in plan.text
+    run_state = hidden_fields(plan.text, f"/console/w/{ws}/import/run")
+    assert dict(run_state)["planId"]
+    started = browser.post(f"/console/w/{ws}/import/run", run_state)
+    assert started.status_code == 303
+    task_id = started.headers["location"].rsplit("/", 1)[1]
+    task = wait_task(services, prod, task_id)
+    assert task["status"] == "SUCCESSFUL", task
+    page = browser.get(started.headers["location"]).text
+    assert "Import the daily_sales job." in page
+    assert "SUCCESSFUL" in page
+    job = services.jobs.show(prod, "daily_sales")
+    conns = [p["value"] for p in job["nodes"][0]["properties"] if p["name"] == "connectionName"]
+    assert conns == ["dws_prod"]
+    assert path.startswith("upload://")
+
+
+def test_the_plan_shows_the_field_diff_of_an_overwrite(
+    browser: Browser, services: Services
+) -> None:
+    scope = admin_scope(services)
+    seed(services, scope)
+    data = _package(services, scope)
+    job = services.jobs.show(scope, "daily_sales")
+    for key in ("id", "createTime", "lastUpdateUser", "version"):
+        job.pop(key, None)
+    job["nodes"][0]["properties"][2]["value"] = "other_db"
+    services.jobs.update(scope, "daily_sales", job)
+    ws = scope.workspace.id
+    options = browser.get(_upload(browser, ws, data))
+    state = [
+        (k, v)
+        for k, v in hidden_fields(options.text, f"/console/w/{ws}/import/check")
+        if k != "sameNamePolicy"
+    ]
+    plan = browser.post(f"/console/w/{ws}/import/plan", [*state, ("sameNamePolicy", "OVERWRITE")])
+    assert "OVERWRITE" in plan.text
+    assert "nodes[load].properties[database].value" in plan.text
+    assert '<code>"other_db"</code>' in plan.text
+    assert '<code>"postgres"</code>' in plan.text
+
+
+def test_source_refusals_say_what_to_do(browser: Browser, services: Services) -> None:
+    ws = admin_scope(services).workspace.id
+    browser.get(f"/console/w/{ws}/import")
+    empty = browser.post(f"/console/w/{ws}/import/source", {"obs_path": ""})
+    assert empty.status_code == 400
+    assert "Choose a package file" in empty.text
+    bad = browser.post(f"/console/w/{ws}/import/source", {"obs_path": "ftp://x/y.zip"})
+    bad_options = browser.get(bad.headers["location"])
+    assert bad_options.status_code == 400
+    assert "obs://" in bad_options.text
+    not_zip = browser.client.post(
+        f"/console/w/{ws}/import/source",
+        data={"csrf_token": browser.csrf},
+        files={"file": ("pkg.zip", b"not a zip", "application/zip")},
+    )
+    options = browser.get(not_zip.headers["location"])
+    assert options.status_code == 400
+    assert "Choose another package" in options.text
+
+
+def test_a_refused_import_option_comes_back_on_the_options_page(
+    browser: Browser, services: Services
+) -> None:
+    scope = admin_scope(services)
+    seed(services, scope)
+    ws = scope.workspace.id
+    state = hidden_fields(
+        browser.get(_upload(browser, ws, _package(services, scope))).text,
+        f"/console/w/{ws}/import/check",
+    )
+    response = browser.post(
+        f"/console/w/{ws}/import/check", [*state, ("targetDirectory", "no-slash")]
+    )
+    assert response.status_code == 400
+    assert "targetDirectory must be a folder path" in response.text
+    assert "What the package holds" in response.text
+
+
+def test_developers_cannot_pick_production_and_viewers_cannot_import(
+    anonymous: Browser, services: Services
+) -> None:
+    scope = admin_scope(services)
+    seed(services, scope)
+    data = _package(services, scope)
+    make_user(services, "dev", Role.DEVELOPER)
+    anonymous.sign_in("dev")
+    ws = scope.workspace.id
+    options = anonymous.get(_upload(anonymous, ws, data))
+    assert "SUBMITTED" in options.text
+    assert 'value="PRODUCTION"' not in options.text
+    state = [
+        (k, v)
+        for k, v in hidden_fields(options.text, f"/console/w/{ws}/import/check")
+        if k != "targetStatus"
+    ]
+    forced = anonymous.post(
+        f"/console/w/{ws}/import/check", [*state, ("targetStatus", "PRODUCTION")]
+    )
+    assert forced.status_code == 403
+    assert "PRODUCTION" in forced.text
+
+    make_user(services, "reader", Role.VIEWER)
+    viewer = Browser(anonymous.client)
+    anonymous.client.cookies.clear()
+    viewer.sign_in("reader")
+    assert viewer.get(f"/console/w/{ws}/import").status_code == 403
+    assert viewer.post(f"/console/w/{ws}/import/check", state).status_code == 403
+
+
+def test_wizard_posts_need_the_csrf_token(browser: Browser, services: Services) -> None:
+    ws = admin_scope(services).workspace.id
+    for step in ("source", "options", "check", "plan", "run"):
+        response = browser.post(
+            f"/console/w/{ws}/import/{step}", {"path": "upload://x"}, csrf=False
+        )
+        assert response.status_code == 403, step
+
+
+def test_the_package_from_the_console_is_a_real_zip(services: Services) -> None:
+    scope = admin_scope(services)
+    seed(services, scope)
+    assert (
+        "jobs/daily_sales/daily_sales.job"
+        in zipfile.ZipFile(io.BytesIO(_package(services, scope))).namelist()
+    )
