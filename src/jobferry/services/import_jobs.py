@@ -234,10 +234,37 @@ class ImportService:
             return self.prepare(scope, dict(body, dryRun=True))
         with self.db.transaction(readonly=True) as tx:
             plan = build_plan(
-                tx, scope, list(pkg.objects), request, max_nodes=self.settings.max_nodes_per_job
+                tx,
+                scope,
+                list(pkg.objects),
+                request,
+                max_nodes=self.settings.max_nodes_per_job,
+                package=pkg,
             )
         plan_id = self._keep_plan(scope, plan, pkg, request)
         return self._plan_view(plan, plan_id, pkg)
+
+    def check_profile(self, scope: Scope, body: dict[str, Any]) -> dict[str, Any]:
+        """Is this profile enough for this package? Every environment reference of the package
+        is mapped or exists in the target, and required connections have their secrets."""
+        request = self._request(scope, body)
+        pkg = self.read(scope, request.path)
+        with self.db.transaction(readonly=True) as tx:
+            plan = build_plan(
+                tx,
+                scope,
+                list(pkg.objects),
+                request,
+                max_nodes=self.settings.max_nodes_per_job,
+                package=pkg,
+                environment_report=True,
+            )
+        assert plan.environment is not None
+        return {
+            **plan.environment,
+            "profile": plan.profile.as_json() if plan.profile else None,
+            "packageSha256": pkg.sha256,
+        }
 
     def _keep_plan(self, scope: Scope, plan: Plan, pkg: ReadPackage, request: ImportRequest) -> str:
         plan_id = uuid.uuid4().hex
@@ -339,7 +366,12 @@ class ImportService:
         if request.dry_run:
             with self.db.transaction(readonly=True) as tx:
                 plan = build_plan(
-                    tx, scope, objects, request, max_nodes=self.settings.max_nodes_per_job
+                    tx,
+                    scope,
+                    objects,
+                    request,
+                    max_nodes=self.settings.max_nodes_per_job,
+                    package=pkg,
                 )
             plan_id = self._keep_plan(scope, plan, pkg, request)
             status = WARNING if plan.problems else SUCCESSFUL
@@ -358,6 +390,7 @@ class ImportService:
                 request,
                 max_nodes=self.settings.max_nodes_per_job,
                 lock_rows=True,
+                package=pkg,
             )
             if stored is not None and stored.fingerprint != plan.fingerprint:
                 raise PlanStaleError(
@@ -365,7 +398,7 @@ class ImportService:
                     "(POST /jobs/import/plan) and import with its planId.",
                     plan_id=stored.id,
                 )
-            if plan.problems and request.mode == "ATOMIC":
+            if plan.package_problems or (plan.problems and request.mode == "ATOMIC"):
                 raise InvalidRequestError(
                     f"The check found {len(plan.problems)} problem(s); nothing was imported. "
                     + " | ".join(p.detail for p in plan.problems[:5]),
