@@ -363,6 +363,12 @@ def test_a_workspace_requiring_signatures_refuses_unsigned_and_untrusted_package
     )
     assert trusted.status_code == 200, trusted.text
     assert plan(api, {"path": path}, ws)["signature"]["state"] == "valid"
+    preview = api.call("POST", "/jobs/check-file", {"path": path}, workspace=ws).json()
+    assert preview["signature"] == {
+        "state": "valid",
+        "keyId": key["keyId"],
+        "detail": preview["signature"]["detail"],
+    }
     task = run_import(api, {"path": path}, workspace=ws)
     assert task["status"] == "SUCCESSFUL", task
     assert jobs_in(api, ws) == ["daily_sales"]

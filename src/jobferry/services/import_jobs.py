@@ -30,7 +30,7 @@ from jobferry.package.reader import PackageObject, ReadLimits, ReadPackage, read
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.documents import dump
 from jobferry.services.import_apply import FAILED, SUCCESSFUL, apply_plan
-from jobferry.services.import_plan import Plan, build_plan
+from jobferry.services.import_plan import Plan, build_plan, signature_state
 from jobferry.services.import_request import ImportRequest, parse_import_request
 from jobferry.services.tasks import WARNING, TaskService
 from jobferry.settings import Settings
@@ -200,6 +200,8 @@ class ImportService:
         if not isinstance(path, str) or not path:
             raise InvalidRequestError("path is required: the package to look into.")
         pkg = self.read(scope, path)
+        with self.db.transaction(readonly=True) as tx:
+            signature = signature_state(tx, scope, pkg)
         jobs, scripts, others = [], [], []
         for obj in pkg.objects:
             directory = obj.document.get("directory") or "/"
@@ -222,6 +224,7 @@ class ImportService:
             "layout": pkg.layout,
             "manifest": pkg.manifest is not None,
             "signed": pkg.signature is not None,
+            "signature": signature.as_json(),
             "sha256": pkg.sha256,
             "size": pkg.size,
         }

@@ -466,17 +466,22 @@ def build_plan(
     return plan
 
 
+def signature_state(tx: Tx, scope: Scope, package: ReadPackage) -> SignatureCheck:
+    """The package's signature checked against the keys the workspace trusts (its own too)."""
+    trusted = trusted_public_keys(tx, scope.workspace.id)
+    own = key_repo.get_signing_key(tx, scope.workspace.id)
+    if own is not None:
+        trusted.append(own.public_key)
+    return check_signature(package.manifest_bytes, package.signature, trusted)
+
+
 def _check_signature(
     tx: Tx, scope: Scope, package: ReadPackage | None
 ) -> tuple[SignatureCheck | None, list[Problem]]:
     """The package's signature state, and the problem it is when it is not good enough."""
     if package is None:
         return None, []
-    trusted = trusted_public_keys(tx, scope.workspace.id)
-    own = key_repo.get_signing_key(tx, scope.workspace.id)
-    if own is not None:
-        trusted.append(own.public_key)
-    check = check_signature(package.manifest_bytes, package.signature, trusted)
+    check = signature_state(tx, scope, package)
     ws = scope.workspace
     if check.state == "invalid":
         fix = "export the package again from the source and carry it unchanged"
