@@ -235,15 +235,7 @@ class ImportService:
         pkg = self.read(scope, request.path)
         if len(pkg.objects) > PLAN_SYNC_MAX_OBJECTS:
             return self.prepare(scope, dict(body, dryRun=True))
-        with self.db.transaction(readonly=True) as tx:
-            plan = build_plan(
-                tx,
-                scope,
-                list(pkg.objects),
-                request,
-                max_nodes=self.settings.max_nodes_per_job,
-                package=pkg,
-            )
+        plan = self._plan_now(scope, request, pkg)
         plan_id = self._keep_plan(scope, plan, pkg, request)
         return self._plan_view(plan, plan_id, pkg)
 
@@ -252,22 +244,33 @@ class ImportService:
         is mapped or exists in the target, and required connections have their secrets."""
         request = self._request(scope, body)
         pkg = self.read(scope, request.path)
-        with self.db.transaction(readonly=True) as tx:
-            plan = build_plan(
-                tx,
-                scope,
-                list(pkg.objects),
-                request,
-                max_nodes=self.settings.max_nodes_per_job,
-                package=pkg,
-                environment_report=True,
-            )
+        plan = self._plan_now(scope, request, pkg, environment_report=True)
         assert plan.environment is not None
         return {
             **plan.environment,
             "profile": plan.profile.as_json() if plan.profile else None,
             "packageSha256": pkg.sha256,
         }
+
+    def _plan_now(
+        self,
+        scope: Scope,
+        request: ImportRequest,
+        pkg: ReadPackage,
+        *,
+        environment_report: bool = False,
+    ) -> Plan:
+        """A plan on a read-only snapshot of the target (nothing is locked or written)."""
+        with self.db.transaction(readonly=True) as tx:
+            return build_plan(
+                tx,
+                scope,
+                list(pkg.objects),
+                request,
+                max_nodes=self.settings.max_nodes_per_job,
+                package=pkg,
+                environment_report=environment_report,
+            )
 
     def _keep_plan(self, scope: Scope, plan: Plan, pkg: ReadPackage, request: ImportRequest) -> str:
         plan_id = uuid.uuid4().hex
@@ -367,15 +370,7 @@ class ImportService:
         stored = self._stored_plan(scope, request, pkg) if request.plan_id else None
         objects: list[PackageObject] = list(pkg.objects)
         if request.dry_run:
-            with self.db.transaction(readonly=True) as tx:
-                plan = build_plan(
-                    tx,
-                    scope,
-                    objects,
-                    request,
-                    max_nodes=self.settings.max_nodes_per_job,
-                    package=pkg,
-                )
+            plan = self._plan_now(scope, request, pkg)
             plan_id = self._keep_plan(scope, plan, pkg, request)
             status = WARNING if plan.problems else SUCCESSFUL
             self.tasks.finish(

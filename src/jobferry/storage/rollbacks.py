@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select
+from sqlalchemy import Column, Table, and_, delete, insert, or_, select
 
 from jobferry.storage.database import Tx
 from jobferry.storage.exports import CHUNK
@@ -96,33 +97,22 @@ def delete_resources(tx: Tx, resource_ids: Sequence[str]) -> None:
         tx.conn.execute(delete(resources).where(resources.c.id.in_(part)))
 
 
-def trim_job_versions(tx: Tx, keep: Sequence[tuple[int, int]]) -> None:
-    """Delete versions newer than ``version`` for each (job id, version) pair."""
+def _trim(tx: Tx, table: Table, owner: Column[Any], keep: Sequence[tuple[Any, int]]) -> None:
+    """Delete ``table``'s versions newer than ``version`` for each (owner id, version) pair."""
     for start in range(0, len(keep), _PAIRS):
         part = keep[start : start + _PAIRS]
-        tx.conn.execute(
-            delete(job_versions).where(
-                or_(
-                    *(and_(job_versions.c.job_id == j, job_versions.c.version > v) for j, v in part)
-                )
-            )
-        )
+        newer = (and_(owner == o, table.c.version > v) for o, v in part)
+        tx.conn.execute(delete(table).where(or_(*newer)))
+
+
+def trim_job_versions(tx: Tx, keep: Sequence[tuple[int, int]]) -> None:
+    """Delete versions newer than ``version`` for each (job id, version) pair."""
+    _trim(tx, job_versions, job_versions.c.job_id, keep)
 
 
 def trim_script_versions(tx: Tx, keep: Sequence[tuple[str, int]]) -> None:
     """Delete versions newer than ``version`` for each (script id, version) pair."""
-    for start in range(0, len(keep), _PAIRS):
-        part = keep[start : start + _PAIRS]
-        tx.conn.execute(
-            delete(script_versions).where(
-                or_(
-                    *(
-                        and_(script_versions.c.script_id == s, script_versions.c.version > v)
-                        for s, v in part
-                    )
-                )
-            )
-        )
+    _trim(tx, script_versions, script_versions.c.script_id, keep)
 
 
 def jobs_using(
