@@ -4,6 +4,7 @@ field diffs, import as a task with its result."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from console.helpers import Browser, admin_scope, hidden_fields, make_user, seed, wait_task
@@ -23,7 +24,8 @@ def _prod(services: Services, *connections: str) -> Scope:
     ws = services.accounts.create_workspace(admin.actor, admin.actor.project_id, "prod")
     prod = admin_scope(services, ws)
     for name in connections:
-        services.environment.put(prod, "connection", name, {"type": "DWS", "config": {}})
+        conn = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
+        services.environment.put(prod, "connection", name, conn)
     return prod
 
 
@@ -63,15 +65,20 @@ def test_the_wizard_maps_a_missing_connection_rechecks_plans_and_imports(
     assert check.status_code == 200
     assert "missing reference" in check.text
     assert "references connection &#39;dws_conn&#39;" in check.text
-    assert 'name="ref_type_1" value="DWS_CONNECTION"' in check.text
+    row = re.search(r'name="ref_name_(\d+)" value="dws_conn"', check.text)
+    assert row, "no mapping offered for dws_conn"
+    assert f'name="ref_type_{row.group(1)}" value="DWS_CONNECTION"' in check.text
     assert '<option value="dws_prod">' in check.text  # the target's connections are offered
     assert "disabled" in check.text.split("Next: plan")[0].rsplit("<button", 1)[1]
 
     state = hidden_fields(check.text, f"/console/w/{ws}/import/check")
     mapped = browser.post(
-        f"/console/w/{ws}/import/check", [*state, ("map", "1"), ("replace_1", "dws_prod")]
+        f"/console/w/{ws}/import/check",
+        [*state, ("map", row.group(1)), (f"replace_{row.group(1)}", "dws_prod")],
     )
-    assert "No problems" in mapped.text
+    assert "No problems" in mapped.text, re.findall(
+        r"<td class=\"small\">(.*?)</td>", mapped.text, re.S
+    )[:4]
     assert ('name="map_replace" value="dws_prod"') in mapped.text
 
     state = hidden_fields(mapped.text, f"/console/w/{ws}/import/check")

@@ -88,7 +88,8 @@ def _seed(server: ServerProcess) -> str:
     assert created.status_code == 200, created.text
     prod: str = created.json()["id"]
     _call(server, "PUT", "/environment/connection/ssh_conn", {"type": "SSH", "config": {}}, prod)
-    _call(server, "PUT", "/environment/connection/dws_prod", {"type": "DWS", "config": {}}, prod)
+    dws_prod = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
+    _call(server, "PUT", "/environment/connection/dws_prod", dws_prod, prod)
     return prod
 
 
