@@ -1,5 +1,5 @@
-"""Administration pages: environment objects (secrets write-only), users and roles,
-workspace settings and limits."""
+"""Administration pages: environment objects (secrets write-only), environment profiles,
+signing and trusted keys, users and roles, workspace settings and limits."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response
 
 from jobferry.console.web import FormDep, Page, PageDep, base_of, raw, redirect, render, text
 from jobferry.domain.enums import EnvironmentKind, LockPolicy, Role
-from jobferry.errors import InvalidRequestError, JobferryError
+from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError
 
 router = APIRouter()
 
@@ -203,17 +203,18 @@ def _settings_page(
 
 @router.get("/w/{workspace_id}/admin/settings")
 def settings_page(page: PageDep, saved: str = "") -> Response:
-    """Workspace settings (lock policy, approval) and the server's limits."""
+    """Workspace settings (lock policy, approval, signed packages) and the server's limits."""
     return _settings_page(page, message="Settings saved." if saved else "")
 
 
 @router.post("/w/{workspace_id}/admin/settings")
 def save_settings(page: PageDep, form: FormDep, workspace_id: str) -> Response:
-    """Change the workspace's lock policy and approval switch."""
+    """Change the workspace's lock policy, approval switch and signed-packages rule."""
     actor = page.session.actor
     body = {
         "lockPolicy": text(form, "lockPolicy"),
         "approvalEnabled": text(form, "approvalEnabled") == "on",
+        "requireSigned": text(form, "requireSigned") == "on",
     }
     try:
         page.services.accounts.update_workspace(actor, actor.project_id, workspace_id, body)
@@ -221,3 +222,120 @@ def save_settings(page: PageDep, form: FormDep, workspace_id: str) -> Response:
         return _settings_page(page, error=exc.message, status_code=exc.status)
     # The page's scope was read before the change; read the workspace again.
     return redirect(page.url("/admin/settings?saved=1"))
+
+
+def _profiles_page(
+    page: Page,
+    *,
+    selected: str = "",
+    draft: dict[str, str] | None = None,
+    error: str = "",
+    message: str = "",
+    status_code: int = 200,
+) -> Response:
+    page.scope.require((Role.ADMIN,), "administer environment profiles")
+    services = page.services
+    versions: list[dict[str, Any]] = []
+    if selected:
+        versions = services.profiles.versions(page.scope, selected)
+        if draft is None:
+            latest = versions[0]
+            document = orjson.dumps(latest["document"], option=orjson.OPT_INDENT_2).decode()
+            draft = {"name": selected, "document": document}
+    return render(
+        page.request,
+        "admin_profiles.html",
+        page,
+        status_code=status_code,
+        profiles=services.profiles.list_all(page.scope),
+        selected=selected,
+        versions=versions,
+        draft=draft or {"name": "", "document": ""},
+        error=error,
+        message=message,
+    )
+
+
+@router.get("/w/{workspace_id}/admin/profiles")
+def profiles(page: PageDep, name: str = "") -> Response:
+    """Environment profiles: list, versions, and the editor (JSON or YAML)."""
+    return _profiles_page(page, selected=name)
+
+
+@router.post("/w/{workspace_id}/admin/profiles")
+def save_profile(page: PageDep, form: FormDep) -> Response:
+    """Save a new version of a profile."""
+    draft = {"name": text(form, "name"), "document": raw(form, "document")}
+    try:
+        saved = page.services.profiles.put(page.scope, draft["name"], draft["document"].encode())
+    except JobferryError as exc:
+        return _profiles_page(page, draft=draft, error=exc.message, status_code=exc.status)
+    return _profiles_page(
+        page,
+        selected=saved["name"],
+        message=f"Saved profile '{saved['name']}' as version {saved['version']}.",
+    )
+
+
+@router.post("/w/{workspace_id}/admin/profiles/delete")
+def delete_profile(page: PageDep, form: FormDep) -> Response:
+    """Remove a profile with all its versions."""
+    name = text(form, "name")
+    try:
+        page.services.profiles.delete(page.scope, name)
+    except JobferryError as exc:
+        return _profiles_page(page, error=exc.message, status_code=exc.status)
+    return _profiles_page(page, message=f"Removed profile '{name}'.")
+
+
+def _keys_page(
+    page: Page, *, error: str = "", message: str = "", status_code: int = 200
+) -> Response:
+    page.scope.require((Role.ADMIN,), "administer signing and trusted keys")
+    services = page.services
+    try:
+        signing: dict[str, Any] | None = services.keys.signing_key(page.scope)
+    except KeyNotFoundError:
+        signing = None
+    return render(
+        page.request,
+        "admin_keys.html",
+        page,
+        status_code=status_code,
+        signing=signing,
+        trusted=services.keys.trusted(page.scope),
+        error=error,
+        message=message,
+    )
+
+
+@router.get("/w/{workspace_id}/admin/keys")
+def keys(page: PageDep) -> Response:
+    """The workspace's signing key and the keys it trusts."""
+    return _keys_page(page)
+
+
+@router.post("/w/{workspace_id}/admin/keys")
+def change_keys(page: PageDep, form: FormDep) -> Response:
+    """Create, replace or delete the signing key; trust or distrust a public key."""
+    services, action = page.services, text(form, "action")
+    try:
+        if action == "create":
+            created = services.keys.create_signing_key(page.scope)
+            message = f"New signing key {created['keyId']}: exports of this workspace are signed."
+        elif action == "delete":
+            services.keys.delete_signing_key(page.scope)
+            message = "Deleted the signing key: exports are no longer signed."
+        elif action == "trust":
+            added = services.keys.trust(
+                page.scope, {"name": text(form, "name"), "publicKey": text(form, "publicKey")}
+            )
+            message = f"Trusting key {added['keyId']} ('{added['name']}')."
+        elif action == "distrust":
+            services.keys.distrust(page.scope, text(form, "keyId"))
+            message = f"No longer trusting key {text(form, 'keyId')}."
+        else:
+            raise InvalidRequestError(f"Unknown action '{action}'.")
+    except JobferryError as exc:
+        return _keys_page(page, error=exc.message, status_code=exc.status)
+    return _keys_page(page, message=message)

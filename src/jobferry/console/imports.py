@@ -16,6 +16,25 @@ from jobferry.errors import JobferryError
 from jobferry.services.context import WRITERS
 
 router = APIRouter()
+COMMON_ZONES = (
+    "UTC",
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Europe/Berlin",
+    "Europe/London",
+    "Europe/Paris",
+    "Africa/Johannesburg",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "America/Mexico_City",
+    "Australia/Sydney",
+)
 STEPS = ("Source", "Preview and options", "Check", "Plan", "Import")
 
 
@@ -73,6 +92,13 @@ def take_source(page: PageDep, form: FormDep) -> Response:
     return redirect(page.url("/import/options?" + urlencode({"path": path})))
 
 
+def _body(page: Page, state: dict[str, Any]) -> dict[str, Any]:
+    """The import request of a wizard state (stored profiles read from the workspace)."""
+    return import_body(
+        state, lambda name: dict(page.services.profiles.get(page.scope, name)["document"])
+    )
+
+
 def _options_page(
     page: Page, state: dict[str, Any], *, error: str = "", status_code: int = 200
 ) -> Response:
@@ -92,6 +118,8 @@ def _options_page(
         state=state,
         hidden=hidden_fields(state),
         preview=preview,
+        profiles=page.services.profiles.list_all(page.scope),
+        zones=COMMON_ZONES,
         targets=_targets(page),
         error=error,
     )
@@ -115,7 +143,7 @@ def options_again(page: PageDep, form: FormDep) -> Response:
 
 def _check_page(page: Page, state: dict[str, Any], *, status_code: int = 200) -> Response:
     try:
-        outcome = page.runner.plan_import(page.scope, import_body(state))
+        outcome = page.runner.plan_import(page.scope, _body(page, state))
     except JobferryError as exc:
         return _options_page(page, state, error=exc.message, status_code=exc.status)
     if "taskId" in outcome:
@@ -153,7 +181,7 @@ def plan(page: PageDep, form: FormDep) -> Response:
     page.scope.require(WRITERS, "import packages")
     state = wizard_state(form)
     try:
-        outcome = page.runner.plan_import(page.scope, import_body(state))
+        outcome = page.runner.plan_import(page.scope, _body(page, state))
     except JobferryError as exc:
         return _options_page(page, state, error=exc.message, status_code=exc.status)
     if "taskId" in outcome:
@@ -175,11 +203,11 @@ def run(page: PageDep, form: FormDep) -> Response:
     """Step 5: start the import (tied to the reviewed plan) and follow its task."""
     page.scope.require(WRITERS, "import packages")
     state = wizard_state(form)
-    body = import_body(state)
     plan_id = text(form, "planId")
-    if plan_id:
-        body["planId"] = plan_id
     try:
+        body = _body(page, state)
+        if plan_id:
+            body["planId"] = plan_id
         task_id = page.runner.start_import(page.scope, body)
     except JobferryError as exc:
         return _options_page(page, state, error=exc.message, status_code=exc.status)

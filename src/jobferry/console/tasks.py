@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from jobferry.console.web import PageDep, render
+from jobferry.console.web import FormDep, PageDep, render
+from jobferry.errors import JobferryError
 
 router = APIRouter()
 
@@ -39,6 +40,9 @@ def task_page(page: PageDep, task_id: str) -> Response:
         task=task,
         summary=task_summary(page, task),
         result=task.get("result") or {},
+        rolled_back=page.services.rollback.rolled_back(page.scope, task_id),
+        rollback=None,
+        error="",
     )
 
 
@@ -47,3 +51,26 @@ def task_status(page: PageDep, task_id: str) -> Response:
     """The task's state as JSON, for the progress bar."""
     task = page.services.tasks.show(page.scope, task_id)
     return JSONResponse(task_summary(page, task), headers={"Cache-Control": "no-store"})
+
+
+@router.post("/w/{workspace_id}/tasks/{task_id}/rollback")
+def rollback(page: PageDep, form: FormDep, task_id: str) -> Response:
+    """Undo a finished import (refused, with the reason, when objects changed since)."""
+    error, error_status, outcome = "", 0, None
+    try:
+        outcome = page.services.rollback.rollback(page.scope, task_id)
+    except JobferryError as exc:
+        error, error_status = exc.message, exc.status
+    task = page.services.tasks.show(page.scope, task_id)
+    return render(
+        page.request,
+        "task.html",
+        page,
+        status_code=error_status or 200,
+        task=task,
+        summary=task_summary(page, task),
+        result=task.get("result") or {},
+        rolled_back=page.services.rollback.rolled_back(page.scope, task_id),
+        rollback=outcome,
+        error=error,
+    )

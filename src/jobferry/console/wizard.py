@@ -4,17 +4,25 @@ form fields (the server keeps nothing between steps, so the back button and seve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.datastructures import FormData
 
 from jobferry.domain.enums import RefKind
+from jobferry.domain.profile import RENAME_KINDS
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 
 # Kinds a DataArts ``resources`` replacement can rename, with the type that names each kind.
+# Other kinds an environment profile can rename (DLI queues, resource groups…) are mapped with
+# the type ``profile:<kind>`` and sent as the renames of an inline profile.
 MAPPING_TYPES: dict[str, str] = {}
 for _type, _kind in sorted(JOB_RESOURCE_TYPE_KINDS.items()):
     MAPPING_TYPES.setdefault(_kind.value, _type)
+for _rename_kind in RENAME_KINDS:
+    if _rename_kind != "workspace":
+        MAPPING_TYPES.setdefault(_rename_kind, f"profile:{_rename_kind}")
+PROFILE_TYPE = "profile:"
 
 OPTION_DEFAULTS = {
     "sameNamePolicy": "SKIP",
@@ -22,6 +30,10 @@ OPTION_DEFAULTS = {
     "targetDirectory": "",
     "mode": "ATOMIC",
     "approvers": "",
+    "profile": "",
+    "tzZone": "",
+    "tzMode": "keepWallClock",
+    "tzSource": "",
 }
 
 
@@ -53,7 +65,8 @@ def mappings(form: FormData) -> list[dict[str, str]]:
     kept: dict[tuple[str, str], dict[str, str]] = {}
     for item in rows:
         kind = JOB_RESOURCE_TYPE_KINDS.get(item["type"], None)
-        key = (kind.value if isinstance(kind, RefKind) else item["type"], item["name"])
+        kind_name = kind.value if isinstance(kind, RefKind) else item["type"]
+        key = (kind_name.removeprefix(PROFILE_TYPE), item["name"])
         if item["name"] and item["replace"]:
             kept[key] = item
         else:
@@ -70,8 +83,14 @@ def wizard_state(form: FormData) -> dict[str, Any]:
     return state
 
 
-def import_body(state: dict[str, Any]) -> dict[str, Any]:
-    """The import request body (POST /jobs/import) the wizard's state stands for."""
+def import_body(
+    state: dict[str, Any], stored_profile: Callable[[str], dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The import request body (POST /jobs/import) the wizard's state stands for.
+
+    Mappings of kinds ``resources`` cannot name become renames of an inline profile: the chosen
+    stored profile's document (read with ``stored_profile``) plus those renames.
+    """
     body: dict[str, Any] = {
         "path": state["path"],
         "sameNamePolicy": state["sameNamePolicy"],
@@ -80,8 +99,28 @@ def import_body(state: dict[str, Any]) -> dict[str, Any]:
     }
     if state.get("targetDirectory"):
         body["targetDirectory"] = state["targetDirectory"]
-    if state.get("resources"):
-        body["resources"] = [dict(m) for m in state["resources"]]
+    mappings = state.get("resources") or []
+    resources = [dict(m) for m in mappings if not m["type"].startswith(PROFILE_TYPE)]
+    renames = [m for m in mappings if m["type"].startswith(PROFILE_TYPE)]
+    if resources:
+        body["resources"] = resources
+    profile_name = str(state.get("profile") or "")
+    if renames:
+        document: dict[str, Any] = {}
+        if profile_name and stored_profile is not None:
+            document = dict(stored_profile(profile_name))
+        merged = {k: dict(v) for k, v in (document.get("renames") or {}).items()}
+        for m in renames:
+            merged.setdefault(m["type"].removeprefix(PROFILE_TYPE), {})[m["name"]] = m["replace"]
+        document["renames"] = merged
+        body["profile"] = document
+    elif profile_name:
+        body["profile"] = profile_name
+    if state.get("tzZone"):
+        move = {"zone": state["tzZone"], "mode": state.get("tzMode") or "keepWallClock"}
+        if state.get("tzSource"):
+            move["sourceZone"] = state["tzSource"]
+        body["timeZone"] = move
     approvers = [a.strip() for a in str(state.get("approvers") or "").split(",") if a.strip()]
     if approvers:
         body["approvers"] = [{"approverName": a} for a in approvers]

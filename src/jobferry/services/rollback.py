@@ -86,6 +86,13 @@ class RollbackService:
             ) from exc
         return {"taskId": task_id, "rolledBack": len(objects), "objects": objects}
 
+    def rolled_back(self, scope: Scope, task_id: str) -> dict[str, Any] | None:
+        """When and by whom an import of the workspace was rolled back (None: it was not)."""
+        with self.db.transaction(readonly=True) as tx:
+            task = task_repo.get_task(tx, scope.workspace.id, task_id)
+            done = repo.rolled_back(tx, task_id) if task is not None else None
+        return None if done is None else {"rollbackTime": done[0], "rollbackUser": done[1]}
+
     @staticmethod
     def _take_lock(tx: Tx, scope: Scope, lock: str) -> None:
         holder = import_repo.lock_holder(tx, scope.workspace.id)
