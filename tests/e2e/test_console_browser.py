@@ -1,7 +1,7 @@
 """The web console in a real browser (Debian's chromium driven by Playwright) against a real
 ``jobferry serve``: sign in, export ticked jobs with dependencies, export by a name list with
 a wrong name, import into another workspace through the wizard (mapping a missing connection),
-and follow the import. Every step leaves a screenshot in test-artifacts/console/."""
+follow the import and roll it back. Every step leaves a screenshot in test-artifacts/console/."""
 
 from __future__ import annotations
 
@@ -229,3 +229,27 @@ def _walk_through(
         nodes = imported.json()["nodes"]
         values = [p["value"] for p in nodes[0]["properties"] if p["name"] == "connectionName"]
         assert values == ["dws_prod"]
+
+        # Roll it back (the confirmation dialog is accepted).
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("button:text-is('Roll back this import')")
+        page.wait_for_selector("text=Rolled back 7 objects")
+        shot("14-import-rolled-back")
+        gone = console_server.call("GET", "/jobs/daily_sales", workspace=prod)
+        assert gone.status_code == 400
+
+        # The admin pages, as an admin sees them.
+        for number, (link, heading) in enumerate(
+            [
+                ("Environment objects", "Environment objects"),
+                ("Environment profiles", "Environment profiles"),
+                ("Signing and trusted keys", "Signing and trusted keys"),
+                ("Users and roles", "Users and roles"),
+                ("Workspace settings", "Workspace settings"),
+            ],
+            start=15,
+        ):
+            page.click("nav.mainnav >> text=Admin")
+            page.click(f"nav.subnav >> text={link}")
+            assert heading in page.inner_text("h1")
+            shot(f"{number}-admin-{link.split()[0].lower()}-{link.split()[-1].lower()}")

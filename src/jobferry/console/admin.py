@@ -13,6 +13,18 @@ from jobferry.domain.enums import EnvironmentKind, LockPolicy, Role
 from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError
 
 router = APIRouter()
+KIND_LABELS = {
+    "connection": "Data connections",
+    "dli_queue": "DLI queues",
+    "cdm_cluster": "CDM clusters",
+    "cdm_job": "CDM jobs",
+    "mrs_cluster": "MRS clusters",
+    "dis_stream": "DIS streams",
+    "ges_graph": "GES graphs",
+    "resource_group": "Resource groups",
+    "quality_rule": "Quality rules",
+    "agency": "Agencies",
+}
 
 
 def parse_secrets(value: str) -> dict[str, str] | None:
@@ -67,6 +79,7 @@ def _environment_page(
         status_code=status_code,
         objects=objects,
         kinds=[k.value for k in EnvironmentKind],
+        labels=KIND_LABELS,
         error=error,
         message=message,
         draft=draft or {},
