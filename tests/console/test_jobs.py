@@ -5,9 +5,14 @@ from __future__ import annotations
 import io
 import zipfile
 
-from console.helpers import Browser, admin_scope, make_user, seed, wait_task
+import pytest
+from fastapi.testclient import TestClient
+
+from console.helpers import PASSWORD, Browser, admin_actor, admin_scope, make_user, seed, wait_task
 from jobferry.domain.enums import Role
+from jobferry.server import build_app
 from jobferry.services.container import Services
+from jobferry.tasks.runner import TaskRunner
 
 
 def _tree_url(services: Services) -> str:
@@ -156,3 +161,23 @@ def test_the_export_form_needs_the_csrf_token(browser: Browser, services: Servic
         f"/console/w/{scope.workspace.id}/export", [("job", "daily_sales")], csrf=False
     )
     assert refused.status_code == 403
+
+
+def test_an_unexpected_failure_shows_a_page_with_the_request_id_not_a_trace(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services.signin.set_password(admin_actor(services), "admin", PASSWORD)
+    app = build_app(services, TaskRunner(services))
+    b = Browser(TestClient(app, follow_redirects=False, raise_server_exceptions=False))
+    b.sign_in()
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(services.jobs, "directory", broken)
+    response = b.get(f"/console/w/{admin_scope(services).workspace.id}/jobs")
+    assert response.status_code == 500
+    assert "request id" in response.text
+    assert response.headers["X-Request-Id"] in response.text
+    assert "database on fire" not in response.text
+    assert "Traceback" not in response.text
