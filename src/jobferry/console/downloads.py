@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
-from jobferry.console.web import FormDep, PageDep, redirect, render
+from jobferry.console.web import FormDep, PageDep, attachment, redirect, render
 
 router = APIRouter()
 
@@ -34,13 +33,10 @@ def download_file(page: PageDep, download_id: str) -> Response:
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    name = quote(item.file_name)
     return FileResponse(
         target,
         media_type="application/zip",
-        headers={
-            "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
-        },
+        headers={"Content-Disposition": attachment(item.file_name)},
         background=BackgroundTask(Path(target).unlink, missing_ok=True),
     )
 

@@ -4,21 +4,25 @@ for ticked jobs."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 
 from jobferry.console.dag import layout
 from jobferry.console.tree import STATUS_FILTERS, build_tree, matches_status
-from jobferry.console.web import FormDep, Page, PageDep, redirect, render, text, texts
+from jobferry.console.web import (
+    FormDep,
+    Page,
+    PageDep,
+    attachment,
+    redirect,
+    render,
+    text,
+    texts,
+)
 from jobferry.errors import JobferryError
 from jobferry.services.context import WRITERS
 
 router = APIRouter()
-
-
-def _attachment(name: str) -> str:
-    return f"attachment; filename=\"{quote(name)}\"; filename*=UTF-8''{quote(name)}"
 
 
 def export_options(form: Any) -> dict[str, Any]:
@@ -145,5 +149,5 @@ def export_ticked(request: Request, page: PageDep, form: FormDep) -> Response:
     return Response(
         content=outcome.data,
         media_type="application/zip",
-        headers={"Content-Disposition": _attachment(outcome.file_name)},
+        headers={"Content-Disposition": attachment(outcome.file_name)},
     )

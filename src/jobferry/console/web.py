@@ -183,6 +183,12 @@ def render(
     return TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
 
 
+def attachment(file_name: str) -> str:
+    """A Content-Disposition header value that downloads ``file_name``."""
+    name = quote(file_name)
+    return f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
+
+
 def redirect(url: str) -> Response:
     """Send the browser to another page after a form post (303: GET it)."""
     return RedirectResponse(url, status_code=303)
