@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +63,18 @@ def write_credentials_file(data_dir: Path, project_id: str, issued: IssuedCreden
         )
     os.chmod(path, 0o600)
     return path
+
+
+@contextmanager
+def local_services(settings: Settings) -> Iterator[Services]:
+    """The services over the configured database, for commands run on the server machine
+    (``jobferry admin``); refuses a database whose schema is not current."""
+    db = open_database(settings)
+    try:
+        require_current(db)
+        yield Services.build(settings, db)
+    finally:
+        db.dispose()
 
 
 def build(settings: Settings) -> Startup:

@@ -1,4 +1,4 @@
-"""The ``jobferry`` command line (Typer): serve, database and admin commands."""
+"""``jobferry serve`` and ``jobferry db upgrade``: run the server, migrate its database."""
 
 from __future__ import annotations
 
@@ -7,32 +7,22 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from jobferry.errors import JobferryError
 from jobferry.server import build, migrate, serve
 from jobferry.settings import Settings, load_settings
 
-app = typer.Typer(
-    help="jobferry: move DataArts Factory jobs between environments, safely.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-
-out = Console()
-err = Console(stderr=True)
+db_app = typer.Typer(help="Database schema commands (local).", no_args_is_help=True)
 
 
 def _settings(**overrides: object) -> Settings:
     return load_settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
-@app.command("serve")
 def serve_command(
     host: Annotated[str | None, typer.Option(help="Listen address (JOBFERRY_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Listen port (JOBFERRY_PORT).")] = None,
 ) -> None:
     """Run the HTTP server (settings from JOBFERRY_* environment variables)."""
+    out = Console(highlight=False)
     settings = _settings(host=host, port=port)
     startup = build(settings)
     url = f"http://{settings.host}:{settings.port}"
@@ -49,17 +39,4 @@ def serve_command(
 def db_upgrade() -> None:
     """Create or migrate the database schema to this version's newest revision."""
     revision = migrate(_settings())
-    out.print(f"database is at revision {revision}")
-
-
-def main() -> None:
-    """Entry point: run the app, turning jobferry errors into a message and exit code 1."""
-    try:
-        app()
-    except JobferryError as exc:
-        err.print(f"[red]error[/red] {exc.code}: {exc.message}")
-        raise SystemExit(1) from None
-
-
-if __name__ == "__main__":
-    main()
+    Console(highlight=False).print(f"database is at revision {revision}")
