@@ -1,0 +1,612 @@
+"""Moving a job's cron schedules to another time zone, explicitly, in one of two modes.
+
+DataArts evaluates a cron expression in its ``expressionTimeZone`` and tells users to edit that
+zone by hand when they move jobs between regions. jobferry does it for them:
+
+``keepWallClock``
+    The schedule keeps firing at the same local time, now read in the target zone: only
+    ``expressionTimeZone`` changes (expression, startTime and endTime stay as written).
+``keepInstant``
+    The schedule keeps firing at the same absolute instants: minute, hour and, when the shift
+    crosses midnight, day fields are rewritten; startTime/endTime are written as the same instants
+    in the target zone's offset; ``expressionTimeZone`` becomes the target zone as given. A shift
+    that one Quartz expression cannot express is refused with the field and the reason, never
+    approximated.
+
+Decisions (keepInstant):
+
+* The relative offset (target − source) must be constant over [startTime, endTime], or over 400
+  days from startTime when there is no endTime. Offsets are sampled daily and each change is
+  bisected to the second, so the refusal names the first transition instant. One exception: a
+  zero shift between zones whose offsets change at the same instants to the same values
+  (``Europe/Berlin`` → ``Europe/Paris``) is exact and only changes the zone text. Without a
+  startTime only two fixed-offset zones (``GMT+8``, ``UTC``) can be shifted.
+* The firing times of one day are the set hours × minutes. Shifted, each lands at a new time of
+  day and possibly on another day. When no day field restricts anything (day-of-month and
+  day-of-week ``*``/``?``, month ``*``, no year field) the days are all alike and every time
+  simply wraps modulo 24 hours. Otherwise every firing must move by the same number of days.
+  Either way the new times must again form hours × minutes: a fractional shift (+08:00 → +05:30)
+  with a minute list whose minutes carry into the next hour unevenly is refused.
+* A day shift rotates a plain day-of-week set (``MON-FRI`` → ``SUN-THU``) and moves a plain
+  day-of-month set within its month when every day stays within 1–28 (``2-10`` → ``1-9``, exact
+  in every month). Refused: other day-of-month sets (day 1 would need "last day of the previous
+  month"), ``L``/``W``/``#`` forms, a restricted month, and any year field, because a day shift
+  can carry a firing across New Year (jobferry does not look for whether the range holds one).
+* Rewritten sets are rendered sorted, runs collapsed (``1-5,22-23``); ``*`` for a full set; an
+  arithmetic progression as ``a/step`` or ``a-b/step`` when that is shorter. A field whose set
+  did not change keeps its text (``*/2`` hours shifted by 8 hours stays ``*/2``).
+* startTime/endTime keep their style: ``+08`` → ``+09``, or ``+05:30`` when the offset has
+  minutes; ``+08:00`` → ``+09:00``; ``+0800`` → ``+0900``; ``Z`` stays ``Z`` for an offset of
+  zero and becomes the bare form otherwise; a time without offset (read in the expression's zone)
+  is written as the target zone's wall time, again without offset.
+
+Both modes: the source zone is the block's ``expressionTimeZone``, else the ``source_zone``
+argument; with neither the shift is refused (previews need it). A block already in the target
+zone text is returned unchanged without further checks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from enum import StrEnum
+from itertools import pairwise
+from typing import Any
+
+from croniter import croniter
+
+from jobferry.domain.schedule import (
+    QuartzCron,
+    next_firings,
+    parse_quartz,
+    parse_schedule_time,
+    parse_time_zone,
+    to_croniter,
+)
+
+OPEN_ENDED_DAYS = 400
+_DAY = 86_400
+_DAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")  # Quartz day-of-week 1..7
+# The offset that ends an aware ISO time: Z, +08, +08:00 (seconds allowed) or +0800.
+_OFFSET_STYLE = re.compile(r"(?:(?P<z>[zZ])|[+-]\d{2}(?:(?P<colon>:)[\d:.]+|(?P<compact>\d{2}))?)$")
+
+
+class ShiftMode(StrEnum):
+    """How a schedule moves to another time zone."""
+
+    KEEP_WALL_CLOCK = "keepWallClock"
+    KEEP_INSTANT = "keepInstant"
+
+
+@dataclass(frozen=True)
+class CronSchedule:
+    """One cron block of a job (``schedule.cron`` or a node's ``cronTrigger``), as text."""
+
+    expression: str
+    time_zone: str | None
+    start_time: str | None
+    end_time: str | None
+
+
+class ShiftError(ValueError):
+    """A schedule cannot be moved as asked; the message says what, why and how to fix it."""
+
+
+# --- one schedule ------------------------------------------------------------------------------
+
+
+def shift_schedule(
+    schedule: CronSchedule,
+    target_zone: str,
+    mode: ShiftMode,
+    *,
+    source_zone: str | None = None,
+) -> CronSchedule:
+    """``schedule`` moved to ``target_zone`` in ``mode``; ``ShiftError`` says why it cannot be."""
+    mode = _mode(mode)
+    target = _zone(target_zone, "target zone")
+    source_text = schedule.time_zone or source_zone
+    if not source_text:
+        raise ShiftError(
+            "job has no expressionTimeZone; give the source zone (the zone its cron expression "
+            "was written for), e.g. 'GMT+08:00' or 'Asia/Shanghai'"
+        )
+    if source_text == target_zone:
+        return replace(schedule, time_zone=target_zone)
+    source = _zone(source_text, "expressionTimeZone" if schedule.time_zone else "source zone")
+    cron = _parse(schedule.expression)
+    start = _read_time(schedule.start_time, "startTime", source)
+    end = _read_time(schedule.end_time, "endTime", source)
+    if mode is ShiftMode.KEEP_WALL_CLOCK:
+        return replace(schedule, time_zone=target_zone)
+    zones = ((source_text, source), (target_zone, target))
+    delta = _relative_shift(zones, start, end)
+    if delta == 0:
+        return replace(schedule, time_zone=target_zone)
+    return CronSchedule(
+        expression=_shift_expression(schedule.expression, cron, delta, zones),
+        time_zone=target_zone,
+        start_time=_write_time(schedule.start_time, start, target),
+        end_time=_write_time(schedule.end_time, end, target),
+    )
+
+
+def preview_firings(
+    schedule: CronSchedule, count: int, *, after: datetime | None = None
+) -> list[datetime]:
+    """The next ``count`` firings, aware in the schedule's zone, strictly after max(startTime,
+    ``after``) and not after endTime; empty when the schedule has ended.
+
+    A naive ``after`` is read in the schedule's zone. Raises ``ShiftError`` when the schedule has
+    no zone, has neither startTime nor ``after``, or never fires.
+    """
+    if not schedule.time_zone:
+        raise ShiftError("schedule has no expressionTimeZone; give one to preview its firings")
+    zone = _zone(schedule.time_zone, "expressionTimeZone")
+    _parse(schedule.expression)
+    start = _read_time(schedule.start_time, "startTime", zone)
+    end = _read_time(schedule.end_time, "endTime", zone)
+    if after is not None and after.tzinfo is None:
+        after = after.replace(tzinfo=zone)
+    moments = [m for m in (start, after) if m is not None]
+    if not moments:
+        raise ShiftError("schedule has no startTime; give a time to preview its firings from")
+    since = max(moments)
+    if end is not None and since >= end:
+        return []
+    try:
+        firings = next_firings(schedule.expression, schedule.time_zone, since, count)
+    except ValueError as exc:
+        raise ShiftError(str(exc)) from exc
+    return [f for f in firings if end is None or f <= end]
+
+
+def _mode(mode: str) -> ShiftMode:
+    try:
+        return ShiftMode(mode)
+    except ValueError:
+        raise ShiftError(
+            f"shift mode {mode!r} is not known; use keepWallClock or keepInstant"
+        ) from None
+
+
+def _zone(text: str, what: str) -> tzinfo:
+    try:
+        return parse_time_zone(text)
+    except ValueError as exc:
+        raise ShiftError(f"{what}: {exc}") from exc
+
+
+def _parse(expression: str) -> QuartzCron:
+    try:
+        return parse_quartz(expression)
+    except ValueError as exc:
+        raise ShiftError(f"expression: {exc}") from exc
+
+
+def _read_time(text: str | None, key: str, zone: tzinfo) -> datetime | None:
+    """The instant at ``text``; a time without offset is read in ``zone``."""
+    if text is None:
+        return None
+    try:
+        moment = parse_schedule_time(text)
+    except ValueError as exc:
+        raise ShiftError(f"{key}: {exc}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def _write_time(text: str | None, moment: datetime | None, target: tzinfo) -> str | None:
+    """``moment`` written in ``target``'s offset, in the style of ``text``."""
+    if text is None or moment is None:
+        return text
+    text = text.strip()
+    local = moment.astimezone(target)
+    sep = text[10] if len(text) > 10 and text[10] in "T t" else "T"
+    written = local.strftime(f"%Y-%m-%d{sep}%H:%M:%S")
+    if local.microsecond:
+        written += f".{local.microsecond:06d}"
+    if parse_schedule_time(text).tzinfo is None:
+        return written
+    offset = local.utcoffset() or timedelta(0)
+    style = _OFFSET_STYLE.search(text)
+    if style and style["z"] and not offset:
+        return written + "Z"
+    sign = "-" if offset < timedelta(0) else "+"
+    hours, minutes = divmod(abs(offset) // timedelta(minutes=1), 60)
+    if style and style["colon"]:
+        return f"{written}{sign}{hours:02d}:{minutes:02d}"
+    if style and style["compact"]:
+        return f"{written}{sign}{hours:02d}{minutes:02d}"
+    suffix = f"{sign}{hours:02d}" if not minutes else f"{sign}{hours:02d}:{minutes:02d}"
+    return written + suffix
+
+
+# --- offsets -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A zone's UTC offset changing at ``instant``."""
+
+    instant: datetime
+    before: timedelta
+    after: timedelta
+    dst: bool
+
+
+def _offset_at(zone: tzinfo, seconds: int) -> timedelta:
+    return datetime.fromtimestamp(seconds, UTC).astimezone(zone).utcoffset() or timedelta(0)
+
+
+def _offset_changes(zone: tzinfo, start: datetime, stop: datetime) -> list[_Change]:
+    """Every offset change of ``zone`` in [start, stop], sampled daily, bisected to the second."""
+    if isinstance(zone, timezone):
+        return []
+    changes: list[_Change] = []
+    low, end = math.floor(start.timestamp()), math.ceil(stop.timestamp())
+    offset = _offset_at(zone, low)
+    while low < end:
+        high = min(low + _DAY, end)
+        if _offset_at(zone, high) == offset:
+            low = high
+            continue
+        while high - low > 1:
+            middle = (low + high) // 2
+            if _offset_at(zone, middle) == offset:
+                low = middle
+            else:
+                high = middle
+        instant = datetime.fromtimestamp(high, UTC)
+        new = _offset_at(zone, high)
+        dst = any(zone.dst(m.astimezone(zone)) for m in (instant - timedelta(seconds=1), instant))
+        changes.append(_Change(instant, offset, new, dst))
+        offset, low = new, high
+    return changes
+
+
+def _relative_shift(
+    zones: tuple[tuple[str, tzinfo], tuple[str, tzinfo]],
+    start: datetime | None,
+    end: datetime | None,
+) -> int:
+    """Minutes to add to a source wall time to get the target wall time, if constant."""
+    (source_text, source), (target_text, target) = zones
+    if start is None:
+        if not (isinstance(source, timezone) and isinstance(target, timezone)):
+            raise ShiftError(
+                f"startTime is missing; keepInstant needs it to check that the offsets of "
+                f"{source_text!r} and {target_text!r} stay constant. Set a startTime or use "
+                f"keepWallClock"
+            )
+        start = datetime(2000, 1, 1, tzinfo=UTC)
+    stop = end if end is not None else start + timedelta(days=OPEN_ENDED_DAYS)
+    shift = (start.astimezone(target).utcoffset() or timedelta(0)) - (
+        start.astimezone(source).utcoffset() or timedelta(0)
+    )
+    changes = {text: _offset_changes(zone, start, stop) for text, zone in zones}
+    found = [(c, text) for text, zone_changes in changes.items() for c in zone_changes]
+    if found and not (shift == timedelta(0) and changes[source_text] == changes[target_text]):
+        change, text = min(found, key=lambda pair: pair[0].instant)
+        raise ShiftError(_transition_reason(change, text, zones, end))
+    minutes, rest = divmod(shift, timedelta(minutes=1))
+    if rest:
+        raise ShiftError(
+            f"the offsets of {source_text!r} and {target_text!r} differ by {shift}, which is not "
+            f"a whole number of minutes; use keepWallClock"
+        )
+    return int(minutes)
+
+
+def _transition_reason(
+    change: _Change,
+    text: str,
+    zones: tuple[tuple[str, tzinfo], tuple[str, tzinfo]],
+    end: datetime | None,
+) -> str:
+    when = change.instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+    what = "observes daylight saving time" if change.dst else "changes its UTC offset"
+    moves = f"from {_clock(change.before)} to {_clock(change.after)} at {when}"
+    pair = f"{zones[0][0]!r} → {zones[1][0]!r}"
+    if end is None:
+        return (
+            f"zone {text!r} {what} (offset {moves}), so the shift {pair} is not constant and "
+            f"the schedule has no endTime; set an endTime before {when} or use keepWallClock"
+        )
+    return (
+        f"zone {text!r} {what} (offset {moves}) within the schedule's range (startTime to "
+        f"endTime), so the shift {pair} is not constant; set the endTime before {when}, start "
+        f"the schedule after it, or use keepWallClock"
+    )
+
+
+def _clock(offset: timedelta | int) -> str:
+    minutes = offset if isinstance(offset, int) else offset // timedelta(minutes=1)
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{'-' if minutes < 0 else '+'}{hours:02d}:{rest:02d}"
+
+
+# --- the expression ----------------------------------------------------------------------------
+
+
+def _values(expanded: list[Any], full: range) -> set[int] | None:
+    """A croniter-expanded field as a set of numbers; ``None`` for ``L``."""
+    if expanded == ["*"]:
+        return set(full)
+    if any(not isinstance(v, int) for v in expanded):
+        return None
+    return set(expanded)
+
+
+def _render(values: set[int], full: range, names: tuple[str, ...] | None = None) -> str:
+    """A sorted list with runs collapsed (``1-5,22-23``); ``*`` when full."""
+    ordered = sorted(values)
+    if ordered == list(full):
+        return "*"
+    runs: list[list[int]] = []
+    for value in ordered:
+        if runs and value == runs[-1][1] + 1:
+            runs[-1][1] = value
+        else:
+            runs.append([value, value])
+
+    def label(value: int) -> str:
+        return names[value - full.start] if names else str(value)
+
+    listed = ",".join(label(a) if a == b else f"{label(a)}-{label(b)}" for a, b in runs)
+    step = ordered[1] - ordered[0] if len(ordered) >= 3 else 0
+    if names or step < 2 or any(b - a != step for a, b in pairwise(ordered)):
+        return listed
+    first, last = ordered[0], ordered[-1]
+    stepped = f"{first}/{step}" if last + step > full[-1] else f"{first}-{last}/{step}"
+    return stepped if len(stepped) < len(listed) else listed
+
+
+def _restricted_days(cron: QuartzCron, expanded: list[list[Any]]) -> list[str]:
+    """The day fields of ``cron`` that do not allow every day, described for messages."""
+    dom, months, dows = expanded[2], expanded[3], expanded[4]
+    found: list[str] = []
+    if cron.day_of_month not in ("?", "*") and (
+        any(c in cron.day_of_month for c in "LW") or _values(dom, range(1, 32)) != set(range(1, 32))
+    ):
+        found.append(f"day-of-month {cron.day_of_month!r}")
+    if cron.day_of_week not in ("?", "*") and (
+        any(c in cron.day_of_week for c in "L#") or _values(dows, range(7)) != set(range(7))
+    ):
+        found.append(f"day-of-week {cron.day_of_week!r}")
+    if _values(months, range(1, 13)) != set(range(1, 13)):
+        found.append(f"month {cron.month!r}")
+    if cron.year not in (None, "*"):
+        found.append(f"year {cron.year!r}")
+    return found
+
+
+def _counted(noun: str, values: set[int], full: range) -> str:
+    """``hour 23`` or ``hours 1-5,22``."""
+    return f"{noun}{'s' if len(values) > 1 else ''} {_render(values, full)}"
+
+
+def _day_words(days: int) -> str:
+    words = {0: "the same day", 1: "the next day", -1: "the previous day"}
+    return words.get(days, f"{abs(days)} days {'later' if days > 0 else 'earlier'}")
+
+
+def _hours_landing(hours: set[int], minutes: set[int], delta: int, days: int) -> set[int]:
+    """The hours with a firing that the shift moves by ``days`` days."""
+    return {h for h in hours for m in minutes if (h * 60 + m + delta) // 1440 == days}
+
+
+def _shift_expression(
+    expression: str,
+    cron: QuartzCron,
+    delta: int,
+    zones: tuple[tuple[str, tzinfo], tuple[str, tzinfo]],
+) -> str:
+    """``expression`` rewritten so its firings, read ``delta`` minutes later, are the same."""
+    fields = expression.split()
+    expanded, _ = croniter.expand(to_croniter(cron))
+    minutes = _values(expanded[0], range(60)) or set()
+    hours = _values(expanded[1], range(24)) or set()
+    shift = f"the shift of {_clock(delta)} ({zones[0][0]!r} → {zones[1][0]!r})"
+    landing: dict[int, set[tuple[int, int]]] = {}
+    for hour in hours:
+        for minute in minutes:
+            days, rest = divmod(hour * 60 + minute + delta, 24 * 60)
+            landing.setdefault(days, set()).add(divmod(rest, 60))
+    restricted = _restricted_days(cron, expanded)
+    if not restricted:
+        days, pairs = 0, {pair for moved in landing.values() for pair in moved}
+    elif len(landing) > 1:
+        groups = "; ".join(
+            f"{_counted('hour', _hours_landing(hours, minutes, delta, d), range(24))} "
+            f"land on {_day_words(d)}"
+            for d in sorted(landing)
+        )
+        raise ShiftError(
+            f"expression hour field {cron.hours!r}: under {shift} some firings cross midnight and "
+            f"others do not ({groups}), while {' and '.join(restricted)} restricts the days, so "
+            f"one expression cannot hold both. Split the schedule, drop the day restriction, or "
+            f"use keepWallClock"
+        )
+    else:
+        ((days, pairs),) = landing.items()
+    new_hours = {h for h, _ in pairs}
+    new_minutes = {m for _, m in pairs}
+    if len(pairs) != len(new_hours) * len(new_minutes):
+        carry = {m for m in minutes if m + delta % 60 >= 60}
+        raise ShiftError(
+            f"expression minute field {cron.minutes!r}: under {shift} "
+            f"{_counted('minute', carry, range(60))} carry into the next hour and "
+            f"{_counted('minute', minutes - carry, range(60))} do not, so the hours would differ "
+            f"per minute. "
+            f"Use a single minute value, an hour field of '*', or keepWallClock"
+        )
+    if new_minutes != minutes:
+        fields[1] = _render(new_minutes, range(60))
+    if new_hours != hours:
+        fields[2] = _render(new_hours, range(24))
+    if days:
+        _shift_days(fields, cron, expanded, days, shift)
+    return " ".join(fields)
+
+
+def _shift_days(
+    fields: list[str], cron: QuartzCron, expanded: list[list[Any]], days: int, shift: str
+) -> None:
+    """Rewrite the day fields in ``fields`` so every firing moves ``days`` days."""
+    moves = f"{shift} moves every firing to {_day_words(days)}"
+    dom = cron.day_of_month
+    if dom not in ("?", "*"):
+        values = _values(expanded[2], range(1, 32))
+        if values is None or any(c in dom for c in "LW"):
+            raise ShiftError(
+                f"expression day-of-month {dom!r}: {moves}, and a 'L'/'W' day (last day, nearest "
+                f"weekday) cannot move by a day. Use keepWallClock"
+            )
+        if min(values) + days < 1 or max(values) + days > 28:
+            edge = min(values) if days < 0 else max(values)
+            where = "the previous month" if days < 0 else "the next month in shorter months"
+            raise ShiftError(
+                f"expression day-of-month {dom!r}: {moves}, and day {edge} would move into "
+                f"{where}, which a day-of-month field cannot express (only days that stay "
+                f"within 1–28 can move). Use keepWallClock"
+            )
+        fields[3] = _render({v + days for v in values}, range(1, 32))
+        return
+    if _values(expanded[3], range(1, 13)) != set(range(1, 13)):
+        raise ShiftError(
+            f"expression month {cron.month!r}: {moves}, so firings on a month's first or last "
+            f"day would cross into a month the field does not list. Use keepWallClock"
+        )
+    if cron.year not in (None, "*"):
+        raise ShiftError(
+            f"expression year {cron.year!r}: {moves}, which can carry a firing across New Year "
+            f"out of the listed years; jobferry does not shift days of a year-restricted "
+            f"expression. Use keepWallClock"
+        )
+    dow = cron.day_of_week
+    if any(c in dow for c in "L#"):
+        raise ShiftError(
+            f"expression day-of-week {dow!r}: {moves}, and a '#' or 'L' day (nth or last "
+            f"weekday of the month) cannot move by a day. Use keepWallClock"
+        )
+    weekdays = _values(expanded[4], range(7)) or set()
+    names = _DAY_NAMES if any(c.isalpha() for c in dow) else None
+    fields[5] = _render({(d + days) % 7 + 1 for d in weekdays}, range(1, 8), names)
+
+
+# --- a job -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleShift:
+    """One rewritten cron block of a job."""
+
+    field: str
+    mode: ShiftMode
+    before: CronSchedule
+    after: CronSchedule
+
+    def as_json(self, *, count: int = 5, after: datetime | None = None) -> dict[str, Any]:
+        """The shift with both schedules and their next ``count`` firings, as JSON."""
+        return {
+            "field": self.field,
+            "mode": self.mode.value,
+            "before": _schedule_json(self.before, count, after),
+            "after": _schedule_json(self.after, count, after),
+        }
+
+
+def _schedule_json(schedule: CronSchedule, count: int, after: datetime | None) -> dict[str, Any]:
+    return {
+        "expression": schedule.expression,
+        "timeZone": schedule.time_zone,
+        "startTime": schedule.start_time,
+        "endTime": schedule.end_time,
+        "nextFirings": [f.isoformat() for f in preview_firings(schedule, count, after=after)],
+    }
+
+
+@dataclass
+class JobShift:
+    """What ``shift_job`` did: the rewritten blocks and, per block left alone, why."""
+
+    shifts: list[ScheduleShift]
+    problems: list[tuple[str, str]]
+
+
+def shift_job(
+    document: dict[str, Any],
+    target_zone: str,
+    mode: ShiftMode,
+    *,
+    source_zone: str | None = None,
+) -> JobShift:
+    """Move every cron block of the job ``document`` to ``target_zone``, in place.
+
+    A block that cannot be shifted is left untouched and reported in ``problems``; a block that
+    does not change is not reported at all. Raises ``ShiftError`` for an unknown target zone.
+    """
+    _zone(target_zone, "target zone")
+    mode = _mode(mode)
+    result = JobShift(shifts=[], problems=[])
+    for field, block in _cron_blocks(document):
+        try:
+            before = _read_block(block)
+            after = shift_schedule(before, target_zone, mode, source_zone=source_zone)
+        except ShiftError as exc:
+            result.problems.append((field, str(exc)))
+            continue
+        if after == before:
+            continue
+        if before.time_zone is None:
+            before = replace(before, time_zone=source_zone)
+        for key, old, new in (
+            ("expression", before.expression, after.expression),
+            ("expressionTimeZone", None, after.time_zone),
+            ("startTime", before.start_time, after.start_time),
+            ("endTime", before.end_time, after.end_time),
+        ):
+            if new != old:
+                block[key] = new
+        result.shifts.append(ScheduleShift(field, mode, before, after))
+    return result
+
+
+def _cron_blocks(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    schedule = document.get("schedule")
+    if (
+        isinstance(schedule, dict)
+        and schedule.get("type") == "CRON"
+        and isinstance(schedule.get("cron"), dict)
+    ):
+        yield "schedule.cron", schedule["cron"]
+    nodes = document.get("nodes")
+    for index, node in enumerate(nodes if isinstance(nodes, list) else []):
+        if isinstance(node, dict) and isinstance(node.get("cronTrigger"), dict):
+            name = node.get("name")
+            label = name if isinstance(name, str) and name else str(index)
+            yield f"nodes[{label}].cronTrigger", node["cronTrigger"]
+
+
+def _read_block(block: dict[str, Any]) -> CronSchedule:
+    expression = block.get("expression")
+    if not isinstance(expression, str) or not expression.strip():
+        raise ShiftError("cron block has no expression; write one, e.g. '0 30 2 * * ?'")
+    return CronSchedule(
+        expression,
+        _block_text(block, "expressionTimeZone"),
+        _block_text(block, "startTime"),
+        _block_text(block, "endTime"),
+    )
+
+
+def _block_text(block: dict[str, Any], key: str) -> str | None:
+    value = block.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ShiftError(f"{key} {value!r} is not text; write it as a string")
+    return value
