@@ -48,6 +48,7 @@ def _client(target: ObsTarget) -> Any:
 
 def upload_package(target: ObsTarget, path: Path, progress: Progress | None = None) -> str:
     """Upload ``path`` to the profile's bucket; returns the ``obs://bucket/key`` to import."""
+    from boto3.exceptions import S3UploadFailedError
     from botocore.exceptions import BotoCoreError, ClientError
 
     key = object_key(target, path)
@@ -70,6 +71,12 @@ def upload_package(target: ObsTarget, path: Path, progress: Progress | None = No
             f"{error.get('Message', '')}; check obs_bucket, obs_endpoint and the OBS "
             "credentials of the profile.",
             code=str(error.get("Code") or "OBS"),
+        ) from exc
+    except S3UploadFailedError as exc:
+        raise CommandError(
+            f"OBS refused the upload to obs://{target.bucket}/{key}: {exc}; check obs_bucket, "
+            "obs_endpoint and the OBS credentials of the profile.",
+            code="OBS",
         ) from exc
     except BotoCoreError as exc:
         raise CommandError(

@@ -9,6 +9,7 @@ read as Rich markup (a message such as ``Task [abc] …`` prints as it is).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -27,6 +28,9 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
+
+PIPE_WIDTH = 240
+"""Table width when standard output is not a terminal (and COLUMNS is not set)."""
 
 
 def to_json(value: Any) -> str:
@@ -92,6 +96,9 @@ class Output:
     def __init__(self, json_mode: bool) -> None:
         self.json_mode = json_mode
         self.out = Console(highlight=False, soft_wrap=True)
+        if not self.out.is_terminal and not os.environ.get("COLUMNS"):
+            # Piped or captured: whole lines (grep, logs) rather than folding at 80 columns.
+            self.out = Console(highlight=False, soft_wrap=True, width=PIPE_WIDTH)
         self.err = Console(stderr=True, highlight=False, soft_wrap=True)
 
     @property
@@ -109,6 +116,15 @@ class Output:
             self.emit(value)
         elif human is not None:
             self.line(human)
+
+    def finish(self, value: Any, code: int, message: str | None = None) -> None:
+        """End the command with ``value`` as its JSON result (``--json``) and exit ``code``;
+        ``message`` goes to standard error (red when ``code`` is not 0) in human mode."""
+        self.result(value)
+        if message and not self.json_mode:
+            self.err.print(Text(message, style="red" if code else "green"))
+        if code:
+            raise typer.Exit(code)
 
     def line(self, text: str | Text, style: str | None = None) -> None:
         """One line of human output on standard output (no markup)."""
@@ -153,7 +169,8 @@ class Output:
         width = max((len(name) for name, _ in pairs), default=0)
         for name, value in pairs:
             shown = "" if value is None else str(value)
-            self.out.print(Text.assemble((f"{name + ':':<{width + 1}} ", "bold"), shown))
+            cell = value if isinstance(value, Text) else Text(shown)
+            self.out.print(Text.assemble((f"{name + ':':<{width + 1}} ", "bold"), cell))
 
     def error(self, code: str | None, message: str, extra: dict[str, Any] | None = None) -> None:
         """A failure: ``{"error": …}`` on standard output in ``--json`` mode, else red text on

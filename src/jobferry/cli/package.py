@@ -1,21 +1,31 @@
 """``jobferry package …``: offline package tools, no server needed.
 
 They reuse the server's own code, so a package passes here exactly when it would pass there:
-:func:`jobferry.package.reader.read_package` (every safety rule and the manifest hashes) and
+:func:`jobferry.package.reader.read_package` (every safety rule and the manifest hashes),
+:mod:`jobferry.package.signature` (Ed25519 keys, ``manifest.sig``) and
 :func:`jobferry.domain.diff.diff` (the plan's field-level diff).
+
+``package verify`` exit codes: 0 when the hashes match and the signature is what was asked
+for; 3 when an entry does not match the manifest, the signature is ``invalid``, or — when
+trusted keys are given (``--key``) or a signature is required (``--require-signed``) — the
+package is unsigned or signed by a key that is not among them.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.planview import change_line
 from jobferry.cli.session import JsonOption, session
 from jobferry.domain.diff import diff
+from jobferry.package import signature
 from jobferry.package.reader import (
     KIND_ORDER,
     PackageObject,
@@ -190,3 +200,166 @@ _STATUSES = ("added", "removed", "changed", "same")
 
 def _order(key: tuple[str, str]) -> tuple[int, str]:
     return KIND_ORDER.get(key[0], len(KIND_ORDER)), key[1]
+
+
+# -- keys and signatures ----------------------------------------------------------------
+
+
+def write_atomically(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder (never half a
+    file under the final name), with permissions ``mode``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(name, mode)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def trusted_keys(values: list[str] | None) -> list[str]:
+    """Public keys given as ``ed25519:…`` text, or as files holding that text or a PEM block."""
+    keys: list[str] = []
+    for value in values or []:
+        text = value
+        if not value.strip().startswith(signature.PUBLIC_KEY_PREFIX):
+            path = Path(value).expanduser()
+            if not path.is_file():
+                raise CliUsageError(
+                    f"--key {value!r} is neither an '{signature.PUBLIC_KEY_PREFIX}…' public key "
+                    "nor a file holding one."
+                )
+            text = path.read_text(encoding="utf-8")
+        try:
+            keys.append(signature.normalize_public_key(text))
+        except ValueError as exc:
+            raise CliUsageError(f"--key {value}: {exc}.") from exc
+    return keys
+
+
+@app.command("keygen")
+def keygen(
+    ctx: typer.Context,
+    name: Annotated[
+        Path,
+        typer.Argument(help="Key file stem: writes NAME.pem (private, 0600) and NAME.pub."),
+    ],
+    force: Annotated[bool, typer.Option("--force", help="Replace existing key files.")] = False,
+    json_mode: JsonOption = False,
+) -> None:
+    """Generate an Ed25519 signing key pair for 'package sign'."""
+    s = session(ctx, json_mode)
+    private, public = name.with_name(name.name + ".pem"), name.with_name(name.name + ".pub")
+    existing = [str(p) for p in (private, public) if p.exists()]
+    if existing and not force:
+        raise CliUsageError(f"{', '.join(existing)} exist already; pass --force to replace them.")
+    pair = signature.generate_key_pair()
+    write_atomically(private, pair.private_pem, 0o600)
+    write_atomically(public, (pair.public_key + "\n").encode())
+    view = {
+        "keyId": pair.key_id,
+        "publicKey": pair.public_key,
+        "privateKeyFile": str(private),
+        "publicKeyFile": str(public),
+    }
+    if s.output.json_mode:
+        s.output.emit(view)
+        return
+    s.output.fields(
+        [
+            ("key id", pair.key_id),
+            ("public key", pair.public_key),
+            ("private key", f"{private} (keep it secret)"),
+            ("public key file", public),
+        ]
+    )
+
+
+@app.command("sign")
+def sign(
+    ctx: typer.Context,
+    file: PackageArg,
+    key: Annotated[
+        Path,
+        typer.Option("--key", help="The PEM private key (from 'package keygen').", exists=True),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the signed package here (default: in place)."),
+    ] = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Sign a package: add manifest.sig (Ed25519 over manifest.json)."""
+    s = session(ctx, json_mode)
+    try:
+        signed = signature.sign_package(file, key.read_bytes())
+    except ValueError as exc:
+        raise CliUsageError(f"--key {key}: {exc}.") from exc
+    target = output or file
+    write_atomically(target, signed)
+    check = signature.verify_package(signed, [signature.public_key_of(key.read_bytes())])[1]
+    view = {"file": str(target), "keyId": check.key_id, "state": check.state}
+    s.output.result(view, f"Signed {target} with key {check.key_id}.")
+
+
+@app.command("verify")
+def verify(
+    ctx: typer.Context,
+    file: PackageArg,
+    key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--key",
+            help="A trusted public key: 'ed25519:…' or a file holding it (repeat for several).",
+        ),
+    ] = None,
+    require_signed: Annotated[
+        bool, typer.Option("--require-signed", help="An unsigned package fails too.")
+    ] = False,
+    limits: LimitsOption = Limits.JOBFERRY,
+    json_mode: JsonOption = False,
+) -> None:
+    """Verify a package: every entry against the manifest, and the signature; exit 3 if not."""
+    s = session(ctx, json_mode)
+    trusted = trusted_keys(key)
+    read_limits = ReadLimits.dataarts() if limits is Limits.DATAARTS else ReadLimits()
+    pkg, check = signature.verify_package(file, trusted, read_limits)
+    entries = len((pkg.manifest or {}).get("entries") or [])
+    failed = (
+        check.state == signature.INVALID
+        or (bool(trusted) and check.state != signature.VALID)
+        or (require_signed and check.state == signature.UNSIGNED)
+    )
+    view = {
+        "file": str(file),
+        "sha256": pkg.sha256,
+        "manifest": pkg.manifest is not None,
+        "entriesVerified": entries,
+        "signature": check.as_json(),
+        "ok": not failed,
+    }
+    out = s.output
+    if not out.json_mode:
+        out.fields(
+            [
+                ("file", file),
+                ("sha256", pkg.sha256),
+                (
+                    "entries",
+                    f"{entries} verified against manifest.json"
+                    if pkg.manifest is not None
+                    else "no manifest.json: nothing to verify hashes against",
+                ),
+                (
+                    "signature",
+                    f"{check.state}" + (f" (key {check.key_id})" if check.key_id else ""),
+                ),
+                ("detail", check.detail),
+            ]
+        )
+    if failed:
+        out.finish(view, ExitCode.PROBLEMS, f"{file} failed verification: {check.state}.")
+    out.finish(view, ExitCode.OK, "OK: verified.")

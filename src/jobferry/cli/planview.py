@@ -111,6 +111,12 @@ def show_plan(out: Output, plan: dict[str, Any]) -> None:
     if problems:
         out.line("Problems (fix them, then plan again):", style="red bold")
         problem_lines(out, problems)
+        if any(p.get("reason") == "missing_reference" for p in problems):
+            out.line(
+                "From the command line, 'resources' entries are --replace TYPE:NAME=NEW "
+                "(e.g. --replace DWS_CONNECTION:dws_test=dws_prod).",
+                style="cyan",
+            )
 
 
 def has_changes(plan: dict[str, Any]) -> bool:
@@ -129,15 +135,13 @@ def show_task(out: Output, task: dict[str, Any]) -> None:
         [
             ("task", task.get("id")),
             ("name", task.get("name")),
-            ("status", status),
+            ("status", Text(status, style=f"{style} bold")),
             ("progress", f"{task.get('progress', 0)}%"),
             ("started", epoch_ms(task.get("startTime"))),
             ("ended", epoch_ms(task.get("endTime"))),
             ("message", task.get("message")),
         ]
     )
-    if style:
-        out.line(status, style=f"{style} bold")
     result = mapping(task.get("result"))
     subtasks = task.get("subtasks") or []
     if subtasks:

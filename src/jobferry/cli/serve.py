@@ -22,7 +22,7 @@ def serve_command(
     port: Annotated[int | None, typer.Option(help="Listen port (JOBFERRY_PORT).")] = None,
 ) -> None:
     """Run the HTTP server (settings from JOBFERRY_* environment variables)."""
-    out = Console(highlight=False)
+    out = Console(highlight=False, soft_wrap=True)
     settings = _settings(host=host, port=port)
     startup = build(settings)
     url = f"http://{settings.host}:{settings.port}"

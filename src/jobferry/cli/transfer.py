@@ -26,7 +26,7 @@ import typer
 from jobferry.cli import obs
 from jobferry.cli.client import ApiClient, ApiError, segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
-from jobferry.cli.output import Output, epoch_ms, mapping, size_text
+from jobferry.cli.output import epoch_ms, mapping, size_text
 from jobferry.cli.planview import has_changes, show_plan, show_task
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 
@@ -83,6 +83,11 @@ def task_exit(task: dict[str, Any]) -> ExitCode:
     if status == "FAILED":
         return ExitCode.FAILED
     return ExitCode.OK
+
+
+def stdin_is_terminal() -> bool:
+    """Whether a person can answer a confirmation prompt."""
+    return sys.stdin.isatty()
 
 
 def _read_names(path: Path) -> list[str]:
@@ -370,14 +375,6 @@ def _show_contents(s: Session, client: ApiClient, path: str) -> dict[str, Any]:
     return info
 
 
-def _finish(out: Output, payload: dict[str, Any], code: ExitCode, message: str | None) -> None:
-    out.result(payload)
-    if message and not out.json_mode:
-        out.err.print(message, style="red" if code else "green", markup=False, highlight=False)
-    if code:
-        raise typer.Exit(int(code))
-
-
 def plan_command(
     ctx: typer.Context,
     source: SourceArg,
@@ -403,7 +400,7 @@ def _plan_only(s: Session, source: str, body: dict[str, Any]) -> None:
     out = s.output
     if plan is None:
         info = _show_contents(s, s.client(), path)
-        _finish(out, {"path": path, "plan": None, "contents": info}, ExitCode.OK, None)
+        out.finish({"path": path, "plan": None, "contents": info}, ExitCode.OK, None)
         return
     show_plan(out, plan)
     problems = plan.get("problems") or []
@@ -411,7 +408,7 @@ def _plan_only(s: Session, source: str, body: dict[str, Any]) -> None:
     message = (
         f"{len(problems)} problem(s) found; the import would be refused." if problems else None
     )
-    _finish(out, {"path": path, "plan": plan}, code, message)
+    out.finish({"path": path, "plan": plan}, code, message)
 
 
 def import_command(
@@ -439,7 +436,7 @@ def import_command(
     if dry_run:
         _plan_only(s, source, body)
         return
-    if not yes and not sys.stdin.isatty():
+    if not yes and not stdin_is_terminal():
         raise CliUsageError(
             "import asks for confirmation, but standard input is not a terminal; pass --yes to "
             "import without asking (or --dry-run to see the plan)."
@@ -454,23 +451,21 @@ def import_command(
         show_plan(out, plan)
         problems = plan.get("problems") or []
         if problems and mode is Mode.ATOMIC:
-            _finish(
-                out,
+            out.finish(
                 {"path": path, "plan": plan, "task": None},
                 ExitCode.PROBLEMS,
                 f"The check found {len(problems)} problem(s); nothing was imported.",
             )
             return
         if not has_changes(plan):
-            _finish(
-                out, {"path": path, "plan": plan, "task": None}, ExitCode.OK, "Nothing to import."
+            out.finish(
+                {"path": path, "plan": plan, "task": None}, ExitCode.OK, "Nothing to import."
             )
             return
         body["planId"] = plan["planId"]
     where = s.profile().workspace or "the default workspace"
     if not yes and not out.confirm(f"Import into {where}?"):
-        _finish(
-            out,
+        out.finish(
             {"path": path, "plan": plan, "task": None},
             ExitCode.FAILED,
             "Cancelled; nothing was imported.",
@@ -480,7 +475,7 @@ def import_command(
     task = wait_for(s, str(task_id), "Importing")
     show_task(out, task)
     code = task_exit(task)
-    _finish(out, {"path": path, "plan": plan, "task": task}, code, None if code else "Imported.")
+    out.finish({"path": path, "plan": plan, "task": task}, code, None if code else "Imported.")
 
 
 # -- tasks ------------------------------------------------------------------------------
@@ -504,7 +499,7 @@ def show_task_command(
         wait_for(s, task_id, "Waiting") if wait else client.get(f"/system-tasks/{segment(task_id)}")
     )
     show_task(s.output, task)
-    _finish(s.output, task, task_exit(task) if wait else ExitCode.OK, None)
+    s.output.finish(task, task_exit(task) if wait else ExitCode.OK, None)
 
 
 # -- downloads --------------------------------------------------------------------------
