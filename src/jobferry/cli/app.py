@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from jobferry.cli import admin, jobs, package, serve, transfer
+from jobferry.cli import admin, export, jobs, package, serve, tasks, transfer
 from jobferry.cli.client import ApiError, ConnectionProblemError
 from jobferry.cli.config import ConfigError
 from jobferry.cli.exits import CommandError, ExitCode
@@ -143,11 +143,11 @@ app.add_typer(serve.db_app, name="db")
 app.add_typer(admin.app, name="admin")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(jobs.workspaces_app, name="workspaces")
-app.command("export")(transfer.export_command)
+app.command("export")(export.export_command)
 app.command("import")(transfer.import_command)
 app.command("plan")(transfer.plan_command)
-app.add_typer(transfer.tasks_app, name="tasks")
-app.add_typer(transfer.downloads_app, name="downloads")
+app.add_typer(tasks.tasks_app, name="tasks")
+app.add_typer(tasks.downloads_app, name="downloads")
 app.add_typer(package.app, name="package")
 
 

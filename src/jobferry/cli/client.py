@@ -356,11 +356,13 @@ class ApiClient:
         task_id: str,
         on_update: Callable[[dict[str, Any]], None] | None = None,
         *,
-        interval: float = 0.5,
+        interval: float = 1.0,
         timeout: float | None = None,
     ) -> dict[str, Any]:
-        """Poll ``GET /system-tasks/{id}`` until the task is no longer RUNNING."""
+        """Poll ``GET /system-tasks/{id}`` until the task is no longer RUNNING: first after
+        0.1 s, then less and less often, at most every ``interval`` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
+        pause = 0.1
         while True:
             task: dict[str, Any] = self.call("GET", f"/system-tasks/{segment(task_id)}")
             if on_update is not None:
@@ -372,4 +374,5 @@ class ApiClient:
                     f"Task {task_id} is still running after {timeout:.0f} s; follow it with "
                     f"'jobferry tasks show {task_id} --wait'."
                 )
-            time.sleep(interval)
+            time.sleep(pause)
+            pause = min(pause * 1.5, interval)

@@ -1,17 +1,11 @@
-"""Remote transfer commands: export, import, plan, tasks and the download center.
+"""``jobferry plan`` and ``jobferry import``: a package into a remote workspace.
 
-They call the documented API (DataArts v1 plus jobferry's extensions) and add no logic the
-server has: the plan, the check and the apply all happen on the server.
-
-* ``export`` picks the call from the selection: one job → ``POST /jobs/{name}/export``,
-  several → ``POST /jobs/batch-export`` (both DataArts calls, answered at once with the zip);
-  ``--names-file``, ``--workspace-all`` or ``--changed-since`` → ``POST /exports`` (a jobferry
-  task, polled with a progress bar), then the package is fetched from the download center.
-* ``import`` and ``plan`` upload a local file first (``POST /packages``, or OBS when the
-  profile says ``upload = "obs"``), then ask for the plan (``POST /jobs/import/plan``), show it,
-  and — ``import`` only, after confirmation — start the import with the plan's id, so the
-  server refuses it if the target changed in between. Endpoints without the plan call (the
-  real DataArts) get ``POST /jobs/check-file`` shown instead.
+They call the documented API and add no logic the server has: the plan, the check and the
+apply all happen on the server. A local file is uploaded first (``POST /packages``, or OBS when
+the profile says ``upload = "obs"``); then the plan is asked for (``POST /jobs/import/plan``)
+and shown, and — ``import`` only, after confirmation — the import starts with the plan's id, so
+the server refuses it if the target changed in between. Endpoints without the plan call (the
+real DataArts) get ``POST /jobs/check-file`` shown instead.
 """
 
 from __future__ import annotations
@@ -24,23 +18,14 @@ from typing import Annotated, Any
 import typer
 
 from jobferry.cli import obs
-from jobferry.cli.client import ApiClient, ApiError, segment
+from jobferry.cli.client import ApiClient, ApiError
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
-from jobferry.cli.output import epoch_ms, mapping, size_text
+from jobferry.cli.output import mapping
 from jobferry.cli.planview import has_changes, show_plan, show_task
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
-
-tasks_app = typer.Typer(help="System tasks (exports, imports) of a remote workspace.")
-downloads_app = typer.Typer(help="The download center of a remote workspace (jobferry).")
+from jobferry.cli.tasks import task_exit, wait_for
 
 REMOTE_SCHEMES = ("obs://", "s3://", "upload://")
-
-
-class ExportStatus(StrEnum):
-    """``exportStatus``: the development state or the latest submitted version."""
-
-    DEVELOP = "develop"
-    SUBMIT = "submit"
 
 
 class Policy(StrEnum):
@@ -65,182 +50,10 @@ class Mode(StrEnum):
     PER_OBJECT = "per-object"
 
 
-# -- shared helpers ---------------------------------------------------------------------
-
-
-def wait_for(s: Session, task_id: str, description: str) -> dict[str, Any]:
-    """Poll a task to its end behind a progress bar."""
-    with s.output.progress(description) as bar:
-        return s.client().wait_task(task_id, bar.task)
-
-
-def task_exit(task: dict[str, Any]) -> ExitCode:
-    """The exit code a finished task stands for (see ``jobferry.cli.exits``)."""
-    status = task.get("status")
-    result = mapping(task.get("result"))
-    if status == "WARNING" or (status == "FAILED" and result.get("problems")):
-        return ExitCode.PROBLEMS
-    if status == "FAILED":
-        return ExitCode.FAILED
-    return ExitCode.OK
-
-
 def stdin_is_terminal() -> bool:
     """Whether a person can answer a confirmation prompt."""
     return sys.stdin.isatty()
 
-
-def _read_names(path: Path) -> list[str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliUsageError(f"Cannot read the names file {path}: {exc.strerror or exc}.") from exc
-    names = [line.strip() for line in text.splitlines()]
-    names = [n for n in names if n and not n.startswith("#")]
-    if not names:
-        raise CliUsageError(f"The names file {path} lists no job name (one per line).")
-    return names
-
-
-# -- export -----------------------------------------------------------------------------
-
-
-def export_command(
-    ctx: typer.Context,
-    jobs: Annotated[
-        list[str] | None, typer.Argument(help="Job names (one: DLF_<job>.zip; several: jobs.zip).")
-    ] = None,
-    names_file: Annotated[
-        Path | None,
-        typer.Option("--names-file", help="A file with one job name per line (# comments)."),
-    ] = None,
-    workspace_all: Annotated[
-        bool, typer.Option("--workspace-all", help="Every job of the workspace.")
-    ] = False,
-    changed_since: Annotated[
-        str | None,
-        typer.Option(
-            "--changed-since",
-            help="Jobs changed since an ISO time with zone (2026-11-01T00:00:00+08:00), epoch "
-            "ms, or 'last' (since the last workspace export).",
-        ),
-    ] = None,
-    with_upstream: Annotated[
-        bool, typer.Option("--with-upstream", help="Add every job the selection depends on.")
-    ] = False,
-    status: Annotated[
-        ExportStatus,
-        typer.Option("--status", help="Development state or latest submitted version."),
-    ] = ExportStatus.DEVELOP,
-    no_depend: Annotated[
-        bool, typer.Option("--no-depend", help="Leave the scripts and resources out.")
-    ] = False,
-    no_manifest: Annotated[
-        bool, typer.Option("--no-manifest", help="Strictly DataArts-shaped: no manifest.json.")
-    ] = False,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="File or folder to write (default: ./<name>.zip)."),
-    ] = None,
-    obs_path: Annotated[
-        str | None,
-        typer.Option("--obs-path", help="Write to object storage (obs://bucket/key) instead."),
-    ] = None,
-    json_mode: JsonOption = False,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Export jobs into a package: one, several, a names file, or the (changed) workspace."""
-    s = session(ctx, json_mode, workspace)
-    sources = sum(bool(x) for x in (jobs, names_file, workspace_all, changed_since))
-    if sources != 1:
-        raise CliUsageError(
-            "Say what to export, in exactly one way: job names, --names-file, --workspace-all "
-            "or --changed-since."
-        )
-    options: dict[str, Any] = {"exportStatus": status.value.upper()}
-    if no_depend:
-        options["exportDepend"] = False
-    if with_upstream:
-        options["withUpstream"] = True
-    if no_manifest:
-        options["withManifest"] = False
-    if obs_path:
-        options["obsPath"] = obs_path
-    if jobs:
-        result = _export_now(s, jobs, options, output, obs_path)
-    else:
-        body: dict[str, Any] = dict(options)
-        if names_file is not None:
-            body.update(mode="names", names=_read_names(names_file))
-        else:
-            body["mode"] = "workspace"
-            if changed_since == "last":
-                body["changed"] = "sinceLastExport"
-            elif changed_since:
-                body["changed"] = "since"
-                since = changed_since.strip()
-                body["since"] = int(since) if since.isdigit() else since
-        result = _export_task(s, body, output, obs_path)
-    out = s.output
-    where = result.get("path") or result.get("file")
-    out.result(result, f"Exported to {where} ({size_text(result.get('size'))}).")
-    if not out.json_mode and result.get("sha256"):
-        out.note(f"sha256 {result['sha256']}")
-
-
-def _export_now(
-    s: Session, jobs: list[str], options: dict[str, Any], output: Path | None, obs_path: str | None
-) -> dict[str, Any]:
-    client = s.client()
-    if len(jobs) == 1:
-        path, body, default = f"/jobs/{segment(jobs[0])}/export", options, f"DLF_{jobs[0]}.zip"
-    else:
-        path, body, default = "/jobs/batch-export", {"jobList": jobs, **options}, "jobs.zip"
-    if obs_path:
-        uploaded: dict[str, Any] = client.call("POST", path, body)
-        return uploaded
-    with s.output.progress("Exporting", transfer=True) as bar:
-        got = client.download(
-            "POST", path, output, body=body, progress=bar.bytes, default_name=default
-        )
-    return {"file": str(got.path), "size": got.size, "sha256": got.sha256, "jobs": jobs}
-
-
-def _export_task(
-    s: Session, body: dict[str, Any], output: Path | None, obs_path: str | None
-) -> dict[str, Any]:
-    client = s.client()
-    task_id = client.call("POST", "/exports", body)["taskId"]
-    task = wait_for(s, task_id, "Exporting")
-    if task.get("status") != "SUCCESSFUL":
-        raise CommandError(f"Export task {task_id} {task.get('status')}: {task.get('message')}")
-    result = task.get("result") or {}
-    if obs_path:
-        return {
-            "taskId": task_id,
-            **(result.get("obs") or {}),
-            "downloadId": result.get("downloadId"),
-        }
-    download_id = str(result.get("downloadId"))
-    with s.output.progress("Downloading", transfer=True) as bar:
-        got = client.download(
-            "GET",
-            f"/downloads/{segment(download_id)}/content",
-            output,
-            progress=bar.bytes,
-            default_name=str(result.get("fileName") or "package.zip"),
-        )
-    return {
-        "file": str(got.path),
-        "size": got.size,
-        "sha256": got.sha256,
-        "taskId": task_id,
-        "downloadId": download_id,
-        "jobs": result.get("jobs"),
-    }
-
-
-# -- import and plan --------------------------------------------------------------------
 
 SourceArg = Annotated[
     str,
@@ -476,91 +289,3 @@ def import_command(
     show_task(out, task)
     code = task_exit(task)
     out.finish({"path": path, "plan": plan, "task": task}, code, None if code else "Imported.")
-
-
-# -- tasks ------------------------------------------------------------------------------
-
-
-@tasks_app.command("show")
-def show_task_command(
-    ctx: typer.Context,
-    task_id: Annotated[str, typer.Argument(help="The task id an export or import answered.")],
-    wait: Annotated[
-        bool,
-        typer.Option("--wait", help="Follow the task to its end; the exit code tells how it went."),
-    ] = False,
-    json_mode: JsonOption = False,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Show a system task (status, progress, subtasks, problems)."""
-    s = session(ctx, json_mode, workspace)
-    client = s.client()
-    task = (
-        wait_for(s, task_id, "Waiting") if wait else client.get(f"/system-tasks/{segment(task_id)}")
-    )
-    show_task(s.output, task)
-    s.output.finish(task, task_exit(task) if wait else ExitCode.OK, None)
-
-
-# -- downloads --------------------------------------------------------------------------
-
-
-@downloads_app.command("list")
-def list_downloads(
-    ctx: typer.Context, json_mode: JsonOption = False, workspace: WorkspaceOption = None
-) -> None:
-    """List the packages in the download center (newest first)."""
-    s = session(ctx, json_mode, workspace)
-    answer = s.client().get("/downloads")
-    out = s.output
-    if out.json_mode:
-        out.emit(answer)
-        return
-    items = [d for d in mapping(answer).get("downloads") or [] if isinstance(d, dict)]
-    out.table(
-        ("id", "file", "size", "created (UTC)", "expires (UTC)", "by"),
-        [
-            (
-                d.get("id"),
-                d.get("fileName"),
-                size_text(d.get("size")),
-                epoch_ms(d.get("createTime")),
-                epoch_ms(d.get("expireTime")),
-                d.get("createUser"),
-            )
-            for d in items
-        ],
-    )
-
-
-@downloads_app.command("get")
-def get_download(
-    ctx: typer.Context,
-    download_id: Annotated[str, typer.Argument(help="Download id (downloads list).")],
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File or folder to write.")
-    ] = None,
-    json_mode: JsonOption = False,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Download a package from the download center."""
-    s = session(ctx, json_mode, workspace)
-    with s.output.progress("Downloading", transfer=True) as bar:
-        got = s.client().download(
-            "GET", f"/downloads/{segment(download_id)}/content", output, progress=bar.bytes
-        )
-    result = {"file": str(got.path), "size": got.size, "sha256": got.sha256}
-    s.output.result(result, f"Downloaded {got.path} ({size_text(got.size)}).")
-
-
-@downloads_app.command("delete")
-def delete_download(
-    ctx: typer.Context,
-    download_id: Annotated[str, typer.Argument(help="Download id (downloads list).")],
-    json_mode: JsonOption = False,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Delete a package from the download center."""
-    s = session(ctx, json_mode, workspace)
-    s.client().call("DELETE", f"/downloads/{segment(download_id)}")
-    s.output.result({"deleted": download_id}, f"Deleted {download_id}.")
