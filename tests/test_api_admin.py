@@ -4,25 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from accounts import default_workspace, new_user
 from builders import make_job, make_script
 from conftest import ADMIN_AK, SignedClient
-
-
-def default_workspace(api: SignedClient) -> str:
-    workspaces = api.call("GET", "/workspaces").json()["workspaces"]
-    return next(w["id"] for w in workspaces if w["isDefault"])
-
-
-def new_user(
-    api: SignedClient, name: str, role: str | None = None, workspace: str | None = None
-) -> SignedClient:
-    created = api.call("POST", "/users", {"name": name})
-    assert created.status_code == 200, created.text
-    cred = api.call("POST", f"/users/{name}/credentials").json()
-    if role is not None:
-        ws = workspace or default_workspace(api)
-        assert api.call("PUT", f"/users/{name}/roles/{ws}", {"role": role}).status_code == 204
-    return api.as_user(cred["accessKey"], cred["secretKey"])
 
 
 def settings(api: SignedClient, **values: Any) -> Any:

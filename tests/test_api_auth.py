@@ -7,29 +7,12 @@ from typing import Any
 
 import orjson
 
+from accounts import default_workspace, new_user
 from builders import make_job
 from conftest import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient
 from jobferry.signing import format_sdk_date, sign_request
 
 OTHER_PROJECT = "fedcba9876543210fedcba9876543210"
-
-
-def default_workspace(api: SignedClient) -> str:
-    workspaces = api.call("GET", "/workspaces").json()["workspaces"]
-    return next(w["id"] for w in workspaces if w["isDefault"])
-
-
-def new_user(
-    api: SignedClient, name: str, role: str | None = None, workspace: str | None = None
-) -> SignedClient:
-    """A project user with fresh credentials and (optionally) a role in a workspace."""
-    assert api.call("POST", "/users", {"name": name}).status_code == 200
-    cred = api.call("POST", f"/users/{name}/credentials").json()
-    if role is not None:
-        ws = workspace or default_workspace(api)
-        granted = api.call("PUT", f"/users/{name}/roles/{ws}", {"role": role})
-        assert granted.status_code == 204, granted.text
-    return api.as_user(cred["accessKey"], cred["secretKey"])
 
 
 def job_total(api: SignedClient, **kw: Any) -> int:

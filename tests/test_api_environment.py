@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from accounts import default_workspace
 from builders import make_job
 from conftest import SignedClient
 from jobferry.domain.enums import EnvironmentKind
@@ -24,11 +25,6 @@ def dws(secrets: dict[str, str] | None = None, **config: Any) -> dict[str, Any]:
     if secrets is not None:
         body["secrets"] = secrets
     return body
-
-
-def default_workspace(api: SignedClient) -> str:
-    workspaces = api.call("GET", "/workspaces").json()["workspaces"]
-    return next(w["id"] for w in workspaces if w["isDefault"])
 
 
 def new_user(api: SignedClient, name: str, role: str) -> SignedClient:

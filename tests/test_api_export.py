@@ -56,8 +56,15 @@ def test_manifest_lists_every_entry_with_its_hash_and_what_the_package_requires(
         assert entry["objectId"]
     kinds = {(e["kind"], e["name"]) for e in man["entries"]}
     assert ("job", "daily_sales") in kinds
-    assert {"kind": "connection", "name": "dws_conn"} in man["requires"]
+    # A connection registered in the source names its type and secret KEYS (never values).
+    assert {
+        "kind": "connection",
+        "name": "dws_conn",
+        "type": "DWS",
+        "secrets": ["password"],
+    } in man["requires"]
     assert {"kind": "connection", "name": "ssh_conn"} in man["requires"]
+    assert b"s3cr3t-pw" not in data
 
 
 def test_manifest_can_be_left_out_for_strict_dataarts_packages(api: SignedClient) -> None:

@@ -21,20 +21,11 @@ import pytest
 from builders import fixture, make_job, make_resource, make_script
 from jobferry.errors import PackageError
 from jobferry.package.layout import Layout, entry_path
-from jobferry.package.manifest import ManifestHeader
 from jobferry.package.reader import PackageObject, ReadLimits, ReadPackage, read_package
 from jobferry.package.writer import PackageWriter
+from manifests import HEADER
 
 Entry = tuple[str | zipfile.ZipInfo, bytes]
-
-HEADER = ManifestHeader(
-    producer_version="0.1.0",
-    project_id="0123456789abcdef0123456789abcdef",
-    workspace_id="ws-1",
-    workspace_name="default",
-    created_at_ms=1_760_000_000_000,
-    options={"exportDepend": True},
-)
 
 
 # --- helpers -----------------------------------------------------------------------------------

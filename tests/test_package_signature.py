@@ -21,7 +21,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from builders import make_job, make_resource, make_script
 from jobferry.errors import PackageError
 from jobferry.package import signature
-from jobferry.package.manifest import ManifestHeader
 from jobferry.package.reader import read_package
 from jobferry.package.signature import (
     PUBLIC_KEY_PREFIX,
@@ -39,15 +38,8 @@ from jobferry.package.signature import (
     verify_package,
 )
 from jobferry.package.writer import PackageWriter
+from manifests import HEADER
 
-HEADER = ManifestHeader(
-    producer_version="0.1.0",
-    project_id="0123456789abcdef0123456789abcdef",
-    workspace_id="ws-1",
-    workspace_name="default",
-    created_at_ms=1_760_000_000_000,
-    options={"exportDepend": True},
-)
 KEY = generate_key_pair()
 OTHER = generate_key_pair()
 JOB = "jobs/daily_sales.job"

@@ -33,6 +33,8 @@ that same envelope (never a different shape). Messages name the object, the rule
     │   ├── UserNotFoundError         400 DLF.9003
     │   ├── ObsBucketNotFoundError    400 DLF.1242  the bucket of an obs:// path does not exist
     │   ├── DownloadNotFoundError     400 DLF.9005  no such unexpired package
+    │   ├── ProfileNotFoundError      400 DLF.9006  no such environment profile (version)
+    │   ├── KeyNotFoundError          400 DLF.9007  no signing key / trusted key with that id
     │   └── EnvironmentObjectNotFoundError 400 DLF.9004
     └── ConflictError                 400 (code per kind) the request clashes with stored state
         ├── JobExistsError            400 DLF.0102
@@ -43,7 +45,8 @@ that same envelope (never a different shape). Messages name the object, the rule
         ├── LockedError               400 DLF.9012  a hard lock held by another user
         ├── InUseError                400 DLF.9013  other objects still reference it
         ├── ImportRunningError        400 DLF.9014  another import runs in the workspace
-        └── PlanStaleError            400 DLF.9015  the target changed since the named plan
+        ├── PlanStaleError            400 DLF.9015  the target changed since the named plan
+        └── RollbackRefusedError      400 DLF.9016  the import cannot be rolled back (why listed)
 
 DataArts business errors are all HTTP 400, so conflicts and missing objects keep 400 here too.
 Codes ``DLF.9xxx`` are jobferry's own (DataArts documents none in that range).
@@ -239,6 +242,18 @@ class EnvironmentObjectNotFoundError(NotFoundError):
     code = "DLF.9004"
 
 
+class ProfileNotFoundError(NotFoundError):
+    """No environment profile (or no such version of it) in the workspace."""
+
+    code = "DLF.9006"
+
+
+class KeyNotFoundError(NotFoundError):
+    """The workspace has no signing key, or does not trust a key with that id."""
+
+    code = "DLF.9007"
+
+
 class ConflictError(JobferryError):
     """The request clashes with what is stored (HTTP 400, as DataArts does)."""
 
@@ -304,6 +319,12 @@ class PlanStaleError(ConflictError):
     """The import names a plan computed on a target state that has changed since."""
 
     code = "DLF.9015"
+
+
+class RollbackRefusedError(ConflictError):
+    """The import cannot be rolled back: objects changed since, not an import, or done already."""
+
+    code = "DLF.9016"
 
 
 def all_error_classes() -> list[type[JobferryError]]:

@@ -9,7 +9,16 @@ from fastapi import FastAPI, Request, Response
 
 import jobferry
 from jobferry.api.errors import install_error_handlers, request_id
-from jobferry.api.routes import admin, environment, execution, jobs, resources, scripts, transfer
+from jobferry.api.routes import (
+    admin,
+    environment,
+    execution,
+    jobs,
+    promotion,
+    resources,
+    scripts,
+    transfer,
+)
 from jobferry.services.container import Services
 from jobferry.tasks.runner import TaskRunner
 
@@ -54,6 +63,7 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
     # Literal paths (/jobs/import, /jobs/batch-export, /jobs/check-file,
     # /jobs/instances/detail) must be registered before /jobs/{job_name}.
     app.include_router(transfer.router)
+    app.include_router(promotion.router)
     app.include_router(execution.router)
     app.include_router(jobs.router)
     app.include_router(scripts.router)

@@ -312,3 +312,27 @@ def rename_references(
         if new is not None:
             hit.container[hit.key] = new
     return copy
+
+
+_WORKSPACE_RULES = tuple(r for r in JOB_PATH_RULES if r.workspace_key)
+
+
+def rename_workspaces(doc: dict[str, Any], renames: Mapping[str, str]) -> int:
+    """Rewrite, IN PLACE, the workspace names of cross-workspace dependencies; returns how many.
+
+    Only the name key (``workSpace``) is rewritten: a ``workSpaceId`` is an id of the source
+    environment and is dropped when the name is renamed, since it cannot be right in the target.
+    """
+    count = 0
+    root = _Hit(None, None, "", (), None, None)
+    for rule in _WORKSPACE_RULES:
+        key = rule.workspace_key
+        assert key is not None
+        for hit in _walk(doc, rule.path, root, None, rule):
+            item = hit.container
+            old = item.get(key) if isinstance(item, dict) else None
+            if isinstance(old, str) and old in renames:
+                item[key] = renames[old]
+                item.pop(key + "Id", None)
+                count += 1
+    return count

@@ -9,9 +9,14 @@ Format version 1::
       "createdAt": "2026-11-21T05:00:00.000Z",
       "options": {"exportDepend": true, "exportStatus": "DEVELOP", ...},
       "entries": [{"path", "kind", "name", "objectId", "size", "sha256"}, ...],
-      "requires": [{"kind": "connection", "name": "dws_conn"}, ...],
+      "requires": [{"kind": "connection", "name": "dws_conn", "type": "DWS",
+                    "secrets": ["password"]}, {"kind": "dli_queue", "name": "q1"}, ...],
       "unresolved": [{"kind": "script", "name": "gone", "job": "daily"}, ...]
     }
+
+``requires`` lists every environment object the jobs and scripts name. For a connection the
+source workspace has registered, it also gives the connection's type and the NAMES of the
+secrets it has set (never their values), so import can check the target has them set too.
 
 ``createdAt`` is the time of the newest change among the exported objects, not the wall clock:
 the same definitions give the same bytes. Keys are sorted, entries are in path order.
@@ -28,6 +33,7 @@ import orjson
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
+SIGNATURE_NAME = "manifest.sig"  # Ed25519 signature of the manifest bytes (package.signature)
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,41 @@ class ManifestEntry:
         }
 
 
+@dataclass(frozen=True, order=True)
+class Requirement:
+    """An environment object the package needs in the target (secret names, never values)."""
+
+    kind: str
+    name: str
+    type: str | None = None
+    secrets: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """The manifest form."""
+        out: dict[str, Any] = {"kind": self.kind, "name": self.name}
+        if self.type:
+            out["type"] = self.type
+        if self.secrets:
+            out["secrets"] = list(self.secrets)
+        return out
+
+
+def parse_requirements(manifest: dict[str, Any] | None) -> list[Requirement]:
+    """The ``requires`` list of a manifest (entries that are not well-formed are ignored)."""
+    items = manifest.get("requires") if isinstance(manifest, dict) else None
+    out: list[Requirement] = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        kind, name, type_ = item.get("kind"), item.get("name"), item.get("type")
+        secrets = item.get("secrets")
+        if not isinstance(kind, str) or not isinstance(name, str):
+            continue
+        keys = tuple(s for s in secrets if isinstance(s, str)) if isinstance(secrets, list) else ()
+        out.append(Requirement(kind, name, type_ if isinstance(type_, str) else None, keys))
+    return out
+
+
 @dataclass(frozen=True)
 class ManifestHeader:
     """Everything in the manifest except the entries."""
@@ -63,7 +104,7 @@ class ManifestHeader:
     workspace_name: str
     created_at_ms: int
     options: dict[str, Any]
-    requires: Sequence[tuple[str, str]] = ()
+    requires: Sequence[Requirement] = ()
     unresolved: Sequence[dict[str, str]] = field(default_factory=list)
 
 
@@ -86,7 +127,7 @@ def render_manifest(header: ManifestHeader, entries: Sequence[ManifestEntry]) ->
         "createdAt": iso_ms(header.created_at_ms),
         "options": header.options,
         "entries": [e.as_json() for e in entries],
-        "requires": [{"kind": k, "name": n} for k, n in sorted(set(header.requires))],
+        "requires": [r.as_json() for r in sorted(set(header.requires))],
         "unresolved": sorted(
             header.unresolved, key=lambda u: (u.get("kind", ""), u.get("name", ""))
         ),

@@ -87,9 +87,8 @@ import orjson
 
 from jobferry.errors import PackageError
 from jobferry.package.layout import EXTENSIONS, FOLDERS
-from jobferry.package.manifest import FORMAT_VERSION, MANIFEST_NAME
+from jobferry.package.manifest import FORMAT_VERSION, MANIFEST_NAME, SIGNATURE_NAME
 
-SIGNATURE_NAME = "manifest.sig"
 KIND_ORDER = {"script": 0, "resource": 1, "cdm_job": 2, "job": 3}
 RATIO_EXEMPT_BYTES = 64 * 1024
 MAX_LISTED_PROBLEMS = 10

@@ -63,7 +63,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from jobferry.errors import PackageError
 from jobferry.package.manifest import MANIFEST_NAME
-from jobferry.package.reader import SIGNATURE_NAME as SIGNATURE_NAME
+from jobferry.package.manifest import SIGNATURE_NAME as SIGNATURE_NAME
 from jobferry.package.reader import ReadLimits, ReadPackage, read_package
 from jobferry.package.writer import COMPRESS_LEVEL, FIXED_DATE_TIME
 

@@ -2,18 +2,21 @@
 
 Entries must be added in ascending path order (the writer refuses anything else, which is what
 makes the output reproducible while streaming); every entry gets the same fixed timestamp and
-permissions; ``manifest.json`` is written last, after every entry's size and sha256 is known.
+permissions; ``manifest.json`` is written last, after every entry's size and sha256 is known,
+followed by ``manifest.sig`` when a signer is given (it signs the manifest bytes).
 """
 
 from __future__ import annotations
 
 import hashlib
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
 from jobferry.package.manifest import (
     MANIFEST_NAME,
+    SIGNATURE_NAME,
     ManifestEntry,
     ManifestHeader,
     render_manifest,
@@ -34,9 +37,15 @@ class WrittenPackage:
 class PackageWriter:
     """Streams entries into a zip file object."""
 
-    def __init__(self, fileobj: IO[bytes], header: ManifestHeader | None) -> None:
+    def __init__(
+        self,
+        fileobj: IO[bytes],
+        header: ManifestHeader | None,
+        signer: Callable[[bytes], bytes] | None = None,
+    ) -> None:
         self._zip = zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_DEFLATED)
         self._header = header
+        self._signer = signer
         self._entries: list[ManifestEntry] = []
         self._last_path: str | None = None
 
@@ -47,8 +56,8 @@ class PackageWriter:
                 f"package entries must be added in ascending path order without duplicates: "
                 f"'{path}' came after '{self._last_path}'"
             )
-        if path == MANIFEST_NAME:
-            raise ValueError("manifest.json is written by the writer itself")
+        if path in (MANIFEST_NAME, SIGNATURE_NAME):
+            raise ValueError(f"{path} is written by the writer itself")
         self._last_path = path
         self._write(path, data)
         self._entries.append(
@@ -65,6 +74,9 @@ class PackageWriter:
     def close(self) -> WrittenPackage:
         """Write the manifest (if any) and finish the zip."""
         if self._header is not None:
-            self._write(MANIFEST_NAME, render_manifest(self._header, self._entries))
+            manifest = render_manifest(self._header, self._entries)
+            self._write(MANIFEST_NAME, manifest)
+            if self._signer is not None:
+                self._write(SIGNATURE_NAME, self._signer(manifest))
         self._zip.close()
         return WrittenPackage(tuple(self._entries), self._header is not None)

@@ -60,6 +60,7 @@ def workspace_view(ws: WorkspaceRecord, role: Role | None = None) -> dict[str, A
         "isDefault": ws.is_default,
         "lockPolicy": ws.lock_policy,
         "approvalEnabled": ws.approval_enabled,
+        "requireSigned": ws.require_signed,
         "createTime": ws.created_at,
     }
     if role is not None:
@@ -234,17 +235,21 @@ class AccountService:
     def update_workspace(
         self, actor: Actor, project_id: str, workspace_id: str, body: dict[str, Any]
     ) -> dict[str, Any]:
-        """Change a workspace's lock policy and approval switch (its admins only)."""
+        """Change a workspace's lock policy, approval switch, signed-package rule (admins)."""
         scope = self.scope(actor, project_id, workspace_id)
         scope.require((Role.ADMIN,), "change workspace settings")
         lock_policy = body.get("lockPolicy")
         approval = body.get("approvalEnabled")
-        unknown = sorted(set(body) - {"lockPolicy", "approvalEnabled"})
+        require_signed = body.get("requireSigned")
+        unknown = sorted(set(body) - {"lockPolicy", "approvalEnabled", "requireSigned"})
         if unknown:
             raise InvalidRequestError(
                 f"Workspace settings do not include {', '.join(unknown)}; settable fields are "
-                "lockPolicy (soft|hard) and approvalEnabled (true|false)."
+                "lockPolicy (soft|hard), approvalEnabled (true|false) and requireSigned "
+                "(true|false)."
             )
+        if require_signed is not None and not isinstance(require_signed, bool):
+            raise InvalidRequestError("requireSigned must be true or false.")
         if lock_policy is not None and lock_policy not in [p.value for p in LockPolicy]:
             raise InvalidRequestError(
                 f"lockPolicy '{lock_policy}' is not valid; use 'soft' or 'hard'."
@@ -253,7 +258,11 @@ class AccountService:
             raise InvalidRequestError("approvalEnabled must be true or false.")
         with self.db.transaction() as tx:
             repo.update_workspace_policies(
-                tx, workspace_id, lock_policy=lock_policy, approval_enabled=approval
+                tx,
+                workspace_id,
+                lock_policy=lock_policy,
+                approval_enabled=approval,
+                require_signed=require_signed,
             )
             record_audit(
                 tx,

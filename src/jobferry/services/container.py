@@ -13,7 +13,10 @@ from jobferry.services.export_jobs import ExportService
 from jobferry.services.governance import GovernanceService
 from jobferry.services.import_jobs import ImportService, read_limits
 from jobferry.services.jobs import JobService
+from jobferry.services.keys import KeyService
+from jobferry.services.profiles import ProfileService
 from jobferry.services.resources import ResourceService
+from jobferry.services.rollback import RollbackService
 from jobferry.services.scripts import ScriptService
 from jobferry.services.secretbox import SecretBox
 from jobferry.services.tasks import TaskService
@@ -39,6 +42,9 @@ class Services:
     downloads: DownloadService
     exports: ExportService
     imports: ImportService
+    profiles: ProfileService
+    keys: KeyService
+    rollback: RollbackService
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -57,6 +63,7 @@ class Services:
             uploads = S3BlobStore(storage(), settings.s3_bucket, f"{settings.s3_prefix}uploads/")
         tasks = TaskService(db, heartbeat_seconds=settings.worker_heartbeat_seconds)
         downloads = DownloadService(db, store, settings.download_ttl_seconds)
+        keys = KeyService(db, box)
         return cls(
             settings=settings,
             db=db,
@@ -69,8 +76,11 @@ class Services:
             audit=AuditService(db),
             tasks=tasks,
             downloads=downloads,
-            exports=ExportService(db, settings, downloads, tasks, storage),
+            exports=ExportService(db, settings, downloads, tasks, storage, keys),
             imports=ImportService(db, settings, tasks, uploads, storage, read_limits(settings)),
+            profiles=ProfileService(db),
+            keys=keys,
+            rollback=RollbackService(db),
         )
 
 

@@ -24,6 +24,7 @@ from jobferry.services.exporting import (
     select_jobs,
     write_package,
 )
+from jobferry.services.keys import KeyService
 from jobferry.services.tasks import FAILED, SUCCESSFUL, TaskService
 from jobferry.settings import Settings
 from jobferry.storage import Database
@@ -92,8 +93,10 @@ class ExportService:
         downloads: DownloadService,
         tasks: TaskService,
         object_storage: Callable[[], ObjectStorage],
+        keys: KeyService,
     ) -> None:
         self.db = db
+        self.keys = keys
         self.settings = settings
         self.downloads = downloads
         self.tasks = tasks
@@ -138,7 +141,8 @@ class ExportService:
                 extra: list[dict[str, str]] = []
                 if options.with_upstream:
                     heads, extra = add_upstream(tx, scope, heads)
-                write_package(tx, scope, heads, options, layout, out, extra)
+                signer = self.keys.signer_in(tx, scope.workspace.id)
+                write_package(tx, scope, heads, options, layout, out, extra, signer)
         except BaseException:
             path.unlink(missing_ok=True)
             raise
@@ -257,7 +261,10 @@ class ExportService:
                 if options.with_upstream:
                     heads, extra = add_upstream(tx, scope, heads)
                 self.tasks.advance(job.task_id, 10, f"Writing {len(heads)} job(s).")
-                written = write_package(tx, scope, heads, options, Layout.SINGLE, out, extra)
+                signer = self.keys.signer_in(tx, scope.workspace.id)
+                written = write_package(
+                    tx, scope, heads, options, Layout.SINGLE, out, extra, signer
+                )
             stamp = datetime.fromtimestamp(snapshot / 1000).strftime("%Y%m%d%H%M%S")
             file_name = f"{scope.workspace.name}_{job.mode}_{stamp}.zip"
             selection = {

@@ -9,7 +9,7 @@ read: environment objects contribute only their type and config.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -17,14 +17,15 @@ import jobferry
 from jobferry.domain.enums import EnvironmentKind, RefKind
 from jobferry.domain.graph import upstream_closure
 from jobferry.domain.names import check_object_name
-from jobferry.domain.references import distinct_references, job_references
+from jobferry.domain.references import distinct_references, job_references, script_references
 from jobferry.errors import InvalidRequestError, JobNotFoundError
 from jobferry.package.layout import Layout, entry_path
-from jobferry.package.manifest import ManifestHeader
+from jobferry.package.manifest import ManifestHeader, Requirement
 from jobferry.package.writer import PackageWriter, WrittenPackage
 from jobferry.services.context import WRITERS, Scope
 from jobferry.services.documents import dump, load
 from jobferry.storage import Tx
+from jobferry.storage import environment as env_repo
 from jobferry.storage import exports as repo
 from jobferry.storage.exports import JobHead
 
@@ -169,6 +170,9 @@ def _plan(
     if not options.export_depend:
         return plan
     found = _dependencies(tx, scope, wanted, options.submitted)
+    for _, text, _ in found["script"].values():
+        for ref in script_references(load(text)):
+            plan.requires.add((ref.kind.value, ref.name))
     for kind, names in wanted.items():
         missing = sorted(names - set(found[kind]))
         if per_job:
@@ -226,8 +230,9 @@ def write_package(
     layout: Layout,
     out: IO[bytes],
     extra_unresolved: list[dict[str, str]] | None = None,
+    signer: Callable[[bytes], bytes] | None = None,
 ) -> WrittenPackage:
-    """Write the package of ``heads`` into ``out``."""
+    """Write the package of ``heads`` into ``out`` (signed when ``signer`` is given)."""
     scope.require(WRITERS, "export jobs")
     if options.submitted:
         require_submitted(scope, heads)
@@ -241,13 +246,31 @@ def write_package(
             workspace_name=scope.workspace.name,
             created_at_ms=plan.newest,
             options=options.as_json() | {"layout": layout.value},
-            requires=sorted(plan.requires),
+            requires=_requirements(tx, scope, plan.requires),
             unresolved=plan.unresolved + (extra_unresolved or []),
         )
-    writer = PackageWriter(out, header)
+    writer = PackageWriter(out, header, signer)
     for entry in sorted(plan.entries, key=lambda e: e.path):
         writer.add(entry.path, entry.kind, entry.name, entry.object_id, entry.text.encode())
     return writer.close()
+
+
+def _requirements(tx: Tx, scope: Scope, needed: set[tuple[str, str]]) -> list[Requirement]:
+    """What the package needs, with type and secret NAMES for connections registered here."""
+    connections = {}
+    if any(kind == RefKind.CONNECTION.value for kind, _ in needed):
+        connections = {
+            o.name: o
+            for o in env_repo.list_objects(tx, scope.workspace.id, RefKind.CONNECTION.value)
+        }
+    out = []
+    for kind, name in sorted(needed):
+        known = connections.get(name) if kind == RefKind.CONNECTION.value else None
+        if known is None:
+            out.append(Requirement(kind, name))
+        else:
+            out.append(Requirement(kind, name, known.type, tuple(sorted(known.secret_keys))))
+    return out
 
 
 def check_name_list(tx: Tx, scope: Scope, names: list[str], cap: int) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from jobferry.package.reader import PackageObject, ReadLimits, ReadPackage, read
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.documents import dump
 from jobferry.services.import_apply import FAILED, SUCCESSFUL, apply_plan
-from jobferry.services.import_plan import Plan, build_plan
+from jobferry.services.import_plan import Plan, build_plan, signature_state
 from jobferry.services.import_request import ImportRequest, parse_import_request
 from jobferry.services.tasks import WARNING, TaskService
 from jobferry.settings import Settings
@@ -200,6 +200,8 @@ class ImportService:
         if not isinstance(path, str) or not path:
             raise InvalidRequestError("path is required: the package to look into.")
         pkg = self.read(scope, path)
+        with self.db.transaction(readonly=True) as tx:
+            signature = signature_state(tx, scope, pkg)
         jobs, scripts, others = [], [], []
         for obj in pkg.objects:
             directory = obj.document.get("directory") or "/"
@@ -222,6 +224,7 @@ class ImportService:
             "layout": pkg.layout,
             "manifest": pkg.manifest is not None,
             "signed": pkg.signature is not None,
+            "signature": signature.as_json(),
             "sha256": pkg.sha256,
             "size": pkg.size,
         }
@@ -232,12 +235,42 @@ class ImportService:
         pkg = self.read(scope, request.path)
         if len(pkg.objects) > PLAN_SYNC_MAX_OBJECTS:
             return self.prepare(scope, dict(body, dryRun=True))
-        with self.db.transaction(readonly=True) as tx:
-            plan = build_plan(
-                tx, scope, list(pkg.objects), request, max_nodes=self.settings.max_nodes_per_job
-            )
+        plan = self._plan_now(scope, request, pkg)
         plan_id = self._keep_plan(scope, plan, pkg, request)
         return self._plan_view(plan, plan_id, pkg)
+
+    def check_profile(self, scope: Scope, body: dict[str, Any]) -> dict[str, Any]:
+        """Is this profile enough for this package? Every environment reference of the package
+        is mapped or exists in the target, and required connections have their secrets."""
+        request = self._request(scope, body)
+        pkg = self.read(scope, request.path)
+        plan = self._plan_now(scope, request, pkg, environment_report=True)
+        assert plan.environment is not None
+        return {
+            **plan.environment,
+            "profile": plan.profile.as_json() if plan.profile else None,
+            "packageSha256": pkg.sha256,
+        }
+
+    def _plan_now(
+        self,
+        scope: Scope,
+        request: ImportRequest,
+        pkg: ReadPackage,
+        *,
+        environment_report: bool = False,
+    ) -> Plan:
+        """A plan on a read-only snapshot of the target (nothing is locked or written)."""
+        with self.db.transaction(readonly=True) as tx:
+            return build_plan(
+                tx,
+                scope,
+                list(pkg.objects),
+                request,
+                max_nodes=self.settings.max_nodes_per_job,
+                package=pkg,
+                environment_report=environment_report,
+            )
 
     def _keep_plan(self, scope: Scope, plan: Plan, pkg: ReadPackage, request: ImportRequest) -> str:
         plan_id = uuid.uuid4().hex
@@ -337,10 +370,7 @@ class ImportService:
         stored = self._stored_plan(scope, request, pkg) if request.plan_id else None
         objects: list[PackageObject] = list(pkg.objects)
         if request.dry_run:
-            with self.db.transaction(readonly=True) as tx:
-                plan = build_plan(
-                    tx, scope, objects, request, max_nodes=self.settings.max_nodes_per_job
-                )
+            plan = self._plan_now(scope, request, pkg)
             plan_id = self._keep_plan(scope, plan, pkg, request)
             status = WARNING if plan.problems else SUCCESSFUL
             self.tasks.finish(
@@ -358,6 +388,7 @@ class ImportService:
                 request,
                 max_nodes=self.settings.max_nodes_per_job,
                 lock_rows=True,
+                package=pkg,
             )
             if stored is not None and stored.fingerprint != plan.fingerprint:
                 raise PlanStaleError(
@@ -365,7 +396,7 @@ class ImportService:
                     "(POST /jobs/import/plan) and import with its planId.",
                     plan_id=stored.id,
                 )
-            if plan.problems and request.mode == "ATOMIC":
+            if plan.package_problems or (plan.problems and request.mode == "ATOMIC"):
                 raise InvalidRequestError(
                     f"The check found {len(plan.problems)} problem(s); nothing was imported. "
                     + " | ".join(p.detail for p in plan.problems[:5]),

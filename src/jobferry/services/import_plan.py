@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -16,20 +17,31 @@ import orjson
 from jobferry.domain.diff import Change, diff, same
 from jobferry.domain.enums import EnvironmentKind, JobStatus, LockPolicy, RefKind
 from jobferry.domain.graph import find_cycle, topological_order
+from jobferry.domain.profile import Profile, TimeZoneMove
 from jobferry.domain.references import (
     JOB_RESOURCE_TYPE_KINDS,
     Reference,
     job_references,
     rename_references,
+    rename_workspaces,
 )
+from jobferry.domain.schedule import parse_time_zone
+from jobferry.domain.timeshift import CronSchedule, ScheduleShift, ShiftError, shift_job
 from jobferry.domain.validation import validate_job, validate_resource, validate_script
-from jobferry.package.reader import PackageObject
+from jobferry.errors import InvalidRequestError
+from jobferry.package.manifest import Requirement, parse_requirements
+from jobferry.package.reader import PackageObject, ReadPackage
+from jobferry.package.signature import SignatureCheck, check_signature
 from jobferry.services.context import Scope
 from jobferry.services.documents import CONTROL_FIELDS, SERVER_FIELDS, dump, load
 from jobferry.services.import_request import ImportRequest
+from jobferry.services.keys import trusted_public_keys
+from jobferry.services.profiles import ResolvedProfile, resolve_profile
 from jobferry.storage import Tx
+from jobferry.storage import environment as env_repo
 from jobferry.storage import exports as export_repo
 from jobferry.storage import imports as repo
+from jobferry.storage import keys as key_repo
 from jobferry.storage.imports import TargetObject
 
 CREATE, OVERWRITE, SKIP, UNCHANGED = "CREATE", "OVERWRITE", "SKIP", "UNCHANGED"
@@ -74,6 +86,7 @@ class PlannedObject:
     target: TargetObject | None = None
     changes: list[Change] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    schedule: list[ScheduleShift] = field(default_factory=list)
     _refs: list[Reference] | None = None
 
     @property
@@ -93,18 +106,51 @@ class PlannedObject:
         }
         if self.action == OVERWRITE and with_diff:
             line["diff"] = [c.as_json() for c in self.changes]
+        if self.schedule and self.action in (CREATE, OVERWRITE):
+            line["schedule"] = [_shift_json(s) for s in self.schedule]
         if self.problems:
             line["problems"] = [p.as_json() for p in self.problems]
         return line
 
 
+def _shift_json(shift: ScheduleShift) -> dict[str, Any]:
+    """A schedule move with the next firings from now (none when they cannot be listed)."""
+    try:
+        return shift.as_json(after=datetime.now(UTC))
+    except ShiftError:
+        return {
+            "field": shift.field,
+            "mode": shift.mode.value,
+            "before": _cron_json(shift.before),
+            "after": _cron_json(shift.after),
+        }
+
+
+def _cron_json(cron: CronSchedule) -> dict[str, Any]:
+    return {
+        "expression": cron.expression,
+        "timeZone": cron.time_zone,
+        "startTime": cron.start_time,
+        "endTime": cron.end_time,
+        "nextFirings": [],
+    }
+
+
 @dataclass
 class Plan:
-    """The whole plan: objects in apply order, every problem, and the target fingerprint."""
+    """The whole plan: objects in apply order, every problem, and the target fingerprint.
+
+    ``package_problems`` concern the package as a whole (its signature): they refuse the import
+    in every mode, where object problems only fail their objects in PER_OBJECT mode.
+    """
 
     objects: list[PlannedObject]
     problems: list[Problem]
     fingerprint: str
+    package_problems: list[Problem] = field(default_factory=list)
+    signature: SignatureCheck | None = None
+    profile: ResolvedProfile | None = None
+    environment: dict[str, Any] | None = None
 
     def counts(self) -> dict[str, int]:
         """How many objects get each action."""
@@ -123,12 +169,19 @@ class Plan:
 
     def as_json(self, with_diff: bool = True) -> dict[str, Any]:
         """The wire form of the plan."""
-        return {
+        out: dict[str, Any] = {
             "fingerprint": self.fingerprint,
             "summary": self.counts() | {"problems": len(self.problems)},
             "objects": [o.as_json(with_diff) for o in self.objects],
             "problems": [p.as_json() for p in self.problems],
         }
+        if self.signature is not None:
+            out["signature"] = self.signature.as_json()
+        if self.profile is not None:
+            out["profile"] = self.profile.as_json()
+        if self.environment is not None:
+            out["environment"] = self.environment
+        return out
 
 
 def _mapping_fix(kind: RefKind, name: str, workspace: str) -> str:
@@ -211,41 +264,98 @@ class _Snapshot:
         return digest.hexdigest()
 
 
-def _transform_job(doc: dict[str, Any], request: ImportRequest) -> dict[str, Any]:
-    # Package documents belong to this import alone, so they are changed in place.
-    job = rename_references(doc, request.renames) if request.renames else doc
-    name = str(job.get("name"))
-    overrides = dict(request.params)
-    per_job = request.jobs_param.get(name, {})
-    params = job.get("params")
-    if (overrides or per_job) and isinstance(params, list):
-        for param in params:
-            if isinstance(param, dict) and param.get("name") in overrides:
-                param["value"] = overrides[param["name"]]
-    if per_job:
-        if not isinstance(params, list):
-            params = job["params"] = []
-        present = {p.get("name"): p for p in params if isinstance(p, dict)}
-        for key, value in per_job.items():
-            if key in present:
-                present[key]["value"] = value
-            else:
-                params.append({"name": key, "value": value, "type": "variable"})
-    if request.execute_user is not None:
-        basic = job.get("basicConfig")
-        if not isinstance(basic, dict):
-            basic = job["basicConfig"] = {}
-        basic["executeUser"] = request.execute_user
-    return job
+class _Transform:
+    """Import step 3: the profile, then the request's own options (which win), per object."""
 
+    def __init__(self, request: ImportRequest, profile: Profile | None) -> None:
+        base = profile.reference_renames() if profile else {}
+        self.renames = {**base, **request.renames}
+        self.workspaces = profile.workspace_renames if profile else {}
+        self.params = {**(profile.params if profile else {}), **request.params}
+        base_jobs = profile.job_params if profile else {}
+        self.jobs_param = {
+            job: {**base_jobs.get(job, {}), **request.jobs_param.get(job, {})}
+            for job in set(base_jobs) | set(request.jobs_param)
+        }
+        self.execute_user = request.execute_user or (profile.execute_user if profile else None)
+        self.owner = profile.owner if profile else None
+        self.profile = profile
+        self.time_zone: TimeZoneMove | None = request.time_zone or (
+            profile.time_zone if profile else None
+        )
 
-def _transform_script(doc: dict[str, Any], request: ImportRequest) -> dict[str, Any]:
-    script = doc
-    for key, kind in (("connectionName", RefKind.CONNECTION), ("queueName", RefKind.DLI_QUEUE)):
-        value = script.get(key)
-        if isinstance(value, str) and (kind, value) in request.renames:
-            script[key] = request.renames[(kind, value)]
-    return script
+    def _directory(self, doc: dict[str, Any]) -> None:
+        if self.profile is not None and self.profile.directory is not None and "directory" in doc:
+            doc["directory"] = self.profile.rewrite_directory(doc["directory"])
+
+    def job(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """The job as it will be imported (package documents are this import's own)."""
+        job = rename_references(doc, self.renames) if self.renames else doc
+        if self.workspaces:
+            rename_workspaces(job, self.workspaces)
+        name = str(job.get("name"))
+        overrides = self.params
+        per_job = self.jobs_param.get(name, {})
+        params = job.get("params")
+        if (overrides or per_job) and isinstance(params, list):
+            for param in params:
+                if isinstance(param, dict) and param.get("name") in overrides:
+                    param["value"] = overrides[param["name"]]
+        if per_job:
+            if not isinstance(params, list):
+                params = job["params"] = []
+            present = {p.get("name"): p for p in params if isinstance(p, dict)}
+            for key, value in per_job.items():
+                if key in present:
+                    present[key]["value"] = value
+                else:
+                    params.append({"name": key, "value": value, "type": "variable"})
+        settings: tuple[tuple[str, str | None], ...] = (
+            ("executeUser", self.execute_user),
+            ("owner", self.owner),
+        )
+        for setting, chosen in settings:
+            if chosen is not None:
+                basic = job.get("basicConfig")
+                if not isinstance(basic, dict):
+                    basic = job["basicConfig"] = {}
+                basic[setting] = chosen
+        self._directory(job)
+        return job
+
+    def script(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """The script as it will be imported."""
+        for key, kind in (("connectionName", RefKind.CONNECTION), ("queueName", RefKind.DLI_QUEUE)):
+            value = doc.get(key)
+            if isinstance(value, str) and (kind, value) in self.renames:
+                doc[key] = self.renames[(kind, value)]
+        self._directory(doc)
+        return doc
+
+    def resource(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """The resource as it will be imported."""
+        self._directory(doc)
+        return doc
+
+    def schedule(self, item: PlannedObject) -> None:
+        """Move the job's cron schedules to the requested zone (problems when it cannot)."""
+        move = self.time_zone
+        if move is None or item.kind != "job":
+            return
+        shifted = shift_job(item.document, move.zone, move.mode, source_zone=move.source_zone)
+        item.schedule = shifted.shifts
+        for where, reason in shifted.problems:
+            item.problems.append(
+                Problem(
+                    "time_zone",
+                    "job",
+                    item.name,
+                    f"job '{item.name}' {where} cannot be moved to {move.zone} with "
+                    f"{move.mode.value}: {reason}",
+                    "use keepWallClock, or change the schedule in the source so the shift can be "
+                    "expressed, and export again",
+                )
+            )
 
 
 def _canonical(doc: dict[str, Any]) -> bytes:
@@ -279,8 +389,21 @@ def build_plan(
     *,
     max_nodes: int,
     lock_rows: bool = False,
+    package: ReadPackage | None = None,
+    environment_report: bool = False,
 ) -> Plan:
-    """Plan an import of ``objects`` into the scope's workspace (no writes)."""
+    """Plan an import of ``objects`` into the scope's workspace (no writes).
+
+    ``package`` (when given) supplies the manifest's requirements and the signature to check;
+    ``environment_report`` adds the completeness report of every environment reference.
+    """
+    resolved = resolve_profile(tx, scope, request.profile)
+    transform = _Transform(request, resolved.profile if resolved else None)
+    if transform.time_zone is not None:
+        try:
+            parse_time_zone(transform.time_zone.zone)
+        except ValueError as exc:
+            raise InvalidRequestError(f"timeZone.zone is invalid: {exc}.") from None
     snap = _Snapshot(tx, scope, objects, lock_rows)
     ws_name = scope.workspace.name
     in_package: dict[str, set[str]] = {k: set() for k in KIND_ORDER}
@@ -289,29 +412,32 @@ def build_plan(
     planned: list[PlannedObject] = []
     for obj in objects:
         if obj.kind == "job":
-            document = _transform_job(obj.document, request)
+            document = transform.job(obj.document)
             existing = snap.jobs.get(obj.name)
         elif obj.kind == "script":
-            document = _transform_script(obj.document, request)
+            document = transform.script(obj.document)
             existing = snap.scripts.get(obj.name)
         elif obj.kind == "resource":
-            document, existing = obj.document, snap.resources.get(obj.name)
+            document, existing = transform.resource(obj.document), snap.resources.get(obj.name)
         else:
             document, existing = obj.document, None
         for key in CONTROL_FIELDS + SERVER_FIELDS:
             document.pop(key, None)
-        action, changes = _action(existing, document, request.same_name_policy)
+        item = PlannedObject(obj.kind, obj.name, obj.path, document, "")
+        transform.schedule(item)
+        item.action, item.changes = _action(existing, document, request.same_name_policy)
+        item.target = existing
         if obj.kind == "cdm_job":
-            action = UNCHANGED if obj.name in snap.cdm_jobs else CREATE
-        if obj.kind == "job" and action == CREATE and request.target_directory:
+            item.action = UNCHANGED if obj.name in snap.cdm_jobs else CREATE
+        if obj.kind == "job" and item.action == CREATE and request.target_directory:
             document["directory"] = request.target_directory
-        planned.append(
-            PlannedObject(obj.kind, obj.name, obj.path, document, action, existing, changes)
-        )
+        if item.action not in (CREATE, OVERWRITE):
+            item.problems.clear()
+        planned.append(item)
 
     writes = [p for p in planned if p.action in (CREATE, OVERWRITE)]
     wanted: dict[tuple[str, str], set[str]] = {}
-    for item in writes:
+    for item in planned if environment_report else writes:
         for ref in item.refs:
             if ref.kind is RefKind.TAG:
                 continue
@@ -322,11 +448,150 @@ def build_plan(
     for item in writes:
         item.problems += _check_object(item, scope, snap, in_package, ws_name, max_nodes)
     _check_cycles(planned, snap)
+    requirements = parse_requirements(package.manifest) if package else []
+    secrets = _check_secrets(tx, scope, planned, requirements, transform)
 
+    signature, package_problems = _check_signature(tx, scope, package)
     order = _apply_order(planned)
-    problems = [p for item in order for p in item.problems]
-    extra = [f"policy|{scope.workspace.lock_policy}|{scope.workspace.approval_enabled}"]
-    return Plan(order, problems, snap.fingerprint(extra))
+    problems = package_problems + [p for item in order for p in item.problems]
+    extra = [
+        f"policy|{scope.workspace.lock_policy}|{scope.workspace.approval_enabled}",
+        f"signed|{scope.workspace.require_signed}|{signature.state if signature else ''}",
+        f"profile|{resolved.name if resolved else ''}|{resolved.version if resolved else ''}",
+        f"secrets|{sorted(secrets.items())}",
+    ]
+    plan = Plan(order, problems, snap.fingerprint(extra), package_problems, signature, resolved)
+    if environment_report:
+        plan.environment = _environment_report(planned, snap, in_package, ws_name, secrets)
+    return plan
+
+
+def signature_state(tx: Tx, scope: Scope, package: ReadPackage) -> SignatureCheck:
+    """The package's signature checked against the keys the workspace trusts (its own too)."""
+    trusted = trusted_public_keys(tx, scope.workspace.id)
+    own = key_repo.get_signing_key(tx, scope.workspace.id)
+    if own is not None:
+        trusted.append(own.public_key)
+    return check_signature(package.manifest_bytes, package.signature, trusted)
+
+
+def _check_signature(
+    tx: Tx, scope: Scope, package: ReadPackage | None
+) -> tuple[SignatureCheck | None, list[Problem]]:
+    """The package's signature state, and the problem it is when it is not good enough."""
+    if package is None:
+        return None, []
+    check = signature_state(tx, scope, package)
+    ws = scope.workspace
+    if check.state == "invalid":
+        fix = "export the package again from the source and carry it unchanged"
+    elif ws.require_signed and check.state != "valid":
+        fix = (
+            "import a package exported from a workspace with a signing key, or trust its key "
+            f"(POST /trusted-keys) in workspace '{ws.name}'"
+            if check.state == "untrusted"
+            else "sign the package (jobferry package sign) or export it from a workspace that "
+            "has a signing key"
+        )
+    else:
+        return check, []
+    rule = f"; workspace '{ws.name}' requires signed packages" if ws.require_signed else ""
+    detail = f"package signature is {check.state}: {check.detail}{rule}"
+    return check, [Problem("signature", "package", package.sha256[:12], detail, fix)]
+
+
+def _check_secrets(
+    tx: Tx,
+    scope: Scope,
+    planned: list[PlannedObject],
+    requirements: list[Requirement],
+    transform: _Transform,
+) -> dict[str, str]:
+    """Check the connections the manifest requires have their secrets set in the target.
+
+    Answers connection name (in the target) → ``set`` | ``missing_secret`` | ``missing``, and
+    adds a ``missing_secret`` problem to every object to be written that uses one lacking them.
+    """
+    needed = [r for r in requirements if r.kind == RefKind.CONNECTION.value]
+    if not needed:
+        return {}
+    present = {
+        o.name: set(o.secret_keys)
+        for o in env_repo.list_objects(tx, scope.workspace.id, RefKind.CONNECTION.value)
+    }
+    states: dict[str, str] = {}
+    lacking: dict[str, str] = {}
+    ws_name = scope.workspace.name
+    for req in needed:
+        name = transform.renames.get((RefKind.CONNECTION, req.name), req.name)
+        what = f"connection '{name}'" + (f" ({req.type})" if req.type else "")
+        if name not in present:
+            states[name] = "missing"
+            lacking[name] = f"{what} does not exist in workspace '{ws_name}'"
+            continue
+        gone = sorted(set(req.secrets) - present[name])
+        states[name] = "missing_secret" if gone else "set"
+        if gone:
+            lacking[name] = (
+                f"{what} in workspace '{ws_name}' has no secret {', '.join(gone)} set, which "
+                "the package's source connection has"
+            )
+    for item in planned:
+        if item.action not in (CREATE, OVERWRITE) or item.kind not in ("job", "script"):
+            continue
+        if item.kind == "job":
+            used = {r.name for r in item.refs if r.kind is RefKind.CONNECTION}
+        else:
+            used = {str(item.document.get("connectionName"))}
+        for name in sorted(used & set(lacking)):
+            if item.kind == "job" and states[name] == "missing":
+                continue  # already reported as a missing reference
+            item.problems.append(
+                Problem(
+                    "missing_secret",
+                    item.kind,
+                    item.name,
+                    f"{item.kind} '{item.name}' uses {lacking[name]}",
+                    f"register it with its secrets (PUT /environment/connection/{name} with "
+                    '"secrets") or map it to another connection with the profile or resources',
+                )
+            )
+    return states
+
+
+def _environment_report(
+    planned: list[PlannedObject],
+    snap: _Snapshot,
+    in_package: dict[str, set[str]],
+    ws_name: str,
+    secrets: dict[str, str],
+) -> dict[str, Any]:
+    """Is the profile enough? Every environment reference, mapped or present, or missing."""
+    missing: dict[tuple[str, str], list[str]] = {}
+    for item in planned:
+        if item.kind != "job":
+            continue
+        for ref in item.refs:
+            kind = ref.kind.value
+            if kind not in ENVIRONMENT_KINDS or ref.workspace:
+                continue
+            if ref.name in in_package.get(kind, ()) or snap.exists(kind, ref.name):
+                continue
+            jobs = missing.setdefault((kind, ref.name), [])
+            if item.name not in jobs:
+                jobs.append(item.name)
+    rows = [
+        {
+            "kind": kind,
+            "name": name,
+            "jobs": jobs,
+            "fix": _mapping_fix(RefKind(kind), name, ws_name),
+        }
+        for (kind, name), jobs in sorted(missing.items())
+    ]
+    secret_rows = [{"name": n, "state": s} for n, s in sorted(secrets.items())]
+    complete = not rows and all(s == "set" for s in secrets.values())
+    return {"complete": complete, "missing": rows, "secrets": secret_rows}
 
 
 def _check_object(

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from jobferry.domain.enums import RefKind, TargetStatus
+from jobferry.domain.profile import TimeZoneMove, parse_time_zone_move
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 from jobferry.errors import InvalidRequestError, RequiredParameterError
 from jobferry.services.context import Scope
@@ -34,6 +35,8 @@ class ImportRequest:
     dry_run: bool = False
     plan_id: str | None = None
     mode: str = "ATOMIC"
+    profile: str | dict[str, Any] | None = None
+    time_zone: TimeZoneMove | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
@@ -133,6 +136,12 @@ def parse_import_request(scope: Scope, body: dict[str, Any]) -> ImportRequest:
     params = _text_map(body.get("params"), "params", problems)
     jobs_param = _jobs_param(body.get("jobsParam"), problems)
     renames = _renames(body.get("resources"), problems)
+    profile = body.get("profile")
+    if profile is not None and not (
+        (isinstance(profile, str) and profile.strip()) or isinstance(profile, dict)
+    ):
+        problems.append("profile must be the name of a stored profile or a profile document")
+    time_zone = parse_time_zone_move(body.get("timeZone"), "timeZone", problems)
     if problems:
         raise InvalidRequestError(
             f"The import request is invalid: {'; '.join(problems)}.", problems=problems
@@ -152,5 +161,7 @@ def parse_import_request(scope: Scope, body: dict[str, Any]) -> ImportRequest:
         dry_run=bool(dry_run),
         plan_id=plan_id,
         mode=str(mode),
+        profile=profile.strip() if isinstance(profile, str) else profile,
+        time_zone=time_zone,
         raw=dict(body),
     )

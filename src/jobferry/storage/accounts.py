@@ -42,6 +42,7 @@ def insert_workspace(tx: Tx, ws: WorkspaceRecord) -> None:
             lock_policy=ws.lock_policy,
             approval_enabled=ws.approval_enabled,
             created_at=ws.created_at,
+            require_signed=ws.require_signed,
         )
     )
 
@@ -85,10 +86,17 @@ def list_workspaces(tx: Tx, project_id: str) -> list[WorkspaceRecord]:
 
 
 def update_workspace_policies(
-    tx: Tx, workspace_id: str, *, lock_policy: str | None, approval_enabled: bool | None
+    tx: Tx,
+    workspace_id: str,
+    *,
+    lock_policy: str | None,
+    approval_enabled: bool | None,
+    require_signed: bool | None = None,
 ) -> None:
-    """Change a workspace's lock policy and/or approval switch."""
+    """Change a workspace's lock policy, approval switch and/or signed-package rule."""
     values: dict[str, object] = {}
+    if require_signed is not None:
+        values["require_signed"] = require_signed
     if lock_policy is not None:
         values["lock_policy"] = lock_policy
     if approval_enabled is not None:

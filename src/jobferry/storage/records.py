@@ -34,6 +34,7 @@ class WorkspaceRecord:
     lock_policy: str
     approval_enabled: bool
     created_at: int
+    require_signed: bool = False
 
 
 @dataclass(frozen=True)

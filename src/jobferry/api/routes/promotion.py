@@ -1,0 +1,105 @@
+"""Promotion between environments (extensions): profiles, signing keys, import rollback."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from jobferry.api.auth import ScopeDep
+from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body, services_of
+from jobferry.errors import InvalidRequestError
+
+router = APIRouter(prefix="/v1/{project_id}", tags=["promotion (extension)"])
+
+PROFILE_DOC = (
+    "profile document (JSON, or YAML with Content-Type application/yaml): {description, "
+    "renames: {connection|dli_queue|cdm_cluster|mrs_cluster|dis_stream|ges_graph|"
+    "resource_group|agency|quality_rule|workspace: {old: new}}, params, workspaceParams, "
+    "executeUser, owner, directory: {from, to}, timeZone: {zone, mode, sourceZone}}"
+)
+
+
+@router.get("/profiles", summary="List environment profiles")
+def list_profiles(request: Request, scope: ScopeDep) -> Response:
+    return json({"profiles": services_of(request).profiles.list_all(scope)})
+
+
+@router.post(
+    "/profiles/check",
+    summary="Is this profile enough for this package? (completeness report)",
+    openapi_extra=body_doc('{"path", "profile": name|document, "resources": [...], ...}'),
+)
+async def check_profile(request: Request, scope: ScopeDep) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="profile check")
+    return json(services_of(request).imports.check_profile(scope, body))
+
+
+@router.get("/profiles/{name}", summary="One environment profile (newest, or ?version=N)")
+def get_profile(
+    request: Request, scope: ScopeDep, name: str, version: int | None = None
+) -> Response:
+    return json(services_of(request).profiles.get(scope, name, version))
+
+
+@router.get("/profiles/{name}/versions", summary="Every version of a profile")
+def profile_versions(request: Request, scope: ScopeDep, name: str) -> Response:
+    return json({"versions": services_of(request).profiles.versions(scope, name)})
+
+
+@router.put(
+    "/profiles/{name}",
+    summary="Save a new version of a profile",
+    openapi_extra=body_doc(PROFILE_DOC),
+)
+async def put_profile(request: Request, scope: ScopeDep, name: str) -> Response:
+    body = await raw_body(request)
+    if not body.strip():
+        raise InvalidRequestError(f"The request needs the profile document ({PROFILE_DOC}).")
+    return json(services_of(request).profiles.put(scope, name, body))
+
+
+@router.delete("/profiles/{name}", status_code=204, summary="Remove a profile and its versions")
+def delete_profile(request: Request, scope: ScopeDep, name: str) -> Response:
+    services_of(request).profiles.delete(scope, name)
+    return no_content()
+
+
+@router.post("/signing-key", summary="Create (or replace) the workspace's Ed25519 signing key")
+def create_signing_key(request: Request, scope: ScopeDep) -> Response:
+    return json(services_of(request).keys.create_signing_key(scope))
+
+
+@router.get("/signing-key", summary="The public half of the workspace's signing key")
+def get_signing_key(request: Request, scope: ScopeDep) -> Response:
+    return json(services_of(request).keys.signing_key(scope))
+
+
+@router.delete("/signing-key", status_code=204, summary="Stop signing the workspace's exports")
+def delete_signing_key(request: Request, scope: ScopeDep) -> Response:
+    services_of(request).keys.delete_signing_key(scope)
+    return no_content()
+
+
+@router.get("/trusted-keys", summary="Public keys whose signatures imports accept")
+def list_trusted_keys(request: Request, scope: ScopeDep) -> Response:
+    return json({"keys": services_of(request).keys.trusted(scope)})
+
+
+@router.post(
+    "/trusted-keys",
+    summary="Trust a public key",
+    openapi_extra=body_doc('{"name": "test env", "publicKey": "ed25519:<base64>" | PEM}'),
+)
+async def trust_key(request: Request, scope: ScopeDep) -> Response:
+    body = parse_object(await raw_body(request), required=True, what='{"name", "publicKey"}')
+    return json(services_of(request).keys.trust(scope, body))
+
+
+@router.delete("/trusted-keys/{key_id}", status_code=204, summary="Stop trusting a key")
+def distrust_key(request: Request, scope: ScopeDep, key_id: str) -> Response:
+    services_of(request).keys.distrust(scope, key_id)
+    return no_content()
+
+
+@router.post("/system-tasks/{task_id}/rollback", summary="Roll back an import (one transaction)")
+def rollback_import(request: Request, scope: ScopeDep, task_id: str) -> Response:
+    return json(services_of(request).rollback.rollback(scope, task_id))

@@ -1,0 +1,265 @@
+"""Environment profiles: what changes when jobs move into one target environment.
+
+A profile is a plain document (JSON or YAML), stored per workspace and versioned by the
+service, applied by import's transform step before names are resolved::
+
+    description: production in Frankfurt
+    renames:                              # per kind: name in the package -> name in the target
+      connection: {dws_test: dws_prod}
+      dli_queue: {q_test: q_prod}
+      workspace: {test: prod}             # workspaces of cross-workspace dependJobs
+    params: {env: prod}                   # workspace-wide: every job declaring the parameter
+    jobParams: {daily_sales: {batch: "500"}}   # per job (set or added)
+    executeUser: etl_prod
+    owner: ops
+    directory: {from: /test, to: /prod}   # directory prefix rewrite (jobs, scripts, resources)
+    timeZone: {zone: Europe/Berlin, mode: keepInstant, sourceZone: Asia/Shanghai}
+
+Rename kinds are the environment kinds of the reference table (connections, DLI queues, CDM
+clusters, MRS clusters, DIS streams, GES graphs, resource groups, agencies, quality rules) plus
+``workspace``. Everything is optional; unknown top-level keys are refused so a typo (``rename``)
+cannot silently do nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from jobferry.domain.enums import RefKind
+from jobferry.domain.timeshift import ShiftMode
+
+RENAME_KINDS: tuple[str, ...] = (
+    RefKind.CONNECTION.value,
+    RefKind.DLI_QUEUE.value,
+    RefKind.CDM_CLUSTER.value,
+    RefKind.MRS_CLUSTER.value,
+    RefKind.DIS_STREAM.value,
+    RefKind.GES_GRAPH.value,
+    RefKind.RESOURCE_GROUP.value,
+    RefKind.AGENCY.value,
+    RefKind.QUALITY_RULE.value,
+    "workspace",
+)
+TOP_KEYS = (
+    "name",
+    "description",
+    "renames",
+    "params",
+    "jobParams",
+    "executeUser",
+    "owner",
+    "directory",
+    "timeZone",
+)
+MODES = tuple(m.value for m in ShiftMode)
+
+
+@dataclass(frozen=True)
+class TimeZoneMove:
+    """Move cron schedules to ``zone``, keeping wall clock or instants."""
+
+    zone: str
+    mode: ShiftMode
+    source_zone: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The document form."""
+        out: dict[str, Any] = {"zone": self.zone, "mode": self.mode.value}
+        if self.source_zone:
+            out["sourceZone"] = self.source_zone
+        return out
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A parsed profile; ``document`` is what was stored, key order kept."""
+
+    document: dict[str, Any]
+    description: str = ""
+    renames: dict[RefKind, dict[str, str]] = field(default_factory=dict)
+    workspace_renames: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    job_params: dict[str, dict[str, str]] = field(default_factory=dict)
+    execute_user: str | None = None
+    owner: str | None = None
+    directory: tuple[str, str] | None = None
+    time_zone: TimeZoneMove | None = None
+
+    def reference_renames(self) -> dict[tuple[RefKind, str], str]:
+        """The renames as the reference table's (kind, old name) → new name map."""
+        return {
+            (kind, old): new for kind, names in self.renames.items() for old, new in names.items()
+        }
+
+    def rewrite_directory(self, directory: object) -> object:
+        """``directory`` with the profile's prefix rewritten (other values unchanged)."""
+        if self.directory is None or not isinstance(directory, str):
+            return directory
+        old, new = self.directory
+        if directory == old or directory.startswith(old.rstrip("/") + "/"):
+            rest = directory[len(old.rstrip("/")) :]
+            joined = new.rstrip("/") + rest
+            return joined or "/"
+        return directory
+
+
+class ProfileError(ValueError):
+    """A profile document that cannot be used; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _text_map(value: object, where: str, problems: list[str]) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        problems.append(f"{where} must be a map of name: value")
+        return {}
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            problems.append(f"{where}.{key} must be text or a number")
+        elif not str(key).strip():
+            problems.append(f"{where} has an empty name")
+        else:
+            out[str(key)] = str(item)
+    return out
+
+
+def _optional_text(value: object, where: str, problems: list[str]) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{where} must be non-empty text")
+        return None
+    return value
+
+
+def _renames(value: object, problems: list[str]) -> dict[str, dict[str, str]]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        problems.append("renames must be a map of kind: {old name: new name}")
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for kind, names in value.items():
+        if kind not in RENAME_KINDS:
+            problems.append(
+                f"renames.{kind} is not a kind that can be renamed; use {', '.join(RENAME_KINDS)}"
+            )
+            continue
+        mapped = _text_map(names, f"renames.{kind}", problems)
+        for old, new in mapped.items():
+            if not new.strip():
+                problems.append(f"renames.{kind}.{old} must name the object in the target")
+        out[str(kind)] = mapped
+    return out
+
+
+def _directory(value: object, problems: list[str]) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        problems.append("directory must be {from: /old/prefix, to: /new/prefix}")
+        return None
+    old, new = value.get("from"), value.get("to")
+    if not isinstance(old, str) or not old.startswith("/"):
+        problems.append("directory.from must be a folder path starting with '/'")
+        return None
+    if not isinstance(new, str) or not new.startswith("/"):
+        problems.append("directory.to must be a folder path starting with '/'")
+        return None
+    return old, new
+
+
+def parse_time_zone_move(value: object, where: str, problems: list[str]) -> TimeZoneMove | None:
+    """A ``{zone, mode, sourceZone}`` block, checked (zone names are checked when applied)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        problems.append(f"{where} must be {{zone: <zone>, mode: keepWallClock|keepInstant}}")
+        return None
+    zone = _optional_text(value.get("zone"), f"{where}.zone", problems)
+    mode = value.get("mode")
+    if mode not in MODES:
+        problems.append(f"{where}.mode must be keepWallClock or keepInstant, not {mode!r}")
+    source = _optional_text(value.get("sourceZone"), f"{where}.sourceZone", problems)
+    unknown = sorted(set(value) - {"zone", "mode", "sourceZone"})
+    if unknown:
+        problems.append(f"{where} has unknown key(s) {', '.join(unknown)}")
+    if zone is None or mode not in MODES:
+        if zone is None and value.get("zone") is None:
+            problems.append(f"{where}.zone is required, e.g. 'Europe/Berlin' or 'GMT+08:00'")
+        return None
+    return TimeZoneMove(zone, ShiftMode(mode), source)
+
+
+def parse_profile(document: object) -> Profile:
+    """Check a profile document, collecting every problem; raises ``ProfileError``."""
+    if not isinstance(document, Mapping):
+        raise ProfileError(["a profile must be a map (JSON object / YAML mapping)"])
+    problems: list[str] = []
+    unknown = sorted(str(k) for k in document if k not in TOP_KEYS)
+    if unknown:
+        problems.append(
+            f"unknown key(s) {', '.join(unknown)}; a profile may hold {', '.join(TOP_KEYS)}"
+        )
+    description = document.get("description") or ""
+    if not isinstance(description, str):
+        problems.append("description must be text")
+        description = ""
+    renames = _renames(document.get("renames"), problems)
+    params = _text_map(document.get("params"), "params", problems)
+    per_job = document.get("jobParams")
+    job_params: dict[str, dict[str, str]] = {}
+    if per_job is not None and not isinstance(per_job, Mapping):
+        problems.append("jobParams must be a map of job name: {parameter: value}")
+    elif per_job is not None:
+        job_params = {
+            str(job): _text_map(values, f"jobParams.{job}", problems)
+            for job, values in per_job.items()
+        }
+    execute_user = _optional_text(document.get("executeUser"), "executeUser", problems)
+    owner = _optional_text(document.get("owner"), "owner", problems)
+    directory = _directory(document.get("directory"), problems)
+    zone = parse_time_zone_move(document.get("timeZone"), "timeZone", problems)
+    if problems:
+        raise ProfileError(problems)
+    return Profile(
+        document=dict(document),
+        description=description,
+        renames={RefKind(k): v for k, v in renames.items() if k != "workspace"},
+        workspace_renames=renames.get("workspace", {}),
+        params=params,
+        job_params=job_params,
+        execute_user=execute_user,
+        owner=owner,
+        directory=directory,
+        time_zone=zone,
+    )
+
+
+def load_profile_text(text: bytes | str) -> object:
+    """A profile document from JSON or YAML text (safe YAML: no tags, no objects).
+
+    Raises ``ValueError`` naming the line of a syntax error.
+    """
+    raw = text.decode("utf-8") if isinstance(text, bytes) else text
+    if raw.lstrip().startswith("{"):
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"JSON error at line {exc.lineno}: {exc.msg}") from None
+    try:
+        return yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ValueError(f"YAML error{where}: {getattr(exc, 'problem', None) or exc}") from None

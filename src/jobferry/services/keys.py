@@ -1,0 +1,159 @@
+"""Package signing keys of a workspace: its own Ed25519 signing key and the keys it trusts.
+
+The private half of a signing key is encrypted with the server's secret key (like environment
+secrets) and never leaves the server; exports of the workspace carry ``manifest.sig`` made with
+it. Trusted keys are public keys (``ed25519:<base64>`` or PEM) whose signatures imports accept;
+with the workspace setting ``requireSigned`` an import refuses unsigned packages and packages
+signed by a key that is not trusted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from jobferry.domain.enums import Role
+from jobferry.errors import InvalidRequestError, KeyNotFoundError, NameTakenError
+from jobferry.package.signature import (
+    generate_key_pair,
+    key_id_of,
+    normalize_public_key,
+    sign_manifest,
+)
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import Scope, now_ms
+from jobferry.services.secretbox import SecretBox
+from jobferry.storage import Database, Tx
+from jobferry.storage import keys as repo
+from jobferry.storage.keys import SigningKeyRecord, TrustedKeyRecord
+
+
+def _signing_view(item: SigningKeyRecord) -> dict[str, Any]:
+    return {
+        "keyId": item.key_id,
+        "publicKey": item.public_key,
+        "createTime": item.created_at,
+        "createUser": item.created_by,
+    }
+
+
+def _trusted_view(item: TrustedKeyRecord) -> dict[str, Any]:
+    return {
+        "keyId": item.key_id,
+        "name": item.name,
+        "publicKey": item.public_key,
+        "addTime": item.added_at,
+        "addUser": item.added_by,
+    }
+
+
+class KeyService:
+    """Create and read signing keys; keep the list of trusted keys."""
+
+    def __init__(self, db: Database, box: SecretBox) -> None:
+        self.db = db
+        self.box = box
+
+    # -- the workspace's signing key ------------------------------------------------------
+
+    def create_signing_key(self, scope: Scope) -> dict[str, Any]:
+        """Generate (or replace) the workspace's signing key; answers its public half."""
+        scope.require((Role.ADMIN,), "manage signing keys")
+        pair = generate_key_pair()
+        item = SigningKeyRecord(
+            scope.workspace.id,
+            pair.key_id,
+            pair.public_key,
+            self.box.encrypt(pair.private_pem.decode("ascii")),
+            now_ms(),
+            scope.actor.name,
+        )
+        with self.db.transaction() as tx:
+            repo.put_signing_key(tx, item)
+            audit_in_scope(tx, scope, "key.create", "signing_key", pair.key_id, {})
+        return _signing_view(item)
+
+    def signing_key(self, scope: Scope) -> dict[str, Any]:
+        """The public half of the workspace's signing key."""
+        with self.db.transaction(readonly=True) as tx:
+            item = repo.get_signing_key(tx, scope.workspace.id)
+        if item is None:
+            raise KeyNotFoundError(
+                f"Workspace '{scope.workspace.name}' has no signing key; create one with "
+                "POST /v1/{project_id}/signing-key.",
+            )
+        return _signing_view(item)
+
+    def delete_signing_key(self, scope: Scope) -> None:
+        """Stop signing exports of the workspace."""
+        scope.require((Role.ADMIN,), "manage signing keys")
+        with self.db.transaction() as tx:
+            item = repo.get_signing_key(tx, scope.workspace.id)
+            if item is None or not repo.delete_signing_key(tx, scope.workspace.id):
+                raise KeyNotFoundError(
+                    f"Workspace '{scope.workspace.name}' has no signing key to delete."
+                )
+            audit_in_scope(tx, scope, "key.delete", "signing_key", item.key_id, {})
+
+    def signer_in(self, tx: Tx, workspace_id: str) -> Callable[[bytes], bytes] | None:
+        """What signs the workspace's export manifests (None: the workspace has no key)."""
+        item = repo.get_signing_key(tx, workspace_id)
+        if item is None:
+            return None
+        private_pem = self.box.decrypt(item.private_key_encrypted).encode("ascii")
+        return lambda manifest: sign_manifest(manifest, private_pem)
+
+    # -- trusted keys ---------------------------------------------------------------------
+
+    def trusted(self, scope: Scope) -> list[dict[str, Any]]:
+        """The keys whose signatures the workspace accepts."""
+        with self.db.transaction(readonly=True) as tx:
+            return [_trusted_view(k) for k in repo.trusted(tx, scope.workspace.id)]
+
+    def trust(self, scope: Scope, body: dict[str, Any]) -> dict[str, Any]:
+        """Trust a public key (``{"name", "publicKey"}``)."""
+        scope.require((Role.ADMIN,), "manage trusted keys")
+        name, text = body.get("name"), body.get("publicKey")
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidRequestError(
+                "name is required: a label for the key, e.g. the environment it signs in."
+            )
+        if not isinstance(text, str):
+            raise InvalidRequestError(
+                "publicKey is required: 'ed25519:<base64>' (as GET /signing-key answers) or a "
+                "PEM public key."
+            )
+        try:
+            public = normalize_public_key(text)
+        except ValueError as exc:
+            raise InvalidRequestError(f"publicKey is not usable: {exc}") from None
+        key_id = key_id_of(public)
+        item = TrustedKeyRecord(
+            scope.workspace.id, key_id, name.strip(), public, now_ms(), scope.actor.name
+        )
+        with self.db.transaction() as tx:
+            if repo.get_trusted(tx, scope.workspace.id, key_id) is not None:
+                raise NameTakenError(
+                    f"Key {key_id} is already trusted in workspace '{scope.workspace.name}'.",
+                    key_id=key_id,
+                )
+            repo.add_trusted(tx, item)
+            audit_in_scope(tx, scope, "key.trust", "trusted_key", key_id, {"name": item.name})
+        return _trusted_view(item)
+
+    def distrust(self, scope: Scope, key_id: str) -> None:
+        """Stop trusting a key."""
+        scope.require((Role.ADMIN,), "manage trusted keys")
+        with self.db.transaction() as tx:
+            if not repo.remove_trusted(tx, scope.workspace.id, key_id):
+                raise KeyNotFoundError(
+                    f"Workspace '{scope.workspace.name}' does not trust a key with id "
+                    f"'{key_id}'; list them with GET /v1/{{project_id}}/trusted-keys.",
+                    key_id=key_id,
+                )
+            audit_in_scope(tx, scope, "key.distrust", "trusted_key", key_id, {})
+
+
+def trusted_public_keys(tx: Tx, workspace_id: str) -> list[str]:
+    """The public keys (text form) a workspace trusts, for signature checks."""
+    return [k.public_key for k in repo.trusted(tx, workspace_id)]

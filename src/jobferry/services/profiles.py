@@ -1,0 +1,151 @@
+"""Environment profiles of a workspace: save (a new version each time), read, list, remove.
+
+A profile is stored as the document the user wrote (JSON, or YAML turned into the same
+structure), checked with ``jobferry.domain.profile.parse_profile`` before it is kept. Imports
+name a profile of the TARGET workspace (or pass one inline); ``resolve_profile`` is what they use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jobferry.domain.enums import Role
+from jobferry.domain.names import check_object_name
+from jobferry.domain.profile import Profile, ProfileError, load_profile_text, parse_profile
+from jobferry.errors import InvalidRequestError, ProfileNotFoundError
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import Scope, now_ms
+from jobferry.services.documents import dump, load
+from jobferry.storage import Database, Tx
+from jobferry.storage import profiles as repo
+from jobferry.storage.profiles import ProfileRecord
+
+
+@dataclass(frozen=True)
+class ResolvedProfile:
+    """A profile ready for an import, with where it came from."""
+
+    profile: Profile
+    name: str | None
+    version: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        """What the plan reports about the profile used."""
+        return {"name": self.name or "(inline)", "version": self.version}
+
+
+def _view(item: ProfileRecord, with_document: bool) -> dict[str, Any]:
+    document = load(item.document)
+    view: dict[str, Any] = {
+        "name": item.name,
+        "version": item.version,
+        "description": document.get("description") or "",
+        "updateTime": item.created_at,
+        "updateUser": item.created_by,
+    }
+    if with_document:
+        view["document"] = document
+    return view
+
+
+def _parsed(document: object, what: str) -> Profile:
+    try:
+        return parse_profile(document)
+    except ProfileError as exc:
+        raise InvalidRequestError(
+            f"{what} is invalid: {'; '.join(exc.problems)}.", problems=exc.problems
+        ) from None
+
+
+def resolve_profile(
+    tx: Tx, scope: Scope, ref: str | dict[str, Any] | None
+) -> ResolvedProfile | None:
+    """The profile an import names (stored in the scope's workspace) or carries inline."""
+    if ref is None:
+        return None
+    if isinstance(ref, dict):
+        return ResolvedProfile(_parsed(ref, "The inline profile"), None, None)
+    item = repo.get(tx, scope.workspace.id, ref)
+    if item is None:
+        raise ProfileNotFoundError(
+            f"Environment profile '{ref}' does not exist in workspace '{scope.workspace.name}'; "
+            "create it (PUT /v1/{project_id}/profiles/" + ref + ") or pass the profile inline.",
+            profile=ref,
+        )
+    return ResolvedProfile(
+        _parsed(load(item.document), f"Stored profile '{ref}'"), item.name, item.version
+    )
+
+
+class ProfileService:
+    """Save, read, list and remove the environment profiles of a workspace."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def put(self, scope: Scope, name: str, body: bytes | dict[str, Any]) -> dict[str, Any]:
+        """Save a new version of profile ``name`` from a JSON/YAML document (admins only)."""
+        scope.require((Role.ADMIN,), "change environment profiles")
+        problem = check_object_name(name, "profile name")
+        if problem:
+            raise InvalidRequestError(f"The profile name is invalid: {problem}.", profile=name)
+        if isinstance(body, bytes | str):
+            try:
+                document: object = load_profile_text(body)
+            except ValueError as exc:
+                raise InvalidRequestError(
+                    f"Profile '{name}' is not valid JSON or YAML: {exc}", profile=name
+                ) from None
+        else:
+            document = body
+        profile = _parsed(document, f"Profile '{name}'")
+        stored = dict(profile.document)
+        stored.pop("name", None)
+        with self.db.transaction() as tx:
+            version = repo.latest_version(tx, scope.workspace.id, name) + 1
+            item = ProfileRecord(
+                scope.workspace.id, name, version, dump(stored), now_ms(), scope.actor.name
+            )
+            repo.insert_version(tx, item)
+            audit_in_scope(tx, scope, "profile.put", "profile", name, {"version": version})
+        return _view(item, with_document=True)
+
+    def get(self, scope: Scope, name: str, version: int | None = None) -> dict[str, Any]:
+        """One version of a profile (the newest by default)."""
+        with self.db.transaction(readonly=True) as tx:
+            item = repo.get(tx, scope.workspace.id, name, version)
+        if item is None:
+            which = f"version {version} of " if version is not None else ""
+            raise ProfileNotFoundError(
+                f"There is no {which}environment profile '{name}' in workspace "
+                f"'{scope.workspace.name}'; list them with GET /v1/{{project_id}}/profiles.",
+                profile=name,
+            )
+        return _view(item, with_document=True)
+
+    def list_all(self, scope: Scope) -> list[dict[str, Any]]:
+        """The newest version of every profile, by name."""
+        with self.db.transaction(readonly=True) as tx:
+            items = repo.latest_all(tx, scope.workspace.id)
+        return [_view(item, with_document=False) for item in items]
+
+    def versions(self, scope: Scope, name: str) -> list[dict[str, Any]]:
+        """Every version of a profile, newest first."""
+        with self.db.transaction(readonly=True) as tx:
+            items = repo.versions(tx, scope.workspace.id, name)
+        if not items:
+            self.get(scope, name)  # raises the not-found error
+        return [_view(item, with_document=True) for item in items]
+
+    def delete(self, scope: Scope, name: str) -> None:
+        """Remove a profile with all its versions (admins only)."""
+        scope.require((Role.ADMIN,), "change environment profiles")
+        with self.db.transaction() as tx:
+            if not repo.delete_profile(tx, scope.workspace.id, name):
+                raise ProfileNotFoundError(
+                    f"Environment profile '{name}' does not exist in workspace "
+                    f"'{scope.workspace.name}'.",
+                    profile=name,
+                )
+            audit_in_scope(tx, scope, "profile.delete", "profile", name, {})

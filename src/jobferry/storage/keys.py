@@ -1,0 +1,110 @@
+"""Package signing keys: a workspace's own signing key and the public keys it trusts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, select
+
+from jobferry.storage.database import Tx
+from jobferry.storage.records import record
+from jobferry.storage.tables import signing_keys, trusted_keys
+
+
+@dataclass(frozen=True)
+class SigningKeyRecord:
+    """A workspace's signing key (the private half encrypted)."""
+
+    workspace_id: str
+    key_id: str
+    public_key: str
+    private_key_encrypted: str
+    created_at: int
+    created_by: str
+
+
+@dataclass(frozen=True)
+class TrustedKeyRecord:
+    """A public key whose signatures the workspace accepts."""
+
+    workspace_id: str
+    key_id: str
+    name: str
+    public_key: str
+    added_at: int
+    added_by: str
+
+
+def get_signing_key(tx: Tx, workspace_id: str) -> SigningKeyRecord | None:
+    """The workspace's signing key, if it has one."""
+    row = tx.conn.execute(
+        select(signing_keys).where(signing_keys.c.workspace_id == workspace_id)
+    ).first()
+    return record(SigningKeyRecord, row) if row else None
+
+
+def put_signing_key(tx: Tx, item: SigningKeyRecord) -> None:
+    """Set (replace) the workspace's signing key."""
+    tx.conn.execute(delete(signing_keys).where(signing_keys.c.workspace_id == item.workspace_id))
+    tx.conn.execute(
+        insert(signing_keys).values(
+            workspace_id=item.workspace_id,
+            key_id=item.key_id,
+            public_key=item.public_key,
+            private_key_encrypted=item.private_key_encrypted,
+            created_at=item.created_at,
+            created_by=item.created_by,
+        )
+    )
+
+
+def delete_signing_key(tx: Tx, workspace_id: str) -> bool:
+    """Remove the workspace's signing key; whether it had one."""
+    result = tx.conn.execute(
+        delete(signing_keys).where(signing_keys.c.workspace_id == workspace_id)
+    )
+    return bool(result.rowcount)
+
+
+def trusted(tx: Tx, workspace_id: str) -> list[TrustedKeyRecord]:
+    """The workspace's trusted public keys, by name."""
+    rows = tx.conn.execute(
+        select(trusted_keys)
+        .where(trusted_keys.c.workspace_id == workspace_id)
+        .order_by(trusted_keys.c.name, trusted_keys.c.key_id)
+    )
+    return [record(TrustedKeyRecord, r) for r in rows]
+
+
+def get_trusted(tx: Tx, workspace_id: str, key_id: str) -> TrustedKeyRecord | None:
+    """One trusted key by id."""
+    row = tx.conn.execute(
+        select(trusted_keys).where(
+            trusted_keys.c.workspace_id == workspace_id, trusted_keys.c.key_id == key_id
+        )
+    ).first()
+    return record(TrustedKeyRecord, row) if row else None
+
+
+def add_trusted(tx: Tx, item: TrustedKeyRecord) -> None:
+    """Trust a public key."""
+    tx.conn.execute(
+        insert(trusted_keys).values(
+            workspace_id=item.workspace_id,
+            key_id=item.key_id,
+            name=item.name,
+            public_key=item.public_key,
+            added_at=item.added_at,
+            added_by=item.added_by,
+        )
+    )
+
+
+def remove_trusted(tx: Tx, workspace_id: str, key_id: str) -> bool:
+    """Stop trusting a key; whether it was trusted."""
+    result = tx.conn.execute(
+        delete(trusted_keys).where(
+            trusted_keys.c.workspace_id == workspace_id, trusted_keys.c.key_id == key_id
+        )
+    )
+    return bool(result.rowcount)

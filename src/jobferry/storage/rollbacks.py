@@ -1,0 +1,156 @@
+"""What rolling an import back needs: its recorded changes, bulk deletes and version trims."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Column, Table, and_, delete, insert, or_, select
+
+from jobferry.storage.database import Tx
+from jobferry.storage.exports import CHUNK
+from jobferry.storage.records import record
+from jobferry.storage.tables import (
+    import_changes,
+    import_rollbacks,
+    job_refs,
+    job_versions,
+    jobs,
+    resources,
+    script_versions,
+    scripts,
+    workspaces,
+)
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """What one import did to one object, with the state before it."""
+
+    task_id: str
+    workspace_id: str
+    kind: str
+    name: str
+    action: str
+    object_id: str | None
+    before_document: str | None
+    before_version: int | None
+    after_version: int | None
+    after_sha256: str | None
+
+
+def changes_of(tx: Tx, workspace_id: str, task_id: str) -> list[ChangeRecord]:
+    """Every change an import task recorded in the workspace."""
+    rows = tx.conn.execute(
+        select(import_changes).where(
+            import_changes.c.task_id == task_id, import_changes.c.workspace_id == workspace_id
+        )
+    )
+    return [record(ChangeRecord, r) for r in rows]
+
+
+def rolled_back(tx: Tx, task_id: str) -> tuple[int, str] | None:
+    """(when, by whom) an import was rolled back, or None."""
+    row = tx.conn.execute(
+        select(import_rollbacks.c.rolled_back_at, import_rollbacks.c.rolled_back_by).where(
+            import_rollbacks.c.task_id == task_id
+        )
+    ).first()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def mark_rolled_back(tx: Tx, workspace_id: str, task_id: str, now: int, actor: str) -> None:
+    """Record that an import was rolled back (the primary key refuses a second time)."""
+    tx.conn.execute(
+        insert(import_rollbacks).values(
+            task_id=task_id, workspace_id=workspace_id, rolled_back_at=now, rolled_back_by=actor
+        )
+    )
+
+
+_PAIRS = CHUNK // 2  # two bound parameters per (id, version) pair
+
+
+def _chunks(ids: Sequence[str] | Sequence[int]) -> list[list[object]]:
+    return [list(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)]
+
+
+def delete_jobs(tx: Tx, job_ids: Sequence[int]) -> None:
+    """Remove jobs with their versions and reference index."""
+    for part in _chunks(job_ids):
+        tx.conn.execute(delete(job_refs).where(job_refs.c.job_id.in_(part)))
+        tx.conn.execute(delete(job_versions).where(job_versions.c.job_id.in_(part)))
+        tx.conn.execute(delete(jobs).where(jobs.c.id.in_(part)))
+
+
+def delete_scripts(tx: Tx, script_ids: Sequence[str]) -> None:
+    """Remove scripts with their versions."""
+    for part in _chunks(script_ids):
+        tx.conn.execute(delete(script_versions).where(script_versions.c.script_id.in_(part)))
+        tx.conn.execute(delete(scripts).where(scripts.c.id.in_(part)))
+
+
+def delete_resources(tx: Tx, resource_ids: Sequence[str]) -> None:
+    """Remove resources."""
+    for part in _chunks(resource_ids):
+        tx.conn.execute(delete(resources).where(resources.c.id.in_(part)))
+
+
+def _trim(tx: Tx, table: Table, owner: Column[Any], keep: Sequence[tuple[Any, int]]) -> None:
+    """Delete ``table``'s versions newer than ``version`` for each (owner id, version) pair."""
+    for start in range(0, len(keep), _PAIRS):
+        part = keep[start : start + _PAIRS]
+        newer = (and_(owner == o, table.c.version > v) for o, v in part)
+        tx.conn.execute(delete(table).where(or_(*newer)))
+
+
+def trim_job_versions(tx: Tx, keep: Sequence[tuple[int, int]]) -> None:
+    """Delete versions newer than ``version`` for each (job id, version) pair."""
+    _trim(tx, job_versions, job_versions.c.job_id, keep)
+
+
+def trim_script_versions(tx: Tx, keep: Sequence[tuple[str, int]]) -> None:
+    """Delete versions newer than ``version`` for each (script id, version) pair."""
+    _trim(tx, script_versions, script_versions.c.script_id, keep)
+
+
+def jobs_using(
+    tx: Tx, workspace_id: str, kind: str, names: Sequence[str]
+) -> list[tuple[int, str, str]]:
+    """(job id, job name, referenced name) of the workspace's jobs naming (kind, name)."""
+    out: list[tuple[int, str, str]] = []
+    for part in _chunks(names):
+        rows = tx.conn.execute(
+            select(jobs.c.id, jobs.c.name, job_refs.c.name.label("ref"))
+            .join(job_refs, job_refs.c.job_id == jobs.c.id)
+            .where(
+                jobs.c.workspace_id == workspace_id,
+                job_refs.c.kind == kind,
+                job_refs.c.ref_workspace == "",
+                job_refs.c.name.in_(part),
+            )
+        )
+        out += [(int(r.id), r.name, r.ref) for r in rows]
+    return out
+
+
+def jobs_depending_from(
+    tx: Tx, project_id: str, workspace_name: str, names: Sequence[str]
+) -> list[tuple[str, str, str]]:
+    """(workspace, job, upstream) of jobs in OTHER workspaces depending on these jobs."""
+    out: list[tuple[str, str, str]] = []
+    for part in _chunks(names):
+        rows = tx.conn.execute(
+            select(workspaces.c.name.label("ws"), jobs.c.name, job_refs.c.name.label("ref"))
+            .join(job_refs, job_refs.c.job_id == jobs.c.id)
+            .join(workspaces, workspaces.c.id == jobs.c.workspace_id)
+            .where(
+                workspaces.c.project_id == project_id,
+                job_refs.c.kind == "job",
+                job_refs.c.ref_workspace == workspace_name,
+                job_refs.c.name.in_(part),
+            )
+        )
+        out += [(r.ws, r.name, r.ref) for r in rows]
+    return out

@@ -1,0 +1,87 @@
+"""Environment profile documents: parsing, every problem at once, directory rewrite."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobferry.domain.enums import RefKind
+from jobferry.domain.profile import ProfileError, load_profile_text, parse_profile
+from jobferry.domain.timeshift import ShiftMode
+
+YAML = """
+description: prod
+renames:
+  connection: {dws_test: dws_prod}
+  workspace: {test: prod}
+params: {env: prod}
+jobParams:
+  daily: {batch: 500}
+executeUser: etl
+owner: ops
+directory: {from: /test, to: /prod}
+timeZone: {zone: Europe/Berlin, mode: keepInstant, sourceZone: GMT+8}
+"""
+
+
+def test_a_yaml_profile_parses_into_every_part() -> None:
+    profile = parse_profile(load_profile_text(YAML))
+    assert profile.reference_renames() == {(RefKind.CONNECTION, "dws_test"): "dws_prod"}
+    assert profile.workspace_renames == {"test": "prod"}
+    assert profile.params == {"env": "prod"}
+    assert profile.job_params == {"daily": {"batch": "500"}}
+    assert (profile.execute_user, profile.owner) == ("etl", "ops")
+    assert profile.time_zone is not None
+    assert profile.time_zone.mode is ShiftMode.KEEP_INSTANT
+    assert profile.time_zone.source_zone == "GMT+8"
+
+
+def test_json_text_is_accepted_too() -> None:
+    profile = parse_profile(load_profile_text(b'{"owner": "ops"}'))
+    assert profile.owner == "ops"
+
+
+@pytest.mark.parametrize(
+    ("directory", "expected"),
+    [
+        ("/test", "/prod"),
+        ("/test/sales", "/prod/sales"),
+        ("/testing", "/testing"),
+        ("/other/test", "/other/test"),
+    ],
+)
+def test_directory_prefix_is_rewritten_on_folder_boundaries(directory: str, expected: str) -> None:
+    profile = parse_profile({"directory": {"from": "/test", "to": "/prod"}})
+    assert profile.rewrite_directory(directory) == expected
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(
+            {
+                "renamez": {},
+                "renames": {"queue": {"a": "b"}, "connection": ["x"]},
+                "params": {"a": {"nested": 1}},
+                "jobParams": ["x"],
+                "owner": "",
+                "timeZone": {"mode": "keepInstant", "extra": 1},
+            }
+        )
+    text = " | ".join(caught.value.problems)
+    for words in (
+        "renamez",
+        "renames.queue",
+        "renames.connection must be a map",
+        "params.a",
+        "jobParams must be a map",
+        "owner must be non-empty",
+        "timeZone.zone is required",
+        "timeZone has unknown key(s) extra",
+    ):
+        assert words in text, text
+
+
+def test_bad_text_names_the_line() -> None:
+    with pytest.raises(ValueError, match="YAML error at line"):
+        load_profile_text("owner: ops\nrenames: [a, b\nowner: x\n")
+    with pytest.raises(ProfileError):
+        parse_profile(["not", "a", "map"])
