@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+import manifests
 from builders import make_job, make_resource, make_script
 from jobferry.package.layout import Layout, entry_path
-from jobferry.package.manifest import ManifestHeader
+from jobferry.package.manifest import ManifestHeader, Requirement
 from jobferry.package.writer import PackageWriter
 
-HEADER = ManifestHeader(
-    producer_version="0.1.0",
-    project_id="0123456789abcdef0123456789abcdef",
+HEADER = replace(
+    manifests.HEADER,
     workspace_id="ws-test",
     workspace_name="test",
-    created_at_ms=1_760_000_000_000,
-    options={"exportDepend": True},
-    requires=[("connection", "dws_conn"), ("connection", "ssh_conn")],
+    requires=[
+        Requirement("connection", "dws_conn", "DWS", ("password",)),
+        Requirement("connection", "ssh_conn"),
+    ],
 )
 
 

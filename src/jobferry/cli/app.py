@@ -74,7 +74,8 @@ def _output(ctx: Any) -> Output:
 def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
     extra = {k: v for k, v in exc.body.items() if k not in ("error_code", "error_msg")}
     out.error(exc.code, exc.message, {"status": exc.status, **extra})
-    for item in exc.body.get("problems") or exc.body.get("details") or []:
+    listed = exc.body.get("problems") or exc.body.get("details") or exc.body.get("conflicts")
+    for item in listed or []:
         if isinstance(item, dict):
             text = item.get("detail") or item.get("message") or item.get("reason") or str(item)
             out.hint(f"{text}" + (f" — {item['fix']}" if item.get("fix") else ""))
@@ -146,6 +147,7 @@ app.add_typer(jobs.workspaces_app, name="workspaces")
 app.command("export")(export.export_command)
 app.command("import")(transfer.import_command)
 app.command("plan")(transfer.plan_command)
+app.command("rollback")(transfer.rollback_command)
 app.add_typer(tasks.tasks_app, name="tasks")
 app.add_typer(tasks.downloads_app, name="downloads")
 app.add_typer(package.app, name="package")

@@ -11,6 +11,7 @@ real DataArts) get ``POST /jobs/check-file`` shown instead.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,10 +19,18 @@ from typing import Annotated, Any
 import typer
 
 from jobferry.cli import obs
-from jobferry.cli.client import ApiClient, ApiError
+from jobferry.cli.client import ApiClient, ApiError, segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.output import mapping
 from jobferry.cli.planview import has_changes, show_plan, show_task
+from jobferry.cli.promotion import (
+    KeepInstantOption,
+    KeepWallClockOption,
+    SourceZoneOption,
+    TimezoneOption,
+    profile_reference,
+    time_zone_block,
+)
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.cli.tasks import task_exit, wait_for
 
@@ -87,6 +96,14 @@ ExecuteUserOption = Annotated[
 ModeOption = Annotated[
     Mode, typer.Option("--mode", help="atomic: all or nothing; per-object: what passes.")
 ]
+ProfileMapOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile-map",
+        help="Environment profile: the name of a profile stored in the target workspace, or a "
+        "JSON/YAML file sent inline.",
+    ),
+]
 
 
 def _pairs(values: list[str] | None, what: str, example: str) -> dict[str, str]:
@@ -99,41 +116,60 @@ def _pairs(values: list[str] | None, what: str, example: str) -> dict[str, str]:
     return found
 
 
-def import_body(
-    policy: Policy,
-    status: TargetStatus | None,
-    target_dir: str | None,
-    params: list[str] | None,
-    replaces: list[str] | None,
-    execute_user: str | None,
-    mode: Mode,
-) -> dict[str, Any]:
-    """The ImportFileReq (without ``path``) the options describe."""
-    body: dict[str, Any] = {"sameNamePolicy": policy.value.upper()}
-    if status is not None:
-        body["targetStatus"] = status.value.upper()
-    if target_dir:
-        body["targetDirectory"] = target_dir
-    if params:
-        body["params"] = _pairs(params, "--param", "env=prod")
-    if replaces:
-        resources = []
-        for source, new in _pairs(
-            replaces, "--replace", "DWS_CONNECTION:dws_test=dws_prod"
-        ).items():
-            kind, colon, name = source.partition(":")
-            if not colon or not kind or not name:
-                raise CliUsageError(
-                    f"--replace {source}={new} needs TYPE:NAME=NEW, e.g. "
-                    "DWS_CONNECTION:dws_test=dws_prod."
-                )
-            resources.append({"name": name, "type": kind, "replace": new})
-        body["resources"] = resources
-    if execute_user:
-        body["executeUser"] = execute_user
-    if mode is Mode.PER_OBJECT:
-        body["mode"] = "PER_OBJECT"
-    return body
+@dataclass(frozen=True)
+class ImportOptions:
+    """The options ``plan`` and ``import`` share, as given on the command line."""
+
+    policy: Policy = Policy.SKIP
+    status: TargetStatus | None = None
+    target_dir: str | None = None
+    params: list[str] | None = None
+    replaces: list[str] | None = None
+    execute_user: str | None = None
+    mode: Mode = Mode.ATOMIC
+    profile_map: str | None = None
+    timezone: str | None = None
+    keep_instant: bool = False
+    keep_wall_clock: bool = False
+    source_zone: str | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The ImportFileReq (without ``path``) the options describe."""
+        body: dict[str, Any] = {"sameNamePolicy": self.policy.value.upper()}
+        if self.status is not None:
+            body["targetStatus"] = self.status.value.upper()
+        if self.target_dir:
+            body["targetDirectory"] = self.target_dir
+        if self.params:
+            body["params"] = _pairs(self.params, "--param", "env=prod")
+        if self.replaces:
+            body["resources"] = _resources(self.replaces)
+        if self.execute_user:
+            body["executeUser"] = self.execute_user
+        if self.mode is Mode.PER_OBJECT:
+            body["mode"] = "PER_OBJECT"
+        choice = profile_reference(self.profile_map)
+        if choice is not None:
+            body["profile"] = choice.reference
+        block = time_zone_block(
+            self.timezone, self.keep_instant, self.keep_wall_clock, self.source_zone
+        )
+        if block is not None:
+            body["timeZone"] = block
+        return body
+
+
+def _resources(replaces: list[str]) -> list[dict[str, str]]:
+    resources = []
+    for source, new in _pairs(replaces, "--replace", "DWS_CONNECTION:dws_test=dws_prod").items():
+        kind, colon, name = source.partition(":")
+        if not colon or not kind or not name:
+            raise CliUsageError(
+                f"--replace {source}={new} needs TYPE:NAME=NEW, e.g. "
+                "DWS_CONNECTION:dws_test=dws_prod."
+            )
+        resources.append({"name": name, "type": kind, "replace": new})
+    return resources
 
 
 def package_path(s: Session, source: str) -> str:
@@ -198,13 +234,31 @@ def plan_command(
     replace: ReplaceOption = None,
     execute_user: ExecuteUserOption = None,
     mode: ModeOption = Mode.ATOMIC,
+    profile_map: ProfileMapOption = None,
+    timezone: TimezoneOption = None,
+    keep_instant: KeepInstantOption = False,
+    keep_wall_clock: KeepWallClockOption = False,
+    source_zone: SourceZoneOption = None,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Show what importing the package would do, with field diffs; exit 3 on problems."""
     s = session(ctx, json_mode, workspace)
-    body = import_body(policy, status, target_dir, param, replace, execute_user, mode)
-    _plan_only(s, source, body)
+    options = ImportOptions(
+        policy=policy,
+        status=status,
+        target_dir=target_dir,
+        params=param,
+        replaces=replace,
+        execute_user=execute_user,
+        mode=mode,
+        profile_map=profile_map,
+        timezone=timezone,
+        keep_instant=keep_instant,
+        keep_wall_clock=keep_wall_clock,
+        source_zone=source_zone,
+    )
+    _plan_only(s, source, options.body())
 
 
 def _plan_only(s: Session, source: str, body: dict[str, Any]) -> None:
@@ -234,6 +288,11 @@ def import_command(
     replace: ReplaceOption = None,
     execute_user: ExecuteUserOption = None,
     mode: ModeOption = Mode.ATOMIC,
+    profile_map: ProfileMapOption = None,
+    timezone: TimezoneOption = None,
+    keep_instant: KeepInstantOption = False,
+    keep_wall_clock: KeepWallClockOption = False,
+    source_zone: SourceZoneOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan and stop (like 'jobferry plan').")
     ] = False,
@@ -245,7 +304,21 @@ def import_command(
 ) -> None:
     """Import a package: upload, plan, confirm, import atomically, follow the task."""
     s = session(ctx, json_mode, workspace)
-    body = import_body(policy, status, target_dir, param, replace, execute_user, mode)
+    options = ImportOptions(
+        policy=policy,
+        status=status,
+        target_dir=target_dir,
+        params=param,
+        replaces=replace,
+        execute_user=execute_user,
+        mode=mode,
+        profile_map=profile_map,
+        timezone=timezone,
+        keep_instant=keep_instant,
+        keep_wall_clock=keep_wall_clock,
+        source_zone=source_zone,
+    )
+    body = options.body()
     if dry_run:
         _plan_only(s, source, body)
         return
@@ -289,3 +362,42 @@ def import_command(
     show_task(out, task)
     code = task_exit(task)
     out.finish({"path": path, "plan": plan, "task": task}, code, None if code else "Imported.")
+
+
+# -- rollback ---------------------------------------------------------------------------
+
+
+def rollback_command(
+    ctx: typer.Context,
+    task_id: Annotated[str, typer.Argument(help="The task id of the import to undo.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts, CI).")
+    ] = False,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Undo an import in one transaction (refused, listing them, if objects changed since)."""
+    s = session(ctx, json_mode, workspace)
+    out = s.output
+    if not yes:
+        if not stdin_is_terminal():
+            raise CliUsageError(
+                "rollback asks for confirmation, but standard input is not a terminal; pass "
+                "--yes to roll back without asking."
+            )
+        if not out.confirm(
+            f"Roll back import {task_id}: delete what it created, restore what it overwrote?"
+        ):
+            out.finish(
+                {"taskId": task_id, "rolledBack": 0}, ExitCode.FAILED, "Cancelled; nothing changed."
+            )
+            return
+    answer = s.client().call("POST", f"/system-tasks/{segment(task_id)}/rollback")
+    objects = [o for o in mapping(answer).get("objects") or [] if isinstance(o, dict)]
+    out.table(
+        ("kind", "name", "action", "version"),
+        [(o.get("kind"), o.get("name"), o.get("action"), o.get("version") or "") for o in objects],
+    )
+    out.finish(
+        answer, ExitCode.OK, f"Rolled back {mapping(answer).get('rolledBack', 0)} object(s)."
+    )
