@@ -42,7 +42,10 @@ def prepare_imports(
         target = services.accounts.scope(scope.actor, scope.actor.project_id, ws)
         for c in range(20):
             services.environment.put(
-                target, "connection", f"dws_conn_{c:02d}", {"type": "DWS", "config": {}}
+                target,
+                "connection",
+                f"dws_conn_{c:02d}",
+                {"type": "DWS", "config": {}, "secrets": {"password": "prod-pw"}},
             )
         with package.open("rb") as fh:
             path = services.imports.upload(target, fh, "workspace.zip")["path"]
