@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -28,7 +28,7 @@ AK, SK = "CLOUDAK0000000000001", "cloud-secret-key"
 class DataArtsStub(BaseHTTPRequestHandler):
     """Answers import_job, list_system_tasks and show_file_info; 404 for anything else."""
 
-    calls: list[tuple[str, str, dict[str, Any]]] = []
+    calls: ClassVar[list[tuple[str, str, dict[str, Any]]]] = []
 
     def log_message(self, *args: Any) -> None:
         """Quiet."""
@@ -69,9 +69,16 @@ class DataArtsStub(BaseHTTPRequestHandler):
         elif (self.command, route) == ("GET", "/system-tasks/cloudtask1"):
             self._answer(200, {"id": "cloudtask1", "status": "SUCCESSFUL", "subtasks": []})
         else:
-            self._answer(404, {"error_code": "APIGW.0101", "error_msg": "The API does not exist."})
+            missing = {"error_code": "APIGW.0101", "error_msg": "The API does not exist."}
+            self._answer(404, missing)
 
-    do_GET = do_POST = _handle
+    def do_GET(self) -> None:  # noqa: N802 (the http.server hook's name)
+        """A GET call."""
+        self._handle()
+
+    def do_POST(self) -> None:  # noqa: N802
+        """A POST call."""
+        self._handle()
 
 
 @pytest.fixture
