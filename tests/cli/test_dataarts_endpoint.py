@@ -72,11 +72,11 @@ class DataArtsStub(BaseHTTPRequestHandler):
             missing = {"error_code": "APIGW.0101", "error_msg": "The API does not exist."}
             self._answer(404, missing)
 
-    def do_GET(self) -> None:  # noqa: N802 (the http.server hook's name)
+    def do_GET(self) -> None:
         """A GET call."""
         self._handle()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         """A POST call."""
         self._handle()
 
