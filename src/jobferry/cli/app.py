@@ -74,8 +74,8 @@ def _output(ctx: Any) -> Output:
 def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
     extra = {k: v for k, v in exc.body.items() if k not in ("error_code", "error_msg")}
     out.error(exc.code, exc.message, {"status": exc.status, **extra})
-    listed = exc.body.get("problems") or exc.body.get("details") or exc.body.get("conflicts")
-    for item in listed or []:
+    # (DLF.9016's "conflicts" are already in its message; --json carries the list.)
+    for item in exc.body.get("problems") or exc.body.get("details") or []:
         if isinstance(item, dict):
             text = item.get("detail") or item.get("message") or item.get("reason") or str(item)
             out.hint(f"{text}" + (f" — {item['fix']}" if item.get("fix") else ""))
