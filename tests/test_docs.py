@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import typer.main
+from typer.core import TyperGroup
 
 from jobferry.cli import app
+from jobferry.cli.exits import ExitCode
 from jobferry.errors import all_error_classes
 from jobferry.settings import Settings
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
 
-def _commands(group: click.Command, prefix: str = "jobferry") -> list[str]:
-    if isinstance(group, click.Group):
+def _commands(command: object, prefix: str = "jobferry") -> list[str]:
+    """Every runnable command of the Typer app, as typed: ``jobferry jobs list``…"""
+    if isinstance(command, TyperGroup):
         found: list[str] = []
-        for name, cmd in group.commands.items():
-            found += _commands(cmd, f"{prefix} {name}")
+        for name, sub in command.commands.items():
+            found += _commands(sub, f"{prefix} {name}")
         return found
     return [prefix]
 
@@ -41,8 +43,22 @@ def test_every_error_code_is_documented() -> None:
         assert cls.__doc__, f"{cls.__name__} has no docstring"
 
 
-def test_every_cli_command_is_documented() -> None:
+def test_the_command_walk_reaches_sub_commands() -> None:
     commands = _commands(typer.main.get_command(app))
-    assert commands
-    for command in commands:
-        assert f"`{command}" in README, command
+    assert "jobferry serve" in commands
+    assert "jobferry db upgrade" in commands
+    assert "jobferry jobs list" in commands
+    assert "jobferry package inspect" in commands
+    assert "jobferry" not in commands
+
+
+def test_every_cli_command_is_documented() -> None:
+    missing = [
+        command for command in _commands(typer.main.get_command(app)) if f"`{command}" not in README
+    ]
+    assert not missing, f"README's CLI reference lacks: {', '.join(missing)}"
+
+
+def test_exit_codes_are_documented() -> None:
+    for code in ExitCode:
+        assert f"| {code.value} |" in README, code

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +17,6 @@ from jobferry.api.app import create_app
 from jobferry.console.app import create_console
 from jobferry.services.accounts import IssuedCredential
 from jobferry.services.container import Services
-from jobferry.services.signin import SignInService
 from jobferry.settings import Settings
 from jobferry.storage import Database
 from jobferry.storage.schema import require_current, upgrade
@@ -43,16 +44,6 @@ def migrate(settings: Settings) -> str:
     db = open_database(settings)
     try:
         return upgrade(db)
-    finally:
-        db.dispose()
-
-
-def set_console_password(settings: Settings, user_name: str, password: str) -> str:
-    """Set a user's web console password on the configured database; returns the project id."""
-    db = open_database(settings)
-    try:
-        require_current(db)
-        return SignInService(db, settings).set_password_locally(user_name, password)
     finally:
         db.dispose()
 
@@ -86,6 +77,18 @@ def build_app(services: Services, runner: TaskRunner) -> FastAPI:
         return RedirectResponse("/console/", status_code=307)
 
     return app
+
+
+@contextmanager
+def local_services(settings: Settings) -> Iterator[Services]:
+    """The services over the configured database, for commands run on the server machine
+    (``jobferry admin``); refuses a database whose schema is not current."""
+    db = open_database(settings)
+    try:
+        require_current(db)
+        yield Services.build(settings, db)
+    finally:
+        db.dispose()
 
 
 def build(settings: Settings) -> Startup:

@@ -166,12 +166,15 @@ def test_the_cli_sets_the_bootstrap_admins_password(services: Services) -> None:
         "JOBFERRY_DATABASE_URL": settings.resolved_database_url(),
     }
     result = CliRunner().invoke(
-        cli_app, ["admin", "set-password", "--password-stdin"], input="cli password 123\n", env=env
+        cli_app,
+        ["admin", "set-password", "admin", "--password-stdin"],
+        input="cli password 123\n",
+        env=env,
     )
     assert result.exit_code == 0, result.output
     project = services.signin.first_project()
     assert services.signin.authenticate(project, "admin", "cli password 123").name == "admin"
     short = CliRunner().invoke(
-        cli_app, ["admin", "set-password", "--password-stdin"], input="short\n", env=env
+        cli_app, ["admin", "set-password", "admin", "--password-stdin"], input="short\n", env=env
     )
     assert short.exit_code != 0

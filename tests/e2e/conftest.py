@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from urllib.parse import quote
 
 import pytest
-import sqlalchemy as sa
 
-from conftest import PG_URL, require_postgres
-from e2e.server import ServerProcess, start_server
+from e2e.server import ServerProcess, serving
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -18,21 +14,5 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServerProcess]:
     """``jobferry serve`` on a free loopback port, on SQLite or on a fresh PostgreSQL schema."""
-    data_dir = tmp_path_factory.mktemp("server")
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{data_dir / 'jobferry.db'}"
-    else:
-        require_postgres()
-        schema = f"e2e_{uuid.uuid4().hex[:12]}"
-        admin = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
-    proc = start_server(data_dir, url)
-    yield proc
-    proc.stop()
-    if schema:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+    with serving(request.param, tmp_path_factory.mktemp("server")) as proc:
+        yield proc

@@ -7,14 +7,20 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
+import sqlalchemy as sa
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkdgc.v1 import DgcClient
 
+from conftest import PG_URL, require_postgres
 from jobferry.signing import sign_request
 
 
@@ -126,3 +132,30 @@ def start_server(data_dir: Path, database_url: str, **env_extra: str) -> ServerP
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError(f"jobferry serve did not answer within 30 s:\n{log.read_text()}")
+
+
+@contextmanager
+def serving(backend: str, data_dir: Path, **env_extra: str) -> Iterator[ServerProcess]:
+    """``jobferry serve`` on SQLite or on a fresh PostgreSQL schema (dropped afterwards)."""
+    schema = None
+    admin = None
+    if backend == "sqlite":
+        url = f"sqlite:///{data_dir / 'jobferry.db'}"
+    else:
+        require_postgres()
+        schema = f"e2e_{uuid.uuid4().hex[:12]}"
+        admin = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        url = f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
+    try:
+        proc = start_server(data_dir, url, **env_extra)
+        try:
+            yield proc
+        finally:
+            proc.stop()
+    finally:
+        if admin is not None:
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            admin.dispose()

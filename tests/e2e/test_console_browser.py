@@ -50,7 +50,7 @@ def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
     server = start_server(data_dir, url)
     env = {**os.environ, "JOBFERRY_DATA_DIR": str(data_dir), "JOBFERRY_DATABASE_URL": url}
     done = subprocess.run(
-        [sys.executable, "-m", "jobferry", "admin", "set-password", "--password-stdin"],
+        [sys.executable, "-m", "jobferry", "admin", "set-password", "admin", "--password-stdin"],
         input=f"{PASSWORD}\n".encode(),
         env=env,
         capture_output=True,

@@ -25,6 +25,11 @@ from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as repo
 from jobferry.storage.records import CredentialRecord, WorkspaceRecord
 
+LOCAL_OPERATOR_ID = 0
+"""User id of the local operator actor (no user row has it: ids start at 1)."""
+LOCAL_OPERATOR_NAME = "local-admin"
+"""How the audit log names changes made with ``jobferry admin`` on the server machine."""
+
 _AK_ALPHABET = string.ascii_uppercase + string.digits
 _SK_ALPHABET = string.ascii_letters + string.digits
 
@@ -167,6 +172,32 @@ class AccountService:
             admins = [u for u in repo.list_users(tx, project.id) if u.is_project_admin]
             creds = repo.list_credentials(tx, admins[0].id) if admins else []
         return project.id, creds[0].access_key if creds else None
+
+    def local_operator(self, project_id: str | None) -> Actor:
+        """The actor of commands run with direct database access on the server machine
+        (``jobferry admin``): a project admin of ``project_id`` (default: the only project),
+        recorded in the audit log as ``local-admin``. Whoever can run them can read the
+        database anyway, so they need no credentials."""
+        with self.db.transaction(readonly=True) as tx:
+            known = [p.id for p in repo.list_projects(tx)]
+        if not known:
+            raise InvalidRequestError(
+                "The database has no project yet; start the server once (jobferry serve) so it "
+                "creates the project and its admin."
+            )
+        if project_id is None:
+            if len(known) > 1:
+                raise InvalidRequestError(
+                    f"The database holds {len(known)} projects ({', '.join(known)}); name one "
+                    "with --project-id (or JOBFERRY_PROJECT_ID)."
+                )
+            project_id = known[0]
+        elif project_id not in known:
+            raise InvalidRequestError(
+                f"Project '{project_id}' does not exist in this database (projects: "
+                f"{', '.join(known)}); check --project-id / JOBFERRY_PROJECT_ID."
+            )
+        return Actor(LOCAL_OPERATOR_ID, LOCAL_OPERATOR_NAME, project_id, True)
 
     # -- workspaces -----------------------------------------------------------------------
 

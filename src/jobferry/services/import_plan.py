@@ -113,13 +113,13 @@ class PlannedObject:
         if self.action == OVERWRITE and with_diff:
             line["diff"] = [c.as_json() for c in self.changes]
         if self.schedule and self.action in (CREATE, OVERWRITE):
-            line["schedule"] = [_shift_json(s) for s in self.schedule]
+            line["schedule"] = [shift_json(s) for s in self.schedule]
         if self.problems:
             line["problems"] = [p.as_json() for p in self.problems]
         return line
 
 
-def _shift_json(shift: ScheduleShift) -> dict[str, Any]:
+def shift_json(shift: ScheduleShift) -> dict[str, Any]:
     """A schedule move with the next firings from now (none when they cannot be listed)."""
     try:
         return shift.as_json(after=datetime.now(UTC))
@@ -270,8 +270,11 @@ class _Snapshot:
         return digest.hexdigest()
 
 
-class _Transform:
-    """Import step 3: the profile, then the request's own options (which win), per object."""
+class Transform:
+    """Import step 3: the profile, then the request's own options (which win), per object.
+
+    Also what ``jobferry package transform`` applies offline (services.package_transform).
+    """
 
     def __init__(self, request: ImportRequest, profile: Profile | None) -> None:
         base = profile.reference_renames() if profile else {}
@@ -404,7 +407,7 @@ def build_plan(
     ``environment_report`` adds the completeness report of every environment reference.
     """
     resolved = resolve_profile(tx, scope, request.profile)
-    transform = _Transform(request, resolved.profile if resolved else None)
+    transform = Transform(request, resolved.profile if resolved else None)
     if transform.time_zone is not None:
         try:
             parse_time_zone(transform.time_zone.zone)
@@ -511,7 +514,7 @@ def _check_secrets(
     scope: Scope,
     planned: list[PlannedObject],
     requirements: list[Requirement],
-    transform: _Transform,
+    transform: Transform,
 ) -> dict[str, str]:
     """Check the connections the manifest requires have their secrets set in the target.
 

@@ -112,15 +112,6 @@ class SignInService:
             require_project_admin(actor, "set other users' passwords")
         self._set(actor.project_id, user_name, password, actor.name)
 
-    def set_password_locally(self, user_name: str, password: object) -> str:
-        """Set a password from the command line (the operator owns the database).
-
-        Returns the project id.
-        """
-        project_id = self.first_project()
-        self._set(project_id, user_name, password, "cli")
-        return project_id
-
     def _set(self, project_id: str, user_name: str, password: object, by: str) -> None:
         plain = check_password_rule(password, user_name)
         hashed = self.hasher.hash(plain)

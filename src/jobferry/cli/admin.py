@@ -1,0 +1,269 @@
+"""``jobferry admin …``: users, credentials, console passwords, workspaces and roles, run on the
+server machine.
+
+These commands open the server's database directly (the same ``JOBFERRY_*`` settings as
+``jobferry serve``) and call the account services as the local operator — recorded in the audit
+log as ``local-admin`` — so an operator can create the first users and keys without any
+credentials: whoever can run them can read the database anyway. ``--project-id`` (default
+``JOBFERRY_PROJECT_ID``, else the only project) picks the project. For remote administration
+use the HTTP API (``/users``, ``/workspaces``…) with an admin's AK/SK.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from jobferry.cli.exits import CliUsageError
+from jobferry.cli.output import epoch_ms
+from jobferry.cli.session import JsonOption, session
+from jobferry.server import local_services
+from jobferry.services.container import Services
+from jobferry.services.context import Actor
+from jobferry.settings import load_settings
+
+app = typer.Typer(
+    help="Users, credentials, workspaces and roles (local: on the server's database).",
+    no_args_is_help=True,
+)
+
+
+class RoleName(StrEnum):
+    """Roles a user can have in a workspace."""
+
+    ADMIN = "admin"
+    DEVELOPER = "developer"
+    OPERATOR = "operator"
+    VIEWER = "viewer"
+
+
+@dataclass
+class AdminTarget:
+    """Which project the admin commands act on."""
+
+    project_id: str | None = None
+
+
+@app.callback()
+def admin_options(
+    ctx: typer.Context,
+    project_id: Annotated[
+        str | None,
+        typer.Option(
+            "--project-id",
+            envvar="JOBFERRY_PROJECT_ID",
+            help="Project to administer (default: the only one in the database).",
+        ),
+    ] = None,
+) -> None:
+    """Users, credentials, workspaces and roles (local: on the server's database)."""
+    ctx.obj = AdminTarget(project_id)
+
+
+@contextmanager
+def operator(ctx: typer.Context) -> Iterator[tuple[Services, Actor]]:
+    """The services over the configured database and the local operator acting on them."""
+    target = ctx.find_object(AdminTarget) or AdminTarget()
+    with local_services(load_settings()) as services:
+        yield services, services.accounts.local_operator(target.project_id)
+
+
+def workspace_id(services: Services, actor: Actor, name_or_id: str) -> str:
+    """The id of a workspace named by name or id."""
+    known = services.accounts.list_workspaces(actor, actor.project_id)
+    for ws in known:
+        if name_or_id in (ws["id"], ws["name"]):
+            return str(ws["id"])
+    names = ", ".join(str(ws["name"]) for ws in known)
+    raise CliUsageError(
+        f"Workspace '{name_or_id}' does not exist in project {actor.project_id} (workspaces: "
+        f"{names}); create it with 'jobferry admin create-workspace'."
+    )
+
+
+@app.command("workspaces")
+def list_workspaces(ctx: typer.Context, json_mode: JsonOption = False) -> None:
+    """List the project's workspaces."""
+    out = session(ctx, json_mode).output
+    with operator(ctx) as (services, actor):
+        items = services.accounts.list_workspaces(actor, actor.project_id)
+    if out.json_mode:
+        out.emit({"projectId": actor.project_id, "workspaces": items})
+        return
+    out.table(
+        ("id", "name", "default", "lock policy", "approval"),
+        [
+            (
+                w["id"],
+                w["name"],
+                "yes" if w.get("isDefault") else "",
+                w.get("lockPolicy"),
+                "on" if w.get("approvalEnabled") else "off",
+            )
+            for w in items
+        ],
+        title=f"Workspaces of project {actor.project_id}",
+    )
+
+
+@app.command("create-workspace")
+def create_workspace(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Workspace name.")],
+    json_mode: JsonOption = False,
+) -> None:
+    """Create a workspace; prints its id (the value of the workspace header)."""
+    out = session(ctx, json_mode).output
+    with operator(ctx) as (services, actor):
+        ws_id = services.accounts.create_workspace(actor, actor.project_id, name)
+    out.result({"id": ws_id, "name": name}, f"Workspace '{name}' created: {ws_id}")
+
+
+@app.command("users")
+def list_users(ctx: typer.Context, json_mode: JsonOption = False) -> None:
+    """List the project's users with their roles and access keys."""
+    out = session(ctx, json_mode).output
+    with operator(ctx) as (services, actor):
+        users = services.accounts.list_users(actor, actor.project_id)
+    if out.json_mode:
+        out.emit({"projectId": actor.project_id, "users": users})
+        return
+    out.table(
+        ("name", "project admin", "roles", "access keys", "created (UTC)"),
+        [
+            (
+                u["name"],
+                "yes" if u["projectAdmin"] else "",
+                ", ".join(f"{r['workspace']}={r['role']}" for r in u["roles"]),
+                ", ".join(u["accessKeys"]),
+                epoch_ms(u.get("createTime")),
+            )
+            for u in users
+        ],
+    )
+
+
+@app.command("create-user")
+def create_user(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name.")],
+    project_admin: Annotated[
+        bool, typer.Option("--project-admin", help="Make the user admin of every workspace.")
+    ] = False,
+    json_mode: JsonOption = False,
+) -> None:
+    """Create a user (give them a role and credentials next)."""
+    out = session(ctx, json_mode).output
+    with operator(ctx) as (services, actor):
+        user = services.accounts.create_user(actor, actor.project_id, name, project_admin)
+    out.result(user, f"User '{name}' created.")
+
+
+@app.command("create-credentials")
+def create_credentials(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Argument(help="User name.")],
+    json_mode: JsonOption = False,
+) -> None:
+    """Issue an AK/SK pair for a user; the secret key is shown this once."""
+    out = session(ctx, json_mode).output
+    with operator(ctx) as (services, actor):
+        issued = services.accounts.issue_credential(actor, actor.project_id, user)
+    view: dict[str, Any] = {
+        "user": user,
+        "projectId": actor.project_id,
+        "accessKey": issued.access_key,
+        "secretKey": issued.secret_key,
+    }
+    if out.json_mode:
+        out.emit(view)
+        return
+    out.fields(
+        [
+            ("user", user),
+            ("project id", actor.project_id),
+            ("access key", issued.access_key),
+            ("secret key", f"{issued.secret_key}  (shown once)"),
+        ]
+    )
+
+
+@app.command("revoke-credentials")
+def revoke_credentials(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Argument(help="User name.")],
+    access_key: Annotated[str, typer.Argument(help="The access key to revoke.")],
+    json_mode: JsonOption = False,
+) -> None:
+    """Revoke one of a user's access keys."""
+    out = session(ctx, json_mode).output
+    with operator(ctx) as (services, actor):
+        services.accounts.revoke_credential(actor, actor.project_id, user, access_key)
+    out.result({"user": user, "revoked": access_key}, f"Access key {access_key} revoked.")
+
+
+@app.command("set-role")
+def set_role(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Argument(help="User name.")],
+    workspace: Annotated[str, typer.Argument(help="Workspace name or id.")],
+    role: Annotated[RoleName, typer.Argument(help="Role in that workspace.")],
+    json_mode: JsonOption = False,
+) -> None:
+    """Give a user a role in a workspace (replaces the role they had there)."""
+    out = session(ctx, json_mode).output
+    with operator(ctx) as (services, actor):
+        ws = workspace_id(services, actor, workspace)
+        services.accounts.set_role(actor, actor.project_id, user, ws, role.value)
+    out.result(
+        {"user": user, "workspaceId": ws, "role": role.value},
+        f"User '{user}' is {role.value} in workspace {workspace}.",
+    )
+
+
+@app.command("remove-role")
+def remove_role(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Argument(help="User name.")],
+    workspace: Annotated[str, typer.Argument(help="Workspace name or id.")],
+    json_mode: JsonOption = False,
+) -> None:
+    """Take a user's role in a workspace away."""
+    out = session(ctx, json_mode).output
+    with operator(ctx) as (services, actor):
+        ws = workspace_id(services, actor, workspace)
+        services.accounts.remove_role(actor, actor.project_id, user, ws)
+    out.result(
+        {"user": user, "workspaceId": ws, "removed": True},
+        f"User '{user}' has no role in workspace {workspace} any more.",
+    )
+
+
+@app.command("set-password")
+def set_password(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Argument(help="User name (the bootstrap admin is 'admin').")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    json_mode: JsonOption = False,
+) -> None:
+    """Set a user's web console password (asked twice, unless --password-stdin); ends the
+    user's console sessions."""
+    out = session(ctx, json_mode).output
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with operator(ctx) as (services, actor):
+        services.signin.set_password(actor, user, password)
+    out.result(
+        {"user": user, "projectId": actor.project_id},
+        f"Console password of user '{user}' set; sign in at /console/.",
+    )

@@ -1,0 +1,158 @@
+"""The ``jobferry`` Typer app: global options, command groups, and failures → exit codes.
+
+Every failure a command can meet ends here, once, as a message (or ``{"error": …}`` with
+``--json``) and an exit code from :mod:`jobferry.cli.exits` — never as a traceback:
+
+* the endpoint answered with an error → its DataArts code and message, the fix, exit 1;
+* the endpoint cannot be reached → what to check, exit 1;
+* a package breaks a reader rule (``DLF.9020``) → every problem, exit 3;
+* other jobferry errors of local commands (``admin``, ``db``) → code and message, exit 1;
+* an unusable configuration → exit 2 (like a usage error).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from jobferry.cli import admin, export, jobs, package, serve, tasks, transfer
+from jobferry.cli.client import ApiError, ConnectionProblemError
+from jobferry.cli.config import ConfigError
+from jobferry.cli.exits import CommandError, ExitCode
+from jobferry.cli.output import Output
+from jobferry.cli.session import Session, session
+from jobferry.errors import JobferryError, PackageError
+
+HINTS = {
+    "APIGW.0301": "check the AK/SK and project id of the profile, and this machine's clock "
+    "(signatures are valid for 15 minutes).",
+    "APIGW.0101": "the endpoint does not serve this call; jobferry's extensions (plan, "
+    "exports, downloads, packages, workspaces…) need a jobferry server.",
+    "DLF.9002": "set workspace in the profile, or pass --workspace with an id from "
+    "'jobferry workspaces list'.",
+}
+
+
+class JobferryGroup(TyperGroup):
+    """The root command group: runs a command and turns its failures into exit codes."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's own click Context
+        try:
+            return super().invoke(ctx)
+        except ApiError as exc:
+            code = _report_api_error(_output(ctx), exc)
+        except ConnectionProblemError as exc:
+            _output(ctx).error(None, str(exc))
+            code = ExitCode.FAILED
+        except ConfigError as exc:
+            _output(ctx).error("config", str(exc))
+            code = ExitCode.USAGE
+        except CommandError as exc:
+            _output(ctx).error(exc.code, exc.message, exc.details)
+            code = exc.exit_code
+        except PackageError as exc:
+            _report_local(_output(ctx), exc)
+            code = ExitCode.PROBLEMS
+        except JobferryError as exc:
+            _report_local(_output(ctx), exc)
+            code = ExitCode.FAILED
+        except OSError as exc:
+            name = f" {exc.filename}" if exc.filename else ""
+            _output(ctx).error(None, f"cannot use the file{name}: {exc.strerror or exc}")
+            code = ExitCode.FAILED
+        raise typer.Exit(int(code))
+
+
+def _output(ctx: Any) -> Output:
+    root = ctx.find_root()
+    return root.obj.output if isinstance(root.obj, Session) else Output(False)
+
+
+def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
+    extra = {k: v for k, v in exc.body.items() if k not in ("error_code", "error_msg")}
+    out.error(exc.code, exc.message, {"status": exc.status, **extra})
+    # (DLF.9016's "conflicts" are already in its message; --json carries the list.)
+    for item in exc.body.get("problems") or exc.body.get("details") or []:
+        if isinstance(item, dict):
+            text = item.get("detail") or item.get("message") or item.get("reason") or str(item)
+            out.hint(f"{text}" + (f" — {item['fix']}" if item.get("fix") else ""))
+        else:
+            out.hint(str(item))
+    hint = HINTS.get(exc.code) or (HINTS["APIGW.0101"] if exc.status == 404 else None)
+    if hint:
+        out.hint(hint)
+    return ExitCode.FAILED
+
+
+def _report_local(out: Output, exc: JobferryError) -> None:
+    out.error(exc.code, exc.message, exc.context)
+    for problem in exc.context.get("problems") or []:
+        if isinstance(problem, dict):
+            out.hint(str(problem.get("message") or problem))
+
+
+app = typer.Typer(
+    cls=JobferryGroup,
+    help="jobferry: move DataArts Factory jobs between environments, safely.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def root_options(
+    ctx: typer.Context,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            envvar="JOBFERRY_PROFILE",
+            help="Connection profile of the config file (default: 'default').",
+        ),
+    ] = None,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            envvar="JOBFERRY_CONFIG",
+            help="Config file (default: ~/.config/jobferry/config.toml).",
+        ),
+    ] = None,
+    json_mode: Annotated[
+        bool, typer.Option("--json", help="Machine-readable JSON output, for every command.")
+    ] = False,
+    workspace: Annotated[
+        str | None,
+        typer.Option("--workspace", "-w", help="Workspace id; overrides the profile."),
+    ] = None,
+) -> None:
+    """jobferry: move DataArts Factory jobs between environments, safely.
+
+    Exit codes: 0 ok, 1 failed, 2 usage, 3 check problems found.
+    """
+    current = session(ctx, json_mode, workspace)
+    current.profile_name = profile
+    current.config = Path(config) if config else None
+
+
+app.command("serve")(serve.serve_command)
+app.add_typer(serve.db_app, name="db")
+app.add_typer(admin.app, name="admin")
+app.add_typer(jobs.app, name="jobs")
+app.add_typer(jobs.workspaces_app, name="workspaces")
+app.command("export")(export.export_command)
+app.command("import")(transfer.import_command)
+app.command("plan")(transfer.plan_command)
+app.command("rollback")(transfer.rollback_command)
+app.add_typer(tasks.tasks_app, name="tasks")
+app.add_typer(tasks.downloads_app, name="downloads")
+app.add_typer(package.app, name="package")
+
+
+def main() -> None:
+    """Entry point of the ``jobferry`` console script."""
+    app()

@@ -1,0 +1,378 @@
+"""The HTTP client of the remote commands: every request signed with AK/SK, like the SDK.
+
+Requests go to ``{endpoint}/v1/{project_id}/…`` with the headers the official SDK sends and
+signs (``Host``, ``Content-Type``, ``User-Agent``, ``X-Project-Id``, ``workspace`` when a
+workspace is set, ``X-Sdk-Date``), signed by :func:`jobferry.signing.sign_request`, so the same
+client talks to a jobferry server and to the real DataArts endpoint. Path parameters are
+percent-encoded with ``quote(value, safe="")`` and query strings are sent already canonical
+(sorted, ``%20`` for spaces), as the SDK does. Multipart uploads are signed with
+``X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`` and streamed from the file.
+
+Failures become :class:`ApiError` (the server answered with an error envelope: its HTTP status,
+DataArts code, message and extra fields) or :class:`ConnectionProblemError` (nothing usable came
+back); no ``requests`` exception leaves this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import quote, unquote, urlsplit
+
+import orjson
+import requests
+
+from jobferry import __version__
+from jobferry.cli.config import Profile
+from jobferry.signing import UNSIGNED_PAYLOAD, sign_request
+
+USER_AGENT = f"jobferry-cli/{__version__}"
+CHUNK = 1 << 20
+
+Progress = Callable[[int, int | None], None]
+"""Called with (bytes done, bytes in all or None) while a body goes up or comes down."""
+
+
+class ApiError(Exception):
+    """The endpoint answered with an error (the DataArts envelope, or something else)."""
+
+    def __init__(self, status: int, code: str, message: str, body: dict[str, Any]) -> None:
+        super().__init__(f"{code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.body = body
+
+
+class ConnectionProblemError(Exception):
+    """The endpoint could not be reached, or answered with something that is not HTTP JSON."""
+
+
+def segment(value: str) -> str:
+    """A path parameter encoded as the SDK encodes it (``/`` becomes ``%2F``)."""
+    return quote(value, safe="")
+
+
+def _query(params: dict[str, Any] | None) -> str:
+    if not params:
+        return ""
+    pairs = []
+    for key, value in sorted(params.items()):
+        if value is None:
+            continue
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        pairs.append(f"{quote(key, safe='~')}={quote(text, safe='~')}")
+    return "&".join(pairs)
+
+
+def error_from(response: requests.Response) -> ApiError:
+    """The ApiError of a non-2xx response (any of the SDK's accepted envelope spellings)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        code = body.get("error_code") or body.get("errorCode") or body.get("code")
+        message = body.get("error_msg") or body.get("errorMsg") or body.get("message")
+        if code or message:
+            return ApiError(response.status_code, str(code or "?"), str(message or ""), body)
+    text = response.text.strip().replace("\n", " ")[:300]
+    return ApiError(
+        response.status_code,
+        f"HTTP {response.status_code}",
+        text or response.reason or "no body",
+        {},
+    )
+
+
+class _MultipartFile:
+    """A multipart/form-data body with one file field, read from disk as it is sent."""
+
+    def __init__(self, path: Path, field: str, progress: Progress | None) -> None:
+        self.boundary = f"jobferry-{uuid.uuid4().hex}"
+        head = (
+            f"--{self.boundary}\r\n"
+            f'Content-Disposition: form-data; name="{field}"; filename="{quote(path.name)}"\r\n'
+            "Content-Type: application/zip\r\n\r\n"
+        ).encode()
+        tail = f"\r\n--{self.boundary}--\r\n".encode()
+        self._parts: list[bytes | IO[bytes]] = [head, path.open("rb"), tail]
+        self._size = len(head) + path.stat().st_size + len(tail)
+        self._sent = 0
+        self._progress = progress
+
+    def __len__(self) -> int:
+        return self._size
+
+    def read(self, size: int = -1) -> bytes:
+        wanted = CHUNK if size is None or size < 0 else size
+        while self._parts:
+            part = self._parts[0]
+            if isinstance(part, bytes):
+                chunk, rest = part[:wanted], part[wanted:]
+                if rest:
+                    self._parts[0] = rest
+                else:
+                    self._parts.pop(0)
+            else:
+                chunk = part.read(wanted)
+                if not chunk:
+                    part.close()
+                    self._parts.pop(0)
+                    continue
+            self._sent += len(chunk)
+            if self._progress is not None:
+                self._progress(self._sent, self._size)
+            return chunk
+        return b""
+
+    def close(self) -> None:
+        for part in self._parts:
+            if not isinstance(part, bytes):
+                part.close()
+        self._parts = []
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    """A file the endpoint sent back, now on disk."""
+
+    path: Path
+    size: int
+    sha256: str
+    file_name: str | None
+    """The name from ``Content-Disposition``, when the endpoint gave one."""
+
+
+def _attachment_name(response: requests.Response) -> str | None:
+    disposition = response.headers.get("Content-Disposition", "")
+    for item in disposition.split(";"):
+        key, _, value = item.strip().partition("=")
+        if key.lower() == "filename*" and "''" in value:
+            return Path(unquote(value.split("''", 1)[1])).name or None
+    for item in disposition.split(";"):
+        key, _, value = item.strip().partition("=")
+        if key.lower() == "filename":
+            return Path(unquote(value.strip('"'))).name or None
+    return None
+
+
+class ApiClient:
+    """Signed calls to one endpoint, project and workspace."""
+
+    def __init__(self, profile: Profile, *, timeout: float = 120.0) -> None:
+        profile.require_remote()
+        assert profile.endpoint is not None
+        assert profile.project_id is not None
+        self.profile = profile
+        self.endpoint = profile.endpoint
+        self.project_id = profile.project_id
+        self.workspace = profile.workspace
+        self.timeout = timeout
+        self._host = urlsplit(profile.endpoint).netloc
+        self._base_path = urlsplit(profile.endpoint).path.rstrip("/")
+        self._session = requests.Session()
+        self._session.verify = profile.ca_bundle or profile.verify_tls
+        self._session.trust_env = True
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._session.close()
+
+    # -- the one place requests are built ------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, Any] | None = None,
+        body: bytes | _MultipartFile = b"",
+        content_type: str = "application/json",
+        stream: bool = False,
+    ) -> requests.Response:
+        raw_path = f"{self._base_path}/v1/{segment(self.project_id)}{path}"
+        raw_query = _query(query)
+        headers = {
+            "Host": self._host,
+            "Content-Type": content_type,
+            "User-Agent": USER_AGENT,
+            "X-Project-Id": self.project_id,
+        }
+        if self.workspace:
+            headers["workspace"] = self.workspace
+        if isinstance(body, _MultipartFile):
+            headers["X-Sdk-Content-Sha256"] = UNSIGNED_PAYLOAD
+            # Any non-empty bytes give the UNSIGNED-PAYLOAD hash line; the file is streamed.
+            signed_body = b"multipart"
+        else:
+            signed_body = body
+        headers.update(
+            sign_request(method, raw_path, raw_query, headers, signed_body, *self._keys())
+        )
+        url = f"{self.endpoint.removesuffix(self._base_path)}{raw_path}"
+        if raw_query:
+            url = f"{url}?{raw_query}"
+        try:
+            response = self._session.request(
+                method, url, data=body, headers=headers, timeout=self.timeout, stream=stream
+            )
+        except requests.exceptions.SSLError as exc:
+            raise ConnectionProblemError(
+                f"TLS to {self.endpoint} failed ({exc.__class__.__name__}); give the server's CA "
+                "in ca_bundle, or set verify_tls = false for a self-signed test server."
+            ) from exc
+        except requests.exceptions.Timeout as exc:
+            raise ConnectionProblemError(
+                f"{self.endpoint} did not answer within {self.timeout:.0f} s; try again."
+            ) from exc
+        except requests.exceptions.RequestException as exc:
+            raise ConnectionProblemError(
+                f"Cannot reach {self.endpoint} ({exc.__class__.__name__}); check the endpoint of "
+                f"profile '{self.profile.name}' and that the server is running."
+            ) from exc
+        if response.status_code >= 400:
+            try:
+                raise error_from(response)
+            finally:
+                response.close()
+        return response
+
+    def _keys(self) -> tuple[str, str]:
+        return self.profile.ak or "", self.profile.sk or ""
+
+    # -- JSON calls ----------------------------------------------------------------------
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        query: dict[str, Any] | None = None,
+    ) -> Any:
+        """A JSON call; returns the decoded body (``None`` for an empty answer)."""
+        data = b"" if body is None else orjson.dumps(body)
+        content_type = "application/json;charset=utf-8" if data else "application/json"
+        response = self._send(method, path, query=query, body=data, content_type=content_type)
+        if not response.content:
+            return None
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
+            raise ConnectionProblemError(
+                f"{method} {path} answered HTTP {response.status_code} with a body that is not "
+                "JSON; is the endpoint a jobferry or DataArts API?"
+            ) from exc
+
+    def get(self, path: str, **query: Any) -> Any:
+        """``GET`` with query parameters (``None`` values are left out)."""
+        return self.call("GET", path, query=query)
+
+    # -- files ---------------------------------------------------------------------------
+
+    def download(
+        self,
+        method: str,
+        path: str,
+        target: Path | None,
+        *,
+        body: dict[str, Any] | None = None,
+        progress: Progress | None = None,
+        default_name: str = "package.zip",
+    ) -> Downloaded:
+        """Stream a binary answer to ``target`` (a file, or a folder; ``None``: the current
+        folder under the name the endpoint gives). Written to a temporary file first, so a
+        failed download never leaves half a package under the final name."""
+        data = b"" if body is None else orjson.dumps(body)
+        content_type = "application/json;charset=utf-8" if data else "application/json"
+        response = self._send(method, path, body=data, content_type=content_type, stream=True)
+        with response:
+            name = _attachment_name(response)
+            if target is None or target.is_dir():
+                final = (target or Path.cwd()) / (name or default_name)
+            else:
+                final = target
+            total = response.headers.get("Content-Length")
+            expected = int(total) if total and total.isdigit() else None
+            final.parent.mkdir(parents=True, exist_ok=True)
+            digest, size = hashlib.sha256(), 0
+            with self._temporary(final) as (handle, temp):
+                try:
+                    for chunk in response.iter_content(CHUNK):
+                        handle.write(chunk)
+                        digest.update(chunk)
+                        size += len(chunk)
+                        if progress is not None:
+                            progress(size, expected)
+                except requests.exceptions.RequestException as exc:
+                    raise ConnectionProblemError(
+                        f"The download from {self.endpoint} broke off after {size} bytes; try "
+                        "again."
+                    ) from exc
+                handle.close()
+                os.replace(temp, final)
+        return Downloaded(final, size, digest.hexdigest(), name)
+
+    @staticmethod
+    @contextmanager
+    def _temporary(final: Path) -> Iterator[tuple[IO[bytes], Path]]:
+        fd, name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
+        temp = Path(name)
+        handle = os.fdopen(fd, "wb")
+        try:
+            yield handle, temp
+        finally:
+            handle.close()
+            temp.unlink(missing_ok=True)
+
+    def upload(self, path: Path, progress: Progress | None = None) -> dict[str, Any]:
+        """``POST /packages`` (multipart, field ``file``) → ``{"path", "size", "sha256"}``."""
+        body = _MultipartFile(path, "file", progress)
+        try:
+            response = self._send(
+                "POST",
+                "/packages",
+                body=body,
+                content_type=f"multipart/form-data; boundary={body.boundary}",
+            )
+        finally:
+            body.close()
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    # -- tasks ---------------------------------------------------------------------------
+
+    def wait_task(
+        self,
+        task_id: str,
+        on_update: Callable[[dict[str, Any]], None] | None = None,
+        *,
+        interval: float = 1.0,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Poll ``GET /system-tasks/{id}`` until the task is no longer RUNNING: first after
+        0.1 s, then less and less often, at most every ``interval`` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        pause = 0.1
+        while True:
+            task: dict[str, Any] = self.call("GET", f"/system-tasks/{segment(task_id)}")
+            if on_update is not None:
+                on_update(task)
+            if task.get("status") != "RUNNING":
+                return task
+            if deadline is not None and time.monotonic() > deadline:
+                raise ConnectionProblemError(
+                    f"Task {task_id} is still running after {timeout:.0f} s; follow it with "
+                    f"'jobferry tasks show {task_id} --wait'."
+                )
+            time.sleep(pause)
+            pause = min(pause * 1.5, interval)

@@ -1,0 +1,267 @@
+"""Connection profiles: which endpoint, project, workspace and credentials a remote command uses.
+
+Profiles live in a TOML file, ``$XDG_CONFIG_HOME/jobferry/config.toml`` (default
+``~/.config/jobferry/config.toml``; ``--config`` or ``JOBFERRY_CONFIG`` name another file), one
+table per profile, like the AWS CLI's named profiles::
+
+    default_profile = "test"            # optional; else the profile named "default"
+
+    [profiles.test]
+    endpoint = "http://127.0.0.1:8000"  # a jobferry server, or the real DataArts endpoint
+    project_id = "0123456789abcdef0123456789abcdef"
+    workspace = "9f1c…"                 # workspace id (the ``workspace`` header); optional
+    ak_env = "TEST_AK"                  # read the AK/SK from these environment variables …
+    sk_env = "TEST_SK"
+    # ak = "…" / sk = "…"               # … or write them here (keep the file private)
+    verify_tls = true                   # or false, or ca_bundle = "/path/to/ca.pem"
+    region = "cn-north-4"
+    upload = "jobferry"                 # "jobferry": POST /packages; "obs": put into obs_bucket
+    obs_bucket = "release-packages"     # for upload = "obs"
+    obs_endpoint = "https://obs.cn-north-4.myhuaweicloud.com"
+    obs_prefix = "jobferry/uploads/"
+    # obs_ak_env / obs_sk_env (or obs_ak / obs_sk): OBS credentials; default the profile's AK/SK
+
+Which profile: ``--profile``, else ``JOBFERRY_PROFILE``, else ``default_profile``, else
+``default``. A missing file or profile is fine as long as the environment supplies what the
+command needs. Environment variables override the profile, field by field:
+``JOBFERRY_ENDPOINT``, ``JOBFERRY_PROJECT_ID``, ``JOBFERRY_WORKSPACE``, ``JOBFERRY_AK``,
+``JOBFERRY_SK``, ``JOBFERRY_VERIFY_TLS``, ``JOBFERRY_REGION``, ``JOBFERRY_UPLOAD``,
+``JOBFERRY_OBS_BUCKET``, ``JOBFERRY_OBS_ENDPOINT``. A ``--workspace`` option wins over both.
+
+Unknown keys are refused (a typo must not silently fall back to a default).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+UPLOAD_MODES = ("jobferry", "obs")
+_TEXT_KEYS = (
+    "endpoint",
+    "project_id",
+    "workspace",
+    "ak",
+    "sk",
+    "ak_env",
+    "sk_env",
+    "region",
+    "upload",
+    "ca_bundle",
+    "obs_bucket",
+    "obs_endpoint",
+    "obs_prefix",
+    "obs_region",
+    "obs_ak",
+    "obs_sk",
+    "obs_ak_env",
+    "obs_sk_env",
+)
+_ENV_OVERRIDES = {
+    "endpoint": "JOBFERRY_ENDPOINT",
+    "project_id": "JOBFERRY_PROJECT_ID",
+    "workspace": "JOBFERRY_WORKSPACE",
+    "ak": "JOBFERRY_AK",
+    "sk": "JOBFERRY_SK",
+    "region": "JOBFERRY_REGION",
+    "upload": "JOBFERRY_UPLOAD",
+    "obs_bucket": "JOBFERRY_OBS_BUCKET",
+    "obs_endpoint": "JOBFERRY_OBS_ENDPOINT",
+}
+
+
+class ConfigError(Exception):
+    """The configuration file or the environment does not give a usable profile."""
+
+
+@dataclass(frozen=True)
+class ObsTarget:
+    """Where ``upload = "obs"`` puts local packages before importing them."""
+
+    bucket: str
+    endpoint: str | None
+    prefix: str
+    region: str | None
+    access_key: str | None
+    secret_key: str | None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One named endpoint with everything needed to call it."""
+
+    name: str
+    endpoint: str | None = None
+    project_id: str | None = None
+    workspace: str | None = None
+    ak: str | None = None
+    sk: str | None = None
+    verify_tls: bool = True
+    ca_bundle: str | None = None
+    region: str | None = None
+    upload: str = "jobferry"
+    obs: ObsTarget | None = None
+    source: str = "environment"
+    """Where the profile came from (for messages): the config file path, or ``environment``."""
+    missing: tuple[str, ...] = field(default=())
+    """Fields a remote command needs that neither the file nor the environment gave."""
+
+    def with_workspace(self, workspace: str | None) -> Profile:
+        """The same profile with another workspace (``None`` keeps the profile's)."""
+        return self if workspace is None else replace(self, workspace=workspace)
+
+    def require_remote(self) -> None:
+        """Refuse (ConfigError) unless endpoint, project id and credentials are all known."""
+        if self.missing:
+            raise ConfigError(
+                f"Profile '{self.name}' ({self.source}) has no {', '.join(self.missing)}; set "
+                "them in the config file (jobferry --config FILE, default "
+                f"{default_config_path()}) or in JOBFERRY_ENDPOINT, JOBFERRY_PROJECT_ID, "
+                "JOBFERRY_AK and JOBFERRY_SK."
+            )
+
+
+def default_config_path(env: Mapping[str, str] | None = None) -> Path:
+    """``$JOBFERRY_CONFIG``, else ``$XDG_CONFIG_HOME/jobferry/config.toml`` (or ~/.config)."""
+    env = os.environ if env is None else env
+    if env.get("JOBFERRY_CONFIG"):
+        return Path(env["JOBFERRY_CONFIG"]).expanduser()
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base).expanduser() / "jobferry" / "config.toml"
+
+
+def _read_file(path: Path, explicit: bool) -> dict[str, Any]:
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"Config file {path} does not exist; create it or drop --config.")
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Config file {path} is not valid TOML: {exc}.") from exc
+    except OSError as exc:
+        raise ConfigError(f"Config file {path} cannot be read: {exc.strerror or exc}.") from exc
+
+
+def _section(data: dict[str, Any], name: str, path: Path, explicit: bool) -> dict[str, Any]:
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"{path}: 'profiles' must be a table of [profiles.<name>] tables.")
+    section = profiles.get(name)
+    if section is None:
+        if explicit:
+            known = ", ".join(sorted(profiles)) or "none"
+            raise ConfigError(
+                f"Profile '{name}' is not in {path} (profiles there: {known}); add a "
+                f"[profiles.{name}] table or pick another with --profile."
+            )
+        return {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [profiles.{name}] must be a table.")
+    unknown = sorted(set(section) - set(_TEXT_KEYS) - {"verify_tls"})
+    if unknown:
+        raise ConfigError(
+            f"{path}: [profiles.{name}] has unknown key(s) {', '.join(unknown)}; known keys are "
+            f"{', '.join((*_TEXT_KEYS, 'verify_tls'))}."
+        )
+    for key in _TEXT_KEYS:
+        if key in section and not isinstance(section[key], str):
+            raise ConfigError(f"{path}: [profiles.{name}] {key} must be a string.")
+    if "verify_tls" in section and not isinstance(section["verify_tls"], bool):
+        raise ConfigError(f"{path}: [profiles.{name}] verify_tls must be true or false.")
+    return section
+
+
+def _flag(value: str, variable: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{variable}={value!r} is not a boolean; use true or false.")
+
+
+def _secret(values: dict[str, Any], key: str, env: Mapping[str, str], where: str) -> str | None:
+    """A credential given inline (``key``) or through the variable named by ``key_env``."""
+    variable = values.get(f"{key}_env")
+    if variable:
+        found = env.get(variable)
+        if not found:
+            raise ConfigError(f"{where} reads {key} from ${variable}, which is not set.")
+        return found
+    inline = values.get(key)
+    return str(inline) if inline else None
+
+
+def load_profile(
+    config: Path | None = None,
+    profile: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Profile:
+    """The profile to use: file section, then ``JOBFERRY_*`` overrides (see the module doc)."""
+    env = os.environ if env is None else env
+    path = config.expanduser() if config is not None else default_config_path(env)
+    data = _read_file(path, explicit=config is not None)
+    chosen = profile or env.get("JOBFERRY_PROFILE") or data.get("default_profile") or "default"
+    if not isinstance(chosen, str):
+        raise ConfigError(f"{path}: default_profile must be a profile name.")
+    explicit = profile is not None or bool(env.get("JOBFERRY_PROFILE"))
+    values = dict(_section(data, chosen, path, explicit))
+    source = str(path) if values else "environment"
+    where = f"Profile '{chosen}' ({source})"
+    ak = _secret(values, "ak", env, where)
+    sk = _secret(values, "sk", env, where)
+    for key, variable in _ENV_OVERRIDES.items():
+        if env.get(variable):
+            values[key] = env[variable]
+    ak = env.get("JOBFERRY_AK") or ak
+    sk = env.get("JOBFERRY_SK") or sk
+    verify = values.get("verify_tls", True)
+    if env.get("JOBFERRY_VERIFY_TLS"):
+        verify = _flag(env["JOBFERRY_VERIFY_TLS"], "JOBFERRY_VERIFY_TLS")
+    upload = values.get("upload", "jobferry")
+    if upload not in UPLOAD_MODES:
+        raise ConfigError(f"{where}: upload must be 'jobferry' or 'obs', not {upload!r}.")
+    obs = None
+    if values.get("obs_bucket"):
+        obs = ObsTarget(
+            bucket=values["obs_bucket"],
+            endpoint=values.get("obs_endpoint"),
+            prefix=values.get("obs_prefix", "jobferry/uploads/"),
+            region=values.get("obs_region") or values.get("region"),
+            access_key=_secret(values, "obs_ak", env, where) or ak,
+            secret_key=_secret(values, "obs_sk", env, where) or sk,
+        )
+    elif upload == "obs":
+        raise ConfigError(f"{where}: upload = 'obs' needs obs_bucket (and usually obs_endpoint).")
+    endpoint = values.get("endpoint")
+    missing = tuple(
+        label
+        for label, value in (
+            ("endpoint", endpoint),
+            ("project_id", values.get("project_id")),
+            ("access key (ak)", ak),
+            ("secret key (sk)", sk),
+        )
+        if not value
+    )
+    return Profile(
+        name=chosen,
+        endpoint=endpoint.rstrip("/") if endpoint else None,
+        project_id=values.get("project_id"),
+        workspace=values.get("workspace"),
+        ak=ak,
+        sk=sk,
+        verify_tls=bool(verify),
+        ca_bundle=values.get("ca_bundle"),
+        region=values.get("region"),
+        upload=upload,
+        obs=obs,
+        source=source,
+        missing=missing,
+    )

@@ -1,0 +1,54 @@
+"""Exit codes of the ``jobferry`` command, and the failures that choose them.
+
+======  =====================================================================================
+code    meaning
+======  =====================================================================================
+0       it worked (for ``plan``/``import --dry-run``: the plan has no problem)
+1       failed: the endpoint refused the call or could not be reached, a task ended FAILED,
+        a file could not be read or written, the user declined the confirmation
+2       usage: unknown command or option, bad option value, unusable configuration
+3       check problems found: the plan or the import check listed problems (nothing was
+        imported), a package failed verification (hashes, signature, reader rules)
+======  =====================================================================================
+
+CI pipelines can gate on them: ``jobferry plan pkg.zip`` exits 3 when the import would be
+refused, ``jobferry package verify`` exits 3 when the package was tampered with.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
+
+
+class ExitCode(IntEnum):
+    """The documented exit codes."""
+
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    PROBLEMS = 3
+
+
+class CommandError(Exception):
+    """A command cannot do what it was asked; the message says why and what to do."""
+
+    exit_code: ExitCode = ExitCode.FAILED
+
+    def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.details = details
+
+
+class CheckProblemsError(CommandError):
+    """A check found problems (plan, import check, package verification): exit 3."""
+
+    exit_code = ExitCode.PROBLEMS
+
+
+class CliUsageError(CommandError):
+    """Options that do not fit together, or a configuration that cannot be used: exit 2."""
+
+    exit_code = ExitCode.USAGE

@@ -1,0 +1,176 @@
+"""``jobferry export``: jobs into a package, by the call that fits the selection.
+
+One job → ``POST /jobs/{name}/export`` and several → ``POST /jobs/batch-export`` (both DataArts
+calls, answered at once with the zip); ``--names-file``, ``--workspace-all`` or
+``--changed-since`` → ``POST /exports`` (a jobferry task, polled with a progress bar), then the
+package is fetched from the download center. ``--obs-path`` leaves the package in object
+storage instead.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from jobferry.cli.client import segment
+from jobferry.cli.exits import CliUsageError, CommandError
+from jobferry.cli.output import size_text
+from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
+from jobferry.cli.tasks import wait_for
+
+
+class ExportStatus(StrEnum):
+    """``exportStatus``: the development state or the latest submitted version."""
+
+    DEVELOP = "develop"
+    SUBMIT = "submit"
+
+
+def _read_names(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliUsageError(f"Cannot read the names file {path}: {exc.strerror or exc}.") from exc
+    names = [line.strip() for line in text.splitlines()]
+    names = [n for n in names if n and not n.startswith("#")]
+    if not names:
+        raise CliUsageError(f"The names file {path} lists no job name (one per line).")
+    return names
+
+
+def export_command(
+    ctx: typer.Context,
+    jobs: Annotated[
+        list[str] | None, typer.Argument(help="Job names (one: DLF_<job>.zip; several: jobs.zip).")
+    ] = None,
+    names_file: Annotated[
+        Path | None,
+        typer.Option("--names-file", help="A file with one job name per line (# comments)."),
+    ] = None,
+    workspace_all: Annotated[
+        bool, typer.Option("--workspace-all", help="Every job of the workspace.")
+    ] = False,
+    changed_since: Annotated[
+        str | None,
+        typer.Option(
+            "--changed-since",
+            help="Jobs changed since an ISO time with zone (2026-11-01T00:00:00+08:00), epoch "
+            "ms, or 'last' (since the last workspace export).",
+        ),
+    ] = None,
+    with_upstream: Annotated[
+        bool, typer.Option("--with-upstream", help="Add every job the selection depends on.")
+    ] = False,
+    status: Annotated[
+        ExportStatus,
+        typer.Option("--status", help="Development state or latest submitted version."),
+    ] = ExportStatus.DEVELOP,
+    no_depend: Annotated[
+        bool, typer.Option("--no-depend", help="Leave the scripts and resources out.")
+    ] = False,
+    no_manifest: Annotated[
+        bool, typer.Option("--no-manifest", help="Strictly DataArts-shaped: no manifest.json.")
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File or folder to write (default: ./<name>.zip)."),
+    ] = None,
+    obs_path: Annotated[
+        str | None,
+        typer.Option("--obs-path", help="Write to object storage (obs://bucket/key) instead."),
+    ] = None,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Export jobs into a package: one, several, a names file, or the (changed) workspace."""
+    s = session(ctx, json_mode, workspace)
+    sources = sum(bool(x) for x in (jobs, names_file, workspace_all, changed_since))
+    if sources != 1:
+        raise CliUsageError(
+            "Say what to export, in exactly one way: job names, --names-file, --workspace-all "
+            "or --changed-since."
+        )
+    options: dict[str, Any] = {"exportStatus": status.value.upper()}
+    if no_depend:
+        options["exportDepend"] = False
+    if with_upstream:
+        options["withUpstream"] = True
+    if no_manifest:
+        options["withManifest"] = False
+    if obs_path:
+        options["obsPath"] = obs_path
+    if jobs:
+        result = _export_now(s, jobs, options, output, obs_path)
+    else:
+        body: dict[str, Any] = dict(options)
+        if names_file is not None:
+            body.update(mode="names", names=_read_names(names_file))
+        else:
+            body["mode"] = "workspace"
+            if changed_since == "last":
+                body["changed"] = "sinceLastExport"
+            elif changed_since:
+                body["changed"] = "since"
+                since = changed_since.strip()
+                body["since"] = int(since) if since.isdigit() else since
+        result = _export_task(s, body, output, obs_path)
+    out = s.output
+    where = result.get("path") or result.get("file")
+    out.result(result, f"Exported to {where} ({size_text(result.get('size'))}).")
+    if not out.json_mode and result.get("sha256"):
+        out.note(f"sha256 {result['sha256']}")
+
+
+def _export_now(
+    s: Session, jobs: list[str], options: dict[str, Any], output: Path | None, obs_path: str | None
+) -> dict[str, Any]:
+    client = s.client()
+    if len(jobs) == 1:
+        path, body, default = f"/jobs/{segment(jobs[0])}/export", options, f"DLF_{jobs[0]}.zip"
+    else:
+        path, body, default = "/jobs/batch-export", {"jobList": jobs, **options}, "jobs.zip"
+    if obs_path:
+        uploaded: dict[str, Any] = client.call("POST", path, body)
+        return uploaded
+    with s.output.progress("Exporting", transfer=True) as bar:
+        got = client.download(
+            "POST", path, output, body=body, progress=bar.bytes, default_name=default
+        )
+    return {"file": str(got.path), "size": got.size, "sha256": got.sha256, "jobs": jobs}
+
+
+def _export_task(
+    s: Session, body: dict[str, Any], output: Path | None, obs_path: str | None
+) -> dict[str, Any]:
+    client = s.client()
+    task_id = client.call("POST", "/exports", body)["taskId"]
+    task = wait_for(s, task_id, "Exporting")
+    if task.get("status") != "SUCCESSFUL":
+        raise CommandError(f"Export task {task_id} {task.get('status')}: {task.get('message')}")
+    result = task.get("result") or {}
+    if obs_path:
+        return {
+            "taskId": task_id,
+            **(result.get("obs") or {}),
+            "downloadId": result.get("downloadId"),
+        }
+    download_id = str(result.get("downloadId"))
+    with s.output.progress("Downloading", transfer=True) as bar:
+        got = client.download(
+            "GET",
+            f"/downloads/{segment(download_id)}/content",
+            output,
+            progress=bar.bytes,
+            default_name=str(result.get("fileName") or "package.zip"),
+        )
+    return {
+        "file": str(got.path),
+        "size": got.size,
+        "sha256": got.sha256,
+        "taskId": task_id,
+        "downloadId": download_id,
+        "jobs": result.get("jobs"),
+    }

@@ -1,0 +1,160 @@
+"""``jobferry jobs list|show`` and ``jobferry workspaces list``: reading a remote workspace."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from jobferry.cli.client import ApiClient, segment
+from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.session import JsonOption, WorkspaceOption, session
+
+app = typer.Typer(help="Jobs of a remote workspace.", no_args_is_help=True)
+workspaces_app = typer.Typer(help="Workspaces of the remote project.", no_args_is_help=True)
+
+PAGE_SIZE = 100
+
+
+class JobType(StrEnum):
+    """``jobType`` of list_jobs."""
+
+    BATCH = "batch"
+    REAL_TIME = "real-time"
+
+
+def all_jobs(
+    client: ApiClient, name: str | None, tags: str | None, job_type: str
+) -> tuple[int, list[dict[str, Any]]]:
+    """Every job matching the filters, page after page.
+
+    ``offset`` is a page index on DataArts (and by default on jobferry) but a row offset on a
+    jobferry server with ``JOBFERRY_OFFSET_MODE=row``: when the second page starts with a job
+    the first page already had, the server counts rows, and the walk continues by rows.
+    """
+    query = {"jobName": name, "tags": tags, "jobType": job_type, "limit": PAGE_SIZE}
+    first = client.get("/jobs", offset=0, **query)
+    total, jobs = int(first.get("total", 0)), list(first.get("jobs", []))
+    seen = {job.get("name") for job in jobs}
+    by_rows, page = False, 1
+    while len(jobs) < total:
+        offset = len(jobs) if by_rows else page
+        more = client.get("/jobs", offset=offset, **query).get("jobs", [])
+        if not by_rows and more and more[0].get("name") in seen:
+            by_rows = True
+            continue
+        fresh = [job for job in more if job.get("name") not in seen]
+        if not fresh:
+            break
+        jobs.extend(fresh)
+        seen.update(job.get("name") for job in fresh)
+        page += 1
+    return total, jobs
+
+
+@app.command("list")
+def list_jobs(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Only jobs whose name contains this text.")
+    ] = None,
+    tags: Annotated[
+        str | None, typer.Option("--tags", help="Comma-separated tags; jobs with any of them.")
+    ] = None,
+    job_type: Annotated[
+        JobType, typer.Option("--type", help="Batch or real-time jobs.")
+    ] = JobType.BATCH,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """List the jobs of the workspace (every page)."""
+    s = session(ctx, json_mode, workspace)
+    wire_type = "REAL_TIME" if job_type is JobType.REAL_TIME else "BATCH"
+    total, jobs = all_jobs(s.client(), name, tags, wire_type)
+    out = s.output
+    if out.json_mode:
+        out.emit({"total": total, "jobs": jobs})
+        return
+    rows = [
+        (
+            job.get("name"),
+            job.get("status"),
+            job.get("version", ""),
+            job.get("path", ""),
+            job.get("owner", ""),
+            epoch_ms(job.get("lastUpdateTime")),
+        )
+        for job in jobs
+    ]
+    out.table(("name", "status", "version", "directory", "owner", "updated (UTC)"), rows)
+    out.note(f"{total} job(s)")
+
+
+@app.command("show")
+def show_job(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Job name.")],
+    version: Annotated[
+        int | None, typer.Option("--version", help="A submitted version instead of the draft.")
+    ] = None,
+    submitted: Annotated[
+        bool, typer.Option("--submitted", help="The latest submitted version.")
+    ] = False,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Show one job: its definition (development state unless a version is asked for)."""
+    s = session(ctx, json_mode, workspace)
+    job = s.client().get(
+        f"/jobs/{segment(name)}",
+        version=version,
+        getJobSubmitVersion=True if submitted else None,
+    )
+    out = s.output
+    if out.json_mode:
+        out.emit(job)
+        return
+    schedule = mapping(job.get("schedule"))
+    cron = mapping(schedule.get("cron"))
+    basic = mapping(job.get("basicConfig"))
+    out.fields(
+        [
+            ("name", job.get("name")),
+            ("directory", job.get("directory")),
+            ("process type", job.get("processType")),
+            ("version", job.get("version", "never submitted")),
+            ("owner", basic.get("owner")),
+            ("schedule", schedule.get("type")),
+            ("cron", " ".join(str(cron.get(k, "")) for k in ("expression", "expressionTimeZone"))),
+            (
+                "params",
+                ", ".join(
+                    f"{p.get('name')}={p.get('value')}"
+                    for p in job.get("params") or []
+                    if isinstance(p, dict)
+                ),
+            ),
+        ]
+    )
+    nodes = [n for n in job.get("nodes") or [] if isinstance(n, dict)]
+    out.table(
+        ("node", "type", "after"),
+        [(n.get("name"), n.get("type"), ", ".join(n.get("preNodeName") or [])) for n in nodes],
+    )
+
+
+@workspaces_app.command("list")
+def list_workspaces(ctx: typer.Context, json_mode: JsonOption = False) -> None:
+    """List the workspaces you have a role in, with their ids (jobferry extension)."""
+    s = session(ctx, json_mode)
+    answer = s.client().get("/workspaces")
+    out = s.output
+    if out.json_mode:
+        out.emit(answer)
+        return
+    rows = [
+        (w.get("id"), w.get("name"), w.get("role"), "yes" if w.get("isDefault") else "")
+        for w in answer.get("workspaces", [])
+    ]
+    out.table(("id", "name", "your role", "default"), rows)

@@ -1,0 +1,208 @@
+"""What commands print: Rich tables and progress bars for people, JSON for programs.
+
+With ``--json`` every command writes exactly one JSON document to standard output (its result,
+or ``{"error": {...}}`` on failure) and nothing else; notes go to standard error. Without it,
+results are Rich tables and lines on standard output, and progress bars appear on standard
+error only when it is a terminal. Text that comes from the server or from a package is never
+read as Rich markup (a message such as ``Task [abc] …`` prints as it is).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+PIPE_WIDTH = 240
+"""Table width when standard output is not a terminal (and COLUMNS is not set)."""
+
+
+def to_json(value: Any) -> str:
+    """Indented JSON text (UTF-8 kept, keys in the order given)."""
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode()
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (answers are read defensively)."""
+    return value if isinstance(value, dict) else {}
+
+
+def epoch_ms(value: Any) -> str:
+    """An epoch-milliseconds time as ``YYYY-MM-DD HH:MM:SS`` UTC (blank when absent)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return ""
+    return datetime.fromtimestamp(value / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def size_text(value: Any) -> str:
+    """A byte count for people (``12.3 KiB``)."""
+    if not isinstance(value, int):
+        return ""
+    amount = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if amount < 1024 or unit == "GiB":
+            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1024
+    return str(value)
+
+
+class Bar:
+    """One progress bar (does nothing when progress is not shown)."""
+
+    def __init__(self, progress: Progress | None, description: str) -> None:
+        self._progress = progress
+        self._id = progress.add_task(description, total=None) if progress is not None else None
+
+    def update(
+        self, completed: float, total: float | None = None, description: str | None = None
+    ) -> None:
+        """Move the bar; ``total`` None keeps the bar indeterminate."""
+        if self._progress is None or self._id is None:
+            return
+        fields: dict[str, Any] = {"completed": completed, "total": total}
+        if description is not None:
+            fields["description"] = description
+        self._progress.update(self._id, **fields)
+
+    def bytes(self, done: int, total: int | None) -> None:
+        """Progress callback for uploads and downloads."""
+        self.update(done, total)
+
+    def task(self, task: dict[str, Any]) -> None:
+        """Progress callback for system tasks (``progress`` 0–100 and ``message``)."""
+        message = task.get("message") or task.get("status") or ""
+        self.update(float(task.get("progress") or 0), 100, str(message)[:60])
+
+
+class Output:
+    """Where and how one command invocation prints."""
+
+    def __init__(self, json_mode: bool) -> None:
+        self.json_mode = json_mode
+        self.out = Console(highlight=False, soft_wrap=True)
+        if not self.out.is_terminal and not os.environ.get("COLUMNS"):
+            # Piped or captured: whole lines (grep, logs) rather than folding at 80 columns.
+            self.out = Console(highlight=False, soft_wrap=True, width=PIPE_WIDTH)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    @property
+    def interactive(self) -> bool:
+        """Whether a person is at a terminal (confirmation prompts, progress bars)."""
+        return not self.json_mode and self.err.is_terminal
+
+    def emit(self, value: Any) -> None:
+        """The command's JSON result (``--json`` only)."""
+        typer.echo(to_json(value))
+
+    def result(self, value: Any, human: str | None = None) -> None:
+        """JSON in ``--json`` mode, else the one-line human form (when given)."""
+        if self.json_mode:
+            self.emit(value)
+        elif human is not None:
+            self.line(human)
+
+    def finish(self, value: Any, code: int, message: str | None = None) -> None:
+        """End the command with ``value`` as its JSON result (``--json``) and exit ``code``;
+        ``message`` goes to standard error (red when ``code`` is not 0) in human mode."""
+        self.result(value)
+        if message and not self.json_mode:
+            self.err.print(Text(message, style="red" if code else "green"))
+        if code:
+            raise typer.Exit(code)
+
+    def line(self, text: str | Text, style: str | None = None) -> None:
+        """One line of human output on standard output (no markup)."""
+        if self.json_mode:
+            return
+        self.out.print(text if isinstance(text, Text) else Text(text, style=style or ""))
+
+    def note(self, text: str, style: str | None = "dim") -> None:
+        """A side remark: standard error in ``--json`` mode, standard output otherwise."""
+        console = self.err if self.json_mode else self.out
+        console.print(Text(text, style=style or ""))
+
+    def warn(self, text: str) -> None:
+        """A warning on standard error."""
+        self.err.print(Text.assemble(("warning ", "yellow bold"), text))
+
+    def table(
+        self,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        title: str | None = None,
+        empty: str = "(none)",
+    ) -> None:
+        """A table of plain-text cells (human mode only)."""
+        if self.json_mode:
+            return
+        if not rows:
+            self.line(f"{title}: {empty}" if title else empty, style="dim")
+            return
+        table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
+        self.out.print(table)
+
+    def fields(self, pairs: Sequence[tuple[str, Any]]) -> None:
+        """``name: value`` lines, aligned (human mode only)."""
+        if self.json_mode:
+            return
+        width = max((len(name) for name, _ in pairs), default=0)
+        for name, value in pairs:
+            shown = "" if value is None else str(value)
+            cell = value if isinstance(value, Text) else Text(shown)
+            self.out.print(Text.assemble((f"{name + ':':<{width + 1}} ", "bold"), cell))
+
+    def error(self, code: str | None, message: str, extra: dict[str, Any] | None = None) -> None:
+        """A failure: ``{"error": …}`` on standard output in ``--json`` mode, else red text on
+        standard error."""
+        if self.json_mode:
+            body: dict[str, Any] = {"code": code, "message": message}
+            body.update(extra or {})
+            self.emit({"error": body})
+            return
+        label = f"error {code}: " if code else "error: "
+        self.err.print(Text.assemble((label, "red bold"), message))
+
+    def hint(self, text: str) -> None:
+        """How to fix what just failed (human mode, standard error)."""
+        if not self.json_mode:
+            self.err.print(Text.assemble(("fix: ", "cyan bold"), text))
+
+    @contextmanager
+    def progress(self, description: str, *, transfer: bool = False) -> Iterator[Bar]:
+        """A transient progress bar on standard error, shown only to a person at a terminal."""
+        if not self.interactive:
+            yield Bar(None, description)
+            return
+        columns: list[Any] = [
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn() if transfer else TaskProgressColumn(),
+            TimeElapsedColumn(),
+        ]
+        with Progress(*columns, console=self.err, transient=True) as progress:
+            yield Bar(progress, description)
+
+    def confirm(self, question: str) -> bool:
+        """Ask yes/no on the terminal (default no)."""
+        return bool(typer.confirm(question, default=False, err=True))

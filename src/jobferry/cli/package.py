@@ -1,0 +1,458 @@
+"""``jobferry package …``: offline package tools, no server needed.
+
+They reuse the server's own code, so a package passes here exactly when it would pass there:
+:func:`jobferry.package.reader.read_package` (every safety rule and the manifest hashes),
+:mod:`jobferry.package.signature` (Ed25519 keys, ``manifest.sig``) and
+:func:`jobferry.domain.diff.diff` (the plan's field-level diff), and the import's own transform
+step for ``package transform`` (:mod:`jobferry.services.package_transform`).
+
+``package verify`` exit codes: 0 when the hashes match and the signature is what was asked
+for; 3 when an entry does not match the manifest, the signature is ``invalid``, or — when
+trusted keys are given (``--key``) or a signature is required (``--require-signed``) — the
+package is unsigned or signed by a key that is not among them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from jobferry.cli.exits import CliUsageError, ExitCode
+from jobferry.cli.planview import change_line, problem_lines
+from jobferry.cli.promotion import (
+    KeepInstantOption,
+    KeepWallClockOption,
+    SourceZoneOption,
+    TimezoneOption,
+    fetch_profile,
+    time_zone_block,
+    time_zone_move,
+)
+from jobferry.cli.session import JsonOption, session
+from jobferry.domain.diff import diff
+from jobferry.package import signature
+from jobferry.package.reader import (
+    KIND_ORDER,
+    PackageObject,
+    ReadLimits,
+    ReadPackage,
+    read_package,
+)
+from jobferry.services.package_transform import transform_package
+
+app = typer.Typer(help="Offline package tools (no server needed).", no_args_is_help=True)
+
+PackageArg = Annotated[
+    Path,
+    typer.Argument(help="A package (zip) file.", exists=True, dir_okay=False, readable=True),
+]
+
+
+class Limits(StrEnum):
+    """Which read limits to check against."""
+
+    JOBFERRY = "jobferry"
+    DATAARTS = "dataarts"
+
+
+LimitsOption = Annotated[
+    Limits,
+    typer.Option(
+        "--limits",
+        help="Read limits: jobferry's defaults, or DataArts' own (10 MB / 10 MB).",
+    ),
+]
+
+
+def read(path: Path, limits: Limits = Limits.JOBFERRY) -> ReadPackage:
+    """Read a package with every rule the server applies (PackageError when it breaks one)."""
+    return read_package(path, ReadLimits.dataarts() if limits is Limits.DATAARTS else ReadLimits())
+
+
+def object_view(obj: PackageObject) -> dict[str, Any]:
+    """An object of a package, without its document."""
+    return {"kind": obj.kind, "name": obj.name, "path": obj.path, "folder": obj.folder}
+
+
+@app.command("inspect")
+def inspect_package(
+    ctx: typer.Context,
+    file: PackageArg,
+    limits: LimitsOption = Limits.JOBFERRY,
+    json_mode: JsonOption = False,
+) -> None:
+    """What a package holds: layout, objects, manifest (reading verifies every hash)."""
+    s = session(ctx, json_mode)
+    pkg = read(file, limits)
+    out = s.output
+    manifest = pkg.manifest
+    view = {
+        "file": str(file),
+        "size": pkg.size,
+        "sha256": pkg.sha256,
+        "layout": pkg.layout,
+        "signed": pkg.signature is not None,
+        "manifest": manifest,
+        "objects": [object_view(o) for o in pkg.objects],
+    }
+    if out.json_mode:
+        out.emit(view)
+        return
+    source = (manifest or {}).get("source") or {}
+    producer = (manifest or {}).get("producer") or {}
+    out.fields(
+        [
+            ("file", file),
+            ("size", pkg.size),
+            ("sha256", pkg.sha256),
+            ("layout", pkg.layout),
+            (
+                "manifest",
+                f"format {manifest.get('formatVersion')}, {producer.get('name', '?')} "
+                f"{producer.get('version', '')}, hashes verified"
+                if manifest
+                else "none (a DataArts export)",
+            ),
+            (
+                "source",
+                f"workspace {source.get('workspace')} of project {source.get('projectId')}"
+                if source
+                else "",
+            ),
+            ("created", (manifest or {}).get("createdAt", "")),
+            ("signed", "yes (manifest.sig)" if pkg.signature is not None else "no"),
+        ]
+    )
+    out.table(
+        ("kind", "name", "path"), [(o.kind, o.name, o.path) for o in pkg.objects], title="Objects"
+    )
+    if manifest:
+        requires = manifest.get("requires") or []
+        out.table(
+            ("kind", "name"),
+            [(r.get("kind"), r.get("name")) for r in requires],
+            title="Environment objects the jobs need",
+        )
+        unresolved = manifest.get("unresolved") or []
+        if unresolved:
+            out.table(
+                ("kind", "name", "job"),
+                [(u.get("kind"), u.get("name"), u.get("job")) for u in unresolved],
+                title="References that did not resolve at export",
+            )
+
+
+@app.command("diff")
+def diff_packages(
+    ctx: typer.Context,
+    before: Annotated[Path, typer.Argument(help="The older package.", exists=True, dir_okay=False)],
+    after: Annotated[Path, typer.Argument(help="The newer package.", exists=True, dir_okay=False)],
+    json_mode: JsonOption = False,
+) -> None:
+    """Compare two packages object by object, and field by field where both have an object."""
+    s = session(ctx, json_mode)
+    old, new = read(before), read(after)
+    old_objects = {(o.kind, o.name): o for o in old.objects}
+    new_objects = {(o.kind, o.name): o for o in new.objects}
+    lines: list[dict[str, Any]] = []
+    for key in sorted(old_objects.keys() | new_objects.keys(), key=_order):
+        kind, name = key
+        if key not in new_objects:
+            lines.append({"kind": kind, "name": name, "status": "removed"})
+        elif key not in old_objects:
+            lines.append({"kind": kind, "name": name, "status": "added"})
+        else:
+            changes = diff(old_objects[key].document, new_objects[key].document)
+            line: dict[str, Any] = {
+                "kind": kind,
+                "name": name,
+                "status": "changed" if changes else "same",
+            }
+            if changes:
+                line["diff"] = [c.as_json() for c in changes]
+            lines.append(line)
+    summary = {k: sum(1 for line in lines if line["status"] == k) for k in _STATUSES}
+    out = s.output
+    if out.json_mode:
+        out.emit(
+            {
+                "before": {"file": str(before), "sha256": old.sha256},
+                "after": {"file": str(after), "sha256": new.sha256},
+                "identical": old.sha256 == new.sha256,
+                "summary": summary,
+                "objects": lines,
+            }
+        )
+        return
+    out.table(
+        ("status", "kind", "name"),
+        [
+            (line["status"], line["kind"], line["name"])
+            for line in lines
+            if line["status"] != "same"
+        ],
+        empty="no object differs",
+    )
+    for line in lines:
+        if line.get("diff"):
+            out.line(f"{line['kind']} {line['name']}", style="bold")
+            for change in line["diff"]:
+                out.line(change_line(change))
+    out.line(", ".join(f"{count} {status}" for status, count in summary.items()))
+
+
+_STATUSES = ("added", "removed", "changed", "same")
+
+
+def _order(key: tuple[str, str]) -> tuple[int, str]:
+    return KIND_ORDER.get(key[0], len(KIND_ORDER)), key[1]
+
+
+# -- keys and signatures ----------------------------------------------------------------
+
+
+def write_atomically(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder (never half a
+    file under the final name), with permissions ``mode``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(name, mode)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def trusted_keys(values: list[str] | None) -> list[str]:
+    """Public keys given as ``ed25519:…`` text, or as files holding that text or a PEM block."""
+    keys: list[str] = []
+    for value in values or []:
+        text = value
+        if not value.strip().startswith(signature.PUBLIC_KEY_PREFIX):
+            path = Path(value).expanduser()
+            if not path.is_file():
+                raise CliUsageError(
+                    f"--key {value!r} is neither an '{signature.PUBLIC_KEY_PREFIX}…' public key "
+                    "nor a file holding one."
+                )
+            text = path.read_text(encoding="utf-8")
+        try:
+            keys.append(signature.normalize_public_key(text))
+        except ValueError as exc:
+            raise CliUsageError(f"--key {value}: {exc}.") from exc
+    return keys
+
+
+@app.command("keygen")
+def keygen(
+    ctx: typer.Context,
+    name: Annotated[
+        Path,
+        typer.Argument(help="Key file stem: writes NAME.pem (private, 0600) and NAME.pub."),
+    ],
+    force: Annotated[bool, typer.Option("--force", help="Replace existing key files.")] = False,
+    json_mode: JsonOption = False,
+) -> None:
+    """Generate an Ed25519 signing key pair for 'package sign'."""
+    s = session(ctx, json_mode)
+    private, public = name.with_name(name.name + ".pem"), name.with_name(name.name + ".pub")
+    existing = [str(p) for p in (private, public) if p.exists()]
+    if existing and not force:
+        raise CliUsageError(f"{', '.join(existing)} exist already; pass --force to replace them.")
+    pair = signature.generate_key_pair()
+    write_atomically(private, pair.private_pem, 0o600)
+    write_atomically(public, (pair.public_key + "\n").encode())
+    view = {
+        "keyId": pair.key_id,
+        "publicKey": pair.public_key,
+        "privateKeyFile": str(private),
+        "publicKeyFile": str(public),
+    }
+    if s.output.json_mode:
+        s.output.emit(view)
+        return
+    s.output.fields(
+        [
+            ("key id", pair.key_id),
+            ("public key", pair.public_key),
+            ("private key", f"{private} (keep it secret)"),
+            ("public key file", public),
+        ]
+    )
+
+
+@app.command("sign")
+def sign(
+    ctx: typer.Context,
+    file: PackageArg,
+    key: Annotated[
+        Path,
+        typer.Option("--key", help="The PEM private key (from 'package keygen').", exists=True),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the signed package here (default: in place)."),
+    ] = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Sign a package: add manifest.sig (Ed25519 over manifest.json)."""
+    s = session(ctx, json_mode)
+    try:
+        signed = signature.sign_package(file, key.read_bytes())
+    except ValueError as exc:
+        raise CliUsageError(f"--key {key}: {exc}.") from exc
+    target = output or file
+    write_atomically(target, signed)
+    check = signature.verify_package(signed, [signature.public_key_of(key.read_bytes())])[1]
+    view = {"file": str(target), "keyId": check.key_id, "state": check.state}
+    s.output.result(view, f"Signed {target} with key {check.key_id}.")
+
+
+@app.command("verify")
+def verify(
+    ctx: typer.Context,
+    file: PackageArg,
+    key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--key",
+            help="A trusted public key: 'ed25519:…' or a file holding it (repeat for several).",
+        ),
+    ] = None,
+    require_signed: Annotated[
+        bool, typer.Option("--require-signed", help="An unsigned package fails too.")
+    ] = False,
+    limits: LimitsOption = Limits.JOBFERRY,
+    json_mode: JsonOption = False,
+) -> None:
+    """Verify a package: every entry against the manifest, and the signature; exit 3 if not."""
+    s = session(ctx, json_mode)
+    trusted = trusted_keys(key)
+    read_limits = ReadLimits.dataarts() if limits is Limits.DATAARTS else ReadLimits()
+    pkg, check = signature.verify_package(file, trusted, read_limits)
+    entries = len((pkg.manifest or {}).get("entries") or [])
+    failed = (
+        check.state == signature.INVALID
+        or (bool(trusted) and check.state != signature.VALID)
+        or (require_signed and check.state == signature.UNSIGNED)
+    )
+    view = {
+        "file": str(file),
+        "sha256": pkg.sha256,
+        "manifest": pkg.manifest is not None,
+        "entriesVerified": entries,
+        "signature": check.as_json(),
+        "ok": not failed,
+    }
+    out = s.output
+    if not out.json_mode:
+        out.fields(
+            [
+                ("file", file),
+                ("sha256", pkg.sha256),
+                (
+                    "entries",
+                    f"{entries} verified against manifest.json"
+                    if pkg.manifest is not None
+                    else "no manifest.json: nothing to verify hashes against",
+                ),
+                (
+                    "signature",
+                    f"{check.state}" + (f" (key {check.key_id})" if check.key_id else ""),
+                ),
+                ("detail", check.detail),
+            ]
+        )
+    if failed:
+        out.finish(view, ExitCode.PROBLEMS, f"{file} failed verification: {check.state}.")
+    out.finish(view, ExitCode.OK, "OK: verified.")
+
+
+# -- transform --------------------------------------------------------------------------
+
+
+@app.command("transform")
+def transform(
+    ctx: typer.Context,
+    file: PackageArg,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help="Environment profile: a JSON/YAML file, or the name of a profile stored in "
+            "the connection profile's workspace (fetched once).",
+        ),
+    ] = None,
+    timezone: TimezoneOption = None,
+    keep_instant: KeepInstantOption = False,
+    keep_wall_clock: KeepWallClockOption = False,
+    source_zone: SourceZoneOption = None,
+    sign_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--sign-key", help="Sign the new package with this PEM private key.", exists=True
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="The new package (default: <name>-<profile>.zip)."),
+    ] = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Apply an environment profile / time-zone move and write a new package."""
+    s = session(ctx, json_mode)
+    block = time_zone_block(timezone, keep_instant, keep_wall_clock, source_zone)
+    if profile is None and block is None:
+        raise CliUsageError("Say what to apply: --profile NAME|FILE and/or --timezone ZONE.")
+    pem = sign_key.read_bytes() if sign_key is not None else None
+    if pem is not None:
+        try:
+            signature.public_key_of(pem)
+        except ValueError as exc:
+            raise CliUsageError(f"--sign-key {sign_key}: {exc}.") from exc
+    choice = fetch_profile(s, profile) if profile is not None else None
+    label: dict[str, Any] = dict(choice.label) if choice is not None else {}
+    if block is not None:
+        label["timeZone"] = block
+    pkg = read(file)
+    result = transform_package(
+        pkg,
+        choice.profile if choice is not None else None,
+        time_zone_move(block),
+        label=label,
+        private_pem=pem,
+    )
+    out = s.output
+    view: dict[str, Any] = {
+        "source": str(file),
+        "transform": label,
+        "objects": [o.as_json() for o in result.objects],
+        "problems": [p.as_json() for p in result.problems],
+    }
+    if not out.json_mode:
+        for obj in result.objects:
+            if obj.changes or obj.schedule:
+                out.line(f"{obj.kind} {obj.name}", style="bold")
+                for change in obj.changes:
+                    out.line(change_line(change.as_json()))
+        changed = sum(1 for o in result.objects if o.changes)
+        out.line(f"{changed} of {len(result.objects)} object(s) changed.")
+    if result.data is None:
+        if not out.json_mode:
+            problem_lines(out, view["problems"])
+        out.finish(view, ExitCode.PROBLEMS, "Nothing was written: the transform has problems.")
+        return
+    stem = (choice.label["profile"] if choice is not None else str(timezone)).replace("/", "_")
+    target = output or file.with_name(f"{file.stem}-{Path(stem).stem}.zip")
+    write_atomically(target, result.data)
+    view.update(file=str(target), signed=result.signed)
+    signed = " (signed)" if result.signed else ""
+    out.finish(view, ExitCode.OK, f"Wrote {target}{signed}.")

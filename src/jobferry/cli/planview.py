@@ -1,0 +1,164 @@
+"""Human rendering of import plans, import results and system tasks (JSON is printed as is)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+
+from jobferry.cli.output import Output, epoch_ms, mapping, to_json
+
+ACTION_STYLES = {"CREATE": "green", "OVERWRITE": "yellow", "SKIP": "dim", "UNCHANGED": "dim"}
+VALUE_WIDTH = 70
+
+
+def value_text(value: Any) -> str:
+    """A diff value on one line: JSON-ish, shortened."""
+    text = value if isinstance(value, str) else to_json(value).replace("\n", " ")
+    text = " ".join(text.split()) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
+
+
+def change_line(change: dict[str, Any]) -> Text:
+    """``path: before → after`` (or ``+ path: after`` / ``- path: before``)."""
+    op, path = change.get("op"), change.get("path") or "(whole definition)"
+    if op == "added":
+        return Text.assemble(
+            ("    + ", "green"), (path, "bold"), f": {value_text(change.get('after'))}"
+        )
+    if op == "removed":
+        return Text.assemble(
+            ("    - ", "red"), (path, "bold"), f": {value_text(change.get('before'))}"
+        )
+    return Text.assemble(
+        ("    ~ ", "yellow"),
+        (path, "bold"),
+        f": {value_text(change.get('before'))} → {value_text(change.get('after'))}",
+    )
+
+
+def problem_lines(out: Output, problems: list[dict[str, Any]]) -> None:
+    """Every problem with its fix."""
+    for problem in problems:
+        out.line(
+            Text.assemble(
+                ("  ✗ ", "red bold"),
+                (f"{problem.get('reason', 'problem')} ", "red"),
+                f"{problem.get('kind', '')} '{problem.get('name', '')}': ",
+                str(problem.get("detail") or problem.get("message") or ""),
+            )
+        )
+        if problem.get("fix"):
+            out.line(Text.assemble(("      fix: ", "cyan"), str(problem["fix"])))
+
+
+def summary_text(summary: dict[str, Any]) -> str:
+    """``2 to create, 1 to overwrite, 0 skipped, 3 unchanged; 1 problem(s)``."""
+    return (
+        f"{summary.get('CREATE', 0)} to create, {summary.get('OVERWRITE', 0)} to overwrite, "
+        f"{summary.get('SKIP', 0)} skipped, {summary.get('UNCHANGED', 0)} unchanged; "
+        f"{summary.get('problems', 0)} problem(s)"
+    )
+
+
+def show_plan(out: Output, plan: dict[str, Any]) -> None:
+    """The plan: one table line per object, field diffs of overwrites, then every problem."""
+    if out.json_mode:
+        return
+    objects = plan.get("objects", [])
+    out.line(
+        Text.assemble(
+            ("Plan ", "bold"),
+            str(plan.get("planId", "")),
+            (f"  package sha256 {str(plan.get('packageSha256', ''))[:16]}…", "dim"),
+        )
+    )
+    for label, key in (("signature", "signature"), ("profile", "profile")):
+        info = plan.get(key)
+        if isinstance(info, dict) and info:
+            shown = ", ".join(f"{k}={v}" for k, v in info.items() if v not in (None, ""))
+            out.line(Text.assemble((f"{label}: ", "bold"), shown))
+    out.table(
+        ("action", "kind", "name", "problems"),
+        [
+            (o.get("action"), o.get("kind"), o.get("name"), len(o.get("problems") or []) or "")
+            for o in objects
+        ],
+    )
+    detailed = [o for o in objects if o.get("diff") or o.get("schedule")]
+    for obj in detailed:
+        out.line(
+            Text.assemble(
+                (f"{obj.get('action')} ", ACTION_STYLES.get(str(obj.get("action")), "")),
+                (f"{obj.get('kind')} {obj.get('name')}", "bold"),
+            )
+        )
+        for change in obj.get("diff") or []:
+            out.line(change_line(change))
+        for move in obj.get("schedule") or []:
+            before, after = move.get("before") or {}, move.get("after") or {}
+            out.line(
+                Text.assemble(
+                    ("    ⏱ ", "cyan"),
+                    (f"{move.get('field', 'schedule')} ({move.get('mode', '')})", "bold"),
+                    f": {before.get('expression')} {before.get('timeZone')} → "
+                    f"{after.get('expression')} {after.get('timeZone')}",
+                )
+            )
+    summary = plan.get("summary") or {}
+    out.line(summary_text(summary), style="bold")
+    problems = plan.get("problems") or []
+    if problems:
+        out.line("Problems (fix them, then plan again):", style="red bold")
+        problem_lines(out, problems)
+        if any(p.get("reason") == "missing_reference" for p in problems):
+            out.line(
+                "From the command line, 'resources' entries are --replace TYPE:NAME=NEW "
+                "(e.g. --replace DWS_CONNECTION:dws_test=dws_prod).",
+                style="cyan",
+            )
+
+
+def has_changes(plan: dict[str, Any]) -> bool:
+    """Whether applying the plan would write anything."""
+    summary = plan.get("summary") or {}
+    return bool(summary.get("CREATE", 0) or summary.get("OVERWRITE", 0))
+
+
+def show_task(out: Output, task: dict[str, Any]) -> None:
+    """A system task: status, times, message, result summary and subtasks."""
+    if out.json_mode:
+        return
+    status = str(task.get("status", ""))
+    style = {"SUCCESSFUL": "green", "FAILED": "red", "WARNING": "yellow"}.get(status, "")
+    out.fields(
+        [
+            ("task", task.get("id")),
+            ("name", task.get("name")),
+            ("status", Text(status, style=f"{style} bold")),
+            ("progress", f"{task.get('progress', 0)}%"),
+            ("started", epoch_ms(task.get("startTime"))),
+            ("ended", epoch_ms(task.get("endTime"))),
+            ("message", task.get("message")),
+        ]
+    )
+    result = mapping(task.get("result"))
+    subtasks = task.get("subtasks") or []
+    if subtasks:
+        out.table(
+            ("object", "status", "action", "message"),
+            [
+                (
+                    s.get("id") or s.get("name"),
+                    s.get("status"),
+                    s.get("action", ""),
+                    s.get("message", ""),
+                )
+                for s in subtasks
+                if isinstance(s, dict)
+            ],
+        )
+    problems = result.get("problems") or []
+    if problems:
+        out.line("Problems:", style="red bold")
+        problem_lines(out, problems)

@@ -1,0 +1,42 @@
+"""``jobferry serve`` and ``jobferry db upgrade``: run the server, migrate its database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from jobferry.server import build, migrate, serve
+from jobferry.settings import Settings, load_settings
+
+db_app = typer.Typer(help="Database schema commands (local).", no_args_is_help=True)
+
+
+def _settings(**overrides: object) -> Settings:
+    return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="Listen address (JOBFERRY_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (JOBFERRY_PORT).")] = None,
+) -> None:
+    """Run the HTTP server (settings from JOBFERRY_* environment variables)."""
+    out = Console(highlight=False, soft_wrap=True)
+    settings = _settings(host=host, port=port)
+    startup = build(settings)
+    url = f"http://{settings.host}:{settings.port}"
+    out.print(f"jobferry serving at [bold]{url}[/bold]  (API docs: {url}/docs)")
+    out.print(f"project id:        [bold]{startup.project_id}[/bold]")
+    out.print(f"admin access key:  [bold]{startup.admin_access_key}[/bold]")
+    if startup.issued is not None and startup.credentials_file is not None:
+        out.print(f"admin secret key:  [bold]{startup.issued.secret_key}[/bold]  (shown once)")
+        out.print(f"credentials saved (owner-only) in {startup.credentials_file}")
+    serve(startup, settings)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to this version's newest revision."""
+    revision = migrate(_settings())
+    Console(highlight=False).print(f"database is at revision {revision}")

@@ -1,0 +1,83 @@
+"""One invocation's state: global options, the chosen profile, the client and the output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from jobferry.cli.client import ApiClient
+from jobferry.cli.config import Profile, load_profile
+from jobferry.cli.output import Output
+
+
+@dataclass
+class Session:
+    """What the root options chose; commands add their own ``--json``/``--workspace``."""
+
+    config: Path | None = None
+    profile_name: str | None = None
+    json_mode: bool = False
+    workspace: str | None = None
+    _profile: Profile | None = field(default=None, repr=False)
+    _client: ApiClient | None = field(default=None, repr=False)
+    _output: Output | None = field(default=None, repr=False)
+
+    @property
+    def output(self) -> Output:
+        """The output of this invocation (JSON or Rich)."""
+        if self._output is None:
+            self._output = Output(self.json_mode)
+        return self._output
+
+    def profile(self) -> Profile:
+        """The connection profile (config file + environment + ``--workspace``)."""
+        if self._profile is None:
+            loaded = load_profile(self.config, self.profile_name)
+            self._profile = loaded.with_workspace(self.workspace)
+        return self._profile
+
+    def client(self) -> ApiClient:
+        """The signed HTTP client for the profile (refuses an incomplete profile)."""
+        if self._client is None:
+            self._client = ApiClient(self.profile())
+        return self._client
+
+    def close(self) -> None:
+        """Release the client's connections."""
+        if self._client is not None:
+            self._client.close()
+
+
+def session(ctx: typer.Context, json_mode: bool = False, workspace: str | None = None) -> Session:
+    """The invocation's session, with a command's own ``--json`` / ``--workspace`` applied."""
+    root = ctx.find_root()
+    current = root.obj if isinstance(root.obj, Session) else None
+    if current is None:
+        current = Session()
+        root.obj = current
+        root.call_on_close(current.close)
+    if json_mode and not current.json_mode:
+        current.json_mode = True
+        current._output = None
+    if workspace is not None:
+        current.workspace = workspace
+        current._profile = None
+        current._client = None
+    return current
+
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document (machine-readable) instead.")
+]
+WorkspaceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace id (sent as the workspace header); overrides the profile.",
+        show_default=False,
+    ),
+]

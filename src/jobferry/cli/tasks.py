@@ -1,0 +1,120 @@
+"""``jobferry tasks show`` and ``jobferry downloads …``: system tasks and the download center.
+
+``wait_for`` and ``task_exit`` are shared by every command that follows a task (export,
+import): the task is polled behind a progress bar, and its final status decides the exit code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from jobferry.cli.client import segment
+from jobferry.cli.exits import ExitCode
+from jobferry.cli.output import epoch_ms, mapping, size_text
+from jobferry.cli.planview import show_task
+from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
+
+tasks_app = typer.Typer(help="System tasks (exports, imports) of a remote workspace.")
+downloads_app = typer.Typer(help="The download center of a remote workspace (jobferry).")
+
+
+def wait_for(s: Session, task_id: str, description: str) -> dict[str, Any]:
+    """Poll a task to its end behind a progress bar."""
+    with s.output.progress(description) as bar:
+        return s.client().wait_task(task_id, bar.task)
+
+
+def task_exit(task: dict[str, Any]) -> ExitCode:
+    """The exit code a finished task stands for (see ``jobferry.cli.exits``)."""
+    status = task.get("status")
+    result = mapping(task.get("result"))
+    if status == "WARNING" or (status == "FAILED" and result.get("problems")):
+        return ExitCode.PROBLEMS
+    if status == "FAILED":
+        return ExitCode.FAILED
+    return ExitCode.OK
+
+
+@tasks_app.command("show")
+def show_task_command(
+    ctx: typer.Context,
+    task_id: Annotated[str, typer.Argument(help="The task id an export or import answered.")],
+    wait: Annotated[
+        bool,
+        typer.Option("--wait", help="Follow the task to its end; the exit code tells how it went."),
+    ] = False,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Show a system task (status, progress, subtasks, problems)."""
+    s = session(ctx, json_mode, workspace)
+    client = s.client()
+    task = (
+        wait_for(s, task_id, "Waiting") if wait else client.get(f"/system-tasks/{segment(task_id)}")
+    )
+    show_task(s.output, task)
+    s.output.finish(task, task_exit(task) if wait else ExitCode.OK, None)
+
+
+@downloads_app.command("list")
+def list_downloads(
+    ctx: typer.Context, json_mode: JsonOption = False, workspace: WorkspaceOption = None
+) -> None:
+    """List the packages in the download center (newest first)."""
+    s = session(ctx, json_mode, workspace)
+    answer = s.client().get("/downloads")
+    out = s.output
+    if out.json_mode:
+        out.emit(answer)
+        return
+    items = [d for d in mapping(answer).get("downloads") or [] if isinstance(d, dict)]
+    out.table(
+        ("id", "file", "size", "created (UTC)", "expires (UTC)", "by"),
+        [
+            (
+                d.get("id"),
+                d.get("fileName"),
+                size_text(d.get("size")),
+                epoch_ms(d.get("createTime")),
+                epoch_ms(d.get("expireTime")),
+                d.get("createUser"),
+            )
+            for d in items
+        ],
+    )
+
+
+@downloads_app.command("get")
+def get_download(
+    ctx: typer.Context,
+    download_id: Annotated[str, typer.Argument(help="Download id (downloads list).")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File or folder to write.")
+    ] = None,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Download a package from the download center."""
+    s = session(ctx, json_mode, workspace)
+    with s.output.progress("Downloading", transfer=True) as bar:
+        got = s.client().download(
+            "GET", f"/downloads/{segment(download_id)}/content", output, progress=bar.bytes
+        )
+    result = {"file": str(got.path), "size": got.size, "sha256": got.sha256}
+    s.output.result(result, f"Downloaded {got.path} ({size_text(got.size)}).")
+
+
+@downloads_app.command("delete")
+def delete_download(
+    ctx: typer.Context,
+    download_id: Annotated[str, typer.Argument(help="Download id (downloads list).")],
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Delete a package from the download center."""
+    s = session(ctx, json_mode, workspace)
+    s.client().call("DELETE", f"/downloads/{segment(download_id)}")
+    s.output.result({"deleted": download_id}, f"Deleted {download_id}.")

@@ -1,0 +1,177 @@
+"""plan and import against a real server: plans with diffs, confirmation, check refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cli.conftest import Cli, Remote
+from exporting import seed
+from jobferry.cli import transfer
+
+
+def register(remote: Remote, workspace: str, *names: str) -> None:
+    """Data connections the target needs (the package's jobs reference them by name), with
+    the secret the source's dws_conn has set (import checks the target has it too)."""
+    for name in names:
+        body = {"type": "DWS", "config": {"host": "10.0.0.2"}, "secrets": {"password": "pw"}}
+        response = remote.call("PUT", f"/environment/connection/{name}", body, workspace=workspace)
+        assert response.status_code == 200, response.text
+
+
+@pytest.fixture
+def package(cli: Cli) -> Path:
+    """daily_sales exported from the CLI's workspace."""
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    return Path(cli.json("export", "daily_sales", "-o", "pkg.zip")["file"])
+
+
+@pytest.fixture
+def target(cli: Cli) -> str:
+    """An empty workspace to import into, with the connections the jobs use."""
+    ws = cli.remote.new_workspace("target")
+    register(cli.remote, ws, "dws_conn", "ssh_conn")
+    return ws
+
+
+def test_plan_into_an_empty_workspace_creates_everything(
+    cli: Cli, package: Path, target: str
+) -> None:
+    view = cli.json("plan", str(package), workspace=target)
+    plan = view["plan"]
+    assert view["path"].startswith("upload://")
+    assert plan["summary"]["CREATE"] == 4
+    assert plan["problems"] == []
+    human = cli("plan", str(package), workspace=target)
+    assert human.exit_code == 0, human.output
+    assert "4 to create, 0 to overwrite" in human.stdout
+
+
+def test_plan_with_problems_exits_3_and_shows_the_fix(cli: Cli, package: Path) -> None:
+    bare = cli.remote.new_workspace("bare")
+    register(cli.remote, bare, "dws_conn")
+    view = cli.json("plan", str(package), workspace=bare, code=3)
+    problems = view["plan"]["problems"]
+    assert [p["reason"] for p in problems] == ["missing_reference"]
+    assert "ssh_conn" in problems[0]["detail"]
+    human = cli("plan", str(package), workspace=bare)
+    assert human.exit_code == 3
+    assert "ssh_conn" in human.stdout
+    assert "fix:" in human.stdout
+    assert "the import would be refused" in human.stderr
+
+
+def test_import_with_yes_imports_and_a_second_import_changes_nothing(
+    cli: Cli, package: Path, target: str
+) -> None:
+    result = cli.json("import", str(package), "--yes", workspace=target)
+    assert result["task"]["status"] == "SUCCESSFUL"
+    assert result["plan"]["summary"]["CREATE"] == 4
+    job = cli.remote.call("GET", "/jobs/daily_sales", workspace=target).json()
+    assert job["name"] == "daily_sales"
+    again = cli("import", str(package), "--yes", workspace=target)
+    assert again.exit_code == 0, again.output
+    assert "Nothing to import." in again.stderr
+    assert "4 unchanged" in again.stdout
+
+
+def test_import_refused_by_the_check_imports_nothing(cli: Cli, package: Path) -> None:
+    bare = cli.remote.new_workspace("bare")
+    result = cli("import", str(package), "--yes", workspace=bare)
+    assert result.exit_code == 3
+    assert "nothing was imported" in result.stderr
+    listed = cli.remote.call("GET", "/jobs", workspace=bare).json()
+    assert listed["total"] == 0
+
+
+def test_import_asks_for_confirmation_only_on_a_terminal(
+    cli: Cli, package: Path, target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused = cli("import", str(package), workspace=target)
+    assert refused.exit_code == 2
+    assert "--yes" in refused.stderr
+    monkeypatch.setattr(transfer, "stdin_is_terminal", lambda: True)
+    declined = cli("import", str(package), workspace=target, input="n\n")
+    assert declined.exit_code == 1
+    assert "Cancelled; nothing was imported." in declined.stderr
+    assert cli.remote.call("GET", "/jobs", workspace=target).json()["total"] == 0
+    accepted = cli("import", str(package), workspace=target, input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert cli.remote.call("GET", "/jobs", workspace=target).json()["total"] == 1
+
+
+def test_dry_run_shows_the_plan_and_imports_nothing(cli: Cli, package: Path, target: str) -> None:
+    view = cli.json("import", str(package), "--dry-run", workspace=target)
+    assert view["plan"]["summary"]["CREATE"] == 4
+    assert cli.remote.call("GET", "/jobs", workspace=target).json()["total"] == 0
+
+
+def test_overwrite_plan_shows_field_diffs(cli: Cli, package: Path, target: str) -> None:
+    cli.json("import", str(package), "--yes", workspace=target)
+    job = cli.remote.call("GET", "/jobs/daily_sales", workspace=target).json()
+    job["nodes"][0]["properties"][1]["value"] = "ssh_conn"
+    for key in ("id", "createTime", "lastUpdateUser", "version"):
+        job.pop(key, None)
+    assert cli.remote.call("PUT", "/jobs/daily_sales", job, workspace=target).status_code == 204
+    view = cli.json("plan", str(package), "--policy", "overwrite", workspace=target)
+    line = next(o for o in view["plan"]["objects"] if o["kind"] == "job")
+    assert line["action"] == "OVERWRITE"
+    assert {
+        "path": "nodes[load].properties[connectionName].value",
+        "op": "changed",
+        "before": "ssh_conn",
+        "after": "dws_conn",
+    } in line["diff"]
+    human = cli("plan", str(package), "--policy", "overwrite", workspace=target)
+    assert "nodes[load].properties[connectionName].value: 'ssh_conn' → 'dws_conn'" in human.stdout
+    skipped = cli.json("plan", str(package), workspace=target)
+    assert next(o for o in skipped["plan"]["objects"] if o["kind"] == "job")["action"] == "SKIP"
+
+
+def test_import_options_reach_the_server(cli: Cli, package: Path) -> None:
+    prod = cli.remote.new_workspace("prod")
+    register(cli.remote, prod, "dws_prod", "ssh_conn")
+    result = cli.json(
+        "import",
+        str(package),
+        "--yes",
+        "--replace",
+        "DWS_CONNECTION:dws_conn=dws_prod",
+        "--param",
+        "bizdate=20260101",
+        "--target-dir",
+        "/release",
+        "--execute-user",
+        "etl_prod",
+        "--status",
+        "saved",
+        workspace=prod,
+    )
+    assert result["task"]["status"] == "SUCCESSFUL", result["task"]
+    job = cli.remote.call("GET", "/jobs/daily_sales", workspace=prod).json()
+    load = job["nodes"][0]["properties"]
+    assert {"name": "connectionName", "value": "dws_prod"} in load
+    assert job["params"][0]["value"] == "20260101"
+    assert job["directory"] == "/release"
+    assert job["basicConfig"]["executeUser"] == "etl_prod"
+    versions = cli.remote.call("GET", "/jobs/daily_sales/versions", workspace=prod).json()
+    assert versions["total"] == 0
+
+
+def test_malformed_options_are_usage_errors(cli: Cli, package: Path, target: str) -> None:
+    bad_param = cli("plan", str(package), "--param", "novalue", workspace=target)
+    assert bad_param.exit_code == 2
+    assert "NAME=VALUE" in bad_param.stderr
+    bad_replace = cli("plan", str(package), "--replace", "dws_conn=x", workspace=target)
+    assert bad_replace.exit_code == 2
+    missing = cli("plan", "no-such.zip", workspace=target)
+    assert missing.exit_code == 2
+    assert "is not a file" in missing.stderr
+
+
+def test_import_of_an_uploaded_path_skips_the_upload(cli: Cli, package: Path, target: str) -> None:
+    first = cli.json("plan", str(package), workspace=target)
+    again = cli.json("plan", first["path"], workspace=target)
+    assert again["path"] == first["path"]
+    assert again["plan"]["packageSha256"] == first["plan"]["packageSha256"]

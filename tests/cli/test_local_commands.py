@@ -1,0 +1,116 @@
+"""Local commands on the server's database: admin (users, keys, workspaces, roles), db, serve."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from cli.conftest import invoke
+from jobferry.services.container import Services
+from jobferry.settings import Settings
+
+
+@pytest.fixture
+def local_env(settings: Settings, services: Services) -> dict[str, str | None]:
+    """The JOBFERRY_* settings of a migrated, bootstrapped database (as the server has them)."""
+    return {
+        "JOBFERRY_DATA_DIR": str(settings.data_dir),
+        "JOBFERRY_DATABASE_URL": settings.resolved_database_url(),
+        "JOBFERRY_PROJECT_ID": None,
+    }
+
+
+def admin(env: dict[str, str | None], *args: str, code: int = 0) -> Any:
+    """``jobferry admin <args> --json`` → the parsed answer."""
+    result = invoke(["admin", *args, "--json"], env=env)
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    return json.loads(result.stdout)
+
+
+def test_create_user_credentials_and_role(
+    local_env: dict[str, str | None], services: Services, settings: Settings
+) -> None:
+    ws = admin(local_env, "create-workspace", "prod")
+    user = admin(local_env, "create-user", "carol")
+    assert user["name"] == "carol"
+    assert user["projectAdmin"] is False
+    issued = admin(local_env, "create-credentials", "carol")
+    assert services.accounts.secret_for(issued["accessKey"]) == issued["secretKey"]
+    admin(local_env, "set-role", "carol", "prod", "developer")
+    users = {u["name"]: u for u in admin(local_env, "users")["users"]}
+    assert users["carol"]["roles"] == [
+        {"workspaceId": ws["id"], "workspace": "prod", "role": "developer"}
+    ]
+    assert users["carol"]["accessKeys"] == [issued["accessKey"]]
+    actor = services.accounts.actor_for(issued["accessKey"])
+    assert services.accounts.scope(actor, settings.project_id or "", ws["id"]).role == "developer"
+    admin(local_env, "remove-role", "carol", ws["id"])
+    admin(local_env, "revoke-credentials", "carol", issued["accessKey"])
+    assert services.accounts.secret_for(issued["accessKey"]) is None
+
+
+def test_workspaces_lists_default_and_new_ones(local_env: dict[str, str | None]) -> None:
+    admin(local_env, "create-workspace", "staging")
+    names = [w["name"] for w in admin(local_env, "workspaces")["workspaces"]]
+    assert names == ["default", "staging"]
+    human = invoke(["admin", "workspaces"], env=local_env)
+    assert "staging" in human.stdout
+
+
+def test_admin_changes_are_audited_as_local_admin(
+    local_env: dict[str, str | None], services: Services
+) -> None:
+    ws = admin(local_env, "create-workspace", "audited")
+    actor = services.accounts.local_operator(None)
+    scope = services.accounts.scope(actor, actor.project_id, ws["id"])
+    _, entries = services.audit.list_entries(scope, 50, 0)
+    assert [(e["action"], e["actor"]) for e in entries] == [("workspace.create", "local-admin")]
+
+
+def test_admin_refusals_show_the_code_and_exit_1(local_env: dict[str, str | None]) -> None:
+    admin(local_env, "create-user", "erin")
+    again = invoke(["admin", "create-user", "erin"], env=local_env)
+    assert again.exit_code == 1
+    assert "DLF.9010" in again.stderr
+    nobody = admin(local_env, "create-credentials", "nobody", code=1)
+    assert nobody["error"]["code"] == "DLF.9003"
+    unknown_ws = invoke(["admin", "set-role", "erin", "nowhere", "viewer"], env=local_env)
+    assert unknown_ws.exit_code == 2
+    assert "create-workspace" in unknown_ws.stderr
+    bad_role = invoke(["admin", "set-role", "erin", "default", "boss"], env=local_env)
+    assert bad_role.exit_code == 2
+
+
+def test_admin_names_an_unknown_project(local_env: dict[str, str | None]) -> None:
+    result = invoke(["admin", "--project-id", "f" * 32, "users"], env=local_env)
+    assert result.exit_code == 1
+    assert "does not exist in this database" in result.stderr
+
+
+def test_db_upgrade_and_admin_on_a_fresh_database(tmp_path: Any) -> None:
+    env: dict[str, str | None] = {
+        "JOBFERRY_DATA_DIR": str(tmp_path / "data"),
+        "JOBFERRY_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+    }
+    before = invoke(["admin", "users"], env=env)
+    assert before.exit_code == 1
+    assert "DLF.9503" in before.stderr
+    upgraded = invoke(["db", "upgrade"], env=env)
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "database is at revision" in upgraded.stdout
+    empty = invoke(["admin", "users"], env=env)
+    assert empty.exit_code == 1
+    assert "start the server once" in empty.stderr
+
+
+def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Any) -> None:
+    env: dict[str, str | None] = {
+        "JOBFERRY_DATA_DIR": str(tmp_path / "data"),
+        "JOBFERRY_DATABASE_URL": f"sqlite:///{tmp_path / 'old.db'}",
+    }
+    result = invoke(["serve", "--port", "0"], env=env)
+    assert result.exit_code == 1
+    assert "DLF.9503" in result.stderr
+    assert "jobferry db upgrade" in result.stderr

@@ -1,0 +1,177 @@
+"""Offline package tools: inspect, diff, keygen, sign, verify — no server involved."""
+
+from __future__ import annotations
+
+import json
+import stat
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from builders import make_job
+from cli.conftest import invoke
+from cli.packages import tamper, write_package
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    return write_package(tmp_path / "pkg.zip")
+
+
+def run_json(*args: str, code: int = 0) -> dict[str, Any]:
+    result = invoke([*args, "--json"])
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    value: dict[str, Any] = json.loads(result.stdout)
+    return value
+
+
+def test_inspect_lists_objects_layout_and_manifest(package: Path) -> None:
+    view = run_json("package", "inspect", str(package))
+    assert view["layout"] == "single"
+    assert view["signed"] is False
+    assert view["manifest"]["source"]["workspace"] == "test"
+    kinds = [(o["kind"], o["name"]) for o in view["objects"]]
+    assert kinds == [
+        ("script", "daily_sales_sh"),
+        ("script", "daily_sales_sql"),
+        ("resource", "udf_jar"),
+        ("job", "daily_sales"),
+    ]
+    human = invoke(["package", "inspect", str(package)])
+    assert human.exit_code == 0, human.output
+    assert "hashes verified" in human.stdout
+    assert "dws_conn" in human.stdout  # the environment objects the jobs need
+
+
+def test_inspect_of_a_dataarts_export_without_manifest(tmp_path: Path) -> None:
+    package = write_package(tmp_path / "DLF_daily_sales.zip", with_manifest=False)
+    view = run_json("package", "inspect", str(package))
+    assert view["manifest"] is None
+    human = invoke(["package", "inspect", str(package)])
+    assert "none (a DataArts export)" in human.stdout
+
+
+def test_inspect_refuses_a_tampered_package_with_exit_3(package: Path) -> None:
+    tamper(package, "jobs/daily_sales.job", orjson.dumps(make_job("daily_sales", directory="/x")))
+    result = invoke(["package", "inspect", str(package)])
+    assert result.exit_code == 3
+    assert "DLF.9020" in result.stderr
+    assert "jobs/daily_sales.job" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_diff_reports_objects_and_fields(tmp_path: Path) -> None:
+    old = write_package(tmp_path / "old.zip")
+    changed = make_job("daily_sales")
+    changed["nodes"][0]["properties"][1]["value"] = "dws_prod"
+    new = write_package(tmp_path / "new.zip", [changed, make_job("weekly_sales")])
+    view = run_json("package", "diff", str(old), str(new))
+    assert view["identical"] is False
+    by_name = {(o["kind"], o["name"]): o for o in view["objects"]}
+    assert by_name[("job", "weekly_sales")]["status"] == "added"
+    assert by_name[("script", "daily_sales_sql")]["status"] == "same"
+    job = by_name[("job", "daily_sales")]
+    assert job["status"] == "changed"
+    assert job["diff"] == [
+        {
+            "path": "nodes[load].properties[connectionName].value",
+            "op": "changed",
+            "before": "dws_conn",
+            "after": "dws_prod",
+        }
+    ]
+    assert view["summary"] == {"added": 3, "removed": 0, "changed": 1, "same": 3}
+    human = invoke(["package", "diff", str(old), str(new)])
+    assert human.exit_code == 0
+    assert "nodes[load].properties[connectionName].value" in human.stdout
+    assert "'dws_conn' → 'dws_prod'" in human.stdout
+
+
+def test_diff_of_a_package_with_itself_is_empty(package: Path) -> None:
+    view = run_json("package", "diff", str(package), str(package))
+    assert view["identical"] is True
+    assert {o["status"] for o in view["objects"]} == {"same"}
+
+
+def test_keygen_sign_verify_round_trip(tmp_path: Path, package: Path) -> None:
+    keys = run_json("package", "keygen", str(tmp_path / "release"))
+    private, public = tmp_path / "release.pem", tmp_path / "release.pub"
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert public.read_text().strip() == keys["publicKey"]
+    signed = run_json("package", "sign", str(package), "--key", str(private))
+    assert signed["keyId"] == keys["keyId"]
+    assert run_json("package", "inspect", str(package))["signed"] is True
+    verified = run_json("package", "verify", str(package), "--key", str(public))
+    assert verified["signature"]["state"] == "valid"
+    assert verified["entriesVerified"] == 4
+    by_text = run_json("package", "verify", str(package), "--key", keys["publicKey"])
+    assert by_text["ok"] is True
+
+
+def test_verify_fails_with_exit_3_for_another_key(tmp_path: Path, package: Path) -> None:
+    run_json("package", "keygen", str(tmp_path / "mine"))
+    run_json("package", "keygen", str(tmp_path / "theirs"))
+    run_json("package", "sign", str(package), "--key", str(tmp_path / "theirs.pem"))
+    view = run_json("package", "verify", str(package), "--key", str(tmp_path / "mine.pub"), code=3)
+    assert view["signature"]["state"] == "untrusted"
+    human = invoke(["package", "verify", str(package), "--key", str(tmp_path / "mine.pub")])
+    assert human.exit_code == 3
+    assert "failed verification: untrusted" in human.stderr
+
+
+def test_verify_fails_when_an_entry_changed_after_signing(tmp_path: Path, package: Path) -> None:
+    run_json("package", "keygen", str(tmp_path / "k"))
+    run_json("package", "sign", str(package), "--key", str(tmp_path / "k.pem"))
+    tamper(package, "scripts/daily_sales_sql.script", b'{"name": "daily_sales_sql"}')
+    result = invoke(["package", "verify", str(package), "--key", str(tmp_path / "k.pub")])
+    assert result.exit_code == 3
+    assert "scripts/daily_sales_sql.script" in result.stderr
+
+
+def test_verify_fails_when_the_manifest_changed_after_signing(
+    tmp_path: Path, package: Path
+) -> None:
+    run_json("package", "keygen", str(tmp_path / "k"))
+    run_json("package", "sign", str(package), "--key", str(tmp_path / "k.pem"))
+    with zipfile.ZipFile(package) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    manifest["source"]["workspace"] = "prod"
+    edited = orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    tamper(package, "manifest.json", edited)
+    view = run_json("package", "verify", str(package), code=3)
+    assert view["signature"]["state"] == "invalid"
+
+
+def test_verify_of_an_unsigned_package(package: Path) -> None:
+    assert run_json("package", "verify", str(package))["signature"]["state"] == "unsigned"
+    view = run_json("package", "verify", str(package), "--require-signed", code=3)
+    assert view["ok"] is False
+
+
+def test_sign_refuses_a_package_without_manifest(tmp_path: Path) -> None:
+    package = write_package(tmp_path / "plain.zip", with_manifest=False)
+    run_json("package", "keygen", str(tmp_path / "k"))
+    result = invoke(["package", "sign", str(package), "--key", str(tmp_path / "k.pem")])
+    assert result.exit_code == 3
+    assert "no manifest.json" in result.stderr
+
+
+def test_keygen_does_not_overwrite_keys(tmp_path: Path) -> None:
+    run_json("package", "keygen", str(tmp_path / "k"))
+    again = invoke(["package", "keygen", str(tmp_path / "k")])
+    assert again.exit_code == 2
+    assert "--force" in again.stderr
+    run_json("package", "keygen", str(tmp_path / "k"), "--force")
+
+
+def test_bad_key_arguments_are_usage_errors(tmp_path: Path, package: Path) -> None:
+    result = invoke(["package", "verify", str(package), "--key", "not-a-key"])
+    assert result.exit_code == 2
+    public = tmp_path / "k.pub"
+    run_json("package", "keygen", str(tmp_path / "k"))
+    wrong = invoke(["package", "sign", str(package), "--key", str(public)])
+    assert wrong.exit_code == 2
+    assert "PEM private key" in wrong.stderr

@@ -1,0 +1,277 @@
+"""Promotion from a terminal: profiles and time-zone moves on import, offline transforms,
+signatures, rollback — and the end-to-end flow test → prod, compared job by job."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli.conftest import Cli, Remote, invoke
+from cli.packages import write_package
+from cli.test_import import register
+from exporting import seed
+from jobferry.domain.diff import diff
+
+PROFILE = {
+    "description": "production",
+    "renames": {"connection": {"dws_conn": "dws_prod"}},
+    "params": {"bizdate": "${yyyy-MM-dd}"},
+    "executeUser": "etl_prod",
+    "directory": {"from": "/sales", "to": "/prod/sales"},
+    "timeZone": {"zone": "Europe/Berlin", "mode": "keepWallClock"},
+}
+SERVER_FIELDS = frozenset({"id", "createTime", "lastUpdateUser", "version"})
+
+
+def put_profile(remote: Remote, workspace: str, name: str, document: dict[str, Any]) -> None:
+    response = remote.call("PUT", f"/profiles/{name}", document, workspace=workspace)
+    assert response.status_code == 200, response.text
+
+
+def job(remote: Remote, workspace: str, name: str = "daily_sales") -> dict[str, Any]:
+    found: dict[str, Any] = remote.call("GET", f"/jobs/{name}", workspace=workspace).json()
+    return found
+
+
+def mapped(source: dict[str, Any]) -> dict[str, Any]:
+    """What PROFILE makes of a test job: the expectation for prod."""
+    expected = copy.deepcopy(source)
+    for node in expected["nodes"]:
+        for prop in node["properties"]:
+            if prop["name"] == "connectionName" and prop["value"] == "dws_conn":
+                prop["value"] = "dws_prod"
+    expected["params"][0]["value"] = "${yyyy-MM-dd}"
+    expected["basicConfig"]["executeUser"] = "etl_prod"
+    expected["directory"] = "/prod/sales"
+    expected["schedule"]["cron"]["expressionTimeZone"] = "Europe/Berlin"
+    return expected
+
+
+@pytest.fixture
+def package(cli: Cli) -> Path:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    return Path(cli.json("export", "daily_sales", "-o", "pkg.zip")["file"])
+
+
+@pytest.fixture
+def prod(cli: Cli) -> str:
+    ws = cli.remote.new_workspace("prod")
+    register(cli.remote, ws, "dws_prod", "ssh_conn")
+    put_profile(cli.remote, ws, "prod", PROFILE)
+    return ws
+
+
+def test_promotion_from_test_to_prod_end_to_end(cli: Cli, prod: str, tmp_path: Path) -> None:
+    remote = cli.remote
+    source_key = remote.call("POST", "/signing-key", workspace=cli.workspace).json()
+    seed(remote, ("daily_sales",), workspace=cli.workspace)
+    # test: export, signed by the workspace's key
+    exported = cli.json("export", "daily_sales", "-o", "from-test.zip")
+    package = Path(exported["file"])
+    verified = cli.json("package", "verify", str(package), "--key", source_key["publicKey"])
+    assert verified["signature"]["state"] == "valid"
+    # prod accepts signed packages only, from the release key
+    release = cli.json("package", "keygen", str(tmp_path / "release"))
+    trusted = {"name": "release", "publicKey": release["publicKey"]}
+    assert remote.call("POST", "/trusted-keys", trusted, workspace=prod).status_code == 200
+    settings = {"requireSigned": True}
+    assert remote.call("PUT", f"/workspaces/{prod}", settings).status_code == 200
+    refused = cli.json("plan", str(package), "--profile-map", "prod", workspace=prod, code=3)
+    assert "signature" in {p["reason"] for p in refused["plan"]["problems"]}
+    # transform offline with prod's stored profile, sign with the release key
+    transformed = cli.json(
+        "package",
+        "transform",
+        str(package),
+        "--profile",
+        "prod",
+        "--sign-key",
+        str(tmp_path / "release.pem"),
+        "-o",
+        "to-prod.zip",
+        workspace=prod,
+    )
+    assert transformed["signed"] is True
+    assert transformed["transform"]["profile"] == "prod"
+    assert transformed["transform"]["version"] == 1
+    promoted = Path(transformed["file"])
+    again = cli.json("package", "verify", str(promoted), "--key", str(tmp_path / "release.pub"))
+    assert again["signature"]["state"] == "valid"
+    # plan and import into prod
+    plan = cli.json("plan", str(promoted), workspace=prod)["plan"]
+    assert plan["problems"] == []
+    assert plan["signature"]["state"] == "valid"
+    assert plan["summary"]["CREATE"] == 4
+    imported = cli.json("import", str(promoted), "--yes", workspace=prod)
+    assert imported["task"]["status"] == "SUCCESSFUL", imported["task"]
+    # prod's job is test's job up to the mapping
+    changes = diff(mapped(job(remote, cli.workspace)), job(remote, prod), ignore=SERVER_FIELDS)
+    assert changes == []
+    script = remote.call("GET", "/scripts/daily_sales_sql", workspace=prod).json()
+    assert script["connectionName"] == "dws_prod"
+    assert script["directory"] == "/prod/sales"
+
+
+def test_profile_at_import_equals_the_offline_transform(cli: Cli, package: Path, prod: str) -> None:
+    other = cli.remote.new_workspace("prod2")
+    register(cli.remote, other, "dws_prod", "ssh_conn")
+    put_profile(cli.remote, other, "prod", PROFILE)
+    at_import = cli.json("import", str(package), "--yes", "--profile-map", "prod", workspace=prod)
+    assert at_import["plan"]["profile"]["name"] == "prod"
+    transformed = cli.json(
+        "package", "transform", str(package), "--profile", "prod", workspace=prod
+    )
+    offline = cli.json("import", transformed["file"], "--yes", workspace=other)
+    assert offline["task"]["status"] == "SUCCESSFUL"
+    assert diff(job(cli.remote, prod), job(cli.remote, other), ignore=SERVER_FIELDS) == []
+
+
+def test_profile_map_from_a_yaml_file_and_plan_shows_the_schedule_move(
+    cli: Cli, package: Path, tmp_path: Path
+) -> None:
+    target = cli.remote.new_workspace("yaml")
+    register(cli.remote, target, "dws_prod", "ssh_conn")
+    profile = tmp_path / "prod.yaml"
+    profile.write_text(
+        "renames:\n  connection: {dws_conn: dws_prod}\n"
+        "timeZone: {zone: Asia/Tokyo, mode: keepInstant}\n",
+        encoding="utf-8",
+    )
+    view = cli.json("plan", str(package), "--profile-map", str(profile), workspace=target)
+    line = next(o for o in view["plan"]["objects"] if o["kind"] == "job")
+    move = line["schedule"][0]
+    assert move["before"]["expression"] == "0 30 2 * * ?"
+    assert move["after"]["expression"] == "0 30 3 * * ?"
+    assert move["after"]["timeZone"] == "Asia/Tokyo"
+    human = cli("plan", str(package), "--profile-map", str(profile), workspace=target)
+    assert "0 30 2 * * ? GMT+08:00 → 0 30 3 * * ? Asia/Tokyo" in human.stdout
+
+
+def test_timezone_options_on_import(cli: Cli, package: Path, tmp_path: Path) -> None:
+    target = cli.remote.new_workspace("tz")
+    register(cli.remote, target, "dws_conn", "ssh_conn")
+    result = cli.json(
+        "import",
+        str(package),
+        "--yes",
+        "--timezone",
+        "Asia/Tokyo",
+        "--keep-wall-clock",
+        workspace=target,
+    )
+    assert result["task"]["status"] == "SUCCESSFUL"
+    cron = job(cli.remote, target)["schedule"]["cron"]
+    assert (cron["expression"], cron["expressionTimeZone"]) == ("0 30 2 * * ?", "Asia/Tokyo")
+    neither = cli("plan", str(package), "--timezone", "Asia/Tokyo", workspace=target)
+    assert neither.exit_code == 2
+    assert "exactly one of --keep-instant" in neither.stderr
+    stray = cli("plan", str(package), "--keep-instant", workspace=target)
+    assert stray.exit_code == 2
+
+
+def test_bad_profile_file_is_a_usage_error(cli: Cli, package: Path, tmp_path: Path) -> None:
+    profile = tmp_path / "typo.yaml"
+    profile.write_text("rename:\n  connection: {a: b}\n", encoding="utf-8")
+    result = cli("plan", str(package), "--profile-map", str(profile))
+    assert result.exit_code == 2
+    assert "unknown key(s) rename" in result.stderr
+
+
+def test_unknown_stored_profile_is_reported_by_the_server(cli: Cli, package: Path) -> None:
+    result = cli("plan", str(package), "--profile-map", "nope")
+    assert result.exit_code == 1
+    assert "'nope' does not exist" in result.stderr
+
+
+def test_rollback_undoes_an_import_once(cli: Cli, package: Path) -> None:
+    target = cli.remote.new_workspace("rb")
+    register(cli.remote, target, "dws_conn", "ssh_conn")
+    imported = cli.json("import", str(package), "--yes", workspace=target)
+    task_id = imported["task"]["id"]
+    needs_yes = cli("rollback", task_id, workspace=target)
+    assert needs_yes.exit_code == 2
+    rolled = cli.json("rollback", task_id, "--yes", workspace=target)
+    assert rolled["rolledBack"] == 4
+    assert {o["action"] for o in rolled["objects"]} == {"DELETED"}
+    assert cli.remote.call("GET", "/jobs", workspace=target).json()["total"] == 0
+    again = cli("rollback", task_id, "--yes", workspace=target)
+    assert again.exit_code == 1
+    assert "DLF.9016" in again.stderr
+    assert "already rolled back" in again.stderr
+
+
+def test_rollback_refused_lists_the_objects_changed_since(cli: Cli, package: Path) -> None:
+    target = cli.remote.new_workspace("rb2")
+    register(cli.remote, target, "dws_conn", "ssh_conn")
+    task_id = cli.json("import", str(package), "--yes", workspace=target)["task"]["id"]
+    edited = job(cli.remote, target)
+    edited["description"] = "changed by hand"
+    for key in SERVER_FIELDS:
+        edited.pop(key, None)
+    assert cli.remote.call("PUT", "/jobs/daily_sales", edited, workspace=target).status_code == 204
+    refused = cli.json("rollback", task_id, "--yes", workspace=target, code=1)
+    assert refused["error"]["code"] == "DLF.9016"
+    assert any("daily_sales" in c for c in refused["error"]["conflicts"])
+    assert cli.remote.call("GET", "/jobs", workspace=target).json()["total"] == 1
+
+
+# -- offline transform --------------------------------------------------------------------
+
+
+def test_transform_with_a_profile_file_writes_a_new_package(tmp_path: Path) -> None:
+    source = write_package(tmp_path / "pkg.zip")
+    profile = tmp_path / "prod.json"
+    profile.write_text(json.dumps(PROFILE), encoding="utf-8")
+    result = invoke(["package", "transform", str(source), "--profile", str(profile), "--json"])
+    assert result.exit_code == 0, result.output
+    view = json.loads(result.stdout)
+    target = Path(view["file"])
+    assert target.name == "pkg-prod.zip"
+    inspected = json.loads(invoke(["package", "inspect", str(target), "--json"]).stdout)
+    manifest = inspected["manifest"]
+    assert manifest["options"]["transform"]["profile"] == "prod.json"
+    assert {"kind": "connection", "name": "dws_prod", "type": "DWS", "secrets": ["password"]} in (
+        manifest["requires"]
+    )
+    compared = json.loads(invoke(["package", "diff", str(source), str(target), "--json"]).stdout)
+    job_line = next(o for o in compared["objects"] if o["kind"] == "job")
+    paths = {c["path"] for c in job_line["diff"]}
+    assert "nodes[load].properties[connectionName].value" in paths
+    assert "schedule.cron.expressionTimeZone" in paths
+    assert "directory" in paths
+
+
+def test_transform_refuses_a_schedule_that_cannot_move(tmp_path: Path) -> None:
+    from builders import make_job
+
+    odd = make_job("daily_sales")
+    odd["schedule"]["cron"]["expression"] = "0 30 2 L * ?"
+    source = write_package(tmp_path / "pkg.zip", [odd])
+    result = invoke(
+        [
+            "package",
+            "transform",
+            str(source),
+            "--timezone",
+            "America/New_York",
+            "--keep-instant",
+            "--json",
+        ]
+    )
+    assert result.exit_code == 3
+    view = json.loads(result.stdout)
+    assert view["problems"][0]["reason"] == "time_zone"
+    assert not (tmp_path / "pkg-America_New_York.zip").exists()
+
+
+def test_transform_needs_something_to_apply(tmp_path: Path) -> None:
+    source = write_package(tmp_path / "pkg.zip")
+    assert invoke(["package", "transform", str(source)]).exit_code == 2
+    bad_zone = invoke(
+        ["package", "transform", str(source), "--timezone", "Mars/Base", "--keep-instant"]
+    )
+    assert bad_zone.exit_code == 2

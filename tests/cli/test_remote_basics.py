@@ -1,0 +1,117 @@
+"""jobs list/show, workspaces list, and how failures reach the terminal (codes, exit status)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from builders import make_job
+from cli.conftest import Cli, invoke, write_config
+from exporting import seed
+
+
+def test_jobs_list_shows_every_job_of_the_workspace(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales", "weekly_sales"), workspace=cli.workspace)
+    listed = cli.json("jobs", "list")
+    assert listed["total"] == 2
+    assert sorted(j["name"] for j in listed["jobs"]) == ["daily_sales", "weekly_sales"]
+    human = cli("jobs", "list", "--name", "weekly")
+    assert human.exit_code == 0, human.output
+    assert "weekly_sales" in human.stdout
+    assert "daily_sales" not in human.stdout
+
+
+def test_jobs_list_walks_every_page(cli: Cli) -> None:
+    for i in range(105):
+        job = make_job(f"bulk_{i:03d}", nodes=[])
+        response = cli.remote.call("POST", "/jobs", job, workspace=cli.workspace)
+        assert response.status_code == 204, response.text
+    listed = cli.json("jobs", "list")
+    names = [j["name"] for j in listed["jobs"]]
+    assert listed["total"] == 105
+    assert sorted(names) == [f"bulk_{i:03d}" for i in range(105)]
+
+
+def test_jobs_show_gives_the_definition_or_a_version(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    job = cli.json("jobs", "show", "daily_sales")
+    assert job["name"] == "daily_sales"
+    assert [n["name"] for n in job["nodes"]] == ["load", "report"]
+    assert cli.json("jobs", "show", "daily_sales", "--version", "1")["version"] == "1"
+    human = cli("jobs", "show", "daily_sales", "--submitted")
+    assert human.exit_code == 0, human.output
+    assert "0 30 2 * * ?" in human.stdout
+    assert "report" in human.stdout
+
+
+def test_server_errors_show_code_message_and_exit_1(cli: Cli) -> None:
+    result = cli("jobs", "show", "no_such_job")
+    assert result.exit_code == 1
+    assert "error DLF.0100" in result.stderr
+    assert "no_such_job" in result.stderr
+    assert "Traceback" not in result.output
+    as_json = cli.json("jobs", "show", "no_such_job", code=1)
+    assert as_json["error"]["code"] == "DLF.0100"
+    assert as_json["error"]["status"] == 400
+
+
+def test_unknown_workspace_names_the_fix(cli: Cli) -> None:
+    result = cli("jobs", "list", workspace="0" * 32)
+    assert result.exit_code == 1
+    assert "DLF.9002" in result.stderr
+    assert "jobferry workspaces list" in result.stderr
+
+
+def test_wrong_secret_key_is_refused_with_a_hint(cli: Cli, tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    write_config(config, cli.server, cli.workspace)
+    config.write_text(config.read_text().replace(cli.server.sk, "wrong-secret"), encoding="utf-8")
+    result = invoke(["--config", str(config), "jobs", "list"])
+    assert result.exit_code == 1
+    assert "APIGW.0301" in result.stderr
+    assert "clock" in result.stderr
+
+
+def test_unreachable_endpoint_fails_cleanly(cli: Cli, tmp_path: Path) -> None:
+    config = tmp_path / "down.toml"
+    write_config(config, cli.server, cli.workspace)
+    text = config.read_text().replace(cli.server.url, "http://127.0.0.1:9")
+    config.write_text(text, encoding="utf-8")
+    result = invoke(["--config", str(config), "jobs", "list"])
+    assert result.exit_code == 1
+    assert "Cannot reach http://127.0.0.1:9" in result.stderr
+
+
+def test_environment_variables_can_replace_the_config_file(cli: Cli, tmp_path: Path) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    env = {
+        "XDG_CONFIG_HOME": str(tmp_path),  # no jobferry/config.toml there
+        "JOBFERRY_ENDPOINT": cli.server.url,
+        "JOBFERRY_PROJECT_ID": cli.server.project_id,
+        "JOBFERRY_WORKSPACE": cli.workspace,
+        "JOBFERRY_AK": cli.server.ak,
+        "JOBFERRY_SK": cli.server.sk,
+    }
+    result = invoke(["jobs", "list", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    assert '"daily_sales"' in result.stdout
+
+
+def test_incomplete_profile_is_a_usage_error(tmp_path: Path) -> None:
+    result = invoke(["jobs", "list"], env={"XDG_CONFIG_HOME": str(tmp_path)})
+    assert result.exit_code == 2
+    assert "has no endpoint, project_id" in result.stderr
+
+
+def test_a_named_config_file_must_exist(tmp_path: Path) -> None:
+    result = invoke(["--config", str(tmp_path / "none.toml"), "jobs", "list"])
+    assert result.exit_code == 2
+    assert "none.toml does not exist" in result.stderr
+
+
+def test_workspaces_list_gives_ids_and_roles(cli: Cli) -> None:
+    listed = cli.json("workspaces", "list")
+    mine = [w for w in listed["workspaces"] if w["id"] == cli.workspace]
+    assert mine
+    assert mine[0]["role"] == "admin"
+    human = cli("workspaces", "list")
+    assert cli.workspace in human.stdout
