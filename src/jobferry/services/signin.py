@@ -189,7 +189,7 @@ class SignInService:
         return SignInError(
             "The user name or password is wrong. A user without a console password cannot sign "
             "in: a project admin sets one on the Users page, or the operator runs "
-            "'jobferry admin set-password'."
+            "'jobferry admin set-password USER'."
         )
 
     # -- sessions -------------------------------------------------------------------------
