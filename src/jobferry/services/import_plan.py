@@ -555,9 +555,10 @@ def _check_secrets(
         for name in sorted(used & set(lacking)):
             if item.kind == "job" and states[name] == "missing":
                 continue  # already reported as a missing reference
+            absent = states[name] == "missing"
             item.problems.append(
                 Problem(
-                    "missing_secret",
+                    "missing_reference" if absent else "missing_secret",
                     item.kind,
                     item.name,
                     f"{item.kind} '{item.name}' uses {lacking[name]}",
