@@ -564,6 +564,7 @@ def _check_secrets(
                     f"{item.kind} '{item.name}' uses {lacking[name]}",
                     f"register it with its secrets (PUT /environment/connection/{name} with "
                     '"secrets") or map it to another connection with the profile or resources',
+                    ("connection", name) if absent else None,
                 )
             )
     return states
