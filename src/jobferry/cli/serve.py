@@ -27,6 +27,10 @@ def serve_command(
     startup = build(settings)
     url = f"http://{settings.host}:{settings.port}"
     out.print(f"jobferry serving at [bold]{url}[/bold]  (API docs: {url}/docs)")
+    out.print(
+        f"web console:       [bold]{url}/console/[/bold]  (password: jobferry admin "
+        "set-password USER)"
+    )
     out.print(f"project id:        [bold]{startup.project_id}[/bold]")
     out.print(f"admin access key:  [bold]{startup.admin_access_key}[/bold]")
     if startup.issued is not None and startup.credentials_file is not None:
