@@ -21,8 +21,9 @@ is jobferry's reading of node types and fields the reference does not describe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from jobferry.domain.enums import RefKind
@@ -170,15 +171,73 @@ def _rules_by_property() -> dict[str, tuple[ReferenceRule, ...]]:
 _RULES_BY_PROPERTY = _rules_by_property()
 
 
-class _Hit(NamedTuple):
-    """Where a value sits: its container and key, so it can be read or rewritten."""
+_Step = tuple[Any, Any]
+"""(container, key): one step of the way from the document root to a value."""
 
-    container: Any
-    key: Any
-    field: str
-    order: tuple[int, ...]
-    node: str | None
-    workspace: str | None
+
+class _Trie:
+    """Path rules merged by shared prefix, so one walk of a document serves all of them."""
+
+    __slots__ = ("children", "keys", "rules")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Trie] = {}
+        self.rules: list[tuple[int, PathRule]] = []
+        # The dict keys one of which a value must have for any rule to reach further, when
+        # that is all the rules below ask (no rule ends here, no wildcard follows).
+        self.keys: frozenset[str] | None = None
+
+
+def _compile(rules: Iterable[PathRule]) -> _Trie:
+    root = _Trie()
+    for index, rule in enumerate(rules):
+        trie = root
+        for step in rule.path:
+            trie = trie.children.setdefault(step, _Trie())
+        trie.rules.append((index, rule))
+    _set_keys(root)
+    return root
+
+
+def _set_keys(trie: _Trie) -> None:
+    wild = {"*", "*?"} & set(trie.children)
+    trie.keys = None if trie.rules or wild else frozenset(trie.children)
+    for sub in trie.children.values():
+        _set_keys(sub)
+
+
+def _leaves(
+    value: Any, trie: _Trie, steps: list[_Step], out: list[tuple[int, PathRule, tuple[_Step, ...]]]
+) -> None:
+    """Append (rule index, rule, steps) for every value a rule's path reaches from ``value``."""
+    if trie.rules and steps:
+        here = tuple(steps)
+        for index, rule in trie.rules:
+            out.append((index, rule, here))
+    for step, sub in trie.children.items():
+        if step == "*" or step == "*?":
+            if type(value) is list:
+                keys = sub.keys
+                for i, item in enumerate(value):
+                    # Most items lack what the rules look for (most nodes have no cronTrigger):
+                    # skip them without a call.
+                    if keys is not None and (type(item) is not dict or keys.isdisjoint(item)):
+                        continue
+                    steps.append((value, i))
+                    _leaves(item, sub, steps, out)
+                    steps.pop()
+            elif step == "*?":
+                _leaves(value, sub, steps, out)
+        elif type(value) is dict and step in value:
+            steps.append((value, step))
+            _leaves(value[step], sub, steps, out)
+            steps.pop()
+
+
+# A hit: where a name sits and what it names, as a plain tuple (built by the ten thousand):
+# (document order, rule group, kind, container, key, field, node, workspace). Sorting on the
+# first two puts hits in document order, ties in table order (node properties first).
+_Hit = tuple[tuple[int, ...], int, RefKind, Any, Any, str, str | None, str | None]
 
 
 def _names_object(value: object, name_only: bool) -> bool:
@@ -189,96 +248,114 @@ def _names_object(value: object, name_only: bool) -> bool:
     return not (name_only and ("://" in value or value.startswith("/")))
 
 
-def _walk(
-    value: Any, steps: tuple[str, ...], hit: _Hit, parent: Any, rule: PathRule
-) -> Iterator[_Hit]:
-    """Follow ``steps`` from ``value``; yield a hit for each value the path reaches."""
-    if not steps:
-        if not rule.when or (
-            isinstance(parent, dict) and any(parent.get(k) == v for k, v in rule.when)
+def _field(steps: tuple[_Step, ...]) -> str:
+    parts: list[str] = []
+    for _, key in steps:
+        if type(key) is int:
+            parts.append(f"[{key}]")
+        else:
+            parts.append(f".{key}" if parts else key)
+    return "".join(parts)
+
+
+def _order(steps: tuple[_Step, ...]) -> tuple[int, ...]:
+    return tuple(
+        key if type(key) is int else list(container).index(key) for container, key in steps
+    )
+
+
+def _node_of(steps: tuple[_Step, ...]) -> str | None:
+    """The node a value belongs to, when its path runs through ``nodes[i]``."""
+    if len(steps) > 1 and steps[0][1] == "nodes" and type(steps[1][1]) is int:
+        node = steps[1][0][steps[1][1]]
+        name = node.get("name") if type(node) is dict else None
+        return name if isinstance(name, str) else None
+    return None
+
+
+def _path_hits(doc: Mapping[str, Any], trie: _Trie) -> list[_Hit]:
+    leaves: list[tuple[int, PathRule, tuple[_Step, ...]]] = []
+    _leaves(doc, trie, [], leaves)
+    hits: list[_Hit] = []
+    for index, rule, steps in leaves:
+        container, key = steps[-1]
+        if rule.when and not (
+            type(container) is dict and any(container.get(k) == v for k, v in rule.when)
         ):
-            yield hit
-        return
-    step, rest = steps[0], steps[1:]
-    if step in ("*", "*?"):
-        if isinstance(value, list):
-            # Most items lack the next key (most nodes have no cronTrigger): skip them before
-            # building anything for them.
-            probe = rest[0] if rest and rest[0] not in ("*", "*?") else None
-            for i, item in enumerate(value):
-                if probe is not None and not (isinstance(item, dict) and probe in item):
-                    continue
-                node = hit.node
-                if hit.field == "nodes" and isinstance(item, dict):
-                    name = item.get("name")
-                    node = name if isinstance(name, str) else None
-                sub = _Hit(value, i, f"{hit.field}[{i}]", (*hit.order, i), node, hit.workspace)
-                yield from _walk(item, rest, sub, value, rule)
-        elif step == "*?":
-            yield from _walk(value, rest, hit, parent, rule)
-        return
-    if not isinstance(value, dict) or step not in value:
-        return
-    workspace = hit.workspace
-    if rule.workspace_key and not rest:
-        ws = value.get(rule.workspace_key) or value.get(rule.workspace_key + "Id")
-        workspace = ws if isinstance(ws, str) and ws else None
-    position = list(value).index(step)
-    field = f"{hit.field}.{step}" if hit.field else step
-    sub = _Hit(value, step, field, (*hit.order, position), hit.node, workspace)
-    yield from _walk(value[step], rest, sub, value, rule)
-
-
-def _path_hits(doc: Mapping[str, Any], rules: Iterable[PathRule]) -> Iterator[tuple[_Hit, RefKind]]:
-    root = _Hit(None, None, "", (), None, None)
-    for rule in rules:
-        for hit in _walk(doc, rule.path, root, None, rule):
-            if _names_object(hit.container[hit.key], rule.name_only):
-                yield hit, rule.kind
-
-
-def _property_hits(doc: Mapping[str, Any]) -> Iterator[tuple[_Hit, RefKind]]:
-    nodes = doc.get("nodes")
-    if not isinstance(nodes, list):
-        return
-    top = list(doc).index("nodes")
-    for i, node in enumerate(nodes):
-        if not isinstance(node, dict) or not isinstance(node.get("properties"), list):
             continue
-        node_type, name = node.get("type"), node.get("name")
-        at = (top, i, list(node).index("properties"))
-        for j, prop in enumerate(node["properties"]):
-            if not isinstance(prop, dict) or "value" not in prop:
-                continue
-            for rule in _RULES_BY_PROPERTY.get(prop.get("name"), ()):  # type: ignore[arg-type]
-                if rule.node_types is not None and node_type not in rule.node_types:
-                    continue
-                if not _names_object(prop["value"], rule.name_only):
-                    continue
-                field = f"nodes[{i}].properties[{j}].value"
-                order = (*at, j, list(prop).index("value"))
-                node_name = name if isinstance(name, str) else None
-                yield _Hit(prop, "value", field, order, node_name, None), rule.kind
-
-
-def _job_hits(doc: Mapping[str, Any]) -> list[tuple[_Hit, RefKind]]:
-    hits = [*_property_hits(doc), *_path_hits(doc, JOB_PATH_RULES)]
-    hits.sort(key=lambda pair: pair[0].order)
+        if not _names_object(container[key], rule.name_only):
+            continue
+        workspace = None
+        if rule.workspace_key and type(key) is str:
+            ws = container.get(rule.workspace_key) or container.get(rule.workspace_key + "Id")
+            workspace = ws if isinstance(ws, str) and ws else None
+        field = _field(steps)
+        hits.append(
+            (_order(steps), index + 1, rule.kind, container, key, field, _node_of(steps), workspace)
+        )
     return hits
 
 
-def _as_reference(hit: _Hit, kind: RefKind) -> Reference:
-    return Reference(kind, hit.container[hit.key], hit.field, hit.node, hit.workspace)
+def _property_hits(doc: Mapping[str, Any]) -> list[_Hit]:
+    hits: list[_Hit] = []
+    nodes = doc.get("nodes")
+    if type(nodes) is not list:
+        return hits
+    top = list(doc).index("nodes")
+    rules_for = _RULES_BY_PROPERTY.get
+    for i, node in enumerate(nodes):
+        if type(node) is not dict or type(node.get("properties")) is not list:
+            continue
+        node_type, name = node.get("type"), node.get("name")
+        node_name = name if isinstance(name, str) else None
+        at = (top, i, list(node).index("properties"))
+        for j, prop in enumerate(node["properties"]):
+            if type(prop) is not dict or "value" not in prop:
+                continue
+            rules = rules_for(prop.get("name"))  # type: ignore[arg-type]
+            if rules is None:
+                continue
+            value = prop["value"]
+            for rule in rules:
+                if rule.node_types is not None and node_type not in rule.node_types:
+                    continue
+                if not _names_object(value, rule.name_only):
+                    continue
+                field = f"nodes[{i}].properties[{j}].value"
+                order = (*at, j, list(prop).index("value"))
+                hits.append((order, 0, rule.kind, prop, "value", field, node_name, None))
+    return hits
+
+
+_JOB_TRIE = _compile(JOB_PATH_RULES)
+_SCRIPT_TRIE = _compile(SCRIPT_PATH_RULES)
+_by_place = itemgetter(0, 1)
+_new_reference = tuple.__new__
+
+
+def _job_hits(doc: Mapping[str, Any]) -> list[_Hit]:
+    hits = _property_hits(doc)
+    hits += _path_hits(doc, _JOB_TRIE)
+    hits.sort(key=_by_place)
+    return hits
+
+
+def _references(hits: list[_Hit]) -> list[Reference]:
+    # tuple.__new__ skips the Python-level __new__ a NamedTuple class has: same object, faster.
+    return [
+        _new_reference(Reference, (kind, container[key], field, node, workspace))
+        for _, _, kind, container, key, field, node, workspace in hits
+    ]
 
 
 def job_references(doc: Mapping[str, Any]) -> list[Reference]:
     """Every name the job document refers to, one entry per occurrence, in document order."""
-    return [_as_reference(hit, kind) for hit, kind in _job_hits(doc)]
+    return _references(_job_hits(doc))
 
 
 def script_references(doc: Mapping[str, Any]) -> list[Reference]:
     """The connection and DLI queue a script document names."""
-    return [_as_reference(hit, kind) for hit, kind in _path_hits(doc, SCRIPT_PATH_RULES)]
+    return _references(_path_hits(doc, _SCRIPT_TRIE))
 
 
 def distinct_references(refs: Iterable[Reference]) -> list[tuple[RefKind, str, str | None]]:
@@ -305,16 +382,16 @@ def rename_references(
     different objects and are never renamed.
     """
     copy: dict[str, Any] = _thaw(doc)
-    for hit, kind in _job_hits(copy):
-        if hit.workspace is not None:
+    for _, _, kind, container, key, _, _, workspace in _job_hits(copy):
+        if workspace is not None:
             continue
-        new = renames.get((kind, hit.container[hit.key]))
+        new = renames.get((kind, container[key]))
         if new is not None:
-            hit.container[hit.key] = new
+            container[key] = new
     return copy
 
 
-_WORKSPACE_RULES = tuple(r for r in JOB_PATH_RULES if r.workspace_key)
+_WORKSPACE_RULES = _compile(r for r in JOB_PATH_RULES if r.workspace_key)
 
 
 def rename_workspaces(doc: dict[str, Any], renames: Mapping[str, str]) -> int:
@@ -324,15 +401,15 @@ def rename_workspaces(doc: dict[str, Any], renames: Mapping[str, str]) -> int:
     environment and is dropped when the name is renamed, since it cannot be right in the target.
     """
     count = 0
-    root = _Hit(None, None, "", (), None, None)
-    for rule in _WORKSPACE_RULES:
+    leaves: list[tuple[int, PathRule, tuple[_Step, ...]]] = []
+    _leaves(doc, _WORKSPACE_RULES, [], leaves)
+    for _, rule, steps in leaves:
         key = rule.workspace_key
         assert key is not None
-        for hit in _walk(doc, rule.path, root, None, rule):
-            item = hit.container
-            old = item.get(key) if isinstance(item, dict) else None
-            if isinstance(old, str) and old in renames:
-                item[key] = renames[old]
-                item.pop(key + "Id", None)
-                count += 1
+        item = steps[-1][0]
+        old = item.get(key) if isinstance(item, dict) else None
+        if isinstance(old, str) and old in renames:
+            item[key] = renames[old]
+            item.pop(key + "Id", None)
+            count += 1
     return count

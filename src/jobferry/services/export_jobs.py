@@ -14,6 +14,7 @@ from typing import Any
 
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.package.layout import Layout
+from jobferry.services.collector import collector_paused
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.downloads import DownloadService, file_digest
 from jobferry.services.exporting import (
@@ -228,7 +229,8 @@ class ExportService:
     def run(self, job: PreparedExport) -> None:
         """Generate the package of a prepared export and keep it in the download center."""
         try:
-            self._run(job)
+            with collector_paused():
+                self._run(job)
         except JobferryError as exc:
             self.tasks.finish(job.task_id, FAILED, exc.message)
         except Exception:

@@ -252,7 +252,7 @@ def apply_plan(
         else:
             assert item.target is not None
             job_upd.append({"_id": int(item.target.id), **cols})
-    ids = repo.insert_jobs(tx, job_new)
+    ids = repo.insert_jobs(tx, ws, job_new)
     repo.update_jobs(tx, job_upd)
     ids.update({i.name: int(i.target.id) for i in by_kind["job"] if i.target is not None})
     job_versions, ref_rows, tag_names = [], [], set()
@@ -285,7 +285,9 @@ def apply_plan(
             _change(task_id, ws, item, str(job_id), texts[item.name], versions[("job", item.name)])
         )
     repo.insert_job_versions(tx, job_versions)
-    repo.replace_job_refs(tx, [ids[i.name] for i in by_kind["job"]], ref_rows)
+    # New jobs have no reference rows yet: only overwritten ones need theirs cleared.
+    overwritten = [int(i.target.id) for i in by_kind["job"] if i.target is not None]
+    repo.replace_job_refs(tx, overwritten, ref_rows)
     tag_repo.ensure_tags(tx, ws, tag_names, now)
     repo.insert_changes(tx, changes)
 

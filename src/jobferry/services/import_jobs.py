@@ -27,6 +27,7 @@ from jobferry.errors import (
     PlanStaleError,
 )
 from jobferry.package.reader import PackageObject, ReadLimits, ReadPackage, read_package
+from jobferry.services.collector import collector_paused
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.documents import dump
 from jobferry.services.import_apply import FAILED, SUCCESSFUL, apply_plan
@@ -199,7 +200,8 @@ class ImportService:
         path = body.get("path")
         if not isinstance(path, str) or not path:
             raise InvalidRequestError("path is required: the package to look into.")
-        pkg = self.read(scope, path)
+        with collector_paused():
+            pkg = self.read(scope, path)
         with self.db.transaction(readonly=True) as tx:
             signature = signature_state(tx, scope, pkg)
         jobs, scripts, others = [], [], []
@@ -232,19 +234,21 @@ class ImportService:
     def plan(self, scope: Scope, body: dict[str, Any]) -> dict[str, Any] | PreparedImport:
         """The plan of an import: at once for small packages, else a dry-run task to run."""
         request = self._request(scope, body)
-        pkg = self.read(scope, request.path)
-        if len(pkg.objects) > PLAN_SYNC_MAX_OBJECTS:
-            return self.prepare(scope, dict(body, dryRun=True))
-        plan = self._plan_now(scope, request, pkg)
-        plan_id = self._keep_plan(scope, plan, pkg, request)
-        return self._plan_view(plan, plan_id, pkg)
+        with collector_paused():
+            pkg = self.read(scope, request.path)
+            if len(pkg.objects) > PLAN_SYNC_MAX_OBJECTS:
+                return self.prepare(scope, dict(body, dryRun=True))
+            plan = self._plan_now(scope, request, pkg)
+            plan_id = self._keep_plan(scope, plan, pkg, request)
+            return self._plan_view(plan, plan_id, pkg)
 
     def check_profile(self, scope: Scope, body: dict[str, Any]) -> dict[str, Any]:
         """Is this profile enough for this package? Every environment reference of the package
         is mapped or exists in the target, and required connections have their secrets."""
         request = self._request(scope, body)
-        pkg = self.read(scope, request.path)
-        plan = self._plan_now(scope, request, pkg, environment_report=True)
+        with collector_paused():
+            pkg = self.read(scope, request.path)
+            plan = self._plan_now(scope, request, pkg, environment_report=True)
         assert plan.environment is not None
         return {
             **plan.environment,
@@ -348,7 +352,8 @@ class ImportService:
     def run(self, job: PreparedImport) -> None:
         """Run a prepared import or dry run to its end (called on a worker thread)."""
         try:
-            self._run(job)
+            with collector_paused():
+                self._run(job)
         except JobferryError as exc:
             self._fail(job, exc.message, exc.context)
         except Exception:

@@ -1,7 +1,8 @@
 """Import's storage: target snapshots, bulk writes, the per-workspace lock, plans, uploads.
 
-Apply writes whole batches with ``executemany`` (one statement per table and kind of change),
-never one round trip per object, so 10,000 jobs import in seconds.
+Apply writes whole batches (inserts through ``storage.bulk``: executemany on SQLite, COPY on
+PostgreSQL; updates with one executemany per table), never one round trip per object, so
+10,000 jobs import in seconds.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 
+from jobferry.storage.bulk import insert_rows
 from jobferry.storage.database import Tx
 from jobferry.storage.exports import CHUNK
 from jobferry.storage.records import record
@@ -166,14 +168,19 @@ def lock_holders(tx: Tx, workspace_id: str) -> dict[tuple[str, str], tuple[int, 
 # -- bulk writes ------------------------------------------------------------------------------
 
 
-def insert_jobs(tx: Tx, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert jobs; returns name → new id."""
+def insert_jobs(tx: Tx, workspace_id: str, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert jobs of one workspace; returns name → new id."""
     if not rows:
         return {}
-    result = tx.conn.execute(
-        insert(jobs).returning(jobs.c.id, jobs.c.name, sort_by_parameter_order=True), list(rows)
-    )
-    return {r.name: int(r.id) for r in result}
+    insert_rows(tx, jobs, rows)
+    names = [row["name"] for row in rows]
+    ids: dict[str, int] = {}
+    for start in range(0, len(names), CHUNK):
+        stmt = select(jobs.c.name, jobs.c.id).where(
+            jobs.c.workspace_id == workspace_id, jobs.c.name.in_(names[start : start + CHUNK])
+        )
+        ids.update((name, int(id_)) for name, id_ in tx.conn.execute(stmt))
+    return ids
 
 
 def _bulk_update(
@@ -199,24 +206,21 @@ def update_jobs(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
 
 def insert_job_versions(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
     """Insert submitted job versions."""
-    if rows:
-        tx.conn.execute(insert(job_versions), list(rows))
+    insert_rows(tx, job_versions, rows)
 
 
 def replace_job_refs(tx: Tx, job_ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> None:
-    """Replace the reference index of these jobs."""
+    """Clear the reference index of ``job_ids``, then insert ``rows`` (of any jobs)."""
     for start in range(0, len(job_ids), CHUNK):
         tx.conn.execute(
             delete(job_refs).where(job_refs.c.job_id.in_(job_ids[start : start + CHUNK]))
         )
-    if rows:
-        tx.conn.execute(insert(job_refs), list(rows))
+    insert_rows(tx, job_refs, rows)
 
 
 def insert_scripts(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
     """Insert scripts."""
-    if rows:
-        tx.conn.execute(insert(scripts), list(rows))
+    insert_rows(tx, scripts, rows)
 
 
 def update_scripts(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
@@ -226,14 +230,12 @@ def update_scripts(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
 
 def insert_script_versions(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
     """Insert submitted script versions."""
-    if rows:
-        tx.conn.execute(insert(script_versions), list(rows))
+    insert_rows(tx, script_versions, rows)
 
 
 def insert_resources(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
     """Insert resources."""
-    if rows:
-        tx.conn.execute(insert(resources), list(rows))
+    insert_rows(tx, resources, rows)
 
 
 def update_resources(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
@@ -243,8 +245,7 @@ def update_resources(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
 
 def insert_changes(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
     """Record what an import did to each object."""
-    if rows:
-        tx.conn.execute(insert(import_changes), list(rows))
+    insert_rows(tx, import_changes, rows)
 
 
 # -- the one-import-per-workspace lock --------------------------------------------------------

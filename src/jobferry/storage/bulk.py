@@ -1,0 +1,42 @@
+"""Bulk inserts at driver speed, for the import's tens of thousands of rows.
+
+SQLAlchemy's executemany processes every parameter of every row in Python; for an import of
+10,000 jobs (documents, versions, ~100,000 reference rows) that was half the write time. Here
+the rows go straight to the driver: one ``executemany`` of a plain INSERT on SQLite, and
+``COPY ... FROM STDIN`` on PostgreSQL, the fastest way in. Values must already be what the
+column stores (str, int, None): nothing is converted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Table
+
+from jobferry.storage.database import Tx
+
+
+def insert_rows(tx: Tx, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (every row with the same keys, which name columns of ``table``)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    unknown = [name for name in columns if name not in table.c]
+    if unknown:
+        raise ValueError(f"{table.name} has no column {', '.join(unknown)}")
+    pick = itemgetter(*columns)
+    if len(columns) == 1:
+        values: list[tuple[Any, ...]] = [(pick(row),) for row in rows]
+    else:
+        values = [pick(row) for row in rows]
+    names = ", ".join(columns)
+    if tx.dialect == "postgresql":
+        cursor = tx.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(columns))
+    tx.conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)
