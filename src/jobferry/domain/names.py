@@ -17,6 +17,8 @@ PARAM_NAME_MAX = 64
 
 _OBJECT_PUNCTUATION = frozenset("_-.")
 _PARAM_NAME = re.compile(r"[A-Za-z0-9_-]+")
+# Names made only of these pass the character rule without a per-character look-up.
+_ASCII_OBJECT_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ def object_name_problem(name: object, what: str) -> NameProblem | None:
             f"{what} name {name[:40]!r}… has {len(name)} characters; "
             f"shorten it to at most {OBJECT_NAME_MAX}",
         )
+    if _ASCII_OBJECT_NAME.fullmatch(name):
+        return None
     bad = [c for c in name if not _object_char_ok(c)]
     if bad:
         fixed = "".join(c if _object_char_ok(c) else "_" for c in name)

@@ -98,7 +98,7 @@ class _Report:
         self.items.append(Violation(field, rule, message, code or self.code))
 
     def is_object(self, value: object, field: str, what: str) -> TypeGuard[Mapping[str, Any]]:
-        if isinstance(value, Mapping):
+        if type(value) is dict or isinstance(value, Mapping):
             return True
         self.add(field, "type", f"{what} must be a JSON object, not {value!r}")
         return False
@@ -129,6 +129,8 @@ class _Report:
         self, obj: Mapping[str, Any], key: str, base: str, low: int, high: int, unit: str
     ) -> None:
         value = obj.get(key)
+        if value is None or (type(value) is int and low <= value <= high):
+            return  # the common case, decided without parsing
         number = _as_int(value)
         if value is not None and number is None:
             message = f"{key} {value!r} is not a whole number; give {unit} from {low} to {high}"
@@ -215,9 +217,12 @@ def _check_node(r: _Report, node: Mapping[str, Any], base: str, job: str | None)
                 message = f"location {axis} {location[axis]!r} is not a number; use e.g. '100.0'"
                 r.add(f"{base}.location.{axis}", "type", message)
     for j, prop in enumerate(r.array(node, "properties", base)):
-        _check_property(r, prop, f"{base}.properties[{j}]")
+        if not _plain_property(prop):
+            _check_property(r, prop, f"{base}.properties[{j}]")
     for key, (low, high, unit) in NODE_RANGES.items():
-        r.whole(node, key, base, low, high, unit)
+        value = node.get(key)
+        if value is not None and not (type(value) is int and low <= value <= high):
+            r.whole(node, key, base, low, high, unit)
     r.one_of(node, "failPolicy", base, FAIL_POLICIES)
     flag = node.get("execTimeOutRetry")
     if (
@@ -231,6 +236,23 @@ def _check_node(r: _Report, node: Mapping[str, Any], base: str, job: str | None)
         _check_event(r, node["eventTrigger"], f"{base}.eventTrigger")
     if node.get("cronTrigger") is not None:
         _check_cron(r.coded(SCHEDULE_INVALID), node["cronTrigger"], f"{base}.cronTrigger", job)
+
+
+_PROPERTY_VALUE_TYPES = frozenset({str, int, float, bool})
+
+
+def _plain_property(prop: object) -> bool:
+    """The common valid property, recognised at a glance: ``{"name": "<text>", "value": <scalar>}``
+    (anything else goes through ``_check_property``, which says what is wrong)."""
+    if type(prop) is not dict:
+        return False
+    name = prop.get("name")
+    return (
+        type(name) is str
+        and name != ""
+        and "value" in prop
+        and type(prop["value"]) in _PROPERTY_VALUE_TYPES
+    )
 
 
 def _check_property(r: _Report, prop: object, base: str) -> None:

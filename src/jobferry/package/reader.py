@@ -339,9 +339,11 @@ class _Reader:
         size = 0
         stream = _zip_call(name, lambda: archive.open(info))
         with stream:
-            while chunk := _read_chunk(
-                stream, name, min(_CHUNK, limits.max_entry_bytes + 1 - size)
-            ):
+            while True:
+                ask = min(_CHUNK, limits.max_entry_bytes + 1 - size)
+                chunk = _read_chunk(stream, name, ask)
+                if not chunk:
+                    break
                 size += len(chunk)
                 if size > limits.max_entry_bytes:
                     raise _refuse(
@@ -370,6 +372,8 @@ class _Reader:
                         limit=limits.max_ratio,
                     )
                 chunks.append(chunk)
+                if len(chunk) < ask:
+                    break  # a read returns less than asked only at the entry's end
         self._total += size
         return b"".join(chunks)
 
@@ -420,7 +424,7 @@ def _checked_files(infos: list[zipfile.ZipInfo], limits: ReadLimits) -> list[zip
     for info in infos:
         name = info.filename
         raw = info.orig_filename
-        if any(unicodedata.category(c) == "Cc" for c in raw):
+        if not raw.isprintable() and any(unicodedata.category(c) == "Cc" for c in raw):
             raise _refuse(
                 "name.invalid",
                 "the name holds NUL or control characters",
@@ -492,17 +496,19 @@ def _parse_json(data: bytes, entry: str) -> dict[str, Any]:
     """One UTF-8 JSON object (a BOM is allowed), key order preserved."""
     body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
     try:
-        body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _refuse(
-            "json.utf8",
-            f"byte {exc.start} is not valid UTF-8 ({exc.reason})",
-            "save the file as UTF-8",
-            entry=entry,
-        ) from exc
-    try:
+        # orjson refuses any invalid UTF-8 itself; the decode below only runs on a refusal,
+        # to say which byte is wrong.
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise _refuse(
+                "json.utf8",
+                f"byte {bad.start} is not valid UTF-8 ({bad.reason})",
+                "save the file as UTF-8",
+                entry=entry,
+            ) from bad
         raise _refuse(
             "json.invalid",
             f"it is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
