@@ -1,4 +1,9 @@
-"""Enumerations of the DataArts v1 job API and of jobferry's own domain."""
+"""Enumerations of the DataArts v1 job API and of jobferry's own domain.
+
+All are ``StrEnum``: a member is a ``str`` equal to its value, so ``str(member)`` gives the
+value. Hot loops (an import walks ~100,000 references) write ``str(kind)``, not ``kind.value``:
+``.value`` is a Python-level descriptor call, ``str()`` is not.
+"""
 
 from __future__ import annotations
 

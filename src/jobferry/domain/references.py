@@ -304,16 +304,19 @@ def _property_hits(doc: Mapping[str, Any]) -> list[_Hit]:
     top = list(doc).index("nodes")
     rules_for = _RULES_BY_PROPERTY.get
     for i, node in enumerate(nodes):
-        if type(node) is not dict or type(node.get("properties")) is not list:
+        if type(node) is not dict:
+            continue
+        properties = node.get("properties")
+        if type(properties) is not list:
             continue
         node_type, name = node.get("type"), node.get("name")
         node_name = name if isinstance(name, str) else None
-        at = (top, i, list(node).index("properties"))
-        for j, prop in enumerate(node["properties"]):
-            if type(prop) is not dict or "value" not in prop:
+        at = list(node).index("properties")
+        for j, prop in enumerate(properties):
+            if type(prop) is not dict:
                 continue
             rules = rules_for(prop.get("name"))  # type: ignore[arg-type]
-            if rules is None:
+            if rules is None or "value" not in prop:
                 continue
             value = prop["value"]
             for rule in rules:
@@ -321,9 +324,10 @@ def _property_hits(doc: Mapping[str, Any]) -> list[_Hit]:
                     continue
                 if not _names_object(value, rule.name_only):
                     continue
+                # (top, i, at, j) orders the hit: a property holds one value, so where "value"
+                # sits inside it never decides between two hits.
                 field = f"nodes[{i}].properties[{j}].value"
-                order = (*at, j, list(prop).index("value"))
-                hits.append((order, 0, rule.kind, prop, "value", field, node_name, None))
+                hits.append(((top, i, at, j), 0, rule.kind, prop, "value", field, node_name, None))
     return hits
 
 

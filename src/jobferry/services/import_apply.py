@@ -62,6 +62,8 @@ def failing_objects(plan: Plan) -> dict[tuple[str, str], str]:
         for o in plan.objects
         if o.problems
     }
+    if not failing:
+        return failing
     jobs = [o for o in plan.objects if o.kind == "job" and o.action in (CREATE, OVERWRITE)]
     changed = True
     while changed:
@@ -70,7 +72,7 @@ def failing_objects(plan: Plan) -> dict[tuple[str, str], str]:
             if ("job", job.name) in failing:
                 continue
             for ref in job.refs:
-                key = (ref.kind.value, ref.name)
+                key = (str(ref.kind), ref.name)
                 if not ref.workspace and key in failing:
                     failing[("job", job.name)] = (
                         f"it needs {ref.kind.value} '{ref.name}' of the package, which cannot be "
@@ -274,7 +276,7 @@ def apply_plan(
             ref_rows.append(
                 {
                     "job_id": job_id,
-                    "kind": kind.value,
+                    "kind": str(kind),
                     "name": name,
                     "ref_workspace": other_ws or "",
                 }

@@ -205,6 +205,11 @@ def _where(ref: Reference) -> str:
     return f"node '{ref.node}' " if ref.node else f"field {ref.field} "
 
 
+def _at(item: PlannedObject, ref: Reference) -> str:
+    """Where a job uses a reference, as a problem's detail begins: "job 'a' node 'b' "."""
+    return f"job '{item.name}' {_where(ref)}"
+
+
 class _Snapshot:
     """What the target holds, read once for the whole plan."""
 
@@ -451,17 +456,18 @@ def build_plan(
             if ref.kind is RefKind.TAG:
                 continue
             ws_id = snap.workspace_id(ref.workspace) if ref.workspace else scope.workspace.id
-            if ws_id and not (not ref.workspace and ref.name in in_package.get(ref.kind.value, ())):
-                wanted.setdefault((ref.kind.value, ws_id), set()).add(ref.name)
+            if ws_id and not (not ref.workspace and ref.name in in_package.get(str(ref.kind), ())):
+                wanted.setdefault((str(ref.kind), ws_id), set()).add(ref.name)
     snap.prefetch(wanted)
     for item in writes:
         item.problems += _check_object(item, scope, snap, in_package, ws_name, max_nodes)
-    _check_cycles(planned, snap)
+    edges = _package_edges(planned)
+    _check_cycles(planned, edges, snap)
     requirements = parse_requirements(package.manifest) if package else []
     secrets = _check_secrets(tx, scope, planned, requirements, transform)
 
     signature, package_problems = _check_signature(tx, scope, package)
-    order = _apply_order(planned)
+    order = _apply_order(planned, edges)
     problems = package_problems + [p for item in order for p in item.problems]
     extra = [
         f"policy|{scope.workspace.lock_policy}|{scope.workspace.approval_enabled}",
@@ -583,7 +589,7 @@ def _environment_report(
         if item.kind != "job":
             continue
         for ref in item.refs:
-            kind = ref.kind.value
+            kind = str(ref.kind)
             if kind not in ENVIRONMENT_KINDS or ref.workspace:
                 continue
             if ref.name in in_package.get(kind, ()) or snap.exists(kind, ref.name):
@@ -673,7 +679,6 @@ def _check_references(
         if key in seen:
             continue
         seen.add(key)
-        where = f"job '{item.name}' {_where(ref)}"
         if ref.kind is RefKind.TAG:
             if ref.name in snap.locked_tags:
                 problems.append(
@@ -681,7 +686,8 @@ def _check_references(
                         "locked_tag",
                         "job",
                         item.name,
-                        f"{where}carries tag '{ref.name}', locked in workspace '{ws_name}'",
+                        f"{_at(item, ref)}carries tag '{ref.name}', locked in workspace "
+                        f"'{ws_name}'",
                         "remove the tag from the job, or ask an admin to unlock the tag",
                     )
                 )
@@ -694,8 +700,8 @@ def _check_references(
                         "missing_workspace",
                         "job",
                         item.name,
-                        f"{where}depends on job '{ref.name}' in workspace '{ref.workspace}', which "
-                        "does not exist in this project",
+                        f"{_at(item, ref)}depends on job '{ref.name}' in workspace "
+                        f"'{ref.workspace}', which does not exist in this project",
                         "create that workspace (names must match across projects) or remove the "
                         "dependency",
                     )
@@ -706,13 +712,13 @@ def _check_references(
                         "missing_reference",
                         "job",
                         item.name,
-                        f"{where}depends on job '{ref.name}' in workspace '{ref.workspace}', which "
-                        "does not exist there",
+                        f"{_at(item, ref)}depends on job '{ref.name}' in workspace "
+                        f"'{ref.workspace}', which does not exist there",
                         f"import job '{ref.name}' into workspace '{ref.workspace}' first",
                     )
                 )
             continue
-        kind = ref.kind.value
+        kind = str(ref.kind)
         if kind in in_package and ref.name in in_package[kind]:
             continue
         if snap.exists(kind, ref.name):
@@ -726,8 +732,8 @@ def _check_references(
                 "missing_reference",
                 "job",
                 item.name,
-                f"{where}references {kind} '{ref.name}', which does not exist in the package or "
-                f"in workspace '{ws_name}'",
+                f"{_at(item, ref)}references {kind} '{ref.name}', which does not exist in the "
+                f"package or in workspace '{ws_name}'",
                 fix,
                 (kind, ref.name),
             )
@@ -746,8 +752,9 @@ def _package_edges(planned: list[PlannedObject]) -> dict[str, list[str]]:
     return edges
 
 
-def _check_cycles(planned: list[PlannedObject], snap: _Snapshot) -> None:
-    package = _package_edges(planned)
+def _check_cycles(
+    planned: list[PlannedObject], package: dict[str, list[str]], snap: _Snapshot
+) -> None:
     edges = {**snap.edges, **package}
     cycle = find_cycle(edges)
     if not cycle:
@@ -768,13 +775,14 @@ def _check_cycles(planned: list[PlannedObject], snap: _Snapshot) -> None:
     )
 
 
-def _apply_order(planned: list[PlannedObject]) -> list[PlannedObject]:
+def _apply_order(
+    planned: list[PlannedObject], package: dict[str, list[str]]
+) -> list[PlannedObject]:
     """Scripts, resources and CDM jobs first, then jobs upstream-first."""
     others = sorted(
         (p for p in planned if p.kind != "job"), key=lambda p: (KIND_ORDER[p.kind], p.name)
     )
     jobs = {p.name: p for p in planned if p.kind == "job"}
-    package = _package_edges(planned)
     edges = {name: [u for u in package.get(name, []) if u in jobs] for name in jobs}
     try:
         ordered = topological_order(edges)
