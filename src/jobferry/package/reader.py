@@ -86,6 +86,7 @@ from typing import IO, Any, TypeVar
 import orjson
 
 from jobferry.errors import PackageError
+from jobferry.package.entries import mapped, read_plain
 from jobferry.package.layout import EXTENSIONS, FOLDERS
 from jobferry.package.manifest import FORMAT_VERSION, MANIFEST_NAME, SIGNATURE_NAME
 
@@ -227,6 +228,7 @@ class _Reader:
         self._digest = digest
         self._limits = limits
         self._total = 0
+        self._buffer: memoryview | None = None
 
     def read(self) -> ReadPackage:
         self._check_declared_count()
@@ -238,8 +240,12 @@ class _Reader:
                 f"the file is not a readable zip archive ({exc})",
                 "upload the .zip exported by DataArts or jobferry, unmodified",
             ) from exc
-        with archive:
-            return self._read_archive(archive)
+        with archive, mapped(self._handle) as buffer:
+            self._buffer = buffer
+            try:
+                return self._read_archive(archive)
+            finally:
+                self._buffer = None
 
     def _check_declared_count(self) -> None:
         declared = _declared_entry_count(self._handle, self._size)
@@ -335,6 +341,19 @@ class _Reader:
         name = info.filename
         # A header may also lie about the compressed size; it cannot exceed the file itself.
         compressed = max(1, min(info.compress_size, self._size))
+        declared = info.file_size
+        if (
+            self._buffer is not None
+            and declared <= limits.max_entry_bytes
+            and self._total + declared <= limits.max_total_bytes
+            and (declared <= RATIO_EXEMPT_BYTES or declared <= limits.max_ratio * compressed)
+        ):
+            # Within every cap as declared: read it directly when it is exactly as declared
+            # (package.entries); otherwise through zipfile below, which finds what is wrong.
+            data = read_plain(self._buffer, info)
+            if data is not None:
+                self._total += len(data)
+                return data
         chunks: list[bytes] = []
         size = 0
         stream = _zip_call(name, lambda: archive.open(info))
