@@ -64,6 +64,10 @@ def run_measure(what: str, data_dir: Path, url: str, *extra: str) -> dict[str, A
     return result
 
 
+def _seconds(runs: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{r['seconds']:.2f}" for r in runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=10_000, help="jobs in the workspace")
@@ -135,16 +139,19 @@ def main() -> None:
     print(f"import of the {args.jobs}-job workspace package on {args.db} (best of {args.repeat})")
     print(
         f"  import   : {imp['seconds']:.2f} s into an empty workspace, "
-        f"peak RSS {max(r['peak_rss_mb'] for r in imports):.0f} MB"
+        f"peak RSS {max(r['peak_rss_mb'] for r in imports):.0f} MB "
+        f"(runs: {_seconds(imports)})"
     )
     print(f"  re-import: {again['seconds']:.2f} s, all unchanged: {again['summary']}")
     print(
-        f"  floor    : {ifloor['seconds']:.2f} s (unzip + parse + one bulk insert); "
+        f"  floor    : {ifloor['seconds']:.2f} s (unzip + parse + one bulk insert; runs: "
+        f"{_seconds(import_floors)}); "
         f"ratio {imp['seconds'] / ifloor['seconds']:.2f}x"
     )
     print(
-        f"  SDK one call per job: {per_job * 1000:.1f} ms/job -> {sdk_total:.0f} s for "
-        f"{args.jobs} jobs; import is {sdk_total / imp['seconds']:.0f}x faster"
+        f"  SDK, one call per object (script, then job): {per_job * 1000:.1f} ms/job -> "
+        f"{sdk_total:.0f} s for {args.jobs} jobs; import is "
+        f"{sdk_total / imp['seconds']:.0f}x faster"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 
 import pytest
@@ -10,6 +11,7 @@ from jobferry.domain.graph import (
     CycleError,
     downstream_of,
     find_cycle,
+    is_acyclic,
     topological_order,
     upstream_closure,
 )
@@ -106,3 +108,23 @@ def test_cycle_in_a_ten_thousand_node_chain_is_found() -> None:
     assert cycle[0] == "n00000"
     with pytest.raises(CycleError):
         topological_order(chain)
+
+
+def test_is_acyclic_agrees_with_find_cycle_on_random_graphs() -> None:
+    rng = random.Random(7)
+    for _ in range(2000):
+        names = [f"n{i}" for i in range(rng.randint(1, 8))]
+        edges = {
+            name: [rng.choice(names) for _ in range(rng.randint(0, 3))]
+            + (["outside"] if rng.random() < 0.2 else [])
+            for name in names
+            if rng.random() < 0.9
+        }
+        assert is_acyclic(edges) == (find_cycle(edges) is None), edges
+
+
+def test_is_acyclic_on_a_long_chain_and_a_self_loop() -> None:
+    chain = {f"n{i}": [f"n{i - 1}"] for i in range(1, 20_000)}
+    assert is_acyclic(chain)
+    assert not is_acyclic({**chain, "n0": ["n19999"]})
+    assert not is_acyclic({"a": ["a"]})

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeGuard
 
 from jobferry.domain.enums import FAIL_POLICIES, RESOURCE_TYPES, SCHEDULE_TYPES, SCRIPT_TYPES
-from jobferry.domain.graph import find_cycle
+from jobferry.domain.graph import find_cycle, is_acyclic
 from jobferry.domain.names import object_name_problem, param_name_problem
 from jobferry.domain.schedule import parse_quartz, parse_schedule_time, parse_time_zone
 
@@ -197,7 +197,7 @@ def _check_nodes(r: _Report, doc: Mapping[str, Any], max_nodes: int, job: str | 
             name = node.get("name")
             if isinstance(name, str) and first.get(name) == i:
                 edges[name] = upstreams
-    cycle = find_cycle(edges)
+    cycle = None if is_acyclic(edges) else find_cycle(edges)
     if cycle:
         loop = " → ".join([*cycle, cycle[0]])
         message = f"nodes form a cycle ({loop}); remove one of these preNodeName links"

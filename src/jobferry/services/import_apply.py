@@ -25,6 +25,7 @@ from jobferry.storage import imports as repo
 from jobferry.storage import tags as tag_repo
 
 SUCCESSFUL, FAILED = "SUCCESSFUL", "FAILED"
+_TAG = RefKind.TAG
 NOUNS = {"job": "job", "script": "script", "resource": "resource", "cdm_job": "CDM job"}
 
 
@@ -99,6 +100,7 @@ def apply_plan(
     submit = request.target_status is not TargetStatus.SAVED
     approvers = dump({"approvers": request.approvers}) if request.approvers else None
     outcome = Outcome()
+    lines: dict[tuple[str, str], dict[str, Any]] = {}  # one subtask per object of the plan
     changes: list[dict[str, Any]] = []
     by_kind: dict[str, list[PlannedObject]] = {
         "script": [],
@@ -111,16 +113,16 @@ def apply_plan(
         reason = failing.get((item.kind, item.name))
         if reason:
             outcome.failed += 1
-            outcome.subtasks.append(subtask(item, FAILED, reason, now))
+            lines[(item.kind, item.name)] = subtask(item, FAILED, reason, now)
         elif item.action == SKIP:
             message = (
                 f"Skipped: {NOUNS[item.kind]} '{item.name}' already exists and sameNamePolicy "
                 "is SKIP."
             )
-            outcome.subtasks.append(subtask(item, SUCCESSFUL, message, now))
+            lines[(item.kind, item.name)] = subtask(item, SUCCESSFUL, message, now)
         elif item.action == UNCHANGED:
             message = "Unchanged: identical to the target after transforms; no new version."
-            outcome.subtasks.append(subtask(item, SUCCESSFUL, message, now))
+            lines[(item.kind, item.name)] = subtask(item, SUCCESSFUL, message, now)
         else:
             by_kind[item.kind].append(item)
 
@@ -281,7 +283,7 @@ def apply_plan(
                     "ref_workspace": other_ws or "",
                 }
             )
-            if kind is RefKind.TAG:
+            if kind is _TAG:
                 tag_names.add(name)
         changes.append(
             _change(task_id, ws, item, str(job_id), texts[item.name], versions[("job", item.name)])
@@ -303,10 +305,9 @@ def apply_plan(
             if submit and object_kind in ("job", "script"):
                 message += f"; submitted version {version}"
                 outcome.versions += 1
-            outcome.subtasks.append(subtask(item, SUCCESSFUL, message + ".", now))
+            lines[(item.kind, item.name)] = subtask(item, SUCCESSFUL, message + ".", now)
             outcome.written += 1
-    order = {(o.kind, o.name): i for i, o in enumerate(plan.objects)}
-    outcome.subtasks.sort(key=lambda s: order[(s["kind"], s["id"].split(":", 1)[1])])
+    outcome.subtasks = [lines[(o.kind, o.name)] for o in plan.objects]
     audit_in_scope(
         tx,
         scope,

@@ -48,6 +48,9 @@ CREATE, OVERWRITE, SKIP, UNCHANGED = "CREATE", "OVERWRITE", "SKIP", "UNCHANGED"
 KIND_ORDER = {"script": 0, "resource": 1, "cdm_job": 2, "job": 3}
 ENVIRONMENT_KINDS = {k.value for k in EnvironmentKind}
 IGNORED_IN_DIFF = frozenset(CONTROL_FIELDS + SERVER_FIELDS)
+_DROPPED = IGNORED_IN_DIFF  # request-only and server-kept fields a package document sheds
+# Enum members looked up once: class attribute access on an enum costs in ~100,000-reference loops.
+_TAG, _JOB, _CONNECTION, _CDM_JOB = RefKind.TAG, RefKind.JOB, RefKind.CONNECTION, RefKind.CDM_JOB
 _TYPE_FOR_KIND: dict[RefKind, str] = {}
 for _type, _kind in sorted(JOB_RESOURCE_TYPE_KINDS.items()):
     _TYPE_FOR_KIND.setdefault(_kind, _type)
@@ -435,8 +438,8 @@ def build_plan(
             document, existing = transform.resource(obj.document), snap.resources.get(obj.name)
         else:
             document, existing = obj.document, None
-        for key in CONTROL_FIELDS + SERVER_FIELDS:
-            document.pop(key, None)
+        for key in _DROPPED.intersection(document):
+            del document[key]
         item = PlannedObject(obj.kind, obj.name, obj.path, document, "")
         transform.schedule(item)
         item.action, item.changes = _action(existing, document, request.same_name_policy)
@@ -453,7 +456,7 @@ def build_plan(
     wanted: dict[tuple[str, str], set[str]] = {}
     for item in planned if environment_report else writes:
         for ref in item.refs:
-            if ref.kind is RefKind.TAG:
+            if ref.kind is _TAG:
                 continue
             ws_id = snap.workspace_id(ref.workspace) if ref.workspace else scope.workspace.id
             if ws_id and not (not ref.workspace and ref.name in in_package.get(str(ref.kind), ())):
@@ -555,7 +558,7 @@ def _check_secrets(
         if item.action not in (CREATE, OVERWRITE) or item.kind not in ("job", "script"):
             continue
         if item.kind == "job":
-            used = {r.name for r in item.refs if r.kind is RefKind.CONNECTION}
+            used = {r.name for r in item.refs if r.kind is _CONNECTION}
         else:
             used = {str(item.document.get("connectionName"))}
         for name in sorted(used & set(lacking)):
@@ -679,7 +682,7 @@ def _check_references(
         if key in seen:
             continue
         seen.add(key)
-        if ref.kind is RefKind.TAG:
+        if ref.kind is _TAG:
             if ref.name in snap.locked_tags:
                 problems.append(
                     Problem(
@@ -692,7 +695,7 @@ def _check_references(
                     )
                 )
             continue
-        if ref.kind is RefKind.JOB and ref.workspace:
+        if ref.kind is _JOB and ref.workspace:
             ws_id = snap.workspace_id(ref.workspace)
             if ws_id is None:
                 problems.append(
@@ -723,7 +726,7 @@ def _check_references(
             continue
         if snap.exists(kind, ref.name):
             continue
-        if kind in ENVIRONMENT_KINDS and kind != RefKind.CDM_JOB.value:
+        if kind in ENVIRONMENT_KINDS and kind != _CDM_JOB:
             fix = _mapping_fix(ref.kind, ref.name, ws_name)
         else:
             fix = f"add {kind} '{ref.name}' to the package (export with exportDepend) or create it"
@@ -747,7 +750,7 @@ def _package_edges(planned: list[PlannedObject]) -> dict[str, list[str]]:
     for item in planned:
         if item.kind == "job" and item.action in (CREATE, OVERWRITE):
             edges[item.name] = sorted(
-                {r.name for r in item.refs if r.kind is RefKind.JOB and not r.workspace}
+                {r.name for r in item.refs if r.kind is _JOB and not r.workspace}
             )
     return edges
 
