@@ -9,11 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Connection,
     Engine,
     Row,
+    String,
     Table,
+    any_,
+    bindparam,
     create_engine,
     event,
     func,
@@ -37,6 +41,19 @@ class Tx:
     def dialect(self) -> str:
         """Name of the database dialect ("sqlite" or "postgresql")."""
         return self.conn.dialect.name
+
+    def among(self, column: ColumnElement[str], names: Sequence[str]) -> ColumnElement[bool]:
+        """``column IN names``: on PostgreSQL one array parameter (``= ANY``), which the server
+        plans at once however long the list; elsewhere an expanding ``IN``."""
+        if self.dialect == "postgresql":
+            return column == any_(bindparam(None, list(names), type_=ARRAY(String)))
+        return column.in_(names)
+
+    @property
+    def chunk(self) -> int:
+        """How many values one ``IN (...)`` list may bind: SQLite builds may cap a statement at
+        999 parameters; PostgreSQL takes 65,535, and each round trip costs more there."""
+        return 900 if self.dialect == "sqlite" else 20_000
 
     def page(
         self,

@@ -15,7 +15,6 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 
 from jobferry.storage.bulk import insert_rows
 from jobferry.storage.database import Tx
-from jobferry.storage.exports import CHUNK
 from jobferry.storage.records import record
 from jobferry.storage.tables import (
     environment_objects,
@@ -54,7 +53,7 @@ def target_jobs(
     """The workspace's jobs with these names."""
     out: dict[str, TargetObject] = {}
     wanted = sorted(set(names))
-    for start in range(0, len(wanted), CHUNK):
+    for start in range(0, len(wanted), tx.chunk):
         stmt = select(
             jobs.c.id,
             jobs.c.name,
@@ -62,7 +61,10 @@ def target_jobs(
             jobs.c.status,
             jobs.c.latest_version,
             jobs.c.updated_at,
-        ).where(jobs.c.workspace_id == workspace_id, jobs.c.name.in_(wanted[start : start + CHUNK]))
+        ).where(
+            jobs.c.workspace_id == workspace_id,
+            tx.among(jobs.c.name, wanted[start : start + tx.chunk]),
+        )
         for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
             out[r.name] = TargetObject(
                 str(r.id), r.name, r.document, r.status, r.latest_version, int(r.updated_at)
@@ -76,7 +78,7 @@ def target_scripts(
     """The workspace's scripts with these names."""
     out: dict[str, TargetObject] = {}
     wanted = sorted(set(names))
-    for start in range(0, len(wanted), CHUNK):
+    for start in range(0, len(wanted), tx.chunk):
         stmt = select(
             scripts.c.id,
             scripts.c.name,
@@ -85,7 +87,7 @@ def target_scripts(
             scripts.c.updated_at,
         ).where(
             scripts.c.workspace_id == workspace_id,
-            scripts.c.name.in_(wanted[start : start + CHUNK]),
+            tx.among(scripts.c.name, wanted[start : start + tx.chunk]),
         )
         for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
             out[r.name] = TargetObject(
@@ -100,12 +102,12 @@ def target_resources(
     """The workspace's resources with these names."""
     out: dict[str, TargetObject] = {}
     wanted = sorted(set(names))
-    for start in range(0, len(wanted), CHUNK):
+    for start in range(0, len(wanted), tx.chunk):
         stmt = select(
             resources.c.id, resources.c.name, resources.c.document, resources.c.updated_at
         ).where(
             resources.c.workspace_id == workspace_id,
-            resources.c.name.in_(wanted[start : start + CHUNK]),
+            tx.among(resources.c.name, wanted[start : start + tx.chunk]),
         )
         for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
             out[r.name] = TargetObject(r.id, r.name, r.document, "", None, int(r.updated_at))
@@ -116,25 +118,25 @@ def names_in(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -> set[
     """Which of ``names`` exist in the workspace as ``kind`` (script, resource or environment)."""
     wanted = sorted(set(names))
     found: set[str] = set()
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
+    for start in range(0, len(wanted), tx.chunk):
+        chunk = wanted[start : start + tx.chunk]
         if kind == "script":
             stmt = select(scripts.c.name).where(
-                scripts.c.workspace_id == workspace_id, scripts.c.name.in_(chunk)
+                scripts.c.workspace_id == workspace_id, tx.among(scripts.c.name, chunk)
             )
         elif kind == "resource":
             stmt = select(resources.c.name).where(
-                resources.c.workspace_id == workspace_id, resources.c.name.in_(chunk)
+                resources.c.workspace_id == workspace_id, tx.among(resources.c.name, chunk)
             )
         elif kind == "job":
             stmt = select(jobs.c.name).where(
-                jobs.c.workspace_id == workspace_id, jobs.c.name.in_(chunk)
+                jobs.c.workspace_id == workspace_id, tx.among(jobs.c.name, chunk)
             )
         else:
             stmt = select(environment_objects.c.name).where(
                 environment_objects.c.workspace_id == workspace_id,
                 environment_objects.c.kind == kind,
-                environment_objects.c.name.in_(chunk),
+                tx.among(environment_objects.c.name, chunk),
             )
         found.update(r.name for r in tx.conn.execute(stmt))
     return found
@@ -175,9 +177,10 @@ def insert_jobs(tx: Tx, workspace_id: str, rows: Sequence[dict[str, Any]]) -> di
     insert_rows(tx, jobs, rows)
     names = [row["name"] for row in rows]
     ids: dict[str, int] = {}
-    for start in range(0, len(names), CHUNK):
+    for start in range(0, len(names), tx.chunk):
         stmt = select(jobs.c.name, jobs.c.id).where(
-            jobs.c.workspace_id == workspace_id, jobs.c.name.in_(names[start : start + CHUNK])
+            jobs.c.workspace_id == workspace_id,
+            tx.among(jobs.c.name, names[start : start + tx.chunk]),
         )
         ids.update((name, int(id_)) for name, id_ in tx.conn.execute(stmt))
     return ids
@@ -211,9 +214,9 @@ def insert_job_versions(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
 
 def replace_job_refs(tx: Tx, job_ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> None:
     """Clear the reference index of ``job_ids``, then insert ``rows`` (of any jobs)."""
-    for start in range(0, len(job_ids), CHUNK):
+    for start in range(0, len(job_ids), tx.chunk):
         tx.conn.execute(
-            delete(job_refs).where(job_refs.c.job_id.in_(job_ids[start : start + CHUNK]))
+            delete(job_refs).where(job_refs.c.job_id.in_(job_ids[start : start + tx.chunk]))
         )
     insert_rows(tx, job_refs, rows)
 
