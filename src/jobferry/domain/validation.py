@@ -44,6 +44,8 @@ NODE_RANGES = {
 }
 _OBS_PATH = re.compile(r"obs://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\S.*")
 _SCALARS = (str, int, float)  # bool is an int
+_SCALAR_TYPES = frozenset({str, int, float, bool})  # the same, as exact types for fast paths
+_ABSENT = object()
 
 
 @dataclass(frozen=True)
@@ -217,8 +219,13 @@ def _check_node(r: _Report, node: Mapping[str, Any], base: str, job: str | None)
                 message = f"location {axis} {location[axis]!r} is not a number; use e.g. '100.0'"
                 r.add(f"{base}.location.{axis}", "type", message)
     for j, prop in enumerate(r.array(node, "properties", base)):
-        if not _plain_property(prop):
-            _check_property(r, prop, f"{base}.properties[{j}]")
+        # The common valid property, recognised at a glance: {"name": <text>, "value": <scalar>};
+        # anything else goes through _check_property, which says what is wrong.
+        if type(prop) is dict:
+            name = prop.get("name")
+            if type(name) is str and name and type(prop.get("value", _ABSENT)) in _SCALAR_TYPES:
+                continue
+        _check_property(r, prop, f"{base}.properties[{j}]")
     for key, (low, high, unit) in NODE_RANGES.items():
         value = node.get(key)
         if value is not None and not (type(value) is int and low <= value <= high):
@@ -236,23 +243,6 @@ def _check_node(r: _Report, node: Mapping[str, Any], base: str, job: str | None)
         _check_event(r, node["eventTrigger"], f"{base}.eventTrigger")
     if node.get("cronTrigger") is not None:
         _check_cron(r.coded(SCHEDULE_INVALID), node["cronTrigger"], f"{base}.cronTrigger", job)
-
-
-_PROPERTY_VALUE_TYPES = frozenset({str, int, float, bool})
-
-
-def _plain_property(prop: object) -> bool:
-    """The common valid property, recognised at a glance: ``{"name": "<text>", "value": <scalar>}``
-    (anything else goes through ``_check_property``, which says what is wrong)."""
-    if type(prop) is not dict:
-        return False
-    name = prop.get("name")
-    return (
-        type(name) is str
-        and name != ""
-        and "value" in prop
-        and type(prop["value"]) in _PROPERTY_VALUE_TYPES
-    )
 
 
 def _check_property(r: _Report, prop: object, base: str) -> None:
