@@ -144,6 +144,4 @@ def test_deflate_round_trip_of_random_sizes() -> None:
     for size in (1, 100, 4095, 4096, 65537, 300_000):
         data = bytes((i * 7919) % 251 for i in range(size))
         assert read_direct(make_zip(data)) == data
-        assert zlib.crc32(read_direct(make_zip(data, zipfile.ZIP_STORED)) or b"") == zlib.crc32(
-            data
-        )
+        assert read_direct(make_zip(data, zipfile.ZIP_STORED)) == data

@@ -48,7 +48,6 @@ CREATE, OVERWRITE, SKIP, UNCHANGED = "CREATE", "OVERWRITE", "SKIP", "UNCHANGED"
 KIND_ORDER = {"script": 0, "resource": 1, "cdm_job": 2, "job": 3}
 ENVIRONMENT_KINDS = {k.value for k in EnvironmentKind}
 IGNORED_IN_DIFF = frozenset(CONTROL_FIELDS + SERVER_FIELDS)
-_DROPPED = IGNORED_IN_DIFF  # request-only and server-kept fields a package document sheds
 # Enum members looked up once: class attribute access on an enum costs in ~100,000-reference loops.
 _TAG, _JOB, _CONNECTION, _CDM_JOB = RefKind.TAG, RefKind.JOB, RefKind.CONNECTION, RefKind.CDM_JOB
 _TYPE_FOR_KIND: dict[RefKind, str] = {}
@@ -438,7 +437,7 @@ def build_plan(
             document, existing = transform.resource(obj.document), snap.resources.get(obj.name)
         else:
             document, existing = obj.document, None
-        for key in _DROPPED.intersection(document):
+        for key in IGNORED_IN_DIFF.intersection(document):  # request-only, server-kept
             del document[key]
         item = PlannedObject(obj.kind, obj.name, obj.path, document, "")
         transform.schedule(item)

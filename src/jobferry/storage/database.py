@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from jobferry.errors import ConflictError, InvalidRequestError, StorageError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+CHUNK = 900  # values per IN list on SQLite: stays under builds that cap a statement at 999
 
 
 @dataclass
@@ -51,9 +52,9 @@ class Tx:
 
     @property
     def chunk(self) -> int:
-        """How many values one ``IN (...)`` list may bind: SQLite builds may cap a statement at
-        999 parameters; PostgreSQL takes 65,535, and each round trip costs more there."""
-        return 900 if self.dialect == "sqlite" else 20_000
+        """How many values one ``IN (...)`` list may bind: ``CHUNK`` on SQLite; PostgreSQL takes
+        65,535 parameters, and each round trip costs more there."""
+        return CHUNK if self.dialect == "sqlite" else 20_000
 
     def page(
         self,

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from sqlalchemy import and_, or_, select
 
-from jobferry.storage.database import Tx
+from jobferry.storage.database import CHUNK, Tx
 from jobferry.storage.tables import (
     environment_objects,
     job_refs,
@@ -22,9 +22,6 @@ from jobferry.storage.tables import (
     script_versions,
     scripts,
 )
-
-CHUNK = 900  # stays under SQLite's bound-parameter limit
-
 
 T = TypeVar("T")
 

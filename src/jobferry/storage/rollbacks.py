@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlalchemy import Column, Table, and_, delete, insert, or_, select
 
-from jobferry.storage.database import Tx
-from jobferry.storage.exports import CHUNK
+from jobferry.storage.database import CHUNK, Tx
 from jobferry.storage.records import record
 from jobferry.storage.tables import (
     import_changes,
