@@ -141,6 +141,10 @@ def main() -> None:
         f"peak RSS {max(r['peak_rss_mb'] for r in imports):.0f} MB "
         f"(runs: {_seconds(imports)})"
     )
+    print(
+        f"  then     : {imp['close_seconds']:.2f} s finishing the background WAL checkpoint "
+        "(SQLite; not part of the import, which had reported success)"
+    )
     print(f"  re-import: {again['seconds']:.2f} s, all unchanged: {again['summary']}")
     print(
         f"  floor    : {ifloor['seconds']:.2f} s (unzip + parse + one bulk insert; runs: "

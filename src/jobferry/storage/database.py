@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from jobferry.errors import ConflictError, InvalidRequestError, StorageError
+from jobferry.storage.checkpoint import WalCheckpointer
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 CHUNK = 900  # values per IN list on SQLite: stays under builds that cap a statement at 999
@@ -110,6 +111,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
+    # Commits never checkpoint: the database's WalCheckpointer does, on its own thread.
+    dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
+
+
 def _sqlite_begin(conn: Connection) -> None:
     readonly = conn.get_execution_options().get("jobferry_readonly", False)
     conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
@@ -123,16 +129,21 @@ class Database:
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {}
+        self.checkpointer: WalCheckpointer | None = None
         if self.dialect == "sqlite":
             database = parsed.database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
+                if not parsed.query.get("uri"):
+                    self.checkpointer = WalCheckpointer(Path(database))
             kwargs["connect_args"] = {"check_same_thread": False}
         elif self.dialect == "postgresql":
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            if self.checkpointer is not None:
+                event.listen(self.engine, "connect", _no_autocheckpoint)
             # Let SQLite take the write lock at BEGIN so concurrent writers queue on
             # busy_timeout instead of failing on lock upgrade.
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -164,7 +175,11 @@ class Database:
                 f"The database is not available ({exc.orig}); check JOBFERRY_DATABASE_URL and "
                 "that the database server is running."
             ) from exc
+        if not readonly and self.checkpointer is not None:
+            self.checkpointer.wake()
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Finish a pending WAL checkpoint, then close every pooled connection."""
+        if self.checkpointer is not None:
+            self.checkpointer.drain()
         self.engine.dispose()
