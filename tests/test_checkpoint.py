@@ -70,11 +70,14 @@ def test_a_commit_is_checkpointed_by_the_background_thread(db: Database) -> None
 def test_read_only_transactions_do_not_ask_for_a_checkpoint(db: Database) -> None:
     assert db.checkpointer is not None
     db.checkpointer.drain()
+    db.checkpointer.interval = 0.0  # any wake would checkpoint at once
     before = db.checkpointer.runs
     with db.transaction(readonly=True) as tx:
         tx.conn.execute(sa.text("SELECT count(*) FROM t")).scalar_one()
-    time.sleep(0.05)
+    time.sleep(0.3)
     assert db.checkpointer.runs == before
+    _write(db, 1)  # the same wait does see a write's checkpoint
+    _wait_for(lambda: db.checkpointer is not None and db.checkpointer.runs == before + 1, 0.3)
 
 
 def test_commits_within_the_interval_share_one_later_checkpoint(tmp_path: Path) -> None:
@@ -94,8 +97,9 @@ def test_commits_within_the_interval_share_one_later_checkpoint(tmp_path: Path) 
         database.dispose()  # drains: runs the due checkpoint now
         assert time.monotonic() - start < 30
         assert database.checkpointer.runs == 2
-    finally:
+    except BaseException:
         database.dispose()
+        raise
 
 
 def test_a_missing_database_file_is_reported_not_created(

@@ -82,7 +82,7 @@ class WalCheckpointer:
         # mode=rw: a database file that is gone is an error here, never a new empty file.
         uri = f"file:{quote(str(self.path))}?mode=rw"
         try:
-            with closing(sqlite3.connect(uri, uri=True, check_same_thread=True)) as conn:
+            with closing(sqlite3.connect(uri, uri=True)) as conn:
                 row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         except sqlite3.Error as exc:
             log.warning("WAL checkpoint of %s failed: %s", self.path.name, exc)
