@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from jobferry.storage.database import CHUNK, Tx
 from jobferry.storage.tables import (
@@ -133,6 +133,18 @@ def jobs_using(tx: Tx, job_ids: Sequence[int], kind: str, names: Iterable[str]) 
     return out
 
 
+def _kind_is(kind: str) -> ColumnElement[bool]:
+    """``job_refs.kind == kind`` for a scan of a whole workspace, hidden from index choice.
+
+    A kind matches a large share of the references of EVERY workspace, yet without statistics
+    SQLite prefers the ``(kind, name)`` index for it and walks all of them, joining each to its
+    job only to drop the other workspaces' (0.4 s for an empty workspace in a 50,000-job
+    database). ``kind || ''`` is the same test with no index to use, so the workspace's jobs
+    drive the join through ``ix_job_refs_job``, whatever else the database holds.
+    """
+    return job_refs.c.kind.concat("") == kind
+
+
 def dependency_edges(tx: Tx, workspace_id: str) -> dict[str, list[str]]:
     """Job name → names of the same-workspace jobs it depends on (dependJobs), whole workspace."""
     edges: dict[str, list[str]] = {}
@@ -141,7 +153,7 @@ def dependency_edges(tx: Tx, workspace_id: str) -> dict[str, list[str]]:
         .join(job_refs, job_refs.c.job_id == jobs.c.id)
         .where(
             jobs.c.workspace_id == workspace_id,
-            job_refs.c.kind == "job",
+            _kind_is("job"),
             job_refs.c.ref_workspace == "",
         )
     )
@@ -164,7 +176,7 @@ def changed_job_names(tx: Tx, workspace_id: str, since: int) -> set[str]:
             )
             .where(
                 jobs.c.workspace_id == workspace_id,
-                job_refs.c.kind == kind,
+                _kind_is(kind),
                 table.c.updated_at > since,
             )
         )
