@@ -134,6 +134,14 @@ def test_parse_time_zone_refuses_unknown_zones(text: str) -> None:
         parse_time_zone(text)
 
 
+@pytest.mark.parametrize("value", [["0 30 2 * * ?"], {"cron": "0 30 2 * * ?"}, 3])
+def test_parsers_refuse_values_that_are_not_text(value: object) -> None:
+    with pytest.raises(ValueError, match="is not text"):
+        parse_quartz(value)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="is not text"):
+        parse_time_zone(value)  # type: ignore[arg-type]
+
+
 PLUS_8 = timezone(timedelta(hours=8))
 
 

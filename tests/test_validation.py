@@ -458,6 +458,18 @@ def test_cron_time_zones_accepted(zone: str) -> None:
     assert validate_job(job(schedule=cron(expressionTimeZone=zone))) == []
 
 
+@pytest.mark.parametrize("zone", [{"id": "GMT+8"}, ["GMT+8"], 8])
+def test_a_time_zone_that_is_not_text_is_a_violation_not_a_crash(zone: object) -> None:
+    # Objects and lists are not hashable: the parser's cache used to raise TypeError (a 500).
+    [violation] = validate_job(job(schedule=cron(expressionTimeZone=zone)))
+
+    assert (violation.field, violation.rule) == (
+        "schedule.cron.expressionTimeZone",
+        "timezone.invalid",
+    )
+    assert f"time zone {zone!r} is not text" in violation.message
+
+
 def test_depend_jobs_shapes_and_self_dependency() -> None:
     depend = {
         "jobs": ["up", "daily", 3],

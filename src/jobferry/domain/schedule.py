@@ -134,13 +134,19 @@ def to_croniter(cron: QuartzCron) -> str:
     )
 
 
-@lru_cache(maxsize=4096)
 def parse_quartz(expression: str) -> QuartzCron:
     """Parse and fully check a DataArts (Quartz) cron expression.
 
     Raises ``ValueError`` whose message names the wrong field and says how to write it.
     """
-    if not isinstance(expression, str) or not expression.strip():
+    if not isinstance(expression, str):  # nor hashable, for the cache, when a list or object
+        raise ValueError(f"cron expression {expression!r} is not text; write e.g. '0 30 2 * * ?'")
+    return _parse_quartz(expression)
+
+
+@lru_cache(maxsize=4096)
+def _parse_quartz(expression: str) -> QuartzCron:
+    if not expression.strip():
         raise ValueError("cron expression is empty; write 6 fields, e.g. '0 30 2 * * ?'")
     fields = expression.upper().split()
     if len(fields) not in (6, 7):
@@ -178,13 +184,21 @@ def parse_quartz(expression: str) -> QuartzCron:
     return cron
 
 
-@lru_cache(maxsize=1024)
 def parse_time_zone(text: str) -> tzinfo:
     """A time zone from ``GMT+8``, ``GMT+08:00``, ``GMT-3:30``, ``UTC``, ``GMT`` or an IANA name.
 
     Raises ``ValueError`` for anything else.
     """
-    text = text.strip() if isinstance(text, str) else ""
+    if not isinstance(text, str):  # nor hashable, for the cache, when a list or object
+        raise ValueError(
+            f"time zone {text!r} is not text; use GMT±HH:MM (e.g. 'GMT+08:00') or an IANA name"
+        )
+    return _parse_time_zone(text)
+
+
+@lru_cache(maxsize=1024)
+def _parse_time_zone(text: str) -> tzinfo:
+    text = text.strip()
     match = _GMT.fullmatch(text)
     if match:
         if not match["sign"]:
