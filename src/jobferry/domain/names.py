@@ -48,6 +48,8 @@ def object_name_problem(name: object, what: str) -> NameProblem | None:
     (leading/trailing blanks), ``name.length`` (over 128), ``name.charset`` (other characters).
     ``what`` may be "job" or "job name"; messages read "job name ..." either way.
     """
+    if type(name) is str and len(name) <= OBJECT_NAME_MAX and _ASCII_OBJECT_NAME.fullmatch(name):
+        return None  # the common case (no blanks either), decided by one match
     what = what.removesuffix(" name").removesuffix(" Name")
     if name is None or name == "":
         return NameProblem("required", f"{what} name is missing; give a name of 1–128 characters")

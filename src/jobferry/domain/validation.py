@@ -46,6 +46,7 @@ _OBS_PATH = re.compile(r"obs://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\S.*")
 _SCALARS = (str, int, float)  # bool is an int
 _SCALAR_TYPES = frozenset({str, int, float, bool})  # the same, as exact types for fast paths
 _ABSENT = object()
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # a number to float(), told without trying
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def _check_nodes(r: _Report, doc: Mapping[str, Any], max_nodes: int, job: str | 
         r.add("nodes", "limit", message + " linked by dependJobs")
     first: dict[str, int] = {}
     for i, node in enumerate(nodes):
-        if not r.is_object(node, f"nodes[{i}]", "a node"):
+        if type(node) is not dict and not r.is_object(node, f"nodes[{i}]", "a node"):
             continue
         name: Any = node.get("name")  # a str once object_name_problem passes it
         problem = object_name_problem(name, "node")
@@ -191,46 +192,67 @@ def _check_nodes(r: _Report, doc: Mapping[str, Any], max_nodes: int, job: str | 
             r.add(f"nodes[{i}].name", "node.unique", message + " must be unique, rename one")
         else:
             first[name] = i
-        _check_node(r, node, f"nodes[{i}]", job)
+        _check_node(r, node, i, job)
     edges: dict[str, list[str]] = {}
+    forward = True  # every link names an earlier node: no cycle, nothing to search
     for i, node in enumerate(nodes):
-        if isinstance(node, Mapping):
-            upstreams = _check_upstreams(r, node, f"nodes[{i}]", first)
+        if type(node) is dict or isinstance(node, Mapping):
+            upstreams = _check_upstreams(r, node, i, first)
             name = node.get("name")
             if isinstance(name, str) and first.get(name) == i:
                 edges[name] = upstreams
-    cycle = None if is_acyclic(edges) else find_cycle(edges)
+                for up in upstreams if forward else ():
+                    if first[up] >= i:
+                        forward = False
+    cycle = None if forward or is_acyclic(edges) else find_cycle(edges)
     if cycle:
         loop = " → ".join([*cycle, cycle[0]])
         message = f"nodes form a cycle ({loop}); remove one of these preNodeName links"
         r.add(f"nodes[{first[cycle[0]]}].preNodeName", "dag.cycle", message)
 
 
-def _check_node(r: _Report, node: Mapping[str, Any], base: str, job: str | None) -> None:
+def _check_node(r: _Report, node: Mapping[str, Any], index: int, job: str | None) -> None:
+    # Every rule first takes the common valid case at a glance; only a node that may break one
+    # pays for its field path and the full check, which says what is wrong.
+    base = ""  # nodes[index], built on first use
+
+    def at() -> str:
+        nonlocal base
+        base = base or f"nodes[{index}]"
+        return base
+
     node_type = node.get("type")
-    if _missing(node_type):
-        r.add(f"{base}.type", "required", "node type is missing; set it, e.g. 'HiveSQL'")
-    elif not isinstance(node_type, str):
-        r.add(f"{base}.type", "type", f"node type {node_type!r} is not text; send a string")
+    if type(node_type) is not str or not node_type:
+        if _missing(node_type):
+            r.add(f"{at()}.type", "required", "node type is missing; set it, e.g. 'HiveSQL'")
+        elif not isinstance(node_type, str):
+            r.add(f"{at()}.type", "type", f"node type {node_type!r} is not text; send a string")
     location = node.get("location")
-    if location is not None and r.is_object(location, f"{base}.location", "location"):
-        for axis in ("x", "y"):
-            if axis in location and not _is_number(location[axis]):
-                message = f"location {axis} {location[axis]!r} is not a number; use e.g. '100.0'"
-                r.add(f"{base}.location.{axis}", "type", message)
-    for j, prop in enumerate(r.array(node, "properties", base)):
-        # The common valid property, recognised at a glance: {"name": <text>, "value": <scalar>};
-        # anything else goes through _check_property, which says what is wrong.
-        if type(prop) is dict:
-            name = prop.get("name")
-            if type(name) is str and name and type(prop.get("value", _ABSENT)) in _SCALAR_TYPES:
-                continue
-        _check_property(r, prop, f"{base}.properties[{j}]")
+    if location is not None and not (
+        type(location) is dict
+        and _plain_number(location.get("x", 0))
+        and _plain_number(location.get("y", 0))
+    ):
+        _check_location(r, location, at())
+    properties = node.get("properties")
+    if type(properties) is list:
+        for j, prop in enumerate(properties):
+            # The common valid property: {"name": <text>, "value": <scalar>}; anything else goes
+            # through _check_property, which says what is wrong.
+            if type(prop) is dict:
+                name = prop.get("name")
+                if type(name) is str and name and type(prop.get("value", _ABSENT)) in _SCALAR_TYPES:
+                    continue
+            _check_property(r, prop, f"{at()}.properties[{j}]")
+    elif properties is not None:
+        r.array(node, "properties", at())
     for key, (low, high, unit) in NODE_RANGES.items():
         value = node.get(key)
         if value is not None and not (type(value) is int and low <= value <= high):
-            r.whole(node, key, base, low, high, unit)
-    r.one_of(node, "failPolicy", base, FAIL_POLICIES)
+            r.whole(node, key, at(), low, high, unit)
+    policy = node.get("failPolicy")
+    if policy is not None and policy not in FAIL_POLICIES:
+        r.one_of(node, "failPolicy", at(), FAIL_POLICIES)
     flag = node.get("execTimeOutRetry")
     if (
         flag is not None
@@ -238,11 +260,27 @@ def _check_node(r: _Report, node: Mapping[str, Any], base: str, job: str | None)
         and str(flag).lower() not in ("true", "false")
     ):
         message = f"execTimeOutRetry {flag!r} is not a boolean; use true or false"
-        r.add(f"{base}.execTimeOutRetry", "type", message)
+        r.add(f"{at()}.execTimeOutRetry", "type", message)
     if node.get("eventTrigger") is not None:
-        _check_event(r, node["eventTrigger"], f"{base}.eventTrigger")
+        _check_event(r, node["eventTrigger"], f"{at()}.eventTrigger")
     if node.get("cronTrigger") is not None:
-        _check_cron(r.coded(SCHEDULE_INVALID), node["cronTrigger"], f"{base}.cronTrigger", job)
+        _check_cron(r.coded(SCHEDULE_INVALID), node["cronTrigger"], f"{at()}.cronTrigger", job)
+
+
+def _plain_number(value: object) -> bool:
+    """A canvas coordinate that is certainly a number (``False``: look closer)."""
+    if isinstance(value, str):
+        return bool(_DECIMAL.fullmatch(value))
+    kind = type(value)
+    return kind is int or kind is float
+
+
+def _check_location(r: _Report, location: object, base: str) -> None:
+    if r.is_object(location, f"{base}.location", "location"):
+        for axis in ("x", "y"):
+            if axis in location and not _is_number(location[axis]):
+                message = f"location {axis} {location[axis]!r} is not a number; use e.g. '100.0'"
+                r.add(f"{base}.location.{axis}", "type", message)
 
 
 def _check_property(r: _Report, prop: object, base: str) -> None:
@@ -262,33 +300,43 @@ def _check_property(r: _Report, prop: object, base: str) -> None:
 
 
 def _check_upstreams(
-    r: _Report, node: Mapping[str, Any], base: str, known: Mapping[str, int]
+    r: _Report, node: Mapping[str, Any], index: int, known: Mapping[str, int]
 ) -> list[str]:
-    """Check preNodeName and conditions; return the valid upstream names."""
+    """Check preNodeName and conditions of ``nodes[index]``; return the valid upstream names."""
     own = node.get("name")
     ups: list[str] = []
-    for k, up in enumerate(r.array(node, "preNodeName", base)):
-        field = f"{base}.preNodeName[{k}]"
-        if not isinstance(up, str):
-            r.add(field, "type", f"upstream {up!r} is not a node name; list names as text")
-        elif up == own:
-            r.add(field, "node.self", f"node {own!r} lists itself as upstream; remove it")
-        elif up not in known:
-            names = ", ".join(sorted(known)[:10]) or "none"
-            message = f"upstream node {up!r} is not a node of this job (nodes: {names});"
-            r.add(field, "node.upstream", message + " fix the name or remove it")
-        else:
-            ups.append(up)
+    pre = node.get("preNodeName")
+    if pre is None or pre == []:
+        pass
+    elif type(pre) is list and all(type(up) is str and up in known and up != own for up in pre):
+        ups = list(pre)  # the common case: every upstream is another node of the job, by name
+    else:
+        base = f"nodes[{index}]"
+        for k, up in enumerate(r.array(node, "preNodeName", base)):
+            field = f"{base}.preNodeName[{k}]"
+            if not isinstance(up, str):
+                r.add(field, "type", f"upstream {up!r} is not a node name; list names as text")
+            elif up == own:
+                r.add(field, "node.self", f"node {own!r} lists itself as upstream; remove it")
+            elif up not in known:
+                names = ", ".join(sorted(known)[:10]) or "none"
+                message = f"upstream node {up!r} is not a node of this job (nodes: {names});"
+                r.add(field, "node.upstream", message + " fix the name or remove it")
+            else:
+                ups.append(up)
+    if node.get("conditions") is None:
+        return ups
+    base = f"nodes[{index}]"
     for k, cond in enumerate(r.array(node, "conditions", base)):
         field = f"{base}.conditions[{k}]"
         if not r.is_object(cond, field, "a condition ({preNodeName, expression})"):
             continue
-        pre = cond.get("preNodeName")
-        if _missing(pre) or not isinstance(pre, str):
+        pre_name = cond.get("preNodeName")
+        if _missing(pre_name) or not isinstance(pre_name, str):
             message = "condition has no preNodeName; name the upstream node it tests"
             r.add(f"{field}.preNodeName", "required", message)
-        elif pre not in ups:
-            message = f"condition tests {pre!r}, which is not in preNodeName; add it or fix it"
+        elif pre_name not in ups:
+            message = f"condition tests {pre_name!r}, which is not in preNodeName; add it or fix it"
             r.add(f"{field}.preNodeName", "node.condition", message)
         if _missing(cond.get("expression")) or not isinstance(cond["expression"], str):
             message = 'condition has no expression; write e.g. #{Job.getNodeStatus("a")=="success"}'
@@ -391,7 +439,8 @@ def _check_cron(r: _Report, cron: object, base: str, job: str | None) -> None:
     if _missing(cron.get("startTime")):
         message = "cron schedule has no startTime; set it, e.g. '2024-01-01T00:00:00+08'"
         r.add(f"{base}.startTime", "required", message)
-    start, end = (_time(r, cron, key, base, zone) for key in ("startTime", "endTime"))
+    start = _time(r, cron, "startTime", base, zone)
+    end = _time(r, cron, "endTime", base, zone)
     if start and end and end <= start:
         message = f"endTime {cron['endTime']!r} is not after startTime {cron['startTime']!r}"
         r.add(f"{base}.endTime", "time.order", message + "; move it later or remove it")
@@ -429,7 +478,8 @@ def _check_depend_name(r: _Report, name: object, field: str, job: str | None) ->
 
 def _check_depend_object(r: _Report, depend: Mapping[str, Any], base: str, job: str | None) -> None:
     for k, name in enumerate(r.array(depend, "jobs", base)):
-        _check_depend_name(r, name, f"{base}.jobs[{k}]", job)
+        if type(name) is not str or not name or name == job:
+            _check_depend_name(r, name, f"{base}.jobs[{k}]", job)
     for k, item in enumerate(r.array(depend, "sameWorkSpaceJobs", base)):
         field = f"{base}.sameWorkSpaceJobs[{k}]"
         if r.is_object(item, field, "a workspace dependency"):
