@@ -99,6 +99,15 @@ def services(settings: Settings) -> Iterator[Services]:
     db.dispose()
 
 
+def orphan_reference_rows(services: Services) -> int:
+    """Rows of the reference index whose job is gone (job_refs has no foreign key: 0005)."""
+    with services.db.engine.connect() as conn:
+        count = conn.exec_driver_sql(
+            "SELECT count(*) FROM job_refs WHERE job_id NOT IN (SELECT id FROM jobs)"
+        ).scalar()
+    return int(count or 0)
+
+
 class SignedClient:
     """Calls the in-process app the way the SDK does: signed, camelCase JSON."""
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from builders import fixture, make_job
-from conftest import SignedClient
+from conftest import SignedClient, orphan_reference_rows
+from jobferry.services.container import Services
 
 
 def create(api: SignedClient, job: dict[str, Any], **kw: Any) -> Any:
@@ -135,6 +136,17 @@ def test_delete_refuses_a_scheduled_job_then_works_when_stopped(api: SignedClien
     api.call("POST", "/jobs/daily_sales/stop")
     assert api.call("DELETE", "/jobs/daily_sales", {"approvers": []}).status_code == 204
     assert api.call("GET", "/jobs/daily_sales").json()["error_code"] == "DLF.0100"
+
+
+def test_deleting_a_job_deletes_its_reference_rows(api: SignedClient, services: Services) -> None:
+    create(api, make_job("gone"))
+    create(api, make_job("kept"))
+    assert api.call("DELETE", "/jobs/gone", {"approvers": []}).status_code == 204
+
+    assert orphan_reference_rows(services) == 0
+    # The survivor's rows are intact: its script still counts as used.
+    refused = api.call("DELETE", "/scripts/kept_sql")
+    assert refused.status_code == 400, refused.text
 
 
 def test_delete_refuses_an_upstream_job_others_depend_on(api: SignedClient) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from builders import make_job, make_script
-from conftest import SignedClient
+from conftest import SignedClient, orphan_reference_rows
 from exporting import seed
 from importing import new_workspace, run_import, upload
+from jobferry.services.container import Services
 
 CONN = {"type": "DWS", "config": {"host": "db"}, "secrets": {"password": "pw"}}
 
@@ -58,7 +59,7 @@ def imported_over_existing(api: SignedClient) -> tuple[str, dict[str, Any], str]
 
 
 def test_rollback_removes_what_the_import_created_and_restores_what_it_overwrote(
-    api: SignedClient,
+    api: SignedClient, services: Services
 ) -> None:
     ws, before, task_id = imported_over_existing(api)
     after = state(api, ws)
@@ -85,6 +86,7 @@ def test_rollback_removes_what_the_import_created_and_restores_what_it_overwrote
     # The reference index follows the restored definition: the old job used no shell script.
     gone = api.call("DELETE", "/scripts/daily_sales_sh", workspace=ws)
     assert gone.status_code == 400  # it was created by the import and removed by rollback
+    assert orphan_reference_rows(services) == 0  # new_job's rows left with it
 
 
 def test_an_import_rolls_back_once(api: SignedClient) -> None:

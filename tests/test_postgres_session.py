@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.builders import make_job
-from tests.conftest import ADMIN_AK, ADMIN_SK, PROJECT_ID
-
+from builders import make_job
+from conftest import ADMIN_AK, ADMIN_SK, PROJECT_ID
 from jobferry.services.container import Services
 from jobferry.settings import Settings
 from jobferry.storage import Database

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tests.builders import make_job
-from tests.conftest import ADMIN_AK, ADMIN_SK, PROJECT_ID
 
+from builders import make_job
+from conftest import ADMIN_AK, ADMIN_SK, PROJECT_ID
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.settings import Settings

@@ -123,11 +123,13 @@ job_versions = Table(
 )
 
 # One row per distinct (kind, name, workspace) a job's development state references; it answers
-# "who uses this script/connection/job" without reading every definition.
+# "who uses this script/connection/job" without reading every definition. Derived data with no
+# foreign key (migration 0005: on PostgreSQL it cost a locking look-up per row, most of an
+# import's COPY): whatever deletes a job deletes its rows in the same transaction.
 job_refs = Table(
     "job_refs",
     metadata,
-    Column("job_id", BigId, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("job_id", BigId, nullable=False),
     Column("kind", String(32), nullable=False),
     Column("name", String(256), nullable=False),
     Column("ref_workspace", String(128), nullable=False, default=""),
