@@ -8,38 +8,19 @@ statements the scans really run (PostgreSQL plans from statistics it keeps itsel
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from builders import make_job
-from conftest import ADMIN_AK, ADMIN_SK, PROJECT_ID
+from conftest import ADMIN_AK, PROJECT_ID
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from jobferry.settings import Settings
-from jobferry.storage import Database
 from jobferry.storage import exports as export_repo
-from jobferry.storage.schema import upgrade
 
-
-@pytest.fixture
-def sqlite_services(tmp_path: Path) -> Iterator[Services]:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=f"sqlite:///{tmp_path / 'plans.db'}",
-        project_id=PROJECT_ID,
-        admin_ak=ADMIN_AK,
-        admin_sk=ADMIN_SK,
-    )
-    db = Database(settings.resolved_database_url())
-    upgrade(db)
-    svc = Services.build(settings, db)
-    svc.accounts.bootstrap(settings.project_id, settings.admin_ak, settings.admin_sk)
-    yield svc
-    db.dispose()
+# SQLite's planner is the subject: these tests take the suite's services on SQLite only.
+on_sqlite = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def _workspace(services: Services, name: str, jobs: int) -> Scope:
@@ -76,12 +57,11 @@ def _plans(services: Services, run: Any) -> list[list[str]]:
     return plans
 
 
-def test_dependency_edges_are_read_from_the_workspace_own_jobs(
-    sqlite_services: Services,
-) -> None:
-    busy = _workspace(sqlite_services, "busy", 4)
-    empty = _workspace(sqlite_services, "empty", 0)
-    db = sqlite_services.db
+@on_sqlite
+def test_dependency_edges_are_read_from_the_workspace_own_jobs(services: Services) -> None:
+    busy = _workspace(services, "busy", 4)
+    empty = _workspace(services, "empty", 0)
+    db = services.db
 
     def edges_of(scope: Scope) -> dict[str, list[str]]:
         with db.transaction(readonly=True) as tx:
@@ -89,23 +69,24 @@ def test_dependency_edges_are_read_from_the_workspace_own_jobs(
 
     assert edges_of(empty) == {}
     assert edges_of(busy) == {f"busy_job_{k}": [f"busy_job_{k - 1}"] for k in (1, 2, 3)}
-    [plan] = _plans(sqlite_services, lambda: edges_of(empty))
+    [plan] = _plans(services, lambda: edges_of(empty))
     assert plan[0].startswith("SEARCH jobs USING COVERING INDEX"), plan
     assert "ix_job_refs_job" in plan[1], plan
     assert not any("ix_job_refs_lookup" in step for step in plan), plan
 
 
-def test_changed_jobs_are_read_from_the_workspace_own_jobs(sqlite_services: Services) -> None:
-    _workspace(sqlite_services, "busy", 3)
-    quiet = _workspace(sqlite_services, "quiet", 2)
-    db = sqlite_services.db
+@on_sqlite
+def test_changed_jobs_are_read_from_the_workspace_own_jobs(services: Services) -> None:
+    _workspace(services, "busy", 3)
+    quiet = _workspace(services, "quiet", 2)
+    db = services.db
 
     def changed() -> set[str]:
         with db.transaction(readonly=True) as tx:
             return export_repo.changed_job_names(tx, quiet.workspace.id, 0)
 
     assert changed() == {"quiet_job_0", "quiet_job_1"}
-    plans = _plans(sqlite_services, changed)
+    plans = _plans(services, changed)
     joins = [plan for plan in plans if any("job_refs" in step for step in plan)]
     assert len(joins) == 2, plans  # scripts, then resources
     for plan in joins:
