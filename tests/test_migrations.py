@@ -11,7 +11,7 @@ from jobferry.storage.database import MIGRATIONS_DIR
 from jobferry.storage.schema import current_revision, head_revision
 
 
-def _config(db: Database, conn: sa.Connection) -> Config:
+def _config(conn: sa.Connection) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["connection"] = conn
@@ -20,7 +20,7 @@ def _config(db: Database, conn: sa.Connection) -> Config:
 
 def _migrate(db: Database, revision: str, *, down: bool = False) -> None:
     with db.engine.begin() as conn:
-        cfg = _config(db, conn)
+        cfg = _config(conn)
         (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
