@@ -66,8 +66,6 @@ def object_name_problem(name: object, what: str) -> NameProblem | None:
             f"{what} name {name[:40]!r}… has {len(name)} characters; "
             f"shorten it to at most {OBJECT_NAME_MAX}",
         )
-    if _ASCII_OBJECT_NAME.fullmatch(name):
-        return None
     bad = [c for c in name if not _object_char_ok(c)]
     if bad:
         fixed = "".join(c if _object_char_ok(c) else "_" for c in name)

@@ -181,23 +181,24 @@ def _check_nodes(r: _Report, doc: Mapping[str, Any], max_nodes: int, job: str | 
         r.add("nodes", "limit", message + " linked by dependJobs")
     first: dict[str, int] = {}
     for i, node in enumerate(nodes):
-        if type(node) is not dict and not r.is_object(node, f"nodes[{i}]", "a node"):
+        base = f"nodes[{i}]"
+        if type(node) is not dict and not r.is_object(node, base, "a node"):
             continue
         name: Any = node.get("name")  # a str once object_name_problem passes it
         problem = object_name_problem(name, "node")
         if problem:
-            r.add(f"nodes[{i}].name", problem.rule, problem.message)
+            r.add(f"{base}.name", problem.rule, problem.message)
         elif name in first:
             message = f"node name {name!r} is already used by nodes[{first[name]}]; node names"
-            r.add(f"nodes[{i}].name", "node.unique", message + " must be unique, rename one")
+            r.add(f"{base}.name", "node.unique", message + " must be unique, rename one")
         else:
             first[name] = i
-        _check_node(r, node, i, job)
+        _check_node(r, node, base, job)
     edges: dict[str, list[str]] = {}
     forward = True  # every link names an earlier node: no cycle, nothing to search
     for i, node in enumerate(nodes):
         if type(node) is dict or isinstance(node, Mapping):
-            upstreams = _check_upstreams(r, node, i, first)
+            upstreams = _check_upstreams(r, node, f"nodes[{i}]", first)
             name = node.get("name")
             if isinstance(name, str) and first.get(name) == i:
                 edges[name] = upstreams
@@ -211,29 +212,22 @@ def _check_nodes(r: _Report, doc: Mapping[str, Any], max_nodes: int, job: str | 
         r.add(f"nodes[{first[cycle[0]]}].preNodeName", "dag.cycle", message)
 
 
-def _check_node(r: _Report, node: Mapping[str, Any], index: int, job: str | None) -> None:
+def _check_node(r: _Report, node: Mapping[str, Any], base: str, job: str | None) -> None:
     # Every rule first takes the common valid case at a glance; only a node that may break one
-    # pays for its field path and the full check, which says what is wrong.
-    base = ""  # nodes[index], built on first use
-
-    def at() -> str:
-        nonlocal base
-        base = base or f"nodes[{index}]"
-        return base
-
+    # pays for the full check, which says what is wrong.
     node_type = node.get("type")
     if type(node_type) is not str or not node_type:
         if _missing(node_type):
-            r.add(f"{at()}.type", "required", "node type is missing; set it, e.g. 'HiveSQL'")
+            r.add(f"{base}.type", "required", "node type is missing; set it, e.g. 'HiveSQL'")
         elif not isinstance(node_type, str):
-            r.add(f"{at()}.type", "type", f"node type {node_type!r} is not text; send a string")
+            r.add(f"{base}.type", "type", f"node type {node_type!r} is not text; send a string")
     location = node.get("location")
     if location is not None and not (
         type(location) is dict
         and _plain_number(location.get("x", 0))
         and _plain_number(location.get("y", 0))
     ):
-        _check_location(r, location, at())
+        _check_location(r, location, base)
     properties = node.get("properties")
     if type(properties) is list:
         for j, prop in enumerate(properties):
@@ -243,16 +237,16 @@ def _check_node(r: _Report, node: Mapping[str, Any], index: int, job: str | None
                 name = prop.get("name")
                 if type(name) is str and name and type(prop.get("value", _ABSENT)) in _SCALAR_TYPES:
                     continue
-            _check_property(r, prop, f"{at()}.properties[{j}]")
+            _check_property(r, prop, f"{base}.properties[{j}]")
     elif properties is not None:
-        r.array(node, "properties", at())
+        r.array(node, "properties", base)
     for key, (low, high, unit) in NODE_RANGES.items():
         value = node.get(key)
         if value is not None and not (type(value) is int and low <= value <= high):
-            r.whole(node, key, at(), low, high, unit)
+            r.whole(node, key, base, low, high, unit)
     policy = node.get("failPolicy")
     if policy is not None and policy not in FAIL_POLICIES:
-        r.one_of(node, "failPolicy", at(), FAIL_POLICIES)
+        r.one_of(node, "failPolicy", base, FAIL_POLICIES)
     flag = node.get("execTimeOutRetry")
     if (
         flag is not None
@@ -260,11 +254,11 @@ def _check_node(r: _Report, node: Mapping[str, Any], index: int, job: str | None
         and str(flag).lower() not in ("true", "false")
     ):
         message = f"execTimeOutRetry {flag!r} is not a boolean; use true or false"
-        r.add(f"{at()}.execTimeOutRetry", "type", message)
+        r.add(f"{base}.execTimeOutRetry", "type", message)
     if node.get("eventTrigger") is not None:
-        _check_event(r, node["eventTrigger"], f"{at()}.eventTrigger")
+        _check_event(r, node["eventTrigger"], f"{base}.eventTrigger")
     if node.get("cronTrigger") is not None:
-        _check_cron(r.coded(SCHEDULE_INVALID), node["cronTrigger"], f"{at()}.cronTrigger", job)
+        _check_cron(r.coded(SCHEDULE_INVALID), node["cronTrigger"], f"{base}.cronTrigger", job)
 
 
 def _plain_number(value: object) -> bool:
@@ -300,18 +294,15 @@ def _check_property(r: _Report, prop: object, base: str) -> None:
 
 
 def _check_upstreams(
-    r: _Report, node: Mapping[str, Any], index: int, known: Mapping[str, int]
+    r: _Report, node: Mapping[str, Any], base: str, known: Mapping[str, int]
 ) -> list[str]:
-    """Check preNodeName and conditions of ``nodes[index]``; return the valid upstream names."""
+    """Check preNodeName and conditions; return the valid upstream names."""
     own = node.get("name")
     ups: list[str] = []
     pre = node.get("preNodeName")
-    if pre is None or pre == []:
-        pass
-    elif type(pre) is list and all(type(up) is str and up in known and up != own for up in pre):
+    if type(pre) is list and all(type(up) is str and up in known and up != own for up in pre):
         ups = list(pre)  # the common case: every upstream is another node of the job, by name
     else:
-        base = f"nodes[{index}]"
         for k, up in enumerate(r.array(node, "preNodeName", base)):
             field = f"{base}.preNodeName[{k}]"
             if not isinstance(up, str):
@@ -324,9 +315,6 @@ def _check_upstreams(
                 r.add(field, "node.upstream", message + " fix the name or remove it")
             else:
                 ups.append(up)
-    if node.get("conditions") is None:
-        return ups
-    base = f"nodes[{index}]"
     for k, cond in enumerate(r.array(node, "conditions", base)):
         field = f"{base}.conditions[{k}]"
         if not r.is_object(cond, field, "a condition ({preNodeName, expression})"):
