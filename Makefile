@@ -23,7 +23,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	.ci/ensure-chromium
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 4
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench

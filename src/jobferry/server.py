@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from jobferry.api.app import create_app
 from jobferry.console.app import create_console
+from jobferry.errors import StorageError
 from jobferry.services.accounts import IssuedCredential
 from jobferry.services.container import Services
 from jobferry.settings import Settings
@@ -82,7 +83,16 @@ def build_app(services: Services, runner: TaskRunner) -> FastAPI:
 @contextmanager
 def local_services(settings: Settings) -> Iterator[Services]:
     """The services over the configured database, for commands run on the server machine
-    (``jobferry admin``); refuses a database whose schema is not current."""
+    (``jobferry admin``); refuses a database whose schema is not current, and never creates
+    an empty one (run from another folder, the default ``./data`` names another place)."""
+    embedded = settings.data_dir / "jobferry.db"
+    if not settings.database_url and not embedded.exists():
+        raise StorageError(
+            f"There is no jobferry database at {embedded.resolve()}: the data folder "
+            f"'{settings.data_dir}' is relative to where you run the command. Run it from the "
+            "folder the server runs in, or set JOBFERRY_DATA_DIR (or JOBFERRY_DATABASE_URL) "
+            "to the server's."
+        )
     db = open_database(settings)
     try:
         require_current(db)

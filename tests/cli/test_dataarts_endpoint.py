@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from cli.conftest import invoke
 from jobferry.signing import verify_request
+from support.cli import invoke
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 AK, SK = "CLOUDAK0000000000001", "cloud-secret-key"

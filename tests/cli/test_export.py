@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from cli.conftest import Cli
-from exporting import entries, seed
+from support.cli import Cli
+from support.exporting import entries, seed
 
 
 def _files(path: Path) -> list[str]:

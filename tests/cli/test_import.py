@@ -6,18 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cli.conftest import Cli, Remote
-from exporting import seed
 from jobferry.cli import transfer
-
-
-def register(remote: Remote, workspace: str, *names: str) -> None:
-    """Data connections the target needs (the package's jobs reference them by name), with
-    the secret the source's dws_conn has set (import checks the target has it too)."""
-    for name in names:
-        body = {"type": "DWS", "config": {"host": "10.0.0.2"}, "secrets": {"password": "pw"}}
-        response = remote.call("PUT", f"/environment/connection/{name}", body, workspace=workspace)
-        assert response.status_code == 200, response.text
+from support.cli import Cli, register
+from support.exporting import seed
 
 
 @pytest.fixture

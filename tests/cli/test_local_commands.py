@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import socket
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cli.conftest import invoke
+from jobferry import __version__
+from jobferry.cli import serve
 from jobferry.services.container import Services
 from jobferry.settings import Settings
+from support.cli import invoke
 
 
 @pytest.fixture
@@ -114,3 +119,65 @@ def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Any) -> None:
     assert result.exit_code == 1
     assert "DLF.9503" in result.stderr
     assert "jobferry db upgrade" in result.stderr
+
+
+def test_admin_commands_from_another_folder_refuse_and_create_no_database(
+    tmp_path: Path,
+) -> None:
+    elsewhere = tmp_path / "not-the-server"
+    env: dict[str, str | None] = {
+        "JOBFERRY_DATA_DIR": str(elsewhere),
+        "JOBFERRY_DATABASE_URL": None,
+        "JOBFERRY_PROJECT_ID": None,
+    }
+
+    result = invoke(["admin", "users", "--json"], env=env)
+
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    error = json.loads(result.stdout)["error"]
+    assert "no jobferry database" in error["message"]
+    assert "JOBFERRY_DATA_DIR" in error["message"]
+    assert not elsewhere.exists()
+
+
+def test_version_prints_the_package_version() -> None:
+    result = invoke(["--version"])
+
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"jobferry {__version__}"
+
+
+def test_serve_on_a_taken_port_says_so_before_any_banner(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        env: dict[str, str | None] = {
+            "JOBFERRY_DATA_DIR": str(tmp_path / "data"),
+            "JOBFERRY_DATABASE_URL": None,
+            "JOBFERRY_HOST": "127.0.0.1",
+        }
+
+        result = invoke(["serve", "--port", str(port)], env=env)
+
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert f"Cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "--port" in result.stderr
+    assert "serving at" not in result.stdout
+    assert not (tmp_path / "data").exists()  # refused before the database was touched
+
+
+def test_the_banner_names_the_jobferry_that_was_started_when_the_shell_cannot_find_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = tmp_path / ".venv" / "bin" / "jobferry"
+    started.parent.mkdir(parents=True)
+    started.write_text("")
+    monkeypatch.setattr(sys, "argv", [str(started), "serve"])
+    monkeypatch.setenv("PATH", str(tmp_path / "elsewhere"))
+
+    assert serve._own_command() == str(started)
+
+    monkeypatch.setenv("PATH", str(started.parent))
+    started.chmod(0o755)
+    assert serve._own_command() == "jobferry"

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from cli.conftest import Cli, Remote, write_config
-from cli.test_import import register
-from e2e.server import ServerProcess, serving
-from exporting import seed
-from s3server import S3Server, s3_server  # noqa: F401
+from support.cli import Cli, Remote, register, write_config
+from support.exporting import seed
+from support.s3server import S3Server, s3_server  # noqa: F401
+from support.server import ServerProcess, serving
 
 
 @pytest.fixture(scope="module")

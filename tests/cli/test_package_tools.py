@@ -11,9 +11,9 @@ from typing import Any
 import orjson
 import pytest
 
-from builders import make_job
-from cli.conftest import invoke
-from cli.packages import tamper, write_package
+from support.builders import make_job
+from support.cli import invoke
+from support.packages import tamper, write_package
 
 
 @pytest.fixture

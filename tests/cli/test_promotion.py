@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from cli.conftest import Cli, Remote, invoke
-from cli.packages import write_package
-from cli.test_import import register
-from exporting import seed
 from jobferry.domain.diff import diff
+from support.builders import make_job
+from support.cli import Cli, Remote, invoke, register
+from support.exporting import seed
+from support.packages import write_package
 
 PROFILE = {
     "description": "production",
@@ -246,8 +246,6 @@ def test_transform_with_a_profile_file_writes_a_new_package(tmp_path: Path) -> N
 
 
 def test_transform_refuses_a_schedule_that_cannot_move(tmp_path: Path) -> None:
-    from builders import make_job
-
     odd = make_job("daily_sales")
     odd["schedule"]["cron"]["expression"] = "0 30 2 L * ?"
     source = write_package(tmp_path / "pkg.zip", [odd])

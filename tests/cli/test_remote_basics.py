@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builders import make_job
-from cli.conftest import Cli, invoke, write_config
-from exporting import seed
+from support.builders import make_job
+from support.cli import Cli, invoke, write_config
+from support.exporting import seed
 
 
 def test_jobs_list_shows_every_job_of_the_workspace(cli: Cli) -> None:

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from console.helpers import PASSWORD, Browser, admin_actor
 from jobferry.server import build_app
 from jobferry.services.container import Services
 from jobferry.tasks.runner import TaskRunner
+from support.console import PASSWORD, Browser, admin_actor
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from console.helpers import PASSWORD, Browser, admin_scope, make_user, seed
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
+from support.console import PASSWORD, Browser, admin_scope, make_user, seed
 
 
 def test_environment_objects_are_saved_with_write_only_secrets(

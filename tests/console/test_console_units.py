@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from starlette.datastructures import FormData
 
-from builders import make_job
 from jobferry.console.dag import NODE_H, NODE_W, layout
 from jobferry.console.tree import build_tree, matches_status
 from jobferry.console.wizard import hidden_fields, import_body, wizard_state
+from support.builders import make_job
 
 
 def test_nodes_are_drawn_at_their_saved_locations_with_an_arrow_per_upstream() -> None:

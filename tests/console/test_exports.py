@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from console.helpers import Browser, admin_scope, make_user, seed, wait_task
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
+from support.console import Browser, admin_scope, make_user, seed, wait_task
 
 
 def test_names_are_checked_first_and_only_a_full_match_generates(

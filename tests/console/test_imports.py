@@ -7,14 +7,15 @@ import io
 import re
 import zipfile
 
-from console.helpers import Browser, admin_scope, hidden_fields, make_user, seed, wait_task
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.exporting.options import ExportRequest
+from support.console import Browser, admin_scope, hidden_fields, make_user, seed, wait_task
 
 
 def _package(services: Services, scope: Scope) -> bytes:
-    outcome = services.exports.export_batch(scope, {"jobList": ["daily_sales"]})
+    outcome = services.exports.export_batch(scope, ExportRequest(names=("daily_sales",)))
     assert outcome.data is not None
     return outcome.data
 

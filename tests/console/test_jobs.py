@@ -8,11 +8,11 @@ import zipfile
 import pytest
 from fastapi.testclient import TestClient
 
-from console.helpers import PASSWORD, Browser, admin_actor, admin_scope, make_user, seed, wait_task
 from jobferry.domain.enums import Role
 from jobferry.server import build_app
 from jobferry.services.container import Services
 from jobferry.tasks.runner import TaskRunner
+from support.console import PASSWORD, Browser, admin_actor, admin_scope, make_user, seed, wait_task
 
 
 def _tree_url(services: Services) -> str:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from builders import make_job
-from console.helpers import Browser, admin_scope, hidden_fields, make_user, seed, wait_task
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.exporting.options import ExportRequest
+from support.builders import make_job
+from support.console import Browser, admin_scope, hidden_fields, make_user, seed, wait_task
 
 SECRET = {"password": "pw"}
 
@@ -44,7 +45,7 @@ def _with(state: list[tuple[str, str]], **values: str) -> list[tuple[str, str]]:
 
 
 def _package(services: Services, scope: Scope, names: list[str]) -> bytes:
-    outcome = services.exports.export_batch(scope, {"jobList": names})
+    outcome = services.exports.export_batch(scope, ExportRequest(names=tuple(names)))
     assert outcome.data is not None
     return outcome.data
 

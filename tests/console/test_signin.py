@@ -7,10 +7,10 @@ import re
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from console.helpers import PASSWORD, Browser, admin_actor, field, make_user
 from jobferry.cli import app as cli_app
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
+from support.console import PASSWORD, Browser, admin_actor, field, make_user
 
 
 def test_pages_need_a_session_and_send_the_browser_to_sign_in(anonymous: Browser) -> None:

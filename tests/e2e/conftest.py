@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from e2e.server import ServerProcess, serving
+from support.server import ServerProcess, serving
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -18,8 +18,8 @@ from typing import Any
 import orjson
 import pytest
 
-from builders import make_job, make_resource, make_script
-from e2e.server import ServerProcess, start_server
+from support.builders import make_job, make_resource, make_script
+from support.server import ServerProcess, start_server
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 

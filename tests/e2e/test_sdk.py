@@ -42,17 +42,10 @@ from huaweicloudsdkdgc.v1 import (
 )
 from huaweicloudsdkdgc.v1.model.cron import Cron
 
-from builders import fixture, make_job, make_resource, make_script
-from e2e.server import ServerProcess
+from support.builders import fixture, make_job, make_resource, make_script
+from support.server import ServerProcess, new_workspace
 
 pytestmark = pytest.mark.e2e
-
-
-def new_workspace(server: ServerProcess, name: str) -> str:
-    response = server.call("POST", "/workspaces", json.dumps({"name": name}).encode())
-    assert response.status_code == 200, response.text
-    ws_id: str = response.json()["id"]
-    return ws_id
 
 
 def sdk_job(name: str) -> JobInfo:

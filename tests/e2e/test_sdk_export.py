@@ -20,9 +20,8 @@ from huaweicloudsdkdgc.v1 import (
     UpdateJobRequest,
 )
 
-from builders import make_job, make_script
-from e2e.server import ServerProcess
-from e2e.test_sdk import new_workspace
+from support.builders import make_job, make_script
+from support.server import ServerProcess, new_workspace
 
 pytestmark = pytest.mark.e2e
 

@@ -31,11 +31,10 @@ from huaweicloudsdkdgc.v1 import (
     ShowJobRequest,
 )
 
-from builders import make_job, make_script
-from conftest import PG_URL, require_postgres
-from e2e.server import ServerProcess, start_server
-from e2e.test_sdk import new_workspace
 from jobferry.signing import sign_request
+from support.builders import make_job, make_script
+from support.databases import PG_URL, require_postgres
+from support.server import ServerProcess, new_workspace, start_server
 
 pytestmark = pytest.mark.e2e
 CONN = json.dumps({"type": "DWS", "config": {}, "secrets": {"password": "pw"}}).encode()

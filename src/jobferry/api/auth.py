@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from jobferry.api.wire import raw_body, services_of
+from jobferry.api.wire import raw_body
 from jobferry.errors import AuthenticationError
 from jobferry.services.context import Actor, Scope
 from jobferry.signing import parse_authorization, verify_request
+from jobferry.web import services_of
 
 
 def _headers(request: Request) -> dict[str, str]:

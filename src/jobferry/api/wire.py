@@ -8,14 +8,7 @@ import orjson
 from fastapi import Request, Response
 
 from jobferry.errors import InvalidRequestError
-from jobferry.services.container import Services
-from jobferry.tasks.runner import TaskRunner
-
-
-def services_of(request: Request) -> Services:
-    """The services wired into the app at start-up."""
-    services: Services = request.app.state.services
-    return services
+from jobferry.web import json_object
 
 
 def json(content: Any, status_code: int = 200) -> Response:
@@ -30,12 +23,6 @@ def no_content() -> Response:
     return Response(status_code=204)
 
 
-def runner_of(request: Request) -> TaskRunner:
-    """The background task runner wired into the app."""
-    runner: TaskRunner = request.app.state.runner
-    return runner
-
-
 async def raw_body(request: Request) -> bytes:
     """The exact body bytes (the signature covers them)."""
     return await request.body()
@@ -47,17 +34,7 @@ def parse_object(body: bytes, *, required: bool, what: str) -> dict[str, Any]:
         if required:
             raise InvalidRequestError(f"The request needs a JSON body ({what}).")
         return {}
-    try:
-        value = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidRequestError(
-            f"The request body is not valid JSON ({exc}); send a UTF-8 JSON object ({what})."
-        ) from exc
-    if not isinstance(value, dict):
-        raise InvalidRequestError(
-            f"The request body must be a JSON object ({what}), not {type(value).__name__}."
-        )
-    return value
+    return json_object(body, "The request body", f"send a UTF-8 JSON object ({what})")
 
 
 def body_doc(model: str, *, required: bool = True) -> dict[str, Any]:

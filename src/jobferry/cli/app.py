@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from jobferry import __version__
 from jobferry.cli import admin, export, jobs, package, serve, tasks, transfer
 from jobferry.cli.client import ApiError, ConnectionProblemError
 from jobferry.cli.config import ConfigError
@@ -94,6 +95,12 @@ def _report_local(out: Output, exc: JobferryError) -> None:
             out.hint(str(problem.get("message") or problem))
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"jobferry {__version__}")
+        raise typer.Exit(int(ExitCode.OK))
+
+
 app = typer.Typer(
     cls=JobferryGroup,
     help="jobferry: move DataArts Factory jobs between environments, safely.",
@@ -129,6 +136,12 @@ def root_options(
         str | None,
         typer.Option("--workspace", "-w", help="Workspace id; overrides the profile."),
     ] = None,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """jobferry: move DataArts Factory jobs between environments, safely.
 

@@ -198,6 +198,46 @@ def _secret(values: dict[str, Any], key: str, env: Mapping[str, str], where: str
     return str(inline) if inline else None
 
 
+def _obs_target(
+    values: dict[str, Any], env: Mapping[str, str], where: str, keys: tuple[str | None, ...]
+) -> ObsTarget | None:
+    """Where ``upload = 'obs'`` puts packages (None without an obs_bucket); the OBS keys
+    default to the profile's AK/SK."""
+    if not values.get("obs_bucket"):
+        return None
+    ak, sk = keys
+    return ObsTarget(
+        bucket=values["obs_bucket"],
+        endpoint=values.get("obs_endpoint"),
+        prefix=values.get("obs_prefix", "jobferry/uploads/"),
+        region=values.get("obs_region") or values.get("region"),
+        access_key=_secret(values, "obs_ak", env, where) or ak,
+        secret_key=_secret(values, "obs_sk", env, where) or sk,
+    )
+
+
+def _chosen(
+    profile: str | None, env: Mapping[str, str], data: dict[str, Any], path: Path
+) -> tuple[str, bool]:
+    """The profile's name (option, environment, file default, 'default') and whether the
+    user named it (then a missing section is an error)."""
+    chosen = profile or env.get("JOBFERRY_PROFILE") or data.get("default_profile") or "default"
+    if not isinstance(chosen, str):
+        raise ConfigError(f"{path}: default_profile must be a profile name.")
+    return chosen, profile is not None or bool(env.get("JOBFERRY_PROFILE"))
+
+
+def _transport(values: dict[str, Any], env: Mapping[str, str], where: str) -> tuple[bool, str]:
+    """Whether TLS certificates are verified, and where packages are uploaded."""
+    verify = values.get("verify_tls", True)
+    if env.get("JOBFERRY_VERIFY_TLS"):
+        verify = _flag(env["JOBFERRY_VERIFY_TLS"], "JOBFERRY_VERIFY_TLS")
+    upload = values.get("upload", "jobferry")
+    if upload not in UPLOAD_MODES:
+        raise ConfigError(f"{where}: upload must be 'jobferry' or 'obs', not {upload!r}.")
+    return bool(verify), str(upload)
+
+
 def load_profile(
     config: Path | None = None,
     profile: str | None = None,
@@ -207,49 +247,26 @@ def load_profile(
     env = os.environ if env is None else env
     path = config.expanduser() if config is not None else default_config_path(env)
     data = _read_file(path, explicit=config is not None)
-    chosen = profile or env.get("JOBFERRY_PROFILE") or data.get("default_profile") or "default"
-    if not isinstance(chosen, str):
-        raise ConfigError(f"{path}: default_profile must be a profile name.")
-    explicit = profile is not None or bool(env.get("JOBFERRY_PROFILE"))
+    chosen, explicit = _chosen(profile, env, data, path)
     values = dict(_section(data, chosen, path, explicit))
     source = str(path) if values else "environment"
     where = f"Profile '{chosen}' ({source})"
-    ak = _secret(values, "ak", env, where)
-    sk = _secret(values, "sk", env, where)
-    for key, variable in _ENV_OVERRIDES.items():
-        if env.get(variable):
-            values[key] = env[variable]
-    ak = env.get("JOBFERRY_AK") or ak
-    sk = env.get("JOBFERRY_SK") or sk
-    verify = values.get("verify_tls", True)
-    if env.get("JOBFERRY_VERIFY_TLS"):
-        verify = _flag(env["JOBFERRY_VERIFY_TLS"], "JOBFERRY_VERIFY_TLS")
-    upload = values.get("upload", "jobferry")
-    if upload not in UPLOAD_MODES:
-        raise ConfigError(f"{where}: upload must be 'jobferry' or 'obs', not {upload!r}.")
-    obs = None
-    if values.get("obs_bucket"):
-        obs = ObsTarget(
-            bucket=values["obs_bucket"],
-            endpoint=values.get("obs_endpoint"),
-            prefix=values.get("obs_prefix", "jobferry/uploads/"),
-            region=values.get("obs_region") or values.get("region"),
-            access_key=_secret(values, "obs_ak", env, where) or ak,
-            secret_key=_secret(values, "obs_sk", env, where) or sk,
-        )
-    elif upload == "obs":
+    in_file = (_secret(values, "ak", env, where), _secret(values, "sk", env, where))
+    ak = env.get("JOBFERRY_AK") or in_file[0]
+    sk = env.get("JOBFERRY_SK") or in_file[1]
+    values.update({key: env[var] for key, var in _ENV_OVERRIDES.items() if env.get(var)})
+    verify, upload = _transport(values, env, where)
+    obs = _obs_target(values, env, where, (ak, sk))
+    if obs is None and upload == "obs":
         raise ConfigError(f"{where}: upload = 'obs' needs obs_bucket (and usually obs_endpoint).")
     endpoint = values.get("endpoint")
-    missing = tuple(
-        label
-        for label, value in (
-            ("endpoint", endpoint),
-            ("project_id", values.get("project_id")),
-            ("access key (ak)", ak),
-            ("secret key (sk)", sk),
-        )
-        if not value
+    required = (
+        ("endpoint", endpoint),
+        ("project_id", values.get("project_id")),
+        ("access key (ak)", ak),
+        ("secret key (sk)", sk),
     )
+    missing = tuple(label for label, value in required if not value)
     return Profile(
         name=chosen,
         endpoint=endpoint.rstrip("/") if endpoint else None,
@@ -257,7 +274,7 @@ def load_profile(
         workspace=values.get("workspace"),
         ak=ak,
         sk=sk,
-        verify_tls=bool(verify),
+        verify_tls=verify,
         ca_bundle=values.get("ca_bundle"),
         region=values.get("region"),
         upload=upload,

@@ -9,9 +9,8 @@ storage instead.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -20,13 +19,14 @@ from jobferry.cli.exits import CliUsageError, CommandError
 from jobferry.cli.output import size_text
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.cli.tasks import wait_for
+from jobferry.domain.enums import ExportChanges, ExportMode, ExportStatus
 
-
-class ExportStatus(StrEnum):
-    """``exportStatus``: the development state or the latest submitted version."""
-
-    DEVELOP = "develop"
-    SUBMIT = "submit"
+# ``--status``: the domain's ``exportStatus`` values in lower case. The choices are built from
+# the enum at run time; the type checker sees a plain string.
+if TYPE_CHECKING:
+    StatusName = str
+else:
+    StatusName = Literal[tuple(status.lower() for status in ExportStatus)]
 
 
 def _read_names(path: Path) -> list[str]:
@@ -65,9 +65,9 @@ def export_command(
         bool, typer.Option("--with-upstream", help="Add every job the selection depends on.")
     ] = False,
     status: Annotated[
-        ExportStatus,
+        StatusName,
         typer.Option("--status", help="Development state or latest submitted version."),
-    ] = ExportStatus.DEVELOP,
+    ] = ExportStatus.DEVELOP.lower(),
     no_depend: Annotated[
         bool, typer.Option("--no-depend", help="Leave the scripts and resources out.")
     ] = False,
@@ -93,7 +93,7 @@ def export_command(
             "Say what to export, in exactly one way: job names, --names-file, --workspace-all "
             "or --changed-since."
         )
-    options: dict[str, Any] = {"exportStatus": status.value.upper()}
+    options: dict[str, Any] = {"exportStatus": ExportStatus(status.upper()).value}
     if no_depend:
         options["exportDepend"] = False
     if with_upstream:
@@ -107,13 +107,13 @@ def export_command(
     else:
         body: dict[str, Any] = dict(options)
         if names_file is not None:
-            body.update(mode="names", names=_read_names(names_file))
+            body.update(mode=ExportMode.NAMES.value, names=_read_names(names_file))
         else:
-            body["mode"] = "workspace"
+            body["mode"] = ExportMode.WORKSPACE.value
             if changed_since == "last":
-                body["changed"] = "sinceLastExport"
+                body["changed"] = ExportChanges.SINCE_LAST_EXPORT.value
             elif changed_since:
-                body["changed"] = "since"
+                body["changed"] = ExportChanges.SINCE.value
                 since = changed_since.strip()
                 body["since"] = int(since) if since.isdigit() else since
         result = _export_task(s, body, output, obs_path)

@@ -156,8 +156,14 @@ class Output:
             self.line(f"{title}: {empty}" if title else empty, style="dim")
             return
         table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-        for column in columns:
-            table.add_column(column, overflow="fold")
+        # The first column names the row (an id or a name someone will copy): never folded,
+        # whatever the terminal's width; the others fold to fit.
+        key_width = max(len(str(row[0] or "")) for row in rows)
+        for index, column in enumerate(columns):
+            if index == 0:
+                table.add_column(column, no_wrap=True, min_width=key_width)
+            else:
+                table.add_column(column, overflow="fold")
         for row in rows:
             table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
         self.out.print(table)

@@ -2,9 +2,9 @@
 
 They reuse the server's own code, so a package passes here exactly when it would pass there:
 :func:`jobferry.package.reader.read_package` (every safety rule and the manifest hashes),
-:mod:`jobferry.package.signature` (Ed25519 keys, ``manifest.sig``) and
-:func:`jobferry.domain.diff.diff` (the plan's field-level diff), and the import's own transform
-step for ``package transform`` (:mod:`jobferry.services.package_transform`).
+:mod:`jobferry.package.signature` (Ed25519 keys, ``manifest.sig``),
+:mod:`jobferry.package.compare` (``package diff``, with the plan's field-level diff) and the
+import's own transform step for ``package transform`` (:mod:`jobferry.services.importing.offline`).
 
 ``package verify`` exit codes: 0 when the hashes match and the signature is what was asked
 for; 3 when an entry does not match the manifest, the signature is ``invalid``, or — when
@@ -23,6 +23,7 @@ from typing import Annotated, Any
 import typer
 
 from jobferry.cli.exits import CliUsageError, ExitCode
+from jobferry.cli.output import Output
 from jobferry.cli.planview import change_line, problem_lines
 from jobferry.cli.promotion import (
     KeepInstantOption,
@@ -34,16 +35,15 @@ from jobferry.cli.promotion import (
     time_zone_move,
 )
 from jobferry.cli.session import JsonOption, session
-from jobferry.domain.diff import diff
 from jobferry.package import signature
+from jobferry.package.compare import ObjectStatus, PackageComparison, compare_packages
 from jobferry.package.reader import (
-    KIND_ORDER,
     PackageObject,
     ReadLimits,
     ReadPackage,
     read_package,
 )
-from jobferry.services.package_transform import transform_package
+from jobferry.services.importing.offline import TransformedPackage, transform_package
 
 app = typer.Typer(help="Offline package tools (no server needed).", no_args_is_help=True)
 
@@ -103,48 +103,58 @@ def inspect_package(
     if out.json_mode:
         out.emit(view)
         return
-    source = (manifest or {}).get("source") or {}
-    producer = (manifest or {}).get("producer") or {}
+    show_package(out, file, pkg)
+
+
+def show_package(out: Output, file: Path, pkg: ReadPackage) -> None:
+    """The human view of a read package: its facts, objects and what its manifest lists."""
+    manifest = pkg.manifest or {}
     out.fields(
         [
             ("file", file),
             ("size", pkg.size),
             ("sha256", pkg.sha256),
             ("layout", pkg.layout),
-            (
-                "manifest",
-                f"format {manifest.get('formatVersion')}, {producer.get('name', '?')} "
-                f"{producer.get('version', '')}, hashes verified"
-                if manifest
-                else "none (a DataArts export)",
-            ),
-            (
-                "source",
-                f"workspace {source.get('workspace')} of project {source.get('projectId')}"
-                if source
-                else "",
-            ),
-            ("created", (manifest or {}).get("createdAt", "")),
+            ("manifest", _manifest_line(manifest)),
+            ("source", _source_line(manifest.get("source") or {})),
+            ("created", manifest.get("createdAt", "")),
             ("signed", "yes (manifest.sig)" if pkg.signature is not None else "no"),
         ]
     )
     out.table(
         ("kind", "name", "path"), [(o.kind, o.name, o.path) for o in pkg.objects], title="Objects"
     )
-    if manifest:
-        requires = manifest.get("requires") or []
+    if not manifest:
+        return
+    requires = manifest.get("requires") or []
+    out.table(
+        ("kind", "name"),
+        [(r.get("kind"), r.get("name")) for r in requires],
+        title="Environment objects the jobs need",
+    )
+    unresolved = manifest.get("unresolved") or []
+    if unresolved:
         out.table(
-            ("kind", "name"),
-            [(r.get("kind"), r.get("name")) for r in requires],
-            title="Environment objects the jobs need",
+            ("kind", "name", "job"),
+            [(u.get("kind"), u.get("name"), u.get("job")) for u in unresolved],
+            title="References that did not resolve at export",
         )
-        unresolved = manifest.get("unresolved") or []
-        if unresolved:
-            out.table(
-                ("kind", "name", "job"),
-                [(u.get("kind"), u.get("name"), u.get("job")) for u in unresolved],
-                title="References that did not resolve at export",
-            )
+
+
+def _manifest_line(manifest: dict[str, Any]) -> str:
+    if not manifest:
+        return "none (a DataArts export)"
+    producer = manifest.get("producer") or {}
+    return (
+        f"format {manifest.get('formatVersion')}, {producer.get('name', '?')} "
+        f"{producer.get('version', '')}, hashes verified"
+    )
+
+
+def _source_line(source: dict[str, Any]) -> str:
+    if not source:
+        return ""
+    return f"workspace {source.get('workspace')} of project {source.get('projectId')}"
 
 
 @app.command("diff")
@@ -156,34 +166,20 @@ def diff_packages(
 ) -> None:
     """Compare two packages object by object, and field by field where both have an object."""
     s = session(ctx, json_mode)
-    old, new = read(before), read(after)
-    old_objects = {(o.kind, o.name): o for o in old.objects}
-    new_objects = {(o.kind, o.name): o for o in new.objects}
-    lines: list[dict[str, Any]] = []
-    for key in sorted(old_objects.keys() | new_objects.keys(), key=_order):
-        kind, name = key
-        if key not in new_objects:
-            lines.append({"kind": kind, "name": name, "status": "removed"})
-        elif key not in old_objects:
-            lines.append({"kind": kind, "name": name, "status": "added"})
-        else:
-            changes = diff(old_objects[key].document, new_objects[key].document)
-            line: dict[str, Any] = {
-                "kind": kind,
-                "name": name,
-                "status": "changed" if changes else "same",
-            }
-            if changes:
-                line["diff"] = [c.as_json() for c in changes]
-            lines.append(line)
-    summary = {k: sum(1 for line in lines if line["status"] == k) for k in _STATUSES}
-    out = s.output
+    comparison = compare_packages(read(before), read(after))
+    show_comparison(s.output, before, after, comparison)
+
+
+def show_comparison(out: Output, before: Path, after: Path, comparison: PackageComparison) -> None:
+    """The comparison: JSON as is; else the objects that differ, their field diffs, a summary."""
+    lines = [o.as_json() for o in comparison.objects]
+    summary = comparison.summary()
     if out.json_mode:
         out.emit(
             {
-                "before": {"file": str(before), "sha256": old.sha256},
-                "after": {"file": str(after), "sha256": new.sha256},
-                "identical": old.sha256 == new.sha256,
+                "before": {"file": str(before), "sha256": comparison.before_sha256},
+                "after": {"file": str(after), "sha256": comparison.after_sha256},
+                "identical": comparison.identical,
                 "summary": summary,
                 "objects": lines,
             }
@@ -192,9 +188,9 @@ def diff_packages(
     out.table(
         ("status", "kind", "name"),
         [
-            (line["status"], line["kind"], line["name"])
-            for line in lines
-            if line["status"] != "same"
+            (o.status.value, o.kind, o.name)
+            for o in comparison.objects
+            if o.status is not ObjectStatus.SAME
         ],
         empty="no object differs",
     )
@@ -204,13 +200,6 @@ def diff_packages(
             for change in line["diff"]:
                 out.line(change_line(change))
     out.line(", ".join(f"{count} {status}" for status, count in summary.items()))
-
-
-_STATUSES = ("added", "removed", "changed", "same")
-
-
-def _order(key: tuple[str, str]) -> tuple[int, str]:
-    return KIND_ORDER.get(key[0], len(KIND_ORDER)), key[1]
 
 
 # -- keys and signatures ----------------------------------------------------------------
@@ -412,25 +401,40 @@ def transform(
     block = time_zone_block(timezone, keep_instant, keep_wall_clock, source_zone)
     if profile is None and block is None:
         raise CliUsageError("Say what to apply: --profile NAME|FILE and/or --timezone ZONE.")
-    pem = sign_key.read_bytes() if sign_key is not None else None
-    if pem is not None:
-        try:
-            signature.public_key_of(pem)
-        except ValueError as exc:
-            raise CliUsageError(f"--sign-key {sign_key}: {exc}.") from exc
+    pem = _signing_key(sign_key)
     choice = fetch_profile(s, profile) if profile is not None else None
     label: dict[str, Any] = dict(choice.label) if choice is not None else {}
     if block is not None:
         label["timeZone"] = block
-    pkg = read(file)
     result = transform_package(
-        pkg,
+        read(file),
         choice.profile if choice is not None else None,
         time_zone_move(block),
         label=label,
         private_pem=pem,
     )
-    out = s.output
+    stem = choice.label["profile"] if choice is not None else str(timezone)
+    target = output or file.with_name(f"{file.stem}-{Path(stem.replace('/', '_')).stem}.zip")
+    show_transform(s.output, file, label, result, target)
+
+
+def _signing_key(sign_key: Path | None) -> bytes | None:
+    """The PEM private key to sign the new package with, checked before any work is done."""
+    if sign_key is None:
+        return None
+    pem = sign_key.read_bytes()
+    try:
+        signature.public_key_of(pem)
+    except ValueError as exc:
+        raise CliUsageError(f"--sign-key {sign_key}: {exc}.") from exc
+    return pem
+
+
+def show_transform(
+    out: Output, file: Path, label: dict[str, Any], result: TransformedPackage, target: Path
+) -> None:
+    """The objects that changed; then the new package written to ``target``, or the problems
+    that kept it from being written (exit 3)."""
     view: dict[str, Any] = {
         "source": str(file),
         "transform": label,
@@ -450,8 +454,6 @@ def transform(
             problem_lines(out, view["problems"])
         out.finish(view, ExitCode.PROBLEMS, "Nothing was written: the transform has problems.")
         return
-    stem = (choice.label["profile"] if choice is not None else str(timezone)).replace("/", "_")
-    target = output or file.with_name(f"{file.stem}-{Path(stem).stem}.zip")
     write_atomically(target, result.data)
     view.update(file=str(target), signed=result.signed)
     signed = " (signed)" if result.signed else ""

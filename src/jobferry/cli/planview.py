@@ -7,8 +7,14 @@ from typing import Any
 from rich.text import Text
 
 from jobferry.cli.output import Output, epoch_ms, mapping, to_json
+from jobferry.domain.enums import PlanAction, ProblemReason
 
-ACTION_STYLES = {"CREATE": "green", "OVERWRITE": "yellow", "SKIP": "dim", "UNCHANGED": "dim"}
+ACTION_STYLES: dict[str, str] = {
+    PlanAction.CREATE: "green",
+    PlanAction.OVERWRITE: "yellow",
+    PlanAction.SKIP: "dim",
+    PlanAction.UNCHANGED: "dim",
+}
 VALUE_WIDTH = 70
 
 
@@ -55,9 +61,10 @@ def problem_lines(out: Output, problems: list[dict[str, Any]]) -> None:
 def summary_text(summary: dict[str, Any]) -> str:
     """``2 to create, 1 to overwrite, 0 skipped, 3 unchanged; 1 problem(s)``."""
     return (
-        f"{summary.get('CREATE', 0)} to create, {summary.get('OVERWRITE', 0)} to overwrite, "
-        f"{summary.get('SKIP', 0)} skipped, {summary.get('UNCHANGED', 0)} unchanged; "
-        f"{summary.get('problems', 0)} problem(s)"
+        f"{summary.get(PlanAction.CREATE, 0)} to create, "
+        f"{summary.get(PlanAction.OVERWRITE, 0)} to overwrite, "
+        f"{summary.get(PlanAction.SKIP, 0)} skipped, {summary.get(PlanAction.UNCHANGED, 0)} "
+        f"unchanged; {summary.get('problems', 0)} problem(s)"
     )
 
 
@@ -66,18 +73,7 @@ def show_plan(out: Output, plan: dict[str, Any]) -> None:
     if out.json_mode:
         return
     objects = plan.get("objects", [])
-    out.line(
-        Text.assemble(
-            ("Plan ", "bold"),
-            str(plan.get("planId", "")),
-            (f"  package sha256 {str(plan.get('packageSha256', ''))[:16]}…", "dim"),
-        )
-    )
-    for label, key in (("signature", "signature"), ("profile", "profile")):
-        info = plan.get(key)
-        if isinstance(info, dict) and info:
-            shown = ", ".join(f"{k}={v}" for k, v in info.items() if v not in (None, ""))
-            out.line(Text.assemble((f"{label}: ", "bold"), shown))
+    _plan_header(out, plan)
     out.table(
         ("action", "kind", "name", "problems"),
         [
@@ -85,44 +81,72 @@ def show_plan(out: Output, plan: dict[str, Any]) -> None:
             for o in objects
         ],
     )
-    detailed = [o for o in objects if o.get("diff") or o.get("schedule")]
-    for obj in detailed:
-        out.line(
-            Text.assemble(
-                (f"{obj.get('action')} ", ACTION_STYLES.get(str(obj.get("action")), "")),
-                (f"{obj.get('kind')} {obj.get('name')}", "bold"),
-            )
+    for obj in objects:
+        if obj.get("diff") or obj.get("schedule"):
+            _object_details(out, obj)
+    out.line(summary_text(plan.get("summary") or {}), style="bold")
+    _plan_problems(out, plan.get("problems") or [])
+
+
+def _plan_header(out: Output, plan: dict[str, Any]) -> None:
+    """The plan id, the package hash, and the signature and profile checks when there are."""
+    out.line(
+        Text.assemble(
+            ("Plan ", "bold"),
+            str(plan.get("planId", "")),
+            (f"  package sha256 {str(plan.get('packageSha256', ''))[:16]}…", "dim"),
         )
-        for change in obj.get("diff") or []:
-            out.line(change_line(change))
-        for move in obj.get("schedule") or []:
-            before, after = move.get("before") or {}, move.get("after") or {}
-            out.line(
-                Text.assemble(
-                    ("    ⏱ ", "cyan"),
-                    (f"{move.get('field', 'schedule')} ({move.get('mode', '')})", "bold"),
-                    f": {before.get('expression')} {before.get('timeZone')} → "
-                    f"{after.get('expression')} {after.get('timeZone')}",
-                )
-            )
-    summary = plan.get("summary") or {}
-    out.line(summary_text(summary), style="bold")
-    problems = plan.get("problems") or []
-    if problems:
-        out.line("Problems (fix them, then plan again):", style="red bold")
-        problem_lines(out, problems)
-        if any(p.get("reason") == "missing_reference" for p in problems):
-            out.line(
-                "From the command line, 'resources' entries are --replace TYPE:NAME=NEW "
-                "(e.g. --replace DWS_CONNECTION:dws_test=dws_prod).",
-                style="cyan",
-            )
+    )
+    for label in ("signature", "profile"):
+        info = plan.get(label)
+        if isinstance(info, dict) and info:
+            shown = ", ".join(f"{k}={v}" for k, v in info.items() if v not in (None, ""))
+            out.line(Text.assemble((f"{label}: ", "bold"), shown))
+
+
+def _object_details(out: Output, obj: dict[str, Any]) -> None:
+    """One object's field diff and schedule moves under its action."""
+    out.line(
+        Text.assemble(
+            (f"{obj.get('action')} ", ACTION_STYLES.get(str(obj.get("action")), "")),
+            (f"{obj.get('kind')} {obj.get('name')}", "bold"),
+        )
+    )
+    for change in obj.get("diff") or []:
+        out.line(change_line(change))
+    for move in obj.get("schedule") or []:
+        out.line(schedule_line(move))
+
+
+def schedule_line(move: dict[str, Any]) -> Text:
+    """``⏱ field (mode): expression zone → expression zone`` of a time-zone move."""
+    before, after = move.get("before") or {}, move.get("after") or {}
+    return Text.assemble(
+        ("    ⏱ ", "cyan"),
+        (f"{move.get('field', 'schedule')} ({move.get('mode', '')})", "bold"),
+        f": {before.get('expression')} {before.get('timeZone')} → "
+        f"{after.get('expression')} {after.get('timeZone')}",
+    )
+
+
+def _plan_problems(out: Output, problems: list[dict[str, Any]]) -> None:
+    """Every problem with its fix, and how to map a missing reference from the command line."""
+    if not problems:
+        return
+    out.line("Problems (fix them, then plan again):", style="red bold")
+    problem_lines(out, problems)
+    if any(p.get("reason") == ProblemReason.MISSING_REFERENCE for p in problems):
+        out.line(
+            "From the command line, 'resources' entries are --replace TYPE:NAME=NEW "
+            "(e.g. --replace DWS_CONNECTION:dws_test=dws_prod).",
+            style="cyan",
+        )
 
 
 def has_changes(plan: dict[str, Any]) -> bool:
     """Whether applying the plan would write anything."""
     summary = plan.get("summary") or {}
-    return bool(summary.get("CREATE", 0) or summary.get("OVERWRITE", 0))
+    return bool(summary.get(PlanAction.CREATE, 0) or summary.get(PlanAction.OVERWRITE, 0))
 
 
 def show_task(out: Output, task: dict[str, Any]) -> None:

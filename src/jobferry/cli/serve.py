@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from jobferry.cli.exits import CommandError
 from jobferry.server import build, migrate, serve
 from jobferry.settings import Settings, load_settings
 
@@ -24,11 +29,12 @@ def serve_command(
     """Run the HTTP server (settings from JOBFERRY_* environment variables)."""
     out = Console(highlight=False, soft_wrap=True)
     settings = _settings(host=host, port=port)
+    _check_free(settings.host, settings.port)
     startup = build(settings)
     url = f"http://{settings.host}:{settings.port}"
     out.print(f"jobferry serving at [bold]{url}[/bold]  (API docs: {url}/docs)")
     out.print(
-        f"web console:       [bold]{url}/console/[/bold]  (password: jobferry admin "
+        f"web console:       [bold]{url}/console/[/bold]  (password: {_own_command()} admin "
         "set-password USER)"
     )
     out.print(f"project id:        [bold]{startup.project_id}[/bold]")
@@ -37,6 +43,36 @@ def serve_command(
         out.print(f"admin secret key:  [bold]{startup.issued.secret_key}[/bold]  (shown once)")
         out.print(f"credentials saved (owner-only) in {startup.credentials_file}")
     serve(startup, settings)
+
+
+def _check_free(host: str, port: int) -> None:
+    """Refuse at once, before anything is printed, an address another process listens on."""
+    if port == 0:
+        return
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise CommandError(
+            f"Cannot listen on {host}:{port}: {exc.strerror or exc}. Another process (another "
+            "jobferry?) may hold it: stop it, or pass --port (or set JOBFERRY_PORT) to a free "
+            "port.",
+            code="serve",
+        ) from exc
+
+
+def _own_command() -> str:
+    """How to run this same ``jobferry`` again: its name when the shell finds this one, else
+    the path it was started by (``make run`` starts ``.venv/bin/jobferry``, not on PATH)."""
+    started = Path(sys.argv[0])
+    found = shutil.which("jobferry")
+    if started.name != "jobferry":  # python -m jobferry
+        return "jobferry" if found else f"{Path(sys.executable).name} -m jobferry"
+    if found and Path(found).resolve() == started.resolve():
+        return "jobferry"
+    return str(started)
 
 
 @db_app.command("upgrade")

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -33,6 +33,7 @@ from jobferry.cli.promotion import (
 )
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.cli.tasks import task_exit, wait_for
+from jobferry.domain.enums import TargetStatus
 
 REMOTE_SCHEMES = ("obs://", "s3://", "upload://")
 
@@ -44,12 +45,12 @@ class Policy(StrEnum):
     OVERWRITE = "overwrite"
 
 
-class TargetStatus(StrEnum):
-    """``targetStatus`` of imported objects."""
-
-    SAVED = "saved"
-    SUBMITTED = "submitted"
-    PRODUCTION = "production"
+# ``--status``: the domain's ``targetStatus`` values in lower case. The choices are built from
+# the enum at run time; the type checker sees a plain string.
+if TYPE_CHECKING:
+    StatusName = str
+else:
+    StatusName = Literal[tuple(status.lower() for status in TargetStatus)]
 
 
 class Mode(StrEnum):
@@ -72,7 +73,7 @@ PolicyOption = Annotated[
     Policy, typer.Option("--policy", help="Objects that exist already: skip or overwrite them.")
 ]
 StatusOption = Annotated[
-    TargetStatus | None,
+    StatusName | None,
     typer.Option("--status", help="Save only, or also submit a version (default: submitted)."),
 ]
 TargetDirOption = Annotated[
@@ -106,6 +107,11 @@ ProfileMapOption = Annotated[
 ]
 
 
+def target_status(name: str | None) -> TargetStatus | None:
+    """The ``targetStatus`` a ``--status`` choice names."""
+    return None if name is None else TargetStatus(name.upper())
+
+
 def _pairs(values: list[str] | None, what: str, example: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for value in values or []:
@@ -137,7 +143,7 @@ class ImportOptions:
         """The ImportFileReq (without ``path``) the options describe."""
         body: dict[str, Any] = {"sameNamePolicy": self.policy.value.upper()}
         if self.status is not None:
-            body["targetStatus"] = self.status.value.upper()
+            body["targetStatus"] = self.status.value
         if self.target_dir:
             body["targetDirectory"] = self.target_dir
         if self.params:
@@ -246,7 +252,7 @@ def plan_command(
     s = session(ctx, json_mode, workspace)
     options = ImportOptions(
         policy=policy,
-        status=status,
+        status=target_status(status),
         target_dir=target_dir,
         params=param,
         replaces=replace,
@@ -306,7 +312,7 @@ def import_command(
     s = session(ctx, json_mode, workspace)
     options = ImportOptions(
         policy=policy,
-        status=status,
+        status=target_status(status),
         target_dir=target_dir,
         params=param,
         replaces=replace,

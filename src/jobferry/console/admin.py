@@ -11,6 +11,7 @@ from fastapi import APIRouter, Response
 from jobferry.console.web import FormDep, Page, PageDep, base_of, raw, redirect, render, text
 from jobferry.domain.enums import EnvironmentKind, LockPolicy, Role
 from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError
+from jobferry.web import json_object
 
 router = APIRouter()
 KIND_LABELS = {
@@ -48,15 +49,7 @@ def parse_config(value: str) -> dict[str, Any]:
     """The config textarea: a JSON object (empty: {})."""
     if not value.strip():
         return {}
-    try:
-        config = orjson.loads(value)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidRequestError(
-            f'Config is not valid JSON ({exc}); write an object such as {{"host": "10.0.0.1"}}.'
-        ) from exc
-    if not isinstance(config, dict):
-        raise InvalidRequestError('Config must be a JSON object such as {"host": "10.0.0.1"}.')
-    return config
+    return json_object(value, "Config", 'write an object such as {"host": "10.0.0.1"}')
 
 
 def _environment_page(

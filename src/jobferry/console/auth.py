@@ -22,10 +22,10 @@ from jobferry.console.web import (
     raw,
     redirect,
     render,
-    services_of,
 )
 from jobferry.errors import CsrfError, JobferryError
 from jobferry.services.signin import same_token
+from jobferry.web import services_of
 
 router = APIRouter()
 

@@ -80,27 +80,9 @@ def _label(name: str) -> str:
 
 def layout(raw_nodes: Any) -> Dag:
     """The drawing of a job's ``nodes`` list (tolerates malformed entries: they are skipped)."""
-    nodes = [n for n in (raw_nodes if isinstance(raw_nodes, list) else []) if isinstance(n, dict)]
-    nodes = [n for n in nodes if isinstance(n.get("name"), str)]
-    upstream: dict[str, list[str]] = {}
-    for node in nodes:
-        pre = node.get("preNodeName")
-        upstream[node["name"]] = (
-            [p for p in pre if isinstance(p, str)] if isinstance(pre, list) else []
-        )
-    names = list(upstream)
-    saved = {n["name"]: _location(n) for n in nodes}
-    if all(saved.values()):
-        points = {name: loc for name, loc in saved.items() if loc is not None}
-    else:
-        depth = _depths(names, upstream)
-        rows: dict[int, int] = {}
-        points = {}
-        for name in names:
-            column = depth[name]
-            row = rows.get(column, 0)
-            rows[column] = row + 1
-            points[name] = (column * (NODE_W + COLUMN_GAP), row * (NODE_H + ROW_GAP))
+    nodes = _named_nodes(raw_nodes)
+    upstream = {node["name"]: _upstream_of(node) for node in nodes}
+    points = _points(nodes, upstream)
     if not points:
         return Dag([], [], 2 * MARGIN, 2 * MARGIN)
     min_x = min(x for x, _ in points.values())
@@ -108,18 +90,52 @@ def layout(raw_nodes: Any) -> Dag:
     placed = {name: (x - min_x + MARGIN, y - min_y + MARGIN) for name, (x, y) in points.items()}
     types = {n["name"]: str(n.get("type") or "") for n in nodes}
     drawn = [DagNode(name, types[name], x, y, _label(name)) for name, (x, y) in placed.items()]
-    edges = []
-    for name, parents in upstream.items():
-        tx, ty = placed[name]
-        for parent in parents:
-            if parent not in placed:
-                continue
-            sx, sy = placed[parent]
-            x1, y1 = sx + NODE_W, sy + NODE_H / 2
-            x2, y2 = tx, ty + NODE_H / 2
-            bend = max(30.0, abs(x2 - x1) / 2)
-            path = f"M{x1:g},{y1:g} C{x1 + bend:g},{y1:g} {x2 - bend:g},{y2:g} {x2:g},{y2:g}"
-            edges.append(DagEdge(parent, name, path))
+    edges = _edges(upstream, placed)
     width = max(x for x, _ in placed.values()) + NODE_W + MARGIN
     height = max(y for _, y in placed.values()) + NODE_H + MARGIN
     return Dag(drawn, edges, width, height)
+
+
+def _named_nodes(raw_nodes: Any) -> list[dict[str, Any]]:
+    listed = raw_nodes if isinstance(raw_nodes, list) else []
+    return [n for n in listed if isinstance(n, dict) and isinstance(n.get("name"), str)]
+
+
+def _edges(upstream: dict[str, list[str]], placed: dict[str, tuple[float, float]]) -> list[DagEdge]:
+    return [
+        DagEdge(parent, name, _curve(placed[parent], placed[name]))
+        for name, parents in upstream.items()
+        for parent in parents
+        if parent in placed
+    ]
+
+
+def _upstream_of(node: dict[str, Any]) -> list[str]:
+    pre = node.get("preNodeName")
+    return [p for p in pre if isinstance(p, str)] if isinstance(pre, list) else []
+
+
+def _points(
+    nodes: list[dict[str, Any]], upstream: dict[str, list[str]]
+) -> dict[str, tuple[float, float]]:
+    """Where each node sits: its saved location when every node has one, else by depth."""
+    saved = {n["name"]: _location(n) for n in nodes}
+    if all(saved.values()):
+        return {name: loc for name, loc in saved.items() if loc is not None}
+    depth = _depths(list(upstream), upstream)
+    rows: dict[int, int] = {}
+    points: dict[str, tuple[float, float]] = {}
+    for name in upstream:
+        column = depth[name]
+        row = rows.get(column, 0)
+        rows[column] = row + 1
+        points[name] = (column * (NODE_W + COLUMN_GAP), row * (NODE_H + ROW_GAP))
+    return points
+
+
+def _curve(source: tuple[float, float], target: tuple[float, float]) -> str:
+    """The SVG path of an edge from the source node's right side to the target's left."""
+    x1, y1 = source[0] + NODE_W, source[1] + NODE_H / 2
+    x2, y2 = target[0], target[1] + NODE_H / 2
+    bend = max(30.0, abs(x2 - x1) / 2)
+    return f"M{x1:g},{y1:g} C{x1 + bend:g},{y1:g} {x2 - bend:g},{y2:g} {x2:g},{y2:g}"

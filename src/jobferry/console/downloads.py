@@ -9,7 +9,8 @@ from fastapi import APIRouter, Response
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
-from jobferry.console.web import FormDep, PageDep, attachment, redirect, render
+from jobferry.console.web import FormDep, PageDep, redirect, render
+from jobferry.web import attachment
 
 router = APIRouter()
 

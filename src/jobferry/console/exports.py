@@ -12,6 +12,7 @@ from jobferry.console.tasks import task_summary
 from jobferry.console.web import FormDep, Page, PageDep, redirect, render, text
 from jobferry.errors import JobferryError
 from jobferry.services.context import WRITERS
+from jobferry.services.exporting.options import parse_background_export, parse_export_request
 
 router = APIRouter()
 
@@ -59,10 +60,12 @@ def names_generate(page: PageDep, form: FormDep) -> Response:
     names = [line.strip() for line in names_text.splitlines() if line.strip()]
     options = export_options(form)
     try:
-        report = page.services.exports.check_names(page.scope, {"names": names})
+        report = page.services.exports.check_names(page.scope, names)
         if report["unmatched"] or text(form, "action") == "check":
             return _names_page(page, names_text=names_text, report=report, options=options)
-        task_id = page.runner.start_export(page.scope, {"mode": "names", "names": names, **options})
+        task_id = page.runner.start_export(
+            page.scope, parse_export_request(options).of_names(names)
+        )
     except JobferryError as exc:
         return _names_page(
             page,
@@ -99,7 +102,7 @@ def workspace_generate(page: PageDep, form: FormDep) -> Response:
         day, time = text(form, "since_date"), text(form, "since_time") or "00:00"
         body["since"] = f"{day}T{time}:00+00:00" if day else ""
     try:
-        task_id = page.runner.start_export(page.scope, body)
+        task_id = page.runner.start_export(page.scope, parse_background_export(body))
     except JobferryError as exc:
         downloads = page.services.downloads.list_downloads(page.scope)
         return render(

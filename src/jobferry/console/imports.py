@@ -14,6 +14,7 @@ from jobferry.console.wizard import MAPPING_TYPES, hidden_fields, import_body, w
 from jobferry.domain.enums import TargetStatus
 from jobferry.errors import JobferryError
 from jobferry.services.context import WRITERS
+from jobferry.services.importing.request import ImportRequest, parse_import_request
 
 router = APIRouter()
 COMMON_ZONES = (
@@ -92,11 +93,14 @@ def take_source(page: PageDep, form: FormDep) -> Response:
     return redirect(page.url("/import/options?" + urlencode({"path": path})))
 
 
-def _body(page: Page, state: dict[str, Any]) -> dict[str, Any]:
+def _request(page: Page, state: dict[str, Any], plan_id: str = "") -> ImportRequest:
     """The import request of a wizard state (stored profiles read from the workspace)."""
-    return import_body(
+    body = import_body(
         state, lambda name: dict(page.services.profiles.get(page.scope, name)["document"])
     )
+    if plan_id:
+        body["planId"] = plan_id
+    return parse_import_request(body)
 
 
 def _options_page(
@@ -104,7 +108,7 @@ def _options_page(
 ) -> Response:
     preview: dict[str, Any] | None = None
     try:
-        preview = page.services.imports.check_file(page.scope, {"path": state["path"]})
+        preview = page.services.imports.check_file(page.scope, state["path"])
     except JobferryError as exc:
         error = error or exc.message
         status_code = exc.status if status_code == 200 else status_code
@@ -143,7 +147,7 @@ def options_again(page: PageDep, form: FormDep) -> Response:
 
 def _check_page(page: Page, state: dict[str, Any], *, status_code: int = 200) -> Response:
     try:
-        outcome = page.runner.plan_import(page.scope, _body(page, state))
+        outcome = page.runner.plan_import(page.scope, _request(page, state))
     except JobferryError as exc:
         return _options_page(page, state, error=exc.message, status_code=exc.status)
     if "taskId" in outcome:
@@ -181,7 +185,7 @@ def plan(page: PageDep, form: FormDep) -> Response:
     page.scope.require(WRITERS, "import packages")
     state = wizard_state(form)
     try:
-        outcome = page.runner.plan_import(page.scope, _body(page, state))
+        outcome = page.runner.plan_import(page.scope, _request(page, state))
     except JobferryError as exc:
         return _options_page(page, state, error=exc.message, status_code=exc.status)
     if "taskId" in outcome:
@@ -205,10 +209,7 @@ def run(page: PageDep, form: FormDep) -> Response:
     state = wizard_state(form)
     plan_id = text(form, "planId")
     try:
-        body = _body(page, state)
-        if plan_id:
-            body["planId"] = plan_id
-        task_id = page.runner.start_import(page.scope, body)
+        task_id = page.runner.start_import(page.scope, _request(page, state, plan_id))
     except JobferryError as exc:
         return _options_page(page, state, error=exc.message, status_code=exc.status)
     return redirect(page.url(f"/tasks/{task_id}"))

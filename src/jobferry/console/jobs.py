@@ -9,18 +9,11 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.console.dag import layout
 from jobferry.console.tree import STATUS_FILTERS, build_tree, matches_status
-from jobferry.console.web import (
-    FormDep,
-    Page,
-    PageDep,
-    attachment,
-    redirect,
-    render,
-    text,
-    texts,
-)
+from jobferry.console.web import FormDep, Page, PageDep, redirect, render, text, texts
 from jobferry.errors import JobferryError
 from jobferry.services.context import WRITERS
+from jobferry.services.exporting.options import parse_export_request
+from jobferry.web import attachment
 
 router = APIRouter()
 
@@ -84,8 +77,8 @@ def job_tree(
 @router.get("/w/{workspace_id}/jobs/{job_name}")
 def job_detail(page: PageDep, job_name: str) -> Response:
     """One job: its node graph, schedule, parameters, versions and scheduling status."""
-    services = page.services
-    doc = services.jobs.show(page.scope, job_name)
+    detail = page.services.jobs.detail(page.scope, job_name)
+    doc = detail.document
     schedule = doc.get("schedule")
     params = doc.get("params")
     params = params if isinstance(params, list) else []
@@ -98,9 +91,9 @@ def job_detail(page: PageDep, job_name: str) -> Response:
         dag=layout(doc.get("nodes")),
         schedule=schedule if isinstance(schedule, dict) else {},
         params=[p for p in params if isinstance(p, dict)],
-        versions=services.jobs.versions(page.scope, job_name),
-        status=services.jobs.status(page.scope, job_name),
-        references=services.jobs.references(page.scope, job_name),
+        versions=detail.versions,
+        status=detail.status,
+        references=detail.references,
     )
 
 
@@ -108,7 +101,6 @@ def job_detail(page: PageDep, job_name: str) -> Response:
 def export_ticked(request: Request, page: PageDep, form: FormDep) -> Response:
     """Export the ticked jobs: small selections download at once, large ones become a task."""
     page.scope.require(WRITERS, "export jobs")
-    services = page.services
     names = list(dict.fromkeys(texts(form, "job")))
     options = export_options(form)
     q, tag, status = text(form, "q"), text(form, "tag"), text(form, "status")
@@ -122,19 +114,8 @@ def export_ticked(request: Request, page: PageDep, form: FormDep) -> Response:
             error="Tick at least one job to export.",
             status_code=400,
         )
-    sync_max = min(
-        services.settings.console_sync_export_max_jobs, services.settings.export_batch_max_jobs
-    )
     try:
-        if len(names) > sync_max:
-            task_id = page.runner.start_export(
-                page.scope, {"mode": "names", "names": names, **options}
-            )
-            return redirect(page.url(f"/tasks/{task_id}"))
-        if len(names) == 1:
-            outcome = services.exports.export_job(page.scope, names[0], options)
-        else:
-            outcome = services.exports.export_batch(page.scope, {"jobList": names, **options})
+        outcome = page.runner.export_selected(page.scope, names, parse_export_request(options))
     except JobferryError as exc:
         return _jobs_page(
             page,
@@ -145,6 +126,8 @@ def export_ticked(request: Request, page: PageDep, form: FormDep) -> Response:
             error=exc.message,
             status_code=exc.status,
         )
+    if isinstance(outcome, str):
+        return redirect(page.url(f"/tasks/{outcome}"))
     assert outcome.data is not None
     return Response(
         content=outcome.data,

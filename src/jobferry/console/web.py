@@ -19,6 +19,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import WRITERS, Scope
 from jobferry.services.signin import ConsoleSession, same_token
 from jobferry.tasks.runner import TaskRunner
+from jobferry.web import runner_of, services_of
 
 SESSION_COOKIE = "jobferry_console"
 SIGNIN_CSRF_COOKIE = "jobferry_console_signin"
@@ -27,18 +28,6 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 class SignInRequiredError(Exception):
     """No live session: the handler sends the browser to the sign-in page."""
-
-
-def services_of(request: Request) -> Services:
-    """The services wired into the app."""
-    services: Services = request.app.state.services
-    return services
-
-
-def runner_of(request: Request) -> TaskRunner:
-    """The background task runner wired into the app."""
-    runner: TaskRunner = request.app.state.runner
-    return runner
 
 
 def base_of(request: Request) -> str:
@@ -181,12 +170,6 @@ def render(
     }
     values.update(context)
     return TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
-
-
-def attachment(file_name: str) -> str:
-    """A Content-Disposition header value that downloads ``file_name``."""
-    name = quote(file_name)
-    return f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
 
 
 def redirect(url: str) -> Response:

@@ -101,30 +101,44 @@ def import_body(
         body["targetDirectory"] = state["targetDirectory"]
     mappings = state.get("resources") or []
     resources = [dict(m) for m in mappings if not m["type"].startswith(PROFILE_TYPE)]
-    renames = [m for m in mappings if m["type"].startswith(PROFILE_TYPE)]
     if resources:
         body["resources"] = resources
-    profile_name = str(state.get("profile") or "")
-    if renames:
-        document: dict[str, Any] = {}
-        if profile_name and stored_profile is not None:
-            document = dict(stored_profile(profile_name))
-        merged = {k: dict(v) for k, v in (document.get("renames") or {}).items()}
-        for m in renames:
-            merged.setdefault(m["type"].removeprefix(PROFILE_TYPE), {})[m["name"]] = m["replace"]
-        document["renames"] = merged
-        body["profile"] = document
-    elif profile_name:
-        body["profile"] = profile_name
+    profile = _profile(state, mappings, stored_profile)
+    if profile:
+        body["profile"] = profile
     if state.get("tzZone"):
-        move = {"zone": state["tzZone"], "mode": state.get("tzMode") or "keepWallClock"}
-        if state.get("tzSource"):
-            move["sourceZone"] = state["tzSource"]
-        body["timeZone"] = move
+        body["timeZone"] = _time_zone(state)
     approvers = [a.strip() for a in str(state.get("approvers") or "").split(",") if a.strip()]
     if approvers:
         body["approvers"] = [{"approverName": a} for a in approvers]
     return body
+
+
+def _profile(
+    state: dict[str, Any],
+    mappings: list[dict[str, str]],
+    stored_profile: Callable[[str], dict[str, Any]] | None,
+) -> str | dict[str, Any]:
+    """The profile option: the chosen name, or an inline document when renames were mapped."""
+    profile_name = str(state.get("profile") or "")
+    renames = [m for m in mappings if m["type"].startswith(PROFILE_TYPE)]
+    if not renames:
+        return profile_name
+    document: dict[str, Any] = {}
+    if profile_name and stored_profile is not None:
+        document = dict(stored_profile(profile_name))
+    merged = {k: dict(v) for k, v in (document.get("renames") or {}).items()}
+    for m in renames:
+        merged.setdefault(m["type"].removeprefix(PROFILE_TYPE), {})[m["name"]] = m["replace"]
+    document["renames"] = merged
+    return document
+
+
+def _time_zone(state: dict[str, Any]) -> dict[str, str]:
+    move = {"zone": state["tzZone"], "mode": state.get("tzMode") or "keepWallClock"}
+    if state.get("tzSource"):
+        move["sourceZone"] = state["tzSource"]
+    return move
 
 
 def hidden_fields(state: dict[str, Any]) -> list[tuple[str, str]]:

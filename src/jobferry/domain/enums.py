@@ -18,13 +18,6 @@ class TargetStatus(StrEnum):
     PRODUCTION = "PRODUCTION"
 
 
-class VersionStatus(StrEnum):
-    """Status of an immutable submitted version."""
-
-    SUBMITTED = "SUBMITTED"
-    PRODUCTION = "PRODUCTION"
-
-
 class ProcessType(StrEnum):
     """Batch or real-time job."""
 
@@ -56,12 +49,72 @@ class LockPolicy(StrEnum):
     HARD = "hard"
 
 
+class ExportStatus(StrEnum):
+    """``exportStatus``: export the development state or the latest submitted version."""
+
+    DEVELOP = "DEVELOP"
+    SUBMIT = "SUBMIT"
+
+
+class ExportMode(StrEnum):
+    """What a background export selects: a checked name list or the whole workspace."""
+
+    NAMES = "names"
+    WORKSPACE = "workspace"
+
+
+class ExportChanges(StrEnum):
+    """Which jobs a workspace export takes: all, or those changed since a time."""
+
+    ALL = "all"
+    SINCE_LAST_EXPORT = "sinceLastExport"
+    SINCE = "since"
+
+
 class ObjectKind(StrEnum):
-    """Kinds of workspace objects that can be locked or audited."""
+    """Kinds of objects a package carries and an import plans (wire values of ``kind``).
+
+    Jobs, scripts and resources are workspace objects (versioned, lockable, audited); CDM jobs
+    are environment objects a package may carry beside the jobs that use them.
+    """
 
     JOB = "job"
     SCRIPT = "script"
     RESOURCE = "resource"
+    CDM_JOB = "cdm_job"
+
+
+# The order an import writes kinds in, and a plan lists them: what a job uses comes first.
+KIND_ORDER: dict[ObjectKind, int] = {
+    ObjectKind.SCRIPT: 0,
+    ObjectKind.RESOURCE: 1,
+    ObjectKind.CDM_JOB: 2,
+    ObjectKind.JOB: 3,
+}
+
+
+class PlanAction(StrEnum):
+    """What an import does with one object of the package (wire values of a plan's ``action``)."""
+
+    CREATE = "CREATE"
+    OVERWRITE = "OVERWRITE"
+    SKIP = "SKIP"
+    UNCHANGED = "UNCHANGED"
+
+
+class ProblemReason(StrEnum):
+    """Why an object cannot be imported (wire values of a plan problem's ``reason``)."""
+
+    INVALID_DEFINITION = "invalid_definition"
+    MISSING_REFERENCE = "missing_reference"
+    MISSING_SECRET = "missing_secret"
+    MISSING_WORKSPACE = "missing_workspace"
+    DEPENDENCY_CYCLE = "dependency_cycle"
+    LOCKED = "locked"
+    LOCKED_TAG = "locked_tag"
+    SCHEDULED = "scheduled"
+    TIME_ZONE = "time_zone"
+    SIGNATURE = "signature"
 
 
 class EnvironmentKind(StrEnum):
@@ -77,6 +130,9 @@ class EnvironmentKind(StrEnum):
     RESOURCE_GROUP = "resource_group"
     QUALITY_RULE = "quality_rule"
     AGENCY = "agency"
+
+
+ENVIRONMENT_KINDS: frozenset[str] = frozenset(EnvironmentKind)
 
 
 class RefKind(StrEnum):

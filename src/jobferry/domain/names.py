@@ -45,16 +45,27 @@ def object_name_problem(name: object, what: str) -> NameProblem | None:
     """Check a job, node, script or resource name; ``what`` names the object in the message.
 
     Rules: ``required`` (missing or empty), ``type`` (not a string), ``name.whitespace``
-    (leading/trailing blanks), ``name.length`` (over 128), ``name.charset`` (other characters).
+    (leading/trailing blanks), ``name.length`` (over 128), ``name.dots`` (dots only: ``.`` and
+    ``..`` name folders in a package's entry paths), ``name.charset`` (other characters).
     ``what`` may be "job" or "job name"; messages read "job name ..." either way.
     """
-    if type(name) is str and len(name) <= OBJECT_NAME_MAX and _ASCII_OBJECT_NAME.fullmatch(name):
+    if (
+        type(name) is str
+        and len(name) <= OBJECT_NAME_MAX
+        and _ASCII_OBJECT_NAME.fullmatch(name)
+        and name.strip(".")
+    ):
         return None  # the common case (no blanks either), decided by one match
     what = what.removesuffix(" name").removesuffix(" Name")
     if name is None or name == "":
         return NameProblem("required", f"{what} name is missing; give a name of 1–128 characters")
     if not isinstance(name, str):
         return NameProblem("type", f"{what} name {name!r} is not a string; send the name as text")
+    return _text_name_problem(name, what)
+
+
+def _text_name_problem(name: str, what: str) -> NameProblem | None:
+    """The rules for a non-empty string name, in the order a user would fix them."""
     if name != name.strip():
         return NameProblem(
             "name.whitespace",
@@ -65,6 +76,12 @@ def object_name_problem(name: object, what: str) -> NameProblem | None:
             "name.length",
             f"{what} name {name[:40]!r}… has {len(name)} characters; "
             f"shorten it to at most {OBJECT_NAME_MAX}",
+        )
+    if not name.strip("."):
+        return NameProblem(
+            "name.dots",
+            f"{what} name {name!r} is only dots, which in a package's entry paths means this "
+            "folder or the one above; use letters or digits too, e.g. 'dot_job'",
         )
     bad = [c for c in name if not _object_char_ok(c)]
     if bad:

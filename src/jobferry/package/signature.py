@@ -9,12 +9,8 @@ bytes, so a package signed here cannot change by one byte without being refused:
 * ``manifest.sig`` → it is not in canonical form, its fields do not fit together, or the
   signature does not verify: ``invalid``.
 
-Keys. A public key travels as ``ed25519:`` followed by the standard base64 (with padding) of
-its raw 32 bytes; a PEM ``PUBLIC KEY`` block is accepted wherever a public key is read. A key's
-id is the first 16 hex characters of the sha256 of its raw bytes: short enough to read out, but
-only a label: trust is always decided by comparing whole keys, because a 64-bit id can be
-collided by anyone willing to generate a few billion keys. Private keys are unencrypted PKCS8
-PEM (the caller stores them encrypted if it wants to).
+Keys (``ed25519:<base64>`` public keys, key ids, PEM private keys) are in
+:mod:`jobferry.package.keys`.
 
 ``manifest.sig`` is canonical JSON (sorted keys, two-space indent, final newline, as the
 manifest)::
@@ -41,8 +37,6 @@ package again gives exactly what signing the unsigned package would.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import io
 import struct
@@ -53,48 +47,41 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+from cryptography.exceptions import InvalidSignature
 
 from jobferry.errors import PackageError
+from jobferry.package.keys import KEY_ID_LENGTH as KEY_ID_LENGTH
+from jobferry.package.keys import PUBLIC_KEY_PREFIX as PUBLIC_KEY_PREFIX
+from jobferry.package.keys import KeyPair as KeyPair
+from jobferry.package.keys import (
+    b64decode,
+    b64encode,
+    key_text,
+    private_key,
+)
+from jobferry.package.keys import generate_key_pair as generate_key_pair
+from jobferry.package.keys import key_id_of as key_id_of
+from jobferry.package.keys import normalize_public_key as normalize_public_key
+from jobferry.package.keys import parse_public_key as parse_public_key
+from jobferry.package.keys import public_key_of as public_key_of
 from jobferry.package.manifest import MANIFEST_NAME
 from jobferry.package.manifest import SIGNATURE_NAME as SIGNATURE_NAME
 from jobferry.package.reader import ReadLimits, ReadPackage, read_package
 from jobferry.package.writer import COMPRESS_LEVEL, FIXED_DATE_TIME
 
-PUBLIC_KEY_PREFIX = "ed25519:"
 ALGORITHM = "Ed25519"
-KEY_ID_LENGTH = 16
 
 UNSIGNED = "unsigned"
 VALID = "valid"
 UNTRUSTED = "untrusted"
 INVALID = "invalid"
 
-_RAW_KEY_BYTES = 32
 _SIGNATURE_BYTES = 64
 _HEX = frozenset("0123456789abcdef")
 _ZIP64_EXTRA = 0x0001
 _EXTRA_HEADER = struct.Struct("<HH")
 _FIELDS = ("algorithm", "keyId", "manifestSha256", "publicKey", "signature")
 _RESIGN = "export and sign the package again from its source workspace"
-
-
-@dataclass(frozen=True)
-class KeyPair:
-    """A new signing key: its id, its public key text and its private key."""
-
-    key_id: str
-    """First 16 hex characters of the sha256 of the raw public key."""
-    public_key: str
-    """``ed25519:`` + base64 of the raw 32 bytes."""
-    private_pem: bytes
-    """PKCS8 PEM, unencrypted."""
 
 
 @dataclass(frozen=True)
@@ -114,129 +101,19 @@ class SignatureCheck:
         return {"state": self.state, "keyId": self.key_id, "detail": self.detail}
 
 
-# --- keys --------------------------------------------------------------------------------------
-
-
-def generate_key_pair() -> KeyPair:
-    """A fresh Ed25519 key pair."""
-    private = Ed25519PrivateKey.generate()
-    pem = private.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    public_key = _key_text(private.public_key())
-    return KeyPair(key_id=key_id_of(public_key), public_key=public_key, private_pem=pem)
-
-
-def public_key_of(private_pem: bytes) -> str:
-    """The ``ed25519:`` public key of a PEM private key; ValueError if it is not one."""
-    return _key_text(_private_key(private_pem).public_key())
-
-
-def key_id_of(public_key: str) -> str:
-    """The id of a public key (any accepted form): 16 hex characters of its sha256."""
-    raw = _raw(parse_public_key(public_key))
-    return hashlib.sha256(raw).hexdigest()[:KEY_ID_LENGTH]
-
-
-def parse_public_key(text: str) -> Ed25519PublicKey:
-    """An Ed25519 public key from ``ed25519:<base64>`` or a PEM block; ValueError otherwise."""
-    stripped = text.strip()
-    if stripped.startswith(PUBLIC_KEY_PREFIX):
-        encoded = stripped[len(PUBLIC_KEY_PREFIX) :]
-        raw = _b64decode(encoded)
-        if raw is None or len(raw) != _RAW_KEY_BYTES:
-            raise ValueError(
-                f"the public key is not '{PUBLIC_KEY_PREFIX}' followed by the base64 of "
-                f"{_RAW_KEY_BYTES} bytes; copy the whole key as jobferry printed it"
-            )
-        return Ed25519PublicKey.from_public_bytes(raw)
-    if stripped.startswith("-----BEGIN"):
-        if "PRIVATE KEY-----" in stripped.split("\n", 1)[0]:
-            raise ValueError(
-                "this is a private key, not a public key; give the public key "
-                f"('{PUBLIC_KEY_PREFIX}…') and keep the private key secret"
-            )
-        try:
-            key = serialization.load_pem_public_key(stripped.encode("utf-8"))
-        except (ValueError, UnsupportedAlgorithm) as exc:
-            raise ValueError(
-                "the PEM block is not a readable public key; give a 'BEGIN PUBLIC KEY' block "
-                f"or the '{PUBLIC_KEY_PREFIX}…' form"
-            ) from exc
-        if not isinstance(key, Ed25519PublicKey):
-            raise ValueError(
-                f"the PEM public key is not an Ed25519 key (it is {_algorithm_name(key)}); "
-                "packages are signed with Ed25519 keys only"
-            )
-        return key
-    raise ValueError(
-        f"the text is not a public key; give '{PUBLIC_KEY_PREFIX}' followed by the base64 of "
-        "the 32-byte key, or a PEM 'BEGIN PUBLIC KEY' block"
-    )
-
-
-def normalize_public_key(text: str) -> str:
-    """Any accepted public key form as ``ed25519:<base64>``."""
-    return _key_text(parse_public_key(text))
-
-
-def _private_key(private_pem: bytes) -> Ed25519PrivateKey:
-    if b"PUBLIC KEY-----" in private_pem.lstrip().split(b"\n", 1)[0]:
-        raise ValueError("this is a public key; signing needs the PEM private key")
-    try:
-        key = serialization.load_pem_private_key(private_pem, password=None)
-    except TypeError as exc:  # cryptography's way of saying "this key needs a password"
-        raise ValueError(
-            "the private key is encrypted; give the unencrypted PKCS8 PEM private key"
-        ) from exc
-    except (ValueError, UnsupportedAlgorithm) as exc:
-        raise ValueError(
-            "the signing key is not a readable PEM private key; give the unencrypted PKCS8 "
-            "PEM ('BEGIN PRIVATE KEY') of an Ed25519 key"
-        ) from exc
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(
-            f"the private key is not an Ed25519 key (it is {_algorithm_name(key)}); packages "
-            "are signed with Ed25519 keys only"
-        )
-    return key
-
-
-def _algorithm_name(key: object) -> str:
-    """'RSA', 'EC secp256r1'…: what a key that is not Ed25519 is, for the message."""
-    if isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey):
-        return "RSA"
-    if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
-        return f"EC {key.curve.name}"
-    name = type(key).__name__.removeprefix("_")
-    for suffix in ("PrivateKey", "PublicKey"):
-        name = name.removesuffix(suffix)
-    return name or "non-Ed25519"
-
-
-def _raw(key: Ed25519PublicKey) -> bytes:
-    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def _key_text(key: Ed25519PublicKey) -> str:
-    return PUBLIC_KEY_PREFIX + _b64encode(_raw(key))
-
-
 # --- signing -----------------------------------------------------------------------------------
 
 
 def sign_manifest(manifest_bytes: bytes, private_pem: bytes) -> bytes:
     """The content of ``manifest.sig`` for these exact manifest bytes."""
-    private = _private_key(private_pem)
-    public_key = _key_text(private.public_key())
+    private = private_key(private_pem)
+    public_key = key_text(private.public_key())
     document = {
         "algorithm": ALGORITHM,
         "keyId": key_id_of(public_key),
         "manifestSha256": hashlib.sha256(manifest_bytes).hexdigest(),
         "publicKey": public_key,
-        "signature": _b64encode(private.sign(manifest_bytes)),
+        "signature": b64encode(private.sign(manifest_bytes)),
     }
     return _canonical(document)
 
@@ -431,18 +308,34 @@ def _fields(signature: bytes) -> tuple[str, str, str, bytes] | str:
     missing = [f for f in _FIELDS if not isinstance(document.get(f), str)]
     if missing:
         return f"{', '.join(missing)} missing or not a string"
-    if document["algorithm"] != ALGORITHM:
-        return f"algorithm is not {ALGORITHM}"
-    key_id: str = document["keyId"]
-    if len(key_id) != KEY_ID_LENGTH or not set(key_id) <= _HEX:
-        return f"keyId is not {KEY_ID_LENGTH} lower-case hex characters"
-    expected_sha: str = document["manifestSha256"]
-    if len(expected_sha) != 64 or not set(expected_sha) <= _HEX:
-        return "manifestSha256 is not 64 lower-case hex characters"
-    signed = _b64decode(document["signature"])
+    problem = _format_problem(document)
+    if problem:
+        return problem
+    signed = b64decode(document["signature"])
     if signed is None or len(signed) != _SIGNATURE_BYTES:
         return f"signature is not the canonical base64 of {_SIGNATURE_BYTES} bytes"
-    public_key: str = document["publicKey"]
+    key_id, public_key = document["keyId"], document["publicKey"]
+    problem = _key_problem(key_id, public_key)
+    if problem:
+        return problem
+    return key_id, public_key, document["manifestSha256"], signed
+
+
+def _format_problem(document: dict[str, str]) -> str | None:
+    """What is wrong with the algorithm, keyId or manifestSha256 text (None: nothing)."""
+    if document["algorithm"] != ALGORITHM:
+        return f"algorithm is not {ALGORITHM}"
+    key_id = document["keyId"]
+    if len(key_id) != KEY_ID_LENGTH or not set(key_id) <= _HEX:
+        return f"keyId is not {KEY_ID_LENGTH} lower-case hex characters"
+    expected_sha = document["manifestSha256"]
+    if len(expected_sha) != 64 or not set(expected_sha) <= _HEX:
+        return "manifestSha256 is not 64 lower-case hex characters"
+    return None
+
+
+def _key_problem(key_id: str, public_key: str) -> str | None:
+    """What is wrong with the public key, or with the key id that should be its id."""
     if not public_key.startswith(PUBLIC_KEY_PREFIX):
         return f"publicKey is not in the '{PUBLIC_KEY_PREFIX}…' form"
     try:
@@ -454,7 +347,7 @@ def _fields(signature: bytes) -> tuple[str, str, str, bytes] | str:
     actual_id = key_id_of(public_key)
     if actual_id != key_id:
         return f"keyId {key_id} is not the id of its publicKey, {actual_id}"
-    return key_id, public_key, expected_sha, signed
+    return None
 
 
 # --- small helpers -----------------------------------------------------------------------------
@@ -463,19 +356,6 @@ def _fields(signature: bytes) -> tuple[str, str, str, bytes] | str:
 def _canonical(document: dict[str, Any]) -> bytes:
     """Canonical JSON, as the manifest: sorted keys, two-space indent, final newline."""
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
-
-
-def _b64encode(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _b64decode(text: str) -> bytes | None:
-    """Standard base64 with padding, in canonical form only (None otherwise)."""
-    try:
-        data = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    return data if _b64encode(data) == text else None
 
 
 def _refuse(rule: str, problem: str, fix: str, entry: str | None = None) -> PackageError:

@@ -9,14 +9,14 @@ from jobferry.services.accounts import AccountService
 from jobferry.services.audit import AuditService
 from jobferry.services.downloads import DownloadService
 from jobferry.services.environment import EnvironmentService
-from jobferry.services.export_jobs import ExportService
+from jobferry.services.exporting.service import ExportService
 from jobferry.services.governance import GovernanceService
-from jobferry.services.import_jobs import ImportService, read_limits
+from jobferry.services.importing.rollback import RollbackService
+from jobferry.services.importing.service import ImportService, read_limits
 from jobferry.services.jobs import JobService
 from jobferry.services.keys import KeyService
 from jobferry.services.profiles import ProfileService
 from jobferry.services.resources import ResourceService
-from jobferry.services.rollback import RollbackService
 from jobferry.services.scripts import ScriptService
 from jobferry.services.secretbox import SecretBox
 from jobferry.services.signin import SignInService

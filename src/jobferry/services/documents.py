@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from jobferry.domain.validation import Violation
+from jobferry.domain.report import Violation
 from jobferry.errors import (
     InvalidRequestError,
     JobNameError,
@@ -56,15 +56,6 @@ def split_body(body: Mapping[str, Any]) -> tuple[dict[str, Any], Any, Any]:
     """Separate a request body into (definition, targetStatus, approvers)."""
     doc = {k: v for k, v in body.items() if k not in CONTROL_FIELDS and k not in SERVER_FIELDS}
     return doc, body.get("targetStatus"), body.get("approvers")
-
-
-def directory_of(doc: Mapping[str, Any]) -> str:
-    """The folder a definition lives in ('/' when it names none)."""
-    value = doc.get("directory")
-    if not isinstance(value, str) or not value.strip():
-        return "/"
-    value = value.strip()
-    return value if value.startswith("/") else "/" + value
 
 
 def raise_violations(kind: str, name: object, violations: Sequence[Violation]) -> None:

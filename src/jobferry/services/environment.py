@@ -6,6 +6,7 @@ set), never exported.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import EnvironmentKind, Role
@@ -47,6 +48,49 @@ def object_view(obj: EnvironmentObjectRecord) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class EnvironmentWrite:
+    """A create-or-replace of one environment object (``secrets`` None keeps the stored ones)."""
+
+    type: str
+    config: dict[str, Any]
+    secrets: dict[str, str] | None
+
+    @classmethod
+    def from_wire(cls, kind: EnvironmentKind, name: str, body: dict[str, Any]) -> EnvironmentWrite:
+        """Check a PUT body, collecting every problem; refuses with all of them at once."""
+        type_, config, secrets = body.get("type"), body.get("config", {}), body.get("secrets")
+        problems = [
+            f"body {key} '{body[key]}' differs from '{expected}' in the path"
+            for key, expected in (("kind", kind.value), ("name", name))
+            if key in body and body[key] != expected
+        ]
+        unknown = sorted(set(body) - {"type", "config", "secrets", "kind", "name"})
+        rules = (
+            (bool(unknown), f"unknown field(s) {', '.join(unknown)} (use type, config, secrets)"),
+            (
+                not isinstance(type_, str) or not type_.strip(),
+                "type must be a non-empty string, e.g. DWS, DLI, HIVE",
+            ),
+            (not isinstance(config, dict), "config must be an object of settings"),
+            (
+                secrets is not None
+                and not (
+                    isinstance(secrets, dict) and all(isinstance(v, str) for v in secrets.values())
+                ),
+                "secrets must be an object of text values",
+            ),
+        )
+        problems += [rule for broken, rule in rules if broken]
+        if problems:
+            raise InvalidRequestError(
+                f"The {kind.value} '{name}' cannot be saved: {'; '.join(problems)}.",
+                kind=kind.value,
+                name=name,
+            )
+        return cls(str(type_), dict(config), secrets)
+
+
 class EnvironmentService:
     """Register, read and remove environment objects of a workspace."""
 
@@ -61,46 +105,20 @@ class EnvironmentService:
         problem = check_object_name(name, f"{env_kind.value} name")
         if problem:
             raise InvalidRequestError(problem)
-        type_ = body.get("type")
-        config = body.get("config", {})
-        secrets = body.get("secrets")
-        unknown = sorted(set(body) - {"type", "config", "secrets", "kind", "name"})
-        problems = [
-            f"body {key} '{body[key]}' differs from '{expected}' in the path"
-            for key, expected in (("kind", env_kind.value), ("name", name))
-            if key in body and body[key] != expected
-        ]
-        if unknown:
-            problems.append(f"unknown field(s) {', '.join(unknown)} (use type, config, secrets)")
-        if not isinstance(type_, str) or not type_.strip():
-            problems.append("type must be a non-empty string, e.g. DWS, DLI, HIVE")
-        if not isinstance(config, dict):
-            problems.append("config must be an object of settings")
-        if secrets is not None and not (
-            isinstance(secrets, dict) and all(isinstance(v, str) for v in secrets.values())
-        ):
-            problems.append("secrets must be an object of text values")
-        if problems:
-            raise InvalidRequestError(
-                f"The {env_kind.value} '{name}' cannot be saved: {'; '.join(problems)}.",
-                kind=env_kind.value,
-                name=name,
-            )
-        assert isinstance(type_, str)
-        assert isinstance(config, dict)
+        write = EnvironmentWrite.from_wire(env_kind, name, body)
         with self.db.transaction() as tx:
             created = repo.upsert_object(
                 tx,
                 scope.workspace.id,
                 env_kind.value,
                 name,
-                type_=type_,
-                config=dump(config),
+                type_=write.type,
+                config=dump(write.config),
                 now=now_ms(),
                 actor=scope.actor.name,
             )
-            if secrets is not None:
-                kept = {k: v for k, v in secrets.items() if v != ""}
+            if write.secrets is not None:
+                kept = {k: v for k, v in write.secrets.items() if v != ""}
                 repo.replace_secrets(
                     tx,
                     scope.workspace.id,
@@ -115,7 +133,7 @@ class EnvironmentService:
                 f"environment.{'create' if created else 'update'}",
                 env_kind.value,
                 name,
-                {"secretsChanged": secrets is not None},
+                {"secretsChanged": write.secrets is not None},
             )
             obj = repo.get_object(tx, scope.workspace.id, env_kind.value, name)
         assert obj is not None

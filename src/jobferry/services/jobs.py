@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import JobStatus, ProcessType, RefKind, TargetStatus
@@ -19,7 +20,6 @@ from jobferry.errors import (
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import OPERATORS, WRITERS, Scope, now_ms
 from jobferry.services.documents import (
-    directory_of,
     dump,
     load,
     raise_violations,
@@ -32,6 +32,7 @@ from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as repo
 from jobferry.storage import tags as tag_repo
 from jobferry.storage.records import JobRecord, VersionRecord
+from jobferry.storage.rows import JobRow, Stamp
 
 
 def job_not_found(scope: Scope, name: str) -> JobNotFoundError:
@@ -61,48 +62,33 @@ def save_job(
 ) -> int:
     """Write a validated definition as the job's development state (and a version if asked).
 
-    Shared by the API calls and by import, so both keep the same bookkeeping: reference index,
-    tags, versions, audit.
+    The single-object path of the API calls. Import writes in bulk (services.importing.apply)
+    through the same row shapes (storage.rows), with the same bookkeeping: reference index,
+    tags, versions.
     """
-    now = now_ms()
+    stamp = Stamp(now_ms(), scope.actor.name)
     text = dump(doc)
     name = str(doc["name"])
-    columns = {
-        "directory": directory_of(doc),
-        "process_type": str(doc.get("processType") or ProcessType.BATCH.value),
-        "document": text,
-        "updated_at": now,
-        "updated_by": scope.actor.name,
-    }
+    latest = existing.latest_version if existing else None
+    version = (latest or 0) + 1 if target is not TargetStatus.SAVED else None
+    row = JobRow.of(doc, text, version or latest)
     if existing is None:
-        job_id = repo.insert_job(
-            tx,
-            workspace_id=scope.workspace.id,
-            name=name,
-            status=JobStatus.STOPPED.value,
-            latest_version=None,
-            created_at=now,
-            created_by=scope.actor.name,
-            **columns,
-        )
-        latest = None
+        job_id = repo.insert_job(tx, scope.workspace.id, row, stamp)
     else:
         job_id = existing.id
-        latest = existing.latest_version
-        repo.update_job(tx, job_id, **columns)
+        repo.update_job(tx, job_id, row, stamp)
     refs = distinct_references(job_references(doc))
     repo.replace_refs(tx, job_id, [(k.value, n, w or "") for k, n, w in refs])
-    tag_repo.ensure_tags(tx, scope.workspace.id, [n for k, n, _ in refs if k is RefKind.TAG], now)
+    tags = [n for k, n, _ in refs if k is RefKind.TAG]
+    tag_repo.ensure_tags(tx, scope.workspace.id, tags, stamp.at)
     detail: dict[str, Any] = {"targetStatus": target.value}
-    if target is not TargetStatus.SAVED:
-        version = (latest or 0) + 1
+    if version is not None:
         repo.insert_version(
             tx,
             job_id,
-            VersionRecord(version, target.value, text, now, scope.actor.name),
+            VersionRecord(version, target.value, text, stamp.at, stamp.by),
             dump({"approvers": approvers}) if approvers else None,
         )
-        repo.update_job(tx, job_id, latest_version=version)
         detail["version"] = version
     audit_in_scope(
         tx, scope, "job.create" if existing is None else "job.update", "job", name, detail
@@ -190,16 +176,23 @@ class JobService:
                 assert found is not None
                 text = found.document
             downstream = self._downstream(tx, scope, name) if dependencies else None
-        doc = load(text)
-        doc["id"] = job.id
-        doc["createTime"] = job.created_at
-        doc.setdefault("directory", job.directory)
-        doc.setdefault("lastUpdateUser", job.updated_by)
-        if shown_version is not None:
-            doc.setdefault("version", str(shown_version))
+        doc = _job_view(job, text, shown_version)
         if downstream is not None:
             doc["downstreamJobs"] = downstream
         return doc
+
+    def detail(self, scope: Scope, name: str) -> JobDetail:
+        """Everything a job's page shows, read in one transaction: its development state,
+        scheduling status, submitted versions and references."""
+        with self.db.transaction(readonly=True) as tx:
+            job = get_job_or_raise(tx, scope, name)
+            versions = repo.list_versions(tx, job.id)
+        return JobDetail(
+            document=_job_view(job, job.document, job.latest_version),
+            status=_status_view(job),
+            versions=_versions_view(versions),
+            references=_references_view(job),
+        )
 
     def _downstream(self, tx: Tx, scope: Scope, name: str) -> list[dict[str, Any]]:
         same = repo.jobs_referencing_with_ids(tx, scope.workspace.id, RefKind.JOB.value, name)
@@ -346,7 +339,7 @@ class JobService:
                 if job.process_type == ProcessType.REAL_TIME
                 else JobStatus.SCHEDULING
             )
-            repo.update_job(tx, job.id, status=running.value)
+            repo.set_status(tx, job.id, running)
             audit_in_scope(
                 tx,
                 scope,
@@ -361,55 +354,88 @@ class JobService:
         scope.require(OPERATORS, "stop jobs")
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name)
-            repo.update_job(tx, job.id, status=JobStatus.STOPPED.value)
+            repo.set_status(tx, job.id, JobStatus.STOPPED)
             audit_in_scope(tx, scope, "job.stop", "job", name)
 
     def status(self, scope: Scope, name: str) -> dict[str, Any]:
         """ShowJobStatusResponse: the job's and its nodes' scheduling state."""
         with self.db.transaction(readonly=True) as tx:
             job = get_job_or_raise(tx, scope, name)
-        state = "STOPPED" if job.status == JobStatus.STOPPED.value else "NORMAL"
-        nodes = load(job.document).get("nodes") or []
-        return {
-            "name": job.name,
-            "status": state,
-            "starttime": str(job.created_at),
-            "lastUpdateTime": str(job.updated_at),
-            "createUser": job.created_by,
-            "lastModifiyUser": job.updated_by,
-            "nodes": [
-                {"name": n.get("name"), "status": state, "nodeType": n.get("type")}
-                for n in nodes
-                if isinstance(n, dict)
-            ],
-        }
+        return _status_view(job)
 
     def versions(self, scope: Scope, name: str) -> list[dict[str, Any]]:
         """Every submitted version of a job, newest first (extension)."""
         with self.db.transaction(readonly=True) as tx:
             job = get_job_or_raise(tx, scope, name)
             rows = repo.list_versions(tx, job.id)
-        return [
-            {
-                "version": v.version,
-                "status": v.status,
-                "createTime": v.created_at,
-                "createUser": v.created_by,
-            }
-            for v in rows
-        ]
+        return _versions_view(rows)
 
     def references(self, scope: Scope, name: str) -> list[dict[str, Any]]:
         """Everything the job's development state references (extension)."""
         with self.db.transaction(readonly=True) as tx:
             job = get_job_or_raise(tx, scope, name)
-        return [
-            {
-                "kind": r.kind.value,
-                "name": r.name,
-                "field": r.field,
-                "node": r.node,
-                "workspace": r.workspace,
-            }
-            for r in job_references(load(job.document))
-        ]
+        return _references_view(job)
+
+
+@dataclass(frozen=True)
+class JobDetail:
+    """A job's page: its definition, scheduling status, versions and references."""
+
+    document: dict[str, Any]
+    status: dict[str, Any]
+    versions: list[dict[str, Any]]
+    references: list[dict[str, Any]]
+
+
+def _job_view(job: JobRecord, text: str, version: int | None) -> dict[str, Any]:
+    doc = load(text)
+    doc["id"] = job.id
+    doc["createTime"] = job.created_at
+    doc.setdefault("directory", job.directory)
+    doc.setdefault("lastUpdateUser", job.updated_by)
+    if version is not None:
+        doc.setdefault("version", str(version))
+    return doc
+
+
+def _status_view(job: JobRecord) -> dict[str, Any]:
+    state = "STOPPED" if job.status == JobStatus.STOPPED.value else "NORMAL"
+    nodes = load(job.document).get("nodes") or []
+    return {
+        "name": job.name,
+        "status": state,
+        "starttime": str(job.created_at),
+        "lastUpdateTime": str(job.updated_at),
+        "createUser": job.created_by,
+        "lastModifiyUser": job.updated_by,
+        "nodes": [
+            {"name": n.get("name"), "status": state, "nodeType": n.get("type")}
+            for n in nodes
+            if isinstance(n, dict)
+        ],
+    }
+
+
+def _versions_view(rows: list[VersionRecord]) -> list[dict[str, Any]]:
+    return [
+        {
+            "version": v.version,
+            "status": v.status,
+            "createTime": v.created_at,
+            "createUser": v.created_by,
+        }
+        for v in rows
+    ]
+
+
+def _references_view(job: JobRecord) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": r.kind.value,
+            "name": r.name,
+            "field": r.field,
+            "node": r.node,
+            "workspace": r.workspace,
+        }
+        for r in job_references(load(job.document))
+    ]

@@ -11,6 +11,29 @@ from jobferry.storage import Tx
 from jobferry.storage import tags as tag_repo
 
 
+def parse_target_status(requested: Any, approvers: Any) -> TargetStatus | None:
+    """The wire ``targetStatus`` and ``approvers`` checked for shape (``None``: not given)."""
+    if requested is None:
+        target = None
+    else:
+        try:
+            target = TargetStatus(requested)
+        except ValueError:
+            raise InvalidRequestError(
+                f"targetStatus '{requested}' is not valid; use SAVED, SUBMITTED or PRODUCTION.",
+                parameter="targetStatus",
+            ) from None
+    if approvers is not None and not (
+        isinstance(approvers, list)
+        and all(isinstance(a, dict) and isinstance(a.get("approverName"), str) for a in approvers)
+    ):
+        raise InvalidRequestError(
+            'approvers must be a list of {"approverName": "<user>"} objects.',
+            parameter="approvers",
+        )
+    return target
+
+
 def resolve_target_status(scope: Scope, requested: Any, approvers: Any, what: str) -> TargetStatus:
     """Decide what a create/update submits.
 
@@ -20,31 +43,15 @@ def resolve_target_status(scope: Scope, requested: Any, approvers: Any, what: st
     is required and SUBMITTED needs approvers. PRODUCTION always needs the admin role.
     """
     ws = scope.workspace
-    if requested is None:
-        if ws.approval_enabled:
-            raise RequiredParameterError(
-                f"Workspace '{ws.name}' has approval switched on, so saving {what} needs "
-                "targetStatus: SAVED, SUBMITTED (with approvers) or PRODUCTION (admins only).",
-                parameter="targetStatus",
-            )
-        return TargetStatus.SUBMITTED
-    try:
-        target = TargetStatus(requested)
-    except ValueError:
-        raise InvalidRequestError(
-            f"targetStatus '{requested}' is not valid; use SAVED, SUBMITTED or PRODUCTION.",
+    if requested is None and ws.approval_enabled:
+        raise RequiredParameterError(
+            f"Workspace '{ws.name}' has approval switched on, so saving {what} needs "
+            "targetStatus: SAVED, SUBMITTED (with approvers) or PRODUCTION (admins only).",
             parameter="targetStatus",
-        ) from None
+        )
+    target = parse_target_status(requested, approvers) or TargetStatus.SUBMITTED
     if target is TargetStatus.PRODUCTION:
         scope.require((Role.ADMIN,), f"save {what} with targetStatus PRODUCTION")
-    if approvers is not None and not (
-        isinstance(approvers, list)
-        and all(isinstance(a, dict) and isinstance(a.get("approverName"), str) for a in approvers)
-    ):
-        raise InvalidRequestError(
-            'approvers must be a list of {"approverName": "<user>"} objects.',
-            parameter="approvers",
-        )
     if ws.approval_enabled and target is TargetStatus.SUBMITTED and not approvers:
         raise RequiredParameterError(
             f"Workspace '{ws.name}' has approval switched on; submitting {what} needs at least "

@@ -11,13 +11,14 @@ from jobferry.domain.validation import validate_resource
 from jobferry.errors import InUseError, ResourceExistsError, ResourceNotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.documents import directory_of, dump, load, raise_violations, split_body
+from jobferry.services.documents import dump, load, raise_violations, split_body
 from jobferry.services.paging import name_filter, page
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import resources as repo
 from jobferry.storage.records import ResourceRecord
+from jobferry.storage.rows import ResourceRow, Stamp
 
 
 def get_resource_or_raise(tx: Tx, scope: Scope, resource_id: str) -> ResourceRecord:
@@ -36,29 +37,15 @@ def save_resource(
     tx: Tx, scope: Scope, doc: dict[str, Any], existing: ResourceRecord | None
 ) -> str:
     """Write a validated resource definition; returns its id."""
-    now = now_ms()
+    stamp = Stamp(now_ms(), scope.actor.name)
     name = str(doc["name"])
-    columns = {
-        "name": name,
-        "type": str(doc["type"]),
-        "directory": directory_of(doc),
-        "document": dump(doc),
-        "updated_at": now,
-        "updated_by": scope.actor.name,
-    }
+    row = ResourceRow.of(doc, dump(doc))
     if existing is None:
         resource_id = str(uuid.uuid4())
-        repo.insert_resource(
-            tx,
-            id=resource_id,
-            workspace_id=scope.workspace.id,
-            created_at=now,
-            created_by=scope.actor.name,
-            **columns,
-        )
+        repo.insert_resource(tx, resource_id, scope.workspace.id, row, stamp)
     else:
         resource_id = existing.id
-        repo.update_resource(tx, resource_id, **columns)
+        repo.update_resource(tx, resource_id, row, stamp)
     action = "resource.create" if existing is None else "resource.update"
     audit_in_scope(tx, scope, action, "resource", name, {"id": resource_id})
     return resource_id

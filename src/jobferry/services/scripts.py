@@ -11,7 +11,7 @@ from jobferry.domain.validation import validate_script
 from jobferry.errors import InUseError, InvalidRequestError, ScriptExistsError, ScriptNotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.documents import directory_of, dump, load, raise_violations, split_body
+from jobferry.services.documents import dump, load, raise_violations, split_body
 from jobferry.services.paging import name_filter, page
 from jobferry.services.publishing import check_lock, resolve_target_status
 from jobferry.settings import OffsetMode
@@ -20,6 +20,7 @@ from jobferry.storage import jobs as job_repo
 from jobferry.storage import scripts as repo
 from jobferry.storage import tags as tag_repo
 from jobferry.storage.records import ScriptRecord, VersionRecord
+from jobferry.storage.rows import ScriptRow, Stamp
 
 
 def get_script_or_raise(tx: Tx, scope: Scope, name: str) -> ScriptRecord:
@@ -42,39 +43,23 @@ def save_script(
     existing: ScriptRecord | None,
 ) -> str:
     """Write a validated script definition (and a version if asked); returns the script id."""
-    now = now_ms()
+    stamp = Stamp(now_ms(), scope.actor.name)
     text = dump(doc)
     name = str(doc["name"])
-    columns = {
-        "type": str(doc["type"]),
-        "directory": directory_of(doc),
-        "document": text,
-        "updated_at": now,
-        "updated_by": scope.actor.name,
-    }
+    latest = existing.latest_version if existing else None
+    version = (latest or 0) + 1 if target is not TargetStatus.SAVED else None
+    row = ScriptRow.of(doc, text, version or latest)
     if existing is None:
         script_id = str(uuid.uuid4())
-        repo.insert_script(
-            tx,
-            id=script_id,
-            workspace_id=scope.workspace.id,
-            name=name,
-            latest_version=None,
-            created_at=now,
-            created_by=scope.actor.name,
-            **columns,
-        )
-        latest = None
+        repo.insert_script(tx, script_id, scope.workspace.id, row, stamp)
     else:
-        script_id, latest = existing.id, existing.latest_version
-        repo.update_script(tx, script_id, **columns)
+        script_id = existing.id
+        repo.update_script(tx, script_id, row, stamp)
     detail: dict[str, Any] = {"targetStatus": target.value}
-    if target is not TargetStatus.SAVED:
-        version = (latest or 0) + 1
+    if version is not None:
         repo.insert_version(
-            tx, script_id, VersionRecord(version, target.value, text, now, scope.actor.name)
+            tx, script_id, VersionRecord(version, target.value, text, stamp.at, stamp.by)
         )
-        repo.update_script(tx, script_id, latest_version=version)
         detail["version"] = version
     action = "script.create" if existing is None else "script.update"
     audit_in_scope(tx, scope, action, "script", name, detail)

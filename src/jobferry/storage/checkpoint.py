@@ -74,6 +74,8 @@ class WalCheckpointer:
             delay = self._last + self.interval - time.monotonic()
             if delay > 0:
                 self._hurry.wait(delay)
+                with self._lock:  # commits made while waiting are covered by this checkpoint
+                    self._wanted = False
             self._last = time.monotonic()
             self.checkpoint()
 

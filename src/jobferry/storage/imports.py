@@ -13,9 +13,22 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 
-from jobferry.storage.bulk import insert_rows
+from jobferry.domain.enums import JobStatus
+from jobferry.storage.bulk import insert_rows, insert_tuples
 from jobferry.storage.database import Tx
-from jobferry.storage.records import record
+from jobferry.storage.records import VersionRecord, record
+from jobferry.storage.rows import (
+    CREATED_COLUMNS,
+    JOB_COLUMNS,
+    RESOURCE_COLUMNS,
+    SCRIPT_COLUMNS,
+    ChangeRow,
+    JobRow,
+    RefRow,
+    ResourceRow,
+    ScriptRow,
+    Stamp,
+)
 from jobferry.storage.tables import (
     environment_objects,
     import_changes,
@@ -33,6 +46,8 @@ from jobferry.storage.tables import (
     users,
     workspaces,
 )
+
+_Row = JobRow | ScriptRow | ResourceRow
 
 
 @dataclass(frozen=True)
@@ -170,12 +185,18 @@ def lock_holders(tx: Tx, workspace_id: str) -> dict[tuple[str, str], tuple[int, 
 # -- bulk writes ------------------------------------------------------------------------------
 
 
-def insert_jobs(tx: Tx, workspace_id: str, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert jobs of one workspace; returns name → new id."""
+def insert_jobs(tx: Tx, workspace_id: str, rows: Sequence[JobRow], stamp: Stamp) -> dict[str, int]:
+    """Insert (stopped) jobs of one workspace; returns name → new id."""
     if not rows:
         return {}
-    insert_rows(tx, jobs, rows)
-    names = [row["name"] for row in rows]
+    lead = (workspace_id, JobStatus.STOPPED.value, stamp.at, stamp.by)
+    insert_tuples(
+        tx,
+        jobs,
+        ("name", "workspace_id", "status", *CREATED_COLUMNS, *JOB_COLUMNS),
+        [(row.name, *lead, *row.values(stamp)) for row in rows],
+    )
+    names = [row.name for row in rows]
     ids: dict[str, int] = {}
     for start in range(0, len(names), tx.chunk):
         stmt = select(jobs.c.name, jobs.c.id).where(
@@ -187,68 +208,103 @@ def insert_jobs(tx: Tx, workspace_id: str, rows: Sequence[dict[str, Any]]) -> di
 
 
 def _bulk_update(
-    tx: Tx, table: Table, rows: Sequence[dict[str, Any]], columns: Sequence[str]
+    tx: Tx, table: Table, rows: Sequence[tuple[str | int, _Row]], stamp: Stamp
 ) -> None:
-    """One executemany UPDATE of ``columns`` for rows keyed by ``_id``."""
+    """One executemany UPDATE of the rows' columns, each row keyed by its object's id."""
     if rows:
+        values = [{"_id": object_id, **row.columns(stamp)} for object_id, row in rows]
         stmt = (
             update(table)
             .where(table.c.id == bindparam("_id"))
-            .values({name: bindparam(name) for name in columns})
+            .values({name: bindparam(name) for name in values[0] if name != "_id"})
         )
-        tx.conn.execute(stmt, list(rows))
+        tx.conn.execute(stmt, values)
 
 
-_DEFINITION_COLUMNS = ("directory", "document", "updated_at", "updated_by")
+def update_jobs(tx: Tx, rows: Sequence[tuple[int, JobRow]], stamp: Stamp) -> None:
+    """Overwrite jobs' development state: (job id, row) pairs."""
+    _bulk_update(tx, jobs, rows, stamp)
 
 
-def update_jobs(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
-    """Overwrite jobs' development state; rows carry ``_id`` and the new column values."""
-    _bulk_update(tx, jobs, rows, ("process_type", "latest_version", *_DEFINITION_COLUMNS))
+def insert_job_versions(tx: Tx, rows: Sequence[tuple[int, VersionRecord, str | None]]) -> None:
+    """Insert submitted job versions: (job id, version, approvers JSON) triples."""
+    insert_rows(
+        tx,
+        job_versions,
+        [
+            {"job_id": job_id, **_version_columns(version), "approvers": approvers}
+            for job_id, version, approvers in rows
+        ],
+    )
 
 
-def insert_job_versions(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert submitted job versions."""
-    insert_rows(tx, job_versions, rows)
-
-
-def replace_job_refs(tx: Tx, job_ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> None:
+def replace_job_refs(tx: Tx, job_ids: Sequence[int], rows: Sequence[RefRow]) -> None:
     """Clear the reference index of ``job_ids``, then insert ``rows`` (of any jobs)."""
     for start in range(0, len(job_ids), tx.chunk):
         tx.conn.execute(
             delete(job_refs).where(job_refs.c.job_id.in_(job_ids[start : start + tx.chunk]))
         )
-    insert_rows(tx, job_refs, rows)
+    insert_tuples(tx, job_refs, RefRow._fields, rows)
 
 
-def insert_scripts(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert scripts."""
-    insert_rows(tx, scripts, rows)
+def insert_scripts(
+    tx: Tx, workspace_id: str, rows: Sequence[tuple[str, ScriptRow]], stamp: Stamp
+) -> None:
+    """Insert scripts: (new id, row) pairs."""
+    lead = (workspace_id, stamp.at, stamp.by)
+    insert_tuples(
+        tx,
+        scripts,
+        ("id", "name", "workspace_id", *CREATED_COLUMNS, *SCRIPT_COLUMNS),
+        [(id_, row.name, *lead, *row.values(stamp)) for id_, row in rows],
+    )
 
 
-def update_scripts(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
-    """Overwrite scripts; rows carry ``_id``."""
-    _bulk_update(tx, scripts, rows, ("type", "latest_version", *_DEFINITION_COLUMNS))
+def update_scripts(tx: Tx, rows: Sequence[tuple[str, ScriptRow]], stamp: Stamp) -> None:
+    """Overwrite scripts: (script id, row) pairs."""
+    _bulk_update(tx, scripts, rows, stamp)
 
 
-def insert_script_versions(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert submitted script versions."""
-    insert_rows(tx, script_versions, rows)
+def insert_script_versions(tx: Tx, rows: Sequence[tuple[str, VersionRecord]]) -> None:
+    """Insert submitted script versions: (script id, version) pairs."""
+    insert_rows(
+        tx,
+        script_versions,
+        [{"script_id": script_id, **_version_columns(version)} for script_id, version in rows],
+    )
 
 
-def insert_resources(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert resources."""
-    insert_rows(tx, resources, rows)
+def insert_resources(
+    tx: Tx, workspace_id: str, rows: Sequence[tuple[str, ResourceRow]], stamp: Stamp
+) -> None:
+    """Insert resources: (new id, row) pairs."""
+    lead = (workspace_id, stamp.at, stamp.by)
+    insert_tuples(
+        tx,
+        resources,
+        ("id", "workspace_id", *CREATED_COLUMNS, *RESOURCE_COLUMNS),
+        [(id_, *lead, *row.values(stamp)) for id_, row in rows],
+    )
 
 
-def update_resources(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
-    """Overwrite resources; rows carry ``_id``."""
-    _bulk_update(tx, resources, rows, ("type", *_DEFINITION_COLUMNS))
+def update_resources(tx: Tx, rows: Sequence[tuple[str, ResourceRow]], stamp: Stamp) -> None:
+    """Overwrite resources: (resource id, row) pairs."""
+    _bulk_update(tx, resources, rows, stamp)
 
 
-def insert_changes(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
+def insert_changes(tx: Tx, rows: Sequence[ChangeRow]) -> None:
     """Record what an import did to each object."""
-    insert_rows(tx, import_changes, rows)
+    insert_tuples(tx, import_changes, ChangeRow._fields, rows)
+
+
+def _version_columns(version: VersionRecord) -> dict[str, Any]:
+    return {
+        "version": version.version,
+        "status": version.status,
+        "document": version.document,
+        "created_at": version.created_at,
+        "created_by": version.created_by,
+    }
 
 
 # -- the one-import-per-workspace lock --------------------------------------------------------

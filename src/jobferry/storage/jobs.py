@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy import and_, delete, insert, select, update
 
+from jobferry.domain.enums import JobStatus
 from jobferry.storage.database import Tx
 from jobferry.storage.records import JobRecord, VersionRecord, record
+from jobferry.storage.rows import JobRow, Stamp, created
 from jobferry.storage.tables import job_refs, job_versions, jobs, workspaces
 
 
-def insert_job(tx: Tx, **values: Any) -> int:
-    """Create a job row; returns its id."""
+def insert_job(tx: Tx, workspace_id: str, row: JobRow, stamp: Stamp) -> int:
+    """Create a (stopped) job; returns its id."""
+    values = {
+        "workspace_id": workspace_id,
+        "name": row.name,
+        "status": JobStatus.STOPPED.value,
+        **created(stamp),
+        **row.columns(stamp),
+    }
     result = tx.conn.execute(insert(jobs).values(**values))
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
@@ -26,9 +34,19 @@ def get_job(tx: Tx, workspace_id: str, name: str) -> JobRecord | None:
     return record(JobRecord, row) if row else None
 
 
-def update_job(tx: Tx, job_id: int, **values: Any) -> None:
-    """Change columns of a job row."""
-    tx.conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
+def update_job(tx: Tx, job_id: int, row: JobRow, stamp: Stamp) -> None:
+    """Write a job's development state."""
+    tx.conn.execute(update(jobs).where(jobs.c.id == job_id).values(**row.columns(stamp)))
+
+
+def set_latest_version(tx: Tx, job_id: int, version: int | None) -> None:
+    """Record the job's newest submitted version."""
+    tx.conn.execute(update(jobs).where(jobs.c.id == job_id).values(latest_version=version))
+
+
+def set_status(tx: Tx, job_id: int, status: JobStatus) -> None:
+    """Record the job's scheduling status."""
+    tx.conn.execute(update(jobs).where(jobs.c.id == job_id).values(status=status.value))
 
 
 def delete_job(tx: Tx, job_id: int) -> None:

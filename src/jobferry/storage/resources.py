@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import and_, delete, insert, select, update
 
 from jobferry.storage.database import Tx
 from jobferry.storage.records import ResourceRecord, record
+from jobferry.storage.rows import ResourceRow, Stamp, created
 from jobferry.storage.tables import resources
 
 
-def insert_resource(tx: Tx, **values: Any) -> None:
-    """Create a resource row."""
+def insert_resource(
+    tx: Tx, resource_id: str, workspace_id: str, row: ResourceRow, stamp: Stamp
+) -> None:
+    """Create a resource."""
+    values = {
+        "id": resource_id,
+        "workspace_id": workspace_id,
+        **created(stamp),
+        **row.columns(stamp),
+    }
     tx.conn.execute(insert(resources).values(**values))
 
 
@@ -34,9 +41,11 @@ def find_resource(tx: Tx, workspace_id: str, name: str) -> ResourceRecord | None
     return record(ResourceRecord, row) if row else None
 
 
-def update_resource(tx: Tx, resource_id: str, **values: Any) -> None:
-    """Change columns of a resource row."""
-    tx.conn.execute(update(resources).where(resources.c.id == resource_id).values(**values))
+def update_resource(tx: Tx, resource_id: str, row: ResourceRow, stamp: Stamp) -> None:
+    """Write a resource."""
+    tx.conn.execute(
+        update(resources).where(resources.c.id == resource_id).values(**row.columns(stamp))
+    )
 
 
 def delete_resource(tx: Tx, resource_id: str) -> None:

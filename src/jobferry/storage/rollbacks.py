@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Column, Table, and_, delete, insert, or_, select
 
 from jobferry.storage.database import CHUNK, Tx
-from jobferry.storage.records import record
+from jobferry.storage.rows import ChangeRow
 from jobferry.storage.tables import (
     import_changes,
     import_rollbacks,
@@ -23,30 +22,14 @@ from jobferry.storage.tables import (
 )
 
 
-@dataclass(frozen=True)
-class ChangeRecord:
-    """What one import did to one object, with the state before it."""
-
-    task_id: str
-    workspace_id: str
-    kind: str
-    name: str
-    action: str
-    object_id: str | None
-    before_document: str | None
-    before_version: int | None
-    after_version: int | None
-    after_sha256: str | None
-
-
-def changes_of(tx: Tx, workspace_id: str, task_id: str) -> list[ChangeRecord]:
+def changes_of(tx: Tx, workspace_id: str, task_id: str) -> list[ChangeRow]:
     """Every change an import task recorded in the workspace."""
     rows = tx.conn.execute(
         select(import_changes).where(
             import_changes.c.task_id == task_id, import_changes.c.workspace_id == workspace_id
         )
     )
-    return [record(ChangeRecord, r) for r in rows]
+    return [ChangeRow(**{name: r._mapping[name] for name in ChangeRow._fields}) for r in rows]
 
 
 def rolled_back(tx: Tx, task_id: str) -> tuple[int, str] | None:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import and_, delete, insert, select, update
 
 from jobferry.storage.database import Tx
 from jobferry.storage.records import ScriptRecord, VersionRecord, record
+from jobferry.storage.rows import ScriptRow, Stamp, created
 from jobferry.storage.tables import script_versions, scripts
 
 
-def insert_script(tx: Tx, **values: Any) -> None:
-    """Create a script row."""
+def insert_script(tx: Tx, script_id: str, workspace_id: str, row: ScriptRow, stamp: Stamp) -> None:
+    """Create a script."""
+    values = {
+        "id": script_id,
+        "workspace_id": workspace_id,
+        "name": row.name,
+        **created(stamp),
+        **row.columns(stamp),
+    }
     tx.conn.execute(insert(scripts).values(**values))
 
 
@@ -24,9 +30,14 @@ def get_script(tx: Tx, workspace_id: str, name: str) -> ScriptRecord | None:
     return record(ScriptRecord, row) if row else None
 
 
-def update_script(tx: Tx, script_id: str, **values: Any) -> None:
-    """Change columns of a script row."""
-    tx.conn.execute(update(scripts).where(scripts.c.id == script_id).values(**values))
+def update_script(tx: Tx, script_id: str, row: ScriptRow, stamp: Stamp) -> None:
+    """Write a script's development state."""
+    tx.conn.execute(update(scripts).where(scripts.c.id == script_id).values(**row.columns(stamp)))
+
+
+def set_latest_version(tx: Tx, script_id: str, version: int | None) -> None:
+    """Record the script's newest submitted version."""
+    tx.conn.execute(update(scripts).where(scripts.c.id == script_id).values(latest_version=version))
 
 
 def delete_script(tx: Tx, script_id: str) -> None:

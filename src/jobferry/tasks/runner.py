@@ -15,7 +15,10 @@ from typing import Any
 
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from jobferry.services.import_jobs import PreparedImport
+from jobferry.services.exporting.options import ExportRequest
+from jobferry.services.exporting.service import ExportOutcome
+from jobferry.services.importing.request import ImportRequest
+from jobferry.services.importing.service import PreparedImport
 
 log = logging.getLogger("jobferry.tasks")
 
@@ -55,21 +58,33 @@ class TaskRunner:
                 log.exception("housekeeping failed")
             self._stop.wait(self._beat_seconds)
 
-    def start_export(self, scope: Scope, body: dict[str, Any]) -> str:
+    def start_export(self, scope: Scope, request: ExportRequest) -> str:
         """Validate a background export, start it, return its task id."""
-        prepared = self.services.exports.prepare(scope, body)
+        prepared = self.services.exports.prepare(scope, request)
         future = self._pool.submit(self.services.exports.run, prepared)
         self.pending.add(future)
         future.add_done_callback(self.pending.discard)
         return prepared.task_id
 
-    def start_import(self, scope: Scope, body: dict[str, Any]) -> str:
-        """Validate an import (taking the workspace's import lock), start it, return its id."""
-        return self._submit_import(self.services.imports.prepare(scope, body))
+    def export_selected(
+        self, scope: Scope, names: list[str], options: ExportRequest
+    ) -> ExportOutcome | str:
+        """Ticked jobs: a selection small enough is exported at once (answers the package),
+        a larger one becomes a task of the download center (answers its id)."""
+        settings = self.services.settings
+        if len(names) > min(settings.console_sync_export_max_jobs, settings.export_batch_max_jobs):
+            return self.start_export(scope, options.of_names(names))
+        if len(names) == 1:
+            return self.services.exports.export_job(scope, names[0], options)
+        return self.services.exports.export_batch(scope, options.of_names(names))
 
-    def plan_import(self, scope: Scope, body: dict[str, Any]) -> dict[str, Any]:
+    def start_import(self, scope: Scope, request: ImportRequest) -> str:
+        """Validate an import (taking the workspace's import lock), start it, return its id."""
+        return self._submit_import(self.services.imports.prepare(scope, request))
+
+    def plan_import(self, scope: Scope, request: ImportRequest) -> dict[str, Any]:
         """The plan of an import; a large package's plan runs as a task (answers its id)."""
-        outcome = self.services.imports.plan(scope, body)
+        outcome = self.services.imports.plan(scope, request)
         if isinstance(outcome, dict):
             return outcome
         return {"taskId": self._submit_import(outcome)}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ActorDep, ScopeDep
-from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body, services_of
+from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
 from jobferry.services.paging import page
+from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["administration (extension)"])
 

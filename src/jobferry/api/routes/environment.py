@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body, services_of
+from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
+from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}/environment", tags=["environment (extension)"])
 

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body, services_of
+from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
+from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}/jobs", tags=["jobs"])
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body, services_of
+from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
 from jobferry.errors import InvalidRequestError
+from jobferry.services.importing.request import parse_import_request
+from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["promotion (extension)"])
 
@@ -30,12 +34,15 @@ def list_profiles(request: Request, scope: ScopeDep) -> Response:
 )
 async def check_profile(request: Request, scope: ScopeDep) -> Response:
     body = parse_object(await raw_body(request), required=True, what="profile check")
-    return json(services_of(request).imports.check_profile(scope, body))
+    return json(services_of(request).imports.check_profile(scope, parse_import_request(body)))
 
 
 @router.get("/profiles/{name}", summary="One environment profile (newest, or ?version=N)")
 def get_profile(
-    request: Request, scope: ScopeDep, name: str, version: int | None = None
+    request: Request,
+    scope: ScopeDep,
+    name: str,
+    version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
     return json(services_of(request).profiles.get(scope, name, version))
 

@@ -4,31 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import (
-    body_doc,
-    json,
-    no_content,
-    parse_object,
-    raw_body,
-    runner_of,
-    services_of,
-)
+from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
 from jobferry.errors import InvalidRequestError
 from jobferry.services.downloads import download_view
-from jobferry.services.export_jobs import ExportOutcome
+from jobferry.services.exporting.options import (
+    name_list,
+    parse_background_export,
+    parse_batch_export,
+    parse_export_request,
+)
+from jobferry.services.exporting.service import ExportOutcome
+from jobferry.services.importing.request import parse_import_request
+from jobferry.web import attachment, runner_of, services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["export and import"])
-
-
-def _attachment(name: str) -> str:
-    return f"attachment; filename=\"{quote(name)}\"; filename*=UTF-8''{quote(name)}"
 
 
 def _export_response(outcome: ExportOutcome) -> Response:
@@ -38,7 +33,7 @@ def _export_response(outcome: ExportOutcome) -> Response:
     return Response(
         content=outcome.data,
         media_type="application/octet-stream",
-        headers={"Content-Disposition": _attachment(outcome.file_name)},
+        headers={"Content-Disposition": attachment(outcome.file_name)},
     )
 
 
@@ -53,13 +48,13 @@ IMPORT_BODY = (
 )
 async def plan_import(request: Request, scope: ScopeDep) -> Response:
     body = parse_object(await raw_body(request), required=True, what="ImportFileReq")
-    return json(runner_of(request).plan_import(scope, body))
+    return json(runner_of(request).plan_import(scope, parse_import_request(body)))
 
 
 @router.post("/jobs/import", summary="import_job", openapi_extra=body_doc(IMPORT_BODY))
 async def import_job(request: Request, scope: ScopeDep) -> Response:
     body = parse_object(await raw_body(request), required=True, what="ImportFileReq")
-    return json({"taskId": runner_of(request).start_import(scope, body)})
+    return json({"taskId": runner_of(request).start_import(scope, parse_import_request(body))})
 
 
 @router.post(
@@ -67,7 +62,10 @@ async def import_job(request: Request, scope: ScopeDep) -> Response:
 )
 async def show_file_info(request: Request, scope: ScopeDep) -> Response:
     body = parse_object(await raw_body(request), required=True, what="FilePath")
-    return json(services_of(request).imports.check_file(scope, body))
+    path = body.get("path")
+    if not isinstance(path, str) or not path:
+        raise InvalidRequestError("path is required: the package to look into.", parameter="path")
+    return json(services_of(request).imports.check_file(scope, path))
 
 
 @router.post(
@@ -95,7 +93,9 @@ async def upload_package(request: Request, scope: ScopeDep) -> Response:
 )
 async def export_job_list(request: Request, scope: ScopeDep) -> Response:
     body = parse_object(await raw_body(request), required=True, what="ExportJobsReq")
-    return _export_response(services_of(request).exports.export_batch(scope, body))
+    return _export_response(
+        services_of(request).exports.export_batch(scope, parse_batch_export(body))
+    )
 
 
 @router.post(
@@ -105,7 +105,8 @@ async def export_job_list(request: Request, scope: ScopeDep) -> Response:
 )
 async def export_job(request: Request, scope: ScopeDep, job_name: str) -> Response:
     body = parse_object(await raw_body(request), required=False, what="ExportJobReq")
-    return _export_response(services_of(request).exports.export_job(scope, job_name, body))
+    wanted = parse_export_request(body)
+    return _export_response(services_of(request).exports.export_job(scope, job_name, wanted))
 
 
 @router.get("/system-tasks/{task_id}", summary="list_system_tasks")
@@ -120,7 +121,7 @@ def list_system_tasks(request: Request, scope: ScopeDep, task_id: str) -> Respon
 )
 async def check_export_names(request: Request, scope: ScopeDep) -> Response:
     body = parse_object(await raw_body(request), required=True, what='{"names"}')
-    return json(services_of(request).exports.check_names(scope, body))
+    return json(services_of(request).exports.check_names(scope, name_list(body)))
 
 
 @router.post(
@@ -134,7 +135,7 @@ async def check_export_names(request: Request, scope: ScopeDep) -> Response:
 )
 async def start_export(request: Request, scope: ScopeDep) -> Response:
     body = parse_object(await raw_body(request), required=True, what="export request")
-    return json({"taskId": runner_of(request).start_export(scope, body)})
+    return json({"taskId": runner_of(request).start_export(scope, parse_background_export(body))})
 
 
 @router.get("/downloads", summary="The download center (extension)")
@@ -154,7 +155,7 @@ def download_content(request: Request, scope: ScopeDep, download_id: str) -> Res
     scratch.mkdir(parents=True, exist_ok=True)
     target = scratch / f"download-{download_id}-{id(request)}.zip"
     item = services.downloads.fetch(scope, download_id, target)
-    headers: dict[str, Any] = {"Content-Disposition": _attachment(item.file_name)}
+    headers: dict[str, Any] = {"Content-Disposition": attachment(item.file_name)}
     return FileResponse(
         target,
         media_type="application/zip",

@@ -1,0 +1,90 @@
+"""Two packages compared object by object, and field by field where both hold an object.
+
+Objects are matched by (kind, name), whatever their path, so a single export and a batch export
+of the same jobs compare as the same objects. The field-level diff is the import plan's own
+(:func:`jobferry.domain.diff.diff`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from jobferry.domain.diff import Change, diff
+from jobferry.domain.enums import KIND_ORDER
+from jobferry.package.reader import PackageObject, ReadPackage
+
+_KIND_RANK: dict[str, int] = {str(kind): rank for kind, rank in KIND_ORDER.items()}
+
+
+class ObjectStatus(StrEnum):
+    """How an object of the newer package differs from the older one (in summary order)."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+    SAME = "same"
+
+
+@dataclass(frozen=True)
+class ObjectComparison:
+    """One object of either package."""
+
+    kind: str
+    name: str
+    status: ObjectStatus
+    changes: tuple[Change, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """``{kind, name, status}``, plus ``diff`` when the object changed."""
+        out: dict[str, Any] = {"kind": self.kind, "name": self.name, "status": self.status.value}
+        if self.changes:
+            out["diff"] = [c.as_json() for c in self.changes]
+        return out
+
+
+@dataclass(frozen=True)
+class PackageComparison:
+    """Every object of both packages, scripts, resources and CDM jobs first, then jobs."""
+
+    before_sha256: str
+    after_sha256: str
+    objects: tuple[ObjectComparison, ...]
+
+    @property
+    def identical(self) -> bool:
+        """Whether the two zip files are the same bytes."""
+        return self.before_sha256 == self.after_sha256
+
+    def summary(self) -> dict[str, int]:
+        """How many objects have each status, every status named."""
+        return {s.value: sum(1 for o in self.objects if o.status is s) for s in ObjectStatus}
+
+
+def compare_packages(before: ReadPackage, after: ReadPackage) -> PackageComparison:
+    """Compare ``after`` with ``before``."""
+    old = {(o.kind, o.name): o for o in before.objects}
+    new = {(o.kind, o.name): o for o in after.objects}
+    objects = tuple(
+        _compare(key, old.get(key), new.get(key))
+        for key in sorted(old.keys() | new.keys(), key=_order)
+    )
+    return PackageComparison(before.sha256, after.sha256, objects)
+
+
+def _compare(
+    key: tuple[str, str], old: PackageObject | None, new: PackageObject | None
+) -> ObjectComparison:
+    kind, name = key
+    if new is None:
+        return ObjectComparison(kind, name, ObjectStatus.REMOVED)
+    if old is None:
+        return ObjectComparison(kind, name, ObjectStatus.ADDED)
+    changes = tuple(diff(old.document, new.document))
+    status = ObjectStatus.CHANGED if changes else ObjectStatus.SAME
+    return ObjectComparison(kind, name, status, changes)
+
+
+def _order(key: tuple[str, str]) -> tuple[int, str]:
+    return _KIND_RANK.get(key[0], len(_KIND_RANK)), key[1]

@@ -1,0 +1,163 @@
+"""What an export request asks for: the package options, where it goes, which changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from jobferry.domain.enums import ExportChanges, ExportMode, ExportStatus
+from jobferry.errors import InvalidRequestError
+from jobferry.storage.blobs import parse_obs_path
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What goes into a package, from DataArts' ExportJobReq plus jobferry's options."""
+
+    export_depend: bool = True
+    submitted: bool = False
+    with_upstream: bool = False
+    with_manifest: bool = True
+
+    def as_json(self) -> dict[str, Any]:
+        """The options as recorded in the manifest."""
+        return {
+            "exportDepend": self.export_depend,
+            "exportStatus": ExportStatus.SUBMIT if self.submitted else ExportStatus.DEVELOP,
+            "withUpstream": self.with_upstream,
+        }
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What an export asks for: DataArts' ExportJobReq/ExportJobsReq, or a background export.
+
+    ``with_manifest`` ``None`` means the server's default; ``names`` is the batch export's
+    ``jobList`` or the name-list export's names; ``mode``, ``changed`` and ``since`` belong to
+    background exports only.
+    """
+
+    export_depend: bool = True
+    submitted: bool = False
+    with_upstream: bool = False
+    with_manifest: bool | None = None
+    obs_path: str | None = None
+    names: tuple[str, ...] = ()
+    mode: ExportMode = ExportMode.NAMES
+    changed: ExportChanges = ExportChanges.ALL
+    since: int | None = None
+
+    def options(self, default_manifest: bool) -> ExportOptions:
+        """What goes into the package, the manifest defaulting to the server's setting."""
+        manifest = default_manifest if self.with_manifest is None else self.with_manifest
+        return ExportOptions(self.export_depend, self.submitted, self.with_upstream, manifest)
+
+    def of_names(self, names: list[str]) -> ExportRequest:
+        """The same options for a name-list export of ``names``."""
+        return replace(self, names=tuple(names), mode=ExportMode.NAMES)
+
+
+def parse_export_request(body: dict[str, Any]) -> ExportRequest:
+    """export_job's body: exportDepend/exportStatus/withUpstream/withManifest and obsPath,
+    refusing wrong types (every problem at once)."""
+    problems: list[str] = []
+
+    def flag(key: str, default: bool | None) -> bool | None:
+        value = body.get(key, default)
+        if value is not default and not isinstance(value, bool):
+            problems.append(f"{key} must be true or false, not {value!r}")
+            return default
+        return value
+
+    status = body.get("exportStatus", ExportStatus.DEVELOP)
+    if status not in tuple(ExportStatus):
+        problems.append(f"exportStatus must be DEVELOP or SUBMIT, not {status!r}")
+    request = ExportRequest(
+        export_depend=bool(flag("exportDepend", True)),
+        submitted=status == ExportStatus.SUBMIT,
+        with_upstream=bool(flag("withUpstream", False)),
+        with_manifest=flag("withManifest", None),
+    )
+    if problems:
+        raise InvalidRequestError(f"The export request is invalid: {'; '.join(problems)}.")
+    return replace(request, obs_path=parse_obs_target(body))
+
+
+def parse_batch_export(body: dict[str, Any]) -> ExportRequest:
+    """export_job_list's body: the options and ``jobList``, a non-empty list of names."""
+    names = body.get("jobList")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise InvalidRequestError(
+            "The request parameter is invalid: jobList must be a non-empty list of job names.",
+            parameter="jobList",
+        )
+    return replace(parse_export_request(body), names=tuple(names))
+
+
+def parse_background_export(body: dict[str, Any]) -> ExportRequest:
+    """A background export's body: ``mode`` names (with ``names``) or workspace (with
+    ``changed`` and ``since``), and the package options."""
+    request = parse_export_request(body)
+    mode = parse_mode(body)
+    if mode is ExportMode.NAMES:
+        return replace(request, mode=mode, names=tuple(name_list(body)))
+    changed, since = parse_changed(body)
+    return replace(request, mode=mode, changed=changed, since=since)
+
+
+def name_list(body: dict[str, Any]) -> list[str]:
+    """A pasted name list (``names``): a list; blank and non-text entries are dropped later."""
+    names = body.get("names")
+    if not isinstance(names, list):
+        raise InvalidRequestError(
+            "names must be a list of job names, one per entry.", parameter="names"
+        )
+    return [n for n in names if isinstance(n, str)]
+
+
+def parse_obs_target(body: dict[str, Any]) -> str | None:
+    """The ``obsPath`` to upload the package to, or ``None`` to stream it back."""
+    value = body.get("obsPath")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidRequestError("obsPath must be a string such as obs://bucket/folder/.")
+    parse_obs_path(value)
+    return value
+
+
+def parse_mode(body: dict[str, Any]) -> ExportMode:
+    """A background export's ``mode``: ``names`` or ``workspace``."""
+    value = body.get("mode")
+    if value not in tuple(ExportMode):
+        raise InvalidRequestError(
+            f"mode must be 'names' or 'workspace', not {value!r}.", parameter="mode"
+        )
+    return ExportMode(value)
+
+
+def parse_changed(body: dict[str, Any]) -> tuple[ExportChanges, int | None]:
+    """A workspace export's ``changed`` (all, sinceLastExport, since) and its ``since`` time."""
+    value = body.get("changed", ExportChanges.ALL)
+    if value not in tuple(ExportChanges):
+        raise InvalidRequestError(f"changed must be all, sinceLastExport or since, not {value!r}.")
+    changed = ExportChanges(value)
+    if changed is not ExportChanges.SINCE:
+        return changed, None
+    value = body.get("since")
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return changed, value
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is not None:
+                return changed, int(moment.timestamp() * 1000)
+    raise InvalidRequestError(
+        "changed=since needs since: epoch milliseconds or an ISO-8601 time with a zone, e.g. "
+        "2026-11-01T00:00:00+08:00.",
+        parameter="since",
+    )

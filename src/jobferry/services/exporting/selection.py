@@ -1,0 +1,131 @@
+"""Which jobs an export holds: named, from a checked name list, or the workspace's."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from jobferry.domain.enums import ObjectKind
+from jobferry.domain.graph import upstream_closure
+from jobferry.domain.names import check_object_name
+from jobferry.errors import InvalidRequestError, JobNotFoundError
+from jobferry.services.context import Scope
+from jobferry.storage import Tx
+from jobferry.storage import exports as repo
+from jobferry.storage.exports import JobHead
+
+
+def check_batch_size(names: list[str], cap: int) -> list[str]:
+    """A batch export's ``jobList``, refused when it names more than ``cap`` jobs."""
+    if len(names) > cap:
+        raise InvalidRequestError(
+            f"The request parameter is invalid: jobList names {len(names)} jobs, at most "
+            f"{cap} may be exported at once; split the list or export by name list.",
+            parameter="jobList",
+            cap=cap,
+        )
+    return names
+
+
+def select_jobs(tx: Tx, scope: Scope, names: Iterable[str]) -> list[JobHead]:
+    """The named jobs, or DLF.0100 naming every one that does not exist."""
+    wanted = list(dict.fromkeys(names))
+    heads = repo.job_heads(tx, scope.workspace.id, wanted)
+    missing = sorted(set(wanted) - {h.name for h in heads})
+    if missing:
+        shown = ", ".join(f"'{m}'" for m in missing[:20])
+        raise JobNotFoundError(
+            f"The job does not exist: {shown} not found in workspace '{scope.workspace.name}'. "
+            "Check the names (they are case-sensitive) and the workspace header.",
+            missing=missing,
+        )
+    return heads
+
+
+def workspace_jobs(tx: Tx, scope: Scope, since: int | None, cap: int) -> list[JobHead]:
+    """Every job of the workspace, or those changed since ``since``; at most ``cap`` (0: any)."""
+    heads = repo.job_heads(tx, scope.workspace.id)
+    if since is not None:
+        changed = repo.changed_job_names(tx, scope.workspace.id, since)
+        heads = [h for h in heads if h.name in changed]
+    if cap and len(heads) > cap:
+        raise InvalidRequestError(
+            f"The workspace export holds {len(heads)} jobs, over the cap of {cap} "
+            "(JOBFERRY_EXPORT_WORKSPACE_MAX_JOBS); export changed jobs only or "
+            "raise the cap."
+        )
+    return heads
+
+
+def add_upstream(
+    tx: Tx, scope: Scope, heads: list[JobHead]
+) -> tuple[list[JobHead], list[dict[str, str]]]:
+    """Add every job the selection depends on through dependJobs, transitively."""
+    edges = repo.dependency_edges(tx, scope.workspace.id)
+    closure = upstream_closure([h.name for h in heads], edges)
+    extra = closure - {h.name for h in heads}
+    found = repo.job_heads(tx, scope.workspace.id, extra) if extra else []
+    missing = sorted(extra - {h.name for h in found})
+    unresolved = [
+        {"kind": ObjectKind.JOB, "name": name, "reason": "upstream job not found"}
+        for name in missing
+    ]
+    return heads + found, unresolved
+
+
+def require_submitted(scope: Scope, heads: list[JobHead]) -> None:
+    """Refuse exportStatus SUBMIT for jobs that were never submitted."""
+    never = sorted(h.name for h in heads if h.latest_version is None)
+    if never:
+        raise InvalidRequestError(
+            f"exportStatus SUBMIT needs a submitted version, but job(s) "
+            f"{', '.join(repr(n) for n in never[:20])} in workspace '{scope.workspace.name}' were "
+            "never submitted; submit them or export with exportStatus DEVELOP.",
+            jobs=never,
+        )
+
+
+def check_name_list(tx: Tx, scope: Scope, names: list[str], cap: int) -> dict[str, Any]:
+    """Which pasted names match a job of the workspace, with a reason for each that does not."""
+    cleaned = [n.strip() for n in names if isinstance(n, str) and n.strip()]
+    if len(cleaned) > cap:
+        raise InvalidRequestError(
+            f"The request parameter is invalid: {len(cleaned)} names given, at most {cap} may be "
+            "exported by name at once; split the list.",
+            cap=cap,
+        )
+    if not cleaned:
+        raise InvalidRequestError("The request parameter is invalid: the name list is empty.")
+    unique = list(dict.fromkeys(cleaned))
+    existing = {h.name for h in repo.job_heads(tx, scope.workspace.id)}
+    folded: dict[str, str] = {}
+    for name in existing:
+        folded.setdefault(name.casefold(), name)
+    matched, unmatched = [], []
+    for name in unique:
+        if name in existing:
+            matched.append(name)
+        else:
+            unmatched.append({"name": name, "reason": _unmatched_reason(scope, name, folded)})
+    counts = Counter(cleaned)
+    duplicates = sorted(n for n, c in counts.items() if c > 1)
+    return {
+        "total": len(unique),
+        "matched": matched,
+        "unmatched": unmatched,
+        "duplicates": duplicates,
+        "cap": cap,
+    }
+
+
+def _unmatched_reason(scope: Scope, name: str, folded: dict[str, str]) -> str:
+    """Why a pasted name matches no job: not a legal name, a case slip, or simply absent."""
+    problem = check_object_name(name, "job name")
+    if problem:
+        return problem
+    if name.casefold() in folded:
+        return (
+            f"no job '{name}'; names are case-sensitive — did you mean '{folded[name.casefold()]}'?"
+        )
+    return f"no job '{name}' in workspace '{scope.workspace.name}'"

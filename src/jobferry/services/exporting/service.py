@@ -1,0 +1,253 @@
+"""The export use cases: single and batch (DataArts), by name list and whole workspace
+(extensions, as background tasks that land in the download center), and obsPath uploads."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jobferry.domain.enums import ExportChanges, ExportMode
+from jobferry.errors import InvalidRequestError, JobferryError
+from jobferry.package.layout import Layout
+from jobferry.services.collector import collector_paused
+from jobferry.services.context import WRITERS, Scope, now_ms
+from jobferry.services.downloads import DownloadService, file_digest
+from jobferry.services.exporting.options import ExportOptions, ExportRequest
+from jobferry.services.exporting.package import write_package
+from jobferry.services.exporting.selection import (
+    add_upstream,
+    check_batch_size,
+    check_name_list,
+    select_jobs,
+    workspace_jobs,
+)
+from jobferry.services.keys import KeyService
+from jobferry.services.tasks import FAILED, SUCCESSFUL, TaskService
+from jobferry.settings import Settings
+from jobferry.storage import Database, Tx
+from jobferry.storage import downloads as download_repo
+from jobferry.storage.blobs import ObjectStorage, parse_obs_path
+from jobferry.storage.exports import JobHead
+
+log = logging.getLogger("jobferry.export")
+
+
+@dataclass(frozen=True)
+class ExportOutcome:
+    """A finished synchronous export: bytes to stream back, or where it was uploaded."""
+
+    file_name: str
+    data: bytes | None
+    uploaded: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class PreparedExport:
+    """A validated background export, ready to run."""
+
+    task_id: str
+    scope: Scope
+    mode: ExportMode
+    names: list[str]
+    since: int | None
+    options: ExportOptions
+    obs_path: str | None
+
+
+class ExportService:
+    """Exports of every kind."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        downloads: DownloadService,
+        tasks: TaskService,
+        object_storage: Callable[[], ObjectStorage],
+        keys: KeyService,
+    ) -> None:
+        self.db = db
+        self.keys = keys
+        self.settings = settings
+        self.downloads = downloads
+        self.tasks = tasks
+        self.object_storage = object_storage
+        self.scratch = settings.data_dir / "tmp"
+
+    def _options(self, request: ExportRequest) -> ExportOptions:
+        return request.options(self.settings.export_manifest)
+
+    def _temp(self) -> Path:
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.scratch, suffix=".zip")
+        os.close(fd)
+        return Path(name)
+
+    def _upload(self, obs_path: str, file_name: str, source: Path) -> dict[str, Any]:
+        bucket, key = parse_obs_path(obs_path)
+        if not key.endswith(".zip"):
+            key = f"{key}{'' if not key or key.endswith('/') else '/'}{file_name}"
+        self.object_storage().put_file(bucket, key, source)
+        size, sha256 = file_digest(source)
+        return {"path": f"obs://{bucket}/{key}", "size": size, "sha256": sha256}
+
+    def _with_upstream(
+        self, tx: Tx, scope: Scope, heads: list[JobHead], options: ExportOptions
+    ) -> tuple[list[JobHead], list[dict[str, str]]]:
+        if options.with_upstream:
+            return add_upstream(tx, scope, heads)
+        return heads, []
+
+    def _export_now(
+        self,
+        scope: Scope,
+        names: list[str],
+        request: ExportRequest,
+        layout: Layout,
+        file_name: str,
+    ) -> ExportOutcome:
+        """Write the named jobs' package now; stream it back or upload it to obsPath."""
+        options, obs_path = self._options(request), request.obs_path
+        path = self._temp()
+        try:
+            with self.db.transaction(readonly=True) as tx, path.open("wb") as out:
+                heads, extra = self._with_upstream(
+                    tx, scope, select_jobs(tx, scope, names), options
+                )
+                signer = self.keys.signer_in(tx, scope.workspace.id)
+                write_package(tx, scope, heads, options, layout, out, extra, signer)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return self._finish_sync(file_name, path, obs_path)
+
+    def _finish_sync(self, file_name: str, path: Path, obs_path: str | None) -> ExportOutcome:
+        try:
+            if obs_path:
+                return ExportOutcome(file_name, None, self._upload(obs_path, file_name, path))
+            return ExportOutcome(file_name, path.read_bytes(), None)
+        finally:
+            path.unlink(missing_ok=True)
+
+    def export_job(self, scope: Scope, job_name: str, request: ExportRequest) -> ExportOutcome:
+        """DataArts export_job: ``DLF_<job>.zip`` with jobs/, scripts/, resources/."""
+        scope.require(WRITERS, "export jobs")
+        return self._export_now(scope, [job_name], request, Layout.SINGLE, f"DLF_{job_name}.zip")
+
+    def export_batch(self, scope: Scope, request: ExportRequest) -> ExportOutcome:
+        """DataArts export_job_list: ``jobs.zip`` with one folder per job."""
+        scope.require(WRITERS, "export jobs")
+        names = check_batch_size(list(request.names), self.settings.export_batch_max_jobs)
+        return self._export_now(scope, names, request, Layout.BATCH, "jobs.zip")
+
+    def check_names(self, scope: Scope, names: list[str]) -> dict[str, Any]:
+        """Which pasted names match (extension; the first step of export by name list)."""
+        scope.require(WRITERS, "export jobs")
+        with self.db.transaction(readonly=True) as tx:
+            return check_name_list(tx, scope, names, self.settings.export_name_list_max)
+
+    def prepare(self, scope: Scope, request: ExportRequest) -> PreparedExport:
+        """Validate a background export and create its task (refusals change nothing)."""
+        scope.require(WRITERS, "export jobs")
+        options, obs_path, mode = self._options(request), request.obs_path, request.mode
+        names: list[str] = []
+        since: int | None = None
+        if mode is ExportMode.NAMES:
+            names = self._matched_names(scope, list(request.names))
+            title = f"Export {len(names)} job(s) by name list."
+        else:
+            since, what = self._changed_since(scope, request)
+            title = f"Export workspace '{scope.workspace.name}' ({what})."
+        params = {"mode": mode, "names": names, "since": since, **options.as_json()}
+        task_id = self.tasks.create(scope, "export", title, params)
+        return PreparedExport(task_id, scope, mode, names, since, options, obs_path)
+
+    def _matched_names(self, scope: Scope, names: list[str]) -> list[str]:
+        """The names of a name-list export, refused unless every one matches a job."""
+        report = self.check_names(scope, names)
+        if report["unmatched"]:
+            raise InvalidRequestError(
+                f"Matched {len(report['matched'])}, failed {len(report['unmatched'])}: "
+                "every name must match a job before the package is generated; fix or remove "
+                "the names listed in details.",
+                details=report["unmatched"],
+                matched=len(report["matched"]),
+            )
+        matched: list[str] = report["matched"]
+        return matched
+
+    def _changed_since(self, scope: Scope, request: ExportRequest) -> tuple[int | None, str]:
+        """A workspace export's lower bound on changes, and what it selects in words."""
+        changed, since = request.changed, request.since
+        if changed is ExportChanges.SINCE_LAST_EXPORT:
+            with self.db.transaction(readonly=True) as tx:
+                since = download_repo.last_workspace_export(tx, scope.workspace.id) or 0
+        what = "all jobs" if since is None else "jobs changed since the last export"
+        if changed is ExportChanges.SINCE:
+            what = "jobs changed since the given time"
+        return since, what
+
+    def run(self, job: PreparedExport) -> None:
+        """Generate the package of a prepared export and keep it in the download center."""
+        try:
+            with collector_paused():
+                self._run(job)
+        except JobferryError as exc:
+            self.tasks.finish(job.task_id, FAILED, exc.message)
+        except Exception:
+            log.exception("export task %s failed", job.task_id)
+            self.tasks.finish(
+                job.task_id, FAILED, f"Internal error; see the server log for task {job.task_id}."
+            )
+
+    def _run(self, job: PreparedExport) -> None:
+        scope, options = job.scope, job.options
+        path = self._temp()
+        snapshot = now_ms()
+        try:
+            with self.db.transaction(readonly=True) as tx, path.open("wb") as out:
+                if job.mode is ExportMode.NAMES:
+                    heads = select_jobs(tx, scope, job.names)
+                else:
+                    cap = self.settings.export_workspace_max_jobs
+                    heads = workspace_jobs(tx, scope, job.since, cap)
+                heads, extra = self._with_upstream(tx, scope, heads, options)
+                self.tasks.advance(job.task_id, 10, f"Writing {len(heads)} job(s).")
+                signer = self.keys.signer_in(tx, scope.workspace.id)
+                written = write_package(
+                    tx, scope, heads, options, Layout.SINGLE, out, extra, signer
+                )
+            stamp = datetime.fromtimestamp(snapshot / 1000).strftime("%Y%m%d%H%M%S")
+            file_name = f"{scope.workspace.name}_{job.mode}_{stamp}.zip"
+            selection = {
+                "mode": job.mode,
+                "jobs": len(heads),
+                "names": [h.name for h in heads][:200],
+                "since": job.since,
+                **options.as_json(),
+            }
+            item = self.downloads.keep(scope, job.task_id, file_name, selection, path)
+            result: dict[str, Any] = {
+                "downloadId": item.id,
+                "fileName": file_name,
+                "size": item.size,
+                "sha256": item.sha256,
+                "jobs": len(heads),
+                "entries": len(written.entries),
+            }
+            if job.obs_path:
+                result["obs"] = self._upload(job.obs_path, file_name, path)
+            if job.mode is ExportMode.WORKSPACE:
+                with self.db.transaction() as tx:
+                    download_repo.set_last_workspace_export(tx, scope.workspace.id, snapshot)
+            self.tasks.finish(
+                job.task_id, SUCCESSFUL, f"Package {file_name} is ready.", result=result
+            )
+        finally:
+            path.unlink(missing_ok=True)

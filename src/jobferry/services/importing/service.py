@@ -1,0 +1,377 @@
+"""The import use cases: upload, check-file, plan, import (atomic or per object), as tasks.
+
+Pipeline: read → verify (the reader checks the manifest) → transform → resolve → check →
+plan → apply, the last four inside ONE write transaction that also records the task's final
+status and releases the workspace's import lock, so a crash at any point leaves the workspace
+as it was and the task is later reported FAILED by the heartbeat.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import IO, Any
+
+from jobferry.errors import (
+    ConflictError,
+    ImportRunningError,
+    InvalidRequestError,
+    JobferryError,
+    PlanStaleError,
+)
+from jobferry.package.reader import PackageObject, ReadLimits, ReadPackage
+from jobferry.services.collector import collector_paused
+from jobferry.services.context import WRITERS, Scope, now_ms
+from jobferry.services.documents import dump
+from jobferry.services.importing.apply import FAILED, SUCCESSFUL, apply_plan
+from jobferry.services.importing.checks import signature_state
+from jobferry.services.importing.model import Plan
+from jobferry.services.importing.planner import build_plan
+from jobferry.services.importing.request import ImportRequest
+from jobferry.services.importing.uploads import PackageSource
+from jobferry.services.tasks import WARNING, TaskService
+from jobferry.settings import Settings
+from jobferry.storage import Database, Tx
+from jobferry.storage import imports as repo
+from jobferry.storage import tasks as task_repo
+from jobferry.storage.blobs import BlobStore
+from jobferry.storage.imports import PlanRecord
+
+log = logging.getLogger("jobferry.import")
+PLAN_SYNC_MAX_OBJECTS = 2000
+
+
+@dataclass(frozen=True)
+class PreparedImport:
+    """A validated import (or dry run) with its task, ready to run."""
+
+    task_id: str
+    scope: Scope
+    request: ImportRequest
+    locked: bool
+
+
+class ImportService:
+    """Imports of every kind, and what they need: uploads, check-file, plans."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        tasks: TaskService,
+        uploads: BlobStore,
+        object_storage: Any,
+        limits: ReadLimits,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.tasks = tasks
+        self.limits = limits
+        self.packages = PackageSource(
+            db,
+            uploads,
+            object_storage,
+            limits,
+            settings.data_dir / "tmp",
+            settings.download_ttl_seconds,
+        )
+
+    # -- check-file and plan ---------------------------------------------------------------
+
+    def upload(self, scope: Scope, stream: IO[bytes], file_name: str) -> dict[str, Any]:
+        """Keep an uploaded package for a later import; answers the path to import."""
+        scope.require(WRITERS, "upload packages")
+        return self.packages.upload(scope, stream, file_name)
+
+    def sweep(self, now: int | None = None) -> int:
+        """Delete expired uploads and plans older than the package TTL; returns uploads gone."""
+        moment = now_ms() if now is None else now
+        gone = self.packages.sweep(moment)
+        with self.db.transaction() as tx:
+            repo.delete_plans_before(tx, moment - self.settings.download_ttl_seconds * 1000)
+        return gone
+
+    def check_file(self, scope: Scope, path: str) -> dict[str, Any]:
+        """DataArts show_file_info: what the package holds, without importing anything."""
+        scope.require(WRITERS, "look into packages")
+        with collector_paused():
+            pkg = self.packages.read(scope, path)
+        with self.db.transaction(readonly=True) as tx:
+            signature = signature_state(tx, scope, pkg)
+        jobs, scripts, others = [], [], []
+        for obj in pkg.objects:
+            directory = obj.document.get("directory") or "/"
+            if obj.kind == "job":
+                params = obj.document.get("params")
+                values = {
+                    str(p.get("name")): p.get("value")
+                    for p in (params if isinstance(params, list) else [])
+                    if isinstance(p, dict)
+                }
+                jobs.append({"name": obj.name, "path": directory, "params": values})
+            elif obj.kind == "script":
+                scripts.append({"name": obj.name, "path": directory})
+            else:
+                others.append({"kind": obj.kind, "name": obj.name})
+        return {
+            "jobs": jobs,
+            "scripts": scripts,
+            "others": others,
+            "layout": pkg.layout,
+            "manifest": pkg.manifest is not None,
+            "signed": pkg.signature is not None,
+            "signature": signature.as_json(),
+            "sha256": pkg.sha256,
+            "size": pkg.size,
+        }
+
+    def plan(self, scope: Scope, asked: ImportRequest) -> dict[str, Any] | PreparedImport:
+        """The plan of an import: at once for small packages, else a dry-run task to run."""
+        request = self._request(scope, asked)
+        with collector_paused():
+            pkg = self.packages.read(scope, request.path)
+            if len(pkg.objects) > PLAN_SYNC_MAX_OBJECTS:
+                return self.prepare(scope, asked.as_dry_run())
+            plan = self._plan_now(scope, request, pkg)
+            plan_id = self._keep_plan(scope, plan, pkg, request)
+            return self._plan_view(plan, plan_id, pkg)
+
+    def check_profile(self, scope: Scope, asked: ImportRequest) -> dict[str, Any]:
+        """Is this profile enough for this package? Every environment reference of the package
+        is mapped or exists in the target, and required connections have their secrets."""
+        request = self._request(scope, asked)
+        with collector_paused():
+            pkg = self.packages.read(scope, request.path)
+            plan = self._plan_now(scope, request, pkg, environment_report=True)
+        assert plan.environment is not None
+        return {
+            **plan.environment,
+            "profile": plan.profile.as_json() if plan.profile else None,
+            "packageSha256": pkg.sha256,
+        }
+
+    def _plan_now(
+        self,
+        scope: Scope,
+        request: ImportRequest,
+        pkg: ReadPackage,
+        *,
+        environment_report: bool = False,
+    ) -> Plan:
+        """A plan on a read-only snapshot of the target (nothing is locked or written)."""
+        with self.db.transaction(readonly=True) as tx:
+            return build_plan(
+                tx,
+                scope,
+                list(pkg.objects),
+                request,
+                max_nodes=self.settings.max_nodes_per_job,
+                package=pkg,
+                environment_report=environment_report,
+            )
+
+    def _keep_plan(self, scope: Scope, plan: Plan, pkg: ReadPackage, request: ImportRequest) -> str:
+        plan_id = uuid.uuid4().hex
+        record = PlanRecord(
+            plan_id,
+            scope.workspace.id,
+            pkg.sha256,
+            request.fingerprint(),
+            plan.fingerprint,
+            dump(plan.as_json(with_diff=False)),
+            scope.actor.name,
+            now_ms(),
+        )
+        with self.db.transaction() as tx:
+            repo.insert_plan(tx, record)
+        return plan_id
+
+    @staticmethod
+    def _plan_view(plan: Plan, plan_id: str, pkg: ReadPackage) -> dict[str, Any]:
+        return {"planId": plan_id, "packageSha256": pkg.sha256, **plan.as_json()}
+
+    def _request(self, scope: Scope, asked: ImportRequest) -> ImportRequest:
+        scope.require(WRITERS, "import packages")
+        request = asked.settled(scope)
+        self.packages.check_path(scope, request.path)
+        return request
+
+    # -- import ---------------------------------------------------------------------------
+
+    def prepare(self, scope: Scope, asked: ImportRequest) -> PreparedImport:
+        """Validate an import, take the workspace's import lock, create the task."""
+        request = self._request(scope, asked)
+        task_id = uuid.uuid4().hex
+        locked = not request.dry_run
+        if locked:
+            self._lock(scope, task_id)
+        what = "Plan the import" if request.dry_run else "Import the jobs"
+        try:
+            self.tasks.create(
+                scope, "import", f"{what} from {request.path}.", dict(request.raw), task_id=task_id
+            )
+        except BaseException:
+            if locked:
+                with self.db.transaction() as tx:
+                    repo.drop_lock(tx, scope.workspace.id, task_id)
+            raise
+        return PreparedImport(task_id, scope, request, locked)
+
+    def _lock(self, scope: Scope, task_id: str) -> None:
+        ws = scope.workspace.id
+        try:
+            with self.db.transaction() as tx:
+                holder = repo.lock_holder(tx, ws)
+                if holder is not None and task_repo.is_running(tx, holder):
+                    raise self._busy(scope, holder)
+                if holder is not None:
+                    repo.drop_lock(tx, ws, holder)
+                repo.take_lock(tx, ws, task_id, now_ms())
+        except ConflictError as exc:
+            if isinstance(exc, ImportRunningError):
+                raise
+            with self.db.transaction(readonly=True) as tx:
+                holder = repo.lock_holder(tx, ws)
+            raise self._busy(scope, holder or "unknown") from exc
+
+    @staticmethod
+    def _busy(scope: Scope, holder: str) -> ImportRunningError:
+        return ImportRunningError(
+            f"Import task {holder} is running in workspace '{scope.workspace.name}'; imports run "
+            f"one at a time. Wait for it (GET /v1/{{project_id}}/system-tasks/{holder}) and "
+            "import again.",
+            task_id=holder,
+        )
+
+    def run(self, job: PreparedImport) -> None:
+        """Run a prepared import or dry run to its end (called on a worker thread)."""
+        try:
+            with collector_paused():
+                self._run(job)
+        except JobferryError as exc:
+            self._fail(job, exc.message, exc.context)
+        except Exception:
+            log.exception("import task %s failed", job.task_id)
+            self._fail(job, f"Internal error; see the server log for task {job.task_id}.", {})
+
+    def _fail(self, job: PreparedImport, message: str, context: dict[str, Any]) -> None:
+        result = {"problems": context.get("problems", [])} if context.get("problems") else None
+        self.tasks.finish(job.task_id, FAILED, message, result=result)
+        if job.locked:
+            with self.db.transaction() as tx:
+                repo.drop_lock(tx, job.scope.workspace.id, job.task_id)
+
+    def _run(self, job: PreparedImport) -> None:
+        scope, request = job.scope, job.request
+        self.tasks.advance(job.task_id, 5, "Reading the package.")
+        pkg = self.packages.read(scope, request.path)
+        self.tasks.advance(job.task_id, 30, f"Checking {len(pkg.objects)} object(s).")
+        stored = self._stored_plan(scope, request, pkg) if request.plan_id else None
+        objects: list[PackageObject] = list(pkg.objects)
+        if request.dry_run:
+            plan = self._plan_now(scope, request, pkg)
+            plan_id = self._keep_plan(scope, plan, pkg, request)
+            status = WARNING if plan.problems else SUCCESSFUL
+            self.tasks.finish(
+                job.task_id,
+                status,
+                f"Plan ready: {plan.describe()}, {len(plan.problems)} problem(s).",
+                result={"plan": self._plan_view(plan, plan_id, pkg)},
+            )
+            return
+        with self.db.transaction() as tx:
+            plan = build_plan(
+                tx,
+                scope,
+                objects,
+                request,
+                max_nodes=self.settings.max_nodes_per_job,
+                lock_rows=True,
+                package=pkg,
+            )
+            if stored is not None and stored.fingerprint != plan.fingerprint:
+                raise PlanStaleError(
+                    f"The target changed since plan {stored.id} was made; review a new plan "
+                    "(POST /jobs/import/plan) and import with its planId.",
+                    plan_id=stored.id,
+                )
+            if plan.package_problems or (plan.problems and request.mode == "ATOMIC"):
+                raise InvalidRequestError(
+                    f"The check found {len(plan.problems)} problem(s); nothing was imported. "
+                    + " | ".join(p.detail for p in plan.problems[:5]),
+                    problems=[p.as_json() for p in plan.problems],
+                )
+            outcome = apply_plan(tx, scope, plan, request, job.task_id, pkg.sha256)
+            if outcome.failed and outcome.written:
+                status = WARNING
+            elif outcome.failed:
+                status = FAILED
+            else:
+                status = SUCCESSFUL
+            message = (
+                f"Imported {outcome.written} object(s), {outcome.failed} failed "
+                f"({plan.describe()}); {outcome.versions} version(s) submitted."
+            )
+            result = {
+                "packageSha256": pkg.sha256,
+                "summary": plan.counts(),
+                "written": outcome.written,
+                "failed": outcome.failed,
+                "versionsCreated": outcome.versions,
+                "problems": [p.as_json() for p in plan.problems],
+            }
+            self._finish_in(tx, job.task_id, status, message, result, outcome.subtasks)
+            repo.drop_lock(tx, scope.workspace.id, job.task_id)
+
+    def _stored_plan(self, scope: Scope, request: ImportRequest, pkg: ReadPackage) -> PlanRecord:
+        assert request.plan_id is not None
+        with self.db.transaction(readonly=True) as tx:
+            stored = repo.get_plan(tx, scope.workspace.id, request.plan_id)
+        if stored is None:
+            raise PlanStaleError(
+                f"Plan {request.plan_id} does not exist in workspace '{scope.workspace.name}'; "
+                "make a plan first (POST /jobs/import/plan).",
+                plan_id=request.plan_id,
+            )
+        if stored.package_sha256 != pkg.sha256 or stored.request_sha256 != request.fingerprint():
+            raise PlanStaleError(
+                f"Plan {stored.id} was made for another package or other import options; make "
+                "a plan for this package and these options.",
+                plan_id=stored.id,
+            )
+        return stored
+
+    @staticmethod
+    def _finish_in(
+        tx: Tx,
+        task_id: str,
+        status: str,
+        message: str,
+        result: dict[str, Any],
+        subtasks: list[dict[str, Any]],
+    ) -> None:
+        now = now_ms()
+        task_repo.update_task(
+            tx,
+            task_id,
+            status=status,
+            message=message,
+            progress=100,
+            result=dump(result),
+            subtasks=dump({"items": subtasks}),
+            end_time=now,
+            last_update=now,
+        )
+
+
+def read_limits(settings: Settings) -> ReadLimits:
+    """The reader's limits from the settings (``dataarts`` = DataArts' 10 MB / 10 MB)."""
+    if settings.import_limits == "dataarts":
+        return ReadLimits.dataarts()
+    return ReadLimits(
+        max_package_bytes=settings.import_max_package_bytes,
+        max_total_bytes=settings.import_max_uncompressed_bytes,
+        max_entries=settings.import_max_entries,
+        max_ratio=settings.import_max_entry_ratio,
+    )

@@ -1,0 +1,153 @@
+"""Import step 1 (read): where packages come from: uploads kept for a while, object storage.
+
+A package is fetched into a local temporary file and read from there (never held in memory).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from typing import IO, Any
+
+from jobferry.errors import InvalidRequestError, ObsPathError, ObsReadError
+from jobferry.package.reader import ReadLimits, ReadPackage, read_package
+from jobferry.services.context import Scope, now_ms
+from jobferry.storage import Database
+from jobferry.storage import imports as repo
+from jobferry.storage.blobs import BlobStore, parse_obs_path
+from jobferry.storage.imports import UploadRecord
+
+UPLOAD_SCHEME = "upload://"
+
+
+class PackageSource:
+    """Uploads, and the fetch of a package named by an ``upload://`` or ``obs://`` path."""
+
+    def __init__(
+        self,
+        db: Database,
+        uploads: BlobStore,
+        object_storage: Any,
+        limits: ReadLimits,
+        scratch: Path,
+        ttl_seconds: int,
+    ) -> None:
+        self.db = db
+        self.uploads = uploads
+        self.object_storage = object_storage
+        self.limits = limits
+        self.scratch = scratch
+        self.ttl_ms = ttl_seconds * 1000
+
+    def _temp(self) -> Path:
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.scratch, suffix=".zip")
+        os.close(fd)
+        return Path(name)
+
+    def upload(self, scope: Scope, stream: IO[bytes], file_name: str) -> dict[str, Any]:
+        """Keep an uploaded package for a later import; answers the path to import."""
+        path = self._temp()
+        digest, size, cap = hashlib.sha256(), 0, self.limits.max_package_bytes
+        try:
+            with path.open("wb") as out:
+                while chunk := stream.read(1 << 20):
+                    size += len(chunk)
+                    if size > cap:
+                        raise InvalidRequestError(
+                            f"The uploaded package is larger than {cap} bytes, the import limit; "
+                            "split the export or raise JOBFERRY_IMPORT_MAX_PACKAGE_BYTES.",
+                            limit=cap,
+                        )
+                    digest.update(chunk)
+                    out.write(chunk)
+            upload_id = uuid.uuid4().hex
+            name = Path(file_name or "package.zip").name or "package.zip"
+            location = self.uploads.put(f"{scope.workspace.id}/{upload_id}.zip", path)
+            now = now_ms()
+            item = UploadRecord(
+                upload_id,
+                scope.actor.project_id,
+                scope.workspace.id,
+                name,
+                size,
+                digest.hexdigest(),
+                self.uploads.kind,
+                location,
+                scope.actor.name,
+                now,
+                now + self.ttl_ms,
+            )
+            with self.db.transaction() as tx:
+                repo.insert_upload(tx, item)
+        finally:
+            path.unlink(missing_ok=True)
+        return {
+            "path": f"{UPLOAD_SCHEME}{upload_id}",
+            "fileName": name,
+            "size": size,
+            "sha256": item.sha256,
+            "expireTime": item.expires_at,
+        }
+
+    def _upload_of(self, scope: Scope, path: str) -> UploadRecord:
+        """The unexpired upload an ``upload://`` path names (DLF.0815 otherwise)."""
+        with self.db.transaction(readonly=True) as tx:
+            item = repo.get_upload(tx, scope.workspace.id, path[len(UPLOAD_SCHEME) :])
+        if item is None or item.expires_at <= now_ms():
+            raise ObsReadError(
+                f"Fail to read OBS file: no uploaded package '{path}' in workspace "
+                f"'{scope.workspace.name}' (uploads expire); upload it again.",
+                path=path,
+            )
+        return item
+
+    def check_path(self, scope: Scope, path: str) -> None:
+        """Refuse at once a path that cannot name a package (the fetch happens in the task)."""
+        if path.startswith(UPLOAD_SCHEME):
+            self._upload_of(scope, path)
+        else:
+            parse_obs_path(path)
+
+    def fetch(self, scope: Scope, path: str) -> Path:
+        """The package named by ``path`` as a local temporary file (caller deletes it)."""
+        target = self._temp()
+        try:
+            if path.startswith(UPLOAD_SCHEME):
+                self.uploads.fetch(self._upload_of(scope, path).location, target)
+            else:
+                bucket, key = parse_obs_path(path)
+                if not key or key.endswith("/"):
+                    raise ObsPathError(
+                        f"OBS path '{path}' names a folder; name the package file, e.g. "
+                        f"obs://{bucket}/exports/DLF_job.zip.",
+                        path=path,
+                    )
+                self.object_storage().get_to_file(
+                    bucket, key, target, max_bytes=self.limits.max_package_bytes
+                )
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        return target
+
+    def read(self, scope: Scope, path: str) -> ReadPackage:
+        """Fetch and safely read a package."""
+        local = self.fetch(scope, path)
+        try:
+            return read_package(local, self.limits)
+        finally:
+            local.unlink(missing_ok=True)
+
+    def sweep(self, now: int) -> int:
+        """Delete expired uploads; returns how many went."""
+        with self.db.transaction(readonly=True) as tx:
+            gone = repo.expired_uploads(tx, now)
+        for item in gone:
+            self.uploads.remove(item.location)
+            with self.db.transaction() as tx:
+                repo.delete_upload(tx, item.id)
+        return len(gone)

@@ -1,0 +1,152 @@
+"""Row shapes of stored definitions: what writing a job, script or resource puts in its row.
+
+They are named tuples: immutable, and cheap enough to build 100,000 of in an import (a frozen
+dataclass costs several times more per instance).
+
+One place maps a definition document to its columns (directory, type, process type…), for the
+single-object path (the API's create and update) and the bulk paths (import, rollback) alike.
+Services build these typed rows; only storage spells column names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from jobferry.domain.enums import ProcessType
+
+
+def directory_of(doc: Mapping[str, Any]) -> str:
+    """The folder a definition lives in ('/' when it names none)."""
+    value = doc.get("directory")
+    if not isinstance(value, str) or not value.strip():
+        return "/"
+    value = value.strip()
+    return value if value.startswith("/") else "/" + value
+
+
+JOB_COLUMNS = (
+    "directory",
+    "process_type",
+    "document",
+    "latest_version",
+    "updated_at",
+    "updated_by",
+)
+SCRIPT_COLUMNS = ("type", "directory", "document", "latest_version", "updated_at", "updated_by")
+RESOURCE_COLUMNS = ("name", "type", "directory", "document", "updated_at", "updated_by")
+CREATED_COLUMNS = ("created_at", "created_by")
+
+
+class Stamp(NamedTuple):
+    """When and by whom rows are written (``updated_*``; ``created_*`` for new rows)."""
+
+    at: int
+    by: str
+
+
+class JobRow(NamedTuple):
+    """A job's development state as stored: its JSON text and the columns derived from it."""
+
+    name: str
+    document: str
+    directory: str
+    process_type: str
+    latest_version: int | None
+
+    @classmethod
+    def of(cls, doc: Mapping[str, Any], text: str, latest_version: int | None) -> JobRow:
+        """The row of ``doc`` (already dumped to ``text``)."""
+        process = doc.get("processType") or ProcessType.BATCH.value
+        return cls(str(doc["name"]), text, directory_of(doc), str(process), latest_version)
+
+    def values(self, stamp: Stamp) -> tuple[Any, ...]:
+        """The written values, in the order of ``JOB_COLUMNS`` (not the name, which never
+        changes here)."""
+        return (
+            self.directory,
+            self.process_type,
+            self.document,
+            self.latest_version,
+            stamp.at,
+            stamp.by,
+        )
+
+    def columns(self, stamp: Stamp) -> dict[str, Any]:
+        """The written columns by name."""
+        return dict(zip(JOB_COLUMNS, self.values(stamp), strict=True))
+
+
+class ScriptRow(NamedTuple):
+    """A script's development state as stored."""
+
+    name: str
+    document: str
+    directory: str
+    type: str
+    latest_version: int | None
+
+    @classmethod
+    def of(cls, doc: Mapping[str, Any], text: str, latest_version: int | None) -> ScriptRow:
+        """The row of ``doc`` (already dumped to ``text``)."""
+        return cls(str(doc["name"]), text, directory_of(doc), str(doc.get("type")), latest_version)
+
+    def values(self, stamp: Stamp) -> tuple[Any, ...]:
+        """The written values, in the order of ``SCRIPT_COLUMNS``."""
+        return (self.type, self.directory, self.document, self.latest_version, stamp.at, stamp.by)
+
+    def columns(self, stamp: Stamp) -> dict[str, Any]:
+        """The written columns by name."""
+        return dict(zip(SCRIPT_COLUMNS, self.values(stamp), strict=True))
+
+
+class ResourceRow(NamedTuple):
+    """A resource as stored (resources are not versioned)."""
+
+    name: str
+    document: str
+    directory: str
+    type: str
+
+    @classmethod
+    def of(cls, doc: Mapping[str, Any], text: str) -> ResourceRow:
+        """The row of ``doc`` (already dumped to ``text``)."""
+        return cls(str(doc.get("name")), text, directory_of(doc), str(doc.get("type")))
+
+    def values(self, stamp: Stamp) -> tuple[Any, ...]:
+        """The written values, in the order of ``RESOURCE_COLUMNS`` (a resource is addressed by
+        id, so its name may change)."""
+        return (self.name, self.type, self.directory, self.document, stamp.at, stamp.by)
+
+    def columns(self, stamp: Stamp) -> dict[str, Any]:
+        """The written columns by name."""
+        return dict(zip(RESOURCE_COLUMNS, self.values(stamp), strict=True))
+
+
+class RefRow(NamedTuple):
+    """One row of a job's reference index (what the job names, for look-ups and checks)."""
+
+    job_id: int
+    kind: str
+    name: str
+    ref_workspace: str  # '' for the job's own workspace
+
+
+class ChangeRow(NamedTuple):
+    """What one import did to one object, with the state before it (what rollback reads)."""
+
+    task_id: str
+    workspace_id: str
+    kind: str
+    name: str
+    action: str
+    object_id: str | None
+    before_document: str | None
+    before_version: int | None
+    after_version: int | None
+    after_sha256: str | None
+
+
+def created(stamp: Stamp) -> dict[str, Any]:
+    """The creation columns of a new row."""
+    return {"created_at": stamp.at, "created_by": stamp.by}

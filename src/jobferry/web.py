@@ -1,0 +1,49 @@
+"""What the API and the console both need from a request: the wired services, the task runner,
+JSON objects read from bodies and form fields, and download headers.
+
+It sits between the adapters (``api``, ``console``) and ``tasks`` in the layers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+from starlette.requests import Request
+
+from jobferry.errors import InvalidRequestError
+from jobferry.services.container import Services
+from jobferry.tasks.runner import TaskRunner
+
+
+def services_of(request: Request) -> Services:
+    """The services wired into the app at start-up."""
+    services: Services = request.app.state.services
+    return services
+
+
+def runner_of(request: Request) -> TaskRunner:
+    """The background task runner wired into the app."""
+    runner: TaskRunner = request.app.state.runner
+    return runner
+
+
+def json_object(data: bytes | str, what: str, example: str) -> dict[str, Any]:
+    """Parse ``data`` as a JSON object; refuse anything else, naming ``what`` it is and how a
+    good one looks (``example``)."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequestError(f"{what} is not valid JSON ({exc}); {example}.") from exc
+    if not isinstance(value, dict):
+        raise InvalidRequestError(
+            f"{what} must be a JSON object, not {type(value).__name__}; {example}."
+        )
+    return value
+
+
+def attachment(file_name: str) -> str:
+    """A Content-Disposition header value that downloads ``file_name`` (any characters)."""
+    name = quote(file_name)
+    return f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"

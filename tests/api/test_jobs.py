@@ -1,0 +1,233 @@
+"""The DataArts job calls, in-process, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from jobferry.services.container import Services
+from support.builders import fixture, make_job, make_script
+from support.clients import SignedClient
+from support.databases import orphan_reference_rows
+
+
+def create(api: SignedClient, job: dict[str, Any], **kw: Any) -> Any:
+    response = api.call("POST", "/jobs", job, **kw)
+    assert response.status_code == 204, response.text
+    return response
+
+
+def test_create_then_show_returns_every_key_of_the_definition(api: SignedClient) -> None:
+    job = make_job(unknownTopLevel={"kept": [1, 2]}, version="7")
+    job["nodes"][0]["lineageInfo"] = '[{"outputs":[],"inputs":[]}]'
+    job["nodes"][0]["properties"][0]["value_is_sensitive"] = False
+    create(api, job)
+    shown = api.call("GET", "/jobs/daily_sales").json()
+    for key, value in job.items():
+        assert shown[key] == value, key
+    assert list(shown)[: len(job)] == list(job), "stored key order is the client's"
+    assert isinstance(shown["id"], int)
+    assert isinstance(shown["createTime"], int)
+
+
+def test_documented_examples_round_trip(api: SignedClient) -> None:
+    for name in ("otc_doc_job_myJob_hivesql.job", "otc_doc_job_realtime_myJob_dis_cs_dli.job"):
+        job = fixture(name)
+        create(api, job)
+        shown = api.call("GET", f"/jobs/{job['name']}").json()
+        assert {k: shown[k] for k in job} == job
+        api.call("DELETE", f"/jobs/{job['name']}")
+
+
+def test_create_refuses_a_duplicate_name_with_dlf_0102(api: SignedClient) -> None:
+    create(api, make_job())
+    response = api.call("POST", "/jobs", make_job())
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "DLF.0102"
+    assert "daily_sales" in response.json()["error_msg"]
+
+
+def test_invalid_job_reports_every_violation_and_stores_nothing(api: SignedClient) -> None:
+    job = make_job(name="bad name!")
+    job["nodes"][1]["preNodeName"] = ["nowhere"]
+    job["nodes"][0]["retryTimes"] = 9
+    job["schedule"]["cron"]["expression"] = "0 99 2 * * ?"
+    response = api.call("POST", "/jobs", job)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error_code"] == "DLF.3051"
+    fields = {d["field"] for d in body["details"]}
+    assert {"name", "nodes[1].preNodeName[0]", "nodes[0].retryTimes"} <= fields
+    assert any(f.startswith("schedule.cron.expression") for f in fields)
+    assert api.call("GET", "/jobs", query={"limit": 100}).json()["total"] == 0
+
+
+def test_unknown_job_answers_dlf_0100(api: SignedClient) -> None:
+    response = api.call("GET", "/jobs/nope")
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "DLF.0100"
+    assert response.headers["X-Request-Id"] == response.json()["request_id"]
+
+
+def test_versions_follow_target_status(api: SignedClient) -> None:
+    create(api, make_job(targetStatus="SAVED"))
+    assert api.call("GET", "/jobs/daily_sales/versions").json()["total"] == 0
+    refused = api.call("GET", "/jobs/daily_sales", query={"getJobSubmitVersion": True})
+    assert refused.json()["error_code"] == "DLF.0100"
+
+    v1 = make_job(targetStatus="SUBMITTED")
+    v1["params"][0]["value"] = "first"
+    assert api.call("PUT", "/jobs/daily_sales", v1).status_code == 204
+    v2 = make_job()
+    v2["params"][0]["value"] = "second"
+    assert api.call("PUT", "/jobs/daily_sales", v2).status_code == 204
+    dev = make_job(targetStatus="SAVED")
+    dev["params"][0]["value"] = "draft"
+    assert api.call("PUT", "/jobs/daily_sales", dev).status_code == 204
+
+    versions = api.call("GET", "/jobs/daily_sales/versions").json()["versions"]
+    assert [v["version"] for v in versions] == [2, 1]
+    first = api.call("GET", "/jobs/daily_sales", query={"version": 1}).json()
+    assert first["params"][0]["value"] == "first"
+    assert first["version"] == "1"
+    latest = api.call("GET", "/jobs/daily_sales", query={"getJobSubmitVersion": True}).json()
+    assert latest["params"][0]["value"] == "second"
+    assert api.call("GET", "/jobs/daily_sales").json()["params"][0]["value"] == "draft"
+    missing = api.call("GET", "/jobs/daily_sales", query={"version": 9})
+    assert missing.json()["error_code"] == "DLF.0100"
+
+
+def test_update_cannot_rename(api: SignedClient) -> None:
+    create(api, make_job())
+    response = api.call("PUT", "/jobs/daily_sales", make_job(name="other"))
+    assert response.status_code == 400
+    assert "cannot be renamed" in response.json()["error_msg"]
+
+
+def test_start_stop_and_status(api: SignedClient) -> None:
+    create(api, make_job())
+    assert api.call("POST", "/jobs/daily_sales/start", {}).status_code == 204
+    listed = api.call("GET", "/jobs").json()["jobs"][0]
+    assert listed["status"] == "SCHEDULING"
+    assert api.call("GET", "/jobs/daily_sales/status").json()["status"] == "NORMAL"
+    assert api.call("POST", "/jobs/daily_sales/stop").status_code == 204
+    assert api.call("GET", "/jobs").json()["jobs"][0]["status"] == "STOPPED"
+
+
+def test_start_refuses_a_job_never_submitted(api: SignedClient) -> None:
+    create(api, make_job(targetStatus="SAVED"))
+    response = api.call("POST", "/jobs/daily_sales/start")
+    assert response.status_code == 400
+    assert "never been submitted" in response.json()["error_msg"]
+    assert api.call("GET", "/jobs").json()["jobs"][0]["status"] == "STOPPED"
+
+
+def test_start_refuses_cron_schedule_without_expression(api: SignedClient) -> None:
+    create(api, fixture("otc_doc_job_myJob_hivesql.job"))
+    response = api.call("POST", "/jobs/myJob/start")
+    assert response.status_code == 400
+    assert "schedule.cron.expression" in response.json()["error_msg"]
+
+
+def test_delete_refuses_a_scheduled_job_then_works_when_stopped(api: SignedClient) -> None:
+    create(api, make_job())
+    api.call("POST", "/jobs/daily_sales/start")
+    refused = api.call("DELETE", "/jobs/daily_sales")
+    assert refused.json()["error_code"] == "DLF.9011"
+    assert "stop it" in refused.json()["error_msg"]
+    api.call("POST", "/jobs/daily_sales/stop")
+    assert api.call("DELETE", "/jobs/daily_sales", {"approvers": []}).status_code == 204
+    assert api.call("GET", "/jobs/daily_sales").json()["error_code"] == "DLF.0100"
+
+
+def test_deleting_a_job_deletes_its_reference_rows(api: SignedClient, services: Services) -> None:
+    create(api, make_job("gone"))
+    create(api, make_job("kept"))
+    assert api.call("DELETE", "/jobs/gone", {"approvers": []}).status_code == 204
+
+    assert orphan_reference_rows(services.db) == 0
+    # The survivor's rows are intact: its script still counts as used.
+    refused = api.call("DELETE", "/scripts/kept_sql")
+    assert refused.status_code == 400, refused.text
+
+
+def test_delete_refuses_an_upstream_job_others_depend_on(api: SignedClient) -> None:
+    create(api, make_job("upstream"))
+    downstream = make_job("downstream")
+    downstream["schedule"]["cron"]["dependJobs"] = {"jobs": ["upstream"]}
+    create(api, downstream)
+    shown = api.call("GET", "/jobs/upstream", query={"dependencies": True}).json()
+    assert [d["jobName"] for d in shown["downstreamJobs"]] == ["downstream"]
+    refused = api.call("DELETE", "/jobs/upstream")
+    assert refused.json()["error_code"] == "DLF.9013"
+    assert "downstream" in refused.json()["error_msg"]
+
+
+def test_list_filters_by_type_name_and_tag_and_pages(api: SignedClient) -> None:
+    for i in range(12):
+        create(api, make_job(f"job_{i:02d}"))
+    realtime = fixture("otc_doc_job_realtime_myJob_dis_cs_dli.job")
+    create(api, realtime)
+    tagged = make_job("special", basicConfig={"tags": ["finance"]})
+    create(api, tagged)
+
+    first = api.call("GET", "/jobs").json()
+    assert first["total"] == 13, "jobType defaults to BATCH"
+    assert len(first["jobs"]) == 10
+    second = api.call("GET", "/jobs", query={"offset": 1}).json()
+    assert [j["name"] for j in second["jobs"]] == ["job_10", "job_11", "special"]
+    rt = api.call("GET", "/jobs", query={"jobType": "REAL_TIME"}).json()
+    assert [j["name"] for j in rt["jobs"]] == ["myJob"]
+    by_name = api.call("GET", "/jobs", query={"jobName": "_0"}).json()
+    assert by_name["total"] == 10
+    by_tag = api.call("GET", "/jobs", query={"tags": "finance"}).json()
+    assert [j["name"] for j in by_tag["jobs"]] == ["special"]
+    bad = api.call("GET", "/jobs", query={"limit": 101})
+    assert bad.status_code == 400
+    assert "limit" in bad.json()["error_msg"]
+
+
+def test_job_result_fields(api: SignedClient) -> None:
+    create(api, make_job())
+    job = api.call("GET", "/jobs").json()["jobs"][0]
+    assert job["name"] == "daily_sales"
+    assert job["jobType"] == "BATCH"
+    assert job["owner"] == "alice"
+    assert job["path"] == "/sales"
+    assert job["createUser"] == "admin"
+    assert isinstance(job["createTime"], int)
+
+
+def test_references_extension_lists_what_the_job_names(api: SignedClient) -> None:
+    create(api, make_job())
+    refs = api.call("GET", "/jobs/daily_sales/references").json()["references"]
+    kinds = {(r["kind"], r["name"]) for r in refs}
+    assert ("script", "daily_sales_sql") in kinds
+    assert ("connection", "dws_conn") in kinds
+    assert ("tag", "daily") in kinds
+
+
+def test_tags_named_by_a_job_are_created(api: SignedClient) -> None:
+    create(api, make_job())
+    tags = api.call("GET", "/tags").json()["tags"]
+    assert [t["name"] for t in tags] == ["daily"]
+
+
+@pytest.mark.parametrize("name", [".", ".."])
+def test_dot_names_are_refused_for_jobs_scripts_workspaces_and_users(
+    api: SignedClient, name: str
+) -> None:
+    refusals = [
+        api.call("POST", "/jobs", make_job(name)),
+        api.call("POST", "/scripts", make_script(name)),
+        api.call("POST", "/workspaces", {"name": name}),
+        api.call("POST", "/users", {"name": name}),
+    ]
+
+    for response in refusals:
+        assert response.status_code == 400, response.text
+        assert "only dots" in response.json()["error_msg"]
+    assert api.call("GET", "/jobs").json()["total"] == 0
+    workspaces = api.call("GET", "/workspaces").json()["workspaces"]
+    assert [w["name"] for w in workspaces] == ["default"]

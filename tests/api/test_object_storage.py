@@ -1,0 +1,128 @@
+"""obsPath exports and an S3-backed download center, against a real S3 HTTP server."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from jobferry.api.app import create_app
+from jobferry.services.container import Services
+from jobferry.settings import Settings
+from jobferry.storage import Database
+from jobferry.storage.schema import upgrade
+from jobferry.tasks.runner import TaskRunner
+from support.clients import ADMIN_AK, ADMIN_SK, SignedClient, wait_task
+from support.exporting import entries, seed
+from support.s3server import S3_ENV, S3Server, s3_server  # noqa: F401
+
+
+@pytest.fixture
+def bucket(s3_server: S3Server) -> str:  # noqa: F811
+    name = f"jf-{uuid.uuid4().hex[:10]}"
+    s3_server.client.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def s3_api(
+    settings: Settings,
+    s3_server: S3Server,  # noqa: F811
+    bucket: str,
+) -> Iterator[SignedClient]:
+    """The app with obs:// mapped to the test S3 server and the download center in a bucket."""
+    configured = settings.model_copy(
+        update={
+            "s3_endpoint_url": s3_server.endpoint,
+            "package_store": "s3",
+            "s3_bucket": bucket,
+            **S3_ENV,
+        }
+    )
+    db = Database(configured.resolved_database_url())
+    upgrade(db)
+    services = Services.build(configured, db)
+    services.accounts.bootstrap(configured.project_id, ADMIN_AK, ADMIN_SK)
+    with TestClient(create_app(services, TaskRunner(services))) as client:
+        yield SignedClient(client, ADMIN_AK, ADMIN_SK)
+    db.dispose()
+
+
+def test_obs_path_export_writes_the_package_to_the_bucket(
+    s3_api: SignedClient,
+    s3_server: S3Server,  # noqa: F811
+    bucket: str,
+) -> None:
+    seed(s3_api)
+    response = s3_api.call(
+        "POST", "/jobs/daily_sales/export", {"obsPath": f"obs://{bucket}/exports/"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["path"] == f"obs://{bucket}/exports/DLF_daily_sales.zip"
+    stored = s3_server.client.get_object(Bucket=bucket, Key="exports/DLF_daily_sales.zip")
+    data = stored["Body"].read()
+    assert hashlib.sha256(data).hexdigest() == body["sha256"]
+    assert "jobs/daily_sales.job" in entries(data)
+    direct = s3_api.call("POST", "/jobs/daily_sales/export").content
+    assert direct == data, "obsPath and streamed exports are the same bytes"
+
+
+def test_batch_export_to_an_explicit_object_key(
+    s3_api: SignedClient,
+    s3_server: S3Server,  # noqa: F811
+    bucket: str,
+) -> None:
+    seed(s3_api)
+    body = {"jobList": ["daily_sales"], "obsPath": f"obs://{bucket}/drop/release-42.zip"}
+    assert s3_api.call("POST", "/jobs/batch-export", body).status_code == 200
+    head = s3_server.client.head_object(Bucket=bucket, Key="drop/release-42.zip")
+    assert head["ContentLength"] > 0
+
+
+def test_unknown_bucket_answers_dlf_1242(s3_api: SignedClient) -> None:
+    seed(s3_api)
+    response = s3_api.call(
+        "POST", "/jobs/daily_sales/export", {"obsPath": "obs://no-such-bucket-here/x/"}
+    )
+    assert (response.status_code, response.json()["error_code"]) == (400, "DLF.1242")
+    assert "no-such-bucket-here" in response.json()["error_msg"]
+
+
+def test_download_center_can_live_in_object_storage(
+    s3_api: SignedClient,
+    s3_server: S3Server,  # noqa: F811
+    bucket: str,
+) -> None:
+    seed(s3_api)
+    task = wait_task(
+        s3_api, s3_api.call("POST", "/exports", {"mode": "workspace"}).json()["taskId"]
+    )
+    assert task["status"] == "SUCCESSFUL", task
+    item = s3_api.call("GET", f"/downloads/{task['result']['downloadId']}").json()
+    assert item["store"] == "s3"
+    keys = [o["Key"] for o in s3_server.client.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert len(keys) == 1
+    assert keys[0].startswith("jobferry/packages/")
+    content = s3_api.call("GET", f"/downloads/{item['id']}/content").content
+    assert hashlib.sha256(content).hexdigest() == item["sha256"]
+    assert s3_api.call("DELETE", f"/downloads/{item['id']}").status_code == 204
+    assert "Contents" not in s3_server.client.list_objects_v2(Bucket=bucket)
+
+
+def test_workspace_export_task_can_also_upload_to_obs(
+    s3_api: SignedClient,
+    s3_server: S3Server,  # noqa: F811
+    bucket: str,
+    tmp_path: Path,
+) -> None:
+    seed(s3_api)
+    started = s3_api.call(
+        "POST", "/exports", {"mode": "workspace", "obsPath": f"obs://{bucket}/nightly/"}
+    )
+    task = wait_task(s3_api, started.json()["taskId"])
+    assert task["result"]["obs"]["path"].startswith(f"obs://{bucket}/nightly/default_workspace_")

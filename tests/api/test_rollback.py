@@ -1,0 +1,150 @@
+"""Import rollback: created objects removed, overwritten ones restored, refusals change nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobferry.services.container import Services
+from support.accounts import new_user
+from support.builders import make_job, make_script
+from support.clients import SignedClient
+from support.databases import orphan_reference_rows
+from support.exporting import seed
+from support.importing import new_workspace, run_import, upload
+
+CONN = {"type": "DWS", "config": {"host": "db"}, "secrets": {"password": "pw"}}
+
+
+def target(api: SignedClient) -> str:
+    ws = new_workspace(api, "prod")
+    for name in ("dws_conn", "ssh_conn"):
+        assert api.call("PUT", f"/environment/connection/{name}", CONN, workspace=ws).status_code
+    return ws
+
+
+def state(api: SignedClient, ws: str) -> dict[str, Any]:
+    """Everything rollback may touch: jobs, scripts, resources with their versions."""
+    jobs = api.call("GET", "/jobs", query={"limit": 100}, workspace=ws).json()["jobs"]
+    out: dict[str, Any] = {}
+    for job in jobs:
+        name = job["name"]
+        out[f"job:{name}"] = api.call("GET", f"/jobs/{name}", workspace=ws).json()
+        out[f"job-versions:{name}"] = api.call("GET", f"/jobs/{name}/versions", workspace=ws).json()
+    scripts = api.call("GET", "/scripts", query={"limit": 100}, workspace=ws).json()["scripts"]
+    for script in scripts:
+        name = script["name"]
+        out[f"script:{name}"] = api.call("GET", f"/scripts/{name}", workspace=ws).json()
+    resources = api.call("GET", "/resources", query={"limit": 100}, workspace=ws).json()
+    out["resources"] = resources
+    return out
+
+
+def imported_over_existing(api: SignedClient) -> tuple[str, dict[str, Any], str]:
+    """prod holds an older daily_sales + its SQL script; import a package that overwrites them
+    and creates new_job, its scripts and the resource. Returns (ws, state before, task id)."""
+    seed(api, ("daily_sales", "new_job"))
+    data = api.call("POST", "/jobs/batch-export", {"jobList": ["daily_sales", "new_job"]}).content
+    ws = target(api)
+    old_job = make_job("daily_sales", description="the old one")
+    old_job["nodes"][0]["properties"] = [
+        {"name": "scriptName", "value": "daily_sales_sql"},
+        {"name": "connectionName", "value": "dws_conn"},
+    ]
+    old_job["nodes"] = old_job["nodes"][:1]
+    assert api.call("POST", "/scripts", make_script(content="select 0;"), workspace=ws).status_code
+    assert api.call("POST", "/jobs", old_job, workspace=ws).status_code == 204
+    before = state(api, ws)
+    body = {"path": upload(api, data, ws), "sameNamePolicy": "OVERWRITE"}
+    task = run_import(api, body, workspace=ws)
+    assert task["status"] == "SUCCESSFUL", task
+    return ws, before, task["id"]
+
+
+def test_rollback_removes_what_the_import_created_and_restores_what_it_overwrote(
+    api: SignedClient, services: Services
+) -> None:
+    ws, before, task_id = imported_over_existing(api)
+    after = state(api, ws)
+    assert after != before
+    assert "description" not in after["job:daily_sales"]
+    assert len(after["job-versions:daily_sales"]["versions"]) == 2
+    response = api.call("POST", f"/system-tasks/{task_id}/rollback", workspace=ws)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    actions = {(o["kind"], o["name"]): o["action"] for o in result["objects"]}
+    assert actions[("job", "daily_sales")] == "RESTORED"
+    assert actions[("script", "daily_sales_sql")] == "RESTORED"
+    assert actions[("job", "new_job")] == "DELETED"
+    assert actions[("resource", "udf_jar")] == "DELETED"
+    assert result["rolledBack"] == len(result["objects"])
+    restored = state(api, ws)
+    for key in before:
+        # The update time moves; the definitions, versions and status are as before.
+        if isinstance(before[key], dict) and ":" in key:
+            for stamp in ("updateTime", "modifyTime"):
+                restored[key].pop(stamp, None)
+                before[key].pop(stamp, None)
+    assert restored == before
+    # The reference index follows the restored definition: the old job used no shell script.
+    gone = api.call("DELETE", "/scripts/daily_sales_sh", workspace=ws)
+    assert gone.status_code == 400  # it was created by the import and removed by rollback
+    assert orphan_reference_rows(services.db) == 0  # new_job's rows left with it
+
+
+def test_an_import_rolls_back_once(api: SignedClient) -> None:
+    ws, _, task_id = imported_over_existing(api)
+    assert api.call("POST", f"/system-tasks/{task_id}/rollback", workspace=ws).status_code == 200
+    again = api.call("POST", f"/system-tasks/{task_id}/rollback", workspace=ws)
+    assert again.status_code == 400
+    assert again.json()["error_code"] == "DLF.9016"
+    assert "already rolled back" in again.json()["error_msg"]
+
+
+def test_rollback_is_refused_listing_objects_changed_since_and_changes_nothing(
+    api: SignedClient,
+) -> None:
+    ws, _, task_id = imported_over_existing(api)
+    edited = api.call("GET", "/jobs/new_job", workspace=ws).json()
+    edited["description"] = "edited after the import"
+    edited.pop("id", None)
+    assert api.call("PUT", "/jobs/new_job", edited, workspace=ws).status_code == 204
+    assert api.call("POST", "/jobs/daily_sales/start", workspace=ws).status_code == 204
+    outsider = make_job("outsider")
+    outsider["nodes"] = outsider["nodes"][:1]
+    outsider["nodes"][0]["properties"][0]["value"] = "new_job_sql"
+    assert api.call("POST", "/jobs", outsider, workspace=ws).status_code == 204
+    before = state(api, ws)
+    response = api.call("POST", f"/system-tasks/{task_id}/rollback", workspace=ws)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error_code"] == "DLF.9016"
+    conflicts = " | ".join(body["conflicts"])
+    assert "job 'new_job' was edited" in conflicts
+    assert "job 'daily_sales' is scheduled" in conflicts
+    assert "job 'outsider' (not part of the import) now uses script 'new_job_sql'" in conflicts
+    assert state(api, ws) == before
+
+
+def test_rollback_refuses_tasks_that_are_not_finished_imports(api: SignedClient) -> None:
+    seed(api)
+    data = api.call("POST", "/jobs/batch-export", {"jobList": ["daily_sales"]}).content
+    ws = target(api)
+    unknown = api.call("POST", "/system-tasks/0123456789abcdef/rollback", workspace=ws)
+    assert unknown.status_code == 400
+    assert unknown.json()["error_code"] == "DLF.9016"
+    dry = run_import(api, {"path": upload(api, data, ws), "dryRun": True}, workspace=ws)
+    refused = api.call("POST", f"/system-tasks/{dry['id']}/rollback", workspace=ws)
+    assert refused.status_code == 400
+    assert "nothing to roll back" in refused.json()["error_msg"]
+    export_task = api.call("POST", "/exports", {"mode": "names", "names": ["daily_sales"]})
+    task_id = export_task.json()["taskId"]
+    not_import = api.call("POST", f"/system-tasks/{task_id}/rollback")
+    assert not_import.status_code == 400
+    assert "no import task" in not_import.json()["error_msg"]
+
+
+def test_rolling_back_needs_the_developer_role(api: SignedClient) -> None:
+    ws, _before, task_id = imported_over_existing(api)
+    viewer = new_user(api, "viewer_v", role="viewer", workspace=ws)
+    response = viewer.call("POST", f"/system-tasks/{task_id}/rollback", workspace=ws)
+    assert response.status_code == 403

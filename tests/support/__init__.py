@@ -1,0 +1,1 @@
+"""Helpers the tests share: builders, signed clients, servers, packages, databases."""

@@ -1,0 +1,94 @@
+"""Shared builders for tests: definitions, fixtures from the DataArts API reference."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "dataarts-examples"
+
+
+def fixture(name: str) -> dict[str, Any]:
+    """A public DataArts example definition (provenance in tests/data/…/SOURCES.md)."""
+    value = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    assert isinstance(value, dict)
+    return value
+
+
+def make_job(name: str = "daily_sales", **overrides: Any) -> dict[str, Any]:
+    """A valid batch job: two nodes, a cron schedule, params, tags."""
+    job: dict[str, Any] = {
+        "name": name,
+        "nodes": [
+            {
+                "name": "load",
+                "type": "DWSSQL",
+                "location": {"x": "10", "y": "20"},
+                "preNodeName": [],
+                "properties": [
+                    {"name": "scriptName", "value": f"{name}_sql"},
+                    {"name": "connectionName", "value": "dws_conn"},
+                    {"name": "database", "value": "postgres"},
+                ],
+                "pollingInterval": 10,
+                "maxExecutionTime": 60,
+                "retryTimes": 1,
+                "retryInterval": 120,
+                "failPolicy": "FAIL",
+            },
+            {
+                "name": "report",
+                "type": "Shell",
+                "location": {"x": "200", "y": "20"},
+                "preNodeName": ["load"],
+                "properties": [
+                    {"name": "scriptName", "value": f"{name}_sh"},
+                    {"name": "connectionName", "value": "ssh_conn"},
+                ],
+            },
+        ],
+        "schedule": {
+            "type": "CRON",
+            "cron": {
+                "startTime": "2025-01-01T00:00:00+08",
+                "expression": "0 30 2 * * ?",
+                "expressionTimeZone": "GMT+08:00",
+            },
+        },
+        "params": [{"name": "bizdate", "value": "${yyyyMMdd}", "type": "variable"}],
+        "directory": "/sales",
+        "processType": "BATCH",
+        "basicConfig": {"owner": "alice", "priority": 0, "tags": ["daily"]},
+    }
+    job.update(copy.deepcopy(overrides))
+    return job
+
+
+def make_script(name: str = "daily_sales_sql", **overrides: Any) -> dict[str, Any]:
+    """A valid DWS SQL script."""
+    script: dict[str, Any] = {
+        "name": name,
+        "type": "DWSSQL",
+        "content": "select 1;",
+        "connectionName": "dws_conn",
+        "database": "postgres",
+        "directory": "/sales",
+    }
+    script.update(overrides)
+    return script
+
+
+def make_resource(name: str = "udf_jar", **overrides: Any) -> dict[str, Any]:
+    """A valid jar resource."""
+    resource: dict[str, Any] = {
+        "name": name,
+        "type": "jar",
+        "location": "obs://bucket/libs/udf.jar",
+        "dependFiles": [],
+        "desc": "UDFs",
+        "directory": "/libs",
+    }
+    resource.update(overrides)
+    return resource

@@ -1,0 +1,132 @@
+"""Drive the console in-process like a browser: cookies, CSRF tokens from the pages, forms."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from jobferry.domain.enums import Role
+from jobferry.services.container import Services
+from jobferry.services.context import Actor, Scope
+from support.builders import make_job, make_resource, make_script
+from support.clients import ADMIN_AK, poll_task
+
+PASSWORD = "correct horse battery"
+_TOKEN = re.compile(r'name="(csrf_token|signin_token)" value="([^"]*)"')
+
+
+def field(page: str, name: str) -> str:
+    """The value of the hidden input ``name`` in a page."""
+    found = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', page)
+    assert found, f"no field {name} in page"
+    return html.unescape(found.group(1))
+
+
+def hidden_fields(page: str, form_action: str) -> list[tuple[str, str]]:
+    """Every hidden input of the first form posting to ``form_action``."""
+    start = page.index(f'action="{form_action}"')
+    end = page.index("</form>", start)
+    return [
+        (html.unescape(n), html.unescape(v))
+        for n, v in re.findall(
+            r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page[start:end]
+        )
+    ]
+
+
+class Browser:
+    """A TestClient that keeps cookies and posts forms with the page's CSRF token."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.csrf = ""
+
+    def get(self, path: str, **kw: Any) -> Any:
+        """GET a page, remembering its CSRF token."""
+        response = self.client.get(path, **kw)
+        self._remember(response)
+        return response
+
+    def post(self, path: str, data: Any = None, *, csrf: bool = True, **kw: Any) -> Any:
+        """POST a form (``data`` a dict or a list of pairs) with the CSRF token."""
+        pairs: list[tuple[str, str]] = (
+            list(data.items()) if isinstance(data, dict) else list(data or [])
+        )
+        if csrf and not any(k == "csrf_token" for k, _ in pairs):
+            pairs.append(("csrf_token", self.csrf))
+        body: dict[str, Any] = {}
+        for key, value in pairs:
+            body.setdefault(key, []).append(value)
+        response = self.client.post(path, data=body, **kw)
+        self._remember(response)
+        return response
+
+    def _remember(self, response: Any) -> None:
+        if response.headers.get("content-type", "").startswith("text/html"):
+            for name, value in _TOKEN.findall(response.text):
+                if name == "csrf_token":
+                    self.csrf = html.unescape(value)
+
+    def sign_in(self, user: str = "admin", password: str = PASSWORD) -> Any:
+        """Open the sign-in page and submit it."""
+        page = self.get("/console/signin")
+        response = self.client.post(
+            "/console/signin",
+            data={
+                "user": user,
+                "password": password,
+                "signin_token": field(page.text, "signin_token"),
+                "next": "/console/",
+            },
+            follow_redirects=False,
+        )
+        if response.status_code == 303:
+            self.get("/console/account")  # a page with the session's CSRF token
+        return response
+
+
+def admin_scope(services: Services, workspace: str | None = None) -> Scope:
+    """The bootstrap admin in a workspace (the default one when None)."""
+    actor = admin_actor(services)
+    return services.accounts.scope(actor, actor.project_id, workspace)
+
+
+def admin_actor(services: Services) -> Actor:
+    """The bootstrap admin."""
+    return services.accounts.actor_for(ADMIN_AK)
+
+
+def make_user(
+    services: Services, name: str, role: Role | None, workspace: str | None = None
+) -> None:
+    """A user with a console password and (optionally) a role in a workspace."""
+    admin = admin_scope(services, workspace)
+    actor = admin.actor
+    services.accounts.create_user(actor, actor.project_id, name, False)
+    if role is not None:
+        services.accounts.set_role(actor, actor.project_id, name, admin.workspace.id, role.value)
+    services.signin.set_password(actor, name, PASSWORD)
+
+
+def seed(services: Services, scope: Scope, names: tuple[str, ...] = ("daily_sales",)) -> None:
+    """Jobs with their scripts, a resource and the connection they use (as tests/exporting.py)."""
+    conn = {"type": "DWS", "config": {"host": "10.0.0.1"}, "secrets": {"password": "s3cr3t-pw"}}
+    services.environment.put(scope, "connection", "dws_conn", conn)
+    services.environment.put(scope, "connection", "ssh_conn", {"type": "SSH", "config": {}})
+    services.resources.create(scope, make_resource("udf_jar"))
+    for name in names:
+        services.scripts.create(scope, make_script(f"{name}_sql"))
+        services.scripts.create(scope, make_script(f"{name}_sh", type="Shell", content="echo hi"))
+        job = make_job(name)
+        job["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
+        services.jobs.create(scope, job)
+
+
+def wait_task(
+    services: Services, scope: Scope, task_id: str, timeout: float = 30
+) -> dict[str, Any]:
+    """Poll a task through the services until it is no longer RUNNING."""
+    return poll_task(lambda: services.tasks.show(scope, task_id), timeout)

@@ -1,0 +1,217 @@
+"""Test databases: PostgreSQL availability, and migrated schemas copied from one template.
+
+Running every Alembic migration costs about 0.2 s a test. Instead the first test of a session
+migrates a template once per backend, and each test gets a copy:
+
+- SQLite: the template's file, checkpointed, copied byte for byte.
+- PostgreSQL: a schema cannot be copied, so the template records the SQL the migrations sent
+  (every statement with its parameters, in order) and a fresh schema replays it, param-less
+  statements batched into one round trip. The replay is the migration itself, minus Alembic's
+  Python; ``tests/unit/storage/test_migrations.py`` still runs the real thing. Creating,
+  replaying and dropping a schema still costs about 0.18 s, so each test process (xdist
+  worker) replays once into a schema of its own and every test starts by emptying it with one
+  ``TRUNCATE … RESTART IDENTITY`` (no migration seeds rows; ``alembic_version`` is kept).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import sqlite3
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+
+from jobferry.storage import Database
+from jobferry.storage.schema import upgrade
+
+PG_URL = os.environ.get("JOBFERRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+_pg_state: dict[str, bool] = {}
+_templates: dict[str, Any] = {}
+_migrated: set[str] = set()  # URLs already at the newest schema (the worker's reused schema)
+_worker: dict[str, Any] = {}
+
+
+def postgres_available() -> bool:
+    """Whether the test PostgreSQL answers (CI must have it; locally it may be absent)."""
+    if "ok" not in _pg_state:
+        try:
+            engine = sa.create_engine(_driver_url(PG_URL))
+            with engine.connect() as conn:
+                conn.exec_driver_sql("select 1")
+            engine.dispose()
+            _pg_state["ok"] = True
+        except Exception:
+            _pg_state["ok"] = False
+    return _pg_state["ok"]
+
+
+def require_postgres() -> None:
+    """Skip locally when PostgreSQL is absent; fail in CI, where it must be there."""
+    if not postgres_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not reachable at {PG_URL} but CI requires it")
+        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}")
+
+
+def _driver_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def fresh_schema_url() -> Iterator[str]:
+    """A PostgreSQL URL whose connections use a new, empty schema, dropped afterwards."""
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(_driver_url(PG_URL))
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield schema_url(schema)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+def schema_url(schema: str) -> str:
+    """The test server's URL with ``schema`` first on the search path."""
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
+
+
+def migrated_schema_url() -> str:
+    """A PostgreSQL URL at the newest schema with no rows: this process's schema, emptied."""
+    require_postgres()
+    admin = _worker.get("admin")
+    if admin is None:
+        schema = f"w_{uuid.uuid4().hex[:12]}"
+        admin = sa.create_engine(_driver_url(PG_URL), pool_size=1)
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        atexit.register(_drop_worker_schema)
+        url = schema_url(schema)
+        _worker.update(admin=admin, schema=schema, url=url)
+        _replay(url, _postgres_template())
+        with admin.begin() as conn:
+            names = conn.exec_driver_sql(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+                "AND table_type = 'BASE TABLE' AND table_name <> 'alembic_version'",
+                (schema,),
+            ).scalars()
+            _worker["truncate"] = (
+                f"TRUNCATE {', '.join(f'{schema}.{n}' for n in names)} RESTART IDENTITY CASCADE"
+            )
+        _migrated.add(url)
+    else:
+        with admin.begin() as conn:
+            conn.exec_driver_sql("SET LOCAL lock_timeout = '20s'")
+            conn.exec_driver_sql(_worker["truncate"])
+    url_: str = _worker["url"]
+    return url_
+
+
+def _drop_worker_schema() -> None:
+    admin = _worker.pop("admin", None)
+    if admin is not None:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{_worker["schema"]}" CASCADE')
+        admin.dispose()
+
+
+def migrate(url: str) -> None:
+    """Give the empty database at ``url`` the newest schema, copied from the template."""
+    if url in _migrated:
+        return
+    if url.startswith("sqlite:///"):
+        shutil.copyfile(_sqlite_template(), url.removeprefix("sqlite:///"))
+    else:
+        _replay(url, _postgres_template())
+
+
+def _sqlite_template() -> Path:
+    if "sqlite" not in _templates:
+        folder = tempfile.mkdtemp(prefix="jobferry-template-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        path = Path(folder) / "template.db"
+        db = Database(f"sqlite:///{path}")
+        upgrade(db)
+        db.dispose()
+        with closing(sqlite3.connect(path)) as conn:  # everything in the main file, no WAL
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _templates["sqlite"] = path
+    template: Path = _templates["sqlite"]
+    return template
+
+
+Statement = tuple[str, Any, bool]
+
+
+def _postgres_template() -> list[Statement]:
+    if "postgresql" not in _templates:
+        recorded: list[Statement] = []
+
+        def record(
+            conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+        ) -> None:
+            recorded.append((statement, parameters, many))
+
+        gen = fresh_schema_url()
+        url = next(gen)
+        db = Database(url)
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        upgrade(db)
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+        db.dispose()
+        gen.close()
+        _templates["postgresql"] = _batched(recorded)
+    statements: list[Statement] = _templates["postgresql"]
+    return statements
+
+
+def _batched(recorded: list[Statement]) -> list[Statement]:
+    """Consecutive statements without parameters joined into one script."""
+    out: list[Statement] = []
+    script: list[str] = []
+    for statement, parameters, many in recorded:
+        if not parameters and not many:
+            script.append(statement.strip().rstrip(";"))
+            continue
+        if script:
+            out.append((";\n".join(script), None, False))
+            script = []
+        out.append((statement, parameters, many))
+    if script:
+        out.append((";\n".join(script), None, False))
+    return out
+
+
+def _replay(url: str, statements: list[Statement]) -> None:
+    engine = sa.create_engine(_driver_url(url), poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            for statement, parameters, many in statements:
+                if many:
+                    cursor.executemany(statement, parameters)
+                else:
+                    cursor.execute(statement, parameters or None)
+    engine.dispose()
+
+
+def orphan_reference_rows(db: Database) -> int:
+    """Rows of the reference index whose job is gone (job_refs has no foreign key: 0005)."""
+    with db.engine.connect() as conn:
+        count = conn.exec_driver_sql(
+            "SELECT count(*) FROM job_refs WHERE job_id NOT IN (SELECT id FROM jobs)"
+        ).scalar()
+    return int(count or 0)

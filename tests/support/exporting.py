@@ -1,0 +1,37 @@
+"""Helpers for export tests: read zips, wait for tasks, seed a workspace."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+from support.builders import make_job, make_resource, make_script
+from support.clients import SignedClient
+
+
+def entries(data: bytes) -> dict[str, bytes]:
+    """Every entry of a zip, by path, in archive order."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {info.filename: zf.read(info) for info in zf.infolist()}
+
+
+def seed(api: SignedClient, names: tuple[str, ...] = ("daily_sales",), **kw: Any) -> None:
+    """Jobs with their scripts, a resource and the connection they use."""
+    conn = {"type": "DWS", "config": {"host": "10.0.0.1"}, "secrets": {"password": "s3cr3t-pw"}}
+    assert api.call("PUT", "/environment/connection/dws_conn", conn, **kw).status_code == 200
+    assert api.call("POST", "/resources", make_resource("udf_jar"), **kw).status_code == 200
+    for name in names:
+        assert api.call("POST", "/scripts", make_script(f"{name}_sql"), **kw).status_code == 204
+        sh = make_script(f"{name}_sh", type="Shell", content="echo hi")
+        assert api.call("POST", "/scripts", sh, **kw).status_code == 204
+        job = make_job(name)
+        job["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
+        assert api.call("POST", "/jobs", job, **kw).status_code == 204, name
+
+
+def manifest(data: bytes) -> dict[str, Any]:
+    """The parsed manifest.json of a package."""
+    value: dict[str, Any] = json.loads(entries(data)["manifest.json"])
+    return value

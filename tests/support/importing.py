@@ -1,0 +1,56 @@
+"""Helpers for import tests: upload a package, import it, wait for the task."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from jobferry.signing import sign_request
+from support.clients import SignedClient, wait_task
+
+
+def upload(api: SignedClient, data: bytes, workspace: str | None = None) -> str:
+    """Upload a package as the SDK would (multipart, UNSIGNED-PAYLOAD); returns its path."""
+    boundary = "jobferryboundary7MA4YWxkTrZu0gW"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="pkg.zip"\r\nContent-Type: application/zip\r\n\r\n'
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    raw_path = f"/v1/{api.project_id}/packages"
+    headers = {
+        "Host": "testserver",
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "X-Project-Id": api.project_id,
+        "X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD",
+    }
+    if workspace:
+        headers["workspace"] = workspace
+    headers.update(sign_request("POST", raw_path, "", headers, body, api.ak, api.sk))
+    client: TestClient = api.client
+    response = client.post(raw_path, content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    path: str = response.json()["path"]
+    return path
+
+
+def run_import(
+    api: SignedClient, body: dict[str, Any], workspace: str | None = None
+) -> dict[str, Any]:
+    """Start an import and wait for its task."""
+    started = api.call("POST", "/jobs/import", body, workspace=workspace)
+    assert started.status_code == 200, started.text
+    task: dict[str, Any] = wait_task(api, started.json()["taskId"], workspace)
+    return task
+
+
+def new_workspace(api: SignedClient, name: str) -> str:
+    """Create a workspace; returns its id."""
+    response = api.call("POST", "/workspaces", {"name": name})
+    assert response.status_code == 200, response.text
+    ws: str = response.json()["id"]
+    return ws

@@ -1,0 +1,60 @@
+"""Comparing two packages: objects matched by kind and name, changes down to the field."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import orjson
+
+from jobferry.package.compare import ObjectStatus, compare_packages
+from jobferry.package.layout import Layout, entry_path
+from jobferry.package.reader import ReadPackage, read_package
+from jobferry.package.writer import PackageWriter
+from support.builders import make_job, make_script
+
+GOLDEN = Path(__file__).resolve().parents[2] / "data" / "packages" / "format-1"
+
+
+def _package(*objects: tuple[str, dict[str, object]]) -> ReadPackage:
+    buf = io.BytesIO()
+    writer = PackageWriter(buf, None)
+    entries = {
+        entry_path(Layout.SINGLE, kind, str(doc["name"])): (kind, doc) for kind, doc in objects
+    }
+    for path in sorted(entries):
+        kind, doc = entries[path]
+        writer.add(path, kind, str(doc["name"]), "id", orjson.dumps(doc))
+    writer.close()
+    return read_package(buf.getvalue())
+
+
+def test_objects_are_matched_by_kind_and_name_whatever_their_path() -> None:
+    comparison = compare_packages(
+        read_package(GOLDEN / "single.zip"), read_package(GOLDEN / "batch.zip")
+    )
+    assert not comparison.identical
+    # The batch package has no CDM job: it is the one object that differs.
+    assert [(o.kind, o.name, o.status) for o in comparison.objects if o.status != "same"] == [
+        ("cdm_job", "copy_orders", ObjectStatus.REMOVED)
+    ]
+    assert comparison.summary() == {"added": 0, "removed": 1, "changed": 0, "same": 7}
+
+
+def test_added_removed_and_changed_objects_come_in_kind_order_with_field_diffs() -> None:
+    before = _package(("job", make_job("daily")), ("script", make_script("old_sql")))
+    after = _package(
+        ("job", make_job("daily", description="now documented")),
+        ("script", make_script("new_sql")),
+    )
+    comparison = compare_packages(before, after)
+    assert [o.as_json() for o in comparison.objects] == [
+        {"kind": "script", "name": "new_sql", "status": "added"},
+        {"kind": "script", "name": "old_sql", "status": "removed"},
+        {
+            "kind": "job",
+            "name": "daily",
+            "status": "changed",
+            "diff": [{"path": "description", "op": "added", "after": "now documented"}],
+        },
+    ]

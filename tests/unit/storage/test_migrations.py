@@ -1,0 +1,75 @@
+"""Migrations that change existing tables keep their rows, both ways, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from jobferry.storage import Database
+from jobferry.storage.database import MIGRATIONS_DIR
+from jobferry.storage.schema import current_revision, head_revision
+
+
+def _config(conn: sa.Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def _migrate(db: Database, revision: str, *, down: bool = False) -> None:
+    with db.engine.begin() as conn:
+        cfg = _config(conn)
+        (command.downgrade if down else command.upgrade)(cfg, revision)
+
+
+def _job_ref_keys(db: Database) -> list[dict[str, object]]:
+    return sa.inspect(db.engine).get_foreign_keys("job_refs")
+
+
+def test_0005_drops_the_job_refs_foreign_key_and_keeps_the_rows(empty_database_url: str) -> None:
+    db = Database(empty_database_url)
+    try:
+        _migrate(db, "0004")
+        assert [k["referred_table"] for k in _job_ref_keys(db)] == ["jobs"]
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO projects (id, name, created_at) VALUES ('p', 'p', 0)")
+            conn.exec_driver_sql(
+                "INSERT INTO workspaces (id, project_id, name, is_default, lock_policy, "
+                "approval_enabled, created_at) VALUES ('w', 'p', 'w', FALSE, 'soft', FALSE, 0)"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO jobs (id, workspace_id, name, directory, process_type, status, "
+                "document, created_at, created_by, updated_at, updated_by) "
+                "VALUES (7, 'w', 'j', '/', 'BATCH', 'STOPPED', '{}', 0, 'a', 0, 'a')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO job_refs (job_id, kind, name, ref_workspace) "
+                "VALUES (7, 'script', 's', '')"
+            )
+
+        _migrate(db, "head")
+
+        assert current_revision(db) == head_revision()
+        assert _job_ref_keys(db) == []
+        indexes = {i["name"] for i in sa.inspect(db.engine).get_indexes("job_refs")}
+        assert {"ix_job_refs_lookup", "ix_job_refs_job"} <= indexes
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql("SELECT job_id, kind, name FROM job_refs").all()
+            assert [tuple(r) for r in rows] == [(7, "script", "s")]
+            # Rows of jobs that are gone can exist now (nothing refuses them) ...
+            conn.exec_driver_sql(
+                "INSERT INTO job_refs (job_id, kind, name, ref_workspace) "
+                "VALUES (8, 'script', 'orphan', '')"
+            )
+
+        # ... and going back drops them before the foreign key returns.
+        _migrate(db, "0004", down=True)
+
+        assert [k["referred_table"] for k in _job_ref_keys(db)] == ["jobs"]
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql("SELECT job_id, name FROM job_refs").all()
+            assert [tuple(r) for r in rows] == [(7, "s")]
+    finally:
+        db.dispose()

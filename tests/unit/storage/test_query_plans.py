@@ -1,0 +1,94 @@
+"""Whole-workspace reference scans stay within the workspace, however big the database is.
+
+SQLite plans without statistics: given ``job_refs.kind = 'job'`` it used the ``(kind, name)``
+index and walked every workspace's references of that kind, so an import's snapshot of an
+empty workspace took 0.4 s in a 50,000-job database. These tests read SQLite's plan of the
+statements the scans really run (PostgreSQL plans from statistics it keeps itself).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.storage import exports as export_repo
+from support.builders import make_job
+from support.clients import ADMIN_AK, PROJECT_ID
+
+# SQLite's planner is the subject: these tests take the suite's services on SQLite only.
+on_sqlite = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def _workspace(services: Services, name: str, jobs: int) -> Scope:
+    actor = services.accounts.actor_for(ADMIN_AK)
+    ws = services.accounts.create_workspace(actor, PROJECT_ID, name)
+    scope = services.accounts.scope(actor, PROJECT_ID, ws)
+    for k in range(jobs):
+        job = make_job(f"{name}_job_{k}")
+        if k:
+            job["schedule"]["cron"]["dependJobs"] = {"jobs": [f"{name}_job_{k - 1}"]}
+        services.jobs.create(scope, job)
+    return scope
+
+
+def _plans(services: Services, run: Any) -> list[list[str]]:
+    """SQLite's plan (its detail lines) of every statement ``run`` executes."""
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, params))
+
+    engine = services.db.engine
+    sa.event.listen(engine, "before_cursor_execute", capture)
+    try:
+        run()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", capture)
+    plans = []
+    with engine.connect() as conn:
+        for statement, params in seen:
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+            plans.append([str(row[3]) for row in rows])
+    return plans
+
+
+@on_sqlite
+def test_dependency_edges_are_read_from_the_workspace_own_jobs(services: Services) -> None:
+    busy = _workspace(services, "busy", 4)
+    empty = _workspace(services, "empty", 0)
+    db = services.db
+
+    def edges_of(scope: Scope) -> dict[str, list[str]]:
+        with db.transaction(readonly=True) as tx:
+            return export_repo.dependency_edges(tx, scope.workspace.id)
+
+    assert edges_of(empty) == {}
+    assert edges_of(busy) == {f"busy_job_{k}": [f"busy_job_{k - 1}"] for k in (1, 2, 3)}
+    [plan] = _plans(services, lambda: edges_of(empty))
+    assert plan[0].startswith("SEARCH jobs USING COVERING INDEX"), plan
+    assert "ix_job_refs_job" in plan[1], plan
+    assert not any("ix_job_refs_lookup" in step for step in plan), plan
+
+
+@on_sqlite
+def test_changed_jobs_are_read_from_the_workspace_own_jobs(services: Services) -> None:
+    _workspace(services, "busy", 3)
+    quiet = _workspace(services, "quiet", 2)
+    db = services.db
+
+    def changed() -> set[str]:
+        with db.transaction(readonly=True) as tx:
+            return export_repo.changed_job_names(tx, quiet.workspace.id, 0)
+
+    assert changed() == {"quiet_job_0", "quiet_job_1"}
+    plans = _plans(services, changed)
+    joins = [plan for plan in plans if any("job_refs" in step for step in plan)]
+    assert len(joins) == 2, plans  # scripts, then resources
+    for plan in joins:
+        assert plan[0].startswith("SEARCH jobs USING"), plan
+        assert not any("ix_job_refs_lookup" in step for step in plan), plan
