@@ -29,7 +29,7 @@ def test_the_tree_shows_folders_and_jobs_and_filters_them(
     for key in ("id", "createTime", "lastUpdateUser", "version"):
         other.pop(key, None)
     services.jobs.update(scope, "weekly_report", other | {"targetStatus": "SAVED"})
-    services.jobs.start(scope, "daily_sales", None)
+    services.jobs.start(scope, "daily_sales")
     url = _tree_url(services)
 
     page = browser.get(url).text

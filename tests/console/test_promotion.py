@@ -11,6 +11,7 @@ from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.exporting.options import ExportRequest
+from jobferry.services.keys import parse_trust
 from support.builders import make_job
 from support.console import Browser, admin_scope, hidden_fields, make_user, seed, wait_task
 
@@ -137,7 +138,7 @@ def test_the_preview_shows_the_signature_state_and_require_signed_refuses_unsign
     signed = _package(services, source, ["daily_sales"])
     page, _ = _options(browser, ws, signed)
     assert 'class="badge signature-untrusted"' in page
-    services.keys.trust(prod, {"name": "test", "publicKey": key["publicKey"]})
+    services.keys.trust(prod, parse_trust({"name": "test", "publicKey": key["publicKey"]}))
     page, _ = _options(browser, ws, signed)
     assert 'class="badge signature-valid"' in page
 

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Response
 from jobferry.console.web import FormDep, Page, PageDep, base_of, raw, redirect, render, text
 from jobferry.domain.enums import EnvironmentKind, LockPolicy, Role
 from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError
+from jobferry.services.accounts import parse_workspace_settings
+from jobferry.services.keys import parse_trust
 from jobferry.web import json_object
 
 router = APIRouter()
@@ -223,7 +225,8 @@ def save_settings(page: PageDep, form: FormDep, workspace_id: str) -> Response:
         "requireSigned": text(form, "requireSigned") == "on",
     }
     try:
-        page.services.accounts.update_workspace(actor, actor.project_id, workspace_id, body)
+        change = parse_workspace_settings(body)
+        page.services.accounts.update_workspace(actor, actor.project_id, workspace_id, change)
     except JobferryError as exc:
         return _settings_page(page, error=exc.message, status_code=exc.status)
     # The page's scope was read before the change; read the workspace again.
@@ -333,9 +336,10 @@ def change_keys(page: PageDep, form: FormDep) -> Response:
             services.keys.delete_signing_key(page.scope)
             message = "Deleted the signing key: exports are no longer signed."
         elif action == "trust":
-            added = services.keys.trust(
-                page.scope, {"name": text(form, "name"), "publicKey": text(form, "publicKey")}
+            trusted = parse_trust(
+                {"name": text(form, "name"), "publicKey": text(form, "publicKey")}
             )
+            added = services.keys.trust(page.scope, trusted)
             message = f"Trusting key {added['keyId']} ('{added['name']}')."
         elif action == "distrust":
             services.keys.distrust(page.scope, text(form, "keyId"))

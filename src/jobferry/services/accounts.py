@@ -34,6 +34,48 @@ _AK_ALPHABET = string.ascii_uppercase + string.digits
 _SK_ALPHABET = string.ascii_letters + string.digits
 
 
+_SETTABLE = "lockPolicy (soft|hard), approvalEnabled (true|false) and requireSigned (true|false)"
+
+
+@dataclass(frozen=True)
+class WorkspaceSettings:
+    """A change to a workspace's settings; ``None`` leaves a setting as it is."""
+
+    lock_policy: LockPolicy | None = None
+    approval_enabled: bool | None = None
+    require_signed: bool | None = None
+
+    def wire(self) -> dict[str, Any]:
+        """The change as the API spells it (for the audit log)."""
+        values = {
+            "lockPolicy": self.lock_policy.value if self.lock_policy else None,
+            "approvalEnabled": self.approval_enabled,
+            "requireSigned": self.require_signed,
+        }
+        return {k: v for k, v in values.items() if v is not None}
+
+
+def parse_workspace_settings(body: dict[str, Any]) -> WorkspaceSettings:
+    """``{"lockPolicy", "approvalEnabled", "requireSigned"}`` checked into a change."""
+    unknown = sorted(set(body) - {"lockPolicy", "approvalEnabled", "requireSigned"})
+    if unknown:
+        raise InvalidRequestError(
+            f"Workspace settings do not include {', '.join(unknown)}; settable fields are "
+            f"{_SETTABLE}."
+        )
+    lock_policy = body.get("lockPolicy")
+    if lock_policy is not None and lock_policy not in [p.value for p in LockPolicy]:
+        raise InvalidRequestError(f"lockPolicy '{lock_policy}' is not valid; use 'soft' or 'hard'.")
+    for key in ("approvalEnabled", "requireSigned"):
+        if body.get(key) is not None and not isinstance(body[key], bool):
+            raise InvalidRequestError(f"{key} must be true or false.")
+    return WorkspaceSettings(
+        LockPolicy(lock_policy) if lock_policy is not None else None,
+        body.get("approvalEnabled"),
+        body.get("requireSigned"),
+    )
+
+
 def generate_access_key() -> str:
     """A new access key: 20 upper-case letters and digits, like the cloud's."""
     return "".join(secrets.choice(_AK_ALPHABET) for _ in range(20))
@@ -233,36 +275,18 @@ class AccountService:
         return [workspace_view(ws, Role(roles[ws.id])) for ws in all_ws if ws.id in roles]
 
     def update_workspace(
-        self, actor: Actor, project_id: str, workspace_id: str, body: dict[str, Any]
+        self, actor: Actor, project_id: str, workspace_id: str, change: WorkspaceSettings
     ) -> dict[str, Any]:
         """Change a workspace's lock policy, approval switch, signed-package rule (admins)."""
         scope = self.scope(actor, project_id, workspace_id)
         scope.require((Role.ADMIN,), "change workspace settings")
-        lock_policy = body.get("lockPolicy")
-        approval = body.get("approvalEnabled")
-        require_signed = body.get("requireSigned")
-        unknown = sorted(set(body) - {"lockPolicy", "approvalEnabled", "requireSigned"})
-        if unknown:
-            raise InvalidRequestError(
-                f"Workspace settings do not include {', '.join(unknown)}; settable fields are "
-                "lockPolicy (soft|hard), approvalEnabled (true|false) and requireSigned "
-                "(true|false)."
-            )
-        if require_signed is not None and not isinstance(require_signed, bool):
-            raise InvalidRequestError("requireSigned must be true or false.")
-        if lock_policy is not None and lock_policy not in [p.value for p in LockPolicy]:
-            raise InvalidRequestError(
-                f"lockPolicy '{lock_policy}' is not valid; use 'soft' or 'hard'."
-            )
-        if approval is not None and not isinstance(approval, bool):
-            raise InvalidRequestError("approvalEnabled must be true or false.")
         with self.db.transaction() as tx:
             repo.update_workspace_policies(
                 tx,
                 workspace_id,
-                lock_policy=lock_policy,
-                approval_enabled=approval,
-                require_signed=require_signed,
+                lock_policy=change.lock_policy.value if change.lock_policy else None,
+                approval_enabled=change.approval_enabled,
+                require_signed=change.require_signed,
             )
             record_audit(
                 tx,
@@ -272,7 +296,7 @@ class AccountService:
                 "workspace.update",
                 "workspace",
                 scope.workspace.name,
-                body,
+                change.wire(),
             )
             ws = repo.get_workspace(tx, project_id, workspace_id)
         assert ws is not None

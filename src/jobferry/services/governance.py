@@ -28,6 +28,14 @@ def lock_view(lock: LockRecord) -> dict[str, Any]:
     }
 
 
+def parse_tag_lock(body: dict[str, Any]) -> bool:
+    """``{"locked": bool}`` (absent: false) checked."""
+    locked = body.get("locked", False)
+    if not isinstance(locked, bool):
+        raise InvalidRequestError("locked must be true or false.")
+    return locked
+
+
 class GovernanceService:
     """Tags and locks."""
 
@@ -40,15 +48,12 @@ class GovernanceService:
             rows = repo.list_tags(tx, scope.workspace.id)
         return [{"name": t.name, "locked": t.locked, "createTime": t.created_at} for t in rows]
 
-    def put_tag(self, scope: Scope, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    def put_tag(self, scope: Scope, name: str, locked: bool) -> dict[str, Any]:
         """Create a tag or change its locked flag (admins)."""
         scope.require((Role.ADMIN,), "manage tags")
         problem = check_object_name(name, "tag name")
         if problem:
             raise InvalidRequestError(problem)
-        locked = body.get("locked", False)
-        if not isinstance(locked, bool):
-            raise InvalidRequestError("locked must be true or false.")
         with self.db.transaction() as tx:
             repo.set_tag_locked(tx, scope.workspace.id, name, locked, now_ms())
             audit_in_scope(tx, scope, "tag.put", "tag", name, {"locked": locked})

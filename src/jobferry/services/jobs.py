@@ -96,6 +96,24 @@ def save_job(
     return job_id
 
 
+JobParams = list[dict[str, Any]] | None
+"""A start call's ``jobParams``: ``{"name", "value", "type"}`` objects, or none given."""
+
+
+def parse_start(body: dict[str, Any] | None) -> JobParams:
+    """A start call's body (``StartJobReq``) checked: its ``jobParams``."""
+    params = (body or {}).get("jobParams")
+    if params is not None and not (
+        isinstance(params, list)
+        and all(isinstance(p, dict) and isinstance(p.get("name"), str) for p in params)
+    ):
+        raise InvalidRequestError(
+            'jobParams must be a list of {"name", "value", "type"} objects.',
+            parameter="jobParams",
+        )
+    return params
+
+
 class JobService:
     """The DataArts job calls."""
 
@@ -303,18 +321,9 @@ class JobService:
             tag_repo.delete_lock(tx, scope.workspace.id, "job", name)
             audit_in_scope(tx, scope, "job.delete", "job", name)
 
-    def start(self, scope: Scope, name: str, body: dict[str, Any] | None) -> None:
-        """Start scheduling the job's latest submitted version."""
+    def start(self, scope: Scope, name: str, params: JobParams = None) -> None:
+        """Start scheduling the job's latest submitted version (``params``: its jobParams)."""
         scope.require(OPERATORS, "start jobs")
-        params = (body or {}).get("jobParams")
-        if params is not None and not (
-            isinstance(params, list)
-            and all(isinstance(p, dict) and isinstance(p.get("name"), str) for p in params)
-        ):
-            raise InvalidRequestError(
-                'jobParams must be a list of {"name", "value", "type"} objects.',
-                parameter="jobParams",
-            )
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name)
             if job.latest_version is None:

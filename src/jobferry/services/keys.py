@@ -10,6 +10,7 @@ signed by a key that is not trusted.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import Role
@@ -45,6 +46,34 @@ def _trusted_view(item: TrustedKeyRecord) -> dict[str, Any]:
         "addTime": item.added_at,
         "addUser": item.added_by,
     }
+
+
+@dataclass(frozen=True)
+class KeyToTrust:
+    """A public key to trust and its label."""
+
+    name: str
+    public_key: str
+    """Normalised: ``ed25519:<base64>``."""
+
+
+def parse_trust(body: dict[str, Any]) -> KeyToTrust:
+    """``{"name", "publicKey"}`` checked; the key is normalised."""
+    name, text = body.get("name"), body.get("publicKey")
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidRequestError(
+            "name is required: a label for the key, e.g. the environment it signs in."
+        )
+    if not isinstance(text, str):
+        raise InvalidRequestError(
+            "publicKey is required: 'ed25519:<base64>' (as GET /signing-key answers) or a "
+            "PEM public key."
+        )
+    try:
+        public = normalize_public_key(text)
+    except ValueError as exc:
+        raise InvalidRequestError(f"publicKey is not usable: {exc}") from None
+    return KeyToTrust(name.strip(), public)
 
 
 class KeyService:
@@ -110,26 +139,12 @@ class KeyService:
         with self.db.transaction(readonly=True) as tx:
             return [_trusted_view(k) for k in repo.trusted(tx, scope.workspace.id)]
 
-    def trust(self, scope: Scope, body: dict[str, Any]) -> dict[str, Any]:
-        """Trust a public key (``{"name", "publicKey"}``)."""
+    def trust(self, scope: Scope, key: KeyToTrust) -> dict[str, Any]:
+        """Trust a public key."""
         scope.require((Role.ADMIN,), "manage trusted keys")
-        name, text = body.get("name"), body.get("publicKey")
-        if not isinstance(name, str) or not name.strip():
-            raise InvalidRequestError(
-                "name is required: a label for the key, e.g. the environment it signs in."
-            )
-        if not isinstance(text, str):
-            raise InvalidRequestError(
-                "publicKey is required: 'ed25519:<base64>' (as GET /signing-key answers) or a "
-                "PEM public key."
-            )
-        try:
-            public = normalize_public_key(text)
-        except ValueError as exc:
-            raise InvalidRequestError(f"publicKey is not usable: {exc}") from None
-        key_id = key_id_of(public)
+        key_id = key_id_of(key.public_key)
         item = TrustedKeyRecord(
-            scope.workspace.id, key_id, name.strip(), public, now_ms(), scope.actor.name
+            scope.workspace.id, key_id, key.name, key.public_key, now_ms(), scope.actor.name
         )
         with self.db.transaction() as tx:
             if repo.get_trusted(tx, scope.workspace.id, key_id) is not None:

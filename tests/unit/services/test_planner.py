@@ -120,7 +120,7 @@ def test_a_scheduled_target_job_is_a_problem_naming_how_to_stop_it(
     package = write_package(tmp_path / "p.zip")
     create_what_jobs_use(services, scope, package)
     services.jobs.create(scope, make_job("daily_sales", description="older"))
-    services.jobs.start(scope, "daily_sales", {})
+    services.jobs.start(scope, "daily_sales")
 
     plan = plan_of(services, scope, package, same_name_policy="OVERWRITE")
 

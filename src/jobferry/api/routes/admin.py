@@ -6,6 +6,8 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ActorDep, ScopeDep
 from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
+from jobferry.services.accounts import parse_workspace_settings
+from jobferry.services.governance import parse_tag_lock
 from jobferry.services.paging import page
 from jobferry.web import services_of
 
@@ -33,7 +35,8 @@ async def update_workspace(
     request: Request, project_id: str, workspace_id: str, actor: ActorDep
 ) -> Response:
     body = parse_object(await raw_body(request), required=True, what="workspace settings")
-    view = services_of(request).accounts.update_workspace(actor, project_id, workspace_id, body)
+    change = parse_workspace_settings(body)
+    view = services_of(request).accounts.update_workspace(actor, project_id, workspace_id, change)
     return json(view)
 
 
@@ -100,7 +103,7 @@ def list_tags(request: Request, scope: ScopeDep) -> Response:
 @router.put("/tags/{tag_name}", openapi_extra=body_doc('{"locked": bool}'))
 async def put_tag(request: Request, scope: ScopeDep, tag_name: str) -> Response:
     body = parse_object(await raw_body(request), required=False, what='{"locked"}')
-    return json(services_of(request).governance.put_tag(scope, tag_name, body))
+    return json(services_of(request).governance.put_tag(scope, tag_name, parse_tag_lock(body)))
 
 
 @router.get("/locks")

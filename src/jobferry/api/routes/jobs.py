@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api.auth import ScopeDep
 from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
+from jobferry.services.jobs import parse_start
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}/jobs", tags=["jobs"])
@@ -83,7 +84,7 @@ async def delete_job(request: Request, scope: ScopeDep, job_name: str) -> Respon
 )
 async def start_job(request: Request, scope: ScopeDep, job_name: str) -> Response:
     body = parse_object(await raw_body(request), required=False, what="StartJobReq")
-    services_of(request).jobs.start(scope, job_name, body)
+    services_of(request).jobs.start(scope, job_name, parse_start(body))
     return no_content()
 
 

@@ -10,6 +10,7 @@ from jobferry.api.auth import ScopeDep
 from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
 from jobferry.errors import InvalidRequestError
 from jobferry.services.importing.request import parse_import_request
+from jobferry.services.keys import parse_trust
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["promotion (extension)"])
@@ -98,7 +99,7 @@ def list_trusted_keys(request: Request, scope: ScopeDep) -> Response:
 )
 async def trust_key(request: Request, scope: ScopeDep) -> Response:
     body = parse_object(await raw_body(request), required=True, what='{"name", "publicKey"}')
-    return json(services_of(request).keys.trust(scope, body))
+    return json(services_of(request).keys.trust(scope, parse_trust(body)))
 
 
 @router.delete("/trusted-keys/{key_id}", status_code=204, summary="Stop trusting a key")
