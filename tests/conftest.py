@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
 from fastapi.testclient import TestClient
 
 from jobferry.api.app import create_app
@@ -63,6 +65,10 @@ def services(settings: Settings) -> Iterator[Services]:
     migrate(url)
     db = Database(url)
     svc = Services.build(settings, db)
+    # argon2id at its production cost is ~0.3 s of CPU per hash; console tests hash and verify
+    # on every sign-in. The cheapest parameters keep the same code path (tests/unit/services/
+    # test_signin_hashing.py checks the production parameters).
+    svc.signin.hasher = PasswordHasher.from_parameters(CHEAPEST)
     svc.accounts.bootstrap(settings.project_id, settings.admin_ak, settings.admin_sk)
     yield svc
     db.dispose()
