@@ -13,11 +13,10 @@ from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 from fastapi.testclient import TestClient
 
-from jobferry.api.app import create_app
 from jobferry.services.container import Services
 from jobferry.settings import Settings
 from jobferry.storage import Database
-from jobferry.tasks.runner import TaskRunner
+from support.apps import api_app
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient
 from support.databases import fresh_schema_url, migrate, migrated_schema_url
 
@@ -77,7 +76,5 @@ def services(settings: Settings) -> Iterator[Services]:
 @pytest.fixture
 def api(services: Services) -> Iterator[SignedClient]:
     """The app in-process, called as the bootstrap admin."""
-    with TestClient(
-        create_app(services, TaskRunner(services)), raise_server_exceptions=False
-    ) as client:
+    with TestClient(api_app(services), raise_server_exceptions=False) as client:
         yield SignedClient(client, ADMIN_AK, ADMIN_SK)

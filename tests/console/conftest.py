@@ -7,9 +7,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from jobferry.server import build_app
 from jobferry.services.container import Services
-from jobferry.tasks.runner import TaskRunner
+from support.apps import full_app
 from support.console import PASSWORD, Browser, admin_actor
 
 
@@ -17,8 +16,7 @@ from support.console import PASSWORD, Browser, admin_actor
 def client(services: Services) -> Iterator[TestClient]:
     """The whole app (API + console) in-process; the admin has a console password."""
     services.signin.set_password(admin_actor(services), "admin", PASSWORD)
-    app = build_app(services, TaskRunner(services))
-    with TestClient(app, follow_redirects=False) as test_client:
+    with TestClient(full_app(services), follow_redirects=False) as test_client:
         yield test_client
 
 
@@ -39,7 +37,6 @@ def browser(client: TestClient) -> Browser:
 
 @pytest.fixture
 def anonymous_client_browser(services: Services, client: TestClient) -> Browser:
-    """A second, signed-out browser with cookies apart from ``browser`` (same services; its
-    app's lifespan does not run, the first client's runner serves both)."""
-    app = build_app(services, TaskRunner(services))
-    return Browser(TestClient(app, follow_redirects=False))
+    """A second, signed-out browser with cookies apart from ``browser`` (the same app; its
+    lifespan runs once, for the first client)."""
+    return Browser(TestClient(full_app(services), follow_redirects=False))

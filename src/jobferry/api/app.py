@@ -21,6 +21,7 @@ from jobferry.api.routes import (
 )
 from jobferry.services.container import Services
 from jobferry.tasks.runner import TaskRunner
+from jobferry.web import services_of
 
 DESCRIPTION = """\
 Wire-compatible with the DataArts Factory v1 job API (scripts written against the official
@@ -34,10 +35,11 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
     """Build the app over already-wired services and a task runner."""
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        runner.start()
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        wired: TaskRunner = app.state.runner  # not the argument: tests re-wire one app
+        wired.start()
         yield
-        runner.shutdown()
+        wired.shutdown()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -72,8 +74,8 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
     app.include_router(admin.router)
 
     @app.get("/health", tags=["operations"], summary="Liveness and database check")
-    def health() -> dict[str, str]:
-        services.accounts.project_exists()
+    def health(request: Request) -> dict[str, str]:
+        services_of(request).accounts.project_exists()
         return {"status": "ok"}
 
     return app

@@ -31,6 +31,7 @@ def test_a_hash_with_older_parameters_is_upgraded_on_sign_in(services: Services)
     services.signin.authenticate(actor.project_id, "admin", PASSWORD)
     with services.db.transaction(readonly=True) as tx:
         record = repo.sign_in_record(tx, actor.project_id, "admin")
-    assert record is not None and record.password_hash
+    assert record is not None
+    assert record.password_hash
     assert not production.check_needs_rehash(record.password_hash)
     assert production.verify(record.password_hash, PASSWORD)
