@@ -78,3 +78,23 @@ def api(services: Services) -> Iterator[SignedClient]:
     """The app in-process, called as the bootstrap admin."""
     with TestClient(api_app(services), raise_server_exceptions=False) as client:
         yield SignedClient(client, ADMIN_AK, ADMIN_SK)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that share a server process run on one xdist worker (``--dist loadgroup``): the
+    CLI's per backend, the end-to-end tests' per module and backend. Otherwise every worker
+    would start its own copy of each server (about 2 s of CPU apiece)."""
+    for item in items:
+        group = _server_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _server_group(item: pytest.Item) -> str | None:
+    folder = item.path.parent.name
+    if folder not in ("cli", "e2e"):
+        return None
+    callspec = getattr(item, "callspec", None)
+    backend = callspec.params.get("server", "") if callspec is not None else ""
+    where = folder if folder == "cli" else item.path.stem
+    return f"{where}-{backend}" if backend else where

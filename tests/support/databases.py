@@ -128,13 +128,32 @@ def _drop_worker_schema() -> None:
 
 
 def migrate(url: str) -> None:
-    """Give the empty database at ``url`` the newest schema, copied from the template."""
+    """Give the database at ``url`` the newest schema: an empty one gets a copy of the
+    template; one that already has tables (a server started again on it) is upgraded."""
     if url in _migrated:
         return
-    if url.startswith("sqlite:///"):
+    if _has_tables(url):
+        db = Database(url)
+        upgrade(db)
+        db.dispose()
+    elif url.startswith("sqlite:///"):
         shutil.copyfile(_sqlite_template(), url.removeprefix("sqlite:///"))
     else:
         _replay(url, _postgres_template())
+    _migrated.add(url)
+
+
+def _has_tables(url: str) -> bool:
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        return path.exists() and path.stat().st_size > 0
+    engine = sa.create_engine(_driver_url(url), poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        found = conn.exec_driver_sql(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+        ).scalar()
+    engine.dispose()
+    return bool(found)
 
 
 def _sqlite_template() -> Path:
