@@ -12,6 +12,7 @@ from urllib.parse import quote
 import orjson
 from starlette.requests import Request
 
+from jobferry.domain.jsonlimits import json_problem
 from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
 from jobferry.tasks.runner import TaskRunner
@@ -39,6 +40,13 @@ def json_object(data: bytes | str, what: str, example: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidRequestError(
             f"{what} must be a JSON object, not {type(value).__name__}; {example}."
+        )
+    problem = json_problem(value)
+    if problem is not None:
+        raise InvalidRequestError(
+            f"{what} is refused: {problem.message}; {problem.fix} (rule {problem.rule}).",
+            rule=problem.rule,
+            at=problem.path,
         )
     return value
 

@@ -8,7 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 import jobferry
-from jobferry.api.errors import install_error_handlers, request_id
+from jobferry.api.errors import (
+    address_problem,
+    error_response,
+    install_error_handlers,
+    request_id,
+)
 from jobferry.api.routes import (
     admin,
     environment,
@@ -58,7 +63,8 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         rid = request_id(request)
-        response = await call_next(request)
+        refused = address_problem(request)
+        response = error_response(request, refused) if refused else await call_next(request)
         response.headers["X-Request-Id"] = rid
         return response
 

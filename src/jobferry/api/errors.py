@@ -24,7 +24,8 @@ def request_id(request: Request) -> str:
     return rid
 
 
-def _envelope(request: Request, error: JobferryError) -> Response:
+def error_response(request: Request, error: JobferryError) -> Response:
+    """``error`` as the DataArts envelope, with the request id."""
     rid = request_id(request)
     body = error.envelope()
     body["request_id"] = rid
@@ -39,7 +40,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(JobferryError)
     async def on_jobferry_error(request: Request, exc: JobferryError) -> Response:
-        return _envelope(request, exc)
+        return error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:
@@ -48,7 +49,7 @@ def install_error_handlers(app: FastAPI) -> None:
             f"{e.get('msg')}"
             for e in exc.errors()
         ]
-        return _envelope(
+        return error_response(
             request,
             InvalidRequestError(
                 f"The request parameter is invalid: {'; '.join(problems)}.",
@@ -76,9 +77,26 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         rid = request_id(request)
         log.exception("unexpected error in request %s", rid, exc_info=exc)
-        return _envelope(
+        return error_response(
             request,
             JobferryError(
                 f"Internal error; the server log has the details under request id {rid}."
             ),
         )
+
+
+def address_problem(request: Request) -> JobferryError | None:
+    """A NUL character in the decoded path or query: refused before any route sees it (no
+    name, tag or filter can hold one, and PostgreSQL could not even compare it)."""
+    if "\x00" in request.url.path:
+        return InvalidRequestError(
+            "The request path holds a NUL character (%00); remove it from the address."
+        )
+    for key, value in request.query_params.multi_items():
+        if "\x00" in key or "\x00" in value:
+            return InvalidRequestError(
+                f"Query parameter '{key.replace(chr(0), '%00')}' holds a NUL character (%00); "
+                "remove it from the address.",
+                parameter=key.replace("\x00", "%00"),
+            )
+    return None

@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 
 from jobferry.domain.enums import RefKind
+from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem
 from jobferry.domain.timeshift import ShiftMode
 
 RENAME_KINDS: tuple[str, ...] = (
@@ -252,6 +253,24 @@ def load_profile_text(text: bytes | str) -> object:
     Raises ``ValueError`` naming the line of a syntax error.
     """
     raw = text.decode("utf-8") if isinstance(text, bytes) else text
+    try:
+        value = _parse_profile_text(raw)
+    except RecursionError:
+        raise ValueError(_too_deep_message()) from None
+    problem = json_problem(value)
+    if problem is not None:
+        raise ValueError(f"{problem.message}; {problem.fix} (rule {problem.rule})")
+    return value
+
+
+def _too_deep_message() -> str:
+    return (
+        f"it nests lists and mappings more than {MAX_DEPTH} levels deep; flatten the document "
+        f"to at most {MAX_DEPTH} levels (rule json.depth)"
+    )
+
+
+def _parse_profile_text(raw: str) -> object:
     if raw.lstrip().startswith("{"):
         try:
             return json.loads(raw)

@@ -315,7 +315,8 @@ def _property_hits(doc: Mapping[str, Any]) -> list[_Hit]:
         for j, prop in enumerate(properties):
             if type(prop) is not dict:
                 continue
-            rules = rules_for(prop.get("name"))  # type: ignore[arg-type]
+            key = prop.get("name")
+            rules = rules_for(key) if type(key) is str else None  # validation names the rest
             if rules is None or "value" not in prop:
                 continue
             value = prop["value"]

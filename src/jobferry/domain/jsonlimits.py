@@ -1,0 +1,82 @@
+"""What any JSON (or YAML) document jobferry accepts must satisfy, wherever it comes from.
+
+- **Depth.** Parsers accept far deeper nesting than the writers can put back (orjson writes at
+  most 255 levels; Python's own parsers stop near 1,000), so a document parsed fine could not be
+  stored or exported. DataArts definitions nest about ten levels; ``MAX_DEPTH`` leaves ample
+  room and is the one rule for request bodies, package entries and profiles.
+- **NUL.** PostgreSQL text cannot hold U+0000 and SQLite cuts some strings at it, so the same
+  document would be stored on one database and not the other. No DataArts field needs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+MAX_DEPTH = 64
+"""Arrays and objects inside one another, the outermost counting as one."""
+
+
+@dataclass(frozen=True)
+class JsonProblem:
+    """Why a document is refused: ``rule`` (``json.depth`` / ``json.nul``) and where."""
+
+    rule: str
+    path: str
+    message: str
+    fix: str
+
+
+Trail = tuple[Any, str | int] | None
+"""Where a value sits: (the parent's trail, key or index); built only as the walk goes."""
+
+
+def json_problem(value: Any, limit: int = MAX_DEPTH) -> JsonProblem | None:
+    """The first rule ``value`` breaks, or None. Walks without recursion, and pushes only
+    arrays and objects (this runs on every document of a 100,000-object package)."""
+    stack: list[tuple[Any, Trail, int]] = [(value, None, 1)]
+    while stack:
+        item, trail, depth = stack.pop()
+        if not isinstance(item, (dict, list)):
+            if isinstance(item, str) and "\x00" in item:
+                return _nul(_path(trail), "the value")
+            continue
+        if depth > limit:
+            return _too_deep(_path(trail), limit)
+        pairs = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, child in pairs:
+            if isinstance(key, str) and "\x00" in key:
+                return _nul(_path((trail, key)), "the key")
+            if isinstance(child, str):
+                if "\x00" in child:
+                    return _nul(_path((trail, key)), "the value")
+            elif isinstance(child, (dict, list)):
+                stack.append((child, (trail, key), depth + 1))
+    return None
+
+
+def _path(trail: Trail) -> str:
+    parts: list[str] = []
+    while trail is not None:
+        trail, key = trail
+        parts.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+    path = "".join(reversed(parts)).lstrip(".").replace("\x00", "\\u0000") or "$"
+    return path if len(path) <= 120 else f"{path[:117]}..."
+
+
+def _too_deep(path: str, limit: int) -> JsonProblem:
+    return JsonProblem(
+        "json.depth",
+        path,
+        f"it nests arrays and objects more than {limit} levels deep (at '{path}')",
+        f"flatten the document to at most {limit} levels",
+    )
+
+
+def _nul(path: str, what: str) -> JsonProblem:
+    return JsonProblem(
+        "json.nul",
+        path,
+        f"{what} at '{path}' holds a NUL character (U+0000)",
+        "remove the NUL character; no field may contain one",
+    )

@@ -1,0 +1,150 @@
+"""Input that used to cause internal errors: deep nesting, NUL characters, odd property names.
+Each is a clear 4xx (or an import task FAILED naming the entry and rule) and changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from jobferry.domain.jsonlimits import MAX_DEPTH
+from support.builders import make_job, make_script
+from support.clients import SignedClient, assert_error
+from support.importing import run_import, upload
+from support.packages import write_package
+
+
+def nested(depth: int) -> Any:
+    """Lists ``depth`` levels deep."""
+    value: Any = "leaf"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def deep_job(depth: int) -> dict[str, Any]:
+    job = make_job("deep_job")
+    job["basicConfig"]["customFields"] = {"deep": nested(depth - 3)}  # 3 levels above it
+    return job
+
+
+def job_count(api: SignedClient) -> int:
+    listed = api.call("GET", "/jobs")
+    assert listed.status_code == 200, listed.text
+    total: int = listed.json()["total"]
+    return total
+
+
+def test_a_body_nested_past_the_limit_is_refused_naming_the_rule(api: SignedClient) -> None:
+    response = api.call("POST", "/jobs", deep_job(MAX_DEPTH + 1))
+    assert_error(response, "DLF.3051", "json.depth", f"more than {MAX_DEPTH} levels")
+    assert job_count(api) == 0
+
+
+@pytest.mark.parametrize("depth", [300, 1000, 5000])
+def test_bodies_deeper_than_any_writer_handles_are_refused_not_500(
+    api: SignedClient, depth: int
+) -> None:
+    text = "[" * depth + "]" * depth
+    body = b'{"name": "deep", "nodes": ' + text.encode() + b"}"
+    for method, path in (("POST", "/jobs"), ("POST", "/scripts")):
+        assert_error(api.call(method, path, body), "DLF.3051")
+    put = api.call("PUT", "/environment/connection/x", b'{"config": ' + text.encode() + b"}")
+    assert_error(put, "DLF.3051")
+    assert job_count(api) == 0
+
+
+def test_a_body_at_the_limit_is_accepted(api: SignedClient) -> None:
+    response = api.call("POST", "/jobs", deep_job(MAX_DEPTH))
+    assert response.status_code == 204, response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/jobs", {**make_job("nul_dir"), "directory": "/a\u0000b"}),
+        ("/scripts", {**make_script("nul_script"), "directory": "/a\u0000"}),
+        ("/jobs/batch-export", {"jobList": ["a\u0000"]}),
+        ("/jobs/import", {"path": "upload://a\u0000"}),
+    ],
+)
+def test_nul_characters_in_bodies_are_refused_on_both_databases(
+    api: SignedClient, path: str, body: dict[str, Any]
+) -> None:
+    assert_error(api.call("POST", path, body), "DLF.3051", "NUL", "json.nul")
+    assert job_count(api) == 0
+
+
+def test_nul_in_a_key_or_an_environment_type_is_refused(api: SignedClient) -> None:
+    for body in ({"type": "DWS\u0000", "config": {}}, {"type": "DWS", "config": {"a\u0000": 1}}):
+        response = api.call("PUT", "/environment/connection/c1", body)
+        assert_error(response, "DLF.3051", "NUL")
+    assert "c1" not in api.call("GET", "/environment/connection").text
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [("/jobs", {"tags": "a\u0000"}), ("/jobs", {"a\u0000": "1"}), ("/jobs/a%00b", None)],
+)
+def test_nul_characters_in_the_address_are_refused(
+    api: SignedClient, path: str, query: dict[str, str] | None
+) -> None:
+    assert_error(api.call("GET", path, query=query), "DLF.3051", "NUL")
+
+
+@pytest.mark.parametrize(
+    ("text", "content_type"),
+    [
+        ('{"a": ' + "[" * 1200 + "]" * 1200 + "}", "application/json"),
+        ("a:\n" + "".join("  " * i + "- \n" for i in range(1, 5000)), "application/yaml"),
+        ("a: " + "[" * 5000 + "]" * 5000, "application/yaml"),
+    ],
+)
+def test_profiles_nested_too_deeply_are_refused(
+    api: SignedClient, text: str, content_type: str
+) -> None:
+    response = api.call(
+        "PUT", "/profiles/deep", text.encode(), extra_headers={"Content-Type": content_type}
+    )
+    assert_error(response, "DLF.3051", "levels deep")
+    assert "deep" not in api.call("GET", "/profiles").text
+
+
+@pytest.mark.parametrize(
+    ("edit", "rule"),
+    [
+        (lambda job: job.update(description="x\u0000y"), "json.nul"),
+        (
+            lambda job: job["basicConfig"].update(customFields={"d": nested(MAX_DEPTH)}),
+            "json.depth",
+        ),
+    ],
+)
+def test_a_package_entry_with_nul_or_deep_nesting_fails_the_import_naming_the_entry(
+    api: SignedClient, tmp_path: Path, edit: Any, rule: str
+) -> None:
+    job = make_job("bad_entry")
+    edit(job)
+    data = write_package(tmp_path / "p.zip", [job]).read_bytes()
+    task = run_import(api, {"path": upload(api, data)})
+    assert task["status"] == "FAILED", task
+    told = orjson.dumps(task).decode()
+    assert rule in told
+    assert "bad_entry" in told
+    assert job_count(api) == 0
+
+
+def test_a_property_name_that_is_not_text_fails_the_import_as_a_check_problem(
+    api: SignedClient, tmp_path: Path
+) -> None:
+    job = make_job("odd_property")
+    job["nodes"][0]["properties"].insert(0, {"name": ["sql"], "value": "x"})
+    data = write_package(tmp_path / "p.zip", [job]).read_bytes()
+    task = run_import(api, {"path": upload(api, data)})
+    assert task["status"] == "FAILED", task
+    told = orjson.dumps(task).decode()
+    assert "Internal error" not in told
+    assert "property name" in told
+    assert job_count(api) == 0

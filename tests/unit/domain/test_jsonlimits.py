@@ -1,0 +1,47 @@
+"""The depth and NUL rules every accepted document satisfies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem
+
+
+def lists(depth: int) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_nesting_up_to_the_limit_passes_and_one_more_level_is_refused_with_its_path() -> None:
+    assert json_problem(lists(MAX_DEPTH)) is None
+    problem = json_problem({"a": {"b": lists(MAX_DEPTH - 1)}})
+    assert problem is not None
+    assert problem.rule == "json.depth"
+    assert problem.path.startswith("a.b[0][0]")
+
+
+def test_a_nul_in_a_value_or_a_key_is_refused_with_where_it_is() -> None:
+    nul_value = json_problem({"nodes": [{"name": "n1"}, {"name": "x\x00"}]})
+    assert nul_value is not None
+    assert (nul_value.rule, nul_value.path) == ("json.nul", "nodes[1].name")
+    nul_key = json_problem({"config": {"ho\x00st": "h"}})
+    assert nul_key is not None
+    assert nul_key.rule == "json.nul"
+    assert nul_key.path == "config.ho\\u0000st"
+    top = json_problem("a\x00")
+    assert top is not None
+    assert top.path == "$"
+
+
+def test_scalars_and_ordinary_documents_pass() -> None:
+    for value in (None, 1, 2.5, True, "text", [], {}, {"a": [1, "b", {"c": None}]}):
+        assert json_problem(value) is None
+
+
+def test_a_very_deep_document_is_walked_without_recursion() -> None:
+    problem = json_problem(lists(100_000))
+    assert problem is not None
+    assert problem.rule == "json.depth"
+    assert len(problem.path) <= 120
