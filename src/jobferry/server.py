@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from uvicorn.config import LOGGING_CONFIG
 
 from jobferry.api.app import create_app
 from jobferry.console.app import create_console
@@ -122,5 +125,18 @@ def serve(startup: Startup, settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        access_log=False,
+        log_config=log_config(settings.log_level),
+        access_log=False,  # jobferry's own access log names the request id and access key
     )
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging set-up plus jobferry's loggers (``jobferry.access``: one line a
+    request; ``jobferry.*``: tasks, housekeeping, errors), all to standard error."""
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["jobferry"] = {
+        "handlers": ["default"],
+        "level": level.upper(),
+        "propagate": False,
+    }
+    return config

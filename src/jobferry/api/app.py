@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -12,6 +13,7 @@ from jobferry.api.errors import (
     address_problem,
     error_response,
     install_error_handlers,
+    log_access,
     request_id,
 )
 from jobferry.api.routes import (
@@ -63,8 +65,14 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         rid = request_id(request)
-        refused = address_problem(request)
-        response = error_response(request, refused) if refused else await call_next(request)
+        started = time.perf_counter()
+        status = 500  # what the catch-all handler answers if call_next raises
+        try:
+            refused = address_problem(request)
+            response = error_response(request, refused) if refused else await call_next(request)
+            status = response.status_code
+        finally:
+            log_access(request, status, time.perf_counter() - started, rid)
         response.headers["X-Request-Id"] = rid
         return response
 

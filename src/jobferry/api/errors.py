@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from fastapi import FastAPI, Request, Response
@@ -100,3 +101,24 @@ def address_problem(request: Request) -> JobferryError | None:
                 parameter=key.replace("\x00", "%00"),
             )
     return None
+
+
+access_log = logging.getLogger("jobferry.access")
+_ACCESS_KEY = re.compile(r"\bAccess=([^,\s]+)")
+
+
+def log_access(request: Request, status: int, seconds: float, rid: str) -> None:
+    """One ``info`` line a request: method, path, status, duration, request id, and the access
+    key that signed it (``-`` for none). Never a secret, a header value or a body."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    found = _ACCESS_KEY.search(request.headers.get("authorization", ""))
+    access_log.info(
+        "%s %s %d %.1fms request_id=%s ak=%s",
+        request.method,
+        request.url.path,
+        status,
+        seconds * 1000,
+        rid,
+        found.group(1) if found else "-",
+    )
