@@ -87,12 +87,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def address_problem(request: Request) -> JobferryError | None:
-    """A NUL character in the decoded path or query: refused before any route sees it (no
-    name, tag or filter can hold one, and PostgreSQL could not even compare it)."""
-    if "\x00" in request.url.path:
-        return InvalidRequestError(
-            "The request path holds a NUL character (%00); remove it from the address."
-        )
+    """A NUL character in the decoded query: refused before any route sees it (no tag or
+    filter can hold one, and PostgreSQL could not even compare it). A name in the path is the
+    route's to answer: no object has such a name, so it is the kind's own "not found"."""
     for key, value in request.query_params.multi_items():
         if "\x00" in key or "\x00" in value:
             return InvalidRequestError(
