@@ -119,6 +119,16 @@ def start_server(data_dir: Path, database_url: str, **env_extra: str) -> ServerP
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(proc, url, log)
+    except BaseException:
+        proc.kill()  # never leave a server behind when the test cannot use it
+        proc.wait()
+        raise
+    return ServerProcess(url, project_id, ak, sk, proc, log)
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -127,10 +137,9 @@ def start_server(data_dir: Path, database_url: str, **env_extra: str) -> ServerP
             # A busy machine can take over a second on the first request (FastAPI builds
             # the routes' models lazily): a slow answer is waited for, not a failure.
             if requests.get(url + "/health", timeout=10).status_code == 200:
-                return ServerProcess(url, project_id, ak, sk, proc, log)
+                return
         except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.1)
-    proc.kill()
     raise RuntimeError(f"jobferry serve did not answer within 30 s:\n{log.read_text()}")
 
 
