@@ -76,6 +76,10 @@ def wait(server: ServerProcess, ws: str, task_id: str, timeout: float = 60) -> o
     raise AssertionError(f"task {task_id} still running")
 
 
+CRASH_JOBS = 3000
+"""Enough that the import is still checking when the test kills the server."""
+
+
 def big_package(jobs: int) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -144,7 +148,7 @@ def test_two_servers_on_one_database_run_one_import_per_workspace(
     try:
         ws = new_workspace(first, "race")
         first.call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
-        path_a = upload(first, big_package(3000), ws)
+        path_a = upload(first, big_package(1500), ws)
         path_b = upload(second, big_package(10), ws)
         task_id = (
             first.client()
@@ -183,7 +187,7 @@ def test_a_server_killed_during_an_import_leaves_the_workspace_unchanged(
     try:
         ws = new_workspace(server, "crash")
         server.call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
-        path = upload(server, big_package(6000), ws)
+        path = upload(server, big_package(CRASH_JOBS), ws)
         task_id = (
             server.client()
             .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path)))
@@ -213,6 +217,6 @@ def test_a_server_killed_during_an_import_leaves_the_workspace_unchanged(
             .task_id
         )
         assert wait(restarted, ws, again, timeout=120).status == "SUCCESSFUL"
-        assert restarted.client().list_jobs(ListJobsRequest(workspace=ws, limit=1)).total == 6000
+        assert restarted.client().list_jobs(ListJobsRequest(workspace=ws, limit=1)).total == CRASH_JOBS
     finally:
         restarted.stop()

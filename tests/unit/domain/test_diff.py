@@ -572,7 +572,10 @@ def big_job(nodes: int, properties: int) -> dict[str, Any]:
     }
 
 
-def test_a_job_with_200_nodes_of_20_properties_diffs_well_under_50_ms() -> None:
+def test_a_job_with_200_nodes_of_20_properties_diffs_without_pairwise_blowup() -> None:
+    """Nodes and properties are matched by name, not compared pairwise. The bound is loose on
+    purpose (a pairwise match takes seconds here; the real figure, a few milliseconds, is the
+    benchmark's to report): a busy CI machine must not turn it red."""
     before, after = big_job(200, 20), big_job(200, 20)
     after["nodes"][199]["properties"][19]["value"] = "changed"
     after["nodes"].reverse()
@@ -585,7 +588,7 @@ def test_a_job_with_200_nodes_of_20_properties_diffs_well_under_50_ms() -> None:
         changes = diff(before, after)
         timings.append(time.perf_counter() - began)
 
-    assert min(timings) < 0.05
+    assert min(timings) < 1.0
     assert [c.path for c in changes if not c.path.endswith("(order)")] == [
         "nodes[node_199].properties[p19].value"
     ]
