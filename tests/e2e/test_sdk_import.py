@@ -217,6 +217,8 @@ def test_a_server_killed_during_an_import_leaves_the_workspace_unchanged(
             .task_id
         )
         assert wait(restarted, ws, again, timeout=120).status == "SUCCESSFUL"
-        assert restarted.client().list_jobs(ListJobsRequest(workspace=ws, limit=1)).total == CRASH_JOBS
+        assert (
+            restarted.client().list_jobs(ListJobsRequest(workspace=ws, limit=1)).total == CRASH_JOBS
+        )
     finally:
         restarted.stop()
