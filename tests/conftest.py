@@ -83,14 +83,14 @@ def api(services: Services) -> Iterator[SignedClient]:
         yield SignedClient(client, ADMIN_AK, ADMIN_SK)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_itemcollected(item: pytest.Item) -> None:
     """Tests that share a server process run on one xdist worker (``--dist loadgroup``): the
     CLI's per backend, the end-to-end tests' per module and backend. Otherwise every worker
-    would start its own copy of each server (about 2 s of CPU apiece)."""
-    for item in items:
-        group = _server_group(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+    would start its own copy of each server (about 2 s of CPU apiece). Marked as each item is
+    collected: xdist reads the groups in its own ``pytest_collection_modifyitems``."""
+    group = _server_group(item)
+    if group is not None:
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def _server_group(item: pytest.Item) -> str | None:
