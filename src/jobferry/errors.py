@@ -22,13 +22,13 @@ that same envelope (never a different shape). Messages name the object, the rule
     │   ├── ObsPathError              400 DLF.0803  an obs:// path is malformed or not writable
     │   ├── ObsReadError              400 DLF.0815  an object-storage file cannot be read
     │   ├── ResourceTypeError         400 DLF.6263  resource type is not one of the allowed values
-    │   ├── ResourceLocationError     400 DLF.6264  resource location is not an OBS path
+    │   ├── ResourceLocationError     400 DLF.6264  resource location is not an OBS/HDFS path
     │   ├── ResourceDescriptionError  400 DLF.6265  resource description too long
     │   └── PackageError              400 DLF.9020  a package cannot be read safely
     ├── NotFoundError                 400 (code per kind) an object does not exist
     │   ├── JobNotFoundError          400 DLF.0100
     │   ├── ScriptNotFoundError       400 DLF.6201
-    │   ├── ResourceNotFoundError     400 DLF.6241
+    │   ├── ResourceNotFoundError     404 DLF.6241  (404: clients treat it as gone)
     │   ├── TaskNotFoundError         400 DLF.0810
     │   ├── VersionNotFoundError      400 DLF.0100  a job/script version that was never submitted
     │   ├── WorkspaceNotFoundError    400 DLF.9002
@@ -50,7 +50,9 @@ that same envelope (never a different shape). Messages name the object, the rule
         ├── PlanStaleError            400 DLF.9015  the target changed since the named plan
         └── RollbackRefusedError      400 DLF.9016  the import cannot be rolled back (why listed)
 
-DataArts business errors are all HTTP 400, so conflicts and missing objects keep 400 here too.
+DataArts business errors are all HTTP 400, so conflicts and missing objects keep 400 here too,
+except a missing resource: DataArts answers 404 there, and the Terraform provider removes a
+resource from its state only on a 404.
 Codes ``DLF.9xxx`` are jobferry's own (DataArts documents none in that range).
 """
 
@@ -178,7 +180,7 @@ class ResourceTypeError(InvalidRequestError):
 
 
 class ResourceLocationError(InvalidRequestError):
-    """A resource's location is not an OBS path."""
+    """A resource's location is not an OBS (or, for the main file, HDFS) path."""
 
     code = "DLF.6264"
 
@@ -211,6 +213,7 @@ class ScriptNotFoundError(NotFoundError):
 class ResourceNotFoundError(NotFoundError):
     """The resource does not exist in the workspace."""
 
+    status = 404
     code = "DLF.6241"
 
 
