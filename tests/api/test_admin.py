@@ -92,9 +92,9 @@ def test_a_lock_policy_that_is_not_text_is_refused_with_400(api: SignedClient) -
     assert ws["lockPolicy"] == "soft"
 
 
-def test_settings_of_an_unknown_workspace_answer_dlf_9002(api: SignedClient) -> None:
+def test_settings_of_an_unknown_workspace_answer_dlf_0819(api: SignedClient) -> None:
     response = api.call("PUT", "/workspaces/nowhere", {"lockPolicy": "hard"})
-    assert_error(response, "DLF.9002", "nowhere")
+    assert_error(response, "DLF.0819", "nowhere")
 
 
 def test_only_workspace_admins_change_settings(api: SignedClient) -> None:
@@ -465,7 +465,7 @@ def test_bad_role_and_unknown_user_are_refused(api: SignedClient) -> None:
     assert_error(api.call("PUT", f"/users/dave/roles/{ws}", {"role": "owner"}), "DLF.3051", "owner")
     assert_error(api.call("PUT", f"/users/dave/roles/{ws}", {}), "DLF.3051", "Role")
     assert_error(api.call("PUT", f"/users/ghost/roles/{ws}", {"role": "viewer"}), "DLF.9003")
-    assert_error(api.call("PUT", "/users/dave/roles/nowhere", {"role": "viewer"}), "DLF.9002")
+    assert_error(api.call("PUT", "/users/dave/roles/nowhere", {"role": "viewer"}), "DLF.0819")
     users = {u["name"]: u["roles"] for u in api.call("GET", "/users").json()["users"]}
     assert users["dave"] == []
 

@@ -180,9 +180,9 @@ def test_user_without_a_role_in_the_workspace_is_refused_with_403(api: SignedCli
     assert job_total(api) == 1
 
 
-def test_unknown_workspace_header_answers_400_dlf_9002(api: SignedClient) -> None:
+def test_unknown_workspace_header_answers_400_dlf_0819(api: SignedClient) -> None:
     response = api.call("POST", "/jobs", make_job(), workspace="no-such-workspace")
-    assert_error(response, "DLF.9002", "no-such-workspace", "does not exist", status=400)
+    assert_error(response, "DLF.0819", "no-such-workspace", "does not exist", status=400)
     assert api.call("GET", "/jobs", workspace="no-such-workspace").status_code == 400
     assert job_total(api) == 0
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from support.accounts import new_user
 from support.builders import fixture, make_job, make_script
 from support.clients import SignedClient, assert_error
 
@@ -237,3 +238,21 @@ def test_non_ascii_script_name_round_trips(api: SignedClient) -> None:
     shown = api.call("GET", "/scripts/%E8%84%9A%E6%9C%AC_1").json()
     assert shown["name"] == "脚本_1"
     assert shown["content"] == "select '中文';"
+
+
+def test_show_and_list_name_the_creator_as_create_user(api: SignedClient) -> None:
+    # The Terraform provider reads createUser into created_by.
+    dev = new_user(api, "dana", "developer")
+    create(dev, make_script(createUser="forged"))
+    shown = api.call("GET", "/scripts/daily_sales_sql").json()
+    assert shown["createUser"] == "dana"
+    listed = api.call("GET", "/scripts").json()["scripts"]
+    assert [s["createUser"] for s in listed] == ["dana"]
+    shown["content"] = "SELECT 2"
+    assert api.call("PUT", "/scripts/daily_sales_sql", shown).status_code == 204
+    assert api.call("GET", "/scripts/daily_sales_sql").json()["createUser"] == "dana"
+
+
+def test_unknown_script_answers_in_the_list_shape_too(api: SignedClient) -> None:
+    body = api.call("GET", "/scripts/nope").json()
+    assert body["errors"] == [{"error_code": "DLF.6201", "error_msg": body["error_msg"]}]

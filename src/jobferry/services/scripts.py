@@ -121,6 +121,7 @@ class ScriptService:
         if script.latest_version is not None:
             doc["version"] = script.latest_version
         doc["modifyTime"] = script.updated_at
+        doc["createUser"] = script.created_by
         return doc
 
     def list_scripts(
