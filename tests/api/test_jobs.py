@@ -214,6 +214,21 @@ def test_tags_named_by_a_job_are_created(api: SignedClient) -> None:
     assert [t["name"] for t in tags] == ["daily"]
 
 
+def test_empty_tags_object_round_trips_through_get_and_put(api: SignedClient) -> None:
+    # DataArts' GET answers "no tags" as basicConfig.tags = {}; clients PUT what they got.
+    create(api, make_job(basicConfig={"owner": "alice", "priority": 0, "tags": {}}))
+    shown = api.call("GET", "/jobs/daily_sales").json()
+    assert shown["basicConfig"]["tags"] == {}
+    shown["directory"] = "/moved"
+    response = api.call("PUT", "/jobs/daily_sales", shown)
+    assert response.status_code == 204, response.text
+    again = api.call("GET", "/jobs/daily_sales").json()
+    assert again["basicConfig"] == {"owner": "alice", "priority": 0, "tags": {}}
+    assert again["directory"] == "/moved"
+    assert api.call("GET", "/tags").json()["tags"] == []
+    assert api.call("GET", "/jobs", query={"tags": "daily"}).json()["total"] == 0
+
+
 @pytest.mark.parametrize("name", [".", ".."])
 def test_dot_names_are_refused_for_jobs_scripts_workspaces_and_users(
     api: SignedClient, name: str

@@ -296,6 +296,13 @@ def _check_basic_config(r: Report, config: Mapping[str, Any]) -> None:
         r.whole(config, "instanceTimeout", base, 5, 1440, "minutes (or 0 for none)")
     r.text(config, "owner", base, OWNER_MAX)
     r.text(config, "agency", base)
+    tags = config.get("tags")
+    if isinstance(tags, Mapping) and not tags:
+        return  # DataArts' own GET answers "no tags" as {}, so a GET -> PUT round trip sends it
+    if isinstance(tags, Mapping):
+        message = f"tags {tags!r} is not a list; send tag names as a list, or {{}} for none"
+        r.add(f"{base}.tags", "type", message)
+        return
     for k, tag in enumerate(r.array(config, "tags", base)):
         if not isinstance(tag, str) or not tag.strip():
             r.add(f"{base}.tags[{k}]", "type", f"tag {tag!r} is not a tag name; use text")
