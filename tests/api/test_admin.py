@@ -330,7 +330,7 @@ def test_audit_pages(api: SignedClient) -> None:
     for i in range(3):
         api.call("POST", "/jobs", make_job(f"job_{i}"))
     first = api.call("GET", "/audit", query={"limit": 2}).json()
-    second = api.call("GET", "/audit", query={"limit": 2, "offset": 1}).json()
+    second = api.call("GET", "/audit", query={"limit": 2, "offset": 2}).json()
     assert first["total"] == second["total"]
     assert [e["objectName"] for e in first["entries"]] == ["job_2", "job_1"]
     assert second["entries"][0]["objectName"] == "job_0"

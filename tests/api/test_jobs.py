@@ -175,7 +175,7 @@ def test_list_filters_by_type_name_and_tag_and_pages(api: SignedClient) -> None:
     first = api.call("GET", "/jobs").json()
     assert first["total"] == 13, "jobType defaults to BATCH"
     assert len(first["jobs"]) == 10
-    second = api.call("GET", "/jobs", query={"offset": 1}).json()
+    second = api.call("GET", "/jobs", query={"offset": 10}).json()
     assert [j["name"] for j in second["jobs"]] == ["job_10", "job_11", "special"]
     rt = api.call("GET", "/jobs", query={"jobType": "REAL_TIME"}).json()
     assert [j["name"] for j in rt["jobs"]] == ["myJob"]

@@ -85,7 +85,7 @@ def test_list_filters_by_resource_name_and_pages(api: SignedClient) -> None:
     assert first["total"] == 12
     assert len(first["resources"]) == 10
     assert all("id" in r for r in first["resources"])
-    second = api.call("GET", "/resources", query={"offset": 1}).json()
+    second = api.call("GET", "/resources", query={"offset": 10}).json()
     assert [r["name"] for r in second["resources"]] == ["lib_09", "lib_10"]
     by_name = api.call("GET", "/resources", query={"resourceName": "lib_1"}).json()
     assert by_name["total"] == 1

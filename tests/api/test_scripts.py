@@ -82,11 +82,11 @@ def test_list_filters_by_script_name_and_pages(api: SignedClient) -> None:
     assert len(first["scripts"]) == 10, "limit defaults to 10"
     assert [s["name"] for s in first["scripts"]][:2] == ["etl_00", "etl_01"]
     assert all("content" in s and "id" in s for s in first["scripts"])
-    second = api.call("GET", "/scripts", query={"offset": 1}).json()
+    second = api.call("GET", "/scripts", query={"offset": 10}).json()
     assert second["total"] == 13
     assert [s["name"] for s in second["scripts"]] == ["etl_10", "etl_11", "report_sh"]
-    small = api.call("GET", "/scripts", query={"limit": 5, "offset": 2}).json()
-    assert [s["name"] for s in small["scripts"]] == ["etl_10", "etl_11", "report_sh"]
+    small = api.call("GET", "/scripts", query={"limit": 2, "offset": 11}).json()
+    assert [s["name"] for s in small["scripts"]] == ["etl_11", "report_sh"]
 
     by_name = api.call("GET", "/scripts", query={"scriptName": "etl_1"}).json()
     assert by_name["total"] == 2
