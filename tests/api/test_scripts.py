@@ -256,3 +256,14 @@ def test_show_and_list_name_the_creator_as_create_user(api: SignedClient) -> Non
 def test_unknown_script_answers_in_the_list_shape_too(api: SignedClient) -> None:
     body = api.call("GET", "/scripts/nope").json()
     assert body["errors"] == [{"error_code": "DLF.6201", "error_msg": body["error_msg"]}]
+
+
+def test_a_script_created_without_a_directory_is_shown_without_one(api: SignedClient) -> None:
+    # The Terraform provider's directory is optional, not computed: an invented "/" would be
+    # a difference in every plan.
+    script = make_script()
+    script.pop("directory", None)
+    create(api, script)
+    assert "directory" not in api.call("GET", "/scripts/daily_sales_sql").json()
+    create(api, make_script("placed", directory="/etl"))
+    assert api.call("GET", "/scripts/placed").json()["directory"] == "/etl"
