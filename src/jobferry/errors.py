@@ -2,8 +2,9 @@
 
 Every refusal the service makes is one of these classes. Each carries the HTTP ``status`` and the
 stable DataArts-style ``code`` that the API puts in the wire envelope
-``{"error_code": code, "error_msg": message, ...}``; context attributes become extra fields of
-that same envelope (never a different shape). Messages name the object, the rule and the fix.
+``{"error_code": code, "error_msg": message, "errors": [{"error_code", "error_msg"}], ...}``;
+context attributes become extra fields of that same envelope (never a different shape).
+Messages name the object, the rule and the fix.
 
     JobferryError                     500 DLF.0000  unexpected internal failure
     ├── AuthenticationError           401 APIGW.0301 signature, access key or clock is wrong
@@ -22,16 +23,16 @@ that same envelope (never a different shape). Messages name the object, the rule
     │   ├── ObsPathError              400 DLF.0803  an obs:// path is malformed or not writable
     │   ├── ObsReadError              400 DLF.0815  an object-storage file cannot be read
     │   ├── ResourceTypeError         400 DLF.6263  resource type is not one of the allowed values
-    │   ├── ResourceLocationError     400 DLF.6264  resource location is not an OBS path
+    │   ├── ResourceLocationError     400 DLF.6264  resource location is not an OBS/HDFS path
     │   ├── ResourceDescriptionError  400 DLF.6265  resource description too long
     │   └── PackageError              400 DLF.9020  a package cannot be read safely
     ├── NotFoundError                 400 (code per kind) an object does not exist
     │   ├── JobNotFoundError          400 DLF.0100
     │   ├── ScriptNotFoundError       400 DLF.6201
-    │   ├── ResourceNotFoundError     400 DLF.6241
+    │   ├── ResourceNotFoundError     404 DLF.6241  (404: clients treat it as gone)
     │   ├── TaskNotFoundError         400 DLF.0810
     │   ├── VersionNotFoundError      400 DLF.0100  a job/script version that was never submitted
-    │   ├── WorkspaceNotFoundError    400 DLF.9002
+    │   ├── WorkspaceNotFoundError    400 DLF.0819  (DataArts' own code for an unknown workspace)
     │   ├── UserNotFoundError         400 DLF.9003
     │   ├── ObsBucketNotFoundError    400 DLF.1242  the bucket of an obs:// path does not exist
     │   ├── DownloadNotFoundError     400 DLF.9005  no such unexpired package
@@ -50,7 +51,9 @@ that same envelope (never a different shape). Messages name the object, the rule
         ├── PlanStaleError            400 DLF.9015  the target changed since the named plan
         └── RollbackRefusedError      400 DLF.9016  the import cannot be rolled back (why listed)
 
-DataArts business errors are all HTTP 400, so conflicts and missing objects keep 400 here too.
+DataArts business errors are all HTTP 400, so conflicts and missing objects keep 400 here too,
+except a missing resource: DataArts answers 404 there, and the Terraform provider removes a
+resource from its state only on a 404.
 Codes ``DLF.9xxx`` are jobferry's own (DataArts documents none in that range).
 """
 
@@ -71,11 +74,26 @@ class JobferryError(Exception):
         self.context: dict[str, Any] = {k: v for k, v in context.items() if v is not None}
 
     def envelope(self) -> dict[str, Any]:
-        """The DataArts error body: code and message first, context as extra fields."""
-        body: dict[str, Any] = {"error_code": self.code, "error_msg": self.message}
+        """The DataArts error body: code and message first, context as extra fields, and the
+        same code and message once more as ``errors[0]`` (see :func:`error_body`)."""
+        body = error_body(self.code, self.message)
         for key, value in self.context.items():
             body.setdefault(key, value)
         return body
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    """``{"error_code", "error_msg", "errors": [{"error_code", "error_msg"}]}``.
+
+    Both spellings DataArts answers in: most clients read the top-level pair; some services
+    (scripts, for one) answer a list under ``errors``, and the Terraform provider looks for a
+    missing script's code at ``errors[0].error_code``.
+    """
+    return {
+        "error_code": code,
+        "error_msg": message,
+        "errors": [{"error_code": code, "error_msg": message}],
+    }
 
 
 class AuthenticationError(JobferryError):
@@ -178,7 +196,7 @@ class ResourceTypeError(InvalidRequestError):
 
 
 class ResourceLocationError(InvalidRequestError):
-    """A resource's location is not an OBS path."""
+    """A resource's location is not an OBS (or, for the main file, HDFS) path."""
 
     code = "DLF.6264"
 
@@ -211,6 +229,7 @@ class ScriptNotFoundError(NotFoundError):
 class ResourceNotFoundError(NotFoundError):
     """The resource does not exist in the workspace."""
 
+    status = 404
     code = "DLF.6241"
 
 
@@ -229,7 +248,7 @@ class VersionNotFoundError(NotFoundError):
 class WorkspaceNotFoundError(NotFoundError):
     """The workspace named by the ``workspace`` header or path does not exist in the project."""
 
-    code = "DLF.9002"
+    code = "DLF.0819"
 
 
 class UserNotFoundError(NotFoundError):

@@ -15,7 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class OffsetMode(StrEnum):
-    """How list calls read ``offset``: as a page index (DataArts docs) or as a row offset."""
+    """How list calls read ``offset``: as a row offset (what the clients that page send) or as
+    a page index (what the DataArts docs say)."""
 
     PAGE = "page"
     ROW = "row"
@@ -72,9 +73,10 @@ class Settings(BaseSettings):
         description="How far the X-Sdk-Date of a signed request may be from the server clock.",
     )
     offset_mode: OffsetMode = Field(
-        OffsetMode.PAGE,
-        description="How list calls read offset: 'page' (page index, as the DataArts docs say) "
-        "or 'row' (number of rows to skip).",
+        OffsetMode.ROW,
+        description="How list calls read offset: 'row' (number of rows to skip, as the "
+        "Terraform provider pages: offset += rows received) or 'page' (page index, as the "
+        "DataArts docs word it).",
     )
     max_nodes_per_job: int = Field(
         200, ge=1, description="Most nodes one job may have (DataArts: 200)."

@@ -401,9 +401,14 @@ def verify_request(
     ``body`` the exact bytes read, ``secret_for`` maps an access key to its secret key or
     ``None``, ``now`` is the server clock (naive means UTC).
 
+    ``Host`` need not be signed: the API gateway accepts signatures without it, and Go
+    clients (the Terraform provider's ``golangsdk``) sign every header of the request except
+    ``Host``, which Go keeps outside the header map. Whatever *is* listed in ``SignedHeaders``
+    must be present and unchanged.
+
     Raises :class:`AuthenticationError` (401, ``APIGW.0301``) when the ``Authorization`` header
-    is missing or malformed, its algorithm is not ``SDK-HMAC-SHA256``, ``X-Sdk-Date`` or
-    ``Host`` is not signed, ``X-Sdk-Date`` is missing, malformed or more than
+    is missing or malformed, its algorithm is not ``SDK-HMAC-SHA256``, ``X-Sdk-Date`` is not
+    signed, ``X-Sdk-Date`` is missing, malformed or more than
     ``max_skew_seconds`` away from ``now``, the access key is unknown, a signed header is
     missing, or the signature does not match. Messages never include the expected signature.
     """
@@ -420,10 +425,8 @@ def verify_request(
             f"configure the client to sign with {ALGORITHM}"
         )
     parsed = parse_authorization(authorization)
-    signed_lower = {name.lower() for name in parsed.signed_headers}
-    for required in (_HEADER_DATE, _HEADER_HOST):
-        if required not in signed_lower:
-            raise _refuse(f"header {required!r} is not among SignedHeaders; it must be signed")
+    if _HEADER_DATE not in {name.lower() for name in parsed.signed_headers}:
+        raise _refuse(f"header {_HEADER_DATE!r} is not among SignedHeaders; it must be signed")
     sdk_date = _single(values, _HEADER_DATE)
     if sdk_date is None:
         raise _refuse("the X-Sdk-Date header is missing; send the signing time in UTC")

@@ -92,9 +92,9 @@ def test_a_lock_policy_that_is_not_text_is_refused_with_400(api: SignedClient) -
     assert ws["lockPolicy"] == "soft"
 
 
-def test_settings_of_an_unknown_workspace_answer_dlf_9002(api: SignedClient) -> None:
+def test_settings_of_an_unknown_workspace_answer_dlf_0819(api: SignedClient) -> None:
     response = api.call("PUT", "/workspaces/nowhere", {"lockPolicy": "hard"})
-    assert_error(response, "DLF.9002", "nowhere")
+    assert_error(response, "DLF.0819", "nowhere")
 
 
 def test_only_workspace_admins_change_settings(api: SignedClient) -> None:
@@ -330,7 +330,7 @@ def test_audit_pages(api: SignedClient) -> None:
     for i in range(3):
         api.call("POST", "/jobs", make_job(f"job_{i}"))
     first = api.call("GET", "/audit", query={"limit": 2}).json()
-    second = api.call("GET", "/audit", query={"limit": 2, "offset": 1}).json()
+    second = api.call("GET", "/audit", query={"limit": 2, "offset": 2}).json()
     assert first["total"] == second["total"]
     assert [e["objectName"] for e in first["entries"]] == ["job_2", "job_1"]
     assert second["entries"][0]["objectName"] == "job_0"
@@ -465,7 +465,7 @@ def test_bad_role_and_unknown_user_are_refused(api: SignedClient) -> None:
     assert_error(api.call("PUT", f"/users/dave/roles/{ws}", {"role": "owner"}), "DLF.3051", "owner")
     assert_error(api.call("PUT", f"/users/dave/roles/{ws}", {}), "DLF.3051", "Role")
     assert_error(api.call("PUT", f"/users/ghost/roles/{ws}", {"role": "viewer"}), "DLF.9003")
-    assert_error(api.call("PUT", "/users/dave/roles/nowhere", {"role": "viewer"}), "DLF.9002")
+    assert_error(api.call("PUT", "/users/dave/roles/nowhere", {"role": "viewer"}), "DLF.0819")
     users = {u["name"]: u["roles"] for u in api.call("GET", "/users").json()["users"]}
     assert users["dave"] == []
 

@@ -10,7 +10,7 @@ from jobferry.services.container import Services
 from support.builders import make_job, make_script
 from support.clients import PROJECT_ID, SignedClient
 
-ENVELOPE_KEYS = {"error_code", "error_msg", "request_id"}
+ENVELOPE_KEYS = {"error_code", "error_msg", "errors", "request_id"}
 # Shapes the SDK would also read; the server must use exactly one (the snake_case one).
 OTHER_SHAPES = {"errorCode", "errorMsg", "code", "message", "detail"}
 
@@ -40,6 +40,7 @@ def assert_envelope(response: Any, status: int, code: str) -> dict[str, Any]:
     assert isinstance(body["request_id"], str)
     assert body["request_id"]
     assert body["error_code"] == code, body
+    assert body["errors"] == [{"error_code": code, "error_msg": body["error_msg"]}], body
     assert response.headers.get("X-Request-Id") == body["request_id"], "X-Request-Id header"
     return body
 
@@ -116,13 +117,16 @@ def test_authentication_and_permission_errors_have_the_envelope(api: SignedClien
     assert_envelope(unsigned, 401, "APIGW.0301")
     other = api.call("GET", "/jobs", project_id="fedcba9876543210fedcba9876543210")
     assert_envelope(other, 403, "DLF.6888")
-    assert_envelope(api.call("GET", "/jobs", workspace="nowhere"), 400, "DLF.9002")
+    assert_envelope(api.call("GET", "/jobs", workspace="nowhere"), 400, "DLF.0819")
 
 
 def test_business_errors_have_the_envelope(api: SignedClient) -> None:
     assert_envelope(api.call("GET", "/jobs/nope"), 400, "DLF.0100")
-    assert_envelope(api.call("GET", "/scripts/nope"), 400, "DLF.6201")
-    assert_envelope(api.call("GET", "/resources/nope"), 400, "DLF.6241")
+    missing_script = assert_envelope(api.call("GET", "/scripts/nope"), 400, "DLF.6201")
+    # Where the Terraform provider looks for it (JMESPath errors|[0].error_code).
+    assert missing_script["errors"][0]["error_code"] == "DLF.6201"
+    # DataArts answers a missing resource with 404 (the Terraform provider relies on it).
+    assert_envelope(api.call("GET", "/resources/nope"), 404, "DLF.6241")
     assert_envelope(api.call("GET", "/environment/connection/nope"), 400, "DLF.9004")
     api.call("POST", "/jobs", make_job())
     assert_envelope(api.call("POST", "/jobs", make_job()), 400, "DLF.0102")
@@ -194,14 +198,15 @@ def test_a_version_out_of_the_int64_range_answers_400_not_500(api: SignedClient)
         ("GET", "/resources/a%00b", "DLF.6241"),
         ("GET", "/environment/connection/a%00b", "DLF.9004"),
         ("POST", "/locks/job/a%00b", "DLF.0100"),
-        ("PUT", "/workspaces/a%00b", "DLF.9002"),
+        ("PUT", "/workspaces/a%00b", "DLF.0819"),
     ],
 )
-def test_a_nul_character_in_a_path_name_answers_the_same_400_on_every_backend(
+def test_a_nul_character_in_a_path_name_answers_the_same_error_on_every_backend(
     api: SignedClient, method: str, path: str, code: str
 ) -> None:
     body = {"lockPolicy": "hard"} if path.startswith("/workspaces") else None
-    assert_envelope(api.call(method, path, body), 400, code)
+    status = 404 if code == "DLF.6241" else 400
+    assert_envelope(api.call(method, path, body), status, code)
 
 
 @pytest.mark.parametrize(

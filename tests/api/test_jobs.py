@@ -175,7 +175,7 @@ def test_list_filters_by_type_name_and_tag_and_pages(api: SignedClient) -> None:
     first = api.call("GET", "/jobs").json()
     assert first["total"] == 13, "jobType defaults to BATCH"
     assert len(first["jobs"]) == 10
-    second = api.call("GET", "/jobs", query={"offset": 1}).json()
+    second = api.call("GET", "/jobs", query={"offset": 10}).json()
     assert [j["name"] for j in second["jobs"]] == ["job_10", "job_11", "special"]
     rt = api.call("GET", "/jobs", query={"jobType": "REAL_TIME"}).json()
     assert [j["name"] for j in rt["jobs"]] == ["myJob"]
@@ -212,6 +212,21 @@ def test_tags_named_by_a_job_are_created(api: SignedClient) -> None:
     create(api, make_job())
     tags = api.call("GET", "/tags").json()["tags"]
     assert [t["name"] for t in tags] == ["daily"]
+
+
+def test_empty_tags_object_round_trips_through_get_and_put(api: SignedClient) -> None:
+    # DataArts' GET answers "no tags" as basicConfig.tags = {}; clients PUT what they got.
+    create(api, make_job(basicConfig={"owner": "alice", "priority": 0, "tags": {}}))
+    shown = api.call("GET", "/jobs/daily_sales").json()
+    assert shown["basicConfig"]["tags"] == {}
+    shown["directory"] = "/moved"
+    response = api.call("PUT", "/jobs/daily_sales", shown)
+    assert response.status_code == 204, response.text
+    again = api.call("GET", "/jobs/daily_sales").json()
+    assert again["basicConfig"] == {"owner": "alice", "priority": 0, "tags": {}}
+    assert again["directory"] == "/moved"
+    assert api.call("GET", "/tags").json()["tags"] == []
+    assert api.call("GET", "/jobs", query={"tags": "daily"}).json()["total"] == 0
 
 
 @pytest.mark.parametrize("name", [".", ".."])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,36 +53,74 @@ def s3_api(
     db.dispose()
 
 
-def test_obs_path_export_writes_the_package_to_the_bucket(
+def test_obs_path_export_answers_the_new_folder_and_writes_the_zip_inside_it(
     s3_api: SignedClient,
     s3_server: S3Server,  # noqa: F811
     bucket: str,
 ) -> None:
     seed(s3_api)
+    before = int(time.time() * 1000)
     response = s3_api.call(
         "POST", "/jobs/daily_sales/export", {"obsPath": f"obs://{bucket}/exports/"}
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["path"] == f"obs://{bucket}/exports/DLF_daily_sales.zip"
-    stored = s3_server.client.get_object(Bucket=bucket, Key="exports/DLF_daily_sales.zip")
-    data = stored["Body"].read()
+    folder = body["obsPath"]
+    prefix = f"obs://{bucket}/exports/daily_sales_exported/"
+    assert folder.startswith(prefix), body
+    assert before <= int(folder.removeprefix(prefix)) <= int(time.time() * 1000)
+    assert body["path"] == f"{folder}/daily_sales.zip"
+    key = body["path"].removeprefix(f"obs://{bucket}/")
+    data = s3_server.client.get_object(Bucket=bucket, Key=key)["Body"].read()
     assert hashlib.sha256(data).hexdigest() == body["sha256"]
     assert "jobs/daily_sales.job" in entries(data)
     direct = s3_api.call("POST", "/jobs/daily_sales/export").content
     assert direct == data, "obsPath and streamed exports are the same bytes"
 
 
-def test_batch_export_to_an_explicit_object_key(
+def test_obs_path_without_trailing_slash_is_a_folder_too(
+    s3_api: SignedClient,
+    bucket: str,
+) -> None:
+    seed(s3_api)
+    for given in (f"obs://{bucket}/exports", f"obs://{bucket}/exports/"):
+        body = s3_api.call("POST", "/jobs/daily_sales/export", {"obsPath": given}).json()
+        assert body["obsPath"].startswith(f"obs://{bucket}/exports/daily_sales_exported/"), body
+    at_root = s3_api.call("POST", "/jobs/daily_sales/export", {"obsPath": f"obs://{bucket}"})
+    assert at_root.json()["obsPath"].startswith(f"obs://{bucket}/daily_sales_exported/")
+
+
+def test_batch_export_to_obs_writes_jobs_zip_in_a_jobs_exported_folder(
     s3_api: SignedClient,
     s3_server: S3Server,  # noqa: F811
     bucket: str,
 ) -> None:
     seed(s3_api)
-    body = {"jobList": ["daily_sales"], "obsPath": f"obs://{bucket}/drop/release-42.zip"}
-    assert s3_api.call("POST", "/jobs/batch-export", body).status_code == 200
-    head = s3_server.client.head_object(Bucket=bucket, Key="drop/release-42.zip")
-    assert head["ContentLength"] > 0
+    body = {"jobList": ["daily_sales"], "obsPath": f"obs://{bucket}/drop/"}
+    answer = s3_api.call("POST", "/jobs/batch-export", body).json()
+    assert answer["obsPath"].startswith(f"obs://{bucket}/drop/jobs_exported/"), answer
+    assert answer["path"] == f"{answer['obsPath']}/jobs.zip"
+    key = answer["path"].removeprefix(f"obs://{bucket}/")
+    assert s3_server.client.head_object(Bucket=bucket, Key=key)["ContentLength"] > 0
+
+
+def test_exported_obs_folder_chains_into_import_as_the_terraform_provider_does(
+    s3_api: SignedClient,
+    bucket: str,
+) -> None:
+    # The provider keeps folder_path = answer obsPath minus the input obs_path, then imports
+    # obs_path + folder_path + "/" + job + ".zip".
+    seed(s3_api)
+    obs_path = f"obs://{bucket}/jobs-storage/"
+    answer = s3_api.call("POST", "/jobs/daily_sales/export", {"obsPath": obs_path}).json()
+    folder_path = answer["obsPath"].removeprefix(obs_path)
+    body = {
+        "path": f"{obs_path}{folder_path}/daily_sales.zip",
+        "sameNamePolicy": "OVERWRITE",
+        "targetStatus": "SAVED",
+    }
+    task = wait_task(s3_api, s3_api.call("POST", "/jobs/import", body).json()["taskId"])
+    assert task["status"] == "SUCCESSFUL", task
 
 
 def test_unknown_bucket_answers_dlf_1242(s3_api: SignedClient) -> None:

@@ -85,7 +85,7 @@ def test_list_filters_by_resource_name_and_pages(api: SignedClient) -> None:
     assert first["total"] == 12
     assert len(first["resources"]) == 10
     assert all("id" in r for r in first["resources"])
-    second = api.call("GET", "/resources", query={"offset": 1}).json()
+    second = api.call("GET", "/resources", query={"offset": 10}).json()
     assert [r["name"] for r in second["resources"]] == ["lib_09", "lib_10"]
     by_name = api.call("GET", "/resources", query={"resourceName": "lib_1"}).json()
     assert by_name["total"] == 1
@@ -136,7 +136,7 @@ def test_delete_removes_the_resource(api: SignedClient) -> None:
     response = api.call("DELETE", f"/resources/{resource_id}")
     assert response.status_code == 204, response.text
     assert response.content == b""
-    assert_error(api.call("GET", f"/resources/{resource_id}"), "DLF.6241")
+    assert_error(api.call("GET", f"/resources/{resource_id}"), "DLF.6241", status=404)
     assert [r["id"] for r in resources(api)] == [keep_id]
 
 
@@ -144,7 +144,7 @@ def test_unknown_resource_id_answers_dlf_6241(api: SignedClient) -> None:
     unknown = str(uuid.uuid4())
     for method, body in (("GET", None), ("PUT", make_resource()), ("DELETE", None)):
         response = api.call(method, f"/resources/{unknown}", body)
-        assert_error(response, "DLF.6241", unknown, "does not exist")
+        assert_error(response, "DLF.6241", unknown, "does not exist", status=404)
     assert resources(api) == [], "an update of an unknown id creates nothing"
 
 
@@ -242,8 +242,73 @@ def test_rename_is_refused_with_dlf_9013_while_a_job_uses_the_resource(
 def test_resources_of_another_workspace_are_invisible(api: SignedClient) -> None:
     ws_b = api.call("POST", "/workspaces", {"name": "team_b"}).json()["id"]
     resource_id = create(api, make_resource())
-    assert_error(api.call("GET", f"/resources/{resource_id}", workspace=ws_b), "DLF.6241")
-    assert_error(api.call("DELETE", f"/resources/{resource_id}", workspace=ws_b), "DLF.6241")
+    assert_error(
+        api.call("GET", f"/resources/{resource_id}", workspace=ws_b), "DLF.6241", status=404
+    )
+    assert_error(
+        api.call("DELETE", f"/resources/{resource_id}", workspace=ws_b), "DLF.6241", status=404
+    )
     other_id = create(api, make_resource(), workspace=ws_b)
     assert other_id != resource_id
     assert [r["id"] for r in resources(api)] == [resource_id]
+
+
+def test_snake_case_depend_packages_are_stored_and_read_back_as_depend_packages(
+    api: SignedClient,
+) -> None:
+    # The Terraform provider sends depend_packages and reads dependPackages.
+    packages = [{"type": "jar", "location": "obs://test/depend.jar"}]
+    resource_id = create(api, make_resource(depend_packages=packages, desc="test"))
+    shown = api.call("GET", f"/resources/{resource_id}").json()
+    assert shown["dependPackages"] == packages
+    assert "depend_packages" not in shown
+    updated = [{"type": "file", "location": "obs://test/depend_update.properties"}]
+    body = make_resource(depend_packages=updated)
+    assert api.call("PUT", f"/resources/{resource_id}", body).status_code == 204
+    assert api.call("GET", f"/resources/{resource_id}").json()["dependPackages"] == updated
+
+
+def test_both_spellings_of_depend_packages_at_once_are_refused(api: SignedClient) -> None:
+    packages = [{"type": "jar", "location": "obs://test/depend.jar"}]
+    body = make_resource(depend_packages=packages, dependPackages=packages)
+    assert_error(api.call("POST", "/resources", body), "DLF.3051", "depend_packages")
+    assert resources(api) == []
+
+
+def test_depend_packages_are_checked(api: SignedClient) -> None:
+    bad = [
+        {"type": "archive", "location": "obs://test/a.zip"},
+        {"type": "jar", "location": "hdfs://nn/a.jar"},
+        "obs://test/a.jar",
+    ]
+    response = api.call("POST", "/resources", make_resource(dependPackages=bad))
+    assert response.status_code == 400, response.text
+    fields = {d["field"] for d in response.json()["details"]}
+    assert fields == {
+        "dependPackages[0].type",
+        "dependPackages[1].location",
+        "dependPackages[2]",
+    }
+
+
+def test_hdfs_locations_are_accepted_for_the_main_file(api: SignedClient) -> None:
+    for location in ("hdfs://test/main.jar", "hdfs://nn.example:8020/apps/a.jar", "hdfs:///a.jar"):
+        resource_id = create(api, make_resource(f"r{len(resources(api))}", location=location))
+        assert api.call("GET", f"/resources/{resource_id}").json()["location"] == location
+    for location in ("hdfs://", "hdfs://nn", "http://test/main.jar", "file:///a.jar"):
+        response = api.call("POST", "/resources", make_resource("bad", location=location))
+        assert_error(response, "DLF.6264", "not an OBS path", "hdfs://")
+
+
+def test_list_items_carry_resource_id_and_a_shown_resource_can_be_put_back(
+    api: SignedClient,
+) -> None:
+    resource_id = create(api, make_resource())
+    assert [(r["resourceId"], r["id"]) for r in resources(api)] == [(resource_id, resource_id)]
+    shown = api.call("GET", f"/resources/{resource_id}").json()
+    assert shown["resourceId"] == resource_id
+    shown["desc"] = "round trip"
+    assert api.call("PUT", f"/resources/{resource_id}", shown).status_code == 204
+    again = api.call("GET", f"/resources/{resource_id}").json()
+    assert again["desc"] == "round trip"
+    assert again == {**shown, "jobRelation": []}

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from support.accounts import new_user
 from support.builders import fixture, make_job, make_script
 from support.clients import SignedClient, assert_error
 
@@ -81,11 +82,11 @@ def test_list_filters_by_script_name_and_pages(api: SignedClient) -> None:
     assert len(first["scripts"]) == 10, "limit defaults to 10"
     assert [s["name"] for s in first["scripts"]][:2] == ["etl_00", "etl_01"]
     assert all("content" in s and "id" in s for s in first["scripts"])
-    second = api.call("GET", "/scripts", query={"offset": 1}).json()
+    second = api.call("GET", "/scripts", query={"offset": 10}).json()
     assert second["total"] == 13
     assert [s["name"] for s in second["scripts"]] == ["etl_10", "etl_11", "report_sh"]
-    small = api.call("GET", "/scripts", query={"limit": 5, "offset": 2}).json()
-    assert [s["name"] for s in small["scripts"]] == ["etl_10", "etl_11", "report_sh"]
+    small = api.call("GET", "/scripts", query={"limit": 2, "offset": 11}).json()
+    assert [s["name"] for s in small["scripts"]] == ["etl_11", "report_sh"]
 
     by_name = api.call("GET", "/scripts", query={"scriptName": "etl_1"}).json()
     assert by_name["total"] == 2
@@ -237,3 +238,32 @@ def test_non_ascii_script_name_round_trips(api: SignedClient) -> None:
     shown = api.call("GET", "/scripts/%E8%84%9A%E6%9C%AC_1").json()
     assert shown["name"] == "脚本_1"
     assert shown["content"] == "select '中文';"
+
+
+def test_show_and_list_name_the_creator_as_create_user(api: SignedClient) -> None:
+    # The Terraform provider reads createUser into created_by.
+    dev = new_user(api, "dana", "developer")
+    create(dev, make_script(createUser="forged"))
+    shown = api.call("GET", "/scripts/daily_sales_sql").json()
+    assert shown["createUser"] == "dana"
+    listed = api.call("GET", "/scripts").json()["scripts"]
+    assert [s["createUser"] for s in listed] == ["dana"]
+    shown["content"] = "SELECT 2"
+    assert api.call("PUT", "/scripts/daily_sales_sql", shown).status_code == 204
+    assert api.call("GET", "/scripts/daily_sales_sql").json()["createUser"] == "dana"
+
+
+def test_unknown_script_answers_in_the_list_shape_too(api: SignedClient) -> None:
+    body = api.call("GET", "/scripts/nope").json()
+    assert body["errors"] == [{"error_code": "DLF.6201", "error_msg": body["error_msg"]}]
+
+
+def test_a_script_created_without_a_directory_is_shown_without_one(api: SignedClient) -> None:
+    # The Terraform provider's directory is optional, not computed: an invented "/" would be
+    # a difference in every plan.
+    script = make_script()
+    script.pop("directory", None)
+    create(api, script)
+    assert "directory" not in api.call("GET", "/scripts/daily_sales_sql").json()
+    create(api, make_script("placed", directory="/etl"))
+    assert api.call("GET", "/scripts/placed").json()["directory"] == "/etl"

@@ -87,7 +87,8 @@ def test_import_uploads_to_obs_then_imports_the_obs_path(
 def test_export_to_obs_then_plan_straight_from_it(obs_cli: Cli, bucket: str) -> None:
     seed(obs_cli.remote, ("daily_sales",), workspace=obs_cli.workspace)
     exported = obs_cli.json("export", "daily_sales", "--obs-path", f"obs://{bucket}/drop/")
-    assert exported["path"] == f"obs://{bucket}/drop/DLF_daily_sales.zip"
+    assert exported["path"].startswith(f"obs://{bucket}/drop/daily_sales_exported/")
+    assert exported["path"] == f"{exported['obsPath']}/daily_sales.zip"
     view = obs_cli.json("plan", exported["path"])
     assert view["path"] == exported["path"]
     assert view["plan"]["summary"]["UNCHANGED"] == 4

@@ -57,7 +57,7 @@ def test_server_errors_show_code_message_and_exit_1(cli: Cli) -> None:
 def test_unknown_workspace_names_the_fix(cli: Cli) -> None:
     result = cli("jobs", "list", workspace="0" * 32)
     assert result.exit_code == 1
-    assert "DLF.9002" in result.stderr
+    assert "DLF.0819" in result.stderr
     assert "jobferry workspaces list" in result.stderr
 
 

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jobferry.api.wire import json
-from jobferry.errors import InvalidRequestError, JobferryError
+from jobferry.errors import InvalidRequestError, JobferryError, error_body
 
 log = logging.getLogger("jobferry.api")
 
@@ -69,7 +69,7 @@ def install_error_handlers(app: FastAPI) -> None:
             message = str(exc.detail)
         code = "APIGW.0101" if exc.status_code in (404, 405) else f"APIGW.{exc.status_code}"
         rid = request_id(request)
-        body = {"error_code": code, "error_msg": message, "request_id": rid}
+        body = {**error_body(code, message), "request_id": rid}
         response = json(body, exc.status_code)
         response.headers["X-Request-Id"] = rid
         return response

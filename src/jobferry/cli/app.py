@@ -32,7 +32,7 @@ HINTS = {
     "(signatures are valid for 15 minutes).",
     "APIGW.0101": "the endpoint does not serve this call; jobferry's extensions (plan, "
     "exports, downloads, packages, workspaces…) need a jobferry server.",
-    "DLF.9002": "set workspace in the profile, or pass --workspace with an id from "
+    "DLF.0819": "set workspace in the profile, or pass --workspace with an id from "
     "'jobferry workspaces list'.",
 }
 
@@ -73,7 +73,7 @@ def _output(ctx: Any) -> Output:
 
 
 def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
-    extra = {k: v for k, v in exc.body.items() if k not in ("error_code", "error_msg")}
+    extra = {k: v for k, v in exc.body.items() if k not in ("error_code", "error_msg", "errors")}
     out.error(exc.code, exc.message, {"status": exc.status, **extra})
     # (DLF.9016's "conflicts" are already in its message; --json carries the list.)
     for item in exc.body.get("problems") or exc.body.get("details") or []:
@@ -82,7 +82,8 @@ def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
             out.hint(f"{text}" + (f" — {item['fix']}" if item.get("fix") else ""))
         else:
             out.hint(str(item))
-    hint = HINTS.get(exc.code) or (HINTS["APIGW.0101"] if exc.status == 404 else None)
+    unrouted = exc.status == 404 and not exc.code.startswith("DLF.")  # not a missing object
+    hint = HINTS.get(exc.code) or (HINTS["APIGW.0101"] if unrouted else None)
     if hint:
         out.hint(hint)
     return ExitCode.FAILED

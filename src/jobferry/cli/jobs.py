@@ -29,9 +29,10 @@ def all_jobs(
 ) -> tuple[int, list[dict[str, Any]]]:
     """Every job matching the filters, page after page.
 
-    ``offset`` is a page index on DataArts (and by default on jobferry) but a row offset on a
-    jobferry server with ``JOBFERRY_OFFSET_MODE=row``: when the second page starts with a job
-    the first page already had, the server counts rows, and the walk continues by rows.
+    ``offset`` is a row offset on jobferry by default but a page index on a server with
+    ``JOBFERRY_OFFSET_MODE=page`` (as the DataArts docs word it); the walk asks for page 1
+    first, and when that page starts with a job the first page already had, the server counts
+    rows and the walk continues by rows.
     """
     query = {"jobName": name, "tags": tags, "jobType": job_type, "limit": PAGE_SIZE}
     first = client.get("/jobs", offset=0, **query)

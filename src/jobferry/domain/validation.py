@@ -40,6 +40,9 @@ NODE_RANGES = {
     "retryInterval": (5, 120, "seconds"),
 }
 _OBS_PATH = re.compile(r"obs://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\S.*")
+# hdfs://namenode[:port]/path, or hdfs:///path on the cluster's default file system.
+_HDFS_PATH = re.compile(r"hdfs://([A-Za-z0-9._-]+(:[0-9]{1,5})?)?/\S.*")
+DEPEND_PACKAGE_TYPES = ("file", "jar", "pyFile")
 _SCALARS = (str, int, float)  # bool is an int
 _SCALAR_TYPES = frozenset({str, int, float, bool})  # the same, as exact types for fast paths
 _ABSENT = object()
@@ -293,6 +296,13 @@ def _check_basic_config(r: Report, config: Mapping[str, Any]) -> None:
         r.whole(config, "instanceTimeout", base, 5, 1440, "minutes (or 0 for none)")
     r.text(config, "owner", base, OWNER_MAX)
     r.text(config, "agency", base)
+    tags = config.get("tags")
+    if isinstance(tags, Mapping) and not tags:
+        return  # DataArts' own GET answers "no tags" as {}, so a GET -> PUT round trip sends it
+    if isinstance(tags, Mapping):
+        message = f"tags {tags!r} is not a list; send tag names as a list, or {{}} for none"
+        r.add(f"{base}.tags", "type", message)
+        return
     for k, tag in enumerate(r.array(config, "tags", base)):
         if not isinstance(tag, str) or not tag.strip():
             r.add(f"{base}.tags[{k}]", "type", f"tag {tag!r} is not a tag name; use text")
@@ -342,14 +352,19 @@ def validate_resource(doc: Mapping[str, Any]) -> list[Violation]:
         message = f"resource type is missing; use one of {types}"
         r.add("type", "required", message, RESOURCE_TYPE_INVALID)
     r.coded(RESOURCE_TYPE_INVALID).one_of(doc, "type", "", RESOURCE_TYPES)
-    if missing(doc.get("location")):
-        message = "resource location is missing; give its OBS path, e.g. 'obs://bucket/app.jar'"
+    location = doc.get("location")
+    if missing(location):
+        message = (
+            "resource location is missing; give its OBS or HDFS path, e.g. "
+            "'obs://bucket/app.jar' or 'hdfs://namenode/app.jar'"
+        )
         r.add("location", "required", message, RESOURCE_LOCATION_INVALID)
-    else:
-        _check_obs_path(r, doc["location"], "location")
+    elif not (isinstance(location, str) and _HDFS_PATH.fullmatch(location)):
+        _check_obs_path(r, location, "location", " or hdfs://namenode/path/to/file")
     r.coded(RESOURCE_DESC_INVALID).text(doc, "desc", "", DESCRIPTION_MAX)
     for k, path in enumerate(r.coded(RESOURCE_LOCATION_INVALID).array(doc, "dependFiles", "")):
         _check_obs_path(r, path, f"dependFiles[{k}]")
+    _check_depend_packages(r, doc)
     directory = doc.get("directory")
     if directory is not None and (not isinstance(directory, str) or not directory.startswith("/")):
         message = f"directory {directory!r} must be a path starting with '/', e.g. '/resources'"
@@ -357,8 +372,21 @@ def validate_resource(doc: Mapping[str, Any]) -> list[Violation]:
     return r.items
 
 
-def _check_obs_path(r: Report, value: object, field: str) -> None:
+def _check_depend_packages(r: Report, doc: Mapping[str, Any]) -> None:
+    """``dependPackages``: objects naming a dependent file's ``type`` and OBS ``location``."""
+    for k, item in enumerate(r.array(doc, "dependPackages", "")):
+        base = f"dependPackages[{k}]"
+        if not r.is_object(item, base, "a dependent package ({type, location})"):
+            continue
+        if missing(item.get("type")):
+            message = f"type is missing; use one of {', '.join(DEPEND_PACKAGE_TYPES)}"
+            r.add(f"{base}.type", "required", message, RESOURCE_TYPE_INVALID)
+        r.coded(RESOURCE_TYPE_INVALID).one_of(item, "type", base, DEPEND_PACKAGE_TYPES)
+        _check_obs_path(r, item.get("location"), f"{base}.location")
+
+
+def _check_obs_path(r: Report, value: object, field: str, alternative: str = "") -> None:
     if not isinstance(value, str) or not _OBS_PATH.fullmatch(value):
         message = f"{field} {value!r} is not an OBS path; write obs://bucket/path/to/file"
-        message += " (bucket: 3–63 lower-case letters, digits, '-' and '.')"
+        message += f"{alternative} (bucket: 3–63 lower-case letters, digits, '-' and '.')"
         r.add(field, "obs.path", message, RESOURCE_LOCATION_INVALID)

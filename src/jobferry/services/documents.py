@@ -24,7 +24,15 @@ from jobferry.errors import (
 CONTROL_FIELDS = ("targetStatus", "approvers")
 # Keys the server owns in responses; a definition that carries them (a pasted show response)
 # does not get to set them.
-SERVER_FIELDS = ("id", "createTime", "downstreamJobs", "jobRelation", "modifyTime")
+SERVER_FIELDS = (
+    "id",
+    "createTime",
+    "createUser",
+    "downstreamJobs",
+    "jobRelation",
+    "modifyTime",
+    "resourceId",
+)
 
 _SPECIFIC: dict[str, type[InvalidRequestError]] = {
     cls.code: cls

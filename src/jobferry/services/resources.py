@@ -8,7 +8,12 @@ from typing import Any
 from jobferry.domain.enums import RefKind
 from jobferry.domain.names import storable
 from jobferry.domain.validation import validate_resource
-from jobferry.errors import InUseError, ResourceExistsError, ResourceNotFoundError
+from jobferry.errors import (
+    InUseError,
+    InvalidRequestError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+)
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.documents import dump, load, raise_violations, split_body
@@ -31,6 +36,21 @@ def get_resource_or_raise(tx: Tx, scope: Scope, resource_id: str) -> ResourceRec
             resource_id=resource_id,
         )
     return res
+
+
+def wire_resource(doc: dict[str, Any]) -> dict[str, Any]:
+    """The resource as stored: the snake_case ``depend_packages`` some clients send (the
+    Terraform provider does) becomes ``dependPackages``, in the same place, as DataArts reads
+    it back; both at once are refused rather than one silently dropped."""
+    if "depend_packages" not in doc:
+        return doc
+    if "dependPackages" in doc:
+        raise InvalidRequestError(
+            "The resource gives both depend_packages and dependPackages; send only "
+            "dependPackages (depend_packages is read as the same field).",
+            parameter="depend_packages",
+        )
+    return {("dependPackages" if k == "depend_packages" else k): v for k, v in doc.items()}
 
 
 def save_resource(
@@ -62,6 +82,7 @@ class ResourceService:
         """Create a resource; returns its id (DLF.6259 when the name is taken)."""
         scope.require(WRITERS, "create resources")
         doc, _, _ = split_body(body)
+        doc = wire_resource(doc)
         raise_violations("resource", doc.get("name"), validate_resource(doc))
         with self.db.transaction() as tx:
             self._name_free(tx, scope, str(doc["name"]), None)
@@ -71,6 +92,7 @@ class ResourceService:
         """Replace a resource's definition; renaming is refused while jobs use the old name."""
         scope.require(WRITERS, "change resources")
         doc, _, _ = split_body(body)
+        doc = wire_resource(doc)
         with self.db.transaction() as tx:
             res = get_resource_or_raise(tx, scope, resource_id)
             doc.setdefault("name", res.name)
@@ -98,6 +120,7 @@ class ResourceService:
     def _view(res: ResourceRecord) -> dict[str, Any]:
         doc = load(res.document)
         doc["id"] = res.id
+        doc["resourceId"] = res.id  # what list readers (the Terraform data source) look for
         doc.setdefault("directory", res.directory)
         return doc
 

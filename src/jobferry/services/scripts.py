@@ -117,10 +117,12 @@ class ScriptService:
     def _view(script: ScriptRecord) -> dict[str, Any]:
         doc = load(script.document)
         doc["id"] = script.id
-        doc.setdefault("directory", script.directory)
+        # No directory is answered when none was given: the Terraform provider's directory is
+        # optional and not computed, so a "/" it never sent would show as a change in every plan.
         if script.latest_version is not None:
             doc["version"] = script.latest_version
         doc["modifyTime"] = script.updated_at
+        doc["createUser"] = script.created_by
         return doc
 
     def list_scripts(

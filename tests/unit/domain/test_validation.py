@@ -394,6 +394,16 @@ def test_basic_config_rules() -> None:
     assert validate_job(job(basicConfig={"priority": 2, "owner": "o" * 128})) == []
 
 
+def test_empty_tags_object_means_no_tags_as_in_dataarts_own_answers() -> None:
+    assert validate_job(job(basicConfig={"owner": "o", "tags": {}})) == []
+    assert found(validate_job(job(basicConfig={"tags": {"finance": True}}))) == {
+        ("basicConfig.tags", "type")
+    }
+    assert found(validate_job(job(basicConfig={"tags": "finance"}))) == {
+        ("basicConfig.tags", "type")
+    }
+
+
 # --- schedule ---------------------------------------------------------------------------------
 
 

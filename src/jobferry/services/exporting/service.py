@@ -104,6 +104,26 @@ class ExportService:
             return add_upstream(tx, scope, heads)
         return heads, []
 
+    def _upload_exported(self, obs_path: str, label: str, source: Path) -> dict[str, Any]:
+        """Upload as DataArts does: ``<obsPath>/<label>_exported/<epoch ms>/<label>.zip``.
+
+        The answer's ``obsPath`` is that new folder (what the Terraform provider reads and
+        appends ``/<job>.zip`` to for its import); ``path``, ``size`` and ``sha256`` are
+        jobferry's additions.
+        """
+        bucket, key = parse_obs_path(obs_path)
+        base = key if not key or key.endswith("/") else f"{key}/"
+        folder = f"{base}{label}_exported/{now_ms()}"
+        object_key = f"{folder}/{label}.zip"
+        self.object_storage().put_file(bucket, object_key, source)
+        size, sha256 = file_digest(source)
+        return {
+            "obsPath": f"obs://{bucket}/{folder}",
+            "path": f"obs://{bucket}/{object_key}",
+            "size": size,
+            "sha256": sha256,
+        }
+
     def _export_now(
         self,
         scope: Scope,
@@ -111,8 +131,9 @@ class ExportService:
         request: ExportRequest,
         layout: Layout,
         file_name: str,
+        label: str,
     ) -> ExportOutcome:
-        """Write the named jobs' package now; stream it back or upload it to obsPath."""
+        """Write the named jobs' package now; stream it back or upload it under obsPath."""
         options, obs_path = self._options(request), request.obs_path
         path = self._temp()
         try:
@@ -125,26 +146,27 @@ class ExportService:
         except BaseException:
             path.unlink(missing_ok=True)
             raise
-        return self._finish_sync(file_name, path, obs_path)
-
-    def _finish_sync(self, file_name: str, path: Path, obs_path: str | None) -> ExportOutcome:
         try:
             if obs_path:
-                return ExportOutcome(file_name, None, self._upload(obs_path, file_name, path))
+                return ExportOutcome(file_name, None, self._upload_exported(obs_path, label, path))
             return ExportOutcome(file_name, path.read_bytes(), None)
         finally:
             path.unlink(missing_ok=True)
 
     def export_job(self, scope: Scope, job_name: str, request: ExportRequest) -> ExportOutcome:
-        """DataArts export_job: ``DLF_<job>.zip`` with jobs/, scripts/, resources/."""
+        """DataArts export_job: ``DLF_<job>.zip`` with jobs/, scripts/, resources/ (with
+        ``obsPath``: ``<obsPath>/<job>_exported/<epoch ms>/<job>.zip``)."""
         scope.require(WRITERS, "export jobs")
-        return self._export_now(scope, [job_name], request, Layout.SINGLE, f"DLF_{job_name}.zip")
+        return self._export_now(
+            scope, [job_name], request, Layout.SINGLE, f"DLF_{job_name}.zip", job_name
+        )
 
     def export_batch(self, scope: Scope, request: ExportRequest) -> ExportOutcome:
-        """DataArts export_job_list: ``jobs.zip`` with one folder per job."""
+        """DataArts export_job_list: ``jobs.zip`` with one folder per job (with ``obsPath``:
+        ``<obsPath>/jobs_exported/<epoch ms>/jobs.zip``)."""
         scope.require(WRITERS, "export jobs")
         names = check_batch_size(list(request.names), self.settings.export_batch_max_jobs)
-        return self._export_now(scope, names, request, Layout.BATCH, "jobs.zip")
+        return self._export_now(scope, names, request, Layout.BATCH, "jobs.zip", "jobs")
 
     def check_names(self, scope: Scope, names: list[str]) -> dict[str, Any]:
         """Which pasted names match (extension; the first step of export by name list)."""
