@@ -11,6 +11,7 @@ import jobferry
 from jobferry.api.errors import install_error_handlers, request_id
 from jobferry.api.routes import (
     admin,
+    connections,
     environment,
     execution,
     jobs,
@@ -69,6 +70,7 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
     app.include_router(scripts.router)
     app.include_router(resources.router)
     app.include_router(environment.router)
+    app.include_router(connections.router)
     app.include_router(admin.router)
 
     @app.get("/health", tags=["operations"], summary="Liveness and database check")

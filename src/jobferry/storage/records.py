@@ -133,6 +133,10 @@ class EnvironmentObjectRecord:
     updated_at: int
     updated_by: str
     secret_keys: tuple[str, ...]
+    env: str = "development"
+    object_id: str = ""
+    description: str = ""
+    created_by: str = ""
 
 
 @dataclass(frozen=True)
