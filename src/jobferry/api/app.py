@@ -12,6 +12,7 @@ from jobferry.api.errors import install_error_handlers, request_id
 from jobferry.api.routes import (
     admin,
     connections,
+    data_connections,
     environment,
     execution,
     jobs,
@@ -71,6 +72,7 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
     app.include_router(resources.router)
     app.include_router(environment.router)
     app.include_router(connections.router)
+    app.include_router(data_connections.router)
     app.include_router(admin.router)
 
     @app.get("/health", tags=["operations"], summary="Liveness and database check")

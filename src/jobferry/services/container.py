@@ -10,6 +10,7 @@ from jobferry.services.audit import AuditService
 from jobferry.services.connections.dlf import DlfConnectionService
 from jobferry.services.connections.migration import ConnectionMigration
 from jobferry.services.connections.store import ConnectionStore
+from jobferry.services.connections.studio import DataConnectionService
 from jobferry.services.downloads import DownloadService
 from jobferry.services.environment import EnvironmentService
 from jobferry.services.exporting.service import ExportService
@@ -52,6 +53,7 @@ class Services:
     rollback: RollbackService
     connections: DlfConnectionService
     connection_migration: ConnectionMigration
+    data_connections: DataConnectionService
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -93,6 +95,7 @@ class Services:
             rollback=RollbackService(db),
             connections=DlfConnectionService(db, connection_store, mode),
             connection_migration=ConnectionMigration(db, connection_store, imports.packages, tasks),
+            data_connections=DataConnectionService(db, connection_store, mode),
         )
 
 
