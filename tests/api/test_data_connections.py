@@ -116,9 +116,7 @@ def test_list_filters_and_pages_with_string_numbers(api: SignedClient) -> None:
 
     assert listed(api, limit="2", offset="1")["count"] == 2  # page 1 of 2-item pages
     assert [i["dw_name"] for i in listed(api, type="mysql")["data_connection_lists"]] == ["other"]
-    assert [i["dw_name"] for i in listed(api, ip="10.0.0.2")["data_connection_lists"]] == [
-        "conn_2"
-    ]
+    assert [i["dw_name"] for i in listed(api, ip="10.0.0.2")["data_connection_lists"]] == ["conn_2"]
     assert listed(api, name="conn_")["max_records"] == 3
     assert_error(call(api, "GET", query={"limit": "ten"}), "DLF.3051", "limit")
 

@@ -15,6 +15,7 @@ from jobferry.api.routes import (
     data_connections,
     environment,
     execution,
+    factory,
     jobs,
     promotion,
     resources,
@@ -73,6 +74,7 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
     app.include_router(environment.router)
     app.include_router(connections.router)
     app.include_router(data_connections.router)
+    app.include_router(factory.router)
     app.include_router(admin.router)
 
     @app.get("/health", tags=["operations"], summary="Liveness and database check")

@@ -25,6 +25,7 @@ from jobferry.services.scripts import ScriptService
 from jobferry.services.secretbox import SecretBox
 from jobferry.services.signin import SignInService
 from jobferry.services.tasks import TaskService
+from jobferry.services.variables import VariableService
 from jobferry.settings import PackageStoreKind, Settings
 from jobferry.storage import Database
 from jobferry.storage.blobs import BlobStore, LocalBlobStore, ObjectStorage, S3BlobStore, S3Config
@@ -54,6 +55,7 @@ class Services:
     connections: DlfConnectionService
     connection_migration: ConnectionMigration
     data_connections: DataConnectionService
+    variables: VariableService
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -96,6 +98,7 @@ class Services:
             connections=DlfConnectionService(db, connection_store, mode),
             connection_migration=ConnectionMigration(db, connection_store, imports.packages, tasks),
             data_connections=DataConnectionService(db, connection_store, mode),
+            variables=VariableService(db),
         )
 
 

@@ -140,6 +140,19 @@ class EnvironmentObjectRecord:
 
 
 @dataclass(frozen=True)
+class VariableRecord:
+    """A workspace environment variable (``${name}`` in jobs and scripts)."""
+
+    workspace_id: str
+    name: str
+    type: str
+    value: str
+    description: str
+    updated_at: int
+    updated_by: str
+
+
+@dataclass(frozen=True)
 class TagRecord:
     """A tag of a workspace."""
 
