@@ -38,12 +38,16 @@ Messages name the object, the rule and the fix.
     │   ├── DownloadNotFoundError     400 DLF.9005  no such unexpired package
     │   ├── ProfileNotFoundError      400 DLF.9006  no such environment profile (version)
     │   ├── KeyNotFoundError          400 DLF.9007  no signing key / trusted key with that id
-    │   └── EnvironmentObjectNotFoundError 400 DLF.9004
+    │   ├── EnvironmentObjectNotFoundError 400 DLF.9004
+    │   │   └── ConnectionNotFoundError 400 DLF.6322  no data connection of that name or id
+    │   └── RenameSourceNotFoundError 400 DLF.30100 the job to rename does not exist
     └── ConflictError                 400 (code per kind) the request clashes with stored state
         ├── JobExistsError            400 DLF.0102
         ├── ScriptExistsError         400 DLF.0202
         ├── ResourceExistsError       400 DLF.6259
         ├── NameTakenError            400 DLF.9010  workspace/user/other name already used
+        ├── ConnectionExistsError     400 DLF.6309  a connection of that name already exists
+        ├── ConnectionTypeError       400 DLF.6323  a connection's type cannot be changed
         ├── JobScheduledError         400 DLF.9011  the job must be stopped first
         ├── LockedError               400 DLF.9012  a hard lock held by another user
         ├── InUseError                400 DLF.9013  other objects still reference it
@@ -275,6 +279,18 @@ class EnvironmentObjectNotFoundError(NotFoundError):
     code = "DLF.9004"
 
 
+class ConnectionNotFoundError(EnvironmentObjectNotFoundError):
+    """No data connection of that name (or id) in the workspace."""
+
+    code = "DLF.6322"
+
+
+class RenameSourceNotFoundError(NotFoundError):
+    """The job a rename names does not exist in the workspace (DataArts' rename code)."""
+
+    code = "DLF.30100"
+
+
 class ProfileNotFoundError(NotFoundError):
     """No environment profile (or no such version of it) in the workspace."""
 
@@ -316,6 +332,18 @@ class NameTakenError(ConflictError):
     """A workspace, user or other named object with that name already exists."""
 
     code = "DLF.9010"
+
+
+class ConnectionExistsError(ConflictError):
+    """A data connection with that name already exists in the workspace."""
+
+    code = "DLF.6309"
+
+
+class ConnectionTypeError(ConflictError):
+    """A data connection's type cannot be changed by an update."""
+
+    code = "DLF.6323"
 
 
 class JobScheduledError(ConflictError):

@@ -38,10 +38,11 @@ class SignedClient:
         query: dict[str, Any] | None = None,
         project_id: str | None = None,
         extra_headers: dict[str, str] | None = None,
+        version: str = "v1",
     ) -> Any:
-        """Send a signed request; ``path`` is relative to /v1/{project_id}."""
+        """Send a signed request; ``path`` is relative to /{version}/{project_id}."""
         pid = project_id or self.project_id
-        raw_path = f"/v1/{pid}{path}"
+        raw_path = f"/{version}/{pid}{path}"
         raw_query = "&".join(
             f"{quote(str(k), safe='~')}={quote(_q(v), safe='~')}"
             for k, v in sorted((query or {}).items())

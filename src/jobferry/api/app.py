@@ -18,8 +18,11 @@ from jobferry.api.errors import (
 )
 from jobferry.api.routes import (
     admin,
+    connections,
+    data_connections,
     environment,
     execution,
+    factory,
     jobs,
     promotion,
     resources,
@@ -85,6 +88,9 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
     app.include_router(scripts.router)
     app.include_router(resources.router)
     app.include_router(environment.router)
+    app.include_router(connections.router)
+    app.include_router(data_connections.router)
+    app.include_router(factory.router)
     app.include_router(admin.router)
 
     @app.get("/health", tags=["operations"], summary="Liveness and database check")

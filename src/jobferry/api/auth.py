@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from jobferry.api.wire import raw_body
-from jobferry.errors import AuthenticationError
+from jobferry.errors import AuthenticationError, RequiredParameterError
 from jobferry.services.context import Actor, Scope
 from jobferry.signing import parse_authorization, verify_request
 from jobferry.web import services_of
@@ -78,3 +78,18 @@ def scoped(request: Request, project_id: str, actor: ActorDep) -> Scope:
 
 
 ScopeDep = Annotated[Scope, Depends(scoped)]
+
+
+def workspace_scoped(request: Request, project_id: str, actor: ActorDep) -> Scope:
+    """As ``scoped``, for the calls whose SDK marks the ``workspace`` header required."""
+    workspace = request.headers.get("workspace") or None
+    if workspace is None:
+        raise RequiredParameterError(
+            "This call needs the 'workspace' header (a workspace id); GET "
+            f"/v1/{project_id}/workspaces/{{instance_id}} lists them.",
+            parameter="workspace",
+        )
+    return services_of(request).accounts.scope(actor, project_id, workspace)
+
+
+WorkspaceScopeDep = Annotated[Scope, Depends(workspace_scoped)]

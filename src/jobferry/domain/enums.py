@@ -135,6 +135,24 @@ class EnvironmentKind(StrEnum):
 ENVIRONMENT_KINDS: frozenset[str] = frozenset(EnvironmentKind)
 
 
+class EnvType(StrEnum):
+    """Which side of an environment object: DataArts Studio's ``env_type`` 0 and 1.
+
+    Jobs, profiles, imports and every API but the data-connection calls see the development
+    side; an enterprise-mode data connection may also have a production side under its name.
+    """
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class SameNamePolicy(StrEnum):
+    """What an import does with an object whose name already exists in the target."""
+
+    SKIP = "SKIP"
+    OVERWRITE = "OVERWRITE"
+
+
 class RefKind(StrEnum):
     """Every kind of object a job definition can name (the reference table's vocabulary)."""
 

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from jobferry.errors import InvalidRequestError
 from jobferry.services.accounts import AccountService
 from jobferry.services.audit import AuditService
+from jobferry.services.connections.dlf import DlfConnectionService
+from jobferry.services.connections.migration import ConnectionMigration
+from jobferry.services.connections.store import ConnectionStore
+from jobferry.services.connections.studio import DataConnectionService
 from jobferry.services.downloads import DownloadService
 from jobferry.services.environment import EnvironmentService
 from jobferry.services.exporting.service import ExportService
@@ -21,6 +25,7 @@ from jobferry.services.scripts import ScriptService
 from jobferry.services.secretbox import SecretBox
 from jobferry.services.signin import SignInService
 from jobferry.services.tasks import TaskService
+from jobferry.services.variables import VariableService
 from jobferry.settings import PackageStoreKind, Settings
 from jobferry.storage import Database
 from jobferry.storage.blobs import BlobStore, LocalBlobStore, ObjectStorage, S3BlobStore, S3Config
@@ -47,6 +52,10 @@ class Services:
     profiles: ProfileService
     keys: KeyService
     rollback: RollbackService
+    connections: DlfConnectionService
+    connection_migration: ConnectionMigration
+    data_connections: DataConnectionService
+    variables: VariableService
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -66,6 +75,8 @@ class Services:
         tasks = TaskService(db, heartbeat_seconds=settings.worker_heartbeat_seconds)
         downloads = DownloadService(db, store, settings.download_ttl_seconds)
         keys = KeyService(db, box)
+        imports = ImportService(db, settings, tasks, uploads, storage, read_limits(settings))
+        connection_store = ConnectionStore(box)
         return cls(
             settings=settings,
             db=db,
@@ -79,11 +90,15 @@ class Services:
             tasks=tasks,
             downloads=downloads,
             exports=ExportService(db, settings, downloads, tasks, storage, keys),
-            imports=ImportService(db, settings, tasks, uploads, storage, read_limits(settings)),
+            imports=imports,
             signin=SignInService(db, settings),
             profiles=ProfileService(db),
             keys=keys,
             rollback=RollbackService(db),
+            connections=DlfConnectionService(db, connection_store, mode),
+            connection_migration=ConnectionMigration(db, connection_store, imports.packages, tasks),
+            data_connections=DataConnectionService(db, connection_store, mode),
+            variables=VariableService(db),
         )
 
 

@@ -1,17 +1,24 @@
-"""Environment objects (connections, queues, clusters…) and their secrets, stored apart."""
+"""Environment objects (connections, queues, clusters…) and their secrets, stored apart.
+
+An object is keyed by workspace, kind, name and side (``env``); every call defaults to the
+development side, the one jobs reference. Each object also has a stable 32-hex ``object_id``.
+"""
 
 from __future__ import annotations
 
 import json
+import uuid
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 
+from jobferry.domain.enums import EnvType
 from jobferry.storage.database import Tx
 from jobferry.storage.records import EnvironmentObjectRecord
 from jobferry.storage.tables import environment_objects, environment_secrets
 
 _obj = environment_objects
 _sec = environment_secrets
+DEVELOPMENT = str(EnvType.DEVELOPMENT)
 
 
 def _select() -> object:
@@ -19,7 +26,8 @@ def _select() -> object:
         _sec,
         (_sec.c.workspace_id == _obj.c.workspace_id)
         & (_sec.c.kind == _obj.c.kind)
-        & (_sec.c.name == _obj.c.name),
+        & (_sec.c.name == _obj.c.name)
+        & (_sec.c.env == _obj.c.env),
     )
 
 
@@ -36,25 +44,83 @@ def _record(row: object) -> EnvironmentObjectRecord:
         updated_at=m["updated_at"],
         updated_by=m["updated_by"],
         secret_keys=keys,
+        env=m["env"],
+        object_id=m["object_id"],
+        description=m["description"],
+        created_by=m["created_by"],
     )
 
 
-def get_object(tx: Tx, workspace_id: str, kind: str, name: str) -> EnvironmentObjectRecord | None:
+def _key(workspace_id: str, kind: str, name: str, env: str) -> ColumnElement[bool]:
+    return (
+        (_obj.c.workspace_id == workspace_id)
+        & (_obj.c.kind == kind)
+        & (_obj.c.name == name)
+        & (_obj.c.env == env)
+    )
+
+
+def get_object(
+    tx: Tx, workspace_id: str, kind: str, name: str, env: str = DEVELOPMENT
+) -> EnvironmentObjectRecord | None:
     """One environment object (without secret values)."""
+    stmt = _select().where(_key(workspace_id, kind, name, env))  # type: ignore[attr-defined]
+    row = tx.conn.execute(stmt).first()
+    return _record(row) if row else None
+
+
+def get_by_id(tx: Tx, workspace_id: str, object_id: str) -> EnvironmentObjectRecord | None:
+    """The object (any kind, any side) with that id in the workspace."""
     stmt = _select().where(  # type: ignore[attr-defined]
-        _obj.c.workspace_id == workspace_id, _obj.c.kind == kind, _obj.c.name == name
+        _obj.c.workspace_id == workspace_id, _obj.c.object_id == object_id
     )
     row = tx.conn.execute(stmt).first()
     return _record(row) if row else None
 
 
-def list_objects(tx: Tx, workspace_id: str, kind: str | None) -> list[EnvironmentObjectRecord]:
-    """The workspace's environment objects of one kind (or all), by kind and name."""
+def list_objects(
+    tx: Tx, workspace_id: str, kind: str | None, env: str | None = DEVELOPMENT
+) -> list[EnvironmentObjectRecord]:
+    """The workspace's objects of one kind (or all) and one side (or both), by kind and name."""
     stmt = _select().where(_obj.c.workspace_id == workspace_id)  # type: ignore[attr-defined]
     if kind:
         stmt = stmt.where(_obj.c.kind == kind)
-    rows = tx.conn.execute(stmt.order_by(_obj.c.kind, _obj.c.name))
+    if env:
+        stmt = stmt.where(_obj.c.env == env)
+    rows = tx.conn.execute(stmt.order_by(_obj.c.kind, _obj.c.name, _obj.c.env))
     return [_record(r) for r in rows]
+
+
+def _page_filter(
+    workspace_id: str, kind: str, env: str | None, name: str | None, type_: str | None
+) -> list[ColumnElement[bool]]:
+    where = [_obj.c.workspace_id == workspace_id, _obj.c.kind == kind]
+    if env:
+        where.append(_obj.c.env == env)
+    if name:
+        where.append(_obj.c.name.contains(name, autoescape=True))
+    if type_:
+        where.append(func.lower(_obj.c.type) == type_.lower())
+    return where
+
+
+def page_objects(
+    tx: Tx,
+    workspace_id: str,
+    kind: str,
+    *,
+    env: str | None,
+    name: str | None,
+    type_: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[int, list[EnvironmentObjectRecord]]:
+    """(how many match, one page of them by name) — ``name`` matches a part of the name."""
+    where = _page_filter(workspace_id, kind, env, name, type_)
+    total = tx.conn.execute(select(func.count()).select_from(_obj).where(*where)).scalar_one()
+    stmt = _select().where(*where)  # type: ignore[attr-defined]
+    stmt = stmt.order_by(_obj.c.name, _obj.c.env).offset(offset).limit(limit)
+    return int(total), [_record(r) for r in tx.conn.execute(stmt)]
 
 
 def upsert_object(
@@ -67,12 +133,19 @@ def upsert_object(
     config: str,
     now: int,
     actor: str,
+    env: str = DEVELOPMENT,
+    description: str | None = None,
 ) -> bool:
     """Create or replace an object's type and config; True if it was created."""
-    key = (_obj.c.workspace_id == workspace_id) & (_obj.c.kind == kind) & (_obj.c.name == name)
-    result = tx.conn.execute(
-        update(_obj).where(key).values(type=type_, config=config, updated_at=now, updated_by=actor)
-    )
+    values: dict[str, object] = {
+        "type": type_,
+        "config": config,
+        "updated_at": now,
+        "updated_by": actor,
+    }
+    if description is not None:
+        values["description"] = description
+    result = tx.conn.execute(update(_obj).where(_key(workspace_id, kind, name, env)).values(values))
     if result.rowcount:
         return False
     tx.conn.execute(
@@ -80,43 +153,68 @@ def upsert_object(
             workspace_id=workspace_id,
             kind=kind,
             name=name,
-            type=type_,
-            config=config,
+            env=env,
+            object_id=uuid.uuid4().hex,
             created_at=now,
-            updated_at=now,
-            updated_by=actor,
+            created_by=actor,
+            **{"description": "", **values},
         )
     )
     return True
 
 
+def read_secrets(
+    tx: Tx, workspace_id: str, kind: str, name: str, env: str = DEVELOPMENT
+) -> str | None:
+    """The encrypted secrets of an object (None when it has none): only for merging writes."""
+    stmt = select(_sec.c.secrets_encrypted).where(
+        _sec.c.workspace_id == workspace_id,
+        _sec.c.kind == kind,
+        _sec.c.name == name,
+        _sec.c.env == env,
+    )
+    value = tx.conn.execute(stmt).scalar_one_or_none()
+    return str(value) if value is not None else None
+
+
 def replace_secrets(
-    tx: Tx, workspace_id: str, kind: str, name: str, keys: list[str], encrypted: str
+    tx: Tx,
+    workspace_id: str,
+    kind: str,
+    name: str,
+    keys: list[str],
+    encrypted: str,
+    env: str = DEVELOPMENT,
 ) -> None:
     """Replace an object's secrets (already encrypted) and the list of their names."""
-    key = (_sec.c.workspace_id == workspace_id) & (_sec.c.kind == kind) & (_sec.c.name == name)
+    key = (
+        (_sec.c.workspace_id == workspace_id)
+        & (_sec.c.kind == kind)
+        & (_sec.c.name == name)
+        & (_sec.c.env == env)
+    )
     tx.conn.execute(delete(_sec).where(key))
     tx.conn.execute(
         insert(_sec).values(
             workspace_id=workspace_id,
             kind=kind,
             name=name,
+            env=env,
             secret_keys=json.dumps(sorted(keys)),
             secrets_encrypted=encrypted,
         )
     )
 
 
-def delete_object(tx: Tx, workspace_id: str, kind: str, name: str) -> bool:
+def delete_object(tx: Tx, workspace_id: str, kind: str, name: str, env: str = DEVELOPMENT) -> bool:
     """Remove an object and its secrets; True if it existed."""
     tx.conn.execute(
         delete(_sec).where(
-            _sec.c.workspace_id == workspace_id, _sec.c.kind == kind, _sec.c.name == name
+            _sec.c.workspace_id == workspace_id,
+            _sec.c.kind == kind,
+            _sec.c.name == name,
+            _sec.c.env == env,
         )
     )
-    result = tx.conn.execute(
-        delete(_obj).where(
-            _obj.c.workspace_id == workspace_id, _obj.c.kind == kind, _obj.c.name == name
-        )
-    )
+    result = tx.conn.execute(delete(_obj).where(_key(workspace_id, kind, name, env)))
     return bool(result.rowcount)

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
+from jobferry.domain.enums import EnvType
 from jobferry.storage.database import CHUNK, Tx
 from jobferry.storage.tables import (
     environment_objects,
@@ -237,7 +238,10 @@ def environment_definitions(
     obj = environment_objects
     for chunk in _chunks(sorted(set(names))):
         stmt = select(obj.c.name, obj.c.type, obj.c.config, obj.c.updated_at).where(
-            obj.c.workspace_id == workspace_id, obj.c.kind == kind, obj.c.name.in_(chunk)
+            obj.c.workspace_id == workspace_id,
+            obj.c.kind == kind,
+            obj.c.env == str(EnvType.DEVELOPMENT),
+            obj.c.name.in_(chunk),
         )
         for r in tx.conn.execute(stmt):
             out[r.name] = (r.type, r.config, int(r.updated_at))

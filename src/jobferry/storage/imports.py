@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 
-from jobferry.domain.enums import JobStatus
+from jobferry.domain.enums import EnvType, JobStatus
 from jobferry.storage.bulk import insert_rows, insert_tuples
 from jobferry.storage.database import Tx
 from jobferry.storage.records import VersionRecord, record
@@ -151,6 +151,7 @@ def names_in(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -> set[
             stmt = select(environment_objects.c.name).where(
                 environment_objects.c.workspace_id == workspace_id,
                 environment_objects.c.kind == kind,
+                environment_objects.c.env == str(EnvType.DEVELOPMENT),
                 tx.among(environment_objects.c.name, chunk),
             )
         found.update(r.name for r in tx.conn.execute(stmt))

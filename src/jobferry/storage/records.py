@@ -133,6 +133,23 @@ class EnvironmentObjectRecord:
     updated_at: int
     updated_by: str
     secret_keys: tuple[str, ...]
+    env: str = "development"
+    object_id: str = ""
+    description: str = ""
+    created_by: str = ""
+
+
+@dataclass(frozen=True)
+class VariableRecord:
+    """A workspace environment variable (``${name}`` in jobs and scripts)."""
+
+    workspace_id: str
+    name: str
+    type: str
+    value: str
+    description: str
+    updated_at: int
+    updated_by: str
 
 
 @dataclass(frozen=True)

@@ -206,11 +206,19 @@ environment_objects = Table(
     Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
     Column("kind", String(32), primary_key=True),
     Column("name", String(256), primary_key=True),
+    # development or production: an enterprise-mode data connection has both sides under one
+    # name; everything jobs reference (and every API but the data-connection calls) is the
+    # development side.
+    Column("env", String(16), primary_key=True, server_default="development"),
     Column("type", String(64), nullable=False),
     Column("config", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     Column("updated_by", String(128), nullable=False),
+    Column("object_id", String(32), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("created_by", String(128), nullable=False, server_default=""),
+    UniqueConstraint("object_id"),
 )
 
 # Secrets live apart from the object they belong to, encrypted, so no query that reads
@@ -223,15 +231,31 @@ environment_secrets = Table(
     Column("name", String(256), primary_key=True),
     Column("secret_keys", Text, nullable=False),
     Column("secrets_encrypted", Text, nullable=False),
+    Column("env", String(16), primary_key=True, server_default="development"),
     ForeignKeyConstraint(
-        ["workspace_id", "kind", "name"],
+        ["workspace_id", "kind", "name", "env"],
         [
             "environment_objects.workspace_id",
             "environment_objects.kind",
             "environment_objects.name",
+            "environment_objects.env",
         ],
         ondelete="CASCADE",
     ),
+)
+
+# Workspace environment variables (DataArts ``/v2/{project_id}/factory/env``): one flat set per
+# workspace, read by jobs and scripts as ${name}.
+workspace_variables = Table(
+    "workspace_variables",
+    metadata,
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("type", String(32), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("updated_by", String(128), nullable=False),
 )
 
 audit_log = Table(

@@ -73,3 +73,61 @@ def test_0005_drops_the_job_refs_foreign_key_and_keeps_the_rows(empty_database_u
             assert [tuple(r) for r in rows] == [(7, "s")]
     finally:
         db.dispose()
+
+
+def test_0006_gives_environment_objects_a_side_and_an_id_and_keeps_them(
+    empty_database_url: str,
+) -> None:
+    db = Database(empty_database_url)
+    try:
+        _migrate(db, "0005")
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO projects (id, name, created_at) VALUES ('p', 'p', 0)")
+            conn.exec_driver_sql(
+                "INSERT INTO workspaces (id, project_id, name, is_default, lock_policy, "
+                "approval_enabled, created_at) VALUES ('w', 'p', 'w', FALSE, 'soft', FALSE, 0)"
+            )
+            for name in ("a", "b"):
+                conn.exec_driver_sql(
+                    "INSERT INTO environment_objects (workspace_id, kind, name, type, config, "
+                    f"created_at, updated_at, updated_by) VALUES ('w', 'connection', '{name}', "
+                    "'DWS', '{}', 0, 0, 'alice')"
+                )
+            conn.exec_driver_sql(
+                "INSERT INTO environment_secrets (workspace_id, kind, name, secret_keys, "
+                "secrets_encrypted) VALUES ('w', 'connection', 'a', '[\"password\"]', 'x')"
+            )
+
+        _migrate(db, "head")
+
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT name, env, object_id, created_by, description FROM environment_objects "
+                "ORDER BY name"
+            ).all()
+            assert [(r[0], r[1], r[3], r[4]) for r in rows] == [
+                ("a", "development", "alice", ""),
+                ("b", "development", "alice", ""),
+            ]
+            assert len({r[2] for r in rows}) == 2
+            assert all(len(r[2]) == 32 for r in rows)
+            assert conn.exec_driver_sql("SELECT env FROM environment_secrets").scalar() == (
+                "development"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO environment_objects (workspace_id, kind, name, env, type, config, "
+                "created_at, updated_at, updated_by, object_id) VALUES ('w', 'connection', 'a', "
+                "'production', 'DWS', '{}', 0, 0, 'bob', 'ffffffffffffffffffffffffffffffff')"
+            )
+
+        _migrate(db, "0005", down=True)
+
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT name, updated_by FROM environment_objects ORDER BY name"
+            ).all()
+            assert [tuple(r) for r in rows] == [("a", "alice"), ("b", "alice")]
+            secrets = conn.exec_driver_sql("SELECT name FROM environment_secrets").all()
+            assert [tuple(r) for r in secrets] == [("a",)]
+    finally:
+        db.dispose()

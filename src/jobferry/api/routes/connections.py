@@ -1,0 +1,85 @@
+"""DataArts Factory connection calls: CRUD, and the export/import bundle that moves them.
+
+The same stored connections as ``/environment/connection`` (one store, several wire shapes).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from jobferry.api.auth import ScopeDep
+from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
+from jobferry.package.connections import BUNDLE_NAME
+from jobferry.web import attachment, services_of
+
+router = APIRouter(prefix="/v1/{project_id}/connections", tags=["connections"])
+
+CONNECTION_BODY = '{"name", "type", "config": {... secrets inside ...}, "description"}'
+
+
+@router.post("/export", summary="export_connections")
+def export_connections(request: Request, scope: ScopeDep) -> Response:
+    data = services_of(request).connection_migration.export(scope)
+    return Response(
+        content=data,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": attachment(BUNDLE_NAME)},
+    )
+
+
+@router.post(
+    "/import",
+    summary="import_connections",
+    openapi_extra=body_doc('{"path", "params": [{"name", "type", "params"}], "sameNamePolicy"}'),
+)
+async def import_connections(request: Request, scope: ScopeDep) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="ImportConnectionReq")
+    migration = services_of(request).connection_migration
+    task_id = await run_in_threadpool(migration.import_bundle, scope, body)
+    return json({"taskId": task_id})
+
+
+@router.post("", summary="create_connection", openapi_extra=body_doc(CONNECTION_BODY))
+async def create_connection(request: Request, scope: ScopeDep) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="ConnectionInfo")
+    await run_in_threadpool(services_of(request).connections.create, scope, body)
+    return no_content()
+
+
+@router.get("", summary="list_connections")
+def list_connections(
+    request: Request,
+    scope: ScopeDep,
+    connectionName: str | None = None,  # noqa: N803 - the wire name
+    limit: int | None = None,
+    offset: int | None = None,
+) -> Response:
+    return json(
+        services_of(request).connections.list(
+            scope, name=connectionName, limit=limit, offset=offset
+        )
+    )
+
+
+@router.get("/{connection_name}", summary="show_connection")
+def show_connection(request: Request, scope: ScopeDep, connection_name: str) -> Response:
+    return json(services_of(request).connections.get(scope, connection_name))
+
+
+@router.put(
+    "/{connection_name}", summary="update_connection", openapi_extra=body_doc(CONNECTION_BODY)
+)
+async def update_connection(
+    request: Request, scope: ScopeDep, connection_name: str, ischeck: bool = False
+) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="ConnectionInfo")
+    service = services_of(request).connections
+    await run_in_threadpool(service.update, scope, connection_name, body, ischeck)
+    return no_content()
+
+
+@router.delete("/{connection_name}", status_code=204, summary="delete_connection")
+def delete_connection(request: Request, scope: ScopeDep, connection_name: str) -> Response:
+    services_of(request).connections.delete(scope, connection_name)
+    return no_content()

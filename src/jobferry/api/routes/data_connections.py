@@ -1,0 +1,80 @@
+"""DataArts Studio data-connection calls (snake_case), on the same store as every connection API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from jobferry.api.auth import WorkspaceScopeDep
+from jobferry.api.wire import body_doc, json, parse_object, raw_body
+from jobferry.web import services_of
+
+router = APIRouter(prefix="/v1/{project_id}/data-connections", tags=["data connections"])
+
+SOURCES_BODY = (
+    'ApigDataSourcesVo {"mode", "visible", "data_source_vos": [{"dw_name", "dw_type", '
+    '"dw_config", "agent_id", "agent_name", "env_type", "supportService", "dw_category", '
+    '"description"}]}'
+)
+
+
+def _empty() -> Response:
+    """The empty 200 the DataArts Studio write calls answer."""
+    return Response(status_code=200)
+
+
+@router.post(
+    "/validation", summary="debug_dataconnection", openapi_extra=body_doc("ApigDataSourceVo")
+)
+async def debug_dataconnection(request: Request, scope: WorkspaceScopeDep) -> Response:
+    body = parse_object(await raw_body(request), required=False, what="ApigDataSourceVo")
+    services_of(request).data_connections.validate(scope, body)
+    return _empty()
+
+
+@router.post("", summary="create_connections", openapi_extra=body_doc(SOURCES_BODY))
+async def create_connections(request: Request, scope: WorkspaceScopeDep) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="ApigDataSourcesVo")
+    await run_in_threadpool(services_of(request).data_connections.create, scope, body)
+    return _empty()
+
+
+@router.get("", summary="list_dataconnections")
+def list_dataconnections(
+    request: Request,
+    scope: WorkspaceScopeDep,
+    name: str | None = None,
+    type: str | None = None,
+    limit: str | None = None,
+    offset: str | None = None,
+    ip: str | None = None,
+) -> Response:
+    query = {"name": name, "type": type, "limit": limit, "offset": offset, "ip": ip}
+    return json(services_of(request).data_connections.list(scope, query))
+
+
+@router.get("/{data_connection_id}", summary="show_dataconnection")
+def show_dataconnection(
+    request: Request, scope: WorkspaceScopeDep, data_connection_id: str
+) -> Response:
+    return json(services_of(request).data_connections.get(scope, data_connection_id))
+
+
+@router.put(
+    "/{data_connection_id}", summary="update_dataconnection", openapi_extra=body_doc(SOURCES_BODY)
+)
+async def update_dataconnection(
+    request: Request, scope: WorkspaceScopeDep, data_connection_id: str
+) -> Response:
+    body = parse_object(await raw_body(request), required=True, what="ApigDataSourcesVo")
+    service = services_of(request).data_connections
+    await run_in_threadpool(service.update, scope, data_connection_id, body)
+    return _empty()
+
+
+@router.delete("/{data_connection_id}", summary="delete_dataconnection")
+def delete_dataconnection(
+    request: Request, scope: WorkspaceScopeDep, data_connection_id: str
+) -> Response:
+    services_of(request).data_connections.delete(scope, data_connection_id)
+    return _empty()

@@ -1,0 +1,110 @@
+"""Workspace environment variables (DataArts ``GET/PUT /v2/{project_id}/factory/env``).
+
+One flat set per workspace; jobs and scripts read a variable as ``${name}``. A PUT creates or
+replaces the variables it names and keeps the others (DataArts does not document whether a PUT
+replaces the whole set; upserting by name loses nothing a client did not mention).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jobferry.errors import InvalidRequestError
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import WRITERS, Scope, now_ms
+from jobferry.storage import Database
+from jobferry.storage import variables as repo
+from jobferry.storage.records import VariableRecord
+
+NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+FIELDS = ("name", "type", "value", "desc")
+DEFAULT_TYPE = "variable"
+MAX_VARIABLES = 1000
+
+
+def variable_view(item: VariableRecord) -> dict[str, str]:
+    """EnvRespParams."""
+    return {"name": item.name, "type": item.type, "value": item.value, "desc": item.description}
+
+
+def _param_problems(index: int, item: Any) -> list[str]:
+    where = f"params[{index}]"
+    if not isinstance(item, dict):
+        return [f"{where} must be an object {{name, type, value, desc}}"]
+    problems = []
+    unknown = sorted(set(item) - set(FIELDS))
+    if unknown:
+        problems.append(f"{where} has unknown field(s) {', '.join(unknown)}")
+    name = item.get("name")
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        problems.append(f"{where}.name {name!r} must be 1-64 letters, digits, '_', '-' or '.'")
+    if not isinstance(item.get("value"), str):
+        problems.append(f'{where}.value must be text (quote numbers: "05")')
+    for key in ("type", "desc"):
+        if item.get(key) is not None and not isinstance(item[key], str):
+            problems.append(f"{where}.{key} must be text")
+    return problems
+
+
+def parse_params(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Check an EnvRequestBody, every problem at once."""
+    params = body.get("params")
+    problems = []
+    if sorted(set(body) - {"params"}):
+        problems.append(f"unknown field(s) {', '.join(sorted(set(body) - {'params'}))}")
+    if not isinstance(params, list) or len(params) > MAX_VARIABLES:
+        problems.append(f"params must be a list of at most {MAX_VARIABLES} variables")
+        params = []
+    for i, item in enumerate(params):
+        problems += _param_problems(i, item)
+    names = [p.get("name") for p in params if isinstance(p, dict)]
+    twice = sorted({str(n) for n in names if names.count(n) > 1})
+    if twice:
+        problems.append(f"variable(s) {', '.join(twice)} appear more than once")
+    if problems:
+        raise InvalidRequestError(
+            f"The workspace variables cannot be saved: {'; '.join(problems)}."
+        )
+    return params
+
+
+class VariableService:
+    """Read and save a workspace's environment variables."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def list(self, scope: Scope) -> dict[str, Any]:
+        """ShowFactoryEnvResponse: every variable by name."""
+        with self.db.transaction(readonly=True) as tx:
+            items = repo.list_variables(tx, scope.workspace.id)
+        return {"params": [variable_view(v) for v in items]}
+
+    def save(self, scope: Scope, body: dict[str, Any]) -> dict[str, Any]:
+        """Create or replace the named variables (admins and developers)."""
+        scope.require(WRITERS, "change workspace environment variables")
+        params = parse_params(body)
+        now = now_ms()
+        with self.db.transaction() as tx:
+            for item in params:
+                created = repo.upsert_variable(
+                    tx,
+                    VariableRecord(
+                        scope.workspace.id,
+                        item["name"],
+                        item.get("type") or DEFAULT_TYPE,
+                        item["value"],
+                        item.get("desc") or "",
+                        now,
+                        scope.actor.name,
+                    ),
+                )
+                audit_in_scope(
+                    tx,
+                    scope,
+                    f"variable.{'create' if created else 'update'}",
+                    "variable",
+                    item["name"],
+                )
+        return {"is_success": True, "status_code": 200}

@@ -1,0 +1,39 @@
+"""Workspace environment variables: one flat set of named values per workspace."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+
+from jobferry.storage.database import Tx
+from jobferry.storage.records import VariableRecord, record
+from jobferry.storage.tables import workspace_variables
+
+_var = workspace_variables
+
+
+def list_variables(tx: Tx, workspace_id: str) -> list[VariableRecord]:
+    """The workspace's variables by name."""
+    rows = tx.conn.execute(
+        select(_var).where(_var.c.workspace_id == workspace_id).order_by(_var.c.name)
+    )
+    return [record(VariableRecord, r) for r in rows]
+
+
+def upsert_variable(tx: Tx, item: VariableRecord) -> bool:
+    """Create or replace one variable; True if it was created."""
+    values = {
+        "type": item.type,
+        "value": item.value,
+        "description": item.description,
+        "updated_at": item.updated_at,
+        "updated_by": item.updated_by,
+    }
+    result = tx.conn.execute(
+        update(_var)
+        .where(_var.c.workspace_id == item.workspace_id, _var.c.name == item.name)
+        .values(values)
+    )
+    if result.rowcount:
+        return False
+    tx.conn.execute(insert(_var).values(workspace_id=item.workspace_id, name=item.name, **values))
+    return True
