@@ -86,7 +86,7 @@ def test_list_pages_and_filters_by_name(api: SignedClient) -> None:
         assert api.call("POST", "/connections", dws(name)).status_code == 204
 
     first = api.call("GET", "/connections", query={"limit": 2, "offset": 0}).json()
-    second = api.call("GET", "/connections", query={"limit": 2, "offset": 1}).json()
+    second = api.call("GET", "/connections", query={"limit": 2, "offset": 2}).json()
     filtered = api.call("GET", "/connections", query={"connectionName": "conn"}).json()
 
     assert first["total"] == 3

@@ -487,7 +487,11 @@ def test_verify_refuses_a_wrong_secret_key_without_leaking_secrets() -> None:
     assert expected_with_wrong_key not in message
     assert wrong not in message
     assert SK not in message
-    assert excinfo.value.envelope() == {"error_code": "APIGW.0301", "error_msg": message}
+    assert excinfo.value.envelope() == {
+        "error_code": "APIGW.0301",
+        "error_msg": message,
+        "errors": [{"error_code": "APIGW.0301", "error_msg": message}],
+    }
 
 
 @pytest.mark.parametrize("minutes", [16, -16])
