@@ -171,7 +171,7 @@ def _walk_through(
         page.click("nav.mainnav >> text=Export by names")
         page.fill("textarea[name=names]", "daily_sales\nweekly_reprot")
         # The counter follows typing; a loaded machine may draw it a moment later.
-        page.wait_for_function("document.querySelector('#names-counter').innerText === '2'")
+        playwright_api.expect(page.locator("#names-counter")).to_have_text("2")  # waits, no eval
         page.click("button[value=generate]")
         page.wait_for_selector(".matchline")
         assert "Matched 1, failed 1" in page.inner_text(".matchline")
