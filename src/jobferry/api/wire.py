@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 
 from jobferry.errors import InvalidRequestError
 from jobferry.web import json_object
@@ -26,6 +26,11 @@ def no_content() -> Response:
 async def raw_body(request: Request) -> bytes:
     """The exact body bytes (the signature covers them)."""
     return await request.body()
+
+
+BodyDep = Annotated[bytes, Depends(raw_body)]
+"""The body as a dependency: routes taking it stay plain ``def`` and so run on the thread
+pool; only reading the bytes happens on the event loop (see docs/design.md, "The event loop")."""
 
 
 def parse_object(body: bytes, *, required: bool, what: str) -> dict[str, Any]:

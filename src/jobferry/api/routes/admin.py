@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ActorDep, ScopeDep
-from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
+from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.services.accounts import parse_workspace_settings
 from jobferry.services.governance import parse_tag_lock
 from jobferry.services.paging import page
@@ -15,8 +15,8 @@ router = APIRouter(prefix="/v1/{project_id}", tags=["administration (extension)"
 
 
 @router.post("/workspaces", openapi_extra=body_doc('{"name": "<workspace name>"}'))
-async def create_workspace(request: Request, project_id: str, actor: ActorDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what='{"name"}')
+def create_workspace(request: Request, project_id: str, actor: ActorDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what='{"name"}')
     ws_id = services_of(request).accounts.create_workspace(actor, project_id, body.get("name"))
     return json({"id": ws_id})
 
@@ -31,18 +31,18 @@ def list_workspaces(request: Request, project_id: str, actor: ActorDep) -> Respo
     "/workspaces/{workspace_id}",
     openapi_extra=body_doc('{"lockPolicy": "soft|hard", "approvalEnabled": bool}'),
 )
-async def update_workspace(
-    request: Request, project_id: str, workspace_id: str, actor: ActorDep
+def update_workspace(
+    request: Request, project_id: str, workspace_id: str, actor: ActorDep, raw: BodyDep
 ) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="workspace settings")
+    body = parse_object(raw, required=True, what="workspace settings")
     change = parse_workspace_settings(body)
     view = services_of(request).accounts.update_workspace(actor, project_id, workspace_id, change)
     return json(view)
 
 
 @router.post("/users", openapi_extra=body_doc('{"name": "...", "projectAdmin": false}'))
-async def create_user(request: Request, project_id: str, actor: ActorDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what='{"name"}')
+def create_user(request: Request, project_id: str, actor: ActorDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what='{"name"}')
     user = services_of(request).accounts.create_user(
         actor, project_id, body.get("name"), body.get("projectAdmin", False)
     )
@@ -76,10 +76,15 @@ def delete_credential(
     status_code=204,
     openapi_extra=body_doc('{"role": "admin|developer|operator|viewer"}'),
 )
-async def set_role(
-    request: Request, project_id: str, user_name: str, workspace_id: str, actor: ActorDep
+def set_role(
+    request: Request,
+    project_id: str,
+    user_name: str,
+    workspace_id: str,
+    actor: ActorDep,
+    raw: BodyDep,
 ) -> Response:
-    body = parse_object(await raw_body(request), required=True, what='{"role"}')
+    body = parse_object(raw, required=True, what='{"role"}')
     services_of(request).accounts.set_role(
         actor, project_id, user_name, workspace_id, body.get("role")
     )
@@ -101,8 +106,8 @@ def list_tags(request: Request, scope: ScopeDep) -> Response:
 
 
 @router.put("/tags/{tag_name}", openapi_extra=body_doc('{"locked": bool}'))
-async def put_tag(request: Request, scope: ScopeDep, tag_name: str) -> Response:
-    body = parse_object(await raw_body(request), required=False, what='{"locked"}')
+def put_tag(request: Request, scope: ScopeDep, raw: BodyDep, tag_name: str) -> Response:
+    body = parse_object(raw, required=False, what='{"locked"}')
     return json(services_of(request).governance.put_tag(scope, tag_name, parse_tag_lock(body)))
 
 

@@ -6,10 +6,9 @@ The same stored connections as ``/environment/connection`` (one store, several w
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
+from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.package.connections import BUNDLE_NAME
 from jobferry.web import attachment, services_of
 
@@ -33,17 +32,17 @@ def export_connections(request: Request, scope: ScopeDep) -> Response:
     summary="import_connections",
     openapi_extra=body_doc('{"path", "params": [{"name", "type", "params"}], "sameNamePolicy"}'),
 )
-async def import_connections(request: Request, scope: ScopeDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="ImportConnectionReq")
+def import_connections(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what="ImportConnectionReq")
     migration = services_of(request).connection_migration
-    task_id = await run_in_threadpool(migration.import_bundle, scope, body)
+    task_id = migration.import_bundle(scope, body)
     return json({"taskId": task_id})
 
 
 @router.post("", summary="create_connection", openapi_extra=body_doc(CONNECTION_BODY))
-async def create_connection(request: Request, scope: ScopeDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="ConnectionInfo")
-    await run_in_threadpool(services_of(request).connections.create, scope, body)
+def create_connection(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what="ConnectionInfo")
+    services_of(request).connections.create(scope, body)
     return no_content()
 
 
@@ -70,12 +69,12 @@ def show_connection(request: Request, scope: ScopeDep, connection_name: str) -> 
 @router.put(
     "/{connection_name}", summary="update_connection", openapi_extra=body_doc(CONNECTION_BODY)
 )
-async def update_connection(
-    request: Request, scope: ScopeDep, connection_name: str, ischeck: bool = False
+def update_connection(
+    request: Request, scope: ScopeDep, raw: BodyDep, connection_name: str, ischeck: bool = False
 ) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="ConnectionInfo")
+    body = parse_object(raw, required=True, what="ConnectionInfo")
     service = services_of(request).connections
-    await run_in_threadpool(service.update, scope, connection_name, body, ischeck)
+    service.update(scope, connection_name, body, ischeck)
     return no_content()
 
 

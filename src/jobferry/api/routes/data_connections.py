@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from jobferry.api.auth import WorkspaceScopeDep
-from jobferry.api.wire import body_doc, json, parse_object, raw_body
+from jobferry.api.wire import BodyDep, body_doc, json, parse_object
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}/data-connections", tags=["data connections"])
@@ -26,16 +25,16 @@ def _empty() -> Response:
 @router.post(
     "/validation", summary="debug_dataconnection", openapi_extra=body_doc("ApigDataSourceVo")
 )
-async def debug_dataconnection(request: Request, scope: WorkspaceScopeDep) -> Response:
-    body = parse_object(await raw_body(request), required=False, what="ApigDataSourceVo")
+def debug_dataconnection(request: Request, scope: WorkspaceScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=False, what="ApigDataSourceVo")
     services_of(request).data_connections.validate(scope, body)
     return _empty()
 
 
 @router.post("", summary="create_connections", openapi_extra=body_doc(SOURCES_BODY))
-async def create_connections(request: Request, scope: WorkspaceScopeDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="ApigDataSourcesVo")
-    await run_in_threadpool(services_of(request).data_connections.create, scope, body)
+def create_connections(request: Request, scope: WorkspaceScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what="ApigDataSourcesVo")
+    services_of(request).data_connections.create(scope, body)
     return _empty()
 
 
@@ -63,12 +62,12 @@ def show_dataconnection(
 @router.put(
     "/{data_connection_id}", summary="update_dataconnection", openapi_extra=body_doc(SOURCES_BODY)
 )
-async def update_dataconnection(
-    request: Request, scope: WorkspaceScopeDep, data_connection_id: str
+def update_dataconnection(
+    request: Request, scope: WorkspaceScopeDep, raw: BodyDep, data_connection_id: str
 ) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="ApigDataSourcesVo")
+    body = parse_object(raw, required=True, what="ApigDataSourcesVo")
     service = services_of(request).data_connections
-    await run_in_threadpool(service.update, scope, data_connection_id, body)
+    service.update(scope, data_connection_id, body)
     return _empty()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
+from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}/environment", tags=["environment (extension)"])
@@ -21,8 +21,8 @@ def list_objects(request: Request, scope: ScopeDep, kind: str) -> Response:
     "/{kind}/{name}",
     openapi_extra=body_doc('{"type": "...", "config": {...}, "secrets": {...} (write-only)}'),
 )
-async def put_object(request: Request, scope: ScopeDep, kind: str, name: str) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="environment object")
+def put_object(request: Request, scope: ScopeDep, raw: BodyDep, kind: str, name: str) -> Response:
+    body = parse_object(raw, required=True, what="environment object")
     return json(services_of(request).environment.put(scope, kind, name, body))
 
 

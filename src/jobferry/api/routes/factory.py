@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import body_doc, json, parse_object, raw_body
+from jobferry.api.wire import BodyDep, body_doc, json, parse_object
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v2/{project_id}/factory", tags=["factory v2"])
@@ -22,6 +21,6 @@ def show_factory_env(request: Request, scope: ScopeDep) -> Response:
     summary="create_factory_env",
     openapi_extra=body_doc('EnvRequestBody {"params": [{"name", "type", "value", "desc"}]}'),
 )
-async def create_factory_env(request: Request, scope: ScopeDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="EnvRequestBody")
-    return json(await run_in_threadpool(services_of(request).variables.save, scope, body))
+def create_factory_env(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what="EnvRequestBody")
+    return json(services_of(request).variables.save(scope, body))

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
+from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.services.jobs import parse_start
 from jobferry.web import services_of
 
@@ -15,8 +15,8 @@ router = APIRouter(prefix="/v1/{project_id}/jobs", tags=["jobs"])
 
 
 @router.post("", status_code=204, openapi_extra=body_doc("JobInfo"), summary="create_job")
-async def create_job(request: Request, scope: ScopeDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="JobInfo")
+def create_job(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what="JobInfo")
     services_of(request).jobs.create(scope, body)
     return no_content()
 
@@ -58,8 +58,8 @@ def show_job(
 
 
 @router.put("/{job_name}", status_code=204, openapi_extra=body_doc("JobInfo"), summary="update_job")
-async def update_job(request: Request, scope: ScopeDep, job_name: str) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="JobInfo")
+def update_job(request: Request, scope: ScopeDep, raw: BodyDep, job_name: str) -> Response:
+    body = parse_object(raw, required=True, what="JobInfo")
     services_of(request).jobs.update(scope, job_name, body)
     return no_content()
 
@@ -70,8 +70,8 @@ async def update_job(request: Request, scope: ScopeDep, job_name: str) -> Respon
     openapi_extra=body_doc("DeleteReq", required=False),
     summary="delete_job",
 )
-async def delete_job(request: Request, scope: ScopeDep, job_name: str) -> Response:
-    parse_object(await raw_body(request), required=False, what="DeleteReq")
+def delete_job(request: Request, scope: ScopeDep, raw: BodyDep, job_name: str) -> Response:
+    parse_object(raw, required=False, what="DeleteReq")
     services_of(request).jobs.delete(scope, job_name)
     return no_content()
 
@@ -82,8 +82,8 @@ async def delete_job(request: Request, scope: ScopeDep, job_name: str) -> Respon
     openapi_extra=body_doc("StartJobReq", required=False),
     summary="start_job",
 )
-async def start_job(request: Request, scope: ScopeDep, job_name: str) -> Response:
-    body = parse_object(await raw_body(request), required=False, what="StartJobReq")
+def start_job(request: Request, scope: ScopeDep, raw: BodyDep, job_name: str) -> Response:
+    body = parse_object(raw, required=False, what="StartJobReq")
     services_of(request).jobs.start(scope, job_name, parse_start(body))
     return no_content()
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
+from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.errors import InvalidRequestError
 from jobferry.services.importing.request import parse_import_request
 from jobferry.services.keys import parse_trust
@@ -33,8 +33,8 @@ def list_profiles(request: Request, scope: ScopeDep) -> Response:
     summary="Is this profile enough for this package? (completeness report)",
     openapi_extra=body_doc('{"path", "profile": name|document, "resources": [...], ...}'),
 )
-async def check_profile(request: Request, scope: ScopeDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="profile check")
+def check_profile(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what="profile check")
     return json(services_of(request).imports.check_profile(scope, parse_import_request(body)))
 
 
@@ -58,11 +58,10 @@ def profile_versions(request: Request, scope: ScopeDep, name: str) -> Response:
     summary="Save a new version of a profile",
     openapi_extra=body_doc(PROFILE_DOC),
 )
-async def put_profile(request: Request, scope: ScopeDep, name: str) -> Response:
-    body = await raw_body(request)
-    if not body.strip():
+def put_profile(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Response:
+    if not raw.strip():
         raise InvalidRequestError(f"The request needs the profile document ({PROFILE_DOC}).")
-    return json(services_of(request).profiles.put(scope, name, body))
+    return json(services_of(request).profiles.put(scope, name, raw))
 
 
 @router.delete("/profiles/{name}", status_code=204, summary="Remove a profile and its versions")
@@ -97,8 +96,8 @@ def list_trusted_keys(request: Request, scope: ScopeDep) -> Response:
     summary="Trust a public key",
     openapi_extra=body_doc('{"name": "test env", "publicKey": "ed25519:<base64>" | PEM}'),
 )
-async def trust_key(request: Request, scope: ScopeDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what='{"name", "publicKey"}')
+def trust_key(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what='{"name", "publicKey"}')
     return json(services_of(request).keys.trust(scope, parse_trust(body)))
 
 

@@ -7,15 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
+from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}/resources", tags=["resources"])
 
 
 @router.post("", openapi_extra=body_doc("ResourceInfo"), summary="create_resource")
-async def create_resource(request: Request, scope: ScopeDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="ResourceInfo")
+def create_resource(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what="ResourceInfo")
     resource_id = services_of(request).resources.create(scope, body)
     return json({"resourceId": resource_id})
 
@@ -45,8 +45,8 @@ def show_resource(request: Request, scope: ScopeDep, resource_id: str) -> Respon
     openapi_extra=body_doc("ResourceInfo"),
     summary="update_resource",
 )
-async def update_resource(request: Request, scope: ScopeDep, resource_id: str) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="ResourceInfo")
+def update_resource(request: Request, scope: ScopeDep, raw: BodyDep, resource_id: str) -> Response:
+    body = parse_object(raw, required=True, what="ResourceInfo")
     services_of(request).resources.update(scope, resource_id, body)
     return no_content()
 

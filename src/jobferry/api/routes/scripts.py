@@ -7,15 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
+from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}/scripts", tags=["scripts"])
 
 
 @router.post("", status_code=204, openapi_extra=body_doc("ScriptInfo"), summary="create_script")
-async def create_script(request: Request, scope: ScopeDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="ScriptInfo")
+def create_script(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what="ScriptInfo")
     services_of(request).scripts.create(scope, body)
     return no_content()
 
@@ -42,8 +42,8 @@ def show_script(request: Request, scope: ScopeDep, script_name: str) -> Response
 @router.put(
     "/{script_name}", status_code=204, openapi_extra=body_doc("ScriptInfo"), summary="update_script"
 )
-async def update_script(request: Request, scope: ScopeDep, script_name: str) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="ScriptInfo")
+def update_script(request: Request, scope: ScopeDep, raw: BodyDep, script_name: str) -> Response:
+    body = parse_object(raw, required=True, what="ScriptInfo")
     services_of(request).scripts.update(scope, script_name, body)
     return no_content()
 
@@ -54,7 +54,7 @@ async def update_script(request: Request, scope: ScopeDep, script_name: str) -> 
     openapi_extra=body_doc("DeleteReq", required=False),
     summary="delete_script",
 )
-async def delete_script(request: Request, scope: ScopeDep, script_name: str) -> Response:
-    parse_object(await raw_body(request), required=False, what="DeleteReq")
+def delete_script(request: Request, scope: ScopeDep, raw: BodyDep, script_name: str) -> Response:
+    parse_object(raw, required=False, what="DeleteReq")
     services_of(request).scripts.delete(scope, script_name)
     return no_content()

@@ -7,10 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import body_doc, json, no_content, parse_object, raw_body
+from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.errors import InvalidRequestError
 from jobferry.services.downloads import download_view
 from jobferry.services.exporting.options import (
@@ -46,22 +47,22 @@ IMPORT_BODY = (
 @router.post(
     "/jobs/import/plan", summary="Plan an import (extension)", openapi_extra=body_doc(IMPORT_BODY)
 )
-async def plan_import(request: Request, scope: ScopeDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="ImportFileReq")
+def plan_import(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what="ImportFileReq")
     return json(runner_of(request).plan_import(scope, parse_import_request(body)))
 
 
 @router.post("/jobs/import", summary="import_job", openapi_extra=body_doc(IMPORT_BODY))
-async def import_job(request: Request, scope: ScopeDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="ImportFileReq")
+def import_job(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what="ImportFileReq")
     return json({"taskId": runner_of(request).start_import(scope, parse_import_request(body))})
 
 
 @router.post(
     "/jobs/check-file", summary="show_file_info", openapi_extra=body_doc("FilePath {path}")
 )
-async def show_file_info(request: Request, scope: ScopeDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="FilePath")
+def show_file_info(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what="FilePath")
     path = body.get("path")
     if not isinstance(path, str) or not path:
         raise InvalidRequestError("path is required: the package to look into.", parameter="path")
@@ -72,8 +73,8 @@ async def show_file_info(request: Request, scope: ScopeDep) -> Response:
     "/packages",
     summary="Upload a package to import (extension): multipart, the zip in field 'file'",
 )
-async def upload_package(request: Request, scope: ScopeDep) -> Response:
-    await raw_body(request)
+async def upload_package(request: Request, scope: ScopeDep, _signed: BodyDep) -> Response:
+    # The form parser needs the event loop; storing and hashing the upload runs on the pool.
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
@@ -81,7 +82,9 @@ async def upload_package(request: Request, scope: ScopeDep) -> Response:
             "Send the package as multipart/form-data with the zip in the field 'file'."
         )
     try:
-        return json(services_of(request).imports.upload(scope, upload.file, upload.filename or ""))
+        uploads = services_of(request).imports
+        stored = await run_in_threadpool(uploads.upload, scope, upload.file, upload.filename or "")
+        return json(stored)
     finally:
         await upload.close()
 
@@ -91,8 +94,8 @@ async def upload_package(request: Request, scope: ScopeDep) -> Response:
     summary="export_job_list",
     openapi_extra=body_doc("ExportJobsReq {jobList, exportDepend, exportStatus, obsPath}"),
 )
-async def export_job_list(request: Request, scope: ScopeDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="ExportJobsReq")
+def export_job_list(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what="ExportJobsReq")
     return _export_response(
         services_of(request).exports.export_batch(scope, parse_batch_export(body))
     )
@@ -103,8 +106,8 @@ async def export_job_list(request: Request, scope: ScopeDep) -> Response:
     summary="export_job",
     openapi_extra=body_doc("ExportJobReq {exportDepend, exportStatus, obsPath}", required=False),
 )
-async def export_job(request: Request, scope: ScopeDep, job_name: str) -> Response:
-    body = parse_object(await raw_body(request), required=False, what="ExportJobReq")
+def export_job(request: Request, scope: ScopeDep, raw: BodyDep, job_name: str) -> Response:
+    body = parse_object(raw, required=False, what="ExportJobReq")
     wanted = parse_export_request(body)
     return _export_response(services_of(request).exports.export_job(scope, job_name, wanted))
 
@@ -119,8 +122,8 @@ def list_system_tasks(request: Request, scope: ScopeDep, task_id: str) -> Respon
     summary="Match a pasted name list against the workspace's jobs (extension)",
     openapi_extra=body_doc('{"names": ["job_a", ...]}'),
 )
-async def check_export_names(request: Request, scope: ScopeDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what='{"names"}')
+def check_export_names(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what='{"names"}')
     return json(services_of(request).exports.check_names(scope, name_list(body)))
 
 
@@ -133,8 +136,8 @@ async def check_export_names(request: Request, scope: ScopeDep) -> Response:
         '"withManifest", "obsPath"}'
     ),
 )
-async def start_export(request: Request, scope: ScopeDep) -> Response:
-    body = parse_object(await raw_body(request), required=True, what="export request")
+def start_export(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what="export request")
     return json({"taskId": runner_of(request).start_export(scope, parse_background_export(body))})
 
 

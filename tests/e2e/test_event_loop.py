@@ -1,0 +1,56 @@
+"""The server never does storage or CPU work on the event loop: while a heavy call runs, a
+cheap one on the same process still answers promptly (uvicorn has one loop per process)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+import requests
+
+from support.server import ServerProcess, new_workspace
+
+from .test_sdk_import import CONN, big_package, upload
+
+pytestmark = pytest.mark.e2e
+
+
+def stalls_while(
+    server: ServerProcess, heavy: Callable[[], requests.Response]
+) -> tuple[float, float]:
+    """(the longest /health answer while ``heavy`` ran, how long ``heavy`` took)."""
+    answers: list[requests.Response] = []
+    started = time.monotonic()
+    worker = threading.Thread(target=lambda: answers.append(heavy()))
+    worker.start()
+    slowest = 0.0
+    while worker.is_alive():
+        sent = time.monotonic()
+        assert requests.get(f"{server.url}/health", timeout=60).status_code == 200
+        slowest = max(slowest, time.monotonic() - sent)
+        time.sleep(0.01)
+    took = time.monotonic() - started
+    worker.join()
+    assert answers[0].status_code == 200, answers[0].text
+    return slowest, took
+
+
+def test_a_heavy_plan_and_package_check_leave_the_loop_free(server: ServerProcess) -> None:
+    ws = new_workspace(server, "loop")
+    server.call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
+    path = upload(server, big_package(3000), ws)
+    plan = json.dumps({"path": path, "sameNamePolicy": "OVERWRITE"}).encode()
+    slowest, took = stalls_while(
+        server, lambda: server.call("POST", "/jobs/import/plan", plan, workspace=ws)
+    )
+    # On the loop, /health would wait for the whole plan; off it, for a GIL switch or two.
+    assert slowest < took / 2, (slowest, took)
+
+    check = json.dumps({"path": path}).encode()
+    slowest, took = stalls_while(
+        server, lambda: server.call("POST", "/jobs/check-file", check, workspace=ws)
+    )
+    assert slowest < took / 2, (slowest, took)
