@@ -147,6 +147,18 @@ class InvalidRequestError(JobferryError):
     code = "DLF.3051"
 
 
+class RenameSourceMissingError(InvalidRequestError):
+    """The job a v2 rename names does not exist (DataArts answers 400 ``DLF.30100`` here)."""
+
+    code = "DLF.30100"
+
+
+class StudioLookupError(InvalidRequestError):
+    """A DataArts Studio management-centre call with a wrong parameter (its DAYU codes)."""
+
+    code = "DAYU.4402"
+
+
 class ValidationFailedError(InvalidRequestError):
     """A job/script/resource definition breaks one or more rules; ``details`` lists every one."""
 
@@ -222,6 +234,12 @@ class JobNotFoundError(NotFoundError):
     """The job does not exist in the workspace."""
 
     code = "DLF.0100"
+
+
+class StudioWorkspaceNotFoundError(NotFoundError):
+    """No such workspace in the DataArts Studio instance (management-centre DAYU code)."""
+
+    code = "DAYU.4402"
 
 
 class ScriptNotFoundError(NotFoundError):

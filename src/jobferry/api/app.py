@@ -23,6 +23,7 @@ from jobferry.api.routes import (
     environment,
     execution,
     factory,
+    instances,
     jobs,
     promotion,
     resources,
@@ -92,6 +93,7 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
     app.include_router(data_connections.router)
     app.include_router(factory.router)
     app.include_router(admin.router)
+    app.include_router(instances.router)
 
     @app.get("/health", tags=["operations"], summary="Liveness and database check")
     def health(request: Request) -> dict[str, str]:

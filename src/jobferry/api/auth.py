@@ -86,7 +86,8 @@ def workspace_scoped(request: Request, project_id: str, actor: ActorDep) -> Scop
     if workspace is None:
         raise RequiredParameterError(
             "This call needs the 'workspace' header (a workspace id); GET "
-            f"/v1/{project_id}/workspaces/{{instance_id}} lists them.",
+            f"/v1/{project_id}/workspaces/{project_id} lists them (the instance id is the "
+            "project id).",
             parameter="workspace",
         )
     return services_of(request).accounts.scope(actor, project_id, workspace)

@@ -24,6 +24,7 @@ from jobferry.services.resources import ResourceService
 from jobferry.services.scripts import ScriptService
 from jobferry.services.secretbox import SecretBox
 from jobferry.services.signin import SignInService
+from jobferry.services.studio_workspaces import StudioWorkspaceService
 from jobferry.services.tasks import TaskService
 from jobferry.services.variables import VariableService
 from jobferry.settings import PackageStoreKind, Settings
@@ -56,6 +57,7 @@ class Services:
     connection_migration: ConnectionMigration
     data_connections: DataConnectionService
     variables: VariableService
+    studio_workspaces: StudioWorkspaceService
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -99,6 +101,7 @@ class Services:
             connection_migration=ConnectionMigration(db, connection_store, imports.packages, tasks),
             data_connections=DataConnectionService(db, connection_store, mode),
             variables=VariableService(db),
+            studio_workspaces=StudioWorkspaceService(db),
         )
 
 

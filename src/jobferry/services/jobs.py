@@ -25,6 +25,7 @@ from jobferry.services.documents import (
     raise_violations,
     split_body,
 )
+from jobferry.services.job_rename import rename_job
 from jobferry.services.paging import name_filter, page
 from jobferry.services.publishing import check_lock, resolve_target_status
 from jobferry.settings import OffsetMode
@@ -150,7 +151,7 @@ class JobService:
         if body_name != name:
             raise InvalidRequestError(
                 f"The body names job '{body_name}' but the path names '{name}'; jobs cannot be "
-                "renamed by update: create the new name and delete the old one.",
+                "renamed by update: use PUT /v2/{project_id}/factory/jobs/{job_name}/rename.",
                 job_name=name,
             )
         doc, requested, approvers = self._validated(body)
@@ -159,6 +160,10 @@ class JobService:
             job = get_job_or_raise(tx, scope, name)
             check_lock(tx, scope, "job", name)
             save_job(tx, scope, doc, target, approvers, job)
+
+    def rename(self, scope: Scope, name: str, new_name: str) -> list[str]:
+        """Rename a stopped job; the dependents in its workspace follow (job_rename)."""
+        return rename_job(self.db, scope, name, new_name)
 
     def show(
         self,
@@ -398,6 +403,7 @@ class JobDetail:
 
 def _job_view(job: JobRecord, text: str, version: int | None) -> dict[str, Any]:
     doc = load(text)
+    doc["name"] = job.name  # a version submitted before a rename carries the old name
     doc["id"] = job.id
     doc["createTime"] = job.created_at
     doc.setdefault("directory", job.directory)

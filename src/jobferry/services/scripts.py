@@ -140,6 +140,13 @@ class ScriptService:
             )
         return total, [self._view(s) for s in rows]
 
+    def list_factory_scripts(
+        self, scope: Scope, *, script_name: str | None, limit: int | None, offset: int | None
+    ) -> dict[str, Any]:
+        """One page of scripts as the v2 factory call answers it: snake_case, no content."""
+        total, items = self.list_scripts(scope, script_name=script_name, limit=limit, offset=offset)
+        return {"total": total, "scripts": [factory_script_view(item) for item in items]}
+
     def delete(self, scope: Scope, name: str) -> None:
         """Delete a script no job uses."""
         scope.require(WRITERS, "delete scripts")
@@ -157,3 +164,28 @@ class ScriptService:
             repo.delete_script(tx, script.id)
             tag_repo.delete_lock(tx, scope.workspace.id, "script", name)
             audit_in_scope(tx, scope, "script.delete", "script", name)
+
+
+FACTORY_SCRIPT_FIELDS = {
+    "name": "name",
+    "type": "type",
+    "directory": "directory",
+    "createUser": "create_user",
+    "connectionName": "connection_name",
+    "database": "database",
+    "queueName": "queue_name",
+    "configuration": "configuration",
+    "description": "description",
+    "owner": "owner",
+    "modifyTime": "modify_time",
+    "version": "version",
+}
+
+
+def factory_script_view(view: dict[str, Any]) -> dict[str, Any]:
+    """A v1 script view as the v2 ``ScriptInfo`` of a listing (``id`` a string, no content)."""
+    out: dict[str, Any] = {"id": str(view["id"])}
+    for camel, snake in FACTORY_SCRIPT_FIELDS.items():
+        if view.get(camel) is not None:
+            out[snake] = view[camel]
+    return out

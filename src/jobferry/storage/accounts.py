@@ -85,6 +85,17 @@ def list_workspaces(tx: Tx, project_id: str) -> list[WorkspaceRecord]:
     return [record(WorkspaceRecord, r) for r in rows]
 
 
+def member_counts(tx: Tx, project_id: str) -> dict[str, int]:
+    """Workspace id → how many users hold a role in it (workspaces of one project)."""
+    rows = tx.conn.execute(
+        select(role_bindings.c.workspace_id, func.count().label("members"))
+        .join(workspaces, workspaces.c.id == role_bindings.c.workspace_id)
+        .where(workspaces.c.project_id == project_id)
+        .group_by(role_bindings.c.workspace_id)
+    )
+    return {r.workspace_id: int(r.members) for r in rows}
+
+
 def update_workspace_policies(
     tx: Tx,
     workspace_id: str,

@@ -39,6 +39,11 @@ def update_job(tx: Tx, job_id: int, row: JobRow, stamp: Stamp) -> None:
     tx.conn.execute(update(jobs).where(jobs.c.id == job_id).values(**row.columns(stamp)))
 
 
+def rename_job(tx: Tx, job_id: int, name: str) -> None:
+    """Give a job a new name (its versions and references stay with its id)."""
+    tx.conn.execute(update(jobs).where(jobs.c.id == job_id).values(name=name))
+
+
 def set_latest_version(tx: Tx, job_id: int, version: int | None) -> None:
     """Record the job's newest submitted version."""
     tx.conn.execute(update(jobs).where(jobs.c.id == job_id).values(latest_version=version))

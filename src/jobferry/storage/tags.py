@@ -108,3 +108,16 @@ def delete_lock(tx: Tx, workspace_id: str, kind: str, name: str) -> bool:
         )
     )
     return bool(result.rowcount)
+
+
+def move_lock(tx: Tx, workspace_id: str, kind: str, name: str, new_name: str) -> None:
+    """Carry a lock over to an object's new name."""
+    tx.conn.execute(
+        update(locks)
+        .where(
+            locks.c.workspace_id == workspace_id,
+            locks.c.object_kind == kind,
+            locks.c.object_name == name,
+        )
+        .values(object_name=new_name)
+    )

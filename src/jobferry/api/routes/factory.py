@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from jobferry.api.auth import ScopeDep
+from jobferry.api.auth import ScopeDep, WorkspaceScopeDep
 from jobferry.api.wire import BodyDep, body_doc, json, parse_object
+from jobferry.services.job_rename import parse_rename
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v2/{project_id}/factory", tags=["factory v2"])
@@ -24,3 +25,31 @@ def show_factory_env(request: Request, scope: ScopeDep) -> Response:
 def create_factory_env(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="EnvRequestBody")
     return json(services_of(request).variables.save(scope, body))
+
+
+@router.put(
+    "/jobs/{job_name}/rename",
+    summary="update_factory_job_name",
+    openapi_extra=body_doc('UpdateFactoryJobNameRequestBody {"name": "<new job name>"}'),
+)
+def update_factory_job_name(
+    request: Request, scope: WorkspaceScopeDep, raw: BodyDep, job_name: str
+) -> Response:
+    new_name = parse_rename(parse_object(raw, required=True, what='{"name"}'))
+    services_of(request).jobs.rename(scope, job_name, new_name)
+    return json({"is_success": True, "status_code": 200})
+
+
+@router.get("/scripts", summary="list_factory_scripts")
+def list_factory_scripts(
+    request: Request,
+    scope: WorkspaceScopeDep,
+    limit: int | None = None,
+    offset: int | None = None,
+    script_name: str | None = None,
+) -> Response:
+    return json(
+        services_of(request).scripts.list_factory_scripts(
+            scope, script_name=script_name, limit=limit, offset=offset
+        )
+    )

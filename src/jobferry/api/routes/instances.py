@@ -1,0 +1,44 @@
+"""DataArts Studio look-ups for the ``workspace`` header value: instances and workspaces
+(management-centre calls, snake_case, no ``workspace`` header)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from jobferry.api.auth import ActorDep
+from jobferry.api.wire import json
+from jobferry.web import services_of
+
+router = APIRouter(prefix="/v1/{project_id}", tags=["DataArts Studio workspaces"])
+
+
+@router.get("/instances", summary="list_data_arts_studio_instances")
+def list_data_arts_studio_instances(
+    request: Request,
+    project_id: str,
+    actor: ActorDep,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> Response:
+    return json(services_of(request).studio_workspaces.instances(actor, project_id, limit, offset))
+
+
+@router.get("/workspaces/{instance_id}", summary="list_manager_work_spaces")
+def list_manager_work_spaces(
+    request: Request,
+    project_id: str,
+    instance_id: str,
+    actor: ActorDep,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> Response:
+    lookups = services_of(request).studio_workspaces
+    return json(lookups.workspaces(actor, project_id, instance_id, limit, offset))
+
+
+@router.get("/workspaces/{instance_id}/{workspace_id}", summary="show_work_space")
+def show_work_space(
+    request: Request, project_id: str, instance_id: str, workspace_id: str, actor: ActorDep
+) -> Response:
+    lookups = services_of(request).studio_workspaces
+    return json(lookups.workspace(actor, project_id, instance_id, workspace_id))

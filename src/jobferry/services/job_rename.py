@@ -1,0 +1,128 @@
+"""Renaming a job (DataArts Studio's v2 ``rename`` call): its id, versions and lock stay, and
+the jobs of its workspace that depend on it are rewritten to the new name in one transaction.
+
+Decisions (docs/api.md, "Job rename"): the job must be stopped (a scheduled job's name is its
+schedule's identity); jobs in *other* workspaces that depend on it refuse the rename (their
+owners change them); a dependent's development state is rewritten, its submitted versions are
+history and keep the old name until it is submitted again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobferry.domain.enums import JobStatus, RefKind
+from jobferry.domain.names import check_object_name, storable
+from jobferry.domain.references import distinct_references, job_references, rename_references
+from jobferry.errors import (
+    InUseError,
+    InvalidRequestError,
+    JobExistsError,
+    JobScheduledError,
+    RenameSourceMissingError,
+)
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import WRITERS, Scope, now_ms
+from jobferry.services.documents import dump, load
+from jobferry.services.publishing import check_lock
+from jobferry.storage import Database, Tx
+from jobferry.storage import jobs as repo
+from jobferry.storage import tags as tag_repo
+from jobferry.storage.records import JobRecord
+from jobferry.storage.rows import JobRow, Stamp
+
+
+def parse_rename(body: dict[str, Any]) -> str:
+    """The new name of an ``UpdateFactoryJobNameRequestBody`` (``{"name": …}``), checked."""
+    name = body.get("name")
+    problem = check_object_name(name, "job name")
+    if problem:
+        raise InvalidRequestError(f"{problem}.", parameter="name")
+    assert isinstance(name, str)
+    return name
+
+
+def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> list[str]:
+    """Rename job ``name`` to ``new_name``; the names of the rewritten dependents."""
+    scope.require(WRITERS, "rename jobs")
+    with db.transaction() as tx:
+        job = repo.get_job(tx, scope.workspace.id, name) if storable(name) else None
+        if job is None:
+            raise RenameSourceMissingError(
+                f"Job[{name}] does not exist in workspace '{scope.workspace.name}'; check the "
+                "name (names are case-sensitive) and the workspace header.",
+                job_name=name,
+            )
+        if new_name == name:
+            return []
+        _check_renamable(tx, scope, job, new_name)
+        stamp = Stamp(now_ms(), scope.actor.name)
+        dependents = _rewrite_dependents(tx, scope, job, new_name, stamp)
+        repo.rename_job(tx, job.id, new_name)
+        _rewrite(tx, job, {(RefKind.JOB, name): new_name}, stamp, new_name=new_name)
+        tag_repo.move_lock(tx, scope.workspace.id, "job", name, new_name)
+        audit_in_scope(
+            tx, scope, "job.rename", "job", new_name, {"from": name, "dependents": dependents}
+        )
+    return dependents
+
+
+def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> None:
+    if repo.get_job(tx, scope.workspace.id, new_name):
+        raise JobExistsError(
+            f"The job name already exists: job '{new_name}' is in workspace "
+            f"'{scope.workspace.name}'; choose another name for '{job.name}'.",
+            job_name=new_name,
+        )
+    if job.status != JobStatus.STOPPED.value:
+        raise JobScheduledError(
+            f"Job '{job.name}' is scheduled ({job.status}); stop it "
+            f"(POST .../jobs/{job.name}/stop) before renaming it.",
+            job_name=job.name,
+        )
+    check_lock(tx, scope, "job", job.name)
+    elsewhere = repo.dependents_in_other_workspaces(
+        tx, scope.actor.project_id, scope.workspace.name, job.name
+    )
+    if elsewhere:
+        names = [f"{ws}/{n}" for ws, _, n in elsewhere]
+        raise InUseError(
+            f"Job '{job.name}' is a dependency of jobs in other workspaces "
+            f"({', '.join(names[:10])}); change their dependJobs first, then rename it.",
+            job_name=job.name,
+            dependents=names,
+        )
+
+
+def _rewrite_dependents(
+    tx: Tx, scope: Scope, job: JobRecord, new_name: str, stamp: Stamp
+) -> list[str]:
+    rewritten = []
+    for dependent_id, dependent in repo.jobs_referencing_with_ids(
+        tx, scope.workspace.id, RefKind.JOB.value, job.name
+    ):
+        if dependent_id == job.id:
+            continue  # a job naming itself is rewritten with the job
+        record = repo.get_job(tx, scope.workspace.id, dependent)
+        assert record is not None
+        check_lock(tx, scope, "job", dependent)
+        _rewrite(tx, record, {(RefKind.JOB, job.name): new_name}, stamp)
+        rewritten.append(dependent)
+    return rewritten
+
+
+def _rewrite(
+    tx: Tx,
+    job: JobRecord,
+    renames: dict[tuple[RefKind, str], str],
+    stamp: Stamp,
+    *,
+    new_name: str | None = None,
+) -> None:
+    """Write ``job``'s development state with ``renames`` applied (and its own new name)."""
+    doc = rename_references(load(job.document), renames)
+    if new_name is not None:
+        doc["name"] = new_name
+    repo.update_job(tx, job.id, JobRow.of(doc, dump(doc), job.latest_version), stamp)
+    refs = distinct_references(job_references(doc))
+    repo.replace_refs(tx, job.id, [(k.value, n, w or "") for k, n, w in refs])

@@ -1,0 +1,135 @@
+"""The DataArts Studio look-ups a client makes to find its ``workspace`` header value:
+instances (``GET /v1/{project_id}/instances``), workspaces of an instance and one workspace.
+
+jobferry has one DataArts Studio instance per project, and its id is the project id: a client
+lists instances, takes ``resource_id``, lists that instance's workspaces and sends a
+workspace's ``id`` as the ``workspace`` header. Read-only here: workspaces are created and
+changed with jobferry's own calls (``POST /v1/{project_id}/workspaces``) and ``jobferry
+admin``, where roles and policies are set with them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from jobferry.errors import PermissionDeniedError, StudioLookupError, StudioWorkspaceNotFoundError
+from jobferry.services.context import Actor
+from jobferry.storage import Database
+from jobferry.storage import accounts as repo
+from jobferry.storage.records import WorkspaceRecord
+
+INSTANCE_NAME = "jobferry"
+WORKSPACE_MODE = "simple"
+"""jobferry promotes between workspaces (DataArts' simple mode); there is no enterprise-mode
+development/production split inside one workspace."""
+
+
+def _paged(limit: int | None, offset: int | None) -> tuple[int, int]:
+    limit = 20 if limit is None else limit
+    offset = 0 if offset is None else offset
+    if not 1 <= limit <= 100:
+        raise StudioLookupError(f"limit {limit} is out of range; pass 1 to 100.", parameter="limit")
+    if offset < 0:
+        raise StudioLookupError(f"offset {offset} must be 0 or more.", parameter="offset")
+    return limit, offset
+
+
+class StudioWorkspaceService:
+    """Instances and workspaces in DataArts Studio's management-centre shape (snake_case)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @staticmethod
+    def _project(actor: Actor, project_id: str) -> None:
+        if actor.project_id != project_id:
+            raise PermissionDeniedError(
+                f"The credentials belong to project '{actor.project_id}', not to project "
+                f"'{project_id}' named in the path."
+            )
+
+    def instances(
+        self, actor: Actor, project_id: str, limit: int | None, offset: int | None
+    ) -> dict[str, Any]:
+        """``ListDataArtsStudioInstancesResponse``: the project's one instance."""
+        self._project(actor, project_id)
+        limit, offset = _paged(limit, offset)
+        with self.db.transaction(readonly=True) as tx:
+            project = next(p for p in repo.list_projects(tx) if p.id == project_id)
+        order = {
+            "project_id": project_id,
+            "resource_id": project_id,
+            "resource_name": INSTANCE_NAME,
+            "resource_type": "hws.resource.type.dayu",
+            "status": 2,
+            "work_space_mode": WORKSPACE_MODE,
+            "eps_id": "0",
+            "create_time": project.created_at,
+        }
+        return {"billing_check": False, "count": 1, "commodity_orders": [order][offset:][:limit]}
+
+    def workspaces(
+        self,
+        actor: Actor,
+        project_id: str,
+        instance_id: str,
+        limit: int | None,
+        offset: int | None,
+    ) -> dict[str, Any]:
+        """``ListManagerWorkSpacesResponse``: the workspaces the caller may use."""
+        limit, offset = _paged(limit, offset)
+        visible, members = self._visible(actor, project_id, instance_id)
+        return {
+            "count": len(visible),
+            "total_page": math.ceil(len(visible) / limit),
+            "data": [workspace_body(ws, members) for ws in visible[offset : offset + limit]],
+        }
+
+    def workspace(
+        self, actor: Actor, project_id: str, instance_id: str, workspace_id: str
+    ) -> dict[str, Any]:
+        """``ShowWorkSpaceResponse``: one workspace the caller may use."""
+        visible, members = self._visible(actor, project_id, instance_id)
+        for ws in visible:
+            if ws.id == workspace_id:
+                return workspace_body(ws, members)
+        raise StudioWorkspaceNotFoundError(
+            f"Workspace '{workspace_id}' does not exist in instance '{instance_id}' or you have "
+            f"no role in it; GET /v1/{project_id}/workspaces/{instance_id} lists yours.",
+            workspace_id=workspace_id,
+        )
+
+    def _visible(
+        self, actor: Actor, project_id: str, instance_id: str
+    ) -> tuple[list[WorkspaceRecord], dict[str, int]]:
+        self._project(actor, project_id)
+        if instance_id != project_id:
+            raise StudioLookupError(
+                f"Instance '{instance_id}' does not exist; jobferry has one instance per "
+                f"project and its id is the project id ('{project_id}', as GET "
+                f"/v1/{project_id}/instances answers).",
+                instance_id=instance_id,
+            )
+        with self.db.transaction(readonly=True) as tx:
+            all_ws = repo.list_workspaces(tx, project_id)
+            roles = repo.roles_of_user(tx, actor.user_id)
+            members = repo.member_counts(tx, project_id)
+        if actor.is_project_admin:
+            return all_ws, members
+        return [ws for ws in all_ws if ws.id in roles], members
+
+
+def workspace_body(ws: WorkspaceRecord, members: dict[str, int]) -> dict[str, Any]:
+    """A ``Workspacebody``: ``id`` is the ``workspace`` header value."""
+    return {
+        "id": ws.id,
+        "name": ws.name,
+        "description": "",
+        "is_default": 1 if ws.is_default else 0,
+        "project_id": ws.project_id,
+        "instance_id": ws.project_id,
+        "eps_id": "0",
+        "create_time": ws.created_at,
+        "member_num": members.get(ws.id, 0),
+    }
