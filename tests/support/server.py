@@ -19,6 +19,7 @@ import requests
 import sqlalchemy as sa
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.http.http_config import HttpConfig
+from huaweicloudsdkdataartsstudio.v1 import DataArtsStudioClient
 from huaweicloudsdkdgc.v1 import DgcClient
 
 from jobferry.signing import sign_request
@@ -52,6 +53,19 @@ class ServerProcess:
             DgcClient.new_builder()
             .with_http_config(config)
             .with_credentials(BasicCredentials(ak or self.ak, sk or self.sk, self.project_id))
+            .with_endpoints([self.url])
+            .build()
+        )
+
+    def studio_client(self) -> DataArtsStudioClient:
+        """The DataArts Studio SDK client, pointed at this server the same way."""
+        config = HttpConfig.get_default_config()
+        config.ignore_ssl_verification = True
+        config.timeout = (5, 30)
+        return (
+            DataArtsStudioClient.new_builder()
+            .with_http_config(config)
+            .with_credentials(BasicCredentials(self.ak, self.sk, self.project_id))
             .with_endpoints([self.url])
             .build()
         )
