@@ -127,17 +127,21 @@ def _query_pairs(raw_query: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def canonical_query(raw_query: str) -> str:
+def canonical_query(raw_query: str, *, lower_keys: bool = False) -> str:
     """The canonical query string of a raw query (the part after ``?``, without the ``?``).
 
     Pairs are percent-decoded, sorted by key then value, re-encoded on both sides with
     ``quote(..., safe="~")`` and joined with ``&``; an empty query gives ``""``. A parameter
-    without ``=`` counts as having a blank value.
+    without ``=`` counts as having a blank value. ``lower_keys`` lower-cases the keys first, as
+    the Go SDK (``huaweicloud-sdk-go-v3``) does when it signs.
 
     >>> canonical_query("limit=10&jobName=job+demo%2F%c3%a9")
     'jobName=job%2Bdemo%2F%C3%A9&limit=10'
     """
-    pairs = sorted(_query_pairs(raw_query))
+    pairs = _query_pairs(raw_query)
+    if lower_keys:
+        pairs = [(key.lower(), value) for key, value in pairs]
+    pairs.sort()
     return "&".join(f"{_encode(key)}={_encode(value)}" for key, value in pairs)
 
 
@@ -269,6 +273,8 @@ def _canonical_request(
     values: dict[str, list[str]],
     signed_headers: Sequence[str],
     payload_hash: str,
+    *,
+    lower_query_keys: bool = False,
 ) -> str:
     lines: list[str] = []
     for name in signed_headers:
@@ -283,7 +289,7 @@ def _canonical_request(
         [
             method.upper(),
             canonical_uri(raw_path),
-            canonical_query(raw_query),
+            canonical_query(raw_query, lower_keys=lower_query_keys),
             "".join(lines),
             ";".join(signed_headers),
             payload_hash,
@@ -449,13 +455,23 @@ def verify_request(
         # empty body, where the SDK uses the empty-body hash; either describes "no body".
         candidates.append(UNSIGNED_PAYLOAD)
     given = parsed.signature.encode("utf-8")
+    # The Go SDK (huaweicloud-sdk-go-v3) lower-cases query keys in its canonical request
+    # (``jobType`` is signed as ``jobtype``); values and everything else are covered alike.
+    query_forms = [False, True] if raw_query != raw_query.lower() else [False]
     for payload_hash in candidates:
-        canonical = _canonical_request(
-            method, raw_path, raw_query, values, parsed.signed_headers, payload_hash
-        )
-        expected = _signature(secret_key, _string_to_sign(canonical, sdk_date))
-        if hmac.compare_digest(expected.encode("ascii"), given):
-            return parsed.access_key
+        for lower_keys in query_forms:
+            canonical = _canonical_request(
+                method,
+                raw_path,
+                raw_query,
+                values,
+                parsed.signed_headers,
+                payload_hash,
+                lower_query_keys=lower_keys,
+            )
+            expected = _signature(secret_key, _string_to_sign(canonical, sdk_date))
+            if hmac.compare_digest(expected.encode("ascii"), given):
+                return parsed.access_key
     raise _refuse(
         "verify aksk signature fail; check the secret key, and that no proxy rewrites the "
         "path, query, body or signed headers"
