@@ -10,6 +10,8 @@ import orjson
 from support.accounts import default_workspace
 from support.builders import make_job
 from support.clients import SignedClient, assert_error
+from support.exporting import seed
+from support.importing import new_workspace, upload
 
 PASSWORD = "Dws-pr0d-pass-90210"
 MASK = "*********"
@@ -178,3 +180,27 @@ def test_no_answer_carries_a_secret(api: SignedClient) -> None:
         orjson.dumps(api.call("GET", "/audit").json()).decode(),
     ]
     assert all(PASSWORD not in text for text in answers)
+
+
+def test_job_import_checks_and_profiles_see_data_connections(api: SignedClient) -> None:
+    seed(api)  # a job and scripts using dws_conn and ssh_conn
+    jobs = api.call("POST", "/jobs/batch-export", {"jobList": ["daily_sales"]}).content
+    prod = new_workspace(api, "dc_prod")
+    plan_body = {"path": upload(api, jobs, prod)}
+    missing = api.call("POST", "/jobs/import/plan", plan_body, workspace=prod).json()
+    assert {p["reference"]["name"] for p in missing["problems"]} == {"dws_conn", "ssh_conn"}
+
+    for name in ("dws_conn", "ssh_conn", "dws_prod", "ssh_prod"):
+        created = call(api, "POST", body=sources(source(name)), workspace=prod)
+        assert created.status_code == 200, created.text
+
+    planned = api.call("POST", "/jobs/import/plan", plan_body, workspace=prod).json()
+    assert planned["problems"] == []
+    # A profile may map the package's connections onto ones made through this API.
+    profile = {"renames": {"connection": {"dws_conn": "dws_prod", "ssh_conn": "ssh_prod"}}}
+    saved = api.call("PUT", "/profiles/to_prod", orjson.dumps(profile), workspace=prod)
+    assert saved.status_code == 200, saved.text
+    mapped = {**plan_body, "profile": "to_prod"}
+    report = api.call("POST", "/profiles/check", mapped, workspace=prod).json()
+    assert report["complete"] is True, report
+    assert api.call("POST", "/jobs/import/plan", mapped, workspace=prod).json()["problems"] == []

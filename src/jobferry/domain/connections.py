@@ -30,6 +30,34 @@ def is_secret_key(key: str) -> bool:
     return folded in _SECRET_NAMES or any(part in folded for part in _SECRET_PARTS)
 
 
+_ROLES = (
+    ("password", "password"),
+    ("passwd", "password"),
+    ("privatekey", "privatekey"),
+    ("secret", "secret"),
+    ("token", "token"),
+    ("credential", "credential"),
+)
+_ROLE_NAMES = {"pwd": "password", "pass": "password", "sk": "secret", "keytab": "keytab"}
+
+
+def secret_role(key: str) -> str:
+    """What a secret setting is for, whatever the API calls it: ``password``, ``db_password``,
+    ``passwd`` and ``pwd`` are all a ``password``; ``sk`` and ``secretKey`` a ``secret``.
+
+    The import check compares roles, not spellings, so a connection made through one API
+    (``db_password`` in a DataArts Studio data connection) satisfies a package whose source
+    connection came from another (``password`` in an environment object).
+    """
+    folded = key.lower().replace("_", "").replace("-", "")
+    if folded in _ROLE_NAMES:
+        return _ROLE_NAMES[folded]
+    for part, role in _ROLES:
+        if part in folded:
+            return role
+    return folded
+
+
 def split_secrets(config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """(settings without secrets, secrets as text); masks and nulls are not secrets to store."""
     public: dict[str, Any] = {}

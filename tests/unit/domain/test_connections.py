@@ -9,6 +9,7 @@ from jobferry.domain.connections import (
     is_secret_key,
     masked,
     merged_secrets,
+    secret_role,
     split_secrets,
 )
 
@@ -38,3 +39,21 @@ def test_merge_replaces_sent_secrets_keeps_others_and_empty_removes() -> None:
     stored = {"password": "old", "sk": "k"}
     assert merged_secrets(stored, {"password": "new"}) == {"password": "new", "sk": "k"}
     assert merged_secrets(stored, {"sk": ""}) == {"password": "old"}
+
+
+@pytest.mark.parametrize(
+    ("keys", "role"),
+    [
+        (("password", "db_password", "Passwd", "pwd", "nsPassword"), "password"),
+        (("sk", "secretKey", "secret_key"), "secret"),
+        (("accessToken", "token"), "token"),
+        (("private-key", "privateKey"), "privatekey"),
+        (("keytab",), "keytab"),
+    ],
+)
+def test_secret_roles_fold_every_spelling_of_one_secret(keys: tuple[str, ...], role: str) -> None:
+    assert {secret_role(key) for key in keys} == {role}
+
+
+def test_unrelated_secrets_keep_distinct_roles() -> None:
+    assert len({secret_role(k) for k in ("password", "sk", "token", "keytab")}) == 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jobferry.domain.connections import secret_role
 from jobferry.domain.enums import (
     ENVIRONMENT_KINDS,
     JobStatus,
@@ -124,7 +125,7 @@ def _connection_states(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Each required connection's state in the target, and what lacks for those not ``set``."""
     present = {
-        o.name: set(o.secret_keys)
+        o.name: {secret_role(key) for key in o.secret_keys}
         for o in env_repo.list_objects(tx, scope.workspace.id, RefKind.CONNECTION.value)
     }
     states: dict[str, str] = {}
@@ -137,7 +138,7 @@ def _connection_states(
             states[name] = "missing"
             lacking[name] = f"{what} does not exist in workspace '{ws_name}'"
             continue
-        gone = sorted(set(req.secrets) - present[name])
+        gone = sorted(key for key in req.secrets if secret_role(key) not in present[name])
         states[name] = "missing_secret" if gone else "set"
         if gone:
             lacking[name] = (
