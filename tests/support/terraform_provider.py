@@ -294,6 +294,30 @@ def list_resources(tf: TerraformClient, workspace_id: str) -> list[dict[str, Any
         offset += len(page)
 
 
+def list_factory_scripts(
+    tf: TerraformClient, workspace_id: str, script_name: str | None = None
+) -> list[dict[str, Any]]:
+    """The scripts data source (``listFactoryScripts``, DataArts Studio v2, the ``dataarts``
+    client): ``limit=100`` then ``script_name``, ``offset += len(page)`` until a short page;
+    ``modify_time`` and ``version`` are read as float64."""
+    result: list[dict[str, Any]] = []
+    offset = 0
+    query = "v2/{project_id}/factory/scripts?limit=100"
+    if script_name:
+        query += f"&script_name={script_name}"
+    while True:
+        headers = factory_headers(workspace_id, exclusive=False)
+        body = tf.request("GET", f"{query}&offset={offset}", more_headers=headers)
+        page = search(body, "scripts") or []
+        for item in page:
+            assert isinstance(item.get("modify_time", 0.0), int | float), item
+            assert isinstance(item.get("version", 0.0), int | float), item
+        result += page
+        if len(page) < 100:
+            return result
+        offset += len(page)
+
+
 def job_by_name(
     tf: TerraformClient, workspace_id: str, name: str, job_type: str
 ) -> dict[str, Any] | None:

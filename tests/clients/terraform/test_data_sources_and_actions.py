@@ -14,10 +14,12 @@ from support.terraform import GoResponseError, TerraformClient
 from support.terraform_jobs import create_job
 from support.terraform_provider import (
     create_resource,
+    create_script,
     export_job,
     import_jobs,
     job_action,
     job_by_name,
+    list_factory_scripts,
     list_jobs,
     list_resources,
 )
@@ -44,6 +46,30 @@ def test_jobs_data_source_pages_past_the_first_hundred(
         "ds_job_101",
         "ds_job_102",
     ]
+
+
+def test_scripts_data_source_pages_the_v2_list_past_the_first_hundred(
+    tf: TerraformClient, workspace: str
+) -> None:
+    for i in range(101):
+        config = {
+            "workspace_id": workspace,
+            "name": f"ds_script_{i:03d}",
+            "type": "DLISQL",
+            "content": "select 1",
+            "connection_name": "dli_conn",
+            "queue_name": "default",
+        }
+        create_script(tf, config)
+
+    scripts = list_factory_scripts(tf, workspace)
+
+    assert [s["name"] for s in scripts] == [f"ds_script_{i:03d}" for i in range(101)]
+    assert scripts[0]["queue_name"] == "default"
+    assert scripts[0]["connection_name"] == "dli_conn"
+    assert "content" not in scripts[0]
+    found = list_factory_scripts(tf, workspace, script_name="ds_script_100")
+    assert [s["name"] for s in found] == ["ds_script_100"]
 
 
 def test_resources_data_source_pages_and_reads_resource_id(
