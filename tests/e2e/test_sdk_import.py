@@ -9,6 +9,7 @@ import signal
 import time
 import uuid
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -171,6 +172,50 @@ def test_two_servers_on_one_database_run_one_import_per_workspace(
     finally:
         first.stop()
         second.stop()
+
+
+def test_fifty_concurrent_imports_on_two_servers_never_overlap(
+    shared_pg: str, tmp_path: Path
+) -> None:
+    key = "bvPyMzgdDHj1dxdY4C7h6K1xzvZi1-tPzd1nnfQcqL8="
+    servers = [
+        start_server(tmp_path / "a", shared_pg, JOBFERRY_SECRET_KEY=key),
+        start_server(tmp_path / "b", shared_pg, JOBFERRY_SECRET_KEY=key),
+    ]
+    try:
+        ws = new_workspace(servers[0], "fifty")
+        servers[0].call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
+        bodies = [
+            json.dumps(
+                {"path": upload(server, big_package(20), ws), "sameNamePolicy": "OVERWRITE"}
+            ).encode()
+            for server in servers
+        ]
+
+        def attempt(i: int) -> tuple[int, str | None]:
+            server = servers[i % 2]
+            answer = server.call("POST", "/jobs/import", bodies[i % 2], workspace=ws)
+            if answer.status_code == 200:
+                return i % 2, str(answer.json()["taskId"])
+            assert answer.json()["error_code"] == "DLF.9014", answer.text
+            return i % 2, None
+
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            outcomes = list(pool.map(attempt, range(50)))
+        accepted = [(side, task) for side, task in outcomes if task is not None]
+        assert accepted, "at least one import is accepted"
+        spans = []
+        for side, task_id in accepted:
+            task = wait(servers[side], ws, task_id, timeout=120)
+            assert task.status == "SUCCESSFUL", task
+            shown = servers[side].call("GET", f"/system-tasks/{task_id}", workspace=ws).json()
+            spans.append((shown["startTime"], shown["endTime"], task_id))
+        spans.sort()
+        for (_, end, first), (start, _, second) in zip(spans, spans[1:], strict=False):
+            assert end <= start, f"import {second} started before {first} ended"
+    finally:
+        for server in servers:
+            server.stop()
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

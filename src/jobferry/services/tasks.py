@@ -48,7 +48,7 @@ class TaskService:
         self.worker_id = uuid.uuid4().hex
         self.heartbeat_ms = heartbeat_seconds * 1000
 
-    def create(
+    def record(
         self,
         scope: Scope,
         kind: str,
@@ -56,10 +56,10 @@ class TaskService:
         request: dict[str, Any],
         *,
         task_id: str | None = None,
-    ) -> str:
-        """A new RUNNING task; returns its 32-hex id."""
+    ) -> TaskRecord:
+        """A new RUNNING task owned by this process, not yet stored (see ``create``)."""
         now = now_ms()
-        task = TaskRecord(
+        return TaskRecord(
             id=task_id or uuid.uuid4().hex,
             project_id=scope.actor.project_id,
             workspace_id=scope.workspace.id,
@@ -77,6 +77,18 @@ class TaskService:
             last_update=now,
             owner=self.worker_id,
         )
+
+    def create(
+        self,
+        scope: Scope,
+        kind: str,
+        name: str,
+        request: dict[str, Any],
+        *,
+        task_id: str | None = None,
+    ) -> str:
+        """A new RUNNING task; returns its 32-hex id."""
+        task = self.record(scope, kind, name, request, task_id=task_id)
         with self.db.transaction() as tx:
             repo.insert_task(tx, task)
         return task.id

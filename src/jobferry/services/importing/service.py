@@ -37,6 +37,7 @@ from jobferry.storage import imports as repo
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.blobs import BlobStore
 from jobferry.storage.imports import PlanRecord
+from jobferry.storage.tasks import TaskRecord
 
 log = logging.getLogger("jobferry.import")
 PLAN_SYNC_MAX_OBJECTS = 2000
@@ -200,25 +201,20 @@ class ImportService:
     # -- import ---------------------------------------------------------------------------
 
     def prepare(self, scope: Scope, asked: ImportRequest) -> PreparedImport:
-        """Validate an import, take the workspace's import lock, create the task."""
+        """Validate an import, then take the workspace's import lock and create the task in
+        one transaction (another process never sees a lock without its running task)."""
         request = self._request(scope, asked)
-        task_id = uuid.uuid4().hex
+        what = "Plan the import" if request.dry_run else "Import the jobs"
+        task = self.tasks.record(scope, "import", f"{what} from {request.path}.", dict(request.raw))
         locked = not request.dry_run
         if locked:
-            self._lock(scope, task_id)
-        what = "Plan the import" if request.dry_run else "Import the jobs"
-        try:
-            self.tasks.create(
-                scope, "import", f"{what} from {request.path}.", dict(request.raw), task_id=task_id
-            )
-        except BaseException:
-            if locked:
-                with self.db.transaction() as tx:
-                    repo.drop_lock(tx, scope.workspace.id, task_id)
-            raise
-        return PreparedImport(task_id, scope, request, locked)
+            self._lock_and_create(scope, task)
+        else:
+            with self.db.transaction() as tx:
+                task_repo.insert_task(tx, task)
+        return PreparedImport(task.id, scope, request, locked)
 
-    def _lock(self, scope: Scope, task_id: str) -> None:
+    def _lock_and_create(self, scope: Scope, task: TaskRecord) -> None:
         ws = scope.workspace.id
         try:
             with self.db.transaction() as tx:
@@ -227,7 +223,8 @@ class ImportService:
                     raise self._busy(scope, holder)
                 if holder is not None:
                     repo.drop_lock(tx, ws, holder)
-                repo.take_lock(tx, ws, task_id, now_ms())
+                repo.take_lock(tx, ws, task.id, now_ms())
+                task_repo.insert_task(tx, task)
         except ConflictError as exc:
             if isinstance(exc, ImportRunningError):
                 raise
