@@ -4,6 +4,7 @@ one PostgreSQL racing for a workspace, and a server killed in the middle of an i
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import signal
 import time
@@ -211,7 +212,7 @@ def test_fifty_concurrent_imports_on_two_servers_never_overlap(
             shown = servers[side].call("GET", f"/system-tasks/{task_id}", workspace=ws).json()
             spans.append((shown["startTime"], shown["endTime"], task_id))
         spans.sort()
-        for (_, end, first), (start, _, second) in zip(spans, spans[1:], strict=False):
+        for (_, end, first), (start, _, second) in itertools.pairwise(spans):
             assert end <= start, f"import {second} started before {first} ended"
     finally:
         for server in servers:
