@@ -72,6 +72,15 @@ class Settings(BaseSettings):
         ge=0,
         description="How far the X-Sdk-Date of a signed request may be from the server clock.",
     )
+    auth_cache_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=300,
+        description="How long a process keeps a verified access key's secret and user, and a "
+        "caller's role in a workspace, in memory. Changes made through this process apply at "
+        "once; made through another process (JOBFERRY_WORKERS, replicas, jobferry admin), "
+        "within this many seconds. 0 reads them from the database on every request.",
+    )
     offset_mode: OffsetMode = Field(
         OffsetMode.ROW,
         description="How list calls read offset: 'row' (number of rows to skip, as the "

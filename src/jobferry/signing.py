@@ -171,8 +171,15 @@ def parse_sdk_date(value: str) -> datetime:
     text = value.strip()
     if not _SDK_DATE_RE.fullmatch(text):
         raise _refuse(f"X-Sdk-Date {value[:40]!r} is not in the format YYYYMMDDTHHMMSSZ; {fix}")
-    try:
-        parsed = datetime.strptime(text, SDK_DATE_FORMAT)
+    try:  # the format is fixed by the regular expression: slice it (strptime costs ~20 µs)
+        parsed = datetime(
+            int(text[0:4]),
+            int(text[4:6]),
+            int(text[6:8]),
+            int(text[9:11]),
+            int(text[11:13]),
+            int(text[13:15]),
+        )
     except ValueError:
         raise _refuse(f"X-Sdk-Date {text!r} is not a valid date and time; {fix}") from None
     return parsed.replace(tzinfo=UTC)

@@ -312,3 +312,14 @@ def test_a_role_in_one_workspace_gives_nothing_in_another(api: SignedClient) -> 
     assert job_total(api, workspace=ws_b) == 1
     listed = developer.call("GET", "/workspaces").json()
     assert [(w["name"], w["role"]) for w in listed["workspaces"]] == [("team_b", "developer")]
+
+
+def test_a_revoked_key_is_refused_at_once_although_it_was_just_used(api: SignedClient) -> None:
+    """The credential cache of the process that revokes a key forgets it immediately."""
+    user = new_user(api, "cached_user", "viewer")
+    assert user.call("GET", "/jobs").status_code == 200  # now in the cache
+    keys = [u for u in api.call("GET", "/users").json()["users"] if u["name"] == "cached_user"][0][
+        "accessKeys"
+    ]
+    assert api.call("DELETE", f"/users/cached_user/credentials/{keys[0]}").status_code == 204
+    assert user.call("GET", "/jobs").status_code == 401

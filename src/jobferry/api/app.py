@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 
 import jobferry
 from jobferry.api.errors import (
-    address_problem,
-    error_response,
     install_error_handlers,
-    log_access,
-    request_id,
 )
+from jobferry.api.middleware import RequestMiddleware
 from jobferry.api.routes import (
     admin,
     connections,
@@ -64,21 +60,7 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
     app.state.runner = runner
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def add_request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        rid = request_id(request)
-        started = time.perf_counter()
-        status = 500  # what the catch-all handler answers if call_next raises
-        try:
-            refused = address_problem(request)
-            response = error_response(request, refused) if refused else await call_next(request)
-            status = response.status_code
-        finally:
-            log_access(request, status, time.perf_counter() - started, rid)
-        response.headers["X-Request-Id"] = rid
-        return response
+    app.add_middleware(RequestMiddleware)
 
     # Literal paths (/jobs/import, /jobs/batch-export, /jobs/check-file,
     # /jobs/instances/detail) must be registered before /jobs/{job_name}.

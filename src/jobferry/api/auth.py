@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -10,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from jobferry.api.wire import raw_body
 from jobferry.errors import AuthenticationError, RequiredParameterError
+from jobferry.services.accounts import AccountService
 from jobferry.services.context import Actor, Scope
 from jobferry.signing import parse_authorization, verify_request
 from jobferry.web import services_of
@@ -52,35 +55,64 @@ async def authenticated(request: Request, project_id: str) -> Actor:
                 "include it in SignedHeaders."
             )
 
-    def verify() -> Actor:
-        access_key = verify_request(
+    def verify(secret_for: Callable[[str], str | None]) -> str:
+        return verify_request(
             request.method,
             raw_path.decode("latin-1"),
             query,
             headers,
             body,
-            services.accounts.secret_for,
+            secret_for,
             now=datetime.now(UTC),
             max_skew_seconds=skew,
         )
-        return services.accounts.actor_for(access_key)
 
-    return await run_in_threadpool(verify)
+    accounts = services.accounts
+    cached = _cached_credential(accounts, headers) if len(body) <= INLINE_BODY_BYTES else None
+    if cached is not None:
+        # Known key, small body: one HMAC and one SHA-256 of at most 64 KiB, no storage.
+        access_key, secret, actor = cached
+        verify(lambda key: secret if key == access_key else None)
+        return actor
+
+    def verify_and_look_up() -> Actor:
+        return accounts.actor_for(verify(accounts.secret_for))
+
+    return await run_in_threadpool(verify_and_look_up)
+
+
+INLINE_BODY_BYTES = 64 * 1024
+_ACCESS = re.compile(r"\bAccess=([^,\s]+)")
+
+
+def _cached_credential(
+    accounts: AccountService, headers: dict[str, str]
+) -> tuple[str, str, Actor] | None:
+    """(access key, secret, user) when this process has the signing key in memory."""
+    found = _ACCESS.search(headers.get("authorization", ""))
+    if found is None:
+        return None
+    credential = accounts.cached_credential(found.group(1))
+    return (found.group(1), *credential) if credential else None
 
 
 ActorDep = Annotated[Actor, Depends(authenticated)]
 
 
-def scoped(request: Request, project_id: str, actor: ActorDep) -> Scope:
+async def scoped(request: Request, project_id: str, actor: ActorDep) -> Scope:
     """The caller in the workspace named by the ``workspace`` header (default: the default one)."""
     workspace = request.headers.get("workspace") or None
-    return services_of(request).accounts.scope(actor, project_id, workspace)
+    accounts = services_of(request).accounts
+    cached = accounts.cached_scope(actor, project_id, workspace)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(accounts.scope, actor, project_id, workspace)
 
 
 ScopeDep = Annotated[Scope, Depends(scoped)]
 
 
-def workspace_scoped(request: Request, project_id: str, actor: ActorDep) -> Scope:
+async def workspace_scoped(request: Request, project_id: str, actor: ActorDep) -> Scope:
     """As ``scoped``, for the calls whose SDK marks the ``workspace`` header required."""
     workspace = request.headers.get("workspace") or None
     if workspace is None:
@@ -90,7 +122,11 @@ def workspace_scoped(request: Request, project_id: str, actor: ActorDep) -> Scop
             "project id).",
             parameter="workspace",
         )
-    return services_of(request).accounts.scope(actor, project_id, workspace)
+    accounts = services_of(request).accounts
+    cached = accounts.cached_scope(actor, project_id, workspace)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(accounts.scope, actor, project_id, workspace)
 
 
 WorkspaceScopeDep = Annotated[Scope, Depends(workspace_scoped)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 import string
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ from jobferry.errors import (
     WorkspaceNotFoundError,
 )
 from jobferry.services.audit import record_audit
+from jobferry.services.cache import TtlCache
 from jobferry.services.context import Actor, Scope, now_ms, require_project_admin
 from jobferry.services.secretbox import SecretBox
 from jobferry.storage import Database, Tx
@@ -113,26 +116,60 @@ def workspace_view(ws: WorkspaceRecord, role: Role | None = None) -> dict[str, A
 class AccountService:
     """Authentication look-ups, scopes, workspaces, users, credentials and roles."""
 
-    def __init__(self, db: Database, box: SecretBox) -> None:
+    def __init__(self, db: Database, box: SecretBox, *, cache_seconds: float = 0) -> None:
         self.db = db
         self.box = box
+        self._keys: TtlCache[str, tuple[str, Actor]] = TtlCache(cache_seconds)
+        self._scopes: TtlCache[tuple[int, str, str | None], Scope] = TtlCache(cache_seconds)
 
-    # -- authentication -------------------------------------------------------------------
+    @contextmanager
+    def _changing(self) -> Iterator[Tx]:
+        """A write transaction; this process's credential and scope caches are cleared after."""
+        try:
+            with self.db.transaction() as tx:
+                yield tx
+        finally:
+            self._keys.clear()
+            self._scopes.clear()
 
-    def secret_for(self, access_key: str) -> str | None:
-        """The plain secret key of an access key (None when unknown), for signature checks."""
-        with self.db.transaction(readonly=True) as tx:
-            cred = repo.get_credential(tx, access_key)
-        return self.box.decrypt(cred.secret_encrypted) if cred else None
-
-    def actor_for(self, access_key: str) -> Actor:
-        """The user an (already verified) access key belongs to."""
+    def _credential(self, access_key: str) -> tuple[str, Actor] | None:
+        """(secret key, user) of an access key; unknown keys are not cached."""
+        found = self._keys.get(access_key)
+        if found is not None:
+            return found
         with self.db.transaction(readonly=True) as tx:
             cred = repo.get_credential(tx, access_key)
             user = repo.get_user(tx, cred.user_id) if cred else None
-        if user is None:
+        if cred is None or user is None:
+            return None
+        actor = Actor(user.id, user.name, user.project_id, user.is_project_admin)
+        found = (self.box.decrypt(cred.secret_encrypted), actor)
+        self._keys.put(access_key, found)
+        return found
+
+    # -- authentication -------------------------------------------------------------------
+
+    def cached_credential(self, access_key: str) -> tuple[str, Actor] | None:
+        """(secret key, user) when this process has them in memory; never reads storage (the
+        API verifies such requests without leaving the event loop)."""
+        return self._keys.get(access_key)
+
+    def cached_scope(self, actor: Actor, project_id: str, workspace_id: str | None) -> Scope | None:
+        """``scope(...)`` when this process has it in memory; never reads storage."""
+        found = self._scopes.get((actor.user_id, project_id, workspace_id))
+        return found if found is not None and found.actor == actor else None
+
+    def secret_for(self, access_key: str) -> str | None:
+        """The plain secret key of an access key (None when unknown), for signature checks."""
+        found = self._credential(access_key)
+        return found[0] if found else None
+
+    def actor_for(self, access_key: str) -> Actor:
+        """The user an (already verified) access key belongs to."""
+        found = self._credential(access_key)
+        if found is None:
             raise PermissionDeniedError(f"Access key '{access_key}' has no user any more.")
-        return Actor(user.id, user.name, user.project_id, user.is_project_admin)
+        return found[1]
 
     def scope(self, actor: Actor, project_id: str, workspace_id: str | None) -> Scope:
         """The actor in the workspace named by the ``workspace`` header (or the default one)."""
@@ -141,18 +178,24 @@ class AccountService:
                 f"The credentials belong to project '{actor.project_id}', not to project "
                 f"'{project_id}' named in the path; use that project's id or its credentials."
             )
+        cached = self.cached_scope(actor, project_id, workspace_id)
+        if cached is not None:
+            return cached
         with self.db.transaction(readonly=True) as tx:
             ws = self._workspace(tx, project_id, workspace_id)
             role_name = repo.role_of(tx, actor.user_id, ws.id)
         if actor.is_project_admin:
-            return Scope(actor, ws, Role.ADMIN)
-        if role_name is None:
+            found = Scope(actor, ws, Role.ADMIN)
+        elif role_name is None:
             raise PermissionDeniedError(
                 f"User '{actor.name}' has no role in workspace '{ws.name}'; ask a workspace "
                 "admin to grant one.",
                 workspace=ws.name,
             )
-        return Scope(actor, ws, Role(role_name))
+        else:
+            found = Scope(actor, ws, Role(role_name))
+        self._scopes.put((actor.user_id, project_id, workspace_id), found)
+        return found
 
     def _workspace(self, tx: Tx, project_id: str, workspace_id: str | None) -> WorkspaceRecord:
         if workspace_id:
@@ -194,7 +237,7 @@ class AccountService:
         sk = secret_key or generate_secret_key()
         now = now_ms()
         try:
-            with self.db.transaction() as tx:
+            with self._changing() as tx:
                 if repo.count_projects(tx) > 0:
                     return None
                 repo.insert_project(tx, pid, "default", now)
@@ -251,7 +294,7 @@ class AccountService:
         if problem:
             raise InvalidRequestError(problem)
         assert isinstance(name, str)
-        with self.db.transaction() as tx:
+        with self._changing() as tx:
             if repo.find_workspace_by_name(tx, project_id, name):
                 raise NameTakenError(
                     f"Workspace '{name}' already exists in project '{project_id}'; choose another "
@@ -280,7 +323,7 @@ class AccountService:
         """Change a workspace's lock policy, approval switch, signed-package rule (admins)."""
         scope = self.scope(actor, project_id, workspace_id)
         scope.require((Role.ADMIN,), "change workspace settings")
-        with self.db.transaction() as tx:
+        with self._changing() as tx:
             repo.update_workspace_policies(
                 tx,
                 workspace_id,
@@ -319,7 +362,7 @@ class AccountService:
         if problem:
             raise InvalidRequestError(problem)
         assert isinstance(name, str)
-        with self.db.transaction() as tx:
+        with self._changing() as tx:
             if repo.find_user(tx, project_id, name):
                 raise NameTakenError(f"User '{name}' already exists; choose another name.")
             user_id = repo.insert_user(tx, project_id, name, project_admin, now_ms())
@@ -356,7 +399,7 @@ class AccountService:
         if actor.name != user_name:
             require_project_admin(actor, "issue credentials for other users")
         issued = IssuedCredential(generate_access_key(), generate_secret_key())
-        with self.db.transaction() as tx:
+        with self._changing() as tx:
             user = self._user(tx, project_id, user_name)
             repo.insert_credential(
                 tx,
@@ -383,7 +426,7 @@ class AccountService:
         self._same_project(actor, project_id)
         if actor.name != user_name:
             require_project_admin(actor, "revoke credentials of other users")
-        with self.db.transaction() as tx:
+        with self._changing() as tx:
             user = self._user(tx, project_id, user_name)
             owned = {c.access_key for c in repo.list_credentials(tx, user.id)}
             if access_key not in owned or not repo.delete_credential(tx, access_key):
@@ -412,7 +455,7 @@ class AccountService:
             raise InvalidRequestError(
                 f"Role '{role}' is not valid; use one of admin, developer, operator, viewer."
             )
-        with self.db.transaction() as tx:
+        with self._changing() as tx:
             user = self._user(tx, project_id, user_name)
             repo.set_role(tx, user.id, workspace_id, str(role))
             record_audit(
@@ -430,7 +473,7 @@ class AccountService:
         """Take a user's role in a workspace away."""
         scope = self.scope(actor, project_id, workspace_id)
         scope.require((Role.ADMIN,), "revoke roles")
-        with self.db.transaction() as tx:
+        with self._changing() as tx:
             user = self._user(tx, project_id, user_name)
             if not repo.remove_role(tx, user.id, workspace_id):
                 raise UserNotFoundError(

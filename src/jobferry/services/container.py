@@ -82,7 +82,7 @@ class Services:
         return cls(
             settings=settings,
             db=db,
-            accounts=AccountService(db, box),
+            accounts=AccountService(db, box, cache_seconds=settings.auth_cache_seconds),
             jobs=JobService(db, max_nodes=settings.max_nodes_per_job, offset_mode=mode),
             scripts=ScriptService(db, offset_mode=mode),
             resources=ResourceService(db, offset_mode=mode),

@@ -136,6 +136,12 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
+POOL = {"pool_size": 16, "max_overflow": 32}
+"""Connections kept open: as many as requests commonly run at once (the server's thread pool
+runs up to 40). The default five made busy servers open and close a connection (and run its
+session set-up) on most requests."""
+
+
 class Database:
     """The engine plus transaction scopes. Built once at the entry point."""
 
@@ -152,8 +158,11 @@ class Database:
                 if not parsed.query.get("uri"):
                     self.checkpointer = WalCheckpointer(Path(database))
             kwargs["connect_args"] = {"check_same_thread": False}
+            if database and database != ":memory:":
+                kwargs.update(POOL)  # an in-memory database keeps one connection per thread
         elif self.dialect == "postgresql":
             kwargs["pool_pre_ping"] = True
+            kwargs.update(POOL)
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.dialect == "postgresql":
             event.listen(self.engine, "connect", _postgres_session)

@@ -1,0 +1,59 @@
+"""The API's one middleware, pure ASGI (no per-request task or body copy): it names every
+request (``X-Request-Id``), refuses a NUL in the query before any route runs, and writes the
+access log line."""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+
+from fastapi import Request
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jobferry.api.errors import address_problem, error_response, log_access
+
+_PREFIX = uuid.uuid4().hex[:16]
+_SEQUENCE = itertools.count(1)
+
+
+def new_request_id() -> str:
+    """32 hex digits, unique per process start and request: a random prefix and a counter
+    (``uuid4`` reads the OS random source on every request)."""
+    return f"{_PREFIX}{next(_SEQUENCE) & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+class RequestMiddleware:
+    """Request id, query check and access log around the app."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = new_request_id()
+        scope.setdefault("state", {})["request_id"] = rid
+        started = time.perf_counter()
+        status = 500  # what the catch-all handler answers if the app raises
+
+        async def stamped(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                if "x-request-id" not in headers:
+                    headers["X-Request-Id"] = rid
+            await send(message)
+
+        request = Request(scope)
+        try:
+            refused = address_problem(request)
+            if refused is not None:
+                await error_response(request, refused)(scope, receive, stamped)
+            else:
+                await self.app(scope, receive, stamped)
+        finally:
+            log_access(request, status, time.perf_counter() - started, rid)
