@@ -318,8 +318,7 @@ def test_a_revoked_key_is_refused_at_once_although_it_was_just_used(api: SignedC
     """The credential cache of the process that revokes a key forgets it immediately."""
     user = new_user(api, "cached_user", "viewer")
     assert user.call("GET", "/jobs").status_code == 200  # now in the cache
-    keys = [u for u in api.call("GET", "/users").json()["users"] if u["name"] == "cached_user"][0][
-        "accessKeys"
-    ]
+    users = api.call("GET", "/users").json()["users"]
+    keys = next(u for u in users if u["name"] == "cached_user")["accessKeys"]
     assert api.call("DELETE", f"/users/cached_user/credentials/{keys[0]}").status_code == 204
     assert user.call("GET", "/jobs").status_code == 401
