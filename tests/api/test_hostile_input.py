@@ -148,3 +148,21 @@ def test_a_property_name_that_is_not_text_fails_the_import_as_a_check_problem(
     assert "Internal error" not in told
     assert "property name" in told
     assert job_count(api) == 0
+
+
+def test_audit_fields_sent_by_a_client_are_set_by_the_server(api: SignedClient) -> None:
+    forged = {"lastUpdateUser": "mallory", "createUser": "mallory"}
+    job = {**make_job("audited"), **forged, "lastUpdateTime": 1, "createTime": 1}
+    assert api.call("POST", "/jobs", job).status_code == 204
+    assert api.call("PUT", "/jobs/audited", job).status_code == 204
+    script = {**make_script("audited_sql"), **forged, "modifyTime": 1}
+    assert api.call("POST", "/scripts", script).status_code == 204
+
+    shown = api.call("GET", "/jobs/audited").json()
+    assert shown["lastUpdateUser"] != "mallory"
+    assert shown["createTime"] != 1
+    listed = api.call("GET", "/jobs").json()["jobs"][0]
+    assert listed["lastUpdateUser"] == listed["createUser"] != "mallory"
+    shown_script = api.call("GET", "/scripts/audited_sql").json()
+    assert shown_script["createUser"] != "mallory"
+    assert shown_script["modifyTime"] != 1

@@ -22,17 +22,23 @@ from jobferry.errors import (
 
 # Keys that steer the request rather than describe the object: never stored in a definition.
 CONTROL_FIELDS = ("targetStatus", "approvers")
-# Keys the server owns in responses; a definition that carries them (a pasted show response)
-# does not get to set them.
+# Keys the server owns in responses (who and when, ids); a definition that carries
+# them (a pasted show response, a DataArts export) does not get to set them: they are dropped
+# before a definition is stored, by the API calls and by import alike.
 SERVER_FIELDS = (
     "id",
     "createTime",
     "createUser",
     "downstreamJobs",
     "jobRelation",
+    "lastUpdateTime",
+    "lastUpdateUser",
     "modifyTime",
     "resourceId",
+    "updateTime",
+    "updateUser",
 )
+# Not "version": DataArts' own job examples carry "version": "1.0" as part of the definition.
 
 _SPECIFIC: dict[str, type[InvalidRequestError]] = {
     cls.code: cls

@@ -407,7 +407,7 @@ def _job_view(job: JobRecord, text: str, version: int | None) -> dict[str, Any]:
     doc["id"] = job.id
     doc["createTime"] = job.created_at
     doc.setdefault("directory", job.directory)
-    doc.setdefault("lastUpdateUser", job.updated_by)
+    doc["lastUpdateUser"] = job.updated_by
     if version is not None:
         doc.setdefault("version", str(version))
     return doc
