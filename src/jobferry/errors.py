@@ -10,6 +10,7 @@ Messages name the object, the rule and the fix.
     ├── AuthenticationError           401 APIGW.0301 signature, access key or clock is wrong
     │   └── SignInError               401 DLF.9030  console sign-in refused (password or lockout)
     ├── PermissionDeniedError         403 DLF.6888  the caller's role does not allow the call
+    │   └── OperationDisabledError    403 DLF.9050  batch export/import switched off here
     │   └── CsrfError                 403 DLF.9031  a console form without its valid CSRF token
     ├── NotSupportedError             501 DLF.9501  a DataArts call jobferry does not serve
     ├── StorageError                  503 DLF.9503  database unreachable or at the wrong schema
@@ -25,6 +26,7 @@ Messages name the object, the rule and the fix.
     │   ├── ResourceTypeError         400 DLF.6263  resource type is not one of the allowed values
     │   ├── ResourceLocationError     400 DLF.6264  resource location is not an OBS/HDFS path
     │   ├── ResourceDescriptionError  400 DLF.6265  resource description too long
+    │   ├── StudioLookupError         400 DAYU.4402 a Studio instance/workspace look-up is wrong
     │   └── PackageError              400 DLF.9020  a package cannot be read safely
     ├── NotFoundError                 400 (code per kind) an object does not exist
     │   ├── JobNotFoundError          400 DLF.0100
@@ -40,6 +42,7 @@ Messages name the object, the rule and the fix.
     │   ├── KeyNotFoundError          400 DLF.9007  no signing key / trusted key with that id
     │   ├── EnvironmentObjectNotFoundError 400 DLF.9004
     │   │   └── ConnectionNotFoundError 400 DLF.6322  no data connection of that name or id
+    │   ├── StudioWorkspaceNotFoundError 400 DAYU.4402 no such workspace in the instance
     │   └── RenameSourceNotFoundError 400 DLF.30100 the job to rename does not exist
     └── ConflictError                 400 (code per kind) the request clashes with stored state
         ├── JobExistsError            400 DLF.0102
@@ -120,6 +123,12 @@ class PermissionDeniedError(JobferryError):
     code = "DLF.6888"
 
 
+class OperationDisabledError(PermissionDeniedError):
+    """The server's operators switched this kind of call off (batch export or batch import)."""
+
+    code = "DLF.9050"
+
+
 class CsrfError(PermissionDeniedError):
     """A console form arrived without the valid CSRF token of the signed-in session."""
 
@@ -145,12 +154,6 @@ class InvalidRequestError(JobferryError):
 
     status = 400
     code = "DLF.3051"
-
-
-class RenameSourceMissingError(InvalidRequestError):
-    """The job a v2 rename names does not exist (DataArts answers 400 ``DLF.30100`` here)."""
-
-    code = "DLF.30100"
 
 
 class StudioLookupError(InvalidRequestError):

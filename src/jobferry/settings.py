@@ -72,6 +72,18 @@ class Settings(BaseSettings):
         ge=0,
         description="How far the X-Sdk-Date of a signed request may be from the server clock.",
     )
+    batch_export: bool = Field(
+        True,
+        description="Whether this server exports jobs as packages (export_job, batch and "
+        "workspace exports, the connection bundle). Off on a platform that only receives "
+        "promotions: the calls answer DLF.9050 and the console hides its export pages.",
+    )
+    batch_import: bool = Field(
+        True,
+        description="Whether this server imports packages (upload, check, plan, import, the "
+        "connection bundle). Off on a platform that only sends promotions: the calls answer "
+        "DLF.9050 and the console hides its import pages.",
+    )
     auth_cache_seconds: float = Field(
         2.0,
         ge=0,

@@ -25,6 +25,7 @@ from jobferry.services.scripts import ScriptService
 from jobferry.services.secretbox import SecretBox
 from jobferry.services.signin import SignInService
 from jobferry.services.studio_workspaces import StudioWorkspaceService
+from jobferry.services.switches import Switches
 from jobferry.services.tasks import TaskService
 from jobferry.services.variables import VariableService
 from jobferry.settings import PackageStoreKind, Settings
@@ -98,7 +99,9 @@ class Services:
             keys=keys,
             rollback=RollbackService(db),
             connections=DlfConnectionService(db, connection_store, mode),
-            connection_migration=ConnectionMigration(db, connection_store, imports.packages, tasks),
+            connection_migration=ConnectionMigration(
+                db, connection_store, imports.packages, tasks, Switches.of(settings)
+            ),
             data_connections=DataConnectionService(db, connection_store, mode),
             variables=VariableService(db),
             studio_workspaces=StudioWorkspaceService(db),

@@ -19,7 +19,7 @@ from jobferry.errors import (
     InvalidRequestError,
     JobExistsError,
     JobScheduledError,
-    RenameSourceMissingError,
+    RenameSourceNotFoundError,
 )
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
@@ -48,7 +48,7 @@ def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> list[str
     with db.transaction() as tx:
         job = repo.get_job(tx, scope.workspace.id, name) if storable(name) else None
         if job is None:
-            raise RenameSourceMissingError(
+            raise RenameSourceNotFoundError(
                 f"Job[{name}] does not exist in workspace '{scope.workspace.name}'; check the "
                 "name (names are case-sensitive) and the workspace header.",
                 job_name=name,

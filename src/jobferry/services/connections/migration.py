@@ -20,6 +20,7 @@ from jobferry.services.connections.dlf import connection_view
 from jobferry.services.connections.store import KIND, ConnectionStore, ConnectionWrite, check_name
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.uploads import PackageSource
+from jobferry.services.switches import Switches
 from jobferry.services.tasks import FAILED, SUCCESSFUL, TaskService
 from jobferry.storage import Database
 from jobferry.storage import environment as repo
@@ -102,8 +103,14 @@ class ConnectionMigration:
     """Export and import the DataArts connection bundle."""
 
     def __init__(
-        self, db: Database, store: ConnectionStore, source: PackageSource, tasks: TaskService
+        self,
+        db: Database,
+        store: ConnectionStore,
+        source: PackageSource,
+        tasks: TaskService,
+        switches: Switches,
     ) -> None:
+        self.switches = switches
         self.db = db
         self.store = store
         self.source = source
@@ -111,6 +118,7 @@ class ConnectionMigration:
 
     def export(self, scope: Scope) -> bytes:
         """The bundle of the workspace's connections, without secrets."""
+        self.switches.require_export()
         with self.db.transaction(readonly=True) as tx:
             items = repo.list_objects(tx, scope.workspace.id, KIND)
         bodies = []
@@ -122,6 +130,7 @@ class ConnectionMigration:
 
     def import_bundle(self, scope: Scope, body: dict[str, Any]) -> str:
         """Import a bundle in one transaction; answers the id of the finished task."""
+        self.switches.require_import()
         scope.require((Role.ADMIN,), "import data connections")
         request = parse_import(body)
         local = self.source.fetch(scope, request.path)

@@ -28,6 +28,7 @@ from jobferry.services.exporting.selection import (
     workspace_jobs,
 )
 from jobferry.services.keys import KeyService
+from jobferry.services.switches import Switches
 from jobferry.services.tasks import FAILED, SUCCESSFUL, TaskService
 from jobferry.settings import Settings
 from jobferry.storage import Database, Tx
@@ -156,6 +157,7 @@ class ExportService:
     def export_job(self, scope: Scope, job_name: str, request: ExportRequest) -> ExportOutcome:
         """DataArts export_job: ``DLF_<job>.zip`` with jobs/, scripts/, resources/ (with
         ``obsPath``: ``<obsPath>/<job>_exported/<epoch ms>/<job>.zip``)."""
+        Switches.of(self.settings).require_export()
         scope.require(WRITERS, "export jobs")
         return self._export_now(
             scope, [job_name], request, Layout.SINGLE, f"DLF_{job_name}.zip", job_name
@@ -164,18 +166,21 @@ class ExportService:
     def export_batch(self, scope: Scope, request: ExportRequest) -> ExportOutcome:
         """DataArts export_job_list: ``jobs.zip`` with one folder per job (with ``obsPath``:
         ``<obsPath>/jobs_exported/<epoch ms>/jobs.zip``)."""
+        Switches.of(self.settings).require_export()
         scope.require(WRITERS, "export jobs")
         names = check_batch_size(list(request.names), self.settings.export_batch_max_jobs)
         return self._export_now(scope, names, request, Layout.BATCH, "jobs.zip", "jobs")
 
     def check_names(self, scope: Scope, names: list[str]) -> dict[str, Any]:
         """Which pasted names match (extension; the first step of export by name list)."""
+        Switches.of(self.settings).require_export()
         scope.require(WRITERS, "export jobs")
         with self.db.transaction(readonly=True) as tx:
             return check_name_list(tx, scope, names, self.settings.export_name_list_max)
 
     def prepare(self, scope: Scope, request: ExportRequest) -> PreparedExport:
         """Validate a background export and create its task (refusals change nothing)."""
+        Switches.of(self.settings).require_export()
         scope.require(WRITERS, "export jobs")
         options, obs_path, mode = self._options(request), request.obs_path, request.mode
         names: list[str] = []

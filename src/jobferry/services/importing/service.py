@@ -30,6 +30,7 @@ from jobferry.services.importing.model import Plan
 from jobferry.services.importing.planner import build_plan
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.uploads import PackageSource
+from jobferry.services.switches import Switches
 from jobferry.services.tasks import WARNING, TaskService
 from jobferry.settings import Settings
 from jobferry.storage import Database, Tx
@@ -82,6 +83,7 @@ class ImportService:
 
     def upload(self, scope: Scope, stream: IO[bytes], file_name: str) -> dict[str, Any]:
         """Keep an uploaded package for a later import; answers the path to import."""
+        Switches.of(self.settings).require_import()
         scope.require(WRITERS, "upload packages")
         return self.packages.upload(scope, stream, file_name)
 
@@ -95,6 +97,7 @@ class ImportService:
 
     def check_file(self, scope: Scope, path: str) -> dict[str, Any]:
         """DataArts show_file_info: what the package holds, without importing anything."""
+        Switches.of(self.settings).require_import()
         scope.require(WRITERS, "look into packages")
         with collector_paused():
             pkg = self.packages.read(scope, path)
@@ -129,6 +132,7 @@ class ImportService:
 
     def plan(self, scope: Scope, asked: ImportRequest) -> dict[str, Any] | PreparedImport:
         """The plan of an import: at once for small packages, else a dry-run task to run."""
+        Switches.of(self.settings).require_import()
         request = self._request(scope, asked)
         with collector_paused():
             pkg = self.packages.read(scope, request.path)
@@ -141,6 +145,7 @@ class ImportService:
     def check_profile(self, scope: Scope, asked: ImportRequest) -> dict[str, Any]:
         """Is this profile enough for this package? Every environment reference of the package
         is mapped or exists in the target, and required connections have their secrets."""
+        Switches.of(self.settings).require_import()
         request = self._request(scope, asked)
         with collector_paused():
             pkg = self.packages.read(scope, request.path)
@@ -203,6 +208,7 @@ class ImportService:
     def prepare(self, scope: Scope, asked: ImportRequest) -> PreparedImport:
         """Validate an import, then take the workspace's import lock and create the task in
         one transaction (another process never sees a lock without its running task)."""
+        Switches.of(self.settings).require_import()
         request = self._request(scope, asked)
         what = "Plan the import" if request.dry_run else "Import the jobs"
         task = self.tasks.record(scope, "import", f"{what} from {request.path}.", dict(request.raw))
