@@ -166,3 +166,22 @@ def test_audit_fields_sent_by_a_client_are_set_by_the_server(api: SignedClient) 
     shown_script = api.call("GET", "/scripts/audited_sql").json()
     assert shown_script["createUser"] != "mallory"
     assert shown_script["modifyTime"] != 1
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/jobs", {**make_job("\u0430dmin_job")}),
+        ("/scripts", {**make_script("\uff4a\uff11")}),
+        ("/users", {"name": "\u0430dmin"}),
+        ("/workspaces", {"name": "\u212a_ws"}),
+    ],
+)
+def test_look_alike_names_are_refused_and_nothing_is_created(
+    api: SignedClient, path: str, body: dict[str, Any]
+) -> None:
+    before = api.call("GET", path).json()
+    answer = api.call("POST", path, body)
+    assert answer.status_code == 400, answer.text
+    assert "send it as" in answer.text or "one script" in answer.text
+    assert api.call("GET", path).json() == before

@@ -4,6 +4,13 @@ DataArts allows object names of 1–128 characters made of letters (Chinese and 
 letters included), digits, ``_``, ``-`` and ``.``; job parameter names are at most 64 characters
 of ``[A-Za-z0-9_-]``. Every check returns a problem (rule id + message naming the value and the
 fix) or ``None``; nothing raises.
+
+Names that cannot lie (decided for jobferry, docs/api.md "Names"): a name must already be in its
+plainest Unicode form (NFKC: no full-width ``ｊ１``, Kelvin sign ``K``, Angstrom sign or
+decomposed ``Å``, ligatures), so two stored names are never the same text in different code
+points; and its letters come from one script, except that Latin may be combined with Chinese,
+Japanese and Korean (which may also be combined with each other), so ``аdmin`` with a Cyrillic
+``а`` cannot pass for ``admin``.
 """
 
 from __future__ import annotations
@@ -46,7 +53,8 @@ def object_name_problem(name: object, what: str) -> NameProblem | None:
 
     Rules: ``required`` (missing or empty), ``type`` (not a string), ``name.whitespace``
     (leading/trailing blanks), ``name.length`` (over 128), ``name.dots`` (dots only: ``.`` and
-    ``..`` name folders in a package's entry paths), ``name.charset`` (other characters).
+    ``..`` name folders in a package's entry paths), ``name.normalized`` (not in NFKC form),
+    ``name.charset`` (other characters), ``name.mixed_script`` (look-alike script mixes).
     ``what`` may be "job" or "job name"; messages read "job name ..." either way.
     """
     if (
@@ -83,6 +91,13 @@ def _text_name_problem(name: str, what: str) -> NameProblem | None:
             f"{what} name {name!r} is only dots, which in a package's entry paths means this "
             "folder or the one above; use letters or digits too, e.g. 'dot_job'",
         )
+    plain = unicodedata.normalize("NFKC", name)
+    if plain != name:
+        return NameProblem(
+            "name.normalized",
+            f"{what} name {name!r} is written with full-width, compatibility or decomposed "
+            f"characters that look like plainer ones; send it as {plain!r}",
+        )
     bad = [c for c in name if not _object_char_ok(c)]
     if bad:
         fixed = "".join(c if _object_char_ok(c) else "_" for c in name)
@@ -90,6 +105,43 @@ def _text_name_problem(name: str, what: str) -> NameProblem | None:
             "name.charset",
             f"{what} name {name!r} contains {_show(bad)}, which is not allowed; use only "
             f"letters, digits, '_', '-' and '.', e.g. {fixed!r}",
+        )
+    return _look_alike_problem(name, what)
+
+
+# Scripts that are written together: Latin with Chinese, Japanese and Korean (and those three
+# with each other). Any other mix (Latin with Cyrillic or Greek...) is how look-alikes are made.
+_CJK = {
+    "CJK": "Han",
+    "IDEOGRAPHIC": "Han",
+    "HIRAGANA": "Han",
+    "KATAKANA": "Han",
+    "KATAKANA-HIRAGANA": "Han",
+    "BOPOMOFO": "Han",
+    "HANGUL": "Hangul",
+}
+_MIXABLE = frozenset({"Latin", "Han", "Hangul"})
+
+
+def _script(char: str) -> str | None:
+    """The script of a letter (by its Unicode name), None for digits and punctuation."""
+    if not unicodedata.category(char).startswith("L"):
+        return None
+    word = unicodedata.name(char, "").split(" ")[0]
+    if word in ("", "MODIFIER"):
+        return None
+    return _CJK.get(word, word.capitalize())
+
+
+def _look_alike_problem(name: str, what: str) -> NameProblem | None:
+    scripts = {s for s in map(_script, name) if s is not None}
+    if len(scripts) > 1 and not scripts <= _MIXABLE:
+        shown = " and ".join(sorted(scripts))
+        return NameProblem(
+            "name.mixed_script",
+            f"{what} name {name!r} mixes {shown} letters, which can look alike (Cyrillic 'а' "
+            "and Latin 'a'); write it in one script (Latin may be combined with Chinese, "
+            "Japanese or Korean)",
         )
     return None
 
