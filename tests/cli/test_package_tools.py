@@ -119,7 +119,8 @@ def test_verify_fails_with_exit_3_for_another_key(tmp_path: Path, package: Path)
     assert view["signature"]["state"] == "untrusted"
     human = invoke(["package", "verify", str(package), "--key", str(tmp_path / "mine.pub")])
     assert human.exit_code == 3
-    assert "failed verification: untrusted" in human.stderr
+    assert "failed verification (untrusted)" in human.stderr
+    assert "is not among the trusted keys" in human.stderr
 
 
 def test_verify_fails_when_an_entry_changed_after_signing(tmp_path: Path, package: Path) -> None:
@@ -149,6 +150,42 @@ def test_verify_of_an_unsigned_package(package: Path) -> None:
     assert run_json("package", "verify", str(package))["signature"]["state"] == "unsigned"
     view = run_json("package", "verify", str(package), "--require-signed", code=3)
     assert view["ok"] is False
+
+
+def test_verify_says_what_it_did_not_verify(tmp_path: Path, package: Path) -> None:
+    unsigned = invoke(["package", "verify", str(package)])
+    assert unsigned.exit_code == 0
+    said = unsigned.stdout + unsigned.stderr
+    assert "OK: 4 entries match manifest.json" in said
+    assert "Not verified: the signer: the package is not signed" in said
+    assert "OK: verified." not in said
+
+    keys = run_json("package", "keygen", str(tmp_path / "k"))
+    run_json("package", "sign", str(package), "--key", str(tmp_path / "k.pem"))
+    no_keys = run_json("package", "verify", str(package))
+    assert no_keys["signature"]["state"] == "untrusted"
+    assert "no trusted key was given" in no_keys["summary"]
+    refused = run_json("package", "verify", str(package), "--require-signed", code=3)
+    assert "not trusted" in refused["summary"]
+
+    lines = tmp_path / "trusted.txt"
+    lines.write_text(f"# release key\n{keys['publicKey']}\n")
+    listed = tmp_path / "trusted.json"
+    listed.write_text(json.dumps({"keys": [{"name": "r", "publicKey": keys["publicKey"]}]}))
+    for trusted in (lines, listed):
+        view = run_json(
+            "package", "verify", str(package), "--trusted-keys", str(trusted), "--require-signed"
+        )
+        assert view["ok"] is True
+        assert view["notVerified"] == []
+
+
+def test_verify_of_a_package_without_manifest_verified_nothing(tmp_path: Path) -> None:
+    plain = write_package(tmp_path / "plain.zip", with_manifest=False)
+    result = invoke(["package", "verify", str(plain)])
+    assert result.exit_code == 3
+    assert "nothing could be checked" in result.stderr
+    assert "no manifest.json" in result.stderr
 
 
 def test_sign_refuses_a_package_without_manifest(tmp_path: Path) -> None:

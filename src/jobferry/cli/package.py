@@ -35,6 +35,7 @@ from jobferry.cli.promotion import (
     time_zone_move,
 )
 from jobferry.cli.session import JsonOption, session
+from jobferry.cli.verdict import keys_from_file, verdict
 from jobferry.package import signature
 from jobferry.package.compare import ObjectStatus, PackageComparison, compare_packages
 from jobferry.package.reader import (
@@ -316,23 +317,44 @@ def verify(
             help="A trusted public key: 'ed25519:…' or a file holding it (repeat for several).",
         ),
     ] = None,
+    trusted_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--trusted-keys",
+            help="A file of trusted public keys (one 'ed25519:…' per line, or the JSON of "
+            "GET /trusted-keys) for offline use.",
+        ),
+    ] = None,
     require_signed: Annotated[
-        bool, typer.Option("--require-signed", help="An unsigned package fails too.")
+        bool,
+        typer.Option(
+            "--require-signed", help="Unsigned packages and unknown signers fail (exit 3)."
+        ),
     ] = False,
     limits: LimitsOption = Limits.JOBFERRY,
     json_mode: JsonOption = False,
 ) -> None:
-    """Verify a package: every entry against the manifest, and the signature; exit 3 if not."""
+    """Verify a package: its entries against manifest.json and its signature against trusted
+    keys. Says what was and was not verified; exit 3 when verification fails or verified
+    nothing (no manifest.json), or when --require-signed is not met."""
     s = session(ctx, json_mode)
     trusted = trusted_keys(key)
+    if trusted_file is not None:
+        try:
+            trusted += keys_from_file(trusted_file)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CliUsageError(f"--trusted-keys {trusted_file}: {exc}.") from exc
     read_limits = ReadLimits.dataarts() if limits is Limits.DATAARTS else ReadLimits()
     pkg, check = signature.verify_package(file, trusted, read_limits)
     entries = len((pkg.manifest or {}).get("entries") or [])
-    failed = (
-        check.state == signature.INVALID
-        or (bool(trusted) and check.state != signature.VALID)
-        or (require_signed and check.state == signature.UNSIGNED)
+    judged = verdict(
+        manifest=pkg.manifest is not None,
+        entries=entries,
+        check=check,
+        keys_given=bool(trusted),
+        require_signed=require_signed,
     )
+    failed = not judged.ok
     view = {
         "file": str(file),
         "sha256": pkg.sha256,
@@ -340,6 +362,9 @@ def verify(
         "entriesVerified": entries,
         "signature": check.as_json(),
         "ok": not failed,
+        "verified": judged.verified,
+        "notVerified": judged.not_verified,
+        "summary": judged.summary,
     }
     out = s.output
     if not out.json_mode:
@@ -361,8 +386,10 @@ def verify(
             ]
         )
     if failed:
-        out.finish(view, ExitCode.PROBLEMS, f"{file} failed verification: {check.state}.")
-    out.finish(view, ExitCode.OK, "OK: verified.")
+        out.finish(
+            view, ExitCode.PROBLEMS, f"{file} failed verification ({check.state}): {judged.summary}"
+        )
+    out.finish(view, ExitCode.OK, judged.summary)
 
 
 # -- transform --------------------------------------------------------------------------

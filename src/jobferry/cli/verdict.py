@@ -1,0 +1,74 @@
+"""What ``package verify`` proved and what it did not, in one sentence, and whether that is
+enough: the exit code follows the user's requirements, never a bare "OK"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from jobferry.package import signature
+from jobferry.package.signature import SignatureCheck
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of a verification: passed or not, and the sentence saying why."""
+
+    ok: bool
+    summary: str
+    verified: list[str]
+    not_verified: list[str]
+
+
+def verdict(
+    *, manifest: bool, entries: int, check: SignatureCheck, keys_given: bool, require_signed: bool
+) -> Verdict:
+    """Judge a package: entries against its manifest, and its signature against the keys."""
+    verified: list[str] = []
+    not_verified: list[str] = []
+    failures: list[str] = []
+    if manifest:
+        verified.append(f"{entries} entries match manifest.json")
+    else:
+        not_verified.append("the entries (no manifest.json: DataArts exports have none)")
+        failures.append("nothing could be checked")
+    state, key = check.state, check.key_id
+    if state == signature.INVALID:
+        failures.append(f"the signature is invalid ({check.detail})")
+    elif state == signature.VALID:
+        verified.append(f"signed by trusted key {key}")
+    elif state == signature.UNTRUSTED:
+        not_verified.append(
+            f"the signer: key {key} is not among the trusted keys"
+            if keys_given
+            else f"the signer: signed by key {key}, but no trusted key was given "
+            "(--key or --trusted-keys)"
+        )
+        if keys_given or require_signed:
+            failures.append(f"key {key} is not trusted")
+    else:
+        not_verified.append("the signer: the package is not signed")
+        if require_signed:
+            failures.append("the package is not signed (--require-signed)")
+    checked = "; ".join(verified) or "nothing"
+    unchecked = "; ".join(not_verified)
+    if failures:
+        summary = f"FAILED: {'; '.join(failures)}. Checked: {checked}."
+    else:
+        summary = f"OK: {checked}."
+    if unchecked:
+        summary += f" Not verified: {unchecked}."
+    return Verdict(not failures, summary, verified, not_verified)
+
+
+def keys_from_file(path: Path) -> list[str]:
+    """Trusted public keys for offline use: one ``ed25519:…`` key per line (``#`` comments), or
+    the JSON a server answers for ``GET /trusted-keys`` (``{"keys": [{"publicKey"}]}``)."""
+    text = path.read_text(encoding="utf-8")
+    if text.lstrip().startswith("{"):
+        listed = orjson.loads(text).get("keys") or []
+        return [signature.normalize_public_key(str(item["publicKey"])) for item in listed]
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return [signature.normalize_public_key(line) for line in lines if line]
