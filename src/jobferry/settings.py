@@ -72,6 +72,19 @@ class Settings(BaseSettings):
         ge=0,
         description="How far the X-Sdk-Date of a signed request may be from the server clock.",
     )
+    replay_protection: bool = Field(
+        True,
+        description="Refuse a signed POST, PUT, DELETE or PATCH whose signature was already "
+        "accepted (a replay) while its X-Sdk-Date is inside the clock-skew window; the "
+        "signatures are kept in the database, so every server process sharing it refuses them.",
+    )
+    replay_grace_seconds: int = Field(
+        5,
+        ge=0,
+        description="A repeat of an accepted signature this many seconds or less after it was "
+        "first accepted is still accepted: the SDK dates signatures to the second, so the "
+        "same call sent twice within one second is signed alike. 0 refuses every repeat.",
+    )
     offset_mode: OffsetMode = Field(
         OffsetMode.ROW,
         description="How list calls read offset: 'row' (number of rows to skip, as the "

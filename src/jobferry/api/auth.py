@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from jobferry.api.wire import raw_body
 from jobferry.errors import AuthenticationError, RequiredParameterError
 from jobferry.services.context import Actor, Scope
-from jobferry.signing import parse_authorization, verify_request
+from jobferry.signing import parse_authorization, parse_sdk_date, verify_request
 from jobferry.web import services_of
 
 
@@ -26,6 +26,10 @@ def _headers(request: Request) -> dict[str, str]:
             value = raw_value.decode("latin-1")
         out[name] = f"{out[name]},{value}" if name in out else value
     return out
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
 
 
 async def authenticated(request: Request, project_id: str) -> Actor:
@@ -53,6 +57,7 @@ async def authenticated(request: Request, project_id: str) -> Actor:
             )
 
     def verify() -> Actor:
+        now = datetime.now(UTC)
         access_key = verify_request(
             request.method,
             raw_path.decode("latin-1"),
@@ -60,8 +65,18 @@ async def authenticated(request: Request, project_id: str) -> Actor:
             headers,
             body,
             services.accounts.secret_for,
-            now=datetime.now(UTC),
+            now=now,
             max_skew_seconds=skew,
+        )
+        # Verified, so both headers are present and well-formed.
+        signature = parse_authorization(headers["authorization"]).signature
+        signed_at = parse_sdk_date(headers["x-sdk-date"])
+        services.replays.accept(
+            request.method,
+            signature,
+            access_key,
+            now_ms=_ms(now),
+            expires_at=_ms(signed_at + timedelta(seconds=skew)),
         )
         return services.accounts.actor_for(access_key)
 

@@ -20,6 +20,7 @@ from jobferry.services.importing.service import ImportService, read_limits
 from jobferry.services.jobs import JobService
 from jobferry.services.keys import KeyService
 from jobferry.services.profiles import ProfileService
+from jobferry.services.replays import ReplayGuard
 from jobferry.services.resources import ResourceService
 from jobferry.services.scripts import ScriptService
 from jobferry.services.secretbox import SecretBox
@@ -39,6 +40,7 @@ class Services:
     settings: Settings
     db: Database
     accounts: AccountService
+    replays: ReplayGuard
     jobs: JobService
     scripts: ScriptService
     resources: ResourceService
@@ -83,6 +85,11 @@ class Services:
             settings=settings,
             db=db,
             accounts=AccountService(db, box),
+            replays=ReplayGuard(
+                db,
+                enabled=settings.replay_protection,
+                grace_ms=settings.replay_grace_seconds * 1000,
+            ),
             jobs=JobService(db, max_nodes=settings.max_nodes_per_job, offset_mode=mode),
             scripts=ScriptService(db, offset_mode=mode),
             resources=ResourceService(db, offset_mode=mode),
