@@ -85,6 +85,18 @@ class Settings(BaseSettings):
         "first accepted is still accepted: the SDK dates signatures to the second, so the "
         "same call sent twice within one second is signed alike. 0 refuses every repeat.",
     )
+    ak_lockout_failures: int = Field(
+        5,
+        ge=0,
+        description="Failed signatures in a row after which an access key is locked (as the "
+        "API gateway: 'AK access failed to reach the limit'); only signatures that do not "
+        "match an existing key's secret count, and a good one resets the count. 0: never lock.",
+    )
+    ak_lockout_seconds: int = Field(
+        300,
+        ge=1,
+        description="How long a locked access key is refused, even with a good signature.",
+    )
     offset_mode: OffsetMode = Field(
         OffsetMode.ROW,
         description="How list calls read offset: 'row' (number of rows to skip, as the "

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
-from jobferry.errors import AuthenticationError
+from jobferry.errors import AuthenticationError, SignatureMismatchError
 
 __all__ = [
     "ALGORITHM",
@@ -435,8 +435,8 @@ def verify_request(
     is missing or malformed, its algorithm is not ``SDK-HMAC-SHA256``, ``X-Sdk-Date`` is not
     signed, ``X-Sdk-Date`` is missing, malformed or more than ``max_skew_seconds`` away from
     ``now``, a body that is not ``multipart/form-data`` is sent as ``UNSIGNED-PAYLOAD``, the
-    access key is unknown, a signed header is missing, or the signature does not match.
-    Messages never include the expected signature.
+    access key is unknown, a signed header is missing, or the signature does not match
+    (:class:`SignatureMismatchError`). Messages never include the expected signature.
     """
     values = _header_values(headers)
     authorization = _single(values, _HEADER_AUTHORIZATION)
@@ -493,7 +493,7 @@ def verify_request(
             expected = _signature(secret_key, _string_to_sign(canonical, sdk_date))
             if hmac.compare_digest(expected.encode("ascii"), given):
                 return parsed.access_key
-    raise _refuse(
-        "verify aksk signature fail; check the secret key, and that no proxy rewrites the "
-        "path, query, body or signed headers"
+    raise SignatureMismatchError(
+        f"{_MESSAGE_PREFIX}verify aksk signature fail; check the secret key, and that no proxy "
+        "rewrites the path, query, body or signed headers"
     )

@@ -64,3 +64,22 @@ def test_a_request_accepted_by_one_server_is_refused_as_a_replay_by_the_other(
         assert replayed.json()["error_code"] == "APIGW.0301"
         assert "this signed request was already used" in replayed.json()["error_msg"]
     assert access_keys_of(second, "viewer") == [issued.json()["accessKey"]]
+
+
+def test_failed_signatures_on_two_servers_add_up_to_one_lock(
+    two_servers: tuple[ServerProcess, ServerProcess],
+) -> None:
+    first, second = two_servers
+    created = first.call("POST", "/users", json.dumps({"name": "dave"}).encode())
+    assert created.status_code == 200, created.text
+    issued = first.call("POST", "/users/dave/credentials").json()
+    ak, sk = issued["accessKey"], issued["secretKey"]
+    for server in (first, second, first, second, first):
+        wrong = server.call("GET", "/jobs", ak=ak, sk="not-the-secret-key")
+        assert wrong.status_code == 401, wrong.text
+        assert "verify aksk signature fail" in wrong.json()["error_msg"]
+    for server in (second, first):
+        locked = server.call("GET", "/workspaces", ak=ak, sk=sk)
+        assert locked.status_code == 401, locked.text
+        assert "AK access failed to reach the limit" in locked.json()["error_msg"]
+    assert first.call("GET", "/workspaces").status_code == 200

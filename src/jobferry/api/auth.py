@@ -9,7 +9,11 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from jobferry.api.wire import raw_body
-from jobferry.errors import AuthenticationError, RequiredParameterError
+from jobferry.errors import (
+    AuthenticationError,
+    RequiredParameterError,
+    SignatureMismatchError,
+)
 from jobferry.services.context import Actor, Scope
 from jobferry.signing import parse_authorization, parse_sdk_date, verify_request
 from jobferry.web import services_of
@@ -58,16 +62,22 @@ async def authenticated(request: Request, project_id: str) -> Actor:
 
     def verify() -> Actor:
         now = datetime.now(UTC)
-        access_key = verify_request(
-            request.method,
-            raw_path.decode("latin-1"),
-            query,
-            headers,
-            body,
-            services.accounts.secret_for,
-            now=now,
-            max_skew_seconds=skew,
-        )
+        attempt = services.lockouts.attempt(_ms(now))
+        try:
+            access_key = verify_request(
+                request.method,
+                raw_path.decode("latin-1"),
+                query,
+                headers,
+                body,
+                attempt.secret_for,
+                now=now,
+                max_skew_seconds=skew,
+            )
+        except SignatureMismatchError:
+            attempt.failed()
+            raise
+        attempt.succeeded()
         # Verified, so both headers are present and well-formed.
         signature = parse_authorization(headers["authorization"]).signature
         signed_at = parse_sdk_date(headers["x-sdk-date"])

@@ -19,6 +19,7 @@ from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService, read_limits
 from jobferry.services.jobs import JobService
 from jobferry.services.keys import KeyService
+from jobferry.services.lockouts import AccessKeyLockout
 from jobferry.services.profiles import ProfileService
 from jobferry.services.replays import ReplayGuard
 from jobferry.services.resources import ResourceService
@@ -41,6 +42,7 @@ class Services:
     db: Database
     accounts: AccountService
     replays: ReplayGuard
+    lockouts: AccessKeyLockout
     jobs: JobService
     scripts: ScriptService
     resources: ResourceService
@@ -89,6 +91,12 @@ class Services:
                 db,
                 enabled=settings.replay_protection,
                 grace_ms=settings.replay_grace_seconds * 1000,
+            ),
+            lockouts=AccessKeyLockout(
+                db,
+                box,
+                max_failures=settings.ak_lockout_failures,
+                lock_seconds=settings.ak_lockout_seconds,
             ),
             jobs=JobService(db, max_nodes=settings.max_nodes_per_job, offset_mode=mode),
             scripts=ScriptService(db, offset_mode=mode),

@@ -463,3 +463,18 @@ used_signatures = Table(
     Column("expires_at", BigInteger, nullable=False),
     Index("ix_used_signatures_expires_at", "expires_at"),
 )
+
+# Failed signatures in a row per access key, and the lock they led to (the API gateway's
+# "AK access failed to reach the limit"). A row exists only while there is something to count.
+access_key_lockouts = Table(
+    "access_key_lockouts",
+    metadata,
+    Column(
+        "access_key",
+        String(128),
+        ForeignKey("credentials.access_key", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", BigInteger, nullable=True),
+)
