@@ -97,6 +97,13 @@ class Settings(BaseSettings):
         ge=1,
         description="How long a locked access key is refused, even with a good signature.",
     )
+    public_hosts: str | None = Field(
+        None,
+        description="Comma-separated host[:port] names this server is reached by, as clients "
+        "send them in the Host header (no port when it is the scheme's default). Set: a "
+        "signed request for any other Host is refused, so a request signed for another "
+        "endpoint cannot be replayed here. Unset: any Host.",
+    )
     offset_mode: OffsetMode = Field(
         OffsetMode.ROW,
         description="How list calls read offset: 'row' (number of rows to skip, as the "
@@ -201,6 +208,11 @@ class Settings(BaseSettings):
         description="Console exports of at most this many ticked jobs download at once; larger "
         "ones run as a task and land in the download center.",
     )
+
+    def public_host_set(self) -> frozenset[str]:
+        """``public_hosts`` as lower-case names; empty when unset (every Host accepted)."""
+        names = (self.public_hosts or "").split(",")
+        return frozenset(name.strip().lower() for name in names if name.strip())
 
     def resolved_database_url(self) -> str:
         """The database URL to use: the setting, or the SQLite file in the data folder."""

@@ -8,16 +8,12 @@ from typing import Any
 
 import orjson
 import pytest
-from fastapi.testclient import TestClient
 
-from jobferry.services.container import Services
 from jobferry.settings import Settings
 from jobferry.signing import format_sdk_date, sign_request
-from jobferry.storage import Database
-from support.apps import api_app
+from support.apps import api_with
 from support.builders import make_job
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient, assert_error
-from support.databases import migrate
 
 
 def signed(method: str, path: str, body: bytes = b"", sdk_date: str | None = None) -> Any:
@@ -96,29 +92,16 @@ def test_the_same_call_signed_anew_is_accepted(strict_api: SignedClient) -> None
     assert len(access_keys_of(api, "viewer")) == 2
 
 
-def app_with(settings: Settings, **changes: object) -> Iterator[SignedClient]:
-    """The app over services built from ``settings`` with ``changes``, as the admin."""
-    configured = settings.model_copy(update=changes)
-    url = configured.resolved_database_url()
-    migrate(url)
-    db = Database(url)
-    services = Services.build(configured, db)
-    services.accounts.bootstrap(configured.project_id, ADMIN_AK, ADMIN_SK)
-    with TestClient(api_app(services), raise_server_exceptions=False) as client:
-        yield SignedClient(client, ADMIN_AK, ADMIN_SK)
-    db.dispose()
-
-
 @pytest.fixture
 def strict_api(settings: Settings) -> Iterator[SignedClient]:
     """The app with JOBFERRY_REPLAY_GRACE_SECONDS=0: every repeat is a replay."""
-    yield from app_with(settings, replay_grace_seconds=0)
+    yield from api_with(settings, replay_grace_seconds=0)
 
 
 @pytest.fixture
 def unguarded_api(settings: Settings) -> Iterator[SignedClient]:
     """The app with JOBFERRY_REPLAY_PROTECTION=false."""
-    yield from app_with(settings, replay_protection=False, replay_grace_seconds=0)
+    yield from api_with(settings, replay_protection=False, replay_grace_seconds=0)
 
 
 def test_replays_are_accepted_when_replay_protection_is_off(unguarded_api: SignedClient) -> None:

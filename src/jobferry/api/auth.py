@@ -36,6 +36,21 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def _check_public_host(headers: dict[str, str], public: frozenset[str]) -> None:
+    """Refuse a request for a Host that is not one of ``JOBFERRY_PUBLIC_HOSTS``.
+
+    Run after the signature check: a signed ``Host`` then is the header sent. Clients that do
+    not sign it (Go's, Terraform's) are held to the same list by the header they send.
+    """
+    host = headers.get("host", "")
+    if public and host.strip().lower() not in public:
+        raise AuthenticationError(
+            f"Incorrect IAM authentication information: Host '{host[:100]}' is not one of this "
+            f"server's public hosts (JOBFERRY_PUBLIC_HOSTS: {', '.join(sorted(public))}); "
+            "send the request to one of them, signed for that host."
+        )
+
+
 async def authenticated(request: Request, project_id: str) -> Actor:
     """Verify the SDK-HMAC-SHA256 signature; the caller's user."""
     services = services_of(request)
@@ -51,6 +66,7 @@ async def authenticated(request: Request, project_id: str) -> Actor:
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
     query = request.scope.get("query_string", b"").decode("latin-1")
     skew = services.settings.clock_skew_seconds
+    public_hosts = services.settings.public_host_set()
 
     if "workspace" in headers and "authorization" in headers:
         signed = parse_authorization(headers.get("authorization", "")).signed_headers
@@ -78,6 +94,7 @@ async def authenticated(request: Request, project_id: str) -> Actor:
             attempt.failed()
             raise
         attempt.succeeded()
+        _check_public_host(headers, public_hosts)
         # Verified, so both headers are present and well-formed.
         signature = parse_authorization(headers["authorization"]).signature
         signed_at = parse_sdk_date(headers["x-sdk-date"])
