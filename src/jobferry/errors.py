@@ -8,6 +8,8 @@ Messages name the object, the rule and the fix.
 
     JobferryError                     500 DLF.0000  unexpected internal failure
     ├── AuthenticationError           401 APIGW.0301 signature, access key or clock is wrong
+    │   ├── SignatureMismatchError    401 APIGW.0301 the signature does not match the secret key
+    │   ├── AccessKeyLockedError      401 APIGW.0301 the access key is locked after failures
     │   └── SignInError               401 DLF.9030  console sign-in refused (password or lockout)
     ├── PermissionDeniedError         403 DLF.6888  the caller's role does not allow the call
     │   └── OperationDisabledError    403 DLF.9050  batch export/import switched off here
@@ -108,6 +110,14 @@ class AuthenticationError(JobferryError):
 
     status = 401
     code = "APIGW.0301"
+
+
+class SignatureMismatchError(AuthenticationError):
+    """The signature does not match the one the access key's secret key gives."""
+
+
+class AccessKeyLockedError(AuthenticationError):
+    """The access key is locked for a while after too many failed signatures in a row."""
 
 
 class SignInError(AuthenticationError):

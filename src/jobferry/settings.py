@@ -93,6 +93,38 @@ class Settings(BaseSettings):
         "once; made through another process (JOBFERRY_WORKERS, replicas, jobferry admin), "
         "within this many seconds. 0 reads them from the database on every request.",
     )
+    replay_protection: bool = Field(
+        True,
+        description="Refuse a signed POST, PUT, DELETE or PATCH whose signature was already "
+        "accepted (a replay) while its X-Sdk-Date is inside the clock-skew window; the "
+        "signatures are kept in the database, so every server process sharing it refuses them.",
+    )
+    replay_grace_seconds: int = Field(
+        5,
+        ge=0,
+        description="A repeat of an accepted signature this many seconds or less after it was "
+        "first accepted is still accepted: the SDK dates signatures to the second, so the "
+        "same call sent twice within one second is signed alike. 0 refuses every repeat.",
+    )
+    ak_lockout_failures: int = Field(
+        5,
+        ge=0,
+        description="Failed signatures in a row after which an access key is locked (as the "
+        "API gateway: 'AK access failed to reach the limit'); only signatures that do not "
+        "match an existing key's secret count, and a good one resets the count. 0: never lock.",
+    )
+    ak_lockout_seconds: int = Field(
+        300,
+        ge=1,
+        description="How long a locked access key is refused, even with a good signature.",
+    )
+    public_hosts: str | None = Field(
+        None,
+        description="Comma-separated host[:port] names this server is reached by, as clients "
+        "send them in the Host header (no port when it is the scheme's default). Set: a "
+        "signed request for any other Host is refused, so a request signed for another "
+        "endpoint cannot be replayed here. Unset: any Host.",
+    )
     offset_mode: OffsetMode = Field(
         OffsetMode.ROW,
         description="How list calls read offset: 'row' (number of rows to skip, as the "
@@ -197,6 +229,11 @@ class Settings(BaseSettings):
         description="Console exports of at most this many ticked jobs download at once; larger "
         "ones run as a task and land in the download center.",
     )
+
+    def public_host_set(self) -> frozenset[str]:
+        """``public_hosts`` as lower-case names; empty when unset (every Host accepted)."""
+        names = (self.public_hosts or "").split(",")
+        return frozenset(name.strip().lower() for name in names if name.strip())
 
     def resolved_database_url(self) -> str:
         """The database URL to use: the setting, or the SQLite file in the data folder."""

@@ -14,7 +14,8 @@ same signature from what it received and compares. The algorithm:
      line ending in ``\\n``;
    * the ``SignedHeaders`` list (lower-case names, sorted, joined with ``;``);
    * the payload hash: lower-case hex SHA-256 of the body bytes, or ``UNSIGNED-PAYLOAD`` when
-     the client sent ``X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`` with a non-empty body.
+     the client sent ``X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`` with a non-empty body
+     (:func:`verify_request` accepts that for ``multipart/form-data`` bodies only).
 
 2. **String to sign**: ``SDK-HMAC-SHA256``, the ``X-Sdk-Date`` value (``%Y%m%dT%H%M%SZ``, UTC)
    and the hex SHA-256 of the canonical request, joined by ``\\n``.
@@ -39,7 +40,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
-from jobferry.errors import AuthenticationError
+from jobferry.errors import AuthenticationError, SignatureMismatchError
 
 __all__ = [
     "ALGORITHM",
@@ -398,6 +399,24 @@ def sign_request(
     return added
 
 
+def _check_unsigned_payload(values: dict[str, list[str]], body: bytes) -> None:
+    """Refuse ``UNSIGNED-PAYLOAD`` on a body that is not ``multipart/form-data``.
+
+    Only uploads may leave their body out of the signature (the SDK does so for every
+    non-JSON content type; the only one jobferry serves is the multipart package upload). On a
+    JSON body it would let whoever captured the request send another body under its signature.
+    """
+    if not body or _single(values, _HEADER_CONTENT_SHA256) != UNSIGNED_PAYLOAD:
+        return
+    content_type = _single(values, "content-type") or ""
+    if content_type.partition(";")[0].strip().lower() != "multipart/form-data":
+        raise _refuse(
+            f"X-Sdk-Content-Sha256: {UNSIGNED_PAYLOAD} is accepted only for multipart/form-data "
+            f"uploads, not for Content-Type {content_type[:60]!r}; sign the body: send its "
+            "SHA-256 as the payload hash (leave out X-Sdk-Content-Sha256)"
+        )
+
+
 def verify_request(
     method: str,
     raw_path: str,
@@ -421,9 +440,10 @@ def verify_request(
 
     Raises :class:`AuthenticationError` (401, ``APIGW.0301``) when the ``Authorization`` header
     is missing or malformed, its algorithm is not ``SDK-HMAC-SHA256``, ``X-Sdk-Date`` is not
-    signed, ``X-Sdk-Date`` is missing, malformed or more than
-    ``max_skew_seconds`` away from ``now``, the access key is unknown, a signed header is
-    missing, or the signature does not match. Messages never include the expected signature.
+    signed, ``X-Sdk-Date`` is missing, malformed or more than ``max_skew_seconds`` away from
+    ``now``, a body that is not ``multipart/form-data`` is sent as ``UNSIGNED-PAYLOAD``, the
+    access key is unknown, a signed header is missing, or the signature does not match
+    (:class:`SignatureMismatchError`). Messages never include the expected signature.
     """
     values = _header_values(headers)
     authorization = _single(values, _HEADER_AUTHORIZATION)
@@ -456,6 +476,7 @@ def verify_request(
             f"ak not exist (access key {parsed.access_key[:64]!r} is not registered); "
             "check the AK the client is configured with"
         )
+    _check_unsigned_payload(values, body)
     candidates = [_payload_hash(values, body)]
     if not body and _single(values, _HEADER_CONTENT_SHA256) == UNSIGNED_PAYLOAD:
         # The API gateway's own signers put UNSIGNED-PAYLOAD in the canonical request even for an
@@ -479,7 +500,7 @@ def verify_request(
             expected = _signature(secret_key, _string_to_sign(canonical, sdk_date))
             if hmac.compare_digest(expected.encode("ascii"), given):
                 return parsed.access_key
-    raise _refuse(
-        "verify aksk signature fail; check the secret key, and that no proxy rewrites the "
-        "path, query, body or signed headers"
+    raise SignatureMismatchError(
+        f"{_MESSAGE_PREFIX}verify aksk signature fail; check the secret key, and that no proxy "
+        "rewrites the path, query, body or signed headers"
     )

@@ -11,6 +11,7 @@ from jobferry.signing import format_sdk_date, sign_request
 from support.accounts import default_workspace, new_user
 from support.builders import make_job
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient, assert_error
+from support.importing import upload
 from support.terraform import GoRequest, TerraformClient
 
 OTHER_PROJECT = "fedcba9876543210fedcba9876543210"
@@ -71,6 +72,40 @@ def test_tampered_body_is_refused_with_401(api: SignedClient) -> None:
     accepted = api.client.request("POST", path, content=signed_body, headers=headers)
     assert accepted.status_code == 204, accepted.text
     assert [j["name"] for j in api.call("GET", "/jobs").json()["jobs"]] == ["harmless"]
+
+
+def test_unsigned_payload_on_a_json_body_is_refused_so_the_body_cannot_be_swapped(
+    api: SignedClient,
+) -> None:
+    path = f"/v1/{PROJECT_ID}/jobs"
+    headers = raw_headers() | {"X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD"}
+    headers.update(
+        sign_request("POST", path, "", headers, orjson.dumps(make_job()), ADMIN_AK, ADMIN_SK)
+    )
+    swapped = orjson.dumps(make_job("evil"))
+    response = api.client.request("POST", path, content=swapped, headers=headers)
+    assert_error(
+        response,
+        "APIGW.0301",
+        "UNSIGNED-PAYLOAD is accepted only for multipart/form-data",
+        "sign the body: send its SHA-256",
+        status=401,
+    )
+    assert job_total(api) == 0
+
+
+def test_unsigned_payload_header_on_a_body_less_request_is_accepted(api: SignedClient) -> None:
+    api.call("POST", "/jobs", make_job())
+    unsigned = {"X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD"}
+    listed = api.call("GET", "/jobs", extra_headers=unsigned)
+    assert listed.status_code == 200, listed.text
+    assert api.call("POST", "/jobs/daily_sales/start", extra_headers=unsigned).status_code == 204
+    assert api.call("GET", "/jobs").json()["jobs"][0]["status"] == "SCHEDULING"
+
+
+def test_a_multipart_upload_may_leave_its_body_unsigned(api: SignedClient) -> None:
+    path = upload(api, b"PK not really a zip")
+    assert path.startswith("upload://")
 
 
 def test_tampered_query_is_refused_with_401(api: SignedClient) -> None:

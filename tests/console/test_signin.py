@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
+import pytest
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from jobferry.cli import app as cli_app
 from jobferry.domain.enums import Role
+from jobferry.errors import SignInError
 from jobferry.services.container import Services
 from support.console import PASSWORD, Browser, admin_actor, field, make_user
 
@@ -66,7 +71,8 @@ def test_repeated_failures_impose_a_growing_wait_even_for_the_right_password(
         assert anonymous.sign_in(password="wrong password!").status_code == 401
     locked = anonymous.sign_in()
     assert locked.status_code == 401
-    assert "wait 30 s" in locked.text
+    assert "or the user is locked: after 5 failed sign-ins in a row" in locked.text
+    assert "30 s at first, doubling" in locked.text
     assert anonymous.sign_in(password="wrong again!!").status_code == 401
     # A new password (set by an admin) lifts the wait.
     services.signin.set_password(admin_actor(services), "admin", PASSWORD)
@@ -178,3 +184,57 @@ def test_the_cli_sets_the_bootstrap_admins_password(services: Services) -> None:
         cli_app, ["admin", "set-password", "admin", "--password-stdin"], input="short\n", env=env
     )
     assert short.exit_code != 0
+
+
+class CountingHasher(PasswordHasher):
+    """The tests' cheap argon2 hasher, counting the verifications it runs."""
+
+    def __init__(self) -> None:
+        base = PasswordHasher.from_parameters(CHEAPEST)
+        super().__init__(
+            time_cost=base.time_cost,
+            memory_cost=base.memory_cost,
+            parallelism=base.parallelism,
+            hash_len=base.hash_len,
+            salt_len=base.salt_len,
+            type=base.type,
+        )
+        self.verified = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        self.verified += 1
+        return super().verify(hash, password)
+
+
+def refusal(services: Services, user: str, password: str) -> str:
+    """The message of a refused sign-in (it must be refused)."""
+    project = services.signin.first_project()
+    with pytest.raises(SignInError) as refused:
+        services.signin.authenticate(project, user, password)
+    assert refused.value.context == {}
+    return refused.value.message
+
+
+def test_a_locked_user_an_unknown_name_and_a_wrong_password_get_the_same_answer_and_cost(
+    services: Services,
+) -> None:
+    counting = CountingHasher()
+    services.signin.hasher = counting
+    admin = admin_actor(services)
+    services.signin.set_password(admin, "admin", PASSWORD)
+    services.accounts.create_user(admin, admin.project_id, "nopass", False)
+    answers = []
+    limit = services.settings.console_lockout_failures
+    for user, password in (
+        *[("admin", "wrong password!")] * limit,  # the last one locks admin
+        ("admin", PASSWORD),  # locked: refused although right
+        ("admin", "wrong again!!"),
+        ("nobody", "wrong password!"),
+        ("nobody", PASSWORD),
+        ("nopass", PASSWORD),
+        ("", PASSWORD),
+    ):
+        before = counting.verified
+        answers.append(refusal(services, user, password))
+        assert counting.verified == before + 1, (user, password)
+    assert len(set(answers)) == 1

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 
+from support.databases import PG_URL, require_postgres
 from support.server import ServerProcess, serving
 
 
@@ -16,3 +20,17 @@ def server(
     """``jobferry serve`` on a free loopback port, on SQLite or on a fresh PostgreSQL schema."""
     with serving(request.param, tmp_path_factory.mktemp("server")) as proc:
         yield proc
+
+
+@pytest.fixture
+def shared_pg() -> Iterator[str]:
+    """A fresh PostgreSQL schema for several server processes to share (dropped afterwards)."""
+    require_postgres()
+    schema = f"e2e_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    yield f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()

@@ -12,11 +12,9 @@ import uuid
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import requests
-import sqlalchemy as sa
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkdgc.v1 import (
     CreateJobRequest,
@@ -33,9 +31,7 @@ from huaweicloudsdkdgc.v1 import (
     ShowJobRequest,
 )
 
-from jobferry.signing import sign_request
 from support.builders import make_job, make_script
-from support.databases import PG_URL, require_postgres
 from support.server import ServerProcess, new_workspace, start_server
 
 pytestmark = pytest.mark.e2e
@@ -60,7 +56,7 @@ def upload(server: ServerProcess, data: bytes, workspace: str) -> str:
         "X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD",
         "workspace": workspace,
     }
-    headers.update(sign_request("POST", raw_path, "", headers, body, server.ak, server.sk))
+    headers.update(server.signer.sign("POST", raw_path, "", headers, body, server.ak, server.sk))
     response = requests.post(server.url + raw_path, data=body, headers=headers, timeout=60)
     assert response.status_code == 200, response.text
     path: str = response.json()["path"]
@@ -126,19 +122,6 @@ def test_import_of_an_unknown_obs_bucket_fails_the_task_clearly(server: ServerPr
     with pytest.raises(ClientRequestException) as bad:
         client.import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path="http://x")))
     assert bad.value.error_code == "DLF.0803"
-
-
-@pytest.fixture
-def shared_pg(tmp_path: Path):  # type: ignore[no-untyped-def]
-    require_postgres()
-    schema = f"e2e_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    yield f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    admin.dispose()
 
 
 def test_two_servers_on_one_database_run_one_import_per_workspace(

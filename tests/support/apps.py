@@ -9,15 +9,20 @@ process builds each app once and each test re-wires it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
 from jobferry.api.app import create_app
 from jobferry.server import build_app
 from jobferry.services.container import Services
+from jobferry.settings import Settings
+from jobferry.storage import Database
 from jobferry.tasks.runner import TaskRunner
+from support.clients import ADMIN_AK, ADMIN_SK, SignedClient
+from support.databases import migrate
 
 Builder = Callable[[Services, TaskRunner], FastAPI]
 _built: dict[Builder, FastAPI] = {}
@@ -42,6 +47,20 @@ def api_app(services: Services) -> FastAPI:
 def full_app(services: Services) -> FastAPI:
     """The API with the console mounted, as ``jobferry serve`` runs it."""
     return wired_app(build_app, services)
+
+
+def api_with(settings: Settings, **changes: object) -> Iterator[SignedClient]:
+    """The API over services built from ``settings`` with ``changes``, called as the admin
+    (for a fixture: ``yield from api_with(settings, replay_protection=False)``)."""
+    configured = settings.model_copy(update=changes)
+    url = configured.resolved_database_url()
+    migrate(url)
+    db = Database(url)
+    services = Services.build(configured, db)
+    services.accounts.bootstrap(configured.project_id, ADMIN_AK, ADMIN_SK)
+    with TestClient(api_app(services), raise_server_exceptions=False) as client:
+        yield SignedClient(client, ADMIN_AK, ADMIN_SK)
+    db.dispose()
 
 
 def _wire(app: FastAPI, services: Services, runner: TaskRunner) -> None:

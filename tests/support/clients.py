@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -17,16 +19,67 @@ ADMIN_SK = "test-admin-secret-key-0123456789abcdefgh"
 PROJECT_ID = "0123456789abcdef0123456789abcdef"
 
 
+RECORDED_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+"""The methods whose signatures jobferry remembers and refuses a second time."""
+
+
+class AnewSigner:
+    """Signs like the SDK, but never the same state-changing request twice alike.
+
+    The SDK dates a signature to the second, so the same POST sent twice within one second
+    carries the same signature, which jobferry refuses as a replay once its grace has passed
+    (at once under ``JOBFERRY_REPLAY_GRACE_SECONDS=0``). Tests send such pairs on purpose (a
+    duplicate name, a second import), so this signer dates a repeat one second earlier, as a
+    client that signs each request anew would. A request given its own
+    ``X-Sdk-Date`` is signed as it is (the replay tests send one twice).
+    """
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()
+        self._lock = threading.Lock()
+
+    def sign(
+        self,
+        method: str,
+        raw_path: str,
+        raw_query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        ak: str,
+        sk: str,
+    ) -> dict[str, str]:
+        """The ``Authorization`` and ``X-Sdk-Date`` headers to add (see ``sign_request``)."""
+        dated = any(name.lower() == "x-sdk-date" for name in headers)
+        moment = datetime.now(UTC)
+        with self._lock:
+            while True:
+                added = sign_request(method, raw_path, raw_query, headers, body, ak, sk, moment)
+                if dated or method.upper() not in RECORDED_METHODS:
+                    return added
+                if added["Authorization"] not in self._used:
+                    self._used.add(added["Authorization"])
+                    return added
+                moment -= timedelta(seconds=1)
+
+
 class SignedClient:
     """Calls the in-process app the way the SDK does: signed, camelCase JSON."""
 
-    def __init__(self, client: TestClient, ak: str, sk: str, project_id: str = PROJECT_ID):
+    def __init__(
+        self,
+        client: TestClient,
+        ak: str,
+        sk: str,
+        project_id: str = PROJECT_ID,
+        signer: AnewSigner | None = None,
+    ):
         self.client = client
         self.ak, self.sk, self.project_id = ak, sk, project_id
+        self.signer = signer or AnewSigner()
 
     def as_user(self, ak: str, sk: str) -> SignedClient:
         """The same app, another user's credentials."""
-        return SignedClient(self.client, ak, sk, self.project_id)
+        return SignedClient(self.client, ak, sk, self.project_id, self.signer)
 
     def call(
         self,
@@ -57,7 +110,9 @@ class SignedClient:
         if workspace:
             headers["workspace"] = workspace
         headers.update(extra_headers or {})
-        headers.update(sign_request(method, raw_path, raw_query, headers, data, self.ak, self.sk))
+        headers.update(
+            self.signer.sign(method, raw_path, raw_query, headers, data, self.ak, self.sk)
+        )
         url = raw_path + (f"?{raw_query}" if raw_query else "")
         return self.client.request(method, url, content=data, headers=headers)
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from jobferry.signing import sign_request
 from support.clients import SignedClient, wait_task
 
 
@@ -30,7 +29,7 @@ def upload(api: SignedClient, data: bytes, workspace: str | None = None) -> str:
     }
     if workspace:
         headers["workspace"] = workspace
-    headers.update(sign_request("POST", raw_path, "", headers, body, api.ak, api.sk))
+    headers.update(api.signer.sign("POST", raw_path, "", headers, body, api.ak, api.sk))
     client: TestClient = api.client
     response = client.post(raw_path, content=body, headers=headers)
     assert response.status_code == 200, response.text

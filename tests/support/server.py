@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,7 +22,7 @@ from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkdataartsstudio.v1 import DataArtsStudioClient
 from huaweicloudsdkdgc.v1 import DgcClient
 
-from jobferry.signing import sign_request
+from support.clients import AnewSigner
 from support.databases import PG_URL, migrate, require_postgres
 
 
@@ -43,6 +43,7 @@ class ServerProcess:
     sk: str
     proc: subprocess.Popen[bytes]
     log: Path
+    signer: AnewSigner = field(default_factory=AnewSigner)
 
     def client(self, ak: str | None = None, sk: str | None = None) -> DgcClient:
         """The official SDK client, pointed at this server as the contract recipe says."""
@@ -89,7 +90,7 @@ class ServerProcess:
         if workspace:
             headers["workspace"] = workspace
         headers.update(
-            sign_request(method, raw_path, "", headers, body, ak or self.ak, sk or self.sk)
+            self.signer.sign(method, raw_path, "", headers, body, ak or self.ak, sk or self.sk)
         )
         return requests.request(method, self.url + raw_path, data=body, headers=headers, timeout=30)
 

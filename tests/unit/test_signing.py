@@ -675,6 +675,50 @@ def test_verify_accepts_unsigned_payload_regardless_of_body() -> None:
         )
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json;charset=UTF-8", "application/json", "text/plain", ""],
+)
+def test_verify_refuses_unsigned_payload_on_a_body_that_is_not_multipart(content_type: str) -> None:
+    headers = {k: v for k, v in MULTIPART_HEADERS.items() if k != "Content-Type"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    body = b'{"name": "harmless"}'
+    added = sign_request("POST", MULTIPART_PATH, "", headers, body, AK, SK, MULTIPART_NOW)
+    for sent in (body, b'{"name": "evil"}'):
+        with pytest.raises(AuthenticationError) as excinfo:
+            verify_request(
+                "POST", MULTIPART_PATH, "", headers | added, sent, SECRETS.get, MULTIPART_NOW
+            )
+        message = refused(excinfo)
+        assert "UNSIGNED-PAYLOAD is accepted only for multipart/form-data" in message
+        assert "sign the body: send its SHA-256" in message
+
+
+def test_verify_accepts_unsigned_payload_on_multipart_whatever_the_case_and_parameters() -> None:
+    headers = MULTIPART_HEADERS | {"Content-Type": "Multipart/Form-Data ; boundary=x"}
+    added = sign_request("POST", MULTIPART_PATH, "", headers, b"zip", AK, SK, MULTIPART_NOW)
+    assert (
+        verify_request(
+            "POST", MULTIPART_PATH, "", headers | added, b"zap", SECRETS.get, MULTIPART_NOW
+        )
+        == AK
+    )
+
+
+def test_the_sdk_signs_json_bodies_so_the_multipart_rule_never_refuses_it() -> None:
+    for content_type in ("application/json", "application/json;charset=UTF-8"):
+        received = sdk_sign(
+            "POST",
+            f"/v1/{PROJECT}/jobs",
+            [],
+            {"Content-Type": content_type, "X-Sdk-Date": "20261121T050724Z"},
+            b'{"name": "job"}',
+        )
+        assert "X-Sdk-Content-Sha256" not in received.headers
+        assert received.verify() == AK
+
+
 def test_unsigned_payload_puts_the_literal_in_the_canonical_request() -> None:
     canonical = canonical_request(
         "POST", MULTIPART_PATH, "", MULTIPART_HEADERS, ["host", "x-sdk-content-sha256"], b"data"

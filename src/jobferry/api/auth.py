@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from jobferry.api.wire import raw_body
-from jobferry.errors import AuthenticationError, RequiredParameterError
+from jobferry.errors import (
+    AuthenticationError,
+    RequiredParameterError,
+    SignatureMismatchError,
+)
 from jobferry.services.accounts import AccountService
 from jobferry.services.context import Actor, Scope
-from jobferry.signing import parse_authorization, verify_request
+from jobferry.signing import parse_authorization, parse_sdk_date, verify_request
 from jobferry.web import services_of
 
 
@@ -29,6 +32,25 @@ def _headers(request: Request) -> dict[str, str]:
             value = raw_value.decode("latin-1")
         out[name] = f"{out[name]},{value}" if name in out else value
     return out
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _check_public_host(headers: dict[str, str], public: frozenset[str]) -> None:
+    """Refuse a request for a Host that is not one of ``JOBFERRY_PUBLIC_HOSTS``.
+
+    Run after the signature check: a signed ``Host`` then is the header sent. Clients that do
+    not sign it (Go's, Terraform's) are held to the same list by the header they send.
+    """
+    host = headers.get("host", "")
+    if public and host.strip().lower() not in public:
+        raise AuthenticationError(
+            f"Incorrect IAM authentication information: Host '{host[:100]}' is not one of this "
+            f"server's public hosts (JOBFERRY_PUBLIC_HOSTS: {', '.join(sorted(public))}); "
+            "send the request to one of them, signed for that host."
+        )
 
 
 async def authenticated(request: Request, project_id: str) -> Actor:
@@ -46,6 +68,7 @@ async def authenticated(request: Request, project_id: str) -> Actor:
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
     query = request.scope.get("query_string", b"").decode("latin-1")
     skew = services.settings.clock_skew_seconds
+    public_hosts = services.settings.public_host_set()
 
     if "workspace" in headers and "authorization" in headers:
         signed = parse_authorization(headers.get("authorization", "")).signed_headers
@@ -55,33 +78,68 @@ async def authenticated(request: Request, project_id: str) -> Actor:
                 "include it in SignedHeaders."
             )
 
-    def verify(secret_for: Callable[[str], str | None]) -> str:
-        return verify_request(
+    def verify_and_record() -> Actor:
+        """On the pool: the lockout-aware check, failures counted, replays recorded."""
+        now = datetime.now(UTC)
+        attempt = services.lockouts.attempt(_ms(now))
+        try:
+            access_key = verify_request(
+                request.method,
+                raw_path.decode("latin-1"),
+                query,
+                headers,
+                body,
+                attempt.secret_for,
+                now=now,
+                max_skew_seconds=skew,
+            )
+        except SignatureMismatchError:
+            attempt.failed()
+            if attempt.access_key is not None:
+                services.accounts.forget_key(attempt.access_key)
+            raise
+        attempt.succeeded()
+        _check_public_host(headers, public_hosts)
+        # Verified, so both headers are present and well-formed.
+        signature = parse_authorization(headers["authorization"]).signature
+        signed_at = parse_sdk_date(headers["x-sdk-date"])
+        services.replays.accept(
             request.method,
-            raw_path.decode("latin-1"),
-            query,
-            headers,
-            body,
-            secret_for,
-            now=datetime.now(UTC),
-            max_skew_seconds=skew,
+            signature,
+            access_key,
+            now_ms=_ms(now),
+            expires_at=_ms(signed_at + timedelta(seconds=skew)),
         )
+        return services.accounts.actor_for(access_key)
 
-    accounts = services.accounts
-    cached = _cached_credential(accounts, headers) if len(body) <= INLINE_BODY_BYTES else None
-    if cached is not None:
-        # Known key, small body: one HMAC and one SHA-256 of at most 64 KiB, no storage.
-        access_key, secret, actor = cached
-        verify(lambda key: secret if key == access_key else None)
-        return actor
-
-    def verify_and_look_up() -> Actor:
-        return accounts.actor_for(verify(accounts.secret_for))
-
-    return await run_in_threadpool(verify_and_look_up)
+    if request.method in SAFE_METHODS and len(body) <= INLINE_BODY_BYTES:
+        cached = _cached_credential(services.accounts, headers)
+        if cached is not None:
+            # A read by a key this process verified moments ago: one HMAC and one SHA-256 of
+            # at most 64 KiB, no storage. Nothing to record (reads are not replay-checked); a
+            # mismatch goes to the pool, which counts it and knows whether the key is locked.
+            access_key, secret, actor = cached
+            try:
+                verify_request(
+                    request.method,
+                    raw_path.decode("latin-1"),
+                    query,
+                    headers,
+                    body,
+                    lambda key: secret if key == access_key else None,
+                    now=datetime.now(UTC),
+                    max_skew_seconds=skew,
+                )
+            except SignatureMismatchError:
+                pass
+            else:
+                _check_public_host(headers, public_hosts)
+                return actor
+    return await run_in_threadpool(verify_and_record)
 
 
 INLINE_BODY_BYTES = 64 * 1024
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 _ACCESS = re.compile(r"\bAccess=([^,\s]+)")
 
 

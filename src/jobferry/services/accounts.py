@@ -159,6 +159,11 @@ class AccountService:
         found = self._scopes.get((actor.user_id, project_id, workspace_id))
         return found if found is not None and found.actor == actor else None
 
+    def forget_key(self, access_key: str) -> None:
+        """Drop an access key from this process's cache (after a failed signature, so the next
+        request with it is checked against the lockout in storage)."""
+        self._keys.discard(access_key)
+
     def secret_for(self, access_key: str) -> str | None:
         """The plain secret key of an access key (None when unknown), for signature checks."""
         found = self._credential(access_key)

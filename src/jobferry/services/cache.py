@@ -47,6 +47,10 @@ class TtlCache(Generic[K, V]):
                 self._items.pop(next(iter(self._items)))
         self._items[key] = (time.monotonic() + self.seconds, value)
 
+    def discard(self, key: K) -> None:
+        """Forget one entry."""
+        self._items.pop(key, None)
+
     def clear(self) -> None:
         """Forget everything (after a change to what the entries hold)."""
         self._items.clear()

@@ -19,7 +19,9 @@ from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService, read_limits
 from jobferry.services.jobs import JobService
 from jobferry.services.keys import KeyService
+from jobferry.services.lockouts import AccessKeyLockout
 from jobferry.services.profiles import ProfileService
+from jobferry.services.replays import ReplayGuard
 from jobferry.services.resources import ResourceService
 from jobferry.services.scripts import ScriptService
 from jobferry.services.secretbox import SecretBox
@@ -40,6 +42,8 @@ class Services:
     settings: Settings
     db: Database
     accounts: AccountService
+    replays: ReplayGuard
+    lockouts: AccessKeyLockout
     jobs: JobService
     scripts: ScriptService
     resources: ResourceService
@@ -84,6 +88,17 @@ class Services:
             settings=settings,
             db=db,
             accounts=AccountService(db, box, cache_seconds=settings.auth_cache_seconds),
+            replays=ReplayGuard(
+                db,
+                enabled=settings.replay_protection,
+                grace_ms=settings.replay_grace_seconds * 1000,
+            ),
+            lockouts=AccessKeyLockout(
+                db,
+                box,
+                max_failures=settings.ak_lockout_failures,
+                lock_seconds=settings.ak_lockout_seconds,
+            ),
             jobs=JobService(db, max_nodes=settings.max_nodes_per_job, offset_mode=mode),
             scripts=ScriptService(db, offset_mode=mode),
             resources=ResourceService(db, offset_mode=mode),

@@ -6,8 +6,13 @@ Decisions:
   separate; a user without a password cannot sign in to the console.
 - After ``console_lockout_failures`` failed attempts in a row, every further attempt must wait:
   ``console_lockout_seconds``, doubling per failure, at most one hour. While the wait runs the
-  password is not even checked. A good sign-in resets the counter. Unknown names cost the same
-  hashing time as known ones, so timing does not tell which names exist.
+  password is not checked. A good sign-in resets the counter.
+- No answer tells which user names exist: an unknown name, a user without a password, a wrong
+  password and a locked user get the same message (which states the lockout rule rather than
+  the wait of one user) and the same cost (one argon2 verification with the same hasher:
+  against a dummy hash when there is no real one to check). Unknown names are not counted:
+  there is no row to count in, and a table of every name ever tried would grow at an
+  attacker's pace; since locked and unknown answer alike, counting them would tell nothing.
 - The session cookie holds a random token; the database keeps only its sha256 (a leaked table
   gives no usable cookie). Sessions end after ``console_session_hours`` or
   ``console_idle_minutes`` without use, on sign-out, and on a password change.
@@ -143,18 +148,10 @@ class SignInService:
         now = now_ms()
         with self.db.transaction(readonly=True) as tx:
             user = repo.sign_in_record(tx, project_id, user_name) if user_name else None
-        if user is None or not user.password_hash:
-            if self._dummy_hash is None:
-                self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
-            self._verify(self._dummy_hash, password)
+        locked = user is not None and user.locked_until is not None and now < user.locked_until
+        if user is None or not user.password_hash or locked:
+            self._verify(self._dummy(), password)  # the cost of any other answer
             raise self._wrong()
-        if user.locked_until is not None and now < user.locked_until:
-            wait = max(1, -(-(user.locked_until - now) // 1000))
-            raise SignInError(
-                f"Too many failed sign-ins for this user: wait {wait} s before trying again "
-                "(an admin can also set a new password).",
-                retry_after=wait,
-            )
         if not self._verify(user.password_hash, password):
             self._fail(user, now)
             raise self._wrong()
@@ -167,6 +164,12 @@ class SignInService:
                 repo.clear_failures(tx, user.id)
             record_audit(tx, project_id, None, user.name, "console.signin", "user", user.name)
         return Actor(user.id, user.name, user.project_id, user.is_project_admin)
+
+    def _dummy(self) -> str:
+        """A hash of a random password, made once with the same hasher as real ones."""
+        if self._dummy_hash is None:
+            self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
+        return self._dummy_hash
 
     def _verify(self, hashed: str, password: str) -> bool:
         try:
@@ -184,12 +187,15 @@ class SignInService:
         with self.db.transaction() as tx:
             repo.record_failure(tx, user.id, failures, locked_until)
 
-    @staticmethod
-    def _wrong() -> SignInError:
+    def _wrong(self) -> SignInError:
+        """The one refusal of a sign-in, whatever the reason (see the module's decisions)."""
         return SignInError(
-            "The user name or password is wrong. A user without a console password cannot sign "
-            "in: a project admin sets one on the Users page, or the operator runs "
-            "'jobferry admin set-password USER'."
+            "The user name or password is wrong, or the user is locked: after "
+            f"{self.lockout_failures} failed sign-ins in a row each further attempt must wait, "
+            f"{self.lockout_seconds} s at first, doubling with every failure (at most one hour). "
+            "Try again later, or ask a project admin to set a new password (the Users page, or "
+            "'jobferry admin set-password USER' on the server); a user without a console "
+            "password cannot sign in."
         )
 
     # -- sessions -------------------------------------------------------------------------

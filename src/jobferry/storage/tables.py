@@ -451,3 +451,30 @@ console_sessions = Table(
     Column("expires_at", BigInteger, nullable=False),
     Column("last_seen", BigInteger, nullable=False),
 )
+
+# Signatures of accepted state-changing API requests, kept while their X-Sdk-Date is inside the
+# clock-skew window: the same signature again is a replay. Shared by every server process.
+used_signatures = Table(
+    "used_signatures",
+    metadata,
+    Column("signature", String(128), primary_key=True),
+    Column("access_key", String(128), nullable=False),
+    Column("accepted_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_used_signatures_expires_at", "expires_at"),
+)
+
+# Failed signatures in a row per access key, and the lock they led to (the API gateway's
+# "AK access failed to reach the limit"). A row exists only while there is something to count.
+access_key_lockouts = Table(
+    "access_key_lockouts",
+    metadata,
+    Column(
+        "access_key",
+        String(128),
+        ForeignKey("credentials.access_key", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", BigInteger, nullable=True),
+)

@@ -1,0 +1,100 @@
+"""Access key lockout: too many failed signatures in a row lock the key for a while.
+
+The API gateway locks an AK/SK pair for five minutes after five failed signatures in a row
+("AK access failed to reach the limit, forbidden"); jobferry does the same with
+``ak_lockout_failures`` and ``ak_lockout_seconds``. The count lives in the database, so
+failures seen by several server processes add up. Only signatures that do not match an
+existing key's secret count: an unknown access key just fails. A good signature resets the
+count; while the lock runs even a good one is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from jobferry.errors import AccessKeyLockedError
+from jobferry.services.secretbox import SecretBox
+from jobferry.storage import Database
+from jobferry.storage import lockouts as repo
+from jobferry.storage.lockouts import KeyState
+
+log = logging.getLogger("jobferry.security")
+
+
+class AccessKeyLockout:
+    """Counts failed signatures per access key and refuses locked keys."""
+
+    def __init__(
+        self, db: Database, box: SecretBox, *, max_failures: int, lock_seconds: int
+    ) -> None:
+        self.db = db
+        self.box = box
+        self.max_failures = max_failures
+        self.lock_ms = lock_seconds * 1000
+
+    def attempt(self, now_ms: int) -> SignatureAttempt:
+        """The bookkeeping of one request's signature check at ``now_ms``."""
+        return SignatureAttempt(self, now_ms)
+
+
+class SignatureAttempt:
+    """One signature check: the key looked up once, then the outcome recorded."""
+
+    def __init__(self, lockout: AccessKeyLockout, now_ms: int) -> None:
+        self.lockout = lockout
+        self.now_ms = now_ms
+        self.access_key: str | None = None
+        self.state: KeyState | None = None
+
+    def secret_for(self, access_key: str) -> str | None:
+        """The key's secret for the signature check; None for an unknown key.
+
+        Raises :class:`AccessKeyLockedError` while the key is locked.
+        """
+        with self.lockout.db.transaction(readonly=True) as tx:
+            state = repo.key_state(tx, access_key)
+        if state is None:
+            return None
+        self.access_key, self.state = access_key, state
+        if state.locked_until is not None and self.now_ms < state.locked_until:
+            raise self._locked(access_key, state.locked_until)
+        return self.lockout.box.decrypt(state.secret_encrypted)
+
+    def failed(self) -> None:
+        """The signature did not match: count it, and lock the key at the limit."""
+        lockout = self.lockout
+        if self.access_key is None or lockout.max_failures == 0:
+            return
+        with lockout.db.transaction() as tx:
+            failures = repo.count_failure(tx, self.access_key)
+            locked = failures >= lockout.max_failures
+            if locked:
+                repo.lock(tx, self.access_key, self.now_ms + lockout.lock_ms)
+        if locked:
+            log.warning(
+                "access key %s locked for %d s after %d failed signatures in a row",
+                self.access_key,
+                lockout.lock_ms // 1000,
+                failures,
+            )
+
+    def succeeded(self) -> None:
+        """The signature matched: forget earlier failures and an ended lock."""
+        state = self.state
+        if self.access_key is None or state is None:
+            return
+        if state.failures or state.locked_until is not None:
+            with self.lockout.db.transaction() as tx:
+                repo.clear(tx, self.access_key)
+
+    def _locked(self, access_key: str, until: int) -> AccessKeyLockedError:
+        wait = max(1, -(-(until - self.now_ms) // 1000))
+        at = datetime.fromtimestamp(until / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return AccessKeyLockedError(
+            "Incorrect IAM authentication information: AK access failed to reach the limit, "
+            f"forbidden: access key '{access_key}' is locked after "
+            f"{self.lockout.max_failures} failed signatures in a row; retry in {wait} s (at "
+            f"{at}) with the right secret key.",
+            retry_after=wait,
+        )

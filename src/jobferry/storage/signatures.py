@@ -1,0 +1,43 @@
+"""Signatures of accepted state-changing requests (replay protection)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from jobferry.storage.database import Tx
+from jobferry.storage.tables import used_signatures
+
+
+def remember_signature(
+    tx: Tx, signature: str, access_key: str, accepted_at: int, expires_at: int
+) -> int | None:
+    """Record a signature as used until ``expires_at`` (ms).
+
+    Returns ``None`` when it was not recorded yet (it is now), else the moment (ms) it was
+    first accepted. The primary key decides, so two processes inserting the same signature at
+    once cannot both succeed. The insert runs in a savepoint: on PostgreSQL a failed statement
+    would otherwise spoil the rest of the caller's transaction.
+    """
+    try:
+        with tx.conn.begin_nested():
+            tx.conn.execute(
+                insert(used_signatures).values(
+                    signature=signature,
+                    access_key=access_key,
+                    accepted_at=accepted_at,
+                    expires_at=expires_at,
+                )
+            )
+    except IntegrityError:
+        first: int | None = tx.conn.execute(
+            select(used_signatures.c.accepted_at).where(used_signatures.c.signature == signature)
+        ).scalar_one_or_none()
+        return first
+    return None
+
+
+def forget_expired_signatures(tx: Tx, now: int) -> int:
+    """Remove signatures whose window ended before ``now`` (ms); returns how many."""
+    result = tx.conn.execute(delete(used_signatures).where(used_signatures.c.expires_at < now))
+    return int(result.rowcount)
