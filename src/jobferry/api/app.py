@@ -12,6 +12,7 @@ from jobferry.api.errors import (
     install_error_handlers,
 )
 from jobferry.api.middleware import RequestMiddleware
+from jobferry.api.openapi import install_openapi
 from jobferry.api.routes import (
     admin,
     connections,
@@ -76,6 +77,8 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
     app.include_router(factory.router)
     app.include_router(admin.router)
     app.include_router(instances.router)
+
+    install_openapi(app)
 
     @app.get("/health", tags=["operations"], summary="Liveness and database check")
     def health(request: Request) -> dict[str, str]:

@@ -42,20 +42,28 @@ def parse_object(body: bytes, *, required: bool, what: str) -> dict[str, Any]:
     return json_object(body, "The request body", f"send a UTF-8 JSON object ({what})")
 
 
-def body_doc(model: str, *, required: bool = True) -> dict[str, Any]:
-    """OpenAPI description of a free-form JSON body (definitions keep unknown keys)."""
+def body_doc(
+    model: str, *, required: bool = True, schema: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """OpenAPI description of a JSON body: ``schema`` for jobferry's own bodies
+    (api/bodies.py), a free-form object named ``model`` for DataArts' documents (definitions
+    keep unknown keys)."""
+    described = (
+        dict(schema)
+        if schema is not None
+        else {
+            "type": "object",
+            "additionalProperties": True,
+        }
+    )
+    described["description"] = (
+        model
+        if schema is not None
+        else f"{model}: camelCase DataArts fields; unknown keys are kept as they are."
+    )
     return {
         "requestBody": {
             "required": required,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "additionalProperties": True,
-                        "description": f"{model}: camelCase DataArts fields; unknown keys are "
-                        "kept as they are.",
-                    }
-                }
-            },
+            "content": {"application/json": {"schema": described}},
         }
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from jobferry.api import bodies
 from jobferry.api.auth import ActorDep, ScopeDep
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.services.accounts import parse_workspace_settings
@@ -14,7 +15,7 @@ from jobferry.web import services_of
 router = APIRouter(prefix="/v1/{project_id}", tags=["administration (extension)"])
 
 
-@router.post("/workspaces", openapi_extra=body_doc('{"name": "<workspace name>"}'))
+@router.post("/workspaces", openapi_extra=body_doc("workspace", schema=bodies.WORKSPACE))
 def create_workspace(request: Request, project_id: str, actor: ActorDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what='{"name"}')
     ws_id = services_of(request).accounts.create_workspace(actor, project_id, body.get("name"))
@@ -29,7 +30,7 @@ def list_workspaces(request: Request, project_id: str, actor: ActorDep) -> Respo
 
 @router.put(
     "/workspaces/{workspace_id}",
-    openapi_extra=body_doc('{"lockPolicy": "soft|hard", "approvalEnabled": bool}'),
+    openapi_extra=body_doc("workspace settings", schema=bodies.WORKSPACE_SETTINGS),
 )
 def update_workspace(
     request: Request, project_id: str, workspace_id: str, actor: ActorDep, raw: BodyDep
@@ -40,7 +41,7 @@ def update_workspace(
     return json(view)
 
 
-@router.post("/users", openapi_extra=body_doc('{"name": "...", "projectAdmin": false}'))
+@router.post("/users", openapi_extra=body_doc("user", schema=bodies.USER))
 def create_user(request: Request, project_id: str, actor: ActorDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what='{"name"}')
     user = services_of(request).accounts.create_user(
@@ -74,7 +75,7 @@ def delete_credential(
 @router.put(
     "/users/{user_name}/roles/{workspace_id}",
     status_code=204,
-    openapi_extra=body_doc('{"role": "admin|developer|operator|viewer"}'),
+    openapi_extra=body_doc("role", schema=bodies.ROLE),
 )
 def set_role(
     request: Request,
@@ -105,7 +106,7 @@ def list_tags(request: Request, scope: ScopeDep) -> Response:
     return json({"total": len(items), "tags": items})
 
 
-@router.put("/tags/{tag_name}", openapi_extra=body_doc('{"locked": bool}'))
+@router.put("/tags/{tag_name}", openapi_extra=body_doc("tag", schema=bodies.TAG, required=False))
 def put_tag(request: Request, scope: ScopeDep, raw: BodyDep, tag_name: str) -> Response:
     body = parse_object(raw, required=False, what='{"locked"}')
     return json(services_of(request).governance.put_tag(scope, tag_name, parse_tag_lock(body)))

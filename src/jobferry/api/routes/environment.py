@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.web import services_of
@@ -19,7 +20,7 @@ def list_objects(request: Request, scope: ScopeDep, kind: str) -> Response:
 
 @router.put(
     "/{kind}/{name}",
-    openapi_extra=body_doc('{"type": "...", "config": {...}, "secrets": {...} (write-only)}'),
+    openapi_extra=body_doc("environment object", schema=bodies.ENVIRONMENT_OBJECT),
 )
 def put_object(request: Request, scope: ScopeDep, raw: BodyDep, kind: str, name: str) -> Response:
     body = parse_object(raw, required=True, what="environment object")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.errors import InvalidRequestError
@@ -31,7 +32,7 @@ def list_profiles(request: Request, scope: ScopeDep) -> Response:
 @router.post(
     "/profiles/check",
     summary="Is this profile enough for this package? (completeness report)",
-    openapi_extra=body_doc('{"path", "profile": name|document, "resources": [...], ...}'),
+    openapi_extra=body_doc("profile check (an import request)", schema=bodies.IMPORT),
 )
 def check_profile(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="profile check")
@@ -94,7 +95,7 @@ def list_trusted_keys(request: Request, scope: ScopeDep) -> Response:
 @router.post(
     "/trusted-keys",
     summary="Trust a public key",
-    openapi_extra=body_doc('{"name": "test env", "publicKey": "ed25519:<base64>" | PEM}'),
+    openapi_extra=body_doc("trusted key", schema=bodies.TRUSTED_KEY),
 )
 def trust_key(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what='{"name", "publicKey"}')

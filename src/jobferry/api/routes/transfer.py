@@ -10,6 +10,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse
 
+from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.errors import InvalidRequestError
@@ -45,21 +46,27 @@ IMPORT_BODY = (
 
 
 @router.post(
-    "/jobs/import/plan", summary="Plan an import (extension)", openapi_extra=body_doc(IMPORT_BODY)
+    "/jobs/import/plan",
+    summary="Plan an import (extension)",
+    openapi_extra=body_doc(IMPORT_BODY, schema=bodies.IMPORT),
 )
 def plan_import(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="ImportFileReq")
     return json(runner_of(request).plan_import(scope, parse_import_request(body)))
 
 
-@router.post("/jobs/import", summary="import_job", openapi_extra=body_doc(IMPORT_BODY))
+@router.post(
+    "/jobs/import", summary="import_job", openapi_extra=body_doc(IMPORT_BODY, schema=bodies.IMPORT)
+)
 def import_job(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="ImportFileReq")
     return json({"taskId": runner_of(request).start_import(scope, parse_import_request(body))})
 
 
 @router.post(
-    "/jobs/check-file", summary="show_file_info", openapi_extra=body_doc("FilePath {path}")
+    "/jobs/check-file",
+    summary="show_file_info",
+    openapi_extra=body_doc("FilePath", schema=bodies.FILE_PATH),
 )
 def show_file_info(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="FilePath")
@@ -120,7 +127,7 @@ def list_system_tasks(request: Request, scope: ScopeDep, task_id: str) -> Respon
 @router.post(
     "/exports/check-names",
     summary="Match a pasted name list against the workspace's jobs (extension)",
-    openapi_extra=body_doc('{"names": ["job_a", ...]}'),
+    openapi_extra=body_doc("name list", schema=bodies.NAME_LIST),
 )
 def check_export_names(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what='{"names"}')
@@ -130,11 +137,7 @@ def check_export_names(request: Request, scope: ScopeDep, raw: BodyDep) -> Respo
 @router.post(
     "/exports",
     summary="Start a background export into the download center (extension)",
-    openapi_extra=body_doc(
-        '{"mode": "names"|"workspace", "names": [...], "changed": "all"|"sinceLastExport"|'
-        '"since", "since": ms|ISO, "exportDepend", "exportStatus", "withUpstream", '
-        '"withManifest", "obsPath"}'
-    ),
+    openapi_extra=body_doc("export request", schema=bodies.EXPORT),
 )
 def start_export(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="export request")
