@@ -281,7 +281,6 @@ def _canonical_request(
     values: dict[str, list[str]],
     signed_headers: Sequence[str],
     payload_hash: str,
-    *,
     lower_query_keys: bool = False,
 ) -> str:
     lines: list[str] = []
@@ -485,21 +484,16 @@ def verify_request(
     given = parsed.signature.encode("utf-8")
     # The Go SDK (huaweicloud-sdk-go-v3) lower-cases query keys in its canonical request
     # (``jobType`` is signed as ``jobtype``); values and everything else are covered alike.
-    query_forms = [False, True] if raw_query != raw_query.lower() else [False]
-    for payload_hash in candidates:
-        for lower_keys in query_forms:
-            canonical = _canonical_request(
-                method,
-                raw_path,
-                raw_query,
-                values,
-                parsed.signed_headers,
-                payload_hash,
-                lower_query_keys=lower_keys,
-            )
-            expected = _signature(secret_key, _string_to_sign(canonical, sdk_date))
-            if hmac.compare_digest(expected.encode("ascii"), given):
-                return parsed.access_key
+    forms = [(h, False) for h in candidates]
+    if raw_query != raw_query.lower():
+        forms += [(h, True) for h in candidates]
+    for payload_hash, lower in forms:
+        canonical = _canonical_request(
+            method, raw_path, raw_query, values, parsed.signed_headers, payload_hash, lower
+        )
+        expected = _signature(secret_key, _string_to_sign(canonical, sdk_date))
+        if hmac.compare_digest(expected.encode("ascii"), given):
+            return parsed.access_key
     raise SignatureMismatchError(
         f"{_MESSAGE_PREFIX}verify aksk signature fail; check the secret key, and that no proxy "
         "rewrites the path, query, body or signed headers"

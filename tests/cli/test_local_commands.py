@@ -12,6 +12,7 @@ import pytest
 
 from jobferry import __version__
 from jobferry.cli import serve
+from jobferry.services.accounts import AccountService
 from jobferry.services.container import Services
 from jobferry.settings import Settings
 from support.cli import invoke
@@ -53,7 +54,9 @@ def test_create_user_credentials_and_role(
     assert services.accounts.scope(actor, settings.project_id or "", ws["id"]).role == "developer"
     admin(local_env, "remove-role", "carol", ws["id"])
     admin(local_env, "revoke-credentials", "carol", issued["accessKey"])
-    assert services.accounts.secret_for(issued["accessKey"]) is None
+    # Another process's revocation: read storage, not this process's 2-second cache.
+    fresh = AccountService(services.db, services.accounts.box)
+    assert fresh.secret_for(issued["accessKey"]) is None
 
 
 def test_workspaces_lists_default_and_new_ones(local_env: dict[str, str | None]) -> None:

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Response
 from jobferry.console.web import FormDep, Page, PageDep, base_of, raw, redirect, render, text
 from jobferry.domain.enums import EnvironmentKind, LockPolicy, Role
 from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError
-from jobferry.services.accounts import parse_workspace_settings
 from jobferry.services.keys import parse_trust
+from jobferry.services.workspace_settings import parse_workspace_settings
 from jobferry.web import json_object
 
 router = APIRouter()

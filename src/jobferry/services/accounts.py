@@ -24,6 +24,7 @@ from jobferry.services.audit import record_audit
 from jobferry.services.cache import TtlCache
 from jobferry.services.context import Actor, Scope, now_ms, require_project_admin
 from jobferry.services.secretbox import SecretBox
+from jobferry.services.workspace_settings import WorkspaceSettings
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as repo
 from jobferry.storage.records import CredentialRecord, WorkspaceRecord
@@ -35,48 +36,6 @@ LOCAL_OPERATOR_NAME = "local-admin"
 
 _AK_ALPHABET = string.ascii_uppercase + string.digits
 _SK_ALPHABET = string.ascii_letters + string.digits
-
-
-_SETTABLE = "lockPolicy (soft|hard), approvalEnabled (true|false) and requireSigned (true|false)"
-
-
-@dataclass(frozen=True)
-class WorkspaceSettings:
-    """A change to a workspace's settings; ``None`` leaves a setting as it is."""
-
-    lock_policy: LockPolicy | None = None
-    approval_enabled: bool | None = None
-    require_signed: bool | None = None
-
-    def wire(self) -> dict[str, Any]:
-        """The change as the API spells it (for the audit log)."""
-        values = {
-            "lockPolicy": self.lock_policy.value if self.lock_policy else None,
-            "approvalEnabled": self.approval_enabled,
-            "requireSigned": self.require_signed,
-        }
-        return {k: v for k, v in values.items() if v is not None}
-
-
-def parse_workspace_settings(body: dict[str, Any]) -> WorkspaceSettings:
-    """``{"lockPolicy", "approvalEnabled", "requireSigned"}`` checked into a change."""
-    unknown = sorted(set(body) - {"lockPolicy", "approvalEnabled", "requireSigned"})
-    if unknown:
-        raise InvalidRequestError(
-            f"Workspace settings do not include {', '.join(unknown)}; settable fields are "
-            f"{_SETTABLE}."
-        )
-    lock_policy = body.get("lockPolicy")
-    if lock_policy is not None and lock_policy not in [p.value for p in LockPolicy]:
-        raise InvalidRequestError(f"lockPolicy '{lock_policy}' is not valid; use 'soft' or 'hard'.")
-    for key in ("approvalEnabled", "requireSigned"):
-        if body.get(key) is not None and not isinstance(body[key], bool):
-            raise InvalidRequestError(f"{key} must be true or false.")
-    return WorkspaceSettings(
-        LockPolicy(lock_policy) if lock_policy is not None else None,
-        body.get("approvalEnabled"),
-        body.get("requireSigned"),
-    )
 
 
 def generate_access_key() -> str:

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Request, Response
 from jobferry.api import bodies
 from jobferry.api.auth import ActorDep, ScopeDep
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
-from jobferry.services.accounts import parse_workspace_settings
 from jobferry.services.governance import parse_tag_lock
 from jobferry.services.paging import page
+from jobferry.services.workspace_settings import parse_workspace_settings
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["administration (extension)"])
