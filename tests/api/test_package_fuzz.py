@@ -5,6 +5,7 @@ or a result, never an internal error, and a FAILED import names a reason."""
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import warnings
@@ -74,7 +75,14 @@ ENTRY = st.one_of(
 )
 
 
+_SERIAL = itertools.count()
+
+
 def package(entries: list[tuple[str, str, str, str]]) -> bytes:
+    """The zip of ``entries``, plus a note that makes every package's bytes (and so every
+    upload's signature) unique: hypothesis repeats small examples, and a thousand identical
+    signed uploads would run out of the signer's clock-skew window."""
+    entries = [*entries, ("", f"fuzz-{next(_SERIAL)}", ".txt", "")]
     buffer = io.BytesIO()
     with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as zf:
         warnings.simplefilter("ignore")  # duplicate entry names are part of the fuzz
