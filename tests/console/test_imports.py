@@ -6,11 +6,15 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from typing import Any
+
+import pytest
 
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.exporting.options import ExportRequest
+from jobferry.services.importing import service as importing_service
 from support.console import Browser, admin_scope, hidden_fields, make_user, seed, wait_task
 
 
@@ -212,3 +216,46 @@ def test_the_package_from_the_console_is_a_real_zip(services: Services) -> None:
         "jobs/daily_sales/daily_sales.job"
         in zipfile.ZipFile(io.BytesIO(_package(services, scope))).namelist()
     )
+
+
+def test_a_package_planned_as_a_task_goes_on_to_check_plan_and_import(
+    browser: Browser, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package too large to plan during a request (here: over 2 objects) is planned by a
+    task; the wizard follows it and goes on with its plan instead of starting over."""
+    monkeypatch.setattr(importing_service, "PLAN_SYNC_MAX_OBJECTS", 2)
+    seed(services, admin_scope(services))
+    data = _package(services, admin_scope(services))
+    prod = _prod(services, "ssh_conn", "dws_conn")
+    ws = prod.workspace.id
+    options = browser.get(_upload(browser, ws, data))
+    state = hidden_fields(options.text, f"/console/w/{ws}/import/check")
+
+    planned_by_task = []
+
+    def follow(step: str, fields: list[tuple[str, str]]) -> Any:
+        page = browser.post(f"/console/w/{ws}/import/{step}", fields)
+        planned_by_task.append("Planning a large package" in page.text)
+        for _ in range(100):
+            if "Planning a large package" not in page.text:
+                return page
+            task = dict(hidden_fields(page.text, f"/console/w/{ws}/import/{step}"))["planTask"]
+            wait_task(services, prod, task)
+            page = browser.post(
+                f"/console/w/{ws}/import/{step}",
+                hidden_fields(page.text, f"/console/w/{ws}/import/{step}"),
+            )
+        raise AssertionError("the planning page never ended")
+
+    check = follow("check", state)
+    assert planned_by_task == [True]
+    assert check.status_code == 200, check.text
+    assert "No problems" in check.text
+    plan = follow("plan", hidden_fields(check.text, f"/console/w/{ws}/import/check"))
+    assert "CREATE" in plan.text
+    run_state = hidden_fields(plan.text, f"/console/w/{ws}/import/run")
+    started = browser.post(f"/console/w/{ws}/import/run", run_state)
+    assert started.status_code == 303
+    task = wait_task(services, prod, started.headers["location"].rsplit("/", 1)[1])
+    assert task["status"] == "SUCCESSFUL", task
+    assert services.jobs.show(prod, "daily_sales")["name"] == "daily_sales"

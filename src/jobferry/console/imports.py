@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Response
 from starlette.datastructures import FormData, UploadFile
 
+from jobferry.console.tasks import task_summary
 from jobferry.console.web import FormDep, Page, PageDep, redirect, render, text
 from jobferry.console.wizard import MAPPING_TYPES, hidden_fields, import_body, wizard_state
 from jobferry.domain.enums import TargetStatus
-from jobferry.errors import JobferryError
+from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.context import WRITERS
 from jobferry.services.importing.request import ImportRequest, parse_import_request
 
@@ -145,13 +146,51 @@ def options_again(page: PageDep, form: FormDep) -> Response:
     return _options_page(page, wizard_state(form))
 
 
-def _check_page(page: Page, state: dict[str, Any], *, status_code: int = 200) -> Response:
-    try:
+def _planned(
+    page: Page, state: dict[str, Any], form: FormData | None, action: str, step: int
+) -> dict[str, Any] | Response:
+    """The plan the wizard goes on with: computed now, or, for a package too large to plan
+    during a request, the result of its planning task (a page following that task meanwhile)."""
+    task_id = text(form, "planTask") if form is not None else ""
+    if not task_id:
         outcome = page.runner.plan_import(page.scope, _request(page, state))
+        if "taskId" not in outcome:
+            return outcome
+        task_id = str(outcome["taskId"])
+    task = page.services.tasks.show(page.scope, task_id)
+    plan = (task.get("result") or {}).get("plan")
+    if task["status"] != "RUNNING" and plan is not None:
+        return dict(plan)
+    if task["status"] != "RUNNING":
+        raise InvalidRequestError(
+            f"Planning the package failed: {task.get('message') or task['status']}. Fix it and "
+            "plan again."
+        )
+    return render(
+        page.request,
+        "import_planning.html",
+        page,
+        steps=STEPS,
+        step=step,
+        hidden=hidden_fields(state),
+        summary=task_summary(page, task),
+        action=page.url(action),
+    )
+
+
+def _check_page(
+    page: Page,
+    state: dict[str, Any],
+    *,
+    form: FormData | None = None,
+    status_code: int = 200,
+) -> Response:
+    try:
+        outcome = _planned(page, state, form, "/import/check", 2)
     except JobferryError as exc:
         return _options_page(page, state, error=exc.message, status_code=exc.status)
-    if "taskId" in outcome:
-        return redirect(page.url(f"/tasks/{outcome['taskId']}"))
+    if isinstance(outcome, Response):
+        return outcome
     candidates = {
         kind: [o["name"] for o in page.services.environment.list_objects(page.scope, kind)]
         for kind in MAPPING_TYPES
@@ -176,7 +215,7 @@ def _check_page(page: Page, state: dict[str, Any], *, status_code: int = 200) ->
 def check(page: PageDep, form: FormDep) -> Response:
     """Step 3: every problem the import would hit, with mappings for what is missing."""
     page.scope.require(WRITERS, "import packages")
-    return _check_page(page, wizard_state(form))
+    return _check_page(page, wizard_state(form), form=form)
 
 
 @router.post("/w/{workspace_id}/import/plan")
@@ -185,11 +224,11 @@ def plan(page: PageDep, form: FormDep) -> Response:
     page.scope.require(WRITERS, "import packages")
     state = wizard_state(form)
     try:
-        outcome = page.runner.plan_import(page.scope, _request(page, state))
+        outcome = _planned(page, state, form, "/import/plan", 3)
     except JobferryError as exc:
         return _options_page(page, state, error=exc.message, status_code=exc.status)
-    if "taskId" in outcome:
-        return redirect(page.url(f"/tasks/{outcome['taskId']}"))
+    if isinstance(outcome, Response):
+        return outcome
     return render(
         page.request,
         "import_plan.html",
