@@ -181,3 +181,29 @@ def test_an_unexpected_failure_shows_a_page_with_the_request_id_not_a_trace(
     assert response.headers["X-Request-Id"] in response.text
     assert "database on fire" not in response.text
     assert "Traceback" not in response.text
+
+
+def test_a_selection_beyond_the_name_list_cap_still_becomes_a_task(
+    browser: Browser, services: Services
+) -> None:
+    """The name-list cap is for pasted lists; ticked jobs come from the server's own list."""
+    scope = admin_scope(services)
+    names = ("daily_sales", "weekly_report", "monthly_close")
+    seed(services, scope, names)
+    services.settings.console_sync_export_max_jobs = 1
+    services.settings.export_name_list_max = 2
+    browser.get(_tree_url(services), params={"select": "1"})
+    response = browser.post(f"/console/w/{scope.workspace.id}/export", [("job", n) for n in names])
+    assert response.status_code == 303, response.text
+    task_id = response.headers["location"].rsplit("/", 1)[1]
+    assert wait_task(services, scope, task_id)["status"] == "SUCCESSFUL"
+
+
+def test_a_form_of_thousands_of_ticked_jobs_is_read(browser: Browser, services: Services) -> None:
+    scope = admin_scope(services)
+    seed(services, scope, ("daily_sales",))
+    browser.get(_tree_url(services), params={"select": "1"})
+    ticked = [("job", "daily_sales")] + [("job", f"gone_{i:04d}") for i in range(2000)]
+    response = browser.post(f"/console/w/{scope.workspace.id}/export", ticked)
+    assert "Too many fields" not in response.text
+    assert "failed 2000" in response.text  # all 2,001 names were read and checked

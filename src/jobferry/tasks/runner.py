@@ -73,7 +73,7 @@ class TaskRunner:
         a larger one becomes a task of the download center (answers its id)."""
         settings = self.services.settings
         if len(names) > min(settings.console_sync_export_max_jobs, settings.export_batch_max_jobs):
-            return self.start_export(scope, options.of_names(names))
+            return self.start_export(scope, options.of_names(names, selected=True))
         if len(names) == 1:
             return self.services.exports.export_job(scope, names[0], options)
         return self.services.exports.export_batch(scope, options.of_names(names))

@@ -47,15 +47,19 @@ class ExportRequest:
     mode: ExportMode = ExportMode.NAMES
     changed: ExportChanges = ExportChanges.ALL
     since: int | None = None
+    selected: bool = False
+    """The names were ticked in a listing the server gave (the console's jobs page), not
+    pasted: the name-list cap (JOBFERRY_EXPORT_NAME_LIST_MAX) does not apply."""
 
     def options(self, default_manifest: bool) -> ExportOptions:
         """What goes into the package, the manifest defaulting to the server's setting."""
         manifest = default_manifest if self.with_manifest is None else self.with_manifest
         return ExportOptions(self.export_depend, self.submitted, self.with_upstream, manifest)
 
-    def of_names(self, names: list[str]) -> ExportRequest:
-        """The same options for a name-list export of ``names``."""
-        return replace(self, names=tuple(names), mode=ExportMode.NAMES)
+    def of_names(self, names: list[str], *, selected: bool = False) -> ExportRequest:
+        """The same options for a name-list export of ``names`` (``selected``: ticked in a
+        listing, see the field)."""
+        return replace(self, names=tuple(names), mode=ExportMode.NAMES, selected=selected)
 
 
 def parse_export_request(body: dict[str, Any]) -> ExportRequest:

@@ -171,12 +171,15 @@ class ExportService:
         names = check_batch_size(list(request.names), self.settings.export_batch_max_jobs)
         return self._export_now(scope, names, request, Layout.BATCH, "jobs.zip", "jobs")
 
-    def check_names(self, scope: Scope, names: list[str]) -> dict[str, Any]:
+    def check_names(
+        self, scope: Scope, names: list[str], *, cap: int | None = None
+    ) -> dict[str, Any]:
         """Which pasted names match (extension; the first step of export by name list)."""
         Switches.of(self.settings).require_export()
         scope.require(WRITERS, "export jobs")
+        limit = self.settings.export_name_list_max if cap is None else cap
         with self.db.transaction(readonly=True) as tx:
-            return check_name_list(tx, scope, names, self.settings.export_name_list_max)
+            return check_name_list(tx, scope, names, limit)
 
     def prepare(self, scope: Scope, request: ExportRequest) -> PreparedExport:
         """Validate a background export and create its task (refusals change nothing)."""
@@ -186,7 +189,7 @@ class ExportService:
         names: list[str] = []
         since: int | None = None
         if mode is ExportMode.NAMES:
-            names = self._matched_names(scope, list(request.names))
+            names = self._matched_names(scope, list(request.names), request.selected)
             title = f"Export {len(names)} job(s) by name list."
         else:
             since, what = self._changed_since(scope, request)
@@ -195,9 +198,9 @@ class ExportService:
         task_id = self.tasks.create(scope, "export", title, params)
         return PreparedExport(task_id, scope, mode, names, since, options, obs_path)
 
-    def _matched_names(self, scope: Scope, names: list[str]) -> list[str]:
+    def _matched_names(self, scope: Scope, names: list[str], selected: bool) -> list[str]:
         """The names of a name-list export, refused unless every one matches a job."""
-        report = self.check_names(scope, names)
+        report = self.check_names(scope, names, cap=len(names) if selected else None)
         if report["unmatched"]:
             raise InvalidRequestError(
                 f"Matched {len(report['matched'])}, failed {len(report['unmatched'])}: "
