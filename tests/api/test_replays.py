@@ -121,3 +121,39 @@ def test_the_same_call_sent_twice_at_once_is_accepted_like_the_sdks_same_second_
     create = signed("POST", "/jobs", orjson.dumps(make_job()))
     assert send(api, create).status_code == 204
     assert_error(send(api, create), "DLF.0102", "daily_sales", status=400)
+
+
+def _upload_request(data: bytes) -> Any:
+    """A multipart upload as the SDK signs it: UNSIGNED-PAYLOAD, one fixed X-Sdk-Date."""
+    boundary = "replayboundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.zip"\r\n'
+            "Content-Type: application/zip\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    raw_path = f"/v1/{PROJECT_ID}/packages"
+    headers = {
+        "Host": "testserver",
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "X-Project-Id": PROJECT_ID,
+        "X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD",
+        "X-Sdk-Date": format_sdk_date(datetime.now(UTC)),
+    }
+    headers.update(sign_request("POST", raw_path, "", headers, body, ADMIN_AK, ADMIN_SK))
+    return "POST", raw_path, body, headers
+
+
+def test_two_uploads_signed_alike_are_two_requests_but_a_replayed_one_is_refused(
+    strict_api: SignedClient,
+) -> None:
+    """An upload's signature does not cover its body (UNSIGNED-PAYLOAD): the same headers in the
+    same second sign two different packages alike, and both are accepted; the same upload sent
+    again is a replay."""
+    first, second = _upload_request(b"PK first"), _upload_request(b"PK second")
+    assert first[3]["Authorization"] == second[3]["Authorization"]
+    assert send(strict_api, first).status_code == 200
+    assert send(strict_api, second).status_code == 200
+    assert_error(send(strict_api, first), "APIGW.0301", "already used", status=401)

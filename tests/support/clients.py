@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -12,7 +13,7 @@ from urllib.parse import quote
 import orjson
 from fastapi.testclient import TestClient
 
-from jobferry.signing import sign_request
+from jobferry.signing import UNSIGNED_PAYLOAD, sign_request
 
 ADMIN_AK = "TESTADMINAK000000001"
 ADMIN_SK = "test-admin-secret-key-0123456789abcdefgh"
@@ -56,8 +57,11 @@ class AnewSigner:
                 added = sign_request(method, raw_path, raw_query, headers, body, ak, sk, moment)
                 if dated or method.upper() not in RECORDED_METHODS:
                     return added
-                if added["Authorization"] not in self._used:
-                    self._used.add(added["Authorization"])
+                key = added["Authorization"]
+                if any(v == UNSIGNED_PAYLOAD for v in headers.values()):
+                    key += hashlib.sha256(body).hexdigest()  # the server's replay key too
+                if key not in self._used:
+                    self._used.add(key)
                     return added
                 moment -= timedelta(seconds=1)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -17,7 +18,12 @@ from jobferry.errors import (
 )
 from jobferry.services.accounts import AccountService
 from jobferry.services.context import Actor, Scope
-from jobferry.signing import parse_authorization, parse_sdk_date, verify_request
+from jobferry.signing import (
+    UNSIGNED_PAYLOAD,
+    parse_authorization,
+    parse_sdk_date,
+    verify_request,
+)
 from jobferry.web import services_of
 
 
@@ -105,7 +111,7 @@ async def authenticated(request: Request, project_id: str) -> Actor:
         signed_at = parse_sdk_date(headers["x-sdk-date"])
         services.replays.accept(
             request.method,
-            signature,
+            _replay_key(signature, headers, body),
             access_key,
             now_ms=_ms(now),
             expires_at=_ms(signed_at + timedelta(seconds=skew)),
@@ -136,6 +142,15 @@ async def authenticated(request: Request, project_id: str) -> Actor:
                 _check_public_host(headers, public_hosts)
                 return actor
     return await run_in_threadpool(verify_and_record)
+
+
+def _replay_key(signature: str, headers: dict[str, str], body: bytes) -> str:
+    """What a replay repeats: the signature, and for an ``UNSIGNED-PAYLOAD`` upload (whose body
+    the signature does not cover) the body too, so two different packages uploaded in the same
+    second with the same headers are not taken for one request sent twice."""
+    if headers.get("x-sdk-content-sha256") != UNSIGNED_PAYLOAD:
+        return signature
+    return hashlib.sha256(f"{signature}:{hashlib.sha256(body).hexdigest()}".encode()).hexdigest()
 
 
 INLINE_BODY_BYTES = 64 * 1024
