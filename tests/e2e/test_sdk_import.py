@@ -32,6 +32,7 @@ from huaweicloudsdkdgc.v1 import (
 )
 
 from support.builders import make_job, make_script
+from support.importing import multipart
 from support.server import ServerProcess, new_workspace, start_server
 
 pytestmark = pytest.mark.e2e
@@ -40,14 +41,7 @@ CONN = json.dumps({"type": "DWS", "config": {}, "secrets": {"password": "pw"}}).
 
 def upload(server: ServerProcess, data: bytes, workspace: str) -> str:
     boundary = uuid.uuid4().hex
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.zip"\r\n'
-            "Content-Type: application/zip\r\n\r\n"
-        ).encode()
-        + data
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
+    body = multipart(data, boundary)
     raw_path = f"/v1/{server.project_id}/packages"
     headers = {
         "Host": server.url.removeprefix("http://"),

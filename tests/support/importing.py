@@ -9,10 +9,9 @@ from fastapi.testclient import TestClient
 from support.clients import SignedClient, wait_task
 
 
-def upload(api: SignedClient, data: bytes, workspace: str | None = None) -> str:
-    """Upload a package as the SDK would (multipart, UNSIGNED-PAYLOAD); returns its path."""
-    boundary = "jobferryboundary7MA4YWxkTrZu0gW"
-    body = (
+def multipart(data: bytes, boundary: str = "jobferryboundary7MA4YWxkTrZu0gW") -> bytes:
+    """A multipart/form-data body holding ``data`` as the file field 'file' (pkg.zip)."""
+    return (
         (
             f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
             f'filename="pkg.zip"\r\nContent-Type: application/zip\r\n\r\n'
@@ -20,6 +19,12 @@ def upload(api: SignedClient, data: bytes, workspace: str | None = None) -> str:
         + data
         + f"\r\n--{boundary}--\r\n".encode()
     )
+
+
+def upload(api: SignedClient, data: bytes, workspace: str | None = None) -> str:
+    """Upload a package as the SDK would (multipart, UNSIGNED-PAYLOAD); returns its path."""
+    boundary = "jobferryboundary7MA4YWxkTrZu0gW"
+    body = multipart(data, boundary)
     raw_path = f"/v1/{api.project_id}/packages"
     headers = {
         "Host": "testserver",

@@ -33,6 +33,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _http_config() -> HttpConfig:
+    config = HttpConfig.get_default_config()
+    config.ignore_ssl_verification = True
+    config.timeout = (5, 30)
+    return config
+
+
 @dataclass
 class ServerProcess:
     """A running ``jobferry serve``."""
@@ -47,12 +54,9 @@ class ServerProcess:
 
     def client(self, ak: str | None = None, sk: str | None = None) -> DgcClient:
         """The official SDK client, pointed at this server as the contract recipe says."""
-        config = HttpConfig.get_default_config()
-        config.ignore_ssl_verification = True
-        config.timeout = (5, 30)
         return (
             DgcClient.new_builder()
-            .with_http_config(config)
+            .with_http_config(_http_config())
             .with_credentials(BasicCredentials(ak or self.ak, sk or self.sk, self.project_id))
             .with_endpoints([self.url])
             .build()
@@ -60,12 +64,9 @@ class ServerProcess:
 
     def studio_client(self) -> DataArtsStudioClient:
         """The DataArts Studio SDK client, pointed at this server the same way."""
-        config = HttpConfig.get_default_config()
-        config.ignore_ssl_verification = True
-        config.timeout = (5, 30)
         return (
             DataArtsStudioClient.new_builder()
-            .with_http_config(config)
+            .with_http_config(_http_config())
             .with_credentials(BasicCredentials(self.ak, self.sk, self.project_id))
             .with_endpoints([self.url])
             .build()

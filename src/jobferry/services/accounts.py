@@ -22,7 +22,13 @@ from jobferry.errors import (
 )
 from jobferry.services.audit import record_audit
 from jobferry.services.cache import TtlCache
-from jobferry.services.context import Actor, Scope, now_ms, require_project_admin
+from jobferry.services.context import (
+    Actor,
+    Scope,
+    now_ms,
+    require_project_admin,
+    require_same_project,
+)
 from jobferry.services.secretbox import SecretBox
 from jobferry.services.workspace_settings import WorkspaceSettings
 from jobferry.storage import Database, Tx
@@ -252,7 +258,7 @@ class AccountService:
 
     def create_workspace(self, actor: Actor, project_id: str, name: object) -> str:
         """Create a workspace (project admins only); returns its id."""
-        self._same_project(actor, project_id)
+        require_same_project(actor, project_id)
         require_project_admin(actor, "create workspaces")
         problem = check_object_name(name, "workspace name")
         if problem:
@@ -273,7 +279,7 @@ class AccountService:
 
     def list_workspaces(self, actor: Actor, project_id: str) -> list[dict[str, Any]]:
         """The workspaces the actor has a role in (all of them for project admins)."""
-        self._same_project(actor, project_id)
+        require_same_project(actor, project_id)
         with self.db.transaction(readonly=True) as tx:
             all_ws = repo.list_workspaces(tx, project_id)
             roles = repo.roles_of_user(tx, actor.user_id)
@@ -315,7 +321,7 @@ class AccountService:
         self, actor: Actor, project_id: str, name: object, project_admin: object
     ) -> dict[str, Any]:
         """Create a user of the project (project admins only)."""
-        self._same_project(actor, project_id)
+        require_same_project(actor, project_id)
         require_project_admin(actor, "create users")
         if not isinstance(project_admin, bool):
             raise InvalidRequestError(
@@ -335,7 +341,7 @@ class AccountService:
 
     def list_users(self, actor: Actor, project_id: str) -> list[dict[str, Any]]:
         """Every user of the project with their roles (project admins only)."""
-        self._same_project(actor, project_id)
+        require_same_project(actor, project_id)
         require_project_admin(actor, "list users")
         with self.db.transaction(readonly=True) as tx:
             names = {ws.id: ws.name for ws in repo.list_workspaces(tx, project_id)}
@@ -359,7 +365,7 @@ class AccountService:
 
     def issue_credential(self, actor: Actor, project_id: str, user_name: str) -> IssuedCredential:
         """Issue a new AK/SK pair for a user (project admins, or the user for themselves)."""
-        self._same_project(actor, project_id)
+        require_same_project(actor, project_id)
         if actor.name != user_name:
             require_project_admin(actor, "issue credentials for other users")
         issued = IssuedCredential(generate_access_key(), generate_secret_key())
@@ -387,7 +393,7 @@ class AccountService:
         self, actor: Actor, project_id: str, user_name: str, access_key: str
     ) -> None:
         """Delete one of a user's access keys."""
-        self._same_project(actor, project_id)
+        require_same_project(actor, project_id)
         if actor.name != user_name:
             require_project_admin(actor, "revoke credentials of other users")
         with self._changing() as tx:
@@ -454,11 +460,3 @@ class AccountService:
                 user=name,
             )
         return user
-
-    @staticmethod
-    def _same_project(actor: Actor, project_id: str) -> None:
-        if actor.project_id != project_id:
-            raise PermissionDeniedError(
-                f"The credentials belong to project '{actor.project_id}', not to project "
-                f"'{project_id}' named in the path."
-            )

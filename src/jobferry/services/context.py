@@ -56,3 +56,12 @@ def require_project_admin(actor: Actor, action: str) -> None:
             f"User '{actor.name}' is not a project admin and may not {action}; ask a project "
             "admin to do it or to make you one."
         )
+
+
+def require_same_project(actor: Actor, project_id: str) -> None:
+    """Refuse a call naming another project than the one the credentials belong to."""
+    if actor.project_id != project_id:
+        raise PermissionDeniedError(
+            f"The credentials belong to project '{actor.project_id}', not to project "
+            f"'{project_id}' named in the path."
+        )

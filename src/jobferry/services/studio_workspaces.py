@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from jobferry.errors import PermissionDeniedError, StudioLookupError, StudioWorkspaceNotFoundError
-from jobferry.services.context import Actor
+from jobferry.errors import StudioLookupError, StudioWorkspaceNotFoundError
+from jobferry.services.context import Actor, require_same_project
 from jobferry.storage import Database
 from jobferry.storage import accounts as repo
 from jobferry.storage.records import WorkspaceRecord
@@ -41,19 +41,11 @@ class StudioWorkspaceService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    @staticmethod
-    def _project(actor: Actor, project_id: str) -> None:
-        if actor.project_id != project_id:
-            raise PermissionDeniedError(
-                f"The credentials belong to project '{actor.project_id}', not to project "
-                f"'{project_id}' named in the path."
-            )
-
     def instances(
         self, actor: Actor, project_id: str, limit: int | None, offset: int | None
     ) -> dict[str, Any]:
         """``ListDataArtsStudioInstancesResponse``: the project's one instance."""
-        self._project(actor, project_id)
+        require_same_project(actor, project_id)
         limit, offset = _paged(limit, offset)
         with self.db.transaction(readonly=True) as tx:
             project = next(p for p in repo.list_projects(tx) if p.id == project_id)
@@ -103,7 +95,7 @@ class StudioWorkspaceService:
     def _visible(
         self, actor: Actor, project_id: str, instance_id: str
     ) -> tuple[list[WorkspaceRecord], dict[str, int]]:
-        self._project(actor, project_id)
+        require_same_project(actor, project_id)
         if instance_id != project_id:
             raise StudioLookupError(
                 f"Instance '{instance_id}' does not exist; jobferry has one instance per "

@@ -3,24 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
 
 from support.builders import make_job, make_script
 from support.go_sdk import GoSdkClient
-from support.server import ServerProcess, new_workspace, serving
+from support.server import ServerProcess, new_workspace
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServerProcess]:
-    with serving(request.param, tmp_path_factory.mktemp("go-server")) as proc:
-        yield proc
 
 
 @pytest.fixture
