@@ -13,7 +13,11 @@ from urllib.parse import quote, urlsplit
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import status_code_conformance  # type: ignore[attr-defined]
+from schemathesis.checks import (  # type: ignore[attr-defined]
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from support.accounts import default_workspace
 from support.clients import SignedClient
@@ -108,7 +112,14 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(
             response = _signed_call(api, case, workspace)
             # 501 (a DataArts call jobferry does not serve) is a documented answer, not a crash
             assert response.status_code != 500, (case.method, case.path, response.text)
-            case.validate_response(response, checks=[status_code_conformance])
+            case.validate_response(
+                response,
+                checks=[
+                    status_code_conformance,
+                    content_type_conformance,
+                    response_schema_conformance,
+                ],
+            )
 
         check()
         checked += 1

@@ -67,3 +67,12 @@ def body_doc(
             "content": {"application/json": {"schema": described}},
         }
     }
+
+
+def package_response(media_type: str, *, or_json: bool = False) -> dict[int | str, Any]:
+    """The OpenAPI ``responses`` of a call answering a zip (``or_json``: or a JSON object, as
+    the exports do when they write to object storage)."""
+    content: dict[str, Any] = {media_type: {"schema": {"type": "string", "format": "binary"}}}
+    if or_json:
+        content["application/json"] = {"schema": {"type": "object"}}
+    return {200: {"description": "The package (a zip)", "content": content}}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.api.wire import BodyDep, body_doc, json, no_content, package_response, parse_object
 from jobferry.package.connections import BUNDLE_NAME
 from jobferry.web import attachment, services_of
 
@@ -17,7 +17,11 @@ router = APIRouter(prefix="/v1/{project_id}/connections", tags=["connections"])
 CONNECTION_BODY = '{"name", "type", "config": {... secrets inside ...}, "description"}'
 
 
-@router.post("/export", summary="export_connections")
+@router.post(
+    "/export",
+    summary="export_connections",
+    responses=package_response("application/octet-stream"),
+)
 def export_connections(request: Request, scope: ScopeDep) -> Response:
     data = services_of(request).connection_migration.export(scope)
     return Response(

@@ -12,7 +12,7 @@ from starlette.responses import FileResponse
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.api.wire import BodyDep, body_doc, json, no_content, package_response, parse_object
 from jobferry.errors import InvalidRequestError
 from jobferry.services.downloads import download_view
 from jobferry.services.exporting.options import (
@@ -99,6 +99,7 @@ async def upload_package(request: Request, scope: ScopeDep, _signed: BodyDep) ->
 @router.post(
     "/jobs/batch-export",
     summary="export_job_list",
+    responses=package_response("application/octet-stream", or_json=True),
     openapi_extra=body_doc("ExportJobsReq {jobList, exportDepend, exportStatus, obsPath}"),
 )
 def export_job_list(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
@@ -111,6 +112,7 @@ def export_job_list(request: Request, scope: ScopeDep, raw: BodyDep) -> Response
 @router.post(
     "/jobs/{job_name}/export",
     summary="export_job",
+    responses=package_response("application/octet-stream", or_json=True),
     openapi_extra=body_doc("ExportJobReq {exportDepend, exportStatus, obsPath}", required=False),
 )
 def export_job(request: Request, scope: ScopeDep, raw: BodyDep, job_name: str) -> Response:
@@ -154,7 +156,11 @@ def show_download(request: Request, scope: ScopeDep, download_id: str) -> Respon
     return json(download_view(services_of(request).downloads.get(scope, download_id)))
 
 
-@router.get("/downloads/{download_id}/content", summary="Download a package (extension)")
+@router.get(
+    "/downloads/{download_id}/content",
+    summary="Download a package (extension)",
+    responses=package_response("application/zip"),
+)
 def download_content(request: Request, scope: ScopeDep, download_id: str) -> Response:
     services = services_of(request)
     scratch = services.settings.data_dir / "tmp"
