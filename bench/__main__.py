@@ -20,6 +20,7 @@ from bench.sdk_sample import sdk_cost
 from bench.workload import generate
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.exporting.options import parse_background_export
 from jobferry.settings import Settings
 from jobferry.storage import Database
 from jobferry.storage.schema import upgrade
@@ -31,7 +32,7 @@ def prepare_imports(
     services: Services, scope: Scope, data_dir: Path, count: int
 ) -> tuple[Path, list[tuple[str, str]]]:
     """Export the workspace once; make ``count`` empty target workspaces with the package."""
-    prepared = services.exports.prepare(scope, {"mode": "workspace"})
+    prepared = services.exports.prepare(scope, parse_background_export({"mode": "workspace"}))
     services.exports.run(prepared)
     result = services.tasks.show(scope, prepared.task_id)["result"]
     package = data_dir / "workspace.zip"

@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from jobferry.services.collector import collector_paused
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.exporting.options import parse_background_export
+from jobferry.services.importing.request import parse_import_request
 from jobferry.settings import Settings
 from jobferry.storage import Database, tables
 
@@ -33,7 +35,7 @@ def measure_export(services: Services) -> dict[str, object]:
     actor = services.accounts.actor_for("BENCHADMINAK00000001")
     scope = services.accounts.scope(actor, actor.project_id, None)
     start = time.perf_counter()
-    prepared = services.exports.prepare(scope, {"mode": "workspace"})
+    prepared = services.exports.prepare(scope, parse_background_export({"mode": "workspace"}))
     services.exports.run(prepared)
     elapsed = time.perf_counter() - start
     task = services.tasks.show(scope, prepared.task_id)
@@ -65,7 +67,9 @@ def measure_import(services: Services, workspace: str, path: str) -> dict[str, o
     """An import of the uploaded workspace package, as the import task runs it."""
     scope = _scope(services, workspace)
     start = time.perf_counter()
-    prepared = services.imports.prepare(scope, {"path": path, "sameNamePolicy": "OVERWRITE"})
+    prepared = services.imports.prepare(
+        scope, parse_import_request({"path": path, "sameNamePolicy": "OVERWRITE"})
+    )
     services.imports.run(prepared)
     elapsed = time.perf_counter() - start
     task = services.tasks.show(scope, prepared.task_id)

@@ -137,11 +137,11 @@ def sdk_cost(data_dir: Path, url: str, package: Path, sample: int) -> SdkCost:
             for name in _names(job, "scriptName"):
                 script = scripts.pop(name, None)
                 if script is not None:
-                    body = {**script, "targetStatus": "SUBMITTED"}
-                    request = CreateScriptRequest(workspace=ws, body=body)
+                    script_body = {**script, "targetStatus": "SUBMITTED"}
+                    request = CreateScriptRequest(workspace=ws, body=script_body)
                     timed("script", client.create_script, request)
-            body = {**job, "targetStatus": "SUBMITTED"}
-            timed("job", client.create_job, CreateJobRequest(workspace=ws, body=body))
+            job_body = {**job, "targetStatus": "SUBMITTED"}
+            timed("job", client.create_job, CreateJobRequest(workspace=ws, body=job_body))
         return SdkCost(
             spent["job"] / calls["job"],
             spent["script"] / max(calls["script"], 1),
