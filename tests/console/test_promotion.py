@@ -169,6 +169,7 @@ def test_an_import_is_rolled_back_from_its_task_page_once(
     task_id = _import(browser, services, prod, state)
     task_url = f"/console/w/{ws}/tasks/{task_id}"
     assert "Roll back this import" in browser.get(task_url).text
+    assert "ROLLED BACK" not in browser.get(task_url).text
     refused = browser.post(f"{task_url}/rollback", {}, csrf=False)
     assert refused.status_code == 403
     done = browser.post(f"{task_url}/rollback", {})
@@ -177,6 +178,7 @@ def test_an_import_is_rolled_back_from_its_task_page_once(
     assert "DELETED" in done.text
     assert "Roll back this import" not in done.text
     assert "Rolled back <time" in browser.get(task_url).text
+    assert "ROLLED BACK</span></h1>" in browser.get(task_url).text  # not only SUCCESSFUL
     assert [j["name"] for j in services.jobs.directory(prod)] == []
     again = browser.post(f"{task_url}/rollback", {})
     assert again.status_code == 400

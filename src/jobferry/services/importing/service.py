@@ -211,7 +211,8 @@ class ImportService:
         Switches.of(self.settings).require_import()
         request = self._request(scope, asked)
         what = "Plan the import" if request.dry_run else "Import the jobs"
-        task = self.tasks.record(scope, "import", f"{what} from {request.path}.", dict(request.raw))
+        source = self.packages.label(scope, request.path)
+        task = self.tasks.record(scope, "import", f"{what} from {source}.", dict(request.raw))
         locked = not request.dry_run
         if locked:
             self._lock_and_create(scope, task)

@@ -105,6 +105,12 @@ class PackageSource:
             )
         return item
 
+    def label(self, scope: Scope, path: str) -> str:
+        """How a task names the package: an upload by its file name, else the path."""
+        if path.startswith(UPLOAD_SCHEME):
+            return f"{self._upload_of(scope, path).file_name} ({path})"
+        return path
+
     def check_path(self, scope: Scope, path: str) -> None:
         """Refuse at once a path that cannot name a package (the fetch happens in the task)."""
         if path.startswith(UPLOAD_SCHEME):
