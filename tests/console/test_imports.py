@@ -70,6 +70,8 @@ def test_the_wizard_maps_a_missing_connection_rechecks_plans_and_imports(
     assert check.status_code == 200
     assert "missing reference" in check.text
     assert "references connection &#39;dws_conn&#39;" in check.text
+    assert "Map connection &#39;dws_conn&#39; below" in check.text  # the console's own action
+    assert "PUT /environment" not in check.text
     row = re.search(r'name="ref_name_(\d+)" value="dws_conn"', check.text)
     assert row, "no mapping offered for dws_conn"
     assert f'name="ref_type_{row.group(1)}" value="DWS_CONNECTION"' in check.text

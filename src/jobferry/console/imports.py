@@ -146,6 +146,23 @@ def options_again(page: PageDep, form: FormDep) -> Response:
     return _options_page(page, wizard_state(form))
 
 
+def console_fix(problem: dict[str, Any], workspace: str) -> dict[str, Any]:
+    """A check problem with its fix said in the console's own terms (the API's fix names API
+    calls and request fields a console user never sees)."""
+    reference = problem.get("reference") or {}
+    kind, name = reference.get("kind"), reference.get("name")
+    if problem.get("reason") == "missing_reference" and kind in MAPPING_TYPES:
+        fix = (
+            f"Map {kind.replace('_', ' ')} '{name}' below to one that exists in '{workspace}', "
+            f"or add '{name}' under Admin → Environment."
+        )
+    elif problem.get("reason") == "missing_secret":
+        fix = "Set the connection's secret under Admin → Environment, or map it below to another."
+    else:
+        return problem
+    return {**problem, "fix": fix}
+
+
 def _planned(
     page: Page, state: dict[str, Any], form: FormData | None, action: str, step: int
 ) -> dict[str, Any] | Response:
@@ -195,6 +212,7 @@ def _check_page(
         kind: [o["name"] for o in page.services.environment.list_objects(page.scope, kind)]
         for kind in MAPPING_TYPES
     }
+    problems = [console_fix(p, page.scope.workspace.name) for p in outcome["problems"]]
     return render(
         page.request,
         "import_check.html",
@@ -205,7 +223,7 @@ def _check_page(
         state=state,
         hidden=hidden_fields(state),
         plan=outcome,
-        problems=outcome["problems"],
+        problems=problems,
         mapping_types=MAPPING_TYPES,
         candidates=candidates,
     )
