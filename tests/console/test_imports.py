@@ -262,3 +262,39 @@ def test_a_package_planned_as_a_task_goes_on_to_check_plan_and_import(
     task = wait_task(services, prod, started.headers["location"].rsplit("/", 1)[1])
     assert task["status"] == "SUCCESSFUL", task
     assert services.jobs.show(prod, "daily_sales")["name"] == "daily_sales"
+
+
+def test_a_mapping_to_a_missing_name_is_refused_and_a_mapping_can_be_removed(
+    browser: Browser, services: Services
+) -> None:
+    seed(services, admin_scope(services))
+    data = _package(services, admin_scope(services))
+    prod = _prod(services, "ssh_conn", "dws_prod")
+    ws = prod.workspace.id
+    options = browser.get(_upload(browser, ws, data))
+    state = hidden_fields(options.text, f"/console/w/{ws}/import/check")
+    check = browser.post(f"/console/w/{ws}/import/check", state)
+    row = re.search(r'name="ref_name_(\d+)" value="dws_conn"', check.text)
+    assert row
+    state = hidden_fields(check.text, f"/console/w/{ws}/import/check")
+
+    refused = browser.post(
+        f"/console/w/{ws}/import/check",
+        [*state, ("map", row.group(1)), (f"replace_{row.group(1)}", "dws_nope")],
+    )
+    assert refused.status_code == 400
+    assert "There is no connection &#39;dws_nope&#39;" in refused.text
+    assert 'name="map_replace" value="dws_nope"' not in refused.text
+
+    mapped = browser.post(
+        f"/console/w/{ws}/import/check",
+        [*state, ("map", row.group(1)), (f"replace_{row.group(1)}", "dws_prod")],
+    )
+    assert 'name="map_replace" value="dws_prod"' in mapped.text
+    assert "No problems" in mapped.text
+    state = hidden_fields(mapped.text, f"/console/w/{ws}/import/check")
+    removed = browser.post(
+        f"/console/w/{ws}/import/check", [*state, ("unmap", "DWS_CONNECTION:dws_conn")]
+    )
+    assert 'name="map_replace" value="dws_prod"' not in removed.text
+    assert "missing reference" in removed.text

@@ -11,7 +11,14 @@ from starlette.datastructures import FormData, UploadFile
 
 from jobferry.console.tasks import task_summary
 from jobferry.console.web import FormDep, Page, PageDep, redirect, render, text
-from jobferry.console.wizard import MAPPING_TYPES, hidden_fields, import_body, wizard_state
+from jobferry.console.wizard import (
+    MAPPING_TYPES,
+    added_mapping,
+    hidden_fields,
+    import_body,
+    kind_of_type,
+    wizard_state,
+)
 from jobferry.domain.enums import TargetStatus
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.context import WRITERS
@@ -201,6 +208,7 @@ def _check_page(
     *,
     form: FormData | None = None,
     status_code: int = 200,
+    error: str = "",
 ) -> Response:
     try:
         outcome = _planned(page, state, form, "/import/check", 2)
@@ -224,6 +232,7 @@ def _check_page(
         hidden=hidden_fields(state),
         plan=outcome,
         problems=problems,
+        error=error,
         mapping_types=MAPPING_TYPES,
         candidates=candidates,
     )
@@ -233,6 +242,20 @@ def _check_page(
 def check(page: PageDep, form: FormDep) -> Response:
     """Step 3: every problem the import would hit, with mappings for what is missing."""
     page.scope.require(WRITERS, "import packages")
+    added = added_mapping(form)
+    if added is not None and added["replace"]:
+        kind = kind_of_type(added["type"])
+        known = {o["name"] for o in page.services.environment.list_objects(page.scope, kind)}
+        if added["replace"] not in known:
+            kept = FormData([(k, v) for k, v in form.multi_items() if k != "map"])
+            return _check_page(
+                page,
+                wizard_state(kept),
+                status_code=400,
+                error=f"There is no {kind.replace('_', ' ')} '{added['replace']}' in workspace "
+                f"'{page.scope.workspace.name}' to map '{added['name']}' to; choose one of the "
+                "listed names, or add it under Admin → Environment first.",
+            )
     return _check_page(page, wizard_state(form), form=form)
 
 

@@ -43,7 +43,8 @@ def _field(form: FormData, name: str) -> str:
 
 
 def mappings(form: FormData) -> list[dict[str, str]]:
-    """The ``resources`` replacements carried so far, plus one added on this step (``map``).
+    """The ``resources`` replacements carried so far, plus one added on this step (``map``),
+    less one removed on it (``unmap``: ``<type>:<name>``).
 
     A later mapping of the same (type's kind, name) replaces an earlier one; a mapping whose
     ``replace`` is emptied is dropped.
@@ -62,6 +63,8 @@ def mappings(form: FormData) -> list[dict[str, str]]:
                 "replace": _field(form, f"replace_{row}"),
             }
         )
+    removed = _field(form, "unmap")
+    rows = [r for r in rows if f"{r['type']}:{r['name']}" != removed]
     kept: dict[tuple[str, str], dict[str, str]] = {}
     for item in rows:
         kind = JOB_RESOURCE_TYPE_KINDS.get(item["type"], None)
@@ -152,3 +155,23 @@ def hidden_fields(state: dict[str, Any]) -> list[tuple[str, str]]:
             ("map_replace", item["replace"]),
         ]
     return fields
+
+
+def added_mapping(form: FormData) -> dict[str, str] | None:
+    """The mapping this step adds (``map``), if any: name, type and replacement."""
+    row = _field(form, "map")
+    if not row:
+        return None
+    return {
+        "name": _field(form, f"ref_name_{row}"),
+        "type": _field(form, f"ref_type_{row}"),
+        "replace": _field(form, f"replace_{row}"),
+    }
+
+
+def kind_of_type(type_name: str) -> str:
+    """The environment kind a mapping type renames (``profile:<kind>`` or a resources type)."""
+    if type_name.startswith(PROFILE_TYPE):
+        return type_name.removeprefix(PROFILE_TYPE)
+    kind = JOB_RESOURCE_TYPE_KINDS.get(type_name)
+    return kind.value if kind is not None else type_name
