@@ -298,3 +298,27 @@ def test_a_mapping_to_a_missing_name_is_refused_and_a_mapping_can_be_removed(
     )
     assert 'name="map_replace" value="dws_prod"' not in removed.text
     assert "missing reference" in removed.text
+
+
+def test_the_tasks_page_lists_imports_and_marks_a_rolled_back_one(
+    browser: Browser, services: Services
+) -> None:
+    seed(services, admin_scope(services))
+    data = _package(services, admin_scope(services))
+    prod = _prod(services, "ssh_conn", "dws_conn")
+    ws = prod.workspace.id
+    options = browser.get(_upload(browser, ws, data))
+    state = hidden_fields(options.text, f"/console/w/{ws}/import/check")
+    plan = browser.post(f"/console/w/{ws}/import/plan", state)
+    started = browser.post(
+        f"/console/w/{ws}/import/run", hidden_fields(plan.text, f"/console/w/{ws}/import/run")
+    )
+    task_id = started.headers["location"].rsplit("/", 1)[1]
+    assert wait_task(services, prod, task_id)["status"] == "SUCCESSFUL"
+
+    listing = browser.get(f"/console/w/{ws}/tasks").text
+    assert f'href="/console/w/{ws}/tasks/{task_id}"' in listing
+    assert "Import the jobs from pkg.zip" in listing
+    assert "ROLLED BACK" not in listing
+    services.rollback.rollback(prod, task_id)
+    assert "ROLLED BACK" in browser.get(f"/console/w/{ws}/tasks").text

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from jobferry.console.web import FormDep, PageDep, render
 from jobferry.errors import JobferryError
+from jobferry.settings import OffsetMode
 
 router = APIRouter()
 
@@ -27,6 +28,32 @@ def task_summary(page: Any, task: dict[str, Any]) -> dict[str, Any]:
         summary["downloadUrl"] = page.url(f"/downloads/{result['downloadId']}/file")
         summary["fileName"] = result.get("fileName", "")
     return summary
+
+
+TASKS_PAGE = 25
+
+
+@router.get("/w/{workspace_id}/tasks")
+def tasks_page(page: PageDep, offset: int = 0) -> Response:
+    """The workspace's imports and exports, newest first, a page at a time."""
+    start = max(offset, 0) // TASKS_PAGE * TASKS_PAGE
+    paging = page.services.settings.offset_mode
+    asked = start // TASKS_PAGE if paging is OffsetMode.PAGE else start
+    listing = page.services.tasks.list_tasks(page.scope, limit=TASKS_PAGE, offset=asked)
+    rolled_back = {
+        t["id"]
+        for t in listing["tasks"]
+        if t["kind"] == "import" and page.services.rollback.rolled_back(page.scope, t["id"])
+    }
+    return render(
+        page.request,
+        "tasks.html",
+        page,
+        listing=listing,
+        rolled_back=rolled_back,
+        offset=start,
+        size=TASKS_PAGE,
+    )
 
 
 @router.get("/w/{workspace_id}/tasks/{task_id}")

@@ -1,4 +1,4 @@
-"""System tasks: long work (exports, later imports) with status the DataArts API reports."""
+"""System tasks: long work (imports, exports) with the status the DataArts API reports."""
 
 from __future__ import annotations
 
@@ -7,15 +7,19 @@ import socket
 import uuid
 from typing import Any
 
-from jobferry.errors import TaskNotFoundError
+from jobferry.errors import InvalidRequestError, TaskNotFoundError
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.documents import dump, load
+from jobferry.services.paging import page
+from jobferry.settings import OffsetMode
 from jobferry.storage import Database
 from jobferry.storage import tasks as repo
 from jobferry.storage import workers as worker_repo
 from jobferry.storage.tasks import TaskRecord
 
 RUNNING, SUCCESSFUL, FAILED, WARNING = "RUNNING", "SUCCESSFUL", "FAILED", "WARNING"
+STATUSES = (RUNNING, SUCCESSFUL, WARNING, FAILED)
+TASK_KINDS = ("import", "export")
 
 
 def task_view(task: TaskRecord) -> dict[str, Any]:
@@ -43,8 +47,11 @@ def task_view(task: TaskRecord) -> dict[str, Any]:
 class TaskService:
     """Create, advance, finish and show system tasks."""
 
-    def __init__(self, db: Database, *, heartbeat_seconds: int) -> None:
+    def __init__(
+        self, db: Database, *, heartbeat_seconds: int, offset_mode: OffsetMode = OffsetMode.ROW
+    ) -> None:
         self.db = db
+        self.offset_mode = offset_mode
         self.worker_id = uuid.uuid4().hex
         self.heartbeat_ms = heartbeat_seconds * 1000
 
@@ -140,6 +147,38 @@ class TaskService:
                 task_id=task_id,
             )
         return task_view(task)
+
+    def list_tasks(
+        self,
+        scope: Scope,
+        *,
+        kind: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> dict[str, Any]:
+        """A page of the workspace's imports and exports, newest first (extension)."""
+        if kind is not None and kind not in TASK_KINDS:
+            raise InvalidRequestError(
+                f"kind '{kind}' is not a task kind; use one of {', '.join(TASK_KINDS)}.",
+                parameter="kind",
+            )
+        if status is not None and status not in STATUSES:
+            raise InvalidRequestError(
+                f"status '{status}' is not a task status; use one of {', '.join(STATUSES)}.",
+                parameter="status",
+            )
+        p = page(limit, offset, self.offset_mode)
+        with self.db.transaction(readonly=True) as tx:
+            total, tasks = repo.list_tasks(
+                tx, scope.workspace.id, kind=kind, status=status, limit=p.limit, offset=p.skip
+            )
+        items = []
+        for task in tasks:
+            view = task_view(task)
+            view.pop("subtasks", None)
+            items.append(view)
+        return {"total": total, "tasks": items}
 
     def register_worker(self) -> None:
         """Announce this process (its tasks are alive while it beats)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 
 from jobferry.storage.database import Tx
 from jobferry.storage.records import record
@@ -47,6 +47,35 @@ def get_task(tx: Tx, workspace_id: str, task_id: str) -> TaskRecord | None:
         )
     ).first()
     return record(TaskRecord, row) if row else None
+
+
+def list_tasks(
+    tx: Tx,
+    workspace_id: str,
+    *,
+    kind: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[TaskRecord]]:
+    """A page of the workspace's tasks, newest first, without their results and subtasks
+    (a plan's result can be megabytes: listings never read it)."""
+    where = [system_tasks.c.workspace_id == workspace_id]
+    if kind is not None:
+        where.append(system_tasks.c.kind == kind)
+    if status is not None:
+        where.append(system_tasks.c.status == status)
+    total = tx.conn.execute(select(func.count()).select_from(system_tasks).where(*where))
+    light = [c for c in system_tasks.c if c.name not in ("result", "subtasks")]
+    rows = tx.conn.execute(
+        select(*light)
+        .where(*where)
+        .order_by(system_tasks.c.start_time.desc(), system_tasks.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    tasks = [TaskRecord(**{**row._mapping, "result": None, "subtasks": None}) for row in rows]
+    return int(total.scalar_one()), tasks
 
 
 def update_task(tx: Tx, task_id: str, **values: Any) -> None:

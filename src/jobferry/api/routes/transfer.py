@@ -121,6 +121,21 @@ def export_job(request: Request, scope: ScopeDep, raw: BodyDep, job_name: str) -
     return _export_response(services_of(request).exports.export_job(scope, job_name, wanted))
 
 
+@router.get("/system-tasks", summary="List the workspace's imports and exports (extension)")
+def list_tasks(
+    request: Request,
+    scope: ScopeDep,
+    limit: int | None = None,
+    offset: int | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+) -> Response:
+    listed = services_of(request).tasks.list_tasks(
+        scope, kind=kind, status=status, limit=limit, offset=offset
+    )
+    return json(listed)
+
+
 @router.get("/system-tasks/{task_id}", summary="list_system_tasks")
 def list_system_tasks(request: Request, scope: ScopeDep, task_id: str) -> Response:
     return json(services_of(request).tasks.show(scope, task_id))
