@@ -293,16 +293,20 @@ def test_keep_wall_clock_only_changes_the_zone(api: SignedClient) -> None:
 def test_a_shift_that_cannot_be_expressed_is_a_check_problem_and_nothing_is_imported(
     api: SignedClient,
 ) -> None:
-    data = exported(api)  # open-ended GMT+08:00 schedule
+    seed(api)
+    job = api.call("GET", "/jobs/daily_sales").json()
+    job["schedule"]["cron"]["expression"] = "0 0,45 2 * * ?"  # +08:00 → +05:30 cannot carry
+    assert api.call("PUT", "/jobs/daily_sales", job).status_code == 204
+    data = api.call("POST", "/jobs/batch-export", {"jobList": ["daily_sales"]}).content
     ws = prod(api, ("dws_conn", "ssh_conn"))
     body = {
         "path": upload(api, data, ws),
-        "timeZone": {"zone": "Europe/Berlin", "mode": "keepInstant"},
+        "timeZone": {"zone": "Asia/Kolkata", "mode": "keepInstant"},
     }
     planned = plan(api, body, ws)
     (problem,) = [p for p in planned["problems"] if p["reason"] == "time_zone"]
     assert problem["name"] == "daily_sales"
-    assert "daylight" in problem["detail"] or "offset" in problem["detail"]
+    assert "minute field" in problem["detail"]
     task = run_import(api, body, workspace=ws)
     assert task["status"] == "FAILED"
     assert jobs_in(api, ws) == []
@@ -314,6 +318,27 @@ def test_a_shift_that_cannot_be_expressed_is_a_check_problem_and_nothing_is_impo
     )
     assert unknown.status_code == 400
     assert "Mars/Olympus" in unknown.json()["error_msg"]
+
+
+def test_an_open_ended_schedule_moves_into_a_daylight_saving_zone_with_a_note(
+    api: SignedClient,
+) -> None:
+    data = exported(api)  # open-ended GMT+08:00 schedule, as most are
+    ws = prod(api, ("dws_conn", "ssh_conn"))
+    body = {
+        "path": upload(api, data, ws),
+        "timeZone": {"zone": "Europe/Berlin", "mode": "keepInstant"},
+    }
+    planned = plan(api, body, ws)
+    assert [p for p in planned["problems"] if p["reason"] == "time_zone"] == []
+    (job,) = [o for o in planned["objects"] if o["name"] == "daily_sales"]
+    (moved,) = job["schedule"]
+    assert "keeps the same instants until" in moved["note"]
+    assert moved["after"]["timeZone"] == "Europe/Berlin"
+    task = run_import(api, body, workspace=ws)
+    assert task["status"] == "SUCCESSFUL", task
+    shown = api.call("GET", "/jobs/daily_sales", workspace=ws).json()
+    assert shown["schedule"]["cron"]["expressionTimeZone"] == "Europe/Berlin"
 
 
 # -- signed packages ---------------------------------------------------------------------------

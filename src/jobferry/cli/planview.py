@@ -116,6 +116,8 @@ def _object_details(out: Output, obj: dict[str, Any]) -> None:
         out.line(change_line(change))
     for move in obj.get("schedule") or []:
         out.line(schedule_line(move))
+        if move.get("note"):
+            out.line(Text.assemble(("      note: ", "yellow"), str(move["note"])))
 
 
 def schedule_line(move: dict[str, Any]) -> Text:

@@ -15,12 +15,20 @@ zone by hand when they move jobs between regions. jobferry does it for them:
 
 Decisions (keepInstant):
 
-* The relative offset (target − source) must be constant over [startTime, endTime], or over 400
-  days from startTime when there is no endTime. Offsets are sampled daily and each change is
-  bisected to the second, so the refusal names the first transition instant. One exception: a
-  zero shift between zones whose offsets change at the same instants to the same values
-  (``Europe/Berlin`` → ``Europe/Paris``) is exact and only changes the zone text. Without a
-  startTime only two fixed-offset zones (``GMT+8``, ``UTC``) can be shifted.
+* Only firings from now on matter: the window starts at the later of startTime and the move's
+  ``now`` (a startTime in the past no longer makes a move about last spring's transition).
+* With an endTime, the relative offset (target − source) must be constant over [start, endTime];
+  a change inside is refused, naming its instant. Offsets are sampled daily and each change is
+  bisected to the second. One exception: a zero shift between zones whose offsets change at the
+  same instants to the same values (``Europe/Berlin`` → ``Europe/Paris``) is exact and only
+  changes the zone text.
+* Without an endTime (most schedules), the move keeps the instants until the first offset change
+  within 400 days and says so: the shift in effect at the start is applied, and the shift
+  carries a ``note`` naming the transition, which way and by how much the firings move from
+  then on, and what to do (move again then, give an endTime, or keepWallClock). Refusing every
+  open-ended schedule, as before, made keepInstant useless for any zone with daylight saving.
+* Without a startTime and without ``now``, only two fixed-offset zones (``GMT+8``, ``UTC``)
+  can be shifted.
 * The firing times of one day are the set hours × minutes. Shifted, each lands at a new time of
   day and possibly on another day. When no day field restricts anything (day-of-month and
   day-of-week ``*``/``?``, month ``*``, no year field) the days are all alike and every time
@@ -96,8 +104,21 @@ def shift_schedule(
     mode: ShiftMode,
     *,
     source_zone: str | None = None,
+    now: datetime | None = None,
 ) -> CronSchedule:
     """``schedule`` moved to ``target_zone`` in ``mode``; ``ShiftError`` says why it cannot be."""
+    return _shift(schedule, target_zone, mode, source_zone, now)[0]
+
+
+def _shift(
+    schedule: CronSchedule,
+    target_zone: str,
+    mode: ShiftMode,
+    source_zone: str | None,
+    now: datetime | None,
+) -> tuple[CronSchedule, str | None]:
+    """The moved schedule and, for an open-ended keepInstant move across an offset change, the
+    note saying from when the instants differ."""
     mode = _mode(mode)
     target = _zone(target_zone, "target zone")
     source_text = schedule.time_zone or source_zone
@@ -107,23 +128,24 @@ def shift_schedule(
             "was written for), e.g. 'GMT+08:00' or 'Asia/Shanghai'"
         )
     if source_text == target_zone:
-        return replace(schedule, time_zone=target_zone)
+        return replace(schedule, time_zone=target_zone), None
     source = _zone(source_text, "expressionTimeZone" if schedule.time_zone else "source zone")
     cron = _parse(schedule.expression)
     start = _read_time(schedule.start_time, "startTime", source)
     end = _read_time(schedule.end_time, "endTime", source)
     if mode is ShiftMode.KEEP_WALL_CLOCK:
-        return replace(schedule, time_zone=target_zone)
+        return replace(schedule, time_zone=target_zone), None
     zones = ((source_text, source), (target_zone, target))
-    delta = _relative_shift(zones, start, end)
+    delta, note = _relative_shift(zones, start, end, now)
     if delta == 0:
-        return replace(schedule, time_zone=target_zone)
-    return CronSchedule(
+        return replace(schedule, time_zone=target_zone), note
+    moved = CronSchedule(
         expression=shift_expression(schedule.expression, cron, delta, zones),
         time_zone=target_zone,
         start_time=_write_time(schedule.start_time, start, target),
         end_time=_write_time(schedule.end_time, end, target),
     )
+    return moved, note
 
 
 def preview_firings(
@@ -266,10 +288,12 @@ def _relative_shift(
     zones: tuple[tuple[str, tzinfo], tuple[str, tzinfo]],
     start: datetime | None,
     end: datetime | None,
-) -> int:
-    """Minutes to add to a source wall time to get the target wall time, if constant."""
+    now: datetime | None = None,
+) -> tuple[int, str | None]:
+    """Minutes to add to a source wall time to get the target wall time, and a note when an
+    open-ended schedule keeps its instants only until an offset change (see the module)."""
     (source_text, source), (target_text, target) = zones
-    if start is None:
+    if start is None and now is None:
         if not (isinstance(source, timezone) and isinstance(target, timezone)):
             raise ShiftError(
                 f"startTime is missing; keepInstant needs it to check that the offsets of "
@@ -277,22 +301,43 @@ def _relative_shift(
                 f"keepWallClock"
             )
         start = datetime(2000, 1, 1, tzinfo=UTC)
-    stop = end if end is not None else start + timedelta(days=OPEN_ENDED_DAYS)
-    shift = (start.astimezone(target).utcoffset() or timedelta(0)) - (
-        start.astimezone(source).utcoffset() or timedelta(0)
+    # Firings before now are history: only the offsets from now on matter.
+    begin = max(m for m in (start, now) if m is not None)
+    stop = end if end is not None else begin + timedelta(days=OPEN_ENDED_DAYS)
+    shift = (begin.astimezone(target).utcoffset() or timedelta(0)) - (
+        begin.astimezone(source).utcoffset() or timedelta(0)
     )
-    changes = {text: _offset_changes(zone, start, stop) for text, zone in zones}
+    changes = {text: _offset_changes(zone, begin, stop) for text, zone in zones}
     found = [(c, text) for text, zone_changes in changes.items() for c in zone_changes]
+    note = None
     if found and not (shift == timedelta(0) and changes[source_text] == changes[target_text]):
         change, text = min(found, key=lambda pair: pair[0].instant)
-        raise ShiftError(_transition_reason(change, text, zones, end))
+        if end is not None:
+            raise ShiftError(_transition_reason(change, text, zones, end))
+        note = _transition_note(change, text, zones)
     minutes, rest = divmod(shift, timedelta(minutes=1))
     if rest:
         raise ShiftError(
             f"the offsets of {source_text!r} and {target_text!r} differ by {shift}, which is not "
             f"a whole number of minutes; use keepWallClock"
         )
-    return int(minutes)
+    return int(minutes), note
+
+
+def _transition_note(
+    change: _Change, text: str, zones: tuple[tuple[str, tzinfo], tuple[str, tzinfo]]
+) -> str:
+    when = change.instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+    what = "starts or ends daylight saving time" if change.dst else "changes its UTC offset"
+    step = change.after - change.before
+    moves = "later" if (step > timedelta(0)) == (text == zones[0][0]) else "earlier"
+    offsets = f"{clock_text(change.before)} → {clock_text(change.after)}"
+    return (
+        f"keeps the same instants until {when}, when zone {text!r} {what} ({offsets}); "
+        f"from then on it fires {clock_text(abs(step))} {moves} "
+        f"than before the move (one cron expression cannot follow both zones). Move it again "
+        f"then, give the schedule an endTime before {when}, or use keepWallClock"
+    )
 
 
 def _transition_reason(
@@ -328,15 +373,19 @@ class ScheduleShift:
     mode: ShiftMode
     before: CronSchedule
     after: CronSchedule
+    note: str | None = None
 
     def as_json(self, *, count: int = 5, after: datetime | None = None) -> dict[str, Any]:
         """The shift with both schedules and their next ``count`` firings, as JSON."""
-        return {
+        shown: dict[str, Any] = {
             "field": self.field,
             "mode": self.mode.value,
             "before": _schedule_json(self.before, count, after),
             "after": _schedule_json(self.after, count, after),
         }
+        if self.note:
+            shown["note"] = self.note
+        return shown
 
 
 def _schedule_json(schedule: CronSchedule, count: int, after: datetime | None) -> dict[str, Any]:
@@ -363,6 +412,7 @@ def shift_job(
     mode: ShiftMode,
     *,
     source_zone: str | None = None,
+    now: datetime | None = None,
 ) -> JobShift:
     """Move every cron block of the job ``document`` to ``target_zone``, in place.
 
@@ -375,7 +425,7 @@ def shift_job(
     for field, block in _cron_blocks(document):
         try:
             before = _read_block(block)
-            after = shift_schedule(before, target_zone, mode, source_zone=source_zone)
+            after, note = _shift(before, target_zone, mode, source_zone, now)
         except ShiftError as exc:
             result.problems.append((field, str(exc)))
             continue
@@ -391,7 +441,7 @@ def shift_job(
         ):
             if new != old:
                 block[key] = new
-        result.shifts.append(ScheduleShift(field, mode, before, after))
+        result.shifts.append(ScheduleShift(field, mode, before, after, note))
     return result
 
 

@@ -243,16 +243,6 @@ def test_keep_instant_without_start_time_works_between_fixed_offsets() -> None:
             "Asia/Kolkata",
             "minute field '0,45'",
         ),
-        (
-            CronSchedule("0 0 2 * * ?", "Asia/Shanghai", START, None),
-            "Europe/Berlin",
-            "zone 'Europe/Berlin' observes daylight saving time",
-        ),
-        (  # no endTime: the first transition after startTime is named
-            CronSchedule("0 0 2 * * ?", "Europe/Berlin", "2024-06-01T00:00:00+02", None),
-            "Asia/Tokyo",
-            "set an endTime before 2024-10-27T01:00:00Z or use keepWallClock",
-        ),
         (  # the range spans the autumn transition
             CronSchedule(
                 "0 0 2 * * ?", "Asia/Shanghai", "2024-04-01T00:00:00+08", "2024-12-31T00:00:00+08"
@@ -519,3 +509,46 @@ def test_an_unknown_mode_is_refused() -> None:
     schedule = CronSchedule("0 0 2 * * ?", "GMT+8", START, None)
     with pytest.raises(ShiftError, match="keepWallClock or keepInstant"):
         shift_schedule(schedule, "UTC", "keepLocal")  # type: ignore[arg-type]
+
+
+# --- keepInstant without an endTime: the instants are kept until the next transition ----------
+
+
+def _job_with(schedule: CronSchedule) -> dict[str, Any]:
+    cron = {"expression": schedule.expression, "expressionTimeZone": schedule.time_zone}
+    if schedule.start_time:
+        cron["startTime"] = schedule.start_time
+    return {"name": "j", "schedule": {"type": "CRON", "cron": cron}}
+
+
+def test_an_open_ended_move_keeps_the_instants_until_the_next_transition_and_says_so() -> None:
+    job = _job_with(CronSchedule("0 0 2 * * ?", "Asia/Shanghai", START, None))
+    now = datetime(2026, 1, 10, tzinfo=UTC)
+
+    moved = shift_job(job, "Europe/Berlin", KEEP_INSTANT, now=now)
+
+    assert moved.problems == []
+    (shift,) = moved.shifts
+    assert shift.after.expression == "0 0 19 * * ?"  # 02:00 +08 is 19:00 +01 the day before
+    assert shift.note is not None
+    # The first transition after now, not after the 2024 startTime.
+    assert "until 2026-03-29T01:00:00Z" in shift.note
+    assert "earlier" in shift.note
+    assert "keepWallClock" in shift.note
+    assert shift.as_json(after=now)["note"] == shift.note
+
+
+def test_a_move_out_of_a_daylight_saving_zone_names_its_next_change() -> None:
+    job = _job_with(CronSchedule("0 0 2 * * ?", "Europe/Berlin", "2024-06-01T00:00:00+02", None))
+    now = datetime(2026, 7, 1, tzinfo=UTC)
+    (shift,) = shift_job(job, "Asia/Tokyo", KEEP_INSTANT, now=now).shifts
+    assert shift.after.expression == "0 0 9 * * ?"  # 02:00 +02 is 09:00 +09
+    assert shift.note is not None
+    assert "until 2026-10-25T01:00:00Z" in shift.note
+
+
+def test_a_fixed_shift_has_no_note() -> None:
+    job = _job_with(CronSchedule("0 0 2 * * ?", "GMT+8", START, None))
+    (shift,) = shift_job(job, "UTC", KEEP_INSTANT, now=datetime(2026, 1, 1, tzinfo=UTC)).shifts
+    assert shift.note is None
+    assert "note" not in shift.as_json(after=datetime(2026, 1, 1, tzinfo=UTC))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -126,7 +126,9 @@ def transform_package(
     object of ``package``; ``label`` goes into the manifest as ``options.transform``."""
     if profile is None and time_zone is None:
         raise InvalidRequestError("Nothing to do: give a profile or a time-zone move.")
-    transform = Transform(ImportRequest(path="(offline)", time_zone=time_zone), profile)
+    transform = Transform(
+        ImportRequest(path="(offline)", time_zone=time_zone), profile, datetime.now(UTC)
+    )
     transform.check_zone("The time zone")
     objects: list[TransformedObject] = []
     problems: list[Problem] = []

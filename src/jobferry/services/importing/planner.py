@@ -6,6 +6,7 @@ the plan, its fingerprint and the apply that follows all see the same state.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -113,7 +114,7 @@ def build_plan(
 
 def _transform(request: ImportRequest, resolved: ResolvedProfile | None) -> Transform:
     """The transform of this import: the workspace profile it names, then its own options."""
-    transform = Transform(request, resolved.profile if resolved else None)
+    transform = Transform(request, resolved.profile if resolved else None, datetime.now(UTC))
     transform.check_zone("timeZone.zone")
     return transform
 

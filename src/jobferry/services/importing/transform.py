@@ -6,6 +6,7 @@ Pure: no storage. The same function serves the online import and the offline
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind, ProblemReason, RefKind
@@ -30,7 +31,12 @@ class Transform:
             except ValueError as exc:
                 raise InvalidRequestError(f"{what} is invalid: {exc}.") from None
 
-    def __init__(self, request: ImportRequest, profile: Profile | None) -> None:
+    def __init__(
+        self, request: ImportRequest, profile: Profile | None, now: datetime | None = None
+    ) -> None:
+        self.now = now
+        """When the move happens: schedule moves look at offsets from then on (None: from each
+        schedule's startTime)."""
         base = profile.reference_renames() if profile else {}
         self.renames = {**base, **request.renames}
         self.workspaces = profile.workspace_renames if profile else {}
@@ -103,7 +109,9 @@ class Transform:
         move = self.time_zone
         if move is None or item.kind != ObjectKind.JOB:
             return
-        shifted = shift_job(item.document, move.zone, move.mode, source_zone=move.source_zone)
+        shifted = shift_job(
+            item.document, move.zone, move.mode, source_zone=move.source_zone, now=self.now
+        )
         item.schedule = shifted.shifts
         for where, reason in shifted.problems:
             item.problems.append(
