@@ -55,15 +55,14 @@ zone text is returned unchanged without further checks.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from jobferry.domain.cronshift import ShiftError, clock_text, shift_expression
+from jobferry.domain.cronshift import ShiftError, shift_expression
 from jobferry.domain.schedule import (
     QuartzCron,
     next_firings,
@@ -71,9 +70,9 @@ from jobferry.domain.schedule import (
     parse_schedule_time,
     parse_time_zone,
 )
+from jobferry.domain.zonechanges import first_change, window_start
 
 OPEN_ENDED_DAYS = 400
-_DAY = 86_400
 # The offset that ends an aware ISO time: Z, +08, +08:00 (seconds allowed) or +0800.
 _OFFSET_STYLE = re.compile(r"(?:(?P<z>[zZ])|[+-]\d{2}(?:(?P<colon>:)[\d:.]+|(?P<compact>\d{2}))?)$")
 
@@ -244,46 +243,6 @@ def _offset_text(offset: timedelta, text: str) -> str:
 # --- offsets -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Change:
-    """A zone's UTC offset changing at ``instant``."""
-
-    instant: datetime
-    before: timedelta
-    after: timedelta
-    dst: bool
-
-
-def _offset_at(zone: tzinfo, seconds: int) -> timedelta:
-    return datetime.fromtimestamp(seconds, UTC).astimezone(zone).utcoffset() or timedelta(0)
-
-
-def _offset_changes(zone: tzinfo, start: datetime, stop: datetime) -> list[_Change]:
-    """Every offset change of ``zone`` in [start, stop], sampled daily, bisected to the second."""
-    if isinstance(zone, timezone):
-        return []
-    changes: list[_Change] = []
-    low, end = math.floor(start.timestamp()), math.ceil(stop.timestamp())
-    offset = _offset_at(zone, low)
-    while low < end:
-        high = min(low + _DAY, end)
-        if _offset_at(zone, high) == offset:
-            low = high
-            continue
-        while high - low > 1:
-            middle = (low + high) // 2
-            if _offset_at(zone, middle) == offset:
-                low = middle
-            else:
-                high = middle
-        instant = datetime.fromtimestamp(high, UTC)
-        new = _offset_at(zone, high)
-        dst = any(zone.dst(m.astimezone(zone)) for m in (instant - timedelta(seconds=1), instant))
-        changes.append(_Change(instant, offset, new, dst))
-        offset, low = new, high
-    return changes
-
-
 def _relative_shift(
     zones: tuple[tuple[str, tzinfo], tuple[str, tzinfo]],
     start: datetime | None,
@@ -293,28 +252,12 @@ def _relative_shift(
     """Minutes to add to a source wall time to get the target wall time, and a note when an
     open-ended schedule keeps its instants only until an offset change (see the module)."""
     (source_text, source), (target_text, target) = zones
-    if start is None and now is None:
-        if not (isinstance(source, timezone) and isinstance(target, timezone)):
-            raise ShiftError(
-                f"startTime is missing; keepInstant needs it to check that the offsets of "
-                f"{source_text!r} and {target_text!r} stay constant. Set a startTime or use "
-                f"keepWallClock"
-            )
-        start = datetime(2000, 1, 1, tzinfo=UTC)
-    # Firings before now are history: only the offsets from now on matter.
-    begin = max(m for m in (start, now) if m is not None)
+    begin = window_start(zones, start, now)
     stop = end if end is not None else begin + timedelta(days=OPEN_ENDED_DAYS)
     shift = (begin.astimezone(target).utcoffset() or timedelta(0)) - (
         begin.astimezone(source).utcoffset() or timedelta(0)
     )
-    changes = {text: _offset_changes(zone, begin, stop) for text, zone in zones}
-    found = [(c, text) for text, zone_changes in changes.items() for c in zone_changes]
-    note = None
-    if found and not (shift == timedelta(0) and changes[source_text] == changes[target_text]):
-        change, text = min(found, key=lambda pair: pair[0].instant)
-        if end is not None:
-            raise ShiftError(_transition_reason(change, text, zones, end))
-        note = _transition_note(change, text, zones)
+    note = first_change(zones, begin, stop, end, shift)
     minutes, rest = divmod(shift, timedelta(minutes=1))
     if rest:
         raise ShiftError(
@@ -322,47 +265,6 @@ def _relative_shift(
             f"a whole number of minutes; use keepWallClock"
         )
     return int(minutes), note
-
-
-def _transition_note(
-    change: _Change, text: str, zones: tuple[tuple[str, tzinfo], tuple[str, tzinfo]]
-) -> str:
-    when = change.instant.strftime("%Y-%m-%dT%H:%M:%SZ")
-    what = "starts or ends daylight saving time" if change.dst else "changes its UTC offset"
-    step = change.after - change.before
-    moves = "later" if (step > timedelta(0)) == (text == zones[0][0]) else "earlier"
-    offsets = f"{clock_text(change.before)} → {clock_text(change.after)}"
-    return (
-        f"keeps the same instants until {when}, when zone {text!r} {what} ({offsets}); "
-        f"from then on it fires {clock_text(abs(step))} {moves} "
-        f"than before the move (one cron expression cannot follow both zones). Move it again "
-        f"then, give the schedule an endTime before {when}, or use keepWallClock"
-    )
-
-
-def _transition_reason(
-    change: _Change,
-    text: str,
-    zones: tuple[tuple[str, tzinfo], tuple[str, tzinfo]],
-    end: datetime | None,
-) -> str:
-    when = change.instant.strftime("%Y-%m-%dT%H:%M:%SZ")
-    what = "observes daylight saving time" if change.dst else "changes its UTC offset"
-    moves = f"from {clock_text(change.before)} to {clock_text(change.after)} at {when}"
-    pair = f"{zones[0][0]!r} → {zones[1][0]!r}"
-    if end is None:
-        return (
-            f"zone {text!r} {what} (offset {moves}), so the shift {pair} is not constant and "
-            f"the schedule has no endTime; set an endTime before {when} or use keepWallClock"
-        )
-    return (
-        f"zone {text!r} {what} (offset {moves}) within the schedule's range (startTime to "
-        f"endTime), so the shift {pair} is not constant; set the endTime before {when}, start "
-        f"the schedule after it, or use keepWallClock"
-    )
-
-
-# --- a job -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,132 @@
+"""Offset changes of time zones over a schedule's range, for keepInstant moves (see
+``domain/timeshift.py`` for the decisions): where they are, and what a move across one means."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+
+from jobferry.domain.cronshift import ShiftError, clock_text
+
+DAY_SECONDS = 86_400
+
+
+@dataclass(frozen=True)
+class Change:
+    """A zone's UTC offset changing at ``instant``."""
+
+    instant: datetime
+    before: timedelta
+    after: timedelta
+    dst: bool
+
+
+def offset_at(zone: tzinfo, seconds: int) -> timedelta:
+    return datetime.fromtimestamp(seconds, UTC).astimezone(zone).utcoffset() or timedelta(0)
+
+
+def offset_changes(zone: tzinfo, start: datetime, stop: datetime) -> list[Change]:
+    """Every offset change of ``zone`` in [start, stop], sampled daily, bisected to the second."""
+    if isinstance(zone, timezone):
+        return []
+    changes: list[Change] = []
+    low, end = math.floor(start.timestamp()), math.ceil(stop.timestamp())
+    offset = offset_at(zone, low)
+    while low < end:
+        high = min(low + DAY_SECONDS, end)
+        if offset_at(zone, high) == offset:
+            low = high
+            continue
+        while high - low > 1:
+            middle = (low + high) // 2
+            if offset_at(zone, middle) == offset:
+                low = middle
+            else:
+                high = middle
+        instant = datetime.fromtimestamp(high, UTC)
+        new = offset_at(zone, high)
+        dst = any(zone.dst(m.astimezone(zone)) for m in (instant - timedelta(seconds=1), instant))
+        changes.append(Change(instant, offset, new, dst))
+        offset, low = new, high
+    return changes
+
+
+def window_start(
+    zones: tuple[tuple[str, tzinfo], tuple[str, tzinfo]],
+    start: datetime | None,
+    now: datetime | None,
+) -> datetime:
+    """Where the offsets start to matter: the later of startTime and now (firings before now
+    are history)."""
+    (source_text, source), (target_text, target) = zones
+    if start is None and now is None:
+        if not (isinstance(source, timezone) and isinstance(target, timezone)):
+            raise ShiftError(
+                f"startTime is missing; keepInstant needs it to check that the offsets of "
+                f"{source_text!r} and {target_text!r} stay constant. Set a startTime or use "
+                f"keepWallClock"
+            )
+        return datetime(2000, 1, 1, tzinfo=UTC)
+    return max(m for m in (start, now) if m is not None)
+
+
+def first_change(
+    zones: tuple[tuple[str, tzinfo], tuple[str, tzinfo]],
+    begin: datetime,
+    stop: datetime,
+    end: datetime | None,
+    shift: timedelta,
+) -> str | None:
+    """The note on the first offset change in [begin, stop] that breaks the shift (refused
+    when the schedule has an endTime), or None when there is none."""
+    (source_text, _), (target_text, _) = zones
+    changes = {text: offset_changes(zone, begin, stop) for text, zone in zones}
+    found = [(c, text) for text, zone_changes in changes.items() for c in zone_changes]
+    if not found or (shift == timedelta(0) and changes[source_text] == changes[target_text]):
+        return None
+    change, text = min(found, key=lambda pair: pair[0].instant)
+    if end is not None:
+        raise ShiftError(transition_reason(change, text, zones, end))
+    return transition_note(change, text, zones)
+
+
+def transition_note(
+    change: Change, text: str, zones: tuple[tuple[str, tzinfo], tuple[str, tzinfo]]
+) -> str:
+    when = change.instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+    what = "starts or ends daylight saving time" if change.dst else "changes its UTC offset"
+    step = change.after - change.before
+    moves = "later" if (step > timedelta(0)) == (text == zones[0][0]) else "earlier"
+    offsets = f"{clock_text(change.before)} → {clock_text(change.after)}"
+    return (
+        f"keeps the same instants until {when}, when zone {text!r} {what} ({offsets}); "
+        f"from then on it fires {clock_text(abs(step))} {moves} "
+        f"than before the move (one cron expression cannot follow both zones). Move it again "
+        f"then, give the schedule an endTime before {when}, or use keepWallClock"
+    )
+
+
+def transition_reason(
+    change: Change,
+    text: str,
+    zones: tuple[tuple[str, tzinfo], tuple[str, tzinfo]],
+    end: datetime | None,
+) -> str:
+    when = change.instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+    what = "observes daylight saving time" if change.dst else "changes its UTC offset"
+    moves = f"from {clock_text(change.before)} to {clock_text(change.after)} at {when}"
+    pair = f"{zones[0][0]!r} → {zones[1][0]!r}"
+    if end is None:
+        return (
+            f"zone {text!r} {what} (offset {moves}), so the shift {pair} is not constant and "
+            f"the schedule has no endTime; set an endTime before {when} or use keepWallClock"
+        )
+    return (
+        f"zone {text!r} {what} (offset {moves}) within the schedule's range (startTime to "
+        f"endTime), so the shift {pair} is not constant; set the endTime before {when}, start "
+        f"the schedule after it, or use keepWallClock"
+    )
+
+
+# --- a job -------------------------------------------------------------------------------------
