@@ -58,6 +58,13 @@ class Remote:
         ws: str = response.json()["id"]
         return ws
 
+    def workspace_name(self, workspace_id: str) -> str:
+        """The name of a workspace the server's admin can see."""
+        response = self.call("GET", "/workspaces")
+        assert response.status_code == 200, response.text
+        names = {w["id"]: w["name"] for w in response.json()["workspaces"]}
+        return str(names[workspace_id])
+
 
 @dataclass
 class Cli:

@@ -32,7 +32,7 @@ HINTS = {
     "(signatures are valid for 15 minutes).",
     "APIGW.0101": "the endpoint does not serve this call; jobferry's extensions (plan, "
     "exports, downloads, packages, workspaces…) need a jobferry server.",
-    "DLF.0819": "set workspace in the profile, or pass --workspace with an id from "
+    "DLF.0819": "set workspace in the profile, or pass --workspace with a name or id from "
     "'jobferry workspaces list'.",
 }
 
@@ -135,7 +135,7 @@ def root_options(
     ] = False,
     workspace: Annotated[
         str | None,
-        typer.Option("--workspace", "-w", help="Workspace id; overrides the profile."),
+        typer.Option("--workspace", "-w", help="Workspace name or id; overrides the profile."),
     ] = None,
     _version: Annotated[
         bool,

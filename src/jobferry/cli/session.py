@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +11,7 @@ import typer
 from jobferry.cli.client import ApiClient
 from jobferry.cli.config import Profile, load_profile
 from jobferry.cli.output import Output
+from jobferry.cli.workspaces import Workspace, describe, find_by_name, is_workspace_id
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Session:
     _profile: Profile | None = field(default=None, repr=False)
     _client: ApiClient | None = field(default=None, repr=False)
     _output: Output | None = field(default=None, repr=False)
+    _workspace: Workspace | None = field(default=None, repr=False)
 
     @property
     def output(self) -> Output:
@@ -40,10 +42,29 @@ class Session:
         return self._profile
 
     def client(self) -> ApiClient:
-        """The signed HTTP client for the profile (refuses an incomplete profile)."""
+        """The signed HTTP client for the profile (refuses an incomplete profile); a workspace
+        given by name is looked up first and sent by id."""
         if self._client is None:
-            self._client = ApiClient(self.profile())
+            profile = self.profile()
+            named = profile.workspace
+            if named and not is_workspace_id(named):
+                client = ApiClient(replace(profile, workspace=None))
+                self._workspace = find_by_name(client, named)
+                self._profile = replace(profile, workspace=self._workspace.id)
+                client.workspace = self._workspace.id
+                self._client = client
+            else:
+                self._client = ApiClient(profile)
         return self._client
+
+    def workspace_label(self) -> str:
+        """The target workspace for messages: ``name (id)`` when the endpoint can tell."""
+        client = self.client()
+        if self._workspace is None:
+            self._workspace = describe(client, client.workspace)
+        if self._workspace is not None:
+            return f"workspace {self._workspace.label}"
+        return f"workspace {client.workspace}" if client.workspace else "the default workspace"
 
     def close(self) -> None:
         """Release the client's connections."""
@@ -66,6 +87,7 @@ def session(ctx: typer.Context, json_mode: bool = False, workspace: str | None =
         current.workspace = workspace
         current._profile = None
         current._client = None
+        current._workspace = None
     return current
 
 
@@ -77,7 +99,7 @@ WorkspaceOption = Annotated[
     typer.Option(
         "--workspace",
         "-w",
-        help="Workspace id (sent as the workspace header); overrides the profile.",
+        help="Workspace name or id (sent as the workspace header, by id); overrides the profile.",
         show_default=False,
     ),
 ]
