@@ -79,7 +79,9 @@ class Services:
                 )
             store = S3BlobStore(storage(), settings.s3_bucket, settings.s3_prefix)
             uploads = S3BlobStore(storage(), settings.s3_bucket, f"{settings.s3_prefix}uploads/")
-        tasks = TaskService(db, heartbeat_seconds=settings.worker_heartbeat_seconds)
+        tasks = TaskService(
+            db, heartbeat_seconds=settings.worker_heartbeat_seconds, offset_mode=mode
+        )
         downloads = DownloadService(db, store, settings.download_ttl_seconds)
         keys = KeyService(db, box)
         imports = ImportService(db, settings, tasks, uploads, storage, read_limits(settings))

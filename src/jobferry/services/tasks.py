@@ -7,19 +7,22 @@ import socket
 import uuid
 from typing import Any
 
-from jobferry.errors import TaskNotFoundError
+from jobferry.errors import InvalidRequestError, TaskNotFoundError
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.documents import dump, load
+from jobferry.services.paging import page
+from jobferry.settings import OffsetMode
 from jobferry.storage import Database
 from jobferry.storage import tasks as repo
 from jobferry.storage import workers as worker_repo
 from jobferry.storage.tasks import TaskRecord
 
 RUNNING, SUCCESSFUL, FAILED, WARNING = "RUNNING", "SUCCESSFUL", "FAILED", "WARNING"
+STATUSES = (RUNNING, SUCCESSFUL, FAILED, WARNING)
 
 
-def task_view(task: TaskRecord) -> dict[str, Any]:
-    """ListSystemTasksResponse, plus jobferry's kind, progress and result."""
+def task_summary(task: TaskRecord) -> dict[str, Any]:
+    """A task as the task list answers it: the show view without subtasks and result."""
     view: dict[str, Any] = {
         "id": task.id,
         "name": task.name,
@@ -28,23 +31,44 @@ def task_view(task: TaskRecord) -> dict[str, Any]:
         "lastUpdate": task.last_update,
         "status": task.status,
         "message": task.message or "",
-        "subtasks": load(task.subtasks)["items"] if task.subtasks else [],
         "kind": task.kind,
         "progress": task.progress,
         "createUser": task.created_by,
     }
     if task.end_time is not None:
         view["endTime"] = task.end_time
+    return view
+
+
+def task_view(task: TaskRecord) -> dict[str, Any]:
+    """ListSystemTasksResponse, plus jobferry's kind, progress and result."""
+    view = task_summary(task)
+    view["subtasks"] = load(task.subtasks)["items"] if task.subtasks else []
     if task.result:
         view["result"] = load(task.result)
     return view
 
 
+def task_status(value: str | None) -> str | None:
+    """The ``status`` filter of the task list, checked (any case; None: every status)."""
+    if value is None or value == "":
+        return None
+    status = value.upper()
+    if status not in STATUSES:
+        raise InvalidRequestError(
+            f"status {value!r} is not a task status; pass one of {', '.join(STATUSES)}, or "
+            "leave it out for every task.",
+            parameter="status",
+        )
+    return status
+
+
 class TaskService:
     """Create, advance, finish and show system tasks."""
 
-    def __init__(self, db: Database, *, heartbeat_seconds: int) -> None:
+    def __init__(self, db: Database, *, heartbeat_seconds: int, offset_mode: OffsetMode) -> None:
         self.db = db
+        self.offset_mode = offset_mode
         self.worker_id = uuid.uuid4().hex
         self.heartbeat_ms = heartbeat_seconds * 1000
 
@@ -140,6 +164,18 @@ class TaskService:
                 task_id=task_id,
             )
         return task_view(task)
+
+    def list_tasks(
+        self, scope: Scope, *, status: str | None, limit: int | None, offset: int | None
+    ) -> dict[str, Any]:
+        """One page of the workspace's tasks, newest first (any role may read them)."""
+        wanted = task_status(status)
+        p = page(limit, offset, self.offset_mode)
+        with self.db.transaction(readonly=True) as tx:
+            total, rows = repo.list_tasks(
+                tx, scope.workspace.id, status=wanted, limit=p.limit, offset=p.skip
+            )
+        return {"total": total, "tasks": [task_summary(task) for task in rows]}
 
     def register_worker(self) -> None:
         """Announce this process (its tasks are alive while it beats)."""

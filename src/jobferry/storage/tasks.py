@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, null, or_, select, update
 
 from jobferry.storage.database import Tx
 from jobferry.storage.records import record
@@ -47,6 +47,33 @@ def get_task(tx: Tx, workspace_id: str, task_id: str) -> TaskRecord | None:
         )
     ).first()
     return record(TaskRecord, row) if row else None
+
+
+def list_tasks(
+    tx: Tx, workspace_id: str, *, status: str | None, limit: int, offset: int
+) -> tuple[int, list[TaskRecord]]:
+    """One page of the workspace's tasks, newest first, and how many match in all.
+
+    The rows come without their request, result and subtasks (a dry run's result holds its
+    whole plan), so a page reads no large column.
+    """
+    conditions = [system_tasks.c.workspace_id == workspace_id]
+    if status is not None:
+        conditions.append(system_tasks.c.status == status)
+    where = and_(*conditions)
+    total = int(
+        tx.conn.execute(select(func.count()).select_from(system_tasks).where(where)).scalar_one()
+    )
+    heavy = {"request", "result", "subtasks"}
+    columns = [c for c in system_tasks.c if c.name not in heavy]
+    rows = tx.conn.execute(
+        select(*columns, *(null().label(name) for name in sorted(heavy)))
+        .where(where)
+        .order_by(system_tasks.c.start_time.desc(), system_tasks.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return total, [record(TaskRecord, r) for r in rows]
 
 
 def update_task(tx: Tx, task_id: str, **values: Any) -> None:

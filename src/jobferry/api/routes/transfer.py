@@ -119,6 +119,18 @@ def export_job(request: Request, scope: ScopeDep, raw: BodyDep, job_name: str) -
     return _export_response(services_of(request).exports.export_job(scope, job_name, wanted))
 
 
+@router.get("/system-tasks", summary="The workspace's system tasks, newest first (extension)")
+def list_tasks(
+    request: Request,
+    scope: ScopeDep,
+    limit: int | None = None,
+    offset: int | None = None,
+    status: str | None = None,
+) -> Response:
+    tasks = services_of(request).tasks
+    return json(tasks.list_tasks(scope, status=status, limit=limit, offset=offset))
+
+
 @router.get("/system-tasks/{task_id}", summary="list_system_tasks")
 def list_system_tasks(request: Request, scope: ScopeDep, task_id: str) -> Response:
     return json(services_of(request).tasks.show(scope, task_id))
