@@ -78,17 +78,27 @@ class Cli:
     extra: dict[str, str] = field(default_factory=dict)
 
     def __call__(
-        self, *args: str, input: str | None = None, workspace: str | None = None
+        self,
+        *args: str,
+        input: str | None = None,
+        workspace: str | None = None,
+        env: dict[str, str | None] | None = None,
     ) -> Result:
         """``jobferry --config <file> [-w workspace] <args>``."""
         lead = ["--config", str(self.config)]
         if workspace is not None:
             lead += ["--workspace", workspace]
-        return invoke([*lead, *args], input=input)
+        return invoke([*lead, *args], env=env, input=input)
 
-    def json(self, *args: str, workspace: str | None = None, code: int = 0) -> Any:
+    def json(
+        self,
+        *args: str,
+        workspace: str | None = None,
+        code: int = 0,
+        env: dict[str, str | None] | None = None,
+    ) -> Any:
         """Run with --json, check the exit code, return the parsed document."""
-        result = self(*args, "--json", workspace=workspace)
+        result = self(*args, "--json", workspace=workspace, env=env)
         assert result.exit_code == code, (result.stdout, result.stderr)
         return orjson.loads(result.stdout)
 

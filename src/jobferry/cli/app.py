@@ -19,7 +19,18 @@ import typer
 from typer.core import TyperGroup
 
 from jobferry import __version__
-from jobferry.cli import admin, apply, export, jobs, package, serve, tasks, transfer
+from jobferry.cli import (
+    admin,
+    apply,
+    environment,
+    export,
+    jobs,
+    keys,
+    package,
+    serve,
+    tasks,
+    transfer,
+)
 from jobferry.cli.client import ApiError, ConnectionProblemError
 from jobferry.cli.config import ConfigError
 from jobferry.cli.exits import CommandError, ExitCode
@@ -163,6 +174,9 @@ app.command("import")(transfer.import_command)
 app.command("plan")(transfer.plan_command)
 app.command("rollback")(transfer.rollback_command)
 app.command("apply")(apply.apply_command)
+app.add_typer(environment.env_app, name="env")
+app.add_typer(environment.profiles_app, name="profiles")
+app.add_typer(keys.app, name="keys")
 app.add_typer(tasks.tasks_app, name="tasks")
 app.add_typer(tasks.downloads_app, name="downloads")
 app.add_typer(package.app, name="package")
