@@ -17,6 +17,7 @@ from support.server import ServerProcess
 CLEAN_ENV = {
     name: None
     for name in (
+        "JOBFERRY_CONTEXT",
         "JOBFERRY_PROFILE",
         "JOBFERRY_CONFIG",
         "JOBFERRY_ENDPOINT",
@@ -104,9 +105,9 @@ class Cli:
 
 
 def write_config(path: Path, server: ServerProcess, workspace: str, **extra: Any) -> Path:
-    """A config.toml with one 'default' profile for the server."""
+    """A config.toml with one 'default' context for the server."""
     lines = [
-        "[profiles.default]",
+        "[contexts.default]",
         f'endpoint = "{server.url}"',
         f'project_id = "{server.project_id}"',
         f'workspace = "{workspace}"',

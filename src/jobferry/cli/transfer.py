@@ -2,7 +2,7 @@
 
 They call the documented API and add no logic the server has: the plan, the check and the
 apply all happen on the server. A local file is uploaded first (``POST /packages``, or OBS when
-the profile says ``upload = "obs"``); then the plan is asked for (``POST /jobs/import/plan``)
+the context says ``upload = "obs"``); then the plan is asked for (``POST /jobs/import/plan``)
 and shown, and — ``import`` only, after confirmation — the import starts with the plan's id, so
 the server refuses it if the target changed in between. Endpoints without the plan call (the
 real DataArts) get ``POST /jobs/check-file`` shown instead.
@@ -187,11 +187,11 @@ def package_path(s: Session, source: str) -> str:
         raise CliUsageError(
             f"{source} is not a file; give a local package or an obs://bucket/key path."
         )
-    profile = s.profile()
-    if profile.upload == "obs":
-        assert profile.obs is not None
-        with s.output.progress(f"Uploading to OBS {profile.obs.bucket}", transfer=True) as bar:
-            return obs.upload_package(profile.obs, file, bar.bytes)
+    context = s.context()
+    if context.upload == "obs":
+        assert context.obs is not None
+        with s.output.progress(f"Uploading to OBS {context.obs.bucket}", transfer=True) as bar:
+            return obs.upload_package(context.obs, file, bar.bytes)
     with s.output.progress("Uploading", transfer=True) as bar:
         answer = s.client().upload(file, bar.bytes)
     return str(answer["path"])
@@ -355,7 +355,7 @@ def import_command(
             )
             return
         body["planId"] = plan["planId"]
-    where = s.profile().workspace or "the default workspace"
+    where = s.context().workspace or "the default workspace"
     if not yes and not out.confirm(f"Import into {where}?"):
         out.finish(
             {"path": path, "plan": plan, "task": None},
