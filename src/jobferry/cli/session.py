@@ -60,13 +60,20 @@ class Session:
                 self._client = ApiClient(context)
         return self._client
 
-    def workspace_label(self) -> str:
-        """The target workspace for messages: ``name (id)`` when the endpoint can tell."""
+    def target_workspace(self) -> Workspace | None:
+        """The workspace the commands act on, when the endpoint can tell (jobferry can; the
+        real DataArts endpoint has no workspace list)."""
         client = self.client()
         if self._workspace is None:
             self._workspace = describe(client, client.workspace)
-        if self._workspace is not None:
-            return f"workspace {self._workspace.label}"
+        return self._workspace
+
+    def workspace_label(self) -> str:
+        """The target workspace for messages: ``name (id)`` when the endpoint can tell."""
+        found = self.target_workspace()
+        if found is not None:
+            return f"workspace {found.label}"
+        client = self.client()
         return f"workspace {client.workspace}" if client.workspace else "the default workspace"
 
     def close(self) -> None:
