@@ -1,24 +1,27 @@
-"""Connection profiles: file sections, environment overrides, credentials from variables."""
+"""Contexts: file sections, environment overrides, credentials from variables, and the older
+"contexts" spellings still read with a notice."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from jobferry.cli.config import ConfigError, default_config_path, load_profile
+from jobferry.cli.config import ConfigError, default_config_path, load_context
+from support.cli import invoke
 
 CONFIG = """
-default_profile = "test"
+default_context = "test"
 
-[profiles.test]
+[contexts.test]
 endpoint = "http://127.0.0.1:8000/"
 project_id = "p-test"
 workspace = "ws-test"
 ak_env = "TEST_AK"
 sk_env = "TEST_SK"
 
-[profiles.prod]
+[contexts.prod]
 endpoint = "https://dayu-dlf.eu-west-101.myhuaweicloud.eu"
 project_id = "p-prod"
 ak = "PRODAK"
@@ -38,77 +41,115 @@ def config(tmp_path: Path) -> Path:
     return path
 
 
-def test_default_profile_reads_credentials_from_variables(config: Path) -> None:
-    profile = load_profile(config, None, {"TEST_AK": "ak1", "TEST_SK": "sk1"})
-    assert profile.name == "test"
-    assert profile.endpoint == "http://127.0.0.1:8000"
-    assert (profile.ak, profile.sk, profile.workspace) == ("ak1", "sk1", "ws-test")
-    assert profile.missing == ()
-    assert profile.upload == "jobferry"
+def test_default_context_reads_credentials_from_variables(config: Path) -> None:
+    context = load_context(config, None, {"TEST_AK": "ak1", "TEST_SK": "sk1"})
+    assert context.name == "test"
+    assert context.endpoint == "http://127.0.0.1:8000"
+    assert (context.ak, context.sk, context.workspace) == ("ak1", "sk1", "ws-test")
+    assert context.missing == ()
+    assert context.upload == "jobferry"
 
 
-def test_named_profile_with_obs_upload(config: Path) -> None:
-    profile = load_profile(config, "prod", {})
-    assert profile.verify_tls is False
-    assert profile.obs is not None
-    assert profile.obs.bucket == "releases"
-    assert profile.obs.region == "eu-west-101"
-    assert (profile.obs.access_key, profile.obs.secret_key) == ("PRODAK", "prod-secret")
+def test_named_context_with_obs_upload(config: Path) -> None:
+    context = load_context(config, "prod", {})
+    assert context.verify_tls is False
+    assert context.obs is not None
+    assert context.obs.bucket == "releases"
+    assert context.obs.region == "eu-west-101"
+    assert (context.obs.access_key, context.obs.secret_key) == ("PRODAK", "prod-secret")
 
 
 def test_environment_overrides_field_by_field(config: Path) -> None:
     env = {
-        "JOBFERRY_PROFILE": "prod",
+        "JOBFERRY_CONTEXT": "prod",
         "JOBFERRY_WORKSPACE": "ws-override",
         "JOBFERRY_SK": "other-secret",
         "JOBFERRY_VERIFY_TLS": "true",
     }
-    profile = load_profile(config, None, env)
-    assert profile.name == "prod"
-    assert profile.workspace == "ws-override"
-    assert (profile.ak, profile.sk) == ("PRODAK", "other-secret")
-    assert profile.verify_tls is True
-    assert profile.with_workspace("ws-cli").workspace == "ws-cli"
+    context = load_context(config, None, env)
+    assert context.name == "prod"
+    assert context.workspace == "ws-override"
+    assert (context.ak, context.sk) == ("PRODAK", "other-secret")
+    assert context.verify_tls is True
+    assert context.with_workspace("ws-cli").workspace == "ws-cli"
 
 
 def test_unset_credential_variable_is_named(config: Path) -> None:
     with pytest.raises(ConfigError, match=r"\$TEST_AK, which is not set"):
-        load_profile(config, None, {})
+        load_context(config, None, {})
 
 
-def test_unknown_profile_and_unknown_keys_are_refused(config: Path, tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="Profile 'staging' is not in"):
-        load_profile(config, "staging", {})
+def test_unknown_context_and_unknown_keys_are_refused(config: Path, tmp_path: Path) -> None:
+    with pytest.raises(
+        ConfigError, match=r"Context 'staging' is not in .* \(contexts there: prod, test\)"
+    ):
+        load_context(config, "staging", {})
     typo = tmp_path / "typo.toml"
-    typo.write_text('[profiles.default]\nendpiont = "http://x"\n', encoding="utf-8")
+    typo.write_text('[contexts.default]\nendpiont = "http://x"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="unknown key"):
-        load_profile(typo, None, {})
+        load_context(typo, None, {})
 
 
 def test_obs_upload_needs_a_bucket(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
-    path.write_text('[profiles.default]\nupload = "obs"\n', encoding="utf-8")
+    path.write_text('[contexts.default]\nupload = "obs"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="obs_bucket"):
-        load_profile(path, None, {})
+        load_context(path, None, {})
 
 
 def test_invalid_toml_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
-    path.write_text("[profiles.default\n", encoding="utf-8")
+    path.write_text("[contexts.default\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
-        load_profile(path, None, {})
+        load_context(path, None, {})
 
 
 def test_no_file_means_environment_only(tmp_path: Path) -> None:
     env = {"XDG_CONFIG_HOME": str(tmp_path), "JOBFERRY_ENDPOINT": "http://h:1"}
-    profile = load_profile(None, None, env)
-    assert profile.source == "environment"
-    assert profile.endpoint == "http://h:1"
-    assert "project_id" in profile.missing
+    context = load_context(None, None, env)
+    assert context.source == "environment"
+    assert context.endpoint == "http://h:1"
+    assert "project_id" in context.missing
     with pytest.raises(ConfigError, match="has no project_id"):
-        profile.require_remote()
+        context.require_remote()
 
 
 def test_default_config_path_follows_xdg_and_jobferry_config(tmp_path: Path) -> None:
     assert default_config_path({"XDG_CONFIG_HOME": "/x"}) == Path("/x/jobferry/config.toml")
     assert default_config_path({"JOBFERRY_CONFIG": str(tmp_path / "c.toml")}) == tmp_path / "c.toml"
+
+
+def test_profiles_tables_and_variable_still_work_with_a_notice(tmp_path: Path) -> None:
+    old = tmp_path / "old.toml"
+    old.write_text(
+        CONFIG.replace("contexts.", "profiles.").replace("default_context", "default_profile")
+    )
+    context = load_context(old, None, {"TEST_AK": "ak1", "TEST_SK": "sk1"})
+    assert context.name == "test"
+    assert context.endpoint == "http://127.0.0.1:8000"
+    assert len(context.notices) == 1
+    assert "rename [profiles.…] to [contexts.…]" in context.notices[0]
+    chosen = load_context(old, None, {"JOBFERRY_PROFILE": "prod"})
+    assert chosen.name == "prod"
+    assert any("set JOBFERRY_CONTEXT instead" in n for n in chosen.notices)
+    assert load_context(old, "prod", {}).name == "prod"
+
+
+def test_a_file_with_both_tables_is_refused(tmp_path: Path) -> None:
+    both = tmp_path / "both.toml"
+    both.write_text('[contexts.a]\nendpoint = "http://a"\n[profiles.b]\nendpoint = "http://b"\n')
+    with pytest.raises(ConfigError, match="both \\[contexts"):
+        load_context(both, None, {})
+
+
+def test_config_show_names_the_context_and_hides_the_secret(config: Path) -> None:
+    env = {"TEST_AK": "ak1", "TEST_SK": "sk-hidden-1"}
+    shown = invoke(["--config", str(config), "--context", "prod", "config", "show", "--json"], env)
+    assert shown.exit_code == 0, shown.output
+    view = json.loads(shown.stdout)
+    assert (view["context"], view["projectId"], view["secretKey"]) == ("prod", "p-prod", "set")
+    human = invoke(["--config", str(config), "config", "show"], env)
+    assert human.exit_code == 0, human.output
+    assert "test" in human.stdout
+    assert "sk-hidden-1" not in human.output
+    assert "prod-secret" not in human.output

@@ -23,6 +23,7 @@ from support.cli import invoke
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 AK, SK = "CLOUDAK0000000000001", "cloud-secret-key"
+WORKSPACE = "0833a5737480d53b2f25c010dc1a7b88"
 
 
 class DataArtsStub(BaseHTTPRequestHandler):
@@ -58,9 +59,10 @@ class DataArtsStub(BaseHTTPRequestHandler):
         except Exception as exc:
             self._answer(401, {"error_code": "APIGW.0301", "error_msg": str(exc)})
             return
-        assert headers.get("workspace") == "ws-cloud"
         parsed = json.loads(body) if body else {}
         route = parts.path.removeprefix(f"/v1/{PROJECT}")
+        # A workspace name is looked up (GET /workspaces) before a workspace is chosen.
+        assert headers.get("workspace") == (None if route == "/workspaces" else WORKSPACE)
         DataArtsStub.calls.append((self.command, route, parsed))
         if (self.command, route) == ("POST", "/jobs/check-file"):
             self._answer(200, {"jobs": [{"name": "daily_sales", "path": "/sales"}], "scripts": []})
@@ -90,9 +92,9 @@ def cloud(tmp_path: Path) -> Iterator[Path]:
     DataArtsStub.calls = []
     config = tmp_path / "config.toml"
     config.write_text(
-        "[profiles.cloud]\n"
+        "[contexts.cloud]\n"
         f'endpoint = "http://127.0.0.1:{server.server_address[1]}"\n'
-        f'project_id = "{PROJECT}"\nworkspace = "ws-cloud"\n'
+        f'project_id = "{PROJECT}"\nworkspace = "{WORKSPACE}"\n'
         f'ak = "{AK}"\nsk = "{SK}"\n',
         encoding="utf-8",
     )
@@ -102,7 +104,7 @@ def cloud(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_import_without_a_plan_call_shows_the_contents_and_imports(cloud: Path) -> None:
-    args = ["--config", str(cloud), "--profile", "cloud", "import", "obs://bucket/pkg.zip"]
+    args = ["--config", str(cloud), "--context", "cloud", "import", "obs://bucket/pkg.zip"]
     result = invoke([*args, "--yes", "--policy", "overwrite"])
     assert result.exit_code == 0, result.output
     assert "no plan call" in result.stderr
@@ -119,7 +121,19 @@ def test_import_without_a_plan_call_shows_the_contents_and_imports(cloud: Path) 
 
 
 def test_extensions_name_the_endpoint_as_the_reason(cloud: Path) -> None:
+    # (--profile is the deprecated spelling of --context: it still works, with a notice)
     result = invoke(["--config", str(cloud), "--profile", "cloud", "downloads", "list"])
     assert result.exit_code == 1
+    assert "notice: --profile is deprecated" in result.stderr
+    assert "use --context" in result.stderr
     assert "APIGW.0101" in result.stderr
     assert "need a jobferry server" in result.stderr
+
+
+def test_a_workspace_name_needs_an_endpoint_that_lists_workspaces(cloud: Path) -> None:
+    args = ["--config", str(cloud), "--context", "cloud", "jobs", "list", "-w", "sales_prod"]
+    result = invoke(args)
+    assert result.exit_code == 2
+    assert "Workspace 'sales_prod' is a name" in result.stderr
+    assert "give the workspace's 32-character id" in result.stderr
+    assert [route for _, route, _ in DataArtsStub.calls] == ["/workspaces"]

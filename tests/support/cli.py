@@ -17,6 +17,7 @@ from support.server import ServerProcess
 CLEAN_ENV = {
     name: None
     for name in (
+        "JOBFERRY_CONTEXT",
         "JOBFERRY_PROFILE",
         "JOBFERRY_CONFIG",
         "JOBFERRY_ENDPOINT",
@@ -58,6 +59,13 @@ class Remote:
         ws: str = response.json()["id"]
         return ws
 
+    def workspace_name(self, workspace_id: str) -> str:
+        """The name of a workspace the server's admin can see."""
+        response = self.call("GET", "/workspaces")
+        assert response.status_code == 200, response.text
+        names = {w["id"]: w["name"] for w in response.json()["workspaces"]}
+        return str(names[workspace_id])
+
 
 @dataclass
 class Cli:
@@ -71,25 +79,35 @@ class Cli:
     extra: dict[str, str] = field(default_factory=dict)
 
     def __call__(
-        self, *args: str, input: str | None = None, workspace: str | None = None
+        self,
+        *args: str,
+        input: str | None = None,
+        workspace: str | None = None,
+        env: dict[str, str | None] | None = None,
     ) -> Result:
         """``jobferry --config <file> [-w workspace] <args>``."""
         lead = ["--config", str(self.config)]
         if workspace is not None:
             lead += ["--workspace", workspace]
-        return invoke([*lead, *args], input=input)
+        return invoke([*lead, *args], env=env, input=input)
 
-    def json(self, *args: str, workspace: str | None = None, code: int = 0) -> Any:
+    def json(
+        self,
+        *args: str,
+        workspace: str | None = None,
+        code: int = 0,
+        env: dict[str, str | None] | None = None,
+    ) -> Any:
         """Run with --json, check the exit code, return the parsed document."""
-        result = self(*args, "--json", workspace=workspace)
+        result = self(*args, "--json", workspace=workspace, env=env)
         assert result.exit_code == code, (result.stdout, result.stderr)
         return orjson.loads(result.stdout)
 
 
 def write_config(path: Path, server: ServerProcess, workspace: str, **extra: Any) -> Path:
-    """A config.toml with one 'default' profile for the server."""
+    """A config.toml with one 'default' context for the server."""
     lines = [
-        "[profiles.default]",
+        "[contexts.default]",
         f'endpoint = "{server.url}"',
         f'project_id = "{server.project_id}"',
         f'workspace = "{workspace}"',

@@ -19,7 +19,19 @@ import typer
 from typer.core import TyperGroup
 
 from jobferry import __version__
-from jobferry.cli import admin, export, jobs, package, serve, tasks, transfer
+from jobferry.cli import (
+    admin,
+    apply,
+    contexts,
+    environment,
+    export,
+    jobs,
+    keys,
+    package,
+    serve,
+    tasks,
+    transfer,
+)
 from jobferry.cli.client import ApiError, ConnectionProblemError
 from jobferry.cli.config import ConfigError
 from jobferry.cli.exits import CommandError, ExitCode
@@ -28,11 +40,11 @@ from jobferry.cli.session import Session, session
 from jobferry.errors import JobferryError, PackageError
 
 HINTS = {
-    "APIGW.0301": "check the AK/SK and project id of the profile, and this machine's clock "
+    "APIGW.0301": "check the AK/SK and project id of the context, and this machine's clock "
     "(signatures are valid for 15 minutes).",
     "APIGW.0101": "the endpoint does not serve this call; jobferry's extensions (plan, "
     "exports, downloads, packages, workspaces…) need a jobferry server.",
-    "DLF.0819": "set workspace in the profile, or pass --workspace with an id from "
+    "DLF.0819": "set workspace in the context, or pass --workspace with a name or id from "
     "'jobferry workspaces list'.",
 }
 
@@ -114,13 +126,18 @@ app = typer.Typer(
 @app.callback()
 def root_options(
     ctx: typer.Context,
-    profile: Annotated[
+    context: Annotated[
         str | None,
         typer.Option(
-            "--profile",
-            envvar="JOBFERRY_PROFILE",
-            help="Connection profile of the config file (default: 'default').",
+            "--context",
+            help="Context (endpoint and credentials) of the config file; else JOBFERRY_CONTEXT, "
+            "else default_context, else 'default'.",
+            show_default=False,
         ),
+    ] = None,
+    old_profile: Annotated[
+        str | None,
+        typer.Option("--profile", hidden=True, help="Deprecated: --context."),
     ] = None,
     config: Annotated[
         str | None,
@@ -135,7 +152,7 @@ def root_options(
     ] = False,
     workspace: Annotated[
         str | None,
-        typer.Option("--workspace", "-w", help="Workspace id; overrides the profile."),
+        typer.Option("--workspace", "-w", help="Workspace name or id; overrides the context."),
     ] = None,
     _version: Annotated[
         bool,
@@ -149,7 +166,15 @@ def root_options(
     Exit codes: 0 ok, 1 failed, 2 usage, 3 check problems found.
     """
     current = session(ctx, json_mode, workspace)
-    current.profile_name = profile
+    if old_profile is not None:
+        current.output.err.print(
+            "notice: --profile is deprecated (connection profiles are now contexts); use "
+            "--context.",
+            style="yellow",
+            markup=False,
+            highlight=False,
+        )
+    current.context_name = context or old_profile
     current.config = Path(config) if config else None
 
 
@@ -162,6 +187,11 @@ app.command("export")(export.export_command)
 app.command("import")(transfer.import_command)
 app.command("plan")(transfer.plan_command)
 app.command("rollback")(transfer.rollback_command)
+app.command("apply")(apply.apply_command)
+app.add_typer(environment.env_app, name="env")
+app.add_typer(environment.profiles_app, name="profiles")
+app.add_typer(keys.app, name="keys")
+app.add_typer(contexts.app, name="config")
 app.add_typer(tasks.tasks_app, name="tasks")
 app.add_typer(tasks.downloads_app, name="downloads")
 app.add_typer(package.app, name="package")

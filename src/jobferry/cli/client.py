@@ -31,7 +31,7 @@ import orjson
 import requests
 
 from jobferry import __version__
-from jobferry.cli.config import Profile
+from jobferry.cli.config import Context
 from jobferry.signing import UNSIGNED_PAYLOAD, sign_request
 
 USER_AGENT = f"jobferry-cli/{__version__}"
@@ -168,19 +168,19 @@ def _attachment_name(response: requests.Response) -> str | None:
 class ApiClient:
     """Signed calls to one endpoint, project and workspace."""
 
-    def __init__(self, profile: Profile, *, timeout: float = 120.0) -> None:
-        profile.require_remote()
-        assert profile.endpoint is not None
-        assert profile.project_id is not None
-        self.profile = profile
-        self.endpoint = profile.endpoint
-        self.project_id = profile.project_id
-        self.workspace = profile.workspace
+    def __init__(self, context: Context, *, timeout: float = 120.0) -> None:
+        context.require_remote()
+        assert context.endpoint is not None
+        assert context.project_id is not None
+        self.context = context
+        self.endpoint = context.endpoint
+        self.project_id = context.project_id
+        self.workspace = context.workspace
         self.timeout = timeout
-        self._host = urlsplit(profile.endpoint).netloc
-        self._base_path = urlsplit(profile.endpoint).path.rstrip("/")
+        self._host = urlsplit(context.endpoint).netloc
+        self._base_path = urlsplit(context.endpoint).path.rstrip("/")
         self._session = requests.Session()
-        self._session.verify = profile.ca_bundle or profile.verify_tls
+        self._session.verify = context.ca_bundle or context.verify_tls
         self._session.trust_env = True
 
     def close(self) -> None:
@@ -237,7 +237,7 @@ class ApiClient:
         except requests.exceptions.RequestException as exc:
             raise ConnectionProblemError(
                 f"Cannot reach {self.endpoint} ({exc.__class__.__name__}); check the endpoint of "
-                f"profile '{self.profile.name}' and that the server is running."
+                f"context '{self.context.name}' and that the server is running."
             ) from exc
         if response.status_code >= 400:
             try:
@@ -247,7 +247,7 @@ class ApiClient:
         return response
 
     def _keys(self) -> tuple[str, str]:
-        return self.profile.ak or "", self.profile.sk or ""
+        return self.context.ak or "", self.context.sk or ""
 
     # -- JSON calls ----------------------------------------------------------------------
 

@@ -1,15 +1,16 @@
-"""Connection profiles: which endpoint, project, workspace and credentials a remote command uses.
+"""Contexts: which endpoint, project, workspace and credentials a remote command uses.
 
-Profiles live in a TOML file, ``$XDG_CONFIG_HOME/jobferry/config.toml`` (default
-``~/.config/jobferry/config.toml``; ``--config`` or ``JOBFERRY_CONFIG`` name another file), one
-table per profile, like the AWS CLI's named profiles::
+A context is a named connection to an endpoint (what the AWS CLI calls a named profile; here
+"profile" means an environment profile, the renames an import applies). Contexts live in a
+TOML file, ``$XDG_CONFIG_HOME/jobferry/config.toml`` (default ``~/.config/jobferry/config.toml``;
+``--config`` or ``JOBFERRY_CONFIG`` name another file), one table per context::
 
-    default_profile = "test"            # optional; else the profile named "default"
+    default_context = "test"            # optional; else the context named "default"
 
-    [profiles.test]
+    [contexts.test]
     endpoint = "http://127.0.0.1:8000"  # a jobferry server, or the real DataArts endpoint
     project_id = "0123456789abcdef0123456789abcdef"
-    workspace = "9f1c…"                 # workspace id (the ``workspace`` header); optional
+    workspace = "sales_test"            # workspace name or id (the ``workspace`` header); optional
     ak_env = "TEST_AK"                  # read the AK/SK from these environment variables …
     sk_env = "TEST_SK"
     # ak = "…" / sk = "…"               # … or write them here (keep the file private)
@@ -19,11 +20,13 @@ table per profile, like the AWS CLI's named profiles::
     obs_bucket = "release-packages"     # for upload = "obs"
     obs_endpoint = "https://obs.cn-north-4.myhuaweicloud.com"
     obs_prefix = "jobferry/uploads/"
-    # obs_ak_env / obs_sk_env (or obs_ak / obs_sk): OBS credentials; default the profile's AK/SK
+    # obs_ak_env / obs_sk_env (or obs_ak / obs_sk): OBS credentials; default the context's AK/SK
 
-Which profile: ``--profile``, else ``JOBFERRY_PROFILE``, else ``default_profile``, else
-``default``. A missing file or profile is fine as long as the environment supplies what the
-command needs. Environment variables override the profile, field by field:
+Which context: ``--context``, else ``JOBFERRY_CONTEXT``, else ``default_context``, else
+``default``. Files and environments written before contexts had their name still work, with a
+one-line notice: ``[profiles.NAME]`` tables, ``default_profile``, ``JOBFERRY_PROFILE`` (and the
+hidden ``--profile`` option). A missing file or context is fine as long as the environment
+supplies what the command needs. Environment variables override the context, field by field:
 ``JOBFERRY_ENDPOINT``, ``JOBFERRY_PROJECT_ID``, ``JOBFERRY_WORKSPACE``, ``JOBFERRY_AK``,
 ``JOBFERRY_SK``, ``JOBFERRY_VERIFY_TLS``, ``JOBFERRY_REGION``, ``JOBFERRY_UPLOAD``,
 ``JOBFERRY_OBS_BUCKET``, ``JOBFERRY_OBS_ENDPOINT``. A ``--workspace`` option wins over both.
@@ -75,7 +78,7 @@ _ENV_OVERRIDES = {
 
 
 class ConfigError(Exception):
-    """The configuration file or the environment does not give a usable profile."""
+    """The configuration file or the environment does not give a usable context."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class ObsTarget:
 
 
 @dataclass(frozen=True)
-class Profile:
+class Context:
     """One named endpoint with everything needed to call it."""
 
     name: str
@@ -106,19 +109,21 @@ class Profile:
     upload: str = "jobferry"
     obs: ObsTarget | None = None
     source: str = "environment"
-    """Where the profile came from (for messages): the config file path, or ``environment``."""
+    """Where the context came from (for messages): the config file path, or ``environment``."""
     missing: tuple[str, ...] = field(default=())
     """Fields a remote command needs that neither the file nor the environment gave."""
+    notices: tuple[str, ...] = field(default=())
+    """Deprecated spellings met while loading (one line each, for standard error)."""
 
-    def with_workspace(self, workspace: str | None) -> Profile:
-        """The same profile with another workspace (``None`` keeps the profile's)."""
+    def with_workspace(self, workspace: str | None) -> Context:
+        """The same context with another workspace (``None`` keeps the context's)."""
         return self if workspace is None else replace(self, workspace=workspace)
 
     def require_remote(self) -> None:
         """Refuse (ConfigError) unless endpoint, project id and credentials are all known."""
         if self.missing:
             raise ConfigError(
-                f"Profile '{self.name}' ({self.source}) has no {', '.join(self.missing)}; set "
+                f"Context '{self.name}' ({self.source}) has no {', '.join(self.missing)}; set "
                 "them in the config file (jobferry --config FILE, default "
                 f"{default_config_path()}) or in JOBFERRY_ENDPOINT, JOBFERRY_PROJECT_ID, "
                 "JOBFERRY_AK and JOBFERRY_SK."
@@ -148,32 +153,54 @@ def _read_file(path: Path, explicit: bool) -> dict[str, Any]:
         raise ConfigError(f"Config file {path} cannot be read: {exc.strerror or exc}.") from exc
 
 
-def _section(data: dict[str, Any], name: str, path: Path, explicit: bool) -> dict[str, Any]:
-    profiles = data.get("profiles", {})
-    if not isinstance(profiles, dict):
-        raise ConfigError(f"{path}: 'profiles' must be a table of [profiles.<name>] tables.")
-    section = profiles.get(name)
+def _table(data: dict[str, Any], path: Path, notices: list[str]) -> tuple[str, dict[str, Any]]:
+    """The file's table of contexts and its name (``profiles``, the older name, still read)."""
+    contexts, profiles = data.get("contexts"), data.get("profiles")
+    if contexts is not None and profiles is not None:
+        raise ConfigError(
+            f"{path} has both [contexts.…] and [profiles.…] tables; rename the [profiles.…] "
+            "tables to [contexts.…] (connection profiles are now called contexts)."
+        )
+    table, found = ("profiles", profiles) if profiles is not None else ("contexts", contexts)
+    if profiles is not None:
+        notices.append(
+            f"notice: {path}: connection profiles are now contexts; rename [profiles.…] to "
+            "[contexts.…] and default_profile to default_context."
+        )
+    if found is None:
+        return table, {}
+    if not isinstance(found, dict):
+        raise ConfigError(f"{path}: '{table}' must be a table of [{table}.<name>] tables.")
+    return table, found
+
+
+def _section(
+    data: dict[str, Any], name: str, path: Path, explicit: bool, notices: list[str]
+) -> dict[str, Any]:
+    table, contexts = _table(data, path, notices)
+    section = contexts.get(name)
     if section is None:
         if explicit:
-            known = ", ".join(sorted(profiles)) or "none"
+            known = ", ".join(sorted(contexts)) or "none"
             raise ConfigError(
-                f"Profile '{name}' is not in {path} (profiles there: {known}); add a "
-                f"[profiles.{name}] table or pick another with --profile."
+                f"Context '{name}' is not in {path} (contexts there: {known}); add a "
+                f"[contexts.{name}] table or pick another with --context."
             )
         return {}
+    where = f"{path}: [{table}.{name}]"
     if not isinstance(section, dict):
-        raise ConfigError(f"{path}: [profiles.{name}] must be a table.")
+        raise ConfigError(f"{where} must be a table.")
     unknown = sorted(set(section) - set(_TEXT_KEYS) - {"verify_tls"})
     if unknown:
         raise ConfigError(
-            f"{path}: [profiles.{name}] has unknown key(s) {', '.join(unknown)}; known keys are "
+            f"{where} has unknown key(s) {', '.join(unknown)}; known keys are "
             f"{', '.join((*_TEXT_KEYS, 'verify_tls'))}."
         )
     for key in _TEXT_KEYS:
         if key in section and not isinstance(section[key], str):
-            raise ConfigError(f"{path}: [profiles.{name}] {key} must be a string.")
+            raise ConfigError(f"{where} {key} must be a string.")
     if "verify_tls" in section and not isinstance(section["verify_tls"], bool):
-        raise ConfigError(f"{path}: [profiles.{name}] verify_tls must be true or false.")
+        raise ConfigError(f"{where} verify_tls must be true or false.")
     return section
 
 
@@ -202,7 +229,7 @@ def _obs_target(
     values: dict[str, Any], env: Mapping[str, str], where: str, keys: tuple[str | None, ...]
 ) -> ObsTarget | None:
     """Where ``upload = 'obs'`` puts packages (None without an obs_bucket); the OBS keys
-    default to the profile's AK/SK."""
+    default to the context's AK/SK."""
     if not values.get("obs_bucket"):
         return None
     ak, sk = keys
@@ -217,14 +244,26 @@ def _obs_target(
 
 
 def _chosen(
-    profile: str | None, env: Mapping[str, str], data: dict[str, Any], path: Path
+    context: str | None,
+    env: Mapping[str, str],
+    data: dict[str, Any],
+    path: Path,
+    notices: list[str],
 ) -> tuple[str, bool]:
-    """The profile's name (option, environment, file default, 'default') and whether the
+    """The context's name (option, environment, file default, 'default') and whether the
     user named it (then a missing section is an error)."""
-    chosen = profile or env.get("JOBFERRY_PROFILE") or data.get("default_profile") or "default"
+    named = context or env.get("JOBFERRY_CONTEXT")
+    if not named and env.get("JOBFERRY_PROFILE"):
+        notices.append(
+            "notice: JOBFERRY_PROFILE is deprecated (connection profiles are now contexts); "
+            "set JOBFERRY_CONTEXT instead."
+        )
+        named = env["JOBFERRY_PROFILE"]
+    key = "default_profile" if "default_profile" in data else "default_context"
+    chosen = named or data.get(key) or "default"
     if not isinstance(chosen, str):
-        raise ConfigError(f"{path}: default_profile must be a profile name.")
-    return chosen, profile is not None or bool(env.get("JOBFERRY_PROFILE"))
+        raise ConfigError(f"{path}: {key} must be a context name.")
+    return chosen, bool(named)
 
 
 def _transport(values: dict[str, Any], env: Mapping[str, str], where: str) -> tuple[bool, str]:
@@ -238,19 +277,20 @@ def _transport(values: dict[str, Any], env: Mapping[str, str], where: str) -> tu
     return bool(verify), str(upload)
 
 
-def load_profile(
+def load_context(
     config: Path | None = None,
-    profile: str | None = None,
+    context: str | None = None,
     env: Mapping[str, str] | None = None,
-) -> Profile:
-    """The profile to use: file section, then ``JOBFERRY_*`` overrides (see the module doc)."""
+) -> Context:
+    """The context to use: file section, then ``JOBFERRY_*`` overrides (see the module doc)."""
     env = os.environ if env is None else env
     path = config.expanduser() if config is not None else default_config_path(env)
     data = _read_file(path, explicit=config is not None)
-    chosen, explicit = _chosen(profile, env, data, path)
-    values = dict(_section(data, chosen, path, explicit))
+    notices: list[str] = []
+    chosen, explicit = _chosen(context, env, data, path, notices)
+    values = dict(_section(data, chosen, path, explicit, notices))
     source = str(path) if values else "environment"
-    where = f"Profile '{chosen}' ({source})"
+    where = f"Context '{chosen}' ({source})"
     in_file = (_secret(values, "ak", env, where), _secret(values, "sk", env, where))
     ak = env.get("JOBFERRY_AK") or in_file[0]
     sk = env.get("JOBFERRY_SK") or in_file[1]
@@ -267,7 +307,7 @@ def load_profile(
         ("secret key (sk)", sk),
     )
     missing = tuple(label for label, value in required if not value)
-    return Profile(
+    return Context(
         name=chosen,
         endpoint=endpoint.rstrip("/") if endpoint else None,
         project_id=values.get("project_id"),
@@ -281,4 +321,5 @@ def load_profile(
         obs=obs,
         source=source,
         missing=missing,
+        notices=tuple(notices),
     )

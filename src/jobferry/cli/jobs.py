@@ -24,34 +24,42 @@ class JobType(StrEnum):
     REAL_TIME = "real-time"
 
 
-def all_jobs(
-    client: ApiClient, name: str | None, tags: str | None, job_type: str
+def walk(
+    client: ApiClient, path: str, key: str, query: dict[str, Any]
 ) -> tuple[int, list[dict[str, Any]]]:
-    """Every job matching the filters, page after page.
+    """Every item of a DataArts list call (``total`` and a list under ``key``, items with a
+    unique ``name``), page after page.
 
     ``offset`` is a row offset on jobferry by default but a page index on a server with
     ``JOBFERRY_OFFSET_MODE=page`` (as the DataArts docs word it); the walk asks for page 1
-    first, and when that page starts with a job the first page already had, the server counts
+    first, and when that page starts with an item the first page already had, the server counts
     rows and the walk continues by rows.
     """
-    query = {"jobName": name, "tags": tags, "jobType": job_type, "limit": PAGE_SIZE}
-    first = client.get("/jobs", offset=0, **query)
-    total, jobs = int(first.get("total", 0)), list(first.get("jobs", []))
-    seen = {job.get("name") for job in jobs}
+    query = {**query, "limit": PAGE_SIZE}
+    first = client.get(path, offset=0, **query)
+    total, items = int(first.get("total", 0)), list(first.get(key, []))
+    seen = {item.get("name") for item in items}
     by_rows, page = False, 1
-    while len(jobs) < total:
-        offset = len(jobs) if by_rows else page
-        more = client.get("/jobs", offset=offset, **query).get("jobs", [])
+    while len(items) < total:
+        offset = len(items) if by_rows else page
+        more = client.get(path, offset=offset, **query).get(key, [])
         if not by_rows and more and more[0].get("name") in seen:
             by_rows = True
             continue
-        fresh = [job for job in more if job.get("name") not in seen]
+        fresh = [item for item in more if item.get("name") not in seen]
         if not fresh:
             break
-        jobs.extend(fresh)
-        seen.update(job.get("name") for job in fresh)
+        items.extend(fresh)
+        seen.update(item.get("name") for item in fresh)
         page += 1
-    return total, jobs
+    return total, items
+
+
+def all_jobs(
+    client: ApiClient, name: str | None, tags: str | None, job_type: str
+) -> tuple[int, list[dict[str, Any]]]:
+    """Every job matching the filters, page after page (see ``walk``)."""
+    return walk(client, "/jobs", "jobs", {"jobName": name, "tags": tags, "jobType": job_type})
 
 
 @app.command("list")

@@ -47,7 +47,7 @@ def _client(target: ObsTarget) -> Any:
 
 
 def upload_package(target: ObsTarget, path: Path, progress: Progress | None = None) -> str:
-    """Upload ``path`` to the profile's bucket; returns the ``obs://bucket/key`` to import."""
+    """Upload ``path`` to the context's bucket; returns the ``obs://bucket/key`` to import."""
     from boto3.exceptions import S3UploadFailedError
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -69,18 +69,18 @@ def upload_package(target: ObsTarget, path: Path, progress: Progress | None = No
         raise CommandError(
             f"OBS refused the upload to obs://{target.bucket}/{key}: {error.get('Code')} "
             f"{error.get('Message', '')}; check obs_bucket, obs_endpoint and the OBS "
-            "credentials of the profile.",
+            "credentials of the context.",
             code=str(error.get("Code") or "OBS"),
         ) from exc
     except S3UploadFailedError as exc:
         raise CommandError(
             f"OBS refused the upload to obs://{target.bucket}/{key}: {exc}; check obs_bucket, "
-            "obs_endpoint and the OBS credentials of the profile.",
+            "obs_endpoint and the OBS credentials of the context.",
             code="OBS",
         ) from exc
     except BotoCoreError as exc:
         raise CommandError(
             f"Cannot upload to OBS at {target.endpoint or 'the default endpoint'}: {exc}; "
-            "check obs_endpoint of the profile."
+            "check obs_endpoint of the context."
         ) from exc
     return f"obs://{target.bucket}/{key}"

@@ -404,7 +404,7 @@ def transform(
         typer.Option(
             "--profile",
             help="Environment profile: a JSON/YAML file, or the name of a profile stored in "
-            "the connection profile's workspace (fetched once).",
+            "the context's workspace (fetched once).",
         ),
     ] = None,
     timezone: TimezoneOption = None,

@@ -1,16 +1,17 @@
-"""One invocation's state: global options, the chosen profile, the client and the output."""
+"""One invocation's state: global options, the chosen context, the client and the output."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from jobferry.cli.client import ApiClient
-from jobferry.cli.config import Profile, load_profile
+from jobferry.cli.config import Context, load_context
 from jobferry.cli.output import Output
+from jobferry.cli.workspaces import Workspace, describe, find_by_name, is_workspace_id
 
 
 @dataclass
@@ -18,12 +19,13 @@ class Session:
     """What the root options chose; commands add their own ``--json``/``--workspace``."""
 
     config: Path | None = None
-    profile_name: str | None = None
+    context_name: str | None = None
     json_mode: bool = False
     workspace: str | None = None
-    _profile: Profile | None = field(default=None, repr=False)
+    _context: Context | None = field(default=None, repr=False)
     _client: ApiClient | None = field(default=None, repr=False)
     _output: Output | None = field(default=None, repr=False)
+    _workspace: Workspace | None = field(default=None, repr=False)
 
     @property
     def output(self) -> Output:
@@ -32,18 +34,47 @@ class Session:
             self._output = Output(self.json_mode)
         return self._output
 
-    def profile(self) -> Profile:
-        """The connection profile (config file + environment + ``--workspace``)."""
-        if self._profile is None:
-            loaded = load_profile(self.config, self.profile_name)
-            self._profile = loaded.with_workspace(self.workspace)
-        return self._profile
+    def context(self) -> Context:
+        """The context (config file + environment + ``--workspace``); its deprecation notices
+        are printed once, on standard error."""
+        if self._context is None:
+            loaded = load_context(self.config, self.context_name)
+            for notice in loaded.notices:
+                self.output.err.print(notice, style="yellow", markup=False, highlight=False)
+            self._context = loaded.with_workspace(self.workspace)
+        return self._context
 
     def client(self) -> ApiClient:
-        """The signed HTTP client for the profile (refuses an incomplete profile)."""
+        """The signed HTTP client for the context (refuses an incomplete one); a workspace
+        given by name is looked up first and sent by id."""
         if self._client is None:
-            self._client = ApiClient(self.profile())
+            context = self.context()
+            named = context.workspace
+            if named and not is_workspace_id(named):
+                client = ApiClient(replace(context, workspace=None))
+                self._workspace = find_by_name(client, named)
+                self._context = replace(context, workspace=self._workspace.id)
+                client.workspace = self._workspace.id
+                self._client = client
+            else:
+                self._client = ApiClient(context)
         return self._client
+
+    def target_workspace(self) -> Workspace | None:
+        """The workspace the commands act on, when the endpoint can tell (jobferry can; the
+        real DataArts endpoint has no workspace list)."""
+        client = self.client()
+        if self._workspace is None:
+            self._workspace = describe(client, client.workspace)
+        return self._workspace
+
+    def workspace_label(self) -> str:
+        """The target workspace for messages: ``name (id)`` when the endpoint can tell."""
+        found = self.target_workspace()
+        if found is not None:
+            return f"workspace {found.label}"
+        client = self.client()
+        return f"workspace {client.workspace}" if client.workspace else "the default workspace"
 
     def close(self) -> None:
         """Release the client's connections."""
@@ -64,8 +95,9 @@ def session(ctx: typer.Context, json_mode: bool = False, workspace: str | None =
         current._output = None
     if workspace is not None:
         current.workspace = workspace
-        current._profile = None
+        current._context = None
         current._client = None
+        current._workspace = None
     return current
 
 
@@ -77,7 +109,7 @@ WorkspaceOption = Annotated[
     typer.Option(
         "--workspace",
         "-w",
-        help="Workspace id (sent as the workspace header); overrides the profile.",
+        help="Workspace name or id (sent as the workspace header, by id); overrides the context.",
         show_default=False,
     ),
 ]

@@ -1,4 +1,5 @@
-"""``jobferry tasks show`` and ``jobferry downloads …``: system tasks and the download center.
+"""``jobferry tasks list|show`` and ``jobferry downloads …``: system tasks and the download
+center.
 
 ``wait_for`` and ``task_exit`` are shared by every command that follows a task (export,
 import): the task is polled behind a progress bar, and its final status decides the exit code.
@@ -6,6 +7,7 @@ import): the task is polled behind a progress bar, and its final status decides 
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,6 +38,58 @@ def task_exit(task: dict[str, Any]) -> ExitCode:
     if status == "FAILED":
         return ExitCode.FAILED
     return ExitCode.OK
+
+
+class TaskStatus(StrEnum):
+    """A system task's status, as ``--status`` takes it."""
+
+    RUNNING = "running"
+    SUCCESSFUL = "successful"
+    FAILED = "failed"
+    WARNING = "warning"
+
+
+@tasks_app.command("list")
+def list_tasks_command(
+    ctx: typer.Context,
+    status: Annotated[
+        TaskStatus | None, typer.Option("--status", help="Only tasks with this status.")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=100, help="How many of the newest tasks (1-100).")
+    ] = 20,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """List the workspace's system tasks, newest first: their ids for 'tasks show' and
+    'rollback' (jobferry extension)."""
+    s = session(ctx, json_mode, workspace)
+    wanted = status.value.upper() if status is not None else None
+    answer = mapping(s.client().get("/system-tasks", limit=limit, offset=0, status=wanted))
+    out = s.output
+    if out.json_mode:
+        out.emit(answer)
+        return
+    items = [t for t in answer.get("tasks") or [] if isinstance(t, dict)]
+    # Four columns fit 80: the message and the subtasks are for 'tasks show'.
+    out.table(
+        ("id", "status", "started (UTC)", "title"),
+        [
+            (
+                t.get("id"),
+                f"RUNNING {t.get('progress')}%"
+                if t.get("status") == "RUNNING"
+                else t.get("status"),
+                epoch_ms(t.get("startTime")),
+                t.get("name"),
+            )
+            for t in items
+        ],
+        empty="No tasks.",
+    )
+    total = answer.get("total", len(items))
+    if isinstance(total, int) and total > len(items):
+        out.note(f"The newest {len(items)} of {total} task(s); --limit shows up to 100.")
 
 
 @tasks_app.command("show")

@@ -2,7 +2,7 @@
 
 They call the documented API and add no logic the server has: the plan, the check and the
 apply all happen on the server. A local file is uploaded first (``POST /packages``, or OBS when
-the profile says ``upload = "obs"``); then the plan is asked for (``POST /jobs/import/plan``)
+the context says ``upload = "obs"``); then the plan is asked for (``POST /jobs/import/plan``)
 and shown, and — ``import`` only, after confirmation — the import starts with the plan's id, so
 the server refuses it if the target changed in between. Endpoints without the plan call (the
 real DataArts) get ``POST /jobs/check-file`` shown instead.
@@ -17,8 +17,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
+from rich.text import Text
 
 from jobferry.cli import obs
+from jobferry.cli.asking import (
+    import_question,
+    last_line,
+    rollback_command_line,
+    rollback_question,
+    written,
+)
 from jobferry.cli.client import ApiClient, ApiError, segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.output import mapping
@@ -187,11 +195,11 @@ def package_path(s: Session, source: str) -> str:
         raise CliUsageError(
             f"{source} is not a file; give a local package or an obs://bucket/key path."
         )
-    profile = s.profile()
-    if profile.upload == "obs":
-        assert profile.obs is not None
-        with s.output.progress(f"Uploading to OBS {profile.obs.bucket}", transfer=True) as bar:
-            return obs.upload_package(profile.obs, file, bar.bytes)
+    context = s.context()
+    if context.upload == "obs":
+        assert context.obs is not None
+        with s.output.progress(f"Uploading to OBS {context.obs.bucket}", transfer=True) as bar:
+            return obs.upload_package(context.obs, file, bar.bytes)
     with s.output.progress("Uploading", transfer=True) as bar:
         answer = s.client().upload(file, bar.bytes)
     return str(answer["path"])
@@ -337,8 +345,9 @@ def import_command(
     path = package_path(s, source)
     body = {"path": path, **body}
     plan = make_plan(s, body)
+    contents: dict[str, Any] = {}
     if plan is None:
-        _show_contents(s, client, path)
+        contents = _show_contents(s, client, path)
     else:
         show_plan(out, plan)
         problems = plan.get("problems") or []
@@ -355,8 +364,7 @@ def import_command(
             )
             return
         body["planId"] = plan["planId"]
-    where = s.profile().workspace or "the default workspace"
-    if not yes and not out.confirm(f"Import into {where}?"):
+    if not yes and not out.confirm(import_question(s, plan, contents)):
         out.finish(
             {"path": path, "plan": plan, "task": None},
             ExitCode.FAILED,
@@ -366,8 +374,23 @@ def import_command(
     task_id = client.call("POST", "/jobs/import", body)["taskId"]
     task = wait_for(s, str(task_id), "Importing")
     show_task(out, task)
+    _end_import(s, {"path": path, "plan": plan, "task": task}, rollback=plan is not None)
+
+
+def _end_import(s: Session, result: dict[str, Any], *, rollback: bool) -> None:
+    """The result, then (last) the task id and the command that rolls the import back."""
+    out, task = s.output, result["task"]
     code = task_exit(task)
-    out.finish({"path": path, "plan": plan, "task": task}, code, None if code else "Imported.")
+    can_undo = rollback and sum(written(task)) > 0
+    if can_undo:
+        result["rollback"] = rollback_command_line(s, str(task.get("id")))
+    out.result(result)
+    if not out.json_mode:
+        if not code:
+            out.err.print(Text("Imported.", style="green"))
+        out.line(last_line(s, task) if rollback else f"Task {task.get('id')}.")
+    if code:
+        raise typer.Exit(int(code))
 
 
 # -- rollback ---------------------------------------------------------------------------
@@ -391,9 +414,8 @@ def rollback_command(
                 "rollback asks for confirmation, but standard input is not a terminal; pass "
                 "--yes to roll back without asking."
             )
-        if not out.confirm(
-            f"Roll back import {task_id}: delete what it created, restore what it overwrote?"
-        ):
+        task = mapping(s.client().get(f"/system-tasks/{segment(task_id)}"))
+        if not out.confirm(rollback_question(s, task_id, task)):
             out.finish(
                 {"taskId": task_id, "rolledBack": 0}, ExitCode.FAILED, "Cancelled; nothing changed."
             )

@@ -19,7 +19,7 @@ from jobferry.storage.tasks import TaskRecord
 
 RUNNING, SUCCESSFUL, FAILED, WARNING = "RUNNING", "SUCCESSFUL", "FAILED", "WARNING"
 STATUSES = (RUNNING, SUCCESSFUL, WARNING, FAILED)
-TASK_KINDS = ("import", "export")
+TASK_KINDS = ("import", "export", "connections")
 
 
 def task_view(task: TaskRecord) -> dict[str, Any]:
@@ -163,6 +163,7 @@ class TaskService:
                 f"kind '{kind}' is not a task kind; use one of {', '.join(TASK_KINDS)}.",
                 parameter="kind",
             )
+        status = status.upper() if status is not None else None
         if status is not None and status not in STATUSES:
             raise InvalidRequestError(
                 f"status '{status}' is not a task status; use one of {', '.join(STATUSES)}.",

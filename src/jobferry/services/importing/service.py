@@ -42,6 +42,8 @@ from jobferry.storage.tasks import TaskRecord
 
 log = logging.getLogger("jobferry.import")
 PLAN_SYNC_MAX_OBJECTS = 2000
+TITLE_LENGTH = 512
+"""A task title is cut to the length its column holds."""
 
 
 @dataclass(frozen=True)
@@ -211,8 +213,8 @@ class ImportService:
         Switches.of(self.settings).require_import()
         request = self._request(scope, asked)
         what = "Plan the import" if request.dry_run else "Import the jobs"
-        source = self.packages.label(scope, request.path)
-        task = self.tasks.record(scope, "import", f"{what} from {source}.", dict(request.raw))
+        title = f"{what} from {self.packages.title(scope, request.path)}."[:TITLE_LENGTH]
+        task = self.tasks.record(scope, "import", title, dict(request.raw))
         locked = not request.dry_run
         if locked:
             self._lock_and_create(scope, task)

@@ -105,18 +105,18 @@ class PackageSource:
             )
         return item
 
-    def label(self, scope: Scope, path: str) -> str:
-        """How a task names the package: an upload by its file name, else the path."""
-        if path.startswith(UPLOAD_SCHEME):
-            return f"{self._upload_of(scope, path).file_name} ({path})"
-        return path
-
     def check_path(self, scope: Scope, path: str) -> None:
         """Refuse at once a path that cannot name a package (the fetch happens in the task)."""
+        self.title(scope, path)
+
+    def title(self, scope: Scope, path: str) -> str:
+        """What to call the package a path names in task titles: an upload's file name (its
+        ``upload://`` id means nothing to a person), else the path itself. Refuses a path that
+        cannot name a package, as ``check_path`` does."""
         if path.startswith(UPLOAD_SCHEME):
-            self._upload_of(scope, path)
-        else:
-            parse_obs_path(path)
+            return self._upload_of(scope, path).file_name
+        parse_obs_path(path)
+        return path
 
     def fetch(self, scope: Scope, path: str) -> Path:
         """The package named by ``path`` as a local temporary file (caller deletes it)."""

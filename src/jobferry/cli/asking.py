@@ -1,0 +1,84 @@
+"""What ``import`` and ``rollback`` ask before they change a workspace, and how an import ends.
+
+Both questions name the workspace (by name, with its id), the endpoint and the counts, so the
+answer is given knowing what will change where. An import's last line is its task id and the
+exact command that rolls it back, as this invocation would run it (same config file, context and
+workspace), so it can be copied as it is.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from jobferry.cli.output import mapping
+from jobferry.cli.session import Session
+from jobferry.domain.enums import PlanAction
+
+
+def _where(s: Session) -> str:
+    return f"{s.workspace_label()} at {s.client().endpoint}"
+
+
+def import_question(s: Session, plan: dict[str, Any] | None, contents: dict[str, Any]) -> str:
+    """``Import into workspace prod (…) at http://…: 2 to create, 1 to overwrite, …?``"""
+    if plan is None:
+        jobs, scripts = len(contents.get("jobs") or []), len(contents.get("scripts") or [])
+        counts = f"{jobs} job(s) and {scripts} script(s), unchecked (no plan on this endpoint)"
+    else:
+        summary = mapping(plan.get("summary"))
+        counts = (
+            f"{summary.get(PlanAction.CREATE, 0)} to create, "
+            f"{summary.get(PlanAction.OVERWRITE, 0)} to overwrite, "
+            f"{summary.get(PlanAction.SKIP, 0)} skipped, "
+            f"{summary.get(PlanAction.UNCHANGED, 0)} unchanged"
+        )
+        failing = len(plan.get("problems") or [])
+        if failing:
+            counts += f", {failing} problem(s) (those objects fail)"
+    return f"Import into {_where(s)}: {counts}?"
+
+
+def written(task: dict[str, Any]) -> tuple[int, int]:
+    """How many objects an import created and overwrote (its successful subtasks)."""
+    created = overwritten = 0
+    for sub in task.get("subtasks") or []:
+        if not isinstance(sub, dict) or sub.get("status") == "FAILED":
+            continue
+        if sub.get("action") == PlanAction.CREATE:
+            created += 1
+        elif sub.get("action") == PlanAction.OVERWRITE:
+            overwritten += 1
+    return created, overwritten
+
+
+def rollback_question(s: Session, task_id: str, task: dict[str, Any]) -> str:
+    """``Roll back import … in workspace prod (…) at http://…: delete the 3 …?``"""
+    created, overwritten = written(task)
+    return (
+        f"Roll back import {task_id} in {_where(s)}: delete the {created} object(s) it created "
+        f"and restore the {overwritten} it overwrote?"
+    )
+
+
+def rollback_command_line(s: Session, task_id: str) -> str:
+    """The command that rolls the import back, as this invocation would run it."""
+    words = ["jobferry"]
+    if s.config is not None:
+        words += ["--config", str(s.config)]
+    if s.context_name:
+        words += ["--context", s.context_name]
+    words += ["rollback", task_id]
+    target = s.target_workspace()
+    workspace = target.name if target is not None else s.client().workspace
+    if workspace:
+        words += ["-w", workspace]
+    return shlex.join(words)
+
+
+def last_line(s: Session, task: dict[str, Any]) -> str:
+    """An import's last line: its task id, and how to roll it back when it wrote anything."""
+    task_id = str(task.get("id", ""))
+    if sum(written(task)) == 0:
+        return f"Task {task_id}: nothing was written, nothing to roll back."
+    return f"Task {task_id}. Roll it back with: {rollback_command_line(s, task_id)}"

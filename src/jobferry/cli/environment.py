@@ -1,0 +1,374 @@
+"""``jobferry env …`` and ``jobferry profiles …``: what a workspace holds about its environment.
+
+Environment objects (``/environment/{kind}/{name}``) are the data connections, queues,
+clusters… jobs reference by name. Their secrets are write-only: the server reports them as
+``set``, and the CLI takes them from a file (``KEY=@FILE``), standard input (``KEY=-``) or an
+environment variable (``KEY=env:NAME``), never from the command line itself (it would stay in
+the shell's history), and never prints them.
+
+Environment profiles (``/profiles/{name}``) are the renames and parameters an import applies
+when a package moves from one environment to the next; ``put`` checks the file with the
+server's own parser before it sends it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from jobferry.cli.client import segment
+from jobferry.cli.exits import CliUsageError, ExitCode
+from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.promotion import profile_reference, read_profile_file
+from jobferry.cli.session import JsonOption, WorkspaceOption, session
+from jobferry.cli.transfer import SourceArg, package_path
+from jobferry.domain.enums import EnvironmentKind
+
+env_app = typer.Typer(
+    help="Environment objects of a remote workspace (connections, queues, clusters…).",
+    no_args_is_help=True,
+)
+profiles_app = typer.Typer(
+    help="Environment profiles of a remote workspace (what an import renames and sets).",
+    no_args_is_help=True,
+)
+
+KindArg = Annotated[EnvironmentKind, typer.Argument(help="What kind of object.")]
+NameArg = Annotated[str, typer.Argument(help="The object's name.")]
+
+
+def _path(kind: EnvironmentKind, name: str | None = None) -> str:
+    base = f"/environment/{segment(kind.value)}"
+    return base if name is None else f"{base}/{segment(name)}"
+
+
+def _secret(spec: str, stdin_used: list[bool]) -> tuple[str, str]:
+    """``KEY=@FILE``, ``KEY=-`` or ``KEY=env:NAME`` → (key, value)."""
+    key, equals, source = spec.partition("=")
+    key = key.strip()
+    if not equals or not key:
+        raise CliUsageError(
+            f"--secret {key or spec!r} needs KEY=@FILE, KEY=- (standard input) or "
+            "KEY=env:VARIABLE, e.g. --secret password=@dws.pw."
+        )
+    if source == "-":
+        if stdin_used:
+            raise CliUsageError("Only one --secret can read standard input (KEY=-).")
+        stdin_used.append(True)
+        return key, sys.stdin.read().rstrip("\r\n")
+    if source.startswith("@"):
+        file = Path(source[1:]).expanduser()
+        try:
+            return key, file.read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise CliUsageError(
+                f"--secret {key}: cannot read {file}: {exc.strerror or exc}."
+            ) from exc
+    if source.startswith("env:"):
+        variable = source[4:]
+        value = os.environ.get(variable)
+        if not value:
+            raise CliUsageError(
+                f"--secret {key}=env:{variable}: the variable {variable} is not set; export it "
+                "first."
+            )
+        return key, value
+    raise CliUsageError(
+        f"--secret {key}=… gives the secret on the command line, where it stays in the shell's "
+        f"history; use {key}=@FILE, {key}=- (standard input) or {key}=env:VARIABLE."
+    )
+
+
+def _config(pairs: list[str] | None, file: Path | None) -> tuple[str | None, dict[str, Any]]:
+    """The type and settings from ``--from-file`` (JSON ``{type, config}``) and ``--config``."""
+    type_: str | None = None
+    config: dict[str, Any] = {}
+    if file is not None:
+        try:
+            document = orjson.loads(file.expanduser().read_bytes())
+        except orjson.JSONDecodeError as exc:
+            raise CliUsageError(f"{file} is not valid JSON: {exc}.") from exc
+        unknown = sorted(set(mapping(document)) - {"type", "config"})
+        if not isinstance(document, dict) or unknown or "secrets" in document:
+            raise CliUsageError(
+                f"{file} must be a JSON object with type and config only (not "
+                f"{', '.join(unknown) or type(document).__name__}); give secrets with --secret."
+            )
+        type_ = document.get("type")
+        config = dict(mapping(document.get("config")))
+    for pair in pairs or []:
+        key, equals, value = pair.partition("=")
+        if not equals or not key.strip():
+            raise CliUsageError(f"--config {pair!r} is not KEY=VALUE (e.g. host=10.0.0.2).")
+        config[key.strip()] = value
+    return type_, config
+
+
+@env_app.command("list")
+def env_list(
+    ctx: typer.Context,
+    kind: KindArg,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """List the workspace's objects of one kind."""
+    s = session(ctx, json_mode, workspace)
+    answer = mapping(s.client().get(_path(kind)))
+    out = s.output
+    if out.json_mode:
+        out.emit(answer)
+        return
+    items = [o for o in answer.get("objects") or [] if isinstance(o, dict)]
+    out.table(
+        ("name", "type", "secrets", "updated (UTC)", "by"),
+        [
+            (
+                o.get("name"),
+                o.get("type"),
+                ", ".join(sorted(mapping(o.get("secrets")))),
+                epoch_ms(o.get("updateTime")),
+                o.get("updateUser"),
+            )
+            for o in items
+        ],
+        empty=f"No {kind.value} objects.",
+    )
+
+
+def _show_object(s: Any, answer: dict[str, Any]) -> None:
+    out = s.output
+    config = mapping(answer.get("config"))
+    out.fields(
+        [
+            ("kind", answer.get("kind")),
+            ("name", answer.get("name")),
+            ("type", answer.get("type")),
+            ("secrets", ", ".join(f"{k} ({v})" for k, v in mapping(answer.get("secrets")).items())),
+            ("updated (UTC)", epoch_ms(answer.get("updateTime"))),
+            ("by", answer.get("updateUser")),
+        ]
+    )
+    out.table(("setting", "value"), [(k, orjson.dumps(v).decode()) for k, v in config.items()])
+
+
+@env_app.command("show")
+def env_show(
+    ctx: typer.Context,
+    kind: KindArg,
+    name: NameArg,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Show one object: type, settings, which secrets are set (never their values)."""
+    s = session(ctx, json_mode, workspace)
+    answer = mapping(s.client().get(_path(kind, name)))
+    if s.output.json_mode:
+        s.output.emit(answer)
+        return
+    _show_object(s, answer)
+
+
+@env_app.command("put")
+def env_put(
+    ctx: typer.Context,
+    kind: KindArg,
+    name: NameArg,
+    type_: Annotated[
+        str | None, typer.Option("--type", help="The object's type, e.g. DWS, DLI, HIVE.")
+    ] = None,
+    config: Annotated[
+        list[str] | None,
+        typer.Option("--config", help="KEY=VALUE: one setting (repeat).", metavar="KEY=VALUE"),
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-file",
+            "-f",
+            help='JSON with type and config ({"type", "config"}).',
+            metavar="FILE",
+        ),
+    ] = None,
+    secret: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--secret",
+            help="KEY=@FILE, KEY=- (standard input) or KEY=env:VARIABLE: one secret (repeat); "
+            "without --secret the stored secrets are kept.",
+            metavar="KEY=SOURCE",
+        ),
+    ] = None,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Create or replace an object (workspace admins); secrets are never echoed."""
+    s = session(ctx, json_mode, workspace)
+    file_type, settings = _config(config, from_file)
+    chosen = type_ or file_type
+    if not chosen:
+        raise CliUsageError(
+            f"{kind.value} '{name}' needs a type: pass --type (e.g. DWS) or put it in --from-file."
+        )
+    body: dict[str, Any] = {"type": chosen, "config": settings}
+    if secret:
+        stdin_used: list[bool] = []
+        body["secrets"] = dict(_secret(spec, stdin_used) for spec in secret)
+    answer = mapping(s.client().call("PUT", _path(kind, name), body))
+    set_keys = ", ".join(sorted(mapping(answer.get("secrets")))) or "none"
+    s.output.result(
+        answer, f"Saved {kind.value} '{name}' in {s.workspace_label()} (secrets set: {set_keys})."
+    )
+
+
+@env_app.command("delete")
+def env_delete(
+    ctx: typer.Context,
+    kind: KindArg,
+    name: NameArg,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Remove an object no job references (workspace admins)."""
+    s = session(ctx, json_mode, workspace)
+    s.client().call("DELETE", _path(kind, name))
+    s.output.result(
+        {"deleted": {"kind": kind.value, "name": name}},
+        f"Deleted {kind.value} '{name}' from {s.workspace_label()}.",
+    )
+
+
+# -- environment profiles -----------------------------------------------------------------
+
+
+@profiles_app.command("list")
+def profiles_list(
+    ctx: typer.Context, json_mode: JsonOption = False, workspace: WorkspaceOption = None
+) -> None:
+    """List the workspace's environment profiles (newest version of each)."""
+    s = session(ctx, json_mode, workspace)
+    answer = mapping(s.client().get("/profiles"))
+    out = s.output
+    if out.json_mode:
+        out.emit(answer)
+        return
+    items = [p for p in answer.get("profiles") or [] if isinstance(p, dict)]
+    out.table(
+        ("name", "version", "description", "updated (UTC)", "by"),
+        [
+            (
+                p.get("name"),
+                p.get("version"),
+                p.get("description"),
+                epoch_ms(p.get("updateTime")),
+                p.get("updateUser"),
+            )
+            for p in items
+        ],
+        empty="No environment profiles.",
+    )
+
+
+@profiles_app.command("show")
+def profiles_show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The profile's name.")],
+    version: Annotated[
+        int | None, typer.Option("--version", min=1, help="An older version.")
+    ] = None,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Show a profile's document (the newest version unless --version)."""
+    s = session(ctx, json_mode, workspace)
+    answer = mapping(s.client().get(f"/profiles/{segment(name)}", version=version))
+    out = s.output
+    if out.json_mode:
+        out.emit(answer)
+        return
+    out.fields([("name", answer.get("name")), ("version", answer.get("version"))])
+    out.line(orjson.dumps(answer.get("document"), option=orjson.OPT_INDENT_2).decode())
+
+
+@profiles_app.command("put")
+def profiles_put(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The profile's name.")],
+    file: Annotated[
+        Path,
+        typer.Option("--file", "-f", help="The profile document (JSON or YAML).", metavar="FILE"),
+    ],
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Save a new version of a profile from a file (workspace admins)."""
+    s = session(ctx, json_mode, workspace)
+    choice = read_profile_file(file.expanduser())
+    document = mapping(choice.reference)  # a file's profile is its document
+    answer = mapping(s.client().call("PUT", f"/profiles/{segment(name)}", document))
+    s.output.result(
+        answer,
+        f"Saved profile '{name}' version {answer.get('version')} in {s.workspace_label()}.",
+    )
+
+
+@profiles_app.command("delete")
+def profiles_delete(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The profile's name.")],
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Remove a profile and all its versions (workspace admins)."""
+    s = session(ctx, json_mode, workspace)
+    s.client().call("DELETE", f"/profiles/{segment(name)}")
+    s.output.result({"deleted": name}, f"Deleted profile '{name}' from {s.workspace_label()}.")
+
+
+@profiles_app.command("check")
+def profiles_check(
+    ctx: typer.Context,
+    profile: Annotated[
+        str, typer.Argument(help="A profile stored in the workspace, or a JSON/YAML file.")
+    ],
+    source: SourceArg,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Is this profile enough for this package here? Every environment object the package's
+    jobs use, mapped or present, and every secret set; exit 3 when not."""
+    s = session(ctx, json_mode, workspace)
+    choice = profile_reference(profile)
+    assert choice is not None
+    path = package_path(s, source)
+    answer = mapping(
+        s.client().call("POST", "/profiles/check", {"path": path, "profile": choice.reference})
+    )
+    out = s.output
+    missing = [m for m in answer.get("missing") or [] if isinstance(m, dict)]
+    secrets = [x for x in answer.get("secrets") or [] if isinstance(x, dict)]
+    out.table(
+        ("kind", "name", "used by", "fix"),
+        [
+            (m.get("kind"), m.get("name"), ", ".join(m.get("jobs") or []), m.get("fix"))
+            for m in missing
+        ],
+        title="Missing environment objects",
+    )
+    unset = [x.get("name") for x in secrets if x.get("state") != "set"]
+    if unset:
+        out.line(f"Connections without their secrets: {', '.join(map(str, unset))}.")
+    if answer.get("complete"):
+        out.finish(answer, ExitCode.OK, f"Profile {profile} is enough for {source} here.")
+        return
+    out.finish(
+        answer,
+        ExitCode.PROBLEMS,
+        f"Profile {profile} is not enough for {source} in {s.workspace_label()}: "
+        f"{len(missing)} environment object(s) missing, {len(unset)} secret(s) unset; map "
+        "them in the profile or register them (jobferry env put).",
+    )

@@ -1,0 +1,159 @@
+"""``jobferry keys …``: the workspace's package signing key and the keys it trusts.
+
+A workspace with a signing key signs the packages it exports (``manifest.sig``); a workspace
+imports a signed package when it trusts the signer's public key (and, with ``requireSigned``,
+only then). ``keys show`` prints the public half to hand to the next environment, where ``keys
+trust`` adds it. The private half never leaves the server.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from jobferry.cli.client import segment
+from jobferry.cli.exits import CliUsageError
+from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.session import JsonOption, WorkspaceOption, session
+
+app = typer.Typer(
+    help="The workspace's package signing key and the public keys it trusts.",
+    no_args_is_help=True,
+)
+
+
+def _key_fields(answer: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [
+        ("key id", answer.get("keyId")),
+        ("public key", answer.get("publicKey")),
+        ("created (UTC)", epoch_ms(answer.get("createTime"))),
+        ("by", answer.get("createUser")),
+    ]
+
+
+@app.command("create")
+def create_key(
+    ctx: typer.Context, json_mode: JsonOption = False, workspace: WorkspaceOption = None
+) -> None:
+    """Create (or replace) the workspace's signing key; prints its public half."""
+    s = session(ctx, json_mode, workspace)
+    answer = mapping(s.client().call("POST", "/signing-key"))
+    out = s.output
+    if out.json_mode:
+        out.emit(answer)
+        return
+    out.fields(_key_fields(answer))
+    out.note(
+        f"Exports of {s.workspace_label()} are signed from now on; trust the public key where "
+        "they are imported: jobferry keys trust NAME 'PUBLIC KEY' -w TARGET."
+    )
+
+
+@app.command("show")
+def show_key(
+    ctx: typer.Context, json_mode: JsonOption = False, workspace: WorkspaceOption = None
+) -> None:
+    """Show the public half of the workspace's signing key."""
+    s = session(ctx, json_mode, workspace)
+    answer = mapping(s.client().get("/signing-key"))
+    if s.output.json_mode:
+        s.output.emit(answer)
+        return
+    s.output.fields(_key_fields(answer))
+
+
+@app.command("delete")
+def delete_key(
+    ctx: typer.Context, json_mode: JsonOption = False, workspace: WorkspaceOption = None
+) -> None:
+    """Delete the signing key: the workspace's exports are no longer signed."""
+    s = session(ctx, json_mode, workspace)
+    s.client().call("DELETE", "/signing-key")
+    s.output.result(
+        {"deleted": "signing-key"},
+        f"Deleted the signing key of {s.workspace_label()}; its exports are no longer signed.",
+    )
+
+
+@app.command("list")
+def list_trusted(
+    ctx: typer.Context, json_mode: JsonOption = False, workspace: WorkspaceOption = None
+) -> None:
+    """List the public keys whose signatures the workspace accepts."""
+    s = session(ctx, json_mode, workspace)
+    answer = mapping(s.client().get("/trusted-keys"))
+    out = s.output
+    if out.json_mode:
+        out.emit(answer)
+        return
+    items = [k for k in answer.get("keys") or [] if isinstance(k, dict)]
+    out.table(
+        ("key id", "name", "public key", "added (UTC)", "by"),
+        [
+            (
+                k.get("keyId"),
+                k.get("name"),
+                k.get("publicKey"),
+                epoch_ms(k.get("addTime")),
+                k.get("addUser"),
+            )
+            for k in items
+        ],
+        empty="No trusted keys.",
+    )
+
+
+@app.command("trust")
+def trust_key(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A label, e.g. the environment that signs.")],
+    public_key: Annotated[
+        str | None,
+        typer.Argument(
+            help="'ed25519:…' as 'keys show' prints it (or give --file).", show_default=False
+        ),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", "-f", help="A NAME.pub or PEM public key file.", metavar="FILE"),
+    ] = None,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Trust a public key: packages it signed are accepted by imports here."""
+    s = session(ctx, json_mode, workspace)
+    if (public_key is None) == (file is None):
+        raise CliUsageError(
+            "keys trust needs the public key once: as an argument ('ed25519:…') or with --file."
+        )
+    text = public_key if public_key is not None else _read_key(file)
+    answer = mapping(s.client().call("POST", "/trusted-keys", {"name": name, "publicKey": text}))
+    s.output.result(
+        answer,
+        f"Trusted key {answer.get('keyId')} ('{name}') in {s.workspace_label()}.",
+    )
+
+
+def _read_key(file: Path | None) -> str:
+    assert file is not None
+    try:
+        return file.expanduser().read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise CliUsageError(f"Cannot read {file}: {exc.strerror or exc}.") from exc
+
+
+@app.command("distrust")
+def distrust_key(
+    ctx: typer.Context,
+    key_id: Annotated[str, typer.Argument(help="The key id ('keys list').")],
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Stop trusting a key."""
+    s = session(ctx, json_mode, workspace)
+    s.client().call("DELETE", f"/trusted-keys/{segment(key_id)}")
+    s.output.result(
+        {"distrusted": key_id}, f"Key {key_id} is no longer trusted in {s.workspace_label()}."
+    )

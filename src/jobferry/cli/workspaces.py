@@ -1,0 +1,90 @@
+"""Workspaces by name or by id: what ``--workspace``, ``workspace =`` and ``JOBFERRY_WORKSPACE``
+may say.
+
+The ``workspace`` header carries a workspace's 32-hex id. People know workspaces by name, so
+every remote command also takes a name and looks it up in ``GET /workspaces`` (the workspaces
+the caller has a role in) before its first call. A value of 32 hexadecimal digits is an id and
+is sent as it is, without a look-up, which is what the real DataArts endpoint needs (it does not
+serve jobferry's workspace list).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from jobferry.cli.client import ApiClient, ApiError
+from jobferry.cli.exits import CliUsageError
+from jobferry.cli.output import mapping
+
+WORKSPACE_ID = re.compile(r"[0-9a-fA-F]{32}")
+
+
+def is_workspace_id(value: str) -> bool:
+    """Whether ``value`` is a workspace id (32 hex digits) rather than a name."""
+    return WORKSPACE_ID.fullmatch(value) is not None
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A workspace the caller has a role in."""
+
+    id: str
+    name: str
+    is_default: bool = False
+
+    @property
+    def label(self) -> str:
+        """``name (id)`` for messages."""
+        return f"{self.name} ({self.id})"
+
+
+def listed(client: ApiClient) -> list[Workspace]:
+    """The caller's workspaces (``GET /workspaces``, a jobferry extension)."""
+    answer = mapping(client.get("/workspaces"))
+    found = []
+    for item in answer.get("workspaces") or []:
+        entry: dict[str, Any] = mapping(item)
+        if isinstance(entry.get("id"), str) and isinstance(entry.get("name"), str):
+            found.append(Workspace(entry["id"], entry["name"], bool(entry.get("isDefault"))))
+    return found
+
+
+def find_by_name(client: ApiClient, name: str) -> Workspace:
+    """The caller's workspace called ``name``; refused (exit 2) with the known names."""
+    try:
+        known = listed(client)
+    except ApiError as exc:
+        if exc.status not in (400, 404):
+            raise
+        raise CliUsageError(
+            f"Workspace '{name}' is a name, and {client.endpoint} cannot look names up "
+            f"(GET /workspaces answered {exc.code}); give the workspace's 32-character id "
+            "instead.",
+            code="workspace",
+        ) from exc
+    for workspace in known:
+        if workspace.name == name:
+            return workspace
+    names = ", ".join(sorted(w.name for w in known)) or "none"
+    raise CliUsageError(
+        f"Workspace '{name}' is not one of your workspaces (yours: {names}); pass one of those "
+        "names or an id from 'jobferry workspaces list' to --workspace, or ask a workspace "
+        "admin for a role in it.",
+        code="workspace",
+        known=sorted(w.name for w in known),
+    )
+
+
+def describe(client: ApiClient, workspace_id: str | None) -> Workspace | None:
+    """The workspace an id (or, for ``None``, the default workspace) names, when the endpoint
+    can tell (``None`` against an endpoint without the workspace list)."""
+    try:
+        known = listed(client)
+    except ApiError:
+        return None
+    for workspace in known:
+        if workspace.id == workspace_id or (workspace_id is None and workspace.is_default):
+            return workspace
+    return None

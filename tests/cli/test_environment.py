@@ -1,0 +1,119 @@
+"""env, profiles and keys: a target workspace set up from the terminal, secrets never echoed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from support.cli import Cli, register
+from support.exporting import seed
+
+SECRET = "pw-9f3c1d"
+
+
+def test_env_put_takes_secrets_from_a_file_stdin_or_a_variable_and_never_echoes_them(
+    cli: Cli, tmp_path: Path
+) -> None:
+    secret_file = tmp_path / "dws.pw"
+    secret_file.write_text(SECRET + "\n", encoding="utf-8")
+    put = cli(
+        "env", "put", "connection", "dws_prod", "--type", "DWS",
+        "--config", "host=10.0.0.9", "--config", "port=8000",
+        "--secret", f"password=@{secret_file}", "--secret", "token=-",
+        input=SECRET + "-token\n",
+    )  # fmt: skip
+    assert put.exit_code == 0, put.output
+    assert "Saved connection 'dws_prod'" in put.stdout
+    assert "secrets set: password, token" in put.stdout
+    assert SECRET not in put.output
+    stored = cli.remote.call("GET", "/environment/connection/dws_prod", workspace=cli.workspace)
+    assert stored.json()["config"] == {"host": "10.0.0.9", "port": "8000"}
+    assert stored.json()["secrets"] == {"password": "set", "token": "set"}
+    shown = cli("env", "show", "connection", "dws_prod")
+    assert shown.exit_code == 0, shown.output
+    assert "10.0.0.9" in shown.stdout
+    assert "password (set)" in shown.stdout
+    assert SECRET not in shown.output
+    listed = cli.json("env", "list", "connection")
+    assert [o["name"] for o in listed["objects"]] == ["dws_prod"]
+    # a secret from an environment variable; without --secret the stored ones are kept
+    env_put = cli.json(
+        "env", "put", "dli_queue", "q_prod", "--type", "DLI", "--secret", "key=env:JF_TEST_KEY",
+        env={"JF_TEST_KEY": "from-env"},
+    )  # fmt: skip
+    assert env_put["secrets"] == {"key": "set"}
+    kept = cli.json("env", "put", "connection", "dws_prod", "--type", "DWS")
+    assert kept["secrets"] == {"password": "set", "token": "set"}
+    assert cli.json("env", "delete", "connection", "dws_prod")["deleted"]["name"] == "dws_prod"
+    assert cli.json("env", "list", "connection")["objects"] == []
+
+
+def test_a_secret_on_the_command_line_is_refused_and_nothing_is_saved(cli: Cli) -> None:
+    result = cli("env", "put", "connection", "dws_prod", "--type", "DWS", "--secret", "password=pw")
+    assert result.exit_code == 2
+    assert "shell's history" in result.stderr
+    assert "password=@FILE" in result.stderr
+    assert "pw" not in result.stderr.replace("password", "")
+    missing = cli("env", "put", "connection", "dws_prod", "--secret", "password=env:JF_UNSET_X")
+    assert missing.exit_code == 2
+    absent = cli.remote.call("GET", "/environment/connection", workspace=cli.workspace)
+    assert absent.json()["objects"] == []
+
+
+def test_profiles_put_list_show_check_and_delete(cli: Cli, tmp_path: Path) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    package = cli.json("export", "daily_sales", "-o", "pkg.zip")["file"]
+    prod = cli.remote.new_workspace("prod")
+    register(cli.remote, prod, "dws_prod")
+    profile = tmp_path / "prod.yaml"
+    profile.write_text(
+        "description: production\nrenames:\n  connection: {dws_conn: dws_prod}\n",
+        encoding="utf-8",
+    )
+    saved = cli.json("profiles", "put", "prod", "-f", str(profile), workspace=prod)
+    assert saved["version"] == 1
+    assert cli.json("profiles", "list", workspace=prod)["profiles"][0]["name"] == "prod"
+    shown = cli("profiles", "show", "prod", workspace=prod)
+    assert shown.exit_code == 0, shown.output
+    assert "dws_prod" in shown.stdout
+    # ssh_conn is neither mapped nor in prod: not enough (exit 3), with the fix
+    check = cli("profiles", "check", "prod", package, workspace=prod)
+    assert check.exit_code == 3, check.output
+    assert "ssh_conn" in check.stdout
+    assert "is not enough" in check.stderr
+    register(cli.remote, prod, "ssh_conn")
+    enough = cli.json("profiles", "check", "prod", package, workspace=prod)
+    assert enough["complete"] is True
+    assert cli.json("profiles", "delete", "prod", workspace=prod)["deleted"] == "prod"
+    assert cli.json("profiles", "list", workspace=prod)["profiles"] == []
+
+
+def test_a_bad_profile_file_is_refused_before_anything_is_sent(cli: Cli, tmp_path: Path) -> None:
+    profile = tmp_path / "typo.json"
+    profile.write_text(json.dumps({"rename": {"connection": {"a": "b"}}}), encoding="utf-8")
+    result = cli("profiles", "put", "prod", "-f", str(profile))
+    assert result.exit_code == 2
+    assert "typo.json" in result.stderr
+    assert cli.json("profiles", "list")["profiles"] == []
+
+
+def test_keys_create_show_trust_list_distrust_delete(cli: Cli) -> None:
+    created = cli.json("keys", "create")
+    public = created["publicKey"]
+    assert public.startswith("ed25519:")
+    assert cli.json("keys", "show")["keyId"] == created["keyId"]
+    prod = cli.remote.new_workspace("prod")
+    trusted = cli.json("keys", "trust", "test-env", public, workspace=prod)
+    assert trusted["keyId"] == created["keyId"]
+    listed = cli("keys", "list", workspace=prod)
+    assert listed.exit_code == 0, listed.output
+    assert "test-env" in listed.stdout
+    again = cli("keys", "trust", "test-env", public, workspace=prod)
+    assert again.exit_code == 1
+    assert "already trusted" in again.stderr
+    cli.json("keys", "distrust", created["keyId"], workspace=prod)
+    assert cli.json("keys", "list", workspace=prod)["keys"] == []
+    cli.json("keys", "delete")
+    gone = cli("keys", "show")
+    assert gone.exit_code == 1
+    assert "has no signing key" in gone.stderr

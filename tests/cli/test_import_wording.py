@@ -1,0 +1,95 @@
+"""import and rollback say where and how much before they ask, and an import ends with the
+exact command that rolls it back."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import pytest
+
+from jobferry.cli import transfer
+from support.cli import Cli, invoke, register
+from support.exporting import seed
+
+
+@pytest.fixture
+def package(cli: Cli) -> Path:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    return Path(cli.json("export", "daily_sales", "-o", "pkg.zip")["file"])
+
+
+def test_the_import_question_names_workspace_endpoint_and_counts_and_the_last_line_rolls_back(
+    cli: Cli, package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = cli.remote.new_workspace("prod")
+    name = cli.remote.workspace_name(target)
+    register(cli.remote, target, "dws_conn", "ssh_conn")
+    monkeypatch.setattr(transfer, "stdin_is_terminal", lambda: True)
+    declined = cli("import", str(package), workspace=name, input="n\n")
+    question = (
+        f"Import into workspace {name} ({target}) at {cli.server.url}: 4 to create, "
+        "0 to overwrite, 0 skipped, 0 unchanged?"
+    )
+    assert question in declined.stderr
+    assert declined.exit_code == 1
+
+    imported = cli("import", str(package), workspace=name, input="y\n")
+    assert imported.exit_code == 0, imported.output
+    last = imported.output.strip().splitlines()[-1]
+    assert last.startswith("Task ")
+    task_id = last.split()[1].rstrip(".")
+    command = f"jobferry --config {cli.config} rollback {task_id} -w {name}"
+    assert last.endswith(f"Roll it back with: {command}")
+    assert (
+        cli.json("import", str(package), "--dry-run", workspace=target)["plan"]["summary"][
+            "UNCHANGED"
+        ]
+        == 4
+    )
+    as_json = cli.json("tasks", "show", task_id, workspace=target)
+    assert as_json["status"] == "SUCCESSFUL"
+
+    # the printed command, run as printed, asks with the counts and rolls the import back
+    words = shlex.split(command)[1:]
+    asked = invoke(words, input="n\n")
+    assert (
+        f"Roll back import {task_id} in workspace {name} ({target}) at {cli.server.url}: "
+        "delete the 4 object(s) it created and restore the 0 it overwrote?"
+    ) in asked.stderr
+    assert cli.remote.call("GET", "/jobs", workspace=target).json()["total"] == 1
+    rolled = invoke(words, input="y\n")
+    assert rolled.exit_code == 0, rolled.output
+    assert "Rolled back 4 object(s)." in rolled.stderr
+    assert cli.remote.call("GET", "/jobs", workspace=target).json()["total"] == 0
+
+
+def test_json_import_carries_the_rollback_command(cli: Cli, package: Path) -> None:
+    target = cli.remote.new_workspace("prod")
+    register(cli.remote, target, "dws_conn", "ssh_conn")
+    result = cli.json("import", str(package), "--yes", workspace=target)
+    name = cli.remote.workspace_name(target)
+    task_id = result["task"]["id"]
+    assert result["rollback"] == f"jobferry --config {cli.config} rollback {task_id} -w {name}"
+
+
+def test_the_rollback_question_counts_only_what_a_partial_import_wrote(
+    cli: Cli, package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without the connections, a per-object import fails the jobs and writes the rest.
+    bare = cli.remote.new_workspace("bare")
+    result = cli.json(
+        "import", str(package), "--yes", "--mode", "per-object", workspace=bare, code=3
+    )
+    task_id = result["task"]["id"]
+    stored = sum(
+        cli.remote.call("GET", path, workspace=bare).json()["total"]
+        for path in ("/jobs", "/scripts", "/resources")
+    )
+    assert 0 < stored < 4
+    monkeypatch.setattr(transfer, "stdin_is_terminal", lambda: True)
+    asked = cli("rollback", task_id, workspace=bare, input="n\n")
+    assert (
+        f"delete the {stored} object(s) it created and restore the 0 it overwrote?" in asked.stderr
+    )
+    assert result["rollback"].endswith(f"rollback {task_id} -w {cli.remote.workspace_name(bare)}")

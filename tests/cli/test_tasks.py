@@ -1,0 +1,46 @@
+"""jobferry tasks list: the workspace's tasks, newest first, by their titles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from support.cli import Cli, register
+from support.exporting import seed
+
+
+def test_tasks_list_shows_imports_newest_first_by_file_name(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    package = Path(cli.json("export", "daily_sales", "-o", "release-42.zip")["file"])
+    target = cli.remote.new_workspace("target")
+    register(cli.remote, target, "dws_conn", "ssh_conn")
+    first = cli.json("import", str(package), "--yes", workspace=target)["task"]
+    cli.remote.call("DELETE", "/jobs/daily_sales", workspace=target)
+    second = cli.json("import", str(package), "--yes", workspace=target)["task"]
+    listed = cli.json("tasks", "list", workspace=target)
+    assert [t["id"] for t in listed["tasks"]] == [second["id"], first["id"]]
+    assert listed["tasks"][0]["name"] == "Import the jobs from release-42.zip."
+    human = cli("tasks", "list", workspace=target)
+    assert human.exit_code == 0, human.output
+    assert second["id"] in human.stdout
+    assert "release-42" in human.stdout
+    assert "upload://" not in human.stdout
+    assert human.stdout.index(second["id"]) < human.stdout.index(first["id"])
+
+
+def test_tasks_list_filters_by_status_and_limits(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    package = Path(cli.json("export", "daily_sales", "-o", "pkg.zip")["file"])
+    bare = cli.remote.new_workspace("bare")
+    # Without the connections the jobs use, a per-object import fails them.
+    refused = cli("import", str(package), "--yes", "--mode", "per-object", "--json", workspace=bare)
+    task = orjson.loads(refused.stdout)["task"]
+    assert task["status"] in ("FAILED", "WARNING")
+    failed = cli.json("tasks", "list", "--status", task["status"].lower(), workspace=bare)
+    assert [t["id"] for t in failed["tasks"]] == [task["id"]]
+    assert cli.json("tasks", "list", "--status", "successful", workspace=bare)["total"] == 0
+    empty = cli("tasks", "list", "--status", "successful", workspace=bare)
+    assert "No tasks." in empty.stdout
+    bad = cli("tasks", "list", "--limit", "0")
+    assert bad.exit_code == 2
