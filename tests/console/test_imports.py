@@ -47,6 +47,19 @@ def _upload(browser: Browser, ws: str, data: bytes) -> str:
     return location
 
 
+def _wizard_at_options(
+    browser: Browser, services: Services, *connections: str
+) -> tuple[Scope, str, list[tuple[str, str]]]:
+    """The seeded package uploaded into a new 'prod' workspace having ``connections``: the
+    target scope, its id, and the options step's hidden fields."""
+    seed(services, admin_scope(services))
+    data = _package(services, admin_scope(services))
+    prod = _prod(services, *connections)
+    ws = prod.workspace.id
+    options = browser.get(_upload(browser, ws, data))
+    return prod, ws, hidden_fields(options.text, f"/console/w/{ws}/import/check")
+
+
 def test_the_wizard_maps_a_missing_connection_rechecks_plans_and_imports(
     browser: Browser, services: Services
 ) -> None:
@@ -227,12 +240,7 @@ def test_a_package_planned_as_a_task_goes_on_to_check_plan_and_import(
     """A package too large to plan during a request (here: over 2 objects) is planned by a
     task; the wizard follows it and goes on with its plan instead of starting over."""
     monkeypatch.setattr(importing_service, "PLAN_SYNC_MAX_OBJECTS", 2)
-    seed(services, admin_scope(services))
-    data = _package(services, admin_scope(services))
-    prod = _prod(services, "ssh_conn", "dws_conn")
-    ws = prod.workspace.id
-    options = browser.get(_upload(browser, ws, data))
-    state = hidden_fields(options.text, f"/console/w/{ws}/import/check")
+    prod, ws, state = _wizard_at_options(browser, services, "ssh_conn", "dws_conn")
 
     planned_by_task = []
 
@@ -267,12 +275,7 @@ def test_a_package_planned_as_a_task_goes_on_to_check_plan_and_import(
 def test_a_mapping_to_a_missing_name_is_refused_and_a_mapping_can_be_removed(
     browser: Browser, services: Services
 ) -> None:
-    seed(services, admin_scope(services))
-    data = _package(services, admin_scope(services))
-    prod = _prod(services, "ssh_conn", "dws_prod")
-    ws = prod.workspace.id
-    options = browser.get(_upload(browser, ws, data))
-    state = hidden_fields(options.text, f"/console/w/{ws}/import/check")
+    _, ws, state = _wizard_at_options(browser, services, "ssh_conn", "dws_prod")
     check = browser.post(f"/console/w/{ws}/import/check", state)
     row = re.search(r'name="ref_name_(\d+)" value="dws_conn"', check.text)
     assert row
@@ -303,12 +306,7 @@ def test_a_mapping_to_a_missing_name_is_refused_and_a_mapping_can_be_removed(
 def test_the_tasks_page_lists_imports_and_marks_a_rolled_back_one(
     browser: Browser, services: Services
 ) -> None:
-    seed(services, admin_scope(services))
-    data = _package(services, admin_scope(services))
-    prod = _prod(services, "ssh_conn", "dws_conn")
-    ws = prod.workspace.id
-    options = browser.get(_upload(browser, ws, data))
-    state = hidden_fields(options.text, f"/console/w/{ws}/import/check")
+    prod, ws, state = _wizard_at_options(browser, services, "ssh_conn", "dws_conn")
     plan = browser.post(f"/console/w/{ws}/import/plan", state)
     started = browser.post(
         f"/console/w/{ws}/import/run", hidden_fields(plan.text, f"/console/w/{ws}/import/run")
