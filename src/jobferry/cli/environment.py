@@ -25,7 +25,7 @@ from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.promotion import profile_reference, read_profile_file
-from jobferry.cli.session import JsonOption, WorkspaceOption, session
+from jobferry.cli.session import Column, JsonOption, WorkspaceOption, list_answer, session
 from jobferry.cli.transfer import SourceArg, package_path
 from jobferry.domain.enums import EnvironmentKind
 
@@ -117,27 +117,15 @@ def env_list(
     workspace: WorkspaceOption = None,
 ) -> None:
     """List the workspace's objects of one kind."""
+    columns: list[Column] = [
+        ("name", "name", None),
+        ("type", "type", None),
+        ("secrets", "secrets", lambda secrets: ", ".join(sorted(mapping(secrets)))),
+        ("updated (UTC)", "updateTime", epoch_ms),
+        ("by", "updateUser", None),
+    ]
     s = session(ctx, json_mode, workspace)
-    answer = mapping(s.client().get(_path(kind)))
-    out = s.output
-    if out.json_mode:
-        out.emit(answer)
-        return
-    items = [o for o in answer.get("objects") or [] if isinstance(o, dict)]
-    out.table(
-        ("name", "type", "secrets", "updated (UTC)", "by"),
-        [
-            (
-                o.get("name"),
-                o.get("type"),
-                ", ".join(sorted(mapping(o.get("secrets")))),
-                epoch_ms(o.get("updateTime")),
-                o.get("updateUser"),
-            )
-            for o in items
-        ],
-        empty=f"No {kind.value} objects.",
-    )
+    list_answer(s, _path(kind), "objects", columns, f"No {kind.value} objects.")
 
 
 def _show_object(s: Any, answer: dict[str, Any]) -> None:
@@ -250,26 +238,19 @@ def profiles_list(
     ctx: typer.Context, json_mode: JsonOption = False, workspace: WorkspaceOption = None
 ) -> None:
     """List the workspace's environment profiles (newest version of each)."""
-    s = session(ctx, json_mode, workspace)
-    answer = mapping(s.client().get("/profiles"))
-    out = s.output
-    if out.json_mode:
-        out.emit(answer)
-        return
-    items = [p for p in answer.get("profiles") or [] if isinstance(p, dict)]
-    out.table(
-        ("name", "version", "description", "updated (UTC)", "by"),
-        [
-            (
-                p.get("name"),
-                p.get("version"),
-                p.get("description"),
-                epoch_ms(p.get("updateTime")),
-                p.get("updateUser"),
-            )
-            for p in items
-        ],
-        empty="No environment profiles.",
+    columns: list[Column] = [
+        ("name", "name", None),
+        ("version", "version", None),
+        ("description", "description", None),
+        ("updated (UTC)", "updateTime", epoch_ms),
+        ("by", "updateUser", None),
+    ]
+    list_answer(
+        session(ctx, json_mode, workspace),
+        "/profiles",
+        "profiles",
+        columns,
+        "No environment profiles.",
     )
 
 

@@ -16,7 +16,7 @@ import typer
 from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.output import epoch_ms, mapping
-from jobferry.cli.session import JsonOption, WorkspaceOption, session
+from jobferry.cli.session import Column, JsonOption, WorkspaceOption, list_answer, session
 
 app = typer.Typer(
     help="The workspace's package signing key and the public keys it trusts.",
@@ -82,26 +82,15 @@ def list_trusted(
     ctx: typer.Context, json_mode: JsonOption = False, workspace: WorkspaceOption = None
 ) -> None:
     """List the public keys whose signatures the workspace accepts."""
-    s = session(ctx, json_mode, workspace)
-    answer = mapping(s.client().get("/trusted-keys"))
-    out = s.output
-    if out.json_mode:
-        out.emit(answer)
-        return
-    items = [k for k in answer.get("keys") or [] if isinstance(k, dict)]
-    out.table(
-        ("key id", "name", "public key", "added (UTC)", "by"),
-        [
-            (
-                k.get("keyId"),
-                k.get("name"),
-                k.get("publicKey"),
-                epoch_ms(k.get("addTime")),
-                k.get("addUser"),
-            )
-            for k in items
-        ],
-        empty="No trusted keys.",
+    columns: list[Column] = [
+        ("key id", "keyId", None),
+        ("name", "name", None),
+        ("public key", "publicKey", None),
+        ("added (UTC)", "addTime", epoch_ms),
+        ("by", "addUser", None),
+    ]
+    list_answer(
+        session(ctx, json_mode, workspace), "/trusted-keys", "keys", columns, "No trusted keys."
     )
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from jobferry.cli.client import ApiClient
 from jobferry.cli.config import Context, load_context
-from jobferry.cli.output import Output
+from jobferry.cli.output import Output, mapping
 from jobferry.cli.workspaces import Workspace, describe, find_by_name, is_workspace_id
 
 
@@ -113,3 +114,25 @@ WorkspaceOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+Column = tuple[str, str, Callable[[Any], Any] | None]
+"""A listing's column: header, the item's key, and how to show the value (None: as it is)."""
+
+
+def list_answer(s: Session, path: str, key: str, columns: list[Column], empty: str) -> None:
+    """GET ``path`` and show the items under ``key`` as a table (``--json``: the answer)."""
+    answer = mapping(s.client().get(path))
+    out = s.output
+    if out.json_mode:
+        out.emit(answer)
+        return
+    items = [item for item in answer.get(key) or [] if isinstance(item, dict)]
+    out.table(
+        tuple(header for header, _, _ in columns),
+        [
+            tuple(show(item.get(k)) if show else item.get(k) for _, k, show in columns)
+            for item in items
+        ],
+        empty=empty,
+    )
