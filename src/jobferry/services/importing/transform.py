@@ -34,9 +34,9 @@ class Transform:
     def __init__(
         self, request: ImportRequest, profile: Profile | None, now: datetime | None = None
     ) -> None:
+        # When the move happens: schedule moves look at offsets from then on (None: from each
+        # schedule's startTime).
         self.now = now
-        """When the move happens: schedule moves look at offsets from then on (None: from each
-        schedule's startTime)."""
         base = profile.reference_renames() if profile else {}
         self.renames = {**base, **request.renames}
         self.workspaces = profile.workspace_renames if profile else {}
