@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
-from support.builders import make_job
+from support.builders import make_job, make_script
 from support.cli import invoke
 from support.packages import tamper, write_package
 
@@ -212,3 +212,22 @@ def test_bad_key_arguments_are_usage_errors(tmp_path: Path, package: Path) -> No
     wrong = invoke(["package", "sign", str(package), "--key", str(public)])
     assert wrong.exit_code == 2
     assert "PEM private key" in wrong.stderr
+
+
+def test_diff_shows_where_long_text_changes(tmp_path: Path) -> None:
+    long_sql = "select * from orders where region = 'east' and year = 2024 order by id limit 100"
+    entry = "scripts/daily_sales_sql.script"
+    old = tamper(
+        write_package(tmp_path / "old.zip", with_manifest=False),
+        entry,
+        json.dumps(make_script("daily_sales_sql", content=long_sql)).encode(),
+    )
+    new = tamper(
+        write_package(tmp_path / "new.zip", with_manifest=False),
+        entry,
+        json.dumps(make_script("daily_sales_sql", content=long_sql.replace("100", "500"))).encode(),
+    )
+    human = invoke(["package", "diff", str(old), str(new)])
+    assert human.exit_code == 0, human.stderr
+    assert "limit 100" in human.stdout
+    assert "limit 500" in human.stdout

@@ -18,11 +18,34 @@ ACTION_STYLES: dict[str, str] = {
 VALUE_WIDTH = 70
 
 
+def _full_text(value: Any) -> str:
+    text = value if isinstance(value, str) else to_json(value).replace("\n", " ")
+    return " ".join(text.split()) if not isinstance(value, str) else repr(value)
+
+
 def value_text(value: Any) -> str:
     """A diff value on one line: JSON-ish, shortened."""
-    text = value if isinstance(value, str) else to_json(value).replace("\n", " ")
-    text = " ".join(text.split()) if not isinstance(value, str) else repr(value)
+    text = _full_text(value)
     return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
+
+
+def changed_texts(before: Any, after: Any) -> tuple[str, str]:
+    """Both sides of a change on one line each. Long values are cut around where they first
+    differ, so a changed suffix shows instead of two identical beginnings."""
+    old, new = _full_text(before), _full_text(after)
+    if len(old) <= VALUE_WIDTH and len(new) <= VALUE_WIDTH:
+        return old, new
+    first = next(
+        (i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b),
+        min(len(old), len(new)),
+    )
+    start = max(0, first - VALUE_WIDTH // 4)
+
+    def window(text: str) -> str:
+        cut = text[start : start + VALUE_WIDTH - 2]
+        return ("…" if start else "") + cut + ("…" if start + len(cut) < len(text) else "")
+
+    return window(old), window(new)
 
 
 def change_line(change: dict[str, Any]) -> Text:
@@ -36,11 +59,8 @@ def change_line(change: dict[str, Any]) -> Text:
         return Text.assemble(
             ("    - ", "red"), (path, "bold"), f": {value_text(change.get('before'))}"
         )
-    return Text.assemble(
-        ("    ~ ", "yellow"),
-        (path, "bold"),
-        f": {value_text(change.get('before'))} → {value_text(change.get('after'))}",
-    )
+    old, new = changed_texts(change.get("before"), change.get("after"))
+    return Text.assemble(("    ~ ", "yellow"), (path, "bold"), f": {old} → {new}")
 
 
 def problem_lines(out: Output, problems: list[dict[str, Any]]) -> None:

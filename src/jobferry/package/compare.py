@@ -81,9 +81,29 @@ def _compare(
         return ObjectComparison(kind, name, ObjectStatus.REMOVED)
     if old is None:
         return ObjectComparison(kind, name, ObjectStatus.ADDED)
-    changes = tuple(diff(old.document, new.document))
+    changes = tuple(c for c in diff(old.document, new.document) if not _type_only(c))
     status = ObjectStatus.CHANGED if changes else ObjectStatus.SAME
     return ObjectComparison(kind, name, status, changes)
+
+
+_COORDINATES = (".location.x", ".location.y")
+
+
+def _type_only(change: Change) -> bool:
+    """A node's canvas coordinate written as a number on one side and as text on the other
+    (DataArts answers ``"10"``, the Terraform provider sends ``10``): the same position."""
+    if not change.path.endswith(_COORDINATES):
+        return False
+    before, after = change.before, change.after
+    numbers = (int, float, str)
+    return (
+        isinstance(before, numbers)
+        and isinstance(after, numbers)
+        and not isinstance(before, bool)
+        and not isinstance(after, bool)
+        and type(before) is not type(after)
+        and str(before) == str(after)
+    )
 
 
 def _order(key: tuple[str, str]) -> tuple[int, str]:

@@ -58,3 +58,18 @@ def test_added_removed_and_changed_objects_come_in_kind_order_with_field_diffs()
             "diff": [{"path": "description", "op": "added", "after": "now documented"}],
         },
     ]
+
+
+def test_a_coordinate_written_as_number_or_text_is_the_same_position() -> None:
+    before = make_job("daily_sales")  # location {"x": "10", "y": "20"}, as DataArts answers
+    after = make_job("daily_sales")
+    after["nodes"][0]["location"] = {"x": 10, "y": 20}  # as the Terraform provider sends
+    moved = make_job("daily_sales")
+    moved["nodes"][0]["location"] = {"x": 11, "y": 20}
+
+    same = compare_packages(_package(("job", before)), _package(("job", after)))
+    changed = compare_packages(_package(("job", before)), _package(("job", moved)))
+
+    assert [o.status for o in same.objects] == [ObjectStatus.SAME]
+    (job,) = changed.objects
+    assert [c.path for c in job.changes] == ["nodes[load].location.x"]
