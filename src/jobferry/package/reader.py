@@ -79,7 +79,7 @@ import hashlib
 import io
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -167,6 +167,9 @@ class ReadPackage:
     """Of the whole zip file."""
     size: int
     """Of the whole zip file, in bytes."""
+    repeats: dict[str, str] = field(default_factory=dict)
+    """Entries dropped as identical repeats (batch exports repeat shared scripts in every job
+    folder): repeated entry path → the path of the object kept for it."""
 
     def of_kind(self, kind: str) -> tuple[PackageObject, ...]:
         """The objects of one kind (``job``, ``script``, ``resource`` or ``cdm_job``)."""
@@ -305,7 +308,7 @@ class _Reader:
             for path in sorted(contents)
             if (kind := kind_of(path)) is not None
         ]
-        kept = _deduplicated(objects)
+        kept, repeats = _deduplicated(objects)
         if not kept:
             raise refuse(
                 "package.empty",
@@ -320,6 +323,7 @@ class _Reader:
             signature=signature,
             sha256=self._digest,
             size=self._size,
+            repeats=repeats,
         )
 
     def _manifest(
@@ -445,12 +449,16 @@ def _object(path: str, kind: str, document: dict[str, Any]) -> PackageObject:
     return PackageObject(kind=kind, name=name, path=path, document=document, folder=folder)
 
 
-def _deduplicated(objects: list[PackageObject]) -> list[PackageObject]:
-    """One object per (kind, name); identical repeats dropped, different ones refused."""
+def _deduplicated(objects: list[PackageObject]) -> tuple[list[PackageObject], dict[str, str]]:
+    """One object per (kind, name), and the identical repeats dropped (their path → the kept
+    one's); different ones are refused."""
     found: dict[tuple[str, str], PackageObject] = {}
+    repeats: dict[str, str] = {}
     for obj in objects:
         first = found.setdefault((obj.kind, obj.name), obj)
-        if first is not obj and first.document != obj.document:
+        if first is not obj and first.document == obj.document:
+            repeats[obj.path] = first.path
+        elif first is not obj:
             raise refuse(
                 "object.duplicate",
                 f"{obj.kind.replace('_', ' ')} '{show(obj.name)}' is also defined, "
@@ -459,4 +467,4 @@ def _deduplicated(objects: list[PackageObject]) -> list[PackageObject]:
                 entry=obj.path,
                 entries=[first.path, obj.path],
             )
-    return list(found.values())
+    return list(found.values()), repeats

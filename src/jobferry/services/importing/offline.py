@@ -182,7 +182,12 @@ def _write(
         signer = partial(sign_manifest, private_pem=private_pem)
     out = io.BytesIO()
     writer = PackageWriter(out, header, signer)
-    for path, kind, name, document in sorted(documents, key=lambda d: d[0]):
+    by_path = {path: (kind, name, document) for path, kind, name, document in documents}
+    for repeat, kept in package.repeats.items():  # shared scripts repeated per job folder
+        if kept in by_path:
+            by_path[repeat] = by_path[kept]
+    for path in sorted(by_path):
+        kind, name, document = by_path[path]
         writer.add(path, kind, name, ids.get(path, ""), orjson.dumps(document))
     writer.close()
     return out.getvalue(), signer is not None
