@@ -53,11 +53,15 @@ def _base_settings() -> Settings:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    """Settings for one test: its own data folder and database."""
-    return _base_settings().model_copy(
-        update={"data_dir": tmp_path / "data", "database_url": database_url}
-    )
+def settings(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> Settings:
+    """Settings for one test: its own data folder and database. Parametrised indirectly with
+    an ``OffsetMode`` (``pytest.mark.parametrize("settings", list(OffsetMode),
+    indirect=True)``), the server reads list offsets that way."""
+    update: dict[str, object] = {"data_dir": tmp_path / "data", "database_url": database_url}
+    mode = getattr(request, "param", None)
+    if mode is not None:
+        update["offset_mode"] = mode
+    return _base_settings().model_copy(update=update)
 
 
 @pytest.fixture

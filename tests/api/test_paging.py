@@ -8,30 +8,19 @@ against the mode it was written for, must see every row exactly once, in order.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from jobferry.settings import OffsetMode, Settings
 from support.builders import make_job, make_resource, make_script
-from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient
+from support.clients import SignedClient
 
 LIMIT = 5
 COUNT = 12  # two full pages and a short one
 
 
-@pytest.fixture(params=list(OffsetMode))
-def settings(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> Settings:
-    """The suite's settings, once per offset mode."""
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        project_id=PROJECT_ID,
-        admin_ak=ADMIN_AK,
-        admin_sk=ADMIN_SK,
-        offset_mode=request.param,
-    )
+pytestmark = pytest.mark.parametrize("settings", list(OffsetMode), indirect=True)
 
 
 def walk(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from jobferry.settings import OffsetMode, Settings
 from jobferry.storage import tasks as task_repo
 from support.accounts import new_user
 from support.builders import make_job
-from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient, assert_error, wait_task
+from support.clients import SignedClient, assert_error, wait_task
 from support.console import admin_scope
 from support.exporting import seed
 from support.importing import new_workspace, run_import, upload
@@ -21,17 +20,7 @@ from support.importing import new_workspace, run_import, upload
 START = 1_700_000_000_000
 
 
-@pytest.fixture(params=list(OffsetMode))
-def settings(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> Settings:
-    """The suite's settings, once per offset mode."""
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        project_id=PROJECT_ID,
-        admin_ak=ADMIN_AK,
-        admin_sk=ADMIN_SK,
-        offset_mode=request.param,
-    )
+pytestmark = pytest.mark.parametrize("settings", list(OffsetMode), indirect=True)
 
 
 def add_tasks(services: Services, workspace: str | None, statuses: list[str]) -> list[str]:

@@ -40,11 +40,8 @@ def tasks_page(page: PageDep, offset: int = 0) -> Response:
     paging = page.services.settings.offset_mode
     asked = start // TASKS_PAGE if paging is OffsetMode.PAGE else start
     listing = page.services.tasks.list_tasks(page.scope, limit=TASKS_PAGE, offset=asked)
-    rolled_back = {
-        t["id"]
-        for t in listing["tasks"]
-        if t["kind"] == "import" and page.services.rollback.rolled_back(page.scope, t["id"])
-    }
+    imports = [t["id"] for t in listing["tasks"] if t["kind"] == "import"]
+    rolled_back = page.services.rollback.rolled_back_among(imports)
     return render(
         page.request,
         "tasks.html",

@@ -32,6 +32,16 @@ def changes_of(tx: Tx, workspace_id: str, task_id: str) -> list[ChangeRow]:
     return [ChangeRow(**{name: r._mapping[name] for name in ChangeRow._fields}) for r in rows]
 
 
+def rolled_back_among(tx: Tx, task_ids: list[str]) -> set[str]:
+    """Which of ``task_ids`` were rolled back (one query for a page of tasks)."""
+    if not task_ids:
+        return set()
+    rows = tx.conn.execute(
+        select(import_rollbacks.c.task_id).where(import_rollbacks.c.task_id.in_(task_ids))
+    )
+    return {str(r.task_id) for r in rows}
+
+
 def rolled_back(tx: Tx, task_id: str) -> tuple[int, str] | None:
     """(when, by whom) an import was rolled back, or None."""
     row = tx.conn.execute(

@@ -87,6 +87,11 @@ class RollbackService:
             ) from exc
         return {"taskId": task_id, "rolledBack": len(objects), "objects": objects}
 
+    def rolled_back_among(self, task_ids: list[str]) -> set[str]:
+        """Which of these tasks (of the caller's workspace, as listed) were rolled back."""
+        with self.db.transaction(readonly=True) as tx:
+            return repo.rolled_back_among(tx, task_ids)
+
     def rolled_back(self, scope: Scope, task_id: str) -> dict[str, Any] | None:
         """When and by whom an import of the workspace was rolled back (None: it was not)."""
         with self.db.transaction(readonly=True) as tx:
