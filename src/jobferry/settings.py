@@ -165,12 +165,17 @@ class Settings(BaseSettings):
         "'dataarts' (DataArts' own: 10 MB compressed, 10 MB uncompressed).",
     )
     import_max_package_bytes: int = Field(
-        256 * 1024 * 1024, ge=1, description="Largest package (zip file) import reads."
+        1024 * 1024 * 1024,
+        ge=1,
+        description="Largest package (zip file) import reads. Packages stream, so memory does "
+        "not bound this; disk and time do (a 100,000-job workspace zips to about 100 MB).",
     )
     import_max_uncompressed_bytes: int = Field(
-        1024 * 1024 * 1024, ge=1, description="Most bytes a package may unpack to, in all."
+        8 * 1024 * 1024 * 1024, ge=1, description="Most bytes a package may unpack to, in all."
     )
-    import_max_entries: int = Field(50_000, ge=1, description="Most entries a package may hold.")
+    import_max_entries: int = Field(
+        2_000_000, ge=1, description="Most entries a package may hold (two per job is usual)."
+    )
     import_max_entry_ratio: int = Field(
         200,
         ge=1,

@@ -8,7 +8,7 @@ import json
 from jobferry.services.container import Services
 from support.builders import make_job
 from support.clients import SignedClient, wait_task
-from support.exporting import entries, manifest, seed
+from support.exporting import entries, listing, manifest, seed
 
 
 def test_single_export_has_the_dataarts_layout_with_dependencies(api: SignedClient) -> None:
@@ -23,6 +23,7 @@ def test_single_export_has_the_dataarts_layout_with_dependencies(api: SignedClie
         "resources/udf_jar.resource",
         "scripts/daily_sales_sh.script",
         "scripts/daily_sales_sql.script",
+        "manifest.entries",
         "manifest.json",
     ]
     stored = api.call("GET", "/jobs/daily_sales").json()
@@ -35,7 +36,7 @@ def test_single_export_has_the_dataarts_layout_with_dependencies(api: SignedClie
 def test_export_without_dependencies_holds_only_the_job(api: SignedClient) -> None:
     seed(api)
     data = api.call("POST", "/jobs/daily_sales/export", {"exportDepend": False}).content
-    assert list(entries(data)) == ["jobs/daily_sales.job", "manifest.json"]
+    assert list(entries(data)) == ["jobs/daily_sales.job", "manifest.entries", "manifest.json"]
 
 
 def test_manifest_lists_every_entry_with_its_hash_and_what_the_package_requires(
@@ -45,16 +46,18 @@ def test_manifest_lists_every_entry_with_its_hash_and_what_the_package_requires(
     data = api.call("POST", "/jobs/daily_sales/export").content
     files = entries(data)
     man = manifest(data)
-    assert man["formatVersion"] == 1
+    assert man["formatVersion"] == 2
     assert man["producer"]["name"] == "jobferry"
     assert man["source"]["workspace"] == "default"
     assert man["options"]["exportStatus"] == "DEVELOP"
-    for entry in man["entries"]:
+    listed = listing(data)
+    assert man["entries"]["count"] == len(listed)
+    for entry in listed:
         content = files[entry["path"]]
         assert entry["sha256"] == hashlib.sha256(content).hexdigest()
         assert entry["size"] == len(content)
         assert entry["objectId"]
-    kinds = {(e["kind"], e["name"]) for e in man["entries"]}
+    kinds = {(e["kind"], e["name"]) for e in listed}
     assert ("job", "daily_sales") in kinds
     # A connection registered in the source names its type and secret KEYS (never values).
     assert {
@@ -152,6 +155,7 @@ def test_batch_export_has_one_folder_per_job(api: SignedClient) -> None:
         "jobs/b_job/b_job_sh.script",
         "jobs/b_job/b_job_sql.script",
         "jobs/b_job/udf_jar.resource",
+        "manifest.entries",
         "manifest.json",
     ]
 

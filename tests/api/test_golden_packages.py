@@ -66,7 +66,7 @@ def test_a_dataarts_package_without_manifest_still_reads(path: Path) -> None:
 
 
 def _rewritten(package: ReadPackage, data: bytes) -> bytes:
-    """The package written again from its own entries and manifest, by today's writer."""
+    """The package written again from its own entries and listing, by today's writer."""
     manifest: dict[str, Any] = package.manifest or {}
     created = datetime.fromisoformat(manifest["createdAt"])
     header = ManifestHeader(
@@ -82,7 +82,8 @@ def _rewritten(package: ReadPackage, data: bytes) -> bytes:
     out = io.BytesIO()
     writer = PackageWriter(out, header)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        for entry in manifest["entries"]:
+        for line in zf.read("manifest.entries").splitlines():
+            entry = orjson.loads(line)
             body = zf.read(entry["path"])
             writer.add(entry["path"], entry["kind"], entry["name"], entry["objectId"], body)
     writer.close()

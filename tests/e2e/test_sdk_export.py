@@ -59,7 +59,12 @@ def test_export_job_streams_the_zip_the_sdk_user_saves(
     assert resp.status_code == 200
     data = resp.raw_content
     assert data[:2] == b"PK"
-    assert paths(data) == ["jobs/orders.job", "scripts/orders_sql.script", "manifest.json"]
+    assert paths(data) == [
+        "jobs/orders.job",
+        "scripts/orders_sql.script",
+        "manifest.entries",
+        "manifest.json",
+    ]
     assert read(data, "jobs/orders.job")["description"] == "work in progress"
 
 
@@ -69,7 +74,7 @@ def test_export_depend_false_and_submit_status(server: ServerProcess, populated:
     data = client.export_job(
         ExportJobRequest(workspace=populated, job_name="orders", body=body)
     ).raw_content
-    assert paths(data) == ["jobs/orders.job", "manifest.json"]
+    assert paths(data) == ["jobs/orders.job", "manifest.entries", "manifest.json"]
     assert "description" not in read(data, "jobs/orders.job")
 
 
@@ -84,6 +89,7 @@ def test_batch_export_through_the_sdk(server: ServerProcess, populated: str) -> 
         "jobs/customers/customers_sql.script",
         "jobs/orders/orders.job",
         "jobs/orders/orders_sql.script",
+        "manifest.entries",
         "manifest.json",
     ]
 

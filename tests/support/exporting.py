@@ -35,3 +35,8 @@ def manifest(data: bytes) -> dict[str, Any]:
     """The parsed manifest.json of a package."""
     value: dict[str, Any] = json.loads(entries(data)["manifest.json"])
     return value
+
+
+def listing(data: bytes) -> list[dict[str, Any]]:
+    """The entries a package's manifest lists (``manifest.entries``, one JSON line each)."""
+    return [json.loads(line) for line in entries(data)["manifest.entries"].splitlines()]

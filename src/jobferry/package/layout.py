@@ -79,7 +79,7 @@ def job_folder(parts: list[str]) -> str | None:
 def detect_layout(paths: Iterable[str]) -> str:
     """``single`` when every object sits directly in its kind's folder, ``batch`` when every
     object sits in a per-job folder (optionally under a leading ``jobs/``), else ``mixed``."""
-    placements = {_placement(path_parts(path)) for path in paths}
+    placements = {placement(path_parts(path)) for path in paths}
     if placements == {"single"}:
         return Layout.SINGLE.value
     if placements == {"batch"}:
@@ -87,7 +87,9 @@ def detect_layout(paths: Iterable[str]) -> str:
     return MIXED
 
 
-def _placement(parts: list[str]) -> str:
+def placement(parts: list[str]) -> str:
+    """Where one object sits: ``single`` (in its kind's folder), ``batch`` (in a job's folder)
+    or ``other``."""
     if len(parts) >= 2 and parts[-2] in KIND_FOLDERS:
         return "single"
     if len(parts) == 2 or (len(parts) == 3 and parts[0] == FOLDERS[ObjectKind.JOB]):

@@ -1,18 +1,30 @@
-"""``manifest.json``: what a package holds, entry by entry, so it can be verified offline.
+"""``manifest.json`` and ``manifest.entries``: what a package holds, entry by entry, so it can
+be verified offline.
 
-Format version 1::
+Format version 2 (written since the streaming pipeline)::
 
+    manifest.json
     {
-      "formatVersion": 1,
-      "producer": {"name": "jobferry", "version": "0.1.0"},
-      "source": {"projectId": "...", "workspaceId": "...", "workspace": "default"},
       "createdAt": "2026-11-21T05:00:00.000Z",
+      "entries": {"count": 20201, "file": "manifest.entries", "sha256": "…", "size": 3140000},
+      "formatVersion": 2,
       "options": {"exportDepend": true, "exportStatus": "DEVELOP", ...},
-      "entries": [{"path", "kind", "name", "objectId", "size", "sha256"}, ...],
+      "producer": {"name": "jobferry", "version": "0.1.0"},
       "requires": [{"kind": "connection", "name": "dws_conn", "type": "DWS",
                     "secrets": ["password"]}, {"kind": "dli_queue", "name": "q1"}, ...],
+      "source": {"projectId": "...", "workspaceId": "...", "workspace": "default"},
       "unresolved": [{"kind": "script", "name": "gone", "job": "daily"}, ...]
     }
+
+    manifest.entries (JSON Lines: one entry per line, keys sorted, in path order)
+    {"kind":"job","name":"daily","objectId":"12","path":"jobs/daily.job","sha256":"…","size":812}
+
+Format version 1 listed the entries inside ``manifest.json`` (``"entries": [{…}, …]``). A
+100,000-job workspace lists 200,000 entries: 46 MB of manifest that had to be parsed whole (150
+MB of objects) and held whole to check its signature. Version 2 keeps ``manifest.json`` small
+(the signature in ``manifest.sig`` still covers its exact bytes) and has it pin the listing by
+size and sha256, so the listing is read line by line while the package streams. Both versions
+are read; version 2 is written.
 
 ``requires`` lists every environment object the jobs and scripts name. For a connection the
 source workspace has registered, it also gives the connection's type and the NAMES of the
@@ -22,27 +34,31 @@ secrets it has set (never their values), so import can check the target has them
 the same definitions give the same bytes. Keys are sorted, entries are in path order.
 
 Reading checks a manifest before trusting it: ``formatVersion`` from 1 to :data:`FORMAT_VERSION`
-(a newer one is refused naming both), ``entries`` a list of ``{path, size, sha256}`` without a
-path twice, and every entry read against its listed size and sha256 (all mismatches reported
-together).
+(a newer one is refused naming both), the listing well formed (``{path, size, sha256}`` per
+entry, no path twice; in version 2 the listing file of the size, sha256 and count pinned), and
+every entry read against its listed size and sha256 (all mismatches reported together).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 from jobferry.package.refusals import refuse, show
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 SIGNATURE_NAME = "manifest.sig"  # Ed25519 signature of the manifest bytes (package.signature)
+ENTRIES_NAME = "manifest.entries"  # format 2: the listing, one JSON line an entry
+RESERVED_NAMES = frozenset({MANIFEST_NAME, SIGNATURE_NAME, ENTRIES_NAME})
 MAX_LISTED_PROBLEMS = 10
+MAX_KEPT_PROBLEMS = 1000
+"""Mismatches kept in a refusal's ``problems`` (a hostile package may have millions)."""
 
 
 @dataclass(frozen=True)
@@ -123,8 +139,31 @@ def iso_ms(epoch_ms: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
 
 
-def render_manifest(header: ManifestHeader, entries: Sequence[ManifestEntry]) -> bytes:
-    """The manifest bytes: canonical JSON (sorted keys, two-space indent, final newline)."""
+class Listing(NamedTuple):
+    """How ``manifest.json`` (format 2) pins ``manifest.entries``."""
+
+    entries: int
+    size: int
+    sha256: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The manifest form."""
+        return {
+            "count": self.entries,
+            "file": ENTRIES_NAME,
+            "sha256": self.sha256,
+            "size": self.size,
+        }
+
+
+def entry_line(entry: ManifestEntry) -> bytes:
+    """One line of ``manifest.entries``: the entry as canonical JSON, then a newline."""
+    return orjson.dumps(entry.as_json(), option=orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def render_manifest(header: ManifestHeader, listing: Listing) -> bytes:
+    """The ``manifest.json`` bytes (format 2): canonical JSON (sorted keys, two-space indent,
+    final newline) pinning the listing."""
     document = {
         "formatVersion": FORMAT_VERSION,
         "producer": {"name": "jobferry", "version": header.producer_version},
@@ -135,7 +174,7 @@ def render_manifest(header: ManifestHeader, entries: Sequence[ManifestEntry]) ->
         },
         "createdAt": iso_ms(header.created_at_ms),
         "options": header.options,
-        "entries": [e.as_json() for e in entries],
+        "entries": listing.as_json(),
         "requires": [r.as_json() for r in sorted(set(header.requires))],
         "unresolved": sorted(
             header.unresolved, key=lambda u: (u.get("kind", ""), u.get("name", ""))
@@ -170,8 +209,32 @@ def check_version(manifest: dict[str, Any]) -> None:
         )
 
 
-def listed_entries(manifest: dict[str, Any]) -> dict[str, tuple[int, str]]:
-    """path → (size, sha256) of every entry the manifest lists."""
+def _malformed(where: str, entry: str = MANIFEST_NAME) -> Exception:
+    return refuse(
+        "manifest.invalid",
+        f"{where} needs a string path, an integer size and a string sha256",
+        "export the package again with jobferry",
+        entry=entry,
+    )
+
+
+def _listed(item: Any) -> tuple[str, int, str] | None:
+    """(path, size, sha256 in lower case) of one listed entry, or ``None`` when malformed."""
+    if not isinstance(item, dict):
+        return None
+    path, size, sha256 = item.get("path"), item.get("size"), item.get("sha256")
+    if (
+        not isinstance(path, str)
+        or not isinstance(size, int)
+        or isinstance(size, bool)
+        or not isinstance(sha256, str)
+    ):
+        return None
+    return path, size, sha256.lower()
+
+
+def listed_v1(manifest: dict[str, Any]) -> Iterator[tuple[int, tuple[str, int, str]]]:
+    """(index, (path, size, sha256)) of every entry a format-1 manifest lists."""
     entries = manifest.get("entries")
     if not isinstance(entries, list):
         raise refuse(
@@ -180,61 +243,82 @@ def listed_entries(manifest: dict[str, Any]) -> dict[str, tuple[int, str]]:
             "export the package again with jobferry",
             entry=MANIFEST_NAME,
         )
-    listed: dict[str, tuple[int, str]] = {}
     for index, item in enumerate(entries):
-        path = item.get("path") if isinstance(item, dict) else None
-        size = item.get("size") if isinstance(item, dict) else None
-        sha256 = item.get("sha256") if isinstance(item, dict) else None
-        if (
-            not isinstance(path, str)
-            or not isinstance(size, int)
-            or isinstance(size, bool)
-            or not isinstance(sha256, str)
-        ):
-            raise refuse(
-                "manifest.invalid",
-                f"entries[{index}] needs a string path, an integer size and a string sha256",
-                "export the package again with jobferry",
-                entry=MANIFEST_NAME,
-            )
-        if path in listed:
-            raise refuse(
-                "manifest.invalid",
-                f"entries[{index}] lists '{show(path)}' a second time",
-                "export the package again with jobferry",
-                entry=MANIFEST_NAME,
-            )
-        if path not in (MANIFEST_NAME, SIGNATURE_NAME):
-            listed[path] = (size, sha256.lower())
+        listed = _listed(item)
+        if listed is None:
+            raise _malformed(f"entries[{index}]")
+        yield index, listed
+
+
+def listing_of(manifest: dict[str, Any]) -> Listing:
+    """How a format-2 manifest pins its listing (``manifest.invalid`` when it does not)."""
+    pinned = manifest.get("entries")
+    fields: tuple[Any, ...] = (
+        (pinned.get("file"), pinned.get("count"), pinned.get("size"), pinned.get("sha256"))
+        if isinstance(pinned, dict)
+        else (None, None, None, None)
+    )
+    if (
+        fields[0] != ENTRIES_NAME
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in fields[1:3])
+        or not isinstance(fields[3], str)
+    ):
+        raise refuse(
+            "manifest.invalid",
+            f'"entries" must name "{ENTRIES_NAME}" with its integer count and size and its sha256',
+            "export the package again with jobferry",
+            entry=MANIFEST_NAME,
+        )
+    return Listing(int(fields[1]), int(fields[2]), str(fields[3]).lower())
+
+
+def listed_lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, tuple[str, int, str]]]:
+    """(line number, (path, size, sha256)) of every line of ``manifest.entries``."""
+    number, rest = 0, b""
+    for chunk in chunks:
+        lines = (rest + chunk).split(b"\n")
+        rest = lines.pop()
+        for line in lines:
+            number += 1
+            yield number, _listed_line(line, number)
+    if rest:
+        yield number + 1, _listed_line(rest, number + 1)
+
+
+def _listed_line(line: bytes, number: int) -> tuple[str, int, str]:
+    try:
+        item = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        item = None
+    listed = _listed(item)
+    if listed is None:
+        raise _malformed(f"line {number}", ENTRIES_NAME)
     return listed
 
 
-def mismatches(
-    contents: dict[str, bytes], listed: dict[str, tuple[int, str]]
-) -> list[dict[str, str]]:
-    """Every entry read whose size or sha256 is not what the manifest lists."""
-    problems: list[dict[str, str]] = []
-    for path, data in contents.items():
-        size, expected = listed[path]
-        if len(data) != size:
-            problems.append(
-                problem(
-                    path,
-                    "manifest.size",
-                    f"{len(data)} bytes where manifest.json lists {size}",
-                )
-            )
-            continue
-        actual = hashlib.sha256(data).hexdigest()
-        if actual != expected:
-            problems.append(
-                problem(
-                    path,
-                    "manifest.hash",
-                    f"sha256 {actual[:12]}… where manifest.json lists {expected[:12]}…",
-                )
-            )
-    return problems
+def listed_twice(where: str, path: str, entry: str) -> Exception:
+    """The refusal of a listing that names a path a second time."""
+    return refuse(
+        "manifest.invalid",
+        f"{where} lists '{show(path)}' a second time",
+        "export the package again with jobferry",
+        entry=entry,
+    )
+
+
+def mismatch(path: str, data: bytes, listed: tuple[int, str]) -> dict[str, str] | None:
+    """How an entry read differs from its listed size and sha256 (``None``: it does not)."""
+    size, expected = listed
+    if len(data) != size:
+        return problem(path, "manifest.size", f"{len(data)} bytes where manifest.json lists {size}")
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        return problem(
+            path,
+            "manifest.hash",
+            f"sha256 {actual[:12]}… where manifest.json lists {expected[:12]}…",
+        )
+    return None
 
 
 def problem(entry: str, rule: str, message: str) -> dict[str, str]:
@@ -242,18 +326,21 @@ def problem(entry: str, rule: str, message: str) -> dict[str, str]:
     return {"entry": show(entry), "rule": rule, "message": message}
 
 
-def raise_problems(problems: list[dict[str, str]]) -> None:
-    """Refuse the package naming every mismatch (the first ten in the message), if any."""
+def raise_problems(problems: list[dict[str, str]], total: int | None = None) -> None:
+    """Refuse the package naming every mismatch (the first ten in the message), if any.
+
+    ``total`` counts the mismatches when only the first of them were kept in ``problems``."""
     if not problems:
         return
     problems.sort(key=lambda p: (p["entry"], p["rule"]))
     rules = {p["rule"] for p in problems}
     rule = rules.pop() if len(rules) == 1 else "manifest.mismatch"
     shown = "; ".join(f"'{p['entry']}': {p['message']}" for p in problems[:MAX_LISTED_PROBLEMS])
-    more = len(problems) - MAX_LISTED_PROBLEMS
+    found = max(total or 0, len(problems))
+    more = found - MAX_LISTED_PROBLEMS
     if more > 0:
         shown += f"; and {more} more"
-    count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+    count = "1 problem" if found == 1 else f"{found} problems"
     raise refuse(
         rule,
         f"manifest.json does not match the package ({count}: {shown})",

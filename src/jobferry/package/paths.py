@@ -13,6 +13,7 @@ import stat
 import unicodedata
 import zipfile
 
+from jobferry.package.centraldir import ZipEntry
 from jobferry.package.layout import SEPARATORS
 from jobferry.package.refusals import refuse, show
 
@@ -21,33 +22,58 @@ _WINDOWS_REPARSE_POINT = 0x400
 _UNIX = 3
 
 
+def checked_path(entry: ZipEntry, max_name_length: int) -> str | None:
+    """Apply the rules of one entry alone; its normal path (``\\`` as ``/``, without ``.`` and
+    empty segments), or ``None`` for a directory. Duplicates are the reader's to find."""
+    segments = _checked_segments(entry, max_name_length)
+    parts = [s for s in segments if s not in ("", ".")]
+    if entry.name.endswith(("/", "\\")) or not parts:
+        return None
+    return "/".join(parts)
+
+
 def checked_files(infos: list[zipfile.ZipInfo], max_name_length: int) -> list[zipfile.ZipInfo]:
-    """Apply the name rules to every entry; the files (not directories) that pass, in order."""
+    """The name rules for a small zip opened with ``zipfile`` (the connection bundle): the
+    files (not directories) that pass, in order."""
     seen: dict[str, str] = {}
     files: list[zipfile.ZipInfo] = []
     for info in infos:
-        name = info.filename
-        segments = _checked_segments(info, max_name_length)
-        parts = [s for s in segments if s not in ("", ".")]
-        if name.endswith(("/", "\\")) or not parts:
+        entry = ZipEntry(
+            info.filename,
+            info.orig_filename,
+            info.header_offset,
+            info.compress_size,
+            info.file_size,
+            info.CRC,
+            info.compress_type,
+            info.flag_bits,
+            info.external_attr,
+            info.create_system,
+        )
+        normal = checked_path(entry, max_name_length)
+        if normal is None:
             continue
-        normal = "/".join(parts)
         if normal in seen:
-            raise refuse(
-                "path.duplicate",
-                f"the path appears twice in the zip (also as '{show(seen[normal])}')",
-                "rebuild the zip with each file once",
-                entry=name,
-            )
-        seen[normal] = name
+            raise duplicate_path(info.filename, seen[normal])
+        seen[normal] = info.filename
         files.append(info)
     return files
 
 
-def _checked_segments(info: zipfile.ZipInfo, max_name_length: int) -> list[str]:
+def duplicate_path(name: str, first: str) -> Exception:
+    """The refusal of an entry whose normal path an earlier entry (``first``) has."""
+    return refuse(
+        "path.duplicate",
+        f"the path appears twice in the zip (also as '{show(first)}')",
+        "rebuild the zip with each file once",
+        entry=name,
+    )
+
+
+def _checked_segments(info: ZipEntry, max_name_length: int) -> list[str]:
     """The entry name's segments, once the name passes every rule of one entry alone."""
-    name = info.filename
-    raw = info.orig_filename
+    name = info.name
+    raw = info.raw_name
     if not raw.isprintable() and any(unicodedata.category(c) == "Cc" for c in raw):
         raise refuse(
             "name.invalid",

@@ -1,82 +1,144 @@
-"""Deterministic zip writing: the same entries always give the same bytes.
+"""Deterministic package writing: the same entries always give the same bytes, at any size.
 
 Entries must be added in ascending path order (the writer refuses anything else, which is what
 makes the output reproducible while streaming); every entry gets the same fixed timestamp and
-permissions; ``manifest.json`` is written last, after every entry's size and sha256 is known,
-followed by ``manifest.sig`` when a signer is given (it signs the manifest bytes).
+permissions. Each entry's listing line goes to a spool file as it is written; on
+:meth:`PackageWriter.close` the listing is written as ``manifest.entries``, then
+``manifest.json`` (package format 2, pinning the listing by size and sha256), then
+``manifest.sig`` when a signer is given (it signs the ``manifest.json`` bytes). Memory does not
+grow with the package: nothing but counts is kept per entry.
+
+:meth:`PackageWriter.add_many` deflates a batch of entries on a small thread pool (``zlib``
+and ``hashlib`` release the GIL while they work), then writes them in order.
 """
 
 from __future__ import annotations
 
 import hashlib
-import zipfile
-from collections.abc import Callable
+import tempfile
+import zlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, NamedTuple
 
 from jobferry.package.manifest import (
+    ENTRIES_NAME,
     MANIFEST_NAME,
     SIGNATURE_NAME,
+    Listing,
     ManifestEntry,
     ManifestHeader,
+    entry_line,
     render_manifest,
 )
+from jobferry.package.zipwriter import Compressed, ZipWriter, deflated
 
 FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 COMPRESS_LEVEL = 6
+_RESERVED = (MANIFEST_NAME, SIGNATURE_NAME, ENTRIES_NAME)
+
+
+class NewEntry(NamedTuple):
+    """One object to write: where, what, and its bytes."""
+
+    path: str
+    kind: str
+    name: str
+    object_id: str
+    data: bytes
 
 
 @dataclass(frozen=True)
 class WrittenPackage:
     """What was written."""
 
-    entries: tuple[ManifestEntry, ...]
+    entries: int
+    """Objects written (the manifest's own files not counted)."""
     with_manifest: bool
 
 
+def _packed(data: bytes) -> tuple[Compressed, str]:
+    """An entry deflated, and its sha256 (both release the GIL on their thread)."""
+    return deflated(data, COMPRESS_LEVEL), hashlib.sha256(data).hexdigest()
+
+
 class PackageWriter:
-    """Streams entries into a zip file object."""
+    """Streams entries into a zip file object (written sequentially)."""
 
     def __init__(
         self,
         fileobj: IO[bytes],
         header: ManifestHeader | None,
         signer: Callable[[bytes], bytes] | None = None,
+        *,
+        threads: int = 0,
     ) -> None:
-        self._zip = zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_DEFLATED)
+        self._zip = ZipWriter(fileobj, FIXED_DATE_TIME)
         self._header = header
         self._signer = signer
-        self._entries: list[ManifestEntry] = []
+        self._listing = tempfile.SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115
+        self._listing_digest = hashlib.sha256()
+        self._count = 0
         self._last_path: str | None = None
+        self._pool = ThreadPoolExecutor(threads, "jobferry-zip") if threads > 1 else None
 
     def add(self, path: str, kind: str, name: str, object_id: str, data: bytes) -> None:
         """Add one entry; paths must arrive in strictly ascending order."""
+        self.add_many([NewEntry(path, kind, name, object_id, data)])
+
+    def add_many(self, entries: Sequence[NewEntry]) -> None:
+        """Add entries whose paths ascend (and follow every path added before)."""
+        for entry in entries:
+            self._check_order(entry.path)
+        data = [entry.data for entry in entries]
+        packed = list(self._pool.map(_packed, data)) if self._pool else [_packed(d) for d in data]
+        for entry, (compressed, sha256) in zip(entries, packed, strict=True):
+            self._zip.add(entry.path, compressed)
+            listed = ManifestEntry(
+                entry.path, entry.kind, entry.name, entry.object_id, compressed.size, sha256
+            )
+            line = entry_line(listed)
+            self._listing.write(line)
+            self._listing_digest.update(line)
+            self._count += 1
+
+    def _check_order(self, path: str) -> None:
         if self._last_path is not None and path <= self._last_path:
             raise ValueError(
                 f"package entries must be added in ascending path order without duplicates: "
                 f"'{path}' came after '{self._last_path}'"
             )
-        if path in (MANIFEST_NAME, SIGNATURE_NAME):
+        if path in _RESERVED:
             raise ValueError(f"{path} is written by the writer itself")
         self._last_path = path
-        self._write(path, data)
-        self._entries.append(
-            ManifestEntry(path, kind, name, object_id, len(data), hashlib.sha256(data).hexdigest())
-        )
 
-    def _write(self, path: str, data: bytes) -> None:
-        info = zipfile.ZipInfo(path, date_time=FIXED_DATE_TIME)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.create_system = 3
-        info.external_attr = 0o100644 << 16
-        self._zip.writestr(info, data, compresslevel=COMPRESS_LEVEL)
-
-    def close(self) -> WrittenPackage:
-        """Write the manifest (if any) and finish the zip."""
-        if self._header is not None:
-            manifest = render_manifest(self._header, self._entries)
-            self._write(MANIFEST_NAME, manifest)
+    def close(self, header: ManifestHeader | None = None) -> WrittenPackage:
+        """Write the manifest's files (if any) and finish the zip; ``header`` (what the
+        manifest says beside the entries) may be given only now, once they are written."""
+        if self._pool is not None:
+            self._pool.shutdown()
+        header = header or self._header
+        if header is not None:
+            listing = self._write_listing()
+            manifest = render_manifest(header, listing)
+            self._zip.add(MANIFEST_NAME, deflated(manifest, COMPRESS_LEVEL))
             if self._signer is not None:
-                self._write(SIGNATURE_NAME, self._signer(manifest))
+                self._zip.add(SIGNATURE_NAME, deflated(self._signer(manifest), COMPRESS_LEVEL))
+        self._listing.close()
         self._zip.close()
-        return WrittenPackage(tuple(self._entries), self._header is not None)
+        return WrittenPackage(self._count, header is not None)
+
+    def _write_listing(self) -> Listing:
+        """``manifest.entries`` from the spool, deflated a chunk at a time."""
+        size = self._listing.tell()
+        self._listing.seek(0)
+        compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+        crc = 0
+        parts: list[bytes] = []
+        while chunk := self._listing.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+            parts.append(compressor.compress(chunk))
+        parts.append(compressor.flush())
+        self._zip.add(ENTRIES_NAME, Compressed(b"".join(parts), size, crc, 8))
+        return Listing(self._count, size, self._listing_digest.hexdigest())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
@@ -32,9 +32,8 @@ def _chunks(items: Sequence[T]) -> Iterator[list[T]]:
         yield list(items[start : start + CHUNK])
 
 
-@dataclass(frozen=True)
-class JobHead:
-    """A selected job without its definition."""
+class JobHead(NamedTuple):
+    """A selected job without its definition (a named tuple: exports hold 100,000 of them)."""
 
     id: int
     name: str

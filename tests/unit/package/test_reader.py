@@ -170,7 +170,7 @@ def test_a_package_written_by_jobferry_reads_back_with_every_object_and_document
     assert by_key(pkg)["cdm_job:copy_orders"].path == "cdm_jobs/copy_orders.cdmjob"
     assert all(o.folder is None for o in pkg.objects)
     assert pkg.manifest is not None
-    assert pkg.manifest["formatVersion"] == 1
+    assert pkg.manifest["formatVersion"] == 2
     assert pkg.manifest_bytes == dict(zip_entries(data))["manifest.json"]
     assert pkg.signature is None
     assert pkg.sha256 == hashlib.sha256(data).hexdigest()
@@ -187,7 +187,8 @@ def test_document_key_order_is_preserved() -> None:
 
 def test_a_batch_package_written_by_jobferry_reads_back_with_the_shared_script_once() -> None:
     data, docs = write_with_jobferry(Layout.BATCH)
-    listed = [e["path"] for e in json.loads(dict(zip_entries(data))["manifest.json"])["entries"]]
+    lines = dict(zip_entries(data))["manifest.entries"].splitlines()
+    listed = [json.loads(line)["path"] for line in lines]
     assert "jobs/daily_sales/shared_sql.script" in listed
     assert "jobs/weekly_sales/shared_sql.script" in listed
 
@@ -432,7 +433,7 @@ def test_more_entries_than_allowed_are_refused_from_the_central_directory() -> N
         for i in range(100_000):
             zf.writestr(f"t/{i}.txt", b"")
 
-    error = refused(buf.getvalue(), "entries.count", None)
+    error = refused(buf.getvalue(), "entries.count", None, ReadLimits(max_entries=50_000))
 
     assert "100000 entries" in error.message
 
@@ -442,7 +443,7 @@ def test_the_declared_entry_count_is_refused_before_the_central_directory_is_par
     end = data.rindex(b"PK\x05\x06")
     struct.pack_into("<HH", data, end + 8, 60_000, 60_000)  # the directory itself holds 5
 
-    error = refused(bytes(data), "entries.count", None)
+    error = refused(bytes(data), "entries.count", None, ReadLimits(max_entries=50_000))
 
     assert "60000 entries" in error.message
 
@@ -657,9 +658,9 @@ def _with_manifest(data: bytes, **changes: Any) -> bytes:
 def test_a_newer_package_format_is_refused_naming_both_versions() -> None:
     data, _ = write_with_jobferry(Layout.SINGLE)
 
-    error = refused(_with_manifest(data, formatVersion=2), "manifest.version", "manifest.json")
+    error = refused(_with_manifest(data, formatVersion=3), "manifest.version", "manifest.json")
 
-    assert "package format 2 is newer than this jobferry reads (1); upgrade jobferry" in (
+    assert "package format 3 is newer than this jobferry reads (2); upgrade jobferry" in (
         error.message
     )
 

@@ -534,17 +534,28 @@ def test_a_manifest_changed_together_with_the_hash_in_the_signature_is_invalid()
     assert "manifest.json or manifest.sig was changed after signing" in check.detail
 
 
-def test_a_changed_size_in_the_manifest_is_refused_naming_the_entry() -> None:
+def test_a_changed_size_in_the_listing_is_refused_naming_the_entry() -> None:
+    lines = [json.loads(line) for line in content(SIGNED, "manifest.entries").splitlines()]
+    next(e for e in lines if e["path"] == JOB)["size"] += 1
+    listing = b"".join(
+        json.dumps(e, sort_keys=True, separators=(",", ":")).encode() + b"\n" for e in lines
+    )
     manifest = json.loads(MANIFEST)
-    listed = next(e for e in manifest["entries"] if e["path"] == JOB)
-    listed["size"] += 1
+    manifest["entries"].update(size=len(listing), sha256=hashlib.sha256(listing).hexdigest())
+    changed = {"manifest.json": canonical(manifest), "manifest.entries": listing}
 
     refused(
-        lambda: verify_package(
-            rewrite(SIGNED, {"manifest.json": canonical(manifest)}), [KEY.public_key]
-        ),
+        lambda: verify_package(rewrite(SIGNED, changed), [KEY.public_key]), "manifest.size", JOB
+    )
+
+
+def test_a_changed_listing_is_refused_as_not_the_one_the_manifest_pins() -> None:
+    listing = content(SIGNED, "manifest.entries").replace(b'"size":', b'"size": ')
+
+    refused(
+        lambda: verify_package(rewrite(SIGNED, {"manifest.entries": listing}), [KEY.public_key]),
         "manifest.size",
-        JOB,
+        "manifest.entries",
     )
 
 

@@ -1,52 +1,47 @@
-"""What a package holds beside its jobs: the objects they use, what they need, what is missing.
+"""What a package holds, produced in entry-path order a batch at a time: the jobs and (with
+exportDepend) the scripts, resources and CDM jobs they use, plus what the manifest says.
 
 Definitions are taken exactly as stored (compact UTF-8 JSON, the client's key order). Secrets
 are never read: environment objects contribute only their type and config, and a connection's
 requirement names its secrets, never their values.
+
+Nothing is gathered whole: jobs, then each kind of dependency, are read in batches in the order
+their entries go into the zip, and only names (of the jobs and of what they use) are held, so a
+100,000-job workspace exports in the memory of a small one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from jobferry.domain.enums import ENVIRONMENT_KINDS, EnvironmentKind, ObjectKind
 from jobferry.domain.references import distinct_references, job_references, script_references
 from jobferry.package.layout import Layout, entry_path
 from jobferry.package.manifest import Requirement
+from jobferry.package.writer import NewEntry
 from jobferry.services.context import Scope
 from jobferry.services.documents import dump, load
 from jobferry.services.exporting.options import ExportOptions
 from jobferry.storage import Tx
 from jobferry.storage import environment as env_repo
 from jobferry.storage import exports as repo
-from jobferry.storage.exports import JobHead
+from jobferry.storage.exports import Definition, JobHead
 
-# The kinds of object an export carries beside the jobs when exportDepend is on.
+# The kinds of object an export carries beside the jobs when exportDepend is on, in the order
+# their folders sort in a single-layout package (cdm_jobs/ < jobs/ < resources/ < scripts/).
 DEPENDENCY_KINDS = (ObjectKind.SCRIPT, ObjectKind.RESOURCE, ObjectKind.CDM_JOB)
+BATCH = 500
+"""Definitions read (and entries compressed) together."""
 
 Reference = tuple[str, str, str]
 """(kind, name, other workspace or "") as the reference index holds it."""
-Found = dict[str, dict[str, tuple[str, str, int]]]
-"""kind → name → (object id, definition text, updated_at) of the dependencies found."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One object to write."""
-
-    path: str
-    kind: str
-    name: str
-    object_id: str
-    text: str
 
 
 @dataclass
-class Contents:
-    """Everything the package will hold and say, before it is written."""
+class Summary:
+    """What the manifest says beside the entries, gathered while they are written."""
 
-    entries: list[Entry] = field(default_factory=list)
     requires: set[tuple[str, str]] = field(default_factory=set)
     """(kind, name) of every environment object the jobs and scripts name."""
     unresolved: list[dict[str, str]] = field(default_factory=list)
@@ -54,49 +49,86 @@ class Contents:
     """The newest updated_at among the objects written (the manifest's createdAt)."""
 
 
-def gather(
-    tx: Tx, scope: Scope, heads: list[JobHead], options: ExportOptions, layout: Layout
-) -> Contents:
-    """The jobs' definitions, and (with exportDepend) the scripts, resources and CDM jobs
-    they use, placed by ``layout``."""
-    contents = Contents()
-    texts = repo.job_documents(tx, heads, submitted=options.submitted)
-    # Per-job references are needed for batch folders and for submitted versions (whose
-    # references are read from the version itself); a flat package only needs the distinct set.
-    per_job = layout is Layout.BATCH or options.submitted
-    refs = _references(tx, heads, texts, options.submitted) if per_job else {}
-    distinct: set[Reference] = (
-        set().union(*refs.values())
-        if per_job
-        else repo.distinct_references_of(tx, [h.id for h in heads])
-    )
-    for head in heads:
-        contents.newest = max(contents.newest, head.updated_at)
-        path = entry_path(layout, ObjectKind.JOB, head.name)
-        contents.entries.append(
-            Entry(path, ObjectKind.JOB, head.name, str(head.id), texts[head.id])
-        )
-    wanted = _wanted(contents, distinct)
-    if not options.export_depend:
-        return contents
-    found = _dependencies(tx, scope, wanted, options.submitted)
-    for _, text, _ in found[ObjectKind.SCRIPT].values():
-        for ref in script_references(load(text)):
-            contents.requires.add((ref.kind.value, ref.name))
-    _add_unresolved(tx, contents, heads, wanted, found, refs if per_job else None)
+def package_entries(
+    tx: Tx,
+    scope: Scope,
+    heads: list[JobHead],
+    options: ExportOptions,
+    layout: Layout,
+    summary: Summary,
+) -> Iterator[list[NewEntry]]:
+    """Every entry of the package, in ascending path order, a batch at a time."""
     if layout is Layout.BATCH:
-        _add_job_folders(contents, heads, refs, found)
+        yield from _job_folders(tx, scope, heads, options, summary)
     else:
-        _add_shared(contents, found)
-    return contents
+        yield from _single(tx, scope, heads, options, summary)
 
 
-def _references(
-    tx: Tx, heads: list[JobHead], texts: dict[int, str], submitted: bool
-) -> dict[int, list[Reference]]:
-    """Job id → its references: from the index, or from the submitted version itself."""
-    if not submitted:
-        return repo.references_of(tx, [h.id for h in heads])
+def _by_path(heads: Iterable[JobHead], layout: Layout) -> list[JobHead]:
+    """The jobs in the order of their entries (a name order differs: 'a-b.job' < 'a.job')."""
+    if layout is Layout.BATCH:
+        return sorted(heads, key=lambda h: h.name + "/")
+    return sorted(heads, key=lambda h: entry_path(Layout.SINGLE, ObjectKind.JOB, h.name))
+
+
+def _batches(items: Sequence[JobHead]) -> Iterator[Sequence[JobHead]]:
+    for start in range(0, len(items), BATCH):
+        yield items[start : start + BATCH]
+
+
+def _job_texts(tx: Tx, heads: Sequence[JobHead], submitted: bool) -> dict[int, str]:
+    return repo.job_documents(tx, heads, submitted=submitted)
+
+
+# -- single layout: jobs/, then every dependency once in its kind's folder -----------------------
+
+
+def _single(
+    tx: Tx, scope: Scope, heads: list[JobHead], options: ExportOptions, summary: Summary
+) -> Iterator[list[NewEntry]]:
+    ordered = _by_path(heads, Layout.SINGLE)
+    wanted = _wanted(tx, ordered, options.submitted, summary)
+    if options.export_depend:
+        yield from _dependencies(tx, scope, ordered, wanted, ObjectKind.CDM_JOB, options, summary)
+    for batch in _batches(ordered):
+        texts = _job_texts(tx, batch, options.submitted)
+        entries = []
+        for head in batch:
+            summary.newest = max(summary.newest, head.updated_at)
+            path = entry_path(Layout.SINGLE, ObjectKind.JOB, head.name)
+            entries.append(
+                NewEntry(path, ObjectKind.JOB, head.name, str(head.id), texts[head.id].encode())
+            )
+        yield entries
+    if options.export_depend:
+        for kind in (ObjectKind.RESOURCE, ObjectKind.SCRIPT):
+            yield from _dependencies(tx, scope, ordered, wanted, kind, options, summary)
+
+
+def _wanted(
+    tx: Tx, heads: Sequence[JobHead], submitted: bool, summary: Summary
+) -> dict[str, set[str]]:
+    """The dependencies of this workspace the jobs use, by kind (environment objects go to the
+    summary's requirements)."""
+    if submitted:
+        distinct: set[Reference] = set()
+        for batch in _batches(heads):
+            for refs in _version_references(tx, batch).values():
+                distinct.update(refs)
+    else:
+        distinct = repo.distinct_references_of(tx, [h.id for h in heads])
+    wanted: dict[str, set[str]] = {kind.value: set() for kind in DEPENDENCY_KINDS}
+    for kind, name, other_ws in distinct:
+        if kind in ENVIRONMENT_KINDS:
+            summary.requires.add((kind, name))
+        if kind in wanted and not other_ws:
+            wanted[kind].add(name)
+    return wanted
+
+
+def _version_references(tx: Tx, heads: Sequence[JobHead]) -> dict[int, list[Reference]]:
+    """Job id → the references of its latest submitted version (read from the version)."""
+    texts = repo.job_documents(tx, heads, submitted=True)
     out: dict[int, list[Reference]] = {}
     for head in heads:
         refs = distinct_references(job_references(load(texts[head.id])))
@@ -104,82 +136,133 @@ def _references(
     return out
 
 
-def _wanted(contents: Contents, distinct: set[Reference]) -> dict[str, set[str]]:
-    """Record the environment objects needed; the dependencies of this workspace, by kind."""
-    wanted: dict[str, set[str]] = {kind.value: set() for kind in DEPENDENCY_KINDS}
-    for kind, name, other_ws in distinct:
-        if kind in ENVIRONMENT_KINDS:
-            contents.requires.add((kind, name))
-        if kind in wanted and not other_ws:
-            wanted[kind].add(name)
-    return wanted
+def _dependencies(
+    tx: Tx,
+    scope: Scope,
+    heads: Sequence[JobHead],
+    wanted: dict[str, set[str]],
+    kind: ObjectKind,
+    options: ExportOptions,
+    summary: Summary,
+) -> Iterator[list[NewEntry]]:
+    """The dependencies of one kind, in path order, each once; the missing ones noted."""
+    names = sorted(wanted[kind], key=lambda n: entry_path(Layout.SINGLE, kind, n))
+    missing: list[str] = []
+    for start in range(0, len(names), BATCH):
+        batch = names[start : start + BATCH]
+        found = _definitions(tx, scope, kind, batch, options.submitted)
+        entries = []
+        for name in batch:
+            item = found.get(name)
+            if item is None:
+                missing.append(name)
+                continue
+            entries.append(_dependency_entry(Layout.SINGLE, kind, item, summary))
+        yield entries
+    if missing:
+        users = repo.jobs_using(tx, [h.id for h in heads], kind, missing)
+        _add_unresolved(summary, kind, missing, users)
 
 
-def _dependencies(tx: Tx, scope: Scope, wanted: dict[str, set[str]], submitted: bool) -> Found:
-    """The scripts, resources and CDM jobs wanted that exist."""
+def _definitions(
+    tx: Tx, scope: Scope, kind: ObjectKind, names: Iterable[str], submitted: bool
+) -> dict[str, Definition]:
+    """Name → definition of the dependencies of one kind that exist."""
     ws = scope.workspace.id
-    scripts = repo.script_definitions(tx, ws, wanted[ObjectKind.SCRIPT], submitted=submitted)
-    resources = repo.resource_definitions(tx, ws, wanted[ObjectKind.RESOURCE])
-    cdm_jobs = repo.environment_definitions(
-        tx, ws, EnvironmentKind.CDM_JOB.value, wanted[ObjectKind.CDM_JOB]
-    )
+    if kind is ObjectKind.SCRIPT:
+        return repo.script_definitions(tx, ws, names, submitted=submitted)
+    if kind is ObjectKind.RESOURCE:
+        return repo.resource_definitions(tx, ws, names)
+    found = repo.environment_definitions(tx, ws, EnvironmentKind.CDM_JOB.value, names)
     return {
-        ObjectKind.SCRIPT: {n: (d.id, d.text, d.updated_at) for n, d in scripts.items()},
-        ObjectKind.RESOURCE: {n: (d.id, d.text, d.updated_at) for n, d in resources.items()},
-        ObjectKind.CDM_JOB: {
-            n: (f"cdm_job:{n}", dump({"name": n, "type": t, "config": load(c)}), at)
-            for n, (t, c, at) in cdm_jobs.items()
-        },
+        n: Definition(f"cdm_job:{n}", n, dump({"name": n, "type": t, "config": load(c)}), at)
+        for n, (t, c, at) in found.items()
     }
 
 
+def _dependency_entry(
+    layout: Layout, kind: ObjectKind, item: Definition, summary: Summary, job: str | None = None
+) -> NewEntry:
+    """One dependency's entry; a script's environment references become requirements."""
+    summary.newest = max(summary.newest, item.updated_at)
+    if kind is ObjectKind.SCRIPT:
+        for ref in script_references(load(item.text)):
+            summary.requires.add((ref.kind.value, ref.name))
+    path = entry_path(layout, kind, item.name, job)
+    return NewEntry(path, kind, item.name, item.id, item.text.encode())
+
+
 def _add_unresolved(
+    summary: Summary, kind: str, missing: Iterable[str], users: dict[str, str]
+) -> None:
+    summary.unresolved += [
+        {"kind": kind, "name": name, "job": users.get(name, ""), "reason": "not found"}
+        for name in sorted(missing)
+    ]
+
+
+# -- batch layout: one folder per job, its dependencies beside it ----------------------------------
+
+
+def _job_folders(
+    tx: Tx, scope: Scope, heads: list[JobHead], options: ExportOptions, summary: Summary
+) -> Iterator[list[NewEntry]]:
+    """Batch layout: ``jobs/<job>/`` with the job and each dependency it uses (shared ones
+    repeated in every folder that uses them)."""
+    missing: dict[tuple[str, str], str] = {}  # (kind, name) → first job using it, by name
+    for batch in _batches(_by_path(heads, Layout.BATCH)):
+        texts = _job_texts(tx, batch, options.submitted)
+        refs = (
+            _version_references(tx, batch)
+            if options.submitted
+            else repo.references_of(tx, [h.id for h in batch])
+        )
+        found = _batch_dependencies(tx, scope, refs.values(), options, summary)
+        entries: list[NewEntry] = []
+        for head in batch:
+            summary.newest = max(summary.newest, head.updated_at)
+            path = entry_path(Layout.BATCH, ObjectKind.JOB, head.name)
+            folder = [
+                NewEntry(path, ObjectKind.JOB, head.name, str(head.id), texts[head.id].encode())
+            ]
+            for kind, name, other_ws in sorted(set(refs[head.id])):
+                if kind not in found or other_ws or not options.export_depend:
+                    continue
+                item = found[kind].get(name)
+                if item is None:
+                    key = (kind, name)
+                    missing[key] = min(missing.get(key, head.name), head.name)
+                    continue
+                folder.append(
+                    _dependency_entry(Layout.BATCH, ObjectKind(kind), item, summary, head.name)
+                )
+            entries += sorted(folder, key=lambda e: e.path)
+        yield entries
+    for (kind, name), job in sorted(missing.items()):
+        _add_unresolved(summary, kind, [name], {name: job})
+
+
+def _batch_dependencies(
     tx: Tx,
-    contents: Contents,
-    heads: list[JobHead],
-    wanted: dict[str, set[str]],
-    found: Found,
-    refs: Mapping[int, list[Reference]] | None,
-) -> None:
-    """Name every wanted dependency that was not found, with the first job that uses it."""
-    for kind, names in wanted.items():
-        missing = sorted(names - set(found[kind]))
-        if refs is not None:
-            users = {name: _first_user(heads, refs, kind, name) for name in missing}
-        else:
-            users = repo.jobs_using(tx, [h.id for h in heads], kind, missing)
-        contents.unresolved += [
-            {"kind": kind, "name": name, "job": users.get(name, ""), "reason": "not found"}
-            for name in missing
-        ]
-        for _, _, at in found[kind].values():
-            contents.newest = max(contents.newest, at)
-
-
-def _first_user(
-    heads: list[JobHead], refs: Mapping[int, list[Reference]], kind: str, name: str
-) -> str:
-    return min((h.name for h in heads if (kind, name, "") in refs[h.id]), default="")
-
-
-def _add_job_folders(
-    contents: Contents, heads: list[JobHead], refs: Mapping[int, list[Reference]], found: Found
-) -> None:
-    """Batch layout: each job's dependencies beside it in its folder (shared ones repeated)."""
-    for head in heads:
-        for kind, name, other_ws in sorted(set(refs[head.id])):
-            if kind in found and not other_ws and name in found[kind]:
-                object_id, text, _ = found[kind][name]
-                path = entry_path(Layout.BATCH, kind, name, head.name)
-                contents.entries.append(Entry(path, kind, name, object_id, text))
-
-
-def _add_shared(contents: Contents, found: Found) -> None:
-    """Single layout: every dependency once, in its kind's folder."""
-    for kind, items in found.items():
-        for name, (object_id, text, _) in items.items():
-            path = entry_path(Layout.SINGLE, kind, name)
-            contents.entries.append(Entry(path, kind, name, object_id, text))
+    scope: Scope,
+    refs: Iterable[list[Reference]],
+    options: ExportOptions,
+    summary: Summary,
+) -> dict[str, dict[str, Definition]]:
+    """The definitions the batch's jobs use, by kind; their environment references noted."""
+    wanted: dict[str, set[str]] = {kind.value: set() for kind in DEPENDENCY_KINDS}
+    for job_refs in refs:
+        for kind, name, other_ws in job_refs:
+            if kind in ENVIRONMENT_KINDS:
+                summary.requires.add((kind, name))
+            if kind in wanted and not other_ws:
+                wanted[kind].add(name)
+    if not options.export_depend:
+        return {}
+    return {
+        kind: _definitions(tx, scope, ObjectKind(kind), names, options.submitted)
+        for kind, names in wanted.items()
+    }
 
 
 def requirements(tx: Tx, scope: Scope, needed: set[tuple[str, str]]) -> list[Requirement]:

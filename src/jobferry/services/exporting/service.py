@@ -269,7 +269,7 @@ class ExportService:
                 "size": item.size,
                 "sha256": item.sha256,
                 "jobs": len(heads),
-                "entries": len(written.entries),
+                "entries": written.entries,
             }
             if job.obs_path:
                 result["obs"] = self._upload(job.obs_path, file_name, path)

@@ -1,0 +1,172 @@
+"""The reader's working index: what spans entries, kept on disk so memory stays flat.
+
+Some rules look across the whole package: a path twice, every file listed by the manifest and
+every listed file present, one object per kind and name. Held in dictionaries they cost a few
+hundred bytes an entry (tens of megabytes for a 100,000-job workspace); here they live in a
+private SQLite database in a temporary file beside the package (``:memory:`` for offline tools
+and small reads), written in batches. It is a data structure, not the application's storage:
+nothing in it outlives the read, and it never touches the application database.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from jobferry.package.centraldir import ZipEntry
+
+_SCHEMA = """
+CREATE TABLE file (
+    seq INTEGER PRIMARY KEY, normal TEXT NOT NULL UNIQUE, kind TEXT,
+    name TEXT NOT NULL UNIQUE, raw_name TEXT, header_offset INTEGER, compress_size INTEGER,
+    file_size INTEGER, crc INTEGER, method INTEGER, flags INTEGER, external_attr INTEGER,
+    create_system INTEGER
+);
+CREATE TABLE listed (path TEXT PRIMARY KEY, size INTEGER NOT NULL, sha256 TEXT NOT NULL)
+    WITHOUT ROWID;
+CREATE TABLE object (
+    kind TEXT NOT NULL, name TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (kind, name)
+) WITHOUT ROWID;
+CREATE TABLE repeat (path TEXT PRIMARY KEY, kept TEXT NOT NULL) WITHOUT ROWID;
+"""
+_ENTRY = "name, raw_name, header_offset, compress_size, file_size, crc, method, flags, " + (
+    "external_attr, create_system"
+)
+CHUNK = 500
+"""Keys per ``IN (…)`` list (well under SQLite's variable limit)."""
+
+Listed = tuple[int, str]
+"""(size, sha256) a manifest lists for a path."""
+Wanted = tuple[int, ZipEntry, Listed | None]
+"""(sequence, entry, what the manifest lists for it) of an entry to read."""
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    """``items`` in slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class ReadIndex:
+    """One read's index; :meth:`close` deletes its file."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._file: Path | None = None
+        target = ":memory:"
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=directory, prefix="read-", suffix=".index")
+            os.close(fd)
+            self._file = Path(name)
+            target = name
+        self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-4096"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Forget the index."""
+        self._db.close()
+        if self._file is not None:
+            self._file.unlink(missing_ok=True)
+
+    def _among(self, sql: str, keys: Sequence[Any], *lead: Any) -> list[Any]:
+        """Rows of ``sql`` (one ``{marks}`` for an IN list after ``lead`` parameters)."""
+        rows: list[Any] = []
+        for part in chunks(keys):
+            marks = ",".join("?" * len(part))
+            rows += self._db.execute(sql.format(marks=marks), [*lead, *part]).fetchall()
+        return rows
+
+    def _count(self, sql: str) -> int:
+        return int(self._db.execute(sql).fetchone()[0])
+
+    # -- files of the zip --------------------------------------------------------------------
+
+    def known_paths(self, normals: Sequence[str]) -> dict[str, str]:
+        """normal path → entry name, for the paths among ``normals`` already added."""
+        return dict(self._among("SELECT normal, name FROM file WHERE normal IN ({marks})", normals))
+
+    def add_files(self, rows: Iterable[tuple[int, str, str | None, ZipEntry]]) -> None:
+        """Remember (sequence, normal path, kind, entry) of files, no path known yet."""
+        self._db.executemany(
+            f"INSERT INTO file (seq, normal, kind, {_ENTRY}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            ((seq, normal, kind, *entry) for seq, normal, kind, entry in rows),
+        )
+
+    def file(self, seq: int) -> ZipEntry:
+        """The entry added as ``seq``."""
+        row = self._db.execute(f"SELECT {_ENTRY} FROM file WHERE seq = ?", (seq,)).fetchone()
+        return ZipEntry(*row)
+
+    # -- the manifest's listing ------------------------------------------------------------------
+
+    def known_listed(self, paths: Sequence[str]) -> set[str]:
+        """Which of ``paths`` the listing holds already."""
+        return {r[0] for r in self._among("SELECT path FROM listed WHERE path IN ({marks})", paths)}
+
+    def add_listed(self, rows: Iterable[tuple[str, int, str]]) -> None:
+        """Remember listed (path, size, sha256) rows, none of them known yet."""
+        self._db.executemany("INSERT INTO listed VALUES (?, ?, ?)", rows)
+
+    def unlisted(self, limit: int, excluded: Sequence[str]) -> tuple[list[str], int]:
+        """Up to ``limit`` files the listing does not hold (in zip order), and how many; the
+        ``excluded`` names (the manifest's own files) are never listed."""
+        marks = ",".join("?" * len(excluded))
+        where = (
+            f"FROM file WHERE name NOT IN ({marks}) "
+            "AND NOT EXISTS (SELECT 1 FROM listed WHERE path = file.name)"
+        )
+        rows = self._db.execute(f"SELECT name {where} ORDER BY seq LIMIT ?", (*excluded, limit))
+        count = self._db.execute(f"SELECT count(*) {where}", tuple(excluded)).fetchone()[0]
+        return [r[0] for r in rows], int(count)
+
+    def missing(self, limit: int) -> tuple[list[str], int]:
+        """Up to ``limit`` listed paths the zip does not have (in order), and how many."""
+        where = "FROM listed WHERE NOT EXISTS (SELECT 1 FROM file WHERE name = listed.path)"
+        rows = self._db.execute(f"SELECT path {where} ORDER BY path LIMIT ?", (limit,))
+        return [r[0] for r in rows], self._count(f"SELECT count(*) {where}")
+
+    def wanted(self, listed: bool, batch: int) -> Iterator[list[Wanted]]:
+        """The entries to read, in zip order, ``batch`` at a time: with a manifest the listed
+        files (with what it lists), without one the files of a known kind."""
+        if listed:
+            sql = (
+                f"SELECT seq, {_ENTRY}, listed.size, listed.sha256 FROM file "
+                "JOIN listed ON listed.path = file.name ORDER BY seq"
+            )
+        else:
+            sql = f"SELECT seq, {_ENTRY}, NULL, NULL FROM file WHERE kind IS NOT NULL ORDER BY seq"
+        cursor = self._db.execute(sql)
+        while rows := cursor.fetchmany(batch):
+            yield [
+                (row[0], ZipEntry(*row[1:11]), None if row[11] is None else (row[11], row[12]))
+                for row in rows
+            ]
+
+    # -- objects ---------------------------------------------------------------------------------
+
+    def known_objects(self, kind: str, names: Sequence[str]) -> dict[str, int]:
+        """name → sequence of the object of ``kind`` among ``names`` already added."""
+        sql = "SELECT name, seq FROM object WHERE kind = ? AND name IN ({marks})"
+        return dict(self._among(sql, names, kind))
+
+    def add_objects(self, rows: Iterable[tuple[str, str, int]]) -> None:
+        """Remember (kind, name, sequence) of objects, none of them known yet."""
+        self._db.executemany("INSERT INTO object VALUES (?, ?, ?)", rows)
+
+    def count_objects(self) -> int:
+        """How many objects were added."""
+        return self._count("SELECT count(*) FROM object")
+
+    def add_repeat(self, path: str, kept: str) -> None:
+        """An entry dropped as an identical repeat of the object read from ``kept``."""
+        self._db.execute("INSERT INTO repeat VALUES (?, ?)", (path, kept))
+
+    def repeats(self) -> dict[str, str]:
+        """Repeated entry path → the path of the object kept for it."""
+        return dict(self._db.execute("SELECT path, kept FROM repeat ORDER BY path"))
