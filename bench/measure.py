@@ -1,6 +1,8 @@
 """One measurement in a fresh process, so peak RSS belongs to that measurement alone.
 
-``python -m bench.measure export|floor DATA_DIR DATABASE_URL`` prints one JSON line.
+``python -m bench.measure WHAT DATA_DIR DATABASE_URL [ARGS…]`` prints one JSON line. WHAT is
+``export``, ``floor``, ``import WS PATH``, ``plan WS PATH``, ``rollback WS TASK`` or
+``import-floor WS PACKAGE``.
 """
 
 from __future__ import annotations
@@ -24,16 +26,22 @@ from jobferry.services.importing.request import parse_import_request
 from jobferry.settings import Settings
 from jobferry.storage import Database, tables
 
+AK = "BENCHADMINAK00000001"
+
 
 def peak_rss_mb() -> float:
     """Peak resident set size of this process in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _scope(services: Services, workspace: str | None) -> Scope:
+    actor = services.accounts.actor_for(AK)
+    return services.accounts.scope(actor, actor.project_id, workspace)
+
+
 def measure_export(services: Services) -> dict[str, object]:
     """A workspace export through the service, as the background task runs it."""
-    actor = services.accounts.actor_for("BENCHADMINAK00000001")
-    scope = services.accounts.scope(actor, actor.project_id, None)
+    scope = _scope(services, None)
     start = time.perf_counter()
     prepared = services.exports.prepare(scope, parse_background_export({"mode": "workspace"}))
     services.exports.run(prepared)
@@ -51,84 +59,94 @@ def measure_floor(services: Services) -> dict[str, object]:
         target = Path(tmp) / "floor.zip"
         with engine.connect() as conn, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
             for table, ext in (("jobs", "job"), ("scripts", "script"), ("resources", "resource")):
-                rows = conn.execute(sa.text(f"select name, document from {table}"))
+                rows = conn.execution_options(stream_results=True).execute(
+                    sa.text(f"select name, document from {table}")
+                )
                 for name, document in rows:
                     zf.writestr(f"{table}/{name}.{ext}", document.encode(), compresslevel=6)
         size = target.stat().st_size
     return {"seconds": time.perf_counter() - start, "bytes": size}
 
 
-def _scope(services: Services, workspace: str | None) -> Scope:
-    actor = services.accounts.actor_for("BENCHADMINAK00000001")
-    return services.accounts.scope(actor, actor.project_id, workspace)
-
-
-def measure_import(services: Services, workspace: str, path: str) -> dict[str, object]:
-    """An import of the uploaded workspace package, as the import task runs it."""
+def measure_import(
+    services: Services, workspace: str, path: str, dry_run: bool = False
+) -> dict[str, object]:
+    """An import (or its plan) of an uploaded package, as the import task runs it."""
     scope = _scope(services, workspace)
+    body = {"path": path, "sameNamePolicy": "OVERWRITE", "dryRun": dry_run}
     start = time.perf_counter()
-    prepared = services.imports.prepare(
-        scope, parse_import_request({"path": path, "sameNamePolicy": "OVERWRITE"})
-    )
+    prepared = services.imports.prepare(scope, parse_import_request(body))
     services.imports.run(prepared)
     elapsed = time.perf_counter() - start
-    task = services.tasks.show(scope, prepared.task_id)
-    assert task["status"] == "SUCCESSFUL", task["message"]
-    return {"seconds": elapsed, "summary": task["result"]["summary"]}
+    task = services.tasks.show(scope, prepared.task_id, subtasks=0)
+    assert task["status"] in ("SUCCESSFUL", "WARNING"), task["message"]
+    summary = task["result"]["plan"]["summary"] if dry_run else task["result"]["summary"]
+    return {"seconds": elapsed, "summary": summary, "taskId": prepared.task_id}
+
+
+def measure_rollback(services: Services, workspace: str, task_id: str) -> dict[str, object]:
+    """A rollback of an import task."""
+    scope = _scope(services, workspace)
+    start = time.perf_counter()
+    answer = services.rollback.rollback(scope, task_id)
+    return {"seconds": time.perf_counter() - start, "objects": answer["rolledBack"]}
 
 
 def measure_import_floor(services: Services, workspace: str, package: Path) -> dict[str, object]:
-    """Unzip + parse + one bulk insert of the same rows, with no other work."""
+    """Unzip + parse + bulk insert of the same rows, with no other work (in batches, so
+    the floor's own memory stays flat at any size)."""
     start = time.perf_counter()
-    rows: dict[str, list[dict[str, object]]] = {"job": [], "script": [], "resource": []}
-    with zipfile.ZipFile(package) as zf:
+    now = int(time.time() * 1000)
+    common = {
+        "workspace_id": workspace,
+        "directory": "/",
+        "created_at": now,
+        "created_by": "bench",
+        "updated_at": now,
+        "updated_by": "bench",
+    }
+    extra: dict[str, dict[str, object]] = {
+        "job": {"process_type": "BATCH", "status": "STOPPED"},
+        "script": {"type": "DWSSQL"},
+        "resource": {"type": "jar"},
+    }
+    table = {"job": tables.jobs, "script": tables.scripts, "resource": tables.resources}
+    count = 0
+    with zipfile.ZipFile(package) as zf, services.db.engine.begin() as conn:
+        rows: dict[str, list[dict[str, object]]] = {"job": [], "script": [], "resource": []}
         for info in zf.infolist():
             kind = info.filename.rsplit(".", 1)[-1]
             if kind not in rows:
                 continue
             doc = orjson.loads(zf.read(info))
-            rows[kind].append({"name": doc["name"], "document": orjson.dumps(doc).decode()})
-    now = int(time.time() * 1000)
-    with services.db.engine.begin() as conn:
-        common = {
-            "workspace_id": workspace,
-            "directory": "/",
-            "created_at": now,
-            "created_by": "bench",
-            "updated_at": now,
-            "updated_by": "bench",
-        }
-        conn.execute(
-            sa.insert(tables.jobs),
-            [{**common, **r, "process_type": "BATCH", "status": "STOPPED"} for r in rows["job"]],
-        )
-        conn.execute(
-            sa.insert(tables.scripts),
-            [
-                {**common, **r, "id": f"{workspace}-s{i}", "type": "DWSSQL"}
-                for i, r in enumerate(rows["script"])
-            ],
-        )
-        conn.execute(
-            sa.insert(tables.resources),
-            [
-                {**common, **r, "id": f"{workspace}-r{i}", "type": "jar"}
-                for i, r in enumerate(rows["resource"])
-            ],
-        )
-    return {"seconds": time.perf_counter() - start, "jobs": len(rows["job"])}
+            row: dict[str, object] = {**common, **extra.get(kind, {}), "name": doc["name"]}
+            row["document"] = orjson.dumps(doc).decode()
+            if kind != "job":
+                row["id"] = f"{workspace}-{kind[0]}{count}"
+            rows[kind].append(row)
+            count += 1
+            if len(rows[kind]) == 1000:
+                conn.execute(sa.insert(table[kind]), rows[kind])
+                rows[kind] = []
+        for kind, left in rows.items():
+            if left:
+                conn.execute(sa.insert(table[kind]), left)
+    return {"seconds": time.perf_counter() - start, "objects": count}
 
 
 def main() -> None:
     """Entry point of one measurement."""
-    what, data_dir, url = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
-    settings = Settings(data_dir=data_dir, database_url=url)
+    what, data_dir, url, *args = sys.argv[1:]
+    settings = Settings(data_dir=Path(data_dir), database_url=url)
     db = Database(settings.resolved_database_url())
     services = Services.build(settings, db)
+    result: dict[str, object]
     if what == "export":
         result = measure_export(services)
-    elif what == "import":
-        result = measure_import(services, sys.argv[4], sys.argv[5])
+    elif what in ("import", "plan"):
+        result = measure_import(services, args[0], args[1], dry_run=what == "plan")
+    elif what == "rollback":
+        result = measure_rollback(services, args[0], args[1])
     else:
         # The floors run under the same collector pause the export and import tasks take, so a
         # ratio compares work done, not garbage-collector settings.
@@ -136,7 +154,7 @@ def main() -> None:
             if what == "floor":
                 result = measure_floor(services)
             else:
-                result = measure_import_floor(services, sys.argv[4], Path(sys.argv[5]))
+                result = measure_import_floor(services, args[0], Path(args[1]))
     # A server goes on after a task; this process stops, so it first finishes the background
     # WAL checkpoint (SQLite) the measured work left, and says how long that took.
     start = time.perf_counter()

@@ -22,6 +22,7 @@ def test_export_one_job_writes_dlf_zip(cli: Cli) -> None:
     assert hashlib.sha256(written.read_bytes()).hexdigest() == result["sha256"]
     assert _files(written) == [
         "jobs/daily_sales.job",
+        "manifest.entries",
         "manifest.json",
         "resources/udf_jar.resource",
         "scripts/daily_sales_sh.script",

@@ -104,6 +104,13 @@ def show_plan(out: Output, plan: dict[str, Any]) -> None:
     for obj in objects:
         if obj.get("diff") or obj.get("schedule"):
             _object_details(out, obj)
+    total = plan.get("objectsTotal")
+    if isinstance(total, int) and total > len(objects):
+        out.line(
+            f"Showing the first {len(objects)} of {total} objects; the rest are paged by "
+            f"GET /v1/{{project_id}}/jobs/import/plans/{plan.get('planId')}/objects.",
+            style="dim",
+        )
     out.line(summary_text(plan.get("summary") or {}), style="bold")
     _plan_problems(out, plan.get("problems") or [])
 

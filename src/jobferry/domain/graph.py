@@ -9,6 +9,7 @@ iterative and deterministic (ties broken by name), so graphs of tens of thousand
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections.abc import Iterable, Mapping
 
 Edges = Mapping[str, Iterable[str]]
@@ -146,3 +147,42 @@ def downstream_of(name: str, edges: Edges) -> set[str]:
                 pending.append(child)
     seen.discard(name)
     return seen
+
+
+def ranked_order(count: int, edges: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Nodes ``0 … count-1`` upstreams first, ties broken by number; and the nodes left over.
+
+    ``edges`` are (node, upstream) pairs; a node's number is its rank (number the nodes in name
+    order for :func:`topological_order`'s tie-breaking). The graph is held as arrays of ints, so
+    100,000 jobs cost a few megabytes. The left-over nodes are on a cycle or depend on one
+    (none when the graph is acyclic).
+    """
+    pairs = array("l")
+    for node, upstream in edges:
+        pairs.append(node)
+        pairs.append(upstream)
+    waiting = array("l", bytes(8 * count))
+    fan = array("l", bytes(8 * (count + 1)))  # downstream counts, then CSR offsets
+    for k in range(0, len(pairs), 2):
+        waiting[pairs[k]] += 1
+        fan[pairs[k + 1] + 1] += 1
+    for node in range(count):
+        fan[node + 1] += fan[node]
+    down = array("l", bytes(8 * (len(pairs) // 2)))
+    cursor = array("l", fan[:count])
+    for k in range(0, len(pairs), 2):
+        upstream = pairs[k + 1]
+        down[cursor[upstream]] = pairs[k]
+        cursor[upstream] += 1
+    ready = [node for node in range(count) if waiting[node] == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        node = heapq.heappop(ready)
+        order.append(node)
+        for at in range(fan[node], fan[node + 1]):
+            child = down[at]
+            waiting[child] -= 1
+            if waiting[child] == 0:
+                heapq.heappush(ready, child)
+    return order, [node for node in range(count) if waiting[node] > 0]

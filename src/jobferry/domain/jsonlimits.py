@@ -55,6 +55,13 @@ def json_problem(value: Any, limit: int = MAX_DEPTH) -> JsonProblem | None:
     return None
 
 
+def plainly_within(text: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether raw JSON text surely keeps both rules, judged at C speed without parsing: no
+    ``\\u0000`` escape (a raw NUL is not valid JSON at all) and fewer opening brackets in all
+    than the depth limit (so no nesting can be deeper). ``False`` only means "walk it"."""
+    return b"\\u0000" not in text and text.count(b"{") + text.count(b"[") <= limit
+
+
 def _path(trail: Trail) -> str:
     parts: list[str] = []
     while trail is not None:

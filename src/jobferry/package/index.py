@@ -148,6 +148,12 @@ class ReadIndex:
                 for row in rows
             ]
 
+    def count_definitions(self, listed: bool) -> int:
+        """How many files to read hold a definition (an upper bound of the objects: identical
+        repeats are dropped)."""
+        join = "JOIN listed ON listed.path = file.name" if listed else ""
+        return self._count(f"SELECT count(*) FROM file {join} WHERE kind IS NOT NULL")
+
     # -- objects ---------------------------------------------------------------------------------
 
     def known_objects(self, kind: str, names: Sequence[str]) -> dict[str, int]:

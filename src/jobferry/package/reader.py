@@ -389,6 +389,10 @@ class PackageReader:
         read)."""
         return self.index.repeats()
 
+    def definitions(self) -> int:
+        """How many definitions the package holds at most (known before reading them)."""
+        return self.index.count_definitions(self.manifest is not None)
+
     def present(self, kind: str, names: Sequence[str]) -> set[str]:
         """Which of ``names`` the package holds as ``kind`` (among the objects read so far)."""
         return set(self.index.known_objects(kind, names))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from jobferry.errors import InvalidRequestError, TaskNotFoundError
@@ -12,7 +13,7 @@ from jobferry.services.context import Scope, now_ms
 from jobferry.services.documents import dump, load
 from jobferry.services.paging import page
 from jobferry.settings import OffsetMode
-from jobferry.storage import Database
+from jobferry.storage import Database, Tx
 from jobferry.storage import tasks as repo
 from jobferry.storage import workers as worker_repo
 from jobferry.storage.tasks import TaskRecord
@@ -20,6 +21,7 @@ from jobferry.storage.tasks import TaskRecord
 RUNNING, SUCCESSFUL, FAILED, WARNING = "RUNNING", "SUCCESSFUL", "FAILED", "WARNING"
 STATUSES = (RUNNING, SUCCESSFUL, WARNING, FAILED)
 TASK_KINDS = ("import", "export", "connections")
+SUBTASK_PAGE = 1000
 
 
 def task_view(task: TaskRecord) -> dict[str, Any]:
@@ -137,16 +139,67 @@ class TaskService:
         with self.db.transaction() as tx:
             repo.update_task(tx, task_id, **values)
 
-    def show(self, scope: Scope, task_id: str) -> dict[str, Any]:
-        """A task of the workspace (DLF.0810 when unknown)."""
-        with self.db.transaction(readonly=True) as tx:
-            task = repo.get_task(tx, scope.workspace.id, task_id)
+    def _task(self, tx: Tx, scope: Scope, task_id: str) -> TaskRecord:
+        task = repo.get_task(tx, scope.workspace.id, task_id)
         if task is None:
             raise TaskNotFoundError(
                 f"Task [{task_id}] does not exist in workspace '{scope.workspace.name}'.",
                 task_id=task_id,
             )
-        return task_view(task)
+        return task
+
+    def show(self, scope: Scope, task_id: str, *, subtasks: int | None = None) -> dict[str, Any]:
+        """A task of the workspace (DLF.0810 when unknown) with its first ``subtasks``
+        subtasks (``None``: all of them; ``subtasksTotal`` tells when some were left out)."""
+        with self.db.transaction(readonly=True) as tx:
+            task = self._task(tx, scope, task_id)
+            total = repo.count_subtasks(tx, task_id)
+            lines = repo.subtask_lines(tx, task_id, 0, total if subtasks is None else subtasks)
+        view = task_view(task)
+        if total:
+            view["subtasks"] = [load(line) for line in lines]
+            if len(lines) < total:
+                view["subtasksTotal"] = total
+        return view
+
+    def subtasks(self, scope: Scope, task_id: str, *, offset: int, limit: int) -> dict[str, Any]:
+        """A page of a task's subtasks, in order (extension)."""
+        if not 1 <= limit <= SUBTASK_PAGE or offset < 0:
+            raise InvalidRequestError(
+                f"The request parameter is invalid: limit must be 1 to {SUBTASK_PAGE} and "
+                "offset 0 or more.",
+                parameter="limit",
+            )
+        with self.db.transaction(readonly=True) as tx:
+            task = self._task(tx, scope, task_id)
+            total = repo.count_subtasks(tx, task_id)
+            lines = repo.subtask_lines(tx, task_id, offset, limit)
+        if not total and task.subtasks:  # stored before subtasks were rows
+            items = load(task.subtasks)["items"]
+            return {"total": len(items), "subtasks": items[offset : offset + limit]}
+        return {"total": total, "subtasks": [load(line) for line in lines]}
+
+    def stream(self, scope: Scope, task_id: str) -> Iterator[bytes]:
+        """The whole task as :meth:`show` answers it, as JSON bytes a page of subtasks at a
+        time: an import of 200,000 objects is answered without holding its subtasks."""
+        with self.db.transaction(readonly=True) as tx:
+            task = self._task(tx, scope, task_id)
+            total = repo.count_subtasks(tx, task_id)
+        view = task_view(task)
+        if not total:
+            yield dump(view).encode()
+            return
+        view.pop("subtasks", None)
+        yield dump(view).encode()[:-1] + b',"subtasks":['
+        offset = 0
+        while offset < total:
+            with self.db.transaction(readonly=True) as tx:
+                lines = repo.subtask_lines(tx, task_id, offset, SUBTASK_PAGE)
+            if not lines:
+                break
+            yield (b"," if offset else b"") + ",".join(lines).encode()
+            offset += len(lines)
+        yield b"]}"
 
     def list_tasks(
         self,

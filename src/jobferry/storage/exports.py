@@ -162,6 +162,24 @@ def dependency_edges(tx: Tx, workspace_id: str) -> dict[str, list[str]]:
     return edges
 
 
+def upstream_edges(tx: Tx, workspace_id: str, names: Sequence[str]) -> list[tuple[str, str]]:
+    """(job, upstream) dependJobs edges within the workspace of the jobs named."""
+    out: list[tuple[str, str]] = []
+    for chunk in _chunks(names):
+        stmt = (
+            select(jobs.c.name, job_refs.c.name.label("upstream"))
+            .join(job_refs, job_refs.c.job_id == jobs.c.id)
+            .where(
+                jobs.c.workspace_id == workspace_id,
+                jobs.c.name.in_(chunk),
+                job_refs.c.kind == "job",
+                job_refs.c.ref_workspace == "",
+            )
+        )
+        out += [(r.name, r.upstream) for r in tx.conn.execute(stmt)]
+    return out
+
+
 def changed_job_names(tx: Tx, workspace_id: str, since: int) -> set[str]:
     """Jobs changed after ``since`` (ms), or whose scripts or resources changed after it."""
     own = select(jobs.c.name).where(jobs.c.workspace_id == workspace_id, jobs.c.updated_at > since)

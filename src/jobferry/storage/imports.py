@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 
 from jobferry.domain.enums import EnvType, JobStatus
 from jobferry.storage.bulk import insert_rows, insert_tuples
@@ -33,6 +33,7 @@ from jobferry.storage.tables import (
     environment_objects,
     import_changes,
     import_locks,
+    import_plan_objects,
     import_plans,
     job_refs,
     job_versions,
@@ -355,6 +356,12 @@ def insert_plan(tx: Tx, plan: PlanRecord) -> None:
     tx.conn.execute(insert(import_plans).values(**plan.__dict__))
 
 
+def delete_plan(tx: Tx, plan_id: str) -> None:
+    """Forget one plan and its objects."""
+    tx.conn.execute(delete(import_plan_objects).where(import_plan_objects.c.plan_id == plan_id))
+    tx.conn.execute(delete(import_plans).where(import_plans.c.id == plan_id))
+
+
 def get_plan(tx: Tx, workspace_id: str, plan_id: str) -> PlanRecord | None:
     """A stored plan of the workspace."""
     row = tx.conn.execute(
@@ -407,6 +414,44 @@ def delete_upload(tx: Tx, upload_id: str) -> None:
 
 
 def delete_plans_before(tx: Tx, before: int) -> int:
-    """Forget plans made before ``before`` (ms); returns how many."""
+    """Forget plans made before ``before`` (ms), with their objects; returns how many."""
+    old = select(import_plans.c.id).where(import_plans.c.created_at < before)
+    tx.conn.execute(delete(import_plan_objects).where(import_plan_objects.c.plan_id.in_(old)))
     result = tx.conn.execute(delete(import_plans).where(import_plans.c.created_at < before))
     return int(result.rowcount)
+
+
+def insert_plan_objects(tx: Tx, plan_id: str, rows: Sequence[tuple[int, str, str, str]]) -> None:
+    """Store a plan's objects: (position, kind, action, the plan line as JSON) rows."""
+    insert_tuples(
+        tx,
+        import_plan_objects,
+        ("plan_id", "seq", "kind", "action", "line"),
+        [(plan_id, *row) for row in rows],
+    )
+
+
+def plan_objects(
+    tx: Tx,
+    plan_id: str,
+    *,
+    offset: int,
+    limit: int,
+    action: str | None = None,
+    kind: str | None = None,
+) -> tuple[int, list[str]]:
+    """A page of a plan's objects as JSON lines, in plan order, and how many there are."""
+    where = [import_plan_objects.c.plan_id == plan_id]
+    if action is not None:
+        where.append(import_plan_objects.c.action == action)
+    if kind is not None:
+        where.append(import_plan_objects.c.kind == kind)
+    total = tx.conn.execute(select(func.count()).select_from(import_plan_objects).where(*where))
+    rows = tx.conn.execute(
+        select(import_plan_objects.c.line)
+        .where(*where)
+        .order_by(import_plan_objects.c.seq)
+        .limit(limit)
+        .offset(offset)
+    )
+    return int(total.scalar_one()), [r.line for r in rows]

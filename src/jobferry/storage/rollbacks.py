@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, Table, and_, delete, insert, or_, select
+from sqlalchemy import Column, Table, and_, delete, insert, or_, select, tuple_
 
 from jobferry.storage.database import CHUNK, Tx
 from jobferry.storage.rows import ChangeRow
@@ -22,14 +22,36 @@ from jobferry.storage.tables import (
 )
 
 
-def changes_of(tx: Tx, workspace_id: str, task_id: str) -> list[ChangeRow]:
-    """Every change an import task recorded in the workspace."""
+def changes_of(
+    tx: Tx, workspace_id: str, task_id: str, after: tuple[str, str] | None = None, limit: int = 500
+) -> list[ChangeRow]:
+    """A batch of the changes an import task recorded in the workspace, by (kind, name),
+    after ``after`` (an import of 200,000 objects is undone a batch at a time)."""
+    where = [import_changes.c.task_id == task_id, import_changes.c.workspace_id == workspace_id]
+    if after is not None:
+        where.append(tuple_(import_changes.c.kind, import_changes.c.name) > tuple_(*after))
     rows = tx.conn.execute(
-        select(import_changes).where(
-            import_changes.c.task_id == task_id, import_changes.c.workspace_id == workspace_id
-        )
+        select(import_changes)
+        .where(*where)
+        .order_by(import_changes.c.kind, import_changes.c.name)
+        .limit(limit)
     )
     return [ChangeRow(**{name: r._mapping[name] for name in ChangeRow._fields}) for r in rows]
+
+
+def imported_jobs_among(tx: Tx, task_id: str, job_ids: Sequence[str]) -> set[str]:
+    """Which of these job ids an import task wrote."""
+    found: set[str] = set()
+    for part in _chunks(job_ids):
+        rows = tx.conn.execute(
+            select(import_changes.c.object_id).where(
+                import_changes.c.task_id == task_id,
+                import_changes.c.kind == "job",
+                import_changes.c.object_id.in_(part),
+            )
+        )
+        found.update(str(r.object_id) for r in rows)
+    return found
 
 
 def rolled_back_among(tx: Tx, task_ids: list[str]) -> set[str]:

@@ -376,6 +376,26 @@ import_plans = Table(
     Column("created_at", BigInteger, nullable=False),
 )
 
+# A stored plan's objects, one row each in plan order; a task's subtasks, likewise.
+import_plan_objects = Table(
+    "import_plan_objects",
+    metadata,
+    Column("plan_id", String(32), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("line", Text, nullable=False),
+)
+
+task_subtasks = Table(
+    "task_subtasks",
+    metadata,
+    Column("task_id", String(32), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("line", Text, nullable=False),
+)
+
 # What each import did to each object, with the state before it (for audit and rollback).
 import_changes = Table(
     "import_changes",

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
 
+from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.database import Tx
 from jobferry.storage.records import record
-from jobferry.storage.tables import system_tasks, workers
+from jobferry.storage.tables import system_tasks, task_subtasks, workers
 
 
 @dataclass(frozen=True)
@@ -110,3 +112,30 @@ def is_running(tx: Tx, task_id: str) -> bool:
         select(system_tasks.c.status).where(system_tasks.c.id == task_id)
     ).scalar_one_or_none()
     return status == "RUNNING"
+
+
+# -- subtasks: one row per object of an import, in order ----------------------------------------
+
+
+def insert_subtasks(tx: Tx, task_id: str, rows: Sequence[tuple[int, str, str]]) -> None:
+    """Store subtasks: (position, status, the subtask as JSON) rows."""
+    insert_tuples(
+        tx, task_subtasks, ("task_id", "seq", "status", "line"), [(task_id, *r) for r in rows]
+    )
+
+
+def count_subtasks(tx: Tx, task_id: str) -> int:
+    """How many subtasks a task has."""
+    stmt = select(func.count()).select_from(task_subtasks).where(task_subtasks.c.task_id == task_id)
+    return int(tx.conn.execute(stmt).scalar_one())
+
+
+def subtask_lines(tx: Tx, task_id: str, offset: int, limit: int) -> list[str]:
+    """A page of a task's subtasks as JSON, in order."""
+    stmt = (
+        select(task_subtasks.c.line)
+        .where(task_subtasks.c.task_id == task_id, task_subtasks.c.seq > offset)
+        .order_by(task_subtasks.c.seq)
+        .limit(limit)
+    )
+    return [r.line for r in tx.conn.execute(stmt)]

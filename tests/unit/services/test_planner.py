@@ -1,8 +1,8 @@
 """The import planner, called directly (no HTTP): actions, problems and the apply order.
 
-Each test reads a package written by jobferry's own writer and plans it into a workspace of
+Each test streams a package written by jobferry's own writer and plans it into a workspace of
 the ``services`` fixture's database (SQLite and PostgreSQL), inside one read transaction, as
-the import service does.
+the import service does; the plan's lines are read back from its working set in plan order.
 """
 
 from __future__ import annotations
@@ -10,17 +10,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason, TargetStatus
 from jobferry.domain.profile import parse_time_zone_move
-from jobferry.package.reader import read_package
+from jobferry.package.reader import PackageReader, read_package
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from jobferry.services.importing.model import Plan
-from jobferry.services.importing.planner import build_plan
+from jobferry.services.importing.model import PlanOutcome, Record
+from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.transform import Transform, transform_object
+from jobferry.storage.workset import Workset
 from support.builders import make_job, make_script
 from support.console import admin_scope
 from support.packages import write_package
@@ -36,6 +38,22 @@ def scope(services: Services) -> Scope:
     return target
 
 
+class Plan:
+    """A plan's outcome with its lines, in plan order."""
+
+    def __init__(self, outcome: PlanOutcome, records: list[tuple[Record, list[bytes]]]) -> None:
+        self.outcome = outcome
+        self.problems = outcome.problems
+        self.lines = [record.line(late) for record, late in records]
+        self.records = {record.name: record for record, _ in records}
+
+    def counts(self) -> dict[str, int]:
+        return self.outcome.counts
+
+    def line(self, name: str) -> dict[str, Any]:
+        return next(line for line in self.lines if line["name"] == name)
+
+
 def plan_of(
     services: Services,
     scope: Scope,
@@ -43,10 +61,16 @@ def plan_of(
     **options: Any,
 ) -> Plan:
     """Plan ``package`` into the scope's workspace with an import request of ``options``."""
-    read = read_package(package)
     request = ImportRequest(path="upload://test", **options)
-    with services.db.transaction(readonly=True) as tx:
-        return build_plan(tx, scope, list(read.objects), request, max_nodes=200, package=read)
+    with (
+        PackageReader(package) as reader,
+        Workset(None) as workset,
+        services.db.transaction(readonly=True) as tx,
+    ):
+        outcome = Planner(PlanContext(tx, scope, request, max_nodes=200), reader, workset).run()
+        stored = workset.records(outcome.order)
+        records = [(Record.unpacked(stored[s][0]), stored[s][1]) for s in outcome.order]
+    return Plan(outcome, records)
 
 
 def create_what_jobs_use(services: Services, scope: Scope, package: Path) -> None:
@@ -60,7 +84,7 @@ def create_what_jobs_use(services: Services, scope: Scope, package: Path) -> Non
 
 def actions(plan: Plan) -> list[tuple[str, str, str]]:
     """(kind, name, action) of every planned object, in the plan's order."""
-    return [(str(o.kind), o.name, str(o.action)) for o in plan.objects]
+    return [(line["kind"], line["name"], line["action"]) for line in plan.lines]
 
 
 def test_an_empty_workspace_gets_everything_created_dependencies_first(
@@ -95,13 +119,12 @@ def test_the_same_definitions_plan_unchanged_and_a_changed_one_overwrites_with_i
 
     plan = plan_of(services, scope, package, same_name_policy="OVERWRITE")
 
-    by_name = {o.name: o for o in plan.objects}
-    assert by_name["daily_sales_sql"].action is PlanAction.UNCHANGED
-    assert by_name["udf_jar"].action is PlanAction.UNCHANGED
-    job = by_name["daily_sales"]
-    assert job.action is PlanAction.OVERWRITE
-    assert [c.path for c in job.changes] == ["description"]
-    assert job.as_json()["diff"][0]["before"] == "as in the target"
+    assert plan.line("daily_sales_sql")["action"] == PlanAction.UNCHANGED
+    assert plan.line("udf_jar")["action"] == PlanAction.UNCHANGED
+    job = plan.line("daily_sales")
+    assert job["action"] == PlanAction.OVERWRITE
+    assert [c["path"] for c in job["diff"]] == ["description"]
+    assert job["diff"][0]["before"] == "as in the target"
 
 
 def test_skip_policy_keeps_what_differs(services: Services, scope: Scope, tmp_path: Path) -> None:
@@ -174,9 +197,10 @@ def test_target_status_and_directory_do_not_change_actions_but_directory_lands_o
         services, scope, package, target_status=TargetStatus.SAVED, target_directory="/prod"
     )
 
-    job = next(o for o in plan.objects if o.kind is ObjectKind.JOB)
-    assert job.action is PlanAction.CREATE
-    assert job.document["directory"] == "/prod"
+    assert plan.line("daily_sales")["action"] == PlanAction.CREATE
+    stored = plan.records["daily_sales"].text
+    assert stored is not None
+    assert orjson.loads(stored)["directory"] == "/prod"
 
 
 def test_the_transform_is_pure_and_moves_schedules_with_their_firings(tmp_path: Path) -> None:
@@ -193,3 +217,83 @@ def test_the_transform_is_pure_and_moves_schedules_with_their_firings(tmp_path: 
     assert item.problems == []
     assert item.document["schedule"]["cron"]["expressionTimeZone"] == "Asia/Tokyo"
     assert [s.field for s in item.schedule] == ["schedule.cron"]
+
+
+def test_a_job_read_before_the_scripts_it_uses_still_finds_them_in_the_package(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    # jobs/ sorts before scripts/: every script reference is pending until the package is read.
+    package = write_package(tmp_path / "p.zip", [make_job(f"job_{i}") for i in range(3)])
+
+    plan = plan_of(services, scope, package)
+
+    assert plan.problems == []
+    assert plan.counts()["CREATE"] == 10
+
+
+def test_a_reference_neither_the_package_nor_the_target_has_is_found_at_the_end(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    job = make_job("orphan")
+    job["nodes"][0]["properties"][0]["value"] = "no_such_sql"
+    package = write_package(tmp_path / "p.zip", [job])
+
+    plan = plan_of(services, scope, package)
+
+    [problem] = plan.problems
+    assert problem.reason is ProblemReason.MISSING_REFERENCE
+    assert problem.reference == ("script", "no_such_sql")
+    assert "problems" in plan.line("orphan")
+
+
+def test_per_object_mode_fails_a_job_with_its_invalid_upstream_and_keeps_the_rest(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    broken = make_job("upstream", processType="SOMETIMES")
+    downstream = make_job("downstream")
+    downstream["schedule"]["cron"]["dependJobs"] = {"jobs": ["upstream"], "dependPeriod": "SAME"}
+    package = write_package(tmp_path / "p.zip", [downstream, broken, make_job("alone")])
+
+    plan = plan_of(services, scope, package, mode="PER_OBJECT")
+
+    failing = {
+        plan.lines[plan.outcome.order.index(seq)]["name"]: why
+        for seq, why in plan.outcome.failing.items()
+    }
+    assert set(failing) == {"upstream", "downstream"}
+    assert "it needs job 'upstream' of the package" in failing["downstream"]
+
+
+def test_a_cycle_through_a_job_the_package_leaves_unchanged_is_found(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    package = write_package(tmp_path / "p.zip", [make_job("a_job"), make_job("b_job")])
+    create_what_jobs_use(services, scope, package)
+    unchanged = make_job("b_job")
+    unchanged["schedule"]["cron"]["dependJobs"] = {"jobs": ["a_job"], "dependPeriod": "SAME"}
+    services.jobs.create(scope, make_job("a_job", description="older"))
+    services.jobs.create(scope, unchanged)
+    looping = make_job("a_job")
+    looping["schedule"]["cron"]["dependJobs"] = {"jobs": ["b_job"], "dependPeriod": "SAME"}
+    package = write_package(tmp_path / "q.zip", [looping, unchanged])
+
+    plan = plan_of(services, scope, package, same_name_policy="OVERWRITE")
+
+    assert plan.line("b_job")["action"] == PlanAction.UNCHANGED
+    [problem] = plan.problems
+    assert problem.reason is ProblemReason.DEPENDENCY_CYCLE
+    assert problem.name == "a_job"
+    assert "a_job → b_job" in problem.detail or "b_job → a_job" in problem.detail
+
+
+def test_the_problems_a_plan_lists_stop_at_a_thousand_but_every_one_is_counted(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    jobs = [make_job(f"bad_{i:04d}", processType="SOMETIMES") for i in range(1100)]
+    package = write_package(tmp_path / "p.zip", jobs)
+
+    plan = plan_of(services, scope, package)
+
+    assert plan.outcome.problems_total >= 1100
+    assert len(plan.problems) == 1000
+    assert plan.outcome.head()["problemsShown"] == 1000

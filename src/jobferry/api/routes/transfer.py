@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, StreamingResponse
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
@@ -53,6 +54,24 @@ IMPORT_BODY = (
 def plan_import(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="ImportFileReq")
     return json(runner_of(request).plan_import(scope, parse_import_request(body)))
+
+
+@router.get(
+    "/jobs/import/plans/{plan_id}/objects",
+    summary="A page of a kept plan's objects, in plan order (extension)",
+)
+def plan_objects(
+    request: Request,
+    scope: ScopeDep,
+    plan_id: str,
+    offset: int = 0,
+    limit: int = 200,
+    action: str | None = None,
+    kind: str | None = None,
+) -> Response:
+    plans = services_of(request).imports.plans
+    page = plans.objects(scope, plan_id, offset=offset, limit=limit, action=action, kind=kind)
+    return json(page)
 
 
 @router.post(
@@ -138,7 +157,20 @@ def list_tasks(
 
 @router.get("/system-tasks/{task_id}", summary="list_system_tasks")
 def list_system_tasks(request: Request, scope: ScopeDep, task_id: str) -> Response:
-    return json(services_of(request).tasks.show(scope, task_id))
+    # Streamed: an import's subtasks (one per object) may number 200,000.
+    chunks = services_of(request).tasks.stream(scope, task_id)
+    first = next(chunks)  # the task is looked up (and a refusal raised) before answering
+    return StreamingResponse(itertools.chain([first], chunks), media_type="application/json")
+
+
+@router.get(
+    "/system-tasks/{task_id}/subtasks",
+    summary="A page of a task's subtasks, in order (extension)",
+)
+def list_subtasks(
+    request: Request, scope: ScopeDep, task_id: str, offset: int = 0, limit: int = 200
+) -> Response:
+    return json(services_of(request).tasks.subtasks(scope, task_id, offset=offset, limit=limit))
 
 
 @router.post(

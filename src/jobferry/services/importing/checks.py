@@ -1,12 +1,20 @@
-"""Import step 5 (check): every problem of every object, never the first only."""
+"""Import step 5 (check): every problem of every object, never the first only.
+
+Checks run a batch at a time. What one object alone shows (its definition, locks, schedule,
+tags, secrets) is decided at once; a reference is decided at once when the target or the part
+of the package read so far has it, and otherwise kept *pending* until the whole package was
+read (the package may hold it further on): :mod:`.ordering` decides those.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple, Protocol
 
 from jobferry.domain.connections import secret_role
 from jobferry.domain.enums import (
     ENVIRONMENT_KINDS,
+    KIND_ORDER,
     JobStatus,
     LockPolicy,
     ObjectKind,
@@ -14,15 +22,13 @@ from jobferry.domain.enums import (
     ProblemReason,
     RefKind,
 )
-from jobferry.domain.graph import find_cycle
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS, Reference
 from jobferry.domain.validation import validate_job, validate_resource, validate_script
 from jobferry.package.manifest import Requirement
-from jobferry.package.reader import ReadPackage
 from jobferry.package.signature import SignatureCheck, check_signature
 from jobferry.services.context import Scope
 from jobferry.services.importing.model import WRITES, PlannedObject, Problem
-from jobferry.services.importing.snapshot import TargetSnapshot
+from jobferry.services.importing.snapshot import TargetState
 from jobferry.services.importing.transform import Transform
 from jobferry.services.keys import trusted_public_keys
 from jobferry.storage import Tx
@@ -31,12 +37,46 @@ from jobferry.storage import keys as key_repo
 
 # Enum members looked up once: class attribute access on an enum costs in ~100,000-reference loops.
 _TAG, _JOB, _CONNECTION, _CDM_JOB = RefKind.TAG, RefKind.JOB, RefKind.CONNECTION, RefKind.CDM_JOB
+PACKAGE_KINDS = frozenset(str(kind) for kind in KIND_ORDER)
+"""Kinds a package may hold: a reference of these kinds may be satisfied by the package."""
 _TYPE_FOR_KIND: dict[RefKind, str] = {}
 for _type, _kind in sorted(JOB_RESOURCE_TYPE_KINDS.items()):
     _TYPE_FOR_KIND.setdefault(_kind, _type)
 
 
-def _mapping_fix(kind: RefKind, name: str, workspace: str) -> str:
+class SignedPackage(Protocol):
+    """What the signature check needs of a package (a read whole or streaming)."""
+
+    @property
+    def manifest_bytes(self) -> bytes | None: ...
+
+    @property
+    def signature(self) -> bytes | None: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+
+class Pending(NamedTuple):
+    """A reference decided once the whole package was read: satisfied if the package holds
+    it, else ``problem`` (``None``: it only feeds the environment report)."""
+
+    kind: str
+    name: str
+    problem: Problem | None
+
+
+class Checked(NamedTuple):
+    """One job's references: problems now, references pending, and the environment objects
+    neither the target nor the package has (for the environment report)."""
+
+    problems: list[Problem]
+    pending: list[Pending]
+    absent: list[tuple[str, str]]
+
+
+def mapping_fix(kind: RefKind, name: str, workspace: str) -> str:
+    """How to supply a missing environment object: map it, or register it."""
     registry = f"register it in workspace '{workspace}' (PUT /environment/{kind.value}/{name})"
     type_name = _TYPE_FOR_KIND.get(kind)
     if type_name:
@@ -56,7 +96,7 @@ def _at(item: PlannedObject, ref: Reference) -> str:
     return f"job '{item.name}' {_where(ref)}"
 
 
-def signature_state(tx: Tx, scope: Scope, package: ReadPackage) -> SignatureCheck:
+def signature_state(tx: Tx, scope: Scope, package: SignedPackage) -> SignatureCheck:
     """The package's signature checked against the keys the workspace trusts (its own too)."""
     trusted = trusted_public_keys(tx, scope.workspace.id)
     own = key_repo.get_signing_key(tx, scope.workspace.id)
@@ -66,7 +106,7 @@ def signature_state(tx: Tx, scope: Scope, package: ReadPackage) -> SignatureChec
 
 
 def check_package_signature(
-    tx: Tx, scope: Scope, package: ReadPackage | None
+    tx: Tx, scope: Scope, package: SignedPackage | None
 ) -> tuple[SignatureCheck | None, list[Problem]]:
     """The package's signature state, and the problem it is when it is not good enough."""
     if package is None:
@@ -90,62 +130,60 @@ def check_package_signature(
     return check, [Problem(ProblemReason.SIGNATURE, "package", package.sha256[:12], detail, fix)]
 
 
-def check_secrets(
-    tx: Tx,
-    scope: Scope,
-    planned: list[PlannedObject],
-    requirements: list[Requirement],
-    transform: Transform,
-) -> dict[str, str]:
-    """Check the connections the manifest requires have their secrets set in the target.
+class SecretCheck:
+    """The connections the manifest requires, and whether the target has their secrets set.
 
-    Answers connection name (in the target) → ``set`` | ``missing_secret`` | ``missing``, and
-    adds a ``missing_secret`` problem to every object to be written that uses one lacking them.
+    ``states``: connection name (in the target) → ``set`` | ``missing_secret`` | ``missing``.
     """
-    needed = [r for r in requirements if r.kind == RefKind.CONNECTION.value]
-    if not needed:
-        return {}
-    states, lacking = _connection_states(tx, scope, needed, transform)
-    for item in planned:
-        if item.action not in WRITES or item.kind not in (ObjectKind.JOB, ObjectKind.SCRIPT):
-            continue
+
+    def __init__(
+        self, tx: Tx, scope: Scope, requirements: list[Requirement], transform: Transform
+    ) -> None:
+        needed = [r for r in requirements if r.kind == RefKind.CONNECTION.value]
+        self.states: dict[str, str] = {}
+        self._lacking: dict[str, str] = {}
+        if needed:
+            self._states(tx, scope, needed, transform)
+
+    def _states(
+        self, tx: Tx, scope: Scope, needed: list[Requirement], transform: Transform
+    ) -> None:
+        present = {
+            o.name: {secret_role(key) for key in o.secret_keys}
+            for o in env_repo.list_objects(tx, scope.workspace.id, RefKind.CONNECTION.value)
+        }
+        ws_name = scope.workspace.name
+        for req in needed:
+            name = transform.renames.get((RefKind.CONNECTION, req.name), req.name)
+            what = f"connection '{name}'" + (f" ({req.type})" if req.type else "")
+            if name not in present:
+                self.states[name] = "missing"
+                self._lacking[name] = f"{what} does not exist in workspace '{ws_name}'"
+                continue
+            gone = sorted(key for key in req.secrets if secret_role(key) not in present[name])
+            self.states[name] = "missing_secret" if gone else "set"
+            if gone:
+                self._lacking[name] = (
+                    f"{what} in workspace '{ws_name}' has no secret {', '.join(gone)} set, "
+                    "which the package's source connection has"
+                )
+
+    def problems(self, item: PlannedObject) -> list[Problem]:
+        """Problems of an object to write that uses a required connection lacking secrets."""
+        if not self._lacking or item.action not in WRITES:
+            return []
         if item.kind == ObjectKind.JOB:
             used = {r.name for r in item.refs if r.kind is _CONNECTION}
             # a missing connection is already reported as a missing reference of the job
-            used = {n for n in used if states.get(n) != "missing"}
-        else:
+            used = {n for n in used if self.states.get(n) != "missing"}
+        elif item.kind == ObjectKind.SCRIPT:
             used = {str(item.document.get("connectionName"))}
-        for name in sorted(used & set(lacking)):
-            item.problems.append(_secret_problem(item, name, lacking[name], states[name]))
-    return states
-
-
-def _connection_states(
-    tx: Tx, scope: Scope, needed: list[Requirement], transform: Transform
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Each required connection's state in the target, and what lacks for those not ``set``."""
-    present = {
-        o.name: {secret_role(key) for key in o.secret_keys}
-        for o in env_repo.list_objects(tx, scope.workspace.id, RefKind.CONNECTION.value)
-    }
-    states: dict[str, str] = {}
-    lacking: dict[str, str] = {}
-    ws_name = scope.workspace.name
-    for req in needed:
-        name = transform.renames.get((RefKind.CONNECTION, req.name), req.name)
-        what = f"connection '{name}'" + (f" ({req.type})" if req.type else "")
-        if name not in present:
-            states[name] = "missing"
-            lacking[name] = f"{what} does not exist in workspace '{ws_name}'"
-            continue
-        gone = sorted(key for key in req.secrets if secret_role(key) not in present[name])
-        states[name] = "missing_secret" if gone else "set"
-        if gone:
-            lacking[name] = (
-                f"{what} in workspace '{ws_name}' has no secret {', '.join(gone)} set, which "
-                "the package's source connection has"
-            )
-    return states, lacking
+        else:
+            return []
+        return [
+            _secret_problem(item, name, self._lacking[name], self.states[name])
+            for name in sorted(used & set(self._lacking))
+        ]
 
 
 def _secret_problem(item: PlannedObject, name: str, lacking: str, state: str) -> Problem:
@@ -161,34 +199,12 @@ def _secret_problem(item: PlannedObject, name: str, lacking: str, state: str) ->
     )
 
 
-def environment_completeness(
-    planned: list[PlannedObject],
-    snap: TargetSnapshot,
-    in_package: dict[str, set[str]],
-    ws_name: str,
-    secrets: dict[str, str],
+def environment_report(
+    missing: dict[tuple[str, str], list[str]], ws_name: str, secrets: dict[str, str]
 ) -> dict[str, Any]:
-    """Is the profile enough? Every environment reference, mapped or present, or missing."""
-    missing: dict[tuple[str, str], list[str]] = {}
-    for item in planned:
-        if item.kind != ObjectKind.JOB:
-            continue
-        for ref in item.refs:
-            kind = str(ref.kind)
-            if kind not in ENVIRONMENT_KINDS or ref.workspace:
-                continue
-            if ref.name in in_package.get(kind, ()) or snap.exists(kind, ref.name):
-                continue
-            jobs = missing.setdefault((kind, ref.name), [])
-            if item.name not in jobs:
-                jobs.append(item.name)
+    """Is the profile enough? Every environment reference missing, with the jobs using it."""
     rows = [
-        {
-            "kind": kind,
-            "name": name,
-            "jobs": jobs,
-            "fix": _mapping_fix(RefKind(kind), name, ws_name),
-        }
+        {"kind": kind, "name": name, "jobs": jobs, "fix": mapping_fix(RefKind(kind), name, ws_name)}
         for (kind, name), jobs in sorted(missing.items())
     ]
     secret_rows = [{"name": n, "state": s} for n, s in sorted(secrets.items())]
@@ -197,13 +213,9 @@ def environment_completeness(
 
 
 def check_object(
-    item: PlannedObject,
-    scope: Scope,
-    snap: TargetSnapshot,
-    in_package: dict[str, set[str]],
-    ws_name: str,
-    max_nodes: int,
+    item: PlannedObject, scope: Scope, state: TargetState, max_nodes: int
 ) -> list[Problem]:
+    """What one object to write shows alone: its definition, a lock, a schedule."""
     problems: list[Problem] = []
     validator = {
         ObjectKind.JOB: lambda d: validate_job(d, max_nodes=max_nodes),
@@ -221,8 +233,9 @@ def check_object(
                     "correct the definition in the source workspace and export it again",
                 )
             )
+    ws_name = scope.workspace.name
     if item.action == PlanAction.OVERWRITE and item.kind in (ObjectKind.JOB, ObjectKind.SCRIPT):
-        holder = snap.locks.get((item.kind, item.name))
+        holder = state.locks.get((item.kind, item.name))
         hard = scope.workspace.lock_policy == LockPolicy.HARD.value
         if holder and holder[0] != scope.actor.user_id and hard:
             problems.append(
@@ -235,119 +248,138 @@ def check_object(
                     f"ask '{holder[1]}' to release the lock, or import with sameNamePolicy SKIP",
                 )
             )
-    if item.kind == ObjectKind.JOB:
-        if (
-            item.action == PlanAction.OVERWRITE
-            and item.target
-            and item.target.status != JobStatus.STOPPED
-        ):
-            problems.append(
-                Problem(
-                    ProblemReason.SCHEDULED,
-                    ObjectKind.JOB,
-                    item.name,
-                    f"job '{item.name}' is scheduled ({item.target.status}) in workspace "
-                    f"'{ws_name}' and must be stopped before it is overwritten",
-                    f"stop it (POST .../jobs/{item.name}/stop), or import with sameNamePolicy SKIP",
-                )
+    if (
+        item.kind == ObjectKind.JOB
+        and item.action == PlanAction.OVERWRITE
+        and item.target
+        and item.target.status != JobStatus.STOPPED
+    ):
+        problems.append(
+            Problem(
+                ProblemReason.SCHEDULED,
+                ObjectKind.JOB,
+                item.name,
+                f"job '{item.name}' is scheduled ({item.target.status}) in workspace "
+                f"'{ws_name}' and must be stopped before it is overwritten",
+                f"stop it (POST .../jobs/{item.name}/stop), or import with sameNamePolicy SKIP",
             )
-        problems += _check_references(item, snap, in_package, ws_name)
+        )
     return problems
 
 
-def _check_references(
-    item: PlannedObject,
-    snap: TargetSnapshot,
-    in_package: dict[str, set[str]],
-    ws_name: str,
-) -> list[Problem]:
-    problems: list[Problem] = []
+def distinct_refs(item: PlannedObject) -> Iterable[Reference]:
+    """A job's references, each (kind, name, workspace) once, in document order."""
     seen: set[tuple[RefKind, str, str | None]] = set()
     for ref in item.refs:
         key = (ref.kind, ref.name, ref.workspace)
-        if key in seen:
-            continue
-        seen.add(key)
-        if ref.kind is _TAG:
-            if ref.name in snap.locked_tags:
-                problems.append(
-                    Problem(
-                        ProblemReason.LOCKED_TAG,
-                        ObjectKind.JOB,
-                        item.name,
-                        f"{_at(item, ref)}carries tag '{ref.name}', locked in workspace "
-                        f"'{ws_name}'",
-                        "remove the tag from the job, or ask an admin to unlock the tag",
-                    )
-                )
-            continue
-        if ref.kind is _JOB and ref.workspace:
-            ws_id = snap.workspace_id(ref.workspace)
-            if ws_id is None:
-                problems.append(
-                    Problem(
-                        ProblemReason.MISSING_WORKSPACE,
-                        ObjectKind.JOB,
-                        item.name,
-                        f"{_at(item, ref)}depends on job '{ref.name}' in workspace "
-                        f"'{ref.workspace}', which does not exist in this project",
-                        "create that workspace (names must match across projects) or remove the "
-                        "dependency",
-                    )
-                )
-            elif not snap.exists(ObjectKind.JOB, ref.name, ws_id):
-                problems.append(
-                    Problem(
-                        ProblemReason.MISSING_REFERENCE,
-                        ObjectKind.JOB,
-                        item.name,
-                        f"{_at(item, ref)}depends on job '{ref.name}' in workspace "
-                        f"'{ref.workspace}', which does not exist there",
-                        f"import job '{ref.name}' into workspace '{ref.workspace}' first",
-                    )
-                )
-            continue
+        if key not in seen:
+            seen.add(key)
+            yield ref
+
+
+class References:
+    """What the target and the package read so far hold, for one batch's references."""
+
+    def __init__(
+        self,
+        state: TargetState,
+        ws_id: str,
+        ws_name: str,
+        existing: set[tuple[str, str, str]],
+        present: set[tuple[str, str]],
+    ) -> None:
+        self.state, self.ws_id, self.ws_name = state, ws_id, ws_name
+        self.existing, self.present = existing, present
+
+    def check(self, item: PlannedObject, report_only: bool) -> Checked:
+        """The job's references checked (``report_only``: a job the import does not write,
+        checked only for the environment report)."""
+        out = Checked([], [], [])
+        for ref in distinct_refs(item):
+            if ref.kind is _TAG:
+                if not report_only and ref.name in self.state.locked_tags:
+                    out.problems.append(self._locked_tag(item, ref))
+            elif ref.kind is _JOB and ref.workspace:
+                if not report_only:
+                    out.problems.extend(self._other_workspace(item, ref))
+            else:
+                found = self._resolve(item, ref)
+                if isinstance(found, Pending):
+                    out.pending.append(found._replace(problem=None) if report_only else found)
+                elif found is not None:
+                    out.absent.append((str(ref.kind), ref.name))
+                    if not report_only:
+                        out.problems.append(found)
+        return out
+
+    def _resolve(self, item: PlannedObject, ref: Reference) -> Problem | Pending | None:
         kind = str(ref.kind)
-        if kind in in_package and ref.name in in_package[kind]:
-            continue
-        if snap.exists(kind, ref.name):
-            continue
+        if (kind, ref.name) in self.present or (kind, self.ws_id, ref.name) in self.existing:
+            return None
+        problem = self._missing(item, ref, kind)
+        if kind in PACKAGE_KINDS:
+            return Pending(kind, ref.name, problem)
+        return problem
+
+    def _missing(self, item: PlannedObject, ref: Reference, kind: str) -> Problem:
         if kind in ENVIRONMENT_KINDS and kind != _CDM_JOB:
-            fix = _mapping_fix(ref.kind, ref.name, ws_name)
+            fix = mapping_fix(ref.kind, ref.name, self.ws_name)
         else:
             fix = f"add {kind} '{ref.name}' to the package (export with exportDepend) or create it"
-        problems.append(
+        return Problem(
+            ProblemReason.MISSING_REFERENCE,
+            ObjectKind.JOB,
+            item.name,
+            f"{_at(item, ref)}references {kind} '{ref.name}', which does not exist in the "
+            f"package or in workspace '{self.ws_name}'",
+            fix,
+            (kind, ref.name),
+        )
+
+    def _locked_tag(self, item: PlannedObject, ref: Reference) -> Problem:
+        return Problem(
+            ProblemReason.LOCKED_TAG,
+            ObjectKind.JOB,
+            item.name,
+            f"{_at(item, ref)}carries tag '{ref.name}', locked in workspace '{self.ws_name}'",
+            "remove the tag from the job, or ask an admin to unlock the tag",
+        )
+
+    def _other_workspace(self, item: PlannedObject, ref: Reference) -> list[Problem]:
+        assert ref.workspace is not None
+        ws_id = self.state.workspace_id(ref.workspace)
+        if ws_id is None:
+            return [
+                Problem(
+                    ProblemReason.MISSING_WORKSPACE,
+                    ObjectKind.JOB,
+                    item.name,
+                    f"{_at(item, ref)}depends on job '{ref.name}' in workspace "
+                    f"'{ref.workspace}', which does not exist in this project",
+                    "create that workspace (names must match across projects) or remove the "
+                    "dependency",
+                )
+            ]
+        if (str(_JOB), ws_id, ref.name) in self.existing:
+            return []
+        return [
             Problem(
                 ProblemReason.MISSING_REFERENCE,
                 ObjectKind.JOB,
                 item.name,
-                f"{_at(item, ref)}references {kind} '{ref.name}', which does not exist in the "
-                f"package or in workspace '{ws_name}'",
-                fix,
-                (kind, ref.name),
+                f"{_at(item, ref)}depends on job '{ref.name}' in workspace "
+                f"'{ref.workspace}', which does not exist there",
+                f"import job '{ref.name}' into workspace '{ref.workspace}' first",
             )
-        )
-    return problems
+        ]
 
 
-def check_cycles(
-    planned: list[PlannedObject], package: dict[str, list[str]], snap: TargetSnapshot
-) -> None:
-    edges = {**snap.edges, **package}
-    cycle = find_cycle(edges)
-    if not cycle:
-        return
-    members = [n for n in cycle if n in package]
-    if not members:
-        return
-    by_name = {p.name: p for p in planned if p.kind is ObjectKind.JOB}
-    target = by_name[members[0]]
-    target.problems.append(
-        Problem(
-            ProblemReason.DEPENDENCY_CYCLE,
-            ObjectKind.JOB,
-            target.name,
-            f"importing would make the jobs depend on each other in a cycle: {' → '.join(cycle)}",
-            "remove one of these dependJobs in the source and export again",
-        )
+def cycle_problem(cycle: list[str], job: str) -> Problem:
+    """The problem of the first job of the package on a dependency cycle."""
+    return Problem(
+        ProblemReason.DEPENDENCY_CYCLE,
+        ObjectKind.JOB,
+        job,
+        f"importing would make the jobs depend on each other in a cycle: {' → '.join(cycle)}",
+        "remove one of these dependJobs in the source and export again",
     )

@@ -1,10 +1,20 @@
-"""The plan: what import will do with each object, the problems found, and the wire form."""
+"""The plan: what import will do with each object, the problems found, and the wire form.
+
+A plan is made a batch at a time (:class:`PlannedObject` while one batch is in hand) and each
+object's outcome is kept as a :class:`Record` in the import's working set on disk; what stays in
+memory is :class:`PlanOutcome`: the counts, the first problems, the fingerprint and the order of
+the objects.
+"""
 
 from __future__ import annotations
 
+import marshal
+from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 from jobferry.domain.cronshift import ShiftError
 from jobferry.domain.diff import Change
@@ -17,6 +27,8 @@ from jobferry.storage.imports import TargetObject
 
 _JOB = ObjectKind.JOB
 WRITES = frozenset({PlanAction.CREATE, PlanAction.OVERWRITE})
+SHOWN_PROBLEMS = 1000
+"""Problems a plan view lists in full (every object still carries its own)."""
 
 
 @dataclass(frozen=True)
@@ -45,10 +57,22 @@ class Problem:
             out["reference"] = {"kind": self.reference[0], "name": self.reference[1]}
         return out
 
+    def packed(self) -> tuple[Any, ...]:
+        """The problem as plain values, for a record."""
+        ref = None if self.reference is None else (str(self.reference[0]), str(self.reference[1]))
+        return (str(self.reason), str(self.kind), str(self.name), self.detail, self.fix, ref)
+
+    @classmethod
+    def unpacked(cls, values: tuple[Any, ...] | list[Any]) -> Problem:
+        """The problem a record holds."""
+        reason, kind, name, detail, fix, reference = values
+        ref = None if reference is None else (str(reference[0]), str(reference[1]))
+        return cls(ProblemReason(reason), kind, name, detail, fix, ref)
+
 
 @dataclass
 class PlannedObject:
-    """What import will do with one object of the package."""
+    """What import will do with one object of the package (while its batch is planned)."""
 
     kind: ObjectKind
     name: str
@@ -67,22 +91,6 @@ class PlannedObject:
         if self._refs is None:
             self._refs = job_references(self.document) if self.kind == _JOB else []
         return self._refs
-
-    def as_json(self, with_diff: bool = True) -> dict[str, Any]:
-        """The wire form of a plan line."""
-        line: dict[str, Any] = {
-            "kind": self.kind,
-            "name": self.name,
-            "action": self.action,
-            "path": self.path,
-        }
-        if self.action == PlanAction.OVERWRITE and with_diff:
-            line["diff"] = [c.as_json() for c in self.changes]
-        if self.schedule and self.action in WRITES:
-            line["schedule"] = [shift_json(s) for s in self.schedule]
-        if self.problems:
-            line["problems"] = [p.as_json() for p in self.problems]
-        return line
 
 
 def shift_json(shift: ScheduleShift) -> dict[str, Any]:
@@ -108,45 +116,108 @@ def _cron_json(cron: CronSchedule) -> dict[str, Any]:
     }
 
 
+class Record(NamedTuple):
+    """One object's outcome as the working set keeps it (plain values: :func:`marshal`)."""
+
+    kind: str
+    name: str
+    path: str
+    action: str
+    text: str | None
+    """The definition as it will be stored (objects to write only)."""
+    columns: tuple[str, str, str] | None
+    """(name, directory, process type or type): the row's columns derived from the
+    definition (objects to write only)."""
+    target: tuple[str, int | None, str, str | None] | None
+    """(id, latest version, status, definition before) of the target's object of that name;
+    the definition only when the import overwrites it."""
+    refs: list[tuple[str, str, str]] | None
+    """A job's distinct (kind, name, other workspace or "") references (jobs to write)."""
+    problems: list[tuple[Any, ...]]
+    diff: bytes | None
+    """The field changes of an OVERWRITE, as JSON."""
+    schedule: bytes | None
+    """The schedule moves of an object to write, as JSON."""
+
+    def packed(self) -> bytes:
+        """The record's bytes."""
+        return marshal.dumps(tuple(self))
+
+    @classmethod
+    def unpacked(cls, data: bytes) -> Record:
+        """The record of these bytes."""
+        return cls(*marshal.loads(data))
+
+    def all_problems(self, late: list[bytes]) -> list[Problem]:
+        """The object's problems: found while planning it, then once the package was read."""
+        found = [Problem.unpacked(p) for p in self.problems]
+        return found + [Problem.unpacked(marshal.loads(p)) for p in late]
+
+    def line(self, late: list[bytes], with_diff: bool = True) -> dict[str, Any]:
+        """The wire form of a plan line."""
+        line: dict[str, Any] = {
+            "kind": self.kind,
+            "name": self.name,
+            "action": self.action,
+            "path": self.path,
+        }
+        if self.action == PlanAction.OVERWRITE and with_diff:
+            line["diff"] = orjson.loads(self.diff or b"[]")
+        if self.schedule is not None and self.action in WRITES:
+            line["schedule"] = orjson.loads(self.schedule)
+        problems = self.all_problems(late)
+        if problems:
+            line["problems"] = [p.as_json() for p in problems]
+        return line
+
+
 @dataclass
-class Plan:
-    """The whole plan: objects in apply order, every problem, and the target fingerprint.
+class PlanOutcome:
+    """The whole plan: counts, problems, fingerprint and the order of the objects.
 
     ``package_problems`` concern the package as a whole (its signature): they refuse the import
-    in every mode, where object problems only fail their objects in PER_OBJECT mode.
+    in every mode, where object problems only fail their objects in PER_OBJECT mode. ``order``
+    holds the objects' sequence numbers in apply order; ``failing`` those that cannot be
+    imported (their own problems, or something of the package they need), with why.
     """
 
-    objects: list[PlannedObject]
-    problems: list[Problem]
     fingerprint: str
+    counts: dict[str, int]
+    problems: list[Problem]
+    problems_total: int
+    order: array[int]
+    failing: dict[int, str] = field(default_factory=dict)
     package_problems: list[Problem] = field(default_factory=list)
     signature: SignatureCheck | None = None
     profile: ResolvedProfile | None = None
     environment: dict[str, Any] | None = None
 
-    def counts(self) -> dict[str, int]:
-        """How many objects get each action."""
-        out = dict.fromkeys(PlanAction, 0)
-        for obj in self.objects:
-            out[obj.action] += 1
-        return {str(action): count for action, count in out.items()}
+    @property
+    def objects(self) -> int:
+        """How many objects the plan holds."""
+        return len(self.order)
 
     def describe(self) -> str:
         """The counts in words, e.g. '3 to create, 1 to overwrite, 0 skipped, 2 unchanged'."""
-        c = self.counts()
+        c = self.counts
         return (
             f"{c[PlanAction.CREATE]} to create, {c[PlanAction.OVERWRITE]} to overwrite, "
             f"{c[PlanAction.SKIP]} skipped, {c[PlanAction.UNCHANGED]} unchanged"
         )
 
-    def as_json(self, with_diff: bool = True) -> dict[str, Any]:
-        """The wire form of the plan."""
+    def summary(self) -> dict[str, int]:
+        """The counts and the number of problems."""
+        return self.counts | {"problems": self.problems_total}
+
+    def head(self) -> dict[str, Any]:
+        """The wire form of the plan without its objects."""
         out: dict[str, Any] = {
             "fingerprint": self.fingerprint,
-            "summary": self.counts() | {"problems": len(self.problems)},
-            "objects": [o.as_json(with_diff) for o in self.objects],
+            "summary": self.summary(),
             "problems": [p.as_json() for p in self.problems],
         }
+        if self.problems_total > len(self.problems):
+            out["problemsShown"] = len(self.problems)
         if self.signature is not None:
             out["signature"] = self.signature.as_json()
         if self.profile is not None:

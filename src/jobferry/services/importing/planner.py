@@ -1,41 +1,77 @@
-"""Import step 6 (plan): transform, resolve and check every object, then order the writes.
+"""Import step 6 (plan): transform, resolve and check every object a batch at a time, then
+order the writes.
 
-Everything here works on one snapshot of the target read inside the caller's transaction, so
-the plan, its fingerprint and the apply that follows all see the same state.
+Objects arrive as the package streams them. Each batch is transformed, compared with what the
+target holds under the same names (one query per kind), checked, and its outcome kept as a
+record in the working set; what only the whole package can tell (references to objects further
+on, cycles, the apply order, what fails with what it needs) is decided at the end
+(:mod:`.ordering`). Memory holds one batch, the counts and the first problems.
 """
 
 from __future__ import annotations
 
+import marshal
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 import orjson
 
 from jobferry.domain.diff import Change, diff, same
-from jobferry.domain.enums import KIND_ORDER, ObjectKind, PlanAction, RefKind
-from jobferry.domain.graph import topological_order
+from jobferry.domain.enums import (
+    ENVIRONMENT_KINDS,
+    KIND_ORDER,
+    ObjectKind,
+    PlanAction,
+    ProcessType,
+    RefKind,
+)
+from jobferry.domain.references import Reference, distinct_references
 from jobferry.package.manifest import parse_requirements
-from jobferry.package.reader import PackageObject, ReadPackage
+from jobferry.package.reader import PackageObject, PackageReader
 from jobferry.services.context import Scope
 from jobferry.services.documents import CONTROL_FIELDS, SERVER_FIELDS, dump, load
 from jobferry.services.importing.checks import (
-    check_cycles,
+    PACKAGE_KINDS,
+    References,
+    SecretCheck,
     check_object,
     check_package_signature,
-    check_secrets,
-    environment_completeness,
+    distinct_refs,
+    environment_report,
 )
-from jobferry.services.importing.model import WRITES, Plan, PlannedObject
+from jobferry.services.importing.model import (
+    SHOWN_PROBLEMS,
+    WRITES,
+    PlannedObject,
+    PlanOutcome,
+    Problem,
+    Record,
+    shift_json,
+)
+from jobferry.services.importing.ordering import (
+    JobGraph,
+    cycle_problems,
+    failing_objects,
+    resolve_pending,
+)
 from jobferry.services.importing.request import ImportRequest
-from jobferry.services.importing.snapshot import TargetSnapshot
+from jobferry.services.importing.snapshot import TargetState
 from jobferry.services.importing.transform import Transform, transform_object
 from jobferry.services.profiles import ResolvedProfile, resolve_profile
 from jobferry.storage import Tx
 from jobferry.storage.imports import TargetObject
+from jobferry.storage.rows import directory_of
+from jobferry.storage.workset import Workset
 
 IGNORED_IN_DIFF = frozenset(CONTROL_FIELDS + SERVER_FIELDS)
+BATCH = 500
+"""Objects planned together (one target query per kind, one write to the working set)."""
 _TAG, _JOB = RefKind.TAG, RefKind.JOB
-InPackage = dict[str, set[str]]
+_RANK = {str(kind): rank for kind, rank in KIND_ORDER.items()}
 
 
 def _canonical(doc: dict[str, Any]) -> bytes:
@@ -45,13 +81,13 @@ def _canonical(doc: dict[str, Any]) -> bytes:
 
 
 def _action(
-    existing: TargetObject | None, document: dict[str, Any], policy: str
+    existing: TargetObject | None, document: dict[str, Any], text: str, policy: str
 ) -> tuple[PlanAction, list[Change]]:
     if existing is None:
         return PlanAction.CREATE, []
     # Cheap exact checks first (a package exported by jobferry holds the stored text itself);
     # the structural comparison only runs when the bytes differ.
-    if existing.document == dump(document):
+    if existing.document == text:
         return PlanAction.UNCHANGED, []
     before = load(existing.document)
     if _canonical(before) == _canonical(document) or same(before, document, ignore=IGNORED_IN_DIFF):
@@ -61,126 +97,285 @@ def _action(
     return PlanAction.OVERWRITE, diff(before, document, ignore=IGNORED_IN_DIFF)
 
 
-def build_plan(
-    tx: Tx,
-    scope: Scope,
-    objects: list[PackageObject],
-    request: ImportRequest,
-    *,
-    max_nodes: int,
-    lock_rows: bool = False,
-    package: ReadPackage | None = None,
-    environment_report: bool = False,
-) -> Plan:
-    """Plan an import of ``objects`` into the scope's workspace (no writes).
+@dataclass(frozen=True)
+class PlanContext:
+    """What a plan is made for: where, from which request, under which rules."""
 
-    ``package`` (when given) supplies the manifest's requirements and the signature to check;
-    ``environment_report`` adds the completeness report of every environment reference.
-    """
-    resolved = resolve_profile(tx, scope, request.profile)
-    transform = _transform(request, resolved)
-    snap = TargetSnapshot(tx, scope, objects, lock_rows)
-    in_package: InPackage = {k: set() for k in KIND_ORDER}
-    for obj in objects:
-        in_package[obj.kind].add(obj.name)
-    planned = [_plan_object(obj, transform, snap, request) for obj in objects]
-    writes = [p for p in planned if p.action in WRITES]
-    snap.prefetch(_referenced(planned if environment_report else writes, scope, snap, in_package))
-    for item in writes:
-        item.problems += check_object(
-            item, scope, snap, in_package, scope.workspace.name, max_nodes
+    tx: Tx
+    scope: Scope
+    request: ImportRequest
+    max_nodes: int
+    lock_rows: bool = False
+    environment_report: bool = False
+
+
+def _batches(objects: Iterable[PackageObject]) -> Iterator[list[PackageObject]]:
+    stream = iter(objects)
+    while batch := list(islice(stream, BATCH)):
+        yield batch
+
+
+@dataclass
+class _Found:
+    """What planning found so far, beyond the records."""
+
+    counts: dict[str, int] = field(default_factory=lambda: {str(a): 0 for a in PlanAction})
+    problems: list[tuple[int, Problem]] = field(default_factory=list)
+    problems_total: int = 0
+    problem_seqs: set[int] = field(default_factory=set)
+    absent: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    def note(self, seq: int, problems: list[Problem]) -> None:
+        if not problems:
+            return
+        self.problem_seqs.add(seq)
+        self.problems_total += len(problems)
+        room = SHOWN_PROBLEMS - len(self.problems)
+        self.problems += [(seq, p) for p in problems[:room]] if room > 0 else []
+
+
+class Planner:
+    """One plan of one package into the scope's workspace (no writes but the working set)."""
+
+    def __init__(self, ctx: PlanContext, reader: PackageReader, workset: Workset) -> None:
+        self.ctx, self.reader, self.workset = ctx, reader, workset
+        scope = ctx.scope
+        self.ws_id, self.ws_name = scope.workspace.id, scope.workspace.name
+        self.resolved: ResolvedProfile | None = resolve_profile(ctx.tx, scope, ctx.request.profile)
+        self.transform = Transform(
+            ctx.request, self.resolved.profile if self.resolved else None, datetime.now(UTC)
         )
-    edges = _package_edges(planned)
-    check_cycles(planned, edges, snap)
-    requirements = parse_requirements(package.manifest) if package else []
-    secrets = check_secrets(tx, scope, planned, requirements, transform)
-    signature, package_problems = check_package_signature(tx, scope, package)
-    order = _apply_order(planned, edges)
-    problems = package_problems + [p for item in order for p in item.problems]
-    ws = scope.workspace
-    extra = [
-        f"policy|{ws.lock_policy}|{ws.approval_enabled}",
-        f"signed|{ws.require_signed}|{signature.state if signature else ''}",
-        f"profile|{resolved.name if resolved else ''}|{resolved.version if resolved else ''}",
-        f"secrets|{sorted(secrets.items())}",
-    ]
-    plan = Plan(order, problems, snap.fingerprint(extra), package_problems, signature, resolved)
-    if environment_report:
-        plan.environment = environment_completeness(
-            planned, snap, in_package, scope.workspace.name, secrets
+        self.transform.check_zone("timeZone.zone")
+        self.state = TargetState(ctx.tx, scope, ctx.lock_rows)
+        requirements = parse_requirements(reader.manifest)
+        self.secrets = SecretCheck(ctx.tx, scope, requirements, self.transform)
+        self.signature, self.package_problems = check_package_signature(ctx.tx, scope, reader)
+        self.found = _Found()
+        self.seq = 0
+
+    # -- the whole plan --------------------------------------------------------------------------
+
+    def run(self) -> PlanOutcome:
+        """Plan every object of the package; the outcome (records are in the working set)."""
+        for batch in _batches(self.reader.objects()):
+            self._plan_batch(batch)
+        report = self.found.absent if self.ctx.environment_report else None
+        late = resolve_pending(self.workset, self.reader.present, report)
+        graph = JobGraph(self.workset)
+        late += cycle_problems(graph, self.ctx.tx, self.ws_id)
+        for seq, problem in late:
+            self.found.note(seq, [problem])
+        order = array("l", self.workset.others_in_order())
+        order.extend(graph.apply_order())
+        failing: dict[int, str] = {}
+        if self.ctx.request.mode == "PER_OBJECT" and self.found.problem_seqs:
+            failing = failing_objects(self.workset, order, self.found.problem_seqs)
+        return self._outcome(order, failing)
+
+    def _outcome(self, order: array[int], failing: dict[int, str]) -> PlanOutcome:
+        position = {seq: at for at, seq in enumerate(order) if seq in self.found.problem_seqs}
+        shown = sorted(self.found.problems, key=lambda found: position.get(found[0], 0))
+        problems = self.package_problems + [p for _, p in shown]
+        ws = self.ctx.scope.workspace
+        resolved, signature = self.resolved, self.signature
+        extra = [
+            f"policy|{ws.lock_policy}|{ws.approval_enabled}",
+            f"signed|{ws.require_signed}|{signature.state if signature else ''}",
+            f"profile|{resolved.name if resolved else ''}|{resolved.version if resolved else ''}",
+            f"secrets|{sorted(self.secrets.states.items())}",
+        ]
+        outcome = PlanOutcome(
+            fingerprint=self.state.fingerprint(extra),
+            counts=self.found.counts,
+            problems=problems[:SHOWN_PROBLEMS],
+            problems_total=len(self.package_problems) + self.found.problems_total,
+            order=order,
+            failing=failing,
+            package_problems=self.package_problems,
+            signature=signature,
+            profile=resolved,
         )
-    return plan
-
-
-def _transform(request: ImportRequest, resolved: ResolvedProfile | None) -> Transform:
-    """The transform of this import: the workspace profile it names, then its own options."""
-    transform = Transform(request, resolved.profile if resolved else None, datetime.now(UTC))
-    transform.check_zone("timeZone.zone")
-    return transform
-
-
-def _plan_object(
-    obj: PackageObject, transform: Transform, snap: TargetSnapshot, request: ImportRequest
-) -> PlannedObject:
-    """One object transformed, compared with the target, given its action."""
-    item = transform_object(transform, obj)
-    document = item.document
-    for key in IGNORED_IN_DIFF.intersection(document):  # request-only, server-kept
-        del document[key]
-    existing = snap.stored(item.kind, item.name)
-    item.action, item.changes = _action(existing, document, request.same_name_policy)
-    item.target = existing
-    if item.kind is ObjectKind.CDM_JOB:
-        item.action = PlanAction.UNCHANGED if item.name in snap.cdm_jobs else PlanAction.CREATE
-    if (
-        item.kind is ObjectKind.JOB
-        and item.action is PlanAction.CREATE
-        and request.target_directory
-    ):
-        document["directory"] = request.target_directory
-    if item.action not in WRITES:
-        item.problems.clear()
-    return item
-
-
-def _referenced(
-    items: list[PlannedObject], scope: Scope, snap: TargetSnapshot, in_package: InPackage
-) -> dict[tuple[str, str], set[str]]:
-    """The names each (kind, workspace) must be asked about: references outside the package."""
-    wanted: dict[tuple[str, str], set[str]] = {}
-    for item in items:
-        for ref in item.refs:
-            if ref.kind is _TAG:
-                continue
-            ws_id = snap.workspace_id(ref.workspace) if ref.workspace else scope.workspace.id
-            if ws_id and not (not ref.workspace and ref.name in in_package.get(str(ref.kind), ())):
-                wanted.setdefault((str(ref.kind), ws_id), set()).add(ref.name)
-    return wanted
-
-
-def _package_edges(planned: list[PlannedObject]) -> dict[str, list[str]]:
-    """Dependency edges the import would write (jobs it creates or overwrites)."""
-    edges: dict[str, list[str]] = {}
-    for item in planned:
-        if item.kind is ObjectKind.JOB and item.action in WRITES:
-            edges[item.name] = sorted(
-                {r.name for r in item.refs if r.kind is _JOB and not r.workspace}
+        if self.ctx.environment_report:
+            outcome.environment = environment_report(
+                self.found.absent, self.ws_name, self.secrets.states
             )
-    return edges
+        return outcome
+
+    # -- one batch ---------------------------------------------------------------------------------
+
+    def _plan_batch(self, objects: list[PackageObject]) -> None:
+        items = [self._transformed(obj) for obj in objects]
+        wanted: dict[str, list[str]] = {}
+        for item in items:
+            wanted.setdefault(item.kind, []).append(item.name)
+        targets = self.state.stored(wanted)
+        cdm = self.state.existing(
+            {(str(ObjectKind.CDM_JOB), self.ws_id): set(wanted.get("cdm_job", []))}
+        )
+        for item in items:
+            self._decide(item, targets.get((item.kind, item.name)), cdm)
+        references = self._references(items)
+        rows: list[tuple[int, int, str, str, str, str, bytes]] = []
+        edges: list[tuple[int, str]] = []
+        pending: list[tuple[int, str, str, bytes]] = []
+        for item in items:
+            self.seq += 1
+            problems = self._problems(item, references, pending)
+            self.found.counts[item.action] += 1
+            self.found.note(self.seq, problems)
+            record = _record(item, problems)
+            rows.append(
+                (
+                    self.seq,
+                    _RANK[item.kind],
+                    item.kind,
+                    item.name,
+                    item.path,
+                    item.action,
+                    record.packed(),
+                )
+            )
+            edges += self._edges(item)
+        self.workset.add(rows)
+        self.workset.add_edges(edges)
+        self.workset.add_pending(pending)
+
+    def _transformed(self, obj: PackageObject) -> PlannedObject:
+        item = transform_object(self.transform, obj)
+        for key in IGNORED_IN_DIFF.intersection(item.document):  # request-only, server-kept
+            del item.document[key]
+        return item
+
+    def _decide(
+        self, item: PlannedObject, existing: TargetObject | None, cdm: set[tuple[str, str, str]]
+    ) -> None:
+        """The object's action against what the target holds under its name."""
+        request = self.ctx.request
+        text = dump(item.document)
+        item.action, item.changes = _action(existing, item.document, text, request.same_name_policy)
+        item.target = existing
+        if item.kind is ObjectKind.CDM_JOB:
+            held = (str(ObjectKind.CDM_JOB), self.ws_id, item.name) in cdm
+            item.action = PlanAction.UNCHANGED if held else PlanAction.CREATE
+        if (
+            item.kind is ObjectKind.JOB
+            and item.action is PlanAction.CREATE
+            and request.target_directory
+        ):
+            item.document["directory"] = request.target_directory
+
+    def _references(self, items: list[PlannedObject]) -> References:
+        """What the target and the package read so far hold of the batch's references."""
+        asked: dict[tuple[str, str], set[str]] = {}
+        local: dict[str, set[str]] = {}
+        for item in self._checked_jobs(items):
+            for ref in distinct_refs(item):
+                self._ask(ref, asked, local)
+        present = {
+            (kind, name)
+            for kind, names in local.items()
+            for name in self.reader.present(kind, sorted(names))
+        }
+        for (kind, ws), names in asked.items():
+            if ws == self.ws_id:
+                names.difference_update(n for n in list(names) if (kind, n) in present)
+        existing = self.state.existing({key: names for key, names in asked.items() if names})
+        return References(self.state, self.ws_id, self.ws_name, existing, present)
+
+    def _ask(
+        self, ref: Reference, asked: dict[tuple[str, str], set[str]], local: dict[str, set[str]]
+    ) -> None:
+        """Note a reference to look up: in the target (per kind and workspace), and in the
+        package when it is of a kind a package holds."""
+        kind = str(ref.kind)
+        if ref.kind is _TAG:
+            return
+        if ref.workspace:
+            ws = self.state.workspace_id(ref.workspace)
+            if ws is not None and ref.kind is _JOB:
+                asked.setdefault((kind, ws), set()).add(ref.name)
+            return
+        if kind in PACKAGE_KINDS:
+            local.setdefault(kind, set()).add(ref.name)
+        asked.setdefault((kind, self.ws_id), set()).add(ref.name)
+
+    def _checked_jobs(self, items: list[PlannedObject]) -> Iterator[PlannedObject]:
+        for item in items:
+            if item.kind is ObjectKind.JOB and (
+                item.action in WRITES or self.ctx.environment_report
+            ):
+                yield item
+
+    def _problems(
+        self,
+        item: PlannedObject,
+        references: References,
+        pending: list[tuple[int, str, str, bytes]],
+    ) -> list[Problem]:
+        writes = item.action in WRITES
+        problems = item.problems if writes else []
+        if writes:
+            problems += check_object(item, self.ctx.scope, self.state, self.ctx.max_nodes)
+        if item.kind is ObjectKind.JOB and (writes or self.ctx.environment_report):
+            checked = references.check(item, report_only=not writes)
+            problems += checked.problems
+            for ref in checked.pending:
+                packed = None if ref.problem is None else ref.problem.packed()
+                pending.append((self.seq, ref.kind, ref.name, marshal.dumps((item.name, packed))))
+            for kind, name in checked.absent:
+                if kind in ENVIRONMENT_KINDS:
+                    users = self.found.absent.setdefault((kind, name), [])
+                    if item.name not in users:
+                        users.append(item.name)
+        problems += self.secrets.problems(item)
+        return problems
+
+    def _edges(self, item: PlannedObject) -> list[tuple[int, str]]:
+        """The dependencies of a job the import writes on jobs of its own workspace (for the
+        order and for cycles; the jobs it leaves keep the target's)."""
+        if item.kind is not ObjectKind.JOB or item.action not in WRITES:
+            return []
+        names = sorted({r.name for r in item.refs if r.kind is _JOB and not r.workspace})
+        return [(self.seq, name) for name in names]
 
 
-def _apply_order(
-    planned: list[PlannedObject], package: dict[str, list[str]]
-) -> list[PlannedObject]:
-    """Scripts, resources and CDM jobs first, then jobs upstream-first."""
-    others = sorted(
-        (p for p in planned if p.kind is not ObjectKind.JOB),
-        key=lambda p: (KIND_ORDER[p.kind], p.name),
+def _record(item: PlannedObject, problems: list[Problem]) -> Record:
+    """The record of one planned object."""
+    writes = item.action in WRITES
+    doc = item.document
+    target = item.target
+    return Record(
+        kind=str(item.kind),
+        name=item.name,
+        path=item.path,
+        action=str(item.action),
+        text=dump(doc) if writes else None,
+        columns=_columns(item) if writes else None,
+        target=None
+        if target is None
+        else (
+            target.id,
+            target.latest_version,
+            target.status,
+            target.document if item.action is PlanAction.OVERWRITE else None,
+        ),
+        refs=[(str(k), n, w or "") for k, n, w in distinct_references(item.refs)]
+        if writes
+        else None,
+        problems=[p.packed() for p in problems],
+        diff=orjson.dumps([c.as_json() for c in item.changes])
+        if item.action is PlanAction.OVERWRITE
+        else None,
+        schedule=orjson.dumps([shift_json(s) for s in item.schedule])
+        if writes and item.schedule
+        else None,
     )
-    jobs = {p.name: p for p in planned if p.kind is ObjectKind.JOB}
-    edges = {name: [u for u in package.get(name, []) if u in jobs] for name in jobs}
-    try:
-        ordered = topological_order(edges)
-    except ValueError:
-        ordered = sorted(jobs)
-    return others + [jobs[name] for name in ordered if name in jobs]
+
+
+def _columns(item: PlannedObject) -> tuple[str, str, str]:
+    """(row name, directory, process type or type) of the row the definition becomes."""
+    doc = item.document
+    if item.kind is ObjectKind.JOB:
+        process = doc.get("processType") or ProcessType.BATCH.value
+        return str(doc.get("name")), directory_of(doc), str(process)
+    return str(doc.get("name")), directory_of(doc), str(doc.get("type"))

@@ -7,11 +7,16 @@ the rollback can prove nothing changed since: an object edited, re-submitted, st
 after the import, or a job outside the import that now uses an object the import created,
 refuses the whole rollback with the list of those objects. It holds the workspace's import lock
 while it runs, so no import can interleave.
+
+The changes are read and undone a batch at a time (by kind and name) inside the one
+transaction; once one object is found changed, the rest are only checked, so the refusal lists
+every conflict, and the transaction is rolled back whole.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from typing import Any
 
 from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, RefKind
@@ -32,6 +37,12 @@ _STORED = (ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE)
 _VERSIONED = (ObjectKind.JOB, ObjectKind.SCRIPT)
 FINISHED = ("SUCCESSFUL", "WARNING")
 SHOWN = 20
+"""Conflicts a refusal's message names."""
+KEPT_CONFLICTS = 1000
+"""Conflicts a refusal lists in ``conflicts``."""
+SHOWN_OBJECTS = 1000
+"""Objects a rollback's answer lists (``rolledBack`` counts them all)."""
+BATCH = 500
 
 
 def _sha(text: str) -> str:
@@ -52,29 +63,12 @@ class RollbackService:
         try:
             with self.db.transaction() as tx:
                 self._take_lock(tx, scope, lock)
-                changes = self._changes(tx, scope, task_id)
-                current = self._current(tx, ws.id, changes)
-                conflicts = self._conflicts(tx, scope, changes, current)
-                if conflicts:
-                    shown = "; ".join(conflicts[:SHOWN])
-                    more = f" (and {len(conflicts) - SHOWN} more)" if len(conflicts) > SHOWN else ""
-                    raise RollbackRefusedError(
-                        f"Import {task_id} cannot be rolled back: {len(conflicts)} object(s) "
-                        f"changed since it ran: {shown}{more}. Nothing was changed; undo those "
-                        "changes (or import the previous package again) instead.",
-                        task_id=task_id,
-                        conflicts=conflicts,
-                    )
-                objects = self._undo(tx, scope, changes, current)
+                self._check_task(tx, scope, task_id)
+                undone = self._undo_all(tx, scope, task_id)
                 now = now_ms()
                 repo.mark_rolled_back(tx, ws.id, task_id, now, scope.actor.name)
                 audit_in_scope(
-                    tx,
-                    scope,
-                    "import.rollback",
-                    "task",
-                    task_id,
-                    {"objects": len(objects)},
+                    tx, scope, "import.rollback", "task", task_id, {"objects": undone.count}
                 )
                 import_repo.drop_lock(tx, ws.id, lock)
         except ConflictError as exc:
@@ -85,7 +79,47 @@ class RollbackService:
                 "when that finished.",
                 task_id=task_id,
             ) from exc
-        return {"taskId": task_id, "rolledBack": len(objects), "objects": objects}
+        answer: dict[str, Any] = {
+            "taskId": task_id,
+            "rolledBack": undone.count,
+            "objects": undone.objects,
+        }
+        if undone.count > len(undone.objects):
+            answer["objectsShown"] = len(undone.objects)
+        return answer
+
+    def _undo_all(self, tx: Tx, scope: Scope, task_id: str) -> _Undone:
+        """Check and undo every change a batch at a time; refuse, listing every conflict."""
+        ws = scope.workspace
+        undone = _Undone()
+        conflicts: list[str] = []
+        counted = 0
+        after: tuple[str, str] | None = None
+        while changes := repo.changes_of(tx, ws.id, task_id, after, BATCH):
+            after = (changes[-1].kind, changes[-1].name)
+            current = self._current(tx, ws.id, changes)
+            found = self._conflicts(tx, scope, task_id, changes, current)
+            counted += len(found)
+            conflicts += found[: max(0, KEPT_CONFLICTS - len(conflicts))]
+            if not counted:
+                self._undo(tx, scope, changes, current, undone)
+        if counted:
+            shown = "; ".join(conflicts[:SHOWN])
+            more = f" (and {counted - SHOWN} more)" if counted > SHOWN else ""
+            raise RollbackRefusedError(
+                f"Import {task_id} cannot be rolled back: {counted} object(s) changed since it "
+                f"ran: {shown}{more}. Nothing was changed; undo those changes (or import the "
+                "previous package again) instead.",
+                task_id=task_id,
+                conflicts=conflicts,
+            )
+        if not undone.count:
+            raise RollbackRefusedError(
+                f"Import {task_id} created or overwrote nothing (a dry run, or everything was "
+                "unchanged or skipped); there is nothing to roll back.",
+                task_id=task_id,
+            )
+        return undone
 
     def rolled_back_among(self, task_ids: list[str]) -> set[str]:
         """Which of these tasks (of the caller's workspace, as listed) were rolled back."""
@@ -113,7 +147,7 @@ class RollbackService:
         import_repo.take_lock(tx, scope.workspace.id, lock, now_ms())
 
     @staticmethod
-    def _changes(tx: Tx, scope: Scope, task_id: str) -> list[ChangeRow]:
+    def _check_task(tx: Tx, scope: Scope, task_id: str) -> None:
         ws = scope.workspace
         task = task_repo.get_task(tx, ws.id, task_id)
         if task is None or task.kind != "import":
@@ -133,14 +167,6 @@ class RollbackService:
             raise RollbackRefusedError(
                 f"Import {task_id} was already rolled back by '{done[1]}'.", task_id=task_id
             )
-        changes = repo.changes_of(tx, ws.id, task_id)
-        if not changes:
-            raise RollbackRefusedError(
-                f"Import {task_id} created or overwrote nothing (a dry run, or everything was "
-                "unchanged or skipped); there is nothing to roll back.",
-                task_id=task_id,
-            )
-        return changes
 
     @staticmethod
     def _current(
@@ -165,6 +191,7 @@ class RollbackService:
     def _conflicts(
         tx: Tx,
         scope: Scope,
+        task_id: str,
         changes: list[ChangeRow],
         current: dict[tuple[str, str], TargetObject],
     ) -> list[str]:
@@ -176,10 +203,11 @@ class RollbackService:
         for change in changes:
             if change.action == PlanAction.CREATE:
                 created.setdefault(change.kind, []).append(change.name)
-        imported_jobs = {c.object_id for c in changes if c.kind == ObjectKind.JOB}
         for kind, names in created.items():
-            for job_id, job, name in repo.jobs_using(tx, ws.id, kind, names):
-                if str(job_id) not in imported_jobs:
+            users = repo.jobs_using(tx, ws.id, kind, names)
+            imported = repo.imported_jobs_among(tx, task_id, [str(u[0]) for u in users])
+            for job_id, job, name in users:
+                if str(job_id) not in imported:
                     conflicts.append(
                         f"job '{job}' (not part of the import) now uses {kind} '{name}', which "
                         "the import created"
@@ -199,15 +227,28 @@ class RollbackService:
         scope: Scope,
         changes: list[ChangeRow],
         current: dict[tuple[str, str], TargetObject],
-    ) -> list[dict[str, Any]]:
-        undo = _Undo(tx, scope, current)
+        undone: _Undone,
+    ) -> None:
+        undo = _Undo(tx, scope, current, undone)
         for change in changes:
             if change.action == PlanAction.CREATE:
                 undo.remove(change)
             else:
                 undo.restore(change)
         undo.write()
-        return undo.objects
+
+
+@dataclass
+class _Undone:
+    """What a rollback undid: how many objects, and the first of them (the answer's list)."""
+
+    count: int = 0
+    objects: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, line: dict[str, Any]) -> None:
+        self.count += 1
+        if len(self.objects) < SHOWN_OBJECTS:
+            self.objects.append(line)
 
 
 def _changed_since(
@@ -234,8 +275,14 @@ def _changed_since(
 class _Undo:
     """The bulk writes that take a workspace back to before an import."""
 
-    def __init__(self, tx: Tx, scope: Scope, current: dict[tuple[str, str], TargetObject]):
-        self.tx, self.ws, self.current = tx, scope.workspace.id, current
+    def __init__(
+        self,
+        tx: Tx,
+        scope: Scope,
+        current: dict[tuple[str, str], TargetObject],
+        undone: _Undone,
+    ):
+        self.tx, self.ws, self.current, self.undone = tx, scope.workspace.id, current, undone
         self.stamp = Stamp(now_ms(), scope.actor.name)
         self.delete: dict[str, list[str]] = {k: [] for k in _STORED}
         self.jobs: list[tuple[int, JobRow]] = []
@@ -244,7 +291,6 @@ class _Undo:
         self.job_trim: list[tuple[int, int]] = []
         self.script_trim: list[tuple[str, int]] = []
         self.refs: list[RefRow] = []
-        self.objects: list[dict[str, Any]] = []
 
     def remove(self, change: ChangeRow) -> None:
         """An object the import created goes."""
@@ -252,7 +298,7 @@ class _Undo:
             env_repo.delete_object(self.tx, self.ws, RefKind.CDM_JOB.value, change.name)
         else:
             self.delete[change.kind].append(self.current[(change.kind, change.name)].id)
-        self.objects.append({"kind": change.kind, "name": change.name, "action": "DELETED"})
+        self.undone.add({"kind": change.kind, "name": change.name, "action": "DELETED"})
 
     def restore(self, change: ChangeRow) -> None:
         """An object the import overwrote gets its definition and versions back."""
@@ -271,7 +317,7 @@ class _Undo:
             self.script_trim.append((target_id, version or 0))
         else:
             self.resources.append((target_id, ResourceRow.of(doc, before)))
-        self.objects.append(
+        self.undone.add(
             {"kind": change.kind, "name": change.name, "action": "RESTORED", "version": version}
         )
 

@@ -9,7 +9,6 @@ as it was and the task is later reported FAILED by the heartbeat.
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -20,14 +19,14 @@ from jobferry.errors import (
     JobferryError,
     PlanStaleError,
 )
-from jobferry.package.reader import PackageObject, ReadLimits, ReadPackage
+from jobferry.package.reader import PackageReader, ReadLimits
 from jobferry.services.collector import collector_paused
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.documents import dump
 from jobferry.services.importing.apply import FAILED, SUCCESSFUL, apply_plan
 from jobferry.services.importing.checks import signature_state
-from jobferry.services.importing.model import Plan
-from jobferry.services.importing.planner import build_plan
+from jobferry.services.importing.planner import PlanContext, Planner
+from jobferry.services.importing.plans import PlanStore
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.switches import Switches
@@ -39,6 +38,7 @@ from jobferry.storage import tasks as task_repo
 from jobferry.storage.blobs import BlobStore
 from jobferry.storage.imports import PlanRecord
 from jobferry.storage.tasks import TaskRecord
+from jobferry.storage.workset import Workset
 
 log = logging.getLogger("jobferry.import")
 PLAN_SYNC_MAX_OBJECTS = 2000
@@ -72,13 +72,10 @@ class ImportService:
         self.settings = settings
         self.tasks = tasks
         self.limits = limits
+        self.scratch = settings.data_dir / "tmp"
+        self.plans = PlanStore(db)
         self.packages = PackageSource(
-            db,
-            uploads,
-            object_storage,
-            limits,
-            settings.data_dir / "tmp",
-            settings.download_ttl_seconds,
+            db, uploads, object_storage, limits, self.scratch, settings.download_ttl_seconds
         )
 
     # -- check-file and plan ---------------------------------------------------------------
@@ -101,103 +98,77 @@ class ImportService:
         """DataArts show_file_info: what the package holds, without importing anything."""
         Switches.of(self.settings).require_import()
         scope.require(WRITERS, "look into packages")
-        with collector_paused():
-            pkg = self.packages.read(scope, path)
-        with self.db.transaction(readonly=True) as tx:
-            signature = signature_state(tx, scope, pkg)
-        jobs, scripts, others = [], [], []
-        for obj in pkg.objects:
-            directory = obj.document.get("directory") or "/"
-            if obj.kind == "job":
-                params = obj.document.get("params")
-                values = {
-                    str(p.get("name")): p.get("value")
-                    for p in (params if isinstance(params, list) else [])
-                    if isinstance(p, dict)
-                }
-                jobs.append({"name": obj.name, "path": directory, "params": values})
-            elif obj.kind == "script":
-                scripts.append({"name": obj.name, "path": directory})
-            else:
-                others.append({"kind": obj.kind, "name": obj.name})
-        return {
-            "jobs": jobs,
-            "scripts": scripts,
-            "others": others,
-            "layout": pkg.layout,
-            "manifest": pkg.manifest is not None,
-            "signed": pkg.signature is not None,
-            "signature": signature.as_json(),
-            "sha256": pkg.sha256,
-            "size": pkg.size,
-        }
+        with collector_paused(), self.packages.open(scope, path) as reader:
+            jobs, scripts, others = [], [], []
+            for obj in reader.objects():
+                directory = obj.document.get("directory") or "/"
+                if obj.kind == "job":
+                    params = obj.document.get("params")
+                    values = {
+                        str(p.get("name")): p.get("value")
+                        for p in (params if isinstance(params, list) else [])
+                        if isinstance(p, dict)
+                    }
+                    jobs.append({"name": obj.name, "path": directory, "params": values})
+                elif obj.kind == "script":
+                    scripts.append({"name": obj.name, "path": directory})
+                else:
+                    others.append({"kind": obj.kind, "name": obj.name})
+            with self.db.transaction(readonly=True) as tx:
+                signature = signature_state(tx, scope, reader)
+            return {
+                "jobs": jobs,
+                "scripts": scripts,
+                "others": others,
+                "layout": reader.layout,
+                "manifest": reader.manifest is not None,
+                "signed": reader.signature is not None,
+                "signature": signature.as_json(),
+                "sha256": reader.sha256,
+                "size": reader.size,
+            }
 
     def plan(self, scope: Scope, asked: ImportRequest) -> dict[str, Any] | PreparedImport:
         """The plan of an import: at once for small packages, else a dry-run task to run."""
         Switches.of(self.settings).require_import()
         request = self._request(scope, asked)
-        with collector_paused():
-            pkg = self.packages.read(scope, request.path)
-            if len(pkg.objects) > PLAN_SYNC_MAX_OBJECTS:
+        with collector_paused(), self.packages.open(scope, request.path) as reader:
+            if reader.definitions() > PLAN_SYNC_MAX_OBJECTS:
                 return self.prepare(scope, asked.as_dry_run())
-            plan = self._plan_now(scope, request, pkg)
-            plan_id = self._keep_plan(scope, plan, pkg, request)
-            return self._plan_view(plan, plan_id, pkg)
+            return self._plan_and_keep(scope, request, reader)
 
     def check_profile(self, scope: Scope, asked: ImportRequest) -> dict[str, Any]:
         """Is this profile enough for this package? Every environment reference of the package
         is mapped or exists in the target, and required connections have their secrets."""
         Switches.of(self.settings).require_import()
         request = self._request(scope, asked)
-        with collector_paused():
-            pkg = self.packages.read(scope, request.path)
-            plan = self._plan_now(scope, request, pkg, environment_report=True)
-        assert plan.environment is not None
-        return {
-            **plan.environment,
-            "profile": plan.profile.as_json() if plan.profile else None,
-            "packageSha256": pkg.sha256,
-        }
-
-    def _plan_now(
-        self,
-        scope: Scope,
-        request: ImportRequest,
-        pkg: ReadPackage,
-        *,
-        environment_report: bool = False,
-    ) -> Plan:
-        """A plan on a read-only snapshot of the target (nothing is locked or written)."""
-        with self.db.transaction(readonly=True) as tx:
-            return build_plan(
-                tx,
-                scope,
-                list(pkg.objects),
-                request,
-                max_nodes=self.settings.max_nodes_per_job,
-                package=pkg,
-                environment_report=environment_report,
+        with (
+            collector_paused(),
+            self.packages.open(scope, request.path) as reader,
+            Workset(self.scratch) as workset,
+            self.db.transaction(readonly=True) as tx,
+        ):
+            context = PlanContext(
+                tx, scope, request, self.settings.max_nodes_per_job, environment_report=True
             )
+            plan = Planner(context, reader, workset).run()
+            assert plan.environment is not None
+            return {
+                **plan.environment,
+                "profile": plan.profile.as_json() if plan.profile else None,
+                "packageSha256": reader.sha256,
+            }
 
-    def _keep_plan(self, scope: Scope, plan: Plan, pkg: ReadPackage, request: ImportRequest) -> str:
-        plan_id = uuid.uuid4().hex
-        record = PlanRecord(
-            plan_id,
-            scope.workspace.id,
-            pkg.sha256,
-            request.fingerprint(),
-            plan.fingerprint,
-            dump(plan.as_json(with_diff=False)),
-            scope.actor.name,
-            now_ms(),
-        )
-        with self.db.transaction() as tx:
-            repo.insert_plan(tx, record)
-        return plan_id
-
-    @staticmethod
-    def _plan_view(plan: Plan, plan_id: str, pkg: ReadPackage) -> dict[str, Any]:
-        return {"planId": plan_id, "packageSha256": pkg.sha256, **plan.as_json()}
+    def _plan_and_keep(
+        self, scope: Scope, request: ImportRequest, reader: PackageReader
+    ) -> dict[str, Any]:
+        """Plan on a read-only snapshot of the target (nothing locked or written), keep the
+        plan and its objects, and answer its view."""
+        with Workset(self.scratch) as workset:
+            with self.db.transaction(readonly=True) as tx:
+                context = PlanContext(tx, scope, request, self.settings.max_nodes_per_job)
+                plan = Planner(context, reader, workset).run()
+            return self.plans.keep(scope, plan, workset, request, reader.sha256)
 
     def _request(self, scope: Scope, asked: ImportRequest) -> ImportRequest:
         scope.require(WRITERS, "import packages")
@@ -271,44 +242,49 @@ class ImportService:
     def _run(self, job: PreparedImport) -> None:
         scope, request = job.scope, job.request
         self.tasks.advance(job.task_id, 5, "Reading the package.")
-        pkg = self.packages.read(scope, request.path)
-        self.tasks.advance(job.task_id, 30, f"Checking {len(pkg.objects)} object(s).")
-        stored = self._stored_plan(scope, request, pkg) if request.plan_id else None
-        objects: list[PackageObject] = list(pkg.objects)
-        if request.dry_run:
-            plan = self._plan_now(scope, request, pkg)
-            plan_id = self._keep_plan(scope, plan, pkg, request)
-            status = WARNING if plan.problems else SUCCESSFUL
-            self.tasks.finish(
-                job.task_id,
-                status,
-                f"Plan ready: {plan.describe()}, {len(plan.problems)} problem(s).",
-                result={"plan": self._plan_view(plan, plan_id, pkg)},
-            )
-            return
+        with self.packages.open(scope, request.path) as reader:
+            self.tasks.advance(job.task_id, 30, f"Checking {reader.definitions()} object(s).")
+            stored = self._stored_plan(scope, request, reader.sha256) if request.plan_id else None
+            if request.dry_run:
+                view = self._plan_and_keep(scope, request, reader)
+                problems = view["summary"]["problems"]
+                self.tasks.finish(
+                    job.task_id,
+                    WARNING if problems else SUCCESSFUL,
+                    f"Plan ready: {self.plans.describe(view)}, {problems} problem(s).",
+                    result={"plan": view},
+                )
+                return
+            with Workset(self.scratch) as workset:
+                self._import(job, reader, workset, stored)
+
+    def _import(
+        self,
+        job: PreparedImport,
+        reader: PackageReader,
+        workset: Workset,
+        stored: PlanRecord | None,
+    ) -> None:
+        """Plan (rows locked) and apply in one transaction, with the task's final status."""
+        scope, request = job.scope, job.request
         with self.db.transaction() as tx:
-            plan = build_plan(
-                tx,
-                scope,
-                objects,
-                request,
-                max_nodes=self.settings.max_nodes_per_job,
-                lock_rows=True,
-                package=pkg,
+            context = PlanContext(
+                tx, scope, request, self.settings.max_nodes_per_job, lock_rows=True
             )
+            plan = Planner(context, reader, workset).run()
             if stored is not None and stored.fingerprint != plan.fingerprint:
                 raise PlanStaleError(
                     f"The target changed since plan {stored.id} was made; review a new plan "
                     "(POST /jobs/import/plan) and import with its planId.",
                     plan_id=stored.id,
                 )
-            if plan.package_problems or (plan.problems and request.mode == "ATOMIC"):
+            if plan.package_problems or (plan.problems_total and request.mode == "ATOMIC"):
                 raise InvalidRequestError(
-                    f"The check found {len(plan.problems)} problem(s); nothing was imported. "
+                    f"The check found {plan.problems_total} problem(s); nothing was imported. "
                     + " | ".join(p.detail for p in plan.problems[:5]),
                     problems=[p.as_json() for p in plan.problems],
                 )
-            outcome = apply_plan(tx, scope, plan, request, job.task_id, pkg.sha256)
+            outcome = apply_plan(tx, scope, plan, workset, request, job.task_id, reader.sha256)
             if outcome.failed and outcome.written:
                 status = WARNING
             elif outcome.failed:
@@ -320,17 +296,17 @@ class ImportService:
                 f"({plan.describe()}); {outcome.versions} version(s) submitted."
             )
             result = {
-                "packageSha256": pkg.sha256,
-                "summary": plan.counts(),
+                "packageSha256": reader.sha256,
+                "summary": plan.counts,
                 "written": outcome.written,
                 "failed": outcome.failed,
                 "versionsCreated": outcome.versions,
                 "problems": [p.as_json() for p in plan.problems],
             }
-            self._finish_in(tx, job.task_id, status, message, result, outcome.subtasks)
+            self._finish_in(tx, job.task_id, status, message, result)
             repo.drop_lock(tx, scope.workspace.id, job.task_id)
 
-    def _stored_plan(self, scope: Scope, request: ImportRequest, pkg: ReadPackage) -> PlanRecord:
+    def _stored_plan(self, scope: Scope, request: ImportRequest, sha256: str) -> PlanRecord:
         assert request.plan_id is not None
         with self.db.transaction(readonly=True) as tx:
             stored = repo.get_plan(tx, scope.workspace.id, request.plan_id)
@@ -340,7 +316,7 @@ class ImportService:
                 "make a plan first (POST /jobs/import/plan).",
                 plan_id=request.plan_id,
             )
-        if stored.package_sha256 != pkg.sha256 or stored.request_sha256 != request.fingerprint():
+        if stored.package_sha256 != sha256 or stored.request_sha256 != request.fingerprint():
             raise PlanStaleError(
                 f"Plan {stored.id} was made for another package or other import options; make "
                 "a plan for this package and these options.",
@@ -349,14 +325,7 @@ class ImportService:
         return stored
 
     @staticmethod
-    def _finish_in(
-        tx: Tx,
-        task_id: str,
-        status: str,
-        message: str,
-        result: dict[str, Any],
-        subtasks: list[dict[str, Any]],
-    ) -> None:
+    def _finish_in(tx: Tx, task_id: str, status: str, message: str, result: dict[str, Any]) -> None:
         now = now_ms()
         task_repo.update_task(
             tx,
@@ -365,7 +334,6 @@ class ImportService:
             message=message,
             progress=100,
             result=dump(result),
-            subtasks=dump({"items": subtasks}),
             end_time=now,
             last_update=now,
         )

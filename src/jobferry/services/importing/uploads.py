@@ -9,11 +9,13 @@ import hashlib
 import os
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 from jobferry.errors import InvalidRequestError, ObsPathError, ObsReadError
-from jobferry.package.reader import ReadLimits, ReadPackage, read_package
+from jobferry.package.reader import PackageReader, ReadLimits, ReadPackage, read_package
 from jobferry.services.context import Scope, now_ms
 from jobferry.storage import Database
 from jobferry.storage import imports as repo
@@ -140,8 +142,18 @@ class PackageSource:
             raise
         return target
 
+    @contextmanager
+    def open(self, scope: Scope, path: str) -> Iterator[PackageReader]:
+        """Fetch a package and open it for one streaming read (its files are removed after)."""
+        local = self.fetch(scope, path)
+        try:
+            with PackageReader(local, self.limits, self.scratch) as reader:
+                yield reader
+        finally:
+            local.unlink(missing_ok=True)
+
     def read(self, scope: Scope, path: str) -> ReadPackage:
-        """Fetch and safely read a package."""
+        """Fetch and safely read a whole package (small packages: console previews)."""
         local = self.fetch(scope, path)
         try:
             return read_package(local, self.limits)

@@ -1,0 +1,131 @@
+"""Kept plans: a plan's head and its objects stored row by row, and read back a page at a time.
+
+A dry run or a plan call keeps its plan so that an import can name it (``planId``: the import
+is refused if the target changed since) and so that a person can read it. The objects are
+written in plan order, a batch per short transaction (a 200,000-object plan never sits in one
+text), then the head; a plan's view lists its first objects inline and says how many there are:
+the rest are read with :meth:`PlanStore.objects`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from jobferry.domain.enums import ObjectKind, PlanAction
+from jobferry.errors import InvalidRequestError, PlanStaleError
+from jobferry.services.context import WRITERS, Scope, now_ms
+from jobferry.services.documents import dump, load
+from jobferry.services.importing.model import PlanOutcome, Record
+from jobferry.services.importing.request import ImportRequest
+from jobferry.storage import Database
+from jobferry.storage import imports as repo
+from jobferry.storage.imports import PlanRecord
+from jobferry.storage.workset import Workset
+
+INLINE_OBJECTS = 2000
+"""Objects a plan's view lists itself; the rest are paged."""
+MAX_PAGE = 1000
+BATCH = 1000
+
+
+class PlanStore:
+    """Stores plans and pages their objects."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def keep(
+        self,
+        scope: Scope,
+        plan: PlanOutcome,
+        workset: Workset,
+        request: ImportRequest,
+        package_sha256: str,
+    ) -> dict[str, Any]:
+        """Store the plan with its objects; answer its view (the first objects inline)."""
+        plan_id = uuid.uuid4().hex
+        inline: list[dict[str, Any]] = []
+        try:
+            for start in range(0, len(plan.order), BATCH):
+                seqs = plan.order[start : start + BATCH]
+                records = workset.records(seqs)
+                rows = []
+                for at, seq in enumerate(seqs, start=start):
+                    data, late = records[seq]
+                    record = Record.unpacked(data)
+                    line = record.line(late)
+                    if len(inline) < INLINE_OBJECTS:
+                        inline.append(line)
+                    rows.append((at + 1, record.kind, record.action, dump(line)))
+                with self.db.transaction() as tx:
+                    repo.insert_plan_objects(tx, plan_id, rows)
+            head = {"planId": plan_id, "packageSha256": package_sha256, **plan.head()}
+            kept = PlanRecord(
+                plan_id,
+                scope.workspace.id,
+                package_sha256,
+                request.fingerprint(),
+                plan.fingerprint,
+                dump(head),
+                scope.actor.name,
+                now_ms(),
+            )
+            with self.db.transaction() as tx:
+                repo.insert_plan(tx, kept)
+        except BaseException:
+            with self.db.transaction() as tx:
+                repo.delete_plan(tx, plan_id)
+            raise
+        view = {**head, "objects": inline, "objectsTotal": len(plan.order)}
+        return view
+
+    @staticmethod
+    def describe(view: dict[str, Any]) -> str:
+        """A plan view's counts in words, e.g. '3 to create, 1 to overwrite, 0 skipped, 2
+        unchanged'."""
+        c = view["summary"]
+        return (
+            f"{c[PlanAction.CREATE]} to create, {c[PlanAction.OVERWRITE]} to overwrite, "
+            f"{c[PlanAction.SKIP]} skipped, {c[PlanAction.UNCHANGED]} unchanged"
+        )
+
+    def objects(
+        self,
+        scope: Scope,
+        plan_id: str,
+        *,
+        offset: int,
+        limit: int,
+        action: str | None = None,
+        kind: str | None = None,
+    ) -> dict[str, Any]:
+        """A page of a kept plan's objects in plan order (optionally of one action or kind)."""
+        scope.require(WRITERS, "read import plans")
+        if action is not None and action not in set(PlanAction):
+            raise InvalidRequestError(
+                f"action '{action}' is not a plan action; use one of {', '.join(PlanAction)}.",
+                parameter="action",
+            )
+        if kind is not None and kind not in set(ObjectKind):
+            raise InvalidRequestError(
+                f"kind '{kind}' is not an object kind; use one of {', '.join(ObjectKind)}.",
+                parameter="kind",
+            )
+        if not 1 <= limit <= MAX_PAGE or offset < 0:
+            raise InvalidRequestError(
+                f"The request parameter is invalid: limit must be 1 to {MAX_PAGE} and offset "
+                "0 or more.",
+                parameter="limit",
+            )
+        with self.db.transaction(readonly=True) as tx:
+            if repo.get_plan(tx, scope.workspace.id, plan_id) is None:
+                raise PlanStaleError(
+                    f"Plan {plan_id} does not exist in workspace '{scope.workspace.name}' (plans "
+                    "expire with the package TTL); make a plan first (POST /jobs/import/plan).",
+                    plan_id=plan_id,
+                )
+            total, lines = repo.plan_objects(
+                tx, plan_id, offset=offset, limit=limit, action=action, kind=kind
+            )
+        return {"planId": plan_id, "total": total, "objects": [load(line) for line in lines]}

@@ -1,0 +1,212 @@
+"""An import's working set: what the plan decided for each object, on disk, not in memory.
+
+Planning a package looks at each object once, in the order the package streams it; writing it
+afterwards goes in another order (what a job uses first, then upstream jobs first) and needs
+what planning found (the definition to store, its references, its problems). That is kept
+here, a record per object, in a private SQLite database in a temporary file (journal off,
+never synced: it dies with the import), so an import of 200,000 objects holds no more of them
+in memory than one of 200. Records are opaque bytes: the importing service owns their shape.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE obj (
+    seq INTEGER PRIMARY KEY, rank INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+    path TEXT NOT NULL, action TEXT NOT NULL, record BLOB NOT NULL
+);
+CREATE TABLE edge (seq INTEGER NOT NULL, upstream TEXT NOT NULL);
+CREATE TABLE pending (
+    seq INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, detail BLOB NOT NULL
+);
+CREATE TABLE late (seq INTEGER NOT NULL, problem BLOB NOT NULL);
+"""
+_INDEXES = """
+CREATE INDEX ix_obj_kind_name ON obj (kind, name);
+CREATE INDEX ix_pending_ref ON pending (kind, name);
+CREATE INDEX ix_late_seq ON late (seq);
+"""
+CHUNK = 500
+_WRITES = "('CREATE', 'OVERWRITE')"
+
+
+class Workset:
+    """One plan's records; :meth:`close` deletes the file."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self._file: Path | None = None
+        target = ":memory:"
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=directory, prefix="plan-", suffix=".workset")
+            os.close(fd)
+            self._file, target = Path(name), name
+        self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-8192"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.executescript(_SCHEMA)
+        self._indexed = False
+
+    def close(self) -> None:
+        """Forget the working set."""
+        self._db.close()
+        if self._file is not None:
+            self._file.unlink(missing_ok=True)
+
+    def _index(self) -> None:
+        """Index what later steps look up (once, after the records are in: faster in bulk)."""
+        if not self._indexed:
+            self._db.executescript(_INDEXES)
+            self._indexed = True
+
+    # -- while planning --------------------------------------------------------------------------
+
+    def add(self, rows: Iterable[tuple[int, int, str, str, str, str, bytes]]) -> None:
+        """Store (seq, kind rank, kind, name, path, action, record) rows."""
+        self._db.executemany("INSERT INTO obj VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def add_edges(self, rows: Iterable[tuple[int, str]]) -> None:
+        """(seq of a job the import writes, name of a job of its workspace it depends on)."""
+        self._db.executemany("INSERT INTO edge VALUES (?, ?)", rows)
+
+    def add_pending(self, rows: Iterable[tuple[int, str, str, bytes]]) -> None:
+        """(job seq, kind, name, detail): references found neither in the target nor yet in
+        the package; the detail is the importing service's to read back."""
+        self._db.executemany("INSERT INTO pending VALUES (?, ?, ?, ?)", rows)
+
+    # -- once the package is read -----------------------------------------------------------------
+
+    def pending_references(self) -> Iterator[list[tuple[str, str]]]:
+        """Every distinct (kind, name) still pending, ``CHUNK`` at a time."""
+        self._index()
+        cursor = self._db.execute("SELECT DISTINCT kind, name FROM pending ORDER BY 1, 2")
+        while rows := cursor.fetchmany(CHUNK):
+            yield rows
+
+    def pending_of(self, refs: Sequence[tuple[str, str]]) -> Iterator[tuple[int, str, str, bytes]]:
+        """The pending rows of these (kind, name) references, by job then reference."""
+        self._index()
+        for start in range(0, len(refs), CHUNK):
+            part = refs[start : start + CHUNK]
+            marks = ",".join("(?, ?)" for _ in part)
+            flat = [value for ref in part for value in ref]
+            yield from self._db.execute(
+                f"SELECT seq, kind, name, detail FROM pending WHERE (kind, name) IN "
+                f"(VALUES {marks}) ORDER BY seq, rowid",
+                flat,
+            )
+
+    def add_late(self, rows: Iterable[tuple[int, bytes]]) -> None:
+        """Problems found once the whole package was read: (seq, problem)."""
+        self._db.executemany("INSERT INTO late VALUES (?, ?)", rows)
+
+    def jobs_by_name(self) -> list[tuple[int, str]]:
+        """(seq, action) of the jobs, in name order (code point order, as Python sorts)."""
+        self._index()
+        rows = self._db.execute("SELECT seq, action FROM obj WHERE kind = 'job' ORDER BY name")
+        return [(r[0], r[1]) for r in rows]
+
+    def job_edges(self) -> Iterator[tuple[int, int]]:
+        """(job seq, upstream job seq) between jobs of the package the import writes."""
+        self._index()
+        yield from self._db.execute(
+            "SELECT DISTINCT edge.seq, obj.seq FROM edge JOIN obj "
+            f"ON obj.kind = 'job' AND obj.name = edge.upstream AND obj.action IN {_WRITES}"
+        )
+
+    def outside_upstreams(self) -> list[str]:
+        """Jobs the written jobs depend on that the import does not write (the target's, or
+        the package's unchanged or skipped ones)."""
+        self._index()
+        rows = self._db.execute(
+            "SELECT DISTINCT upstream FROM edge WHERE NOT EXISTS (SELECT 1 FROM obj WHERE "
+            f"kind = 'job' AND name = edge.upstream AND action IN {_WRITES}) ORDER BY 1"
+        )
+        return [r[0] for r in rows]
+
+    def written_jobs(self, names: Sequence[str]) -> dict[str, int]:
+        """name → seq of the jobs among ``names`` that the import writes."""
+        self._index()
+        found: dict[str, int] = {}
+        for start in range(0, len(names), CHUNK):
+            part = list(names[start : start + CHUNK])
+            marks = ",".join("?" * len(part))
+            found.update(
+                self._db.execute(
+                    f"SELECT name, seq FROM obj WHERE kind = 'job' AND action IN {_WRITES} "
+                    f"AND name IN ({marks})",
+                    part,
+                ).fetchall()
+            )
+        return found
+
+    def edges_to(self, names: Sequence[str]) -> list[tuple[int, str]]:
+        """(job seq, upstream name) of the package's jobs depending on any of ``names``."""
+        out: list[tuple[int, str]] = []
+        for start in range(0, len(names), CHUNK):
+            part = list(names[start : start + CHUNK])
+            marks = ",".join("?" * len(part))
+            out += self._db.execute(
+                f"SELECT seq, upstream FROM edge WHERE upstream IN ({marks})", part
+            ).fetchall()
+        return out
+
+    def edges_from(self, seqs: Sequence[int]) -> list[tuple[int, str]]:
+        """(job seq, upstream name) of these jobs."""
+        out: list[tuple[int, str]] = []
+        for start in range(0, len(seqs), CHUNK):
+            part = list(seqs[start : start + CHUNK])
+            marks = ",".join("?" * len(part))
+            out += self._db.execute(
+                f"SELECT seq, upstream FROM edge WHERE seq IN ({marks})", part
+            ).fetchall()
+        return out
+
+    def names_of(self, seqs: Sequence[int]) -> dict[int, str]:
+        """seq → name of these objects."""
+        out: dict[int, str] = {}
+        for start in range(0, len(seqs), CHUNK):
+            part = list(seqs[start : start + CHUNK])
+            marks = ",".join("?" * len(part))
+            out.update(self._db.execute(f"SELECT seq, name FROM obj WHERE seq IN ({marks})", part))
+        return out
+
+    def others_in_order(self) -> list[int]:
+        """Scripts, resources and CDM jobs: by kind (as written), then name, then path."""
+        rows = self._db.execute("SELECT seq FROM obj WHERE kind != 'job' ORDER BY rank, name, path")
+        return [r[0] for r in rows]
+
+    def count(self) -> int:
+        """How many objects were stored."""
+        return int(self._db.execute("SELECT count(*) FROM obj").fetchone()[0])
+
+    # -- writing and showing the plan --------------------------------------------------------------
+
+    def records(self, seqs: Sequence[int]) -> dict[int, tuple[bytes, list[bytes]]]:
+        """seq → (record, late problems) for these objects."""
+        out: dict[int, tuple[bytes, list[bytes]]] = {}
+        for start in range(0, len(seqs), CHUNK):
+            part = list(seqs[start : start + CHUNK])
+            marks = ",".join("?" * len(part))
+            for seq, record in self._db.execute(
+                f"SELECT seq, record FROM obj WHERE seq IN ({marks})", part
+            ):
+                out[seq] = (record, [])
+            for seq, problem in self._db.execute(
+                f"SELECT seq, problem FROM late WHERE seq IN ({marks}) ORDER BY rowid", part
+            ):
+                out[seq][1].append(problem)
+        return out
+
+    def __enter__(self) -> Workset:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

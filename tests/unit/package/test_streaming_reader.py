@@ -1,0 +1,132 @@
+"""The streaming reader: objects handed out once in zip order, its index on disk and gone after,
+and the format-2 listing held to what manifest.json pins."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from jobferry.errors import PackageError
+from jobferry.package.reader import PackageReader, read_package
+from support.builders import make_job
+from support.packages import write_package
+
+
+def entries_of(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {info.filename: zf.read(info) for info in zf.infolist()}
+
+
+def rezip(entries: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+def repinned(entries: dict[str, bytes], listing: bytes, count: int | None = None) -> bytes:
+    """The package with ``listing`` as manifest.entries and manifest.json pinning it."""
+    manifest = json.loads(entries["manifest.json"])
+    lines = listing.count(b"\n")
+    manifest["entries"].update(
+        size=len(listing),
+        sha256=hashlib.sha256(listing).hexdigest(),
+        count=lines if count is None else count,
+    )
+    changed = {**entries, "manifest.entries": listing}
+    changed["manifest.json"] = json.dumps(manifest).encode()
+    return rezip(changed)
+
+
+def refusal(data: bytes) -> PackageError:
+    with pytest.raises(PackageError) as caught:
+        read_package(data)
+    return caught.value
+
+
+def test_objects_stream_in_zip_order_and_the_index_file_is_gone_after(tmp_path: Path) -> None:
+    package = write_package(tmp_path / "p.zip", [make_job("b_job"), make_job("a_job")])
+    work = tmp_path / "work"
+
+    with PackageReader(package, workdir=work) as reader:
+        assert reader.definitions() == 7
+        assert list(work.iterdir()), "the read keeps its index in the work folder"
+        paths = [o.path for o in reader.objects()]
+        assert reader.present("job", ["a_job", "c_job"]) == {"a_job"}
+        assert reader.layout == "single"
+
+    assert paths == sorted(paths)
+    assert paths[0] == "jobs/a_job.job"
+    assert not list(work.iterdir())
+
+
+def test_a_refused_read_leaves_no_index_behind(tmp_path: Path) -> None:
+    package = tmp_path / "p.zip"
+    package.write_bytes(rezip({"jobs/x.job": b"[1]"}))
+    work = tmp_path / "work"
+
+    with pytest.raises(PackageError), PackageReader(package, workdir=work) as reader:
+        list(reader.objects())
+
+    assert not list(work.iterdir())
+
+
+def test_a_listing_line_that_is_not_an_entry_is_refused_naming_the_line(tmp_path: Path) -> None:
+    entries = entries_of(write_package(tmp_path / "p.zip").read_bytes())
+    lines = entries["manifest.entries"].splitlines(keepends=True)
+    listing = b"".join([*lines[:2], b'{"path": 7}\n', *lines[2:]])
+
+    error = refusal(repinned(entries, listing))
+
+    assert error.context["rule"] == "manifest.invalid"
+    assert error.context["entry"] == "manifest.entries"
+    assert "line 3" in error.message
+
+
+def test_a_path_listed_twice_is_refused(tmp_path: Path) -> None:
+    entries = entries_of(write_package(tmp_path / "p.zip").read_bytes())
+    lines = entries["manifest.entries"].splitlines(keepends=True)
+
+    error = refusal(repinned(entries, b"".join([*lines, lines[0]])))
+
+    assert error.context["rule"] == "manifest.invalid"
+    assert "a second time" in error.message
+
+
+def test_a_listing_of_another_count_than_pinned_is_refused(tmp_path: Path) -> None:
+    entries = entries_of(write_package(tmp_path / "p.zip").read_bytes())
+
+    error = refusal(repinned(entries, entries["manifest.entries"], count=99))
+
+    assert error.context["rule"] == "manifest.invalid"
+    assert "pins 99" in error.message
+
+
+def test_a_package_without_the_listing_its_manifest_pins_is_refused(tmp_path: Path) -> None:
+    entries = entries_of(write_package(tmp_path / "p.zip").read_bytes())
+    del entries["manifest.entries"]
+
+    error = refusal(rezip(entries))
+
+    assert (error.context["rule"], error.context["entry"]) == (
+        "manifest.missing",
+        "manifest.entries",
+    )
+
+
+def test_every_flipped_byte_of_the_listing_is_refused(tmp_path: Path) -> None:
+    entries = entries_of(write_package(tmp_path / "p.zip").read_bytes())
+    listing = entries["manifest.entries"]
+    rules = set()
+    for index in range(0, len(listing), 7):
+        flipped = bytearray(listing)
+        flipped[index] ^= 0x01
+        error = refusal(rezip({**entries, "manifest.entries": bytes(flipped)}))
+        rules.add(error.context["rule"])
+    assert rules <= {"manifest.hash", "manifest.invalid", "manifest.size"}
