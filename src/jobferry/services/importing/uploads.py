@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from jobferry.errors import InvalidRequestError, ObsPathError, ObsReadError
-from jobferry.package.reader import PackageReader, ReadLimits, ReadPackage, read_package
+from jobferry.package.reader import PackageReader, ReadLimits
 from jobferry.services.context import Scope, now_ms
 from jobferry.storage import Database
 from jobferry.storage import imports as repo
@@ -149,14 +149,6 @@ class PackageSource:
         try:
             with PackageReader(local, self.limits, self.scratch) as reader:
                 yield reader
-        finally:
-            local.unlink(missing_ok=True)
-
-    def read(self, scope: Scope, path: str) -> ReadPackage:
-        """Fetch and safely read a whole package (small packages: console previews)."""
-        local = self.fetch(scope, path)
-        try:
-            return read_package(local, self.limits)
         finally:
             local.unlink(missing_ok=True)
 
