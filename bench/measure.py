@@ -123,6 +123,8 @@ def measure_import_floor(services: Services, workspace: str, package: Path) -> d
             row["document"] = orjson.dumps(doc).decode()
             if kind != "job":
                 row["id"] = f"{workspace}-{kind[0]}{count}"
+            else:
+                row["uid"] = f"{workspace[:20]}{count:012d}"
             rows[kind].append(row)
             count += 1
             if len(rows[kind]) == 1000:

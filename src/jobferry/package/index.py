@@ -26,11 +26,14 @@ CREATE TABLE file (
     file_size INTEGER, crc INTEGER, method INTEGER, flags INTEGER, external_attr INTEGER,
     create_system INTEGER
 );
-CREATE TABLE listed (path TEXT PRIMARY KEY, size INTEGER NOT NULL, sha256 TEXT NOT NULL)
-    WITHOUT ROWID;
-CREATE TABLE object (
-    kind TEXT NOT NULL, name TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (kind, name)
+CREATE TABLE listed (
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, sha256 TEXT NOT NULL, object_id TEXT
 ) WITHOUT ROWID;
+CREATE TABLE object (
+    kind TEXT NOT NULL, name TEXT NOT NULL, seq INTEGER NOT NULL, uid TEXT,
+    PRIMARY KEY (kind, name)
+) WITHOUT ROWID;
+CREATE INDEX ix_object_uid ON object (kind, uid);
 CREATE TABLE repeat (path TEXT PRIMARY KEY, kept TEXT NOT NULL) WITHOUT ROWID;
 """
 _ENTRY = "name, raw_name, header_offset, compress_size, file_size, crc, method, flags, " + (
@@ -39,8 +42,8 @@ _ENTRY = "name, raw_name, header_offset, compress_size, file_size, crc, method, 
 CHUNK = 500
 """Keys per ``IN (…)`` list (well under SQLite's variable limit)."""
 
-Listed = tuple[int, str]
-"""(size, sha256) a manifest lists for a path."""
+Listed = tuple[int, str, str | None]
+"""(size, sha256, object id) a manifest lists for a path."""
 Wanted = tuple[int, ZipEntry, Listed | None]
 """(sequence, entry, what the manifest lists for it) of an entry to read."""
 
@@ -109,9 +112,9 @@ class ReadIndex:
         """Which of ``paths`` the listing holds already."""
         return {r[0] for r in self._among("SELECT path FROM listed WHERE path IN ({marks})", paths)}
 
-    def add_listed(self, rows: Iterable[tuple[str, int, str]]) -> None:
-        """Remember listed (path, size, sha256) rows, none of them known yet."""
-        self._db.executemany("INSERT INTO listed VALUES (?, ?, ?)", rows)
+    def add_listed(self, rows: Iterable[tuple[str, int, str, str | None]]) -> None:
+        """Remember listed (path, size, sha256, object id) rows, none of them known yet."""
+        self._db.executemany("INSERT INTO listed VALUES (?, ?, ?, ?)", rows)
 
     def unlisted(self, limit: int, excluded: Sequence[str]) -> tuple[list[str], int]:
         """Up to ``limit`` files the listing does not hold (in zip order), and how many; the
@@ -136,15 +139,18 @@ class ReadIndex:
         files (with what it lists), without one the files of a known kind."""
         if listed:
             sql = (
-                f"SELECT seq, {_ENTRY}, listed.size, listed.sha256 FROM file "
+                f"SELECT seq, {_ENTRY}, listed.size, listed.sha256, listed.object_id FROM file "
                 "JOIN listed ON listed.path = file.name ORDER BY seq"
             )
         else:
-            sql = f"SELECT seq, {_ENTRY}, NULL, NULL FROM file WHERE kind IS NOT NULL ORDER BY seq"
+            sql = (
+                f"SELECT seq, {_ENTRY}, NULL, NULL, NULL FROM file "
+                "WHERE kind IS NOT NULL ORDER BY seq"
+            )
         cursor = self._db.execute(sql)
         while rows := cursor.fetchmany(batch):
             yield [
-                (row[0], ZipEntry(*row[1:11]), None if row[11] is None else (row[11], row[12]))
+                (row[0], ZipEntry(*row[1:11]), None if row[11] is None else tuple(row[11:14]))
                 for row in rows
             ]
 
@@ -161,9 +167,14 @@ class ReadIndex:
         sql = "SELECT name, seq FROM object WHERE kind = ? AND name IN ({marks})"
         return dict(self._among(sql, names, kind))
 
-    def add_objects(self, rows: Iterable[tuple[str, str, int]]) -> None:
-        """Remember (kind, name, sequence) of objects, none of them known yet."""
-        self._db.executemany("INSERT INTO object VALUES (?, ?, ?)", rows)
+    def add_objects(self, rows: Iterable[tuple[str, str, int, str | None]]) -> None:
+        """Remember (kind, name, sequence, uid) of objects, none of them known yet."""
+        self._db.executemany("INSERT INTO object VALUES (?, ?, ?, ?)", rows)
+
+    def known_uids(self, kind: str, uids: Sequence[str]) -> set[str]:
+        """Which of these stable identifiers objects of ``kind`` read so far carry."""
+        sql = "SELECT uid FROM object WHERE kind = ? AND uid IN ({marks})"
+        return {r[0] for r in self._among(sql, uids, kind)}
 
     def count_objects(self) -> int:
         """How many objects were added."""

@@ -21,6 +21,7 @@ from jobferry.package.manifest import (
     MAX_KEPT_PROBLEMS,
     RESERVED_NAMES,
     SIGNATURE_NAME,
+    Listed,
     check_version,
     listed_lines,
     listed_twice,
@@ -144,7 +145,7 @@ def _read_listing(
 
 def _index_listing(
     index: ReadIndex,
-    rows: Iterable[tuple[str, tuple[str, int, str]]],
+    rows: Iterable[tuple[str, Listed]],
     entry: str,
     reserved: tuple[str, ...],
 ) -> int:
@@ -152,7 +153,7 @@ def _index_listing(
     path listed twice (the manifest's own ``reserved`` files are not kept); answers how many
     rows there were."""
     count = 0
-    batch: list[tuple[str, tuple[str, int, str]]] = []
+    batch: list[tuple[str, Listed]] = []
     for row in rows:
         count += 1
         batch.append(row)
@@ -165,12 +166,12 @@ def _index_listing(
 
 def _add_batch(
     index: ReadIndex,
-    batch: list[tuple[str, tuple[str, int, str]]],
+    batch: list[tuple[str, Listed]],
     entry: str,
     reserved: tuple[str, ...],
 ) -> None:
     known = index.known_listed([listed[0] for _, listed in batch])
-    kept: list[tuple[str, int, str]] = []
+    kept: list[Listed] = []
     for where, listed in batch:
         path = listed[0]
         if path in known:

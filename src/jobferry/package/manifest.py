@@ -103,6 +103,24 @@ class Requirement:
         return out
 
 
+def inventory_kinds(manifest: dict[str, Any] | None) -> set[str]:
+    """The kinds a manifest says its package holds whole (``inventory``; none when absent)."""
+    kinds = manifest.get("inventory") if isinstance(manifest, dict) else None
+    return {k for k in kinds if isinstance(k, str)} if isinstance(kinds, list) else set()
+
+
+def deleted_objects(manifest: dict[str, Any] | None) -> list[tuple[str, str, str]]:
+    """(kind, uid, name) of what a manifest says its source deleted (``deleted``)."""
+    items = manifest.get("deleted") if isinstance(manifest, dict) else None
+    out: list[tuple[str, str, str]] = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            kind, uid, name = item.get("kind"), item.get("uid"), item.get("name")
+            if isinstance(kind, str) and isinstance(uid, str) and isinstance(name, str):
+                out.append((kind, uid, name))
+    return out
+
+
 def parse_requirements(manifest: dict[str, Any] | None) -> list[Requirement]:
     """The ``requires`` list of a manifest (entries that are not well-formed are ignored)."""
     items = manifest.get("requires") if isinstance(manifest, dict) else None
@@ -131,6 +149,12 @@ class ManifestHeader:
     options: dict[str, Any]
     requires: Sequence[Requirement] = ()
     unresolved: Sequence[dict[str, str]] = field(default_factory=list)
+    inventory: Sequence[str] = ()
+    """Kinds of which the package holds everything its source workspace has (a whole
+    workspace export): a target may delete what it received of those kinds from that source
+    and the package no longer has."""
+    deleted: Sequence[dict[str, Any]] = ()
+    """Objects the source deleted since a moment: ``{kind, uid, name, deletedAt}``."""
 
 
 def iso_ms(epoch_ms: int) -> str:
@@ -180,6 +204,10 @@ def render_manifest(header: ManifestHeader, listing: Listing) -> bytes:
             header.unresolved, key=lambda u: (u.get("kind", ""), u.get("name", ""))
         ),
     }
+    if header.inventory:
+        document["inventory"] = sorted(header.inventory)
+    if header.deleted:
+        document["deleted"] = list(header.deleted)
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 
 
@@ -218,8 +246,12 @@ def _malformed(where: str, entry: str = MANIFEST_NAME) -> Exception:
     )
 
 
-def _listed(item: Any) -> tuple[str, int, str] | None:
-    """(path, size, sha256 in lower case) of one listed entry, or ``None`` when malformed."""
+Listed = tuple[str, int, str, str | None]
+"""(path, size, sha256 in lower case, object id) of one listed entry."""
+
+
+def _listed(item: Any) -> Listed | None:
+    """One listed entry, or ``None`` when malformed (the object id is optional)."""
     if not isinstance(item, dict):
         return None
     path, size, sha256 = item.get("path"), item.get("size"), item.get("sha256")
@@ -230,11 +262,13 @@ def _listed(item: Any) -> tuple[str, int, str] | None:
         or not isinstance(sha256, str)
     ):
         return None
-    return path, size, sha256.lower()
+    object_id = item.get("objectId")
+    return path, size, sha256.lower(), object_id if isinstance(object_id, str) else None
 
 
-def listed_v1(manifest: dict[str, Any]) -> Iterator[tuple[int, tuple[str, int, str]]]:
-    """(index, (path, size, sha256)) of every entry a format-1 manifest lists."""
+def listed_v1(manifest: dict[str, Any]) -> Iterator[tuple[int, Listed]]:
+    """(index, listed entry) of every entry a format-1 manifest lists (its object ids are not
+    stable identifiers: format 1 jobs were listed by row id, so they are dropped)."""
     entries = manifest.get("entries")
     if not isinstance(entries, list):
         raise refuse(
@@ -247,7 +281,7 @@ def listed_v1(manifest: dict[str, Any]) -> Iterator[tuple[int, tuple[str, int, s
         listed = _listed(item)
         if listed is None:
             raise _malformed(f"entries[{index}]")
-        yield index, listed
+        yield index, (*listed[:3], None)
 
 
 def listing_of(manifest: dict[str, Any]) -> Listing:
@@ -272,8 +306,9 @@ def listing_of(manifest: dict[str, Any]) -> Listing:
     return Listing(int(fields[1]), int(fields[2]), str(fields[3]).lower())
 
 
-def listed_lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, tuple[str, int, str]]]:
-    """(line number, (path, size, sha256)) of every line of ``manifest.entries``."""
+def listed_lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, Listed]]:
+    """(line number, listed entry) of every line of ``manifest.entries`` (format 2: object
+    ids are the objects' stable identifiers in their source workspace)."""
     number, rest = 0, b""
     for chunk in chunks:
         lines = (rest + chunk).split(b"\n")
@@ -285,7 +320,7 @@ def listed_lines(chunks: Iterable[bytes]) -> Iterator[tuple[int, tuple[str, int,
         yield number + 1, _listed_line(rest, number + 1)
 
 
-def _listed_line(line: bytes, number: int) -> tuple[str, int, str]:
+def _listed_line(line: bytes, number: int) -> Listed:
     try:
         item = orjson.loads(line)
     except orjson.JSONDecodeError:

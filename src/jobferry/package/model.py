@@ -50,6 +50,9 @@ class PackageObject:
     ``database`` when that is absent)."""
     folder: str | None
     """The parent folder in folder-per-job/task layouts (the job's matching identifier)."""
+    uid: str | None = None
+    """The object's stable identifier in its source workspace (format-2 manifests list it;
+    ``None`` without one: the object is matched by name)."""
 
 
 @dataclass(frozen=True)

@@ -321,7 +321,7 @@ class PackageReader:
         for seq, entry, listed in batch:
             data = self._read(entry)
             if listed is not None:
-                wrong = mismatch(entry.name, data, listed)
+                wrong = mismatch(entry.name, data, listed[:2])
                 if wrong is not None:
                     self._problem_count += 1
                     if len(self._problems) < MAX_KEPT_PROBLEMS:
@@ -331,7 +331,8 @@ class PackageReader:
             kind = kind_of(entry.name)
             if verify_only or kind is None:
                 continue
-            obj = _object(entry.name, kind, parse_json(data, entry.name))
+            uid = listed[2] if listed is not None else None
+            obj = _object(entry.name, kind, parse_json(data, entry.name), uid)
             self._placements.add(placement(path_parts(obj.path)))
             found.append((seq, obj))
         return None if verify_only else found
@@ -344,7 +345,7 @@ class PackageReader:
             by_kind.setdefault(obj.kind, []).append(obj.name)
         known = {kind: self.index.known_objects(kind, names) for kind, names in by_kind.items()}
         fresh: dict[tuple[str, str], PackageObject] = {}
-        rows: list[tuple[str, str, int]] = []
+        rows: list[tuple[str, str, int, str | None]] = []
         for seq, obj in found:
             key = (obj.kind, obj.name)
             first = fresh.get(key)
@@ -352,7 +353,7 @@ class PackageReader:
                 first = self._object_at(known[obj.kind][obj.name])
             if first is None:
                 fresh[key] = obj
-                rows.append((obj.kind, obj.name, seq))
+                rows.append((obj.kind, obj.name, seq, obj.uid))
                 continue
             if first.document != obj.document:
                 raise refuse(
@@ -397,6 +398,11 @@ class PackageReader:
         """Which of ``names`` the package holds as ``kind`` (among the objects read so far)."""
         return set(self.index.known_objects(kind, names))
 
+    def present_uids(self, kind: str, uids: Sequence[str]) -> set[str]:
+        """Which of these stable identifiers the package's objects of ``kind`` carry (among
+        the objects read so far)."""
+        return self.index.known_uids(kind, uids)
+
 
 def _hash_file(handle: IO[bytes], limits: ReadLimits) -> tuple[int, str]:
     """Size and sha256 of an open file, refusing it if it grew past the cap since ``stat``."""
@@ -421,7 +427,9 @@ def _check_package_size(size: int, limits: ReadLimits) -> None:
         )
 
 
-def _object(path: str, kind: str, document: dict[str, Any]) -> PackageObject:
+def _object(
+    path: str, kind: str, document: dict[str, Any], uid: str | None = None
+) -> PackageObject:
     parts = path_parts(path)
     stem = parts[-1][: -len(EXTENSIONS[kind])]
     name = document.get("name")
@@ -437,4 +445,4 @@ def _object(path: str, kind: str, document: dict[str, Any]) -> PackageObject:
     if kind == "script" and "database" not in document and "currentDatabase" in document:
         document["database"] = document["currentDatabase"]
     folder = job_folder(parts)
-    return PackageObject(kind=kind, name=name, path=path, document=document, folder=folder)
+    return PackageObject(kind=kind, name=name, path=path, document=document, folder=folder, uid=uid)

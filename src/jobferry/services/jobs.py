@@ -28,6 +28,7 @@ from jobferry.services.documents import (
 from jobferry.services.job_rename import rename_job
 from jobferry.services.paging import name_filter, page
 from jobferry.services.publishing import check_lock, resolve_target_status
+from jobferry.services.tombstones import remember_deletion
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as repo
@@ -323,6 +324,7 @@ class JobService:
                     dependents=dependents,
                 )
             repo.delete_job(tx, job.id)
+            remember_deletion(tx, scope, "job", job.uid, name)
             tag_repo.delete_lock(tx, scope.workspace.id, "job", name)
             audit_in_scope(tx, scope, "job.delete", "job", name)
 

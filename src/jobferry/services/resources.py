@@ -18,6 +18,7 @@ from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.documents import dump, load, raise_violations, split_body
 from jobferry.services.paging import name_filter, page
+from jobferry.services.tombstones import remember_deletion
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
@@ -146,6 +147,7 @@ class ResourceService:
             res = get_resource_or_raise(tx, scope, resource_id)
             self._unused(tx, scope, res.name, "delete it")
             repo.delete_resource(tx, resource_id)
+            remember_deletion(tx, scope, "resource", resource_id, res.name)
             audit_in_scope(tx, scope, "resource.delete", "resource", res.name, {"id": resource_id})
 
     @staticmethod

@@ -14,6 +14,7 @@ from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.documents import dump, load, raise_violations, split_body
 from jobferry.services.paging import name_filter, page
 from jobferry.services.publishing import check_lock, resolve_target_status
+from jobferry.services.tombstones import remember_deletion
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
@@ -162,6 +163,7 @@ class ScriptService:
                     jobs=users,
                 )
             repo.delete_script(tx, script.id)
+            remember_deletion(tx, scope, "script", script.id, name)
             tag_repo.delete_lock(tx, scope.workspace.id, "script", name)
             audit_in_scope(tx, scope, "script.delete", "script", name)
 

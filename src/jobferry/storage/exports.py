@@ -39,6 +39,7 @@ class JobHead(NamedTuple):
     name: str
     latest_version: int | None
     updated_at: int
+    uid: str
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,9 @@ class Definition:
 
 def job_heads(tx: Tx, workspace_id: str, names: Iterable[str] | None = None) -> list[JobHead]:
     """The workspace's jobs (all, or those named), without definitions."""
-    cols = select(jobs.c.id, jobs.c.name, jobs.c.latest_version, jobs.c.updated_at).where(
-        jobs.c.workspace_id == workspace_id
-    )
+    cols = select(
+        jobs.c.id, jobs.c.name, jobs.c.latest_version, jobs.c.updated_at, jobs.c.uid
+    ).where(jobs.c.workspace_id == workspace_id)
     if names is None:
         rows = list(tx.conn.execute(cols))
     else:
@@ -63,7 +64,14 @@ def job_heads(tx: Tx, workspace_id: str, names: Iterable[str] | None = None) -> 
         rows = []
         for chunk in _chunks(wanted):
             rows += list(tx.conn.execute(cols.where(jobs.c.name.in_(chunk))))
-    return [JobHead(int(r.id), r.name, r.latest_version, int(r.updated_at)) for r in rows]
+    return [JobHead(int(r.id), r.name, r.latest_version, int(r.updated_at), r.uid) for r in rows]
+
+
+def names_of_kind(tx: Tx, workspace_id: str, kind: str) -> list[str]:
+    """Every script or resource name of the workspace."""
+    table = scripts if kind == "script" else resources
+    stmt = select(table.c.name).where(table.c.workspace_id == workspace_id)
+    return [r.name for r in tx.conn.execute(stmt)]
 
 
 def job_documents(tx: Tx, heads: Sequence[JobHead], *, submitted: bool) -> dict[int, str]:

@@ -7,16 +7,17 @@ PostgreSQL; updates with one executemany per table), never one round trip per ob
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
 
 from jobferry.domain.enums import EnvType, JobStatus
 from jobferry.storage.bulk import insert_rows, insert_tuples
 from jobferry.storage.database import Tx
-from jobferry.storage.records import VersionRecord, record
+from jobferry.storage.records import VersionRecord
 from jobferry.storage.rows import (
     CREATED_COLUMNS,
     JOB_COLUMNS,
@@ -33,8 +34,6 @@ from jobferry.storage.tables import (
     environment_objects,
     import_changes,
     import_locks,
-    import_plan_objects,
-    import_plans,
     job_refs,
     job_versions,
     jobs,
@@ -43,7 +42,6 @@ from jobferry.storage.tables import (
     script_versions,
     scripts,
     tags,
-    uploads,
     users,
     workspaces,
 )
@@ -61,6 +59,41 @@ class TargetObject:
     status: str
     latest_version: int | None
     updated_at: int
+    uid: str = ""
+    """The stable identifier: a job's uid, a script's or resource's id."""
+
+
+_JOB_COLUMNS = (
+    jobs.c.id,
+    jobs.c.uid,
+    jobs.c.name,
+    jobs.c.document,
+    jobs.c.status,
+    jobs.c.latest_version,
+    jobs.c.updated_at,
+)
+
+
+def _job(r: Any) -> TargetObject:
+    return TargetObject(
+        str(r.id), r.name, r.document, r.status, r.latest_version, int(r.updated_at), r.uid
+    )
+
+
+def jobs_by_uid(
+    tx: Tx, workspace_id: str, uids: Iterable[str], *, for_update: bool = False
+) -> dict[str, TargetObject]:
+    """The workspace's jobs with these stable identifiers, by uid."""
+    out: dict[str, TargetObject] = {}
+    wanted = sorted(set(uids))
+    for start in range(0, len(wanted), tx.chunk):
+        stmt = select(*_JOB_COLUMNS).where(
+            jobs.c.workspace_id == workspace_id,
+            tx.among(jobs.c.uid, wanted[start : start + tx.chunk]),
+        )
+        for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
+            out[r.uid] = _job(r)
+    return out
 
 
 def target_jobs(
@@ -70,22 +103,33 @@ def target_jobs(
     out: dict[str, TargetObject] = {}
     wanted = sorted(set(names))
     for start in range(0, len(wanted), tx.chunk):
-        stmt = select(
-            jobs.c.id,
-            jobs.c.name,
-            jobs.c.document,
-            jobs.c.status,
-            jobs.c.latest_version,
-            jobs.c.updated_at,
-        ).where(
+        stmt = select(*_JOB_COLUMNS).where(
             jobs.c.workspace_id == workspace_id,
             tx.among(jobs.c.name, wanted[start : start + tx.chunk]),
         )
         for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
-            out[r.name] = TargetObject(
-                str(r.id), r.name, r.document, r.status, r.latest_version, int(r.updated_at)
-            )
+            out[r.name] = _job(r)
     return out
+
+
+def _scripts_where(tx: Tx, where: Any, for_update: bool) -> Iterable[TargetObject]:
+    stmt = select(
+        scripts.c.id,
+        scripts.c.name,
+        scripts.c.document,
+        scripts.c.latest_version,
+        scripts.c.updated_at,
+    ).where(where)
+    for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
+        yield TargetObject(r.id, r.name, r.document, "", r.latest_version, int(r.updated_at), r.id)
+
+
+def _resources_where(tx: Tx, where: Any, for_update: bool) -> Iterable[TargetObject]:
+    stmt = select(
+        resources.c.id, resources.c.name, resources.c.document, resources.c.updated_at
+    ).where(where)
+    for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
+        yield TargetObject(r.id, r.name, r.document, "", None, int(r.updated_at), r.id)
 
 
 def target_scripts(
@@ -95,20 +139,9 @@ def target_scripts(
     out: dict[str, TargetObject] = {}
     wanted = sorted(set(names))
     for start in range(0, len(wanted), tx.chunk):
-        stmt = select(
-            scripts.c.id,
-            scripts.c.name,
-            scripts.c.document,
-            scripts.c.latest_version,
-            scripts.c.updated_at,
-        ).where(
-            scripts.c.workspace_id == workspace_id,
-            tx.among(scripts.c.name, wanted[start : start + tx.chunk]),
-        )
-        for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
-            out[r.name] = TargetObject(
-                r.id, r.name, r.document, "", r.latest_version, int(r.updated_at)
-            )
+        part = tx.among(scripts.c.name, wanted[start : start + tx.chunk])
+        found = _scripts_where(tx, and_(scripts.c.workspace_id == workspace_id, part), for_update)
+        out.update((t.name, t) for t in found)
     return out
 
 
@@ -119,14 +152,25 @@ def target_resources(
     out: dict[str, TargetObject] = {}
     wanted = sorted(set(names))
     for start in range(0, len(wanted), tx.chunk):
-        stmt = select(
-            resources.c.id, resources.c.name, resources.c.document, resources.c.updated_at
-        ).where(
-            resources.c.workspace_id == workspace_id,
-            tx.among(resources.c.name, wanted[start : start + tx.chunk]),
-        )
-        for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
-            out[r.name] = TargetObject(r.id, r.name, r.document, "", None, int(r.updated_at))
+        part = tx.among(resources.c.name, wanted[start : start + tx.chunk])
+        where = and_(resources.c.workspace_id == workspace_id, part)
+        out.update((t.name, t) for t in _resources_where(tx, where, for_update))
+    return out
+
+
+def objects_by_uid(
+    tx: Tx, workspace_id: str, kind: str, uids: Iterable[str], *, for_update: bool = False
+) -> dict[str, TargetObject]:
+    """The workspace's jobs, scripts or resources with these stable identifiers, by uid."""
+    if kind == "job":
+        return jobs_by_uid(tx, workspace_id, uids, for_update=for_update)
+    table, read = (scripts, _scripts_where) if kind == "script" else (resources, _resources_where)
+    out: dict[str, TargetObject] = {}
+    wanted = sorted(set(uids))
+    for start in range(0, len(wanted), tx.chunk):
+        part = tx.among(table.c.id, wanted[start : start + tx.chunk])
+        where = and_(table.c.workspace_id == workspace_id, part)
+        out.update((t.uid, t) for t in read(tx, where, for_update))
     return out
 
 
@@ -195,8 +239,8 @@ def insert_jobs(tx: Tx, workspace_id: str, rows: Sequence[JobRow], stamp: Stamp)
     insert_tuples(
         tx,
         jobs,
-        ("name", "workspace_id", "status", *CREATED_COLUMNS, *JOB_COLUMNS),
-        [(row.name, *lead, *row.values(stamp)) for row in rows],
+        ("uid", "name", "workspace_id", "status", *CREATED_COLUMNS, *JOB_COLUMNS),
+        [(uuid.uuid4().hex, row.name, *lead, *row.values(stamp)) for row in rows],
     )
     names = [row.name for row in rows]
     ids: dict[str, int] = {}
@@ -332,126 +376,3 @@ def drop_lock(tx: Tx, workspace_id: str, task_id: str | None = None) -> None:
     if task_id is not None:
         stmt = stmt.where(import_locks.c.task_id == task_id)
     tx.conn.execute(stmt)
-
-
-# -- plans and uploads -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlanRecord:
-    """A stored plan."""
-
-    id: str
-    workspace_id: str
-    package_sha256: str
-    request_sha256: str
-    fingerprint: str
-    plan: str
-    created_by: str
-    created_at: int
-
-
-def insert_plan(tx: Tx, plan: PlanRecord) -> None:
-    """Keep a plan so an import can name it."""
-    tx.conn.execute(insert(import_plans).values(**plan.__dict__))
-
-
-def delete_plan(tx: Tx, plan_id: str) -> None:
-    """Forget one plan and its objects."""
-    tx.conn.execute(delete(import_plan_objects).where(import_plan_objects.c.plan_id == plan_id))
-    tx.conn.execute(delete(import_plans).where(import_plans.c.id == plan_id))
-
-
-def get_plan(tx: Tx, workspace_id: str, plan_id: str) -> PlanRecord | None:
-    """A stored plan of the workspace."""
-    row = tx.conn.execute(
-        select(import_plans).where(
-            import_plans.c.workspace_id == workspace_id, import_plans.c.id == plan_id
-        )
-    ).first()
-    return record(PlanRecord, row) if row else None
-
-
-@dataclass(frozen=True)
-class UploadRecord:
-    """A package uploaded for import."""
-
-    id: str
-    project_id: str
-    workspace_id: str
-    file_name: str
-    size: int
-    sha256: str
-    store: str
-    location: str
-    created_by: str
-    created_at: int
-    expires_at: int
-
-
-def insert_upload(tx: Tx, item: UploadRecord) -> None:
-    """Record an uploaded package."""
-    tx.conn.execute(insert(uploads).values(**item.__dict__))
-
-
-def get_upload(tx: Tx, workspace_id: str, upload_id: str) -> UploadRecord | None:
-    """An uploaded package of the workspace."""
-    row = tx.conn.execute(
-        select(uploads).where(uploads.c.workspace_id == workspace_id, uploads.c.id == upload_id)
-    ).first()
-    return record(UploadRecord, row) if row else None
-
-
-def expired_uploads(tx: Tx, now: int) -> list[UploadRecord]:
-    """Uploaded packages past their expiry."""
-    rows = tx.conn.execute(select(uploads).where(uploads.c.expires_at <= now))
-    return [record(UploadRecord, r) for r in rows]
-
-
-def delete_upload(tx: Tx, upload_id: str) -> None:
-    """Forget an uploaded package."""
-    tx.conn.execute(delete(uploads).where(uploads.c.id == upload_id))
-
-
-def delete_plans_before(tx: Tx, before: int) -> int:
-    """Forget plans made before ``before`` (ms), with their objects; returns how many."""
-    old = select(import_plans.c.id).where(import_plans.c.created_at < before)
-    tx.conn.execute(delete(import_plan_objects).where(import_plan_objects.c.plan_id.in_(old)))
-    result = tx.conn.execute(delete(import_plans).where(import_plans.c.created_at < before))
-    return int(result.rowcount)
-
-
-def insert_plan_objects(tx: Tx, plan_id: str, rows: Sequence[tuple[int, str, str, str]]) -> None:
-    """Store a plan's objects: (position, kind, action, the plan line as JSON) rows."""
-    insert_tuples(
-        tx,
-        import_plan_objects,
-        ("plan_id", "seq", "kind", "action", "line"),
-        [(plan_id, *row) for row in rows],
-    )
-
-
-def plan_objects(
-    tx: Tx,
-    plan_id: str,
-    *,
-    offset: int,
-    limit: int,
-    action: str | None = None,
-    kind: str | None = None,
-) -> tuple[int, list[str]]:
-    """A page of a plan's objects as JSON lines, in plan order, and how many there are."""
-    where = [import_plan_objects.c.plan_id == plan_id]
-    if action is not None:
-        where.append(import_plan_objects.c.action == action)
-    if kind is not None:
-        where.append(import_plan_objects.c.kind == kind)
-    total = tx.conn.execute(select(func.count()).select_from(import_plan_objects).where(*where))
-    rows = tx.conn.execute(
-        select(import_plan_objects.c.line)
-        .where(*where)
-        .order_by(import_plan_objects.c.seq)
-        .limit(limit)
-        .offset(offset)
-    )
-    return int(total.scalar_one()), [r.line for r in rows]

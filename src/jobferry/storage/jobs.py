@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 from sqlalchemy import and_, delete, insert, select, update
@@ -17,6 +18,7 @@ def insert_job(tx: Tx, workspace_id: str, row: JobRow, stamp: Stamp) -> int:
     """Create a (stopped) job; returns its id."""
     values = {
         "workspace_id": workspace_id,
+        "uid": uuid.uuid4().hex,
         "name": row.name,
         "status": JobStatus.STOPPED.value,
         **created(stamp),

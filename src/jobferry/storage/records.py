@@ -74,6 +74,8 @@ class JobRecord:
     created_by: str
     updated_at: int
     updated_by: str
+    uid: str = ""
+    """The job's stable identifier (kept across edits, renames and versions)."""
 
 
 @dataclass(frozen=True)

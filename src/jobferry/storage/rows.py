@@ -145,6 +145,9 @@ class ChangeRow(NamedTuple):
     before_version: int | None
     after_version: int | None
     after_sha256: str | None
+    undo: str | None = None
+    """JSON of what else a rollback restores (a name, a scheduling status, a deleted object,
+    the ledger row the import replaced)."""
 
 
 def created(stamp: Stamp) -> dict[str, Any]:

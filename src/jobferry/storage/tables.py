@@ -96,6 +96,7 @@ jobs = Table(
     "jobs",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("uid", String(32), nullable=False, unique=True),  # stable identity (#16), never reused
     Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
     Column("name", String(128), nullable=False),
     Column("directory", String(1024), nullable=False),
@@ -122,10 +123,9 @@ job_versions = Table(
     Column("created_by", String(128), nullable=False),
 )
 
-# One row per distinct (kind, name, workspace) a job's development state references; it answers
-# "who uses this script/connection/job" without reading every definition. Derived data with no
-# foreign key (migration 0005: on PostgreSQL it cost a locking look-up per row, most of an
-# import's COPY): whatever deletes a job deletes its rows in the same transaction.
+# One row per distinct (kind, name, workspace) a job's development state references: "who uses
+# this script/connection/job". Derived data with no foreign key (0005: on PostgreSQL it cost a
+# locking look-up per row): whatever deletes a job deletes its rows in the same transaction.
 job_refs = Table(
     "job_refs",
     metadata,
@@ -221,8 +221,7 @@ environment_objects = Table(
     UniqueConstraint("object_id"),
 )
 
-# Secrets live apart from the object they belong to, encrypted, so no query that reads
-# definitions or configs can leak them by accident.
+# Secrets live apart from their object, encrypted: no query reading configs can leak them.
 environment_secrets = Table(
     "environment_secrets",
     metadata,
@@ -273,7 +272,7 @@ audit_log = Table(
     Index("ix_audit_log_scope", "project_id", "workspace_id", "at"),
 )
 
-# Long work (exports now, imports later) with persisted status; DataArts' "system task".
+# Long work (imports, exports) with persisted status; DataArts' "system task".
 system_tasks = Table(
     "system_tasks",
     metadata,
@@ -410,6 +409,7 @@ import_changes = Table(
     Column("before_version", Integer, nullable=True),
     Column("after_version", Integer, nullable=True),
     Column("after_sha256", String(64), nullable=True),
+    Column("undo", Text, nullable=True),  # JSON: what else rollback restores (name, status…)
     Index("ix_import_changes_task", "task_id"),
 )
 

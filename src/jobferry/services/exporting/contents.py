@@ -56,12 +56,15 @@ def package_entries(
     options: ExportOptions,
     layout: Layout,
     summary: Summary,
+    *,
+    whole: bool = False,
 ) -> Iterator[list[NewEntry]]:
-    """Every entry of the package, in ascending path order, a batch at a time."""
+    """Every entry of the package, in ascending path order, a batch at a time (``whole``:
+    every script and resource of the workspace, used or not)."""
     if layout is Layout.BATCH:
         yield from _job_folders(tx, scope, heads, options, summary)
     else:
-        yield from _single(tx, scope, heads, options, summary)
+        yield from _single(tx, scope, heads, options, summary, whole)
 
 
 def _by_path(heads: Iterable[JobHead], layout: Layout) -> list[JobHead]:
@@ -84,10 +87,18 @@ def _job_texts(tx: Tx, heads: Sequence[JobHead], submitted: bool) -> dict[int, s
 
 
 def _single(
-    tx: Tx, scope: Scope, heads: list[JobHead], options: ExportOptions, summary: Summary
+    tx: Tx,
+    scope: Scope,
+    heads: list[JobHead],
+    options: ExportOptions,
+    summary: Summary,
+    whole: bool,
 ) -> Iterator[list[NewEntry]]:
     ordered = _by_path(heads, Layout.SINGLE)
     wanted = _wanted(tx, ordered, options.submitted, summary)
+    if whole:
+        for kind in (ObjectKind.SCRIPT, ObjectKind.RESOURCE):
+            wanted[kind].update(repo.names_of_kind(tx, scope.workspace.id, kind))
     if options.export_depend:
         yield from _dependencies(tx, scope, ordered, wanted, ObjectKind.CDM_JOB, options, summary)
     for batch in _batches(ordered):
@@ -97,7 +108,7 @@ def _single(
             summary.newest = max(summary.newest, head.updated_at)
             path = entry_path(Layout.SINGLE, ObjectKind.JOB, head.name)
             entries.append(
-                NewEntry(path, ObjectKind.JOB, head.name, str(head.id), texts[head.id].encode())
+                NewEntry(path, ObjectKind.JOB, head.name, head.uid, texts[head.id].encode())
             )
         yield entries
     if options.export_depend:
@@ -222,9 +233,7 @@ def _job_folders(
         for head in batch:
             summary.newest = max(summary.newest, head.updated_at)
             path = entry_path(Layout.BATCH, ObjectKind.JOB, head.name)
-            folder = [
-                NewEntry(path, ObjectKind.JOB, head.name, str(head.id), texts[head.id].encode())
-            ]
+            folder = [NewEntry(path, ObjectKind.JOB, head.name, head.uid, texts[head.id].encode())]
             for kind, name, other_ws in sorted(set(refs[head.id])):
                 if kind not in found or other_ws or not options.export_depend:
                     continue

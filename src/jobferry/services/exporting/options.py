@@ -19,14 +19,24 @@ class ExportOptions:
     submitted: bool = False
     with_upstream: bool = False
     with_manifest: bool = True
+    deletions_since: int | None = None
+    """Carry the objects the workspace deleted after this moment (ms)."""
+    deletions_for: str | None = None
+    """Carry the objects deleted since the last export for this target (a label), and
+    remember this export as that target's last."""
 
     def as_json(self) -> dict[str, Any]:
         """The options as recorded in the manifest."""
-        return {
+        out: dict[str, Any] = {
             "exportDepend": self.export_depend,
             "exportStatus": ExportStatus.SUBMIT if self.submitted else ExportStatus.DEVELOP,
             "withUpstream": self.with_upstream,
         }
+        if self.deletions_since is not None:
+            out["deletionsSince"] = self.deletions_since
+        if self.deletions_for is not None:
+            out["deletionsFor"] = self.deletions_for
+        return out
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,8 @@ class ExportRequest:
     submitted: bool = False
     with_upstream: bool = False
     with_manifest: bool | None = None
+    deletions_since: int | None = None
+    deletions_for: str | None = None
     obs_path: str | None = None
     names: tuple[str, ...] = ()
     mode: ExportMode = ExportMode.NAMES
@@ -54,7 +66,14 @@ class ExportRequest:
     def options(self, default_manifest: bool) -> ExportOptions:
         """What goes into the package, the manifest defaulting to the server's setting."""
         manifest = default_manifest if self.with_manifest is None else self.with_manifest
-        return ExportOptions(self.export_depend, self.submitted, self.with_upstream, manifest)
+        return ExportOptions(
+            self.export_depend,
+            self.submitted,
+            self.with_upstream,
+            manifest,
+            self.deletions_since,
+            self.deletions_for,
+        )
 
     def of_names(self, names: list[str], *, selected: bool = False) -> ExportRequest:
         """The same options for a name-list export of ``names`` (``selected``: ticked in a
@@ -82,10 +101,43 @@ def parse_export_request(body: dict[str, Any]) -> ExportRequest:
         submitted=status == ExportStatus.SUBMIT,
         with_upstream=bool(flag("withUpstream", False)),
         with_manifest=flag("withManifest", None),
+        deletions_since=_moment(body, "deletionsSince", problems),
+        deletions_for=_target_label(body, problems),
     )
     if problems:
         raise InvalidRequestError(f"The export request is invalid: {'; '.join(problems)}.")
     return replace(request, obs_path=parse_obs_target(body))
+
+
+def _moment(body: dict[str, Any], key: str, problems: list[str]) -> int | None:
+    """``key`` as epoch milliseconds: given so, or as ISO-8601 with a zone."""
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return int(moment.timestamp() * 1000)
+    problems.append(
+        f"{key} must be epoch milliseconds or an ISO-8601 time with a zone, e.g. "
+        "2026-11-01T00:00:00+08:00"
+    )
+    return None
+
+
+def _target_label(body: dict[str, Any], problems: list[str]) -> str | None:
+    value = body.get("deletionsFor")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > 128:
+        problems.append('deletionsFor must name the target (1 to 128 characters), e.g. "prod"')
+        return None
+    return value.strip()
 
 
 def parse_batch_export(body: dict[str, Any]) -> ExportRequest:

@@ -8,7 +8,7 @@ same bytes. Entries are deflated on two threads while the next batch is read.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import IO
+from typing import IO, Any
 
 import jobferry
 from jobferry.package.layout import Layout
@@ -19,9 +19,25 @@ from jobferry.services.exporting.contents import Summary, package_entries, requi
 from jobferry.services.exporting.options import ExportOptions
 from jobferry.services.exporting.selection import require_submitted
 from jobferry.storage import Tx
+from jobferry.storage import promotion as promotion_repo
 from jobferry.storage.exports import JobHead
 
 COMPRESS_THREADS = 2
+INVENTORY_KINDS = ("job", "resource", "script")
+
+
+def deleted_since(tx: Tx, scope: Scope, options: ExportOptions) -> list[dict[str, Any]]:
+    """The deletions an export carries: since ``deletionsSince``, or since the last export
+    for the ``deletionsFor`` target (all the workspace ever deleted, the first time)."""
+    since = options.deletions_since
+    if options.deletions_for is not None:
+        since = promotion_repo.last_export_to(tx, scope.workspace.id, options.deletions_for) or 0
+    if since is None:
+        return []
+    return [
+        {"kind": t.kind, "uid": t.uid, "name": t.name, "deletedAt": t.deleted_at}
+        for t in promotion_repo.deletions_since(tx, scope.workspace.id, since)
+    ]
 
 
 def write_package(
@@ -33,14 +49,18 @@ def write_package(
     out: IO[bytes],
     extra_unresolved: list[dict[str, str]] | None = None,
     signer: Callable[[bytes], bytes] | None = None,
+    *,
+    inventory: bool = False,
 ) -> WrittenPackage:
-    """Write the package of ``heads`` into ``out`` (signed when ``signer`` is given)."""
+    """Write the package of ``heads`` into ``out`` (signed when ``signer`` is given);
+    ``inventory``: ``heads`` are every job of the workspace, the package gets every script and
+    resource too (with exportDepend), and the manifest says which kinds it holds whole."""
     scope.require(WRITERS, "export jobs")
     if options.submitted:
         require_submitted(scope, heads)
     summary = Summary()
     writer = PackageWriter(out, None, signer, threads=COMPRESS_THREADS)
-    for entries in package_entries(tx, scope, heads, options, layout, summary):
+    for entries in package_entries(tx, scope, heads, options, layout, summary, whole=inventory):
         writer.add_many(entries)
     header = None
     if options.with_manifest:
@@ -53,5 +73,7 @@ def write_package(
             options=options.as_json() | {"layout": layout.value},
             requires=requirements(tx, scope, summary.requires),
             unresolved=summary.unresolved + (extra_unresolved or []),
+            inventory=(INVENTORY_KINDS if options.export_depend else ("job",)) if inventory else (),
+            deleted=deleted_since(tx, scope, options),
         )
     return writer.close(header)

@@ -33,6 +33,7 @@ from jobferry.services.tasks import FAILED, SUCCESSFUL, TaskService
 from jobferry.settings import Settings
 from jobferry.storage import Database, Tx
 from jobferry.storage import downloads as download_repo
+from jobferry.storage import promotion as promotion_repo
 from jobferry.storage.blobs import ObjectStorage, parse_obs_path
 from jobferry.storage.exports import JobHead
 
@@ -137,6 +138,7 @@ class ExportService:
         """Write the named jobs' package now; stream it back or upload it under obsPath."""
         options, obs_path = self._options(request), request.obs_path
         path = self._temp()
+        started = now_ms()
         try:
             with self.db.transaction(readonly=True) as tx, path.open("wb") as out:
                 heads, extra = self._with_upstream(
@@ -147,6 +149,7 @@ class ExportService:
         except BaseException:
             path.unlink(missing_ok=True)
             raise
+        self._exported(scope, None, options, started)
         try:
             if obs_path:
                 return ExportOutcome(file_name, None, self._upload_exported(obs_path, label, path))
@@ -223,6 +226,19 @@ class ExportService:
             what = "jobs changed since the given time"
         return since, what
 
+    def _exported(
+        self, scope: Scope, mode: ExportMode | None, options: ExportOptions, at: int
+    ) -> None:
+        """Remember a finished export: the workspace's last whole export, and the last
+        export for a named target (``deletionsFor``)."""
+        if mode is not ExportMode.WORKSPACE and options.deletions_for is None:
+            return
+        with self.db.transaction() as tx:
+            if mode is ExportMode.WORKSPACE:
+                download_repo.set_last_workspace_export(tx, scope.workspace.id, at)
+            if options.deletions_for is not None:
+                promotion_repo.set_export_to(tx, scope.workspace.id, options.deletions_for, at)
+
     def run(self, job: PreparedExport) -> None:
         """Generate the package of a prepared export and keep it in the download center."""
         try:
@@ -250,8 +266,9 @@ class ExportService:
                 heads, extra = self._with_upstream(tx, scope, heads, options)
                 self.tasks.advance(job.task_id, 10, f"Writing {len(heads)} job(s).")
                 signer = self.keys.signer_in(tx, scope.workspace.id)
+                whole = job.mode is ExportMode.WORKSPACE and job.since is None
                 written = write_package(
-                    tx, scope, heads, options, Layout.SINGLE, out, extra, signer
+                    tx, scope, heads, options, Layout.SINGLE, out, extra, signer, inventory=whole
                 )
             stamp = datetime.fromtimestamp(snapshot / 1000).strftime("%Y%m%d%H%M%S")
             file_name = f"{scope.workspace.name}_{job.mode}_{stamp}.zip"
@@ -273,9 +290,7 @@ class ExportService:
             }
             if job.obs_path:
                 result["obs"] = self._upload(job.obs_path, file_name, path)
-            if job.mode is ExportMode.WORKSPACE:
-                with self.db.transaction() as tx:
-                    download_repo.set_last_workspace_export(tx, scope.workspace.id, snapshot)
+            self._exported(scope, job.mode, options, snapshot)
             self.tasks.finish(
                 job.task_id, SUCCESSFUL, f"Package {file_name} is ready.", result=result
             )

@@ -19,8 +19,8 @@ from jobferry.services.documents import dump, load
 from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.request import ImportRequest
 from jobferry.storage import Database
-from jobferry.storage import imports as repo
-from jobferry.storage.imports import PlanRecord
+from jobferry.storage import plans as plan_repo
+from jobferry.storage.plans import PlanRecord
 from jobferry.storage.workset import Workset
 
 INLINE_OBJECTS = 2000
@@ -59,7 +59,7 @@ class PlanStore:
                         inline.append(line)
                     rows.append((at + 1, record.kind, record.action, dump(line)))
                 with self.db.transaction() as tx:
-                    repo.insert_plan_objects(tx, plan_id, rows)
+                    plan_repo.insert_plan_objects(tx, plan_id, rows)
             head = {"planId": plan_id, "packageSha256": package_sha256, **plan.head()}
             kept = PlanRecord(
                 plan_id,
@@ -72,10 +72,10 @@ class PlanStore:
                 now_ms(),
             )
             with self.db.transaction() as tx:
-                repo.insert_plan(tx, kept)
+                plan_repo.insert_plan(tx, kept)
         except BaseException:
             with self.db.transaction() as tx:
-                repo.delete_plan(tx, plan_id)
+                plan_repo.delete_plan(tx, plan_id)
             raise
         view = {**head, "objects": inline, "objectsTotal": len(plan.order)}
         return view
@@ -119,13 +119,13 @@ class PlanStore:
                 parameter="limit",
             )
         with self.db.transaction(readonly=True) as tx:
-            if repo.get_plan(tx, scope.workspace.id, plan_id) is None:
+            if plan_repo.get_plan(tx, scope.workspace.id, plan_id) is None:
                 raise PlanStaleError(
                     f"Plan {plan_id} does not exist in workspace '{scope.workspace.name}' (plans "
                     "expire with the package TTL); make a plan first (POST /jobs/import/plan).",
                     plan_id=plan_id,
                 )
-            total, lines = repo.plan_objects(
+            total, lines = plan_repo.plan_objects(
                 tx, plan_id, offset=offset, limit=limit, action=action, kind=kind
             )
         return {"planId": plan_id, "total": total, "objects": [load(line) for line in lines]}

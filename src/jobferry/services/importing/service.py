@@ -34,9 +34,10 @@ from jobferry.services.tasks import WARNING, TaskService
 from jobferry.settings import Settings
 from jobferry.storage import Database, Tx
 from jobferry.storage import imports as repo
+from jobferry.storage import plans as plan_repo
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.blobs import BlobStore
-from jobferry.storage.imports import PlanRecord
+from jobferry.storage.plans import PlanRecord
 from jobferry.storage.tasks import TaskRecord
 from jobferry.storage.workset import Workset
 
@@ -91,7 +92,7 @@ class ImportService:
         moment = now_ms() if now is None else now
         gone = self.packages.sweep(moment)
         with self.db.transaction() as tx:
-            repo.delete_plans_before(tx, moment - self.settings.download_ttl_seconds * 1000)
+            plan_repo.delete_plans_before(tx, moment - self.settings.download_ttl_seconds * 1000)
         return gone
 
     def check_file(self, scope: Scope, path: str) -> dict[str, Any]:
@@ -309,7 +310,7 @@ class ImportService:
     def _stored_plan(self, scope: Scope, request: ImportRequest, sha256: str) -> PlanRecord:
         assert request.plan_id is not None
         with self.db.transaction(readonly=True) as tx:
-            stored = repo.get_plan(tx, scope.workspace.id, request.plan_id)
+            stored = plan_repo.get_plan(tx, scope.workspace.id, request.plan_id)
         if stored is None:
             raise PlanStaleError(
                 f"Plan {request.plan_id} does not exist in workspace '{scope.workspace.name}'; "

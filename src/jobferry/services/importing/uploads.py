@@ -18,9 +18,9 @@ from jobferry.errors import InvalidRequestError, ObsPathError, ObsReadError
 from jobferry.package.reader import PackageReader, ReadLimits
 from jobferry.services.context import Scope, now_ms
 from jobferry.storage import Database
-from jobferry.storage import imports as repo
+from jobferry.storage import plans as plan_repo
 from jobferry.storage.blobs import BlobStore, parse_obs_path
-from jobferry.storage.imports import UploadRecord
+from jobferry.storage.plans import UploadRecord
 
 UPLOAD_SCHEME = "upload://"
 
@@ -84,7 +84,7 @@ class PackageSource:
                 now + self.ttl_ms,
             )
             with self.db.transaction() as tx:
-                repo.insert_upload(tx, item)
+                plan_repo.insert_upload(tx, item)
         finally:
             path.unlink(missing_ok=True)
         return {
@@ -98,7 +98,7 @@ class PackageSource:
     def _upload_of(self, scope: Scope, path: str) -> UploadRecord:
         """The unexpired upload an ``upload://`` path names (DLF.0815 otherwise)."""
         with self.db.transaction(readonly=True) as tx:
-            item = repo.get_upload(tx, scope.workspace.id, path[len(UPLOAD_SCHEME) :])
+            item = plan_repo.get_upload(tx, scope.workspace.id, path[len(UPLOAD_SCHEME) :])
         if item is None or item.expires_at <= now_ms():
             raise ObsReadError(
                 f"Fail to read OBS file: no uploaded package '{path}' in workspace "
@@ -155,9 +155,9 @@ class PackageSource:
     def sweep(self, now: int) -> int:
         """Delete expired uploads; returns how many went."""
         with self.db.transaction(readonly=True) as tx:
-            gone = repo.expired_uploads(tx, now)
+            gone = plan_repo.expired_uploads(tx, now)
         for item in gone:
             self.uploads.remove(item.location)
             with self.db.transaction() as tx:
-                repo.delete_upload(tx, item.id)
+                plan_repo.delete_upload(tx, item.id)
         return len(gone)

@@ -1,0 +1,133 @@
+"""Kept plans (with their objects, row by row) and uploaded packages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, insert, select
+
+from jobferry.storage.bulk import insert_tuples
+from jobferry.storage.database import Tx
+from jobferry.storage.records import record
+from jobferry.storage.tables import import_plan_objects, import_plans, uploads
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """A stored plan."""
+
+    id: str
+    workspace_id: str
+    package_sha256: str
+    request_sha256: str
+    fingerprint: str
+    plan: str
+    created_by: str
+    created_at: int
+
+
+def insert_plan(tx: Tx, plan: PlanRecord) -> None:
+    """Keep a plan so an import can name it."""
+    tx.conn.execute(insert(import_plans).values(**plan.__dict__))
+
+
+def delete_plan(tx: Tx, plan_id: str) -> None:
+    """Forget one plan and its objects."""
+    tx.conn.execute(delete(import_plan_objects).where(import_plan_objects.c.plan_id == plan_id))
+    tx.conn.execute(delete(import_plans).where(import_plans.c.id == plan_id))
+
+
+def get_plan(tx: Tx, workspace_id: str, plan_id: str) -> PlanRecord | None:
+    """A stored plan of the workspace."""
+    row = tx.conn.execute(
+        select(import_plans).where(
+            import_plans.c.workspace_id == workspace_id, import_plans.c.id == plan_id
+        )
+    ).first()
+    return record(PlanRecord, row) if row else None
+
+
+@dataclass(frozen=True)
+class UploadRecord:
+    """A package uploaded for import."""
+
+    id: str
+    project_id: str
+    workspace_id: str
+    file_name: str
+    size: int
+    sha256: str
+    store: str
+    location: str
+    created_by: str
+    created_at: int
+    expires_at: int
+
+
+def insert_upload(tx: Tx, item: UploadRecord) -> None:
+    """Record an uploaded package."""
+    tx.conn.execute(insert(uploads).values(**item.__dict__))
+
+
+def get_upload(tx: Tx, workspace_id: str, upload_id: str) -> UploadRecord | None:
+    """An uploaded package of the workspace."""
+    row = tx.conn.execute(
+        select(uploads).where(uploads.c.workspace_id == workspace_id, uploads.c.id == upload_id)
+    ).first()
+    return record(UploadRecord, row) if row else None
+
+
+def expired_uploads(tx: Tx, now: int) -> list[UploadRecord]:
+    """Uploaded packages past their expiry."""
+    rows = tx.conn.execute(select(uploads).where(uploads.c.expires_at <= now))
+    return [record(UploadRecord, r) for r in rows]
+
+
+def delete_upload(tx: Tx, upload_id: str) -> None:
+    """Forget an uploaded package."""
+    tx.conn.execute(delete(uploads).where(uploads.c.id == upload_id))
+
+
+def delete_plans_before(tx: Tx, before: int) -> int:
+    """Forget plans made before ``before`` (ms), with their objects; returns how many."""
+    old = select(import_plans.c.id).where(import_plans.c.created_at < before)
+    tx.conn.execute(delete(import_plan_objects).where(import_plan_objects.c.plan_id.in_(old)))
+    result = tx.conn.execute(delete(import_plans).where(import_plans.c.created_at < before))
+    return int(result.rowcount)
+
+
+def insert_plan_objects(tx: Tx, plan_id: str, rows: Sequence[tuple[int, str, str, str]]) -> None:
+    """Store a plan's objects: (position, kind, action, the plan line as JSON) rows."""
+    insert_tuples(
+        tx,
+        import_plan_objects,
+        ("plan_id", "seq", "kind", "action", "line"),
+        [(plan_id, *row) for row in rows],
+    )
+
+
+def plan_objects(
+    tx: Tx,
+    plan_id: str,
+    *,
+    offset: int,
+    limit: int,
+    action: str | None = None,
+    kind: str | None = None,
+) -> tuple[int, list[str]]:
+    """A page of a plan's objects as JSON lines, in plan order, and how many there are."""
+    where = [import_plan_objects.c.plan_id == plan_id]
+    if action is not None:
+        where.append(import_plan_objects.c.action == action)
+    if kind is not None:
+        where.append(import_plan_objects.c.kind == kind)
+    total = tx.conn.execute(select(func.count()).select_from(import_plan_objects).where(*where))
+    rows = tx.conn.execute(
+        select(import_plan_objects.c.line)
+        .where(*where)
+        .order_by(import_plan_objects.c.seq)
+        .limit(limit)
+        .offset(offset)
+    )
+    return int(total.scalar_one()), [r.line for r in rows]

@@ -1,0 +1,224 @@
+"""Repeated promotion's storage: the ledger of what a target received from each source, and the
+tombstones of what a workspace deleted.
+
+Documents in the ledger are zlib-compressed here (a ledger row holds two whole definitions, and
+a 100,000-job workspace has 200,000 rows); callers give and get text.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from sqlalchemy import and_, delete, select, tuple_
+
+from jobferry.storage.bulk import insert_tuples
+from jobferry.storage.database import CHUNK, Tx
+from jobferry.storage.promotion_tables import deletions, promotion_exports, promotion_ledger
+
+
+class LedgerRow(NamedTuple):
+    """What one source object became in a target, as the last import that wrote it left it."""
+
+    source_workspace_id: str
+    kind: str
+    source_uid: str
+    target_uid: str
+    name: str
+    written_sha256: str
+    written: str
+    """The definition as that import wrote it (after transforms)."""
+    source: str
+    """The definition as that import's package held it (before transforms)."""
+    task_id: str
+    recorded_at: int
+
+
+class Tombstone(NamedTuple):
+    """A job, script or resource deleted from a workspace."""
+
+    kind: str
+    uid: str
+    name: str
+    deleted_at: int
+
+
+def _pack(text: str) -> bytes:
+    return zlib.compress(text.encode(), 6)
+
+
+def _unpack(data: bytes) -> str:
+    return zlib.decompress(data).decode()
+
+
+def _row(r: object) -> LedgerRow:
+    m = r._mapping  # type: ignore[attr-defined]
+    return LedgerRow(
+        m["source_workspace_id"],
+        m["kind"],
+        m["source_uid"],
+        m["target_uid"],
+        m["name"],
+        m["written_sha256"],
+        _unpack(m["written"]),
+        _unpack(m["source"]),
+        m["task_id"],
+        int(m["recorded_at"]),
+    )
+
+
+_COLUMNS = [c for c in promotion_ledger.c if c.name != "target_workspace_id"]
+
+
+def ledger_rows(
+    tx: Tx, target_ws: str, source_ws: str, kind: str, source_uids: Sequence[str]
+) -> dict[str, LedgerRow]:
+    """source uid → ledger row, for these objects of one source."""
+    out: dict[str, LedgerRow] = {}
+    t = promotion_ledger.c
+    for start in range(0, len(source_uids), CHUNK):
+        part = list(source_uids[start : start + CHUNK])
+        rows = tx.conn.execute(
+            select(*_COLUMNS).where(
+                t.target_workspace_id == target_ws,
+                t.source_workspace_id == source_ws,
+                t.kind == kind,
+                t.source_uid.in_(part),
+            )
+        )
+        out.update((r.source_uid, _row(r)) for r in rows)
+    return out
+
+
+def ledger_by_target(
+    tx: Tx, target_ws: str, kind: str, target_uids: Sequence[str]
+) -> dict[str, LedgerRow]:
+    """target uid → the ledger row (of any source) that points at it."""
+    out: dict[str, LedgerRow] = {}
+    t = promotion_ledger.c
+    for start in range(0, len(target_uids), CHUNK):
+        part = list(target_uids[start : start + CHUNK])
+        rows = tx.conn.execute(
+            select(*_COLUMNS).where(
+                t.target_workspace_id == target_ws, t.kind == kind, t.target_uid.in_(part)
+            )
+        )
+        out.update((r.target_uid, _row(r)) for r in rows)
+    return out
+
+
+def source_ledger(
+    tx: Tx, target_ws: str, source_ws: str, after: tuple[str, str] | None, limit: int
+) -> list[LedgerRow]:
+    """A batch of what the target received from one source, by (kind, source uid)."""
+    t = promotion_ledger.c
+    where = [t.target_workspace_id == target_ws, t.source_workspace_id == source_ws]
+    if after is not None:
+        where.append(tuple_(t.kind, t.source_uid) > tuple_(*after))
+    rows = tx.conn.execute(
+        select(*_COLUMNS).where(*where).order_by(t.kind, t.source_uid).limit(limit)
+    )
+    return [_row(r) for r in rows]
+
+
+def delete_ledger(tx: Tx, target_ws: str, keys: Iterable[tuple[str, str, str]]) -> None:
+    """Forget ledger rows: (source workspace, kind, source uid) keys."""
+    t = promotion_ledger.c
+    for source_ws, kind, uid in keys:
+        tx.conn.execute(
+            delete(promotion_ledger).where(
+                and_(
+                    t.target_workspace_id == target_ws,
+                    t.source_workspace_id == source_ws,
+                    t.kind == kind,
+                    t.source_uid == uid,
+                )
+            )
+        )
+
+
+def put_ledger(tx: Tx, target_ws: str, rows: Sequence[LedgerRow]) -> None:
+    """Write ledger rows, replacing any of the same source objects."""
+    if not rows:
+        return
+    delete_ledger(tx, target_ws, [(r.source_workspace_id, r.kind, r.source_uid) for r in rows])
+    insert_tuples(
+        tx,
+        promotion_ledger,
+        [c.name for c in promotion_ledger.c],
+        [
+            (
+                target_ws,
+                r.source_workspace_id,
+                r.kind,
+                r.source_uid,
+                r.target_uid,
+                r.name,
+                r.written_sha256,
+                _pack(r.written),
+                _pack(r.source),
+                r.task_id,
+                r.recorded_at,
+            )
+            for r in rows
+        ],
+    )
+
+
+def record_deletions(
+    tx: Tx, workspace_id: str, gone: Iterable[tuple[str, str, str]], at: int, by: str
+) -> None:
+    """Keep tombstones of deleted objects: (kind, uid, name)."""
+    rows = [(workspace_id, kind, uid, name, at, by) for kind, uid, name in gone]
+    if not rows:
+        return
+    d = deletions.c
+    for _, kind, uid, *_rest in rows:
+        tx.conn.execute(
+            delete(deletions).where(d.workspace_id == workspace_id, d.kind == kind, d.uid == uid)
+        )
+    insert_tuples(tx, deletions, [c.name for c in deletions.c], rows)
+
+
+def forget_deletions(tx: Tx, workspace_id: str, keys: Iterable[tuple[str, str]]) -> None:
+    """Drop tombstones (kind, uid) of objects that came back (a rollback of their deletion)."""
+    d = deletions.c
+    for kind, uid in keys:
+        tx.conn.execute(
+            delete(deletions).where(d.workspace_id == workspace_id, d.kind == kind, d.uid == uid)
+        )
+
+
+def deletions_since(tx: Tx, workspace_id: str, since: int) -> list[Tombstone]:
+    """What the workspace deleted after ``since`` (ms), oldest first."""
+    d = deletions.c
+    rows = tx.conn.execute(
+        select(d.kind, d.uid, d.name, d.deleted_at)
+        .where(d.workspace_id == workspace_id, d.deleted_at > since)
+        .order_by(d.deleted_at, d.kind, d.uid)
+    )
+    return [Tombstone(r.kind, r.uid, r.name, int(r.deleted_at)) for r in rows]
+
+
+def last_export_to(tx: Tx, workspace_id: str, target: str) -> int | None:
+    """When the workspace last exported to ``target`` (ms), if ever."""
+    p = promotion_exports.c
+    value = tx.conn.execute(
+        select(p.exported_at).where(p.workspace_id == workspace_id, p.target == target)
+    ).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+def set_export_to(tx: Tx, workspace_id: str, target: str, at: int) -> None:
+    """Remember an export to ``target`` at ``at`` (ms)."""
+    p = promotion_exports.c
+    tx.conn.execute(
+        delete(promotion_exports).where(p.workspace_id == workspace_id, p.target == target)
+    )
+    insert_tuples(
+        tx,
+        promotion_exports,
+        ("workspace_id", "target", "exported_at"),
+        [(workspace_id, target, at)],
+    )

@@ -1,0 +1,54 @@
+"""The tables of repeated promotion (#16): what each target received from each source, and what
+each source deleted. They share the schema's metadata (``tables.metadata``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, String, Table
+
+from jobferry.storage.tables import metadata
+
+# What a target workspace received from each source workspace, object by object: the source's
+# stable identifier, the target object it became, and the exact documents of the last import
+# that wrote it (as the package held it, and as written after transforms; zlib-compressed).
+# One row per source object: an import overwrites the row, and keeps the row it replaced in its
+# change record (``import_changes.undo``) for rollback.
+promotion_ledger = Table(
+    "promotion_ledger",
+    metadata,
+    Column("target_workspace_id", String(64), primary_key=True),
+    Column("source_workspace_id", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("source_uid", String(64), primary_key=True),
+    Column("target_uid", String(64), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("written_sha256", String(64), nullable=False),
+    Column("written", LargeBinary, nullable=False),
+    Column("source", LargeBinary, nullable=False),
+    Column("task_id", String(32), nullable=False),
+    Column("recorded_at", BigInteger, nullable=False),
+    Index("ix_promotion_ledger_target", "target_workspace_id", "kind", "target_uid"),
+)
+
+# Jobs, scripts and resources deleted from a workspace (tombstones), so an export by names can
+# carry the deletions since a moment to the targets it promotes to.
+deletions = Table(
+    "deletions",
+    metadata,
+    Column("workspace_id", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("uid", String(64), primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("deleted_at", BigInteger, nullable=False),
+    Column("deleted_by", String(128), nullable=False),
+    Index("ix_deletions_when", "workspace_id", "deleted_at"),
+)
+
+# When a workspace last exported to a named target ("deletionsFor": the deletions carried are
+# those since that export).
+promotion_exports = Table(
+    "promotion_exports",
+    metadata,
+    Column("workspace_id", String(64), primary_key=True),
+    Column("target", String(128), primary_key=True),
+    Column("exported_at", BigInteger, nullable=False),
+)
