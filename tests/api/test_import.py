@@ -81,7 +81,14 @@ def test_reimporting_the_same_package_changes_nothing(api: SignedClient) -> None
     versions = api.call("GET", "/jobs/daily_sales/versions", workspace=prod).json()["total"]
     again = run_import(api, {"path": path, "sameNamePolicy": "OVERWRITE"}, workspace=prod)
     assert again["status"] == "SUCCESSFUL"
-    assert again["result"]["summary"] == {"CREATE": 0, "OVERWRITE": 0, "SKIP": 0, "UNCHANGED": 4}
+    assert again["result"]["summary"] == {
+        "CREATE": 0,
+        "OVERWRITE": 0,
+        "SKIP": 0,
+        "UNCHANGED": 4,
+        "RENAME": 0,
+        "DELETE": 0,
+    }
     assert again["result"]["versionsCreated"] == 0
     after = api.call("GET", "/jobs/daily_sales/versions", workspace=prod).json()["total"]
     assert after == versions

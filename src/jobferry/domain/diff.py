@@ -293,6 +293,36 @@ def _scalars_equal(before: Any, after: Any) -> bool:
     return _scalar_key(before) == _scalar_key(after)
 
 
+def key_path(path: str, key: Any) -> str:
+    """``path`` followed by dict key ``key``, in the notation of change paths."""
+    return _key_path(path, key)
+
+
+def identity_path(path: str, identity: str) -> str:
+    """``path`` followed by the list item identified by ``identity``."""
+    return _identity_path(path, identity)
+
+
+def identified(items: Any) -> dict[str, Any] | None:
+    """A list of objects keyed by the first identity key every item carries uniquely (as
+    the diff matches them), else ``None``."""
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        return None
+    for key in IDENTITY_KEYS:
+        by_id = _by_identity(items, key)
+        if by_id is not None:
+            return by_id
+    return None
+
+
+def related(one: str, other: str) -> bool:
+    """Whether two change paths name the same field, or one lies inside the other."""
+    if one == other:
+        return True
+    short, long = (one, other) if len(one) < len(other) else (other, one)
+    return long.startswith(short) and long[len(short)] in ".[(" if short else True
+
+
 def _key_path(path: str, key: Any) -> str:
     segment = _key_segment(key)
     return path + segment if path or segment[0] == "[" else segment[1:]

@@ -100,6 +100,10 @@ class PlanAction(StrEnum):
     OVERWRITE = "OVERWRITE"
     SKIP = "SKIP"
     UNCHANGED = "UNCHANGED"
+    RENAME = "RENAME"
+    """An object matched by its stable identifier whose name changed in the source."""
+    DELETE = "DELETE"
+    """An object the target received from the same source, which the source no longer has."""
 
 
 class ProblemReason(StrEnum):
@@ -115,6 +119,25 @@ class ProblemReason(StrEnum):
     SCHEDULED = "scheduled"
     TIME_ZONE = "time_zone"
     SIGNATURE = "signature"
+    DRIFT = "drift"
+    NAME_CONFLICT = "name_conflict"
+    IN_USE = "in_use"
+
+
+class DriftPolicy(StrEnum):
+    """What an import does with an object changed in the target since the last import wrote
+    it (``onDrift``)."""
+
+    FAIL = "FAIL"
+    KEEP_TARGET = "KEEP_TARGET"
+    TAKE_PACKAGE = "TAKE_PACKAGE"
+
+
+class SchedulingPolicy(StrEnum):
+    """What an import does with a scheduled job it would write (``scheduling``)."""
+
+    REFUSE = "REFUSE"
+    PAUSE_AND_RESTORE = "PAUSE_AND_RESTORE"
 
 
 class EnvironmentKind(StrEnum):

@@ -14,6 +14,9 @@ service, applied by import's transform step before names are resolved::
     owner: ops
     directory: {from: /test, to: /prod}   # directory prefix rewrite (jobs, scripts, resources)
     timeZone: {zone: Europe/Berlin, mode: keepInstant, sourceZone: Asia/Shanghai}
+    targetOwned:                          # fields whose target values every overwrite keeps
+      - schedule.cron.expression
+      - nodes[*].properties[retryTimes]
 
 Rename kinds are the environment kinds of the reference table (connections, DLI queues, CDM
 clusters, MRS clusters, DIS streams, GES graphs, resource groups, agencies, quality rules) plus
@@ -31,6 +34,7 @@ from typing import Any
 import yaml
 
 from jobferry.domain.enums import RefKind
+from jobferry.domain.fieldpaths import FieldPath, parse_field_path
 from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem
 from jobferry.domain.timeshift import ShiftMode
 
@@ -56,6 +60,7 @@ TOP_KEYS = (
     "owner",
     "directory",
     "timeZone",
+    "targetOwned",
 )
 MODES = tuple(m.value for m in ShiftMode)
 
@@ -90,6 +95,7 @@ class Profile:
     owner: str | None = None
     directory: tuple[str, str] | None = None
     time_zone: TimeZoneMove | None = None
+    target_owned: tuple[FieldPath, ...] = ()
 
     def reference_renames(self) -> dict[tuple[RefKind, str], str]:
         """The renames as the reference table's (kind, old name) → new name map."""
@@ -231,6 +237,7 @@ def parse_profile(document: object) -> Profile:
     owner = _optional_text(document.get("owner"), "owner", problems)
     directory = _directory(document.get("directory"), problems)
     zone = parse_time_zone_move(document.get("timeZone"), "timeZone", problems)
+    owned = _target_owned(document.get("targetOwned"), problems)
     if problems:
         raise ProfileError(problems)
     return Profile(
@@ -244,7 +251,23 @@ def parse_profile(document: object) -> Profile:
         owner=owner,
         directory=directory,
         time_zone=zone,
+        target_owned=owned,
     )
+
+
+def _target_owned(value: object, problems: list[str]) -> tuple[FieldPath, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problems.append("targetOwned must be a list of field paths, e.g. [basicConfig.owner]")
+        return ()
+    out: list[FieldPath] = []
+    for index, text in enumerate(value):
+        try:
+            out.append(parse_field_path(text))
+        except ValueError as exc:
+            problems.append(f"targetOwned[{index}]: {exc}")
+    return tuple(out)
 
 
 def load_profile_text(text: bytes | str) -> object:

@@ -70,6 +70,7 @@ class ReadIndex:
         for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-4096"):
             self._db.execute(f"PRAGMA {pragma}")
         self._db.executescript(_SCHEMA)
+        self._object_index = False
 
     def close(self) -> None:
         """Forget the index."""
@@ -115,6 +116,14 @@ class ReadIndex:
     def add_listed(self, rows: Iterable[tuple[str, int, str, str | None]]) -> None:
         """Remember listed (path, size, sha256, object id) rows, none of them known yet."""
         self._db.executemany("INSERT INTO listed VALUES (?, ?, ?, ?)", rows)
+
+    def listed_object_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of these object ids the listing names (every listed entry, read or not)."""
+        if not self._object_index:
+            self._db.execute("CREATE INDEX ix_listed_object ON listed (object_id)")
+            self._object_index = True
+        sql = "SELECT object_id FROM listed WHERE object_id IN ({marks})"
+        return {r[0] for r in self._among(sql, ids)}
 
     def unlisted(self, limit: int, excluded: Sequence[str]) -> tuple[list[str], int]:
         """Up to ``limit`` files the listing does not hold (in zip order), and how many; the

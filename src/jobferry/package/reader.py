@@ -398,6 +398,10 @@ class PackageReader:
         """Which of ``names`` the package holds as ``kind`` (among the objects read so far)."""
         return set(self.index.known_objects(kind, names))
 
+    def listed_uids(self, uids: Sequence[str]) -> set[str]:
+        """Which of these stable identifiers the manifest lists (read yet or not)."""
+        return self.index.listed_object_ids(uids)
+
     def present_uids(self, kind: str, uids: Sequence[str]) -> set[str]:
         """Which of these stable identifiers the package's objects of ``kind`` carry (among
         the objects read so far)."""

@@ -20,7 +20,8 @@ from typing import Any
 _SCHEMA = """
 CREATE TABLE obj (
     seq INTEGER PRIMARY KEY, rank INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
-    path TEXT NOT NULL, action TEXT NOT NULL, record BLOB NOT NULL
+    path TEXT NOT NULL, action TEXT NOT NULL, record BLOB NOT NULL, target_uid TEXT,
+    holder TEXT
 );
 CREATE TABLE edge (seq INTEGER NOT NULL, upstream TEXT NOT NULL);
 CREATE TABLE pending (
@@ -68,9 +69,10 @@ class Workset:
 
     # -- while planning --------------------------------------------------------------------------
 
-    def add(self, rows: Iterable[tuple[int, int, str, str, str, str, bytes]]) -> None:
-        """Store (seq, kind rank, kind, name, path, action, record) rows."""
-        self._db.executemany("INSERT INTO obj VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    def add(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Store (seq, kind rank, kind, name, path, action, record, matched target uid, uid
+        of the target object holding the name) rows."""
+        self._db.executemany("INSERT INTO obj VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def add_edges(self, rows: Iterable[tuple[int, str]]) -> None:
         """(seq of a job the import writes, name of a job of its workspace it depends on)."""
@@ -110,7 +112,9 @@ class Workset:
     def jobs_by_name(self) -> list[tuple[int, str]]:
         """(seq, action) of the jobs, in name order (code point order, as Python sorts)."""
         self._index()
-        rows = self._db.execute("SELECT seq, action FROM obj WHERE kind = 'job' ORDER BY name")
+        rows = self._db.execute(
+            "SELECT seq, action FROM obj WHERE kind = 'job' AND action != 'DELETE' ORDER BY name"
+        )
         return [(r[0], r[1]) for r in rows]
 
     def job_edges(self) -> Iterator[tuple[int, int]]:
@@ -178,9 +182,54 @@ class Workset:
             out.update(self._db.execute(f"SELECT seq, name FROM obj WHERE seq IN ({marks})", part))
         return out
 
+    def matched(self, uids: Sequence[str]) -> set[str]:
+        """Which of these target uids an object of the package is matched to."""
+        found: set[str] = set()
+        for start in range(0, len(uids), CHUNK):
+            part = list(uids[start : start + CHUNK])
+            marks = ",".join("?" * len(part))
+            found.update(
+                r[0]
+                for r in self._db.execute(
+                    f"SELECT target_uid FROM obj WHERE target_uid IN ({marks})", part
+                )
+            )
+        return found
+
+    def written_jobs_seqs(self, batch: int) -> Iterator[list[int]]:
+        """The seqs of the jobs the import writes, ``batch`` at a time."""
+        cursor = self._db.execute(
+            f"SELECT seq FROM obj WHERE kind = 'job' AND action IN {_WRITES} ORDER BY seq"
+        )
+        while rows := cursor.fetchmany(batch):
+            yield [r[0] for r in rows]
+
+    def held_names(self) -> list[tuple[int, str, str]]:
+        """(seq, kind, name) of objects whose name a target object holds that the import
+        neither renames away nor deletes."""
+        rows = self._db.execute(
+            "SELECT seq, kind, name FROM obj WHERE holder IS NOT NULL AND holder NOT IN "
+            "(SELECT target_uid FROM obj WHERE target_uid IS NOT NULL "
+            "AND action IN ('RENAME', 'DELETE')) ORDER BY seq"
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def deletes_in_order(self) -> list[int]:
+        """The DELETEs' seqs, in the order they were planned."""
+        rows = self._db.execute("SELECT seq FROM obj WHERE action = 'DELETE' ORDER BY seq")
+        return [r[0] for r in rows]
+
+    def renames(self) -> list[int]:
+        """The RENAMEs' seqs."""
+        rows = self._db.execute("SELECT seq FROM obj WHERE action = 'RENAME' ORDER BY seq")
+        return [r[0] for r in rows]
+
     def others_in_order(self) -> list[int]:
         """Scripts, resources and CDM jobs: by kind (as written), then name, then path."""
-        rows = self._db.execute("SELECT seq FROM obj WHERE kind != 'job' ORDER BY rank, name, path")
+        rows = self._db.execute(
+            "SELECT seq FROM obj WHERE kind != 'job' AND action != 'DELETE' "
+            "ORDER BY rank, name, path"
+        )
         return [r[0] for r in rows]
 
     def count(self) -> int:

@@ -107,7 +107,14 @@ def test_an_empty_workspace_gets_everything_created_dependencies_first(
         ("job", "load_orders", "CREATE"),
         ("job", "daily_sales", "CREATE"),
     ]
-    assert plan.counts() == {"CREATE": 7, "OVERWRITE": 0, "SKIP": 0, "UNCHANGED": 0}
+    assert plan.counts() == {
+        "CREATE": 7,
+        "OVERWRITE": 0,
+        "SKIP": 0,
+        "UNCHANGED": 0,
+        "RENAME": 0,
+        "DELETE": 0,
+    }
 
 
 def test_the_same_definitions_plan_unchanged_and_a_changed_one_overwrites_with_its_diff(

@@ -21,6 +21,7 @@ from jobferry.domain.enums import (
     PlanAction,
     ProblemReason,
     RefKind,
+    SchedulingPolicy,
 )
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS, Reference
 from jobferry.domain.validation import validate_job, validate_resource, validate_script
@@ -28,6 +29,7 @@ from jobferry.package.manifest import Requirement
 from jobferry.package.signature import SignatureCheck, check_signature
 from jobferry.services.context import Scope
 from jobferry.services.importing.model import WRITES, PlannedObject, Problem
+from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.snapshot import TargetState
 from jobferry.services.importing.transform import Transform
 from jobferry.services.keys import trusted_public_keys
@@ -213,7 +215,11 @@ def environment_report(
 
 
 def check_object(
-    item: PlannedObject, scope: Scope, state: TargetState, max_nodes: int
+    item: PlannedObject,
+    scope: Scope,
+    state: TargetState,
+    request: ImportRequest,
+    max_nodes: int,
 ) -> list[Problem]:
     """What one object to write shows alone: its definition, a lock, a schedule."""
     problems: list[Problem] = []
@@ -234,8 +240,10 @@ def check_object(
                 )
             )
     ws_name = scope.workspace.name
-    if item.action == PlanAction.OVERWRITE and item.kind in (ObjectKind.JOB, ObjectKind.SCRIPT):
-        holder = state.locks.get((item.kind, item.name))
+    replaces = item.action in (PlanAction.OVERWRITE, PlanAction.RENAME)
+    if replaces and item.kind in (ObjectKind.JOB, ObjectKind.SCRIPT):
+        name = item.target.name if item.target is not None else item.name
+        holder = state.locks.get((item.kind, name))
         hard = scope.workspace.lock_policy == LockPolicy.HARD.value
         if holder and holder[0] != scope.actor.user_id and hard:
             problems.append(
@@ -250,18 +258,23 @@ def check_object(
             )
     if (
         item.kind == ObjectKind.JOB
-        and item.action == PlanAction.OVERWRITE
+        and replaces
         and item.target
         and item.target.status != JobStatus.STOPPED
     ):
+        if request.scheduling is SchedulingPolicy.PAUSE_AND_RESTORE:
+            item.pause = True
+            return problems
         problems.append(
             Problem(
                 ProblemReason.SCHEDULED,
                 ObjectKind.JOB,
                 item.name,
-                f"job '{item.name}' is scheduled ({item.target.status}) in workspace "
+                f"job '{item.target.name}' is scheduled ({item.target.status}) in workspace "
                 f"'{ws_name}' and must be stopped before it is overwritten",
-                f"stop it (POST .../jobs/{item.name}/stop), or import with sameNamePolicy SKIP",
+                f"stop it (POST .../jobs/{item.target.name}/stop), import with scheduling "
+                "PAUSE_AND_RESTORE (the import stops it and starts it again), or import with "
+                "sameNamePolicy SKIP",
             )
         )
     return problems
@@ -372,6 +385,22 @@ class References:
                 f"import job '{ref.name}' into workspace '{ref.workspace}' first",
             )
         ]
+
+
+def drift_problem(item: PlannedObject, ws_name: str) -> Problem:
+    """An object changed in the target since the last import wrote it (``onDrift`` FAIL)."""
+    fields = sorted({c.path or "(the whole definition)" for c in item.drift or []})
+    shown = ", ".join(fields[:10]) + (f" and {len(fields) - 10} more" if len(fields) > 10 else "")
+    target = item.target.name if item.target is not None else item.name
+    return Problem(
+        ProblemReason.DRIFT,
+        item.kind,
+        item.name,
+        f"{item.kind} '{target}' was changed in workspace '{ws_name}' since the last import "
+        f"wrote it ({shown})",
+        "carry the change back to the source and export again, or import with onDrift "
+        "KEEP_TARGET (leave it as it is) or TAKE_PACKAGE (overwrite the change)",
+    )
 
 
 def cycle_problem(cycle: list[str], job: str) -> Problem:

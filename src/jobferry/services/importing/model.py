@@ -24,9 +24,11 @@ from jobferry.domain.timeshift import CronSchedule, ScheduleShift
 from jobferry.package.signature import SignatureCheck
 from jobferry.services.profiles import ResolvedProfile
 from jobferry.storage.imports import TargetObject
+from jobferry.storage.promotion import LedgerRow
 
 _JOB = ObjectKind.JOB
-WRITES = frozenset({PlanAction.CREATE, PlanAction.OVERWRITE})
+WRITES = frozenset({PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME})
+"""Actions that write the package's definition (a DELETE writes nothing of it)."""
 SHOWN_PROBLEMS = 1000
 """Problems a plan view lists in full (every object still carries its own)."""
 
@@ -83,6 +85,23 @@ class PlannedObject:
     changes: list[Change] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     schedule: list[ScheduleShift] = field(default_factory=list)
+    uid: str | None = None
+    """The object's stable identifier in its source workspace (format-2 packages)."""
+    raw: str | None = None
+    """The definition as the package holds it, before transforms (what the ledger keeps)."""
+    ledger: LedgerRow | None = None
+    """What the target's ledger says this object became at the last import."""
+    adopted: LedgerRow | None = None
+    """The ledger row of another source object whose target object this one takes over."""
+    holder: str | None = None
+    """The uid of the target object holding this object's name when that is not its match."""
+    previous_name: str | None = None
+    drift: list[Change] | None = None
+    """What changed in the target since the last import wrote the object (``None``: no drift)."""
+    kept: list[tuple[str, Any, Any]] = field(default_factory=list)
+    """Target-owned fields whose target values were kept: (path, package's, target's)."""
+    pause: bool = False
+    """A scheduled job the import stops, writes and starts again."""
     _refs: list[Reference] | None = None
 
     @property
@@ -135,9 +154,20 @@ class Record(NamedTuple):
     """A job's distinct (kind, name, other workspace or "") references (jobs to write)."""
     problems: list[tuple[Any, ...]]
     diff: bytes | None
-    """The field changes of an OVERWRITE, as JSON."""
+    """The field changes of an OVERWRITE or RENAME, as JSON."""
     schedule: bytes | None
     """The schedule moves of an object to write, as JSON."""
+    uid: str | None = None
+    raw: str | None = None
+    previous_name: str | None = None
+    drift: bytes | None = None
+    """The changes made in the target since the last import wrote it, as JSON (drift)."""
+    pause: bool = False
+    ledger: tuple[Any, ...] | None = None
+    """The ledger row of this object before the import (a ``LedgerRow``'s values)."""
+    adopted: tuple[Any, ...] | None = None
+    """The ledger row of the object this one takes over, if any."""
+    target_uid: str | None = None
 
     def packed(self) -> bytes:
         """The record's bytes."""
@@ -161,8 +191,16 @@ class Record(NamedTuple):
             "action": self.action,
             "path": self.path,
         }
-        if self.action == PlanAction.OVERWRITE and with_diff:
+        if self.previous_name is not None and self.action == PlanAction.RENAME:
+            line["previousName"] = self.previous_name
+        if self.action in (PlanAction.OVERWRITE, PlanAction.RENAME) and with_diff:
             line["diff"] = orjson.loads(self.diff or b"[]")
+        if self.drift is not None:
+            line["drift"] = True
+            if with_diff:
+                line["driftDiff"] = orjson.loads(self.drift)
+        if self.pause and self.action in WRITES:
+            line["pause"] = True
         if self.schedule is not None and self.action in WRITES:
             line["schedule"] = orjson.loads(self.schedule)
         problems = self.all_problems(late)

@@ -20,10 +20,10 @@ from typing import Any
 
 import orjson
 
-from jobferry.domain.diff import Change, diff, same
 from jobferry.domain.enums import (
     ENVIRONMENT_KINDS,
     KIND_ORDER,
+    DriftPolicy,
     ObjectKind,
     PlanAction,
     ProcessType,
@@ -33,7 +33,7 @@ from jobferry.domain.references import Reference, distinct_references
 from jobferry.package.manifest import parse_requirements
 from jobferry.package.reader import PackageObject, PackageReader
 from jobferry.services.context import Scope
-from jobferry.services.documents import CONTROL_FIELDS, SERVER_FIELDS, dump, load
+from jobferry.services.documents import dump
 from jobferry.services.importing.checks import (
     PACKAGE_KINDS,
     References,
@@ -41,8 +41,12 @@ from jobferry.services.importing.checks import (
     check_object,
     check_package_signature,
     distinct_refs,
+    drift_problem,
     environment_report,
 )
+from jobferry.services.importing.decide import IGNORED_IN_DIFF, change_lines, decide, drift_lines
+from jobferry.services.importing.deletes import Deletes, name_conflicts
+from jobferry.services.importing.matching import Matcher, package_source
 from jobferry.services.importing.model import (
     SHOWN_PROBLEMS,
     WRITES,
@@ -63,38 +67,13 @@ from jobferry.services.importing.snapshot import TargetState
 from jobferry.services.importing.transform import Transform, transform_object
 from jobferry.services.profiles import ResolvedProfile, resolve_profile
 from jobferry.storage import Tx
-from jobferry.storage.imports import TargetObject
 from jobferry.storage.rows import directory_of
 from jobferry.storage.workset import Workset
 
-IGNORED_IN_DIFF = frozenset(CONTROL_FIELDS + SERVER_FIELDS)
 BATCH = 500
 """Objects planned together (one target query per kind, one write to the working set)."""
 _TAG, _JOB = RefKind.TAG, RefKind.JOB
 _RANK = {str(kind): rank for kind, rank in KIND_ORDER.items()}
-
-
-def _canonical(doc: dict[str, Any]) -> bytes:
-    return orjson.dumps(
-        {k: v for k, v in doc.items() if k not in IGNORED_IN_DIFF}, option=orjson.OPT_SORT_KEYS
-    )
-
-
-def _action(
-    existing: TargetObject | None, document: dict[str, Any], text: str, policy: str
-) -> tuple[PlanAction, list[Change]]:
-    if existing is None:
-        return PlanAction.CREATE, []
-    # Cheap exact checks first (a package exported by jobferry holds the stored text itself);
-    # the structural comparison only runs when the bytes differ.
-    if existing.document == text:
-        return PlanAction.UNCHANGED, []
-    before = load(existing.document)
-    if _canonical(before) == _canonical(document) or same(before, document, ignore=IGNORED_IN_DIFF):
-        return PlanAction.UNCHANGED, []
-    if policy == "SKIP":
-        return PlanAction.SKIP, []
-    return PlanAction.OVERWRITE, diff(before, document, ignore=IGNORED_IN_DIFF)
 
 
 @dataclass(frozen=True)
@@ -150,6 +129,9 @@ class Planner:
         requirements = parse_requirements(reader.manifest)
         self.secrets = SecretCheck(ctx.tx, scope, requirements, self.transform)
         self.signature, self.package_problems = check_package_signature(ctx.tx, scope, reader)
+        self.source = package_source(reader)
+        self.matcher = Matcher(ctx.tx, self.state, self.source, reader, ctx.request, self.ws_id)
+        self.owned = self.resolved.profile.target_owned if self.resolved else ()
         self.found = _Found()
         self.seq = 0
 
@@ -161,16 +143,35 @@ class Planner:
             self._plan_batch(batch)
         report = self.found.absent if self.ctx.environment_report else None
         late = resolve_pending(self.workset, self.reader.present, report)
+        self._plan_deletes()
+        late += name_conflicts(self.workset, self.ws_name)
         graph = JobGraph(self.workset)
         late += cycle_problems(graph, self.ctx.tx, self.ws_id)
         for seq, problem in late:
             self.found.note(seq, [problem])
-        order = array("l", self.workset.others_in_order())
+        order = array("l", self.workset.deletes_in_order())
+        order.extend(self.workset.others_in_order())
         order.extend(graph.apply_order())
         failing: dict[int, str] = {}
         if self.ctx.request.mode == "PER_OBJECT" and self.found.problem_seqs:
             failing = failing_objects(self.workset, order, self.found.problem_seqs)
         return self._outcome(order, failing)
+
+    def _plan_deletes(self) -> None:
+        """What the import deletes (``propagateDeletes``), after the package's objects."""
+        ctx = self.ctx
+        planned = Deletes(ctx.tx, ctx.scope, ctx.request, self.matcher, self.workset)
+        rows: list[tuple[Any, ...]] = []
+        for seq, record, problems in planned.plan(self.seq + 1):
+            self.seq = seq
+            self.found.counts[PlanAction.DELETE] += 1
+            self.found.note(seq, problems)
+            rank = _RANK[record.kind]
+            rows.append(
+                (seq, rank, record.kind, record.name, "", record.action, record.packed())
+                + (record.target_uid, None)
+            )
+        self.workset.add(rows)
 
     def _outcome(self, order: array[int], failing: dict[int, str]) -> PlanOutcome:
         position = {seq: at for at, seq in enumerate(order) if seq in self.found.problem_seqs}
@@ -205,17 +206,13 @@ class Planner:
 
     def _plan_batch(self, objects: list[PackageObject]) -> None:
         items = [self._transformed(obj) for obj in objects]
-        wanted: dict[str, list[str]] = {}
+        self.matcher.match(items)
+        cdm_names = {i.name for i in items if i.kind is ObjectKind.CDM_JOB}
+        cdm = self.state.existing({(str(ObjectKind.CDM_JOB), self.ws_id): cdm_names})
         for item in items:
-            wanted.setdefault(item.kind, []).append(item.name)
-        targets = self.state.stored(wanted)
-        cdm = self.state.existing(
-            {(str(ObjectKind.CDM_JOB), self.ws_id): set(wanted.get("cdm_job", []))}
-        )
-        for item in items:
-            self._decide(item, targets.get((item.kind, item.name)), cdm)
+            self._decide(item, cdm)
         references = self._references(items)
-        rows: list[tuple[int, int, str, str, str, str, bytes]] = []
+        rows: list[tuple[Any, ...]] = []
         edges: list[tuple[int, str]] = []
         pending: list[tuple[int, str, str, bytes]] = []
         for item in items:
@@ -233,6 +230,8 @@ class Planner:
                     item.path,
                     item.action,
                     record.packed(),
+                    item.target.uid if item.target else None,
+                    item.holder,
                 )
             )
             edges += self._edges(item)
@@ -241,19 +240,18 @@ class Planner:
         self.workset.add_pending(pending)
 
     def _transformed(self, obj: PackageObject) -> PlannedObject:
+        identified = self.source.workspace_id is not None and obj.uid is not None
+        raw = dump(obj.document) if identified else None  # before transforms change it
         item = transform_object(self.transform, obj)
+        item.uid, item.raw = (obj.uid, raw) if identified else (None, None)
         for key in IGNORED_IN_DIFF.intersection(item.document):  # request-only, server-kept
             del item.document[key]
         return item
 
-    def _decide(
-        self, item: PlannedObject, existing: TargetObject | None, cdm: set[tuple[str, str, str]]
-    ) -> None:
-        """The object's action against what the target holds under its name."""
+    def _decide(self, item: PlannedObject, cdm: set[tuple[str, str, str]]) -> None:
+        """The object's action against its match in the target."""
         request = self.ctx.request
-        text = dump(item.document)
-        item.action, item.changes = _action(existing, item.document, text, request.same_name_policy)
-        item.target = existing
+        decide(item, request, self.owned)
         if item.kind is ObjectKind.CDM_JOB:
             held = (str(ObjectKind.CDM_JOB), self.ws_id, item.name) in cdm
             item.action = PlanAction.UNCHANGED if held else PlanAction.CREATE
@@ -315,7 +313,10 @@ class Planner:
         writes = item.action in WRITES
         problems = item.problems if writes else []
         if writes:
-            problems += check_object(item, self.ctx.scope, self.state, self.ctx.max_nodes)
+            request = self.ctx.request
+            problems += check_object(item, self.ctx.scope, self.state, request, self.ctx.max_nodes)
+            if item.drift is not None and request.on_drift is DriftPolicy.FAIL:
+                problems.append(drift_problem(item, self.ws_name))
         if item.kind is ObjectKind.JOB and (writes or self.ctx.environment_report):
             checked = references.check(item, report_only=not writes)
             problems += checked.problems
@@ -357,18 +358,26 @@ def _record(item: PlannedObject, problems: list[Problem]) -> Record:
             target.id,
             target.latest_version,
             target.status,
-            target.document if item.action is PlanAction.OVERWRITE else None,
+            target.document if item.action in (PlanAction.OVERWRITE, PlanAction.RENAME) else None,
         ),
         refs=[(str(k), n, w or "") for k, n, w in distinct_references(item.refs)]
         if writes
         else None,
         problems=[p.packed() for p in problems],
-        diff=orjson.dumps([c.as_json() for c in item.changes])
-        if item.action is PlanAction.OVERWRITE
+        diff=orjson.dumps(change_lines(item))
+        if item.action in (PlanAction.OVERWRITE, PlanAction.RENAME)
         else None,
         schedule=orjson.dumps([shift_json(s) for s in item.schedule])
         if writes and item.schedule
         else None,
+        uid=item.uid,
+        raw=item.raw,
+        previous_name=item.previous_name,
+        drift=orjson.dumps(drift_lines(item)) if item.drift is not None else None,
+        pause=item.pause,
+        ledger=tuple(item.ledger) if item.ledger is not None else None,
+        adopted=tuple(item.adopted) if item.adopted is not None else None,
+        target_uid=item.target.uid if item.target is not None else None,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from jobferry.domain.enums import RefKind, TargetStatus
+from jobferry.domain.enums import DriftPolicy, RefKind, SchedulingPolicy, TargetStatus
 from jobferry.domain.profile import TimeZoneMove, parse_time_zone_move
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 from jobferry.errors import InvalidRequestError, RequiredParameterError
@@ -45,6 +45,9 @@ class ImportRequest:
     time_zone: TimeZoneMove | None = None
     status_asked: TargetStatus | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    propagate_deletes: bool = False
+    on_drift: DriftPolicy = DriftPolicy.FAIL
+    scheduling: SchedulingPolicy = SchedulingPolicy.REFUSE
 
     def settled(self, scope: Scope) -> ImportRequest:
         """This request with its target status decided for the workspace it imports into."""
@@ -148,6 +151,18 @@ def _option_rules(body: dict[str, Any]) -> list[tuple[bool, str]]:
         ),
         (not isinstance(body.get("dryRun", False), bool), "dryRun must be true or false"),
         (
+            not isinstance(body.get("propagateDeletes", False), bool),
+            "propagateDeletes must be true or false",
+        ),
+        (
+            body.get("onDrift", DriftPolicy.FAIL) not in tuple(DriftPolicy),
+            f"onDrift must be FAIL, KEEP_TARGET or TAKE_PACKAGE, not {body.get('onDrift')!r}",
+        ),
+        (
+            body.get("scheduling", SchedulingPolicy.REFUSE) not in tuple(SchedulingPolicy),
+            f"scheduling must be REFUSE or PAUSE_AND_RESTORE, not {body.get('scheduling')!r}",
+        ),
+        (
             plan_id is not None and not isinstance(plan_id, str),
             "planId must be the id a plan answered",
         ),
@@ -203,4 +218,7 @@ def parse_import_request(body: dict[str, Any]) -> ImportRequest:
         profile=profile.strip() if isinstance(profile, str) else profile,
         time_zone=time_zone,
         raw=dict(body),
+        propagate_deletes=bool(body.get("propagateDeletes", False)),
+        on_drift=DriftPolicy(body.get("onDrift", DriftPolicy.FAIL)),
+        scheduling=SchedulingPolicy(body.get("scheduling", SchedulingPolicy.REFUSE)),
     )

@@ -48,13 +48,28 @@ class TargetState:
                 continue
             found = read(self._tx, self._ws, names, for_update=self._lock)
             for name in sorted(found):
-                t = found[name]
-                doc = hashlib.sha256(t.document.encode()).hexdigest()
-                self._digest.update(
-                    f"{kind}|{name}|{t.id}|{doc}|{t.status}|{t.latest_version}\n".encode()
-                )
-                out[(kind, name)] = t
+                out[(kind, name)] = self._seen(kind, found[name])
         return out
+
+    def stored_by_uid(self, wanted: dict[str, list[str]]) -> dict[tuple[str, str], TargetObject]:
+        """The target's jobs, scripts and resources with these stable identifiers, by
+        (kind, uid)."""
+        out: dict[tuple[str, str], TargetObject] = {}
+        for kind in _READERS:
+            uids = wanted.get(kind)
+            if not uids:
+                continue
+            found = repo.objects_by_uid(self._tx, self._ws, kind, uids, for_update=self._lock)
+            for uid in sorted(found):
+                out[(kind, uid)] = self._seen(kind, found[uid])
+        return out
+
+    def _seen(self, kind: str, t: TargetObject) -> TargetObject:
+        doc = hashlib.sha256(t.document.encode()).hexdigest()
+        self._digest.update(
+            f"{kind}|{t.name}|{t.id}|{doc}|{t.status}|{t.latest_version}\n".encode()
+        )
+        return t
 
     def workspace_id(self, name_or_id: str) -> str | None:
         """The id of a workspace of the project named (or identified) by ``name_or_id``."""

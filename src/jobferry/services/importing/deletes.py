@@ -1,0 +1,205 @@
+"""Import step 6c, once the package is read: what to delete, and names that clash.
+
+With ``propagateDeletes``, an object the target received from the package's source (its ledger
+says so) is deleted when the source no longer has it: the package holds its kind whole
+(``inventory``) and does not list it, or the package says the source deleted it (``deleted``).
+Nothing the target did not receive from that source is ever deleted. A DELETE that would leave
+a remaining job using the object is a problem, not an action; deletes of jobs go
+downstream-first.
+
+An object whose name is held in the target by another object that the import neither renames
+away nor deletes cannot be written: a ``name_conflict`` problem.
+"""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Iterator
+
+from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, ProblemReason
+from jobferry.domain.graph import ranked_order
+from jobferry.services.context import Scope
+from jobferry.services.importing.matching import IDENTIFIED, Matcher
+from jobferry.services.importing.model import Problem, Record
+from jobferry.services.importing.request import ImportRequest
+from jobferry.storage import Tx
+from jobferry.storage import exports as export_repo
+from jobferry.storage import jobs as job_repo
+from jobferry.storage import promotion as repo
+from jobferry.storage import rollbacks as use_repo
+from jobferry.storage.imports import TargetObject
+from jobferry.storage.promotion import LedgerRow
+from jobferry.storage.workset import Workset
+
+BATCH = 500
+_RANK = {"job": 0, "script": 1, "resource": 2}
+
+
+class Deletes:
+    """The DELETEs of one plan."""
+
+    def __init__(
+        self, tx: Tx, scope: Scope, request: ImportRequest, matcher: Matcher, workset: Workset
+    ) -> None:
+        self.tx, self.scope, self.request = tx, scope, request
+        self.matcher, self.workset = matcher, workset
+
+    def candidates(self) -> Iterator[tuple[LedgerRow, TargetObject]]:
+        """Ledger rows of objects the source no longer has, with their target object (when the
+        target still holds it and no object of the package took it over)."""
+        source = self.matcher.source.workspace_id
+        if not self.request.propagate_deletes or source is None:
+            return
+        after: tuple[str, str] | None = None
+        ws = self.scope.workspace.id
+        while rows := repo.source_ledger(self.tx, ws, source, after, BATCH):
+            after = (rows[-1].kind, rows[-1].source_uid)
+            gone = [r for r in rows if r.kind in IDENTIFIED and self.matcher.goes_away(r)]
+            wanted: dict[str, list[str]] = {}
+            for row in gone:
+                wanted.setdefault(row.kind, []).append(row.target_uid)
+            found = self.matcher.state.stored_by_uid(wanted)
+            claimed = self.workset.matched(sorted({t.uid for t in found.values()}))
+            for row in gone:
+                target = found.get((row.kind, row.target_uid))
+                if target is not None and target.uid not in claimed:
+                    yield row, target
+
+    def plan(self, first_seq: int) -> list[tuple[int, Record, list[Problem]]]:
+        """The DELETE records, downstream-first, numbered from ``first_seq``."""
+        picked = list(self.candidates())
+        if not picked:
+            return []
+        names = {(row.kind, target.name) for row, target in picked}
+        out: list[tuple[int, Record, list[Problem]]] = []
+        for offset, (row, target) in enumerate(_ordered(self.tx, self.scope, picked)):
+            problems = self._problems(row, target, names)
+            record = Record(
+                kind=row.kind,
+                name=target.name,
+                path="",
+                action=str(PlanAction.DELETE),
+                text=None,
+                columns=None,
+                target=(target.id, target.latest_version, target.status, target.document),
+                refs=None,
+                problems=[p.packed() for p in problems],
+                diff=None,
+                schedule=None,
+                uid=row.source_uid,
+                pause=row.kind == ObjectKind.JOB and target.status != JobStatus.STOPPED.value,
+                ledger=tuple(row),
+                target_uid=target.uid,
+            )
+            out.append((first_seq + offset, record, problems))
+        return out
+
+    def _problems(
+        self, row: LedgerRow, target: TargetObject, deleted: set[tuple[str, str]]
+    ) -> list[Problem]:
+        problems: list[Problem] = []
+        ws = self.scope.workspace
+        label = f"{row.kind} '{target.name}'"
+        if row.kind == ObjectKind.JOB and target.status != JobStatus.STOPPED.value:
+            if self.request.scheduling.value != "PAUSE_AND_RESTORE":
+                problems.append(
+                    self._problem(
+                        ProblemReason.SCHEDULED,
+                        row,
+                        target,
+                        f"{label} is scheduled ({target.status}) in workspace '{ws.name}' and "
+                        "must be stopped before it is deleted",
+                        "stop it, or import with scheduling PAUSE_AND_RESTORE (the import "
+                        "stops it before deleting it)",
+                    )
+                )
+        users = [
+            job
+            for _, job, _ in use_repo.jobs_using(self.tx, ws.id, row.kind, [target.name])
+            if ("job", job) not in deleted and job != target.name
+        ]
+        users += self._written_users(row.kind, target.name)
+        if row.kind == ObjectKind.JOB:
+            users += [
+                f"{other}/{job}"
+                for other, _, job in job_repo.dependents_in_other_workspaces(
+                    self.tx, self.scope.actor.project_id, ws.name, target.name
+                )
+            ]
+        if users:
+            shown = ", ".join(sorted(set(users))[:10])
+            problems.append(
+                self._problem(
+                    ProblemReason.IN_USE,
+                    row,
+                    target,
+                    f"{label} is gone from the source, but job(s) {shown} would still use it "
+                    f"in workspace '{ws.name}'",
+                    "remove those references (in the source, then export again, or in the "
+                    "target), or import without propagateDeletes",
+                )
+            )
+        return problems
+
+    def _written_users(self, kind: str, name: str) -> list[str]:
+        """Jobs the import writes whose new definitions use (kind, name)."""
+        users: list[str] = []
+        for seqs in self.workset.written_jobs_seqs(BATCH):
+            for data, _ in self.workset.records(seqs).values():
+                record = Record.unpacked(data)
+                if any(k == kind and n == name and not w for k, n, w in record.refs or ()):
+                    users.append(record.name)
+        return users
+
+    @staticmethod
+    def _problem(
+        reason: ProblemReason, row: LedgerRow, target: TargetObject, detail: str, fix: str
+    ) -> Problem:
+        return Problem(reason, row.kind, target.name, detail, fix)
+
+
+def _ordered(
+    tx: Tx, scope: Scope, picked: list[tuple[LedgerRow, TargetObject]]
+) -> list[tuple[LedgerRow, TargetObject]]:
+    """Jobs first, downstream before upstream; then scripts, then resources."""
+    jobs = sorted((p for p in picked if p[0].kind == ObjectKind.JOB), key=lambda p: p[1].name)
+    others = sorted(
+        (p for p in picked if p[0].kind != ObjectKind.JOB),
+        key=lambda p: (_RANK.get(p[0].kind, 9), p[1].name),
+    )
+    number = {target.name: n for n, (_, target) in enumerate(jobs)}
+    edges = []
+    for n, (_, target) in enumerate(jobs):
+        for _, upstream in _upstreams(tx, scope, target.name):
+            if upstream in number:
+                edges.append((number[upstream], n))  # downstream first: reversed edges
+    order, left = ranked_order(len(jobs), edges)
+    return [jobs[n] for n in (order if not left else range(len(jobs)))] + others
+
+
+def _upstreams(tx: Tx, scope: Scope, name: str) -> list[tuple[str, str]]:
+    return export_repo.upstream_edges(tx, scope.workspace.id, [name])
+
+
+def name_conflicts(workset: Workset, ws_name: str) -> list[tuple[int, Problem]]:
+    """Objects whose name a target object holds that the import neither renames away nor
+    deletes."""
+    out: list[tuple[int, Problem]] = []
+    for seq, kind, name in workset.held_names():
+        out.append(
+            (
+                seq,
+                Problem(
+                    ProblemReason.NAME_CONFLICT,
+                    kind,
+                    name,
+                    f"{kind} '{name}' in workspace '{ws_name}' is another object than the one "
+                    "this was promoted as (a different object of the source, or one made in "
+                    "the target), and the import neither renames nor deletes it",
+                    f"rename or delete that {kind} in the target, or import with "
+                    "propagateDeletes if the source deleted it",
+                ),
+            )
+        )
+    workset.add_late((seq, marshal.dumps(p.packed())) for seq, p in out)
+    return out
