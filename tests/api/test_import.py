@@ -171,7 +171,14 @@ def test_skip_keeps_the_target_and_overwrite_replaces_it_with_a_new_version(
     kept = api.call("GET", "/jobs/daily_sales", workspace=prod).json()
     assert kept["description"] == "edited in prod"
 
-    overwritten = run_import(api, {"path": path, "sameNamePolicy": "OVERWRITE"}, workspace=prod)
+    # The job was changed in prod since the import wrote it: overwriting that drift is refused
+    # unless asked for (onDrift).
+    refused = run_import(api, {"path": path, "sameNamePolicy": "OVERWRITE"}, workspace=prod)
+    assert refused["status"] == "FAILED"
+    assert refused["result"]["problems"][0]["reason"] == "drift"
+    assert "description" in refused["result"]["problems"][0]["detail"]
+    body = {"path": path, "sameNamePolicy": "OVERWRITE", "onDrift": "TAKE_PACKAGE"}
+    overwritten = run_import(api, body, workspace=prod)
     assert overwritten["status"] == "SUCCESSFUL"
     job = api.call("GET", "/jobs/daily_sales", workspace=prod).json()
     assert "description" not in job
@@ -323,11 +330,13 @@ def test_plan_shows_actions_and_a_field_diff(api: SignedClient) -> None:
     ).json()
     line = next(o for o in plan["objects"] if o["name"] == "daily_sales")
     assert line["action"] == "OVERWRITE"
+    assert line["drift"] is True
     assert {
         "path": "nodes[load].properties[connectionName].value",
         "op": "changed",
         "before": "ssh_conn",
         "after": "dws_conn",
+        "origin": "target",
     } in line["diff"]
     assert plan["summary"]["UNCHANGED"] == 3
     assert [o["kind"] for o in plan["objects"]][-1] == "job", "jobs come after what they use"
@@ -487,7 +496,8 @@ def test_overwrite_replaces_changed_scripts_and_resources_too(api: SignedClient)
     res_id = api.call("GET", "/resources", workspace=prod).json()["resources"][0]["id"]
     res = {"name": "udf_jar", "type": "file", "location": "obs://bucket/other.jar"}
     assert api.call("PUT", f"/resources/{res_id}", res, workspace=prod).status_code == 204
-    task = run_import(api, {"path": path, "sameNamePolicy": "OVERWRITE"}, workspace=prod)
+    body = {"path": path, "sameNamePolicy": "OVERWRITE", "onDrift": "TAKE_PACKAGE"}
+    task = run_import(api, body, workspace=prod)
     assert task["result"]["summary"]["OVERWRITE"] == 2, task["result"]
     script = api.call("GET", "/scripts/daily_sales_sql", workspace=prod).json()
     assert script["content"] == "select 1;"

@@ -231,8 +231,10 @@ def lock_holders(tx: Tx, workspace_id: str) -> dict[tuple[str, str], tuple[int, 
 # -- bulk writes ------------------------------------------------------------------------------
 
 
-def insert_jobs(tx: Tx, workspace_id: str, rows: Sequence[JobRow], stamp: Stamp) -> dict[str, int]:
-    """Insert (stopped) jobs of one workspace; returns name → new id."""
+def insert_jobs(
+    tx: Tx, workspace_id: str, rows: Sequence[JobRow], stamp: Stamp
+) -> dict[str, tuple[int, str]]:
+    """Insert (stopped) jobs of one workspace; returns name → (new id, new stable uid)."""
     if not rows:
         return {}
     lead = (workspace_id, JobStatus.STOPPED.value, stamp.at, stamp.by)
@@ -243,13 +245,13 @@ def insert_jobs(tx: Tx, workspace_id: str, rows: Sequence[JobRow], stamp: Stamp)
         [(uuid.uuid4().hex, row.name, *lead, *row.values(stamp)) for row in rows],
     )
     names = [row.name for row in rows]
-    ids: dict[str, int] = {}
+    ids: dict[str, tuple[int, str]] = {}
     for start in range(0, len(names), tx.chunk):
-        stmt = select(jobs.c.name, jobs.c.id).where(
+        stmt = select(jobs.c.name, jobs.c.id, jobs.c.uid).where(
             jobs.c.workspace_id == workspace_id,
             tx.among(jobs.c.name, names[start : start + tx.chunk]),
         )
-        ids.update((name, int(id_)) for name, id_ in tx.conn.execute(stmt))
+        ids.update((name, (int(id_), uid)) for name, id_, uid in tx.conn.execute(stmt))
     return ids
 
 

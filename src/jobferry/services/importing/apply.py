@@ -21,6 +21,7 @@ from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.documents import dump, load
 from jobferry.services.importing.model import WRITES, PlanOutcome, Record
+from jobferry.services.importing.promote import Promotion, clear_names
 from jobferry.services.importing.request import ImportRequest
 from jobferry.storage import Tx
 from jobferry.storage import environment as env_repo
@@ -49,6 +50,7 @@ class Outcome:
 
     versions: int = 0
     written: int = 0
+    deleted: int = 0
     failed: int = 0
 
 
@@ -74,8 +76,9 @@ def apply_plan(
     task_id: str,
     package_sha256: str,
 ) -> Outcome:
-    """Write every CREATE/OVERWRITE of the plan that can be imported; report every object."""
-    writer = _Writer(tx, scope, request, task_id)
+    """Write every object of the plan that can be imported; report every object."""
+    writer = _Writer(tx, scope, request, task_id, plan.source_workspace)
+    clear_names(tx, workset)
     order = plan.order
     for start in range(0, len(order), BATCH):
         seqs = order[start : start + BATCH]
@@ -91,7 +94,10 @@ def apply_plan(
             elif PlanAction(record.action) in WRITES:
                 to_write[record.kind].append(record)
                 lines[at] = {"record": record}
+            elif record.action == PlanAction.DELETE:
+                lines[at] = writer.delete(record)
             else:
+                writer.relink(record)
                 lines[at] = subtask(record, SUCCESSFUL, _kept(record), writer.now)
         writer.write(to_write)
         rows = []
@@ -101,6 +107,7 @@ def apply_plan(
                 line = writer.written(line["record"])
             rows.append((at + 1, line["status"], dump(line)))
         task_repo.insert_subtasks(tx, task_id, rows)
+    repo.insert_changes(tx, writer.promotion.rewrite_dependents())
     outcome = writer.outcome
     audit_in_scope(
         tx,
@@ -112,6 +119,7 @@ def apply_plan(
             "taskId": task_id,
             "packageSha256": package_sha256,
             "written": outcome.written,
+            "deleted": outcome.deleted,
             "failed": outcome.failed,
             "versionsCreated": outcome.versions,
             "summary": plan.counts,
@@ -139,10 +147,18 @@ def _target_version(record: Record) -> int | None:
 class _Writer:
     """The bulk writes of one apply, a batch at a time, and what they did."""
 
-    def __init__(self, tx: Tx, scope: Scope, request: ImportRequest, task_id: str) -> None:
+    def __init__(
+        self,
+        tx: Tx,
+        scope: Scope,
+        request: ImportRequest,
+        task_id: str,
+        source: str | None,
+    ) -> None:
         self.tx, self.request, self.task_id = tx, request, task_id
         self.ws = scope.workspace.id
         self.stamp = Stamp(now_ms(), scope.actor.name)
+        self.promotion = Promotion(tx, scope, source, task_id, self.stamp)
         self.now = self.stamp.at
         self.submit = request.target_status is not TargetStatus.SAVED
         self.outcome = Outcome()
@@ -157,8 +173,30 @@ class _Writer:
         self.resources(records[ObjectKind.RESOURCE])
         self.cdm_jobs(records[ObjectKind.CDM_JOB])
         self.jobs(records[ObjectKind.JOB])
+        for kind in ObjectKind:
+            self.promotion.rename(records[kind])
+        self.flush()
+
+    def flush(self) -> None:
+        """The batch's change records and ledger rows."""
         repo.insert_changes(self.tx, self.changes)
         self.changes = []
+        self.promotion.flush()
+
+    def delete(self, record: Record) -> dict[str, Any]:
+        """Delete the object of a DELETE record; its subtask."""
+        if record.pause and record.target is not None:
+            self.promotion.pause(int(record.target[0]), record.name)
+        self.changes.append(self.promotion.delete(record))
+        self.outcome.deleted += 1
+        message = f"Deleted {NOUNS[ObjectKind(record.kind)]} '{record.name}': gone from the source."
+        return subtask(record, SUCCESSFUL, message, self.now)
+
+    def relink(self, record: Record) -> None:
+        """Write the ledger row of an unchanged object when it is new or out of date."""
+        if record.relink and record.target is not None and record.target_uid is not None:
+            assert record.target[3] is not None
+            self.promotion.learn(record, record.target_uid, record.target[3])
 
     def version_of(self, record: Record) -> int | None:
         """The object's latest version after the import (a new one when submitting)."""
@@ -173,8 +211,13 @@ class _Writer:
         status = self.request.target_status.value
         return VersionRecord(version, status, text, self.stamp.at, self.stamp.by)
 
-    def _record(self, record: Record, object_id: str, text: str, version: int | None) -> None:
-        self.changes.append(_change(self.task_id, self.ws, record, object_id, text, version))
+    def _record(
+        self, record: Record, object_id: str, text: str, version: int | None, uid: str
+    ) -> None:
+        status = record.target[2] if record.pause and record.target is not None else None
+        undo = self.promotion.undo(record, paused=status)
+        self.changes.append(_change(self.task_id, self.ws, record, object_id, text, version, undo))
+        self.promotion.learn(record, uid, text)
 
     def scripts(self, records: list[Record]) -> None:
         """Write scripts (and their versions when submitting)."""
@@ -192,7 +235,7 @@ class _Writer:
             (updated if target else new).append((script_id, row))
             if self.submit:
                 versions.append((script_id, self._version(version, record.text)))
-            self._record(record, script_id, record.text, version)
+            self._record(record, script_id, record.text, version, script_id)
         repo.insert_scripts(self.tx, self.ws, new, self.stamp)
         repo.update_scripts(self.tx, updated, self.stamp)
         repo.insert_script_versions(self.tx, versions)
@@ -210,7 +253,7 @@ class _Writer:
             (updated if target else new).append(
                 (res_id, ResourceRow(name, record.text, directory, type_))
             )
-            self._record(record, res_id, record.text, None)
+            self._record(record, res_id, record.text, None, res_id)
         repo.insert_resources(self.tx, self.ws, new, self.stamp)
         repo.update_resources(self.tx, updated, self.stamp)
 
@@ -230,7 +273,9 @@ class _Writer:
                 now=self.now,
                 actor=self.stamp.by,
             )
-            self._record(record, f"cdm_job:{record.name}", record.text, None)
+            self.changes.append(
+                _change(self.task_id, self.ws, record, f"cdm_job:{record.name}", record.text, None)
+            )
 
     def jobs(self, records: list[Record]) -> None:
         """Write jobs, their versions, their reference index rows and the tags they carry."""
@@ -242,12 +287,23 @@ class _Writer:
             rows[record.name] = JobRow(
                 name, record.text, directory, process, self.version_of(record)
             )
-        ids = repo.insert_jobs(
+        created = repo.insert_jobs(
             self.tx, self.ws, [rows[r.name] for r in records if r.target is None], self.stamp
         )
+        ids = {name: job_id for name, (job_id, _) in created.items()}
+        uids = {name: uid for name, (_, uid) in created.items()}
         overwritten = [(int(r.target[0]), rows[r.name]) for r in records if r.target is not None]
+        paused = [r for r in records if r.pause and r.target is not None]
+        for record in paused:
+            assert record.target is not None
+            self.promotion.pause(int(record.target[0]), record.target_name())
         repo.update_jobs(self.tx, overwritten, self.stamp)
+        for record in paused:
+            assert record.target is not None
+            self.promotion.restore(int(record.target[0]), record.name, record.target[2])
         ids.update({row.name: job_id for job_id, row in overwritten})
+        uids.update({r.columns[0]: r.target_uid for r in records if r.target_uid and r.columns})
+        self.promotion.written_jobs.update(ids.values())
         versions: list[tuple[int, VersionRecord, str | None]] = []
         refs: list[RefRow] = []
         tags: set[str] = set()
@@ -261,7 +317,7 @@ class _Writer:
                 refs.append(RefRow(job_id, kind, name, other_ws))
                 if kind == _TAG:
                     tags.add(name)
-            self._record(record, str(job_id), row.document, row.latest_version)
+            self._record(record, str(job_id), row.document, row.latest_version, uids[row.name])
         repo.insert_job_versions(self.tx, versions)
         # New jobs have no reference rows yet: only overwritten ones need theirs cleared.
         repo.replace_job_refs(self.tx, [job_id for job_id, _ in overwritten], refs)
@@ -270,9 +326,13 @@ class _Writer:
     def written(self, record: Record) -> dict[str, Any]:
         """The subtask of an object this apply wrote, counted in the outcome."""
         version = self.versions.get((record.kind, record.name))
-        verb = "Created" if record.action == PlanAction.CREATE else "Overwrote"
-        message = f"{verb} {NOUNS[ObjectKind(record.kind)]} '{record.name}'"
-        if record.action == PlanAction.OVERWRITE:
+        noun = NOUNS[ObjectKind(record.kind)]
+        if record.action == PlanAction.RENAME:
+            message = f"Renamed {noun} '{record.previous_name}' to '{record.name}'"
+        else:
+            verb = "Created" if record.action == PlanAction.CREATE else "Overwrote"
+            message = f"{verb} {noun} '{record.name}'"
+        if record.action in (PlanAction.OVERWRITE, PlanAction.RENAME):
             changes = len(orjson.loads(record.diff)) if record.diff else 0
             message += f" ({changes} change(s))"
         if self.submit and record.kind in _VERSIONED:
@@ -283,7 +343,13 @@ class _Writer:
 
 
 def _change(
-    task_id: str, ws: str, record: Record, object_id: str, text: str, version: int | None
+    task_id: str,
+    ws: str,
+    record: Record,
+    object_id: str,
+    text: str,
+    version: int | None,
+    undo: str | None = None,
 ) -> ChangeRow:
     target = record.target
     return ChangeRow(
@@ -297,4 +363,5 @@ def _change(
         before_version=target[1] if target else None,
         after_version=version,
         after_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        undo=undo,
     )

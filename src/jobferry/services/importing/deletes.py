@@ -16,7 +16,13 @@ from __future__ import annotations
 import marshal
 from collections.abc import Iterator
 
-from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, ProblemReason
+from jobferry.domain.enums import (
+    JobStatus,
+    ObjectKind,
+    PlanAction,
+    ProblemReason,
+    SchedulingPolicy,
+)
 from jobferry.domain.graph import ranked_order
 from jobferry.services.context import Scope
 from jobferry.services.importing.matching import IDENTIFIED, Matcher
@@ -100,19 +106,19 @@ class Deletes:
         problems: list[Problem] = []
         ws = self.scope.workspace
         label = f"{row.kind} '{target.name}'"
-        if row.kind == ObjectKind.JOB and target.status != JobStatus.STOPPED.value:
-            if self.request.scheduling.value != "PAUSE_AND_RESTORE":
-                problems.append(
-                    self._problem(
-                        ProblemReason.SCHEDULED,
-                        row,
-                        target,
-                        f"{label} is scheduled ({target.status}) in workspace '{ws.name}' and "
-                        "must be stopped before it is deleted",
-                        "stop it, or import with scheduling PAUSE_AND_RESTORE (the import "
-                        "stops it before deleting it)",
-                    )
+        scheduled = row.kind == ObjectKind.JOB and target.status != JobStatus.STOPPED.value
+        if scheduled and self.request.scheduling is not SchedulingPolicy.PAUSE_AND_RESTORE:
+            problems.append(
+                self._problem(
+                    ProblemReason.SCHEDULED,
+                    row,
+                    target,
+                    f"{label} is scheduled ({target.status}) in workspace '{ws.name}' and "
+                    "must be stopped before it is deleted",
+                    "stop it, or import with scheduling PAUSE_AND_RESTORE (the import "
+                    "stops it before deleting it)",
                 )
+            )
         users = [
             job
             for _, job, _ in use_repo.jobs_using(self.tx, ws.id, row.kind, [target.name])

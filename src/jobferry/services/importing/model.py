@@ -168,6 +168,12 @@ class Record(NamedTuple):
     adopted: tuple[Any, ...] | None = None
     """The ledger row of the object this one takes over, if any."""
     target_uid: str | None = None
+    relink: bool = False
+    """An UNCHANGED object whose ledger row the import writes (new, or out of date)."""
+
+    def target_name(self) -> str:
+        """The name the target's object has before the import (its old name for a RENAME)."""
+        return self.previous_name if self.previous_name is not None else self.name
 
     def packed(self) -> bytes:
         """The record's bytes."""
@@ -226,6 +232,8 @@ class PlanOutcome:
     order: array[int]
     failing: dict[int, str] = field(default_factory=dict)
     package_problems: list[Problem] = field(default_factory=list)
+    source_workspace: str | None = None
+    """The package's source workspace (format 2), whose ledger the import writes."""
     signature: SignatureCheck | None = None
     profile: ResolvedProfile | None = None
     environment: dict[str, Any] | None = None

@@ -10,6 +10,7 @@ on, cycles, the apply order, what fails with what it needs) is decided at the en
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 from array import array
 from collections.abc import Iterable, Iterator
@@ -168,8 +169,17 @@ class Planner:
             self.found.note(seq, problems)
             rank = _RANK[record.kind]
             rows.append(
-                (seq, rank, record.kind, record.name, "", record.action, record.packed())
-                + (record.target_uid, None)
+                (
+                    seq,
+                    rank,
+                    record.kind,
+                    record.name,
+                    "",
+                    record.action,
+                    record.packed(),
+                    record.target_uid,
+                    None,
+                )
             )
         self.workset.add(rows)
 
@@ -193,6 +203,7 @@ class Planner:
             order=order,
             failing=failing,
             package_problems=self.package_problems,
+            source_workspace=self.source.workspace_id,
             signature=signature,
             profile=resolved,
         )
@@ -345,6 +356,7 @@ def _record(item: PlannedObject, problems: list[Problem]) -> Record:
     writes = item.action in WRITES
     doc = item.document
     target = item.target
+    relink = _relink(item)
     return Record(
         kind=str(item.kind),
         name=item.name,
@@ -358,7 +370,9 @@ def _record(item: PlannedObject, problems: list[Problem]) -> Record:
             target.id,
             target.latest_version,
             target.status,
-            target.document if item.action in (PlanAction.OVERWRITE, PlanAction.RENAME) else None,
+            target.document
+            if relink or item.action in (PlanAction.OVERWRITE, PlanAction.RENAME)
+            else None,
         ),
         refs=[(str(k), n, w or "") for k, n, w in distinct_references(item.refs)]
         if writes
@@ -378,7 +392,18 @@ def _record(item: PlannedObject, problems: list[Problem]) -> Record:
         ledger=tuple(item.ledger) if item.ledger is not None else None,
         adopted=tuple(item.adopted) if item.adopted is not None else None,
         target_uid=item.target.uid if item.target is not None else None,
+        relink=relink,
     )
+
+
+def _relink(item: PlannedObject) -> bool:
+    """Whether an UNCHANGED object's ledger row must be written: none yet, or out of date."""
+    if item.action is not PlanAction.UNCHANGED or item.raw is None or item.target is None:
+        return False
+    row = item.ledger
+    if row is None or item.adopted is not None or row.target_uid != item.target.uid:
+        return True
+    return row.written_sha256 != hashlib.sha256(item.target.document.encode()).hexdigest()
 
 
 def _columns(item: PlannedObject) -> tuple[str, str, str]:

@@ -1,0 +1,220 @@
+"""Import step 7b: what repeated promotion adds to an apply, in the same transaction.
+
+- **Renames** clear the way first: every object the plan renames takes a temporary name before
+  anything is written (so ``a → b`` and ``b → a`` both work), then its new name with its new
+  definition; afterwards every other job of the target that referred to an old name is
+  rewritten to the new one (the jobs the import writes already are).
+- **Deletes** keep the whole object (row and versions) in their change record, leave a
+  tombstone (a target may be a source in turn) and forget the ledger row.
+- **Scheduled jobs** the plan pauses are stopped before they are written and started again
+  after, and the audit log says so.
+- **The ledger** learns, for each object with a stable identifier, which target object it
+  became and exactly what was written; the row it replaces goes into the change record's
+  ``undo`` so a rollback can put it back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, RefKind
+from jobferry.domain.references import distinct_references, job_references, rename_references
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import Scope
+from jobferry.services.documents import dump, load
+from jobferry.services.importing.model import Record
+from jobferry.storage import Tx, snapshots
+from jobferry.storage import jobs as job_repo
+from jobferry.storage import promotion as ledger_repo
+from jobferry.storage import rollbacks as rollback_repo
+from jobferry.storage.promotion import LedgerRow
+from jobferry.storage.rows import ChangeRow, JobRow, Stamp
+from jobferry.storage.workset import Workset
+
+TEMPORARY = "~jobferry-renaming~"
+"""Prefix of the names renamed objects hold for an instant inside the import's transaction."""
+BATCH = 500
+_REF_KINDS = {"job": RefKind.JOB, "script": RefKind.SCRIPT, "resource": RefKind.RESOURCE}
+
+
+def clear_names(tx: Tx, workset: Workset) -> None:
+    """Give every object the plan renames a temporary name (its uid makes it unique)."""
+    seqs = workset.renames()
+    for start in range(0, len(seqs), BATCH):
+        by_kind: dict[str, list[tuple[str, str]]] = {}
+        for data, _ in workset.records(seqs[start : start + BATCH]).values():
+            record = Record.unpacked(data)
+            assert record.target is not None
+            assert record.target_uid is not None
+            by_kind.setdefault(record.kind, []).append(
+                (record.target[0], TEMPORARY + record.target_uid)
+            )
+        for kind, names in by_kind.items():
+            snapshots.rename(tx, kind, names)
+
+
+class Promotion:
+    """The promotion side of one apply: ledger rows, deletes, renames, pauses."""
+
+    def __init__(
+        self, tx: Tx, scope: Scope, source: str | None, task_id: str, stamp: Stamp
+    ) -> None:
+        self.tx, self.scope, self.source, self.task_id, self.stamp = (
+            tx,
+            scope,
+            source,
+            task_id,
+            stamp,
+        )
+        self.ws = scope.workspace.id
+        self.ledger: list[LedgerRow] = []
+        self.forgotten: list[tuple[str, str, str]] = []
+        self.renamed: list[tuple[str, str, str]] = []  # (kind, old name, new name)
+        self.written_jobs: set[int] = set()
+
+    # -- the ledger -----------------------------------------------------------------------------
+
+    def learn(self, record: Record, target_uid: str, written: str) -> None:
+        """Remember what ``record``'s object became (when it has a stable identifier)."""
+        if self.source is None or record.uid is None or record.raw is None:
+            return
+        sha = hashlib.sha256(written.encode()).hexdigest()
+        self.ledger.append(
+            LedgerRow(
+                self.source,
+                record.kind,
+                record.uid,
+                target_uid,
+                record.name,
+                sha,
+                written,
+                record.raw,
+                self.task_id,
+                self.stamp.at,
+            )
+        )
+        if record.adopted is not None:
+            adopted = LedgerRow(*record.adopted)
+            self.forgotten.append((adopted.source_workspace_id, adopted.kind, adopted.source_uid))
+
+    def flush(self) -> None:
+        """Write the ledger rows of the batch."""
+        ledger_repo.delete_ledger(self.tx, self.ws, self.forgotten)
+        ledger_repo.put_ledger(self.tx, self.ws, self.ledger)
+        self.ledger, self.forgotten = [], []
+
+    @staticmethod
+    def undo(record: Record, **extra: Any) -> str | None:
+        """The change record's ``undo``: the ledger rows the import replaced, and ``extra``."""
+        out: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
+        if record.ledger is not None:
+            out["ledger"] = _ledger_json(LedgerRow(*record.ledger))
+        if record.adopted is not None:
+            out["adopted"] = _ledger_json(LedgerRow(*record.adopted))
+        if record.previous_name is not None and record.action == PlanAction.RENAME:
+            out["name"] = record.previous_name
+        return dump(out) if out else None
+
+    # -- deletes --------------------------------------------------------------------------------
+
+    def delete(self, record: Record) -> ChangeRow:
+        """Delete the target object of a DELETE record, keeping it whole for rollback."""
+        assert record.target is not None
+        assert record.target_uid is not None
+        object_id, version, status, _ = record.target
+        state = snapshots.take(self.tx, record.kind, object_id)
+        if record.kind == ObjectKind.JOB:
+            job_repo.delete_job(self.tx, int(object_id))
+        elif record.kind == ObjectKind.SCRIPT:
+            rollback_repo.delete_scripts(self.tx, [object_id])
+        else:
+            rollback_repo.delete_resources(self.tx, [object_id])
+        ledger_repo.record_deletions(
+            self.tx, self.ws, [(record.kind, record.target_uid, record.name)], *self.stamp
+        )
+        if record.ledger is not None:
+            row = LedgerRow(*record.ledger)
+            ledger_repo.delete_ledger(
+                self.tx, self.ws, [(row.source_workspace_id, row.kind, row.source_uid)]
+            )
+        return ChangeRow(
+            task_id=self.task_id,
+            workspace_id=self.ws,
+            kind=record.kind,
+            name=record.name,
+            action=str(PlanAction.DELETE),
+            object_id=object_id,
+            before_document=state["row"]["document"],
+            before_version=version,
+            after_version=None,
+            after_sha256=None,
+            undo=self.undo(record, deleted=state, status=status),
+        )
+
+    # -- renames --------------------------------------------------------------------------------
+
+    def rename(self, records: Iterable[Record]) -> None:
+        """Give renamed objects of one batch their new names (they hold temporary ones)."""
+        by_kind: dict[str, list[tuple[str, str]]] = {}
+        for record in records:
+            if record.action == PlanAction.RENAME and record.target is not None:
+                assert record.previous_name is not None
+                by_kind.setdefault(record.kind, []).append((record.target[0], record.name))
+                self.renamed.append((record.kind, record.previous_name, record.name))
+        for kind, names in by_kind.items():
+            snapshots.rename(self.tx, kind, names)
+
+    def rewrite_dependents(self) -> list[ChangeRow]:
+        """Every job the import did not write that refers to a renamed object by its old name,
+        rewritten to the new one; their change records (to restore them)."""
+        renames: dict[tuple[RefKind, str], str] = {}
+        users: dict[int, str] = {}
+        for kind, old, new in self.renamed:
+            renames[(_REF_KINDS[kind], old)] = new
+            for job_id, user in job_repo.jobs_referencing_with_ids(self.tx, self.ws, kind, old):
+                if job_id not in self.written_jobs:
+                    users[job_id] = user
+        changes = []
+        for job_id, name in sorted(users.items(), key=lambda item: item[1]):
+            job = job_repo.get_job(self.tx, self.ws, name)
+            assert job is not None
+            doc = rename_references(load(job.document), renames)
+            text = dump(doc)
+            job_repo.update_job(
+                self.tx, job_id, JobRow.of(doc, text, job.latest_version), self.stamp
+            )
+            refs = distinct_references(job_references(doc))
+            job_repo.replace_refs(self.tx, job_id, [(k.value, n, w or "") for k, n, w in refs])
+            changes.append(
+                ChangeRow(
+                    task_id=self.task_id,
+                    workspace_id=self.ws,
+                    kind=str(ObjectKind.JOB),
+                    name=name,
+                    action="REFERENCES",
+                    object_id=str(job_id),
+                    before_document=job.document,
+                    before_version=job.latest_version,
+                    after_version=job.latest_version,
+                    after_sha256=hashlib.sha256(text.encode()).hexdigest(),
+                )
+            )
+        return changes
+
+    # -- scheduled jobs -------------------------------------------------------------------------
+
+    def pause(self, job_id: int, name: str) -> None:
+        """Stop a scheduled job before the import writes it."""
+        job_repo.set_status(self.tx, job_id, JobStatus.STOPPED)
+        audit_in_scope(self.tx, self.scope, "job.stop", "job", name, {"by": "import"})
+
+    def restore(self, job_id: int, name: str, status: str) -> None:
+        """Start a paused job again as it was."""
+        job_repo.set_status(self.tx, job_id, JobStatus(status))
+        audit_in_scope(self.tx, self.scope, "job.start", "job", name, {"by": "import"})
+
+
+def _ledger_json(row: LedgerRow) -> dict[str, Any]:
+    return dict(row._asdict())

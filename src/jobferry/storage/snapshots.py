@@ -1,0 +1,58 @@
+"""Whole stored objects: a job, script or resource with its versions, taken out and put back.
+
+An import that deletes an object keeps it whole (its row and every submitted version, as plain
+JSON values) in its change record, so a rollback can put it back exactly, with the same id and
+stable identifier; its reference index is derived and rebuilt by the caller. Renames set the
+name column of several objects at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, bindparam, insert, select, update
+
+from jobferry.storage.database import Tx
+from jobferry.storage.tables import job_versions, jobs, resources, script_versions, scripts
+
+_TABLES: dict[str, tuple[Table, Table | None, str]] = {
+    "job": (jobs, job_versions, "job_id"),
+    "script": (scripts, script_versions, "script_id"),
+    "resource": (resources, None, ""),
+}
+
+
+def take(tx: Tx, kind: str, object_id: str) -> dict[str, Any]:
+    """The object's row and versions, as plain values (call before deleting it)."""
+    table, versions, owner = _TABLES[kind]
+    key = int(object_id) if kind == "job" else object_id
+    row = tx.conn.execute(select(table).where(table.c.id == key)).first()
+    assert row is not None, f"{kind} {object_id} is gone"
+    state: dict[str, Any] = {"row": dict(row._mapping), "versions": []}
+    if versions is not None:
+        rows = tx.conn.execute(
+            select(versions).where(versions.c[owner] == key).order_by(versions.c.version)
+        )
+        state["versions"] = [dict(r._mapping) for r in rows]
+    return state
+
+
+def put_back(tx: Tx, kind: str, state: dict[str, Any]) -> None:
+    """Insert an object taken with :func:`take` again, as it was."""
+    table, versions, _ = _TABLES[kind]
+    tx.conn.execute(insert(table).values(**state["row"]))
+    if versions is not None and state["versions"]:
+        tx.conn.execute(insert(versions), state["versions"])
+
+
+def rename(tx: Tx, kind: str, names: Sequence[tuple[str, str]]) -> None:
+    """Set the names of objects of one kind: (id, new name) pairs."""
+    if not names:
+        return
+    table = _TABLES[kind][0]
+    stmt = update(table).where(table.c.id == bindparam("_id")).values(name=bindparam("_name"))
+    tx.conn.execute(
+        stmt,
+        [{"_id": int(i) if kind == "job" else i, "_name": name} for i, name in names],
+    )
