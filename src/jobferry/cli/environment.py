@@ -167,7 +167,8 @@ def env_put(
     kind: KindArg,
     name: NameArg,
     type_: Annotated[
-        str | None, typer.Option("--type", help="The object's type, e.g. DWS, DLI, HIVE.")
+        str | None,
+        typer.Option("--type", metavar="TYPE", help="The object's type, e.g. DWS, DLI, HIVE."),
     ] = None,
     config: Annotated[
         list[str] | None,
@@ -259,7 +260,7 @@ def profiles_show(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The profile's name.")],
     version: Annotated[
-        int | None, typer.Option("--version", min=1, help="An older version.")
+        int | None, typer.Option("--version", min=1, metavar="N", help="An older version.")
     ] = None,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,

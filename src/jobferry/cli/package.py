@@ -285,11 +285,21 @@ def sign(
     file: PackageArg,
     key: Annotated[
         Path,
-        typer.Option("--key", help="The PEM private key (from 'package keygen').", exists=True),
+        typer.Option(
+            "--key",
+            metavar="FILE",
+            help="The PEM private key (from 'package keygen').",
+            exists=True,
+        ),
     ],
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the signed package here (default: in place)."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write the signed package here (default: in place).",
+        ),
     ] = None,
     json_mode: JsonOption = False,
 ) -> None:
@@ -314,6 +324,7 @@ def verify(
         list[str] | None,
         typer.Option(
             "--key",
+            metavar="KEY|FILE",
             help="A trusted public key: 'ed25519:…' or a file holding it (repeat for several).",
         ),
     ] = None,
@@ -321,6 +332,7 @@ def verify(
         Path | None,
         typer.Option(
             "--trusted-keys",
+            metavar="FILE",
             help="A file of trusted public keys (one 'ed25519:…' per line, or the JSON of "
             "GET /trusted-keys) for offline use.",
         ),
@@ -403,6 +415,7 @@ def transform(
         str | None,
         typer.Option(
             "--profile",
+            metavar="NAME|FILE",
             help="Environment profile: a JSON/YAML file, or the name of a profile stored in "
             "the context's workspace (fetched once).",
         ),
@@ -414,12 +427,20 @@ def transform(
     sign_key: Annotated[
         Path | None,
         typer.Option(
-            "--sign-key", help="Sign the new package with this PEM private key.", exists=True
+            "--sign-key",
+            metavar="FILE",
+            help="Sign the new package with this PEM private key.",
+            exists=True,
         ),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="The new package (default: <name>-<profile>.zip)."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="The new package (default: <name>-<profile>.zip).",
+        ),
     ] = None,
     json_mode: JsonOption = False,
 ) -> None:

@@ -75,7 +75,10 @@ def stdin_is_terminal() -> bool:
 
 SourceArg = Annotated[
     str,
-    typer.Argument(help="A local package file, or obs://bucket/key (or an upload:// path)."),
+    typer.Argument(
+        metavar="FILE|obs://…",
+        help="A local package file, or obs://bucket/key (or an upload:// path).",
+    ),
 ]
 PolicyOption = Annotated[
     Policy, typer.Option("--policy", help="Objects that exist already: skip or overwrite them.")
@@ -85,22 +88,31 @@ StatusOption = Annotated[
     typer.Option("--status", help="Save only, or also submit a version (default: submitted)."),
 ]
 TargetDirOption = Annotated[
-    str | None, typer.Option("--target-dir", help="Folder for new jobs, e.g. /release/42.")
+    str | None,
+    typer.Option("--target-dir", metavar="FOLDER", help="Folder for new jobs, e.g. /release/42."),
 ]
 ParamOption = Annotated[
     list[str] | None,
-    typer.Option("--param", help="NAME=VALUE: set a job parameter the jobs declare (repeat)."),
+    typer.Option(
+        "--param",
+        metavar="NAME=VALUE",
+        help="NAME=VALUE: set a job parameter the jobs declare (repeat).",
+    ),
 ]
 ReplaceOption = Annotated[
     list[str] | None,
     typer.Option(
         "--replace",
+        metavar="TYPE:NAME=NEW",
         help="TYPE:NAME=NEW: map an environment object, e.g. DWS_CONNECTION:dws_test=dws_prod "
         "(DataArts 'resources'; repeat).",
     ),
 ]
 ExecuteUserOption = Annotated[
-    str | None, typer.Option("--execute-user", help="Set basicConfig.executeUser of every job.")
+    str | None,
+    typer.Option(
+        "--execute-user", metavar="USER", help="Set basicConfig.executeUser of every job."
+    ),
 ]
 ModeOption = Annotated[
     Mode, typer.Option("--mode", help="atomic: all or nothing; per-object: what passes.")
@@ -109,6 +121,7 @@ ProfileMapOption = Annotated[
     str | None,
     typer.Option(
         "--profile-map",
+        metavar="NAME|FILE",
         help="Environment profile: the name of a profile stored in the target workspace, or a "
         "JSON/YAML file sent inline.",
     ),
@@ -398,7 +411,9 @@ def _end_import(s: Session, result: dict[str, Any], *, rollback: bool) -> None:
 
 def rollback_command(
     ctx: typer.Context,
-    task_id: Annotated[str, typer.Argument(help="The task id of the import to undo.")],
+    task_id: Annotated[
+        str, typer.Argument(metavar="TASK", help="The task id of the import to undo.")
+    ],
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts, CI).")
     ] = False,
