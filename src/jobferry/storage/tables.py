@@ -108,6 +108,8 @@ jobs = Table(
     Column("updated_at", BigInteger, nullable=False),
     Column("updated_by", String(128), nullable=False),
     UniqueConstraint("workspace_id", "name"),
+    # A folder's listing (console): directories grouped, one page by name, state filters.
+    Index("ix_jobs_folder", "workspace_id", "directory", "name", "status", "latest_version"),
 )
 
 job_versions = Table(
@@ -152,6 +154,7 @@ scripts = Table(
     Column("updated_at", BigInteger, nullable=False),
     Column("updated_by", String(128), nullable=False),
     UniqueConstraint("workspace_id", "name"),
+    Index("ix_scripts_folder", "workspace_id", "directory", "name"),
 )
 
 script_versions = Table(
@@ -179,6 +182,7 @@ resources = Table(
     Column("updated_at", BigInteger, nullable=False),
     Column("updated_by", String(128), nullable=False),
     UniqueConstraint("workspace_id", "name"),
+    Index("ix_resources_folder", "workspace_id", "directory", "name"),
 )
 
 tags = Table(
