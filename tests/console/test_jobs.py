@@ -13,7 +13,16 @@ from jobferry.domain.enums import Role
 from jobferry.server import build_app
 from jobferry.services.container import Services
 from jobferry.tasks.runner import TaskRunner
-from support.console import PASSWORD, Browser, admin_actor, admin_scope, make_user, seed, wait_task
+from support.console import (
+    PASSWORD,
+    Browser,
+    admin_actor,
+    admin_scope,
+    headers,
+    make_user,
+    seed,
+    wait_task,
+)
 from support.seeding import bulk_jobs
 
 
@@ -42,7 +51,7 @@ def test_the_jobs_page_shows_one_folder_its_sub_folders_counted_and_filters_them
     assert 'class="tick"' not in page  # check boxes only in select mode
     sales = browser.get(url, params={"folder": "/sales"}).text
     assert "daily_sales" in sales
-    assert "<th>Status</th><th>Version</th><th>Tags</th><th>Owner</th><th>Changed</th>" in sales
+    assert headers(sales) == ["Name", "Status", "Version", "Tags", "Owner", "Changed"]
     assert " UTC</time>" in sales
     reports = browser.get(f"{url}/../folder/jobs", params={"folder": "/reports/weekly"}).text
     assert "weekly_report" in reports

@@ -6,7 +6,7 @@ from __future__ import annotations
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from support.builders import make_job, make_resource, make_script
-from support.console import Browser, admin_scope, make_user, seed
+from support.console import Browser, admin_scope, headers, make_user, seed
 
 
 def test_scripts_are_listed_by_folder_and_a_script_page_shows_all_it_is(
@@ -36,9 +36,7 @@ def test_scripts_are_listed_by_folder_and_a_script_page_shows_all_it_is(
 
     assert 'data-folder="/adhoc"' in root
     assert 'data-folder="/sales"' in root
-    assert (
-        "<th>Type</th><th>Connection</th><th>Database</th><th>Version</th><th>Changed</th>" in sales
-    )
+    assert headers(sales) == ["Name", "Type", "Connection", "Database", "Version", "Changed"]
     assert "daily_sales_sh" in sales
     assert "Ad-hoc DLI query" in page
     assert "select * from sales\nwhere day = &#39;${bizdate}&#39;;" in page
@@ -75,7 +73,7 @@ def test_resources_are_listed_by_folder_and_a_resource_page_shows_its_dependenci
 
     assert 'data-folder="/apps"' in root
     assert 'data-folder="/libs"' in root
-    assert "<th>Type</th><th>Location</th><th>Depends on</th><th>Changed</th>" in apps
+    assert headers(apps) == ["Name", "Type", "Location", "Depends on", "Changed"]
     assert "obs://bucket/apps/spark-app.jar" in apps
     assert "obs://bucket/libs/common.jar" in page
     assert "obs://bucket/apps/conf.properties" in page

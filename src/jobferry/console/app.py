@@ -30,6 +30,7 @@ from jobferry.console import (
     listing,
     tasks,
 )
+from jobferry.console.fixes import said
 from jobferry.console.web import SignInRequiredError, base_of, redirect, render
 from jobferry.errors import JobferryError
 from jobferry.services.container import Services
@@ -95,7 +96,7 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
 
     @app.exception_handler(JobferryError)
     async def on_jobferry_error(request: Request, exc: JobferryError) -> Response:
-        return _error_page(request, exc.status, exc.message, exc.code)
+        return _error_page(request, exc.status, said(exc), exc.code)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:

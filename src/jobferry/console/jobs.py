@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 
 from jobferry.console.dag import layout
+from jobferry.console.fixes import said
 from jobferry.console.listing import Listing, Ticks, listing_query
 from jobferry.console.nodes import node_views
 from jobferry.console.web import FormDep, Page, PageDep, redirect, render, text, texts
@@ -128,6 +130,16 @@ def _description(doc: dict[str, Any]) -> str:
     return found if isinstance(found, str) else ""
 
 
+@router.post("/w/{workspace_id}/jobs/{job_name}/scheduling")
+def scheduling(page: PageDep, form: FormDep, job_name: str) -> Response:
+    """Start or stop scheduling a job (admins, developers, operators), then show it again."""
+    if text(form, "action") == "start":
+        page.services.jobs.start(page.scope, job_name)
+    else:
+        page.services.jobs.stop(page.scope, job_name)
+    return redirect(page.url(f"/jobs/{quote(job_name, safe='')}"))
+
+
 @router.post("/w/{workspace_id}/export")
 def export_ticked(request: Request, page: PageDep, form: FormDep) -> Response:
     """Export the ticked jobs and folders: small selections download at once, large ones
@@ -163,7 +175,7 @@ def export_ticked(request: Request, page: PageDep, form: FormDep) -> Response:
             page.scope, names, parse_export_request(export_options(form))
         )
     except JobferryError as exc:
-        return _jobs_page(page, query, ticks=ticks, error=exc.message, status_code=exc.status)
+        return _jobs_page(page, query, ticks=ticks, error=said(exc), status_code=exc.status)
     if isinstance(outcome, str):
         return redirect(page.url(f"/tasks/{outcome}"))
     assert outcome.data is not None

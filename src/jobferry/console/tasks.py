@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
+from jobferry.console.fixes import console_problems, said, without_fix
 from jobferry.console.web import FormDep, PageDep, render
 from jobferry.errors import JobferryError
 from jobferry.settings import OffsetMode
@@ -56,17 +57,39 @@ def tasks_page(page: PageDep, offset: int = 0) -> Response:
 @router.get("/w/{workspace_id}/tasks/{task_id}")
 def task_page(page: PageDep, task_id: str) -> Response:
     """A task with its progress bar (polled while it runs), result and subtasks."""
+    return _task_view(page, task_id)
+
+
+def _task_view(
+    page: Any,
+    task_id: str,
+    *,
+    rollback: dict[str, Any] | None = None,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
+    """A task's page: its progress, result, problems (fixes in the console's terms) and
+    objects (their messages without the API's fix, which the problems give)."""
     task = page.services.tasks.show(page.scope, task_id)
+    result = task.get("result") or {}
     return render(
         page.request,
         "task.html",
         page,
+        status_code=status_code,
         task=task,
         summary=task_summary(page, task),
-        result=task.get("result") or {},
+        result=result,
+        problems=console_problems(
+            result.get("problems") or [], page.scope.workspace.name, in_wizard=False
+        ),
+        subtasks=[
+            {**s, "message": without_fix(str(s.get("message") or ""))}
+            for s in task.get("subtasks") or []
+        ],
         rolled_back=page.services.rollback.rolled_back(page.scope, task_id),
-        rollback=None,
-        error="",
+        rollback=rollback,
+        error=error,
     )
 
 
@@ -84,17 +107,5 @@ def rollback(page: PageDep, form: FormDep, task_id: str) -> Response:
     try:
         outcome = page.services.rollback.rollback(page.scope, task_id)
     except JobferryError as exc:
-        error, error_status = exc.message, exc.status
-    task = page.services.tasks.show(page.scope, task_id)
-    return render(
-        page.request,
-        "task.html",
-        page,
-        status_code=error_status or 200,
-        task=task,
-        summary=task_summary(page, task),
-        result=task.get("result") or {},
-        rolled_back=page.services.rollback.rolled_back(page.scope, task_id),
-        rollback=outcome,
-        error=error,
-    )
+        error, error_status = said(exc), exc.status
+    return _task_view(page, task_id, rollback=outcome, error=error, status_code=error_status or 200)

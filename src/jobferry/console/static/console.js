@@ -87,7 +87,8 @@
         var listing = link.closest(".listing");
         load(link.getAttribute("data-fragment"), function (fresh) {
           listing.replaceWith(fresh);
-          fresh.scrollIntoView({ block: "nearest" });
+          var top = fresh.getBoundingClientRect().top;
+          if (top < 0) { window.scrollBy(0, top - 70); }
         }, function () { window.location.href = link.href; });
       });
     });
@@ -170,7 +171,7 @@
         });
       });
       var n = count();
-      all("[data-selected-count]").forEach(function (el) { el.textContent = String(n); });
+      all("[data-selected-count]").forEach(function (el) { el.textContent = n.toLocaleString("en"); });
       all("[data-needs-selection]").forEach(function (el) { el.disabled = n === 0; });
     };
     form.addEventListener("change", function (event) {
@@ -261,7 +262,7 @@
             set("[data-task-file]", function (el) { el.textContent = task.fileName || ""; });
             set("[data-task-ready]", function (el) { el.classList.remove("hidden"); });
             all("[data-last-generated]").forEach(function (el) {
-              el.textContent = new Date().toLocaleString();
+              el.textContent = new Date().toISOString().slice(0, 19).replace("T", " ") + " UTC";
             });
           }
         })
