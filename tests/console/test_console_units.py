@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.datastructures import FormData
 
 from jobferry.console.dag import NODE_H, NODE_W, layout
+from jobferry.console.plans import plan_objects
 from jobferry.console.wizard import hidden_fields, import_body, wizard_state
 from support.builders import make_job
 
@@ -74,3 +75,20 @@ def test_wizard_state_adds_replaces_and_drops_mappings_and_round_trips() -> None
         ]
     )
     assert wizard_state(emptied)["resources"] == []
+
+
+def test_the_plan_step_lists_at_most_so_many_objects_telling_ones_first() -> None:
+    objects = [{"name": f"j{i}", "kind": "job", "action": "CREATE"} for i in range(10)]
+    objects[7] = {**objects[7], "action": "OVERWRITE", "diff": [{"path": "x", "op": "CHANGED"}]}
+    objects[8] = {
+        **objects[8],
+        "problems": [{"reason": "scheduled", "fix": "POST .../stop"}],
+    }
+
+    listed = plan_objects({"objects": objects}, "prod", listed=4)
+
+    assert [o["name"] for o in listed.shown] == ["j0", "j1", "j7", "j8"]  # apply order kept
+    assert listed.more == {"CREATE": 6}
+    assert listed.total == 10
+    assert "Stop its scheduling" in listed.shown[3]["problems"][0]["fix"]
+    assert plan_objects({"objects": objects}, "prod").more == {}

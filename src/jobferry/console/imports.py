@@ -157,19 +157,21 @@ def options_again(page: PageDep, form: FormDep) -> Response:
 
 def _planned(
     page: Page, state: dict[str, Any], form: FormData | None, action: str, step: int
-) -> dict[str, Any] | Response:
-    """The plan the wizard goes on with: computed now, or, for a package too large to plan
-    during a request, the result of its planning task (a page following that task meanwhile)."""
+) -> tuple[dict[str, Any], str] | Response:
+    """The plan the wizard goes on with and the planning task it came from ('' when it was
+    computed now), or, for a package too large to plan during a request while its planning
+    task runs, a page following that task. The check step hands its task on to the plan step
+    (its "Next: plan" button), so a large package is planned once for both."""
     task_id = text(form, "planTask") if form is not None else ""
     if not task_id:
         outcome = page.runner.plan_import(page.scope, _request(page, state))
         if "taskId" not in outcome:
-            return outcome
+            return outcome, ""
         task_id = str(outcome["taskId"])
     task = page.services.tasks.show(page.scope, task_id)
     plan = task_plan(task)
     if plan is not None:
-        return plan
+        return plan, task_id
     if task["status"] != "RUNNING":
         raise InvalidRequestError(
             f"Planning the package failed: {task.get('message') or task['status']}. Fix it and "
@@ -201,11 +203,12 @@ def _check_page(
         return _options_page(page, state, error=said(exc), status_code=exc.status)
     if isinstance(outcome, Response):
         return outcome
+    plan, plan_task = outcome
     candidates = {
         kind: [o["name"] for o in page.services.environment.list_objects(page.scope, kind)]
         for kind in MAPPING_TYPES
     }
-    problems = console_problems(outcome["problems"], page.scope.workspace.name)
+    problems = console_problems(plan["problems"], page.scope.workspace.name)
     return render(
         page.request,
         "import_check.html",
@@ -215,7 +218,8 @@ def _check_page(
         step=2,
         state=state,
         hidden=hidden_fields(state),
-        plan=outcome,
+        plan=plan,
+        plan_task=plan_task,
         problems=problems,
         error=error,
         mapping_types=MAPPING_TYPES,
@@ -255,6 +259,7 @@ def plan(page: PageDep, form: FormDep) -> Response:
         return _options_page(page, state, error=said(exc), status_code=exc.status)
     if isinstance(outcome, Response):
         return outcome
+    plan, _ = outcome
     return render(
         page.request,
         "import_plan.html",
@@ -263,8 +268,8 @@ def plan(page: PageDep, form: FormDep) -> Response:
         step=3,
         state=state,
         hidden=hidden_fields(state),
-        plan=outcome,
-        objects=plan_objects(outcome, page.scope.workspace.name),
+        plan=plan,
+        objects=plan_objects(plan, page.scope.workspace.name),
     )
 
 

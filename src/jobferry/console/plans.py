@@ -8,9 +8,23 @@ or templates.
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.console.fixes import console_problems
+
+LISTED = 500
+"""Objects the plan step lists at most: a plan of 4,001 objects would be a page of megabytes."""
+
+
+@dataclass(frozen=True)
+class PlanObjects:
+    """The objects the plan step lists, and how many of each action it leaves out."""
+
+    shown: list[dict[str, Any]]
+    more: dict[str, int]
+    total: int
 
 
 def task_plan(task: dict[str, Any]) -> dict[str, Any] | None:
@@ -21,10 +35,17 @@ def task_plan(task: dict[str, Any]) -> dict[str, Any] | None:
     return dict(plan) if isinstance(plan, dict) else None
 
 
-def plan_objects(plan: dict[str, Any], workspace: str) -> list[dict[str, Any]]:
-    """The plan's objects in apply order, each problem's fix in the console's terms."""
-    objects = plan.get("objects") or []
-    return [
+def plan_objects(plan: dict[str, Any], workspace: str, listed: int = LISTED) -> PlanObjects:
+    """At most ``listed`` of the plan's objects, in apply order: every one with a problem or
+    a field change first, then the others; each problem's fix in the console's terms."""
+    objects: list[dict[str, Any]] = list(plan.get("objects") or [])
+    telling = [i for i, o in enumerate(objects) if o.get("problems") or o.get("diff")]
+    plain = [i for i, o in enumerate(objects) if not (o.get("problems") or o.get("diff"))]
+    chosen = set(telling[:listed]) | set(plain[: max(0, listed - len(telling))])
+    shown = [
         {**o, "problems": console_problems(o["problems"], workspace)} if o.get("problems") else o
-        for o in objects
+        for i, o in enumerate(objects)
+        if i in chosen
     ]
+    more = Counter(str(o.get("action")) for i, o in enumerate(objects) if i not in chosen)
+    return PlanObjects(shown, dict(sorted(more.items())), len(objects))

@@ -83,14 +83,26 @@ def _task_view(
         problems=console_problems(
             result.get("problems") or [], page.scope.workspace.name, in_wizard=False
         ),
-        subtasks=[
-            {**s, "message": without_fix(str(s.get("message") or ""))}
-            for s in task.get("subtasks") or []
-        ],
+        subtasks=_listed_subtasks(task.get("subtasks") or []),
+        subtask_count=len(task.get("subtasks") or []),
         rolled_back=page.services.rollback.rolled_back(page.scope, task_id),
         rollback=rollback,
         error=error,
     )
+
+
+SUBTASKS_LISTED = 500
+"""Objects a task's page lists at most (an import of 4,001 objects has as many subtasks)."""
+
+
+def _listed_subtasks(subtasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """At most ``SUBTASKS_LISTED`` subtasks, the failed ones first, each message without the
+    API's fix (the page lists every problem with its console fix)."""
+    ordered = sorted(subtasks, key=lambda s: s.get("status") == "SUCCESSFUL")
+    return [
+        {**s, "message": without_fix(str(s.get("message") or ""))}
+        for s in ordered[:SUBTASKS_LISTED]
+    ]
 
 
 @router.get("/w/{workspace_id}/tasks/{task_id}/status")
