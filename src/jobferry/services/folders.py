@@ -189,13 +189,19 @@ class FolderService:
         decided = {f: True for f in selection.folders}
         decided.update({f: False for f in selection.not_folders})
         ticked, unticked = set(selection.jobs), set(selection.not_jobs)
+        says: dict[str, bool] = {}  # per stored directory: a workspace has few of them
         chosen = []
         for name, directory in listed:
-            if name in ticked or (name not in unticked and _folder_says(decided, directory)):
+            if name in unticked and name not in ticked:
+                continue
+            if directory not in says:
+                says[directory] = _folder_says(decided, directory)
+            if name in ticked or says[directory]:
                 chosen.append(name)
         listed_names = {name for name, _ in listed}
         chosen += [n for n in selection.jobs if n not in listed_names and n not in unticked]
-        return sorted(set(chosen))
+        chosen.sort()
+        return chosen
 
 
 def _folder_says(decided: dict[str, bool], directory: str) -> bool:

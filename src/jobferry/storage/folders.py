@@ -98,4 +98,4 @@ def names_and_directories(tx: Tx, listing: Listing) -> list[tuple[str, str]]:
     selection is resolved against; unordered, it is read from the folder index alone)."""
     table = TABLES[listing.kind]
     stmt = select(table.c.name, table.c.directory).where(_where(listing))
-    return [(str(name), str(directory)) for name, directory in tx.conn.execute(stmt)]
+    return [(name, directory) for name, directory in tx.conn.execute(stmt).all()]
