@@ -45,6 +45,9 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+LONG_NAME = "quarterly_revenue_reconciliation_of_the_general_ledger_and_the_sales_mart_" + (
+    "for_every_region_and_currency_v2"
+)
 BULK = 2_000
 """Jobs in each of /bulk/a and /bulk/b."""
 
@@ -122,6 +125,10 @@ def _seed(server: ServerProcess) -> tuple[str, str, str]:
         job = make_job(name, directory=folder, description=f"The {name} job.")
         job["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
         _call(server, "POST", "/jobs", job)
+    long = make_job(LONG_NAME, directory="/reports")
+    long["nodes"][0]["properties"][0]["value"] = "weekly_report_sql"
+    long["nodes"][1]["properties"][0]["value"] = "weekly_report_sh"
+    _call(server, "POST", "/jobs", long)
     prod = _call(server, "POST", "/workspaces", {"name": "prod"})["id"]
     stage = _call(server, "POST", "/workspaces", {"name": "stage"})["id"]
     _call(server, "PUT", "/environment/connection/ssh_conn", {"type": "SSH", "config": {}}, prod)
@@ -181,12 +188,17 @@ def _sign_in_and_browse(page: Any, shot: Shot, server: ServerProcess) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/jobs")
-    assert "4,003 jobs" in page.inner_text("form.filters")
+    assert "4,004 jobs" in page.inner_text("form.filters")
     shot("02-jobs-root")
 
     # A folder opens in place; a large one shows its first 100 entries and pages on.
     page.click("details[data-folder='/sales'] > summary")
     page.wait_for_selector("details[data-folder='/sales'] a:text-is('daily_sales')")
+    page.click("details[data-folder='/reports'] > summary")
+    reports = "details[data-folder='/reports'] table.objects"
+    page.wait_for_selector(f"{reports} a:text-is('{LONG_NAME}')")
+    assert page.eval_on_selector(reports, "t => t.scrollWidth <= t.parentElement.clientWidth")
+    shot("03-jobs-folders-opened", full=False)  # the long name wraps inside its column
     page.click("details[data-folder='/bulk'] > summary")
     page.click("details[data-folder='/bulk/a'] > summary")
     rows = "details[data-folder='/bulk/a'] table.objects tbody tr"
@@ -195,7 +207,7 @@ def _sign_in_and_browse(page: Any, shot: Shot, server: ServerProcess) -> None:
     page.click("details[data-folder='/bulk/a'] a:text('Next →')")
     page.wait_for_selector("details[data-folder='/bulk/a'] :text('Page 2 of 20')")
     assert page.locator(rows).first.inner_text().startswith("job_000100")
-    shot("03-jobs-folders-opened", full=False)
+    shot("03-jobs-large-folder-paged", full=False)
 
     # A job and one of its nodes.
     page.click("details[data-folder='/sales'] a:text-is('daily_sales')")
