@@ -30,6 +30,7 @@ from jobferry.cli import (
     serve,
     tasks,
     transfer,
+    transform,
 )
 from jobferry.cli.client import ApiError, ConnectionProblemError
 from jobferry.cli.config import ConfigError
@@ -206,6 +207,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(contexts.app, name="config")
 app.add_typer(tasks.tasks_app, name="tasks")
 app.add_typer(tasks.downloads_app, name="downloads")
+package.app.command("transform")(transform.transform_command)
 app.add_typer(package.app, name="package")
 
 

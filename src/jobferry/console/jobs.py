@@ -64,7 +64,7 @@ def _jobs_page(
         view=view,
         toggle_url=toggle.page_url(query.folder),
         parent=trail[-2][1] if len(trail) > 1 else "",
-        marks=json.dumps(view.ticks.marks(), separators=(",", ":")),
+        marks=json.dumps(view.ticks.marks, separators=(",", ":")),
         filtered=bool(query.name or query.tag or query.status),
         statuses=[(s.value, label) for s, label in STATUS_LABELS.items()],
         tags=[t["name"] for t in services.governance.list_tags(page.scope)],

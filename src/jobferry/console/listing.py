@@ -9,6 +9,7 @@ elsewhere stays ticked (the jobs page keeps ticks in the browser, see console.js
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Response
@@ -35,6 +36,7 @@ class Ticks:
     not_jobs: frozenset[str] = frozenset()
     not_folders: frozenset[str] = frozenset()
 
+    @cached_property
     def marks(self) -> dict[str, bool]:
         """The ticks keyed as the page's script keys them."""
         found = {f"j:{n}": True for n in self.jobs} | {f"f:{p}": True for p in self.folders}
@@ -91,7 +93,7 @@ class Listing:
     def ticked(self, key: str) -> bool:
         """Whether a box starts ticked (``j:NAME`` / ``f:/PATH``): its own tick, else the
         nearest folder's above it (the listing's folder included)."""
-        marks = self.ticks.marks()
+        marks = self.ticks.marks
         if key in marks:
             return marks[key]
         path = key[2:] if key.startswith("f:") else self.folder.path

@@ -186,22 +186,30 @@ class FolderService:
         listing = _listing(scope, ObjectKind.JOB, selection.query)
         with self.db.transaction(readonly=True) as tx:
             listed = repo.names_and_directories(tx, listing)
-        decided = {f: True for f in selection.folders}
-        decided.update({f: False for f in selection.not_folders})
-        ticked, unticked = set(selection.jobs), set(selection.not_jobs)
-        says: dict[str, bool] = {}  # per stored directory: a workspace has few of them
-        chosen = []
-        for name, directory in listed:
-            if name in unticked and name not in ticked:
-                continue
+        return resolve_selection(selection, listed)
+
+
+def resolve_selection(selection: JobSelection, listed: list[tuple[str, str]]) -> list[str]:
+    """The names, by name, a selection selects among ``listed`` (name, stored directory)
+    jobs: a job's own tick decides, else the nearest folder's; a ticked job that is not listed
+    is kept (it was shown, so it exists)."""
+    decided = {f: True for f in selection.folders}
+    decided.update({f: False for f in selection.not_folders})
+    ticked, unticked = set(selection.jobs), set(selection.not_jobs)
+    says: dict[str, bool] = {}  # per stored directory: a workspace has few of them
+    chosen = []
+    for name, directory in listed:
+        if name in ticked:
+            chosen.append(name)
+        elif name not in unticked:
             if directory not in says:
                 says[directory] = _folder_says(decided, directory)
-            if name in ticked or says[directory]:
+            if says[directory]:
                 chosen.append(name)
-        listed_names = {name for name, _ in listed}
-        chosen += [n for n in selection.jobs if n not in listed_names and n not in unticked]
-        chosen.sort()
-        return chosen
+    listed_names = {name for name, _ in listed}
+    chosen += [n for n in selection.jobs if n not in listed_names]
+    chosen.sort()
+    return chosen
 
 
 def _folder_says(decided: dict[str, bool], directory: str) -> bool:
