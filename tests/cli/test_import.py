@@ -105,17 +105,24 @@ def test_overwrite_plan_shows_field_diffs(cli: Cli, package: Path, target: str) 
     for key in ("id", "createTime", "lastUpdateUser", "version"):
         job.pop(key, None)
     assert cli.remote.call("PUT", "/jobs/daily_sales", job, workspace=target).status_code == 204
-    view = cli.json("plan", str(package), "--policy", "overwrite", workspace=target)
+    # The job was changed here since the import wrote it: a drift the plan refuses by default.
+    drifted = cli("plan", str(package), "--policy", "overwrite", workspace=target)
+    assert drifted.exit_code == 3, (drifted.stdout, drifted.stderr)
+    assert "drift" in drifted.stdout
+    take = ("--policy", "overwrite", "--on-drift", "take-package")
+    view = cli.json("plan", str(package), *take, workspace=target)
     line = next(o for o in view["plan"]["objects"] if o["kind"] == "job")
-    assert line["action"] == "OVERWRITE"
+    assert (line["action"], line["drift"]) == ("OVERWRITE", True)
     assert {
         "path": "nodes[load].properties[connectionName].value",
         "op": "changed",
         "before": "ssh_conn",
         "after": "dws_conn",
+        "origin": "target",
     } in line["diff"]
-    human = cli("plan", str(package), "--policy", "overwrite", workspace=target)
+    human = cli("plan", str(package), *take, workspace=target)
     assert "nodes[load].properties[connectionName].value: 'ssh_conn' → 'dws_conn'" in human.stdout
+    assert "changed in this workspace since the last import" in human.stdout
     skipped = cli.json("plan", str(package), workspace=target)
     assert next(o for o in skipped["plan"]["objects"] if o["kind"] == "job")["action"] == "SKIP"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import get_args
 
-from jobferry.cli import export, transfer
+from jobferry.cli import export
+from jobferry.cli import import_options as transfer
 from jobferry.domain.enums import ExportStatus, TargetStatus
 
 

@@ -1,11 +1,11 @@
-"""Pure parts of the console: node graph layout, folder tree, wizard state."""
+"""Pure parts of the console: node graph layout, node panels, wizard state."""
 
 from __future__ import annotations
 
 from starlette.datastructures import FormData
 
 from jobferry.console.dag import NODE_H, NODE_W, layout
-from jobferry.console.tree import build_tree, matches_status
+from jobferry.console.plans import plan_objects
 from jobferry.console.wizard import hidden_fields, import_body, wizard_state
 from support.builders import make_job
 
@@ -34,30 +34,6 @@ def test_nodes_without_locations_are_laid_out_by_depth_and_junk_is_skipped() -> 
     assert placed["a"][0] < placed["b"][0] < placed["c"][0]
     assert len(dag.edges) == 4  # a→b, a→c, b→c, loop→loop; the missing upstream is dropped
     assert layout(None).nodes == []
-
-
-def test_jobs_are_grouped_into_nested_folders() -> None:
-    root = build_tree(
-        [
-            {"name": "a", "path": "/sales/daily"},
-            {"name": "b", "path": "/sales"},
-            {"name": "c", "path": "/"},
-            {"name": "d", "path": None},
-        ]
-    )
-    assert [j["name"] for j in root.jobs] == ["c", "d"]
-    sales = root.children[0]
-    assert (sales.path, sales.count) == ("/sales", 2)
-    assert sales.children[0].path == "/sales/daily"
-    assert root.count == 4
-
-
-def test_status_filter() -> None:
-    job = {"status": "SCHEDULING", "version": None}
-    assert matches_status(job, "scheduled")
-    assert not matches_status(job, "stopped")
-    assert matches_status(job, "unsubmitted")
-    assert matches_status(job, "")
 
 
 def test_wizard_state_adds_replaces_and_drops_mappings_and_round_trips() -> None:
@@ -99,3 +75,20 @@ def test_wizard_state_adds_replaces_and_drops_mappings_and_round_trips() -> None
         ]
     )
     assert wizard_state(emptied)["resources"] == []
+
+
+def test_the_plan_step_lists_at_most_so_many_objects_telling_ones_first() -> None:
+    objects = [{"name": f"j{i}", "kind": "job", "action": "CREATE"} for i in range(10)]
+    objects[7] = {**objects[7], "action": "OVERWRITE", "diff": [{"path": "x", "op": "CHANGED"}]}
+    objects[8] = {
+        **objects[8],
+        "problems": [{"reason": "scheduled", "fix": "POST .../stop"}],
+    }
+
+    listed = plan_objects({"objects": objects}, "prod", listed=4)
+
+    assert [o["name"] for o in listed.shown] == ["j0", "j1", "j7", "j8"]  # apply order kept
+    assert listed.more == {"CREATE": 6}
+    assert listed.total == 10
+    assert "Stop its scheduling" in listed.shown[3]["problems"][0]["fix"]
+    assert plan_objects({"objects": objects}, "prod").more == {}

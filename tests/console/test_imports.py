@@ -262,7 +262,11 @@ def test_a_package_planned_as_a_task_goes_on_to_check_plan_and_import(
     assert planned_by_task == [True]
     assert check.status_code == 200, check.text
     assert "No problems" in check.text
-    plan = follow("plan", hidden_fields(check.text, f"/console/w/{ws}/import/check"))
+    handed_on = re.search(r'name="planTask" value="([0-9a-f]+)"', check.text)
+    assert handed_on, "the check step's Next: plan does not carry its planning task"
+    state = hidden_fields(check.text, f"/console/w/{ws}/import/check")
+    plan = follow("plan", [*state, ("planTask", handed_on.group(1))])
+    assert planned_by_task == [True, False]  # planned once, for the check and the plan
     assert "CREATE" in plan.text
     run_state = hidden_fields(plan.text, f"/console/w/{ws}/import/run")
     started = browser.post(f"/console/w/{ws}/import/run", run_state)

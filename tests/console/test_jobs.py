@@ -1,4 +1,5 @@
-"""The job tree, job details, and the export dialog for ticked jobs."""
+"""The jobs page (one folder at a time), job details, and the export dialog for ticked jobs
+and folders."""
 
 from __future__ import annotations
 
@@ -12,14 +13,24 @@ from jobferry.domain.enums import Role
 from jobferry.server import build_app
 from jobferry.services.container import Services
 from jobferry.tasks.runner import TaskRunner
-from support.console import PASSWORD, Browser, admin_actor, admin_scope, make_user, seed, wait_task
+from support.console import (
+    PASSWORD,
+    Browser,
+    admin_actor,
+    admin_scope,
+    headers,
+    make_user,
+    seed,
+    wait_task,
+)
+from support.seeding import bulk_jobs
 
 
 def _tree_url(services: Services) -> str:
     return f"/console/w/{admin_scope(services).workspace.id}/jobs"
 
 
-def test_the_tree_shows_folders_and_jobs_and_filters_them(
+def test_the_jobs_page_shows_one_folder_its_sub_folders_counted_and_filters_them(
     browser: Browser, services: Services
 ) -> None:
     scope = admin_scope(services)
@@ -34,22 +45,56 @@ def test_the_tree_shows_folders_and_jobs_and_filters_them(
 
     page = browser.get(url).text
     assert 'data-folder="/sales"' in page
-    assert 'data-folder="/reports/weekly"' in page
-    assert "daily_sales" in page
-    assert "weekly_report" in page
-    assert 'name="job"' not in page  # check boxes only in select mode
+    assert 'data-folder="/reports"' in page
+    assert 'data-folder="/reports/weekly"' not in page  # one level at a time
+    assert "daily_sales" not in page  # jobs of /sales load when /sales opens
+    assert 'class="tick"' not in page  # check boxes only in select mode
+    sales = browser.get(url, params={"folder": "/sales"}).text
+    assert "daily_sales" in sales
+    assert headers(sales) == ["Name", "Status", "Version", "Tags", "Owner", "Changed"]
+    assert " UTC</time>" in sales
+    reports = browser.get(f"{url}/../folder/jobs", params={"folder": "/reports/weekly"}).text
+    assert "weekly_report" in reports
+    assert "<html" not in reports  # a fragment for an opened folder
 
-    assert "weekly_report" not in browser.get(url, params={"q": "daily"}).text
-    assert "daily_sales" not in browser.get(url, params={"tag": "weekly"}).text
+    assert 'data-folder="/reports"' not in browser.get(url, params={"q": "daily"}).text
+    assert 'data-folder="/sales"' not in browser.get(url, params={"tag": "weekly"}).text
     scheduled = browser.get(url, params={"status": "scheduled"}).text
-    assert "daily_sales" in scheduled
-    assert "weekly_report" not in scheduled
+    assert 'data-folder="/sales"' in scheduled
+    assert 'data-folder="/reports"' not in scheduled
     assert "No jobs match the filter" in browser.get(url, params={"q": "zzz"}).text
+    bad = browser.get(url, params={"status": "running"})
+    assert bad.status_code == 400
+    assert "status &#39;running&#39; is not a scheduling state" in bad.text
 
     select = browser.get(url, params={"select": "1"}).text
-    assert 'name="job" value="daily_sales"' in select
-    assert 'class="folder-toggle"' in select
+    assert 'data-mark="f:/sales"' in select
+    assert 'data-mark="f:/" data-in="" data-count="2"' in select
+    assert "Select all 2 jobs in the workspace" in select
     assert "Export selected" in select
+    in_sales = browser.get(url, params={"select": "1", "folder": "/sales"}).text
+    assert 'data-mark="j:daily_sales" data-in="/sales"' in in_sales
+
+
+def test_a_large_folder_is_shown_a_page_at_a_time(browser: Browser, services: Services) -> None:
+    scope = admin_scope(services)
+    bulk_jobs(services, scope, 250, folder=lambda i: "/big")
+    url = _tree_url(services)
+
+    first = browser.get(url, params={"folder": "/big"}).text
+    third = browser.get(url, params={"folder": "/big", "page": "3"}).text
+
+    assert first.count('<tr>\n  \n  <td class="name">') == 100
+    assert "job_000099" in first
+    assert "job_000100" not in first
+    assert "Page 1 of 3" in first
+    assert (
+        f'data-fragment="/console/w/{scope.workspace.id}/folder/jobs?folder=%2Fbig&amp;page=2"'
+        in first
+    )
+    assert "Page 3 of 3" in third
+    assert third.count('<td class="name">') == 50
+    assert "job_000249" in third
 
 
 def test_job_detail_draws_the_node_graph_and_lists_schedule_params_and_versions(
@@ -133,10 +178,13 @@ def test_export_refusals_render_inline_with_the_selection_kept(
     assert "Tick at least one job" in nothing.text
     scope_job = services.jobs.show(scope, "daily_sales")
     assert scope_job["name"] == "daily_sales"
-    missing = browser.post(url, [("job", "daily_sales"), ("job", "ghost")])
+    missing = browser.post(url, [("job", "daily_sales"), ("job", "ghost"), ("folder", "/sales")])
     assert missing.status_code == 400
     assert "ghost" in missing.text
-    assert 'value="daily_sales" aria-label="Select daily_sales" checked' in missing.text
+    assert 'data-mark="j:daily_sales" data-in="/sales" aria-label="Select daily_sales" checked' in (
+        missing.text
+    )
+    assert 'data-marks="{&#34;j:daily_sales&#34;:true,&#34;j:ghost&#34;:true}"' in missing.text
 
 
 def test_viewers_see_no_export_and_may_not_post_one(anonymous: Browser, services: Services) -> None:
@@ -174,7 +222,7 @@ def test_an_unexpected_failure_shows_a_page_with_the_request_id_not_a_trace(
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(services.jobs, "directory", broken)
+    monkeypatch.setattr(services.folders, "page", broken)
     response = b.get(f"/console/w/{admin_scope(services).workspace.id}/jobs")
     assert response.status_code == 500
     assert "request id" in response.text
@@ -207,3 +255,39 @@ def test_a_form_of_thousands_of_ticked_jobs_is_read(browser: Browser, services: 
     response = browser.post(f"/console/w/{scope.workspace.id}/export", ticked)
     assert "Too many fields" not in response.text
     assert "failed 2000" in response.text  # all 2,001 names were read and checked
+
+
+def test_a_ticked_folder_exports_every_job_in_it_loaded_or_not_but_the_unticked(
+    browser: Browser, services: Services
+) -> None:
+    scope = admin_scope(services)
+    seed(services, scope, ("daily_sales", "weekly_report", "monthly_close"))
+    for name, folder in (("weekly_report", "/sales/weekly"), ("monthly_close", "/finance")):
+        job = services.jobs.show(scope, name)
+        for key in ("id", "createTime", "lastUpdateUser", "version"):
+            job.pop(key, None)
+        services.jobs.update(scope, name, job | {"directory": folder})
+    url = f"/console/w/{scope.workspace.id}/export"
+    browser.get(_tree_url(services), params={"select": "1"})
+
+    def exported(ticks: list[tuple[str, str]]) -> list[str]:
+        response = browser.post(url, [*ticks, ("content", "jobs")])
+        assert response.status_code == 200, response.text
+        names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+        return sorted(
+            n.rsplit("/", 1)[-1].removesuffix(".job") for n in names if n.endswith(".job")
+        )
+
+    assert exported([("job_folder", "/sales")]) == ["daily_sales", "weekly_report"]
+    assert exported([("job_folder", "/"), ("not_job_folder", "/sales/weekly")]) == [
+        "daily_sales",
+        "monthly_close",
+    ]
+    assert exported(
+        [("job_folder", "/"), ("not_job", "daily_sales"), ("not_job_folder", "/finance")]
+    ) == ["weekly_report"]
+    filtered = browser.post(url, [("job_folder", "/"), ("q", "month"), ("content", "jobs")])
+    assert 'filename="DLF_monthly_close.zip"' in filtered.headers["content-disposition"]
+    nothing = browser.post(url, [("job_folder", "/sales"), ("not_job_folder", "/sales")])
+    assert nothing.status_code == 400
+    assert "Tick at least one job or folder" in nothing.text

@@ -1,7 +1,14 @@
 """The web console in a real browser (Debian's chromium driven by Playwright) against a real
-``jobferry serve``: sign in, export ticked jobs with dependencies, export by a name list with
-a wrong name, import into another workspace through the wizard (mapping a missing connection),
-follow the import and roll it back. Every step leaves a screenshot in test-artifacts/console/."""
+``jobferry serve``, at 1280×900: sign in; browse jobs one folder at a time (folders opening in
+place, a large folder paged), scripts and resources; open a job's node; export two ticked jobs
+with their dependencies, then a ticked folder of 2,000 jobs (a task of the download center);
+export by a name list with a wrong name; import into another workspace through the wizard,
+mapping a missing connection, removing the mapping and mapping it again; import a package of
+4,001 objects (planned as a task, which the wizard follows); roll an import back; the admin
+pages. Every page leaves a screenshot in test-artifacts/console/.
+
+The 4,000 jobs are written in bulk into the server's database (tests/support/seeding.py), not
+through the UI or the API, so the walk stays short."""
 
 from __future__ import annotations
 
@@ -11,14 +18,18 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
+from jobferry.services.container import Services
+from jobferry.settings import load_settings
+from jobferry.storage import Database
 from support.builders import make_job, make_resource, make_script
+from support.seeding import bulk_jobs
 from support.server import ServerProcess, start_server
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -34,8 +45,15 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+LONG_NAME = "quarterly_revenue_reconciliation_of_the_general_ledger_and_the_sales_mart_" + (
+    "for_every_region_and_currency_v2"
+)
+BULK = 2_000
+"""Jobs in each of /bulk/a and /bulk/b."""
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]  # 4,000 jobs exported and imported
+
+Shot = Callable[..., None]
 
 
 @pytest.fixture(scope="module")
@@ -57,21 +75,44 @@ def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
         check=False,
     )
     assert done.returncode == 0, done.stderr.decode()
+    _seed_in_bulk(server, data_dir, url)
     yield server
     server.stop()
 
 
+def _seed_in_bulk(server: ServerProcess, data_dir: Path, url: str) -> None:
+    """4,000 jobs in /bulk/a and /bulk/b of the default workspace, written into the server's
+    database directly (its own secret key is in the same data folder)."""
+    settings = load_settings(
+        data_dir=data_dir,
+        database_url=url,
+        project_id=server.project_id,
+        admin_ak=server.ak,
+        admin_sk=server.sk,
+    )
+    db = Database(url)
+    try:
+        services = Services.build(settings, db)
+        actor = services.accounts.actor_for(server.ak)
+        scope = services.accounts.scope(actor, actor.project_id, None)
+        bulk_jobs(services, scope, 2 * BULK, folder=lambda i: "/bulk/a" if i < BULK else "/bulk/b")
+    finally:
+        db.dispose()
+
+
 def _call(
     server: ServerProcess, method: str, path: str, body: object, ws: str | None = None
-) -> None:
-    response = server.call(method, path, orjson.dumps(body), workspace=ws)
+) -> dict[str, Any]:
+    data = b"" if body is None else orjson.dumps(body)
+    response = server.call(method, path, data, workspace=ws)
     assert response.status_code in (200, 204), response.text
+    return response.json() if response.content else {}
 
 
-def _seed(server: ServerProcess) -> str:
-    """Three jobs in two folders in the default workspace; an empty 'prod' workspace that has
-    ssh_conn and dws_prod but no dws_conn. Returns prod's id."""
-    _call(server, "PUT", "/environment/connection/dws_conn", {"type": "DWS", "config": {}})
+def _seed(server: ServerProcess) -> tuple[str, str, str]:
+    """Three jobs in /sales, /reports and / of the default workspace (beside the bulk ones);
+    a 'prod' workspace that has ssh_conn and dws_prod but no dws_conn, and a 'stage' one that
+    has dws_conn. Returns the ids of default, prod and stage."""
     _call(server, "PUT", "/environment/connection/ssh_conn", {"type": "SSH", "config": {}})
     _call(server, "POST", "/resources", make_resource("udf_jar"))
     for name, folder in (
@@ -81,16 +122,22 @@ def _seed(server: ServerProcess) -> str:
     ):
         _call(server, "POST", "/scripts", make_script(f"{name}_sql"))
         _call(server, "POST", "/scripts", make_script(f"{name}_sh", type="Shell", content="echo"))
-        job = make_job(name, directory=folder)
+        job = make_job(name, directory=folder, description=f"The {name} job.")
         job["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
         _call(server, "POST", "/jobs", job)
-    created = server.call("POST", "/workspaces", orjson.dumps({"name": "prod"}))
-    assert created.status_code == 200, created.text
-    prod: str = created.json()["id"]
+    long = make_job(LONG_NAME, directory="/reports")
+    long["nodes"][0]["properties"][0]["value"] = "weekly_report_sql"
+    long["nodes"][1]["properties"][0]["value"] = "weekly_report_sh"
+    _call(server, "POST", "/jobs", long)
+    prod = _call(server, "POST", "/workspaces", {"name": "prod"})["id"]
+    stage = _call(server, "POST", "/workspaces", {"name": "stage"})["id"]
     _call(server, "PUT", "/environment/connection/ssh_conn", {"type": "SSH", "config": {}}, prod)
-    dws_prod = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
-    _call(server, "PUT", "/environment/connection/dws_prod", dws_prod, prod)
-    return prod
+    secret = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
+    _call(server, "PUT", "/environment/connection/dws_prod", secret, prod)
+    _call(server, "PUT", "/environment/connection/dws_conn", secret, stage)
+    listed = _call(server, "GET", "/workspaces", None)["workspaces"]
+    default = next(w["id"] for w in listed if w["name"] == "default")
+    return default, prod, stage
 
 
 def _entries(path: Path) -> list[str]:
@@ -98,8 +145,8 @@ def _entries(path: Path) -> list[str]:
         return zf.namelist()
 
 
-def test_export_and_import_through_the_console(console_server: ServerProcess) -> None:
-    prod = _seed(console_server)
+def test_the_console_in_a_browser(console_server: ServerProcess) -> None:
+    default, prod, stage = _seed(console_server)
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
     base = f"{console_server.url}/console"
@@ -107,150 +154,272 @@ def test_export_and_import_through_the_console(console_server: ServerProcess) ->
     with playwright_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         context = browser.new_context(
-            accept_downloads=True, viewport={"width": 1366, "height": 860}
+            accept_downloads=True, viewport={"width": 1280, "height": 900}
         )
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(30_000)
         console_errors: list[str] = []
         page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
 
-        def shot(name: str) -> None:
-            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        def shot(name: str, *, full: bool = True) -> None:
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full)
 
         try:
-            _walk_through(page, shot, base, console_server, prod)
+            _sign_in_and_browse(page, shot, console_server)
+            _export(page, shot)
+            _import_with_a_mapping(page, shot, console_server, prod)
+            _import_a_large_package(page, shot, console_server, default, stage)
+            _admin_pages(page, shot)
         except Exception:
-            shot("failed-here")
+            shot("failed-here", full=False)
             raise
         assert not console_errors, console_errors
+        page.goto(f"{base}/no/such/page")  # the browser logs the 404 itself
+        assert "There is no such page" in page.inner_text("main")
+        shot("35-not-found")
         browser.close()
 
 
-def _walk_through(
-    page: Any, shot: Any, base: str, console_server: ServerProcess, prod: str
-) -> None:
-    if True:
-        # Sign in.
-        page.goto(f"{console_server.url}/")
-        assert "/console/signin" in page.url
-        shot("01-signin")
-        page.fill("input[name=user]", "admin")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/jobs")
-        assert page.locator("text=daily_sales").first.is_visible()
-        shot("02-job-tree")
+def _sign_in_and_browse(page: Any, shot: Shot, server: ServerProcess) -> None:
+    page.goto(f"{server.url}/")
+    assert "/console/signin" in page.url
+    shot("01-signin")
+    page.fill("input[name=user]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/jobs")
+    assert "4,004 jobs" in page.inner_text("form.filters")
+    shot("02-jobs-root")
 
-        # Job detail with its node graph.
-        page.click("a:text-is('daily_sales')")
-        page.wait_for_selector("svg.dag")
-        assert page.locator("svg.dag g.node").count() == 2
-        assert page.locator("svg.dag path.edge").count() == 1
-        shot("03-job-detail")
-        page.go_back()
+    # A folder opens in place; a large one shows its first 100 entries and pages on.
+    page.click("details[data-folder='/sales'] > summary")
+    page.wait_for_selector("details[data-folder='/sales'] a:text-is('daily_sales')")
+    page.click("details[data-folder='/reports'] > summary")
+    reports = "details[data-folder='/reports'] table.objects"
+    page.wait_for_selector(f"{reports} a:text-is('{LONG_NAME}')")
+    assert page.eval_on_selector(reports, "t => t.scrollWidth <= t.parentElement.clientWidth")
+    shot("03-jobs-folders-opened", full=False)  # the long name wraps inside its column
+    page.click("details[data-folder='/bulk'] > summary")
+    page.click("details[data-folder='/bulk/a'] > summary")
+    rows = "details[data-folder='/bulk/a'] table.objects tbody tr"
+    page.wait_for_selector(rows)
+    assert page.locator(rows).count() == 100
+    page.click("details[data-folder='/bulk/a'] a:text('Next →')")
+    page.wait_for_selector("details[data-folder='/bulk/a'] :text('Page 2 of 20')")
+    assert page.locator(rows).first.inner_text().startswith("job_000100")
+    shot("03-jobs-large-folder-paged", full=False)
 
-        # Tick two jobs and export them with their dependencies.
-        page.click("text=Show check boxes")
-        page.check("input[name=job][value=daily_sales]")
-        page.check("input[name=job][value=weekly_report]")
-        assert page.inner_text(".selectionbar [data-selected-count]") == "2"
-        page.click("text=Export selected…")
-        page.check("input[name=content][value=deps]")
-        shot("04-export-dialog")
-        with page.expect_download() as download_info:
-            page.click("#export-dialog button[type=submit]")
-        ticked = ARTIFACTS / "ticked-jobs.zip"
-        download_info.value.save_as(ticked)
-        names = _entries(ticked)
-        assert "jobs/daily_sales/daily_sales.job" in names
-        assert "jobs/weekly_report/weekly_report.job" in names
-        assert any(n.endswith("daily_sales_sql.script") for n in names)
-        assert any(n.endswith("udf_jar.resource") for n in names)
+    # A job and one of its nodes.
+    page.click("details[data-folder='/sales'] a:text-is('daily_sales')")
+    page.wait_for_selector("svg.dag")
+    assert page.locator("svg.dag g.node").count() == 2
+    assert page.locator("svg.dag path.edge").count() == 1
+    assert "The daily_sales job." in page.inner_text(".pagehead")
+    page.click("svg.dag a[data-open-details='node-load']")
+    assert page.locator("#node-load").get_attribute("open") is not None
+    assert "daily_sales_sql" in page.inner_text("#node-load")
+    shot("04-job-detail")
 
-        # Export by names: one wrong name first.
-        page.click("nav.mainnav >> text=Export by names")
-        page.fill("textarea[name=names]", "daily_sales\nweekly_reprot")
-        # The counter follows typing; a loaded machine may draw it a moment later.
-        playwright_api.expect(page.locator("#names-counter")).to_have_text("2")  # waits, no eval
-        page.click("button[value=generate]")
-        page.wait_for_selector(".matchline")
-        assert "Matched 1, failed 1" in page.inner_text(".matchline")
-        page.click("text=view details")
-        assert "weekly_reprot" in page.inner_text("#failures")
-        shot("05-names-failed")
-        page.fill("textarea[name=names]", "daily_sales\nweekly_report")
-        page.click("button[value=generate]")
-        page.wait_for_selector("[data-task-ready]:not(.hidden)")
-        assert "Matched 2, failed 0" in page.inner_text(".matchline")
-        shot("06-names-ready")
-        with page.expect_download() as download_info:
-            page.click("[data-task-download]")
-        package = ARTIFACTS / "by-names.zip"
-        download_info.value.save_as(package)
-        assert "manifest.json" in _entries(package)
+    # The script the node runs, then the resources.
+    page.click("#node-load a:text-is('daily_sales_sql')")
+    page.wait_for_selector("pre.script-content")
+    shot("05-script")
+    page.click("nav.mainnav >> text=Scripts")
+    page.wait_for_selector("details[data-folder='/sales']")
+    shot("06-scripts")
+    page.click("nav.mainnav >> text=Resources")
+    page.click("details[data-folder='/libs'] > summary")
+    page.click("details[data-folder='/libs'] a:text-is('udf_jar')")
+    page.wait_for_selector("text=Depends on")
+    shot("07-resource")
+    page.click("nav.mainnav >> text=Resources")
+    shot("08-resources")
 
-        page.click("nav.mainnav >> text=Download center")
-        assert page.locator("table.downloads tbody tr").count() == 1
-        shot("07-download-center")
 
-        # Import into 'prod' through the wizard.
-        page.select_option("#ws-switch", prod)
-        page.wait_for_url(f"**/w/{prod}/jobs")
-        page.click("nav.mainnav >> text=Import")
-        page.set_input_files("input[name=file]", str(package))
-        shot("08-import-source")
-        page.click("text=Next: preview")
-        page.wait_for_selector("text=What the package holds")
-        assert "daily_sales" in page.inner_text("main")
-        shot("09-import-preview")
-        page.click("text=Next: check")
-        page.wait_for_selector("table.problems")
-        problems = page.inner_text("table.problems")
-        assert "dws_conn" in problems
-        assert "missing reference" in problems
-        shot("10-import-check-problem")
+def _export(page: Any, shot: Shot) -> None:
+    # Two ticked jobs download at once, with their dependencies.
+    page.click("nav.mainnav >> text=Jobs")
+    page.click("text=Show check boxes")
+    page.click("details[data-folder='/sales'] > summary")
+    page.check("input[data-mark='j:daily_sales']")
+    page.click("details[data-folder='/reports'] > summary")
+    page.check("input[data-mark='j:weekly_report']")
+    assert page.inner_text(".selectionbar [data-selected-count]") == "2"
+    page.click("text=Export selected…")
+    page.check("input[name=content][value=deps]")
+    shot("09-export-dialog", full=False)
+    with page.expect_download() as download_info:
+        page.click("#export-dialog button[type=submit]")
+    ticked = ARTIFACTS / "ticked-jobs.zip"
+    download_info.value.save_as(ticked)
+    names = _entries(ticked)
+    assert "jobs/daily_sales/daily_sales.job" in names
+    assert "jobs/weekly_report/weekly_report.job" in names
+    assert any(n.endswith("daily_sales_sql.script") for n in names)
+    assert any(n.endswith("udf_jar.resource") for n in names)
+
+    # A ticked folder of 2,000 jobs, its jobs never loaded, becomes a download-center task.
+    page.reload()
+    page.click("details[data-folder='/bulk'] > summary")
+    page.check("input[data-mark='f:/bulk/a']")
+    assert page.inner_text(".selectionbar [data-selected-count]") == "2,000"
+    page.click("text=Export selected…")
+    page.click("#export-dialog button[type=submit]")
+    page.wait_for_url("**/tasks/*")
+    page.wait_for_selector("[data-task-ready]:not(.hidden)", timeout=120_000)
+    shot("10-export-task")
+    with page.expect_download() as download_info:
+        page.click("[data-task-download]")
+    folder = ARTIFACTS / "ticked-folder.zip"
+    download_info.value.save_as(folder)
+    assert sum(1 for n in _entries(folder) if n.endswith(".job")) == BULK
+
+    # Export by names: one wrong name first.
+    page.click("nav.mainnav >> text=Export by names")
+    page.fill("textarea[name=names]", "daily_sales\nweekly_reprot")
+    # The counter follows typing; a loaded machine may draw it a moment later.
+    playwright_api.expect(page.locator("#names-counter")).to_have_text("2")  # waits, no eval
+    page.click("button[value=generate]")
+    page.wait_for_selector(".matchline")
+    assert "Matched 1, failed 1" in page.inner_text(".matchline")
+    page.click("text=view details")
+    assert "weekly_reprot" in page.inner_text("#failures")
+    shot("11-export-names-failed")
+    page.fill("textarea[name=names]", "daily_sales\nweekly_report")
+    page.click("button[value=generate]")
+    page.wait_for_selector("[data-task-ready]:not(.hidden)")
+    assert "Matched 2, failed 0" in page.inner_text(".matchline")
+    shot("12-export-names-ready")
+    with page.expect_download() as download_info:
+        page.click("[data-task-download]")
+    download_info.value.save_as(ARTIFACTS / "by-names.zip")
+    assert "manifest.json" in _entries(ARTIFACTS / "by-names.zip")
+
+    page.click("nav.mainnav >> text=Workspace export")
+    shot("13-export-workspace")
+    page.click("nav.mainnav >> text=Download center")
+    assert page.locator("table.downloads tbody tr").count() == 2
+    shot("14-download-center")
+
+
+def _import_with_a_mapping(page: Any, shot: Shot, server: ServerProcess, prod: str) -> None:
+    page.select_option("#ws-switch", prod)
+    page.wait_for_url(f"**/w/{prod}/jobs")
+    shot("15-jobs-empty-workspace")
+    page.click("nav.mainnav >> text=Import")
+    page.set_input_files("input[name=file]", str(ARTIFACTS / "by-names.zip"))
+    shot("16-import-source")
+    page.click("text=Next: preview")
+    page.wait_for_selector("text=What the package holds")
+    assert "daily_sales" in page.inner_text("main")
+    shot("17-import-options")
+    page.click("text=Next: check")
+    page.wait_for_selector("table.problems")
+    problems = page.inner_text("table.problems")
+    assert "dws_conn" in problems
+    assert "missing reference" in problems
+    assert "Map connection 'dws_conn' below" in problems
+    shot("18-import-check-problem")
+
+    def map_dws_conn() -> None:
         page.locator("input[aria-label='Replacement for dws_conn']").first.fill("dws_prod")
         page.locator("button[name=map]").first.click()
         page.wait_for_selector("text=No problems")
         assert "dws_prod" in page.inner_text(".mappings")
-        shot("11-import-check-mapped")
-        page.click("text=Next: plan")
-        page.wait_for_selector("table.plan")
-        plan = page.inner_text("table.plan")
-        assert "CREATE" in plan
-        shot("12-import-plan")
-        page.click("button:text-is('Import')")
-        page.wait_for_url("**/tasks/*")
-        page.wait_for_selector(".badge.status-successful", timeout=30_000)
-        assert "Import the daily_sales job." in page.inner_text("main")
-        shot("13-import-result")
 
-        imported = console_server.call("GET", "/jobs/daily_sales", workspace=prod)
-        assert imported.status_code == 200
-        nodes = imported.json()["nodes"]
-        values = [p["value"] for p in nodes[0]["properties"] if p["name"] == "connectionName"]
-        assert values == ["dws_prod"]
+    map_dws_conn()
+    shot("19-import-check-mapped")
+    # The mapping undone: the problem is back; mapped again, it is gone.
+    page.click(".mappings button[name=unmap]")
+    page.wait_for_selector("table.problems")
+    assert page.locator(".mappings").count() == 0
+    assert "dws_conn" in page.inner_text("table.problems")
+    shot("20-import-check-mapping-removed")
+    map_dws_conn()
+    page.click("text=Next: plan")
+    page.wait_for_selector("table.plan")
+    assert "CREATE" in page.inner_text("table.plan")
+    shot("21-import-plan")
+    page.click("button:text-is('Import')")
+    page.wait_for_url("**/tasks/*")
+    page.wait_for_selector(".badge.status-successful", timeout=60_000)
+    assert "Import the jobs from by-names.zip" in page.inner_text("main")
+    shot("22-import-result")
 
-        # Roll it back (the confirmation dialog is accepted).
-        page.once("dialog", lambda dialog: dialog.accept())
-        page.click("button:text-is('Roll back this import')")
-        page.wait_for_selector("text=Rolled back 7 objects")
-        shot("14-import-rolled-back")
-        gone = console_server.call("GET", "/jobs/daily_sales", workspace=prod)
-        assert gone.status_code == 400
+    imported = server.call("GET", "/jobs/daily_sales", workspace=prod)
+    assert imported.status_code == 200
+    nodes = imported.json()["nodes"]
+    values = [p["value"] for p in nodes[0]["properties"] if p["name"] == "connectionName"]
+    assert values == ["dws_prod"]
 
-        # The admin pages, as an admin sees them.
-        for number, (link, heading) in enumerate(
-            [
-                ("Environment objects", "Environment objects"),
-                ("Environment profiles", "Environment profiles"),
-                ("Signing and trusted keys", "Signing and trusted keys"),
-                ("Users and roles", "Users and roles"),
-                ("Workspace settings", "Workspace settings"),
-            ],
-            start=15,
-        ):
-            page.click("nav.mainnav >> text=Admin")
-            page.click(f"nav.subnav >> text={link}")
-            assert heading in page.inner_text("h1")
-            shot(f"{number}-admin-{link.split()[0].lower()}-{link.split()[-1].lower()}")
+    # Roll it back (the confirmation dialog is accepted).
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:text-is('Roll back this import')")
+    page.wait_for_selector("text=Rolled back 7 objects")
+    shot("23-import-rolled-back")
+    assert server.call("GET", "/jobs/daily_sales", workspace=prod).status_code == 400
+    page.click("nav.mainnav >> text=Tasks")
+    assert "ROLLED BACK" in page.inner_text("main")
+    shot("24-tasks")
+
+
+def _import_a_large_package(
+    page: Any, shot: Shot, server: ServerProcess, default: str, stage: str
+) -> None:
+    """Both bulk folders ticked: 4,000 jobs and the script they run, 4,001 objects."""
+    page.goto(f"{server.url}/console/w/{default}/jobs?select=1")
+    page.check("input[data-mark='f:/bulk']")
+    assert page.inner_text(".selectionbar [data-selected-count]") == "4,000"
+    page.click("text=Export selected…")
+    page.click("#export-dialog button[type=submit]")
+    page.wait_for_url("**/tasks/*")
+    page.wait_for_selector("[data-task-ready]:not(.hidden)", timeout=120_000)
+    with page.expect_download() as download_info:
+        page.click("[data-task-download]")
+    large = ARTIFACTS / "large.zip"
+    download_info.value.save_as(large)
+    assert len([n for n in _entries(large) if n.endswith((".job", ".script"))]) == 4_001
+
+    page.select_option("#ws-switch", stage)
+    page.wait_for_url(f"**/w/{stage}/jobs")
+    page.click("nav.mainnav >> text=Import")
+    page.set_input_files("input[name=file]", str(large))
+    page.click("text=Next: preview")
+    page.wait_for_selector("text=What the package holds", timeout=60_000)
+    page.click("text=Next: check")
+    page.wait_for_selector("text=Planning a large package")
+    page.wait_for_selector("[data-task-status].status-successful", timeout=120_000)
+    shot("25-import-planning-task")
+    page.click("button:has-text('Continue')")
+    page.wait_for_selector("text=No problems", timeout=60_000)
+    shot("26-import-check-large", full=False)
+    page.click("text=Next: plan")
+    page.wait_for_selector("table.plan", timeout=60_000)
+    assert "CREATE 4001" in page.inner_text(".summaryline")
+    shot("27-import-plan-large", full=False)
+    page.click("button:text-is('Import')")
+    page.wait_for_url("**/tasks/*")
+    page.wait_for_selector(".badge.status-successful", timeout=180_000)
+    shot("28-import-result-large", full=False)
+    listed = server.call("GET", "/jobs", workspace=stage)
+    assert listed.json()["total"] == 2 * BULK
+
+
+def _admin_pages(page: Any, shot: Shot) -> None:
+    for number, (link, heading) in enumerate(
+        [
+            ("Environment objects", "Environment objects"),
+            ("Environment profiles", "Environment profiles"),
+            ("Signing and trusted keys", "Signing and trusted keys"),
+            ("Users and roles", "Users and roles"),
+            ("Workspace settings", "Workspace settings"),
+        ],
+        start=29,
+    ):
+        page.click("nav.mainnav >> text=Admin")
+        page.click(f"nav.subnav >> text={link}")
+        assert heading in page.inner_text("h1")
+        shot(f"{number}-admin-{link.split()[0].lower()}-{link.split()[-1].lower()}")
+    page.click(".usermenu >> text=admin")
+    page.wait_for_selector("h1")
+    shot("34-account")

@@ -25,6 +25,13 @@ def field(page: str, name: str) -> str:
     return html.unescape(found.group(1))
 
 
+def headers(page: str) -> list[str]:
+    """The column headers of a page's first table of objects (jobs, scripts, resources)."""
+    start = page.index('<table class="objects')
+    head = page[start : page.index("</thead>", start)]
+    return [html.unescape(h) for h in re.findall(r"<th[^>]*>([^<]+)</th>", head)]
+
+
 def hidden_fields(page: str, form_action: str) -> list[tuple[str, str]]:
     """Every hidden input of the first form posting to ``form_action``."""
     start = page.index(f'action="{form_action}"')

@@ -58,6 +58,7 @@ def admin_options(
         typer.Option(
             "--project-id",
             envvar="JOBFERRY_PROJECT_ID",
+            metavar="ID",
             help="Project to administer (default: the only one in the database).",
         ),
     ] = None,

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from jobferry import __version__
 from jobferry.cli import (
@@ -31,12 +30,14 @@ from jobferry.cli import (
     serve,
     tasks,
     transfer,
+    transform,
 )
 from jobferry.cli.client import ApiError, ConnectionProblemError
 from jobferry.cli.config import ConfigError
 from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.output import Output
 from jobferry.cli.session import Session, session
+from jobferry.cli.usage import UsageGroup, make_readable
 from jobferry.errors import JobferryError, PackageError
 
 HINTS = {
@@ -49,8 +50,13 @@ HINTS = {
 }
 
 
-class JobferryGroup(TyperGroup):
-    """The root command group: runs a command and turns its failures into exit codes."""
+class JobferryGroup(UsageGroup):
+    """The root command group: runs a command and turns its failures into exit codes; its
+    help, and every subcommand's, names values instead of Python types (cli.usage)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        make_readable(self)
 
     def invoke(self, ctx: Any) -> Any:  # typer's own click Context
         try:
@@ -130,6 +136,7 @@ def root_options(
         str | None,
         typer.Option(
             "--context",
+            metavar="NAME",
             help="Context (endpoint and credentials) of the config file; else JOBFERRY_CONTEXT, "
             "else default_context, else 'default'.",
             show_default=False,
@@ -144,6 +151,7 @@ def root_options(
         typer.Option(
             "--config",
             envvar="JOBFERRY_CONFIG",
+            metavar="FILE",
             help="Config file (default: ~/.config/jobferry/config.toml).",
         ),
     ] = None,
@@ -152,7 +160,12 @@ def root_options(
     ] = False,
     workspace: Annotated[
         str | None,
-        typer.Option("--workspace", "-w", help="Workspace name or id; overrides the context."),
+        typer.Option(
+            "--workspace",
+            "-w",
+            metavar="NAME|ID",
+            help="Workspace name or id; overrides the context.",
+        ),
     ] = None,
     _version: Annotated[
         bool,
@@ -194,6 +207,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(contexts.app, name="config")
 app.add_typer(tasks.tasks_app, name="tasks")
 app.add_typer(tasks.downloads_app, name="downloads")
+package.app.command("transform")(transform.transform_command)
 app.add_typer(package.app, name="package")
 
 

@@ -23,10 +23,11 @@ import typer
 
 from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError, ExitCode
+from jobferry.cli.import_options import SourceArg
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.promotion import profile_reference, read_profile_file
 from jobferry.cli.session import Column, JsonOption, WorkspaceOption, list_answer, session
-from jobferry.cli.transfer import SourceArg, package_path
+from jobferry.cli.transfer import package_path
 from jobferry.domain.enums import EnvironmentKind
 
 env_app = typer.Typer(
@@ -167,7 +168,8 @@ def env_put(
     kind: KindArg,
     name: NameArg,
     type_: Annotated[
-        str | None, typer.Option("--type", help="The object's type, e.g. DWS, DLI, HIVE.")
+        str | None,
+        typer.Option("--type", metavar="TYPE", help="The object's type, e.g. DWS, DLI, HIVE."),
     ] = None,
     config: Annotated[
         list[str] | None,
@@ -259,7 +261,7 @@ def profiles_show(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The profile's name.")],
     version: Annotated[
-        int | None, typer.Option("--version", min=1, help="An older version.")
+        int | None, typer.Option("--version", min=1, metavar="N", help="An older version.")
     ] = None,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,

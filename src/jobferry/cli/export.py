@@ -44,11 +44,14 @@ def _read_names(path: Path) -> list[str]:
 def export_command(
     ctx: typer.Context,
     jobs: Annotated[
-        list[str] | None, typer.Argument(help="Job names (one: DLF_<job>.zip; several: jobs.zip).")
+        list[str] | None,
+        typer.Argument(metavar="JOB", help="Job names (one: DLF_<job>.zip; several: jobs.zip)."),
     ] = None,
     names_file: Annotated[
         Path | None,
-        typer.Option("--names-file", help="A file with one job name per line (# comments)."),
+        typer.Option(
+            "--names-file", metavar="FILE", help="A file with one job name per line (# comments)."
+        ),
     ] = None,
     workspace_all: Annotated[
         bool, typer.Option("--workspace-all", help="Every job of the workspace.")
@@ -57,6 +60,7 @@ def export_command(
         str | None,
         typer.Option(
             "--changed-since",
+            metavar="TIME|last",
             help="Jobs changed since an ISO time with zone (2026-11-01T00:00:00+08:00), epoch "
             "ms, or 'last' (since the last workspace export).",
         ),
@@ -76,11 +80,20 @@ def export_command(
     ] = False,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="File or folder to write (default: ./<name>.zip)."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE|DIR",
+            help="File or folder to write (default: ./<name>.zip).",
+        ),
     ] = None,
     obs_path: Annotated[
         str | None,
-        typer.Option("--obs-path", help="Write to object storage (obs://bucket/key) instead."),
+        typer.Option(
+            "--obs-path",
+            metavar="obs://BUCKET/KEY",
+            help="Write to object storage (obs://bucket/key) instead.",
+        ),
     ] = None,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,

@@ -66,10 +66,14 @@ def all_jobs(
 def list_jobs(
     ctx: typer.Context,
     name: Annotated[
-        str | None, typer.Option("--name", help="Only jobs whose name contains this text.")
+        str | None,
+        typer.Option("--name", metavar="TEXT", help="Only jobs whose name contains this text."),
     ] = None,
     tags: Annotated[
-        str | None, typer.Option("--tags", help="Comma-separated tags; jobs with any of them.")
+        str | None,
+        typer.Option(
+            "--tags", metavar="TAG,…", help="Comma-separated tags; jobs with any of them."
+        ),
     ] = None,
     job_type: Annotated[
         JobType, typer.Option("--type", help="Batch or real-time jobs.")
@@ -105,7 +109,8 @@ def show_job(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Job name.")],
     version: Annotated[
-        int | None, typer.Option("--version", help="A submitted version instead of the draft.")
+        int | None,
+        typer.Option("--version", metavar="N", help="A submitted version instead of the draft."),
     ] = None,
     submitted: Annotated[
         bool, typer.Option("--submitted", help="The latest submitted version.")

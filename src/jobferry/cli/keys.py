@@ -101,7 +101,9 @@ def trust_key(
     public_key: Annotated[
         str | None,
         typer.Argument(
-            help="'ed25519:…' as 'keys show' prints it (or give --file).", show_default=False
+            metavar="KEY",
+            help="'ed25519:…' as 'keys show' prints it (or give --file).",
+            show_default=False,
         ),
     ] = None,
     file: Annotated[

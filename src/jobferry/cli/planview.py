@@ -12,6 +12,8 @@ from jobferry.domain.enums import PlanAction, ProblemReason
 ACTION_STYLES: dict[str, str] = {
     PlanAction.CREATE: "green",
     PlanAction.OVERWRITE: "yellow",
+    PlanAction.RENAME: "yellow",
+    PlanAction.DELETE: "red",
     PlanAction.SKIP: "dim",
     PlanAction.UNCHANGED: "dim",
 }
@@ -49,8 +51,27 @@ def changed_texts(before: Any, after: Any) -> tuple[str, str]:
 
 
 def change_line(change: dict[str, Any]) -> Text:
-    """``path: before → after`` (or ``+ path: after`` / ``- path: before``)."""
+    """``path: before → after`` (or ``+ path: after`` / ``- path: before``), with where the
+    change comes from when the plan says (source, target, transform) and cosmetic ones marked;
+    a target-owned field the package would change is ``= path: kept …``."""
+    line = _change_text(change)
+    tags = [str(change["origin"])] if change.get("origin") else []
+    if change.get("cosmetic"):
+        tags.append("cosmetic")
+    if tags:
+        line.append(f"  ({', '.join(tags)})", style="dim")
+    return line
+
+
+def _change_text(change: dict[str, Any]) -> Text:
     op, path = change.get("op"), change.get("path") or "(whole definition)"
+    if op == "kept":
+        return Text.assemble(
+            ("    = ", "cyan"),
+            (path, "bold"),
+            f": kept {value_text(change.get('target'))} "
+            f"(the package has {value_text(change.get('package'))})",
+        )
     if op == "added":
         return Text.assemble(
             ("    + ", "green"), (path, "bold"), f": {value_text(change.get('after'))}"
@@ -79,13 +100,29 @@ def problem_lines(out: Output, problems: list[dict[str, Any]]) -> None:
 
 
 def summary_text(summary: dict[str, Any]) -> str:
-    """``2 to create, 1 to overwrite, 0 skipped, 3 unchanged; 1 problem(s)``."""
+    """``2 to create, 1 to overwrite, 0 skipped, 3 unchanged; 1 problem(s)`` (renames and
+    deletes too, when there are)."""
+    moved = [
+        f"{summary[action]} to {verb}"
+        for action, verb in ((PlanAction.RENAME, "rename"), (PlanAction.DELETE, "delete"))
+        if summary.get(action)
+    ]
     return (
         f"{summary.get(PlanAction.CREATE, 0)} to create, "
         f"{summary.get(PlanAction.OVERWRITE, 0)} to overwrite, "
-        f"{summary.get(PlanAction.SKIP, 0)} skipped, {summary.get(PlanAction.UNCHANGED, 0)} "
+        + "".join(f"{m}, " for m in moved)
+        + f"{summary.get(PlanAction.SKIP, 0)} skipped, {summary.get(PlanAction.UNCHANGED, 0)} "
         f"unchanged; {summary.get('problems', 0)} problem(s)"
     )
+
+
+def _name_cell(obj: dict[str, Any]) -> str:
+    """The object's name (``old → new`` for a rename), with drift and pause marks."""
+    name = str(obj.get("name", ""))
+    if obj.get("previousName"):
+        name = f"{obj['previousName']} → {name}"
+    marks = [m for m, on in (("drift", obj.get("drift")), ("paused", obj.get("pause"))) if on]
+    return f"{name} ({', '.join(marks)})" if marks else name
 
 
 def show_plan(out: Output, plan: dict[str, Any]) -> None:
@@ -97,13 +134,14 @@ def show_plan(out: Output, plan: dict[str, Any]) -> None:
     out.table(
         ("action", "kind", "name", "problems"),
         [
-            (o.get("action"), o.get("kind"), o.get("name"), len(o.get("problems") or []) or "")
+            (o.get("action"), o.get("kind"), _name_cell(o), len(o.get("problems") or []) or "")
             for o in objects
         ],
     )
     for obj in objects:
-        if obj.get("diff") or obj.get("schedule"):
+        if obj.get("diff") or obj.get("schedule") or obj.get("driftDiff"):
             _object_details(out, obj)
+    _paused(out, objects)
     total = plan.get("objectsTotal")
     if isinstance(total, int) and total > len(objects):
         out.line(
@@ -113,6 +151,15 @@ def show_plan(out: Output, plan: dict[str, Any]) -> None:
         )
     out.line(summary_text(plan.get("summary") or {}), style="bold")
     _plan_problems(out, plan.get("problems") or [])
+
+
+def _paused(out: Output, objects: list[dict[str, Any]]) -> None:
+    paused = [str(o.get("name")) for o in objects if o.get("pause")]
+    if paused:
+        out.line(
+            f"Scheduled jobs the import stops, writes and starts again: {', '.join(paused)}.",
+            style="yellow",
+        )
 
 
 def _plan_header(out: Output, plan: dict[str, Any]) -> None:
@@ -136,11 +183,15 @@ def _object_details(out: Output, obj: dict[str, Any]) -> None:
     out.line(
         Text.assemble(
             (f"{obj.get('action')} ", ACTION_STYLES.get(str(obj.get("action")), "")),
-            (f"{obj.get('kind')} {obj.get('name')}", "bold"),
+            (f"{obj.get('kind')} {_name_cell(obj)}", "bold"),
         )
     )
     for change in obj.get("diff") or []:
         out.line(change_line(change))
+    if obj.get("driftDiff"):
+        out.line("    changed in this workspace since the last import:", style="magenta")
+        for change in obj["driftDiff"]:
+            out.line(change_line(change))
     for move in obj.get("schedule") or []:
         out.line(schedule_line(move))
         if move.get("note"):
@@ -173,9 +224,10 @@ def _plan_problems(out: Output, problems: list[dict[str, Any]]) -> None:
 
 
 def has_changes(plan: dict[str, Any]) -> bool:
-    """Whether applying the plan would write anything."""
+    """Whether applying the plan would write (or delete) anything."""
     summary = plan.get("summary") or {}
-    return bool(summary.get(PlanAction.CREATE, 0) or summary.get(PlanAction.OVERWRITE, 0))
+    writes = (PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE)
+    return any(summary.get(action, 0) for action in writes)
 
 
 def show_task(out: Output, task: dict[str, Any]) -> None:

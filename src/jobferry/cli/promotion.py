@@ -33,6 +33,7 @@ TimezoneOption = Annotated[
     str | None,
     typer.Option(
         "--timezone",
+        metavar="ZONE",
         help="Move cron schedules to this zone (Europe/Berlin, GMT+08:00); needs "
         "--keep-instant or --keep-wall-clock.",
     ),
@@ -47,7 +48,11 @@ KeepWallClockOption = Annotated[
 ]
 SourceZoneOption = Annotated[
     str | None,
-    typer.Option("--source-zone", help="Zone of schedules that name none (expressionTimeZone)."),
+    typer.Option(
+        "--source-zone",
+        metavar="ZONE",
+        help="Zone of schedules that name none (expressionTimeZone).",
+    ),
 ]
 
 

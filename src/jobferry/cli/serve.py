@@ -23,8 +23,12 @@ def _settings(**overrides: object) -> Settings:
 
 
 def serve_command(
-    host: Annotated[str | None, typer.Option(help="Listen address (JOBFERRY_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Listen port (JOBFERRY_PORT).")] = None,
+    host: Annotated[
+        str | None, typer.Option(metavar="ADDRESS", help="Listen address (JOBFERRY_HOST).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(metavar="PORT", help="Listen port (JOBFERRY_PORT).")
+    ] = None,
 ) -> None:
     """Run the HTTP server (settings from JOBFERRY_* environment variables)."""
     out = Console(highlight=False, soft_wrap=True)

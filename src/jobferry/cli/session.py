@@ -112,6 +112,7 @@ WorkspaceOption = Annotated[
         "-w",
         help="Workspace name or id (sent as the workspace header, by id); overrides the context.",
         show_default=False,
+        metavar="NAME|ID",
     ),
 ]
 

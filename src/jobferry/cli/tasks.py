@@ -56,7 +56,10 @@ def list_tasks_command(
         TaskStatus | None, typer.Option("--status", help="Only tasks with this status.")
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", min=1, max=100, help="How many of the newest tasks (1-100).")
+        int,
+        typer.Option(
+            "--limit", min=1, max=100, metavar="N", help="How many of the newest tasks (1-100)."
+        ),
     ] = 20,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
@@ -146,7 +149,8 @@ def get_download(
     ctx: typer.Context,
     download_id: Annotated[str, typer.Argument(help="Download id (downloads list).")],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File or folder to write.")
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE|DIR", help="File or folder to write."),
     ] = None,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,

@@ -11,10 +11,8 @@ real DataArts) get ``POST /jobs/check-file`` shown instead.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -29,6 +27,26 @@ from jobferry.cli.asking import (
 )
 from jobferry.cli.client import ApiClient, ApiError, segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
+from jobferry.cli.import_options import (
+    Drift,
+    DriftOption,
+    ExecuteUserOption,
+    ImportOptions,
+    Mode,
+    ModeOption,
+    ParamOption,
+    Policy,
+    PolicyOption,
+    ProfileMapOption,
+    PropagateOption,
+    ReplaceOption,
+    Scheduling,
+    SchedulingOption,
+    SourceArg,
+    StatusOption,
+    TargetDirOption,
+    target_status,
+)
 from jobferry.cli.output import mapping
 from jobferry.cli.planview import has_changes, show_plan, show_task
 from jobferry.cli.promotion import (
@@ -36,154 +54,16 @@ from jobferry.cli.promotion import (
     KeepWallClockOption,
     SourceZoneOption,
     TimezoneOption,
-    profile_reference,
-    time_zone_block,
 )
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.cli.tasks import task_exit, wait_for
-from jobferry.domain.enums import TargetStatus
 
 REMOTE_SCHEMES = ("obs://", "s3://", "upload://")
-
-
-class Policy(StrEnum):
-    """``sameNamePolicy``."""
-
-    SKIP = "skip"
-    OVERWRITE = "overwrite"
-
-
-# ``--status``: the domain's ``targetStatus`` values in lower case. The choices are built from
-# the enum at run time; the type checker sees a plain string.
-if TYPE_CHECKING:
-    StatusName = str
-else:
-    StatusName = Literal[tuple(status.lower() for status in TargetStatus)]
-
-
-class Mode(StrEnum):
-    """Import mode: all or nothing, or whatever passes the check."""
-
-    ATOMIC = "atomic"
-    PER_OBJECT = "per-object"
 
 
 def stdin_is_terminal() -> bool:
     """Whether a person can answer a confirmation prompt."""
     return sys.stdin.isatty()
-
-
-SourceArg = Annotated[
-    str,
-    typer.Argument(help="A local package file, or obs://bucket/key (or an upload:// path)."),
-]
-PolicyOption = Annotated[
-    Policy, typer.Option("--policy", help="Objects that exist already: skip or overwrite them.")
-]
-StatusOption = Annotated[
-    StatusName | None,
-    typer.Option("--status", help="Save only, or also submit a version (default: submitted)."),
-]
-TargetDirOption = Annotated[
-    str | None, typer.Option("--target-dir", help="Folder for new jobs, e.g. /release/42.")
-]
-ParamOption = Annotated[
-    list[str] | None,
-    typer.Option("--param", help="NAME=VALUE: set a job parameter the jobs declare (repeat)."),
-]
-ReplaceOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--replace",
-        help="TYPE:NAME=NEW: map an environment object, e.g. DWS_CONNECTION:dws_test=dws_prod "
-        "(DataArts 'resources'; repeat).",
-    ),
-]
-ExecuteUserOption = Annotated[
-    str | None, typer.Option("--execute-user", help="Set basicConfig.executeUser of every job.")
-]
-ModeOption = Annotated[
-    Mode, typer.Option("--mode", help="atomic: all or nothing; per-object: what passes.")
-]
-ProfileMapOption = Annotated[
-    str | None,
-    typer.Option(
-        "--profile-map",
-        help="Environment profile: the name of a profile stored in the target workspace, or a "
-        "JSON/YAML file sent inline.",
-    ),
-]
-
-
-def target_status(name: str | None) -> TargetStatus | None:
-    """The ``targetStatus`` a ``--status`` choice names."""
-    return None if name is None else TargetStatus(name.upper())
-
-
-def _pairs(values: list[str] | None, what: str, example: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for value in values or []:
-        key, equals, item = value.partition("=")
-        if not equals or not key.strip():
-            raise CliUsageError(f"{what} {value!r} is not NAME=VALUE (e.g. {example}).")
-        found[key.strip()] = item
-    return found
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    """The options ``plan`` and ``import`` share, as given on the command line."""
-
-    policy: Policy = Policy.SKIP
-    status: TargetStatus | None = None
-    target_dir: str | None = None
-    params: list[str] | None = None
-    replaces: list[str] | None = None
-    execute_user: str | None = None
-    mode: Mode = Mode.ATOMIC
-    profile_map: str | None = None
-    timezone: str | None = None
-    keep_instant: bool = False
-    keep_wall_clock: bool = False
-    source_zone: str | None = None
-
-    def body(self) -> dict[str, Any]:
-        """The ImportFileReq (without ``path``) the options describe."""
-        body: dict[str, Any] = {"sameNamePolicy": self.policy.value.upper()}
-        if self.status is not None:
-            body["targetStatus"] = self.status.value
-        if self.target_dir:
-            body["targetDirectory"] = self.target_dir
-        if self.params:
-            body["params"] = _pairs(self.params, "--param", "env=prod")
-        if self.replaces:
-            body["resources"] = _resources(self.replaces)
-        if self.execute_user:
-            body["executeUser"] = self.execute_user
-        if self.mode is Mode.PER_OBJECT:
-            body["mode"] = "PER_OBJECT"
-        choice = profile_reference(self.profile_map)
-        if choice is not None:
-            body["profile"] = choice.reference
-        block = time_zone_block(
-            self.timezone, self.keep_instant, self.keep_wall_clock, self.source_zone
-        )
-        if block is not None:
-            body["timeZone"] = block
-        return body
-
-
-def _resources(replaces: list[str]) -> list[dict[str, str]]:
-    resources = []
-    for source, new in _pairs(replaces, "--replace", "DWS_CONNECTION:dws_test=dws_prod").items():
-        kind, colon, name = source.partition(":")
-        if not colon or not kind or not name:
-            raise CliUsageError(
-                f"--replace {source}={new} needs TYPE:NAME=NEW, e.g. "
-                "DWS_CONNECTION:dws_test=dws_prod."
-            )
-        resources.append({"name": name, "type": kind, "replace": new})
-    return resources
 
 
 def package_path(s: Session, source: str) -> str:
@@ -253,6 +133,9 @@ def plan_command(
     keep_instant: KeepInstantOption = False,
     keep_wall_clock: KeepWallClockOption = False,
     source_zone: SourceZoneOption = None,
+    propagate_deletes: PropagateOption = False,
+    on_drift: DriftOption = Drift.FAIL,
+    scheduling: SchedulingOption = Scheduling.REFUSE,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -271,6 +154,9 @@ def plan_command(
         keep_instant=keep_instant,
         keep_wall_clock=keep_wall_clock,
         source_zone=source_zone,
+        propagate_deletes=propagate_deletes,
+        on_drift=on_drift,
+        scheduling=scheduling,
     )
     _plan_only(s, source, options.body())
 
@@ -307,6 +193,9 @@ def import_command(
     keep_instant: KeepInstantOption = False,
     keep_wall_clock: KeepWallClockOption = False,
     source_zone: SourceZoneOption = None,
+    propagate_deletes: PropagateOption = False,
+    on_drift: DriftOption = Drift.FAIL,
+    scheduling: SchedulingOption = Scheduling.REFUSE,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan and stop (like 'jobferry plan').")
     ] = False,
@@ -331,6 +220,9 @@ def import_command(
         keep_instant=keep_instant,
         keep_wall_clock=keep_wall_clock,
         source_zone=source_zone,
+        propagate_deletes=propagate_deletes,
+        on_drift=on_drift,
+        scheduling=scheduling,
     )
     body = options.body()
     if dry_run:
@@ -398,7 +290,9 @@ def _end_import(s: Session, result: dict[str, Any], *, rollback: bool) -> None:
 
 def rollback_command(
     ctx: typer.Context,
-    task_id: Annotated[str, typer.Argument(help="The task id of the import to undo.")],
+    task_id: Annotated[
+        str, typer.Argument(metavar="TASK", help="The task id of the import to undo.")
+    ],
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts, CI).")
     ] = False,

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Response
 
+from jobferry.console.fixes import said
 from jobferry.console.web import FormDep, Page, PageDep, base_of, raw, redirect, render, text
 from jobferry.domain.enums import EnvironmentKind, LockPolicy, Role
 from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError
@@ -107,7 +108,7 @@ def save_environment(page: PageDep, form: FormDep) -> Response:
             body["secrets"] = secrets
         page.services.environment.put(page.scope, draft["kind"], draft["name"], body)
     except JobferryError as exc:
-        return _environment_page(page, error=exc.message, draft=draft, status_code=exc.status)
+        return _environment_page(page, error=said(exc), draft=draft, status_code=exc.status)
     return _environment_page(page, message=f"Saved {draft['kind']} '{draft['name']}'.")
 
 
@@ -118,7 +119,7 @@ def delete_environment(page: PageDep, form: FormDep) -> Response:
     try:
         page.services.environment.delete(page.scope, kind, name)
     except JobferryError as exc:
-        return _environment_page(page, error=exc.message, status_code=exc.status)
+        return _environment_page(page, error=said(exc), status_code=exc.status)
     return _environment_page(page, message=f"Removed {kind} '{name}'.")
 
 
@@ -170,7 +171,7 @@ def change_users(page: PageDep, form: FormDep) -> Response:
         else:
             raise InvalidRequestError(f"Unknown action '{action}'.")
     except JobferryError as exc:
-        return _users_page(page, error=exc.message, status_code=exc.status)
+        return _users_page(page, error=said(exc), status_code=exc.status)
     if action == "password" and user == actor.name:
         return redirect(f"{base_of(page.request)}/signin")
     return _users_page(page, message=message)
@@ -228,7 +229,7 @@ def save_settings(page: PageDep, form: FormDep, workspace_id: str) -> Response:
         change = parse_workspace_settings(body)
         page.services.accounts.update_workspace(actor, actor.project_id, workspace_id, change)
     except JobferryError as exc:
-        return _settings_page(page, error=exc.message, status_code=exc.status)
+        return _settings_page(page, error=said(exc), status_code=exc.status)
     # The page's scope was read before the change; read the workspace again.
     return redirect(page.url("/admin/settings?saved=1"))
 
@@ -278,7 +279,7 @@ def save_profile(page: PageDep, form: FormDep) -> Response:
     try:
         saved = page.services.profiles.put(page.scope, draft["name"], draft["document"].encode())
     except JobferryError as exc:
-        return _profiles_page(page, draft=draft, error=exc.message, status_code=exc.status)
+        return _profiles_page(page, draft=draft, error=said(exc), status_code=exc.status)
     return _profiles_page(
         page,
         selected=saved["name"],
@@ -293,7 +294,7 @@ def delete_profile(page: PageDep, form: FormDep) -> Response:
     try:
         page.services.profiles.delete(page.scope, name)
     except JobferryError as exc:
-        return _profiles_page(page, error=exc.message, status_code=exc.status)
+        return _profiles_page(page, error=said(exc), status_code=exc.status)
     return _profiles_page(page, message=f"Removed profile '{name}'.")
 
 
@@ -347,5 +348,5 @@ def change_keys(page: PageDep, form: FormDep) -> Response:
         else:
             raise InvalidRequestError(f"Unknown action '{action}'.")
     except JobferryError as exc:
-        return _keys_page(page, error=exc.message, status_code=exc.status)
+        return _keys_page(page, error=said(exc), status_code=exc.status)
     return _keys_page(page, message=message)

@@ -19,7 +19,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from jobferry.console import admin, auth, downloads, exports, imports, jobs, tasks
+from jobferry.console import (
+    admin,
+    auth,
+    downloads,
+    exports,
+    imports,
+    jobs,
+    library,
+    listing,
+    tasks,
+)
+from jobferry.console.fixes import said
 from jobferry.console.web import SignInRequiredError, base_of, redirect, render
 from jobferry.errors import JobferryError
 from jobferry.services.container import Services
@@ -85,7 +96,7 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
 
     @app.exception_handler(JobferryError)
     async def on_jobferry_error(request: Request, exc: JobferryError) -> Response:
-        return _error_page(request, exc.status, exc.message, exc.code)
+        return _error_page(request, exc.status, said(exc), exc.code)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:
@@ -118,6 +129,6 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
         )
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, jobs, exports, downloads, tasks, imports, admin):
+    for module in (auth, jobs, library, listing, exports, downloads, tasks, imports, admin):
         app.include_router(module.router)
     return app

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from jobferry.console.fixes import said
 from jobferry.console.web import (
     SESSION_COOKIE,
     SIGNIN_CSRF_COOKIE,
@@ -102,7 +103,7 @@ async def signin(
         token, _ = await run_in_threadpool(attempt)
     except JobferryError as exc:
         return _signin_page(
-            request, next_url, error=exc.message, user=user.strip(), status_code=exc.status
+            request, next_url, error=said(exc), user=user.strip(), status_code=exc.status
         )
     response = redirect(next_url)
     response.set_cookie(
@@ -181,7 +182,7 @@ def change_password(request: Request, session: SessionDep, form: FormDep) -> Res
         services.signin.set_password(actor, actor.name, new)
     except JobferryError as exc:
         return render(
-            request, "account.html", None, status_code=exc.status, message="", error=exc.message
+            request, "account.html", None, status_code=exc.status, message="", error=said(exc)
         )
     response = redirect(f"{base_of(request)}/signin")
     response.delete_cookie(SESSION_COOKIE, path=base_of(request) or "/")

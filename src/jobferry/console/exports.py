@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from jobferry.console.fixes import said
 from jobferry.console.jobs import export_options
 from jobferry.console.tasks import task_summary
 from jobferry.console.web import FormDep, Page, PageDep, redirect, render, text
@@ -70,7 +71,7 @@ def names_generate(page: PageDep, form: FormDep) -> Response:
         return _names_page(
             page,
             names_text=names_text,
-            error=exc.message,
+            error=said(exc),
             options=options,
             status_code=exc.status,
         )
@@ -110,7 +111,7 @@ def workspace_generate(page: PageDep, form: FormDep) -> Response:
             "export_workspace.html",
             page,
             status_code=exc.status,
-            error=exc.message,
+            error=said(exc),
             last_generated=downloads["lastGeneratedAt"],
         )
     return redirect(page.url(f"/tasks/{task_id}"))

@@ -9,6 +9,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Response
 from starlette.datastructures import FormData, UploadFile
 
+from jobferry.console.fixes import console_problems, said
+from jobferry.console.plans import plan_objects, task_plan
 from jobferry.console.tasks import task_summary
 from jobferry.console.web import FormDep, Page, PageDep, redirect, render, text
 from jobferry.console.wizard import (
@@ -94,7 +96,7 @@ def take_source(page: PageDep, form: FormDep) -> Response:
                 status_code=400,
             )
     except JobferryError as exc:
-        return _source_page(page, error=exc.message, obs_path=obs_path, status_code=exc.status)
+        return _source_page(page, error=said(exc), obs_path=obs_path, status_code=exc.status)
     finally:
         if isinstance(upload, UploadFile):
             upload.file.close()
@@ -118,7 +120,7 @@ def _options_page(
     try:
         preview = page.services.imports.check_file(page.scope, state["path"])
     except JobferryError as exc:
-        error = error or exc.message
+        error = error or said(exc)
         status_code = exc.status if status_code == 200 else status_code
     return render(
         page.request,
@@ -153,38 +155,23 @@ def options_again(page: PageDep, form: FormDep) -> Response:
     return _options_page(page, wizard_state(form))
 
 
-def console_fix(problem: dict[str, Any], workspace: str) -> dict[str, Any]:
-    """A check problem with its fix said in the console's own terms (the API's fix names API
-    calls and request fields a console user never sees)."""
-    reference = problem.get("reference") or {}
-    kind, name = reference.get("kind"), reference.get("name")
-    if problem.get("reason") == "missing_reference" and kind in MAPPING_TYPES:
-        fix = (
-            f"Map {kind.replace('_', ' ')} '{name}' below to one that exists in '{workspace}', "
-            f"or add '{name}' under Admin → Environment."
-        )
-    elif problem.get("reason") == "missing_secret":
-        fix = "Set the connection's secret under Admin → Environment, or map it below to another."
-    else:
-        return problem
-    return {**problem, "fix": fix}
-
-
 def _planned(
     page: Page, state: dict[str, Any], form: FormData | None, action: str, step: int
-) -> dict[str, Any] | Response:
-    """The plan the wizard goes on with: computed now, or, for a package too large to plan
-    during a request, the result of its planning task (a page following that task meanwhile)."""
+) -> tuple[dict[str, Any], str] | Response:
+    """The plan the wizard goes on with and the planning task it came from ('' when it was
+    computed now), or, for a package too large to plan during a request while its planning
+    task runs, a page following that task. The check step hands its task on to the plan step
+    (its "Next: plan" button), so a large package is planned once for both."""
     task_id = text(form, "planTask") if form is not None else ""
     if not task_id:
         outcome = page.runner.plan_import(page.scope, _request(page, state))
         if "taskId" not in outcome:
-            return outcome
+            return outcome, ""
         task_id = str(outcome["taskId"])
     task = page.services.tasks.show(page.scope, task_id)
-    plan = (task.get("result") or {}).get("plan")
-    if task["status"] != "RUNNING" and plan is not None:
-        return dict(plan)
+    plan = task_plan(task)
+    if plan is not None:
+        return plan, task_id
     if task["status"] != "RUNNING":
         raise InvalidRequestError(
             f"Planning the package failed: {task.get('message') or task['status']}. Fix it and "
@@ -213,14 +200,15 @@ def _check_page(
     try:
         outcome = _planned(page, state, form, "/import/check", 2)
     except JobferryError as exc:
-        return _options_page(page, state, error=exc.message, status_code=exc.status)
+        return _options_page(page, state, error=said(exc), status_code=exc.status)
     if isinstance(outcome, Response):
         return outcome
+    plan, plan_task = outcome
     candidates = {
         kind: [o["name"] for o in page.services.environment.list_objects(page.scope, kind)]
         for kind in MAPPING_TYPES
     }
-    problems = [console_fix(p, page.scope.workspace.name) for p in outcome["problems"]]
+    problems = console_problems(plan["problems"], page.scope.workspace.name)
     return render(
         page.request,
         "import_check.html",
@@ -230,7 +218,8 @@ def _check_page(
         step=2,
         state=state,
         hidden=hidden_fields(state),
-        plan=outcome,
+        plan=plan,
+        plan_task=plan_task,
         problems=problems,
         error=error,
         mapping_types=MAPPING_TYPES,
@@ -267,9 +256,10 @@ def plan(page: PageDep, form: FormDep) -> Response:
     try:
         outcome = _planned(page, state, form, "/import/plan", 3)
     except JobferryError as exc:
-        return _options_page(page, state, error=exc.message, status_code=exc.status)
+        return _options_page(page, state, error=said(exc), status_code=exc.status)
     if isinstance(outcome, Response):
         return outcome
+    plan, _ = outcome
     return render(
         page.request,
         "import_plan.html",
@@ -278,7 +268,8 @@ def plan(page: PageDep, form: FormDep) -> Response:
         step=3,
         state=state,
         hidden=hidden_fields(state),
-        plan=outcome,
+        plan=plan,
+        objects=plan_objects(plan, page.scope.workspace.name),
     )
 
 
@@ -291,5 +282,5 @@ def run(page: PageDep, form: FormDep) -> Response:
     try:
         task_id = page.runner.start_import(page.scope, _request(page, state, plan_id))
     except JobferryError as exc:
-        return _options_page(page, state, error=exc.message, status_code=exc.status)
+        return _options_page(page, state, error=said(exc), status_code=exc.status)
     return redirect(page.url(f"/tasks/{task_id}"))

@@ -1,21 +1,35 @@
-"""The job directory tree (with check boxes and filters), job details, and the export dialog
-for ticked jobs."""
+"""The jobs page (one folder at a time, with check boxes and filters), job details, and the
+export dialog for ticked jobs and folders."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 
 from jobferry.console.dag import layout
-from jobferry.console.tree import STATUS_FILTERS, build_tree, matches_status
+from jobferry.console.fixes import said
+from jobferry.console.listing import Listing, Ticks, listing_query
+from jobferry.console.nodes import node_views
 from jobferry.console.web import FormDep, Page, PageDep, redirect, render, text, texts
+from jobferry.domain.enums import ListedStatus, ObjectKind
+from jobferry.domain.folders import crumbs
 from jobferry.errors import JobferryError
 from jobferry.services.context import WRITERS
 from jobferry.services.exporting.options import parse_export_request
+from jobferry.services.folders import FolderQuery, parse_job_selection
 from jobferry.web import attachment
 
 router = APIRouter()
+
+STATUS_LABELS = {
+    ListedStatus.SCHEDULED: "scheduled",
+    ListedStatus.STOPPED: "stopped",
+    ListedStatus.UNSUBMITTED: "never submitted",
+}
 
 
 def export_options(form: Any) -> dict[str, Any]:
@@ -29,33 +43,31 @@ def export_options(form: Any) -> dict[str, Any]:
 
 def _jobs_page(
     page: Page,
+    query: FolderQuery,
     *,
-    q: str = "",
-    tag: str = "",
-    status: str = "",
     select: bool = False,
+    ticks: Ticks | None = None,
     error: str = "",
-    ticked: list[str] | None = None,
     status_code: int = 200,
 ) -> Response:
     services = page.services
-    jobs = services.jobs.directory(page.scope, name=q or None, tag=tag or None)
-    jobs = [j for j in jobs if matches_status(j, status)]
-    tags = [t["name"] for t in services.governance.list_tags(page.scope)]
+    select = (select or ticks is not None) and page.can_write
+    shown = services.folders.page(page.scope, ObjectKind.JOB, query)
+    view = Listing(page, shown, select=select, ticks=ticks or Ticks())
+    toggle = Listing(page, replace(shown, query=replace(query, page=1)), select=not select)
+    trail = crumbs(query.folder)
     return render(
         page.request,
         "jobs.html",
         page,
         status_code=status_code,
-        tree=build_tree(jobs),
-        total=len(jobs),
-        q=q,
-        tag=tag,
-        status=status,
-        statuses=STATUS_FILTERS,
-        tags=tags,
-        select=(select or bool(ticked)) and page.can_write,
-        ticked=set(ticked or []),
+        view=view,
+        toggle_url=toggle.page_url(query.folder),
+        parent=trail[-2][1] if len(trail) > 1 else "",
+        marks=json.dumps(view.ticks.marks, separators=(",", ":")),
+        filtered=bool(query.name or query.tag or query.status),
+        statuses=[(s.value, label) for s, label in STATUS_LABELS.items()],
+        tags=[t["name"] for t in services.governance.list_tags(page.scope)],
         error=error,
         sync_max=min(
             services.settings.console_sync_export_max_jobs,
@@ -65,30 +77,41 @@ def _jobs_page(
 
 
 @router.get("/w/{workspace_id}/jobs")
-def job_tree(
-    page: PageDep, q: str = "", tag: str = "", status: str = "", select: str = ""
+def jobs_page(
+    request: Request,
+    page: PageDep,
+    folder: str = "/",
+    q: str = "",
+    tag: str = "",
+    status: str = "",
+    select: str = "",
 ) -> Response:
-    """The workspace's jobs as a folder tree, filtered by name, tag and status."""
-    return _jobs_page(
-        page, q=q.strip(), tag=tag.strip(), status=status, select=select in ("1", "on")
-    )
+    """One folder of the workspace's jobs: its sub-folders and its jobs, filtered by name,
+    tag and status, a page at a time."""
+    query = listing_query(folder, q, tag, status, request.query_params.get("page", "1"))
+    return _jobs_page(page, query, select=select in ("1", "on"))
 
 
 @router.get("/w/{workspace_id}/jobs/{job_name}")
 def job_detail(page: PageDep, job_name: str) -> Response:
-    """One job: its node graph, schedule, parameters, versions and scheduling status."""
+    """One job: its description, node graph and nodes, schedule, parameters, versions and
+    scheduling status."""
     detail = page.services.jobs.detail(page.scope, job_name)
     doc = detail.document
     schedule = doc.get("schedule")
     params = doc.get("params")
     params = params if isinstance(params, list) else []
+    nodes = node_views(doc.get("nodes"), detail.references)
     return render(
         page.request,
         "job.html",
         page,
         job=doc,
         name=job_name,
+        description=_description(doc),
         dag=layout(doc.get("nodes")),
+        nodes=nodes,
+        anchors={node.name: node.anchor for node in nodes},
         schedule=schedule if isinstance(schedule, dict) else {},
         params=[p for p in params if isinstance(p, dict)],
         versions=detail.versions,
@@ -97,35 +120,62 @@ def job_detail(page: PageDep, job_name: str) -> Response:
     )
 
 
+def _description(doc: dict[str, Any]) -> str:
+    """A job's description: DataArts keeps it as ``description`` (the API) or as
+    ``basicConfig.jobDescription`` (console exports)."""
+    basic = doc.get("basicConfig")
+    found = doc.get("description") or (
+        basic.get("jobDescription") if isinstance(basic, dict) else None
+    )
+    return found if isinstance(found, str) else ""
+
+
+@router.post("/w/{workspace_id}/jobs/{job_name}/scheduling")
+def scheduling(page: PageDep, form: FormDep, job_name: str) -> Response:
+    """Start or stop scheduling a job (admins, developers, operators), then show it again."""
+    if text(form, "action") == "start":
+        page.services.jobs.start(page.scope, job_name)
+    else:
+        page.services.jobs.stop(page.scope, job_name)
+    return redirect(page.url(f"/jobs/{quote(job_name, safe='')}"))
+
+
 @router.post("/w/{workspace_id}/export")
 def export_ticked(request: Request, page: PageDep, form: FormDep) -> Response:
-    """Export the ticked jobs: small selections download at once, large ones become a task."""
+    """Export the ticked jobs and folders: small selections download at once, large ones
+    become a task."""
     page.scope.require(WRITERS, "export jobs")
-    names = list(dict.fromkeys(texts(form, "job")))
-    options = export_options(form)
-    q, tag, status = text(form, "q"), text(form, "tag"), text(form, "status")
+    query = listing_query(
+        text(form, "folder", "/"), text(form, "q"), text(form, "tag"), text(form, "status")
+    )
+    ticks = Ticks(
+        frozenset(texts(form, "job")),
+        frozenset(texts(form, "job_folder")),
+        frozenset(texts(form, "not_job")),
+        frozenset(texts(form, "not_job_folder")),
+    )
+    selection = parse_job_selection(
+        sorted(ticks.jobs),
+        sorted(ticks.folders),
+        sorted(ticks.not_jobs),
+        sorted(ticks.not_folders),
+        query,
+    )
+    names = page.services.folders.selected_jobs(page.scope, selection)
     if not names:
         return _jobs_page(
             page,
-            q=q,
-            tag=tag,
-            status=status,
-            select=True,
-            error="Tick at least one job to export.",
+            query,
+            ticks=ticks,
+            error="Tick at least one job or folder to export.",
             status_code=400,
         )
     try:
-        outcome = page.runner.export_selected(page.scope, names, parse_export_request(options))
-    except JobferryError as exc:
-        return _jobs_page(
-            page,
-            q=q,
-            tag=tag,
-            status=status,
-            ticked=names,
-            error=exc.message,
-            status_code=exc.status,
+        outcome = page.runner.export_selected(
+            page.scope, names, parse_export_request(export_options(form))
         )
+    except JobferryError as exc:
+        return _jobs_page(page, query, ticks=ticks, error=said(exc), status_code=exc.status)
     if isinstance(outcome, str):
         return redirect(page.url(f"/tasks/{outcome}"))
     assert outcome.data is not None

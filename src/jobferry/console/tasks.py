@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
+from jobferry.console.fixes import console_problems, said, without_fix
 from jobferry.console.web import FormDep, PageDep, render
 from jobferry.errors import JobferryError
 from jobferry.settings import OffsetMode
@@ -56,18 +57,52 @@ def tasks_page(page: PageDep, offset: int = 0) -> Response:
 @router.get("/w/{workspace_id}/tasks/{task_id}")
 def task_page(page: PageDep, task_id: str) -> Response:
     """A task with its progress bar (polled while it runs), result and subtasks."""
+    return _task_view(page, task_id)
+
+
+def _task_view(
+    page: Any,
+    task_id: str,
+    *,
+    rollback: dict[str, Any] | None = None,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
+    """A task's page: its progress, result, problems (fixes in the console's terms) and
+    objects (their messages without the API's fix, which the problems give)."""
     task = page.services.tasks.show(page.scope, task_id)
+    result = task.get("result") or {}
     return render(
         page.request,
         "task.html",
         page,
+        status_code=status_code,
         task=task,
         summary=task_summary(page, task),
-        result=task.get("result") or {},
+        result=result,
+        problems=console_problems(
+            result.get("problems") or [], page.scope.workspace.name, in_wizard=False
+        ),
+        subtasks=_listed_subtasks(task.get("subtasks") or []),
+        subtask_count=len(task.get("subtasks") or []),
         rolled_back=page.services.rollback.rolled_back(page.scope, task_id),
-        rollback=None,
-        error="",
+        rollback=rollback,
+        error=error,
     )
+
+
+SUBTASKS_LISTED = 500
+"""Objects a task's page lists at most (an import of 4,001 objects has as many subtasks)."""
+
+
+def _listed_subtasks(subtasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """At most ``SUBTASKS_LISTED`` subtasks, the failed ones first, each message without the
+    API's fix (the page lists every problem with its console fix)."""
+    ordered = sorted(subtasks, key=lambda s: s.get("status") == "SUCCESSFUL")
+    return [
+        {**s, "message": without_fix(str(s.get("message") or ""))}
+        for s in ordered[:SUBTASKS_LISTED]
+    ]
 
 
 @router.get("/w/{workspace_id}/tasks/{task_id}/status")
@@ -84,17 +119,5 @@ def rollback(page: PageDep, form: FormDep, task_id: str) -> Response:
     try:
         outcome = page.services.rollback.rollback(page.scope, task_id)
     except JobferryError as exc:
-        error, error_status = exc.message, exc.status
-    task = page.services.tasks.show(page.scope, task_id)
-    return render(
-        page.request,
-        "task.html",
-        page,
-        status_code=error_status or 200,
-        task=task,
-        summary=task_summary(page, task),
-        result=task.get("result") or {},
-        rolled_back=page.services.rollback.rolled_back(page.scope, task_id),
-        rollback=outcome,
-        error=error,
-    )
+        error, error_status = said(exc), exc.status
+    return _task_view(page, task_id, rollback=outcome, error=error, status_code=error_status or 200)

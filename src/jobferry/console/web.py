@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from jobferry.domain.enums import Role
 from jobferry.errors import CsrfError
 from jobferry.services.container import Services
-from jobferry.services.context import WRITERS, Scope
+from jobferry.services.context import OPERATORS, WRITERS, Scope
 from jobferry.services.signin import ConsoleSession, same_token
 from jobferry.tasks.runner import TaskRunner
 from jobferry.web import runner_of, services_of
@@ -71,6 +71,11 @@ class Page:
     def can_write(self) -> bool:
         """Admins and developers: export, import, download center."""
         return self.scope.role in WRITERS
+
+    @property
+    def can_operate(self) -> bool:
+        """Admins, developers and operators: start and stop scheduling jobs."""
+        return self.scope.role in OPERATORS
 
     @property
     def is_admin(self) -> bool:
@@ -152,6 +157,7 @@ def size(n: int | None) -> str:
 
 TEMPLATES.env.filters["when"] = when
 TEMPLATES.env.filters["size"] = size
+TEMPLATES.env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else n
 TEMPLATES.env.filters["urlpart"] = lambda value: quote(str(value), safe="")
 
 

@@ -71,6 +71,14 @@ class ExportChanges(StrEnum):
     SINCE = "since"
 
 
+class ListedStatus(StrEnum):
+    """The console's job filter by scheduling state (values of its ``status`` field)."""
+
+    SCHEDULED = "scheduled"
+    STOPPED = "stopped"
+    UNSUBMITTED = "unsubmitted"
+
+
 class ObjectKind(StrEnum):
     """Kinds of objects a package carries and an import plans (wire values of ``kind``).
 

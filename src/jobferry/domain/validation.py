@@ -32,6 +32,10 @@ PARAM_VALUE_MAX = 1024
 OWNER_MAX = 128
 DESCRIPTION_MAX = 255
 SCRIPT_CONTENT_MAX = 4 * 1024 * 1024
+DIRECTORY_MAX_BYTES = 1024
+"""A folder path is stored in 1,024 characters and indexed by workspace and folder (console
+listings); PostgreSQL refuses index entries over 2,704 bytes, so the path is held to 1,024
+bytes of UTF-8."""
 # Node fields DataArts bounds: key → (low, high, unit).
 NODE_RANGES = {
     "pollingInterval": (1, 60, "seconds"),
@@ -66,6 +70,7 @@ def validate_job(doc: Mapping[str, Any], *, max_nodes: int = 200) -> list[Violat
     directory = doc.get("directory")
     if directory is not None and not isinstance(directory, str):
         r.add("directory", "type", f"directory {directory!r} must be a folder path such as '/etl'")
+    _check_directory_size(r, doc)
     _check_nodes(r, doc, max_nodes, job)
     _check_params(r, doc)
     config = doc.get("basicConfig")
@@ -334,6 +339,7 @@ def validate_script(doc: Mapping[str, Any]) -> list[Violation]:
     r.text(doc, "description", "", DESCRIPTION_MAX)
     for key in ("connectionName", "database", "currentDatabase", "queueName", "directory"):
         r.text(doc, key, "")
+    _check_directory_size(r, doc)
     if doc.get("configuration") is not None:
         r.is_object(doc["configuration"], "configuration", "configuration")
     return r.items
@@ -369,7 +375,20 @@ def validate_resource(doc: Mapping[str, Any]) -> list[Violation]:
     if directory is not None and (not isinstance(directory, str) or not directory.startswith("/")):
         message = f"directory {directory!r} must be a path starting with '/', e.g. '/resources'"
         r.add("directory", "directory", message)
+    _check_directory_size(r, doc)
     return r.items
+
+
+def _check_directory_size(r: Report, doc: Mapping[str, Any]) -> None:
+    directory = doc.get("directory")
+    if isinstance(directory, str) and len(directory.encode("utf-8")) > DIRECTORY_MAX_BYTES:
+        size = len(directory.encode("utf-8"))
+        r.add(
+            "directory",
+            "length",
+            f"directory is {size} bytes long (UTF-8); the limit is {DIRECTORY_MAX_BYTES} bytes: "
+            "use shorter or fewer folder names",
+        )
 
 
 def _check_depend_packages(r: Report, doc: Mapping[str, Any]) -> None:

@@ -263,7 +263,12 @@ def _listed(item: Any) -> Listed | None:
     ):
         return None
     object_id = item.get("objectId")
-    return path, size, sha256.lower(), object_id if isinstance(object_id, str) else None
+    return (
+        path,
+        size,
+        sha256.lower(),
+        object_id if isinstance(object_id, str) and object_id else None,
+    )
 
 
 def listed_v1(manifest: dict[str, Any]) -> Iterator[tuple[int, Listed]]:

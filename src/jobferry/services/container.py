@@ -14,6 +14,7 @@ from jobferry.services.connections.studio import DataConnectionService
 from jobferry.services.downloads import DownloadService
 from jobferry.services.environment import EnvironmentService
 from jobferry.services.exporting.service import ExportService
+from jobferry.services.folders import FolderService
 from jobferry.services.governance import GovernanceService
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService, read_limits
@@ -45,6 +46,7 @@ class Services:
     replays: ReplayGuard
     lockouts: AccessKeyLockout
     jobs: JobService
+    folders: FolderService
     scripts: ScriptService
     resources: ResourceService
     environment: EnvironmentService
@@ -102,6 +104,7 @@ class Services:
                 lock_seconds=settings.ak_lockout_seconds,
             ),
             jobs=JobService(db, max_nodes=settings.max_nodes_per_job, offset_mode=mode),
+            folders=FolderService(db),
             scripts=ScriptService(db, offset_mode=mode),
             resources=ResourceService(db, offset_mode=mode),
             environment=EnvironmentService(db, box),

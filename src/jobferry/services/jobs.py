@@ -257,30 +257,6 @@ class JobService:
             )
         return total, [self._result(job) for job in rows]
 
-    def directory(
-        self, scope: Scope, *, name: str | None = None, tag: str | None = None
-    ) -> list[dict[str, Any]]:
-        """Every job of the workspace, batch and real-time, by name, with its tags (for the
-        console's job tree; ``name`` is a substring, ``tag`` one tag)."""
-        with self.db.transaction(readonly=True) as tx:
-            _, rows = repo.list_jobs(
-                tx,
-                scope.workspace.id,
-                process_type=None,
-                name_contains=name_filter(name, "name") if name else None,
-                tags=[tag] if tag else [],
-                limit=1_000_000,
-                offset=0,
-            )
-        out = []
-        for job in rows:
-            result = self._result(job)
-            basic = load(job.document).get("basicConfig")
-            tags = basic.get("tags") if isinstance(basic, dict) else None
-            result["tags"] = [str(t) for t in tags] if isinstance(tags, list) else []
-            out.append(result)
-        return out
-
     @staticmethod
     def _result(job: JobRecord) -> dict[str, Any]:
         doc = load(job.document)

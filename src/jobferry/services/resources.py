@@ -117,6 +117,19 @@ class ResourceService:
         ]
         return view
 
+    def detail(self, scope: Scope, name: str) -> dict[str, Any]:
+        """A resource by name, as ``show`` answers it (with the jobs that use it), for its
+        console page (jobs address resources by name)."""
+        with self.db.transaction(readonly=True) as tx:
+            res = repo.find_resource(tx, scope.workspace.id, name) if storable(name) else None
+        if res is None:
+            raise ResourceNotFoundError(
+                f"The resource does not exist: no resource named '{name}' in workspace "
+                f"'{scope.workspace.name}'. Check the name (names are case-sensitive).",
+                resource_name=name,
+            )
+        return self.show(scope, res.id)
+
     @staticmethod
     def _view(res: ResourceRecord) -> dict[str, Any]:
         doc = load(res.document)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import RefKind, TargetStatus
@@ -114,6 +115,31 @@ class ScriptService:
             script = get_script_or_raise(tx, scope, name)
         return self._view(script)
 
+    def detail(self, scope: Scope, name: str) -> ScriptDetail:
+        """Everything a script's page shows, read in one transaction: its development state,
+        submitted versions and the jobs that run it."""
+        with self.db.transaction(readonly=True) as tx:
+            script = get_script_or_raise(tx, scope, name)
+            versions = repo.list_versions(tx, script.id)
+            users = job_repo.jobs_referencing(
+                tx, scope.workspace.id, RefKind.SCRIPT.value, name, limit=USERS_SHOWN
+            )
+        view = self._view(script)
+        view.setdefault("directory", script.directory)
+        return ScriptDetail(
+            document=view,
+            versions=[
+                {
+                    "version": v.version,
+                    "status": v.status,
+                    "createTime": v.created_at,
+                    "createUser": v.created_by,
+                }
+                for v in versions
+            ],
+            jobs=users,
+        )
+
     @staticmethod
     def _view(script: ScriptRecord) -> dict[str, Any]:
         doc = load(script.document)
@@ -166,6 +192,19 @@ class ScriptService:
             remember_deletion(tx, scope, "script", script.id, name)
             tag_repo.delete_lock(tx, scope.workspace.id, "script", name)
             audit_in_scope(tx, scope, "script.delete", "script", name)
+
+
+USERS_SHOWN = 50
+"""Jobs a script's or resource's page lists as its users (the first by name)."""
+
+
+@dataclass(frozen=True)
+class ScriptDetail:
+    """A script's page: its definition, submitted versions and the jobs that run it."""
+
+    document: dict[str, Any]
+    versions: list[dict[str, Any]]
+    jobs: list[str]
 
 
 FACTORY_SCRIPT_FIELDS = {

@@ -9,8 +9,9 @@ from sqlalchemy import delete, func, insert, select
 
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.database import Tx
+from jobferry.storage.import_tables import import_plan_objects
 from jobferry.storage.records import record
-from jobferry.storage.tables import import_plan_objects, import_plans, uploads
+from jobferry.storage.tables import import_plans, uploads
 
 
 @dataclass(frozen=True)

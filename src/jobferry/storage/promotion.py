@@ -15,7 +15,7 @@ from sqlalchemy import and_, delete, select, tuple_
 
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.database import CHUNK, Tx
-from jobferry.storage.promotion_tables import deletions, promotion_exports, promotion_ledger
+from jobferry.storage.import_tables import deletions, promotion_exports, promotion_ledger
 
 
 class LedgerRow(NamedTuple):

@@ -109,6 +109,8 @@ jobs = Table(
     Column("updated_at", BigInteger, nullable=False),
     Column("updated_by", String(128), nullable=False),
     UniqueConstraint("workspace_id", "name"),
+    # A folder's listing (console): directories grouped, one page by name, state filters.
+    Index("ix_jobs_folder", "workspace_id", "directory", "name", "status", "latest_version"),
 )
 
 job_versions = Table(
@@ -152,6 +154,7 @@ scripts = Table(
     Column("updated_at", BigInteger, nullable=False),
     Column("updated_by", String(128), nullable=False),
     UniqueConstraint("workspace_id", "name"),
+    Index("ix_scripts_folder", "workspace_id", "directory", "name"),
 )
 
 script_versions = Table(
@@ -179,6 +182,7 @@ resources = Table(
     Column("updated_at", BigInteger, nullable=False),
     Column("updated_by", String(128), nullable=False),
     UniqueConstraint("workspace_id", "name"),
+    Index("ix_resources_folder", "workspace_id", "directory", "name"),
 )
 
 tags = Table(
@@ -373,26 +377,6 @@ import_plans = Table(
     Column("plan", Text, nullable=False),
     Column("created_by", String(128), nullable=False),
     Column("created_at", BigInteger, nullable=False),
-)
-
-# A stored plan's objects, one row each in plan order; a task's subtasks, likewise.
-import_plan_objects = Table(
-    "import_plan_objects",
-    metadata,
-    Column("plan_id", String(32), primary_key=True),
-    Column("seq", Integer, primary_key=True),
-    Column("kind", String(16), nullable=False),
-    Column("action", String(16), nullable=False),
-    Column("line", Text, nullable=False),
-)
-
-task_subtasks = Table(
-    "task_subtasks",
-    metadata,
-    Column("task_id", String(32), primary_key=True),
-    Column("seq", Integer, primary_key=True),
-    Column("status", String(16), nullable=False),
-    Column("line", Text, nullable=False),
 )
 
 # What each import did to each object, with the state before it (for audit and rollback).

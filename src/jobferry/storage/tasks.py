@@ -10,8 +10,9 @@ from sqlalchemy import and_, func, insert, or_, select, update
 
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.database import Tx
+from jobferry.storage.import_tables import task_subtasks
 from jobferry.storage.records import record
-from jobferry.storage.tables import system_tasks, task_subtasks, workers
+from jobferry.storage.tables import system_tasks, workers
 
 
 @dataclass(frozen=True)

@@ -581,3 +581,23 @@ def test_resource_location_must_be_an_obs_object_path(location: str) -> None:
 def test_non_object_documents_are_refused_not_crashed() -> None:
     for validate in (validate_job, validate_script, validate_resource):
         assert found(validate([])) == {("", "type")}  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("validate", "doc"),
+    [
+        (validate_job, job()),
+        (validate_script, {"name": "s", "type": "Shell", "content": "echo"}),
+        (validate_resource, {"name": "r", "type": "jar", "location": "obs://bucket/a.jar"}),
+    ],
+    ids=["job", "script", "resource"],
+)
+def test_a_folder_path_is_at_most_1024_bytes_of_utf8(validate: Any, doc: dict[str, Any]) -> None:
+    fits = "/" + "数" * 341  # 1,024 bytes
+    assert not [v for v in validate({**doc, "directory": fits}) if v.field == "directory"]
+
+    found = [v for v in validate({**doc, "directory": fits + "a"}) if v.field == "directory"]
+
+    assert [v.rule for v in found] == ["length"]
+    assert "1025 bytes" in found[0].message
+    assert "limit is 1024 bytes" in found[0].message

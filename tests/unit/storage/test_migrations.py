@@ -131,3 +131,40 @@ def test_0006_gives_environment_objects_a_side_and_an_id_and_keeps_them(
             assert [tuple(r) for r in secrets] == [("a",)]
     finally:
         db.dispose()
+
+
+def test_0009_indexes_folders_and_keeps_the_rows_both_ways(empty_database_url: str) -> None:
+    db = Database(empty_database_url)
+    folder_indexes = {"jobs": "ix_jobs_folder", "scripts": "ix_scripts_folder"}
+    folder_indexes["resources"] = "ix_resources_folder"
+    try:
+        _migrate(db, "0008")
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO projects (id, name, created_at) VALUES ('p', 'p', 0)")
+            conn.exec_driver_sql(
+                "INSERT INTO workspaces (id, project_id, name, is_default, lock_policy, "
+                "approval_enabled, created_at) VALUES ('w', 'p', 'w', FALSE, 'soft', FALSE, 0)"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO jobs (id, workspace_id, name, directory, process_type, status, "
+                "document, created_at, created_by, updated_at, updated_by) "
+                "VALUES (7, 'w', 'j', '/etl', 'BATCH', 'STOPPED', '{}', 0, 'a', 0, 'a')"
+            )
+
+        _migrate(db, "0009")
+
+        inspector = sa.inspect(db.engine)
+        for table, index in folder_indexes.items():
+            assert index in {i["name"] for i in inspector.get_indexes(table)}
+        with db.engine.begin() as conn:
+            assert conn.exec_driver_sql("SELECT name, directory FROM jobs").all() == [("j", "/etl")]
+
+        _migrate(db, "0008", down=True)
+
+        inspector = sa.inspect(db.engine)
+        for table, index in folder_indexes.items():
+            assert index not in {i["name"] for i in inspector.get_indexes(table)}
+        with db.engine.begin() as conn:
+            assert conn.exec_driver_sql("SELECT name FROM jobs").all() == [("j",)]
+    finally:
+        db.dispose()

@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from jobferry.domain.enums import ObjectKind
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.folders import parse_folder_query
 from jobferry.storage import exports as export_repo
 from support.builders import make_job
 from support.clients import ADMIN_AK, PROJECT_ID
@@ -92,3 +94,17 @@ def test_changed_jobs_are_read_from_the_workspace_own_jobs(services: Services) -
     for plan in joins:
         assert plan[0].startswith("SEARCH jobs USING"), plan
         assert not any("ix_job_refs_lookup" in step for step in plan), plan
+
+
+@on_sqlite
+def test_a_folder_listing_reads_the_folder_index_not_the_documents(services: Services) -> None:
+    scope = _workspace(services, "folders", 3)
+
+    plans = _plans(
+        services,
+        lambda: services.folders.page(scope, ObjectKind.JOB, parse_folder_query("/sales")),
+    )
+
+    counts, rows = plans[-2], plans[-1]
+    assert counts == ["SEARCH jobs USING COVERING INDEX ix_jobs_folder (workspace_id=?)"], counts
+    assert rows[0].startswith("SEARCH jobs USING INDEX ix_jobs_folder (workspace_id=? AND"), rows

@@ -9,14 +9,17 @@
     return Array.prototype.slice.call((root || document).querySelectorAll(selector));
   }
 
-  // Times arrive in UTC; show them in the browser's time zone.
-  all("time[datetime]").forEach(function (el) {
-    var moment = new Date(el.getAttribute("datetime"));
-    if (!isNaN(moment.getTime())) {
-      el.title = el.textContent;
-      el.textContent = moment.toLocaleString();
-    }
-  });
+  // Times are shown in UTC, the zone the server renders and the forms take ("Changed since");
+  // hovering one shows it in the browser's own zone, named.
+  var zoned = function (root) {
+    all("time[datetime]", root).forEach(function (el) {
+      var moment = new Date(el.getAttribute("datetime"));
+      if (!isNaN(moment.getTime()) && !el.title) {
+        el.title = moment.toLocaleString(undefined, { timeZoneName: "short" });
+      }
+    });
+  };
+  zoned(document);
 
   // Workspace switcher: go on change.
   all("select[data-autosubmit]").forEach(function (select) {
@@ -57,35 +60,147 @@
     });
   });
 
-  // Job tree check boxes: count, "select all in a folder", folder state.
+  // Folder listings: a folder loads its first page when it is first opened, and a large
+  // folder's pages replace each other in place (without this script each is its own page).
   var treeForm = document.getElementById("tree-form");
-  if (treeForm) {
-    var jobBoxes = function (root) { return all("input[name=job]", root); };
-    var refresh = function () {
-      var ticked = jobBoxes(treeForm).filter(function (b) { return b.checked; }).length;
-      all("[data-selected-count]").forEach(function (el) { el.textContent = String(ticked); });
-      all("[data-needs-selection]").forEach(function (el) { el.disabled = ticked === 0; });
-      all("details.folder").forEach(function (folder) {
-        var toggle = folder.querySelector(":scope > summary > .folder-toggle");
-        if (!toggle) { return; }
-        var boxes = jobBoxes(folder);
-        var on = boxes.filter(function (b) { return b.checked; }).length;
-        toggle.checked = boxes.length > 0 && on === boxes.length;
-        toggle.indeterminate = on > 0 && on < boxes.length;
+  var ticks = treeForm ? makeTicks(treeForm) : null;
+
+  function enhance(root) {
+    all("details.folder[data-src]", root).forEach(function (folder) {
+      folder.addEventListener("toggle", function () {
+        if (!folder.open || folder.getAttribute("data-loaded") === "yes") { return; }
+        folder.setAttribute("data-loaded", "yes");
+        var body = folder.querySelector(":scope > [data-folder-body]");
+        body.innerHTML = '<p class="muted small">Loading…</p>';
+        load(folder.getAttribute("data-src"), function (listing) {
+          body.innerHTML = "";
+          body.appendChild(listing);
+        }, function () {
+          folder.removeAttribute("data-loaded");
+          body.innerHTML = '<p class="alert error">This folder could not be loaded; close it and open it again, or reload the page.</p>';
+        });
       });
+    });
+    all("a[data-fragment]", root).forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        var listing = link.closest(".listing");
+        load(link.getAttribute("data-fragment"), function (fresh) {
+          listing.replaceWith(fresh);
+          var top = fresh.getBoundingClientRect().top;
+          if (top < 0) { window.scrollBy(0, top - 70); }
+        }, function () { window.location.href = link.href; });
+      });
+    });
+    all(".tick", root).forEach(function (box) {
+      box.addEventListener("click", function (event) { event.stopPropagation(); });
+    });
+    zoned(root);
+    if (ticks) { ticks.refresh(); }
+  }
+
+  function load(url, done, failed) {
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.text();
+      })
+      .then(function (html) {
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var listing = holder.querySelector(".listing");
+        if (!listing) { throw new Error("no listing"); }
+        done(listing);
+        enhance(listing);
+      })
+      .catch(failed);
+  }
+
+  // Ticks on the jobs page. Each tick or untick is a mark: "j:NAME" or "f:/PATH" → true or
+  // false, meaning "this job, or every job in this folder, is (not) selected"; the nearest
+  // mark above a job decides (a folder's tick covers jobs never loaded: the server expands
+  // it). Only marks that differ from what the folder above says are kept, and on submit they
+  // travel as job / not_job / job_folder / not_job_folder fields.
+  function makeTicks(form) {
+    var marks = {};
+    try { marks = JSON.parse(form.getAttribute("data-marks") || "{}"); } catch (e) { marks = {}; }
+    var sizes = {};
+    var homes = {};
+    var parentOf = function (path) {
+      if (path === "/" || path === "") { return ""; }
+      var cut = path.lastIndexOf("/");
+      return cut <= 0 ? "/" : path.slice(0, cut);
     };
-    treeForm.addEventListener("change", function (event) {
-      var target = event.target;
-      if (target.classList && target.classList.contains("folder-toggle")) {
-        jobBoxes(target.closest("details.folder")).forEach(function (b) { b.checked = target.checked; });
+    var within = function (folder, path) {
+      return folder === "/" || path === folder || path.indexOf(folder + "/") === 0;
+    };
+    var folderOf = function (key) {
+      return key.charAt(0) === "f" ? parentOf(key.slice(2)) : homes[key];
+    };
+    var stateAbove = function (key) {
+      for (var path = folderOf(key); path; path = parentOf(path)) {
+        if (Object.prototype.hasOwnProperty.call(marks, "f:" + path)) { return marks["f:" + path]; }
       }
+      return false;
+    };
+    var state = function (key) {
+      return Object.prototype.hasOwnProperty.call(marks, key) ? marks[key] : stateAbove(key);
+    };
+    var inside = function (folderKey, key) {
+      var folder = folderKey.slice(2);
+      if (key === folderKey) { return false; }
+      if (key.charAt(0) === "f") { return within(folder, key.slice(2)); }
+      return homes[key] !== undefined && within(folder, homes[key]);
+    };
+    var count = function () {
+      var total = 0;
+      Object.keys(marks).forEach(function (key) {
+        var size = key.charAt(0) === "f" ? (sizes[key] || 0) : 1;
+        total += marks[key] ? size : -size;
+      });
+      return Math.max(total, 0);
+    };
+    var refresh = function () {
+      all(".tick", form).forEach(function (box) {
+        var key = box.getAttribute("data-mark");
+        if (box.hasAttribute("data-count")) { sizes[key] = parseInt(box.getAttribute("data-count"), 10) || 0; }
+        if (key.charAt(0) === "j") { homes[key] = box.getAttribute("data-in"); }
+        box.checked = state(key);
+        box.indeterminate = key.charAt(0) === "f" && Object.keys(marks).some(function (other) {
+          return inside(key, other);
+        });
+      });
+      var n = count();
+      all("[data-selected-count]").forEach(function (el) { el.textContent = n.toLocaleString("en"); });
+      all("[data-needs-selection]").forEach(function (el) { el.disabled = n === 0; });
+    };
+    form.addEventListener("change", function (event) {
+      var box = event.target;
+      if (!box.classList || !box.classList.contains("tick")) { return; }
+      var key = box.getAttribute("data-mark");
+      if (key.charAt(0) === "f") {
+        Object.keys(marks).forEach(function (other) { if (inside(key, other)) { delete marks[other]; } });
+      }
+      marks[key] = box.checked;
+      if (marks[key] === stateAbove(key)) { delete marks[key]; }
       refresh();
     });
-    all(".folder-toggle").forEach(function (toggle) {
-      toggle.addEventListener("click", function (event) { event.stopPropagation(); });
+    form.addEventListener("submit", function () {
+      all("input.tick-field", form).forEach(function (el) { el.remove(); });
+      Object.keys(marks).forEach(function (key) {
+        var field = document.createElement("input");
+        field.type = "hidden";
+        field.className = "tick-field";
+        var folder = key.charAt(0) === "f";
+        field.name = (marks[key] ? "" : "not_") + (folder ? "job_folder" : "job");
+        field.value = key.slice(2);
+        form.appendChild(field);
+      });
     });
-    refresh();
+    return { refresh: refresh };
   }
+
+  enhance(document);
 
   // Name list counter, e.g. 24/200.
   all("textarea[data-count-lines]").forEach(function (area) {
@@ -147,7 +262,7 @@
             set("[data-task-file]", function (el) { el.textContent = task.fileName || ""; });
             set("[data-task-ready]", function (el) { el.classList.remove("hidden"); });
             all("[data-last-generated]").forEach(function (el) {
-              el.textContent = new Date().toLocaleString();
+              el.textContent = new Date().toISOString().slice(0, 19).replace("T", " ") + " UTC";
             });
           }
         })

@@ -287,23 +287,7 @@ class _Writer:
             rows[record.name] = JobRow(
                 name, record.text, directory, process, self.version_of(record)
             )
-        created = repo.insert_jobs(
-            self.tx, self.ws, [rows[r.name] for r in records if r.target is None], self.stamp
-        )
-        ids = {name: job_id for name, (job_id, _) in created.items()}
-        uids = {name: uid for name, (_, uid) in created.items()}
-        overwritten = [(int(r.target[0]), rows[r.name]) for r in records if r.target is not None]
-        paused = [r for r in records if r.pause and r.target is not None]
-        for record in paused:
-            assert record.target is not None
-            self.promotion.pause(int(record.target[0]), record.target_name())
-        repo.update_jobs(self.tx, overwritten, self.stamp)
-        for record in paused:
-            assert record.target is not None
-            self.promotion.restore(int(record.target[0]), record.name, record.target[2])
-        ids.update({row.name: job_id for job_id, row in overwritten})
-        uids.update({r.columns[0]: r.target_uid for r in records if r.target_uid and r.columns})
-        self.promotion.written_jobs.update(ids.values())
+        ids, uids, overwritten = self._job_rows(records, rows)
         versions: list[tuple[int, VersionRecord, str | None]] = []
         refs: list[RefRow] = []
         tags: set[str] = set()
@@ -320,8 +304,27 @@ class _Writer:
             self._record(record, str(job_id), row.document, row.latest_version, uids[row.name])
         repo.insert_job_versions(self.tx, versions)
         # New jobs have no reference rows yet: only overwritten ones need theirs cleared.
-        repo.replace_job_refs(self.tx, [job_id for job_id, _ in overwritten], refs)
+        repo.replace_job_refs(self.tx, overwritten, refs)
         tag_repo.ensure_tags(self.tx, self.ws, tags, self.now)
+
+    def _job_rows(
+        self, records: list[Record], rows: dict[str, JobRow]
+    ) -> tuple[dict[str, int], dict[str, str], list[int]]:
+        """Insert the new jobs and update the others (scheduled ones paused around it):
+        name → id, name → stable uid, and the ids of the jobs updated."""
+        created = repo.insert_jobs(
+            self.tx, self.ws, [rows[r.name] for r in records if r.target is None], self.stamp
+        )
+        ids = {name: job_id for name, (job_id, _) in created.items()}
+        uids = {name: uid for name, (_, uid) in created.items()}
+        updated = [(int(r.target[0]), r) for r in records if r.target is not None]
+        overwritten = [(job_id, rows[r.name]) for job_id, r in updated]
+        with self.promotion.paused(updated):
+            repo.update_jobs(self.tx, overwritten, self.stamp)
+        ids.update({row.name: job_id for job_id, row in overwritten})
+        uids.update({rows[r.name].name: r.target_uid or "" for _, r in updated})
+        self.promotion.written_jobs.update(ids.values())
+        return ids, uids, [job_id for job_id, _ in overwritten]
 
     def written(self, record: Record) -> dict[str, Any]:
         """The subtask of an object this apply wrote, counted in the outcome."""

@@ -29,7 +29,13 @@ from jobferry.domain.diff import Change, diff
 from jobferry.domain.enums import RefKind
 from jobferry.domain.profile import Profile, TimeZoneMove
 from jobferry.errors import InvalidRequestError
-from jobferry.package.manifest import ManifestHeader, Requirement, parse_requirements
+from jobferry.package.manifest import (
+    ManifestHeader,
+    Requirement,
+    deleted_objects,
+    inventory_kinds,
+    parse_requirements,
+)
 from jobferry.package.reader import ReadPackage
 from jobferry.package.signature import sign_manifest
 from jobferry.package.writer import PackageWriter
@@ -111,7 +117,19 @@ def _header(
         unresolved=[u for u in unresolved if isinstance(u, dict)]
         if isinstance(unresolved, list)
         else [],
+        inventory=sorted(inventory_kinds(manifest)),
+        deleted=[
+            {"kind": k, "uid": u, "name": n, **_deleted_at(manifest, u)}
+            for k, u, n in deleted_objects(manifest)
+        ],
     )
+
+
+def _deleted_at(manifest: dict[str, Any], uid: str) -> dict[str, Any]:
+    for item in manifest.get("deleted") or []:
+        if isinstance(item, dict) and item.get("uid") == uid and "deletedAt" in item:
+            return {"deletedAt": item["deletedAt"]}
+    return {}
 
 
 def transform_package(
@@ -167,11 +185,7 @@ def _write(
     private_pem: bytes | None,
 ) -> tuple[bytes, bool]:
     """The new package's bytes (same entry paths and object ids), and whether it is signed."""
-    ids = {
-        str(e.get("path")): str(e.get("objectId", ""))
-        for e in (package.manifest or {}).get("entries") or []
-        if isinstance(e, dict)
-    }
+    ids = {o.path: o.uid or "" for o in package.objects}
     signer: Callable[[bytes], bytes] | None = None
     if private_pem is not None:
         if header is None:
@@ -186,6 +200,7 @@ def _write(
     for repeat, kept in package.repeats.items():  # shared scripts repeated per job folder
         if kept in by_path:
             by_path[repeat] = by_path[kept]
+            ids[repeat] = ids.get(kept, "")
     for path in sorted(by_path):
         kind, name, document = by_path[path]
         writer.add(path, kind, name, ids.get(path, ""), orjson.dumps(document))

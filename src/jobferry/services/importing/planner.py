@@ -354,33 +354,20 @@ class Planner:
 def _record(item: PlannedObject, problems: list[Problem]) -> Record:
     """The record of one planned object."""
     writes = item.action in WRITES
-    doc = item.document
-    target = item.target
     relink = _relink(item)
     return Record(
         kind=str(item.kind),
         name=item.name,
         path=item.path,
         action=str(item.action),
-        text=dump(doc) if writes else None,
+        text=dump(item.document) if writes else None,
         columns=_columns(item) if writes else None,
-        target=None
-        if target is None
-        else (
-            target.id,
-            target.latest_version,
-            target.status,
-            target.document
-            if relink or item.action in (PlanAction.OVERWRITE, PlanAction.RENAME)
-            else None,
-        ),
+        target=_target(item, relink),
         refs=[(str(k), n, w or "") for k, n, w in distinct_references(item.refs)]
         if writes
         else None,
         problems=[p.packed() for p in problems],
-        diff=orjson.dumps(change_lines(item))
-        if item.action in (PlanAction.OVERWRITE, PlanAction.RENAME)
-        else None,
+        diff=_diff(item),
         schedule=orjson.dumps([shift_json(s) for s in item.schedule])
         if writes and item.schedule
         else None,
@@ -394,6 +381,22 @@ def _record(item: PlannedObject, problems: list[Problem]) -> Record:
         target_uid=item.target.uid if item.target is not None else None,
         relink=relink,
     )
+
+
+def _target(item: PlannedObject, relink: bool) -> tuple[str, int | None, str, str | None] | None:
+    """(id, latest version, status, definition) of the target object; the definition only
+    when the import replaces it (or must record it in the ledger)."""
+    target = item.target
+    if target is None:
+        return None
+    keep = relink or item.action in (PlanAction.OVERWRITE, PlanAction.RENAME)
+    return (target.id, target.latest_version, target.status, target.document if keep else None)
+
+
+def _diff(item: PlannedObject) -> bytes | None:
+    if item.action not in (PlanAction.OVERWRITE, PlanAction.RENAME):
+        return None
+    return orjson.dumps(change_lines(item))
 
 
 def _relink(item: PlannedObject) -> bool:

@@ -16,7 +16,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, RefKind
@@ -204,6 +205,18 @@ class Promotion:
         return changes
 
     # -- scheduled jobs -------------------------------------------------------------------------
+
+    @contextmanager
+    def paused(self, jobs: list[tuple[int, Record]]) -> Iterator[None]:
+        """Around writing ``jobs`` ((id, record) pairs): the scheduled ones the plan pauses are
+        stopped before and started again after."""
+        paused = [(job_id, r) for job_id, r in jobs if r.pause and r.target is not None]
+        for job_id, record in paused:
+            self.pause(job_id, record.target_name())
+        yield
+        for job_id, record in paused:
+            assert record.target is not None
+            self.restore(job_id, record.name, record.target[2])
 
     def pause(self, job_id: int, name: str) -> None:
         """Stop a scheduled job before the import writes it."""

@@ -1,11 +1,32 @@
-"""The tables of repeated promotion (#16): what each target received from each source, and what
-each source deleted. They share the schema's metadata (``tables.metadata``)."""
+"""Tables of the import pipeline that hold one row per object: a kept plan's objects, a task's
+subtasks, and repeated promotion's ledger, tombstones and exports per target. They share the
+schema's metadata (``tables.metadata``); ``migrations/env.py`` imports this module."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, String, Table
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, String, Table, Text
 
 from jobferry.storage.tables import metadata
+
+# A stored plan's objects, one row each in plan order; a task's subtasks, likewise.
+import_plan_objects = Table(
+    "import_plan_objects",
+    metadata,
+    Column("plan_id", String(32), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("line", Text, nullable=False),
+)
+
+task_subtasks = Table(
+    "task_subtasks",
+    metadata,
+    Column("task_id", String(32), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("line", Text, nullable=False),
+)
 
 # What a target workspace received from each source workspace, object by object: the source's
 # stable identifier, the target object it became, and the exact documents of the last import

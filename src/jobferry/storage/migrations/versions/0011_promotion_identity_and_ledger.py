@@ -2,8 +2,8 @@
 their uuid ids), the ledger of what each target received from each source, tombstones of
 deleted objects, and what else a rollback must restore per change
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-23 12:00:00.000000
 """
 
@@ -14,8 +14,8 @@ import uuid
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

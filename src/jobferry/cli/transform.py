@@ -1,0 +1,127 @@
+"""``jobferry package transform``: an environment profile and/or a time-zone move applied to a
+package offline, with the import's own transform step
+(:mod:`jobferry.services.importing.offline`), written as a new package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from jobferry.cli.exits import CliUsageError, ExitCode
+from jobferry.cli.output import Output
+from jobferry.cli.package import PackageArg, read, write_atomically
+from jobferry.cli.planview import change_line, problem_lines
+from jobferry.cli.promotion import (
+    KeepInstantOption,
+    KeepWallClockOption,
+    SourceZoneOption,
+    TimezoneOption,
+    fetch_profile,
+    time_zone_block,
+    time_zone_move,
+)
+from jobferry.cli.session import JsonOption, session
+from jobferry.package import signature
+from jobferry.services.importing.offline import TransformedPackage, transform_package
+
+
+def transform_command(
+    ctx: typer.Context,
+    file: PackageArg,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            metavar="NAME|FILE",
+            help="Environment profile: a JSON/YAML file, or the name of a profile stored in "
+            "the context's workspace (fetched once).",
+        ),
+    ] = None,
+    timezone: TimezoneOption = None,
+    keep_instant: KeepInstantOption = False,
+    keep_wall_clock: KeepWallClockOption = False,
+    source_zone: SourceZoneOption = None,
+    sign_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--sign-key",
+            metavar="FILE",
+            help="Sign the new package with this PEM private key.",
+            exists=True,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="The new package (default: <name>-<profile>.zip).",
+        ),
+    ] = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Apply an environment profile / time-zone move and write a new package."""
+    s = session(ctx, json_mode)
+    block = time_zone_block(timezone, keep_instant, keep_wall_clock, source_zone)
+    if profile is None and block is None:
+        raise CliUsageError("Say what to apply: --profile NAME|FILE and/or --timezone ZONE.")
+    pem = _signing_key(sign_key)
+    choice = fetch_profile(s, profile) if profile is not None else None
+    label: dict[str, Any] = dict(choice.label) if choice is not None else {}
+    if block is not None:
+        label["timeZone"] = block
+    result = transform_package(
+        read(file),
+        choice.profile if choice is not None else None,
+        time_zone_move(block),
+        label=label,
+        private_pem=pem,
+    )
+    stem = choice.label["profile"] if choice is not None else str(timezone)
+    target = output or file.with_name(f"{file.stem}-{Path(stem.replace('/', '_')).stem}.zip")
+    show_transform(s.output, file, label, result, target)
+
+
+def _signing_key(sign_key: Path | None) -> bytes | None:
+    """The PEM private key to sign the new package with, checked before any work is done."""
+    if sign_key is None:
+        return None
+    pem = sign_key.read_bytes()
+    try:
+        signature.public_key_of(pem)
+    except ValueError as exc:
+        raise CliUsageError(f"--sign-key {sign_key}: {exc}.") from exc
+    return pem
+
+
+def show_transform(
+    out: Output, file: Path, label: dict[str, Any], result: TransformedPackage, target: Path
+) -> None:
+    """The objects that changed; then the new package written to ``target``, or the problems
+    that kept it from being written (exit 3)."""
+    view: dict[str, Any] = {
+        "source": str(file),
+        "transform": label,
+        "objects": [o.as_json() for o in result.objects],
+        "problems": [p.as_json() for p in result.problems],
+    }
+    if not out.json_mode:
+        for obj in result.objects:
+            if obj.changes or obj.schedule:
+                out.line(f"{obj.kind} {obj.name}", style="bold")
+                for change in obj.changes:
+                    out.line(change_line(change.as_json()))
+        changed = sum(1 for o in result.objects if o.changes)
+        out.line(f"{changed} of {len(result.objects)} object(s) changed.")
+    if result.data is None:
+        if not out.json_mode:
+            problem_lines(out, view["problems"])
+        out.finish(view, ExitCode.PROBLEMS, "Nothing was written: the transform has problems.")
+        return
+    write_atomically(target, result.data)
+    view.update(file=str(target), signed=result.signed)
+    signed = " (signed)" if result.signed else ""
+    out.finish(view, ExitCode.OK, f"Wrote {target}{signed}.")

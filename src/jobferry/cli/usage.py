@@ -1,0 +1,153 @@
+"""How the command line is shown and misread: readable ``--help``, and usage errors as JSON.
+
+Typer 0.29 labels every value in ``--help`` by its Python type (``<str>``, ``<bool>``,
+``<list[str]>``), flags included. jobferry's help names the value instead: an option shows its
+``metavar`` (``--context NAME``, ``--output FILE|DIR``), a flag shows nothing, a choice shows
+its values (``develop|submit``), and an argument shows its name in capitals (``NAME``, also
+on the usage line). :func:`make_readable` turns every parameter of the command tree into the
+classes below once, when the root group is built; an option that takes a value needs its own
+``metavar`` (``tests/cli/test_help.py`` refuses ``<…>`` anywhere in any command's help).
+
+Usage errors (an unknown option or command, a missing argument, a bad value) are Typer's to
+report; under ``--json`` they become one ``{"error": {"code": "usage", …}}`` document on
+standard output like every other failure, with exit code 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import typer
+from typer.core import TyperArgument, TyperGroup, TyperOption
+
+from jobferry.cli.exits import ExitCode
+from jobferry.cli.output import Output
+
+USAGE_CODE = "usage"
+JSON_META = "jobferry.json"
+"""Where the root context records, for every nested context, that ``--json`` was asked."""
+
+
+def _choices(param: TyperArgument | TyperOption) -> str | None:
+    choices = param.type_descriptor.choices
+    if not choices:
+        return None
+    return "|".join(str(getattr(c, "value", c)) for c in choices)
+
+
+class ReadableArgument(TyperArgument):
+    """An argument shown by its name (``NAME``), without a type label."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        """Only a choice's values; the name column already says what to give."""
+        return _choices(self)
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw + ("..." if self.nargs != 1 else "")
+        return name if self.required else f"[{name}]"
+
+
+class ReadableOption(TyperOption):
+    """An option shown by its value's name (its ``metavar``); a flag by nothing."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        """The value's name: nothing for a flag, the values of a choice, else the metavar."""
+        if self.is_flag or self.count:
+            return None
+        if self.metavar is not None:
+            return self.metavar
+        return _choices(self) or super().display_type_rich(ctx)
+
+
+class MissingCommandError(typer.TyperException):
+    """A command group was given no command (``jobferry env``): a usage error."""
+
+    exit_code = int(ExitCode.USAGE)
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(f"'{ctx.command_path}' needs a command; see '{ctx.command_path} --help'.")
+        self.ctx = ctx
+
+
+class ReadableGroup(TyperGroup):
+    """A command group that, under ``--json``, reports a missing command as a usage error
+    instead of printing its help (which Typer does while building that error)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Refuse a missing command under ``--json``; else as Typer does."""
+        if not args and self.no_args_is_help and ctx.meta.get(JSON_META):
+            raise MissingCommandError(ctx)
+        return list(super().parse_args(ctx, args))
+
+
+def make_readable(command: Any) -> None:
+    """Give every parameter of ``command`` and its subcommands readable help (in place)."""
+    for param in command.params:
+        _readable(param)
+    help_option = command.get_help_option(typer.Context(command))
+    if help_option is not None:
+        _readable(help_option)
+    for sub in getattr(command, "commands", {}).values():
+        if type(sub) is TyperGroup:
+            sub.__class__ = ReadableGroup
+        make_readable(sub)
+
+
+def _readable(param: Any) -> None:
+    if type(param) is TyperArgument:
+        if param.metavar is None:
+            param.metavar = param.name.upper()
+        param.__class__ = ReadableArgument
+    elif type(param) is TyperOption:
+        param.__class__ = ReadableOption
+
+
+def wants_json(args: Sequence[str]) -> bool:
+    """Whether the command line asks for ``--json`` (before any ``--``), read from the raw
+    arguments so that it counts even when they cannot be parsed."""
+    for arg in args:
+        if arg == "--":
+            return False
+        if arg == "--json":
+            return True
+    return False
+
+
+def usage_error_json(exc: typer.TyperException) -> typer.Exit:
+    """Print a usage error as the ``--json`` error document; the exit to raise (code 2)."""
+    ctx = getattr(exc, "ctx", None)
+    extra: dict[str, Any] = {}
+    message = exc.format_message()
+    if ctx is not None:
+        extra["usage"] = ctx.get_usage().removeprefix("Usage: ").strip()
+        extra["help"] = f"{ctx.command_path} --help"
+    Output(True).error(USAGE_CODE, message, extra)
+    return typer.Exit(int(ExitCode.USAGE))
+
+
+class UsageGroup(TyperGroup):
+    """A root group that reports usage errors as JSON under ``--json``."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        """Parse the root's options; a usage error under ``--json`` is printed as JSON."""
+        json_mode = wants_json(args)
+        try:
+            ctx = super().make_context(info_name, args, parent, **extra)
+        except typer.TyperException as exc:
+            if json_mode and exc.exit_code == ExitCode.USAGE:
+                raise usage_error_json(exc) from exc
+            raise
+        ctx.meta[JSON_META] = json_mode
+        return ctx
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; its usage errors under ``--json`` are printed as JSON."""
+        try:
+            return super().invoke(ctx)
+        except typer.TyperException as exc:
+            if ctx.meta.get(JSON_META) and exc.exit_code == ExitCode.USAGE:
+                raise usage_error_json(exc) from exc
+            raise

@@ -1,0 +1,158 @@
+"""What the console tells a person to do, in the console's and the CLI's own terms.
+
+The services word their fixes for API clients ("PUT /environment/connection/dws_conn",
+"import with sameNamePolicy SKIP"): a console user never sees those calls or fields. Here an
+import problem's fix (by its reason and reference) and a refusal's message (by its error
+class) are said again with the console's pages and buttons, and the ``jobferry`` command
+that does the same, wherever the console shows them: the import wizard's check and plan
+steps, a task's problems, and every page's error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from jobferry.console.wizard import MAPPING_TYPES
+from jobferry.domain.enums import ProblemReason
+from jobferry.errors import (
+    EnvironmentObjectNotFoundError,
+    ImportRunningError,
+    JobferryError,
+    KeyNotFoundError,
+    PlanStaleError,
+    ProfileNotFoundError,
+)
+
+ENVIRONMENT_PAGE = "Admin → Environment objects"
+KEYS_PAGE = "Admin → Signing and trusted keys"
+SKIP_OPTION = (
+    "go back to the options and choose to skip objects of that name (“Skip it (keep the target's)”)"
+)
+
+
+def _named(kind: str) -> str:
+    return kind.replace("_", " ")
+
+
+def _missing_reference(problem: dict[str, Any], workspace: str, in_wizard: bool) -> str | None:
+    reference = problem.get("reference") or {}
+    kind, name = str(reference.get("kind") or ""), reference.get("name")
+    if kind in MAPPING_TYPES and kind != "cdm_job":
+        where = "below" if in_wizard else "in the import wizard's check step"
+        return (
+            f"Map {_named(kind)} '{name}' {where} to one that exists in '{workspace}', or add "
+            f"'{name}' under {ENVIRONMENT_PAGE} (jobferry env put {kind} {name} …)."
+        )
+    if kind in ("script", "resource", "cdm_job"):
+        return (
+            f"Export the package again with its dependencies (the export dialog's “Jobs and "
+            f"their dependency scripts and resource definitions”; jobferry export without "
+            f"--no-depend), or create {_named(kind)} '{name}' in '{workspace}' first."
+        )
+    if kind == "job":
+        return (
+            "Export the package again with upstream jobs (the export dialog's “With upstream "
+            f"jobs”; jobferry export --with-upstream), or import job '{name}' into "
+            f"'{workspace}' first."
+        )
+    return None
+
+
+def _signature(problem: dict[str, Any]) -> str | None:
+    detail = str(problem.get("detail") or "")
+    if "is untrusted" in detail:
+        return (
+            f"Trust the key that signed it under {KEYS_PAGE} (jobferry keys trust NAME "
+            "'ed25519:…'), or import a package signed by a key this workspace trusts."
+        )
+    if "is unsigned" in detail:
+        return (
+            "Sign the package (jobferry package sign FILE --key KEY.pem), or export it from a "
+            f"workspace that has a signing key ({KEYS_PAGE} there)."
+        )
+    return None
+
+
+def console_fix(
+    problem: dict[str, Any], workspace: str, *, in_wizard: bool = True
+) -> dict[str, Any]:
+    """An import problem with its fix said in the console's terms (``in_wizard``: shown in
+    the wizard's check step, where mappings are made below the problems)."""
+    reason = problem.get("reason")
+    fix: str | None = None
+    if reason == ProblemReason.MISSING_REFERENCE:
+        fix = _missing_reference(problem, workspace, in_wizard)
+    elif reason == ProblemReason.MISSING_SECRET:
+        where = " below" if in_wizard else " in the import wizard's check step"
+        fix = (
+            f"Set the connection's secrets under {ENVIRONMENT_PAGE} (jobferry env put "
+            f"connection NAME --secret KEY=…), or map it{where} to another connection."
+        )
+    elif reason == ProblemReason.SCHEDULED:
+        fix = (
+            f"Stop its scheduling on its job page in '{workspace}' (Stop scheduling), or "
+            f"{SKIP_OPTION}."
+        )
+    elif reason == ProblemReason.LOCKED:
+        fix = f"Ask the lock's holder to release it, or {SKIP_OPTION}."
+    elif reason == ProblemReason.SIGNATURE:
+        fix = _signature(problem)
+    elif reason == ProblemReason.TIME_ZONE:
+        fix = (
+            "Go back to the options and choose “Keep the wall-clock time” for the time-zone "
+            "move, or change the schedule in the source so the move can be expressed, and "
+            "export again."
+        )
+    return problem if fix is None else {**problem, "fix": fix}
+
+
+def console_problems(
+    problems: Iterable[dict[str, Any]], workspace: str, *, in_wizard: bool = True
+) -> list[dict[str, Any]]:
+    """Every problem with its fix in the console's terms."""
+    return [console_fix(p, workspace, in_wizard=in_wizard) for p in problems]
+
+
+def without_fix(message: str) -> str:
+    """A task's per-object message without the API's fix (the page lists each problem with
+    its console fix): ``detail — fix: …`` → ``detail``."""
+    return "; ".join(part.split(" — fix: ", 1)[0] for part in message.split("; "))
+
+
+def said(exc: JobferryError) -> str:
+    """A refusal's message, said with the console's pages where the service names API calls."""
+    context = exc.context
+    if isinstance(exc, ImportRunningError):
+        return (
+            f"Import task {context.get('task_id')} is running in this workspace; imports run "
+            "one at a time. Follow it on the Tasks page, and import again when it has ended."
+        )
+    if isinstance(exc, PlanStaleError):
+        return (
+            "The workspace changed since this plan was made (or the plan is gone), so nothing "
+            "was imported: go back to the check step, review the new plan and import again."
+        )
+    if isinstance(exc, EnvironmentObjectNotFoundError):
+        kind, name = context.get("kind", "object"), context.get("name", "")
+        return (
+            f"The {_named(str(kind))} '{name}' is not registered in this workspace; add it "
+            f"under {ENVIRONMENT_PAGE} (jobferry env put {kind} {name} …)."
+        )
+    if isinstance(exc, ProfileNotFoundError):
+        return (
+            f"Environment profile '{context.get('profile')}' does not exist in this "
+            "workspace; save it under Admin → Environment profiles (jobferry profiles put "
+            "NAME -f FILE), or choose another."
+        )
+    if isinstance(exc, KeyNotFoundError):
+        if context.get("key_id"):
+            return (
+                f"This workspace does not trust a key with id '{context['key_id']}'; the "
+                f"trusted keys are listed under {KEYS_PAGE}."
+            )
+        return (
+            f"This workspace has no signing key; create one under {KEYS_PAGE} (jobferry keys "
+            "create)."
+        )
+    return exc.message

@@ -1,0 +1,92 @@
+"""Every command's ``--help`` names values (NAME, FILE, develop|submit), never Python types,
+and usage errors under ``--json`` are one JSON error document with exit code 2."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+import typer.main
+
+from jobferry.cli import app
+from support.cli import invoke
+
+WIDE = {"COLUMNS": "200", "TERMINAL_WIDTH": "200"}
+TYPE_LABEL = re.compile(
+    r"<(?:bool|str|int|float|path|file|directory|datetime|uuid|list\[[^\]]*\]|[\w-]+(?:\|[\w-]+)+)>"
+)
+"""Typer's type labels (``<str>``, ``<list[str]>``) and choices (``<develop|submit>``); a
+placeholder in a help text (``DLF_<job>.zip``) is prose, not a label."""
+
+
+def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    yield path
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        if not sub.hidden:
+            yield from _commands(sub, (*path, name))
+
+
+COMMANDS = list(_commands(typer.main.get_command(app)))
+
+
+def test_the_walk_finds_every_command_group_and_leaf() -> None:
+    assert ("export",) in COMMANDS
+    assert ("env", "put") in COMMANDS
+    assert ("package", "verify") in COMMANDS
+    assert len(COMMANDS) > 50
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "jobferry")
+def test_help_names_values_not_python_types(path: tuple[str, ...]) -> None:
+    result = invoke([*path, "--help"], env=WIDE, prog_name="jobferry")
+    assert result.exit_code == 0, result.output
+    labels = TYPE_LABEL.findall(result.output)
+    assert not labels, f"jobferry {' '.join(path)} --help shows {labels}:\n{result.output}"
+    usage = next(line for line in result.output.splitlines() if "Usage:" in line)
+    assert "{" not in usage, usage
+
+
+def test_help_shows_flags_bare_and_values_by_name() -> None:
+    output = invoke(["export", "--help"], env=WIDE, prog_name="jobferry").output
+    assert re.search(r"--with-upstream\s+Add every job", output)
+    assert re.search(r"--output\s+-o\s+FILE\|DIR\s", output)
+    assert re.search(r"--status\s+develop\|submit\s", output)
+    assert "Usage: jobferry export [OPTIONS] [JOB...]" in output
+    shown = invoke(["jobs", "show", "--help"], env=WIDE, prog_name="jobferry").output
+    assert "Usage: jobferry jobs show [OPTIONS] NAME" in shown
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--json", "export", "--bogus"], "No such option: --bogus"),
+        (["export", "--bogus", "--json"], "No such option: --bogus"),
+        (["--json", "jobs", "show"], "Missing argument 'NAME'"),
+        (["--json", "tasks", "list", "--limit", "many"], "Invalid value for '--limit'"),
+        (["--json", "export", "--status", "later"], "'later' is not one of"),
+        (["--json", "nosuchcommand"], "No such command 'nosuchcommand'"),
+        (["--json", "--bogus"], "No such option: --bogus"),
+        (["--json", "env"], "'jobferry env' needs a command"),
+    ],
+)
+def test_usage_errors_under_json_are_one_json_error_with_exit_2(
+    args: list[str], words: str
+) -> None:
+    result = invoke(args, prog_name="jobferry")
+    assert result.exit_code == 2, result.output
+    document = orjson.loads(result.stdout)
+    error = document["error"]
+    assert error["code"] == "usage"
+    assert words in error["message"]
+    assert error["help"].startswith("jobferry")
+    assert error["help"].endswith("--help")
+
+
+def test_usage_errors_without_json_stay_for_people() -> None:
+    result = invoke(["export", "--bogus"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "No such option: --bogus" in result.stderr

@@ -1,0 +1,187 @@
+"""What the console tells people to do speaks its own pages and the jobferry command, never
+API calls: the import check's fixes, a task's problems, refusals, and the pages themselves."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from jobferry.console.fixes import console_fix, said, without_fix
+from jobferry.errors import (
+    EnvironmentObjectNotFoundError,
+    ImportRunningError,
+    KeyNotFoundError,
+    PlanStaleError,
+)
+from jobferry.services.container import Services
+from jobferry.services.exporting.options import ExportRequest
+from jobferry.services.workspace_settings import parse_workspace_settings
+from support.console import Browser, admin_scope, hidden_fields, seed, wait_task
+
+API_SPEAK = re.compile(
+    r"\b(?:GET|PUT|POST|DELETE) (?:/|\.\.\.)|sameNamePolicy|exportDepend|targetStatus|"
+    r"planId|resources \[|/v1/"
+)
+
+
+def visible(page: str) -> str:
+    """The text a person reads: no tags, no attribute values."""
+    body = page.split("<main>", 1)[-1]
+    return html.unescape(re.sub(r"<[^>]*>", " ", body))
+
+
+def _speaks_console(page: str) -> None:
+    found = API_SPEAK.findall(visible(page))
+    assert not found, f"API terms on the page: {found}"
+
+
+@pytest.mark.parametrize(
+    ("problem", "words"),
+    [
+        (
+            {"reason": "missing_reference", "reference": {"kind": "connection", "name": "c"}},
+            "Map connection 'c' below to one that exists in 'prod', or add 'c' under Admin",
+        ),
+        (
+            {"reason": "missing_reference", "reference": {"kind": "dli_queue", "name": "q"}},
+            "jobferry env put dli_queue q",
+        ),
+        (
+            {"reason": "missing_reference", "reference": {"kind": "script", "name": "s"}},
+            "“Jobs and their dependency scripts and resource definitions”",
+        ),
+        (
+            {"reason": "missing_reference", "reference": {"kind": "job", "name": "up"}},
+            "jobferry export --with-upstream), or import job 'up' into 'prod' first.",
+        ),
+        ({"reason": "missing_secret"}, "Set the connection's secrets under Admin"),
+        ({"reason": "scheduled"}, "Stop its scheduling on its job page in 'prod'"),
+        ({"reason": "locked"}, "Ask the lock's holder to release it, or go back to the options"),
+        (
+            {"reason": "signature", "detail": "package signature is untrusted: …"},
+            "Trust the key that signed it under Admin → Signing and trusted keys",
+        ),
+        (
+            {"reason": "signature", "detail": "package signature is unsigned: …"},
+            "jobferry package sign FILE --key KEY.pem",
+        ),
+        ({"reason": "time_zone"}, "“Keep the wall-clock time”"),
+    ],
+)
+def test_each_import_problem_gets_a_console_fix(problem: dict[str, str], words: str) -> None:
+    fixed = console_fix({**problem, "fix": "PUT /environment/x"}, "prod")
+    assert words in fixed["fix"]
+    assert not API_SPEAK.search(fixed["fix"])
+
+
+def test_outside_the_wizard_a_mapping_is_made_in_its_check_step() -> None:
+    problem = {"reason": "missing_reference", "reference": {"kind": "connection", "name": "c"}}
+    assert "in the import wizard's check step" in console_fix(problem, "p", in_wizard=False)["fix"]
+
+
+def test_refusals_that_name_api_calls_are_said_with_console_pages() -> None:
+    cases = [
+        (ImportRunningError("… (GET /v1/{project_id}/system-tasks/t1) …", task_id="t1"), "Tasks"),
+        (PlanStaleError("… (POST /jobs/import/plan) …", plan_id="p"), "check step"),
+        (
+            EnvironmentObjectNotFoundError("… PUT /v1/…", kind="dli_queue", name="q"),
+            "Admin → Environment objects (jobferry env put dli_queue q …)",
+        ),
+        (KeyNotFoundError("… POST /v1/{project_id}/signing-key."), "jobferry keys create"),
+        (KeyNotFoundError("… GET /v1/…", key_id="k1"), "'k1'"),
+    ]
+    for exc, words in cases:
+        assert words in said(exc)
+        assert not API_SPEAK.search(said(exc))
+
+
+def test_a_task_object_message_drops_the_api_fix() -> None:
+    message = "job 'a' is scheduled — fix: stop it (POST .../jobs/a/stop); job 'b' x — fix: y"
+    assert without_fix(message) == "job 'a' is scheduled; job 'b' x"
+
+
+def test_the_check_step_and_a_failed_task_speak_console_actions(
+    browser: Browser, services: Services
+) -> None:
+    scope = admin_scope(services)
+    seed(services, scope, ("daily_sales", "weekly_report"))
+    outcome = services.exports.export_batch(
+        scope, ExportRequest(names=("daily_sales", "weekly_report"))
+    )
+    assert outcome.data is not None
+    changed = services.jobs.show(scope, "daily_sales")
+    for key in ("id", "createTime", "lastUpdateUser", "version"):
+        changed.pop(key, None)
+    changed["nodes"][0]["properties"][2]["value"] = "other_db"
+    services.jobs.update(scope, "daily_sales", changed)  # so the import overwrites it
+    services.jobs.start(scope, "daily_sales")
+    ws = scope.workspace.id
+    browser.get(f"/console/w/{ws}/import")
+    uploaded = browser.client.post(
+        f"/console/w/{ws}/import/source",
+        data={"csrf_token": browser.csrf},
+        files={"file": ("pkg.zip", outcome.data, "application/zip")},
+    )
+    options = browser.get(uploaded.headers["location"])
+    state = [
+        (k, v)
+        for k, v in hidden_fields(options.text, f"/console/w/{ws}/import/check")
+        if k not in ("sameNamePolicy", "mode")
+    ]
+    chosen = [*state, ("sameNamePolicy", "OVERWRITE"), ("mode", "PER_OBJECT")]
+
+    check = browser.post(f"/console/w/{ws}/import/check", chosen)
+    plan = browser.post(f"/console/w/{ws}/import/plan", chosen)
+    run_state = hidden_fields(plan.text, f"/console/w/{ws}/import/run")
+    started = browser.post(f"/console/w/{ws}/import/run", run_state)
+    task_id = started.headers["location"].rsplit("/", 1)[1]
+    assert wait_task(services, scope, task_id)["status"] == "FAILED"  # its one write failed
+    task = browser.get(started.headers["location"]).text
+
+    assert "Stop its scheduling on its job page" in html.unescape(check.text)
+    assert "Stop its scheduling on its job page" in html.unescape(plan.text)
+    assert "Stop its scheduling on its job page" in html.unescape(task)
+    for page in (check.text, plan.text, task):
+        _speaks_console(page)
+    job_page = browser.get(f"/console/w/{ws}/jobs/daily_sales").text
+    assert ">Stop scheduling</button>" in job_page
+    stopped = browser.post(f"/console/w/{ws}/jobs/daily_sales/scheduling", {"action": "stop"})
+    assert stopped.status_code == 303
+    assert services.jobs.status(scope, "daily_sales")["status"] == "STOPPED"
+
+
+def test_no_console_page_speaks_api(browser: Browser, services: Services) -> None:
+    scope = admin_scope(services)
+    seed(services, scope, ("daily_sales",))
+    services.accounts.update_workspace(
+        scope.actor,
+        scope.actor.project_id,
+        scope.workspace.id,
+        parse_workspace_settings({"requireSigned": True}),
+    )
+    base = f"/console/w/{scope.workspace.id}"
+    pages = [
+        "/jobs",
+        "/jobs?folder=/sales&select=1",
+        "/jobs/daily_sales",
+        "/scripts",
+        "/scripts/daily_sales_sql",
+        "/resources",
+        "/resources/udf_jar",
+        "/tasks",
+        "/downloads",
+        "/export/names",
+        "/export/workspace",
+        "/import",
+        "/admin/environment",
+        "/admin/profiles",
+        "/admin/keys",
+        "/admin/users",
+        "/admin/settings",
+    ]
+    for path in pages:
+        response = browser.get(base + path)
+        assert response.status_code == 200, (path, response.text[:200])
+        _speaks_console(response.text)
