@@ -18,10 +18,10 @@ from uvicorn.config import LOGGING_CONFIG
 
 from jobferry.api.app import create_app
 from jobferry.console.app import create_console
-from jobferry.errors import StorageError
+from jobferry.errors import InvalidRequestError, StorageError
 from jobferry.services.accounts import IssuedCredential
 from jobferry.services.container import Services
-from jobferry.settings import Settings
+from jobferry.settings import Settings, load_settings
 from jobferry.storage import Database
 from jobferry.storage.schema import require_current, upgrade
 from jobferry.tasks.runner import TaskRunner
@@ -29,9 +29,9 @@ from jobferry.tasks.runner import TaskRunner
 
 @dataclass(frozen=True)
 class Startup:
-    """What start-up did, for the banner."""
+    """What start-up did, for the banner, and the services it opened."""
 
-    app: FastAPI
+    services: Services
     project_id: str
     admin_access_key: str | None
     issued: IssuedCredential | None
@@ -104,8 +104,22 @@ def local_services(settings: Settings) -> Iterator[Services]:
         db.dispose()
 
 
+def require_one_process_on_sqlite(settings: Settings) -> None:
+    """Refuse ``JOBFERRY_WORKERS`` above 1 on SQLite, before anything is opened or written:
+    SQLite is the single-process path (one writer at a time on one file, on one machine)."""
+    if settings.workers > 1 and settings.resolved_database_url().startswith("sqlite"):
+        raise InvalidRequestError(
+            f"JOBFERRY_WORKERS={settings.workers} asks for {settings.workers} server processes, "
+            "which need PostgreSQL (JOBFERRY_DATABASE_URL=postgresql://user@host:5432/db); the "
+            "embedded SQLite database serves one process. Set JOBFERRY_WORKERS=1 (or leave it "
+            "unset), or move to PostgreSQL (docs/operations.md).",
+            setting="JOBFERRY_WORKERS",
+        )
+
+
 def build(settings: Settings) -> Startup:
-    """Everything but listening: database check, bootstrap on an empty project table, app."""
+    """Everything but listening: database check, bootstrap on an empty project table."""
+    require_one_process_on_sqlite(settings)
     db = open_database(settings)
     require_current(db)
     services = Services.build(settings, db)
@@ -114,20 +128,40 @@ def build(settings: Settings) -> Startup:
     creds_file = None
     if issued is not None and not (settings.admin_ak and settings.admin_sk):
         creds_file = write_credentials_file(settings.data_dir, project_id, issued)
-    app = build_app(services, TaskRunner(services))
-    return Startup(app, project_id, access_key, issued, creds_file)
+    return Startup(services, project_id, access_key, issued, creds_file)
 
 
 def serve(startup: Startup, settings: Settings) -> None:
-    """Listen until stopped."""
-    uvicorn.run(
-        startup.app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        log_config=log_config(settings.log_level),
-        access_log=False,  # jobferry's own access log names the request id and access key
-    )
+    """Listen until stopped: in this process, or in ``settings.workers`` processes that
+    uvicorn starts on one socket (and restarts when one dies), each building its own app."""
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "log_config": log_config(settings.log_level),
+        "access_log": False,  # jobferry's own access log names the request id and access key
+    }
+    if settings.workers == 1:
+        services = startup.services
+        app = build_app(services, TaskRunner(services))
+        uvicorn.run(app, **options)
+        return
+    startup.services.db.dispose()  # this process only supervises; each worker opens its own
+    uvicorn.run(f"{__name__}:worker_app", factory=True, workers=settings.workers, **options)
+
+
+def worker_app() -> FastAPI:
+    """The app of one of ``JOBFERRY_WORKERS`` processes (uvicorn calls this in each).
+
+    A worker process is an entry point of its own: it builds the settings from the same
+    environment the supervising ``jobferry serve`` read (which already checked the schema and
+    bootstrapped the project), opens its own database connections and runs its own tasks.
+    """
+    settings = load_settings()
+    db = open_database(settings)
+    require_current(db)
+    services = Services.build(settings, db)
+    return build_app(services, TaskRunner(services))
 
 
 def log_config(level: str) -> dict[str, Any]:

@@ -135,11 +135,27 @@ class Settings(BaseSettings):
         200, ge=1, description="Most nodes one job may have (DataArts: 200)."
     )
     log_level: str = Field("info", description="Server log level (debug, info, warning, error).")
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Server processes jobferry serve runs on its one port (uvicorn's "
+        "multi-process mode); each has its own task threads and claims queued tasks from the "
+        "database. More than 1 needs PostgreSQL: on SQLite the server refuses to start.",
+    )
+    task_threads: int = Field(
+        2,
+        ge=0,
+        le=64,
+        description="Background tasks (imports, plans, exports) one server process runs at "
+        "once; more wait queued in the database for a free thread of any process sharing it. "
+        "0: this process runs none and leaves them to the others (an API-only replica).",
+    )
     worker_heartbeat_seconds: int = Field(
         15,
         ge=1,
-        description="How often a server process records that it is alive; a RUNNING task whose "
-        "process missed four beats is marked FAILED by any other process.",
+        description="How often a server process records that it is alive; a task claimed by a "
+        "process that missed four beats is marked FAILED by any other process.",
     )
     export_batch_max_jobs: int = Field(
         100, ge=1, description="Most job names one batch export (jobList) may name (DataArts: 100)."

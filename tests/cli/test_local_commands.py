@@ -184,3 +184,22 @@ def test_the_banner_names_the_jobferry_that_was_started_when_the_shell_cannot_fi
     monkeypatch.setenv("PATH", str(started.parent))
     started.chmod(0o755)
     assert serve._own_command() == "jobferry"
+
+
+@pytest.mark.parametrize("asked", [["--workers", "2"], []])
+def test_serve_refuses_several_processes_on_sqlite_naming_postgresql(
+    tmp_path: Path, asked: list[str]
+) -> None:
+    env: dict[str, str | None] = {
+        "JOBFERRY_DATA_DIR": str(tmp_path / "data"),
+        "JOBFERRY_DATABASE_URL": None,
+        "JOBFERRY_WORKERS": None if asked else "2",
+    }
+
+    result = invoke(["serve", "--port", "0", *asked], env=env)
+
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert "JOBFERRY_WORKERS=2" in result.stderr
+    assert "PostgreSQL" in result.stderr
+    assert "serving at" not in result.stdout
+    assert not (tmp_path / "data").exists()  # refused before the database was touched

@@ -3,18 +3,14 @@ one PostgreSQL racing for a workspace, and a server killed in the middle of an i
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import signal
 import time
-import uuid
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import requests
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkdgc.v1 import (
     CreateJobRequest,
@@ -32,55 +28,21 @@ from huaweicloudsdkdgc.v1 import (
 )
 
 from support.builders import make_job, make_script
-from support.importing import multipart
-from support.server import ServerProcess, new_workspace, start_server
+from support.packages import bulk_package
+from support.server import (
+    ServerProcess,
+    new_workspace,
+    start_server,
+    upload_package,
+    wait_for_task,
+)
 
 pytestmark = pytest.mark.e2e
 CONN = json.dumps({"type": "DWS", "config": {}, "secrets": {"password": "pw"}}).encode()
 
 
-def upload(server: ServerProcess, data: bytes, workspace: str) -> str:
-    boundary = uuid.uuid4().hex
-    body = multipart(data, boundary)
-    raw_path = f"/v1/{server.project_id}/packages"
-    headers = {
-        "Host": server.url.removeprefix("http://"),
-        "Content-Type": f"multipart/form-data; boundary={boundary}",
-        "X-Project-Id": server.project_id,
-        "X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD",
-        "workspace": workspace,
-    }
-    headers.update(server.signer.sign("POST", raw_path, "", headers, body, server.ak, server.sk))
-    response = requests.post(server.url + raw_path, data=body, headers=headers, timeout=60)
-    assert response.status_code == 200, response.text
-    path: str = response.json()["path"]
-    return path
-
-
-def wait(server: ServerProcess, ws: str, task_id: str, timeout: float = 60) -> object:
-    client = server.client()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        task = client.list_system_tasks(ListSystemTasksRequest(workspace=ws, task_id=task_id))
-        if task.status != "RUNNING":
-            return task
-        time.sleep(0.1)
-    raise AssertionError(f"task {task_id} still running")
-
-
 CRASH_JOBS = 3000
 """Enough that the import is still checking when the test kills the server."""
-
-
-def big_package(jobs: int) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for i in range(jobs):
-            job = make_job(f"bulk_{i:05d}")
-            for node in job["nodes"]:
-                node["properties"] = [{"name": "connectionName", "value": "dws_conn"}]
-            zf.writestr(f"jobs/bulk_{i:05d}.job", json.dumps(job))
-    return buffer.getvalue()
 
 
 def test_export_import_round_trip_through_the_sdk(server: ServerProcess) -> None:
@@ -94,7 +56,7 @@ def test_export_import_round_trip_through_the_sdk(server: ServerProcess) -> None
     ).raw_content
     for name in ("dws_prod", "ssh_conn"):
         server.call("PUT", f"/environment/connection/{name}", CONN, workspace=target)
-    path = upload(server, data, target)
+    path = upload_package(server, data, target)
     info = client.show_file_info(ShowFileInfoRequest(workspace=target, body=FilePath(path=path)))
     assert [j.name for j in info.jobs] == ["orders"]
     body = ImportFileReq(
@@ -103,7 +65,7 @@ def test_export_import_round_trip_through_the_sdk(server: ServerProcess) -> None
         resources=[JobResourceInfo(name="dws_conn", type="DWS_CONNECTION", replace="dws_prod")],
     )
     task_id = client.import_job(ImportJobRequest(workspace=target, body=body)).task_id
-    task = wait(server, target, task_id)
+    task = wait_for_task(server, target, task_id)
     assert task.status == "SUCCESSFUL"
     assert [s.status for s in task.subtasks] == ["SUCCESSFUL"] * 3
     shown = client.show_job(ShowJobRequest(workspace=target, job_name="orders"))
@@ -122,13 +84,14 @@ def test_two_servers_on_one_database_run_one_import_per_workspace(
     shared_pg: str, tmp_path: Path
 ) -> None:
     key = "bvPyMzgdDHj1dxdY4C7h6K1xzvZi1-tPzd1nnfQcqL8="
-    first = start_server(tmp_path / "a", shared_pg, JOBFERRY_SECRET_KEY=key)
-    second = start_server(tmp_path / "b", shared_pg, JOBFERRY_SECRET_KEY=key)
+    # one data folder, as processes on one machine share it: either may run the other's task
+    first = start_server(tmp_path / "data", shared_pg, JOBFERRY_SECRET_KEY=key)
+    second = start_server(tmp_path / "data", shared_pg, JOBFERRY_SECRET_KEY=key)
     try:
         ws = new_workspace(first, "race")
         first.call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
-        path_a = upload(first, big_package(1500), ws)
-        path_b = upload(second, big_package(10), ws)
+        path_a = upload_package(first, bulk_package(1500), ws)
+        path_b = upload_package(second, bulk_package(10), ws)
         task_id = (
             first.client()
             .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path_a)))
@@ -140,13 +103,13 @@ def test_two_servers_on_one_database_run_one_import_per_workspace(
             )
         assert refused.value.error_code == "DLF.9014"
         assert task_id in refused.value.error_msg
-        assert wait(first, ws, task_id, timeout=120).status == "SUCCESSFUL"
+        assert wait_for_task(first, ws, task_id, timeout=120).status == "SUCCESSFUL"
         later = (
             second.client()
             .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path_b)))
             .task_id
         )
-        assert wait(second, ws, later).status == "SUCCESSFUL"
+        assert wait_for_task(second, ws, later).status == "SUCCESSFUL"
     finally:
         first.stop()
         second.stop()
@@ -156,16 +119,19 @@ def test_fifty_concurrent_imports_on_two_servers_never_overlap(
     shared_pg: str, tmp_path: Path
 ) -> None:
     key = "bvPyMzgdDHj1dxdY4C7h6K1xzvZi1-tPzd1nnfQcqL8="
-    servers = [
-        start_server(tmp_path / "a", shared_pg, JOBFERRY_SECRET_KEY=key),
-        start_server(tmp_path / "b", shared_pg, JOBFERRY_SECRET_KEY=key),
+    servers = [  # one data folder: either may run the other's task
+        start_server(tmp_path / "data", shared_pg, JOBFERRY_SECRET_KEY=key),
+        start_server(tmp_path / "data", shared_pg, JOBFERRY_SECRET_KEY=key),
     ]
     try:
         ws = new_workspace(servers[0], "fifty")
         servers[0].call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
         bodies = [
             json.dumps(
-                {"path": upload(server, big_package(20), ws), "sameNamePolicy": "OVERWRITE"}
+                {
+                    "path": upload_package(server, bulk_package(20), ws),
+                    "sameNamePolicy": "OVERWRITE",
+                }
             ).encode()
             for server in servers
         ]
@@ -184,7 +150,7 @@ def test_fifty_concurrent_imports_on_two_servers_never_overlap(
         assert accepted, "at least one import is accepted"
         spans = []
         for side, task_id in accepted:
-            task = wait(servers[side], ws, task_id, timeout=120)
+            task = wait_for_task(servers[side], ws, task_id, timeout=120)
             assert task.status == "SUCCESSFUL", task
             shown = servers[side].call("GET", f"/system-tasks/{task_id}", workspace=ws).json()
             spans.append((shown["startTime"], shown["endTime"], task_id))
@@ -210,7 +176,7 @@ def test_a_server_killed_during_an_import_leaves_the_workspace_unchanged(
     try:
         ws = new_workspace(server, "crash")
         server.call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
-        path = upload(server, big_package(CRASH_JOBS), ws)
+        path = upload_package(server, bulk_package(CRASH_JOBS), ws)
         task_id = (
             server.client()
             .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path)))
@@ -231,7 +197,7 @@ def test_a_server_killed_during_an_import_leaves_the_workspace_unchanged(
     restarted = start_server(tmp_path / "data", url, **env)
     try:
         assert restarted.client().list_jobs(ListJobsRequest(workspace=ws)).total == 0
-        task = wait(restarted, ws, task_id, timeout=30)
+        task = wait_for_task(restarted, ws, task_id, timeout=30)
         assert task.status == "FAILED"
         assert "stopped before it finished" in task.message
         again = (
@@ -239,7 +205,7 @@ def test_a_server_killed_during_an_import_leaves_the_workspace_unchanged(
             .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path)))
             .task_id
         )
-        assert wait(restarted, ws, again, timeout=120).status == "SUCCESSFUL"
+        assert wait_for_task(restarted, ws, again, timeout=120).status == "SUCCESSFUL"
         assert (
             restarted.client().list_jobs(ListJobsRequest(workspace=ws, limit=1)).total == CRASH_JOBS
         )

@@ -68,3 +68,16 @@ def tamper(path: Path, entry: str, data: bytes) -> Path:
         for name, body in items:
             zf.writestr(name, data if name == entry else body)
     return path
+
+
+def bulk_package(jobs: int) -> bytes:
+    """A package of ``jobs`` jobs (``bulk_00000``…) whose nodes all use the connection
+    ``dws_conn``, without scripts or manifest: big enough to import for a while."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(jobs):
+            job = make_job(f"bulk_{i:05d}")
+            for node in job["nodes"]:
+                node["properties"] = [{"name": "connectionName", "value": "dws_conn"}]
+            zf.writestr(f"jobs/bulk_{i:05d}.job", orjson.dumps(job))
+    return buffer.getvalue()

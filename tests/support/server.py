@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -20,10 +21,11 @@ import sqlalchemy as sa
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkdataartsstudio.v1 import DataArtsStudioClient
-from huaweicloudsdkdgc.v1 import DgcClient
+from huaweicloudsdkdgc.v1 import DgcClient, ListSystemTasksRequest
 
 from support.clients import AnewSigner
 from support.databases import PG_URL, migrate, require_postgres
+from support.importing import multipart
 
 
 def free_port() -> int:
@@ -126,7 +128,7 @@ def start_server(data_dir: Path, database_url: str, **env_extra: str) -> ServerP
     # runs the command itself): a Python start and the migrations cost ~2 s of CPU a server.
     data_dir.mkdir(parents=True, exist_ok=True)
     migrate(database_url)
-    log = data_dir / "server.log"
+    log = data_dir / f"server-{port}.log"  # servers sharing a data folder log apart
     with log.open("wb") as fh:
         proc = subprocess.Popen(
             [sys.executable, "-m", "jobferry", "serve"],
@@ -191,3 +193,34 @@ def new_workspace(server: ServerProcess, name: str) -> str:
     assert response.status_code == 200, response.text
     ws_id: str = response.json()["id"]
     return ws_id
+
+
+def upload_package(server: ServerProcess, data: bytes, workspace: str) -> str:
+    """Upload a package as the SDK's users do (multipart, UNSIGNED-PAYLOAD); its path."""
+    boundary = uuid.uuid4().hex
+    body = multipart(data, boundary)
+    raw_path = f"/v1/{server.project_id}/packages"
+    headers = {
+        "Host": server.url.removeprefix("http://"),
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "X-Project-Id": server.project_id,
+        "X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD",
+        "workspace": workspace,
+    }
+    headers.update(server.signer.sign("POST", raw_path, "", headers, body, server.ak, server.sk))
+    response = requests.post(server.url + raw_path, data=body, headers=headers, timeout=60)
+    assert response.status_code == 200, response.text
+    path: str = response.json()["path"]
+    return path
+
+
+def wait_for_task(server: ServerProcess, ws: str, task_id: str, timeout: float = 60) -> Any:
+    """Poll a system task through the SDK until it is no longer RUNNING."""
+    client = server.client()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        task = client.list_system_tasks(ListSystemTasksRequest(workspace=ws, task_id=task_id))
+        if task.status != "RUNNING":
+            return task
+        time.sleep(0.1)
+    raise AssertionError(f"task {task_id} still running")

@@ -29,14 +29,22 @@ def serve_command(
     port: Annotated[
         int | None, typer.Option(metavar="PORT", help="Listen port (JOBFERRY_PORT).")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            metavar="COUNT",
+            help="Server processes on the port (JOBFERRY_WORKERS; >1 needs PostgreSQL).",
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP server (settings from JOBFERRY_* environment variables)."""
     out = Console(highlight=False, soft_wrap=True)
-    settings = _settings(host=host, port=port)
+    settings = _settings(host=host, port=port, workers=workers)
     _check_free(settings.host, settings.port)
     startup = build(settings)
     url = f"http://{settings.host}:{settings.port}"
-    out.print(f"jobferry serving at [bold]{url}[/bold]  (API docs: {url}/docs)")
+    processes = f", {settings.workers} processes" if settings.workers > 1 else ""
+    out.print(f"jobferry serving at [bold]{url}[/bold]  (API docs: {url}/docs{processes})")
     out.print(
         f"web console:       [bold]{url}/console/[/bold]  (password: {_own_command()} admin "
         "set-password USER)"

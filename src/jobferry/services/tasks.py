@@ -1,19 +1,29 @@
-"""System tasks: long work (imports, exports) with the status the DataArts API reports."""
+"""System tasks: long work (imports, exports) with the status the DataArts API reports.
+
+An import, plan or export is accepted as a queued task: a row holding everything needed to run
+it (the request, who asked, the workspace), RUNNING with progress 0 on the wire (DataArts has
+no queued status). Any server process sharing the database claims it (``claim``) and runs it;
+while it runs, the claiming process's heartbeat (its ``workers`` row) vouches for it, and a task
+whose process stopped beating is failed by any other process (``heartbeat``).
+"""
 
 from __future__ import annotations
 
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from jobferry.domain.enums import Role
 from jobferry.errors import InvalidRequestError, TaskNotFoundError
-from jobferry.services.context import Scope, now_ms
+from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.documents import dump, load
 from jobferry.services.paging import page
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
+from jobferry.storage import accounts as account_repo
 from jobferry.storage import tasks as repo
 from jobferry.storage import workers as worker_repo
 from jobferry.storage.tasks import TaskRecord
@@ -22,6 +32,35 @@ RUNNING, SUCCESSFUL, FAILED, WARNING = "RUNNING", "SUCCESSFUL", "FAILED", "WARNI
 STATUSES = (RUNNING, SUCCESSFUL, WARNING, FAILED)
 TASK_KINDS = ("import", "export", "connections")
 SUBTASK_PAGE = 1000
+QUEUED = "Queued: waiting for a server process with a free task thread."
+CLAIMED = "Starting."
+ORPHANED = (
+    "The server process running this task stopped before it finished; nothing it was applying "
+    "was kept. Run it again."
+)
+UNRUNNABLE = "This task cannot run any more: {why}. Nothing was changed; start it again."
+
+
+@dataclass(frozen=True)
+class ClaimedTask:
+    """A queued task this process now owns: the request as ``prepare`` stored it, and the
+    scope of who asked for it (their role in the workspace when it was accepted)."""
+
+    id: str
+    kind: str
+    scope: Scope
+    request: dict[str, Any]
+
+
+def _actor_json(scope: Scope) -> str:
+    return dump(
+        {
+            "userId": scope.actor.user_id,
+            "name": scope.actor.name,
+            "projectAdmin": scope.actor.is_project_admin,
+            "role": scope.role.value,
+        }
+    )
 
 
 def task_view(task: TaskRecord) -> dict[str, Any]:
@@ -65,8 +104,10 @@ class TaskService:
         request: dict[str, Any],
         *,
         task_id: str | None = None,
+        queued: bool = False,
     ) -> TaskRecord:
-        """A new RUNNING task owned by this process, not yet stored (see ``create``)."""
+        """A new RUNNING task, not yet stored (see ``create``): owned by this process, or
+        ``queued`` for whichever process claims it first (``claim``)."""
         now = now_ms()
         return TaskRecord(
             id=task_id or uuid.uuid4().hex,
@@ -75,7 +116,7 @@ class TaskService:
             kind=kind,
             name=name,
             status=RUNNING,
-            message=None,
+            message=QUEUED if queued else None,
             progress=0,
             request=dump(request),
             result=None,
@@ -84,7 +125,8 @@ class TaskService:
             start_time=now,
             end_time=None,
             last_update=now,
-            owner=self.worker_id,
+            owner=None if queued else self.worker_id,
+            actor=_actor_json(scope),
         )
 
     def create(
@@ -96,16 +138,63 @@ class TaskService:
         *,
         task_id: str | None = None,
     ) -> str:
-        """A new RUNNING task; returns its 32-hex id."""
+        """A new RUNNING task this process runs now; returns its 32-hex id."""
         task = self.record(scope, kind, name, request, task_id=task_id)
         with self.db.transaction() as tx:
             repo.insert_task(tx, task)
         return task.id
 
+    def enqueue(self, scope: Scope, kind: str, name: str, request: dict[str, Any]) -> str:
+        """A new queued task, run by whichever process claims it; returns its id."""
+        task = self.record(scope, kind, name, request, queued=True)
+        with self.db.transaction() as tx:
+            repo.insert_task(tx, task)
+        return task.id
+
+    def claim(self, kinds: Sequence[str], *, look_first: bool = True) -> ClaimedTask | None:
+        """Take the oldest queued task of one of ``kinds`` for this process; ``None`` when
+        none waits. A task that cannot run any more (its workspace was deleted, or an older
+        version queued it without its actor) is failed, saying why, and the next one taken.
+
+        ``look_first`` reads before claiming, so that looking when nothing is queued never
+        waits for SQLite's write lock (an import may hold it for seconds); a process that has
+        just queued a task knows there is one and skips the look."""
+        while True:
+            if look_first:
+                with self.db.transaction(readonly=True) as tx:
+                    if not repo.has_queued(tx, kinds):
+                        return None
+            look_first = True
+            with self.db.transaction() as tx:
+                task = repo.claim_next(tx, kinds, self.worker_id, now_ms(), CLAIMED)
+                if task is None:
+                    return None
+                claimed, why = self._claimed(tx, task)
+                if claimed is not None:
+                    return claimed
+                repo.fail_task(tx, task.id, UNRUNNABLE.format(why=why), now_ms())
+
+    @staticmethod
+    def _claimed(tx: Tx, task: TaskRecord) -> tuple[ClaimedTask | None, str]:
+        workspace = account_repo.get_workspace(tx, task.project_id, task.workspace_id)
+        if workspace is None:
+            return None, f"workspace {task.workspace_id} no longer exists"
+        if task.actor is None or task.request is None:
+            return None, "it was queued by an earlier jobferry version without its caller"
+        who = load(task.actor)
+        actor = Actor(int(who["userId"]), str(who["name"]), task.project_id, who["projectAdmin"])
+        scope = Scope(actor, workspace, Role(who["role"]))
+        return ClaimedTask(task.id, task.kind, scope, load(task.request)), ""
+
+    def abandon(self, task_id: str, message: str) -> None:
+        """Fail a task that cannot run (and release any import lock it holds)."""
+        with self.db.transaction() as tx:
+            repo.fail_task(tx, task_id, message, now_ms())
+
     def advance(self, task_id: str, progress: int, message: str) -> None:
         """Report progress (0–100) of a running task."""
         with self.db.transaction() as tx:
-            repo.update_task(
+            repo.update_running(
                 tx,
                 task_id,
                 progress=max(0, min(progress, 100)),
@@ -122,7 +211,8 @@ class TaskService:
         result: dict[str, Any] | None = None,
         subtasks: list[dict[str, Any]] | None = None,
     ) -> None:
-        """Record the end of a task."""
+        """Record the end of a task, unless it already ended (failed by another process as
+        orphaned: that end stands)."""
         now = now_ms()
         values: dict[str, Any] = {
             "status": status,
@@ -137,7 +227,7 @@ class TaskService:
         if subtasks is not None:
             values["subtasks"] = dump({"items": subtasks})
         with self.db.transaction() as tx:
-            repo.update_task(tx, task_id, **values)
+            repo.update_running(tx, task_id, **values)
 
     def _task(self, tx: Tx, scope: Scope, task_id: str) -> TaskRecord:
         task = repo.get_task(tx, scope.workspace.id, task_id)
@@ -244,14 +334,10 @@ class TaskService:
         now = now_ms()
         stale = now - 4 * self.heartbeat_ms
         with self.db.transaction() as tx:
-            worker_repo.beat(tx, self.worker_id, now)
-            failed = repo.fail_orphaned(
-                tx,
-                stale,
-                "The server process running this task stopped before it finished; nothing it "
-                "was applying was kept. Run it again.",
-                now,
-            )
+            if not worker_repo.beat(tx, self.worker_id, now):
+                # Silent for 100 beats (a suspended machine): another process forgot this one.
+                worker_repo.register(tx, self.worker_id, socket.gethostname(), os.getpid(), now)
+            failed = repo.fail_orphaned(tx, stale, ORPHANED, now)
             worker_repo.forget_stale(tx, now - 100 * self.heartbeat_ms)
         return failed
 

@@ -1,4 +1,5 @@
-"""System tasks: long work with persisted status, progress and subtasks."""
+"""System tasks: long work with persisted status, progress and subtasks, and the queue of
+tasks waiting for a server process to claim them (RUNNING without an owner)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.database import Tx
 from jobferry.storage.import_tables import task_subtasks
 from jobferry.storage.records import record
-from jobferry.storage.tables import system_tasks, workers
+from jobferry.storage.tables import import_locks, system_tasks, workers
+
+RUNNING, FAILED = "RUNNING", "FAILED"
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class TaskRecord:
     end_time: int | None
     last_update: int
     owner: str | None
+    """The ``workers`` row of the process running it; ``None`` while it is queued."""
+    actor: str | None = None
+    """Who asked for it, as JSON (user id, name, project admin, role in the workspace)."""
 
 
 def insert_task(tx: Tx, task: TaskRecord) -> None:
@@ -81,38 +87,107 @@ def list_tasks(
     return int(total.scalar_one()), tasks
 
 
-def update_task(tx: Tx, task_id: str, **values: Any) -> None:
-    """Change a task's status, progress, message, result or subtasks."""
-    tx.conn.execute(update(system_tasks).where(system_tasks.c.id == task_id).values(**values))
+def update_running(tx: Tx, task_id: str, **values: Any) -> bool:
+    """Change a task that is still RUNNING (its progress, or its end); ``False`` when it is not
+    (another process failed it as orphaned, and that end must not be written over)."""
+    ended = tx.conn.execute(
+        update(system_tasks)
+        .where(system_tasks.c.id == task_id, system_tasks.c.status == RUNNING)
+        .values(**values)
+    )
+    return bool(ended.rowcount)
+
+
+def _queued(kinds: Sequence[str]) -> ColumnElement[bool]:
+    return and_(
+        system_tasks.c.status == RUNNING,
+        system_tasks.c.owner.is_(None),
+        system_tasks.c.kind.in_(kinds),
+    )
+
+
+def has_queued(tx: Tx, kinds: Sequence[str]) -> bool:
+    """Whether a task of one of ``kinds`` waits to be claimed (a read: it never waits behind
+    a writer, so an idle process can look often)."""
+    found = tx.conn.execute(select(system_tasks.c.id).where(_queued(kinds)).limit(1)).first()
+    return found is not None
+
+
+def claim_next(
+    tx: Tx, kinds: Sequence[str], owner: str, now: int, message: str
+) -> TaskRecord | None:
+    """Make ``owner`` the owner of the oldest queued task of one of ``kinds``; ``None`` when
+    there is none left.
+
+    One statement: ``UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING …``. On
+    PostgreSQL processes claiming at once each lock a different candidate without waiting for
+    each other; SQLite (one process, one writer at a time) has no row locks and leaves the
+    clause out. Either way the update only takes a task that is still unowned, so a task is
+    never claimed twice.
+    """
+    candidate = (
+        select(system_tasks.c.id)
+        .where(_queued(kinds))
+        .order_by(system_tasks.c.start_time, system_tasks.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    row = tx.conn.execute(
+        update(system_tasks)
+        .where(system_tasks.c.id == candidate, _queued(kinds))
+        .values(owner=owner, message=message, last_update=now)
+        .returning(*system_tasks.c)
+    ).first()
+    return record(TaskRecord, row) if row else None
+
+
+def _release_import_locks(tx: Tx, task_ids: Sequence[str]) -> None:
+    """A failed task holds no workspace's import lock (the next import need not take it over)."""
+    tx.conn.execute(delete(import_locks).where(tx.among(import_locks.c.task_id, task_ids)))
+
+
+def fail_task(tx: Tx, task_id: str, message: str, now: int) -> bool:
+    """Mark a RUNNING task FAILED and release any import lock it holds; whether it was running."""
+    failed = tx.conn.execute(
+        update(system_tasks)
+        .where(system_tasks.c.id == task_id, system_tasks.c.status == RUNNING)
+        .values(status=FAILED, message=message, end_time=now, last_update=now)
+    )
+    _release_import_locks(tx, [task_id])
+    return bool(failed.rowcount)
 
 
 def fail_orphaned(tx: Tx, alive_since: int, message: str, now: int) -> list[str]:
-    """Mark FAILED every RUNNING task whose owner has not beaten since ``alive_since``.
+    """Mark FAILED every claimed RUNNING task whose owner has not beaten since ``alive_since``,
+    and release the import locks they hold. Queued tasks (no owner yet) wait for a process.
 
     Returns their ids. Their work can never finish: the process that ran it is gone (its
     transaction, if any, was rolled back by the database).
     """
     alive = select(workers.c.id).where(workers.c.heartbeat_at >= alive_since)
     orphaned = and_(
-        system_tasks.c.status == "RUNNING",
-        or_(system_tasks.c.owner.is_(None), system_tasks.c.owner.not_in(alive)),
+        system_tasks.c.status == RUNNING,
+        system_tasks.c.owner.is_not(None),
+        system_tasks.c.owner.not_in(alive),
     )
     ids = [r.id for r in tx.conn.execute(select(system_tasks.c.id).where(orphaned))]
     if ids:
         tx.conn.execute(
             update(system_tasks)
-            .where(system_tasks.c.id.in_(ids))
-            .values(status="FAILED", message=message, end_time=now, last_update=now)
+            .where(system_tasks.c.id.in_(ids), system_tasks.c.status == RUNNING)
+            .values(status=FAILED, message=message, end_time=now, last_update=now)
         )
+        _release_import_locks(tx, ids)
     return ids
 
 
 def is_running(tx: Tx, task_id: str) -> bool:
-    """Whether a task is still RUNNING."""
+    """Whether a task is still RUNNING (queued or claimed)."""
     status = tx.conn.execute(
         select(system_tasks.c.status).where(system_tasks.c.id == task_id)
     ).scalar_one_or_none()
-    return status == "RUNNING"
+    return status == RUNNING
 
 
 # -- subtasks: one row per object of an import, in order ----------------------------------------

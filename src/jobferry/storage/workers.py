@@ -15,9 +15,12 @@ def register(tx: Tx, worker_id: str, host: str, pid: int, now: int) -> None:
     )
 
 
-def beat(tx: Tx, worker_id: str, now: int) -> None:
-    """Record that a process is alive."""
-    tx.conn.execute(update(workers).where(workers.c.id == worker_id).values(heartbeat_at=now))
+def beat(tx: Tx, worker_id: str, now: int) -> bool:
+    """Record that a process is alive; ``False`` when its row is gone (see ``forget_stale``)."""
+    beaten = tx.conn.execute(
+        update(workers).where(workers.c.id == worker_id).values(heartbeat_at=now)
+    )
+    return bool(beaten.rowcount)
 
 
 def forget_stale(tx: Tx, older_than: int) -> None:

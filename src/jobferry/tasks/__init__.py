@@ -1,1 +1,1 @@
-"""Runs long work in the background with persisted status (in-process workers)."""
+"""Runs long work in the background: tasks queued in the database, claimed by any process."""

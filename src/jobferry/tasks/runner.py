@@ -1,8 +1,13 @@
-"""In-process workers for background tasks, and the housekeeping that expires packages.
+"""Background tasks: queued in the database, claimed and run by the task threads of any server
+process sharing it, and the housekeeping that keeps the processes honest.
 
-Task state lives in the database (``system_tasks``), so any process can report it; the work runs
-in a small thread pool of the process that accepted the request. A process that stops leaves
-its tasks RUNNING; the next start marks them FAILED (they cannot finish any more).
+An accepted import, plan or export is a queued row (``TaskService.enqueue``, or the import
+service's ``prepare``). The accepting process kicks its own task threads at once, so a lone
+server starts the task without waiting; every started runner also looks for queued tasks each
+``POLL_SECONDS``, so a task accepted by a busy process (or by one with
+``JOBFERRY_TASK_THREADS=0``) is run by another. A task thread keeps claiming until nothing is
+queued. Task state lives in the database, so any process reports it, and the heartbeat fails
+the tasks of a process that stopped (their work was one transaction, rolled back with it).
 """
 
 from __future__ import annotations
@@ -10,36 +15,55 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from jobferry.errors import JobferryError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.exporting.options import ExportRequest
 from jobferry.services.exporting.service import ExportOutcome
 from jobferry.services.importing.request import ImportRequest
-from jobferry.services.importing.service import PreparedImport
+from jobferry.services.tasks import ClaimedTask
 
 log = logging.getLogger("jobferry.tasks")
+POLL_SECONDS = 1.0
+"""How often an idle process with a free task thread looks for tasks queued elsewhere."""
 
 
 class TaskRunner:
-    """Accepts background work and keeps the download center tidy."""
+    """Accepts background work, runs queued tasks, keeps the download center tidy."""
 
-    def __init__(self, services: Services, *, workers: int = 2, sweep_seconds: float = 600) -> None:
+    def __init__(
+        self, services: Services, *, threads: int | None = None, sweep_seconds: float = 600
+    ) -> None:
         self.services = services
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jobferry-task")
+        self.threads = services.settings.task_threads if threads is None else threads
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(self.threads, 1), thread_name_prefix="jobferry-task"
+        )
+        self._free = threading.Semaphore(self.threads)
+        self._wanted = threading.Event()
         self._stop = threading.Event()
         self._sweep_seconds = sweep_seconds
         self._beat_seconds = float(services.settings.worker_heartbeat_seconds)
-        self._keeper: threading.Thread | None = None
-        self.pending: set[Future[None]] = set()
+        self._helpers: list[threading.Thread] = []
+        self._kinds: dict[str, Callable[[ClaimedTask], None]] = {
+            "import": lambda task: services.imports.run(services.imports.resume(task)),
+            "export": lambda task: services.exports.run(services.exports.resume(task)),
+        }
 
     def start(self) -> None:
-        """Register this process and start the heartbeat/expiry thread."""
+        """Register this process, start the heartbeat/expiry thread and the queue poller."""
         self.services.tasks.register_worker()
-        self._keeper = threading.Thread(target=self._keep, name="jobferry-keeper", daemon=True)
-        self._keeper.start()
+        helpers = [("jobferry-keeper", self._keep)]
+        if self.threads:
+            helpers.append(("jobferry-poller", self._poll))
+        for name, target in helpers:
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._helpers.append(thread)
 
     def _keep(self) -> None:
         next_sweep = 0.0
@@ -58,12 +82,56 @@ class TaskRunner:
                 log.exception("housekeeping failed")
             self._stop.wait(self._beat_seconds)
 
+    def _poll(self) -> None:
+        while not self._stop.wait(POLL_SECONDS):
+            self.kick()
+
+    def kick(self, *, queued_here: bool = False) -> None:
+        """Have a free task thread claim queued tasks (at once, without looking first, when
+        this process has just ``queued_here``). With none free the busy ones go on claiming
+        when they finish, and other processes' pollers find the task meanwhile."""
+        self._wanted.set()
+        while (
+            self._wanted.is_set() and not self._stop.is_set() and self._free.acquire(blocking=False)
+        ):
+            self._wanted.clear()
+            try:
+                self._pool.submit(self._drain, queued_here)
+            except RuntimeError:  # the pool is shutting down
+                self._free.release()
+                return
+
+    def _drain(self, queued_here: bool) -> None:
+        try:
+            while not self._stop.is_set():
+                self._wanted.clear()  # a kick from now on finds this thread's claim or a re-kick
+                task = self.services.tasks.claim(tuple(self._kinds), look_first=not queued_here)
+                queued_here = False
+                if task is None:
+                    break
+                self._run(task)
+        except Exception:
+            log.exception("claiming a task failed")
+        finally:
+            self._free.release()
+        if self._wanted.is_set():  # kicked while this thread was giving up: look again
+            self.kick()
+
+    def _run(self, task: ClaimedTask) -> None:
+        try:
+            self._kinds[task.kind](task)
+        except JobferryError as exc:
+            self.services.tasks.abandon(task.id, exc.message)
+        except Exception:
+            log.exception("task %s could not start", task.id)
+            self.services.tasks.abandon(
+                task.id, f"Internal error; see the server log for task {task.id}."
+            )
+
     def start_export(self, scope: Scope, request: ExportRequest) -> str:
-        """Validate a background export, start it, return its task id."""
+        """Validate a background export, queue it, return its task id."""
         prepared = self.services.exports.prepare(scope, request)
-        future = self._pool.submit(self.services.exports.run, prepared)
-        self.pending.add(future)
-        future.add_done_callback(self.pending.discard)
+        self.kick(queued_here=True)
         return prepared.task_id
 
     def export_selected(
@@ -79,26 +147,24 @@ class TaskRunner:
         return self.services.exports.export_batch(scope, options.of_names(names))
 
     def start_import(self, scope: Scope, request: ImportRequest) -> str:
-        """Validate an import (taking the workspace's import lock), start it, return its id."""
-        return self._submit_import(self.services.imports.prepare(scope, request))
+        """Validate an import (taking the workspace's import lock), queue it, return its id."""
+        prepared = self.services.imports.prepare(scope, request)
+        self.kick(queued_here=True)
+        return prepared.task_id
 
     def plan_import(self, scope: Scope, request: ImportRequest) -> dict[str, Any]:
         """The plan of an import; a large package's plan runs as a task (answers its id)."""
         outcome = self.services.imports.plan(scope, request)
         if isinstance(outcome, dict):
             return outcome
-        return {"taskId": self._submit_import(outcome)}
-
-    def _submit_import(self, prepared: PreparedImport) -> str:
-        future = self._pool.submit(self.services.imports.run, prepared)
-        self.pending.add(future)
-        future.add_done_callback(self.pending.discard)
-        return prepared.task_id
+        self.kick(queued_here=True)
+        return {"taskId": outcome.task_id}
 
     def shutdown(self) -> None:
-        """Stop housekeeping, wait for running work, unregister."""
+        """Stop claiming and housekeeping, wait for running tasks, unregister. Tasks still
+        queued stay queued for another process, or this one's next start."""
         self._stop.set()
         self._pool.shutdown(wait=True)
-        if self._keeper is not None:
-            self._keeper.join(timeout=5)
+        for thread in self._helpers:
+            thread.join(timeout=5)
         self.services.tasks.unregister_worker()

@@ -168,3 +168,46 @@ def test_0009_indexes_folders_and_keeps_the_rows_both_ways(empty_database_url: s
             assert conn.exec_driver_sql("SELECT name FROM jobs").all() == [("j",)]
     finally:
         db.dispose()
+
+
+def test_0012_gives_tasks_their_caller_and_an_index_of_running_ones_and_keeps_them(
+    empty_database_url: str,
+) -> None:
+    db = Database(empty_database_url)
+    try:
+        _migrate(db, "0011")
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO projects (id, name, created_at) VALUES ('p', 'p', 0)")
+            conn.exec_driver_sql(
+                "INSERT INTO workspaces (id, project_id, name, is_default, lock_policy, "
+                "approval_enabled, created_at) VALUES ('w', 'p', 'w', FALSE, 'soft', FALSE, 0)"
+            )
+            for task, status in (("t1", "RUNNING"), ("t2", "SUCCESSFUL")):
+                conn.exec_driver_sql(
+                    "INSERT INTO system_tasks (id, project_id, workspace_id, kind, name, status, "
+                    "progress, created_by, start_time, last_update, owner) VALUES "
+                    f"('{task}', 'p', 'w', 'import', 'i', '{status}', 0, 'alice', 1, 1, 'x')"
+                )
+
+        _migrate(db, "head")
+
+        indexes = {i["name"] for i in sa.inspect(db.engine).get_indexes("system_tasks")}
+        assert "ix_system_tasks_running" in indexes
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT id, status, owner, actor FROM system_tasks ORDER BY id"
+            ).all()
+            assert [tuple(r) for r in rows] == [
+                ("t1", "RUNNING", "x", None),
+                ("t2", "SUCCESSFUL", "x", None),
+            ]
+
+        _migrate(db, "0011", down=True)
+
+        indexes = {i["name"] for i in sa.inspect(db.engine).get_indexes("system_tasks")}
+        assert "ix_system_tasks_running" not in indexes
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql("SELECT id, status FROM system_tasks ORDER BY id").all()
+            assert [tuple(r) for r in rows] == [("t1", "RUNNING"), ("t2", "SUCCESSFUL")]
+    finally:
+        db.dispose()

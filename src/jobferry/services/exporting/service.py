@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jobferry.domain.enums import ExportChanges, ExportMode
+from jobferry.domain.enums import ExportChanges, ExportMode, ExportStatus
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.package.layout import Layout
 from jobferry.services.collector import collector_paused
@@ -29,7 +29,7 @@ from jobferry.services.exporting.selection import (
 )
 from jobferry.services.keys import KeyService
 from jobferry.services.switches import Switches
-from jobferry.services.tasks import FAILED, SUCCESSFUL, TaskService
+from jobferry.services.tasks import FAILED, SUCCESSFUL, ClaimedTask, TaskService
 from jobferry.settings import Settings
 from jobferry.storage import Database, Tx
 from jobferry.storage import downloads as download_repo
@@ -185,7 +185,7 @@ class ExportService:
             return check_name_list(tx, scope, names, limit)
 
     def prepare(self, scope: Scope, request: ExportRequest) -> PreparedExport:
-        """Validate a background export and create its task (refusals change nothing)."""
+        """Validate a background export and queue its task (refusals change nothing)."""
         Switches.of(self.settings).require_export()
         scope.require(WRITERS, "export jobs")
         options, obs_path, mode = self._options(request), request.obs_path, request.mode
@@ -197,9 +197,29 @@ class ExportService:
         else:
             since, what = self._changed_since(scope, request)
             title = f"Export workspace '{scope.workspace.name}' ({what})."
-        params = {"mode": mode, "names": names, "since": since, **options.as_json()}
-        task_id = self.tasks.create(scope, "export", title, params)
+        params = {
+            "mode": mode,
+            "names": names,
+            "since": since,
+            **options.as_json(),
+            "withManifest": options.with_manifest,
+            "obsPath": obs_path,
+        }
+        task_id = self.tasks.enqueue(scope, "export", title, params)
         return PreparedExport(task_id, scope, mode, names, since, options, obs_path)
+
+    def resume(self, task: ClaimedTask) -> PreparedExport:
+        """A queued export that this process claimed, rebuilt from what ``prepare`` stored."""
+        stored = task.request
+        options = ExportOptions(
+            export_depend=bool(stored["exportDepend"]),
+            submitted=stored["exportStatus"] == ExportStatus.SUBMIT,
+            with_upstream=bool(stored["withUpstream"]),
+            with_manifest=bool(stored.get("withManifest", self.settings.export_manifest)),
+        )
+        mode, names = ExportMode(stored["mode"]), [str(n) for n in stored["names"]]
+        obs_path = stored.get("obsPath")
+        return PreparedExport(task.id, task.scope, mode, names, stored["since"], options, obs_path)
 
     def _matched_names(self, scope: Scope, names: list[str], selected: bool) -> list[str]:
         """The names of a name-list export, refused unless every one matches a job."""

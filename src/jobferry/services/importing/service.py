@@ -9,7 +9,7 @@ as it was and the task is later reported FAILED by the heartbeat.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any
 
 from jobferry.errors import (
@@ -27,10 +27,10 @@ from jobferry.services.importing.apply import FAILED, SUCCESSFUL, apply_plan
 from jobferry.services.importing.checks import signature_state
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.plans import PlanStore
-from jobferry.services.importing.request import ImportRequest
+from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.switches import Switches
-from jobferry.services.tasks import WARNING, TaskService
+from jobferry.services.tasks import WARNING, ClaimedTask, TaskService
 from jobferry.settings import Settings
 from jobferry.storage import Database, Tx
 from jobferry.storage import imports as repo
@@ -180,13 +180,13 @@ class ImportService:
     # -- import ---------------------------------------------------------------------------
 
     def prepare(self, scope: Scope, asked: ImportRequest) -> PreparedImport:
-        """Validate an import, then take the workspace's import lock and create the task in
+        """Validate an import, then take the workspace's import lock and queue the task in
         one transaction (another process never sees a lock without its running task)."""
         Switches.of(self.settings).require_import()
         request = self._request(scope, asked)
         what = "Plan the import" if request.dry_run else "Import the jobs"
         title = f"{what} from {self.packages.title(scope, request.path)}."[:TITLE_LENGTH]
-        task = self.tasks.record(scope, "import", title, dict(request.raw))
+        task = self.tasks.record(scope, "import", title, dict(request.raw), queued=True)
         locked = not request.dry_run
         if locked:
             self._lock_and_create(scope, task)
@@ -194,6 +194,12 @@ class ImportService:
             with self.db.transaction() as tx:
                 task_repo.insert_task(tx, task)
         return PreparedImport(task.id, scope, request, locked)
+
+    def resume(self, task: ClaimedTask) -> PreparedImport:
+        """A queued import (or dry run) that this process claimed, rebuilt from what
+        ``prepare`` stored: the request as sent, settled again for its workspace."""
+        request = parse_import_request(task.request).settled(task.scope)
+        return PreparedImport(task.id, task.scope, request, locked=not request.dry_run)
 
     def _lock_and_create(self, scope: Scope, task: TaskRecord) -> None:
         ws = scope.workspace.id
@@ -204,8 +210,11 @@ class ImportService:
                     raise self._busy(scope, holder)
                 if holder is not None:
                     repo.drop_lock(tx, ws, holder)
-                repo.take_lock(tx, ws, task.id, now_ms())
-                task_repo.insert_task(tx, task)
+                # Stamped once the lock is free: the previous import's end (stamped before
+                # its commit) is never after this one's start, whichever process ran it.
+                now = now_ms()
+                repo.take_lock(tx, ws, task.id, now)
+                task_repo.insert_task(tx, replace(task, start_time=now, last_update=now))
         except ConflictError as exc:
             if isinstance(exc, ImportRunningError):
                 raise
@@ -327,8 +336,11 @@ class ImportService:
 
     @staticmethod
     def _finish_in(tx: Tx, task_id: str, status: str, message: str, result: dict[str, Any]) -> None:
+        """The task's end, written in the import's own transaction. A task that is no longer
+        RUNNING was failed by another process that took this one for stopped (it missed its
+        heartbeats): the import is then rolled back rather than committed behind that end."""
         now = now_ms()
-        task_repo.update_task(
+        ended = task_repo.update_running(
             tx,
             task_id,
             status=status,
@@ -338,6 +350,11 @@ class ImportService:
             end_time=now,
             last_update=now,
         )
+        if not ended:
+            raise ConflictError(
+                f"Import task {task_id} was failed by another server process while it ran "
+                "(this process missed its heartbeats); nothing was imported. Run it again."
+            )
 
 
 def read_limits(settings: Settings) -> ReadLimits:

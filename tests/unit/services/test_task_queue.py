@@ -1,0 +1,171 @@
+"""Tasks are rows any server process claims: queued until claimed, claimed by one process
+only, and failed (their import lock released) when the process running them stops beating.
+
+Another process is another ``TaskService`` on the same database: a worker id of its own and
+its own ``workers`` row, which is all that tells processes apart.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.exporting.options import parse_background_export
+from jobferry.services.importing.request import parse_import_request
+from jobferry.services.tasks import TaskService
+from jobferry.storage import imports as import_repo
+from jobferry.storage import tasks as task_repo
+from jobferry.storage import workers as worker_repo
+from jobferry.storage.tables import jobs
+from support.clients import ADMIN_AK, PROJECT_ID
+from support.packages import write_package
+
+
+def _scope(services: Services) -> Scope:
+    return services.accounts.scope(services.accounts.actor_for(ADMIN_AK), PROJECT_ID, None)
+
+
+def _other_process(services: Services) -> TaskService:
+    other = TaskService(services.db, heartbeat_seconds=services.settings.worker_heartbeat_seconds)
+    other.register_worker()
+    return other
+
+
+def _queue_export(services: Services, scope: Scope) -> str:
+    request = parse_background_export({"mode": "workspace"})
+    return services.exports.prepare(scope, request).task_id
+
+
+def _queue_import(services: Services, scope: Scope, folder: Path) -> str:
+    package = write_package(folder / "pkg.zip")
+    with package.open("rb") as fh:
+        path = services.imports.upload(scope, fh, "pkg.zip")["path"]
+    return services.imports.prepare(scope, parse_import_request({"path": path})).task_id
+
+
+def test_an_accepted_task_reads_running_at_zero_until_a_process_claims_and_runs_it(
+    services: Services,
+) -> None:
+    scope = _scope(services)
+    task_id = _queue_export(services, scope)
+
+    queued = services.tasks.show(scope, task_id)
+    assert (queued["status"], queued["progress"]) == ("RUNNING", 0)
+    assert queued["message"].startswith("Queued"), queued
+
+    claimed = _other_process(services).claim(("export",))
+    assert claimed is not None
+    assert claimed.id == task_id
+    assert claimed.scope == scope  # who asked, in which workspace, with which role
+    services.exports.run(services.exports.resume(claimed))
+    assert services.tasks.show(scope, task_id)["status"] == "SUCCESSFUL"
+
+
+def test_each_queued_task_is_claimed_by_exactly_one_of_many_processes(
+    services: Services,
+) -> None:
+    scope = _scope(services)
+    queued = {_queue_export(services, scope) for _ in range(12)}
+    processes = [_other_process(services) for _ in range(4)]
+
+    def claim_all(process: TaskService) -> list[str]:
+        taken = []
+        while (task := process.claim(("export",))) is not None:
+            taken.append(task.id)
+        return taken
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        claimed = [task for taken in pool.map(claim_all, processes) for task in taken]
+    assert sorted(claimed) == sorted(queued)
+    assert services.tasks.claim(("export",)) is None
+
+
+def test_a_process_claims_only_the_kinds_it_runs(services: Services) -> None:
+    scope = _scope(services)
+    _queue_export(services, scope)
+    assert services.tasks.claim(("import",)) is None
+    assert services.tasks.claim(("export",)) is not None
+
+
+def test_the_task_of_a_process_that_stopped_beating_fails_and_frees_the_workspace(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = _scope(services)
+    task_id = _queue_import(services, scope, tmp_path)
+    dead = _other_process(services)
+    claimed = dead.claim(("import",))
+    assert claimed is not None
+    assert claimed.id == task_id
+    with services.db.transaction() as tx:
+        worker_repo.beat(tx, dead.worker_id, 0)  # its last beat was long ago: it died
+    waiting = _queue_export(services, scope)
+
+    assert services.tasks.heartbeat() == [task_id]
+
+    failed = services.tasks.show(scope, task_id)
+    assert failed["status"] == "FAILED"
+    assert "stopped before it finished" in failed["message"]
+    with services.db.transaction(readonly=True) as tx:
+        assert import_repo.lock_holder(tx, scope.workspace.id) is None
+    # a queued task has no process to lose: it waits for one
+    assert services.tasks.show(scope, waiting)["status"] == "RUNNING"
+    assert services.tasks.heartbeat() == []
+
+
+def test_a_process_forgotten_by_the_others_registers_again_on_its_next_beat(
+    services: Services,
+) -> None:
+    services.tasks.register_worker()
+    with services.db.transaction() as tx:
+        worker_repo.unregister(tx, services.tasks.worker_id)
+    services.tasks.heartbeat()
+    with services.db.transaction() as tx:
+        assert worker_repo.beat(tx, services.tasks.worker_id, 1)
+
+
+def test_a_queued_task_that_cannot_run_any_more_is_failed_saying_why(services: Services) -> None:
+    scope = _scope(services)
+    # as an earlier version left it: queued, without its caller
+    orphan = replace(services.tasks.record(scope, "export", "old", {}, queued=True), actor=None)
+    with services.db.transaction() as tx:
+        task_repo.insert_task(tx, orphan)
+
+    assert services.tasks.claim(("export",)) is None
+
+    failed = services.tasks.show(scope, orphan.id)
+    assert failed["status"] == "FAILED"
+    assert "earlier jobferry version" in failed["message"]
+    assert "start it again" in failed["message"]
+
+
+def test_an_import_whose_task_was_failed_as_orphaned_while_it_ran_commits_nothing(
+    services: Services, tmp_path: Path
+) -> None:
+    """A process that was alive but missed its beats (a long pause) finds at its commit that
+    another process failed its task: the import rolls back, and that task's end stands."""
+    scope = _scope(services)
+    for name in ("dws_conn", "ssh_conn"):  # what the package's jobs use: it would import
+        body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
+        services.environment.put(scope, "connection", name, body)
+    task_id = _queue_import(services, scope, tmp_path)
+    slow = _other_process(services)
+    claimed = slow.claim(("import",))
+    assert claimed is not None
+    with services.db.transaction() as tx:
+        worker_repo.beat(tx, slow.worker_id, 0)
+    assert services.tasks.heartbeat() == [task_id]
+
+    services.imports.run(services.imports.resume(claimed))  # the slow process carries on
+
+    ended = services.tasks.show(scope, task_id)
+    assert ended["status"] == "FAILED"
+    assert "stopped before it finished" in ended["message"]
+    with services.db.transaction(readonly=True) as tx:
+        assert tx.conn.execute(select(func.count()).select_from(jobs)).scalar_one() == 0
+    with services.db.transaction(readonly=True) as tx:
+        assert import_repo.lock_holder(tx, scope.workspace.id) is None
