@@ -23,18 +23,24 @@ from jobferry.storage.tables import (
 
 
 def changes_of(
-    tx: Tx, workspace_id: str, task_id: str, after: tuple[str, str] | None = None, limit: int = 500
+    tx: Tx,
+    workspace_id: str,
+    task_id: str,
+    after: tuple[str, str, str] | None = None,
+    limit: int = 500,
+    actions: Sequence[str] | None = None,
 ) -> list[ChangeRow]:
-    """A batch of the changes an import task recorded in the workspace, by (kind, name),
-    after ``after`` (an import of 200,000 objects is undone a batch at a time)."""
-    where = [import_changes.c.task_id == task_id, import_changes.c.workspace_id == workspace_id]
+    """A batch of the changes an import task recorded in the workspace (of these actions), by
+    (kind, name, action), after ``after`` (an import of 200,000 objects is undone a batch at a
+    time; one name may have two changes, e.g. a deleted object and a new one of its name)."""
+    c = import_changes.c
+    where = [c.task_id == task_id, c.workspace_id == workspace_id]
+    if actions is not None:
+        where.append(c.action.in_(list(actions)))
     if after is not None:
-        where.append(tuple_(import_changes.c.kind, import_changes.c.name) > tuple_(*after))
+        where.append(tuple_(c.kind, c.name, c.action) > tuple_(*after))
     rows = tx.conn.execute(
-        select(import_changes)
-        .where(*where)
-        .order_by(import_changes.c.kind, import_changes.c.name)
-        .limit(limit)
+        select(import_changes).where(*where).order_by(c.kind, c.name, c.action).limit(limit)
     )
     return [ChangeRow(**{name: r._mapping[name] for name in ChangeRow._fields}) for r in rows]
 

@@ -29,21 +29,38 @@ def take(tx: Tx, kind: str, object_id: str) -> dict[str, Any]:
     key = int(object_id) if kind == "job" else object_id
     row = tx.conn.execute(select(table).where(table.c.id == key)).first()
     assert row is not None, f"{kind} {object_id} is gone"
-    state: dict[str, Any] = {"row": dict(row._mapping), "versions": []}
+    state: dict[str, Any] = {"row": _plain(row), "versions": []}
     if versions is not None:
         rows = tx.conn.execute(
             select(versions).where(versions.c[owner] == key).order_by(versions.c.version)
         )
-        state["versions"] = [dict(r._mapping) for r in rows]
+        state["versions"] = [_plain(r) for r in rows]
     return state
 
 
-def put_back(tx: Tx, kind: str, state: dict[str, Any]) -> None:
-    """Insert an object taken with :func:`take` again, as it was."""
-    table, versions, _ = _TABLES[kind]
-    tx.conn.execute(insert(table).values(**state["row"]))
+def _plain(row: Any) -> dict[str, Any]:
+    """A row as a dict with plain ``str`` keys (SQLAlchemy's ``quoted_name`` keys are a str
+    subclass that JSON encoders refuse)."""
+    return {str(key): value for key, value in row._mapping.items()}
+
+
+def put_back(tx: Tx, kind: str, state: dict[str, Any]) -> str:
+    """Insert an object taken with :func:`take` again, as it was; its id.
+
+    A job keeps its id unless a job made since holds it (SQLite may give the highest id out
+    again), when it gets a new one and its versions follow."""
+    table, versions, owner = _TABLES[kind]
+    row = dict(state["row"])
+    taken = tx.conn.execute(select(table.c.id).where(table.c.id == row["id"])).first()
+    if taken is not None and kind == "job":
+        del row["id"]
+    key = tx.conn.execute(insert(table).values(**row)).inserted_primary_key
+    assert key is not None
+    object_id = key[0]
     if versions is not None and state["versions"]:
-        tx.conn.execute(insert(versions), state["versions"])
+        rows = [{**v, owner: object_id} for v in state["versions"]]
+        tx.conn.execute(insert(versions), rows)
+    return str(object_id)
 
 
 def rename(tx: Tx, kind: str, names: Sequence[tuple[str, str]]) -> None:

@@ -35,6 +35,7 @@ from jobferry.services.importing.transform import Transform
 from jobferry.services.keys import trusted_public_keys
 from jobferry.storage import Tx
 from jobferry.storage import environment as env_repo
+from jobferry.storage import jobs as job_repo
 from jobferry.storage import keys as key_repo
 
 # Enum members looked up once: class attribute access on an enum costs in ~100,000-reference loops.
@@ -401,6 +402,33 @@ def drift_problem(item: PlannedObject, ws_name: str) -> Problem:
         "carry the change back to the source and export again, or import with onDrift "
         "KEEP_TARGET (leave it as it is) or TAKE_PACKAGE (overwrite the change)",
     )
+
+
+def renamed_in_use(tx: Tx, scope: Scope, item: PlannedObject) -> list[Problem]:
+    """A job the import renames that jobs of other workspaces depend on by its old name (they
+    would lose it: a rename rewrites only the target workspace's own jobs)."""
+    if item.kind is not ObjectKind.JOB or item.previous_name is None:
+        return []
+    ws = scope.workspace
+    users = job_repo.dependents_in_other_workspaces(
+        tx, scope.actor.project_id, ws.name, item.previous_name
+    )
+    if not users:
+        return []
+    shown = ", ".join(sorted(f"{other}/{job}" for other, _, job in users)[:10])
+    more = f" and {len(users) - 10} more" if len(users) > 10 else ""
+    return [
+        Problem(
+            ProblemReason.IN_USE,
+            item.kind,
+            item.name,
+            f"job '{item.previous_name}' would be renamed to '{item.name}' in workspace "
+            f"'{ws.name}', but job(s) {shown}{more} of other workspaces depend on it by its "
+            "current name",
+            "remove those dependencies first (or point them at the new name after the import), "
+            "or keep the old name in the source",
+        )
+    ]
 
 
 def cycle_problem(cycle: list[str], job: str) -> Problem:

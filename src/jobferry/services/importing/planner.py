@@ -44,6 +44,7 @@ from jobferry.services.importing.checks import (
     distinct_refs,
     drift_problem,
     environment_report,
+    renamed_in_use,
 )
 from jobferry.services.importing.decide import IGNORED_IN_DIFF, change_lines, decide, drift_lines
 from jobferry.services.importing.deletes import Deletes, name_conflicts
@@ -328,6 +329,8 @@ class Planner:
             problems += check_object(item, self.ctx.scope, self.state, request, self.ctx.max_nodes)
             if item.drift is not None and request.on_drift is DriftPolicy.FAIL:
                 problems.append(drift_problem(item, self.ws_name))
+            if item.action is PlanAction.RENAME:
+                problems += renamed_in_use(self.ctx.tx, self.ctx.scope, item)
         if item.kind is ObjectKind.JOB and (writes or self.ctx.environment_report):
             checked = references.check(item, report_only=not writes)
             problems += checked.problems

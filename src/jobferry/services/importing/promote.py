@@ -106,10 +106,12 @@ class Promotion:
         ledger_repo.put_ledger(self.tx, self.ws, self.ledger)
         self.ledger, self.forgotten = [], []
 
-    @staticmethod
-    def undo(record: Record, **extra: Any) -> str | None:
-        """The change record's ``undo``: the ledger rows the import replaced, and ``extra``."""
+    def undo(self, record: Record, **extra: Any) -> str | None:
+        """The change record's ``undo``: the ledger row the import learns (to forget it), the
+        rows it replaced (to put them back), the old name of a rename, and ``extra``."""
         out: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
+        if self.source is not None and record.uid is not None and record.raw is not None:
+            out["learned"] = [self.source, record.kind, record.uid]
         if record.ledger is not None:
             out["ledger"] = _ledger_json(LedgerRow(*record.ledger))
         if record.adopted is not None:

@@ -1,52 +1,48 @@
 """Rolling an import back: undo exactly what one import task did, in one transaction.
 
 Every object the import created is removed; every object it overwrote gets its previous
-development state and version back (versions the import submitted are deleted). The import
-recorded, per object, the state before it and a hash of what it wrote (``import_changes``), so
-the rollback can prove nothing changed since: an object edited, re-submitted, started or deleted
-after the import, or a job outside the import that now uses an object the import created,
-refuses the whole rollback with the list of those objects. It holds the workspace's import lock
-while it runs, so no import can interleave.
+development state and version back (versions the import submitted are deleted); renamed objects
+take their old names, deleted ones come back whole, and jobs the import paused around a write
+keep their scheduling state. The import recorded, per object, the state before it and a hash of
+what it wrote (``import_changes``), so the rollback can prove nothing changed since: an object
+edited, re-submitted, started or deleted after the import, a job outside the import that now uses
+a name the import made, or a name the rollback must give back that something else took, refuses
+the whole rollback with the list of those objects. It holds the workspace's import lock while it
+runs, so no import can interleave.
 
-The changes are read and undone a batch at a time (by kind and name) inside the one
-transaction; once one object is found changed, the rest are only checked, so the refusal lists
-every conflict, and the transaction is rolled back whole.
+The changes are read and undone a batch at a time inside the one transaction
+(:mod:`.undoing` holds the checks and writes); once one object is found changed, the rest are
+only checked, so the refusal lists every conflict, and the transaction is rolled back whole.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
-from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, RefKind
-from jobferry.domain.references import distinct_references, job_references
 from jobferry.errors import ConflictError, ImportRunningError, RollbackRefusedError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.documents import load
+from jobferry.services.importing.undoing import (
+    SECOND_PASS,
+    Undo,
+    Undone,
+    conflicts_of,
+    current_objects,
+    names_taken,
+)
 from jobferry.storage import Database, Tx
-from jobferry.storage import environment as env_repo
 from jobferry.storage import imports as import_repo
 from jobferry.storage import rollbacks as repo
 from jobferry.storage import tasks as task_repo
-from jobferry.storage.imports import TargetObject
-from jobferry.storage.rows import ChangeRow, JobRow, RefRow, ResourceRow, ScriptRow, Stamp
+from jobferry.storage.rows import ChangeRow
 
-_STORED = (ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE)
-_VERSIONED = (ObjectKind.JOB, ObjectKind.SCRIPT)
 FINISHED = ("SUCCESSFUL", "WARNING")
 SHOWN = 20
 """Conflicts a refusal's message names."""
 KEPT_CONFLICTS = 1000
 """Conflicts a refusal lists in ``conflicts``."""
-SHOWN_OBJECTS = 1000
-"""Objects a rollback's answer lists (``rolledBack`` counts them all)."""
 BATCH = 500
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class RollbackService:
@@ -88,21 +84,29 @@ class RollbackService:
             answer["objectsShown"] = len(undone.objects)
         return answer
 
-    def _undo_all(self, tx: Tx, scope: Scope, task_id: str) -> _Undone:
+    def _undo_all(self, tx: Tx, scope: Scope, task_id: str) -> Undone:
         """Check and undo every change a batch at a time; refuse, listing every conflict."""
-        ws = scope.workspace
-        undone = _Undone()
+        undone = Undone()
         conflicts: list[str] = []
         counted = 0
-        after: tuple[str, str] | None = None
-        while changes := repo.changes_of(tx, ws.id, task_id, after, BATCH):
-            after = (changes[-1].kind, changes[-1].name)
-            current = self._current(tx, ws.id, changes)
-            found = self._conflicts(tx, scope, task_id, changes, current)
-            counted += len(found)
-            conflicts += found[: max(0, KEPT_CONFLICTS - len(conflicts))]
-            if not counted:
-                self._undo(tx, scope, changes, current, undone)
+        for second in (False, True):
+            for changes in _batches(tx, scope.workspace.id, task_id, second):
+                current = {} if second else current_objects(tx, scope.workspace.id, changes)
+                if second:
+                    found = names_taken(tx, scope.workspace.id, changes)
+                else:
+                    found = conflicts_of(tx, scope, task_id, changes, current)
+                counted += len(found)
+                conflicts += found[: max(0, KEPT_CONFLICTS - len(conflicts))]
+                if not counted:
+                    undo = Undo(tx, scope, current, undone)
+                    if second:
+                        undo.second(changes)
+                    else:
+                        undo.first(changes)
+                    undo.write()
+            if counted:
+                break  # the second pass's checks need the first pass's writes
         if counted:
             shown = "; ".join(conflicts[:SHOWN])
             more = f" (and {counted - SHOWN} more)" if counted > SHOWN else ""
@@ -115,8 +119,8 @@ class RollbackService:
             )
         if not undone.count:
             raise RollbackRefusedError(
-                f"Import {task_id} created or overwrote nothing (a dry run, or everything was "
-                "unchanged or skipped); there is nothing to roll back.",
+                f"Import {task_id} created, overwrote, renamed or deleted nothing (a dry run, or "
+                "everything was unchanged or skipped); there is nothing to roll back.",
                 task_id=task_id,
             )
         return undone
@@ -168,168 +172,12 @@ class RollbackService:
                 f"Import {task_id} was already rolled back by '{done[1]}'.", task_id=task_id
             )
 
-    @staticmethod
-    def _current(
-        tx: Tx, workspace_id: str, changes: list[ChangeRow]
-    ) -> dict[tuple[str, str], TargetObject]:
-        names: dict[str, set[str]] = {kind: set() for kind in _STORED}
-        for change in changes:
-            if change.kind in names:
-                names[change.kind].add(change.name)
-        out: dict[tuple[str, str], TargetObject] = {}
-        readers = (
-            (ObjectKind.JOB, import_repo.target_jobs),
-            (ObjectKind.SCRIPT, import_repo.target_scripts),
-            (ObjectKind.RESOURCE, import_repo.target_resources),
-        )
-        for kind, read in readers:
-            for name, item in read(tx, workspace_id, names[kind], for_update=True).items():
-                out[(kind, name)] = item
-        return out
 
-    @staticmethod
-    def _conflicts(
-        tx: Tx,
-        scope: Scope,
-        task_id: str,
-        changes: list[ChangeRow],
-        current: dict[tuple[str, str], TargetObject],
-    ) -> list[str]:
-        ws = scope.workspace
-        conflicts = [
-            text for change in changes for text in _changed_since(tx, ws.id, change, current)
-        ]
-        created: dict[str, list[str]] = {}
-        for change in changes:
-            if change.action == PlanAction.CREATE:
-                created.setdefault(change.kind, []).append(change.name)
-        for kind, names in created.items():
-            users = repo.jobs_using(tx, ws.id, kind, names)
-            imported = repo.imported_jobs_among(tx, task_id, [str(u[0]) for u in users])
-            for job_id, job, name in users:
-                if str(job_id) not in imported:
-                    conflicts.append(
-                        f"job '{job}' (not part of the import) now uses {kind} '{name}', which "
-                        "the import created"
-                    )
-        for other_ws, job, name in repo.jobs_depending_from(
-            tx, scope.actor.project_id, ws.name, created.get(ObjectKind.JOB, [])
-        ):
-            conflicts.append(
-                f"job '{job}' of workspace '{other_ws}' now depends on job '{name}', which the "
-                "import created"
-            )
-        return conflicts
-
-    @staticmethod
-    def _undo(
-        tx: Tx,
-        scope: Scope,
-        changes: list[ChangeRow],
-        current: dict[tuple[str, str], TargetObject],
-        undone: _Undone,
-    ) -> None:
-        undo = _Undo(tx, scope, current, undone)
-        for change in changes:
-            if change.action == PlanAction.CREATE:
-                undo.remove(change)
-            else:
-                undo.restore(change)
-        undo.write()
-
-
-@dataclass
-class _Undone:
-    """What a rollback undid: how many objects, and the first of them (the answer's list)."""
-
-    count: int = 0
-    objects: list[dict[str, Any]] = field(default_factory=list)
-
-    def add(self, line: dict[str, Any]) -> None:
-        self.count += 1
-        if len(self.objects) < SHOWN_OBJECTS:
-            self.objects.append(line)
-
-
-def _changed_since(
-    tx: Tx, workspace_id: str, change: ChangeRow, current: dict[tuple[str, str], TargetObject]
-) -> list[str]:
-    """How the object an import wrote changed since (nothing: it can be rolled back)."""
-    label = f"{change.kind} '{change.name}'"
-    if change.kind == ObjectKind.CDM_JOB:
-        obj = env_repo.get_object(tx, workspace_id, RefKind.CDM_JOB.value, change.name)
-        return [f"{label} was deleted"] if obj is None else []
-    now = current.get((change.kind, change.name))
-    if now is None or now.id != change.object_id:
-        return [f"{label} was deleted or replaced"]
-    found: list[str] = []
-    if _sha(now.document) != change.after_sha256:
-        found.append(f"{label} was edited")
-    elif change.kind in _VERSIONED and now.latest_version != change.after_version:
-        found.append(f"{label} has a newer version ({now.latest_version})")
-    if change.kind == ObjectKind.JOB and now.status != JobStatus.STOPPED.value:
-        found.append(f"{label} is scheduled ({now.status}); stop it first")
-    return found
-
-
-class _Undo:
-    """The bulk writes that take a workspace back to before an import."""
-
-    def __init__(
-        self,
-        tx: Tx,
-        scope: Scope,
-        current: dict[tuple[str, str], TargetObject],
-        undone: _Undone,
-    ):
-        self.tx, self.ws, self.current, self.undone = tx, scope.workspace.id, current, undone
-        self.stamp = Stamp(now_ms(), scope.actor.name)
-        self.delete: dict[str, list[str]] = {k: [] for k in _STORED}
-        self.jobs: list[tuple[int, JobRow]] = []
-        self.scripts: list[tuple[str, ScriptRow]] = []
-        self.resources: list[tuple[str, ResourceRow]] = []
-        self.job_trim: list[tuple[int, int]] = []
-        self.script_trim: list[tuple[str, int]] = []
-        self.refs: list[RefRow] = []
-
-    def remove(self, change: ChangeRow) -> None:
-        """An object the import created goes."""
-        if change.kind == ObjectKind.CDM_JOB:
-            env_repo.delete_object(self.tx, self.ws, RefKind.CDM_JOB.value, change.name)
-        else:
-            self.delete[change.kind].append(self.current[(change.kind, change.name)].id)
-        self.undone.add({"kind": change.kind, "name": change.name, "action": "DELETED"})
-
-    def restore(self, change: ChangeRow) -> None:
-        """An object the import overwrote gets its definition and versions back."""
-        before = change.before_document or "{}"
-        doc = load(before)
-        target_id = self.current[(change.kind, change.name)].id
-        version = change.before_version
-        if change.kind == ObjectKind.JOB:
-            job_id = int(target_id)
-            self.jobs.append((job_id, JobRow.of(doc, before, version)))
-            self.job_trim.append((job_id, version or 0))
-            for kind, name, other in distinct_references(job_references(doc)):
-                self.refs.append(RefRow(job_id, kind.value, name, other or ""))
-        elif change.kind == ObjectKind.SCRIPT:
-            self.scripts.append((target_id, ScriptRow.of(doc, before, version)))
-            self.script_trim.append((target_id, version or 0))
-        else:
-            self.resources.append((target_id, ResourceRow.of(doc, before)))
-        self.undone.add(
-            {"kind": change.kind, "name": change.name, "action": "RESTORED", "version": version}
-        )
-
-    def write(self) -> None:
-        """Every delete, restore, version trim and reference index row, in bulk."""
-        tx, stamp = self.tx, self.stamp
-        repo.delete_jobs(tx, [int(i) for i in self.delete[ObjectKind.JOB]])
-        repo.delete_scripts(tx, self.delete[ObjectKind.SCRIPT])
-        repo.delete_resources(tx, self.delete[ObjectKind.RESOURCE])
-        import_repo.update_jobs(tx, self.jobs, stamp)
-        import_repo.update_scripts(tx, self.scripts, stamp)
-        import_repo.update_resources(tx, self.resources, stamp)
-        repo.trim_job_versions(tx, self.job_trim)
-        repo.trim_script_versions(tx, self.script_trim)
-        import_repo.replace_job_refs(tx, [t for t, _ in self.job_trim], self.refs)
+def _batches(tx: Tx, workspace_id: str, task_id: str, second: bool) -> Iterator[list[ChangeRow]]:
+    """The import's changes a batch at a time: all of them (first pass), or only the renames
+    and deletes (second pass)."""
+    actions = SECOND_PASS if second else None
+    after: tuple[str, str, str] | None = None
+    while changes := repo.changes_of(tx, workspace_id, task_id, after, BATCH, actions):
+        after = (changes[-1].kind, changes[-1].name, changes[-1].action)
+        yield changes

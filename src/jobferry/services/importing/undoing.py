@@ -1,0 +1,299 @@
+"""Rolling an import back, object by object: what changed since it ran, and the writes that
+undo it (the service that drives them is :mod:`.rollback`).
+
+The undo runs in two passes over the import's change records, inside one transaction:
+
+1. Every change is checked. Objects the import created go (leaving a tombstone, as any
+   deletion does), objects it overwrote or whose references it rewrote get their previous
+   definitions and versions back, and objects it renamed step aside under a temporary name (so a
+   swap ``a → b``, ``b → a`` comes back too). The ledger rows the import wrote are forgotten and
+   the ones it replaced are put back.
+2. Renamed objects take their old names and definitions again, and deleted objects come back
+   whole (row, versions, stable identifier, scheduling state) with their tombstones forgotten.
+   Each old name must be free: something made under it since refuses the rollback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, RefKind
+from jobferry.domain.references import distinct_references, job_references
+from jobferry.services.context import Scope, now_ms
+from jobferry.services.documents import load
+from jobferry.services.importing.promote import TEMPORARY
+from jobferry.storage import Tx, snapshots
+from jobferry.storage import environment as env_repo
+from jobferry.storage import imports as import_repo
+from jobferry.storage import jobs as job_repo
+from jobferry.storage import promotion as ledger_repo
+from jobferry.storage import rollbacks as repo
+from jobferry.storage.imports import TargetObject
+from jobferry.storage.promotion import LedgerRow
+from jobferry.storage.rows import ChangeRow, JobRow, RefRow, ResourceRow, ScriptRow, Stamp
+
+STORED = (ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE)
+_VERSIONED = (ObjectKind.JOB, ObjectKind.SCRIPT)
+SECOND_PASS = (str(PlanAction.RENAME), str(PlanAction.DELETE))
+"""The changes whose undo needs a name that the first pass frees."""
+SHOWN_OBJECTS = 1000
+"""Objects a rollback's answer lists (``rolledBack`` counts them all)."""
+
+Current = dict[tuple[str, str], TargetObject]
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _undo_of(change: ChangeRow) -> dict[str, Any]:
+    return load(change.undo) if change.undo else {}
+
+
+@dataclass
+class Undone:
+    """What a rollback undid: how many objects, and the first of them (the answer's list)."""
+
+    count: int = 0
+    objects: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, line: dict[str, Any]) -> None:
+        self.count += 1
+        if len(self.objects) < SHOWN_OBJECTS:
+            self.objects.append(line)
+
+
+# -- what changed since ---------------------------------------------------------------------------
+
+
+def current_objects(tx: Tx, workspace_id: str, changes: list[ChangeRow]) -> Current:
+    """The objects the changes left under their names, locked (deleted ones have none)."""
+    names: dict[str, set[str]] = {kind: set() for kind in STORED}
+    for change in changes:
+        if change.kind in names and change.action != PlanAction.DELETE:
+            names[change.kind].add(change.name)
+    out: Current = {}
+    readers = (
+        (ObjectKind.JOB, import_repo.target_jobs),
+        (ObjectKind.SCRIPT, import_repo.target_scripts),
+        (ObjectKind.RESOURCE, import_repo.target_resources),
+    )
+    for kind, read in readers:
+        for name, item in read(tx, workspace_id, names[kind], for_update=True).items():
+            out[(kind, name)] = item
+    return out
+
+
+def changed_since(tx: Tx, workspace_id: str, change: ChangeRow, current: Current) -> list[str]:
+    """How the object an import wrote changed since (nothing: it can be rolled back)."""
+    label = f"{change.kind} '{change.name}'"
+    if change.action == PlanAction.DELETE:
+        return []
+    if change.kind == ObjectKind.CDM_JOB:
+        obj = env_repo.get_object(tx, workspace_id, RefKind.CDM_JOB.value, change.name)
+        return [f"{label} was deleted"] if obj is None else []
+    now = current.get((change.kind, change.name))
+    if now is None or now.id != change.object_id:
+        return [f"{label} was deleted, renamed or replaced"]
+    found: list[str] = []
+    if _sha(now.document) != change.after_sha256:
+        found.append(f"{label} was edited")
+    elif change.kind in _VERSIONED and now.latest_version != change.after_version:
+        found.append(f"{label} has a newer version ({now.latest_version})")
+    if change.kind == ObjectKind.JOB and now.status != JobStatus.STOPPED.value:
+        # The import wrote it while it ran (references) or paused it around the write and
+        # started it again: the rollback writes it back the same way.
+        kept = change.action == "REFERENCES" or _undo_of(change).get("paused") == now.status
+        if not kept:
+            found.append(f"{label} is scheduled ({now.status}); stop it first")
+    return found
+
+
+def conflicts_of(
+    tx: Tx, scope: Scope, task_id: str, changes: list[ChangeRow], current: Current
+) -> list[str]:
+    """Every reason a batch of changes cannot be undone: objects changed since, and jobs
+    outside the import that now use a name only the import made (created or renamed to)."""
+    ws = scope.workspace
+    conflicts = [text for change in changes for text in changed_since(tx, ws.id, change, current)]
+    made: dict[str, list[str]] = {}
+    for change in changes:
+        if change.action in (PlanAction.CREATE, PlanAction.RENAME):
+            made.setdefault(change.kind, []).append(change.name)
+    for kind, names in made.items():
+        users = repo.jobs_using(tx, ws.id, kind, names)
+        imported = repo.imported_jobs_among(tx, task_id, [str(u[0]) for u in users])
+        for job_id, job, name in users:
+            if str(job_id) not in imported:
+                conflicts.append(
+                    f"job '{job}' (not part of the import) now uses {kind} '{name}', a name "
+                    "the import made"
+                )
+    for other_ws, job, name in repo.jobs_depending_from(
+        tx, scope.actor.project_id, ws.name, made.get(ObjectKind.JOB, [])
+    ):
+        conflicts.append(
+            f"job '{job}' of workspace '{other_ws}' now depends on job '{name}', a name the "
+            "import made"
+        )
+    return conflicts
+
+
+def names_taken(tx: Tx, workspace_id: str, changes: list[ChangeRow]) -> list[str]:
+    """The second pass's conflicts: old names of renamed objects and names of deleted ones
+    that something else holds now (the first pass already freed what the import made)."""
+    wanted: dict[str, set[str]] = {}
+    for change in changes:
+        wanted.setdefault(change.kind, set()).add(_old_name(change))
+    conflicts = []
+    for kind, names in sorted(wanted.items()):
+        for name in sorted(import_repo.names_in(tx, workspace_id, kind, names)):
+            conflicts.append(
+                f"{kind} '{name}' was made after the import, which renamed or deleted the "
+                f"{kind} of that name; rename or delete it first"
+            )
+    return conflicts
+
+
+def _old_name(change: ChangeRow) -> str:
+    if change.action == PlanAction.RENAME:
+        return str(_undo_of(change).get("name") or change.name)
+    return change.name
+
+
+# -- the writes -----------------------------------------------------------------------------------
+
+
+class Undo:
+    """The bulk writes that take a workspace back to before an import: one batch of changes
+    (:meth:`first` or :meth:`second`), then :meth:`write`."""
+
+    def __init__(self, tx: Tx, scope: Scope, current: Current, undone: Undone):
+        self.tx, self.scope, self.current, self.undone = tx, scope, current, undone
+        self.ws = scope.workspace.id
+        self.stamp = Stamp(now_ms(), scope.actor.name)
+        self.delete: dict[str, list[str]] = {k: [] for k in STORED}
+        self.tombstones: list[tuple[str, str, str]] = []
+        self.jobs: list[tuple[int, JobRow]] = []
+        self.scripts: list[tuple[str, ScriptRow]] = []
+        self.resources: list[tuple[str, ResourceRow]] = []
+        self.job_trim: list[tuple[int, int]] = []
+        self.script_trim: list[tuple[str, int]] = []
+        self.refs: list[RefRow] = []
+        self.renames: dict[str, list[tuple[str, str]]] = {}
+        self.forget: list[tuple[str, str, str]] = []
+        self.ledger: list[LedgerRow] = []
+
+    # -- pass 1 ---------------------------------------------------------------------------------
+
+    def first(self, changes: list[ChangeRow]) -> None:
+        """Remove what the import created, restore what it overwrote or rewrote, move what it
+        renamed out of the way; ledger rows back as they were."""
+        for change in changes:
+            self._ledger(change)
+            if change.action == PlanAction.CREATE:
+                self._remove(change)
+            elif change.action == PlanAction.RENAME:
+                now = self.current[(change.kind, change.name)]
+                self.renames.setdefault(change.kind, []).append((now.id, TEMPORARY + now.uid))
+            elif change.action != PlanAction.DELETE:
+                self._restore(change, change.object_id or "")
+                self.undone.add(self._line(change, "RESTORED"))
+
+    def _ledger(self, change: ChangeRow) -> None:
+        undo = _undo_of(change)
+        learned = undo.get("learned")
+        if learned:
+            self.forget.append((str(learned[0]), str(learned[1]), str(learned[2])))
+        for key in ("ledger", "adopted"):
+            if undo.get(key):
+                self.ledger.append(LedgerRow(**undo[key]))
+
+    def _remove(self, change: ChangeRow) -> None:
+        """An object the import created goes."""
+        if change.kind == ObjectKind.CDM_JOB:
+            env_repo.delete_object(self.tx, self.ws, RefKind.CDM_JOB.value, change.name)
+        else:
+            now = self.current[(change.kind, change.name)]
+            self.delete[change.kind].append(now.id)
+            self.tombstones.append((change.kind, now.uid, change.name))
+        self.undone.add({"kind": change.kind, "name": change.name, "action": "DELETED"})
+
+    def _restore(self, change: ChangeRow, object_id: str) -> None:
+        """An object the import wrote gets its definition and versions back."""
+        before = change.before_document or "{}"
+        doc = load(before)
+        version = change.before_version
+        if change.kind == ObjectKind.JOB:
+            job_id = int(object_id)
+            self.jobs.append((job_id, JobRow.of(doc, before, version)))
+            self.job_trim.append((job_id, version or 0))
+            for kind, name, other in distinct_references(job_references(doc)):
+                self.refs.append(RefRow(job_id, kind.value, name, other or ""))
+        elif change.kind == ObjectKind.SCRIPT:
+            self.scripts.append((object_id, ScriptRow.of(doc, before, version)))
+            self.script_trim.append((object_id, version or 0))
+        else:
+            self.resources.append((object_id, ResourceRow.of(doc, before)))
+
+    @staticmethod
+    def _line(change: ChangeRow, action: str) -> dict[str, Any]:
+        line: dict[str, Any] = {"kind": change.kind, "name": change.name, "action": action}
+        if change.kind in _VERSIONED:
+            line["version"] = change.before_version
+        return line
+
+    # -- pass 2 ---------------------------------------------------------------------------------
+
+    def second(self, changes: list[ChangeRow]) -> None:
+        """Renamed objects take their old names and definitions back; deleted ones come back
+        whole."""
+        for change in changes:
+            if change.action == PlanAction.RENAME:
+                old = _old_name(change)
+                self.renames.setdefault(change.kind, []).append((change.object_id or "", old))
+                self._restore(change, change.object_id or "")
+                line = self._line(change, "RENAMED")
+                line.update({"name": old, "from": change.name})
+                self.undone.add(line)
+            else:
+                self._recreate(change)
+
+    def _recreate(self, change: ChangeRow) -> None:
+        """Put a deleted object back as it was, scheduling state included."""
+        undo = _undo_of(change)
+        state: dict[str, Any] = undo["deleted"]
+        row = state["row"]
+        if change.kind == ObjectKind.JOB:
+            row["status"] = undo.get("status") or row["status"]
+        object_id = snapshots.put_back(self.tx, change.kind, state)
+        if change.kind == ObjectKind.JOB:
+            refs = distinct_references(job_references(load(row["document"])))
+            job_repo.replace_refs(
+                self.tx, int(object_id), [(k.value, n, w or "") for k, n, w in refs]
+            )
+        uid = str(row.get("uid") or row["id"])
+        ledger_repo.forget_deletions(self.tx, self.ws, [(change.kind, uid)])
+        self.undone.add(self._line(change, "RECREATED"))
+
+    # -- both -----------------------------------------------------------------------------------
+
+    def write(self) -> None:
+        """Every delete, rename, restore, version trim, index and ledger row, in bulk."""
+        tx, stamp = self.tx, self.stamp
+        repo.delete_jobs(tx, [int(i) for i in self.delete[ObjectKind.JOB]])
+        repo.delete_scripts(tx, self.delete[ObjectKind.SCRIPT])
+        repo.delete_resources(tx, self.delete[ObjectKind.RESOURCE])
+        ledger_repo.record_deletions(tx, self.ws, self.tombstones, *stamp)
+        for kind, names in sorted(self.renames.items()):
+            snapshots.rename(tx, kind, names)
+        import_repo.update_jobs(tx, self.jobs, stamp)
+        import_repo.update_scripts(tx, self.scripts, stamp)
+        import_repo.update_resources(tx, self.resources, stamp)
+        repo.trim_job_versions(tx, self.job_trim)
+        repo.trim_script_versions(tx, self.script_trim)
+        import_repo.replace_job_refs(tx, [t for t, _ in self.job_trim], self.refs)
+        ledger_repo.delete_ledger(tx, self.ws, self.forget)
+        ledger_repo.put_ledger(tx, self.ws, self.ledger)

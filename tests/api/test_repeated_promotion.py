@@ -1,0 +1,356 @@
+"""Repeated promotion from a test workspace to a prod workspace, round after round: edits,
+renames, deletes, a hot-fix made in prod, a job scheduled in prod, and rollback of each round.
+
+Each round exports the whole test workspace (so the package carries its inventory), plans it in
+prod and asserts the plan exactly, imports it, and checks what prod holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from support.accounts import default_workspace
+from support.builders import make_job
+from support.clients import SignedClient, wait_task
+from support.exporting import seed
+from support.importing import new_workspace, run_import, upload
+
+CONN = {"type": "DWS", "config": {"host": "db"}, "secrets": {"password": "pw"}}
+SCRIPTS = [
+    ("script", f"{job}_{kind}", "UNCHANGED")
+    for job in ("a_job", "b_job", "c_job")
+    for kind in ("sh", "sql")
+]
+
+
+def job(name: str, *upstream: str, **overrides: Any) -> dict[str, Any]:
+    doc = make_job(name, **overrides)
+    doc["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
+    if upstream:
+        depend = {"jobs": list(upstream), "dependPeriod": "SAME_PERIOD"}
+        doc["schedule"]["cron"]["dependJobs"] = depend
+    return doc
+
+
+def prod_workspace(api: SignedClient) -> str:
+    ws = new_workspace(api, "prod")
+    for name in ("dws_conn", "ssh_conn"):
+        answer = api.call("PUT", f"/environment/connection/{name}", CONN, workspace=ws)
+        assert answer.status_code == 200, answer.text
+    return ws
+
+
+def export_test(api: SignedClient) -> bytes:
+    """The whole test workspace, as a package (with its inventory)."""
+    started = api.call("POST", "/exports", {"mode": "workspace"})
+    assert started.status_code == 200, started.text
+    task = wait_task(api, started.json()["taskId"])
+    assert task["status"] == "SUCCESSFUL", task
+    content: bytes = api.call("GET", f"/downloads/{task['result']['downloadId']}/content").content
+    return content
+
+
+class Round:
+    """One promotion round into prod: the package uploaded, its plan, its import."""
+
+    def __init__(self, api: SignedClient, prod: str, **options: Any) -> None:
+        self.api, self.prod = api, prod
+        self.body = {"path": upload(api, export_test(api), prod), "sameNamePolicy": "OVERWRITE"}
+        self.body.update(options)
+
+    def plan(self, **options: Any) -> dict[str, Any]:
+        answer = self.api.call(
+            "POST", "/jobs/import/plan", {**self.body, **options}, workspace=self.prod
+        )
+        assert answer.status_code == 200, answer.text
+        plan: dict[str, Any] = answer.json()
+        return plan
+
+    def actions(self, **options: Any) -> list[tuple[str, ...]]:
+        """(kind, name, action[, previous name]) of every object, sorted; UNCHANGED ones too."""
+        out = []
+        for line in self.plan(**options)["objects"]:
+            item = (line["kind"], line["name"], line["action"])
+            out.append(item + ((line["previousName"],) if "previousName" in line else ()))
+        return sorted(out)
+
+    def run(self, **options: Any) -> dict[str, Any]:
+        task = run_import(self.api, {**self.body, **options}, workspace=self.prod)
+        assert task["status"] == "SUCCESSFUL", task
+        return task
+
+
+def prod_jobs(api: SignedClient, prod: str) -> dict[str, dict[str, Any]]:
+    listed = api.call("GET", "/jobs", query={"limit": 100}, workspace=prod).json()["jobs"]
+    return {j["name"]: api.call("GET", f"/jobs/{j['name']}", workspace=prod).json() for j in listed}
+
+
+def depends_on(doc: dict[str, Any]) -> list[str]:
+    jobs: list[str] = doc["schedule"]["cron"].get("dependJobs", {}).get("jobs", [])
+    return jobs
+
+
+def rollback(api: SignedClient, prod: str, task_id: str) -> dict[str, Any]:
+    answer = api.call("POST", f"/system-tasks/{task_id}/rollback", {}, workspace=prod)
+    assert answer.status_code == 200, answer.text
+    out: dict[str, Any] = answer.json()
+    return out
+
+
+def test_a_test_to_prod_story_over_several_rounds(api: SignedClient) -> None:
+    seed(api, ())
+    for name, upstream in (("a_job", ()), ("b_job", ()), ("c_job", ("b_job",))):
+        api.call("POST", "/scripts", {"name": f"{name}_sql", "type": "DWSSQL", "content": "1"})
+        api.call("POST", "/scripts", {"name": f"{name}_sh", "type": "Shell", "content": "e"})
+        assert api.call("POST", "/jobs", job(name, *upstream)).status_code == 204
+    prod = prod_workspace(api)
+
+    # Round 1: the first promotion creates everything.
+    first = Round(api, prod, propagateDeletes=True)
+    assert first.actions() == sorted(
+        [("job", n, "CREATE") for n in ("a_job", "b_job", "c_job")]
+        + [(kind, name, "CREATE") for kind, name, _ in SCRIPTS]
+        + [("resource", "udf_jar", "CREATE")]
+    )
+    first.run()
+    # Planned again right after, everything is UNCHANGED.
+    assert {line[2] for line in first.actions()} == {"UNCHANGED"}
+
+    # Round 2: an edit and a rename (which rewrote c_job's dependency in test).
+    assert api.call("PUT", "/jobs/a_job", job("a_job", description="v2")).status_code == 204
+    renamed = api.call(
+        "PUT",
+        "/factory/jobs/b_job/rename",
+        {"name": "b_new"},
+        version="v2",
+        workspace=default_workspace(api),
+    )
+    assert renamed.status_code == 200, renamed.text
+    before = prod_jobs(api, prod)
+    second = Round(api, prod, propagateDeletes=True)
+    assert second.actions() == sorted(
+        [
+            ("job", "a_job", "OVERWRITE"),
+            ("job", "b_new", "RENAME", "b_job"),
+            ("job", "c_job", "OVERWRITE"),
+            ("resource", "udf_jar", "UNCHANGED"),
+            *SCRIPTS,
+        ]
+    )
+    round2_plan = second.actions()
+    round2 = second.run()["id"]
+    after = prod_jobs(api, prod)
+    assert sorted(after) == ["a_job", "b_new", "c_job"]
+    assert after["b_new"]["id"] == before["b_job"]["id"], "the renamed job keeps its id"
+    assert depends_on(after["c_job"]) == ["b_new"]
+    assert after["a_job"]["description"] == "v2"
+    assert {line[2] for line in second.actions()} == {"UNCHANGED"}
+
+    # Round 3: c_job and its scripts are deleted in test; a_job is edited in test and hot-fixed
+    # in prod meanwhile.
+    for path in ("/jobs/c_job", "/scripts/c_job_sql", "/scripts/c_job_sh"):
+        assert api.call("DELETE", path).status_code == 204, path
+    assert api.call("PUT", "/jobs/a_job", job("a_job", description="v3")).status_code == 204
+    hotfix = job("a_job", description="hotfix", targetStatus="SAVED")
+    assert api.call("PUT", "/jobs/a_job", hotfix, workspace=prod).status_code == 204
+    third = Round(api, prod, propagateDeletes=True)
+    plan = third.plan()
+    drifted = next(line for line in plan["objects"] if line["name"] == "a_job")
+    assert drifted["drift"] is True
+    assert [p["reason"] for p in drifted["problems"]] == ["drift"]
+    assert {"path": "description", "op": "changed", "before": "v2", "after": "hotfix"} in [
+        {k: c[k] for k in ("path", "op", "before", "after")} for c in drifted["driftDiff"]
+    ]
+    expected = [
+        ("job", "a_job", "SKIP"),
+        ("job", "b_new", "UNCHANGED"),
+        ("job", "c_job", "DELETE"),
+        ("resource", "udf_jar", "UNCHANGED"),
+        ("script", "c_job_sh", "DELETE"),
+        ("script", "c_job_sql", "DELETE"),
+    ] + [s for s in SCRIPTS if not s[1].startswith("c_job")]
+    assert third.actions(onDrift="KEEP_TARGET") == sorted(expected)
+    # Without propagateDeletes nothing is deleted.
+    assert "DELETE" not in {line[2] for line in third.actions(propagateDeletes=False)}
+    round3 = third.run(onDrift="KEEP_TARGET")["id"]
+    after = prod_jobs(api, prod)
+    assert sorted(after) == ["a_job", "b_new"]
+    assert after["a_job"]["description"] == "hotfix", "the prod hot-fix was kept"
+    scripts = api.call("GET", "/scripts", query={"limit": 100}, workspace=prod).json()
+    assert sorted(s["name"] for s in scripts["scripts"]) == [
+        "a_job_sh",
+        "a_job_sql",
+        "b_job_sh",
+        "b_job_sql",
+    ]
+
+    # Round 4: b_new runs on its schedule in prod while test edits it.
+    assert api.call("POST", "/jobs/b_new/start", {}, workspace=prod).status_code == 204
+    running = api.call("GET", "/jobs/b_new/status", workspace=prod).json()["status"]
+    assert running != "STOPPED"
+    edited = api.call("GET", "/jobs/b_new").json()
+    edited["description"] = "v4"
+    assert api.call("PUT", "/jobs/b_new", edited).status_code == 204
+    fourth = Round(api, prod, propagateDeletes=True, onDrift="KEEP_TARGET")
+    refused = next(line for line in fourth.plan()["objects"] if line["name"] == "b_new")
+    assert [p["reason"] for p in refused["problems"]] == ["scheduled"]
+    paused = fourth.plan(scheduling="PAUSE_AND_RESTORE")
+    line = next(line for line in paused["objects"] if line["name"] == "b_new")
+    assert (line["action"], line.get("pause"), line.get("problems")) == ("OVERWRITE", True, None)
+    round4 = fourth.run(scheduling="PAUSE_AND_RESTORE")["id"]
+    b_new = api.call("GET", "/jobs/b_new", workspace=prod).json()
+    assert b_new["description"] == "v4"
+    status = api.call("GET", "/jobs/b_new/status", workspace=prod).json()
+    assert status["status"] == running, "the paused job runs again"
+
+    # Rollback, newest first: round 4 keeps b_new scheduled, round 3 brings c_job and its
+    # scripts back, round 2 gives b_new its old name and a_job its old definition.
+    undone = rollback(api, prod, round4)
+    assert [(o["name"], o["action"]) for o in undone["objects"]] == [("b_new", "RESTORED")]
+    assert api.call("GET", "/jobs/b_new/status", workspace=prod).json()["status"] == running
+    undone = rollback(api, prod, round3)
+    assert sorted((o["kind"], o["name"], o["action"]) for o in undone["objects"]) == [
+        ("job", "c_job", "RECREATED"),
+        ("script", "c_job_sh", "RECREATED"),
+        ("script", "c_job_sql", "RECREATED"),
+    ]
+    c_job = api.call("GET", "/jobs/c_job", workspace=prod).json()
+    assert depends_on(c_job) == ["b_new"]
+    # The scheduled b_new must be stopped before round 2's rename can be undone.
+    blocked = api.call("POST", f"/system-tasks/{round2}/rollback", {}, workspace=prod)
+    assert blocked.status_code == 400, blocked.text
+    assert "job 'b_new' is scheduled" in blocked.json()["error_msg"]
+    assert api.call("POST", "/jobs/b_new/stop", {}, workspace=prod).status_code == 204
+    # and a_job's hot-fix (saved, not submitted) was made after round 2 wrote it: it refuses
+    # too, until it is undone.
+    assert "job 'a_job' was edited" in blocked.json()["error_msg"]
+    restore = job("a_job", description="v2", targetStatus="SAVED")
+    assert api.call("PUT", "/jobs/a_job", restore, workspace=prod).status_code == 204
+    undone = rollback(api, prod, round2)
+    assert sorted((o["name"], o["action"], o.get("from")) for o in undone["objects"]) == [
+        ("a_job", "RESTORED", None),
+        ("b_job", "RENAMED", "b_new"),
+        ("c_job", "RESTORED", None),
+    ]
+    after = prod_jobs(api, prod)
+    assert sorted(after) == ["a_job", "b_job", "c_job"]
+    assert after["b_job"]["id"] == before["b_job"]["id"]
+    assert depends_on(after["c_job"]) == ["b_job"]
+    assert not after["a_job"].get("description"), "round 1's definition"
+    # The ledger is back as round 1 left it: round 2's package plans as it did then.
+    assert second.actions() == round2_plan
+
+
+def two_jobs(api: SignedClient) -> str:
+    """Test holds a_job and b_job (c_job depends on b_job); prod got all three."""
+    seed(api, ())
+    for name, upstream in (("a_job", ()), ("b_job", ()), ("c_job", ("b_job",))):
+        api.call("POST", "/scripts", {"name": f"{name}_sql", "type": "DWSSQL", "content": "1"})
+        api.call("POST", "/scripts", {"name": f"{name}_sh", "type": "Shell", "content": "e"})
+        assert api.call("POST", "/jobs", job(name, *upstream)).status_code == 204
+    prod = prod_workspace(api)
+    Round(api, prod).run()
+    return prod
+
+
+def rename_in_test(api: SignedClient, old: str, new: str) -> None:
+    ws = default_workspace(api)
+    answer = api.call(
+        "PUT", f"/factory/jobs/{old}/rename", {"name": new}, version="v2", workspace=ws
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def test_two_jobs_swapping_names_are_renamed_and_rolled_back(api: SignedClient) -> None:
+    prod = two_jobs(api)
+    before = prod_jobs(api, prod)
+    rename_in_test(api, "a_job", "swap")
+    rename_in_test(api, "b_job", "a_job")
+    rename_in_test(api, "swap", "b_job")
+    swap = Round(api, prod)
+    assert [a for a in swap.actions() if a[0] == "job"] == [
+        ("job", "a_job", "RENAME", "b_job"),
+        ("job", "b_job", "RENAME", "a_job"),
+        ("job", "c_job", "OVERWRITE"),
+    ]
+    task = swap.run()
+    after = prod_jobs(api, prod)
+    assert after["a_job"]["id"] == before["b_job"]["id"]
+    assert after["b_job"]["id"] == before["a_job"]["id"]
+    assert depends_on(after["c_job"]) == ["a_job"], "c_job follows its upstream's new name"
+    undone = rollback(api, prod, task["id"])
+    assert sorted((o["name"], o["action"], o.get("from")) for o in undone["objects"]) == [
+        ("a_job", "RENAMED", "b_job"),
+        ("b_job", "RENAMED", "a_job"),
+        ("c_job", "RESTORED", None),
+    ]
+    again = prod_jobs(api, prod)
+    assert {n: j["id"] for n, j in again.items()} == {n: j["id"] for n, j in before.items()}
+    assert depends_on(again["c_job"]) == ["b_job"]
+
+
+def test_a_rename_or_delete_whose_old_name_was_taken_since_cannot_be_rolled_back(
+    api: SignedClient,
+) -> None:
+    prod = two_jobs(api)
+    rename_in_test(api, "a_job", "a_new")
+    assert api.call("DELETE", "/jobs/c_job").status_code == 204
+    task = Round(api, prod, propagateDeletes=True).run()
+    for name in ("a_job", "c_job"):
+        made = job(name)
+        assert api.call("POST", "/jobs", made, workspace=prod).status_code == 204
+    refused = api.call("POST", f"/system-tasks/{task['id']}/rollback", {}, workspace=prod)
+    assert refused.status_code == 400, refused.text
+    assert sorted(refused.json()["conflicts"]) == [
+        "job 'a_job' was made after the import, which renamed or deleted the job of that name; "
+        "rename or delete it first",
+        "job 'c_job' was made after the import, which renamed or deleted the job of that name; "
+        "rename or delete it first",
+    ]
+    assert sorted(prod_jobs(api, prod)) == ["a_job", "a_new", "b_job", "c_job"], "unchanged"
+    for name in ("a_job", "c_job"):
+        assert api.call("DELETE", f"/jobs/{name}", workspace=prod).status_code == 204
+    rollback(api, prod, task["id"])
+    assert sorted(prod_jobs(api, prod)) == ["a_job", "b_job", "c_job"]
+
+
+def test_a_transformed_and_time_zone_moved_import_plans_unchanged_right_after(
+    api: SignedClient,
+) -> None:
+    prod = two_jobs(api)
+    rename_in_test(api, "a_job", "a_new")
+    profile = {
+        "params": {"bizdate": "prod-date"},
+        "owner": "ops",
+        "directory": {"from": "/sales", "to": "/prod/sales"},
+        "timeZone": {"zone": "America/New_York", "mode": "keepWallClock"},
+    }
+    moved = Round(api, prod, profile=profile)
+    assert ("job", "a_new", "RENAME", "a_job") in moved.actions()
+    moved.run()
+    assert api.call("GET", "/jobs/a_new", workspace=prod).json()["basicConfig"]["owner"] == "ops"
+    assert {line[2] for line in moved.actions()} == {"UNCHANGED"}
+
+
+def test_renaming_a_job_that_another_workspace_depends_on_is_a_problem(
+    api: SignedClient,
+) -> None:
+    prod = two_jobs(api)
+    other = new_workspace(api, "reports")
+    downstream = job("report")
+    downstream["schedule"]["cron"]["dependJobs"] = {
+        "otherWorkSpaceJobs": [{"workSpace": "prod", "jobName": "a_job"}]
+    }
+    answer = api.call("POST", "/jobs", downstream, workspace=other)
+    assert answer.status_code == 204, answer.text
+    rename_in_test(api, "a_job", "a_new")
+    plan = Round(api, prod).plan()
+    line = next(o for o in plan["objects"] if o["name"] == "a_new")
+    assert line["action"] == "RENAME"
+    assert [(p["reason"], p["detail"]) for p in line["problems"]] == [
+        (
+            "in_use",
+            "job 'a_job' would be renamed to 'a_new' in workspace 'prod', but job(s) "
+            "reports/report of other workspaces depend on it by its current name",
+        )
+    ]
