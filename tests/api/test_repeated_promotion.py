@@ -7,11 +7,22 @@ prod and asserts the plan exactly, imports it, and checks what prod holds.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
+
+from jobferry.api.app import create_app
+from jobferry.services.container import Services
+from jobferry.settings import Settings
+from jobferry.storage import Database
+from jobferry.tasks.runner import TaskRunner
 from support.accounts import default_workspace
 from support.builders import make_job
-from support.clients import SignedClient, wait_task
+from support.clients import ADMIN_AK, ADMIN_SK, SignedClient, wait_task
+from support.databases import migrate
 from support.exporting import seed
 from support.importing import new_workspace, run_import, upload
 
@@ -354,3 +365,114 @@ def test_renaming_a_job_that_another_workspace_depends_on_is_a_problem(
             "reports/report of other workspaces depend on it by its current name",
         )
     ]
+
+
+def test_an_overwrite_says_where_each_change_comes_from_and_keeps_target_owned_fields(
+    api: SignedClient,
+) -> None:
+    prod = two_jobs(api)
+    edited = job("a_job", description="v2")
+    edited["nodes"][0]["location"] = {"x": "99", "y": "20"}
+    assert api.call("PUT", "/jobs/a_job", edited).status_code == 204
+    in_prod = job("a_job", targetStatus="SAVED")
+    in_prod["schedule"]["cron"]["expression"] = "0 0 5 * * ?"
+    assert api.call("PUT", "/jobs/a_job", in_prod, workspace=prod).status_code == 204
+    profile = {"owner": "ops", "targetOwned": ["schedule.cron.expression"]}
+    second = Round(api, prod, profile=profile)
+    line = next(o for o in second.plan()["objects"] if o["name"] == "a_job")
+    assert "drift" not in line, "a target-owned field is the target's to change"
+    assert line["action"] == "OVERWRITE"
+    assert sorted(line["diff"], key=lambda c: c["path"]) == [
+        {
+            "path": "basicConfig.owner",
+            "op": "changed",
+            "before": "alice",
+            "after": "ops",
+            "origin": "transform",
+        },
+        {"path": "description", "op": "added", "after": "v2", "origin": "source"},
+        {
+            "path": "nodes[load].location.x",
+            "op": "changed",
+            "before": "10",
+            "after": "99",
+            "origin": "source",
+            "cosmetic": True,
+        },
+        {
+            "path": "schedule.cron.expression",
+            "op": "kept",
+            "package": "0 30 2 * * ?",
+            "target": "0 0 5 * * ?",
+        },
+    ]
+    second.run()
+    cron = api.call("GET", "/jobs/a_job", workspace=prod).json()["schedule"]["cron"]
+    assert cron["expression"] == "0 0 5 * * ?"
+    assert {line[2] for line in second.actions()} == {"UNCHANGED"}
+
+
+@pytest.fixture
+def other_server(settings: Settings, tmp_path: Path) -> Iterator[SignedClient]:
+    """A second, separate server (its own SQLite database and data folder): prod across an air
+    gap from the test fixture's server."""
+    data = tmp_path / "prod-server"
+    configured = settings.model_copy(
+        update={"data_dir": data, "database_url": f"sqlite:///{tmp_path / 'prod.db'}"}
+    )
+    url = configured.resolved_database_url()
+    migrate(url)
+    db = Database(url)
+    services = Services.build(configured, db)
+    services.accounts.bootstrap(configured.project_id, ADMIN_AK, ADMIN_SK)
+    app = create_app(services, TaskRunner(services))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield SignedClient(client, ADMIN_AK, ADMIN_SK)
+    db.dispose()
+
+
+def export_names(api: SignedClient, *names: str) -> bytes:
+    """A package of these jobs with what they use, carrying the deletions since the last
+    export for 'prod'."""
+    body = {"jobList": list(names), "deletionsFor": "prod"}
+    answer = api.call("POST", "/jobs/batch-export", body)
+    assert answer.status_code == 200, answer.text
+    content: bytes = answer.content
+    return content
+
+
+def test_a_package_carried_to_a_separate_server_renames_and_deletes_by_identity(
+    api: SignedClient, other_server: SignedClient
+) -> None:
+    seed(api, ())
+    for name, upstream in (("a_job", ()), ("b_job", ()), ("c_job", ("b_job",))):
+        api.call("POST", "/scripts", {"name": f"{name}_sql", "type": "DWSSQL", "content": "1"})
+        api.call("POST", "/scripts", {"name": f"{name}_sh", "type": "Shell", "content": "e"})
+        assert api.call("POST", "/jobs", job(name, *upstream)).status_code == 204
+    prod = prod_workspace(other_server)
+    first = export_names(api, "a_job", "b_job", "c_job")
+    body = {"path": upload(other_server, first, prod), "propagateDeletes": True}
+    assert run_import(other_server, body, workspace=prod)["status"] == "SUCCESSFUL"
+
+    rename_in_test(api, "b_job", "b_new")
+    assert api.call("DELETE", "/jobs/c_job").status_code == 204
+    second = export_names(api, "a_job", "b_new")
+    body = {
+        "path": upload(other_server, second, prod),
+        "propagateDeletes": True,
+        "sameNamePolicy": "OVERWRITE",
+    }
+    plan = other_server.call("POST", "/jobs/import/plan", body, workspace=prod).json()
+    moves = sorted(
+        (o["kind"], o["name"], o["action"], o.get("previousName"))
+        for o in plan["objects"]
+        if o["action"] != "UNCHANGED"
+    )
+    assert moves == [("job", "b_new", "RENAME", "b_job"), ("job", "c_job", "DELETE", None)]
+    assert run_import(other_server, body, workspace=prod)["status"] == "SUCCESSFUL"
+    assert sorted(prod_jobs(other_server, prod)) == ["a_job", "b_new"]
+    # Nothing was deleted since: the next package carries no deletions.
+    third = export_names(api, "a_job")
+    body["path"] = upload(other_server, third, prod)
+    plan = other_server.call("POST", "/jobs/import/plan", body, workspace=prod).json()
+    assert plan["summary"]["DELETE"] == 0

@@ -68,17 +68,27 @@ def decide(item: PlannedObject, request: ImportRequest, owned: tuple[FieldPath, 
         return
     item.action = PlanAction.RENAME if renamed else PlanAction.OVERWRITE
     item.changes = diff(before, item.document, ignore=ignore)
-    _drift(item, before, request)
+    _drift(item, before, request, owned)
 
 
-def _drift(item: PlannedObject, before: dict[str, Any], request: ImportRequest) -> None:
-    """Whether the target changed the object since the last import wrote it, and what then."""
+def _drift(
+    item: PlannedObject,
+    before: dict[str, Any],
+    request: ImportRequest,
+    owned: tuple[FieldPath, ...],
+) -> None:
+    """Whether the target changed the object since the last import wrote it, and what then
+    (changes to target-owned fields are the target's to make: they are not drift)."""
     row, target = item.ledger, item.target
     if row is None or target is None:
         return
     if hashlib.sha256(target.document.encode()).hexdigest() == row.written_sha256:
         return
-    item.drift = diff(load(row.written), before, ignore=IGNORED_IN_DIFF)
+    changes = diff(load(row.written), before, ignore=IGNORED_IN_DIFF)
+    changes = [c for c in changes if not any(matches(p, c.path) for p in owned)]
+    if not changes:
+        return
+    item.drift = changes
     if request.on_drift is DriftPolicy.KEEP_TARGET:
         item.action = PlanAction.SKIP
 
