@@ -83,7 +83,7 @@ def test_diff_reports_objects_and_fields(tmp_path: Path) -> None:
             "after": "dws_prod",
         }
     ]
-    assert view["summary"] == {"added": 3, "removed": 0, "changed": 1, "same": 3}
+    assert view["summary"] == {"added": 3, "removed": 0, "renamed": 0, "changed": 1, "same": 3}
     human = invoke(["package", "diff", str(old), str(new)])
     assert human.exit_code == 0
     assert "nodes[load].properties[connectionName].value" in human.stdout

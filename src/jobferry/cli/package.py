@@ -179,7 +179,11 @@ def show_comparison(out: Output, before: Path, after: Path, comparison: PackageC
     out.table(
         ("status", "kind", "name"),
         [
-            (o.status.value, o.kind, o.name)
+            (
+                o.status.value,
+                o.kind,
+                o.name if o.previous_name is None else f"{o.previous_name} → {o.name}",
+            )
             for o in comparison.objects
             if o.status is not ObjectStatus.SAME
         ],

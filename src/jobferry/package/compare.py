@@ -1,12 +1,15 @@
 """Two packages compared object by object, and field by field where both hold an object.
 
-Objects are matched by (kind, name), whatever their path, so a single export and a batch export
-of the same jobs compare as the same objects. The field-level diff is the import plan's own
+Objects are matched by their stable identifier first (packages of format 2 carry one per
+object): one found under another name in the newer package was *renamed*. The rest are matched
+by (kind, name), whatever their path, so a single export and a batch export of the same jobs
+compare as the same objects. The field-level diff is the import plan's own
 (:func:`jobferry.domain.diff.diff`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -23,6 +26,7 @@ class ObjectStatus(StrEnum):
 
     ADDED = "added"
     REMOVED = "removed"
+    RENAMED = "renamed"
     CHANGED = "changed"
     SAME = "same"
 
@@ -35,10 +39,15 @@ class ObjectComparison:
     name: str
     status: ObjectStatus
     changes: tuple[Change, ...] = ()
+    previous_name: str | None = None
+    """The object's name in the older package (renamed)."""
 
     def as_json(self) -> dict[str, Any]:
-        """``{kind, name, status}``, plus ``diff`` when the object changed."""
+        """``{kind, name, status}``, plus ``previousName`` when it was renamed and ``diff``
+        when its definition changed."""
         out: dict[str, Any] = {"kind": self.kind, "name": self.name, "status": self.status.value}
+        if self.previous_name is not None:
+            out["previousName"] = self.previous_name
         if self.changes:
             out["diff"] = [c.as_json() for c in self.changes]
         return out
@@ -66,11 +75,35 @@ def compare_packages(before: ReadPackage, after: ReadPackage) -> PackageComparis
     """Compare ``after`` with ``before``."""
     old = {(o.kind, o.name): o for o in before.objects}
     new = {(o.kind, o.name): o for o in after.objects}
+    renamed = _renames(old.values(), new.values())
+    gone = {(o.kind, o.name) for o in renamed.values()}
+    keys = (old.keys() - gone) | new.keys()
     objects = tuple(
-        _compare(key, old.get(key), new.get(key))
-        for key in sorted(old.keys() | new.keys(), key=_order)
+        _renamed(key, renamed[key], new[key])
+        if key in renamed
+        else _compare(key, None if key in gone else old.get(key), new.get(key))
+        for key in sorted(keys, key=_order)
     )
     return PackageComparison(before.sha256, after.sha256, objects)
+
+
+def _renames(
+    old: Iterable[PackageObject], new: Iterable[PackageObject]
+) -> dict[tuple[str, str], PackageObject]:
+    """(kind, new name) → the older package's object of the same identifier under another
+    name."""
+    by_uid = {(o.kind, o.uid): o for o in old if o.uid}
+    out: dict[tuple[str, str], PackageObject] = {}
+    for obj in new:
+        was = by_uid.get((obj.kind, obj.uid)) if obj.uid else None
+        if was is not None and was.name != obj.name:
+            out[(obj.kind, obj.name)] = was
+    return out
+
+
+def _renamed(key: tuple[str, str], old: PackageObject, new: PackageObject) -> ObjectComparison:
+    changes = tuple(c for c in diff(old.document, new.document, ignore=_NAME) if not _type_only(c))
+    return ObjectComparison(key[0], key[1], ObjectStatus.RENAMED, changes, old.name)
 
 
 def _compare(
@@ -87,6 +120,7 @@ def _compare(
 
 
 _COORDINATES = (".location.x", ".location.y")
+_NAME = frozenset({"name"})
 
 
 def _type_only(change: Change) -> bool:
