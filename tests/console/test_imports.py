@@ -324,3 +324,58 @@ def test_the_tasks_page_lists_imports_and_marks_a_rolled_back_one(
     assert "ROLLED BACK" not in listing
     services.rollback.rollback(prod, task_id)
     assert "ROLLED BACK" in browser.get(f"/console/w/{ws}/tasks").text
+
+
+def test_the_plan_page_shows_renames_deletes_drift_and_paused_jobs(
+    browser: Browser, services: Services
+) -> None:
+    scope = admin_scope(services)
+    seed(services, scope, ("a_job", "b_job", "c_job"))
+    prod = _prod(services, "ssh_conn", "dws_conn")
+    ws = prod.workspace.id
+
+    def promote(*names: str, **options: str) -> str:
+        request = ExportRequest(names=names, deletions_for="prod")
+        data = services.exports.export_batch(scope, request).data
+        assert data is not None
+        options_page = browser.get(_upload(browser, ws, data))
+        assert "Delete what the source deleted" in options_page.text
+        state = hidden_fields(options_page.text, f"/console/w/{ws}/import/check")
+        state = [(k, v) for k, v in state if k not in options]
+        plan = browser.post(f"/console/w/{ws}/import/plan", [*state, *options.items()])
+        assert plan.status_code == 200, plan.text
+        run = hidden_fields(plan.text, f"/console/w/{ws}/import/run")
+        started = browser.post(f"/console/w/{ws}/import/run", run)
+        task_id = started.headers["location"].rsplit("/", 1)[1]
+        assert wait_task(services, prod, task_id)["status"] == "SUCCESSFUL"
+        promote.page = plan.text  # type: ignore[attr-defined]
+        return task_id
+
+    promote("a_job", "b_job", "c_job")
+    services.jobs.rename(scope, "b_job", "b_new")
+    services.jobs.delete(scope, "c_job")
+    hotfix = services.jobs.show(prod, "a_job")
+    for key in ("id", "createTime", "lastUpdateUser", "version"):
+        hotfix.pop(key, None)
+    hotfix["description"] = "hot-fix"
+    services.jobs.update(prod, "a_job", hotfix)
+    services.jobs.start(prod, "b_job")
+    task_id = promote(
+        "a_job",
+        "b_new",
+        sameNamePolicy="OVERWRITE",
+        propagateDeletes="on",
+        onDrift="TAKE_PACKAGE",
+        scheduling="PAUSE_AND_RESTORE",
+    )
+    page = promote.page  # type: ignore[attr-defined]
+    assert "renamed from <code>b_job</code>" in page
+    assert 'class="badge action-delete">DELETE</span>' in page
+    assert "changed in prod since the last import wrote it" in page
+    assert '<code>"hot-fix"</code>' in page
+    assert "stopped during the import and started again after it" in page
+    assert services.jobs.show(prod, "b_new")["name"] == "b_new"
+
+    task_page = browser.post(f"/console/w/{ws}/tasks/{task_id}/rollback", []).text
+    assert 'b_job <span class="small muted">(was b_new)</span>' in task_page
+    assert "RECREATED" in task_page

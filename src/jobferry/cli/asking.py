@@ -12,6 +12,7 @@ import shlex
 from typing import Any
 
 from jobferry.cli.output import mapping
+from jobferry.cli.planview import summary_text
 from jobferry.cli.session import Session
 from jobferry.domain.enums import PlanAction
 
@@ -27,12 +28,7 @@ def import_question(s: Session, plan: dict[str, Any] | None, contents: dict[str,
         counts = f"{jobs} job(s) and {scripts} script(s), unchecked (no plan on this endpoint)"
     else:
         summary = mapping(plan.get("summary"))
-        counts = (
-            f"{summary.get(PlanAction.CREATE, 0)} to create, "
-            f"{summary.get(PlanAction.OVERWRITE, 0)} to overwrite, "
-            f"{summary.get(PlanAction.SKIP, 0)} skipped, "
-            f"{summary.get(PlanAction.UNCHANGED, 0)} unchanged"
-        )
+        counts = summary_text(summary).rsplit(";", 1)[0]
         failing = len(plan.get("problems") or [])
         if failing:
             counts += f", {failing} problem(s) (those objects fail)"

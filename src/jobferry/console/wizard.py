@@ -34,6 +34,9 @@ OPTION_DEFAULTS = {
     "tzZone": "",
     "tzMode": "keepWallClock",
     "tzSource": "",
+    "propagateDeletes": "",
+    "onDrift": "FAIL",
+    "scheduling": "REFUSE",
 }
 
 
@@ -102,6 +105,11 @@ def import_body(
     }
     if state.get("targetDirectory"):
         body["targetDirectory"] = state["targetDirectory"]
+    if state.get("propagateDeletes") in ("on", "true"):
+        body["propagateDeletes"] = True
+    for key in ("onDrift", "scheduling"):
+        if state.get(key) and state[key] != OPTION_DEFAULTS[key]:
+            body[key] = state[key]
     mappings = state.get("resources") or []
     resources = [dict(m) for m in mappings if not m["type"].startswith(PROFILE_TYPE)]
     if resources:

@@ -244,10 +244,16 @@ class PlanOutcome:
         return len(self.order)
 
     def describe(self) -> str:
-        """The counts in words, e.g. '3 to create, 1 to overwrite, 0 skipped, 2 unchanged'."""
+        """The counts in words, e.g. '3 to create, 1 to overwrite, 0 skipped, 2 unchanged'
+        (renames and deletes named when there are any)."""
         c = self.counts
+        moves = "".join(
+            f", {c[action]} to {action.lower()}"
+            for action in (PlanAction.RENAME, PlanAction.DELETE)
+            if c.get(action)
+        )
         return (
-            f"{c[PlanAction.CREATE]} to create, {c[PlanAction.OVERWRITE]} to overwrite, "
+            f"{c[PlanAction.CREATE]} to create, {c[PlanAction.OVERWRITE]} to overwrite{moves}, "
             f"{c[PlanAction.SKIP]} skipped, {c[PlanAction.UNCHANGED]} unchanged"
         )
 

@@ -302,7 +302,9 @@ class ImportService:
             else:
                 status = SUCCESSFUL
             message = (
-                f"Imported {outcome.written} object(s), {outcome.failed} failed "
+                f"Imported {outcome.written} object(s)"
+                + (f", deleted {outcome.deleted}" if outcome.deleted else "")
+                + f", {outcome.failed} failed "
                 f"({plan.describe()}); {outcome.versions} version(s) submitted."
             )
             result = {
