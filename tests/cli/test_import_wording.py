@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jobferry.cli import transfer
+from jobferry.cli import asking, transfer
 from support.cli import Cli, invoke, register
 from support.exporting import seed
 
@@ -93,3 +93,17 @@ def test_the_rollback_question_counts_only_what_a_partial_import_wrote(
         f"delete the {stored} object(s) it created and restore the 0 it overwrote?" in asked.stderr
     )
     assert result["rollback"].endswith(f"rollback {task_id} -w {cli.remote.workspace_name(bare)}")
+
+
+def test_renames_and_deletes_count_as_what_a_rollback_restores() -> None:
+    task = {
+        "subtasks": [
+            {"action": "CREATE", "status": "SUCCESSFUL"},
+            {"action": "OVERWRITE", "status": "SUCCESSFUL"},
+            {"action": "RENAME", "status": "SUCCESSFUL"},
+            {"action": "DELETE", "status": "SUCCESSFUL"},
+            {"action": "DELETE", "status": "FAILED"},
+            {"action": "UNCHANGED", "status": "SUCCESSFUL"},
+        ]
+    }
+    assert asking.written(task) == (1, 3)

@@ -36,25 +36,37 @@ def import_question(s: Session, plan: dict[str, Any] | None, contents: dict[str,
 
 
 def written(task: dict[str, Any]) -> tuple[int, int]:
-    """How many objects an import created and overwrote (its successful subtasks)."""
-    created = overwritten = 0
+    """How many objects an import created and changed (overwrote, renamed or deleted: what a
+    rollback restores), from its successful subtasks."""
+    counts = _undoable(task)
+    return counts[PlanAction.CREATE], sum(counts.values()) - counts[PlanAction.CREATE]
+
+
+def _undoable(task: dict[str, Any]) -> dict[PlanAction, int]:
+    """Successful subtasks per action a rollback undoes."""
+    undone = (PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE)
+    counts = dict.fromkeys(undone, 0)
     for sub in task.get("subtasks") or []:
         if not isinstance(sub, dict) or sub.get("status") == "FAILED":
             continue
-        if sub.get("action") == PlanAction.CREATE:
-            created += 1
-        elif sub.get("action") == PlanAction.OVERWRITE:
-            overwritten += 1
-    return created, overwritten
+        action = sub.get("action")
+        if action in counts:
+            counts[PlanAction(action)] += 1
+    return counts
 
 
 def rollback_question(s: Session, task_id: str, task: dict[str, Any]) -> str:
     """``Roll back import … in workspace prod (…) at http://…: delete the 3 …?``"""
-    created, overwritten = written(task)
-    return (
-        f"Roll back import {task_id} in {_where(s)}: delete the {created} object(s) it created "
-        f"and restore the {overwritten} it overwrote?"
+    counts = _undoable(task)
+    question = (
+        f"Roll back import {task_id} in {_where(s)}: delete the {counts[PlanAction.CREATE]} "
+        f"object(s) it created and restore the {counts[PlanAction.OVERWRITE]} it overwrote"
     )
+    if counts[PlanAction.RENAME]:
+        question += f", rename back the {counts[PlanAction.RENAME]} it renamed"
+    if counts[PlanAction.DELETE]:
+        question += f", recreate the {counts[PlanAction.DELETE]} it deleted"
+    return question + "?"
 
 
 def rollback_command_line(s: Session, task_id: str) -> str:
