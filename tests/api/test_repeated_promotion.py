@@ -162,6 +162,10 @@ def test_a_test_to_prod_story_over_several_rounds(api: SignedClient) -> None:
     for path in ("/jobs/c_job", "/scripts/c_job_sql", "/scripts/c_job_sh"):
         assert api.call("DELETE", path).status_code == 204, path
     assert api.call("PUT", "/jobs/a_job", job("a_job", description="v3")).status_code == 204
+    own = job("prod_only", targetStatus="SAVED")
+    own["nodes"][0]["properties"][0]["value"] = "a_job_sql"
+    own["nodes"][1]["properties"][0]["value"] = "a_job_sh"
+    assert api.call("POST", "/jobs", own, workspace=prod).status_code == 204
     hotfix = job("a_job", description="hotfix", targetStatus="SAVED")
     assert api.call("PUT", "/jobs/a_job", hotfix, workspace=prod).status_code == 204
     third = Round(api, prod, propagateDeletes=True)
@@ -185,7 +189,7 @@ def test_a_test_to_prod_story_over_several_rounds(api: SignedClient) -> None:
     assert "DELETE" not in {line[2] for line in third.actions(propagateDeletes=False)}
     round3 = third.run(onDrift="KEEP_TARGET")["id"]
     after = prod_jobs(api, prod)
-    assert sorted(after) == ["a_job", "b_new"]
+    assert sorted(after) == ["a_job", "b_new", "prod_only"], "prod's own job is not touched"
     assert after["a_job"]["description"] == "hotfix", "the prod hot-fix was kept"
     scripts = api.call("GET", "/scripts", query={"limit": 100}, workspace=prod).json()
     assert sorted(s["name"] for s in scripts["scripts"]) == [
@@ -203,6 +207,14 @@ def test_a_test_to_prod_story_over_several_rounds(api: SignedClient) -> None:
     edited["description"] = "v4"
     assert api.call("PUT", "/jobs/b_new", edited).status_code == 204
     fourth = Round(api, prod, propagateDeletes=True, onDrift="KEEP_TARGET")
+    assert fourth.actions() == sorted(
+        [
+            ("job", "a_job", "SKIP"),  # still drifted, still kept
+            ("job", "b_new", "OVERWRITE"),
+            ("resource", "udf_jar", "UNCHANGED"),
+            *(s for s in SCRIPTS if not s[1].startswith("c_job")),
+        ]
+    )
     refused = next(line for line in fourth.plan()["objects"] if line["name"] == "b_new")
     assert [p["reason"] for p in refused["problems"]] == ["scheduled"]
     paused = fourth.plan(scheduling="PAUSE_AND_RESTORE")
@@ -244,7 +256,7 @@ def test_a_test_to_prod_story_over_several_rounds(api: SignedClient) -> None:
         ("c_job", "RESTORED", None),
     ]
     after = prod_jobs(api, prod)
-    assert sorted(after) == ["a_job", "b_job", "c_job"]
+    assert sorted(after) == ["a_job", "b_job", "c_job", "prod_only"]
     assert after["b_job"]["id"] == before["b_job"]["id"]
     assert depends_on(after["c_job"]) == ["b_job"]
     assert not after["a_job"].get("description"), "round 1's definition"
@@ -476,3 +488,34 @@ def test_a_package_carried_to_a_separate_server_renames_and_deletes_by_identity(
     body["path"] = upload(other_server, third, prod)
     plan = other_server.call("POST", "/jobs/import/plan", body, workspace=prod).json()
     assert plan["summary"]["DELETE"] == 0
+
+
+def test_deletes_go_downstream_first_and_one_that_would_break_a_remaining_job_is_a_problem(
+    api: SignedClient,
+) -> None:
+    prod = two_jobs(api)
+    user = job("prod_user", "b_job", targetStatus="SAVED")
+    for node, script in zip(user["nodes"], ("a_job_sql", "a_job_sh"), strict=True):
+        node["properties"][0]["value"] = script
+    assert api.call("POST", "/jobs", user, workspace=prod).status_code == 204
+    for name in ("c_job", "b_job"):
+        assert api.call("DELETE", f"/jobs/{name}").status_code == 204
+    both = Round(api, prod, propagateDeletes=True)
+    plan = both.plan()
+    deletes = [o for o in plan["objects"] if o["action"] == "DELETE"]
+    assert [(o["kind"], o["name"]) for o in deletes if o["kind"] == "job"] == [
+        ("job", "c_job"),
+        ("job", "b_job"),
+    ], "c_job depends on b_job: it goes first"
+    b_job = next(o for o in deletes if o["name"] == "b_job")
+    assert [(p["reason"], p["detail"]) for p in b_job["problems"]] == [
+        (
+            "in_use",
+            "job 'b_job' is gone from the source, but job(s) prod_user would still use it in "
+            "workspace 'prod'",
+        )
+    ]
+    assert "problems" not in next(o for o in deletes if o["name"] == "c_job")
+    assert api.call("DELETE", "/jobs/prod_user", workspace=prod).status_code == 204
+    both.run()
+    assert sorted(prod_jobs(api, prod)) == ["a_job"]

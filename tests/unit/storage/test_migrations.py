@@ -211,3 +211,43 @@ def test_0012_gives_tasks_their_caller_and_an_index_of_running_ones_and_keeps_th
             assert [tuple(r) for r in rows] == [("t1", "RUNNING"), ("t2", "SUCCESSFUL")]
     finally:
         db.dispose()
+
+
+def test_0011_gives_every_job_a_distinct_uid_and_keeps_the_rows_both_ways(
+    empty_database_url: str,
+) -> None:
+    db = Database(empty_database_url)
+    try:
+        _migrate(db, "0010")
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO projects (id, name, created_at) VALUES ('p', 'p', 0)")
+            conn.exec_driver_sql(
+                "INSERT INTO workspaces (id, project_id, name, is_default, lock_policy, "
+                "approval_enabled, created_at) VALUES ('w', 'p', 'w', FALSE, 'soft', FALSE, 0)"
+            )
+            for job_id in (7, 8, 9):
+                conn.exec_driver_sql(
+                    "INSERT INTO jobs (id, workspace_id, name, directory, process_type, status, "
+                    "document, created_at, created_by, updated_at, updated_by) VALUES "
+                    f"({job_id}, 'w', 'j{job_id}', '/', 'BATCH', 'STOPPED', '{{}}', 0, 'a', 0, 'a')"
+                )
+
+        _migrate(db, "0011")
+
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql("SELECT name, uid FROM jobs ORDER BY name").all()
+        assert [r[0] for r in rows] == ["j7", "j8", "j9"]
+        uids = {r[1] for r in rows}
+        assert len(uids) == 3
+        assert all(len(u) == 32 for u in uids)
+        tables = set(sa.inspect(db.engine).get_table_names())
+        assert {"promotion_ledger", "deletions", "promotion_exports"} <= tables
+
+        _migrate(db, "0010", down=True)
+
+        assert "uid" not in {c["name"] for c in sa.inspect(db.engine).get_columns("jobs")}
+        assert "promotion_ledger" not in set(sa.inspect(db.engine).get_table_names())
+        with db.engine.begin() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM jobs").scalar() == 3
+    finally:
+        db.dispose()
