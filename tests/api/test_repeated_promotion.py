@@ -519,3 +519,26 @@ def test_deletes_go_downstream_first_and_one_that_would_break_a_remaining_job_is
     assert api.call("DELETE", "/jobs/prod_user", workspace=prod).status_code == 204
     both.run()
     assert sorted(prod_jobs(api, prod)) == ["a_job"]
+
+
+def test_a_rename_that_fails_in_per_object_mode_leaves_the_job_under_its_old_name(
+    api: SignedClient,
+) -> None:
+    prod = two_jobs(api)
+    other = new_workspace(api, "reports")
+    downstream = job("report")
+    downstream["schedule"]["cron"]["dependJobs"] = {
+        "otherWorkSpaceJobs": [{"workSpace": "prod", "jobName": "a_job"}]
+    }
+    assert api.call("POST", "/jobs", downstream, workspace=other).status_code == 204
+    rename_in_test(api, "a_job", "a_new")
+    rename_in_test(api, "b_job", "b_new")
+    task = run_import(
+        api,
+        {**Round(api, prod).body, "mode": "PER_OBJECT"},
+        workspace=prod,
+    )
+    assert task["status"] == "WARNING", task
+    failed = [s for s in task["subtasks"] if s["status"] == "FAILED"]
+    assert [s["name"] for s in failed] == ["Import the a_new job."]
+    assert sorted(prod_jobs(api, prod)) == ["a_job", "b_new", "c_job"]

@@ -78,7 +78,7 @@ def apply_plan(
 ) -> Outcome:
     """Write every object of the plan that can be imported; report every object."""
     writer = _Writer(tx, scope, request, task_id, plan.source_workspace)
-    clear_names(tx, workset)
+    clear_names(tx, workset, plan.failing)
     order = plan.order
     for start in range(0, len(order), BATCH):
         seqs = order[start : start + BATCH]

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,9 +40,10 @@ BATCH = 500
 _REF_KINDS = {"job": RefKind.JOB, "script": RefKind.SCRIPT, "resource": RefKind.RESOURCE}
 
 
-def clear_names(tx: Tx, workset: Workset) -> None:
-    """Give every object the plan renames a temporary name (its uid makes it unique)."""
-    seqs = workset.renames()
+def clear_names(tx: Tx, workset: Workset, failing: Container[int]) -> None:
+    """Give every object the plan renames a temporary name (its uid makes it unique), but for
+    those that fail (PER_OBJECT mode), which keep their names."""
+    seqs = [seq for seq in workset.renames() if seq not in failing]
     for start in range(0, len(seqs), BATCH):
         by_kind: dict[str, list[tuple[str, str]]] = {}
         for data, _ in workset.records(seqs[start : start + BATCH]).values():
