@@ -108,12 +108,17 @@ def rollback(api: SignedClient, prod: str, task_id: str) -> dict[str, Any]:
     return out
 
 
-def test_a_test_to_prod_story_over_several_rounds(api: SignedClient) -> None:
+def three_jobs(api: SignedClient) -> None:
+    """Test holds a_job, b_job and c_job (which depends on b_job), each with two scripts."""
     seed(api, ())
     for name, upstream in (("a_job", ()), ("b_job", ()), ("c_job", ("b_job",))):
         api.call("POST", "/scripts", {"name": f"{name}_sql", "type": "DWSSQL", "content": "1"})
         api.call("POST", "/scripts", {"name": f"{name}_sh", "type": "Shell", "content": "e"})
         assert api.call("POST", "/jobs", job(name, *upstream)).status_code == 204
+
+
+def test_a_test_to_prod_story_over_several_rounds(api: SignedClient) -> None:
+    three_jobs(api)
     prod = prod_workspace(api)
 
     # Round 1: the first promotion creates everything.
@@ -264,16 +269,23 @@ def test_a_test_to_prod_story_over_several_rounds(api: SignedClient) -> None:
     assert second.actions() == round2_plan
 
 
-def two_jobs(api: SignedClient) -> str:
-    """Test holds a_job and b_job (c_job depends on b_job); prod got all three."""
-    seed(api, ())
-    for name, upstream in (("a_job", ()), ("b_job", ()), ("c_job", ("b_job",))):
-        api.call("POST", "/scripts", {"name": f"{name}_sql", "type": "DWSSQL", "content": "1"})
-        api.call("POST", "/scripts", {"name": f"{name}_sh", "type": "Shell", "content": "e"})
-        assert api.call("POST", "/jobs", job(name, *upstream)).status_code == 204
+def promoted(api: SignedClient) -> str:
+    """Test's three jobs, promoted once to a new 'prod' workspace (its id)."""
+    three_jobs(api)
     prod = prod_workspace(api)
     Round(api, prod).run()
     return prod
+
+
+def depended_on_from_reports(api: SignedClient) -> None:
+    """A job of workspace 'reports' depends on prod's a_job."""
+    other = new_workspace(api, "reports")
+    downstream = job("report")
+    downstream["schedule"]["cron"]["dependJobs"] = {
+        "otherWorkSpaceJobs": [{"workSpace": "prod", "jobName": "a_job"}]
+    }
+    answer = api.call("POST", "/jobs", downstream, workspace=other)
+    assert answer.status_code == 204, answer.text
 
 
 def rename_in_test(api: SignedClient, old: str, new: str) -> None:
@@ -285,7 +297,7 @@ def rename_in_test(api: SignedClient, old: str, new: str) -> None:
 
 
 def test_two_jobs_swapping_names_are_renamed_and_rolled_back(api: SignedClient) -> None:
-    prod = two_jobs(api)
+    prod = promoted(api)
     before = prod_jobs(api, prod)
     rename_in_test(api, "a_job", "swap")
     rename_in_test(api, "b_job", "a_job")
@@ -315,7 +327,7 @@ def test_two_jobs_swapping_names_are_renamed_and_rolled_back(api: SignedClient) 
 def test_a_rename_or_delete_whose_old_name_was_taken_since_cannot_be_rolled_back(
     api: SignedClient,
 ) -> None:
-    prod = two_jobs(api)
+    prod = promoted(api)
     rename_in_test(api, "a_job", "a_new")
     assert api.call("DELETE", "/jobs/c_job").status_code == 204
     task = Round(api, prod, propagateDeletes=True).run()
@@ -340,7 +352,7 @@ def test_a_rename_or_delete_whose_old_name_was_taken_since_cannot_be_rolled_back
 def test_a_transformed_and_time_zone_moved_import_plans_unchanged_right_after(
     api: SignedClient,
 ) -> None:
-    prod = two_jobs(api)
+    prod = promoted(api)
     rename_in_test(api, "a_job", "a_new")
     profile = {
         "params": {"bizdate": "prod-date"},
@@ -358,14 +370,8 @@ def test_a_transformed_and_time_zone_moved_import_plans_unchanged_right_after(
 def test_renaming_a_job_that_another_workspace_depends_on_is_a_problem(
     api: SignedClient,
 ) -> None:
-    prod = two_jobs(api)
-    other = new_workspace(api, "reports")
-    downstream = job("report")
-    downstream["schedule"]["cron"]["dependJobs"] = {
-        "otherWorkSpaceJobs": [{"workSpace": "prod", "jobName": "a_job"}]
-    }
-    answer = api.call("POST", "/jobs", downstream, workspace=other)
-    assert answer.status_code == 204, answer.text
+    prod = promoted(api)
+    depended_on_from_reports(api)
     rename_in_test(api, "a_job", "a_new")
     plan = Round(api, prod).plan()
     line = next(o for o in plan["objects"] if o["name"] == "a_new")
@@ -382,7 +388,7 @@ def test_renaming_a_job_that_another_workspace_depends_on_is_a_problem(
 def test_an_overwrite_says_where_each_change_comes_from_and_keeps_target_owned_fields(
     api: SignedClient,
 ) -> None:
-    prod = two_jobs(api)
+    prod = promoted(api)
     edited = job("a_job", description="v2")
     edited["nodes"][0]["location"] = {"x": "99", "y": "20"}
     assert api.call("PUT", "/jobs/a_job", edited).status_code == 204
@@ -456,11 +462,7 @@ def export_names(api: SignedClient, *names: str) -> bytes:
 def test_a_package_carried_to_a_separate_server_renames_and_deletes_by_identity(
     api: SignedClient, other_server: SignedClient
 ) -> None:
-    seed(api, ())
-    for name, upstream in (("a_job", ()), ("b_job", ()), ("c_job", ("b_job",))):
-        api.call("POST", "/scripts", {"name": f"{name}_sql", "type": "DWSSQL", "content": "1"})
-        api.call("POST", "/scripts", {"name": f"{name}_sh", "type": "Shell", "content": "e"})
-        assert api.call("POST", "/jobs", job(name, *upstream)).status_code == 204
+    three_jobs(api)
     prod = prod_workspace(other_server)
     first = export_names(api, "a_job", "b_job", "c_job")
     body = {"path": upload(other_server, first, prod), "propagateDeletes": True}
@@ -493,7 +495,7 @@ def test_a_package_carried_to_a_separate_server_renames_and_deletes_by_identity(
 def test_deletes_go_downstream_first_and_one_that_would_break_a_remaining_job_is_a_problem(
     api: SignedClient,
 ) -> None:
-    prod = two_jobs(api)
+    prod = promoted(api)
     user = job("prod_user", "b_job", targetStatus="SAVED")
     for node, script in zip(user["nodes"], ("a_job_sql", "a_job_sh"), strict=True):
         node["properties"][0]["value"] = script
@@ -524,13 +526,8 @@ def test_deletes_go_downstream_first_and_one_that_would_break_a_remaining_job_is
 def test_a_rename_that_fails_in_per_object_mode_leaves_the_job_under_its_old_name(
     api: SignedClient,
 ) -> None:
-    prod = two_jobs(api)
-    other = new_workspace(api, "reports")
-    downstream = job("report")
-    downstream["schedule"]["cron"]["dependJobs"] = {
-        "otherWorkSpaceJobs": [{"workSpace": "prod", "jobName": "a_job"}]
-    }
-    assert api.call("POST", "/jobs", downstream, workspace=other).status_code == 204
+    prod = promoted(api)
+    depended_on_from_reports(api)
     rename_in_test(api, "a_job", "a_new")
     rename_in_test(api, "b_job", "b_new")
     task = run_import(

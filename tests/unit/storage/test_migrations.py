@@ -24,6 +24,24 @@ def _migrate(db: Database, revision: str, *, down: bool = False) -> None:
         (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
+def _workspace(conn: sa.Connection) -> None:
+    """Project 'p' with workspace 'w' (as every revision since 0001 stores them)."""
+    conn.exec_driver_sql("INSERT INTO projects (id, name, created_at) VALUES ('p', 'p', 0)")
+    conn.exec_driver_sql(
+        "INSERT INTO workspaces (id, project_id, name, is_default, lock_policy, "
+        "approval_enabled, created_at) VALUES ('w', 'p', 'w', FALSE, 'soft', FALSE, 0)"
+    )
+
+
+def _job(conn: sa.Connection, job_id: int, name: str, directory: str = "/") -> None:
+    """A stopped job of workspace 'w' with the columns every revision before 0011 has."""
+    conn.exec_driver_sql(
+        "INSERT INTO jobs (id, workspace_id, name, directory, process_type, status, document, "
+        "created_at, created_by, updated_at, updated_by) VALUES "
+        f"({job_id}, 'w', '{name}', '{directory}', 'BATCH', 'STOPPED', '{{}}', 0, 'a', 0, 'a')"
+    )
+
+
 def _job_ref_keys(db: Database) -> list[dict[str, object]]:
     return sa.inspect(db.engine).get_foreign_keys("job_refs")
 
@@ -34,16 +52,8 @@ def test_0005_drops_the_job_refs_foreign_key_and_keeps_the_rows(empty_database_u
         _migrate(db, "0004")
         assert [k["referred_table"] for k in _job_ref_keys(db)] == ["jobs"]
         with db.engine.begin() as conn:
-            conn.exec_driver_sql("INSERT INTO projects (id, name, created_at) VALUES ('p', 'p', 0)")
-            conn.exec_driver_sql(
-                "INSERT INTO workspaces (id, project_id, name, is_default, lock_policy, "
-                "approval_enabled, created_at) VALUES ('w', 'p', 'w', FALSE, 'soft', FALSE, 0)"
-            )
-            conn.exec_driver_sql(
-                "INSERT INTO jobs (id, workspace_id, name, directory, process_type, status, "
-                "document, created_at, created_by, updated_at, updated_by) "
-                "VALUES (7, 'w', 'j', '/', 'BATCH', 'STOPPED', '{}', 0, 'a', 0, 'a')"
-            )
+            _workspace(conn)
+            _job(conn, 7, "j", "/")
             conn.exec_driver_sql(
                 "INSERT INTO job_refs (job_id, kind, name, ref_workspace) "
                 "VALUES (7, 'script', 's', '')"
@@ -82,11 +92,7 @@ def test_0006_gives_environment_objects_a_side_and_an_id_and_keeps_them(
     try:
         _migrate(db, "0005")
         with db.engine.begin() as conn:
-            conn.exec_driver_sql("INSERT INTO projects (id, name, created_at) VALUES ('p', 'p', 0)")
-            conn.exec_driver_sql(
-                "INSERT INTO workspaces (id, project_id, name, is_default, lock_policy, "
-                "approval_enabled, created_at) VALUES ('w', 'p', 'w', FALSE, 'soft', FALSE, 0)"
-            )
+            _workspace(conn)
             for name in ("a", "b"):
                 conn.exec_driver_sql(
                     "INSERT INTO environment_objects (workspace_id, kind, name, type, config, "
@@ -140,16 +146,8 @@ def test_0009_indexes_folders_and_keeps_the_rows_both_ways(empty_database_url: s
     try:
         _migrate(db, "0008")
         with db.engine.begin() as conn:
-            conn.exec_driver_sql("INSERT INTO projects (id, name, created_at) VALUES ('p', 'p', 0)")
-            conn.exec_driver_sql(
-                "INSERT INTO workspaces (id, project_id, name, is_default, lock_policy, "
-                "approval_enabled, created_at) VALUES ('w', 'p', 'w', FALSE, 'soft', FALSE, 0)"
-            )
-            conn.exec_driver_sql(
-                "INSERT INTO jobs (id, workspace_id, name, directory, process_type, status, "
-                "document, created_at, created_by, updated_at, updated_by) "
-                "VALUES (7, 'w', 'j', '/etl', 'BATCH', 'STOPPED', '{}', 0, 'a', 0, 'a')"
-            )
+            _workspace(conn)
+            _job(conn, 7, "j", "/etl")
 
         _migrate(db, "0009")
 
@@ -177,11 +175,7 @@ def test_0012_gives_tasks_their_caller_and_an_index_of_running_ones_and_keeps_th
     try:
         _migrate(db, "0011")
         with db.engine.begin() as conn:
-            conn.exec_driver_sql("INSERT INTO projects (id, name, created_at) VALUES ('p', 'p', 0)")
-            conn.exec_driver_sql(
-                "INSERT INTO workspaces (id, project_id, name, is_default, lock_policy, "
-                "approval_enabled, created_at) VALUES ('w', 'p', 'w', FALSE, 'soft', FALSE, 0)"
-            )
+            _workspace(conn)
             for task, status in (("t1", "RUNNING"), ("t2", "SUCCESSFUL")):
                 conn.exec_driver_sql(
                     "INSERT INTO system_tasks (id, project_id, workspace_id, kind, name, status, "
@@ -220,17 +214,9 @@ def test_0011_gives_every_job_a_distinct_uid_and_keeps_the_rows_both_ways(
     try:
         _migrate(db, "0010")
         with db.engine.begin() as conn:
-            conn.exec_driver_sql("INSERT INTO projects (id, name, created_at) VALUES ('p', 'p', 0)")
-            conn.exec_driver_sql(
-                "INSERT INTO workspaces (id, project_id, name, is_default, lock_policy, "
-                "approval_enabled, created_at) VALUES ('w', 'p', 'w', FALSE, 'soft', FALSE, 0)"
-            )
+            _workspace(conn)
             for job_id in (7, 8, 9):
-                conn.exec_driver_sql(
-                    "INSERT INTO jobs (id, workspace_id, name, directory, process_type, status, "
-                    "document, created_at, created_by, updated_at, updated_by) VALUES "
-                    f"({job_id}, 'w', 'j{job_id}', '/', 'BATCH', 'STOPPED', '{{}}', 0, 'a', 0, 'a')"
-                )
+                _job(conn, job_id, f"j{job_id}")
 
         _migrate(db, "0011")
 
