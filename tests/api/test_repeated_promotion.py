@@ -539,3 +539,18 @@ def test_a_rename_that_fails_in_per_object_mode_leaves_the_job_under_its_old_nam
     failed = [s for s in task["subtasks"] if s["status"] == "FAILED"]
     assert [s["name"] for s in failed] == ["Import the a_new job."]
     assert sorted(prod_jobs(api, prod)) == ["a_job", "b_new", "c_job"]
+
+
+def test_a_renamed_job_counts_in_the_dependency_order_and_cycles(api: SignedClient) -> None:
+    prod = promoted(api)
+    rename_in_test(api, "b_job", "b_new")
+    looped = api.call("GET", "/jobs/b_new").json()
+    looped["schedule"]["cron"]["dependJobs"] = {"jobs": ["c_job"], "dependPeriod": "SAME_PERIOD"}
+    for key in ("id", "createTime", "version"):
+        looped.pop(key, None)
+    assert api.call("PUT", "/jobs/b_new", looped).status_code == 204
+    plan = Round(api, prod).plan()
+    cycles = [p for p in plan["problems"] if p["reason"] == "dependency_cycle"]
+    assert cycles, plan["problems"]
+    assert "b_new" in cycles[0]["detail"]
+    assert "c_job" in cycles[0]["detail"]

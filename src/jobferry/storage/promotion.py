@@ -11,10 +11,10 @@ import zlib
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import and_, delete, select, tuple_
+from sqlalchemy import delete, select, tuple_
 
 from jobferry.storage.bulk import insert_tuples
-from jobferry.storage.database import CHUNK, Tx
+from jobferry.storage.database import Tx
 from jobferry.storage.import_tables import deletions, promotion_exports, promotion_ledger
 
 
@@ -77,14 +77,14 @@ def ledger_rows(
     """source uid → ledger row, for these objects of one source."""
     out: dict[str, LedgerRow] = {}
     t = promotion_ledger.c
-    for start in range(0, len(source_uids), CHUNK):
-        part = list(source_uids[start : start + CHUNK])
+    for start in range(0, len(source_uids), tx.chunk):
+        part = list(source_uids[start : start + tx.chunk])
         rows = tx.conn.execute(
             select(*_COLUMNS).where(
                 t.target_workspace_id == target_ws,
                 t.source_workspace_id == source_ws,
                 t.kind == kind,
-                t.source_uid.in_(part),
+                tx.among(t.source_uid, part),
             )
         )
         out.update((r.source_uid, _row(r)) for r in rows)
@@ -97,11 +97,13 @@ def ledger_by_target(
     """target uid → the ledger row (of any source) that points at it."""
     out: dict[str, LedgerRow] = {}
     t = promotion_ledger.c
-    for start in range(0, len(target_uids), CHUNK):
-        part = list(target_uids[start : start + CHUNK])
+    for start in range(0, len(target_uids), tx.chunk):
+        part = list(target_uids[start : start + tx.chunk])
         rows = tx.conn.execute(
             select(*_COLUMNS).where(
-                t.target_workspace_id == target_ws, t.kind == kind, t.target_uid.in_(part)
+                t.target_workspace_id == target_ws,
+                t.kind == kind,
+                tx.among(t.target_uid, part),
             )
         )
         out.update((r.target_uid, _row(r)) for r in rows)
@@ -123,19 +125,22 @@ def source_ledger(
 
 
 def delete_ledger(tx: Tx, target_ws: str, keys: Iterable[tuple[str, str, str]]) -> None:
-    """Forget ledger rows: (source workspace, kind, source uid) keys."""
+    """Forget ledger rows: (source workspace, kind, source uid) keys (one statement per source,
+    kind and chunk of uids)."""
     t = promotion_ledger.c
+    grouped: dict[tuple[str, str], list[str]] = {}
     for source_ws, kind, uid in keys:
-        tx.conn.execute(
-            delete(promotion_ledger).where(
-                and_(
+        grouped.setdefault((source_ws, kind), []).append(uid)
+    for (source_ws, kind), uids in sorted(grouped.items()):
+        for start in range(0, len(uids), tx.chunk):
+            tx.conn.execute(
+                delete(promotion_ledger).where(
                     t.target_workspace_id == target_ws,
                     t.source_workspace_id == source_ws,
                     t.kind == kind,
-                    t.source_uid == uid,
+                    tx.among(t.source_uid, uids[start : start + tx.chunk]),
                 )
             )
-        )
 
 
 def put_ledger(tx: Tx, target_ws: str, rows: Sequence[LedgerRow]) -> None:
@@ -173,21 +178,24 @@ def record_deletions(
     rows = [(workspace_id, kind, uid, name, at, by) for kind, uid, name in gone]
     if not rows:
         return
-    d = deletions.c
-    for _, kind, uid, *_rest in rows:
-        tx.conn.execute(
-            delete(deletions).where(d.workspace_id == workspace_id, d.kind == kind, d.uid == uid)
-        )
+    forget_deletions(tx, workspace_id, [(kind, uid) for _, kind, uid, *_rest in rows])
     insert_tuples(tx, deletions, [c.name for c in deletions.c], rows)
 
 
 def forget_deletions(tx: Tx, workspace_id: str, keys: Iterable[tuple[str, str]]) -> None:
     """Drop tombstones (kind, uid) of objects that came back (a rollback of their deletion)."""
     d = deletions.c
+    by_kind: dict[str, list[str]] = {}
     for kind, uid in keys:
-        tx.conn.execute(
-            delete(deletions).where(d.workspace_id == workspace_id, d.kind == kind, d.uid == uid)
-        )
+        by_kind.setdefault(kind, []).append(uid)
+    for kind, uids in sorted(by_kind.items()):
+        for start in range(0, len(uids), tx.chunk):
+            part = uids[start : start + tx.chunk]
+            tx.conn.execute(
+                delete(deletions).where(
+                    d.workspace_id == workspace_id, d.kind == kind, tx.among(d.uid, part)
+                )
+            )
 
 
 def deletions_since(tx: Tx, workspace_id: str, since: int) -> list[Tombstone]:

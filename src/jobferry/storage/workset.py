@@ -31,11 +31,15 @@ CREATE TABLE late (seq INTEGER NOT NULL, problem BLOB NOT NULL);
 """
 _INDEXES = """
 CREATE INDEX ix_obj_kind_name ON obj (kind, name);
+CREATE INDEX ix_obj_target_uid ON obj (target_uid);
+CREATE INDEX ix_edge_upstream ON edge (upstream);
+CREATE INDEX ix_edge_seq ON edge (seq);
 CREATE INDEX ix_pending_ref ON pending (kind, name);
 CREATE INDEX ix_late_seq ON late (seq);
 """
 CHUNK = 500
-_WRITES = "('CREATE', 'OVERWRITE')"
+_WRITES = "('CREATE', 'OVERWRITE', 'RENAME')"
+"""Actions that write the package's definition (``services.importing.model.WRITES``)."""
 
 
 class Workset:
@@ -120,8 +124,11 @@ class Workset:
     def job_edges(self) -> Iterator[tuple[int, int]]:
         """(job seq, upstream job seq) between jobs of the package the import writes."""
         self._index()
+        # CROSS JOIN fixes the loop order: each edge looks its upstream up by index. Left to
+        # itself SQLite scanned every edge for each job, quadratic in the package (4.6 s at
+        # 8,000 jobs).
         yield from self._db.execute(
-            "SELECT DISTINCT edge.seq, obj.seq FROM edge JOIN obj "
+            "SELECT DISTINCT edge.seq, obj.seq FROM edge CROSS JOIN obj "
             f"ON obj.kind = 'job' AND obj.name = edge.upstream AND obj.action IN {_WRITES}"
         )
 
@@ -153,6 +160,7 @@ class Workset:
 
     def edges_to(self, names: Sequence[str]) -> list[tuple[int, str]]:
         """(job seq, upstream name) of the package's jobs depending on any of ``names``."""
+        self._index()
         out: list[tuple[int, str]] = []
         for start in range(0, len(names), CHUNK):
             part = list(names[start : start + CHUNK])
@@ -164,6 +172,7 @@ class Workset:
 
     def edges_from(self, seqs: Sequence[int]) -> list[tuple[int, str]]:
         """(job seq, upstream name) of these jobs."""
+        self._index()
         out: list[tuple[int, str]] = []
         for start in range(0, len(seqs), CHUNK):
             part = list(seqs[start : start + CHUNK])
@@ -184,6 +193,7 @@ class Workset:
 
     def matched(self, uids: Sequence[str]) -> set[str]:
         """Which of these target uids an object of the package is matched to."""
+        self._index()
         found: set[str] = set()
         for start in range(0, len(uids), CHUNK):
             part = list(uids[start : start + CHUNK])

@@ -18,6 +18,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.folders import parse_folder_query
 from jobferry.storage import exports as export_repo
+from jobferry.storage.workset import Workset
 from support.builders import make_job
 from support.clients import ADMIN_AK, PROJECT_ID
 
@@ -108,3 +109,34 @@ def test_a_folder_listing_reads_the_folder_index_not_the_documents(services: Ser
     counts, rows = plans[-2], plans[-1]
     assert counts == ["SEARCH jobs USING COVERING INDEX ix_jobs_folder (workspace_id=?)"], counts
     assert rows[0].startswith("SEARCH jobs USING INDEX ix_jobs_folder (workspace_id=? AND"), rows
+
+
+def test_the_working_set_looks_each_dependency_up_by_index() -> None:
+    """The job graph's edges: each edge finds its upstream by index. SQLite otherwise chose to
+    scan every edge for each job, quadratic in the package (4.6 s at 8,000 jobs). Reads the
+    plans of the statements the working set really runs."""
+    workset = Workset(None)
+    try:
+        workset.add(
+            [
+                (i, 4, "job", f"j{i}", f"jobs/j{i}.job", "CREATE", b"", f"u{i}", None)
+                for i in range(50)
+            ]
+        )
+        workset.add_edges([(i, f"j{i - 1}") for i in range(1, 50)])
+        seen: list[str] = []
+        workset._db.set_trace_callback(seen.append)
+        assert len(list(workset.job_edges())) == 49
+        assert len(workset.edges_to(["j1", "j2"])) == 2
+        assert len(workset.edges_from([3, 4])) == 2
+        assert workset.matched(["u1", "x"]) == {"u1"}
+        workset._db.set_trace_callback(None)
+        selects = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+        assert len(selects) == 4
+        for statement in selects:
+            plan = workset._db.execute(f"EXPLAIN QUERY PLAN {statement}").fetchall()
+            scans = [str(row[3]) for row in plan if str(row[3]).startswith("SCAN")]
+            joined = " JOIN " in statement
+            assert len(scans) <= (1 if joined else 0), (statement, scans)
+    finally:
+        workset.close()
