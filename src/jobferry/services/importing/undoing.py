@@ -184,6 +184,7 @@ class Undo:
         self.refs: list[RefRow] = []
         self.renames: dict[str, list[tuple[str, str]]] = {}
         self.forget: list[tuple[str, str, str]] = []
+        self.returned: list[tuple[str, str]] = []  # (kind, uid) of deleted objects put back
         self.ledger: list[LedgerRow] = []
 
     # -- pass 1 ---------------------------------------------------------------------------------
@@ -274,8 +275,7 @@ class Undo:
             job_repo.replace_refs(
                 self.tx, int(object_id), [(k.value, n, w or "") for k, n, w in refs]
             )
-        uid = str(row.get("uid") or row["id"])
-        ledger_repo.forget_deletions(self.tx, self.ws, [(change.kind, uid)])
+        self.returned.append((change.kind, str(row.get("uid") or row["id"])))
         self.undone.add(self._line(change, "RECREATED"))
 
     # -- both -----------------------------------------------------------------------------------
@@ -287,6 +287,7 @@ class Undo:
         repo.delete_scripts(tx, self.delete[ObjectKind.SCRIPT])
         repo.delete_resources(tx, self.delete[ObjectKind.RESOURCE])
         ledger_repo.record_deletions(tx, self.ws, self.tombstones, *stamp)
+        ledger_repo.forget_deletions(tx, self.ws, self.returned)
         for kind, names in sorted(self.renames.items()):
             snapshots.rename(tx, kind, names)
         import_repo.update_jobs(tx, self.jobs, stamp)
