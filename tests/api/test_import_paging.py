@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobferry.services.importing import plans, rollback
+from jobferry.services.importing import plans, rollback, undoing
 from support.builders import make_job
 from support.clients import SignedClient
 from support.importing import new_workspace, run_import, upload
@@ -115,14 +115,14 @@ def test_a_rollback_in_batches_refuses_whole_when_a_later_batch_changed(
 
     assert api.call("DELETE", "/jobs/c_job", workspace=prod).status_code in (200, 204)
     again = api.call("POST", f"/system-tasks/{task['id']}/rollback", workspace=prod)
-    assert "job 'c_job' was deleted or replaced" in again.json()["error_msg"]
+    assert "job 'c_job' was deleted, renamed or replaced" in again.json()["error_msg"]
 
 
 def test_a_rollback_in_batches_undoes_everything_and_lists_the_first_objects(
     api: SignedClient, prod: str, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(rollback, "BATCH", 3)
-    monkeypatch.setattr(rollback, "SHOWN_OBJECTS", 4)
+    monkeypatch.setattr(undoing, "SHOWN_OBJECTS", 4)
     task = run_import(api, {"path": path}, workspace=prod)
 
     done = api.call("POST", f"/system-tasks/{task['id']}/rollback", workspace=prod).json()
