@@ -12,16 +12,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import orjson
-import sqlalchemy as sa
 
+from bench.databases import database
 from bench.sdk_sample import sdk_cost
 from bench.workload import generate
 from jobferry.package.manifest import ManifestHeader, parse_requirements
@@ -35,7 +31,7 @@ from jobferry.storage import Database
 from jobferry.storage.schema import upgrade
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
-AK = "BENCHADMINAK00000001"
+AK, SK = "BENCHADMINAK00000001", "bench-secret"
 Figures = dict[str, Any]
 
 
@@ -82,23 +78,6 @@ def changed_package(source: Path, target: Path) -> None:
         writer.close()
 
 
-@contextmanager
-def database(kind: str, data_dir: Path, pg_url: str) -> Iterator[str]:
-    """A database URL for one size's run (a schema of its own on PostgreSQL)."""
-    if kind == "sqlite":
-        yield f"sqlite:///{data_dir / 'bench.db'}"
-        return
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{pg_url}?options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 def prepare(services: Services, data_dir: Path, targets: int) -> tuple[Path, Path, list[Any]]:
     """Export the workspace once, write its changed twin, and make empty target workspaces
     (with the connections the jobs use) holding both packages as uploads."""
@@ -138,17 +117,24 @@ def size_run(jobs: int, args: argparse.Namespace) -> Figures:
     with tempfile.TemporaryDirectory(prefix="jobferry-bench-") as tmp:
         data_dir = Path(tmp)
         with database(args.db, data_dir, args.pg_url) as url:
-            settings = Settings(data_dir=data_dir, database_url=url)
-            db = Database(settings.resolved_database_url())
-            upgrade(db)
-            services = Services.build(settings, db)
-            services.accounts.bootstrap("bench", AK, "bench-secret")
+            db, services = migrated(data_dir, url)
             started = time.perf_counter()
             generate(services, _default_scope(services), jobs)
             print(f"generated {jobs} jobs on {args.db} in {time.perf_counter() - started:.1f} s")
             package, _, targets = prepare(services, data_dir, args.repeat + 1)
             db.dispose()
             return _measure(data_dir, url, package, targets, jobs, args)
+
+
+def migrated(data_dir: Path, url: str) -> tuple[Database, Services]:
+    """The services on a freshly migrated database whose project (``bench``) has the bench
+    admin, ``AK`` with secret ``SK``."""
+    settings = Settings(data_dir=data_dir, database_url=url)
+    db = Database(settings.resolved_database_url())
+    upgrade(db)
+    services = Services.build(settings, db)
+    services.accounts.bootstrap("bench", AK, SK)
+    return db, services
 
 
 def _default_scope(services: Services) -> Scope:

@@ -26,15 +26,13 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import sqlalchemy as sa
 
+from bench.databases import database
 from bench.throughput import AK, PROJECT, SK, free_port, running
 from jobferry.signing import sign_request
 
@@ -238,24 +236,6 @@ def summary(workers: list[Worker], seconds: float) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def database(backend: str, data_dir: Path, pg_url: str) -> Iterator[str]:
-    """A fresh SQLite file, or a fresh PostgreSQL schema dropped afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{data_dir / 'jobferry.db'}"
-        return
-    schema = f"load_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{pg_url}?options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
-
-
 def wait_for_processes(url: str, processes: int) -> None:
     """Until every server process has registered (the first answers /health alone)."""
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -276,7 +256,7 @@ def measure(backend: str, processes: int, args: argparse.Namespace) -> dict[str,
     """One run: a fresh database and server, the seed, then the load."""
     with tempfile.TemporaryDirectory(prefix="jobferry-load-") as tmp:
         data_dir = Path(tmp)
-        with database(backend, data_dir, args.pg_url) as url:
+        with database(backend, data_dir, args.pg_url, "load") as url:
             port = free_port()
             env = {
                 **os.environ,

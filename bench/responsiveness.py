@@ -23,16 +23,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.__main__ import database, prepare
+from bench.__main__ import AK, SK, migrated, prepare
+from bench.databases import database
 from bench.throughput import free_port, running
 from bench.workload import generate
-from jobferry.services.container import Services
-from jobferry.settings import Settings
 from jobferry.signing import sign_request
-from jobferry.storage import Database
-from jobferry.storage.schema import upgrade
-
-AK, SK = "BENCHADMINAK00000001", "bench-secret"
 
 
 class Client:
@@ -122,11 +117,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="jobferry-resp-") as tmp:
         data = Path(tmp)
         with database(args.db, data, args.pg_url) as url:
-            settings = Settings(data_dir=data, database_url=url)
-            db = Database(settings.resolved_database_url())
-            upgrade(db)
-            services = Services.build(settings, db)
-            services.accounts.bootstrap(None, AK, SK)
+            db, services = migrated(data, url)
             actor = services.accounts.actor_for(AK)
             scope = services.accounts.scope(actor, actor.project_id, None)
             generate(services, scope, args.jobs)

@@ -140,13 +140,14 @@ def plan_command(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Show what importing the package would do, with field diffs; exit 3 on problems."""
-    s = session(ctx, json_mode, workspace)
-    options = ImportOptions(
+    import_command(
+        ctx,
+        source,
         policy=policy,
-        status=target_status(status),
+        status=status,
         target_dir=target_dir,
-        params=param,
-        replaces=replace,
+        param=param,
+        replace=replace,
         execute_user=execute_user,
         mode=mode,
         profile_map=profile_map,
@@ -157,8 +158,10 @@ def plan_command(
         propagate_deletes=propagate_deletes,
         on_drift=on_drift,
         scheduling=scheduling,
+        dry_run=True,
+        json_mode=json_mode,
+        workspace=workspace,
     )
-    _plan_only(s, source, options.body())
 
 
 def _plan_only(s: Session, source: str, body: dict[str, Any]) -> None:

@@ -42,7 +42,7 @@ def _names_page(
         error=error,
         cap=services.settings.export_name_list_max,
         last_generated=downloads["lastGeneratedAt"],
-        options=options or {"exportDepend": True, "exportStatus": "DEVELOP", "withUpstream": False},
+        options=options,
     )
 
 

@@ -55,6 +55,30 @@ def _targets(page: Page) -> list[str]:
     return [*allowed, TargetStatus.PRODUCTION.value] if page.is_admin else allowed
 
 
+def _step_page(
+    page: Page,
+    template: str,
+    step: int,
+    state: dict[str, Any],
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    """One wizard step past the source: its step bar, and the state it carries on in hidden
+    fields."""
+    return render(
+        page.request,
+        template,
+        page,
+        status_code=status_code,
+        steps=STEPS,
+        step=step,
+        state=state,
+        hidden=hidden_fields(state),
+        **context,
+    )
+
+
 def _source_page(
     page: Page, *, error: str = "", obs_path: str = "", status_code: int = 200
 ) -> Response:
@@ -122,15 +146,12 @@ def _options_page(
     except JobferryError as exc:
         error = error or said(exc)
         status_code = exc.status if status_code == 200 else status_code
-    return render(
-        page.request,
-        "import_options.html",
+    return _step_page(
         page,
+        "import_options.html",
+        1,
+        state,
         status_code=status_code,
-        steps=STEPS,
-        step=1,
-        state=state,
-        hidden=hidden_fields(state),
         preview=preview,
         profiles=page.services.profiles.list_all(page.scope),
         zones=COMMON_ZONES,
@@ -177,13 +198,11 @@ def _planned(
             f"Planning the package failed: {task.get('message') or task['status']}. Fix it and "
             "plan again."
         )
-    return render(
-        page.request,
-        "import_planning.html",
+    return _step_page(
         page,
-        steps=STEPS,
-        step=step,
-        hidden=hidden_fields(state),
+        "import_planning.html",
+        step,
+        state,
         summary=task_summary(page, task),
         action=page.url(action),
     )
@@ -209,15 +228,12 @@ def _check_page(
         for kind in MAPPING_TYPES
     }
     problems = console_problems(plan["problems"], page.scope.workspace.name)
-    return render(
-        page.request,
-        "import_check.html",
+    return _step_page(
         page,
+        "import_check.html",
+        2,
+        state,
         status_code=status_code,
-        steps=STEPS,
-        step=2,
-        state=state,
-        hidden=hidden_fields(state),
         plan=plan,
         plan_task=plan_task,
         problems=problems,
@@ -260,14 +276,11 @@ def plan(page: PageDep, form: FormDep) -> Response:
     if isinstance(outcome, Response):
         return outcome
     plan, _ = outcome
-    return render(
-        page.request,
-        "import_plan.html",
+    return _step_page(
         page,
-        steps=STEPS,
-        step=3,
-        state=state,
-        hidden=hidden_fields(state),
+        "import_plan.html",
+        3,
+        state,
         plan=plan,
         objects=plan_objects(plan, page.scope.workspace.name),
     )

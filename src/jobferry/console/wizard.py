@@ -105,11 +105,7 @@ def import_body(
     }
     if state.get("targetDirectory"):
         body["targetDirectory"] = state["targetDirectory"]
-    if state.get("propagateDeletes") in ("on", "true"):
-        body["propagateDeletes"] = True
-    for key in ("onDrift", "scheduling"):
-        if state.get(key) and state[key] != OPTION_DEFAULTS[key]:
-            body[key] = state[key]
+    body.update(_promotion(state))
     mappings = state.get("resources") or []
     resources = [dict(m) for m in mappings if not m["type"].startswith(PROFILE_TYPE)]
     if resources:
@@ -123,6 +119,18 @@ def import_body(
     if approvers:
         body["approvers"] = [{"approverName": a} for a in approvers]
     return body
+
+
+def _promotion(state: dict[str, Any]) -> dict[str, Any]:
+    """The repeated-promotion options (deletes, drift, scheduled jobs) chosen away from their
+    defaults."""
+    chosen: dict[str, Any] = {}
+    if state.get("propagateDeletes") in ("on", "true"):
+        chosen["propagateDeletes"] = True
+    for key in ("onDrift", "scheduling"):
+        if state.get(key) and state[key] != OPTION_DEFAULTS[key]:
+            chosen[key] = state[key]
+    return chosen
 
 
 def _profile(
