@@ -26,19 +26,15 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import sqlalchemy as sa
 
-from bench.throughput import AK, PROJECT, SK, free_port, running
+from bench.throughput import AK, PG_URL, PROJECT, SK, database, free_port, running
 from jobferry.signing import sign_request
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SEED_JOBS = 50
 BASE = f"/v1/{PROJECT}"
 MIX = {
@@ -236,24 +232,6 @@ def summary(workers: list[Worker], seconds: float) -> dict[str, Any]:
         "errors": len(errors),
         "first_errors": errors[:5],
     }
-
-
-@contextmanager
-def database(backend: str, data_dir: Path, pg_url: str) -> Iterator[str]:
-    """A fresh SQLite file, or a fresh PostgreSQL schema dropped afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{data_dir / 'jobferry.db'}"
-        return
-    schema = f"load_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{pg_url}?options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 def wait_for_processes(url: str, processes: int) -> None:
