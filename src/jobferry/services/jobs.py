@@ -236,10 +236,11 @@ class JobService:
         if answer is None:
             return None
         token = await self.db.job_reads.token(*key)
-        if token != answer.token:
+        if token == answer.token:
+            return answer.body
+        if token is not None:  # changed or gone (None: storage could not tell just now)
             self.answers.discard(key, answer)
-            return None
-        return answer.body
+        return None
 
     def detail(self, scope: Scope, name: str) -> JobDetail:
         """Everything a job's page shows, read in one transaction: its development state,

@@ -11,8 +11,9 @@ right while the token the database reports for it is unchanged.
 - PostgreSQL: the row's ``xmin`` (the transaction that wrote this version of it) and ``ctid``
   (where it lies), with its id. Every update or re-insert, committed by any process, gives the
   row a new version; a deleted row has none. The check is one prepared, single-row index look-up
-  in autocommit (no ``BEGIN``/``COMMIT``), on asynchronous connections of its own, so a request
-  answered from memory never leaves the event loop.
+  in autocommit (no ``BEGIN``/``COMMIT``) on an asynchronous connection of its own, so a request
+  answered from memory never leaves the event loop; the checks asked for while one is in
+  flight go together in the next query.
 """
 
 from __future__ import annotations
@@ -37,12 +38,17 @@ _POSTGRES_READ = (
     f"SELECT id, xmin::text, ctid::text, {_COLUMNS} FROM jobs WHERE workspace_id = %s AND name = %s"
 )
 _POSTGRES_VERSION = (
-    "SELECT id, xmin::text, ctid::text FROM jobs WHERE workspace_id = %s AND name = %s"
+    "SELECT workspace_id, name, id, xmin::text, ctid::text FROM jobs "
+    "WHERE workspace_id = %s AND name = %s"
+)
+_POSTGRES_VERSIONS = (
+    "SELECT j.workspace_id, j.name, j.id, j.xmin::text, j.ctid::text FROM jobs j "
+    "JOIN unnest(%s::text[], %s::text[]) AS k(workspace_id, name) "
+    "ON j.workspace_id = k.workspace_id AND j.name = k.name"
 )
 
-ASYNC_CONNECTIONS = 8
-"""Connections the PostgreSQL version check keeps open per process: one per check in flight.
-When all are busy, a request is answered the ordinary way (on the thread pool)."""
+GONE: Hashable = ()
+"""The token of a job that is not there (no answer matches it)."""
 
 RETRY_SECONDS = 5.0
 """After the version check fails to connect, how long requests go the ordinary way before it
@@ -95,7 +101,8 @@ class JobReads:
         return JobRead(JobRecord(*row), token)
 
     async def token(self, workspace_id: str, name: str) -> Hashable | None:
-        """The token the database reports now for the job (``None``: gone, or unknown just now).
+        """The token the database reports now for the job (``GONE`` when it is not there;
+        ``None`` when it cannot tell just now: answer the ordinary way, and keep the entry).
         Never blocks the event loop: on SQLite it is a read of shared memory that does not wait
         for locks; on PostgreSQL an awaited query."""
         if self._sqlite is not None:
@@ -157,61 +164,80 @@ class _SqliteVersion:
 
 
 class _PostgresVersion:
-    """A few asynchronous autocommit connections for the version check, opened on first use
-    by the event loop that uses them (a new loop, as in tests, starts afresh)."""
+    """The version check, batched: the checks asked for while one query is in flight go
+    together in the next (one round trip for all, on one asynchronous autocommit connection
+    opened on first use by the event loop that uses it; a new loop, as in tests, starts afresh).
+
+    Every check is answered by a query sent *after* it was asked for, so it sees every write
+    committed before the request arrived; under load, one round trip serves many requests.
+    """
 
     def __init__(self, url: URL) -> None:
         self._conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        self._idle: list[Any] = []
-        self._open = 0
+        self._conn: Any = None
+        self._pending: dict[tuple[str, str], list[asyncio.Future[Hashable | None]]] = {}
+        self._drainer: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._retry_at = 0.0
-        self._generation = 0
 
     async def token(self, workspace_id: str, name: str) -> Hashable | None:
-        conn = await self._take()
-        generation = self._generation
-        if conn is None:
-            return None
-        try:
-            cursor = await conn.execute(_POSTGRES_VERSION, (workspace_id, name), prepare=True)
-            row = await cursor.fetchone()
-        except Exception:  # a dropped connection, a restarted server: answer the ordinary way
-            self._discard(conn)
-            return None
-        if self._generation == generation:
-            self._idle.append(conn)
-        else:  # the pool was closed meanwhile
-            conn.pgconn.finish()
-        return tuple(row) if row else None
-
-    async def _take(self) -> Any:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             self.close()
             self._loop = loop
-        if self._idle:
-            return self._idle.pop()
-        if self._open >= ASYNC_CONNECTIONS or time.monotonic() < self._retry_at:
+        if time.monotonic() < self._retry_at:
             return None
-        import psycopg
+        waiter: asyncio.Future[Hashable | None] = loop.create_future()
+        self._pending.setdefault((workspace_id, name), []).append(waiter)
+        if self._drainer is None:
+            self._drainer = loop.create_task(self._drain())
+        return await waiter
 
-        self._open += 1
+    async def _drain(self) -> None:
+        """Send the pending checks, one batch at a time, until none are left."""
         try:
-            return await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
-        except Exception:
-            self._open -= 1
+            while self._pending:
+                batch, self._pending = self._pending, {}
+                found = await self._versions(list(batch))
+                for key, waiters in batch.items():
+                    token = None if found is None else found.get(key, GONE)
+                    for waiter in waiters:
+                        if not waiter.done():
+                            waiter.set_result(token)
+        finally:
+            if self._drainer is asyncio.current_task():
+                self._drainer = None
+
+    async def _versions(self, keys: list[tuple[str, str]]) -> dict[Hashable, Hashable] | None:
+        """``key -> token`` of the jobs that exist; ``None`` when the database cannot be asked
+        (the requests are then answered the ordinary way)."""
+        try:
+            if self._conn is None:
+                import psycopg
+
+                self._conn = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+            if len(keys) == 1:
+                cursor = await self._conn.execute(_POSTGRES_VERSION, keys[0], prepare=True)
+            else:
+                workspaces, names = zip(*keys, strict=True)
+                cursor = await self._conn.execute(
+                    _POSTGRES_VERSIONS, (list(workspaces), list(names)), prepare=True
+                )
+            rows = await cursor.fetchall()
+        except Exception:  # a dropped connection, a restarted server: the ordinary way
+            self.close()
             self._retry_at = time.monotonic() + RETRY_SECONDS
             return None
-
-    def _discard(self, conn: Any) -> None:
-        self._open = max(0, self._open - 1)
-        conn.pgconn.finish()
+        return {(row[0], row[1]): tuple(row[2:]) for row in rows}
 
     def close(self) -> None:
-        """Close the idle connections (those in use are dropped when their check ends)."""
-        idle, self._idle = self._idle, []
-        for conn in idle:
-            self._discard(conn)
-        self._open = 0
-        self._generation += 1
+        """Close the connection; checks waiting on it are answered "cannot tell"."""
+        self._drainer = None  # a drainer of a closed loop never finishes
+        if self._conn is not None:
+            self._conn.pgconn.finish()
+            self._conn = None
+        pending, self._pending = self._pending, {}
+        for waiters in pending.values():
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
