@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from bench.databases import database
+from bench.databases import PG_URL, database
 from bench.sdk_sample import sdk_cost
 from bench.workload import generate
 from jobferry.package.manifest import ManifestHeader, parse_requirements
@@ -30,7 +30,6 @@ from jobferry.settings import Settings
 from jobferry.storage import Database
 from jobferry.storage.schema import upgrade
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 AK, SK = "BENCHADMINAK00000001", "bench-secret"
 Figures = dict[str, Any]
 

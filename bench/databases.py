@@ -11,6 +11,9 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+"""The PostgreSQL server the benchmarks use by default (``--pg-url``)."""
+
 
 @contextmanager
 def database(backend: str, data_dir: Path, pg_url: str, prefix: str = "bench") -> Iterator[str]:

@@ -32,11 +32,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.databases import database
+from bench.databases import PG_URL, database
 from bench.throughput import AK, PROJECT, SK, free_port, running
 from jobferry.signing import sign_request
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SEED_JOBS = 50
 BASE = f"/v1/{PROJECT}"
 MIX = {

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.__main__ import AK, SK, migrated, prepare
-from bench.databases import database
+from bench.databases import PG_URL, database
 from bench.throughput import free_port, running
 from bench.workload import generate
 from jobferry.signing import sign_request
@@ -111,7 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.responsiveness")
     parser.add_argument("--jobs", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument("--rate", type=float, default=20.0, help="probe requests a second")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="jobferry-resp-") as tmp:

@@ -1,6 +1,9 @@
 """``python -m bench.throughput``: requests per second of a signed ``show_job`` on a real
 jobferry server, side by side with a bare FastAPI handler answering the same bytes, both under
-``wrk`` (Debian package ``wrk``) on loopback. Prints a table; ``--json`` for the raw figures.
+``wrk`` (Debian package ``wrk``) on loopback, on embedded SQLite and on PostgreSQL (``--db``; a
+schema of its own on ``--pg-url``, dropped afterwards). The jobferry and bare servers are
+measured back to back, and the load average is printed beside each figure (the machine may be
+shared). Prints a table; ``--json`` for the raw figures.
 
 The jobferry figure is the whole path a DataArts client takes: signature check, credential and
 workspace look-up, role check, the job read and its JSON. The bare app answers a constant body
@@ -25,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.databases import PG_URL, database
 from jobferry.signing import sign_request
 
 PROJECT = "bench0123456789abcdef0123456789a"
@@ -113,22 +117,21 @@ def wrk(url: str, headers: dict[str, str], seconds: int, connections: int) -> di
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.throughput")
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
-    with tempfile.TemporaryDirectory() as tmp:
+def load_average() -> float:
+    """The one-minute load average (other work on the machine skews every figure)."""
+    return os.getloadavg()[0]
+
+
+def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Signed ``show_job`` on jobferry over ``backend``, then the bare app, back to back."""
+    with tempfile.TemporaryDirectory() as tmp, database(backend, Path(tmp), args.pg_url) as db:
         data = Path(tmp)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         env = {
             **os.environ,
             "JOBFERRY_DATA_DIR": str(data),
-            "JOBFERRY_DATABASE_URL": f"sqlite:///{data / 'jobferry.db'}",
+            "JOBFERRY_DATABASE_URL": db,
             "JOBFERRY_HOST": "127.0.0.1",
             "JOBFERRY_PORT": str(port),
             "JOBFERRY_PROJECT_ID": PROJECT,
@@ -142,33 +145,59 @@ def main() -> None:
             job = json.loads((Path(__file__).parent / "throughput_job.json").read_text())
             call(url, "POST", f"/v1/{PROJECT}/jobs", json.dumps(job).encode())
             body = call(url, "GET", path)
+            load_before = load_average()
             served = wrk(
                 url + path, signed_headers("GET", url, path), args.seconds, args.connections
             )
+            served["load"] = load_before
         (data / "body.json").write_bytes(body)
         (data / "bare.py").write_text(BARE_APP)
         bare_port = free_port()
         bare_url = f"http://127.0.0.1:{bare_port}"
         cmd = [sys.executable, str(data / "bare.py"), str(data / "body.json"), str(bare_port)]
         with running(cmd, dict(os.environ), f"{bare_url}{path}"):
+            load_before = load_average()
             bare = wrk(bare_url + path, {}, args.seconds, args.connections)
-    report: dict[str, Any] = {
-        "connections": args.connections,
-        "seconds": args.seconds,
+            bare["load"] = load_before
+    return {
+        "database": backend,
         "body_bytes": len(body),
         "jobferry": served,
         "bare_fastapi": bare,
         "ratio": served["rps"] / bare["rps"],
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.throughput")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--db", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
+    )
+    parser.add_argument("--pg-url", default=PG_URL, help="PostgreSQL server for --db postgresql")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    runs = [measure(backend, args) for backend in args.db.split(",")]
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps({"connections": args.connections, "seconds": args.seconds, "runs": runs}))
         return
-    print(f"signed show_job, {args.connections} connections, {args.seconds} s, {len(body)} bytes")
-    print(f"{'':14}{'req/s':>10}{'p99 ms':>10}{'non-2xx':>9}")
-    for name in ("jobferry", "bare_fastapi"):
-        row = report[name]
-        print(f"{name:14}{row['rps']:>10.0f}{row['p99_ms']:>10.1f}{row['non_2xx']:>9.0f}")
-    print(f"ratio: {report['ratio']:.0%} of the bare framework (target >= 35%)")
+    print(f"signed show_job, {args.connections} connections, {args.seconds} s each")
+    print(f"{'':24}{'req/s':>10}{'p99 ms':>10}{'non-2xx':>9}{'load':>7}")
+    for report in runs:
+        for name in ("jobferry", "bare_fastapi"):
+            row = report[name]
+            label = f"{report['database']} {name}"
+            print(
+                f"{label:24}{row['rps']:>10.0f}{row['p99_ms']:>10.1f}"
+                f"{row['non_2xx']:>9.0f}{row['load']:>7.2f}"
+            )
+        print(
+            f"{report['database']}: {report['ratio']:.0%} of the bare framework "
+            f"({report['body_bytes']} bytes; target >= 35%)"
+        )
 
 
 if __name__ == "__main__":

@@ -84,6 +84,15 @@ class Settings(BaseSettings):
         "connection bundle). Off on a platform that only sends promotions: the calls answer "
         "DLF.9050 and the console hides its import pages.",
     )
+    read_cache_mb: int = Field(
+        8,
+        ge=0,
+        le=4096,
+        description="Memory, in MB, each server process keeps for answered show_job documents. "
+        "An answer is served from memory only after the database confirms the job has not "
+        "changed since (on SQLite PRAGMA data_version, on PostgreSQL the row's version), so a "
+        "change committed by any process is seen by the next request. 0 turns the cache off.",
+    )
     auth_cache_seconds: float = Field(
         2.0,
         ge=0,

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope as ASGIScope
 
 from jobferry.api.wire import raw_body
 from jobferry.errors import (
@@ -17,6 +18,7 @@ from jobferry.errors import (
     SignatureMismatchError,
 )
 from jobferry.services.accounts import AccountService
+from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
 from jobferry.signing import (
     UNSIGNED_PAYLOAD,
@@ -27,10 +29,11 @@ from jobferry.signing import (
 from jobferry.web import services_of
 
 
-def _headers(request: Request) -> dict[str, str]:
+def scope_headers(scope: ASGIScope) -> dict[str, str]:
+    """The request's headers by lower-case name, repeated ones joined with commas."""
     # ASGI hands header bytes over as latin-1; the SDK sends UTF-8, so undo that once here.
     out: dict[str, str] = {}
-    for raw_name, raw_value in request.scope["headers"]:
+    for raw_name, raw_value in scope["headers"]:
         name = raw_name.decode("latin-1").lower()
         try:
             value = raw_value.decode("utf-8")
@@ -59,30 +62,38 @@ def _check_public_host(headers: dict[str, str], public: frozenset[str]) -> None:
         )
 
 
-async def authenticated(request: Request, project_id: str) -> Actor:
-    """Verify the SDK-HMAC-SHA256 signature; the caller's user."""
-    services = services_of(request)
-    body = await raw_body(request)
-    headers = _headers(request)
+def header_problem(headers: dict[str, str], project_id: str) -> AuthenticationError | None:
+    """What is wrong with the request's project and workspace headers before any signature is
+    checked: an ``X-Project-Id`` other than the path's, a ``workspace`` header left unsigned."""
     header_project = headers.get("x-project-id")
     if header_project is not None and header_project != project_id:
-        raise AuthenticationError(
+        return AuthenticationError(
             f"Incorrect IAM authentication information: X-Project-Id '{header_project}' does "
             f"not match project '{project_id}' in the path; build the client with the same "
             "project id it calls."
         )
+    if "workspace" in headers and "authorization" in headers:
+        signed = parse_authorization(headers.get("authorization", "")).signed_headers
+        if "workspace" not in signed:
+            return AuthenticationError(
+                "Incorrect IAM authentication information: the workspace header is not signed; "
+                "include it in SignedHeaders."
+            )
+    return None
+
+
+async def authenticated(request: Request, project_id: str) -> Actor:
+    """Verify the SDK-HMAC-SHA256 signature; the caller's user."""
+    services = services_of(request)
+    body = await raw_body(request)
+    headers = scope_headers(request.scope)
+    problem = header_problem(headers, project_id)
+    if problem is not None:
+        raise problem
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
     query = request.scope.get("query_string", b"").decode("latin-1")
     skew = services.settings.clock_skew_seconds
     public_hosts = services.settings.public_host_set()
-
-    if "workspace" in headers and "authorization" in headers:
-        signed = parse_authorization(headers.get("authorization", "")).signed_headers
-        if "workspace" not in signed:
-            raise AuthenticationError(
-                "Incorrect IAM authentication information: the workspace header is not signed; "
-                "include it in SignedHeaders."
-            )
 
     def verify_and_record() -> Actor:
         """On the pool: the lockout-aware check, failures counted, replays recorded."""
@@ -119,28 +130,11 @@ async def authenticated(request: Request, project_id: str) -> Actor:
         return services.accounts.actor_for(access_key)
 
     if request.method in SAFE_METHODS and len(body) <= INLINE_BODY_BYTES:
-        cached = _cached_credential(services.accounts, headers)
-        if cached is not None:
-            # A read by a key this process verified moments ago: one HMAC and one SHA-256 of
-            # at most 64 KiB, no storage. Nothing to record (reads are not replay-checked); a
-            # mismatch goes to the pool, which counts it and knows whether the key is locked.
-            access_key, secret, actor = cached
-            try:
-                verify_request(
-                    request.method,
-                    raw_path.decode("latin-1"),
-                    query,
-                    headers,
-                    body,
-                    lambda key: secret if key == access_key else None,
-                    now=datetime.now(UTC),
-                    max_skew_seconds=skew,
-                )
-            except SignatureMismatchError:
-                pass
-            else:
-                _check_public_host(headers, public_hosts)
-                return actor
+        actor = verified_from_memory(
+            services, request.method, raw_path.decode("latin-1"), query, headers, body
+        )
+        if actor is not None:
+            return actor
     return await run_in_threadpool(verify_and_record)
 
 
@@ -151,6 +145,39 @@ def _replay_key(signature: str, headers: dict[str, str], body: bytes) -> str:
     if headers.get("x-sdk-content-sha256") != UNSIGNED_PAYLOAD:
         return signature
     return hashlib.sha256(f"{signature}:{hashlib.sha256(body).hexdigest()}".encode()).hexdigest()
+
+
+def verified_from_memory(
+    services: Services,
+    method: str,
+    raw_path: str,
+    query: str,
+    headers: dict[str, str],
+    body: bytes,
+) -> Actor | None:
+    """The caller of a read signed by a key this process verified moments ago: one HMAC and one
+    SHA-256 of at most 64 KiB, no storage. ``None`` when the key is not in memory or the
+    signature does not match: the caller then goes to the pool, which counts a mismatch and
+    knows whether the key is locked. Nothing to record (reads are not replay-checked)."""
+    cached = _cached_credential(services.accounts, headers)
+    if cached is None:
+        return None
+    access_key, secret, actor = cached
+    try:
+        verify_request(
+            method,
+            raw_path,
+            query,
+            headers,
+            body,
+            lambda key: secret if key == access_key else None,
+            now=datetime.now(UTC),
+            max_skew_seconds=services.settings.clock_skew_seconds,
+        )
+    except SignatureMismatchError:
+        return None
+    _check_public_host(headers, services.settings.public_host_set())
+    return actor
 
 
 INLINE_BODY_BYTES = 64 * 1024

@@ -1,6 +1,7 @@
 """The API's one middleware, pure ASGI (no per-request task or body copy): it names every
-request (``X-Request-Id``), refuses a NUL in the query before any route runs, and writes the
-access log line."""
+request (``X-Request-Id``), refuses a NUL in the query before any route runs, answers a plain
+signed ``show_job`` from memory when it can (``api.fastpath``), and writes the access log
+line."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobferry.api.errors import address_problem, error_response, log_access
+from jobferry.api.fastpath import answer_from_memory
 
 _PREFIX = uuid.uuid4().hex[:16]
 _SEQUENCE = itertools.count(1)
@@ -50,10 +52,10 @@ class RequestMiddleware:
 
         request = Request(scope)
         try:
-            refused = address_problem(request)
+            refused = address_problem(request) if scope.get("query_string") else None
             if refused is not None:
                 await error_response(request, refused)(scope, receive, stamped)
-            else:
+            elif not await answer_from_memory(scope, receive, stamped):
                 await self.app(scope, receive, stamped)
         finally:
             log_access(request, status, time.perf_counter() - started, rid)

@@ -18,6 +18,11 @@ def json(content: Any, status_code: int = 200) -> Response:
     )
 
 
+def json_bytes(body: bytes, status_code: int = 200) -> Response:
+    """A JSON response whose bytes are already rendered (``json`` of the same content)."""
+    return Response(content=body, status_code=status_code, media_type="application/json")
+
+
 def no_content() -> Response:
     """The 204 every DataArts create/update/delete/start/stop answers with."""
     return Response(status_code=204)

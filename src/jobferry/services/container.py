@@ -103,7 +103,12 @@ class Services:
                 max_failures=settings.ak_lockout_failures,
                 lock_seconds=settings.ak_lockout_seconds,
             ),
-            jobs=JobService(db, max_nodes=settings.max_nodes_per_job, offset_mode=mode),
+            jobs=JobService(
+                db,
+                max_nodes=settings.max_nodes_per_job,
+                offset_mode=mode,
+                answer_cache_bytes=settings.read_cache_mb * 1024 * 1024,
+            ),
             folders=FolderService(db),
             scripts=ScriptService(db, offset_mode=mode),
             resources=ResourceService(db, offset_mode=mode),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from jobferry.domain.enums import JobStatus, ProcessType, RefKind, TargetStatus
 from jobferry.domain.names import storable
 from jobferry.domain.references import distinct_references, job_references
@@ -17,6 +19,7 @@ from jobferry.errors import (
     JobScheduledError,
     VersionNotFoundError,
 )
+from jobferry.services.answers import Answer, AnswerCache
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import OPERATORS, WRITERS, Scope, now_ms
 from jobferry.services.documents import (
@@ -119,10 +122,18 @@ def parse_start(body: dict[str, Any] | None) -> JobParams:
 class JobService:
     """The DataArts job calls."""
 
-    def __init__(self, db: Database, *, max_nodes: int, offset_mode: OffsetMode) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_nodes: int,
+        offset_mode: OffsetMode,
+        answer_cache_bytes: int = 0,
+    ) -> None:
         self.db = db
         self.max_nodes = max_nodes
         self.offset_mode = offset_mode
+        self.answers = AnswerCache(answer_cache_bytes)
 
     def _validated(self, body: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
         doc, target, approvers = split_body(body)
@@ -204,6 +215,32 @@ class JobService:
         if downstream is not None:
             doc["downstreamJobs"] = downstream
         return doc
+
+    def show_answer(self, scope: Scope, name: str) -> bytes:
+        """``show(scope, name)`` as the JSON bytes answered: one statement, no transaction, and
+        kept in the answer cache with the read's version token."""
+        read = self.db.job_reads.read(scope.workspace.id, name) if storable(name) else None
+        if read is None or read.job is None:
+            raise job_not_found(scope, name)
+        job = read.job
+        body = orjson.dumps(_job_view(job, job.document, job.latest_version))
+        if read.token is not None and self.answers.enabled:
+            self.answers.put((scope.workspace.id, name), Answer(read.token, body))
+        return body
+
+    async def cached_answer(self, scope: Scope, name: str) -> bytes | None:
+        """``show_answer(scope, name)`` when the cache has it and storage confirms it is still
+        current (one awaited look-up, never on the thread pool); ``None`` otherwise."""
+        key = (scope.workspace.id, name)
+        answer = self.answers.get(key)
+        if answer is None:
+            return None
+        token = await self.db.job_reads.token(*key)
+        if token == answer.token:
+            return answer.body
+        if token is not None:  # changed or gone (None: storage could not tell just now)
+            self.answers.discard(key, answer)
+        return None
 
     def detail(self, scope: Scope, name: str) -> JobDetail:
         """Everything a job's page shows, read in one transaction: its development state,

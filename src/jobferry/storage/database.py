@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,10 +25,12 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from jobferry.errors import ConflictError, InvalidRequestError, StorageError
 from jobferry.storage.checkpoint import WalCheckpointer
+from jobferry.storage.jobreads import JobReads
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 CHUNK = 900  # values per IN list on SQLite: stays under builds that cap a statement at 999
@@ -136,6 +139,34 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
+PING_AFTER_IDLE_SECONDS = 5.0
+"""A pooled PostgreSQL connection idle longer than this is pinged before it is handed out (the
+server may have closed it); one used more recently is not: a ping is a round trip, as dear as
+the look-up it would precede. A connection that died within the window fails one request, and
+the pool replaces it."""
+
+
+def _mark_used(_dbapi_conn: Any, record: ConnectionPoolEntry) -> None:
+    record.info["used_at"] = time.monotonic()
+
+
+def _ping_if_idle(
+    dbapi_conn: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+) -> None:
+    used_at = record.info.get("used_at", 0.0)
+    if time.monotonic() - used_at < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        with dbapi_conn.cursor() as cursor:
+            # autocommit for the ping, so it opens no transaction
+            dbapi_conn.autocommit = True
+            cursor.execute("SELECT 1")
+            dbapi_conn.autocommit = False
+    except Exception as exc:
+        raise DisconnectionError("a pooled connection no longer answers") from exc
+    record.info["used_at"] = time.monotonic()
+
+
 POOL = {"pool_size": 16, "max_overflow": 32}
 """Connections kept open: as many as requests commonly run at once (the server's thread pool
 runs up to 40). The default five made busy servers open and close a connection (and run its
@@ -161,11 +192,14 @@ class Database:
             if database and database != ":memory:":
                 kwargs.update(POOL)  # an in-memory database keeps one connection per thread
         elif self.dialect == "postgresql":
-            kwargs["pool_pre_ping"] = True
             kwargs.update(POOL)
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.dialect == "postgresql":
             event.listen(self.engine, "connect", _postgres_session)
+            event.listen(self.engine, "connect", _mark_used)
+            event.listen(self.engine, "checkin", _mark_used)
+            event.listen(self.engine, "checkout", _ping_if_idle)
+        self.job_reads = JobReads(self.engine, parsed)
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             if self.checkpointer is not None:
@@ -208,4 +242,5 @@ class Database:
         """Finish a pending WAL checkpoint, then close every pooled connection."""
         if self.checkpointer is not None:
             self.checkpointer.drain()
+        self.job_reads.close()
         self.engine.dispose()

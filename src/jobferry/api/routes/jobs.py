@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.api.wire import BodyDep, body_doc, json, json_bytes, no_content, parse_object
 from jobferry.services.jobs import parse_start
 from jobferry.web import services_of
 
@@ -46,8 +46,11 @@ def show_job(
     dependencies: bool = False,
     get_job_submit_version: Annotated[bool, Query(alias="getJobSubmitVersion")] = False,
 ) -> Response:
+    jobs = services_of(request).jobs
+    if (version is None or version < 0) and not dependencies and not get_job_submit_version:
+        return json_bytes(jobs.show_answer(scope, job_name))
     return json(
-        services_of(request).jobs.show(
+        jobs.show(
             scope,
             job_name,
             version=version,
