@@ -20,6 +20,8 @@ from jobferry.storage import Database
 from support.apps import api_app
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient
 from support.databases import fresh_schema_url, migrate, migrated_schema_url
+from support.s3server import s3_server  # noqa: F401  (one S3 server per test process)
+from support.server import SharedServers
 
 
 @pytest.fixture
@@ -44,6 +46,15 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'jobferry.db'}"
     url: str = request.getfixturevalue("pg_schema_url")
     return url
+
+
+@pytest.fixture(scope="session")
+def shared_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServers]:
+    """This test process's real servers, started on first use (``server`` fixtures of the
+    CLI, end-to-end and client tests take theirs from here)."""
+    servers = SharedServers(tmp_path_factory.mktemp("shared-servers"))
+    yield servers
+    servers.close()
 
 
 @functools.cache
