@@ -98,21 +98,16 @@ def api(services: Services) -> Iterator[SignedClient]:
         yield SignedClient(client, ADMIN_AK, ADMIN_SK)
 
 
-def pytest_itemcollected(item: pytest.Item) -> None:
-    """Tests that share a server process run on one xdist worker (``--dist loadgroup``): the
-    CLI's per backend, the end-to-end tests' per module and backend. Otherwise every worker
-    would start its own copy of each server (about 2 s of CPU apiece). Marked as each item is
-    collected: xdist reads the groups in its own ``pytest_collection_modifyitems``."""
-    group = _server_group(item)
-    if group is not None:
-        item.add_marker(pytest.mark.xdist_group(group))
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` first, then the other end-to-end and fuzz tests, then the rest,
+    each in collection order. xdist hands tests out in this order: a long test started last
+    would leave the other workers idle at the end of the run."""
+    items.sort(key=_start_order)
 
 
-def _server_group(item: pytest.Item) -> str | None:
-    folder = item.path.parent.name
-    if folder not in ("cli", "e2e"):
-        return None
-    callspec = getattr(item, "callspec", None)
-    backend = callspec.params.get("server", "") if callspec is not None else ""
-    where = folder if folder == "cli" else item.path.stem
-    return f"{where}-{backend}" if backend else where
+def _start_order(item: pytest.Item) -> int:
+    if item.get_closest_marker("slow") is not None:
+        return 0
+    if any(item.get_closest_marker(name) is not None for name in ("e2e", "fuzz")):
+        return 1
+    return 2

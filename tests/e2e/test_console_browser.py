@@ -51,7 +51,8 @@ LONG_NAME = "quarterly_revenue_reconciliation_of_the_general_ledger_and_the_sale
 BULK = 2_000
 """Jobs in each of /bulk/a and /bulk/b."""
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]  # 4,000 jobs exported and imported
+# 4,000 jobs exported and imported
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 
 Shot = Callable[..., None]
 

@@ -12,7 +12,7 @@ import requests
 from jobferry.signing import sign_request
 from support.server import ServerProcess, start_server
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 SECRET_KEY = "bvPyMzgdDHj1dxdY4C7h6K1xzvZi1-tPzd1nnfQcqL8="
 
 
