@@ -20,7 +20,7 @@ from jobferry.storage import Database
 from support.apps import api_app
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient
 from support.databases import fresh_schema_url, migrate, migrated_schema_url
-from support.s3server import s3_server  # noqa: F401  (one S3 server per test process)
+from support.s3server import S3Server, s3_server, server_env  # noqa: F401
 from support.server import SharedServers
 
 
@@ -49,10 +49,14 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def shared_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServers]:
+def shared_servers(
+    tmp_path_factory: pytest.TempPathFactory,
+    s3_server: S3Server,  # noqa: F811  (registered here: one S3 server per test process)
+) -> Iterator[SharedServers]:
     """This test process's real servers, started on first use (``server`` fixtures of the
-    CLI, end-to-end and client tests take theirs from here)."""
-    servers = SharedServers(tmp_path_factory.mktemp("shared-servers"))
+    CLI, end-to-end and client tests take theirs from here), obs:// paths mapped to the S3
+    server (the Terraform and obs upload tests use it; the others never name obs://)."""
+    servers = SharedServers(tmp_path_factory.mktemp("shared-servers"), server_env(s3_server))
     yield servers
     servers.close()
 

@@ -13,18 +13,14 @@ import pytest
 
 from support.cli import Cli, Remote, register, write_config
 from support.exporting import seed
-from support.s3server import S3Server, server_env
+from support.s3server import S3Server
 from support.server import ServerProcess, SharedServers
 
 
 @pytest.fixture(scope="module")
-def obs_server(
-    s3_server: S3Server,
-    shared_servers: SharedServers,
-) -> ServerProcess:
-    """The test process's SQLite server with obs:// on the S3 server (the Terraform tests'
-    too)."""
-    return shared_servers.get("sqlite", **server_env(s3_server))
+def obs_server(shared_servers: SharedServers) -> ServerProcess:
+    """The test process's shared SQLite server (obs:// on its S3 server)."""
+    return shared_servers.get("sqlite")
 
 
 @pytest.fixture

@@ -190,25 +190,25 @@ def serving(backend: str, data_dir: Path, **env_extra: str) -> Iterator[ServerPr
 
 class SharedServers:
     """Servers started on first use and kept until the end of the test process (one xdist
-    worker), one per backend and environment. Every test that uses one isolates itself in
-    workspaces, users and names of its own, so starting a server per module (~2 s of CPU and
-    the migrations each) buys nothing."""
+    worker), one per backend, all with the same environment. Every test that uses one
+    isolates itself in workspaces, users and names of its own, so starting a server per
+    module (~2 s of CPU and the migrations each) buys nothing."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, env: dict[str, str]) -> None:
         self._root = root
-        self._running: dict[tuple[str, tuple[tuple[str, str], ...]], ServerProcess] = {}
+        self._env = env
+        self._running: dict[str, ServerProcess] = {}
         self._stack = ExitStack()
 
-    def get(self, backend: str, **env_extra: str) -> ServerProcess:
-        """The running server for ``backend`` ("sqlite" or "postgresql") with ``env_extra``."""
-        key = (backend, tuple(sorted(env_extra.items())))
-        server = self._running.get(key)
+    def get(self, backend: str) -> ServerProcess:
+        """The running server on ``backend`` ("sqlite" or "postgresql")."""
+        server = self._running.get(backend)
         if server is not None and server.proc.poll() is not None:
             raise RuntimeError(f"the shared server died:\n{server.log.read_text()}")
         if server is None:
-            folder = self._root / f"{backend}-{len(self._running)}"
-            server = self._stack.enter_context(serving(backend, folder, **env_extra))
-            self._running[key] = server
+            folder = self._root / backend
+            server = self._stack.enter_context(serving(backend, folder, **self._env))
+            self._running[backend] = server
         return server
 
     def close(self) -> None:

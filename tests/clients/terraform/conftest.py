@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from support.s3server import S3Server, server_env
 from support.server import ServerProcess, SharedServers, new_workspace
 from support.terraform import TerraformClient
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def server(
-    request: pytest.FixtureRequest,
-    shared_servers: SharedServers,
-    s3_server: S3Server,
-) -> ServerProcess:
-    """The test process's server on each backend with obs:// on the S3 server, shared."""
-    return shared_servers.get(request.param, **server_env(s3_server))
+def server(request: pytest.FixtureRequest, shared_servers: SharedServers) -> ServerProcess:
+    """The test process's shared server on each backend (obs:// on its S3 server)."""
+    return shared_servers.get(request.param)
 
 
 @pytest.fixture
