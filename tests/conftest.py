@@ -21,6 +21,7 @@ from support.apps import api_app
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient
 from support.databases import fresh_schema_url, migrate, migrated_schema_url
 from support.s3server import S3Server, s3_server, server_env  # noqa: F401
+from support.scheduling import OneWorkerScheduler
 from support.server import SharedServers
 
 
@@ -115,3 +116,10 @@ def _start_order(item: pytest.Item) -> int:
     if any(item.get_closest_marker(name) is not None for name in ("e2e", "fuzz")):
         return 1
     return 2
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With xdist, ``--dist loadgroup`` keeps the modules that must share a worker on one
+    (``support/scheduling.py``)."""
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(OneWorkerScheduler(), "one-worker-modules")
