@@ -23,7 +23,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	.ci/ensure-chromium
-	$(BIN)/python -m pytest -q -n 4 --dist loadgroup
+	$(BIN)/python -m pytest -q -n 3 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench

@@ -20,6 +20,9 @@ from jobferry.storage import Database
 from support.apps import api_app
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient
 from support.databases import fresh_schema_url, migrate, migrated_schema_url
+from support.s3server import S3Server, s3_server, server_env  # noqa: F401
+from support.scheduling import OneWorkerScheduler
+from support.server import SharedServers
 
 
 @pytest.fixture
@@ -44,6 +47,19 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'jobferry.db'}"
     url: str = request.getfixturevalue("pg_schema_url")
     return url
+
+
+@pytest.fixture(scope="session")
+def shared_servers(
+    tmp_path_factory: pytest.TempPathFactory,
+    s3_server: S3Server,  # noqa: F811  (registered here: one S3 server per test process)
+) -> Iterator[SharedServers]:
+    """This test process's real servers, started on first use (``server`` fixtures of the
+    CLI, end-to-end and client tests take theirs from here), obs:// paths mapped to the S3
+    server (the Terraform and obs upload tests use it; the others never name obs://)."""
+    servers = SharedServers(tmp_path_factory.mktemp("shared-servers"), server_env(s3_server))
+    yield servers
+    servers.close()
 
 
 @functools.cache
@@ -87,21 +103,23 @@ def api(services: Services) -> Iterator[SignedClient]:
         yield SignedClient(client, ADMIN_AK, ADMIN_SK)
 
 
-def pytest_itemcollected(item: pytest.Item) -> None:
-    """Tests that share a server process run on one xdist worker (``--dist loadgroup``): the
-    CLI's per backend, the end-to-end tests' per module and backend. Otherwise every worker
-    would start its own copy of each server (about 2 s of CPU apiece). Marked as each item is
-    collected: xdist reads the groups in its own ``pytest_collection_modifyitems``."""
-    group = _server_group(item)
-    if group is not None:
-        item.add_marker(pytest.mark.xdist_group(group))
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` first, then the other end-to-end and fuzz tests, then the rest,
+    each in collection order. xdist hands tests out in this order: a long test started last
+    would leave the other workers idle at the end of the run."""
+    items.sort(key=_start_order)
 
 
-def _server_group(item: pytest.Item) -> str | None:
-    folder = item.path.parent.name
-    if folder not in ("cli", "e2e"):
-        return None
-    callspec = getattr(item, "callspec", None)
-    backend = callspec.params.get("server", "") if callspec is not None else ""
-    where = folder if folder == "cli" else item.path.stem
-    return f"{where}-{backend}" if backend else where
+def _start_order(item: pytest.Item) -> int:
+    if item.get_closest_marker("slow") is not None:
+        return 0
+    if any(item.get_closest_marker(name) is not None for name in ("e2e", "fuzz")):
+        return 1
+    return 2
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With xdist, ``--dist loadgroup`` keeps the modules that must share a worker on one
+    (``support/scheduling.py``)."""
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(OneWorkerScheduler(), "one-worker-modules")

@@ -19,11 +19,11 @@ from jobferry.storage.schema import upgrade
 from jobferry.tasks.runner import TaskRunner
 from support.clients import ADMIN_AK, ADMIN_SK, SignedClient, wait_task
 from support.exporting import entries, seed
-from support.s3server import S3_ENV, S3Server, s3_server  # noqa: F401
+from support.s3server import S3_ENV, S3Server
 
 
 @pytest.fixture
-def bucket(s3_server: S3Server) -> str:  # noqa: F811
+def bucket(s3_server: S3Server) -> str:
     name = f"jf-{uuid.uuid4().hex[:10]}"
     s3_server.client.create_bucket(Bucket=name)
     return name
@@ -32,7 +32,7 @@ def bucket(s3_server: S3Server) -> str:  # noqa: F811
 @pytest.fixture
 def s3_api(
     settings: Settings,
-    s3_server: S3Server,  # noqa: F811
+    s3_server: S3Server,
     bucket: str,
 ) -> Iterator[SignedClient]:
     """The app with obs:// mapped to the test S3 server and the download center in a bucket."""
@@ -55,7 +55,7 @@ def s3_api(
 
 def test_obs_path_export_answers_the_new_folder_and_writes_the_zip_inside_it(
     s3_api: SignedClient,
-    s3_server: S3Server,  # noqa: F811
+    s3_server: S3Server,
     bucket: str,
 ) -> None:
     seed(s3_api)
@@ -92,7 +92,7 @@ def test_obs_path_without_trailing_slash_is_a_folder_too(
 
 def test_batch_export_to_obs_writes_jobs_zip_in_a_jobs_exported_folder(
     s3_api: SignedClient,
-    s3_server: S3Server,  # noqa: F811
+    s3_server: S3Server,
     bucket: str,
 ) -> None:
     seed(s3_api)
@@ -134,7 +134,7 @@ def test_unknown_bucket_answers_dlf_1242(s3_api: SignedClient) -> None:
 
 def test_download_center_can_live_in_object_storage(
     s3_api: SignedClient,
-    s3_server: S3Server,  # noqa: F811
+    s3_server: S3Server,
     bucket: str,
 ) -> None:
     seed(s3_api)
@@ -155,7 +155,7 @@ def test_download_center_can_live_in_object_storage(
 
 def test_workspace_export_task_can_also_upload_to_obs(
     s3_api: SignedClient,
-    s3_server: S3Server,  # noqa: F811
+    s3_server: S3Server,
     bucket: str,
     tmp_path: Path,
 ) -> None:

@@ -92,6 +92,7 @@ def _signed_call(api: SignedClient, case: Any, workspace: str) -> Any:
     return api.client.request(case.method, target, content=body, headers=headers)
 
 
+@pytest.mark.slow
 def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(
     api: SignedClient,
 ) -> None:

@@ -1,4 +1,4 @@
-"""CLI tests: one real server per backend for the whole package, a fresh workspace per test.
+"""CLI tests: one real server per backend for the test process, a fresh workspace per test.
 
 Commands run in-process through Typer's CliRunner (so their output and exit codes are what a
 terminal would get), talking over HTTP to a ``jobferry serve`` process on loopback.
@@ -6,22 +6,18 @@ terminal would get), talking over HTTP to a ``jobferry serve`` process on loopba
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from support.cli import Cli, Remote, write_config
-from support.server import ServerProcess, serving
+from support.server import ServerProcess, SharedServers
 
 
 @pytest.fixture(scope="package", params=["sqlite", "postgresql"])
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServerProcess]:
-    """One ``jobferry serve`` per backend, shared by every CLI test."""
-    with serving(request.param, tmp_path_factory.mktemp("cli-server")) as proc:
-        yield proc
+def server(request: pytest.FixtureRequest, shared_servers: SharedServers) -> ServerProcess:
+    """The test process's shared ``jobferry serve`` on each backend."""
+    return shared_servers.get(request.param)
 
 
 @pytest.fixture

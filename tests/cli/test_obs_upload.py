@@ -7,34 +7,24 @@ the object-storage path does not depend on the database).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from support.cli import Cli, Remote, register, write_config
 from support.exporting import seed
-from support.s3server import S3Server, s3_server  # noqa: F401
-from support.server import ServerProcess, serving
+from support.s3server import S3Server
+from support.server import ServerProcess, SharedServers
 
 
 @pytest.fixture(scope="module")
-def obs_server(
-    s3_server: S3Server,  # noqa: F811
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[ServerProcess]:
-    env = {
-        "JOBFERRY_S3_ENDPOINT_URL": s3_server.endpoint,
-        "JOBFERRY_S3_REGION": "us-east-1",
-        "JOBFERRY_S3_ACCESS_KEY_ID": "test",
-        "JOBFERRY_S3_SECRET_ACCESS_KEY": "test",
-    }
-    with serving("sqlite", tmp_path_factory.mktemp("obs-server"), **env) as proc:
-        yield proc
+def obs_server(shared_servers: SharedServers) -> ServerProcess:
+    """The test process's shared SQLite server (obs:// on its S3 server)."""
+    return shared_servers.get("sqlite")
 
 
 @pytest.fixture
-def bucket(s3_server: S3Server) -> str:  # noqa: F811
+def bucket(s3_server: S3Server) -> str:
     name = f"jf-cli-{uuid.uuid4().hex[:8]}"
     s3_server.client.create_bucket(Bucket=name)
     return name
@@ -43,7 +33,7 @@ def bucket(s3_server: S3Server) -> str:  # noqa: F811
 @pytest.fixture
 def obs_cli(
     obs_server: ServerProcess,
-    s3_server: S3Server,  # noqa: F811
+    s3_server: S3Server,
     bucket: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -67,7 +57,7 @@ def obs_cli(
 
 def test_import_uploads_to_obs_then_imports_the_obs_path(
     obs_cli: Cli,
-    s3_server: S3Server,  # noqa: F811
+    s3_server: S3Server,
     bucket: str,
 ) -> None:
     seed(obs_cli.remote, ("daily_sales",), workspace=obs_cli.workspace)

@@ -19,7 +19,7 @@ from support.server import ServerProcess, start_server
 
 # A server and ten CLI processes of ~1.8 s of CPU each: on a 2-core machine shared with the
 # rest of the suite (make check) that took over the default 120 s.
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 ROOT = Path(__file__).resolve().parents[2]
 JOBFERRY = str(Path(sys.executable).parent / "jobferry")
 

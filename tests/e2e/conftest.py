@@ -1,4 +1,5 @@
-"""A real server per backend, shared by a module's tests (each test uses its own names)."""
+"""A real server per backend, shared by every end-to-end, CLI and client test of the test
+process (each test uses its own workspaces and names)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,13 @@ import pytest
 import sqlalchemy as sa
 
 from support.databases import PG_URL, require_postgres
-from support.server import ServerProcess, serving
+from support.server import ServerProcess, SharedServers
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServerProcess]:
+def server(request: pytest.FixtureRequest, shared_servers: SharedServers) -> ServerProcess:
     """``jobferry serve`` on a free loopback port, on SQLite or on a fresh PostgreSQL schema."""
-    with serving(request.param, tmp_path_factory.mktemp("server")) as proc:
-        yield proc
+    return shared_servers.get(request.param)
 
 
 @pytest.fixture

@@ -80,6 +80,7 @@ def test_import_of_an_unknown_obs_bucket_fails_the_task_clearly(server: ServerPr
     assert bad.value.error_code == "DLF.0803"
 
 
+@pytest.mark.slow
 def test_two_servers_on_one_database_run_one_import_per_workspace(
     shared_pg: str, tmp_path: Path
 ) -> None:
@@ -115,6 +116,7 @@ def test_two_servers_on_one_database_run_one_import_per_workspace(
         second.stop()
 
 
+@pytest.mark.slow
 def test_fifty_concurrent_imports_on_two_servers_never_overlap(
     shared_pg: str, tmp_path: Path
 ) -> None:
@@ -162,6 +164,7 @@ def test_fifty_concurrent_imports_on_two_servers_never_overlap(
             server.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_server_killed_during_an_import_leaves_the_workspace_unchanged(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest

@@ -4,25 +4,36 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
 from jobferry.signing import sign_request
+from support.databases import fresh_schema_url
 from support.server import ServerProcess, start_server
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 SECRET_KEY = "bvPyMzgdDHj1dxdY4C7h6K1xzvZi1-tPzd1nnfQcqL8="
 
 
-@pytest.fixture
-def two_servers(shared_pg: str, tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
+    """One PostgreSQL schema for both servers."""
+    yield from fresh_schema_url()
+
+
+@pytest.fixture(scope="module")
+def two_servers(
+    database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """Two servers on one database, shared by the module's tests: a replay is of one signed
+    request, and the lock falls on a user's key of its own, so neither test disturbs the
+    other. The module runs on one worker (``support/scheduling.py``)."""
     # No grace: a repeat is a replay however soon it comes (the default grace is 5 s).
     env = {"JOBFERRY_SECRET_KEY": SECRET_KEY, "JOBFERRY_REPLAY_GRACE_SECONDS": "0"}
-    first = start_server(tmp_path / "a", shared_pg, **env)
+    first = start_server(tmp_path_factory.mktemp("a"), database, **env)
     try:
-        second = start_server(tmp_path / "b", shared_pg, **env)
+        second = start_server(tmp_path_factory.mktemp("b"), database, **env)
         try:
             yield first, second
         finally:

@@ -34,7 +34,7 @@ from support.server import (
     wait_for_task,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 CONN = json.dumps({"type": "DWS", "config": {}, "secrets": {"password": "pw"}}).encode()
 SHARED = {
     "JOBFERRY_SECRET_KEY": "bvPyMzgdDHj1dxdY4C7h6K1xzvZi1-tPzd1nnfQcqL8=",

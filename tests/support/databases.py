@@ -9,8 +9,11 @@ migrates a template once per backend, and each test gets a copy:
   statements batched into one round trip. The replay is the migration itself, minus Alembic's
   Python; ``tests/unit/storage/test_migrations.py`` still runs the real thing. Creating,
   replaying and dropping a schema still costs about 0.18 s, so each test process (xdist
-  worker) replays once into a schema of its own and every test starts by emptying it with one
-  ``TRUNCATE … RESTART IDENTITY`` (no migration seeds rows; ``alembic_version`` is kept).
+  worker) replays once into a schema of its own and every test starts by emptying it (no
+  migration seeds rows; ``alembic_version`` is kept): one round trip of ``DELETE FROM`` every
+  table, children first, and ``ALTER SEQUENCE … RESTART`` for every sequence. That is what
+  ``TRUNCATE … RESTART IDENTITY`` does, at a twentieth of its cost on tables this small
+  (TRUNCATE gives every table and index a new file, ~0.3 s for the 37 tables).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import sqlalchemy as sa
 
 from jobferry.storage import Database
 from jobferry.storage.schema import upgrade
+from jobferry.storage.tables import metadata
 
 PG_URL = os.environ.get("JOBFERRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -101,22 +105,37 @@ def migrated_schema_url() -> str:
         url = schema_url(schema)
         _worker.update(admin=admin, schema=schema, url=url)
         _replay(url, _postgres_template())
-        with admin.begin() as conn:
-            names = conn.exec_driver_sql(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
-                "AND table_type = 'BASE TABLE' AND table_name <> 'alembic_version'",
-                (schema,),
-            ).scalars()
-            _worker["truncate"] = (
-                f"TRUNCATE {', '.join(f'{schema}.{n}' for n in names)} RESTART IDENTITY CASCADE"
-            )
+        _worker["empty"] = _emptying_script(admin, schema)
         _migrated.add(url)
     else:
         with admin.begin() as conn:
             conn.exec_driver_sql("SET LOCAL lock_timeout = '20s'")
-            conn.exec_driver_sql(_worker["truncate"])
+            conn.exec_driver_sql(_worker["empty"])
     url_: str = _worker["url"]
     return url_
+
+
+def _emptying_script(admin: sa.Engine, schema: str) -> str:
+    """DELETE every table of ``schema`` (children before parents, in the order of the
+    tables' foreign keys) and restart every sequence."""
+    with admin.begin() as conn:
+        found = set(
+            conn.exec_driver_sql(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+                "AND table_type = 'BASE TABLE' AND table_name <> 'alembic_version'",
+                (schema,),
+            ).scalars()
+        )
+        sequences = conn.exec_driver_sql(
+            "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = %s",
+            (schema,),
+        ).scalars()
+        restarts = [f'ALTER SEQUENCE "{schema}"."{name}" RESTART' for name in sequences]
+    ordered = [table.name for table in reversed(metadata.sorted_tables)]
+    # A table the migrations create but tables.py does not know would keep its rows.
+    assert set(ordered) == found, f"tables.py and the migrations differ: {set(ordered) ^ found}"
+    deletes = [f'DELETE FROM "{schema}"."{name}"' for name in ordered]
+    return ";\n".join(deletes + restarts)
 
 
 def _drop_worker_schema() -> None:

@@ -37,6 +37,16 @@ def s3_server() -> Iterator[S3Server]:
     server.stop()
 
 
+def server_env(s3: S3Server) -> dict[str, str]:
+    """The environment of a jobferry server whose obs:// paths map to ``s3``."""
+    return {
+        "JOBFERRY_S3_ENDPOINT_URL": s3.endpoint,
+        "JOBFERRY_S3_REGION": "us-east-1",
+        "JOBFERRY_S3_ACCESS_KEY_ID": "test",
+        "JOBFERRY_S3_SECRET_ACCESS_KEY": "test",
+    }
+
+
 S3_ENV = {
     "s3_region": "us-east-1",
     "s3_access_key_id": "test",

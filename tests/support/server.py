@@ -10,7 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,6 +186,34 @@ def serving(backend: str, data_dir: Path, **env_extra: str) -> Iterator[ServerPr
             with admin.begin() as conn:
                 conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
             admin.dispose()
+
+
+class SharedServers:
+    """Servers started on first use and kept until the end of the test process (one xdist
+    worker), one per backend, all with the same environment. Every test that uses one
+    isolates itself in workspaces, users and names of its own, so starting a server per
+    module (~2 s of CPU and the migrations each) buys nothing."""
+
+    def __init__(self, root: Path, env: dict[str, str]) -> None:
+        self._root = root
+        self._env = env
+        self._running: dict[str, ServerProcess] = {}
+        self._stack = ExitStack()
+
+    def get(self, backend: str) -> ServerProcess:
+        """The running server on ``backend`` ("sqlite" or "postgresql")."""
+        server = self._running.get(backend)
+        if server is not None and server.proc.poll() is not None:
+            raise RuntimeError(f"the shared server died:\n{server.log.read_text()}")
+        if server is None:
+            folder = self._root / backend
+            server = self._stack.enter_context(serving(backend, folder, **self._env))
+            self._running[backend] = server
+        return server
+
+    def close(self) -> None:
+        """Stop every server (and drop their PostgreSQL schemas)."""
+        self._stack.close()
 
 
 def new_workspace(server: ServerProcess, name: str) -> str:

@@ -3,29 +3,16 @@ Terraform provider's client for it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from support.s3server import S3Server, s3_server  # noqa: F401
-from support.server import ServerProcess, new_workspace, serving
+from support.server import ServerProcess, SharedServers, new_workspace
 from support.terraform import TerraformClient
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def server(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    s3_server: S3Server,  # noqa: F811
-) -> Iterator[ServerProcess]:
-    env = {
-        "JOBFERRY_S3_ENDPOINT_URL": s3_server.endpoint,
-        "JOBFERRY_S3_REGION": "us-east-1",
-        "JOBFERRY_S3_ACCESS_KEY_ID": "test",
-        "JOBFERRY_S3_SECRET_ACCESS_KEY": "test",
-    }
-    with serving(request.param, tmp_path_factory.mktemp("tf-server"), **env) as proc:
-        yield proc
+def server(request: pytest.FixtureRequest, shared_servers: SharedServers) -> ServerProcess:
+    """The test process's shared server on each backend (obs:// on its S3 server)."""
+    return shared_servers.get(request.param)
 
 
 @pytest.fixture

@@ -1,0 +1,44 @@
+"""Which tests run on one xdist worker, and the scheduler that sends them there.
+
+``--dist loadgroup`` sends the tests that share an ``xdist_group`` mark to one worker, but
+pytest-xdist 3.8 passes the group to the controller by renaming ``item._nodeid``, which
+pytest 9.2 no longer reads (pytest-dev/pytest-xdist#1386): the marks are silently ignored.
+This scheduler reads the groups from the node ids instead, for the few modules whose tests
+share processes of their own that are costly to start; every other test goes wherever a
+worker is free (the servers most tests use are per worker anyway: ``SharedServers``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from xdist.scheduler import LoadGroupScheduling
+
+ONE_WORKER_MODULES = frozenset(
+    {
+        "tests/e2e/test_signatures.py",  # two servers on one database, for both tests
+        "tests/e2e/test_workers.py",  # a JOBFERRY_WORKERS=2 server, for all three tests
+    }
+)
+
+
+class OneWorkerModules(LoadGroupScheduling):
+    """``loadgroup`` scheduling in which each module of ``ONE_WORKER_MODULES`` is a group."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        path = nodeid.split("::", 1)[0]
+        if path in ONE_WORKER_MODULES:
+            return path
+        scope: str = super()._split_scope(nodeid)
+        return scope
+
+
+class OneWorkerScheduler:
+    """The plugin that hands xdist the scheduler (registered only when xdist is loaded:
+    pytest refuses a hook nobody declared)."""
+
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        if config.getoption("dist") != "loadgroup":
+            return None
+        return OneWorkerModules(config, log)
