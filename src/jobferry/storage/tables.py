@@ -406,7 +406,8 @@ import_changes = Table(
     Column("after_version", Integer, nullable=True),
     Column("after_sha256", String(64), nullable=True),
     Column("undo", Text, nullable=True),  # JSON: what else rollback restores (name, status…)
-    Index("ix_import_changes_task", "task_id"),
+    # A rollback reads a task's changes a batch at a time in this order (migration 0013).
+    Index("ix_import_changes_order", "task_id", "kind", "name", "action"),
 )
 
 # Environment profiles: named, versioned mappings for one target environment (each save is a

@@ -140,3 +140,20 @@ def test_the_working_set_looks_each_dependency_up_by_index() -> None:
             assert len(scans) <= (1 if joined else 0), (statement, scans)
     finally:
         workset.close()
+
+
+@on_sqlite
+def test_a_rollback_reads_each_batch_of_changes_by_index_in_order(services: Services) -> None:
+    """Every batch of a rollback's changes is a range of the (task, kind, name, action) index:
+    with an index of the task alone each batch sorted all of the task's changes (minutes for an
+    import of 100,000 jobs)."""
+    from jobferry.storage import rollbacks as rollback_repo
+
+    def batches() -> None:
+        with services.db.transaction(readonly=True) as tx:
+            rollback_repo.changes_of(tx, "w", "t", ("job", "a", "CREATE"), 500)
+            rollback_repo.changes_of(tx, "w", "t", None, 500, ("RENAME", "DELETE"))
+
+    for plan in _plans(services, batches):
+        assert plan[0].startswith("SEARCH import_changes USING INDEX ix_import_changes_order"), plan
+        assert not any("TEMP B-TREE" in step for step in plan), plan
