@@ -8,10 +8,10 @@ a 100,000-job workspace has 200,000 rows); callers give and get text.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import Column, ColumnElement, delete, select, tuple_
 
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.database import Tx
@@ -75,39 +75,40 @@ def ledger_rows(
     tx: Tx, target_ws: str, source_ws: str, kind: str, source_uids: Sequence[str]
 ) -> dict[str, LedgerRow]:
     """source uid → ledger row, for these objects of one source."""
-    out: dict[str, LedgerRow] = {}
     t = promotion_ledger.c
-    for start in range(0, len(source_uids), tx.chunk):
-        part = list(source_uids[start : start + tx.chunk])
-        rows = tx.conn.execute(
-            select(*_COLUMNS).where(
-                t.target_workspace_id == target_ws,
-                t.source_workspace_id == source_ws,
-                t.kind == kind,
-                tx.among(t.source_uid, part),
-            )
-        )
-        out.update((r.source_uid, _row(r)) for r in rows)
-    return out
+    found = _among(
+        tx, target_ws, kind, t.source_uid, source_uids, t.source_workspace_id == source_ws
+    )
+    return {row.source_uid: row for row in found}
 
 
 def ledger_by_target(
     tx: Tx, target_ws: str, kind: str, target_uids: Sequence[str]
 ) -> dict[str, LedgerRow]:
     """target uid → the ledger row (of any source) that points at it."""
-    out: dict[str, LedgerRow] = {}
+    found = _among(tx, target_ws, kind, promotion_ledger.c.target_uid, target_uids)
+    return {row.target_uid: row for row in found}
+
+
+def _among(
+    tx: Tx,
+    target_ws: str,
+    kind: str,
+    key: Column[str],
+    values: Sequence[str],
+    *where: ColumnElement[bool],
+) -> Iterator[LedgerRow]:
+    """The target workspace's ledger rows of ``kind`` whose ``key`` is among ``values``, one
+    query a chunk."""
     t = promotion_ledger.c
-    for start in range(0, len(target_uids), tx.chunk):
-        part = list(target_uids[start : start + tx.chunk])
+    for start in range(0, len(values), tx.chunk):
+        part = list(values[start : start + tx.chunk])
         rows = tx.conn.execute(
             select(*_COLUMNS).where(
-                t.target_workspace_id == target_ws,
-                t.kind == kind,
-                tx.among(t.target_uid, part),
+                t.target_workspace_id == target_ws, t.kind == kind, tx.among(key, part), *where
             )
         )
-        out.update((r.target_uid, _row(r)) for r in rows)
-    return out
+        yield from (_row(r) for r in rows)
 
 
 def source_ledger(
