@@ -67,9 +67,18 @@ class ReadIndex:
             self._file = Path(name)
             target = name
         self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-4096"):
+        for pragma in (
+            "journal_mode=OFF",
+            "synchronous=OFF",
+            "locking_mode=EXCLUSIVE",
+            "cache_size=-4096",
+        ):
             self._db.execute(f"PRAGMA {pragma}")
         self._db.executescript(_SCHEMA)
+        # One transaction for the file's whole life: nobody else opens it and it is never
+        # committed for keeps, so each statement skips taking and dropping locks and
+        # writing its pages back (a transaction per inserted row in autocommit mode).
+        self._db.execute("BEGIN")
         self._object_index = False
 
     def close(self) -> None:

@@ -54,9 +54,18 @@ class Workset:
             os.close(fd)
             self._file, target = Path(name), name
         self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-8192"):
+        for pragma in (
+            "journal_mode=OFF",
+            "synchronous=OFF",
+            "locking_mode=EXCLUSIVE",
+            "cache_size=-8192",
+        ):
             self._db.execute(f"PRAGMA {pragma}")
         self._db.executescript(_SCHEMA)
+        # One transaction for the file's whole life: nobody else opens it and it is never
+        # committed for keeps, so each statement skips taking and dropping locks and
+        # writing its pages back (a transaction per inserted row in autocommit mode).
+        self._db.execute("BEGIN")
         self._indexed = False
 
     def close(self) -> None:
@@ -68,7 +77,8 @@ class Workset:
     def _index(self) -> None:
         """Index what later steps look up (once, after the records are in: faster in bulk)."""
         if not self._indexed:
-            self._db.executescript(_INDEXES)
+            for statement in filter(str.strip, _INDEXES.split(";")):
+                self._db.execute(statement)  # not executescript: it would commit
             self._indexed = True
 
     # -- while planning --------------------------------------------------------------------------
