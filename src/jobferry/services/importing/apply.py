@@ -169,6 +169,7 @@ class _Writer:
 
     def write(self, records: dict[str, list[Record]]) -> None:
         """One batch's objects, kind by kind, and their change records."""
+        self.versions = {}  # the batch's own: its subtasks read them (memory stays flat)
         self.scripts(records[ObjectKind.SCRIPT])
         self.resources(records[ObjectKind.RESOURCE])
         self.cdm_jobs(records[ObjectKind.CDM_JOB])
@@ -323,7 +324,6 @@ class _Writer:
             repo.update_jobs(self.tx, overwritten, self.stamp)
         ids.update({row.name: job_id for job_id, row in overwritten})
         uids.update({rows[r.name].name: r.target_uid or "" for _, r in updated})
-        self.promotion.written_jobs.update(ids.values())
         return ids, uids, [job_id for job_id, _ in overwritten]
 
     def written(self, record: Record) -> dict[str, Any]:

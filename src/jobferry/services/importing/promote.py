@@ -74,7 +74,6 @@ class Promotion:
         self.ledger: list[LedgerRow] = []
         self.forgotten: list[tuple[str, str, str]] = []
         self.renamed: list[tuple[str, str, str]] = []  # (kind, old name, new name)
-        self.written_jobs: set[int] = set()
 
     # -- the ledger -----------------------------------------------------------------------------
 
@@ -177,9 +176,11 @@ class Promotion:
         users: dict[int, str] = {}
         for kind, old, new in self.renamed:
             renames[(_REF_KINDS[kind], old)] = new
-            for job_id, user in job_repo.jobs_referencing_with_ids(self.tx, self.ws, kind, old):
-                if job_id not in self.written_jobs:
-                    users[job_id] = user
+            users.update(job_repo.jobs_referencing_with_ids(self.tx, self.ws, kind, old))
+        # The jobs this import wrote carry the package's references already (asked of the
+        # change records rather than remembered: memory stays flat however many it wrote).
+        written = rollback_repo.imported_jobs_among(self.tx, self.task_id, [str(i) for i in users])
+        users = {job_id: user for job_id, user in users.items() if str(job_id) not in written}
         changes = []
         for job_id, name in sorted(users.items(), key=lambda item: item[1]):
             job = job_repo.get_job(self.tx, self.ws, name)
