@@ -30,7 +30,18 @@ AK = "BENCHADMINAK00000001"
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process in MiB (Linux reports KiB)."""
+    """Peak resident set size of this process in MiB.
+
+    Linux's ``ru_maxrss`` is no good here: a process started by another starts from its
+    parent's peak (the kernel carries it over fork and exec), so every measurement reported the
+    bench driver's own peak, which had generated the workspace. ``VmHWM`` belongs to this
+    process's memory alone."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
