@@ -226,6 +226,15 @@ def _check_caps(entry: ZipEntry, size: int, compressed: int, caps: Caps) -> None
         )
 
 
+def drop_pages(buffer: memoryview) -> None:
+    """Let go of the pages of a memory-mapped package read so far. They stay in the page cache
+    and come back on the next touch; without this every page read stays in the process's
+    resident set, and a 100,000-job package adds its whole size to it."""
+    source = buffer.obj
+    if isinstance(source, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        source.madvise(mmap.MADV_DONTNEED)
+
+
 @contextmanager
 def mapped(handle: IO[bytes]) -> Iterator[memoryview]:
     """The whole package as a read-only buffer: a memory map of a file, or the bytes given."""

@@ -101,6 +101,7 @@ from jobferry.package.centraldir import ZipEntry, directory_entries, find_direct
 from jobferry.package.documents import parse_json
 from jobferry.package.entries import (
     Caps,
+    drop_pages,
     inflate_chunks,
     mapped,
     read_capped,
@@ -232,6 +233,7 @@ class PackageReader:
         self._add_files(batch, seq - len(batch))
         manifest = read_manifest(self._files, self.index, self._read, self._stream)
         self.manifest, self.manifest_bytes, self.signature = manifest
+        drop_pages(self._buffer)
         if self.manifest is not None:
             self._problems += self._files.listing_problems(self.index, self.manifest)
             self._problem_count = len(self._problems)
@@ -300,6 +302,7 @@ class PackageReader:
         verify_only = bool(self._problems)
         for batch in self.index.wanted(self.manifest is not None, BATCH):
             found = self._read_batch(batch, verify_only)
+            drop_pages(self._buffer)
             if found is None:
                 verify_only = True
             elif not verify_only:
