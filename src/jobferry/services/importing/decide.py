@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from jobferry.domain.diff import Change, diff, related, same
+from jobferry.domain.diff import Change, diff, related
 from jobferry.domain.enums import DriftPolicy, ObjectKind, PlanAction
 from jobferry.domain.fieldpaths import COSMETIC, FieldPath, keep_target, matches
 from jobferry.services.documents import CONTROL_FIELDS, SERVER_FIELDS, dump, load
@@ -57,17 +57,19 @@ def decide(item: PlannedObject, request: ImportRequest, owned: tuple[FieldPath, 
         item.action = PlanAction.UNCHANGED
         return
     before = before if before is not None else load(target.document)
-    equal = _canonical(before, ignore) == _canonical(item.document, ignore) or same(
-        before, item.document, ignore=ignore
-    )
-    if equal and not renamed:
+    # Equal bytes once canonical are equal; otherwise one structural walk both decides and
+    # lists the changes (the rules may still find none: a number written 1 or 1.0).
+    changes: list[Change] = []
+    if _canonical(before, ignore) != _canonical(item.document, ignore):
+        changes = diff(before, item.document, ignore=ignore)
+    if not changes and not renamed:
         item.action = PlanAction.UNCHANGED
         return
     if request.same_name_policy == "SKIP":
         item.action = PlanAction.SKIP
         return
     item.action = PlanAction.RENAME if renamed else PlanAction.OVERWRITE
-    item.changes = diff(before, item.document, ignore=ignore)
+    item.changes = changes
     _drift(item, before, request, owned)
 
 
