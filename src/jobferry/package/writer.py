@@ -2,8 +2,9 @@
 
 Entries must be added in ascending path order (the writer refuses anything else, which is what
 makes the output reproducible while streaming); every entry gets the same fixed timestamp and
-permissions. Each entry's listing line goes to a spool file as it is written; on
-:meth:`PackageWriter.close` the listing is written as ``manifest.entries``, then
+permissions. Each batch's listing lines are deflated as they come (on a thread of their own
+when the writer has a pool) into a spool file; on :meth:`PackageWriter.close` the listing is
+written as ``manifest.entries``, then
 ``manifest.json`` (package format 2, pinning the listing by size and sha256), then
 ``manifest.sig`` when a signer is given (it signs the ``manifest.json`` bytes). Memory does not
 grow with the package: nothing but counts is kept per entry.
@@ -18,7 +19,7 @@ import hashlib
 import tempfile
 import zlib
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, NamedTuple
 
@@ -32,7 +33,7 @@ from jobferry.package.manifest import (
     entry_line,
     render_manifest,
 )
-from jobferry.package.zipwriter import Compressed, ZipWriter, deflated
+from jobferry.package.zipwriter import DEFLATED, Compressed, ZipWriter, deflated
 
 FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 COMPRESS_LEVEL = 6
@@ -79,9 +80,14 @@ class PackageWriter:
         self._signer = signer
         self._listing = tempfile.SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115
         self._listing_digest = hashlib.sha256()
+        self._listing_deflater = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+        self._listing_size = self._listing_crc = 0
         self._count = 0
         self._last_path: str | None = None
         self._pool = ThreadPoolExecutor(threads, "jobferry-zip") if threads > 1 else None
+        # One thread, so the listing's parts are deflated in order, beside the next batch.
+        self._listing_pool = ThreadPoolExecutor(1, "jobferry-listing") if self._pool else None
+        self._listing_parts: list[Future[None]] = []
 
     def add(self, path: str, kind: str, name: str, object_id: str, data: bytes) -> None:
         """Add one entry; paths must arrive in strictly ascending order."""
@@ -93,15 +99,26 @@ class PackageWriter:
             self._check_order(entry.path)
         data = [entry.data for entry in entries]
         packed = list(self._pool.map(_packed, data)) if self._pool else [_packed(d) for d in data]
+        lines = []
         for entry, (compressed, sha256) in zip(entries, packed, strict=True):
             self._zip.add(entry.path, compressed)
             listed = ManifestEntry(
                 entry.path, entry.kind, entry.name, entry.object_id, compressed.size, sha256
             )
-            line = entry_line(listed)
-            self._listing.write(line)
-            self._listing_digest.update(line)
+            lines.append(entry_line(listed))
             self._count += 1
+        part = b"".join(lines)
+        self._listing_digest.update(part)
+        if self._listing_pool is not None:
+            self._listing_parts.append(self._listing_pool.submit(self._deflate_listing, part))
+        else:
+            self._deflate_listing(part)
+
+    def _deflate_listing(self, part: bytes) -> None:
+        """Deflate the next part of ``manifest.entries`` into the spool."""
+        self._listing_size += len(part)
+        self._listing_crc = zlib.crc32(part, self._listing_crc)
+        self._listing.write(self._listing_deflater.compress(part))
 
     def _check_order(self, path: str) -> None:
         if self._last_path is not None and path <= self._last_path:
@@ -118,6 +135,10 @@ class PackageWriter:
         manifest says beside the entries) may be given only now, once they are written."""
         if self._pool is not None:
             self._pool.shutdown()
+        if self._listing_pool is not None:
+            self._listing_pool.shutdown()
+            for done in self._listing_parts:
+                done.result()  # raises what deflating a part raised
         header = header or self._header
         if header is not None:
             listing = self._write_listing()
@@ -130,15 +151,9 @@ class PackageWriter:
         return WrittenPackage(self._count, header is not None)
 
     def _write_listing(self) -> Listing:
-        """``manifest.entries`` from the spool, deflated a chunk at a time."""
-        size = self._listing.tell()
+        """``manifest.entries``, deflated already but for the end of its stream."""
+        self._listing.write(self._listing_deflater.flush())
         self._listing.seek(0)
-        compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
-        crc = 0
-        parts: list[bytes] = []
-        while chunk := self._listing.read(1 << 20):
-            crc = zlib.crc32(chunk, crc)
-            parts.append(compressor.compress(chunk))
-        parts.append(compressor.flush())
-        self._zip.add(ENTRIES_NAME, Compressed(b"".join(parts), size, crc, 8))
+        size, crc = self._listing_size, self._listing_crc
+        self._zip.add(ENTRIES_NAME, Compressed(self._listing.read(), size, crc, DEFLATED))
         return Listing(self._count, size, self._listing_digest.hexdigest())
