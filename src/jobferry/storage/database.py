@@ -238,6 +238,21 @@ class Database:
         if not readonly and self.checkpointer is not None:
             self.checkpointer.wake()
 
+    def refresh_statistics(self, tables: Sequence[str]) -> None:
+        """Have PostgreSQL's planner look at these tables again (``ANALYZE``), after a write
+        that grew them by tens of thousands of rows at once.
+
+        Until autovacuum gets to them, their statistics describe them as they were; a table
+        never analyzed is taken for nearly empty. With such figures PostgreSQL looked a batch
+        of ledger rows up by scanning every row of the workspace (the uid list as a filter
+        instead of an index condition): a lookup per batch over all rows, quadratic in the
+        import. SQLite plans from its indexes without statistics: nothing to do there."""
+        if self.dialect != "postgresql" or not tables:
+            return
+        with self.engine.connect() as raw:
+            conn = raw.execution_options(isolation_level="AUTOCOMMIT")
+            conn.exec_driver_sql("ANALYZE " + ", ".join(tables))
+
     def dispose(self) -> None:
         """Finish a pending WAL checkpoint, then close every pooled connection."""
         if self.checkpointer is not None:

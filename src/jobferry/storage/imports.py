@@ -17,6 +17,7 @@ from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
 from jobferry.domain.enums import EnvType, JobStatus
 from jobferry.storage.bulk import insert_rows, insert_tuples
 from jobferry.storage.database import Tx
+from jobferry.storage.import_tables import promotion_ledger, task_subtasks
 from jobferry.storage.records import VersionRecord
 from jobferry.storage.rows import (
     CREATED_COLUMNS,
@@ -47,6 +48,22 @@ from jobferry.storage.tables import (
 )
 
 _Row = JobRow | ScriptRow | ResourceRow
+
+GROWN_BY_IMPORT = tuple(
+    t.name
+    for t in (
+        jobs,
+        job_versions,
+        job_refs,
+        scripts,
+        script_versions,
+        resources,
+        import_changes,
+        promotion_ledger,
+        task_subtasks,
+    )
+)
+"""The tables a large import grows (their statistics are refreshed after it)."""
 
 
 @dataclass(frozen=True)

@@ -153,11 +153,23 @@ def delete_ledger(tx: Tx, target_ws: str, keys: Iterable[tuple[str, str, str]]) 
             )
 
 
-def put_ledger(tx: Tx, target_ws: str, rows: Sequence[LedgerRow]) -> None:
-    """Write ledger rows, replacing any of the same source objects."""
+def has_ledger(tx: Tx, target_ws: str, source_ws: str) -> bool:
+    """Whether the target workspace holds any ledger row of that source."""
+    t = promotion_ledger.c
+    query = select(t.kind).where(
+        t.target_workspace_id == target_ws, t.source_workspace_id == source_ws
+    )
+    return tx.conn.execute(query.limit(1)).first() is not None
+
+
+def put_ledger(tx: Tx, target_ws: str, rows: Sequence[LedgerRow], *, replace: bool = True) -> None:
+    """Write ledger rows, replacing any of the same source objects (``replace=False``: the
+    caller knows there are none)."""
     if not rows:
         return
-    delete_ledger(tx, target_ws, [(r.source_workspace_id, r.kind, r.source_uid) for r in rows])
+    if replace:
+        keys = [(r.source_workspace_id, r.kind, r.source_uid) for r in rows]
+        delete_ledger(tx, target_ws, keys)
     insert_tuples(
         tx,
         promotion_ledger,

@@ -74,6 +74,7 @@ class Promotion:
         self.ledger: list[LedgerRow] = []
         self.forgotten: list[tuple[str, str, str]] = []
         self.renamed: list[tuple[str, str, str]] = []  # (kind, old name, new name)
+        self.replacing: bool | None = None  # whether this source had ledger rows here
 
     # -- the ledger -----------------------------------------------------------------------------
 
@@ -103,7 +104,12 @@ class Promotion:
     def flush(self) -> None:
         """Write the ledger rows of the batch."""
         ledger_repo.delete_ledger(self.tx, self.ws, self.forgotten)
-        ledger_repo.put_ledger(self.tx, self.ws, self.ledger)
+        if self.ledger and self.replacing is None:
+            assert self.source is not None
+            # A first promotion from this source has no row to replace, and the package holds
+            # each source object once: its rows go in without a look for old ones.
+            self.replacing = ledger_repo.has_ledger(self.tx, self.ws, self.source)
+        ledger_repo.put_ledger(self.tx, self.ws, self.ledger, replace=bool(self.replacing))
         self.ledger, self.forgotten = [], []
 
     def undo(self, record: Record, **extra: Any) -> str | None:

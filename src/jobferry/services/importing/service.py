@@ -44,6 +44,10 @@ from jobferry.storage.workset import Workset
 log = logging.getLogger("jobferry.import")
 PLAN_SYNC_MAX_OBJECTS = 2000
 TITLE_LENGTH = 512
+STATISTICS_AFTER = 5000
+"""Objects an import writes or deletes past which the database refreshes its statistics of
+the tables it grew (PostgreSQL; autovacuum would get there, but maybe not before the next
+import)."""
 """A task title is cut to the length its column holds."""
 
 
@@ -266,7 +270,9 @@ class ImportService:
                 )
                 return
             with Workset(self.scratch) as workset:
-                self._import(job, reader, workset, stored)
+                changed = self._import(job, reader, workset, stored)
+        if changed >= STATISTICS_AFTER:
+            self.db.refresh_statistics(repo.GROWN_BY_IMPORT)
 
     def _import(
         self,
@@ -274,8 +280,9 @@ class ImportService:
         reader: PackageReader,
         workset: Workset,
         stored: PlanRecord | None,
-    ) -> None:
-        """Plan (rows locked) and apply in one transaction, with the task's final status."""
+    ) -> int:
+        """Plan (rows locked) and apply in one transaction, with the task's final status; how
+        many objects it wrote or deleted."""
         scope, request = job.scope, job.request
         with self.db.transaction() as tx:
             context = PlanContext(
@@ -317,6 +324,7 @@ class ImportService:
             }
             self._finish_in(tx, job.task_id, status, message, result)
             repo.drop_lock(tx, scope.workspace.id, job.task_id)
+        return outcome.written + outcome.deleted
 
     def _stored_plan(self, scope: Scope, request: ImportRequest, sha256: str) -> PlanRecord:
         assert request.plan_id is not None
