@@ -19,7 +19,7 @@ from jobferry.settings import Settings
 from jobferry.storage import Database
 from support.apps import api_app
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient
-from support.databases import fresh_schema_url, migrate, migrated_schema_url
+from support.databases import fresh_schema_url, migrate, migrated_schema_url, worker_database
 from support.s3server import S3Server, s3_server, server_env  # noqa: F401
 from support.scheduling import OneWorkerScheduler
 from support.server import SharedServers
@@ -82,10 +82,12 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) 
 
 @pytest.fixture
 def services(settings: Settings) -> Iterator[Services]:
-    """Migrated database (a copy of the session's template), bootstrapped project, services."""
+    """Migrated database (a copy of the session's template, or the process's emptied
+    PostgreSQL schema, whose open ``Database`` is kept), bootstrapped project, services."""
     url = settings.resolved_database_url()
     migrate(url)
-    db = Database(url)
+    kept = worker_database(url)  # PostgreSQL: the process's own, emptied schema
+    db = kept or Database(url)
     svc = Services.build(settings, db)
     # argon2id at its production cost is ~0.3 s of CPU per hash; console tests hash and verify
     # on every sign-in. The cheapest parameters keep the same code path (tests/unit/services/
@@ -93,7 +95,10 @@ def services(settings: Settings) -> Iterator[Services]:
     svc.signin.hasher = PasswordHasher.from_parameters(CHEAPEST)
     svc.accounts.bootstrap(settings.project_id, settings.admin_ak, settings.admin_sk)
     yield svc
-    db.dispose()
+    if kept is None:
+        db.dispose()
+    else:  # the show_job version check's connection belongs to this test's event loop
+        kept.job_reads.close()
 
 
 @pytest.fixture

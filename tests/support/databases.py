@@ -13,7 +13,8 @@ migrates a template once per backend, and each test gets a copy:
   migration seeds rows; ``alembic_version`` is kept): one round trip of ``DELETE FROM`` every
   table, children first, and ``ALTER SEQUENCE … RESTART`` for every sequence. That is what
   ``TRUNCATE … RESTART IDENTITY`` does, at a twentieth of its cost on tables this small
-  (TRUNCATE gives every table and index a new file, ~0.3 s for the 37 tables).
+  (TRUNCATE gives every table and index a new file, ~0.3 s for the 37 tables). The tests'
+  ``Database`` over that schema is kept open too (``worker_database``).
 """
 
 from __future__ import annotations
@@ -138,7 +139,26 @@ def _emptying_script(admin: sa.Engine, schema: str) -> str:
     return ";\n".join(deletes + restarts)
 
 
+def worker_database(url: str) -> Database | None:
+    """The open ``Database`` over this process's PostgreSQL schema when ``url`` is that
+    schema's (``migrated_schema_url``), else None. It is opened once and kept from test to
+    test, as a server keeps its own: an engine per test opened new connections (a PostgreSQL
+    backend and its session set-up each) and compiled every statement again, about 35 ms of
+    CPU a test here and 20 ms in PostgreSQL. A test sees nothing of the one before: the schema
+    is emptied before each test, and the answer cache and its task runner belong to each
+    test's services."""
+    if url != _worker.get("url"):
+        return None
+    db: Database | None = _worker.get("database")
+    if db is None:
+        db = _worker["database"] = Database(url)
+    return db
+
+
 def _drop_worker_schema() -> None:
+    database = _worker.pop("database", None)
+    if database is not None:
+        database.dispose()
     admin = _worker.pop("admin", None)
     if admin is not None:
         with admin.begin() as conn:

@@ -16,17 +16,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.output import epoch_ms
 from jobferry.cli.session import JsonOption, session
-from jobferry.server import local_services
-from jobferry.services.container import Services
-from jobferry.services.context import Actor
-from jobferry.settings import load_settings
+
+# The server and the services (FastAPI, SQLAlchemy: ~1.5 s of CPU) are imported when a command
+# opens the database, not by every CLI process (jobferry.cli.serve says why).
+if TYPE_CHECKING:
+    from jobferry.services.container import Services
+    from jobferry.services.context import Actor
 
 app = typer.Typer(
     help="Users, credentials, workspaces and roles (local: on the server's database).",
@@ -70,6 +72,9 @@ def admin_options(
 @contextmanager
 def operator(ctx: typer.Context) -> Iterator[tuple[Services, Actor]]:
     """The services over the configured database and the local operator acting on them."""
+    from jobferry.server import local_services
+    from jobferry.settings import load_settings
+
     target = ctx.find_object(AdminTarget) or AdminTarget()
     with local_services(load_settings()) as services:
         yield services, services.accounts.local_operator(target.project_id)

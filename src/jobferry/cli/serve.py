@@ -6,19 +6,25 @@ import shutil
 import socket
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from jobferry.cli.exits import CommandError
-from jobferry.server import build, migrate, serve
-from jobferry.settings import Settings, load_settings
+
+# The server, its settings and everything below them (FastAPI, SQLAlchemy, the services:
+# ~1.5 s of CPU) are imported by the commands that run them, not by every CLI process: most
+# commands only talk HTTP to a server.
+if TYPE_CHECKING:
+    from jobferry.settings import Settings
 
 db_app = typer.Typer(help="Database schema commands (local).", no_args_is_help=True)
 
 
 def _settings(**overrides: object) -> Settings:
+    from jobferry.settings import load_settings
+
     return load_settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -41,6 +47,8 @@ def serve_command(
     out = Console(highlight=False, soft_wrap=True)
     settings = _settings(host=host, port=port, workers=workers)
     _check_free(settings.host, settings.port)
+    from jobferry.server import build, serve
+
     startup = build(settings)
     url = f"http://{settings.host}:{settings.port}"
     processes = f", {settings.workers} processes" if settings.workers > 1 else ""
@@ -90,5 +98,7 @@ def _own_command() -> str:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database schema to this version's newest revision."""
+    from jobferry.server import migrate
+
     revision = migrate(_settings())
     Console(highlight=False).print(f"database is at revision {revision}")

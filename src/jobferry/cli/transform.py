@@ -5,7 +5,7 @@ package offline, with the import's own transform step
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,7 +24,9 @@ from jobferry.cli.promotion import (
 )
 from jobferry.cli.session import JsonOption, session
 from jobferry.package import signature
-from jobferry.services.importing.offline import TransformedPackage, transform_package
+
+if TYPE_CHECKING:
+    from jobferry.services.importing.offline import TransformedPackage
 
 
 def transform_command(
@@ -73,6 +75,10 @@ def transform_command(
     label: dict[str, Any] = dict(choice.label) if choice is not None else {}
     if block is not None:
         label["timeZone"] = block
+    # Imported here: the import's model reaches the storage layer (SQLAlchemy, ~0.2 s), which
+    # no other command of a CLI process that only talks HTTP needs.
+    from jobferry.services.importing.offline import transform_package
+
     result = transform_package(
         read(file),
         choice.profile if choice is not None else None,
