@@ -91,11 +91,16 @@ class Matcher:
 
     def match(self, items: list[PlannedObject]) -> None:
         """Set each item's ``target`` (and ledger row, previous name, name holder)."""
-        by_name = self.state.stored(_names(items))
         by_uid: dict[tuple[str, str], TargetObject] = {}
         if self.source.workspace_id is not None:
             self._ledger(items)
             by_uid = self._targets_by_uid(items)
+        # A target found by identity holds its own name (names are unique per kind): read by
+        # name only what identity did not find, so a re-import reads each definition once.
+        by_name = {(kind, t.name): t for (kind, _), t in by_uid.items()}
+        by_name.update(
+            self.state.stored(_names([i for i in items if (i.kind, i.name) not in by_name]))
+        )
         owners = self._owners(items, by_name, by_uid)
         for item in items:
             self._match(item, by_name.get((item.kind, item.name)), by_uid, owners)
