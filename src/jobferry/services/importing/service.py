@@ -44,11 +44,11 @@ from jobferry.storage.workset import Workset
 log = logging.getLogger("jobferry.import")
 PLAN_SYNC_MAX_OBJECTS = 2000
 TITLE_LENGTH = 512
+"""A task title is cut to the length its column holds."""
 STATISTICS_AFTER = 5000
 """Objects an import writes or deletes past which the database refreshes its statistics of
 the tables it grew (PostgreSQL; autovacuum would get there, but maybe not before the next
 import)."""
-"""A task title is cut to the length its column holds."""
 
 
 @dataclass(frozen=True)
