@@ -33,13 +33,21 @@ def _chunks(items: Sequence[T]) -> Iterator[list[T]]:
 
 
 class JobHead(NamedTuple):
-    """A selected job without its definition (a named tuple: exports hold 100,000 of them)."""
+    """A selected job before it is read: what choosing and ordering a selection needs (a named
+    tuple of three: exports hold 100,000 of them while they order the selection)."""
 
     id: int
     name: str
     latest_version: int | None
-    updated_at: int
+
+
+class JobEntry(NamedTuple):
+    """A job as it goes into a package, read a batch at a time."""
+
+    name: str
     uid: str
+    updated_at: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -54,9 +62,9 @@ class Definition:
 
 def job_heads(tx: Tx, workspace_id: str, names: Iterable[str] | None = None) -> list[JobHead]:
     """The workspace's jobs (all, or those named), without definitions."""
-    cols = select(
-        jobs.c.id, jobs.c.name, jobs.c.latest_version, jobs.c.updated_at, jobs.c.uid
-    ).where(jobs.c.workspace_id == workspace_id)
+    cols = select(jobs.c.id, jobs.c.name, jobs.c.latest_version).where(
+        jobs.c.workspace_id == workspace_id
+    )
     # Rows become heads as they come: a list of result rows first held every row twice over
     # (6 MB of a 30,000-job export's traced memory, all at once).
     if names is None:
@@ -68,7 +76,7 @@ def job_heads(tx: Tx, workspace_id: str, names: Iterable[str] | None = None) -> 
 
 
 def _head(r: Any) -> JobHead:
-    return JobHead(int(r.id), r.name, r.latest_version, int(r.updated_at), r.uid)
+    return JobHead(int(r.id), r.name, r.latest_version)
 
 
 def names_of_kind(tx: Tx, workspace_id: str, kind: str) -> list[str]:
@@ -78,24 +86,22 @@ def names_of_kind(tx: Tx, workspace_id: str, kind: str) -> list[str]:
     return [r.name for r in tx.conn.execute(stmt)]
 
 
-def job_documents(tx: Tx, heads: Sequence[JobHead], *, submitted: bool) -> dict[int, str]:
-    """Job id → stored definition text: development state, or the latest submitted version."""
-    out: dict[int, str] = {}
-    ids = [h.id for h in heads]
-    for chunk in _chunks(ids):
+def job_entries(tx: Tx, job_ids: Sequence[int], *, submitted: bool) -> dict[int, JobEntry]:
+    """Job id → the job as it is exported: its development state, or its latest submitted
+    version (``submitted``)."""
+    out: dict[int, JobEntry] = {}
+    head = (jobs.c.id, jobs.c.name, jobs.c.uid, jobs.c.updated_at)
+    for chunk in _chunks(job_ids):
         if submitted:
             stmt = (
-                select(job_versions.c.job_id.label("id"), job_versions.c.document)
-                .join(jobs, jobs.c.id == job_versions.c.job_id)
-                .where(
-                    job_versions.c.job_id.in_(chunk),
-                    job_versions.c.version == jobs.c.latest_version,
-                )
+                select(*head, job_versions.c.document)
+                .join(job_versions, job_versions.c.job_id == jobs.c.id)
+                .where(jobs.c.id.in_(chunk), job_versions.c.version == jobs.c.latest_version)
             )
         else:
-            stmt = select(jobs.c.id, jobs.c.document).where(jobs.c.id.in_(chunk))
+            stmt = select(*head, jobs.c.document).where(jobs.c.id.in_(chunk))
         for row in tx.conn.execute(stmt):
-            out[int(row.id)] = row.document
+            out[int(row.id)] = JobEntry(row.name, row.uid, int(row.updated_at), row.document)
     return out
 
 
@@ -109,17 +115,17 @@ def references_of(tx: Tx, job_ids: Sequence[int]) -> dict[int, list[tuple[str, s
     return out
 
 
-def distinct_references_of(tx: Tx, job_ids: Sequence[int]) -> set[tuple[str, str, str]]:
-    """Every distinct (kind, name, other workspace) the jobs reference, without per-job rows."""
-    out: set[tuple[str, str, str]] = set()
+def distinct_references_of(tx: Tx, job_ids: Sequence[int]) -> Iterator[tuple[str, str, str]]:
+    """The (kind, name, other workspace) the jobs reference, distinct within each chunk of
+    jobs (a reference used across chunks comes once per chunk): nothing is gathered whole."""
     for chunk in _chunks(job_ids):
         stmt = (
             select(job_refs.c.kind, job_refs.c.name, job_refs.c.ref_workspace)
             .where(job_refs.c.job_id.in_(chunk))
             .distinct()
         )
-        out.update((r.kind, r.name, r.ref_workspace) for r in tx.conn.execute(stmt))
-    return out
+        for r in tx.conn.execute(stmt):
+            yield r.kind, r.name, r.ref_workspace
 
 
 def jobs_using(tx: Tx, job_ids: Sequence[int], kind: str, names: Iterable[str]) -> dict[str, str]:

@@ -6,8 +6,8 @@ are never read: environment objects contribute only their type and config, and a
 requirement names its secrets, never their values.
 
 Nothing is gathered whole: jobs, then each kind of dependency, are read in batches in the order
-their entries go into the zip, and only names (of the jobs and of what they use) are held, so a
-100,000-job workspace exports in the memory of a small one.
+their entries go into the zip; only the selection's job ids and the names of what the jobs use
+are held, so a 100,000-job workspace exports in about the memory of a small one.
 """
 
 from __future__ import annotations
@@ -23,16 +23,15 @@ from jobferry.package.writer import NewEntry
 from jobferry.services.context import Scope
 from jobferry.services.documents import dump, load
 from jobferry.services.exporting.options import ExportOptions
+from jobferry.services.exporting.selection import BATCH, Selection
 from jobferry.storage import Tx
 from jobferry.storage import environment as env_repo
 from jobferry.storage import exports as repo
-from jobferry.storage.exports import Definition, JobHead
+from jobferry.storage.exports import Definition, JobEntry
 
 # The kinds of object an export carries beside the jobs when exportDepend is on, in the order
 # their folders sort in a single-layout package (cdm_jobs/ < jobs/ < resources/ < scripts/).
 DEPENDENCY_KINDS = (ObjectKind.SCRIPT, ObjectKind.RESOURCE, ObjectKind.CDM_JOB)
-BATCH = 500
-"""Definitions read (and entries compressed) together."""
 
 Reference = tuple[str, str, str]
 """(kind, name, other workspace or "") as the reference index holds it."""
@@ -52,35 +51,24 @@ class Summary:
 def package_entries(
     tx: Tx,
     scope: Scope,
-    heads: list[JobHead],
+    selection: Selection,
     options: ExportOptions,
-    layout: Layout,
     summary: Summary,
     *,
     whole: bool = False,
 ) -> Iterator[list[NewEntry]]:
     """Every entry of the package, in ascending path order, a batch at a time (``whole``:
     every script and resource of the workspace, used or not)."""
-    if layout is Layout.BATCH:
-        yield from _job_folders(tx, scope, heads, options, summary)
+    if selection.layout is Layout.BATCH:
+        yield from _job_folders(tx, scope, selection, options, summary)
     else:
-        yield from _single(tx, scope, heads, options, summary, whole)
+        yield from _single(tx, scope, selection, options, summary, whole)
 
 
-def _by_path(heads: Iterable[JobHead], layout: Layout) -> list[JobHead]:
-    """The jobs in the order of their entries (a name order differs: 'a-b.job' < 'a.job')."""
-    if layout is Layout.BATCH:
-        return sorted(heads, key=lambda h: h.name + "/")
-    return sorted(heads, key=lambda h: entry_path(Layout.SINGLE, ObjectKind.JOB, h.name))
-
-
-def _batches(items: Sequence[JobHead]) -> Iterator[Sequence[JobHead]]:
-    for start in range(0, len(items), BATCH):
-        yield items[start : start + BATCH]
-
-
-def _job_texts(tx: Tx, heads: Sequence[JobHead], submitted: bool) -> dict[int, str]:
-    return repo.job_documents(tx, heads, submitted=submitted)
+def _job_entry(layout: Layout, job: JobEntry, summary: Summary) -> NewEntry:
+    summary.newest = max(summary.newest, job.updated_at)
+    path = entry_path(layout, ObjectKind.JOB, job.name)
+    return NewEntry(path, ObjectKind.JOB, job.name, job.uid, job.text.encode())
 
 
 # -- single layout: jobs/, then every dependency once in its kind's folder -----------------------
@@ -89,47 +77,39 @@ def _job_texts(tx: Tx, heads: Sequence[JobHead], submitted: bool) -> dict[int, s
 def _single(
     tx: Tx,
     scope: Scope,
-    heads: list[JobHead],
+    selection: Selection,
     options: ExportOptions,
     summary: Summary,
     whole: bool,
 ) -> Iterator[list[NewEntry]]:
-    ordered = _by_path(heads, Layout.SINGLE)
-    wanted = _wanted(tx, ordered, options.submitted, summary)
+    wanted = _wanted(tx, selection, options.submitted, summary)
     if whole:
         for kind in (ObjectKind.SCRIPT, ObjectKind.RESOURCE):
             wanted[kind].update(repo.names_of_kind(tx, scope.workspace.id, kind))
     if options.export_depend:
-        yield from _dependencies(tx, scope, ordered, wanted, ObjectKind.CDM_JOB, options, summary)
-    for batch in _batches(ordered):
-        texts = _job_texts(tx, batch, options.submitted)
-        entries = []
-        for head in batch:
-            summary.newest = max(summary.newest, head.updated_at)
-            path = entry_path(Layout.SINGLE, ObjectKind.JOB, head.name)
-            entries.append(
-                NewEntry(path, ObjectKind.JOB, head.name, head.uid, texts[head.id].encode())
-            )
-        yield entries
+        yield from _dependencies(tx, scope, selection, wanted, ObjectKind.CDM_JOB, options, summary)
+    for batch in selection.batches():
+        found = repo.job_entries(tx, batch, submitted=options.submitted)
+        yield [_job_entry(Layout.SINGLE, found[job_id], summary) for job_id in batch]
     if options.export_depend:
         for kind in (ObjectKind.RESOURCE, ObjectKind.SCRIPT):
-            yield from _dependencies(tx, scope, ordered, wanted, kind, options, summary)
+            yield from _dependencies(tx, scope, selection, wanted, kind, options, summary)
 
 
-def _wanted(
-    tx: Tx, heads: Sequence[JobHead], submitted: bool, summary: Summary
-) -> dict[str, set[str]]:
+def _wanted(tx: Tx, selection: Selection, submitted: bool, summary: Summary) -> dict[str, set[str]]:
     """The dependencies of this workspace the jobs use, by kind (environment objects go to the
-    summary's requirements)."""
-    if submitted:
-        distinct: set[Reference] = set()
-        for batch in _batches(heads):
-            for refs in _version_references(tx, batch).values():
-                distinct.update(refs)
-    else:
-        distinct = repo.distinct_references_of(tx, [h.id for h in heads])
+    summary's requirements). Only the names are kept, never a row per job."""
     wanted: dict[str, set[str]] = {kind.value: set() for kind in DEPENDENCY_KINDS}
-    for kind, name, other_ws in distinct:
+    if submitted:
+        used: Iterable[Reference] = (
+            ref
+            for batch in selection.batches()
+            for refs in _version_references(tx, batch).values()
+            for ref in refs
+        )
+    else:
+        used = repo.distinct_references_of(tx, selection.ids)
+    for kind, name, other_ws in used:
         if kind in ENVIRONMENT_KINDS:
             summary.requires.add((kind, name))
         if kind in wanted and not other_ws:
@@ -137,20 +117,20 @@ def _wanted(
     return wanted
 
 
-def _version_references(tx: Tx, heads: Sequence[JobHead]) -> dict[int, list[Reference]]:
+def _version_references(tx: Tx, job_ids: Sequence[int]) -> dict[int, list[Reference]]:
     """Job id → the references of its latest submitted version (read from the version)."""
-    texts = repo.job_documents(tx, heads, submitted=True)
+    found = repo.job_entries(tx, job_ids, submitted=True)
     out: dict[int, list[Reference]] = {}
-    for head in heads:
-        refs = distinct_references(job_references(load(texts[head.id])))
-        out[head.id] = [(k.value, n, w or "") for k, n, w in refs]
+    for job_id in job_ids:
+        refs = distinct_references(job_references(load(found[job_id].text)))
+        out[job_id] = [(k.value, n, w or "") for k, n, w in refs]
     return out
 
 
 def _dependencies(
     tx: Tx,
     scope: Scope,
-    heads: Sequence[JobHead],
+    selection: Selection,
     wanted: dict[str, set[str]],
     kind: ObjectKind,
     options: ExportOptions,
@@ -171,7 +151,7 @@ def _dependencies(
             entries.append(_dependency_entry(Layout.SINGLE, kind, item, summary))
         yield entries
     if missing:
-        users = repo.jobs_using(tx, [h.id for h in heads], kind, missing)
+        users = repo.jobs_using(tx, selection.ids, kind, missing)
         _add_unresolved(summary, kind, missing, users)
 
 
@@ -216,39 +196,36 @@ def _add_unresolved(
 
 
 def _job_folders(
-    tx: Tx, scope: Scope, heads: list[JobHead], options: ExportOptions, summary: Summary
+    tx: Tx, scope: Scope, selection: Selection, options: ExportOptions, summary: Summary
 ) -> Iterator[list[NewEntry]]:
     """Batch layout: ``jobs/<job>/`` with the job and each dependency it uses (shared ones
     repeated in every folder that uses them)."""
     missing: dict[tuple[str, str], str] = {}  # (kind, name) → first job using it, by name
-    for batch in _batches(_by_path(heads, Layout.BATCH)):
-        texts = _job_texts(tx, batch, options.submitted)
+    for batch in selection.batches():
+        jobs = repo.job_entries(tx, batch, submitted=options.submitted)
         refs = (
-            _version_references(tx, batch)
-            if options.submitted
-            else repo.references_of(tx, [h.id for h in batch])
+            _version_references(tx, batch) if options.submitted else repo.references_of(tx, batch)
         )
         found = _batch_dependencies(tx, scope, refs.values(), options, summary)
         entries: list[NewEntry] = []
-        for head in batch:
-            summary.newest = max(summary.newest, head.updated_at)
-            path = entry_path(Layout.BATCH, ObjectKind.JOB, head.name)
-            folder = [NewEntry(path, ObjectKind.JOB, head.name, head.uid, texts[head.id].encode())]
-            for kind, name, other_ws in sorted(set(refs[head.id])):
+        for job_id in batch:
+            job = jobs[job_id]
+            folder = [_job_entry(Layout.BATCH, job, summary)]
+            for kind, name, other_ws in sorted(set(refs[job_id])):
                 if kind not in found or other_ws or not options.export_depend:
                     continue
                 item = found[kind].get(name)
                 if item is None:
                     key = (kind, name)
-                    missing[key] = min(missing.get(key, head.name), head.name)
+                    missing[key] = min(missing.get(key, job.name), job.name)
                     continue
                 folder.append(
-                    _dependency_entry(Layout.BATCH, ObjectKind(kind), item, summary, head.name)
+                    _dependency_entry(Layout.BATCH, ObjectKind(kind), item, summary, job.name)
                 )
             entries += sorted(folder, key=lambda e: e.path)
         yield entries
-    for (kind, name), job in sorted(missing.items()):
-        _add_unresolved(summary, kind, [name], {name: job})
+    for (kind, name), job_name in sorted(missing.items()):
+        _add_unresolved(summary, kind, [name], {name: job_name})
 
 
 def _batch_dependencies(

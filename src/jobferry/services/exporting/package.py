@@ -11,16 +11,14 @@ from collections.abc import Callable
 from typing import IO, Any
 
 import jobferry
-from jobferry.package.layout import Layout
 from jobferry.package.manifest import ManifestHeader
 from jobferry.package.writer import PackageWriter, WrittenPackage
 from jobferry.services.context import WRITERS, Scope
 from jobferry.services.exporting.contents import Summary, package_entries, requirements
 from jobferry.services.exporting.options import ExportOptions
-from jobferry.services.exporting.selection import require_submitted
+from jobferry.services.exporting.selection import Selection
 from jobferry.storage import Tx
 from jobferry.storage import promotion as promotion_repo
-from jobferry.storage.exports import JobHead
 
 COMPRESS_THREADS = 2
 INVENTORY_KINDS = ("job", "resource", "script")
@@ -43,24 +41,20 @@ def deleted_since(tx: Tx, scope: Scope, options: ExportOptions) -> list[dict[str
 def write_package(
     tx: Tx,
     scope: Scope,
-    heads: list[JobHead],
+    selection: Selection,
     options: ExportOptions,
-    layout: Layout,
     out: IO[bytes],
-    extra_unresolved: list[dict[str, str]] | None = None,
     signer: Callable[[bytes], bytes] | None = None,
     *,
     inventory: bool = False,
 ) -> WrittenPackage:
-    """Write the package of ``heads`` into ``out`` (signed when ``signer`` is given);
-    ``inventory``: ``heads`` are every job of the workspace, the package gets every script and
-    resource too (with exportDepend), and the manifest says which kinds it holds whole."""
+    """Write the package of ``selection`` into ``out`` (signed when ``signer`` is given);
+    ``inventory``: the selection is every job of the workspace, the package gets every script
+    and resource too (with exportDepend), and the manifest says which kinds it holds whole."""
     scope.require(WRITERS, "export jobs")
-    if options.submitted:
-        require_submitted(scope, heads)
     summary = Summary()
     writer = PackageWriter(out, None, signer, threads=COMPRESS_THREADS)
-    for entries in package_entries(tx, scope, heads, options, layout, summary, whole=inventory):
+    for entries in package_entries(tx, scope, selection, options, summary, whole=inventory):
         writer.add_many(entries)
     header = None
     if options.with_manifest:
@@ -70,9 +64,9 @@ def write_package(
             workspace_id=scope.workspace.id,
             workspace_name=scope.workspace.name,
             created_at_ms=summary.newest,
-            options=options.as_json() | {"layout": layout.value},
+            options=options.as_json() | {"layout": selection.layout.value},
             requires=requirements(tx, scope, summary.requires),
-            unresolved=summary.unresolved + (extra_unresolved or []),
+            unresolved=summary.unresolved + selection.unresolved,
             inventory=(INVENTORY_KINDS if options.export_depend else ("job",)) if inventory else (),
             deleted=deleted_since(tx, scope, options),
         )

@@ -2,18 +2,63 @@
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind
 from jobferry.domain.graph import upstream_closure
 from jobferry.domain.names import check_object_name
 from jobferry.errors import InvalidRequestError, JobNotFoundError
+from jobferry.package.layout import Layout, entry_path
 from jobferry.services.context import Scope
 from jobferry.storage import Tx
 from jobferry.storage import exports as repo
 from jobferry.storage.exports import JobHead
+
+BATCH = 500
+"""Jobs read (and their entries compressed) together."""
+SAMPLE = 200
+"""How many job names the download center keeps of a selection."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The jobs of a package in the order of their entries, held as ids only.
+
+    Eight bytes a job: a 100,000-job selection is 0.8 MB, where the heads it is ordered from
+    are about 15 MB and would otherwise stay alive while the whole package is written.
+    """
+
+    layout: Layout
+    ids: array[int]
+    sample: list[str]
+    """The first names in entry order (what the download center shows of the selection)."""
+    unresolved: list[dict[str, str]] = field(default_factory=list)
+    """Upstream jobs the selection depends on but the workspace lacks."""
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def batches(self) -> Iterator[Sequence[int]]:
+        """The ids, ``BATCH`` at a time, in entry order."""
+        for start in range(0, len(self.ids), BATCH):
+            yield self.ids[start : start + BATCH]
+
+
+def ordered(
+    heads: list[JobHead], layout: Layout, unresolved: list[dict[str, str]] | None = None
+) -> Selection:
+    """The selection of ``heads`` in the order their entries take in a ``layout`` package (a
+    name order differs: 'a-b.job' < 'a.job'); ``heads`` is sorted in place."""
+    if layout is Layout.BATCH:
+        heads.sort(key=lambda h: h.name + "/")
+    else:
+        heads.sort(key=lambda h: entry_path(Layout.SINGLE, ObjectKind.JOB, h.name))
+    ids = array("q", (h.id for h in heads))
+    return Selection(layout, ids, [h.name for h in heads[:SAMPLE]], unresolved or [])
 
 
 def check_batch_size(names: list[str], cap: int) -> list[str]:
@@ -74,7 +119,7 @@ def add_upstream(
     return heads + found, unresolved
 
 
-def require_submitted(scope: Scope, heads: list[JobHead]) -> None:
+def require_submitted(scope: Scope, heads: Iterable[JobHead]) -> None:
     """Refuse exportStatus SUBMIT for jobs that were never submitted."""
     never = sorted(h.name for h in heads if h.latest_version is None)
     if never:

@@ -21,9 +21,12 @@ from jobferry.services.downloads import DownloadService, file_digest
 from jobferry.services.exporting.options import ExportOptions, ExportRequest
 from jobferry.services.exporting.package import write_package
 from jobferry.services.exporting.selection import (
+    Selection,
     add_upstream,
     check_batch_size,
     check_name_list,
+    ordered,
+    require_submitted,
     select_jobs,
     workspace_jobs,
 )
@@ -99,12 +102,25 @@ class ExportService:
         size, sha256 = file_digest(source)
         return {"path": f"obs://{bucket}/{key}", "size": size, "sha256": sha256}
 
-    def _with_upstream(
-        self, tx: Tx, scope: Scope, heads: list[JobHead], options: ExportOptions
-    ) -> tuple[list[JobHead], list[dict[str, str]]]:
+    def _selection(
+        self, tx: Tx, scope: Scope, heads: list[JobHead], options: ExportOptions, layout: Layout
+    ) -> Selection:
+        """``heads`` (with the jobs they depend on, when asked) in ``layout``'s entry order;
+        refused for exportStatus SUBMIT when one was never submitted. Callers pass the heads
+        straight in, so they are let go once ordered."""
+        extra: list[dict[str, str]] = []
         if options.with_upstream:
-            return add_upstream(tx, scope, heads)
-        return heads, []
+            heads, extra = add_upstream(tx, scope, heads)
+        if options.submitted:
+            require_submitted(scope, heads)
+        return ordered(heads, layout, extra)
+
+    def _chosen(self, tx: Tx, job: PreparedExport) -> list[JobHead]:
+        """The jobs a background export names: its name list, or the workspace's."""
+        if job.mode is ExportMode.NAMES:
+            return select_jobs(tx, job.scope, job.names)
+        cap = self.settings.export_workspace_max_jobs
+        return workspace_jobs(tx, job.scope, job.since, cap)
 
     def _upload_exported(self, obs_path: str, label: str, source: Path) -> dict[str, Any]:
         """Upload as DataArts does: ``<obsPath>/<label>_exported/<epoch ms>/<label>.zip``.
@@ -141,11 +157,10 @@ class ExportService:
         started = now_ms()
         try:
             with self.db.transaction(readonly=True) as tx, path.open("wb") as out:
-                heads, extra = self._with_upstream(
-                    tx, scope, select_jobs(tx, scope, names), options
-                )
+                chosen = select_jobs(tx, scope, names)
+                selection = self._selection(tx, scope, chosen, options, layout)
                 signer = self.keys.signer_in(tx, scope.workspace.id)
-                write_package(tx, scope, heads, options, layout, out, extra, signer)
+                write_package(tx, scope, selection, options, out, signer)
         except BaseException:
             path.unlink(missing_ok=True)
             raise
@@ -278,34 +293,29 @@ class ExportService:
         snapshot = now_ms()
         try:
             with self.db.transaction(readonly=True) as tx, path.open("wb") as out:
-                if job.mode is ExportMode.NAMES:
-                    heads = select_jobs(tx, scope, job.names)
-                else:
-                    cap = self.settings.export_workspace_max_jobs
-                    heads = workspace_jobs(tx, scope, job.since, cap)
-                heads, extra = self._with_upstream(tx, scope, heads, options)
-                self.tasks.advance(job.task_id, 10, f"Writing {len(heads)} job(s).")
+                selection = self._selection(
+                    tx, scope, self._chosen(tx, job), options, Layout.SINGLE
+                )
+                self.tasks.advance(job.task_id, 10, f"Writing {len(selection)} job(s).")
                 signer = self.keys.signer_in(tx, scope.workspace.id)
                 whole = job.mode is ExportMode.WORKSPACE and job.since is None
-                written = write_package(
-                    tx, scope, heads, options, Layout.SINGLE, out, extra, signer, inventory=whole
-                )
+                written = write_package(tx, scope, selection, options, out, signer, inventory=whole)
             stamp = datetime.fromtimestamp(snapshot / 1000).strftime("%Y%m%d%H%M%S")
             file_name = f"{scope.workspace.name}_{job.mode}_{stamp}.zip"
-            selection = {
+            chosen = {
                 "mode": job.mode,
-                "jobs": len(heads),
-                "names": [h.name for h in heads][:200],
+                "jobs": len(selection),
+                "names": selection.sample,
                 "since": job.since,
                 **options.as_json(),
             }
-            item = self.downloads.keep(scope, job.task_id, file_name, selection, path)
+            item = self.downloads.keep(scope, job.task_id, file_name, chosen, path)
             result: dict[str, Any] = {
                 "downloadId": item.id,
                 "fileName": file_name,
                 "size": item.size,
                 "sha256": item.sha256,
-                "jobs": len(heads),
+                "jobs": len(selection),
                 "entries": written.entries,
             }
             if job.obs_path:
