@@ -3,6 +3,12 @@
 N jobs × 5 nodes with properties, a cron schedule and 0–3 dependJobs each (always on jobs
 created earlier, so the dependency graph is acyclic), one ~1 KB script per job, 200 resources
 and 20 connections. Deterministic for a given N (seeded random).
+
+After the load the planner's statistics are refreshed, as PostgreSQL's autovacuum would do
+(and as its documentation asks after a bulk load). The bench machines run PostgreSQL with
+autovacuum off: without it the export's queries planned against "nearly empty" tables (a scan
+of the whole workspace per batch of 500 names), which made the 100,000-job export take 28 s
+and grow 2.2 times faster than the workspace (bench/README.md, session 12).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from jobferry.services.context import Scope
 from jobferry.services.jobs import save_job
 from jobferry.services.resources import save_resource
 from jobferry.services.scripts import save_script
+from jobferry.storage.imports import GROWN_BY_IMPORT
 
 SQL_LINE = (
     "select o.order_id, o.amount, c.region from ods.orders o join dim.customer c using (cid);\n"
@@ -102,3 +109,4 @@ def generate(services: Services, scope: Scope, jobs: int) -> None:
         for i in range(jobs):
             save_script(tx, scope, script_doc(i), TargetStatus.SUBMITTED, None)
             save_job(tx, scope, job_doc(i, rng), TargetStatus.SUBMITTED, None, None)
+    services.db.refresh_statistics(GROWN_BY_IMPORT)
