@@ -10,6 +10,7 @@ from jobferry.storage.records import (
     ProjectRecord,
     UserRecord,
     WorkspaceRecord,
+    first_record,
     record,
 )
 from jobferry.storage.tables import credentials, projects, role_bindings, users, workspaces
@@ -49,20 +50,12 @@ def insert_workspace(tx: Tx, ws: WorkspaceRecord) -> None:
 
 def get_workspace(tx: Tx, project_id: str, workspace_id: str) -> WorkspaceRecord | None:
     """A workspace of the project by id."""
-    row = tx.conn.execute(
-        select(workspaces).where(
-            workspaces.c.project_id == project_id, workspaces.c.id == workspace_id
-        )
-    ).first()
-    return record(WorkspaceRecord, row) if row else None
+    return first_record(tx, WorkspaceRecord, workspaces, project_id=project_id, id=workspace_id)
 
 
 def find_workspace_by_name(tx: Tx, project_id: str, name: str) -> WorkspaceRecord | None:
     """A workspace of the project by name."""
-    row = tx.conn.execute(
-        select(workspaces).where(workspaces.c.project_id == project_id, workspaces.c.name == name)
-    ).first()
-    return record(WorkspaceRecord, row) if row else None
+    return first_record(tx, WorkspaceRecord, workspaces, project_id=project_id, name=name)
 
 
 def default_workspace(tx: Tx, project_id: str) -> WorkspaceRecord | None:
@@ -128,16 +121,12 @@ def insert_user(tx: Tx, project_id: str, name: str, is_project_admin: bool, now:
 
 def get_user(tx: Tx, user_id: int) -> UserRecord | None:
     """A user by id."""
-    row = tx.conn.execute(select(users).where(users.c.id == user_id)).first()
-    return record(UserRecord, row) if row else None
+    return first_record(tx, UserRecord, users, id=user_id)
 
 
 def find_user(tx: Tx, project_id: str, name: str) -> UserRecord | None:
     """A user of the project by name."""
-    row = tx.conn.execute(
-        select(users).where(users.c.project_id == project_id, users.c.name == name)
-    ).first()
-    return record(UserRecord, row) if row else None
+    return first_record(tx, UserRecord, users, project_id=project_id, name=name)
 
 
 def list_users(tx: Tx, project_id: str) -> list[UserRecord]:
@@ -162,8 +151,7 @@ def insert_credential(tx: Tx, cred: CredentialRecord) -> None:
 
 def get_credential(tx: Tx, access_key: str) -> CredentialRecord | None:
     """A credential by access key."""
-    row = tx.conn.execute(select(credentials).where(credentials.c.access_key == access_key)).first()
-    return record(CredentialRecord, row) if row else None
+    return first_record(tx, CredentialRecord, credentials, access_key=access_key)
 
 
 def list_credentials(tx: Tx, user_id: int) -> list[CredentialRecord]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert, select
 
 from jobferry.storage.database import Tx
-from jobferry.storage.records import record
+from jobferry.storage.records import first_record, record
 from jobferry.storage.tables import signing_keys, trusted_keys
 
 
@@ -37,10 +37,7 @@ class TrustedKeyRecord:
 
 def get_signing_key(tx: Tx, workspace_id: str) -> SigningKeyRecord | None:
     """The workspace's signing key, if it has one."""
-    row = tx.conn.execute(
-        select(signing_keys).where(signing_keys.c.workspace_id == workspace_id)
-    ).first()
-    return record(SigningKeyRecord, row) if row else None
+    return first_record(tx, SigningKeyRecord, signing_keys, workspace_id=workspace_id)
 
 
 def put_signing_key(tx: Tx, item: SigningKeyRecord) -> None:
@@ -78,12 +75,9 @@ def trusted(tx: Tx, workspace_id: str) -> list[TrustedKeyRecord]:
 
 def get_trusted(tx: Tx, workspace_id: str, key_id: str) -> TrustedKeyRecord | None:
     """One trusted key by id."""
-    row = tx.conn.execute(
-        select(trusted_keys).where(
-            trusted_keys.c.workspace_id == workspace_id, trusted_keys.c.key_id == key_id
-        )
-    ).first()
-    return record(TrustedKeyRecord, row) if row else None
+    return first_record(
+        tx, TrustedKeyRecord, trusted_keys, workspace_id=workspace_id, key_id=key_id
+    )
 
 
 def add_trusted(tx: Tx, item: TrustedKeyRecord) -> None:

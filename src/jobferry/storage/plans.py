@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, insert, select
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.database import Tx
 from jobferry.storage.import_tables import import_plan_objects
-from jobferry.storage.records import record
+from jobferry.storage.records import first_record, record
 from jobferry.storage.tables import import_plans, uploads
 
 
@@ -41,12 +41,7 @@ def delete_plan(tx: Tx, plan_id: str) -> None:
 
 def get_plan(tx: Tx, workspace_id: str, plan_id: str) -> PlanRecord | None:
     """A stored plan of the workspace."""
-    row = tx.conn.execute(
-        select(import_plans).where(
-            import_plans.c.workspace_id == workspace_id, import_plans.c.id == plan_id
-        )
-    ).first()
-    return record(PlanRecord, row) if row else None
+    return first_record(tx, PlanRecord, import_plans, workspace_id=workspace_id, id=plan_id)
 
 
 @dataclass(frozen=True)
@@ -73,10 +68,7 @@ def insert_upload(tx: Tx, item: UploadRecord) -> None:
 
 def get_upload(tx: Tx, workspace_id: str, upload_id: str) -> UploadRecord | None:
     """An uploaded package of the workspace."""
-    row = tx.conn.execute(
-        select(uploads).where(uploads.c.workspace_id == workspace_id, uploads.c.id == upload_id)
-    ).first()
-    return record(UploadRecord, row) if row else None
+    return first_record(tx, UploadRecord, uploads, workspace_id=workspace_id, id=upload_id)
 
 
 def expired_uploads(tx: Tx, now: int) -> list[UploadRecord]:

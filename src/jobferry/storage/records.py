@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import Table, select
+
+if TYPE_CHECKING:  # at run time database imports records (through jobreads)
+    from jobferry.storage.database import Tx
 
 R = TypeVar("R")
 
@@ -12,6 +17,13 @@ def record(cls: type[R], row: Any) -> R:
     """Build a record from a row mapping, taking only the record's own fields."""
     mapping = row._mapping
     return cls(**{f.name: mapping[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+
+
+def first_record(tx: Tx, cls: type[R], table: Table, **key: object) -> R | None:
+    """The row of ``table`` whose columns equal ``key`` (``name=value``...), as a ``cls``
+    record; None when there is none."""
+    row = tx.conn.execute(select(table).filter_by(**key)).first()
+    return record(cls, row) if row else None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import and_, delete, insert, select, update
 
 from jobferry.storage.database import Tx
-from jobferry.storage.records import ScriptRecord, VersionRecord, record
+from jobferry.storage.records import ScriptRecord, VersionRecord, first_record, record
 from jobferry.storage.rows import ScriptRow, Stamp, created
 from jobferry.storage.tables import script_versions, scripts
 
@@ -24,10 +24,7 @@ def insert_script(tx: Tx, script_id: str, workspace_id: str, row: ScriptRow, sta
 
 def get_script(tx: Tx, workspace_id: str, name: str) -> ScriptRecord | None:
     """A script of the workspace by name."""
-    row = tx.conn.execute(
-        select(scripts).where(scripts.c.workspace_id == workspace_id, scripts.c.name == name)
-    ).first()
-    return record(ScriptRecord, row) if row else None
+    return first_record(tx, ScriptRecord, scripts, workspace_id=workspace_id, name=name)
 
 
 def update_script(tx: Tx, script_id: str, row: ScriptRow, stamp: Stamp) -> None:

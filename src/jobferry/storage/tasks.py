@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.database import Tx
 from jobferry.storage.import_tables import task_subtasks
-from jobferry.storage.records import record
+from jobferry.storage.records import first_record, record
 from jobferry.storage.tables import import_locks, system_tasks, workers
 
 RUNNING, FAILED = "RUNNING", "FAILED"
@@ -50,12 +50,7 @@ def insert_task(tx: Tx, task: TaskRecord) -> None:
 
 def get_task(tx: Tx, workspace_id: str, task_id: str) -> TaskRecord | None:
     """A task of the workspace."""
-    row = tx.conn.execute(
-        select(system_tasks).where(
-            system_tasks.c.workspace_id == workspace_id, system_tasks.c.id == task_id
-        )
-    ).first()
-    return record(TaskRecord, row) if row else None
+    return first_record(tx, TaskRecord, system_tasks, workspace_id=workspace_id, id=task_id)
 
 
 def list_tasks(
