@@ -69,17 +69,10 @@ def list_tasks(
         where.append(system_tasks.c.kind == kind)
     if status is not None:
         where.append(system_tasks.c.status == status)
-    total = tx.conn.execute(select(func.count()).select_from(system_tasks).where(*where))
     light = [c for c in system_tasks.c if c.name not in ("result", "subtasks")]
-    rows = tx.conn.execute(
-        select(*light)
-        .where(*where)
-        .order_by(system_tasks.c.start_time.desc(), system_tasks.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    tasks = [TaskRecord(**{**row._mapping, "result": None, "subtasks": None}) for row in rows]
-    return int(total.scalar_one()), tasks
+    newest = [system_tasks.c.start_time.desc(), system_tasks.c.id.desc()]
+    total, rows = tx.page(system_tasks, and_(*where), newest, limit, offset, light)
+    return total, [TaskRecord(**{**row._mapping, "result": None, "subtasks": None}) for row in rows]
 
 
 def update_running(tx: Tx, task_id: str, **values: Any) -> bool:
