@@ -10,6 +10,7 @@ from jobferry.storage.records import (
     ProjectRecord,
     UserRecord,
     WorkspaceRecord,
+    all_records,
     first_record,
     record,
 )
@@ -34,18 +35,7 @@ def list_projects(tx: Tx) -> list[ProjectRecord]:
 
 def insert_workspace(tx: Tx, ws: WorkspaceRecord) -> None:
     """Create a workspace."""
-    tx.conn.execute(
-        insert(workspaces).values(
-            id=ws.id,
-            project_id=ws.project_id,
-            name=ws.name,
-            is_default=ws.is_default,
-            lock_policy=ws.lock_policy,
-            approval_enabled=ws.approval_enabled,
-            created_at=ws.created_at,
-            require_signed=ws.require_signed,
-        )
-    )
+    tx.conn.execute(insert(workspaces).values(**ws.__dict__))
 
 
 def get_workspace(tx: Tx, project_id: str, workspace_id: str) -> WorkspaceRecord | None:
@@ -70,12 +60,8 @@ def default_workspace(tx: Tx, project_id: str) -> WorkspaceRecord | None:
 
 def list_workspaces(tx: Tx, project_id: str) -> list[WorkspaceRecord]:
     """Every workspace of the project, default first, then by name."""
-    rows = tx.conn.execute(
-        select(workspaces)
-        .where(workspaces.c.project_id == project_id)
-        .order_by(workspaces.c.is_default.desc(), workspaces.c.name)
-    )
-    return [record(WorkspaceRecord, r) for r in rows]
+    order = [workspaces.c.is_default.desc(), workspaces.c.name]
+    return all_records(tx, WorkspaceRecord, workspaces, order, project_id=project_id)
 
 
 def member_counts(tx: Tx, project_id: str) -> dict[str, int]:
@@ -139,14 +125,7 @@ def list_users(tx: Tx, project_id: str) -> list[UserRecord]:
 
 def insert_credential(tx: Tx, cred: CredentialRecord) -> None:
     """Store an AK/SK pair (secret already encrypted)."""
-    tx.conn.execute(
-        insert(credentials).values(
-            access_key=cred.access_key,
-            user_id=cred.user_id,
-            secret_encrypted=cred.secret_encrypted,
-            created_at=cred.created_at,
-        )
-    )
+    tx.conn.execute(insert(credentials).values(**cred.__dict__))
 
 
 def get_credential(tx: Tx, access_key: str) -> CredentialRecord | None:
@@ -156,12 +135,8 @@ def get_credential(tx: Tx, access_key: str) -> CredentialRecord | None:
 
 def list_credentials(tx: Tx, user_id: int) -> list[CredentialRecord]:
     """A user's credentials, oldest first."""
-    rows = tx.conn.execute(
-        select(credentials)
-        .where(credentials.c.user_id == user_id)
-        .order_by(credentials.c.created_at, credentials.c.access_key)
-    )
-    return [record(CredentialRecord, r) for r in rows]
+    order = [credentials.c.created_at, credentials.c.access_key]
+    return all_records(tx, CredentialRecord, credentials, order, user_id=user_id)
 
 
 def delete_credential(tx: Tx, access_key: str) -> bool:
