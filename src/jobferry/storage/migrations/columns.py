@@ -16,12 +16,16 @@ from alembic import op
 
 def big_id(name: str = "id") -> sa.Column[int]:
     """An autoincrementing integer primary key column: 64-bit, ``INTEGER`` on SQLite."""
-    return sa.Column(
-        name,
-        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-        autoincrement=True,
-        nullable=False,
-    )
+    return sa.Column(name, _big_integer(), autoincrement=True, nullable=False)
+
+
+def big_ref(name: str) -> sa.Column[int]:
+    """A column that holds another table's ``big_id``."""
+    return sa.Column(name, _big_integer(), nullable=False)
+
+
+def _big_integer() -> sa.types.TypeEngine[int]:
+    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def workspace_id() -> sa.Column[str]:

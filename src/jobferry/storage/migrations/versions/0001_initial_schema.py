@@ -11,6 +11,7 @@ from alembic import op
 from jobferry.storage.migrations.columns import (
     at_and_by,
     big_id,
+    big_ref,
     foreign_key,
     primary_key,
     workspace_id,
@@ -74,7 +75,7 @@ def upgrade() -> None:
     op.create_table(
         "credentials",
         sa.Column("access_key", sa.String(length=128), nullable=False),
-        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        big_ref("user_id"),
         sa.Column("secret_encrypted", sa.Text(), nullable=False),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         foreign_key("credentials", "user_id", "users.id", ondelete="CASCADE"),
@@ -113,9 +114,7 @@ def upgrade() -> None:
         workspace_id(),
         sa.Column("object_kind", sa.String(length=16), nullable=False),
         sa.Column("object_name", sa.String(length=128), nullable=False),
-        sa.Column(
-            "holder_user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        big_ref("holder_user_id"),
         sa.Column("acquired_at", sa.BigInteger(), nullable=False),
         foreign_key("locks", "holder_user_id", "users.id", ondelete="CASCADE"),
         foreign_key("locks", "workspace_id"),
@@ -137,7 +136,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "role_bindings",
-        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        big_ref("user_id"),
         workspace_id(),
         sa.Column("role", sa.String(length=16), nullable=False),
         foreign_key("role_bindings", "user_id", "users.id", ondelete="CASCADE"),
@@ -189,7 +188,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "job_refs",
-        sa.Column("job_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        big_ref("job_id"),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=256), nullable=False),
         sa.Column("ref_workspace", sa.String(length=128), nullable=False),
@@ -201,7 +200,7 @@ def upgrade() -> None:
 
     op.create_table(
         "job_versions",
-        sa.Column("job_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        big_ref("job_id"),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("document", sa.Text(), nullable=False),

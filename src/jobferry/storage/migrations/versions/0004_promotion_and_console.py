@@ -10,6 +10,7 @@ from alembic import op
 
 from jobferry.storage.migrations.columns import (
     at_and_by,
+    big_ref,
     foreign_key,
     primary_key,
     workspace_id,
@@ -23,7 +24,7 @@ def upgrade() -> None:
     op.create_table(
         "console_sessions",
         sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        big_ref("user_id"),
         sa.Column("csrf_token", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         sa.Column("expires_at", sa.BigInteger(), nullable=False),
