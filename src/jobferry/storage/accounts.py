@@ -10,6 +10,8 @@ from jobferry.storage.records import (
     ProjectRecord,
     UserRecord,
     WorkspaceRecord,
+    all_records,
+    first_record,
     record,
 )
 from jobferry.storage.tables import credentials, projects, role_bindings, users, workspaces
@@ -33,36 +35,17 @@ def list_projects(tx: Tx) -> list[ProjectRecord]:
 
 def insert_workspace(tx: Tx, ws: WorkspaceRecord) -> None:
     """Create a workspace."""
-    tx.conn.execute(
-        insert(workspaces).values(
-            id=ws.id,
-            project_id=ws.project_id,
-            name=ws.name,
-            is_default=ws.is_default,
-            lock_policy=ws.lock_policy,
-            approval_enabled=ws.approval_enabled,
-            created_at=ws.created_at,
-            require_signed=ws.require_signed,
-        )
-    )
+    tx.conn.execute(insert(workspaces).values(**ws.__dict__))
 
 
 def get_workspace(tx: Tx, project_id: str, workspace_id: str) -> WorkspaceRecord | None:
     """A workspace of the project by id."""
-    row = tx.conn.execute(
-        select(workspaces).where(
-            workspaces.c.project_id == project_id, workspaces.c.id == workspace_id
-        )
-    ).first()
-    return record(WorkspaceRecord, row) if row else None
+    return first_record(tx, WorkspaceRecord, workspaces, project_id=project_id, id=workspace_id)
 
 
 def find_workspace_by_name(tx: Tx, project_id: str, name: str) -> WorkspaceRecord | None:
     """A workspace of the project by name."""
-    row = tx.conn.execute(
-        select(workspaces).where(workspaces.c.project_id == project_id, workspaces.c.name == name)
-    ).first()
-    return record(WorkspaceRecord, row) if row else None
+    return first_record(tx, WorkspaceRecord, workspaces, project_id=project_id, name=name)
 
 
 def default_workspace(tx: Tx, project_id: str) -> WorkspaceRecord | None:
@@ -77,12 +60,8 @@ def default_workspace(tx: Tx, project_id: str) -> WorkspaceRecord | None:
 
 def list_workspaces(tx: Tx, project_id: str) -> list[WorkspaceRecord]:
     """Every workspace of the project, default first, then by name."""
-    rows = tx.conn.execute(
-        select(workspaces)
-        .where(workspaces.c.project_id == project_id)
-        .order_by(workspaces.c.is_default.desc(), workspaces.c.name)
-    )
-    return [record(WorkspaceRecord, r) for r in rows]
+    order = [workspaces.c.is_default.desc(), workspaces.c.name]
+    return all_records(tx, WorkspaceRecord, workspaces, order, project_id=project_id)
 
 
 def member_counts(tx: Tx, project_id: str) -> dict[str, int]:
@@ -128,16 +107,12 @@ def insert_user(tx: Tx, project_id: str, name: str, is_project_admin: bool, now:
 
 def get_user(tx: Tx, user_id: int) -> UserRecord | None:
     """A user by id."""
-    row = tx.conn.execute(select(users).where(users.c.id == user_id)).first()
-    return record(UserRecord, row) if row else None
+    return first_record(tx, UserRecord, users, id=user_id)
 
 
 def find_user(tx: Tx, project_id: str, name: str) -> UserRecord | None:
     """A user of the project by name."""
-    row = tx.conn.execute(
-        select(users).where(users.c.project_id == project_id, users.c.name == name)
-    ).first()
-    return record(UserRecord, row) if row else None
+    return first_record(tx, UserRecord, users, project_id=project_id, name=name)
 
 
 def list_users(tx: Tx, project_id: str) -> list[UserRecord]:
@@ -150,30 +125,18 @@ def list_users(tx: Tx, project_id: str) -> list[UserRecord]:
 
 def insert_credential(tx: Tx, cred: CredentialRecord) -> None:
     """Store an AK/SK pair (secret already encrypted)."""
-    tx.conn.execute(
-        insert(credentials).values(
-            access_key=cred.access_key,
-            user_id=cred.user_id,
-            secret_encrypted=cred.secret_encrypted,
-            created_at=cred.created_at,
-        )
-    )
+    tx.conn.execute(insert(credentials).values(**cred.__dict__))
 
 
 def get_credential(tx: Tx, access_key: str) -> CredentialRecord | None:
     """A credential by access key."""
-    row = tx.conn.execute(select(credentials).where(credentials.c.access_key == access_key)).first()
-    return record(CredentialRecord, row) if row else None
+    return first_record(tx, CredentialRecord, credentials, access_key=access_key)
 
 
 def list_credentials(tx: Tx, user_id: int) -> list[CredentialRecord]:
     """A user's credentials, oldest first."""
-    rows = tx.conn.execute(
-        select(credentials)
-        .where(credentials.c.user_id == user_id)
-        .order_by(credentials.c.created_at, credentials.c.access_key)
-    )
-    return [record(CredentialRecord, r) for r in rows]
+    order = [credentials.c.created_at, credentials.c.access_key]
+    return all_records(tx, CredentialRecord, credentials, order, user_id=user_id)
 
 
 def delete_credential(tx: Tx, access_key: str) -> bool:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, update
 
 from jobferry.storage.database import Tx
-from jobferry.storage.records import record
+from jobferry.storage.records import first_record
 from jobferry.storage.tables import console_sessions, users
 
 
@@ -38,16 +38,12 @@ class SessionRecord:
 
 def sign_in_record(tx: Tx, project_id: str, name: str) -> SignInRecord | None:
     """A user of the project by name, with password hash and lockout state."""
-    row = tx.conn.execute(
-        select(users).where(users.c.project_id == project_id, users.c.name == name)
-    ).first()
-    return record(SignInRecord, row) if row else None
+    return first_record(tx, SignInRecord, users, project_id=project_id, name=name)
 
 
 def sign_in_record_by_id(tx: Tx, user_id: int) -> SignInRecord | None:
     """A user by id, with password hash and lockout state."""
-    row = tx.conn.execute(select(users).where(users.c.id == user_id)).first()
-    return record(SignInRecord, row) if row else None
+    return first_record(tx, SignInRecord, users, id=user_id)
 
 
 def set_password_hash(tx: Tx, user_id: int, password_hash: str) -> None:
@@ -82,10 +78,7 @@ def insert_session(tx: Tx, session: SessionRecord) -> None:
 
 def get_session(tx: Tx, session_id: str) -> SessionRecord | None:
     """A session by id (the token's sha256)."""
-    row = tx.conn.execute(
-        select(console_sessions).where(console_sessions.c.id == session_id)
-    ).first()
-    return record(SessionRecord, row) if row else None
+    return first_record(tx, SessionRecord, console_sessions, id=session_id)
 
 
 def touch_session(tx: Tx, session_id: str, now: int) -> None:

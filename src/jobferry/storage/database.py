@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ARRAY,
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Row,
+    Select,
     String,
     Table,
     any_,
@@ -34,6 +35,15 @@ from jobferry.storage.jobreads import JobReads
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 CHUNK = 900  # values per IN list on SQLite: stays under builds that cap a statement at 999
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """``items`` in consecutive parts of ``size`` (the last one may be shorter): one ``IN``
+    list, one batch, each."""
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
 
 
 @dataclass
@@ -67,14 +77,15 @@ class Tx:
         order_by: Sequence[ColumnElement[Any]],
         limit: int,
         offset: int,
+        columns: Sequence[ColumnElement[Any]] = (),
     ) -> tuple[int, list[Row[Any]]]:
-        """One page of a table's matching rows, and how many match in all."""
+        """One page of a table's matching rows (only ``columns``, when given), and how many
+        match in all."""
         total = int(
             self.conn.execute(select(func.count()).select_from(table).where(where)).scalar_one()
         )
-        rows = self.conn.execute(
-            select(table).where(where).order_by(*order_by).limit(limit).offset(offset)
-        )
+        query: Select[Any] = select(*columns) if columns else select(table)
+        rows = self.conn.execute(query.where(where).order_by(*order_by).limit(limit).offset(offset))
         return total, list(rows)
 
 

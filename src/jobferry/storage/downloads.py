@@ -7,27 +7,16 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert, select
 
 from jobferry.storage.database import Tx
-from jobferry.storage.records import record
+from jobferry.storage.records import StoredPackageRecord, first_record, record
 from jobferry.storage.tables import downloads, workspace_exports
 
 
 @dataclass(frozen=True)
-class DownloadRecord:
+class DownloadRecord(StoredPackageRecord):
     """A generated package."""
 
-    id: str
-    project_id: str
-    workspace_id: str
     task_id: str | None
-    file_name: str
     selection: str
-    size: int
-    sha256: str
-    store: str
-    location: str
-    created_by: str
-    created_at: int
-    expires_at: int
 
 
 def insert_download(tx: Tx, item: DownloadRecord) -> None:
@@ -37,12 +26,7 @@ def insert_download(tx: Tx, item: DownloadRecord) -> None:
 
 def get_download(tx: Tx, workspace_id: str, download_id: str) -> DownloadRecord | None:
     """One package of the workspace."""
-    row = tx.conn.execute(
-        select(downloads).where(
-            downloads.c.workspace_id == workspace_id, downloads.c.id == download_id
-        )
-    ).first()
-    return record(DownloadRecord, row) if row else None
+    return first_record(tx, DownloadRecord, downloads, workspace_id=workspace_id, id=download_id)
 
 
 def list_downloads(tx: Tx, workspace_id: str, now: int) -> list[DownloadRecord]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, select, update
 
 from jobferry.domain.enums import EnvType
 from jobferry.storage.database import Tx
@@ -51,13 +51,17 @@ def _record(row: object) -> EnvironmentObjectRecord:
     )
 
 
-def _key(workspace_id: str, kind: str, name: str, env: str) -> ColumnElement[bool]:
-    return (
-        (_obj.c.workspace_id == workspace_id)
-        & (_obj.c.kind == kind)
-        & (_obj.c.name == name)
-        & (_obj.c.env == env)
-    )
+def _identity(workspace_id: str, kind: str, name: str, env: str) -> dict[str, str]:
+    """The columns that name one object (the key of both tables)."""
+    return {"workspace_id": workspace_id, "kind": kind, "name": name, "env": env}
+
+
+def _key(
+    workspace_id: str, kind: str, name: str, env: str, table: Table = _obj
+) -> ColumnElement[bool]:
+    """Where ``table`` (the objects, or their secrets) holds that object."""
+    identity = _identity(workspace_id, kind, name, env)
+    return and_(*(table.c[column] == value for column, value in identity.items()))
 
 
 def get_object(
@@ -150,10 +154,7 @@ def upsert_object(
         return False
     tx.conn.execute(
         insert(_obj).values(
-            workspace_id=workspace_id,
-            kind=kind,
-            name=name,
-            env=env,
+            **_identity(workspace_id, kind, name, env),
             object_id=uuid.uuid4().hex,
             created_at=now,
             created_by=actor,
@@ -167,12 +168,7 @@ def read_secrets(
     tx: Tx, workspace_id: str, kind: str, name: str, env: str = DEVELOPMENT
 ) -> str | None:
     """The encrypted secrets of an object (None when it has none): only for merging writes."""
-    stmt = select(_sec.c.secrets_encrypted).where(
-        _sec.c.workspace_id == workspace_id,
-        _sec.c.kind == kind,
-        _sec.c.name == name,
-        _sec.c.env == env,
-    )
+    stmt = select(_sec.c.secrets_encrypted).where(_key(workspace_id, kind, name, env, _sec))
     value = tx.conn.execute(stmt).scalar_one_or_none()
     return str(value) if value is not None else None
 
@@ -187,19 +183,10 @@ def replace_secrets(
     env: str = DEVELOPMENT,
 ) -> None:
     """Replace an object's secrets (already encrypted) and the list of their names."""
-    key = (
-        (_sec.c.workspace_id == workspace_id)
-        & (_sec.c.kind == kind)
-        & (_sec.c.name == name)
-        & (_sec.c.env == env)
-    )
-    tx.conn.execute(delete(_sec).where(key))
+    tx.conn.execute(delete(_sec).where(_key(workspace_id, kind, name, env, _sec)))
     tx.conn.execute(
         insert(_sec).values(
-            workspace_id=workspace_id,
-            kind=kind,
-            name=name,
-            env=env,
+            **_identity(workspace_id, kind, name, env),
             secret_keys=json.dumps(sorted(keys)),
             secrets_encrypted=encrypted,
         )
@@ -208,13 +195,6 @@ def replace_secrets(
 
 def delete_object(tx: Tx, workspace_id: str, kind: str, name: str, env: str = DEVELOPMENT) -> bool:
     """Remove an object and its secrets; True if it existed."""
-    tx.conn.execute(
-        delete(_sec).where(
-            _sec.c.workspace_id == workspace_id,
-            _sec.c.kind == kind,
-            _sec.c.name == name,
-            _sec.c.env == env,
-        )
-    )
+    tx.conn.execute(delete(_sec).where(_key(workspace_id, kind, name, env, _sec)))
     result = tx.conn.execute(delete(_obj).where(_key(workspace_id, kind, name, env)))
     return bool(result.rowcount)

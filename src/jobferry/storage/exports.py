@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from jobferry.domain.enums import EnvType
-from jobferry.storage.database import CHUNK, Tx
+from jobferry.storage.database import Tx, chunks
 from jobferry.storage.tables import (
     environment_objects,
     job_refs,
@@ -23,13 +23,6 @@ from jobferry.storage.tables import (
     script_versions,
     scripts,
 )
-
-T = TypeVar("T")
-
-
-def _chunks(items: Sequence[T]) -> Iterator[list[T]]:
-    for start in range(0, len(items), CHUNK):
-        yield list(items[start : start + CHUNK])
 
 
 class JobHead(NamedTuple):
@@ -70,7 +63,7 @@ def job_heads(tx: Tx, workspace_id: str, names: Iterable[str] | None = None) -> 
     if names is None:
         return [_head(r) for r in tx.conn.execute(cols)]
     heads: list[JobHead] = []
-    for chunk in _chunks(sorted(set(names))):
+    for chunk in chunks(sorted(set(names))):
         heads += (_head(r) for r in tx.conn.execute(cols.where(jobs.c.name.in_(chunk))))
     return heads
 
@@ -91,7 +84,7 @@ def job_entries(tx: Tx, job_ids: Sequence[int], *, submitted: bool) -> dict[int,
     version (``submitted``)."""
     out: dict[int, JobEntry] = {}
     head = (jobs.c.id, jobs.c.name, jobs.c.uid, jobs.c.updated_at)
-    for chunk in _chunks(job_ids):
+    for chunk in chunks(job_ids):
         if submitted:
             stmt = (
                 select(*head, job_versions.c.document)
@@ -108,7 +101,7 @@ def job_entries(tx: Tx, job_ids: Sequence[int], *, submitted: bool) -> dict[int,
 def references_of(tx: Tx, job_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
     """Job id → its indexed (kind, name, other workspace) references (development state)."""
     out: dict[int, list[tuple[str, str, str]]] = {i: [] for i in job_ids}
-    for chunk in _chunks(job_ids):
+    for chunk in chunks(job_ids):
         stmt = select(job_refs.c.job_id, job_refs.c.kind, job_refs.c.name, job_refs.c.ref_workspace)
         for row in tx.conn.execute(stmt.where(job_refs.c.job_id.in_(chunk))):
             out[int(row.job_id)].append((row.kind, row.name, row.ref_workspace))
@@ -118,7 +111,7 @@ def references_of(tx: Tx, job_ids: Sequence[int]) -> dict[int, list[tuple[str, s
 def distinct_references_of(tx: Tx, job_ids: Sequence[int]) -> Iterator[tuple[str, str, str]]:
     """The (kind, name, other workspace) the jobs reference, distinct within each chunk of
     jobs (a reference used across chunks comes once per chunk): nothing is gathered whole."""
-    for chunk in _chunks(job_ids):
+    for chunk in chunks(job_ids):
         stmt = (
             select(job_refs.c.kind, job_refs.c.name, job_refs.c.ref_workspace)
             .where(job_refs.c.job_id.in_(chunk))
@@ -134,7 +127,7 @@ def jobs_using(tx: Tx, job_ids: Sequence[int], kind: str, names: Iterable[str]) 
     out: dict[str, str] = {}
     if not wanted:
         return out
-    for chunk in _chunks(job_ids):
+    for chunk in chunks(job_ids):
         stmt = (
             select(job_refs.c.name, jobs.c.name.label("job"))
             .join(jobs, jobs.c.id == job_refs.c.job_id)
@@ -183,7 +176,7 @@ def dependency_edges(tx: Tx, workspace_id: str) -> dict[str, list[str]]:
 def upstream_edges(tx: Tx, workspace_id: str, names: Sequence[str]) -> list[tuple[str, str]]:
     """(job, upstream) dependJobs edges within the workspace of the jobs named."""
     out: list[tuple[str, str]] = []
-    for chunk in _chunks(names):
+    for chunk in chunks(names):
         stmt = (
             select(jobs.c.name, job_refs.c.name.label("upstream"))
             .join(job_refs, job_refs.c.job_id == jobs.c.id)
@@ -225,7 +218,7 @@ def script_definitions(
 ) -> dict[str, Definition]:
     """Script name → definition (latest submitted version when asked and there is one)."""
     out: dict[str, Definition] = {}
-    for chunk in _chunks(sorted(set(names))):
+    for chunk in chunks(sorted(set(names))):
         stmt = select(
             scripts.c.id,
             scripts.c.name,
@@ -256,7 +249,7 @@ def script_definitions(
 def resource_definitions(tx: Tx, workspace_id: str, names: Iterable[str]) -> dict[str, Definition]:
     """Resource name → definition."""
     out: dict[str, Definition] = {}
-    for chunk in _chunks(sorted(set(names))):
+    for chunk in chunks(sorted(set(names))):
         stmt = select(
             resources.c.id, resources.c.name, resources.c.document, resources.c.updated_at
         ).where(resources.c.workspace_id == workspace_id, resources.c.name.in_(chunk))
@@ -271,7 +264,7 @@ def environment_definitions(
     """Name → (type, config JSON, updated_at) of environment objects; secrets are not read."""
     out: dict[str, tuple[str, str, int]] = {}
     obj = environment_objects
-    for chunk in _chunks(sorted(set(names))):
+    for chunk in chunks(sorted(set(names))):
         stmt = select(obj.c.name, obj.c.type, obj.c.config, obj.c.updated_at).where(
             obj.c.workspace_id == workspace_id,
             obj.c.kind == kind,

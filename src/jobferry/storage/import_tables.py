@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, String, Table, Text
 
-from jobferry.storage.tables import metadata
+from jobferry.storage.tables import at_and_by, metadata
 
 # A stored plan's objects, one row each in plan order; a task's subtasks, likewise.
 import_plan_objects = Table(
@@ -59,8 +59,7 @@ deletions = Table(
     Column("kind", String(16), primary_key=True),
     Column("uid", String(64), primary_key=True),
     Column("name", String(256), nullable=False),
-    Column("deleted_at", BigInteger, nullable=False),
-    Column("deleted_by", String(128), nullable=False),
+    *at_and_by("deleted"),
     Index("ix_deletions_when", "workspace_id", "deleted_at"),
 )
 

@@ -8,15 +8,15 @@ PostgreSQL; updates with one executemany per table), never one round trip per ob
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
 
 from jobferry.domain.enums import EnvType, JobStatus
 from jobferry.storage.bulk import insert_rows, insert_tuples
-from jobferry.storage.database import Tx
+from jobferry.storage.database import Tx, chunks
 from jobferry.storage.import_tables import promotion_ledger, task_subtasks
 from jobferry.storage.records import VersionRecord
 from jobferry.storage.rows import (
@@ -91,42 +91,12 @@ _JOB_COLUMNS = (
 )
 
 
-def _job(r: Any) -> TargetObject:
-    return TargetObject(
-        str(r.id), r.name, r.document, r.status, r.latest_version, int(r.updated_at), r.uid
-    )
-
-
-def jobs_by_uid(
-    tx: Tx, workspace_id: str, uids: Iterable[str], *, for_update: bool = False
-) -> dict[str, TargetObject]:
-    """The workspace's jobs with these stable identifiers, by uid."""
-    out: dict[str, TargetObject] = {}
-    wanted = sorted(set(uids))
-    for start in range(0, len(wanted), tx.chunk):
-        stmt = select(*_JOB_COLUMNS).where(
-            jobs.c.workspace_id == workspace_id,
-            tx.among(jobs.c.uid, wanted[start : start + tx.chunk]),
+def _jobs_where(tx: Tx, where: Any, for_update: bool) -> Iterable[TargetObject]:
+    stmt = select(*_JOB_COLUMNS).where(where)
+    for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
+        yield TargetObject(
+            str(r.id), r.name, r.document, r.status, r.latest_version, int(r.updated_at), r.uid
         )
-        for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
-            out[r.uid] = _job(r)
-    return out
-
-
-def target_jobs(
-    tx: Tx, workspace_id: str, names: Iterable[str], *, for_update: bool = False
-) -> dict[str, TargetObject]:
-    """The workspace's jobs with these names."""
-    out: dict[str, TargetObject] = {}
-    wanted = sorted(set(names))
-    for start in range(0, len(wanted), tx.chunk):
-        stmt = select(*_JOB_COLUMNS).where(
-            jobs.c.workspace_id == workspace_id,
-            tx.among(jobs.c.name, wanted[start : start + tx.chunk]),
-        )
-        for r in tx.conn.execute(stmt.with_for_update() if for_update else stmt):
-            out[r.name] = _job(r)
-    return out
 
 
 def _scripts_where(tx: Tx, where: Any, for_update: bool) -> Iterable[TargetObject]:
@@ -149,54 +119,61 @@ def _resources_where(tx: Tx, where: Any, for_update: bool) -> Iterable[TargetObj
         yield TargetObject(r.id, r.name, r.document, "", None, int(r.updated_at), r.id)
 
 
-def target_scripts(
-    tx: Tx, workspace_id: str, names: Iterable[str], *, for_update: bool = False
-) -> dict[str, TargetObject]:
-    """The workspace's scripts with these names."""
-    out: dict[str, TargetObject] = {}
-    wanted = sorted(set(names))
-    for start in range(0, len(wanted), tx.chunk):
-        part = tx.among(scripts.c.name, wanted[start : start + tx.chunk])
-        found = _scripts_where(tx, and_(scripts.c.workspace_id == workspace_id, part), for_update)
-        out.update((t.name, t) for t in found)
-    return out
+_READERS: dict[str, tuple[Table, Callable[[Tx, Any, bool], Iterable[TargetObject]]]] = {
+    "job": (jobs, _jobs_where),
+    "script": (scripts, _scripts_where),
+    "resource": (resources, _resources_where),
+}
 
 
-def target_resources(
-    tx: Tx, workspace_id: str, names: Iterable[str], *, for_update: bool = False
-) -> dict[str, TargetObject]:
-    """The workspace's resources with these names."""
-    out: dict[str, TargetObject] = {}
-    wanted = sorted(set(names))
-    for start in range(0, len(wanted), tx.chunk):
-        part = tx.among(resources.c.name, wanted[start : start + tx.chunk])
-        where = and_(resources.c.workspace_id == workspace_id, part)
-        out.update((t.name, t) for t in _resources_where(tx, where, for_update))
-    return out
+def _targets(
+    tx: Tx, workspace_id: str, kind: str, column: str, values: Iterable[str], for_update: bool
+) -> Iterator[TargetObject]:
+    """The workspace's objects of ``kind`` whose ``column`` is among ``values``, one query a
+    chunk."""
+    table, read = _READERS[kind]
+    for part in chunks(sorted(set(values)), tx.chunk):
+        where = and_(table.c.workspace_id == workspace_id, tx.among(table.c[column], part))
+        yield from read(tx, where, for_update)
+
+
+class _ByName(Protocol):
+    def __call__(
+        self, tx: Tx, workspace_id: str, names: Iterable[str], *, for_update: bool = False
+    ) -> dict[str, TargetObject]: ...
+
+
+def _by_name(kind: str) -> _ByName:
+    """The look-up of the workspace's objects of ``kind`` by name."""
+
+    def targets(
+        tx: Tx, workspace_id: str, names: Iterable[str], *, for_update: bool = False
+    ) -> dict[str, TargetObject]:
+        return {t.name: t for t in _targets(tx, workspace_id, kind, "name", names, for_update)}
+
+    return targets
+
+
+# The workspace's jobs, scripts or resources with these names, by name.
+target_jobs = _by_name("job")
+target_scripts = _by_name("script")
+target_resources = _by_name("resource")
 
 
 def objects_by_uid(
     tx: Tx, workspace_id: str, kind: str, uids: Iterable[str], *, for_update: bool = False
 ) -> dict[str, TargetObject]:
-    """The workspace's jobs, scripts or resources with these stable identifiers, by uid."""
-    if kind == "job":
-        return jobs_by_uid(tx, workspace_id, uids, for_update=for_update)
-    table, read = (scripts, _scripts_where) if kind == "script" else (resources, _resources_where)
-    out: dict[str, TargetObject] = {}
-    wanted = sorted(set(uids))
-    for start in range(0, len(wanted), tx.chunk):
-        part = tx.among(table.c.id, wanted[start : start + tx.chunk])
-        where = and_(table.c.workspace_id == workspace_id, part)
-        out.update((t.uid, t) for t in read(tx, where, for_update))
-    return out
+    """The workspace's jobs, scripts or resources with these stable identifiers, by uid (a
+    script's or resource's uid is its id)."""
+    column = "uid" if kind == "job" else "id"
+    return {t.uid: t for t in _targets(tx, workspace_id, kind, column, uids, for_update)}
 
 
 def names_in(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -> set[str]:
     """Which of ``names`` exist in the workspace as ``kind`` (script, resource or environment)."""
     wanted = sorted(set(names))
     found: set[str] = set()
-    for start in range(0, len(wanted), tx.chunk):
-        chunk = wanted[start : start + tx.chunk]
+    for chunk in chunks(wanted, tx.chunk):
         if kind == "script":
             stmt = select(scripts.c.name).where(
                 scripts.c.workspace_id == workspace_id, tx.among(scripts.c.name, chunk)
@@ -263,10 +240,10 @@ def insert_jobs(
     )
     names = [row.name for row in rows]
     ids: dict[str, tuple[int, str]] = {}
-    for start in range(0, len(names), tx.chunk):
+    for part in chunks(names, tx.chunk):
         stmt = select(jobs.c.name, jobs.c.id, jobs.c.uid).where(
             jobs.c.workspace_id == workspace_id,
-            tx.among(jobs.c.name, names[start : start + tx.chunk]),
+            tx.among(jobs.c.name, part),
         )
         ids.update((name, (int(id_), uid)) for name, id_, uid in tx.conn.execute(stmt))
     return ids
@@ -297,7 +274,7 @@ def insert_job_versions(tx: Tx, rows: Sequence[tuple[int, VersionRecord, str | N
         tx,
         job_versions,
         [
-            {"job_id": job_id, **_version_columns(version), "approvers": approvers}
+            {"job_id": job_id, **version.__dict__, "approvers": approvers}
             for job_id, version, approvers in rows
         ],
     )
@@ -305,10 +282,8 @@ def insert_job_versions(tx: Tx, rows: Sequence[tuple[int, VersionRecord, str | N
 
 def replace_job_refs(tx: Tx, job_ids: Sequence[int], rows: Sequence[RefRow]) -> None:
     """Clear the reference index of ``job_ids``, then insert ``rows`` (of any jobs)."""
-    for start in range(0, len(job_ids), tx.chunk):
-        tx.conn.execute(
-            delete(job_refs).where(job_refs.c.job_id.in_(job_ids[start : start + tx.chunk]))
-        )
+    for part in chunks(job_ids, tx.chunk):
+        tx.conn.execute(delete(job_refs).where(job_refs.c.job_id.in_(part)))
     insert_tuples(tx, job_refs, RefRow._fields, rows)
 
 
@@ -335,7 +310,7 @@ def insert_script_versions(tx: Tx, rows: Sequence[tuple[str, VersionRecord]]) ->
     insert_rows(
         tx,
         script_versions,
-        [{"script_id": script_id, **_version_columns(version)} for script_id, version in rows],
+        [{"script_id": script_id, **version.__dict__} for script_id, version in rows],
     )
 
 
@@ -360,16 +335,6 @@ def update_resources(tx: Tx, rows: Sequence[tuple[str, ResourceRow]], stamp: Sta
 def insert_changes(tx: Tx, rows: Sequence[ChangeRow]) -> None:
     """Record what an import did to each object."""
     insert_tuples(tx, import_changes, ChangeRow._fields, rows)
-
-
-def _version_columns(version: VersionRecord) -> dict[str, Any]:
-    return {
-        "version": version.version,
-        "status": version.status,
-        "document": version.document,
-        "created_at": version.created_at,
-        "created_by": version.created_by,
-    }
 
 
 # -- the one-import-per-workspace lock --------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import and_, delete, insert, select, update
 
 from jobferry.domain.enums import JobStatus
 from jobferry.storage.database import Tx
-from jobferry.storage.records import JobRecord, VersionRecord, record
+from jobferry.storage.records import JobRecord, VersionRecord, all_records, first_record, record
 from jobferry.storage.rows import JobRow, Stamp, created
 from jobferry.storage.tables import job_refs, job_versions, jobs, workspaces
 
@@ -30,10 +30,7 @@ def insert_job(tx: Tx, workspace_id: str, row: JobRow, stamp: Stamp) -> int:
 
 def get_job(tx: Tx, workspace_id: str, name: str) -> JobRecord | None:
     """A job of the workspace by name."""
-    row = tx.conn.execute(
-        select(jobs).where(jobs.c.workspace_id == workspace_id, jobs.c.name == name)
-    ).first()
-    return record(JobRecord, row) if row else None
+    return first_record(tx, JobRecord, jobs, workspace_id=workspace_id, name=name)
 
 
 def update_job(tx: Tx, job_id: int, row: JobRow, stamp: Stamp) -> None:
@@ -91,36 +88,19 @@ def list_jobs(
 def insert_version(tx: Tx, job_id: int, version: VersionRecord, approvers: str | None) -> None:
     """Store a new immutable submitted version."""
     tx.conn.execute(
-        insert(job_versions).values(
-            job_id=job_id,
-            version=version.version,
-            status=version.status,
-            document=version.document,
-            approvers=approvers,
-            created_at=version.created_at,
-            created_by=version.created_by,
-        )
+        insert(job_versions).values(job_id=job_id, approvers=approvers, **version.__dict__)
     )
 
 
 def get_version(tx: Tx, job_id: int, version: int) -> VersionRecord | None:
     """One submitted version of a job."""
-    row = tx.conn.execute(
-        select(job_versions).where(
-            job_versions.c.job_id == job_id, job_versions.c.version == version
-        )
-    ).first()
-    return record(VersionRecord, row) if row else None
+    return first_record(tx, VersionRecord, job_versions, job_id=job_id, version=version)
 
 
 def list_versions(tx: Tx, job_id: int) -> list[VersionRecord]:
     """Every submitted version of a job, newest first."""
-    rows = tx.conn.execute(
-        select(job_versions)
-        .where(job_versions.c.job_id == job_id)
-        .order_by(job_versions.c.version.desc())
-    )
-    return [record(VersionRecord, r) for r in rows]
+    order = [job_versions.c.version.desc()]
+    return all_records(tx, VersionRecord, job_versions, order, job_id=job_id)
 
 
 def replace_refs(tx: Tx, job_id: int, refs: Iterable[tuple[str, str, str]]) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert
 
 from jobferry.storage.database import Tx
-from jobferry.storage.records import record
+from jobferry.storage.records import all_records, first_record
 from jobferry.storage.tables import signing_keys, trusted_keys
 
 
@@ -37,25 +37,13 @@ class TrustedKeyRecord:
 
 def get_signing_key(tx: Tx, workspace_id: str) -> SigningKeyRecord | None:
     """The workspace's signing key, if it has one."""
-    row = tx.conn.execute(
-        select(signing_keys).where(signing_keys.c.workspace_id == workspace_id)
-    ).first()
-    return record(SigningKeyRecord, row) if row else None
+    return first_record(tx, SigningKeyRecord, signing_keys, workspace_id=workspace_id)
 
 
 def put_signing_key(tx: Tx, item: SigningKeyRecord) -> None:
     """Set (replace) the workspace's signing key."""
     tx.conn.execute(delete(signing_keys).where(signing_keys.c.workspace_id == item.workspace_id))
-    tx.conn.execute(
-        insert(signing_keys).values(
-            workspace_id=item.workspace_id,
-            key_id=item.key_id,
-            public_key=item.public_key,
-            private_key_encrypted=item.private_key_encrypted,
-            created_at=item.created_at,
-            created_by=item.created_by,
-        )
-    )
+    tx.conn.execute(insert(signing_keys).values(**item.__dict__))
 
 
 def delete_signing_key(tx: Tx, workspace_id: str) -> bool:
@@ -68,36 +56,20 @@ def delete_signing_key(tx: Tx, workspace_id: str) -> bool:
 
 def trusted(tx: Tx, workspace_id: str) -> list[TrustedKeyRecord]:
     """The workspace's trusted public keys, by name."""
-    rows = tx.conn.execute(
-        select(trusted_keys)
-        .where(trusted_keys.c.workspace_id == workspace_id)
-        .order_by(trusted_keys.c.name, trusted_keys.c.key_id)
-    )
-    return [record(TrustedKeyRecord, r) for r in rows]
+    order = [trusted_keys.c.name, trusted_keys.c.key_id]
+    return all_records(tx, TrustedKeyRecord, trusted_keys, order, workspace_id=workspace_id)
 
 
 def get_trusted(tx: Tx, workspace_id: str, key_id: str) -> TrustedKeyRecord | None:
     """One trusted key by id."""
-    row = tx.conn.execute(
-        select(trusted_keys).where(
-            trusted_keys.c.workspace_id == workspace_id, trusted_keys.c.key_id == key_id
-        )
-    ).first()
-    return record(TrustedKeyRecord, row) if row else None
+    return first_record(
+        tx, TrustedKeyRecord, trusted_keys, workspace_id=workspace_id, key_id=key_id
+    )
 
 
 def add_trusted(tx: Tx, item: TrustedKeyRecord) -> None:
     """Trust a public key."""
-    tx.conn.execute(
-        insert(trusted_keys).values(
-            workspace_id=item.workspace_id,
-            key_id=item.key_id,
-            name=item.name,
-            public_key=item.public_key,
-            added_at=item.added_at,
-            added_by=item.added_by,
-        )
-    )
+    tx.conn.execute(insert(trusted_keys).values(**item.__dict__))
 
 
 def remove_trusted(tx: Tx, workspace_id: str, key_id: str) -> bool:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import and_, delete, insert, select
 
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.database import Tx
 from jobferry.storage.import_tables import import_plan_objects
-from jobferry.storage.records import record
+from jobferry.storage.records import StoredPackageRecord, first_record, record
 from jobferry.storage.tables import import_plans, uploads
 
 
@@ -41,29 +41,12 @@ def delete_plan(tx: Tx, plan_id: str) -> None:
 
 def get_plan(tx: Tx, workspace_id: str, plan_id: str) -> PlanRecord | None:
     """A stored plan of the workspace."""
-    row = tx.conn.execute(
-        select(import_plans).where(
-            import_plans.c.workspace_id == workspace_id, import_plans.c.id == plan_id
-        )
-    ).first()
-    return record(PlanRecord, row) if row else None
+    return first_record(tx, PlanRecord, import_plans, workspace_id=workspace_id, id=plan_id)
 
 
 @dataclass(frozen=True)
-class UploadRecord:
+class UploadRecord(StoredPackageRecord):
     """A package uploaded for import."""
-
-    id: str
-    project_id: str
-    workspace_id: str
-    file_name: str
-    size: int
-    sha256: str
-    store: str
-    location: str
-    created_by: str
-    created_at: int
-    expires_at: int
 
 
 def insert_upload(tx: Tx, item: UploadRecord) -> None:
@@ -73,10 +56,7 @@ def insert_upload(tx: Tx, item: UploadRecord) -> None:
 
 def get_upload(tx: Tx, workspace_id: str, upload_id: str) -> UploadRecord | None:
     """An uploaded package of the workspace."""
-    row = tx.conn.execute(
-        select(uploads).where(uploads.c.workspace_id == workspace_id, uploads.c.id == upload_id)
-    ).first()
-    return record(UploadRecord, row) if row else None
+    return first_record(tx, UploadRecord, uploads, workspace_id=workspace_id, id=upload_id)
 
 
 def expired_uploads(tx: Tx, now: int) -> list[UploadRecord]:
@@ -118,17 +98,11 @@ def plan_objects(
     kind: str | None = None,
 ) -> tuple[int, list[str]]:
     """A page of a plan's objects as JSON lines, in plan order, and how many there are."""
-    where = [import_plan_objects.c.plan_id == plan_id]
+    t = import_plan_objects.c
+    where = [t.plan_id == plan_id]
     if action is not None:
-        where.append(import_plan_objects.c.action == action)
+        where.append(t.action == action)
     if kind is not None:
-        where.append(import_plan_objects.c.kind == kind)
-    total = tx.conn.execute(select(func.count()).select_from(import_plan_objects).where(*where))
-    rows = tx.conn.execute(
-        select(import_plan_objects.c.line)
-        .where(*where)
-        .order_by(import_plan_objects.c.seq)
-        .limit(limit)
-        .offset(offset)
-    )
-    return int(total.scalar_one()), [r.line for r in rows]
+        where.append(t.kind == kind)
+    total, rows = tx.page(import_plan_objects, and_(*where), [t.seq], limit, offset, [t.line])
+    return total, [r.line for r in rows]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, insert, select
 
 from jobferry.storage.database import Tx
-from jobferry.storage.records import record
+from jobferry.storage.records import all_records, record
 from jobferry.storage.tables import env_profiles
 
 
@@ -35,16 +35,7 @@ def latest_version(tx: Tx, workspace_id: str, name: str) -> int:
 
 def insert_version(tx: Tx, item: ProfileRecord) -> None:
     """Save a new version."""
-    tx.conn.execute(
-        insert(env_profiles).values(
-            workspace_id=item.workspace_id,
-            name=item.name,
-            version=item.version,
-            document=item.document,
-            created_at=item.created_at,
-            created_by=item.created_by,
-        )
-    )
+    tx.conn.execute(insert(env_profiles).values(**item.__dict__))
 
 
 def get(tx: Tx, workspace_id: str, name: str, version: int | None = None) -> ProfileRecord | None:
@@ -60,12 +51,8 @@ def get(tx: Tx, workspace_id: str, name: str, version: int | None = None) -> Pro
 
 def versions(tx: Tx, workspace_id: str, name: str) -> list[ProfileRecord]:
     """Every version of a profile, newest first."""
-    rows = tx.conn.execute(
-        select(env_profiles)
-        .where(env_profiles.c.workspace_id == workspace_id, env_profiles.c.name == name)
-        .order_by(env_profiles.c.version.desc())
-    )
-    return [record(ProfileRecord, r) for r in rows]
+    order = [env_profiles.c.version.desc()]
+    return all_records(tx, ProfileRecord, env_profiles, order, workspace_id=workspace_id, name=name)
 
 
 def latest_all(tx: Tx, workspace_id: str) -> list[ProfileRecord]:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from sqlalchemy import Column, ColumnElement, delete, select, tuple_
 
 from jobferry.storage.bulk import insert_tuples
-from jobferry.storage.database import Tx
+from jobferry.storage.database import Tx, chunks
 from jobferry.storage.import_tables import deletions, promotion_exports, promotion_ledger
 
 
@@ -110,8 +110,7 @@ def _among(
     """The target workspace's ledger rows of ``kind`` whose ``key`` is among ``values``, one
     query a chunk."""
     t = promotion_ledger.c
-    for start in range(0, len(values), tx.chunk):
-        part = list(values[start : start + tx.chunk])
+    for part in chunks(values, tx.chunk):
         rows = tx.conn.execute(
             select(*_COLUMNS).where(
                 t.target_workspace_id == target_ws, t.kind == kind, tx.among(key, part), *where
@@ -142,13 +141,13 @@ def delete_ledger(tx: Tx, target_ws: str, keys: Iterable[tuple[str, str, str]]) 
     for source_ws, kind, uid in keys:
         grouped.setdefault((source_ws, kind), []).append(uid)
     for (source_ws, kind), uids in sorted(grouped.items()):
-        for start in range(0, len(uids), tx.chunk):
+        for part in chunks(uids, tx.chunk):
             tx.conn.execute(
                 delete(promotion_ledger).where(
                     t.target_workspace_id == target_ws,
                     t.source_workspace_id == source_ws,
                     t.kind == kind,
-                    tx.among(t.source_uid, uids[start : start + tx.chunk]),
+                    tx.among(t.source_uid, part),
                 )
             )
 
@@ -211,8 +210,7 @@ def forget_deletions(tx: Tx, workspace_id: str, keys: Iterable[tuple[str, str]])
     for kind, uid in keys:
         by_kind.setdefault(kind, []).append(uid)
     for kind, uids in sorted(by_kind.items()):
-        for start in range(0, len(uids), tx.chunk):
-            part = uids[start : start + tx.chunk]
+        for part in chunks(uids, tx.chunk):
             tx.conn.execute(
                 delete(deletions).where(
                     d.workspace_id == workspace_id, d.kind == kind, tx.among(d.uid, part)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import ColumnElement, Table, and_, select
+
+if TYPE_CHECKING:  # at run time database imports records (through jobreads)
+    from jobferry.storage.database import Tx
 
 R = TypeVar("R")
 
@@ -12,6 +18,57 @@ def record(cls: type[R], row: Any) -> R:
     """Build a record from a row mapping, taking only the record's own fields."""
     mapping = row._mapping
     return cls(**{f.name: mapping[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+
+
+def first_record(tx: Tx, cls: type[R], table: Table, **key: object) -> R | None:
+    """The row of ``table`` whose columns equal ``key`` (``name=value``...), as a ``cls``
+    record; None when there is none."""
+    row = tx.conn.execute(select(table).filter_by(**key)).first()
+    return record(cls, row) if row else None
+
+
+def all_records(
+    tx: Tx, cls: type[R], table: Table, order_by: Sequence[ColumnElement[Any]], **key: object
+) -> list[R]:
+    """Every row of ``table`` whose columns equal ``key``, in ``order_by`` order, as ``cls``
+    records."""
+    rows = tx.conn.execute(select(table).filter_by(**key).order_by(*order_by))
+    return [record(cls, r) for r in rows]
+
+
+def workspace_page(
+    tx: Tx,
+    cls: type[R],
+    table: Table,
+    workspace_id: str,
+    name_contains: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[R]]:
+    """One page of the workspace's rows of ``table`` by name (those whose name contains
+    ``name_contains``, when given) as ``cls`` records, and how many match in all."""
+    conditions = [table.c.workspace_id == workspace_id]
+    if name_contains:
+        conditions.append(table.c.name.contains(name_contains, autoescape=True))
+    total, rows = tx.page(table, and_(*conditions), [table.c.name], limit, offset)
+    return total, [record(cls, r) for r in rows]
+
+
+@dataclass(frozen=True)
+class StoredPackageRecord:
+    """A package kept in a blob store until it expires (an upload, a generated download)."""
+
+    id: str
+    project_id: str
+    workspace_id: str
+    file_name: str
+    size: int
+    sha256: str
+    store: str
+    location: str
+    created_by: str
+    created_at: int
+    expires_at: int
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import delete, insert, update
 
 from jobferry.storage.database import Tx
-from jobferry.storage.records import ResourceRecord, record
+from jobferry.storage.records import ResourceRecord, first_record, workspace_page
 from jobferry.storage.rows import ResourceRow, Stamp, created
 from jobferry.storage.tables import resources
 
@@ -25,20 +25,12 @@ def insert_resource(
 
 def get_resource(tx: Tx, workspace_id: str, resource_id: str) -> ResourceRecord | None:
     """A resource of the workspace by id."""
-    row = tx.conn.execute(
-        select(resources).where(
-            resources.c.workspace_id == workspace_id, resources.c.id == resource_id
-        )
-    ).first()
-    return record(ResourceRecord, row) if row else None
+    return first_record(tx, ResourceRecord, resources, workspace_id=workspace_id, id=resource_id)
 
 
 def find_resource(tx: Tx, workspace_id: str, name: str) -> ResourceRecord | None:
     """A resource of the workspace by name."""
-    row = tx.conn.execute(
-        select(resources).where(resources.c.workspace_id == workspace_id, resources.c.name == name)
-    ).first()
-    return record(ResourceRecord, row) if row else None
+    return first_record(tx, ResourceRecord, resources, workspace_id=workspace_id, name=name)
 
 
 def update_resource(tx: Tx, resource_id: str, row: ResourceRow, stamp: Stamp) -> None:
@@ -57,8 +49,4 @@ def list_resources(
     tx: Tx, workspace_id: str, *, name_contains: str | None, limit: int, offset: int
 ) -> tuple[int, list[ResourceRecord]]:
     """One page of the workspace's resources by name, and how many match in all."""
-    conditions = [resources.c.workspace_id == workspace_id]
-    if name_contains:
-        conditions.append(resources.c.name.contains(name_contains, autoescape=True))
-    total, rows = tx.page(resources, and_(*conditions), [resources.c.name], limit, offset)
-    return total, [record(ResourceRecord, r) for r in rows]
+    return workspace_page(tx, ResourceRecord, resources, workspace_id, name_contains, limit, offset)

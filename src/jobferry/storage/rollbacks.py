@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Column, Table, and_, delete, insert, or_, select, tuple_
 
-from jobferry.storage.database import CHUNK, Tx
+from jobferry.storage.database import CHUNK, Tx, chunks
 from jobferry.storage.rows import ChangeRow
 from jobferry.storage.tables import (
     import_changes,
@@ -48,7 +48,7 @@ def changes_of(
 def imported_jobs_among(tx: Tx, task_id: str, job_ids: Sequence[str]) -> set[str]:
     """Which of these job ids an import task wrote."""
     found: set[str] = set()
-    for part in _chunks(job_ids):
+    for part in chunks(job_ids):
         rows = tx.conn.execute(
             select(import_changes.c.object_id).where(
                 import_changes.c.task_id == task_id,
@@ -92,13 +92,9 @@ def mark_rolled_back(tx: Tx, workspace_id: str, task_id: str, now: int, actor: s
 _PAIRS = CHUNK // 2  # two bound parameters per (id, version) pair
 
 
-def _chunks(ids: Sequence[str] | Sequence[int]) -> list[list[object]]:
-    return [list(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)]
-
-
 def delete_jobs(tx: Tx, job_ids: Sequence[int]) -> None:
     """Remove jobs with their versions and reference index."""
-    for part in _chunks(job_ids):
+    for part in chunks(job_ids):
         tx.conn.execute(delete(job_refs).where(job_refs.c.job_id.in_(part)))
         tx.conn.execute(delete(job_versions).where(job_versions.c.job_id.in_(part)))
         tx.conn.execute(delete(jobs).where(jobs.c.id.in_(part)))
@@ -106,21 +102,20 @@ def delete_jobs(tx: Tx, job_ids: Sequence[int]) -> None:
 
 def delete_scripts(tx: Tx, script_ids: Sequence[str]) -> None:
     """Remove scripts with their versions."""
-    for part in _chunks(script_ids):
+    for part in chunks(script_ids):
         tx.conn.execute(delete(script_versions).where(script_versions.c.script_id.in_(part)))
         tx.conn.execute(delete(scripts).where(scripts.c.id.in_(part)))
 
 
 def delete_resources(tx: Tx, resource_ids: Sequence[str]) -> None:
     """Remove resources."""
-    for part in _chunks(resource_ids):
+    for part in chunks(resource_ids):
         tx.conn.execute(delete(resources).where(resources.c.id.in_(part)))
 
 
 def _trim(tx: Tx, table: Table, owner: Column[Any], keep: Sequence[tuple[Any, int]]) -> None:
     """Delete ``table``'s versions newer than ``version`` for each (owner id, version) pair."""
-    for start in range(0, len(keep), _PAIRS):
-        part = keep[start : start + _PAIRS]
+    for part in chunks(keep, _PAIRS):
         newer = (and_(owner == o, table.c.version > v) for o, v in part)
         tx.conn.execute(delete(table).where(or_(*newer)))
 
@@ -140,7 +135,7 @@ def jobs_using(
 ) -> list[tuple[int, str, str]]:
     """(job id, job name, referenced name) of the workspace's jobs naming (kind, name)."""
     out: list[tuple[int, str, str]] = []
-    for part in _chunks(names):
+    for part in chunks(names):
         rows = tx.conn.execute(
             select(jobs.c.id, jobs.c.name, job_refs.c.name.label("ref"))
             .join(job_refs, job_refs.c.job_id == jobs.c.id)
@@ -160,7 +155,7 @@ def jobs_depending_from(
 ) -> list[tuple[str, str, str]]:
     """(workspace, job, upstream) of jobs in OTHER workspaces depending on these jobs."""
     out: list[tuple[str, str, str]] = []
-    for part in _chunks(names):
+    for part in chunks(names):
         rows = tx.conn.execute(
             select(workspaces.c.name.label("ws"), jobs.c.name, job_refs.c.name.label("ref"))
             .join(job_refs, job_refs.c.job_id == jobs.c.id)

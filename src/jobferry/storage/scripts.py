@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import delete, insert, update
 
 from jobferry.storage.database import Tx
-from jobferry.storage.records import ScriptRecord, VersionRecord, record
+from jobferry.storage.records import (
+    ScriptRecord,
+    VersionRecord,
+    all_records,
+    first_record,
+    workspace_page,
+)
 from jobferry.storage.rows import ScriptRow, Stamp, created
 from jobferry.storage.tables import script_versions, scripts
 
@@ -24,10 +30,7 @@ def insert_script(tx: Tx, script_id: str, workspace_id: str, row: ScriptRow, sta
 
 def get_script(tx: Tx, workspace_id: str, name: str) -> ScriptRecord | None:
     """A script of the workspace by name."""
-    row = tx.conn.execute(
-        select(scripts).where(scripts.c.workspace_id == workspace_id, scripts.c.name == name)
-    ).first()
-    return record(ScriptRecord, row) if row else None
+    return first_record(tx, ScriptRecord, scripts, workspace_id=workspace_id, name=name)
 
 
 def update_script(tx: Tx, script_id: str, row: ScriptRow, stamp: Stamp) -> None:
@@ -50,32 +53,15 @@ def list_scripts(
     tx: Tx, workspace_id: str, *, name_contains: str | None, limit: int, offset: int
 ) -> tuple[int, list[ScriptRecord]]:
     """One page of the workspace's scripts by name, and how many match in all."""
-    conditions = [scripts.c.workspace_id == workspace_id]
-    if name_contains:
-        conditions.append(scripts.c.name.contains(name_contains, autoescape=True))
-    total, rows = tx.page(scripts, and_(*conditions), [scripts.c.name], limit, offset)
-    return total, [record(ScriptRecord, r) for r in rows]
+    return workspace_page(tx, ScriptRecord, scripts, workspace_id, name_contains, limit, offset)
 
 
 def insert_version(tx: Tx, script_id: str, version: VersionRecord) -> None:
     """Store a new immutable submitted version of a script."""
-    tx.conn.execute(
-        insert(script_versions).values(
-            script_id=script_id,
-            version=version.version,
-            status=version.status,
-            document=version.document,
-            created_at=version.created_at,
-            created_by=version.created_by,
-        )
-    )
+    tx.conn.execute(insert(script_versions).values(script_id=script_id, **version.__dict__))
 
 
 def list_versions(tx: Tx, script_id: str) -> list[VersionRecord]:
     """Every submitted version of a script, newest first."""
-    rows = tx.conn.execute(
-        select(script_versions)
-        .where(script_versions.c.script_id == script_id)
-        .order_by(script_versions.c.version.desc())
-    )
-    return [record(VersionRecord, r) for r in rows]
+    order = [script_versions.c.version.desc()]
+    return all_records(tx, VersionRecord, script_versions, order, script_id=script_id)

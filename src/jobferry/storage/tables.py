@@ -26,6 +26,22 @@ from sqlalchemy import (
 # Integer primary keys that autoincrement on SQLite and are 64-bit elsewhere (job ids are int64).
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
+
+def workspace_id(*, primary_key: bool = False) -> Column[str]:
+    """The workspace a row belongs to (part of the primary key, or a plain foreign key)."""
+    if primary_key:
+        return Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True)
+    return Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False)
+
+
+def at_and_by(verb: str) -> tuple[Column[int], Column[str]]:
+    """When (``<verb>_at``, ms) and by whom (``<verb>_by``) a row was written."""
+    return (
+        Column(f"{verb}_at", BigInteger, nullable=False),
+        Column(f"{verb}_by", String(128), nullable=False),
+    )
+
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -98,17 +114,15 @@ jobs = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("uid", String(32), nullable=False, unique=True),  # stable identity (#16), never reused
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    workspace_id(),
     Column("name", String(128), nullable=False),
     Column("directory", String(1024), nullable=False),
     Column("process_type", String(16), nullable=False),
     Column("status", String(16), nullable=False),
     Column("document", Text, nullable=False),
     Column("latest_version", Integer, nullable=True),
-    Column("created_at", BigInteger, nullable=False),
-    Column("created_by", String(128), nullable=False),
-    Column("updated_at", BigInteger, nullable=False),
-    Column("updated_by", String(128), nullable=False),
+    *at_and_by("created"),
+    *at_and_by("updated"),
     UniqueConstraint("workspace_id", "name"),
     # A folder's listing (console): directories grouped, one page by name, state filters.
     Index("ix_jobs_folder", "workspace_id", "directory", "name", "status", "latest_version"),
@@ -122,8 +136,7 @@ job_versions = Table(
     Column("status", String(16), nullable=False),
     Column("document", Text, nullable=False),
     Column("approvers", Text, nullable=True),
-    Column("created_at", BigInteger, nullable=False),
-    Column("created_by", String(128), nullable=False),
+    *at_and_by("created"),
 )
 
 # One row per distinct (kind, name, workspace) a job's development state references: "who uses
@@ -144,16 +157,14 @@ scripts = Table(
     "scripts",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    workspace_id(),
     Column("name", String(128), nullable=False),
     Column("type", String(32), nullable=False),
     Column("directory", String(1024), nullable=False),
     Column("document", Text, nullable=False),
     Column("latest_version", Integer, nullable=True),
-    Column("created_at", BigInteger, nullable=False),
-    Column("created_by", String(128), nullable=False),
-    Column("updated_at", BigInteger, nullable=False),
-    Column("updated_by", String(128), nullable=False),
+    *at_and_by("created"),
+    *at_and_by("updated"),
     UniqueConstraint("workspace_id", "name"),
     Index("ix_scripts_folder", "workspace_id", "directory", "name"),
 )
@@ -165,23 +176,20 @@ script_versions = Table(
     Column("version", Integer, primary_key=True),
     Column("status", String(16), nullable=False),
     Column("document", Text, nullable=False),
-    Column("created_at", BigInteger, nullable=False),
-    Column("created_by", String(128), nullable=False),
+    *at_and_by("created"),
 )
 
 resources = Table(
     "resources",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    workspace_id(),
     Column("name", String(128), nullable=False),
     Column("type", String(16), nullable=False),
     Column("directory", String(1024), nullable=False),
     Column("document", Text, nullable=False),
-    Column("created_at", BigInteger, nullable=False),
-    Column("created_by", String(128), nullable=False),
-    Column("updated_at", BigInteger, nullable=False),
-    Column("updated_by", String(128), nullable=False),
+    *at_and_by("created"),
+    *at_and_by("updated"),
     UniqueConstraint("workspace_id", "name"),
     Index("ix_resources_folder", "workspace_id", "directory", "name"),
 )
@@ -189,7 +197,7 @@ resources = Table(
 tags = Table(
     "tags",
     metadata,
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    workspace_id(primary_key=True),
     Column("name", String(128), primary_key=True),
     Column("locked", Boolean, nullable=False, default=False),
     Column("created_at", BigInteger, nullable=False),
@@ -198,7 +206,7 @@ tags = Table(
 locks = Table(
     "locks",
     metadata,
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    workspace_id(primary_key=True),
     Column("object_kind", String(16), primary_key=True),
     Column("object_name", String(128), primary_key=True),
     Column("holder_user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
@@ -208,7 +216,7 @@ locks = Table(
 environment_objects = Table(
     "environment_objects",
     metadata,
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    workspace_id(primary_key=True),
     Column("kind", String(32), primary_key=True),
     Column("name", String(256), primary_key=True),
     # development or production: an enterprise-mode data connection has both sides under one
@@ -218,8 +226,7 @@ environment_objects = Table(
     Column("type", String(64), nullable=False),
     Column("config", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
-    Column("updated_at", BigInteger, nullable=False),
-    Column("updated_by", String(128), nullable=False),
+    *at_and_by("updated"),
     Column("object_id", String(32), nullable=False),
     Column("description", Text, nullable=False, server_default=""),
     Column("created_by", String(128), nullable=False, server_default=""),
@@ -253,13 +260,12 @@ environment_secrets = Table(
 workspace_variables = Table(
     "workspace_variables",
     metadata,
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    workspace_id(primary_key=True),
     Column("name", String(64), primary_key=True),
     Column("type", String(32), nullable=False),
     Column("value", Text, nullable=False),
     Column("description", Text, nullable=False),
-    Column("updated_at", BigInteger, nullable=False),
-    Column("updated_by", String(128), nullable=False),
+    *at_and_by("updated"),
 )
 
 audit_log = Table(
@@ -285,7 +291,7 @@ system_tasks = Table(
     metadata,
     Column("id", String(32), primary_key=True),
     Column("project_id", String(64), nullable=False),
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    workspace_id(),
     Column("kind", String(16), nullable=False),
     Column("name", String(512), nullable=False),
     Column("status", String(16), nullable=False),
@@ -317,7 +323,7 @@ downloads = Table(
     metadata,
     Column("id", String(32), primary_key=True),
     Column("project_id", String(64), nullable=False),
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    workspace_id(),
     Column("task_id", String(32), nullable=True),
     Column("file_name", String(256), nullable=False),
     Column("selection", Text, nullable=False),
@@ -335,7 +341,7 @@ downloads = Table(
 workspace_exports = Table(
     "workspace_exports",
     metadata,
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    workspace_id(primary_key=True),
     Column("last_export_at", BigInteger, nullable=False),
 )
 
@@ -357,7 +363,7 @@ uploads = Table(
     metadata,
     Column("id", String(32), primary_key=True),
     Column("project_id", String(64), nullable=False),
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    workspace_id(),
     Column("file_name", String(256), nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("sha256", String(64), nullable=False),
@@ -372,7 +378,7 @@ uploads = Table(
 import_locks = Table(
     "import_locks",
     metadata,
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    workspace_id(primary_key=True),
     Column("task_id", String(32), nullable=False),
     Column("acquired_at", BigInteger, nullable=False),
 )
@@ -382,7 +388,7 @@ import_plans = Table(
     "import_plans",
     metadata,
     Column("id", String(32), primary_key=True),
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    workspace_id(),
     Column("package_sha256", String(64), nullable=False),
     Column("request_sha256", String(64), nullable=False),
     Column("fingerprint", String(64), nullable=False),
@@ -415,36 +421,33 @@ import_changes = Table(
 env_profiles = Table(
     "env_profiles",
     metadata,
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    workspace_id(primary_key=True),
     Column("name", String(128), primary_key=True),
     Column("version", Integer, primary_key=True),
     Column("document", Text, nullable=False),
-    Column("created_at", BigInteger, nullable=False),
-    Column("created_by", String(128), nullable=False),
+    *at_and_by("created"),
 )
 
 # The Ed25519 key a workspace signs its exports with (private half encrypted).
 signing_keys = Table(
     "signing_keys",
     metadata,
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    workspace_id(primary_key=True),
     Column("key_id", String(64), nullable=False),
     Column("public_key", Text, nullable=False),
     Column("private_key_encrypted", Text, nullable=False),
-    Column("created_at", BigInteger, nullable=False),
-    Column("created_by", String(128), nullable=False),
+    *at_and_by("created"),
 )
 
 # Public keys whose signatures a workspace accepts on imported packages.
 trusted_keys = Table(
     "trusted_keys",
     metadata,
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    workspace_id(primary_key=True),
     Column("key_id", String(64), primary_key=True),
     Column("name", String(128), nullable=False),
     Column("public_key", Text, nullable=False),
-    Column("added_at", BigInteger, nullable=False),
-    Column("added_by", String(128), nullable=False),
+    *at_and_by("added"),
 )
 
 # Imports that were rolled back (an import rolls back once).
@@ -452,9 +455,8 @@ import_rollbacks = Table(
     "import_rollbacks",
     metadata,
     Column("task_id", String(32), primary_key=True),
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
-    Column("rolled_back_at", BigInteger, nullable=False),
-    Column("rolled_back_by", String(128), nullable=False),
+    workspace_id(),
+    *at_and_by("rolled_back"),
 )
 
 # Web console sessions: the cookie holds a random token, the table its sha256.

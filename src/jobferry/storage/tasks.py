@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.database import Tx
 from jobferry.storage.import_tables import task_subtasks
-from jobferry.storage.records import record
+from jobferry.storage.records import first_record, record
 from jobferry.storage.tables import import_locks, system_tasks, workers
 
 RUNNING, FAILED = "RUNNING", "FAILED"
@@ -50,12 +50,7 @@ def insert_task(tx: Tx, task: TaskRecord) -> None:
 
 def get_task(tx: Tx, workspace_id: str, task_id: str) -> TaskRecord | None:
     """A task of the workspace."""
-    row = tx.conn.execute(
-        select(system_tasks).where(
-            system_tasks.c.workspace_id == workspace_id, system_tasks.c.id == task_id
-        )
-    ).first()
-    return record(TaskRecord, row) if row else None
+    return first_record(tx, TaskRecord, system_tasks, workspace_id=workspace_id, id=task_id)
 
 
 def list_tasks(
@@ -74,17 +69,10 @@ def list_tasks(
         where.append(system_tasks.c.kind == kind)
     if status is not None:
         where.append(system_tasks.c.status == status)
-    total = tx.conn.execute(select(func.count()).select_from(system_tasks).where(*where))
     light = [c for c in system_tasks.c if c.name not in ("result", "subtasks")]
-    rows = tx.conn.execute(
-        select(*light)
-        .where(*where)
-        .order_by(system_tasks.c.start_time.desc(), system_tasks.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    tasks = [TaskRecord(**{**row._mapping, "result": None, "subtasks": None}) for row in rows]
-    return int(total.scalar_one()), tasks
+    newest = [system_tasks.c.start_time.desc(), system_tasks.c.id.desc()]
+    total, rows = tx.page(system_tasks, and_(*where), newest, limit, offset, light)
+    return total, [TaskRecord(**{**row._mapping, "result": None, "subtasks": None}) for row in rows]
 
 
 def update_running(tx: Tx, task_id: str, **values: Any) -> bool:

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from jobferry.storage.database import chunks
+
 _SCHEMA = """
 CREATE TABLE obj (
     seq INTEGER PRIMARY KEY, rank INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
@@ -109,8 +111,7 @@ class Workset:
     def pending_of(self, refs: Sequence[tuple[str, str]]) -> Iterator[tuple[int, str, str, bytes]]:
         """The pending rows of these (kind, name) references, by job then reference."""
         self._index()
-        for start in range(0, len(refs), CHUNK):
-            part = refs[start : start + CHUNK]
+        for part in chunks(refs, CHUNK):
             marks = ",".join("(?, ?)" for _ in part)
             flat = [value for ref in part for value in ref]
             yield from self._db.execute(
@@ -152,69 +153,39 @@ class Workset:
         )
         return [r[0] for r in rows]
 
+    def _among(self, select: str, values: Sequence[Any]) -> Iterator[Any]:
+        """The rows of ``select``, which ends in ``IN``, for ``values``: one query a chunk."""
+        for part in chunks(values, CHUNK):
+            yield from self._db.execute(f"{select} ({','.join('?' * len(part))})", part)
+
     def written_jobs(self, names: Sequence[str]) -> dict[str, int]:
         """name → seq of the jobs among ``names`` that the import writes."""
         self._index()
-        found: dict[str, int] = {}
-        for start in range(0, len(names), CHUNK):
-            part = list(names[start : start + CHUNK])
-            marks = ",".join("?" * len(part))
-            found.update(
-                self._db.execute(
-                    f"SELECT name, seq FROM obj WHERE kind = 'job' AND action IN {_WRITES} "
-                    f"AND name IN ({marks})",
-                    part,
-                ).fetchall()
+        return dict(
+            self._among(
+                f"SELECT name, seq FROM obj WHERE kind = 'job' AND action IN {_WRITES} AND name IN",
+                names,
             )
-        return found
+        )
 
     def edges_to(self, names: Sequence[str]) -> list[tuple[int, str]]:
         """(job seq, upstream name) of the package's jobs depending on any of ``names``."""
         self._index()
-        out: list[tuple[int, str]] = []
-        for start in range(0, len(names), CHUNK):
-            part = list(names[start : start + CHUNK])
-            marks = ",".join("?" * len(part))
-            out += self._db.execute(
-                f"SELECT seq, upstream FROM edge WHERE upstream IN ({marks})", part
-            ).fetchall()
-        return out
+        return list(self._among("SELECT seq, upstream FROM edge WHERE upstream IN", names))
 
     def edges_from(self, seqs: Sequence[int]) -> list[tuple[int, str]]:
         """(job seq, upstream name) of these jobs."""
         self._index()
-        out: list[tuple[int, str]] = []
-        for start in range(0, len(seqs), CHUNK):
-            part = list(seqs[start : start + CHUNK])
-            marks = ",".join("?" * len(part))
-            out += self._db.execute(
-                f"SELECT seq, upstream FROM edge WHERE seq IN ({marks})", part
-            ).fetchall()
-        return out
+        return list(self._among("SELECT seq, upstream FROM edge WHERE seq IN", seqs))
 
     def names_of(self, seqs: Sequence[int]) -> dict[int, str]:
         """seq → name of these objects."""
-        out: dict[int, str] = {}
-        for start in range(0, len(seqs), CHUNK):
-            part = list(seqs[start : start + CHUNK])
-            marks = ",".join("?" * len(part))
-            out.update(self._db.execute(f"SELECT seq, name FROM obj WHERE seq IN ({marks})", part))
-        return out
+        return dict(self._among("SELECT seq, name FROM obj WHERE seq IN", seqs))
 
     def matched(self, uids: Sequence[str]) -> set[str]:
         """Which of these target uids an object of the package is matched to."""
         self._index()
-        found: set[str] = set()
-        for start in range(0, len(uids), CHUNK):
-            part = list(uids[start : start + CHUNK])
-            marks = ",".join("?" * len(part))
-            found.update(
-                r[0]
-                for r in self._db.execute(
-                    f"SELECT target_uid FROM obj WHERE target_uid IN ({marks})", part
-                )
-            )
-        return found
+        return {r[0] for r in self._among("SELECT target_uid FROM obj WHERE target_uid IN", uids)}
 
     def written_jobs_seqs(self, batch: int) -> Iterator[list[int]]:
         """The seqs of the jobs the import writes, ``batch`` at a time."""
@@ -261,8 +232,7 @@ class Workset:
     def records(self, seqs: Sequence[int]) -> dict[int, tuple[bytes, list[bytes]]]:
         """seq → (record, late problems) for these objects."""
         out: dict[int, tuple[bytes, list[bytes]]] = {}
-        for start in range(0, len(seqs), CHUNK):
-            part = list(seqs[start : start + CHUNK])
+        for part in chunks(seqs, CHUNK):
             marks = ",".join("?" * len(part))
             for seq, record in self._db.execute(
                 f"SELECT seq, record FROM obj WHERE seq IN ({marks})", part

@@ -5,8 +5,6 @@ that deletes a job deletes its rows in the same transaction (storage.jobs, stora
 and import replaces them in bulk. On PostgreSQL the foreign key cost a locking look-up of the
 job per row: for the ~95,000 rows of a 10,000-job import, 0.5-0.9 s of its 1.1-1.4 s COPY.
 
-Revision ID: 0005
-Revises: 0004
 Create Date: 2026-11-21 11:40:00.000000
 """
 
@@ -16,8 +14,6 @@ from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -6,8 +6,6 @@ DataArts Studio data-connection calls), ``description`` and ``created_by``. Ever
 object is a development side and gets a fresh id. Workspace environment variables
 (``/v2/{project_id}/factory/env``) get a table of their own.
 
-Revision ID: 0006
-Revises: 0005
 Create Date: 2026-11-22 19:10:00.000000
 """
 
@@ -18,10 +16,15 @@ import uuid
 import sqlalchemy as sa
 from alembic import op
 
+from jobferry.storage.migrations.columns import (
+    at_and_by,
+    foreign_key,
+    primary_key,
+    workspace_id,
+)
+
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 _OLD_SECRETS_FK = "fk_environment_secrets_workspace_id_kind_name_environment_objects"
 _SECRETS_FK = "fk_environment_secrets_workspace_id_kind_name_env_environment_objects"
@@ -82,19 +85,14 @@ def upgrade() -> None:
         )
     op.create_table(
         "workspace_variables",
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        workspace_id(),
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("type", sa.String(length=32), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("updated_at", sa.BigInteger(), nullable=False),
-        sa.Column("updated_by", sa.String(length=128), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_workspace_variables_workspace_id_workspaces"),
-        ),
-        sa.PrimaryKeyConstraint("workspace_id", "name", name=op.f("pk_workspace_variables")),
+        *at_and_by("updated"),
+        foreign_key("workspace_variables", "workspace_id"),
+        primary_key("workspace_variables", "workspace_id", "name"),
     )
 
 

@@ -5,8 +5,6 @@ Every accepted signed POST, PUT, DELETE or PATCH leaves its signature here until
 primary key on ``signature`` makes a second insert fail atomically, whichever server process
 sees it.
 
-Revision ID: 0007
-Revises: 0006
 Create Date: 2026-11-24 10:00:00.000000
 """
 
@@ -15,10 +13,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from jobferry.storage.migrations.columns import primary_key
+
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -28,7 +26,7 @@ def upgrade() -> None:
         sa.Column("access_key", sa.String(length=128), nullable=False),
         sa.Column("accepted_at", sa.BigInteger(), nullable=False),
         sa.Column("expires_at", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("signature", name=op.f("pk_used_signatures")),
+        primary_key("used_signatures", "signature"),
     )
     op.create_index("ix_used_signatures_expires_at", "used_signatures", ["expires_at"])
 

@@ -3,8 +3,6 @@
 Like the API gateway, an access key whose signatures fail too often in a row is refused for a
 while, whichever server process sees the failures; the counter lives in the database.
 
-Revision ID: 0008
-Revises: 0007
 Create Date: 2026-11-24 11:00:00.000000
 """
 
@@ -13,10 +11,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from jobferry.storage.migrations.columns import foreign_key, primary_key
+
 revision = "0008"
 down_revision = "0007"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -25,13 +23,10 @@ def upgrade() -> None:
         sa.Column("access_key", sa.String(length=128), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("locked_until", sa.BigInteger(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["access_key"],
-            ["credentials.access_key"],
-            name=op.f("fk_access_key_lockouts_access_key_credentials"),
-            ondelete="CASCADE",
+        foreign_key(
+            "access_key_lockouts", "access_key", "credentials.access_key", ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("access_key", name=op.f("pk_access_key_lockouts")),
+        primary_key("access_key_lockouts", "access_key"),
     )
 
 

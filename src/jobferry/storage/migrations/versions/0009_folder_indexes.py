@@ -5,8 +5,6 @@ The console lists a workspace's objects one folder at a time (issue #19: a conso
 the objects stored under a directory, by name; these indexes answer both without reading the
 documents. The jobs index also covers the console's scheduling-state filters.
 
-Revision ID: 0009
-Revises: 0008
 Create Date: 2026-11-25 10:00:00.000000
 """
 
@@ -16,8 +14,6 @@ from alembic import op
 
 revision = "0009"
 down_revision = "0008"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

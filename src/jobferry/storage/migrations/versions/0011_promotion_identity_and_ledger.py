@@ -2,8 +2,6 @@
 their uuid ids), the ledger of what each target received from each source, tombstones of
 deleted objects, and what else a rollback must restore per change
 
-Revision ID: 0011
-Revises: 0010
 Create Date: 2026-11-23 12:00:00.000000
 """
 
@@ -14,10 +12,10 @@ import uuid
 import sqlalchemy as sa
 from alembic import op
 
+from jobferry.storage.migrations.columns import at_and_by, primary_key, workspace_id
+
 revision = "0011"
 down_revision = "0010"
-branch_labels = None
-depends_on = None
 
 BATCH = 1000
 
@@ -52,12 +50,8 @@ def upgrade() -> None:
         sa.Column("source", sa.LargeBinary(), nullable=False),
         sa.Column("task_id", sa.String(length=32), nullable=False),
         sa.Column("recorded_at", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "target_workspace_id",
-            "source_workspace_id",
-            "kind",
-            "source_uid",
-            name=op.f("pk_promotion_ledger"),
+        primary_key(
+            "promotion_ledger", "target_workspace_id", "source_workspace_id", "kind", "source_uid"
         ),
     )
     op.create_index(
@@ -67,21 +61,20 @@ def upgrade() -> None:
     )
     op.create_table(
         "deletions",
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        workspace_id(),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("uid", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=256), nullable=False),
-        sa.Column("deleted_at", sa.BigInteger(), nullable=False),
-        sa.Column("deleted_by", sa.String(length=128), nullable=False),
-        sa.PrimaryKeyConstraint("workspace_id", "kind", "uid", name=op.f("pk_deletions")),
+        *at_and_by("deleted"),
+        primary_key("deletions", "workspace_id", "kind", "uid"),
     )
     op.create_index("ix_deletions_when", "deletions", ["workspace_id", "deleted_at"])
     op.create_table(
         "promotion_exports",
-        sa.Column("workspace_id", sa.String(length=64), nullable=False),
+        workspace_id(),
         sa.Column("target", sa.String(length=128), nullable=False),
         sa.Column("exported_at", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("workspace_id", "target", name=op.f("pk_promotion_exports")),
+        primary_key("promotion_exports", "workspace_id", "target"),
     )
 
 

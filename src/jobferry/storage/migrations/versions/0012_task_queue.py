@@ -5,8 +5,6 @@ who asked for it (``actor``), and whichever server process sharing the database 
 worker thread claims it (``owner`` = its ``workers`` row). The partial index holds only RUNNING
 tasks: what a claim and the heartbeat's scan for orphaned tasks read.
 
-Revision ID: 0012
-Revises: 0011
 Create Date: 2026-11-25 10:00:00.000000
 """
 
@@ -17,8 +15,6 @@ from alembic import op
 
 revision = "0012"
 down_revision = "0011"
-branch_labels = None
-depends_on = None
 
 RUNNING = sa.text("status = 'RUNNING'")
 

@@ -5,8 +5,6 @@ an index of the task, every batch sorted all of the task's changes again: rollin
 import of 100,000 jobs (200,000 changes) took minutes. The new index serves each batch as a
 range scan and also answers what the old one did (the task's changes), which it replaces.
 
-Revision ID: 0013
-Revises: 0012
 Create Date: 2026-11-23 07:30:00.000000
 """
 
@@ -16,8 +14,6 @@ from alembic import op
 
 revision = "0013"
 down_revision = "0012"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
