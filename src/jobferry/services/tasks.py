@@ -20,7 +20,7 @@ from jobferry.domain.enums import Role
 from jobferry.errors import InvalidRequestError, TaskNotFoundError
 from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.documents import dump, load
-from jobferry.services.paging import page
+from jobferry.services.paging import check_window, page
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
@@ -254,12 +254,7 @@ class TaskService:
 
     def subtasks(self, scope: Scope, task_id: str, *, offset: int, limit: int) -> dict[str, Any]:
         """A page of a task's subtasks, in order (extension)."""
-        if not 1 <= limit <= SUBTASK_PAGE or offset < 0:
-            raise InvalidRequestError(
-                f"The request parameter is invalid: limit must be 1 to {SUBTASK_PAGE} and "
-                "offset 0 or more.",
-                parameter="limit",
-            )
+        check_window(offset, limit, SUBTASK_PAGE)
         with self.db.transaction(readonly=True) as tx:
             task = self._task(tx, scope, task_id)
             total = repo.count_subtasks(tx, task_id)

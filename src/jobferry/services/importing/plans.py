@@ -18,6 +18,7 @@ from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.documents import dump, load
 from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.request import ImportRequest
+from jobferry.services.paging import check_window
 from jobferry.storage import Database
 from jobferry.storage import plans as plan_repo
 from jobferry.storage.plans import PlanRecord
@@ -112,12 +113,7 @@ class PlanStore:
                 f"kind '{kind}' is not an object kind; use one of {', '.join(ObjectKind)}.",
                 parameter="kind",
             )
-        if not 1 <= limit <= MAX_PAGE or offset < 0:
-            raise InvalidRequestError(
-                f"The request parameter is invalid: limit must be 1 to {MAX_PAGE} and offset "
-                "0 or more.",
-                parameter="limit",
-            )
+        check_window(offset, limit, MAX_PAGE)
         with self.db.transaction(readonly=True) as tx:
             if plan_repo.get_plan(tx, scope.workspace.id, plan_id) is None:
                 raise PlanStaleError(
