@@ -24,7 +24,8 @@ from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.documents import dump, load
 from jobferry.services.secretbox import SecretBox
-from jobferry.storage import Tx
+from jobferry.settings import OffsetMode
+from jobferry.storage import Database, Tx
 from jobferry.storage import environment as repo
 from jobferry.storage import jobs as job_repo
 from jobferry.storage.records import EnvironmentObjectRecord
@@ -144,3 +145,13 @@ class ConnectionStore:
         if not repo.delete_object(tx, ws, KIND, name, env.value):
             raise missing(scope, name, env)
         audit_in_scope(tx, scope, "environment.delete", KIND, name, {"env": env.value})
+
+
+class ConnectionCalls:
+    """What both API shapes of the connection calls (Factory: :mod:`.dlf`, Studio:
+    :mod:`.studio`) work with: the database, the one write path, and how lists read offset."""
+
+    def __init__(self, db: Database, store: ConnectionStore, offset_mode: OffsetMode) -> None:
+        self.db = db
+        self.store = store
+        self.offset_mode = offset_mode
