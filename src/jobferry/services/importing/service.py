@@ -29,6 +29,7 @@ from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.plans import PlanStore
 from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.services.importing.uploads import PackageSource
+from jobferry.services.scratch import scratch_folder
 from jobferry.services.switches import Switches
 from jobferry.services.tasks import WARNING, ClaimedTask, TaskService
 from jobferry.settings import Settings
@@ -77,7 +78,7 @@ class ImportService:
         self.settings = settings
         self.tasks = tasks
         self.limits = limits
-        self.scratch = settings.data_dir / "tmp"
+        self.scratch = scratch_folder(settings)
         self.plans = PlanStore(db)
         self.packages = PackageSource(
             db, uploads, object_storage, limits, self.scratch, settings.download_ttl_seconds
