@@ -97,20 +97,13 @@ class TaskService:
         self.heartbeat_ms = heartbeat_seconds * 1000
 
     def record(
-        self,
-        scope: Scope,
-        kind: str,
-        name: str,
-        request: dict[str, Any],
-        *,
-        task_id: str | None = None,
-        queued: bool = False,
+        self, scope: Scope, kind: str, name: str, request: dict[str, Any], *, queued: bool = False
     ) -> TaskRecord:
-        """A new RUNNING task, not yet stored (see ``create``): owned by this process, or
+        """A new RUNNING task, not yet stored (see ``insert``): owned by this process, or
         ``queued`` for whichever process claims it first (``claim``)."""
         now = now_ms()
         return TaskRecord(
-            id=task_id or uuid.uuid4().hex,
+            id=uuid.uuid4().hex,
             project_id=scope.actor.project_id,
             workspace_id=scope.workspace.id,
             kind=kind,
@@ -129,24 +122,16 @@ class TaskService:
             actor=_actor_json(scope),
         )
 
-    def create(
-        self,
-        scope: Scope,
-        kind: str,
-        name: str,
-        request: dict[str, Any],
-        *,
-        task_id: str | None = None,
-    ) -> str:
+    def create(self, scope: Scope, kind: str, name: str, request: dict[str, Any]) -> str:
         """A new RUNNING task this process runs now; returns its 32-hex id."""
-        task = self.record(scope, kind, name, request, task_id=task_id)
-        with self.db.transaction() as tx:
-            repo.insert_task(tx, task)
-        return task.id
+        return self.insert(self.record(scope, kind, name, request))
 
     def enqueue(self, scope: Scope, kind: str, name: str, request: dict[str, Any]) -> str:
         """A new queued task, run by whichever process claims it; returns its id."""
-        task = self.record(scope, kind, name, request, queued=True)
+        return self.insert(self.record(scope, kind, name, request, queued=True))
+
+    def insert(self, task: TaskRecord) -> str:
+        """Store a task made by ``record``; returns its id."""
         with self.db.transaction() as tx:
             repo.insert_task(tx, task)
         return task.id

@@ -196,8 +196,7 @@ class ImportService:
         if locked:
             self._lock_and_create(scope, task)
         else:
-            with self.db.transaction() as tx:
-                task_repo.insert_task(tx, task)
+            self.tasks.insert(task)
         return PreparedImport(task.id, scope, request, locked)
 
     def resume(self, task: ClaimedTask) -> PreparedImport:
