@@ -92,12 +92,12 @@ class EnvironmentWrite:
         return cls(str(type_), dict(config), secrets)
 
 
+@dataclass
 class EnvironmentService:
     """Register, read and remove environment objects of a workspace."""
 
-    def __init__(self, db: Database, box: SecretBox) -> None:
-        self.db = db
-        self.box = box
+    db: Database
+    box: SecretBox
 
     def put(self, scope: Scope, kind: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
         """Create or replace an object; omitting ``secrets`` keeps the stored ones."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind, Role
@@ -36,11 +37,11 @@ def parse_tag_lock(body: dict[str, Any]) -> bool:
     return locked
 
 
+@dataclass
 class GovernanceService:
     """Tags and locks."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    db: Database
 
     def list_tags(self, scope: Scope) -> list[dict[str, Any]]:
         """The workspace's tags."""

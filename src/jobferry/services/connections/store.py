@@ -71,11 +71,11 @@ def missing(scope: Scope, name: str, env: EnvType = EnvType.DEVELOPMENT) -> Exce
     )
 
 
+@dataclass
 class ConnectionStore:
     """Save and remove connections inside the caller's transaction."""
 
-    def __init__(self, box: SecretBox) -> None:
-        self.box = box
+    box: SecretBox
 
     def stored_secrets(self, tx: Tx, scope: Scope, name: str, env: EnvType) -> dict[str, str]:
         """The decrypted secrets of a connection (empty when it has none)."""
@@ -147,11 +147,11 @@ class ConnectionStore:
         audit_in_scope(tx, scope, "environment.delete", KIND, name, {"env": env.value})
 
 
+@dataclass
 class ConnectionCalls:
     """What both API shapes of the connection calls (Factory: :mod:`.dlf`, Studio:
     :mod:`.studio`) work with: the database, the one write path, and how lists read offset."""
 
-    def __init__(self, db: Database, store: ConnectionStore, offset_mode: OffsetMode) -> None:
-        self.db = db
-        self.store = store
-        self.offset_mode = offset_mode
+    db: Database
+    store: ConnectionStore
+    offset_mode: OffsetMode

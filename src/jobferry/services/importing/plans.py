@@ -10,6 +10,7 @@ the rest are read with :meth:`PlanStore.objects`.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind, PlanAction
@@ -30,11 +31,11 @@ MAX_PAGE = 1000
 BATCH = 1000
 
 
+@dataclass
 class PlanStore:
     """Stores plans and pages their objects."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    db: Database
 
     def keep(
         self,
