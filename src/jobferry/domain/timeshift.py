@@ -279,24 +279,38 @@ class ScheduleShift:
 
     def as_json(self, *, count: int = 5, after: datetime | None = None) -> dict[str, Any]:
         """The shift with both schedules and their next ``count`` firings, as JSON."""
-        shown: dict[str, Any] = {
-            "field": self.field,
-            "mode": self.mode.value,
-            "before": _schedule_json(self.before, count, after),
-            "after": _schedule_json(self.after, count, after),
-        }
+        shown = self._json(
+            _firings_json(self.before, count, after), _firings_json(self.after, count, after)
+        )
         if self.note:
             shown["note"] = self.note
         return shown
 
+    def as_json_without_firings(self) -> dict[str, Any]:
+        """The shift as JSON with empty ``nextFirings`` and no note: how it is shown when its
+        firings cannot be listed."""
+        return self._json([], [])
 
-def _schedule_json(schedule: CronSchedule, count: int, after: datetime | None) -> dict[str, Any]:
+    def _json(self, before: list[str], after: list[str]) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "mode": self.mode.value,
+            "before": _schedule_json(self.before, before),
+            "after": _schedule_json(self.after, after),
+        }
+
+
+def _firings_json(schedule: CronSchedule, count: int, after: datetime | None) -> list[str]:
+    return [f.isoformat() for f in preview_firings(schedule, count, after=after)]
+
+
+def _schedule_json(schedule: CronSchedule, firings: list[str]) -> dict[str, Any]:
     return {
         "expression": schedule.expression,
         "timeZone": schedule.time_zone,
         "startTime": schedule.start_time,
         "endTime": schedule.end_time,
-        "nextFirings": [f.isoformat() for f in preview_firings(schedule, count, after=after)],
+        "nextFirings": firings,
     }
 
 

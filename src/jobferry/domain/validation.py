@@ -316,14 +316,22 @@ def _check_basic_config(r: Report, config: Mapping[str, Any]) -> None:
 # --- scripts and resources --------------------------------------------------------------------
 
 
+def _named_definition(r: Report, doc: object, kind: str) -> bool:
+    """Whether ``doc`` is an object, so that its fields can be checked; the rule its ``name``
+    breaks as a ``kind`` name is reported."""
+    if not r.is_object(doc, "", f"a {kind} definition"):
+        return False
+    problem = object_name_problem(doc.get("name"), kind)
+    if problem:
+        r.add("name", problem.rule, problem.message)
+    return True
+
+
 def validate_script(doc: Mapping[str, Any]) -> list[Violation]:
     """Every rule the script document breaks (empty when it is valid)."""
     r = Report()
-    if not r.is_object(doc, "", "a script definition"):
+    if not _named_definition(r, doc, "script"):
         return r.items
-    problem = object_name_problem(doc.get("name"), "script")
-    if problem:
-        r.add("name", problem.rule, problem.message)
     if missing(doc.get("type")):
         message = f"script type is missing; use one of {', '.join(SCRIPT_TYPES)}"
         r.add("type", "required", message, SCRIPT_TYPE_MISSING)
@@ -348,11 +356,8 @@ def validate_script(doc: Mapping[str, Any]) -> list[Violation]:
 def validate_resource(doc: Mapping[str, Any]) -> list[Violation]:
     """Every rule the resource document breaks (empty when it is valid)."""
     r = Report()
-    if not r.is_object(doc, "", "a resource definition"):
+    if not _named_definition(r, doc, "resource"):
         return r.items
-    problem = object_name_problem(doc.get("name"), "resource")
-    if problem:
-        r.add("name", problem.rule, problem.message)
     types = ", ".join(RESOURCE_TYPES)
     if missing(doc.get("type")):
         message = f"resource type is missing; use one of {types}"

@@ -14,8 +14,9 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jobferry.package.centraldir import ZipEntry
 
@@ -39,6 +40,8 @@ CREATE TABLE repeat (path TEXT PRIMARY KEY, kept TEXT NOT NULL) WITHOUT ROWID;
 _ENTRY = "name, raw_name, header_offset, compress_size, file_size, crc, method, flags, " + (
     "external_attr, create_system"
 )
+T = TypeVar("T")
+
 CHUNK = 500
 """Keys per ``IN (…)`` list (well under SQLite's variable limit)."""
 
@@ -52,6 +55,14 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     """``items`` in slices of at most ``size``."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def batches(rows: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """``rows`` in lists of at most ``size``, taken as they come (a stream is never held
+    whole)."""
+    it = iter(rows)
+    while batch := list(islice(it, size)):
+        yield batch
 
 
 class ReadIndex:

@@ -14,7 +14,7 @@ from typing import Any
 
 from jobferry.package.centraldir import ZipEntry
 from jobferry.package.documents import parse_json
-from jobferry.package.index import CHUNK, ReadIndex
+from jobferry.package.index import ReadIndex, batches
 from jobferry.package.manifest import (
     ENTRIES_NAME,
     MANIFEST_NAME,
@@ -153,30 +153,16 @@ def _index_listing(
     path listed twice (the manifest's own ``reserved`` files are not kept); answers how many
     rows there were."""
     count = 0
-    batch: list[tuple[str, Listed]] = []
-    for row in rows:
-        count += 1
-        batch.append(row)
-        if len(batch) == CHUNK:
-            _add_batch(index, batch, entry, reserved)
-            batch = []
-    _add_batch(index, batch, entry, reserved)
+    for batch in batches(rows):
+        count += len(batch)
+        known = index.known_listed([listed[0] for _, listed in batch])
+        kept: list[Listed] = []
+        for where, listed in batch:
+            path = listed[0]
+            if path in known:
+                raise listed_twice(where, path, entry)
+            known.add(path)
+            if path not in reserved:
+                kept.append(listed)
+        index.add_listed(kept)
     return count
-
-
-def _add_batch(
-    index: ReadIndex,
-    batch: list[tuple[str, Listed]],
-    entry: str,
-    reserved: tuple[str, ...],
-) -> None:
-    known = index.known_listed([listed[0] for _, listed in batch])
-    kept: list[Listed] = []
-    for where, listed in batch:
-        path = listed[0]
-        if path in known:
-            raise listed_twice(where, path, entry)
-        known.add(path)
-        if path not in reserved:
-            kept.append(listed)
-    index.add_listed(kept)

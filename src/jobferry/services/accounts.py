@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import LockPolicy, Role
-from jobferry.domain.names import check_object_name, storable
+from jobferry.domain.names import storable
 from jobferry.errors import (
     ConflictError,
     InvalidRequestError,
@@ -29,6 +29,7 @@ from jobferry.services.context import (
     require_project_admin,
     require_same_project,
 )
+from jobferry.services.requests import valid_name
 from jobferry.services.secretbox import SecretBox
 from jobferry.services.workspace_settings import WorkspaceSettings
 from jobferry.storage import Database, Tx
@@ -260,10 +261,7 @@ class AccountService:
         """Create a workspace (project admins only); returns its id."""
         require_same_project(actor, project_id)
         require_project_admin(actor, "create workspaces")
-        problem = check_object_name(name, "workspace name")
-        if problem:
-            raise InvalidRequestError(problem)
-        assert isinstance(name, str)
+        name = valid_name(name, "workspace name")
         with self._changing() as tx:
             if repo.find_workspace_by_name(tx, project_id, name):
                 raise NameTakenError(
@@ -328,10 +326,7 @@ class AccountService:
                 f"projectAdmin must be true or false, not {project_admin!r}.",
                 parameter="projectAdmin",
             )
-        problem = check_object_name(name, "user name")
-        if problem:
-            raise InvalidRequestError(problem)
-        assert isinstance(name, str)
+        name = valid_name(name, "user name")
         with self._changing() as tx:
             if repo.find_user(tx, project_id, name):
                 raise NameTakenError(f"User '{name}' already exists; choose another name.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import Role
@@ -56,11 +57,11 @@ def audit_in_scope(
     )
 
 
+@dataclass
 class AuditService:
     """Reading the audit log (workspace admins)."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    db: Database
 
     def list_entries(
         self, scope: Scope, limit: int, offset: int

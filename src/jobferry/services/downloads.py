@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +45,14 @@ def download_view(item: DownloadRecord) -> dict[str, Any]:
     }
 
 
+@dataclass
 class DownloadService:
     """Keep, list, hand out and expire generated packages."""
 
-    def __init__(self, db: Database, store: BlobStore, ttl_seconds: int) -> None:
-        self.db = db
-        self.store = store
-        self.ttl_ms = ttl_seconds * 1000
+    db: Database
+    store: BlobStore
+    ttl_seconds: int
+    """How long a generated package is kept."""
 
     def keep(
         self,
@@ -78,7 +80,7 @@ class DownloadService:
             location=location,
             created_by=scope.actor.name,
             created_at=now,
-            expires_at=now + self.ttl_ms,
+            expires_at=now + self.ttl_seconds * 1000,
         )
         with self.db.transaction() as tx:
             repo.insert_download(tx, item)

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import EnvironmentKind, Role
-from jobferry.domain.names import check_object_name, storable
+from jobferry.domain.names import storable
 from jobferry.errors import EnvironmentObjectNotFoundError, InUseError, InvalidRequestError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.documents import dump, load
+from jobferry.services.requests import valid_name
 from jobferry.services.secretbox import SecretBox
 from jobferry.storage import Database
 from jobferry.storage import environment as repo
@@ -91,20 +92,18 @@ class EnvironmentWrite:
         return cls(str(type_), dict(config), secrets)
 
 
+@dataclass
 class EnvironmentService:
     """Register, read and remove environment objects of a workspace."""
 
-    def __init__(self, db: Database, box: SecretBox) -> None:
-        self.db = db
-        self.box = box
+    db: Database
+    box: SecretBox
 
     def put(self, scope: Scope, kind: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
         """Create or replace an object; omitting ``secrets`` keeps the stored ones."""
         scope.require((Role.ADMIN,), "register environment objects")
         env_kind = parse_kind(kind)
-        problem = check_object_name(name, f"{env_kind.value} name")
-        if problem:
-            raise InvalidRequestError(problem)
+        valid_name(name, f"{env_kind.value} name")
         write = EnvironmentWrite.from_wire(env_kind, name, body)
         with self.db.transaction() as tx:
             created = repo.upsert_object(

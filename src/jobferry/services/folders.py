@@ -147,11 +147,11 @@ def parse_job_selection(
     )
 
 
+@dataclass
 class FolderService:
     """Listings of one folder, and selections resolved to job names (read-only, any role)."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    db: Database
 
     def page(self, scope: Scope, kind: ObjectKind, query: FolderQuery) -> FolderPage:
         """One page of one folder of the workspace's jobs, scripts or resources."""

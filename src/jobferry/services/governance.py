@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind, Role
-from jobferry.domain.names import check_object_name
 from jobferry.errors import InvalidRequestError, LockedError, NotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.jobs import get_job_or_raise
+from jobferry.services.requests import valid_name
 from jobferry.services.scripts import get_script_or_raise
 from jobferry.storage import Database, Tx
 from jobferry.storage import tags as repo
@@ -36,11 +37,11 @@ def parse_tag_lock(body: dict[str, Any]) -> bool:
     return locked
 
 
+@dataclass
 class GovernanceService:
     """Tags and locks."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    db: Database
 
     def list_tags(self, scope: Scope) -> list[dict[str, Any]]:
         """The workspace's tags."""
@@ -51,9 +52,7 @@ class GovernanceService:
     def put_tag(self, scope: Scope, name: str, locked: bool) -> dict[str, Any]:
         """Create a tag or change its locked flag (admins)."""
         scope.require((Role.ADMIN,), "manage tags")
-        problem = check_object_name(name, "tag name")
-        if problem:
-            raise InvalidRequestError(problem)
+        valid_name(name, "tag name")
         with self.db.transaction() as tx:
             repo.set_tag_locked(tx, scope.workspace.id, name, locked, now_ms())
             audit_in_scope(tx, scope, "tag.put", "tag", name, {"locked": locked})

@@ -31,6 +31,7 @@ from jobferry.services.documents import (
 from jobferry.services.job_rename import rename_job
 from jobferry.services.paging import name_filter, page
 from jobferry.services.publishing import check_lock, resolve_target_status
+from jobferry.services.requests import is_object_list
 from jobferry.services.tombstones import remember_deletion
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
@@ -108,10 +109,7 @@ JobParams = list[dict[str, Any]] | None
 def parse_start(body: dict[str, Any] | None) -> JobParams:
     """A start call's body (``StartJobReq``) checked: its ``jobParams``."""
     params = (body or {}).get("jobParams")
-    if params is not None and not (
-        isinstance(params, list)
-        and all(isinstance(p, dict) and isinstance(p.get("name"), str) for p in params)
-    ):
+    if params is not None and not is_object_list(params, "name"):
         raise InvalidRequestError(
             'jobParams must be a list of {"name", "value", "type"} objects.',
             parameter="jobParams",

@@ -76,12 +76,12 @@ def parse_trust(body: dict[str, Any]) -> KeyToTrust:
     return KeyToTrust(name.strip(), public)
 
 
+@dataclass
 class KeyService:
     """Create and read signing keys; keep the list of trusted keys."""
 
-    def __init__(self, db: Database, box: SecretBox) -> None:
-        self.db = db
-        self.box = box
+    db: Database
+    box: SecretBox
 
     # -- the workspace's signing key ------------------------------------------------------
 

@@ -35,6 +35,16 @@ def page(limit: int | None, offset: int | None, mode: OffsetMode) -> Page:
     return Page(limit, skip)
 
 
+def check_window(offset: int, limit: int, most: int) -> None:
+    """Refuse a page of a long list (a plan's objects, a task's subtasks) that is not
+    ``limit`` 1 to ``most`` rows from a non-negative ``offset``."""
+    if not 1 <= limit <= most or offset < 0:
+        raise InvalidRequestError(
+            f"The request parameter is invalid: limit must be 1 to {most} and offset 0 or more.",
+            parameter="limit",
+        )
+
+
 def name_filter(value: str | None, parameter: str) -> str | None:
     """A substring filter on names; NUL can be in no name, so it is refused, not passed on."""
     if value is not None and "\x00" in value:

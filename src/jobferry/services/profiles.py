@@ -78,11 +78,11 @@ def resolve_profile(
     )
 
 
+@dataclass
 class ProfileService:
     """Save, read, list and remove the environment profiles of a workspace."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    db: Database
 
     def put(self, scope: Scope, name: str, body: bytes | dict[str, Any]) -> dict[str, Any]:
         """Save a new version of profile ``name`` from a JSON/YAML document (admins only)."""

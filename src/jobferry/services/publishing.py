@@ -7,6 +7,7 @@ from typing import Any
 from jobferry.domain.enums import LockPolicy, Role, TargetStatus
 from jobferry.errors import InvalidRequestError, LockedError, RequiredParameterError
 from jobferry.services.context import Scope
+from jobferry.services.requests import is_object_list
 from jobferry.storage import Tx
 from jobferry.storage import tags as tag_repo
 
@@ -23,10 +24,7 @@ def parse_target_status(requested: Any, approvers: Any) -> TargetStatus | None:
                 f"targetStatus '{requested}' is not valid; use SAVED, SUBMITTED or PRODUCTION.",
                 parameter="targetStatus",
             ) from None
-    if approvers is not None and not (
-        isinstance(approvers, list)
-        and all(isinstance(a, dict) and isinstance(a.get("approverName"), str) for a in approvers)
-    ):
+    if approvers is not None and not is_object_list(approvers, "approverName"):
         raise InvalidRequestError(
             'approvers must be a list of {"approverName": "<user>"} objects.',
             parameter="approvers",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from jobferry.domain.enums import RefKind
@@ -72,12 +73,12 @@ def save_resource(
     return resource_id
 
 
+@dataclass
 class ResourceService:
     """The DataArts resource calls."""
 
-    def __init__(self, db: Database, *, offset_mode: OffsetMode) -> None:
-        self.db = db
-        self.offset_mode = offset_mode
+    db: Database
+    offset_mode: OffsetMode = field(kw_only=True)
 
     def create(self, scope: Scope, body: dict[str, Any]) -> str:
         """Create a resource; returns its id (DLF.6259 when the name is taken)."""

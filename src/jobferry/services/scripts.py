@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jobferry.domain.enums import RefKind, TargetStatus
@@ -68,12 +68,12 @@ def save_script(
     return script_id
 
 
+@dataclass
 class ScriptService:
     """The DataArts script calls."""
 
-    def __init__(self, db: Database, *, offset_mode: OffsetMode) -> None:
-        self.db = db
-        self.offset_mode = offset_mode
+    db: Database
+    offset_mode: OffsetMode = field(kw_only=True)
 
     def create(self, scope: Scope, body: dict[str, Any]) -> None:
         """Create a script (DLF.0202 when the name is taken)."""

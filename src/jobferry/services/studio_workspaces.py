@@ -11,6 +11,7 @@ admin``, where roles and policies are set with them.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.errors import StudioLookupError, StudioWorkspaceNotFoundError
@@ -35,11 +36,11 @@ def _paged(limit: int | None, offset: int | None) -> tuple[int, int]:
     return limit, offset
 
 
+@dataclass
 class StudioWorkspaceService:
     """Instances and workspaces in DataArts Studio's management-centre shape (snake_case)."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    db: Database
 
     def instances(
         self, actor: Actor, project_id: str, limit: int | None, offset: int | None

@@ -20,7 +20,7 @@ from jobferry.domain.enums import Role
 from jobferry.errors import InvalidRequestError, TaskNotFoundError
 from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.documents import dump, load
-from jobferry.services.paging import page
+from jobferry.services.paging import check_window, page
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
@@ -97,20 +97,13 @@ class TaskService:
         self.heartbeat_ms = heartbeat_seconds * 1000
 
     def record(
-        self,
-        scope: Scope,
-        kind: str,
-        name: str,
-        request: dict[str, Any],
-        *,
-        task_id: str | None = None,
-        queued: bool = False,
+        self, scope: Scope, kind: str, name: str, request: dict[str, Any], *, queued: bool = False
     ) -> TaskRecord:
-        """A new RUNNING task, not yet stored (see ``create``): owned by this process, or
+        """A new RUNNING task, not yet stored (see ``insert``): owned by this process, or
         ``queued`` for whichever process claims it first (``claim``)."""
         now = now_ms()
         return TaskRecord(
-            id=task_id or uuid.uuid4().hex,
+            id=uuid.uuid4().hex,
             project_id=scope.actor.project_id,
             workspace_id=scope.workspace.id,
             kind=kind,
@@ -129,24 +122,16 @@ class TaskService:
             actor=_actor_json(scope),
         )
 
-    def create(
-        self,
-        scope: Scope,
-        kind: str,
-        name: str,
-        request: dict[str, Any],
-        *,
-        task_id: str | None = None,
-    ) -> str:
+    def create(self, scope: Scope, kind: str, name: str, request: dict[str, Any]) -> str:
         """A new RUNNING task this process runs now; returns its 32-hex id."""
-        task = self.record(scope, kind, name, request, task_id=task_id)
-        with self.db.transaction() as tx:
-            repo.insert_task(tx, task)
-        return task.id
+        return self.insert(self.record(scope, kind, name, request))
 
     def enqueue(self, scope: Scope, kind: str, name: str, request: dict[str, Any]) -> str:
         """A new queued task, run by whichever process claims it; returns its id."""
-        task = self.record(scope, kind, name, request, queued=True)
+        return self.insert(self.record(scope, kind, name, request, queued=True))
+
+    def insert(self, task: TaskRecord) -> str:
+        """Store a task made by ``record``; returns its id."""
         with self.db.transaction() as tx:
             repo.insert_task(tx, task)
         return task.id
@@ -254,12 +239,7 @@ class TaskService:
 
     def subtasks(self, scope: Scope, task_id: str, *, offset: int, limit: int) -> dict[str, Any]:
         """A page of a task's subtasks, in order (extension)."""
-        if not 1 <= limit <= SUBTASK_PAGE or offset < 0:
-            raise InvalidRequestError(
-                f"The request parameter is invalid: limit must be 1 to {SUBTASK_PAGE} and "
-                "offset 0 or more.",
-                parameter="limit",
-            )
+        check_window(offset, limit, SUBTASK_PAGE)
         with self.db.transaction(readonly=True) as tx:
             task = self._task(tx, scope, task_id)
             total = repo.count_subtasks(tx, task_id)

@@ -8,6 +8,7 @@ replaces the whole set; upserting by name loses nothing a client did not mention
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.errors import InvalidRequestError
@@ -69,11 +70,11 @@ def parse_params(body: dict[str, Any]) -> list[dict[str, Any]]:
     return params
 
 
+@dataclass
 class VariableService:
     """Read and save a workspace's environment variables."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    db: Database
 
     def list(self, scope: Scope) -> dict[str, Any]:
         """ShowFactoryEnvResponse: every variable by name."""

@@ -13,7 +13,7 @@ from jobferry.domain.enums import EnvType, Role
 from jobferry.errors import ConnectionExistsError, InvalidRequestError, NotSupportedError
 from jobferry.services.connections.store import (
     KIND,
-    ConnectionStore,
+    ConnectionCalls,
     ConnectionWrite,
     check_name,
     missing,
@@ -21,8 +21,6 @@ from jobferry.services.connections.store import (
 )
 from jobferry.services.context import Scope
 from jobferry.services.paging import name_filter, page
-from jobferry.settings import OffsetMode
-from jobferry.storage import Database
 from jobferry.storage import environment as repo
 from jobferry.storage.records import EnvironmentObjectRecord
 
@@ -72,13 +70,8 @@ def parse_connection(body: dict[str, Any], path_name: str | None = None) -> Conn
     return ConnectionWrite(check_name(name), str(type_), dict(config), description)
 
 
-class DlfConnectionService:
+class DlfConnectionService(ConnectionCalls):
     """Create, list, read, update and delete connections the DataArts Factory way."""
-
-    def __init__(self, db: Database, store: ConnectionStore, offset_mode: OffsetMode) -> None:
-        self.db = db
-        self.store = store
-        self.offset_mode = offset_mode
 
     def create(self, scope: Scope, body: dict[str, Any]) -> None:
         """A new connection; a taken name is refused (DLF.6309)."""

@@ -99,22 +99,15 @@ def _write(item: BundledConnection, given: ConnectionParams | None) -> Connectio
     return ConnectionWrite(check_name(item.name), item.type, config, item.description)
 
 
+@dataclass
 class ConnectionMigration:
     """Export and import the DataArts connection bundle."""
 
-    def __init__(
-        self,
-        db: Database,
-        store: ConnectionStore,
-        source: PackageSource,
-        tasks: TaskService,
-        switches: Switches,
-    ) -> None:
-        self.switches = switches
-        self.db = db
-        self.store = store
-        self.source = source
-        self.tasks = tasks
+    db: Database
+    store: ConnectionStore
+    source: PackageSource
+    tasks: TaskService
+    switches: Switches
 
     def export(self, scope: Scope) -> bytes:
         """The bundle of the workspace's connections, without secrets."""

@@ -24,7 +24,8 @@ from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.documents import dump, load
 from jobferry.services.secretbox import SecretBox
-from jobferry.storage import Tx
+from jobferry.settings import OffsetMode
+from jobferry.storage import Database, Tx
 from jobferry.storage import environment as repo
 from jobferry.storage import jobs as job_repo
 from jobferry.storage.records import EnvironmentObjectRecord
@@ -70,11 +71,11 @@ def missing(scope: Scope, name: str, env: EnvType = EnvType.DEVELOPMENT) -> Exce
     )
 
 
+@dataclass
 class ConnectionStore:
     """Save and remove connections inside the caller's transaction."""
 
-    def __init__(self, box: SecretBox) -> None:
-        self.box = box
+    box: SecretBox
 
     def stored_secrets(self, tx: Tx, scope: Scope, name: str, env: EnvType) -> dict[str, str]:
         """The decrypted secrets of a connection (empty when it has none)."""
@@ -144,3 +145,13 @@ class ConnectionStore:
         if not repo.delete_object(tx, ws, KIND, name, env.value):
             raise missing(scope, name, env)
         audit_in_scope(tx, scope, "environment.delete", KIND, name, {"env": env.value})
+
+
+@dataclass
+class ConnectionCalls:
+    """What both API shapes of the connection calls (Factory: :mod:`.dlf`, Studio:
+    :mod:`.studio`) work with: the database, the one write path, and how lists read offset."""
+
+    db: Database
+    store: ConnectionStore
+    offset_mode: OffsetMode

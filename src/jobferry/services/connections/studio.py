@@ -22,15 +22,13 @@ from jobferry.errors import (
 )
 from jobferry.services.connections.store import (
     KIND,
-    ConnectionStore,
+    ConnectionCalls,
     ConnectionWrite,
     check_name,
     shown_config,
 )
 from jobferry.services.context import Scope
 from jobferry.services.paging import page
-from jobferry.settings import OffsetMode
-from jobferry.storage import Database
 from jobferry.storage import environment as repo
 from jobferry.storage.records import EnvironmentObjectRecord
 
@@ -152,13 +150,8 @@ def _number(value: str | None, name: str) -> int | None:
     return int(value)
 
 
-class DataConnectionService:
+class DataConnectionService(ConnectionCalls):
     """Create, list, read, update and delete data connections the DataArts Studio way."""
-
-    def __init__(self, db: Database, store: ConnectionStore, offset_mode: OffsetMode) -> None:
-        self.db = db
-        self.store = store
-        self.offset_mode = offset_mode
 
     def create(self, scope: Scope, body: dict[str, Any]) -> None:
         """Create every listed side in one transaction; any taken (name, side) refuses all."""

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +29,7 @@ from jobferry.services.exporting.selection import (
     workspace_jobs,
 )
 from jobferry.services.keys import KeyService
+from jobferry.services.scratch import new_zip, scratch_folder
 from jobferry.services.switches import Switches
 from jobferry.services.tasks import FAILED, SUCCESSFUL, ClaimedTask, TaskService
 from jobferry.settings import Settings
@@ -65,34 +64,19 @@ class PreparedExport:
     obs_path: str | None
 
 
+@dataclass
 class ExportService:
     """Exports of every kind."""
 
-    def __init__(
-        self,
-        db: Database,
-        settings: Settings,
-        downloads: DownloadService,
-        tasks: TaskService,
-        object_storage: Callable[[], ObjectStorage],
-        keys: KeyService,
-    ) -> None:
-        self.db = db
-        self.keys = keys
-        self.settings = settings
-        self.downloads = downloads
-        self.tasks = tasks
-        self.object_storage = object_storage
-        self.scratch = settings.data_dir / "tmp"
+    db: Database
+    settings: Settings
+    downloads: DownloadService
+    tasks: TaskService
+    object_storage: Callable[[], ObjectStorage]
+    keys: KeyService
 
     def _options(self, request: ExportRequest) -> ExportOptions:
         return request.options(self.settings.export_manifest)
-
-    def _temp(self) -> Path:
-        self.scratch.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=self.scratch, suffix=".zip")
-        os.close(fd)
-        return Path(name)
 
     def _upload(self, obs_path: str, file_name: str, source: Path) -> dict[str, Any]:
         bucket, key = parse_obs_path(obs_path)
@@ -153,7 +137,7 @@ class ExportService:
     ) -> ExportOutcome:
         """Write the named jobs' package now; stream it back or upload it under obsPath."""
         options, obs_path = self._options(request), request.obs_path
-        path = self._temp()
+        path = new_zip(scratch_folder(self.settings))
         started = now_ms()
         try:
             with self.db.transaction(readonly=True) as tx, path.open("wb") as out:
@@ -289,7 +273,7 @@ class ExportService:
 
     def _run(self, job: PreparedExport) -> None:
         scope, options = job.scope, job.options
-        path = self._temp()
+        path = new_zip(scratch_folder(self.settings))
         snapshot = now_ms()
         try:
             with self.db.transaction(readonly=True) as tx, path.open("wb") as out:

@@ -20,7 +20,7 @@ from jobferry.domain.cronshift import ShiftError
 from jobferry.domain.diff import Change
 from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason
 from jobferry.domain.references import Reference, job_references
-from jobferry.domain.timeshift import CronSchedule, ScheduleShift
+from jobferry.domain.timeshift import ScheduleShift
 from jobferry.package.signature import SignatureCheck
 from jobferry.services.profiles import ResolvedProfile
 from jobferry.storage.imports import TargetObject
@@ -117,22 +117,7 @@ def shift_json(shift: ScheduleShift) -> dict[str, Any]:
     try:
         return shift.as_json(after=datetime.now(UTC))
     except ShiftError:
-        return {
-            "field": shift.field,
-            "mode": shift.mode.value,
-            "before": _cron_json(shift.before),
-            "after": _cron_json(shift.after),
-        }
-
-
-def _cron_json(cron: CronSchedule) -> dict[str, Any]:
-    return {
-        "expression": cron.expression,
-        "timeZone": cron.time_zone,
-        "startTime": cron.start_time,
-        "endTime": cron.end_time,
-        "nextFirings": [],
-    }
+        return shift.as_json_without_firings()
 
 
 class Record(NamedTuple):

@@ -10,6 +10,7 @@ the rest are read with :meth:`PlanStore.objects`.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind, PlanAction
@@ -18,6 +19,7 @@ from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.documents import dump, load
 from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.request import ImportRequest
+from jobferry.services.paging import check_window
 from jobferry.storage import Database
 from jobferry.storage import plans as plan_repo
 from jobferry.storage.plans import PlanRecord
@@ -29,11 +31,11 @@ MAX_PAGE = 1000
 BATCH = 1000
 
 
+@dataclass
 class PlanStore:
     """Stores plans and pages their objects."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    db: Database
 
     def keep(
         self,
@@ -112,12 +114,7 @@ class PlanStore:
                 f"kind '{kind}' is not an object kind; use one of {', '.join(ObjectKind)}.",
                 parameter="kind",
             )
-        if not 1 <= limit <= MAX_PAGE or offset < 0:
-            raise InvalidRequestError(
-                f"The request parameter is invalid: limit must be 1 to {MAX_PAGE} and offset "
-                "0 or more.",
-                parameter="limit",
-            )
+        check_window(offset, limit, MAX_PAGE)
         with self.db.transaction(readonly=True) as tx:
             if plan_repo.get_plan(tx, scope.workspace.id, plan_id) is None:
                 raise PlanStaleError(

@@ -18,6 +18,7 @@ only checked, so the refusal lists every conflict, and the transaction is rolled
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.errors import ConflictError, ImportRunningError, RollbackRefusedError
@@ -45,11 +46,11 @@ KEPT_CONFLICTS = 1000
 BATCH = 500
 
 
+@dataclass
 class RollbackService:
     """Undo an import task."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    db: Database
 
     def rollback(self, scope: Scope, task_id: str) -> dict[str, Any]:
         """Roll back import ``task_id`` of the scope's workspace, or refuse saying why."""

@@ -29,6 +29,7 @@ from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.plans import PlanStore
 from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.services.importing.uploads import PackageSource
+from jobferry.services.scratch import scratch_folder
 from jobferry.services.switches import Switches
 from jobferry.services.tasks import WARNING, ClaimedTask, TaskService
 from jobferry.settings import Settings
@@ -77,7 +78,7 @@ class ImportService:
         self.settings = settings
         self.tasks = tasks
         self.limits = limits
-        self.scratch = settings.data_dir / "tmp"
+        self.scratch = scratch_folder(settings)
         self.plans = PlanStore(db)
         self.packages = PackageSource(
             db, uploads, object_storage, limits, self.scratch, settings.download_ttl_seconds
@@ -195,8 +196,7 @@ class ImportService:
         if locked:
             self._lock_and_create(scope, task)
         else:
-            with self.db.transaction() as tx:
-                task_repo.insert_task(tx, task)
+            self.tasks.insert(task)
         return PreparedImport(task.id, scope, request, locked)
 
     def resume(self, task: ClaimedTask) -> PreparedImport:

@@ -6,17 +6,17 @@ A package is fetched into a local temporary file and read from there (never held
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from jobferry.errors import InvalidRequestError, ObsPathError, ObsReadError
 from jobferry.package.reader import PackageReader, ReadLimits
 from jobferry.services.context import Scope, now_ms
+from jobferry.services.scratch import new_zip
 from jobferry.storage import Database
 from jobferry.storage import plans as plan_repo
 from jobferry.storage.blobs import BlobStore, parse_obs_path
@@ -25,34 +25,21 @@ from jobferry.storage.plans import UploadRecord
 UPLOAD_SCHEME = "upload://"
 
 
+@dataclass
 class PackageSource:
     """Uploads, and the fetch of a package named by an ``upload://`` or ``obs://`` path."""
 
-    def __init__(
-        self,
-        db: Database,
-        uploads: BlobStore,
-        object_storage: Any,
-        limits: ReadLimits,
-        scratch: Path,
-        ttl_seconds: int,
-    ) -> None:
-        self.db = db
-        self.uploads = uploads
-        self.object_storage = object_storage
-        self.limits = limits
-        self.scratch = scratch
-        self.ttl_ms = ttl_seconds * 1000
-
-    def _temp(self) -> Path:
-        self.scratch.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=self.scratch, suffix=".zip")
-        os.close(fd)
-        return Path(name)
+    db: Database
+    uploads: BlobStore
+    object_storage: Any
+    limits: ReadLimits
+    scratch: Path
+    ttl_seconds: int
+    """How long an upload is kept."""
 
     def upload(self, scope: Scope, stream: IO[bytes], file_name: str) -> dict[str, Any]:
         """Keep an uploaded package for a later import; answers the path to import."""
-        path = self._temp()
+        path = new_zip(self.scratch)
         digest, size, cap = hashlib.sha256(), 0, self.limits.max_package_bytes
         try:
             with path.open("wb") as out:
@@ -81,7 +68,7 @@ class PackageSource:
                 location,
                 scope.actor.name,
                 now,
-                now + self.ttl_ms,
+                now + self.ttl_seconds * 1000,
             )
             with self.db.transaction() as tx:
                 plan_repo.insert_upload(tx, item)
@@ -122,7 +109,7 @@ class PackageSource:
 
     def fetch(self, scope: Scope, path: str) -> Path:
         """The package named by ``path`` as a local temporary file (caller deletes it)."""
-        target = self._temp()
+        target = new_zip(self.scratch)
         try:
             if path.startswith(UPLOAD_SCHEME):
                 self.uploads.fetch(self._upload_of(scope, path).location, target)
