@@ -7,7 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import BodyDep, body_doc, json, json_bytes, no_content, parse_object
+from jobferry.api.wire import (
+    BodyDep,
+    body_doc,
+    json,
+    json_bytes,
+    json_list,
+    no_content,
+    parse_object,
+)
 from jobferry.services.jobs import parse_start
 from jobferry.web import services_of
 
@@ -34,7 +42,7 @@ def list_jobs(
     total, items = services_of(request).jobs.list_jobs(
         scope, job_type=job_type, job_name=job_name, tags=tags, limit=limit, offset=offset
     )
-    return json({"total": total, "jobs": items})
+    return json_list("jobs", items, total)
 
 
 @router.get("/{job_name}", summary="show_job")
@@ -104,11 +112,9 @@ def show_job_status(request: Request, scope: ScopeDep, job_name: str) -> Respons
 
 @router.get("/{job_name}/versions", summary="List a job's submitted versions (extension)")
 def list_job_versions(request: Request, scope: ScopeDep, job_name: str) -> Response:
-    versions = services_of(request).jobs.versions(scope, job_name)
-    return json({"total": len(versions), "versions": versions})
+    return json_list("versions", services_of(request).jobs.versions(scope, job_name))
 
 
 @router.get("/{job_name}/references", summary="What a job references (extension)")
 def list_job_references(request: Request, scope: ScopeDep, job_name: str) -> Response:
-    refs = services_of(request).jobs.references(scope, job_name)
-    return json({"total": len(refs), "references": refs})
+    return json_list("references", services_of(request).jobs.references(scope, job_name))

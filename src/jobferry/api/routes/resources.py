@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.api.wire import BodyDep, body_doc, json, json_list, no_content, parse_object
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}/resources", tags=["resources"])
@@ -31,7 +31,7 @@ def list_resources(
     total, items = services_of(request).resources.list_resources(
         scope, resource_name=resource_name, limit=limit, offset=offset
     )
-    return json({"total": total, "resources": items})
+    return json_list("resources", items, total)
 
 
 @router.get("/{resource_id}", summary="show_resource")

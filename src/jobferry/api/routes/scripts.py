@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.api.wire import BodyDep, body_doc, json, json_list, no_content, parse_object
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}/scripts", tags=["scripts"])
@@ -31,7 +31,7 @@ def list_scripts(
     total, items = services_of(request).scripts.list_scripts(
         scope, script_name=script_name, limit=limit, offset=offset
     )
-    return json({"total": total, "scripts": items})
+    return json_list("scripts", items, total)
 
 
 @router.get("/{script_name}", summary="show_script")
