@@ -6,7 +6,15 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ActorDep, ScopeDep
-from jobferry.api.wire import BodyDep, body_doc, json, json_list, no_content, parse_object
+from jobferry.api.wire import (
+    BodyDep,
+    PagingDep,
+    body_doc,
+    json,
+    json_list,
+    no_content,
+    parse_object,
+)
 from jobferry.services.governance import parse_tag_lock
 from jobferry.services.paging import page
 from jobferry.services.workspace_settings import parse_workspace_settings
@@ -126,10 +134,8 @@ def release_lock(request: Request, scope: ScopeDep, kind: str, name: str) -> Res
 
 
 @router.get("/audit")
-def list_audit(
-    request: Request, scope: ScopeDep, limit: int | None = None, offset: int | None = None
-) -> Response:
+def list_audit(request: Request, scope: ScopeDep, paging: PagingDep) -> Response:
     services = services_of(request)
-    p = page(limit, offset, services.settings.offset_mode)
+    p = page(paging.limit, paging.offset, services.settings.offset_mode)
     total, items = services.audit.list_entries(scope, p.limit, p.skip)
     return json_list("entries", items, total)
