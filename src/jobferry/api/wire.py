@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
@@ -44,18 +43,6 @@ async def raw_body(request: Request) -> bytes:
 BodyDep = Annotated[bytes, Depends(raw_body)]
 """The body as a dependency: routes taking it stay plain ``def`` and so run on the thread
 pool; only reading the bytes happens on the event loop (see docs/design.md, "The event loop")."""
-
-
-@dataclass(frozen=True)
-class Paging:
-    """The ``limit`` and ``offset`` query parameters of a list call (as a dependency; the
-    services read them, as DataArts does, by the workspace's offset mode)."""
-
-    limit: int | None = None
-    offset: int | None = None
-
-
-PagingDep = Annotated[Paging, Depends()]
 
 
 def parse_object(body: bytes, *, required: bool, what: str) -> dict[str, Any]:

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ActorDep, ScopeDep
+from jobferry.api.paging import PagingDep
 from jobferry.api.wire import (
     BodyDep,
-    PagingDep,
     body_doc,
     json,
     json_list,

@@ -8,9 +8,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
+from jobferry.api.paging import PagingDep
 from jobferry.api.wire import (
     BodyDep,
-    PagingDep,
     body_doc,
     json,
     no_content,

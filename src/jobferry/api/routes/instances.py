@@ -6,7 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ActorDep
-from jobferry.api.wire import PagingDep, json
+from jobferry.api.paging import PagingDep
+from jobferry.api.wire import json
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["DataArts Studio workspaces"])
