@@ -1,8 +1,10 @@
-"""The paging query parameters of list calls: ``limit`` and ``offset``, and for the DataArts
-object lists a name filter after them."""
+"""The query parameters of list calls, as dependencies: a page (``limit``, ``offset``) and
+the filters that follow it.
 
-# No ``from __future__ import annotations``: ``named_page`` builds its dependency's annotation
-# from its argument, which FastAPI must see as an object, not as a name to look up.
+No ``from __future__ import annotations`` here: FastAPI reads these classes' and functions'
+annotations as objects (a dataclass's generated ``__init__`` has no module to look names up
+in, and ``named_page`` builds its annotation from its argument).
+"""
 
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -12,8 +14,8 @@ from fastapi import Depends, Query
 
 @dataclass(frozen=True)
 class Paging:
-    """The ``limit`` and ``offset`` query parameters of a list call (as a dependency; the
-    services read them, as DataArts does, by the workspace's offset mode)."""
+    """The ``limit`` and ``offset`` query parameters of a list call, as DataArts clients send
+    them (``services.paging`` checks and reads them)."""
 
     limit: int | None = None
     offset: int | None = None
@@ -23,12 +25,33 @@ PagingDep = Annotated[Paging, Depends()]
 
 
 @dataclass(frozen=True)
-class NamedPage:
-    """A page of a DataArts object list and its name filter."""
+class JobsQuery(Paging):
+    """list_jobs' query: a page of jobs, filtered by type, name and tags."""
 
-    limit: int | None
-    offset: int | None
-    name: str | None
+    job_type: Annotated[str | None, Query(alias="jobType")] = None
+    job_name: Annotated[str | None, Query(alias="jobName")] = None
+    tags: str | None = None
+
+
+JobsQueryDep = Annotated[JobsQuery, Depends()]
+
+
+@dataclass(frozen=True)
+class TasksQuery(Paging):
+    """The system task list's query: a page of tasks, filtered by kind and status."""
+
+    kind: str | None = None
+    status: str | None = None
+
+
+TasksQueryDep = Annotated[TasksQuery, Depends()]
+
+
+@dataclass(frozen=True)
+class NamedPage(Paging):
+    """A page of a DataArts object list, filtered by name."""
+
+    name: str | None = None
 
 
 def named_page(name_parameter: str) -> Any:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api.auth import ScopeDep
+from jobferry.api.paging import JobsQueryDep
 from jobferry.api.wire import (
     BodyDep,
     body_doc,
@@ -30,17 +31,14 @@ def create_job(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
 
 
 @router.get("", summary="list_jobs")
-def list_jobs(
-    request: Request,
-    scope: ScopeDep,
-    limit: int | None = None,
-    offset: int | None = None,
-    job_type: Annotated[str | None, Query(alias="jobType")] = None,
-    job_name: Annotated[str | None, Query(alias="jobName")] = None,
-    tags: str | None = None,
-) -> Response:
+def list_jobs(request: Request, scope: ScopeDep, query: JobsQueryDep) -> Response:
     total, items = services_of(request).jobs.list_jobs(
-        scope, job_type=job_type, job_name=job_name, tags=tags, limit=limit, offset=offset
+        scope,
+        job_type=query.job_type,
+        job_name=query.job_name,
+        tags=query.tags,
+        limit=query.limit,
+        offset=query.offset,
     )
     return json_list("jobs", items, total)
 
