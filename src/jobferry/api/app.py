@@ -38,6 +38,22 @@ jobferry's extensions under the same `/v1/{project_id}/` prefix. Every call is s
 SDK's AK/SK algorithm (SDK-HMAC-SHA256). Errors are `{"error_code", "error_msg", ...}`.
 """
 
+# In registration order: see create_app.
+ROUTERS = (
+    transfer,
+    promotion,
+    execution,
+    jobs,
+    scripts,
+    resources,
+    environment,
+    connections,
+    data_connections,
+    factory,
+    admin,
+    instances,
+)
+
 
 def create_app(services: Services, runner: TaskRunner) -> FastAPI:
     """Build the app over already-wired services and a task runner."""
@@ -65,18 +81,8 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
 
     # Literal paths (/jobs/import, /jobs/batch-export, /jobs/check-file,
     # /jobs/instances/detail) must be registered before /jobs/{job_name}.
-    app.include_router(transfer.router)
-    app.include_router(promotion.router)
-    app.include_router(execution.router)
-    app.include_router(jobs.router)
-    app.include_router(scripts.router)
-    app.include_router(resources.router)
-    app.include_router(environment.router)
-    app.include_router(connections.router)
-    app.include_router(data_connections.router)
-    app.include_router(factory.router)
-    app.include_router(admin.router)
-    app.include_router(instances.router)
+    for routes in ROUTERS:
+        app.include_router(routes.router)
 
     install_openapi(app)
 

@@ -199,14 +199,21 @@ def _cached_credential(
 ActorDep = Annotated[Actor, Depends(authenticated)]
 
 
-async def scoped(request: Request, project_id: str, actor: ActorDep) -> Scope:
-    """The caller in the workspace named by the ``workspace`` header (default: the default one)."""
-    workspace = request.headers.get("workspace") or None
+async def _scope_in(
+    request: Request, actor: Actor, project_id: str, workspace: str | None
+) -> Scope:
+    """The caller's scope in ``workspace`` (``None``: the default one), from this process's
+    cache when it has it, else looked up on the thread pool."""
     accounts = services_of(request).accounts
     cached = accounts.cached_scope(actor, project_id, workspace)
     if cached is not None:
         return cached
     return await run_in_threadpool(accounts.scope, actor, project_id, workspace)
+
+
+async def scoped(request: Request, project_id: str, actor: ActorDep) -> Scope:
+    """The caller in the workspace named by the ``workspace`` header (default: the default one)."""
+    return await _scope_in(request, actor, project_id, request.headers.get("workspace") or None)
 
 
 ScopeDep = Annotated[Scope, Depends(scoped)]
@@ -222,11 +229,7 @@ async def workspace_scoped(request: Request, project_id: str, actor: ActorDep) -
             "project id).",
             parameter="workspace",
         )
-    accounts = services_of(request).accounts
-    cached = accounts.cached_scope(actor, project_id, workspace)
-    if cached is not None:
-        return cached
-    return await run_in_threadpool(accounts.scope, actor, project_id, workspace)
+    return await _scope_in(request, actor, project_id, workspace)
 
 
 WorkspaceScopeDep = Annotated[Scope, Depends(workspace_scoped)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import orjson
@@ -16,6 +17,12 @@ def json(content: Any, status_code: int = 200) -> Response:
     return Response(
         content=orjson.dumps(content), status_code=status_code, media_type="application/json"
     )
+
+
+def json_list(key: str, items: Sequence[Any], total: int | None = None) -> Response:
+    """The answer of a list call, ``{"total": …, key: items}``: ``total`` counts every match
+    when ``items`` is one page of them; without it, the items are all there is."""
+    return json({"total": len(items) if total is None else total, key: items})
 
 
 def json_bytes(body: bytes, status_code: int = 200) -> Response:

@@ -12,7 +12,7 @@ use the HTTP API (``/users``, ``/workspaces``…) with an admin's AK/SK.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from jobferry.cli.exits import CliUsageError
-from jobferry.cli.output import epoch_ms
+from jobferry.cli.output import Output, epoch_ms
 from jobferry.cli.session import JsonOption, session
 
 # The server and the services (FastAPI, SQLAlchemy: ~1.5 s of CPU) are imported when a command
@@ -93,29 +93,52 @@ def workspace_id(services: Services, actor: Actor, name_or_id: str) -> str:
     )
 
 
+def _show_project_list(
+    out: Output,
+    actor: Actor,
+    key: str,
+    items: list[dict[str, Any]],
+    columns: tuple[str, ...],
+    row: Callable[[dict[str, Any]], tuple[Any, ...]],
+    title: str | None = None,
+) -> None:
+    """``items`` as a table of ``columns``, a ``row`` each (``--json``: the items under ``key``
+    beside the project id)."""
+    if out.json_mode:
+        out.emit({"projectId": actor.project_id, key: items})
+        return
+    out.table(columns, [row(item) for item in items], title=title)
+
+
+def _workspace_row(w: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        w["id"],
+        w["name"],
+        "yes" if w.get("isDefault") else "",
+        w.get("lockPolicy"),
+        "on" if w.get("approvalEnabled") else "off",
+    )
+
+
+def _user_row(u: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        u["name"],
+        "yes" if u["projectAdmin"] else "",
+        ", ".join(f"{r['workspace']}={r['role']}" for r in u["roles"]),
+        ", ".join(u["accessKeys"]),
+        epoch_ms(u.get("createTime")),
+    )
+
+
 @app.command("workspaces")
 def list_workspaces(ctx: typer.Context, json_mode: JsonOption = False) -> None:
     """List the project's workspaces."""
     out = session(ctx, json_mode).output
     with operator(ctx) as (services, actor):
         items = services.accounts.list_workspaces(actor, actor.project_id)
-    if out.json_mode:
-        out.emit({"projectId": actor.project_id, "workspaces": items})
-        return
-    out.table(
-        ("id", "name", "default", "lock policy", "approval"),
-        [
-            (
-                w["id"],
-                w["name"],
-                "yes" if w.get("isDefault") else "",
-                w.get("lockPolicy"),
-                "on" if w.get("approvalEnabled") else "off",
-            )
-            for w in items
-        ],
-        title=f"Workspaces of project {actor.project_id}",
-    )
+    columns = ("id", "name", "default", "lock policy", "approval")
+    title = f"Workspaces of project {actor.project_id}"
+    _show_project_list(out, actor, "workspaces", items, columns, _workspace_row, title)
 
 
 @app.command("create-workspace")
@@ -137,22 +160,8 @@ def list_users(ctx: typer.Context, json_mode: JsonOption = False) -> None:
     out = session(ctx, json_mode).output
     with operator(ctx) as (services, actor):
         users = services.accounts.list_users(actor, actor.project_id)
-    if out.json_mode:
-        out.emit({"projectId": actor.project_id, "users": users})
-        return
-    out.table(
-        ("name", "project admin", "roles", "access keys", "created (UTC)"),
-        [
-            (
-                u["name"],
-                "yes" if u["projectAdmin"] else "",
-                ", ".join(f"{r['workspace']}={r['role']}" for r in u["roles"]),
-                ", ".join(u["accessKeys"]),
-                epoch_ms(u.get("createTime")),
-            )
-            for u in users
-        ],
-    )
+    columns = ("name", "project admin", "roles", "access keys", "created (UTC)")
+    _show_project_list(out, actor, "users", users, columns, _user_row)
 
 
 @app.command("create-user")

@@ -44,6 +44,12 @@ PackageArg = Annotated[
 ]
 
 
+def output_option(help: str) -> Any:
+    """The ``--output``/``-o FILE`` option of a command that writes a package (``help``: where
+    it goes by default)."""
+    return typer.Option("--output", "-o", metavar="FILE", help=help)
+
+
 class Limits(StrEnum):
     """Which read limits to check against."""
 
@@ -287,13 +293,7 @@ def sign(
         ),
     ],
     output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FILE",
-            help="Write the signed package here (default: in place).",
-        ),
+        Path | None, output_option("Write the signed package here (default: in place).")
     ] = None,
     json_mode: JsonOption = False,
 ) -> None:

@@ -11,7 +11,7 @@ import typer
 
 from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.output import Output
-from jobferry.cli.package import PackageArg, read, write_atomically
+from jobferry.cli.package import PackageArg, output_option, read, write_atomically
 from jobferry.cli.planview import change_line, problem_lines
 from jobferry.cli.promotion import (
     KeepInstantOption,
@@ -55,13 +55,7 @@ def transform_command(
         ),
     ] = None,
     output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FILE",
-            help="The new package (default: <name>-<profile>.zip).",
-        ),
+        Path | None, output_option("The new package (default: <name>-<profile>.zip).")
     ] = None,
     json_mode: JsonOption = False,
 ) -> None:

@@ -180,9 +180,20 @@ def _planned(
     page: Page, state: dict[str, Any], form: FormData | None, action: str, step: int
 ) -> tuple[dict[str, Any], str] | Response:
     """The plan the wizard goes on with and the planning task it came from ('' when it was
-    computed now), or, for a package too large to plan during a request while its planning
-    task runs, a page following that task. The check step hands its task on to the plan step
-    (its "Next: plan" button), so a large package is planned once for both."""
+    computed now), or a page: following the planning task of a package too large to plan
+    during a request while that task runs, or the options again, saying why planning was
+    refused."""
+    try:
+        return _plan_or_progress(page, state, form, action, step)
+    except JobferryError as exc:
+        return _options_page(page, state, error=said(exc), status_code=exc.status)
+
+
+def _plan_or_progress(
+    page: Page, state: dict[str, Any], form: FormData | None, action: str, step: int
+) -> tuple[dict[str, Any], str] | Response:
+    """``_planned`` before refusals. The check step hands its task on to the plan step (its
+    "Next: plan" button), so a large package is planned once for both."""
     task_id = text(form, "planTask") if form is not None else ""
     if not task_id:
         outcome = page.runner.plan_import(page.scope, _request(page, state))
@@ -216,10 +227,7 @@ def _check_page(
     status_code: int = 200,
     error: str = "",
 ) -> Response:
-    try:
-        outcome = _planned(page, state, form, "/import/check", 2)
-    except JobferryError as exc:
-        return _options_page(page, state, error=said(exc), status_code=exc.status)
+    outcome = _planned(page, state, form, "/import/check", 2)
     if isinstance(outcome, Response):
         return outcome
     plan, plan_task = outcome
@@ -269,10 +277,7 @@ def plan(page: PageDep, form: FormDep) -> Response:
     """Step 4: per object what import will do, with the field diff of every overwrite."""
     page.scope.require(WRITERS, "import packages")
     state = wizard_state(form)
-    try:
-        outcome = _planned(page, state, form, "/import/plan", 3)
-    except JobferryError as exc:
-        return _options_page(page, state, error=said(exc), status_code=exc.status)
+    outcome = _planned(page, state, form, "/import/plan", 3)
     if isinstance(outcome, Response):
         return outcome
     plan, _ = outcome

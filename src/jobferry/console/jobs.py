@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.console.dag import layout
 from jobferry.console.fixes import said
-from jobferry.console.listing import Listing, Ticks, listing_query
+from jobferry.console.listing import Listing, ListingAddressDep, Ticks, listing_query
 from jobferry.console.nodes import node_views
 from jobferry.console.web import FormDep, Page, PageDep, redirect, render, text, texts
 from jobferry.domain.enums import ListedStatus, ObjectKind
@@ -77,19 +77,10 @@ def _jobs_page(
 
 
 @router.get("/w/{workspace_id}/jobs")
-def jobs_page(
-    request: Request,
-    page: PageDep,
-    folder: str = "/",
-    q: str = "",
-    tag: str = "",
-    status: str = "",
-    select: str = "",
-) -> Response:
+def jobs_page(page: PageDep, address: ListingAddressDep) -> Response:
     """One folder of the workspace's jobs: its sub-folders and its jobs, filtered by name,
     tag and status, a page at a time."""
-    query = listing_query(folder, q, tag, status, request.query_params.get("page", "1"))
-    return _jobs_page(page, query, select=select in ("1", "on"))
+    return _jobs_page(page, address.query(), select=address.selecting)
 
 
 @router.get("/w/{workspace_id}/jobs/{job_name}")

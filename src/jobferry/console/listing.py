@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
 from jobferry.console.web import Page, PageDep, render
 from jobferry.domain.enums import ObjectKind
@@ -114,21 +115,38 @@ def listing_query(
     return parse_folder_query(folder or "/", q, tag, status, page or "1")
 
 
+@dataclass(frozen=True)
+class ListingAddress:
+    """What a listing's address says: the folder, the filters, the page, and whether to show
+    check boxes. As a route's dependency (``ListingAddressDep``) these are its query
+    parameters."""
+
+    folder: str = "/"
+    q: str = ""
+    tag: str = ""
+    status: str = ""
+    select: str = ""
+    page: str = "1"
+
+    def query(self) -> FolderQuery:
+        """The folder query (refused, naming the field, when it is bad)."""
+        return listing_query(self.folder, self.q, self.tag, self.status, self.page)
+
+    @property
+    def selecting(self) -> bool:
+        """Whether the address asks for check boxes (``select=1``)."""
+        return self.select in ("1", "on")
+
+
+ListingAddressDep = Annotated[ListingAddress, Depends()]
+
+
 @router.get("/w/{workspace_id}/folder/{kind}")
-def folder_fragment(
-    page: PageDep,
-    kind: str,
-    folder: str = "/",
-    q: str = "",
-    tag: str = "",
-    status: str = "",
-    select: str = "",
-) -> Response:
+def folder_fragment(page: PageDep, kind: str, address: ListingAddressDep) -> Response:
     """One page of one folder as an HTML fragment (what an opened folder loads)."""
     found = KINDS.get(kind)
     if found is None:
         raise InvalidRequestError(f"There is no list of '{kind}'; use jobs, scripts or resources.")
-    query = listing_query(folder, q, tag, status, page.request.query_params.get("page", "1"))
-    shown = page.services.folders.page(page.scope, found, query)
-    view = Listing(page, shown, select=select in ("1", "on") and page.can_write)
+    shown = page.services.folders.page(page.scope, found, address.query())
+    view = Listing(page, shown, select=address.selecting and page.can_write)
     return render(page.request, "folder.html", page, view=view)

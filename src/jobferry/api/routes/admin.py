@@ -6,7 +6,15 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ActorDep, ScopeDep
-from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.api.paging import PagingDep
+from jobferry.api.wire import (
+    BodyDep,
+    body_doc,
+    json,
+    json_list,
+    no_content,
+    parse_object,
+)
 from jobferry.services.governance import parse_tag_lock
 from jobferry.services.paging import page
 from jobferry.services.workspace_settings import parse_workspace_settings
@@ -24,8 +32,7 @@ def create_workspace(request: Request, project_id: str, actor: ActorDep, raw: Bo
 
 @router.get("/workspaces")
 def list_workspaces(request: Request, project_id: str, actor: ActorDep) -> Response:
-    items = services_of(request).accounts.list_workspaces(actor, project_id)
-    return json({"total": len(items), "workspaces": items})
+    return json_list("workspaces", services_of(request).accounts.list_workspaces(actor, project_id))
 
 
 @router.put(
@@ -52,8 +59,7 @@ def create_user(request: Request, project_id: str, actor: ActorDep, raw: BodyDep
 
 @router.get("/users")
 def list_users(request: Request, project_id: str, actor: ActorDep) -> Response:
-    items = services_of(request).accounts.list_users(actor, project_id)
-    return json({"total": len(items), "users": items})
+    return json_list("users", services_of(request).accounts.list_users(actor, project_id))
 
 
 @router.post("/users/{user_name}/credentials")
@@ -102,8 +108,7 @@ def remove_role(
 
 @router.get("/tags")
 def list_tags(request: Request, scope: ScopeDep) -> Response:
-    items = services_of(request).governance.list_tags(scope)
-    return json({"total": len(items), "tags": items})
+    return json_list("tags", services_of(request).governance.list_tags(scope))
 
 
 @router.put("/tags/{tag_name}", openapi_extra=body_doc("tag", schema=bodies.TAG, required=False))
@@ -114,8 +119,7 @@ def put_tag(request: Request, scope: ScopeDep, raw: BodyDep, tag_name: str) -> R
 
 @router.get("/locks")
 def list_locks(request: Request, scope: ScopeDep) -> Response:
-    items = services_of(request).governance.list_locks(scope)
-    return json({"total": len(items), "locks": items})
+    return json_list("locks", services_of(request).governance.list_locks(scope))
 
 
 @router.post("/locks/{kind}/{name}")
@@ -130,10 +134,8 @@ def release_lock(request: Request, scope: ScopeDep, kind: str, name: str) -> Res
 
 
 @router.get("/audit")
-def list_audit(
-    request: Request, scope: ScopeDep, limit: int | None = None, offset: int | None = None
-) -> Response:
+def list_audit(request: Request, scope: ScopeDep, paging: PagingDep) -> Response:
     services = services_of(request)
-    p = page(limit, offset, services.settings.offset_mode)
+    p = page(paging.limit, paging.offset, services.settings.offset_mode)
     total, items = services.audit.list_entries(scope, p.limit, p.skip)
-    return json({"total": total, "entries": items})
+    return json_list("entries", items, total)

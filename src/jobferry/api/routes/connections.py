@@ -8,7 +8,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import BodyDep, body_doc, json, no_content, package_response, parse_object
+from jobferry.api.paging import PagingDep
+from jobferry.api.wire import (
+    BodyDep,
+    body_doc,
+    json,
+    no_content,
+    package_response,
+    parse_object,
+)
 from jobferry.package.connections import BUNDLE_NAME
 from jobferry.web import attachment, services_of
 
@@ -54,14 +62,12 @@ def create_connection(request: Request, scope: ScopeDep, raw: BodyDep) -> Respon
 def list_connections(
     request: Request,
     scope: ScopeDep,
+    paging: PagingDep,
     connectionName: str | None = None,  # noqa: N803 - the wire name
-    limit: int | None = None,
-    offset: int | None = None,
 ) -> Response:
+    connections = services_of(request).connections
     return json(
-        services_of(request).connections.list(
-            scope, name=connectionName, limit=limit, offset=offset
-        )
+        connections.list(scope, name=connectionName, limit=paging.limit, offset=paging.offset)
     )
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.api.wire import BodyDep, body_doc, json, json_list, no_content, parse_object
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}/environment", tags=["environment (extension)"])
@@ -14,8 +14,7 @@ router = APIRouter(prefix="/v1/{project_id}/environment", tags=["environment (ex
 
 @router.get("/{kind}")
 def list_objects(request: Request, scope: ScopeDep, kind: str) -> Response:
-    items = services_of(request).environment.list_objects(scope, kind)
-    return json({"total": len(items), "objects": items})
+    return json_list("objects", services_of(request).environment.list_objects(scope, kind))
 
 
 @router.put(

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep, WorkspaceScopeDep
+from jobferry.api.paging import NamedPage, named_page
 from jobferry.api.wire import BodyDep, body_doc, json, parse_object
 from jobferry.services.job_rename import parse_rename
 from jobferry.web import services_of
+
+FactoryScriptsQuery = Annotated[NamedPage, named_page("script_name")]
 
 router = APIRouter(prefix="/v2/{project_id}/factory", tags=["factory v2"])
 
@@ -42,14 +47,11 @@ def update_factory_job_name(
 
 @router.get("/scripts", summary="list_factory_scripts")
 def list_factory_scripts(
-    request: Request,
-    scope: WorkspaceScopeDep,
-    limit: int | None = None,
-    offset: int | None = None,
-    script_name: str | None = None,
+    request: Request, scope: WorkspaceScopeDep, query: FactoryScriptsQuery
 ) -> Response:
+    scripts = services_of(request).scripts
     return json(
-        services_of(request).scripts.list_factory_scripts(
-            scope, script_name=script_name, limit=limit, offset=offset
+        scripts.list_factory_scripts(
+            scope, script_name=query.name, limit=query.limit, offset=query.offset
         )
     )

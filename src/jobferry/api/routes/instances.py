@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ActorDep
+from jobferry.api.paging import PagingDep
 from jobferry.api.wire import json
 from jobferry.web import services_of
 
@@ -14,13 +15,10 @@ router = APIRouter(prefix="/v1/{project_id}", tags=["DataArts Studio workspaces"
 
 @router.get("/instances", summary="list_data_arts_studio_instances")
 def list_data_arts_studio_instances(
-    request: Request,
-    project_id: str,
-    actor: ActorDep,
-    limit: int | None = None,
-    offset: int | None = None,
+    request: Request, project_id: str, actor: ActorDep, paging: PagingDep
 ) -> Response:
-    return json(services_of(request).studio_workspaces.instances(actor, project_id, limit, offset))
+    lookups = services_of(request).studio_workspaces
+    return json(lookups.instances(actor, project_id, paging.limit, paging.offset))
 
 
 @router.get("/workspaces/{instance_id}", summary="list_manager_work_spaces")
@@ -29,11 +27,10 @@ def list_manager_work_spaces(
     project_id: str,
     instance_id: str,
     actor: ActorDep,
-    limit: int | None = None,
-    offset: int | None = None,
+    paging: PagingDep,
 ) -> Response:
     lookups = services_of(request).studio_workspaces
-    return json(lookups.workspaces(actor, project_id, instance_id, limit, offset))
+    return json(lookups.workspaces(actor, project_id, instance_id, paging.limit, paging.offset))
 
 
 @router.get("/workspaces/{instance_id}/{workspace_id}", summary="show_work_space")

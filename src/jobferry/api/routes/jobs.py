@@ -7,7 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import BodyDep, body_doc, json, json_bytes, no_content, parse_object
+from jobferry.api.paging import JobsQueryDep
+from jobferry.api.wire import (
+    BodyDep,
+    body_doc,
+    json,
+    json_bytes,
+    json_list,
+    no_content,
+    parse_object,
+)
 from jobferry.services.jobs import parse_start
 from jobferry.web import services_of
 
@@ -22,19 +31,16 @@ def create_job(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
 
 
 @router.get("", summary="list_jobs")
-def list_jobs(
-    request: Request,
-    scope: ScopeDep,
-    limit: int | None = None,
-    offset: int | None = None,
-    job_type: Annotated[str | None, Query(alias="jobType")] = None,
-    job_name: Annotated[str | None, Query(alias="jobName")] = None,
-    tags: str | None = None,
-) -> Response:
+def list_jobs(request: Request, scope: ScopeDep, query: JobsQueryDep) -> Response:
     total, items = services_of(request).jobs.list_jobs(
-        scope, job_type=job_type, job_name=job_name, tags=tags, limit=limit, offset=offset
+        scope,
+        job_type=query.job_type,
+        job_name=query.job_name,
+        tags=query.tags,
+        limit=query.limit,
+        offset=query.offset,
     )
-    return json({"total": total, "jobs": items})
+    return json_list("jobs", items, total)
 
 
 @router.get("/{job_name}", summary="show_job")
@@ -104,11 +110,9 @@ def show_job_status(request: Request, scope: ScopeDep, job_name: str) -> Respons
 
 @router.get("/{job_name}/versions", summary="List a job's submitted versions (extension)")
 def list_job_versions(request: Request, scope: ScopeDep, job_name: str) -> Response:
-    versions = services_of(request).jobs.versions(scope, job_name)
-    return json({"total": len(versions), "versions": versions})
+    return json_list("versions", services_of(request).jobs.versions(scope, job_name))
 
 
 @router.get("/{job_name}/references", summary="What a job references (extension)")
 def list_job_references(request: Request, scope: ScopeDep, job_name: str) -> Response:
-    refs = services_of(request).jobs.references(scope, job_name)
-    return json({"total": len(refs), "references": refs})
+    return json_list("references", services_of(request).jobs.references(scope, job_name))

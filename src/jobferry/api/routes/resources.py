@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.api.paging import NamedPage, named_page
+from jobferry.api.wire import BodyDep, body_doc, json, json_list, no_content, parse_object
 from jobferry.web import services_of
+
+ResourcesQuery = Annotated[NamedPage, named_page("resourceName")]
 
 router = APIRouter(prefix="/v1/{project_id}/resources", tags=["resources"])
 
@@ -21,17 +24,11 @@ def create_resource(request: Request, scope: ScopeDep, raw: BodyDep) -> Response
 
 
 @router.get("", summary="list_resources")
-def list_resources(
-    request: Request,
-    scope: ScopeDep,
-    limit: int | None = None,
-    offset: int | None = None,
-    resource_name: Annotated[str | None, Query(alias="resourceName")] = None,
-) -> Response:
+def list_resources(request: Request, scope: ScopeDep, query: ResourcesQuery) -> Response:
     total, items = services_of(request).resources.list_resources(
-        scope, resource_name=resource_name, limit=limit, offset=offset
+        scope, resource_name=query.name, limit=query.limit, offset=query.offset
     )
-    return json({"total": total, "resources": items})
+    return json_list("resources", items, total)
 
 
 @router.get("/{resource_id}", summary="show_resource")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.api.paging import NamedPage, named_page
+from jobferry.api.wire import BodyDep, body_doc, json, json_list, no_content, parse_object
 from jobferry.web import services_of
+
+ScriptsQuery = Annotated[NamedPage, named_page("scriptName")]
 
 router = APIRouter(prefix="/v1/{project_id}/scripts", tags=["scripts"])
 
@@ -21,17 +24,11 @@ def create_script(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
 
 
 @router.get("", summary="list_scripts")
-def list_scripts(
-    request: Request,
-    scope: ScopeDep,
-    limit: int | None = None,
-    offset: int | None = None,
-    script_name: Annotated[str | None, Query(alias="scriptName")] = None,
-) -> Response:
+def list_scripts(request: Request, scope: ScopeDep, query: ScriptsQuery) -> Response:
     total, items = services_of(request).scripts.list_scripts(
-        scope, script_name=script_name, limit=limit, offset=offset
+        scope, script_name=query.name, limit=query.limit, offset=query.offset
     )
-    return json({"total": total, "scripts": items})
+    return json_list("scripts", items, total)
 
 
 @router.get("/{script_name}", summary="show_script")

@@ -13,6 +13,7 @@ from starlette.responses import FileResponse, StreamingResponse
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
+from jobferry.api.paging import TasksQueryDep
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, package_response, parse_object
 from jobferry.errors import InvalidRequestError
 from jobferry.services.downloads import download_view
@@ -141,16 +142,9 @@ def export_job(request: Request, scope: ScopeDep, raw: BodyDep, job_name: str) -
 
 
 @router.get("/system-tasks", summary="List the workspace's imports and exports (extension)")
-def list_tasks(
-    request: Request,
-    scope: ScopeDep,
-    limit: int | None = None,
-    offset: int | None = None,
-    kind: str | None = None,
-    status: str | None = None,
-) -> Response:
+def list_tasks(request: Request, scope: ScopeDep, query: TasksQueryDep) -> Response:
     listed = services_of(request).tasks.list_tasks(
-        scope, kind=kind, status=status, limit=limit, offset=offset
+        scope, kind=query.kind, status=query.status, limit=query.limit, offset=query.offset
     )
     return json(listed)
 
