@@ -45,3 +45,17 @@ def collector_paused() -> Iterator[None]:
             _PAUSE.depth -= 1
             if _PAUSE.depth == 0 and _PAUSE.was_enabled:
                 gc.enable()
+
+
+def collect_batch_garbage() -> None:
+    """Free the reference cycles the last batch of bulk work left, while the collector is paused.
+
+    SQLAlchemy's bound parameters refer to themselves (a clause's set of clones holds the
+    clause), so every ``IN (…)`` statement a batch builds is a cycle holding that batch's list
+    of names or identifiers, which reference counting never frees. With the collector paused
+    they all stayed: a 100,000-job plan ended 50 MB larger (peak 192 MB, 142 MB collecting
+    them). Only the two youngest generations are walked: what was made since the previous
+    batch, almost all of it already freed; survivors move to the oldest generation and are not
+    walked again. About 2.5 ms a batch of 500 objects.
+    """
+    gc.collect(1)

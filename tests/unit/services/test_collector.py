@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 
-from jobferry.services.collector import collector_paused
+from jobferry.services.collector import collect_batch_garbage, collector_paused
 
 
 @pytest.fixture(autouse=True)
@@ -66,3 +68,34 @@ def test_overlapping_pauses_on_two_threads() -> None:
     thread.join(5)
     assert seen == [False]
     assert gc.isenabled()
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_batch_garbage_is_freed_while_paused() -> None:
+    with collector_paused():
+        node = _Node()
+        gone = weakref.ref(node)
+        del node
+        assert gone() is not None  # a cycle: reference counting alone keeps it
+        collect_batch_garbage()
+        assert gone() is None
+        assert not gc.isenabled()
+
+
+def test_an_in_list_statement_is_cyclic_garbage() -> None:
+    """Why batches collect: each ``IN (…)`` statement built keeps its values in a cycle."""
+    table = sa.table("jobs", sa.column("name"))
+    values = [f"job_{i}" for i in range(3)]
+    with collector_paused():
+        statement = sa.select(table.c.name).where(table.c.name.in_(values))
+        bound = statement.whereclause.right  # type: ignore[union-attr]
+        assert bound.value == values
+        held = weakref.ref(bound)
+        del statement, bound
+        assert held() is not None  # freed by nothing but a collection
+        collect_batch_garbage()
+        assert held() is None

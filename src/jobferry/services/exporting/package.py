@@ -13,6 +13,7 @@ from typing import IO, Any
 import jobferry
 from jobferry.package.manifest import ManifestHeader
 from jobferry.package.writer import PackageWriter, WrittenPackage
+from jobferry.services.collector import collect_batch_garbage
 from jobferry.services.context import WRITERS, Scope
 from jobferry.services.exporting.contents import Summary, package_entries, requirements
 from jobferry.services.exporting.options import ExportOptions
@@ -56,6 +57,7 @@ def write_package(
     writer = PackageWriter(out, None, signer, threads=COMPRESS_THREADS)
     for entries in package_entries(tx, scope, selection, options, summary, whole=inventory):
         writer.add_many(entries)
+        collect_batch_garbage()
     header = None
     if options.with_manifest:
         header = ManifestHeader(

@@ -18,6 +18,7 @@ import orjson
 
 from jobferry.domain.enums import ObjectKind, PlanAction, RefKind, TargetStatus
 from jobferry.services.audit import audit_in_scope
+from jobferry.services.collector import collect_batch_garbage
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.documents import dump, load
 from jobferry.services.importing.model import WRITES, PlanOutcome, Record
@@ -81,6 +82,7 @@ def apply_plan(
     clear_names(tx, workset, plan.failing)
     order = plan.order
     for start in range(0, len(order), BATCH):
+        collect_batch_garbage()
         seqs = order[start : start + BATCH]
         records = workset.records(seqs)
         lines: dict[int, dict[str, Any]] = {}

@@ -33,6 +33,7 @@ from jobferry.domain.enums import (
 from jobferry.domain.references import Reference, distinct_references
 from jobferry.package.manifest import parse_requirements
 from jobferry.package.reader import PackageObject, PackageReader
+from jobferry.services.collector import collect_batch_garbage
 from jobferry.services.context import Scope
 from jobferry.services.documents import dump
 from jobferry.services.importing.checks import (
@@ -142,6 +143,7 @@ class Planner:
     def run(self) -> PlanOutcome:
         """Plan every object of the package; the outcome (records are in the working set)."""
         for batch in _batches(self.reader.objects()):
+            collect_batch_garbage()
             self._plan_batch(batch)
         report = self.found.absent if self.ctx.environment_report else None
         late = resolve_pending(self.workset, self.reader.present, report)
