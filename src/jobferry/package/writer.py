@@ -153,7 +153,6 @@ class PackageWriter:
     def _write_listing(self) -> Listing:
         """``manifest.entries``, deflated already but for the end of its stream."""
         self._listing.write(self._listing_deflater.flush())
-        self._listing.seek(0)
         size, crc = self._listing_size, self._listing_crc
-        self._zip.add(ENTRIES_NAME, Compressed(self._listing.read(), size, crc, DEFLATED))
+        self._zip.add_spooled(ENTRIES_NAME, self._listing, Compressed(b"", size, crc, DEFLATED))
         return Listing(self._count, size, self._listing_digest.hexdigest())

@@ -16,6 +16,7 @@ from __future__ import annotations
 import struct
 import tempfile
 import zlib
+from collections.abc import Iterable
 from typing import IO, NamedTuple
 
 _LOCAL = struct.Struct("<4s2B4HL2L2H")
@@ -71,8 +72,23 @@ class ZipWriter:
 
     def add(self, name: str, entry: Compressed) -> None:
         """Write one entry (its local header, then its data)."""
+        self._add(name, entry, (entry.data,))
+
+    def add_spooled(self, name: str, source: IO[bytes], entry: Compressed) -> None:
+        """Write one entry whose stored bytes are read from ``source`` (from its start) a
+        megabyte at a time; ``entry.data`` is empty and its length is ``source``'s."""
+        source.seek(0, 2)
+        stored = source.tell()
+        source.seek(0)
+        chunks = iter(lambda: source.read(1 << 20), b"")
+        self._add(name, entry, chunks, stored)
+
+    def _add(
+        self, name: str, entry: Compressed, data: Iterable[bytes], stored: int | None = None
+    ) -> None:
         encoded, flags = _name(name)
-        if entry.size > _ZIP64_LIMIT or len(entry.data) > _ZIP64_LIMIT:
+        length = len(entry.data) if stored is None else stored
+        if entry.size > _ZIP64_LIMIT or length > _ZIP64_LIMIT:
             raise ValueError(f"zip entry '{name}' is too large for this writer")
         header = _LOCAL.pack(
             b"PK\x03\x04",
@@ -83,18 +99,19 @@ class ZipWriter:
             self._time,
             self._date,
             entry.crc,
-            len(entry.data),
+            length,
             entry.size,
             len(encoded),
             0,
         )
         self._out.write(header)
         self._out.write(encoded)
-        self._out.write(entry.data)
-        self._record(encoded, flags, entry)
-        self._offset += len(header) + len(encoded) + len(entry.data)
+        for chunk in data:
+            self._out.write(chunk)
+        self._record(encoded, flags, entry, length)
+        self._offset += len(header) + len(encoded) + length
 
-    def _record(self, encoded: bytes, flags: int, entry: Compressed) -> None:
+    def _record(self, encoded: bytes, flags: int, entry: Compressed, length: int) -> None:
         """The entry's central directory record, to the spool."""
         offset, extra, version = self._offset, b"", _VERSION
         if offset > _ZIP64_LIMIT:
@@ -111,7 +128,7 @@ class ZipWriter:
             self._time,
             self._date,
             entry.crc,
-            len(entry.data),
+            length,
             entry.size,
             len(encoded),
             len(extra),
