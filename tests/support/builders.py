@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "dataarts-examples"
+SERVER_FIELDS = frozenset({"id", "createTime", "lastUpdateUser", "version"})
+"""The fields of a shown job that the server sets and an update does not take."""
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -92,3 +94,8 @@ def make_resource(name: str = "udf_jar", **overrides: Any) -> dict[str, Any]:
     }
     resource.update(overrides)
     return resource
+
+
+def editable(shown: dict[str, Any]) -> dict[str, Any]:
+    """A shown job without the fields the server sets, ready to send back as an update."""
+    return {key: value for key, value in shown.items() if key not in SERVER_FIELDS}
