@@ -6,7 +6,6 @@ the object-storage path does not depend on the database).
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -21,13 +20,6 @@ from support.server import ServerProcess, SharedServers
 def obs_server(shared_servers: SharedServers) -> ServerProcess:
     """The test process's shared SQLite server (obs:// on its S3 server)."""
     return shared_servers.get("sqlite")
-
-
-@pytest.fixture
-def bucket(s3_server: S3Server) -> str:
-    name = f"jf-cli-{uuid.uuid4().hex[:8]}"
-    s3_server.client.create_bucket(Bucket=name)
-    return name
 
 
 @pytest.fixture
