@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import json
 import signal
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from huaweicloudsdkdgc.v1 import (
     ImportJobRequest,
     JobResourceInfo,
     ListJobsRequest,
-    ListSystemTasksRequest,
     ShowFileInfoRequest,
     ShowJobRequest,
 )
@@ -32,9 +30,11 @@ from support.packages import bulk_package
 from support.server import (
     ServerProcess,
     new_workspace,
+    start_import,
     start_server,
     upload_package,
     wait_for_task,
+    wait_until_checking,
 )
 
 pytestmark = pytest.mark.e2e
@@ -93,23 +93,13 @@ def test_two_servers_on_one_database_run_one_import_per_workspace(
         first.call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
         path_a = upload_package(first, bulk_package(1500), ws)
         path_b = upload_package(second, bulk_package(10), ws)
-        task_id = (
-            first.client()
-            .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path_a)))
-            .task_id
-        )
+        task_id = start_import(first, ws, path_a)
         with pytest.raises(ClientRequestException) as refused:
-            second.client().import_job(
-                ImportJobRequest(workspace=ws, body=ImportFileReq(path=path_b))
-            )
+            start_import(second, ws, path_b)
         assert refused.value.error_code == "DLF.9014"
         assert task_id in refused.value.error_msg
         assert wait_for_task(first, ws, task_id, timeout=120).status == "SUCCESSFUL"
-        later = (
-            second.client()
-            .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path_b)))
-            .task_id
-        )
+        later = start_import(second, ws, path_b)
         assert wait_for_task(second, ws, later).status == "SUCCESSFUL"
     finally:
         first.stop()
@@ -180,19 +170,8 @@ def test_a_server_killed_during_an_import_leaves_the_workspace_unchanged(
         ws = new_workspace(server, "crash")
         server.call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
         path = upload_package(server, bulk_package(CRASH_JOBS), ws)
-        task_id = (
-            server.client()
-            .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path)))
-            .task_id
-        )
-        client = server.client()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            task = client.list_system_tasks(ListSystemTasksRequest(workspace=ws, task_id=task_id))
-            if task.message and task.message.startswith("Checking"):
-                break
-            assert task.status == "RUNNING", task
-            time.sleep(0.01)
+        task_id = start_import(server, ws, path)
+        wait_until_checking(server, ws, task_id)
         server.proc.send_signal(signal.SIGKILL)
         server.proc.wait()
     finally:
@@ -203,11 +182,7 @@ def test_a_server_killed_during_an_import_leaves_the_workspace_unchanged(
         task = wait_for_task(restarted, ws, task_id, timeout=30)
         assert task.status == "FAILED"
         assert "stopped before it finished" in task.message
-        again = (
-            restarted.client()
-            .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path)))
-            .task_id
-        )
+        again = start_import(restarted, ws, path)
         assert wait_for_task(restarted, ws, again, timeout=120).status == "SUCCESSFUL"
         assert (
             restarted.client().list_jobs(ListJobsRequest(workspace=ws, limit=1)).total == CRASH_JOBS

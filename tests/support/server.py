@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkdataartsstudio.v1 import DataArtsStudioClient
-from huaweicloudsdkdgc.v1 import DgcClient, ListSystemTasksRequest
+from huaweicloudsdkdgc.v1 import DgcClient, ImportFileReq, ImportJobRequest, ListSystemTasksRequest
 
 from support.clients import AnewSigner
 from support.databases import PG_URL, migrate, require_postgres
@@ -252,3 +252,24 @@ def wait_for_task(server: ServerProcess, ws: str, task_id: str, timeout: float =
             return task
         time.sleep(0.1)
     raise AssertionError(f"task {task_id} still running")
+
+
+def start_import(server: ServerProcess, ws: str, path: str) -> str:
+    """Start importing the package at ``path`` into ``ws`` through the SDK; the task's id."""
+    request = ImportJobRequest(workspace=ws, body=ImportFileReq(path=path))
+    task_id: str = server.client().import_job(request).task_id
+    return task_id
+
+
+def wait_until_checking(server: ServerProcess, ws: str, task_id: str, timeout: float = 60) -> None:
+    """Poll an import task until it checks the package: mid-import, where the tests that kill
+    a server process kill it."""
+    client = server.client()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        task = client.list_system_tasks(ListSystemTasksRequest(workspace=ws, task_id=task_id))
+        if task.message and task.message.startswith("Checking"):
+            return
+        assert task.status == "RUNNING", task
+        time.sleep(0.01)
+    raise AssertionError(f"task {task_id} never started checking")
