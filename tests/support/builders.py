@@ -19,27 +19,37 @@ def fixture(name: str) -> dict[str, Any]:
     return value
 
 
+def make_load_node(script: str, **overrides: Any) -> dict[str, Any]:
+    """The first node of a job: 'load', running the DWS SQL ``script`` on dws_conn."""
+    node: dict[str, Any] = {
+        "name": "load",
+        "type": "DWSSQL",
+        "location": {"x": "10", "y": "20"},
+        "preNodeName": [],
+        "properties": [
+            {"name": "scriptName", "value": script},
+            {"name": "connectionName", "value": "dws_conn"},
+            {"name": "database", "value": "postgres"},
+        ],
+    }
+    node.update(overrides)
+    return node
+
+
 def make_job(name: str = "daily_sales", **overrides: Any) -> dict[str, Any]:
     """A valid batch job: two nodes, a cron schedule, params, tags."""
+    load = make_load_node(
+        f"{name}_sql",
+        pollingInterval=10,
+        maxExecutionTime=60,
+        retryTimes=1,
+        retryInterval=120,
+        failPolicy="FAIL",
+    )
     job: dict[str, Any] = {
         "name": name,
         "nodes": [
-            {
-                "name": "load",
-                "type": "DWSSQL",
-                "location": {"x": "10", "y": "20"},
-                "preNodeName": [],
-                "properties": [
-                    {"name": "scriptName", "value": f"{name}_sql"},
-                    {"name": "connectionName", "value": "dws_conn"},
-                    {"name": "database", "value": "postgres"},
-                ],
-                "pollingInterval": 10,
-                "maxExecutionTime": 60,
-                "retryTimes": 1,
-                "retryInterval": 120,
-                "failPolicy": "FAIL",
-            },
+            load,
             {
                 "name": "report",
                 "type": "Shell",
