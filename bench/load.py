@@ -33,7 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.databases import PG_URL, database
-from bench.throughput import AK, PROJECT, SK, free_port, running
+from bench.throughput import ADMIN_ENV, AK, PROJECT, SK, free_port, running, serve_env
 from jobferry.signing import sign_request
 
 SEED_JOBS = 50
@@ -257,18 +257,7 @@ def measure(backend: str, processes: int, args: argparse.Namespace) -> dict[str,
         data_dir = Path(tmp)
         with database(backend, data_dir, args.pg_url, "load") as url:
             port = free_port()
-            env = {
-                **os.environ,
-                "JOBFERRY_DATA_DIR": str(data_dir),
-                "JOBFERRY_DATABASE_URL": url,
-                "JOBFERRY_HOST": "127.0.0.1",
-                "JOBFERRY_PORT": str(port),
-                "JOBFERRY_PROJECT_ID": PROJECT,
-                "JOBFERRY_ADMIN_AK": AK,
-                "JOBFERRY_ADMIN_SK": SK,
-                "JOBFERRY_LOG_LEVEL": "warning",
-                "JOBFERRY_WORKERS": str(processes),
-            }
+            env = serve_env(data_dir, url, port, **ADMIN_ENV, JOBFERRY_WORKERS=str(processes))
             jobferry = [sys.executable, "-m", "jobferry"]
             subprocess.run([*jobferry, "db", "upgrade"], env=env, check=True, capture_output=True)
             with running([*jobferry, "serve"], env, f"http://127.0.0.1:{port}/health"):

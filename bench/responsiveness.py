@@ -25,7 +25,7 @@ from typing import Any
 
 from bench.__main__ import AK, SK, migrated, prepare
 from bench.databases import PG_URL, database
-from bench.throughput import free_port, running
+from bench.throughput import free_port, running, serve_env
 from bench.workload import generate
 from jobferry.signing import sign_request
 
@@ -133,14 +133,7 @@ def serve_and_probe(
 ) -> dict[str, Any]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "JOBFERRY_DATA_DIR": str(data),
-        "JOBFERRY_DATABASE_URL": url,
-        "JOBFERRY_HOST": "127.0.0.1",
-        "JOBFERRY_PORT": str(port),
-        "JOBFERRY_LOG_LEVEL": "warning",
-    }
+    env = serve_env(data, url, port)
     ws, path, _ = target
     client = Client(base, project)
     report: dict[str, Any] = {"jobs": args.jobs, "db": args.db, "load": os.getloadavg()}

@@ -33,6 +33,8 @@ from jobferry.signing import sign_request
 
 PROJECT = "bench0123456789abcdef0123456789a"
 AK, SK = "BENCHADMINAK00000001", "bench-admin-secret-0123456789abcdefghij"
+ADMIN_ENV = {"JOBFERRY_PROJECT_ID": PROJECT, "JOBFERRY_ADMIN_AK": AK, "JOBFERRY_ADMIN_SK": SK}
+"""The settings that make AK/SK the bootstrap admin of PROJECT."""
 
 BARE_APP = """
 import sys
@@ -54,6 +56,20 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def serve_env(data: Path, database_url: str, port: int, **settings: str) -> dict[str, str]:
+    """The environment of a quiet ``jobferry serve`` on loopback ``port`` over ``data`` and
+    ``database_url``, with ``settings`` (``JOBFERRY_…`` names) on top."""
+    return {
+        **os.environ,
+        "JOBFERRY_DATA_DIR": str(data),
+        "JOBFERRY_DATABASE_URL": database_url,
+        "JOBFERRY_HOST": "127.0.0.1",
+        "JOBFERRY_PORT": str(port),
+        "JOBFERRY_LOG_LEVEL": "warning",
+        **settings,
+    }
 
 
 def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
@@ -128,17 +144,7 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         data = Path(tmp)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "JOBFERRY_DATA_DIR": str(data),
-            "JOBFERRY_DATABASE_URL": db,
-            "JOBFERRY_HOST": "127.0.0.1",
-            "JOBFERRY_PORT": str(port),
-            "JOBFERRY_PROJECT_ID": PROJECT,
-            "JOBFERRY_ADMIN_AK": AK,
-            "JOBFERRY_ADMIN_SK": SK,
-            "JOBFERRY_LOG_LEVEL": "warning",
-        }
+        env = serve_env(data, db, port, **ADMIN_ENV)
         subprocess.run([sys.executable, "-m", "jobferry", "db", "upgrade"], env=env, check=True)
         path = f"/v1/{PROJECT}/jobs/bench_job"
         with running([sys.executable, "-m", "jobferry", "serve"], env, f"{url}/health"):

@@ -20,7 +20,7 @@ from jobferry.storage import Database
 from support.apps import api_app
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient
 from support.databases import fresh_schema_url, migrate, migrated_schema_url, worker_database
-from support.s3server import S3Server, s3_server, server_env  # noqa: F401
+from support.s3server import S3Server, bucket, s3_server, server_env  # noqa: F401
 from support.scheduling import OneWorkerScheduler
 from support.server import SharedServers
 

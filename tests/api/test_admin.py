@@ -183,21 +183,29 @@ def test_locking_an_unknown_object_or_kind_is_refused(api: SignedClient) -> None
     assert api.call("GET", "/locks").json()["total"] == 0
 
 
-def test_a_lock_held_by_another_user_cannot_be_taken(api: SignedClient) -> None:
-    api.call("POST", "/jobs", make_job())
+def _locked_by_alice(
+    api: SignedClient, collection: str, created: dict[str, Any]
+) -> tuple[SignedClient, SignedClient]:
+    """``created`` made in ``collection`` and locked by the developer alice: her client and the
+    developer bob's."""
+    api.call("POST", collection, created)
     alice = new_user(api, "alice", "developer")
     bob = new_user(api, "bob", "developer")
-    alice.call("POST", "/locks/job/daily_sales")
+    kind = collection.removeprefix("/").removesuffix("s")
+    locked = alice.call("POST", f"/locks/{kind}/{created['name']}")
+    assert locked.status_code == 200, locked.text
+    return alice, bob
+
+
+def test_a_lock_held_by_another_user_cannot_be_taken(api: SignedClient) -> None:
+    _, bob = _locked_by_alice(api, "/jobs", make_job())
     response = bob.call("POST", "/locks/job/daily_sales")
     assert_error(response, "DLF.9012", "alice")
     assert [lk["holder"] for lk in api.call("GET", "/locks").json()["locks"]] == ["alice"]
 
 
 def test_hard_lock_refuses_another_users_update_with_dlf_9012(api: SignedClient) -> None:
-    api.call("POST", "/jobs", make_job())
-    alice = new_user(api, "alice", "developer")
-    bob = new_user(api, "bob", "developer")
-    alice.call("POST", "/locks/job/daily_sales")
+    alice, bob = _locked_by_alice(api, "/jobs", make_job())
     settings(api, lockPolicy="hard")
     before = api.call("GET", "/jobs/daily_sales").json()
 
@@ -212,10 +220,7 @@ def test_hard_lock_refuses_another_users_update_with_dlf_9012(api: SignedClient)
 
 
 def test_hard_lock_on_a_script_refuses_another_users_update(api: SignedClient) -> None:
-    api.call("POST", "/scripts", make_script())
-    alice = new_user(api, "alice", "developer")
-    bob = new_user(api, "bob", "developer")
-    alice.call("POST", "/locks/script/daily_sales_sql")
+    _, bob = _locked_by_alice(api, "/scripts", make_script())
     settings(api, lockPolicy="hard")
     response = bob.call("PUT", "/scripts/daily_sales_sql", make_script(content="bob"))
     assert_error(response, "DLF.9012", "alice")
@@ -224,10 +229,7 @@ def test_hard_lock_on_a_script_refuses_another_users_update(api: SignedClient) -
 
 
 def test_soft_lock_lets_another_user_update(api: SignedClient) -> None:
-    api.call("POST", "/jobs", make_job())
-    alice = new_user(api, "alice", "developer")
-    bob = new_user(api, "bob", "developer")
-    alice.call("POST", "/locks/job/daily_sales")
+    _, bob = _locked_by_alice(api, "/jobs", make_job())
     changed = make_job(params=[{"name": "bizdate", "value": "bob", "type": "variable"}])
     response = bob.call("PUT", "/jobs/daily_sales", changed)
     assert response.status_code == 204, response.text
@@ -237,10 +239,7 @@ def test_soft_lock_lets_another_user_update(api: SignedClient) -> None:
 
 
 def test_only_the_holder_or_an_admin_releases_a_lock(api: SignedClient) -> None:
-    api.call("POST", "/jobs", make_job())
-    alice = new_user(api, "alice", "developer")
-    bob = new_user(api, "bob", "developer")
-    alice.call("POST", "/locks/job/daily_sales")
+    alice, bob = _locked_by_alice(api, "/jobs", make_job())
 
     refused = bob.call("DELETE", "/locks/job/daily_sales")
     assert_error(refused, "DLF.6888", "bob", "alice", status=403)

@@ -12,7 +12,7 @@ from support.accounts import default_workspace, new_user
 from support.builders import make_job
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient, assert_error
 from support.importing import upload
-from support.terraform import GoRequest, TerraformClient
+from support.terraform import TerraformClient
 
 OTHER_PROJECT = "fedcba9876543210fedcba9876543210"
 
@@ -143,12 +143,6 @@ def test_x_project_id_header_different_from_the_path_is_refused_with_401(
     assert job_total(api) == 0
 
 
-def go_call(api: SignedClient, request: GoRequest) -> Any:
-    return api.client.request(
-        request.method, request.url, content=request.body, headers=request.wire_headers()
-    )
-
-
 def test_terraform_signature_without_host_and_unsigned_project_header_is_accepted(
     api: SignedClient,
 ) -> None:
@@ -157,7 +151,7 @@ def test_terraform_signature_without_host_and_unsigned_project_header_is_accepte
     create = tf.build("POST", "v1/{project_id}/jobs", json_body=make_job(), more_headers=more)
     assert "host" not in create.headers["Authorization"][0]
     assert "x-project-id" not in create.headers["Authorization"][0]
-    assert go_call(api, create).status_code == 204
+    assert create.send(api.client).status_code == 204
     assert job_total(api) == 1
 
 
@@ -167,17 +161,17 @@ def test_terraform_request_with_a_foreign_unsigned_project_header_is_refused(
     tf = TerraformClient("http://testserver/", PROJECT_ID, ADMIN_AK, ADMIN_SK)
     listing = tf.build("GET", "v1/{project_id}/jobs?limit=100&offset=0")
     listing.headers["X-Project-Id"] = [OTHER_PROJECT]
-    assert_error(go_call(api, listing), "APIGW.0301", "X-Project-Id", status=401)
+    assert_error(listing.send(api.client), "APIGW.0301", "X-Project-Id", status=401)
 
 
 def test_terraform_request_with_a_signed_header_altered_is_refused(api: SignedClient) -> None:
     tf = TerraformClient("http://testserver/", PROJECT_ID, ADMIN_AK, ADMIN_SK)
     create = tf.build("POST", "v1/{project_id}/jobs", json_body=make_job())
     create.headers["User-Agent"] = ["curl/8"]
-    assert_error(go_call(api, create), "APIGW.0301", "verify aksk signature fail", status=401)
+    assert_error(create.send(api.client), "APIGW.0301", "verify aksk signature fail", status=401)
     create = tf.build("POST", "v1/{project_id}/jobs", json_body=make_job())
     create.body = create.body.replace(b"daily_sales", b"daily_sales2")
-    assert_error(go_call(api, create), "APIGW.0301", "verify aksk signature fail", status=401)
+    assert_error(create.send(api.client), "APIGW.0301", "verify aksk signature fail", status=401)
     assert job_total(api) == 0
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from support.builders import make_job, make_script
 from support.clients import SignedClient, wait_task
 from support.exporting import seed
-from support.importing import new_workspace, run_import, upload
+from support.importing import DRIFTED_CONNECTION, new_workspace, run_import, upload
 
 CONN = {"type": "DWS", "config": {"host": "db"}, "secrets": {"password": "pw"}}
 
@@ -42,6 +42,14 @@ def exported(api: SignedClient, names: tuple[str, ...] = ("daily_sales",)) -> by
     response = api.call("POST", "/jobs/batch-export", {"jobList": list(names)})
     assert response.status_code == 200
     return response.content
+
+
+def uploaded_to_prod(api: SignedClient) -> tuple[str, str]:
+    """daily_sales exported from the default workspace and uploaded for a new workspace 'prod'
+    with the connections it uses: prod's id and the package's path."""
+    data = exported(api)
+    prod = prod_with_connections(api)
+    return prod, upload(api, data, prod)
 
 
 def job_count(api: SignedClient, ws: str) -> int:
@@ -74,9 +82,7 @@ def test_export_then_import_gives_equal_jobs_scripts_and_resources(api: SignedCl
 
 
 def test_reimporting_the_same_package_changes_nothing(api: SignedClient) -> None:
-    data = exported(api)
-    prod = prod_with_connections(api)
-    path = upload(api, data, prod)
+    prod, path = uploaded_to_prod(api)
     run_import(api, {"path": path}, workspace=prod)
     versions = api.call("GET", "/jobs/daily_sales/versions", workspace=prod).json()["total"]
     again = run_import(api, {"path": path, "sameNamePolicy": "OVERWRITE"}, workspace=prod)
@@ -158,9 +164,7 @@ def test_params_jobs_param_execute_user_and_target_directory(api: SignedClient) 
 def test_skip_keeps_the_target_and_overwrite_replaces_it_with_a_new_version(
     api: SignedClient,
 ) -> None:
-    data = exported(api)
-    prod = prod_with_connections(api)
-    path = upload(api, data, prod)
+    prod, path = uploaded_to_prod(api)
     run_import(api, {"path": path}, workspace=prod)
     local = make_job("daily_sales", description="edited in prod")
     assert api.call("PUT", "/jobs/daily_sales", local, workspace=prod).status_code == 204
@@ -197,9 +201,7 @@ def test_saved_target_status_writes_no_version(api: SignedClient) -> None:
 
 
 def test_overwriting_a_scheduled_job_is_refused_until_it_is_stopped(api: SignedClient) -> None:
-    data = exported(api)
-    prod = prod_with_connections(api)
-    path = upload(api, data, prod)
+    prod, path = uploaded_to_prod(api)
     run_import(api, {"path": path}, workspace=prod)
     changed = make_job("daily_sales", description="prod copy")
     changed["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
@@ -215,9 +217,7 @@ def test_overwriting_a_scheduled_job_is_refused_until_it_is_stopped(api: SignedC
 
 
 def test_a_job_locked_by_another_user_under_the_hard_policy_is_refused(api: SignedClient) -> None:
-    data = exported(api)
-    prod = prod_with_connections(api)
-    path = upload(api, data, prod)
+    prod, path = uploaded_to_prod(api)
     run_import(api, {"path": path}, workspace=prod)
     api.call("PUT", "/jobs/daily_sales", make_job("daily_sales", description="x"), workspace=prod)
     api.call("POST", "/users", {"name": "dora"})
@@ -315,9 +315,7 @@ def test_per_object_mode_imports_what_passes_and_reports_the_rest(api: SignedCli
 
 
 def test_plan_shows_actions_and_a_field_diff(api: SignedClient) -> None:
-    data = exported(api)
-    prod = prod_with_connections(api)
-    path = upload(api, data, prod)
+    prod, path = uploaded_to_prod(api)
     first = api.call("POST", "/jobs/import/plan", {"path": path}, workspace=prod).json()
     assert first["summary"]["CREATE"] == 4
     run_import(api, {"path": path}, workspace=prod)
@@ -331,21 +329,13 @@ def test_plan_shows_actions_and_a_field_diff(api: SignedClient) -> None:
     line = next(o for o in plan["objects"] if o["name"] == "daily_sales")
     assert line["action"] == "OVERWRITE"
     assert line["drift"] is True
-    assert {
-        "path": "nodes[load].properties[connectionName].value",
-        "op": "changed",
-        "before": "ssh_conn",
-        "after": "dws_conn",
-        "origin": "target",
-    } in line["diff"]
+    assert DRIFTED_CONNECTION in line["diff"]
     assert plan["summary"]["UNCHANGED"] == 3
     assert [o["kind"] for o in plan["objects"]][-1] == "job", "jobs come after what they use"
 
 
 def test_an_import_naming_a_plan_is_refused_when_the_target_changed(api: SignedClient) -> None:
-    data = exported(api)
-    prod = prod_with_connections(api)
-    path = upload(api, data, prod)
+    prod, path = uploaded_to_prod(api)
     plan = api.call("POST", "/jobs/import/plan", {"path": path}, workspace=prod).json()
     api.call("POST", "/scripts", make_script("daily_sales_sql"), workspace=prod)
     stale = run_import(api, {"path": path, "planId": plan["planId"]}, workspace=prod)
@@ -367,9 +357,7 @@ def test_a_second_import_in_the_same_workspace_is_refused_naming_the_running_tas
     from jobferry.services.context import now_ms
     from jobferry.storage import imports as repo
 
-    data = exported(api)
-    prod = prod_with_connections(api)
-    path = upload(api, data, prod)
+    prod, path = uploaded_to_prod(api)
     services = api.client.app.state.services  # type: ignore[attr-defined]
     scope = services.accounts.scope(services.accounts.actor_for(api.ak), api.project_id, prod)
     running = services.tasks.create(scope, "import", "Import in progress.", {})
@@ -464,9 +452,7 @@ def test_viewers_may_not_import_and_developers_may_not_import_to_production(
 
 
 def test_expired_uploads_are_swept_and_can_no_longer_be_imported(api: SignedClient) -> None:
-    data = exported(api)
-    prod = prod_with_connections(api)
-    path = upload(api, data, prod)
+    prod, path = uploaded_to_prod(api)
     services = api.client.app.state.services  # type: ignore[attr-defined]
     assert services.imports.sweep() == 0
     assert services.imports.sweep(now=2**62) == 1
@@ -487,9 +473,7 @@ def test_viewers_may_not_look_into_packages(api: SignedClient) -> None:
 
 
 def test_overwrite_replaces_changed_scripts_and_resources_too(api: SignedClient) -> None:
-    data = exported(api)
-    prod = prod_with_connections(api)
-    path = upload(api, data, prod)
+    prod, path = uploaded_to_prod(api)
     run_import(api, {"path": path}, workspace=prod)
     edited = make_script("daily_sales_sql", content="select 'prod edit';")
     assert api.call("PUT", "/scripts/daily_sales_sql", edited, workspace=prod).status_code == 204

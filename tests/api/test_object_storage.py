@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,13 +19,6 @@ from jobferry.tasks.runner import TaskRunner
 from support.clients import ADMIN_AK, ADMIN_SK, SignedClient, wait_task
 from support.exporting import entries, seed
 from support.s3server import S3_ENV, S3Server
-
-
-@pytest.fixture
-def bucket(s3_server: S3Server) -> str:
-    name = f"jf-{uuid.uuid4().hex[:10]}"
-    s3_server.client.create_bucket(Bucket=name)
-    return name
 
 
 @pytest.fixture

@@ -47,6 +47,13 @@ def prod(api: SignedClient, connections: tuple[str, ...] = ("dws_prod", "ssh_pro
     return ws
 
 
+def into_prod(api: SignedClient, data: bytes, **options: Any) -> tuple[str, dict[str, Any]]:
+    """A new workspace 'prod' with the connections the test jobs use, and the body that imports
+    the package ``data`` there with ``options``."""
+    ws = prod(api, ("dws_conn", "ssh_conn"))
+    return ws, {"path": upload(api, data, ws), **options}
+
+
 def jobs_in(api: SignedClient, ws: str) -> list[str]:
     listed = api.call("GET", "/jobs", query={"limit": 100}, workspace=ws).json()
     return sorted(j["name"] for j in listed["jobs"])
@@ -251,11 +258,7 @@ def test_keep_instant_moves_schedules_so_the_next_30_firings_are_the_same_instan
     seed(api, ("tz_job",))
     assert api.call("PUT", "/jobs/tz_job", _tz_job("tz_job", cron)).status_code == 204
     data = api.call("POST", "/jobs/batch-export", {"jobList": ["tz_job"]}).content
-    ws = prod(api, ("dws_conn", "ssh_conn"))
-    body = {
-        "path": upload(api, data, ws),
-        "timeZone": {"zone": "Europe/Berlin", "mode": "keepInstant"},
-    }
+    ws, body = into_prod(api, data, timeZone={"zone": "Europe/Berlin", "mode": "keepInstant"})
     planned = plan(api, body, ws)
     line = next(o for o in planned["objects"] if o["name"] == "tz_job")
     (shift,) = line["schedule"]
@@ -276,11 +279,9 @@ def test_keep_instant_moves_schedules_so_the_next_30_firings_are_the_same_instan
 
 def test_keep_wall_clock_only_changes_the_zone(api: SignedClient) -> None:
     data = exported(api)
-    ws = prod(api, ("dws_conn", "ssh_conn"))
-    body = {
-        "path": upload(api, data, ws),
-        "profile": {"timeZone": {"zone": "America/New_York", "mode": "keepWallClock"}},
-    }
+    ws, body = into_prod(
+        api, data, profile={"timeZone": {"zone": "America/New_York", "mode": "keepWallClock"}}
+    )
     task = run_import(api, body, workspace=ws)
     assert task["status"] == "SUCCESSFUL", task
     cron = api.call("GET", "/jobs/daily_sales", workspace=ws).json()["schedule"]["cron"]
@@ -298,11 +299,7 @@ def test_a_shift_that_cannot_be_expressed_is_a_check_problem_and_nothing_is_impo
     job["schedule"]["cron"]["expression"] = "0 0,45 2 * * ?"  # +08:00 → +05:30 cannot carry
     assert api.call("PUT", "/jobs/daily_sales", job).status_code == 204
     data = api.call("POST", "/jobs/batch-export", {"jobList": ["daily_sales"]}).content
-    ws = prod(api, ("dws_conn", "ssh_conn"))
-    body = {
-        "path": upload(api, data, ws),
-        "timeZone": {"zone": "Asia/Kolkata", "mode": "keepInstant"},
-    }
+    ws, body = into_prod(api, data, timeZone={"zone": "Asia/Kolkata", "mode": "keepInstant"})
     planned = plan(api, body, ws)
     (problem,) = [p for p in planned["problems"] if p["reason"] == "time_zone"]
     assert problem["name"] == "daily_sales"
@@ -324,11 +321,7 @@ def test_an_open_ended_schedule_moves_into_a_daylight_saving_zone_with_a_note(
     api: SignedClient,
 ) -> None:
     data = exported(api)  # open-ended GMT+08:00 schedule, as most are
-    ws = prod(api, ("dws_conn", "ssh_conn"))
-    body = {
-        "path": upload(api, data, ws),
-        "timeZone": {"zone": "Europe/Berlin", "mode": "keepInstant"},
-    }
+    ws, body = into_prod(api, data, timeZone={"zone": "Europe/Berlin", "mode": "keepInstant"})
     planned = plan(api, body, ws)
     assert [p for p in planned["problems"] if p["reason"] == "time_zone"] == []
     (job,) = [o for o in planned["objects"] if o["name"] == "daily_sales"]

@@ -12,7 +12,7 @@ from jobferry.signing import parse_authorization
 from support.apps import api_with
 from support.builders import make_job
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient, assert_error
-from support.terraform import GoRequest, TerraformClient
+from support.terraform import TerraformClient
 
 
 @pytest.fixture
@@ -33,12 +33,6 @@ def job_total_via_public_host(api: SignedClient) -> int:
     assert listed.status_code == 200, listed.text
     total: int = listed.json()["total"]
     return total
-
-
-def go_call(api: SignedClient, request: GoRequest) -> Any:
-    return api.client.request(
-        request.method, request.url, content=request.body, headers=request.wire_headers()
-    )
 
 
 def test_a_request_signed_for_another_host_is_refused_naming_it_and_the_setting(
@@ -67,7 +61,7 @@ def terraform_create(api: SignedClient) -> Any:
     more = {"Content-Type": "application/json"}
     create = tf.build("POST", "v1/{project_id}/jobs", json_body=make_job(), more_headers=more)
     assert "host" not in parse_authorization(create.headers["Authorization"][0]).signed_headers
-    return go_call(api, create)
+    return create.send(api.client)
 
 
 def test_a_terraform_request_without_a_signed_host_is_held_to_the_host_it_sends(

@@ -288,6 +288,15 @@ def depended_on_from_reports(api: SignedClient) -> None:
     assert answer.status_code == 204, answer.text
 
 
+def a_job_renamed_while_reports_depends_on_it(api: SignedClient) -> str:
+    """prod promoted, a job of 'reports' depending on prod's a_job, and a_job renamed a_new in
+    test since: prod's id."""
+    prod = promoted(api)
+    depended_on_from_reports(api)
+    rename_in_test(api, "a_job", "a_new")
+    return prod
+
+
 def rename_in_test(api: SignedClient, old: str, new: str) -> None:
     ws = default_workspace(api)
     answer = api.call(
@@ -370,9 +379,7 @@ def test_a_transformed_and_time_zone_moved_import_plans_unchanged_right_after(
 def test_renaming_a_job_that_another_workspace_depends_on_is_a_problem(
     api: SignedClient,
 ) -> None:
-    prod = promoted(api)
-    depended_on_from_reports(api)
-    rename_in_test(api, "a_job", "a_new")
+    prod = a_job_renamed_while_reports_depends_on_it(api)
     plan = Round(api, prod).plan()
     line = next(o for o in plan["objects"] if o["name"] == "a_new")
     assert line["action"] == "RENAME"
@@ -526,9 +533,7 @@ def test_deletes_go_downstream_first_and_one_that_would_break_a_remaining_job_is
 def test_a_rename_that_fails_in_per_object_mode_leaves_the_job_under_its_old_name(
     api: SignedClient,
 ) -> None:
-    prod = promoted(api)
-    depended_on_from_reports(api)
-    rename_in_test(api, "a_job", "a_new")
+    prod = a_job_renamed_while_reports_depends_on_it(api)
     rename_in_test(api, "b_job", "b_new")
     task = run_import(
         api,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from support.cli import Cli, Remote, write_config
+from support.exporting import seed
 from support.server import ServerProcess, SharedServers
 
 
@@ -37,3 +38,10 @@ def cli(
     work.mkdir()
     monkeypatch.chdir(work)
     return Cli(server, remote, workspace, config, work)
+
+
+@pytest.fixture
+def package(cli: Cli) -> Path:
+    """daily_sales and what it uses, exported with the CLI from its workspace to pkg.zip."""
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    return Path(cli.json("export", "daily_sales", "-o", "pkg.zip")["file"])

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from support.cli import Cli, register
-from support.exporting import seed
 
 SECRET = "pw-9f3c1d"
 
@@ -60,11 +59,8 @@ def test_a_secret_on_the_command_line_is_refused_and_nothing_is_saved(cli: Cli) 
     assert absent.json()["objects"] == []
 
 
-def test_profiles_put_list_show_check_and_delete(cli: Cli, tmp_path: Path) -> None:
-    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
-    package = cli.json("export", "daily_sales", "-o", "pkg.zip")["file"]
-    prod = cli.remote.new_workspace("prod")
-    register(cli.remote, prod, "dws_prod")
+def test_profiles_put_list_show_check_and_delete(cli: Cli, package: Path, tmp_path: Path) -> None:
+    prod = cli.remote.new_workspace("prod", "dws_prod")
     profile = tmp_path / "prod.yaml"
     profile.write_text(
         "description: production\nrenames:\n  connection: {dws_conn: dws_prod}\n",
@@ -77,12 +73,12 @@ def test_profiles_put_list_show_check_and_delete(cli: Cli, tmp_path: Path) -> No
     assert shown.exit_code == 0, shown.output
     assert "dws_prod" in shown.stdout
     # ssh_conn is neither mapped nor in prod: not enough (exit 3), with the fix
-    check = cli("profiles", "check", "prod", package, workspace=prod)
+    check = cli("profiles", "check", "prod", str(package), workspace=prod)
     assert check.exit_code == 3, check.output
     assert "ssh_conn" in check.stdout
     assert "is not enough" in check.stderr
     register(cli.remote, prod, "ssh_conn")
-    enough = cli.json("profiles", "check", "prod", package, workspace=prod)
+    enough = cli.json("profiles", "check", "prod", str(package), workspace=prod)
     assert enough["complete"] is True
     assert cli.json("profiles", "delete", "prod", workspace=prod)["deleted"] == "prod"
     assert cli.json("profiles", "list", workspace=prod)["profiles"] == []

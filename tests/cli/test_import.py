@@ -7,22 +7,15 @@ from pathlib import Path
 import pytest
 
 from jobferry.cli import transfer
-from support.cli import Cli, register
-from support.exporting import seed
-
-
-@pytest.fixture
-def package(cli: Cli) -> Path:
-    """daily_sales exported from the CLI's workspace."""
-    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
-    return Path(cli.json("export", "daily_sales", "-o", "pkg.zip")["file"])
+from support.builders import editable
+from support.cli import Cli
+from support.importing import DRIFTED_CONNECTION
 
 
 @pytest.fixture
 def target(cli: Cli) -> str:
     """An empty workspace to import into, with the connections the jobs use."""
-    ws = cli.remote.new_workspace("target")
-    register(cli.remote, ws, "dws_conn", "ssh_conn")
+    ws = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
     return ws
 
 
@@ -40,8 +33,7 @@ def test_plan_into_an_empty_workspace_creates_everything(
 
 
 def test_plan_with_problems_exits_3_and_shows_the_fix(cli: Cli, package: Path) -> None:
-    bare = cli.remote.new_workspace("bare")
-    register(cli.remote, bare, "dws_conn")
+    bare = cli.remote.new_workspace("bare", "dws_conn")
     view = cli.json("plan", str(package), workspace=bare, code=3)
     problems = view["plan"]["problems"]
     assert [p["reason"] for p in problems] == ["missing_reference"]
@@ -56,8 +48,7 @@ def test_plan_with_problems_exits_3_and_shows_the_fix(cli: Cli, package: Path) -
 def test_import_with_yes_imports_and_a_second_import_changes_nothing(
     cli: Cli, package: Path, target: str
 ) -> None:
-    result = cli.json("import", str(package), "--yes", workspace=target)
-    assert result["task"]["status"] == "SUCCESSFUL"
+    result = cli.imported(package, workspace=target)
     assert result["plan"]["summary"]["CREATE"] == 4
     job = cli.remote.call("GET", "/jobs/daily_sales", workspace=target).json()
     assert job["name"] == "daily_sales"
@@ -99,11 +90,9 @@ def test_dry_run_shows_the_plan_and_imports_nothing(cli: Cli, package: Path, tar
 
 
 def test_overwrite_plan_shows_field_diffs(cli: Cli, package: Path, target: str) -> None:
-    cli.json("import", str(package), "--yes", workspace=target)
-    job = cli.remote.call("GET", "/jobs/daily_sales", workspace=target).json()
+    cli.imported(package, workspace=target)
+    job = editable(cli.remote.call("GET", "/jobs/daily_sales", workspace=target).json())
     job["nodes"][0]["properties"][1]["value"] = "ssh_conn"
-    for key in ("id", "createTime", "lastUpdateUser", "version"):
-        job.pop(key, None)
     assert cli.remote.call("PUT", "/jobs/daily_sales", job, workspace=target).status_code == 204
     # The job was changed here since the import wrote it: a drift the plan refuses by default.
     drifted = cli("plan", str(package), "--policy", "overwrite", workspace=target)
@@ -113,13 +102,7 @@ def test_overwrite_plan_shows_field_diffs(cli: Cli, package: Path, target: str) 
     view = cli.json("plan", str(package), *take, workspace=target)
     line = next(o for o in view["plan"]["objects"] if o["kind"] == "job")
     assert (line["action"], line["drift"]) == ("OVERWRITE", True)
-    assert {
-        "path": "nodes[load].properties[connectionName].value",
-        "op": "changed",
-        "before": "ssh_conn",
-        "after": "dws_conn",
-        "origin": "target",
-    } in line["diff"]
+    assert DRIFTED_CONNECTION in line["diff"]
     human = cli("plan", str(package), *take, workspace=target)
     assert "nodes[load].properties[connectionName].value: 'ssh_conn' → 'dws_conn'" in human.stdout
     assert "changed in this workspace since the last import" in human.stdout
@@ -128,12 +111,9 @@ def test_overwrite_plan_shows_field_diffs(cli: Cli, package: Path, target: str) 
 
 
 def test_import_options_reach_the_server(cli: Cli, package: Path) -> None:
-    prod = cli.remote.new_workspace("prod")
-    register(cli.remote, prod, "dws_prod", "ssh_conn")
-    result = cli.json(
-        "import",
-        str(package),
-        "--yes",
+    prod = cli.remote.new_workspace("prod", "dws_prod", "ssh_conn")
+    result = cli.imported(
+        package,
         "--replace",
         "DWS_CONNECTION:dws_conn=dws_prod",
         "--param",

@@ -9,22 +9,14 @@ from pathlib import Path
 import pytest
 
 from jobferry.cli import asking, transfer
-from support.cli import Cli, invoke, register
-from support.exporting import seed
-
-
-@pytest.fixture
-def package(cli: Cli) -> Path:
-    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
-    return Path(cli.json("export", "daily_sales", "-o", "pkg.zip")["file"])
+from support.cli import Cli, invoke
 
 
 def test_the_import_question_names_workspace_endpoint_and_counts_and_the_last_line_rolls_back(
     cli: Cli, package: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    target = cli.remote.new_workspace("prod")
+    target = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
     name = cli.remote.workspace_name(target)
-    register(cli.remote, target, "dws_conn", "ssh_conn")
     monkeypatch.setattr(transfer, "stdin_is_terminal", lambda: True)
     declined = cli("import", str(package), workspace=name, input="n\n")
     question = (
@@ -65,9 +57,8 @@ def test_the_import_question_names_workspace_endpoint_and_counts_and_the_last_li
 
 
 def test_json_import_carries_the_rollback_command(cli: Cli, package: Path) -> None:
-    target = cli.remote.new_workspace("prod")
-    register(cli.remote, target, "dws_conn", "ssh_conn")
-    result = cli.json("import", str(package), "--yes", workspace=target)
+    target = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    result = cli.imported(package, workspace=target)
     name = cli.remote.workspace_name(target)
     task_id = result["task"]["id"]
     assert result["rollback"] == f"jobferry --config {cli.config} rollback {task_id} -w {name}"

@@ -97,11 +97,16 @@ def test_admin_names_an_unknown_project(local_env: dict[str, str | None]) -> Non
     assert "does not exist in this database" in result.stderr
 
 
-def test_db_upgrade_and_admin_on_a_fresh_database(tmp_path: Any) -> None:
-    env: dict[str, str | None] = {
-        "JOBFERRY_DATA_DIR": str(tmp_path / "data"),
-        "JOBFERRY_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+def _unmigrated_env(folder: Any) -> dict[str, str | None]:
+    """The settings of a data folder and a SQLite file in ``folder`` that nothing has migrated."""
+    return {
+        "JOBFERRY_DATA_DIR": str(folder / "data"),
+        "JOBFERRY_DATABASE_URL": f"sqlite:///{folder / 'jobferry.db'}",
     }
+
+
+def test_db_upgrade_and_admin_on_a_fresh_database(tmp_path: Any) -> None:
+    env = _unmigrated_env(tmp_path)
     before = invoke(["admin", "users"], env=env)
     assert before.exit_code == 1
     assert "DLF.9503" in before.stderr
@@ -114,10 +119,7 @@ def test_db_upgrade_and_admin_on_a_fresh_database(tmp_path: Any) -> None:
 
 
 def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Any) -> None:
-    env: dict[str, str | None] = {
-        "JOBFERRY_DATA_DIR": str(tmp_path / "data"),
-        "JOBFERRY_DATABASE_URL": f"sqlite:///{tmp_path / 'old.db'}",
-    }
+    env = _unmigrated_env(tmp_path)
     result = invoke(["serve", "--port", "0"], env=env)
     assert result.exit_code == 1
     assert "DLF.9503" in result.stderr

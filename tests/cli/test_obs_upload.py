@@ -6,12 +6,11 @@ the object-storage path does not depend on the database).
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
 
-from support.cli import Cli, Remote, register, write_config
+from support.cli import Cli, Remote, write_config
 from support.exporting import seed
 from support.s3server import S3Server
 from support.server import ServerProcess, SharedServers
@@ -21,13 +20,6 @@ from support.server import ServerProcess, SharedServers
 def obs_server(shared_servers: SharedServers) -> ServerProcess:
     """The test process's shared SQLite server (obs:// on its S3 server)."""
     return shared_servers.get("sqlite")
-
-
-@pytest.fixture
-def bucket(s3_server: S3Server) -> str:
-    name = f"jf-cli-{uuid.uuid4().hex[:8]}"
-    s3_server.client.create_bucket(Bucket=name)
-    return name
 
 
 @pytest.fixture
@@ -62,11 +54,9 @@ def test_import_uploads_to_obs_then_imports_the_obs_path(
 ) -> None:
     seed(obs_cli.remote, ("daily_sales",), workspace=obs_cli.workspace)
     package = Path(obs_cli.json("export", "daily_sales")["file"])
-    target = obs_cli.remote.new_workspace("obs_target")
-    register(obs_cli.remote, target, "dws_conn", "ssh_conn")
-    result = obs_cli.json("import", str(package), "--yes", workspace=target)
+    target = obs_cli.remote.new_workspace("obs_target", "dws_conn", "ssh_conn")
+    result = obs_cli.imported(package, workspace=target)
     assert result["path"].startswith(f"obs://{bucket}/incoming/DLF_daily_sales-")
-    assert result["task"]["status"] == "SUCCESSFUL", result["task"]
     key = result["path"].removeprefix(f"obs://{bucket}/")
     stored = s3_server.client.get_object(Bucket=bucket, Key=key)["Body"].read()
     assert stored == package.read_bytes()

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from jobferry.domain.diff import diff
-from support.builders import make_job
-from support.cli import Cli, Remote, invoke, register
+from support.builders import SERVER_FIELDS, editable, make_job
+from support.cli import Cli, Remote, invoke
 from support.exporting import seed
 from support.packages import write_package
 
@@ -24,7 +24,6 @@ PROFILE = {
     "directory": {"from": "/sales", "to": "/prod/sales"},
     "timeZone": {"zone": "Europe/Berlin", "mode": "keepWallClock"},
 }
-SERVER_FIELDS = frozenset({"id", "createTime", "lastUpdateUser", "version"})
 
 
 def put_profile(remote: Remote, workspace: str, name: str, document: dict[str, Any]) -> None:
@@ -52,15 +51,8 @@ def mapped(source: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def package(cli: Cli) -> Path:
-    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
-    return Path(cli.json("export", "daily_sales", "-o", "pkg.zip")["file"])
-
-
-@pytest.fixture
 def prod(cli: Cli) -> str:
-    ws = cli.remote.new_workspace("prod")
-    register(cli.remote, ws, "dws_prod", "ssh_conn")
+    ws = cli.remote.new_workspace("prod", "dws_prod", "ssh_conn")
     put_profile(cli.remote, ws, "prod", PROFILE)
     return ws
 
@@ -117,24 +109,21 @@ def test_promotion_from_test_to_prod_end_to_end(cli: Cli, prod: str, tmp_path: P
 
 
 def test_profile_at_import_equals_the_offline_transform(cli: Cli, package: Path, prod: str) -> None:
-    other = cli.remote.new_workspace("prod2")
-    register(cli.remote, other, "dws_prod", "ssh_conn")
+    other = cli.remote.new_workspace("prod2", "dws_prod", "ssh_conn")
     put_profile(cli.remote, other, "prod", PROFILE)
-    at_import = cli.json("import", str(package), "--yes", "--profile-map", "prod", workspace=prod)
+    at_import = cli.imported(package, "--profile-map", "prod", workspace=prod)
     assert at_import["plan"]["profile"]["name"] == "prod"
     transformed = cli.json(
         "package", "transform", str(package), "--profile", "prod", workspace=prod
     )
-    offline = cli.json("import", transformed["file"], "--yes", workspace=other)
-    assert offline["task"]["status"] == "SUCCESSFUL"
+    cli.imported(Path(transformed["file"]), workspace=other)
     assert diff(job(cli.remote, prod), job(cli.remote, other), ignore=SERVER_FIELDS) == []
 
 
 def test_profile_map_from_a_yaml_file_and_plan_shows_the_schedule_move(
     cli: Cli, package: Path, tmp_path: Path
 ) -> None:
-    target = cli.remote.new_workspace("yaml")
-    register(cli.remote, target, "dws_prod", "ssh_conn")
+    target = cli.remote.new_workspace("yaml", "dws_prod", "ssh_conn")
     profile = tmp_path / "prod.yaml"
     profile.write_text(
         "renames:\n  connection: {dws_conn: dws_prod}\n"
@@ -152,18 +141,8 @@ def test_profile_map_from_a_yaml_file_and_plan_shows_the_schedule_move(
 
 
 def test_timezone_options_on_import(cli: Cli, package: Path, tmp_path: Path) -> None:
-    target = cli.remote.new_workspace("tz")
-    register(cli.remote, target, "dws_conn", "ssh_conn")
-    result = cli.json(
-        "import",
-        str(package),
-        "--yes",
-        "--timezone",
-        "Asia/Tokyo",
-        "--keep-wall-clock",
-        workspace=target,
-    )
-    assert result["task"]["status"] == "SUCCESSFUL"
+    target = cli.remote.new_workspace("tz", "dws_conn", "ssh_conn")
+    cli.imported(package, "--timezone", "Asia/Tokyo", "--keep-wall-clock", workspace=target)
     cron = job(cli.remote, target)["schedule"]["cron"]
     assert (cron["expression"], cron["expressionTimeZone"]) == ("0 30 2 * * ?", "Asia/Tokyo")
     neither = cli("plan", str(package), "--timezone", "Asia/Tokyo", workspace=target)
@@ -188,9 +167,8 @@ def test_unknown_stored_profile_is_reported_by_the_server(cli: Cli, package: Pat
 
 
 def test_rollback_undoes_an_import_once(cli: Cli, package: Path) -> None:
-    target = cli.remote.new_workspace("rb")
-    register(cli.remote, target, "dws_conn", "ssh_conn")
-    imported = cli.json("import", str(package), "--yes", workspace=target)
+    target = cli.remote.new_workspace("rb", "dws_conn", "ssh_conn")
+    imported = cli.imported(package, workspace=target)
     task_id = imported["task"]["id"]
     needs_yes = cli("rollback", task_id, workspace=target)
     assert needs_yes.exit_code == 2
@@ -205,13 +183,10 @@ def test_rollback_undoes_an_import_once(cli: Cli, package: Path) -> None:
 
 
 def test_rollback_refused_lists_the_objects_changed_since(cli: Cli, package: Path) -> None:
-    target = cli.remote.new_workspace("rb2")
-    register(cli.remote, target, "dws_conn", "ssh_conn")
-    task_id = cli.json("import", str(package), "--yes", workspace=target)["task"]["id"]
-    edited = job(cli.remote, target)
+    target = cli.remote.new_workspace("rb2", "dws_conn", "ssh_conn")
+    task_id = cli.imported(package, workspace=target)["task"]["id"]
+    edited = editable(job(cli.remote, target))
     edited["description"] = "changed by hand"
-    for key in SERVER_FIELDS:
-        edited.pop(key, None)
     assert cli.remote.call("PUT", "/jobs/daily_sales", edited, workspace=target).status_code == 204
     refused = cli.json("rollback", task_id, "--yes", workspace=target, code=1)
     assert refused["error"]["code"] == "DLF.9016"

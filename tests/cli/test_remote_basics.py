@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typer.testing import Result
+
 from support.builders import make_job
 from support.cli import Cli, invoke, write_config
 from support.exporting import seed
@@ -61,22 +63,23 @@ def test_unknown_workspace_names_the_fix(cli: Cli) -> None:
     assert "jobferry workspaces list" in result.stderr
 
 
+def _list_jobs_with_config(cli: Cli, folder: Path, value: str, instead: str) -> Result:
+    """``jobs list`` with a config of the CLI's server and workspace, ``value`` replaced by
+    ``instead`` in it."""
+    config = write_config(folder / "changed.toml", cli.server, cli.workspace)
+    config.write_text(config.read_text().replace(value, instead), encoding="utf-8")
+    return invoke(["--config", str(config), "jobs", "list"])
+
+
 def test_wrong_secret_key_is_refused_with_a_hint(cli: Cli, tmp_path: Path) -> None:
-    config = tmp_path / "bad.toml"
-    write_config(config, cli.server, cli.workspace)
-    config.write_text(config.read_text().replace(cli.server.sk, "wrong-secret"), encoding="utf-8")
-    result = invoke(["--config", str(config), "jobs", "list"])
+    result = _list_jobs_with_config(cli, tmp_path, cli.server.sk, "wrong-secret")
     assert result.exit_code == 1
     assert "APIGW.0301" in result.stderr
     assert "clock" in result.stderr
 
 
 def test_unreachable_endpoint_fails_cleanly(cli: Cli, tmp_path: Path) -> None:
-    config = tmp_path / "down.toml"
-    write_config(config, cli.server, cli.workspace)
-    text = config.read_text().replace(cli.server.url, "http://127.0.0.1:9")
-    config.write_text(text, encoding="utf-8")
-    result = invoke(["--config", str(config), "jobs", "list"])
+    result = _list_jobs_with_config(cli, tmp_path, cli.server.url, "http://127.0.0.1:9")
     assert result.exit_code == 1
     assert "Cannot reach http://127.0.0.1:9" in result.stderr
 

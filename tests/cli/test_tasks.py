@@ -6,18 +6,17 @@ from pathlib import Path
 
 import orjson
 
-from support.cli import Cli, register
+from support.cli import Cli
 from support.exporting import seed
 
 
 def test_tasks_list_shows_imports_newest_first_by_file_name(cli: Cli) -> None:
     seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
     package = Path(cli.json("export", "daily_sales", "-o", "release-42.zip")["file"])
-    target = cli.remote.new_workspace("target")
-    register(cli.remote, target, "dws_conn", "ssh_conn")
-    first = cli.json("import", str(package), "--yes", workspace=target)["task"]
+    target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
+    first = cli.imported(package, workspace=target)["task"]
     cli.remote.call("DELETE", "/jobs/daily_sales", workspace=target)
-    second = cli.json("import", str(package), "--yes", workspace=target)["task"]
+    second = cli.imported(package, workspace=target)["task"]
     listed = cli.json("tasks", "list", workspace=target)
     assert [t["id"] for t in listed["tasks"]] == [second["id"], first["id"]]
     assert listed["tasks"][0]["name"] == "Import the jobs from release-42.zip."
@@ -29,9 +28,7 @@ def test_tasks_list_shows_imports_newest_first_by_file_name(cli: Cli) -> None:
     assert human.stdout.index(second["id"]) < human.stdout.index(first["id"])
 
 
-def test_tasks_list_filters_by_status_and_limits(cli: Cli) -> None:
-    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
-    package = Path(cli.json("export", "daily_sales", "-o", "pkg.zip")["file"])
+def test_tasks_list_filters_by_status_and_limits(cli: Cli, package: Path) -> None:
     bare = cli.remote.new_workspace("bare")
     # Without the connections the jobs use, a per-object import fails them.
     refused = cli("import", str(package), "--yes", "--mode", "per-object", "--json", workspace=bare)

@@ -8,8 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from jobferry.services.container import Services
+from jobferry.services.context import Scope
 from support.apps import full_app
-from support.console import PASSWORD, Browser, admin_actor
+from support.console import PASSWORD, Browser, admin_actor, admin_scope, seed
 
 
 @pytest.fixture
@@ -40,3 +41,16 @@ def anonymous_client_browser(services: Services, client: TestClient) -> Browser:
     """A second, signed-out browser with cookies apart from ``browser`` (the same app; its
     lifespan runs once, for the first client)."""
     return Browser(TestClient(full_app(services), follow_redirects=False))
+
+
+@pytest.fixture
+def scope(services: Services) -> Scope:
+    """The bootstrap admin in the default workspace."""
+    return admin_scope(services)
+
+
+@pytest.fixture
+def seeded(services: Services, scope: Scope) -> Scope:
+    """``scope`` holding the job daily_sales with its scripts, resource and connections."""
+    seed(services, scope)
+    return scope

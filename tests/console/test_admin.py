@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
-from support.console import PASSWORD, Browser, admin_scope, make_user, seed
+from jobferry.services.context import Scope
+from support.console import PASSWORD, Browser, admin_scope, assert_page, make_user, sign_in_as
 
 
 def test_environment_objects_are_saved_with_write_only_secrets(
-    browser: Browser, services: Services
+    browser: Browser, services: Services, scope: Scope
 ) -> None:
-    scope = admin_scope(services)
     url = f"/console/w/{scope.workspace.id}/admin/environment"
     assert "connection" in browser.get(url).text
     saved = browser.post(
@@ -23,10 +23,8 @@ def test_environment_objects_are_saved_with_write_only_secrets(
             "secrets": "password=top-secret-value\n",
         },
     )
-    assert saved.status_code == 200
-    assert "Saved connection" in saved.text
+    assert_page(saved, 200, "Saved connection", "password: set")
     assert "top-secret-value" not in saved.text
-    assert "password: set" in saved.text
     stored = services.environment.get(scope, "connection", "dws_prod")
     assert stored["config"] == {"host": "10.1.1.1"}
     assert stored["secrets"] == {"password": "set"}
@@ -43,32 +41,28 @@ def test_environment_objects_are_saved_with_write_only_secrets(
     }
 
     bad = browser.post(url, {"kind": "connection", "name": "x", "type": "DWS", "config": "[1]"})
-    assert bad.status_code == 400
-    assert "Config must be a JSON object" in bad.text
+    assert_page(bad, 400, "Config must be a JSON object")
     bad_secret = browser.post(
         url, {"kind": "connection", "name": "x", "type": "DWS", "secrets": "no equals sign"}
     )
-    assert bad_secret.status_code == 400
-    assert "key=value" in bad_secret.text
+    assert_page(bad_secret, 400, "key=value")
 
 
-def test_removing_an_object_in_use_is_refused_inline(browser: Browser, services: Services) -> None:
-    scope = admin_scope(services)
-    seed(services, scope)
-    url = f"/console/w/{scope.workspace.id}/admin/environment/delete"
-    browser.get(f"/console/w/{scope.workspace.id}/admin/environment")
+def test_removing_an_object_in_use_is_refused_inline(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    url = f"/console/w/{seeded.workspace.id}/admin/environment/delete"
+    browser.get(f"/console/w/{seeded.workspace.id}/admin/environment")
     refused = browser.post(url, {"kind": "connection", "name": "dws_conn"})
-    assert refused.status_code == 400
-    assert "referenced by job(s) daily_sales" in refused.text
-    services.environment.put(scope, "dli_queue", "q1", {"type": "DLI", "config": {}})
+    assert_page(refused, 400, "referenced by job(s) daily_sales")
+    services.environment.put(seeded, "dli_queue", "q1", {"type": "DLI", "config": {}})
     removed = browser.post(url, {"kind": "dli_queue", "name": "q1"})
     assert "Removed dli_queue" in removed.text
 
 
 def test_users_are_created_given_roles_and_passwords(
-    browser: Browser, anonymous_client_browser: Browser, services: Services
+    browser: Browser, anonymous_client_browser: Browser, services: Services, scope: Scope
 ) -> None:
-    scope = admin_scope(services)
     url = f"/console/w/{scope.workspace.id}/admin/users"
     assert "admin" in browser.get(url).text
     assert "Created user" in browser.post(url, {"action": "create", "user": "carol"}).text
@@ -81,37 +75,30 @@ def test_users_are_created_given_roles_and_passwords(
     assert anonymous_client_browser.sign_in("carol").status_code == 303
     revoked = browser.post(url, {"action": "revoke", "user": "carol"})
     assert "has no role" in revoked.text
-    taken = browser.post(url, {"action": "create", "user": "carol"})
-    assert taken.status_code == 400
-    assert "already exists" in taken.text
+    assert_page(browser.post(url, {"action": "create", "user": "carol"}), 400, "already exists")
 
 
 def test_workspace_settings_change_the_lock_policy_and_show_limits(
-    browser: Browser, services: Services
+    browser: Browser, services: Services, scope: Scope
 ) -> None:
-    scope = admin_scope(services)
     url = f"/console/w/{scope.workspace.id}/admin/settings"
     page = browser.get(url).text
     assert "Names per name-list export" in page
     saved = browser.post(url, {"lockPolicy": "hard", "approvalEnabled": "on"})
     assert saved.status_code == 303
     assert "Settings saved" in browser.get(saved.headers["location"]).text
-    ws = admin_scope(services).workspace
+    ws = admin_scope(services).workspace  # read again
     assert ws.lock_policy == "hard"
     assert ws.approval_enabled is True
-    bad = browser.post(url, {"lockPolicy": "sometimes"})
-    assert bad.status_code == 400
-    assert "lockPolicy" in bad.text
+    assert_page(browser.post(url, {"lockPolicy": "sometimes"}), 400, "lockPolicy")
 
 
 def test_admin_pages_refuse_developers_and_users_page_refuses_workspace_admins(
-    anonymous: Browser, services: Services
+    anonymous: Browser, services: Services, scope: Scope
 ) -> None:
-    scope = admin_scope(services)
     ws = scope.workspace.id
-    make_user(services, "dev", Role.DEVELOPER)
+    sign_in_as(anonymous, services, "dev", Role.DEVELOPER)
     make_user(services, "wsadmin", Role.ADMIN)
-    anonymous.sign_in("dev")
     for path in ("/admin/environment", "/admin/settings", "/admin/users"):
         assert anonymous.get(f"/console/w/{ws}{path}").status_code == 403, path
     posted = anonymous.post(
@@ -122,13 +109,13 @@ def test_admin_pages_refuse_developers_and_users_page_refuses_workspace_admins(
     anonymous.sign_in("wsadmin")
     assert anonymous.get(f"/console/w/{ws}/admin/environment").status_code == 200
     assert "Users and roles" not in anonymous.get(f"/console/w/{ws}/admin/settings").text
-    users = anonymous.get(f"/console/w/{ws}/admin/users")
-    assert users.status_code == 403
-    assert "not a project admin" in users.text
+    assert_page(anonymous.get(f"/console/w/{ws}/admin/users"), 403, "not a project admin")
 
 
-def test_admin_forms_need_the_csrf_token(browser: Browser, services: Services) -> None:
-    ws = admin_scope(services).workspace.id
+def test_admin_forms_need_the_csrf_token(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    ws = scope.workspace.id
     for path in (
         "/admin/environment",
         "/admin/environment/delete",

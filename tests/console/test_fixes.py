@@ -16,9 +16,11 @@ from jobferry.errors import (
     PlanStaleError,
 )
 from jobferry.services.container import Services
-from jobferry.services.exporting.options import ExportRequest
+from jobferry.services.context import Scope
 from jobferry.services.workspace_settings import parse_workspace_settings
-from support.console import Browser, admin_scope, hidden_fields, seed, wait_task
+from support import wizard
+from support.builders import editable
+from support.console import Browser, finish_task, seed
 
 API_SPEAK = re.compile(
     r"\b(?:GET|PUT|POST|DELETE) (?:/|\.\.\.)|sameNamePolicy|exportDepend|targetStatus|"
@@ -103,41 +105,24 @@ def test_a_task_object_message_drops_the_api_fix() -> None:
 
 
 def test_the_check_step_and_a_failed_task_speak_console_actions(
-    browser: Browser, services: Services
+    browser: Browser, services: Services, scope: Scope
 ) -> None:
-    scope = admin_scope(services)
     seed(services, scope, ("daily_sales", "weekly_report"))
-    outcome = services.exports.export_batch(
-        scope, ExportRequest(names=("daily_sales", "weekly_report"))
-    )
-    assert outcome.data is not None
-    changed = services.jobs.show(scope, "daily_sales")
-    for key in ("id", "createTime", "lastUpdateUser", "version"):
-        changed.pop(key, None)
+    data = wizard.export_package(services, scope, ("daily_sales", "weekly_report"))
+    changed = editable(services.jobs.show(scope, "daily_sales"))
     changed["nodes"][0]["properties"][2]["value"] = "other_db"
     services.jobs.update(scope, "daily_sales", changed)  # so the import overwrites it
     services.jobs.start(scope, "daily_sales")
     ws = scope.workspace.id
-    browser.get(f"/console/w/{ws}/import")
-    uploaded = browser.client.post(
-        f"/console/w/{ws}/import/source",
-        data={"csrf_token": browser.csrf},
-        files={"file": ("pkg.zip", outcome.data, "application/zip")},
+    options = browser.get(wizard.upload(browser, ws, data))
+    chosen = wizard.choose(
+        wizard.fields(options.text, ws), sameNamePolicy="OVERWRITE", mode="PER_OBJECT"
     )
-    options = browser.get(uploaded.headers["location"])
-    state = [
-        (k, v)
-        for k, v in hidden_fields(options.text, f"/console/w/{ws}/import/check")
-        if k not in ("sameNamePolicy", "mode")
-    ]
-    chosen = [*state, ("sameNamePolicy", "OVERWRITE"), ("mode", "PER_OBJECT")]
 
-    check = browser.post(f"/console/w/{ws}/import/check", chosen)
-    plan = browser.post(f"/console/w/{ws}/import/plan", chosen)
-    run_state = hidden_fields(plan.text, f"/console/w/{ws}/import/run")
-    started = browser.post(f"/console/w/{ws}/import/run", run_state)
-    task_id = started.headers["location"].rsplit("/", 1)[1]
-    assert wait_task(services, scope, task_id)["status"] == "FAILED"  # its one write failed
+    check = wizard.step(browser, ws, "check", chosen)
+    plan = wizard.step(browser, ws, "plan", chosen)
+    started = wizard.step(browser, ws, "run", wizard.fields(plan.text, ws, "run"))
+    finish_task(services, scope, started, "FAILED")  # its one write failed
     task = browser.get(started.headers["location"]).text
 
     assert "Stop its scheduling on its job page" in html.unescape(check.text)
@@ -152,8 +137,7 @@ def test_the_check_step_and_a_failed_task_speak_console_actions(
     assert services.jobs.status(scope, "daily_sales")["status"] == "STOPPED"
 
 
-def test_no_console_page_speaks_api(browser: Browser, services: Services) -> None:
-    scope = admin_scope(services)
+def test_no_console_page_speaks_api(browser: Browser, services: Services, scope: Scope) -> None:
     seed(services, scope, ("daily_sales",))
     services.accounts.update_workspace(
         scope.actor,

@@ -12,16 +12,19 @@ from fastapi.testclient import TestClient
 from jobferry.domain.enums import Role
 from jobferry.server import build_app
 from jobferry.services.container import Services
+from jobferry.services.context import Scope
 from jobferry.tasks.runner import TaskRunner
+from support.builders import editable
 from support.console import (
     PASSWORD,
     Browser,
     admin_actor,
     admin_scope,
+    assert_page,
+    finish_task,
     headers,
-    make_user,
     seed,
-    wait_task,
+    sign_in_as,
 )
 from support.seeding import bulk_jobs
 
@@ -31,14 +34,11 @@ def _tree_url(services: Services) -> str:
 
 
 def test_the_jobs_page_shows_one_folder_its_sub_folders_counted_and_filters_them(
-    browser: Browser, services: Services
+    browser: Browser, services: Services, scope: Scope
 ) -> None:
-    scope = admin_scope(services)
     seed(services, scope, ("daily_sales", "weekly_report"))
-    other = services.jobs.show(scope, "weekly_report")
+    other = editable(services.jobs.show(scope, "weekly_report"))
     other.update(directory="/reports/weekly", basicConfig={"tags": ["weekly"]})
-    for key in ("id", "createTime", "lastUpdateUser", "version"):
-        other.pop(key, None)
     services.jobs.update(scope, "weekly_report", other | {"targetStatus": "SAVED"})
     services.jobs.start(scope, "daily_sales")
     url = _tree_url(services)
@@ -64,8 +64,7 @@ def test_the_jobs_page_shows_one_folder_its_sub_folders_counted_and_filters_them
     assert 'data-folder="/reports"' not in scheduled
     assert "No jobs match the filter" in browser.get(url, params={"q": "zzz"}).text
     bad = browser.get(url, params={"status": "running"})
-    assert bad.status_code == 400
-    assert "status &#39;running&#39; is not a scheduling state" in bad.text
+    assert_page(bad, 400, "status &#39;running&#39; is not a scheduling state")
 
     select = browser.get(url, params={"select": "1"}).text
     assert 'data-mark="f:/sales"' in select
@@ -76,8 +75,9 @@ def test_the_jobs_page_shows_one_folder_its_sub_folders_counted_and_filters_them
     assert 'data-mark="j:daily_sales" data-in="/sales"' in in_sales
 
 
-def test_a_large_folder_is_shown_a_page_at_a_time(browser: Browser, services: Services) -> None:
-    scope = admin_scope(services)
+def test_a_large_folder_is_shown_a_page_at_a_time(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
     bulk_jobs(services, scope, 250, folder=lambda i: "/big")
     url = _tree_url(services)
 
@@ -98,11 +98,9 @@ def test_a_large_folder_is_shown_a_page_at_a_time(browser: Browser, services: Se
 
 
 def test_job_detail_draws_the_node_graph_and_lists_schedule_params_and_versions(
-    browser: Browser, services: Services
+    browser: Browser, services: Services, seeded: Scope
 ) -> None:
-    scope = admin_scope(services)
-    seed(services, scope)
-    page = browser.get(f"/console/w/{scope.workspace.id}/jobs/daily_sales").text
+    page = browser.get(f"/console/w/{seeded.workspace.id}/jobs/daily_sales").text
     assert page.count('<g class="node"') == 2
     assert page.count('class="edge"') == 1
     assert "0 30 2 * * ?" in page
@@ -115,19 +113,15 @@ def test_an_unknown_job_renders_a_page_saying_what_to_do_not_a_trace(
     browser: Browser, services: Services
 ) -> None:
     response = browser.get(f"/console/w/{admin_scope(services).workspace.id}/jobs/nope")
-    assert response.status_code == 400
-    assert "The job does not exist" in response.text
+    assert_page(response, 400, "The job does not exist")
     assert "Traceback" not in response.text
     assert browser.get("/console/no/such/page").status_code == 404
-    unknown_ws = browser.get("/console/w/0000/jobs")
-    assert unknown_ws.status_code == 400
-    assert "does not exist" in unknown_ws.text
+    assert_page(browser.get("/console/w/0000/jobs"), 400, "does not exist")
 
 
 def test_ticked_jobs_download_at_once_with_their_dependencies(
-    browser: Browser, services: Services
+    browser: Browser, services: Services, scope: Scope
 ) -> None:
-    scope = admin_scope(services)
     seed(services, scope, ("daily_sales", "weekly_report"))
     url = f"/console/w/{scope.workspace.id}/export"
     browser.get(_tree_url(services), params={"select": "1"})
@@ -148,9 +142,8 @@ def test_ticked_jobs_download_at_once_with_their_dependencies(
 
 
 def test_a_large_selection_becomes_a_task_in_the_download_center(
-    browser: Browser, services: Services
+    browser: Browser, services: Services, scope: Scope
 ) -> None:
-    scope = admin_scope(services)
     seed(services, scope, ("daily_sales", "weekly_report"))
     services.settings.console_sync_export_max_jobs = 1
     browser.get(_tree_url(services), params={"select": "1"})
@@ -158,55 +151,46 @@ def test_a_large_selection_becomes_a_task_in_the_download_center(
         f"/console/w/{scope.workspace.id}/export",
         [("job", "daily_sales"), ("job", "weekly_report"), ("upstream", "on")],
     )
-    assert response.status_code == 303
-    task_id = response.headers["location"].rsplit("/", 1)[1]
-    assert wait_task(services, scope, task_id)["status"] == "SUCCESSFUL"
+    finish_task(services, scope, response)
     task_page = browser.get(response.headers["location"]).text
     assert "Package ready" in task_page
     assert "/downloads/" in task_page
 
 
 def test_export_refusals_render_inline_with_the_selection_kept(
-    browser: Browser, services: Services
+    browser: Browser, services: Services, seeded: Scope
 ) -> None:
-    scope = admin_scope(services)
-    seed(services, scope)
-    url = f"/console/w/{scope.workspace.id}/export"
+    url = f"/console/w/{seeded.workspace.id}/export"
     browser.get(_tree_url(services), params={"select": "1"})
-    nothing = browser.post(url, {"content": "deps"})
-    assert nothing.status_code == 400
-    assert "Tick at least one job" in nothing.text
-    scope_job = services.jobs.show(scope, "daily_sales")
+    assert_page(browser.post(url, {"content": "deps"}), 400, "Tick at least one job")
+    scope_job = services.jobs.show(seeded, "daily_sales")
     assert scope_job["name"] == "daily_sales"
     missing = browser.post(url, [("job", "daily_sales"), ("job", "ghost"), ("folder", "/sales")])
-    assert missing.status_code == 400
-    assert "ghost" in missing.text
+    assert_page(missing, 400, "ghost")
     assert 'data-mark="j:daily_sales" data-in="/sales" aria-label="Select daily_sales" checked' in (
         missing.text
     )
     assert 'data-marks="{&#34;j:daily_sales&#34;:true,&#34;j:ghost&#34;:true}"' in missing.text
 
 
-def test_viewers_see_no_export_and_may_not_post_one(anonymous: Browser, services: Services) -> None:
-    scope = admin_scope(services)
-    seed(services, scope)
-    make_user(services, "reader", Role.VIEWER)
-    anonymous.sign_in("reader")
+def test_viewers_see_no_export_and_may_not_post_one(
+    anonymous: Browser, services: Services, seeded: Scope
+) -> None:
+    sign_in_as(anonymous, services, "reader", Role.VIEWER)
     page = anonymous.get(_tree_url(services), params={"select": "1"}).text
     assert "Show check boxes" not in page
     assert "Export selected" not in page
     assert "Download center" not in page
     assert "Admin" not in page
-    refused = anonymous.post(f"/console/w/{scope.workspace.id}/export", [("job", "daily_sales")])
-    assert refused.status_code == 403
-    assert "may not export jobs" in refused.text
+    refused = anonymous.post(f"/console/w/{seeded.workspace.id}/export", [("job", "daily_sales")])
+    assert_page(refused, 403, "may not export jobs")
 
 
-def test_the_export_form_needs_the_csrf_token(browser: Browser, services: Services) -> None:
-    scope = admin_scope(services)
-    seed(services, scope)
+def test_the_export_form_needs_the_csrf_token(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
     refused = browser.post(
-        f"/console/w/{scope.workspace.id}/export", [("job", "daily_sales")], csrf=False
+        f"/console/w/{seeded.workspace.id}/export", [("job", "daily_sales")], csrf=False
     )
     assert refused.status_code == 403
 
@@ -232,23 +216,21 @@ def test_an_unexpected_failure_shows_a_page_with_the_request_id_not_a_trace(
 
 
 def test_a_selection_beyond_the_name_list_cap_still_becomes_a_task(
-    browser: Browser, services: Services
+    browser: Browser, services: Services, scope: Scope
 ) -> None:
     """The name-list cap is for pasted lists; ticked jobs come from the server's own list."""
-    scope = admin_scope(services)
     names = ("daily_sales", "weekly_report", "monthly_close")
     seed(services, scope, names)
     services.settings.console_sync_export_max_jobs = 1
     services.settings.export_name_list_max = 2
     browser.get(_tree_url(services), params={"select": "1"})
     response = browser.post(f"/console/w/{scope.workspace.id}/export", [("job", n) for n in names])
-    assert response.status_code == 303, response.text
-    task_id = response.headers["location"].rsplit("/", 1)[1]
-    assert wait_task(services, scope, task_id)["status"] == "SUCCESSFUL"
+    finish_task(services, scope, response)
 
 
-def test_a_form_of_thousands_of_ticked_jobs_is_read(browser: Browser, services: Services) -> None:
-    scope = admin_scope(services)
+def test_a_form_of_thousands_of_ticked_jobs_is_read(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
     seed(services, scope, ("daily_sales",))
     browser.get(_tree_url(services), params={"select": "1"})
     ticked = [("job", "daily_sales")] + [("job", f"gone_{i:04d}") for i in range(2000)]
@@ -258,14 +240,11 @@ def test_a_form_of_thousands_of_ticked_jobs_is_read(browser: Browser, services: 
 
 
 def test_a_ticked_folder_exports_every_job_in_it_loaded_or_not_but_the_unticked(
-    browser: Browser, services: Services
+    browser: Browser, services: Services, scope: Scope
 ) -> None:
-    scope = admin_scope(services)
     seed(services, scope, ("daily_sales", "weekly_report", "monthly_close"))
     for name, folder in (("weekly_report", "/sales/weekly"), ("monthly_close", "/finance")):
-        job = services.jobs.show(scope, name)
-        for key in ("id", "createTime", "lastUpdateUser", "version"):
-            job.pop(key, None)
+        job = editable(services.jobs.show(scope, name))
         services.jobs.update(scope, name, job | {"directory": folder})
     url = f"/console/w/{scope.workspace.id}/export"
     browser.get(_tree_url(services), params={"select": "1"})
@@ -289,5 +268,4 @@ def test_a_ticked_folder_exports_every_job_in_it_loaded_or_not_but_the_unticked(
     filtered = browser.post(url, [("job_folder", "/"), ("q", "month"), ("content", "jobs")])
     assert 'filename="DLF_monthly_close.zip"' in filtered.headers["content-disposition"]
     nothing = browser.post(url, [("job_folder", "/sales"), ("not_job_folder", "/sales")])
-    assert nothing.status_code == 400
-    assert "Tick at least one job or folder" in nothing.text
+    assert_page(nothing, 400, "Tick at least one job or folder")

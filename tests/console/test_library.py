@@ -3,102 +3,124 @@ page opens: its description and each node's properties, with the script a node r
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
+from jobferry.services.context import Scope
 from support.builders import make_job, make_resource, make_script
-from support.console import Browser, admin_scope, headers, make_user, seed
+from support.console import Browser, admin_scope, assert_page, headers, seed, sign_in_as
 
 
-def test_scripts_are_listed_by_folder_and_a_script_page_shows_all_it_is(
-    browser: Browser, services: Services
+@dataclass(frozen=True)
+class Library:
+    """A kind of the library (its pages and its service have the same name), an object made in
+    a folder of its own, and what the pages must say."""
+
+    kind: str
+    made: dict[str, Any]
+    root_folders: tuple[str, ...]
+    folder: str
+    columns: list[str]
+    in_folder: str
+    on_its_page: tuple[str, ...]
+    used: str
+    on_used_page: tuple[str, ...] = ()
+
+
+SCRIPTS = Library(
+    kind="scripts",
+    made=make_script(
+        "adhoc_dli",
+        type="DLISQL",
+        content="select * from sales\nwhere day = '${bizdate}';",
+        connectionName=None,
+        database="ods",
+        queueName="q_test",
+        directory="/adhoc",
+        description="Ad-hoc DLI query",
+    ),
+    root_folders=("/adhoc", "/sales"),
+    folder="/sales",
+    columns=["Name", "Type", "Connection", "Database", "Version", "Changed"],
+    in_folder="daily_sales_sh",
+    on_its_page=(
+        "Ad-hoc DLI query",
+        "select * from sales\nwhere day = &#39;${bizdate}&#39;;",
+        "<dt>Type</dt><dd>DLISQL</dd>",
+        "<dt>Database</dt><dd>ods</dd>",
+        "<dt>Queue</dt><dd>q_test</dd>",
+        "v1",
+        "No job runs this script.",
+    ),
+    used="daily_sales_sql",
+    on_used_page=("<dt>Connection</dt><dd>dws_conn</dd>",),
+)
+RESOURCES = Library(
+    kind="resources",
+    made=make_resource(
+        "spark_app",
+        location="obs://bucket/apps/spark-app.jar",
+        dependFiles=["obs://bucket/apps/conf.properties"],
+        dependPackages=[{"type": "jar", "location": "obs://bucket/libs/common.jar"}],
+        directory="/apps",
+    ),
+    root_folders=("/apps", "/libs"),
+    folder="/apps",
+    columns=["Name", "Type", "Location", "Depends on", "Changed"],
+    in_folder="obs://bucket/apps/spark-app.jar",
+    on_its_page=(
+        "obs://bucket/libs/common.jar",
+        "obs://bucket/apps/conf.properties",
+        "<dt>Type</dt><dd>jar</dd>",
+        "No job uses this resource.",
+    ),
+    used="udf_jar",
+)
+
+
+@pytest.mark.parametrize("library", [SCRIPTS, RESOURCES], ids=lambda library: library.kind)
+def test_the_library_is_listed_by_folder_and_an_object_page_shows_all_it_is(
+    browser: Browser, services: Services, scope: Scope, library: Library
 ) -> None:
-    scope = admin_scope(services)
     seed(services, scope, ("daily_sales",))
-    services.scripts.create(
-        scope,
-        make_script(
-            "adhoc_dli",
-            type="DLISQL",
-            content="select * from sales\nwhere day = '${bizdate}';",
-            connectionName=None,
-            database="ods",
-            queueName="q_test",
-            directory="/adhoc",
-            description="Ad-hoc DLI query",
-        ),
-    )
+    getattr(services, library.kind).create(scope, copy.deepcopy(library.made))
     base = f"/console/w/{scope.workspace.id}"
 
-    root = browser.get(f"{base}/scripts").text
-    sales = browser.get(f"{base}/scripts", params={"folder": "/sales"}).text
-    page = browser.get(f"{base}/scripts/adhoc_dli").text
-    used = browser.get(f"{base}/scripts/daily_sales_sql").text
+    root = browser.get(f"{base}/{library.kind}").text
+    listed = browser.get(f"{base}/{library.kind}", params={"folder": library.folder}).text
+    page = browser.get(f"{base}/{library.kind}/{library.made['name']}").text
+    used = browser.get(f"{base}/{library.kind}/{library.used}").text
 
-    assert 'data-folder="/adhoc"' in root
-    assert 'data-folder="/sales"' in root
-    assert headers(sales) == ["Name", "Type", "Connection", "Database", "Version", "Changed"]
-    assert "daily_sales_sh" in sales
-    assert "Ad-hoc DLI query" in page
-    assert "select * from sales\nwhere day = &#39;${bizdate}&#39;;" in page
-    assert "<dt>Type</dt><dd>DLISQL</dd>" in page
-    assert "<dt>Database</dt><dd>ods</dd>" in page
-    assert "<dt>Queue</dt><dd>q_test</dd>" in page
-    assert "v1" in page
-    assert "No job runs this script." in page
+    for folder in library.root_folders:
+        assert f'data-folder="{folder}"' in root
+    assert headers(listed) == library.columns
+    assert library.in_folder in listed
+    for text in library.on_its_page:
+        assert text in page
     assert f'<a href="{base}/jobs/daily_sales">daily_sales</a>' in used
-    assert "<dt>Connection</dt><dd>dws_conn</dd>" in used
-
-
-def test_resources_are_listed_by_folder_and_a_resource_page_shows_its_dependencies(
-    browser: Browser, services: Services
-) -> None:
-    scope = admin_scope(services)
-    seed(services, scope, ("daily_sales",))
-    services.resources.create(
-        scope,
-        make_resource(
-            "spark_app",
-            location="obs://bucket/apps/spark-app.jar",
-            dependFiles=["obs://bucket/apps/conf.properties"],
-            dependPackages=[{"type": "jar", "location": "obs://bucket/libs/common.jar"}],
-            directory="/apps",
-        ),
-    )
-    base = f"/console/w/{scope.workspace.id}"
-
-    root = browser.get(f"{base}/resources").text
-    apps = browser.get(f"{base}/resources", params={"folder": "/apps"}).text
-    page = browser.get(f"{base}/resources/spark_app").text
-    used = browser.get(f"{base}/resources/udf_jar").text
-
-    assert 'data-folder="/apps"' in root
-    assert 'data-folder="/libs"' in root
-    assert headers(apps) == ["Name", "Type", "Location", "Depends on", "Changed"]
-    assert "obs://bucket/apps/spark-app.jar" in apps
-    assert "obs://bucket/libs/common.jar" in page
-    assert "obs://bucket/apps/conf.properties" in page
-    assert "<dt>Type</dt><dd>jar</dd>" in page
-    assert "No job uses this resource." in page
-    assert f'<a href="{base}/jobs/daily_sales">daily_sales</a>' in used
+    for text in library.on_used_page:
+        assert text in used
 
 
 def test_an_unknown_script_or_resource_says_what_to_do(
     browser: Browser, services: Services
 ) -> None:
     base = f"/console/w/{admin_scope(services).workspace.id}"
-    script = browser.get(f"{base}/scripts/nope")
+    assert_page(browser.get(f"{base}/scripts/nope"), 400, "no script &#39;nope&#39;")
     resource = browser.get(f"{base}/resources/nope")
-    assert script.status_code == 400
-    assert "no script &#39;nope&#39;" in script.text
-    assert resource.status_code == 404  # DLF.6241 is a 404, as in the API
-    assert "no resource named &#39;nope&#39;" in resource.text
+    assert_page(resource, 404, "no resource named &#39;nope&#39;")  # DLF.6241 is a 404 in the API
 
 
-def test_viewers_may_read_scripts_and_resources(anonymous: Browser, services: Services) -> None:
-    scope = admin_scope(services)
+def test_viewers_may_read_scripts_and_resources(
+    anonymous: Browser, services: Services, scope: Scope
+) -> None:
     seed(services, scope, ("daily_sales",))
-    make_user(services, "reader", Role.VIEWER)
-    anonymous.sign_in("reader")
+    sign_in_as(anonymous, services, "reader", Role.VIEWER)
     base = f"/console/w/{scope.workspace.id}"
     assert anonymous.get(f"{base}/scripts/daily_sales_sql").status_code == 200
     assert anonymous.get(f"{base}/resources/udf_jar").status_code == 200
@@ -106,9 +128,8 @@ def test_viewers_may_read_scripts_and_resources(anonymous: Browser, services: Se
 
 
 def test_the_job_page_shows_the_description_and_opens_each_node(
-    browser: Browser, services: Services
+    browser: Browser, services: Services, scope: Scope
 ) -> None:
-    scope = admin_scope(services)
     seed(services, scope, ("daily_sales",))
     job = make_job("inline_sql", description="Loads the day's sales into the mart.")
     job["nodes"][0]["properties"] = [

@@ -257,15 +257,8 @@ def _export(page: Any, shot: Shot) -> None:
     page.click("details[data-folder='/bulk'] > summary")
     page.check("input[data-mark='f:/bulk/a']")
     assert page.inner_text(".selectionbar [data-selected-count]") == "2,000"
-    page.click("text=Export selected…")
-    page.click("#export-dialog button[type=submit]")
-    page.wait_for_url("**/tasks/*")
-    page.wait_for_selector("[data-task-ready]:not(.hidden)", timeout=120_000)
+    folder = _export_as_a_task(page, "ticked-folder.zip")
     shot("10-export-task")
-    with page.expect_download() as download_info:
-        page.click("[data-task-download]")
-    folder = ARTIFACTS / "ticked-folder.zip"
-    download_info.value.save_as(folder)
     assert sum(1 for n in _entries(folder) if n.endswith(".job")) == BULK
 
     # Export by names: one wrong name first.
@@ -294,6 +287,20 @@ def _export(page: Any, shot: Shot) -> None:
     page.click("nav.mainnav >> text=Download center")
     assert page.locator("table.downloads tbody tr").count() == 2
     shot("14-download-center")
+
+
+def _export_as_a_task(page: Any, name: str) -> Path:
+    """Export the ticked jobs from the dialog as a download-center task, wait on its page until
+    the package is ready, and save it in the artifacts as ``name``."""
+    page.click("text=Export selected…")
+    page.click("#export-dialog button[type=submit]")
+    page.wait_for_url("**/tasks/*")
+    page.wait_for_selector("[data-task-ready]:not(.hidden)", timeout=120_000)
+    with page.expect_download() as download_info:
+        page.click("[data-task-download]")
+    saved = ARTIFACTS / name
+    download_info.value.save_as(saved)
+    return saved
 
 
 def _import_with_a_mapping(page: Any, shot: Shot, server: ServerProcess, prod: str) -> None:
@@ -364,14 +371,7 @@ def _import_a_large_package(
     page.goto(f"{server.url}/console/w/{default}/jobs?select=1")
     page.check("input[data-mark='f:/bulk']")
     assert page.inner_text(".selectionbar [data-selected-count]") == "4,000"
-    page.click("text=Export selected…")
-    page.click("#export-dialog button[type=submit]")
-    page.wait_for_url("**/tasks/*")
-    page.wait_for_selector("[data-task-ready]:not(.hidden)", timeout=120_000)
-    with page.expect_download() as download_info:
-        page.click("[data-task-download]")
-    large = ARTIFACTS / "large.zip"
-    download_info.value.save_as(large)
+    large = _export_as_a_task(page, "large.zip")
     assert len([n for n in _entries(large) if n.endswith((".job", ".script"))]) == 4_001
 
     page.select_option("#ws-switch", stage)

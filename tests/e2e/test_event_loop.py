@@ -14,8 +14,6 @@ import requests
 from support.packages import bulk_package
 from support.server import ServerProcess, new_workspace, upload_package
 
-from .test_sdk_import import CONN
-
 pytestmark = pytest.mark.e2e
 
 
@@ -40,8 +38,7 @@ def stalls_while(
 
 
 def test_a_heavy_plan_and_package_check_leave_the_loop_free(server: ServerProcess) -> None:
-    ws = new_workspace(server, "loop")
-    server.call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
+    ws = new_workspace(server, "loop", "dws_conn")
     path = upload_package(server, bulk_package(3000), ws)
     plan = json.dumps({"path": path, "sameNamePolicy": "OVERWRITE"}).encode()
     slowest, took = stalls_while(

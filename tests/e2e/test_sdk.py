@@ -43,7 +43,7 @@ from huaweicloudsdkdgc.v1 import (
 from huaweicloudsdkdgc.v1.model.cron import Cron
 
 from support.builders import fixture, make_job, make_resource, make_script
-from support.server import ServerProcess, new_workspace
+from support.server import ServerProcess, new_user, new_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -270,7 +270,7 @@ def test_wrong_secret_and_unknown_key_are_refused(server: ServerProcess) -> None
 
 def test_a_new_users_credentials_and_role_work_through_the_sdk(server: ServerProcess) -> None:
     ws = new_workspace(server, "sdk_roles")
-    assert server.call("POST", "/users", b'{"name": "viewer_vic"}').status_code == 200
+    new_user(server, "viewer_vic")
     issued = server.call("POST", "/users/viewer_vic/credentials").json()
     client = server.client(issued["accessKey"], issued["secretKey"])
     with pytest.raises(ClientRequestException) as no_role:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import json
 import signal
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from huaweicloudsdkdgc.v1 import (
     ImportJobRequest,
     JobResourceInfo,
     ListJobsRequest,
-    ListSystemTasksRequest,
     ShowFileInfoRequest,
     ShowJobRequest,
 )
@@ -32,13 +30,14 @@ from support.packages import bulk_package
 from support.server import (
     ServerProcess,
     new_workspace,
+    start_import,
     start_server,
     upload_package,
     wait_for_task,
+    wait_until_checking,
 )
 
 pytestmark = pytest.mark.e2e
-CONN = json.dumps({"type": "DWS", "config": {}, "secrets": {"password": "pw"}}).encode()
 
 
 CRASH_JOBS = 3000
@@ -47,15 +46,14 @@ CRASH_JOBS = 3000
 
 def test_export_import_round_trip_through_the_sdk(server: ServerProcess) -> None:
     client = server.client()
-    source, target = new_workspace(server, "sdk_src"), new_workspace(server, "sdk_dst")
+    source = new_workspace(server, "sdk_src")
+    target = new_workspace(server, "sdk_dst", "dws_prod", "ssh_conn")
     client.create_script(CreateScriptRequest(workspace=source, body=make_script("orders_sql")))
     client.create_script(CreateScriptRequest(workspace=source, body=make_script("orders_sh")))
     client.create_job(CreateJobRequest(workspace=source, body=make_job("orders")))
     data = client.export_job_list(
         ExportJobListRequest(workspace=source, body=ExportJobsReq(job_list=["orders"]))
     ).raw_content
-    for name in ("dws_prod", "ssh_conn"):
-        server.call("PUT", f"/environment/connection/{name}", CONN, workspace=target)
     path = upload_package(server, data, target)
     info = client.show_file_info(ShowFileInfoRequest(workspace=target, body=FilePath(path=path)))
     assert [j.name for j in info.jobs] == ["orders"]
@@ -89,27 +87,16 @@ def test_two_servers_on_one_database_run_one_import_per_workspace(
     first = start_server(tmp_path / "data", shared_pg, JOBFERRY_SECRET_KEY=key)
     second = start_server(tmp_path / "data", shared_pg, JOBFERRY_SECRET_KEY=key)
     try:
-        ws = new_workspace(first, "race")
-        first.call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
+        ws = new_workspace(first, "race", "dws_conn")
         path_a = upload_package(first, bulk_package(1500), ws)
         path_b = upload_package(second, bulk_package(10), ws)
-        task_id = (
-            first.client()
-            .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path_a)))
-            .task_id
-        )
+        task_id = start_import(first, ws, path_a)
         with pytest.raises(ClientRequestException) as refused:
-            second.client().import_job(
-                ImportJobRequest(workspace=ws, body=ImportFileReq(path=path_b))
-            )
+            start_import(second, ws, path_b)
         assert refused.value.error_code == "DLF.9014"
         assert task_id in refused.value.error_msg
         assert wait_for_task(first, ws, task_id, timeout=120).status == "SUCCESSFUL"
-        later = (
-            second.client()
-            .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path_b)))
-            .task_id
-        )
+        later = start_import(second, ws, path_b)
         assert wait_for_task(second, ws, later).status == "SUCCESSFUL"
     finally:
         first.stop()
@@ -126,8 +113,7 @@ def test_fifty_concurrent_imports_on_two_servers_never_overlap(
         start_server(tmp_path / "data", shared_pg, JOBFERRY_SECRET_KEY=key),
     ]
     try:
-        ws = new_workspace(servers[0], "fifty")
-        servers[0].call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
+        ws = new_workspace(servers[0], "fifty", "dws_conn")
         bodies = [
             json.dumps(
                 {
@@ -177,22 +163,10 @@ def test_a_server_killed_during_an_import_leaves_the_workspace_unchanged(
     env = {"JOBFERRY_WORKER_HEARTBEAT_SECONDS": "1"}
     server = start_server(tmp_path / "data", url, **env)
     try:
-        ws = new_workspace(server, "crash")
-        server.call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
+        ws = new_workspace(server, "crash", "dws_conn")
         path = upload_package(server, bulk_package(CRASH_JOBS), ws)
-        task_id = (
-            server.client()
-            .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path)))
-            .task_id
-        )
-        client = server.client()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            task = client.list_system_tasks(ListSystemTasksRequest(workspace=ws, task_id=task_id))
-            if task.message and task.message.startswith("Checking"):
-                break
-            assert task.status == "RUNNING", task
-            time.sleep(0.01)
+        task_id = start_import(server, ws, path)
+        wait_until_checking(server, ws, task_id)
         server.proc.send_signal(signal.SIGKILL)
         server.proc.wait()
     finally:
@@ -203,11 +177,7 @@ def test_a_server_killed_during_an_import_leaves_the_workspace_unchanged(
         task = wait_for_task(restarted, ws, task_id, timeout=30)
         assert task.status == "FAILED"
         assert "stopped before it finished" in task.message
-        again = (
-            restarted.client()
-            .import_job(ImportJobRequest(workspace=ws, body=ImportFileReq(path=path)))
-            .task_id
-        )
+        again = start_import(restarted, ws, path)
         assert wait_for_task(restarted, ws, again, timeout=120).status == "SUCCESSFUL"
         assert (
             restarted.client().list_jobs(ListJobsRequest(workspace=ws, limit=1)).total == CRASH_JOBS

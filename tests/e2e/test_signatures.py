@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -10,7 +9,7 @@ import requests
 
 from jobferry.signing import sign_request
 from support.databases import fresh_schema_url
-from support.server import ServerProcess, start_server
+from support.server import ServerProcess, new_user, start_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 SECRET_KEY = "bvPyMzgdDHj1dxdY4C7h6K1xzvZi1-tPzd1nnfQcqL8="
@@ -64,8 +63,7 @@ def test_a_request_accepted_by_one_server_is_refused_as_a_replay_by_the_other(
     two_servers: tuple[ServerProcess, ServerProcess],
 ) -> None:
     first, second = two_servers
-    created = first.call("POST", "/users", json.dumps({"name": "viewer"}).encode())
-    assert created.status_code == 200, created.text
+    new_user(first, "viewer")
     raw_path, headers = signed_post(first, "/users/viewer/credentials")
     issued = requests.post(first.url + raw_path, headers=headers, timeout=30)
     assert issued.status_code == 200, issued.text
@@ -81,8 +79,7 @@ def test_failed_signatures_on_two_servers_add_up_to_one_lock(
     two_servers: tuple[ServerProcess, ServerProcess],
 ) -> None:
     first, second = two_servers
-    created = first.call("POST", "/users", json.dumps({"name": "dave"}).encode())
-    assert created.status_code == 200, created.text
+    new_user(first, "dave")
     issued = first.call("POST", "/users/dave/credentials").json()
     ak, sk = issued["accessKey"], issued["secretKey"]
     for server in (first, second, first, second, first):

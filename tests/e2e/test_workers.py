@@ -9,7 +9,6 @@ which names the process id): that is the fact under test, and no API reports it.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
@@ -18,24 +17,20 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 from huaweicloudsdkdgc.v1 import (
-    ImportFileReq,
-    ImportJobRequest,
     ListJobsRequest,
-    ListSystemTasksRequest,
 )
 
 from support.databases import fresh_schema_url, require_postgres
-from support.packages import bulk_package
 from support.server import (
     ServerProcess,
     new_workspace,
+    start_bulk_import,
     start_server,
-    upload_package,
     wait_for_task,
+    wait_until_checking,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-CONN = json.dumps({"type": "DWS", "config": {}, "secrets": {"password": "pw"}}).encode()
 SHARED = {
     "JOBFERRY_SECRET_KEY": "bvPyMzgdDHj1dxdY4C7h6K1xzvZi1-tPzd1nnfQcqL8=",
     # a claimed task is failed 4 beats after its process's last: 8 s here
@@ -106,20 +101,12 @@ def _both_registered(engine: sa.Engine, server: ServerProcess) -> set[int]:
     return pids
 
 
-def _import(server: ServerProcess, ws: str, path: str) -> str:
-    request = ImportJobRequest(workspace=ws, body=ImportFileReq(path=path))
-    task_id: str = server.client().import_job(request).task_id
-    return task_id
-
-
 def test_two_worker_processes_serve_one_port_and_run_its_tasks(
     workers: ServerProcess, engine: sa.Engine
 ) -> None:
     _both_registered(engine, workers)
-    ws = new_workspace(workers, "two_processes")
-    workers.call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
-
-    task_id = _import(workers, ws, upload_package(workers, bulk_package(20), ws))
+    ws = new_workspace(workers, "two_processes", "dws_conn")
+    task_id = start_bulk_import(workers, ws, 20)
     assert wait_for_task(workers, ws, task_id).status == "SUCCESSFUL"
     exported = workers.call("POST", "/exports", b'{"mode": "workspace"}', workspace=ws)
     assert exported.status_code == 200, exported.text
@@ -132,17 +119,9 @@ def test_a_worker_killed_mid_import_has_its_task_failed_by_the_other(
     workers: ServerProcess, engine: sa.Engine
 ) -> None:
     _both_registered(engine, workers)
-    ws = new_workspace(workers, "killed")
-    workers.call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
-    task_id = _import(workers, ws, upload_package(workers, bulk_package(KILLED_JOBS), ws))
-    client = workers.client()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        task = client.list_system_tasks(ListSystemTasksRequest(workspace=ws, task_id=task_id))
-        if task.message and task.message.startswith("Checking"):
-            break
-        assert task.status == "RUNNING", task
-        time.sleep(0.01)
+    ws = new_workspace(workers, "killed", "dws_conn")
+    task_id = start_bulk_import(workers, ws, KILLED_JOBS)
+    wait_until_checking(workers, ws, task_id)
     victim = _owner_pid(engine, task_id)
     assert victim is not None
 
@@ -153,7 +132,7 @@ def test_a_worker_killed_mid_import_has_its_task_failed_by_the_other(
     assert "stopped before it finished" in task.message
     assert _owner_pid(engine, task_id) == victim  # failed, not run again by another
     assert workers.client().list_jobs(ListJobsRequest(workspace=ws)).total == 0
-    again = _import(workers, ws, upload_package(workers, bulk_package(10), ws))
+    again = start_bulk_import(workers, ws, 10)
     assert wait_for_task(workers, ws, again).status == "SUCCESSFUL"
     assert workers.client().list_jobs(ListJobsRequest(workspace=ws)).total == 10
 
@@ -167,10 +146,8 @@ def test_tasks_accepted_by_a_process_without_task_threads_run_in_another(
     # machine they share the data folder (on several, the S3 package store).
     api_only = start_server(workers_dir, database, JOBFERRY_TASK_THREADS="0", **SHARED)
     try:
-        ws = new_workspace(api_only, "api_only")
-        api_only.call("PUT", "/environment/connection/dws_conn", CONN, workspace=ws)
-
-        task_id = _import(api_only, ws, upload_package(api_only, bulk_package(20), ws))
+        ws = new_workspace(api_only, "api_only", "dws_conn")
+        task_id = start_bulk_import(api_only, ws, 20)
 
         assert wait_for_task(api_only, ws, task_id).status == "SUCCESSFUL"
         assert _owner_pid(engine, task_id) in pids

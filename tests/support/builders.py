@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "dataarts-examples"
+SERVER_FIELDS = frozenset({"id", "createTime", "lastUpdateUser", "version"})
+"""The fields of a shown job that the server sets and an update does not take."""
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -17,27 +19,37 @@ def fixture(name: str) -> dict[str, Any]:
     return value
 
 
+def make_load_node(script: str, **overrides: Any) -> dict[str, Any]:
+    """The first node of a job: 'load', running the DWS SQL ``script`` on dws_conn."""
+    node: dict[str, Any] = {
+        "name": "load",
+        "type": "DWSSQL",
+        "location": {"x": "10", "y": "20"},
+        "preNodeName": [],
+        "properties": [
+            {"name": "scriptName", "value": script},
+            {"name": "connectionName", "value": "dws_conn"},
+            {"name": "database", "value": "postgres"},
+        ],
+    }
+    node.update(overrides)
+    return node
+
+
 def make_job(name: str = "daily_sales", **overrides: Any) -> dict[str, Any]:
     """A valid batch job: two nodes, a cron schedule, params, tags."""
+    load = make_load_node(
+        f"{name}_sql",
+        pollingInterval=10,
+        maxExecutionTime=60,
+        retryTimes=1,
+        retryInterval=120,
+        failPolicy="FAIL",
+    )
     job: dict[str, Any] = {
         "name": name,
         "nodes": [
-            {
-                "name": "load",
-                "type": "DWSSQL",
-                "location": {"x": "10", "y": "20"},
-                "preNodeName": [],
-                "properties": [
-                    {"name": "scriptName", "value": f"{name}_sql"},
-                    {"name": "connectionName", "value": "dws_conn"},
-                    {"name": "database", "value": "postgres"},
-                ],
-                "pollingInterval": 10,
-                "maxExecutionTime": 60,
-                "retryTimes": 1,
-                "retryInterval": 120,
-                "failPolicy": "FAIL",
-            },
+            load,
             {
                 "name": "report",
                 "type": "Shell",
@@ -92,3 +104,8 @@ def make_resource(name: str = "udf_jar", **overrides: Any) -> dict[str, Any]:
     }
     resource.update(overrides)
     return resource
+
+
+def editable(shown: dict[str, Any]) -> dict[str, Any]:
+    """A shown job without the fields the server sets, ready to send back as an update."""
+    return {key: value for key, value in shown.items() if key not in SERVER_FIELDS}

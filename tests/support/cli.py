@@ -51,12 +51,14 @@ class Remote:
         data = b"" if body is None else orjson.dumps(body)
         return self.server.call(method, path, data, workspace=workspace)
 
-    def new_workspace(self, prefix: str = "ws") -> str:
-        """A new workspace with a unique name; returns its id."""
+    def new_workspace(self, prefix: str = "ws", *connections: str) -> str:
+        """A new workspace with a unique name and the data ``connections`` (see
+        ``register``); returns its id."""
         name = f"{prefix}_{uuid.uuid4().hex[:8]}"
         response = self.call("POST", "/workspaces", {"name": name})
         assert response.status_code == 200, response.text
         ws: str = response.json()["id"]
+        register(self, ws, *connections)
         return ws
 
     def workspace_name(self, workspace_id: str) -> str:
@@ -102,6 +104,13 @@ class Cli:
         result = self(*args, "--json", workspace=workspace, env=env)
         assert result.exit_code == code, (result.stdout, result.stderr)
         return orjson.loads(result.stdout)
+
+    def imported(self, package: Path, *options: str, workspace: str) -> Any:
+        """``import <package> --yes <options>`` into ``workspace``: the JSON result, whose
+        task succeeded."""
+        result = self.json("import", str(package), "--yes", *options, workspace=workspace)
+        assert result["task"]["status"] == "SUCCESSFUL", result["task"]
+        return result
 
 
 def write_config(path: Path, server: ServerProcess, workspace: str, **extra: Any) -> Path:

@@ -137,3 +137,27 @@ def wait_task(
 ) -> dict[str, Any]:
     """Poll a task through the services until it is no longer RUNNING."""
     return poll_task(lambda: services.tasks.show(scope, task_id), timeout)
+
+
+def sign_in_as(browser: Browser, services: Services, user: str, role: Role | None) -> None:
+    """Make ``user`` with ``role`` in the default workspace and sign ``browser`` in as them."""
+    make_user(services, user, role)
+    response = browser.sign_in(user)
+    assert response.status_code == 303, response.text
+
+
+def assert_page(response: Any, status: int, *texts: str) -> None:
+    """The answer has ``status`` and its page says each of ``texts``."""
+    assert response.status_code == status, response.text
+    for text in texts:
+        assert text in response.text, text
+
+
+def finish_task(services: Services, scope: Scope, started: Any, status: str = "SUCCESSFUL") -> str:
+    """The id of the task a form started (its 303 points at the task page), once it ended
+    with ``status``."""
+    assert started.status_code == 303, started.text
+    task_id: str = started.headers["location"].rsplit("/", 1)[1]
+    task = wait_task(services, scope, task_id)
+    assert task["status"] == status, task
+    return task_id

@@ -8,6 +8,16 @@ from fastapi.testclient import TestClient
 
 from support.clients import SignedClient, wait_task
 
+DRIFTED_CONNECTION = {
+    "path": "nodes[load].properties[connectionName].value",
+    "op": "changed",
+    "before": "ssh_conn",
+    "after": "dws_conn",
+    "origin": "target",
+}
+"""The diff line of daily_sales imported again after its load node was moved to ssh_conn in the
+target: the package brings dws_conn back over a change made there."""
+
 
 def multipart(data: bytes, boundary: str = "jobferryboundary7MA4YWxkTrZu0gW") -> bytes:
     """A multipart/form-data body holding ``data`` as the file field 'file' (pkg.zip)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,12 @@ class S3Server:
 
     endpoint: str
     client: Any
+
+    def new_bucket(self, prefix: str = "jf") -> str:
+        """A new, empty bucket with a unique name."""
+        name = f"{prefix}-{uuid.uuid4().hex[:10]}"
+        self.client.create_bucket(Bucket=name)
+        return name
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +42,12 @@ def s3_server() -> Iterator[S3Server]:
     )
     yield S3Server(endpoint, client)
     server.stop()
+
+
+@pytest.fixture
+def bucket(s3_server: S3Server) -> str:
+    """A new, empty bucket on the test S3 server."""
+    return s3_server.new_bucket()
 
 
 def server_env(s3: S3Server) -> dict[str, str]:

@@ -27,7 +27,7 @@ from jobferry.storage.rows import (
     Stamp,
 )
 from jobferry.storage.tables import job_refs, jobs, resources, scripts
-from support.builders import make_resource, make_script
+from support.builders import make_load_node, make_resource, make_script
 
 SHARED_SCRIPT = "bulk_sql"
 """The one script every bulk job's node runs (created by ``bulk_jobs``)."""
@@ -42,19 +42,7 @@ def bulk_job(name: str, directory: str, tag: str) -> dict[str, object]:
     """A small valid batch job: one DWS SQL node running the shared script."""
     return {
         "name": name,
-        "nodes": [
-            {
-                "name": "load",
-                "type": "DWSSQL",
-                "location": {"x": "10", "y": "20"},
-                "preNodeName": [],
-                "properties": [
-                    {"name": "scriptName", "value": SHARED_SCRIPT},
-                    {"name": "connectionName", "value": "dws_conn"},
-                    {"name": "database", "value": "postgres"},
-                ],
-            }
-        ],
+        "nodes": [make_load_node(SHARED_SCRIPT)],
         "schedule": {"type": "EXECUTE_ONCE"},
         "directory": directory,
         "processType": "BATCH",

@@ -21,11 +21,12 @@ import sqlalchemy as sa
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkdataartsstudio.v1 import DataArtsStudioClient
-from huaweicloudsdkdgc.v1 import DgcClient, ListSystemTasksRequest
+from huaweicloudsdkdgc.v1 import DgcClient, ImportFileReq, ImportJobRequest, ListSystemTasksRequest
 
 from support.clients import AnewSigner
 from support.databases import PG_URL, migrate, require_postgres
 from support.importing import multipart
+from support.packages import bulk_package
 
 
 def free_port() -> int:
@@ -216,11 +217,22 @@ class SharedServers:
         self._stack.close()
 
 
-def new_workspace(server: ServerProcess, name: str) -> str:
+def new_workspace(server: ServerProcess, name: str, *connections: str) -> str:
+    """A new workspace ``name`` with the DWS data ``connections`` (a password set); its id."""
     response = server.call("POST", "/workspaces", json.dumps({"name": name}).encode())
     assert response.status_code == 200, response.text
     ws_id: str = response.json()["id"]
+    conn = json.dumps({"type": "DWS", "config": {}, "secrets": {"password": "pw"}}).encode()
+    for connection in connections:
+        put = server.call("PUT", f"/environment/connection/{connection}", conn, workspace=ws_id)
+        assert put.status_code == 200, put.text
     return ws_id
+
+
+def new_user(server: ServerProcess, name: str) -> None:
+    """A user ``name``, without credentials or roles yet."""
+    created = server.call("POST", "/users", json.dumps({"name": name}).encode())
+    assert created.status_code == 200, created.text
 
 
 def upload_package(server: ServerProcess, data: bytes, workspace: str) -> str:
@@ -252,3 +264,30 @@ def wait_for_task(server: ServerProcess, ws: str, task_id: str, timeout: float =
             return task
         time.sleep(0.1)
     raise AssertionError(f"task {task_id} still running")
+
+
+def start_import(server: ServerProcess, ws: str, path: str) -> str:
+    """Start importing the package at ``path`` into ``ws`` through the SDK; the task's id."""
+    request = ImportJobRequest(workspace=ws, body=ImportFileReq(path=path))
+    task_id: str = server.client().import_job(request).task_id
+    return task_id
+
+
+def start_bulk_import(server: ServerProcess, ws: str, jobs: int) -> str:
+    """Upload a package of ``jobs`` bulk jobs (``bulk_package``) for ``ws`` and start importing
+    it; the task's id."""
+    return start_import(server, ws, upload_package(server, bulk_package(jobs), ws))
+
+
+def wait_until_checking(server: ServerProcess, ws: str, task_id: str, timeout: float = 60) -> None:
+    """Poll an import task until it checks the package: mid-import, where the tests that kill
+    a server process kill it."""
+    client = server.client()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        task = client.list_system_tasks(ListSystemTasksRequest(workspace=ws, task_id=task_id))
+        if task.message and task.message.startswith("Checking"):
+            return
+        assert task.status == "RUNNING", task
+        time.sleep(0.01)
+    raise AssertionError(f"task {task_id} never started checking")

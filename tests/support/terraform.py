@@ -124,6 +124,10 @@ class GoRequest:
     def wire_headers(self) -> dict[str, str]:
         return {name: ", ".join(values) for name, values in self.headers.items()}
 
+    def send(self, client: Any) -> Any:
+        """Send it as it is through ``client`` (a TestClient of the in-process app)."""
+        return client.request(self.method, self.url, content=self.body, headers=self.wire_headers())
+
 
 @dataclass
 class TerraformClient:

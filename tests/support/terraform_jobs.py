@@ -47,18 +47,21 @@ def _depend_jobs(raw: dict[str, Any] | None, ignore_jobs: bool) -> dict[str, Any
     return {"jobs": ignore_empty(jobs) if ignore_jobs else jobs, **(_triggers(raw, _DEPEND) or {})}
 
 
+_CRON = {
+    "startTime": "start_time",
+    "endTime": "end_time",
+    "expression": "expression",
+    "expressionTimeZone": "expression_time_zone",
+    "dependPrePeriod": "depend_pre_period",
+}
+"""The fields of a job's cron schedule; a node's cron trigger has a period and concurrent too
+(the body is a Go map, written with sorted keys, so their order is not the provider's)."""
+
+
 def _cron_trigger(raw: dict[str, Any] | None) -> dict[str, Any] | None:
     if raw is None:
         return None
-    keys = {
-        "startTime": "start_time",
-        "endTime": "end_time",
-        "expression": "expression",
-        "expressionTimeZone": "expression_time_zone",
-        "period": "period",
-        "dependPrePeriod": "depend_pre_period",
-        "concurrent": "concurrent",
-    }
+    keys = {**_CRON, "period": "period", "concurrent": "concurrent"}
     out = _triggers(raw, keys) or {}
     out["dependJobs"] = _depend_jobs(_block(raw.get("depend_jobs")), ignore_jobs=True)
     return out
@@ -102,14 +105,7 @@ def _schedule_body(raw: dict[str, Any] | None) -> dict[str, Any] | None:
     cron = _block(raw.get("cron"))
     cron_body = None
     if cron is not None:
-        keys = {
-            "startTime": "start_time",
-            "endTime": "end_time",
-            "expression": "expression",
-            "expressionTimeZone": "expression_time_zone",
-            "dependPrePeriod": "depend_pre_period",
-        }
-        cron_body = _triggers(cron, keys) or {}
+        cron_body = _triggers(cron, _CRON) or {}
         cron_body["dependJobs"] = _depend_jobs(_block(cron.get("depend_jobs")), ignore_jobs=False)
     return {
         "type": ignore_empty(raw.get("type")),

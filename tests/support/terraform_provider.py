@@ -15,6 +15,7 @@ non-computed argument left out of the configuration whose state is not empty.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from support.terraform import GoResponseError, TerraformClient
@@ -267,7 +268,14 @@ def list_jobs(
     query = "".join(
         f"&{key}={value}" for key, value in (("jobName", name), ("jobType", process_type)) if value
     )
-    result: list[dict[str, Any]] = []
+    return [job for page in _job_pages(tf, workspace_id, query) for job in page]
+
+
+def _job_pages(
+    tf: TerraformClient, workspace_id: str, query: str
+) -> Iterator[list[dict[str, Any]]]:
+    """The pages of ``GET jobs?limit=100<query>&offset=…`` as the provider walks the job list:
+    ``offset += len(page)`` until an empty page."""
     offset = 0
     while True:
         path = f"{JOB_PATH}?limit=100{query}&offset={offset}"
@@ -275,8 +283,8 @@ def list_jobs(
             search(tf.request("GET", path, more_headers={"workspace": workspace_id}), "jobs") or []
         )
         if not jobs:
-            return result
-        result += jobs
+            return
+        yield jobs
         offset += len(jobs)
 
 
@@ -322,18 +330,11 @@ def job_by_name(
     tf: TerraformClient, workspace_id: str, name: str, job_type: str
 ) -> dict[str, Any] | None:
     """``getJobByName`` of the job action resource: a fuzzy list walked by rows."""
-    offset = 0
-    while True:
-        path = f"{JOB_PATH}?limit=100&jobName={name}&jobType={job_type}&offset={offset}"
-        jobs = (
-            search(tf.request("GET", path, more_headers={"workspace": workspace_id}), "jobs") or []
-        )
-        if not jobs:
-            return None
+    for jobs in _job_pages(tf, workspace_id, f"&jobName={name}&jobType={job_type}"):
         found = next((j for j in jobs if j.get("name") == name), None)
         if found is not None:
             return found
-        offset += len(jobs)
+    return None
 
 
 def job_action(tf: TerraformClient, workspace_id: str, name: str, action: str) -> None:

@@ -1,16 +1,19 @@
-# ruff: noqa: E501  (the captured requests below are verbatim and have long lines)
+# ruff: noqa: E501  (the canonical request below is verbatim and has a long line)
 """Specifications of ``jobferry.signing``: the SDK-HMAC-SHA256 signer and verifier.
 
-The captured requests are copied byte for byte from the contract (``dataarts-api.md`` §5.1): the
-official SDK 3.1.219 sent them to a loopback server with the fake test-vector credentials below.
+The captured requests (``tests/data/sdk-captures``) are copied byte for byte from the contract
+(``dataarts-api.md`` §5.1): the official SDK 3.1.219 sent them to a loopback server with the fake
+test-vector credentials below.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
@@ -41,105 +44,8 @@ PROJECT = "0123456789abcdef0123456789abcdef"
 SECRETS = {AK: SK}
 CAPTURED_AT = datetime(2026, 11, 21, 5, 7, 24, tzinfo=UTC)  # X-Sdk-Date of every capture
 
-# --- captured requests (dataarts-api.md §5.1, verbatim) ------------------------------------------
-
-LIST_JOBS = r"""GET /v1/0123456789abcdef0123456789abcdef/jobs?jobName=job%20demo%2F%C3%A9&limit=10&offset=0 HTTP/1.1
-User-Agent: huaweicloud-usdk-python/3.0; os/Linux##1_SMP_PREEMPT_DYNAMIC_@0#x86_64 python/3.11.7 impl/CPython; app/65afe809-5fe1-47c4-8cc0-8a3f554944d0
-Accept-Encoding: gzip, deflate
-Accept: */*
-Connection: keep-alive
-workspace: ws-1234
-Content-Type: application/json
-X-Project-Id: 0123456789abcdef0123456789abcdef
-X-Sdk-Date: 20261121T050724Z
-Host: 127.0.0.1:42681
-Authorization: SDK-HMAC-SHA256 Access=TESTAK0123456789ABCD, SignedHeaders=content-type;host;user-agent;workspace;x-project-id;x-sdk-date, Signature=6eb7f32fecdb55613f98c0aac64138d50ebae09adf317ee57f1f90ab497708b2"""
-
-EXPORT_JOB = r"""POST /v1/0123456789abcdef0123456789abcdef/jobs/job_demo/export HTTP/1.1
-User-Agent: huaweicloud-usdk-python/3.0; os/Linux##1_SMP_PREEMPT_DYNAMIC_@0#x86_64 python/3.11.7 impl/CPython; app/65afe809-5fe1-47c4-8cc0-8a3f554944d0
-Accept-Encoding: gzip, deflate
-Accept: */*
-Connection: keep-alive
-workspace: ws-1234
-Content-Type: application/json;charset=utf-8
-X-Project-Id: 0123456789abcdef0123456789abcdef
-X-Sdk-Date: 20261121T050724Z
-Host: 127.0.0.1:42681
-Authorization: SDK-HMAC-SHA256 Access=TESTAK0123456789ABCD, SignedHeaders=content-type;host;user-agent;workspace;x-project-id;x-sdk-date, Signature=8c57054f0bce8529ad04c51b7c3a59de992b5b4eddf6ca594a7d2c75ae182d84
-Content-Length: 22
-
-{"exportDepend": true}"""
-
-BATCH_EXPORT = r"""POST /v1/0123456789abcdef0123456789abcdef/jobs/batch-export HTTP/1.1
-User-Agent: huaweicloud-usdk-python/3.0; os/Linux##1_SMP_PREEMPT_DYNAMIC_@0#x86_64 python/3.11.7 impl/CPython; app/65afe809-5fe1-47c4-8cc0-8a3f554944d0
-Accept-Encoding: gzip, deflate
-Accept: */*
-Connection: keep-alive
-workspace: ws-1234
-Content-Type: application/json;charset=utf-8
-X-Project-Id: 0123456789abcdef0123456789abcdef
-X-Sdk-Date: 20261121T050724Z
-Host: 127.0.0.1:42681
-Authorization: SDK-HMAC-SHA256 Access=TESTAK0123456789ABCD, SignedHeaders=content-type;host;user-agent;workspace;x-project-id;x-sdk-date, Signature=465224ec99eee926d2030b1d770eee496d98997a338f60d1bb368908ea15b054
-Content-Length: 81
-
-{"jobList": ["job_a", "job_b"], "exportDepend": false, "exportStatus": "DEVELOP"}"""
-
-IMPORT_JOB = r"""POST /v1/0123456789abcdef0123456789abcdef/jobs/import HTTP/1.1
-User-Agent: huaweicloud-usdk-python/3.0; os/Linux##1_SMP_PREEMPT_DYNAMIC_@0#x86_64 python/3.11.7 impl/CPython; app/65afe809-5fe1-47c4-8cc0-8a3f554944d0
-Accept-Encoding: gzip, deflate
-Accept: */*
-Connection: keep-alive
-workspace: ws-1234
-Content-Type: application/json;charset=utf-8
-X-Project-Id: 0123456789abcdef0123456789abcdef
-X-Sdk-Date: 20261121T050724Z
-Host: 127.0.0.1:42681
-Authorization: SDK-HMAC-SHA256 Access=TESTAK0123456789ABCD, SignedHeaders=content-type;host;user-agent;workspace;x-project-id;x-sdk-date, Signature=19b93c7fac300ad33f2a6e12b0ae52de4d10a25b3a8bb2bfbde943d282508be5
-Content-Length: 338
-
-{"path": "obs://bucket/DLF_job_demo.zip", "params": {"p1": "v1"}, "sameNamePolicy": "OVERWRITE", "jobsParam": [{"name": "job_demo", "params": {"k": "v"}}], "executeUser": "alice", "targetStatus": "SUBMITTED", "approvers": [{"approverName": "bob"}], "resources": [{"name": "dws_link", "type": "DWS_CONNECTION", "replace": "dws_link_new"}]}"""
-
-CREATE_JOB = r"""POST /v1/0123456789abcdef0123456789abcdef/jobs HTTP/1.1
-User-Agent: huaweicloud-usdk-python/3.0; os/Linux##1_SMP_PREEMPT_DYNAMIC_@0#x86_64 python/3.11.7 impl/CPython; app/65afe809-5fe1-47c4-8cc0-8a3f554944d0
-Accept-Encoding: gzip, deflate
-Accept: */*
-Connection: keep-alive
-workspace: ws-1234
-Content-Type: application/json;charset=utf-8
-X-Project-Id: 0123456789abcdef0123456789abcdef
-X-Sdk-Date: 20261121T050724Z
-Host: 127.0.0.1:42681
-Authorization: SDK-HMAC-SHA256 Access=TESTAK0123456789ABCD, SignedHeaders=content-type;host;user-agent;workspace;x-project-id;x-sdk-date, Signature=bfe06a39b67d9d5dcca8d6a2c1f449f4424df9bfb1adc3f92cdf4a5c31b3dbe8
-Content-Length: 1345
-
-{"name": "job_demo", "nodes": [{"name": "sql_1", "type": "DLISQL", "location": {"x": "-45.5", "y": "-134.5"}, "preNodeName": [], "properties": [{"name": "scriptName", "value": "script_1"}, {"name": "database", "value": "db1"}], "pollingInterval": 20, "execTimeOutRetry": "false", "maxExecutionTime": 360, "retryTimes": 0, "retryInterval": 120, "failPolicy": "FAIL_CHILD"}, {"name": "shell_2", "type": "Shell", "location": {"x": "100", "y": "100"}, "preNodeName": ["sql_1"], "conditions": [{"preNodeName": "sql_1", "expression": "#{Job.getNodeStatus(\"sql_1\")==\"success\"}"}], "properties": [{"name": "scriptName", "value": "shell_script"}]}], "schedule": {"type": "CRON", "cron": {"startTime": "2024-01-01T00:00:00+08", "endTime": "2099-12-31T23:59:59+08", "expression": "0 0 2 * * ?", "expressionTimeZone": "GMT+08:00", "dependPrePeriod": false, "dependJobs": {"jobs": ["upstream_job"], "dependPeriod": "SAME_PERIOD", "dependFailPolicy": "FAIL"}}}, "params": [{"name": "bizdate", "value": "#{DateUtil.format(Job.planTime,\"yyyyMMdd\")}", "type": "variable"}], "directory": "/demo", "processType": "BATCH", "logPath": "obs://bucket/logs/", "basicConfig": {"owner": "alice", "priority": 0, "executeUser": "", "instanceTimeout": 0, "customFields": {"k": "v"}, "tags": ["t1"]}, "targetStatus": "SUBMITTED", "approvers": [{"approverName": "bob"}]}"""
-
-STOP_JOB = r"""POST /v1/0123456789abcdef0123456789abcdef/jobs/job_demo/stop HTTP/1.1
-User-Agent: huaweicloud-usdk-python/3.0; os/Linux##1_SMP_PREEMPT_DYNAMIC_@0#x86_64 python/3.11.7 impl/CPython; app/65afe809-5fe1-47c4-8cc0-8a3f554944d0
-Accept-Encoding: gzip, deflate
-Accept: */*
-Connection: keep-alive
-Content-Type: application/json
-X-Project-Id: 0123456789abcdef0123456789abcdef
-X-Sdk-Date: 20261121T050724Z
-Host: 127.0.0.1:42681
-Authorization: SDK-HMAC-SHA256 Access=TESTAK0123456789ABCD, SignedHeaders=content-type;host;user-agent;x-project-id;x-sdk-date, Signature=63a90b092d165e04ba96eab768a46ce9136953a732e476de7538ccab934b3da7
-Content-Length: 0"""
-
-DELETE_JOB = r"""DELETE /v1/0123456789abcdef0123456789abcdef/jobs/job_demo HTTP/1.1
-User-Agent: huaweicloud-usdk-python/3.0; os/Linux##1_SMP_PREEMPT_DYNAMIC_@0#x86_64 python/3.11.7 impl/CPython; app/65afe809-5fe1-47c4-8cc0-8a3f554944d0
-Accept-Encoding: gzip, deflate
-Accept: */*
-Connection: keep-alive
-Content-Type: application/json;charset=utf-8
-X-Project-Id: 0123456789abcdef0123456789abcdef
-X-Sdk-Date: 20261121T050724Z
-Host: 127.0.0.1:42681
-Authorization: SDK-HMAC-SHA256 Access=TESTAK0123456789ABCD, SignedHeaders=content-type;host;user-agent;x-project-id;x-sdk-date, Signature=aa518658b1ccea8e79e1e3aa690f45adaa46667b793ac3bbb853d761c6e4ef16
-Content-Length: 40
-
-{"approvers": [{"approverName": "bob"}]}"""
+CAPTURED = Path(__file__).resolve().parents[1] / "data" / "sdk-captures"
+"""The captured requests, one ``.http`` file each, verbatim from dataarts-api.md §5.1."""
 
 LIST_JOBS_CANONICAL_REQUEST = """GET
 /v1/0123456789abcdef0123456789abcdef/jobs/
@@ -157,6 +63,16 @@ e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"""
 LIST_JOBS_STRING_TO_SIGN = """SDK-HMAC-SHA256
 20261121T050724Z
 fe80969cdae8c02d8e98cd1c15147a808834612c97dbc0de3287e214cd9e2bc3"""
+
+SDK_SIGNED_HEADERS = (
+    "content-type",
+    "host",
+    "user-agent",
+    "workspace",
+    "x-project-id",
+    "x-sdk-date",
+)
+"""What the Python SDK signs of a request sent to a workspace."""
 
 # --- helpers --------------------------------------------------------------------------------------
 
@@ -190,15 +106,26 @@ class Captured:
                 headers[name] = value
         return Captured(self.method, self.path, self.query, headers, self.body)
 
-    def verify(self, now: datetime | None = None) -> str:
+    def verify(
+        self,
+        now: datetime | None = None,
+        secret_for: Callable[[str], str | None] = SECRETS.get,
+    ) -> str:
+        """``verify_request`` of this request, by default at the clock of its X-Sdk-Date."""
         return verify_request(
             self.method,
             self.path,
             self.query,
             self.headers,
             self.body,
-            SECRETS.get,
+            secret_for,
             self.now if now is None else now,
+        )
+
+    def to_sign(self, signed: Sequence[str], sdk_date: str) -> str:
+        """``string_to_sign`` of this request, signing the headers ``signed``."""
+        return string_to_sign(
+            self.method, self.path, self.query, self.headers, signed, self.body, sdk_date
         )
 
 
@@ -215,13 +142,8 @@ def parse_capture(text: str) -> Captured:
 
 
 CAPTURES = {
-    "list_jobs": parse_capture(LIST_JOBS),
-    "export_job": parse_capture(EXPORT_JOB),
-    "batch_export": parse_capture(BATCH_EXPORT),
-    "import_job": parse_capture(IMPORT_JOB),
-    "create_job": parse_capture(CREATE_JOB),
-    "stop_job": parse_capture(STOP_JOB),
-    "delete_job": parse_capture(DELETE_JOB),
+    path.stem: parse_capture(path.read_bytes().decode("utf-8"))
+    for path in sorted(CAPTURED.glob("*.http"))
 }
 
 
@@ -282,27 +204,12 @@ def test_sign_request_stamps_x_sdk_date_from_now_like_the_sdk(name: str) -> None
 def test_list_jobs_canonical_request_and_string_to_sign_match_the_contract() -> None:
     captured = CAPTURES["list_jobs"]
     signed = captured.authorization.signed_headers
-    assert signed == (
-        "content-type",
-        "host",
-        "user-agent",
-        "workspace",
-        "x-project-id",
-        "x-sdk-date",
-    )
+    assert signed == SDK_SIGNED_HEADERS
     canonical = canonical_request(
         captured.method, captured.path, captured.query, captured.headers, signed, captured.body
     )
     assert canonical == LIST_JOBS_CANONICAL_REQUEST
-    to_sign = string_to_sign(
-        captured.method,
-        captured.path,
-        captured.query,
-        captured.headers,
-        signed,
-        captured.body,
-        "20261121T050724Z",
-    )
+    to_sign = captured.to_sign(signed, "20261121T050724Z")
     assert to_sign == LIST_JOBS_STRING_TO_SIGN
     assert to_sign.split("\n")[2] == hashlib.sha256(canonical.encode()).hexdigest()
     signature = hmac.new(SK.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
@@ -440,15 +347,7 @@ def test_verify_refuses_a_missing_signed_header_and_names_it() -> None:
 def test_verify_refuses_unknown_access_key() -> None:
     captured = CAPTURES["export_job"]
     with pytest.raises(AuthenticationError) as excinfo:
-        verify_request(
-            captured.method,
-            captured.path,
-            captured.query,
-            captured.headers,
-            captured.body,
-            lambda access_key: None,
-            captured.now,
-        )
+        captured.verify(secret_for=lambda access_key: None)
     message = refused(excinfo)
     assert "ak not exist" in message
     assert AK in message
@@ -458,15 +357,7 @@ def test_verify_refuses_a_wrong_secret_key_without_leaking_secrets() -> None:
     captured = CAPTURES["export_job"]
     wrong = "someOtherSecretKey0123456789abcdefghijkl"
     with pytest.raises(AuthenticationError) as excinfo:
-        verify_request(
-            captured.method,
-            captured.path,
-            captured.query,
-            captured.headers,
-            captured.body,
-            {AK: wrong}.get,
-            captured.now,
-        )
+        captured.verify(secret_for={AK: wrong}.get)
     message = refused(excinfo)
     assert message.startswith(
         "Incorrect IAM authentication information: verify aksk signature fail;"
@@ -605,15 +496,7 @@ def test_verify_refuses_a_malformed_x_sdk_date() -> None:
 
 def _authorization_over(captured: Captured, signed: tuple[str, ...]) -> str:
     """A correctly computed Authorization that signs exactly ``signed``."""
-    to_sign = string_to_sign(
-        captured.method,
-        captured.path,
-        captured.query,
-        captured.headers,
-        signed,
-        captured.body,
-        captured.headers["X-Sdk-Date"],
-    )
+    to_sign = captured.to_sign(signed, captured.headers["X-Sdk-Date"])
     signature = hmac.new(SK.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
     return f"{ALGORITHM} Access={AK}, SignedHeaders={';'.join(signed)}, Signature={signature}"
 
@@ -711,7 +594,6 @@ def test_the_sdk_signs_json_bodies_so_the_multipart_rule_never_refuses_it() -> N
         received = sdk_sign(
             "POST",
             f"/v1/{PROJECT}/jobs",
-            [],
             {"Content-Type": content_type, "X-Sdk-Date": "20261121T050724Z"},
             b'{"name": "job"}',
         )
@@ -899,9 +781,9 @@ def test_sign_request_uses_the_current_time_by_default() -> None:
 def sdk_sign(
     method: str,
     resource_path: str,
-    query_params: list[tuple[str, object]],
     header_params: dict[str, str],
-    body: bytes | str | None,
+    body: bytes | str | None = None,
+    query_params: list[tuple[str, object]] | None = None,
 ) -> Captured:
     """Sign with the SDK's own ``Signer`` and return what the server would receive."""
     request = SdkRequest(
@@ -909,7 +791,7 @@ def sdk_sign(
         schema="http",
         host="127.0.0.1:8080",
         resource_path=resource_path,
-        query_params=query_params,
+        query_params=query_params or [],
         header_params=dict(header_params),
         body=body,
     )
@@ -927,7 +809,6 @@ def test_verify_accepts_the_sdk_signer_with_chinese_path_and_spaces_in_query() -
     received = sdk_sign(
         "POST",
         f"/v1/{PROJECT}/jobs/{job}/start",
-        [("note", "hello world / é"), ("limit", 10), ("preciseQuery", True), ("tag", ["b c", "a"])],
         {
             "workspace": "ws-1234",
             "Content-Type": "application/json;charset=utf-8",
@@ -936,18 +817,12 @@ def test_verify_accepts_the_sdk_signer_with_chinese_path_and_spaces_in_query() -
             "X-Sdk-Date": "20261121T050724Z",
         },
         '{"jobParams": [{"name": "城市", "value": "北京"}]}',
+        [("note", "hello world / é"), ("limit", 10), ("preciseQuery", True), ("tag", ["b c", "a"])],
     )
     assert received.query == (
         "limit=10&note=hello%20world%20%2F%20%C3%A9&preciseQuery=true&tag=a&tag=b%20c"
     )
-    assert received.authorization.signed_headers == (
-        "content-type",
-        "host",
-        "user-agent",
-        "workspace",
-        "x-project-id",
-        "x-sdk-date",
-    )
+    assert received.authorization.signed_headers == SDK_SIGNED_HEADERS
     assert received.verify() == AK
     # And jobferry's own signer produces the very same Authorization.
     at_signing = {k: v for k, v in received.headers.items() if k != "Authorization"}
@@ -961,9 +836,7 @@ def test_verify_refuses_tampering_with_an_sdk_signed_chinese_path() -> None:
     received = sdk_sign(
         "DELETE",
         f"/v1/{PROJECT}/jobs/%E4%BD%9C%E4%B8%9A%201",
-        [],
         {"Content-Type": "application/json", "X-Project-Id": PROJECT},
-        None,
     )
     assert received.verify() == AK
     other = Captured(
@@ -982,9 +855,8 @@ def test_verify_accepts_the_sdk_signer_stamping_its_own_date() -> None:
     received = sdk_sign(
         "GET",
         f"/v1/{PROJECT}/jobs",
-        [("jobName", "job demo"), ("limit", 10), ("offset", 0)],
         {"Content-Type": "application/json", "X-Project-Id": PROJECT},
-        None,
+        query_params=[("jobName", "job demo"), ("limit", 10), ("offset", 0)],
     )
     assert "X-Sdk-Date" in received.headers
     assert received.verify(now=datetime.now(UTC)) == AK
@@ -995,7 +867,6 @@ def test_verify_accepts_the_sdk_signer_with_unsigned_payload_for_multipart() -> 
     received = sdk_sign(
         "POST",
         f"/v1/{PROJECT}/resources",
-        [],
         {
             "Content-Type": "multipart/form-data; boundary=b0undary",
             "X-Sdk-Date": "20261121T050724Z",
@@ -1012,7 +883,6 @@ def test_verify_accepts_the_sdk_signer_with_unsigned_payload_and_empty_body() ->
     received = sdk_sign(
         "GET",
         f"/v1/{PROJECT}/resources",
-        [],
         {"Content-Type": "text/plain", "X-Sdk-Date": "20261121T050724Z"},
         b"",
     )
@@ -1023,11 +893,7 @@ def test_verify_accepts_the_sdk_signer_with_unsigned_payload_and_empty_body() ->
 def test_non_ascii_header_values_must_be_passed_as_utf8_text() -> None:
     # The SDK signs the text, then sends its UTF-8 bytes; an ASGI server decodes them as latin-1.
     received = sdk_sign(
-        "GET",
-        f"/v1/{PROJECT}/jobs",
-        [],
-        {"workspace": "工作空间", "X-Sdk-Date": "20261121T050724Z"},
-        None,
+        "GET", f"/v1/{PROJECT}/jobs", {"workspace": "工作空间", "X-Sdk-Date": "20261121T050724Z"}
     )
     as_latin1 = received.headers["workspace"]
     assert as_latin1 == "工作空间".encode().decode("latin-1")

@@ -3,7 +3,6 @@ import chain, as the provider drives them."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -120,8 +119,7 @@ def test_run_immediate_is_a_clear_refusal(tf: TerraformClient, workspace: str) -
 def test_export_to_obs_then_import_the_folder_path_as_the_acceptance_test_does(
     tf: TerraformClient, workspace: str, s3_server: S3Server
 ) -> None:
-    bucket = f"tf-{uuid.uuid4().hex[:10]}"
-    s3_server.client.create_bucket(Bucket=bucket)
+    bucket = s3_server.new_bucket("tf")
     name = "tf_export"
     create_job(tf, restapi_job(name, workspace, "BATCH", 10, 11))
     obs_path = f"obs://{bucket}/jobs-storage/"
