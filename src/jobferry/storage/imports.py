@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, insert, select, update
 
 from jobferry.domain.enums import EnvType, JobStatus
 from jobferry.storage.bulk import insert_rows, insert_tuples
@@ -132,8 +132,16 @@ def _targets(
     """The workspace's objects of ``kind`` whose ``column`` is among ``values``, one query a
     chunk."""
     table, read = _READERS[kind]
+    workspace: ColumnElement[str] = table.c.workspace_id
+    if column != "name" and tx.dialect == "sqlite":
+        # A look-up by a unique identifier: the workspace is only a check, so it is hidden
+        # from index choice (``|| ''``). Without statistics SQLite preferred the workspace's
+        # (workspace_id, name) index and walked all of the workspace's rows for every batch:
+        # 24 ms a batch of 500 at 100,000 jobs, 3 ms at 10,000, and a re-import that grew
+        # 1.7 times faster than the workspace.
+        workspace = workspace.concat("")
     for part in chunks(sorted(set(values)), tx.chunk):
-        where = and_(table.c.workspace_id == workspace_id, tx.among(table.c[column], part))
+        where = and_(workspace == workspace_id, tx.among(table.c[column], part))
         yield from read(tx, where, for_update)
 
 
