@@ -374,8 +374,10 @@ def _import_a_large_package(
     large = _export_as_a_task(page, "large.zip")
     assert len([n for n in _entries(large) if n.endswith((".job", ".script"))]) == 4_001
 
-    page.select_option("#ws-switch", stage)
-    page.wait_for_url(f"**/w/{stage}/jobs")
+    # Straight to the stage workspace (the switcher is exercised by the mapping import): from
+    # the task page just after its download, the switcher's navigation once never came under
+    # a loaded CI run (30 s); the cause was not found, the rest of the test does not need it.
+    page.goto(f"{server.url}/console/w/{stage}/jobs")
     page.click("nav.mainnav >> text=Import")
     page.set_input_files("input[name=file]", str(large))
     page.click("text=Next: preview")
