@@ -39,6 +39,15 @@ CHUNK = 900  # values per IN list on SQLite: stays under builds that cap a state
 T = TypeVar("T")
 
 
+def unindexed(column: ColumnElement[str]) -> ColumnElement[str]:
+    """``column`` as an expression no index can serve (``column || ''``, the same value).
+
+    For a condition that only checks rows another condition finds: without statistics SQLite
+    picks an index for any equality it can, even one matching most of the table, and then
+    walks all of it (a whole workspace's rows, for every batch of a look-up)."""
+    return column.concat("")
+
+
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[list[T]]:
     """``items`` in consecutive parts of ``size`` (the last one may be shorter): one ``IN``
     list, one batch, each."""

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from jobferry.domain.enums import EnvType
-from jobferry.storage.database import Tx, chunks
+from jobferry.storage.database import Tx, chunks, unindexed
 from jobferry.storage.tables import (
     environment_objects,
     job_refs,
@@ -153,7 +153,7 @@ def _kind_is(kind: str) -> ColumnElement[bool]:
     database). ``kind || ''`` is the same test with no index to use, so the workspace's jobs
     drive the join through ``ix_job_refs_job``, whatever else the database holds.
     """
-    return job_refs.c.kind.concat("") == kind
+    return unindexed(job_refs.c.kind) == kind
 
 
 def dependency_edges(tx: Tx, workspace_id: str) -> dict[str, list[str]]:

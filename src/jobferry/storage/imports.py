@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, insert, se
 
 from jobferry.domain.enums import EnvType, JobStatus
 from jobferry.storage.bulk import insert_rows, insert_tuples
-from jobferry.storage.database import Tx, chunks
+from jobferry.storage.database import Tx, chunks, unindexed
 from jobferry.storage.import_tables import promotion_ledger, task_subtasks
 from jobferry.storage.records import VersionRecord
 from jobferry.storage.rows import (
@@ -134,12 +134,11 @@ def _targets(
     table, read = _READERS[kind]
     workspace: ColumnElement[str] = table.c.workspace_id
     if column != "name" and tx.dialect == "sqlite":
-        # A look-up by a unique identifier: the workspace is only a check, so it is hidden
-        # from index choice (``|| ''``). Without statistics SQLite preferred the workspace's
-        # (workspace_id, name) index and walked all of the workspace's rows for every batch:
-        # 24 ms a batch of 500 at 100,000 jobs, 3 ms at 10,000, and a re-import that grew
-        # 1.7 times faster than the workspace.
-        workspace = workspace.concat("")
+        # A look-up by a unique identifier: the workspace is only a check. SQLite preferred
+        # the workspace's (workspace_id, name) index and walked all of the workspace's rows
+        # for every batch: 24 ms a batch of 500 at 100,000 jobs, 3 ms at 10,000, and a
+        # re-import that grew 1.7 times faster than the workspace.
+        workspace = unindexed(workspace)
     for part in chunks(sorted(set(values)), tx.chunk):
         where = and_(workspace == workspace_id, tx.among(table.c[column], part))
         yield from read(tx, where, for_update)
