@@ -15,6 +15,7 @@ write by default. Other methods (bzip2, LZMA, deflate64…) are refused naming t
 
 from __future__ import annotations
 
+import contextlib
 import io
 import mmap
 import struct
@@ -255,4 +256,8 @@ def mapped(handle: IO[bytes]) -> Iterator[memoryview]:
         yield view
     finally:
         view.release()
-        mapping.close()
+        # A refusal raised while an entry was inflated (a cap, a damaged stream) holds a slice
+        # of the map in its traceback, and a map cannot close while a slice of it lives: it
+        # then closes when the refusal goes, and the refusal is what the caller sees.
+        with contextlib.suppress(BufferError):
+            mapping.close()

@@ -9,6 +9,7 @@ import json
 import random
 import stat
 import struct
+import tempfile
 import warnings
 import zipfile
 from collections.abc import Sequence
@@ -66,13 +67,25 @@ def rewrite(data: bytes, change: dict[str, bytes | None], add: Sequence[Entry] =
     return make_zip(kept + list(add))
 
 
+def _refusal(data: bytes | Path, limits: ReadLimits | None) -> PackageError:
+    with pytest.raises(PackageError) as caught:
+        read_package(data, limits or ReadLimits())
+    return caught.value
+
+
 def refused(
     data: bytes | Path, rule: str, entry: str | None, limits: ReadLimits | None = None
 ) -> PackageError:
-    """Read the package expecting a refusal by ``rule`` naming ``entry``."""
-    with pytest.raises(PackageError) as caught:
-        read_package(data, limits or ReadLimits())
-    error = caught.value
+    """Read the package expecting a refusal by ``rule`` naming ``entry``, from bytes and from a
+    file: a file is memory-mapped, and the refusal must come out as it is, not as a failure to
+    unmap the file that a slice of it in the refusal's traceback still pins."""
+    error = _refusal(data, limits)
+    if isinstance(data, bytes):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "package.zip"
+            path.write_bytes(data)
+            from_file = _refusal(path, limits)
+        assert (from_file.message, from_file.context) == (error.message, error.context)
     assert error.context["rule"] == rule, error.message
     assert f"(rule {rule})" in error.message
     assert error.context.get("entry") == entry, error.message
