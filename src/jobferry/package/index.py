@@ -78,11 +78,14 @@ class ReadIndex:
             self._file = Path(name)
             target = name
         self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        # A 16 MiB cache: a plan asks whether the package holds each job a job depends on,
+        # names all over the object table (16 MB at 100,000 jobs); with 4 MiB a 100,000-job
+        # import read 148,000 pages back from the file, with 16 MiB 49,000.
         for pragma in (
             "journal_mode=OFF",
             "synchronous=OFF",
             "locking_mode=EXCLUSIVE",
-            "cache_size=-4096",
+            "cache_size=-16384",
         ):
             self._db.execute(f"PRAGMA {pragma}")
         self._db.executescript(_SCHEMA)

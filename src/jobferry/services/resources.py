@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +23,7 @@ from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import resources as repo
+from jobferry.storage.ids import new_id
 from jobferry.storage.records import ResourceRecord
 from jobferry.storage.rows import ResourceRow, Stamp
 
@@ -63,7 +63,7 @@ def save_resource(
     name = str(doc["name"])
     row = ResourceRow.of(doc, dump(doc))
     if existing is None:
-        resource_id = str(uuid.uuid4())
+        resource_id = new_id()
         repo.insert_resource(tx, resource_id, scope.workspace.id, row, stamp)
     else:
         resource_id = existing.id

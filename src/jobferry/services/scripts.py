@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,7 @@ from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import scripts as repo
 from jobferry.storage import tags as tag_repo
+from jobferry.storage.ids import new_id
 from jobferry.storage.records import ScriptRecord, VersionRecord
 from jobferry.storage.rows import ScriptRow, Stamp
 
@@ -52,7 +52,7 @@ def save_script(
     version = (latest or 0) + 1 if target is not TargetStatus.SAVED else None
     row = ScriptRow.of(doc, text, version or latest)
     if existing is None:
-        script_id = str(uuid.uuid4())
+        script_id = new_id()
         repo.insert_script(tx, script_id, scope.workspace.id, row, stamp)
     else:
         script_id = existing.id

@@ -7,7 +7,6 @@ PostgreSQL; updates with one executemany per table), never one round trip per ob
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -17,6 +16,7 @@ from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, insert, se
 from jobferry.domain.enums import EnvType, JobStatus
 from jobferry.storage.bulk import insert_rows, insert_tuples
 from jobferry.storage.database import Tx, chunks, unindexed
+from jobferry.storage.ids import new_uid
 from jobferry.storage.import_tables import promotion_ledger, task_subtasks
 from jobferry.storage.records import VersionRecord
 from jobferry.storage.rows import (
@@ -243,7 +243,7 @@ def insert_jobs(
         tx,
         jobs,
         ("uid", "name", "workspace_id", "status", *CREATED_COLUMNS, *JOB_COLUMNS),
-        [(uuid.uuid4().hex, row.name, *lead, *row.values(stamp)) for row in rows],
+        [(new_uid(), row.name, *lead, *row.values(stamp)) for row in rows],
     )
     names = [row.name for row in rows]
     ids: dict[str, tuple[int, str]] = {}

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 
 from sqlalchemy import and_, delete, insert, select, update
 
 from jobferry.domain.enums import JobStatus
 from jobferry.storage.database import Tx
+from jobferry.storage.ids import new_uid
 from jobferry.storage.records import JobRecord, VersionRecord, all_records, first_record, record
 from jobferry.storage.rows import JobRow, Stamp, created
 from jobferry.storage.tables import job_refs, job_versions, jobs, workspaces
@@ -18,7 +18,7 @@ def insert_job(tx: Tx, workspace_id: str, row: JobRow, stamp: Stamp) -> int:
     """Create a (stopped) job; returns its id."""
     values = {
         "workspace_id": workspace_id,
-        "uid": uuid.uuid4().hex,
+        "uid": new_uid(),
         "name": row.name,
         "status": JobStatus.STOPPED.value,
         **created(stamp),

@@ -17,14 +17,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from jobferry.storage.database import chunks
+from jobferry.storage.database import SQLITE_PAGE_SIZE, chunks
 
 _SCHEMA = """
 CREATE TABLE obj (
     seq INTEGER PRIMARY KEY, rank INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
-    path TEXT NOT NULL, action TEXT NOT NULL, record BLOB NOT NULL, target_uid TEXT,
-    holder TEXT
+    path TEXT NOT NULL, action TEXT NOT NULL, target_uid TEXT, holder TEXT
 );
+CREATE TABLE record (seq INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE edge (seq INTEGER NOT NULL, upstream TEXT NOT NULL);
 CREATE TABLE pending (
     seq INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, detail BLOB NOT NULL
@@ -56,7 +56,11 @@ class Workset:
             os.close(fd)
             self._file, target = Path(name), name
         self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        # The database's 16 KiB pages: a record (a definition, twice when a transform changed
+        # it, and what the plan found) is a few kilobytes, and with SQLite's 4 KiB pages each
+        # one spilled onto overflow pages, two or three reads apiece when apply reads them back.
         for pragma in (
+            f"page_size={SQLITE_PAGE_SIZE}",
             "journal_mode=OFF",
             "synchronous=OFF",
             "locking_mode=EXCLUSIVE",
@@ -85,10 +89,18 @@ class Workset:
 
     # -- while planning --------------------------------------------------------------------------
 
-    def add(self, rows: Iterable[tuple[Any, ...]]) -> None:
+    def add(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """Store (seq, kind rank, kind, name, path, action, record, matched target uid, uid
-        of the target object holding the name) rows."""
-        self._db.executemany("INSERT INTO obj VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        of the target object holding the name) rows.
+
+        The record goes into a table of its own: the steps that look objects up by kind, name
+        or target read the small columns only, and a column stored after a blob of kilobytes
+        is only reached through the blob's overflow pages."""
+        self._db.executemany(
+            "INSERT INTO obj VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r[0], r[1], r[2], r[3], r[4], r[5], r[7], r[8]) for r in rows],
+        )
+        self._db.executemany("INSERT INTO record VALUES (?, ?)", [(r[0], r[6]) for r in rows])
 
     def add_edges(self, rows: Iterable[tuple[int, str]]) -> None:
         """(seq of a job the import writes, name of a job of its workspace it depends on)."""
@@ -235,7 +247,7 @@ class Workset:
         for part in chunks(seqs, CHUNK):
             marks = ",".join("?" * len(part))
             for seq, record in self._db.execute(
-                f"SELECT seq, record FROM obj WHERE seq IN ({marks})", part
+                f"SELECT seq, data FROM record WHERE seq IN ({marks})", part
             ):
                 out[seq] = (record, [])
             for seq, problem in self._db.execute(

@@ -58,7 +58,7 @@ class RollbackService:
         ws = scope.workspace
         lock = f"rollback-{task_id}"[:32]
         try:
-            with self.db.transaction() as tx:
+            with self.db.transaction(bulk=True) as tx:
                 self._take_lock(tx, scope, lock)
                 self._check_task(tx, scope, task_id)
                 undone = self._undo_all(tx, scope, task_id)
