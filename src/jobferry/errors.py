@@ -16,6 +16,7 @@ Messages name the object, the rule and the fix.
     │   └── CsrfError                 403 DLF.9031  a console form without its valid CSRF token
     ├── NotSupportedError             501 DLF.9501  a DataArts call jobferry does not serve
     ├── StorageError                  503 DLF.9503  database unreachable or at the wrong schema
+    ├── HelperStoppedError            500 DLF.0000  a package-reading helper process stopped
     ├── InvalidRequestError           400 DLF.3051  a parameter or body is invalid
     │   ├── ValidationFailedError     400 DLF.3051  a definition breaks rules (all listed)
     │   ├── RequiredParameterError    400 DLF.0802  a required parameter is missing
@@ -157,6 +158,13 @@ class StorageError(JobferryError):
 
     status = 503
     code = "DLF.9503"
+
+
+class HelperStoppedError(JobferryError):
+    """The helper process reading an import's package on another core stopped without an
+    answer (killed, out of memory): the import fails, nothing is written."""
+
+    code = "DLF.0000"
 
 
 class InvalidRequestError(JobferryError):

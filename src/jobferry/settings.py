@@ -207,6 +207,13 @@ class Settings(BaseSettings):
         description="Highest compression ratio one entry may have (zip bombs); entries under "
         "64 KiB are exempt.",
     )
+    import_helper_objects: int = Field(
+        5000,
+        ge=0,
+        description="Packages with at least this many definitions are read, transformed and "
+        "checked object by object in a helper process beside the import (a second core), while "
+        "the import matches and writes; 0: every package.",
+    )
     download_ttl_seconds: int = Field(
         3 * 24 * 3600,
         ge=60,

@@ -101,6 +101,15 @@ def admin_scope(services: Services, workspace: str | None = None) -> Scope:
     return services.accounts.scope(actor, actor.project_id, workspace)
 
 
+def add_connections(services: Services, scope: Scope, *names: str) -> Scope:
+    """Give the workspace of ``scope`` a DWS data connection (with a password) of each name, as
+    a package's jobs use them; the scope, for chaining."""
+    for name in names:
+        body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
+        services.environment.put(scope, "connection", name, body)
+    return scope
+
+
 def admin_actor(services: Services) -> Actor:
     """The bootstrap admin."""
     return services.accounts.actor_for(ADMIN_AK)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from jobferry.package.documents import parse_json
 from jobferry.package.refusals import MIB
 
 
@@ -45,14 +47,33 @@ class PackageObject:
     """The document's ``name``, or the file stem for scripts, resources and CDM jobs."""
     path: str
     """The entry path in the zip."""
-    document: dict[str, Any]
-    """The parsed JSON, key order preserved (scripts: ``currentDatabase`` copied to
-    ``database`` when that is absent)."""
+    source: dict[str, Any] | bytes
+    """The parsed document, or the entry's JSON (read and checked in a helper process, and
+    parsed here only if someone asks for :attr:`document`)."""
     folder: str | None
     """The parent folder in folder-per-job/task layouts (the job's matching identifier)."""
     uid: str | None = None
     """The object's stable identifier in its source workspace (format-2 manifests list it;
     ``None`` without one: the object is matched by name)."""
+    prepared: Any = None
+    """What the reader's caller prepared from the object as it was read (see
+    :meth:`~jobferry.package.reader.PackageReader.objects`)."""
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        """The parsed JSON, key order preserved (scripts: ``currentDatabase`` copied to
+        ``database`` when that is absent)."""
+        if isinstance(self.source, dict):
+            return self.source
+        return normalised(self.kind, parse_json(self.source, self.path))
+
+
+def normalised(kind: str, document: dict[str, Any]) -> dict[str, Any]:
+    """A document as the reader hands it out: a script's ``currentDatabase`` (as the console
+    exports it) copied to ``database`` when that is absent."""
+    if kind == "script" and "database" not in document and "currentDatabase" in document:
+        document["database"] = document["currentDatabase"]
+    return document
 
 
 @dataclass(frozen=True)

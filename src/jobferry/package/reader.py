@@ -100,20 +100,17 @@ from jobferry.domain.enums import KIND_ORDER
 from jobferry.package.centraldir import ZipEntry, directory_entries, find_directory
 from jobferry.package.documents import parse_json
 from jobferry.package.entries import (
-    Caps,
     drop_pages,
-    inflate_chunks,
     mapped,
-    read_capped,
-    read_plain,
-    within_caps,
 )
 from jobferry.package.index import ReadIndex, Wanted
-from jobferry.package.layout import EXTENSIONS, MIXED, job_folder, kind_of, path_parts, placement
+from jobferry.package.layout import MIXED, kind_of, path_parts, placement
 from jobferry.package.listing import ManifestFiles, read_manifest
-from jobferry.package.manifest import MAX_KEPT_PROBLEMS, mismatch, raise_problems
+from jobferry.package.manifest import MAX_KEPT_PROBLEMS, raise_problems
 from jobferry.package.model import PackageObject, ReadLimits, ReadPackage
 from jobferry.package.paths import checked_path, duplicate_path
+from jobferry.package.readahead import ReadAhead
+from jobferry.package.reading import BatchRead, EntryReading, Prepare, object_of
 from jobferry.package.refusals import MIB, refuse, show, size_text
 
 __all__ = ["PackageObject", "PackageReader", "ReadLimits", "ReadPackage", "read_package"]
@@ -161,7 +158,7 @@ class PackageReader:
         self._workdir = workdir
         self._stack = ExitStack()
         self._buffer = memoryview(b"")
-        self._total = 0
+        self._reading = EntryReading(limits)
         self._objects = 0
         self._placements: set[str] = set()
         self._files = ManifestFiles()
@@ -201,6 +198,7 @@ class PackageReader:
         if isinstance(source, bytes):
             _check_package_size(len(source), self._limits)
             self.size, self.sha256 = len(source), hashlib.sha256(source).hexdigest()
+            self._reading.size = self.size
             return io.BytesIO(source)
         try:
             _check_package_size(source.stat().st_size, self._limits)
@@ -212,6 +210,7 @@ class PackageReader:
                 "check the path of the package",
             ) from exc
         self.size, self.sha256 = _hash_file(handle, self._limits)
+        self._reading.size = self.size
         return handle
 
     # -- the central directory ---------------------------------------------------------------------
@@ -277,36 +276,43 @@ class PackageReader:
 
     def _read(self, entry: ZipEntry) -> bytes:
         """One entry's bytes within every cap (the running total included)."""
-        limits = self._limits
-        caps = Caps(limits.max_entry_bytes, limits.max_total_bytes, self._total, limits.max_ratio)
-        data = None
-        if within_caps(entry, caps, self.size):
-            # Within every cap as declared: read it directly when it is exactly as declared;
-            # otherwise in chunks, which finds what is wrong.
-            data = read_plain(self._buffer, entry)
-        if data is None:
-            data = read_capped(self._buffer, entry, caps, self.size)
-        self._total += len(data)
-        return data
+        return self._reading.read(self._buffer, entry)
 
     def _stream(self, entry: ZipEntry) -> Iterator[bytes]:
         """One entry's bytes a chunk at a time, within every cap."""
-        limits = self._limits
-        caps = Caps(limits.max_entry_bytes, limits.max_total_bytes, self._total, limits.max_ratio)
-        for chunk in inflate_chunks(self._buffer, entry, caps, self.size):
-            self._total += len(chunk)
-            yield chunk
+        return self._reading.stream(self._buffer, entry)
 
-    def objects(self) -> Iterator[PackageObject]:
-        """Every object once, in zip order; raises at the end what the whole package shows."""
-        verify_only = bool(self._problems)
-        for batch in self.index.wanted(self.manifest is not None, BATCH):
-            found = self._read_batch(batch, verify_only)
-            drop_pages(self._buffer)
-            if found is None:
-                verify_only = True
-            elif not verify_only:
-                yield from self._deduplicated(found)
+    def objects(
+        self, prepare: Prepare | None = None, helper: bool = False
+    ) -> Iterator[PackageObject]:
+        """Every object once, in zip order; raises at the end what the whole package shows.
+
+        ``prepare``, a pure function of one object, is applied to every object as it is read
+        and its answer handed out as the object's ``prepared``. With ``helper`` (a package read
+        from a file) the entries are read, checked, parsed and prepared in a helper process a
+        few batches ahead (:mod:`.readahead`): what the caller does with a batch then overlaps
+        with reading the next ones, on another core. Objects, refusals and their order are the
+        same either way; a helper's objects parse their document only when it is asked for."""
+        self._reading.verify_only = bool(self._problems)
+        wanted = self.index.wanted(self.manifest is not None, BATCH)
+        with ExitStack() as stack:
+            if helper and isinstance(self._source, Path):
+                ahead = stack.enter_context(ReadAhead(self._source, prepare, self._workdir))
+                reads = ahead.reads(
+                    wanted, self._reading, lambda batch: self._read_batch(batch, prepare)
+                )
+            else:
+                reads = (self._read_batch(batch, prepare) for batch in wanted)
+            for read in reads:
+                self._problem_count += len(read.problems)
+                self._problems += read.problems[: max(0, MAX_KEPT_PROBLEMS - len(self._problems))]
+                self._reading.total = read.total
+                if read.objects is None:
+                    self._reading.verify_only = True
+                elif not self._reading.verify_only:
+                    for _, obj in read.objects:
+                        self._placements.add(placement(path_parts(obj.path)))
+                    yield from self._deduplicated(read.objects)
         raise_problems(self._problems, self._problem_count)
         if self._objects == 0:
             raise refuse(
@@ -315,30 +321,10 @@ class PackageReader:
                 "export jobs from DataArts or jobferry and upload that zip",
             )
 
-    def _read_batch(
-        self, batch: list[Wanted], verify_only: bool
-    ) -> list[tuple[int, PackageObject]] | None:
-        """The batch's objects, or ``None`` once an entry does not match the manifest (the
-        rest is then only checked, to report every mismatch together)."""
-        found: list[tuple[int, PackageObject]] = []
-        for seq, entry, listed in batch:
-            data = self._read(entry)
-            if listed is not None:
-                wrong = mismatch(entry.name, data, listed[:2])
-                if wrong is not None:
-                    self._problem_count += 1
-                    if len(self._problems) < MAX_KEPT_PROBLEMS:
-                        self._problems.append(wrong)
-                    verify_only = True
-                    continue
-            kind = kind_of(entry.name)
-            if verify_only or kind is None:
-                continue
-            uid = listed[2] if listed is not None else None
-            obj = _object(entry.name, kind, parse_json(data, entry.name), uid)
-            self._placements.add(placement(path_parts(obj.path)))
-            found.append((seq, obj))
-        return None if verify_only else found
+    def _read_batch(self, batch: list[Wanted], prepare: Prepare | None) -> BatchRead:
+        read = self._reading.batch(self._buffer, batch, prepare)
+        drop_pages(self._buffer)
+        return read
 
     def _deduplicated(self, found: list[tuple[int, PackageObject]]) -> Iterator[PackageObject]:
         """The batch's objects not seen before; identical repeats are dropped, different ones
@@ -377,7 +363,7 @@ class PackageReader:
         entry = self.index.file(seq)
         kind = kind_of(entry.name)
         assert kind is not None
-        return _object(entry.name, kind, parse_json(self._read(entry), entry.name))
+        return object_of(entry.name, kind, parse_json(self._read(entry), entry.name))
 
     # -- after the objects -------------------------------------------------------------------------
 
@@ -432,24 +418,3 @@ def _check_package_size(size: int, limits: ReadLimits) -> None:
             "split the export into smaller packages",
             limit=limits.max_package_bytes,
         )
-
-
-def _object(
-    path: str, kind: str, document: dict[str, Any], uid: str | None = None
-) -> PackageObject:
-    parts = path_parts(path)
-    stem = parts[-1][: -len(EXTENSIONS[kind])]
-    name = document.get("name")
-    if not isinstance(name, str) or not name.strip():
-        if kind == "job" or not stem.strip():
-            raise refuse(
-                "object.name",
-                f'the {kind.replace("_", " ")} has no "name" string',
-                'add the object\'s "name" to the file',
-                entry=path,
-            )
-        name = stem
-    if kind == "script" and "database" not in document and "currentDatabase" in document:
-        document["database"] = document["currentDatabase"]
-    folder = job_folder(parts)
-    return PackageObject(kind=kind, name=name, path=path, document=document, folder=folder, uid=uid)

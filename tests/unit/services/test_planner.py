@@ -24,18 +24,14 @@ from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.transform import Transform, transform_object
 from jobferry.storage.workset import Workset
 from support.builders import make_job, make_script
-from support.console import admin_scope
+from support.console import add_connections, admin_scope
 from support.packages import write_package
 
 
 @pytest.fixture
 def scope(services: Services) -> Scope:
     """The default workspace, with the connections the package's jobs use."""
-    target = admin_scope(services)
-    for name in ("dws_conn", "ssh_conn"):
-        body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
-        services.environment.put(target, "connection", name, body)
-    return target
+    return add_connections(services, admin_scope(services), "dws_conn", "ssh_conn")
 
 
 class Plan:

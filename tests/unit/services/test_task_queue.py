@@ -23,6 +23,7 @@ from jobferry.storage import tasks as task_repo
 from jobferry.storage import workers as worker_repo
 from jobferry.storage.tables import jobs
 from support.clients import ADMIN_AK, PROJECT_ID
+from support.console import add_connections
 from support.packages import write_package
 
 
@@ -148,10 +149,8 @@ def test_an_import_whose_task_was_failed_as_orphaned_while_it_ran_commits_nothin
 ) -> None:
     """A process that was alive but missed its beats (a long pause) finds at its commit that
     another process failed its task: the import rolls back, and that task's end stands."""
-    scope = _scope(services)
-    for name in ("dws_conn", "ssh_conn"):  # what the package's jobs use: it would import
-        body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
-        services.environment.put(scope, "connection", name, body)
+    # The connections the package's jobs use: it would import.
+    scope = add_connections(services, _scope(services), "dws_conn", "ssh_conn")
     task_id = _queue_import(services, scope, tmp_path)
     slow = _other_process(services)
     claimed = slow.claim(("import",))

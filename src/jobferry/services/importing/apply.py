@@ -9,8 +9,6 @@ upstream first) and written in bulk, a batch at a time, so memory holds one batc
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +27,7 @@ from jobferry.storage import environment as env_repo
 from jobferry.storage import imports as repo
 from jobferry.storage import tags as tag_repo
 from jobferry.storage import tasks as task_repo
+from jobferry.storage.ids import new_id
 from jobferry.storage.records import VersionRecord
 from jobferry.storage.rows import ChangeRow, JobRow, RefRow, ResourceRow, ScriptRow, Stamp
 from jobferry.storage.workset import Workset
@@ -232,7 +231,7 @@ class _Writer:
             assert record.columns is not None
             version = self.version_of(record)
             target = _target_id(record)
-            script_id = target or str(uuid.uuid4())
+            script_id = target or new_id()
             name, directory, type_ = record.columns
             row = ScriptRow(name, record.text, directory, type_, version)
             (updated if target else new).append((script_id, row))
@@ -251,7 +250,7 @@ class _Writer:
             assert record.text is not None
             assert record.columns is not None
             target = _target_id(record)
-            res_id = target or str(uuid.uuid4())
+            res_id = target or new_id()
             name, directory, type_ = record.columns
             (updated if target else new).append(
                 (res_id, ResourceRow(name, record.text, directory, type_))
@@ -367,6 +366,6 @@ def _change(
         before_document=target[3] if target else None,
         before_version=target[1] if target else None,
         after_version=version,
-        after_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        after_sha256=record.sha256_of(text),
         undo=undo,
     )

@@ -24,7 +24,6 @@ from jobferry.domain.enums import (
     SchedulingPolicy,
 )
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS, Reference
-from jobferry.domain.validation import validate_job, validate_resource, validate_script
 from jobferry.package.manifest import Requirement
 from jobferry.package.signature import SignatureCheck, check_signature
 from jobferry.services.context import Scope
@@ -224,22 +223,16 @@ def check_object(
 ) -> list[Problem]:
     """What one object to write shows alone: its definition, a lock, a schedule."""
     problems: list[Problem] = []
-    validator = {
-        ObjectKind.JOB: lambda d: validate_job(d, max_nodes=max_nodes),
-        ObjectKind.SCRIPT: validate_script,
-        ObjectKind.RESOURCE: validate_resource,
-    }.get(item.kind)
-    if validator is not None:
-        for v in validator(item.document):
-            problems.append(
-                Problem(
-                    ProblemReason.INVALID_DEFINITION,
-                    item.kind,
-                    item.name,
-                    f"{v.field}: {v.message}",
-                    "correct the definition in the source workspace and export it again",
-                )
+    for v in item.violations(max_nodes):
+        problems.append(
+            Problem(
+                ProblemReason.INVALID_DEFINITION,
+                item.kind,
+                item.name,
+                f"{v.field}: {v.message}",
+                "correct the definition in the source workspace and export it again",
             )
+        )
     ws_name = scope.workspace.name
     replaces = item.action in (PlanAction.OVERWRITE, PlanAction.RENAME)
     if replaces and item.kind in (ObjectKind.JOB, ObjectKind.SCRIPT):

@@ -24,7 +24,7 @@ import orjson
 from jobferry.domain.diff import Change, diff, related
 from jobferry.domain.enums import DriftPolicy, ObjectKind, PlanAction
 from jobferry.domain.fieldpaths import COSMETIC, FieldPath, keep_target, matches
-from jobferry.services.documents import CONTROL_FIELDS, SERVER_FIELDS, dump, load
+from jobferry.services.documents import CONTROL_FIELDS, SERVER_FIELDS, load
 from jobferry.services.importing.model import PlannedObject
 from jobferry.services.importing.request import ImportRequest
 
@@ -49,11 +49,13 @@ def decide(item: PlannedObject, request: ImportRequest, owned: tuple[FieldPath, 
     if owned and item.kind in _OWNED_KINDS:
         before = load(target.document)
         item.kept = keep_target(item.document, before, owned)
+        if item.kept:
+            item.changed()
     renamed = item.previous_name is not None
     ignore = _RENAMED_IGNORED if renamed else IGNORED_IN_DIFF
     # Cheap exact checks first (a package exported by jobferry holds the stored text itself);
     # the structural comparison only runs when the bytes differ.
-    if not renamed and target.document == dump(item.document):
+    if not renamed and target.document == item.text:
         item.action = PlanAction.UNCHANGED
         return
     before = before if before is not None else load(target.document)

@@ -8,6 +8,7 @@ the objects.
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 from array import array
 from dataclasses import dataclass, field
@@ -18,13 +19,17 @@ import orjson
 
 from jobferry.domain.cronshift import ShiftError
 from jobferry.domain.diff import Change
-from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason
+from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason, ProcessType
 from jobferry.domain.references import Reference, job_references
+from jobferry.domain.report import Violation
 from jobferry.domain.timeshift import ScheduleShift
+from jobferry.domain.validation import validate_job, validate_resource, validate_script
 from jobferry.package.signature import SignatureCheck
+from jobferry.services.documents import dump, load
 from jobferry.services.profiles import ResolvedProfile
 from jobferry.storage.imports import TargetObject
 from jobferry.storage.promotion import LedgerRow
+from jobferry.storage.rows import directory_of
 
 _JOB = ObjectKind.JOB
 WRITES = frozenset({PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME})
@@ -74,12 +79,18 @@ class Problem:
 
 @dataclass
 class PlannedObject:
-    """What import will do with one object of the package (while its batch is planned)."""
+    """What import will do with one object of the package (while its batch is planned).
+
+    What is derived from the definition (its text, references, rule violations, row columns)
+    is computed once, when first asked for, or arrives computed already from the reader's
+    helper process (:mod:`.prepare`), with the definition as text that is parsed only if
+    something needs the document. Whoever changes the document says so (:meth:`changed`)."""
 
     kind: ObjectKind
     name: str
     path: str
-    document: dict[str, Any]
+    definition: dict[str, Any] | str
+    """The definition as it will be imported: the document, or its text."""
     action: PlanAction = PlanAction.CREATE
     target: TargetObject | None = None
     changes: list[Change] = field(default_factory=list)
@@ -102,7 +113,31 @@ class PlannedObject:
     """Target-owned fields whose target values were kept: (path, package's, target's)."""
     pause: bool = False
     """A scheduled job the import stops, writes and starts again."""
+    prepacked: tuple[str, bytes, bytes] | None = None
+    """(sha256, compressed text, compressed raw or ``b""`` when it is the text) of the
+    definition as prepared, for the ledger; ``None`` when not prepared (or changed since)."""
+    _text: str | None = None
     _refs: list[Reference] | None = None
+    _violations: list[Violation] | None = None
+    _columns: tuple[str, str, str] | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.definition, str):
+            self._text = self.definition
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The definition as it will be imported, parsed."""
+        if isinstance(self.definition, str):
+            self.definition = load(self.definition)
+        return self.definition
+
+    @property
+    def text(self) -> str:
+        """The definition as it will be stored (serialised once)."""
+        if self._text is None:
+            self._text = dump(self.document)
+        return self._text
 
     @property
     def refs(self) -> list[Reference]:
@@ -110,6 +145,40 @@ class PlannedObject:
         if self._refs is None:
             self._refs = job_references(self.document) if self.kind == _JOB else []
         return self._refs
+
+    def violations(self, max_nodes: int) -> list[Violation]:
+        """The rules the definition breaks (computed once; jobs, scripts and resources)."""
+        if self._violations is None:
+            self._violations = definition_violations(self.kind, self.document, max_nodes)
+        return self._violations
+
+    @property
+    def columns(self) -> tuple[str, str, str]:
+        """(row name, directory, process type or type) of the row the definition becomes."""
+        if self._columns is None:
+            doc = self.document
+            if self.kind is ObjectKind.JOB:
+                process = doc.get("processType") or ProcessType.BATCH.value
+                self._columns = str(doc.get("name")), directory_of(doc), str(process)
+            else:
+                self._columns = str(doc.get("name")), directory_of(doc), str(doc.get("type"))
+        return self._columns
+
+    def changed(self) -> None:
+        """The document was changed: what was derived from it is derived again."""
+        self._text, self._refs, self._violations = None, None, None
+        self._columns, self.prepacked = None, None
+
+
+def definition_violations(kind: str, document: dict[str, Any], max_nodes: int) -> list[Violation]:
+    """The rules a job, script or resource definition breaks (nothing for other kinds)."""
+    if kind == _JOB:
+        return validate_job(document, max_nodes=max_nodes)
+    if kind == ObjectKind.SCRIPT:
+        return validate_script(document)
+    if kind == ObjectKind.RESOURCE:
+        return validate_resource(document)
+    return []
 
 
 def shift_json(shift: ScheduleShift) -> dict[str, Any]:
@@ -155,10 +224,24 @@ class Record(NamedTuple):
     target_uid: str | None = None
     relink: bool = False
     """An UNCHANGED object whose ledger row the import writes (new, or out of date)."""
+    prepacked: tuple[str, bytes, bytes] | None = None
+    """(sha256, compressed text, compressed raw or ``b""``) of ``text`` when the reader's
+    helper prepared them (:attr:`PlannedObject.prepacked`); else apply computes them."""
 
     def target_name(self) -> str:
         """The name the target's object has before the import (its old name for a RENAME)."""
         return self.previous_name if self.previous_name is not None else self.name
+
+    def prepacked_for(self, written: str) -> tuple[str, bytes, bytes] | None:
+        """:attr:`prepacked` when ``written`` is the text it was packed from."""
+        return self.prepacked if written == self.text else None
+
+    def sha256_of(self, written: str) -> str:
+        """The sha256 of ``written`` (the one the helper computed, when it is the text)."""
+        prepacked = self.prepacked_for(written)
+        if prepacked is not None:
+            return prepacked[0]
+        return hashlib.sha256(written.encode()).hexdigest()
 
     def packed(self) -> bytes:
         """The record's bytes."""

@@ -16,6 +16,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -27,7 +28,6 @@ from jobferry.domain.enums import (
     DriftPolicy,
     ObjectKind,
     PlanAction,
-    ProcessType,
     RefKind,
 )
 from jobferry.domain.references import Reference, distinct_references
@@ -35,7 +35,6 @@ from jobferry.package.manifest import parse_requirements
 from jobferry.package.reader import PackageObject, PackageReader
 from jobferry.services.collector import collect_batch_garbage
 from jobferry.services.context import Scope
-from jobferry.services.documents import dump
 from jobferry.services.importing.checks import (
     PACKAGE_KINDS,
     References,
@@ -47,7 +46,7 @@ from jobferry.services.importing.checks import (
     environment_report,
     renamed_in_use,
 )
-from jobferry.services.importing.decide import IGNORED_IN_DIFF, change_lines, decide, drift_lines
+from jobferry.services.importing.decide import change_lines, decide, drift_lines
 from jobferry.services.importing.deletes import Deletes, name_conflicts
 from jobferry.services.importing.matching import Matcher, package_source
 from jobferry.services.importing.model import (
@@ -65,12 +64,12 @@ from jobferry.services.importing.ordering import (
     failing_objects,
     resolve_pending,
 )
+from jobferry.services.importing.prepare import Preparation, planned, prepare, transformed
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.snapshot import TargetState
-from jobferry.services.importing.transform import Transform, transform_object
+from jobferry.services.importing.transform import Transform
 from jobferry.services.profiles import ResolvedProfile, resolve_profile
 from jobferry.storage import Tx
-from jobferry.storage.rows import directory_of
 from jobferry.storage.workset import Workset
 
 BATCH = 500
@@ -89,6 +88,8 @@ class PlanContext:
     max_nodes: int
     lock_rows: bool = False
     environment_report: bool = False
+    helper: bool = False
+    """Read and prepare the package in a helper process (:mod:`.prepare`): a large package."""
 
 
 def _batches(objects: Iterable[PackageObject]) -> Iterator[list[PackageObject]]:
@@ -142,7 +143,13 @@ class Planner:
 
     def run(self) -> PlanOutcome:
         """Plan every object of the package; the outcome (records are in the working set)."""
-        for batch in _batches(self.reader.objects()):
+        if self.ctx.helper:
+            identified = self.source.workspace_id is not None
+            preparation = Preparation(self.transform, identified, self.ctx.max_nodes)
+            objects = self.reader.objects(partial(prepare, preparation), helper=True)
+        else:
+            objects = self.reader.objects()
+        for batch in _batches(objects):
             collect_batch_garbage()
             self._plan_batch(batch)
         report = self.found.absent if self.ctx.environment_report else None
@@ -254,13 +261,9 @@ class Planner:
         self.workset.add_pending(pending)
 
     def _transformed(self, obj: PackageObject) -> PlannedObject:
-        identified = self.source.workspace_id is not None and obj.uid is not None
-        raw = dump(obj.document) if identified else None  # before transforms change it
-        item = transform_object(self.transform, obj)
-        item.uid, item.raw = (obj.uid, raw) if identified else (None, None)
-        for key in IGNORED_IN_DIFF.intersection(item.document):  # request-only, server-kept
-            del item.document[key]
-        return item
+        if obj.prepared is not None:
+            return planned(obj, obj.prepared)
+        return transformed(self.transform, obj, self.source.workspace_id is not None)
 
     def _decide(self, item: PlannedObject, cdm: set[tuple[str, str, str]]) -> None:
         """The object's action against its match in the target."""
@@ -275,6 +278,7 @@ class Planner:
             and request.target_directory
         ):
             item.document["directory"] = request.target_directory
+            item.changed()
 
     def _references(self, items: list[PlannedObject]) -> References:
         """What the target and the package read so far hold of the batch's references."""
@@ -365,8 +369,8 @@ def _record(item: PlannedObject, problems: list[Problem]) -> Record:
         name=item.name,
         path=item.path,
         action=str(item.action),
-        text=dump(item.document) if writes else None,
-        columns=_columns(item) if writes else None,
+        text=item.text if writes else None,
+        columns=item.columns if writes else None,
         target=_target(item, relink),
         refs=[(str(k), n, w or "") for k, n, w in distinct_references(item.refs)]
         if writes
@@ -385,6 +389,7 @@ def _record(item: PlannedObject, problems: list[Problem]) -> Record:
         adopted=tuple(item.adopted) if item.adopted is not None else None,
         target_uid=item.target.uid if item.target is not None else None,
         relink=relink,
+        prepacked=item.prepacked if writes else None,
     )
 
 
@@ -412,12 +417,3 @@ def _relink(item: PlannedObject) -> bool:
     if row is None or item.adopted is not None or row.target_uid != item.target.uid:
         return True
     return row.written_sha256 != hashlib.sha256(item.target.document.encode()).hexdigest()
-
-
-def _columns(item: PlannedObject) -> tuple[str, str, str]:
-    """(row name, directory, process type or type) of the row the definition becomes."""
-    doc = item.document
-    if item.kind is ObjectKind.JOB:
-        process = doc.get("processType") or ProcessType.BATCH.value
-        return str(doc.get("name")), directory_of(doc), str(process)
-    return str(doc.get("name")), directory_of(doc), str(doc.get("type"))

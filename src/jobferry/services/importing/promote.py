@@ -30,7 +30,7 @@ from jobferry.storage import Tx, snapshots
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import promotion as ledger_repo
 from jobferry.storage import rollbacks as rollback_repo
-from jobferry.storage.promotion import LedgerRow
+from jobferry.storage.promotion import LedgerRow, Packed
 from jobferry.storage.rows import ChangeRow, JobRow, Stamp
 from jobferry.storage.workset import Workset
 
@@ -72,6 +72,7 @@ class Promotion:
         )
         self.ws = scope.workspace.id
         self.ledger: list[LedgerRow] = []
+        self.packed: list[Packed | None] = []
         self.forgotten: list[tuple[str, str, str]] = []
         self.renamed: list[tuple[str, str, str]] = []  # (kind, old name, new name)
         self.replacing: bool | None = None  # whether this source had ledger rows here
@@ -82,7 +83,9 @@ class Promotion:
         """Remember what ``record``'s object became (when it has a stable identifier)."""
         if self.source is None or record.uid is None or record.raw is None:
             return
-        sha = hashlib.sha256(written.encode()).hexdigest()
+        prepacked = record.prepacked_for(written)
+        self.packed.append(prepacked[1:] if prepacked is not None else None)
+        sha = record.sha256_of(written)
         self.ledger.append(
             LedgerRow(
                 self.source,
@@ -109,8 +112,10 @@ class Promotion:
             # A first promotion from this source has no row to replace, and the package holds
             # each source object once: its rows go in without a look for old ones.
             self.replacing = ledger_repo.has_ledger(self.tx, self.ws, self.source)
-        ledger_repo.put_ledger(self.tx, self.ws, self.ledger, replace=bool(self.replacing))
-        self.ledger, self.forgotten = [], []
+        ledger_repo.put_ledger(
+            self.tx, self.ws, self.ledger, replace=bool(self.replacing), packed=self.packed
+        )
+        self.ledger, self.packed, self.forgotten = [], [], []
 
     def undo(self, record: Record, **extra: Any) -> str | None:
         """The change record's ``undo``: the ledger row the import learns (to forget it), the

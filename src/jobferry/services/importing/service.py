@@ -25,6 +25,7 @@ from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.documents import dump
 from jobferry.services.importing.apply import FAILED, SUCCESSFUL, apply_plan
 from jobferry.services.importing.checks import signature_state
+from jobferry.services.importing.model import PlanOutcome
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.plans import PlanStore
 from jobferry.services.importing.request import ImportRequest, parse_import_request
@@ -154,10 +155,7 @@ class ImportService:
             Workset(self.scratch) as workset,
             self.db.transaction(readonly=True) as tx,
         ):
-            context = PlanContext(
-                tx, scope, request, self.settings.max_nodes_per_job, environment_report=True
-            )
-            plan = Planner(context, reader, workset).run()
+            plan = self._plan(tx, scope, request, reader, workset, environment_report=True)
             assert plan.environment is not None
             return {
                 **plan.environment,
@@ -172,9 +170,33 @@ class ImportService:
         plan and its objects, and answer its view."""
         with Workset(self.scratch) as workset:
             with self.db.transaction(readonly=True) as tx:
-                context = PlanContext(tx, scope, request, self.settings.max_nodes_per_job)
-                plan = Planner(context, reader, workset).run()
+                plan = self._plan(tx, scope, request, reader, workset)
             return self.plans.keep(scope, plan, workset, request, reader.sha256)
+
+    def _plan(
+        self,
+        tx: Tx,
+        scope: Scope,
+        request: ImportRequest,
+        reader: PackageReader,
+        workset: Workset,
+        *,
+        lock_rows: bool = False,
+        environment_report: bool = False,
+    ) -> PlanOutcome:
+        """Plan the package into ``workset``; a package large enough (a helper process costs
+        about a second to start) is read and prepared in a helper process."""
+        helper = reader.definitions() >= self.settings.import_helper_objects
+        context = PlanContext(
+            tx,
+            scope,
+            request,
+            self.settings.max_nodes_per_job,
+            lock_rows=lock_rows,
+            environment_report=environment_report,
+            helper=helper,
+        )
+        return Planner(context, reader, workset).run()
 
     def _request(self, scope: Scope, asked: ImportRequest) -> ImportRequest:
         scope.require(WRITERS, "import packages")
@@ -284,11 +306,8 @@ class ImportService:
         """Plan (rows locked) and apply in one transaction, with the task's final status; how
         many objects it wrote or deleted."""
         scope, request = job.scope, job.request
-        with self.db.transaction() as tx:
-            context = PlanContext(
-                tx, scope, request, self.settings.max_nodes_per_job, lock_rows=True
-            )
-            plan = Planner(context, reader, workset).run()
+        with self.db.transaction(bulk=True) as tx:
+            plan = self._plan(tx, scope, request, reader, workset, lock_rows=True)
             if stored is not None and stored.fingerprint != plan.fingerprint:
                 raise PlanStaleError(
                     f"The target changed since plan {stored.id} was made; review a new plan "

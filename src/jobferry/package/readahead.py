@@ -1,0 +1,249 @@
+"""Reading a package in a helper process, a few batches ahead of its consumer.
+
+An import does two kinds of work per object: what needs only the object (inflate, check
+against the manifest, parse, and what the import prepares from it: transforms, validation,
+references) and what needs the target database (matching, checks, the working set, the writes,
+all in one transaction). The first kind is pure and can run anywhere, so for a large package a
+helper process reads the next batches while the import works on the batch in hand: two cores
+instead of one.
+
+**Who does what.** The helper reads every entry, in order, with the reading state the reader
+hands it (:class:`~.reading.EntryReading`: the caps, the running total, the switch to
+verify-only after a mismatch), so it finds what the reader would have found and refuses where
+the reader would have refused; a refusal comes back as the same exception. Preparing is pure and
+per object, so it is shared: the helper prepares the first part of each batch and leaves the
+rest as bytes, which the consumer prepares itself as it hands them out. The share follows the
+two sides' speed: when the consumer had to wait for a batch it takes on more, when the batch
+was ready it takes on less. While the helper starts (a new interpreter: most of a second) the
+consumer reads the first batches itself and hands the reading state over with the first batch
+it sends.
+
+**How they talk.** Nothing here runs on a thread. Threads cannot share this work, in this
+process or as a process pool's helpers: whatever they do needs the GIL between system calls and
+C calls that release it, and a thread waiting to take it back behind busy Python code waits a
+whole switch interval (5 ms) each time (an ``executemany`` of 100,000 rows took 0.2 s alone and
+260 s beside a busy thread; a pool's own threads left its worker idle a third of the time). The
+consumer sends each batch's entries down a pipe widened to hold several batches, so sending
+never waits; the helper writes each batch's outcome to a file of its own in the read's scratch
+folder and announces it in a few bytes, so it never waits for the consumer either.
+
+The helper is started per read and ends with it. It is spawned, never forked: a server process
+runs threads, which a fork would copy in the middle of whatever they were doing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import mmap
+import multiprocessing
+import pickle
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from multiprocessing.connection import Connection
+from pathlib import Path
+from types import TracebackType
+
+from jobferry.errors import HelperStoppedError
+from jobferry.package.entries import drop_pages
+from jobferry.package.index import Wanted
+from jobferry.package.model import PackageObject
+from jobferry.package.reading import BatchRead, EntryReading, Prepare
+
+AHEAD = 2
+"""Batches sent to the helper beyond the one being handed out."""
+PIPE_BYTES = 1024 * 1024
+"""The pipe to the helper holds this much (a batch of entries is 50 to 100 KB): sending never
+waits for the helper. Linux's default 64 KiB held less than one batch."""
+SHARE = 0.8
+"""The part of a batch's objects the helper prepares, to start with."""
+GAIN = 0.5
+"""How far the share moves towards balance after each batch (1: all the way, as measured)."""
+STOP_SECONDS = 10.0
+_READY = 0
+
+
+Work = tuple[list[Wanted], float, EntryReading | None]
+"""A batch to read, the part of its objects to prepare, and the reading state to start from
+(with the first batch only)."""
+
+
+def _serve(
+    path: str, prepare: Prepare | None, work: Connection, done: Connection, folder: str
+) -> None:
+    """The helper: read each batch it is sent, write what it found to a file, say so."""
+    with open(path, "rb") as handle:
+        mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    buffer = memoryview(mapping)
+    done.send((_READY, 0.0))
+    reading: EntryReading | None = None
+    number = 0
+    while True:
+        try:
+            item: Work | None = work.recv()
+        except EOFError:  # the reader is gone
+            return
+        if item is None:
+            return
+        batch, share, handed = item
+        reading = handed or reading
+        assert reading is not None
+        number += 1
+        failed = False
+        started = time.perf_counter()
+        try:
+            outcome: BatchRead | BaseException = reading.batch(
+                buffer, batch, prepare, keep_bytes=True, share=share
+            )
+            drop_pages(buffer)
+        except Exception as exc:  # the reader raises it, as it would have
+            outcome, failed = exc, True
+        _deliver(Path(folder), number, outcome)
+        done.send((number, time.perf_counter() - started))
+        if failed:
+            return
+
+
+def _deliver(folder: Path, number: int, outcome: BatchRead | BaseException) -> None:
+    try:
+        data = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
+    except Exception:  # an exception that cannot travel: its text does
+        data = pickle.dumps(RuntimeError(repr(outcome)), pickle.HIGHEST_PROTOCOL)
+    part = folder / f"{number}.part"
+    part.write_bytes(data)
+    part.rename(folder / str(number))
+
+
+def _widen(connection: Connection) -> None:
+    # A system that caps pipes lower keeps its size: sending may then wait for the helper.
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
+def prepared_here(obj: PackageObject, prepare: Prepare) -> PackageObject:
+    """An object the helper left unprepared (its entry's bytes), prepared here: on a document
+    of its own, parsed from those bytes (preparing may change it)."""
+    fresh = PackageObject(obj.kind, obj.name, obj.path, obj.source, obj.folder, obj.uid)
+    return replace(obj, prepared=prepare(fresh))
+
+
+class ReadAhead:
+    """A helper process reading one package (a context manager)."""
+
+    def __init__(self, path: Path, prepare: Prepare | None, scratch: Path | None) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._prepare = prepare
+        self._folder = Path(tempfile.mkdtemp(prefix="read-ahead-", dir=scratch))
+        work_end, self._work = context.Pipe(duplex=False)
+        self._done, done_end = context.Pipe(duplex=False)
+        _widen(self._work)
+        self._process = context.Process(
+            target=_serve,
+            args=(str(path), prepare, work_end, done_end, str(self._folder)),
+            name="jobferry-read-ahead",
+            daemon=True,
+        )
+        self._ready = False
+        self.share = SHARE
+        self._handed_out = 0.0  # when the consumer last got a batch (its work since is its own)
+        try:
+            self._process.start()
+        except BaseException:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            raise
+        finally:
+            work_end.close()
+            done_end.close()
+
+    def reads(
+        self,
+        batches: Iterable[list[Wanted]],
+        reading: EntryReading,
+        here: Callable[[list[Wanted]], BatchRead],
+    ) -> Iterator[BatchRead]:
+        """What reading each batch found, in order. Until the helper is ready the batches are
+        read ``here`` (with ``reading``, the reader's state, which then goes to the helper);
+        from then on the helper reads them, ``AHEAD`` batches ahead."""
+        sent = 0
+        for batch in batches:
+            if not self._ready:
+                self._ready = self._started()
+                if not self._ready:
+                    yield here(batch)
+                    continue
+                self._work.send((batch, self.share, reading))
+            else:
+                self._work.send((batch, self.share, None))
+            sent += 1
+            if sent > AHEAD:
+                sent -= 1
+                yield self._next()
+        for _ in range(sent):
+            yield self._next()
+
+    def _started(self) -> bool:
+        """Whether the helper has started (it says so once, first thing)."""
+        return self._done.poll() and self._receive()[0] == _READY
+
+    def _receive(self) -> tuple[int, float]:
+        """The number of the next batch read, and how long the helper worked on it."""
+        try:
+            said: tuple[int, float] = self._done.recv()
+        except EOFError:
+            self._process.join(STOP_SECONDS)
+            raise HelperStoppedError(
+                "The helper process reading the package stopped "
+                f"(exit code {self._process.exitcode}); see the server log, and import again."
+            ) from None
+        return said
+
+    def _next(self) -> BatchRead:
+        entered = time.perf_counter()
+        number, helper_took = self._receive()
+        waited = time.perf_counter() - entered
+        stored = self._folder / str(number)
+        outcome: BatchRead | BaseException = pickle.loads(stored.read_bytes())
+        stored.unlink()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        if self._prepare is not None and outcome.objects is not None:
+            prepare = self._prepare
+            objects = [
+                (seq, obj if obj.prepared is not None else prepared_here(obj, prepare))
+                for seq, obj in outcome.objects
+            ]
+            outcome = outcome._replace(objects=objects)
+        handed_out = time.perf_counter()
+        if self._handed_out:
+            self._balance(handed_out - self._handed_out - waited, helper_took)
+        self._handed_out = handed_out
+        return outcome
+
+    def _balance(self, mine: float, helpers: float) -> None:
+        """Move the helper's share towards the point where a batch costs both sides the same
+        (``mine``: the consumer's own work since the last batch, ``helpers``: the helper's)."""
+        if mine + helpers > 0:
+            step = GAIN * (mine - helpers) / (mine + helpers)
+            self.share = min(1.0, max(0.0, self.share + step))
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        with contextlib.suppress(OSError):  # it stopped already
+            self._work.send(None)
+        self._process.join(STOP_SECONDS)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        self._work.close()
+        self._done.close()
+        shutil.rmtree(self._folder, ignore_errors=True)

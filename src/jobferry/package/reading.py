@@ -1,0 +1,139 @@
+"""Reading a package's entries, in order and within the caps: what one read of a batch of
+entries finds (:class:`EntryReading`, :class:`BatchRead`), and the object an entry holds.
+
+The reader (:mod:`.reader`) reads with it in its own process, or a helper process does with a
+copy of its own (:mod:`.readahead`): the rules and their order are the same either way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from jobferry.package.centraldir import ZipEntry
+from jobferry.package.documents import parse_json
+from jobferry.package.entries import (
+    Caps,
+    inflate_chunks,
+    read_capped,
+    read_plain,
+    within_caps,
+)
+from jobferry.package.index import Wanted
+from jobferry.package.layout import EXTENSIONS, job_folder, kind_of, path_parts
+from jobferry.package.manifest import mismatch
+from jobferry.package.model import PackageObject, ReadLimits, normalised
+from jobferry.package.refusals import refuse
+
+
+def object_of(
+    path: str, kind: str, document: dict[str, Any], uid: str | None = None
+) -> PackageObject:
+    """The object an entry's parsed document is, or the refusal of a job without a name."""
+    parts = path_parts(path)
+    stem = parts[-1][: -len(EXTENSIONS[kind])]
+    name = document.get("name")
+    if not isinstance(name, str) or not name.strip():
+        if kind == "job" or not stem.strip():
+            raise refuse(
+                "object.name",
+                f'the {kind.replace("_", " ")} has no "name" string',
+                'add the object\'s "name" to the file',
+                entry=path,
+            )
+        name = stem
+    folder = job_folder(parts)
+    return PackageObject(kind, name, path, normalised(kind, document), folder, uid)
+
+
+Prepare = Callable[[PackageObject], Any]
+"""A pure function of one object read (it may change the object's document, its own copy)."""
+
+
+class BatchRead(NamedTuple):
+    """What reading one batch of entries found."""
+
+    objects: list[tuple[int, PackageObject]] | None
+    """(sequence, object) of the batch, in zip order; ``None`` once an entry did not match the
+    manifest (the rest is then only checked, to report every mismatch together)."""
+    problems: list[dict[str, str]]
+    """The batch's mismatches with the manifest."""
+    total: int
+    """Bytes read from the package so far, this batch included."""
+
+
+@dataclass
+class EntryReading:
+    """Reading the entries of one package in order, within its caps: the running total of
+    bytes read, and whether only verifying is left (after a mismatch with the manifest).
+    A helper process reads with a copy of its own (:mod:`.readahead`)."""
+
+    limits: ReadLimits
+    size: int = 0
+    """Of the package file (no entry can be larger)."""
+    total: int = 0
+    verify_only: bool = False
+
+    def _caps(self) -> Caps:
+        limits = self.limits
+        return Caps(limits.max_entry_bytes, limits.max_total_bytes, self.total, limits.max_ratio)
+
+    def read(self, buffer: memoryview, entry: ZipEntry) -> bytes:
+        """One entry's bytes within every cap (the running total included)."""
+        caps = self._caps()
+        data = None
+        if within_caps(entry, caps, self.size):
+            # Within every cap as declared: read it directly when it is exactly as declared;
+            # otherwise in chunks, which finds what is wrong.
+            data = read_plain(buffer, entry)
+        if data is None:
+            data = read_capped(buffer, entry, caps, self.size)
+        self.total += len(data)
+        return data
+
+    def stream(self, buffer: memoryview, entry: ZipEntry) -> Iterator[bytes]:
+        """One entry's bytes a chunk at a time, within every cap."""
+        for chunk in inflate_chunks(buffer, entry, self._caps(), self.size):
+            self.total += len(chunk)
+            yield chunk
+
+    def batch(
+        self,
+        buffer: memoryview,
+        batch: list[Wanted],
+        prepare: Prepare | None,
+        keep_bytes: bool = False,
+        share: float = 1.0,
+    ) -> BatchRead:
+        """Read, check and parse a batch of entries, and prepare its objects (only the first
+        ``share`` of the batch: the rest is left for the consumer to prepare). A prepared
+        object, and every object with ``keep_bytes`` (to be sent to another process), holds its
+        entry's JSON rather than the parsed document, and parses it only if asked for."""
+        found: list[tuple[int, PackageObject]] = []
+        problems: list[dict[str, str]] = []
+        to_prepare = math.ceil(len(batch) * share) if prepare is not None else 0
+        for seq, entry, listed in batch:
+            data = self.read(buffer, entry)
+            if listed is not None:
+                wrong = mismatch(entry.name, data, listed[:2])
+                if wrong is not None:
+                    problems.append(wrong)
+                    self.verify_only = True
+                    continue
+            kind = kind_of(entry.name)
+            if self.verify_only or kind is None:
+                continue
+            uid = listed[2] if listed is not None else None
+            obj = object_of(entry.name, kind, parse_json(data, entry.name), uid)
+            done = None
+            if prepare is not None and len(found) < to_prepare:
+                done = prepare(obj)
+            if done is not None or keep_bytes:
+                # Preparing may change the document it is given: the object handed out parses
+                # its own from the entry's bytes if anyone asks (a repeat is compared with it).
+                obj = PackageObject(obj.kind, obj.name, obj.path, data, obj.folder, obj.uid, done)
+            found.append((seq, obj))
+        objects = None if self.verify_only else found
+        return BatchRead(objects, problems, self.total)

@@ -1,0 +1,100 @@
+"""Import step 3, object by object: what each object of the package becomes before the target
+is asked anything.
+
+:func:`transformed` is the object as it will be imported: transforms applied, request-only
+fields dropped, and (when the package has stable identifiers) the package's own text kept for
+the ledger. Everything derived from that definition alone (its text, references, rule
+violations, the ledger's compressed copy) depends on nothing else either, so for a large
+package the reader's helper process computes it as it reads each object (:func:`prepare`, run
+by :mod:`jobferry.package.readahead` on another core) while the planner matches and checks the
+batch before against the target. A small package skips the helper: the planner derives the
+same things itself, when it needs them (:class:`~.model.PlannedObject` computes each once).
+For a large import the helper also derives what turns out unneeded (the checks of objects left
+unchanged), on its own core; the import's own process does less either way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from jobferry.domain.enums import ObjectKind
+from jobferry.domain.references import Reference
+from jobferry.domain.report import Violation
+from jobferry.domain.timeshift import ScheduleShift
+from jobferry.package.reader import PackageObject
+from jobferry.services.documents import dump
+from jobferry.services.importing.decide import IGNORED_IN_DIFF
+from jobferry.services.importing.model import PlannedObject, Problem
+from jobferry.services.importing.transform import Transform, transform_object
+from jobferry.storage.promotion import pack, pack_source
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """What preparing an object needs (sent once to the helper process)."""
+
+    transform: Transform
+    identified: bool
+    """Whether the package names its source workspace (its objects' identifiers count)."""
+    max_nodes: int
+
+
+class Prepared(NamedTuple):
+    """What an object's definition gives, derived in the helper process."""
+
+    text: str
+    raw: str | None
+    problems: list[Problem]
+    schedule: list[ScheduleShift]
+    refs: list[Reference]
+    violations: list[Violation]
+    columns: tuple[str, str, str]
+    packed: tuple[str, bytes, bytes] | None
+
+
+def transformed(transform: Transform, obj: PackageObject, identified: bool) -> PlannedObject:
+    """The object as it will be imported (its action is still the planner's to decide)."""
+    identified = identified and obj.uid is not None
+    raw = dump(obj.document) if identified else None  # before transforms change it
+    item = transform_object(transform, obj)
+    item.uid, item.raw = (obj.uid, raw) if identified else (None, None)
+    for key in IGNORED_IN_DIFF.intersection(item.document):  # request-only, server-kept
+        del item.document[key]
+    return item
+
+
+def prepare(how: Preparation, obj: PackageObject) -> Prepared:
+    """Everything the definition alone gives (run in the reader's helper process)."""
+    item = transformed(how.transform, obj, how.identified)
+    text = item.text
+    if item.raw == text:
+        item.raw = text  # the same object: it travels to the planner's process once
+    packed = None
+    if item.raw is not None:
+        sha = hashlib.sha256(text.encode()).hexdigest()
+        packed = (sha, pack(text), pack_source(item.raw, text))
+    violations = item.violations(how.max_nodes)
+    return Prepared(
+        text, item.raw, item.problems, item.schedule, item.refs, violations, item.columns, packed
+    )
+
+
+def planned(obj: PackageObject, prepared: Prepared) -> PlannedObject:
+    """The planner's object for one prepared in the helper process (its definition as text,
+    parsed only if something needs the document)."""
+    return PlannedObject(
+        ObjectKind(obj.kind),
+        obj.name,
+        obj.path,
+        prepared.text,
+        problems=list(prepared.problems),
+        schedule=prepared.schedule,
+        uid=obj.uid if prepared.raw is not None else None,
+        raw=prepared.raw,
+        prepacked=prepared.packed,
+        _refs=prepared.refs,
+        _violations=prepared.violations,
+        _columns=prepared.columns,
+    )

@@ -1,0 +1,91 @@
+"""Reading packages through the helper process (``jobferry.package.readahead``) in tests.
+
+A test package is a few batches at most, read before a helper process has even started: left
+alone, the reader would read it all itself. :func:`helper_from` makes the consumer read the
+first batches itself and then wait for the helper, which reads the rest, so every test decides
+where the hand-over happens. Preparations sent to the helper must be importable there: they
+live here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jobferry.package import readahead
+from jobferry.package import reader as reader_module
+from jobferry.package.model import PackageObject
+from jobferry.package.readahead import ReadAhead
+from jobferry.package.reader import PackageReader, ReadLimits
+
+
+def helper_from(monkeypatch: pytest.MonkeyPatch, batch: int, share: float | None = None) -> None:
+    """The consumer reads the first ``batch`` batches itself, the helper every one after (it
+    is waited for); with ``share``, the helper prepares that part of each batch, always."""
+    started = ReadAhead._started
+    asked: dict[int, int] = {}
+
+    def patched(self: ReadAhead) -> bool:
+        asked[id(self)] = asked.get(id(self), 0) + 1
+        if asked[id(self)] <= batch:
+            return False
+        self._done.poll(30)
+        return started(self)
+
+    monkeypatch.setattr(ReadAhead, "_started", patched)
+    if share is not None:
+        monkeypatch.setattr(readahead, "SHARE", share)
+        monkeypatch.setattr(readahead, "GAIN", 0.0)
+
+
+def small_batches(monkeypatch: pytest.MonkeyPatch, size: int = 3) -> None:
+    """Batches of ``size`` entries, so a small package spans several."""
+    monkeypatch.setattr(reader_module, "BATCH", size)
+
+
+def describe(obj: PackageObject) -> tuple[str, list[str], str | None]:
+    """A preparation: the object's name, its document's keys, its uid. It changes the document
+    it is given, as the import's own preparation (transforms) does."""
+    keys = sorted(obj.document)
+    obj.document["changed by preparing"] = True
+    return obj.name, keys, obj.uid
+
+
+def read_all(
+    package: Path,
+    *,
+    helper: bool,
+    prepare: Any = None,
+    limits: ReadLimits = ReadLimits(),
+    workdir: Path | None = None,
+) -> list[tuple[Any, ...]]:
+    """Every object of the package: kind, name, path, folder, uid, document, prepared."""
+    with PackageReader(package, limits, workdir=workdir) as reader:
+        return [
+            (o.kind, o.name, o.path, o.folder, o.uid, o.document, o.prepared)
+            for o in reader.objects(prepare, helper=helper)
+        ]
+
+
+def exit_in_helper(obj: PackageObject) -> None:
+    """A preparation that stops the helper process dead (at its second job)."""
+    import multiprocessing
+    import os
+
+    if multiprocessing.parent_process() is not None and obj.name == "job_0001":
+        os._exit(3)
+
+
+def prepare_then_die(how: Any, obj: PackageObject) -> Any:
+    """The import's own preparation, except that it stops the helper process dead at the job
+    ``job_04`` (in the import's second batch of three)."""
+    import multiprocessing
+    import os
+
+    from jobferry.services.importing.prepare import prepare
+
+    if multiprocessing.parent_process() is not None and obj.name == "job_04":
+        os._exit(3)
+    return prepare(how, obj)

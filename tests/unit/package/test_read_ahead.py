@@ -1,0 +1,161 @@
+"""Reading a package in a helper process: the same objects, preparations and refusals, in the
+same order, as the reader finds itself, wherever the hand-over happens and whoever prepares
+what; a helper that dies is an error that says so; nothing is left in the scratch folder."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import orjson
+import pytest
+
+from jobferry.errors import HelperStoppedError, PackageError
+from jobferry.package.readahead import GAIN, ReadAhead
+from jobferry.package.reader import ReadLimits
+from support.builders import make_job, make_script
+from support.packages import tamper, write_package
+from support.readahead import describe, exit_in_helper, helper_from, read_all, small_batches
+
+
+def zip_of(entries: dict[str, bytes], path: Path) -> Path:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    """Five jobs with their scripts and resource, a manifest with identifiers: 16 objects."""
+    return write_package(tmp_path / "p.zip", [make_job(f"job_{i:04d}") for i in range(5)])
+
+
+@pytest.fixture
+def batch_layout(tmp_path: Path) -> Path:
+    """A folder per job, each repeating the script the jobs share (kept once), no manifest."""
+    shared = orjson.dumps(make_script("shared_sql"))
+    entries: dict[str, bytes] = {}
+    for i in range(4):
+        name = f"job_{i:04d}"
+        entries[f"jobs/{name}/{name}.job"] = orjson.dumps(make_job(name))
+        entries[f"jobs/{name}/shared_sql.script"] = shared
+    return zip_of(entries, tmp_path / "batch.zip")
+
+
+@pytest.mark.parametrize("hand_over", [0, 2])
+@pytest.mark.parametrize("share", [1.0, 0.5, 0.0])
+def test_the_helper_hands_out_what_the_reader_reads(
+    monkeypatch: pytest.MonkeyPatch, package: Path, hand_over: int, share: float
+) -> None:
+    small_batches(monkeypatch)
+    read_here = read_all(package, helper=False, prepare=describe)
+    helper_from(monkeypatch, hand_over, share)
+
+    read_ahead = read_all(package, helper=True, prepare=describe)
+
+    assert read_ahead == read_here
+    assert len(read_here) == 16
+    # A preparation changes the document it is given, never the one handed out.
+    assert not any("changed by preparing" in document for *_, document, _ in read_ahead)
+    assert read_ahead[0][6] == (read_ahead[0][1], sorted(read_ahead[0][5]), read_ahead[0][4])
+
+
+def test_repeated_entries_are_kept_once_through_the_helper(
+    monkeypatch: pytest.MonkeyPatch, batch_layout: Path
+) -> None:
+    small_batches(monkeypatch)
+    read_here = read_all(batch_layout, helper=False, prepare=describe)
+    helper_from(monkeypatch, 1, 0.5)
+
+    assert read_all(batch_layout, helper=True, prepare=describe) == read_here
+    assert [name for _, name, *_ in read_here].count("shared_sql") == 1
+
+
+def test_the_helper_reads_without_preparing(monkeypatch: pytest.MonkeyPatch, package: Path) -> None:
+    small_batches(monkeypatch)
+    helper_from(monkeypatch, 1)
+
+    assert read_all(package, helper=True) == read_all(package, helper=False)
+
+
+def refused(package: Path, **options: object) -> tuple[str, dict[str, object]]:
+    with pytest.raises(PackageError) as caught:
+        read_all(package, prepare=describe, **options)  # type: ignore[arg-type]
+    return caught.value.message, caught.value.context
+
+
+@pytest.mark.parametrize("hand_over", [0, 1, 3])
+def test_a_refusal_is_the_readers_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, hand_over: int
+) -> None:
+    small_batches(monkeypatch)
+    jobs = [make_job(f"job_{i:04d}") for i in range(5)]
+    broken = {
+        "json": tamper(write_package(tmp_path / "a.zip", jobs), "jobs/job_0003.job", b"{nope"),
+        "name": zip_of({f"jobs/j{i}.job": b'{"nodes": []}' for i in range(12)}, tmp_path / "b.zip"),
+        "listing": tamper(
+            write_package(tmp_path / "c.zip", jobs), "scripts/job_0002_sql.script", b"{}"
+        ),
+    }
+    for package in broken.values():
+        here = refused(package, helper=False)
+        helper_from(monkeypatch, hand_over)
+        assert refused(package, helper=True) == here
+
+
+def test_the_running_total_goes_to_the_helper_with_the_reading(
+    monkeypatch: pytest.MonkeyPatch, package: Path
+) -> None:
+    small_batches(monkeypatch)
+    sizes = sum(len(orjson.dumps(document)) for *_, document, _ in read_all(package, helper=False))
+    limits = ReadLimits(max_total_bytes=sizes * 2 // 3)
+    here = refused(package, helper=False, limits=limits)
+    assert here[1]["rule"] == "size.total"
+    helper_from(monkeypatch, 2)  # past two batches read here: the total so far must go along
+
+    assert refused(package, helper=True, limits=limits) == here
+
+
+def test_a_helper_that_dies_is_an_error_saying_so(
+    monkeypatch: pytest.MonkeyPatch, package: Path, tmp_path: Path
+) -> None:
+    small_batches(monkeypatch)
+    helper_from(monkeypatch, 0, 1.0)
+    work = tmp_path / "work"
+
+    with pytest.raises(HelperStoppedError, match="stopped \\(exit code 3\\)"):
+        read_all(package, helper=True, prepare=exit_in_helper, workdir=work)
+
+    assert not list(work.iterdir())
+
+
+def test_nothing_is_left_in_the_scratch_folder(
+    monkeypatch: pytest.MonkeyPatch, package: Path, tmp_path: Path
+) -> None:
+    small_batches(monkeypatch)
+    helper_from(monkeypatch, 1)
+    work = tmp_path / "work"
+
+    read_all(package, helper=True, prepare=describe, workdir=work)
+    assert not list(work.iterdir())
+    tamper(package, "jobs/job_0004.job", b"[]")
+    with pytest.raises(PackageError):
+        read_all(package, helper=True, prepare=describe, workdir=work)
+    assert not list(work.iterdir())
+
+
+def test_the_share_moves_towards_the_slower_side(package: Path, tmp_path: Path) -> None:
+    with ReadAhead(package, describe, tmp_path) as ahead:
+        start = ahead.share
+        ahead._balance(mine=3.0, helpers=1.0)  # the consumer is behind: the helper takes more
+        assert ahead.share == pytest.approx(min(1.0, start + GAIN * 0.5))
+        ahead._balance(mine=1.0, helpers=9.0)
+        ahead._balance(mine=1.0, helpers=9.0)
+        assert ahead.share < start
+        for _ in range(20):
+            ahead._balance(mine=0.0, helpers=1.0)
+        assert ahead.share == 0.0

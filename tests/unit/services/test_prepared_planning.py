@@ -1,0 +1,157 @@
+"""A large package is read and prepared (transforms, validation, references, the ledger's copy)
+in a helper process while the planner works on the batch before (``services.importing.prepare``).
+The plan must be the one the planner makes alone, record for record: same actions, problems,
+diffs, fingerprint and order, whoever prepared which object; what the helper computes for the
+ledger is what apply would have computed."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from jobferry.domain.profile import parse_time_zone_move
+from jobferry.package.reader import PackageReader
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.importing.model import PlanOutcome, Record
+from jobferry.services.importing.planner import PlanContext, Planner
+from jobferry.services.importing.request import ImportRequest
+from jobferry.storage.promotion import pack, pack_source
+from jobferry.storage.workset import Workset
+from support.builders import make_job, make_script
+from support.console import add_connections, admin_scope
+from support.packages import write_package
+from support.readahead import helper_from, small_batches
+
+PROFILE = {
+    "renames": {"connection": {"ssh_conn": "ssh_prod"}},
+    "params": {"bizdate": "${yyyyMMdd-1}"},
+    "owner": "ops",
+    "directory": {"from": "/sales", "to": "/prod/sales"},
+    "targetOwned": ["schedule.cron.expression"],
+}
+
+
+@pytest.fixture
+def scope(services: Services) -> Scope:
+    return add_connections(services, admin_scope(services), "dws_conn", "ssh_prod")
+
+
+def plan(
+    services: Services, scope: Scope, package: Path, helper: bool, **options: Any
+) -> tuple[PlanOutcome, list[tuple[Record, list[bytes]]]]:
+    request = ImportRequest(path="upload://test", **options)
+    with (
+        PackageReader(package) as reader,
+        Workset(None) as workset,
+        services.db.transaction(readonly=True) as tx,
+    ):
+        context = PlanContext(tx, scope, request, max_nodes=200, helper=helper)
+        outcome = Planner(context, reader, workset).run()
+        stored = workset.records(outcome.order)
+        return outcome, [(Record.unpacked(stored[s][0]), stored[s][1]) for s in outcome.order]
+
+
+def comparable(record: Record) -> Record:
+    """A record without what only the helper adds, and without the next firings of a moved
+    schedule (listed from the moment each plan was made)."""
+    schedule = record.schedule
+    if schedule is not None:
+        shifts = orjson.loads(schedule)
+        for shift in shifts:
+            shift.pop("before", None), shift.pop("after", None)
+        schedule = orjson.dumps(shifts)
+    return record._replace(prepacked=None, schedule=schedule)
+
+
+def assert_same_plans(services: Services, scope: Scope, package: Path, **options: Any) -> None:
+    alone, alone_records = plan(services, scope, package, helper=False, **options)
+    helped, helped_records = plan(services, scope, package, helper=True, **options)
+
+    assert helped.counts == alone.counts
+    assert [p.as_json() for p in helped.problems] == [p.as_json() for p in alone.problems]
+    assert helped.problems_total == alone.problems_total
+    assert helped.fingerprint == alone.fingerprint
+    assert list(helped.order) == list(alone.order)
+    assert helped.failing == alone.failing
+    assert [(comparable(r), late) for r, late in helped_records] == [
+        (comparable(r), late) for r, late in alone_records
+    ]
+    prepacked = [r for r, _ in helped_records if r.prepacked is not None]
+    for record in prepacked:
+        assert record.text is not None
+        assert record.raw is not None
+        sha, text, raw = record.prepacked  # type: ignore[misc]
+        assert sha == hashlib.sha256(record.text.encode()).hexdigest()
+        assert (text, raw) == (pack(record.text), pack_source(record.raw, record.text))
+    assert prepacked, "the helper prepared the ledger's copies"
+
+
+@pytest.fixture(params=[(0, 1.0), (1, 0.5), (2, 0.0)], ids=["helper", "shared", "here"])
+def helped(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of three; the helper reads from the given batch on and prepares the given part
+    of each batch (the planner prepares the rest)."""
+    hand_over, share = request.param
+    small_batches(monkeypatch)
+    helper_from(monkeypatch, hand_over, share)
+
+
+@pytest.mark.usefixtures("helped")
+def test_a_first_import_plans_the_same_with_the_helper(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    upstream, downstream = make_job("load_orders"), make_job("daily_sales")
+    downstream["schedule"]["cron"]["dependJobs"] = {"jobs": ["load_orders"], "dependPeriod": "SAME"}
+    broken = make_job("broken", processType="SOMETIMES")
+    orphan = make_job("orphan")
+    orphan["nodes"][0]["properties"][0]["value"] = "no_such_sql"
+    package = write_package(tmp_path / "p.zip", [downstream, upstream, broken, orphan])
+
+    assert_same_plans(services, scope, package, profile=PROFILE)
+
+
+@pytest.mark.usefixtures("helped")
+def test_a_repeated_import_plans_the_same_with_the_helper(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    jobs = [make_job(f"job_{i}") for i in range(4)]
+    services.scripts.create(scope, make_script("job_0_sql"))
+    # job_3 is new, job_1 was changed in the target, the others are as the package has them.
+    services.jobs.create(scope, {**jobs[0], "directory": "/prod/sales"})
+    services.jobs.create(scope, {**jobs[1], "directory": "/prod/sales", "description": "edited"})
+    kept = {**jobs[2]["schedule"]["cron"], "expression": "0 0 5 * * ?"}  # target-owned
+    services.jobs.create(
+        scope, {**jobs[2], "directory": "/prod/sales", "schedule": {"type": "CRON", "cron": kept}}
+    )
+    zone = parse_time_zone_move({"zone": "Asia/Tokyo", "mode": "keepWallClock"}, "tz", [])
+    package = write_package(tmp_path / "p.zip", jobs)
+
+    assert_same_plans(
+        services,
+        scope,
+        package,
+        same_name_policy="OVERWRITE",
+        profile=PROFILE,
+        time_zone=zone,
+        target_directory="/landing",
+        params={"bizdate": "${yyyyMMdd-2}"},
+    )
+
+
+@pytest.mark.usefixtures("helped")
+def test_an_unchanged_package_plans_the_same_with_the_helper(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    jobs = [make_job(f"job_{i}", basicConfig={"owner": "ops"}) for i in range(3)]
+    for job in jobs:
+        services.jobs.create(scope, job)
+        for script in (make_script(f"{job['name']}_sql"),):
+            services.scripts.create(scope, script)
+    services.jobs.update(scope, "job_1", make_job("job_1", description="edited in the target"))
+    package = write_package(tmp_path / "p.zip", jobs)
+
+    assert_same_plans(services, scope, package, same_name_policy="OVERWRITE")
