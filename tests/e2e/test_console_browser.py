@@ -285,7 +285,9 @@ def _export(page: Any, shot: Shot) -> None:
     page.click("nav.mainnav >> text=Workspace export")
     shot("13-export-workspace")
     page.click("nav.mainnav >> text=Download center")
-    assert page.locator("table.downloads tbody tr").count() == 2
+    page.wait_for_url("**/downloads")
+    # Waits for the page to draw the rows: a click answers before the new page is parsed.
+    playwright_api.expect(page.locator("table.downloads tbody tr")).to_have_count(2)
     shot("14-download-center")
 
 
