@@ -186,7 +186,11 @@ def report(figures: Figures, db: str) -> None:
         runs = figures[key]
         times = ", ".join(f"{r['seconds']:.2f}" for r in runs)
         rss = max(r["peak_rss_mb"] for r in runs)
-        print(f"  {label:<34} {best(runs)['seconds']:7.2f} s  (runs {times})  RSS {rss:5.0f} MB")
+        both = max(r.get("peak_rss_with_helper_mb", 0.0) for r in runs)
+        print(
+            f"  {label:<34} {best(runs)['seconds']:7.2f} s  (runs {times})  RSS {rss:5.0f} MB"
+            f" (with helper {both:5.0f} MB)"
+        )
     export = best(figures["export"])["seconds"] / best(figures["export_floor"])["seconds"]
     imported = best(figures["import_"])["seconds"] / best(figures["import_floor"])["seconds"]
     print(f"  export / floor {export:.2f}x, import / floor {imported:.2f}x")
@@ -208,9 +212,11 @@ def growth(small: Figures, large: Figures) -> None:
         t = best(large[key])["seconds"] / best(small[key])["seconds"]
         rss_small = max(r["peak_rss_mb"] for r in small[key])
         rss_large = max(r["peak_rss_mb"] for r in large[key])
+        both_small = max(r.get("peak_rss_with_helper_mb", 1.0) for r in small[key])
+        both_large = max(r.get("peak_rss_with_helper_mb", 1.0) for r in large[key])
         print(
             f"  {label:<34} time {t:5.1f}x ({t / size:.2f} of linear)  "
-            f"RSS {rss_large / rss_small:.2f}x"
+            f"RSS {rss_large / rss_small:.2f}x (with helper {both_large / both_small:.2f}x)"
         )
 
 
