@@ -41,6 +41,7 @@ import pickle
 import shutil
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from multiprocessing.connection import Connection
@@ -61,7 +62,9 @@ waits for the helper. Linux's default 64 KiB held less than one batch."""
 SHARE = 0.8
 """The part of a batch's objects the helper prepares, to start with."""
 GAIN = 0.5
-"""How far the share moves towards balance after each batch (1: all the way, as measured)."""
+"""How far a batch's share is corrected towards balance by what the batch cost each side."""
+SMOOTHING = 0.5
+"""The weight of the latest correction in the share (the rest: the share as it was)."""
 STOP_SECONDS = 10.0
 _READY = 0
 
@@ -148,6 +151,7 @@ class ReadAhead:
         )
         self._ready = False
         self.share = SHARE
+        self._shares: deque[float] = deque()  # what each batch with the helper was sent with
         self._handed_out = 0.0  # when the consumer last got a batch (its work since is its own)
         try:
             self._process.start()
@@ -177,6 +181,7 @@ class ReadAhead:
                 self._work.send((batch, self.share, reading))
             else:
                 self._work.send((batch, self.share, None))
+            self._shares.append(self.share)
             sent += 1
             if sent > AHEAD:
                 sent -= 1
@@ -204,6 +209,7 @@ class ReadAhead:
         entered = time.perf_counter()
         number, helper_took = self._receive()
         waited = time.perf_counter() - entered
+        used = self._shares.popleft()
         stored = self._folder / str(number)
         outcome: BatchRead | BaseException = pickle.loads(stored.read_bytes())
         stored.unlink()
@@ -218,16 +224,24 @@ class ReadAhead:
             outcome = outcome._replace(objects=objects)
         handed_out = time.perf_counter()
         if self._handed_out:
-            self._balance(handed_out - self._handed_out - waited, helper_took)
+            self._balance(handed_out - self._handed_out - waited, helper_took, used)
         self._handed_out = handed_out
         return outcome
 
-    def _balance(self, mine: float, helpers: float) -> None:
+    def _balance(self, mine: float, helpers: float, used: float) -> None:
         """Move the helper's share towards the point where a batch costs both sides the same
-        (``mine``: the consumer's own work since the last batch, ``helpers``: the helper's)."""
+        (``mine``: the consumer's own work since the last batch, ``helpers``: the helper's, on
+        a batch read with the share ``used``).
+
+        The correction is of the share that batch was read with, not of the share now: a
+        batch's cost is known ``AHEAD`` batches after its share was chosen, and adding each
+        measurement's correction to the current share counted one imbalance several times over
+        (the share swung between a third and nine tenths every eight batches, one side idle at
+        each end of the swing)."""
         if mine + helpers > 0:
-            step = GAIN * (mine - helpers) / (mine + helpers)
-            self.share = min(1.0, max(0.0, self.share + step))
+            balanced = used + GAIN * (mine - helpers) / (mine + helpers)
+            blended = (1 - SMOOTHING) * self.share + SMOOTHING * balanced
+            self.share = min(1.0, max(0.0, blended))
 
     def __enter__(self) -> ReadAhead:
         return self

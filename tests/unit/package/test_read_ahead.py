@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections import deque
 from pathlib import Path
 
 import orjson
 import pytest
 
 from jobferry.errors import HelperStoppedError, PackageError
-from jobferry.package.readahead import GAIN, ReadAhead
+from jobferry.package.readahead import AHEAD, ReadAhead
 from jobferry.package.reader import ReadLimits
 from support.builders import make_job, make_script
 from support.packages import tamper, write_package
@@ -151,11 +152,28 @@ def test_nothing_is_left_in_the_scratch_folder(
 def test_the_share_moves_towards_the_slower_side(package: Path, tmp_path: Path) -> None:
     with ReadAhead(package, describe, tmp_path) as ahead:
         start = ahead.share
-        ahead._balance(mine=3.0, helpers=1.0)  # the consumer is behind: the helper takes more
-        assert ahead.share == pytest.approx(min(1.0, start + GAIN * 0.5))
-        ahead._balance(mine=1.0, helpers=9.0)
-        ahead._balance(mine=1.0, helpers=9.0)
+        ahead._balance(mine=3.0, helpers=1.0, used=start)  # the consumer is behind
+        assert ahead.share > start
+        ahead._balance(mine=1.0, helpers=9.0, used=start)
+        ahead._balance(mine=1.0, helpers=9.0, used=start)
         assert ahead.share < start
         for _ in range(20):
-            ahead._balance(mine=0.0, helpers=1.0)
-        assert ahead.share == 0.0
+            ahead._balance(mine=0.0, helpers=1.0, used=ahead.share)
+        assert ahead.share == pytest.approx(0.0, abs=1e-3)
+
+
+def test_the_share_settles_where_both_sides_take_as_long(package: Path, tmp_path: Path) -> None:
+    """Simulated costs: the helper reads every entry (0.05 s a batch) and prepares its share
+    (0.10 s for a whole batch); the consumer plans (0.04 s) and prepares the rest. Both take
+    as long at a share of 0.45. A batch's cost is known ``AHEAD`` batches after its share was
+    chosen, as in a read: correcting the share now by each late measurement swung it ±0.08
+    around the balance (one side idle at each end of the swing)."""
+    with ReadAhead(package, describe, tmp_path) as ahead:
+        in_flight = deque([ahead.share] * (AHEAD + 1))
+        seen = []
+        for _ in range(40):
+            used = in_flight.popleft()
+            ahead._balance(mine=0.04 + (1 - used) * 0.10, helpers=0.05 + used * 0.10, used=used)
+            in_flight.append(ahead.share)
+            seen.append(ahead.share)
+        assert seen[-20:] == pytest.approx([0.45] * 20, abs=0.01)
