@@ -362,7 +362,8 @@ def _import_with_a_mapping(page: Any, shot: Shot, server: ServerProcess, prod: s
     shot("23-import-rolled-back")
     assert server.call("GET", "/jobs/daily_sales", workspace=prod).status_code == 400
     page.click("nav.mainnav >> text=Tasks")
-    assert "ROLLED BACK" in page.inner_text("main")
+    page.wait_for_url("**/tasks")
+    playwright_api.expect(page.locator("main")).to_contain_text("ROLLED BACK")  # waits
     shot("24-tasks")
 
 
@@ -416,7 +417,8 @@ def _admin_pages(page: Any, shot: Shot) -> None:
     ):
         page.click("nav.mainnav >> text=Admin")
         page.click(f"nav.subnav >> text={link}")
-        assert heading in page.inner_text("h1")
+        # Waits for the new page: the one the click left has an h1 too.
+        playwright_api.expect(page.locator("h1")).to_contain_text(heading)
         shot(f"{number}-admin-{link.split()[0].lower()}-{link.split()[-1].lower()}")
     page.click(".usermenu >> text=admin")
     page.wait_for_selector("h1")
