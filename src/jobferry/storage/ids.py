@@ -25,24 +25,14 @@ _RAND_A = (1 << 12) - 1
 _RAND_B = (1 << 62) - 1
 
 
-class _Source:
-    """The process's random bits (a new seed in every process)."""
-
-    def __init__(self) -> None:
-        self.random = random.Random(os.urandom(32))
-
-    def reseed(self) -> None:
-        self.random.seed(os.urandom(32))
-
-
-_source = _Source()
-os.register_at_fork(after_in_child=_source.reseed)
+_random = random.Random()  # seeded from the operating system
+os.register_at_fork(after_in_child=_random.seed)  # a forked child seeds its own again
 
 
 def new_uuid() -> uuid.UUID:
     """A fresh version 7 UUID: later ones sort after earlier ones (to the millisecond)."""
     ms = time.time_ns() // 1_000_000
-    bits = _source.random.getrandbits(74)
+    bits = _random.getrandbits(74)
     value = (ms << 80) | _VERSION_7 | ((bits >> 62) & _RAND_A) << 64 | _VARIANT | (bits & _RAND_B)
     return uuid.UUID(int=value)
 
