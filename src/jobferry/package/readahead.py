@@ -13,8 +13,8 @@ verify-only after a mismatch), so it finds what the reader would have found and 
 the reader would have refused; a refusal comes back as the same exception. Preparing is pure and
 per object, so it is shared: the helper prepares the first part of each batch and leaves the
 rest as bytes, which the consumer prepares itself as it hands them out. The share follows the
-two sides' speed: when the consumer had to wait for a batch it takes on more, when the batch
-was ready it takes on less. While the helper starts (a new interpreter: most of a second) the
+two sides' measured work per batch: the side that took longer hands part of it to the other.
+While the helper starts (a new interpreter: most of a second) the
 consumer reads the first batches itself and hands the reading state over with the first batch
 it sends.
 
@@ -41,7 +41,6 @@ import pickle
 import shutil
 import tempfile
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from multiprocessing.connection import Connection
@@ -81,7 +80,7 @@ def _serve(
     with open(path, "rb") as handle:
         mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     buffer = memoryview(mapping)
-    done.send((_READY, 0.0))
+    done.send((_READY, 0.0, 0.0))
     reading: EntryReading | None = None
     number = 0
     while True:
@@ -105,7 +104,7 @@ def _serve(
         except Exception as exc:  # the reader raises it, as it would have
             outcome, failed = exc, True
         _deliver(Path(folder), number, outcome)
-        done.send((number, time.perf_counter() - started))
+        done.send((number, time.perf_counter() - started, share))
         if failed:
             return
 
@@ -151,7 +150,6 @@ class ReadAhead:
         )
         self._ready = False
         self.share = SHARE
-        self._shares: deque[float] = deque()  # what each batch with the helper was sent with
         self._handed_out = 0.0  # when the consumer last got a batch (its work since is its own)
         try:
             self._process.start()
@@ -181,7 +179,6 @@ class ReadAhead:
                 self._work.send((batch, self.share, reading))
             else:
                 self._work.send((batch, self.share, None))
-            self._shares.append(self.share)
             sent += 1
             if sent > AHEAD:
                 sent -= 1
@@ -193,10 +190,11 @@ class ReadAhead:
         """Whether the helper has started (it says so once, first thing)."""
         return self._done.poll() and self._receive()[0] == _READY
 
-    def _receive(self) -> tuple[int, float]:
-        """The number of the next batch read, and how long the helper worked on it."""
+    def _receive(self) -> tuple[int, float, float]:
+        """The number of the next batch read, how long the helper worked on it, and the share
+        of it the helper prepared."""
         try:
-            said: tuple[int, float] = self._done.recv()
+            said: tuple[int, float, float] = self._done.recv()
         except EOFError:
             self._process.join(STOP_SECONDS)
             raise HelperStoppedError(
@@ -207,9 +205,8 @@ class ReadAhead:
 
     def _next(self) -> BatchRead:
         entered = time.perf_counter()
-        number, helper_took = self._receive()
+        number, helper_took, used = self._receive()
         waited = time.perf_counter() - entered
-        used = self._shares.popleft()
         stored = self._folder / str(number)
         outcome: BatchRead | BaseException = pickle.loads(stored.read_bytes())
         stored.unlink()
