@@ -161,8 +161,9 @@ class StorageError(JobferryError):
 
 
 class HelperStoppedError(JobferryError):
-    """The helper process reading an import's package on another core stopped without an
-    answer (killed, out of memory): the import fails, nothing is written."""
+    """A helper process working beside an import or an export on another core (reading the
+    package, or writing it) stopped without an answer (killed, out of memory): the task fails;
+    an import writes nothing, an export keeps no package."""
 
     code = "DLF.0000"
 

@@ -214,6 +214,13 @@ class Settings(BaseSettings):
         "checked object by object in a helper process beside the import (a second core), while "
         "the import matches and writes; 0: every package.",
     )
+    export_helper_jobs: int = Field(
+        5000,
+        ge=0,
+        description="Exports of at least this many jobs are deflated and written into the zip "
+        "by a helper process (a second core) while the export reads the next definitions; 0: "
+        "every export.",
+    )
     download_ttl_seconds: int = Field(
         3 * 24 * 3600,
         ge=60,

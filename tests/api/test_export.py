@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
+from typing import Any
 
+import pytest
+
+from jobferry.package.writebehind import WriteBehind
 from jobferry.services.container import Services
+from jobferry.services.exporting import package as package_module
 from support.builders import make_job
 from support.clients import SignedClient, wait_task
 from support.exporting import entries, listing, manifest, seed
@@ -315,3 +321,37 @@ def test_export_options_of_the_wrong_type_are_refused(api: SignedClient) -> None
     assert "exportStatus" in response.json()["error_msg"]
     bad_path = api.call("POST", "/jobs/daily_sales/export", {"obsPath": "http://x/y"})
     assert bad_path.json()["error_code"] == "DLF.0803"
+
+
+def test_an_export_written_by_a_helper_process_is_the_same_package(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(api, ("a_job", "b_job", "c_job"))
+    assert api.call("POST", "/signing-key").status_code == 200
+    packages: dict[str, tuple[bytes, bytes]] = {}
+    helpers: list[Path] = []
+
+    class Counted(WriteBehind):
+        def __init__(self, path: Path, *args: Any) -> None:
+            helpers.append(path)
+            super().__init__(path, *args)
+
+    monkeypatch.setattr(package_module, "WriteBehind", Counted)
+    for way in ("here", "helper"):
+        if way == "helper":
+            settings = services.exports.settings.model_copy(update={"export_helper_jobs": 0})
+            monkeypatch.setattr(services.exports, "settings", settings)
+        task = wait_task(api, api.call("POST", "/exports", {"mode": "workspace"}).json()["taskId"])
+        assert task["status"] == "SUCCESSFUL", task
+        whole = api.call("GET", f"/downloads/{task['result']['downloadId']}/content").content
+        listed = api.call("POST", "/jobs/batch-export", {"jobList": ["a_job", "c_job"]}).content
+        packages[way] = (whole, listed)
+
+    assert len(helpers) == 2  # the helper wrote both of the second round, none of the first
+    assert packages["helper"] == packages["here"]
+    whole, listed = packages["here"]
+    assert "manifest.sig" in entries(whole)
+    assert "manifest.sig" in entries(listed)
+    assert [p for p in entries(whole) if p.endswith(".job")] == [
+        f"jobs/{name}.job" for name in ("a_job", "b_job", "c_job")
+    ]

@@ -64,6 +64,19 @@ def _packed(data: bytes) -> tuple[Compressed, str]:
     return deflated(data, COMPRESS_LEVEL), hashlib.sha256(data).hexdigest()
 
 
+def check_order(last: str | None, path: str) -> str:
+    """``path``, when an entry there may follow one at ``last`` (paths ascend, and the
+    manifest's own files are the writer's)."""
+    if last is not None and path <= last:
+        raise ValueError(
+            f"package entries must be added in ascending path order without duplicates: "
+            f"'{path}' came after '{last}'"
+        )
+    if path in _RESERVED:
+        raise ValueError(f"{path} is written by the writer itself")
+    return path
+
+
 class PackageWriter:
     """Streams entries into a zip file object (written sequentially)."""
 
@@ -96,7 +109,7 @@ class PackageWriter:
     def add_many(self, entries: Sequence[NewEntry]) -> None:
         """Add entries whose paths ascend (and follow every path added before)."""
         for entry in entries:
-            self._check_order(entry.path)
+            self._last_path = check_order(self._last_path, entry.path)
         data = [entry.data for entry in entries]
         packed = list(self._pool.map(_packed, data)) if self._pool else [_packed(d) for d in data]
         lines = []
@@ -119,16 +132,6 @@ class PackageWriter:
         self._listing_size += len(part)
         self._listing_crc = zlib.crc32(part, self._listing_crc)
         self._listing.write(self._listing_deflater.compress(part))
-
-    def _check_order(self, path: str) -> None:
-        if self._last_path is not None and path <= self._last_path:
-            raise ValueError(
-                f"package entries must be added in ascending path order without duplicates: "
-                f"'{path}' came after '{self._last_path}'"
-            )
-        if path in _RESERVED:
-            raise ValueError(f"{path} is written by the writer itself")
-        self._last_path = path
 
     def close(self, header: ManifestHeader | None = None) -> WrittenPackage:
         """Write the manifest's files (if any) and finish the zip; ``header`` (what the

@@ -2,17 +2,22 @@
 
 Entries are sorted by path and every entry has the same timestamp; ``createdAt`` is the newest
 change among the objects written, not the wall clock: the same definitions always give the
-same bytes. Entries are deflated on two threads while the next batch is read.
+same bytes. A large package is written by a helper process on another core
+(:mod:`jobferry.package.writebehind`) while the next batch is read and rendered; a small one
+here, each batch deflated on two threads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import IO, Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
 
 import jobferry
 from jobferry.package.manifest import ManifestHeader
-from jobferry.package.writer import PackageWriter, WrittenPackage
+from jobferry.package.writebehind import WriteBehind
+from jobferry.package.writer import NewEntry, PackageWriter, WrittenPackage
 from jobferry.services.collector import collect_batch_garbage
 from jobferry.services.context import WRITERS, Scope
 from jobferry.services.exporting.contents import Summary, package_entries, requirements
@@ -23,6 +28,22 @@ from jobferry.storage import promotion as promotion_repo
 
 COMPRESS_THREADS = 2
 INVENTORY_KINDS = ("job", "resource", "script")
+
+
+class _Sink(Protocol):
+    def add_many(self, entries: list[NewEntry]) -> None: ...
+
+    def close(self, header: ManifestHeader | None = None) -> WrittenPackage: ...
+
+
+@contextmanager
+def _writer(path: Path, signer: Callable[[bytes], bytes] | None, helper: bool) -> Iterator[_Sink]:
+    if helper:
+        with WriteBehind(path, signer) as behind:
+            yield behind
+        return
+    with path.open("wb") as out:
+        yield PackageWriter(out, None, signer, threads=COMPRESS_THREADS)
 
 
 def deleted_since(tx: Tx, scope: Scope, options: ExportOptions) -> list[dict[str, Any]]:
@@ -44,17 +65,30 @@ def write_package(
     scope: Scope,
     selection: Selection,
     options: ExportOptions,
-    out: IO[bytes],
+    path: Path,
     signer: Callable[[bytes], bytes] | None = None,
     *,
     inventory: bool = False,
+    helper: bool = False,
 ) -> WrittenPackage:
-    """Write the package of ``selection`` into ``out`` (signed when ``signer`` is given);
-    ``inventory``: the selection is every job of the workspace, the package gets every script
-    and resource too (with exportDepend), and the manifest says which kinds it holds whole."""
+    """Write the package of ``selection`` into the file at ``path`` (signed when ``signer`` is
+    given); ``inventory``: the selection is every job of the workspace, the package gets every
+    script and resource too (with exportDepend), and the manifest says which kinds it holds
+    whole; ``helper``: a helper process writes it (a large package)."""
     scope.require(WRITERS, "export jobs")
+    with _writer(path, signer, helper) as writer:
+        return _write(tx, scope, selection, options, writer, inventory)
+
+
+def _write(
+    tx: Tx,
+    scope: Scope,
+    selection: Selection,
+    options: ExportOptions,
+    writer: _Sink,
+    inventory: bool,
+) -> WrittenPackage:
     summary = Summary()
-    writer = PackageWriter(out, None, signer, threads=COMPRESS_THREADS)
     for entries in package_entries(tx, scope, selection, options, summary, whole=inventory):
         writer.add_many(entries)
         collect_batch_garbage()

@@ -140,11 +140,12 @@ class ExportService:
         path = new_zip(scratch_folder(self.settings))
         started = now_ms()
         try:
-            with self.db.transaction(readonly=True) as tx, path.open("wb") as out:
+            with self.db.transaction(readonly=True) as tx:
                 chosen = select_jobs(tx, scope, names)
                 selection = self._selection(tx, scope, chosen, options, layout)
                 signer = self.keys.signer_in(tx, scope.workspace.id)
-                write_package(tx, scope, selection, options, out, signer)
+                helper = self._helper(selection)
+                write_package(tx, scope, selection, options, path, signer, helper=helper)
         except BaseException:
             path.unlink(missing_ok=True)
             raise
@@ -258,6 +259,11 @@ class ExportService:
             if options.deletions_for is not None:
                 promotion_repo.set_export_to(tx, scope.workspace.id, options.deletions_for, at)
 
+    def _helper(self, selection: Selection) -> bool:
+        """Whether a helper process writes the package (a large one: starting it costs most
+        of a second)."""
+        return len(selection) >= self.settings.export_helper_jobs
+
     def run(self, job: PreparedExport) -> None:
         """Generate the package of a prepared export and keep it in the download center."""
         try:
@@ -276,14 +282,23 @@ class ExportService:
         path = new_zip(scratch_folder(self.settings))
         snapshot = now_ms()
         try:
-            with self.db.transaction(readonly=True) as tx, path.open("wb") as out:
+            with self.db.transaction(readonly=True) as tx:
                 selection = self._selection(
                     tx, scope, self._chosen(tx, job), options, Layout.SINGLE
                 )
                 self.tasks.advance(job.task_id, 10, f"Writing {len(selection)} job(s).")
                 signer = self.keys.signer_in(tx, scope.workspace.id)
                 whole = job.mode is ExportMode.WORKSPACE and job.since is None
-                written = write_package(tx, scope, selection, options, out, signer, inventory=whole)
+                written = write_package(
+                    tx,
+                    scope,
+                    selection,
+                    options,
+                    path,
+                    signer,
+                    inventory=whole,
+                    helper=self._helper(selection),
+                )
             stamp = datetime.fromtimestamp(snapshot / 1000).strftime("%Y%m%d%H%M%S")
             file_name = f"{scope.workspace.name}_{job.mode}_{stamp}.zip"
             chosen = {

@@ -1,0 +1,178 @@
+"""Writing a package in a helper process, a batch behind the export that produces its entries.
+
+An export does two kinds of work per entry: what needs the database (rows read, references
+followed, definitions rendered), and what needs only the entry's bytes (deflate, sha256, the zip
+records, the listing). Threads cannot share them: a thread that deflates one entry and wants
+the GIL back behind the export's busy Python code waits a whole switch interval for it (5 ms
+per entry), so the thread pool of :class:`~.writer.PackageWriter` is only of use while the
+export waits for it. For a large export a helper process runs that whole writer instead, on
+another core, while the export renders the next batch: the same bytes, in about the time of the
+slower side rather than of both.
+
+**How they talk.** Two pipes. Down: ``("add", entries)`` per batch, then ``("close", header)``
+(and the signature when asked for it). Up: one word when the helper is ready, ``("sign",
+manifest)`` when the package is signed (the key never leaves the export's process), then
+``("done", written)`` or ``("error", exception)``. Sending a batch waits while the helper is
+still on the one before: a batch or two in flight, whatever the package's size.
+
+Order is checked here, before a batch is sent (a caller's mistake is its own error at once).
+A helper that stops without an answer is :class:`~jobferry.errors.HelperStoppedError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from jobferry.errors import HelperStoppedError
+from jobferry.package.manifest import ManifestHeader
+from jobferry.package.writer import NewEntry, PackageWriter, WrittenPackage, check_order
+
+STOP_SECONDS = 10.0
+HELD = 8
+"""Batches kept here while the helper starts (most of a second): the export goes on meanwhile."""
+
+
+def _serve(path: str, signs: bool, work: Connection, done: Connection) -> None:
+    """The helper: write every batch it is sent into ``path``, then the manifest."""
+
+    def sign(manifest: bytes) -> bytes:
+        done.send(("sign", manifest))
+        what, signature = work.recv()
+        assert what == "signature"
+        return bytes(signature)
+
+    try:
+        with open(path, "wb") as out:
+            writer = PackageWriter(out, None, sign if signs else None)
+            done.send(("ready", None))
+            while (item := work.recv()) is not None:
+                what, payload = item
+                if what == "add":
+                    writer.add_many(payload)
+                    continue
+                written = writer.close(payload)
+                out.flush()
+                done.send(("done", written))
+                return
+    except EOFError:  # the export is gone
+        return
+    except Exception as exc:  # the export raises it, as the writer would have
+        try:
+            done.send(("error", exc))
+        except Exception:  # an exception that cannot travel: its text does
+            with contextlib.suppress(Exception):
+                done.send(("error", RuntimeError(repr(exc))))
+
+
+class WriteBehind:
+    """A helper process writing one package file (a context manager), with the writer's
+    ``add_many`` and ``close``."""
+
+    def __init__(self, path: Path, signer: Callable[[bytes], bytes] | None = None) -> None:
+        context = multiprocessing.get_context("spawn")  # a server runs threads: never fork
+        self._signer = signer
+        self._last_path: str | None = None
+        work_end, self._work = context.Pipe(duplex=False)
+        self._done, done_end = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_serve,
+            args=(str(path), signer is not None, work_end, done_end),
+            name="jobferry-write-behind",
+            daemon=True,
+        )
+        try:
+            self._process.start()
+        finally:
+            work_end.close()
+            done_end.close()
+        self._ready = False
+        self._held: list[list[NewEntry]] = []
+
+    def add_many(self, entries: Sequence[NewEntry]) -> None:
+        """Hand over entries whose paths ascend (and follow every path handed over before)."""
+        for entry in entries:
+            self._last_path = check_order(self._last_path, entry.path)
+        if self._ready and self._done.poll():  # the helper only speaks first when it failed
+            self._expect("nothing")
+        self._held.append(list(entries))
+        if self._ready or self._done.poll() or len(self._held) >= HELD:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Send the batches held (once the helper is ready: until then sending would wait)."""
+        if not self._ready:
+            self._expect("ready")
+            self._ready = True
+        for batch in self._held:
+            self._send(("add", batch))
+        self._held = []
+
+    def close(self, header: ManifestHeader | None = None) -> WrittenPackage:
+        """Write the manifest's files (if any) and finish the zip, as the writer does."""
+        self._hand_over()
+        self._send(("close", header))
+        said = self._receive()
+        if said[0] == "sign":
+            assert self._signer is not None
+            self._send(("signature", self._signer(said[1])))
+            said = self._receive()
+        written = self._answer(said, "done")
+        assert isinstance(written, WrittenPackage)
+        return written
+
+    def _send(self, item: tuple[str, Any]) -> None:
+        try:
+            self._work.send(item)
+        except OSError:  # the helper is gone: what it said, if it said anything
+            self._answer(self._receive(), "nothing")
+            raise
+
+    def _expect(self, word: str) -> None:
+        self._answer(self._receive(), word)
+
+    def _receive(self) -> tuple[str, Any]:
+        try:
+            said: tuple[str, Any] = self._done.recv()
+        except (EOFError, OSError):
+            self._process.join(STOP_SECONDS)
+            raise HelperStoppedError(
+                "The helper process writing the package stopped "
+                f"(exit code {self._process.exitcode}); see the server log, and export again."
+            ) from None
+        return said
+
+    @staticmethod
+    def _answer(said: tuple[str, Any], expected: str) -> Any:
+        what, payload = said
+        if what == "error":
+            raise payload
+        if what != expected:
+            raise HelperStoppedError(
+                f"The helper process writing the package said '{what}' where '{expected}' was "
+                "due; see the server log, and export again."
+            )
+        return payload
+
+    def __enter__(self) -> WriteBehind:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        with contextlib.suppress(OSError):  # it stopped already
+            self._work.send(None)
+        self._process.join(STOP_SECONDS)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        self._work.close()
+        self._done.close()

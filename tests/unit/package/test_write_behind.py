@@ -1,0 +1,115 @@
+"""Writing a package in a helper process: the bytes the writer writes in this process, signed
+or not, however the batches fall around the helper's start; a caller's mistake is refused at
+once; the helper's own error is the caller's; a helper that dies is an error that says so."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from jobferry.errors import HelperStoppedError
+from jobferry.package import writebehind
+from jobferry.package.writebehind import WriteBehind
+from jobferry.package.writer import NewEntry, PackageWriter, WrittenPackage
+from support.packages import HEADER
+
+
+def entries(count: int) -> list[NewEntry]:
+    return [
+        NewEntry(f"jobs/job_{i:04d}.job", "job", f"job_{i:04d}", f"id-{i}", b'{"n": %d}' % i)
+        for i in range(count)
+    ]
+
+
+def sign(manifest: bytes) -> bytes:
+    """A stand-in signer: it runs in the caller's process (the key never travels)."""
+    return b"signed:" + hashlib.sha256(manifest).digest()
+
+
+def batches(items: list[NewEntry], size: int) -> list[list[NewEntry]]:
+    return [items[at : at + size] for at in range(0, len(items), size)]
+
+
+def written_here(items: list[NewEntry], size: int, signed: bool) -> tuple[bytes, WrittenPackage]:
+    out = io.BytesIO()
+    writer = PackageWriter(out, None, sign if signed else None)
+    for batch in batches(items, size):
+        writer.add_many(batch)
+    written = writer.close(HEADER)
+    return out.getvalue(), written
+
+
+@pytest.mark.parametrize("signed", [False, True])
+@pytest.mark.parametrize("count", [0, 7, 60])
+def test_the_helper_writes_the_bytes_the_writer_writes(
+    tmp_path: Path, signed: bool, count: int
+) -> None:
+    items = entries(count)
+    here, here_written = written_here(items, 5, signed)
+    path = tmp_path / "p.zip"
+
+    with WriteBehind(path, sign if signed else None) as behind:
+        for batch in batches(items, 5):  # 60 entries: more batches than are held at the start
+            behind.add_many(batch)
+        written = behind.close(HEADER)
+
+    assert path.read_bytes() == here
+    assert written == here_written
+    names = zipfile.ZipFile(path).namelist()
+    assert ("manifest.sig" in names) is signed
+    assert len(names) == count + 2 + signed
+
+
+def test_the_helper_waited_for_writes_the_same_bytes(tmp_path: Path) -> None:
+    items = entries(12)
+    path = tmp_path / "p.zip"
+    with WriteBehind(path) as behind:
+        assert behind._done.poll(30)  # ready before the first batch: nothing is held
+        for batch in batches(items, 4):
+            behind.add_many(batch)
+        behind.close()
+    out = io.BytesIO()
+    writer = PackageWriter(out, None)
+    writer.add_many(items)
+    writer.close()
+    assert path.read_bytes() == out.getvalue()
+    assert zipfile.ZipFile(path).namelist() == [e.path for e in items]
+
+
+def test_entries_out_of_order_are_refused_at_once(tmp_path: Path) -> None:
+    with WriteBehind(tmp_path / "p.zip") as behind:
+        behind.add_many(entries(3)[1:])
+        with pytest.raises(ValueError, match="ascending path order"):
+            behind.add_many(entries(1))
+        with pytest.raises(ValueError, match="written by the writer itself"):
+            behind.add_many([NewEntry("manifest.json", "job", "x", "x", b"{}")])
+
+
+def write(behind: WriteBehind, items: list[NewEntry]) -> None:
+    for batch in batches(items, 100):
+        behind.add_many(batch)
+    behind.close(HEADER)
+
+
+def test_what_fails_in_the_helper_is_raised_here(tmp_path: Path) -> None:
+    with (
+        WriteBehind(tmp_path / "no such folder" / "p.zip") as behind,
+        pytest.raises(FileNotFoundError),
+    ):
+        write(behind, entries(2))
+
+
+def test_a_helper_that_dies_is_an_error_that_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writebehind, "HELD", 1)
+    with WriteBehind(tmp_path / "p.zip") as behind:
+        behind.add_many(entries(2))
+        behind._process.kill()
+        behind._process.join()
+        with pytest.raises(HelperStoppedError, match="writing the package stopped"):
+            write(behind, entries(402)[2:])
