@@ -138,6 +138,9 @@ class BlobStore(Protocol):
     def fetch(self, location: str, target: Path) -> None:
         """Copy a stored file to ``target``."""
 
+    def local(self, location: str) -> Path | None:
+        """The stored file itself, to be read in place, when the store is a folder here."""
+
     def remove(self, location: str) -> None:
         """Delete a stored file (missing is fine)."""
 
@@ -157,16 +160,25 @@ class LocalBlobStore:
         return path
 
     def put(self, key: str, source: Path) -> str:
-        """Move the file into the store."""
+        """Put the file into the store: a second name for it (no bytes copied) when both are
+        on one file system, else a copy. The caller never writes ``source`` again."""
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        try:
+            os.link(source, target)
+        except OSError:  # another file system, or one without hard links
+            shutil.copyfile(source, target)
         os.chmod(target, 0o600)
         return key
 
     def fetch(self, location: str, target: Path) -> None:
         """Copy a stored package out."""
         shutil.copyfile(self._path(location), target)
+
+    def local(self, location: str) -> Path | None:
+        """The stored package's own file (stored files are never rewritten, and one removed
+        while it is read stays readable until it is closed)."""
+        return self._path(location)
 
     def remove(self, location: str) -> None:
         """Delete a stored package."""
@@ -190,6 +202,10 @@ class S3BlobStore:
     def fetch(self, location: str, target: Path) -> None:
         """Download a stored package."""
         self.storage.get_to_file(self.bucket, location, target, max_bytes=1 << 40)
+
+    def local(self, location: str) -> Path | None:
+        """None: a stored package is fetched before it is read."""
+        return None
 
     def remove(self, location: str) -> None:
         """Delete a stored package."""

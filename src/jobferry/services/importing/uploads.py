@@ -131,7 +131,14 @@ class PackageSource:
 
     @contextmanager
     def open(self, scope: Scope, path: str) -> Iterator[PackageReader]:
-        """Fetch a package and open it for one streaming read (its files are removed after)."""
+        """Open a package for one streaming read: an upload kept in a local folder where it
+        is, any other fetched first (and that copy removed after)."""
+        if path.startswith(UPLOAD_SCHEME):
+            stored = self.uploads.local(self._upload_of(scope, path).location)
+            if stored is not None:
+                with PackageReader(stored, self.limits, self.scratch) as reader:
+                    yield reader
+                return
         local = self.fetch(scope, path)
         try:
             with PackageReader(local, self.limits, self.scratch) as reader:
