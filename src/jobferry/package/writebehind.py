@@ -43,7 +43,10 @@ def _serve(path: str, signs: bool, work: Connection, done: Connection) -> None:
 
     def sign(manifest: bytes) -> bytes:
         done.send(("sign", manifest))
-        what, signature = work.recv()
+        answer = work.recv()
+        if answer is None:  # signing failed there: the export is ending
+            raise EOFError
+        what, signature = answer
         assert what == "signature"
         return bytes(signature)
 

@@ -113,3 +113,14 @@ def test_a_helper_that_dies_is_an_error_that_says_so(
         behind._process.join()
         with pytest.raises(HelperStoppedError, match="writing the package stopped"):
             write(behind, entries(402)[2:])
+
+
+def test_a_signer_that_fails_is_the_callers_error_and_the_helper_ends(tmp_path: Path) -> None:
+    def broken(manifest: bytes) -> bytes:
+        raise RuntimeError("the key is locked")
+
+    with WriteBehind(tmp_path / "p.zip", broken) as behind:
+        behind.add_many(entries(3))
+        with pytest.raises(RuntimeError, match="the key is locked"):
+            behind.close(HEADER)
+    assert behind._process.exitcode == 0
