@@ -27,8 +27,9 @@ consumer sends each batch's entries down a pipe widened to hold several batches,
 never waits; the helper writes each batch's outcome to a file of its own in the read's scratch
 folder and announces it in a few bytes, so it never waits for the consumer either.
 
-The helper is started per read and ends with it. It is spawned, never forked: a server process
-runs threads, which a fork would copy in the middle of whatever they were doing.
+The helper is started per read and ends with it (:mod:`.spawned`). It is spawned, never
+forked: a server process runs threads, which a fork would copy in the middle of whatever they
+were doing.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import mmap
-import multiprocessing
 import pickle
 import shutil
 import tempfile
@@ -45,13 +45,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from types import TracebackType
 
 from jobferry.errors import HelperStoppedError
 from jobferry.package.entries import drop_pages
 from jobferry.package.index import Wanted
 from jobferry.package.model import PackageObject
 from jobferry.package.reading import BatchRead, EntryReading, Prepare
+from jobferry.package.spawned import gone, spawn, stop
 
 AHEAD = 2
 """Batches sent to the helper beyond the one being handed out."""
@@ -64,7 +64,6 @@ GAIN = 0.5
 """How far a batch's share is corrected towards balance by what the batch cost each side."""
 SMOOTHING = 0.5
 """The weight of the latest correction in the share (the rest: the share as it was)."""
-STOP_SECONDS = 10.0
 _READY = 0
 
 
@@ -74,7 +73,7 @@ Work = tuple[list[Wanted], float, EntryReading | None]
 
 
 def _serve(
-    path: str, prepare: Prepare | None, work: Connection, done: Connection, folder: str
+    path: str, prepare: Prepare | None, folder: str, work: Connection, done: Connection
 ) -> None:
     """The helper: read each batch it is sent, write what it found to a file, say so."""
     with open(path, "rb") as handle:
@@ -136,29 +135,20 @@ class ReadAhead:
     """A helper process reading one package (a context manager)."""
 
     def __init__(self, path: Path, prepare: Prepare | None, scratch: Path | None) -> None:
-        context = multiprocessing.get_context("spawn")
         self._prepare = prepare
         self._folder = Path(tempfile.mkdtemp(prefix="read-ahead-", dir=scratch))
-        work_end, self._work = context.Pipe(duplex=False)
-        self._done, done_end = context.Pipe(duplex=False)
-        _widen(self._work)
-        self._process = context.Process(
-            target=_serve,
-            args=(str(path), prepare, work_end, done_end, str(self._folder)),
-            name="jobferry-read-ahead",
-            daemon=True,
-        )
-        self._ready = False
-        self.share = SHARE
-        self._handed_out = 0.0  # when the consumer last got a batch (its work since is its own)
         try:
-            self._process.start()
+            self._helper = spawn(
+                _serve, (str(path), prepare, str(self._folder)), "jobferry-read-ahead"
+            )
         except BaseException:
             shutil.rmtree(self._folder, ignore_errors=True)
             raise
-        finally:
-            work_end.close()
-            done_end.close()
+        self._process, self._work, self._done = self._helper
+        _widen(self._work)
+        self._ready = False
+        self.share = SHARE
+        self._handed_out = 0.0  # when the consumer last got a batch (its work since is its own)
 
     def reads(
         self,
@@ -196,11 +186,7 @@ class ReadAhead:
         try:
             said: tuple[int, float, float] = self._done.recv()
         except EOFError:
-            self._process.join(STOP_SECONDS)
-            raise HelperStoppedError(
-                "The helper process reading the package stopped "
-                f"(exit code {self._process.exitcode}); see the server log, and import again."
-            ) from None
+            raise HelperStoppedError(gone(self._helper, "reading the package", "import")) from None
         return said
 
     def _next(self) -> BatchRead:
@@ -243,18 +229,6 @@ class ReadAhead:
     def __enter__(self) -> ReadAhead:
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        with contextlib.suppress(OSError):  # it stopped already
-            self._work.send(None)
-        self._process.join(STOP_SECONDS)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join()
-        self._work.close()
-        self._done.close()
+    def __exit__(self, *_: object) -> None:
+        stop(self._helper)
         shutil.rmtree(self._folder, ignore_errors=True)

@@ -22,18 +22,16 @@ A helper that stops without an answer is :class:`~jobferry.errors.HelperStoppedE
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from jobferry.errors import HelperStoppedError
 from jobferry.package.manifest import ManifestHeader
+from jobferry.package.spawned import gone, spawn, stop
 from jobferry.package.writer import NewEntry, PackageWriter, WrittenPackage, check_order
 
-STOP_SECONDS = 10.0
 HELD = 8
 """Batches kept here while the helper starts (most of a second): the export goes on meanwhile."""
 
@@ -78,22 +76,10 @@ class WriteBehind:
     ``add_many`` and ``close``."""
 
     def __init__(self, path: Path, signer: Callable[[bytes], bytes] | None = None) -> None:
-        context = multiprocessing.get_context("spawn")  # a server runs threads: never fork
         self._signer = signer
         self._last_path: str | None = None
-        work_end, self._work = context.Pipe(duplex=False)
-        self._done, done_end = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_serve,
-            args=(str(path), signer is not None, work_end, done_end),
-            name="jobferry-write-behind",
-            daemon=True,
-        )
-        try:
-            self._process.start()
-        finally:
-            work_end.close()
-            done_end.close()
+        self._helper = spawn(_serve, (str(path), signer is not None), "jobferry-write-behind")
+        self._process, self._work, self._done = self._helper
         self._ready = False
         self._held: list[list[NewEntry]] = []
 
@@ -143,11 +129,7 @@ class WriteBehind:
         try:
             said: tuple[str, Any] = self._done.recv()
         except (EOFError, OSError):
-            self._process.join(STOP_SECONDS)
-            raise HelperStoppedError(
-                "The helper process writing the package stopped "
-                f"(exit code {self._process.exitcode}); see the server log, and export again."
-            ) from None
+            raise HelperStoppedError(gone(self._helper, "writing the package", "export")) from None
         return said
 
     @staticmethod
@@ -165,17 +147,5 @@ class WriteBehind:
     def __enter__(self) -> WriteBehind:
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        with contextlib.suppress(OSError):  # it stopped already
-            self._work.send(None)
-        self._process.join(STOP_SECONDS)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join()
-        self._work.close()
-        self._done.close()
+    def __exit__(self, *_: object) -> None:
+        stop(self._helper)
