@@ -34,8 +34,6 @@ were doing.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import mmap
 import pickle
 import shutil
@@ -51,7 +49,7 @@ from jobferry.package.entries import drop_pages
 from jobferry.package.index import Wanted
 from jobferry.package.model import PackageObject
 from jobferry.package.reading import BatchRead, EntryReading, Prepare
-from jobferry.package.spawned import gone, spawn, stop
+from jobferry.package.spawned import gone, spawn, stop, widen
 
 AHEAD = 2
 """Batches sent to the helper beyond the one being handed out."""
@@ -118,12 +116,6 @@ def _deliver(folder: Path, number: int, outcome: BatchRead | BaseException) -> N
     part.rename(folder / str(number))
 
 
-def _widen(connection: Connection) -> None:
-    # A system that caps pipes lower keeps its size: sending may then wait for the helper.
-    with contextlib.suppress(OSError):
-        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-
-
 def prepared_here(obj: PackageObject, prepare: Prepare) -> PackageObject:
     """An object the helper left unprepared (its entry's bytes), prepared here: on a document
     of its own, parsed from those bytes (preparing may change it)."""
@@ -145,7 +137,7 @@ class ReadAhead:
             shutil.rmtree(self._folder, ignore_errors=True)
             raise
         self._process, self._work, self._done = self._helper
-        _widen(self._work)
+        widen(self._work, PIPE_BYTES)
         self._ready = False
         self.share = SHARE
         self._handed_out = 0.0  # when the consumer last got a batch (its work since is its own)

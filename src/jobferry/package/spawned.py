@@ -9,6 +9,7 @@ work pipe), given :data:`STOP_SECONDS`, then killed.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import multiprocessing
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -46,6 +47,13 @@ def spawn(target: Callable[..., None], args: tuple[Any, ...], name: str) -> Help
         work_end.close()
         done_end.close()
     return Helper(process, work, done)
+
+
+def widen(connection: Connection, size: int) -> None:
+    """Let the pipe hold ``size`` bytes, so that sending waits less often for the helper."""
+    # A system that caps pipes lower keeps its size: sending may then wait for the helper.
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, size)
 
 
 def stop(helper: Helper) -> None:

@@ -9,6 +9,12 @@ export waits for it. For a large export a helper process runs that whole writer 
 another core, while the export renders the next batch: the same bytes, in about the time of the
 slower side rather than of both.
 
+**Who deflates what.** Deflating is most of the helper's work, and it is the same wherever
+it runs (:func:`~.writer.packed`): the export deflates the first part of each batch itself and
+sends those entries packed, the helper the rest. That part follows whether sending a batch
+waited for the helper: up a step when it did, down a step when it did not, so it settles where
+neither side waits for the other (a 30,000-job export, interleaved: 4.6 → 3.8 s mean of four).
+
 **How they talk.** Two pipes. Down: ``("add", entries)`` per batch, then ``("close", header)``
 (and the signature when asked for it). Up: one word when the helper is ready, ``("sign",
 manifest)`` when the package is signed (the key never leaves the export's process), then
@@ -22,6 +28,7 @@ A helper that stops without an answer is :class:`~jobferry.errors.HelperStoppedE
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -29,11 +36,28 @@ from typing import Any
 
 from jobferry.errors import HelperStoppedError
 from jobferry.package.manifest import ManifestHeader
-from jobferry.package.spawned import gone, spawn, stop
-from jobferry.package.writer import NewEntry, PackageWriter, WrittenPackage, check_order
+from jobferry.package.spawned import gone, spawn, stop, widen
+from jobferry.package.writer import (
+    NewEntry,
+    PackageWriter,
+    PackedEntry,
+    WrittenPackage,
+    check_order,
+    packed,
+)
 
 HELD = 8
 """Batches kept here while the helper starts (most of a second): the export goes on meanwhile."""
+PIPE_BYTES = 1024 * 1024
+"""The pipe to the helper holds this much (the most an unprivileged process may ask for):
+sending a batch waits mostly while the helper is still on the one before."""
+SHARE = 0.25
+"""The part of each batch deflated here rather than in the helper, to start with."""
+STEP = 0.05
+"""How far the share moves after each batch: up when sending it waited for the helper, down
+when it did not."""
+WAITED = 0.005
+"""Seconds a send may take without counting as waiting for the helper."""
 
 
 def _serve(path: str, signs: bool, work: Connection, done: Connection) -> None:
@@ -80,8 +104,10 @@ class WriteBehind:
         self._last_path: str | None = None
         self._helper = spawn(_serve, (str(path), signer is not None), "jobferry-write-behind")
         self._process, self._work, self._done = self._helper
+        widen(self._work, PIPE_BYTES)
         self._ready = False
-        self._held: list[list[NewEntry]] = []
+        self._held: list[list[NewEntry | PackedEntry]] = []
+        self.share = SHARE
 
     def add_many(self, entries: Sequence[NewEntry]) -> None:
         """Hand over entries whose paths ascend (and follow every path handed over before)."""
@@ -89,17 +115,22 @@ class WriteBehind:
             self._last_path = check_order(self._last_path, entry.path)
         if self._ready and self._done.poll():  # the helper only speaks first when it failed
             self._expect("nothing")
-        self._held.append(list(entries))
+        cut = round(len(entries) * self.share)
+        self._held.append([packed(entry) for entry in entries[:cut]] + list(entries[cut:]))
         if self._ready or self._done.poll() or len(self._held) >= HELD:
             self._hand_over()
 
     def _hand_over(self) -> None:
-        """Send the batches held (once the helper is ready: until then sending would wait)."""
+        """Send the batches held (once the helper is ready: until then sending would wait),
+        and move the share deflated here towards the point where neither side waits."""
         if not self._ready:
             self._expect("ready")
             self._ready = True
         for batch in self._held:
+            started = time.perf_counter()
             self._send(("add", batch))
+            waited = time.perf_counter() - started > WAITED
+            self.share = min(1.0, max(0.0, self.share + (STEP if waited else -STEP)))
         self._held = []
 
     def close(self, header: ManifestHeader | None = None) -> WrittenPackage:

@@ -50,6 +50,24 @@ class NewEntry(NamedTuple):
     data: bytes
 
 
+class PackedEntry(NamedTuple):
+    """One object to write, its bytes deflated already (:func:`packed`)."""
+
+    path: str
+    kind: str
+    name: str
+    object_id: str
+    compressed: Compressed
+    sha256: str
+
+
+def packed(entry: NewEntry) -> PackedEntry:
+    """``entry`` deflated as the writer deflates it, with its sha256: the same bytes in the
+    package whoever deflates it."""
+    compressed, sha256 = _packed(entry.data)
+    return PackedEntry(entry.path, entry.kind, entry.name, entry.object_id, compressed, sha256)
+
+
 @dataclass(frozen=True)
 class WrittenPackage:
     """What was written."""
@@ -106,14 +124,19 @@ class PackageWriter:
         """Add one entry; paths must arrive in strictly ascending order."""
         self.add_many([NewEntry(path, kind, name, object_id, data)])
 
-    def add_many(self, entries: Sequence[NewEntry]) -> None:
-        """Add entries whose paths ascend (and follow every path added before)."""
+    def add_many(self, entries: Sequence[NewEntry | PackedEntry]) -> None:
+        """Add entries whose paths ascend (and follow every path added before); those not
+        deflated yet are deflated here."""
         for entry in entries:
             self._last_path = check_order(self._last_path, entry.path)
-        data = [entry.data for entry in entries]
-        packed = list(self._pool.map(_packed, data)) if self._pool else [_packed(d) for d in data]
+        data = [entry.data for entry in entries if isinstance(entry, NewEntry)]
+        done = iter(self._pool.map(_packed, data) if self._pool else map(_packed, data))
         lines = []
-        for entry, (compressed, sha256) in zip(entries, packed, strict=True):
+        for entry in entries:
+            if isinstance(entry, PackedEntry):
+                compressed, sha256 = entry.compressed, entry.sha256
+            else:
+                compressed, sha256 = next(done)
             self._zip.add(entry.path, compressed)
             listed = ManifestEntry(
                 entry.path, entry.kind, entry.name, entry.object_id, compressed.size, sha256

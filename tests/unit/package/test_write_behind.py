@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 import zipfile
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from jobferry.errors import HelperStoppedError
 from jobferry.package import writebehind
 from jobferry.package.writebehind import WriteBehind
-from jobferry.package.writer import NewEntry, PackageWriter, WrittenPackage
+from jobferry.package.writer import NewEntry, PackageWriter, WrittenPackage, packed
 from support.packages import HEADER
 
 
@@ -43,11 +44,15 @@ def written_here(items: list[NewEntry], size: int, signed: bool) -> tuple[bytes,
     return out.getvalue(), written
 
 
+@pytest.mark.parametrize("share", [0.0, 0.5, 1.0, None])
 @pytest.mark.parametrize("signed", [False, True])
 @pytest.mark.parametrize("count", [0, 7, 60])
 def test_the_helper_writes_the_bytes_the_writer_writes(
-    tmp_path: Path, signed: bool, count: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signed: bool, count: int, share: float | None
 ) -> None:
+    if share is not None:  # that part of each batch is deflated here, always
+        monkeypatch.setattr(writebehind, "SHARE", share)
+        monkeypatch.setattr(writebehind, "STEP", 0.0)
     items = entries(count)
     here, here_written = written_here(items, 5, signed)
     path = tmp_path / "p.zip"
@@ -124,3 +129,42 @@ def test_a_signer_that_fails_is_the_callers_error_and_the_helper_ends(tmp_path: 
         with pytest.raises(RuntimeError, match="the key is locked"):
             behind.close(HEADER)
     assert behind._process.exitcode == 0
+
+
+def test_entries_deflated_beforehand_are_written_as_the_writer_deflates_them() -> None:
+    items = entries(9)
+    mixed = [packed(entry) if i % 2 else entry for i, entry in enumerate(items)]
+    outputs = []
+    for given in (items, mixed):
+        out = io.BytesIO()
+        writer = PackageWriter(out, None, threads=2)
+        writer.add_many(given)
+        writer.close(HEADER)
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize("busy", [True, False])
+def test_the_share_deflated_here_follows_whether_sending_waited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, busy: bool
+) -> None:
+    send = WriteBehind._send
+
+    def helper_busy(self: WriteBehind, item: tuple[str, object]) -> None:
+        time.sleep(writebehind.WAITED * 3)  # as if the helper were still on the last batch
+        send(self, item)
+
+    if busy:
+        monkeypatch.setattr(WriteBehind, "_send", helper_busy)
+    monkeypatch.setattr(writebehind, "HELD", 1)
+    with WriteBehind(tmp_path / "p.zip") as behind:
+        shares = []
+        for batch in batches(entries(20), 1):
+            behind.add_many(batch)
+            shares.append(behind.share)
+        behind.close(HEADER)
+    if busy:  # more and more is deflated here, up to all of it
+        assert shares == sorted(shares)
+        assert shares[-1] == 1.0
+    else:  # a helper that keeps up deflates it all (a send a loaded machine delays aside)
+        assert shares[-1] <= writebehind.STEP
