@@ -138,11 +138,24 @@ class BlobStore(Protocol):
     def fetch(self, location: str, target: Path) -> None:
         """Copy a stored file to ``target``."""
 
-    def local(self, location: str) -> Path | None:
-        """The stored file itself, to be read in place, when the store is a folder here."""
+    def checkout(self, location: str, target: Path) -> None:
+        """Give ``target`` the stored file's bytes, to be read and never written: the same
+        file under a second name when the store can (nothing copied), else a copy."""
 
     def remove(self, location: str) -> None:
         """Delete a stored file (missing is fine)."""
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """``target`` (which may exist: it is replaced) as a second name for ``source``, else a
+    copy of it."""
+    staged = target.with_name(f"{target.name}.link")
+    try:
+        os.link(source, staged)
+    except OSError:  # another file system, or one without hard links
+        shutil.copyfile(source, target)
+    else:
+        os.replace(staged, target)
 
 
 class LocalBlobStore:
@@ -164,10 +177,7 @@ class LocalBlobStore:
         on one file system, else a copy. The caller never writes ``source`` again."""
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(source, target)
-        except OSError:  # another file system, or one without hard links
-            shutil.copyfile(source, target)
+        _link_or_copy(source, target)
         os.chmod(target, 0o600)
         return key
 
@@ -175,10 +185,10 @@ class LocalBlobStore:
         """Copy a stored package out."""
         shutil.copyfile(self._path(location), target)
 
-    def local(self, location: str) -> Path | None:
-        """The stored package's own file (stored files are never rewritten, and one removed
-        while it is read stays readable until it is closed)."""
-        return self._path(location)
+    def checkout(self, location: str, target: Path) -> None:
+        """A second name for a stored package where it can be (stored files are never
+        rewritten; the store removing its name leaves this one whole), else a copy."""
+        _link_or_copy(self._path(location), target)
 
     def remove(self, location: str) -> None:
         """Delete a stored package."""
@@ -203,9 +213,9 @@ class S3BlobStore:
         """Download a stored package."""
         self.storage.get_to_file(self.bucket, location, target, max_bytes=1 << 40)
 
-    def local(self, location: str) -> Path | None:
-        """None: a stored package is fetched before it is read."""
-        return None
+    def checkout(self, location: str, target: Path) -> None:
+        """Download a stored package (as :meth:`fetch`)."""
+        self.fetch(location, target)
 
     def remove(self, location: str) -> None:
         """Delete a stored package."""

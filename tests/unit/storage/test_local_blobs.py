@@ -1,5 +1,5 @@
-"""The local package store: a file put in is not copied when it need not be, reads in place,
-and a stored file read while it is removed stays readable to the end."""
+"""The local package store: a file put in or checked out to be read is not copied when it need
+not be, and a package checked out stays whole when the store removes it."""
 
 from __future__ import annotations
 
@@ -21,8 +21,7 @@ def test_a_file_put_in_is_a_second_name_for_it(tmp_path: Path) -> None:
     location = store.put("ws/upload.zip", source)
     source.unlink()  # the caller's scratch file goes; the stored one stays
 
-    stored = store.local(location)
-    assert stored is not None
+    stored = tmp_path / "packages" / location
     assert stored.read_bytes() == b"PK package"
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
     assert stored.stat().st_nlink == 1
@@ -32,9 +31,13 @@ def test_put_links_rather_than_copies_on_one_file_system(tmp_path: Path) -> None
     store = LocalBlobStore(tmp_path / "packages")
     source = tmp_path / "scratch.zip"
     source.write_bytes(b"PK package")
-    stored = store.local(store.put("ws/upload.zip", source))
-    assert stored is not None
+    location = store.put("ws/upload.zip", source)
+    stored = tmp_path / "packages" / location
     assert os.path.samefile(source, stored)
+    out = tmp_path / "out.zip"
+    out.write_bytes(b"")
+    store.checkout(location, out)
+    assert os.path.samefile(out, stored)
 
 
 def test_put_copies_where_it_cannot_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,26 +48,35 @@ def test_put_copies_where_it_cannot_link(tmp_path: Path, monkeypatch: pytest.Mon
     store = LocalBlobStore(tmp_path / "packages")
     source = tmp_path / "scratch.zip"
     source.write_bytes(b"PK package")
-    stored = store.local(store.put("ws/upload.zip", source))
-    assert stored is not None
+    location = store.put("ws/upload.zip", source)
+    stored = tmp_path / "packages" / location
     assert stored.read_bytes() == b"PK package"
     assert not os.path.samefile(source, stored)
+    out = tmp_path / "out.zip"
+    out.write_bytes(b"")  # a placeholder the checkout replaces
+    store.checkout(location, out)
+    assert out.read_bytes() == b"PK package"
+    assert not os.path.samefile(out, stored)
 
 
-def test_a_stored_file_removed_while_read_stays_readable(tmp_path: Path) -> None:
+def test_a_checked_out_package_stays_whole_when_the_store_removes_it(tmp_path: Path) -> None:
     store = LocalBlobStore(tmp_path / "packages")
     source = tmp_path / "scratch.zip"
     source.write_bytes(b"PK" * 1000)
     location = store.put("ws/upload.zip", source)
-    stored = store.local(location)
-    assert stored is not None
-    with stored.open("rb") as handle:
-        store.remove(location)
-        assert handle.read() == b"PK" * 1000
-    assert not stored.exists()
+    source.unlink()
+    out = tmp_path / "reading.zip"
+    out.write_bytes(b"")  # the scratch file made for it, replaced
+
+    store.checkout(location, out)
+    store.remove(location)
+
+    assert out.read_bytes() == b"PK" * 1000
+    assert not (tmp_path / "packages" / location).exists()
+    assert not (tmp_path / "reading.zip.link").exists()
 
 
 def test_a_location_outside_the_store_is_refused(tmp_path: Path) -> None:
     store = LocalBlobStore(tmp_path / "packages")
     with pytest.raises(ObsPathError, match="escapes the package store"):
-        store.local("../../etc/passwd")
+        store.checkout("../../etc/passwd", tmp_path / "out.zip")

@@ -108,11 +108,12 @@ class PackageSource:
         return path
 
     def fetch(self, scope: Scope, path: str) -> Path:
-        """The package named by ``path`` as a local temporary file (caller deletes it)."""
+        """The package named by ``path`` as a local temporary file to read (caller deletes
+        it); an upload in a local package store is not copied, only given a second name."""
         target = new_zip(self.scratch)
         try:
             if path.startswith(UPLOAD_SCHEME):
-                self.uploads.fetch(self._upload_of(scope, path).location, target)
+                self.uploads.checkout(self._upload_of(scope, path).location, target)
             else:
                 bucket, key = parse_obs_path(path)
                 if not key or key.endswith("/"):
@@ -131,14 +132,7 @@ class PackageSource:
 
     @contextmanager
     def open(self, scope: Scope, path: str) -> Iterator[PackageReader]:
-        """Open a package for one streaming read: an upload kept in a local folder where it
-        is, any other fetched first (and that copy removed after)."""
-        if path.startswith(UPLOAD_SCHEME):
-            stored = self.uploads.local(self._upload_of(scope, path).location)
-            if stored is not None:
-                with PackageReader(stored, self.limits, self.scratch) as reader:
-                    yield reader
-                return
+        """Fetch a package and open it for one streaming read (its files are removed after)."""
         local = self.fetch(scope, path)
         try:
             with PackageReader(local, self.limits, self.scratch) as reader:
