@@ -108,13 +108,19 @@ def references_of(tx: Tx, job_ids: Sequence[int]) -> dict[int, list[tuple[str, s
     return out
 
 
-def distinct_references_of(tx: Tx, job_ids: Sequence[int]) -> Iterator[tuple[str, str, str]]:
-    """The (kind, name, other workspace) the jobs reference, distinct within each chunk of
-    jobs (a reference used across chunks comes once per chunk): nothing is gathered whole."""
+def distinct_references_of(
+    tx: Tx, job_ids: Sequence[int], kinds: Iterable[str]
+) -> Iterator[tuple[str, str, str]]:
+    """The (kind, name, other workspace) of ``kinds`` the jobs reference, distinct within each
+    chunk of jobs (a reference used across chunks comes once per chunk): nothing is gathered
+    whole."""
+    # The kind only filters the rows the job index finds (an index on the kind would walk
+    # every job's references of the kind).
+    of_kinds = unindexed(job_refs.c.kind).in_(sorted(kinds))
     for chunk in chunks(job_ids):
         stmt = (
             select(job_refs.c.kind, job_refs.c.name, job_refs.c.ref_workspace)
-            .where(job_refs.c.job_id.in_(chunk))
+            .where(job_refs.c.job_id.in_(chunk), of_kinds)
             .distinct()
         )
         for r in tx.conn.execute(stmt):

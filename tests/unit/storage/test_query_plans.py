@@ -79,6 +79,29 @@ def test_dependency_edges_are_read_from_the_workspace_own_jobs(services: Service
 
 
 @on_sqlite
+def test_an_export_reads_the_kinds_it_wants_of_its_own_jobs_references(
+    services: Services,
+) -> None:
+    _workspace(services, "busy", 4)
+    quiet = _workspace(services, "quiet", 2)
+    db = services.db
+    with db.transaction(readonly=True) as tx:
+        ids = [head.id for head in export_repo.job_heads(tx, quiet.workspace.id)]
+
+    def used(kinds: set[str]) -> set[tuple[str, str, str]]:
+        with db.transaction(readonly=True) as tx:
+            return set(export_repo.distinct_references_of(tx, ids, kinds))
+
+    everything = used({"script", "resource", "connection", "job", "tag"})
+    assert {kind for kind, _, _ in everything} >= {"script", "connection", "job"}
+    assert used({"connection"}) == {r for r in everything if r[0] == "connection"}
+    assert used({"script", "job"}) == {r for r in everything if r[0] in ("script", "job")}
+    [plan] = _plans(services, lambda: used({"connection", "cdm_job"}))
+    assert any("ix_job_refs_job" in step for step in plan), plan
+    assert not any("ix_job_refs_lookup" in step for step in plan), plan
+
+
+@on_sqlite
 def test_changed_jobs_are_read_from_the_workspace_own_jobs(services: Services) -> None:
     _workspace(services, "busy", 3)
     quiet = _workspace(services, "quiet", 2)

@@ -82,10 +82,10 @@ def _single(
     summary: Summary,
     whole: bool,
 ) -> Iterator[list[NewEntry]]:
-    wanted = _wanted(tx, selection, options.submitted, summary)
-    if whole:
-        for kind in (ObjectKind.SCRIPT, ObjectKind.RESOURCE):
-            wanted[kind].update(repo.names_of_kind(tx, scope.workspace.id, kind))
+    whole_kinds = (ObjectKind.SCRIPT, ObjectKind.RESOURCE) if whole else ()
+    wanted = _wanted(tx, selection, options.submitted, summary, whole_kinds)
+    for kind in whole_kinds:
+        wanted[kind].update(repo.names_of_kind(tx, scope.workspace.id, kind))
     if options.export_depend:
         yield from _dependencies(tx, scope, selection, wanted, ObjectKind.CDM_JOB, options, summary)
     for batch in selection.batches():
@@ -96,9 +96,16 @@ def _single(
             yield from _dependencies(tx, scope, selection, wanted, kind, options, summary)
 
 
-def _wanted(tx: Tx, selection: Selection, submitted: bool, summary: Summary) -> dict[str, set[str]]:
+def _wanted(
+    tx: Tx,
+    selection: Selection,
+    submitted: bool,
+    summary: Summary,
+    whole_kinds: Iterable[str] = (),
+) -> dict[str, set[str]]:
     """The dependencies of this workspace the jobs use, by kind (environment objects go to the
-    summary's requirements). Only the names are kept, never a row per job."""
+    summary's requirements), but for ``whole_kinds``, which the package holds whole anyway.
+    Only the names are kept, never a row per job."""
     wanted: dict[str, set[str]] = {kind.value: set() for kind in DEPENDENCY_KINDS}
     if submitted:
         used: Iterable[Reference] = (
@@ -108,7 +115,8 @@ def _wanted(tx: Tx, selection: Selection, submitted: bool, summary: Summary) -> 
             for ref in refs
         )
     else:
-        used = repo.distinct_references_of(tx, selection.ids)
+        kinds = ENVIRONMENT_KINDS.union(wanted).difference(whole_kinds)
+        used = repo.distinct_references_of(tx, selection.ids, kinds)
     for kind, name, other_ws in used:
         if kind in ENVIRONMENT_KINDS:
             summary.requires.add((kind, name))
