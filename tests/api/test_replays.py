@@ -123,8 +123,8 @@ def test_the_same_call_sent_twice_at_once_is_accepted_like_the_sdks_same_second_
     assert_error(send(api, create), "DLF.0102", "daily_sales", status=400)
 
 
-def _upload_request(data: bytes) -> Any:
-    """A multipart upload as the SDK signs it: UNSIGNED-PAYLOAD, one fixed X-Sdk-Date."""
+def _upload_request(data: bytes, date: str) -> Any:
+    """A multipart upload as the SDK signs it: UNSIGNED-PAYLOAD, the given X-Sdk-Date."""
     boundary = "replayboundary"
     body = (
         (
@@ -140,7 +140,7 @@ def _upload_request(data: bytes) -> Any:
         "Content-Type": f"multipart/form-data; boundary={boundary}",
         "X-Project-Id": PROJECT_ID,
         "X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD",
-        "X-Sdk-Date": format_sdk_date(datetime.now(UTC)),
+        "X-Sdk-Date": date,
     }
     headers.update(sign_request("POST", raw_path, "", headers, body, ADMIN_AK, ADMIN_SK))
     return "POST", raw_path, body, headers
@@ -152,7 +152,9 @@ def test_two_uploads_signed_alike_are_two_requests_but_a_replayed_one_is_refused
     """An upload's signature does not cover its body (UNSIGNED-PAYLOAD): the same headers in the
     same second sign two different packages alike, and both are accepted; the same upload sent
     again is a replay."""
-    first, second = _upload_request(b"PK first"), _upload_request(b"PK second")
+    # One date for both: built a second apart, they would differ in their date, not alike.
+    date = format_sdk_date(datetime.now(UTC))
+    first, second = _upload_request(b"PK first", date), _upload_request(b"PK second", date)
     assert first[3]["Authorization"] == second[3]["Authorization"]
     assert send(strict_api, first).status_code == 200
     assert send(strict_api, second).status_code == 200
