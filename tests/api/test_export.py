@@ -355,3 +355,26 @@ def test_an_export_written_by_a_helper_process_is_the_same_package(
     assert [p for p in entries(whole) if p.endswith(".job")] == [
         f"jobs/{name}.job" for name in ("a_job", "b_job", "c_job")
     ]
+
+
+def test_an_export_whose_helper_dies_fails_and_keeps_no_package(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(api, ("a_job", "b_job"))
+
+    class Dying(WriteBehind):
+        def close(self, header: Any = None) -> Any:
+            self._process.kill()  # as if the system had killed it mid-export
+            self._process.join()
+            return super().close(header)
+
+    monkeypatch.setattr(package_module, "WriteBehind", Dying)
+    settings = services.exports.settings.model_copy(update={"export_helper_jobs": 0})
+    monkeypatch.setattr(services.exports, "settings", settings)
+
+    task = wait_task(api, api.call("POST", "/exports", {"mode": "workspace"}).json()["taskId"])
+
+    assert task["status"] == "FAILED", task
+    assert "helper process writing the package stopped" in task["message"], task
+    assert api.call("GET", "/downloads").json()["total"] == 0
+    assert not any(services.settings.data_dir.rglob("*.zip"))

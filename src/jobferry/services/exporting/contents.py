@@ -101,7 +101,7 @@ def _wanted(
     selection: Selection,
     submitted: bool,
     summary: Summary,
-    whole_kinds: Iterable[str] = (),
+    whole_kinds: Iterable[str],
 ) -> dict[str, set[str]]:
     """The dependencies of this workspace the jobs use, by kind (environment objects go to the
     summary's requirements), but for ``whole_kinds``, which the package holds whole anyway.
