@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from jobferry.domain.enums import RefKind
 
@@ -68,6 +68,12 @@ class Reference(NamedTuple):
     field: str
     node: str | None = None
     workspace: str | None = None
+
+
+ReferenceValues = tuple[RefKind, str, str, str | None, str | None]
+"""A reference's plain values, how references cross to another process: pickling a named
+tuple calls its Python-level ``__getnewargs__`` for each one, which made up most of the cost
+of sending a batch of prepared jobs (19 of 27 ms for 500 objects; 6 ms as plain tuples)."""
 
 
 def _types(*names: str) -> frozenset[str]:
@@ -351,6 +357,16 @@ def _references(hits: list[_Hit]) -> list[Reference]:
         _new_reference(Reference, (kind, container[key], field, node, workspace))
         for _, _, kind, container, key, field, node, workspace in hits
     ]
+
+
+def values_of(refs: Iterable[Reference]) -> list[ReferenceValues]:
+    """References as plain values (see :data:`ReferenceValues`)."""
+    return cast("list[ReferenceValues]", [tuple(ref) for ref in refs])
+
+
+def references_of(values: Iterable[ReferenceValues]) -> list[Reference]:
+    """The references of their plain values (see :data:`ReferenceValues`)."""
+    return [_new_reference(Reference, value) for value in values]
 
 
 def job_references(doc: Mapping[str, Any]) -> list[Reference]:

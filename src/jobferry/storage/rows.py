@@ -38,6 +38,17 @@ RESOURCE_COLUMNS = ("name", "type", "directory", "document", "updated_at", "upda
 CREATED_COLUMNS = ("created_at", "created_by")
 
 
+def job_columns(doc: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(name, directory, process type) of the row a job definition becomes."""
+    process = doc.get("processType") or ProcessType.BATCH.value
+    return str(doc.get("name")), directory_of(doc), str(process)
+
+
+def typed_columns(doc: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(name, directory, type) of the row a script or resource definition becomes."""
+    return str(doc.get("name")), directory_of(doc), str(doc.get("type"))
+
+
 class Stamp(NamedTuple):
     """When and by whom rows are written (``updated_*``; ``created_*`` for new rows)."""
 
@@ -57,8 +68,8 @@ class JobRow(NamedTuple):
     @classmethod
     def of(cls, doc: Mapping[str, Any], text: str, latest_version: int | None) -> JobRow:
         """The row of ``doc`` (already dumped to ``text``)."""
-        process = doc.get("processType") or ProcessType.BATCH.value
-        return cls(str(doc["name"]), text, directory_of(doc), str(process), latest_version)
+        name, directory, process = job_columns(doc)
+        return cls(name, text, directory, process, latest_version)
 
     def values(self, stamp: Stamp) -> tuple[Any, ...]:
         """The written values, in the order of ``JOB_COLUMNS`` (not the name, which never
@@ -89,7 +100,8 @@ class ScriptRow(NamedTuple):
     @classmethod
     def of(cls, doc: Mapping[str, Any], text: str, latest_version: int | None) -> ScriptRow:
         """The row of ``doc`` (already dumped to ``text``)."""
-        return cls(str(doc["name"]), text, directory_of(doc), str(doc.get("type")), latest_version)
+        name, directory, type_ = typed_columns(doc)
+        return cls(name, text, directory, type_, latest_version)
 
     def values(self, stamp: Stamp) -> tuple[Any, ...]:
         """The written values, in the order of ``SCRIPT_COLUMNS``."""
@@ -111,7 +123,8 @@ class ResourceRow(NamedTuple):
     @classmethod
     def of(cls, doc: Mapping[str, Any], text: str) -> ResourceRow:
         """The row of ``doc`` (already dumped to ``text``)."""
-        return cls(str(doc.get("name")), text, directory_of(doc), str(doc.get("type")))
+        name, directory, type_ = typed_columns(doc)
+        return cls(name, text, directory, type_)
 
     def values(self, stamp: Stamp) -> tuple[Any, ...]:
         """The written values, in the order of ``RESOURCE_COLUMNS`` (a resource is addressed by

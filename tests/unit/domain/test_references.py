@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import pickle
 from typing import Any
 
 import pytest
@@ -15,8 +16,10 @@ from jobferry.domain.references import (
     Reference,
     distinct_references,
     job_references,
+    references_of,
     rename_references,
     script_references,
+    values_of,
 )
 from support.builders import FIXTURES
 
@@ -359,3 +362,24 @@ def test_malformed_documents_yield_no_references_rather_than_errors() -> None:
 
     assert job_references(odd) == []
     assert job_references({}) == []
+
+
+def test_references_travel_as_plain_values_and_come_back_the_same() -> None:
+    doc = {
+        "name": "j",
+        "nodes": [node("a", "DWSSQL", scriptName="s1", connectionName="c1")],
+        "schedule": {"type": "CRON", "cron": {"dependJobs": {"jobs": ["up"]}}},
+    }
+    refs = job_references(doc)
+    assert {(ref.kind, ref.name) for ref in refs} >= {
+        (RefKind.SCRIPT, "s1"),
+        (RefKind.CONNECTION, "c1"),
+        (RefKind.JOB, "up"),
+    }
+    values = values_of(refs)
+    # Plain tuples: pickling them calls no Python code per reference.
+    assert all(type(value) is tuple for value in values)
+    back = references_of(pickle.loads(pickle.dumps(values, pickle.HIGHEST_PROTOCOL)))
+    assert back == refs
+    assert all(type(ref) is Reference for ref in back)
+    assert [ref.kind for ref in back] == [ref.kind for ref in refs]

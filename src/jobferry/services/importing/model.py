@@ -19,7 +19,7 @@ import orjson
 
 from jobferry.domain.cronshift import ShiftError
 from jobferry.domain.diff import Change
-from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason, ProcessType
+from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason
 from jobferry.domain.references import Reference, job_references
 from jobferry.domain.report import Violation
 from jobferry.domain.timeshift import ScheduleShift
@@ -29,7 +29,7 @@ from jobferry.services.documents import dump, load
 from jobferry.services.profiles import ResolvedProfile
 from jobferry.storage.imports import TargetObject
 from jobferry.storage.promotion import LedgerRow
-from jobferry.storage.rows import directory_of
+from jobferry.storage.rows import job_columns, typed_columns
 
 _JOB = ObjectKind.JOB
 WRITES = frozenset({PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME})
@@ -156,12 +156,8 @@ class PlannedObject:
     def columns(self) -> tuple[str, str, str]:
         """(row name, directory, process type or type) of the row the definition becomes."""
         if self._columns is None:
-            doc = self.document
-            if self.kind is ObjectKind.JOB:
-                process = doc.get("processType") or ProcessType.BATCH.value
-                self._columns = str(doc.get("name")), directory_of(doc), str(process)
-            else:
-                self._columns = str(doc.get("name")), directory_of(doc), str(doc.get("type"))
+            columns = job_columns if self.kind is ObjectKind.JOB else typed_columns
+            self._columns = columns(self.document)
         return self._columns
 
     def changed(self) -> None:

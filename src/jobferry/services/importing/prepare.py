@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from jobferry.domain.enums import ObjectKind
-from jobferry.domain.references import Reference
+from jobferry.domain.references import ReferenceValues, references_of, values_of
 from jobferry.domain.report import Violation
 from jobferry.domain.timeshift import ScheduleShift
 from jobferry.package.reader import PackageObject
@@ -48,7 +48,8 @@ class Prepared(NamedTuple):
     raw: str | None
     problems: list[Problem]
     schedule: list[ScheduleShift]
-    refs: list[Reference]
+    refs: list[ReferenceValues]
+    """The job's references as plain values (they travel between processes faster)."""
     violations: list[Violation]
     columns: tuple[str, str, str]
     packed: tuple[str, bytes, bytes] | None
@@ -76,8 +77,9 @@ def prepare(how: Preparation, obj: PackageObject) -> Prepared:
         sha = hashlib.sha256(text.encode()).hexdigest()
         packed = (sha, pack(text), pack_source(item.raw, text))
     violations = item.violations(how.max_nodes)
+    refs = values_of(item.refs)
     return Prepared(
-        text, item.raw, item.problems, item.schedule, item.refs, violations, item.columns, packed
+        text, item.raw, item.problems, item.schedule, refs, violations, item.columns, packed
     )
 
 
@@ -94,7 +96,7 @@ def planned(obj: PackageObject, prepared: Prepared) -> PlannedObject:
         uid=obj.uid if prepared.raw is not None else None,
         raw=prepared.raw,
         prepacked=prepared.packed,
-        _refs=prepared.refs,
+        _refs=references_of(prepared.refs),
         _violations=prepared.violations,
         _columns=prepared.columns,
     )
