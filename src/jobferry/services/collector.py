@@ -15,6 +15,7 @@ threads the collector comes back when the last one ends, and never if it was off
 from __future__ import annotations
 
 import gc
+import itertools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,15 +48,28 @@ def collector_paused() -> Iterator[None]:
                 gc.enable()
 
 
+COLLECT_EVERY = 8
+"""Batches of bulk work between two collections of their garbage (see
+:func:`collect_batch_garbage`)."""
+_BATCHES = itertools.count(1)
+
+
 def collect_batch_garbage() -> None:
-    """Free the reference cycles the last batch of bulk work left, while the collector is paused.
+    """Free the reference cycles the last batches of bulk work left, while the collector is
+    paused: called once a batch, it collects every :data:`COLLECT_EVERY` th call.
 
     SQLAlchemy's bound parameters refer to themselves (a clause's set of clones holds the
     clause), so every ``IN (…)`` statement a batch builds is a cycle holding that batch's list
     of names or identifiers, which reference counting never frees. With the collector paused
     they all stayed: a 100,000-job plan ended 50 MB larger (peak 192 MB, 142 MB collecting
     them). Only the two youngest generations are walked: what was made since the previous
-    batch, almost all of it already freed; survivors move to the oldest generation and are not
-    walked again. About 2.5 ms a batch of 500 objects.
-    """
-    gc.collect(1)
+    collection and is still alive (the batches in hand), plus those cycles; survivors move to
+    the oldest generation and are not walked again.
+
+    A collection costs about as much whether it follows one batch or eight (3 to 8 ms: it walks
+    the objects alive at that moment, and those of earlier batches are gone by then), while the
+    garbage of a batch is a few statements holding their lists of names (tens of kilobytes):
+    collecting every batch cost a 30,000-job plan about 1 s of its 20; every eighth holds well
+    under a megabyte of garbage at any time."""
+    if next(_BATCHES) % COLLECT_EVERY == 0:
+        gc.collect(1)

@@ -6,11 +6,12 @@ import gc
 import threading
 import weakref
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from jobferry.services.collector import collect_batch_garbage, collector_paused
+from jobferry.services.collector import COLLECT_EVERY, collect_batch_garbage, collector_paused
 
 
 @pytest.fixture(autouse=True)
@@ -75,15 +76,43 @@ class _Node:
         self.me = self
 
 
+def _collect_until_gone(gone: weakref.ref[Any]) -> int:
+    """Call ``collect_batch_garbage`` as bulk work does, once a batch, until ``gone`` is freed;
+    how many calls that took."""
+    calls = 0
+    while gone() is not None:
+        assert calls < COLLECT_EVERY, "a batch's garbage outlived a collection round"
+        collect_batch_garbage()
+        calls += 1
+    return calls
+
+
 def test_batch_garbage_is_freed_while_paused() -> None:
     with collector_paused():
         node = _Node()
         gone = weakref.ref(node)
         del node
         assert gone() is not None  # a cycle: reference counting alone keeps it
+        _collect_until_gone(gone)
+        assert not gc.isenabled()
+
+
+def test_batches_collect_once_every_round() -> None:
+    """A collection costs the same after one batch or several: one in COLLECT_EVERY calls."""
+    assert COLLECT_EVERY > 1
+    with collector_paused():
+        first = _Node()
+        gone = weakref.ref(first)
+        del first
+        _collect_until_gone(gone)  # the call that collected ends a round
+        second = _Node()
+        gone = weakref.ref(second)
+        del second
+        for _ in range(COLLECT_EVERY - 1):
+            collect_batch_garbage()
+        assert gone() is not None
         collect_batch_garbage()
         assert gone() is None
-        assert not gc.isenabled()
 
 
 def test_an_in_list_statement_is_cyclic_garbage() -> None:
@@ -97,5 +126,4 @@ def test_an_in_list_statement_is_cyclic_garbage() -> None:
         held = weakref.ref(bound)
         del statement, bound
         assert held() is not None  # freed by nothing but a collection
-        collect_batch_garbage()
-        assert held() is None
+        _collect_until_gone(held)
