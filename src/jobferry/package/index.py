@@ -18,6 +18,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
+from jobferry.domain.enums import KIND_ORDER
 from jobferry.package.centraldir import ZipEntry
 
 _SCHEMA = """
@@ -45,6 +46,8 @@ T = TypeVar("T")
 CHUNK = 500
 """Keys per ``IN (…)`` list (well under SQLite's variable limit)."""
 
+READ_ORDER = tuple(str(kind) for kind in sorted(KIND_ORDER, key=KIND_ORDER.__getitem__))
+"""The kinds of object in the order a read hands them out (see :meth:`ReadIndex.wanted`)."""
 Listed = tuple[int, str, str | None]
 """(size, sha256, object id) a manifest lists for a path."""
 Wanted = tuple[int, ZipEntry, Listed | None]
@@ -167,24 +170,38 @@ class ReadIndex:
         return [r[0] for r in rows], self._count(f"SELECT count(*) {where}")
 
     def wanted(self, listed: bool, batch: int) -> Iterator[list[Wanted]]:
-        """The entries to read, in zip order, ``batch`` at a time: with a manifest the listed
-        files (with what it lists), without one the files of a known kind."""
+        """The entries to read, ``batch`` at a time: with a manifest the listed files (with
+        what it lists), without one the files of a known kind.
+
+        They come kind by kind in the order an import writes them (scripts, resources, CDM
+        jobs, jobs; then, with a manifest, listed files of no known kind), each kind in zip
+        order. A job's scripts and resources are then read before it, so checking its
+        references finds them at once: jobferry's own exports hold jobs first, and every
+        reference of every job used to wait as pending (a problem built, kept and looked up
+        again) until the end of the read. One scan of the file table per kind, in its own
+        order: nothing is sorted."""
+        join = "JOIN listed ON listed.path = file.name" if listed else ""
+        lists = "listed.size, listed.sha256, listed.object_id" if listed else "NULL, NULL, NULL"
+        select = f"SELECT seq, {_ENTRY}, {lists} FROM file {join}"
+        kinds: list[str | None] = list(READ_ORDER)
         if listed:
-            sql = (
-                f"SELECT seq, {_ENTRY}, listed.size, listed.sha256, listed.object_id FROM file "
-                "JOIN listed ON listed.path = file.name ORDER BY seq"
-            )
-        else:
-            sql = (
-                f"SELECT seq, {_ENTRY}, NULL, NULL, NULL FROM file "
-                "WHERE kind IS NOT NULL ORDER BY seq"
-            )
-        cursor = self._db.execute(sql)
-        while rows := cursor.fetchmany(batch):
+            kinds.append(None)
+        for rows in batches(self._rows_of(select, kinds), batch):
             yield [
                 (row[0], ZipEntry(*row[1:11]), None if row[11] is None else tuple(row[11:14]))
                 for row in rows
             ]
+
+    def _rows_of(self, select: str, kinds: Sequence[str | None]) -> Iterator[Any]:
+        for kind in kinds:
+            if kind is None:
+                rows = self._db.execute(f"{select} WHERE file.kind IS NULL ORDER BY seq")
+            else:
+                rows = self._db.execute(f"{select} WHERE file.kind = ? ORDER BY seq", (kind,))
+            # Not ``yield from rows``: a read given up early would close the cursor when the
+            # generator is collected, by then perhaps after the index itself was closed.
+            while chunk := rows.fetchmany(CHUNK):
+                yield from chunk
 
     def count_definitions(self, listed: bool) -> int:
         """How many files to read hold a definition (an upper bound of the objects: identical

@@ -142,8 +142,8 @@ class PackageReader:
     """One streaming read of one package (a context manager).
 
     Entering opens the package, hashes it, walks the central directory and reads the manifest;
-    :meth:`objects` then hands out every object once, in zip order, and raises at its end what
-    only the whole package shows. ``workdir`` is where the read's index file goes (``None``:
+    :meth:`objects` then hands out every object once, kind by kind (what a job uses first), and
+    raises at its end what only the whole package shows. ``workdir`` is where the read's index file goes (``None``:
     in memory, for offline tools and small packages).
     """
 
@@ -285,7 +285,9 @@ class PackageReader:
     def objects(
         self, prepare: Prepare | None = None, helper: bool = False
     ) -> Iterator[PackageObject]:
-        """Every object once, in zip order; raises at the end what the whole package shows.
+        """Every object once, kind by kind in the order an import writes them (scripts,
+        resources, CDM jobs, jobs), each kind in zip order; raises at the end what the whole
+        package shows.
 
         ``prepare``, a pure function of one object, is applied to every object as it is read
         and its answer handed out as the object's ``prepared``. With ``helper`` (a package read

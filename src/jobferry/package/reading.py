@@ -56,7 +56,7 @@ class BatchRead(NamedTuple):
     """What reading one batch of entries found."""
 
     objects: list[tuple[int, PackageObject]] | None
-    """(sequence, object) of the batch, in zip order; ``None`` once an entry did not match the
+    """(sequence, object) of the batch, in reading order; ``None`` once an entry did not match the
     manifest (the rest is then only checked, to report every mismatch together)."""
     problems: list[dict[str, str]]
     """The batch's mismatches with the manifest."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from jobferry.domain.enums import KIND_ORDER, ObjectKind
 from jobferry.errors import PackageError
 from jobferry.package.reader import PackageReader, read_package
 from support.builders import make_job
@@ -50,19 +51,28 @@ def refusal(data: bytes) -> PackageError:
     return caught.value
 
 
-def test_objects_stream_in_zip_order_and_the_index_file_is_gone_after(tmp_path: Path) -> None:
+def test_objects_stream_kind_by_kind_and_the_index_file_is_gone_after(tmp_path: Path) -> None:
     package = write_package(tmp_path / "p.zip", [make_job("b_job"), make_job("a_job")])
     work = tmp_path / "work"
+    with zipfile.ZipFile(package) as zf:
+        in_zip = [name for name in zf.namelist() if not name.startswith("manifest.")]
+    assert in_zip[0].startswith("jobs/"), "the zip holds its jobs first"
 
     with PackageReader(package, workdir=work) as reader:
         assert reader.definitions() == 7
         assert list(work.iterdir()), "the read keeps its index in the work folder"
-        paths = [o.path for o in reader.objects()]
+        objects = list(reader.objects())
         assert reader.present("job", ["a_job", "c_job"]) == {"a_job"}
         assert reader.layout == "single"
 
-    assert paths == sorted(paths)
-    assert paths[0] == "jobs/a_job.job"
+    # What a job uses comes before it (scripts, resources, then jobs), each kind in zip order.
+    ranks = [KIND_ORDER[ObjectKind(o.kind)] for o in objects]
+    assert ranks == sorted(ranks)
+    assert {o.kind for o in objects} == {"script", "resource", "job"}
+    for kind in ("script", "resource", "job"):
+        paths = [o.path for o in objects if o.kind == kind]
+        assert paths == [name for name in in_zip if name in paths]
+    assert [o.path for o in objects if o.kind == "job"] == ["jobs/a_job.job", "jobs/b_job.job"]
     assert not list(work.iterdir())
 
 
