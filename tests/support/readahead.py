@@ -61,12 +61,30 @@ def read_all(
     limits: ReadLimits = ReadLimits(),
     workdir: Path | None = None,
 ) -> list[tuple[Any, ...]]:
-    """Every object of the package: kind, name, path, folder, uid, document, prepared."""
+    """Every object of the package: kind, name, path, folder, uid, document, prepared. The
+    document is ``None`` for an object the helper prepared: it keeps only what was prepared."""
     with PackageReader(package, limits, workdir=workdir) as reader:
         return [
-            (o.kind, o.name, o.path, o.folder, o.uid, o.document, o.prepared)
+            (o.kind, o.name, o.path, o.folder, o.uid, _document(o), o.prepared)
             for o in reader.objects(prepare, helper=helper)
         ]
+
+
+def _document(obj: PackageObject) -> dict[str, Any] | None:
+    return None if obj.source is None else obj.document
+
+
+def same_reads(ahead: list[tuple[Any, ...]], here: list[tuple[Any, ...]]) -> bool:
+    """Whether a read through the helper handed out what the reader read itself: the same
+    objects, prepared the same, with the same documents where the helper's read kept one."""
+    if len(ahead) != len(here):
+        return False
+    for got, want in zip(ahead, here, strict=True):
+        if got[:5] != want[:5] or got[6] != want[6]:
+            return False
+        if got[5] is not None and got[5] != want[5]:
+            return False
+    return True
 
 
 def exit_in_helper(obj: PackageObject) -> None:

@@ -47,9 +47,11 @@ class PackageObject:
     """The document's ``name``, or the file stem for scripts, resources and CDM jobs."""
     path: str
     """The entry path in the zip."""
-    source: dict[str, Any] | bytes
+    source: dict[str, Any] | bytes | None
     """The parsed document, or the entry's JSON (read and checked in a helper process, and
-    parsed here only if someone asks for :attr:`document`)."""
+    parsed here only if someone asks for :attr:`document`), or ``None`` for an object the
+    helper prepared: what was prepared from it is all its reader's caller uses, so its bytes
+    do not make the trip (the reader reads the entry again to compare a repeat)."""
     folder: str | None
     """The parent folder in folder-per-job/task layouts (the job's matching identifier)."""
     uid: str | None = None
@@ -65,6 +67,8 @@ class PackageObject:
         ``database`` when that is absent)."""
         if isinstance(self.source, dict):
             return self.source
+        if self.source is None:
+            raise LookupError(f"{self.path}: only what was prepared from it was kept")
         return normalised(self.kind, parse_json(self.source, self.path))
 
 

@@ -143,8 +143,8 @@ class PackageReader:
 
     Entering opens the package, hashes it, walks the central directory and reads the manifest;
     :meth:`objects` then hands out every object once, kind by kind (what a job uses first), and
-    raises at its end what only the whole package shows. ``workdir`` is where the read's index file goes (``None``:
-    in memory, for offline tools and small packages).
+    raises at its end what only the whole package shows. ``workdir`` is where the read's index
+    file goes (``None``: in memory, for offline tools and small packages).
     """
 
     def __init__(
@@ -335,30 +335,37 @@ class PackageReader:
         for _, obj in found:
             by_kind.setdefault(obj.kind, []).append(obj.name)
         known = {kind: self.index.known_objects(kind, names) for kind, names in by_kind.items()}
-        fresh: dict[tuple[str, str], PackageObject] = {}
+        fresh: dict[tuple[str, str], tuple[int, PackageObject]] = {}
         rows: list[tuple[str, str, int, str | None]] = []
         for seq, obj in found:
             key = (obj.kind, obj.name)
             first = fresh.get(key)
             if first is None and obj.name in known[obj.kind]:
-                first = self._object_at(known[obj.kind][obj.name])
+                earlier = known[obj.kind][obj.name]
+                first = earlier, self._object_at(earlier)
             if first is None:
-                fresh[key] = obj
+                fresh[key] = seq, obj
                 rows.append((obj.kind, obj.name, seq, obj.uid))
                 continue
-            if first.document != obj.document:
+            first_seq, first_obj = first
+            if self._document(first_seq, first_obj) != self._document(seq, obj):
                 raise refuse(
                     "object.duplicate",
                     f"{obj.kind.replace('_', ' ')} '{show(obj.name)}' is also defined, "
-                    f"differently, by '{show(first.path)}'",
+                    f"differently, by '{show(first_obj.path)}'",
                     "keep one definition (or rename one of them) and rebuild the package",
                     entry=obj.path,
-                    entries=[first.path, obj.path],
+                    entries=[first_obj.path, obj.path],
                 )
-            self.index.add_repeat(obj.path, first.path)
+            self.index.add_repeat(obj.path, first_obj.path)
         self.index.add_objects(rows)
         self._objects += len(rows)
-        yield from fresh.values()
+        yield from (obj for _, obj in fresh.values())
+
+    def _document(self, seq: int, obj: PackageObject) -> dict[str, Any]:
+        """An object's document as read, from the entry again when the object was prepared in
+        a helper process (which kept only what it prepared)."""
+        return obj.document if obj.source is not None else self._object_at(seq).document
 
     def _object_at(self, seq: int) -> PackageObject:
         """The object read earlier as ``seq``, read again (only to compare a repeat)."""

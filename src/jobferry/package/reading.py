@@ -110,7 +110,8 @@ class EntryReading:
         """Read, check and parse a batch of entries, and prepare its objects (only the first
         ``share`` of the batch: the rest is left for the consumer to prepare). A prepared
         object, and every object with ``keep_bytes`` (to be sent to another process), holds its
-        entry's JSON rather than the parsed document, and parses it only if asked for."""
+        entry's JSON rather than the parsed document, and parses it only if asked for; an
+        object both prepared and sent holds neither (what was prepared is what is used)."""
         found: list[tuple[int, PackageObject]] = []
         problems: list[dict[str, str]] = []
         to_prepare = math.ceil(len(batch) * share) if prepare is not None else 0
@@ -133,7 +134,8 @@ class EntryReading:
             if done is not None or keep_bytes:
                 # Preparing may change the document it is given: the object handed out parses
                 # its own from the entry's bytes if anyone asks (a repeat is compared with it).
-                obj = PackageObject(obj.kind, obj.name, obj.path, data, obj.folder, obj.uid, done)
+                source = None if done is not None and keep_bytes else data
+                obj = PackageObject(obj.kind, obj.name, obj.path, source, obj.folder, obj.uid, done)
             found.append((seq, obj))
         objects = None if self.verify_only else found
         return BatchRead(objects, problems, self.total)

@@ -17,7 +17,14 @@ from jobferry.package.readahead import AHEAD, ReadAhead
 from jobferry.package.reader import ReadLimits
 from support.builders import make_job, make_script
 from support.packages import tamper, write_package
-from support.readahead import describe, exit_in_helper, helper_from, read_all, small_batches
+from support.readahead import (
+    describe,
+    exit_in_helper,
+    helper_from,
+    read_all,
+    same_reads,
+    small_batches,
+)
 
 
 def zip_of(entries: dict[str, bytes], path: Path) -> Path:
@@ -58,11 +65,20 @@ def test_the_helper_hands_out_what_the_reader_reads(
 
     read_ahead = read_all(package, helper=True, prepare=describe)
 
-    assert read_ahead == read_here
+    assert same_reads(read_ahead, read_here)
     assert len(read_here) == 16
     # A preparation changes the document it is given, never the one handed out.
-    assert not any("changed by preparing" in document for *_, document, _ in read_ahead)
-    assert read_ahead[0][6] == (read_ahead[0][1], sorted(read_ahead[0][5]), read_ahead[0][4])
+    documents = [document for *_, document, _ in read_here + read_ahead if document is not None]
+    assert len(documents) >= len(read_here)
+    assert not any("changed by preparing" in document for document in documents)
+    assert read_here[0][6] == (read_here[0][1], sorted(read_here[0][5]), read_here[0][4])
+    # What the helper prepared comes without its bytes (only what was prepared is used);
+    # what it left to prepare here comes with them.
+    helper_prepared = sum(document is None for *_, document, _ in read_ahead)
+    if hand_over == 0 and share == 1.0:
+        assert helper_prepared == len(read_ahead)
+    if share == 0.0:
+        assert helper_prepared == 0
 
 
 def test_repeated_entries_are_kept_once_through_the_helper(
@@ -72,8 +88,33 @@ def test_repeated_entries_are_kept_once_through_the_helper(
     read_here = read_all(batch_layout, helper=False, prepare=describe)
     helper_from(monkeypatch, 1, 0.5)
 
-    assert read_all(batch_layout, helper=True, prepare=describe) == read_here
+    assert same_reads(read_all(batch_layout, helper=True, prepare=describe), read_here)
     assert [name for _, name, *_ in read_here].count("shared_sql") == 1
+
+
+@pytest.mark.parametrize("hand_over", [0, 1])
+def test_a_different_repeat_is_refused_through_the_helper(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, hand_over: int
+) -> None:
+    """The helper keeps only what it prepared from an object, so a repeat is compared with
+    the entry read again: the same refusal as the reader's own."""
+    small_batches(monkeypatch)
+    entries: dict[str, bytes] = {}
+    for i in range(4):
+        script = make_script("shared_sql")
+        if i == 3:
+            script["content"] = "select 'not the same';"
+        entries[f"jobs/job_{i:04d}/shared_sql.script"] = orjson.dumps(script)
+    package = zip_of(entries, tmp_path / "repeats.zip")
+    here = refused(package, helper=False)
+    assert here[1]["rule"] == "object.duplicate"
+    assert here[1]["entries"] == [
+        "jobs/job_0000/shared_sql.script",
+        "jobs/job_0003/shared_sql.script",
+    ]
+    helper_from(monkeypatch, hand_over, share=1.0)
+
+    assert refused(package, helper=True) == here
 
 
 def test_the_helper_reads_without_preparing(monkeypatch: pytest.MonkeyPatch, package: Path) -> None:
