@@ -14,9 +14,13 @@ def test_identifiers_are_version_7_uuids() -> None:
     made = new_uuid()
     assert made.version == 7
     assert made.variant == uuid.RFC_4122
-    assert uuid.UUID(new_id()).version == 7
-    assert len(new_uid()) == 32
-    assert uuid.UUID(hex=new_uid()).version == 7
+    text = new_id()
+    assert uuid.UUID(text).version == 7
+    assert str(uuid.UUID(text)) == text  # the canonical hyphenated form
+    uid = new_uid()
+    assert len(uid) == 32
+    assert uuid.UUID(hex=uid).version == 7
+    assert uuid.UUID(hex=uid).hex == uid
 
 
 def test_identifiers_start_with_the_moment_they_were_made() -> None:
