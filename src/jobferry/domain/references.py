@@ -379,6 +379,14 @@ def script_references(doc: Mapping[str, Any]) -> list[Reference]:
     return _references(_path_hits(doc, _SCRIPT_TRIE))
 
 
+def first_occurrences(refs: Iterable[Reference]) -> list[Reference]:
+    """The first reference to each (kind, name, workspace), in document order."""
+    first: dict[tuple[RefKind, str, str | None], Reference] = {}
+    for ref in refs:
+        first.setdefault((ref.kind, ref.name, ref.workspace), ref)
+    return list(first.values())
+
+
 def distinct_references(refs: Iterable[Reference]) -> list[tuple[RefKind, str, str | None]]:
     """Each (kind, name, workspace) once, in the order of first occurrence."""
     return list(dict.fromkeys((ref.kind, ref.name, ref.workspace) for ref in refs))

@@ -15,6 +15,7 @@ from jobferry.domain.references import (
     NODE_PROPERTY_RULES,
     Reference,
     distinct_references,
+    first_occurrences,
     job_references,
     references_of,
     rename_references,
@@ -383,3 +384,19 @@ def test_references_travel_as_plain_values_and_come_back_the_same() -> None:
     assert back == refs
     assert all(type(ref) is Reference for ref in back)
     assert [ref.kind for ref in back] == [ref.kind for ref in refs]
+
+
+def test_first_occurrences_keep_each_reference_once_where_it_first_appears() -> None:
+    doc = {
+        "name": "j",
+        "nodes": [
+            node("a", "DWSSQL", scriptName="s1", connectionName="c1"),
+            node("b", "DWSSQL", scriptName="s2", connectionName="c1"),
+            node("c", "DWSSQL", scriptName="s1", connectionName="c2"),
+        ],
+    }
+    refs = job_references(doc)
+    first = first_occurrences(refs)
+    assert [(r.kind, r.name, r.workspace) for r in first] == distinct_references(refs)
+    assert [r.node for r in first if r.name in ("s1", "c1")] == ["a", "a"]
+    assert len(first) == 4 < len(refs)

@@ -8,7 +8,6 @@ read (the package may hold it further on): :mod:`.ordering` decides those.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, NamedTuple, Protocol
 
 from jobferry.domain.connections import secret_role
@@ -274,16 +273,6 @@ def check_object(
     return problems
 
 
-def distinct_refs(item: PlannedObject) -> Iterable[Reference]:
-    """A job's references, each (kind, name, workspace) once, in document order."""
-    seen: set[tuple[RefKind, str, str | None]] = set()
-    for ref in item.refs:
-        key = (ref.kind, ref.name, ref.workspace)
-        if key not in seen:
-            seen.add(key)
-            yield ref
-
-
 class References:
     """What the target and the package read so far hold, for one batch's references."""
 
@@ -302,7 +291,7 @@ class References:
         """The job's references checked (``report_only``: a job the import does not write,
         checked only for the environment report)."""
         out = Checked([], [], [])
-        for ref in distinct_refs(item):
+        for ref in item.distinct_refs:
             if ref.kind is _TAG:
                 if not report_only and ref.name in self.state.locked_tags:
                     out.problems.append(self._locked_tag(item, ref))

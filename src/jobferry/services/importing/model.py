@@ -20,7 +20,7 @@ import orjson
 from jobferry.domain.cronshift import ShiftError
 from jobferry.domain.diff import Change
 from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason
-from jobferry.domain.references import Reference, job_references
+from jobferry.domain.references import Reference, first_occurrences, job_references
 from jobferry.domain.report import Violation
 from jobferry.domain.timeshift import ScheduleShift
 from jobferry.domain.validation import validate_job, validate_resource, validate_script
@@ -118,6 +118,7 @@ class PlannedObject:
     definition as prepared, for the ledger; ``None`` when not prepared (or changed since)."""
     _text: str | None = None
     _refs: list[Reference] | None = None
+    _distinct: list[Reference] | None = None
     _violations: list[Violation] | None = None
     _columns: tuple[str, str, str] | None = None
 
@@ -146,6 +147,14 @@ class PlannedObject:
             self._refs = job_references(self.document) if self.kind == _JOB else []
         return self._refs
 
+    @property
+    def distinct_refs(self) -> list[Reference]:
+        """The job's first reference to each (kind, name, workspace), in document order
+        (computed once: the checks, the look-ups and the record all go through them)."""
+        if self._distinct is None:
+            self._distinct = first_occurrences(self.refs)
+        return self._distinct
+
     def violations(self, max_nodes: int) -> list[Violation]:
         """The rules the definition breaks (computed once; jobs, scripts and resources)."""
         if self._violations is None:
@@ -162,7 +171,7 @@ class PlannedObject:
 
     def changed(self) -> None:
         """The document was changed: what was derived from it is derived again."""
-        self._text, self._refs, self._violations = None, None, None
+        self._text, self._refs, self._distinct, self._violations = None, None, None, None
         self._columns, self.prepacked = None, None
 
 

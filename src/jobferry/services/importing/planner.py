@@ -30,7 +30,7 @@ from jobferry.domain.enums import (
     PlanAction,
     RefKind,
 )
-from jobferry.domain.references import Reference, distinct_references
+from jobferry.domain.references import Reference
 from jobferry.package.manifest import parse_requirements
 from jobferry.package.reader import PackageObject, PackageReader
 from jobferry.services.collector import collect_batch_garbage
@@ -41,7 +41,6 @@ from jobferry.services.importing.checks import (
     SecretCheck,
     check_object,
     check_package_signature,
-    distinct_refs,
     drift_problem,
     environment_report,
     renamed_in_use,
@@ -285,7 +284,7 @@ class Planner:
         asked: dict[tuple[str, str], set[str]] = {}
         local: dict[str, set[str]] = {}
         for item in self._checked_jobs(items):
-            for ref in distinct_refs(item):
+            for ref in item.distinct_refs:
                 self._ask(ref, asked, local)
         present = {
             (kind, name)
@@ -372,7 +371,7 @@ def _record(item: PlannedObject, problems: list[Problem]) -> Record:
         text=item.text if writes else None,
         columns=item.columns if writes else None,
         target=_target(item, relink),
-        refs=[(str(k), n, w or "") for k, n, w in distinct_references(item.refs)]
+        refs=[(str(r.kind), r.name, r.workspace or "") for r in item.distinct_refs]
         if writes
         else None,
         problems=[p.packed() for p in problems],
