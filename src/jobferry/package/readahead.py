@@ -65,20 +65,19 @@ SMOOTHING = 0.5
 _READY = 0
 
 
-Work = tuple[list[Wanted], float, EntryReading | None]
-"""A batch to read, the part of its objects to prepare, and the reading state to start from
-(with the first batch only)."""
+Work = tuple[list[Wanted], float, tuple[EntryReading, Prepare | None] | None]
+"""A batch to read, the part of its objects to prepare, and (with the first batch only) the
+reading state to start from and the preparation."""
 
 
-def _serve(
-    path: str, prepare: Prepare | None, folder: str, work: Connection, done: Connection
-) -> None:
+def _serve(path: str, folder: str, work: Connection, done: Connection) -> None:
     """The helper: read each batch it is sent, write what it found to a file, say so."""
     with open(path, "rb") as handle:
         mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     buffer = memoryview(mapping)
     done.send((_READY, 0.0, 0.0))
     reading: EntryReading | None = None
+    prepare: Prepare | None = None
     number = 0
     while True:
         try:
@@ -88,7 +87,8 @@ def _serve(
         if item is None:
             return
         batch, share, handed = item
-        reading = handed or reading
+        if handed is not None:
+            reading, prepare = handed
         assert reading is not None
         number += 1
         failed = False
@@ -124,15 +124,15 @@ def prepared_here(obj: PackageObject, prepare: Prepare) -> PackageObject:
 
 
 class ReadAhead:
-    """A helper process reading one package (a context manager)."""
+    """A helper process reading one package (a context manager). It starts at once; what it
+    reads and how it prepares it come with :meth:`reads`, so it may be started before the
+    read is ready to begin (while the package is still being opened)."""
 
-    def __init__(self, path: Path, prepare: Prepare | None, scratch: Path | None) -> None:
-        self._prepare = prepare
+    def __init__(self, path: Path, scratch: Path | None) -> None:
+        self._prepare: Prepare | None = None
         self._folder = Path(tempfile.mkdtemp(prefix="read-ahead-", dir=scratch))
         try:
-            self._helper = spawn(
-                _serve, (str(path), prepare, str(self._folder)), "jobferry-read-ahead"
-            )
+            self._helper = spawn(_serve, (str(path), str(self._folder)), "jobferry-read-ahead")
         except BaseException:
             shutil.rmtree(self._folder, ignore_errors=True)
             raise
@@ -147,10 +147,13 @@ class ReadAhead:
         batches: Iterable[list[Wanted]],
         reading: EntryReading,
         here: Callable[[list[Wanted]], BatchRead],
+        prepare: Prepare | None,
     ) -> Iterator[BatchRead]:
-        """What reading each batch found, in order. Until the helper is ready the batches are
-        read ``here`` (with ``reading``, the reader's state, which then goes to the helper);
-        from then on the helper reads them, ``AHEAD`` batches ahead."""
+        """What reading each batch found, in order, its objects prepared with ``prepare``.
+        Until the helper is ready the batches are read ``here`` (with ``reading``, the reader's
+        state, which then goes to the helper with ``prepare``); from then on the helper reads
+        them, ``AHEAD`` batches ahead. One read per helper."""
+        self._prepare = prepare
         sent = 0
         for batch in batches:
             if not self._ready:
@@ -158,7 +161,7 @@ class ReadAhead:
                 if not self._ready:
                     yield here(batch)
                     continue
-                self._work.send((batch, self.share, reading))
+                self._work.send((batch, self.share, (reading, prepare)))
             else:
                 self._work.send((batch, self.share, None))
             sent += 1

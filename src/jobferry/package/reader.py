@@ -145,6 +145,11 @@ class PackageReader:
     :meth:`objects` then hands out every object once, kind by kind (what a job uses first), and
     raises at its end what only the whole package shows. ``workdir`` is where the read's index
     file goes (``None``: in memory, for offline tools and small packages).
+
+    ``helper_from``: a package file of at least that many entries (its end record says how
+    many, first thing) gets the helper process of :meth:`objects` started at once, so that the
+    interpreter it needs (most of a second) starts while the central directory is walked and
+    the manifest read, not once the objects are wanted.
     """
 
     def __init__(
@@ -152,8 +157,11 @@ class PackageReader:
         source: Path | bytes,
         limits: ReadLimits = ReadLimits(),
         workdir: Path | None = None,
+        helper_from: int | None = None,
     ) -> None:
         self._source = source
+        self._helper_from = helper_from
+        self._ahead: ReadAhead | None = None
         self._limits = limits
         self._workdir = workdir
         self._stack = ExitStack()
@@ -219,6 +227,9 @@ class PackageReader:
         """Walk the central directory (names, counts, duplicates), then read the manifest."""
         directory = find_directory(self._buffer)
         self._check_count(directory.count)
+        early = self._helper_from is not None and directory.count >= self._helper_from
+        if early and isinstance(self._source, Path):
+            self._ahead = self._stack.enter_context(ReadAhead(self._source, self._workdir))
         batch: list[ZipEntry] = []
         seq = 0
         for entry in directory_entries(self._buffer, directory):
@@ -299,9 +310,11 @@ class PackageReader:
         wanted = self.index.wanted(self.manifest is not None, BATCH)
         with ExitStack() as stack:
             if helper and isinstance(self._source, Path):
-                ahead = stack.enter_context(ReadAhead(self._source, prepare, self._workdir))
+                ahead, self._ahead = self._ahead, None  # a helper reads once
+                if ahead is None:
+                    ahead = stack.enter_context(ReadAhead(self._source, self._workdir))
                 reads = ahead.reads(
-                    wanted, self._reading, lambda batch: self._read_batch(batch, prepare)
+                    wanted, self._reading, lambda batch: self._read_batch(batch, prepare), prepare
                 )
             else:
                 reads = (self._read_batch(batch, prepare) for batch in wanted)

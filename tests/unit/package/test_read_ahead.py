@@ -14,7 +14,7 @@ import pytest
 
 from jobferry.errors import HelperStoppedError, PackageError
 from jobferry.package.readahead import AHEAD, ReadAhead
-from jobferry.package.reader import ReadLimits
+from jobferry.package.reader import PackageReader, ReadLimits
 from support.builders import make_job, make_script
 from support.packages import tamper, write_package
 from support.readahead import (
@@ -190,8 +190,38 @@ def test_nothing_is_left_in_the_scratch_folder(
     assert not list(work.iterdir())
 
 
+def test_a_large_package_starts_its_helper_while_it_is_opened(
+    monkeypatch: pytest.MonkeyPatch, package: Path, tmp_path: Path
+) -> None:
+    small_batches(monkeypatch)
+    read_here = read_all(package, helper=False, prepare=describe)
+    with PackageReader(package, workdir=tmp_path / "work", helper_from=10) as reader:
+        early = reader._ahead
+        assert early is not None, "17 entries: the helper starts as the package opens"
+        process = early._process
+        assert process.is_alive()
+        assert early._done.poll(30), "it starts up while nothing asks for objects yet"
+        objects = list(reader.objects(describe, helper=True))
+        assert any(o.source is None for o in objects), "the helper prepared objects"
+        assert reader._ahead is None, "the early helper is the one that read"
+    assert not process.is_alive()
+    read_early = [(o.kind, o.name, o.path, o.folder, o.uid, None, o.prepared) for o in objects]
+    assert same_reads(read_early, read_here)
+
+
+def test_an_early_helper_left_unused_stops_with_the_read(package: Path, tmp_path: Path) -> None:
+    with PackageReader(package, workdir=tmp_path / "work", helper_from=10) as reader:
+        assert reader._ahead is not None
+        process = reader._ahead._process
+        assert len(list(reader.objects())) == 16  # read here, without a helper
+    assert not process.is_alive()
+    with PackageReader(package, workdir=tmp_path / "work", helper_from=1000) as reader:
+        assert reader._ahead is None  # a small package waits for its objects to be asked for
+    assert not list((tmp_path / "work").iterdir())
+
+
 def test_the_share_moves_towards_the_slower_side(package: Path, tmp_path: Path) -> None:
-    with ReadAhead(package, describe, tmp_path) as ahead:
+    with ReadAhead(package, tmp_path) as ahead:
         start = ahead.share
         ahead._balance(mine=3.0, helpers=1.0, used=start)  # the consumer is behind
         assert ahead.share > start
@@ -209,7 +239,7 @@ def test_the_share_settles_where_both_sides_take_as_long(package: Path, tmp_path
     as long at a share of 0.45. A batch's cost is known ``AHEAD`` batches after its share was
     chosen, as in a read: correcting the share now by each late measurement swung it ±0.08
     around the balance (one side idle at each end of the swing)."""
-    with ReadAhead(package, describe, tmp_path) as ahead:
+    with ReadAhead(package, tmp_path) as ahead:
         in_flight = deque([ahead.share] * (AHEAD + 1))
         seen = []
         for _ in range(40):

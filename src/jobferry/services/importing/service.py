@@ -278,7 +278,10 @@ class ImportService:
     def _run(self, job: PreparedImport) -> None:
         scope, request = job.scope, job.request
         self.tasks.advance(job.task_id, 5, "Reading the package.")
-        with self.packages.open(scope, request.path) as reader:
+        # A package large enough to plan with a helper process (see _plan) has it started
+        # while the package is opened.
+        helper_from = self.settings.import_helper_objects
+        with self.packages.open(scope, request.path, helper_from) as reader:
             self.tasks.advance(job.task_id, 30, f"Checking {reader.definitions()} object(s).")
             stored = self._stored_plan(scope, request, reader.sha256) if request.plan_id else None
             if request.dry_run:

@@ -131,11 +131,14 @@ class PackageSource:
         return target
 
     @contextmanager
-    def open(self, scope: Scope, path: str) -> Iterator[PackageReader]:
-        """Fetch a package and open it for one streaming read (its files are removed after)."""
+    def open(
+        self, scope: Scope, path: str, helper_from: int | None = None
+    ) -> Iterator[PackageReader]:
+        """Fetch a package and open it for one streaming read (its files are removed after);
+        ``helper_from``: see :class:`PackageReader`."""
         local = self.fetch(scope, path)
         try:
-            with PackageReader(local, self.limits, self.scratch) as reader:
+            with PackageReader(local, self.limits, self.scratch, helper_from) as reader:
                 yield reader
         finally:
             local.unlink(missing_ok=True)
