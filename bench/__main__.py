@@ -12,6 +12,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +22,11 @@ import orjson
 from bench.databases import PG_URL, database
 from bench.sdk_sample import sdk_cost
 from bench.workload import generate
+from jobferry.package.layout import kind_of
 from jobferry.package.manifest import ManifestHeader, parse_requirements
+from jobferry.package.model import PackageObject
 from jobferry.package.reader import PackageReader
+from jobferry.package.reading import object_of
 from jobferry.package.writer import NewEntry, PackageWriter
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -63,7 +68,7 @@ def changed_package(source: Path, target: Path) -> None:
         )
         writer = PackageWriter(out, header, threads=2)
         batch: list[NewEntry] = []
-        for obj in reader.objects():  # in path order: jobferry writes its packages that way
+        for obj in _in_path_order(source):  # the writer takes its entries in path order
             doc = obj.document
             if obj.kind == "job":
                 doc["params"].append({"name": "round", "value": "2", "type": "variable"})
@@ -75,6 +80,15 @@ def changed_package(source: Path, target: Path) -> None:
                 batch = []
         writer.add_many(batch)
         writer.close()
+
+
+def _in_path_order(source: Path) -> Iterator[PackageObject]:
+    """The package's objects in the order of their paths (a read hands them out kind by kind)."""
+    with zipfile.ZipFile(source) as zf:
+        for name in sorted(zf.namelist()):
+            kind = kind_of(name)
+            if kind is not None:
+                yield object_of(name, kind, orjson.loads(zf.read(name)))
 
 
 def prepare(services: Services, data_dir: Path, targets: int) -> tuple[Path, Path, list[Any]]:
