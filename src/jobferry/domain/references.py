@@ -389,7 +389,7 @@ def first_occurrences(refs: Iterable[Reference]) -> list[Reference]:
 
 def distinct_references(refs: Iterable[Reference]) -> list[tuple[RefKind, str, str | None]]:
     """Each (kind, name, workspace) once, in the order of first occurrence."""
-    return list(dict.fromkeys((ref.kind, ref.name, ref.workspace) for ref in refs))
+    return [(ref.kind, ref.name, ref.workspace) for ref in first_occurrences(refs)]
 
 
 def _thaw(value: Any) -> Any:

@@ -349,36 +349,41 @@ class PackageReader:
             by_kind.setdefault(obj.kind, []).append(obj.name)
         known = {kind: self.index.known_objects(kind, names) for kind, names in by_kind.items()}
         fresh: dict[tuple[str, str], tuple[int, PackageObject]] = {}
+        firsts: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}  # read once a batch
         rows: list[tuple[str, str, int, str | None]] = []
         for seq, obj in found:
             key = (obj.kind, obj.name)
-            first = fresh.get(key)
+            first: tuple[int, PackageObject | None] | None = fresh.get(key)
             if first is None and obj.name in known[obj.kind]:
-                earlier = known[obj.kind][obj.name]
-                first = earlier, self._object_at(earlier)
+                first = known[obj.kind][obj.name], None  # read in an earlier batch
             if first is None:
                 fresh[key] = seq, obj
                 rows.append((obj.kind, obj.name, seq, obj.uid))
                 continue
-            first_seq, first_obj = first
-            if self._document(first_seq, first_obj) != self._document(seq, obj):
+            if key not in firsts:
+                firsts[key] = self._as_read(*first)
+            first_path, first_document = firsts[key]
+            if first_document != self._as_read(seq, obj)[1]:
                 raise refuse(
                     "object.duplicate",
                     f"{obj.kind.replace('_', ' ')} '{show(obj.name)}' is also defined, "
-                    f"differently, by '{show(first_obj.path)}'",
+                    f"differently, by '{show(first_path)}'",
                     "keep one definition (or rename one of them) and rebuild the package",
                     entry=obj.path,
-                    entries=[first_obj.path, obj.path],
+                    entries=[first_path, obj.path],
                 )
-            self.index.add_repeat(obj.path, first_obj.path)
+            self.index.add_repeat(obj.path, first_path)
         self.index.add_objects(rows)
         self._objects += len(rows)
         yield from (obj for _, obj in fresh.values())
 
-    def _document(self, seq: int, obj: PackageObject) -> dict[str, Any]:
-        """An object's document as read, from the entry again when the object was prepared in
-        a helper process (which kept only what it prepared)."""
-        return obj.document if obj.source is not None else self._object_at(seq).document
+    def _as_read(self, seq: int, obj: PackageObject | None) -> tuple[str, dict[str, Any]]:
+        """(path, document) of an object as read: from the entry again when the object was
+        read in an earlier batch (``None``) or prepared in a helper process (which kept only
+        what it prepared)."""
+        if obj is None or obj.source is None:
+            obj = self._object_at(seq)
+        return obj.path, obj.document
 
     def _object_at(self, seq: int) -> PackageObject:
         """The object read earlier as ``seq``, read again (only to compare a repeat)."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import random
 import time
-import uuid
 
 _VERSION_7 = 0x7 << 76
 _VARIANT = 0b10 << 62
@@ -30,19 +29,13 @@ os.register_at_fork(after_in_child=_random.seed)  # a forked child seeds its own
 
 
 def _new_value() -> int:
-    """A fresh version 7 UUID as its 128-bit integer."""
+    """A fresh version 7 UUID as its 128-bit integer: later ones sort after earlier ones (to
+    the millisecond). The text forms below are formatted from it directly: going through a
+    ``uuid.UUID`` (its checks, then ``str``) cost most of the time an import spent making
+    identifiers."""
     ms = time.time_ns() // 1_000_000
     bits = _random.getrandbits(74)
     return (ms << 80) | _VERSION_7 | ((bits >> 62) & _RAND_A) << 64 | _VARIANT | (bits & _RAND_B)
-
-
-def new_uuid() -> uuid.UUID:
-    """A fresh version 7 UUID: later ones sort after earlier ones (to the millisecond)."""
-    return uuid.UUID(int=_new_value())
-
-
-# The text forms are formatted from the integer directly: going through a ``uuid.UUID`` (its
-# checks, then ``str``) cost most of the time an import spent making identifiers.
 
 
 def new_uid() -> str:

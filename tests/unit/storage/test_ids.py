@@ -7,11 +7,11 @@ import os
 import time
 import uuid
 
-from jobferry.storage.ids import new_id, new_uid, new_uuid
+from jobferry.storage.ids import new_id, new_uid
 
 
 def test_identifiers_are_version_7_uuids() -> None:
-    made = new_uuid()
+    made = uuid.UUID(new_id())
     assert made.version == 7
     assert made.variant == uuid.RFC_4122
     text = new_id()
@@ -25,7 +25,7 @@ def test_identifiers_are_version_7_uuids() -> None:
 
 def test_identifiers_start_with_the_moment_they_were_made() -> None:
     before = time.time_ns() // 1_000_000
-    made = new_uuid()
+    made = uuid.UUID(hex=new_uid())
     after = time.time_ns() // 1_000_000
     assert before <= made.int >> 80 <= after
 
@@ -43,10 +43,10 @@ def test_a_forked_child_draws_other_random_bits() -> None:
     pid = os.fork()
     if pid == 0:  # the child: its identifier, made in the same millisecond as the parent's
         os.close(read)
-        os.write(write, new_uuid().bytes)
+        os.write(write, uuid.UUID(new_id()).bytes)
         os._exit(0)
     os.close(write)
-    mine = new_uuid()
+    mine = uuid.UUID(new_id())
     theirs = uuid.UUID(bytes=os.read(read, 16))
     os.close(read)
     os.waitpid(pid, 0)
