@@ -155,21 +155,37 @@ class ReadAhead:
         them, ``AHEAD`` batches ahead. One read per helper."""
         self._prepare = prepare
         sent = 0
+        stopped = False
         for batch in batches:
             if not self._ready:
                 self._ready = self._started()
                 if not self._ready:
                     yield here(batch)
                     continue
-                self._work.send((batch, self.share, (reading, prepare)))
+                stopped = not self._send((batch, self.share, (reading, prepare)))
             else:
-                self._work.send((batch, self.share, None))
+                stopped = not self._send((batch, self.share, None))
+            if stopped:
+                break
             sent += 1
             if sent > AHEAD:
                 sent -= 1
                 yield self._next()
+        # What the helper read before it stopped still comes out in order, a refusal it
+        # found included (that is why it stopped); a helper gone with nothing to say is an error.
         for _ in range(sent):
             yield self._next()
+        if stopped:
+            raise HelperStoppedError(gone(self._helper, "reading the package", "import"))
+
+    def _send(self, work: Work) -> bool:
+        """Send a batch to the helper; ``False`` when it is gone (it stopped at a refusal,
+        or died)."""
+        try:
+            self._work.send(work)
+        except OSError:
+            return False
+        return True
 
     def _started(self) -> bool:
         """Whether the helper has started (it says so once, first thing)."""
@@ -180,7 +196,7 @@ class ReadAhead:
         of it the helper prepared."""
         try:
             said: tuple[int, float, float] = self._done.recv()
-        except EOFError:
+        except (EOFError, OSError):
             raise HelperStoppedError(gone(self._helper, "reading the package", "import")) from None
         return said
 

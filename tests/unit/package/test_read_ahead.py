@@ -8,11 +8,13 @@ import io
 import zipfile
 from collections import deque
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
 from jobferry.errors import HelperStoppedError, PackageError
+from jobferry.package.model import PackageObject
 from jobferry.package.readahead import AHEAD, ReadAhead
 from jobferry.package.reader import PackageReader, ReadLimits
 from support.builders import make_job, make_script
@@ -117,6 +119,27 @@ def test_a_different_repeat_is_refused_through_the_helper(
     assert refused(package, helper=True) == here
 
 
+def test_a_repeated_object_is_read_again_once_per_repeat(
+    monkeypatch: pytest.MonkeyPatch, batch_layout: Path
+) -> None:
+    """Through the helper a prepared object comes without its bytes, so comparing a repeat
+    reads entries again: the first occurrence once a batch, and each repeat once."""
+    small_batches(monkeypatch, size=20)  # one batch: 4 jobs, the shared script 4 times
+    helper_from(monkeypatch, 0, share=1.0)
+    reads: list[int] = []
+    again = PackageReader._object_at
+
+    def counted(self: PackageReader, seq: int) -> PackageObject:
+        reads.append(seq)
+        return again(self, seq)
+
+    monkeypatch.setattr(PackageReader, "_object_at", counted)
+    read_all(batch_layout, helper=True, prepare=describe)
+
+    assert len(reads) == 4  # the first occurrence, then each of the three repeats
+    assert len(set(reads)) == 4
+
+
 def test_the_helper_reads_without_preparing(monkeypatch: pytest.MonkeyPatch, package: Path) -> None:
     small_batches(monkeypatch)
     helper_from(monkeypatch, 1)
@@ -172,6 +195,64 @@ def test_a_helper_that_dies_is_an_error_saying_so(
     with pytest.raises(HelperStoppedError, match="stopped \\(exit code 3\\)"):
         read_all(package, helper=True, prepare=exit_in_helper, workdir=work)
 
+    assert not list(work.iterdir())
+
+
+class _LateSends:
+    """The consumer's end of the work pipe, sending from the second batch on only once the
+    helper process has ended (killed first with ``kill``): the send then finds the pipe
+    closed, as it does when the helper stops while the consumer is still sending."""
+
+    def __init__(self, ahead: ReadAhead, kill: bool) -> None:
+        self.ahead, self.kill, self.pipe, self.sends = ahead, kill, ahead._work, 0
+
+    def send(self, item: Any) -> None:
+        self.sends += 1
+        if self.sends > 1 and item is not None:
+            if self.kill:
+                self.ahead._process.kill()
+            self.ahead._process.join(30)
+        self.pipe.send(item)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pipe, name)
+
+
+def _send_once_the_helper_is_gone(monkeypatch: pytest.MonkeyPatch, kill: bool) -> None:
+    started = ReadAhead.__init__
+
+    def init(self: ReadAhead, *args: Any) -> None:
+        started(self, *args)
+        self._work = _LateSends(self, kill)  # type: ignore[assignment]
+
+    monkeypatch.setattr(ReadAhead, "__init__", init)
+
+
+def test_a_refusal_the_helper_stopped_at_comes_out_though_sending_failed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    small_batches(monkeypatch)
+    entries = {f"jobs/job_{i:04d}.job": orjson.dumps(make_job(f"job_{i:04d}")) for i in range(9)}
+    entries["scripts/broken.script"] = b"{x"  # read first: scripts come before jobs
+    broken = zip_of(entries, tmp_path / "broken.zip")
+    here = refused(broken, helper=False)
+    assert here[1]["rule"] == "json.invalid"
+    helper_from(monkeypatch, 0, 1.0)
+    _send_once_the_helper_is_gone(monkeypatch, kill=False)
+
+    assert refused(broken, helper=True) == here
+
+
+def test_a_helper_killed_while_batches_are_sent_is_an_error_saying_so(
+    monkeypatch: pytest.MonkeyPatch, package: Path, tmp_path: Path
+) -> None:
+    small_batches(monkeypatch)
+    helper_from(monkeypatch, 0, 1.0)
+    _send_once_the_helper_is_gone(monkeypatch, kill=True)
+    work = tmp_path / "work"
+
+    with pytest.raises(HelperStoppedError, match="reading the package"):
+        read_all(package, helper=True, prepare=describe, workdir=work)
     assert not list(work.iterdir())
 
 
