@@ -5,7 +5,6 @@ back the same way."""
 
 from __future__ import annotations
 
-import zlib
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from jobferry.services.container import Services
 from jobferry.services.importing import planner
 from jobferry.storage import tables
 from jobferry.storage.import_tables import promotion_ledger, task_subtasks
+from jobferry.storage.promotion import DEFLATE_MARK, unpack
 from support.builders import make_job
 from support.clients import SignedClient
 from support.importing import new_workspace, run_import, upload
@@ -58,8 +58,8 @@ def stored(services: Services, workspace: str, task: str) -> dict[str, Any]:
                     r.source_uid,
                     r.name,
                     r.written_sha256,
-                    zlib.decompress(r.written),
-                    r.source,
+                    unpack(r.written),
+                    unpack(r.source) if r.source else "",
                 )
                 for r in run(sa.select(ledger).where(ledger.c.target_workspace_id == workspace))
             ),
@@ -78,6 +78,16 @@ def stored(services: Services, workspace: str, task: str) -> dict[str, Any]:
                 )
             ],
         }
+
+
+def ledger_forms(services: Services, workspace: str) -> dict[str, int]:
+    """How many ledger documents are stored as their entry's deflate stream, and how many
+    compressed by the import."""
+    t = promotion_ledger.c
+    with services.db.transaction(readonly=True) as tx:
+        rows = tx.conn.execute(sa.select(t.written).where(t.target_workspace_id == workspace))
+        forms = ["entry" if r.written[:1] == DEFLATE_MARK else "zlib" for r in rows]
+    return {form: forms.count(form) for form in sorted(set(forms))}
 
 
 def test_an_import_read_in_a_helper_stores_what_one_read_here_stores(
@@ -108,6 +118,10 @@ def test_an_import_read_in_a_helper_stores_what_one_read_here_stores(
     (here_ws, here_task, here), (helper_ws, helper_task, helped) = results.values()
     assert helped == here
     assert len(here["ledger"]) == 6 + 12 + 1
+    # What the helper prepared as the package held it (the scripts: the profile changes the
+    # jobs) keeps its entry's own deflate stream; read here, the ledger compresses its copy.
+    assert ledger_forms(services, here_ws) == {"zlib": 19}
+    assert ledger_forms(services, helper_ws) == {"zlib": 6, "entry": 13}
     assert helper_task["result"]["summary"] == here_task["result"]["summary"]
     for ws, task in ((here_ws, here_task), (helper_ws, helper_task)):
         undone = api.call("POST", f"/system-tasks/{task['id']}/rollback", {}, workspace=ws)

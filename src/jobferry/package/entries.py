@@ -54,15 +54,23 @@ class Caps:
 
 def read_plain(buffer: memoryview, entry: ZipEntry) -> bytes | None:
     """The entry's bytes, or ``None`` when it is not a plain entry read exactly as declared."""
+    plain = read_plain_stored(buffer, entry)
+    return None if plain is None else plain[0]
+
+
+def read_plain_stored(buffer: memoryview, entry: ZipEntry) -> tuple[bytes, memoryview] | None:
+    """:func:`read_plain`'s bytes and the stored bytes they came from (for a deflated entry,
+    a raw deflate stream that inflates to exactly them: the CRC-32 was checked)."""
     if entry.flags & (_ENCRYPTED | _UNSUPPORTED_FLAGS) or entry.method not in (STORED, DEFLATED):
         return None
     data_at = _data_offset(buffer, entry)
     if data_at is None or data_at + entry.compress_size > len(buffer):
         return None
-    data = _decoded(buffer[data_at : data_at + entry.compress_size], entry)
+    stored = buffer[data_at : data_at + entry.compress_size]
+    data = _decoded(stored, entry)
     if data is None or zlib.crc32(data) != entry.crc:
         return None
-    return data
+    return data, stored
 
 
 def within_caps(entry: ZipEntry, caps: Caps, file_size: int) -> bool:

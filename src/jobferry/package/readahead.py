@@ -119,8 +119,10 @@ def _deliver(folder: Path, number: int, outcome: BatchRead | BaseException) -> N
 def prepared_here(obj: PackageObject, prepare: Prepare) -> PackageObject:
     """An object the helper left unprepared (its entry's bytes), prepared here: on a document
     of its own, parsed from those bytes (preparing may change it)."""
-    fresh = PackageObject(obj.kind, obj.name, obj.path, obj.source, obj.folder, obj.uid)
-    return replace(obj, prepared=prepare(fresh))
+    fresh = PackageObject(
+        obj.kind, obj.name, obj.path, obj.source, obj.folder, obj.uid, stored=obj.stored
+    )
+    return replace(obj, prepared=prepare(fresh), stored=None)
 
 
 class ReadAhead:

@@ -15,10 +15,11 @@ from typing import Any, NamedTuple
 from jobferry.package.centraldir import ZipEntry
 from jobferry.package.documents import parse_json
 from jobferry.package.entries import (
+    DEFLATED,
     Caps,
     inflate_chunks,
     read_capped,
-    read_plain,
+    read_plain_stored,
     within_caps,
 )
 from jobferry.package.index import Wanted
@@ -29,7 +30,11 @@ from jobferry.package.refusals import refuse
 
 
 def object_of(
-    path: str, kind: str, document: dict[str, Any], uid: str | None = None
+    path: str,
+    kind: str,
+    document: dict[str, Any],
+    uid: str | None = None,
+    stored: tuple[bytes, bytes] | None = None,
 ) -> PackageObject:
     """The object an entry's parsed document is, or the refusal of a job without a name."""
     parts = path_parts(path)
@@ -45,7 +50,7 @@ def object_of(
             )
         name = stem
     folder = job_folder(parts)
-    return PackageObject(kind, name, path, normalised(kind, document), folder, uid)
+    return PackageObject(kind, name, path, normalised(kind, document), folder, uid, stored=stored)
 
 
 Prepare = Callable[[PackageObject], Any]
@@ -82,16 +87,28 @@ class EntryReading:
 
     def read(self, buffer: memoryview, entry: ZipEntry) -> bytes:
         """One entry's bytes within every cap (the running total included)."""
+        return self._read(buffer, entry, deflated=False)[0]
+
+    def _read(
+        self, buffer: memoryview, entry: ZipEntry, deflated: bool
+    ) -> tuple[bytes, bytes | None]:
+        """One entry's bytes within every cap, and (with ``deflated``, for a plain deflated
+        entry) the raw deflate stream the zip holds them as."""
         caps = self._caps()
-        data = None
+        plain = None
         if within_caps(entry, caps, self.size):
             # Within every cap as declared: read it directly when it is exactly as declared;
             # otherwise in chunks, which finds what is wrong.
-            data = read_plain(buffer, entry)
-        if data is None:
+            plain = read_plain_stored(buffer, entry)
+        stream = None
+        if plain is None:
             data = read_capped(buffer, entry, caps, self.size)
+        else:
+            data = plain[0]
+            if deflated and entry.method == DEFLATED:
+                stream = bytes(plain[1])
         self.total += len(data)
-        return data
+        return data, stream
 
     def stream(self, buffer: memoryview, entry: ZipEntry) -> Iterator[bytes]:
         """One entry's bytes a chunk at a time, within every cap."""
@@ -116,7 +133,7 @@ class EntryReading:
         problems: list[dict[str, str]] = []
         to_prepare = math.ceil(len(batch) * share) if prepare is not None else 0
         for seq, entry, listed in batch:
-            data = self.read(buffer, entry)
+            data, stream = self._read(buffer, entry, deflated=prepare is not None)
             if listed is not None:
                 wrong = mismatch(entry.name, data, listed[:2])
                 if wrong is not None:
@@ -127,15 +144,20 @@ class EntryReading:
             if self.verify_only or kind is None:
                 continue
             uid = listed[2] if listed is not None else None
-            obj = object_of(entry.name, kind, parse_json(data, entry.name), uid)
+            stored = None if stream is None else (data, stream)
+            obj = object_of(entry.name, kind, parse_json(data, entry.name), uid, stored)
             done = None
             if prepare is not None and len(found) < to_prepare:
                 done = prepare(obj)
             if done is not None or keep_bytes:
                 # Preparing may change the document it is given: the object handed out parses
                 # its own from the entry's bytes if anyone asks (a repeat is compared with it).
+                # One left for the consumer to prepare keeps its stored bytes for that.
                 source = None if done is not None and keep_bytes else data
-                obj = PackageObject(obj.kind, obj.name, obj.path, source, obj.folder, obj.uid, done)
+                kept = stored if done is None else None
+                obj = PackageObject(
+                    obj.kind, obj.name, obj.path, source, obj.folder, obj.uid, done, kept
+                )
             found.append((seq, obj))
         objects = None if self.verify_only else found
         return BatchRead(objects, problems, self.total)

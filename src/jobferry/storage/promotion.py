@@ -1,8 +1,9 @@
 """Repeated promotion's storage: the ledger of what a target received from each source, and the
 tombstones of what a workspace deleted.
 
-Documents in the ledger are zlib-compressed here (a ledger row holds two whole definitions, and
-a 100,000-job workspace has 200,000 rows); callers give and get text.
+Documents in the ledger are compressed here (a ledger row holds two whole definitions, and
+a 100,000-job workspace has 200,000 rows): zlib, or the package entry's own deflate stream when
+the import wrote the definition exactly as the package held it; callers give and get text.
 """
 
 from __future__ import annotations
@@ -44,11 +45,25 @@ class Tombstone(NamedTuple):
     deleted_at: int
 
 
+DEFLATE_MARK = b"\x00"
+"""The first byte of a ledger document stored as a raw deflate stream (the package's own
+entry); a zlib stream never starts with it (its first byte's low four bits are 8)."""
+
+
 def pack(text: str) -> bytes:
     """A definition as the ledger stores it (compressed)."""
+    return pack_encoded(text.encode())
+
+
+def pack_encoded(encoded: bytes, stored: tuple[bytes, bytes] | None = None) -> bytes:
+    """A definition's UTF-8 bytes as the ledger stores them: the package entry's own deflate
+    stream when ``stored`` (the entry's bytes and that stream) holds exactly these bytes,
+    else compressed here."""
+    if stored is not None and stored[0] == encoded:
+        return DEFLATE_MARK + stored[1]
     # Level 1: a third of level 6's time for a few per cent more bytes (the ledger is written
     # for every object an import writes).
-    return zlib.compress(text.encode(), 1)
+    return zlib.compress(encoded, 1)
 
 
 def pack_source(source: str, written: str) -> bytes:
@@ -57,13 +72,16 @@ def pack_source(source: str, written: str) -> bytes:
     return b"" if source == written else pack(source)
 
 
-def _unpack(data: bytes) -> str:
+def unpack(data: bytes) -> str:
+    """A definition as :func:`pack` or :func:`pack_encoded` stored it."""
+    if data[:1] == DEFLATE_MARK:
+        return zlib.decompress(data[1:], -zlib.MAX_WBITS).decode()
     return zlib.decompress(data).decode()
 
 
 def _row(r: object) -> LedgerRow:
     m = r._mapping  # type: ignore[attr-defined]
-    written = _unpack(m["written"])
+    written = unpack(m["written"])
     return LedgerRow(
         m["source_workspace_id"],
         m["kind"],
@@ -72,7 +90,7 @@ def _row(r: object) -> LedgerRow:
         m["name"],
         m["written_sha256"],
         written,
-        _unpack(m["source"]) if m["source"] else written,
+        unpack(m["source"]) if m["source"] else written,
         m["task_id"],
         int(m["recorded_at"]),
     )

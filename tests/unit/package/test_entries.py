@@ -19,7 +19,7 @@ import pytest
 
 from jobferry.errors import PackageError
 from jobferry.package.centraldir import ZipEntry, directory_entries, find_directory
-from jobferry.package.entries import mapped, read_plain
+from jobferry.package.entries import mapped, read_plain, read_plain_stored
 from jobferry.package.reader import read_package
 
 DOCUMENT = b'{"name": "job_a", "nodes": []}' * 20
@@ -145,3 +145,12 @@ def test_deflate_round_trip_of_random_sizes() -> None:
         data = bytes((i * 7919) % 251 for i in range(size))
         assert read_direct(make_zip(data)) == data
         assert read_direct(make_zip(data, zipfile.ZIP_STORED)) == data
+
+
+def test_a_plain_deflated_entry_comes_with_the_stream_it_was_inflated_from() -> None:
+    with mapped(io.BytesIO(make_zip())) as buffer:
+        plain = read_plain_stored(buffer, first_entry(buffer))
+        assert plain is not None
+        data, stream = plain[0], bytes(plain[1])
+    assert data == DOCUMENT
+    assert zlib.decompress(stream, -zlib.MAX_WBITS) == DOCUMENT

@@ -28,7 +28,7 @@ from jobferry.services.documents import dump
 from jobferry.services.importing.decide import IGNORED_IN_DIFF
 from jobferry.services.importing.model import PlannedObject, Problem
 from jobferry.services.importing.transform import Transform, transform_object
-from jobferry.storage.promotion import pack, pack_source
+from jobferry.storage.promotion import pack_encoded, pack_source
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,9 @@ def prepare(how: Preparation, obj: PackageObject) -> Prepared:
         item.raw = text  # the same object: it travels to the planner's process once
     packed = None
     if item.raw is not None:
-        sha = hashlib.sha256(text.encode()).hexdigest()
-        packed = (sha, pack(text), pack_source(item.raw, text))
+        encoded = text.encode()
+        sha = hashlib.sha256(encoded).hexdigest()
+        packed = (sha, pack_encoded(encoded, obj.stored), pack_source(item.raw, text))
     violations = item.violations(how.max_nodes)
     refs = values_of(item.refs)
     return Prepared(
