@@ -150,14 +150,18 @@ class EntryReading:
             if prepare is not None and len(found) < to_prepare:
                 done = prepare(obj)
             if done is not None or keep_bytes:
-                # Preparing may change the document it is given: the object handed out parses
-                # its own from the entry's bytes if anyone asks (a repeat is compared with it).
-                # One left for the consumer to prepare keeps its stored bytes for that.
-                source = None if done is not None and keep_bytes else data
-                kept = stored if done is None else None
-                obj = PackageObject(
-                    obj.kind, obj.name, obj.path, source, obj.folder, obj.uid, done, kept
-                )
+                obj = _handed_out(obj, data, done, keep_bytes)
             found.append((seq, obj))
         objects = None if self.verify_only else found
         return BatchRead(objects, problems, self.total)
+
+
+def _handed_out(obj: PackageObject, data: bytes, done: Any, keep_bytes: bool) -> PackageObject:
+    """The object a batch hands out once it was prepared (``done``) or is to be sent.
+
+    Preparing may change the document it is given: the object handed out parses its own from
+    the entry's bytes if anyone asks (a repeat is compared with it). One both prepared and sent
+    holds neither; one left for the consumer to prepare keeps its stored bytes for that."""
+    source = None if done is not None and keep_bytes else data
+    kept = obj.stored if done is None else None
+    return PackageObject(obj.kind, obj.name, obj.path, source, obj.folder, obj.uid, done, kept)
