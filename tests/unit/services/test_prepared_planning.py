@@ -19,7 +19,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.planner import PlanContext, Planner
-from jobferry.services.importing.request import ImportRequest
+from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.storage.promotion import DEFLATE_MARK, unpack
 from jobferry.storage.workset import Workset
 from support.builders import make_job, make_script
@@ -159,3 +159,33 @@ def test_an_unchanged_package_plans_the_same_with_the_helper(
     package = write_package(tmp_path / "p.zip", jobs)
 
     assert_same_plans(services, scope, package, same_name_policy="OVERWRITE")
+
+
+def test_an_object_left_as_it_is_keeps_no_definitions_in_the_working_set(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    # Only what apply writes needs the package's text and the old ledger row (ledger, undo).
+    add_connections(services, scope, "ssh_conn")
+    jobs = [make_job(f"job_{i}") for i in range(3)]
+    package = write_package(tmp_path / "p.zip", jobs)
+    with package.open("rb") as handle:
+        path = services.imports.upload(scope, handle, "p.zip")["path"]
+    request = parse_import_request({"path": path, "sameNamePolicy": "OVERWRITE"})
+    prepared = services.imports.prepare(scope, request)
+    services.imports.run(prepared)
+    assert services.tasks.show(scope, prepared.task_id)["status"] == "SUCCESSFUL"
+    jobs[1] = make_job("job_1", description="changed in the source")
+    changed = write_package(tmp_path / "changed.zip", jobs)
+
+    _, records = plan(services, scope, changed, helper=False, same_name_policy="OVERWRITE")
+
+    actions = {(r.kind, r.name): r.action for r, _ in records}
+    assert actions.pop(("job", "job_1")) == "OVERWRITE"
+    assert set(actions.values()) == {"UNCHANGED"}
+    for record, _ in records:
+        assert record.uid is not None
+        if record.action == "OVERWRITE":
+            assert record.raw is not None
+            assert record.ledger is not None
+        else:
+            assert (record.raw, record.ledger, record.text) == (None, None, None)
