@@ -118,10 +118,11 @@ def test_an_import_read_in_a_helper_stores_what_one_read_here_stores(
     (here_ws, here_task, here), (helper_ws, helper_task, helped) = results.values()
     assert helped == here
     assert len(here["ledger"]) == 6 + 12 + 1
-    # What the helper prepared as the package held it (the scripts: the profile changes the
-    # jobs) keeps its entry's own deflate stream; read here, the ledger compresses its copy.
+    # What the helper prepared (two objects of each batch of three) as the package held it
+    # (scripts and the resource: the profile changes the jobs) keeps its entry's own deflate
+    # stream, 9 of those 13; the rest, and everything read here, apply compresses.
     assert ledger_forms(services, here_ws) == {"zlib": 19}
-    assert ledger_forms(services, helper_ws) == {"zlib": 6, "entry": 13}
+    assert ledger_forms(services, helper_ws) == {"zlib": 10, "entry": 9}
     assert helper_task["result"]["summary"] == here_task["result"]["summary"]
     for ws, task in ((here_ws, here_task), (helper_ws, helper_task)):
         undone = api.call("POST", f"/system-tasks/{task['id']}/rollback", {}, workspace=ws)

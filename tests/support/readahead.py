@@ -62,12 +62,19 @@ def read_all(
     workdir: Path | None = None,
 ) -> list[tuple[Any, ...]]:
     """Every object of the package: kind, name, path, folder, uid, document, prepared. The
-    document is ``None`` for an object the helper prepared: it keeps only what was prepared."""
+    document is ``None`` for an object the helper prepared: it keeps only what was prepared.
+    One the helper left to its reader's caller is prepared here, as that caller would."""
     with PackageReader(package, limits, workdir=workdir) as reader:
         return [
-            (o.kind, o.name, o.path, o.folder, o.uid, _document(o), o.prepared)
+            (o.kind, o.name, o.path, o.folder, o.uid, _document(o), _prepared(o, prepare))
             for o in reader.objects(prepare, helper=helper)
         ]
+
+
+def _prepared(obj: PackageObject, prepare: Any) -> Any:
+    if obj.prepared is not None or prepare is None:
+        return obj.prepared
+    return prepare(PackageObject(obj.kind, obj.name, obj.path, obj.source, obj.folder, obj.uid))
 
 
 def _document(obj: PackageObject) -> dict[str, Any] | None:

@@ -61,8 +61,8 @@ class PackageObject:
     """What the reader's caller prepared from the object as it was read (see
     :meth:`~jobferry.package.reader.PackageReader.objects`)."""
     stored: tuple[bytes, bytes] | None = None
-    """The entry's bytes and the raw deflate stream the zip holds them as, while the object
-    is being prepared (a deflated entry): what the import's ledger keeps of an object written
+    """The entry's bytes and the raw deflate stream the zip holds them as, given to the
+    preparation only (a deflated entry): what the import's ledger keeps of an object written
     exactly as the package held it, instead of compressing the same bytes again."""
 
     @cached_property

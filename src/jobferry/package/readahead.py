@@ -11,9 +11,12 @@ instead of one.
 hands it (:class:`~.reading.EntryReading`: the caps, the running total, the switch to
 verify-only after a mismatch), so it finds what the reader would have found and refuses where
 the reader would have refused; a refusal comes back as the same exception. Preparing is pure and
-per object, so it is shared: the helper prepares the first part of each batch and leaves the
-rest as bytes, which the consumer prepares itself as it hands them out. The share follows the
-two sides' measured work per batch: the side that took longer hands part of it to the other.
+per object, so it is shared: the helper prepares the first part of each batch and hands the
+rest out as read (their entry's bytes, nothing prepared), and the consumer's caller derives
+from those what it needs itself, when it needs it (an import never validates nor indexes the
+references of an object it leaves unchanged: preparing it eagerly made a re-import slower
+with its helper than without). The share follows the two sides' measured work per batch: the
+side that took longer hands part of it to the other.
 While the helper starts (a new interpreter: most of a second) the
 consumer reads the first batches itself and hands the reading state over with the first batch
 it sends.
@@ -40,14 +43,12 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from jobferry.errors import HelperStoppedError
 from jobferry.package.entries import drop_pages
 from jobferry.package.index import Wanted
-from jobferry.package.model import PackageObject
 from jobferry.package.reading import BatchRead, EntryReading, Prepare
 from jobferry.package.spawned import gone, spawn, stop, widen
 
@@ -116,22 +117,12 @@ def _deliver(folder: Path, number: int, outcome: BatchRead | BaseException) -> N
     part.rename(folder / str(number))
 
 
-def prepared_here(obj: PackageObject, prepare: Prepare) -> PackageObject:
-    """An object the helper left unprepared (its entry's bytes), prepared here: on a document
-    of its own, parsed from those bytes (preparing may change it)."""
-    fresh = PackageObject(
-        obj.kind, obj.name, obj.path, obj.source, obj.folder, obj.uid, stored=obj.stored
-    )
-    return replace(obj, prepared=prepare(fresh), stored=None)
-
-
 class ReadAhead:
     """A helper process reading one package (a context manager). It starts at once; what it
     reads and how it prepares it come with :meth:`reads`, so it may be started before the
     read is ready to begin (while the package is still being opened)."""
 
     def __init__(self, path: Path, scratch: Path | None) -> None:
-        self._prepare: Prepare | None = None
         self._folder = Path(tempfile.mkdtemp(prefix="read-ahead-", dir=scratch))
         try:
             self._helper = spawn(_serve, (str(path), str(self._folder)), "jobferry-read-ahead")
@@ -151,11 +142,11 @@ class ReadAhead:
         here: Callable[[list[Wanted]], BatchRead],
         prepare: Prepare | None,
     ) -> Iterator[BatchRead]:
-        """What reading each batch found, in order, its objects prepared with ``prepare``.
-        Until the helper is ready the batches are read ``here`` (with ``reading``, the reader's
-        state, which then goes to the helper with ``prepare``); from then on the helper reads
-        them, ``AHEAD`` batches ahead. One read per helper."""
-        self._prepare = prepare
+        """What reading each batch found, in order: the helper's share of each batch's objects
+        prepared with ``prepare``, the rest as read. Until the helper is ready the batches are
+        read ``here`` (with ``reading``, the reader's state, which then goes to the helper with
+        ``prepare``); from then on the helper reads them, ``AHEAD`` batches ahead. One read per
+        helper."""
         sent = 0
         stopped = False
         for batch in batches:
@@ -211,13 +202,6 @@ class ReadAhead:
         stored.unlink()
         if isinstance(outcome, BaseException):
             raise outcome
-        if self._prepare is not None and outcome.objects is not None:
-            prepare = self._prepare
-            objects = [
-                (seq, obj if obj.prepared is not None else prepared_here(obj, prepare))
-                for seq, obj in outcome.objects
-            ]
-            outcome = outcome._replace(objects=objects)
         handed_out = time.perf_counter()
         if self._handed_out:
             self._balance(handed_out - self._handed_out - waited, helper_took, used)

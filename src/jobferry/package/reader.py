@@ -304,8 +304,10 @@ class PackageReader:
         and its answer handed out as the object's ``prepared``. With ``helper`` (a package read
         from a file) the entries are read, checked, parsed and prepared in a helper process a
         few batches ahead (:mod:`.readahead`): what the caller does with a batch then overlaps
-        with reading the next ones, on another core. Objects, refusals and their order are the
-        same either way; a helper's objects parse their document only when it is asked for."""
+        with reading the next ones, on another core. The helper prepares a share of each batch;
+        the others come out with ``prepared`` ``None``, for the caller to derive what it needs
+        itself. Objects, refusals and their order are the same either way; a helper's objects
+        parse their document only when it is asked for."""
         self._reading.verify_only = bool(self._problems)
         wanted = self.index.wanted(self.manifest is not None, BATCH)
         with ExitStack() as stack:

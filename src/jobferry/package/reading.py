@@ -161,7 +161,6 @@ def _handed_out(obj: PackageObject, data: bytes, done: Any, keep_bytes: bool) ->
 
     Preparing may change the document it is given: the object handed out parses its own from
     the entry's bytes if anyone asks (a repeat is compared with it). One both prepared and sent
-    holds neither; one left for the consumer to prepare keeps its stored bytes for that."""
+    holds neither."""
     source = None if done is not None and keep_bytes else data
-    kept = obj.stored if done is None else None
-    return PackageObject(obj.kind, obj.name, obj.path, source, obj.folder, obj.uid, done, kept)
+    return PackageObject(obj.kind, obj.name, obj.path, source, obj.folder, obj.uid, done)
