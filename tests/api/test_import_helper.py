@@ -81,12 +81,21 @@ def stored(services: Services, workspace: str, task: str) -> dict[str, Any]:
 
 
 def ledger_forms(services: Services, workspace: str) -> dict[str, int]:
-    """How many ledger documents are stored as their entry's deflate stream, and how many
-    compressed by the import."""
+    """How many ledger documents (written, and source when a transform changed it) are stored
+    as their entry's deflate stream, and how many compressed by the import."""
     t = promotion_ledger.c
     with services.db.transaction(readonly=True) as tx:
-        rows = tx.conn.execute(sa.select(t.written).where(t.target_workspace_id == workspace))
-        forms = ["entry" if r.written[:1] == DEFLATE_MARK else "zlib" for r in rows]
+        rows = list(
+            tx.conn.execute(
+                sa.select(t.written, t.source).where(t.target_workspace_id == workspace)
+            )
+        )
+    forms = [
+        f"{column} {'entry' if data[:1] == DEFLATE_MARK else 'zlib'}"
+        for row in rows
+        for column, data in (("written", row.written), ("source", row.source))
+        if data
+    ]
     return {form: forms.count(form) for form in sorted(set(forms))}
 
 
@@ -118,11 +127,16 @@ def test_an_import_read_in_a_helper_stores_what_one_read_here_stores(
     (here_ws, here_task, here), (helper_ws, helper_task, helped) = results.values()
     assert helped == here
     assert len(here["ledger"]) == 6 + 12 + 1
-    # What the helper prepared (two objects of each batch of three) as the package held it
-    # (scripts and the resource: the profile changes the jobs) keeps its entry's own deflate
-    # stream, 9 of those 13; the rest, and everything read here, apply compresses.
-    assert ledger_forms(services, here_ws) == {"zlib": 19}
-    assert ledger_forms(services, helper_ws) == {"zlib": 10, "entry": 9}
+    # What the helper prepared (two objects of each batch of three) keeps its entry's own
+    # deflate stream: as written (scripts and the resource), or as the package held it (the
+    # jobs, which the profile changes); the rest, and everything read here, apply compresses.
+    assert ledger_forms(services, here_ws) == {"source zlib": 6, "written zlib": 19}
+    assert ledger_forms(services, helper_ws) == {
+        "source entry": 4,
+        "source zlib": 2,
+        "written entry": 9,
+        "written zlib": 10,
+    }
     assert helper_task["result"]["summary"] == here_task["result"]["summary"]
     for ws, task in ((here_ws, here_task), (helper_ws, helper_task)):
         undone = api.call("POST", f"/system-tasks/{task['id']}/rollback", {}, workspace=ws)

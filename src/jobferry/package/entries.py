@@ -52,15 +52,10 @@ class Caps:
     ratio: int
 
 
-def read_plain(buffer: memoryview, entry: ZipEntry) -> bytes | None:
-    """The entry's bytes, or ``None`` when it is not a plain entry read exactly as declared."""
-    plain = read_plain_stored(buffer, entry)
-    return None if plain is None else plain[0]
-
-
-def read_plain_stored(buffer: memoryview, entry: ZipEntry) -> tuple[bytes, memoryview] | None:
-    """:func:`read_plain`'s bytes and the stored bytes they came from (for a deflated entry,
-    a raw deflate stream that inflates to exactly them: the CRC-32 was checked)."""
+def read_plain(buffer: memoryview, entry: ZipEntry) -> tuple[bytes, memoryview] | None:
+    """The entry's bytes and the stored bytes they came from (for a deflated entry, a raw
+    deflate stream that inflates to exactly them: the CRC-32 was checked), or ``None`` when it
+    is not a plain entry read exactly as declared."""
     if entry.flags & (_ENCRYPTED | _UNSUPPORTED_FLAGS) or entry.method not in (STORED, DEFLATED):
         return None
     data_at = _data_offset(buffer, entry)

@@ -19,7 +19,7 @@ from jobferry.package.entries import (
     Caps,
     inflate_chunks,
     read_capped,
-    read_plain_stored,
+    read_plain,
     within_caps,
 )
 from jobferry.package.index import Wanted
@@ -99,7 +99,7 @@ class EntryReading:
         if within_caps(entry, caps, self.size):
             # Within every cap as declared: read it directly when it is exactly as declared;
             # otherwise in chunks, which finds what is wrong.
-            plain = read_plain_stored(buffer, entry)
+            plain = read_plain(buffer, entry)
         stream = None
         if plain is None:
             data = read_capped(buffer, entry, caps, self.size)
@@ -133,7 +133,8 @@ class EntryReading:
         problems: list[dict[str, str]] = []
         to_prepare = math.ceil(len(batch) * share) if prepare is not None else 0
         for seq, entry, listed in batch:
-            data, stream = self._read(buffer, entry, deflated=prepare is not None)
+            to_be_prepared = prepare is not None and len(found) < to_prepare
+            data, stream = self._read(buffer, entry, deflated=to_be_prepared)
             if listed is not None:
                 wrong = mismatch(entry.name, data, listed[:2])
                 if wrong is not None:
@@ -146,9 +147,7 @@ class EntryReading:
             uid = listed[2] if listed is not None else None
             stored = None if stream is None else (data, stream)
             obj = object_of(entry.name, kind, parse_json(data, entry.name), uid, stored)
-            done = None
-            if prepare is not None and len(found) < to_prepare:
-                done = prepare(obj)
+            done = prepare(obj) if prepare is not None and to_be_prepared else None
             if done is not None or keep_bytes:
                 obj = _handed_out(obj, data, done, keep_bytes)
             found.append((seq, obj))

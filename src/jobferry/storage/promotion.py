@@ -66,10 +66,10 @@ def pack_encoded(encoded: bytes, stored: tuple[bytes, bytes] | None = None) -> b
     return zlib.compress(encoded, 1)
 
 
-def pack_source(source: str, written: str) -> bytes:
-    """The source definition as the ledger stores it, or nothing when it is the written one
-    (no transform changed it: the common case, and half the compression)."""
-    return b"" if source == written else pack(source)
+def pack_source(source: str, written: str, stored: tuple[bytes, bytes] | None = None) -> bytes:
+    """The source definition as the ledger stores it (as :func:`pack_encoded`), or nothing when
+    it is the written one (no transform changed it: the common case, and half the work)."""
+    return b"" if source == written else pack_encoded(source.encode(), stored)
 
 
 def unpack(data: bytes) -> str:

@@ -19,7 +19,7 @@ import pytest
 
 from jobferry.errors import PackageError
 from jobferry.package.centraldir import ZipEntry, directory_entries, find_directory
-from jobferry.package.entries import mapped, read_plain, read_plain_stored
+from jobferry.package.entries import mapped, read_plain
 from jobferry.package.reader import read_package
 
 DOCUMENT = b'{"name": "job_a", "nodes": []}' * 20
@@ -38,7 +38,8 @@ def first_entry(buffer: memoryview) -> ZipEntry:
 
 def read_direct(package: bytes) -> bytes | None:
     with mapped(io.BytesIO(package)) as buffer:
-        return read_plain(buffer, first_entry(buffer))
+        plain = read_plain(buffer, first_entry(buffer))
+        return None if plain is None else plain[0]
 
 
 def patch(package: bytes, offset_of: Callable[[bytes], int], value: bytes) -> bytes:
@@ -69,7 +70,9 @@ def test_a_file_is_read_through_a_memory_map(tmp_path: Path) -> None:
     path.write_bytes(make_zip())
     with path.open("rb") as handle, mapped(handle) as buffer:
         assert isinstance(buffer.obj, mmap.mmap)
-        assert read_plain(buffer, first_entry(buffer)) == DOCUMENT
+        plain = read_plain(buffer, first_entry(buffer))
+        assert plain is not None
+        assert plain[0] == DOCUMENT
 
 
 def test_an_empty_file_maps_to_no_bytes(tmp_path: Path) -> None:
@@ -149,7 +152,7 @@ def test_deflate_round_trip_of_random_sizes() -> None:
 
 def test_a_plain_deflated_entry_comes_with_the_stream_it_was_inflated_from() -> None:
     with mapped(io.BytesIO(make_zip())) as buffer:
-        plain = read_plain_stored(buffer, first_entry(buffer))
+        plain = read_plain(buffer, first_entry(buffer))
         assert plain is not None
         data, stream = plain[0], bytes(plain[1])
     assert data == DOCUMENT

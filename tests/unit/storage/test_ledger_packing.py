@@ -38,3 +38,10 @@ def test_zlib_streams_never_start_with_the_mark() -> None:
         assert zlib.compress(b"x" * 100, level)[:1] != DEFLATE_MARK
     assert unpack(pack(TEXT)) == TEXT
     assert pack_source(TEXT, TEXT) == b""
+
+
+def test_a_source_a_transform_changed_keeps_the_entrys_stream() -> None:
+    entry = entry_of(TEXT)
+    written = TEXT.replace("job_a", "job_b")
+    assert pack_source(TEXT, written, entry) == DEFLATE_MARK + entry[1]
+    assert unpack(pack_source(TEXT, written)) == TEXT

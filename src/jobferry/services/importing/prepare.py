@@ -76,7 +76,8 @@ def prepare(how: Preparation, obj: PackageObject) -> Prepared:
     if item.raw is not None:
         encoded = text.encode()
         sha = hashlib.sha256(encoded).hexdigest()
-        packed = (sha, pack_encoded(encoded, obj.stored), pack_source(item.raw, text))
+        stored = obj.stored  # the entry: the written text, or the source a transform changed
+        packed = (sha, pack_encoded(encoded, stored), pack_source(item.raw, text, stored))
     violations = item.violations(how.max_nodes)
     refs = values_of(item.refs)
     return Prepared(
