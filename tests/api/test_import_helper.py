@@ -127,15 +127,15 @@ def test_an_import_read_in_a_helper_stores_what_one_read_here_stores(
     (here_ws, here_task, here), (helper_ws, helper_task, helped) = results.values()
     assert helped == here
     assert len(here["ledger"]) == 6 + 12 + 1
-    # What the helper prepared (two objects of each batch of three) keeps its entry's own
-    # deflate stream: as written (scripts and the resource), or as the package held it (the
-    # jobs, which the profile changes); the rest, and everything read here, apply compresses.
+    # Everything the helper read keeps its entry's own deflate stream, whether it prepared the
+    # object (two of each batch of three) or sent it on unprepared: as written (scripts and the
+    # resource), or as the package held it (the jobs, which the profile changes, so their
+    # written text is compressed). Read here, without a helper, apply compresses all of it.
     assert ledger_forms(services, here_ws) == {"source zlib": 6, "written zlib": 19}
     assert ledger_forms(services, helper_ws) == {
-        "source entry": 4,
-        "source zlib": 2,
-        "written entry": 9,
-        "written zlib": 10,
+        "source entry": 6,
+        "written entry": 13,
+        "written zlib": 6,
     }
     assert helper_task["result"]["summary"] == here_task["result"]["summary"]
     for ws, task in ((here_ws, here_task), (helper_ws, helper_task)):

@@ -68,7 +68,7 @@ _READY = 0
 
 Work = tuple[list[Wanted], float, tuple[EntryReading, Prepare | None] | None]
 """A batch to read, the part of its objects to prepare, and (with the first batch only) the
-reading state to start from and the preparation."""
+reading state to start from and the preparation; ``None``: the read is over."""
 
 
 def _serve(path: str, folder: str, work: Connection, done: Connection) -> None:
@@ -170,10 +170,13 @@ class ReadAhead:
             yield self._next()
         if stopped:
             raise HelperStoppedError(gone(self._helper, "reading the package", "import"))
+        # The read is over: the helper ends now, while the import goes on, rather than when the
+        # reader is closed (an interpreter's exit took 0.2 s, then waited for by the import).
+        self._send(None)
 
-    def _send(self, work: Work) -> bool:
-        """Send a batch to the helper; ``False`` when it is gone (it stopped at a refusal,
-        or died)."""
+    def _send(self, work: Work | None) -> bool:
+        """Send a batch (or ``None``: the end) to the helper; ``False`` when it is gone (it
+        stopped at a refusal, or died)."""
         try:
             self._work.send(work)
         except OSError:

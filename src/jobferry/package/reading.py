@@ -22,7 +22,7 @@ from jobferry.package.entries import (
     read_plain,
     within_caps,
 )
-from jobferry.package.index import Wanted
+from jobferry.package.index import Listed, Wanted
 from jobferry.package.layout import EXTENSIONS, job_folder, kind_of, path_parts
 from jobferry.package.manifest import mismatch
 from jobferry.package.model import PackageObject, ReadLimits, normalised
@@ -134,16 +134,12 @@ class EntryReading:
         to_prepare = math.ceil(len(batch) * share) if prepare is not None else 0
         for seq, entry, listed in batch:
             to_be_prepared = prepare is not None and len(found) < to_prepare
-            data, stream = self._read(buffer, entry, deflated=to_be_prepared)
-            if listed is not None:
-                wrong = mismatch(entry.name, data, listed[:2])
-                if wrong is not None:
-                    problems.append(wrong)
-                    self.verify_only = True
-                    continue
+            keep_stream = _keeps_stream(to_be_prepared, keep_bytes, listed)
+            read = self._verified(buffer, entry, listed, keep_stream, problems)
             kind = kind_of(entry.name)
-            if self.verify_only or kind is None:
+            if read is None or self.verify_only or kind is None:
                 continue
+            data, stream = read
             uid = listed[2] if listed is not None else None
             stored = None if stream is None else (data, stream)
             obj = object_of(entry.name, kind, parse_json(data, entry.name), uid, stored)
@@ -154,12 +150,39 @@ class EntryReading:
         objects = None if self.verify_only else found
         return BatchRead(objects, problems, self.total)
 
+    def _verified(
+        self,
+        buffer: memoryview,
+        entry: ZipEntry,
+        listed: Listed | None,
+        deflated: bool,
+        problems: list[dict[str, str]],
+    ) -> tuple[bytes, bytes | None] | None:
+        """One entry as :meth:`_read` reads it, checked against the manifest's listing;
+        ``None`` when it does not match (the problem added, the rest of the read verify-only)."""
+        data, stream = self._read(buffer, entry, deflated)
+        if listed is not None:
+            wrong = mismatch(entry.name, data, listed[:2])
+            if wrong is not None:
+                problems.append(wrong)
+                self.verify_only = True
+                return None
+        return data, stream
+
+
+def _keeps_stream(prepared: bool, sent: bool, listed: Listed | None) -> bool:
+    """Whether to keep an entry's deflate stream, what the import's ledger stores of an object
+    it writes: for an object prepared here, and for an identified one sent on unprepared (its
+    consumer packs it)."""
+    return prepared or (sent and listed is not None and listed[2] is not None)
+
 
 def _handed_out(obj: PackageObject, data: bytes, done: Any, keep_bytes: bool) -> PackageObject:
     """The object a batch hands out once it was prepared (``done``) or is to be sent.
 
     Preparing may change the document it is given: the object handed out parses its own from
     the entry's bytes if anyone asks (a repeat is compared with it). One both prepared and sent
-    holds neither."""
+    holds neither; one not prepared keeps the entry's deflate stream it was read with."""
     source = None if done is not None and keep_bytes else data
-    return PackageObject(obj.kind, obj.name, obj.path, source, obj.folder, obj.uid, done)
+    stored = obj.stored if done is None else None
+    return PackageObject(obj.kind, obj.name, obj.path, source, obj.folder, obj.uid, done, stored)

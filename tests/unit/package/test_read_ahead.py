@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -285,7 +286,9 @@ def test_a_large_package_starts_its_helper_while_it_is_opened(
         objects = list(reader.objects(describe, helper=True))
         assert any(o.source is None for o in objects), "the helper prepared objects"
         assert reader._ahead is None, "the early helper is the one that read"
-    assert not process.is_alive()
+        # The read is over: the helper ends on its own while the reader is still open.
+        process.join(30)
+        assert process.exitcode == 0
     read_early = [(o.kind, o.name, o.path, o.folder, o.uid, None, o.prepared) for o in objects]
     assert same_reads(read_early, read_here)
 
@@ -329,3 +332,20 @@ def test_the_share_settles_where_both_sides_take_as_long(package: Path, tmp_path
             in_flight.append(ahead.share)
             seen.append(ahead.share)
         assert seen[-20:] == pytest.approx([0.45] * 20, abs=0.01)
+
+
+def test_identified_objects_sent_unprepared_keep_their_entrys_deflate_stream(
+    monkeypatch: pytest.MonkeyPatch, package: Path
+) -> None:
+    small_batches(monkeypatch)
+    helper_from(monkeypatch, 0, 0.0)
+    with PackageReader(package) as reader:
+        objects = list(reader.objects(describe, helper=True))
+    assert len(objects) == 16
+    for obj in objects:  # what the import's ledger stores of them, as the zip holds it
+        assert obj.prepared is None
+        assert obj.uid is not None
+        assert obj.stored is not None
+        data, stream = obj.stored
+        assert data == obj.source
+        assert zlib.decompress(stream, -zlib.MAX_WBITS) == data

@@ -116,6 +116,9 @@ class PlannedObject:
     prepacked: tuple[str, bytes, bytes] | None = None
     """(sha256, compressed text, compressed raw or ``b""`` when it is the text) of the
     definition as prepared, for the ledger; ``None`` when not prepared (or changed since)."""
+    stored: tuple[bytes, bytes] | None = None
+    """The package entry's bytes and deflate stream, for an identified object read but not
+    prepared: what its ledger copy is made from if it is written."""
     _text: str | None = None
     _refs: list[Reference] | None = None
     _distinct: list[Reference] | None = None

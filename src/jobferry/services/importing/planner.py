@@ -63,7 +63,13 @@ from jobferry.services.importing.ordering import (
     failing_objects,
     resolve_pending,
 )
-from jobferry.services.importing.prepare import Preparation, planned, prepare, transformed
+from jobferry.services.importing.prepare import (
+    Preparation,
+    ledger_pack,
+    planned,
+    prepare,
+    transformed,
+)
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.snapshot import TargetState
 from jobferry.services.importing.transform import Transform
@@ -262,7 +268,10 @@ class Planner:
     def _transformed(self, obj: PackageObject) -> PlannedObject:
         if obj.prepared is not None:
             return planned(obj, obj.prepared)
-        return transformed(self.transform, obj, self.source.workspace_id is not None)
+        item = transformed(self.transform, obj, self.source.workspace_id is not None)
+        if item.raw is not None:
+            item.stored = obj.stored
+        return item
 
     def _decide(self, item: PlannedObject, cdm: set[tuple[str, str, str]]) -> None:
         """The object's action against its match in the target."""
@@ -397,8 +406,16 @@ def _to_write(item: PlannedObject) -> dict[str, Any]:
         "refs": [(str(r.kind), r.name, r.workspace or "") for r in item.distinct_refs],
         "schedule": orjson.dumps([shift_json(s) for s in item.schedule]) if item.schedule else None,
         "ledger": tuple(item.ledger) if item.ledger is not None else None,
-        "prepacked": item.prepacked,
+        "prepacked": item.prepacked if item.prepacked is not None else _prepacked(item),
     }
+
+
+def _prepacked(item: PlannedObject) -> tuple[str, bytes, bytes] | None:
+    """The ledger's copy of an object read but not prepared, made from the package entry's own
+    deflate stream (``None``: an object without one, packed when apply writes its ledger row)."""
+    if item.raw is None or item.stored is None:
+        return None
+    return ledger_pack(item.text, item.raw, item.stored)
 
 
 def _target(item: PlannedObject, relink: bool) -> tuple[str, int | None, str, str | None] | None:

@@ -72,17 +72,24 @@ def prepare(how: Preparation, obj: PackageObject) -> Prepared:
     text = item.text
     if item.raw == text:
         item.raw = text  # the same object: it travels to the planner's process once
-    packed = None
-    if item.raw is not None:
-        encoded = text.encode()
-        sha = hashlib.sha256(encoded).hexdigest()
-        stored = obj.stored  # the entry: the written text, or the source a transform changed
-        packed = (sha, pack_encoded(encoded, stored), pack_source(item.raw, text, stored))
+    # The entry (obj.stored) holds the written text, or the source a transform changed.
+    packed = None if item.raw is None else ledger_pack(text, item.raw, obj.stored)
     violations = item.violations(how.max_nodes)
     refs = values_of(item.refs)
     return Prepared(
         text, item.raw, item.problems, item.schedule, refs, violations, item.columns, packed
     )
+
+
+def ledger_pack(
+    text: str, raw: str, stored: tuple[bytes, bytes] | None
+) -> tuple[str, bytes, bytes]:
+    """(sha256, compressed text, compressed raw or ``b""``) of a definition for the ledger
+    (:attr:`~.model.PlannedObject.prepacked`), the package entry's own deflate stream used where
+    it holds the very bytes (``stored``: the entry's bytes and that stream)."""
+    encoded = text.encode()
+    sha = hashlib.sha256(encoded).hexdigest()
+    return sha, pack_encoded(encoded, stored), pack_source(raw, text, stored)
 
 
 def planned(obj: PackageObject, prepared: Prepared) -> PlannedObject:
