@@ -9,26 +9,12 @@ column stores (str, int, None): nothing is converted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from operator import itemgetter
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table
 
 from jobferry.storage.database import Tx
-
-
-def insert_rows(tx: Tx, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert ``rows`` (every row with the same keys, which name columns of ``table``)."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    pick = itemgetter(*columns)
-    if len(columns) == 1:
-        values: list[tuple[Any, ...]] = [(pick(row),) for row in rows]
-    else:
-        values = [pick(row) for row in rows]
-    insert_tuples(tx, table, columns, values)
 
 
 def insert_tuples(
