@@ -147,12 +147,16 @@ class Workset:
     def job_edges(self) -> Iterator[tuple[int, int]]:
         """(job seq, upstream job seq) between jobs of the package the import writes."""
         self._index()
-        # CROSS JOIN fixes the loop order: each edge looks its upstream up by index. Left to
-        # itself SQLite scanned every edge for each job, quadratic in the package (4.6 s at
-        # 8,000 jobs).
+        # CROSS JOIN fixes the loop order: the jobs in name order, each looking up by index
+        # the edges to it, so both indexes are walked in name order. Left to itself SQLite
+        # scanned every edge for each job, quadratic in the package (4.6 s at 8,000 jobs);
+        # edges first, each looking its upstream up, jumped all over the job index, which at
+        # 100,000 jobs no longer stayed in the cache (0.6 s, nine times the 30,000-job
+        # figure; now 0.26 s). No DISTINCT: a job's edges name distinct upstreams and a name one
+        # written job (and an edge listed twice would only be ranked twice, never wrongly).
         yield from self._db.execute(
-            "SELECT DISTINCT edge.seq, obj.seq FROM edge CROSS JOIN obj "
-            f"ON obj.kind = 'job' AND obj.name = edge.upstream AND obj.action IN {_WRITES}"
+            "SELECT edge.seq, obj.seq FROM obj CROSS JOIN edge ON edge.upstream = obj.name "
+            f"WHERE obj.kind = 'job' AND obj.action IN {_WRITES}"
         )
 
     def outside_upstreams(self) -> list[str]:

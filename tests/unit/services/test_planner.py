@@ -289,6 +289,25 @@ def test_a_cycle_through_a_job_the_package_leaves_unchanged_is_found(
     assert "a_job → b_job" in problem.detail or "b_job → a_job" in problem.detail
 
 
+def test_jobs_upstream_of_the_target_s_own_still_go_upstream_first(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    outside = make_job("kept_job")
+    package = write_package(tmp_path / "p.zip", [outside])
+    create_what_jobs_use(services, scope, package)
+    services.jobs.create(scope, outside)
+    alpha, zeta = make_job("alpha_job"), make_job("zeta_job")
+    alpha["schedule"]["cron"]["dependJobs"] = {"jobs": ["zeta_job"], "dependPeriod": "SAME"}
+    zeta["schedule"]["cron"]["dependJobs"] = {"jobs": ["kept_job"], "dependPeriod": "SAME"}
+    package = write_package(tmp_path / "q.zip", [alpha, zeta])
+
+    plan = plan_of(services, scope, package)
+
+    assert plan.problems == []
+    jobs = [name for kind, name, _ in actions(plan) if kind == "job"]
+    assert jobs == ["zeta_job", "alpha_job"]  # by name alone it would be the other way round
+
+
 def test_the_problems_a_plan_lists_stop_at_a_thousand_but_every_one_is_counted(
     services: Services, scope: Scope, tmp_path: Path
 ) -> None:
