@@ -188,3 +188,38 @@ def test_an_object_left_as_it_is_keeps_no_definitions_in_the_working_set(
             assert record.ledger is not None
         else:
             assert (record.raw, record.ledger, record.text) == (None, None, None)
+
+
+@pytest.mark.parametrize("helper", [False, True], ids=["here", "helper"])
+def test_a_package_text_that_is_the_text_written_is_kept_once(
+    services: Services, scope: Scope, tmp_path: Path, helper: bool
+) -> None:
+    # A transform that changes nothing leaves the package's text as the text written: the
+    # record holds it once (it was stored twice for a third of a 100,000-job import's objects).
+    # A job the profile changes keeps both.
+    add_connections(services, scope, "ssh_conn")
+    package = write_package(tmp_path / "p.zip", [make_job(f"job_{i}") for i in range(3)])
+    with (
+        PackageReader(package) as reader,
+        Workset(None) as workset,
+        services.db.transaction(readonly=True) as tx,
+    ):
+        request = parse_import_request({"path": "upload://test", "targetDirectory": "/moved"})
+        context = PlanContext(tx, scope, request, max_nodes=200, helper=helper)
+        outcome = Planner(context, reader, workset).run()
+        stored = workset.records(outcome.order)
+    kept = 0
+    for data, _ in stored.values():
+        record = Record.unpacked(data)
+        assert record.action == "CREATE"
+        assert record.raw is not None
+        assert record.text is not None
+        if record.kind != "job":
+            assert record.raw == record.text
+            assert data.count(record.text.encode()) == 1
+            kept += 1
+        else:  # the target directory changes every job
+            assert record.raw != record.text
+            assert data.count(record.raw.encode()) == 1
+            assert data.count(record.text.encode()) == 1
+    assert kept
