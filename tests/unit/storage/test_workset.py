@@ -1,0 +1,57 @@
+"""The working set keeps records in a flat file beside its database: what goes in comes out,
+whenever it is read, and the file is gone with the working set."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from jobferry.storage.workset import Workset
+
+
+def _rows(first: int, count: int) -> list[tuple[object, ...]]:
+    return [
+        (
+            seq,
+            4,
+            "job",
+            f"j{seq}",
+            f"jobs/j{seq}.job",
+            "CREATE",
+            f"record {seq} ".encode() * seq,
+            None,
+            None,
+        )
+        for seq in range(first, first + count)
+    ]
+
+
+@pytest.mark.parametrize("on_disk", [True, False], ids=["file", "memory"])
+def test_records_read_back_as_added_between_and_after_reads(tmp_path: Path, on_disk: bool) -> None:
+    with Workset(tmp_path if on_disk else None) as workset:
+        workset.add(_rows(1, 30))
+        assert workset.records([3, 1])[1][0] == b"record 1 "
+        # More records after a read (deletes are planned after the package's objects are read).
+        workset.add(_rows(31, 5))
+        workset.add_late([(2, b"late")])
+        got = workset.records(list(range(35, 0, -1)))
+        assert sorted(got) == list(range(1, 36))
+        for seq, (data, late) in got.items():
+            assert data == f"record {seq} ".encode() * seq
+            assert late == ([b"late"] if seq == 2 else [])
+        assert workset.records([99]) == {}
+
+
+def test_the_records_file_is_unnamed_and_closed_with_the_working_set(tmp_path: Path) -> None:
+    workset = Workset(tmp_path)
+    workset.add(_rows(1, 3))
+    assert workset.records([3])[3][0] == b"record 3 " * 3
+    assert os.fstat(workset._data.fileno()).st_size == sum(
+        len(f"record {n} ") * n for n in (1, 2, 3)
+    )
+    assert [p.suffix for p in tmp_path.iterdir()] == [".workset"]  # only the database has a name
+    workset.close()
+    assert workset._data.closed
+    assert list(tmp_path.iterdir()) == []
