@@ -62,7 +62,7 @@ class Workset:
             os.close(fd)
             self._file, target = Path(name), name
         self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
-        # The database's 16 KiB pages (the records used to be in it, spilling out of 4 KiB ones).
+        # The main database's page size (``storage.database``).
         for pragma in (
             f"page_size={SQLITE_PAGE_SIZE}",
             "journal_mode=OFF",
@@ -83,7 +83,6 @@ class Workset:
             io.BytesIO() if directory is None else tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 (closed by close())
         )
         self._end = 0
-        self._unflushed = False
 
     def close(self) -> None:
         """Forget the working set."""
@@ -118,7 +117,6 @@ class Workset:
             self._data.write(data)
             places.append((row[0], self._end, len(data)))
             self._end += len(data)
-        self._unflushed = True
         self._db.executemany("INSERT INTO record VALUES (?, ?, ?)", places)
 
     def add_edges(self, rows: Iterable[tuple[int, str]]) -> None:
@@ -285,9 +283,7 @@ class Workset:
         data = self._data
         if isinstance(data, io.BytesIO):
             return lambda at, size: data.getbuffer()[at : at + size].tobytes()
-        if self._unflushed:
-            data.flush()
-            self._unflushed = False
+        data.flush()
         fd = data.fileno()
         return lambda at, size: os.pread(fd, size, at)
 

@@ -196,7 +196,7 @@ def test_a_package_text_that_is_the_text_written_is_kept_once(
 ) -> None:
     # A transform that changes nothing leaves the package's text as the text written: the
     # record holds it once (it was stored twice for a third of a 100,000-job import's objects).
-    # A job the profile changes keeps both.
+    # A job the request's target directory changes keeps both.
     add_connections(services, scope, "ssh_conn")
     package = write_package(tmp_path / "p.zip", [make_job(f"job_{i}") for i in range(3)])
     with (
