@@ -27,8 +27,12 @@ C calls that release it, and a thread waiting to take it back behind busy Python
 whole switch interval (5 ms) each time (an ``executemany`` of 100,000 rows took 0.2 s alone and
 260 s beside a busy thread; a pool's own threads left its worker idle a third of the time). The
 consumer sends each batch's entries down a pipe widened to hold several batches, so sending
-never waits; the helper writes each batch's outcome to a file of its own in the read's scratch
-folder and announces it in a few bytes, so it never waits for the consumer either.
+never waits; the helper writes each batch's outcome to a file in the read's scratch folder and
+announces it (and its length) in a few bytes, so it never waits for the consumer either. Only
+``AHEAD + 1`` batches are ever sent and not yet handed out, so that many files take turns,
+each written over from its start: a file per batch, removed once read, cost the consumer a
+removal of a few megabytes each (0.6 s of a 100,000-job import) and the helper a new file's
+blocks to allocate and clear.
 
 The helper is started per read and ends with it (:mod:`.spawned`). It is spawned, never
 forked: a server process runs threads, which a fork would copy in the middle of whatever they
@@ -38,6 +42,7 @@ were doing.
 from __future__ import annotations
 
 import mmap
+import os
 import pickle
 import shutil
 import tempfile
@@ -64,6 +69,9 @@ GAIN = 0.5
 SMOOTHING = 0.5
 """The weight of the latest correction in the share (the rest: the share as it was)."""
 _READY = 0
+SLOTS = AHEAD + 1
+"""Files the helper's outcomes take turns in: batch ``n`` goes to file ``n % SLOTS``, which the
+consumer read (batch ``n - SLOTS``) before it sent batch ``n``."""
 
 
 Work = tuple[list[Wanted], float, tuple[EntryReading, Prepare | None] | None]
@@ -76,7 +84,8 @@ def _serve(path: str, folder: str, work: Connection, done: Connection) -> None:
     with open(path, "rb") as handle:
         mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     buffer = memoryview(mapping)
-    done.send((_READY, 0.0, 0.0))
+    done.send((_READY, 0.0, 0.0, 0))
+    slots = _Slots(Path(folder), os.O_RDWR | os.O_CREAT)
     reading: EntryReading | None = None
     prepare: Prepare | None = None
     number = 0
@@ -86,6 +95,7 @@ def _serve(path: str, folder: str, work: Connection, done: Connection) -> None:
         except EOFError:  # the reader is gone
             return
         if item is None:
+            slots.close()
             return
         batch, share, handed = item
         if handed is not None:
@@ -101,20 +111,59 @@ def _serve(path: str, folder: str, work: Connection, done: Connection) -> None:
             drop_pages(buffer)
         except Exception as exc:  # the reader raises it, as it would have
             outcome, failed = exc, True
-        _deliver(Path(folder), number, outcome)
-        done.send((number, time.perf_counter() - started, share))
+        size = slots.write(number, _pickled(outcome))
+        done.send((number, time.perf_counter() - started, share, size))
         if failed:
+            slots.close()
             return
 
 
-def _deliver(folder: Path, number: int, outcome: BatchRead | BaseException) -> None:
+def _pickled(outcome: BatchRead | BaseException) -> bytes:
     try:
-        data = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
     except Exception:  # an exception that cannot travel: its text does
-        data = pickle.dumps(RuntimeError(repr(outcome)), pickle.HIGHEST_PROTOCOL)
-    part = folder / f"{number}.part"
-    part.write_bytes(data)
-    part.rename(folder / str(number))
+        return pickle.dumps(RuntimeError(repr(outcome)), pickle.HIGHEST_PROTOCOL)
+
+
+class _Slots:
+    """The files batch outcomes take turns in (``SLOTS`` of them), each opened once.
+
+    An outcome is written from the start of its file, never truncated: the file keeps the
+    blocks it has, and the length read back is the one announced with the batch."""
+
+    def __init__(self, folder: Path, flags: int) -> None:
+        self._folder, self._flags = folder, flags
+        self._fds: dict[int, int] = {}
+
+    def _fd(self, number: int) -> int:
+        slot = number % SLOTS
+        if slot not in self._fds:
+            self._fds[slot] = os.open(self._folder / f"slot-{slot}", self._flags, 0o600)
+        return self._fds[slot]
+
+    def write(self, number: int, data: bytes) -> int:
+        """Write batch ``number``'s outcome; its length."""
+        fd, view, done = self._fd(number), memoryview(data), 0
+        while done < len(view):
+            done += os.pwrite(fd, view[done:], done)
+        return len(view)
+
+    def read(self, number: int, size: int) -> bytes:
+        """Batch ``number``'s outcome, ``size`` bytes long (shorter only if the file was cut
+        short, by someone else)."""
+        fd = self._fd(number)
+        data = os.pread(fd, size, 0)
+        while 0 < len(data) < size:  # a regular file reads short only at its end
+            more = os.pread(fd, size - len(data), len(data))
+            if not more:
+                break
+            data += more
+        return data
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds.clear()
 
 
 class ReadAhead:
@@ -131,6 +180,7 @@ class ReadAhead:
             raise
         self._process, self._work, self._done = self._helper
         widen(self._work, PIPE_BYTES)
+        self._slots = _Slots(self._folder, os.O_RDONLY)
         self._ready = False
         self.share = SHARE
         self._handed_out = 0.0  # when the consumer last got a batch (its work since is its own)
@@ -187,22 +237,23 @@ class ReadAhead:
         """Whether the helper has started (it says so once, first thing)."""
         return self._done.poll() and self._receive()[0] == _READY
 
-    def _receive(self) -> tuple[int, float, float]:
-        """The number of the next batch read, how long the helper worked on it, and the share
-        of it the helper prepared."""
+    def _receive(self) -> tuple[int, float, float, int]:
+        """The number of the next batch read, how long the helper worked on it, the share
+        of it the helper prepared, and the length of what it found."""
         try:
-            said: tuple[int, float, float] = self._done.recv()
+            said: tuple[int, float, float, int] = self._done.recv()
         except (EOFError, OSError):
             raise HelperStoppedError(gone(self._helper, "reading the package", "import")) from None
         return said
 
     def _next(self) -> BatchRead:
         entered = time.perf_counter()
-        number, helper_took, used = self._receive()
+        number, helper_took, used, size = self._receive()
         waited = time.perf_counter() - entered
-        stored = self._folder / str(number)
-        outcome: BatchRead | BaseException = pickle.loads(stored.read_bytes())
-        stored.unlink()
+        data = self._slots.read(number, size)
+        if len(data) != size:
+            raise HelperStoppedError(gone(self._helper, "reading the package", "import"))
+        outcome: BatchRead | BaseException = pickle.loads(data)
         if isinstance(outcome, BaseException):
             raise outcome
         handed_out = time.perf_counter()
@@ -231,4 +282,5 @@ class ReadAhead:
 
     def __exit__(self, *_: object) -> None:
         stop(self._helper)
+        self._slots.close()
         shutil.rmtree(self._folder, ignore_errors=True)

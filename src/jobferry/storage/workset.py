@@ -113,10 +113,14 @@ class Workset:
         )
         places = []
         for row in rows:
-            data = row[6]
-            self._data.write(data)
-            places.append((row[0], self._end, len(data)))
-            self._end += len(data)
+            size = len(row[6])
+            places.append((row[0], self._end, size))
+            self._end += size
+        # One write a batch: a write of each record (a few kilobytes, past the file's buffer)
+        # was a system call of its own, most of them starting or ending inside a block the
+        # file system then had to clear first (a plan's writes took 0.8 s of its own thread
+        # at 100,000 jobs).
+        self._data.write(b"".join(row[6] for row in rows))
         self._db.executemany("INSERT INTO record VALUES (?, ?, ?)", places)
 
     def add_edges(self, rows: Iterable[tuple[int, str]]) -> None:

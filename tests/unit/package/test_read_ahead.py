@@ -16,7 +16,7 @@ import pytest
 
 from jobferry.errors import HelperStoppedError, PackageError
 from jobferry.package.model import PackageObject
-from jobferry.package.readahead import AHEAD, ReadAhead
+from jobferry.package.readahead import AHEAD, SLOTS, ReadAhead
 from jobferry.package.reader import PackageReader, ReadLimits
 from support.builders import make_job, make_script
 from support.packages import tamper, write_package
@@ -270,6 +270,31 @@ def test_nothing_is_left_in_the_scratch_folder(
     with pytest.raises(PackageError):
         read_all(package, helper=True, prepare=describe, workdir=work)
     assert not list(work.iterdir())
+
+
+def test_the_helpers_outcomes_take_turns_in_a_few_files(
+    monkeypatch: pytest.MonkeyPatch, package: Path, tmp_path: Path
+) -> None:
+    """Each batch's outcome is written over an earlier one's (``SLOTS`` files in all), never
+    to a file of its own that is then removed."""
+    small_batches(monkeypatch)
+    helper_from(monkeypatch, 0, 1.0)
+    seen: set[str] = set()
+    handed: list[int] = []
+    original = ReadAhead._next
+
+    def watched(self: ReadAhead) -> Any:
+        outcome = original(self)
+        handed.append(1)
+        seen.update(path.name for path in self._folder.iterdir())
+        return outcome
+
+    monkeypatch.setattr(ReadAhead, "_next", watched)
+    read_here = read_all(package, helper=False, prepare=describe)
+
+    assert same_reads(read_all(package, helper=True, prepare=describe, workdir=tmp_path), read_here)
+    assert len(handed) > SLOTS
+    assert seen == {f"slot-{n}" for n in range(SLOTS)}
 
 
 def test_a_large_package_starts_its_helper_while_it_is_opened(
