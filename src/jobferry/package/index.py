@@ -6,6 +6,12 @@ hundred bytes an entry (tens of megabytes for a 100,000-job workspace); here the
 private SQLite database in a temporary file beside the package (``:memory:`` for offline tools
 and small reads), written in batches. It is a data structure, not the application's storage:
 nothing in it outlives the read, and it never touches the application database.
+
+The file loses its name as soon as SQLite has it open (SQLite opens a database file once and
+holds it; with no journal it never opens another by that name), so a process that dies
+mid-read leaves nothing behind, and it is closed on a thread of its own when the read ends:
+giving back a 100,000-job import's index (a few hundred megabytes, much of it still in the
+page cache) took the import 0.6 s at its end, time the import's own thread now goes on with.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
@@ -44,6 +51,8 @@ _ENTRY = "name, raw_name, header_offset, compress_size, file_size, crc, method, 
 T = TypeVar("T")
 
 CHUNK = 500
+CLOSER = "read-index-close"
+"""The name of the thread an index on disk is closed on."""
 """Keys per ``IN (…)`` list (well under SQLite's variable limit)."""
 
 READ_ORDER = tuple(str(kind) for kind in sorted(KIND_ORDER, key=KIND_ORDER.__getitem__))
@@ -69,18 +78,20 @@ def batches(rows: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
 
 
 class ReadIndex:
-    """One read's index; :meth:`close` deletes its file."""
+    """One read's index, in a file with no name (or in memory); :meth:`close` gives it back."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        self._file: Path | None = None
+        self._on_disk = directory is not None
         target = ":memory:"
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=directory, prefix="read-", suffix=".index")
+            fd, target = tempfile.mkstemp(dir=directory, prefix="read-", suffix=".index")
             os.close(fd)
-            self._file = Path(name)
-            target = name
-        self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        try:
+            self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        finally:
+            if directory is not None:  # SQLite holds the file open: its name can go
+                os.unlink(target)
         # A 16 MiB cache: a plan asks whether the package holds each job a job depends on,
         # names all over the object table (16 MB at 100,000 jobs); with 4 MiB a 100,000-job
         # import read 148,000 pages back from the file, with 16 MiB 49,000.
@@ -99,10 +110,12 @@ class ReadIndex:
         self._object_index = False
 
     def close(self) -> None:
-        """Forget the index."""
-        self._db.close()
-        if self._file is not None:
-            self._file.unlink(missing_ok=True)
+        """Forget the index: its file is given back on a thread of its own (SQLite lets go of
+        the interpreter's lock while it closes), which the read does not wait for."""
+        if self._on_disk:
+            threading.Thread(target=self._db.close, name=CLOSER).start()
+        else:
+            self._db.close()
 
     def _among(self, sql: str, keys: Sequence[Any], *lead: Any) -> list[Any]:
         """Rows of ``sql`` (one ``{marks}`` for an IN list after ``lead`` parameters)."""

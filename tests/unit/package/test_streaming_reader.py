@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import threading
 import zipfile
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 
 from jobferry.domain.enums import KIND_ORDER, ObjectKind
 from jobferry.errors import PackageError
+from jobferry.package.index import CLOSER
 from jobferry.package.reader import PackageReader, read_package
 from support.builders import make_job
 from support.packages import write_package
@@ -51,6 +54,22 @@ def refusal(data: bytes) -> PackageError:
     return caught.value
 
 
+def open_in(folder: Path) -> list[str]:
+    """What this process holds open in ``folder`` (once every index closing is over)."""
+    for thread in threading.enumerate():
+        if thread.name == CLOSER:
+            thread.join()
+    inside = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # the listing's own descriptor, gone already
+            continue
+        if target.startswith(f"{folder}/"):
+            inside.append(target)
+    return inside
+
+
 def test_objects_stream_kind_by_kind_and_the_index_file_is_gone_after(tmp_path: Path) -> None:
     package = write_package(tmp_path / "p.zip", [make_job("b_job"), make_job("a_job")])
     work = tmp_path / "work"
@@ -60,7 +79,9 @@ def test_objects_stream_kind_by_kind_and_the_index_file_is_gone_after(tmp_path: 
 
     with PackageReader(package, workdir=work) as reader:
         assert reader.definitions() == 7
-        assert list(work.iterdir()), "the read keeps its index in the work folder"
+        assert not list(work.iterdir()), "the read's index has no name"
+        (index,) = open_in(work)
+        assert index.endswith(".index (deleted)"), "the index is a file in the work folder"
         objects = list(reader.objects())
         assert reader.present("job", ["a_job", "c_job"]) == {"a_job"}
         assert reader.layout == "single"
@@ -74,6 +95,7 @@ def test_objects_stream_kind_by_kind_and_the_index_file_is_gone_after(tmp_path: 
         assert paths == [name for name in in_zip if name in paths]
     assert [o.path for o in objects if o.kind == "job"] == ["jobs/a_job.job", "jobs/b_job.job"]
     assert not list(work.iterdir())
+    assert not open_in(work), "the index's file is given back"
 
 
 def test_a_refused_read_leaves_no_index_behind(tmp_path: Path) -> None:
@@ -85,6 +107,7 @@ def test_a_refused_read_leaves_no_index_behind(tmp_path: Path) -> None:
         list(reader.objects())
 
     assert not list(work.iterdir())
+    assert not open_in(work)
 
 
 def test_a_listing_line_that_is_not_an_entry_is_refused_naming_the_line(tmp_path: Path) -> None:
