@@ -8,10 +8,11 @@
 from __future__ import annotations
 
 import json
+import os
 import resource
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zipfile
 from pathlib import Path
@@ -46,49 +47,23 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _status_kib(pid: int | str, field: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
-def _descendants(pid: int | str) -> list[str]:
-    """The processes this one started (and theirs), from /proc's children lists."""
-    found: list[str] = []
-    for tasks in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
-            found += tasks.read_text().split()
-        except OSError:
-            continue
-    return found + [d for child in found for d in _descendants(child)]
-
-
 class PeakMemory:
     """The peak resident memory of this process and of the processes it starts (an import's
-    helper process), summed, sampled every 20 ms on a thread of its own: ``VmHWM`` covers this
-    process alone, and a server's memory is both."""
+    helper process), summed, sampled every 20 ms by ``bench/peak.py`` from a process of its
+    own: ``VmHWM`` covers this process alone, and a server's memory is both."""
 
     def __init__(self) -> None:
-        self.peak_kib = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.02):
-            total = _status_kib("self", "VmRSS:")
-            total += sum(_status_kib(child, "VmRSS:") for child in _descendants("self"))
-            self.peak_kib = max(self.peak_kib, total)
+        self._sampler = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("peak.py")), str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
 
     def stop(self) -> float:
         """Stop sampling; the peak in MiB."""
-        self._stop.set()
-        self._thread.join()
-        return self.peak_kib / 1024
+        out, _ = self._sampler.communicate("")
+        return int(out.strip() or 0) / 1024
 
 
 def _scope(services: Services, workspace: str | None) -> Scope:
