@@ -10,6 +10,7 @@ import random
 import stat
 import struct
 import tempfile
+import threading
 import warnings
 import zipfile
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ import orjson
 import pytest
 
 from jobferry.errors import PackageError
+from jobferry.package import reader as reader_module
 from jobferry.package.layout import Layout, entry_path
 from jobferry.package.reader import PackageObject, ReadLimits, ReadPackage, read_package
 from jobferry.package.writer import PackageWriter
@@ -377,6 +379,59 @@ def test_a_package_is_read_from_a_file(tmp_path: Path) -> None:
 
     assert {k: o.document for k, o in by_key(pkg).items()} == docs
     assert (pkg.size, pkg.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+
+
+def hashing_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "package-hash" and t.is_alive()]
+
+
+def test_a_package_file_that_grows_while_it_is_read_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, _ = write_with_jobferry(Layout.SINGLE)
+    path = tmp_path / "package.zip"
+    path.write_bytes(data)
+    hashing = reader_module._Hashing
+
+    def grown_first(fd: int, limits: ReadLimits) -> Any:
+        with path.open("ab") as more:  # after the reader took its size, before it hashed
+            more.write(b"x" * 100)
+        return hashing(fd, limits)
+
+    monkeypatch.setattr(reader_module, "_Hashing", grown_first)
+
+    error = refused(path, "zip.invalid", None)
+
+    assert "changed while it was read" in error.message
+    assert not hashing_threads()
+
+
+def test_a_package_file_that_grows_past_the_cap_while_it_is_hashed_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, _ = write_with_jobferry(Layout.SINGLE)
+    path = tmp_path / "package.zip"
+    path.write_bytes(data)
+    limits = ReadLimits(max_package_bytes=len(data) + 50)
+    hashing = reader_module._Hashing
+
+    def grown_first(fd: int, limits: ReadLimits) -> Any:
+        with path.open("ab") as more:
+            more.write(b"x" * 100)
+        return hashing(fd, limits)
+
+    monkeypatch.setattr(reader_module, "_Hashing", grown_first)
+
+    refused(path, "size.package", None, limits)
+
+
+def test_a_refused_read_stops_hashing_before_the_file_closes(tmp_path: Path) -> None:
+    path = tmp_path / "package.zip"
+    path.write_bytes(b"PK not a zip at all" * 1000)
+
+    refused(path, "zip.invalid", None)
+
+    assert not hashing_threads()
 
 
 # --- size, count and bombs ---------------------------------------------------------------------
