@@ -31,8 +31,8 @@ never waits; the helper writes each batch's outcome to a file in the read's scra
 announces it (and its length) in a few bytes, so it never waits for the consumer either. Only
 ``AHEAD + 1`` batches are ever sent and not yet handed out, so that many files take turns,
 each written over from its start: a file per batch, removed once read, cost the consumer a
-removal of a few megabytes each (0.6 s of a 100,000-job import) and the helper a new file's
-blocks to allocate and clear.
+removal each (400 of them, 0.6 s of a 100,000-job import) and the helper a new file's blocks
+to allocate and clear.
 
 The helper is started per read and ends with it (:mod:`.spawned`). It is spawned, never
 forked: a server process runs threads, which a fork would copy in the middle of whatever they
