@@ -113,9 +113,12 @@ class ReadIndex:
         """Forget the index: its file is given back on a thread of its own (SQLite lets go of
         the interpreter's lock while it closes), which the read does not wait for."""
         if self._on_disk:
-            threading.Thread(target=self._db.close, name=CLOSER).start()
-        else:
-            self._db.close()
+            try:
+                threading.Thread(target=self._db.close, name=CLOSER).start()
+                return
+            except RuntimeError:  # no new threads while the interpreter shuts down
+                pass
+        self._db.close()
 
     def _among(self, sql: str, keys: Sequence[Any], *lead: Any) -> list[Any]:
         """Rows of ``sql`` (one ``{marks}`` for an IN list after ``lead`` parameters)."""

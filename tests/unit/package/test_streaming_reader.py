@@ -163,3 +163,19 @@ def test_every_flipped_byte_of_the_listing_is_refused(tmp_path: Path) -> None:
         error = refusal(rezip({**entries, "manifest.entries": bytes(flipped)}))
         rules.add(error.context["rule"])
     assert rules <= {"manifest.hash", "manifest.invalid", "manifest.size"}
+
+
+def test_an_index_closes_in_place_when_no_thread_can_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = write_package(tmp_path / "p.zip", [make_job("a_job")])
+    work = tmp_path / "work"
+
+    def refused(self: threading.Thread) -> None:
+        raise RuntimeError("can't create new thread at interpreter shutdown")
+
+    with PackageReader(package, workdir=work) as reader:
+        list(reader.objects())
+        monkeypatch.setattr(threading.Thread, "start", refused)
+
+    assert not open_in(work)
