@@ -1,6 +1,6 @@
 """``python bench/peak.py PID``: the peak resident memory of process PID and of the processes
-it starts (and theirs, this one aside), summed, sampled every 20 ms until this script's input closes; prints
-it in KiB.
+it starts (and theirs, this one aside), summed, sampled every 20 ms until this script's input
+closes; prints it in KiB.
 
 It samples from a process of its own. A sampling thread inside the measured process took that
 process's interpreter lock fifty times a second to read and parse ``/proc`` (1.2 s of its own
