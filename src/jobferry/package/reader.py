@@ -91,7 +91,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -105,6 +104,7 @@ from jobferry.package.entries import (
     drop_pages,
     mapped,
 )
+from jobferry.package.hashing import PackageHash, check_package_size
 from jobferry.package.index import ReadIndex, Wanted
 from jobferry.package.layout import MIXED, kind_of, path_parts, placement
 from jobferry.package.listing import ManifestFiles, read_manifest
@@ -113,7 +113,7 @@ from jobferry.package.model import PackageObject, ReadLimits, ReadPackage
 from jobferry.package.paths import checked_path, duplicate_path
 from jobferry.package.readahead import ReadAhead
 from jobferry.package.reading import BatchRead, EntryReading, Prepare, object_of
-from jobferry.package.refusals import MIB, refuse, show, size_text
+from jobferry.package.refusals import refuse, show, size_text
 
 __all__ = ["PackageObject", "PackageReader", "ReadLimits", "ReadPackage", "read_package"]
 
@@ -174,7 +174,7 @@ class PackageReader:
         self._files = ManifestFiles()
         self.sha256 = ""
         self.size = 0
-        self._hashing: _Hashing | None = None
+        self._hashing: PackageHash | None = None
         self.manifest: dict[str, Any] | None = None
         self.manifest_bytes: bytes | None = None
         self.signature: bytes | None = None
@@ -209,12 +209,12 @@ class PackageReader:
     def _open(self) -> IO[bytes]:
         source = self._source
         if isinstance(source, bytes):
-            _check_package_size(len(source), self._limits)
+            check_package_size(len(source), self._limits)
             self.size, self.sha256 = len(source), hashlib.sha256(source).hexdigest()
             self._reading.size = self.size
             return io.BytesIO(source)
         try:
-            _check_package_size(source.stat().st_size, self._limits)
+            check_package_size(source.stat().st_size, self._limits)
             handle = self._stack.enter_context(source.open("rb"))
         except OSError as exc:
             raise refuse(
@@ -223,9 +223,9 @@ class PackageReader:
                 "check the path of the package",
             ) from exc
         self.size = os.fstat(handle.fileno()).st_size
-        _check_package_size(self.size, self._limits)
+        check_package_size(self.size, self._limits)
         self._reading.size = self.size
-        hashing = _Hashing(handle.fileno(), self._limits)
+        hashing = PackageHash(handle.fileno(), self._limits)
         self._hashing = hashing
         self._stack.callback(hashing.stop)  # before the file closes (the stack unwinds in turn)
         return handle
@@ -443,62 +443,3 @@ class PackageReader:
         """Which of these stable identifiers the package's objects of ``kind`` carry (among
         the objects read so far)."""
         return self.index.known_uids(kind, uids)
-
-
-class _Hashing:
-    """A package file's size and sha256, worked out on a thread of its own while the read walks
-    the central directory and reads the manifest (a 100,000-job package took the import's own
-    thread 0.3 s to hash first). It reads with ``pread``, so it shares the open file with the
-    read, and it refuses a file that grew past the cap since it was opened."""
-
-    CHUNK = 4 * MIB
-    """Read and hashed at a time, into one buffer: the thread takes the interpreter's lock
-    between chunks only, each time waiting for the read to let go of it (up to 5 ms), so chunks
-    are large (a new ``bytes`` each time held two at once: 16 MiB more at the peak)."""
-
-    def __init__(self, fd: int, limits: ReadLimits) -> None:
-        self._fd, self._limits = fd, limits
-        self._stopped = False
-        self._outcome: tuple[int, str] | BaseException = RuntimeError("the hash was stopped")
-        self._thread = threading.Thread(target=self._run, name="package-hash")
-        self._thread.start()
-
-    def _run(self) -> None:
-        hasher = hashlib.sha256()
-        buffer = bytearray(self.CHUNK)
-        chunk = memoryview(buffer)
-        size = 0
-        try:
-            while not self._stopped:
-                got = os.preadv(self._fd, [buffer], size)
-                if not got:
-                    self._outcome = (size, hasher.hexdigest())
-                    return
-                size += got
-                _check_package_size(size, self._limits)
-                hasher.update(chunk[:got])
-        except Exception as exc:  # raised where the outcome is asked for
-            self._outcome = exc
-
-    def result(self) -> tuple[int, str]:
-        """(bytes hashed, sha256); raises what hashing raised."""
-        self._thread.join()
-        if isinstance(self._outcome, BaseException):
-            raise self._outcome
-        return self._outcome
-
-    def stop(self) -> None:
-        """Stop hashing (if it still is) and wait for the thread: the file may close then."""
-        self._stopped = True
-        self._thread.join()
-
-
-def _check_package_size(size: int, limits: ReadLimits) -> None:
-    if size > limits.max_package_bytes:
-        raise refuse(
-            "size.package",
-            f"the package file is {size_text(size)}, more than the "
-            f"{size_text(limits.max_package_bytes)} allowed",
-            "split the export into smaller packages",
-            limit=limits.max_package_bytes,
-        )

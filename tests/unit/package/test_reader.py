@@ -391,14 +391,14 @@ def test_a_package_file_that_grows_while_it_is_read_is_refused(
     data, _ = write_with_jobferry(Layout.SINGLE)
     path = tmp_path / "package.zip"
     path.write_bytes(data)
-    hashing = reader_module._Hashing
+    hashing = reader_module.PackageHash
 
     def grown_first(fd: int, limits: ReadLimits) -> Any:
         with path.open("ab") as more:  # after the reader took its size, before it hashed
             more.write(b"x" * 100)
         return hashing(fd, limits)
 
-    monkeypatch.setattr(reader_module, "_Hashing", grown_first)
+    monkeypatch.setattr(reader_module, "PackageHash", grown_first)
 
     error = refused(path, "zip.invalid", None)
 
@@ -413,14 +413,14 @@ def test_a_package_file_that_grows_past_the_cap_while_it_is_hashed_is_refused(
     path = tmp_path / "package.zip"
     path.write_bytes(data)
     limits = ReadLimits(max_package_bytes=len(data) + 50)
-    hashing = reader_module._Hashing
+    hashing = reader_module.PackageHash
 
     def grown_first(fd: int, limits: ReadLimits) -> Any:
         with path.open("ab") as more:
             more.write(b"x" * 100)
         return hashing(fd, limits)
 
-    monkeypatch.setattr(reader_module, "_Hashing", grown_first)
+    monkeypatch.setattr(reader_module, "PackageHash", grown_first)
 
     refused(path, "size.package", None, limits)
 
