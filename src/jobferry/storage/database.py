@@ -291,6 +291,13 @@ class Database:
         if not readonly and self.checkpointer is not None:
             self.checkpointer.wake()
 
+    @property
+    def reads_beside_writes(self) -> bool:
+        """Whether a read-only transaction on another connection reads the database as last
+        committed while a write transaction is open: SQLite in WAL mode, on a file (an in-memory
+        database keeps one connection per thread)."""
+        return self.checkpointer is not None
+
     def refresh_statistics(self, tables: Sequence[str]) -> None:
         """Have PostgreSQL's planner look at these tables again (``ANALYZE``), after a write
         that grew them by tens of thousands of rows at once.

@@ -5,6 +5,12 @@ versions, reference index, tags, per-object change records, subtasks, audit, the
 status) one atomic change, so a failure or a crash leaves the workspace exactly as it was.
 Records are read from the working set in apply order (scripts, resources, CDM jobs, then jobs
 upstream first) and written in bulk, a batch at a time, so memory holds one batch.
+
+**Writing ahead.** Where the plan is read from a snapshot of its own (see
+``ImportService._plan_for_apply``), the objects it creates are written as soon as their batch is
+planned (:meth:`Applier.ahead`), on the one core the plan leaves to its helper process, instead
+of all after the plan; :func:`apply_plan` then writes the rest and every object's subtask in apply
+order, as before. Only what nothing in the plan can change qualifies (``planner._ahead``).
 """
 
 from __future__ import annotations
@@ -44,6 +50,32 @@ NOUNS = {
 _VERSIONED = (ObjectKind.JOB, ObjectKind.SCRIPT)
 
 
+class Applier:
+    """The writes of one import in the caller's transaction: objects written ahead while the plan
+    is being made (:meth:`ahead`), then the rest of the plan (:func:`apply_plan`)."""
+
+    def __init__(
+        self, tx: Tx, scope: Scope, request: ImportRequest, task_id: str, source: str | None
+    ) -> None:
+        self.scope = scope
+        self.writer = _Writer(tx, scope, request, task_id, source)
+        self._ahead = bytearray()  # one byte per plan position: memory stays flat
+
+    def ahead(self, records: list[tuple[int, Record]]) -> None:
+        """Write these objects now ((plan position, record) pairs: objects the plan creates)."""
+        to_write: dict[str, list[Record]] = {kind: [] for kind in ObjectKind}
+        for seq, record in records:
+            to_write[record.kind].append(record)
+            if seq >= len(self._ahead):
+                self._ahead.extend(bytes(seq + 1 - len(self._ahead) + 4096))
+            self._ahead[seq] = 1
+        self.writer.write(to_write)
+
+    def written_ahead(self, seq: int) -> bool:
+        """Whether the object at this plan position was written ahead."""
+        return seq < len(self._ahead) and self._ahead[seq] == 1
+
+
 @dataclass
 class Outcome:
     """What apply did, counted (its subtasks are stored as it goes)."""
@@ -68,16 +100,12 @@ def subtask(record: Record, status: str, message: str, now: int) -> dict[str, An
 
 
 def apply_plan(
-    tx: Tx,
-    scope: Scope,
-    plan: PlanOutcome,
-    workset: Workset,
-    request: ImportRequest,
-    task_id: str,
-    package_sha256: str,
+    applier: Applier, plan: PlanOutcome, workset: Workset, package_sha256: str
 ) -> Outcome:
-    """Write every object of the plan that can be imported; report every object."""
-    writer = _Writer(tx, scope, request, task_id, plan.source_workspace)
+    """Write every object of the plan that can be imported and was not written ahead; report
+    every object."""
+    writer, scope = applier.writer, applier.scope
+    tx, task_id = writer.tx, writer.task_id
     clear_names(tx, workset, plan.failing)
     order = plan.order
     for start in range(0, len(order), BATCH):
@@ -86,12 +114,16 @@ def apply_plan(
         records = workset.records(seqs)
         lines: dict[int, dict[str, Any]] = {}
         to_write: dict[str, list[Record]] = {kind: [] for kind in ObjectKind}
+        ahead: list[Record] = []
         for at, seq in enumerate(seqs, start=start):
             record = Record.unpacked(records[seq][0])
             reason = plan.failing.get(seq)
             if reason:
                 writer.outcome.failed += 1
                 lines[at] = subtask(record, FAILED, reason, writer.now)
+            elif applier.written_ahead(seq):
+                ahead.append(record)
+                lines[at] = {"record": record}
             elif PlanAction(record.action) in WRITES:
                 to_write[record.kind].append(record)
                 lines[at] = {"record": record}
@@ -101,6 +133,8 @@ def apply_plan(
                 writer.relink(record)
                 lines[at] = subtask(record, SUCCESSFUL, _kept(record), writer.now)
         writer.write(to_write)
+        for record in ahead:  # their versions, for their subtasks
+            writer.version_of(record)
         rows = []
         for at in sorted(lines):
             line = lines[at]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -95,6 +95,10 @@ class PlanContext:
     environment_report: bool = False
     helper: bool = False
     """Read and prepare the package in a helper process (:mod:`.prepare`): a large package."""
+    write_ahead: Callable[[list[tuple[int, Record]]], None] | None = None
+    """Where the objects an ATOMIC import creates go as soon as their batch is planned
+    (``apply.Applier.ahead``), when the plan reads a snapshot that those writes cannot change
+    (``tx`` is then another connection than the one they are written on)."""
 
 
 def _batches(objects: Iterable[PackageObject]) -> Iterator[list[PackageObject]]:
@@ -241,12 +245,15 @@ class Planner:
         rows: list[tuple[Any, ...]] = []
         edges: list[tuple[int, str]] = []
         pending: list[tuple[int, str, str, bytes]] = []
+        ahead: list[tuple[int, Record]] = []
         for item in items:
             self.seq += 1
             problems = self._problems(item, references, pending)
             self.found.counts[item.action] += 1
             self.found.note(self.seq, problems)
             record = _record(item, problems)
+            if _ahead(item, problems):
+                ahead.append((self.seq, record))
             rows.append(
                 (
                     self.seq,
@@ -264,6 +271,8 @@ class Planner:
         self.workset.add(rows)
         self.workset.add_edges(edges)
         self.workset.add_pending(pending)
+        if ahead and self.ctx.write_ahead is not None and not self.package_problems:
+            self.ctx.write_ahead(ahead)
 
     def _transformed(self, obj: PackageObject) -> PlannedObject:
         if obj.prepared is not None:
@@ -366,6 +375,24 @@ class Planner:
             return []
         names = sorted({r.name for r in item.refs if r.kind is _JOB and not r.workspace})
         return [(self.seq, name) for name in names]
+
+
+_AHEAD_KINDS = frozenset({ObjectKind.SCRIPT, ObjectKind.RESOURCE, ObjectKind.JOB})
+
+
+def _ahead(item: PlannedObject, problems: list[Problem]) -> bool:
+    """Whether the object can be written before the plan is whole: a script, resource or job
+    the import creates under a name no object of the target holds (so no rename, delete or
+    clash found later concerns it), without a problem of its own. A problem found later
+    (pending references, cycles, name conflicts, a stale plan) refuses the whole ATOMIC import,
+    and the transaction takes back what was written ahead with everything else."""
+    return (
+        item.action is PlanAction.CREATE
+        and item.kind in _AHEAD_KINDS
+        and item.target is None
+        and item.holder is None
+        and not problems
+    )
 
 
 def _record(item: PlannedObject, problems: list[Problem]) -> Record:

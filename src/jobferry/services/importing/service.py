@@ -9,6 +9,7 @@ as it was and the task is later reported FAILED by the heartbeat.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import IO, Any
 
@@ -23,9 +24,10 @@ from jobferry.package.reader import PackageReader, ReadLimits
 from jobferry.services.collector import collector_paused
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.documents import dump
-from jobferry.services.importing.apply import FAILED, SUCCESSFUL, apply_plan
+from jobferry.services.importing.apply import FAILED, SUCCESSFUL, Applier, apply_plan
 from jobferry.services.importing.checks import signature_state
-from jobferry.services.importing.model import PlanOutcome
+from jobferry.services.importing.matching import package_source
+from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.plans import PlanStore
 from jobferry.services.importing.request import ImportRequest, parse_import_request
@@ -183,6 +185,7 @@ class ImportService:
         *,
         lock_rows: bool = False,
         environment_report: bool = False,
+        ahead: Callable[[list[tuple[int, Record]]], None] | None = None,
     ) -> PlanOutcome:
         """Plan the package into ``workset``; a package large enough (a helper process costs
         about a second to start) is read and prepared in a helper process."""
@@ -195,8 +198,32 @@ class ImportService:
             lock_rows=lock_rows,
             environment_report=environment_report,
             helper=helper,
+            write_ahead=ahead,
         )
         return Planner(context, reader, workset).run()
+
+    def _plan_for_apply(
+        self, tx: Tx, applier: Applier, reader: PackageReader, workset: Workset
+    ) -> PlanOutcome:
+        """The plan of an import (its rows locked), in the import's transaction ``tx``.
+
+        An ATOMIC import on SQLite writes what it creates as the plan finds it
+        (``apply.Applier.ahead``), so that the writing goes on while the helper process
+        prepares the next batches rather than all after the plan. The plan then reads on a
+        second connection: a snapshot of the database as ``tx`` found it, which nothing else
+        can have changed since (``tx`` has held SQLite's write lock from its start), and which
+        what ``tx`` writes ahead does not change either. So the plan reads exactly what it
+        would read alone, its fingerprint included; a problem it finds later refuses the import
+        and ``tx`` takes back what was written ahead with the rest. PostgreSQL and PER_OBJECT
+        imports plan first and write after (a plan there locks the rows it reads, in ``tx``;
+        a PER_OBJECT import knows what fails only once the plan is whole)."""
+        scope, request = applier.scope, applier.writer.request
+        if not self.db.reads_beside_writes or request.mode != "ATOMIC":
+            return self._plan(tx, scope, request, reader, workset, lock_rows=True)
+        with self.db.transaction(readonly=True, bulk=True) as snapshot:
+            return self._plan(
+                snapshot, scope, request, reader, workset, lock_rows=True, ahead=applier.ahead
+            )
 
     def _request(self, scope: Scope, asked: ImportRequest) -> ImportRequest:
         scope.require(WRITERS, "import packages")
@@ -310,7 +337,9 @@ class ImportService:
         many objects it wrote or deleted."""
         scope, request = job.scope, job.request
         with self.db.transaction(bulk=True) as tx:
-            plan = self._plan(tx, scope, request, reader, workset, lock_rows=True)
+            source = package_source(reader).workspace_id
+            applier = Applier(tx, scope, request, job.task_id, source)
+            plan = self._plan_for_apply(tx, applier, reader, workset)
             if stored is not None and stored.fingerprint != plan.fingerprint:
                 raise PlanStaleError(
                     f"The target changed since plan {stored.id} was made; review a new plan "
@@ -323,7 +352,7 @@ class ImportService:
                     + " | ".join(p.detail for p in plan.problems[:5]),
                     problems=[p.as_json() for p in plan.problems],
                 )
-            outcome = apply_plan(tx, scope, plan, workset, request, job.task_id, reader.sha256)
+            outcome = apply_plan(applier, plan, workset, reader.sha256)
             if outcome.failed and outcome.written:
                 status = WARNING
             elif outcome.failed:
