@@ -55,3 +55,17 @@ def test_the_records_file_is_unnamed_and_closed_with_the_working_set(tmp_path: P
     workset.close()
     assert workset._data.closed
     assert list(tmp_path.iterdir()) == []
+
+
+def test_names_are_read_without_the_records(tmp_path: Path) -> None:
+    # apply's subtasks of the objects written ahead need only these
+    with Workset(tmp_path) as workset:
+        workset.add(_rows(1, 1200))
+        names = workset.names([1200, 7, 3, 999])
+        assert names == {
+            1200: ("job", "j1200"),
+            7: ("job", "j7"),
+            3: ("job", "j3"),
+            999: ("job", "j999"),
+        }
+        assert workset.names([]) == {}

@@ -88,14 +88,20 @@ class Outcome:
 
 def subtask(record: Record, status: str, message: str, now: int) -> dict[str, Any]:
     """The DataArts subtask line of one object."""
+    return _subtask(record.kind, record.name, record.action, status, message, now)
+
+
+def _subtask(
+    kind: str, name: str, action: str, status: str, message: str, now: int
+) -> dict[str, Any]:
     return {
-        "id": f"{record.kind}:{record.name}",
-        "name": f"Import the {record.name} {NOUNS[ObjectKind(record.kind)]}.",
+        "id": f"{kind}:{name}",
+        "name": f"Import the {name} {NOUNS[ObjectKind(kind)]}.",
         "status": status,
         "message": message,
         "lastUpdate": now,
-        "kind": record.kind,
-        "action": record.action,
+        "kind": kind,
+        "action": action,
     }
 
 
@@ -111,19 +117,20 @@ def apply_plan(
     for start in range(0, len(order), BATCH):
         collect_batch_garbage()
         seqs = order[start : start + BATCH]
-        records = workset.records(seqs)
+        # Of an object written ahead, its subtask needs only its kind and name.
+        done = workset.names([seq for seq in seqs if applier.written_ahead(seq)])
+        records = workset.records([seq for seq in seqs if seq not in done])
         lines: dict[int, dict[str, Any]] = {}
         to_write: dict[str, list[Record]] = {kind: [] for kind in ObjectKind}
-        ahead: list[Record] = []
         for at, seq in enumerate(seqs, start=start):
+            if seq in done:
+                lines[at] = writer.created(*done[seq])
+                continue
             record = Record.unpacked(records[seq][0])
             reason = plan.failing.get(seq)
             if reason:
                 writer.outcome.failed += 1
                 lines[at] = subtask(record, FAILED, reason, writer.now)
-            elif applier.written_ahead(seq):
-                ahead.append(record)
-                lines[at] = {"record": record}
             elif PlanAction(record.action) in WRITES:
                 to_write[record.kind].append(record)
                 lines[at] = {"record": record}
@@ -133,8 +140,6 @@ def apply_plan(
                 writer.relink(record)
                 lines[at] = subtask(record, SUCCESSFUL, _kept(record), writer.now)
         writer.write(to_write)
-        for record in ahead:  # their versions, for their subtasks
-            writer.version_of(record)
         rows = []
         for at in sorted(lines):
             line = lines[at]
@@ -363,7 +368,6 @@ class _Writer:
 
     def written(self, record: Record) -> dict[str, Any]:
         """The subtask of an object this apply wrote, counted in the outcome."""
-        version = self.versions.get((record.kind, record.name))
         noun = NOUNS[ObjectKind(record.kind)]
         if record.action == PlanAction.RENAME:
             message = f"Renamed {noun} '{record.previous_name}' to '{record.name}'"
@@ -373,11 +377,24 @@ class _Writer:
         if record.action in (PlanAction.OVERWRITE, PlanAction.RENAME):
             changes = len(orjson.loads(record.diff)) if record.diff else 0
             message += f" ({changes} change(s))"
-        if self.submit and record.kind in _VERSIONED:
+        version = self.versions.get((record.kind, record.name))
+        return self._counted(record.kind, record.name, record.action, message, version)
+
+    def created(self, kind: str, name: str) -> dict[str, Any]:
+        """The subtask of an object written ahead (created: a first version when submitted),
+        counted in the outcome."""
+        message = f"Created {NOUNS[ObjectKind(kind)]} '{name}'"
+        version = 1 if self.submit and kind in _VERSIONED else None
+        return self._counted(kind, name, str(PlanAction.CREATE), message, version)
+
+    def _counted(
+        self, kind: str, name: str, action: str, message: str, version: int | None
+    ) -> dict[str, Any]:
+        if self.submit and kind in _VERSIONED:
             message += f"; submitted version {version}"
             self.outcome.versions += 1
         self.outcome.written += 1
-        return subtask(record, SUCCESSFUL, message + ".", self.now)
+        return _subtask(kind, name, action, SUCCESSFUL, message + ".", self.now)
 
 
 def _change(
