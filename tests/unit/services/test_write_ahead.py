@@ -151,20 +151,24 @@ def test_an_import_written_ahead_stores_what_one_written_after_stores(
 ) -> None:
     _sqlite_only(services)
     first, second = _workspace(services, "ahead"), _workspace(services, "after")
-    for scope in (first, second):  # an object to overwrite beside those to create
+    for scope in (first, second):  # objects to overwrite (a scheduled job) beside new ones
         services.scripts.create(scope, make_script("job_c_sql", content="select 0;"))
+        services.jobs.create(scope, make_job("job_c", description="made in the target"))
+        services.jobs.start(scope, "job_c")
     package = write_package(tmp_path / "p.zip", _jobs())
 
-    ahead = _import(services, first, package)
-    assert written_ahead, "nothing was written ahead"
-    assert all("job_c_sql" not in names for names in written_ahead)  # overwritten: after
+    ahead = _import(services, first, package, scheduling="PAUSE_AND_RESTORE")
+    written = sum(len(names) for names in written_ahead)
+    assert written == ahead["result"]["summary"]["CREATE"] + 2, written_ahead
+    assert any("job_c" in names for names in written_ahead)  # overwritten, paused, restored
     written_ahead.clear()
     monkeypatch.setattr(Database, "reads_beside_writes", property(lambda _: False))
-    after = _import(services, second, package)
+    after = _import(services, second, package, scheduling="PAUSE_AND_RESTORE")
     assert not written_ahead
 
-    assert ahead["status"] == after["status"] == "SUCCESSFUL"
+    assert ahead["status"] == after["status"] == "SUCCESSFUL", ahead["message"]
     assert ahead["result"]["summary"] == after["result"]["summary"]
+    assert ahead["result"]["summary"]["OVERWRITE"] == 2
     assert _subtasks(ahead) == _subtasks(after)
     assert [s["id"] for s in ahead["subtasks"]][-4:] == [
         "job:job_c",
@@ -172,9 +176,9 @@ def test_an_import_written_ahead_stores_what_one_written_after_stores(
         "job:job_a",
         "job:job_b",
     ]  # apply order, upstream first, whatever was written when
-    assert _stored(services.db, first.workspace.id, ahead["id"]) == _stored(
-        services.db, second.workspace.id, after["id"]
-    )
+    stored = _stored(services.db, first.workspace.id, ahead["id"])
+    assert stored == _stored(services.db, second.workspace.id, after["id"])
+    assert {name: status for name, _, status, _ in stored["jobs"]}["job_c"] == "SCHEDULING"
 
 
 def test_a_problem_found_once_the_package_is_read_takes_back_what_was_written_ahead(

@@ -50,6 +50,9 @@ NOUNS = {
 _VERSIONED = (ObjectKind.JOB, ObjectKind.SCRIPT)
 
 
+_CREATED, _OVERWRITTEN = 1, 2
+
+
 class Applier:
     """The writes of one import in the caller's transaction: objects written ahead while the plan
     is being made (:meth:`ahead`), then the rest of the plan (:func:`apply_plan`)."""
@@ -62,18 +65,23 @@ class Applier:
         self._ahead = bytearray()  # one byte per plan position: memory stays flat
 
     def ahead(self, records: list[tuple[int, Record]]) -> None:
-        """Write these objects now ((plan position, record) pairs: objects the plan creates)."""
+        """Write these objects now ((plan position, record) pairs: objects the plan creates,
+        or overwrites under their own names)."""
         to_write: dict[str, list[Record]] = {kind: [] for kind in ObjectKind}
         for seq, record in records:
             to_write[record.kind].append(record)
             if seq >= len(self._ahead):
                 self._ahead.extend(bytes(seq + 1 - len(self._ahead) + 4096))
-            self._ahead[seq] = 1
+            self._ahead[seq] = _CREATED if record.action == PlanAction.CREATE else _OVERWRITTEN
         self.writer.write(to_write)
+
+    def created_ahead(self, seq: int) -> bool:
+        """Whether the object at this plan position was created ahead."""
+        return seq < len(self._ahead) and self._ahead[seq] == _CREATED
 
     def written_ahead(self, seq: int) -> bool:
         """Whether the object at this plan position was written ahead."""
-        return seq < len(self._ahead) and self._ahead[seq] == 1
+        return seq < len(self._ahead) and self._ahead[seq] != 0
 
 
 @dataclass
@@ -117,11 +125,12 @@ def apply_plan(
     for start in range(0, len(order), BATCH):
         collect_batch_garbage()
         seqs = order[start : start + BATCH]
-        # Of an object written ahead, its subtask needs only its kind and name.
-        done = workset.names([seq for seq in seqs if applier.written_ahead(seq)])
+        # Of an object created ahead, its subtask needs only its kind and name.
+        done = workset.names([seq for seq in seqs if applier.created_ahead(seq)])
         records = workset.records([seq for seq in seqs if seq not in done])
         lines: dict[int, dict[str, Any]] = {}
         to_write: dict[str, list[Record]] = {kind: [] for kind in ObjectKind}
+        overwritten: list[Record] = []
         for at, seq in enumerate(seqs, start=start):
             if seq in done:
                 lines[at] = writer.created(*done[seq])
@@ -131,6 +140,9 @@ def apply_plan(
             if reason:
                 writer.outcome.failed += 1
                 lines[at] = subtask(record, FAILED, reason, writer.now)
+            elif applier.written_ahead(seq):
+                overwritten.append(record)
+                lines[at] = {"record": record}
             elif PlanAction(record.action) in WRITES:
                 to_write[record.kind].append(record)
                 lines[at] = {"record": record}
@@ -140,6 +152,8 @@ def apply_plan(
                 writer.relink(record)
                 lines[at] = subtask(record, SUCCESSFUL, _kept(record), writer.now)
         writer.write(to_write)
+        for record in overwritten:  # written ahead: their versions, for their subtasks
+            writer.version_of(record)
         rows = []
         for at in sorted(lines):
             line = lines[at]
