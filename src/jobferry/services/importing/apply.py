@@ -15,6 +15,7 @@ order, as before. Only what nothing in the plan can change qualifies (``planner.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,42 +125,7 @@ def apply_plan(
     order = plan.order
     for start in range(0, len(order), BATCH):
         collect_batch_garbage()
-        seqs = order[start : start + BATCH]
-        # Of an object created ahead, its subtask needs only its kind and name.
-        done = workset.names([seq for seq in seqs if applier.created_ahead(seq)])
-        records = workset.records([seq for seq in seqs if seq not in done])
-        lines: dict[int, dict[str, Any]] = {}
-        to_write: dict[str, list[Record]] = {kind: [] for kind in ObjectKind}
-        overwritten: list[Record] = []
-        for at, seq in enumerate(seqs, start=start):
-            if seq in done:
-                lines[at] = writer.created(*done[seq])
-                continue
-            record = Record.unpacked(records[seq][0])
-            reason = plan.failing.get(seq)
-            if reason:
-                writer.outcome.failed += 1
-                lines[at] = subtask(record, FAILED, reason, writer.now)
-            elif applier.written_ahead(seq):
-                overwritten.append(record)
-                lines[at] = {"record": record}
-            elif PlanAction(record.action) in WRITES:
-                to_write[record.kind].append(record)
-                lines[at] = {"record": record}
-            elif record.action == PlanAction.DELETE:
-                lines[at] = writer.delete(record)
-            else:
-                writer.relink(record)
-                lines[at] = subtask(record, SUCCESSFUL, _kept(record), writer.now)
-        writer.write(to_write)
-        for record in overwritten:  # written ahead: their versions, for their subtasks
-            writer.version_of(record)
-        rows = []
-        for at in sorted(lines):
-            line = lines[at]
-            if "record" in line:
-                line = writer.written(line["record"])
-            rows.append((at + 1, line["status"], dump(line)))
+        rows = _apply_batch(applier, plan, workset, start, order[start : start + BATCH])
         task_repo.insert_subtasks(tx, task_id, rows)
     repo.insert_changes(tx, writer.promotion.rewrite_dependents())
     outcome = writer.outcome
@@ -180,6 +146,49 @@ def apply_plan(
         },
     )
     return outcome
+
+
+def _apply_batch(
+    applier: Applier, plan: PlanOutcome, workset: Workset, start: int, seqs: Sequence[int]
+) -> list[tuple[int, str, str]]:
+    """Write one batch of the apply order (what was not written ahead); its subtask rows."""
+    writer = applier.writer
+    # Of an object created ahead, its subtask needs only its kind and name.
+    done = workset.names([seq for seq in seqs if applier.created_ahead(seq)])
+    records = workset.records([seq for seq in seqs if seq not in done])
+    lines: dict[int, dict[str, Any]] = {}
+    to_write: dict[str, list[Record]] = {kind: [] for kind in ObjectKind}
+    overwritten: list[Record] = []
+    for at, seq in enumerate(seqs, start=start):
+        if seq in done:
+            lines[at] = writer.created(*done[seq])
+            continue
+        record = Record.unpacked(records[seq][0])
+        reason = plan.failing.get(seq)
+        if reason:
+            writer.outcome.failed += 1
+            lines[at] = subtask(record, FAILED, reason, writer.now)
+        elif applier.written_ahead(seq):
+            overwritten.append(record)
+            lines[at] = {"record": record}
+        elif PlanAction(record.action) in WRITES:
+            to_write[record.kind].append(record)
+            lines[at] = {"record": record}
+        elif record.action == PlanAction.DELETE:
+            lines[at] = writer.delete(record)
+        else:
+            writer.relink(record)
+            lines[at] = subtask(record, SUCCESSFUL, _kept(record), writer.now)
+    writer.write(to_write)
+    for record in overwritten:  # written ahead: their versions, for their subtasks
+        writer.version_of(record)
+    rows = []
+    for at in sorted(lines):
+        line = lines[at]
+        if "record" in line:
+            line = writer.written(line["record"])
+        rows.append((at + 1, line["status"], dump(line)))
+    return rows
 
 
 def _kept(record: Record) -> str:
