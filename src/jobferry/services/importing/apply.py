@@ -51,9 +51,6 @@ NOUNS = {
 _VERSIONED = (ObjectKind.JOB, ObjectKind.SCRIPT)
 
 
-_CREATED, _OVERWRITTEN = 1, 2
-
-
 class Applier:
     """The writes of one import in the caller's transaction: objects written ahead while the plan
     is being made (:meth:`ahead`), then the rest of the plan (:func:`apply_plan`)."""
@@ -66,23 +63,18 @@ class Applier:
         self._ahead = bytearray()  # one byte per plan position: memory stays flat
 
     def ahead(self, records: list[tuple[int, Record]]) -> None:
-        """Write these objects now ((plan position, record) pairs: objects the plan creates,
-        or overwrites under their own names)."""
+        """Write these objects now ((plan position, record) pairs: objects the plan creates)."""
         to_write: dict[str, list[Record]] = {kind: [] for kind in ObjectKind}
         for seq, record in records:
             to_write[record.kind].append(record)
             if seq >= len(self._ahead):
                 self._ahead.extend(bytes(seq + 1 - len(self._ahead) + 4096))
-            self._ahead[seq] = _CREATED if record.action == PlanAction.CREATE else _OVERWRITTEN
+            self._ahead[seq] = 1
         self.writer.write(to_write)
-
-    def created_ahead(self, seq: int) -> bool:
-        """Whether the object at this plan position was created ahead."""
-        return seq < len(self._ahead) and self._ahead[seq] == _CREATED
 
     def written_ahead(self, seq: int) -> bool:
         """Whether the object at this plan position was written ahead."""
-        return seq < len(self._ahead) and self._ahead[seq] != 0
+        return seq < len(self._ahead) and self._ahead[seq] == 1
 
 
 @dataclass
@@ -153,12 +145,11 @@ def _apply_batch(
 ) -> list[tuple[int, str, str]]:
     """Write one batch of the apply order (what was not written ahead); its subtask rows."""
     writer = applier.writer
-    # Of an object created ahead, its subtask needs only its kind and name.
-    done = workset.names([seq for seq in seqs if applier.created_ahead(seq)])
+    # Of an object written ahead, its subtask needs only its kind and name.
+    done = workset.names([seq for seq in seqs if applier.written_ahead(seq)])
     records = workset.records([seq for seq in seqs if seq not in done])
     lines: dict[int, dict[str, Any]] = {}
     to_write: dict[str, list[Record]] = {kind: [] for kind in ObjectKind}
-    overwritten: list[Record] = []
     for at, seq in enumerate(seqs, start=start):
         if seq in done:
             lines[at] = writer.created(*done[seq])
@@ -168,9 +159,6 @@ def _apply_batch(
         if reason:
             writer.outcome.failed += 1
             lines[at] = subtask(record, FAILED, reason, writer.now)
-        elif applier.written_ahead(seq):
-            overwritten.append(record)
-            lines[at] = {"record": record}
         elif PlanAction(record.action) in WRITES:
             to_write[record.kind].append(record)
             lines[at] = {"record": record}
@@ -180,8 +168,6 @@ def _apply_batch(
             writer.relink(record)
             lines[at] = subtask(record, SUCCESSFUL, _kept(record), writer.now)
     writer.write(to_write)
-    for record in overwritten:  # written ahead: their versions, for their subtasks
-        writer.version_of(record)
     rows = []
     for at in sorted(lines):
         line = lines[at]

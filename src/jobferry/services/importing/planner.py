@@ -382,18 +382,19 @@ _AHEAD_KINDS = frozenset({ObjectKind.SCRIPT, ObjectKind.RESOURCE, ObjectKind.JOB
 
 def _ahead(item: PlannedObject, problems: list[Problem]) -> bool:
     """Whether the object can be written before the plan is whole: a script, resource or job
-    the import creates under a name no object of the target holds, or overwrites under its own
-    name (so no rename, delete or clash found later concerns it), without a problem of its own.
-    A problem found later (pending references, cycles, name conflicts, a stale plan) refuses the
-    whole ATOMIC import, and the transaction takes back what was written ahead with the rest."""
-    if item.kind not in _AHEAD_KINDS or item.holder is not None or problems:
-        return False
-    if item.action is PlanAction.CREATE:
-        return item.target is None
+    the import creates under a name no object of the target holds (so no rename, delete or
+    clash found later concerns it), without a problem of its own. A problem found later
+    (pending references, cycles, name conflicts, a stale plan) refuses the whole ATOMIC import,
+    and the transaction takes back what was written ahead with everything else. Overwrites are
+    written after the plan: writing them ahead measured no faster (the plan's own thread is
+    the busy one when it compares every object with the target) and held both connections'
+    page caches at once (+77 MB at 100,000 jobs)."""
     return (
-        item.action is PlanAction.OVERWRITE
-        and item.target is not None
-        and item.target.name == item.name
+        item.action is PlanAction.CREATE
+        and item.kind in _AHEAD_KINDS
+        and item.target is None
+        and item.holder is None
+        and not problems
     )
 
 
