@@ -284,14 +284,8 @@ class Workset:
 
     def names(self, seqs: Sequence[int]) -> dict[int, tuple[str, str]]:
         """seq → (kind, name) of these objects, without their records."""
-        out: dict[int, tuple[str, str]] = {}
-        for part in chunks(seqs, CHUNK):
-            marks = ",".join("?" * len(part))
-            for seq, kind, name in self._db.execute(
-                f"SELECT seq, kind, name FROM obj WHERE seq IN ({marks})", part
-            ):
-                out[seq] = (kind, name)
-        return out
+        rows = self._among("SELECT seq, kind, name FROM obj WHERE seq IN", seqs)
+        return {seq: (kind, name) for seq, kind, name in rows}
 
     def _reader(self) -> Callable[[int, int], bytes]:
         """Reads ``size`` bytes of the records' file from ``at`` (what was added is in it)."""

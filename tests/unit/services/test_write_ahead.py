@@ -234,6 +234,32 @@ def test_a_plan_made_beforehand_is_still_fresh_when_the_import_writes_ahead(
     assert written_ahead
 
 
+def test_a_stale_plan_takes_back_what_was_written_ahead(
+    services: Services, tmp_path: Path, written_ahead: list[list[str]]
+) -> None:
+    _sqlite_only(services)
+    scope = _workspace(services, "prod")
+    package = write_package(tmp_path / "p.zip", _jobs())
+    with package.open("rb") as handle:
+        path = services.imports.upload(scope, handle, package.name)["path"]
+    body = {"path": path, "sameNamePolicy": "OVERWRITE", "dryRun": True}
+    dry = services.imports.prepare(scope, parse_import_request(body))
+    services.imports.run(dry)
+    plan_id = services.tasks.show(scope, dry.task_id)["result"]["plan"]["planId"]
+    services.jobs.create(scope, make_job("job_c", description="made in the target since"))
+    before = _stored(services.db, scope.workspace.id, "no task")
+
+    body = {"path": path, "sameNamePolicy": "OVERWRITE", "planId": plan_id}
+    prepared = services.imports.prepare(scope, parse_import_request(body))
+    services.imports.run(prepared)
+
+    task = services.tasks.show(scope, prepared.task_id)
+    assert task["status"] == "FAILED"
+    assert "changed since plan" in task["message"]
+    assert any("job_a" in names for names in written_ahead)  # written, then taken back
+    assert _stored(services.db, scope.workspace.id, prepared.task_id) == before
+
+
 def test_a_per_object_import_writes_after_its_plan(
     services: Services, tmp_path: Path, written_ahead: list[list[str]]
 ) -> None:

@@ -308,8 +308,6 @@ class PlanOutcome:
     order: array[int]
     failing: dict[int, str] = field(default_factory=dict)
     package_problems: list[Problem] = field(default_factory=list)
-    source_workspace: str | None = None
-    """The package's source workspace (format 2), whose ledger the import writes."""
     signature: SignatureCheck | None = None
     profile: ResolvedProfile | None = None
     environment: dict[str, Any] | None = None

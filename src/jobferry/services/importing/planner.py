@@ -222,7 +222,6 @@ class Planner:
             order=order,
             failing=failing,
             package_problems=self.package_problems,
-            source_workspace=self.source.workspace_id,
             signature=signature,
             profile=resolved,
         )
