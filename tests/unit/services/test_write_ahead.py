@@ -69,14 +69,22 @@ def _workspace(services: Services, name: str) -> Scope:
     return add_connections(services, admin_scope(services, ws), "dws_conn", "ssh_conn")
 
 
-def _import(services: Services, scope: Scope, package: Path, **options: Any) -> dict[str, Any]:
+def _upload(services: Services, scope: Scope, package: Path) -> str:
     with package.open("rb") as handle:
-        path = services.imports.upload(scope, handle, package.name)["path"]
+        path: str = services.imports.upload(scope, handle, package.name)["path"]
+    return path
+
+
+def _run(services: Services, scope: Scope, path: str, **options: Any) -> dict[str, Any]:
     request = parse_import_request({"path": path, "sameNamePolicy": "OVERWRITE", **options})
     prepared = services.imports.prepare(scope, request)
     services.imports.run(prepared)
     task: dict[str, Any] = services.tasks.show(scope, prepared.task_id, subtasks=1000)
     return task
+
+
+def _import(services: Services, scope: Scope, package: Path, **options: Any) -> dict[str, Any]:
+    return _run(services, scope, _upload(services, scope, package), **options)
 
 
 def _stored(db: Database, ws: str, task_id: str) -> dict[str, Any]:
@@ -211,25 +219,23 @@ def test_a_problem_found_once_the_package_is_read_takes_back_what_was_written_ah
     assert again["status"] == "SUCCESSFUL"
 
 
+def _planned(services: Services, tmp_path: Path) -> tuple[Scope, str, str]:
+    """A workspace, the package uploaded to it, and the id of a dry run's plan of it."""
+    _sqlite_only(services)
+    scope = _workspace(services, "prod")
+    path = _upload(services, scope, write_package(tmp_path / "p.zip", _jobs()))
+    plan_id: str = _run(services, scope, path, dryRun=True)["result"]["plan"]["planId"]
+    return scope, path, plan_id
+
+
 def test_a_plan_made_beforehand_is_still_fresh_when_the_import_writes_ahead(
     services: Services, tmp_path: Path, written_ahead: list[list[str]]
 ) -> None:
-    _sqlite_only(services)
-    scope = _workspace(services, "prod")
-    package = write_package(tmp_path / "p.zip", _jobs())
-    with package.open("rb") as handle:
-        path = services.imports.upload(scope, handle, package.name)["path"]
-    body = {"path": path, "sameNamePolicy": "OVERWRITE", "dryRun": True}
-    dry = services.imports.prepare(scope, parse_import_request(body))
-    services.imports.run(dry)
-    plan_id = services.tasks.show(scope, dry.task_id)["result"]["plan"]["planId"]
+    scope, path, plan_id = _planned(services, tmp_path)
     assert not written_ahead  # a dry run writes nothing
 
-    body = {"path": path, "sameNamePolicy": "OVERWRITE", "planId": plan_id}
-    prepared = services.imports.prepare(scope, parse_import_request(body))
-    services.imports.run(prepared)
+    task = _run(services, scope, path, planId=plan_id)
 
-    task = services.tasks.show(scope, prepared.task_id)
     assert task["status"] == "SUCCESSFUL", task["message"]
     assert written_ahead
 
@@ -237,27 +243,16 @@ def test_a_plan_made_beforehand_is_still_fresh_when_the_import_writes_ahead(
 def test_a_stale_plan_takes_back_what_was_written_ahead(
     services: Services, tmp_path: Path, written_ahead: list[list[str]]
 ) -> None:
-    _sqlite_only(services)
-    scope = _workspace(services, "prod")
-    package = write_package(tmp_path / "p.zip", _jobs())
-    with package.open("rb") as handle:
-        path = services.imports.upload(scope, handle, package.name)["path"]
-    body = {"path": path, "sameNamePolicy": "OVERWRITE", "dryRun": True}
-    dry = services.imports.prepare(scope, parse_import_request(body))
-    services.imports.run(dry)
-    plan_id = services.tasks.show(scope, dry.task_id)["result"]["plan"]["planId"]
+    scope, path, plan_id = _planned(services, tmp_path)
     services.jobs.create(scope, make_job("job_c", description="made in the target since"))
     before = _stored(services.db, scope.workspace.id, "no task")
 
-    body = {"path": path, "sameNamePolicy": "OVERWRITE", "planId": plan_id}
-    prepared = services.imports.prepare(scope, parse_import_request(body))
-    services.imports.run(prepared)
+    task = _run(services, scope, path, planId=plan_id)
 
-    task = services.tasks.show(scope, prepared.task_id)
     assert task["status"] == "FAILED"
     assert "changed since plan" in task["message"]
     assert any("job_a" in names for names in written_ahead)  # written, then taken back
-    assert _stored(services.db, scope.workspace.id, prepared.task_id) == before
+    assert _stored(services.db, scope.workspace.id, task["id"]) == before
 
 
 def test_a_per_object_import_writes_after_its_plan(
