@@ -20,11 +20,11 @@ from pathlib import Path
 import orjson
 import sqlalchemy as sa
 
-from jobferry.services.collector import collector_paused
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.exporting.options import parse_background_export
 from jobferry.services.importing.request import parse_import_request
+from jobferry.services.support.collector import collector_paused
 from jobferry.settings import Settings
 from jobferry.storage import Database, tables
 

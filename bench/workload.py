@@ -19,10 +19,10 @@ from typing import Any
 from jobferry.domain.enums import TargetStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from jobferry.services.jobs import save_job
-from jobferry.services.resources import save_resource
-from jobferry.services.scripts import save_script
-from jobferry.storage.imports import GROWN_BY_IMPORT
+from jobferry.services.definitions.jobs import save_job
+from jobferry.services.definitions.resources import save_resource
+from jobferry.services.definitions.scripts import save_script
+from jobferry.storage.importing.target import GROWN_BY_IMPORT
 
 SQL_LINE = (
     "select o.order_id, o.amount, c.region from ods.orders o join dim.customer c using (cid);\n"

@@ -19,7 +19,7 @@ from uvicorn.config import LOGGING_CONFIG
 from jobferry.api.app import create_app
 from jobferry.console.app import create_console
 from jobferry.errors import InvalidRequestError, StorageError
-from jobferry.services.accounts import IssuedCredential
+from jobferry.services.accounts.service import IssuedCredential
 from jobferry.services.container import Services
 from jobferry.settings import Settings, load_settings
 from jobferry.storage import Database

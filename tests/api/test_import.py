@@ -355,7 +355,7 @@ def test_a_second_import_in_the_same_workspace_is_refused_naming_the_running_tas
     api: SignedClient,
 ) -> None:
     from jobferry.services.context import now_ms
-    from jobferry.storage import imports as repo
+    from jobferry.storage.importing import target as repo
 
     prod, path = uploaded_to_prod(api)
     services = api.client.app.state.services  # type: ignore[attr-defined]

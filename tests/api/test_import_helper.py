@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from jobferry.services.container import Services
 from jobferry.services.importing import planner
 from jobferry.storage import tables
-from jobferry.storage.import_tables import promotion_ledger, task_subtasks
-from jobferry.storage.promotion import DEFLATE_MARK, unpack
+from jobferry.storage.importing.ledger import DEFLATE_MARK, unpack
+from jobferry.storage.importing.tables import promotion_ledger, task_subtasks
 from support.builders import make_job
 from support.clients import SignedClient
 from support.importing import new_workspace, run_import, upload

@@ -12,7 +12,7 @@ import pytest
 
 from jobferry import __version__
 from jobferry.cli import serve
-from jobferry.services.accounts import AccountService
+from jobferry.services.accounts.service import AccountService
 from jobferry.services.container import Services
 from jobferry.settings import Settings
 from support.cli import invoke

@@ -17,7 +17,7 @@ from jobferry.errors import (
 )
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from jobferry.services.workspace_settings import parse_workspace_settings
+from jobferry.services.workspaces.settings import parse_workspace_settings
 from support import wizard
 from support.builders import editable
 from support.console import Browser, finish_task, seed

@@ -11,7 +11,7 @@ import pytest
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from jobferry.services.keys import parse_trust
+from jobferry.services.workspaces.keys import parse_trust
 from support import wizard
 from support.builders import make_job
 from support.console import Browser, assert_page, sign_in_as

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from jobferry.domain.enums import JobStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.documents import dump
+from jobferry.services.definitions.documents import dump
 from jobferry.storage import Tx
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.rows import (

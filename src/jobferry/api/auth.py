@@ -17,7 +17,7 @@ from jobferry.errors import (
     RequiredParameterError,
     SignatureMismatchError,
 )
-from jobferry.services.accounts import AccountService
+from jobferry.services.accounts.service import AccountService
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
 from jobferry.signing import (

@@ -33,7 +33,7 @@ from jobferry.cli.jobs import walk
 from jobferry.cli.session import JsonOption, WorkspaceOption, session
 from jobferry.domain.report import Violation
 from jobferry.domain.validation import validate_job, validate_resource, validate_script
-from jobferry.services.documents import SERVER_FIELDS, split_body
+from jobferry.services.definitions.documents import SERVER_FIELDS, split_body
 
 EXTENSIONS = {".job": "job", ".script": "script", ".resource": "resource"}
 FOLDERS = {"jobs": "job", "scripts": "script", "resources": "resource"}

@@ -12,8 +12,8 @@ from jobferry.console.fixes import said
 from jobferry.console.web import FormDep, Page, PageDep, base_of, raw, redirect, render, text
 from jobferry.domain.enums import EnvironmentKind, LockPolicy, Role
 from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError
-from jobferry.services.keys import parse_trust
-from jobferry.services.workspace_settings import parse_workspace_settings
+from jobferry.services.workspaces.keys import parse_trust
+from jobferry.services.workspaces.settings import parse_workspace_settings
 from jobferry.web import json_object
 
 router = APIRouter()

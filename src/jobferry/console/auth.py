@@ -25,7 +25,7 @@ from jobferry.console.web import (
     render,
 )
 from jobferry.errors import CsrfError, JobferryError
-from jobferry.services.signin import same_token
+from jobferry.services.accounts.signin import same_token
 from jobferry.web import services_of
 
 router = APIRouter()

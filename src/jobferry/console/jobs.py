@@ -19,8 +19,8 @@ from jobferry.domain.enums import ListedStatus, ObjectKind
 from jobferry.domain.folders import crumbs
 from jobferry.errors import JobferryError
 from jobferry.services.context import WRITERS
+from jobferry.services.definitions.folders import FolderQuery, parse_job_selection
 from jobferry.services.exporting.options import parse_export_request
-from jobferry.services.folders import FolderQuery, parse_job_selection
 from jobferry.web import attachment
 
 router = APIRouter()

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Response
 from jobferry.console.web import Page, PageDep, render
 from jobferry.domain.enums import ObjectKind
 from jobferry.errors import InvalidRequestError
-from jobferry.services.folders import FolderPage, FolderQuery, parse_folder_query
+from jobferry.services.definitions.folders import FolderPage, FolderQuery, parse_folder_query
 
 router = APIRouter()
 

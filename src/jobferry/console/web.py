@@ -15,9 +15,9 @@ from starlette.datastructures import FormData
 
 from jobferry.domain.enums import Role
 from jobferry.errors import CsrfError
+from jobferry.services.accounts.signin import ConsoleSession, same_token
 from jobferry.services.container import Services
 from jobferry.services.context import OPERATORS, WRITERS, Scope
-from jobferry.services.signin import ConsoleSession, same_token
 from jobferry.tasks.runner import TaskRunner
 from jobferry.web import runner_of, services_of
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from jobferry.domain.enums import Role
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.documents import dump, load
+from jobferry.services.definitions.documents import dump, load
 from jobferry.storage import Database, Tx
 from jobferry.storage import audit as repo
 

@@ -5,32 +5,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jobferry.errors import InvalidRequestError
-from jobferry.services.accounts import AccountService
+from jobferry.services.accounts.lockouts import AccessKeyLockout
+from jobferry.services.accounts.replays import ReplayGuard
+from jobferry.services.accounts.service import AccountService
+from jobferry.services.accounts.signin import SignInService
 from jobferry.services.audit import AuditService
 from jobferry.services.connections.dlf import DlfConnectionService
 from jobferry.services.connections.migration import ConnectionMigration
 from jobferry.services.connections.store import ConnectionStore
 from jobferry.services.connections.studio import DataConnectionService
+from jobferry.services.definitions.folders import FolderService
+from jobferry.services.definitions.governance import GovernanceService
+from jobferry.services.definitions.jobs import JobService
+from jobferry.services.definitions.resources import ResourceService
+from jobferry.services.definitions.scripts import ScriptService
 from jobferry.services.downloads import DownloadService
-from jobferry.services.environment import EnvironmentService
+from jobferry.services.environment.objects import EnvironmentService
+from jobferry.services.environment.variables import VariableService
 from jobferry.services.exporting.service import ExportService
-from jobferry.services.folders import FolderService
-from jobferry.services.governance import GovernanceService
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService, read_limits
-from jobferry.services.jobs import JobService
-from jobferry.services.keys import KeyService
-from jobferry.services.lockouts import AccessKeyLockout
-from jobferry.services.profiles import ProfileService
-from jobferry.services.replays import ReplayGuard
-from jobferry.services.resources import ResourceService
-from jobferry.services.scripts import ScriptService
-from jobferry.services.secretbox import SecretBox
-from jobferry.services.signin import SignInService
-from jobferry.services.studio_workspaces import StudioWorkspaceService
-from jobferry.services.switches import Switches
+from jobferry.services.support.secretbox import SecretBox
+from jobferry.services.support.switches import Switches
 from jobferry.services.tasks import TaskService
-from jobferry.services.variables import VariableService
+from jobferry.services.workspaces.keys import KeyService
+from jobferry.services.workspaces.profiles import ProfileService
+from jobferry.services.workspaces.studio import StudioWorkspaceService
 from jobferry.settings import PackageStoreKind, Settings
 from jobferry.storage import Database
 from jobferry.storage.blobs import BlobStore, LocalBlobStore, ObjectStorage, S3BlobStore, S3Config

@@ -11,7 +11,7 @@ from typing import Any
 from jobferry.errors import DownloadNotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.documents import dump, load
+from jobferry.services.definitions.documents import dump, load
 from jobferry.storage import Database
 from jobferry.storage import downloads as repo
 from jobferry.storage.blobs import BlobStore

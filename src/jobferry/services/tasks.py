@@ -19,8 +19,8 @@ from typing import Any
 from jobferry.domain.enums import Role
 from jobferry.errors import InvalidRequestError, TaskNotFoundError
 from jobferry.services.context import Actor, Scope, now_ms
-from jobferry.services.documents import dump, load
-from jobferry.services.paging import check_window, page
+from jobferry.services.definitions.documents import dump, load
+from jobferry.services.support.paging import check_window, page
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, insert, select, update
 
-from jobferry.storage.database import Tx
 from jobferry.storage.records import (
     CredentialRecord,
     ProjectRecord,
@@ -15,6 +14,7 @@ from jobferry.storage.records import (
     record,
 )
 from jobferry.storage.tables import credentials, projects, role_bindings, users, workspaces
+from jobferry.storage.tx import Tx
 
 
 def count_projects(tx: Tx) -> int:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import and_, insert
 
-from jobferry.storage.database import Tx
 from jobferry.storage.records import AuditRecord, record
 from jobferry.storage.tables import audit_log
+from jobferry.storage.tx import Tx
 
 
 def append(

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from jobferry.storage.database import Tx
+from jobferry.storage.tx import Tx
 
 
 def insert_tuples(

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, or_, update
 
-from jobferry.storage.database import Tx
 from jobferry.storage.records import first_record
 from jobferry.storage.tables import console_sessions, users
+from jobferry.storage.tx import Tx
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select
 
-from jobferry.storage.database import Tx
 from jobferry.storage.records import StoredPackageRecord, first_record, record
 from jobferry.storage.tables import downloads, workspace_exports
+from jobferry.storage.tx import Tx
 
 
 @dataclass(frozen=True)

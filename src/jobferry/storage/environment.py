@@ -12,9 +12,9 @@ import uuid
 from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, select, update
 
 from jobferry.domain.enums import EnvType
-from jobferry.storage.database import Tx
 from jobferry.storage.records import EnvironmentObjectRecord
 from jobferry.storage.tables import environment_objects, environment_secrets
+from jobferry.storage.tx import Tx
 
 _obj = environment_objects
 _sec = environment_secrets

@@ -13,7 +13,6 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from jobferry.domain.enums import EnvType
-from jobferry.storage.database import Tx, chunks, unindexed
 from jobferry.storage.tables import (
     environment_objects,
     job_refs,
@@ -23,6 +22,7 @@ from jobferry.storage.tables import (
     script_versions,
     scripts,
 )
+from jobferry.storage.tx import Tx, chunks, unindexed
 
 
 class JobHead(NamedTuple):

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, func, select
 
 from jobferry.domain.enums import JobStatus, ListedStatus, ObjectKind
-from jobferry.storage.database import Tx
 from jobferry.storage.records import JobRecord, ResourceRecord, ScriptRecord, record
 from jobferry.storage.tables import job_refs, jobs, resources, scripts
+from jobferry.storage.tx import Tx
 
 TABLES: dict[ObjectKind, Table] = {
     ObjectKind.JOB: jobs,

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from sqlalchemy import and_, delete, insert, select, update
 
 from jobferry.domain.enums import JobStatus
-from jobferry.storage.database import Tx
 from jobferry.storage.ids import new_uid
 from jobferry.storage.records import JobRecord, VersionRecord, all_records, first_record, record
 from jobferry.storage.rows import JobRow, Stamp, created
 from jobferry.storage.tables import job_refs, job_versions, jobs, workspaces
+from jobferry.storage.tx import Tx
 
 
 def insert_job(tx: Tx, workspace_id: str, row: JobRow, stamp: Stamp) -> int:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, insert
 
-from jobferry.storage.database import Tx
 from jobferry.storage.records import all_records, first_record
 from jobferry.storage.tables import signing_keys, trusted_keys
+from jobferry.storage.tx import Tx
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from jobferry.storage.database import Tx
 from jobferry.storage.tables import access_key_lockouts, credentials
+from jobferry.storage.tx import Tx
 
 
 @dataclass(frozen=True)

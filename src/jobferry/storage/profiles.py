@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select
 
-from jobferry.storage.database import Tx
 from jobferry.storage.records import all_records, record
 from jobferry.storage.tables import env_profiles
+from jobferry.storage.tx import Tx
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Table, and_, select
 
-if TYPE_CHECKING:  # at run time database imports records (through jobreads)
-    from jobferry.storage.database import Tx
+from jobferry.storage.tx import Tx
 
 R = TypeVar("R")
 

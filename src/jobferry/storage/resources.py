@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import delete, insert, update
 
-from jobferry.storage.database import Tx
 from jobferry.storage.records import ResourceRecord, first_record, workspace_page
 from jobferry.storage.rows import ResourceRow, Stamp, created
 from jobferry.storage.tables import resources
+from jobferry.storage.tx import Tx
 
 
 def insert_resource(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import delete, insert, update
 
-from jobferry.storage.database import Tx
 from jobferry.storage.records import (
     ScriptRecord,
     VersionRecord,
@@ -14,6 +13,7 @@ from jobferry.storage.records import (
 )
 from jobferry.storage.rows import ScriptRow, Stamp, created
 from jobferry.storage.tables import script_versions, scripts
+from jobferry.storage.tx import Tx
 
 
 def insert_script(tx: Tx, script_id: str, workspace_id: str, row: ScriptRow, stamp: Stamp) -> None:

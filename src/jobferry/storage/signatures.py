@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from jobferry.storage.database import Tx
 from jobferry.storage.tables import used_signatures
+from jobferry.storage.tx import Tx
 
 
 def remember_signature(

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import delete, insert, select, update
 
-from jobferry.storage.database import Tx
 from jobferry.storage.records import LockRecord, TagRecord, record
 from jobferry.storage.tables import locks, tags, users
+from jobferry.storage.tx import Tx
 
 
 def list_tags(tx: Tx, workspace_id: str) -> list[TagRecord]:

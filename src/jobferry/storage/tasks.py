@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 
 from jobferry.storage.bulk import insert_tuples
-from jobferry.storage.database import Tx
-from jobferry.storage.import_tables import task_subtasks
+from jobferry.storage.importing.tables import task_subtasks
 from jobferry.storage.records import first_record, record
 from jobferry.storage.tables import import_locks, system_tasks, workers
+from jobferry.storage.tx import Tx
 
 RUNNING, FAILED = "RUNNING", "FAILED"
 

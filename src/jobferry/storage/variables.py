@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select, update
 
-from jobferry.storage.database import Tx
 from jobferry.storage.records import VariableRecord, record
 from jobferry.storage.tables import workspace_variables
+from jobferry.storage.tx import Tx
 
 _var = workspace_variables
 

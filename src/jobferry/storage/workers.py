@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import delete, insert, update
 
-from jobferry.storage.database import Tx
 from jobferry.storage.tables import workers
+from jobferry.storage.tx import Tx
 
 
 def register(tx: Tx, worker_id: str, host: str, pid: int, now: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from jobferry.services.cache import TtlCache
+from jobferry.services.support.cache import TtlCache
 
 
 def test_values_expire_after_their_time() -> None:

@@ -11,7 +11,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from jobferry.services.collector import COLLECT_EVERY, collect_batch_garbage, collector_paused
+from jobferry.services.support.collector import (
+    COLLECT_EVERY,
+    collect_batch_garbage,
+    collector_paused,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from jobferry.domain.enums import ObjectKind
 from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from jobferry.services.folders import (
+from jobferry.services.definitions.folders import (
     PAGE_SIZE,
     parse_folder_query,
     parse_job_selection,

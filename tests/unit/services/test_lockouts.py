@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from jobferry.errors import AccessKeyLockedError
+from jobferry.services.accounts.lockouts import AccessKeyLockout
 from jobferry.services.container import Services
-from jobferry.services.lockouts import AccessKeyLockout
 from support.clients import ADMIN_AK, ADMIN_SK
 
 NOW = 1_800_000_000_000

@@ -22,7 +22,7 @@ from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.transform import Transform, transform_object
-from jobferry.storage.workset import Workset
+from jobferry.storage.importing.workset import Workset
 from support.builders import make_job, make_script
 from support.console import add_connections, admin_scope
 from support.packages import write_package

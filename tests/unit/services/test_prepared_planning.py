@@ -21,8 +21,8 @@ from jobferry.services.context import Scope
 from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.request import ImportRequest, parse_import_request
-from jobferry.storage.promotion import unpack
-from jobferry.storage.workset import Workset
+from jobferry.storage.importing.ledger import unpack
+from jobferry.storage.importing.workset import Workset
 from support.builders import make_job, make_script
 from support.console import add_connections, admin_scope
 from support.packages import write_package

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from jobferry.errors import AuthenticationError
+from jobferry.services.accounts.replays import ReplayGuard
 from jobferry.services.container import Services
-from jobferry.services.replays import ReplayGuard
 
 NOW = 1_800_000_000_000
 WINDOW = 900_000

@@ -7,8 +7,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
+from jobferry.services.accounts.signin import SignInService
 from jobferry.services.container import Services
-from jobferry.services.signin import SignInService
 from jobferry.storage import console as repo
 from support.console import PASSWORD, admin_actor
 

@@ -18,9 +18,9 @@ from jobferry.services.context import Scope
 from jobferry.services.exporting.options import parse_background_export
 from jobferry.services.importing.request import parse_import_request
 from jobferry.services.tasks import TaskService
-from jobferry.storage import imports as import_repo
 from jobferry.storage import tasks as task_repo
 from jobferry.storage import workers as worker_repo
+from jobferry.storage.importing import target as import_repo
 from jobferry.storage.tables import jobs
 from support.clients import ADMIN_AK, PROJECT_ID
 from support.console import add_connections

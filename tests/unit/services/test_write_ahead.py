@@ -21,7 +21,7 @@ from jobferry.services.importing import planner
 from jobferry.services.importing.apply import Applier
 from jobferry.services.importing.request import parse_import_request
 from jobferry.storage import Database, tables
-from jobferry.storage.import_tables import promotion_ledger
+from jobferry.storage.importing.tables import promotion_ledger
 from support.builders import make_job, make_script
 from support.console import add_connections, admin_scope
 from support.packages import write_package

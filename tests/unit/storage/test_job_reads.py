@@ -13,7 +13,7 @@ import orjson
 
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from jobferry.services.jobs import JobService
+from jobferry.services.definitions.jobs import JobService
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database
 from support.builders import make_job

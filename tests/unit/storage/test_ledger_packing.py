@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import zlib
 
-from jobferry.storage.promotion import DEFLATE_MARK, pack, pack_encoded, pack_source, unpack
+from jobferry.storage.importing.ledger import DEFLATE_MARK, pack, pack_encoded, pack_source, unpack
 
 TEXT = '{"name":"job_a","nodes":[{"name":"n","type":"DWSSQL"}],"note":"é"}' * 10
 

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from jobferry.domain.enums import ObjectKind
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from jobferry.services.folders import parse_folder_query
+from jobferry.services.definitions.folders import parse_folder_query
 from jobferry.storage import exports as export_repo
-from jobferry.storage.workset import Workset
+from jobferry.storage.importing.workset import Workset
 from support.builders import make_job
 from support.clients import ADMIN_AK, PROJECT_ID
 
@@ -170,7 +170,7 @@ def test_a_rollback_reads_each_batch_of_changes_by_index_in_order(services: Serv
     """Every batch of a rollback's changes is a range of the (task, kind, name, action) index:
     with an index of the task alone each batch sorted all of the task's changes (minutes for an
     import of 100,000 jobs)."""
-    from jobferry.storage import rollbacks as rollback_repo
+    from jobferry.storage.importing import rollbacks as rollback_repo
 
     def batches() -> None:
         with services.db.transaction(readonly=True) as tx:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from jobferry.services.container import Services
 from jobferry.services.importing import service as import_service
 from jobferry.storage import Database
-from jobferry.storage import imports as import_repo
+from jobferry.storage.importing import target as import_repo
 from support.clients import SignedClient
 from support.console import admin_scope
 from support.importing import run_import, upload

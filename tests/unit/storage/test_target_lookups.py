@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event
 
 from jobferry.services.container import Services
-from jobferry.storage import imports as import_repo
+from jobferry.storage.importing import target as import_repo
 
 on_sqlite = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jobferry.storage.workset import Workset
+from jobferry.storage.importing.workset import Workset
 
 
 def _rows(first: int, count: int) -> list[tuple[object, ...]]:

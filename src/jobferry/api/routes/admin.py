@@ -15,9 +15,9 @@ from jobferry.api.wire import (
     no_content,
     parse_object,
 )
-from jobferry.services.governance import parse_tag_lock
-from jobferry.services.paging import page
-from jobferry.services.workspace_settings import parse_workspace_settings
+from jobferry.services.definitions.governance import parse_tag_lock
+from jobferry.services.support.paging import page
+from jobferry.services.workspaces.settings import parse_workspace_settings
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["administration (extension)"])

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from jobferry.api.auth import ScopeDep, WorkspaceScopeDep
 from jobferry.api.paging import NamedPage, named_page
 from jobferry.api.wire import BodyDep, body_doc, json, parse_object
-from jobferry.services.job_rename import parse_rename
+from jobferry.services.definitions.renames import parse_rename
 from jobferry.web import services_of
 
 FactoryScriptsQuery = Annotated[NamedPage, named_page("script_name")]

@@ -17,7 +17,7 @@ from jobferry.api.wire import (
     no_content,
     parse_object,
 )
-from jobferry.services.jobs import parse_start
+from jobferry.services.definitions.jobs import parse_start
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}/jobs", tags=["jobs"])

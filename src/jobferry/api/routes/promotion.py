@@ -11,7 +11,7 @@ from jobferry.api.auth import ScopeDep
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.errors import InvalidRequestError
 from jobferry.services.importing.request import parse_import_request
-from jobferry.services.keys import parse_trust
+from jobferry.services.workspaces.keys import parse_trust
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["promotion (extension)"])

@@ -20,7 +20,7 @@ from jobferry.services.connections.store import (
     shown_config,
 )
 from jobferry.services.context import Scope
-from jobferry.services.paging import name_filter, page
+from jobferry.services.support.paging import name_filter, page
 from jobferry.storage import environment as repo
 from jobferry.storage.records import EnvironmentObjectRecord
 

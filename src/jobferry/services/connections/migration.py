@@ -20,7 +20,7 @@ from jobferry.services.connections.dlf import connection_view
 from jobferry.services.connections.store import KIND, ConnectionStore, ConnectionWrite, check_name
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.uploads import PackageSource
-from jobferry.services.switches import Switches
+from jobferry.services.support.switches import Switches
 from jobferry.services.tasks import FAILED, SUCCESSFUL, TaskService
 from jobferry.storage import Database
 from jobferry.storage import environment as repo

@@ -22,8 +22,8 @@ from jobferry.errors import (
 )
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.documents import dump, load
-from jobferry.services.secretbox import SecretBox
+from jobferry.services.definitions.documents import dump, load
+from jobferry.services.support.secretbox import SecretBox
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import environment as repo

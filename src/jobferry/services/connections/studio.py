@@ -28,7 +28,7 @@ from jobferry.services.connections.store import (
     shown_config,
 )
 from jobferry.services.context import Scope
-from jobferry.services.paging import page
+from jobferry.services.support.paging import page
 from jobferry.storage import environment as repo
 from jobferry.storage.records import EnvironmentObjectRecord
 

@@ -21,7 +21,7 @@ from jobferry.package.layout import Layout, entry_path
 from jobferry.package.manifest import Requirement
 from jobferry.package.writer import NewEntry
 from jobferry.services.context import Scope
-from jobferry.services.documents import dump, load
+from jobferry.services.definitions.documents import dump, load
 from jobferry.services.exporting.options import ExportOptions
 from jobferry.services.exporting.selection import BATCH, Selection
 from jobferry.storage import Tx

@@ -18,13 +18,13 @@ import jobferry
 from jobferry.package.manifest import ManifestHeader
 from jobferry.package.writebehind import WriteBehind
 from jobferry.package.writer import NewEntry, PackageWriter, WrittenPackage
-from jobferry.services.collector import collect_batch_garbage
 from jobferry.services.context import WRITERS, Scope
 from jobferry.services.exporting.contents import Summary, package_entries, requirements
 from jobferry.services.exporting.options import ExportOptions
 from jobferry.services.exporting.selection import Selection
+from jobferry.services.support.collector import collect_batch_garbage
 from jobferry.storage import Tx
-from jobferry.storage import promotion as promotion_repo
+from jobferry.storage.importing import ledger as promotion_repo
 
 COMPRESS_THREADS = 2
 INVENTORY_KINDS = ("job", "resource", "script")

@@ -13,7 +13,6 @@ from typing import Any
 from jobferry.domain.enums import ExportChanges, ExportMode, ExportStatus
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.package.layout import Layout
-from jobferry.services.collector import collector_paused
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.downloads import DownloadService, file_digest
 from jobferry.services.exporting.options import ExportOptions, ExportRequest
@@ -28,16 +27,17 @@ from jobferry.services.exporting.selection import (
     select_jobs,
     workspace_jobs,
 )
-from jobferry.services.keys import KeyService
-from jobferry.services.scratch import new_zip, scratch_folder
-from jobferry.services.switches import Switches
+from jobferry.services.support.collector import collector_paused
+from jobferry.services.support.scratch import new_zip, scratch_folder
+from jobferry.services.support.switches import Switches
 from jobferry.services.tasks import FAILED, SUCCESSFUL, ClaimedTask, TaskService
+from jobferry.services.workspaces.keys import KeyService
 from jobferry.settings import Settings
 from jobferry.storage import Database, Tx
 from jobferry.storage import downloads as download_repo
-from jobferry.storage import promotion as promotion_repo
 from jobferry.storage.blobs import ObjectStorage, parse_obs_path
 from jobferry.storage.exports import JobHead
+from jobferry.storage.importing import ledger as promotion_repo
 
 log = logging.getLogger("jobferry.export")
 

@@ -23,21 +23,21 @@ import orjson
 
 from jobferry.domain.enums import ObjectKind, PlanAction, RefKind, TargetStatus
 from jobferry.services.audit import audit_in_scope
-from jobferry.services.collector import collect_batch_garbage
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.documents import dump, load
+from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.model import WRITES, PlanOutcome, Record
 from jobferry.services.importing.promote import Promotion, clear_names
 from jobferry.services.importing.request import ImportRequest
+from jobferry.services.support.collector import collect_batch_garbage
 from jobferry.storage import Tx
 from jobferry.storage import environment as env_repo
-from jobferry.storage import imports as repo
 from jobferry.storage import tags as tag_repo
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.ids import new_id
+from jobferry.storage.importing import target as repo
+from jobferry.storage.importing.workset import Workset
 from jobferry.storage.records import VersionRecord
 from jobferry.storage.rows import ChangeRow, JobRow, ResourceRow, ScriptRow, Stamp
-from jobferry.storage.workset import Workset
 
 SUCCESSFUL, FAILED = "SUCCESSFUL", "FAILED"
 BATCH = 500

@@ -30,7 +30,7 @@ from jobferry.services.importing.model import WRITES, PlannedObject, Problem
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.snapshot import TargetState
 from jobferry.services.importing.transform import Transform
-from jobferry.services.keys import trusted_public_keys
+from jobferry.services.workspaces.keys import trusted_public_keys
 from jobferry.storage import Tx
 from jobferry.storage import environment as env_repo
 from jobferry.storage import jobs as job_repo

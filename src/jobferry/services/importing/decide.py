@@ -24,7 +24,7 @@ import orjson
 from jobferry.domain.diff import Change, diff, related
 from jobferry.domain.enums import DriftPolicy, ObjectKind, PlanAction
 from jobferry.domain.fieldpaths import COSMETIC, FieldPath, keep_target, matches
-from jobferry.services.documents import CONTROL_FIELDS, SERVER_FIELDS, load
+from jobferry.services.definitions.documents import CONTROL_FIELDS, SERVER_FIELDS, load
 from jobferry.services.importing.model import PlannedObject
 from jobferry.services.importing.request import ImportRequest
 

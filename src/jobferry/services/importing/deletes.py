@@ -31,11 +31,11 @@ from jobferry.services.importing.request import ImportRequest
 from jobferry.storage import Tx
 from jobferry.storage import exports as export_repo
 from jobferry.storage import jobs as job_repo
-from jobferry.storage import promotion as repo
-from jobferry.storage import rollbacks as use_repo
-from jobferry.storage.imports import TargetObject
-from jobferry.storage.promotion import LedgerRow
-from jobferry.storage.workset import Workset
+from jobferry.storage.importing import ledger as repo
+from jobferry.storage.importing import rollbacks as use_repo
+from jobferry.storage.importing.ledger import LedgerRow
+from jobferry.storage.importing.target import TargetObject
+from jobferry.storage.importing.workset import Workset
 
 BATCH = 500
 _RANK = {"job": 0, "script": 1, "resource": 2}

@@ -24,9 +24,9 @@ from jobferry.services.importing.model import PlannedObject
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.snapshot import TargetState
 from jobferry.storage import Tx
-from jobferry.storage import promotion as repo
-from jobferry.storage.imports import TargetObject
-from jobferry.storage.promotion import LedgerRow
+from jobferry.storage.importing import ledger as repo
+from jobferry.storage.importing.ledger import LedgerRow
+from jobferry.storage.importing.target import TargetObject
 
 IDENTIFIED = (ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE)
 """Kinds with a stable identifier (CDM jobs are environment objects, matched by name)."""

@@ -25,10 +25,10 @@ from jobferry.domain.report import Violation
 from jobferry.domain.timeshift import ScheduleShift
 from jobferry.domain.validation import validate_job, validate_resource, validate_script
 from jobferry.package.signature import SignatureCheck
-from jobferry.services.documents import dump, load
-from jobferry.services.profiles import ResolvedProfile
-from jobferry.storage.imports import TargetObject
-from jobferry.storage.promotion import LedgerRow
+from jobferry.services.definitions.documents import dump, load
+from jobferry.services.workspaces.profiles import ResolvedProfile
+from jobferry.storage.importing.ledger import LedgerRow
+from jobferry.storage.importing.target import TargetObject
 from jobferry.storage.rows import job_columns, typed_columns
 
 _JOB = ObjectKind.JOB

@@ -18,7 +18,7 @@ from jobferry.services.importing.checks import PACKAGE_KINDS, cycle_problem
 from jobferry.services.importing.model import WRITES, Problem, Record
 from jobferry.storage import Tx
 from jobferry.storage import exports as export_repo
-from jobferry.storage.workset import Workset
+from jobferry.storage.importing.workset import Workset
 
 Present = Callable[[str, Sequence[str]], set[str]]
 """Which of these names the package holds as this kind."""

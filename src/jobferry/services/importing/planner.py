@@ -33,7 +33,6 @@ from jobferry.domain.enums import (
 from jobferry.domain.references import Reference
 from jobferry.package.manifest import parse_requirements
 from jobferry.package.reader import PackageObject, PackageReader
-from jobferry.services.collector import collect_batch_garbage
 from jobferry.services.context import Scope
 from jobferry.services.importing.checks import (
     PACKAGE_KINDS,
@@ -73,9 +72,10 @@ from jobferry.services.importing.prepare import (
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.snapshot import TargetState
 from jobferry.services.importing.transform import Transform
-from jobferry.services.profiles import ResolvedProfile, resolve_profile
+from jobferry.services.support.collector import collect_batch_garbage
+from jobferry.services.workspaces.profiles import ResolvedProfile, resolve_profile
 from jobferry.storage import Tx
-from jobferry.storage.workset import Workset
+from jobferry.storage.importing.workset import Workset
 
 BATCH = 500
 """Objects planned together (one target query per kind, one write to the working set)."""

@@ -16,14 +16,14 @@ from typing import Any
 from jobferry.domain.enums import ObjectKind, PlanAction
 from jobferry.errors import InvalidRequestError, PlanStaleError
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.documents import dump, load
+from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.request import ImportRequest
-from jobferry.services.paging import check_window
+from jobferry.services.support.paging import check_window
 from jobferry.storage import Database
-from jobferry.storage import plans as plan_repo
-from jobferry.storage.plans import PlanRecord
-from jobferry.storage.workset import Workset
+from jobferry.storage.importing import plans as plan_repo
+from jobferry.storage.importing.plans import PlanRecord
+from jobferry.storage.importing.workset import Workset
 
 INLINE_OBJECTS = 2000
 """Objects a plan's view lists itself; the rest are paged."""

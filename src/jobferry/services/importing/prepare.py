@@ -24,11 +24,11 @@ from jobferry.domain.references import ReferenceValues, references_of, values_of
 from jobferry.domain.report import Violation
 from jobferry.domain.timeshift import ScheduleShift
 from jobferry.package.reader import PackageObject
-from jobferry.services.documents import dump
+from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.decide import IGNORED_IN_DIFF
 from jobferry.services.importing.model import PlannedObject, Problem
 from jobferry.services.importing.transform import Transform, transform_object
-from jobferry.storage.promotion import pack_encoded, pack_source
+from jobferry.storage.importing.ledger import pack_encoded, pack_source
 
 
 @dataclass(frozen=True)

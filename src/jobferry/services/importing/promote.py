@@ -24,15 +24,16 @@ from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, RefKind
 from jobferry.domain.references import distinct_references, job_references, rename_references
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope
-from jobferry.services.documents import dump, load
+from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.model import Record
-from jobferry.storage import Tx, snapshots
+from jobferry.storage import Tx
 from jobferry.storage import jobs as job_repo
-from jobferry.storage import promotion as ledger_repo
-from jobferry.storage import rollbacks as rollback_repo
-from jobferry.storage.promotion import LedgerRow, Packed
+from jobferry.storage.importing import ledger as ledger_repo
+from jobferry.storage.importing import rollbacks as rollback_repo
+from jobferry.storage.importing import snapshots
+from jobferry.storage.importing.ledger import LedgerRow, Packed
+from jobferry.storage.importing.workset import Workset
 from jobferry.storage.rows import ChangeRow, JobRow, Stamp
-from jobferry.storage.workset import Workset
 
 TEMPORARY = "~jobferry-renaming~"
 """Prefix of the names renamed objects hold for an instant inside the import's transaction."""

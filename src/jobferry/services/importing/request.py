@@ -13,7 +13,7 @@ from jobferry.domain.profile import TimeZoneMove, parse_time_zone_move
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 from jobferry.errors import InvalidRequestError, RequiredParameterError
 from jobferry.services.context import Scope
-from jobferry.services.publishing import parse_target_status, resolve_target_status
+from jobferry.services.definitions.publishing import parse_target_status, resolve_target_status
 
 POLICIES = ("SKIP", "OVERWRITE")
 MODES = ("ATOMIC", "PER_OBJECT")

@@ -33,9 +33,9 @@ from jobferry.services.importing.undoing import (
     names_taken,
 )
 from jobferry.storage import Database, Tx
-from jobferry.storage import imports as import_repo
-from jobferry.storage import rollbacks as repo
 from jobferry.storage import tasks as task_repo
+from jobferry.storage.importing import rollbacks as repo
+from jobferry.storage.importing import target as import_repo
 from jobferry.storage.rows import ChangeRow
 
 FINISHED = ("SUCCESSFUL", "WARNING")

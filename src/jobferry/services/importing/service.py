@@ -21,9 +21,8 @@ from jobferry.errors import (
     PlanStaleError,
 )
 from jobferry.package.reader import PackageReader, ReadLimits
-from jobferry.services.collector import collector_paused
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.documents import dump
+from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.apply import FAILED, SUCCESSFUL, Applier, apply_plan
 from jobferry.services.importing.checks import signature_state
 from jobferry.services.importing.matching import package_source
@@ -32,18 +31,19 @@ from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.plans import PlanStore
 from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.services.importing.uploads import PackageSource
-from jobferry.services.scratch import scratch_folder
-from jobferry.services.switches import Switches
+from jobferry.services.support.collector import collector_paused
+from jobferry.services.support.scratch import scratch_folder
+from jobferry.services.support.switches import Switches
 from jobferry.services.tasks import WARNING, ClaimedTask, TaskService
 from jobferry.settings import Settings
 from jobferry.storage import Database, Tx
-from jobferry.storage import imports as repo
-from jobferry.storage import plans as plan_repo
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.blobs import BlobStore
-from jobferry.storage.plans import PlanRecord
+from jobferry.storage.importing import plans as plan_repo
+from jobferry.storage.importing import target as repo
+from jobferry.storage.importing.plans import PlanRecord
+from jobferry.storage.importing.workset import Workset
 from jobferry.storage.tasks import TaskRecord
-from jobferry.storage.workset import Workset
 
 log = logging.getLogger("jobferry.import")
 PLAN_SYNC_MAX_OBJECTS = 2000

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from jobferry.domain.enums import ObjectKind
 from jobferry.services.context import Scope
 from jobferry.storage import Tx
-from jobferry.storage import imports as repo
-from jobferry.storage.imports import TargetObject
+from jobferry.storage.importing import target as repo
+from jobferry.storage.importing.target import TargetObject
 
 _READERS = {
     ObjectKind.JOB: repo.target_jobs,

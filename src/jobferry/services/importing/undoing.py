@@ -22,16 +22,17 @@ from typing import Any
 from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, RefKind
 from jobferry.domain.references import distinct_references, job_references
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.documents import load
+from jobferry.services.definitions.documents import load
 from jobferry.services.importing.promote import TEMPORARY
-from jobferry.storage import Tx, snapshots
+from jobferry.storage import Tx
 from jobferry.storage import environment as env_repo
-from jobferry.storage import imports as import_repo
 from jobferry.storage import jobs as job_repo
-from jobferry.storage import promotion as ledger_repo
-from jobferry.storage import rollbacks as repo
-from jobferry.storage.imports import TargetObject
-from jobferry.storage.promotion import LedgerRow
+from jobferry.storage.importing import ledger as ledger_repo
+from jobferry.storage.importing import rollbacks as repo
+from jobferry.storage.importing import snapshots
+from jobferry.storage.importing import target as import_repo
+from jobferry.storage.importing.ledger import LedgerRow
+from jobferry.storage.importing.target import TargetObject
 from jobferry.storage.rows import ChangeRow, JobRow, RefRow, ResourceRow, ScriptRow, Stamp
 
 STORED = (ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE)

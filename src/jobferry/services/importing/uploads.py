@@ -16,11 +16,11 @@ from typing import IO, Any
 from jobferry.errors import InvalidRequestError, ObsPathError, ObsReadError
 from jobferry.package.reader import PackageReader, ReadLimits
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.scratch import new_zip
+from jobferry.services.support.scratch import new_zip
 from jobferry.storage import Database
-from jobferry.storage import plans as plan_repo
 from jobferry.storage.blobs import BlobStore, parse_obs_path
-from jobferry.storage.plans import UploadRecord
+from jobferry.storage.importing import plans as plan_repo
+from jobferry.storage.importing.plans import UploadRecord
 
 UPLOAD_SCHEME = "upload://"
 

@@ -21,7 +21,6 @@ from jobferry.errors import (
     WorkspaceNotFoundError,
 )
 from jobferry.services.audit import record_audit
-from jobferry.services.cache import TtlCache
 from jobferry.services.context import (
     Actor,
     Scope,
@@ -29,9 +28,10 @@ from jobferry.services.context import (
     require_project_admin,
     require_same_project,
 )
-from jobferry.services.requests import valid_name
-from jobferry.services.secretbox import SecretBox
-from jobferry.services.workspace_settings import WorkspaceSettings
+from jobferry.services.support.cache import TtlCache
+from jobferry.services.support.requests import valid_name
+from jobferry.services.support.secretbox import SecretBox
+from jobferry.services.workspaces.settings import WorkspaceSettings
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as repo
 from jobferry.storage.records import CredentialRecord, WorkspaceRecord

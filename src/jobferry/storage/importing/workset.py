@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from jobferry.storage.database import SQLITE_PAGE_SIZE, chunks
+from jobferry.storage.database import SQLITE_PAGE_SIZE
+from jobferry.storage.tx import chunks
 
 _SCHEMA = """
 CREATE TABLE obj (

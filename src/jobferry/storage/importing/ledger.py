@@ -15,8 +15,8 @@ from typing import NamedTuple
 from sqlalchemy import Column, ColumnElement, delete, select, tuple_
 
 from jobferry.storage.bulk import insert_tuples
-from jobferry.storage.database import Tx, chunks
-from jobferry.storage.import_tables import deletions, promotion_exports, promotion_ledger
+from jobferry.storage.importing.tables import deletions, promotion_exports, promotion_ledger
+from jobferry.storage.tx import Tx, chunks
 
 
 class LedgerRow(NamedTuple):

@@ -16,9 +16,9 @@ from jobferry.errors import (
 )
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.documents import dump, load, raise_violations, split_body
-from jobferry.services.paging import name_filter, page
-from jobferry.services.tombstones import remember_deletion
+from jobferry.services.definitions.documents import dump, load, raise_violations, split_body
+from jobferry.services.definitions.tombstones import remember_deletion
+from jobferry.services.support.paging import name_filter, page
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo

@@ -9,9 +9,9 @@ from jobferry.domain.enums import ObjectKind, Role
 from jobferry.errors import InvalidRequestError, LockedError, NotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.jobs import get_job_or_raise
-from jobferry.services.requests import valid_name
-from jobferry.services.scripts import get_script_or_raise
+from jobferry.services.definitions.jobs import get_job_or_raise
+from jobferry.services.definitions.scripts import get_script_or_raise
+from jobferry.services.support.requests import valid_name
 from jobferry.storage import Database, Tx
 from jobferry.storage import tags as repo
 from jobferry.storage.records import LockRecord

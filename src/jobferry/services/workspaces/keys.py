@@ -23,7 +23,7 @@ from jobferry.package.signature import (
 )
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.secretbox import SecretBox
+from jobferry.services.support.secretbox import SecretBox
 from jobferry.storage import Database, Tx
 from jobferry.storage import keys as repo
 from jobferry.storage.keys import SigningKeyRecord, TrustedKeyRecord

@@ -14,7 +14,7 @@ import logging
 from datetime import UTC, datetime
 
 from jobferry.errors import AccessKeyLockedError
-from jobferry.services.secretbox import SecretBox
+from jobferry.services.support.secretbox import SecretBox
 from jobferry.storage import Database
 from jobferry.storage import lockouts as repo
 from jobferry.storage.lockouts import KeyState

@@ -14,9 +14,9 @@ from jobferry.domain.names import storable
 from jobferry.errors import EnvironmentObjectNotFoundError, InUseError, InvalidRequestError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.documents import dump, load
-from jobferry.services.requests import valid_name
-from jobferry.services.secretbox import SecretBox
+from jobferry.services.definitions.documents import dump, load
+from jobferry.services.support.requests import valid_name
+from jobferry.services.support.secretbox import SecretBox
 from jobferry.storage import Database
 from jobferry.storage import environment as repo
 from jobferry.storage import jobs as job_repo

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import Column, Table, and_, delete, insert, or_, select, tuple_
 
-from jobferry.storage.database import CHUNK, Tx, chunks
 from jobferry.storage.rows import ChangeRow
 from jobferry.storage.tables import (
     import_changes,
@@ -20,6 +19,7 @@ from jobferry.storage.tables import (
     scripts,
     workspaces,
 )
+from jobferry.storage.tx import CHUNK, Tx, chunks
 
 
 def changes_of(

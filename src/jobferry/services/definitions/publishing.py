@@ -7,7 +7,7 @@ from typing import Any
 from jobferry.domain.enums import LockPolicy, Role, TargetStatus
 from jobferry.errors import InvalidRequestError, LockedError, RequiredParameterError
 from jobferry.services.context import Scope
-from jobferry.services.requests import is_object_list
+from jobferry.services.support.requests import is_object_list
 from jobferry.storage import Tx
 from jobferry.storage import tags as tag_repo
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select, update
 
-from jobferry.storage.database import Tx
 from jobferry.storage.tables import job_versions, jobs, resources, script_versions, scripts
+from jobferry.storage.tx import Tx
 
 _TABLES: dict[str, tuple[Table, Table | None, str]] = {
     "job": (jobs, job_versions, "job_id"),

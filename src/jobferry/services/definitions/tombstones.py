@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from jobferry.services.context import Scope, now_ms
 from jobferry.storage import Tx
-from jobferry.storage import promotion as repo
+from jobferry.storage.importing import ledger as repo
 
 
 def remember_deletion(tx: Tx, scope: Scope, kind: str, uid: str, name: str) -> None:

@@ -31,7 +31,7 @@ task_subtasks = Table(
 # What a target workspace received from each source workspace, object by object: the source's
 # stable identifier, the target object it became, and the exact documents of the last import
 # that wrote it (as the package held it, and as written after transforms; compressed, see
-# storage/promotion.py).
+# storage/importing/ledger.py).
 # One row per source object: an import overwrites the row, and keeps the row it replaced in its
 # change record (``import_changes.undo``) for rollback.
 promotion_ledger = Table(

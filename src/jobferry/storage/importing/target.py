@@ -15,9 +15,8 @@ from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, insert, se
 
 from jobferry.domain.enums import EnvType, JobStatus
 from jobferry.storage.bulk import insert_tuples
-from jobferry.storage.database import Tx, chunks, unindexed
 from jobferry.storage.ids import new_uid
-from jobferry.storage.import_tables import promotion_ledger, task_subtasks
+from jobferry.storage.importing.tables import promotion_ledger, task_subtasks
 from jobferry.storage.records import VersionRecord
 from jobferry.storage.rows import (
     CREATED_COLUMNS,
@@ -46,6 +45,7 @@ from jobferry.storage.tables import (
     users,
     workspaces,
 )
+from jobferry.storage.tx import Tx, chunks, unindexed
 
 _Row = JobRow | ScriptRow | ResourceRow
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, insert, select
 
 from jobferry.storage.bulk import insert_tuples
-from jobferry.storage.database import Tx
-from jobferry.storage.import_tables import import_plan_objects
+from jobferry.storage.importing.tables import import_plan_objects
 from jobferry.storage.records import StoredPackageRecord, first_record, record
 from jobferry.storage.tables import import_plans, uploads
+from jobferry.storage.tx import Tx
 
 
 @dataclass(frozen=True)

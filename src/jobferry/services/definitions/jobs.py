@@ -19,20 +19,20 @@ from jobferry.errors import (
     JobScheduledError,
     VersionNotFoundError,
 )
-from jobferry.services.answers import Answer, AnswerCache
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import OPERATORS, WRITERS, Scope, now_ms
-from jobferry.services.documents import (
+from jobferry.services.definitions.documents import (
     dump,
     load,
     raise_violations,
     split_body,
 )
-from jobferry.services.job_rename import rename_job
-from jobferry.services.paging import name_filter, page
-from jobferry.services.publishing import check_lock, resolve_target_status
-from jobferry.services.requests import is_object_list
-from jobferry.services.tombstones import remember_deletion
+from jobferry.services.definitions.publishing import check_lock, resolve_target_status
+from jobferry.services.definitions.renames import rename_job
+from jobferry.services.definitions.tombstones import remember_deletion
+from jobferry.services.support.answers import Answer, AnswerCache
+from jobferry.services.support.paging import name_filter, page
+from jobferry.services.support.requests import is_object_list
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as repo

@@ -16,7 +16,7 @@ from jobferry.domain.profile import Profile, ProfileError, load_profile_text, pa
 from jobferry.errors import InvalidRequestError, ProfileNotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.documents import dump, load
+from jobferry.services.definitions.documents import dump, load
 from jobferry.storage import Database, Tx
 from jobferry.storage import profiles as repo
 from jobferry.storage.profiles import ProfileRecord

@@ -23,8 +23,8 @@ from jobferry.errors import (
 )
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.documents import dump, load
-from jobferry.services.publishing import check_lock
+from jobferry.services.definitions.documents import dump, load
+from jobferry.services.definitions.publishing import check_lock
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as repo
 from jobferry.storage import tags as tag_repo

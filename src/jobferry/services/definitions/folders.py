@@ -25,8 +25,8 @@ from jobferry.domain.enums import ListedStatus, ObjectKind
 from jobferry.domain.folders import SubFolder, crumbs, folder_of, open_folder, segments
 from jobferry.errors import InvalidRequestError
 from jobferry.services.context import Scope
-from jobferry.services.documents import load
-from jobferry.services.paging import name_filter
+from jobferry.services.definitions.documents import load
+from jobferry.services.support.paging import name_filter
 from jobferry.storage import Database
 from jobferry.storage import folders as repo
 from jobferry.storage.records import JobRecord, ResourceRecord, ScriptRecord

@@ -1,0 +1,88 @@
+"""One open transaction (``Tx``) and what every repository builds its queries with: ``IN``
+lists of bounded size, expressions no index can serve.
+
+Kept apart from ``database`` (engines, the transaction's life) so that records and the hot
+read path can name ``Tx`` without importing the engine that imports them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    select,
+)
+
+CHUNK = 900  # values per IN list on SQLite: stays under builds that cap a statement at 999
+
+T = TypeVar("T")
+
+
+def unindexed(column: ColumnElement[str]) -> ColumnElement[str]:
+    """``column`` as an expression no index can serve (``column || ''``, the same value).
+
+    For a condition that only checks rows another condition finds: without statistics SQLite
+    picks an index for any equality it can, even one matching most of the table, and then
+    walks all of it (a whole workspace's rows, for every batch of a look-up)."""
+    return column.concat("")
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """``items`` in consecutive parts of ``size`` (the last one may be shorter): one ``IN``
+    list, one batch, each."""
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+@dataclass
+class Tx:
+    """One open transaction; repositories take it as their first argument."""
+
+    conn: Connection
+
+    @property
+    def dialect(self) -> str:
+        """Name of the database dialect ("sqlite" or "postgresql")."""
+        return self.conn.dialect.name
+
+    def among(self, column: ColumnElement[str], names: Sequence[str]) -> ColumnElement[bool]:
+        """``column IN names``: on PostgreSQL one array parameter (``= ANY``), which the server
+        plans at once however long the list; elsewhere an expanding ``IN``."""
+        if self.dialect == "postgresql":
+            return column == any_(bindparam(None, list(names), type_=ARRAY(String)))
+        return column.in_(names)
+
+    @property
+    def chunk(self) -> int:
+        """How many values one ``IN (...)`` list may bind: ``CHUNK`` on SQLite; PostgreSQL takes
+        65,535 parameters, and each round trip costs more there."""
+        return CHUNK if self.dialect == "sqlite" else 20_000
+
+    def page(
+        self,
+        table: Table,
+        where: ColumnElement[bool],
+        order_by: Sequence[ColumnElement[Any]],
+        limit: int,
+        offset: int,
+        columns: Sequence[ColumnElement[Any]] = (),
+    ) -> tuple[int, list[Row[Any]]]:
+        """One page of a table's matching rows (only ``columns``, when given), and how many
+        match in all."""
+        total = int(
+            self.conn.execute(select(func.count()).select_from(table).where(where)).scalar_one()
+        )
+        query: Select[Any] = select(*columns) if columns else select(table)
+        rows = self.conn.execute(query.where(where).order_by(*order_by).limit(limit).offset(offset))
+        return total, list(rows)
