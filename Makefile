@@ -2,7 +2,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+HASH := $(shell cat pyproject.toml | sha256sum | cut -c1-12)
+# Two installs: `make run` needs only the server's own dependencies (no test or lint tools);
+# `make test` and the gates add the `dev` extra on top.
+STAMP_RUN := $(VENV)/.run-$(HASH)
+STAMP := $(VENV)/.installed-$(HASH)
 
 .PHONY: run test check lint typecheck importlint format bench install clean
 
@@ -10,14 +14,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+$(STAMP_RUN): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	rm -f $(VENV)/.run-*
+	touch $(STAMP_RUN)
+
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
-	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	rm -f $(VENV)/.installed-* $(VENV)/.run-*
+	touch $(STAMP) $(STAMP_RUN)
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP_RUN)
 	$(BIN)/jobferry db upgrade
 	$(BIN)/jobferry serve
 

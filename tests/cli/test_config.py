@@ -153,3 +153,52 @@ def test_config_show_names_the_context_and_hides_the_secret(config: Path) -> Non
     assert "test" in human.stdout
     assert "sk-hidden-1" not in human.output
     assert "prod-secret" not in human.output
+
+
+def _server_credentials(data: Path) -> Path:
+    """The credentials file exactly as ``jobferry serve`` writes it on a first start."""
+    from jobferry.server import write_credentials_file
+    from jobferry.services.accounts.service import IssuedCredential
+
+    return write_credentials_file(data, "p-first", IssuedCredential("AK-FIRST", "SK-FIRST"))
+
+
+def test_config_init_writes_a_context_from_the_servers_credentials(tmp_path: Path) -> None:
+    credentials = _server_credentials(tmp_path / "data")
+    config = tmp_path / "cfg" / "config.toml"
+    made = invoke(["--config", str(config), "config", "init", "--from", str(credentials)])
+    assert made.exit_code == 0, made.output
+    assert "SK-FIRST" not in made.output
+    assert config.stat().st_mode & 0o777 == 0o600
+    context = load_context(config, None, {})
+    assert (context.name, context.endpoint, context.project_id, context.workspace) == (
+        "default",
+        "http://127.0.0.1:8000",
+        "p-first",
+        "default",
+    )
+    assert (context.ak, context.sk, context.missing) == ("AK-FIRST", "SK-FIRST", ())
+
+
+def test_config_init_keeps_what_the_file_holds_and_never_overwrites(tmp_path: Path) -> None:
+    credentials = _server_credentials(tmp_path / "data")
+    config = tmp_path / "config.toml"
+    config.write_text('default_context = "test"\n\n[contexts.test]\nendpoint = "http://t"\n')
+    args = ["--config", str(config), "config", "init", "--from", str(credentials)]
+    made = invoke([*args, "--name", "local", "-w", "prod"])
+    assert made.exit_code == 0, made.output
+    assert load_context(config, None, {}).endpoint == "http://t"  # the default is unchanged
+    local = load_context(config, "local", {})
+    assert (local.project_id, local.workspace, local.ak) == ("p-first", "prod", "AK-FIRST")
+    again = invoke([*args, "--name", "local"])
+    assert again.exit_code == 2
+    assert "Context 'local' already exists" in again.output
+    assert "--name" in again.output
+
+
+def test_config_init_without_credentials_says_how_to_get_them(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    missing = invoke(["--config", str(config), "config", "init", "--from", str(tmp_path / "x")])
+    assert missing.exit_code == 2
+    assert "start the server once" in missing.output
+    assert not config.exists()

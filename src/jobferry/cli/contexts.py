@@ -1,13 +1,24 @@
-"""``jobferry config show``: which context a remote command would use, and where it came from."""
+"""``jobferry config show`` and ``config init``: which context a remote command would use, and
+a context written from the credentials a server generated, so no key is copied by hand."""
 
 from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from jobferry.cli.config import default_config_path
+from jobferry.cli.exits import CliUsageError
 from jobferry.cli.session import JsonOption, WorkspaceOption, session
 
 app = typer.Typer(help="The config file's contexts (endpoint, project, credentials).")
+
+CREDENTIALS = Path("data") / "admin-credentials.json"
+"""Where ``jobferry serve`` keeps the admin credentials it generated (its data folder)."""
 
 
 @app.command("show")
@@ -35,3 +46,109 @@ def show_context(
         out.emit(view)
         return
     out.fields([(key, "" if value is None else value) for key, value in view.items()])
+
+
+@app.command("init")
+def init_context(
+    ctx: typer.Context,
+    credentials: Annotated[
+        Path,
+        typer.Option(
+            "--from",
+            help="The credentials file a jobferry server wrote on its first start "
+            "(its data folder's admin-credentials.json).",
+        ),
+    ] = CREDENTIALS,
+    name: Annotated[str, typer.Option("--name", help="The context's name.")] = "default",
+    endpoint: Annotated[
+        str, typer.Option("--endpoint", help="The server's URL.")
+    ] = "http://127.0.0.1:8000",
+    workspace: Annotated[
+        str, typer.Option("--workspace", "-w", help="The workspace commands use by default.")
+    ] = "default",
+    json_mode: JsonOption = False,
+) -> None:
+    """Write a context from the credentials a server generated (no key copied by hand): the
+    project id, access key and secret key of data/admin-credentials.json go into the config
+    file (owner-readable only), with the endpoint and default workspace. An existing context of
+    that name is never overwritten."""
+    s = session(ctx, json_mode)
+    path = s.config or default_config_path()
+    found = _credentials(credentials)
+    existing = _existing(path)
+    if name in existing.get("contexts", {}) or name in existing.get("profiles", {}):
+        raise CliUsageError(
+            f"Context '{name}' already exists in {path}; choose another name with --name, or "
+            f"remove its [contexts.{name}] table first."
+        )
+    table = {
+        "endpoint": endpoint,
+        "project_id": found["projectId"],
+        "workspace": workspace,
+        "ak": found["accessKey"],
+        "sk": found["secretKey"],
+    }
+    _append(path, name, table, set_default="default_context" not in existing)
+    view = {
+        "context": name,
+        "configFile": str(path),
+        "endpoint": endpoint,
+        "projectId": table["project_id"],
+        "workspace": workspace,
+        "accessKey": table["ak"],
+    }
+    if s.output.json_mode:
+        s.output.emit(view)
+        return
+    s.output.fields([(key, value) for key, value in view.items()])
+    s.output.line(f"Try it: jobferry --context {name} config show")
+
+
+def _credentials(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CliUsageError(
+            f"{path} does not exist; start the server once (make run) in this folder, or name "
+            "its credentials file with --from."
+        ) from exc
+    except (OSError, ValueError) as exc:
+        raise CliUsageError(f"{path} cannot be read as a credentials file: {exc}.") from exc
+    wanted = ("projectId", "accessKey", "secretKey")
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in wanted):
+        raise CliUsageError(
+            f"{path} is not a jobferry credentials file (it needs {', '.join(wanted)})."
+        )
+    return {k: data[k] for k in wanted}
+
+
+def _existing(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CliUsageError(
+            f"Config file {path} cannot be read ({exc}); fix it before adding a context."
+        ) from exc
+
+
+def _append(path: Path, name: str, table: dict[str, str], *, set_default: bool) -> None:
+    """Add ``[contexts.NAME]`` to the file, keeping everything it holds as written (a TOML
+    table may be appended after any other; ``default_context`` goes first, where a top-level
+    key must be)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    before = path.read_text(encoding="utf-8") if path.exists() else ""
+    lines = [f"[contexts.{json.dumps(name)}]"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()]
+    text = before
+    if set_default:
+        text = f"default_context = {json.dumps(name)}\n" + text
+    if text and not text.endswith("\n"):
+        text += "\n"
+    text += ("\n" if text else "") + "\n".join(lines) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(path, 0o600)
