@@ -43,6 +43,7 @@ Messages name the object, the rule and the fix.
     │   ├── DownloadNotFoundError     400 DLF.9005  no such unexpired package
     │   ├── ProfileNotFoundError      400 DLF.9006  no such environment profile (version)
     │   ├── KeyNotFoundError          400 DLF.9007  no signing key / trusted key with that id
+    │   ├── RouteNotFoundError        400 DLF.9040  no such route (or version of it)
     │   ├── EnvironmentObjectNotFoundError 400 DLF.9004
     │   │   └── ConnectionNotFoundError 400 DLF.6322  no data connection of that name or id
     │   ├── StudioWorkspaceNotFoundError 400 DAYU.4402 no such workspace in the instance
@@ -335,6 +336,12 @@ class ProfileNotFoundError(NotFoundError):
     """No environment profile (or no such version of it) in the workspace."""
 
     code = "DLF.9006"
+
+
+class RouteNotFoundError(NotFoundError):
+    """No route (or no such version of it) of that name in the project."""
+
+    code = "DLF.9040"
 
 
 class KeyNotFoundError(NotFoundError):

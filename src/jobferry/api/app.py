@@ -24,6 +24,7 @@ from jobferry.api.routes import (
     jobs,
     promotion,
     resources,
+    routes,
     scripts,
     transfer,
 )
@@ -42,6 +43,7 @@ SDK's AK/SK algorithm (SDK-HMAC-SHA256). Errors are `{"error_code", "error_msg",
 ROUTERS = (
     transfer,
     promotion,
+    routes,
     execution,
     jobs,
     scripts,
@@ -81,8 +83,8 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
 
     # Literal paths (/jobs/import, /jobs/batch-export, /jobs/check-file,
     # /jobs/instances/detail) must be registered before /jobs/{job_name}.
-    for routes in ROUTERS:
-        app.include_router(routes.router)
+    for module in ROUTERS:
+        app.include_router(module.router)
 
     install_openapi(app)
 

@@ -25,6 +25,7 @@ from jobferry.services.environment.variables import VariableService
 from jobferry.services.exporting.service import ExportService
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService, read_limits
+from jobferry.services.routes.service import RouteService
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.services.support.switches import Switches
 from jobferry.services.tasks import TaskService
@@ -58,6 +59,7 @@ class Services:
     imports: ImportService
     signin: SignInService
     profiles: ProfileService
+    routes: RouteService
     keys: KeyService
     rollback: RollbackService
     connections: DlfConnectionService
@@ -121,6 +123,7 @@ class Services:
             imports=imports,
             signin=SignInService(db, settings),
             profiles=ProfileService(db),
+            routes=RouteService(db),
             keys=keys,
             rollback=RollbackService(db),
             connections=DlfConnectionService(db, connection_store, mode),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import jobferry.storage.importing.tables  # noqa: F401 - registers its tables in the metadata
+import jobferry.storage.importing.tables
+import jobferry.storage.routes  # noqa: F401 - registers its tables in the metadata
 from jobferry.storage.tables import metadata
 
 connection = context.config.attributes["connection"]

@@ -1,0 +1,60 @@
+"""Routes (extension): the remembered path of a promotion between two workspaces."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from jobferry.api.auth import ScopeDep
+from jobferry.api.presenters.routes import route_view
+from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.web import services_of
+
+router = APIRouter(prefix="/v1/{project_id}", tags=["routes (extension)"])
+
+ROUTE_DOC = (
+    "route document: {description, source: {workspace} | {carried: true, workspaceId}, "
+    "target: {workspace} | {carried: true}, selection: {kind: ALL|FOLDERS|TAGS|NAMES, values, "
+    "withUpstream}, profile: name | {inline profile}, sameNamePolicy: SKIP|OVERWRITE "
+    "(default OVERWRITE), propagateDeletes, onDrift: FAIL|KEEP_TARGET|TAKE_PACKAGE, "
+    "scheduling: REFUSE|PAUSE_AND_RESTORE, mode: ATOMIC|PER_OBJECT, requireSignature}"
+)
+
+
+@router.get("/routes", summary="List routes (newest version of each)")
+def list_routes(request: Request, scope: ScopeDep) -> Response:
+    items = services_of(request).routes.list_all(scope)
+    return json({"routes": [route_view(item) for item in items]})
+
+
+@router.get("/routes/{name}", summary="One route (newest, or ?version=N)")
+def get_route(
+    request: Request,
+    scope: ScopeDep,
+    name: str,
+    version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> Response:
+    return json(route_view(services_of(request).routes.get(scope, name, version)))
+
+
+@router.get("/routes/{name}/versions", summary="Every version of a route, newest first")
+def route_versions(request: Request, scope: ScopeDep, name: str) -> Response:
+    items = services_of(request).routes.versions(scope, name)
+    return json({"versions": [route_view(item) for item in items]})
+
+
+@router.put(
+    "/routes/{name}",
+    summary="Save a new version of a route (project admins)",
+    openapi_extra=body_doc(ROUTE_DOC),
+)
+def put_route(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Response:
+    body = parse_object(raw, required=True, what=ROUTE_DOC)
+    return json(route_view(services_of(request).routes.put(scope, name, body)))
+
+
+@router.delete("/routes/{name}", status_code=204, summary="Remove a route and its versions")
+def delete_route(request: Request, scope: ScopeDep, name: str) -> Response:
+    services_of(request).routes.delete(scope, name)
+    return no_content()

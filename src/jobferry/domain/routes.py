@@ -1,0 +1,295 @@
+"""Routes: the remembered path of a promotion between two workspaces, with everything it needs.
+
+A route names a source end and a target end, which jobs travel (the selection), the
+environment profile the target applies, and the import's settings (``sameNamePolicy``,
+``propagateDeletes``, ``onDrift``, ``scheduling``, ``mode``, whether a signature is required).
+Either end may be on another server, reached only by packages carried between them: such an
+end is ``carried`` and names no workspace of this server (a carried source may name the
+workspace id its packages come from, so that ``promote --in`` refuses packages of another
+source). At least one end is a workspace of this server.
+
+The document is DataArts-style camelCase JSON (a jobferry extension), checked here with every
+problem at once; :func:`parse_route` gives the typed value and :meth:`Route.document` its
+canonical form (defaults written out, keys in one order), which is what is stored and
+compared. What lives where: a profile holds what changes in the objects (renames, parameters,
+owner, target-owned fields, the time-zone move); a route holds what the promotion does
+(which objects, which profile, and the import's policies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from jobferry.domain.enums import DriftPolicy, SchedulingPolicy
+from jobferry.domain.names import check_object_name
+
+ROUTE_KEYS = frozenset(
+    {
+        "name",
+        "description",
+        "source",
+        "target",
+        "selection",
+        "profile",
+        "sameNamePolicy",
+        "propagateDeletes",
+        "onDrift",
+        "scheduling",
+        "mode",
+        "requireSignature",
+    }
+)
+SAME_NAME_POLICIES = ("SKIP", "OVERWRITE")
+MODES = ("ATOMIC", "PER_OBJECT")
+
+
+class RouteError(ValueError):
+    """A route document that cannot be used; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class SelectionKind(StrEnum):
+    """Which jobs a route promotes (wire values of ``selection.kind``)."""
+
+    ALL = "ALL"
+    FOLDERS = "FOLDERS"
+    TAGS = "TAGS"
+    NAMES = "NAMES"
+
+
+@dataclass(frozen=True)
+class RouteEnd:
+    """One end of a route: a workspace of this server, or one reached by carried packages."""
+
+    workspace: str | None = None
+    """The workspace's name (or id) on this server; ``None`` for a carried end."""
+    carried: bool = False
+    workspace_id: str | None = None
+    """For a carried source: the id of the workspace its packages come from, when known."""
+
+    def document(self) -> dict[str, Any]:
+        """The end's canonical wire form."""
+        if self.carried:
+            out: dict[str, Any] = {"carried": True}
+            if self.workspace_id:
+                out["workspaceId"] = self.workspace_id
+            return out
+        return {"workspace": self.workspace}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The jobs a promotion carries (their scripts and resources come along)."""
+
+    kind: SelectionKind = SelectionKind.ALL
+    values: tuple[str, ...] = ()
+    with_upstream: bool = True
+    """Jobs the selected ones depend on travel too."""
+
+    def document(self) -> dict[str, Any]:
+        """The selection's canonical wire form."""
+        return {
+            "kind": self.kind.value,
+            "values": list(self.values),
+            "withUpstream": self.with_upstream,
+        }
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route, typed; see the module docstring."""
+
+    name: str
+    source: RouteEnd
+    target: RouteEnd
+    description: str = ""
+    selection: Selection = field(default_factory=Selection)
+    profile: str | dict[str, Any] | None = None
+    same_name_policy: str = "OVERWRITE"
+    propagate_deletes: bool = False
+    on_drift: DriftPolicy = DriftPolicy.FAIL
+    scheduling: SchedulingPolicy = SchedulingPolicy.REFUSE
+    mode: str = "ATOMIC"
+    require_signature: bool = False
+
+    def document(self) -> dict[str, Any]:
+        """The canonical document: every setting written out, keys in one order."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "source": self.source.document(),
+            "target": self.target.document(),
+            "selection": self.selection.document(),
+            "profile": self.profile,
+            "sameNamePolicy": self.same_name_policy,
+            "propagateDeletes": self.propagate_deletes,
+            "onDrift": self.on_drift.value,
+            "scheduling": self.scheduling.value,
+            "mode": self.mode,
+            "requireSignature": self.require_signature,
+        }
+
+    def import_options(self) -> dict[str, Any]:
+        """The import body's options this route sets (DataArts ImportFileReq plus jobferry's
+        extensions), for the target's plan and import."""
+        options: dict[str, Any] = {
+            "sameNamePolicy": self.same_name_policy,
+            "propagateDeletes": self.propagate_deletes,
+            "onDrift": self.on_drift.value,
+            "scheduling": self.scheduling.value,
+            "mode": self.mode,
+        }
+        if self.profile is not None:
+            options["profile"] = self.profile
+        return options
+
+
+def _end(value: object, what: str, problems: list[str]) -> RouteEnd:
+    if not isinstance(value, Mapping):
+        problems.append(f'{what} must be {{"workspace": NAME}} or {{"carried": true}}')
+        return RouteEnd(carried=True)
+    unknown = sorted(str(k) for k in value if k not in ("workspace", "carried", "workspaceId"))
+    if unknown:
+        problems.append(f"{what} has unknown keys: {', '.join(unknown)}")
+    carried = value.get("carried", False)
+    workspace, workspace_id = value.get("workspace"), value.get("workspaceId")
+    if not isinstance(carried, bool):
+        problems.append(f"{what}.carried must be true or false")
+        carried = False
+    if carried:
+        if workspace is not None:
+            problems.append(f"{what} is carried: it names no workspace of this server")
+        if workspace_id is not None and not isinstance(workspace_id, str):
+            problems.append(f"{what}.workspaceId must be text")
+            workspace_id = None
+        return RouteEnd(carried=True, workspace_id=workspace_id or None)
+    if not isinstance(workspace, str) or not workspace:
+        problems.append(f"{what}.workspace must name a workspace of this server")
+        return RouteEnd(carried=True)
+    if workspace_id is not None:
+        problems.append(f"{what}.workspaceId is only for a carried end")
+    return RouteEnd(workspace=workspace)
+
+
+def _selection(value: object, problems: list[str]) -> Selection:
+    if value is None:
+        return Selection()
+    if not isinstance(value, Mapping):
+        problems.append('selection must be {"kind": ALL|FOLDERS|TAGS|NAMES, "values": [...]}')
+        return Selection()
+    unknown = sorted(str(k) for k in value if k not in ("kind", "values", "withUpstream"))
+    if unknown:
+        problems.append(f"selection has unknown keys: {', '.join(unknown)}")
+    kind_value = value.get("kind", SelectionKind.ALL.value)
+    if kind_value not in tuple(SelectionKind):
+        known = ", ".join(SelectionKind)
+        problems.append(f"selection.kind must be one of {known}, not {kind_value!r}")
+        return Selection()
+    kind = SelectionKind(kind_value)
+    values = value.get("values", [])
+    if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
+        problems.append("selection.values must be a list of names")
+        values = []
+    if kind is SelectionKind.ALL and values:
+        problems.append("selection.values must be empty when selection.kind is ALL")
+    if kind is not SelectionKind.ALL and not values:
+        problems.append(f"selection.kind {kind.value} needs at least one name in values")
+    upstream = value.get("withUpstream", True)
+    if not isinstance(upstream, bool):
+        problems.append("selection.withUpstream must be true or false")
+        upstream = True
+    return Selection(kind, tuple(dict.fromkeys(values)), upstream)
+
+
+def _choice(
+    document: Mapping[str, Any],
+    key: str,
+    allowed: tuple[str, ...],
+    default: str,
+    problems: list[str],
+) -> str:
+    value = document.get(key, default)
+    if value not in allowed:
+        problems.append(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
+        return default
+    return str(value)
+
+
+def _flag(document: Mapping[str, Any], key: str, problems: list[str]) -> bool:
+    value = document.get(key, False)
+    if not isinstance(value, bool):
+        problems.append(f"{key} must be true or false")
+        return False
+    return value
+
+
+def _profile(value: object, problems: list[str]) -> str | dict[str, Any] | None:
+    if value is None or (isinstance(value, str) and value):
+        return value
+    if isinstance(value, Mapping):
+        return dict(value)
+    problems.append("profile must name a profile of the target workspace, or be one inline")
+    return None
+
+
+def _ends(document: Mapping[str, Any], problems: list[str]) -> tuple[RouteEnd, RouteEnd]:
+    source = _end(document.get("source"), "source", problems)
+    target = _end(document.get("target"), "target", problems)
+    if source.carried and target.carried:
+        problems.append("at least one end must be a workspace of this server")
+    if not source.carried and source.workspace == target.workspace:
+        problems.append("source and target must be different workspaces")
+    if target.carried and source.workspace_id:
+        problems.append("source.workspaceId is only for a carried source")
+    return source, target
+
+
+def parse_route(name: str, document: object) -> Route:
+    """Check a route document (every problem at once; raises :class:`RouteError`)."""
+    if not isinstance(document, Mapping):
+        raise RouteError(["a route must be a JSON object"])
+    problems: list[str] = []
+    bad_name = check_object_name(name, "route name")
+    if bad_name:
+        problems.append(bad_name)
+    if document.get("name", name) != name:
+        problems.append(f"the document's name {document.get('name')!r} is not {name!r}")
+    unknown = sorted(str(k) for k in document if k not in ROUTE_KEYS)
+    if unknown:
+        problems.append(
+            f"unknown keys: {', '.join(unknown)} (known: {', '.join(sorted(ROUTE_KEYS))})"
+        )
+    description = document.get("description", "")
+    if not isinstance(description, str):
+        problems.append("description must be text")
+        description = ""
+    source, target = _ends(document, problems)
+    drift = _choice(document, "onDrift", tuple(DriftPolicy), DriftPolicy.FAIL.value, problems)
+    scheduling = _choice(
+        document, "scheduling", tuple(SchedulingPolicy), SchedulingPolicy.REFUSE.value, problems
+    )
+    route = Route(
+        name=name,
+        source=source,
+        target=target,
+        description=description,
+        selection=_selection(document.get("selection"), problems),
+        profile=_profile(document.get("profile"), problems),
+        same_name_policy=_choice(
+            document, "sameNamePolicy", SAME_NAME_POLICIES, "OVERWRITE", problems
+        ),
+        propagate_deletes=_flag(document, "propagateDeletes", problems),
+        on_drift=DriftPolicy(drift),
+        scheduling=SchedulingPolicy(scheduling),
+        mode=_choice(document, "mode", MODES, "ATOMIC", problems),
+        require_signature=_flag(document, "requireSignature", problems),
+    )
+    if problems:
+        raise RouteError(problems)
+    return route

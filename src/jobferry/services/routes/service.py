@@ -1,0 +1,133 @@
+"""Routes of a project: save (a new version each time), read, list, remove, and their history.
+
+A route spans workspaces, so it belongs to the project: any member may read it, and only a
+project admin may change it (it decides what reaches the target). Its local ends must be
+workspaces of the project when it is saved; a carried end names none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jobferry.domain.routes import Route, RouteEnd, RouteError, parse_route
+from jobferry.errors import InvalidRequestError, RouteNotFoundError, WorkspaceNotFoundError
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import Scope, now_ms, require_project_admin
+from jobferry.services.definitions.documents import dump, load
+from jobferry.storage import Database, Tx
+from jobferry.storage import accounts as account_repo
+from jobferry.storage import routes as repo
+from jobferry.storage.routes import RouteVersionRecord
+
+
+@dataclass(frozen=True)
+class RouteVersion:
+    """One saved version of a route, typed."""
+
+    route: Route
+    version: int
+    updated_at: int
+    updated_by: str
+
+
+def _typed(item: RouteVersionRecord) -> RouteVersion:
+    return RouteVersion(
+        parse_route(item.name, load(item.document)),
+        item.version,
+        item.created_at,
+        item.created_by,
+    )
+
+
+def _parsed(name: str, document: object) -> Route:
+    try:
+        return parse_route(name, document)
+    except RouteError as exc:
+        raise InvalidRequestError(
+            f"Route '{name}' is invalid: {'; '.join(exc.problems)}.",
+            route=name,
+            problems=exc.problems,
+        ) from None
+
+
+def _check_end(tx: Tx, scope: Scope, end: RouteEnd, what: str, name: str) -> None:
+    if end.carried or end.workspace is None:
+        return
+    project = scope.actor.project_id
+    found = account_repo.find_workspace_by_name(tx, project, end.workspace)
+    if found is None:
+        found = account_repo.get_workspace(tx, project, end.workspace)
+    if found is None:
+        raise WorkspaceNotFoundError(
+            f"Route '{name}': its {what} workspace '{end.workspace}' does not exist in this "
+            "project; create it first, or make that end carried "
+            f'({{"{what}": {{"carried": true}}}}) when it is on another server.',
+            workspace=end.workspace,
+            route=name,
+        )
+
+
+@dataclass
+class RouteService:
+    """Save, read, list and remove the routes of a project."""
+
+    db: Database
+
+    def put(self, scope: Scope, name: str, document: object) -> RouteVersion:
+        """Save a new version of route ``name`` (project admins only)."""
+        require_project_admin(scope.actor, "change routes")
+        route = _parsed(name, document)
+        with self.db.transaction() as tx:
+            _check_end(tx, scope, route.source, "source", name)
+            _check_end(tx, scope, route.target, "target", name)
+            version = repo.latest_version(tx, scope.actor.project_id, name) + 1
+            item = RouteVersionRecord(
+                scope.actor.project_id,
+                name,
+                version,
+                dump(route.document()),
+                now_ms(),
+                scope.actor.name,
+            )
+            repo.insert_version(tx, item)
+            audit_in_scope(tx, scope, "route.put", "route", name, {"version": version})
+        return RouteVersion(route, version, item.created_at, item.created_by)
+
+    def get(self, scope: Scope, name: str, version: int | None = None) -> RouteVersion:
+        """One version of a route (the newest by default)."""
+        with self.db.transaction(readonly=True) as tx:
+            item = repo.get(tx, scope.actor.project_id, name, version)
+        if item is None:
+            raise self._missing(name, version)
+        return _typed(item)
+
+    def list_all(self, scope: Scope) -> list[RouteVersion]:
+        """The newest version of every route, by name."""
+        with self.db.transaction(readonly=True) as tx:
+            items = repo.latest_all(tx, scope.actor.project_id)
+        return [_typed(item) for item in items]
+
+    def versions(self, scope: Scope, name: str) -> list[RouteVersion]:
+        """Every version of a route, newest first."""
+        with self.db.transaction(readonly=True) as tx:
+            items = repo.versions(tx, scope.actor.project_id, name)
+        if not items:
+            raise self._missing(name, None)
+        return [_typed(item) for item in items]
+
+    def delete(self, scope: Scope, name: str) -> None:
+        """Remove a route with all its versions and its history (project admins only)."""
+        require_project_admin(scope.actor, "change routes")
+        with self.db.transaction() as tx:
+            if not repo.delete_route(tx, scope.actor.project_id, name):
+                raise self._missing(name, None)
+            audit_in_scope(tx, scope, "route.delete", "route", name, {})
+
+    @staticmethod
+    def _missing(name: str, version: int | None) -> RouteNotFoundError:
+        which = f"version {version} of " if version is not None else ""
+        return RouteNotFoundError(
+            f"There is no {which}route '{name}' in this project; list them with "
+            "GET /v1/{project_id}/routes.",
+            route=name,
+        )

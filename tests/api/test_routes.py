@@ -1,0 +1,96 @@
+"""Routes through the API: saved as versions, read back in canonical form, refused with every
+problem (and nothing stored), changed only by project admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from support.accounts import new_user
+from support.clients import SignedClient
+from support.importing import new_workspace
+
+ROUTE: dict[str, Any] = {
+    "description": "test to prod",
+    "source": {"workspace": "default"},
+    "target": {"workspace": "prod"},
+    "selection": {"kind": "FOLDERS", "values": ["/sales"]},
+    "profile": "prod",
+    "propagateDeletes": True,
+    "scheduling": "PAUSE_AND_RESTORE",
+}
+
+
+def _routes(api: SignedClient) -> list[Any]:
+    listed = api.call("GET", "/routes")
+    assert listed.status_code == 200, listed.text
+    return list(listed.json()["routes"])
+
+
+def test_a_route_is_saved_as_versions_with_every_setting_written_out(api: SignedClient) -> None:
+    new_workspace(api, "prod")
+    first = api.call("PUT", "/routes/test-prod", ROUTE)
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body["version"] == 1
+    assert {k: body[k] for k in ("sameNamePolicy", "onDrift", "mode", "requireSignature")} == {
+        "sameNamePolicy": "OVERWRITE",
+        "onDrift": "FAIL",
+        "mode": "ATOMIC",
+        "requireSignature": False,
+    }
+    assert body["selection"] == {"kind": "FOLDERS", "values": ["/sales"], "withUpstream": True}
+    assert body["propagateDeletes"] is True
+    second = api.call("PUT", "/routes/test-prod", {**ROUTE, "onDrift": "KEEP_TARGET"})
+    assert second.json()["version"] == 2
+    assert api.call("GET", "/routes/test-prod").json()["onDrift"] == "KEEP_TARGET"
+    old = api.call("GET", "/routes/test-prod", query={"version": 1}).json()
+    assert (old["version"], old["onDrift"]) == (1, "FAIL")
+    versions = api.call("GET", "/routes/test-prod/versions").json()["versions"]
+    assert [v["version"] for v in versions] == [2, 1]
+    assert [(r["name"], r["version"]) for r in _routes(api)] == [("test-prod", 2)]
+    assert api.call("DELETE", "/routes/test-prod").status_code == 204
+    gone = api.call("GET", "/routes/test-prod")
+    assert gone.status_code == 400
+    assert gone.json()["error_code"] == "DLF.9040"
+    assert "GET /v1/{project_id}/routes" in gone.json()["error_msg"]
+
+
+def test_an_invalid_route_is_refused_with_every_problem_and_not_stored(api: SignedClient) -> None:
+    bad = {
+        "source": {"workspace": "default"},
+        "target": {"workspace": "default"},
+        "selection": {"kind": "TAGS"},
+        "sameNamePolicy": "MERGE",
+        "schedule": "now",
+    }
+    refused = api.call("PUT", "/routes/bad", bad)
+    assert refused.status_code == 400
+    body = refused.json()
+    assert body["error_code"] == "DLF.3051"
+    problems = " | ".join(body["problems"])
+    for words in ("different workspaces", "TAGS needs", "MERGE", "schedule"):
+        assert words in problems, problems
+    assert _routes(api) == []
+
+
+def test_a_route_to_a_missing_workspace_names_the_fix(api: SignedClient) -> None:
+    refused = api.call("PUT", "/routes/r", {**ROUTE, "target": {"workspace": "nowhere"}})
+    assert refused.status_code == 400
+    message = refused.json()["error_msg"]
+    assert "'nowhere' does not exist" in message
+    assert '"carried": true' in message
+    carried = api.call("PUT", "/routes/r", {**ROUTE, "target": {"carried": True}})
+    assert carried.status_code == 200, carried.text
+    assert carried.json()["target"] == {"carried": True}
+
+
+def test_only_project_admins_change_routes(api: SignedClient) -> None:
+    new_workspace(api, "prod")
+    dev = new_user(api, "route_dev", role="admin")
+    refused = dev.call("PUT", "/routes/test-prod", ROUTE)
+    assert refused.status_code == 403
+    assert "project admin" in refused.json()["error_msg"]
+    assert _routes(api) == []
+    assert api.call("PUT", "/routes/test-prod", ROUTE).status_code == 200
+    assert [r["name"] for r in _routes(dev)] == ["test-prod"]
+    assert dev.call("DELETE", "/routes/test-prod").status_code == 403
