@@ -7,6 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from jobferry.cli import transfer
 from support.builders import make_job, make_resource, make_script
 from support.cli import Cli, register
 
@@ -101,12 +104,21 @@ def test_a_dry_run_shows_the_plan_and_imports_nothing(cli: Cli) -> None:
     assert cli.remote.call("GET", "/jobs", workspace=cli.workspace).json()["total"] == 0
 
 
-def test_apply_asks_for_confirmation_and_refuses_without_a_terminal(cli: Cli) -> None:
+def test_apply_asks_for_confirmation_and_refuses_without_a_terminal(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = definitions(cli.cwd / "defs")
+    connected(cli)
     result = cli("apply", "-f", str(root))
     assert result.exit_code == 2
     assert "apply asks for confirmation" in result.stderr
     assert "--yes" in result.stderr
+    monkeypatch.setattr(transfer, "stdin_is_terminal", lambda: True)
+    declined = cli("apply", "-f", str(root), input="n\n")
+    assert declined.exit_code == 1
+    assert "7 to create, 0 to overwrite" in declined.stderr
+    assert "Cancelled; nothing was imported." in declined.stderr
+    assert cli.remote.call("GET", "/scripts", workspace=cli.workspace).json()["total"] == 0
 
 
 def test_an_invalid_file_is_named_with_its_field_and_nothing_is_applied(cli: Cli) -> None:

@@ -81,8 +81,7 @@ def apply_command(
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Make a workspace match a folder of definitions: pack it, plan (overwrite, atomic),
-    confirm, import; prints the plan and the rollback command."""
+    """Make a workspace match a folder of definitions: pack, plan, confirm, import atomically."""
     session(ctx, json_mode, workspace)  # --json holds for a refusal before the import too
     root = path.expanduser()
     objects = load_folder(root)

@@ -34,8 +34,7 @@ def pull_command(
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Write a workspace's jobs, scripts and resources into a folder, one file each, for
-    'jobferry apply -f DIR'."""
+    """Write a workspace into a folder, one file per job, script and resource (for apply -f)."""
     s = session(ctx, json_mode, workspace)
     root = folder.expanduser()
     if root.exists() and not root.is_dir():
