@@ -1,4 +1,5 @@
-"""jobferry apply -f: definitions in files created, updated or left alone; bad files refused."""
+"""jobferry apply -f: a folder of definitions packed, planned (OVERWRITE, atomic) and imported
+through the import pipeline, with a plan id and a rollback; bad files refused before any call."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from jobferry.cli import transfer
 from support.builders import make_job, make_resource, make_script
-from support.cli import Cli, write_config
+from support.cli import Cli, register
 
 
 def write(path: Path, document: Any) -> Path:
@@ -20,95 +24,151 @@ def definitions(root: Path) -> Path:
     """A folder laid out like an export package, with a file apply ignores."""
     write(root / "jobs" / "daily_sales.json", make_job("daily_sales"))
     write(root / "jobs" / "extra" / "weekly_sales.job", make_job("weekly_sales"))
-    write(root / "scripts" / "daily_sales_sql.json", make_script("daily_sales_sql"))
-    write(root / "scripts" / "daily_sales_sh.script", make_script("daily_sales_sh", type="Shell"))
+    for job in ("daily_sales", "weekly_sales"):
+        write(root / "scripts" / f"{job}_sql.json", make_script(f"{job}_sql"))
+        write(root / "scripts" / f"{job}_sh.script", make_script(f"{job}_sh", type="Shell"))
     write(root / "resources" / "udf_jar.json", make_resource("udf_jar"))
     (root / "README.md").write_text("not a definition\n", encoding="utf-8")
     return root
 
 
-def test_apply_creates_then_leaves_alone_then_updates(cli: Cli) -> None:
+def actions(plan: dict[str, Any]) -> dict[str, str]:
+    """``kind:name`` → the plan's action of every object."""
+    return {f"{o['kind']}:{o['name']}": o["action"] for o in plan["objects"]}
+
+
+def connected(cli: Cli) -> Cli:
+    """The CLI's workspace with the connections the jobs of :func:`definitions` name."""
+    register(cli.remote, cli.workspace, "dws_conn", "ssh_conn")
+    return cli
+
+
+def test_apply_creates_then_plans_everything_unchanged_then_overwrites_an_edit(cli: Cli) -> None:
     root = definitions(cli.cwd / "defs")
-    first = cli("apply", "-f", str(root))
-    assert first.exit_code == 0, first.output
-    lines = first.stdout.splitlines()
-    assert [line.split()[:3] for line in lines] == [
-        ["created", "script", "daily_sales_sh"],
-        ["created", "script", "daily_sales_sql"],
-        ["created", "resource", "udf_jar"],
-        ["created", "job", "daily_sales"],
-        ["created", "job", "weekly_sales"],
-    ]
-    assert "(jobs/daily_sales.json)" in lines[3]
-    assert "5 created, 0 updated, 0 unchanged" in first.stderr
+    connected(cli)
+    first = cli("apply", "-f", str(root), "--yes")
+    assert first.exit_code == 0, (first.stdout, first.stderr)
+    assert "Plan " in first.stdout
+    assert "7 to create, 0 to overwrite" in first.stdout
+    assert "Roll it back with:" in first.stdout
+    assert "rollback" in first.stdout.splitlines()[-1]
     job = cli.remote.call("GET", "/jobs/weekly_sales", workspace=cli.workspace).json()
     assert job["schedule"]["cron"]["expression"] == "0 30 2 * * ?"
 
-    again = cli.json("apply", "-f", str(root))
-    assert {o["action"] for o in again["objects"]} == {"unchanged"}
-    assert again["unchanged"] == 5
+    again = cli.json("apply", "-f", str(root), "--yes")
+    assert set(actions(again["plan"]).values()) == {"UNCHANGED"}
+    assert len(again["plan"]["objects"]) == 7
+    assert again["task"] is None
+    human = cli("apply", "-f", str(root), "--yes")
+    assert human.exit_code == 0
+    assert "Nothing to import." in human.stderr
 
     write(root / "scripts" / "daily_sales_sql.json", make_script(content="select 2;"))
-    changed = cli.json("apply", "-f", str(root))
-    actions = {o["name"]: o["action"] for o in changed["objects"]}
-    assert actions["daily_sales_sql"] == "updated"
-    assert [a for a in actions.values() if a != "unchanged"] == ["updated"]
+    changed = cli.json("apply", "-f", str(root), "--yes")
+    planned = actions(changed["plan"])
+    assert planned.pop("script:daily_sales_sql") == "OVERWRITE"
+    assert set(planned.values()) == {"UNCHANGED"}
+    assert changed["task"]["status"] == "SUCCESSFUL"
     script = cli.remote.call("GET", "/scripts/daily_sales_sql", workspace=cli.workspace).json()
     assert script["content"] == "select 2;"
 
 
-def test_apply_updates_a_resource_by_name(cli: Cli) -> None:
-    path = write(cli.cwd / "udf_jar.resource", make_resource("udf_jar"))
-    assert cli.json("apply", "-f", str(path))["created"] == 1
-    write(path, make_resource("udf_jar", desc="new UDFs"))
-    assert cli.json("apply", "-f", str(path))["updated"] == 1
+def test_apply_then_rollback_restores_the_workspace(cli: Cli) -> None:
+    root = definitions(cli.cwd / "defs")
+    connected(cli)
+    cli.json("apply", "-f", str(root), "--yes")
+    write(root / "resources" / "udf_jar.json", make_resource("udf_jar", desc="new UDFs"))
+    write(root / "scripts" / "new_sql.json", make_script("new_sql"))
+    applied = cli.json("apply", "-f", str(root), "--yes")
+    assert actions(applied["plan"])["resource:udf_jar"] == "OVERWRITE"
+    assert actions(applied["plan"])["script:new_sql"] == "CREATE"
+    task_id = applied["task"]["id"]
+    name = cli.remote.workspace_name(cli.workspace)
+    assert applied["rollback"].endswith(f"rollback {task_id} -w {name}")
+
+    undone = cli.json("rollback", task_id, "--yes")
+    assert undone["rolledBack"] == 2
     listed = cli.remote.call("GET", "/resources", workspace=cli.workspace).json()
-    assert [r["desc"] for r in listed["resources"]] == ["new UDFs"]
+    assert [r.get("desc", "") for r in listed["resources"]] == [make_resource()["desc"]]
+    gone = cli.remote.call("GET", "/scripts/new_sql", workspace=cli.workspace)
+    assert gone.status_code == 400
+    assert gone.json()["error_code"] == "DLF.6201"
+
+
+def test_a_dry_run_shows_the_plan_and_imports_nothing(cli: Cli) -> None:
+    root = definitions(cli.cwd / "defs")
+    connected(cli)
+    result = cli("apply", "-f", str(root), "--dry-run")
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert "CREATE" in result.stdout
+    assert cli.remote.call("GET", "/jobs", workspace=cli.workspace).json()["total"] == 0
+
+
+def test_apply_asks_for_confirmation_and_refuses_without_a_terminal(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = definitions(cli.cwd / "defs")
+    connected(cli)
+    result = cli("apply", "-f", str(root))
+    assert result.exit_code == 2
+    assert "apply asks for confirmation" in result.stderr
+    assert "--yes" in result.stderr
+    monkeypatch.setattr(transfer, "stdin_is_terminal", lambda: True)
+    declined = cli("apply", "-f", str(root), input="n\n")
+    assert declined.exit_code == 1
+    assert "7 to create, 0 to overwrite" in declined.stderr
+    assert "Cancelled; nothing was imported." in declined.stderr
+    assert cli.remote.call("GET", "/scripts", workspace=cli.workspace).json()["total"] == 0
 
 
 def test_an_invalid_file_is_named_with_its_field_and_nothing_is_applied(cli: Cli) -> None:
     root = definitions(cli.cwd / "defs")
+    connected(cli)
     broken = make_job("broken_job")
     broken["nodes"][1]["preNodeName"] = ["nowhere"]
     write(root / "jobs" / "broken_job.job", broken)
     (root / "scripts" / "bad.json").write_text("{not json", encoding="utf-8")
-    result = cli("apply", "-f", str(root))
+    result = cli("apply", "-f", str(root), "--yes")
     assert result.exit_code == 3
     assert "nothing was applied" in result.stderr
     assert "jobs/broken_job.job: job nodes[1].preNodeName" in result.stderr
     assert "scripts/bad.json: not valid JSON" in result.stderr
-    error = cli.json("apply", "-f", str(root), code=3)["error"]
+    error = cli.json("apply", "-f", str(root), "--yes", code=3)["error"]
     assert len(error["problems"]) == 2
     for path in ("/jobs", "/scripts", "/resources"):
         listed = cli.remote.call("GET", path, workspace=cli.workspace).json()
         assert listed["total"] == 0, path
 
 
+def test_a_plan_with_problems_imports_nothing(cli: Cli) -> None:
+    """The jobs name connections the workspace does not have: the plan lists the problems,
+    and the atomic import writes none of the objects that are fine."""
+    root = definitions(cli.cwd / "defs")
+    result = cli.json("apply", "-f", str(root), "--yes", code=3)
+    assert result["plan"]["problems"]
+    assert result["task"] is None
+    assert cli.remote.call("GET", "/scripts", workspace=cli.workspace).json()["total"] == 0
+
+
 def test_a_json_file_outside_a_kind_folder_is_refused_with_the_fix(cli: Cli) -> None:
     path = write(cli.cwd / "misc" / "thing.json", make_job("thing"))
-    result = cli("apply", "-f", str(path.parent))
+    result = cli("apply", "-f", str(path.parent), "--yes")
     assert result.exit_code == 3
     assert "thing.json: cannot tell a job from a script or a resource" in result.stderr
     assert "jobs/, scripts/ or resources/" in result.stderr
-    missing = cli("apply", "-f", str(cli.cwd / "none"))
+    missing = cli("apply", "-f", str(cli.cwd / "none"), "--yes")
     assert missing.exit_code == 2
     assert "does not exist" in missing.stderr
 
 
-def test_a_refusal_by_the_server_names_the_file_and_stops(cli: Cli) -> None:
-    remote = cli.remote
-    assert remote.call("POST", "/users", {"name": "vic_viewer"}).status_code == 200
-    keys = remote.call("POST", "/users/vic_viewer/credentials").json()
-    role = {"role": "viewer"}
-    assert remote.call("PUT", f"/users/vic_viewer/roles/{cli.workspace}", role).status_code == 204
-    config = write_config(cli.cwd / "viewer.toml", cli.server, cli.workspace)
-    text = config.read_text().replace(cli.server.ak, keys["accessKey"])
-    config.write_text(text.replace(cli.server.sk, keys["secretKey"]), encoding="utf-8")
-    root = definitions(cli.cwd / "defs")
-    viewer = Cli(cli.server, remote, cli.workspace, config, cli.cwd)
-    result = viewer("apply", "-f", str(root))
-    assert result.exit_code == 1
-    refused = "scripts/daily_sales_sh.script: the server refused script 'daily_sales_sh'"
-    assert refused in result.stderr
-    assert "Nothing after it was applied" in result.stderr
-    assert remote.call("GET", "/scripts", workspace=cli.workspace).json()["total"] == 0
+def test_one_definition_file_is_applied_alone(cli: Cli) -> None:
+    path = write(cli.cwd / "udf_jar.resource", make_resource("udf_jar"))
+    assert actions(cli.json("apply", "-f", str(path), "--yes")["plan"]) == {
+        "resource:udf_jar": "CREATE"
+    }
+    write(path, make_resource("udf_jar", desc="new UDFs"))
+    assert actions(cli.json("apply", "-f", str(path), "--yes")["plan"]) == {
+        "resource:udf_jar": "OVERWRITE"
+    }
+    listed = cli.remote.call("GET", "/resources", workspace=cli.workspace).json()
+    assert [r["desc"] for r in listed["resources"]] == ["new UDFs"]

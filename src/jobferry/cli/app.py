@@ -27,6 +27,7 @@ from jobferry.cli import (
     jobs,
     keys,
     package,
+    pull,
     serve,
     tasks,
     transfer,
@@ -201,6 +202,7 @@ app.command("import")(transfer.import_command)
 app.command("plan")(transfer.plan_command)
 app.command("rollback")(transfer.rollback_command)
 app.command("apply")(apply.apply_command)
+app.command("pull")(pull.pull_command)
 app.add_typer(environment.env_app, name="env")
 app.add_typer(environment.profiles_app, name="profiles")
 app.add_typer(keys.app, name="keys")

@@ -129,7 +129,7 @@ def export_command(
                 body["changed"] = ExportChanges.SINCE.value
                 since = changed_since.strip()
                 body["since"] = int(since) if since.isdigit() else since
-        result = _export_task(s, body, output, obs_path)
+        result = export_task(s, body, output, obs_path)
     out = s.output
     where = result.get("path") or result.get("file")
     out.result(result, f"Exported to {where} ({size_text(result.get('size'))}).")
@@ -155,7 +155,7 @@ def _export_now(
     return {"file": str(got.path), "size": got.size, "sha256": got.sha256, "jobs": jobs}
 
 
-def _export_task(
+def export_task(
     s: Session, body: dict[str, Any], output: Path | None, obs_path: str | None
 ) -> dict[str, Any]:
     client = s.client()

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from jobferry.domain.definitions import CONTROL_FIELDS, SERVER_FIELDS
 from jobferry.domain.report import Violation
 from jobferry.errors import (
     InvalidRequestError,
@@ -20,25 +21,7 @@ from jobferry.errors import (
     ValidationFailedError,
 )
 
-# Keys that steer the request rather than describe the object: never stored in a definition.
-CONTROL_FIELDS = ("targetStatus", "approvers")
-# Keys the server owns in responses (who and when, ids); a definition that carries
-# them (a pasted show response, a DataArts export) does not get to set them: they are dropped
-# before a definition is stored, by the API calls and by import alike.
-SERVER_FIELDS = (
-    "id",
-    "createTime",
-    "createUser",
-    "downstreamJobs",
-    "jobRelation",
-    "lastUpdateTime",
-    "lastUpdateUser",
-    "modifyTime",
-    "resourceId",
-    "updateTime",
-    "updateUser",
-)
-# Not "version": DataArts' own job examples carry "version": "1.0" as part of the definition.
+__all__ = ["CONTROL_FIELDS", "SERVER_FIELDS", "dump", "load", "raise_violations", "split_body"]
 
 _SPECIFIC: dict[str, type[InvalidRequestError]] = {
     cls.code: cls

@@ -1,0 +1,76 @@
+"""``jobferry pull -w WS DIR``: a workspace written as the folder ``jobferry apply -f`` reads.
+
+The workspace is exported whole as ``jobferry export --workspace-all`` exports it (every job,
+script and resource: ``POST /exports``, then the download), the package is read with the
+server's own reader, and each object is written as one file (:mod:`jobferry.package.folder`):
+``jobs/<name>.json``, ``scripts/<name>.json``, ``resources/<name>.json``, keys sorted, the
+fields the server owns left out. Pulling twice writes the same bytes; applying an unchanged
+pulled folder to the same workspace plans every object UNCHANGED. Definition files under those
+three folders of objects the workspace no longer has are removed, each named.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from jobferry.cli.exits import CliUsageError, CommandError
+from jobferry.cli.export import export_task
+from jobferry.cli.session import JsonOption, WorkspaceOption, session
+from jobferry.domain.enums import ExportMode, ExportStatus
+from jobferry.package.folder import write_folder
+from jobferry.package.reader import read_package
+
+
+def pull_command(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path,
+        typer.Argument(metavar="DIR", help="The folder to write (created when missing)."),
+    ],
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Write a workspace into a folder, one file per job, script and resource (for apply -f)."""
+    s = session(ctx, json_mode, workspace)
+    root = folder.expanduser()
+    if root.exists() and not root.is_dir():
+        raise CliUsageError(f"{root} is a file; give a folder to pull into.")
+    body = {"mode": ExportMode.WORKSPACE.value, "exportStatus": ExportStatus.DEVELOP.value}
+    with tempfile.TemporaryDirectory(prefix="jobferry-pull-") as work:
+        exported = export_task(s, body, Path(work) / "workspace.zip", None)
+        package = read_package(Path(exported["file"]))
+    done = write_folder(root, package.objects)
+    out = s.output
+    if done.problems:
+        raise CommandError(
+            f"{len(done.problems)} object(s) cannot be written as files; nothing was written:"
+            "\n  " + "\n  ".join(done.problems),
+            problems=done.problems,
+        )
+    for relative in done.written:
+        out.line(f"written  {relative}")
+    for relative in done.removed:
+        out.line(f"removed  {relative}  (no longer in the workspace)")
+    if done.skipped:
+        out.warn(
+            f"not written (environment objects, not definitions): {', '.join(done.skipped)}; "
+            "'jobferry env' manages them."
+        )
+    result: dict[str, Any] = {
+        "folder": str(root),
+        "written": done.written,
+        "unchanged": done.unchanged,
+        "removed": done.removed,
+        "skipped": done.skipped,
+        "taskId": exported.get("taskId"),
+    }
+    out.finish(
+        result,
+        0,
+        f"Pulled {s.workspace_label()} into {root}: {len(done.written)} written, "
+        f"{len(done.unchanged)} unchanged, {len(done.removed)} removed.",
+    )

@@ -1,0 +1,319 @@
+"""A folder of definitions: read and packed (``jobferry apply -f``), or written from a package
+(``jobferry pull``). Pure: files and bytes, no network.
+
+**The folder.** A file holds one definition in DataArts' own JSON, the body the create call
+takes (what an export package holds). Its kind comes from its name, as in an export package:
+``*.job``, ``*.script``, ``*.resource`` are a job, a script, a resource; a ``*.json`` is the
+kind of the nearest folder named ``jobs/``, ``scripts/`` or ``resources/`` above it (the folder
+given counts), and a ``*.json`` outside such a folder is a problem. A folder is read
+recursively; hidden files and folders are skipped, other extensions ignored. Every file is read
+and checked with the domain's validators, and every problem of every file is collected
+(:class:`FolderRead`), so a caller can refuse the whole folder naming each file at once.
+
+**The package.** :func:`pack` writes the definitions as a package of format 2 with the
+package writer, in the single layout an export writes (``jobs/<name>.job``,
+``scripts/<name>.script``, ``resources/<name>.resource``), so the server's reader takes it like
+any export. Each entry is the file's definition as compact JSON in the file's key order, the
+keys a request steers with and the keys the server owns left out (what the workspace would
+store). The same files always give the same bytes: entries in path order, the writer's fixed
+timestamps, and a manifest that depends on nothing else:
+
+* *No source workspace.* The manifest names none (``projectId``, ``workspaceId`` and
+  ``workspace`` are empty) and its entries carry no object id, so an import matches a folder's
+  objects by name, as it matches a DataArts package. A file has no identity beyond the name it
+  defines: a made-up one (a hash of the file's path, say) would tie the workspace's ledger of
+  received objects to file names, turning a moved file into a rename and letting a second
+  folder inherit the first's objects. So a folder has no drift and propagates no deletes.
+* ``createdAt`` is 0 (1970-01-01T00:00:00.000Z): file times are not part of the definitions
+  (a checkout sets them anew), and the bytes must not change when only they do.
+* ``options`` is ``{"layout": "single", "origin": "folder"}``; ``requires`` and
+  ``unresolved`` are empty (the import checks every reference against the target itself).
+
+**Writing a folder.** :func:`write_folder` writes objects one file each, in the layout the
+reading side takes as it is: ``jobs/<name>.json``, ``scripts/<name>.json``,
+``resources/<name>.json`` (plain ``.json`` so editors treat them as JSON; the folder names the
+kind). Each file is the definition without the server-owned and request-steering keys, as JSON
+with keys sorted at every level, a two-space indent and a final newline: the same objects give
+the same bytes. A file already holding those bytes is left untouched. Definition files under
+``jobs/``, ``scripts/`` and ``resources/`` that the objects do not account for (stale ones,
+or a hand-made ``jobs/extra/x.job``) are removed, so reading the folder back gives exactly the
+objects written; other files stay. CDM jobs are environment objects, not written (they are
+returned as skipped).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import orjson
+
+import jobferry
+from jobferry.domain.definitions import CONTROL_FIELDS, SERVER_FIELDS
+from jobferry.domain.enums import KIND_ORDER, ObjectKind
+from jobferry.domain.names import object_name_problem
+from jobferry.domain.report import Violation
+from jobferry.domain.validation import validate_job, validate_resource, validate_script
+from jobferry.package.layout import Layout, entry_path
+from jobferry.package.manifest import ManifestHeader
+from jobferry.package.writer import NewEntry, PackageWriter, WrittenPackage
+
+EXTENSIONS: dict[str, ObjectKind] = {
+    ".job": ObjectKind.JOB,
+    ".script": ObjectKind.SCRIPT,
+    ".resource": ObjectKind.RESOURCE,
+}
+FOLDERS: dict[str, ObjectKind] = {
+    "jobs": ObjectKind.JOB,
+    "scripts": ObjectKind.SCRIPT,
+    "resources": ObjectKind.RESOURCE,
+}
+FOLDER_OF: dict[ObjectKind, str] = {kind: folder for folder, kind in FOLDERS.items()}
+VALIDATORS: dict[ObjectKind, Callable[[Mapping[str, Any]], list[Violation]]] = {
+    ObjectKind.JOB: validate_job,
+    ObjectKind.SCRIPT: validate_script,
+    ObjectKind.RESOURCE: validate_resource,
+}
+LEFT_OUT = frozenset(CONTROL_FIELDS + SERVER_FIELDS)
+"""Keys neither packed nor written into a folder: the workspace would not store them."""
+FOLDER_OPTIONS = {"layout": Layout.SINGLE.value, "origin": "folder"}
+CREATED_AT_MS = 0
+
+
+@dataclass(frozen=True)
+class FolderObject:
+    """One definition read from a file."""
+
+    kind: ObjectKind
+    name: str
+    file: str
+    """The file as the user named it: relative to the folder given, ``/``-separated."""
+    document: dict[str, Any]
+    """The definition, without the keys a workspace would not store (:data:`LEFT_OUT`)."""
+
+
+@dataclass(frozen=True)
+class FolderRead:
+    """What a folder holds: its definitions (what a job uses first, then by name), and every
+    problem found, each naming its file."""
+
+    objects: tuple[FolderObject, ...]
+    problems: tuple[str, ...]
+
+
+def stored_part(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A definition without the keys a workspace does not store (key order kept)."""
+    return {k: v for k, v in document.items() if k not in LEFT_OUT}
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _definition_files(root: Path) -> list[Path]:
+    """The files under ``root`` that may hold a definition, by path (hidden ones skipped)."""
+    return [
+        path
+        for path in sorted(root.rglob("*"))
+        if not _hidden(path, root)
+        and path.is_file()
+        and (path.suffix in EXTENSIONS or path.suffix == ".json")
+    ]
+
+
+def _kind(path: Path, root: Path) -> ObjectKind | None:
+    if path.suffix in EXTENSIONS:
+        return EXTENSIONS[path.suffix]
+    if path == root:
+        folders = [path.resolve().parent.name]
+    else:
+        folders = [root.resolve().name, *path.relative_to(root).parts[:-1]]
+    for folder in reversed(folders):
+        if folder in FOLDERS:
+            return FOLDERS[folder]
+    return None
+
+
+def _read(path: Path, shown: str, kind: ObjectKind, problems: list[str]) -> FolderObject | None:
+    try:
+        document = orjson.loads(path.read_bytes())
+    except OSError as exc:
+        problems.append(f"{shown}: cannot be read: {exc.strerror or exc}")
+        return None
+    except orjson.JSONDecodeError as exc:
+        problems.append(f"{shown}: not valid JSON ({exc}); fix the file")
+        return None
+    if not isinstance(document, dict):
+        problems.append(f"{shown}: holds {type(document).__name__}, not a {kind} definition object")
+        return None
+    body = stored_part(document)
+    violations = VALIDATORS[kind](body)
+    problems.extend(f"{shown}: {kind} {v.field or '(document)'}: {v.message}" for v in violations)
+    name = body.get("name")
+    if violations or not isinstance(name, str):
+        return None
+    return FolderObject(kind, name, shown, body)
+
+
+def read_folder(root: Path) -> FolderRead:
+    """Every definition under ``root`` (a folder, or one definition file), and every problem
+    of every file; ``root`` must exist."""
+    problems: list[str] = []
+    found: dict[tuple[ObjectKind, str], FolderObject] = {}
+    files = [root] if root.is_file() else _definition_files(root)
+    for path in files:
+        shown = path.name if path == root else path.relative_to(root).as_posix()
+        kind = _kind(path, root)
+        if kind is None:
+            problems.append(
+                f"{shown}: cannot tell a job from a script or a resource; put it under a jobs/, "
+                "scripts/ or resources/ folder, or name it .job, .script or .resource"
+            )
+            continue
+        item = _read(path, shown, kind, problems)
+        if item is None:
+            continue
+        twin = found.get((item.kind, item.name))
+        if twin is not None:
+            problems.append(
+                f"{shown}: {item.kind} '{item.name}' is also defined in {twin.file}; keep one"
+            )
+            continue
+        found[(item.kind, item.name)] = item
+    ordered = sorted(found.values(), key=lambda o: (KIND_ORDER[o.kind], o.name))
+    return FolderRead(tuple(ordered), tuple(problems))
+
+
+# -- packing ------------------------------------------------------------------------------
+
+
+def folder_header() -> ManifestHeader:
+    """The manifest of a folder's package: no source workspace, no time (module docstring)."""
+    return ManifestHeader(
+        producer_version=jobferry.__version__,
+        project_id="",
+        workspace_id="",
+        workspace_name="",
+        created_at_ms=CREATED_AT_MS,
+        options=dict(FOLDER_OPTIONS),
+    )
+
+
+def package_entries(objects: Iterable[FolderObject]) -> list[NewEntry]:
+    """The package entries of ``objects``, in path order (no object id: matched by name)."""
+    entries = [
+        NewEntry(
+            entry_path(Layout.SINGLE, obj.kind, obj.name),
+            obj.kind,
+            obj.name,
+            "",
+            orjson.dumps(stored_part(obj.document)),
+        )
+        for obj in objects
+    ]
+    return sorted(entries, key=lambda e: e.path)
+
+
+def pack(objects: Iterable[FolderObject], out: IO[bytes]) -> WrittenPackage:
+    """Write ``objects`` into ``out`` as a package: the same objects, the same bytes."""
+    writer = PackageWriter(out, folder_header())
+    writer.add_many(package_entries(objects))
+    return writer.close()
+
+
+# -- writing a folder ---------------------------------------------------------------------
+
+
+class Definition(Protocol):
+    """An object to write into a folder (a package's object, or one read from a folder)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def document(self) -> dict[str, Any]: ...
+
+
+@dataclass
+class FolderWrite:
+    """What writing a folder did (paths relative to the folder, ``/``-separated)."""
+
+    written: list[str] = field(default_factory=list)
+    """Files created or changed."""
+    unchanged: list[str] = field(default_factory=list)
+    """Files that held the same bytes already."""
+    removed: list[str] = field(default_factory=list)
+    """Definition files of objects no longer present."""
+    skipped: list[str] = field(default_factory=list)
+    """Objects of kinds a folder does not hold (``cdm_job 'name'``)."""
+    problems: list[str] = field(default_factory=list)
+    """Objects that cannot be written (nothing is written when there is one)."""
+
+
+def file_bytes(document: Mapping[str, Any]) -> bytes:
+    """A definition as a folder holds it: sorted keys, two-space indent, final newline."""
+    return orjson.dumps(stored_part(document), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+
+
+def folder_files(objects: Iterable[Definition], done: FolderWrite) -> dict[str, bytes]:
+    """Relative path → bytes of every object a folder holds (others noted in ``done``)."""
+    files: dict[str, bytes] = {}
+    for obj in objects:
+        kind = ObjectKind(obj.kind)
+        if kind not in FOLDER_OF:
+            done.skipped.append(f"{kind} '{obj.name}'")
+            continue
+        problem = object_name_problem(obj.name, str(kind))
+        if problem is not None:
+            done.problems.append(f"{kind} '{obj.name}': {problem.message}")
+            continue
+        files[f"{FOLDER_OF[kind]}/{obj.name}.json"] = file_bytes(obj.document) + b"\n"
+    return files
+
+
+def _owned_files(root: Path) -> set[str]:
+    """The definition files under ``jobs/``, ``scripts/`` and ``resources/`` (relative)."""
+    found: set[str] = set()
+    for folder in FOLDERS:
+        base = root / folder
+        if base.is_dir():
+            found.update(p.relative_to(root).as_posix() for p in _definition_files(base))
+    return found
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step (a hidden temporary file beside it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def write_folder(root: Path, objects: Iterable[Definition]) -> FolderWrite:
+    """Write ``objects`` into ``root``, one file each, and remove the stale definition files
+    (nothing is written when an object cannot be: see :attr:`FolderWrite.problems`)."""
+    done = FolderWrite()
+    files = folder_files(objects, done)
+    if done.problems:
+        return done
+    stale = _owned_files(root) - set(files)
+    for relative, data in sorted(files.items()):
+        path = root / relative
+        if path.is_file() and path.read_bytes() == data:
+            done.unchanged.append(relative)
+            continue
+        _write_file(path, data)
+        done.written.append(relative)
+    for relative in sorted(stale):
+        (root / relative).unlink()
+        done.removed.append(relative)
+    return done

@@ -1,0 +1,104 @@
+"""jobferry pull -w WS DIR: a workspace written as the folder apply reads, one file an object;
+pulling twice writes the same bytes, and applying what was pulled changes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from support.builders import make_job, make_script
+from support.cli import Cli
+from support.exporting import seed
+
+
+def files(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` by relative path."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def seeded(cli: Cli) -> Cli:
+    """daily_sales and weekly_sales with their scripts, udf_jar and dws_conn."""
+    seed(cli.remote, ("daily_sales", "weekly_sales"), workspace=cli.workspace)
+    return cli
+
+
+def test_pull_writes_one_file_an_object_without_server_fields(cli: Cli) -> None:
+    seeded(cli)
+    result = cli.json("pull", "wsdir")
+    root = cli.cwd / "wsdir"
+    assert sorted(files(root)) == [
+        "jobs/daily_sales.json",
+        "jobs/weekly_sales.json",
+        "resources/udf_jar.json",
+        "scripts/daily_sales_sh.json",
+        "scripts/daily_sales_sql.json",
+        "scripts/weekly_sales_sh.json",
+        "scripts/weekly_sales_sql.json",
+    ]
+    assert result["written"] == sorted(files(root))
+    text = (root / "jobs" / "daily_sales.json").read_text(encoding="utf-8")
+    job = json.loads(text)
+    assert text == json.dumps(job, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    assert not {"id", "createTime", "createUser", "lastUpdateUser"} & set(job)
+    assert job["nodes"][0]["name"] == "load"
+
+
+def test_pull_twice_writes_identical_bytes_and_removes_stale_files(cli: Cli) -> None:
+    seeded(cli)
+    root = cli.cwd / "wsdir"
+    cli.json("pull", str(root))
+    first = files(root)
+    (root / "jobs" / "gone.json").write_text(json.dumps(make_job("gone")), encoding="utf-8")
+    (root / "jobs" / "extra").mkdir()
+    (root / "jobs" / "extra" / "old.job").write_text("{}", encoding="utf-8")
+    (root / "README.md").write_text("kept\n", encoding="utf-8")
+    second = cli("pull", str(root))
+    assert second.exit_code == 0, (second.stdout, second.stderr)
+    assert "removed  jobs/extra/old.job" in second.stdout
+    assert "removed  jobs/gone.json" in second.stdout
+    assert "0 written, 7 unchanged, 2 removed" in second.stderr
+    assert files(root) == {**first, "README.md": b"kept\n"}
+
+
+def test_pull_then_apply_plans_everything_unchanged(cli: Cli) -> None:
+    seeded(cli)
+    root = cli.cwd / "wsdir"
+    cli.json("pull", str(root))
+    applied = cli.json("apply", "-f", str(root), "--yes")
+    actions: dict[str, Any] = {
+        f"{o['kind']}:{o['name']}": o["action"] for o in applied["plan"]["objects"]
+    }
+    assert len(actions) == 7
+    assert set(actions.values()) == {"UNCHANGED"}
+    assert applied["task"] is None
+
+
+def test_a_pulled_file_edited_is_overwritten_by_apply_and_pulled_back(cli: Cli) -> None:
+    seeded(cli)
+    root = cli.cwd / "wsdir"
+    cli.json("pull", str(root))
+    path = root / "scripts" / "daily_sales_sql.json"
+    script = json.loads(path.read_text(encoding="utf-8"))
+    script["content"] = "select 42;"
+    path.write_text(json.dumps(script), encoding="utf-8")
+    applied = cli.json("apply", "-f", str(root), "--yes")
+    changed = [o["name"] for o in applied["plan"]["objects"] if o["action"] != "UNCHANGED"]
+    assert changed == ["daily_sales_sql"]
+    again = cli.json("pull", str(root))
+    assert again["written"] == ["scripts/daily_sales_sql.json"]
+    assert json.loads(path.read_text(encoding="utf-8"))["content"] == "select 42;"
+    assert (
+        cli.remote.call(
+            "POST", "/scripts", make_script("extra_sql"), workspace=cli.workspace
+        ).status_code
+        == 204
+    )
+    assert cli.json("pull", str(root))["written"] == ["scripts/extra_sql.json"]
+
+
+def test_pull_into_a_file_is_refused(cli: Cli) -> None:
+    (cli.cwd / "taken").write_text("x", encoding="utf-8")
+    result = cli("pull", str(cli.cwd / "taken"))
+    assert result.exit_code == 2
+    assert "is a file" in result.stderr

@@ -1,0 +1,185 @@
+"""A folder of definitions: read with every problem named, packed into the same bytes every
+time (a package the server's reader takes), and written back one file an object."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from jobferry.package.folder import FolderObject, pack, read_folder, write_folder
+from jobferry.package.reader import read_package
+from support.builders import make_job, make_resource, make_script
+
+
+def write(path: Path, document: Any, indent: int | None = 2) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=indent, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def folder(root: Path) -> Path:
+    """Two jobs (one nested, one by extension), their scripts, a resource, a file to ignore."""
+    write(root / "jobs" / "daily_sales.json", {**make_job("daily_sales"), "id": "7"})
+    write(root / "jobs" / "extra" / "weekly_sales.job", make_job("weekly_sales"))
+    write(root / "scripts" / "daily_sales_sql.json", make_script("daily_sales_sql"))
+    write(root / "scripts" / "sh.script", make_script("daily_sales_sh", type="Shell"))
+    write(root / "resources" / "udf_jar.json", make_resource("udf_jar", desc="UDFs ü"))
+    write(root / ".hidden" / "jobs" / "x.json", {"broken": True})
+    (root / "README.md").write_text("not a definition\n", encoding="utf-8")
+    return root
+
+
+def packed(objects: tuple[FolderObject, ...]) -> bytes:
+    out = io.BytesIO()
+    pack(objects, out)
+    return out.getvalue()
+
+
+def test_a_folder_is_read_in_the_order_an_import_writes_without_server_fields(
+    tmp_path: Path,
+) -> None:
+    read = read_folder(folder(tmp_path / "defs"))
+    assert read.problems == ()
+    assert [(o.kind, o.name, o.file) for o in read.objects] == [
+        ("script", "daily_sales_sh", "scripts/sh.script"),
+        ("script", "daily_sales_sql", "scripts/daily_sales_sql.json"),
+        ("resource", "udf_jar", "resources/udf_jar.json"),
+        ("job", "daily_sales", "jobs/daily_sales.json"),
+        ("job", "weekly_sales", "jobs/extra/weekly_sales.job"),
+    ]
+    assert "id" not in read.objects[3].document
+
+
+def test_every_problem_of_every_file_is_named_at_once(tmp_path: Path) -> None:
+    root = folder(tmp_path / "defs")
+    broken = make_job("broken_job")
+    broken["nodes"][1]["preNodeName"] = ["nowhere"]
+    write(root / "jobs" / "broken_job.job", broken)
+    (root / "scripts" / "bad.json").write_text("{not json", encoding="utf-8")
+    write(root / "misc" / "thing.json", make_job("thing"))
+    write(root / "resources" / "list.json", [1, 2])
+    write(root / "jobs" / "again.json", make_job("daily_sales"))
+    problems = read_folder(root).problems
+    assert len(problems) == 5, problems
+    assert any(p.startswith("jobs/broken_job.job: job nodes[1].preNodeName") for p in problems)
+    assert any(p.startswith("scripts/bad.json: not valid JSON") for p in problems)
+    assert any(p.startswith("misc/thing.json: cannot tell a job from a script") for p in problems)
+    assert "resources/list.json: holds list, not a resource definition object" in problems
+    twin = "jobs/daily_sales.json: job 'daily_sales' is also defined in jobs/again.json; keep one"
+    assert twin in problems
+
+
+def test_the_same_folder_packs_into_the_same_bytes_whatever_its_file_times(
+    tmp_path: Path,
+) -> None:
+    root = folder(tmp_path / "defs")
+    first = packed(read_folder(root).objects)
+    for path in root.rglob("*"):
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+    assert packed(read_folder(root).objects) == first
+    copy = folder(tmp_path / "elsewhere")
+    assert packed(read_folder(copy).objects) == first
+
+
+def test_the_package_is_an_export_package_without_a_source(tmp_path: Path) -> None:
+    objects = read_folder(folder(tmp_path / "defs")).objects
+    package = read_package(packed(objects))
+    assert package.layout == "single"
+    assert [(o.kind, o.name, o.path, o.uid) for o in package.objects] == [
+        ("script", "daily_sales_sh", "scripts/daily_sales_sh.script", None),
+        ("script", "daily_sales_sql", "scripts/daily_sales_sql.script", None),
+        ("resource", "udf_jar", "resources/udf_jar.resource", None),
+        ("job", "daily_sales", "jobs/daily_sales.job", None),
+        ("job", "weekly_sales", "jobs/weekly_sales.job", None),
+    ]
+    assert package.objects[2].document["desc"] == "UDFs ü"
+    assert "id" not in package.objects[3].document
+    assert package.manifest is not None
+    assert package.manifest["source"] == {"projectId": "", "workspace": "", "workspaceId": ""}
+    assert package.manifest["createdAt"] == "1970-01-01T00:00:00.000Z"
+    assert package.manifest["options"] == {"layout": "single", "origin": "folder"}
+
+
+def test_a_changed_definition_changes_the_package(tmp_path: Path) -> None:
+    root = folder(tmp_path / "defs")
+    before = packed(read_folder(root).objects)
+    write(root / "scripts" / "daily_sales_sql.json", make_script(content="select 2;"))
+    assert packed(read_folder(root).objects) != before
+
+
+def test_a_written_folder_reads_back_as_the_same_objects(tmp_path: Path) -> None:
+    objects = read_folder(folder(tmp_path / "defs")).objects
+    out = tmp_path / "out"
+    done = write_folder(out, objects)
+    assert done.written == [
+        "jobs/daily_sales.json",
+        "jobs/weekly_sales.json",
+        "resources/udf_jar.json",
+        "scripts/daily_sales_sh.json",
+        "scripts/daily_sales_sql.json",
+    ]
+    again = read_folder(out)
+    assert again.problems == ()
+    assert [(o.kind, o.name, o.document) for o in again.objects] == [
+        (o.kind, o.name, o.document) for o in objects
+    ]
+    text = (out / "resources" / "udf_jar.json").read_text(encoding="utf-8")
+    shown = json.dumps(objects[2].document, indent=2, sort_keys=True, ensure_ascii=False)
+    assert text == shown + "\n"
+
+
+def test_writing_twice_gives_the_same_bytes_and_leaves_files_untouched(tmp_path: Path) -> None:
+    objects = read_folder(folder(tmp_path / "defs")).objects
+    out = tmp_path / "out"
+    write_folder(out, objects)
+    first = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    stamp = (out / "jobs" / "daily_sales.json").stat().st_mtime_ns
+    os.utime(out / "jobs" / "daily_sales.json", ns=(stamp - 10**9, stamp - 10**9))
+    done = write_folder(out, objects)
+    assert done.written == []
+    assert len(done.unchanged) == 5
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == first
+    assert (out / "jobs" / "daily_sales.json").stat().st_mtime_ns == stamp - 10**9
+
+
+def test_stale_definition_files_are_removed_and_other_files_kept(tmp_path: Path) -> None:
+    objects = read_folder(folder(tmp_path / "defs")).objects
+    out = tmp_path / "out"
+    write(out / "jobs" / "gone.json", make_job("gone"))
+    write(out / "scripts" / "deep" / "old.script", make_script("old"))
+    write(out / "jobs" / ".draft.json", make_job("draft"))
+    (out / "jobs" / "notes.txt").write_text("kept\n", encoding="utf-8")
+    write(out / "loose.job", make_job("loose"))
+    done = write_folder(out, objects)
+    assert done.removed == ["jobs/gone.json", "scripts/deep/old.script"]
+    assert (out / "jobs" / "notes.txt").exists()
+    assert (out / "jobs" / ".draft.json").exists()
+    assert (out / "loose.job").exists()
+
+
+def test_server_fields_are_left_out_and_cdm_jobs_skipped(tmp_path: Path) -> None:
+    class Shown:
+        def __init__(self, kind: str, name: str, document: dict[str, Any]) -> None:
+            self.kind, self.name, self.document = kind, name, document
+
+    job = {**make_job("daily_sales"), "createTime": 1, "lastUpdateUser": "ann", "id": "9"}
+    cdm = Shown("cdm_job", "copy_orders", {"name": "copy_orders", "type": "CDM"})
+    done = write_folder(tmp_path / "out", [Shown("job", "daily_sales", job), cdm])
+    assert done.skipped == ["cdm_job 'copy_orders'"]
+    written = json.loads((tmp_path / "out" / "jobs" / "daily_sales.json").read_bytes())
+    assert written == make_job("daily_sales")
+
+
+def test_a_name_that_is_not_a_file_name_writes_nothing(tmp_path: Path) -> None:
+    class Shown:
+        def __init__(self, kind: str, name: str) -> None:
+            self.kind, self.name, self.document = kind, name, {"name": name}
+
+    out = tmp_path / "out"
+    done = write_folder(out, [Shown("script", "fine"), Shown("script", "../escape")])
+    assert len(done.problems) == 1
+    assert done.problems[0].startswith("script '../escape':")
+    assert not out.exists()
