@@ -192,19 +192,24 @@ def _selection(value: object, problems: list[str]) -> Selection:
         problems.append(f"selection.kind must be one of {known}, not {kind_value!r}")
         return Selection()
     kind = SelectionKind(kind_value)
-    values = value.get("values", [])
-    if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
-        problems.append("selection.values must be a list of names")
-        values = []
-    if kind is SelectionKind.ALL and values:
-        problems.append("selection.values must be empty when selection.kind is ALL")
-    if kind is not SelectionKind.ALL and not values:
-        problems.append(f"selection.kind {kind.value} needs at least one name in values")
+    values = _names(kind, value.get("values", []), problems)
     upstream = value.get("withUpstream", True)
     if not isinstance(upstream, bool):
         problems.append("selection.withUpstream must be true or false")
         upstream = True
-    return Selection(kind, tuple(dict.fromkeys(values)), upstream)
+    return Selection(kind, values, upstream)
+
+
+def _names(kind: SelectionKind, values: object, problems: list[str]) -> tuple[str, ...]:
+    """``selection.values``: names (folders, tags or jobs), none for ALL."""
+    if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
+        problems.append("selection.values must be a list of names")
+        return ()
+    if kind is SelectionKind.ALL and values:
+        problems.append("selection.values must be empty when selection.kind is ALL")
+    if kind is not SelectionKind.ALL and not values:
+        problems.append(f"selection.kind {kind.value} needs at least one name in values")
+    return tuple(dict.fromkeys(values))
 
 
 def _choice(
