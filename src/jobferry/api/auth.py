@@ -1,4 +1,10 @@
-"""AK/SK authentication and workspace scoping as FastAPI dependencies."""
+"""AK/SK authentication and workspace scoping as FastAPI dependencies.
+
+Each is ONE ``async def`` dependency taking only the request (the project id comes from the
+path the route already matched): FastAPI resolves every dependency and its parameters again
+on each request, and a plain ``def`` one would cost a thread-pool hop too, so the common path
+keeps that machinery to a minimum. The caller's user is kept on the request, so a route that
+asks for both the actor and the scope verifies the signature once."""
 
 from __future__ import annotations
 
@@ -82,8 +88,16 @@ def header_problem(headers: dict[str, str], project_id: str) -> AuthenticationEr
     return None
 
 
-async def authenticated(request: Request, project_id: str) -> Actor:
-    """Verify the SDK-HMAC-SHA256 signature; the caller's user."""
+async def authenticated(request: Request) -> Actor:
+    """Verify the SDK-HMAC-SHA256 signature; the caller's user (once per request)."""
+    known: Actor | None = getattr(request.state, "actor", None)
+    if known is None:
+        known = await _authenticate(request, request.path_params["project_id"])
+        request.state.actor = known
+    return known
+
+
+async def _authenticate(request: Request, project_id: str) -> Actor:
     services = services_of(request)
     body = await raw_body(request)
     headers = scope_headers(request.scope)
@@ -211,16 +225,20 @@ async def _scope_in(
     return await run_in_threadpool(accounts.scope, actor, project_id, workspace)
 
 
-async def scoped(request: Request, project_id: str, actor: ActorDep) -> Scope:
+async def scoped(request: Request) -> Scope:
     """The caller in the workspace named by the ``workspace`` header (default: the default one)."""
+    actor = await authenticated(request)
+    project_id = request.path_params["project_id"]
     return await _scope_in(request, actor, project_id, request.headers.get("workspace") or None)
 
 
 ScopeDep = Annotated[Scope, Depends(scoped)]
 
 
-async def workspace_scoped(request: Request, project_id: str, actor: ActorDep) -> Scope:
+async def workspace_scoped(request: Request) -> Scope:
     """As ``scoped``, for the calls whose SDK marks the ``workspace`` header required."""
+    actor = await authenticated(request)
+    project_id = request.path_params["project_id"]
     workspace = request.headers.get("workspace") or None
     if workspace is None:
         raise RequiredParameterError(

@@ -1,6 +1,9 @@
 """The query parameters of list calls, as dependencies: a page (``limit``, ``offset``) and
 the filters that follow it.
 
+Each dependency is an ``async def`` that only builds its value: FastAPI runs a plain ``def``
+dependency (or a class used as one) on the thread pool, a hop per list call for nothing.
+
 No ``from __future__ import annotations`` here: FastAPI reads these classes' and functions'
 annotations as objects (a dataclass's generated ``__init__`` has no module to look names up
 in, and ``named_page`` builds its annotation from its argument).
@@ -21,19 +24,33 @@ class Paging:
     offset: int | None = None
 
 
-PagingDep = Annotated[Paging, Depends()]
+async def _paging(limit: int | None = None, offset: int | None = None) -> Paging:
+    return Paging(limit, offset)
+
+
+PagingDep = Annotated[Paging, Depends(_paging)]
 
 
 @dataclass(frozen=True)
 class JobsQuery(Paging):
     """list_jobs' query: a page of jobs, filtered by type, name and tags."""
 
-    job_type: Annotated[str | None, Query(alias="jobType")] = None
-    job_name: Annotated[str | None, Query(alias="jobName")] = None
+    job_type: str | None = None
+    job_name: str | None = None
     tags: str | None = None
 
 
-JobsQueryDep = Annotated[JobsQuery, Depends()]
+async def _jobs_query(
+    limit: int | None = None,
+    offset: int | None = None,
+    job_type: Annotated[str | None, Query(alias="jobType")] = None,
+    job_name: Annotated[str | None, Query(alias="jobName")] = None,
+    tags: str | None = None,
+) -> JobsQuery:
+    return JobsQuery(limit, offset, job_type, job_name, tags)
+
+
+JobsQueryDep = Annotated[JobsQuery, Depends(_jobs_query)]
 
 
 @dataclass(frozen=True)
@@ -44,7 +61,16 @@ class TasksQuery(Paging):
     status: str | None = None
 
 
-TasksQueryDep = Annotated[TasksQuery, Depends()]
+async def _tasks_query(
+    limit: int | None = None,
+    offset: int | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+) -> TasksQuery:
+    return TasksQuery(limit, offset, kind, status)
+
+
+TasksQueryDep = Annotated[TasksQuery, Depends(_tasks_query)]
 
 
 @dataclass(frozen=True)
@@ -58,7 +84,7 @@ def named_page(name_parameter: str) -> Any:
     """The dependency reading ``limit``, ``offset`` and the name filter called
     ``name_parameter`` (in that order, as the DataArts list calls document them)."""
 
-    def query(
+    async def query(
         limit: int | None = None,
         offset: int | None = None,
         name: Annotated[str | None, Query(alias=name_parameter)] = None,
