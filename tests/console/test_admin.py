@@ -26,8 +26,8 @@ def test_environment_objects_are_saved_with_write_only_secrets(
     assert_page(saved, 200, "Saved connection", "password: set")
     assert "top-secret-value" not in saved.text
     stored = services.environment.get(scope, "connection", "dws_prod")
-    assert stored["config"] == {"host": "10.1.1.1"}
-    assert stored["secrets"] == {"password": "set"}
+    assert stored.config == {"host": "10.1.1.1"}
+    assert stored.secret_keys == ("password",)
 
     edit = browser.get(url, params={"edit_kind": "connection", "edit_name": "dws_prod"})
     assert "10.1.1.1" in edit.text
@@ -36,9 +36,7 @@ def test_environment_objects_are_saved_with_write_only_secrets(
         url,
         {"kind": "connection", "name": "dws_prod", "type": "DWS", "config": "{}", "secrets": ""},
     )
-    assert services.environment.get(scope, "connection", "dws_prod")["secrets"] == {
-        "password": "set"
-    }
+    assert services.environment.get(scope, "connection", "dws_prod").secret_keys == ("password",)
 
     bad = browser.post(url, {"kind": "connection", "name": "x", "type": "DWS", "config": "[1]"})
     assert_page(bad, 400, "Config must be a JSON object")

@@ -90,7 +90,7 @@ def test_the_preview_shows_the_signature_state_and_require_signed_refuses_unsign
     signed = wizard.export_package(services, seeded)
     page, _ = _options(browser, prod, signed)
     assert 'class="badge signature-untrusted"' in page
-    services.keys.trust(prod, parse_trust({"name": "test", "publicKey": key["publicKey"]}))
+    services.keys.trust(prod, parse_trust({"name": "test", "publicKey": key.public_key}))
     page, _ = _options(browser, prod, signed)
     assert 'class="badge signature-valid"' in page
 
@@ -165,7 +165,7 @@ def test_signing_and_trusted_keys_are_managed_on_the_keys_page(
     assert public
     trusted = browser.post(url, {"action": "trust", "name": "self", "publicKey": public.group(1)})
     assert "Trusting key" in trusted.text
-    key_id = services.keys.trusted(scope)[0]["keyId"]
+    key_id = services.keys.trusted(scope)[0].key_id
     twice = browser.post(url, {"action": "trust", "name": "again", "publicKey": public.group(1)})
     assert twice.status_code == 400
     bad = browser.post(url, {"action": "trust", "name": "x", "publicKey": "ed25519:nope"})

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -27,6 +27,7 @@ from jobferry.cli.session import JsonOption, session
 # The server and the services (FastAPI, SQLAlchemy: ~1.5 s of CPU) are imported when a command
 # opens the database, not by every CLI process (jobferry.cli.serve says why).
 if TYPE_CHECKING:
+    from jobferry.services.accounts.records import User, Workspace
     from jobferry.services.container import Services
     from jobferry.services.context import Actor
 
@@ -84,49 +85,53 @@ def workspace_id(services: Services, actor: Actor, name_or_id: str) -> str:
     """The id of a workspace named by name or id."""
     known = services.accounts.list_workspaces(actor, actor.project_id)
     for ws in known:
-        if name_or_id in (ws["id"], ws["name"]):
-            return str(ws["id"])
-    names = ", ".join(str(ws["name"]) for ws in known)
+        if name_or_id in (ws.id, ws.name):
+            return ws.id
+    names = ", ".join(ws.name for ws in known)
     raise CliUsageError(
         f"Workspace '{name_or_id}' does not exist in project {actor.project_id} (workspaces: "
         f"{names}); create it with 'jobferry admin create-workspace'."
     )
 
 
+Item = TypeVar("Item")
+
+
 def _show_project_list(
     out: Output,
     actor: Actor,
     key: str,
-    items: list[dict[str, Any]],
+    items: list[Item],
     columns: tuple[str, ...],
-    row: Callable[[dict[str, Any]], tuple[Any, ...]],
+    row: Callable[[Item], tuple[Any, ...]],
+    wire: Callable[[Item], dict[str, Any]],
     title: str | None = None,
 ) -> None:
-    """``items`` as a table of ``columns``, a ``row`` each (``--json``: the items under ``key``
-    beside the project id)."""
+    """``items`` as a table of ``columns``, a ``row`` each (``--json``: the items in their
+    ``wire`` form, as the HTTP API answers them, under ``key`` beside the project id)."""
     if out.json_mode:
-        out.emit({"projectId": actor.project_id, key: items})
+        out.emit({"projectId": actor.project_id, key: [wire(item) for item in items]})
         return
     out.table(columns, [row(item) for item in items], title=title)
 
 
-def _workspace_row(w: dict[str, Any]) -> tuple[Any, ...]:
+def _workspace_row(w: Workspace) -> tuple[Any, ...]:
     return (
-        w["id"],
-        w["name"],
-        "yes" if w.get("isDefault") else "",
-        w.get("lockPolicy"),
-        "on" if w.get("approvalEnabled") else "off",
+        w.id,
+        w.name,
+        "yes" if w.is_default else "",
+        w.lock_policy.value,
+        "on" if w.approval_enabled else "off",
     )
 
 
-def _user_row(u: dict[str, Any]) -> tuple[Any, ...]:
+def _user_row(u: User) -> tuple[Any, ...]:
     return (
-        u["name"],
-        "yes" if u["projectAdmin"] else "",
-        ", ".join(f"{r['workspace']}={r['role']}" for r in u["roles"]),
-        ", ".join(u["accessKeys"]),
-        epoch_ms(u.get("createTime")),
+        u.name,
+        "yes" if u.project_admin else "",
+        ", ".join(f"{r.workspace}={r.role.value}" for r in u.roles),
+        ", ".join(u.access_keys),
+        epoch_ms(u.created_at),
     )
 
 
@@ -135,10 +140,12 @@ def list_workspaces(ctx: typer.Context, json_mode: JsonOption = False) -> None:
     """List the project's workspaces."""
     out = session(ctx, json_mode).output
     with operator(ctx) as (services, actor):
+        from jobferry.api.presenters.accounts import workspace
+
         items = services.accounts.list_workspaces(actor, actor.project_id)
     columns = ("id", "name", "default", "lock policy", "approval")
     title = f"Workspaces of project {actor.project_id}"
-    _show_project_list(out, actor, "workspaces", items, columns, _workspace_row, title)
+    _show_project_list(out, actor, "workspaces", items, columns, _workspace_row, workspace, title)
 
 
 @app.command("create-workspace")
@@ -159,9 +166,11 @@ def list_users(ctx: typer.Context, json_mode: JsonOption = False) -> None:
     """List the project's users with their roles and access keys."""
     out = session(ctx, json_mode).output
     with operator(ctx) as (services, actor):
+        from jobferry.api.presenters.accounts import user
+
         users = services.accounts.list_users(actor, actor.project_id)
     columns = ("name", "project admin", "roles", "access keys", "created (UTC)")
-    _show_project_list(out, actor, "users", users, columns, _user_row)
+    _show_project_list(out, actor, "users", users, columns, _user_row, user)
 
 
 @app.command("create-user")
@@ -176,8 +185,10 @@ def create_user(
     """Create a user (give them a role and credentials next)."""
     out = session(ctx, json_mode).output
     with operator(ctx) as (services, actor):
+        from jobferry.api.presenters.accounts import created_user
+
         user = services.accounts.create_user(actor, actor.project_id, name, project_admin)
-    out.result(user, f"User '{name}' created.")
+    out.result(created_user(user), f"User '{name}' created.")
 
 
 @app.command("create-credentials")

@@ -12,7 +12,8 @@ from jobferry.console.fixes import said
 from jobferry.console.web import FormDep, Page, PageDep, base_of, raw, redirect, render, text
 from jobferry.domain.enums import EnvironmentKind, LockPolicy, Role
 from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError
-from jobferry.services.workspaces.keys import parse_trust
+from jobferry.services.workspaces.keys import SigningKey, parse_trust
+from jobferry.services.workspaces.profiles import ProfileVersion
 from jobferry.services.workspaces.settings import parse_workspace_settings
 from jobferry.web import json_object
 
@@ -89,10 +90,10 @@ def environment(page: PageDep, edit_kind: str = "", edit_name: str = "") -> Resp
     if edit_kind and edit_name:
         found = page.services.environment.get(page.scope, edit_kind, edit_name)
         draft = {
-            "kind": found["kind"],
-            "name": found["name"],
-            "type": found["type"],
-            "config": orjson.dumps(found["config"], option=orjson.OPT_INDENT_2).decode(),
+            "kind": found.kind.value,
+            "name": found.name,
+            "type": found.type,
+            "config": orjson.dumps(found.config, option=orjson.OPT_INDENT_2).decode(),
         }
     return _environment_page(page, draft=draft)
 
@@ -245,12 +246,11 @@ def _profiles_page(
 ) -> Response:
     page.scope.require((Role.ADMIN,), "administer environment profiles")
     services = page.services
-    versions: list[dict[str, Any]] = []
+    versions: list[ProfileVersion] = []
     if selected:
         versions = services.profiles.versions(page.scope, selected)
         if draft is None:
-            latest = versions[0]
-            document = orjson.dumps(latest["document"], option=orjson.OPT_INDENT_2).decode()
+            document = orjson.dumps(versions[0].document, option=orjson.OPT_INDENT_2).decode()
             draft = {"name": selected, "document": document}
     return render(
         page.request,
@@ -282,8 +282,8 @@ def save_profile(page: PageDep, form: FormDep) -> Response:
         return _profiles_page(page, draft=draft, error=said(exc), status_code=exc.status)
     return _profiles_page(
         page,
-        selected=saved["name"],
-        message=f"Saved profile '{saved['name']}' as version {saved['version']}.",
+        selected=saved.name,
+        message=f"Saved profile '{saved.name}' as version {saved.version}.",
     )
 
 
@@ -304,7 +304,7 @@ def _keys_page(
     page.scope.require((Role.ADMIN,), "administer signing and trusted keys")
     services = page.services
     try:
-        signing: dict[str, Any] | None = services.keys.signing_key(page.scope)
+        signing: SigningKey | None = services.keys.signing_key(page.scope)
     except KeyNotFoundError:
         signing = None
     return render(
@@ -332,7 +332,7 @@ def change_keys(page: PageDep, form: FormDep) -> Response:
     try:
         if action == "create":
             created = services.keys.create_signing_key(page.scope)
-            message = f"New signing key {created['keyId']}: exports of this workspace are signed."
+            message = f"New signing key {created.key_id}: exports of this workspace are signed."
         elif action == "delete":
             services.keys.delete_signing_key(page.scope)
             message = "Deleted the signing key: exports are no longer signed."
@@ -341,7 +341,7 @@ def change_keys(page: PageDep, form: FormDep) -> Response:
                 {"name": text(form, "name"), "publicKey": text(form, "publicKey")}
             )
             added = services.keys.trust(page.scope, trusted)
-            message = f"Trusting key {added['keyId']} ('{added['name']}')."
+            message = f"Trusting key {added.key_id} ('{added.name}')."
         elif action == "distrust":
             services.keys.distrust(page.scope, text(form, "keyId"))
             message = f"No longer trusting key {text(form, 'keyId')}."

@@ -145,7 +145,7 @@ def start(request: Request, session: SessionDep) -> Response:
                 "grant one, then reload this page."
             ),
         )
-    return redirect(f"{base_of(request)}/w/{workspaces[0]['id']}/jobs")
+    return redirect(f"{base_of(request)}/w/{workspaces[0].id}/jobs")
 
 
 @router.get("/switch")

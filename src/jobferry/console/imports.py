@@ -130,7 +130,7 @@ def take_source(page: PageDep, form: FormDep) -> Response:
 def _request(page: Page, state: dict[str, Any], plan_id: str = "") -> ImportRequest:
     """The import request of a wizard state (stored profiles read from the workspace)."""
     body = import_body(
-        state, lambda name: dict(page.services.profiles.get(page.scope, name)["document"])
+        state, lambda name: dict(page.services.profiles.get(page.scope, name).document or {})
     )
     if plan_id:
         body["planId"] = plan_id
@@ -232,7 +232,7 @@ def _check_page(
         return outcome
     plan, plan_task = outcome
     candidates = {
-        kind: [o["name"] for o in page.services.environment.list_objects(page.scope, kind)]
+        kind: [o.name for o in page.services.environment.list_objects(page.scope, kind)]
         for kind in MAPPING_TYPES
     }
     problems = console_problems(plan["problems"], page.scope.workspace.name)
@@ -258,7 +258,7 @@ def check(page: PageDep, form: FormDep) -> Response:
     added = added_mapping(form)
     if added is not None and added["replace"]:
         kind = kind_of_type(added["type"])
-        known = {o["name"] for o in page.services.environment.list_objects(page.scope, kind)}
+        known = {o.name for o in page.services.environment.list_objects(page.scope, kind)}
         if added["replace"] not in known:
             kept = FormData([(k, v) for k, v in form.multi_items() if k != "map"])
             return _check_page(

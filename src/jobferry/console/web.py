@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 
 from jobferry.domain.enums import Role
 from jobferry.errors import CsrfError
+from jobferry.services.accounts.records import Workspace
 from jobferry.services.accounts.signin import ConsoleSession, same_token
 from jobferry.services.container import Services
 from jobferry.services.context import OPERATORS, WRITERS, Scope
@@ -55,7 +56,7 @@ class Page:
     request: Request
     session: ConsoleSession
     scope: Scope
-    workspaces: list[dict[str, Any]]
+    workspaces: list[Workspace]
 
     @property
     def services(self) -> Services:

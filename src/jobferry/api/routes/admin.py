@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from jobferry.api import bodies
 from jobferry.api.auth import ActorDep, ScopeDep
 from jobferry.api.paging import PagingDep
+from jobferry.api.presenters import accounts as present
 from jobferry.api.wire import (
     BodyDep,
     body_doc,
@@ -32,7 +33,8 @@ def create_workspace(request: Request, project_id: str, actor: ActorDep, raw: Bo
 
 @router.get("/workspaces")
 def list_workspaces(request: Request, project_id: str, actor: ActorDep) -> Response:
-    return json_list("workspaces", services_of(request).accounts.list_workspaces(actor, project_id))
+    found = services_of(request).accounts.list_workspaces(actor, project_id)
+    return json_list("workspaces", [present.workspace(ws) for ws in found])
 
 
 @router.put(
@@ -44,8 +46,8 @@ def update_workspace(
 ) -> Response:
     body = parse_object(raw, required=True, what="workspace settings")
     change = parse_workspace_settings(body)
-    view = services_of(request).accounts.update_workspace(actor, project_id, workspace_id, change)
-    return json(view)
+    ws = services_of(request).accounts.update_workspace(actor, project_id, workspace_id, change)
+    return json(present.workspace(ws))
 
 
 @router.post("/users", openapi_extra=body_doc("user", schema=bodies.USER))
@@ -54,12 +56,13 @@ def create_user(request: Request, project_id: str, actor: ActorDep, raw: BodyDep
     user = services_of(request).accounts.create_user(
         actor, project_id, body.get("name"), body.get("projectAdmin", False)
     )
-    return json(user)
+    return json(present.created_user(user))
 
 
 @router.get("/users")
 def list_users(request: Request, project_id: str, actor: ActorDep) -> Response:
-    return json_list("users", services_of(request).accounts.list_users(actor, project_id))
+    found = services_of(request).accounts.list_users(actor, project_id)
+    return json_list("users", [present.user(u) for u in found])
 
 
 @router.post("/users/{user_name}/credentials")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
 from jobferry.api.paging import PagingDep
+from jobferry.api.presenters import connections as present
 from jobferry.api.wire import (
     BodyDep,
     body_doc,
@@ -65,15 +66,14 @@ def list_connections(
     paging: PagingDep,
     connectionName: str | None = None,  # noqa: N803 - the wire name
 ) -> Response:
-    connections = services_of(request).connections
-    return json(
-        connections.list(scope, name=connectionName, limit=paging.limit, offset=paging.offset)
-    )
+    service = services_of(request).connections
+    found = service.list(scope, name=connectionName, limit=paging.limit, offset=paging.offset)
+    return json(present.connections(found))
 
 
 @router.get("/{connection_name}", summary="show_connection")
 def show_connection(request: Request, scope: ScopeDep, connection_name: str) -> Response:
-    return json(services_of(request).connections.get(scope, connection_name))
+    return json(present.connection(services_of(request).connections.get(scope, connection_name)))
 
 
 @router.put(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import WorkspaceScopeDep
+from jobferry.api.presenters import connections as present
 from jobferry.api.wire import BodyDep, body_doc, json, parse_object
 from jobferry.web import services_of
 
@@ -49,14 +50,15 @@ def list_dataconnections(
     ip: str | None = None,
 ) -> Response:
     query = {"name": name, "type": type, "limit": limit, "offset": offset, "ip": ip}
-    return json(services_of(request).data_connections.list(scope, query))
+    return json(present.data_connections(services_of(request).data_connections.list(scope, query)))
 
 
 @router.get("/{data_connection_id}", summary="show_dataconnection")
 def show_dataconnection(
     request: Request, scope: WorkspaceScopeDep, data_connection_id: str
 ) -> Response:
-    return json(services_of(request).data_connections.get(scope, data_connection_id))
+    found = services_of(request).data_connections.get(scope, data_connection_id)
+    return json(present.data_connection(found))
 
 
 @router.put(

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
+from jobferry.api.presenters.environment import environment_object
 from jobferry.api.wire import BodyDep, body_doc, json, json_list, no_content, parse_object
 from jobferry.web import services_of
 
@@ -14,7 +15,8 @@ router = APIRouter(prefix="/v1/{project_id}/environment", tags=["environment (ex
 
 @router.get("/{kind}")
 def list_objects(request: Request, scope: ScopeDep, kind: str) -> Response:
-    return json_list("objects", services_of(request).environment.list_objects(scope, kind))
+    found = services_of(request).environment.list_objects(scope, kind)
+    return json_list("objects", [environment_object(o) for o in found])
 
 
 @router.put(
@@ -23,12 +25,12 @@ def list_objects(request: Request, scope: ScopeDep, kind: str) -> Response:
 )
 def put_object(request: Request, scope: ScopeDep, raw: BodyDep, kind: str, name: str) -> Response:
     body = parse_object(raw, required=True, what="environment object")
-    return json(services_of(request).environment.put(scope, kind, name, body))
+    return json(environment_object(services_of(request).environment.put(scope, kind, name, body)))
 
 
 @router.get("/{kind}/{name}")
 def get_object(request: Request, scope: ScopeDep, kind: str, name: str) -> Response:
-    return json(services_of(request).environment.get(scope, kind, name))
+    return json(environment_object(services_of(request).environment.get(scope, kind, name)))
 
 
 @router.delete("/{kind}/{name}", status_code=204)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep, WorkspaceScopeDep
 from jobferry.api.paging import NamedPage, named_page
+from jobferry.api.presenters.environment import VARIABLES_SAVED, variables
 from jobferry.api.wire import BodyDep, body_doc, json, parse_object
 from jobferry.services.definitions.renames import parse_rename
 from jobferry.web import services_of
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/v2/{project_id}/factory", tags=["factory v2"])
 
 @router.get("/env", summary="show_factory_env")
 def show_factory_env(request: Request, scope: ScopeDep) -> Response:
-    return json(services_of(request).variables.list(scope))
+    return json(variables(services_of(request).variables.list(scope)))
 
 
 @router.put(
@@ -29,7 +30,8 @@ def show_factory_env(request: Request, scope: ScopeDep) -> Response:
 )
 def create_factory_env(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="EnvRequestBody")
-    return json(services_of(request).variables.save(scope, body))
+    services_of(request).variables.save(scope, body)
+    return json(VARIABLES_SAVED)
 
 
 @router.put(

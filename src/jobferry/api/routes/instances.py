@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ActorDep
 from jobferry.api.paging import PagingDep
+from jobferry.api.presenters.workspaces import instances, workspace_body, workspaces
 from jobferry.api.wire import json
 from jobferry.web import services_of
 
@@ -18,7 +19,8 @@ def list_data_arts_studio_instances(
     request: Request, project_id: str, actor: ActorDep, paging: PagingDep
 ) -> Response:
     lookups = services_of(request).studio_workspaces
-    return json(lookups.instances(actor, project_id, paging.limit, paging.offset))
+    found = lookups.instances(actor, project_id, paging.limit, paging.offset)
+    return json(instances(found))
 
 
 @router.get("/workspaces/{instance_id}", summary="list_manager_work_spaces")
@@ -30,7 +32,8 @@ def list_manager_work_spaces(
     paging: PagingDep,
 ) -> Response:
     lookups = services_of(request).studio_workspaces
-    return json(lookups.workspaces(actor, project_id, instance_id, paging.limit, paging.offset))
+    found = lookups.workspaces(actor, project_id, instance_id, paging.limit, paging.offset)
+    return json(workspaces(found))
 
 
 @router.get("/workspaces/{instance_id}/{workspace_id}", summary="show_work_space")
@@ -38,4 +41,5 @@ def show_work_space(
     request: Request, project_id: str, instance_id: str, workspace_id: str, actor: ActorDep
 ) -> Response:
     lookups = services_of(request).studio_workspaces
-    return json(lookups.workspace(actor, project_id, instance_id, workspace_id))
+    found = lookups.workspace(actor, project_id, instance_id, workspace_id)
+    return json(workspace_body(found))

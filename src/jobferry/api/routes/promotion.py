@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
+from jobferry.api.presenters import workspaces as present
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.errors import InvalidRequestError
 from jobferry.services.importing.request import parse_import_request
@@ -26,7 +27,8 @@ PROFILE_DOC = (
 
 @router.get("/profiles", summary="List environment profiles")
 def list_profiles(request: Request, scope: ScopeDep) -> Response:
-    return json({"profiles": services_of(request).profiles.list_all(scope)})
+    found = services_of(request).profiles.list_all(scope)
+    return json({"profiles": [present.profile(p) for p in found]})
 
 
 @router.post(
@@ -46,12 +48,13 @@ def get_profile(
     name: str,
     version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
-    return json(services_of(request).profiles.get(scope, name, version))
+    return json(present.profile(services_of(request).profiles.get(scope, name, version)))
 
 
 @router.get("/profiles/{name}/versions", summary="Every version of a profile")
 def profile_versions(request: Request, scope: ScopeDep, name: str) -> Response:
-    return json({"versions": services_of(request).profiles.versions(scope, name)})
+    found = services_of(request).profiles.versions(scope, name)
+    return json({"versions": [present.profile(v) for v in found]})
 
 
 @router.put(
@@ -62,7 +65,7 @@ def profile_versions(request: Request, scope: ScopeDep, name: str) -> Response:
 def put_profile(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Response:
     if not raw.strip():
         raise InvalidRequestError(f"The request needs the profile document ({PROFILE_DOC}).")
-    return json(services_of(request).profiles.put(scope, name, raw))
+    return json(present.profile(services_of(request).profiles.put(scope, name, raw)))
 
 
 @router.delete("/profiles/{name}", status_code=204, summary="Remove a profile and its versions")
@@ -73,12 +76,12 @@ def delete_profile(request: Request, scope: ScopeDep, name: str) -> Response:
 
 @router.post("/signing-key", summary="Create (or replace) the workspace's Ed25519 signing key")
 def create_signing_key(request: Request, scope: ScopeDep) -> Response:
-    return json(services_of(request).keys.create_signing_key(scope))
+    return json(present.signing_key(services_of(request).keys.create_signing_key(scope)))
 
 
 @router.get("/signing-key", summary="The public half of the workspace's signing key")
 def get_signing_key(request: Request, scope: ScopeDep) -> Response:
-    return json(services_of(request).keys.signing_key(scope))
+    return json(present.signing_key(services_of(request).keys.signing_key(scope)))
 
 
 @router.delete("/signing-key", status_code=204, summary="Stop signing the workspace's exports")
@@ -89,7 +92,8 @@ def delete_signing_key(request: Request, scope: ScopeDep) -> Response:
 
 @router.get("/trusted-keys", summary="Public keys whose signatures imports accept")
 def list_trusted_keys(request: Request, scope: ScopeDep) -> Response:
-    return json({"keys": services_of(request).keys.trusted(scope)})
+    found = services_of(request).keys.trusted(scope)
+    return json({"keys": [present.trusted_key(k) for k in found]})
 
 
 @router.post(
@@ -99,7 +103,8 @@ def list_trusted_keys(request: Request, scope: ScopeDep) -> Response:
 )
 def trust_key(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what='{"name", "publicKey"}')
-    return json(services_of(request).keys.trust(scope, parse_trust(body)))
+    added = services_of(request).keys.trust(scope, parse_trust(body))
+    return json(present.trusted_key(added))
 
 
 @router.delete("/trusted-keys/{key_id}", status_code=204, summary="Stop trusting a key")

@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from jobferry.domain.enums import LockPolicy, Role
 from jobferry.domain.names import storable
@@ -20,6 +19,7 @@ from jobferry.errors import (
     UserNotFoundError,
     WorkspaceNotFoundError,
 )
+from jobferry.services.accounts.records import User, Workspace, WorkspaceRole
 from jobferry.services.audit import record_audit
 from jobferry.services.context import (
     Actor,
@@ -34,7 +34,7 @@ from jobferry.services.support.secretbox import SecretBox
 from jobferry.services.workspaces.settings import WorkspaceSettings
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as repo
-from jobferry.storage.records import CredentialRecord, WorkspaceRecord
+from jobferry.storage.records import CredentialRecord, UserRecord, WorkspaceRecord
 
 LOCAL_OPERATOR_ID = 0
 """User id of the local operator actor (no user row has it: ids start at 1)."""
@@ -61,22 +61,6 @@ class IssuedCredential:
 
     access_key: str
     secret_key: str
-
-
-def workspace_view(ws: WorkspaceRecord, role: Role | None = None) -> dict[str, Any]:
-    """The wire form of a workspace."""
-    view: dict[str, Any] = {
-        "id": ws.id,
-        "name": ws.name,
-        "isDefault": ws.is_default,
-        "lockPolicy": ws.lock_policy,
-        "approvalEnabled": ws.approval_enabled,
-        "requireSigned": ws.require_signed,
-        "createTime": ws.created_at,
-    }
-    if role is not None:
-        view["role"] = role.value
-    return view
 
 
 class AccountService:
@@ -275,19 +259,19 @@ class AccountService:
             record_audit(tx, project_id, ws.id, actor.name, "workspace.create", "workspace", name)
         return ws.id
 
-    def list_workspaces(self, actor: Actor, project_id: str) -> list[dict[str, Any]]:
+    def list_workspaces(self, actor: Actor, project_id: str) -> list[Workspace]:
         """The workspaces the actor has a role in (all of them for project admins)."""
         require_same_project(actor, project_id)
         with self.db.transaction(readonly=True) as tx:
             all_ws = repo.list_workspaces(tx, project_id)
             roles = repo.roles_of_user(tx, actor.user_id)
         if actor.is_project_admin:
-            return [workspace_view(ws, Role.ADMIN) for ws in all_ws]
-        return [workspace_view(ws, Role(roles[ws.id])) for ws in all_ws if ws.id in roles]
+            return [Workspace.of(ws, Role.ADMIN) for ws in all_ws]
+        return [Workspace.of(ws, Role(roles[ws.id])) for ws in all_ws if ws.id in roles]
 
     def update_workspace(
         self, actor: Actor, project_id: str, workspace_id: str, change: WorkspaceSettings
-    ) -> dict[str, Any]:
+    ) -> Workspace:
         """Change a workspace's lock policy, approval switch, signed-package rule (admins)."""
         scope = self.scope(actor, project_id, workspace_id)
         scope.require((Role.ADMIN,), "change workspace settings")
@@ -311,13 +295,13 @@ class AccountService:
             )
             ws = repo.get_workspace(tx, project_id, workspace_id)
         assert ws is not None
-        return workspace_view(ws)
+        return Workspace.of(ws)
 
     # -- users, credentials, roles --------------------------------------------------------
 
     def create_user(
         self, actor: Actor, project_id: str, name: object, project_admin: object
-    ) -> dict[str, Any]:
+    ) -> User:
         """Create a user of the project (project admins only)."""
         require_same_project(actor, project_id)
         require_project_admin(actor, "create users")
@@ -330,33 +314,31 @@ class AccountService:
         with self._changing() as tx:
             if repo.find_user(tx, project_id, name):
                 raise NameTakenError(f"User '{name}' already exists; choose another name.")
-            user_id = repo.insert_user(tx, project_id, name, project_admin, now_ms())
+            created_at = now_ms()
+            user_id = repo.insert_user(tx, project_id, name, project_admin, created_at)
             record_audit(tx, project_id, None, actor.name, "user.create", "user", name)
-        return {"id": user_id, "name": name, "projectAdmin": project_admin}
+        return User(user_id, name, project_admin, created_at)
 
-    def list_users(self, actor: Actor, project_id: str) -> list[dict[str, Any]]:
+    def list_users(self, actor: Actor, project_id: str) -> list[User]:
         """Every user of the project with their roles (project admins only)."""
         require_same_project(actor, project_id)
         require_project_admin(actor, "list users")
         with self.db.transaction(readonly=True) as tx:
             names = {ws.id: ws.name for ws in repo.list_workspaces(tx, project_id)}
-            result = []
-            for user in repo.list_users(tx, project_id):
-                roles = repo.roles_of_user(tx, user.id)
-                result.append(
-                    {
-                        "id": user.id,
-                        "name": user.name,
-                        "projectAdmin": user.is_project_admin,
-                        "createTime": user.created_at,
-                        "roles": [
-                            {"workspaceId": ws_id, "workspace": names.get(ws_id), "role": role}
-                            for ws_id, role in sorted(roles.items())
-                        ],
-                        "accessKeys": [c.access_key for c in repo.list_credentials(tx, user.id)],
-                    }
+            return [
+                User(
+                    user.id,
+                    user.name,
+                    user.is_project_admin,
+                    user.created_at,
+                    tuple(
+                        WorkspaceRole(ws_id, names.get(ws_id), Role(role))
+                        for ws_id, role in sorted(repo.roles_of_user(tx, user.id).items())
+                    ),
+                    tuple(c.access_key for c in repo.list_credentials(tx, user.id)),
                 )
-        return result
+                for user in repo.list_users(tx, project_id)
+            ]
 
     def issue_credential(self, actor: Actor, project_id: str, user_name: str) -> IssuedCredential:
         """Issue a new AK/SK pair for a user (project admins, or the user for themselves)."""
@@ -447,7 +429,7 @@ class AccountService:
             record_audit(tx, project_id, workspace_id, actor.name, "role.remove", "user", user_name)
 
     @staticmethod
-    def _user(tx: Tx, project_id: str, name: str) -> Any:
+    def _user(tx: Tx, project_id: str, name: str) -> UserRecord:
         user = repo.find_user(tx, project_id, name)
         if user is None:
             raise UserNotFoundError(

@@ -1,12 +1,13 @@
 """The DataArts Factory connection calls: ``/v1/{project_id}/connections[/{name}]``.
 
-Wire shape ``{"name", "type", "config", "description"}`` (camelCase settings inside
-``config``), as the Go SDKs send it. Answers show every secret that is set as ``*********``;
-sending the mask back keeps the stored value.
+Bodies ``{"name", "type", "config", "description"}`` (camelCase settings inside ``config``), as
+the Go SDKs send them. Answers (``api.presenters.connections``) show every secret that is set
+as ``*********``; sending the mask back keeps the stored value.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import EnvType, Role
@@ -28,14 +29,27 @@ FIELDS = ("name", "type", "config", "description")
 DESCRIPTION_MAX = 255
 
 
-def connection_view(obj: EnvironmentObjectRecord) -> dict[str, Any]:
-    """The DataArts ConnectionInfo of a stored connection (secrets masked)."""
-    return {
-        "name": obj.name,
-        "type": obj.type,
-        "config": shown_config(obj),
-        "description": obj.description,
-    }
+@dataclass(frozen=True)
+class Connection:
+    """A data connection: its settings with every secret that is set shown as the mask."""
+
+    name: str
+    type: str
+    config: dict[str, Any]
+    description: str
+
+    @classmethod
+    def of(cls, obj: EnvironmentObjectRecord) -> Connection:
+        """The stored connection, secrets masked."""
+        return cls(obj.name, obj.type, shown_config(obj), obj.description)
+
+
+@dataclass(frozen=True)
+class ConnectionPage:
+    """A page of connections and how many match in all."""
+
+    total: int
+    items: tuple[Connection, ...]
 
 
 def parse_connection(body: dict[str, Any], path_name: str | None = None) -> ConnectionWrite:
@@ -102,17 +116,17 @@ class DlfConnectionService(ConnectionCalls):
                 raise missing(scope, name)
             self.store.save(tx, scope, write, keep_type=True)
 
-    def get(self, scope: Scope, name: str) -> dict[str, Any]:
+    def get(self, scope: Scope, name: str) -> Connection:
         """One connection (secrets masked)."""
         with self.db.transaction(readonly=True) as tx:
             obj = repo.get_object(tx, scope.workspace.id, KIND, name)
         if obj is None:
             raise missing(scope, name)
-        return connection_view(obj)
+        return Connection.of(obj)
 
     def list(
         self, scope: Scope, *, name: str | None, limit: int | None, offset: int | None
-    ) -> dict[str, Any]:
+    ) -> ConnectionPage:
         """A page of the workspace's connections by name; ``name`` matches part of it."""
         rows = page(limit, offset, self.offset_mode)
         with self.db.transaction(readonly=True) as tx:
@@ -126,7 +140,7 @@ class DlfConnectionService(ConnectionCalls):
                 offset=rows.skip,
                 limit=rows.limit,
             )
-        return {"total": total, "connections": [connection_view(o) for o in items]}
+        return ConnectionPage(total, tuple(Connection.of(o) for o in items))
 
     def delete(self, scope: Scope, name: str) -> None:
         """Remove a connection no job references."""

@@ -16,8 +16,13 @@ from typing import Any
 from jobferry.domain.enums import Role, SameNamePolicy
 from jobferry.errors import InvalidRequestError
 from jobferry.package.connections import BundledConnection, read_bundle, write_bundle
-from jobferry.services.connections.dlf import connection_view
-from jobferry.services.connections.store import KIND, ConnectionStore, ConnectionWrite, check_name
+from jobferry.services.connections.store import (
+    KIND,
+    ConnectionStore,
+    ConnectionWrite,
+    check_name,
+    shown_config,
+)
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.support.switches import Switches
@@ -114,12 +119,15 @@ class ConnectionMigration:
         self.switches.require_export()
         with self.db.transaction(readonly=True) as tx:
             items = repo.list_objects(tx, scope.workspace.id, KIND)
-        bodies = []
-        for obj in items:
-            view = connection_view(obj)
-            view["config"] = {k: v for k, v in view["config"].items() if k not in obj.secret_keys}
-            bodies.append(view)
-        return write_bundle(bodies)
+        return write_bundle(
+            {
+                "name": obj.name,
+                "type": obj.type,
+                "config": {k: v for k, v in shown_config(obj).items() if k not in obj.secret_keys},
+                "description": obj.description,
+            }
+            for obj in items
+        )
 
     def import_bundle(self, scope: Scope, body: dict[str, Any]) -> str:
         """Import a bundle in one transaction; answers the id of the finished task."""

@@ -11,6 +11,7 @@ connection calls carry the CDM agent the same way), so every API sees them. Secr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import EnvType, Role
@@ -54,32 +55,52 @@ def _split(obj: EnvironmentObjectRecord) -> tuple[dict[str, Any], dict[str, Any]
     return config, attrs
 
 
-def source_view(obj: EnvironmentObjectRecord) -> dict[str, Any]:
-    """ApigDataSourceView: a list item, without settings or side."""
-    _, attrs = _split(obj)
-    return {
-        "dw_name": obj.name,
-        "dw_type": obj.type,
-        "create_user": obj.created_by,
-        "create_time": obj.created_at,
-        "agent_id": attrs.get("agent_id", ""),
-        "agent_name": attrs.get("agent_name", ""),
-        "dw_id": obj.object_id,
-        "qualified_name": obj.name,
-        "description": obj.description,
-    }
+@dataclass(frozen=True)
+class DataConnection:
+    """One side of a data connection: settings (secrets masked) without the Studio attributes,
+    which are fields of their own."""
+
+    dw_id: str
+    name: str
+    type: str
+    env: EnvType
+    config: dict[str, Any]
+    description: str
+    agent_id: Any
+    agent_name: Any
+    category: Any
+    """The attributes are whatever JSON value the client sent ('' when unset)."""
+    created_by: str
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def of(cls, obj: EnvironmentObjectRecord) -> DataConnection:
+        """The stored side, its attributes taken out of its settings."""
+        config, attrs = _split(obj)
+        return cls(
+            obj.object_id,
+            obj.name,
+            obj.type,
+            EnvType(obj.env),
+            config,
+            obj.description,
+            attrs.get("agent_id", ""),
+            attrs.get("agent_name", ""),
+            attrs.get("dw_category", ""),
+            obj.created_by,
+            obj.created_at,
+            obj.updated_at,
+        )
 
 
-def detail_view(obj: EnvironmentObjectRecord) -> dict[str, Any]:
-    """ShowDataconnectionResponse (``dw_catagory`` spelt as the SDK reads it)."""
-    config, attrs = _split(obj)
-    return {
-        **source_view(obj),
-        "dw_config": config,
-        "env_type": ENV_CODES[EnvType(obj.env)],
-        "dw_catagory": attrs.get("dw_category", ""),
-        "update_type": 0 if obj.updated_at == obj.created_at else 1,
-    }
+@dataclass(frozen=True)
+class DataConnectionPage:
+    """A page of data connections: how many match the filters, how many there are."""
+
+    matched: int
+    total: int
+    items: tuple[DataConnection, ...]
 
 
 def _vo_problems(vo: dict[str, Any], where: str) -> list[str]:
@@ -168,7 +189,7 @@ class DataConnectionService(ConnectionCalls):
                     )
                 self.store.save(tx, scope, write, keep_type=True)
 
-    def list(self, scope: Scope, query: dict[str, str | None]) -> dict[str, Any]:
+    def list(self, scope: Scope, query: dict[str, str | None]) -> DataConnectionPage:
         """ListDataconnectionsResponse: filters ``name`` (part), ``type``, ``ip`` (part)."""
         rows = page(
             _number(query.get("limit"), "limit"),
@@ -186,17 +207,14 @@ class DataConnectionService(ConnectionCalls):
             and (not ip or _address_matches(o, ip))
         ]
         shown = chosen[rows.skip : rows.skip + rows.limit]
-        return {
-            "count": len(shown),
-            "max_records": len(chosen),
-            "total_size": len(every),
-            "data_connection_lists": [source_view(o) for o in shown],
-        }
+        return DataConnectionPage(
+            len(chosen), len(every), tuple(DataConnection.of(o) for o in shown)
+        )
 
-    def get(self, scope: Scope, dw_id: str) -> dict[str, Any]:
+    def get(self, scope: Scope, dw_id: str) -> DataConnection:
         """One side of a connection, secrets masked."""
         with self.db.transaction(readonly=True) as tx:
-            return detail_view(self._find(tx, scope, dw_id))
+            return DataConnection.of(self._find(tx, scope, dw_id))
 
     def update(self, scope: Scope, dw_id: str, body: dict[str, Any]) -> None:
         """Replace one side's settings; its name and side cannot change."""

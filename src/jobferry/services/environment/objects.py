@@ -35,18 +35,32 @@ def parse_kind(kind: str) -> EnvironmentKind:
         ) from None
 
 
-def object_view(obj: EnvironmentObjectRecord) -> dict[str, Any]:
-    """The wire form of an environment object: config in full, secrets only as 'set'."""
-    return {
-        "kind": obj.kind,
-        "name": obj.name,
-        "type": obj.type,
-        "config": load(obj.config),
-        "secrets": {key: "set" for key in obj.secret_keys},
-        "createTime": obj.created_at,
-        "updateTime": obj.updated_at,
-        "updateUser": obj.updated_by,
-    }
+@dataclass(frozen=True)
+class EnvironmentObject:
+    """An environment object: its settings in full, of its secrets only which are set."""
+
+    kind: EnvironmentKind
+    name: str
+    type: str
+    config: dict[str, Any]
+    secret_keys: tuple[str, ...]
+    created_at: int
+    updated_at: int
+    updated_by: str
+
+    @classmethod
+    def of(cls, obj: EnvironmentObjectRecord) -> EnvironmentObject:
+        """The stored object (its secrets stay in storage)."""
+        return cls(
+            EnvironmentKind(obj.kind),
+            obj.name,
+            obj.type,
+            load(obj.config),
+            obj.secret_keys,
+            obj.created_at,
+            obj.updated_at,
+            obj.updated_by,
+        )
 
 
 @dataclass(frozen=True)
@@ -99,7 +113,7 @@ class EnvironmentService:
     db: Database
     box: SecretBox
 
-    def put(self, scope: Scope, kind: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    def put(self, scope: Scope, kind: str, name: str, body: dict[str, Any]) -> EnvironmentObject:
         """Create or replace an object; omitting ``secrets`` keeps the stored ones."""
         scope.require((Role.ADMIN,), "register environment objects")
         env_kind = parse_kind(kind)
@@ -136,9 +150,9 @@ class EnvironmentService:
             )
             obj = repo.get_object(tx, scope.workspace.id, env_kind.value, name)
         assert obj is not None
-        return object_view(obj)
+        return EnvironmentObject.of(obj)
 
-    def get(self, scope: Scope, kind: str, name: str) -> dict[str, Any]:
+    def get(self, scope: Scope, kind: str, name: str) -> EnvironmentObject:
         """One object (secrets as set/unset only)."""
         env_kind = parse_kind(kind)
         if not storable(name):
@@ -147,14 +161,14 @@ class EnvironmentService:
             obj = repo.get_object(tx, scope.workspace.id, env_kind.value, name)
         if obj is None:
             raise self._missing(scope, env_kind, name)
-        return object_view(obj)
+        return EnvironmentObject.of(obj)
 
-    def list_objects(self, scope: Scope, kind: str) -> list[dict[str, Any]]:
+    def list_objects(self, scope: Scope, kind: str) -> list[EnvironmentObject]:
         """Every object of one kind in the workspace."""
         env_kind = parse_kind(kind)
         with self.db.transaction(readonly=True) as tx:
             rows = repo.list_objects(tx, scope.workspace.id, env_kind.value)
-        return [object_view(o) for o in rows]
+        return [EnvironmentObject.of(o) for o in rows]
 
     def delete(self, scope: Scope, kind: str, name: str) -> None:
         """Remove an object no job references."""

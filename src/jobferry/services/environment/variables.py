@@ -24,9 +24,14 @@ DEFAULT_TYPE = "variable"
 MAX_VARIABLES = 1000
 
 
-def variable_view(item: VariableRecord) -> dict[str, str]:
-    """EnvRespParams."""
-    return {"name": item.name, "type": item.type, "value": item.value, "desc": item.description}
+@dataclass(frozen=True)
+class Variable:
+    """A workspace variable (``${name}`` in jobs and scripts)."""
+
+    name: str
+    type: str
+    value: str
+    description: str
 
 
 def _param_problems(index: int, item: Any) -> list[str]:
@@ -76,13 +81,13 @@ class VariableService:
 
     db: Database
 
-    def list(self, scope: Scope) -> dict[str, Any]:
-        """ShowFactoryEnvResponse: every variable by name."""
+    def list(self, scope: Scope) -> tuple[Variable, ...]:
+        """Every variable of the workspace, by name."""
         with self.db.transaction(readonly=True) as tx:
             items = repo.list_variables(tx, scope.workspace.id)
-        return {"params": [variable_view(v) for v in items]}
+        return tuple(Variable(v.name, v.type, v.value, v.description) for v in items)
 
-    def save(self, scope: Scope, body: dict[str, Any]) -> dict[str, Any]:
+    def save(self, scope: Scope, body: dict[str, Any]) -> None:
         """Create or replace the named variables (admins and developers)."""
         scope.require(WRITERS, "change workspace environment variables")
         params = parse_params(body)
@@ -108,4 +113,3 @@ class VariableService:
                     "variable",
                     item["name"],
                 )
-        return {"is_success": True, "status_code": 200}

@@ -29,23 +29,35 @@ from jobferry.storage import keys as repo
 from jobferry.storage.keys import SigningKeyRecord, TrustedKeyRecord
 
 
-def _signing_view(item: SigningKeyRecord) -> dict[str, Any]:
-    return {
-        "keyId": item.key_id,
-        "publicKey": item.public_key,
-        "createTime": item.created_at,
-        "createUser": item.created_by,
-    }
+@dataclass(frozen=True)
+class SigningKey:
+    """The public half of a workspace's signing key."""
+
+    key_id: str
+    public_key: str
+    created_at: int
+    created_by: str
+
+    @classmethod
+    def of(cls, item: SigningKeyRecord) -> SigningKey:
+        """The stored key without its (encrypted) private half."""
+        return cls(item.key_id, item.public_key, item.created_at, item.created_by)
 
 
-def _trusted_view(item: TrustedKeyRecord) -> dict[str, Any]:
-    return {
-        "keyId": item.key_id,
-        "name": item.name,
-        "publicKey": item.public_key,
-        "addTime": item.added_at,
-        "addUser": item.added_by,
-    }
+@dataclass(frozen=True)
+class TrustedKey:
+    """A public key whose signatures a workspace accepts."""
+
+    key_id: str
+    name: str
+    public_key: str
+    added_at: int
+    added_by: str
+
+    @classmethod
+    def of(cls, item: TrustedKeyRecord) -> TrustedKey:
+        """The stored trusted key."""
+        return cls(item.key_id, item.name, item.public_key, item.added_at, item.added_by)
 
 
 @dataclass(frozen=True)
@@ -85,7 +97,7 @@ class KeyService:
 
     # -- the workspace's signing key ------------------------------------------------------
 
-    def create_signing_key(self, scope: Scope) -> dict[str, Any]:
+    def create_signing_key(self, scope: Scope) -> SigningKey:
         """Generate (or replace) the workspace's signing key; answers its public half."""
         scope.require((Role.ADMIN,), "manage signing keys")
         pair = generate_key_pair()
@@ -100,9 +112,9 @@ class KeyService:
         with self.db.transaction() as tx:
             repo.put_signing_key(tx, item)
             audit_in_scope(tx, scope, "key.create", "signing_key", pair.key_id, {})
-        return _signing_view(item)
+        return SigningKey.of(item)
 
-    def signing_key(self, scope: Scope) -> dict[str, Any]:
+    def signing_key(self, scope: Scope) -> SigningKey:
         """The public half of the workspace's signing key."""
         with self.db.transaction(readonly=True) as tx:
             item = repo.get_signing_key(tx, scope.workspace.id)
@@ -111,7 +123,7 @@ class KeyService:
                 f"Workspace '{scope.workspace.name}' has no signing key; create one with "
                 "POST /v1/{project_id}/signing-key.",
             )
-        return _signing_view(item)
+        return SigningKey.of(item)
 
     def delete_signing_key(self, scope: Scope) -> None:
         """Stop signing exports of the workspace."""
@@ -134,12 +146,12 @@ class KeyService:
 
     # -- trusted keys ---------------------------------------------------------------------
 
-    def trusted(self, scope: Scope) -> list[dict[str, Any]]:
+    def trusted(self, scope: Scope) -> list[TrustedKey]:
         """The keys whose signatures the workspace accepts."""
         with self.db.transaction(readonly=True) as tx:
-            return [_trusted_view(k) for k in repo.trusted(tx, scope.workspace.id)]
+            return [TrustedKey.of(k) for k in repo.trusted(tx, scope.workspace.id)]
 
-    def trust(self, scope: Scope, key: KeyToTrust) -> dict[str, Any]:
+    def trust(self, scope: Scope, key: KeyToTrust) -> TrustedKey:
         """Trust a public key."""
         scope.require((Role.ADMIN,), "manage trusted keys")
         key_id = key_id_of(key.public_key)
@@ -154,7 +166,7 @@ class KeyService:
                 )
             repo.add_trusted(tx, item)
             audit_in_scope(tx, scope, "key.trust", "trusted_key", key_id, {"name": item.name})
-        return _trusted_view(item)
+        return TrustedKey.of(item)
 
     def distrust(self, scope: Scope, key_id: str) -> None:
         """Stop trusting a key."""

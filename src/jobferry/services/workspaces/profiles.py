@@ -35,18 +35,29 @@ class ResolvedProfile:
         return {"name": self.name or "(inline)", "version": self.version}
 
 
-def _view(item: ProfileRecord, with_document: bool) -> dict[str, Any]:
-    document = load(item.document)
-    view: dict[str, Any] = {
-        "name": item.name,
-        "version": item.version,
-        "description": document.get("description") or "",
-        "updateTime": item.created_at,
-        "updateUser": item.created_by,
-    }
-    if with_document:
-        view["document"] = document
-    return view
+@dataclass(frozen=True)
+class ProfileVersion:
+    """One version of an environment profile; ``document`` is None in lists of profiles."""
+
+    name: str
+    version: int
+    description: str
+    updated_at: int
+    updated_by: str
+    document: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, item: ProfileRecord, *, with_document: bool) -> ProfileVersion:
+        """The stored version, with its document or without."""
+        document = load(item.document)
+        return cls(
+            item.name,
+            item.version,
+            document.get("description") or "",
+            item.created_at,
+            item.created_by,
+            document if with_document else None,
+        )
 
 
 def _parsed(document: object, what: str) -> Profile:
@@ -84,7 +95,7 @@ class ProfileService:
 
     db: Database
 
-    def put(self, scope: Scope, name: str, body: bytes | dict[str, Any]) -> dict[str, Any]:
+    def put(self, scope: Scope, name: str, body: bytes | dict[str, Any]) -> ProfileVersion:
         """Save a new version of profile ``name`` from a JSON/YAML document (admins only)."""
         scope.require((Role.ADMIN,), "change environment profiles")
         problem = check_object_name(name, "profile name")
@@ -109,9 +120,9 @@ class ProfileService:
             )
             repo.insert_version(tx, item)
             audit_in_scope(tx, scope, "profile.put", "profile", name, {"version": version})
-        return _view(item, with_document=True)
+        return ProfileVersion.of(item, with_document=True)
 
-    def get(self, scope: Scope, name: str, version: int | None = None) -> dict[str, Any]:
+    def get(self, scope: Scope, name: str, version: int | None = None) -> ProfileVersion:
         """One version of a profile (the newest by default)."""
         with self.db.transaction(readonly=True) as tx:
             item = repo.get(tx, scope.workspace.id, name, version)
@@ -122,21 +133,21 @@ class ProfileService:
                 f"'{scope.workspace.name}'; list them with GET /v1/{{project_id}}/profiles.",
                 profile=name,
             )
-        return _view(item, with_document=True)
+        return ProfileVersion.of(item, with_document=True)
 
-    def list_all(self, scope: Scope) -> list[dict[str, Any]]:
+    def list_all(self, scope: Scope) -> list[ProfileVersion]:
         """The newest version of every profile, by name."""
         with self.db.transaction(readonly=True) as tx:
             items = repo.latest_all(tx, scope.workspace.id)
-        return [_view(item, with_document=False) for item in items]
+        return [ProfileVersion.of(item, with_document=False) for item in items]
 
-    def versions(self, scope: Scope, name: str) -> list[dict[str, Any]]:
+    def versions(self, scope: Scope, name: str) -> list[ProfileVersion]:
         """Every version of a profile, newest first."""
         with self.db.transaction(readonly=True) as tx:
             items = repo.versions(tx, scope.workspace.id, name)
         if not items:
             self.get(scope, name)  # raises the not-found error
-        return [_view(item, with_document=True) for item in items]
+        return [ProfileVersion.of(item, with_document=True) for item in items]
 
     def delete(self, scope: Scope, name: str) -> None:
         """Remove a profile with all its versions (admins only)."""

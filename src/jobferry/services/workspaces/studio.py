@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from jobferry.errors import StudioLookupError, StudioWorkspaceNotFoundError
 from jobferry.services.context import Actor, require_same_project
@@ -36,31 +35,61 @@ def _paged(limit: int | None, offset: int | None) -> tuple[int, int]:
     return limit, offset
 
 
+@dataclass(frozen=True)
+class StudioInstance:
+    """The project's DataArts Studio instance: its id is the project id."""
+
+    project_id: str
+    name: str
+    mode: str
+    created_at: int
+
+
+@dataclass(frozen=True)
+class InstancePage:
+    """A page of instances and how many there are."""
+
+    total: int
+    items: tuple[StudioInstance, ...]
+
+
+@dataclass(frozen=True)
+class StudioWorkspace:
+    """A workspace as the management centre shows it: ``id`` is the ``workspace`` header."""
+
+    id: str
+    name: str
+    is_default: bool
+    project_id: str
+    created_at: int
+    members: int
+
+
+@dataclass(frozen=True)
+class StudioWorkspacePage:
+    """A page of workspaces, how many there are and over how many pages."""
+
+    total: int
+    pages: int
+    items: tuple[StudioWorkspace, ...]
+
+
 @dataclass
 class StudioWorkspaceService:
-    """Instances and workspaces in DataArts Studio's management-centre shape (snake_case)."""
+    """Instances and workspaces as DataArts Studio's management centre lists them."""
 
     db: Database
 
     def instances(
         self, actor: Actor, project_id: str, limit: int | None, offset: int | None
-    ) -> dict[str, Any]:
+    ) -> InstancePage:
         """``ListDataArtsStudioInstancesResponse``: the project's one instance."""
         require_same_project(actor, project_id)
         limit, offset = _paged(limit, offset)
         with self.db.transaction(readonly=True) as tx:
             project = next(p for p in repo.list_projects(tx) if p.id == project_id)
-        order = {
-            "project_id": project_id,
-            "resource_id": project_id,
-            "resource_name": INSTANCE_NAME,
-            "resource_type": "hws.resource.type.dayu",
-            "status": 2,
-            "work_space_mode": WORKSPACE_MODE,
-            "eps_id": "0",
-            "create_time": project.created_at,
-        }
-        return {"billing_check": False, "count": 1, "commodity_orders": [order][offset:][:limit]}
+        instance = StudioInstance(project_id, INSTANCE_NAME, WORKSPACE_MODE, project.created_at)
+        return InstancePage(1, (instance,)[offset:][:limit])
 
     def workspaces(
         self,
@@ -69,24 +98,24 @@ class StudioWorkspaceService:
         instance_id: str,
         limit: int | None,
         offset: int | None,
-    ) -> dict[str, Any]:
+    ) -> StudioWorkspacePage:
         """``ListManagerWorkSpacesResponse``: the workspaces the caller may use."""
         limit, offset = _paged(limit, offset)
         visible, members = self._visible(actor, project_id, instance_id)
-        return {
-            "count": len(visible),
-            "total_page": math.ceil(len(visible) / limit),
-            "data": [workspace_body(ws, members) for ws in visible[offset : offset + limit]],
-        }
+        return StudioWorkspacePage(
+            len(visible),
+            math.ceil(len(visible) / limit),
+            tuple(_workspace(ws, members) for ws in visible[offset : offset + limit]),
+        )
 
     def workspace(
         self, actor: Actor, project_id: str, instance_id: str, workspace_id: str
-    ) -> dict[str, Any]:
+    ) -> StudioWorkspace:
         """``ShowWorkSpaceResponse``: one workspace the caller may use."""
         visible, members = self._visible(actor, project_id, instance_id)
         for ws in visible:
             if ws.id == workspace_id:
-                return workspace_body(ws, members)
+                return _workspace(ws, members)
         raise StudioWorkspaceNotFoundError(
             f"Workspace '{workspace_id}' does not exist in instance '{instance_id}' or you have "
             f"no role in it; GET /v1/{project_id}/workspaces/{instance_id} lists yours.",
@@ -113,16 +142,7 @@ class StudioWorkspaceService:
         return [ws for ws in all_ws if ws.id in roles], members
 
 
-def workspace_body(ws: WorkspaceRecord, members: dict[str, int]) -> dict[str, Any]:
-    """A ``Workspacebody``: ``id`` is the ``workspace`` header value."""
-    return {
-        "id": ws.id,
-        "name": ws.name,
-        "description": "",
-        "is_default": 1 if ws.is_default else 0,
-        "project_id": ws.project_id,
-        "instance_id": ws.project_id,
-        "eps_id": "0",
-        "create_time": ws.created_at,
-        "member_num": members.get(ws.id, 0),
-    }
+def _workspace(ws: WorkspaceRecord, members: dict[str, int]) -> StudioWorkspace:
+    return StudioWorkspace(
+        ws.id, ws.name, ws.is_default, ws.project_id, ws.created_at, members.get(ws.id, 0)
+    )

@@ -1,0 +1,45 @@
+"""Workspaces and users as the administration calls answer them (camelCase)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobferry.services.accounts.records import User, Workspace, WorkspaceRole
+
+
+def workspace(ws: Workspace) -> dict[str, Any]:
+    """A workspace; ``role`` only when the record names the caller's."""
+    view: dict[str, Any] = {
+        "id": ws.id,
+        "name": ws.name,
+        "isDefault": ws.is_default,
+        "lockPolicy": ws.lock_policy.value,
+        "approvalEnabled": ws.approval_enabled,
+        "requireSigned": ws.require_signed,
+        "createTime": ws.created_at,
+    }
+    if ws.role is not None:
+        view["role"] = ws.role.value
+    return view
+
+
+def created_user(record: User) -> dict[str, Any]:
+    """The answer of creating a user."""
+    return {"id": record.id, "name": record.name, "projectAdmin": record.project_admin}
+
+
+def workspace_role(role: WorkspaceRole) -> dict[str, Any]:
+    """A user's role in one workspace."""
+    return {"workspaceId": role.workspace_id, "workspace": role.workspace, "role": role.role.value}
+
+
+def user(record: User) -> dict[str, Any]:
+    """A user with their roles and access keys."""
+    return {
+        "id": record.id,
+        "name": record.name,
+        "projectAdmin": record.project_admin,
+        "createTime": record.created_at,
+        "roles": [workspace_role(r) for r in record.roles],
+        "accessKeys": list(record.access_keys),
+    }

@@ -1,0 +1,103 @@
+"""DataArts Studio's management-centre look-ups (snake_case), signing and trusted keys and
+environment profiles (camelCase)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobferry.services.workspaces.keys import SigningKey, TrustedKey
+from jobferry.services.workspaces.profiles import ProfileVersion
+from jobferry.services.workspaces.studio import (
+    InstancePage,
+    StudioInstance,
+    StudioWorkspace,
+    StudioWorkspacePage,
+)
+
+RESOURCE_TYPE = "hws.resource.type.dayu"
+INSTANCE_RUNNING = 2
+EPS_ID = "0"
+"""Every instance and workspace is in the default enterprise project."""
+
+
+def commodity_order(instance: StudioInstance) -> dict[str, Any]:
+    """A ``CommodityOrder``: ``resource_id`` is the instance id."""
+    return {
+        "project_id": instance.project_id,
+        "resource_id": instance.project_id,
+        "resource_name": instance.name,
+        "resource_type": RESOURCE_TYPE,
+        "status": INSTANCE_RUNNING,
+        "work_space_mode": instance.mode,
+        "eps_id": EPS_ID,
+        "create_time": instance.created_at,
+    }
+
+
+def instances(page: InstancePage) -> dict[str, Any]:
+    """``ListDataArtsStudioInstancesResponse``."""
+    return {
+        "billing_check": False,
+        "count": page.total,
+        "commodity_orders": [commodity_order(i) for i in page.items],
+    }
+
+
+def workspace_body(ws: StudioWorkspace) -> dict[str, Any]:
+    """A ``Workspacebody`` (also ``ShowWorkSpaceResponse``): ``id`` is the ``workspace``
+    header value."""
+    return {
+        "id": ws.id,
+        "name": ws.name,
+        "description": "",
+        "is_default": 1 if ws.is_default else 0,
+        "project_id": ws.project_id,
+        "instance_id": ws.project_id,
+        "eps_id": EPS_ID,
+        "create_time": ws.created_at,
+        "member_num": ws.members,
+    }
+
+
+def workspaces(page: StudioWorkspacePage) -> dict[str, Any]:
+    """``ListManagerWorkSpacesResponse``."""
+    return {
+        "count": page.total,
+        "total_page": page.pages,
+        "data": [workspace_body(ws) for ws in page.items],
+    }
+
+
+def signing_key(key: SigningKey) -> dict[str, Any]:
+    """The public half of the workspace's signing key."""
+    return {
+        "keyId": key.key_id,
+        "publicKey": key.public_key,
+        "createTime": key.created_at,
+        "createUser": key.created_by,
+    }
+
+
+def trusted_key(key: TrustedKey) -> dict[str, Any]:
+    """A key the workspace trusts."""
+    return {
+        "keyId": key.key_id,
+        "name": key.name,
+        "publicKey": key.public_key,
+        "addTime": key.added_at,
+        "addUser": key.added_by,
+    }
+
+
+def profile(version: ProfileVersion) -> dict[str, Any]:
+    """One version of a profile (its ``document`` when the record carries it)."""
+    view: dict[str, Any] = {
+        "name": version.name,
+        "version": version.version,
+        "description": version.description,
+        "updateTime": version.updated_at,
+        "updateUser": version.updated_by,
+    }
+    if version.document is not None:
+        view["document"] = version.document
+    return view
