@@ -36,7 +36,12 @@ def no_content() -> Response:
 
 
 async def raw_body(request: Request) -> bytes:
-    """The exact body bytes (the signature covers them)."""
+    """The exact body bytes (the signature covers them). A request that announces no body (no
+    ``Content-Length``, no ``Transfer-Encoding``: every signed read) has none, and is not
+    waited on for the empty message that says so."""
+    headers = request.headers
+    if "content-length" not in headers and "transfer-encoding" not in headers:
+        return b""
     return await request.body()
 
 
