@@ -118,3 +118,28 @@ def test_workspaces_list_gives_ids_and_roles(cli: Cli) -> None:
     assert mine[0]["role"] == "admin"
     human = cli("workspaces", "list")
     assert cli.workspace in human.stdout
+
+
+def _status(cli: Cli, name: str) -> str:
+    return str(
+        cli.remote.call("GET", f"/jobs/{name}/status", workspace=cli.workspace).json()["status"]
+    )
+
+
+def test_jobs_stop_start_and_rename_drive_the_job(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    stopped = cli("jobs", "stop", "daily_sales")
+    assert stopped.exit_code == 0, stopped.output
+    assert "Stopped job 'daily_sales'" in stopped.stdout
+    assert _status(cli, "daily_sales") == "STOPPED"
+    started = cli.json("jobs", "start", "daily_sales")
+    assert started == {"started": "daily_sales"}
+    assert _status(cli, "daily_sales") == "NORMAL"  # DataArts: a started job is NORMAL
+    cli("jobs", "stop", "daily_sales")
+    renamed = cli("jobs", "rename", "daily_sales", "sales_daily")
+    assert renamed.exit_code == 0, renamed.output
+    assert "Renamed job 'daily_sales' to 'sales_daily'" in renamed.stdout
+    assert [j["name"] for j in cli.json("jobs", "list")["jobs"]] == ["sales_daily"]
+    missing = cli("jobs", "start", "daily_sales")
+    assert missing.exit_code == 1
+    assert "DLF.0100" in missing.stderr

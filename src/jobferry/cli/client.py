@@ -198,8 +198,9 @@ class ApiClient:
         body: bytes | _MultipartFile = b"",
         content_type: str = "application/json",
         stream: bool = False,
+        api: str = "v1",
     ) -> requests.Response:
-        raw_path = f"{self._base_path}/v1/{segment(self.project_id)}{path}"
+        raw_path = f"{self._base_path}/{api}/{segment(self.project_id)}{path}"
         raw_query = _query(query)
         headers = {
             "Host": self._host,
@@ -258,11 +259,15 @@ class ApiClient:
         body: dict[str, Any] | None = None,
         *,
         query: dict[str, Any] | None = None,
+        api: str = "v1",
     ) -> Any:
-        """A JSON call; returns the decoded body (``None`` for an empty answer)."""
+        """A JSON call; returns the decoded body (``None`` for an empty answer). ``api`` is the
+        path's version segment: ``v1`` (the job API) or ``v2`` (DataArts Studio's factory)."""
         data = b"" if body is None else orjson.dumps(body)
         content_type = "application/json;charset=utf-8" if data else "application/json"
-        response = self._send(method, path, query=query, body=data, content_type=content_type)
+        response = self._send(
+            method, path, query=query, body=data, content_type=content_type, api=api
+        )
         if not response.content:
             return None
         try:

@@ -1,4 +1,5 @@
-"""``jobferry jobs list|show`` and ``jobferry workspaces list``: reading a remote workspace."""
+"""``jobferry jobs list|show|start|stop|rename`` and ``jobferry workspaces list``: reading a
+remote workspace, and the scheduling and names of its jobs."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.session import JsonOption, WorkspaceOption, session
 
 app = typer.Typer(help="Jobs of a remote workspace.", no_args_is_help=True)
+JobName = Annotated[str, typer.Argument(help="Job name.")]
 workspaces_app = typer.Typer(help="Workspaces of the remote project.", no_args_is_help=True)
 
 PAGE_SIZE = 100
@@ -172,3 +174,48 @@ def list_workspaces(ctx: typer.Context, json_mode: JsonOption = False) -> None:
         for w in answer.get("workspaces", [])
     ]
     out.table(("id", "name", "your role", "default"), rows)
+
+
+@app.command("start")
+def start_job(
+    ctx: typer.Context,
+    name: JobName,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Start a job's schedule (DataArts start_job: it must have a submitted version)."""
+    s = session(ctx, json_mode, workspace)
+    s.client().call("POST", f"/jobs/{segment(name)}/start")
+    s.output.result(
+        {"started": name}, f"Started job '{name}' in {s.workspace_label()}: it is scheduled."
+    )
+
+
+@app.command("stop")
+def stop_job(
+    ctx: typer.Context,
+    name: JobName,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Stop a job's schedule (DataArts stop_job), e.g. before an import overwrites it."""
+    s = session(ctx, json_mode, workspace)
+    s.client().call("POST", f"/jobs/{segment(name)}/stop")
+    s.output.result({"stopped": name}, f"Stopped job '{name}' in {s.workspace_label()}.")
+
+
+@app.command("rename")
+def rename_job(
+    ctx: typer.Context,
+    name: JobName,
+    new_name: Annotated[str, typer.Argument(metavar="NEW_NAME", help="The job's new name.")],
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Rename a job (DataArts Studio's v2 rename): its id, versions and lock stay."""
+    s = session(ctx, json_mode, workspace)
+    s.client().call("PUT", f"/factory/jobs/{segment(name)}/rename", {"name": new_name}, api="v2")
+    s.output.result(
+        {"renamed": name, "name": new_name},
+        f"Renamed job '{name}' to '{new_name}' in {s.workspace_label()}.",
+    )
