@@ -172,3 +172,32 @@ def test_one_definition_file_is_applied_alone(cli: Cli) -> None:
     }
     listed = cli.remote.call("GET", "/resources", workspace=cli.workspace).json()
     assert [r["desc"] for r in listed["resources"]] == ["new UDFs"]
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_the_examples_folder_applies_and_pulls_back_byte_for_byte(cli: Cli) -> None:
+    """examples/ (what the README's quickstart loads) passes the server's checks once dws_conn
+    is registered, and pulling the workspace writes its files back unchanged: it is in the
+    very format pull writes, so a newcomer's pull/edit/apply starts from what they know."""
+    register(cli.remote, cli.workspace, "dws_conn")
+    applied = cli.json("apply", "-f", str(EXAMPLES), "--yes")
+    assert actions(applied["plan"]) == {
+        "script:load_orders_sql": "CREATE",
+        "script:daily_revenue_sql": "CREATE",
+        "script:top_customers_sql": "CREATE",
+        "job:load_orders": "CREATE",
+        "job:daily_revenue": "CREATE",
+    }
+    assert applied["task"]["status"] == "SUCCESSFUL"
+    job = cli.remote.call("GET", "/jobs/daily_revenue", workspace=cli.workspace).json()
+    assert job["schedule"]["cron"]["dependJobs"]["jobs"] == ["load_orders"]
+    assert [node["preNodeName"] for node in job["nodes"]] == [[], ["revenue"]]
+
+    cli.json("pull", "pulled")
+    pulled = cli.cwd / "pulled"
+    files = sorted(p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.rglob("*.json"))
+    assert sorted(p.relative_to(pulled).as_posix() for p in pulled.rglob("*.json")) == files
+    for name in files:
+        assert (pulled / name).read_bytes() == (EXAMPLES / name).read_bytes(), name
