@@ -148,6 +148,13 @@ def test_a_plan_with_problems_imports_nothing(cli: Cli) -> None:
     assert result["plan"]["problems"]
     assert result["task"] is None
     assert cli.remote.call("GET", "/scripts", workspace=cli.workspace).json()["total"] == 0
+    human = cli("apply", "-f", str(root), "--yes")
+    assert human.exit_code == 3
+    assert (
+        "Missing in the target workspace: connection 'dws_conn' (named by 2 object(s)), "
+        "connection 'ssh_conn' (named by 2 object(s))." in human.stdout
+    )
+    assert "jobferry env put KIND NAME" in human.stdout
 
 
 def test_a_json_file_outside_a_kind_folder_is_refused_with_the_fix(cli: Cli) -> None:

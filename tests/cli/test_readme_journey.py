@@ -113,6 +113,8 @@ def test_the_readme_quickstart_runs_as_written(tmp_path: Path) -> None:
                 problems = plan_problems(words[1:], tmp_path, env)
                 if first:
                     assert_only_dws_conn_missing(problems)
+                    digest = f"connection 'dws_conn' (named by {len(problems)} object(s))."
+                    assert f"Missing in the target workspace: {digest}" in done.stdout, said
                 else:
                     assert problems == [], problems
             found = re.search(r"Task ([0-9a-f]{32})\. Roll it back with", done.stdout)
