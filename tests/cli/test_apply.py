@@ -148,6 +148,13 @@ def test_a_plan_with_problems_imports_nothing(cli: Cli) -> None:
     assert result["plan"]["problems"]
     assert result["task"] is None
     assert cli.remote.call("GET", "/scripts", workspace=cli.workspace).json()["total"] == 0
+    human = cli("apply", "-f", str(root), "--yes")
+    assert human.exit_code == 3
+    assert (
+        "Missing in the target workspace: connection 'dws_conn' (named by 2 object(s)), "
+        "connection 'ssh_conn' (named by 2 object(s))." in human.stdout
+    )
+    assert "jobferry env put KIND NAME" in human.stdout
 
 
 def test_a_json_file_outside_a_kind_folder_is_refused_with_the_fix(cli: Cli) -> None:
@@ -172,3 +179,32 @@ def test_one_definition_file_is_applied_alone(cli: Cli) -> None:
     }
     listed = cli.remote.call("GET", "/resources", workspace=cli.workspace).json()
     assert [r["desc"] for r in listed["resources"]] == ["new UDFs"]
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_the_examples_folder_applies_and_pulls_back_byte_for_byte(cli: Cli) -> None:
+    """examples/ (what the README's quickstart loads) passes the server's checks once dws_conn
+    is registered, and pulling the workspace writes its files back unchanged: it is in the
+    very format pull writes, so a newcomer's pull/edit/apply starts from what they know."""
+    register(cli.remote, cli.workspace, "dws_conn")
+    applied = cli.json("apply", "-f", str(EXAMPLES), "--yes")
+    assert actions(applied["plan"]) == {
+        "script:load_orders_sql": "CREATE",
+        "script:daily_revenue_sql": "CREATE",
+        "script:top_customers_sql": "CREATE",
+        "job:load_orders": "CREATE",
+        "job:daily_revenue": "CREATE",
+    }
+    assert applied["task"]["status"] == "SUCCESSFUL"
+    job = cli.remote.call("GET", "/jobs/daily_revenue", workspace=cli.workspace).json()
+    assert job["schedule"]["cron"]["dependJobs"]["jobs"] == ["load_orders"]
+    assert [node["preNodeName"] for node in job["nodes"]] == [[], ["revenue"]]
+
+    cli.json("pull", "pulled")
+    pulled = cli.cwd / "pulled"
+    files = sorted(p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.rglob("*.json"))
+    assert sorted(p.relative_to(pulled).as_posix() for p in pulled.rglob("*.json")) == files
+    for name in files:
+        assert (pulled / name).read_bytes() == (EXAMPLES / name).read_bytes(), name

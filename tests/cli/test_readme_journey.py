@@ -1,6 +1,9 @@
-"""The README's quickstart, run line by line as a newcomer would: a real server on the embedded
-SQLite database in a fresh folder, the CLI as a separate process with only the environment the
-README sets, each command's exit code checked. If the README drifts, this fails."""
+"""The README's quickstart, run line by line as a newcomer would: a real server started as
+`make run` starts it on an empty data folder (it generates the project id and the admin's keys
+and writes them to data/admin-credentials.json, nothing is seeded), in a folder holding that
+data folder and a copy of the repository's `examples/`; the CLI as a separate process with only
+the environment the README sets (and a config folder of its own), each command's exit code
+checked, and the plans' problems read. If the README or `examples/` drifts, this fails."""
 
 from __future__ import annotations
 
@@ -8,20 +11,25 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from support.builders import make_job, make_script
-from support.server import ServerProcess, start_server
+from jobferry.package.folder import read_folder
+from support.server import start_server
 
-# A server and ten CLI processes of ~1.8 s of CPU each: on a 2-core machine shared with the
+# A server and a dozen CLI processes of ~1.8 s of CPU each: on a 2-core machine shared with the
 # rest of the suite (make check) that took over the default 120 s.
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 ROOT = Path(__file__).resolve().parents[2]
 JOBFERRY = str(Path(sys.executable).parent / "jobferry")
+PLACEHOLDERS = {
+    "<test database password>": "test-pw",
+    "<prod database password>": "prod-pw",
+}
 
 
 def quickstart() -> list[tuple[str, str]]:
@@ -38,34 +46,50 @@ def quickstart() -> list[tuple[str, str]]:
     return pairs
 
 
-def seed_default_workspace(server: ServerProcess) -> None:
-    """What the README assumes: a job in `default`, using a connection with a password."""
-    conn = {"type": "DWS", "config": {"host": "test-db"}, "secrets": {"password": "test-pw"}}
-    assert server.call("PUT", "/environment/connection/dws_conn", json.dumps(conn).encode()).ok
-    script = make_script("orders_sql")
-    assert server.call("POST", "/scripts", json.dumps(script).encode()).status_code == 204
-    job = make_job("orders")
-    job["nodes"] = job["nodes"][:1]  # one DWS SQL node: script orders_sql, connection dws_conn
-    job["nodes"][0]["properties"][0]["value"] = "orders_sql"
-    assert server.call("POST", "/jobs", json.dumps(job).encode()).status_code == 204
+def newcomer_env(home: Path) -> dict[str, str]:
+    """This process's environment without any jobferry setting, with a config folder of its
+    own (``config init`` writes there, as it would in a newcomer's ~/.config)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("JOBFERRY_") or key == "JOBFERRY_TEST_POSTGRES_URL"
+    }
+    env["XDG_CONFIG_HOME"] = str(home / "config")
+    env["HOME"] = str(home)
+    return env
+
+
+def run(words: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``jobferry WORDS…`` as a separate process."""
+    return subprocess.run([JOBFERRY, *words], cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def plan_problems(words: list[str], cwd: Path, env: dict[str, str]) -> list[dict[str, object]]:
+    """The problems of the plan ``words`` asks for, read from its ``--json`` answer."""
+    done = run([*words, "--json"], cwd, env)
+    problems: list[dict[str, object]] = json.loads(done.stdout)["plan"]["problems"]
+    return problems
+
+
+def assert_only_dws_conn_missing(problems: list[dict[str, object]]) -> None:
+    """The first plan's one problem: prod lacks dws_conn, which every example object uses, so
+    each names it; nothing else is wrong."""
+    examples = {(o.kind.value, o.name) for o in read_folder(ROOT / "examples").objects}
+    assert {(p["kind"], p["name"]) for p in problems} == examples
+    assert len(problems) == len(examples)
+    for problem in problems:
+        assert problem["reason"] == "missing_reference", problem
+        assert problem["reference"] == {"kind": "connection", "name": "dws_conn"}, problem
+        assert "'prod'" in str(problem["detail"]), problem
 
 
 def test_the_readme_quickstart_runs_as_written(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "data", f"sqlite:///{tmp_path / 'data' / 'jobferry.db'}")
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    db = tmp_path / "data" / "jobferry.db"
+    server = start_server(tmp_path / "data", f"sqlite:///{db}", first_start=True)
     try:
-        seed_default_workspace(server)
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith("JOBFERRY_") or key == "JOBFERRY_TEST_POSTGRES_URL"
-        }
-        values = {
-            "<printed project id>": server.project_id,
-            "<admin access key>": server.ak,
-            "<admin secret key>": server.sk,
-            "<prod database password>": "prod-pw",
-            "http://127.0.0.1:8000": server.url,
-        }
+        env = newcomer_env(tmp_path)
+        values = {**PLACEHOLDERS, "http://127.0.0.1:8000": server.url}
         task_id = None
         ran = []
         for line, comment in quickstart():
@@ -74,22 +98,33 @@ def test_the_readme_quickstart_runs_as_written(tmp_path: Path) -> None:
             if task_id is not None:
                 line = line.replace("<import task id>", task_id)
             words = shlex.split(line)
+            assert "<" not in line, f"a placeholder the test does not fill: {line}"
             if words[0] == "export":
                 env.update(word.split("=", 1) for word in words[1:])
                 continue
             assert words[0] == ".venv/bin/jobferry", line
-            done = subprocess.run(
-                [JOBFERRY, *words[1:]], cwd=tmp_path, env=env, capture_output=True, text=True
-            )
-            expected = 3 if "exit 3" in comment and not ran.count(words[1]) else 0
+            done = run(words[1:], tmp_path, env)
+            first = words[1] not in ran
+            expected = 3 if "exit 3" in comment and first else 0
             said = (line, done.stdout[-2000:], done.stderr[-2000:])
             assert done.returncode == expected, said
             ran.append(words[1])
+            if words[1] == "plan":
+                problems = plan_problems(words[1:], tmp_path, env)
+                if first:
+                    assert_only_dws_conn_missing(problems)
+                    digest = f"connection 'dws_conn' (named by {len(problems)} object(s))."
+                    assert f"Missing in the target workspace: {digest}" in done.stdout, said
+                else:
+                    assert problems == [], problems
             found = re.search(r"Task ([0-9a-f]{32})\. Roll it back with", done.stdout)
             if words[1] == "import":
                 assert found, done.stdout[-2000:]
                 task_id = found.group(1)
         assert ran == [
+            "config",
+            "env",
+            "apply",
             "admin",
             "export",
             "package",

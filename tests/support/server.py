@@ -108,20 +108,26 @@ class ServerProcess:
             self.proc.wait()
 
 
-def start_server(data_dir: Path, database_url: str, **env_extra: str) -> ServerProcess:
-    """Migrate the database, start ``jobferry serve`` and wait until it answers."""
+def start_server(
+    data_dir: Path, database_url: str, *, first_start: bool = False, **env_extra: str
+) -> ServerProcess:
+    """Migrate the database, start ``jobferry serve`` and wait until it answers.
+
+    The project id and admin keys are fixed ones given to the server, unless ``first_start``:
+    then, as ``make run`` on an empty data folder, none is given, the server generates them
+    and writes ``data_dir/admin-credentials.json``, and the returned process holds what that
+    file says."""
     port = free_port()
     project_id = env_extra.pop("project_id", "e2e0123456789abcdef0123456789ab")
     ak, sk = "E2EADMINAK0000000001", "e2e-admin-secret-0123456789abcdefghijkl"
+    given = {"JOBFERRY_PROJECT_ID": project_id, "JOBFERRY_ADMIN_AK": ak, "JOBFERRY_ADMIN_SK": sk}
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not (first_start and k in given)},
         "JOBFERRY_DATA_DIR": str(data_dir),
         "JOBFERRY_DATABASE_URL": database_url,
         "JOBFERRY_HOST": "127.0.0.1",
         "JOBFERRY_PORT": str(port),
-        "JOBFERRY_PROJECT_ID": project_id,
-        "JOBFERRY_ADMIN_AK": ak,
-        "JOBFERRY_ADMIN_SK": sk,
+        **({} if first_start else given),
         "JOBFERRY_LOG_LEVEL": "warning",
         **env_extra,
     }
@@ -144,6 +150,9 @@ def start_server(data_dir: Path, database_url: str, **env_extra: str) -> ServerP
         proc.kill()  # never leave a server behind when the test cannot use it
         proc.wait()
         raise
+    if first_start:
+        written = json.loads((data_dir / "admin-credentials.json").read_text(encoding="utf-8"))
+        project_id, ak, sk = written["projectId"], written["accessKey"], written["secretKey"]
     return ServerProcess(url, project_id, ak, sk, proc, log)
 
 

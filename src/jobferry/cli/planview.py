@@ -7,7 +7,7 @@ from typing import Any
 from rich.text import Text
 
 from jobferry.cli.output import Output, epoch_ms, mapping, to_json
-from jobferry.domain.enums import PlanAction, ProblemReason
+from jobferry.domain.enums import ENVIRONMENT_KINDS, PlanAction, ProblemReason
 
 ACTION_STYLES: dict[str, str] = {
     PlanAction.CREATE: "green",
@@ -215,10 +215,40 @@ def _plan_problems(out: Output, problems: list[dict[str, Any]]) -> None:
         return
     out.line("Problems (fix them, then plan again):", style="red bold")
     problem_lines(out, problems)
+    _missing_digest(out, missing_references(problems))
     if any(p.get("reason") == ProblemReason.MISSING_REFERENCE for p in problems):
         out.line(
             "From the command line, 'resources' entries are --replace TYPE:NAME=NEW "
             "(e.g. --replace DWS_CONNECTION:dws_test=dws_prod).",
+            style="cyan",
+        )
+
+
+def missing_references(problems: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """(kind, name) of every object a plan's problems say the target lacks, with how many
+    problems name it: one missing connection that five objects use is one thing to fix."""
+    counts: dict[tuple[str, str], int] = {}
+    for problem in problems:
+        reference = problem.get("reference")
+        if problem.get("reason") == ProblemReason.MISSING_REFERENCE and isinstance(reference, dict):
+            key = (str(reference.get("kind")), str(reference.get("name")))
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _missing_digest(out: Output, missing: dict[tuple[str, str], int]) -> None:
+    """Each object the target lacks, once, and how to register an environment object."""
+    if not missing:
+        return
+    listed = ", ".join(
+        f"{kind} '{name}' (named by {count} object(s))"
+        for (kind, name), count in sorted(missing.items())
+    )
+    out.line(f"Missing in the target workspace: {listed}.", style="red bold")
+    if any(kind in ENVIRONMENT_KINDS for kind, _ in missing):
+        out.line(
+            "Register an environment object there with jobferry env put KIND NAME --type TYPE "
+            "[--secret KEY=SOURCE] -w WORKSPACE.",
             style="cyan",
         )
 
