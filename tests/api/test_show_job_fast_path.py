@@ -41,9 +41,9 @@ def routed(services: Services) -> list[str]:
     calls: list[str] = []
     original = services.jobs.show_answer
 
-    def counting(scope: Any, name: str) -> bytes:
+    def counting(scope: Any, name: str, render: Any) -> bytes:
         calls.append(name)
-        return original(scope, name)
+        return original(scope, name, render)
 
     services.jobs.show_answer = counting  # type: ignore[method-assign]
     return calls

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from jobferry.console.fixes import console_fix, said, without_fix
+from jobferry.domain.enums import JobStatus
 from jobferry.errors import (
     EnvironmentObjectNotFoundError,
     ImportRunningError,
@@ -109,7 +110,7 @@ def test_the_check_step_and_a_failed_task_speak_console_actions(
 ) -> None:
     seed(services, scope, ("daily_sales", "weekly_report"))
     data = wizard.export_package(services, scope, ("daily_sales", "weekly_report"))
-    changed = editable(services.jobs.show(scope, "daily_sales"))
+    changed = editable(services.jobs.show(scope, "daily_sales").document)
     changed["nodes"][0]["properties"][2]["value"] = "other_db"
     services.jobs.update(scope, "daily_sales", changed)  # so the import overwrites it
     services.jobs.start(scope, "daily_sales")
@@ -134,7 +135,7 @@ def test_the_check_step_and_a_failed_task_speak_console_actions(
     assert ">Stop scheduling</button>" in job_page
     stopped = browser.post(f"/console/w/{ws}/jobs/daily_sales/scheduling", {"action": "stop"})
     assert stopped.status_code == 303
-    assert services.jobs.status(scope, "daily_sales")["status"] == "STOPPED"
+    assert services.jobs.status(scope, "daily_sales").status is JobStatus.STOPPED
 
 
 def test_no_console_page_speaks_api(browser: Browser, services: Services, scope: Scope) -> None:

@@ -78,7 +78,7 @@ def test_the_wizard_maps_a_missing_connection_rechecks_plans_and_imports(
     assert "Import the daily_sales job." in page
     assert "Import the jobs from pkg.zip" in page  # the file, not only its id
     assert "SUCCESSFUL" in page
-    job = services.jobs.show(prod, "daily_sales")
+    job = services.jobs.show(prod, "daily_sales").document
     conns = [p["value"] for p in job["nodes"][0]["properties"] if p["name"] == "connectionName"]
     assert conns == ["dws_prod"]
     assert path.startswith("upload://")
@@ -88,7 +88,7 @@ def test_the_plan_shows_the_field_diff_of_an_overwrite(
     browser: Browser, services: Services, seeded: Scope
 ) -> None:
     data = wizard.export_package(services, seeded)
-    job = editable(services.jobs.show(seeded, "daily_sales"))
+    job = editable(services.jobs.show(seeded, "daily_sales").document)
     job["nodes"][0]["properties"][2]["value"] = "other_db"
     services.jobs.update(seeded, "daily_sales", job)
     ws = seeded.workspace.id
@@ -191,7 +191,7 @@ def test_a_package_planned_as_a_task_goes_on_to_check_plan_and_import(
     assert planned_by_task == [True, False]  # planned once, for the check and the plan
     assert "CREATE" in plan.text
     wizard.run_plan(browser, services, prod, plan.text)
-    assert services.jobs.show(prod, "daily_sales")["name"] == "daily_sales"
+    assert services.jobs.show(prod, "daily_sales").name == "daily_sales"
 
 
 def test_a_mapping_to_a_missing_name_is_refused_and_a_mapping_can_be_removed(
@@ -252,7 +252,7 @@ def test_the_plan_page_shows_renames_deletes_drift_and_paused_jobs(
     promote("a_job", "b_job", "c_job")
     services.jobs.rename(scope, "b_job", "b_new")
     services.jobs.delete(scope, "c_job")
-    hotfix = editable(services.jobs.show(prod, "a_job"))
+    hotfix = editable(services.jobs.show(prod, "a_job").document)
     hotfix["description"] = "hot-fix"
     services.jobs.update(prod, "a_job", hotfix)
     services.jobs.start(prod, "b_job")
@@ -269,7 +269,7 @@ def test_the_plan_page_shows_renames_deletes_drift_and_paused_jobs(
     assert "changed in prod since the last import wrote it" in page
     assert '<code>"hot-fix"</code>' in page
     assert "stopped during the import and started again after it" in page
-    assert services.jobs.show(prod, "b_new")["name"] == "b_new"
+    assert services.jobs.show(prod, "b_new").name == "b_new"
 
     task_page = browser.post(f"/console/w/{ws}/tasks/{task_id}/rollback", []).text
     assert 'b_job <span class="small muted">(was b_new)</span>' in task_page

@@ -37,7 +37,7 @@ def test_the_jobs_page_shows_one_folder_its_sub_folders_counted_and_filters_them
     browser: Browser, services: Services, scope: Scope
 ) -> None:
     seed(services, scope, ("daily_sales", "weekly_report"))
-    other = editable(services.jobs.show(scope, "weekly_report"))
+    other = editable(services.jobs.show(scope, "weekly_report").document)
     other.update(directory="/reports/weekly", basicConfig={"tags": ["weekly"]})
     services.jobs.update(scope, "weekly_report", other | {"targetStatus": "SAVED"})
     services.jobs.start(scope, "daily_sales")
@@ -164,7 +164,7 @@ def test_export_refusals_render_inline_with_the_selection_kept(
     browser.get(_tree_url(services), params={"select": "1"})
     assert_page(browser.post(url, {"content": "deps"}), 400, "Tick at least one job")
     scope_job = services.jobs.show(seeded, "daily_sales")
-    assert scope_job["name"] == "daily_sales"
+    assert scope_job.name == "daily_sales"
     missing = browser.post(url, [("job", "daily_sales"), ("job", "ghost"), ("folder", "/sales")])
     assert_page(missing, 400, "ghost")
     assert 'data-mark="j:daily_sales" data-in="/sales" aria-label="Select daily_sales" checked' in (
@@ -244,7 +244,7 @@ def test_a_ticked_folder_exports_every_job_in_it_loaded_or_not_but_the_unticked(
 ) -> None:
     seed(services, scope, ("daily_sales", "weekly_report", "monthly_close"))
     for name, folder in (("weekly_report", "/sales/weekly"), ("monthly_close", "/finance")):
-        job = editable(services.jobs.show(scope, name))
+        job = editable(services.jobs.show(scope, name).document)
         services.jobs.update(scope, name, job | {"directory": folder})
     url = f"/console/w/{scope.workspace.id}/export"
     browser.get(_tree_url(services), params={"select": "1"})

@@ -48,7 +48,7 @@ def test_a_stored_profile_and_a_time_zone_move_show_in_check_and_plan(
     plan, task_id = wizard.run(browser, services, prod, state)
     assert "schedule.cron (keepWallClock)" in plan.text
     assert "GMT+08:00 → <code>0 30 2 * * ?</code> Europe/Berlin" in plan.text
-    job = services.jobs.show(prod, "daily_sales")
+    job = services.jobs.show(prod, "daily_sales").document
     assert job["schedule"]["cron"]["expressionTimeZone"] == "Europe/Berlin"
     assert task_id
 
@@ -77,7 +77,7 @@ def test_a_missing_queue_is_mapped_through_an_inline_profile(
     assert "(inline)" in mapped.text
     assert "conns plus the mappings below" in mapped.text
     wizard.run(browser, services, prod, wizard.fields(mapped.text, ws))
-    imported = services.jobs.show(prod, "dli_job")
+    imported = services.jobs.show(prod, "dli_job").document
     props = {p["name"]: p["value"] for p in imported["nodes"][0]["properties"]}
     assert (props["queueName"], props["connectionName"]) == ("q_prod", "dws_prod")
 

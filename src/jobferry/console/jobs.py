@@ -67,7 +67,7 @@ def _jobs_page(
         marks=json.dumps(view.ticks.marks, separators=(",", ":")),
         filtered=bool(query.name or query.tag or query.status),
         statuses=[(s.value, label) for s, label in STATUS_LABELS.items()],
-        tags=[t["name"] for t in services.governance.list_tags(page.scope)],
+        tags=[t.name for t in services.governance.list_tags(page.scope)],
         error=error,
         sync_max=min(
             services.settings.console_sync_export_max_jobs,
@@ -88,7 +88,7 @@ def job_detail(page: PageDep, job_name: str) -> Response:
     """One job: its description, node graph and nodes, schedule, parameters, versions and
     scheduling status."""
     detail = page.services.jobs.detail(page.scope, job_name)
-    doc = detail.document
+    doc = detail.job.document
     schedule = doc.get("schedule")
     params = doc.get("params")
     params = params if isinstance(params, list) else []
@@ -97,7 +97,8 @@ def job_detail(page: PageDep, job_name: str) -> Response:
         page.request,
         "job.html",
         page,
-        job=doc,
+        job=detail.job,
+        doc=doc,
         name=job_name,
         description=_description(doc),
         dag=layout(doc.get("nodes")),
@@ -106,7 +107,7 @@ def job_detail(page: PageDep, job_name: str) -> Response:
         schedule=schedule if isinstance(schedule, dict) else {},
         params=[p for p in params if isinstance(p, dict)],
         versions=detail.versions,
-        status=detail.status,
+        state=detail.state,
         references=detail.references,
     )
 

@@ -46,7 +46,8 @@ def script_detail(page: PageDep, script_name: str) -> Response:
         page.request,
         "script.html",
         page,
-        script=detail.document,
+        script=detail.script,
+        doc=detail.script.document,
         versions=detail.versions,
         jobs=detail.jobs,
     )
@@ -56,14 +57,15 @@ def script_detail(page: PageDep, script_name: str) -> Response:
 def resource_detail(page: PageDep, resource_name: str) -> Response:
     """One resource: its type, location, depend packages and files, and the jobs using it."""
     resource = page.services.resources.detail(page.scope, resource_name)
-    packages = resource.get("dependPackages")
-    files = resource.get("dependFiles")
+    packages = resource.document.get("dependPackages")
+    files = resource.document.get("dependFiles")
     return render(
         page.request,
         "resource.html",
         page,
         resource=resource,
+        doc=resource.document,
         packages=[p for p in packages if isinstance(p, dict)] if isinstance(packages, list) else [],
         files=[str(f) for f in files] if isinstance(files, list) else [],
-        jobs=[r.get("taskName") for r in resource.get("jobRelation") or []],
+        jobs=[use.job_name for use in resource.users or ()],
     )

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from jobferry.domain.enums import RefKind
+from jobferry.domain.references import Reference
 
 CODE_PROPERTIES = frozenset({"statement", "sql", "content", "script", "scriptContent"})
 """Node properties that carry SQL or script text inline (``statementOrScript: STATEMENT``)."""
@@ -54,10 +55,10 @@ def _text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def node_views(raw_nodes: Any, references: list[dict[str, Any]]) -> list[NodeView]:
+def node_views(raw_nodes: Any, references: list[Reference]) -> list[NodeView]:
     """The job's nodes (malformed entries skipped), with the references the job page lists
-    (``kind``, ``name``, ``field``) matched to the properties that hold them."""
-    named = {ref["field"]: ref for ref in references if ref.get("field")}
+    matched to the properties that hold them."""
+    named = {ref.field: ref for ref in references if ref.field}
     nodes = raw_nodes if isinstance(raw_nodes, list) else []
     views = []
     for index, node in enumerate(nodes):
@@ -76,16 +77,16 @@ def node_views(raw_nodes: Any, references: list[dict[str, Any]]) -> list[NodeVie
     return views
 
 
-def _properties(index: int, raw: Any, named: dict[str, dict[str, Any]]) -> list[NodeProperty]:
+def _properties(index: int, raw: Any, named: dict[str, Reference]) -> list[NodeProperty]:
     found = []
     for position, prop in enumerate(raw if isinstance(raw, list) else []):
         if not isinstance(prop, dict) or not isinstance(prop.get("name"), str):
             continue
         value = _text(prop.get("value", ""))
-        ref = named.get(f"nodes[{index}].properties[{position}].value") or {}
-        kind = str(ref.get("kind") or "")
-        page = "" if ref.get("workspace") or not kind else LINKED.get(RefKind(kind), "")
+        ref = named.get(f"nodes[{index}].properties[{position}].value")
+        kind = ref.kind.value if ref else ""
+        page = "" if ref is None or ref.workspace else LINKED.get(ref.kind, "")
         code = prop["name"] in CODE_PROPERTIES or "\n" in value or len(value) > 120
-        target = str(ref.get("name") or "") if page else ""
+        target = ref.name if ref and page else ""
         found.append(NodeProperty(prop["name"], value, kind, page, target, code))
     return found

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from jobferry.domain.enums import ObjectKind
+from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType
 from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.definitions.folders import (
     PAGE_SIZE,
+    FolderPage,
+    JobItem,
+    ResourceItem,
+    ScriptItem,
     parse_folder_query,
     parse_job_selection,
 )
@@ -39,8 +43,8 @@ def _seed(services: Services, scope: Scope) -> None:
         services.jobs.create(scope, job)
 
 
-def _names(page: object) -> list[str]:
-    return [item["name"] for item in page.items]  # type: ignore[attr-defined]
+def _names(page: FolderPage) -> list[str]:
+    return [item.name for item in page.items]
 
 
 def test_a_folder_lists_its_sub_folders_with_counts_then_its_own_jobs(services: Services) -> None:
@@ -60,8 +64,14 @@ def test_a_folder_lists_its_sub_folders_with_counts_then_its_own_jobs(services: 
     assert [(f.name, f.count) for f in etl.folders] == [("daily", 2)]
     assert _names(etl) == ["load_a", "load_b"]  # both spellings of /etl are one folder
     assert etl.crumbs == [("/", "/"), ("etl", "/etl")]
-    assert etl.items[0]["tags"] == ["daily"]
-    assert etl.items[0]["path"] == "/etl"
+    first = etl.items[0]
+    assert isinstance(first, JobItem)
+    assert (first.tags, first.path) == (["daily"], "/etl")
+    assert (first.process_type, first.status, first.version) == (
+        ProcessType.BATCH,
+        JobStatus.STOPPED,
+        1,
+    )
 
 
 def test_filters_apply_to_the_counts_and_the_rows(services: Services) -> None:
@@ -121,21 +131,21 @@ def test_scripts_and_resources_are_listed_by_folder_too(services: Services) -> N
 
     assert [(f.name, f.count) for f in sql.folders] == [("daily", 1)]
     assert sql.items == [
-        {
-            "name": "q2",
-            "type": "DWSSQL",
-            "connectionName": "dws_conn",
-            "database": "postgres",
-            "queueName": None,
-            "version": 1,
-            "lastUpdateTime": sql.items[0]["lastUpdateTime"],
-            "lastUpdateUser": "admin",
-            "path": "/sql",
-        }
+        ScriptItem(
+            name="q2",
+            type="DWSSQL",
+            connection_name="dws_conn",
+            database="postgres",
+            queue_name=None,
+            version=1,
+            updated_at=sql.items[0].updated_at,
+            updated_by="admin",
+            path="/sql",
+        )
     ]
-    assert [(r["name"], r["type"], r["location"]) for r in libs.items] == [
-        ("udf", "jar", "obs://bucket/libs/udf.jar")
-    ]
+    assert [
+        (r.name, r.type, r.location, r.depends) for r in libs.items if isinstance(r, ResourceItem)
+    ] == [("udf", "jar", "obs://bucket/libs/udf.jar", 0)]
 
 
 @pytest.mark.parametrize(

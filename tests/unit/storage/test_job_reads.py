@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from jobferry.api.presenters.definitions import job_answer, job_document
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.definitions.jobs import JobService
@@ -49,8 +50,8 @@ def other_process(url: str, sql: str) -> None:
 def test_an_answer_is_served_from_memory_while_the_job_is_unchanged(services: Services) -> None:
     scope = admin(services)
     services.jobs.create(scope, make_job())
-    body = services.jobs.show_answer(scope, "daily_sales")
-    assert shown(body) == services.jobs.show(scope, "daily_sales")
+    body = services.jobs.show_answer(scope, "daily_sales", job_answer)
+    assert shown(body) == job_document(services.jobs.show(scope, "daily_sales"))
     assert cached(services.jobs, scope) == body
     assert cached(services.jobs, scope) == body
 
@@ -60,13 +61,16 @@ def test_a_write_committed_by_another_process_is_seen_by_the_next_check(
 ) -> None:
     scope = admin(services)
     services.jobs.create(scope, make_job())
-    services.jobs.show_answer(scope, "daily_sales")
+    services.jobs.show_answer(scope, "daily_sales", job_answer)
     other_process(
         services.settings.resolved_database_url(),
         "UPDATE jobs SET updated_by = 'elsewhere' WHERE name = 'daily_sales'",
     )
     assert cached(services.jobs, scope) is None
-    assert shown(services.jobs.show_answer(scope, "daily_sales"))["lastUpdateUser"] == "elsewhere"
+    assert (
+        shown(services.jobs.show_answer(scope, "daily_sales", job_answer))["lastUpdateUser"]
+        == "elsewhere"
+    )
 
 
 def test_a_delete_committed_by_another_process_is_seen_by_the_next_check(
@@ -74,7 +78,7 @@ def test_a_delete_committed_by_another_process_is_seen_by_the_next_check(
 ) -> None:
     scope = admin(services)
     services.jobs.create(scope, make_job())
-    services.jobs.show_answer(scope, "daily_sales")
+    services.jobs.show_answer(scope, "daily_sales", job_answer)
     url = services.settings.resolved_database_url()
     other_process(url, "DELETE FROM job_refs")
     other_process(url, "DELETE FROM jobs WHERE name = 'daily_sales'")
@@ -86,7 +90,7 @@ def test_a_write_through_another_connection_of_this_process_is_seen_at_once(
 ) -> None:
     scope = admin(services)
     services.jobs.create(scope, make_job())
-    services.jobs.show_answer(scope, "daily_sales")
+    services.jobs.show_answer(scope, "daily_sales", job_answer)
     other = Database(services.settings.resolved_database_url())
     try:
         writer = JobService(other, max_nodes=100, offset_mode=OffsetMode.PAGE)
@@ -94,7 +98,7 @@ def test_a_write_through_another_connection_of_this_process_is_seen_at_once(
     finally:
         other.dispose()
     assert cached(services.jobs, scope) is None
-    assert shown(services.jobs.show_answer(scope, "daily_sales"))["description"] == (
+    assert shown(services.jobs.show_answer(scope, "daily_sales", job_answer))["description"] == (
         "changed elsewhere"
     )
 
@@ -102,7 +106,7 @@ def test_a_write_through_another_connection_of_this_process_is_seen_at_once(
 def test_a_write_through_the_service_is_seen_at_once(services: Services) -> None:
     scope = admin(services)
     services.jobs.create(scope, make_job())
-    services.jobs.show_answer(scope, "daily_sales")
+    services.jobs.show_answer(scope, "daily_sales", job_answer)
     services.jobs.update(scope, "daily_sales", make_job(description="changed here"))
     assert cached(services.jobs, scope) is None
 
@@ -111,7 +115,9 @@ def test_concurrent_checks_each_get_their_own_jobs_version(services: Services) -
     scope = admin(services)
     for name in ("a_job", "b_job"):
         services.jobs.create(scope, make_job(name))
-    bodies = {name: services.jobs.show_answer(scope, name) for name in ("a_job", "b_job")}
+    bodies = {
+        name: services.jobs.show_answer(scope, name, job_answer) for name in ("a_job", "b_job")
+    }
 
     async def many() -> list[bytes | None]:
         names = ["a_job", "b_job", "a_job", "missing", "b_job"] * 4
@@ -124,7 +130,7 @@ def test_concurrent_checks_each_get_their_own_jobs_version(services: Services) -
 def test_a_job_gone_and_created_again_is_not_answered_from_memory(services: Services) -> None:
     scope = admin(services)
     services.jobs.create(scope, make_job())
-    services.jobs.show_answer(scope, "daily_sales")
+    services.jobs.show_answer(scope, "daily_sales", job_answer)
     services.jobs.delete(scope, "daily_sales")
     assert cached(services.jobs, scope) is None
     services.jobs.create(scope, make_job(description="second life"))
@@ -135,6 +141,6 @@ def test_a_zero_read_cache_keeps_nothing(services: Services) -> None:
     jobs = JobService(services.db, max_nodes=100, offset_mode=OffsetMode.PAGE)
     scope = admin(services)
     jobs.create(scope, make_job())
-    jobs.show_answer(scope, "daily_sales")
+    jobs.show_answer(scope, "daily_sales", job_answer)
     assert not jobs.answers.enabled
     assert cached(jobs, scope) is None

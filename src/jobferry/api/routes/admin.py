@@ -8,6 +8,7 @@ from jobferry.api import bodies
 from jobferry.api.auth import ActorDep, ScopeDep
 from jobferry.api.paging import PagingDep
 from jobferry.api.presenters import accounts as present
+from jobferry.api.presenters.definitions import lock_view, tag_view
 from jobferry.api.wire import (
     BodyDep,
     body_doc,
@@ -111,23 +112,26 @@ def remove_role(
 
 @router.get("/tags")
 def list_tags(request: Request, scope: ScopeDep) -> Response:
-    return json_list("tags", services_of(request).governance.list_tags(scope))
+    tags = services_of(request).governance.list_tags(scope)
+    return json_list("tags", [tag_view(t) for t in tags])
 
 
 @router.put("/tags/{tag_name}", openapi_extra=body_doc("tag", schema=bodies.TAG, required=False))
 def put_tag(request: Request, scope: ScopeDep, raw: BodyDep, tag_name: str) -> Response:
     body = parse_object(raw, required=False, what='{"locked"}')
-    return json(services_of(request).governance.put_tag(scope, tag_name, parse_tag_lock(body)))
+    tag = services_of(request).governance.put_tag(scope, tag_name, parse_tag_lock(body))
+    return json(tag_view(tag))
 
 
 @router.get("/locks")
 def list_locks(request: Request, scope: ScopeDep) -> Response:
-    return json_list("locks", services_of(request).governance.list_locks(scope))
+    locks = services_of(request).governance.list_locks(scope)
+    return json_list("locks", [lock_view(lk) for lk in locks])
 
 
 @router.post("/locks/{kind}/{name}")
 def acquire_lock(request: Request, scope: ScopeDep, kind: str, name: str) -> Response:
-    return json(services_of(request).governance.acquire(scope, kind, name))
+    return json(lock_view(services_of(request).governance.acquire(scope, kind, name)))
 
 
 @router.delete("/locks/{kind}/{name}", status_code=204)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep, WorkspaceScopeDep
 from jobferry.api.paging import NamedPage, named_page
+from jobferry.api.presenters.definitions import factory_script
 from jobferry.api.presenters.environment import VARIABLES_SAVED, variables
 from jobferry.api.wire import BodyDep, body_doc, json, parse_object
 from jobferry.services.definitions.renames import parse_rename
@@ -51,9 +52,7 @@ def update_factory_job_name(
 def list_factory_scripts(
     request: Request, scope: WorkspaceScopeDep, query: FactoryScriptsQuery
 ) -> Response:
-    scripts = services_of(request).scripts
-    return json(
-        scripts.list_factory_scripts(
-            scope, script_name=query.name, limit=query.limit, offset=query.offset
-        )
+    total, items = services_of(request).scripts.list_scripts(
+        scope, script_name=query.name, limit=query.limit, offset=query.offset
     )
+    return json({"total": total, "scripts": [factory_script(item) for item in items]})

@@ -8,6 +8,14 @@ from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api.auth import ScopeDep
 from jobferry.api.paging import JobsQueryDep
+from jobferry.api.presenters.definitions import (
+    job_answer,
+    job_document,
+    job_result,
+    job_status,
+    reference_view,
+    version_view,
+)
 from jobferry.api.wire import (
     BodyDep,
     body_doc,
@@ -40,7 +48,7 @@ def list_jobs(request: Request, scope: ScopeDep, query: JobsQueryDep) -> Respons
         limit=query.limit,
         offset=query.offset,
     )
-    return json_list("jobs", items, total)
+    return json_list("jobs", [job_result(item) for item in items], total)
 
 
 @router.get("/{job_name}", summary="show_job")
@@ -54,16 +62,15 @@ def show_job(
 ) -> Response:
     jobs = services_of(request).jobs
     if (version is None or version < 0) and not dependencies and not get_job_submit_version:
-        return json_bytes(jobs.show_answer(scope, job_name))
-    return json(
-        jobs.show(
-            scope,
-            job_name,
-            version=version,
-            dependencies=dependencies,
-            submitted=get_job_submit_version,
-        )
+        return json_bytes(jobs.show_answer(scope, job_name, job_answer))
+    shown = jobs.show(
+        scope,
+        job_name,
+        version=version,
+        dependencies=dependencies,
+        submitted=get_job_submit_version,
     )
+    return json(job_document(shown))
 
 
 @router.put("/{job_name}", status_code=204, openapi_extra=body_doc("JobInfo"), summary="update_job")
@@ -105,14 +112,16 @@ def stop_job(request: Request, scope: ScopeDep, job_name: str) -> Response:
 
 @router.get("/{job_name}/status", summary="show_job_status")
 def show_job_status(request: Request, scope: ScopeDep, job_name: str) -> Response:
-    return json(services_of(request).jobs.status(scope, job_name))
+    return json(job_status(services_of(request).jobs.status(scope, job_name)))
 
 
 @router.get("/{job_name}/versions", summary="List a job's submitted versions (extension)")
 def list_job_versions(request: Request, scope: ScopeDep, job_name: str) -> Response:
-    return json_list("versions", services_of(request).jobs.versions(scope, job_name))
+    versions = services_of(request).jobs.versions(scope, job_name)
+    return json_list("versions", [version_view(v) for v in versions])
 
 
 @router.get("/{job_name}/references", summary="What a job references (extension)")
 def list_job_references(request: Request, scope: ScopeDep, job_name: str) -> Response:
-    return json_list("references", services_of(request).jobs.references(scope, job_name))
+    references = services_of(request).jobs.references(scope, job_name)
+    return json_list("references", [reference_view(r) for r in references])

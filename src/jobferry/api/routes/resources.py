@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
 from jobferry.api.paging import NamedPage, named_page
+from jobferry.api.presenters.definitions import resource_document
 from jobferry.api.wire import BodyDep, body_doc, json, json_list, no_content, parse_object
 from jobferry.web import services_of
 
@@ -28,12 +29,12 @@ def list_resources(request: Request, scope: ScopeDep, query: ResourcesQuery) -> 
     total, items = services_of(request).resources.list_resources(
         scope, resource_name=query.name, limit=query.limit, offset=query.offset
     )
-    return json_list("resources", items, total)
+    return json_list("resources", [resource_document(item) for item in items], total)
 
 
 @router.get("/{resource_id}", summary="show_resource")
 def show_resource(request: Request, scope: ScopeDep, resource_id: str) -> Response:
-    return json(services_of(request).resources.show(scope, resource_id))
+    return json(resource_document(services_of(request).resources.show(scope, resource_id)))
 
 
 @router.put(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
 from jobferry.api.paging import NamedPage, named_page
+from jobferry.api.presenters.definitions import script_document
 from jobferry.api.wire import BodyDep, body_doc, json, json_list, no_content, parse_object
 from jobferry.web import services_of
 
@@ -28,12 +29,12 @@ def list_scripts(request: Request, scope: ScopeDep, query: ScriptsQuery) -> Resp
     total, items = services_of(request).scripts.list_scripts(
         scope, script_name=query.name, limit=query.limit, offset=query.offset
     )
-    return json_list("scripts", items, total)
+    return json_list("scripts", [script_document(item) for item in items], total)
 
 
 @router.get("/{script_name}", summary="show_script")
 def show_script(request: Request, scope: ScopeDep, script_name: str) -> Response:
-    return json(services_of(request).scripts.show(scope, script_name))
+    return json(script_document(services_of(request).scripts.show(scope, script_name)))
 
 
 @router.put(

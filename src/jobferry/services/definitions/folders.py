@@ -17,11 +17,11 @@ its count promised.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobferry.domain.enums import ListedStatus, ObjectKind
+from jobferry.domain.enums import JobStatus, ListedStatus, ObjectKind, ProcessType
 from jobferry.domain.folders import SubFolder, crumbs, folder_of, open_folder, segments
 from jobferry.errors import InvalidRequestError
 from jobferry.services.context import Scope
@@ -98,7 +98,7 @@ class FolderPage:
     query: FolderQuery
     crumbs: list[tuple[str, str]]
     folders: list[SubFolder]
-    items: list[dict[str, Any]]
+    items: Sequence[FolderItem]
     count: int
     """Objects in the folder, its sub-folders' included (what a folder tick selects)."""
     entries: int
@@ -171,7 +171,7 @@ class FolderService:
             query=query,
             crumbs=crumbs(query.folder),
             folders=folders,
-            items=[VIEWS[kind](r) for r in records],
+            items=[ITEMS[kind](r) for r in records],
             count=opened.count,
             entries=entries,
             page=page,
@@ -233,57 +233,112 @@ def _listing(scope: Scope, kind: ObjectKind, query: FolderQuery) -> repo.Listing
     )
 
 
-def _job_item(job: JobRecord) -> dict[str, Any]:
-    doc = load(job.document)
-    basic = doc.get("basicConfig") if isinstance(doc.get("basicConfig"), dict) else {}
-    tags = basic.get("tags") if isinstance(basic, dict) else None
-    return {
-        "name": job.name,
-        "jobType": job.process_type,
-        "status": job.status,
-        "version": job.latest_version,
-        "owner": (basic.get("owner") if isinstance(basic, dict) else None) or job.created_by,
-        "tags": [str(t) for t in tags] if isinstance(tags, list) else [],
-        "lastUpdateTime": job.updated_at,
-        "lastUpdateUser": job.updated_by,
-        "path": folder_of(job.directory),
-    }
+@dataclass(frozen=True)
+class JobItem:
+    """A job as a folder listing shows it."""
+
+    name: str
+    process_type: ProcessType
+    status: JobStatus
+    version: int | None
+    owner: str
+    """``basicConfig.owner``, else who created it."""
+    tags: list[str]
+    updated_at: int
+    updated_by: str
+    path: str
+    """Its folder, spelled as the listing spells folders."""
+
+    @classmethod
+    def of(cls, job: JobRecord) -> JobItem:
+        """The row of ``job``."""
+        basic = load(job.document).get("basicConfig")
+        basic = basic if isinstance(basic, dict) else {}
+        tags = basic.get("tags")
+        return cls(
+            name=job.name,
+            process_type=ProcessType(job.process_type),
+            status=JobStatus(job.status),
+            version=job.latest_version,
+            owner=str(basic.get("owner") or job.created_by),
+            tags=[str(t) for t in tags] if isinstance(tags, list) else [],
+            updated_at=job.updated_at,
+            updated_by=job.updated_by,
+            path=folder_of(job.directory),
+        )
 
 
-def _script_item(script: ScriptRecord) -> dict[str, Any]:
-    doc = load(script.document)
-    return {
-        "name": script.name,
-        "type": script.type,
-        "connectionName": doc.get("connectionName"),
-        "database": doc.get("database") or doc.get("currentDatabase"),
-        "queueName": doc.get("queueName"),
-        "version": script.latest_version,
-        "lastUpdateTime": script.updated_at,
-        "lastUpdateUser": script.updated_by,
-        "path": folder_of(script.directory),
-    }
+@dataclass(frozen=True)
+class ScriptItem:
+    """A script as a folder listing shows it."""
+
+    name: str
+    type: str
+    connection_name: str | None
+    database: str | None
+    """``database``, else ``currentDatabase``."""
+    queue_name: str | None
+    version: int | None
+    updated_at: int
+    updated_by: str
+    path: str
+
+    @classmethod
+    def of(cls, script: ScriptRecord) -> ScriptItem:
+        """The row of ``script``."""
+        doc = load(script.document)
+        return cls(
+            name=script.name,
+            type=script.type,
+            connection_name=doc.get("connectionName"),
+            database=doc.get("database") or doc.get("currentDatabase"),
+            queue_name=doc.get("queueName"),
+            version=script.latest_version,
+            updated_at=script.updated_at,
+            updated_by=script.updated_by,
+            path=folder_of(script.directory),
+        )
 
 
-def _resource_item(resource: ResourceRecord) -> dict[str, Any]:
-    doc = load(resource.document)
-    packages = doc.get("dependPackages")
-    files = doc.get("dependFiles")
-    return {
-        "name": resource.name,
-        "id": resource.id,
-        "type": resource.type,
-        "location": doc.get("location"),
-        "depends": (len(packages) if isinstance(packages, list) else 0)
-        + (len(files) if isinstance(files, list) else 0),
-        "lastUpdateTime": resource.updated_at,
-        "lastUpdateUser": resource.updated_by,
-        "path": folder_of(resource.directory),
-    }
+@dataclass(frozen=True)
+class ResourceItem:
+    """A resource as a folder listing shows it."""
+
+    name: str
+    id: str
+    type: str
+    location: str | None
+    depends: int
+    """How many packages and files it depends on."""
+    updated_at: int
+    updated_by: str
+    path: str
+
+    @classmethod
+    def of(cls, resource: ResourceRecord) -> ResourceItem:
+        """The row of ``resource``."""
+        doc = load(resource.document)
+        packages = doc.get("dependPackages")
+        files = doc.get("dependFiles")
+        return cls(
+            name=resource.name,
+            id=resource.id,
+            type=resource.type,
+            location=doc.get("location"),
+            depends=(len(packages) if isinstance(packages, list) else 0)
+            + (len(files) if isinstance(files, list) else 0),
+            updated_at=resource.updated_at,
+            updated_by=resource.updated_by,
+            path=folder_of(resource.directory),
+        )
 
 
-VIEWS: dict[ObjectKind, Any] = {
-    ObjectKind.JOB: _job_item,
-    ObjectKind.SCRIPT: _script_item,
-    ObjectKind.RESOURCE: _resource_item,
+FolderItem = JobItem | ScriptItem | ResourceItem
+"""One object of a folder listing."""
+
+ITEMS: dict[ObjectKind, Callable[[Any], FolderItem]] = {
+    ObjectKind.JOB: JobItem.of,
+    ObjectKind.SCRIPT: ScriptItem.of,
+    ObjectKind.RESOURCE: ResourceItem.of,
 }
+"""How a listing shows a stored object of each kind."""

@@ -19,14 +19,31 @@ from jobferry.storage.records import LockRecord
 LOCKABLE = (ObjectKind.JOB.value, ObjectKind.SCRIPT.value)
 
 
-def lock_view(lock: LockRecord) -> dict[str, Any]:
-    """The wire form of a lock."""
-    return {
-        "kind": lock.object_kind,
-        "name": lock.object_name,
-        "holder": lock.holder_name,
-        "acquireTime": lock.acquired_at,
-    }
+@dataclass(frozen=True)
+class Tag:
+    """A tag of a workspace, and whether it is locked."""
+
+    name: str
+    locked: bool
+    created_at: int | None = None
+    """When it was made (``None`` in what ``put_tag`` answers: what it set, not read back)."""
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A lock on a job or script, held by one user."""
+
+    kind: ObjectKind
+    name: str
+    holder: str
+    acquired_at: int
+
+    @classmethod
+    def of(cls, lock: LockRecord) -> Lock:
+        """The lock ``lock`` holds."""
+        return cls(
+            ObjectKind(lock.object_kind), lock.object_name, lock.holder_name, lock.acquired_at
+        )
 
 
 def parse_tag_lock(body: dict[str, Any]) -> bool:
@@ -43,27 +60,27 @@ class GovernanceService:
 
     db: Database
 
-    def list_tags(self, scope: Scope) -> list[dict[str, Any]]:
+    def list_tags(self, scope: Scope) -> list[Tag]:
         """The workspace's tags."""
         with self.db.transaction(readonly=True) as tx:
             rows = repo.list_tags(tx, scope.workspace.id)
-        return [{"name": t.name, "locked": t.locked, "createTime": t.created_at} for t in rows]
+        return [Tag(t.name, t.locked, t.created_at) for t in rows]
 
-    def put_tag(self, scope: Scope, name: str, locked: bool) -> dict[str, Any]:
+    def put_tag(self, scope: Scope, name: str, locked: bool) -> Tag:
         """Create a tag or change its locked flag (admins)."""
         scope.require((Role.ADMIN,), "manage tags")
         valid_name(name, "tag name")
         with self.db.transaction() as tx:
             repo.set_tag_locked(tx, scope.workspace.id, name, locked, now_ms())
             audit_in_scope(tx, scope, "tag.put", "tag", name, {"locked": locked})
-        return {"name": name, "locked": locked}
+        return Tag(name, locked)
 
-    def list_locks(self, scope: Scope) -> list[dict[str, Any]]:
+    def list_locks(self, scope: Scope) -> list[Lock]:
         """Every lock in the workspace."""
         with self.db.transaction(readonly=True) as tx:
-            return [lock_view(lk) for lk in repo.list_locks(tx, scope.workspace.id)]
+            return [Lock.of(lk) for lk in repo.list_locks(tx, scope.workspace.id)]
 
-    def acquire(self, scope: Scope, kind: str, name: str) -> dict[str, Any]:
+    def acquire(self, scope: Scope, kind: str, name: str) -> Lock:
         """Lock a job or script for the caller (idempotent for the holder)."""
         scope.require(WRITERS, "lock objects")
         self._check_kind(kind)
@@ -81,7 +98,7 @@ class GovernanceService:
                 audit_in_scope(tx, scope, "lock.acquire", kind, name)
             lock = repo.get_lock(tx, scope.workspace.id, kind, name)
         assert lock is not None
-        return lock_view(lock)
+        return Lock.of(lock)
 
     def release(self, scope: Scope, kind: str, name: str) -> None:
         """Release a lock: its holder, or a workspace admin for anyone."""

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
-
-import orjson
 
 from jobferry.domain.enums import JobStatus, ProcessType, RefKind, TargetStatus
 from jobferry.domain.names import storable
-from jobferry.domain.references import distinct_references, job_references
+from jobferry.domain.references import Reference, distinct_references, job_references
 from jobferry.domain.validation import validate_job
 from jobferry.errors import (
     InUseError,
@@ -28,6 +26,14 @@ from jobferry.services.definitions.documents import (
     split_body,
 )
 from jobferry.services.definitions.publishing import check_lock, resolve_target_status
+from jobferry.services.definitions.records import (
+    Dependent,
+    JobDetail,
+    JobState,
+    JobSummary,
+    ShownJob,
+    SubmittedVersion,
+)
 from jobferry.services.definitions.renames import rename_job
 from jobferry.services.definitions.tombstones import remember_deletion
 from jobferry.services.support.answers import Answer, AnswerCache
@@ -183,7 +189,7 @@ class JobService:
         version: int | None = None,
         dependencies: bool = False,
         submitted: bool = False,
-    ) -> dict[str, Any]:
+    ) -> ShownJob:
         """A job's definition: development state, a submitted version, or the latest one."""
         with self.db.transaction(readonly=True) as tx:
             job = get_job_or_raise(tx, scope, name)
@@ -209,26 +215,24 @@ class JobService:
                 assert found is not None
                 text = found.document
             downstream = self._downstream(tx, scope, name) if dependencies else None
-        doc = _job_view(job, text, shown_version)
-        if downstream is not None:
-            doc["downstreamJobs"] = downstream
-        return doc
+        return ShownJob.of(job, text, shown_version, downstream)
 
-    def show_answer(self, scope: Scope, name: str) -> bytes:
-        """``show(scope, name)`` as the JSON bytes answered: one statement, no transaction, and
-        kept in the answer cache with the read's version token."""
+    def show_answer(self, scope: Scope, name: str, render: Callable[[ShownJob], bytes]) -> bytes:
+        """``show(scope, name)`` as the JSON bytes ``render`` makes of it (the API's wire form):
+        one statement, no transaction, and kept in the answer cache with the read's version
+        token (one renderer serves a process: the cache does not tell renderers apart)."""
         read = self.db.job_reads.read(scope.workspace.id, name) if storable(name) else None
         if read is None or read.job is None:
             raise job_not_found(scope, name)
         job = read.job
-        body = orjson.dumps(_job_view(job, job.document, job.latest_version))
+        body = render(ShownJob.of(job, job.document, job.latest_version))
         if read.token is not None and self.answers.enabled:
             self.answers.put((scope.workspace.id, name), Answer(read.token, body))
         return body
 
     async def cached_answer(self, scope: Scope, name: str) -> bytes | None:
-        """``show_answer(scope, name)`` when the cache has it and storage confirms it is still
-        current (one awaited look-up, never on the thread pool); ``None`` otherwise."""
+        """``show_answer(scope, name, …)`` when the cache has it and storage confirms it is
+        still current (one awaited look-up, never on the thread pool); ``None`` otherwise."""
         key = (scope.workspace.id, name)
         answer = self.answers.get(key)
         if answer is None:
@@ -242,25 +246,25 @@ class JobService:
 
     def detail(self, scope: Scope, name: str) -> JobDetail:
         """Everything a job's page shows, read in one transaction: its development state,
-        scheduling status, submitted versions and references."""
+        scheduling state, submitted versions and references."""
         with self.db.transaction(readonly=True) as tx:
             job = get_job_or_raise(tx, scope, name)
             versions = repo.list_versions(tx, job.id)
         return JobDetail(
-            document=_job_view(job, job.document, job.latest_version),
-            status=_status_view(job),
-            versions=_versions_view(versions),
-            references=_references_view(job),
+            job=ShownJob.of(job, job.document, job.latest_version),
+            state=JobState.of(job),
+            versions=[SubmittedVersion.of(v) for v in versions],
+            references=job_references(load(job.document)),
         )
 
-    def _downstream(self, tx: Tx, scope: Scope, name: str) -> list[dict[str, Any]]:
+    def _downstream(self, tx: Tx, scope: Scope, name: str) -> tuple[Dependent, ...]:
         same = repo.jobs_referencing_with_ids(tx, scope.workspace.id, RefKind.JOB.value, name)
         other = repo.dependents_in_other_workspaces(
             tx, scope.actor.project_id, scope.workspace.name, name
         )
-        out = [{"workSpace": scope.workspace.name, "jobName": n, "jobId": i} for i, n in same]
-        out += [{"workSpace": w, "jobName": n, "jobId": i} for w, i, n in other]
-        return out
+        out = [Dependent(scope.workspace.name, n, i) for i, n in same]
+        out += [Dependent(w, n, i) for w, i, n in other]
+        return tuple(out)
 
     def list_jobs(
         self,
@@ -271,8 +275,8 @@ class JobService:
         tags: str | None,
         limit: int | None,
         offset: int | None,
-    ) -> tuple[int, list[dict[str, Any]]]:
-        """One page of jobs as JobResult objects (jobType defaults to BATCH, as DataArts)."""
+    ) -> tuple[int, list[JobSummary]]:
+        """One page of jobs (jobType defaults to BATCH, as DataArts), and how many match."""
         process_type = job_type or ProcessType.BATCH.value
         if process_type not in {p.value for p in ProcessType}:
             raise InvalidRequestError(
@@ -290,29 +294,7 @@ class JobService:
                 limit=p.limit,
                 offset=p.skip,
             )
-        return total, [self._result(job) for job in rows]
-
-    @staticmethod
-    def _result(job: JobRecord) -> dict[str, Any]:
-        doc = load(job.document)
-        basic = doc.get("basicConfig") if isinstance(doc.get("basicConfig"), dict) else {}
-        assert isinstance(basic, dict)
-        result: dict[str, Any] = {
-            "name": job.name,
-            "jobType": job.process_type,
-            "owner": basic.get("owner") or job.created_by,
-            "priority": basic.get("priority", 0),
-            "status": job.status,
-            "createUser": job.created_by,
-            "createTime": job.created_at,
-            "lastUpdateTime": job.updated_at,
-            "lastUpdateUser": job.updated_by,
-            "path": job.directory,
-            "singleNodeJobFlag": bool(doc.get("singleNodeJobFlag", False) in (True, "true")),
-        }
-        if job.latest_version is not None:
-            result["version"] = job.latest_version
-        return result
+        return total, [JobSummary.of(job) for job in rows]
 
     def delete(self, scope: Scope, name: str) -> None:
         """Delete a stopped job no other job depends on."""
@@ -326,7 +308,7 @@ class JobService:
                     job_name=name,
                 )
             check_lock(tx, scope, "job", name)
-            dependents = [d["jobName"] for d in self._downstream(tx, scope, name)]
+            dependents = [d.job_name for d in self._downstream(tx, scope, name)]
             if dependents:
                 raise InUseError(
                     f"Job '{name}' is an upstream dependency of {', '.join(dependents[:10])}; "
@@ -384,86 +366,21 @@ class JobService:
             repo.set_status(tx, job.id, JobStatus.STOPPED)
             audit_in_scope(tx, scope, "job.stop", "job", name)
 
-    def status(self, scope: Scope, name: str) -> dict[str, Any]:
-        """ShowJobStatusResponse: the job's and its nodes' scheduling state."""
+    def status(self, scope: Scope, name: str) -> JobState:
+        """The job's and its nodes' scheduling state (ShowJobStatusResponse)."""
         with self.db.transaction(readonly=True) as tx:
             job = get_job_or_raise(tx, scope, name)
-        return _status_view(job)
+        return JobState.of(job)
 
-    def versions(self, scope: Scope, name: str) -> list[dict[str, Any]]:
+    def versions(self, scope: Scope, name: str) -> list[SubmittedVersion]:
         """Every submitted version of a job, newest first (extension)."""
         with self.db.transaction(readonly=True) as tx:
             job = get_job_or_raise(tx, scope, name)
             rows = repo.list_versions(tx, job.id)
-        return _versions_view(rows)
+        return [SubmittedVersion.of(v) for v in rows]
 
-    def references(self, scope: Scope, name: str) -> list[dict[str, Any]]:
+    def references(self, scope: Scope, name: str) -> list[Reference]:
         """Everything the job's development state references (extension)."""
         with self.db.transaction(readonly=True) as tx:
             job = get_job_or_raise(tx, scope, name)
-        return _references_view(job)
-
-
-@dataclass(frozen=True)
-class JobDetail:
-    """A job's page: its definition, scheduling status, versions and references."""
-
-    document: dict[str, Any]
-    status: dict[str, Any]
-    versions: list[dict[str, Any]]
-    references: list[dict[str, Any]]
-
-
-def _job_view(job: JobRecord, text: str, version: int | None) -> dict[str, Any]:
-    doc = load(text)
-    doc["name"] = job.name  # a version submitted before a rename carries the old name
-    doc["id"] = job.id
-    doc["createTime"] = job.created_at
-    doc.setdefault("directory", job.directory)
-    doc["lastUpdateUser"] = job.updated_by
-    if version is not None:
-        doc.setdefault("version", str(version))
-    return doc
-
-
-def _status_view(job: JobRecord) -> dict[str, Any]:
-    state = "STOPPED" if job.status == JobStatus.STOPPED.value else "NORMAL"
-    nodes = load(job.document).get("nodes") or []
-    return {
-        "name": job.name,
-        "status": state,
-        "starttime": str(job.created_at),
-        "lastUpdateTime": str(job.updated_at),
-        "createUser": job.created_by,
-        "lastModifiyUser": job.updated_by,
-        "nodes": [
-            {"name": n.get("name"), "status": state, "nodeType": n.get("type")}
-            for n in nodes
-            if isinstance(n, dict)
-        ],
-    }
-
-
-def _versions_view(rows: list[VersionRecord]) -> list[dict[str, Any]]:
-    return [
-        {
-            "version": v.version,
-            "status": v.status,
-            "createTime": v.created_at,
-            "createUser": v.created_by,
-        }
-        for v in rows
-    ]
-
-
-def _references_view(job: JobRecord) -> list[dict[str, Any]]:
-    return [
-        {
-            "kind": r.kind.value,
-            "name": r.name,
-            "field": r.field,
-            "node": r.node,
-            "workspace": r.workspace,
-        }
-        for r in job_references(load(job.document))
-    ]
+        return job_references(load(job.document))

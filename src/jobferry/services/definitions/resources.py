@@ -16,7 +16,8 @@ from jobferry.errors import (
 )
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.definitions.documents import dump, load, raise_violations, split_body
+from jobferry.services.definitions.documents import dump, raise_violations, split_body
+from jobferry.services.definitions.records import JobUse, ShownResource
 from jobferry.services.definitions.tombstones import remember_deletion
 from jobferry.services.support.paging import name_filter, page
 from jobferry.settings import OffsetMode
@@ -105,20 +106,16 @@ class ResourceService:
                 self._unused(tx, scope, res.name, f"rename it to '{new_name}'")
             save_resource(tx, scope, doc, res)
 
-    def show(self, scope: Scope, resource_id: str) -> dict[str, Any]:
+    def show(self, scope: Scope, resource_id: str) -> ShownResource:
         """A resource with its id and the jobs that use it (jobRelation)."""
         with self.db.transaction(readonly=True) as tx:
             res = get_resource_or_raise(tx, scope, resource_id)
             users = job_repo.jobs_referencing_with_ids(
                 tx, scope.workspace.id, RefKind.RESOURCE.value, res.name
             )
-        view = self._view(res)
-        view["jobRelation"] = [
-            {"relationType": "JOB", "taskName": name, "taskId": job_id} for job_id, name in users
-        ]
-        return view
+        return ShownResource.of(res, tuple(JobUse(job_id, name) for job_id, name in users))
 
-    def detail(self, scope: Scope, name: str) -> dict[str, Any]:
+    def detail(self, scope: Scope, name: str) -> ShownResource:
         """A resource by name, as ``show`` answers it (with the jobs that use it), for its
         console page (jobs address resources by name)."""
         with self.db.transaction(readonly=True) as tx:
@@ -131,18 +128,10 @@ class ResourceService:
             )
         return self.show(scope, res.id)
 
-    @staticmethod
-    def _view(res: ResourceRecord) -> dict[str, Any]:
-        doc = load(res.document)
-        doc["id"] = res.id
-        doc["resourceId"] = res.id  # what list readers (the Terraform data source) look for
-        doc.setdefault("directory", res.directory)
-        return doc
-
     def list_resources(
         self, scope: Scope, *, resource_name: str | None, limit: int | None, offset: int | None
-    ) -> tuple[int, list[dict[str, Any]]]:
-        """One page of resources."""
+    ) -> tuple[int, list[ShownResource]]:
+        """One page of resources, and how many match."""
         p = page(limit, offset, self.offset_mode)
         with self.db.transaction(readonly=True) as tx:
             total, rows = repo.list_resources(
@@ -152,7 +141,7 @@ class ResourceService:
                 limit=p.limit,
                 offset=p.skip,
             )
-        return total, [self._view(r) for r in rows]
+        return total, [ShownResource.of(r) for r in rows]
 
     def delete(self, scope: Scope, resource_id: str) -> None:
         """Delete a resource no job uses."""

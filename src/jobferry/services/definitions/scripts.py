@@ -11,8 +11,9 @@ from jobferry.domain.validation import validate_script
 from jobferry.errors import InUseError, InvalidRequestError, ScriptExistsError, ScriptNotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.definitions.documents import dump, load, raise_violations, split_body
+from jobferry.services.definitions.documents import dump, raise_violations, split_body
 from jobferry.services.definitions.publishing import check_lock, resolve_target_status
+from jobferry.services.definitions.records import ScriptDetail, ShownScript, SubmittedVersion
 from jobferry.services.definitions.tombstones import remember_deletion
 from jobferry.services.support.paging import name_filter, page
 from jobferry.settings import OffsetMode
@@ -109,11 +110,11 @@ class ScriptService:
             check_lock(tx, scope, "script", name)
             save_script(tx, scope, doc, target, script)
 
-    def show(self, scope: Scope, name: str) -> dict[str, Any]:
+    def show(self, scope: Scope, name: str) -> ShownScript:
         """A script's development state with its id and latest submitted version."""
         with self.db.transaction(readonly=True) as tx:
             script = get_script_or_raise(tx, scope, name)
-        return self._view(script)
+        return ShownScript.of(script)
 
     def detail(self, scope: Scope, name: str) -> ScriptDetail:
         """Everything a script's page shows, read in one transaction: its development state,
@@ -124,38 +125,17 @@ class ScriptService:
             users = job_repo.jobs_referencing(
                 tx, scope.workspace.id, RefKind.SCRIPT.value, name, limit=USERS_SHOWN
             )
-        view = self._view(script)
-        view.setdefault("directory", script.directory)
         return ScriptDetail(
-            document=view,
-            versions=[
-                {
-                    "version": v.version,
-                    "status": v.status,
-                    "createTime": v.created_at,
-                    "createUser": v.created_by,
-                }
-                for v in versions
-            ],
+            script=ShownScript.of(script),
+            versions=[SubmittedVersion.of(v) for v in versions],
             jobs=users,
         )
 
-    @staticmethod
-    def _view(script: ScriptRecord) -> dict[str, Any]:
-        doc = load(script.document)
-        doc["id"] = script.id
-        # No directory is answered when none was given: the Terraform provider's directory is
-        # optional and not computed, so a "/" it never sent would show as a change in every plan.
-        if script.latest_version is not None:
-            doc["version"] = script.latest_version
-        doc["modifyTime"] = script.updated_at
-        doc["createUser"] = script.created_by
-        return doc
-
     def list_scripts(
         self, scope: Scope, *, script_name: str | None, limit: int | None, offset: int | None
-    ) -> tuple[int, list[dict[str, Any]]]:
-        """One page of scripts (full definitions, as DataArts returns them)."""
+    ) -> tuple[int, list[ShownScript]]:
+        """One page of scripts (full definitions, as DataArts returns them), and how many
+        match."""
         p = page(limit, offset, self.offset_mode)
         with self.db.transaction(readonly=True) as tx:
             total, rows = repo.list_scripts(
@@ -165,14 +145,7 @@ class ScriptService:
                 limit=p.limit,
                 offset=p.skip,
             )
-        return total, [self._view(s) for s in rows]
-
-    def list_factory_scripts(
-        self, scope: Scope, *, script_name: str | None, limit: int | None, offset: int | None
-    ) -> dict[str, Any]:
-        """One page of scripts as the v2 factory call answers it: snake_case, no content."""
-        total, items = self.list_scripts(scope, script_name=script_name, limit=limit, offset=offset)
-        return {"total": total, "scripts": [factory_script_view(item) for item in items]}
+        return total, [ShownScript.of(s) for s in rows]
 
     def delete(self, scope: Scope, name: str) -> None:
         """Delete a script no job uses."""
@@ -196,37 +169,3 @@ class ScriptService:
 
 USERS_SHOWN = 50
 """Jobs a script's or resource's page lists as its users (the first by name)."""
-
-
-@dataclass(frozen=True)
-class ScriptDetail:
-    """A script's page: its definition, submitted versions and the jobs that run it."""
-
-    document: dict[str, Any]
-    versions: list[dict[str, Any]]
-    jobs: list[str]
-
-
-FACTORY_SCRIPT_FIELDS = {
-    "name": "name",
-    "type": "type",
-    "directory": "directory",
-    "createUser": "create_user",
-    "connectionName": "connection_name",
-    "database": "database",
-    "queueName": "queue_name",
-    "configuration": "configuration",
-    "description": "description",
-    "owner": "owner",
-    "modifyTime": "modify_time",
-    "version": "version",
-}
-
-
-def factory_script_view(view: dict[str, Any]) -> dict[str, Any]:
-    """A v1 script view as the v2 ``ScriptInfo`` of a listing (``id`` a string, no content)."""
-    out: dict[str, Any] = {"id": str(view["id"])}
-    for camel, snake in FACTORY_SCRIPT_FIELDS.items():
-        if view.get(camel) is not None:
-            out[snake] = view[camel]
-    return out

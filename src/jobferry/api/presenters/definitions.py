@@ -1,0 +1,184 @@
+"""Jobs, scripts, resources, tags and locks on the wire: the definitions services' records in
+DataArts' camelCase (v1) and snake_case (factory v2).
+
+A shown definition is its stored document with the server's own fields laid over it in a fixed
+order, key positions kept: a field the document already holds keeps its place, a new one goes
+at the end, and ``directory`` and a job's ``version`` are only filled in when the document lacks
+them. DataArts clients, the official SDK and the Terraform provider read these bytes, so the
+order is part of the contract (``tests/api``, ``tests/e2e``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from jobferry.domain.references import Reference
+from jobferry.services.definitions.governance import Lock, Tag
+from jobferry.services.definitions.records import (
+    Dependent,
+    JobState,
+    JobSummary,
+    ShownJob,
+    ShownResource,
+    ShownScript,
+    SubmittedVersion,
+)
+
+
+def job_document(shown: ShownJob) -> dict[str, Any]:
+    """``JobInfo`` as show_job answers it (``downstreamJobs`` when dependencies were asked)."""
+    doc = dict(shown.document)
+    doc["name"] = shown.name
+    doc["id"] = shown.id
+    doc["createTime"] = shown.created_at
+    doc.setdefault("directory", shown.directory)
+    doc["lastUpdateUser"] = shown.updated_by
+    if shown.version is not None:
+        doc.setdefault("version", str(shown.version))
+    if shown.downstream is not None:
+        doc["downstreamJobs"] = [dependent_view(d) for d in shown.downstream]
+    return doc
+
+
+def job_answer(shown: ShownJob) -> bytes:
+    """``job_document`` as the JSON bytes show_job answers (what its answer cache keeps)."""
+    return orjson.dumps(job_document(shown))
+
+
+def dependent_view(dependent: Dependent) -> dict[str, Any]:
+    """One of ``downstreamJobs``."""
+    return {
+        "workSpace": dependent.workspace,
+        "jobName": dependent.job_name,
+        "jobId": dependent.job_id,
+    }
+
+
+def job_result(job: JobSummary) -> dict[str, Any]:
+    """``JobResult``: one job of list_jobs."""
+    result: dict[str, Any] = {
+        "name": job.name,
+        "jobType": job.process_type.value,
+        "owner": job.owner,
+        "priority": job.priority,
+        "status": job.status.value,
+        "createUser": job.created_by,
+        "createTime": job.created_at,
+        "lastUpdateTime": job.updated_at,
+        "lastUpdateUser": job.updated_by,
+        "path": job.directory,
+        "singleNodeJobFlag": job.single_node,
+    }
+    if job.version is not None:
+        result["version"] = job.version
+    return result
+
+
+def job_status(state: JobState) -> dict[str, Any]:
+    """``ShowJobStatusResponse`` (its misspelt ``lastModifiyUser`` is DataArts' own)."""
+    status = state.status.value
+    return {
+        "name": state.name,
+        "status": status,
+        "starttime": str(state.created_at),
+        "lastUpdateTime": str(state.updated_at),
+        "createUser": state.created_by,
+        "lastModifiyUser": state.updated_by,
+        "nodes": [{"name": n.name, "status": status, "nodeType": n.node_type} for n in state.nodes],
+    }
+
+
+def version_view(version: SubmittedVersion) -> dict[str, Any]:
+    """One submitted version of a job (extension)."""
+    return {
+        "version": version.version,
+        "status": version.status.value,
+        "createTime": version.created_at,
+        "createUser": version.created_by,
+    }
+
+
+def reference_view(ref: Reference) -> dict[str, Any]:
+    """One name a job's definition refers to (extension)."""
+    return {
+        "kind": ref.kind.value,
+        "name": ref.name,
+        "field": ref.field,
+        "node": ref.node,
+        "workspace": ref.workspace,
+    }
+
+
+def script_document(shown: ShownScript) -> dict[str, Any]:
+    """``ScriptInfo`` as show_script and list_scripts answer it."""
+    doc = dict(shown.document)
+    doc["id"] = shown.id
+    # No directory is answered when none was given: the Terraform provider's directory is
+    # optional and not computed, so a "/" it never sent would show as a change in every plan.
+    if shown.version is not None:
+        doc["version"] = shown.version
+    doc["modifyTime"] = shown.updated_at
+    doc["createUser"] = shown.created_by
+    return doc
+
+
+FACTORY_SCRIPT_FIELDS = {
+    "name": "name",
+    "type": "type",
+    "directory": "directory",
+    "createUser": "create_user",
+    "connectionName": "connection_name",
+    "database": "database",
+    "queueName": "queue_name",
+    "configuration": "configuration",
+    "description": "description",
+    "owner": "owner",
+    "modifyTime": "modify_time",
+    "version": "version",
+}
+"""The v1 fields of a script the v2 ``ScriptInfo`` carries, by their v2 names."""
+
+
+def factory_script(shown: ShownScript) -> dict[str, Any]:
+    """The v2 factory ``ScriptInfo`` of a listing: snake_case, ``id`` a string, no content."""
+    view = script_document(shown)
+    out: dict[str, Any] = {"id": str(view["id"])}
+    for camel, snake in FACTORY_SCRIPT_FIELDS.items():
+        if view.get(camel) is not None:
+            out[snake] = view[camel]
+    return out
+
+
+def resource_document(shown: ShownResource) -> dict[str, Any]:
+    """``ResourceInfo`` as show_resource (with ``jobRelation``) and list_resources answer it;
+    ``resourceId`` is what list readers (the Terraform data source) look for."""
+    doc = dict(shown.document)
+    doc["id"] = shown.id
+    doc["resourceId"] = shown.id
+    doc.setdefault("directory", shown.directory)
+    if shown.users is not None:
+        doc["jobRelation"] = [
+            {"relationType": "JOB", "taskName": use.job_name, "taskId": use.job_id}
+            for use in shown.users
+        ]
+    return doc
+
+
+def tag_view(tag: Tag) -> dict[str, Any]:
+    """A tag (``createTime`` when it was read, not in what putting one answers)."""
+    out: dict[str, Any] = {"name": tag.name, "locked": tag.locked}
+    if tag.created_at is not None:
+        out["createTime"] = tag.created_at
+    return out
+
+
+def lock_view(lock: Lock) -> dict[str, Any]:
+    """A lock on a job or script."""
+    return {
+        "kind": lock.kind.value,
+        "name": lock.name,
+        "holder": lock.holder,
+        "acquireTime": lock.acquired_at,
+    }
