@@ -11,6 +11,7 @@ import jobferry
 from jobferry.api.errors import (
     install_error_handlers,
 )
+from jobferry.api.bodylimit import BodyLimit
 from jobferry.api.middleware import RequestMiddleware
 from jobferry.api.openapi import install_openapi
 from jobferry.api.routes import (
@@ -79,6 +80,8 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
     app.state.runner = runner
     install_error_handlers(app)
 
+    # Added first, so it runs inside the request middleware (request id, access log).
+    app.add_middleware(BodyLimit, max_package_bytes=services.settings.import_max_package_bytes)
     app.add_middleware(RequestMiddleware)
 
     # Literal paths (/jobs/import, /jobs/batch-export, /jobs/check-file,
