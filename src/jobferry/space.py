@@ -49,8 +49,9 @@ def _causes(exc: BaseException) -> Iterator[tuple[BaseException, bool]]:
         if id(current) in seen:
             continue
         seen.add(id(current))
+        orig = getattr(current, "orig", None)  # SQLAlchemy's DBAPIError: the driver's error
+        from_db = from_db or isinstance(orig, BaseException)
         yield current, from_db
-        orig = getattr(current, "orig", None)  # SQLAlchemy's DBAPIError
         if isinstance(orig, BaseException):
             pending.append((orig, True))
         for linked in (current.__cause__, current.__context__):
