@@ -102,7 +102,8 @@ def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
         else:
             out.hint(str(item))
     unrouted = exc.status == 404 and not exc.code.startswith("DLF.")  # not a missing object
-    hint = HINTS.get(exc.code) or (HINTS["APIGW.0101"] if unrouted else None)
+    locked = "locked_until" in exc.body  # its message says until when and how to unlock
+    hint = None if locked else HINTS.get(exc.code) or (HINTS["APIGW.0101"] if unrouted else None)
     if hint:
         out.hint(hint)
     return ExitCode.FAILED
