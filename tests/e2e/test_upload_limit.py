@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -40,9 +39,7 @@ def _answer(sock: socket.socket) -> tuple[int, dict[str, object]]:
     while b"\r\n\r\n" not in data:
         data += sock.recv(65536)
     head, _, body = data.partition(b"\r\n\r\n")
-    fields = dict(
-        line.split(b": ", 1) for line in head.lower().split(b"\r\n")[1:] if b": " in line
-    )
+    fields = dict(line.split(b": ", 1) for line in head.lower().split(b"\r\n")[1:] if b": " in line)
     while len(body) < int(fields[b"content-length"]):
         body += sock.recv(65536)
     return int(head.split(b" ", 2)[1]), json.loads(body)
@@ -90,7 +87,7 @@ def test_a_package_just_over_the_limit_is_refused_by_the_upload_itself(
     small_cap_server: ServerProcess,
 ) -> None:
     ws = new_workspace(small_cap_server, "limits")
-    with pytest.raises(AssertionError, match="DLF.9413"):
+    with pytest.raises(AssertionError, match=r"DLF\.9413"):
         upload_package(small_cap_server, b"\0" * (CAP + 1), ws)
     assert upload_package(small_cap_server, b"\0" * CAP, ws).startswith("upload://")
 
@@ -105,5 +102,3 @@ def test_the_refusal_is_the_envelope_with_a_request_id(small_cap_server: ServerP
     )
     assert answer.status_code == 413
     assert answer.json()["request_id"] == answer.headers["X-Request-Id"]
-
-

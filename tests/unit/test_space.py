@@ -17,7 +17,8 @@ from jobferry.space import Store, full_error, writing
 def test_no_space_on_a_file_system_names_the_store_and_what_was_written() -> None:
     full = full_error(OSError(errno.ENOSPC, "No space left on device"), Store.PACKAGES, "p.zip")
     assert full is not None
-    assert full.status == 507 and full.code == "DLF.9507"
+    assert full.status == 507
+    assert full.code == "DLF.9507"
     assert full.message.startswith("The package store is full: no space was left for p.zip.")
     assert full.context == {"store": "packages", "writing": "p.zip"}
 
@@ -28,13 +29,15 @@ def test_a_full_quota_is_a_full_store_too() -> None:
 
 def test_sqlite_full_in_the_package_index_is_the_store_given() -> None:
     full = full_error(sqlite3.OperationalError("database or disk is full"), Store.SCRATCH, "x")
-    assert full is not None and full.context["store"] == "scratch"
+    assert full is not None
+    assert full.context["store"] == "scratch"
 
 
 def test_a_full_database_behind_sqlalchemy_is_the_database() -> None:
     wrapped = OperationalError("INSERT", {}, sqlite3.OperationalError("database or disk is full"))
     full = full_error(wrapped, Store.SCRATCH, "x")
-    assert full is not None and full.context["store"] == "database"
+    assert full is not None
+    assert full.context["store"] == "database"
 
 
 def test_no_space_sent_back_by_a_helper_process_is_recognised() -> None:
@@ -45,13 +48,10 @@ def test_no_space_sent_back_by_a_helper_process_is_recognised() -> None:
 
 
 def test_a_cause_further_down_the_chain_is_found() -> None:
-    try:
-        try:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        except OSError as exc:
-            raise ValueError("writing failed") from exc
-    except ValueError as outer:
-        assert full_error(outer, Store.UPLOADS, "x") is not None
+    inner = OSError(errno.ENOSPC, "No space left on device")
+    outer = ValueError("writing failed")
+    outer.__cause__ = inner
+    assert full_error(outer, Store.UPLOADS, "x") is not None
 
 
 def test_other_failures_are_not_a_full_store() -> None:

@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 
 import jobferry
+from jobferry.api.bodylimit import BodyLimit
 from jobferry.api.errors import (
     install_error_handlers,
 )
-from jobferry.api.bodylimit import BodyLimit
 from jobferry.api.middleware import RequestMiddleware
 from jobferry.api.openapi import install_openapi
 from jobferry.api.routes import (
