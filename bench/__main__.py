@@ -100,7 +100,9 @@ def prepare(services: Services, data_dir: Path, targets: int) -> tuple[Path, Pat
     services.exports.run(prepared)
     result = services.tasks.show(scope, prepared.task_id)["result"]
     package, changed = data_dir / "workspace.zip", data_dir / "changed.zip"
-    services.downloads.fetch(scope, result["downloadId"], package)
+    _item, chunks = services.downloads.open(scope, result["downloadId"])
+    with package.open("wb") as out:
+        out.writelines(chunks)
     changed_package(package, changed)
     made = []
     for k in range(targets):

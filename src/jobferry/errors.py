@@ -16,6 +16,7 @@ Messages name the object, the rule and the fix.
     │   └── CsrfError                 403 DLF.9031  a console form without its valid CSRF token
     ├── NotSupportedError             501 DLF.9501  a DataArts call jobferry does not serve
     ├── StorageError                  503 DLF.9503  database unreachable or at the wrong schema
+    ├── StoreFullError                507 DLF.9507  a store has no space left (store, writing named)
     ├── HelperStoppedError            500 DLF.0000  a package-reading helper process stopped
     ├── InvalidRequestError           400 DLF.3051  a parameter or body is invalid
     │   ├── ValidationFailedError     400 DLF.3051  a definition breaks rules (all listed)
@@ -30,6 +31,7 @@ Messages name the object, the rule and the fix.
     │   ├── ResourceLocationError     400 DLF.6264  resource location is not an OBS/HDFS path
     │   ├── ResourceDescriptionError  400 DLF.6265  resource description too long
     │   ├── StudioLookupError         400 DAYU.4402 a Studio instance/workspace look-up is wrong
+    │   ├── PayloadTooLargeError      413 DLF.9413  a body (an uploaded package) over the cap
     │   └── PackageError              400 DLF.9020  a package cannot be read safely
     ├── NotFoundError                 400 (code per kind) an object does not exist
     │   ├── JobNotFoundError          400 DLF.0100
@@ -161,6 +163,13 @@ class StorageError(JobferryError):
     code = "DLF.9503"
 
 
+class StoreFullError(JobferryError):
+    """A store jobferry writes to has no space left; nothing half-written is kept."""
+
+    status = 507
+    code = "DLF.9507"
+
+
 class HelperStoppedError(JobferryError):
     """A helper process working beside an import or an export on another core (reading the
     package, or writing it) stopped without an answer (killed, out of memory): the task fails;
@@ -174,6 +183,13 @@ class InvalidRequestError(JobferryError):
 
     status = 400
     code = "DLF.3051"
+
+
+class PayloadTooLargeError(InvalidRequestError):
+    """A request body (an uploaded package) is larger than the server accepts (``limit``)."""
+
+    status = 413
+    code = "DLF.9413"
 
 
 class StudioLookupError(InvalidRequestError):

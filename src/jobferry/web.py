@@ -1,20 +1,23 @@
 """What the API and the console both need from a request: the wired services, the task runner,
-JSON objects read from bodies and form fields, and download headers.
+JSON objects read from bodies and form fields, and package downloads.
 
 It sits between the adapters (``api``, ``console``) and ``tasks`` in the layers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 import orjson
 from starlette.requests import Request
+from starlette.responses import StreamingResponse
 
 from jobferry.domain.jsonlimits import json_problem
 from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
+from jobferry.storage.downloads import DownloadRecord
 from jobferry.tasks.runner import TaskRunner
 
 
@@ -55,3 +58,10 @@ def attachment(file_name: str) -> str:
     """A Content-Disposition header value that downloads ``file_name`` (any characters)."""
     name = quote(file_name)
     return f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
+
+
+def package_download(item: DownloadRecord, chunks: Iterator[bytes]) -> StreamingResponse:
+    """A download-center package streamed from its store as it is read (no scratch copy: a
+    full data folder does not stop a download)."""
+    headers = {"Content-Disposition": attachment(item.file_name), "Content-Length": str(item.size)}
+    return StreamingResponse(chunks, media_type="application/zip", headers=headers)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import json
 import uuid
+import zipfile
 from typing import Any
 
-from support.builders import fixture, make_job, make_resource
+from support.builders import fixture, make_job, make_resource, make_script
 from support.clients import SignedClient, assert_error
+from support.importing import run_import, upload
 
 
 def create(api: SignedClient, resource: dict[str, Any], **kw: Any) -> str:
@@ -312,3 +316,32 @@ def test_list_items_carry_resource_id_and_a_shown_resource_can_be_put_back(
     again = api.call("GET", f"/resources/{resource_id}").json()
     assert again["desc"] == "round trip"
     assert again == {**shown, "jobRelation": []}
+
+
+def test_depend_packages_survive_export_and_import(api: SignedClient) -> None:
+    # What the Terraform provider sends (its depend_packages attribute), kept the whole way:
+    # create -> show -> export -> import -> show, in DataArts' camelCase dependPackages.
+    packages = [{"location": "obs://test/depend.jar", "type": "jar"}]
+    create(api, make_resource("udf_jar", depend_packages=packages))
+    job = make_job("daily_sales")
+    job["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
+    for script in ("daily_sales_sql", "daily_sales_sh"):
+        assert api.call("POST", "/scripts", make_script(script)).status_code == 204
+    assert api.call("POST", "/jobs", job).status_code == 204
+    package = api.call("POST", "/jobs/daily_sales/export", {"exportDepend": True}).content
+    with zipfile.ZipFile(io.BytesIO(package)) as zf:
+        exported = json.loads(zf.read("resources/udf_jar.resource"))
+    assert exported["dependPackages"] == packages
+
+    target = api.call("POST", "/workspaces", {"name": "imported"}).json()["id"]
+    for name, kind in (("dws_conn", "DWS"), ("ssh_conn", "SSH")):
+        conn = {"type": kind, "config": {"host": "10.0.0.1"}}
+        put = api.call("PUT", f"/environment/connection/{name}", conn, workspace=target)
+        assert put.status_code == 200, put.text
+    path = upload(api, package, target)
+    task = run_import(api, {"path": path, "sameNamePolicy": "OVERWRITE"}, target)
+    assert task["status"] in ("SUCCESSFUL", "WARNING"), (task["message"], task.get("result"))
+    listed = api.call("GET", "/resources", workspace=target).json()["resources"]
+    imported = next(r for r in listed if r["name"] == "udf_jar")
+    shown = api.call("GET", f"/resources/{imported['id']}", workspace=target).json()
+    assert shown["dependPackages"] == packages

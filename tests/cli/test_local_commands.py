@@ -16,6 +16,7 @@ from jobferry.services.accounts.service import AccountService
 from jobferry.services.container import Services
 from jobferry.settings import Settings
 from support.cli import invoke
+from support.clients import ADMIN_AK
 
 
 @pytest.fixture
@@ -205,3 +206,16 @@ def test_serve_refuses_several_processes_on_sqlite_naming_postgresql(
     assert "PostgreSQL" in result.stderr
     assert "serving at" not in result.stdout
     assert not (tmp_path / "data").exists()  # refused before the database was touched
+
+
+def test_unlock_key_lifts_an_access_keys_lockout(
+    local_env: dict[str, str | None], services: Services
+) -> None:
+    attempt = services.lockouts.attempt(0)
+    assert attempt.secret_for(ADMIN_AK) is not None
+    for _ in range(services.lockouts.max_failures):
+        attempt.failed()
+    assert admin(local_env, "unlock-key", ADMIN_AK) == {"unlocked": ADMIN_AK}
+    assert services.lockouts.attempt(1).secret_for(ADMIN_AK) is not None
+    refused = admin(local_env, "unlock-key", "AKNOSUCHKEY", code=1)
+    assert "No access key 'AKNOSUCHKEY'" in json.dumps(refused)

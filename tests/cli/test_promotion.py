@@ -248,3 +248,25 @@ def test_transform_needs_something_to_apply(tmp_path: Path) -> None:
         ["package", "transform", str(source), "--timezone", "Mars/Base", "--keep-instant"]
     )
     assert bad_zone.exit_code == 2
+
+
+def test_transform_keeping_instants_across_daylight_saving_says_until_when_and_records_it(
+    tmp_path: Path,
+) -> None:
+    source = write_package(tmp_path / "pkg.zip")  # daily_sales: GMT+08:00, no endTime
+    args = ["package", "transform", str(source), "--timezone", "Europe/Berlin", "--keep-instant"]
+    human = invoke(args)
+    assert human.exit_code == 0, human.output
+    said = " ".join(human.stdout.split())
+    assert "note: " in said
+    assert " keeps the same instants until " in said
+    assert "'Europe/Berlin' starts or ends daylight saving time" in said
+
+    view = json.loads(invoke([*args, "--json", "-o", str(tmp_path / "moved.zip")]).stdout)
+    job = next(o for o in view["objects"] if o["kind"] == "job")
+    note = job["notes"][0]["note"]
+    assert note.startswith("keeps the same instants until ")
+    inspected = json.loads(invoke(["package", "inspect", view["file"], "--json"]).stdout)
+    recorded = inspected["manifest"]["options"]["transform"]["notes"]
+    field = job["notes"][0]["field"]
+    assert recorded == [{"kind": "job", "name": "daily_sales", "field": field, "note": note}]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from httpx2 import Response
 
 from support.clients import SignedClient, wait_task
 
@@ -33,6 +34,14 @@ def multipart(data: bytes, boundary: str = "jobferryboundary7MA4YWxkTrZu0gW") ->
 
 def upload(api: SignedClient, data: bytes, workspace: str | None = None) -> str:
     """Upload a package as the SDK would (multipart, UNSIGNED-PAYLOAD); returns its path."""
+    response = post_package(api, data, workspace)
+    assert response.status_code == 200, response.text
+    path: str = response.json()["path"]
+    return path
+
+
+def post_package(api: SignedClient, data: bytes, workspace: str | None = None) -> Response:
+    """The answer to uploading ``data`` as the SDK would (multipart, UNSIGNED-PAYLOAD)."""
     boundary = "jobferryboundary7MA4YWxkTrZu0gW"
     body = multipart(data, boundary)
     raw_path = f"/v1/{api.project_id}/packages"
@@ -46,10 +55,7 @@ def upload(api: SignedClient, data: bytes, workspace: str | None = None) -> str:
         headers["workspace"] = workspace
     headers.update(api.signer.sign("POST", raw_path, "", headers, body, api.ak, api.sk))
     client: TestClient = api.client
-    response = client.post(raw_path, content=body, headers=headers)
-    assert response.status_code == 200, response.text
-    path: str = response.json()["path"]
-    return path
+    return client.post(raw_path, content=body, headers=headers)
 
 
 def run_import(

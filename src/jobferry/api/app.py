@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 
 import jobferry
+from jobferry.api.bodylimit import BodyLimit
 from jobferry.api.errors import (
     install_error_handlers,
 )
@@ -84,6 +85,8 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
     app.state.runner = runner
     install_error_handlers(app)
 
+    # Added first, so it runs inside the request middleware (request id, access log).
+    app.add_middleware(BodyLimit, max_package_bytes=services.settings.import_max_package_bytes)
     app.add_middleware(RequestMiddleware)
 
     for module in ROUTERS:

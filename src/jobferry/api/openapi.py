@@ -39,10 +39,11 @@ ERRORS = {
     "401": "Signature, access key, date or project header not acceptable (APIGW.0301)",
     "403": "The caller's role does not allow the call, or it is switched off (DLF.6888, DLF.9050)",
     "404": "No such resource (DLF.6241) or no such API (APIGW.0101)",
-    "413": "The body is larger than the server accepts",
+    "413": "The body (an uploaded package) is larger than the server accepts (DLF.9413)",
     "500": "Unexpected failure; the server log has it under the request id (DLF.0000)",
     "501": "A DataArts call jobferry does not serve (DLF.9501)",
     "503": "The database is not available (DLF.9503)",
+    "507": "A store (database, packages, uploads, scratch folder) is full (DLF.9507)",
 }
 SIGNING = (
     "Huawei Cloud AK/SK signing (SDK-HMAC-SHA256), as the official SDKs sign: "

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from jobferry.cli.exits import CliUsageError
+from jobferry.cli.exits import CliUsageError, CommandError
 from jobferry.cli.output import Output, epoch_ms
 from jobferry.cli.session import JsonOption, session
 
@@ -232,6 +232,25 @@ def revoke_credentials(
     with operator(ctx) as (services, actor):
         services.accounts.revoke_credential(actor, actor.project_id, user, access_key)
     out.result({"user": user, "revoked": access_key}, f"Access key {access_key} revoked.")
+
+
+@app.command("unlock-key")
+def unlock_key(
+    ctx: typer.Context,
+    access_key: Annotated[str, typer.Argument(help="The locked access key.")],
+    json_mode: JsonOption = False,
+) -> None:
+    """Lift an access key's lockout after failed signatures (it lapses on its own after
+    JOBFERRY_AK_LOCKOUT_SECONDS)."""
+    out = session(ctx, json_mode).output
+    with operator(ctx) as (services, _actor):
+        known = services.lockouts.unlock(access_key)
+    if not known:
+        raise CommandError(
+            f"No access key '{access_key}' on this server; check the key's spelling.",
+            code="not_found",
+        )
+    out.result({"unlocked": access_key}, f"Access key {access_key} unlocked.")
 
 
 @app.command("set-role")

@@ -101,11 +101,18 @@ def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
             out.hint(f"{text}" + (f" — {item['fix']}" if item.get("fix") else ""))
         else:
             out.hint(str(item))
-    unrouted = exc.status == 404 and not exc.code.startswith("DLF.")  # not a missing object
-    hint = HINTS.get(exc.code) or (HINTS["APIGW.0101"] if unrouted else None)
+    hint = _hint(exc)
     if hint:
         out.hint(hint)
     return ExitCode.FAILED
+
+
+def _hint(exc: ApiError) -> str | None:
+    """What to check for a refusal whose message does not say it already."""
+    if "locked_until" in exc.body:  # a locked key's message says until when and how to unlock
+        return None
+    unrouted = exc.status == 404 and not exc.code.startswith("DLF.")  # not a missing object
+    return HINTS.get(exc.code) or (HINTS["APIGW.0101"] if unrouted else None)
 
 
 def _report_local(out: Output, exc: JobferryError) -> None:

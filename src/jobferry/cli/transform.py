@@ -114,6 +114,8 @@ def show_transform(
                 out.line(f"{obj.kind} {obj.name}", style="bold")
                 for change in obj.changes:
                     out.line(change_line(change.as_json()))
+                for note in obj.notes:  # a keepInstant move that holds only until a date
+                    out.line(f"  note: {note['field']} {note['note']}.", style="yellow")
         changed = sum(1 for o in result.objects if o.changes)
         out.line(f"{changed} of {len(result.objects)} object(s) changed.")
     if result.data is None:

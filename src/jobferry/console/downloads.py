@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-
 from fastapi import APIRouter, Response
-from starlette.background import BackgroundTask
-from starlette.responses import FileResponse
 
 from jobferry.console.web import FormDep, PageDep, redirect, render
-from jobferry.web import attachment
+from jobferry.web import package_download
 
 router = APIRouter()
 
@@ -25,21 +20,7 @@ def download_center(page: PageDep) -> Response:
 @router.get("/w/{workspace_id}/downloads/{download_id}/file")
 def download_file(page: PageDep, download_id: str) -> Response:
     """The package's bytes (recorded in the audit log by the service)."""
-    services = page.services
-    scratch = services.settings.data_dir / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    target = scratch / f"console-download-{uuid.uuid4().hex}.zip"
-    try:
-        item = services.downloads.fetch(page.scope, download_id, target)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    return FileResponse(
-        target,
-        media_type="application/zip",
-        headers={"Content-Disposition": attachment(item.file_name)},
-        background=BackgroundTask(Path(target).unlink, missing_ok=True),
-    )
+    return package_download(*page.services.downloads.open(page.scope, download_id))
 
 
 @router.post("/w/{workspace_id}/downloads/{download_id}/delete")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from jobferry.errors import DownloadNotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
+from jobferry.space import Store, writing
 from jobferry.storage import Database
 from jobferry.storage import downloads as repo
 from jobferry.storage.blobs import BlobStore
@@ -62,11 +64,13 @@ class DownloadService:
         selection: dict[str, Any],
         source: Path,
     ) -> DownloadRecord:
-        """Put a generated package into the store and list it."""
+        """Put a generated package into the store and list it; a package the store (or the
+        database) has no room for is refused whole, never listed."""
         size, sha256 = file_digest(source)
-        download_id = uuid.uuid4().hex
-        location = self.store.put(f"{scope.workspace.id}/{download_id}/{file_name}", source)
-        now = now_ms()
+        download_id, now = uuid.uuid4().hex, now_ms()
+        what = f"the package '{file_name}' ({size} bytes)"
+        with writing(Store.PACKAGES, what):
+            location = self.store.put(f"{scope.workspace.id}/{download_id}/{file_name}", source)
         item = DownloadRecord(
             id=download_id,
             project_id=scope.actor.project_id,
@@ -82,16 +86,20 @@ class DownloadService:
             created_at=now,
             expires_at=now + self.ttl_seconds * 1000,
         )
-        with self.db.transaction() as tx:
-            repo.insert_download(tx, item)
-            audit_in_scope(
-                tx,
-                scope,
-                "package.generate",
-                "package",
-                file_name,
-                {"downloadId": download_id, "sha256": sha256, "size": size, "taskId": task_id},
-            )
+        try:
+            with writing(Store.DATABASE, f"the listing of {what}"), self.db.transaction() as tx:
+                repo.insert_download(tx, item)
+                audit_in_scope(
+                    tx,
+                    scope,
+                    "package.generate",
+                    "package",
+                    file_name,
+                    {"downloadId": download_id, "sha256": sha256, "size": size, "taskId": task_id},
+                )
+        except BaseException:  # not listed: not kept either
+            self.store.remove(location)
+            raise
         return item
 
     def list_downloads(self, scope: Scope) -> dict[str, Any]:
@@ -118,10 +126,11 @@ class DownloadService:
             )
         return item
 
-    def fetch(self, scope: Scope, download_id: str, target: Path) -> DownloadRecord:
-        """Copy a package's bytes to ``target`` (and audit the download)."""
+    def open(self, scope: Scope, download_id: str) -> tuple[DownloadRecord, Iterator[bytes]]:
+        """A package and its bytes straight from the store, no copy written on the way (and
+        the download audited)."""
         item = self.get(scope, download_id)
-        self.store.fetch(item.location, target)
+        chunks = self.store.read(item.location)
         with self.db.transaction() as tx:
             audit_in_scope(
                 tx,
@@ -131,7 +140,7 @@ class DownloadService:
                 item.file_name,
                 {"downloadId": item.id, "sha256": item.sha256},
             )
-        return item
+        return item, chunks
 
     def delete(self, scope: Scope, download_id: str) -> None:
         """Remove a package before it expires."""

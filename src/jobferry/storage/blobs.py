@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from jobferry.errors import ObsBucketNotFoundError, ObsPathError, ObsReadError
 
 SCHEMES = ("obs://", "s3://")
+CHUNK = 1 << 20
 
 
 def parse_obs_path(path: str) -> tuple[str, str]:
@@ -119,6 +121,14 @@ class ObjectStorage:
             self._require_bucket(bucket)
             raise self._translate(exc, bucket, key, writing=False) from exc
 
+    def read(self, bucket: str, key: str) -> Iterator[bytes]:
+        """An object's bytes in chunks, as they arrive (the object is found before the first)."""
+        try:
+            body = self._client.get_object(Bucket=bucket, Key=key)["Body"]
+        except Exception as exc:
+            raise self._translate(exc, bucket, key, writing=False) from exc
+        return _chunks(body)
+
     def delete(self, bucket: str, key: str) -> None:
         """Remove an object (missing is fine)."""
         try:
@@ -142,8 +152,19 @@ class BlobStore(Protocol):
         """Give ``target`` the stored file's bytes, to be read and never written: the same
         file under a second name when the store can (nothing copied), else a copy."""
 
+    def read(self, location: str) -> Iterator[bytes]:
+        """A stored file's bytes in chunks, straight from the store (no copy written first);
+        the file is opened before the first chunk is asked for."""
+
     def remove(self, location: str) -> None:
         """Delete a stored file (missing is fine)."""
+
+
+def _chunks(body: IO[bytes]) -> Iterator[bytes]:
+    """``body`` read in chunks, closed at the end (or when the reader stops early)."""
+    with body:
+        while chunk := body.read(CHUNK):
+            yield chunk
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
@@ -176,9 +197,14 @@ class LocalBlobStore:
         """Put the file into the store: a second name for it (no bytes copied) when both are
         on one file system, else a copy. The caller never writes ``source`` again."""
         target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _link_or_copy(source, target)
-        os.chmod(target, 0o600)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(source, target)
+            os.chmod(target, 0o600)
+        except BaseException:  # a copy cut short (no space left) is never left behind
+            target.unlink(missing_ok=True)
+            target.with_name(f"{target.name}.link").unlink(missing_ok=True)
+            raise
         return key
 
     def fetch(self, location: str, target: Path) -> None:
@@ -189,6 +215,11 @@ class LocalBlobStore:
         """A second name for a stored package where it can be (stored files are never
         rewritten; the store removing its name leaves this one whole), else a copy."""
         _link_or_copy(self._path(location), target)
+
+    def read(self, location: str) -> Iterator[bytes]:
+        """The stored package's bytes from its file (a name the sweep removes meanwhile
+        leaves the open file whole)."""
+        return _chunks(self._path(location).open("rb"))
 
     def remove(self, location: str) -> None:
         """Delete a stored package."""
@@ -216,6 +247,10 @@ class S3BlobStore:
     def checkout(self, location: str, target: Path) -> None:
         """Download a stored package (as :meth:`fetch`)."""
         self.fetch(location, target)
+
+    def read(self, location: str) -> Iterator[bytes]:
+        """The stored package's bytes as object storage sends them."""
+        return self.storage.read(self.bucket, location)
 
     def remove(self, location: str) -> None:
         """Delete a stored package."""

@@ -34,7 +34,8 @@ def test_failures_seen_by_two_processes_add_up_and_the_lock_ends(services: Servi
     with pytest.raises(AccessKeyLockedError) as locked:
         second.attempt(NOW + 3).secret_for(ADMIN_AK)
     assert locked.value.context["retry_after"] == 60
-    assert "retry in 60 s" in locked.value.message
+    assert "(60 s from now)" in locked.value.message
+    assert locked.value.context["locked_until"] in locked.value.message
     with pytest.raises(AccessKeyLockedError):
         first.attempt(NOW + 2 + 59_999).secret_for(ADMIN_AK)
     after = first.attempt(NOW + 2 + 60_000)
@@ -63,3 +64,14 @@ def test_an_unknown_key_has_no_secret_and_its_failure_is_not_counted(
     fail(process, NOW + 1)  # the admin's own first failure locks it (limit 1)
     with pytest.raises(AccessKeyLockedError):
         process.attempt(NOW + 2).secret_for(ADMIN_AK)
+
+
+def test_an_admin_unlock_lifts_the_lock_at_once(services: Services) -> None:
+    process = lockout(services)
+    for step in range(3):
+        fail(process, NOW + step)
+    with pytest.raises(AccessKeyLockedError):
+        process.attempt(NOW + 10).secret_for(ADMIN_AK)
+    assert process.unlock(ADMIN_AK) is True
+    assert process.attempt(NOW + 11).secret_for(ADMIN_AK) == ADMIN_SK
+    assert process.unlock("AKNOSUCHKEY") is False

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import FileResponse, StreamingResponse
+from starlette.responses import StreamingResponse
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
@@ -25,7 +22,7 @@ from jobferry.services.exporting.options import (
 )
 from jobferry.services.exporting.service import ExportOutcome
 from jobferry.services.importing.request import parse_import_request
-from jobferry.web import attachment, runner_of, services_of
+from jobferry.web import attachment, package_download, runner_of, services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["export and import"])
 
@@ -203,18 +200,7 @@ def show_download(request: Request, scope: ScopeDep, download_id: str) -> Respon
     responses=package_response("application/zip"),
 )
 def download_content(request: Request, scope: ScopeDep, download_id: str) -> Response:
-    services = services_of(request)
-    scratch = services.settings.data_dir / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    target = scratch / f"download-{download_id}-{id(request)}.zip"
-    item = services.downloads.fetch(scope, download_id, target)
-    headers: dict[str, Any] = {"Content-Disposition": attachment(item.file_name)}
-    return FileResponse(
-        target,
-        media_type="application/zip",
-        headers=headers,
-        background=BackgroundTask(Path(target).unlink, missing_ok=True),
-    )
+    return package_download(*services_of(request).downloads.open(scope, download_id))
 
 
 @router.delete("/downloads/{download_id}", status_code=204, summary="Delete a package (extension)")

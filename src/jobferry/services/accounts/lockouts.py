@@ -37,6 +37,16 @@ class AccessKeyLockout:
         """The bookkeeping of one request's signature check at ``now_ms``."""
         return SignatureAttempt(self, now_ms)
 
+    def unlock(self, access_key: str) -> bool:
+        """Lift a key's lock and forget its failures (``jobferry admin unlock-key``); whether
+        the key is known."""
+        with self.db.transaction() as tx:
+            if repo.key_state(tx, access_key) is None:
+                return False
+            repo.clear(tx, access_key)
+        log.warning("access key %s unlocked by an operator", access_key)
+        return True
+
 
 class SignatureAttempt:
     """One signature check: the key looked up once, then the outcome recorded."""
@@ -94,7 +104,9 @@ class SignatureAttempt:
         return AccessKeyLockedError(
             "Incorrect IAM authentication information: AK access failed to reach the limit, "
             f"forbidden: access key '{access_key}' is locked after "
-            f"{self.lockout.max_failures} failed signatures in a row; retry in {wait} s (at "
-            f"{at}) with the right secret key.",
+            f"{self.lockout.max_failures} failed signatures in a row until {at} ({wait} s "
+            "from now); retry then with the right secret key, or ask an admin of the server to "
+            f"unlock it now ('jobferry admin unlock-key {access_key}').",
             retry_after=wait,
+            locked_until=at,
         )

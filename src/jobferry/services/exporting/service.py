@@ -33,6 +33,7 @@ from jobferry.services.support.switches import Switches
 from jobferry.services.tasks import FAILED, SUCCESSFUL, ClaimedTask, TaskService
 from jobferry.services.workspaces.keys import KeyService
 from jobferry.settings import Settings
+from jobferry.space import Store, full_error, writing
 from jobferry.storage import Database, Tx
 from jobferry.storage import downloads as download_repo
 from jobferry.storage.blobs import ObjectStorage, parse_obs_path
@@ -137,10 +138,14 @@ class ExportService:
     ) -> ExportOutcome:
         """Write the named jobs' package now; stream it back or upload it under obsPath."""
         options, obs_path = self._options(request), request.obs_path
-        path = new_zip(scratch_folder(self.settings))
+        with writing(Store.SCRATCH, f"the package '{file_name}'"):
+            path = new_zip(scratch_folder(self.settings))
         started = now_ms()
         try:
-            with self.db.transaction(readonly=True) as tx:
+            with (
+                writing(Store.SCRATCH, f"the package '{file_name}'"),
+                self.db.transaction(readonly=True) as tx,
+            ):
                 chosen = select_jobs(tx, scope, names)
                 selection = self._selection(tx, scope, chosen, options, layout)
                 signer = self.keys.signer_in(tx, scope.workspace.id)
@@ -271,7 +276,12 @@ class ExportService:
                 self._run(job)
         except JobferryError as exc:
             self.tasks.finish(job.task_id, FAILED, exc.message)
-        except Exception:
+        except Exception as exc:
+            # The package is written in the scratch folder (here or by a helper process).
+            full = full_error(exc, Store.SCRATCH, f"the package of export task {job.task_id}")
+            if full is not None:
+                self.tasks.finish(job.task_id, FAILED, full.message)
+                return
             log.exception("export task %s failed", job.task_id)
             self.tasks.finish(
                 job.task_id, FAILED, f"Internal error; see the server log for task {job.task_id}."

@@ -53,15 +53,19 @@ class TransformedObject:
     path: str
     changes: list[Change] = field(default_factory=list)
     schedule: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
+    """What a schedule move cannot keep ({field, note}): from when a keepInstant move fires
+    off because a zone changes its offset (daylight saving time)."""
 
     def as_json(self) -> dict[str, Any]:
-        """The report line: kind, name, path, field changes, schedule moves."""
+        """The report line: kind, name, path, field changes, schedule moves and their notes."""
         return {
             "kind": self.kind,
             "name": self.name,
             "path": self.path,
             "diff": [c.as_json() for c in self.changes],
             "schedule": self.schedule,
+            "notes": self.notes,
         }
 
 
@@ -163,12 +167,15 @@ def transform_package(
                 obj.path,
                 diff(before, document),
                 [shift_json(s) for s in item.schedule],
+                [{"field": s.field, "note": s.note} for s in item.schedule if s.note],
             )
         )
         documents.append((obj.path, obj.kind, obj.name, document))
     if problems:
         return TransformedPackage(None, objects, problems)
-    data, signed = _write(package, _header_of(package, transform, label), documents, private_pem)
+    notes = [{"kind": o.kind, "name": o.name, **n} for o in objects for n in o.notes]
+    recorded = {**label, "notes": notes} if notes else label  # the manifest keeps them
+    data, signed = _write(package, _header_of(package, transform, recorded), documents, private_pem)
     return TransformedPackage(data, objects, [], signed=signed)
 
 

@@ -113,8 +113,8 @@ class RollbackService:
             more = f" (and {counted - SHOWN} more)" if counted > SHOWN else ""
             raise RollbackRefusedError(
                 f"Import {task_id} cannot be rolled back: {counted} object(s) changed since it "
-                f"ran: {shown}{more}. Nothing was changed; undo those changes (or import the "
-                "previous package again) instead.",
+                f"ran: {shown}{more}. Nothing was changed; put those objects back as the "
+                "import left them and roll back again, or change them by hand instead.",
                 task_id=task_id,
                 conflicts=conflicts,
             )

@@ -36,6 +36,7 @@ from jobferry.services.support.scratch import scratch_folder
 from jobferry.services.support.switches import Switches
 from jobferry.services.tasks import WARNING, ClaimedTask, TaskService
 from jobferry.settings import Settings
+from jobferry.space import Store, full_error
 from jobferry.storage import Database, Tx
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.blobs import BlobStore
@@ -291,7 +292,14 @@ class ImportService:
                 self._run(job)
         except JobferryError as exc:
             self._fail(job, exc.message, exc.context)
-        except Exception:
+        except Exception as exc:
+            # Reading keeps the package and its index in the scratch folder (here or in a
+            # helper process); what the database cannot hold comes through its driver.
+            what = f"import task {job.task_id} (the package it reads, its index, its objects)"
+            full = full_error(exc, Store.SCRATCH, what)
+            if full is not None:
+                self._fail(job, full.message, full.context)
+                return
             log.exception("import task %s failed", job.task_id)
             self._fail(job, f"Internal error; see the server log for task {job.task_id}.", {})
 

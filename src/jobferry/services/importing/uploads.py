@@ -13,16 +13,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from jobferry.errors import InvalidRequestError, ObsPathError, ObsReadError
+from jobferry.errors import ObsPathError, ObsReadError, PayloadTooLargeError
 from jobferry.package.reader import PackageReader, ReadLimits
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.support.scratch import new_zip
+from jobferry.space import Store, writing
 from jobferry.storage import Database
 from jobferry.storage.blobs import BlobStore, parse_obs_path
 from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.importing.plans import UploadRecord
 
 UPLOAD_SCHEME = "upload://"
+
+
+def package_too_large(cap: int) -> PayloadTooLargeError:
+    """The refusal of an uploaded package larger than ``cap`` bytes."""
+    return PayloadTooLargeError(
+        f"The uploaded package is larger than {cap} bytes, the import limit "
+        "(JOBFERRY_IMPORT_MAX_PACKAGE_BYTES); split the export or raise that limit.",
+        limit=cap,
+    )
 
 
 @dataclass
@@ -38,40 +48,37 @@ class PackageSource:
     """How long an upload is kept."""
 
     def upload(self, scope: Scope, stream: IO[bytes], file_name: str) -> dict[str, Any]:
-        """Keep an uploaded package for a later import; answers the path to import."""
-        path = new_zip(self.scratch)
-        digest, size, cap = hashlib.sha256(), 0, self.limits.max_package_bytes
+        """Keep an uploaded package for a later import; answers the path to import. A package
+        over the cap, or one a store has no room for, is refused and nothing of it kept."""
+        name = Path(file_name or "package.zip").name or "package.zip"
+        what = f"the uploaded package '{name}'"
+        with writing(Store.SCRATCH, what):
+            path = new_zip(self.scratch)
         try:
-            with path.open("wb") as out:
-                while chunk := stream.read(1 << 20):
-                    size += len(chunk)
-                    if size > cap:
-                        raise InvalidRequestError(
-                            f"The uploaded package is larger than {cap} bytes, the import limit; "
-                            "split the export or raise JOBFERRY_IMPORT_MAX_PACKAGE_BYTES.",
-                            limit=cap,
-                        )
-                    digest.update(chunk)
-                    out.write(chunk)
-            upload_id = uuid.uuid4().hex
-            name = Path(file_name or "package.zip").name or "package.zip"
-            location = self.uploads.put(f"{scope.workspace.id}/{upload_id}.zip", path)
-            now = now_ms()
+            with writing(Store.SCRATCH, what):
+                size, sha256 = self._receive(stream, path)
+            upload_id, now = uuid.uuid4().hex, now_ms()
+            with writing(Store.UPLOADS, f"{what} ({size} bytes)"):
+                location = self.uploads.put(f"{scope.workspace.id}/{upload_id}.zip", path)
             item = UploadRecord(
                 upload_id,
                 scope.actor.project_id,
                 scope.workspace.id,
                 name,
                 size,
-                digest.hexdigest(),
+                sha256,
                 self.uploads.kind,
                 location,
                 scope.actor.name,
                 now,
                 now + self.ttl_seconds * 1000,
             )
-            with self.db.transaction() as tx:
-                plan_repo.insert_upload(tx, item)
+            try:
+                with writing(Store.DATABASE, f"the record of {what}"), self.db.transaction() as tx:
+                    plan_repo.insert_upload(tx, item)
+            except BaseException:  # not recorded: not kept either
+                self.uploads.remove(location)
+                raise
         finally:
             path.unlink(missing_ok=True)
         return {
@@ -81,6 +88,18 @@ class PackageSource:
             "sha256": item.sha256,
             "expireTime": item.expires_at,
         }
+
+    def _receive(self, stream: IO[bytes], path: Path) -> tuple[int, str]:
+        """Copy the upload to ``path``: (size, sha256), refused as soon as it passes the cap."""
+        digest, size, cap = hashlib.sha256(), 0, self.limits.max_package_bytes
+        with path.open("wb") as out:
+            while chunk := stream.read(1 << 20):
+                size += len(chunk)
+                if size > cap:
+                    raise package_too_large(cap)
+                digest.update(chunk)
+                out.write(chunk)
+        return size, digest.hexdigest()
 
     def _upload_of(self, scope: Scope, path: str) -> UploadRecord:
         """The unexpired upload an ``upload://`` path names (DLF.0815 otherwise)."""
@@ -136,12 +155,13 @@ class PackageSource:
     ) -> Iterator[PackageReader]:
         """Fetch a package and open it for one streaming read (its files are removed after);
         ``helper_from``: see :class:`PackageReader`."""
-        local = self.fetch(scope, path)
-        try:
-            with PackageReader(local, self.limits, self.scratch, helper_from) as reader:
-                yield reader
-        finally:
-            local.unlink(missing_ok=True)
+        with writing(Store.SCRATCH, f"the package {path} being read, and its index"):
+            local = self.fetch(scope, path)
+            try:
+                with PackageReader(local, self.limits, self.scratch, helper_from) as reader:
+                    yield reader
+            finally:
+                local.unlink(missing_ok=True)
 
     def sweep(self, now: int) -> int:
         """Delete expired uploads; returns how many went."""
