@@ -5,7 +5,8 @@
 fixture. The planner plans a package against it and the applier writes the plan into it; were
 the pipeline to reach past the port into storage, there would be nothing there to reach.
 
-The last test reads from a source other than a package file: a workspace of this server.
+The last tests read from sources other than a package file: a workspace of this server, a
+folder of definition files.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 
 from jobferry.domain.connections import secret_role
 from jobferry.domain.enums import PlanAction, ProblemReason, Role, SchedulingPolicy
+from jobferry.errors import InvalidRequestError
 from jobferry.package.reader import PackageReader, ReadLimits, read_package
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
@@ -29,9 +31,14 @@ from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import package_source
 from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.planner import PlanContext, Planner
-from jobferry.services.importing.ports import ImportTarget, TargetReader, TargetWriter
+from jobferry.services.importing.ports import (
+    ImportTarget,
+    OpenedPackage,
+    TargetReader,
+    TargetWriter,
+)
 from jobferry.services.importing.request import ImportRequest
-from jobferry.services.importing.sources import WorkspaceSource
+from jobferry.services.importing.sources import FolderSource, WorkspaceSource
 from jobferry.services.workspaces.profiles import ResolvedProfile
 from jobferry.storage.importing.ledger import LedgerRow, Packed
 from jobferry.storage.importing.target import TargetObject
@@ -40,7 +47,7 @@ from jobferry.storage.records import JobRecord, VersionRecord, WorkspaceRecord
 from jobferry.storage.rows import ChangeRow, JobRow, ResourceRow, ScriptRow, Stamp
 from support.builders import make_job
 from support.console import add_connections, admin_scope, seed
-from support.packages import write_package
+from support.packages import objects_for, write_package
 
 WORKSPACE = WorkspaceRecord("ws-memory", "project-1", "memory", False, "soft", False, 0)
 SCOPE = Scope(Actor(1, "admin", "project-1", True), WORKSPACE, Role.ADMIN)
@@ -255,7 +262,7 @@ def _request(**options: Any) -> ImportRequest:
 
 
 def _plan(
-    target: ImportTarget, reader: PackageReader, workset: Workset, **options: Any
+    target: ImportTarget, reader: OpenedPackage, workset: Workset, **options: Any
 ) -> PlanOutcome:
     request = _request(**options)
     context = PlanContext(target.reader(lock_rows=True), target.scope, request, max_nodes=200)
@@ -379,3 +386,34 @@ def test_a_workspace_of_this_server_is_a_source_read_as_its_exported_package(
     }
     assert plan.problems_total == 0
     assert list(scratch.iterdir()) == []  # the scratch package is gone
+
+
+def test_a_folder_of_definitions_is_a_source_packed_then_read(tmp_path: Path) -> None:
+    folder = tmp_path / "definitions"
+    for kind, name, document in objects_for(make_job("daily_sales")):
+        path = folder / f"{kind}s" / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dump(document))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    source = FolderSource(folder, ReadLimits(), scratch)
+    target = MemoryWorkspace({("connection", "dws_conn"), ("connection", "ssh_conn")})
+    with source.open() as reader, Workset(None) as workset:
+        assert package_source(reader).workspace_id is None  # a folder's objects match by name
+        plan = _plan(target, reader, workset)
+        actions = _actions(plan, workset)
+    assert actions == {
+        ("script", "daily_sales_sql"): PlanAction.CREATE,
+        ("script", "daily_sales_sh"): PlanAction.CREATE,
+        ("resource", "udf_jar"): PlanAction.CREATE,
+        ("job", "daily_sales"): PlanAction.CREATE,
+    }
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_folder_with_a_broken_file_is_refused_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "broken.json").write_text("{not json")
+    source = FolderSource(tmp_path, ReadLimits(), tmp_path)
+    with pytest.raises(InvalidRequestError, match=r"jobs/broken\.json"), source.open():
+        pass

@@ -6,6 +6,9 @@
   objects' stable identifiers and the inventory travel along) into a scratch package, then read
   like any package. Exporting first keeps one reader for every source: what the pipeline sees
   of a workspace is exactly what a package exported from it holds.
+- :class:`FolderSource`: a folder of definition files, checked whole and packed
+  deterministically (:mod:`jobferry.package.folder`: no source workspace, so its objects match
+  by name) into a scratch package, then read.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from jobferry.errors import InvalidRequestError
+from jobferry.package.folder import pack, read_folder
 from jobferry.package.layout import Layout
 from jobferry.package.reader import PackageReader, ReadLimits
 from jobferry.services.context import Scope
@@ -77,6 +82,41 @@ class WorkspaceSource:
                 write_package(
                     tx, self.scope, selection, options, path, inventory=True, helper=helper
                 )
+            with PackageReader(path, self.limits, self.scratch, helper_from) as reader:
+                yield reader
+        finally:
+            path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class FolderSource:
+    """A folder of definitions (or one definition file) on this machine."""
+
+    root: Path
+    limits: ReadLimits
+    scratch: Path
+
+    def title(self) -> str:
+        """``folder '<name>'``."""
+        return f"folder '{self.root.name}'"
+
+    @contextmanager
+    def open(self, helper_from: int | None = None) -> Iterator[OpenedPackage]:
+        """Read and check every file (refused naming every problem of every file), pack the
+        definitions into a scratch package and open it for one streaming read."""
+        read = read_folder(self.root)
+        if read.problems:
+            shown = "; ".join(read.problems[:10])
+            more = f" and {len(read.problems) - 10} more" if len(read.problems) > 10 else ""
+            raise InvalidRequestError(
+                f"The folder '{self.root.name}' has {len(read.problems)} problem(s) in its "
+                f"definition files: {shown}{more}; correct those files and import again.",
+                problems=list(read.problems),
+            )
+        path = new_zip(self.scratch)
+        try:
+            with path.open("wb") as out:
+                pack(read.objects, out)
             with PackageReader(path, self.limits, self.scratch, helper_from) as reader:
                 yield reader
         finally:
