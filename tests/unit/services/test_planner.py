@@ -18,6 +18,7 @@ from jobferry.domain.profile import parse_time_zone_move
 from jobferry.package.reader import PackageReader, read_package
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.request import ImportRequest
@@ -63,7 +64,13 @@ def plan_of(
         Workset(None) as workset,
         services.db.transaction(readonly=True) as tx,
     ):
-        outcome = Planner(PlanContext(tx, scope, request, max_nodes=200), reader, workset).run()
+        outcome = Planner(
+            PlanContext(
+                LocalWorkspace(tx, scope).reader(lock_rows=False), scope, request, max_nodes=200
+            ),
+            reader,
+            workset,
+        ).run()
         stored = workset.records(outcome.order)
         records = [(Record.unpacked(stored[s][0]), stored[s][1]) for s in outcome.order]
     return Plan(outcome, records)

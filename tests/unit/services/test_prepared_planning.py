@@ -18,6 +18,7 @@ from jobferry.package import readahead
 from jobferry.package.reader import PackageReader
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.request import ImportRequest, parse_import_request
@@ -51,7 +52,13 @@ def plan(
         Workset(None) as workset,
         services.db.transaction(readonly=True) as tx,
     ):
-        context = PlanContext(tx, scope, request, max_nodes=200, helper=helper)
+        context = PlanContext(
+            LocalWorkspace(tx, scope).reader(lock_rows=False),
+            scope,
+            request,
+            max_nodes=200,
+            helper=helper,
+        )
         outcome = Planner(context, reader, workset).run()
         stored = workset.records(outcome.order)
         return outcome, [(Record.unpacked(stored[s][0]), stored[s][1]) for s in outcome.order]
@@ -205,7 +212,13 @@ def test_a_package_text_that_is_the_text_written_is_kept_once(
         services.db.transaction(readonly=True) as tx,
     ):
         request = parse_import_request({"path": "upload://test", "targetDirectory": "/moved"})
-        context = PlanContext(tx, scope, request, max_nodes=200, helper=helper)
+        context = PlanContext(
+            LocalWorkspace(tx, scope).reader(lock_rows=False),
+            scope,
+            request,
+            max_nodes=200,
+            helper=helper,
+        )
         outcome = Planner(context, reader, workset).run()
         stored = workset.records(outcome.order)
     kept = 0

@@ -1,9 +1,13 @@
 """Import: read, verify, transform, resolve, check, plan and apply a package, one module a step.
 
 - ``request``: the import request (DataArts ImportFileReq plus jobferry options), checked.
-- ``uploads``: where packages come from (uploads, object storage), opened for a streaming read.
+- ``ports``: the pipeline's two interfaces: the source it reads (``ImportSource``) and the
+  target it reads and writes (``ImportTarget``: ``TargetReader``, ``TargetWriter``).
+- ``sources``: the sources: a package file, a workspace of this server.
+- ``uploads``: where package files come from (uploads, object storage), fetched for a read.
 - ``transform``: the profile and the request applied to each object (pure; also offline).
-- ``snapshot``: what the target holds, asked a batch at a time.
+- ``local``: the target when it is a workspace of this server (read a batch at a time,
+  written in the caller's transaction).
 - ``checks``: every problem of every object.
 - ``model``: the planned objects, their records and problems, and the plan's outcome.
 - ``planner``: transform → resolve → check → action per object, a batch at a time.

@@ -22,19 +22,14 @@ from typing import Any
 import orjson
 
 from jobferry.domain.enums import ObjectKind, PlanAction, RefKind, TargetStatus
-from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.model import WRITES, PlanOutcome, Record
+from jobferry.services.importing.ports import TargetWriter
 from jobferry.services.importing.promote import Promotion, clear_names
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.support.collector import collect_batch_garbage
-from jobferry.storage import Tx
-from jobferry.storage import environment as env_repo
-from jobferry.storage import tags as tag_repo
-from jobferry.storage import tasks as task_repo
 from jobferry.storage.ids import new_id
-from jobferry.storage.importing import target as repo
 from jobferry.storage.importing.workset import Workset
 from jobferry.storage.records import VersionRecord
 from jobferry.storage.rows import ChangeRow, JobRow, ResourceRow, ScriptRow, Stamp
@@ -56,10 +51,15 @@ class Applier:
     is being made (:meth:`ahead`), then the rest of the plan (:func:`apply_plan`)."""
 
     def __init__(
-        self, tx: Tx, scope: Scope, request: ImportRequest, task_id: str, source: str | None
+        self,
+        target: TargetWriter,
+        scope: Scope,
+        request: ImportRequest,
+        task_id: str,
+        source: str | None,
     ) -> None:
         self.scope = scope
-        self.writer = _Writer(tx, scope, request, task_id, source)
+        self.writer = _Writer(target, scope, request, task_id, source)
         self._ahead = bytearray()  # one byte per plan position: memory stays flat
 
     def ahead(self, records: list[tuple[int, Record]]) -> None:
@@ -111,19 +111,17 @@ def apply_plan(
 ) -> Outcome:
     """Write every object of the plan that can be imported and was not written ahead; report
     every object."""
-    writer, scope = applier.writer, applier.scope
-    tx, task_id = writer.tx, writer.task_id
-    clear_names(tx, workset, plan.failing)
+    writer = applier.writer
+    target, task_id = writer.target, writer.task_id
+    clear_names(target, workset, plan.failing)
     order = plan.order
     for start in range(0, len(order), BATCH):
         collect_batch_garbage()
         rows = _apply_batch(applier, plan, workset, start, order[start : start + BATCH])
-        task_repo.insert_subtasks(tx, task_id, rows)
-    repo.insert_changes(tx, writer.promotion.rewrite_dependents())
+        target.add_subtasks(task_id, rows)
+    target.add_changes(writer.promotion.rewrite_dependents())
     outcome = writer.outcome
-    audit_in_scope(
-        tx,
-        scope,
+    target.audit(
         "import.apply",
         "package",
         package_sha256,
@@ -198,16 +196,16 @@ class _Writer:
 
     def __init__(
         self,
-        tx: Tx,
+        target: TargetWriter,
         scope: Scope,
         request: ImportRequest,
         task_id: str,
         source: str | None,
     ) -> None:
-        self.tx, self.request, self.task_id = tx, request, task_id
+        self.target, self.request, self.task_id = target, request, task_id
         self.ws = scope.workspace.id
         self.stamp = Stamp(now_ms(), scope.actor.name)
-        self.promotion = Promotion(tx, scope, source, task_id, self.stamp)
+        self.promotion = Promotion(target, scope, source, task_id, self.stamp)
         self.now = self.stamp.at
         self.submit = request.target_status is not TargetStatus.SAVED
         self.outcome = Outcome()
@@ -229,7 +227,7 @@ class _Writer:
 
     def flush(self) -> None:
         """The batch's change records and ledger rows."""
-        repo.insert_changes(self.tx, self.changes)
+        self.target.add_changes(self.changes)
         self.changes = []
         self.promotion.flush()
 
@@ -286,9 +284,7 @@ class _Writer:
             if self.submit:
                 versions.append((script_id, self._version(version, record.text)))
             self._record(record, script_id, record.text, version, script_id)
-        repo.insert_scripts(self.tx, self.ws, new, self.stamp)
-        repo.update_scripts(self.tx, updated, self.stamp)
-        repo.insert_script_versions(self.tx, versions)
+        self.target.put_scripts(new, updated, versions, self.stamp)
 
     def resources(self, records: list[Record]) -> None:
         """Write resources (never versioned)."""
@@ -304,8 +300,7 @@ class _Writer:
                 (res_id, ResourceRow(name, record.text, directory, type_))
             )
             self._record(record, res_id, record.text, None, res_id)
-        repo.insert_resources(self.tx, self.ws, new, self.stamp)
-        repo.update_resources(self.tx, updated, self.stamp)
+        self.target.put_resources(new, updated, self.stamp)
 
     def cdm_jobs(self, records: list[Record]) -> None:
         """CDM job definitions become environment objects (never with secrets)."""
@@ -313,15 +308,11 @@ class _Writer:
             assert record.text is not None
             document = load(record.text)
             config = document.get("config")
-            env_repo.upsert_object(
-                self.tx,
-                self.ws,
-                RefKind.CDM_JOB.value,
+            self.target.put_cdm_job(
                 record.name,
-                type_=str(document.get("type") or "CDM"),
-                config=dump(config if isinstance(config, dict) else {}),
-                now=self.now,
-                actor=self.stamp.by,
+                str(document.get("type") or "CDM"),
+                dump(config if isinstance(config, dict) else {}),
+                self.stamp,
             )
             self.changes.append(
                 _change(self.task_id, self.ws, record, f"cdm_job:{record.name}", record.text, None)
@@ -352,25 +343,22 @@ class _Writer:
                 if kind == _TAG:
                     tags.add(name)
             self._record(record, str(job_id), row.document, row.latest_version, uids[row.name])
-        repo.insert_job_versions(self.tx, versions)
-        # New jobs have no reference rows yet: only overwritten ones need theirs cleared.
-        repo.replace_job_refs(self.tx, overwritten, refs)
-        tag_repo.ensure_tags(self.tx, self.ws, tags, self.now)
+        self.target.put_job_details(versions, refs, overwritten, tags, self.now)
 
     def _job_rows(
         self, records: list[Record], rows: dict[str, JobRow]
     ) -> tuple[dict[str, int], dict[str, str], list[int]]:
         """Insert the new jobs and update the others (scheduled ones paused around it):
         name → id, name → stable uid, and the ids of the jobs updated."""
-        created = repo.insert_jobs(
-            self.tx, self.ws, [rows[r.name] for r in records if r.target is None], self.stamp
+        created = self.target.create_jobs(
+            [rows[r.name] for r in records if r.target is None], self.stamp
         )
         ids = {name: job_id for name, (job_id, _) in created.items()}
         uids = {name: uid for name, (_, uid) in created.items()}
         updated = [(int(r.target[0]), r) for r in records if r.target is not None]
         overwritten = [(job_id, rows[r.name]) for job_id, r in updated]
         with self.promotion.paused(updated):
-            repo.update_jobs(self.tx, overwritten, self.stamp)
+            self.target.update_jobs(overwritten, self.stamp)
         ids.update({row.name: job_id for job_id, row in overwritten})
         uids.update({rows[r.name].name: r.target_uid or "" for _, r in updated})
         return ids, uids, [job_id for job_id, _ in overwritten]

@@ -27,14 +27,9 @@ from jobferry.package.manifest import Requirement
 from jobferry.package.signature import SignatureCheck, check_signature
 from jobferry.services.context import Scope
 from jobferry.services.importing.model import WRITES, PlannedObject, Problem
+from jobferry.services.importing.ports import TargetReader
 from jobferry.services.importing.request import ImportRequest
-from jobferry.services.importing.snapshot import TargetState
 from jobferry.services.importing.transform import Transform
-from jobferry.services.workspaces.keys import trusted_public_keys
-from jobferry.storage import Tx
-from jobferry.storage import environment as env_repo
-from jobferry.storage import jobs as job_repo
-from jobferry.storage import keys as key_repo
 
 # Enum members looked up once: class attribute access on an enum costs in ~100,000-reference loops.
 _TAG, _JOB, _CONNECTION, _CDM_JOB = RefKind.TAG, RefKind.JOB, RefKind.CONNECTION, RefKind.CDM_JOB
@@ -97,22 +92,18 @@ def _at(item: PlannedObject, ref: Reference) -> str:
     return f"job '{item.name}' {_where(ref)}"
 
 
-def signature_state(tx: Tx, scope: Scope, package: SignedPackage) -> SignatureCheck:
-    """The package's signature checked against the keys the workspace trusts (its own too)."""
-    trusted = trusted_public_keys(tx, scope.workspace.id)
-    own = key_repo.get_signing_key(tx, scope.workspace.id)
-    if own is not None:
-        trusted.append(own.public_key)
-    return check_signature(package.manifest_bytes, package.signature, trusted)
+def signature_state(target: TargetReader, package: SignedPackage) -> SignatureCheck:
+    """The package's signature checked against the keys the target trusts (its own too)."""
+    return check_signature(package.manifest_bytes, package.signature, target.trusted_keys())
 
 
 def check_package_signature(
-    tx: Tx, scope: Scope, package: SignedPackage | None
+    target: TargetReader, scope: Scope, package: SignedPackage | None
 ) -> tuple[SignatureCheck | None, list[Problem]]:
     """The package's signature state, and the problem it is when it is not good enough."""
     if package is None:
         return None, []
-    check = signature_state(tx, scope, package)
+    check = signature_state(target, package)
     ws = scope.workspace
     if check.state == "invalid":
         fix = "export the package again from the source and carry it unchanged"
@@ -138,21 +129,25 @@ class SecretCheck:
     """
 
     def __init__(
-        self, tx: Tx, scope: Scope, requirements: list[Requirement], transform: Transform
+        self,
+        target: TargetReader,
+        scope: Scope,
+        requirements: list[Requirement],
+        transform: Transform,
     ) -> None:
         needed = [r for r in requirements if r.kind == RefKind.CONNECTION.value]
         self.states: dict[str, str] = {}
         self._lacking: dict[str, str] = {}
         if needed:
-            self._states(tx, scope, needed, transform)
+            self._states(target.connection_secrets(), scope, needed, transform)
 
     def _states(
-        self, tx: Tx, scope: Scope, needed: list[Requirement], transform: Transform
+        self,
+        present: dict[str, set[str]],
+        scope: Scope,
+        needed: list[Requirement],
+        transform: Transform,
     ) -> None:
-        present = {
-            o.name: {secret_role(key) for key in o.secret_keys}
-            for o in env_repo.list_objects(tx, scope.workspace.id, RefKind.CONNECTION.value)
-        }
         ws_name = scope.workspace.name
         for req in needed:
             name = transform.renames.get((RefKind.CONNECTION, req.name), req.name)
@@ -216,7 +211,7 @@ def environment_report(
 def check_object(
     item: PlannedObject,
     scope: Scope,
-    state: TargetState,
+    state: TargetReader,
     request: ImportRequest,
     max_nodes: int,
 ) -> list[Problem]:
@@ -278,7 +273,7 @@ class References:
 
     def __init__(
         self,
-        state: TargetState,
+        state: TargetReader,
         ws_id: str,
         ws_name: str,
         existing: set[tuple[str, str, str]],
@@ -386,15 +381,13 @@ def drift_problem(item: PlannedObject, ws_name: str) -> Problem:
     )
 
 
-def renamed_in_use(tx: Tx, scope: Scope, item: PlannedObject) -> list[Problem]:
+def renamed_in_use(target: TargetReader, scope: Scope, item: PlannedObject) -> list[Problem]:
     """A job the import renames that jobs of other workspaces depend on by its old name (they
     would lose it: a rename rewrites only the target workspace's own jobs)."""
     if item.kind is not ObjectKind.JOB or item.previous_name is None:
         return []
     ws = scope.workspace
-    users = job_repo.dependents_in_other_workspaces(
-        tx, scope.actor.project_id, ws.name, item.previous_name
-    )
+    users = target.dependents_elsewhere(item.previous_name)
     if not users:
         return []
     shown = ", ".join(sorted(f"{other}/{job}" for other, _, job in users)[:10])

@@ -27,12 +27,8 @@ from jobferry.domain.graph import ranked_order
 from jobferry.services.context import Scope
 from jobferry.services.importing.matching import IDENTIFIED, Matcher
 from jobferry.services.importing.model import Problem, Record
+from jobferry.services.importing.ports import TargetReader
 from jobferry.services.importing.request import ImportRequest
-from jobferry.storage import Tx
-from jobferry.storage import exports as export_repo
-from jobferry.storage import jobs as job_repo
-from jobferry.storage.importing import ledger as repo
-from jobferry.storage.importing import rollbacks as use_repo
 from jobferry.storage.importing.ledger import LedgerRow
 from jobferry.storage.importing.target import TargetObject
 from jobferry.storage.importing.workset import Workset
@@ -45,10 +41,11 @@ class Deletes:
     """The DELETEs of one plan."""
 
     def __init__(
-        self, tx: Tx, scope: Scope, request: ImportRequest, matcher: Matcher, workset: Workset
+        self, scope: Scope, request: ImportRequest, matcher: Matcher, workset: Workset
     ) -> None:
-        self.tx, self.scope, self.request = tx, scope, request
+        self.scope, self.request = scope, request
         self.matcher, self.workset = matcher, workset
+        self.target: TargetReader = matcher.state
 
     def candidates(self) -> Iterator[tuple[LedgerRow, TargetObject]]:
         """Ledger rows of objects the source no longer has, with their target object (when the
@@ -57,8 +54,7 @@ class Deletes:
         if not self.request.propagate_deletes or source is None:
             return
         after: tuple[str, str] | None = None
-        ws = self.scope.workspace.id
-        while rows := repo.source_ledger(self.tx, ws, source, after, BATCH):
+        while rows := self.target.source_ledger(source, after, BATCH):
             after = (rows[-1].kind, rows[-1].source_uid)
             gone = [r for r in rows if r.kind in IDENTIFIED and self.matcher.goes_away(r)]
             wanted: dict[str, list[str]] = {}
@@ -78,7 +74,7 @@ class Deletes:
             return []
         names = {(row.kind, target.name) for row, target in picked}
         out: list[tuple[int, Record, list[Problem]]] = []
-        for offset, (row, target) in enumerate(_ordered(self.tx, self.scope, picked)):
+        for offset, (row, target) in enumerate(_ordered(self.target, picked)):
             problems = self._problems(row, target, names)
             record = Record(
                 kind=row.kind,
@@ -121,16 +117,13 @@ class Deletes:
             )
         users = [
             job
-            for _, job, _ in use_repo.jobs_using(self.tx, ws.id, row.kind, [target.name])
+            for _, job, _ in self.target.jobs_using(row.kind, [target.name])
             if ("job", job) not in deleted and job != target.name
         ]
         users += self._written_users(row.kind, target.name)
         if row.kind == ObjectKind.JOB:
             users += [
-                f"{other}/{job}"
-                for other, _, job in job_repo.dependents_in_other_workspaces(
-                    self.tx, self.scope.actor.project_id, ws.name, target.name
-                )
+                f"{other}/{job}" for other, _, job in self.target.dependents_elsewhere(target.name)
             ]
         if users:
             shown = ", ".join(sorted(set(users))[:10])
@@ -165,7 +158,7 @@ class Deletes:
 
 
 def _ordered(
-    tx: Tx, scope: Scope, picked: list[tuple[LedgerRow, TargetObject]]
+    target: TargetReader, picked: list[tuple[LedgerRow, TargetObject]]
 ) -> list[tuple[LedgerRow, TargetObject]]:
     """Jobs first, downstream before upstream; then scripts, then resources."""
     jobs = sorted((p for p in picked if p[0].kind == ObjectKind.JOB), key=lambda p: p[1].name)
@@ -175,16 +168,12 @@ def _ordered(
     )
     number = {target.name: n for n, (_, target) in enumerate(jobs)}
     edges = []
-    for n, (_, target) in enumerate(jobs):
-        for _, upstream in _upstreams(tx, scope, target.name):
+    for n, (_, held) in enumerate(jobs):
+        for _, upstream in target.upstream_edges([held.name]):
             if upstream in number:
                 edges.append((number[upstream], n))  # downstream first: reversed edges
     order, left = ranked_order(len(jobs), edges)
     return [jobs[n] for n in (order if not left else range(len(jobs)))] + others
-
-
-def _upstreams(tx: Tx, scope: Scope, name: str) -> list[tuple[str, str]]:
-    return export_repo.upstream_edges(tx, scope.workspace.id, [name])
 
 
 def name_conflicts(workset: Workset, ws_name: str) -> list[tuple[int, Problem]]:

@@ -19,12 +19,9 @@ from typing import Any
 
 from jobferry.domain.enums import ObjectKind
 from jobferry.package.manifest import deleted_objects, inventory_kinds
-from jobferry.package.reader import PackageReader
 from jobferry.services.importing.model import PlannedObject
+from jobferry.services.importing.ports import OpenedPackage, TargetReader
 from jobferry.services.importing.request import ImportRequest
-from jobferry.services.importing.snapshot import TargetState
-from jobferry.storage import Tx
-from jobferry.storage.importing import ledger as repo
 from jobferry.storage.importing.ledger import LedgerRow
 from jobferry.storage.importing.target import TargetObject
 
@@ -46,7 +43,7 @@ class Source:
     """(kind, uid) → name of the deleted objects."""
 
 
-def package_source(reader: PackageReader) -> Source:
+def package_source(reader: OpenedPackage) -> Source:
     """The source of a package being read."""
     manifest: dict[str, Any] | None = reader.manifest
     if not manifest or manifest.get("formatVersion", 1) < 2:
@@ -69,15 +66,13 @@ class Matcher:
 
     def __init__(
         self,
-        tx: Tx,
-        state: TargetState,
+        state: TargetReader,
         source: Source,
-        reader: PackageReader,
+        reader: OpenedPackage,
         request: ImportRequest,
-        workspace_id: str,
     ) -> None:
-        self.tx, self.state, self.source, self.reader = tx, state, source, reader
-        self.request, self.ws = request, workspace_id
+        self.state, self.source, self.reader = state, source, reader
+        self.request = request
 
     def goes_away(self, row: LedgerRow) -> bool:
         """Whether the import deletes the target object ``row`` leads to (its source object
@@ -112,7 +107,7 @@ class Matcher:
                 wanted.setdefault(item.kind, []).append(item.uid)
         assert self.source.workspace_id is not None
         for kind, uids in wanted.items():
-            rows = repo.ledger_rows(self.tx, self.ws, self.source.workspace_id, kind, uids)
+            rows = self.state.ledger_rows(self.source.workspace_id, kind, uids)
             for item in items:
                 if item.kind == kind and item.uid in rows:
                     item.ledger = rows[item.uid]
@@ -142,7 +137,7 @@ class Matcher:
                 wanted.setdefault(item.kind, []).append(held.uid)
         out: dict[tuple[str, str], LedgerRow] = {}
         for kind, uids in wanted.items():
-            for uid, row in repo.ledger_by_target(self.tx, self.ws, kind, uids).items():
+            for uid, row in self.state.ledger_by_target(kind, uids).items():
                 if row.source_workspace_id == self.source.workspace_id:
                     out[(kind, uid)] = row
         return out

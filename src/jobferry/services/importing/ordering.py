@@ -16,8 +16,7 @@ from jobferry.domain.enums import ENVIRONMENT_KINDS, ObjectKind, PlanAction
 from jobferry.domain.graph import find_cycle, ranked_order
 from jobferry.services.importing.checks import PACKAGE_KINDS, cycle_problem
 from jobferry.services.importing.model import WRITES, Problem, Record
-from jobferry.storage import Tx
-from jobferry.storage import exports as export_repo
+from jobferry.services.importing.ports import TargetReader
 from jobferry.storage.importing.workset import Workset
 
 Present = Callable[[str, Sequence[str]], set[str]]
@@ -85,7 +84,7 @@ class JobGraph:
             return list(self.seqs)
         return [self.seqs[n] for n in order]
 
-    def cycle(self, tx: Tx, workspace_id: str) -> tuple[list[str], int] | None:
+    def cycle(self, target: TargetReader) -> tuple[list[str], int] | None:
         """A dependency cycle the import would make, and the seq of the first job of the cycle
         that the import writes (``None``: there is none). Only a written job can close a new
         cycle, so the graph is the written jobs' dependencies and, upstream of them, the
@@ -94,7 +93,7 @@ class JobGraph:
             return None
         extra: dict[str, int] = {}  # jobs the import does not write → their number
         edges = list(self._edges())
-        outside = self._outside_edges(tx, workspace_id, extra)
+        outside = self._outside_edges(target, extra)
         edges += outside
         ranked = ranked_order(len(self.seqs) + len(extra), edges)
         if not outside:
@@ -117,9 +116,7 @@ class JobGraph:
                 return found, self.seqs[number]
         return None
 
-    def _outside_edges(
-        self, tx: Tx, workspace_id: str, extra: dict[str, int]
-    ) -> list[tuple[int, int]]:
+    def _outside_edges(self, target: TargetReader, extra: dict[str, int]) -> list[tuple[int, int]]:
         """From the written jobs to the jobs they depend on that the import does not write,
         and the target's dependJobs from there on upstream."""
         outside = self.workset.outside_upstreams()
@@ -130,7 +127,7 @@ class JobGraph:
         edges = [(self.number[seq], number(name)) for seq, name in self.workset.edges_to(outside)]
         frontier, seen = outside, set(outside)
         while frontier:
-            rows = export_repo.upstream_edges(tx, workspace_id, frontier)
+            rows = target.upstream_edges(frontier)
             written = self.workset.written_jobs(sorted({up for _, up in rows}))
             following: set[str] = set()
             for job, up in rows:
@@ -150,9 +147,9 @@ class JobGraph:
         return {n: by_seq[self.seqs[n]] if n < len(self.seqs) else outside[n] for n in numbers}
 
 
-def cycle_problems(graph: JobGraph, tx: Tx, workspace_id: str) -> list[tuple[int, Problem]]:
+def cycle_problems(graph: JobGraph, target: TargetReader) -> list[tuple[int, Problem]]:
     """The one dependency-cycle problem of the plan, if the import would make a cycle."""
-    found = graph.cycle(tx, workspace_id)
+    found = graph.cycle(target)
     if found is None:
         return []
     cycle, seq = found

@@ -32,7 +32,7 @@ from jobferry.domain.enums import (
 )
 from jobferry.domain.references import Reference
 from jobferry.package.manifest import parse_requirements
-from jobferry.package.reader import PackageObject, PackageReader
+from jobferry.package.model import PackageObject
 from jobferry.services.context import Scope
 from jobferry.services.importing.checks import (
     PACKAGE_KINDS,
@@ -62,6 +62,7 @@ from jobferry.services.importing.ordering import (
     failing_objects,
     resolve_pending,
 )
+from jobferry.services.importing.ports import OpenedPackage, TargetReader
 from jobferry.services.importing.prepare import (
     Preparation,
     ledger_pack,
@@ -70,11 +71,9 @@ from jobferry.services.importing.prepare import (
     transformed,
 )
 from jobferry.services.importing.request import ImportRequest
-from jobferry.services.importing.snapshot import TargetState
 from jobferry.services.importing.transform import Transform
 from jobferry.services.support.collector import collect_batch_garbage
-from jobferry.services.workspaces.profiles import ResolvedProfile, resolve_profile
-from jobferry.storage import Tx
+from jobferry.services.workspaces.profiles import ResolvedProfile
 from jobferry.storage.importing.workset import Workset
 
 BATCH = 500
@@ -87,18 +86,18 @@ _RANK = {str(kind): rank for kind, rank in KIND_ORDER.items()}
 class PlanContext:
     """What a plan is made for: where, from which request, under which rules."""
 
-    tx: Tx
+    target: TargetReader
+    """The workspace the plan is made for, as the plan reads it (:mod:`.ports`)."""
     scope: Scope
     request: ImportRequest
     max_nodes: int
-    lock_rows: bool = False
     environment_report: bool = False
     helper: bool = False
     """Read and prepare the package in a helper process (:mod:`.prepare`): a large package."""
     write_ahead: Callable[[list[tuple[int, Record]]], None] | None = None
     """Where the objects an ATOMIC import creates go as soon as their batch is planned
     (``apply.Applier.ahead``), when the plan reads a snapshot that those writes cannot change
-    (``tx`` is then another connection than the one they are written on)."""
+    (the target is then read on another connection than the one they are written on)."""
 
 
 def _batches(objects: Iterable[PackageObject]) -> Iterator[list[PackageObject]]:
@@ -129,21 +128,21 @@ class _Found:
 class Planner:
     """One plan of one package into the scope's workspace (no writes but the working set)."""
 
-    def __init__(self, ctx: PlanContext, reader: PackageReader, workset: Workset) -> None:
+    def __init__(self, ctx: PlanContext, reader: OpenedPackage, workset: Workset) -> None:
         self.ctx, self.reader, self.workset = ctx, reader, workset
         scope = ctx.scope
         self.ws_id, self.ws_name = scope.workspace.id, scope.workspace.name
-        self.resolved: ResolvedProfile | None = resolve_profile(ctx.tx, scope, ctx.request.profile)
+        self.state = ctx.target
+        self.resolved: ResolvedProfile | None = self.state.profile(ctx.request.profile)
         self.transform = Transform(
             ctx.request, self.resolved.profile if self.resolved else None, datetime.now(UTC)
         )
         self.transform.check_zone("timeZone.zone")
-        self.state = TargetState(ctx.tx, scope, ctx.lock_rows)
         requirements = parse_requirements(reader.manifest)
-        self.secrets = SecretCheck(ctx.tx, scope, requirements, self.transform)
-        self.signature, self.package_problems = check_package_signature(ctx.tx, scope, reader)
+        self.secrets = SecretCheck(self.state, scope, requirements, self.transform)
+        self.signature, self.package_problems = check_package_signature(self.state, scope, reader)
         self.source = package_source(reader)
-        self.matcher = Matcher(ctx.tx, self.state, self.source, reader, ctx.request, self.ws_id)
+        self.matcher = Matcher(self.state, self.source, reader, ctx.request)
         self.owned = self.resolved.profile.target_owned if self.resolved else ()
         self.found = _Found()
         self.seq = 0
@@ -166,7 +165,7 @@ class Planner:
         self._plan_deletes()
         late += name_conflicts(self.workset, self.ws_name)
         graph = JobGraph(self.workset)
-        late += cycle_problems(graph, self.ctx.tx, self.ws_id)
+        late += cycle_problems(graph, self.state)
         for seq, problem in late:
             self.found.note(seq, [problem])
         order = array("l", self.workset.deletes_in_order())
@@ -180,7 +179,7 @@ class Planner:
     def _plan_deletes(self) -> None:
         """What the import deletes (``propagateDeletes``), after the package's objects."""
         ctx = self.ctx
-        planned = Deletes(ctx.tx, ctx.scope, ctx.request, self.matcher, self.workset)
+        planned = Deletes(ctx.scope, ctx.request, self.matcher, self.workset)
         rows: list[tuple[Any, ...]] = []
         for seq, record, problems in planned.plan(self.seq + 1):
             self.seq = seq
@@ -352,7 +351,7 @@ class Planner:
             if item.drift is not None and request.on_drift is DriftPolicy.FAIL:
                 problems.append(drift_problem(item, self.ws_name))
             if item.action is PlanAction.RENAME:
-                problems += renamed_in_use(self.ctx.tx, self.ctx.scope, item)
+                problems += renamed_in_use(self.state, self.ctx.scope, item)
         if item.kind is ObjectKind.JOB and (writes or self.ctx.environment_report):
             checked = references.check(item, report_only=not writes)
             problems += checked.problems

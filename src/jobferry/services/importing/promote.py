@@ -22,15 +22,10 @@ from typing import Any
 
 from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, RefKind
 from jobferry.domain.references import distinct_references, job_references, rename_references
-from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.model import Record
-from jobferry.storage import Tx
-from jobferry.storage import jobs as job_repo
-from jobferry.storage.importing import ledger as ledger_repo
-from jobferry.storage.importing import rollbacks as rollback_repo
-from jobferry.storage.importing import snapshots
+from jobferry.services.importing.ports import TargetWriter
 from jobferry.storage.importing.ledger import LedgerRow, Packed
 from jobferry.storage.importing.workset import Workset
 from jobferry.storage.rows import ChangeRow, JobRow, Stamp
@@ -41,7 +36,7 @@ BATCH = 500
 _REF_KINDS = {"job": RefKind.JOB, "script": RefKind.SCRIPT, "resource": RefKind.RESOURCE}
 
 
-def clear_names(tx: Tx, workset: Workset, failing: Container[int]) -> None:
+def clear_names(target: TargetWriter, workset: Workset, failing: Container[int]) -> None:
     """Give every object the plan renames a temporary name (its uid makes it unique), but for
     those that fail (PER_OBJECT mode), which keep their names."""
     seqs = [seq for seq in workset.renames() if seq not in failing]
@@ -55,17 +50,17 @@ def clear_names(tx: Tx, workset: Workset, failing: Container[int]) -> None:
                 (record.target[0], TEMPORARY + record.target_uid)
             )
         for kind, names in by_kind.items():
-            snapshots.rename(tx, kind, names)
+            target.rename(kind, names)
 
 
 class Promotion:
     """The promotion side of one apply: ledger rows, deletes, renames, pauses."""
 
     def __init__(
-        self, tx: Tx, scope: Scope, source: str | None, task_id: str, stamp: Stamp
+        self, target: TargetWriter, scope: Scope, source: str | None, task_id: str, stamp: Stamp
     ) -> None:
-        self.tx, self.scope, self.source, self.task_id, self.stamp = (
-            tx,
+        self.target, self.scope, self.source, self.task_id, self.stamp = (
+            target,
             scope,
             source,
             task_id,
@@ -107,15 +102,13 @@ class Promotion:
 
     def flush(self) -> None:
         """Write the ledger rows of the batch."""
-        ledger_repo.delete_ledger(self.tx, self.ws, self.forgotten)
+        self.target.forget(self.forgotten)
         if self.ledger and self.replacing is None:
             assert self.source is not None
             # A first promotion from this source has no row to replace, and the package holds
             # each source object once: its rows go in without a look for old ones.
-            self.replacing = ledger_repo.has_ledger(self.tx, self.ws, self.source)
-        ledger_repo.put_ledger(
-            self.tx, self.ws, self.ledger, replace=bool(self.replacing), packed=self.packed
-        )
+            self.replacing = self.target.has_ledger(self.source)
+        self.target.learn(self.ledger, bool(self.replacing), self.packed)
         self.ledger, self.packed, self.forgotten = [], [], []
 
     def undo(self, record: Record, **extra: Any) -> str | None:
@@ -139,21 +132,11 @@ class Promotion:
         assert record.target is not None
         assert record.target_uid is not None
         object_id, version, status, _ = record.target
-        state = snapshots.take(self.tx, record.kind, object_id)
-        if record.kind == ObjectKind.JOB:
-            job_repo.delete_job(self.tx, int(object_id))
-        elif record.kind == ObjectKind.SCRIPT:
-            rollback_repo.delete_scripts(self.tx, [object_id])
-        else:
-            rollback_repo.delete_resources(self.tx, [object_id])
-        ledger_repo.record_deletions(
-            self.tx, self.ws, [(record.kind, record.target_uid, record.name)], *self.stamp
-        )
+        state = self.target.delete(record.kind, object_id)
+        self.target.tombstones([(record.kind, record.target_uid, record.name)], self.stamp)
         if record.ledger is not None:
             row = LedgerRow(*record.ledger)
-            ledger_repo.delete_ledger(
-                self.tx, self.ws, [(row.source_workspace_id, row.kind, row.source_uid)]
-            )
+            self.target.forget([(row.source_workspace_id, row.kind, row.source_uid)])
         return ChangeRow(
             task_id=self.task_id,
             workspace_id=self.ws,
@@ -179,7 +162,7 @@ class Promotion:
                 by_kind.setdefault(record.kind, []).append((record.target[0], record.name))
                 self.renamed.append((record.kind, record.previous_name, record.name))
         for kind, names in by_kind.items():
-            snapshots.rename(self.tx, kind, names)
+            self.target.rename(kind, names)
 
     def rewrite_dependents(self) -> list[ChangeRow]:
         """Every job the import did not write that refers to a renamed object by its old name,
@@ -188,22 +171,24 @@ class Promotion:
         users: dict[int, str] = {}
         for kind, old, new in self.renamed:
             renames[(_REF_KINDS[kind], old)] = new
-            users.update(job_repo.jobs_referencing_with_ids(self.tx, self.ws, kind, old))
+            users.update(self.target.jobs_referring(kind, old))
         # The jobs this import wrote carry the package's references already (asked of the
         # change records rather than remembered: memory stays flat however many it wrote).
-        written = rollback_repo.imported_jobs_among(self.tx, self.task_id, [str(i) for i in users])
+        written = self.target.written_by(self.task_id, [str(i) for i in users])
         users = {job_id: user for job_id, user in users.items() if str(job_id) not in written}
         changes = []
         for job_id, name in sorted(users.items(), key=lambda item: item[1]):
-            job = job_repo.get_job(self.tx, self.ws, name)
+            job = self.target.job(name)
             assert job is not None
             doc = rename_references(load(job.document), renames)
             text = dump(doc)
-            job_repo.update_job(
-                self.tx, job_id, JobRow.of(doc, text, job.latest_version), self.stamp
-            )
             refs = distinct_references(job_references(doc))
-            job_repo.replace_refs(self.tx, job_id, [(k.value, n, w or "") for k, n, w in refs])
+            self.target.rewrite_job(
+                job_id,
+                JobRow.of(doc, text, job.latest_version),
+                [(k.value, n, w or "") for k, n, w in refs],
+                self.stamp,
+            )
             changes.append(
                 ChangeRow(
                     task_id=self.task_id,
@@ -236,13 +221,11 @@ class Promotion:
 
     def pause(self, job_id: int, name: str) -> None:
         """Stop a scheduled job before the import writes it."""
-        job_repo.set_status(self.tx, job_id, JobStatus.STOPPED)
-        audit_in_scope(self.tx, self.scope, "job.stop", "job", name, {"by": "import"})
+        self.target.set_job_status(job_id, name, JobStatus.STOPPED.value, "job.stop")
 
     def restore(self, job_id: int, name: str, status: str) -> None:
         """Start a paused job again as it was."""
-        job_repo.set_status(self.tx, job_id, JobStatus(status))
-        audit_in_scope(self.tx, self.scope, "job.start", "job", name, {"by": "import"})
+        self.target.set_job_status(job_id, name, status, "job.start")
 
 
 def _ledger_json(row: LedgerRow) -> dict[str, Any]:

@@ -20,16 +20,24 @@ from jobferry.errors import (
     JobferryError,
     PlanStaleError,
 )
-from jobferry.package.reader import PackageReader, ReadLimits
+from jobferry.package.reader import ReadLimits
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.apply import FAILED, SUCCESSFUL, Applier, apply_plan
 from jobferry.services.importing.checks import signature_state
+from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import package_source
 from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.plans import PlanStore
+from jobferry.services.importing.ports import (
+    ImportSource,
+    ImportTarget,
+    OpenedPackage,
+    TargetReader,
+)
 from jobferry.services.importing.request import ImportRequest, parse_import_request
+from jobferry.services.importing.sources import PackageFile
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.support.collector import collector_paused
 from jobferry.services.support.scratch import scratch_folder
@@ -108,7 +116,7 @@ class ImportService:
         """DataArts show_file_info: what the package holds, without importing anything."""
         Switches.of(self.settings).require_import()
         scope.require(WRITERS, "look into packages")
-        with collector_paused(), self.packages.open(scope, path) as reader:
+        with collector_paused(), self._source(scope, path).open() as reader:
             jobs, scripts, others = [], [], []
             for obj in reader.objects():
                 directory = obj.document.get("directory") or "/"
@@ -125,7 +133,7 @@ class ImportService:
                 else:
                     others.append({"kind": obj.kind, "name": obj.name})
             with self.db.transaction(readonly=True) as tx:
-                signature = signature_state(tx, scope, reader)
+                signature = signature_state(self._target(tx, scope).reader(False), reader)
             return {
                 "jobs": jobs,
                 "scripts": scripts,
@@ -142,7 +150,7 @@ class ImportService:
         """The plan of an import: at once for small packages, else a dry-run task to run."""
         Switches.of(self.settings).require_import()
         request = self._request(scope, asked)
-        with collector_paused(), self.packages.open(scope, request.path) as reader:
+        with collector_paused(), self._source(scope, request.path).open() as reader:
             if reader.definitions() > PLAN_SYNC_MAX_OBJECTS:
                 return self.prepare(scope, asked.as_dry_run())
             return self._plan_and_keep(scope, request, reader)
@@ -154,11 +162,12 @@ class ImportService:
         request = self._request(scope, asked)
         with (
             collector_paused(),
-            self.packages.open(scope, request.path) as reader,
+            self._source(scope, request.path).open() as reader,
             Workset(self.scratch) as workset,
             self.db.transaction(readonly=True) as tx,
         ):
-            plan = self._plan(tx, scope, request, reader, workset, environment_report=True)
+            target = self._target(tx, scope).reader(lock_rows=False)
+            plan = self._plan(target, scope, request, reader, workset, environment_report=True)
             assert plan.environment is not None
             return {
                 **plan.environment,
@@ -167,24 +176,24 @@ class ImportService:
             }
 
     def _plan_and_keep(
-        self, scope: Scope, request: ImportRequest, reader: PackageReader
+        self, scope: Scope, request: ImportRequest, reader: OpenedPackage
     ) -> dict[str, Any]:
         """Plan on a read-only snapshot of the target (nothing locked or written), keep the
         plan and its objects, and answer its view."""
         with Workset(self.scratch) as workset:
             with self.db.transaction(readonly=True) as tx:
-                plan = self._plan(tx, scope, request, reader, workset)
+                target = self._target(tx, scope).reader(lock_rows=False)
+                plan = self._plan(target, scope, request, reader, workset)
             return self.plans.keep(scope, plan, workset, request, reader.sha256)
 
     def _plan(
         self,
-        tx: Tx,
+        target: TargetReader,
         scope: Scope,
         request: ImportRequest,
-        reader: PackageReader,
+        reader: OpenedPackage,
         workset: Workset,
         *,
-        lock_rows: bool = False,
         environment_report: bool = False,
         ahead: Callable[[list[tuple[int, Record]]], None] | None = None,
     ) -> PlanOutcome:
@@ -192,11 +201,10 @@ class ImportService:
         about a second to start) is read and prepared in a helper process."""
         helper = reader.definitions() >= self.settings.import_helper_objects
         context = PlanContext(
-            tx,
+            target,
             scope,
             request,
             self.settings.max_nodes_per_job,
-            lock_rows=lock_rows,
             environment_report=environment_report,
             helper=helper,
             write_ahead=ahead,
@@ -204,7 +212,7 @@ class ImportService:
         return Planner(context, reader, workset).run()
 
     def _plan_for_apply(
-        self, tx: Tx, applier: Applier, reader: PackageReader, workset: Workset
+        self, tx: Tx, applier: Applier, reader: OpenedPackage, workset: Workset
     ) -> PlanOutcome:
         """The plan of an import (its rows locked), in the import's transaction ``tx``.
 
@@ -220,17 +228,26 @@ class ImportService:
         a PER_OBJECT import knows what fails only once the plan is whole)."""
         scope, request = applier.scope, applier.writer.request
         if not self.db.reads_beside_writes or request.mode != "ATOMIC":
-            return self._plan(tx, scope, request, reader, workset, lock_rows=True)
+            target = self._target(tx, scope).reader(lock_rows=True)
+            return self._plan(target, scope, request, reader, workset)
         with self.db.transaction(readonly=True, bulk=True) as snapshot:
-            return self._plan(
-                snapshot, scope, request, reader, workset, lock_rows=True, ahead=applier.ahead
-            )
+            target = self._target(snapshot, scope).reader(lock_rows=True)
+            return self._plan(target, scope, request, reader, workset, ahead=applier.ahead)
 
     def _request(self, scope: Scope, asked: ImportRequest) -> ImportRequest:
         scope.require(WRITERS, "import packages")
         request = asked.settled(scope)
         self.packages.check_path(scope, request.path)
         return request
+
+    @staticmethod
+    def _target(tx: Tx, scope: Scope) -> ImportTarget:
+        """The workspace of ``scope`` as an import's target, in ``tx``."""
+        return LocalWorkspace(tx, scope)
+
+    def _source(self, scope: Scope, path: str) -> ImportSource:
+        """The source an import path names: a package file (an upload or object storage)."""
+        return PackageFile(self.packages, scope, path)
 
     # -- import ---------------------------------------------------------------------------
 
@@ -240,7 +257,7 @@ class ImportService:
         Switches.of(self.settings).require_import()
         request = self._request(scope, asked)
         what = "Plan the import" if request.dry_run else "Import the jobs"
-        title = f"{what} from {self.packages.title(scope, request.path)}."[:TITLE_LENGTH]
+        title = f"{what} from {self._source(scope, request.path).title()}."[:TITLE_LENGTH]
         task = self.tasks.record(scope, "import", title, dict(request.raw), queued=True)
         locked = not request.dry_run
         if locked:
@@ -316,7 +333,7 @@ class ImportService:
         # A package large enough to plan with a helper process (see _plan) has it started
         # while the package is opened.
         helper_from = self.settings.import_helper_objects
-        with self.packages.open(scope, request.path, helper_from) as reader:
+        with self._source(scope, request.path).open(helper_from) as reader:
             self.tasks.advance(job.task_id, 30, f"Checking {reader.definitions()} object(s).")
             stored = self._stored_plan(scope, request, reader.sha256) if request.plan_id else None
             if request.dry_run:
@@ -337,7 +354,7 @@ class ImportService:
     def _import(
         self,
         job: PreparedImport,
-        reader: PackageReader,
+        reader: OpenedPackage,
         workset: Workset,
         stored: PlanRecord | None,
     ) -> int:
@@ -346,7 +363,7 @@ class ImportService:
         scope, request = job.scope, job.request
         with self.db.transaction(bulk=True) as tx:
             source = package_source(reader).workspace_id
-            applier = Applier(tx, scope, request, job.task_id, source)
+            applier = Applier(self._target(tx, scope).writer(), scope, request, job.task_id, source)
             plan = self._plan_for_apply(tx, applier, reader, workset)
             if stored is not None and stored.fingerprint != plan.fingerprint:
                 raise PlanStaleError(

@@ -1,0 +1,325 @@
+"""The import's target when it is a workspace of this server: :class:`LocalWorkspace`, the
+first implementation of :class:`~.ports.ImportTarget`, read and written through storage in
+the caller's transaction.
+
+**Reading** (import step 4, resolve): what the target holds, asked a batch at a time (one
+query per kind and batch). Everything is read inside the plan's one transaction, so the plan,
+its fingerprint and the apply that follows see the same state; an apply locks the target rows
+it reads. The fingerprint hashes every piece of target state the plan read, in the order it
+was read (the same package read against the same target reads the same things in the same
+order).
+
+**Writing** (import step 7): :class:`LocalWriter` writes in bulk, a batch at a time, in the
+caller's transaction; nothing here commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jobferry.domain.connections import secret_role
+from jobferry.domain.enums import JobStatus, ObjectKind, RefKind
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import Scope
+from jobferry.services.workspaces.keys import trusted_public_keys
+from jobferry.services.workspaces.profiles import ResolvedProfile, resolve_profile
+from jobferry.storage import Tx
+from jobferry.storage import environment as env_repo
+from jobferry.storage import exports as export_repo
+from jobferry.storage import jobs as job_repo
+from jobferry.storage import keys as key_repo
+from jobferry.storage import tags as tag_repo
+from jobferry.storage import tasks as task_repo
+from jobferry.storage.importing import ledger as ledger_repo
+from jobferry.storage.importing import rollbacks as rollback_repo
+from jobferry.storage.importing import snapshots
+from jobferry.storage.importing import target as repo
+from jobferry.storage.importing.ledger import LedgerRow, Packed
+from jobferry.storage.importing.target import TargetObject
+from jobferry.storage.records import JobRecord, VersionRecord
+from jobferry.storage.rows import ChangeRow, JobRow, ResourceRow, ScriptRow, Stamp
+
+_READERS = {
+    ObjectKind.JOB: repo.target_jobs,
+    ObjectKind.SCRIPT: repo.target_scripts,
+    ObjectKind.RESOURCE: repo.target_resources,
+}
+MEMO_LIMIT = 10_000
+"""Existence answers remembered across batches (environment objects are asked again and again;
+a package naming more distinct ones than this is asked per batch)."""
+
+
+@dataclass
+class LocalWorkspace:
+    """A workspace of this server as an import's target, in the transaction ``tx``."""
+
+    tx: Tx
+    scope: Scope
+
+    def reader(self, lock_rows: bool) -> LocalReader:
+        """The workspace's reader (``lock_rows``: rows read are locked for an apply)."""
+        return LocalReader(self.tx, self.scope, lock_rows)
+
+    def writer(self) -> LocalWriter:
+        """The workspace's writer (in ``tx``: nothing commits)."""
+        return LocalWriter(self.tx, self.scope)
+
+
+class LocalReader:
+    """What the target holds, asked per batch (and locked for an apply)."""
+
+    def __init__(self, tx: Tx, scope: Scope, lock_rows: bool) -> None:
+        ws = scope.workspace.id
+        self._tx, self._ws, self._lock, self._scope = tx, ws, lock_rows, scope
+        self.locked_tags = repo.locked_tags(tx, ws)
+        self.locks = repo.lock_holders(tx, ws)
+        self.workspaces = repo.workspace_names(tx, scope.actor.project_id)
+        self._memo: dict[tuple[str, str, str], bool] = {}
+        self._digest = hashlib.sha256()
+
+    def stored(self, wanted: dict[str, list[str]]) -> dict[tuple[str, str], TargetObject]:
+        """The target's jobs, scripts and resources of these names, by (kind, name)."""
+        out: dict[tuple[str, str], TargetObject] = {}
+        for kind, read in _READERS.items():
+            names = wanted.get(kind)
+            if not names:
+                continue
+            found = read(self._tx, self._ws, names, for_update=self._lock)
+            for name in sorted(found):
+                out[(kind, name)] = self._seen(kind, found[name])
+        return out
+
+    def stored_by_uid(self, wanted: dict[str, list[str]]) -> dict[tuple[str, str], TargetObject]:
+        """The target's jobs, scripts and resources with these stable identifiers, by
+        (kind, uid)."""
+        out: dict[tuple[str, str], TargetObject] = {}
+        for kind in _READERS:
+            uids = wanted.get(kind)
+            if not uids:
+                continue
+            found = repo.objects_by_uid(self._tx, self._ws, kind, uids, for_update=self._lock)
+            for uid in sorted(found):
+                out[(kind, uid)] = self._seen(kind, found[uid])
+        return out
+
+    def _seen(self, kind: str, t: TargetObject) -> TargetObject:
+        doc = hashlib.sha256(t.document.encode()).hexdigest()
+        self._digest.update(
+            f"{kind}|{t.name}|{t.id}|{doc}|{t.status}|{t.latest_version}\n".encode()
+        )
+        return t
+
+    def workspace_id(self, name_or_id: str) -> str | None:
+        """The id of a workspace of the project named (or identified) by ``name_or_id``."""
+        if name_or_id in self.workspaces:
+            return self.workspaces[name_or_id]
+        return name_or_id if name_or_id in self.workspaces.values() else None
+
+    def existing(self, wanted: dict[tuple[str, str], set[str]]) -> set[tuple[str, str, str]]:
+        """Which of the names asked per (kind, workspace id) exist: (kind, workspace id, name),
+        one query per (kind, workspace) for what is not remembered."""
+        found: set[tuple[str, str, str]] = set()
+        for (kind, ws), names in sorted(wanted.items()):
+            todo = sorted(n for n in names if (kind, ws, n) not in self._memo)
+            present = repo.names_in(self._tx, ws, kind, todo) if todo else set()
+            for name in todo:
+                answer = name in present
+                self._digest.update(f"{kind}|{ws}|{name}|{answer}\n".encode())
+                if len(self._memo) < MEMO_LIMIT:
+                    self._memo[(kind, ws, name)] = answer
+            found.update(
+                (kind, ws, n) for n in names if self._memo.get((kind, ws, n), n in present)
+            )
+        return found
+
+    def fingerprint(self, extra: Iterable[str]) -> str:
+        """A hash of every piece of target state the plan depends on."""
+        digest = self._digest.copy()
+        digest.update(f"tags|{sorted(self.locked_tags)}\n".encode())
+        digest.update(f"locks|{sorted(self.locks.items())}\n".encode())
+        for item in sorted(extra):
+            digest.update(item.encode() + b"\n")
+        return digest.hexdigest()
+
+    def ledger_rows(self, source: str, kind: str, uids: Sequence[str]) -> dict[str, LedgerRow]:
+        """source uid → what the target received as these objects of ``source``."""
+        return ledger_repo.ledger_rows(self._tx, self._ws, source, kind, uids)
+
+    def ledger_by_target(self, kind: str, uids: Sequence[str]) -> dict[str, LedgerRow]:
+        """target uid → the ledger row (of any source) that points at it."""
+        return ledger_repo.ledger_by_target(self._tx, self._ws, kind, uids)
+
+    def source_ledger(
+        self, source: str, after: tuple[str, str] | None, limit: int
+    ) -> list[LedgerRow]:
+        """A batch of everything the target received from ``source``."""
+        return ledger_repo.source_ledger(self._tx, self._ws, source, after, limit)
+
+    def jobs_using(self, kind: str, names: Sequence[str]) -> list[tuple[int, str, str]]:
+        """(job id, job name, object name) of the target's jobs using these objects."""
+        return rollback_repo.jobs_using(self._tx, self._ws, kind, names)
+
+    def dependents_elsewhere(self, job_name: str) -> list[tuple[str, int, str]]:
+        """(workspace, job id, job) of other workspaces' jobs that depend on this job."""
+        ws = self._scope.workspace
+        project = self._scope.actor.project_id
+        return job_repo.dependents_in_other_workspaces(self._tx, project, ws.name, job_name)
+
+    def upstream_edges(self, names: Sequence[str]) -> list[tuple[str, str]]:
+        """(job, upstream job) dependJobs edges of these jobs."""
+        return export_repo.upstream_edges(self._tx, self._ws, names)
+
+    def connection_secrets(self) -> dict[str, set[str]]:
+        """Connection name → the secret roles set on it."""
+        return {
+            o.name: {secret_role(key) for key in o.secret_keys}
+            for o in env_repo.list_objects(self._tx, self._ws, RefKind.CONNECTION.value)
+        }
+
+    def trusted_keys(self) -> list[str]:
+        """The public keys the workspace trusts, its own signing key's included."""
+        trusted = trusted_public_keys(self._tx, self._ws)
+        own = key_repo.get_signing_key(self._tx, self._ws)
+        if own is not None:
+            trusted.append(own.public_key)
+        return trusted
+
+    def profile(self, ref: str | dict[str, Any] | None) -> ResolvedProfile | None:
+        """The profile a request names (kept by the workspace) or carries inline."""
+        return resolve_profile(self._tx, self._scope, ref)
+
+
+class LocalWriter:
+    """The writes of an import into a workspace of this server, in the caller's transaction."""
+
+    def __init__(self, tx: Tx, scope: Scope) -> None:
+        self.tx, self.scope, self.ws = tx, scope, scope.workspace.id
+
+    def put_scripts(
+        self,
+        new: Sequence[tuple[str, ScriptRow]],
+        updated: Sequence[tuple[str, ScriptRow]],
+        versions: Sequence[tuple[str, VersionRecord]],
+        stamp: Stamp,
+    ) -> None:
+        """Create and overwrite scripts, and add their new versions."""
+        repo.insert_scripts(self.tx, self.ws, new, stamp)
+        repo.update_scripts(self.tx, updated, stamp)
+        repo.insert_script_versions(self.tx, versions)
+
+    def put_resources(
+        self,
+        new: Sequence[tuple[str, ResourceRow]],
+        updated: Sequence[tuple[str, ResourceRow]],
+        stamp: Stamp,
+    ) -> None:
+        """Create and overwrite resources."""
+        repo.insert_resources(self.tx, self.ws, new, stamp)
+        repo.update_resources(self.tx, updated, stamp)
+
+    def put_cdm_job(self, name: str, type_: str, config: str, stamp: Stamp) -> None:
+        """Create or overwrite a CDM job (an environment object)."""
+        env_repo.upsert_object(
+            self.tx,
+            self.ws,
+            RefKind.CDM_JOB.value,
+            name,
+            type_=type_,
+            config=config,
+            now=stamp.at,
+            actor=stamp.by,
+        )
+
+    def create_jobs(self, rows: Sequence[JobRow], stamp: Stamp) -> dict[str, tuple[int, str]]:
+        """Create jobs; name → (id, uid)."""
+        return repo.insert_jobs(self.tx, self.ws, rows, stamp)
+
+    def update_jobs(self, rows: Sequence[tuple[int, JobRow]], stamp: Stamp) -> None:
+        """Overwrite jobs."""
+        repo.update_jobs(self.tx, rows, stamp)
+
+    def put_job_details(
+        self,
+        versions: Sequence[tuple[int, VersionRecord, str | None]],
+        refs: Sequence[tuple[int, str, str, str]],
+        overwritten: Sequence[int],
+        tags: Iterable[str],
+        now: int,
+    ) -> None:
+        """The written jobs' versions, reference index rows and tags."""
+        repo.insert_job_versions(self.tx, versions)
+        # New jobs have no reference rows yet: only overwritten ones need theirs cleared.
+        repo.replace_job_refs(self.tx, overwritten, refs)
+        tag_repo.ensure_tags(self.tx, self.ws, tags, now)
+
+    def rename(self, kind: str, names: Sequence[tuple[str, str]]) -> None:
+        """Give objects of one kind new names: (id, new name) pairs."""
+        snapshots.rename(self.tx, kind, names)
+
+    def delete(self, kind: str, object_id: str) -> dict[str, Any]:
+        """Delete one object with its versions; its row and versions as they were."""
+        state = snapshots.take(self.tx, kind, object_id)
+        if kind == ObjectKind.JOB:
+            job_repo.delete_job(self.tx, int(object_id))
+        elif kind == ObjectKind.SCRIPT:
+            rollback_repo.delete_scripts(self.tx, [object_id])
+        else:
+            rollback_repo.delete_resources(self.tx, [object_id])
+        return state
+
+    def set_job_status(self, job_id: int, name: str, status: str, action: str) -> None:
+        """Set a job's scheduling status, audited as ``action``."""
+        job_repo.set_status(self.tx, job_id, JobStatus(status))
+        self.audit(action, "job", name, {"by": "import"})
+
+    def jobs_referring(self, kind: str, name: str) -> dict[int, str]:
+        """job id → name of the jobs that refer to this object by name."""
+        return dict(job_repo.jobs_referencing_with_ids(self.tx, self.ws, kind, name))
+
+    def written_by(self, task_id: str, job_ids: Sequence[str]) -> set[str]:
+        """Which of these job ids the import task wrote."""
+        return rollback_repo.imported_jobs_among(self.tx, task_id, job_ids)
+
+    def job(self, name: str) -> JobRecord | None:
+        """A job of the workspace by name."""
+        return job_repo.get_job(self.tx, self.ws, name)
+
+    def rewrite_job(
+        self, job_id: int, row: JobRow, refs: Sequence[tuple[str, str, str]], stamp: Stamp
+    ) -> None:
+        """Overwrite a job's definition and its reference index."""
+        job_repo.update_job(self.tx, job_id, row, stamp)
+        job_repo.replace_refs(self.tx, job_id, refs)
+
+    def has_ledger(self, source: str) -> bool:
+        """Whether the workspace holds any ledger row of ``source``."""
+        return ledger_repo.has_ledger(self.tx, self.ws, source)
+
+    def learn(
+        self, rows: Sequence[LedgerRow], replace: bool, packed: Sequence[Packed | None]
+    ) -> None:
+        """Write ledger rows."""
+        ledger_repo.put_ledger(self.tx, self.ws, rows, replace=replace, packed=packed)
+
+    def forget(self, keys: Iterable[tuple[str, str, str]]) -> None:
+        """Forget ledger rows."""
+        ledger_repo.delete_ledger(self.tx, self.ws, keys)
+
+    def tombstones(self, gone: Iterable[tuple[str, str, str]], stamp: Stamp) -> None:
+        """Keep tombstones of deleted objects."""
+        ledger_repo.record_deletions(self.tx, self.ws, gone, *stamp)
+
+    def add_changes(self, rows: Sequence[ChangeRow]) -> None:
+        """The per-object change records."""
+        repo.insert_changes(self.tx, rows)
+
+    def add_subtasks(self, task_id: str, rows: Sequence[tuple[int, str, str]]) -> None:
+        """The task's subtasks."""
+        task_repo.insert_subtasks(self.tx, task_id, rows)
+
+    def audit(self, action: str, kind: str, name: str, detail: dict[str, Any]) -> None:
+        """One audit line, by the import's actor."""
+        audit_in_scope(self.tx, self.scope, action, kind, name, detail)
