@@ -23,7 +23,9 @@ from jobferry.console.web import (
 )
 from jobferry.domain.enums import EnvironmentKind, LockPolicy, Role
 from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError
-from jobferry.services.workspaces.keys import SigningKey, parse_trust
+from jobferry.services.accounts.records import User
+from jobferry.services.environment.objects import EnvironmentObject
+from jobferry.services.workspaces.keys import SigningKey, TrustedKey, parse_trust
 from jobferry.services.workspaces.profiles import ProfileVersion
 from jobferry.services.workspaces.settings import parse_workspace_settings
 from jobferry.storage.records import WorkspaceRecord
@@ -81,7 +83,7 @@ class EnvironmentContext(AdminPage):
     """Environment objects by kind (with each kind's label), and the form's draft."""
 
     template = "admin_environment.html"
-    objects: dict[str, list[dict[str, Any]]]
+    objects: dict[str, list[EnvironmentObject]]
     kinds: list[str]
     labels: dict[str, str]
     draft: dict[str, str]
@@ -158,7 +160,7 @@ class UsersContext(AdminPage):
     """The project's users with their roles, and the roles one can grant."""
 
     template = "admin_users.html"
-    users: list[dict[str, Any]]
+    users: list[User]
     roles: list[str]
 
 
@@ -281,9 +283,9 @@ class ProfilesContext(AdminPage):
     """Environment profiles, the one selected with its versions, and the editor's draft."""
 
     template = "admin_profiles.html"
-    profiles: list[dict[str, Any]]
+    profiles: list[ProfileVersion]
     selected: str
-    versions: list[dict[str, Any]]
+    versions: list[ProfileVersion]
     draft: dict[str, str]
 
 
@@ -353,8 +355,8 @@ class KeysContext(AdminPage):
     """The workspace's signing key (``None``: it has none) and the keys it trusts."""
 
     template = "admin_keys.html"
-    signing: dict[str, Any] | None
-    trusted: list[dict[str, Any]]
+    signing: SigningKey | None
+    trusted: list[TrustedKey]
 
 
 def _keys_page(

@@ -26,6 +26,7 @@ from jobferry.domain.enums import TargetStatus
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.context import WRITERS
 from jobferry.services.importing.request import ImportRequest, parse_import_request
+from jobferry.services.workspaces.profiles import ProfileVersion
 
 router = APIRouter()
 COMMON_ZONES = (
@@ -89,7 +90,7 @@ class OptionsContext(CarriedStep):
     step: int = 1
     state: dict[str, Any]
     preview: dict[str, Any] | None
-    profiles: list[dict[str, Any]]
+    profiles: list[ProfileVersion]
     zones: tuple[str, ...] = COMMON_ZONES
     targets: list[str]
     error: str = ""
