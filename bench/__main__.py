@@ -98,7 +98,7 @@ def prepare(services: Services, data_dir: Path, targets: int) -> tuple[Path, Pat
     scope = services.accounts.scope(actor, actor.project_id, None)
     prepared = services.exports.prepare(scope, parse_background_export({"mode": "workspace"}))
     services.exports.run(prepared)
-    result = services.tasks.show(scope, prepared.task_id)["result"]
+    result = services.tasks.show(scope, prepared.task_id).outcome
     package, changed = data_dir / "workspace.zip", data_dir / "changed.zip"
     _item, chunks = services.downloads.open(scope, result["downloadId"])
     with package.open("wb") as out:

@@ -79,8 +79,8 @@ def measure_export(services: Services) -> dict[str, object]:
     services.exports.run(prepared)
     elapsed = time.perf_counter() - start
     task = services.tasks.show(scope, prepared.task_id)
-    assert task["status"] == "SUCCESSFUL", task
-    return {"seconds": elapsed, "bytes": task["result"]["size"], "jobs": task["result"]["jobs"]}
+    assert task.status == "SUCCESSFUL", task
+    return {"seconds": elapsed, "bytes": task.outcome["size"], "jobs": task.outcome["jobs"]}
 
 
 def measure_floor(services: Services) -> dict[str, object]:
@@ -111,8 +111,8 @@ def measure_import(
     services.imports.run(prepared)
     elapsed = time.perf_counter() - start
     task = services.tasks.show(scope, prepared.task_id, subtasks=0)
-    assert task["status"] in ("SUCCESSFUL", "WARNING"), task["message"]
-    summary = task["result"]["plan"]["summary"] if dry_run else task["result"]["summary"]
+    assert task.status in ("SUCCESSFUL", "WARNING"), task.message
+    summary = task.outcome["plan"]["summary"] if dry_run else task.outcome["summary"]
     return {"seconds": elapsed, "summary": summary, "taskId": prepared.task_id}
 
 

@@ -17,7 +17,7 @@ from starlette.responses import StreamingResponse
 from jobferry.domain.jsonlimits import json_problem
 from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
-from jobferry.storage.downloads import DownloadRecord
+from jobferry.services.downloads import Download
 from jobferry.tasks.runner import TaskRunner
 
 
@@ -60,7 +60,7 @@ def attachment(file_name: str) -> str:
     return f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
 
 
-def package_download(item: DownloadRecord, chunks: Iterator[bytes]) -> StreamingResponse:
+def package_download(item: Download, chunks: Iterator[bytes]) -> StreamingResponse:
     """A download-center package streamed from its store as it is read (no scratch copy: a
     full data folder does not stop a download)."""
     headers = {"Content-Disposition": attachment(item.file_name), "Content-Length": str(item.size)}

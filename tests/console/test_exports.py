@@ -27,7 +27,7 @@ def test_names_are_checked_first_and_only_a_full_match_generates(
         "did you mean &#39;weekly_report&#39;?",
         "2</span>/200 names",
     )
-    assert services.downloads.list_downloads(scope)["total"] == 0
+    assert services.downloads.list_downloads(scope).total == 0
 
     checked = browser.post(url, {"names": "daily_sales\nweekly_report", "action": "check"})
     assert "Matched 2, failed 0" in checked.text
@@ -39,12 +39,12 @@ def test_names_are_checked_first_and_only_a_full_match_generates(
     assert "Matched 2, failed 0" in generated.text
     poll = generated.text.split('data-poll="', 1)[1].split('"', 1)[0]
     task_id = poll.split("/tasks/", 1)[1].split("/", 1)[0]
-    assert wait_task(services, scope, task_id)["status"] == "SUCCESSFUL"
+    assert wait_task(services, scope, task_id).status == "SUCCESSFUL"
     status = browser.get(poll).json()
     assert status["done"] is True
     assert status["downloadUrl"].endswith("/file")
     listing = services.downloads.list_downloads(scope)
-    assert listing["downloads"][0]["selection"]["exportDepend"] is False
+    assert listing.downloads[0].selection["exportDepend"] is False
     assert "Last package generated at <span data-last-generated><time" in browser.get(url).text
 
 
@@ -78,18 +78,18 @@ def test_the_download_center_lists_downloads_and_deletes_packages(
 ) -> None:
     started = browser.post(f"/console/w/{seeded.workspace.id}/export/workspace", {"changed": "all"})
     finish_task(services, seeded, started)
-    item = services.downloads.list_downloads(seeded)["downloads"][0]
+    item = services.downloads.list_downloads(seeded).downloads[0]
     page = browser.get(f"/console/w/{seeded.workspace.id}/downloads").text
-    assert item["fileName"] in page
-    assert item["sha256"][:12] in page
+    assert item.file_name in page
+    assert item.sha256[:12] in page
     assert "1 job, with dependencies" in page
-    content = browser.get(f"/console/w/{seeded.workspace.id}/downloads/{item['id']}/file")
+    content = browser.get(f"/console/w/{seeded.workspace.id}/downloads/{item.id}/file")
     assert content.status_code == 200
-    assert hashlib.sha256(content.content).hexdigest() == item["sha256"]
-    deleted = browser.post(f"/console/w/{seeded.workspace.id}/downloads/{item['id']}/delete", {})
+    assert hashlib.sha256(content.content).hexdigest() == item.sha256
+    deleted = browser.post(f"/console/w/{seeded.workspace.id}/downloads/{item.id}/delete", {})
     assert deleted.status_code == 303
     assert "No packages" in browser.get(f"/console/w/{seeded.workspace.id}/downloads").text
-    gone = browser.get(f"/console/w/{seeded.workspace.id}/downloads/{item['id']}/file")
+    gone = browser.get(f"/console/w/{seeded.workspace.id}/downloads/{item.id}/file")
     assert_page(gone, 400, "generate it again")
 
 

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import orjson
 from fastapi.testclient import TestClient
 
+from jobferry.services.tasks import Task
 from jobferry.signing import UNSIGNED_PAYLOAD, sign_request
 
 ADMIN_AK = "TESTADMINAK000000001"
@@ -137,12 +138,24 @@ def assert_error(response: Any, code: str, *words: str, status: int = 400) -> No
 
 
 def poll_task(fetch: Callable[[], dict[str, Any]], timeout: float = 30) -> dict[str, Any]:
-    """Call ``fetch`` until the task it returns is no longer RUNNING."""
+    """Call ``fetch`` until the task (as the API answers it) is no longer RUNNING."""
     deadline = time.monotonic() + timeout
     task = fetch()
     while task["status"] == "RUNNING":
         if time.monotonic() > deadline:
             raise AssertionError(f"task still running after {timeout} s: {orjson.dumps(task)!r}")
+        time.sleep(0.05)
+        task = fetch()
+    return task
+
+
+def poll_record(fetch: Callable[[], Task], timeout: float = 30) -> Task:
+    """Call ``fetch`` until the task record (as the service shows it) has ended."""
+    deadline = time.monotonic() + timeout
+    task = fetch()
+    while not task.done:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"task still running after {timeout} s: {task!r}")
         time.sleep(0.05)
         task = fetch()
     return task

@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
+from jobferry.services.tasks import Task
 from support.builders import make_job, make_resource, make_script
-from support.clients import ADMIN_AK, poll_task
+from support.clients import ADMIN_AK, poll_record
 
 PASSWORD = "correct horse battery"
 _TOKEN = re.compile(r'name="(csrf_token|signin_token)" value="([^"]*)"')
@@ -141,11 +142,9 @@ def seed(services: Services, scope: Scope, names: tuple[str, ...] = ("daily_sale
         services.jobs.create(scope, job)
 
 
-def wait_task(
-    services: Services, scope: Scope, task_id: str, timeout: float = 30
-) -> dict[str, Any]:
+def wait_task(services: Services, scope: Scope, task_id: str, timeout: float = 30) -> Task:
     """Poll a task through the services until it is no longer RUNNING."""
-    return poll_task(lambda: services.tasks.show(scope, task_id), timeout)
+    return poll_record(lambda: services.tasks.show(scope, task_id), timeout)
 
 
 def sign_in_as(browser: Browser, services: Services, user: str, role: Role | None) -> None:
@@ -168,5 +167,5 @@ def finish_task(services: Services, scope: Scope, started: Any, status: str = "S
     assert started.status_code == 303, started.text
     task_id: str = started.headers["location"].rsplit("/", 1)[1]
     task = wait_task(services, scope, task_id)
-    assert task["status"] == status, task
+    assert task.status == status, task
     return task_id

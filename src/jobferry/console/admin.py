@@ -3,18 +3,32 @@ signing and trusted keys, users and roles, workspace settings and limits."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Response
 
 from jobferry.console.fixes import said
-from jobferry.console.web import FormDep, Page, PageDep, base_of, raw, redirect, render, text
+from jobferry.console.web import (
+    FormDep,
+    Page,
+    PageContext,
+    PageDep,
+    base_of,
+    raw,
+    redirect,
+    render,
+    text,
+)
 from jobferry.domain.enums import EnvironmentKind, LockPolicy, Role
 from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError
-from jobferry.services.workspaces.keys import SigningKey, parse_trust
+from jobferry.services.accounts.records import User
+from jobferry.services.environment.objects import EnvironmentObject
+from jobferry.services.workspaces.keys import SigningKey, TrustedKey, parse_trust
 from jobferry.services.workspaces.profiles import ProfileVersion
 from jobferry.services.workspaces.settings import parse_workspace_settings
+from jobferry.storage.records import WorkspaceRecord
 from jobferry.web import json_object
 
 router = APIRouter()
@@ -56,6 +70,25 @@ def parse_config(value: str) -> dict[str, Any]:
     return json_object(value, "Config", 'write an object such as {"host": "10.0.0.1"}')
 
 
+@dataclass(frozen=True, kw_only=True)
+class AdminPage(PageContext):
+    """An admin page: what a refused change said, or what a change did."""
+
+    error: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvironmentContext(AdminPage):
+    """Environment objects by kind (with each kind's label), and the form's draft."""
+
+    template = "admin_environment.html"
+    objects: dict[str, list[EnvironmentObject]]
+    kinds: list[str]
+    labels: dict[str, str]
+    draft: dict[str, str]
+
+
 def _environment_page(
     page: Page,
     *,
@@ -69,11 +102,8 @@ def _environment_page(
     objects = {
         k.value: services.environment.list_objects(page.scope, k.value) for k in EnvironmentKind
     }
-    return render(
-        page.request,
-        "admin_environment.html",
-        page,
-        status_code=status_code,
+    context = EnvironmentContext(
+        page=page,
         objects=objects,
         kinds=[k.value for k in EnvironmentKind],
         labels=KIND_LABELS,
@@ -81,6 +111,7 @@ def _environment_page(
         message=message,
         draft=draft or {},
     )
+    return render(page.request, context, status_code=status_code)
 
 
 @router.get("/w/{workspace_id}/admin/environment")
@@ -124,21 +155,24 @@ def delete_environment(page: PageDep, form: FormDep) -> Response:
     return _environment_page(page, message=f"Removed {kind} '{name}'.")
 
 
+@dataclass(frozen=True, kw_only=True)
+class UsersContext(AdminPage):
+    """The project's users with their roles, and the roles one can grant."""
+
+    template = "admin_users.html"
+    users: list[User]
+    roles: list[str]
+
+
 def _users_page(
     page: Page, *, error: str = "", message: str = "", status_code: int = 200
 ) -> Response:
     actor = page.session.actor
     users = page.services.accounts.list_users(actor, actor.project_id)
-    return render(
-        page.request,
-        "admin_users.html",
-        page,
-        status_code=status_code,
-        users=users,
-        roles=[r.value for r in Role],
-        error=error,
-        message=message,
+    context = UsersContext(
+        page=page, users=users, roles=[r.value for r in Role], error=error, message=message
     )
+    return render(page.request, context, status_code=status_code)
 
 
 @router.get("/w/{workspace_id}/admin/users")
@@ -178,6 +212,17 @@ def change_users(page: PageDep, form: FormDep) -> Response:
     return _users_page(page, message=message)
 
 
+@dataclass(frozen=True, kw_only=True)
+class SettingsContext(AdminPage):
+    """The workspace's settings, the lock policies to choose from, and the server's limits
+    (label, value)."""
+
+    template = "admin_settings.html"
+    workspace: WorkspaceRecord
+    policies: list[str]
+    limits: list[tuple[str, Any]]
+
+
 def _settings_page(
     page: Page, *, error: str = "", message: str = "", status_code: int = 200
 ) -> Response:
@@ -198,17 +243,15 @@ def _settings_page(
         ("Nodes per job", settings.max_nodes_per_job),
         ("Download center keeps packages (seconds)", settings.download_ttl_seconds),
     ]
-    return render(
-        page.request,
-        "admin_settings.html",
-        page,
-        status_code=status_code,
+    context = SettingsContext(
+        page=page,
         workspace=page.scope.workspace,
         policies=[p.value for p in LockPolicy],
         limits=limits,
         error=error,
         message=message,
     )
+    return render(page.request, context, status_code=status_code)
 
 
 @router.get("/w/{workspace_id}/admin/settings")
@@ -235,6 +278,17 @@ def save_settings(page: PageDep, form: FormDep, workspace_id: str) -> Response:
     return redirect(page.url("/admin/settings?saved=1"))
 
 
+@dataclass(frozen=True, kw_only=True)
+class ProfilesContext(AdminPage):
+    """Environment profiles, the one selected with its versions, and the editor's draft."""
+
+    template = "admin_profiles.html"
+    profiles: list[ProfileVersion]
+    selected: str
+    versions: list[ProfileVersion]
+    draft: dict[str, str]
+
+
 def _profiles_page(
     page: Page,
     *,
@@ -252,11 +306,8 @@ def _profiles_page(
         if draft is None:
             document = orjson.dumps(versions[0].document, option=orjson.OPT_INDENT_2).decode()
             draft = {"name": selected, "document": document}
-    return render(
-        page.request,
-        "admin_profiles.html",
-        page,
-        status_code=status_code,
+    context = ProfilesContext(
+        page=page,
         profiles=services.profiles.list_all(page.scope),
         selected=selected,
         versions=versions,
@@ -264,6 +315,7 @@ def _profiles_page(
         error=error,
         message=message,
     )
+    return render(page.request, context, status_code=status_code)
 
 
 @router.get("/w/{workspace_id}/admin/profiles")
@@ -298,6 +350,15 @@ def delete_profile(page: PageDep, form: FormDep) -> Response:
     return _profiles_page(page, message=f"Removed profile '{name}'.")
 
 
+@dataclass(frozen=True, kw_only=True)
+class KeysContext(AdminPage):
+    """The workspace's signing key (``None``: it has none) and the keys it trusts."""
+
+    template = "admin_keys.html"
+    signing: SigningKey | None
+    trusted: list[TrustedKey]
+
+
 def _keys_page(
     page: Page, *, error: str = "", message: str = "", status_code: int = 200
 ) -> Response:
@@ -307,16 +368,14 @@ def _keys_page(
         signing: SigningKey | None = services.keys.signing_key(page.scope)
     except KeyNotFoundError:
         signing = None
-    return render(
-        page.request,
-        "admin_keys.html",
-        page,
-        status_code=status_code,
+    context = KeysContext(
+        page=page,
         signing=signing,
         trusted=services.keys.trusted(page.scope),
         error=error,
         message=message,
     )
+    return render(page.request, context, status_code=status_code)
 
 
 @router.get("/w/{workspace_id}/admin/keys")

@@ -31,7 +31,7 @@ from jobferry.console import (
     tasks,
 )
 from jobferry.console.fixes import said
-from jobferry.console.web import SignInRequiredError, base_of, redirect, render
+from jobferry.console.web import ErrorContext, SignInRequiredError, base_of, redirect, render
 from jobferry.errors import JobferryError
 from jobferry.services.container import Services
 from jobferry.tasks.runner import TaskRunner
@@ -57,15 +57,10 @@ def _request_id(request: Request) -> str:
 
 
 def _error_page(request: Request, status: int, message: str, code: str = "") -> Response:
-    return render(
-        request,
-        "error.html",
-        None,
-        status_code=status,
-        title=TITLES.get(status, "Something went wrong"),
-        message=message,
-        code=code,
+    context = ErrorContext(
+        title=TITLES.get(status, "Something went wrong"), message=message, code=code
     )
+    return render(request, context, status_code=status)
 
 
 def create_console(services: Services, runner: TaskRunner) -> FastAPI:

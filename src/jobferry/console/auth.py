@@ -7,6 +7,7 @@ double-submit token: a random value in a short-lived cookie that the form must r
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
@@ -17,7 +18,9 @@ from jobferry.console.fixes import said
 from jobferry.console.web import (
     SESSION_COOKIE,
     SIGNIN_CSRF_COOKIE,
+    ErrorContext,
     FormDep,
+    PageContext,
     SessionDep,
     base_of,
     raw,
@@ -43,20 +46,33 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
+@dataclass(frozen=True, kw_only=True)
+class SigninContext(PageContext):
+    """The sign-in form: its double-submit token, where to go after, a refusal and the user
+    name typed."""
+
+    template = "signin.html"
+    signin_token: str
+    next_url: str
+    error: str = ""
+    user: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountContext(PageContext):
+    """The viewer's own account: what a password change did or why it was refused."""
+
+    template = "account.html"
+    message: str = ""
+    error: str = ""
+
+
 def _signin_page(
     request: Request, next_url: str, *, error: str = "", user: str = "", status_code: int = 200
 ) -> Response:
     token = request.cookies.get(SIGNIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
-    response = render(
-        request,
-        "signin.html",
-        None,
-        status_code=status_code,
-        signin_token=token,
-        next_url=next_url,
-        error=error,
-        user=user,
-    )
+    context = SigninContext(signin_token=token, next_url=next_url, error=error, user=user)
+    response = render(request, context, status_code=status_code)
     response.set_cookie(
         SIGNIN_CSRF_COOKIE,
         token,
@@ -134,17 +150,14 @@ def start(request: Request, session: SessionDep) -> Response:
     actor = session.actor
     workspaces = services_of(request).accounts.list_workspaces(actor, actor.project_id)
     if not workspaces:
-        return render(
-            request,
-            "error.html",
-            None,
-            status_code=403,
+        context = ErrorContext(
             title="No workspace",
             message=(
                 f"User '{actor.name}' has no role in any workspace yet; ask a workspace admin to "
                 "grant one, then reload this page."
             ),
         )
+        return render(request, context, status_code=403)
     return redirect(f"{base_of(request)}/w/{workspaces[0].id}/jobs")
 
 
@@ -159,7 +172,7 @@ def switch(request: Request, session: SessionDep, workspace: str = "") -> Respon
 @router.get("/account")
 def account_page(request: Request, session: SessionDep) -> Response:
     """The viewer's own account: change the console password."""
-    return render(request, "account.html", None, message="", error="")
+    return render(request, AccountContext())
 
 
 @router.post("/account/password")
@@ -170,20 +183,12 @@ def change_password(request: Request, session: SessionDep, form: FormDep) -> Res
     current, new, again = raw(form, "current"), raw(form, "password"), raw(form, "again")
     try:
         if new != again:
-            return render(
-                request,
-                "account.html",
-                None,
-                status_code=400,
-                message="",
-                error="The two new passwords differ; type the same password twice.",
-            )
+            differ = "The two new passwords differ; type the same password twice."
+            return render(request, AccountContext(error=differ), status_code=400)
         services.signin.authenticate(actor.project_id, actor.name, current)
         services.signin.set_password(actor, actor.name, new)
     except JobferryError as exc:
-        return render(
-            request, "account.html", None, status_code=exc.status, message="", error=said(exc)
-        )
+        return render(request, AccountContext(error=said(exc)), status_code=exc.status)
     response = redirect(f"{base_of(request)}/signin")
     response.delete_cookie(SESSION_COOKIE, path=base_of(request) or "/")
     return response

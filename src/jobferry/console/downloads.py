@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Response
 
-from jobferry.console.web import FormDep, PageDep, redirect, render
+from jobferry.console.web import FormDep, PageContext, PageDep, redirect, render
+from jobferry.services.downloads import DownloadList
 from jobferry.web import package_download
 
 router = APIRouter()
+
+
+@dataclass(frozen=True, kw_only=True)
+class DownloadsContext(PageContext):
+    """The download center: its unexpired packages."""
+
+    template = "downloads.html"
+    listing: DownloadList
 
 
 @router.get("/w/{workspace_id}/downloads")
 def download_center(page: PageDep) -> Response:
     """Unexpired packages, newest first."""
     listing = page.services.downloads.list_downloads(page.scope)
-    return render(page.request, "downloads.html", page, listing=listing)
+    return render(page.request, DownloadsContext(page=page, listing=listing))
 
 
 @router.get("/w/{workspace_id}/downloads/{download_id}/file")

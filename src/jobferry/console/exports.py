@@ -3,47 +3,74 @@ workspace export (all, changed since the last export, changed since a date)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Response
 
 from jobferry.console.fixes import said
 from jobferry.console.jobs import export_options
-from jobferry.console.tasks import task_summary
-from jobferry.console.web import FormDep, Page, PageDep, redirect, render, text
+from jobferry.console.tasks import TaskSummary, task_summary
+from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
 from jobferry.errors import JobferryError
 from jobferry.services.context import WRITERS
 from jobferry.services.exporting.options import parse_background_export, parse_export_request
+from jobferry.services.exporting.selection import NameCheck
 
 router = APIRouter()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExportNamesContext(PageContext):
+    """The name-list export: the pasted names, their check, the task generating the package
+    (its progress box; ``reload``: whether the page reloads when it ends), a refusal, the
+    most names at once, when the last package was generated, the options last posted."""
+
+    template = "export_names.html"
+    names_text: str = ""
+    report: NameCheck | None = None
+    summary: TaskSummary | None = None
+    reload: bool = False
+    error: str = ""
+    cap: int
+    last_generated: int | None
+    options: dict[str, Any] | None = None
 
 
 def _names_page(
     page: Page,
     *,
     names_text: str = "",
-    report: dict[str, Any] | None = None,
-    summary: dict[str, Any] | None = None,
+    report: NameCheck | None = None,
+    summary: TaskSummary | None = None,
     error: str = "",
     options: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
     services = page.services
     downloads = services.downloads.list_downloads(page.scope)
-    return render(
-        page.request,
-        "export_names.html",
-        page,
-        status_code=status_code,
+    context = ExportNamesContext(
+        page=page,
         names_text=names_text,
         report=report,
         summary=summary,
-        reload=False,
         error=error,
         cap=services.settings.export_name_list_max,
-        last_generated=downloads["lastGeneratedAt"],
+        last_generated=downloads.last_generated_at,
         options=options,
     )
+    return render(page.request, context, status_code=status_code)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExportWorkspaceContext(PageContext):
+    """The workspace export: a refusal, when the last package was generated, the options
+    last posted."""
+
+    template = "export_workspace.html"
+    error: str = ""
+    last_generated: int | None
+    options: dict[str, Any] | None = None
 
 
 @router.get("/w/{workspace_id}/export/names")
@@ -62,7 +89,7 @@ def names_generate(page: PageDep, form: FormDep) -> Response:
     options = export_options(form)
     try:
         report = page.services.exports.check_names(page.scope, names)
-        if report["unmatched"] or text(form, "action") == "check":
+        if report.unmatched or text(form, "action") == "check":
             return _names_page(page, names_text=names_text, report=report, options=options)
         task_id = page.runner.start_export(
             page.scope, parse_export_request(options).of_names(names)
@@ -84,13 +111,8 @@ def workspace_form(page: PageDep) -> Response:
     """The workspace export: everything, or what changed."""
     page.scope.require(WRITERS, "export jobs")
     downloads = page.services.downloads.list_downloads(page.scope)
-    return render(
-        page.request,
-        "export_workspace.html",
-        page,
-        error="",
-        last_generated=downloads["lastGeneratedAt"],
-    )
+    context = ExportWorkspaceContext(page=page, last_generated=downloads.last_generated_at)
+    return render(page.request, context)
 
 
 @router.post("/w/{workspace_id}/export/workspace")
@@ -106,12 +128,11 @@ def workspace_generate(page: PageDep, form: FormDep) -> Response:
         task_id = page.runner.start_export(page.scope, parse_background_export(body))
     except JobferryError as exc:
         downloads = page.services.downloads.list_downloads(page.scope)
-        return render(
-            page.request,
-            "export_workspace.html",
-            page,
-            status_code=exc.status,
+        context = ExportWorkspaceContext(
+            page=page,
             error=said(exc),
-            last_generated=downloads["lastGeneratedAt"],
+            last_generated=downloads.last_generated_at,
+            options=export_options(form),
         )
+        return render(page.request, context, status_code=exc.status)
     return redirect(page.url(f"/tasks/{task_id}"))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,9 +11,9 @@ from fastapi import APIRouter, Response
 from starlette.datastructures import FormData, UploadFile
 
 from jobferry.console.fixes import console_problems, said
-from jobferry.console.plans import plan_objects, task_plan
-from jobferry.console.tasks import task_summary
-from jobferry.console.web import FormDep, Page, PageDep, redirect, render, text
+from jobferry.console.plans import PlanObjects, plan_objects, task_plan
+from jobferry.console.tasks import TaskSummary, task_summary
+from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
 from jobferry.console.wizard import (
     MAPPING_TYPES,
     added_mapping,
@@ -25,6 +26,7 @@ from jobferry.domain.enums import TargetStatus
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.context import WRITERS
 from jobferry.services.importing.request import ImportRequest, parse_import_request
+from jobferry.services.workspaces.profiles import ProfileVersion
 
 router = APIRouter()
 COMMON_ZONES = (
@@ -55,43 +57,86 @@ def _targets(page: Page) -> list[str]:
     return [*allowed, TargetStatus.PRODUCTION.value] if page.is_admin else allowed
 
 
-def _step_page(
-    page: Page,
-    template: str,
-    step: int,
-    state: dict[str, Any],
-    *,
-    status_code: int = 200,
-    **context: Any,
-) -> Response:
-    """One wizard step past the source: its step bar, and the state it carries on in hidden
-    fields."""
-    return render(
-        page.request,
-        template,
-        page,
-        status_code=status_code,
-        steps=STEPS,
-        step=step,
-        state=state,
-        hidden=hidden_fields(state),
-        **context,
-    )
+@dataclass(frozen=True, kw_only=True)
+class WizardStep(PageContext):
+    """A wizard page: the step bar (``steps``, the ``step`` shown)."""
+
+    steps: tuple[str, ...] = STEPS
+    step: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceContext(WizardStep):
+    """Step 1: a local package file or an obs:// path (the one typed, after a refusal)."""
+
+    template = "import_source.html"
+    step: int = 0
+    error: str = ""
+    obs_path: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CarriedStep(WizardStep):
+    """A step past the source: the wizard's state goes on in ``hidden`` fields."""
+
+    hidden: list[tuple[str, str]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OptionsContext(CarriedStep):
+    """Step 2: what the package holds (``None`` when it cannot be read) and the options."""
+
+    template = "import_options.html"
+    step: int = 1
+    state: dict[str, Any]
+    preview: dict[str, Any] | None
+    profiles: list[ProfileVersion]
+    zones: tuple[str, ...] = COMMON_ZONES
+    targets: list[str]
+    error: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanningContext(CarriedStep):
+    """A large package's plan running as a task: its progress, and where "continue" posts."""
+
+    template = "import_planning.html"
+    summary: TaskSummary
+    action: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckContext(CarriedStep):
+    """Step 3: the plan's problems (fixes in the console's terms), the mappings that can
+    be added (kinds and the workspace's names of each), the planning task to go on with."""
+
+    template = "import_check.html"
+    step: int = 2
+    state: dict[str, Any]
+    plan: dict[str, Any]
+    plan_task: str
+    problems: list[dict[str, Any]]
+    error: str = ""
+    mapping_types: dict[str, str] = field(default_factory=lambda: dict(MAPPING_TYPES))
+    candidates: dict[str, list[str]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanContext(CarriedStep):
+    """Step 4: per object what the import will do, with its field diff."""
+
+    template = "import_plan.html"
+    step: int = 3
+    state: dict[str, Any]
+    plan: dict[str, Any]
+    objects: PlanObjects
 
 
 def _source_page(
     page: Page, *, error: str = "", obs_path: str = "", status_code: int = 200
 ) -> Response:
-    return render(
-        page.request,
-        "import_source.html",
-        page,
-        status_code=status_code,
-        steps=STEPS,
-        step=0,
-        error=error,
-        obs_path=obs_path,
-    )
+    context = SourceContext(page=page, error=error, obs_path=obs_path)
+    return render(page.request, context, status_code=status_code)
 
 
 @router.get("/w/{workspace_id}/import")
@@ -146,18 +191,16 @@ def _options_page(
     except JobferryError as exc:
         error = error or said(exc)
         status_code = exc.status if status_code == 200 else status_code
-    return _step_page(
-        page,
-        "import_options.html",
-        1,
-        state,
-        status_code=status_code,
+    context = OptionsContext(
+        page=page,
+        hidden=hidden_fields(state),
+        state=state,
         preview=preview,
         profiles=page.services.profiles.list_all(page.scope),
-        zones=COMMON_ZONES,
         targets=_targets(page),
         error=error,
     )
+    return render(page.request, context, status_code=status_code)
 
 
 @router.get("/w/{workspace_id}/import/options")
@@ -204,19 +247,18 @@ def _plan_or_progress(
     plan = task_plan(task)
     if plan is not None:
         return plan, task_id
-    if task["status"] != "RUNNING":
+    if task.done:
         raise InvalidRequestError(
-            f"Planning the package failed: {task.get('message') or task['status']}. Fix it and "
-            "plan again."
+            f"Planning the package failed: {task.message or task.status}. Fix it and plan again."
         )
-    return _step_page(
-        page,
-        "import_planning.html",
-        step,
-        state,
+    context = PlanningContext(
+        page=page,
+        step=step,
+        hidden=hidden_fields(state),
         summary=task_summary(page, task),
         action=page.url(action),
     )
+    return render(page.request, context)
 
 
 def _check_page(
@@ -236,19 +278,17 @@ def _check_page(
         for kind in MAPPING_TYPES
     }
     problems = console_problems(plan["problems"], page.scope.workspace.name)
-    return _step_page(
-        page,
-        "import_check.html",
-        2,
-        state,
-        status_code=status_code,
+    context = CheckContext(
+        page=page,
+        hidden=hidden_fields(state),
+        state=state,
         plan=plan,
         plan_task=plan_task,
         problems=problems,
         error=error,
-        mapping_types=MAPPING_TYPES,
         candidates=candidates,
     )
+    return render(page.request, context, status_code=status_code)
 
 
 @router.post("/w/{workspace_id}/import/check")
@@ -281,14 +321,14 @@ def plan(page: PageDep, form: FormDep) -> Response:
     if isinstance(outcome, Response):
         return outcome
     plan, _ = outcome
-    return _step_page(
-        page,
-        "import_plan.html",
-        3,
-        state,
+    context = PlanContext(
+        page=page,
+        hidden=hidden_fields(state),
+        state=state,
         plan=plan,
         objects=plan_objects(plan, page.scope.workspace.name),
     )
+    return render(page.request, context)
 
 
 @router.post("/w/{workspace_id}/import/run")

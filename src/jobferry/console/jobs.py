@@ -4,22 +4,24 @@ export dialog for ticked jobs and folders."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 
-from jobferry.console.dag import layout
+from jobferry.console.dag import Dag, layout
 from jobferry.console.fixes import said
 from jobferry.console.listing import Listing, ListingAddressDep, Ticks, listing_query
-from jobferry.console.nodes import node_views
-from jobferry.console.web import FormDep, Page, PageDep, redirect, render, text, texts
+from jobferry.console.nodes import NodeView, node_views
+from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text, texts
 from jobferry.domain.enums import ListedStatus, ObjectKind
 from jobferry.domain.folders import crumbs
+from jobferry.domain.references import Reference
 from jobferry.errors import JobferryError
 from jobferry.services.context import WRITERS
 from jobferry.services.definitions.folders import FolderQuery, parse_job_selection
+from jobferry.services.definitions.records import JobState, ShownJob, SubmittedVersion
 from jobferry.services.exporting.options import parse_export_request
 from jobferry.web import attachment
 
@@ -41,6 +43,26 @@ def export_options(form: Any) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, kw_only=True)
+class JobsContext(PageContext):
+    """The jobs page: one folder's listing, the link that shows or hides the check boxes,
+    the parent folder, the ticks as the page's script reads them (JSON), whether a filter is
+    on, the status and tag filters, a refused export, the export options last posted and the
+    most ticked jobs downloaded at once."""
+
+    template = "jobs.html"
+    view: Listing
+    toggle_url: str
+    parent: str
+    marks: str
+    filtered: bool
+    statuses: list[tuple[str, str]]
+    tags: list[str]
+    error: str = ""
+    options: dict[str, Any] | None = None
+    sync_max: int
+
+
 def _jobs_page(
     page: Page,
     query: FolderQuery,
@@ -56,11 +78,8 @@ def _jobs_page(
     view = Listing(page, shown, select=select, ticks=ticks or Ticks())
     toggle = Listing(page, replace(shown, query=replace(query, page=1)), select=not select)
     trail = crumbs(query.folder)
-    return render(
-        page.request,
-        "jobs.html",
-        page,
-        status_code=status_code,
+    context = JobsContext(
+        page=page,
         view=view,
         toggle_url=toggle.page_url(query.folder),
         parent=trail[-2][1] if len(trail) > 1 else "",
@@ -74,6 +93,7 @@ def _jobs_page(
             services.settings.export_batch_max_jobs,
         ),
     )
+    return render(page.request, context, status_code=status_code)
 
 
 @router.get("/w/{workspace_id}/jobs")
@@ -81,6 +101,25 @@ def jobs_page(page: PageDep, address: ListingAddressDep) -> Response:
     """One folder of the workspace's jobs: its sub-folders and its jobs, filtered by name,
     tag and status, a page at a time."""
     return _jobs_page(page, address.query(), select=address.selecting)
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobContext(PageContext):
+    """A job's page: the job and its document, its description, node graph and nodes (with each
+    node's panel anchor), schedule, parameters, versions, scheduling status and references."""
+
+    template = "job.html"
+    job: ShownJob
+    doc: dict[str, Any]
+    description: str
+    dag: Dag
+    nodes: list[NodeView]
+    anchors: dict[str, str]
+    schedule: dict[str, Any]
+    params: list[dict[str, Any]]
+    versions: list[SubmittedVersion]
+    state: JobState
+    references: list[Reference]
 
 
 @router.get("/w/{workspace_id}/jobs/{job_name}")
@@ -93,13 +132,10 @@ def job_detail(page: PageDep, job_name: str) -> Response:
     params = doc.get("params")
     params = params if isinstance(params, list) else []
     nodes = node_views(doc.get("nodes"), detail.references)
-    return render(
-        page.request,
-        "job.html",
-        page,
+    context = JobContext(
+        page=page,
         job=detail.job,
         doc=doc,
-        name=job_name,
         description=_description(doc),
         dag=layout(doc.get("nodes")),
         nodes=nodes,
@@ -110,6 +146,7 @@ def job_detail(page: PageDep, job_name: str) -> Response:
         state=detail.state,
         references=detail.references,
     )
+    return render(page.request, context)
 
 
 def _description(doc: dict[str, Any]) -> str:

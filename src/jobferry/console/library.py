@@ -4,13 +4,51 @@ each resource (type, location, depend packages, the jobs that use it)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 
 from jobferry.console.listing import Listing, listing_query
-from jobferry.console.web import Page, PageDep, render
+from jobferry.console.web import Page, PageContext, PageDep, render
 from jobferry.domain.enums import ObjectKind
+from jobferry.services.definitions.records import ShownResource, ShownScript, SubmittedVersion
 
 router = APIRouter()
+
+
+@dataclass(frozen=True, kw_only=True)
+class LibraryContext(PageContext):
+    """The scripts or resources page: one folder's listing, the page's title, the kind."""
+
+    template = "library.html"
+    view: Listing
+    title: str
+    kind: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScriptContext(PageContext):
+    """A script's page: the script and its document, submitted versions and the jobs that run it."""
+
+    template = "script.html"
+    script: ShownScript
+    doc: dict[str, Any]
+    versions: list[SubmittedVersion]
+    jobs: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResourceContext(PageContext):
+    """A resource's page: the resource and its document, depend packages and files, the jobs
+    that use it."""
+
+    template = "resource.html"
+    resource: ShownResource
+    doc: dict[str, Any]
+    packages: list[dict[str, Any]]
+    files: list[str]
+    jobs: list[str]
 
 
 def _folder_page(page: Page, request: Request, kind: ObjectKind, title: str) -> Response:
@@ -21,9 +59,8 @@ def _folder_page(page: Page, request: Request, kind: ObjectKind, title: str) -> 
         page=params.get("page", "1"),
     )
     shown = page.services.folders.page(page.scope, kind, query)
-    return render(
-        request, "library.html", page, view=Listing(page, shown), title=title, kind=kind.value
-    )
+    context = LibraryContext(page=page, view=Listing(page, shown), title=title, kind=kind.value)
+    return render(request, context)
 
 
 @router.get("/w/{workspace_id}/scripts")
@@ -42,15 +79,14 @@ def resources_page(request: Request, page: PageDep) -> Response:
 def script_detail(page: PageDep, script_name: str) -> Response:
     """One script: its content, type, connection, database, queue, versions and users."""
     detail = page.services.scripts.detail(page.scope, script_name)
-    return render(
-        page.request,
-        "script.html",
-        page,
+    context = ScriptContext(
+        page=page,
         script=detail.script,
         doc=detail.script.document,
         versions=detail.versions,
         jobs=detail.jobs,
     )
+    return render(page.request, context)
 
 
 @router.get("/w/{workspace_id}/resources/{resource_name}")
@@ -59,13 +95,12 @@ def resource_detail(page: PageDep, resource_name: str) -> Response:
     resource = page.services.resources.detail(page.scope, resource_name)
     packages = resource.document.get("dependPackages")
     files = resource.document.get("dependFiles")
-    return render(
-        page.request,
-        "resource.html",
-        page,
+    context = ResourceContext(
+        page=page,
         resource=resource,
         doc=resource.document,
         packages=[p for p in packages if isinstance(p, dict)] if isinstance(packages, list) else [],
         files=[str(f) for f in files] if isinstance(files, list) else [],
         jobs=[use.job_name for use in resource.users or ()],
     )
+    return render(page.request, context)

@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Response
 
-from jobferry.console.web import Page, PageDep, render
+from jobferry.console.web import Page, PageContext, PageDep, render
 from jobferry.domain.enums import ObjectKind
 from jobferry.errors import InvalidRequestError
 from jobferry.services.definitions.folders import FolderPage, FolderQuery, parse_folder_query
@@ -141,6 +141,14 @@ class ListingAddress:
 ListingAddressDep = Annotated[ListingAddress, Depends()]
 
 
+@dataclass(frozen=True, kw_only=True)
+class FolderContext(PageContext):
+    """One page of one folder, as a fragment an opened folder loads."""
+
+    template = "folder.html"
+    view: Listing
+
+
 @router.get("/w/{workspace_id}/folder/{kind}")
 def folder_fragment(page: PageDep, kind: str, address: ListingAddressDep) -> Response:
     """One page of one folder as an HTML fragment (what an opened folder loads)."""
@@ -149,4 +157,4 @@ def folder_fragment(page: PageDep, kind: str, address: ListingAddressDep) -> Res
         raise InvalidRequestError(f"There is no list of '{kind}'; use jobs, scripts or resources.")
     shown = page.services.folders.page(page.scope, found, address.query())
     view = Listing(page, shown, select=address.selecting and page.can_write)
-    return render(page.request, "folder.html", page, view=view)
+    return render(page.request, FolderContext(page=page, view=view))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.console.fixes import console_problems
+from jobferry.services.tasks import Task
 
 LISTED = 500
 """Objects the plan step lists at most: a plan of 4,001 objects would be a page of megabytes."""
@@ -27,11 +28,11 @@ class PlanObjects:
     total: int
 
 
-def task_plan(task: dict[str, Any]) -> dict[str, Any] | None:
+def task_plan(task: Task) -> dict[str, Any] | None:
     """The plan a finished planning task left (None while it runs, or when it left none)."""
-    if task.get("status") == "RUNNING":
+    if not task.done:
         return None
-    plan = (task.get("result") or {}).get("plan")
+    plan = task.outcome.get("plan")
     return dict(plan) if isinstance(plan, dict) else None
 
 

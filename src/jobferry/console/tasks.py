@@ -2,36 +2,77 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from jobferry.console.fixes import console_problems, said, without_fix
-from jobferry.console.web import FormDep, PageDep, render
+from jobferry.console.web import FormDep, Page, PageContext, PageDep, render
+from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import JobferryError
+from jobferry.services.tasks import Task, TaskList
 from jobferry.settings import OffsetMode
 
 router = APIRouter()
 
 
-def task_summary(page: Any, task: dict[str, Any]) -> dict[str, Any]:
-    """What the polling script needs: status, progress, message, and where the package is."""
-    result = task.get("result") or {}
-    summary: dict[str, Any] = {
-        "id": task["id"],
-        "status": task["status"],
-        "progress": task.get("progress", 0),
-        "message": task.get("message", ""),
-        "done": task["status"] != "RUNNING",
-    }
-    if result.get("downloadId"):
-        summary["downloadUrl"] = page.url(f"/downloads/{result['downloadId']}/file")
-        summary["fileName"] = result.get("fileName", "")
-    return summary
+@dataclass(frozen=True)
+class TaskSummary:
+    """What a task's progress box shows and its polling script reads: status, progress,
+    message, and where the package is once an export made one."""
+
+    id: str
+    status: TaskStatus
+    progress: int
+    message: str
+    done: bool
+    download_url: str = ""
+    file_name: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The summary as the polling script (console.js) reads it."""
+        found: dict[str, Any] = {
+            "id": self.id,
+            "status": self.status.value,
+            "progress": self.progress,
+            "message": self.message,
+            "done": self.done,
+        }
+        if self.download_url:
+            found["downloadUrl"] = self.download_url
+            found["fileName"] = self.file_name
+        return found
+
+
+def task_summary(page: Page, task: Task) -> TaskSummary:
+    """The progress box of a task."""
+    result = task.outcome
+    download = result.get("downloadId")
+    return TaskSummary(
+        id=task.id,
+        status=task.status,
+        progress=task.progress,
+        message=task.message,
+        done=task.done,
+        download_url=page.url(f"/downloads/{download}/file") if download else "",
+        file_name=str(result.get("fileName", "")) if download else "",
+    )
 
 
 TASKS_PAGE = 25
+
+
+@dataclass(frozen=True, kw_only=True)
+class TasksContext(PageContext):
+    """The task list: a page of tasks, which imports were rolled back, where the page starts."""
+
+    template = "tasks.html"
+    listing: TaskList
+    rolled_back: set[str]
+    offset: int
+    size: int
 
 
 @router.get("/w/{workspace_id}/tasks")
@@ -41,17 +82,12 @@ def tasks_page(page: PageDep, offset: int = 0) -> Response:
     paging = page.services.settings.offset_mode
     asked = start // TASKS_PAGE if paging is OffsetMode.PAGE else start
     listing = page.services.tasks.list_tasks(page.scope, limit=TASKS_PAGE, offset=asked)
-    imports = [t["id"] for t in listing["tasks"] if t["kind"] == "import"]
+    imports = [t.id for t in listing.tasks if t.kind is TaskKind.IMPORT]
     rolled_back = page.services.rollback.rolled_back_among(imports)
-    return render(
-        page.request,
-        "tasks.html",
-        page,
-        listing=listing,
-        rolled_back=rolled_back,
-        offset=start,
-        size=TASKS_PAGE,
+    context = TasksContext(
+        page=page, listing=listing, rolled_back=rolled_back, offset=start, size=TASKS_PAGE
     )
+    return render(page.request, context)
 
 
 @router.get("/w/{workspace_id}/tasks/{task_id}")
@@ -60,8 +96,26 @@ def task_page(page: PageDep, task_id: str) -> Response:
     return _task_view(page, task_id)
 
 
+@dataclass(frozen=True, kw_only=True)
+class TaskContext(PageContext):
+    """A task's page: the task, its progress box, its result (``{}`` while it runs), problems
+    in the console's terms, the subtasks listed and how many there are, its rollback (when
+    and by whom, or what a rollback just did) and a refusal to show."""
+
+    template = "task.html"
+    task: Task
+    summary: TaskSummary
+    result: dict[str, Any]
+    problems: list[dict[str, Any]]
+    subtasks: list[dict[str, Any]]
+    subtask_count: int
+    rolled_back: dict[str, Any] | None
+    rollback: dict[str, Any] | None
+    error: str
+
+
 def _task_view(
-    page: Any,
+    page: Page,
     task_id: str,
     *,
     rollback: dict[str, Any] | None = None,
@@ -71,24 +125,22 @@ def _task_view(
     """A task's page: its progress, result, problems (fixes in the console's terms) and
     objects (their messages without the API's fix, which the problems give)."""
     task = page.services.tasks.show(page.scope, task_id)
-    result = task.get("result") or {}
-    return render(
-        page.request,
-        "task.html",
-        page,
-        status_code=status_code,
+    result = task.outcome
+    context = TaskContext(
+        page=page,
         task=task,
         summary=task_summary(page, task),
         result=result,
         problems=console_problems(
             result.get("problems") or [], page.scope.workspace.name, in_wizard=False
         ),
-        subtasks=_listed_subtasks(task.get("subtasks") or []),
-        subtask_count=len(task.get("subtasks") or []),
+        subtasks=_listed_subtasks(task.subtasks),
+        subtask_count=len(task.subtasks),
         rolled_back=page.services.rollback.rolled_back(page.scope, task_id),
         rollback=rollback,
         error=error,
     )
+    return render(page.request, context, status_code=status_code)
 
 
 SUBTASKS_LISTED = 500
@@ -98,7 +150,7 @@ SUBTASKS_LISTED = 500
 def _listed_subtasks(subtasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """At most ``SUBTASKS_LISTED`` subtasks, the failed ones first, each message without the
     API's fix (the page lists every problem with its console fix)."""
-    ordered = sorted(subtasks, key=lambda s: s.get("status") == "SUCCESSFUL")
+    ordered = sorted(subtasks, key=lambda s: s.get("status") == TaskStatus.SUCCESSFUL)
     return [
         {**s, "message": without_fix(str(s.get("message") or ""))}
         for s in ordered[:SUBTASKS_LISTED]
@@ -109,7 +161,7 @@ def _listed_subtasks(subtasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def task_status(page: PageDep, task_id: str) -> Response:
     """The task's state as JSON, for the progress bar."""
     task = page.services.tasks.show(page.scope, task_id)
-    return JSONResponse(task_summary(page, task), headers={"Cache-Control": "no-store"})
+    return JSONResponse(task_summary(page, task).as_json(), headers={"Cache-Control": "no-store"})
 
 
 @router.post("/w/{workspace_id}/tasks/{task_id}/rollback")

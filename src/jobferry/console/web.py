@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
@@ -162,26 +162,49 @@ TEMPLATES.env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) el
 TEMPLATES.env.filters["urlpart"] = lambda value: quote(str(value), safe="")
 
 
-def render(
-    request: Request,
-    template: str,
-    page: Page | None = None,
-    *,
-    status_code: int = 200,
-    **context: Any,
-) -> Response:
-    """Render a template with what every page shows (viewer, workspace switcher, CSRF)."""
+GLOBALS = frozenset({"request", "base", "viewer", "csrf_token"})
+"""What every template is given besides its context's fields: the request, the console's
+mount path, the signed-in viewer (``None`` on the sign-in page) and their CSRF token."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PageContext:
+    """What one template shows: a frozen dataclass per template, defined beside its view, whose
+    fields are the template's variables (besides ``GLOBALS``) and whose ``template`` names it.
+
+    ``page`` is the viewer in a workspace (``None`` on pages outside one: sign-in, account,
+    errors). tests/console/test_template_contexts.py checks every template reads only its
+    context's fields."""
+
+    template: ClassVar[str]
+    page: Page | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ErrorContext(PageContext):
+    """An error page: its title, the message (which says what to do) and the error's code."""
+
+    template = "error.html"
+    title: str
+    message: str
+    code: str = ""
+
+
+def render(request: Request, context: PageContext, *, status_code: int = 200) -> Response:
+    """Render a context's template with what every page shows (viewer, workspace switcher,
+    CSRF)."""
+    page = context.page
     session: ConsoleSession | None = (
         page.session if page is not None else getattr(request.state, "console_session", None)
     )
     values: dict[str, Any] = {
         "base": base_of(request),
-        "page": page,
         "viewer": session.actor if session else None,
         "csrf_token": session.csrf_token if session else "",
     }
-    values.update(context)
-    return TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
+    # Not dataclasses.asdict: that would turn the records the template reads into dicts.
+    values.update((f.name, getattr(context, f.name)) for f in fields(context))
+    return TEMPLATES.TemplateResponse(request, context.template, values, status_code=status_code)
 
 
 def redirect(url: str) -> Response:

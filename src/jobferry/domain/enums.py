@@ -184,6 +184,26 @@ class SameNamePolicy(StrEnum):
     OVERWRITE = "OVERWRITE"
 
 
+class TaskStatus(StrEnum):
+    """A system task's status (``status`` of ListSystemTasksResponse and of its subtasks).
+
+    A queued task is RUNNING without an owner: DataArts has no queued status.
+    """
+
+    RUNNING = "RUNNING"
+    SUCCESSFUL = "SUCCESSFUL"
+    WARNING = "WARNING"
+    FAILED = "FAILED"
+
+
+class TaskKind(StrEnum):
+    """What a system task does (jobferry's ``kind`` of a task)."""
+
+    IMPORT = "import"
+    EXPORT = "export"
+    CONNECTIONS = "connections"
+
+
 class RefKind(StrEnum):
     """Every kind of object a job definition can name (the reference table's vocabulary)."""
 

@@ -31,20 +31,55 @@ def file_digest(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def download_view(item: DownloadRecord) -> dict[str, Any]:
-    """The wire form of a package in the download center."""
-    return {
-        "id": item.id,
-        "fileName": item.file_name,
-        "selection": load(item.selection),
-        "size": item.size,
-        "sha256": item.sha256,
-        "createUser": item.created_by,
-        "createTime": item.created_at,
-        "expireTime": item.expires_at,
-        "taskId": item.task_id,
-        "store": item.store,
-    }
+@dataclass(frozen=True)
+class Download:
+    """A package in the download center.
+
+    ``selection`` is the document the export stored about what it chose (``mode``, ``jobs``,
+    ``names`` (a sample), ``since`` and the export options), as it stored it."""
+
+    id: str
+    file_name: str
+    selection: dict[str, Any]
+    size: int
+    sha256: str
+    created_by: str
+    created_at: int
+    expires_at: int
+    task_id: str | None
+    store: str
+
+
+def _download(item: DownloadRecord) -> Download:
+    return Download(
+        id=item.id,
+        file_name=item.file_name,
+        selection=load(item.selection),
+        size=item.size,
+        sha256=item.sha256,
+        created_by=item.created_by,
+        created_at=item.created_at,
+        expires_at=item.expires_at,
+        task_id=item.task_id,
+        store=item.store,
+    )
+
+
+@dataclass(frozen=True)
+class DownloadList:
+    """The download center's unexpired packages, newest first."""
+
+    downloads: list[Download]
+
+    @property
+    def total(self) -> int:
+        """How many packages there are."""
+        return len(self.downloads)
+
+    @property
+    def last_generated_at(self) -> int | None:
+        """When the newest package was generated (epoch ms; ``None`` when there is none)."""
+        return self.downloads[0].created_at if self.downloads else None
 
 
 @dataclass
@@ -63,7 +98,7 @@ class DownloadService:
         file_name: str,
         selection: dict[str, Any],
         source: Path,
-    ) -> DownloadRecord:
+    ) -> Download:
         """Put a generated package into the store and list it; a package the store (or the
         database) has no room for is refused whole, never listed."""
         size, sha256 = file_digest(source)
@@ -100,21 +135,20 @@ class DownloadService:
         except BaseException:  # not listed: not kept either
             self.store.remove(location)
             raise
-        return item
+        return _download(item)
 
-    def list_downloads(self, scope: Scope) -> dict[str, Any]:
-        """Unexpired packages newest first, and when the last one was generated."""
+    def list_downloads(self, scope: Scope) -> DownloadList:
+        """Unexpired packages newest first (and so when the last one was generated)."""
         scope.require(WRITERS, "use the download center")
         with self.db.transaction(readonly=True) as tx:
             items = repo.list_downloads(tx, scope.workspace.id, now_ms())
-        return {
-            "total": len(items),
-            "lastGeneratedAt": items[0].created_at if items else None,
-            "downloads": [download_view(i) for i in items],
-        }
+        return DownloadList([_download(i) for i in items])
 
-    def get(self, scope: Scope, download_id: str) -> DownloadRecord:
+    def get(self, scope: Scope, download_id: str) -> Download:
         """One unexpired package (DLF.9005 otherwise)."""
+        return _download(self._stored(scope, download_id))
+
+    def _stored(self, scope: Scope, download_id: str) -> DownloadRecord:
         scope.require(WRITERS, "use the download center")
         with self.db.transaction(readonly=True) as tx:
             item = repo.get_download(tx, scope.workspace.id, download_id)
@@ -126,10 +160,10 @@ class DownloadService:
             )
         return item
 
-    def open(self, scope: Scope, download_id: str) -> tuple[DownloadRecord, Iterator[bytes]]:
+    def open(self, scope: Scope, download_id: str) -> tuple[Download, Iterator[bytes]]:
         """A package and its bytes straight from the store, no copy written on the way (and
         the download audited)."""
-        item = self.get(scope, download_id)
+        item = self._stored(scope, download_id)
         chunks = self.store.read(item.location)
         with self.db.transaction() as tx:
             audit_in_scope(
@@ -140,11 +174,11 @@ class DownloadService:
                 item.file_name,
                 {"downloadId": item.id, "sha256": item.sha256},
             )
-        return item, chunks
+        return _download(item), chunks
 
     def delete(self, scope: Scope, download_id: str) -> None:
         """Remove a package before it expires."""
-        item = self.get(scope, download_id)
+        item = self._stored(scope, download_id)
         self.store.remove(item.location)
         with self.db.transaction() as tx:
             repo.delete_download(tx, item.id)

@@ -13,10 +13,10 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from jobferry.domain.enums import Role
+from jobferry.domain.enums import Role, TaskKind, TaskStatus
 from jobferry.errors import InvalidRequestError, TaskNotFoundError
 from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
@@ -63,26 +63,83 @@ def _actor_json(scope: Scope) -> str:
     )
 
 
-def task_view(task: TaskRecord) -> dict[str, Any]:
-    """ListSystemTasksResponse, plus jobferry's kind, progress and result."""
-    view: dict[str, Any] = {
-        "id": task.id,
-        "name": task.name,
-        "projectId": task.project_id,
-        "startTime": task.start_time,
-        "lastUpdate": task.last_update,
-        "status": task.status,
-        "message": task.message or "",
-        "subtasks": load(task.subtasks)["items"] if task.subtasks else [],
-        "kind": task.kind,
-        "progress": task.progress,
-        "createUser": task.created_by,
-    }
-    if task.end_time is not None:
-        view["endTime"] = task.end_time
-    if task.result:
-        view["result"] = load(task.result)
-    return view
+@dataclass(frozen=True)
+class Task:
+    """A system task as it is shown: what it is, how far it got, and what it left.
+
+    ``result`` is the document the task stored when it ended (its shape depends on the kind:
+    an export's package, an import's summary, problems and plan); ``subtasks`` are the stored
+    subtask documents (one per object of an import) this answer carries, ``subtasks_total``
+    how many the task has when some were left out."""
+
+    id: str
+    name: str
+    project_id: str
+    kind: TaskKind
+    status: TaskStatus
+    message: str
+    progress: int
+    created_by: str
+    start_time: int
+    last_update: int
+    end_time: int | None
+    result: dict[str, Any] | None
+    subtasks: list[dict[str, Any]] = field(default_factory=list)
+    subtasks_total: int | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether the task ended (any status but RUNNING)."""
+        return self.status is not TaskStatus.RUNNING
+
+    @property
+    def outcome(self) -> dict[str, Any]:
+        """The stored result, ``{}`` while there is none."""
+        return self.result or {}
+
+
+@dataclass(frozen=True)
+class TaskList:
+    """A page of a workspace's tasks (without subtasks), and how many there are."""
+
+    total: int
+    tasks: list[Task]
+
+
+@dataclass(frozen=True)
+class SubtaskPage:
+    """A page of a task's subtask documents, and how many the task has."""
+
+    total: int
+    subtasks: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class TaskHead:
+    """A task looked up for streaming: the task (its legacy inline subtasks, if any) and how
+    many subtask rows follow it (read a page at a time with ``TaskService.subtask_pages``)."""
+
+    task: Task
+    subtask_rows: int
+
+
+def _shown(task: TaskRecord, *, subtasks: bool = True) -> Task:
+    """The record of a stored task (with the subtasks kept inline by older versions)."""
+    return Task(
+        id=task.id,
+        name=task.name,
+        project_id=task.project_id,
+        kind=TaskKind(task.kind),
+        status=TaskStatus(task.status),
+        message=task.message or "",
+        progress=task.progress,
+        created_by=task.created_by,
+        start_time=task.start_time,
+        last_update=task.last_update,
+        end_time=task.end_time,
+        result=load(task.result) if task.result else None,
+        subtasks=load(task.subtasks)["items"] if subtasks and task.subtasks else [],
+    )
 
 
 class TaskService:
@@ -223,21 +280,23 @@ class TaskService:
             )
         return task
 
-    def show(self, scope: Scope, task_id: str, *, subtasks: int | None = None) -> dict[str, Any]:
+    def show(self, scope: Scope, task_id: str, *, subtasks: int | None = None) -> Task:
         """A task of the workspace (DLF.0810 when unknown) with its first ``subtasks``
-        subtasks (``None``: all of them; ``subtasksTotal`` tells when some were left out)."""
+        subtasks (``None``: all of them; ``subtasks_total`` tells when some were left out)."""
         with self.db.transaction(readonly=True) as tx:
             task = self._task(tx, scope, task_id)
             total = repo.count_subtasks(tx, task_id)
             lines = repo.subtask_lines(tx, task_id, 0, total if subtasks is None else subtasks)
-        view = task_view(task)
-        if total:
-            view["subtasks"] = [load(line) for line in lines]
-            if len(lines) < total:
-                view["subtasksTotal"] = total
-        return view
+        shown = _shown(task)
+        if not total:
+            return shown
+        return replace(
+            shown,
+            subtasks=[load(line) for line in lines],
+            subtasks_total=total if len(lines) < total else None,
+        )
 
-    def subtasks(self, scope: Scope, task_id: str, *, offset: int, limit: int) -> dict[str, Any]:
+    def subtasks(self, scope: Scope, task_id: str, *, offset: int, limit: int) -> SubtaskPage:
         """A page of a task's subtasks, in order (extension)."""
         check_window(offset, limit, SUBTASK_PAGE)
         with self.db.transaction(readonly=True) as tx:
@@ -246,30 +305,28 @@ class TaskService:
             lines = repo.subtask_lines(tx, task_id, offset, limit)
         if not total and task.subtasks:  # stored before subtasks were rows
             items = load(task.subtasks)["items"]
-            return {"total": len(items), "subtasks": items[offset : offset + limit]}
-        return {"total": total, "subtasks": [load(line) for line in lines]}
+            return SubtaskPage(len(items), items[offset : offset + limit])
+        return SubtaskPage(total, [load(line) for line in lines])
 
-    def stream(self, scope: Scope, task_id: str) -> Iterator[bytes]:
-        """The whole task as :meth:`show` answers it, as JSON bytes a page of subtasks at a
-        time: an import of 200,000 objects is answered without holding its subtasks."""
+    def head(self, scope: Scope, task_id: str) -> TaskHead:
+        """A task (DLF.0810 when unknown) and how many subtask rows it has, for answering it
+        whole a page of subtasks at a time (``subtask_pages``): an import of 200,000 objects
+        is answered without holding its subtasks."""
         with self.db.transaction(readonly=True) as tx:
             task = self._task(tx, scope, task_id)
             total = repo.count_subtasks(tx, task_id)
-        view = task_view(task)
-        if not total:
-            yield dump(view).encode()
-            return
-        view.pop("subtasks", None)
-        yield dump(view).encode()[:-1] + b',"subtasks":['
+        return TaskHead(_shown(task, subtasks=not total), total)
+
+    def subtask_pages(self, task_id: str, total: int) -> Iterator[list[str]]:
+        """A task's first ``total`` subtasks as their stored JSON lines, a page at a time."""
         offset = 0
         while offset < total:
             with self.db.transaction(readonly=True) as tx:
                 lines = repo.subtask_lines(tx, task_id, offset, SUBTASK_PAGE)
             if not lines:
                 break
-            yield (b"," if offset else b"") + ",".join(lines).encode()
+            yield lines
             offset += len(lines)
-        yield b"]}"
 
     def list_tasks(
         self,
@@ -279,7 +336,7 @@ class TaskService:
         status: str | None = None,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> TaskList:
         """A page of the workspace's imports and exports, newest first (extension)."""
         if kind is not None and kind not in TASK_KINDS:
             raise InvalidRequestError(
@@ -297,12 +354,7 @@ class TaskService:
             total, tasks = repo.list_tasks(
                 tx, scope.workspace.id, kind=kind, status=status, limit=p.limit, offset=p.skip
             )
-        items = []
-        for task in tasks:
-            view = task_view(task)
-            view.pop("subtasks", None)
-            items.append(view)
-        return {"total": total, "tasks": items}
+        return TaskList(total, [_shown(task, subtasks=False) for task in tasks])
 
     def register_worker(self) -> None:
         """Announce this process (its tasks are alive while it beats)."""

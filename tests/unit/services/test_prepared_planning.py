@@ -179,7 +179,7 @@ def test_an_object_left_as_it_is_keeps_no_definitions_in_the_working_set(
     request = parse_import_request({"path": path, "sameNamePolicy": "OVERWRITE"})
     prepared = services.imports.prepare(scope, request)
     services.imports.run(prepared)
-    assert services.tasks.show(scope, prepared.task_id)["status"] == "SUCCESSFUL"
+    assert services.tasks.show(scope, prepared.task_id).status == "SUCCESSFUL"
     jobs[1] = make_job("job_1", description="changed in the source")
     changed = write_package(tmp_path / "changed.zip", jobs)
 

@@ -56,15 +56,15 @@ def test_an_accepted_task_reads_running_at_zero_until_a_process_claims_and_runs_
     task_id = _queue_export(services, scope)
 
     queued = services.tasks.show(scope, task_id)
-    assert (queued["status"], queued["progress"]) == ("RUNNING", 0)
-    assert queued["message"].startswith("Queued"), queued
+    assert (queued.status, queued.progress) == ("RUNNING", 0)
+    assert queued.message.startswith("Queued"), queued
 
     claimed = _other_process(services).claim(("export",))
     assert claimed is not None
     assert claimed.id == task_id
     assert claimed.scope == scope  # who asked, in which workspace, with which role
     services.exports.run(services.exports.resume(claimed))
-    assert services.tasks.show(scope, task_id)["status"] == "SUCCESSFUL"
+    assert services.tasks.show(scope, task_id).status == "SUCCESSFUL"
 
 
 def test_each_queued_task_is_claimed_by_exactly_one_of_many_processes(
@@ -109,12 +109,12 @@ def test_the_task_of_a_process_that_stopped_beating_fails_and_frees_the_workspac
     assert services.tasks.heartbeat() == [task_id]
 
     failed = services.tasks.show(scope, task_id)
-    assert failed["status"] == "FAILED"
-    assert "stopped before it finished" in failed["message"]
+    assert failed.status == "FAILED"
+    assert "stopped before it finished" in failed.message
     with services.db.transaction(readonly=True) as tx:
         assert import_repo.lock_holder(tx, scope.workspace.id) is None
     # a queued task has no process to lose: it waits for one
-    assert services.tasks.show(scope, waiting)["status"] == "RUNNING"
+    assert services.tasks.show(scope, waiting).status == "RUNNING"
     assert services.tasks.heartbeat() == []
 
 
@@ -139,9 +139,9 @@ def test_a_queued_task_that_cannot_run_any_more_is_failed_saying_why(services: S
     assert services.tasks.claim(("export",)) is None
 
     failed = services.tasks.show(scope, orphan.id)
-    assert failed["status"] == "FAILED"
-    assert "earlier jobferry version" in failed["message"]
-    assert "start it again" in failed["message"]
+    assert failed.status == "FAILED"
+    assert "earlier jobferry version" in failed.message
+    assert "start it again" in failed.message
 
 
 def test_an_import_whose_task_was_failed_as_orphaned_while_it_ran_commits_nothing(
@@ -162,8 +162,8 @@ def test_an_import_whose_task_was_failed_as_orphaned_while_it_ran_commits_nothin
     services.imports.run(services.imports.resume(claimed))  # the slow process carries on
 
     ended = services.tasks.show(scope, task_id)
-    assert ended["status"] == "FAILED"
-    assert "stopped before it finished" in ended["message"]
+    assert ended.status == "FAILED"
+    assert "stopped before it finished" in ended.message
     with services.db.transaction(readonly=True) as tx:
         assert tx.conn.execute(select(func.count()).select_from(jobs)).scalar_one() == 0
     with services.db.transaction(readonly=True) as tx:

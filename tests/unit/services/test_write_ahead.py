@@ -20,6 +20,7 @@ from jobferry.services.context import Scope
 from jobferry.services.importing import planner
 from jobferry.services.importing.apply import Applier
 from jobferry.services.importing.request import parse_import_request
+from jobferry.services.tasks import Task
 from jobferry.storage import Database, tables
 from jobferry.storage.importing.tables import promotion_ledger
 from support.builders import make_job, make_script
@@ -75,15 +76,14 @@ def _upload(services: Services, scope: Scope, package: Path) -> str:
     return path
 
 
-def _run(services: Services, scope: Scope, path: str, **options: Any) -> dict[str, Any]:
+def _run(services: Services, scope: Scope, path: str, **options: Any) -> Task:
     request = parse_import_request({"path": path, "sameNamePolicy": "OVERWRITE", **options})
     prepared = services.imports.prepare(scope, request)
     services.imports.run(prepared)
-    task: dict[str, Any] = services.tasks.show(scope, prepared.task_id, subtasks=1000)
-    return task
+    return services.tasks.show(scope, prepared.task_id, subtasks=1000)
 
 
-def _import(services: Services, scope: Scope, package: Path, **options: Any) -> dict[str, Any]:
+def _import(services: Services, scope: Scope, package: Path, **options: Any) -> Task:
     return _run(services, scope, _upload(services, scope, package), **options)
 
 
@@ -147,8 +147,8 @@ def _stored(db: Database, ws: str, task_id: str) -> dict[str, Any]:
         }
 
 
-def _subtasks(task: dict[str, Any]) -> list[tuple[Any, ...]]:
-    return [(s["id"], s["status"], s["message"], s["action"]) for s in task["subtasks"]]
+def _subtasks(task: Task) -> list[tuple[Any, ...]]:
+    return [(s["id"], s["status"], s["message"], s["action"]) for s in task.subtasks]
 
 
 def test_an_import_written_ahead_stores_what_one_written_after_stores(
@@ -167,7 +167,7 @@ def test_an_import_written_ahead_stores_what_one_written_after_stores(
 
     ahead = _import(services, first, package, scheduling="PAUSE_AND_RESTORE")
     written = sum(len(names) for names in written_ahead)
-    assert written == ahead["result"]["summary"]["CREATE"], written_ahead
+    assert written == ahead.outcome["summary"]["CREATE"], written_ahead
     assert all("job_c" not in names for names in written_ahead)  # overwritten: after
     assert all("job_c_sql" not in names for names in written_ahead)
     written_ahead.clear()
@@ -175,18 +175,18 @@ def test_an_import_written_ahead_stores_what_one_written_after_stores(
     after = _import(services, second, package, scheduling="PAUSE_AND_RESTORE")
     assert not written_ahead
 
-    assert ahead["status"] == after["status"] == "SUCCESSFUL", ahead["message"]
-    assert ahead["result"]["summary"] == after["result"]["summary"]
-    assert ahead["result"]["summary"]["OVERWRITE"] == 2
+    assert ahead.status == after.status == "SUCCESSFUL", ahead.message
+    assert ahead.outcome["summary"] == after.outcome["summary"]
+    assert ahead.outcome["summary"]["OVERWRITE"] == 2
     assert _subtasks(ahead) == _subtasks(after)
-    assert [s["id"] for s in ahead["subtasks"]][-4:] == [
+    assert [s["id"] for s in ahead.subtasks][-4:] == [
         "job:job_c",
         "job:job_z",
         "job:job_a",
         "job:job_b",
     ]  # apply order, upstream first, whatever was written when
-    stored = _stored(services.db, first.workspace.id, ahead["id"])
-    assert stored == _stored(services.db, second.workspace.id, after["id"])
+    stored = _stored(services.db, first.workspace.id, ahead.id)
+    assert stored == _stored(services.db, second.workspace.id, after.id)
     assert {name: status for name, _, status, _ in stored["jobs"]}["job_c"] == "SCHEDULING"
 
 
@@ -202,10 +202,10 @@ def test_a_problem_found_once_the_package_is_read_takes_back_what_was_written_ah
 
     task = _import(services, scope, package)
 
-    assert task["status"] == "FAILED"
-    assert "cycle" in task["message"].lower()
+    assert task.status == "FAILED"
+    assert "cycle" in task.message.lower()
     assert written_ahead
-    assert _stored(services.db, scope.workspace.id, task["id"]) == {
+    assert _stored(services.db, scope.workspace.id, task.id) == {
         "jobs": [],
         "versions": [],
         "refs": [],
@@ -216,7 +216,7 @@ def test_a_problem_found_once_the_package_is_read_takes_back_what_was_written_ah
     }
     # the lock is released: the workspace takes the next import at once
     again = _import(services, scope, write_package(tmp_path / "ok.zip", _jobs()))
-    assert again["status"] == "SUCCESSFUL"
+    assert again.status == "SUCCESSFUL"
 
 
 def _planned(services: Services, tmp_path: Path) -> tuple[Scope, str, str]:
@@ -224,7 +224,7 @@ def _planned(services: Services, tmp_path: Path) -> tuple[Scope, str, str]:
     _sqlite_only(services)
     scope = _workspace(services, "prod")
     path = _upload(services, scope, write_package(tmp_path / "p.zip", _jobs()))
-    plan_id: str = _run(services, scope, path, dryRun=True)["result"]["plan"]["planId"]
+    plan_id: str = _run(services, scope, path, dryRun=True).outcome["plan"]["planId"]
     return scope, path, plan_id
 
 
@@ -236,7 +236,7 @@ def test_a_plan_made_beforehand_is_still_fresh_when_the_import_writes_ahead(
 
     task = _run(services, scope, path, planId=plan_id)
 
-    assert task["status"] == "SUCCESSFUL", task["message"]
+    assert task.status == "SUCCESSFUL", task.message
     assert written_ahead
 
 
@@ -249,10 +249,10 @@ def test_a_stale_plan_takes_back_what_was_written_ahead(
 
     task = _run(services, scope, path, planId=plan_id)
 
-    assert task["status"] == "FAILED"
-    assert "changed since plan" in task["message"]
+    assert task.status == "FAILED"
+    assert "changed since plan" in task.message
     assert any("job_a" in names for names in written_ahead)  # written, then taken back
-    assert _stored(services.db, scope.workspace.id, task["id"]) == before
+    assert _stored(services.db, scope.workspace.id, task.id) == before
 
 
 def test_a_per_object_import_writes_after_its_plan(
@@ -260,5 +260,5 @@ def test_a_per_object_import_writes_after_its_plan(
 ) -> None:
     scope = _workspace(services, "prod")
     task = _import(services, scope, write_package(tmp_path / "p.zip", _jobs()), mode="PER_OBJECT")
-    assert task["status"] == "SUCCESSFUL"
+    assert task.status == "SUCCESSFUL"
     assert not written_ahead

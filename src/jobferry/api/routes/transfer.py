@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
@@ -11,9 +9,15 @@ from starlette.responses import StreamingResponse
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.paging import TasksQueryDep
+from jobferry.api.presenters.downloads import download_document, download_list_document
+from jobferry.api.presenters.exports import name_check_document, upload_document
+from jobferry.api.presenters.tasks import (
+    subtask_page_document,
+    task_list_document,
+    task_stream,
+)
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, package_response, parse_object
 from jobferry.errors import InvalidRequestError
-from jobferry.services.downloads import download_view
 from jobferry.services.exporting.options import (
     name_list,
     parse_background_export,
@@ -29,7 +33,7 @@ router = APIRouter(prefix="/v1/{project_id}", tags=["export and import"])
 
 def _export_response(outcome: ExportOutcome) -> Response:
     if outcome.uploaded is not None:
-        return json(outcome.uploaded)
+        return json(upload_document(outcome.uploaded))
     assert outcome.data is not None
     return Response(
         content=outcome.data,
@@ -143,15 +147,16 @@ def list_tasks(request: Request, scope: ScopeDep, query: TasksQueryDep) -> Respo
     listed = services_of(request).tasks.list_tasks(
         scope, kind=query.kind, status=query.status, limit=query.limit, offset=query.offset
     )
-    return json(listed)
+    return json(task_list_document(listed))
 
 
 @router.get("/system-tasks/{task_id}", summary="list_system_tasks")
 def list_system_tasks(request: Request, scope: ScopeDep, task_id: str) -> Response:
     # Streamed: an import's subtasks (one per object) may number 200,000.
-    chunks = services_of(request).tasks.stream(scope, task_id)
-    first = next(chunks)  # the task is looked up (and a refusal raised) before answering
-    return StreamingResponse(itertools.chain([first], chunks), media_type="application/json")
+    tasks = services_of(request).tasks
+    head = tasks.head(scope, task_id)  # looked up (and a refusal raised) before answering
+    pages = tasks.subtask_pages(task_id, head.subtask_rows)
+    return StreamingResponse(task_stream(head, pages), media_type="application/json")
 
 
 @router.get(
@@ -161,7 +166,8 @@ def list_system_tasks(request: Request, scope: ScopeDep, task_id: str) -> Respon
 def list_subtasks(
     request: Request, scope: ScopeDep, task_id: str, offset: int = 0, limit: int = 200
 ) -> Response:
-    return json(services_of(request).tasks.subtasks(scope, task_id, offset=offset, limit=limit))
+    found = services_of(request).tasks.subtasks(scope, task_id, offset=offset, limit=limit)
+    return json(subtask_page_document(found))
 
 
 @router.post(
@@ -171,7 +177,9 @@ def list_subtasks(
 )
 def check_export_names(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what='{"names"}')
-    return json(services_of(request).exports.check_names(scope, name_list(body)))
+    return json(
+        name_check_document(services_of(request).exports.check_names(scope, name_list(body)))
+    )
 
 
 @router.post(
@@ -186,12 +194,12 @@ def start_export(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
 
 @router.get("/downloads", summary="The download center (extension)")
 def list_downloads(request: Request, scope: ScopeDep) -> Response:
-    return json(services_of(request).downloads.list_downloads(scope))
+    return json(download_list_document(services_of(request).downloads.list_downloads(scope)))
 
 
 @router.get("/downloads/{download_id}", summary="One package's details (extension)")
 def show_download(request: Request, scope: ScopeDep, download_id: str) -> Response:
-    return json(download_view(services_of(request).downloads.get(scope, download_id)))
+    return json(download_document(services_of(request).downloads.get(scope, download_id)))
 
 
 @router.get(

@@ -6,7 +6,6 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from jobferry.domain.enums import ObjectKind
 from jobferry.domain.graph import upstream_closure
@@ -131,7 +130,27 @@ def require_submitted(scope: Scope, heads: Iterable[JobHead]) -> None:
         )
 
 
-def check_name_list(tx: Tx, scope: Scope, names: list[str], cap: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class UnmatchedName:
+    """A pasted name that matches no job, and why."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class NameCheck:
+    """Which names of a pasted list match a job of the workspace: each name once, in the order
+    pasted; ``duplicates`` were pasted more than once; ``cap`` is the most accepted at once."""
+
+    total: int
+    matched: list[str]
+    unmatched: list[UnmatchedName]
+    duplicates: list[str]
+    cap: int
+
+
+def check_name_list(tx: Tx, scope: Scope, names: list[str], cap: int) -> NameCheck:
     """Which pasted names match a job of the workspace, with a reason for each that does not."""
     cleaned = [n.strip() for n in names if isinstance(n, str) and n.strip()]
     if len(cleaned) > cap:
@@ -147,21 +166,16 @@ def check_name_list(tx: Tx, scope: Scope, names: list[str], cap: int) -> dict[st
     folded: dict[str, str] = {}
     for name in existing:
         folded.setdefault(name.casefold(), name)
-    matched, unmatched = [], []
+    matched: list[str] = []
+    unmatched: list[UnmatchedName] = []
     for name in unique:
         if name in existing:
             matched.append(name)
         else:
-            unmatched.append({"name": name, "reason": _unmatched_reason(scope, name, folded)})
+            unmatched.append(UnmatchedName(name, _unmatched_reason(scope, name, folded)))
     counts = Counter(cleaned)
     duplicates = sorted(n for n, c in counts.items() if c > 1)
-    return {
-        "total": len(unique),
-        "matched": matched,
-        "unmatched": unmatched,
-        "duplicates": duplicates,
-        "cap": cap,
-    }
+    return NameCheck(len(unique), matched, unmatched, duplicates, cap)
 
 
 def _unmatched_reason(scope: Scope, name: str, folded: dict[str, str]) -> str:

@@ -18,6 +18,7 @@ from jobferry.services.downloads import DownloadService, file_digest
 from jobferry.services.exporting.options import ExportOptions, ExportRequest
 from jobferry.services.exporting.package import write_package
 from jobferry.services.exporting.selection import (
+    NameCheck,
     Selection,
     add_upstream,
     check_batch_size,
@@ -44,12 +45,24 @@ log = logging.getLogger("jobferry.export")
 
 
 @dataclass(frozen=True)
+class Upload:
+    """A package uploaded to object storage: ``path`` is its object, ``folder`` the
+    ``<label>_exported/<epoch ms>`` folder DataArts answers as ``obsPath`` (what the Terraform
+    provider appends ``/<job>.zip`` to for its import)."""
+
+    folder: str
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
 class ExportOutcome:
     """A finished synchronous export: bytes to stream back, or where it was uploaded."""
 
     file_name: str
     data: bytes | None
-    uploaded: dict[str, Any] | None
+    uploaded: Upload | None
 
 
 @dataclass(frozen=True)
@@ -107,25 +120,15 @@ class ExportService:
         cap = self.settings.export_workspace_max_jobs
         return workspace_jobs(tx, job.scope, job.since, cap)
 
-    def _upload_exported(self, obs_path: str, label: str, source: Path) -> dict[str, Any]:
-        """Upload as DataArts does: ``<obsPath>/<label>_exported/<epoch ms>/<label>.zip``.
-
-        The answer's ``obsPath`` is that new folder (what the Terraform provider reads and
-        appends ``/<job>.zip`` to for its import); ``path``, ``size`` and ``sha256`` are
-        jobferry's additions.
-        """
+    def _upload_exported(self, obs_path: str, label: str, source: Path) -> Upload:
+        """Upload as DataArts does: ``<obsPath>/<label>_exported/<epoch ms>/<label>.zip``."""
         bucket, key = parse_obs_path(obs_path)
         base = key if not key or key.endswith("/") else f"{key}/"
         folder = f"{base}{label}_exported/{now_ms()}"
         object_key = f"{folder}/{label}.zip"
         self.object_storage().put_file(bucket, object_key, source)
         size, sha256 = file_digest(source)
-        return {
-            "obsPath": f"obs://{bucket}/{folder}",
-            "path": f"obs://{bucket}/{object_key}",
-            "size": size,
-            "sha256": sha256,
-        }
+        return Upload(f"obs://{bucket}/{folder}", f"obs://{bucket}/{object_key}", size, sha256)
 
     def _export_now(
         self,
@@ -179,9 +182,7 @@ class ExportService:
         names = check_batch_size(list(request.names), self.settings.export_batch_max_jobs)
         return self._export_now(scope, names, request, Layout.BATCH, "jobs.zip", "jobs")
 
-    def check_names(
-        self, scope: Scope, names: list[str], *, cap: int | None = None
-    ) -> dict[str, Any]:
+    def check_names(self, scope: Scope, names: list[str], *, cap: int | None = None) -> NameCheck:
         """Which pasted names match (extension; the first step of export by name list)."""
         Switches.of(self.settings).require_export()
         scope.require(WRITERS, "export jobs")
@@ -229,16 +230,15 @@ class ExportService:
     def _matched_names(self, scope: Scope, names: list[str], selected: bool) -> list[str]:
         """The names of a name-list export, refused unless every one matches a job."""
         report = self.check_names(scope, names, cap=len(names) if selected else None)
-        if report["unmatched"]:
+        if report.unmatched:
             raise InvalidRequestError(
-                f"Matched {len(report['matched'])}, failed {len(report['unmatched'])}: "
+                f"Matched {len(report.matched)}, failed {len(report.unmatched)}: "
                 "every name must match a job before the package is generated; fix or remove "
                 "the names listed in details.",
-                details=report["unmatched"],
-                matched=len(report["matched"]),
+                details=[{"name": u.name, "reason": u.reason} for u in report.unmatched],
+                matched=len(report.matched),
             )
-        matched: list[str] = report["matched"]
-        return matched
+        return report.matched
 
     def _changed_since(self, scope: Scope, request: ExportRequest) -> tuple[int | None, str]:
         """A workspace export's lower bound on changes, and what it selects in words."""

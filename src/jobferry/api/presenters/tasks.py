@@ -1,0 +1,63 @@
+"""System tasks on the wire: ListSystemTasksResponse, plus jobferry's kind, progress and result."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from jobferry.services.tasks import SubtaskPage, Task, TaskHead, TaskList
+
+
+def task_document(task: Task, *, subtasks: bool = True) -> dict[str, Any]:
+    """A task as ``GET /system-tasks/{id}`` answers it (``subtasks=False``: as the task list
+    does, without them)."""
+    doc: dict[str, Any] = {
+        "id": task.id,
+        "name": task.name,
+        "projectId": task.project_id,
+        "startTime": task.start_time,
+        "lastUpdate": task.last_update,
+        "status": task.status.value,
+        "message": task.message,
+    }
+    if subtasks:
+        doc["subtasks"] = task.subtasks
+    doc["kind"] = task.kind.value
+    doc["progress"] = task.progress
+    doc["createUser"] = task.created_by
+    if task.end_time is not None:
+        doc["endTime"] = task.end_time
+    if task.result is not None:
+        doc["result"] = task.result
+    if subtasks and task.subtasks_total is not None:
+        doc["subtasksTotal"] = task.subtasks_total
+    return doc
+
+
+def task_list_document(listed: TaskList) -> dict[str, Any]:
+    """A page of tasks (extension): ``{"total", "tasks"}``, the tasks without subtasks."""
+    return {
+        "total": listed.total,
+        "tasks": [task_document(task, subtasks=False) for task in listed.tasks],
+    }
+
+
+def subtask_page_document(found: SubtaskPage) -> dict[str, Any]:
+    """A page of a task's subtasks (extension): ``{"total", "subtasks"}``."""
+    return {"total": found.total, "subtasks": found.subtasks}
+
+
+def task_stream(head: TaskHead, pages: Iterator[list[str]]) -> Iterator[bytes]:
+    """The bytes of :func:`task_document` for a task whose subtasks are rows, written a page
+    of stored subtask lines at a time (``pages``) after the task's own fields."""
+    if not head.subtask_rows:
+        yield orjson.dumps(task_document(head.task))
+        return
+    yield orjson.dumps(task_document(head.task, subtasks=False))[:-1] + b',"subtasks":['
+    first = True
+    for lines in pages:
+        yield (b"" if first else b",") + ",".join(lines).encode()
+        first = False
+    yield b"]}"
