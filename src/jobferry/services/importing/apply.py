@@ -1,4 +1,4 @@
-"""Import step 7: apply a plan in the caller's transaction, a batch of records at a time.
+"""Import, apply: apply a plan in the caller's transaction, a batch of records at a time.
 
 Nothing here commits: the caller's single transaction makes the whole import (objects,
 versions, reference index, tags, per-object change records, subtasks, audit, the task's final

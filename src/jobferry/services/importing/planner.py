@@ -1,4 +1,4 @@
-"""Import step 6 (plan): transform, resolve and check every object a batch at a time, then
+"""Import, plan: transform, resolve and check every object a batch at a time, then
 order the writes.
 
 Objects arrive as the package streams them. Each batch is transformed, compared with what the

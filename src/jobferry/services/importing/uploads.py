@@ -1,4 +1,4 @@
-"""Import step 1 (read): where packages come from: uploads kept for a while, object storage.
+"""Import, read: where packages come from: uploads kept for a while, object storage.
 
 A package is fetched into a local temporary file and read from there (never held in memory).
 """
