@@ -18,6 +18,8 @@
 - ``decide`` (decide): CREATE, OVERWRITE, RENAME, SKIP or UNCHANGED, drift, the diff.
 - ``model`` (plan): the planned objects, their records and problems, the plan's outcome.
 - ``planner`` (plan): transform → resolve → check → match → decide, a batch at a time.
+- ``recording`` (plan): what the working set keeps of each planned object, and what an
+  ATOMIC import may write ahead.
 - ``deletes`` (plan): what the target deletes, and names that clash, once the package is read.
 - ``ordering`` (order): pending references, cycles, the apply order and failures.
 - ``plans`` (keep): kept plans and their objects, paged.
