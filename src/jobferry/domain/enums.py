@@ -114,6 +114,17 @@ class PlanAction(StrEnum):
     """An object the target received from the same source, which the source no longer has."""
 
 
+class ChangeAction(StrEnum):
+    """What an import's change record (rollback's input) says was done, besides the plan
+    action it carried out (a record's ``action`` is a :class:`PlanAction` or one of these).
+
+    Not a plan action: a plan never lists it, nor counts it in its summary.
+    """
+
+    REFERENCES = "REFERENCES"
+    """A job the plan did not touch, rewritten because an object it names was renamed."""
+
+
 class ProblemReason(StrEnum):
     """Why an object cannot be imported (wire values of a plan problem's ``reason``)."""
 
@@ -178,10 +189,18 @@ class EnvType(StrEnum):
 
 
 class SameNamePolicy(StrEnum):
-    """What an import does with an object whose name already exists in the target."""
+    """What an import does with an object whose name already exists in the target
+    (``sameNamePolicy``)."""
 
     SKIP = "SKIP"
     OVERWRITE = "OVERWRITE"
+
+
+class ImportMode(StrEnum):
+    """Whether an import writes nothing while any object has a problem (``mode``)."""
+
+    ATOMIC = "ATOMIC"
+    PER_OBJECT = "PER_OBJECT"
 
 
 class TaskStatus(StrEnum):

@@ -20,7 +20,7 @@ from collections.abc import Container, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, RefKind
+from jobferry.domain.enums import ChangeAction, JobStatus, ObjectKind, PlanAction, RefKind
 from jobferry.domain.references import distinct_references, job_references, rename_references
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import dump, load
@@ -195,7 +195,7 @@ class Promotion:
                     workspace_id=self.ws,
                     kind=str(ObjectKind.JOB),
                     name=name,
-                    action="REFERENCES",
+                    action=str(ChangeAction.REFERENCES),
                     object_id=str(job_id),
                     before_document=job.document,
                     before_version=job.latest_version,

@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, RefKind
+from jobferry.domain.enums import ChangeAction, JobStatus, ObjectKind, PlanAction, RefKind
 from jobferry.domain.references import distinct_references, job_references
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import load
@@ -106,7 +106,9 @@ def changed_since(tx: Tx, workspace_id: str, change: ChangeRow, current: Current
     if change.kind == ObjectKind.JOB and now.status != JobStatus.STOPPED.value:
         # The import wrote it while it ran (references) or paused it around the write and
         # started it again: the rollback writes it back the same way.
-        kept = change.action == "REFERENCES" or _undo_of(change).get("paused") == now.status
+        kept = (
+            change.action == ChangeAction.REFERENCES or _undo_of(change).get("paused") == now.status
+        )
         if not kept:
             found.append(f"{label} is scheduled ({now.status}); stop it first")
     return found
