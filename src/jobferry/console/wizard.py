@@ -9,7 +9,6 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from jobferry.domain.enums import RefKind
 from jobferry.domain.profile import RENAME_KINDS
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 
@@ -71,7 +70,7 @@ def mappings(form: FormData) -> list[dict[str, str]]:
     kept: dict[tuple[str, str], dict[str, str]] = {}
     for item in rows:
         kind = JOB_RESOURCE_TYPE_KINDS.get(item["type"], None)
-        kind_name = kind.value if isinstance(kind, RefKind) else item["type"]
+        kind_name = str(kind) if kind is not None else item["type"]
         key = (kind_name.removeprefix(PROFILE_TYPE), item["name"])
         if item["name"] and item["replace"]:
             kept[key] = item

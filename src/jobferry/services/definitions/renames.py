@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobferry.domain.enums import JobStatus, RefKind
+from jobferry.domain.enums import AnyRefKind, JobStatus, RefKind
 from jobferry.domain.names import check_object_name, storable
 from jobferry.domain.references import distinct_references, job_references, rename_references
 from jobferry.errors import (
@@ -114,7 +114,7 @@ def _rewrite_dependents(
 def _rewrite(
     tx: Tx,
     job: JobRecord,
-    renames: dict[tuple[RefKind, str], str],
+    renames: dict[tuple[AnyRefKind, str], str],
     stamp: Stamp,
     *,
     new_name: str | None = None,

@@ -20,7 +20,14 @@ from collections.abc import Container, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from jobferry.domain.enums import ChangeAction, JobStatus, ObjectKind, PlanAction, RefKind
+from jobferry.domain.enums import (
+    AnyRefKind,
+    ChangeAction,
+    JobStatus,
+    ObjectKind,
+    PlanAction,
+    RefKind,
+)
 from jobferry.domain.references import distinct_references, job_references, rename_references
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import dump, load
@@ -167,7 +174,7 @@ class Promotion:
     def rewrite_dependents(self) -> list[ChangeRow]:
         """Every job the import did not write that refers to a renamed object by its old name,
         rewritten to the new one; their change records (to restore them)."""
-        renames: dict[tuple[RefKind, str], str] = {}
+        renames: dict[tuple[AnyRefKind, str], str] = {}
         users: dict[int, str] = {}
         for kind, old, new in self.renamed:
             renames[(_REF_KINDS[kind], old)] = new

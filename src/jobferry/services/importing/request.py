@@ -14,9 +14,9 @@ from typing import Any
 import orjson
 
 from jobferry.domain.enums import (
+    AnyRefKind,
     DriftPolicy,
     ImportMode,
-    RefKind,
     SameNamePolicy,
     SchedulingPolicy,
     TargetStatus,
@@ -60,7 +60,7 @@ class ImportRequest:
     execute_user: str | None = None
     target_status: TargetStatus = TargetStatus.SUBMITTED
     approvers: list[dict[str, Any]] = field(default_factory=list)
-    renames: dict[tuple[RefKind, str], str] = field(default_factory=dict)
+    renames: dict[tuple[AnyRefKind, str], str] = field(default_factory=dict)
     target_directory: str | None = None
     dry_run: bool = False
     plan_id: str | None = None
@@ -169,13 +169,13 @@ def _jobs_param(value: Any, problems: list[str]) -> dict[str, dict[str, str]]:
     return out
 
 
-def _renames(value: Any, problems: list[str]) -> dict[tuple[RefKind, str], str]:
+def _renames(value: Any, problems: list[str]) -> dict[tuple[AnyRefKind, str], str]:
     if value is None:
         return {}
     if not isinstance(value, list):
         problems.append("resources must be a list of {name, type, replace}")
         return {}
-    out: dict[tuple[RefKind, str], str] = {}
+    out: dict[tuple[AnyRefKind, str], str] = {}
     known = ", ".join(sorted(JOB_RESOURCE_TYPE_KINDS))
     for i, item in enumerate(value):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):

@@ -11,8 +11,8 @@ import pytest
 
 from jobferry.domain.enums import (
     DriftPolicy,
+    EnvironmentKind,
     ImportMode,
-    RefKind,
     SameNamePolicy,
     SchedulingPolicy,
     TargetStatus,
@@ -150,8 +150,8 @@ def test_the_stored_form_round_trips_to_the_same_typed_request() -> None:
     assert back.scheduling is SchedulingPolicy.PAUSE_AND_RESTORE
     assert back.status_asked is TargetStatus.SAVED
     assert back.renames == {
-        (RefKind.CONNECTION, "dws_test"): "dws_prod",
-        (RefKind.CDM_CLUSTER, "cluster_a"): "cluster_b",
+        (EnvironmentKind.CONNECTION, "dws_test"): "dws_prod",
+        (EnvironmentKind.CDM_CLUSTER, "cluster_a"): "cluster_b",
     }
     assert back.params == {"env": "prod", "retries": "3"}
 
