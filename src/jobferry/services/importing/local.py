@@ -273,7 +273,7 @@ class LocalWriter:
     def set_job_status(self, job_id: int, name: str, status: str, action: str) -> None:
         """Set a job's scheduling status, audited as ``action``."""
         job_repo.set_status(self.tx, job_id, JobStatus(status))
-        self.audit(action, "job", name, {"by": "import"})
+        self.audit(action, ObjectKind.JOB, name, {"by": "import"})
 
     def jobs_referring(self, kind: str, name: str) -> dict[int, str]:
         """job id → name of the jobs that refer to this object by name."""

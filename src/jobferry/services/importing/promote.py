@@ -40,7 +40,11 @@ from jobferry.storage.rows import ChangeRow, JobRow, Stamp
 TEMPORARY = "~jobferry-renaming~"
 """Prefix of the names renamed objects hold for an instant inside the import's transaction."""
 BATCH = 500
-_REF_KINDS = {"job": RefKind.JOB, "script": RefKind.SCRIPT, "resource": RefKind.RESOURCE}
+_REF_KINDS: dict[str, RefKind] = {
+    ObjectKind.JOB: RefKind.JOB,
+    ObjectKind.SCRIPT: RefKind.SCRIPT,
+    ObjectKind.RESOURCE: RefKind.RESOURCE,
+}
 
 
 def clear_names(target: TargetWriter, workset: Workset, failing: Container[int]) -> None:
