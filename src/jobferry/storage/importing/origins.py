@@ -7,12 +7,11 @@ from typing import NamedTuple
 
 from sqlalchemy import and_, select
 
+from jobferry.domain.enums import ObjectKind
 from jobferry.storage.importing.ledger import LedgerRow, row_of
 from jobferry.storage.importing.tables import promotion_ledger
 from jobferry.storage.tables import import_rollbacks, jobs, system_tasks, workspaces
 from jobferry.storage.tx import Tx
-
-JOB = "job"
 
 
 class JobOrigin(NamedTuple):
@@ -36,7 +35,11 @@ class JobOrigin(NamedTuple):
 def job_origin(tx: Tx, workspace_id: str, name: str) -> JobOrigin | None:
     """Job ``name`` of the workspace and where it came from; ``None``: no such job."""
     j, t, tasks, r = jobs.c, promotion_ledger.c, system_tasks.c, import_rollbacks.c
-    ledger = and_(t.target_workspace_id == j.workspace_id, t.kind == JOB, t.target_uid == j.uid)
+    ledger = and_(
+        t.target_workspace_id == j.workspace_id,
+        t.kind == ObjectKind.JOB.value,
+        t.target_uid == j.uid,
+    )
     query = (
         select(
             j.document.label("job_document"),
