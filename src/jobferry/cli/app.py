@@ -27,6 +27,7 @@ from jobferry.cli import (
     jobs,
     keys,
     package,
+    promote,
     pull,
     routes,
     serve,
@@ -211,6 +212,7 @@ app.command("plan")(transfer.plan_command)
 app.command("rollback")(transfer.rollback_command)
 app.command("apply")(apply.apply_command)
 app.command("pull")(pull.pull_command)
+app.command("promote")(promote.promote_command)
 app.add_typer(environment.env_app, name="env")
 app.add_typer(environment.profiles_app, name="profiles")
 app.add_typer(routes.app, name="routes")

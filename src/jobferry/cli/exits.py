@@ -9,6 +9,8 @@ code    meaning
 2       usage: unknown command or option, bad option value, unusable configuration
 3       check problems found: the plan or the import check listed problems (nothing was
         imported), a package failed verification (hashes, signature, reader rules)
+4       ``promote`` without ``--apply``: changes are pending (Terraform's
+        ``-detailed-exitcode``); 0 then means nothing would change
 ======  =====================================================================================
 
 CI pipelines can gate on them: ``jobferry plan pkg.zip`` exits 3 when the import would be
@@ -28,6 +30,7 @@ class ExitCode(IntEnum):
     FAILED = 1
     USAGE = 2
     PROBLEMS = 3
+    PENDING = 4
 
 
 class CommandError(Exception):

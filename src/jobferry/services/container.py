@@ -26,6 +26,7 @@ from jobferry.services.exporting.service import ExportService
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService
 from jobferry.services.importing.uploads import read_limits
+from jobferry.services.routes.promote import RoutePromotions
 from jobferry.services.routes.service import RouteService
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.services.support.switches import Switches
@@ -61,6 +62,7 @@ class Services:
     signin: SignInService
     profiles: ProfileService
     routes: RouteService
+    promotions: RoutePromotions
     keys: KeyService
     rollback: RollbackService
     connections: DlfConnectionService
@@ -91,10 +93,12 @@ class Services:
         keys = KeyService(db, box)
         imports = ImportService(db, settings, tasks, uploads, storage, read_limits(settings))
         connection_store = ConnectionStore(box)
+        accounts = AccountService(db, box, cache_seconds=settings.auth_cache_seconds)
+        routes = RouteService(db)
         return cls(
             settings=settings,
             db=db,
-            accounts=AccountService(db, box, cache_seconds=settings.auth_cache_seconds),
+            accounts=accounts,
             replays=ReplayGuard(
                 db,
                 enabled=settings.replay_protection,
@@ -124,7 +128,8 @@ class Services:
             imports=imports,
             signin=SignInService(db, settings),
             profiles=ProfileService(db),
-            routes=RouteService(db),
+            routes=routes,
+            promotions=RoutePromotions(db, settings, routes, accounts, imports.packages, keys),
             keys=keys,
             rollback=RollbackService(db),
             connections=DlfConnectionService(db, connection_store, mode),

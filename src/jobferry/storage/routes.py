@@ -1,4 +1,4 @@
-"""Routes: every saved version of every route of a project.
+"""Routes: every saved version of every route of a project, and the promotions made along each.
 
 The tables share the schema's metadata (``tables.metadata``); ``migrations/env.py`` imports this
 module so Alembic sees them."""
@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     ForeignKey,
     Integer,
@@ -15,6 +16,8 @@ from sqlalchemy import (
     Table,
     Text,
     insert,
+    select,
+    update,
 )
 
 from jobferry.storage.records import record
@@ -32,6 +35,47 @@ route_versions = Table(
     Column("document", Text, nullable=False),
     *at_and_by("created"),
 )
+
+# One row per promotion along a route: the package built from the source (kept as an upload of
+# the target) and, once it was imported, the import's task.
+route_promotions = Table(
+    "route_promotions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("route", String(128), nullable=False),
+    Column("route_version", Integer, nullable=False),
+    Column("snapshot_at", BigInteger, nullable=False),
+    Column("since", BigInteger),
+    Column("package_path", String(64), nullable=False),
+    Column("package_sha256", String(64), nullable=False),
+    Column("jobs", Integer, nullable=False),
+    Column("deletions", Integer, nullable=False),
+    Column("plan_id", String(32)),
+    Column("task_id", String(32)),
+    *at_and_by("created"),
+)
+
+
+@dataclass(frozen=True)
+class PromotionRecord:
+    """One promotion along a route."""
+
+    id: str
+    project_id: str
+    route: str
+    route_version: int
+    snapshot_at: int
+    """When the source was read: the next promotion carries what changed after it."""
+    since: int | None
+    package_path: str
+    package_sha256: str
+    jobs: int
+    deletions: int
+    plan_id: str | None
+    task_id: str | None
+    created_at: int
+    created_by: str
 
 
 @dataclass(frozen=True)
@@ -78,5 +122,47 @@ def latest_all(tx: Tx, project_id: str) -> list[RouteVersionRecord]:
 
 
 def delete_route(tx: Tx, project_id: str, name: str) -> bool:
-    """Remove every version of a route; whether it existed."""
+    """Remove every version of a route and its promotions; whether it existed."""
+    tx.conn.execute(
+        route_promotions.delete().where(
+            route_promotions.c.project_id == project_id, route_promotions.c.route == name
+        )
+    )
     return _SAVED.remove(tx, project_id, name)
+
+
+def insert_promotion(tx: Tx, item: PromotionRecord) -> None:
+    """Remember a promotion's package."""
+    tx.conn.execute(insert(route_promotions).values(**item.__dict__))
+
+
+def set_import(tx: Tx, promotion_id: str, plan_id: str, task_id: str) -> None:
+    """The plan and import task a promotion's package went through."""
+    tx.conn.execute(
+        update(route_promotions)
+        .where(route_promotions.c.id == promotion_id)
+        .values(plan_id=plan_id, task_id=task_id)
+    )
+
+
+def promotion(tx: Tx, project_id: str, route: str, promotion_id: str) -> PromotionRecord | None:
+    """One promotion of a route."""
+    row = tx.conn.execute(
+        select(route_promotions).where(
+            route_promotions.c.project_id == project_id,
+            route_promotions.c.route == route,
+            route_promotions.c.id == promotion_id,
+        )
+    ).first()
+    return record(PromotionRecord, row) if row else None
+
+
+def promotions(tx: Tx, project_id: str, route: str, limit: int = 100) -> list[PromotionRecord]:
+    """A route's promotions, newest first."""
+    rows = tx.conn.execute(
+        select(route_promotions)
+        .where(route_promotions.c.project_id == project_id, route_promotions.c.route == route)
+        .order_by(route_promotions.c.created_at.desc(), route_promotions.c.id.desc())
+        .limit(limit)
+    )
+    return [record(PromotionRecord, r) for r in rows]

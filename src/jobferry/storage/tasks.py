@@ -52,6 +52,11 @@ def get_task(tx: Tx, workspace_id: str, task_id: str) -> TaskRecord | None:
     return first_record(tx, TaskRecord, system_tasks, workspace_id=workspace_id, id=task_id)
 
 
+def task_of_project(tx: Tx, project_id: str, task_id: str) -> TaskRecord | None:
+    """A task of any workspace of the project."""
+    return first_record(tx, TaskRecord, system_tasks, project_id=project_id, id=task_id)
+
+
 def list_tasks(
     tx: Tx,
     workspace_id: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jobferry.services.routes.promote import Promotion, RoutePackage
 from jobferry.services.routes.service import RouteVersion
 
 
@@ -14,4 +15,44 @@ def route_view(item: RouteVersion) -> dict[str, Any]:
         "version": item.version,
         "updateTime": item.updated_at,
         "updateUser": item.updated_by,
+    }
+
+
+def promotion_view(item: Promotion) -> dict[str, Any]:
+    """One promotion along a route (jobferry extension)."""
+    return {
+        "id": item.id,
+        "route": item.route,
+        "routeVersion": item.route_version,
+        "snapshotTime": item.snapshot_at,
+        "since": item.since,
+        "path": item.package_path,
+        "packageSha256": item.package_sha256,
+        "jobs": item.jobs,
+        "deletions": item.deletions,
+        "planId": item.plan_id,
+        "taskId": item.task_id,
+        "taskStatus": item.task_status,
+        "applied": item.applied,
+        "rolledBack": (
+            {"at": item.rolled_back_at, "by": item.rolled_back_by}
+            if item.rolled_back_at is not None
+            else None
+        ),
+        "createTime": item.created_at,
+        "createUser": item.created_by,
+    }
+
+
+def package_view(made: RoutePackage) -> dict[str, Any]:
+    """A route's package of changes: the promotion made (``null``: nothing changed since the
+    last promotion), the two workspaces and the import settings the target's plan takes."""
+    return {
+        "route": made.route.name,
+        "routeVersion": made.route_version,
+        "source": {"workspaceId": made.source.workspace.id, "name": made.source.workspace.name},
+        "target": {"workspaceId": made.target.workspace.id, "name": made.target.workspace.name},
+        "since": made.since,
+        "promotion": promotion_view(made.promotion) if made.promotion is not None else None,
+        "importOptions": made.import_options,
     }

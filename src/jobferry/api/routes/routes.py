@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.presenters.routes import route_view
+from jobferry.api.presenters.routes import package_view, promotion_view, route_view
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.errors import InvalidRequestError
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["routes (extension)"])
@@ -58,3 +59,33 @@ def put_route(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Res
 def delete_route(request: Request, scope: ScopeDep, name: str) -> Response:
     services_of(request).routes.delete(scope, name)
     return no_content()
+
+
+@router.post(
+    "/routes/{name}/package",
+    summary="Package what changed in the route's source since its last promotion (extension)",
+)
+def route_package(request: Request, scope: ScopeDep, name: str) -> Response:
+    return json(package_view(services_of(request).promotions.package(scope, name)))
+
+
+@router.get("/routes/{name}/promotions", summary="A route's promotions, newest first")
+def route_promotions(request: Request, scope: ScopeDep, name: str) -> Response:
+    items = services_of(request).promotions.history(scope, name)
+    return json({"promotions": [promotion_view(item) for item in items]})
+
+
+@router.post(
+    "/routes/{name}/promotions/{promotion_id}",
+    summary="Record the import of a promotion's package",
+    openapi_extra=body_doc('{"taskId": "<the import task of the promotion\'s package>"}'),
+)
+def record_promotion(
+    request: Request, scope: ScopeDep, raw: BodyDep, name: str, promotion_id: str
+) -> Response:
+    body = parse_object(raw, required=True, what='{"taskId"}')
+    task_id = body.get("taskId")
+    if not isinstance(task_id, str) or not task_id:
+        raise InvalidRequestError("taskId must name the import task.", parameter="taskId")
+    promotions = services_of(request).promotions
+    return json(promotion_view(promotions.record(scope, name, promotion_id, task_id)))

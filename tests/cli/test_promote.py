@@ -1,0 +1,75 @@
+"""``jobferry promote ROUTE``: promotion after promotion through one route, with no per-run
+options; exit 0 nothing to do, 4 changes pending, 3 problems; ``routes history``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from support.builders import make_job
+from support.cli import Cli
+from support.exporting import seed
+
+
+def _actions(result: dict[str, Any]) -> dict[tuple[str, str], str]:
+    plan = result["plan"]
+    return {(o["kind"], o["name"]): o["action"] for o in plan["objects"]}
+
+
+def _route(cli: Cli, target: str, *options: str) -> str:
+    name = f"promote-{uuid.uuid4().hex[:8]}"
+    made = cli("routes", "create", name, "--from", cli.workspace, "--to", target, *options)
+    assert made.exit_code == 0, made.output
+    return name
+
+
+def test_promotion_after_promotion_through_one_route(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales", "weekly_sales"), workspace=cli.workspace)
+    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    route = _route(cli, prod, "--propagate-deletes")
+
+    first = cli.json("promote", route, code=4)
+    assert _actions(first)[("job", "daily_sales")] == "CREATE"
+    assert first["promotion"]["jobs"] == 2
+    done = cli.json("promote", route, "--apply", "--yes")
+    assert done["task"]["status"] == "SUCCESSFUL"
+    assert "rollback" in done
+    assert cli.json("promote", route)["promotion"] is None  # nothing changed since
+
+    job = make_job("daily_sales")
+    job["params"] = [{"name": "bizdate", "value": "yesterday"}]
+    changed = cli.remote.call("PUT", "/jobs/daily_sales", job, workspace=cli.workspace)
+    assert changed.status_code == 204, changed.text
+    second = cli.json("promote", route, code=4)
+    assert second["promotion"]["jobs"] == 1
+    assert _actions(second)[("job", "daily_sales")] == "OVERWRITE"
+    assert ("job", "weekly_sales") not in _actions(second)
+    human = cli("promote", route, "--apply", "--yes")
+    assert human.exit_code == 0, human.output
+    assert "Roll it back with: jobferry" in human.stdout
+
+    history = cli.json("routes", "history", route)["promotions"]
+    assert [p["applied"] for p in history] == [True, False, True, False]  # plans kept too
+    shown = cli("routes", "history", route)
+    assert shown.exit_code == 0, shown.output
+    assert "rolled" in shown.stdout  # the table's last column
+
+
+def test_an_override_is_for_one_run_and_said(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    route = _route(cli, prod)
+    result = cli("promote", route, "--on-drift", "keep-target")
+    assert result.exit_code == 4, result.output
+    assert "this run: onDrift keep-target (the route says fail)" in result.output
+    assert cli.json("routes", "show", route)["onDrift"] == "FAIL"
+
+
+def test_a_plan_with_problems_exits_3_and_imports_nothing(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    bare = cli.remote.new_workspace("bare")  # no connections: the plan has problems
+    route = _route(cli, bare)
+    refused = cli("promote", route, "--apply", "--yes")
+    assert refused.exit_code == 3, refused.output
+    listed = cli.remote.call("GET", "/jobs", workspace=bare).json()
+    assert listed["total"] == 0
