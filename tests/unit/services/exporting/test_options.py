@@ -89,7 +89,11 @@ def test_a_background_export_is_a_name_list_or_the_workspace_changed_since() -> 
     names = parse_background_export({"mode": "names", "names": ["a", 3, "b"]})
     assert (names.mode, names.names) == (ExportMode.NAMES, ("a", "b"))
     whole = parse_background_export({"mode": "workspace"})
-    assert (whole.mode, whole.changed, whole.since) == (ExportMode.WORKSPACE, ExportChanges.ALL, None)
+    assert (whole.mode, whole.changed, whole.since) == (
+        ExportMode.WORKSPACE,
+        ExportChanges.ALL,
+        None,
+    )
     with pytest.raises(InvalidRequestError, match="mode"):
         parse_background_export({"mode": "everything"})
     with pytest.raises(InvalidRequestError, match="names"):

@@ -154,7 +154,11 @@ def test_connections_the_manifest_requires_with_secrets_are_checked(
     ]
     with services.db.transaction(readonly=True) as tx:
         check = SecretCheck(tx, scope, requirements, Transform(REQUEST, None))
-    assert check.states == {"dws_conn": "set", "bare_conn": "missing_secret", "gone_conn": "missing"}
+    assert check.states == {
+        "dws_conn": "set",
+        "bare_conn": "missing_secret",
+        "gone_conn": "missing",
+    }
 
     script = PlannedObject(ObjectKind.SCRIPT, "s", "scripts/s.script",
                            make_script("s", connectionName="bare_conn"))  # fmt: skip

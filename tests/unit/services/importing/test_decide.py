@@ -114,7 +114,9 @@ def test_a_change_to_a_target_owned_field_is_not_drift() -> None:
 
 
 def test_no_drift_when_the_target_still_holds_what_the_last_import_wrote() -> None:
-    planned = item(make_job(description="new"), target=target(make_job()), ledger=ledger(make_job()))
+    planned = item(
+        make_job(description="new"), target=target(make_job()), ledger=ledger(make_job())
+    )
     decide(planned, ImportRequest(path="upload://p", same_name_policy="OVERWRITE",
                                   on_drift=DriftPolicy.KEEP_TARGET), ())  # fmt: skip
     assert planned.action is PlanAction.OVERWRITE

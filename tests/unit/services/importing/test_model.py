@@ -88,7 +88,10 @@ def test_problems_found_after_the_object_was_planned_follow_its_own() -> None:
     own = record(PlanAction.CREATE, problems=[MISSING.packed()])
     late = [marshal.dumps(cycle.packed())]
     assert own.all_problems(late) == [MISSING, cycle]
-    assert [p["reason"] for p in own.line(late)["problems"]] == ["missing_reference", "dependency_cycle"]
+    assert [p["reason"] for p in own.line(late)["problems"]] == [
+        "missing_reference",
+        "dependency_cycle",
+    ]
 
 
 def test_the_outcome_names_renames_and_deletes_only_when_there_are_some() -> None:
