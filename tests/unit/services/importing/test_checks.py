@@ -76,7 +76,8 @@ def test_a_lock_held_by_someone_else_blocks_an_overwrite_under_the_hard_policy_o
 
     [problem] = problems_of(services, hard, overwrite(make_job()))
     assert problem.reason is ProblemReason.LOCKED
-    assert "admin" in problem.detail and "sameNamePolicy SKIP" in problem.fix
+    assert "admin" in problem.detail
+    assert "sameNamePolicy SKIP" in problem.fix
     assert problems_of(services, other, overwrite(make_job())) == []  # the soft policy
     own = replace(scope, workspace=hard.workspace)
     assert problems_of(services, own, overwrite(make_job())) == []  # one's own lock
@@ -190,7 +191,8 @@ def test_an_unsigned_package_is_a_problem_only_where_signatures_are_required(
     with services.db.transaction(readonly=True) as tx:
         assert check_package_signature(tx, scope, None) == (None, [])
         check, problems = check_package_signature(tx, scope, Unsigned())
-        assert check is not None and check.state == "unsigned"
+        assert check is not None
+        assert check.state == "unsigned"
         assert problems == []
         strict = replace(scope, workspace=replace(scope.workspace, require_signed=True))
         _, [problem] = check_package_signature(tx, strict, Unsigned())

@@ -76,9 +76,11 @@ def test_a_job_renamed_in_the_source_is_found_by_identity(
 
     item = matched(services, scope, package)["b_job"]
 
-    assert item.target is not None and item.target.name == "a_job"
+    assert item.target is not None
+    assert item.target.name == "a_job"
     assert item.previous_name == "a_job"
-    assert item.ledger is not None and item.ledger.source_uid == uid_of("job", "a_job")
+    assert item.ledger is not None
+    assert item.ledger.source_uid == uid_of("job", "a_job")
     assert item.holder is None
 
 
@@ -88,8 +90,11 @@ def test_without_identities_objects_are_matched_by_name(services: Services, tmp_
 
     item = matched(services, scope, jobs(tmp_path, "2.zip", "a_job", header=None))["a_job"]
 
-    assert item.target is not None and item.target.name == "a_job"
-    assert item.uid is None and item.ledger is None and item.previous_name is None
+    assert item.target is not None
+    assert item.target.name == "a_job"
+    assert item.uid is None
+    assert item.ledger is None
+    assert item.previous_name is None
 
 
 def test_an_object_made_in_the_target_is_matched_by_name(
@@ -103,7 +108,8 @@ def test_an_object_made_in_the_target_is_matched_by_name(
 
     found = matched(services, scope, again)
 
-    assert found["b_job"].target is not None and found["b_job"].ledger is None
+    assert found["b_job"].target is not None
+    assert found["b_job"].ledger is None
     assert found["a_job"].ledger is not None  # the one the last import wrote
 
 
@@ -121,8 +127,10 @@ def test_a_swap_of_names_leaves_each_name_held_by_the_other_object(
 
     a, b = found["a_job"], found["b_job"]
     assert (a.previous_name, b.previous_name) == ("b_job", "a_job")
-    assert a.target is not None and b.target is not None
-    assert a.holder == b.target.uid and b.holder == a.target.uid
+    assert a.target is not None
+    assert b.target is not None
+    assert a.holder == b.target.uid
+    assert b.holder == a.target.uid
 
 
 def test_a_new_source_object_takes_over_a_name_whose_old_object_stays_or_goes(
@@ -134,10 +142,13 @@ def test_a_new_source_object_takes_over_a_name_whose_old_object_stays_or_goes(
     package = jobs(tmp_path, "2.zip", "a_job", uids=replaced)
 
     item = matched(services, scope, package)["a_job"]
-    assert item.adopted is not None and item.adopted.source_uid == uid_of("job", "a_job")
-    assert item.target is not None and item.holder is None
+    assert item.adopted is not None
+    assert item.adopted.source_uid == uid_of("job", "a_job")
+    assert item.target is not None
+    assert item.holder is None
 
     whole = jobs(tmp_path, "3.zip", "a_job", uids=replaced, inventory=("job",))
     going = matched(services, scope, whole, propagate_deletes=True)["a_job"]
-    assert going.target is None and going.adopted is None  # the old one is deleted: new object
+    assert going.target is None
+    assert going.adopted is None
     assert going.holder is not None

@@ -57,7 +57,8 @@ def test_a_profile_rewrites_a_job_for_its_target() -> None:
     assert doc["basicConfig"]["executeUser"] == "etl_prod"
     assert doc["basicConfig"]["owner"] == "ops"
     assert doc["directory"] == "/prod/sales"
-    assert item.problems == [] and item.schedule == []
+    assert item.problems == []
+    assert item.schedule == []
 
 
 def test_the_request_s_options_win_over_the_profile_s() -> None:
@@ -114,5 +115,5 @@ def test_a_schedule_that_cannot_be_moved_is_a_time_zone_problem_of_its_job() -> 
 
 def test_a_zone_that_does_not_exist_is_refused_at_once() -> None:
     transform = Transform(ImportRequest(path="upload://p", time_zone=move("Mars/Olympus")), None)
-    with pytest.raises(InvalidRequestError, match="timeZone.zone is invalid"):
+    with pytest.raises(InvalidRequestError, match=r"timeZone\.zone is invalid"):
         transform.check_zone("timeZone.zone")
