@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import marshal
 from array import array
+from typing import Any
 
 import orjson
 
@@ -29,8 +30,8 @@ MISSING = Problem(
 )
 
 
-def record(action: PlanAction, **fields: object) -> Record:
-    base: dict[str, object] = {
+def record(action: PlanAction, **fields: Any) -> Record:
+    base: dict[str, Any] = {
         "kind": "job",
         "name": "daily_sales",
         "path": "jobs/daily_sales.job",
@@ -43,7 +44,7 @@ def record(action: PlanAction, **fields: object) -> Record:
         "diff": None,
         "schedule": None,
     }
-    return Record(**{**base, **fields})  # type: ignore[arg-type]
+    return Record(**{**base, **fields})
 
 
 def test_a_problem_survives_packing_and_names_what_was_missing_on_the_wire() -> None:
