@@ -24,7 +24,6 @@ from support.planning import (
     write_objects,
 )
 
-
 DRIFT = "TAKE_PACKAGE"
 
 
