@@ -11,16 +11,18 @@ from typing import Any
 
 import orjson
 
-from jobferry.domain.enums import ObjectKind
+from jobferry.domain.enums import ObjectKind, TaskStatus
 from jobferry.package.layout import Layout, entry_path
 from jobferry.package.manifest import ManifestHeader
 from jobferry.package.reader import PackageReader, read_package
 from jobferry.package.writer import PackageWriter
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.request import ImportRequest, parse_import_request
+from jobferry.services.tasks import Task
 from jobferry.storage.importing.workset import Workset
 from support.console import add_connections, admin_scope
 from support.packages import HEADER, objects_for
@@ -88,22 +90,19 @@ def upload(services: Services, scope: Scope, package: Path) -> str:
     return path
 
 
-def run_import(services: Services, scope: Scope, path: str, **options: Any) -> dict[str, Any]:
+def run_import(services: Services, scope: Scope, path: str, **options: Any) -> Task:
     """Import the upload at ``path`` (sameNamePolicy OVERWRITE unless given) through the import
     service, on this thread; the finished task with its subtasks."""
     body = {"path": path, "sameNamePolicy": "OVERWRITE", **options}
     prepared = services.imports.prepare(scope, parse_import_request(body))
     services.imports.run(prepared)
-    task: dict[str, Any] = services.tasks.show(scope, prepared.task_id, subtasks=1000)
-    return task
+    return services.tasks.show(scope, prepared.task_id, subtasks=1000)
 
 
-def import_package(
-    services: Services, scope: Scope, package: Path, **options: Any
-) -> dict[str, Any]:
+def import_package(services: Services, scope: Scope, package: Path, **options: Any) -> Task:
     """Upload ``package`` and import it (see ``run_import``); the task, checked SUCCESSFUL."""
     task = run_import(services, scope, upload(services, scope, package), **options)
-    assert task["status"] == "SUCCESSFUL", task["message"]
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
     return task
 
 
@@ -145,7 +144,9 @@ def plan_of(services: Services, scope: Scope, package: Path, **options: Any) -> 
         Workset(None) as workset,
         services.db.transaction(readonly=True) as tx,
     ):
-        outcome = Planner(PlanContext(tx, scope, request, max_nodes=200), reader, workset).run()
+        target = LocalWorkspace(tx, scope).reader(lock_rows=False)
+        context = PlanContext(target, scope, request, max_nodes=200)
+        outcome = Planner(context, reader, workset).run()
         stored = workset.records(outcome.order)
         records = [(Record.unpacked(stored[s][0]), stored[s][1]) for s in outcome.order]
     return Plan(outcome, records)

@@ -74,9 +74,9 @@ def test_a_pasted_name_list_is_checked_name_by_name(services: Services) -> None:
             check_name_list(tx, scope, ["a_job", "b_job"], 1)
         with pytest.raises(InvalidRequestError, match="empty"):
             check_name_list(tx, scope, [" "], 10)
-    assert report["matched"] == ["a_job"]
-    assert report["duplicates"] == ["a_job"]
-    reasons = {u["name"]: u["reason"] for u in report["unmatched"]}
+    assert report.matched == ["a_job"]
+    assert report.duplicates == ["a_job"]
+    reasons = {u.name: u.reason for u in report.unmatched}
     assert "did you mean 'a_job'" in reasons["A_Job"]
     assert set(reasons) == {"A_Job", "bad name!"}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from jobferry.domain.enums import TaskStatus
 from jobferry.errors import InvalidRequestError, JobNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -58,8 +59,8 @@ def test_a_workspace_export_lands_in_the_download_center(services: Services, sco
     services.exports.run(prepared)
 
     task = services.tasks.show(scope, prepared.task_id)
-    assert task["status"] == "SUCCESSFUL", task["message"]
-    assert task["result"]["jobs"] == 2
-    assert task["result"]["fileName"].startswith(f"{scope.workspace.name}_workspace_")
+    assert task.status is TaskStatus.SUCCESSFUL, task.message
+    assert task.outcome["jobs"] == 2
+    assert task.outcome["fileName"].startswith(f"{scope.workspace.name}_workspace_")
     since = parse_background_export({"mode": "workspace", "changed": "sinceLastExport"})
     assert services.exports.prepare(scope, since).since is not None

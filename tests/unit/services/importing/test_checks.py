@@ -29,9 +29,9 @@ from jobferry.services.importing.checks import (
     check_package_signature,
     environment_report,
 )
+from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.model import PlannedObject
 from jobferry.services.importing.request import ImportRequest
-from jobferry.services.importing.snapshot import TargetState
 from jobferry.services.importing.transform import Transform
 from jobferry.storage.importing.target import TargetObject
 from support.builders import make_job, make_script
@@ -54,8 +54,8 @@ def overwrite(document: dict[str, Any], status: str = "STOPPED") -> PlannedObjec
 def problems_of(services: Services, scope: Scope, item: PlannedObject, **asked: Any) -> list[Any]:
     request = replace(REQUEST, **asked)
     with services.db.transaction(readonly=True) as tx:
-        state = TargetState(tx, scope, lock_rows=False)
-        return check_object(item, scope, state, request, max_nodes=200)
+        target = LocalWorkspace(tx, scope).reader(lock_rows=False)
+        return check_object(item, scope, target, request, max_nodes=200)
 
 
 def test_an_invalid_definition_is_a_problem_saying_where(services: Services, scope: Scope) -> None:
@@ -99,10 +99,10 @@ def references(
     services: Services, scope: Scope, present: set[tuple[str, str]] | None = None
 ) -> References:
     with services.db.transaction(readonly=True) as tx:
-        state = TargetState(tx, scope, lock_rows=False)
+        target = LocalWorkspace(tx, scope).reader(lock_rows=False)
         ws = scope.workspace.id
-        existing = state.existing({("connection", ws): {"dws_conn", "ssh_conn"}})
-    return References(state, ws, scope.workspace.name, existing, present or set())
+        existing = target.existing({("connection", ws): {"dws_conn", "ssh_conn"}})
+    return References(target, ws, scope.workspace.name, existing, present or set())
 
 
 def test_a_missing_environment_object_is_a_problem_a_missing_script_waits_for_the_package(
@@ -154,7 +154,8 @@ def test_connections_the_manifest_requires_with_secrets_are_checked(
         Requirement("connection", "gone_conn", "DWS", ("password",)),
     ]
     with services.db.transaction(readonly=True) as tx:
-        check = SecretCheck(tx, scope, requirements, Transform(REQUEST, None))
+        target = LocalWorkspace(tx, scope).reader(lock_rows=False)
+        check = SecretCheck(target, scope, requirements, Transform(REQUEST, None))
     assert check.states == {
         "dws_conn": "set",
         "bare_conn": "missing_secret",
@@ -189,13 +190,14 @@ def test_an_unsigned_package_is_a_problem_only_where_signatures_are_required(
     services: Services, scope: Scope
 ) -> None:
     with services.db.transaction(readonly=True) as tx:
-        assert check_package_signature(tx, scope, None) == (None, [])
-        check, problems = check_package_signature(tx, scope, Unsigned())
+        target = LocalWorkspace(tx, scope).reader(lock_rows=False)
+        assert check_package_signature(target, scope, None) == (None, [])
+        check, problems = check_package_signature(target, scope, Unsigned())
         assert check is not None
         assert check.state == "unsigned"
         assert problems == []
         strict = replace(scope, workspace=replace(scope.workspace, require_signed=True))
-        _, [problem] = check_package_signature(tx, strict, Unsigned())
+        _, [problem] = check_package_signature(target, strict, Unsigned())
     assert problem.reason is ProblemReason.SIGNATURE
     assert (problem.kind, problem.name) == ("package", "abababababab")
     assert "requires signed packages" in problem.detail

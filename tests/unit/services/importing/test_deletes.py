@@ -14,10 +14,10 @@ from jobferry.package.reader import PackageReader
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.deletes import Deletes, name_conflicts
+from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import Matcher, package_source
 from jobferry.services.importing.model import Problem, Record
 from jobferry.services.importing.request import ImportRequest
-from jobferry.services.importing.snapshot import TargetState
 from jobferry.storage.importing.workset import Workset
 from support.builders import make_job
 from support.planning import (
@@ -40,9 +40,9 @@ def deletes_of(
         Workset(None) as workset,
         services.db.transaction(readonly=True) as tx,
     ):
-        state = TargetState(tx, scope, lock_rows=False)
-        matcher = Matcher(tx, state, package_source(reader), reader, request, scope.workspace.id)
-        planned = Deletes(tx, scope, request, matcher, workset).plan(1)
+        target = LocalWorkspace(tx, scope).reader(lock_rows=False)
+        matcher = Matcher(target, package_source(reader), reader, request)
+        planned = Deletes(scope, request, matcher, workset).plan(1)
     return [(record, problems) for _, record, problems in planned]
 
 

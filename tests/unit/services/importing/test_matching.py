@@ -11,11 +11,11 @@ from typing import Any
 from jobferry.package.reader import PackageReader
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import Matcher, Source, package_source
 from jobferry.services.importing.model import PlannedObject
 from jobferry.services.importing.prepare import transformed
 from jobferry.services.importing.request import ImportRequest
-from jobferry.services.importing.snapshot import TargetState
 from jobferry.services.importing.transform import Transform
 from support.builders import make_job
 from support.planning import (
@@ -37,8 +37,8 @@ def matched(
         transform = Transform(request, None)
         identified = source.workspace_id is not None
         items = [transformed(transform, obj, identified) for obj in reader.objects()]
-        state = TargetState(tx, scope, lock_rows=False)
-        Matcher(tx, state, source, reader, request, scope.workspace.id).match(items)
+        target = LocalWorkspace(tx, scope).reader(lock_rows=False)
+        Matcher(target, source, reader, request).match(items)
     return {item.name: item for item in items}
 
 

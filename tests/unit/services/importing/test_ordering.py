@@ -12,6 +12,7 @@ import pytest
 
 from jobferry.domain.enums import PlanAction, ProblemReason
 from jobferry.services.container import Services
+from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.model import Problem, Record
 from jobferry.services.importing.ordering import (
     JobGraph,
@@ -84,7 +85,8 @@ def test_jobs_on_a_cycle_go_by_name_and_the_cycle_is_a_problem_of_a_written_job(
     assert names(workset, graph.apply_order()) == ["job_a", "job_b", "job_c"]
 
     with services.db.transaction(readonly=True) as tx:
-        [(seq, problem)] = cycle_problems(graph, tx, admin_scope(services).workspace.id)
+        target = LocalWorkspace(tx, admin_scope(services)).reader(lock_rows=False)
+        [(seq, problem)] = cycle_problems(graph, target)
     assert problem.reason is ProblemReason.DEPENDENCY_CYCLE
     assert set(problem.detail.split(": ")[1].split(" → ")) == {"job_a", "job_b"}
     assert workset.records([seq])[seq][1] == [marshal.dumps(problem.packed())]  # kept as late
@@ -95,13 +97,14 @@ def test_no_cycle_without_a_loop_or_when_the_import_writes_none_of_its_jobs(
 ) -> None:
     add(workset, 1, "job_b", upstream=["job_a"])
     add(workset, 2, "job_a", action=PlanAction.UNCHANGED)
-    ws = admin_scope(services).workspace.id
+    scope = admin_scope(services)
     with services.db.transaction(readonly=True) as tx:
-        assert cycle_problems(JobGraph(workset), tx, ws) == []
+        target = LocalWorkspace(tx, scope).reader(lock_rows=False)
+        assert cycle_problems(JobGraph(workset), target) == []
     with Workset(None) as unchanged, services.db.transaction(readonly=True) as tx:
         add(unchanged, 1, "job_a", action=PlanAction.SKIP, upstream=["job_b"])
         add(unchanged, 2, "job_b", action=PlanAction.SKIP, upstream=["job_a"])
-        assert JobGraph(unchanged).cycle(tx, ws) is None
+        assert JobGraph(unchanged).cycle(LocalWorkspace(tx, scope).reader(False)) is None
 
 
 def test_a_cycle_closed_through_jobs_the_target_keeps_is_found(
@@ -115,7 +118,7 @@ def test_a_cycle_closed_through_jobs_the_target_keeps_is_found(
     add(workset, 1, "new_job", action=PlanAction.OVERWRITE, upstream=["kept_job"])
 
     with services.db.transaction(readonly=True) as tx:
-        found = JobGraph(workset).cycle(tx, scope.workspace.id)
+        found = JobGraph(workset).cycle(LocalWorkspace(tx, scope).reader(lock_rows=False))
     assert found is not None
     cycle, seq = found
     assert set(cycle) == {"new_job", "kept_job"}

@@ -14,6 +14,7 @@ from jobferry.package.reader import PackageReader
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing import plans
+from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.plans import PlanStore
 from jobferry.services.importing.request import ImportRequest
@@ -33,7 +34,8 @@ def kept(services: Services, scope: Scope, package: Path) -> dict[str, Any]:
     request = ImportRequest(path="upload://p", raw={"path": "upload://p"})
     with PackageReader(package) as reader, Workset(None) as workset:
         with services.db.transaction(readonly=True) as tx:
-            outcome = Planner(PlanContext(tx, scope, request, 200), reader, workset).run()
+            target = LocalWorkspace(tx, scope).reader(lock_rows=False)
+            outcome = Planner(PlanContext(target, scope, request, 200), reader, workset).run()
         return PlanStore(services.db).keep(scope, outcome, workset, request, reader.sha256)
 
 

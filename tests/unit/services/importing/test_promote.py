@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from jobferry.domain.enums import PlanAction, SchedulingPolicy
 from jobferry.services.container import Services
+from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.model import Record
 from jobferry.services.importing.promote import Promotion
 from jobferry.storage import tables
@@ -51,7 +52,7 @@ def test_two_jobs_swapping_names_in_the_source_swap_in_the_target(
 
     jobs = stored(services, scope.workspace.id)
     assert (jobs["a_job"]["description"], jobs["b_job"]["description"]) == ("second", "first")
-    assert task["result"]["summary"]["RENAME"] == 2
+    assert task.outcome["summary"]["RENAME"] == 2
 
 
 def test_a_rename_rewrites_the_target_s_own_jobs_that_use_the_old_name(
@@ -105,8 +106,9 @@ def test_the_undo_names_what_the_import_learns_and_the_old_name_of_a_rename(
     record = Record("job", "b_job", "jobs/b_job.job", str(PlanAction.RENAME), "{}", None, None,
                     [], [], None, None, uid="src-1", raw="{}", previous_name="a_job")  # fmt: skip
     with services.db.transaction(readonly=True) as tx:
-        with_source = Promotion(tx, scope, "ws-src", "task-1", Stamp(1, "admin"))
-        without = Promotion(tx, scope, None, "task-1", Stamp(1, "admin"))
+        target = LocalWorkspace(tx, scope).writer()
+        with_source = Promotion(target, scope, "ws-src", "task-1", Stamp(1, "admin"))
+        without = Promotion(target, scope, None, "task-1", Stamp(1, "admin"))
         undo = with_source.undo(record, paused="SCHEDULING")
         assert without.undo(record._replace(action="CREATE", previous_name=None)) is None
     assert undo is not None

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
 import pytest
 import sqlalchemy as sa
 
@@ -38,8 +37,7 @@ def job_names(services: Services, scope: Scope) -> list[str]:
 
 
 def description(services: Services, scope: Scope, name: str) -> object:
-    shown = orjson.loads(services.jobs.show_answer(scope, name))
-    return shown.get("description")
+    return services.jobs.show(scope, name).document.get("description")
 
 
 @pytest.fixture
@@ -59,16 +57,16 @@ def test_a_rollback_removes_what_the_import_created_and_restores_what_it_overwro
         services, scope, package(tmp_path, "2.zip", "a_job", "b_job"), onDrift=DRIFT
     )
 
-    answer = services.rollback.rollback(scope, task["id"])
+    answer = services.rollback.rollback(scope, task.id)
 
     assert job_names(services, scope) == ["a_job"]
     assert description(services, scope, "a_job") == "before"
     actions = {(o["name"], o["action"]) for o in answer["objects"]}
     assert {("b_job", "DELETED"), ("a_job", "RESTORED")} <= actions
     assert answer["rolledBack"] == len(answer["objects"])
-    assert services.rollback.rolled_back(scope, task["id"]) is not None
+    assert services.rollback.rolled_back(scope, task.id) is not None
     with pytest.raises(RollbackRefusedError, match="already rolled back"):
-        services.rollback.rollback(scope, task["id"])
+        services.rollback.rollback(scope, task.id)
 
 
 def test_a_rename_is_rolled_back_to_the_old_name(
@@ -80,7 +78,7 @@ def test_a_rename_is_rolled_back_to_the_old_name(
     task = import_package(services, scope, renamed, onDrift=DRIFT)
     assert job_names(services, scope) == ["z_job"]
 
-    services.rollback.rollback(scope, task["id"])
+    services.rollback.rollback(scope, task.id)
 
     assert job_names(services, scope) == ["a_job"]
     assert description(services, scope, "a_job") == "before"
@@ -96,7 +94,7 @@ def test_objects_changed_since_refuse_the_rollback_and_nothing_changes(
     services.jobs.start(scope, "c_job")
 
     with pytest.raises(RollbackRefusedError) as refused:
-        services.rollback.rollback(scope, task["id"])
+        services.rollback.rollback(scope, task.id)
 
     assert refused.value.context["conflicts"] == [
         "job 'b_job' was edited",
@@ -105,7 +103,7 @@ def test_objects_changed_since_refuse_the_rollback_and_nothing_changes(
     assert "Nothing was changed" in refused.value.message
     assert job_names(services, scope) == ["a_job", "b_job", "c_job"]
     assert description(services, scope, "a_job") is None  # still as the import wrote it
-    assert services.rollback.rolled_back(scope, task["id"]) is None
+    assert services.rollback.rolled_back(scope, task.id) is None
 
 
 def test_only_a_finished_import_that_changed_something_can_be_rolled_back(
@@ -116,4 +114,4 @@ def test_only_a_finished_import_that_changed_something_can_be_rolled_back(
     services.jobs.update(scope, "a_job", make_job("a_job"))  # as the package has it again
     unchanged = import_package(services, scope, package(tmp_path, "2.zip", "a_job"))
     with pytest.raises(RollbackRefusedError, match="nothing to roll back"):
-        services.rollback.rollback(scope, unchanged["id"])
+        services.rollback.rollback(scope, unchanged.id)

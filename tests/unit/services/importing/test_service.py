@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from jobferry.domain.enums import TaskStatus
 from jobferry.errors import ImportRunningError, JobNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -55,10 +56,10 @@ def test_an_import_naming_a_plan_is_refused_once_the_target_changed(
     services.jobs.create(scope, make_job("daily_sales", description="made since"))
     task = run_import(services, scope, path, planId=view["planId"])
 
-    assert task["status"] == "FAILED"
-    assert "changed since plan" in task["message"]
+    assert task.status is TaskStatus.FAILED
+    assert "changed since plan" in task.message
     stale = run_import(services, scope, path, planId=view["planId"], mode="PER_OBJECT")
-    assert "another package or other import options" in stale["message"]
+    assert "another package or other import options" in stale.message
 
 
 def test_imports_run_one_at_a_time_per_workspace(
@@ -81,16 +82,16 @@ def test_atomic_imports_nothing_when_one_object_fails_and_per_object_imports_the
     path = upload(services, scope, write_package(tmp_path / "p.zip", jobs))
 
     atomic = run_import(services, scope, path)
-    assert atomic["status"] == "FAILED"
-    assert "nothing was imported" in atomic["message"]
-    assert atomic["subtasks"] == []
+    assert atomic.status is TaskStatus.FAILED
+    assert "nothing was imported" in atomic.message
+    assert atomic.subtasks == []
 
     per_object = run_import(services, scope, path, mode="PER_OBJECT")
-    assert per_object["status"] == "WARNING"
-    statuses = {s["id"]: s["status"] for s in per_object["subtasks"]}
+    assert per_object.status is TaskStatus.WARNING
+    statuses = {s["id"]: s["status"] for s in per_object.subtasks}
     assert (statuses["job:good_job"], statuses["job:bad_job"]) == ("SUCCESSFUL", "FAILED")
-    assert per_object["result"]["written"] == 6  # good_job, four scripts, the resource
-    assert per_object["result"]["failed"] == 1
+    assert per_object.outcome["written"] == 6  # good_job, four scripts, the resource
+    assert per_object.outcome["failed"] == 1
 
 
 def test_the_profile_check_says_what_the_target_lacks(services: Services, tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from support.planning import (
 def imported(services: Services, tmp_path: Path, *names: str) -> tuple[Scope, str]:
     scope = workspace(services, "prod")
     package = write_objects(tmp_path / "p.zip", jobs_with_dependencies(*map(make_job, names)))
-    return scope, import_package(services, scope, package)["id"]
+    return scope, import_package(services, scope, package).id
 
 
 def changes(services: Services, scope: Scope, task_id: str) -> list[ChangeRow]:
@@ -102,7 +102,7 @@ def test_an_old_name_taken_since_a_rename_is_a_conflict_of_the_second_pass(
     objects = jobs_with_dependencies(make_job("a_job"))
     objects[0] = ("job", "b_job", {**make_job("a_job"), "name": "b_job"})
     package = write_objects(tmp_path / "2.zip", objects, uids={"b_job": uid_of("job", "a_job")})
-    task = import_package(services, scope, package)["id"]
+    task = import_package(services, scope, package).id
     [rename] = [c for c in changes(services, scope, task) if c.action == "RENAME"]
     assert (rename.name, rename.kind) == ("b_job", "job")
 
