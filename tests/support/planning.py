@@ -21,6 +21,7 @@ from jobferry.services.context import Scope
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.planner import PlanContext, Planner
+from jobferry.services.importing.ports import ImportTarget, OpenedPackage
 from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.services.tasks import Task
 from jobferry.storage.importing.workset import Workset
@@ -113,6 +114,29 @@ def create_what_jobs_use(services: Services, scope: Scope, package: Path) -> Non
             services.scripts.create(scope, dict(obj.document))
         elif obj.kind == ObjectKind.RESOURCE:
             services.resources.create(scope, dict(obj.document))
+
+
+def overwriting(**options: Any) -> ImportRequest:
+    """An import request of ``options`` for a package, sameNamePolicy OVERWRITE."""
+    return ImportRequest(path="upload://test", same_name_policy="OVERWRITE", **options)
+
+
+def plan_into(
+    target: ImportTarget, reader: OpenedPackage, workset: Workset, **options: Any
+) -> PlanOutcome:
+    """Plan what ``reader`` holds into ``target`` (through its ports only) with the request
+    ``overwriting(**options)``; the records go into ``workset``."""
+    context = PlanContext(
+        target.reader(lock_rows=True), target.scope, overwriting(**options), max_nodes=200
+    )
+    return Planner(context, reader, workset).run()
+
+
+def planned_actions(plan: PlanOutcome, workset: Workset) -> dict[tuple[str, str], str]:
+    """(kind, name) → action of every object of ``plan`` (its records read from ``workset``)."""
+    stored = workset.records(plan.order)
+    records = [Record.unpacked(stored[seq][0]) for seq in plan.order]
+    return {(r.kind, r.name): r.action for r in records}
 
 
 class Plan:
