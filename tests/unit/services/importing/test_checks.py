@@ -1,8 +1,9 @@
 """Every problem of one object (``services.importing.checks``), asked of a real target
-(SQLite and PostgreSQL): invalid definitions, locks under the hard policy, scheduled jobs,
-references missing from the target and the package read so far (environment objects get a
-mapping fix, package kinds wait), locked tags, other workspaces, connections without their
-secrets, and unsigned packages where signatures are required."""
+(SQLite and PostgreSQL) through its reader: invalid definitions, locks under the hard policy,
+scheduled jobs, references missing from the target and the package read so far (environment
+objects get a mapping fix, package kinds wait), locked tags, other workspaces, connections
+without their secrets, signatures checked against the keys the target trusts (unsigned
+packages refused where signatures are required), and renames of jobs other workspaces use."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from jobferry.domain.enums import (
     SchedulingPolicy,
 )
 from jobferry.package.manifest import Requirement
+from jobferry.package.signature import generate_key_pair, sign_manifest
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.checks import (
@@ -28,6 +30,8 @@ from jobferry.services.importing.checks import (
     check_object,
     check_package_signature,
     environment_report,
+    renamed_in_use,
+    signature_state,
 )
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.model import PlannedObject
@@ -201,3 +205,58 @@ def test_an_unsigned_package_is_a_problem_only_where_signatures_are_required(
     assert problem.reason is ProblemReason.SIGNATURE
     assert (problem.kind, problem.name) == ("package", "abababababab")
     assert "requires signed packages" in problem.detail
+
+
+class Signed:
+    manifest_bytes = b"{}"
+    sha256 = "cd" * 32
+
+    def __init__(self, signature: bytes) -> None:
+        self.signature = signature
+
+
+def test_a_signature_is_checked_against_the_keys_the_target_trusts_its_own_included(
+    services: Services, scope: Scope
+) -> None:
+    by_stranger = Signed(sign_manifest(b"{}", generate_key_pair().private_pem))
+    services.keys.create_signing_key(scope)
+    strict = replace(scope, workspace=replace(scope.workspace, require_signed=True))
+    with services.db.transaction(readonly=True) as tx:
+        own = services.keys.signer_in(tx, scope.workspace.id)
+        assert own is not None
+        target = LocalWorkspace(tx, scope).reader(lock_rows=False)
+        assert signature_state(target, Signed(own(b"{}"))).state == "valid"
+        assert signature_state(target, by_stranger).state == "untrusted"
+        assert check_package_signature(target, strict, Signed(own(b"{}")))[1] == []
+        _, [problem] = check_package_signature(target, strict, by_stranger)
+    assert problem.reason is ProblemReason.SIGNATURE
+    assert "trust its key" in problem.fix
+
+
+def test_renaming_a_job_that_other_workspaces_depend_on_is_a_problem_naming_them(
+    services: Services, scope: Scope
+) -> None:
+    services.scripts.create(scope, make_script())
+    services.jobs.create(scope, make_job())
+    admin = admin_scope(services)
+    other_id = services.accounts.create_workspace(admin.actor, admin.actor.project_id, "other")
+    other = add_connections(services, admin_scope(services, other_id), "dws_conn")
+    far = make_job("far_job")
+    far["schedule"]["cron"]["dependJobs"] = {
+        "otherWorkSpaceJobs": [{"jobName": "daily_sales", "workSpace": scope.workspace.name}]
+    }
+    services.scripts.create(other, make_script("far_job_sql"))
+    services.jobs.create(other, far)
+    renamed = PlannedObject(ObjectKind.JOB, "new_sales", "jobs/new_sales.job",
+                            make_job("new_sales"), action=PlanAction.RENAME,
+                            previous_name="daily_sales")  # fmt: skip
+    created = PlannedObject(ObjectKind.JOB, "new_sales", "jobs/new_sales.job",
+                            make_job("new_sales"))  # fmt: skip
+
+    with services.db.transaction(readonly=True) as tx:
+        target = LocalWorkspace(tx, scope).reader(lock_rows=False)
+        [problem] = renamed_in_use(target, scope, renamed)
+        assert renamed_in_use(target, scope, created) == []  # not a rename
+    assert problem.reason is ProblemReason.IN_USE
+    assert "job(s) other/far_job of other workspaces" in problem.detail
+    assert "'daily_sales' would be renamed to 'new_sales'" in problem.detail
