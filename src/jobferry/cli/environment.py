@@ -25,7 +25,7 @@ from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.import_options import SourceArg
 from jobferry.cli.output import epoch_ms, mapping
-from jobferry.cli.promotion import profile_reference, read_profile_file
+from jobferry.cli.profile_options import profile_reference, read_profile_file
 from jobferry.cli.session import Column, JsonOption, WorkspaceOption, list_answer, session
 from jobferry.cli.transfer import package_path
 from jobferry.domain.enums import EnvironmentKind

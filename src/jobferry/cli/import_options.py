@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from jobferry.cli.exits import CliUsageError
-from jobferry.cli.promotion import profile_reference, time_zone_block
+from jobferry.cli.profile_options import profile_reference, time_zone_block
 from jobferry.domain.enums import TargetStatus
 
 

@@ -176,6 +176,13 @@ def list_workspaces(ctx: typer.Context, json_mode: JsonOption = False) -> None:
     out.table(("id", "name", "your role", "default"), rows)
 
 
+def _schedule(ctx: typer.Context, name: str, verb: str, done: str, **options: Any) -> None:
+    """``start`` or ``stop`` a job's schedule and say so (``done``: the past tense)."""
+    s = session(ctx, options["json_mode"], options["workspace"])
+    s.client().call("POST", f"/jobs/{segment(name)}/{verb}")
+    s.output.result({done.lower(): name}, f"{done} job '{name}' in {s.workspace_label()}.")
+
+
 @app.command("start")
 def start_job(
     ctx: typer.Context,
@@ -184,11 +191,7 @@ def start_job(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Start a job's schedule (DataArts start_job: it must have a submitted version)."""
-    s = session(ctx, json_mode, workspace)
-    s.client().call("POST", f"/jobs/{segment(name)}/start")
-    s.output.result(
-        {"started": name}, f"Started job '{name}' in {s.workspace_label()}: it is scheduled."
-    )
+    _schedule(ctx, name, "start", "Started", json_mode=json_mode, workspace=workspace)
 
 
 @app.command("stop")
@@ -199,9 +202,7 @@ def stop_job(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Stop a job's schedule (DataArts stop_job), e.g. before an import overwrites it."""
-    s = session(ctx, json_mode, workspace)
-    s.client().call("POST", f"/jobs/{segment(name)}/stop")
-    s.output.result({"stopped": name}, f"Stopped job '{name}' in {s.workspace_label()}.")
+    _schedule(ctx, name, "stop", "Stopped", json_mode=json_mode, workspace=workspace)
 
 
 @app.command("rename")

@@ -49,7 +49,7 @@ from jobferry.cli.import_options import (
 )
 from jobferry.cli.output import mapping
 from jobferry.cli.planview import has_changes, show_plan, show_task
-from jobferry.cli.promotion import (
+from jobferry.cli.profile_options import (
     KeepInstantOption,
     KeepWallClockOption,
     SourceZoneOption,

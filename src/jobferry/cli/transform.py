@@ -13,7 +13,7 @@ from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.output import Output
 from jobferry.cli.package import PackageArg, output_option, read, write_atomically
 from jobferry.cli.planview import change_line, problem_lines
-from jobferry.cli.promotion import (
+from jobferry.cli.profile_options import (
     KeepInstantOption,
     KeepWallClockOption,
     SourceZoneOption,

@@ -24,7 +24,8 @@ from jobferry.services.environment.objects import EnvironmentService
 from jobferry.services.environment.variables import VariableService
 from jobferry.services.exporting.service import ExportService
 from jobferry.services.importing.rollback import RollbackService
-from jobferry.services.importing.service import ImportService, read_limits
+from jobferry.services.importing.service import ImportService
+from jobferry.services.importing.uploads import read_limits
 from jobferry.services.routes.service import RouteService
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.services.support.switches import Switches

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import insert
 
-from jobferry.storage.records import all_records, record
+from jobferry.storage.records import record
 from jobferry.storage.tables import env_profiles
 from jobferry.storage.tx import Tx
+from jobferry.storage.versioned import VersionedDocuments
+
+_SAVED = VersionedDocuments(env_profiles, env_profiles.c.workspace_id)
 
 
 @dataclass(frozen=True)
@@ -25,12 +28,7 @@ class ProfileRecord:
 
 def latest_version(tx: Tx, workspace_id: str, name: str) -> int:
     """The newest version number of a profile (0 when it does not exist)."""
-    value = tx.conn.execute(
-        select(func.max(env_profiles.c.version)).where(
-            env_profiles.c.workspace_id == workspace_id, env_profiles.c.name == name
-        )
-    ).scalar()
-    return int(value or 0)
+    return _SAVED.latest_version(tx, workspace_id, name)
 
 
 def insert_version(tx: Tx, item: ProfileRecord) -> None:
@@ -40,46 +38,20 @@ def insert_version(tx: Tx, item: ProfileRecord) -> None:
 
 def get(tx: Tx, workspace_id: str, name: str, version: int | None = None) -> ProfileRecord | None:
     """A version of a profile (the newest when ``version`` is None)."""
-    stmt = select(env_profiles).where(
-        env_profiles.c.workspace_id == workspace_id, env_profiles.c.name == name
-    )
-    if version is not None:
-        stmt = stmt.where(env_profiles.c.version == version)
-    row = tx.conn.execute(stmt.order_by(env_profiles.c.version.desc()).limit(1)).first()
+    row = _SAVED.get(tx, workspace_id, name, version)
     return record(ProfileRecord, row) if row else None
 
 
 def versions(tx: Tx, workspace_id: str, name: str) -> list[ProfileRecord]:
     """Every version of a profile, newest first."""
-    order = [env_profiles.c.version.desc()]
-    return all_records(tx, ProfileRecord, env_profiles, order, workspace_id=workspace_id, name=name)
+    return [record(ProfileRecord, r) for r in _SAVED.versions(tx, workspace_id, name)]
 
 
 def latest_all(tx: Tx, workspace_id: str) -> list[ProfileRecord]:
     """The newest version of every profile of the workspace, by name."""
-    newest = (
-        select(env_profiles.c.name, func.max(env_profiles.c.version).label("v"))
-        .where(env_profiles.c.workspace_id == workspace_id)
-        .group_by(env_profiles.c.name)
-        .subquery()
-    )
-    rows = tx.conn.execute(
-        select(env_profiles)
-        .join(
-            newest,
-            (newest.c.name == env_profiles.c.name) & (newest.c.v == env_profiles.c.version),
-        )
-        .where(env_profiles.c.workspace_id == workspace_id)
-        .order_by(env_profiles.c.name)
-    )
-    return [record(ProfileRecord, r) for r in rows]
+    return [record(ProfileRecord, r) for r in _SAVED.latest_all(tx, workspace_id)]
 
 
 def delete_profile(tx: Tx, workspace_id: str, name: str) -> bool:
     """Remove every version of a profile; whether it existed."""
-    result = tx.conn.execute(
-        delete(env_profiles).where(
-            env_profiles.c.workspace_id == workspace_id, env_profiles.c.name == name
-        )
-    )
-    return bool(result.rowcount)
+    return _SAVED.remove(tx, workspace_id, name)

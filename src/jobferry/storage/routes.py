@@ -14,15 +14,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    delete,
-    func,
     insert,
-    select,
 )
 
-from jobferry.storage.records import all_records, record
+from jobferry.storage.records import record
 from jobferry.storage.tables import at_and_by, metadata
 from jobferry.storage.tx import Tx
+from jobferry.storage.versioned import VersionedDocuments
 
 # Every saved version of a route; the newest is the route.
 route_versions = Table(
@@ -48,14 +46,12 @@ class RouteVersionRecord:
     created_by: str
 
 
+_SAVED = VersionedDocuments(route_versions, route_versions.c.project_id)
+
+
 def latest_version(tx: Tx, project_id: str, name: str) -> int:
     """The newest version number of a route (0 when it does not exist)."""
-    value = tx.conn.execute(
-        select(func.max(route_versions.c.version)).where(
-            route_versions.c.project_id == project_id, route_versions.c.name == name
-        )
-    ).scalar()
-    return int(value or 0)
+    return _SAVED.latest_version(tx, project_id, name)
 
 
 def insert_version(tx: Tx, item: RouteVersionRecord) -> None:
@@ -67,48 +63,20 @@ def get(
     tx: Tx, project_id: str, name: str, version: int | None = None
 ) -> RouteVersionRecord | None:
     """A version of a route (the newest when ``version`` is None)."""
-    stmt = select(route_versions).where(
-        route_versions.c.project_id == project_id, route_versions.c.name == name
-    )
-    if version is not None:
-        stmt = stmt.where(route_versions.c.version == version)
-    row = tx.conn.execute(stmt.order_by(route_versions.c.version.desc()).limit(1)).first()
+    row = _SAVED.get(tx, project_id, name, version)
     return record(RouteVersionRecord, row) if row else None
 
 
 def versions(tx: Tx, project_id: str, name: str) -> list[RouteVersionRecord]:
     """Every version of a route, newest first."""
-    order = [route_versions.c.version.desc()]
-    return all_records(
-        tx, RouteVersionRecord, route_versions, order, project_id=project_id, name=name
-    )
+    return [record(RouteVersionRecord, r) for r in _SAVED.versions(tx, project_id, name)]
 
 
 def latest_all(tx: Tx, project_id: str) -> list[RouteVersionRecord]:
     """The newest version of every route of the project, by name."""
-    newest = (
-        select(route_versions.c.name, func.max(route_versions.c.version).label("v"))
-        .where(route_versions.c.project_id == project_id)
-        .group_by(route_versions.c.name)
-        .subquery()
-    )
-    rows = tx.conn.execute(
-        select(route_versions)
-        .join(
-            newest,
-            (newest.c.name == route_versions.c.name) & (newest.c.v == route_versions.c.version),
-        )
-        .where(route_versions.c.project_id == project_id)
-        .order_by(route_versions.c.name)
-    )
-    return [record(RouteVersionRecord, r) for r in rows]
+    return [record(RouteVersionRecord, r) for r in _SAVED.latest_all(tx, project_id)]
 
 
 def delete_route(tx: Tx, project_id: str, name: str) -> bool:
     """Remove every version of a route; whether it existed."""
-    result = tx.conn.execute(
-        delete(route_versions).where(
-            route_versions.c.project_id == project_id, route_versions.c.name == name
-        )
-    )
-    return bool(result.rowcount)
+    return _SAVED.remove(tx, project_id, name)

@@ -1,20 +1,33 @@
-"""Import: read, verify, transform, resolve, check, plan and apply a package, one module a step.
+"""Import: read, verify, transform, resolve, check, plan and apply a package, a module a step
+(docs/design.md §5 has the pipeline's picture; each module's docstring names its step).
 
-- ``request``: the import request (DataArts ImportFileReq plus jobferry options), checked.
+- ``request``: the import request (DataArts ImportFileReq plus jobferry options), parsed once.
 - ``ports``: the pipeline's two interfaces: the source it reads (``ImportSource``) and the
   target it reads and writes (``ImportTarget``: ``TargetReader``, ``TargetWriter``).
-- ``sources``: the sources: a package file, a workspace of this server.
-- ``uploads``: where package files come from (uploads, object storage), fetched for a read.
-- ``transform``: the profile and the request applied to each object (pure; also offline).
-- ``local``: the target when it is a workspace of this server (read a batch at a time,
-  written in the caller's transaction).
-- ``checks``: every problem of every object.
-- ``model``: the planned objects, their records and problems, and the plan's outcome.
-- ``planner``: transform → resolve → check → action per object, a batch at a time.
-- ``ordering``: pending references, cycles, the apply order and failures, once read whole.
-- ``plans``: kept plans and their objects, paged.
-- ``apply``: the plan written in the caller's transaction, a batch at a time.
-- ``service``: uploads, check-file, plan and import as tasks (one transaction per import).
+- ``sources`` (read): the sources: a package file, a folder of definitions, a workspace of
+  this server.
+- ``uploads`` (read): where package files come from (uploads, object storage).
+- ``transform`` (transform): the profile and the request applied to each object (pure; also
+  offline).
+- ``prepare`` (transform): what each object becomes before the target is asked (its text,
+  references, rule violations, ledger copy), here or in the reader's helper process.
+- ``local`` (resolve, apply): the target when it is a workspace of this server (read a batch
+  at a time, written in the caller's transaction).
+- ``checks`` (check): every problem of every object.
+- ``matching`` (match): each object's target, by identity through the ledger or by name.
+- ``decide`` (decide): CREATE, OVERWRITE, RENAME, SKIP or UNCHANGED, drift, the diff.
+- ``model`` (plan): the planned objects, their records and problems, the plan's outcome.
+- ``planner`` (plan): transform → resolve → check → match → decide, a batch at a time.
+- ``recording`` (plan): what the working set keeps of each planned object, and what an
+  ATOMIC import may write ahead.
+- ``deletes`` (plan): what the target deletes, and names that clash, once the package is read.
+- ``ordering`` (order): pending references, cycles, the apply order and failures.
+- ``plans`` (keep): kept plans and their objects, paged.
+- ``apply`` (apply): the plan written through the target's writer, a batch at a time.
+- ``promote`` (apply): what repeated promotion adds to an apply (renames, deletes, pauses,
+  the ledger, rewritten references).
+- ``service`` (report): upload, check-file, plan and import as tasks (one transaction per
+  import).
 - ``offline``: ``jobferry package transform`` (the same transform, written as a new package).
-- ``rollback``: undoing an import from its per-object change records.
+- ``rollback``, ``undoing``: undoing an import from its per-object change records.
 """

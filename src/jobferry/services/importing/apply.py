@@ -1,4 +1,4 @@
-"""Import step 7: apply a plan in the caller's transaction, a batch of records at a time.
+"""Import, apply: apply a plan in the caller's transaction, a batch of records at a time.
 
 Nothing here commits: the caller's single transaction makes the whole import (objects,
 versions, reference index, tags, per-object change records, subtasks, audit, the task's final
@@ -10,7 +10,7 @@ upstream first) and written in bulk, a batch at a time, so memory holds one batc
 ``ImportService._plan_for_apply``), the objects it creates are written as soon as their batch is
 planned (:meth:`Applier.ahead`), on the one core the plan leaves to its helper process, instead
 of all after the plan; :func:`apply_plan` then writes the rest and every object's subtask in apply
-order, as before. Only what nothing in the plan can change qualifies (``planner._ahead``).
+order, as before. Only what nothing in the plan can change qualifies (``recording.writes_ahead``).
 """
 
 from __future__ import annotations

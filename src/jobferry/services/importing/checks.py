@@ -1,4 +1,4 @@
-"""Import step 5 (check): every problem of every object, never the first only.
+"""Import, check: every problem of every object, never the first only.
 
 Checks run a batch at a time. What one object alone shows (its definition, locks, schedule,
 tags, secrets) is decided at once; a reference is decided at once when the target or the part

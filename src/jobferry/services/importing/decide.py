@@ -1,4 +1,4 @@
-"""Import step 6a (decide): what to do with one object once it is matched.
+"""Import, decide: what to do with one object once it is matched.
 
 CREATE when the target has nothing of it; otherwise the target-owned fields (the profile's
 ``targetOwned``) take the target's values, and the definition is compared: UNCHANGED when equal,

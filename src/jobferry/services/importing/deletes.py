@@ -1,4 +1,4 @@
-"""Import step 6c, once the package is read: what to delete, and names that clash.
+"""Import, plan (deletes), once the package is read: what to delete, and names that clash.
 
 With ``propagateDeletes``, an object the target received from the package's source (its ledger
 says so) is deleted when the source no longer has it: the package holds its kind whole

@@ -2,15 +2,15 @@
 first implementation of :class:`~.ports.ImportTarget`, read and written through storage in
 the caller's transaction.
 
-**Reading** (import step 4, resolve): what the target holds, asked a batch at a time (one
+**Reading** (the import's resolve step): what the target holds, asked a batch at a time (one
 query per kind and batch). Everything is read inside the plan's one transaction, so the plan,
 its fingerprint and the apply that follows see the same state; an apply locks the target rows
 it reads. The fingerprint hashes every piece of target state the plan read, in the order it
 was read (the same package read against the same target reads the same things in the same
 order).
 
-**Writing** (import step 7): :class:`LocalWriter` writes in bulk, a batch at a time, in the
-caller's transaction; nothing here commits.
+**Writing** (the import's apply step): :class:`LocalWriter` writes in bulk, a batch at a
+time, in the caller's transaction; nothing here commits.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Import step 4b (match): what each object of the package is in the target.
+"""Import, match: what each object of the package is in the target.
 
 A package written by jobferry (format 2) names its source workspace and each object's stable
 identifier; the target keeps a ledger of what it received from each source. An object is

@@ -1,4 +1,4 @@
-"""Import step 6, once the whole package was read: pending references decided, dependency
+"""Import, order, once the whole package was read: pending references decided, dependency
 cycles found, the apply order, and (PER_OBJECT) what cannot be imported.
 
 Jobs are numbered in name order and the dependency graph is held as arrays of those numbers

@@ -1,4 +1,4 @@
-"""Import step 6 (plan): transform, resolve and check every object a batch at a time, then
+"""Import, plan: transform, resolve and check every object a batch at a time, then
 order the writes.
 
 Objects arrive as the package streams them. Each batch is transformed, compared with what the
@@ -10,7 +10,6 @@ on, cycles, the apply order, what fails with what it needs) is decided at the en
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -19,8 +18,6 @@ from datetime import UTC, datetime
 from functools import partial
 from itertools import islice
 from typing import Any
-
-import orjson
 
 from jobferry.domain.enums import (
     ENVIRONMENT_KINDS,
@@ -44,7 +41,7 @@ from jobferry.services.importing.checks import (
     environment_report,
     renamed_in_use,
 )
-from jobferry.services.importing.decide import change_lines, decide, drift_lines
+from jobferry.services.importing.decide import decide
 from jobferry.services.importing.deletes import Deletes, name_conflicts
 from jobferry.services.importing.matching import Matcher, package_source
 from jobferry.services.importing.model import (
@@ -54,7 +51,6 @@ from jobferry.services.importing.model import (
     PlanOutcome,
     Problem,
     Record,
-    shift_json,
 )
 from jobferry.services.importing.ordering import (
     JobGraph,
@@ -65,11 +61,11 @@ from jobferry.services.importing.ordering import (
 from jobferry.services.importing.ports import OpenedPackage, TargetReader
 from jobferry.services.importing.prepare import (
     Preparation,
-    ledger_pack,
     planned,
     prepare,
     transformed,
 )
+from jobferry.services.importing.recording import record_of, writes_ahead
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.transform import Transform
 from jobferry.services.support.collector import collect_batch_garbage
@@ -249,8 +245,8 @@ class Planner:
             problems = self._problems(item, references, pending)
             self.found.counts[item.action] += 1
             self.found.note(self.seq, problems)
-            record = _record(item, problems)
-            if _ahead(item, problems):
+            record = record_of(item, problems)
+            if writes_ahead(item, problems):
                 ahead.append((self.seq, record))
             rows.append(
                 (
@@ -373,113 +369,3 @@ class Planner:
             return []
         names = sorted({r.name for r in item.refs if r.kind is _JOB and not r.workspace})
         return [(self.seq, name) for name in names]
-
-
-_AHEAD_KINDS = frozenset({ObjectKind.SCRIPT, ObjectKind.RESOURCE, ObjectKind.JOB})
-
-
-def _ahead(item: PlannedObject, problems: list[Problem]) -> bool:
-    """Whether the object can be written before the plan is whole: a script, resource or job
-    the import creates under a name no object of the target holds (so no rename, delete or
-    clash found later concerns it), without a problem of its own. A problem found later
-    (pending references, cycles, name conflicts, a stale plan) refuses the whole ATOMIC import,
-    and the transaction takes back what was written ahead with everything else. Overwrites are
-    written after the plan: writing them ahead measured no faster (the plan's own thread is
-    the busy one when it compares every object with the target) and held both connections'
-    page caches at once (+77 MB at 100,000 jobs)."""
-    return (
-        item.action is PlanAction.CREATE
-        and item.kind in _AHEAD_KINDS
-        and item.target is None
-        and item.holder is None
-        and not problems
-    )
-
-
-def _record(item: PlannedObject, problems: list[Problem]) -> Record:
-    """The record of one planned object."""
-    writes = item.action in WRITES
-    relink = _relink(item)
-    return Record(
-        kind=str(item.kind),
-        name=item.name,
-        path=item.path,
-        action=str(item.action),
-        target=_target(item, relink),
-        problems=[p.packed() for p in problems],
-        diff=_diff(item),
-        uid=item.uid,
-        raw=_raw(item, writes, relink),
-        previous_name=item.previous_name,
-        drift=orjson.dumps(drift_lines(item)) if item.drift is not None else None,
-        pause=item.pause,
-        adopted=tuple(item.adopted) if item.adopted is not None else None,
-        target_uid=item.target.uid if item.target is not None else None,
-        relink=relink,
-        **(_to_write(item) if writes else _NOTHING_TO_WRITE),
-    )
-
-
-def _raw(item: PlannedObject, writes: bool, relink: bool) -> str | None:
-    """The package's text, as the record keeps it.
-
-    It goes into the ledger (objects written or relinked), the old ledger row into the change
-    record's undo (objects written): an object left as it is keeps neither in the working set
-    (a 30,000-job re-import's records: 238 → 10 MB). When it is the text written, as it is for
-    every object a transform left alone, the record holds the text itself twice, which
-    :mod:`marshal` stores once: an equal copy of it was stored again (a 100,000-job import's
-    working set: a third of its objects, 606 → 498 MB)."""
-    if item.raw is None or not (writes or relink):
-        return None
-    if writes and item.raw == item.text:
-        return item.text
-    return item.raw
-
-
-_NOTHING_TO_WRITE: dict[str, Any] = {"text": None, "columns": None, "refs": None, "schedule": None}
-
-
-def _to_write(item: PlannedObject) -> dict[str, Any]:
-    """The record's fields only an object apply writes carries."""
-    return {
-        "text": item.text,
-        "columns": item.columns,
-        "refs": [(str(r.kind), r.name, r.workspace or "") for r in item.distinct_refs],
-        "schedule": orjson.dumps([shift_json(s) for s in item.schedule]) if item.schedule else None,
-        "ledger": tuple(item.ledger) if item.ledger is not None else None,
-        "prepacked": item.prepacked if item.prepacked is not None else _prepacked(item),
-    }
-
-
-def _prepacked(item: PlannedObject) -> tuple[str, bytes, bytes] | None:
-    """The ledger's copy of an object read but not prepared, made from the package entry's own
-    deflate stream (``None``: an object without one, packed when apply writes its ledger row)."""
-    if item.raw is None or item.stored is None:
-        return None
-    return ledger_pack(item.text, item.raw, item.stored)
-
-
-def _target(item: PlannedObject, relink: bool) -> tuple[str, int | None, str, str | None] | None:
-    """(id, latest version, status, definition) of the target object; the definition only
-    when the import replaces it (or must record it in the ledger)."""
-    target = item.target
-    if target is None:
-        return None
-    keep = relink or item.action in (PlanAction.OVERWRITE, PlanAction.RENAME)
-    return (target.id, target.latest_version, target.status, target.document if keep else None)
-
-
-def _diff(item: PlannedObject) -> bytes | None:
-    if item.action not in (PlanAction.OVERWRITE, PlanAction.RENAME):
-        return None
-    return orjson.dumps(change_lines(item))
-
-
-def _relink(item: PlannedObject) -> bool:
-    """Whether an UNCHANGED object's ledger row must be written: none yet, or out of date."""
-    if item.action is not PlanAction.UNCHANGED or item.raw is None or item.target is None:
-        return False
-    row = item.ledger
-    if row is None or item.adopted is not None or row.target_uid != item.target.uid:
-        return True
-    return row.written_sha256 != hashlib.sha256(item.target.document.encode()).hexdigest()

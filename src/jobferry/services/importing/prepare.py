@@ -1,5 +1,5 @@
-"""Import step 3, object by object: what each object of the package becomes before the target
-is asked anything.
+"""Import, transform, object by object: what each object of the package becomes before the
+target is asked anything.
 
 :func:`transformed` is the object as it will be imported: transforms applied, request-only
 fields dropped, and (when the package has stable identifiers) the package's own text kept for

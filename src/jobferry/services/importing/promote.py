@@ -1,4 +1,4 @@
-"""Import step 7b: what repeated promotion adds to an apply, in the same transaction.
+"""Import, apply: what repeated promotion adds to an apply, in the same transaction.
 
 - **Renames** clear the way first: every object the plan renames takes a temporary name before
   anything is written (so ``a → b`` and ``b → a`` both work), then its new name with its new

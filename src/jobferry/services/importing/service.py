@@ -441,15 +441,3 @@ class ImportService:
                 f"Import task {task_id} was failed by another server process while it ran "
                 "(this process missed its heartbeats); nothing was imported. Run it again."
             )
-
-
-def read_limits(settings: Settings) -> ReadLimits:
-    """The reader's limits from the settings (``dataarts`` = DataArts' 10 MB / 10 MB)."""
-    if settings.import_limits == "dataarts":
-        return ReadLimits.dataarts()
-    return ReadLimits(
-        max_package_bytes=settings.import_max_package_bytes,
-        max_total_bytes=settings.import_max_uncompressed_bytes,
-        max_entries=settings.import_max_entries,
-        max_ratio=settings.import_max_entry_ratio,
-    )

@@ -1,4 +1,4 @@
-"""Import step 1 (read): the sources an import reads from, each an :class:`~.ports.ImportSource`.
+"""Import, read: the sources an import reads from, each an :class:`~.ports.ImportSource`.
 
 - :class:`PackageFile`: a package file, uploaded to this server (``upload://``) or in object
   storage (``obs://``, ``s3://``), fetched into a scratch file and read from there.

@@ -1,4 +1,4 @@
-"""Import step 3 (transform): the profile and the request's options applied to each object.
+"""Import, transform: the profile and the request's options applied to each object.
 
 Pure: no storage. The same function serves the online import and the offline
 ``jobferry package transform``: :func:`transform_object`.

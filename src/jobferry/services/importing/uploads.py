@@ -1,4 +1,4 @@
-"""Import step 1 (read): where packages come from: uploads kept for a while, object storage.
+"""Import, read: where packages come from: uploads kept for a while, object storage.
 
 A package is fetched into a local temporary file and read from there (never held in memory).
 """
@@ -17,6 +17,7 @@ from jobferry.errors import ObsPathError, ObsReadError, PayloadTooLargeError
 from jobferry.package.reader import PackageReader, ReadLimits
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.support.scratch import new_zip
+from jobferry.settings import Settings
 from jobferry.space import Store, writing
 from jobferry.storage import Database
 from jobferry.storage.blobs import BlobStore, parse_obs_path
@@ -172,3 +173,15 @@ class PackageSource:
             with self.db.transaction() as tx:
                 plan_repo.delete_upload(tx, item.id)
         return len(gone)
+
+
+def read_limits(settings: Settings) -> ReadLimits:
+    """The reader's limits from the settings (``dataarts`` = DataArts' 10 MB / 10 MB)."""
+    if settings.import_limits == "dataarts":
+        return ReadLimits.dataarts()
+    return ReadLimits(
+        max_package_bytes=settings.import_max_package_bytes,
+        max_total_bytes=settings.import_max_uncompressed_bytes,
+        max_entries=settings.import_max_entries,
+        max_ratio=settings.import_max_entry_ratio,
+    )

@@ -1,4 +1,5 @@
-"""Promotion between environments (extensions): profiles, signing keys, import rollback."""
+"""Environment profiles (extension): the renames and parameters an import applies, saved as
+versions in the target workspace, and the check that a profile is enough for a package."""
 
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ from jobferry.api.presenters import workspaces as present
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.errors import InvalidRequestError
 from jobferry.services.importing.request import parse_import_request
-from jobferry.services.workspaces.keys import parse_trust
 from jobferry.web import services_of
 
-router = APIRouter(prefix="/v1/{project_id}", tags=["promotion (extension)"])
+router = APIRouter(prefix="/v1/{project_id}", tags=["profiles (extension)"])
 
 PROFILE_DOC = (
     "profile document (JSON, or YAML with Content-Type application/yaml): {description, "
@@ -72,47 +72,3 @@ def put_profile(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> R
 def delete_profile(request: Request, scope: ScopeDep, name: str) -> Response:
     services_of(request).profiles.delete(scope, name)
     return no_content()
-
-
-@router.post("/signing-key", summary="Create (or replace) the workspace's Ed25519 signing key")
-def create_signing_key(request: Request, scope: ScopeDep) -> Response:
-    return json(present.signing_key(services_of(request).keys.create_signing_key(scope)))
-
-
-@router.get("/signing-key", summary="The public half of the workspace's signing key")
-def get_signing_key(request: Request, scope: ScopeDep) -> Response:
-    return json(present.signing_key(services_of(request).keys.signing_key(scope)))
-
-
-@router.delete("/signing-key", status_code=204, summary="Stop signing the workspace's exports")
-def delete_signing_key(request: Request, scope: ScopeDep) -> Response:
-    services_of(request).keys.delete_signing_key(scope)
-    return no_content()
-
-
-@router.get("/trusted-keys", summary="Public keys whose signatures imports accept")
-def list_trusted_keys(request: Request, scope: ScopeDep) -> Response:
-    found = services_of(request).keys.trusted(scope)
-    return json({"keys": [present.trusted_key(k) for k in found]})
-
-
-@router.post(
-    "/trusted-keys",
-    summary="Trust a public key",
-    openapi_extra=body_doc("trusted key", schema=bodies.TRUSTED_KEY),
-)
-def trust_key(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
-    body = parse_object(raw, required=True, what='{"name", "publicKey"}')
-    added = services_of(request).keys.trust(scope, parse_trust(body))
-    return json(present.trusted_key(added))
-
-
-@router.delete("/trusted-keys/{key_id}", status_code=204, summary="Stop trusting a key")
-def distrust_key(request: Request, scope: ScopeDep, key_id: str) -> Response:
-    services_of(request).keys.distrust(scope, key_id)
-    return no_content()
-
-
-@router.post("/system-tasks/{task_id}/rollback", summary="Roll back an import (one transaction)")
-def rollback_import(request: Request, scope: ScopeDep, task_id: str) -> Response:
-    return json(services_of(request).rollback.rollback(scope, task_id))

@@ -1,0 +1,65 @@
+"""Named documents saved as versions (environment profiles, routes): every save is a new row
+``(owner, name, version)``, the newest version is the document, and all versions stay until the
+name is removed. One set of queries for every such table; each repository maps rows to its own
+record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Column, Row, Table, delete, func, select
+
+from jobferry.storage.tx import Tx
+
+
+@dataclass(frozen=True)
+class VersionedDocuments:
+    """The queries of one versioned table, whose rows belong to ``owner`` (a column naming
+    the workspace or project) and have ``name`` and ``version`` columns."""
+
+    table: Table
+    owner: Column[Any]
+
+    def _of(self, owner: str, name: str) -> Any:
+        return (self.owner == owner) & (self.table.c.name == name)
+
+    def latest_version(self, tx: Tx, owner: str, name: str) -> int:
+        """The newest version number (0 when the name has none)."""
+        value = tx.conn.execute(
+            select(func.max(self.table.c.version)).where(self._of(owner, name))
+        ).scalar()
+        return int(value or 0)
+
+    def get(self, tx: Tx, owner: str, name: str, version: int | None) -> Row[Any] | None:
+        """A version (the newest when ``version`` is None)."""
+        stmt = select(self.table).where(self._of(owner, name))
+        if version is not None:
+            stmt = stmt.where(self.table.c.version == version)
+        return tx.conn.execute(stmt.order_by(self.table.c.version.desc()).limit(1)).first()
+
+    def versions(self, tx: Tx, owner: str, name: str) -> list[Row[Any]]:
+        """Every version, newest first."""
+        stmt = select(self.table).where(self._of(owner, name))
+        return list(tx.conn.execute(stmt.order_by(self.table.c.version.desc())))
+
+    def latest_all(self, tx: Tx, owner: str) -> list[Row[Any]]:
+        """The newest version of every name of ``owner``, by name."""
+        t = self.table
+        newest = (
+            select(t.c.name, func.max(t.c.version).label("v"))
+            .where(self.owner == owner)
+            .group_by(t.c.name)
+            .subquery()
+        )
+        rows = tx.conn.execute(
+            select(t)
+            .join(newest, (newest.c.name == t.c.name) & (newest.c.v == t.c.version))
+            .where(self.owner == owner)
+            .order_by(t.c.name)
+        )
+        return list(rows)
+
+    def remove(self, tx: Tx, owner: str, name: str) -> bool:
+        """Remove every version of a name; whether it had any."""
+        return bool(tx.conn.execute(delete(self.table).where(self._of(owner, name))).rowcount)
