@@ -10,6 +10,8 @@ import json
 import zipfile
 from typing import Any
 
+from jobferry.cli.import_options import ImportOptions
+from jobferry.console.wizard import OPTION_DEFAULTS, import_body
 from support.builders import make_job, make_script
 from support.clients import SignedClient, wait_task
 from support.exporting import seed
@@ -349,6 +351,19 @@ def test_an_import_naming_a_plan_is_refused_when_the_target_changed(api: SignedC
         api, {"path": path, "planId": fresh["planId"], "targetStatus": "SAVED"}, workspace=prod
     )
     assert "another package or other import options" in other_options["message"]
+
+
+def test_a_plan_made_by_the_console_applies_from_the_cli(api: SignedClient) -> None:
+    """The console writes every option out, the CLI leaves defaults out: one request."""
+    prod, path = uploaded_to_prod(api)
+    console = import_body({**OPTION_DEFAULTS, "path": path, "resources": []})
+    assert {"targetStatus", "mode"} <= set(console), "the console spells the defaults"
+    plan = api.call("POST", "/jobs/import/plan", console, workspace=prod).json()
+    cli = {"path": path, **ImportOptions().body(), "planId": plan["planId"]}
+    assert not {"targetStatus", "mode"} & set(cli), "the CLI leaves them out"
+    done = run_import(api, cli, workspace=prod)
+    assert done["status"] == "SUCCESSFUL", done
+    assert job_count(api, prod) == 1
 
 
 def test_a_second_import_in_the_same_workspace_is_refused_naming_the_running_task(

@@ -7,11 +7,27 @@ field again and name the one that is wrong.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
+
+from jobferry.domain.enums import (
+    DriftPolicy,
+    ExportChanges,
+    ExportMode,
+    ImportMode,
+    SameNamePolicy,
+    SchedulingPolicy,
+    TargetStatus,
+)
 
 _TEXT: dict[str, Any] = {"type": "string"}
 _FLAG: dict[str, Any] = {"type": "boolean"}
 _NAMES: dict[str, Any] = {"type": "array", "items": _TEXT}
+
+
+def _one_of(vocabulary: type[StrEnum]) -> dict[str, Any]:
+    """A string field taking the values of one of the domain's vocabularies."""
+    return {"type": "string", "enum": [str(member) for member in vocabulary]}
 
 
 def _object(required: tuple[str, ...] = (), **properties: dict[str, Any]) -> dict[str, Any]:
@@ -50,10 +66,10 @@ IMPORT = _object(
     ("path",),
     path=FILE_PATH["properties"]["path"],
     params={"type": "object"},
-    sameNamePolicy={"type": "string", "enum": ["SKIP", "OVERWRITE"]},
+    sameNamePolicy=_one_of(SameNamePolicy),
     jobsParam={"type": "array", "items": {"type": "object"}},
     executeUser=_TEXT,
-    targetStatus={"type": "string", "enum": ["SAVED", "SUBMITTED", "PRODUCTION"]},
+    targetStatus=_one_of(TargetStatus),
     approvers={"type": "array", "items": {"type": "object"}},
     resources={
         "type": "array",
@@ -62,14 +78,17 @@ IMPORT = _object(
     targetDirectory=_TEXT,
     dryRun=_FLAG,
     planId=_TEXT,
-    mode={"type": "string", "enum": ["ATOMIC", "PER_OBJECT"]},
+    mode=_one_of(ImportMode),
+    propagateDeletes=_FLAG,
+    onDrift=_one_of(DriftPolicy),
+    scheduling=_one_of(SchedulingPolicy),
     profile={"description": "a stored profile's name, or a profile document (object)"},
 )
 EXPORT = _object(
     ("mode",),
-    mode={"type": "string", "enum": ["names", "workspace"]},
+    mode=_one_of(ExportMode),
     names=_NAMES,
-    changed={"type": "string", "enum": ["all", "sinceLastExport", "since"]},
+    changed=_one_of(ExportChanges),
     since={"description": "epoch milliseconds or an ISO 8601 time"},
     exportDepend=_FLAG,
     exportStatus=_FLAG,

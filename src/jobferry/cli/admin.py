@@ -15,7 +15,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -23,6 +22,7 @@ import typer
 from jobferry.cli.exits import CliUsageError, CommandError
 from jobferry.cli.output import Output, epoch_ms
 from jobferry.cli.session import JsonOption, session
+from jobferry.domain.enums import Role
 
 # The server and the services (FastAPI, SQLAlchemy: ~1.5 s of CPU) are imported when a command
 # opens the database, not by every CLI process (jobferry.cli.serve says why).
@@ -35,15 +35,6 @@ app = typer.Typer(
     help="Users, credentials, workspaces and roles (local: on the server's database).",
     no_args_is_help=True,
 )
-
-
-class RoleName(StrEnum):
-    """Roles a user can have in a workspace."""
-
-    ADMIN = "admin"
-    DEVELOPER = "developer"
-    OPERATOR = "operator"
-    VIEWER = "viewer"
 
 
 @dataclass
@@ -258,7 +249,7 @@ def set_role(
     ctx: typer.Context,
     user: Annotated[str, typer.Argument(help="User name.")],
     workspace: Annotated[str, typer.Argument(help="Workspace name or id.")],
-    role: Annotated[RoleName, typer.Argument(help="Role in that workspace.")],
+    role: Annotated[Role, typer.Argument(help="Role in that workspace.")],
     json_mode: JsonOption = False,
 ) -> None:
     """Give a user a role in a workspace (replaces the role they had there)."""

@@ -21,15 +21,16 @@ from typing import Annotated
 import typer
 
 from jobferry.cli import transfer
+from jobferry.cli.choices import kebab
 from jobferry.cli.exits import CheckProblemsError, CliUsageError
 from jobferry.cli.import_options import (
-    Mode,
-    Policy,
-    Scheduling,
+    DEFAULT_MODE,
+    DEFAULT_SCHEDULING,
     SchedulingOption,
     StatusOption,
 )
 from jobferry.cli.session import JsonOption, WorkspaceOption, session
+from jobferry.domain.enums import SameNamePolicy
 from jobferry.package.folder import FolderObject, pack, read_folder
 
 MAX_SHOWN = 20
@@ -71,7 +72,7 @@ def apply_command(
         ),
     ],
     status: StatusOption = None,
-    scheduling: SchedulingOption = Scheduling.REFUSE,
+    scheduling: SchedulingOption = DEFAULT_SCHEDULING,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan and stop (nothing is imported).")
     ] = False,
@@ -97,9 +98,9 @@ def apply_command(
         transfer.import_command(
             ctx,
             str(package),
-            policy=Policy.OVERWRITE,
+            policy=kebab(SameNamePolicy.OVERWRITE),
             status=status,
-            mode=Mode.ATOMIC,
+            mode=DEFAULT_MODE,
             scheduling=scheduling,
             dry_run=dry_run,
             yes=yes,

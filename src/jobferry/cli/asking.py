@@ -14,7 +14,7 @@ from typing import Any
 from jobferry.cli.output import mapping
 from jobferry.cli.planview import summary_text
 from jobferry.cli.session import Session
-from jobferry.domain.enums import PlanAction
+from jobferry.domain.enums import PlanAction, TaskStatus
 
 
 def _where(s: Session) -> str:
@@ -47,7 +47,7 @@ def _undoable(task: dict[str, Any]) -> dict[PlanAction, int]:
     undone = (PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE)
     counts = dict.fromkeys(undone, 0)
     for sub in task.get("subtasks") or []:
-        if not isinstance(sub, dict) or sub.get("status") == "FAILED":
+        if not isinstance(sub, dict) or sub.get("status") == TaskStatus.FAILED:
             continue
         action = sub.get("action")
         if action in counts:

@@ -32,6 +32,7 @@ import requests
 
 from jobferry import __version__
 from jobferry.cli.config import Context
+from jobferry.domain.enums import TaskStatus
 from jobferry.signing import UNSIGNED_PAYLOAD, sign_request
 
 USER_AGENT = f"jobferry-cli/{__version__}"
@@ -372,7 +373,7 @@ class ApiClient:
             task: dict[str, Any] = self.call("GET", f"/system-tasks/{segment(task_id)}")
             if on_update is not None:
                 on_update(task)
-            if task.get("status") != "RUNNING":
+            if task.get("status") != TaskStatus.RUNNING:
                 return task
             if deadline is not None and time.monotonic() > deadline:
                 raise ConnectionProblemError(

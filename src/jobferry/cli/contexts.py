@@ -55,16 +55,22 @@ def init_context(
         Path,
         typer.Option(
             "--from",
+            metavar="FILE",
             help="The credentials file a jobferry server wrote on its first start "
             "(its data folder's admin-credentials.json).",
         ),
     ] = CREDENTIALS,
-    name: Annotated[str, typer.Option("--name", help="The context's name.")] = "default",
+    name: Annotated[
+        str, typer.Option("--name", metavar="NAME", help="The context's name.")
+    ] = "default",
     endpoint: Annotated[
-        str, typer.Option("--endpoint", help="The server's URL.")
+        str, typer.Option("--endpoint", metavar="URL", help="The server's URL.")
     ] = "http://127.0.0.1:8000",
     workspace: Annotated[
-        str, typer.Option("--workspace", "-w", help="The workspace commands use by default.")
+        str,
+        typer.Option(
+            "--workspace", "-w", metavar="WORKSPACE", help="The workspace commands use by default."
+        ),
     ] = "default",
     json_mode: JsonOption = False,
 ) -> None:

@@ -10,23 +10,24 @@ storage instead.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError, CommandError
 from jobferry.cli.output import size_text
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.cli.tasks import wait_for
-from jobferry.domain.enums import ExportChanges, ExportMode, ExportStatus
+from jobferry.domain.enums import ExportChanges, ExportMode, ExportStatus, TaskStatus
 
 # ``--status``: the domain's ``exportStatus`` values in lower case. The choices are built from
 # the enum at run time; the type checker sees a plain string.
 if TYPE_CHECKING:
     StatusName = str
 else:
-    StatusName = Literal[tuple(status.lower() for status in ExportStatus)]
+    StatusName = choice_type(ExportStatus)
 
 
 def _read_names(path: Path) -> list[str]:
@@ -106,7 +107,7 @@ def export_command(
             "Say what to export, in exactly one way: job names, --names-file, --workspace-all "
             "or --changed-since."
         )
-    options: dict[str, Any] = {"exportStatus": ExportStatus(status.upper()).value}
+    options: dict[str, Any] = {"exportStatus": str(from_kebab(ExportStatus, status))}
     if no_depend:
         options["exportDepend"] = False
     if with_upstream:
@@ -161,7 +162,7 @@ def export_task(
     client = s.client()
     task_id = client.call("POST", "/exports", body)["taskId"]
     task = wait_for(s, task_id, "Exporting")
-    if task.get("status") != "SUCCESSFUL":
+    if task.get("status") != TaskStatus.SUCCESSFUL:
         raise CommandError(f"Export task {task_id} {task.get('status')}: {task.get('message')}")
     result = task.get("result") or {}
     if obs_path:

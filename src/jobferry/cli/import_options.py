@@ -3,52 +3,41 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from jobferry.cli.choices import choice_type, from_kebab, kebab
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.profile_options import profile_reference, time_zone_block
-from jobferry.domain.enums import TargetStatus
+from jobferry.domain.enums import (
+    DriftPolicy,
+    ImportMode,
+    SameNamePolicy,
+    SchedulingPolicy,
+    TargetStatus,
+)
 
-
-class Policy(StrEnum):
-    """``sameNamePolicy``."""
-
-    SKIP = "skip"
-    OVERWRITE = "overwrite"
-
-
-# ``--status``: the domain's ``targetStatus`` values in lower case. The choices are built from
-# the enum at run time; the type checker sees a plain string.
+# The choices of ``--policy``, ``--status``, ``--mode``, ``--on-drift`` and ``--scheduling``:
+# the domain's values in kebab case (``cli.choices``), read back with ``from_kebab``. The
+# type checker sees plain strings.
 if TYPE_CHECKING:
+    PolicyName = str
     StatusName = str
+    ModeName = str
+    DriftName = str
+    SchedulingName = str
 else:
-    StatusName = Literal[tuple(status.lower() for status in TargetStatus)]
+    PolicyName = choice_type(SameNamePolicy)
+    StatusName = choice_type(TargetStatus)
+    ModeName = choice_type(ImportMode)
+    DriftName = choice_type(DriftPolicy)
+    SchedulingName = choice_type(SchedulingPolicy)
 
-
-class Mode(StrEnum):
-    """Import mode: all or nothing, or whatever passes the check."""
-
-    ATOMIC = "atomic"
-    PER_OBJECT = "per-object"
-
-
-class Drift(StrEnum):
-    """What to do with objects changed in the target since the last import wrote them."""
-
-    FAIL = "fail"
-    KEEP_TARGET = "keep-target"
-    TAKE_PACKAGE = "take-package"
-
-
-class Scheduling(StrEnum):
-    """What to do with scheduled jobs the import writes."""
-
-    REFUSE = "refuse"
-    PAUSE_AND_RESTORE = "pause-and-restore"
-
+DEFAULT_POLICY = kebab(SameNamePolicy.SKIP)
+DEFAULT_MODE = kebab(ImportMode.ATOMIC)
+DEFAULT_DRIFT = kebab(DriftPolicy.FAIL)
+DEFAULT_SCHEDULING = kebab(SchedulingPolicy.REFUSE)
 
 SourceArg = Annotated[
     str,
@@ -58,7 +47,7 @@ SourceArg = Annotated[
     ),
 ]
 PolicyOption = Annotated[
-    Policy, typer.Option("--policy", help="Objects that exist already: skip or overwrite them.")
+    PolicyName, typer.Option("--policy", help="Objects that exist already: skip or overwrite them.")
 ]
 StatusOption = Annotated[
     StatusName | None,
@@ -92,7 +81,7 @@ ExecuteUserOption = Annotated[
     ),
 ]
 ModeOption = Annotated[
-    Mode, typer.Option("--mode", help="atomic: all or nothing; per-object: what passes.")
+    ModeName, typer.Option("--mode", help="atomic: all or nothing; per-object: what passes.")
 ]
 PropagateOption = Annotated[
     bool,
@@ -103,7 +92,7 @@ PropagateOption = Annotated[
     ),
 ]
 DriftOption = Annotated[
-    Drift,
+    DriftName,
     typer.Option(
         "--on-drift",
         help="Objects changed here since the last import wrote them: fail (default), keep "
@@ -111,7 +100,7 @@ DriftOption = Annotated[
     ),
 ]
 SchedulingOption = Annotated[
-    Scheduling,
+    SchedulingName,
     typer.Option(
         "--scheduling",
         help="Scheduled jobs to overwrite: refuse (default), or stop them, write and start "
@@ -131,7 +120,7 @@ ProfileMapOption = Annotated[
 
 def target_status(name: str | None) -> TargetStatus | None:
     """The ``targetStatus`` a ``--status`` choice names."""
-    return None if name is None else TargetStatus(name.upper())
+    return None if name is None else from_kebab(TargetStatus, name)
 
 
 def _pairs(values: list[str] | None, what: str, example: str) -> dict[str, str]:
@@ -146,27 +135,40 @@ def _pairs(values: list[str] | None, what: str, example: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """The options ``plan`` and ``import`` share, as given on the command line."""
+    """The options ``plan`` and ``import`` share, in the domain's vocabulary."""
 
-    policy: Policy = Policy.SKIP
+    policy: SameNamePolicy = SameNamePolicy.SKIP
     status: TargetStatus | None = None
     target_dir: str | None = None
     params: list[str] | None = None
     replaces: list[str] | None = None
     execute_user: str | None = None
-    mode: Mode = Mode.ATOMIC
+    mode: ImportMode = ImportMode.ATOMIC
     profile_map: str | None = None
     timezone: str | None = None
     keep_instant: bool = False
     keep_wall_clock: bool = False
     source_zone: str | None = None
     propagate_deletes: bool = False
-    on_drift: Drift = Drift.FAIL
-    scheduling: Scheduling = Scheduling.REFUSE
+    on_drift: DriftPolicy = DriftPolicy.FAIL
+    scheduling: SchedulingPolicy = SchedulingPolicy.REFUSE
+
+    @classmethod
+    def chosen(
+        cls, policy: str, mode: str, on_drift: str, scheduling: str, **others: Any
+    ) -> ImportOptions:
+        """The options from the command line's kebab-case choices (and the other options)."""
+        return cls(
+            policy=from_kebab(SameNamePolicy, policy),
+            mode=from_kebab(ImportMode, mode),
+            on_drift=from_kebab(DriftPolicy, on_drift),
+            scheduling=from_kebab(SchedulingPolicy, scheduling),
+            **others,
+        )
 
     def body(self) -> dict[str, Any]:
         """The ImportFileReq (without ``path``) the options describe."""
-        body: dict[str, Any] = {"sameNamePolicy": self.policy.value.upper()}
+        body: dict[str, Any] = {"sameNamePolicy": str(self.policy)}
         if self.status is not None:
             body["targetStatus"] = self.status.value
         if self.target_dir:
@@ -177,8 +179,8 @@ class ImportOptions:
             body["resources"] = _resources(self.replaces)
         if self.execute_user:
             body["executeUser"] = self.execute_user
-        if self.mode is Mode.PER_OBJECT:
-            body["mode"] = "PER_OBJECT"
+        if self.mode is not ImportMode.ATOMIC:
+            body["mode"] = str(self.mode)
         choice = profile_reference(self.profile_map)
         if choice is not None:
             body["profile"] = choice.reference
@@ -194,10 +196,10 @@ class ImportOptions:
         out: dict[str, Any] = {}
         if self.propagate_deletes:
             out["propagateDeletes"] = True
-        if self.on_drift is not Drift.FAIL:
-            out["onDrift"] = self.on_drift.value.upper().replace("-", "_")
-        if self.scheduling is not Scheduling.REFUSE:
-            out["scheduling"] = self.scheduling.value.upper().replace("-", "_")
+        if self.on_drift is not DriftPolicy.FAIL:
+            out["onDrift"] = str(self.on_drift)
+        if self.scheduling is not SchedulingPolicy.REFUSE:
+            out["scheduling"] = str(self.scheduling)
         return out
 
 

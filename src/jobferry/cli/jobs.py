@@ -3,14 +3,15 @@ remote workspace, and the scheduling and names of its jobs."""
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from jobferry.cli.choices import choice_type, from_kebab, kebab
 from jobferry.cli.client import ApiClient, segment
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.session import JsonOption, WorkspaceOption, session
+from jobferry.domain.enums import ProcessType
 
 app = typer.Typer(help="Jobs of a remote workspace.", no_args_is_help=True)
 JobName = Annotated[str, typer.Argument(help="Job name.")]
@@ -19,11 +20,11 @@ workspaces_app = typer.Typer(help="Workspaces of the remote project.", no_args_i
 PAGE_SIZE = 100
 
 
-class JobType(StrEnum):
-    """``jobType`` of list_jobs."""
-
-    BATCH = "batch"
-    REAL_TIME = "real-time"
+# ``--type``: list_jobs' ``jobType`` (the domain's ProcessType) in kebab case.
+if TYPE_CHECKING:
+    JobType = str
+else:
+    JobType = choice_type(ProcessType)
 
 
 def walk(
@@ -77,15 +78,15 @@ def list_jobs(
             "--tags", metavar="TAG,…", help="Comma-separated tags; jobs with any of them."
         ),
     ] = None,
-    job_type: Annotated[
-        JobType, typer.Option("--type", help="Batch or real-time jobs.")
-    ] = JobType.BATCH,
+    job_type: Annotated[JobType, typer.Option("--type", help="Batch or real-time jobs.")] = kebab(
+        ProcessType.BATCH
+    ),
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """List the jobs of the workspace (every page)."""
     s = session(ctx, json_mode, workspace)
-    wire_type = "REAL_TIME" if job_type is JobType.REAL_TIME else "BATCH"
+    wire_type = str(from_kebab(ProcessType, job_type))
     total, jobs = all_jobs(s.client(), name, tags, wire_type)
     out = s.output
     if out.json_mode:

@@ -7,7 +7,7 @@ from typing import Any
 from rich.text import Text
 
 from jobferry.cli.output import Output, epoch_ms, mapping, to_json
-from jobferry.domain.enums import ENVIRONMENT_KINDS, PlanAction, ProblemReason
+from jobferry.domain.enums import ENVIRONMENT_KINDS, PlanAction, ProblemReason, TaskStatus
 
 ACTION_STYLES: dict[str, str] = {
     PlanAction.CREATE: "green",
@@ -265,7 +265,12 @@ def show_task(out: Output, task: dict[str, Any]) -> None:
     if out.json_mode:
         return
     status = str(task.get("status", ""))
-    style = {"SUCCESSFUL": "green", "FAILED": "red", "WARNING": "yellow"}.get(status, "")
+    styles: dict[str, str] = {
+        TaskStatus.SUCCESSFUL: "green",
+        TaskStatus.FAILED: "red",
+        TaskStatus.WARNING: "yellow",
+    }
+    style = styles.get(status, "")
     out.fields(
         [
             ("task", task.get("id")),

@@ -7,17 +7,18 @@ import): the task is polled behind a progress bar, and its final status decides 
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import segment
 from jobferry.cli.exits import ExitCode
 from jobferry.cli.output import epoch_ms, mapping, size_text
 from jobferry.cli.planview import show_task
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
+from jobferry.domain.enums import TaskStatus
 
 tasks_app = typer.Typer(help="System tasks (exports, imports) of a remote workspace.")
 downloads_app = typer.Typer(help="The download center of a remote workspace (jobferry).")
@@ -33,27 +34,25 @@ def task_exit(task: dict[str, Any]) -> ExitCode:
     """The exit code a finished task stands for (see ``jobferry.cli.exits``)."""
     status = task.get("status")
     result = mapping(task.get("result"))
-    if status == "WARNING" or (status == "FAILED" and result.get("problems")):
+    if status == TaskStatus.WARNING or (status == TaskStatus.FAILED and result.get("problems")):
         return ExitCode.PROBLEMS
-    if status == "FAILED":
+    if status == TaskStatus.FAILED:
         return ExitCode.FAILED
     return ExitCode.OK
 
 
-class TaskStatus(StrEnum):
-    """A system task's status, as ``--status`` takes it."""
-
-    RUNNING = "running"
-    SUCCESSFUL = "successful"
-    FAILED = "failed"
-    WARNING = "warning"
+# ``--status``: the domain's task statuses in kebab case (the type checker sees a string).
+if TYPE_CHECKING:
+    StatusName = str
+else:
+    StatusName = choice_type(TaskStatus)
 
 
 @tasks_app.command("list")
 def list_tasks_command(
     ctx: typer.Context,
     status: Annotated[
-        TaskStatus | None, typer.Option("--status", help="Only tasks with this status.")
+        StatusName | None, typer.Option("--status", help="Only tasks with this status.")
     ] = None,
     limit: Annotated[
         int,
@@ -67,7 +66,7 @@ def list_tasks_command(
     """List the workspace's system tasks, newest first: their ids for 'tasks show' and
     'rollback' (jobferry extension)."""
     s = session(ctx, json_mode, workspace)
-    wanted = status.value.upper() if status is not None else None
+    wanted = from_kebab(TaskStatus, status) if status is not None else None
     answer = mapping(s.client().get("/system-tasks", limit=limit, offset=0, status=wanted))
     out = s.output
     if out.json_mode:
@@ -81,7 +80,7 @@ def list_tasks_command(
             (
                 t.get("id"),
                 f"RUNNING {t.get('progress')}%"
-                if t.get("status") == "RUNNING"
+                if t.get("status") == TaskStatus.RUNNING
                 else t.get("status"),
                 epoch_ms(t.get("startTime")),
                 t.get("name"),

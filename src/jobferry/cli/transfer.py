@@ -28,19 +28,19 @@ from jobferry.cli.asking import (
 from jobferry.cli.client import ApiClient, ApiError, segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.import_options import (
-    Drift,
+    DEFAULT_DRIFT,
+    DEFAULT_MODE,
+    DEFAULT_POLICY,
+    DEFAULT_SCHEDULING,
     DriftOption,
     ExecuteUserOption,
     ImportOptions,
-    Mode,
     ModeOption,
     ParamOption,
-    Policy,
     PolicyOption,
     ProfileMapOption,
     PropagateOption,
     ReplaceOption,
-    Scheduling,
     SchedulingOption,
     SourceArg,
     StatusOption,
@@ -57,6 +57,7 @@ from jobferry.cli.profile_options import (
 )
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.cli.tasks import task_exit, wait_for
+from jobferry.domain.enums import ImportMode
 
 REMOTE_SCHEMES = ("obs://", "s3://", "upload://")
 
@@ -121,21 +122,21 @@ def _show_contents(s: Session, client: ApiClient, path: str) -> dict[str, Any]:
 def plan_command(
     ctx: typer.Context,
     source: SourceArg,
-    policy: PolicyOption = Policy.SKIP,
+    policy: PolicyOption = DEFAULT_POLICY,
     status: StatusOption = None,
     target_dir: TargetDirOption = None,
     param: ParamOption = None,
     replace: ReplaceOption = None,
     execute_user: ExecuteUserOption = None,
-    mode: ModeOption = Mode.ATOMIC,
+    mode: ModeOption = DEFAULT_MODE,
     profile_map: ProfileMapOption = None,
     timezone: TimezoneOption = None,
     keep_instant: KeepInstantOption = False,
     keep_wall_clock: KeepWallClockOption = False,
     source_zone: SourceZoneOption = None,
     propagate_deletes: PropagateOption = False,
-    on_drift: DriftOption = Drift.FAIL,
-    scheduling: SchedulingOption = Scheduling.REFUSE,
+    on_drift: DriftOption = DEFAULT_DRIFT,
+    scheduling: SchedulingOption = DEFAULT_SCHEDULING,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -184,21 +185,21 @@ def _plan_only(s: Session, source: str, body: dict[str, Any]) -> None:
 def import_command(
     ctx: typer.Context,
     source: SourceArg,
-    policy: PolicyOption = Policy.SKIP,
+    policy: PolicyOption = DEFAULT_POLICY,
     status: StatusOption = None,
     target_dir: TargetDirOption = None,
     param: ParamOption = None,
     replace: ReplaceOption = None,
     execute_user: ExecuteUserOption = None,
-    mode: ModeOption = Mode.ATOMIC,
+    mode: ModeOption = DEFAULT_MODE,
     profile_map: ProfileMapOption = None,
     timezone: TimezoneOption = None,
     keep_instant: KeepInstantOption = False,
     keep_wall_clock: KeepWallClockOption = False,
     source_zone: SourceZoneOption = None,
     propagate_deletes: PropagateOption = False,
-    on_drift: DriftOption = Drift.FAIL,
-    scheduling: SchedulingOption = Scheduling.REFUSE,
+    on_drift: DriftOption = DEFAULT_DRIFT,
+    scheduling: SchedulingOption = DEFAULT_SCHEDULING,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan and stop (like 'jobferry plan').")
     ] = False,
@@ -210,22 +211,22 @@ def import_command(
 ) -> None:
     """Import a package: upload, plan, confirm, import atomically, follow the task."""
     s = session(ctx, json_mode, workspace)
-    options = ImportOptions(
-        policy=policy,
+    options = ImportOptions.chosen(
+        policy,
+        mode,
+        on_drift,
+        scheduling,
         status=target_status(status),
         target_dir=target_dir,
         params=param,
         replaces=replace,
         execute_user=execute_user,
-        mode=mode,
         profile_map=profile_map,
         timezone=timezone,
         keep_instant=keep_instant,
         keep_wall_clock=keep_wall_clock,
         source_zone=source_zone,
         propagate_deletes=propagate_deletes,
-        on_drift=on_drift,
-        scheduling=scheduling,
     )
     body = options.body()
     if dry_run:
@@ -246,7 +247,7 @@ def import_command(
     else:
         show_plan(out, plan)
         problems = plan.get("problems") or []
-        if problems and mode is Mode.ATOMIC:
+        if problems and options.mode is ImportMode.ATOMIC:
             out.finish(
                 {"path": path, "plan": plan, "task": None},
                 ExitCode.PROBLEMS,

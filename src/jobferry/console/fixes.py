@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from jobferry.console.wizard import MAPPING_TYPES
-from jobferry.domain.enums import ProblemReason
+from jobferry.domain.enums import EnvironmentKind, ProblemReason, RefKind
 from jobferry.errors import (
     EnvironmentObjectNotFoundError,
     ImportRunningError,
@@ -38,19 +38,19 @@ def _named(kind: str) -> str:
 def _missing_reference(problem: dict[str, Any], workspace: str, in_wizard: bool) -> str | None:
     reference = problem.get("reference") or {}
     kind, name = str(reference.get("kind") or ""), reference.get("name")
-    if kind in MAPPING_TYPES and kind != "cdm_job":
+    if kind in MAPPING_TYPES and kind != EnvironmentKind.CDM_JOB:
         where = "below" if in_wizard else "in the import wizard's check step"
         return (
             f"Map {_named(kind)} '{name}' {where} to one that exists in '{workspace}', or add "
             f"'{name}' under {ENVIRONMENT_PAGE} (jobferry env put {kind} {name} …)."
         )
-    if kind in ("script", "resource", "cdm_job"):
+    if kind in (RefKind.SCRIPT, RefKind.RESOURCE, EnvironmentKind.CDM_JOB):
         return (
             f"Export the package again with its dependencies (the export dialog's “Jobs and "
             f"their dependency scripts and resource definitions”; jobferry export without "
             f"--no-depend), or create {_named(kind)} '{name}' in '{workspace}' first."
         )
-    if kind == "job":
+    if kind == RefKind.JOB:
         return (
             "Export the package again with upstream jobs (the export dialog's “With upstream "
             f"jobs”; jobferry export --with-upstream), or import job '{name}' into "

@@ -14,7 +14,11 @@ from jobferry.domain.references import Reference
 CODE_PROPERTIES = frozenset({"statement", "sql", "content", "script", "scriptContent"})
 """Node properties that carry SQL or script text inline (``statementOrScript: STATEMENT``)."""
 
-LINKED = {RefKind.SCRIPT: "scripts", RefKind.RESOURCE: "resources", RefKind.JOB: "jobs"}
+LINKED: dict[str, str] = {
+    RefKind.SCRIPT: "scripts",
+    RefKind.RESOURCE: "resources",
+    RefKind.JOB: "jobs",
+}
 """What a named object links to: the console page of that kind."""
 
 _SHOWN_ELSEWHERE = frozenset({"name", "type", "properties", "preNodeName", "location"})

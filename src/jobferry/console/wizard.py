@@ -9,9 +9,16 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from jobferry.domain.enums import RefKind
+from jobferry.domain.enums import (
+    DriftPolicy,
+    ImportMode,
+    SameNamePolicy,
+    SchedulingPolicy,
+    TargetStatus,
+)
 from jobferry.domain.profile import RENAME_KINDS
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
+from jobferry.domain.timeshift import ShiftMode
 
 # Kinds a DataArts ``resources`` replacement can rename, with the type that names each kind.
 # Other kinds an environment profile can rename (DLI queues, resource groups…) are mapped with
@@ -24,19 +31,20 @@ for _rename_kind in RENAME_KINDS:
         MAPPING_TYPES.setdefault(_rename_kind, f"profile:{_rename_kind}")
 PROFILE_TYPE = "profile:"
 
-OPTION_DEFAULTS = {
-    "sameNamePolicy": "SKIP",
-    "targetStatus": "SUBMITTED",
+# Form values are strings: the enums' values (a StrEnum member is one).
+OPTION_DEFAULTS: dict[str, str] = {
+    "sameNamePolicy": SameNamePolicy.SKIP,
+    "targetStatus": TargetStatus.SUBMITTED,
     "targetDirectory": "",
-    "mode": "ATOMIC",
+    "mode": ImportMode.ATOMIC,
     "approvers": "",
     "profile": "",
     "tzZone": "",
-    "tzMode": "keepWallClock",
+    "tzMode": ShiftMode.KEEP_WALL_CLOCK,
     "tzSource": "",
     "propagateDeletes": "",
-    "onDrift": "FAIL",
-    "scheduling": "REFUSE",
+    "onDrift": DriftPolicy.FAIL,
+    "scheduling": SchedulingPolicy.REFUSE,
 }
 
 
@@ -71,7 +79,7 @@ def mappings(form: FormData) -> list[dict[str, str]]:
     kept: dict[tuple[str, str], dict[str, str]] = {}
     for item in rows:
         kind = JOB_RESOURCE_TYPE_KINDS.get(item["type"], None)
-        kind_name = kind.value if isinstance(kind, RefKind) else item["type"]
+        kind_name = str(kind) if kind is not None else item["type"]
         key = (kind_name.removeprefix(PROFILE_TYPE), item["name"])
         if item["name"] and item["replace"]:
             kept[key] = item

@@ -8,6 +8,7 @@ value. Hot loops (an import walks ~100,000 references) write ``str(kind)``, not 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeAlias
 
 
 class TargetStatus(StrEnum):
@@ -114,6 +115,17 @@ class PlanAction(StrEnum):
     """An object the target received from the same source, which the source no longer has."""
 
 
+class ChangeAction(StrEnum):
+    """What an import's change record (rollback's input) says was done, besides the plan
+    action it carried out (a record's ``action`` is a :class:`PlanAction` or one of these).
+
+    Not a plan action: a plan never lists it, nor counts it in its summary.
+    """
+
+    REFERENCES = "REFERENCES"
+    """A job the plan did not touch, rewritten because an object it names was renamed."""
+
+
 class ProblemReason(StrEnum):
     """Why an object cannot be imported (wire values of a plan problem's ``reason``)."""
 
@@ -178,10 +190,18 @@ class EnvType(StrEnum):
 
 
 class SameNamePolicy(StrEnum):
-    """What an import does with an object whose name already exists in the target."""
+    """What an import does with an object whose name already exists in the target
+    (``sameNamePolicy``)."""
 
     SKIP = "SKIP"
     OVERWRITE = "OVERWRITE"
+
+
+class ImportMode(StrEnum):
+    """Whether an import writes nothing while any object has a problem (``mode``)."""
+
+    ATOMIC = "ATOMIC"
+    PER_OBJECT = "PER_OBJECT"
 
 
 class TaskStatus(StrEnum):
@@ -205,22 +225,30 @@ class TaskKind(StrEnum):
 
 
 class RefKind(StrEnum):
-    """Every kind of object a job definition can name (the reference table's vocabulary)."""
+    """Kinds of object a job definition names that are not environment objects: other jobs,
+    scripts, resources and tags.
+
+    With :class:`EnvironmentKind` they are the reference table's vocabulary,
+    :data:`AnyRefKind`; each list is written once (a ``StrEnum`` cannot extend another).
+    """
 
     SCRIPT = "script"
     RESOURCE = "resource"
     JOB = "job"
     TAG = "tag"
-    CONNECTION = "connection"
-    DLI_QUEUE = "dli_queue"
-    CDM_CLUSTER = "cdm_cluster"
-    CDM_JOB = "cdm_job"
-    MRS_CLUSTER = "mrs_cluster"
-    DIS_STREAM = "dis_stream"
-    GES_GRAPH = "ges_graph"
-    RESOURCE_GROUP = "resource_group"
-    QUALITY_RULE = "quality_rule"
-    AGENCY = "agency"
+
+
+AnyRefKind: TypeAlias = RefKind | EnvironmentKind
+"""Every kind of object a job definition can name (the reference table's ``kind``)."""
+
+REF_KINDS: frozenset[str] = frozenset(RefKind) | ENVIRONMENT_KINDS
+
+
+def ref_kind(value: str) -> AnyRefKind:
+    """The kind a reference's ``kind`` value names (ValueError for none)."""
+    if value in ENVIRONMENT_KINDS:
+        return EnvironmentKind(value)
+    return RefKind(value)
 
 
 SCRIPT_TYPES = (

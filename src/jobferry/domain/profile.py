@@ -33,21 +33,21 @@ from typing import Any
 
 import yaml
 
-from jobferry.domain.enums import RefKind
+from jobferry.domain.enums import AnyRefKind, EnvironmentKind, ref_kind
 from jobferry.domain.fieldpaths import FieldPath, parse_field_path
 from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem
 from jobferry.domain.timeshift import ShiftMode
 
 RENAME_KINDS: tuple[str, ...] = (
-    RefKind.CONNECTION.value,
-    RefKind.DLI_QUEUE.value,
-    RefKind.CDM_CLUSTER.value,
-    RefKind.MRS_CLUSTER.value,
-    RefKind.DIS_STREAM.value,
-    RefKind.GES_GRAPH.value,
-    RefKind.RESOURCE_GROUP.value,
-    RefKind.AGENCY.value,
-    RefKind.QUALITY_RULE.value,
+    EnvironmentKind.CONNECTION.value,
+    EnvironmentKind.DLI_QUEUE.value,
+    EnvironmentKind.CDM_CLUSTER.value,
+    EnvironmentKind.MRS_CLUSTER.value,
+    EnvironmentKind.DIS_STREAM.value,
+    EnvironmentKind.GES_GRAPH.value,
+    EnvironmentKind.RESOURCE_GROUP.value,
+    EnvironmentKind.AGENCY.value,
+    EnvironmentKind.QUALITY_RULE.value,
     "workspace",
 )
 TOP_KEYS = (
@@ -87,7 +87,7 @@ class Profile:
 
     document: dict[str, Any]
     description: str = ""
-    renames: dict[RefKind, dict[str, str]] = field(default_factory=dict)
+    renames: dict[AnyRefKind, dict[str, str]] = field(default_factory=dict)
     workspace_renames: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
     job_params: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -97,7 +97,7 @@ class Profile:
     time_zone: TimeZoneMove | None = None
     target_owned: tuple[FieldPath, ...] = ()
 
-    def reference_renames(self) -> dict[tuple[RefKind, str], str]:
+    def reference_renames(self) -> dict[tuple[AnyRefKind, str], str]:
         """The renames as the reference table's (kind, old name) → new name map."""
         return {
             (kind, old): new for kind, names in self.renames.items() for old, new in names.items()
@@ -243,7 +243,7 @@ def parse_profile(document: object) -> Profile:
     return Profile(
         document=dict(document),
         description=description,
-        renames={RefKind(k): v for k, v in renames.items() if k != "workspace"},
+        renames={ref_kind(k): v for k, v in renames.items() if k != "workspace"},
         workspace_renames=renames.get("workspace", {}),
         params=params,
         job_params=job_params,

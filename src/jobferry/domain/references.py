@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, NamedTuple, cast
 
-from jobferry.domain.enums import RefKind
+from jobferry.domain.enums import AnyRefKind, EnvironmentKind, RefKind
 
 _ANY = None
 _PLACEHOLDERS = frozenset({"-1"})
@@ -38,7 +38,7 @@ class ReferenceRule:
 
     node_types: frozenset[str] | None
     property: str
-    kind: RefKind
+    kind: AnyRefKind
     name_only: bool = True
     documented: bool = True
 
@@ -53,7 +53,7 @@ class PathRule:
     """
 
     path: tuple[str, ...]
-    kind: RefKind
+    kind: AnyRefKind
     workspace_key: str | None = None
     when: tuple[tuple[str, str], ...] = ()
     name_only: bool = True
@@ -63,14 +63,14 @@ class PathRule:
 class Reference(NamedTuple):
     """One occurrence of a name in a document (a named tuple: built by the thousand)."""
 
-    kind: RefKind
+    kind: AnyRefKind
     name: str
     field: str
     node: str | None = None
     workspace: str | None = None
 
 
-ReferenceValues = tuple[RefKind, str, str, str | None, str | None]
+ReferenceValues = tuple[AnyRefKind, str, str, str | None, str | None]
 """A reference's plain values, how references cross to another process: pickling a named
 tuple calls its Python-level ``__getnewargs__`` for each one, which made up most of the cost
 of sending a batch of prepared jobs (19 of 27 ms for 500 objects; 6 ms as plain tuples)."""
@@ -85,21 +85,25 @@ _MRS_TYPES = _types("MRSSpark", "MapReduce", "MRSFlink", "MRSHetuEngine")
 NODE_PROPERTY_RULES: tuple[ReferenceRule, ...] = (
     # Documented on SQL, Shell, CSJob, MRSFlink, MRSHetuEngine; read as "any node that has it".
     ReferenceRule(_ANY, "scriptName", RefKind.SCRIPT),
-    ReferenceRule(_ANY, "connectionName", RefKind.CONNECTION),
-    ReferenceRule(_ANY, "queueName", RefKind.DLI_QUEUE),  # DLISQL examples
-    ReferenceRule(_types("CDMJob"), "clusterName", RefKind.CDM_CLUSTER),
-    ReferenceRule(_types("CDMJob"), "jobName", RefKind.CDM_JOB),
-    ReferenceRule(_MRS_TYPES, "clusterName", RefKind.MRS_CLUSTER),
+    ReferenceRule(_ANY, "connectionName", EnvironmentKind.CONNECTION),
+    ReferenceRule(_ANY, "queueName", EnvironmentKind.DLI_QUEUE),  # DLISQL examples
+    ReferenceRule(_types("CDMJob"), "clusterName", EnvironmentKind.CDM_CLUSTER),
+    ReferenceRule(_types("CDMJob"), "jobName", EnvironmentKind.CDM_JOB),
+    ReferenceRule(_MRS_TYPES, "clusterName", EnvironmentKind.MRS_CLUSTER),
     ReferenceRule(
         _types("MRSFlinkJob", "MRSSparkPython"),
         "clusterName",
-        RefKind.MRS_CLUSTER,
+        EnvironmentKind.MRS_CLUSTER,
         documented=False,
     ),
-    ReferenceRule(_types("DLISpark"), "clusterName", RefKind.DLI_QUEUE),  # "= DLI queue"
-    ReferenceRule(_types("DISStream"), "streamName", RefKind.DIS_STREAM),
-    ReferenceRule(_types("DISTransferTask"), "streamName", RefKind.DIS_STREAM, documented=False),
-    ReferenceRule(_types("ImportGES", "GES"), "graphName", RefKind.GES_GRAPH, documented=False),
+    ReferenceRule(_types("DLISpark"), "clusterName", EnvironmentKind.DLI_QUEUE),  # "= DLI queue"
+    ReferenceRule(_types("DISStream"), "streamName", EnvironmentKind.DIS_STREAM),
+    ReferenceRule(
+        _types("DISTransferTask"), "streamName", EnvironmentKind.DIS_STREAM, documented=False
+    ),
+    ReferenceRule(
+        _types("ImportGES", "GES"), "graphName", EnvironmentKind.GES_GRAPH, documented=False
+    ),
     ReferenceRule(_ANY, "resourceName", RefKind.RESOURCE, documented=False),
     # resourcePath is documented; that a bare (non-path) value names a resource is our reading.
     ReferenceRule(
@@ -113,11 +117,11 @@ NODE_PROPERTY_RULES: tuple[ReferenceRule, ...] = (
     ReferenceRule(
         _types("DataQualityMonitor", "DQMJob"),
         "qualityRuleName",
-        RefKind.QUALITY_RULE,
+        EnvironmentKind.QUALITY_RULE,
         documented=False,
     ),
-    ReferenceRule(_ANY, "resourceGroup", RefKind.RESOURCE_GROUP, documented=False),
-    ReferenceRule(_ANY, "resourceGroupName", RefKind.RESOURCE_GROUP, documented=False),
+    ReferenceRule(_ANY, "resourceGroup", EnvironmentKind.RESOURCE_GROUP, documented=False),
+    ReferenceRule(_ANY, "resourceGroupName", EnvironmentKind.RESOURCE_GROUP, documented=False),
 )
 
 
@@ -140,28 +144,30 @@ _DIS_EVENT = (("eventType", "DIS"), ("engineType", "DIS"))
 
 JOB_PATH_RULES: tuple[PathRule, ...] = (
     *_depend_job_rules(("schedule", "cron")),
-    PathRule(("schedule", "event", "channel"), RefKind.DIS_STREAM, when=_DIS_EVENT),
+    PathRule(("schedule", "event", "channel"), EnvironmentKind.DIS_STREAM, when=_DIS_EVENT),
     *_depend_job_rules(("nodes", "*", "cronTrigger")),
-    PathRule(("nodes", "*", "eventTrigger", "channel"), RefKind.DIS_STREAM, when=_DIS_EVENT),
+    PathRule(
+        ("nodes", "*", "eventTrigger", "channel"), EnvironmentKind.DIS_STREAM, when=_DIS_EVENT
+    ),
     PathRule(("basicConfig", "tags", "*"), RefKind.TAG),
-    PathRule(("basicConfig", "agency"), RefKind.AGENCY),
+    PathRule(("basicConfig", "agency"), EnvironmentKind.AGENCY),
 )
 
 SCRIPT_PATH_RULES: tuple[PathRule, ...] = (
-    PathRule(("connectionName",), RefKind.CONNECTION),
-    PathRule(("queueName",), RefKind.DLI_QUEUE),
+    PathRule(("connectionName",), EnvironmentKind.CONNECTION),
+    PathRule(("queueName",), EnvironmentKind.DLI_QUEUE),
 )
 
 # Import ``resources[].type`` → kind. Left out on purpose: ROMA_INSTANCE, TICS_INSTANCE and
 # DRS_TASK name objects no job field of the table refers to, so a replacement cannot apply.
-JOB_RESOURCE_TYPE_KINDS: Mapping[str, RefKind] = {
-    "DWS_CONNECTION": RefKind.CONNECTION,
-    "MRS_HIVE_CONNECTION": RefKind.CONNECTION,
-    "MRS_SPARK_CONNECTION": RefKind.CONNECTION,
-    "CDM_CLUSTER": RefKind.CDM_CLUSTER,
-    "MRS_CLUSTER": RefKind.MRS_CLUSTER,
-    "DIS_STREAM": RefKind.DIS_STREAM,
-    "GES_GRAPH": RefKind.GES_GRAPH,
+JOB_RESOURCE_TYPE_KINDS: Mapping[str, AnyRefKind] = {
+    "DWS_CONNECTION": EnvironmentKind.CONNECTION,
+    "MRS_HIVE_CONNECTION": EnvironmentKind.CONNECTION,
+    "MRS_SPARK_CONNECTION": EnvironmentKind.CONNECTION,
+    "CDM_CLUSTER": EnvironmentKind.CDM_CLUSTER,
+    "MRS_CLUSTER": EnvironmentKind.MRS_CLUSTER,
+    "DIS_STREAM": EnvironmentKind.DIS_STREAM,
+    "GES_GRAPH": EnvironmentKind.GES_GRAPH,
 }
 
 
@@ -243,7 +249,7 @@ def _leaves(
 # A hit: where a name sits and what it names, as a plain tuple (built by the ten thousand):
 # (document order, rule group, kind, container, key, field, node, workspace). Sorting on the
 # first two puts hits in document order, ties in table order (node properties first).
-_Hit = tuple[tuple[int, ...], int, RefKind, Any, Any, str, str | None, str | None]
+_Hit = tuple[tuple[int, ...], int, AnyRefKind, Any, Any, str, str | None, str | None]
 
 
 def _names_object(value: object, name_only: bool) -> bool:
@@ -381,13 +387,13 @@ def script_references(doc: Mapping[str, Any]) -> list[Reference]:
 
 def first_occurrences(refs: Iterable[Reference]) -> list[Reference]:
     """The first reference to each (kind, name, workspace), in document order."""
-    first: dict[tuple[RefKind, str, str | None], Reference] = {}
+    first: dict[tuple[AnyRefKind, str, str | None], Reference] = {}
     for ref in refs:
         first.setdefault((ref.kind, ref.name, ref.workspace), ref)
     return list(first.values())
 
 
-def distinct_references(refs: Iterable[Reference]) -> list[tuple[RefKind, str, str | None]]:
+def distinct_references(refs: Iterable[Reference]) -> list[tuple[AnyRefKind, str, str | None]]:
     """Each (kind, name, workspace) once, in the order of first occurrence."""
     return [(ref.kind, ref.name, ref.workspace) for ref in first_occurrences(refs)]
 
@@ -402,7 +408,7 @@ def _thaw(value: Any) -> Any:
 
 
 def rename_references(
-    doc: Mapping[str, Any], renames: Mapping[tuple[RefKind, str], str]
+    doc: Mapping[str, Any], renames: Mapping[tuple[AnyRefKind, str], str]
 ) -> dict[str, Any]:
     """A deep copy of the job ``doc`` with every reference in ``renames`` rewritten.
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from jobferry.domain.enums import DriftPolicy, SchedulingPolicy
+from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
 from jobferry.domain.names import check_object_name
 
 ROUTE_KEYS = frozenset(
@@ -42,8 +42,9 @@ ROUTE_KEYS = frozenset(
         "requireSignature",
     }
 )
-SAME_NAME_POLICIES = ("SKIP", "OVERWRITE")
-MODES = ("ATOMIC", "PER_OBJECT")
+
+
+E = TypeVar("E", bound=StrEnum)
 
 
 class RouteError(ValueError):
@@ -111,11 +112,11 @@ class Route:
     description: str = ""
     selection: Selection = field(default_factory=Selection)
     profile: str | dict[str, Any] | None = None
-    same_name_policy: str = "OVERWRITE"
+    same_name_policy: SameNamePolicy = SameNamePolicy.OVERWRITE
     propagate_deletes: bool = False
     on_drift: DriftPolicy = DriftPolicy.FAIL
     scheduling: SchedulingPolicy = SchedulingPolicy.REFUSE
-    mode: str = "ATOMIC"
+    mode: ImportMode = ImportMode.ATOMIC
     require_signature: bool = False
 
     def document(self) -> dict[str, Any]:
@@ -127,11 +128,11 @@ class Route:
             "target": self.target.document(),
             "selection": self.selection.document(),
             "profile": self.profile,
-            "sameNamePolicy": self.same_name_policy,
+            "sameNamePolicy": self.same_name_policy.value,
             "propagateDeletes": self.propagate_deletes,
             "onDrift": self.on_drift.value,
             "scheduling": self.scheduling.value,
-            "mode": self.mode,
+            "mode": self.mode.value,
             "requireSignature": self.require_signature,
         }
 
@@ -139,11 +140,11 @@ class Route:
         """The import body's options this route sets (DataArts ImportFileReq plus jobferry's
         extensions), for the target's plan and import."""
         options: dict[str, Any] = {
-            "sameNamePolicy": self.same_name_policy,
+            "sameNamePolicy": self.same_name_policy.value,
             "propagateDeletes": self.propagate_deletes,
             "onDrift": self.on_drift.value,
             "scheduling": self.scheduling.value,
-            "mode": self.mode,
+            "mode": self.mode.value,
         }
         if self.profile is not None:
             options["profile"] = self.profile
@@ -212,18 +213,14 @@ def _names(kind: SelectionKind, values: object, problems: list[str]) -> tuple[st
     return tuple(dict.fromkeys(values))
 
 
-def _choice(
-    document: Mapping[str, Any],
-    key: str,
-    allowed: tuple[str, ...],
-    default: str,
-    problems: list[str],
-) -> str:
+def _choice(document: Mapping[str, Any], key: str, default: E, problems: list[str]) -> E:
+    """``key``'s value as a member of ``default``'s vocabulary (``default`` when absent)."""
+    vocabulary = type(default)
     value = document.get(key, default)
-    if value not in allowed:
-        problems.append(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
+    if value not in tuple(vocabulary):
+        problems.append(f"{key} must be one of {', '.join(vocabulary)}, not {value!r}")
         return default
-    return str(value)
+    return vocabulary(value)
 
 
 def _flag(document: Mapping[str, Any], key: str, problems: list[str]) -> bool:
@@ -275,10 +272,10 @@ def parse_route(name: str, document: object) -> Route:
         problems.append("description must be text")
         description = ""
     source, target = _ends(document, problems)
-    drift = _choice(document, "onDrift", tuple(DriftPolicy), DriftPolicy.FAIL.value, problems)
-    scheduling = _choice(
-        document, "scheduling", tuple(SchedulingPolicy), SchedulingPolicy.REFUSE.value, problems
-    )
+    policy = _choice(document, "sameNamePolicy", SameNamePolicy.OVERWRITE, problems)
+    drift = _choice(document, "onDrift", DriftPolicy.FAIL, problems)
+    scheduling = _choice(document, "scheduling", SchedulingPolicy.REFUSE, problems)
+    mode = _choice(document, "mode", ImportMode.ATOMIC, problems)
     route = Route(
         name=name,
         source=source,
@@ -286,13 +283,11 @@ def parse_route(name: str, document: object) -> Route:
         description=description,
         selection=_selection(document.get("selection"), problems),
         profile=_profile(document.get("profile"), problems),
-        same_name_policy=_choice(
-            document, "sameNamePolicy", SAME_NAME_POLICIES, "OVERWRITE", problems
-        ),
+        same_name_policy=policy,
         propagate_deletes=_flag(document, "propagateDeletes", problems),
-        on_drift=DriftPolicy(drift),
-        scheduling=SchedulingPolicy(scheduling),
-        mode=_choice(document, "mode", MODES, "ATOMIC", problems),
+        on_drift=drift,
+        scheduling=scheduling,
+        mode=mode,
         require_signature=_flag(document, "requireSignature", problems),
     )
     if problems:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from jobferry.domain.enums import ObjectKind
 from jobferry.package.documents import parse_json
 from jobferry.package.refusals import MIB
 
@@ -79,7 +80,7 @@ class PackageObject:
 def normalised(kind: str, document: dict[str, Any]) -> dict[str, Any]:
     """A document as the reader hands it out: a script's ``currentDatabase`` (as the console
     exports it) copied to ``database`` when that is absent."""
-    if kind == "script" and "database" not in document and "currentDatabase" in document:
+    if kind == ObjectKind.SCRIPT and "database" not in document and "currentDatabase" in document:
         document["database"] = document["currentDatabase"]
     return document
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from jobferry.domain.enums import ObjectKind
 from jobferry.package.centraldir import ZipEntry
 from jobferry.package.documents import parse_json
 from jobferry.package.entries import (
@@ -41,7 +42,7 @@ def object_of(
     stem = parts[-1][: -len(EXTENSIONS[kind])]
     name = document.get("name")
     if not isinstance(name, str) or not name.strip():
-        if kind == "job" or not stem.strip():
+        if kind == ObjectKind.JOB or not stem.strip():
             raise refuse(
                 "object.name",
                 f'the {kind.replace("_", " ")} has no "name" string',

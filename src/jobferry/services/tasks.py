@@ -28,9 +28,6 @@ from jobferry.storage import tasks as repo
 from jobferry.storage import workers as worker_repo
 from jobferry.storage.tasks import TaskRecord
 
-RUNNING, SUCCESSFUL, FAILED, WARNING = "RUNNING", "SUCCESSFUL", "FAILED", "WARNING"
-STATUSES = (RUNNING, SUCCESSFUL, WARNING, FAILED)
-TASK_KINDS = ("import", "export", "connections")
 SUBTASK_PAGE = 1000
 QUEUED = "Queued: waiting for a server process with a free task thread."
 CLAIMED = "Starting."
@@ -47,7 +44,7 @@ class ClaimedTask:
     scope of who asked for it (their role in the workspace when it was accepted)."""
 
     id: str
-    kind: str
+    kind: TaskKind
     scope: Scope
     request: dict[str, Any]
 
@@ -154,7 +151,13 @@ class TaskService:
         self.heartbeat_ms = heartbeat_seconds * 1000
 
     def record(
-        self, scope: Scope, kind: str, name: str, request: dict[str, Any], *, queued: bool = False
+        self,
+        scope: Scope,
+        kind: TaskKind,
+        name: str,
+        request: dict[str, Any],
+        *,
+        queued: bool = False,
     ) -> TaskRecord:
         """A new RUNNING task, not yet stored (see ``insert``): owned by this process, or
         ``queued`` for whichever process claims it first (``claim``)."""
@@ -165,7 +168,7 @@ class TaskService:
             workspace_id=scope.workspace.id,
             kind=kind,
             name=name,
-            status=RUNNING,
+            status=TaskStatus.RUNNING,
             message=QUEUED if queued else None,
             progress=0,
             request=dump(request),
@@ -179,11 +182,11 @@ class TaskService:
             actor=_actor_json(scope),
         )
 
-    def create(self, scope: Scope, kind: str, name: str, request: dict[str, Any]) -> str:
+    def create(self, scope: Scope, kind: TaskKind, name: str, request: dict[str, Any]) -> str:
         """A new RUNNING task this process runs now; returns its 32-hex id."""
         return self.insert(self.record(scope, kind, name, request))
 
-    def enqueue(self, scope: Scope, kind: str, name: str, request: dict[str, Any]) -> str:
+    def enqueue(self, scope: Scope, kind: TaskKind, name: str, request: dict[str, Any]) -> str:
         """A new queued task, run by whichever process claims it; returns its id."""
         return self.insert(self.record(scope, kind, name, request, queued=True))
 
@@ -193,7 +196,7 @@ class TaskService:
             repo.insert_task(tx, task)
         return task.id
 
-    def claim(self, kinds: Sequence[str], *, look_first: bool = True) -> ClaimedTask | None:
+    def claim(self, kinds: Sequence[TaskKind], *, look_first: bool = True) -> ClaimedTask | None:
         """Take the oldest queued task of one of ``kinds`` for this process; ``None`` when
         none waits. A task that cannot run any more (its workspace was deleted, or an older
         version queued it without its actor) is failed, saying why, and the next one taken.
@@ -226,7 +229,7 @@ class TaskService:
         who = load(task.actor)
         actor = Actor(int(who["userId"]), str(who["name"]), task.project_id, who["projectAdmin"])
         scope = Scope(actor, workspace, Role(who["role"]))
-        return ClaimedTask(task.id, task.kind, scope, load(task.request)), ""
+        return ClaimedTask(task.id, TaskKind(task.kind), scope, load(task.request)), ""
 
     def abandon(self, task_id: str, message: str) -> None:
         """Fail a task that cannot run (and release any import lock it holds)."""
@@ -247,7 +250,7 @@ class TaskService:
     def finish(
         self,
         task_id: str,
-        status: str,
+        status: TaskStatus,
         message: str,
         *,
         result: dict[str, Any] | None = None,
@@ -262,7 +265,7 @@ class TaskService:
             "end_time": now,
             "last_update": now,
         }
-        if status != FAILED:
+        if status is not TaskStatus.FAILED:
             values["progress"] = 100
         if result is not None:
             values["result"] = dump(result)
@@ -338,15 +341,15 @@ class TaskService:
         offset: int | None = None,
     ) -> TaskList:
         """A page of the workspace's imports and exports, newest first (extension)."""
-        if kind is not None and kind not in TASK_KINDS:
+        kinds, statuses = ", ".join(TaskKind), ", ".join(TaskStatus)
+        if kind is not None and kind not in set(TaskKind):
             raise InvalidRequestError(
-                f"kind '{kind}' is not a task kind; use one of {', '.join(TASK_KINDS)}.",
-                parameter="kind",
+                f"kind '{kind}' is not a task kind; use one of {kinds}.", parameter="kind"
             )
         status = status.upper() if status is not None else None
-        if status is not None and status not in STATUSES:
+        if status is not None and status not in set(TaskStatus):
             raise InvalidRequestError(
-                f"status '{status}' is not a task status; use one of {', '.join(STATUSES)}.",
+                f"status '{status}' is not a task status; use one of {statuses}.",
                 parameter="status",
             )
         p = page(limit, offset, self.offset_mode)

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
-from jobferry.domain.enums import EnvType
+from jobferry.domain.enums import EnvType, ObjectKind, RefKind
 from jobferry.storage.tables import (
     environment_objects,
     job_refs,
@@ -74,7 +74,7 @@ def _head(r: Any) -> JobHead:
 
 def names_of_kind(tx: Tx, workspace_id: str, kind: str) -> list[str]:
     """Every script or resource name of the workspace."""
-    table = scripts if kind == "script" else resources
+    table = scripts if kind == ObjectKind.SCRIPT else resources
     stmt = select(table.c.name).where(table.c.workspace_id == workspace_id)
     return [r.name for r in tx.conn.execute(stmt)]
 
@@ -170,7 +170,7 @@ def dependency_edges(tx: Tx, workspace_id: str) -> dict[str, list[str]]:
         .join(job_refs, job_refs.c.job_id == jobs.c.id)
         .where(
             jobs.c.workspace_id == workspace_id,
-            _kind_is("job"),
+            _kind_is(RefKind.JOB),
             job_refs.c.ref_workspace == "",
         )
     )
@@ -189,7 +189,7 @@ def upstream_edges(tx: Tx, workspace_id: str, names: Sequence[str]) -> list[tupl
             .where(
                 jobs.c.workspace_id == workspace_id,
                 jobs.c.name.in_(chunk),
-                job_refs.c.kind == "job",
+                job_refs.c.kind == RefKind.JOB,
                 job_refs.c.ref_workspace == "",
             )
         )
@@ -201,7 +201,7 @@ def changed_job_names(tx: Tx, workspace_id: str, since: int) -> set[str]:
     """Jobs changed after ``since`` (ms), or whose scripts or resources changed after it."""
     own = select(jobs.c.name).where(jobs.c.workspace_id == workspace_id, jobs.c.updated_at > since)
     names = {r.name for r in tx.conn.execute(own)}
-    for table, kind in ((scripts, "script"), (resources, "resource")):
+    for table, kind in ((scripts, RefKind.SCRIPT), (resources, RefKind.RESOURCE)):
         stmt = (
             select(jobs.c.name)
             .join(job_refs, job_refs.c.job_id == jobs.c.id)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import and_, delete, insert, select, update
 
-from jobferry.domain.enums import JobStatus
+from jobferry.domain.enums import JobStatus, RefKind
 from jobferry.storage.ids import new_uid
 from jobferry.storage.records import JobRecord, VersionRecord, all_records, first_record, record
 from jobferry.storage.rows import JobRow, Stamp, created
@@ -148,7 +148,7 @@ def dependents_in_other_workspaces(
         .join(workspaces, workspaces.c.id == jobs.c.workspace_id)
         .where(
             workspaces.c.project_id == project_id,
-            job_refs.c.kind == "job",
+            job_refs.c.kind == RefKind.JOB,
             job_refs.c.name == job_name,
             job_refs.c.ref_workspace == workspace_name,
         )

@@ -9,13 +9,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 
+from jobferry.domain.enums import TaskStatus
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.importing.tables import task_subtasks
 from jobferry.storage.records import first_record, record
 from jobferry.storage.tables import import_locks, system_tasks, workers
 from jobferry.storage.tx import Tx
-
-RUNNING, FAILED = "RUNNING", "FAILED"
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ def update_running(tx: Tx, task_id: str, **values: Any) -> bool:
     (another process failed it as orphaned, and that end must not be written over)."""
     ended = tx.conn.execute(
         update(system_tasks)
-        .where(system_tasks.c.id == task_id, system_tasks.c.status == RUNNING)
+        .where(system_tasks.c.id == task_id, system_tasks.c.status == TaskStatus.RUNNING)
         .values(**values)
     )
     return bool(ended.rowcount)
@@ -88,7 +87,7 @@ def update_running(tx: Tx, task_id: str, **values: Any) -> bool:
 
 def _queued(kinds: Sequence[str]) -> ColumnElement[bool]:
     return and_(
-        system_tasks.c.status == RUNNING,
+        system_tasks.c.status == TaskStatus.RUNNING,
         system_tasks.c.owner.is_(None),
         system_tasks.c.kind.in_(kinds),
     )
@@ -139,8 +138,8 @@ def fail_task(tx: Tx, task_id: str, message: str, now: int) -> bool:
     """Mark a RUNNING task FAILED and release any import lock it holds; whether it was running."""
     failed = tx.conn.execute(
         update(system_tasks)
-        .where(system_tasks.c.id == task_id, system_tasks.c.status == RUNNING)
-        .values(status=FAILED, message=message, end_time=now, last_update=now)
+        .where(system_tasks.c.id == task_id, system_tasks.c.status == TaskStatus.RUNNING)
+        .values(status=TaskStatus.FAILED, message=message, end_time=now, last_update=now)
     )
     _release_import_locks(tx, [task_id])
     return bool(failed.rowcount)
@@ -155,7 +154,7 @@ def fail_orphaned(tx: Tx, alive_since: int, message: str, now: int) -> list[str]
     """
     alive = select(workers.c.id).where(workers.c.heartbeat_at >= alive_since)
     orphaned = and_(
-        system_tasks.c.status == RUNNING,
+        system_tasks.c.status == TaskStatus.RUNNING,
         system_tasks.c.owner.is_not(None),
         system_tasks.c.owner.not_in(alive),
     )
@@ -163,8 +162,8 @@ def fail_orphaned(tx: Tx, alive_since: int, message: str, now: int) -> list[str]
     if ids:
         tx.conn.execute(
             update(system_tasks)
-            .where(system_tasks.c.id.in_(ids), system_tasks.c.status == RUNNING)
-            .values(status=FAILED, message=message, end_time=now, last_update=now)
+            .where(system_tasks.c.id.in_(ids), system_tasks.c.status == TaskStatus.RUNNING)
+            .values(status=TaskStatus.FAILED, message=message, end_time=now, last_update=now)
         )
         _release_import_locks(tx, ids)
     return ids
@@ -175,7 +174,7 @@ def is_running(tx: Tx, task_id: str) -> bool:
     status = tx.conn.execute(
         select(system_tasks.c.status).where(system_tasks.c.id == task_id)
     ).scalar_one_or_none()
-    return status == RUNNING
+    return status == TaskStatus.RUNNING
 
 
 # -- subtasks: one row per object of an import, in order ----------------------------------------

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from jobferry.domain.enums import TaskKind
 from jobferry.errors import JobferryError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -49,9 +50,9 @@ class TaskRunner:
         self._sweep_seconds = sweep_seconds
         self._beat_seconds = float(services.settings.worker_heartbeat_seconds)
         self._helpers: list[threading.Thread] = []
-        self._kinds: dict[str, Callable[[ClaimedTask], None]] = {
-            "import": lambda task: services.imports.run(services.imports.resume(task)),
-            "export": lambda task: services.exports.run(services.exports.resume(task)),
+        self._kinds: dict[TaskKind, Callable[[ClaimedTask], None]] = {
+            TaskKind.IMPORT: lambda task: services.imports.run(services.imports.resume(task)),
+            TaskKind.EXPORT: lambda task: services.exports.run(services.exports.resume(task)),
         }
 
     def start(self) -> None:

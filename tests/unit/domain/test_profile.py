@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobferry.domain.enums import RefKind
+from jobferry.domain.enums import EnvironmentKind
 from jobferry.domain.profile import ProfileError, load_profile_text, parse_profile
 from jobferry.domain.timeshift import ShiftMode
 
@@ -25,7 +25,7 @@ timeZone: {zone: Europe/Berlin, mode: keepInstant, sourceZone: GMT+8}
 
 def test_a_yaml_profile_parses_into_every_part() -> None:
     profile = parse_profile(load_profile_text(YAML))
-    assert profile.reference_renames() == {(RefKind.CONNECTION, "dws_test"): "dws_prod"}
+    assert profile.reference_renames() == {(EnvironmentKind.CONNECTION, "dws_test"): "dws_prod"}
     assert profile.workspace_renames == {"test": "prod"}
     assert profile.params == {"env": "prod"}
     assert profile.job_params == {"daily": {"batch": "500"}}

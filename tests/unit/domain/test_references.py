@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from jobferry.domain.enums import RefKind
+from jobferry.domain.enums import AnyRefKind, EnvironmentKind, RefKind
 from jobferry.domain.references import (
     JOB_RESOURCE_TYPE_KINDS,
     NODE_PROPERTY_RULES,
@@ -44,7 +44,7 @@ def job(*nodes: dict[str, Any], **top: Any) -> dict[str, Any]:
     return {"name": "daily", "processType": "BATCH", "nodes": list(nodes), **top}
 
 
-def kinds_and_names(doc: dict[str, Any]) -> list[tuple[RefKind, str]]:
+def kinds_and_names(doc: dict[str, Any]) -> list[tuple[AnyRefKind, str]]:
     return [(ref.kind, ref.name) for ref in job_references(doc)]
 
 
@@ -53,21 +53,21 @@ PROPERTY_CASES = [
     ("HiveSQL", "scriptName", RefKind.SCRIPT),
     ("Shell", "scriptName", RefKind.SCRIPT),
     ("CSJob", "scriptName", RefKind.SCRIPT),
-    ("HiveSQL", "connectionName", RefKind.CONNECTION),
-    ("DLISQL", "queueName", RefKind.DLI_QUEUE),
-    ("CDMJob", "clusterName", RefKind.CDM_CLUSTER),
-    ("CDMJob", "jobName", RefKind.CDM_JOB),
-    ("MRSSpark", "clusterName", RefKind.MRS_CLUSTER),
-    ("MapReduce", "clusterName", RefKind.MRS_CLUSTER),
-    ("MRSFlink", "clusterName", RefKind.MRS_CLUSTER),
-    ("MRSFlinkJob", "clusterName", RefKind.MRS_CLUSTER),
-    ("MRSHetuEngine", "clusterName", RefKind.MRS_CLUSTER),
-    ("MRSSparkPython", "clusterName", RefKind.MRS_CLUSTER),
-    ("DLISpark", "clusterName", RefKind.DLI_QUEUE),
-    ("DISStream", "streamName", RefKind.DIS_STREAM),
-    ("DISTransferTask", "streamName", RefKind.DIS_STREAM),
-    ("ImportGES", "graphName", RefKind.GES_GRAPH),
-    ("GES", "graphName", RefKind.GES_GRAPH),
+    ("HiveSQL", "connectionName", EnvironmentKind.CONNECTION),
+    ("DLISQL", "queueName", EnvironmentKind.DLI_QUEUE),
+    ("CDMJob", "clusterName", EnvironmentKind.CDM_CLUSTER),
+    ("CDMJob", "jobName", EnvironmentKind.CDM_JOB),
+    ("MRSSpark", "clusterName", EnvironmentKind.MRS_CLUSTER),
+    ("MapReduce", "clusterName", EnvironmentKind.MRS_CLUSTER),
+    ("MRSFlink", "clusterName", EnvironmentKind.MRS_CLUSTER),
+    ("MRSFlinkJob", "clusterName", EnvironmentKind.MRS_CLUSTER),
+    ("MRSHetuEngine", "clusterName", EnvironmentKind.MRS_CLUSTER),
+    ("MRSSparkPython", "clusterName", EnvironmentKind.MRS_CLUSTER),
+    ("DLISpark", "clusterName", EnvironmentKind.DLI_QUEUE),
+    ("DISStream", "streamName", EnvironmentKind.DIS_STREAM),
+    ("DISTransferTask", "streamName", EnvironmentKind.DIS_STREAM),
+    ("ImportGES", "graphName", EnvironmentKind.GES_GRAPH),
+    ("GES", "graphName", EnvironmentKind.GES_GRAPH),
     ("Shell", "resourceName", RefKind.RESOURCE),
     ("MRSSpark", "resourcePath", RefKind.RESOURCE),
     ("MapReduce", "resourcePath", RefKind.RESOURCE),
@@ -75,15 +75,15 @@ PROPERTY_CASES = [
     ("MRSFlink", "resourcePath", RefKind.RESOURCE),
     ("SubJob", "subJobName", RefKind.JOB),
     ("SubJob", "jobName", RefKind.JOB),
-    ("DataQualityMonitor", "qualityRuleName", RefKind.QUALITY_RULE),
-    ("DQMJob", "qualityRuleName", RefKind.QUALITY_RULE),
-    ("Shell", "resourceGroup", RefKind.RESOURCE_GROUP),
-    ("DLISQL", "resourceGroupName", RefKind.RESOURCE_GROUP),
+    ("DataQualityMonitor", "qualityRuleName", EnvironmentKind.QUALITY_RULE),
+    ("DQMJob", "qualityRuleName", EnvironmentKind.QUALITY_RULE),
+    ("Shell", "resourceGroup", EnvironmentKind.RESOURCE_GROUP),
+    ("DLISQL", "resourceGroupName", EnvironmentKind.RESOURCE_GROUP),
 ]
 
 
 @pytest.mark.parametrize(("node_type", "prop", "kind"), PROPERTY_CASES)
-def test_node_property_names_its_kind(node_type: str, prop: str, kind: RefKind) -> None:
+def test_node_property_names_its_kind(node_type: str, prop: str, kind: AnyRefKind) -> None:
     doc = job(node("n1", node_type, **{prop: "target_1", "unrelated": "target_2"}))
 
     assert job_references(doc) == [
@@ -143,8 +143,12 @@ def test_reference_table_finds_cdm_cluster_and_job() -> None:
     doc = job(node("sync", "CDMJob", clusterName="cdm-prod", jobName="orders_to_dws"))
 
     assert job_references(doc) == [
-        Reference(RefKind.CDM_CLUSTER, "cdm-prod", "nodes[0].properties[0].value", node="sync"),
-        Reference(RefKind.CDM_JOB, "orders_to_dws", "nodes[0].properties[1].value", node="sync"),
+        Reference(
+            EnvironmentKind.CDM_CLUSTER, "cdm-prod", "nodes[0].properties[0].value", node="sync"
+        ),
+        Reference(
+            EnvironmentKind.CDM_JOB, "orders_to_dws", "nodes[0].properties[1].value", node="sync"
+        ),
     ]
 
 
@@ -212,7 +216,7 @@ def test_dis_event_channel_names_a_stream() -> None:
     kafka = job(schedule={"type": "EVENT", "event": {"eventType": "KAFKA", "channel": "topic"}})
 
     assert job_references(dis) == [
-        Reference(RefKind.DIS_STREAM, "clicks", "schedule.event.channel")
+        Reference(EnvironmentKind.DIS_STREAM, "clicks", "schedule.event.channel")
     ]
     assert job_references(kafka) == []
 
@@ -222,7 +226,7 @@ def test_basic_config_tags_and_agency() -> None:
     no_agency = job(basicConfig={"agency": "", "tags": []})
 
     assert kinds_and_names(doc) == [
-        (RefKind.AGENCY, "dlf_agency"),
+        (EnvironmentKind.AGENCY, "dlf_agency"),
         (RefKind.TAG, "daily"),
         (RefKind.TAG, "finance"),
     ]
@@ -233,12 +237,16 @@ def test_realtime_fixture_references_in_document_order() -> None:
     refs = job_references(fixture("otc_doc_job_realtime_myJob_dis_cs_dli.job"))
 
     assert [(r.kind, r.name, r.node) for r in refs] == [
-        (RefKind.DIS_STREAM, "csinput", "DIS_INPUT"),
+        (EnvironmentKind.DIS_STREAM, "csinput", "DIS_INPUT"),
         (RefKind.SCRIPT, "CS_PROCESS_TRIP", "CS_PROCESS"),
-        (RefKind.DIS_STREAM, "dis-event", "DIS_EVENT"),
-        (RefKind.DIS_STREAM, "dis-event", "TRIP_RAW_STANDARD"),  # eventTrigger (engineType DIS)
+        (EnvironmentKind.DIS_STREAM, "dis-event", "DIS_EVENT"),
+        (
+            EnvironmentKind.DIS_STREAM,
+            "dis-event",
+            "TRIP_RAW_STANDARD",
+        ),  # eventTrigger (engineType DIS)
         (RefKind.SCRIPT, "TRIP_RAW_STANDARD", "TRIP_RAW_STANDARD"),
-        (RefKind.DLI_QUEUE, "default", "TRIP_RAW_STANDARD"),
+        (EnvironmentKind.DLI_QUEUE, "default", "TRIP_RAW_STANDARD"),
     ]
     assert refs[3].field == "nodes[3].eventTrigger.channel"
 
@@ -246,7 +254,7 @@ def test_realtime_fixture_references_in_document_order() -> None:
 def test_hivesql_fixture_references_script_and_connection() -> None:
     assert kinds_and_names(fixture("otc_doc_job_myJob_hivesql.job")) == [
         (RefKind.SCRIPT, "test_hive_sql"),
-        (RefKind.CONNECTION, "mrs_hive_test"),
+        (EnvironmentKind.CONNECTION, "mrs_hive_test"),
     ]
 
 
@@ -254,11 +262,11 @@ def test_distinct_references_keeps_first_occurrence_order() -> None:
     refs = job_references(fixture("otc_doc_job_realtime_myJob_dis_cs_dli.job"))
 
     assert distinct_references(refs) == [
-        (RefKind.DIS_STREAM, "csinput", None),
+        (EnvironmentKind.DIS_STREAM, "csinput", None),
         (RefKind.SCRIPT, "CS_PROCESS_TRIP", None),
-        (RefKind.DIS_STREAM, "dis-event", None),
+        (EnvironmentKind.DIS_STREAM, "dis-event", None),
         (RefKind.SCRIPT, "TRIP_RAW_STANDARD", None),
-        (RefKind.DLI_QUEUE, "default", None),
+        (EnvironmentKind.DLI_QUEUE, "default", None),
     ]
 
 
@@ -276,8 +284,8 @@ def test_script_references_connection_and_queue() -> None:
     refs = script_references(fixture("hwdocs_dgc_script_dlisql1.script"))
 
     assert refs == [
-        Reference(RefKind.CONNECTION, "dliCon1", "connectionName"),
-        Reference(RefKind.DLI_QUEUE, "queue1", "queueName"),
+        Reference(EnvironmentKind.CONNECTION, "dliCon1", "connectionName"),
+        Reference(EnvironmentKind.DLI_QUEUE, "queue1", "queueName"),
     ]
     assert script_references({"name": "s", "connectionName": ""}) == []
 
@@ -290,7 +298,7 @@ def test_rename_references_rewrites_connection_only_where_referenced() -> None:
     )
     before = copy.deepcopy(doc)
 
-    renamed = rename_references(doc, {(RefKind.CONNECTION, "dws_dev"): "dws_prod"})
+    renamed = rename_references(doc, {(EnvironmentKind.CONNECTION, "dws_dev"): "dws_prod"})
 
     assert doc == before  # the input is not touched
     expected = copy.deepcopy(doc)
@@ -302,7 +310,7 @@ def test_rename_references_rewrites_connection_only_where_referenced() -> None:
 def test_rename_references_keeps_unknown_keys_and_key_order() -> None:
     doc = fixture("otc_doc_job_realtime_myJob_dis_cs_dli.job")
 
-    renamed = rename_references(doc, {(RefKind.DIS_STREAM, "dis-event"): "prod-event"})
+    renamed = rename_references(doc, {(EnvironmentKind.DIS_STREAM, "dis-event"): "prod-event"})
 
     text = json.dumps(doc, ensure_ascii=False)
     assert json.dumps(renamed, ensure_ascii=False) == text.replace('"dis-event"', '"prod-event"')
@@ -326,7 +334,7 @@ def test_rename_references_covers_job_level_sources() -> None:
         doc,
         {
             (RefKind.JOB, "up"): "up_v2",
-            (RefKind.CDM_CLUSTER, "cdm-dev"): "cdm-prod",
+            (EnvironmentKind.CDM_CLUSTER, "cdm-dev"): "cdm-prod",
             (RefKind.TAG, "dev"): "prod",
         },
     )
@@ -343,13 +351,13 @@ def test_rename_references_covers_job_level_sources() -> None:
 
 def test_job_resource_types_map_to_kinds() -> None:
     assert JOB_RESOURCE_TYPE_KINDS == {
-        "DWS_CONNECTION": RefKind.CONNECTION,
-        "MRS_HIVE_CONNECTION": RefKind.CONNECTION,
-        "MRS_SPARK_CONNECTION": RefKind.CONNECTION,
-        "CDM_CLUSTER": RefKind.CDM_CLUSTER,
-        "MRS_CLUSTER": RefKind.MRS_CLUSTER,
-        "DIS_STREAM": RefKind.DIS_STREAM,
-        "GES_GRAPH": RefKind.GES_GRAPH,
+        "DWS_CONNECTION": EnvironmentKind.CONNECTION,
+        "MRS_HIVE_CONNECTION": EnvironmentKind.CONNECTION,
+        "MRS_SPARK_CONNECTION": EnvironmentKind.CONNECTION,
+        "CDM_CLUSTER": EnvironmentKind.CDM_CLUSTER,
+        "MRS_CLUSTER": EnvironmentKind.MRS_CLUSTER,
+        "DIS_STREAM": EnvironmentKind.DIS_STREAM,
+        "GES_GRAPH": EnvironmentKind.GES_GRAPH,
     }
     assert "ROMA_INSTANCE" not in JOB_RESOURCE_TYPE_KINDS
 
@@ -374,7 +382,7 @@ def test_references_travel_as_plain_values_and_come_back_the_same() -> None:
     refs = job_references(doc)
     assert {(ref.kind, ref.name) for ref in refs} >= {
         (RefKind.SCRIPT, "s1"),
-        (RefKind.CONNECTION, "c1"),
+        (EnvironmentKind.CONNECTION, "c1"),
         (RefKind.JOB, "up"),
     }
     values = values_of(refs)

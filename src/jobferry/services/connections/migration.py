@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jobferry.domain.enums import Role, SameNamePolicy
+from jobferry.domain.enums import Role, SameNamePolicy, TaskKind, TaskStatus
 from jobferry.errors import InvalidRequestError
 from jobferry.package.connections import BundledConnection, read_bundle, write_bundle
 from jobferry.services.connections.store import (
@@ -26,11 +26,10 @@ from jobferry.services.connections.store import (
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.support.switches import Switches
-from jobferry.services.tasks import FAILED, SUCCESSFUL, TaskService
+from jobferry.services.tasks import TaskService
 from jobferry.storage import Database
 from jobferry.storage import environment as repo
 
-TASK_KIND = "connections"  # the tasks table keeps 16 characters of kind
 POLICIES = ", ".join(p.value for p in SameNamePolicy)
 
 
@@ -49,6 +48,17 @@ class ImportConnectionsRequest:
     path: str
     policy: SameNamePolicy
     params: dict[str, ConnectionParams]
+
+    def to_wire(self) -> dict[str, Any]:
+        """The canonical body the task stores: every key written, connections by name."""
+        return {
+            "params": [
+                {"name": name, "params": dict(given.params), "type": given.type}
+                for name, given in sorted(self.params.items())
+            ],
+            "path": self.path,
+            "sameNamePolicy": str(self.policy),
+        }
 
 
 def _param_entry(item: Any, index: int, problems: list[str]) -> tuple[str, ConnectionParams]:
@@ -146,15 +156,17 @@ class ConnectionMigration:
                 f"hold (it holds: {', '.join(sorted(c.name for c in bundled))}).",
             )
         writes = [_write(item, request.params.get(item.name)) for item in bundled]
-        task_id = self.tasks.create(scope, TASK_KIND, "import connections", body)
+        task_id = self.tasks.create(
+            scope, TaskKind.CONNECTIONS, "import connections", request.to_wire()
+        )
         try:
             subtasks = self._apply(scope, writes, request.policy)
         except BaseException as exc:
-            self.tasks.finish(task_id, FAILED, f"nothing imported: {exc}")
+            self.tasks.finish(task_id, TaskStatus.FAILED, f"nothing imported: {exc}")
             raise
         self.tasks.finish(
             task_id,
-            SUCCESSFUL,
+            TaskStatus.SUCCESSFUL,
             f"{len(writes)} connection(s) imported from {request.path}",
             subtasks=subtasks,
         )
@@ -177,7 +189,7 @@ class ConnectionMigration:
                         "id": write.name,
                         "name": write.name,
                         "lastUpdate": now_ms(),
-                        "status": SUCCESSFUL,
+                        "status": TaskStatus.SUCCESSFUL,
                         "message": action,
                     }
                 )

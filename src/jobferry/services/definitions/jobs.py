@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from jobferry.domain.enums import JobStatus, ProcessType, RefKind, TargetStatus
+from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType, RefKind, TargetStatus
 from jobferry.domain.names import storable
 from jobferry.domain.references import Reference, distinct_references, job_references
 from jobferry.domain.validation import validate_job
@@ -103,7 +103,7 @@ def save_job(
         )
         detail["version"] = version
     audit_in_scope(
-        tx, scope, "job.create" if existing is None else "job.update", "job", name, detail
+        tx, scope, "job.create" if existing is None else "job.update", ObjectKind.JOB, name, detail
     )
     return job_id
 
@@ -141,7 +141,9 @@ class JobService:
 
     def _validated(self, body: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
         doc, target, approvers = split_body(body)
-        raise_violations("job", doc.get("name"), validate_job(doc, max_nodes=self.max_nodes))
+        raise_violations(
+            ObjectKind.JOB, doc.get("name"), validate_job(doc, max_nodes=self.max_nodes)
+        )
         return doc, target, approvers
 
     def create(self, scope: Scope, body: dict[str, Any]) -> None:
@@ -174,7 +176,7 @@ class JobService:
         target = resolve_target_status(scope, requested, approvers, "a job")
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name)
-            check_lock(tx, scope, "job", name)
+            check_lock(tx, scope, ObjectKind.JOB, name)
             save_job(tx, scope, doc, target, approvers, job)
 
     def rename(self, scope: Scope, name: str, new_name: str) -> list[str]:
@@ -307,7 +309,7 @@ class JobService:
                     f"(POST .../jobs/{name}/stop) before deleting it.",
                     job_name=name,
                 )
-            check_lock(tx, scope, "job", name)
+            check_lock(tx, scope, ObjectKind.JOB, name)
             dependents = [d.job_name for d in self._downstream(tx, scope, name)]
             if dependents:
                 raise InUseError(
@@ -317,9 +319,9 @@ class JobService:
                     dependents=dependents,
                 )
             repo.delete_job(tx, job.id)
-            remember_deletion(tx, scope, "job", job.uid, name)
-            tag_repo.delete_lock(tx, scope.workspace.id, "job", name)
-            audit_in_scope(tx, scope, "job.delete", "job", name)
+            remember_deletion(tx, scope, ObjectKind.JOB, job.uid, name)
+            tag_repo.delete_lock(tx, scope.workspace.id, ObjectKind.JOB, name)
+            audit_in_scope(tx, scope, "job.delete", ObjectKind.JOB, name)
 
     def start(self, scope: Scope, name: str, params: JobParams = None) -> None:
         """Start scheduling the job's latest submitted version (``params``: its jobParams)."""
@@ -353,7 +355,7 @@ class JobService:
                 tx,
                 scope,
                 "job.start",
-                "job",
+                ObjectKind.JOB,
                 name,
                 {"version": job.latest_version, "jobParams": params or []},
             )
@@ -364,7 +366,7 @@ class JobService:
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name)
             repo.set_status(tx, job.id, JobStatus.STOPPED)
-            audit_in_scope(tx, scope, "job.stop", "job", name)
+            audit_in_scope(tx, scope, "job.stop", ObjectKind.JOB, name)
 
     def status(self, scope: Scope, name: str) -> JobState:
         """The job's and its nodes' scheduling state (ShowJobStatusResponse)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobferry.domain.enums import JobStatus, RefKind
+from jobferry.domain.enums import AnyRefKind, JobStatus, ObjectKind, RefKind
 from jobferry.domain.names import check_object_name, storable
 from jobferry.domain.references import distinct_references, job_references, rename_references
 from jobferry.errors import (
@@ -60,9 +60,14 @@ def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> list[str
         dependents = _rewrite_dependents(tx, scope, job, new_name, stamp)
         repo.rename_job(tx, job.id, new_name)
         _rewrite(tx, job, {(RefKind.JOB, name): new_name}, stamp, new_name=new_name)
-        tag_repo.move_lock(tx, scope.workspace.id, "job", name, new_name)
+        tag_repo.move_lock(tx, scope.workspace.id, ObjectKind.JOB, name, new_name)
         audit_in_scope(
-            tx, scope, "job.rename", "job", new_name, {"from": name, "dependents": dependents}
+            tx,
+            scope,
+            "job.rename",
+            ObjectKind.JOB,
+            new_name,
+            {"from": name, "dependents": dependents},
         )
     return dependents
 
@@ -80,7 +85,7 @@ def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> Non
             f"(POST .../jobs/{job.name}/stop) before renaming it.",
             job_name=job.name,
         )
-    check_lock(tx, scope, "job", job.name)
+    check_lock(tx, scope, ObjectKind.JOB, job.name)
     elsewhere = repo.dependents_in_other_workspaces(
         tx, scope.actor.project_id, scope.workspace.name, job.name
     )
@@ -105,7 +110,7 @@ def _rewrite_dependents(
             continue  # a job naming itself is rewritten with the job
         record = repo.get_job(tx, scope.workspace.id, dependent)
         assert record is not None
-        check_lock(tx, scope, "job", dependent)
+        check_lock(tx, scope, ObjectKind.JOB, dependent)
         _rewrite(tx, record, {(RefKind.JOB, job.name): new_name}, stamp)
         rewritten.append(dependent)
     return rewritten
@@ -114,7 +119,7 @@ def _rewrite_dependents(
 def _rewrite(
     tx: Tx,
     job: JobRecord,
-    renames: dict[tuple[RefKind, str], str],
+    renames: dict[tuple[AnyRefKind, str], str],
     stamp: Stamp,
     *,
     new_name: str | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobferry.domain.enums import RefKind
+from jobferry.domain.enums import ObjectKind, RefKind
 from jobferry.domain.names import storable
 from jobferry.domain.validation import validate_resource
 from jobferry.errors import (
@@ -70,7 +70,7 @@ def save_resource(
         resource_id = existing.id
         repo.update_resource(tx, resource_id, row, stamp)
     action = "resource.create" if existing is None else "resource.update"
-    audit_in_scope(tx, scope, action, "resource", name, {"id": resource_id})
+    audit_in_scope(tx, scope, action, ObjectKind.RESOURCE, name, {"id": resource_id})
     return resource_id
 
 
@@ -86,7 +86,7 @@ class ResourceService:
         scope.require(WRITERS, "create resources")
         doc, _, _ = split_body(body)
         doc = wire_resource(doc)
-        raise_violations("resource", doc.get("name"), validate_resource(doc))
+        raise_violations(ObjectKind.RESOURCE, doc.get("name"), validate_resource(doc))
         with self.db.transaction() as tx:
             self._name_free(tx, scope, str(doc["name"]), None)
             return save_resource(tx, scope, doc, None)
@@ -99,7 +99,7 @@ class ResourceService:
         with self.db.transaction() as tx:
             res = get_resource_or_raise(tx, scope, resource_id)
             doc.setdefault("name", res.name)
-            raise_violations("resource", doc.get("name"), validate_resource(doc))
+            raise_violations(ObjectKind.RESOURCE, doc.get("name"), validate_resource(doc))
             new_name = str(doc["name"])
             if new_name != res.name:
                 self._name_free(tx, scope, new_name, resource_id)
@@ -150,8 +150,10 @@ class ResourceService:
             res = get_resource_or_raise(tx, scope, resource_id)
             self._unused(tx, scope, res.name, "delete it")
             repo.delete_resource(tx, resource_id)
-            remember_deletion(tx, scope, "resource", resource_id, res.name)
-            audit_in_scope(tx, scope, "resource.delete", "resource", res.name, {"id": resource_id})
+            remember_deletion(tx, scope, ObjectKind.RESOURCE, resource_id, res.name)
+            audit_in_scope(
+                tx, scope, "resource.delete", ObjectKind.RESOURCE, res.name, {"id": resource_id}
+            )
 
     @staticmethod
     def _name_free(tx: Tx, scope: Scope, name: str, own_id: str | None) -> None:

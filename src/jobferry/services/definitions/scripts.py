@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobferry.domain.enums import RefKind, TargetStatus
+from jobferry.domain.enums import ObjectKind, RefKind, TargetStatus
 from jobferry.domain.names import storable
 from jobferry.domain.validation import validate_script
 from jobferry.errors import InUseError, InvalidRequestError, ScriptExistsError, ScriptNotFoundError
@@ -65,7 +65,7 @@ def save_script(
         )
         detail["version"] = version
     action = "script.create" if existing is None else "script.update"
-    audit_in_scope(tx, scope, action, "script", name, detail)
+    audit_in_scope(tx, scope, action, ObjectKind.SCRIPT, name, detail)
     return script_id
 
 
@@ -80,7 +80,7 @@ class ScriptService:
         """Create a script (DLF.0202 when the name is taken)."""
         scope.require(WRITERS, "create scripts")
         doc, requested, approvers = split_body(body)
-        raise_violations("script", doc.get("name"), validate_script(doc))
+        raise_violations(ObjectKind.SCRIPT, doc.get("name"), validate_script(doc))
         target = resolve_target_status(scope, requested, approvers, "a script")
         name = str(doc["name"])
         with self.db.transaction() as tx:
@@ -103,11 +103,11 @@ class ScriptService:
                 script_name=name,
             )
         doc, requested, approvers = split_body(body)
-        raise_violations("script", name, validate_script(doc))
+        raise_violations(ObjectKind.SCRIPT, name, validate_script(doc))
         target = resolve_target_status(scope, requested, approvers, "a script")
         with self.db.transaction() as tx:
             script = get_script_or_raise(tx, scope, name)
-            check_lock(tx, scope, "script", name)
+            check_lock(tx, scope, ObjectKind.SCRIPT, name)
             save_script(tx, scope, doc, target, script)
 
     def show(self, scope: Scope, name: str) -> ShownScript:
@@ -152,7 +152,7 @@ class ScriptService:
         scope.require(WRITERS, "delete scripts")
         with self.db.transaction() as tx:
             script = get_script_or_raise(tx, scope, name)
-            check_lock(tx, scope, "script", name)
+            check_lock(tx, scope, ObjectKind.SCRIPT, name)
             users = job_repo.jobs_referencing(tx, scope.workspace.id, RefKind.SCRIPT.value, name)
             if users:
                 raise InUseError(
@@ -162,9 +162,9 @@ class ScriptService:
                     jobs=users,
                 )
             repo.delete_script(tx, script.id)
-            remember_deletion(tx, scope, "script", script.id, name)
-            tag_repo.delete_lock(tx, scope.workspace.id, "script", name)
-            audit_in_scope(tx, scope, "script.delete", "script", name)
+            remember_deletion(tx, scope, ObjectKind.SCRIPT, script.id, name)
+            tag_repo.delete_lock(tx, scope.workspace.id, ObjectKind.SCRIPT, name)
+            audit_in_scope(tx, scope, "script.delete", ObjectKind.SCRIPT, name)
 
 
 USERS_SHOWN = 50

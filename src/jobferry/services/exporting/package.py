@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import jobferry
+from jobferry.domain.enums import ObjectKind
 from jobferry.package.manifest import ManifestHeader
 from jobferry.package.writebehind import WriteBehind
 from jobferry.package.writer import NewEntry, PackageWriter, WrittenPackage
@@ -27,7 +28,7 @@ from jobferry.storage import Tx
 from jobferry.storage.importing import ledger as promotion_repo
 
 COMPRESS_THREADS = 2
-INVENTORY_KINDS = ("job", "resource", "script")
+INVENTORY_KINDS = (ObjectKind.JOB, ObjectKind.RESOURCE, ObjectKind.SCRIPT)
 
 
 class _Sink(Protocol):
@@ -103,7 +104,9 @@ def _write(
             options=options.as_json() | {"layout": selection.layout.value},
             requires=requirements(tx, scope, summary.requires),
             unresolved=summary.unresolved + selection.unresolved,
-            inventory=(INVENTORY_KINDS if options.export_depend else ("job",)) if inventory else (),
+            inventory=(INVENTORY_KINDS if options.export_depend else (ObjectKind.JOB,))
+            if inventory
+            else (),
             deleted=deleted_since(tx, scope, options),
         )
     return writer.close(header)

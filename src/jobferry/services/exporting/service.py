@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jobferry.domain.enums import ExportChanges, ExportMode, ExportStatus
+from jobferry.domain.enums import ExportChanges, ExportMode, ExportStatus, TaskKind, TaskStatus
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.package.layout import Layout
 from jobferry.services.context import WRITERS, Scope, now_ms
@@ -31,7 +31,7 @@ from jobferry.services.exporting.selection import (
 from jobferry.services.support.collector import collector_paused
 from jobferry.services.support.scratch import new_zip, scratch_folder
 from jobferry.services.support.switches import Switches
-from jobferry.services.tasks import FAILED, SUCCESSFUL, ClaimedTask, TaskService
+from jobferry.services.tasks import ClaimedTask, TaskService
 from jobferry.services.workspaces.keys import KeyService
 from jobferry.settings import Settings
 from jobferry.space import Store, full_error, writing
@@ -211,7 +211,7 @@ class ExportService:
             "withManifest": options.with_manifest,
             "obsPath": obs_path,
         }
-        task_id = self.tasks.enqueue(scope, "export", title, params)
+        task_id = self.tasks.enqueue(scope, TaskKind.EXPORT, title, params)
         return PreparedExport(task_id, scope, mode, names, since, options, obs_path)
 
     def resume(self, task: ClaimedTask) -> PreparedExport:
@@ -275,16 +275,18 @@ class ExportService:
             with collector_paused():
                 self._run(job)
         except JobferryError as exc:
-            self.tasks.finish(job.task_id, FAILED, exc.message)
+            self.tasks.finish(job.task_id, TaskStatus.FAILED, exc.message)
         except Exception as exc:
             # The package is written in the scratch folder (here or by a helper process).
             full = full_error(exc, Store.SCRATCH, f"the package of export task {job.task_id}")
             if full is not None:
-                self.tasks.finish(job.task_id, FAILED, full.message)
+                self.tasks.finish(job.task_id, TaskStatus.FAILED, full.message)
                 return
             log.exception("export task %s failed", job.task_id)
             self.tasks.finish(
-                job.task_id, FAILED, f"Internal error; see the server log for task {job.task_id}."
+                job.task_id,
+                TaskStatus.FAILED,
+                f"Internal error; see the server log for task {job.task_id}.",
             )
 
     def _run(self, job: PreparedExport) -> None:
@@ -331,7 +333,7 @@ class ExportService:
                 result["obs"] = self._upload(job.obs_path, file_name, path)
             self._exported(scope, job.mode, options, snapshot)
             self.tasks.finish(
-                job.task_id, SUCCESSFUL, f"Package {file_name} is ready.", result=result
+                job.task_id, TaskStatus.SUCCESSFUL, f"Package {file_name} is ready.", result=result
             )
         finally:
             path.unlink(missing_ok=True)

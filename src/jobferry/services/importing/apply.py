@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from jobferry.domain.enums import ObjectKind, PlanAction, RefKind, TargetStatus
+from jobferry.domain.enums import ObjectKind, PlanAction, RefKind, TargetStatus, TaskStatus
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.model import WRITES, PlanOutcome, Record
@@ -34,7 +34,6 @@ from jobferry.storage.importing.workset import Workset
 from jobferry.storage.records import VersionRecord
 from jobferry.storage.rows import ChangeRow, JobRow, ResourceRow, ScriptRow, Stamp
 
-SUCCESSFUL, FAILED = "SUCCESSFUL", "FAILED"
 BATCH = 500
 _TAG = RefKind.TAG.value
 NOUNS = {
@@ -87,13 +86,13 @@ class Outcome:
     failed: int = 0
 
 
-def subtask(record: Record, status: str, message: str, now: int) -> dict[str, Any]:
+def subtask(record: Record, status: TaskStatus, message: str, now: int) -> dict[str, Any]:
     """The DataArts subtask line of one object."""
     return _subtask(record.kind, record.name, record.action, status, message, now)
 
 
 def _subtask(
-    kind: str, name: str, action: str, status: str, message: str, now: int
+    kind: str, name: str, action: str, status: TaskStatus, message: str, now: int
 ) -> dict[str, Any]:
     return {
         "id": f"{kind}:{name}",
@@ -156,7 +155,7 @@ def _apply_batch(
         reason = plan.failing.get(seq)
         if reason:
             writer.outcome.failed += 1
-            lines[at] = subtask(record, FAILED, reason, writer.now)
+            lines[at] = subtask(record, TaskStatus.FAILED, reason, writer.now)
         elif PlanAction(record.action) in WRITES:
             to_write[record.kind].append(record)
             lines[at] = {"record": record}
@@ -164,7 +163,7 @@ def _apply_batch(
             lines[at] = writer.delete(record)
         else:
             writer.relink(record)
-            lines[at] = subtask(record, SUCCESSFUL, _kept(record), writer.now)
+            lines[at] = subtask(record, TaskStatus.SUCCESSFUL, _kept(record), writer.now)
     writer.write(to_write)
     rows = []
     for at in sorted(lines):
@@ -238,7 +237,7 @@ class _Writer:
         self.changes.append(self.promotion.delete(record))
         self.outcome.deleted += 1
         message = f"Deleted {NOUNS[ObjectKind(record.kind)]} '{record.name}': gone from the source."
-        return subtask(record, SUCCESSFUL, message, self.now)
+        return subtask(record, TaskStatus.SUCCESSFUL, message, self.now)
 
     def relink(self, record: Record) -> None:
         """Write the ledger row of an unchanged object when it is new or out of date."""
@@ -391,7 +390,7 @@ class _Writer:
             message += f"; submitted version {version}"
             self.outcome.versions += 1
         self.outcome.written += 1
-        return _subtask(kind, name, action, SUCCESSFUL, message + ".", self.now)
+        return _subtask(kind, name, action, TaskStatus.SUCCESSFUL, message + ".", self.now)
 
 
 def _change(

@@ -14,6 +14,8 @@ from jobferry.domain.connections import secret_role
 from jobferry.domain.enums import (
     ENVIRONMENT_KINDS,
     KIND_ORDER,
+    AnyRefKind,
+    EnvironmentKind,
     JobStatus,
     LockPolicy,
     ObjectKind,
@@ -21,6 +23,7 @@ from jobferry.domain.enums import (
     ProblemReason,
     RefKind,
     SchedulingPolicy,
+    ref_kind,
 )
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS, Reference
 from jobferry.package.manifest import Requirement
@@ -32,10 +35,15 @@ from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.transform import Transform
 
 # Enum members looked up once: class attribute access on an enum costs in ~100,000-reference loops.
-_TAG, _JOB, _CONNECTION, _CDM_JOB = RefKind.TAG, RefKind.JOB, RefKind.CONNECTION, RefKind.CDM_JOB
+_TAG, _JOB, _CONNECTION, _CDM_JOB = (
+    RefKind.TAG,
+    RefKind.JOB,
+    EnvironmentKind.CONNECTION,
+    EnvironmentKind.CDM_JOB,
+)
 PACKAGE_KINDS = frozenset(str(kind) for kind in KIND_ORDER)
 """Kinds a package may hold: a reference of these kinds may be satisfied by the package."""
-_TYPE_FOR_KIND: dict[RefKind, str] = {}
+_TYPE_FOR_KIND: dict[AnyRefKind, str] = {}
 for _type, _kind in sorted(JOB_RESOURCE_TYPE_KINDS.items()):
     _TYPE_FOR_KIND.setdefault(_kind, _type)
 
@@ -71,7 +79,7 @@ class Checked(NamedTuple):
     absent: list[tuple[str, str]]
 
 
-def mapping_fix(kind: RefKind, name: str, workspace: str) -> str:
+def mapping_fix(kind: AnyRefKind, name: str, workspace: str) -> str:
     """How to supply a missing environment object: map it, or register it."""
     registry = f"register it in workspace '{workspace}' (PUT /environment/{kind.value}/{name})"
     type_name = _TYPE_FOR_KIND.get(kind)
@@ -135,7 +143,7 @@ class SecretCheck:
         requirements: list[Requirement],
         transform: Transform,
     ) -> None:
-        needed = [r for r in requirements if r.kind == RefKind.CONNECTION.value]
+        needed = [r for r in requirements if r.kind == EnvironmentKind.CONNECTION.value]
         self.states: dict[str, str] = {}
         self._lacking: dict[str, str] = {}
         if needed:
@@ -150,7 +158,7 @@ class SecretCheck:
     ) -> None:
         ws_name = scope.workspace.name
         for req in needed:
-            name = transform.renames.get((RefKind.CONNECTION, req.name), req.name)
+            name = transform.renames.get((EnvironmentKind.CONNECTION, req.name), req.name)
             what = f"connection '{name}'" + (f" ({req.type})" if req.type else "")
             if name not in present:
                 self.states[name] = "missing"
@@ -191,7 +199,7 @@ def _secret_problem(item: PlannedObject, name: str, lacking: str, state: str) ->
         f"{item.kind} '{item.name}' uses {lacking}",
         f"register it with its secrets (PUT /environment/connection/{name} with "
         '"secrets") or map it to another connection with the profile or resources',
-        (RefKind.CONNECTION, name) if absent else None,
+        (EnvironmentKind.CONNECTION, name) if absent else None,
     )
 
 
@@ -200,7 +208,12 @@ def environment_report(
 ) -> dict[str, Any]:
     """Is the profile enough? Every environment reference missing, with the jobs using it."""
     rows = [
-        {"kind": kind, "name": name, "jobs": jobs, "fix": mapping_fix(RefKind(kind), name, ws_name)}
+        {
+            "kind": kind,
+            "name": name,
+            "jobs": jobs,
+            "fix": mapping_fix(ref_kind(kind), name, ws_name),
+        }
         for (kind, name), jobs in sorted(missing.items())
     ]
     secret_rows = [{"name": n, "state": s} for n, s in sorted(secrets.items())]

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from jobferry.domain.diff import Change, diff, related
-from jobferry.domain.enums import DriftPolicy, ObjectKind, PlanAction
+from jobferry.domain.enums import DriftPolicy, ObjectKind, PlanAction, SameNamePolicy
 from jobferry.domain.fieldpaths import COSMETIC, FieldPath, keep_target, matches
 from jobferry.services.definitions.documents import CONTROL_FIELDS, SERVER_FIELDS, load
 from jobferry.services.importing.model import PlannedObject
@@ -67,7 +67,7 @@ def decide(item: PlannedObject, request: ImportRequest, owned: tuple[FieldPath, 
     if not changes and not renamed:
         item.action = PlanAction.UNCHANGED
         return
-    if request.same_name_policy == "SKIP":
+    if request.same_name_policy is SameNamePolicy.SKIP:
         item.action = PlanAction.SKIP
         return
     item.action = PlanAction.RENAME if renamed else PlanAction.OVERWRITE

@@ -34,7 +34,7 @@ from jobferry.storage.importing.target import TargetObject
 from jobferry.storage.importing.workset import Workset
 
 BATCH = 500
-_RANK = {"job": 0, "script": 1, "resource": 2}
+_RANK: dict[str, int] = {ObjectKind.JOB: 0, ObjectKind.SCRIPT: 1, ObjectKind.RESOURCE: 2}
 
 
 class Deletes:
@@ -118,7 +118,7 @@ class Deletes:
         users = [
             job
             for _, job, _ in self.target.jobs_using(row.kind, [target.name])
-            if ("job", job) not in deleted and job != target.name
+            if (ObjectKind.JOB, job) not in deleted and job != target.name
         ]
         users += self._written_users(row.kind, target.name)
         if row.kind == ObjectKind.JOB:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.connections import secret_role
-from jobferry.domain.enums import JobStatus, ObjectKind, RefKind
+from jobferry.domain.enums import EnvironmentKind, JobStatus, ObjectKind
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope
 from jobferry.services.workspaces.keys import trusted_public_keys
@@ -176,7 +176,7 @@ class LocalReader:
         """Connection name → the secret roles set on it."""
         return {
             o.name: {secret_role(key) for key in o.secret_keys}
-            for o in env_repo.list_objects(self._tx, self._ws, RefKind.CONNECTION.value)
+            for o in env_repo.list_objects(self._tx, self._ws, EnvironmentKind.CONNECTION.value)
         }
 
     def trusted_keys(self) -> list[str]:
@@ -225,7 +225,7 @@ class LocalWriter:
         env_repo.upsert_object(
             self.tx,
             self.ws,
-            RefKind.CDM_JOB.value,
+            EnvironmentKind.CDM_JOB.value,
             name,
             type_=type_,
             config=config,
@@ -273,7 +273,7 @@ class LocalWriter:
     def set_job_status(self, job_id: int, name: str, status: str, action: str) -> None:
         """Set a job's scheduling status, audited as ``action``."""
         job_repo.set_status(self.tx, job_id, JobStatus(status))
-        self.audit(action, "job", name, {"by": "import"})
+        self.audit(action, ObjectKind.JOB, name, {"by": "import"})
 
     def jobs_referring(self, kind: str, name: str) -> dict[int, str]:
         """job id → name of the jobs that refer to this object by name."""

@@ -26,7 +26,7 @@ import orjson
 
 import jobferry
 from jobferry.domain.diff import Change, diff
-from jobferry.domain.enums import RefKind
+from jobferry.domain.enums import AnyRefKind, ref_kind
 from jobferry.domain.profile import Profile, TimeZoneMove
 from jobferry.errors import InvalidRequestError
 from jobferry.package.manifest import (
@@ -88,12 +88,12 @@ def _created_ms(manifest: dict[str, Any]) -> int:
 
 
 def _renamed(
-    requirements: list[Requirement], renames: dict[tuple[RefKind, str], str]
+    requirements: list[Requirement], renames: dict[tuple[AnyRefKind, str], str]
 ) -> list[Requirement]:
     out: list[Requirement] = []
     for req in requirements:
         try:
-            kind = RefKind(req.kind)
+            kind = ref_kind(req.kind)
         except ValueError:
             out.append(req)
             continue

@@ -23,6 +23,7 @@ from jobferry.domain.enums import (
     ENVIRONMENT_KINDS,
     KIND_ORDER,
     DriftPolicy,
+    ImportMode,
     ObjectKind,
     PlanAction,
     RefKind,
@@ -168,7 +169,7 @@ class Planner:
         order.extend(self.workset.others_in_order())
         order.extend(graph.apply_order())
         failing: dict[int, str] = {}
-        if self.ctx.request.mode == "PER_OBJECT" and self.found.problem_seqs:
+        if self.ctx.request.mode is ImportMode.PER_OBJECT and self.found.problem_seqs:
             failing = failing_objects(self.workset, order, self.found.problem_seqs)
         return self._outcome(order, failing)
 

@@ -20,7 +20,14 @@ from collections.abc import Container, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, RefKind
+from jobferry.domain.enums import (
+    AnyRefKind,
+    ChangeAction,
+    JobStatus,
+    ObjectKind,
+    PlanAction,
+    RefKind,
+)
 from jobferry.domain.references import distinct_references, job_references, rename_references
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import dump, load
@@ -33,7 +40,11 @@ from jobferry.storage.rows import ChangeRow, JobRow, Stamp
 TEMPORARY = "~jobferry-renaming~"
 """Prefix of the names renamed objects hold for an instant inside the import's transaction."""
 BATCH = 500
-_REF_KINDS = {"job": RefKind.JOB, "script": RefKind.SCRIPT, "resource": RefKind.RESOURCE}
+_REF_KINDS: dict[str, RefKind] = {
+    ObjectKind.JOB: RefKind.JOB,
+    ObjectKind.SCRIPT: RefKind.SCRIPT,
+    ObjectKind.RESOURCE: RefKind.RESOURCE,
+}
 
 
 def clear_names(target: TargetWriter, workset: Workset, failing: Container[int]) -> None:
@@ -167,7 +178,7 @@ class Promotion:
     def rewrite_dependents(self) -> list[ChangeRow]:
         """Every job the import did not write that refers to a renamed object by its old name,
         rewritten to the new one; their change records (to restore them)."""
-        renames: dict[tuple[RefKind, str], str] = {}
+        renames: dict[tuple[AnyRefKind, str], str] = {}
         users: dict[int, str] = {}
         for kind, old, new in self.renamed:
             renames[(_REF_KINDS[kind], old)] = new
@@ -195,7 +206,7 @@ class Promotion:
                     workspace_id=self.ws,
                     kind=str(ObjectKind.JOB),
                     name=name,
-                    action="REFERENCES",
+                    action=str(ChangeAction.REFERENCES),
                     object_id=str(job_id),
                     before_document=job.document,
                     before_version=job.latest_version,

@@ -1,4 +1,9 @@
-"""The import request: DataArts' ImportFileReq plus jobferry's options, checked up front."""
+"""The import request: DataArts' ImportFileReq plus jobferry's options, checked up front.
+
+A body is parsed once (:func:`parse_import_request`) into an :class:`ImportRequest`; what a
+task stores, and what a plan's fingerprint hashes, is that typed value in its canonical wire
+form (:meth:`ImportRequest.to_wire`), never the body as the client spelled it.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,33 @@ from typing import Any
 
 import orjson
 
-from jobferry.domain.enums import DriftPolicy, RefKind, SchedulingPolicy, TargetStatus
+from jobferry.domain.enums import (
+    AnyRefKind,
+    DriftPolicy,
+    ImportMode,
+    SameNamePolicy,
+    SchedulingPolicy,
+    TargetStatus,
+)
 from jobferry.domain.profile import TimeZoneMove, parse_time_zone_move
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 from jobferry.errors import InvalidRequestError, RequiredParameterError
 from jobferry.services.context import Scope
 from jobferry.services.definitions.publishing import parse_target_status, resolve_target_status
 
-POLICIES = ("SKIP", "OVERWRITE")
-MODES = ("ATOMIC", "PER_OBJECT")
+# The DataArts ``resources`` type the canonical form names a renamed kind with: the first
+# type (alphabetically) of those that map to it, so every spelling of a rename is one value.
+_TYPE_OF_KIND: dict[str, str] = {}
+for _type, _kind in sorted(JOB_RESOURCE_TYPE_KINDS.items()):
+    _TYPE_OF_KIND.setdefault(str(_kind), _type)
+
+# Keys of the canonical form that do not change what an import does to the workspace.
+_NOT_MEANING = ("dryRun", "planId", "path")
+
+
+def _one_of(enum: type[SameNamePolicy | ImportMode | DriftPolicy | SchedulingPolicy]) -> str:
+    names = [str(member) for member in enum]
+    return ", ".join(names[:-1]) + " or " + names[-1]
 
 
 @dataclass(frozen=True)
@@ -24,46 +47,92 @@ class ImportRequest:
     """Everything an import (or its plan) was asked to do.
 
     Adapters build it with :func:`parse_import_request` from the wire body (DataArts'
-    ImportFileReq), which stays its serialised form: tasks keep ``raw`` and plans are tied to
-    its fingerprint. ``status_asked`` is the wire ``targetStatus``; the service settles it
+    ImportFileReq). Its serialised form is :meth:`to_wire`: the canonical body, every default
+    written out, which tasks store and :meth:`from_stored` reads back; plans are tied to its
+    :meth:`fingerprint`. ``status_asked`` is the wire ``targetStatus``; the service settles it
     against the workspace's approval rules into ``target_status`` (:meth:`settled`).
     """
 
     path: str
     params: dict[str, str] = field(default_factory=dict)
     jobs_param: dict[str, dict[str, str]] = field(default_factory=dict)
-    same_name_policy: str = "SKIP"
+    same_name_policy: SameNamePolicy = SameNamePolicy.SKIP
     execute_user: str | None = None
     target_status: TargetStatus = TargetStatus.SUBMITTED
     approvers: list[dict[str, Any]] = field(default_factory=list)
-    renames: dict[tuple[RefKind, str], str] = field(default_factory=dict)
+    renames: dict[tuple[AnyRefKind, str], str] = field(default_factory=dict)
     target_directory: str | None = None
     dry_run: bool = False
     plan_id: str | None = None
-    mode: str = "ATOMIC"
+    mode: ImportMode = ImportMode.ATOMIC
     profile: str | dict[str, Any] | None = None
     time_zone: TimeZoneMove | None = None
     status_asked: TargetStatus | None = None
-    raw: dict[str, Any] = field(default_factory=dict)
     propagate_deletes: bool = False
     on_drift: DriftPolicy = DriftPolicy.FAIL
     scheduling: SchedulingPolicy = SchedulingPolicy.REFUSE
 
     def settled(self, scope: Scope) -> ImportRequest:
-        """This request with its target status decided for the workspace it imports into."""
+        """This request with its target status decided for the workspace it imports into
+        (and so asked for: what is stored reads back as this same request)."""
         target = resolve_target_status(
             scope, self.status_asked, self.approvers or None, "imported objects"
         )
-        return replace(self, target_status=target)
+        return replace(self, target_status=target, status_asked=target)
 
     def as_dry_run(self) -> ImportRequest:
         """The same request, asking only for the plan."""
-        return replace(self, dry_run=True, raw={**self.raw, "dryRun": True})
+        return replace(self, dry_run=True)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The canonical import body: DataArts' camelCase keys in sorted order, every option
+        written out with its default, each rename under one ``resources`` type per kind.
+
+        Two bodies that mean the same import (defaults left out or written, keys in another
+        order, a rename under either type of its kind) have the same canonical form, and
+        :func:`parse_import_request` reads it back into this request."""
+        wire: dict[str, Any] = {
+            "approvers": [dict(a) for a in self.approvers],
+            "dryRun": self.dry_run,
+            "executeUser": self.execute_user,
+            "jobsParam": [
+                {"name": name, "params": dict(sorted(values.items()))}
+                for name, values in sorted(self.jobs_param.items())
+            ],
+            "mode": str(self.mode),
+            "onDrift": str(self.on_drift),
+            "params": dict(sorted(self.params.items())),
+            "path": self.path,
+            "planId": self.plan_id,
+            "profile": self.profile,
+            "propagateDeletes": self.propagate_deletes,
+            "resources": [
+                {"name": name, "replace": new, "type": _TYPE_OF_KIND[str(kind)]}
+                for (kind, name), new in sorted(self.renames.items())
+            ],
+            "sameNamePolicy": str(self.same_name_policy),
+            "scheduling": str(self.scheduling),
+            "targetDirectory": self.target_directory,
+            # Settled or not, the status this request imports with: an absent targetStatus
+            # settles to SUBMITTED (or is refused, where approval is switched on).
+            "targetStatus": str(self.status_asked or self.target_status),
+            "timeZone": None if self.time_zone is None else self.time_zone.as_json(),
+        }
+        return wire
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any]) -> ImportRequest:
+        """The request a task stored (:meth:`to_wire`), read back unsettled.
+
+        Tasks queued by jobferry 0.x before the canonical form stored the client's body; that
+        reads back the same way, being a body the parser accepted once."""
+        return parse_import_request(stored)
 
     def fingerprint(self) -> str:
-        """Hash of what changes the outcome (not dryRun/planId), to tie a plan to a request."""
-        relevant = {k: v for k, v in self.raw.items() if k not in ("dryRun", "planId", "path")}
-        return hashlib.sha256(orjson.dumps(relevant, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        """Hash of what changes the outcome, to tie a plan to a request: the canonical form
+        without ``dryRun``, ``planId`` and ``path`` (the package is tied by its own hash)."""
+        meaning = {k: v for k, v in self.to_wire().items() if k not in _NOT_MEANING}
+        return hashlib.sha256(orjson.dumps(meaning, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def _text_map(value: Any, what: str, problems: list[str]) -> dict[str, str]:
@@ -100,13 +169,13 @@ def _jobs_param(value: Any, problems: list[str]) -> dict[str, dict[str, str]]:
     return out
 
 
-def _renames(value: Any, problems: list[str]) -> dict[tuple[RefKind, str], str]:
+def _renames(value: Any, problems: list[str]) -> dict[tuple[AnyRefKind, str], str]:
     if value is None:
         return {}
     if not isinstance(value, list):
         problems.append("resources must be a list of {name, type, replace}")
         return {}
-    out: dict[tuple[RefKind, str], str] = {}
+    out: dict[tuple[AnyRefKind, str], str] = {}
     known = ", ".join(sorted(JOB_RESOURCE_TYPE_KINDS))
     for i, item in enumerate(value):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
@@ -133,12 +202,12 @@ def _option_rules(body: dict[str, Any]) -> list[tuple[bool, str]]:
     execute_user, plan_id = body.get("executeUser"), body.get("planId")
     return [
         (
-            body.get("sameNamePolicy", "SKIP") not in POLICIES,
-            f"sameNamePolicy must be SKIP or OVERWRITE, not {body.get('sameNamePolicy')!r}",
+            body.get("sameNamePolicy", SameNamePolicy.SKIP) not in tuple(SameNamePolicy),
+            f"sameNamePolicy must be {_one_of(SameNamePolicy)}, not {body.get('sameNamePolicy')!r}",
         ),
         (
-            body.get("mode", "ATOMIC") not in MODES,
-            f"mode must be ATOMIC or PER_OBJECT, not {body.get('mode')!r}",
+            body.get("mode", ImportMode.ATOMIC) not in tuple(ImportMode),
+            f"mode must be {_one_of(ImportMode)}, not {body.get('mode')!r}",
         ),
         (
             execute_user is not None and not isinstance(execute_user, str),
@@ -156,11 +225,11 @@ def _option_rules(body: dict[str, Any]) -> list[tuple[bool, str]]:
         ),
         (
             body.get("onDrift", DriftPolicy.FAIL) not in tuple(DriftPolicy),
-            f"onDrift must be FAIL, KEEP_TARGET or TAKE_PACKAGE, not {body.get('onDrift')!r}",
+            f"onDrift must be {_one_of(DriftPolicy)}, not {body.get('onDrift')!r}",
         ),
         (
             body.get("scheduling", SchedulingPolicy.REFUSE) not in tuple(SchedulingPolicy),
-            f"scheduling must be REFUSE or PAUSE_AND_RESTORE, not {body.get('scheduling')!r}",
+            f"scheduling must be {_one_of(SchedulingPolicy)}, not {body.get('scheduling')!r}",
         ),
         (
             plan_id is not None and not isinstance(plan_id, str),
@@ -184,8 +253,6 @@ def parse_import_request(body: dict[str, Any]) -> ImportRequest:
             "/v1/{project_id}/packages answered for an uploaded one.",
             parameter="path",
         )
-    policy = body.get("sameNamePolicy", "SKIP")
-    mode = body.get("mode", "ATOMIC")
     execute_user = body.get("executeUser")
     directory = body.get("targetDirectory")
     dry_run = body.get("dryRun", False)
@@ -206,7 +273,7 @@ def parse_import_request(body: dict[str, Any]) -> ImportRequest:
         path=path.strip(),
         params=params,
         jobs_param=jobs_param,
-        same_name_policy=str(policy),
+        same_name_policy=SameNamePolicy(body.get("sameNamePolicy", SameNamePolicy.SKIP)),
         execute_user=execute_user,
         status_asked=asked,
         approvers=list(approvers or []),
@@ -214,10 +281,9 @@ def parse_import_request(body: dict[str, Any]) -> ImportRequest:
         target_directory=directory,
         dry_run=bool(dry_run),
         plan_id=plan_id,
-        mode=str(mode),
+        mode=ImportMode(body.get("mode", ImportMode.ATOMIC)),
         profile=profile.strip() if isinstance(profile, str) else profile,
         time_zone=time_zone,
-        raw=dict(body),
         propagate_deletes=bool(body.get("propagateDeletes", False)),
         on_drift=DriftPolicy(body.get("onDrift", DriftPolicy.FAIL)),
         scheduling=SchedulingPolicy(body.get("scheduling", SchedulingPolicy.REFUSE)),

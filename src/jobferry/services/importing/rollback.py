@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import ConflictError, ImportRunningError, RollbackRefusedError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
@@ -38,7 +39,7 @@ from jobferry.storage.importing import rollbacks as repo
 from jobferry.storage.importing import target as import_repo
 from jobferry.storage.rows import ChangeRow
 
-FINISHED = ("SUCCESSFUL", "WARNING")
+FINISHED = (TaskStatus.SUCCESSFUL, TaskStatus.WARNING)
 SHOWN = 20
 """Conflicts a refusal's message names."""
 KEPT_CONFLICTS = 1000
@@ -155,7 +156,7 @@ class RollbackService:
     def _check_task(tx: Tx, scope: Scope, task_id: str) -> None:
         ws = scope.workspace
         task = task_repo.get_task(tx, ws.id, task_id)
-        if task is None or task.kind != "import":
+        if task is None or task.kind != TaskKind.IMPORT:
             raise RollbackRefusedError(
                 f"There is no import task {task_id} in workspace '{ws.name}'; name the taskId "
                 "an import answered (GET /v1/{project_id}/system-tasks lists them).",

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import IO, Any
 
+from jobferry.domain.enums import ImportMode, ObjectKind, TaskKind, TaskStatus
 from jobferry.errors import (
     ConflictError,
     ImportRunningError,
@@ -23,7 +24,7 @@ from jobferry.errors import (
 from jobferry.package.reader import ReadLimits
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump
-from jobferry.services.importing.apply import FAILED, SUCCESSFUL, Applier, apply_plan
+from jobferry.services.importing.apply import Applier, apply_plan
 from jobferry.services.importing.checks import signature_state
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import package_source
@@ -36,13 +37,13 @@ from jobferry.services.importing.ports import (
     OpenedPackage,
     TargetReader,
 )
-from jobferry.services.importing.request import ImportRequest, parse_import_request
+from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.sources import PackageFile
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.support.collector import collector_paused
 from jobferry.services.support.scratch import scratch_folder
 from jobferry.services.support.switches import Switches
-from jobferry.services.tasks import WARNING, ClaimedTask, TaskService
+from jobferry.services.tasks import ClaimedTask, TaskService
 from jobferry.settings import Settings
 from jobferry.space import Store, full_error
 from jobferry.storage import Database, Tx
@@ -120,7 +121,7 @@ class ImportService:
             jobs, scripts, others = [], [], []
             for obj in reader.objects():
                 directory = obj.document.get("directory") or "/"
-                if obj.kind == "job":
+                if obj.kind == ObjectKind.JOB:
                     params = obj.document.get("params")
                     values = {
                         str(p.get("name")): p.get("value")
@@ -128,7 +129,7 @@ class ImportService:
                         if isinstance(p, dict)
                     }
                     jobs.append({"name": obj.name, "path": directory, "params": values})
-                elif obj.kind == "script":
+                elif obj.kind == ObjectKind.SCRIPT:
                     scripts.append({"name": obj.name, "path": directory})
                 else:
                     others.append({"kind": obj.kind, "name": obj.name})
@@ -227,7 +228,7 @@ class ImportService:
         imports plan first and write after (a plan there locks the rows it reads, in ``tx``;
         a PER_OBJECT import knows what fails only once the plan is whole)."""
         scope, request = applier.scope, applier.writer.request
-        if not self.db.reads_beside_writes or request.mode != "ATOMIC":
+        if not self.db.reads_beside_writes or request.mode is not ImportMode.ATOMIC:
             target = self._target(tx, scope).reader(lock_rows=True)
             return self._plan(target, scope, request, reader, workset)
         with self.db.transaction(readonly=True, bulk=True) as snapshot:
@@ -258,7 +259,7 @@ class ImportService:
         request = self._request(scope, asked)
         what = "Plan the import" if request.dry_run else "Import the jobs"
         title = f"{what} from {self._source(scope, request.path).title()}."[:TITLE_LENGTH]
-        task = self.tasks.record(scope, "import", title, dict(request.raw), queued=True)
+        task = self.tasks.record(scope, TaskKind.IMPORT, title, request.to_wire(), queued=True)
         locked = not request.dry_run
         if locked:
             self._lock_and_create(scope, task)
@@ -268,8 +269,8 @@ class ImportService:
 
     def resume(self, task: ClaimedTask) -> PreparedImport:
         """A queued import (or dry run) that this process claimed, rebuilt from what
-        ``prepare`` stored: the request as sent, settled again for its workspace."""
-        request = parse_import_request(task.request).settled(task.scope)
+        ``prepare`` stored: the request's canonical form, settled again for its workspace."""
+        request = ImportRequest.from_stored(task.request).settled(task.scope)
         return PreparedImport(task.id, task.scope, request, locked=not request.dry_run)
 
     def _lock_and_create(self, scope: Scope, task: TaskRecord) -> None:
@@ -322,7 +323,7 @@ class ImportService:
 
     def _fail(self, job: PreparedImport, message: str, context: dict[str, Any]) -> None:
         result = {"problems": context.get("problems", [])} if context.get("problems") else None
-        self.tasks.finish(job.task_id, FAILED, message, result=result)
+        self.tasks.finish(job.task_id, TaskStatus.FAILED, message, result=result)
         if job.locked:
             with self.db.transaction() as tx:
                 repo.drop_lock(tx, job.scope.workspace.id, job.task_id)
@@ -341,7 +342,7 @@ class ImportService:
                 problems = view["summary"]["problems"]
                 self.tasks.finish(
                     job.task_id,
-                    WARNING if problems else SUCCESSFUL,
+                    TaskStatus.WARNING if problems else TaskStatus.SUCCESSFUL,
                     f"Plan ready: {self.plans.describe(view)}, {problems} problem(s).",
                     result={"plan": view},
                 )
@@ -371,7 +372,7 @@ class ImportService:
                     "(POST /jobs/import/plan) and import with its planId.",
                     plan_id=stored.id,
                 )
-            if plan.package_problems or (plan.problems_total and request.mode == "ATOMIC"):
+            if plan.package_problems or (plan.problems_total and request.mode is ImportMode.ATOMIC):
                 raise InvalidRequestError(
                     f"The check found {plan.problems_total} problem(s); nothing was imported. "
                     + " | ".join(p.detail for p in plan.problems[:5]),
@@ -379,11 +380,11 @@ class ImportService:
                 )
             outcome = apply_plan(applier, plan, workset, reader.sha256)
             if outcome.failed and outcome.written:
-                status = WARNING
+                status = TaskStatus.WARNING
             elif outcome.failed:
-                status = FAILED
+                status = TaskStatus.FAILED
             else:
-                status = SUCCESSFUL
+                status = TaskStatus.SUCCESSFUL
             message = (
                 f"Imported {outcome.written} object(s)"
                 + (f", deleted {outcome.deleted}" if outcome.deleted else "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from jobferry.domain.enums import ObjectKind, ProblemReason, RefKind
+from jobferry.domain.enums import EnvironmentKind, ObjectKind, ProblemReason
 from jobferry.domain.profile import Profile, TimeZoneMove
 from jobferry.domain.references import rename_references, rename_workspaces
 from jobferry.domain.schedule import parse_time_zone
@@ -92,7 +92,10 @@ class Transform:
 
     def script(self, doc: dict[str, Any]) -> dict[str, Any]:
         """The script as it will be imported."""
-        for key, kind in (("connectionName", RefKind.CONNECTION), ("queueName", RefKind.DLI_QUEUE)):
+        for key, kind in (
+            ("connectionName", EnvironmentKind.CONNECTION),
+            ("queueName", EnvironmentKind.DLI_QUEUE),
+        ):
             value = doc.get(key)
             if isinstance(value, str) and (kind, value) in self.renames:
                 doc[key] = self.renames[(kind, value)]

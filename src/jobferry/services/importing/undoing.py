@@ -19,7 +19,13 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, RefKind
+from jobferry.domain.enums import (
+    ChangeAction,
+    EnvironmentKind,
+    JobStatus,
+    ObjectKind,
+    PlanAction,
+)
 from jobferry.domain.references import distinct_references, job_references
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import load
@@ -93,7 +99,7 @@ def changed_since(tx: Tx, workspace_id: str, change: ChangeRow, current: Current
     if change.action == PlanAction.DELETE:
         return []
     if change.kind == ObjectKind.CDM_JOB:
-        obj = env_repo.get_object(tx, workspace_id, RefKind.CDM_JOB.value, change.name)
+        obj = env_repo.get_object(tx, workspace_id, EnvironmentKind.CDM_JOB.value, change.name)
         return [f"{label} was deleted"] if obj is None else []
     now = current.get((change.kind, change.name))
     if now is None or now.id != change.object_id:
@@ -106,7 +112,9 @@ def changed_since(tx: Tx, workspace_id: str, change: ChangeRow, current: Current
     if change.kind == ObjectKind.JOB and now.status != JobStatus.STOPPED.value:
         # The import wrote it while it ran (references) or paused it around the write and
         # started it again: the rollback writes it back the same way.
-        kept = change.action == "REFERENCES" or _undo_of(change).get("paused") == now.status
+        kept = (
+            change.action == ChangeAction.REFERENCES or _undo_of(change).get("paused") == now.status
+        )
         if not kept:
             found.append(f"{label} is scheduled ({now.status}); stop it first")
     return found
@@ -216,7 +224,7 @@ class Undo:
     def _remove(self, change: ChangeRow) -> None:
         """An object the import created goes."""
         if change.kind == ObjectKind.CDM_JOB:
-            env_repo.delete_object(self.tx, self.ws, RefKind.CDM_JOB.value, change.name)
+            env_repo.delete_object(self.tx, self.ws, EnvironmentKind.CDM_JOB.value, change.name)
         else:
             now = self.current[(change.kind, change.name)]
             self.delete[change.kind].append(now.id)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Column, Table, and_, delete, insert, or_, select, tuple_
 
+from jobferry.domain.enums import ObjectKind, RefKind
 from jobferry.storage.rows import ChangeRow
 from jobferry.storage.tables import (
     import_changes,
@@ -52,7 +53,7 @@ def imported_jobs_among(tx: Tx, task_id: str, job_ids: Sequence[str]) -> set[str
         rows = tx.conn.execute(
             select(import_changes.c.object_id).where(
                 import_changes.c.task_id == task_id,
-                import_changes.c.kind == "job",
+                import_changes.c.kind == ObjectKind.JOB,
                 import_changes.c.object_id.in_(part),
             )
         )
@@ -162,7 +163,7 @@ def jobs_depending_from(
             .join(workspaces, workspaces.c.id == jobs.c.workspace_id)
             .where(
                 workspaces.c.project_id == project_id,
-                job_refs.c.kind == "job",
+                job_refs.c.kind == RefKind.JOB,
                 job_refs.c.ref_workspace == workspace_name,
                 job_refs.c.name.in_(part),
             )

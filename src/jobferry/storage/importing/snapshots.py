@@ -13,20 +13,21 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select, update
 
+from jobferry.domain.enums import ObjectKind
 from jobferry.storage.tables import job_versions, jobs, resources, script_versions, scripts
 from jobferry.storage.tx import Tx
 
 _TABLES: dict[str, tuple[Table, Table | None, str]] = {
-    "job": (jobs, job_versions, "job_id"),
-    "script": (scripts, script_versions, "script_id"),
-    "resource": (resources, None, ""),
+    ObjectKind.JOB: (jobs, job_versions, "job_id"),
+    ObjectKind.SCRIPT: (scripts, script_versions, "script_id"),
+    ObjectKind.RESOURCE: (resources, None, ""),
 }
 
 
 def take(tx: Tx, kind: str, object_id: str) -> dict[str, Any]:
     """The object's row and versions, as plain values (call before deleting it)."""
     table, versions, owner = _TABLES[kind]
-    key = int(object_id) if kind == "job" else object_id
+    key = int(object_id) if kind == ObjectKind.JOB else object_id
     row = tx.conn.execute(select(table).where(table.c.id == key)).first()
     assert row is not None, f"{kind} {object_id} is gone"
     state: dict[str, Any] = {"row": _plain(row), "versions": []}
@@ -52,7 +53,7 @@ def put_back(tx: Tx, kind: str, state: dict[str, Any]) -> str:
     table, versions, owner = _TABLES[kind]
     row = dict(state["row"])
     taken = tx.conn.execute(select(table.c.id).where(table.c.id == row["id"])).first()
-    if taken is not None and kind == "job":
+    if taken is not None and kind == ObjectKind.JOB:
         del row["id"]
     key = tx.conn.execute(insert(table).values(**row)).inserted_primary_key
     assert key is not None
@@ -71,5 +72,5 @@ def rename(tx: Tx, kind: str, names: Sequence[tuple[str, str]]) -> None:
     stmt = update(table).where(table.c.id == bindparam("_id")).values(name=bindparam("_name"))
     tx.conn.execute(
         stmt,
-        [{"_id": int(i) if kind == "job" else i, "_name": name} for i, name in names],
+        [{"_id": int(i) if kind == ObjectKind.JOB else i, "_name": name} for i, name in names],
     )

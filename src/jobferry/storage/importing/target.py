@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, insert, select, update
 
-from jobferry.domain.enums import EnvType, JobStatus
+from jobferry.domain.enums import EnvType, JobStatus, ObjectKind
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.ids import new_uid
 from jobferry.storage.importing.tables import promotion_ledger, task_subtasks
@@ -120,9 +120,9 @@ def _resources_where(tx: Tx, where: Any, for_update: bool) -> Iterable[TargetObj
 
 
 _READERS: dict[str, tuple[Table, Callable[[Tx, Any, bool], Iterable[TargetObject]]]] = {
-    "job": (jobs, _jobs_where),
-    "script": (scripts, _scripts_where),
-    "resource": (resources, _resources_where),
+    ObjectKind.JOB: (jobs, _jobs_where),
+    ObjectKind.SCRIPT: (scripts, _scripts_where),
+    ObjectKind.RESOURCE: (resources, _resources_where),
 }
 
 
@@ -162,9 +162,9 @@ def _by_name(kind: str) -> _ByName:
 
 
 # The workspace's jobs, scripts or resources with these names, by name.
-target_jobs = _by_name("job")
-target_scripts = _by_name("script")
-target_resources = _by_name("resource")
+target_jobs = _by_name(ObjectKind.JOB)
+target_scripts = _by_name(ObjectKind.SCRIPT)
+target_resources = _by_name(ObjectKind.RESOURCE)
 
 
 def objects_by_uid(
@@ -172,7 +172,7 @@ def objects_by_uid(
 ) -> dict[str, TargetObject]:
     """The workspace's jobs, scripts or resources with these stable identifiers, by uid (a
     script's or resource's uid is its id)."""
-    column = "uid" if kind == "job" else "id"
+    column = "uid" if kind == ObjectKind.JOB else "id"
     return {t.uid: t for t in _targets(tx, workspace_id, kind, column, uids, for_update)}
 
 
@@ -181,15 +181,15 @@ def names_in(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -> set[
     wanted = sorted(set(names))
     found: set[str] = set()
     for chunk in chunks(wanted, tx.chunk):
-        if kind == "script":
+        if kind == ObjectKind.SCRIPT:
             stmt = select(scripts.c.name).where(
                 scripts.c.workspace_id == workspace_id, tx.among(scripts.c.name, chunk)
             )
-        elif kind == "resource":
+        elif kind == ObjectKind.RESOURCE:
             stmt = select(resources.c.name).where(
                 resources.c.workspace_id == workspace_id, tx.among(resources.c.name, chunk)
             )
-        elif kind == "job":
+        elif kind == ObjectKind.JOB:
             stmt = select(jobs.c.name).where(
                 jobs.c.workspace_id == workspace_id, tx.among(jobs.c.name, chunk)
             )

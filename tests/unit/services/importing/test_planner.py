@@ -12,7 +12,14 @@ from pathlib import Path
 import orjson
 import pytest
 
-from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason, TargetStatus
+from jobferry.domain.enums import (
+    ImportMode,
+    ObjectKind,
+    PlanAction,
+    ProblemReason,
+    SameNamePolicy,
+    TargetStatus,
+)
 from jobferry.domain.profile import parse_time_zone_move
 from jobferry.package.reader import read_package
 from jobferry.services.container import Services
@@ -68,7 +75,7 @@ def test_the_same_definitions_plan_unchanged_and_a_changed_one_overwrites_with_i
     create_what_jobs_use(services, scope, package)
     services.jobs.create(scope, make_job("daily_sales", description="as in the target"))
 
-    plan = plan_of(services, scope, package, same_name_policy="OVERWRITE")
+    plan = plan_of(services, scope, package, same_name_policy=SameNamePolicy.OVERWRITE)
 
     assert plan.line("daily_sales_sql")["action"] == PlanAction.UNCHANGED
     assert plan.line("udf_jar")["action"] == PlanAction.UNCHANGED
@@ -82,7 +89,7 @@ def test_skip_policy_keeps_what_differs(services: Services, scope: Scope, tmp_pa
     services.scripts.create(scope, make_script("daily_sales_sql", content="select 2"))
     package = write_package(tmp_path / "p.zip")
 
-    plan = plan_of(services, scope, package, same_name_policy="SKIP")
+    plan = plan_of(services, scope, package, same_name_policy=SameNamePolicy.SKIP)
 
     assert ("script", "daily_sales_sql", "SKIP") in plan.actions()
     assert plan.problems == []
@@ -96,7 +103,7 @@ def test_a_scheduled_target_job_is_a_problem_naming_how_to_stop_it(
     services.jobs.create(scope, make_job("daily_sales", description="older"))
     services.jobs.start(scope, "daily_sales")
 
-    plan = plan_of(services, scope, package, same_name_policy="OVERWRITE")
+    plan = plan_of(services, scope, package, same_name_policy=SameNamePolicy.OVERWRITE)
 
     [problem] = plan.problems
     assert problem.reason is ProblemReason.SCHEDULED
@@ -205,7 +212,7 @@ def test_per_object_mode_fails_a_job_with_its_invalid_upstream_and_keeps_the_res
     downstream["schedule"]["cron"]["dependJobs"] = {"jobs": ["upstream"], "dependPeriod": "SAME"}
     package = write_package(tmp_path / "p.zip", [downstream, broken, make_job("alone")])
 
-    plan = plan_of(services, scope, package, mode="PER_OBJECT")
+    plan = plan_of(services, scope, package, mode=ImportMode.PER_OBJECT)
 
     failing = {
         plan.lines[plan.outcome.order.index(seq)]["name"]: why
@@ -228,7 +235,7 @@ def test_a_cycle_through_a_job_the_package_leaves_unchanged_is_found(
     looping["schedule"]["cron"]["dependJobs"] = {"jobs": ["b_job"], "dependPeriod": "SAME"}
     package = write_package(tmp_path / "q.zip", [looping, unchanged])
 
-    plan = plan_of(services, scope, package, same_name_policy="OVERWRITE")
+    plan = plan_of(services, scope, package, same_name_policy=SameNamePolicy.OVERWRITE)
 
     assert plan.line("b_job")["action"] == PlanAction.UNCHANGED
     [problem] = plan.problems

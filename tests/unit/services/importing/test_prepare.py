@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 import pytest
 
+from jobferry.domain.enums import SameNamePolicy
 from jobferry.domain.profile import parse_time_zone_move
 from jobferry.package import readahead
 from jobferry.package.reader import PackageReader
@@ -144,7 +145,7 @@ def test_a_repeated_import_plans_the_same_with_the_helper(
         services,
         scope,
         package,
-        same_name_policy="OVERWRITE",
+        same_name_policy=SameNamePolicy.OVERWRITE,
         profile=PROFILE,
         time_zone=zone,
         target_directory="/landing",
@@ -164,7 +165,7 @@ def test_an_unchanged_package_plans_the_same_with_the_helper(
     services.jobs.update(scope, "job_1", make_job("job_1", description="edited in the target"))
     package = write_package(tmp_path / "p.zip", jobs)
 
-    assert_same_plans(services, scope, package, same_name_policy="OVERWRITE")
+    assert_same_plans(services, scope, package, same_name_policy=SameNamePolicy.OVERWRITE)
 
 
 def test_an_object_left_as_it_is_keeps_no_definitions_in_the_working_set(
@@ -183,7 +184,9 @@ def test_an_object_left_as_it_is_keeps_no_definitions_in_the_working_set(
     jobs[1] = make_job("job_1", description="changed in the source")
     changed = write_package(tmp_path / "changed.zip", jobs)
 
-    _, records = plan(services, scope, changed, helper=False, same_name_policy="OVERWRITE")
+    _, records = plan(
+        services, scope, changed, helper=False, same_name_policy=SameNamePolicy.OVERWRITE
+    )
 
     actions = {(r.kind, r.name): r.action for r, _ in records}
     assert actions.pop(("job", "job_1")) == "OVERWRITE"
