@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from jobferry.domain.enums import ObjectKind, TaskStatus
+from jobferry.domain.enums import ObjectKind, SameNamePolicy, TaskStatus
 from jobferry.package.layout import Layout, entry_path
 from jobferry.package.manifest import ManifestHeader
 from jobferry.package.reader import PackageReader, read_package
@@ -118,7 +118,7 @@ def create_what_jobs_use(services: Services, scope: Scope, package: Path) -> Non
 
 def overwriting(**options: Any) -> ImportRequest:
     """An import request of ``options`` for a package, sameNamePolicy OVERWRITE."""
-    return ImportRequest(path="upload://test", same_name_policy="OVERWRITE", **options)
+    return ImportRequest(path="upload://test", same_name_policy=SameNamePolicy.OVERWRITE, **options)
 
 
 def plan_into(

@@ -17,6 +17,7 @@ from jobferry.domain.enums import (
     ObjectKind,
     PlanAction,
     ProblemReason,
+    SameNamePolicy,
     SchedulingPolicy,
 )
 from jobferry.package.manifest import Requirement
@@ -41,7 +42,7 @@ from jobferry.storage.importing.target import TargetObject
 from support.builders import make_job, make_script
 from support.console import add_connections, admin_scope
 
-REQUEST = ImportRequest(path="upload://p", same_name_policy="OVERWRITE")
+REQUEST = ImportRequest(path="upload://p", same_name_policy=SameNamePolicy.OVERWRITE)
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ and drift (a change made in the target since the last import wrote the object) u
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from typing import Any
 
-from jobferry.domain.enums import DriftPolicy, ObjectKind, PlanAction
+from jobferry.domain.enums import DriftPolicy, ObjectKind, PlanAction, SameNamePolicy
 from jobferry.domain.fieldpaths import parse_field_path
 from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.decide import change_lines, decide, drift_lines
@@ -18,7 +19,7 @@ from jobferry.storage.importing.ledger import LedgerRow
 from jobferry.storage.importing.target import TargetObject
 from support.builders import make_job
 
-OVERWRITE = ImportRequest(path="upload://p", same_name_policy="OVERWRITE")
+OVERWRITE = ImportRequest(path="upload://p", same_name_policy=SameNamePolicy.OVERWRITE)
 EXPRESSION = (parse_field_path("schedule.cron.expression"),)
 
 
@@ -56,7 +57,7 @@ def test_a_changed_definition_is_skipped_under_skip_and_overwritten_with_its_dif
     None
 ):
     skipped = item(make_job(description="new"), target=target(make_job()))
-    decide(skipped, ImportRequest(path="upload://p", same_name_policy="SKIP"), ())
+    decide(skipped, ImportRequest(path="upload://p", same_name_policy=SameNamePolicy.SKIP), ())
     assert skipped.action is PlanAction.SKIP
 
     planned = item(make_job(description="new"), target=target(make_job()))
@@ -91,8 +92,7 @@ def _drifted(policy: DriftPolicy, owned: tuple[Any, ...] = ()) -> PlannedObject:
     in_target = make_job(basicConfig={"owner": "bob", "priority": 0, "tags": ["daily"]})
     planned = item(make_job(description="new"), target=target(in_target), ledger=ledger(make_job()))
     planned.raw = dump(make_job(description="new"))
-    decide(planned, ImportRequest(path="upload://p", same_name_policy="OVERWRITE", on_drift=policy),
-           owned)  # fmt: skip
+    decide(planned, replace(OVERWRITE, on_drift=policy), owned)
     return planned
 
 
@@ -117,8 +117,7 @@ def test_no_drift_when_the_target_still_holds_what_the_last_import_wrote() -> No
     planned = item(
         make_job(description="new"), target=target(make_job()), ledger=ledger(make_job())
     )
-    decide(planned, ImportRequest(path="upload://p", same_name_policy="OVERWRITE",
-                                  on_drift=DriftPolicy.KEEP_TARGET), ())  # fmt: skip
+    decide(planned, replace(OVERWRITE, on_drift=DriftPolicy.KEEP_TARGET), ())
     assert planned.action is PlanAction.OVERWRITE
     assert planned.drift is None
 

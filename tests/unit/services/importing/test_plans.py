@@ -31,7 +31,7 @@ def scope(services: Services) -> Scope:
 
 def kept(services: Services, scope: Scope, package: Path) -> dict[str, Any]:
     """Plan ``package`` and keep the plan; its view."""
-    request = ImportRequest(path="upload://p", raw={"path": "upload://p"})
+    request = ImportRequest(path="upload://p")
     with PackageReader(package) as reader, Workset(None) as workset:
         with services.db.transaction(readonly=True) as tx:
             target = LocalWorkspace(tx, scope).reader(lock_rows=False)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from jobferry.domain.enums import ProblemReason, RefKind
+from jobferry.domain.enums import EnvironmentKind, ProblemReason
 from jobferry.domain.profile import TimeZoneMove, parse_profile, parse_time_zone_move
 from jobferry.errors import InvalidRequestError
 from jobferry.package.model import PackageObject
@@ -67,7 +67,7 @@ def test_the_request_s_options_win_over_the_profile_s() -> None:
         params={"bizdate": "20250101"},
         jobs_param={"daily_sales": {"region": "us"}},
         execute_user="someone",
-        renames={(RefKind.CONNECTION, "dws_conn"): "dws_other"},
+        renames={(EnvironmentKind.CONNECTION, "dws_conn"): "dws_other"},
     )
     doc = transform_object(Transform(request, PROFILE), obj("job", make_job())).document
     assert properties(doc)["connectionName"] == "dws_other"
