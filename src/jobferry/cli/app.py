@@ -28,6 +28,7 @@ from jobferry.cli import (
     keys,
     package,
     pull,
+    routes,
     serve,
     tasks,
     transfer,
@@ -212,6 +213,7 @@ app.command("apply")(apply.apply_command)
 app.command("pull")(pull.pull_command)
 app.add_typer(environment.env_app, name="env")
 app.add_typer(environment.profiles_app, name="profiles")
+app.add_typer(routes.app, name="routes")
 app.add_typer(keys.app, name="keys")
 app.add_typer(contexts.app, name="config")
 app.add_typer(tasks.tasks_app, name="tasks")

@@ -121,12 +121,14 @@ def show_job(
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Show one job: its definition (development state unless a version is asked for)."""
+    """Show one job: its definition (development state unless a version is asked for) and
+    where it came from (the import from another workspace that wrote it)."""
     s = session(ctx, json_mode, workspace)
     job = s.client().get(
         f"/jobs/{segment(name)}",
         version=version,
         getJobSubmitVersion=True if submitted else None,
+        provenance=True,
     )
     out = s.output
     if out.json_mode:
@@ -159,6 +161,34 @@ def show_job(
         ("node", "type", "after"),
         [(n.get("name"), n.get("type"), ", ".join(n.get("preNodeName") or [])) for n in nodes],
     )
+    if "provenance" in job:  # a server without the extension (DataArts) says nothing of it
+        out.fields(provenance_lines(job["provenance"]))
+
+
+def provenance_lines(came_from: Any) -> list[tuple[str, Any]]:
+    """``jobs show``'s lines of where a job came from (show_job's ``provenance``)."""
+    if not isinstance(came_from, dict):
+        return [("came from", "not imported from another workspace")]
+    workspace = came_from.get("sourceWorkspace")
+    source_ws = came_from.get("sourceWorkspaceId")
+    where = f"workspace {workspace} ({source_ws})" if workspace else f"workspace {source_ws}"
+    task = f"{came_from.get('importTaskId')} by {came_from.get('importedBy') or '?'}"
+    when = epoch_ms(came_from.get("importedAt"))
+    return [
+        ("came from", f"job {came_from.get('sourceJobName')} of {where}"),
+        ("source uid", came_from.get("sourceUid")),
+        ("package", f"sha256 {came_from.get('packageSha256') or 'not recorded'}"),
+        (
+            "import task",
+            f"{task}, {when} UTC" + (" (rolled back)" if came_from.get("rolledBack") else ""),
+        ),
+        (
+            "drifted",
+            "yes: changed in this workspace since that import"
+            if came_from.get("drifted")
+            else "no",
+        ),
+    ]
 
 
 @workspaces_app.command("list")

@@ -21,7 +21,12 @@ from jobferry.domain.references import Reference
 from jobferry.errors import JobferryError
 from jobferry.services.context import WRITERS
 from jobferry.services.definitions.folders import FolderQuery, parse_job_selection
-from jobferry.services.definitions.records import JobState, ShownJob, SubmittedVersion
+from jobferry.services.definitions.records import (
+    JobState,
+    Provenance,
+    ShownJob,
+    SubmittedVersion,
+)
 from jobferry.services.exporting.options import parse_export_request
 from jobferry.web import attachment
 
@@ -106,7 +111,8 @@ def jobs_page(page: PageDep, address: ListingAddressDep) -> Response:
 @dataclass(frozen=True, kw_only=True)
 class JobContext(PageContext):
     """A job's page: the job and its document, its description, node graph and nodes (with each
-    node's panel anchor), schedule, parameters, versions, scheduling status and references."""
+    node's panel anchor), schedule, parameters, versions, scheduling status, references and
+    where it came from (the import from another workspace that wrote it)."""
 
     template = "job.html"
     job: ShownJob
@@ -120,12 +126,13 @@ class JobContext(PageContext):
     versions: list[SubmittedVersion]
     state: JobState
     references: list[Reference]
+    came_from: Provenance | None
 
 
 @router.get("/w/{workspace_id}/jobs/{job_name}")
 def job_detail(page: PageDep, job_name: str) -> Response:
-    """One job: its description, node graph and nodes, schedule, parameters, versions and
-    scheduling status."""
+    """One job: its description, node graph and nodes, schedule, parameters, versions,
+    scheduling status and where it came from."""
     detail = page.services.jobs.detail(page.scope, job_name)
     doc = detail.job.document
     schedule = doc.get("schedule")
@@ -145,6 +152,7 @@ def job_detail(page: PageDep, job_name: str) -> Response:
         versions=detail.versions,
         state=detail.state,
         references=detail.references,
+        came_from=detail.provenance,
     )
     return render(page.request, context)
 

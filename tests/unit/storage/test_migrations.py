@@ -237,3 +237,48 @@ def test_0011_gives_every_job_a_distinct_uid_and_keeps_the_rows_both_ways(
             assert conn.exec_driver_sql("SELECT count(*) FROM jobs").scalar() == 3
     finally:
         db.dispose()
+
+
+def test_0015_gives_ledger_rows_the_package_of_their_import_and_keeps_them_both_ways(
+    empty_database_url: str,
+) -> None:
+    sha = "ab" * 32
+    db = Database(empty_database_url)
+    try:
+        _migrate(db, "0014")
+        with db.engine.begin() as conn:
+            _workspace(conn)
+            results = {"t1": f'{{"packageSha256": "{sha}", "written": 1}}', "t2": '{"plan": {}}'}
+            for task, result in results.items():
+                conn.exec_driver_sql(
+                    "INSERT INTO system_tasks (id, project_id, workspace_id, kind, name, status, "
+                    "progress, result, created_by, start_time, last_update) VALUES "
+                    f"('{task}', 'p', 'w', 'import', 'i', 'SUCCESSFUL', 100, '{result}', 'a', 1, 1)"
+                )
+            for uid, task in (("u1", "t1"), ("u2", "t2"), ("u3", "gone")):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO promotion_ledger (target_workspace_id, source_workspace_id, "
+                        "kind, source_uid, target_uid, name, written_sha256, written, source, "
+                        "task_id, recorded_at) VALUES ('w', 's', 'job', :uid, :uid, :uid, 'x', "
+                        ":blob, :blob, :task, 1)"
+                    ),
+                    {"uid": uid, "task": task, "blob": b"z"},
+                )
+
+        _migrate(db, "0015")
+
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT source_uid, package_sha256 FROM promotion_ledger ORDER BY source_uid"
+            ).all()
+        assert [tuple(r) for r in rows] == [("u1", sha), ("u2", None), ("u3", None)]
+
+        _migrate(db, "0014", down=True)
+
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("promotion_ledger")}
+        assert "package_sha256" not in columns
+        with db.engine.begin() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM promotion_ledger").scalar() == 3
+    finally:
+        db.dispose()

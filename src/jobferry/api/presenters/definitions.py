@@ -20,6 +20,7 @@ from jobferry.services.definitions.records import (
     Dependent,
     JobState,
     JobSummary,
+    Provenance,
     ShownJob,
     ShownResource,
     ShownScript,
@@ -28,7 +29,8 @@ from jobferry.services.definitions.records import (
 
 
 def job_document(shown: ShownJob) -> dict[str, Any]:
-    """``JobInfo`` as show_job answers it (``downstreamJobs`` when dependencies were asked)."""
+    """``JobInfo`` as show_job answers it (``downstreamJobs`` when dependencies were asked, the
+    extension ``provenance`` when it was)."""
     doc = dict(shown.document)
     doc["name"] = shown.name
     doc["id"] = shown.id
@@ -39,7 +41,28 @@ def job_document(shown: ShownJob) -> dict[str, Any]:
         doc.setdefault("version", str(shown.version))
     if shown.downstream is not None:
         doc["downstreamJobs"] = [dependent_view(d) for d in shown.downstream]
+    if shown.traced:
+        doc["provenance"] = provenance_view(shown.provenance)
     return doc
+
+
+def provenance_view(came_from: Provenance | None) -> dict[str, Any] | None:
+    """Where a job came from (extension ``provenance``; ``null``: not imported from another
+    workspace). No route is named: promotions along routes are not recorded yet."""
+    if came_from is None:
+        return None
+    return {
+        "sourceWorkspaceId": came_from.source_workspace_id,
+        "sourceWorkspace": came_from.source_workspace,
+        "sourceJobName": came_from.source_name,
+        "sourceUid": came_from.source_uid,
+        "packageSha256": came_from.package_sha256,
+        "importTaskId": came_from.import_task_id,
+        "importedBy": came_from.imported_by,
+        "importedAt": came_from.imported_at,
+        "rolledBack": came_from.rolled_back,
+        "drifted": came_from.drifted,
+    }
 
 
 def job_answer(shown: ShownJob) -> bytes:

@@ -13,6 +13,7 @@ from jobferry.api.presenters.definitions import (
     job_document,
     job_result,
     job_status,
+    provenance_view,
     reference_view,
     version_view,
 )
@@ -59,9 +60,13 @@ def show_job(
     version: int | None = None,
     dependencies: bool = False,
     get_job_submit_version: Annotated[bool, Query(alias="getJobSubmitVersion")] = False,
+    provenance: Annotated[
+        bool, Query(description="Add where the job came from (extension field provenance).")
+    ] = False,
 ) -> Response:
     jobs = services_of(request).jobs
-    if (version is None or version < 0) and not dependencies and not get_job_submit_version:
+    plain = not dependencies and not get_job_submit_version and not provenance
+    if (version is None or version < 0) and plain:
         return json_bytes(jobs.show_answer(scope, job_name, job_answer))
     shown = jobs.show(
         scope,
@@ -69,6 +74,7 @@ def show_job(
         version=version,
         dependencies=dependencies,
         submitted=get_job_submit_version,
+        provenance=provenance,
     )
     return json(job_document(shown))
 
@@ -119,6 +125,12 @@ def show_job_status(request: Request, scope: ScopeDep, job_name: str) -> Respons
 def list_job_versions(request: Request, scope: ScopeDep, job_name: str) -> Response:
     versions = services_of(request).jobs.versions(scope, job_name)
     return json_list("versions", [version_view(v) for v in versions])
+
+
+@router.get("/{job_name}/provenance", summary="Where a job came from (extension)")
+def show_job_provenance(request: Request, scope: ScopeDep, job_name: str) -> Response:
+    came_from = services_of(request).jobs.provenance(scope, job_name)
+    return json({"jobName": job_name, "provenance": provenance_view(came_from)})
 
 
 @router.get("/{job_name}/references", summary="What a job references (extension)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType, RefKind, TargetStatus
@@ -25,12 +26,14 @@ from jobferry.services.definitions.documents import (
     raise_violations,
     split_body,
 )
+from jobferry.services.definitions.provenance import provenance_of
 from jobferry.services.definitions.publishing import check_lock, resolve_target_status
 from jobferry.services.definitions.records import (
     Dependent,
     JobDetail,
     JobState,
     JobSummary,
+    Provenance,
     ShownJob,
     SubmittedVersion,
 )
@@ -43,6 +46,7 @@ from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as repo
 from jobferry.storage import tags as tag_repo
+from jobferry.storage.importing.origins import job_origin
 from jobferry.storage.records import JobRecord, VersionRecord
 from jobferry.storage.rows import JobRow, Stamp
 
@@ -62,6 +66,13 @@ def get_job_or_raise(tx: Tx, scope: Scope, name: str) -> JobRecord:
     if job is None:
         raise job_not_found(scope, name)
     return job
+
+
+def _provenance(tx: Tx, scope: Scope, name: str) -> Provenance | None:
+    origin = job_origin(tx, scope.workspace.id, name) if storable(name) else None
+    if origin is None:
+        raise job_not_found(scope, name)
+    return provenance_of(tx, scope, origin)
 
 
 def save_job(
@@ -191,8 +202,10 @@ class JobService:
         version: int | None = None,
         dependencies: bool = False,
         submitted: bool = False,
+        provenance: bool = False,
     ) -> ShownJob:
-        """A job's definition: development state, a submitted version, or the latest one."""
+        """A job's definition: development state, a submitted version, or the latest one (with
+        where it came from, when ``provenance``)."""
         with self.db.transaction(readonly=True) as tx:
             job = get_job_or_raise(tx, scope, name)
             shown_version = job.latest_version
@@ -217,7 +230,14 @@ class JobService:
                 assert found is not None
                 text = found.document
             downstream = self._downstream(tx, scope, name) if dependencies else None
-        return ShownJob.of(job, text, shown_version, downstream)
+            came_from = _provenance(tx, scope, name) if provenance else None
+        shown = ShownJob.of(job, text, shown_version, downstream)
+        return replace(shown, traced=True, provenance=came_from) if provenance else shown
+
+    def provenance(self, scope: Scope, name: str) -> Provenance | None:
+        """Where a job came from (``None``: it was not imported from another workspace)."""
+        with self.db.transaction(readonly=True) as tx:
+            return _provenance(tx, scope, name)
 
     def show_answer(self, scope: Scope, name: str, render: Callable[[ShownJob], bytes]) -> bytes:
         """``show(scope, name)`` as the JSON bytes ``render`` makes of it (the API's wire form):
@@ -252,11 +272,13 @@ class JobService:
         with self.db.transaction(readonly=True) as tx:
             job = get_job_or_raise(tx, scope, name)
             versions = repo.list_versions(tx, job.id)
+            came_from = _provenance(tx, scope, name)
         return JobDetail(
             job=ShownJob.of(job, job.document, job.latest_version),
             state=JobState.of(job),
             versions=[SubmittedVersion.of(v) for v in versions],
             references=job_references(load(job.document)),
+            provenance=came_from,
         )
 
     def _downstream(self, tx: Tx, scope: Scope, name: str) -> tuple[Dependent, ...]:

@@ -42,6 +42,34 @@ class Dependent:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """Where a job came from: the import from another workspace that last wrote it (the
+    promotion ledger's row), and whether the job drifted since. Routes do not record the
+    promotions made along them yet, so no route is named."""
+
+    source_workspace_id: str
+    source_workspace: str | None
+    """The source workspace's name, when it is a workspace of this server."""
+    source_name: str
+    """The job's name in the source (as the package held it; a rename may have changed it)."""
+    source_uid: str
+    """The job's stable identifier in the source workspace."""
+    package_sha256: str | None
+    """The package the import read (``None``: recorded before jobferry kept it)."""
+    import_task_id: str
+    imported_by: str | None
+    """Who started the import task (``None``: the task is not kept)."""
+    imported_at: int
+    """When the import wrote the job (ms)."""
+    rolled_back: bool
+    """The import was rolled back, and the job was one it left as it found it (a rollback puts
+    back what it undid, the provenance included)."""
+    drifted: bool
+    """The job changed in this workspace since the import wrote it (server-kept fields and the
+    import profile's target-owned fields aside)."""
+
+
+@dataclass(frozen=True)
 class ShownJob:
     """A job's definition as shown: its development state or one submitted version
     (``document``, as stored), with what the server keeps beside it."""
@@ -57,6 +85,10 @@ class ShownJob:
     """The version shown (a submitted one), else the latest; ``None``: never submitted."""
     downstream: tuple[Dependent, ...] | None = None
     """The jobs depending on it, when asked for."""
+    traced: bool = False
+    """Whether its provenance was asked for (``provenance`` is read only then)."""
+    provenance: Provenance | None = None
+    """Where it came from (``None``: not imported from another workspace, or not asked)."""
 
     @classmethod
     def of(
@@ -162,12 +194,14 @@ class JobSummary:
 
 @dataclass(frozen=True)
 class JobDetail:
-    """A job's page: its definition, scheduling state, versions and references."""
+    """A job's page: its definition, scheduling state, versions, references and provenance."""
 
     job: ShownJob
     state: JobState
     versions: list[SubmittedVersion]
     references: list[Reference]
+    provenance: Provenance | None
+    """Where it came from (``None``: not imported from another workspace)."""
 
 
 @dataclass(frozen=True)

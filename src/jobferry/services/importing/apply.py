@@ -56,9 +56,11 @@ class Applier:
         request: ImportRequest,
         task_id: str,
         source: str | None,
+        *,
+        package_sha256: str,
     ) -> None:
         self.scope = scope
-        self.writer = _Writer(target, scope, request, task_id, source)
+        self.writer = _Writer(target, scope, request, task_id, source, package_sha256)
         self._ahead = bytearray()  # one byte per plan position: memory stays flat
 
     def ahead(self, records: list[tuple[int, Record]]) -> None:
@@ -200,11 +202,12 @@ class _Writer:
         request: ImportRequest,
         task_id: str,
         source: str | None,
+        package_sha256: str,
     ) -> None:
         self.target, self.request, self.task_id = target, request, task_id
         self.ws = scope.workspace.id
         self.stamp = Stamp(now_ms(), scope.actor.name)
-        self.promotion = Promotion(target, scope, source, task_id, self.stamp)
+        self.promotion = Promotion(target, scope, source, task_id, self.stamp, package_sha256)
         self.now = self.stamp.at
         self.submit = request.target_status is not TargetStatus.SAVED
         self.outcome = Outcome()

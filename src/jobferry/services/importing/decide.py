@@ -86,15 +86,29 @@ def _drift(
     row, target = item.ledger, item.target
     if row is None or target is None:
         return
-    if hashlib.sha256(target.document.encode()).hexdigest() == row.written_sha256:
-        return
-    changes = diff(load(row.written), before, ignore=IGNORED_IN_DIFF)
-    changes = [c for c in changes if not any(matches(p, c.path) for p in owned)]
+    changes = drift_since(row.written, row.written_sha256, target.document, owned, before)
     if not changes:
         return
     item.drift = changes
     if request.on_drift is DriftPolicy.KEEP_TARGET:
         item.action = PlanAction.SKIP
+
+
+def drift_since(
+    written: str,
+    written_sha256: str,
+    current: str,
+    owned: tuple[FieldPath, ...],
+    loaded: dict[str, Any] | None = None,
+) -> list[Change]:
+    """What changed in a target object since an import wrote ``written`` (whose sha256 is
+    ``written_sha256``) to it, now that it holds ``current`` (``loaded``: that text parsed,
+    when the caller has it); server-kept fields and target-owned ones (``owned``) aside."""
+    if hashlib.sha256(current.encode()).hexdigest() == written_sha256:
+        return []
+    now = loaded if loaded is not None else load(current)
+    changes = diff(load(written), now, ignore=IGNORED_IN_DIFF)
+    return [c for c in changes if not any(matches(p, c.path) for p in owned)]
 
 
 def change_lines(item: PlannedObject) -> list[dict[str, Any]]:

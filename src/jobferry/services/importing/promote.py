@@ -9,7 +9,8 @@
 - **Scheduled jobs** the plan pauses are stopped before they are written and started again
   after, and the audit log says so.
 - **The ledger** learns, for each object with a stable identifier, which target object it
-  became and exactly what was written; the row it replaces goes into the change record's
+  became, exactly what was written, and which import of which package wrote it (a job's
+  provenance reads it); the row it replaces goes into the change record's
   ``undo`` so a rollback can put it back.
 """
 
@@ -68,7 +69,13 @@ class Promotion:
     """The promotion side of one apply: ledger rows, deletes, renames, pauses."""
 
     def __init__(
-        self, target: TargetWriter, scope: Scope, source: str | None, task_id: str, stamp: Stamp
+        self,
+        target: TargetWriter,
+        scope: Scope,
+        source: str | None,
+        task_id: str,
+        stamp: Stamp,
+        package_sha256: str,
     ) -> None:
         self.target, self.scope, self.source, self.task_id, self.stamp = (
             target,
@@ -77,6 +84,7 @@ class Promotion:
             task_id,
             stamp,
         )
+        self.package_sha256 = package_sha256
         self.ws = scope.workspace.id
         self.ledger: list[LedgerRow] = []
         self.packed: list[Packed | None] = []
@@ -105,6 +113,7 @@ class Promotion:
                 record.raw,
                 self.task_id,
                 self.stamp.at,
+                self.package_sha256,
             )
         )
         if record.adopted is not None:

@@ -364,7 +364,10 @@ class ImportService:
         scope, request = job.scope, job.request
         with self.db.transaction(bulk=True) as tx:
             source = package_source(reader).workspace_id
-            applier = Applier(self._target(tx, scope).writer(), scope, request, job.task_id, source)
+            writer = self._target(tx, scope).writer()
+            applier = Applier(
+                writer, scope, request, job.task_id, source, package_sha256=reader.sha256
+            )
             plan = self._plan_for_apply(tx, applier, reader, workset)
             if stored is not None and stored.fingerprint != plan.fingerprint:
                 raise PlanStaleError(

@@ -34,6 +34,8 @@ class LedgerRow(NamedTuple):
     """The definition as that import's package held it (before transforms)."""
     task_id: str
     recorded_at: int
+    package_sha256: str | None = None
+    """The package that import read (``None``: a row recorded before jobferry kept it)."""
 
 
 class Tombstone(NamedTuple):
@@ -79,7 +81,8 @@ def unpack(data: bytes) -> str:
     return zlib.decompress(data).decode()
 
 
-def _row(r: object) -> LedgerRow:
+def row_of(r: object) -> LedgerRow:
+    """The ledger row a result row holds (its ledger columns by their own names)."""
     m = r._mapping  # type: ignore[attr-defined]
     written = unpack(m["written"])
     return LedgerRow(
@@ -93,6 +96,7 @@ def _row(r: object) -> LedgerRow:
         unpack(m["source"]) if m["source"] else written,
         m["task_id"],
         int(m["recorded_at"]),
+        m["package_sha256"],
     )
 
 
@@ -135,7 +139,7 @@ def _among(
                 t.target_workspace_id == target_ws, t.kind == kind, tx.among(key, part), *where
             )
         )
-        yield from (_row(r) for r in rows)
+        yield from (row_of(r) for r in rows)
 
 
 def source_ledger(
@@ -149,7 +153,7 @@ def source_ledger(
     rows = tx.conn.execute(
         select(*_COLUMNS).where(*where).order_by(t.kind, t.source_uid).limit(limit)
     )
-    return [_row(r) for r in rows]
+    return [row_of(r) for r in rows]
 
 
 def delete_ledger(tx: Tx, target_ws: str, keys: Iterable[tuple[str, str, str]]) -> None:
@@ -217,6 +221,7 @@ def put_ledger(
                 *(blobs or (pack(r.written), pack_source(r.source, r.written))),
                 r.task_id,
                 r.recorded_at,
+                r.package_sha256,
             )
             for r, blobs in zip(rows, stored, strict=True)
         ],

@@ -48,6 +48,8 @@ promotion_ledger = Table(
     Column("source", LargeBinary, nullable=False),
     Column("task_id", String(32), nullable=False),
     Column("recorded_at", BigInteger, nullable=False),
+    # The package the import read (its sha256); empty for rows whose task left none (0015).
+    Column("package_sha256", String(64), nullable=True),
     Index("ix_promotion_ledger_target", "target_workspace_id", "kind", "target_uid"),
 )
 

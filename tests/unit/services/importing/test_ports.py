@@ -303,7 +303,9 @@ def test_the_applier_writes_a_plan_through_the_target_port_and_a_new_plan_finds_
         assert plan.problems_total == 0
         request = overwriting(scheduling=scheduling)
         source = package_source(reader).workspace_id
-        applier = Applier(workspace.writer(), SCOPE, request, "task-1", source)
+        applier = Applier(
+            workspace.writer(), SCOPE, request, "task-1", source, package_sha256=reader.sha256
+        )
         outcome = apply_plan(applier, plan, workset, reader.sha256)
         names = {name for _, name in planned_actions(plan, workset)}
     assert (outcome.written, outcome.failed) == (6, 0)

@@ -1,0 +1,339 @@
+"""``jobferry routes list|show|versions|create|edit|delete``: the remembered paths of promotion.
+
+A route names a source and a target workspace (either may be ``--from-carried`` /
+``--to-carried``: on another server, reached by carried packages), which jobs travel and the
+import's settings. ``create`` takes its settings from options (or a JSON/YAML document with
+``-f``); ``edit`` changes only the settings named and saves the route as a new version. The
+server checks the whole route and refuses it with every problem (``routes`` calls, docs/api.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from jobferry.cli.choices import from_kebab, kebab
+from jobferry.cli.client import segment
+from jobferry.cli.exits import CliUsageError
+from jobferry.cli.import_options import DriftName, ModeName, PolicyName, SchedulingName
+from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.session import Column, JsonOption, list_answer, session
+from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
+from jobferry.domain.profile import load_profile_text
+
+app = typer.Typer(help="Routes: remembered promotions between workspaces.", no_args_is_help=True)
+
+RouteName = Annotated[str, typer.Argument(metavar="ROUTE", help="The route's name.")]
+SERVER_FIELDS = ("version", "updateTime", "updateUser")
+
+
+def _end(workspace: str | None, carried: bool, workspace_id: str | None, what: str) -> Any:
+    if workspace is not None and carried:
+        raise CliUsageError(f"Give --{what} WORKSPACE or --{what}-carried, not both.")
+    if carried:
+        return {"carried": True, **({"workspaceId": workspace_id} if workspace_id else {})}
+    if workspace is not None:
+        return {"workspace": workspace}
+    return None
+
+
+def _selection(
+    every: bool, folders: list[str], tags: list[str], jobs: list[str], upstream: bool | None
+) -> dict[str, Any] | None:
+    """The selection the options name (``None``: none named), partial for ``edit``."""
+    named = [("FOLDERS", folders), ("TAGS", tags), ("NAMES", jobs)]
+    given = [(kind, values) for kind, values in named if values]
+    if len(given) + int(every) > 1:
+        raise CliUsageError("Select jobs one way: --all, --folder, --tag or --job (repeatable).")
+    selection: dict[str, Any] = {}
+    if every:
+        selection = {"kind": "ALL", "values": []}
+    elif given:
+        selection = {"kind": given[0][0], "values": given[0][1]}
+    if upstream is not None:
+        selection["withUpstream"] = upstream
+    return selection or None
+
+
+def _settings(options: dict[str, Any]) -> dict[str, Any]:
+    """The route document's settings the options name (``None``: not given)."""
+    changes: dict[str, Any] = {}
+    for key, enum, option in (
+        ("sameNamePolicy", SameNamePolicy, "policy"),
+        ("onDrift", DriftPolicy, "on_drift"),
+        ("scheduling", SchedulingPolicy, "scheduling"),
+        ("mode", ImportMode, "mode"),
+    ):
+        if options[option] is not None:
+            changes[key] = str(from_kebab(enum, options[option]))
+    for key, option in (
+        ("propagateDeletes", "propagate_deletes"),
+        ("requireSignature", "require_signature"),
+        ("description", "description"),
+        ("profile", "profile"),
+    ):
+        if options[option] is not None:
+            changes[key] = options[option]
+    return changes
+
+
+def _changes(options: dict[str, Any]) -> dict[str, Any]:
+    """Everything the command line says about the route, as a partial route document."""
+    changes = _settings(options)
+    source = _end(options["source"], options["from_carried"], options["from_id"], "from")
+    target = _end(options["target"], options["to_carried"], None, "to")
+    if source is not None:
+        changes["source"] = source
+    if target is not None:
+        changes["target"] = target
+    selection = _selection(
+        options["every"],
+        options["folder"] or [],
+        options["tag"] or [],
+        options["job"] or [],
+        options["upstream"],
+    )
+    if selection is not None:
+        changes["selection"] = selection
+    return changes
+
+
+def _merged(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    document = {k: v for k, v in current.items() if k not in SERVER_FIELDS}
+    selection = changes.pop("selection", None)
+    document.update(changes)
+    if selection is not None:
+        document["selection"] = {**mapping(document.get("selection")), **selection}
+    return document
+
+
+def _show(s: Any, answer: dict[str, Any], human: str) -> None:
+    out = s.output
+    if out.json_mode:
+        out.emit(answer)
+        return
+    out.line(human)
+    out.fields(_lines(answer))
+
+
+def _lines(route: dict[str, Any]) -> list[tuple[str, Any]]:
+    def end(value: Any) -> str:
+        value = mapping(value)
+        if value.get("carried"):
+            return "carried (another server)" + (
+                f", packages from {value['workspaceId']}" if value.get("workspaceId") else ""
+            )
+        return str(value.get("workspace"))
+
+    selection = mapping(route.get("selection"))
+    chosen = ", ".join(selection.get("values") or []) or "every job"
+    upstream = " and their upstream jobs" if selection.get("withUpstream") else ""
+    settings = (
+        ("policy", "sameNamePolicy", SameNamePolicy),
+        ("on-drift", "onDrift", DriftPolicy),
+        ("scheduling", "scheduling", SchedulingPolicy),
+        ("mode", "mode", ImportMode),
+    )
+    return [
+        ("route", f"{route.get('name')} (version {route.get('version')})"),
+        ("from", end(route.get("source"))),
+        ("to", end(route.get("target"))),
+        ("jobs", f"{str(selection.get('kind', 'ALL')).lower()}: {chosen}{upstream}"),
+        ("profile", route.get("profile") if route.get("profile") is not None else "none"),
+        *[(label, kebab(enum(str(route.get(key))))) for label, key, enum in settings],
+        ("propagate deletes", "yes" if route.get("propagateDeletes") else "no"),
+        ("require signature", "yes" if route.get("requireSignature") else "no"),
+        ("description", route.get("description") or ""),
+        ("saved", f"{epoch_ms(route.get('updateTime'))} by {route.get('updateUser')}"),
+    ]
+
+
+# -- the options create and edit share -------------------------------------------------------
+
+FromOption = Annotated[
+    str | None, typer.Option("--from", metavar="WORKSPACE", help="Source workspace (this server).")
+]
+FromCarriedOption = Annotated[
+    bool, typer.Option("--from-carried", help="The source is on another server (packages in).")
+]
+FromIdOption = Annotated[
+    str | None,
+    typer.Option("--from-id", metavar="ID", help="With --from-carried: the source workspace id."),
+]
+ToOption = Annotated[
+    str | None, typer.Option("--to", metavar="WORKSPACE", help="Target workspace (this server).")
+]
+ToCarriedOption = Annotated[
+    bool, typer.Option("--to-carried", help="The target is on another server (packages out).")
+]
+AllOption = Annotated[bool, typer.Option("--all", help="Every job of the source.")]
+FolderOption = Annotated[
+    list[str] | None, typer.Option("--folder", metavar="FOLDER", help="Jobs in FOLDER (repeat).")
+]
+TagOption = Annotated[
+    list[str] | None, typer.Option("--tag", metavar="TAG", help="Jobs tagged TAG (repeat).")
+]
+JobOption = Annotated[
+    list[str] | None, typer.Option("--job", metavar="NAME", help="The job NAME (repeat).")
+]
+UpstreamOption = Annotated[
+    bool | None,
+    typer.Option("--upstream/--no-upstream", help="Jobs the selected ones depend on travel too."),
+]
+ProfileOption = Annotated[
+    str | None,
+    typer.Option("--profile", metavar="NAME", help="Environment profile of the target workspace."),
+]
+PolicyOption = Annotated[
+    PolicyName | None, typer.Option("--policy", help="Objects the target has already.")
+]
+PropagateOption = Annotated[
+    bool | None,
+    typer.Option("--propagate-deletes/--keep-deletes", help="Delete what the source deleted."),
+]
+DriftOption = Annotated[
+    DriftName | None, typer.Option("--on-drift", help="Objects changed in the target since.")
+]
+SchedulingOption = Annotated[
+    SchedulingName | None, typer.Option("--scheduling", help="Scheduled jobs to overwrite.")
+]
+ModeOption = Annotated[ModeName | None, typer.Option("--mode", help="All or nothing, or not.")]
+SignatureOption = Annotated[
+    bool | None,
+    typer.Option("--require-signature/--no-require-signature", help="Refuse unsigned packages."),
+]
+DescriptionOption = Annotated[
+    str | None, typer.Option("--description", metavar="TEXT", help="What the route is for.")
+]
+
+
+def _save(ctx: typer.Context, name: str, document: dict[str, Any], json_mode: bool) -> None:
+    s = session(ctx, json_mode)
+    answer = mapping(s.client().call("PUT", f"/routes/{segment(name)}", document))
+    _show(s, answer, f"Saved route '{name}' version {answer.get('version')}.")
+
+
+@app.command("create")
+def create_route(
+    ctx: typer.Context,
+    name: RouteName,
+    source: FromOption = None,
+    from_carried: FromCarriedOption = False,
+    from_id: FromIdOption = None,
+    target: ToOption = None,
+    to_carried: ToCarriedOption = False,
+    every: AllOption = False,
+    folder: FolderOption = None,
+    tag: TagOption = None,
+    job: JobOption = None,
+    upstream: UpstreamOption = None,
+    profile: ProfileOption = None,
+    policy: PolicyOption = None,
+    propagate_deletes: PropagateOption = None,
+    on_drift: DriftOption = None,
+    scheduling: SchedulingOption = None,
+    mode: ModeOption = None,
+    require_signature: SignatureOption = None,
+    description: DescriptionOption = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", "-f", metavar="FILE", help="The route document (JSON or YAML)."),
+    ] = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Create a route (project admins): --from and --to (or their -carried forms), the jobs
+    (--all, --folder, --tag or --job; default every job), the profile and the import's
+    settings; options given beside -f override the file's."""
+    base: dict[str, Any] = {}
+    if file is not None:
+        loaded = load_profile_text(file.expanduser().read_bytes())
+        if not isinstance(loaded, dict):
+            raise CliUsageError(f"{file} must hold one route document (a JSON object).")
+        base = loaded
+    changes = _changes(locals())
+    _save(ctx, name, _merged(base, changes), json_mode)
+
+
+@app.command("edit")
+def edit_route(
+    ctx: typer.Context,
+    name: RouteName,
+    source: FromOption = None,
+    from_carried: FromCarriedOption = False,
+    from_id: FromIdOption = None,
+    target: ToOption = None,
+    to_carried: ToCarriedOption = False,
+    every: AllOption = False,
+    folder: FolderOption = None,
+    tag: TagOption = None,
+    job: JobOption = None,
+    upstream: UpstreamOption = None,
+    profile: ProfileOption = None,
+    policy: PolicyOption = None,
+    propagate_deletes: PropagateOption = None,
+    on_drift: DriftOption = None,
+    scheduling: SchedulingOption = None,
+    mode: ModeOption = None,
+    require_signature: SignatureOption = None,
+    description: DescriptionOption = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Change the settings named (the others stay) and save the route as a new version."""
+    changes = _changes(locals())
+    if not changes:
+        raise CliUsageError(f"Name what to change in route '{name}' (see --help).")
+    s = session(ctx, json_mode)
+    current = mapping(s.client().get(f"/routes/{segment(name)}"))
+    _save(ctx, name, _merged(current, changes), json_mode)
+
+
+@app.command("show")
+def show_route(
+    ctx: typer.Context,
+    name: RouteName,
+    version: Annotated[
+        int | None, typer.Option("--version", min=1, metavar="N", help="An older version.")
+    ] = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Show a route's settings (the newest version unless --version)."""
+    s = session(ctx, json_mode)
+    answer = mapping(s.client().get(f"/routes/{segment(name)}", version=version))
+    _show(s, answer, f"Route '{name}':")
+
+
+@app.command("list")
+def list_routes(ctx: typer.Context, json_mode: JsonOption = False) -> None:
+    """List the project's routes (newest version of each)."""
+    columns: list[Column] = [
+        ("route", "name", None),
+        ("version", "version", None),
+        ("from", "source", lambda end: mapping(end).get("workspace") or "carried"),
+        ("to", "target", lambda end: mapping(end).get("workspace") or "carried"),
+        ("updated (UTC)", "updateTime", epoch_ms),
+        ("by", "updateUser", None),
+    ]
+    list_answer(session(ctx, json_mode), "/routes", "routes", columns, "No routes.")
+
+
+@app.command("versions")
+def route_versions(ctx: typer.Context, name: RouteName, json_mode: JsonOption = False) -> None:
+    """Every saved version of a route, newest first."""
+    columns: list[Column] = [
+        ("version", "version", None),
+        ("updated (UTC)", "updateTime", epoch_ms),
+        ("by", "updateUser", None),
+        ("description", "description", None),
+    ]
+    s = session(ctx, json_mode)
+    list_answer(s, f"/routes/{segment(name)}/versions", "versions", columns, "No versions.")
+
+
+@app.command("delete")
+def delete_route(ctx: typer.Context, name: RouteName, json_mode: JsonOption = False) -> None:
+    """Remove a route and all its versions (project admins)."""
+    s = session(ctx, json_mode)
+    s.client().call("DELETE", f"/routes/{segment(name)}")
+    s.output.result({"deleted": name}, f"Deleted route '{name}'.")

@@ -1,0 +1,79 @@
+"""Where a job came from: its ledger row with what the import task, the rollbacks and the
+workspaces know about it, in one query (a job's provenance, ``services/definitions``)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from sqlalchemy import and_, select
+
+from jobferry.domain.enums import ObjectKind
+from jobferry.storage.importing.ledger import LedgerRow, row_of
+from jobferry.storage.importing.tables import promotion_ledger
+from jobferry.storage.tables import import_rollbacks, jobs, system_tasks, workspaces
+from jobferry.storage.tx import Tx
+
+
+class JobOrigin(NamedTuple):
+    """A job as its provenance needs it: its development state now and, when an import from
+    another workspace wrote it, the ledger row of that import with what else is known of it."""
+
+    document: str
+    """The job's development state now."""
+    ledger: LedgerRow | None
+    """``None``: no import from another workspace wrote it (or the rollback of one forgot it)."""
+    source_workspace: str | None
+    """The source workspace's name, when it is a workspace of this server."""
+    imported_by: str | None
+    """Who started the import task."""
+    import_request: str | None
+    """The import's request as its task keeps it (JSON)."""
+    rolled_back: tuple[int, str] | None
+    """(when, by whom) the import that wrote the ledger row was rolled back."""
+
+
+def job_origin(tx: Tx, workspace_id: str, name: str) -> JobOrigin | None:
+    """Job ``name`` of the workspace and where it came from; ``None``: no such job."""
+    j, t, tasks, r = jobs.c, promotion_ledger.c, system_tasks.c, import_rollbacks.c
+    ledger = and_(
+        t.target_workspace_id == j.workspace_id,
+        t.kind == ObjectKind.JOB.value,
+        t.target_uid == j.uid,
+    )
+    query = (
+        select(
+            j.document.label("job_document"),
+            *promotion_ledger.c,
+            workspaces.c.name.label("source_workspace_name"),
+            tasks.created_by.label("task_created_by"),
+            tasks.request.label("task_request"),
+            r.rolled_back_at,
+            r.rolled_back_by,
+        )
+        .select_from(
+            jobs.outerjoin(promotion_ledger, ledger)
+            .outerjoin(workspaces, workspaces.c.id == t.source_workspace_id)
+            .outerjoin(system_tasks, tasks.id == t.task_id)
+            .outerjoin(import_rollbacks, r.task_id == t.task_id)
+        )
+        .where(j.workspace_id == workspace_id, j.name == name)
+        # Nothing makes a target object's ledger row unique: should two sources each hold one
+        # for the job, the newest import is where it came from.
+        .order_by(t.recorded_at.desc())
+        .limit(1)
+    )
+    found = tx.conn.execute(query).first()
+    if found is None:
+        return None
+    m = found._mapping
+    if m["task_id"] is None:
+        return JobOrigin(m["job_document"], None, None, None, None, None)
+    rolled_back = m["rolled_back_at"]
+    return JobOrigin(
+        m["job_document"],
+        row_of(found),
+        m["source_workspace_name"],
+        m["task_created_by"],
+        m["task_request"],
+        None if rolled_back is None else (int(rolled_back), str(m["rolled_back_by"])),
+    )

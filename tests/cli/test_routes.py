@@ -1,0 +1,93 @@
+"""``jobferry routes``: create, show, edit, list, version and delete routes against a real server.
+
+Routes belong to the project, which the test process's server shares between tests: each test
+names its routes uniquely."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from support.cli import Cli
+
+
+def _name() -> str:
+    return f"route-{uuid.uuid4().hex[:8]}"
+
+
+def test_a_route_is_created_shown_edited_and_deleted(cli: Cli) -> None:
+    route, prod = _name(), cli.remote.new_workspace("prod")
+    made = cli.json(
+        "routes",
+        "create",
+        route,
+        "--from",
+        cli.workspace,
+        "--to",
+        prod,
+        "--folder",
+        "/sales",
+        "--policy",
+        "overwrite",
+        "--scheduling",
+        "pause-and-restore",
+    )
+    assert made["version"] == 1
+    assert made["source"] == {"workspace": cli.workspace}
+    assert made["selection"] == {"kind": "FOLDERS", "values": ["/sales"], "withUpstream": True}
+    assert (made["scheduling"], made["onDrift"]) == ("PAUSE_AND_RESTORE", "FAIL")
+    human = cli("routes", "show", route)
+    assert human.exit_code == 0, human.output
+    for words in ("folders: /sales and their upstream jobs", "pause-and-restore", "on-drift"):
+        assert words in human.stdout, human.stdout
+    edited = cli.json("routes", "edit", route, "--on-drift", "keep-target", "--no-upstream")
+    assert edited["version"] == 2
+    assert edited["onDrift"] == "KEEP_TARGET"
+    assert edited["scheduling"] == "PAUSE_AND_RESTORE"  # not named: kept
+    assert edited["selection"] == {"kind": "FOLDERS", "values": ["/sales"], "withUpstream": False}
+    assert cli.json("routes", "show", route, "--version", "1")["onDrift"] == "FAIL"
+    versions = cli.json("routes", "versions", route)["versions"]
+    assert [v["version"] for v in versions] == [2, 1]
+    assert route in [r["name"] for r in cli.json("routes", "list")["routes"]]
+    deleted = cli("routes", "delete", route)
+    assert deleted.exit_code == 0, deleted.output
+    assert f"Deleted route '{route}'" in deleted.stdout
+    gone = cli("routes", "show", route)
+    assert gone.exit_code == 1
+    assert "DLF.9040" in gone.stderr
+
+
+def test_a_route_from_a_file_with_a_carried_target(cli: Cli, tmp_path: Path) -> None:
+    route = _name()
+    document = tmp_path / "route.yaml"
+    document.write_text(f"source: {{workspace: {cli.workspace}}}\npropagateDeletes: true\n")
+    made = cli.json("routes", "create", route, "-f", str(document), "--to-carried")
+    assert made["target"] == {"carried": True}
+    assert made["propagateDeletes"] is True
+    assert "carried (another server)" in cli("routes", "show", route).stdout
+
+
+def test_refusals_name_the_rule_and_change_nothing(cli: Cli) -> None:
+    route = _name()
+    both = cli("routes", "create", route, "--to", cli.workspace, "--to-carried")
+    assert both.exit_code == 2
+    assert "not both" in both.output
+    ways = cli(
+        "routes",
+        "create",
+        route,
+        "--from",
+        cli.workspace,
+        "--to-carried",
+        "--all",
+        "--job",
+        "daily_sales",
+    )
+    assert ways.exit_code == 2
+    assert "one way" in ways.output
+    same = cli("routes", "create", route, "--from", cli.workspace, "--to", cli.workspace)
+    assert same.exit_code == 1
+    assert "different workspaces" in same.stderr
+    nothing = cli("routes", "edit", route)
+    assert nothing.exit_code == 2
+    assert route not in [r["name"] for r in cli.json("routes", "list")["routes"]]
