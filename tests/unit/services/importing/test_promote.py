@@ -107,8 +107,8 @@ def test_the_undo_names_what_the_import_learns_and_the_old_name_of_a_rename(
                     [], [], None, None, uid="src-1", raw="{}", previous_name="a_job")  # fmt: skip
     with services.db.transaction(readonly=True) as tx:
         target = LocalWorkspace(tx, scope).writer()
-        with_source = Promotion(target, scope, "ws-src", "task-1", Stamp(1, "admin"))
-        without = Promotion(target, scope, None, "task-1", Stamp(1, "admin"))
+        with_source = Promotion(target, scope, "ws-src", "task-1", Stamp(1, "admin"), "ab" * 32)
+        without = Promotion(target, scope, None, "task-1", Stamp(1, "admin"), "ab" * 32)
         undo = with_source.undo(record, paused="SCHEDULING")
         assert without.undo(record._replace(action="CREATE", previous_name=None)) is None
     assert undo is not None
