@@ -8,7 +8,6 @@ the import service does; the plan's lines are read back from its working set in 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
@@ -22,79 +21,21 @@ from jobferry.domain.enums import (
     TargetStatus,
 )
 from jobferry.domain.profile import parse_time_zone_move
-from jobferry.package.reader import PackageReader, read_package
+from jobferry.package.reader import read_package
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from jobferry.services.importing.local import LocalWorkspace
-from jobferry.services.importing.model import PlanOutcome, Record
-from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.transform import Transform, transform_object
-from jobferry.storage.importing.workset import Workset
 from support.builders import make_job, make_script
 from support.console import add_connections, admin_scope
 from support.packages import write_package
+from support.planning import create_what_jobs_use, plan_of
 
 
 @pytest.fixture
 def scope(services: Services) -> Scope:
     """The default workspace, with the connections the package's jobs use."""
     return add_connections(services, admin_scope(services), "dws_conn", "ssh_conn")
-
-
-class Plan:
-    """A plan's outcome with its lines, in plan order."""
-
-    def __init__(self, outcome: PlanOutcome, records: list[tuple[Record, list[bytes]]]) -> None:
-        self.outcome = outcome
-        self.problems = outcome.problems
-        self.lines = [record.line(late) for record, late in records]
-        self.records = {record.name: record for record, _ in records}
-
-    def counts(self) -> dict[str, int]:
-        return self.outcome.counts
-
-    def line(self, name: str) -> dict[str, Any]:
-        return next(line for line in self.lines if line["name"] == name)
-
-
-def plan_of(
-    services: Services,
-    scope: Scope,
-    package: Path,
-    **options: Any,
-) -> Plan:
-    """Plan ``package`` into the scope's workspace with an import request of ``options``."""
-    request = ImportRequest(path="upload://test", **options)
-    with (
-        PackageReader(package) as reader,
-        Workset(None) as workset,
-        services.db.transaction(readonly=True) as tx,
-    ):
-        outcome = Planner(
-            PlanContext(
-                LocalWorkspace(tx, scope).reader(lock_rows=False), scope, request, max_nodes=200
-            ),
-            reader,
-            workset,
-        ).run()
-        stored = workset.records(outcome.order)
-        records = [(Record.unpacked(stored[s][0]), stored[s][1]) for s in outcome.order]
-    return Plan(outcome, records)
-
-
-def create_what_jobs_use(services: Services, scope: Scope, package: Path) -> None:
-    """The package's scripts and resources, created in the scope's workspace as they are."""
-    for obj in read_package(package).objects:
-        if obj.kind == ObjectKind.SCRIPT:
-            services.scripts.create(scope, dict(obj.document))
-        elif obj.kind == ObjectKind.RESOURCE:
-            services.resources.create(scope, dict(obj.document))
-
-
-def actions(plan: Plan) -> list[tuple[str, str, str]]:
-    """(kind, name, action) of every planned object, in the plan's order."""
-    return [(line["kind"], line["name"], line["action"]) for line in plan.lines]
 
 
 def test_an_empty_workspace_gets_everything_created_dependencies_first(
@@ -108,7 +49,7 @@ def test_an_empty_workspace_gets_everything_created_dependencies_first(
     plan = plan_of(services, scope, package)
 
     assert plan.problems == []
-    assert actions(plan) == [
+    assert plan.actions() == [
         ("script", "daily_sales_sh", "CREATE"),
         ("script", "daily_sales_sql", "CREATE"),
         ("script", "load_orders_sh", "CREATE"),
@@ -150,7 +91,7 @@ def test_skip_policy_keeps_what_differs(services: Services, scope: Scope, tmp_pa
 
     plan = plan_of(services, scope, package, same_name_policy=SameNamePolicy.SKIP)
 
-    assert ("script", "daily_sales_sql", "SKIP") in actions(plan)
+    assert ("script", "daily_sales_sql", "SKIP") in plan.actions()
     assert plan.problems == []
 
 
@@ -318,7 +259,7 @@ def test_jobs_upstream_of_the_target_s_own_still_go_upstream_first(
     plan = plan_of(services, scope, package)
 
     assert plan.problems == []
-    jobs = [name for kind, name, _ in actions(plan) if kind == "job"]
+    jobs = [name for kind, name, _ in plan.actions() if kind == "job"]
     assert jobs == ["zeta_job", "alpha_job"]  # by name alone it would be the other way round
 
 

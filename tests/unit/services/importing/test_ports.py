@@ -4,9 +4,7 @@
 ``jobferry.services.importing.ports`` alone: no database, no transaction, no ``services``
 fixture. The planner plans a package against it and the applier writes the plan into it; were
 the pipeline to reach past the port into storage, there would be nothing there to reach.
-
-The last tests read from sources other than a package file: a workspace of this server, a
-folder of definition files.
+(The sources, the other port, are tested in ``test_sources.py``.)
 """
 
 from __future__ import annotations
@@ -21,24 +19,12 @@ import pytest
 
 from jobferry.domain.connections import secret_role
 from jobferry.domain.enums import PlanAction, ProblemReason, Role, SchedulingPolicy
-from jobferry.errors import InvalidRequestError
-from jobferry.package.reader import PackageReader, ReadLimits, read_package
-from jobferry.services.container import Services
+from jobferry.package.reader import PackageReader, read_package
 from jobferry.services.context import Actor, Scope
 from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.apply import Applier, apply_plan
-from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import package_source
-from jobferry.services.importing.model import PlanOutcome, Record
-from jobferry.services.importing.planner import PlanContext, Planner
-from jobferry.services.importing.ports import (
-    ImportTarget,
-    OpenedPackage,
-    TargetReader,
-    TargetWriter,
-)
-from jobferry.services.importing.request import ImportRequest
-from jobferry.services.importing.sources import FolderSource, WorkspaceSource
+from jobferry.services.importing.ports import TargetReader, TargetWriter
 from jobferry.services.workspaces.profiles import ResolvedProfile
 from jobferry.storage.importing.ledger import LedgerRow, Packed
 from jobferry.storage.importing.target import TargetObject
@@ -46,8 +32,8 @@ from jobferry.storage.importing.workset import Workset
 from jobferry.storage.records import JobRecord, VersionRecord, WorkspaceRecord
 from jobferry.storage.rows import ChangeRow, JobRow, ResourceRow, ScriptRow, Stamp
 from support.builders import make_job
-from support.console import add_connections, admin_scope, seed
-from support.packages import objects_for, write_package
+from support.packages import write_package
+from support.planning import overwriting, plan_into, planned_actions
 
 WORKSPACE = WorkspaceRecord("ws-memory", "project-1", "memory", False, "soft", False, 0)
 SCOPE = Scope(Actor(1, "admin", "project-1", True), WORKSPACE, Role.ADMIN)
@@ -257,24 +243,6 @@ class MemoryWorkspace:
         self.log.append((action, kind, name[:8]))
 
 
-def _request(**options: Any) -> ImportRequest:
-    return ImportRequest(path="upload://test", same_name_policy="OVERWRITE", **options)
-
-
-def _plan(
-    target: ImportTarget, reader: OpenedPackage, workset: Workset, **options: Any
-) -> PlanOutcome:
-    request = _request(**options)
-    context = PlanContext(target.reader(lock_rows=True), target.scope, request, max_nodes=200)
-    return Planner(context, reader, workset).run()
-
-
-def _actions(plan: PlanOutcome, workset: Workset) -> dict[tuple[str, str], str]:
-    stored = workset.records(plan.order)
-    records = [Record.unpacked(stored[seq][0]) for seq in plan.order]
-    return {(r.kind, r.name): r.action for r in records}
-
-
 @pytest.fixture
 def package(tmp_path: Path) -> Path:
     """Two jobs (daily_sales, weekly_sales) with the scripts and resource they use."""
@@ -297,8 +265,8 @@ def test_the_planner_plans_against_any_implementation_of_the_target_port(
     package: Path, workspace: MemoryWorkspace
 ) -> None:
     with PackageReader(package) as reader, Workset(None) as workset:
-        plan = _plan(workspace, reader, workset)
-        actions = _actions(plan, workset)
+        plan = plan_into(workspace, reader, workset)
+        actions = planned_actions(plan, workset)
     assert actions == {
         ("script", "daily_sales_sql"): PlanAction.CREATE,
         ("script", "daily_sales_sh"): PlanAction.UNCHANGED,
@@ -320,7 +288,7 @@ def test_the_target_port_answers_locked_tags_and_missing_connections(
     workspace.locked_tags.add("daily")
     workspace.environment.discard(("connection", "ssh_conn"))
     with PackageReader(package) as reader, Workset(None) as workset:
-        plan = _plan(workspace, reader, workset, scheduling=SchedulingPolicy.PAUSE_AND_RESTORE)
+        plan = plan_into(workspace, reader, workset, scheduling=SchedulingPolicy.PAUSE_AND_RESTORE)
     found = {(p.reason, p.name, p.reference) for p in plan.problems}
     assert (ProblemReason.LOCKED_TAG, "daily_sales", None) in found
     assert (ProblemReason.MISSING_REFERENCE, "daily_sales", ("connection", "ssh_conn")) in found
@@ -331,15 +299,15 @@ def test_the_applier_writes_a_plan_through_the_target_port_and_a_new_plan_finds_
 ) -> None:
     scheduling = SchedulingPolicy.PAUSE_AND_RESTORE
     with PackageReader(package) as reader, Workset(None) as workset:
-        plan = _plan(workspace, reader, workset, scheduling=scheduling)
+        plan = plan_into(workspace, reader, workset, scheduling=scheduling)
         assert plan.problems_total == 0
-        request = _request(scheduling=scheduling)
+        request = overwriting(scheduling=scheduling)
         source = package_source(reader).workspace_id
         applier = Applier(
             workspace.writer(), SCOPE, request, "task-1", source, package_sha256=reader.sha256
         )
         outcome = apply_plan(applier, plan, workset, reader.sha256)
-        names = {name for _, name in _actions(plan, workset)}
+        names = {name for _, name in planned_actions(plan, workset)}
     assert (outcome.written, outcome.failed) == (6, 0)
     log = workspace.log
     # The scheduled job is stopped, overwritten and started again, in that order.
@@ -355,67 +323,5 @@ def test_the_applier_writes_a_plan_through_the_target_port_and_a_new_plan_finds_
     assert len(workspace.ledger) == 7  # every object of the package, the unchanged one too
 
     with PackageReader(package) as reader, Workset(None) as workset:
-        again = _plan(workspace, reader, workset)
-        assert set(_actions(again, workset).values()) == {PlanAction.UNCHANGED}
-
-
-def test_a_workspace_of_this_server_is_a_source_read_as_its_exported_package(
-    services: Services, tmp_path: Path
-) -> None:
-    source = admin_scope(services)
-    seed(services, source)
-    admin = source.actor
-    prod = services.accounts.create_workspace(admin, admin.project_id, "prod")
-    target = add_connections(services, admin_scope(services, prod), "dws_conn", "ssh_conn")
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    workspace = WorkspaceSource(services.db, source, ReadLimits(), scratch)
-    assert workspace.title() == f"workspace '{source.workspace.name}'"
-    with (
-        workspace.open() as reader,
-        Workset(None) as workset,
-        services.db.transaction(readonly=True) as tx,
-    ):
-        assert package_source(reader).workspace_id == source.workspace.id
-        assert package_source(reader).inventory == {"job", "script", "resource"}
-        plan = _plan(LocalWorkspace(tx, target), reader, workset)
-        actions = _actions(plan, workset)
-    assert actions == {
-        ("script", "daily_sales_sql"): PlanAction.CREATE,
-        ("script", "daily_sales_sh"): PlanAction.CREATE,
-        ("resource", "udf_jar"): PlanAction.CREATE,
-        ("job", "daily_sales"): PlanAction.CREATE,
-    }
-    assert plan.problems_total == 0
-    assert list(scratch.iterdir()) == []  # the scratch package is gone
-
-
-def test_a_folder_of_definitions_is_a_source_packed_then_read(tmp_path: Path) -> None:
-    folder = tmp_path / "definitions"
-    for kind, name, document in objects_for(make_job("daily_sales")):
-        path = folder / f"{kind}s" / f"{name}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dump(document))
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    source = FolderSource(folder, ReadLimits(), scratch)
-    target = MemoryWorkspace({("connection", "dws_conn"), ("connection", "ssh_conn")})
-    with source.open() as reader, Workset(None) as workset:
-        assert package_source(reader).workspace_id is None  # a folder's objects match by name
-        plan = _plan(target, reader, workset)
-        actions = _actions(plan, workset)
-    assert actions == {
-        ("script", "daily_sales_sql"): PlanAction.CREATE,
-        ("script", "daily_sales_sh"): PlanAction.CREATE,
-        ("resource", "udf_jar"): PlanAction.CREATE,
-        ("job", "daily_sales"): PlanAction.CREATE,
-    }
-    assert list(scratch.iterdir()) == []
-
-
-def test_a_folder_with_a_broken_file_is_refused_naming_it(tmp_path: Path) -> None:
-    (tmp_path / "jobs").mkdir()
-    (tmp_path / "jobs" / "broken.json").write_text("{not json")
-    source = FolderSource(tmp_path, ReadLimits(), tmp_path)
-    with pytest.raises(InvalidRequestError, match=r"jobs/broken\.json"), source.open():
-        pass
+        again = plan_into(workspace, reader, workset)
+        assert set(planned_actions(again, workset).values()) == {PlanAction.UNCHANGED}

@@ -1,0 +1,66 @@
+"""The export use cases (``services.exporting.service``) without HTTP: a single job's package
+and a batch's, the batch cap, name-list exports refused until every name matches, and a
+background workspace export kept in the download center and remembered as the last."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobferry.domain.enums import TaskStatus
+from jobferry.errors import InvalidRequestError, JobNotFoundError
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.exporting.options import ExportRequest, parse_background_export
+from support.console import admin_scope, seed
+from support.exporting import entries
+
+
+@pytest.fixture
+def scope(services: Services) -> Scope:
+    scope = admin_scope(services)
+    seed(services, scope, ("a_job", "b_job"))
+    return scope
+
+
+def test_a_job_is_exported_with_what_it_uses(services: Services, scope: Scope) -> None:
+    outcome = services.exports.export_job(scope, "a_job", ExportRequest())
+    assert outcome.file_name == "DLF_a_job.zip"
+    assert outcome.data is not None
+    assert "jobs/a_job.job" in entries(outcome.data)
+    assert "scripts/a_job_sql.script" in entries(outcome.data)
+    assert "jobs/b_job.job" not in entries(outcome.data)
+    with pytest.raises(JobNotFoundError):
+        services.exports.export_job(scope, "no_job", ExportRequest())
+
+
+def test_a_batch_gets_a_folder_per_job_up_to_its_cap(services: Services, scope: Scope) -> None:
+    outcome = services.exports.export_batch(scope, ExportRequest(names=("a_job", "b_job")))
+    assert outcome.file_name == "jobs.zip"
+    assert outcome.data is not None
+    assert {"jobs/a_job/a_job.job", "jobs/b_job/b_job.job"} <= set(entries(outcome.data))
+    services.exports.settings = services.settings.model_copy(update={"export_batch_max_jobs": 1})
+    with pytest.raises(InvalidRequestError, match="at most 1"):
+        services.exports.export_batch(scope, ExportRequest(names=("a_job", "b_job")))
+
+
+def test_a_name_list_export_is_refused_until_every_name_matches(
+    services: Services, scope: Scope
+) -> None:
+    request = parse_background_export({"mode": "names", "names": ["a_job", "A_JOB", "nope"]})
+    with pytest.raises(InvalidRequestError, match="Matched 1, failed 2") as refused:
+        services.exports.prepare(scope, request)
+    reasons = {d["name"]: d["reason"] for d in refused.value.context["details"]}
+    assert "did you mean 'a_job'" in reasons["A_JOB"]
+    assert set(reasons) == {"A_JOB", "nope"}
+
+
+def test_a_workspace_export_lands_in_the_download_center(services: Services, scope: Scope) -> None:
+    prepared = services.exports.prepare(scope, parse_background_export({"mode": "workspace"}))
+    services.exports.run(prepared)
+
+    task = services.tasks.show(scope, prepared.task_id)
+    assert task.status is TaskStatus.SUCCESSFUL, task.message
+    assert task.outcome["jobs"] == 2
+    assert task.outcome["fileName"].startswith(f"{scope.workspace.name}_workspace_")
+    since = parse_background_export({"mode": "workspace", "changed": "sinceLastExport"})
+    assert services.exports.prepare(scope, since).since is not None

@@ -1,0 +1,137 @@
+"""Deciding one matched object (``services.importing.decide``), without a database: CREATE,
+UNCHANGED, SKIP, OVERWRITE and RENAME against the target's definition, target-owned fields kept,
+and drift (a change made in the target since the last import wrote the object) under each
+``onDrift`` policy, with where each change of the diff comes from."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from typing import Any
+
+from jobferry.domain.enums import DriftPolicy, ObjectKind, PlanAction, SameNamePolicy
+from jobferry.domain.fieldpaths import parse_field_path
+from jobferry.services.definitions.documents import dump
+from jobferry.services.importing.decide import change_lines, decide, drift_lines
+from jobferry.services.importing.model import PlannedObject
+from jobferry.services.importing.request import ImportRequest
+from jobferry.storage.importing.ledger import LedgerRow
+from jobferry.storage.importing.target import TargetObject
+from support.builders import make_job
+
+OVERWRITE = ImportRequest(path="upload://p", same_name_policy=SameNamePolicy.OVERWRITE)
+EXPRESSION = (parse_field_path("schedule.cron.expression"),)
+
+
+def item(document: dict[str, Any], **fields: Any) -> PlannedObject:
+    return PlannedObject(ObjectKind.JOB, document["name"], "jobs/x.job", document, **fields)
+
+
+def target(document: dict[str, Any], name: str | None = None) -> TargetObject:
+    return TargetObject("7", name or document["name"], dump(document), "STOPPED", 1, 0, "uid-7")
+
+
+def ledger(written: dict[str, Any], source: dict[str, Any] | None = None) -> LedgerRow:
+    text = dump(written)
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    return LedgerRow("ws-src", "job", "src-1", "uid-7", written["name"], sha, text,
+                     dump(source or written), "task-1", 1)  # fmt: skip
+
+
+def test_an_object_the_target_lacks_is_created() -> None:
+    planned = item(make_job())
+    decide(planned, OVERWRITE, ())
+    assert planned.action is PlanAction.CREATE
+    assert planned.changes == []
+
+
+def test_the_same_definition_is_unchanged_even_with_server_fields_and_another_key_order() -> None:
+    job = make_job()
+    stored = {"id": 12, "createTime": 3, **dict(reversed(list(job.items())))}
+    planned = item(make_job(), target=target(stored))
+    decide(planned, OVERWRITE, ())
+    assert planned.action is PlanAction.UNCHANGED
+
+
+def test_a_changed_definition_is_skipped_under_skip_and_overwritten_with_its_diff_otherwise() -> (
+    None
+):
+    skipped = item(make_job(description="new"), target=target(make_job()))
+    decide(skipped, ImportRequest(path="upload://p", same_name_policy=SameNamePolicy.SKIP), ())
+    assert skipped.action is PlanAction.SKIP
+
+    planned = item(make_job(description="new"), target=target(make_job()))
+    decide(planned, OVERWRITE, ())
+    assert planned.action is PlanAction.OVERWRITE
+    assert [(c.path, c.op, c.after) for c in planned.changes] == [("description", "added", "new")]
+
+
+def test_an_object_matched_under_another_name_is_renamed_even_when_nothing_else_differs() -> None:
+    renamed = {**make_job("old_name"), "name": "new_name"}
+    planned = item(renamed, target=target(make_job("old_name")))
+    planned.previous_name = "old_name"
+    decide(planned, OVERWRITE, ())
+    assert planned.action is PlanAction.RENAME
+    assert planned.changes == []  # the name itself is not a change of the diff
+
+
+def test_target_owned_fields_keep_the_target_s_values_and_are_listed_as_kept() -> None:
+    package = make_job()
+    package["schedule"]["cron"]["expression"] = "0 0 1 * * ?"
+    planned = item(package, target=target(make_job()))
+    decide(planned, OVERWRITE, EXPRESSION)
+
+    assert planned.action is PlanAction.UNCHANGED  # the only difference is the target's to make
+    assert planned.document["schedule"]["cron"]["expression"] == "0 30 2 * * ?"
+    assert planned.kept == [("schedule.cron.expression", "0 0 1 * * ?", "0 30 2 * * ?")]
+
+
+def _drifted(policy: DriftPolicy, owned: tuple[Any, ...] = ()) -> PlannedObject:
+    """The last import wrote make_job(); the target then changed its owner; the package now
+    brings a new description."""
+    in_target = make_job(basicConfig={"owner": "bob", "priority": 0, "tags": ["daily"]})
+    planned = item(make_job(description="new"), target=target(in_target), ledger=ledger(make_job()))
+    planned.raw = dump(make_job(description="new"))
+    decide(planned, replace(OVERWRITE, on_drift=policy), owned)
+    return planned
+
+
+def test_a_change_made_in_the_target_since_the_last_import_is_drift() -> None:
+    failing = _drifted(DriftPolicy.FAIL)
+    assert failing.action is PlanAction.OVERWRITE
+    assert [line["path"] for line in drift_lines(failing)] == ["basicConfig.owner"]
+
+    assert _drifted(DriftPolicy.KEEP_TARGET).action is PlanAction.SKIP
+    taken = _drifted(DriftPolicy.TAKE_PACKAGE)
+    assert taken.action is PlanAction.OVERWRITE
+    assert taken.drift is not None
+
+
+def test_a_change_to_a_target_owned_field_is_not_drift() -> None:
+    planned = _drifted(DriftPolicy.KEEP_TARGET, (parse_field_path("basicConfig.owner"),))
+    assert planned.drift is None
+    assert planned.action is PlanAction.OVERWRITE
+
+
+def test_no_drift_when_the_target_still_holds_what_the_last_import_wrote() -> None:
+    planned = item(
+        make_job(description="new"), target=target(make_job()), ledger=ledger(make_job())
+    )
+    decide(planned, replace(OVERWRITE, on_drift=DriftPolicy.KEEP_TARGET), ())
+    assert planned.action is PlanAction.OVERWRITE
+    assert planned.drift is None
+
+
+def test_each_change_says_where_it_comes_from_and_canvas_moves_are_cosmetic() -> None:
+    planned = _drifted(DriftPolicy.TAKE_PACKAGE)
+    lines = {line["path"]: line for line in change_lines(planned)}
+    assert lines["description"]["origin"] == "source"  # the source changed it
+    assert lines["basicConfig.owner"]["origin"] == "target"  # undoes the target's change
+
+    moved = make_job()
+    moved["nodes"][0]["location"] = {"x": "99", "y": "20"}
+    cosmetic = item(moved, target=target(make_job()))
+    decide(cosmetic, OVERWRITE, ())
+    [line] = change_lines(cosmetic)
+    assert line["cosmetic"] is True
+    assert "origin" not in line  # no ledger: nothing to tell origins apart by

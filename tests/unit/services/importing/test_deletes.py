@@ -1,0 +1,140 @@
+"""What an import deletes (``services.importing.deletes``): with ``propagateDeletes`` only,
+only what the target received from the package's source and the source no longer has (a kind
+held whole and not listed, or listed as deleted), downstream jobs first, and with problems when
+a deleted job is scheduled or still used; and names held by objects that do not go away."""
+
+from __future__ import annotations
+
+import marshal
+from pathlib import Path
+from typing import Any
+
+from jobferry.domain.enums import PlanAction, ProblemReason, SchedulingPolicy
+from jobferry.package.reader import PackageReader
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.importing.deletes import Deletes, name_conflicts
+from jobferry.services.importing.local import LocalWorkspace
+from jobferry.services.importing.matching import Matcher, package_source
+from jobferry.services.importing.model import Problem, Record
+from jobferry.services.importing.request import ImportRequest
+from jobferry.storage.importing.workset import Workset
+from support.builders import make_job
+from support.planning import (
+    import_package,
+    jobs_with_dependencies,
+    uid_of,
+    workspace,
+    write_objects,
+)
+
+
+def deletes_of(
+    services: Services, scope: Scope, package: Path, **asked: Any
+) -> list[tuple[Record, list[Problem]]]:
+    """The DELETE records (and their problems) of importing ``package`` into the scope's
+    workspace, with propagateDeletes unless told otherwise."""
+    request = ImportRequest(path="upload://p", **({"propagate_deletes": True} | asked))
+    with (
+        PackageReader(package) as reader,
+        Workset(None) as workset,
+        services.db.transaction(readonly=True) as tx,
+    ):
+        target = LocalWorkspace(tx, scope).reader(lock_rows=False)
+        matcher = Matcher(target, package_source(reader), reader, request)
+        planned = Deletes(scope, request, matcher, workset).plan(1)
+    return [(record, problems) for _, record, problems in planned]
+
+
+def jobs(tmp_path: Path, name: str, *named: dict[str, Any], **kw: Any) -> Path:
+    return write_objects(tmp_path / name, jobs_with_dependencies(*named), **kw)
+
+
+def depends(name: str, *upstream: str) -> dict[str, Any]:
+    job = make_job(name)
+    job["schedule"]["cron"]["dependJobs"] = {"jobs": list(upstream), "dependPeriod": "SAME"}
+    return job
+
+
+def _promoted(services: Services, tmp_path: Path, *named: dict[str, Any]) -> Scope:
+    scope = workspace(services, "prod")
+    import_package(services, scope, jobs(tmp_path, "first.zip", *named))
+    return scope
+
+
+def test_a_job_gone_from_a_kind_the_package_holds_whole_is_deleted(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = _promoted(services, tmp_path, make_job("a_job"), make_job("b_job"))
+    services.jobs.create(scope, make_job("c_job"))  # made in the target: never deleted
+    whole = jobs(tmp_path, "2.zip", make_job("a_job"), inventory=("job",))
+
+    [(record, problems)] = deletes_of(services, scope, whole)
+
+    assert (record.kind, record.name, record.action) == ("job", "b_job", PlanAction.DELETE)
+    assert record.uid == uid_of("job", "b_job")
+    assert problems == []
+    assert deletes_of(services, scope, whole, propagate_deletes=False) == []
+    # the scripts are not held whole: those b_job used stay
+    assert deletes_of(services, scope, jobs(tmp_path, "3.zip", make_job("a_job"))) == []
+
+
+def test_an_object_the_source_says_it_deleted_is_deleted(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = _promoted(services, tmp_path, make_job("a_job"), make_job("b_job"))
+    gone = (("script", uid_of("script", "b_job_sh"), "b_job_sh"),)
+    package = jobs(tmp_path, "2.zip", make_job("a_job"), deleted=gone)
+
+    [(record, problems)] = deletes_of(services, scope, package)
+
+    assert (record.kind, record.name) == ("script", "b_job_sh")
+    [problem] = problems  # b_job stays and still runs it
+    assert problem.reason is ProblemReason.IN_USE
+    assert "job(s) b_job would still use it" in problem.detail
+
+
+def test_jobs_are_deleted_downstream_first(services: Services, tmp_path: Path) -> None:
+    scope = _promoted(services, tmp_path, make_job("a_job"), depends("b_job", "a_job"))
+    package = jobs(tmp_path, "2.zip", make_job("z_job"), inventory=("job",))
+
+    found = deletes_of(services, scope, package)
+
+    assert [r.name for r, _ in found] == ["b_job", "a_job"]
+    assert all(problems == [] for _, problems in found)  # b_job goes too: a_job is not in use
+
+
+def test_a_deleted_job_still_used_or_scheduled_is_a_problem(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = _promoted(services, tmp_path, make_job("a_job"), make_job("b_job"))
+    services.jobs.create(scope, depends("c_job", "b_job"))  # the target's own, downstream
+    services.jobs.start(scope, "b_job")
+    package = jobs(tmp_path, "2.zip", make_job("a_job"), inventory=("job",))
+
+    [(record, problems)] = deletes_of(services, scope, package)
+    assert record.pause is True
+    assert [p.reason for p in problems] == [ProblemReason.SCHEDULED, ProblemReason.IN_USE]
+    assert "c_job" in problems[1].detail
+
+    pausing = SchedulingPolicy.PAUSE_AND_RESTORE
+    [(_, problems)] = deletes_of(services, scope, package, scheduling=pausing)
+    assert [p.reason for p in problems] == [ProblemReason.IN_USE]
+
+
+def test_a_name_held_by_an_object_that_stays_is_a_conflict() -> None:
+    record = Record("job", "b_job", "jobs/b_job.job", "CREATE", None, None, None, [], [], None,
+                    None)  # fmt: skip
+    with Workset(None) as workset:
+        workset.add(
+            [
+                (1, 3, "job", "b_job", "", "CREATE", record.packed(), None, "uid-held"),
+                (2, 3, "job", "c_job", "", "RENAME", record.packed(), "uid-moved", None),
+                (3, 3, "job", "d_job", "", "CREATE", record.packed(), None, "uid-moved"),
+            ]
+        )
+        [(seq, problem)] = name_conflicts(workset, "prod")
+        assert seq == 1  # d_job's name is freed: its holder is renamed away
+        assert problem.reason is ProblemReason.NAME_CONFLICT
+        assert "workspace 'prod'" in problem.detail
+        assert workset.records([1])[1][1] == [marshal.dumps(problem.packed())]

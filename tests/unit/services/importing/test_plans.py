@@ -1,0 +1,79 @@
+"""Kept plans (``services.importing.plans``): a plan stored object by object in plan order,
+its view listing the first objects inline, and its objects read back a page at a time, of one
+action or kind, or refused with what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jobferry.errors import InvalidRequestError, PlanStaleError
+from jobferry.package.reader import PackageReader
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.importing import plans
+from jobferry.services.importing.local import LocalWorkspace
+from jobferry.services.importing.planner import PlanContext, Planner
+from jobferry.services.importing.plans import PlanStore
+from jobferry.services.importing.request import ImportRequest
+from jobferry.storage.importing.workset import Workset
+from support.builders import make_job
+from support.packages import write_package
+from support.planning import workspace
+
+
+@pytest.fixture
+def scope(services: Services) -> Scope:
+    return workspace(services, "prod")
+
+
+def kept(services: Services, scope: Scope, package: Path) -> dict[str, Any]:
+    """Plan ``package`` and keep the plan; its view."""
+    request = ImportRequest(path="upload://p")
+    with PackageReader(package) as reader, Workset(None) as workset:
+        with services.db.transaction(readonly=True) as tx:
+            target = LocalWorkspace(tx, scope).reader(lock_rows=False)
+            outcome = Planner(PlanContext(target, scope, request, 200), reader, workset).run()
+        return PlanStore(services.db).keep(scope, outcome, workset, request, reader.sha256)
+
+
+def test_a_kept_plan_lists_its_first_objects_and_pages_the_rest_in_plan_order(
+    services: Services, scope: Scope, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(plans, "INLINE_OBJECTS", 3)
+    monkeypatch.setattr(plans, "BATCH", 2)  # stored over several transactions
+    package = write_package(tmp_path / "p.zip", [make_job("a_job"), make_job("b_job")])
+
+    view = kept(services, scope, package)
+
+    assert view["objectsTotal"] == 7
+    assert [o["name"] for o in view["objects"]] == ["a_job_sh", "a_job_sql", "b_job_sh"]
+    assert view["summary"]["CREATE"] == 7
+    assert PlanStore.describe(view) == "7 to create, 0 to overwrite, 0 skipped, 0 unchanged"
+    store = PlanStore(services.db)
+    page = store.objects(scope, view["planId"], offset=3, limit=3)
+    assert page["total"] == 7
+    assert [o["name"] for o in page["objects"]] == ["b_job_sql", "udf_jar", "a_job"]
+    jobs = store.objects(scope, view["planId"], offset=0, limit=10, kind="job", action="CREATE")
+    assert [o["name"] for o in jobs["objects"]] == ["a_job", "b_job"]
+    assert jobs["total"] == 2
+
+
+def test_pages_are_refused_for_unknown_filters_and_plans(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    plan_id = kept(services, scope, write_package(tmp_path / "p.zip"))["planId"]
+    store = PlanStore(services.db)
+    with pytest.raises(InvalidRequestError, match="not a plan action"):
+        store.objects(scope, plan_id, offset=0, limit=10, action="MAYBE")
+    with pytest.raises(InvalidRequestError, match="not an object kind"):
+        store.objects(scope, plan_id, offset=0, limit=10, kind="folder")
+    with pytest.raises(InvalidRequestError):
+        store.objects(scope, plan_id, offset=0, limit=plans.MAX_PAGE + 1)
+    with pytest.raises(PlanStaleError, match="make a plan first"):
+        store.objects(scope, "no-such-plan", offset=0, limit=10)
+    other = workspace(services, "other")
+    with pytest.raises(PlanStaleError):  # a plan belongs to its workspace
+        store.objects(other, plan_id, offset=0, limit=10)

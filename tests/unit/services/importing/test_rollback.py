@@ -1,0 +1,117 @@
+"""Rolling an import back (``services.importing.rollback``): what it created goes, what it
+overwrote or renamed comes back as it was, in one transaction; refused, changing nothing and
+listing every conflict, when objects changed since, and refused for what is not a finished
+import or was rolled back already."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from jobferry.errors import RollbackRefusedError
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.storage import tables
+from support.builders import make_job
+from support.planning import (
+    import_package,
+    jobs_with_dependencies,
+    uid_of,
+    workspace,
+    write_objects,
+)
+
+DRIFT = "TAKE_PACKAGE"
+
+
+def package(tmp_path: Path, name: str, *jobs: str) -> Path:
+    return write_objects(tmp_path / name, jobs_with_dependencies(*map(make_job, jobs)))
+
+
+def job_names(services: Services, scope: Scope) -> list[str]:
+    with services.db.transaction(readonly=True) as tx:
+        where = tables.jobs.c.workspace_id == scope.workspace.id
+        return sorted(tx.conn.execute(sa.select(tables.jobs.c.name).where(where)).scalars())
+
+
+def description(services: Services, scope: Scope, name: str) -> object:
+    return services.jobs.show(scope, name).document.get("description")
+
+
+@pytest.fixture
+def scope(services: Services, tmp_path: Path) -> Scope:
+    """A workspace where a_job was imported once, then edited in place (the imports below
+    take the package's over that change: onDrift TAKE_PACKAGE)."""
+    scope = workspace(services, "prod")
+    import_package(services, scope, package(tmp_path, "first.zip", "a_job"))
+    services.jobs.update(scope, "a_job", make_job("a_job", description="before"))
+    return scope
+
+
+def test_a_rollback_removes_what_the_import_created_and_restores_what_it_overwrote(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    task = import_package(
+        services, scope, package(tmp_path, "2.zip", "a_job", "b_job"), onDrift=DRIFT
+    )
+
+    answer = services.rollback.rollback(scope, task.id)
+
+    assert job_names(services, scope) == ["a_job"]
+    assert description(services, scope, "a_job") == "before"
+    actions = {(o["name"], o["action"]) for o in answer["objects"]}
+    assert {("b_job", "DELETED"), ("a_job", "RESTORED")} <= actions
+    assert answer["rolledBack"] == len(answer["objects"])
+    assert services.rollback.rolled_back(scope, task.id) is not None
+    with pytest.raises(RollbackRefusedError, match="already rolled back"):
+        services.rollback.rollback(scope, task.id)
+
+
+def test_a_rename_is_rolled_back_to_the_old_name(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    objects = jobs_with_dependencies(make_job("a_job"))
+    objects[0] = ("job", "z_job", {**make_job("a_job"), "name": "z_job"})
+    renamed = write_objects(tmp_path / "2.zip", objects, uids={"z_job": uid_of("job", "a_job")})
+    task = import_package(services, scope, renamed, onDrift=DRIFT)
+    assert job_names(services, scope) == ["z_job"]
+
+    services.rollback.rollback(scope, task.id)
+
+    assert job_names(services, scope) == ["a_job"]
+    assert description(services, scope, "a_job") == "before"
+
+
+def test_objects_changed_since_refuse_the_rollback_and_nothing_changes(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    task = import_package(
+        services, scope, package(tmp_path, "2.zip", "a_job", "b_job", "c_job"), onDrift=DRIFT
+    )
+    services.jobs.update(scope, "b_job", make_job("b_job", description="edited since"))
+    services.jobs.start(scope, "c_job")
+
+    with pytest.raises(RollbackRefusedError) as refused:
+        services.rollback.rollback(scope, task.id)
+
+    assert refused.value.context["conflicts"] == [
+        "job 'b_job' was edited",
+        "job 'c_job' is scheduled (SCHEDULING); stop it first",
+    ]
+    assert "Nothing was changed" in refused.value.message
+    assert job_names(services, scope) == ["a_job", "b_job", "c_job"]
+    assert description(services, scope, "a_job") is None  # still as the import wrote it
+    assert services.rollback.rolled_back(scope, task.id) is None
+
+
+def test_only_a_finished_import_that_changed_something_can_be_rolled_back(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    with pytest.raises(RollbackRefusedError, match="There is no import task"):
+        services.rollback.rollback(scope, "no-such-task")
+    services.jobs.update(scope, "a_job", make_job("a_job"))  # as the package has it again
+    unchanged = import_package(services, scope, package(tmp_path, "2.zip", "a_job"))
+    with pytest.raises(RollbackRefusedError, match="nothing to roll back"):
+        services.rollback.rollback(scope, unchanged.id)

@@ -1,0 +1,116 @@
+"""The import use cases (``services.importing.service``) called as the task runner calls them,
+without HTTP: check-file, plans kept and checked for freshness, one import at a time per
+workspace, ATOMIC refusing everything where PER_OBJECT imports the rest, and the profile check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobferry.domain.enums import TaskStatus
+from jobferry.errors import ImportRunningError, JobNotFoundError
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.importing.request import parse_import_request
+from support.builders import make_job
+from support.packages import write_package
+from support.planning import run_import, upload, workspace
+
+
+@pytest.fixture
+def scope(services: Services) -> Scope:
+    return workspace(services, "prod")
+
+
+def test_check_file_says_what_a_package_holds_without_importing_it(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    path = upload(services, scope, write_package(tmp_path / "p.zip"))
+
+    info = services.imports.check_file(scope, path)
+
+    assert info["jobs"] == [
+        {"name": "daily_sales", "path": "/sales", "params": {"bizdate": "${yyyyMMdd}"}}
+    ]
+    assert sorted(s["name"] for s in info["scripts"]) == ["daily_sales_sh", "daily_sales_sql"]
+    assert info["others"] == [{"kind": "resource", "name": "udf_jar"}]
+    assert (info["manifest"], info["signed"], info["signature"]["state"]) == (
+        True,
+        False,
+        "unsigned",
+    )
+    with pytest.raises(JobNotFoundError):  # nothing was imported
+        services.jobs.status(scope, "daily_sales")
+
+
+def test_an_import_naming_a_plan_is_refused_once_the_target_changed(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    path = upload(services, scope, write_package(tmp_path / "p.zip"))
+    body = {"path": path, "sameNamePolicy": "OVERWRITE"}
+    view = services.imports.plan(scope, parse_import_request(body))
+    assert isinstance(view, dict)
+    assert view["summary"]["CREATE"] == 4
+
+    services.jobs.create(scope, make_job("daily_sales", description="made since"))
+    task = run_import(services, scope, path, planId=view["planId"])
+
+    assert task.status is TaskStatus.FAILED
+    assert "changed since plan" in task.message
+    stale = run_import(services, scope, path, planId=view["planId"], mode="PER_OBJECT")
+    assert "another package or other import options" in stale.message
+
+
+def test_imports_run_one_at_a_time_per_workspace(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    path = upload(services, scope, write_package(tmp_path / "p.zip"))
+    first = services.imports.prepare(scope, parse_import_request({"path": path}))
+    with pytest.raises(ImportRunningError) as refused:
+        services.imports.prepare(scope, parse_import_request({"path": path}))
+    assert refused.value.context["task_id"] == first.task_id
+    services.imports.run(first)
+    again = services.imports.prepare(scope, parse_import_request({"path": path}))  # lock freed
+    services.imports.run(again)
+
+
+def test_atomic_imports_nothing_when_one_object_fails_and_per_object_imports_the_rest(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    jobs = [make_job("good_job"), make_job("bad_job", processType="SOMETIMES")]
+    path = upload(services, scope, write_package(tmp_path / "p.zip", jobs))
+
+    atomic = run_import(services, scope, path)
+    assert atomic.status is TaskStatus.FAILED
+    assert "nothing was imported" in atomic.message
+    assert atomic.subtasks == []
+
+    per_object = run_import(services, scope, path, mode="PER_OBJECT")
+    assert per_object.status is TaskStatus.WARNING
+    statuses = {s["id"]: s["status"] for s in per_object.subtasks}
+    assert (statuses["job:good_job"], statuses["job:bad_job"]) == ("SUCCESSFUL", "FAILED")
+    assert per_object.outcome["written"] == 6  # good_job, four scripts, the resource
+    assert per_object.outcome["failed"] == 1
+
+
+def test_the_profile_check_says_what_the_target_lacks(services: Services, tmp_path: Path) -> None:
+    admin = workspace(services, "prod")
+    bare = services.accounts.scope(
+        admin.actor,
+        admin.actor.project_id,
+        services.accounts.create_workspace(admin.actor, admin.actor.project_id, "bare"),
+    )
+    path = upload(services, bare, write_package(tmp_path / "p.zip"))
+
+    report = services.imports.check_profile(bare, parse_import_request({"path": path}))
+    assert report["complete"] is False
+    assert {m["name"] for m in report["missing"]} == {"dws_conn", "ssh_conn"}
+
+    mapped = {
+        "path": path,
+        "profile": {"renames": {"connection": {"dws_conn": "x", "ssh_conn": "x"}}},
+    }
+    services.environment.put(bare, "connection", "x", {"type": "DWS", "config": {}})
+    report = services.imports.check_profile(bare, parse_import_request(mapped))
+    assert report["missing"] == []

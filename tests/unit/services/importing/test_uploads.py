@@ -1,0 +1,97 @@
+"""Where packages come from (``services.importing.uploads``): uploads kept for a while under a
+file name without its folders, refused past the size limit, named only by paths that can name
+a package, expired and swept; a package opened for one read leaves no copy behind."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from jobferry.errors import InvalidRequestError, ObsPathError, ObsReadError
+from jobferry.package.reader import ReadLimits
+from jobferry.services.container import Services
+from jobferry.services.context import Scope, now_ms
+from jobferry.services.importing.uploads import PackageSource
+from support.console import admin_scope
+from support.packages import write_package
+
+
+@pytest.fixture
+def scope(services: Services) -> Scope:
+    return admin_scope(services)
+
+
+@pytest.fixture
+def source(services: Services) -> PackageSource:
+    return services.imports.packages
+
+
+def test_an_upload_is_kept_under_its_file_name_and_read_back_whole(
+    source: PackageSource, scope: Scope, tmp_path: Path
+) -> None:
+    data = write_package(tmp_path / "p.zip").read_bytes()
+
+    kept = source.upload(scope, io.BytesIO(data), "../../exports/DLF_daily.zip")
+
+    assert kept["path"].startswith("upload://")
+    assert kept["fileName"] == "DLF_daily.zip"  # no folders, never a path of this machine
+    assert kept["size"] == len(data)
+    assert source.title(scope, kept["path"]) == "DLF_daily.zip"
+    with source.open(scope, kept["path"]) as reader:
+        assert reader.sha256 == kept["sha256"]
+        assert {obj.name for obj in reader.objects()} >= {"daily_sales"}
+    assert list(source.scratch.iterdir()) == []  # the local copy is gone
+
+
+def test_an_upload_over_the_package_limit_is_refused_and_nothing_kept(
+    source: PackageSource, scope: Scope
+) -> None:
+    small = replace(source, limits=ReadLimits(max_package_bytes=10))
+    with pytest.raises(InvalidRequestError, match="larger than 10 bytes") as refused:
+        small.upload(scope, io.BytesIO(b"x" * 11), "big.zip")
+    assert refused.value.context["limit"] == 10
+    assert list(source.scratch.iterdir()) == []
+
+
+def test_only_paths_that_can_name_a_package_are_taken(source: PackageSource, scope: Scope) -> None:
+    with pytest.raises(ObsReadError, match="upload it again"):
+        source.check_path(scope, "upload://no-such-upload")
+    for bad in ("obs://", "/etc/passwd", "obs://bucket/../secret.zip", "http://x/p.zip"):
+        with pytest.raises(ObsPathError):
+            source.check_path(scope, bad)
+    source.check_path(scope, "obs://bucket/exports/DLF_job.zip")  # fetched later, in the task
+    assert (
+        source.title(scope, "obs://bucket/exports/DLF_job.zip")
+        == "obs://bucket/exports/DLF_job.zip"
+    )
+    with pytest.raises(ObsPathError, match="names a folder"):
+        source.fetch(scope, "obs://bucket/exports/")
+
+
+def test_an_upload_of_another_workspace_is_not_found(
+    services: Services, source: PackageSource, scope: Scope, tmp_path: Path
+) -> None:
+    path = source.upload(scope, io.BytesIO(write_package(tmp_path / "p.zip").read_bytes()), "p.zip")
+    other = services.accounts.create_workspace(scope.actor, scope.actor.project_id, "other")
+    with pytest.raises(ObsReadError):
+        source.check_path(admin_scope(services, other), path["path"])
+
+
+def test_expired_uploads_are_refused_then_swept(
+    source: PackageSource, scope: Scope, tmp_path: Path
+) -> None:
+    data = write_package(tmp_path / "p.zip").read_bytes()
+    short = replace(source, ttl_seconds=0)
+    gone = short.upload(scope, io.BytesIO(data), "gone.zip")["path"]
+    kept = source.upload(scope, io.BytesIO(data), "kept.zip")["path"]
+
+    with pytest.raises(ObsReadError):
+        source.check_path(scope, gone)
+    assert source.sweep(now_ms()) == 1
+    source.check_path(scope, kept)
+    assert source.sweep(now_ms() + source.ttl_seconds * 1000 + 1) == 1
+    with pytest.raises(ObsReadError):
+        source.check_path(scope, kept)
