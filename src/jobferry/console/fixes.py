@@ -18,10 +18,12 @@ from jobferry.domain.enums import EnvironmentKind, ProblemReason, RefKind
 from jobferry.errors import (
     EnvironmentObjectNotFoundError,
     ImportRunningError,
+    JobExistsError,
     JobferryError,
     KeyNotFoundError,
     PlanStaleError,
     ProfileNotFoundError,
+    ScriptExistsError,
 )
 
 ENVIRONMENT_PAGE = "Admin → Environment objects"
@@ -132,6 +134,13 @@ def said(exc: JobferryError) -> str:
         return (
             "The workspace changed since this plan was made (or the plan is gone), so nothing "
             "was imported: go back to the check step, review the new plan and import again."
+        )
+    if isinstance(exc, JobExistsError | ScriptExistsError):
+        kind = "job" if isinstance(exc, JobExistsError) else "script"
+        name = context.get(f"{kind}_name", "")
+        return (
+            f"A {kind} named '{name}' already exists in this workspace; open it and choose "
+            f"Edit to change it, or give this one another name."
         )
     if isinstance(exc, EnvironmentObjectNotFoundError):
         kind, name = context.get("kind", "object"), context.get("name", "")
