@@ -11,7 +11,7 @@ from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support.builders import make_job
-from support.console import Browser, assert_page, seed, sign_in_as
+from support.console import Browser, assert_page, sign_in_as
 
 
 def _typed(page: str) -> str:
@@ -36,9 +36,7 @@ def test_new_job_from_the_jobs_page_is_created_through_the_service(
     assert json.loads(_typed(start.text))["name"] == "new_job"
 
     job = make_job("hourly_load", directory="/loads")
-    saved = browser.post(
-        f"{base}/editor/jobs", {"definition": json.dumps(job), "target": "SAVED"}
-    )
+    saved = browser.post(f"{base}/editor/jobs", {"definition": json.dumps(job), "target": "SAVED"})
 
     assert saved.status_code == 303, saved.text
     assert saved.headers["location"] == f"{base}/jobs/hourly_load"
@@ -79,7 +77,8 @@ def test_edit_on_a_job_page_saves_a_new_version_and_refuses_a_rename(
     editing = browser.get(f"{base}/editor/jobs/daily_sales")
     assert_page(editing, 200, "Edit job daily_sales")
     document = json.loads(_typed(editing.text))
-    assert "createTime" not in document and document["name"] == "daily_sales"
+    assert "createTime" not in document
+    assert document["name"] == "daily_sales"
 
     document["params"][0]["value"] = "${yyyy}"
     saved = browser.post(f"{base}/editor/jobs/daily_sales", {"definition": json.dumps(document)})

@@ -203,7 +203,9 @@ def _save(page: Page, form: Any, edited: Edited, name: str) -> Response:
     kept = {"target": target, "approvers": approvers}
     body, problems = _parsed(definition, edited, name)
     if body is None:
-        error = f"Nothing was saved: the text is not a {edited.kind} definition the server can read."
+        error = (
+            f"Nothing was saved: the text is not a {edited.kind} definition the server can read."
+        )
         return _editor_page(
             page, edited, name, definition, problems=problems, error=error, status_code=400, **kept
         )

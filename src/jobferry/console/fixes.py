@@ -33,6 +33,28 @@ SKIP_OPTION = (
 )
 
 
+API_WORDS = {
+    "(withManifest)": "(jobferry's exports carry one unless made with --no-manifest)",
+}
+"""The API's field names the services' texts use, as the console says them."""
+
+
+def spoken(text: str) -> str:
+    """A service's text (a problem's detail, a signature's) with the API's field names said in
+    the console's terms."""
+    for api, console in API_WORDS.items():
+        text = text.replace(api, console)
+    return text
+
+
+def with_spoken_signature(found: dict[str, Any]) -> dict[str, Any]:
+    """A package preview or a plan whose ``signature`` detail is said in the console's terms."""
+    signature = found.get("signature")
+    if not isinstance(signature, dict) or not signature.get("detail"):
+        return found
+    return {**found, "signature": {**signature, "detail": spoken(str(signature["detail"]))}}
+
+
 def _named(kind: str) -> str:
     return kind.replace("_", " ")
 
@@ -82,6 +104,8 @@ def console_fix(
     """An import problem with its fix said in the console's terms (``in_wizard``: shown in
     the wizard's check step, where mappings are made below the problems)."""
     reason = problem.get("reason")
+    if problem.get("detail"):
+        problem = {**problem, "detail": spoken(str(problem["detail"]))}
     fix: str | None = None
     if reason == ProblemReason.MISSING_REFERENCE:
         fix = _missing_reference(problem, workspace, in_wizard)
