@@ -161,7 +161,7 @@ def test_the_console_in_a_browser(console_server: ServerProcess) -> None:
 
         try:
             _sign_in_and_browse(page, shot, console_server)
-            _create_and_edit_a_job(page, shot)
+            _create_and_edit_a_job(page, shot, console_errors)
             _export(page, shot)
             _import_with_a_mapping(page, shot, console_server, prod)
             _import_a_large_package(page, shot, console_server, default, stage)
@@ -232,9 +232,10 @@ def _sign_in_and_browse(page: Any, shot: Shot, server: ServerProcess) -> None:
     shot("08-resources")
 
 
-def _create_and_edit_a_job(page: Any, shot: Shot) -> None:
+def _create_and_edit_a_job(page: Any, shot: Shot, errors: list[str]) -> None:
     """New job from the jobs page: a broken definition is refused with every problem listed and
-    the typed text kept; fixed, it is created; Edit on its page changes it."""
+    the typed text kept; fixed, it is created; Edit on its page changes it. The refusal is a
+    400 page, which the browser logs as an error (``errors``): that one is expected."""
     page.click("nav.mainnav >> text=Jobs")
     page.click("a:text-is('New job')")
     page.wait_for_selector("textarea#definition")
@@ -247,6 +248,14 @@ def _create_and_edit_a_job(page: Any, shot: Shot) -> None:
     assert "job name is missing" in problems
     assert "nodes must be a JSON array" in problems
     assert page.input_value("#definition") == broken
+    for _ in range(50):
+        if errors:
+            break
+        page.wait_for_timeout(100)
+    assert errors == [
+        "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    ]
+    errors.clear()
     shot("04a-job-editor-refused")
 
     fixed = {
