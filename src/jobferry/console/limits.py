@@ -3,7 +3,7 @@ separators, sizes in MB, times in seconds."""
 
 from __future__ import annotations
 
-from jobferry.services.importing.service import read_limits
+from jobferry.services.importing.uploads import read_limits
 from jobferry.settings import Settings
 
 MIB = 1024 * 1024
