@@ -192,7 +192,7 @@ def _options_page(
     preview: dict[str, Any] | None = None
     package = str(state["path"])
     try:
-        package = page.services.imports.package_name(page.scope, package)
+        package = page.services.imports.packages.title(page.scope, package)
         preview = _sorted(
             with_spoken_signature(page.services.imports.check_file(page.scope, state["path"]))
         )

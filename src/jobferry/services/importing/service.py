@@ -105,11 +105,6 @@ class ImportService:
         scope.require(WRITERS, "upload packages")
         return self.packages.upload(scope, stream, file_name)
 
-    def package_name(self, scope: Scope, path: str) -> str:
-        """What to call the package a path names: an upload's file name (its ``upload://`` id
-        means nothing to a person), else the path. Refused as an import of it would be."""
-        return self.packages.title(scope, path)
-
     def sweep(self, now: int | None = None) -> int:
         """Delete expired uploads and plans older than the package TTL; returns uploads gone."""
         moment = now_ms() if now is None else now
