@@ -177,6 +177,7 @@ def test_a_package_planned_as_a_task_goes_on_to_check_plan_and_import(
         for _ in range(100):
             if "Planning a large package" not in page.text:
                 return page
+            assert 'data-when-done="Continue: the plan is ready"' in page.text  # console.js
             task = dict(wizard.fields(page.text, ws, step))["planTask"]
             wait_task(services, prod, task)
             page = wizard.step(browser, ws, step, wizard.fields(page.text, ws, step))
@@ -204,6 +205,7 @@ def test_a_mapping_to_a_missing_name_is_refused_and_a_mapping_can_be_removed(
     refused = wizard.map_reference(browser, ws, check.text, row, "dws_nope")
     assert_page(refused, 400, "There is no connection &#39;dws_nope&#39;")
     assert 'name="map_replace" value="dws_nope"' not in refused.text
+    assert f'name="replace_{row}" value="dws_nope"' in refused.text  # what was typed, kept
 
     mapped = wizard.map_reference(browser, ws, check.text, row, "dws_prod")
     assert 'name="map_replace" value="dws_prod"' in mapped.text

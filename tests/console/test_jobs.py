@@ -155,6 +155,10 @@ def test_a_large_selection_becomes_a_task_in_the_download_center(
     task_page = browser.get(response.headers["location"]).text
     assert "Package ready" in task_page
     assert "/downloads/" in task_page
+    assert "Export 2 job(s) ticked." in task_page
+    assert "by name list" not in task_page
+    file_name = services.downloads.list_downloads(scope).downloads[0].file_name
+    assert f"Download <span data-task-file>{file_name}</span>" in task_page  # not "Export …"
 
 
 def test_export_refusals_render_inline_with_the_selection_kept(

@@ -83,11 +83,16 @@ def _names(node: nodes.Node) -> Iterator[str]:
 
 
 def _assigned(tree: nodes.Template) -> tuple[set[str], set[str]]:
-    """Names a template sets (``set``, ``for``) and those among them it sets to a default of
-    the same name (``{% set options = options or … %}``), which the context may still give."""
+    """Names a template sets for the templates it includes or is included in (``set`` outside
+    its macros: a macro's ``set`` and every ``for`` target stay local, so a page reading
+    ``name`` is not excused by a macro's loop over ``name``), and those among them it sets to a
+    default of the same name (``{% set options = options or … %}``), which the context may
+    still give."""
     bound: set[str] = set()
     defaulted: set[str] = set()
-    for node in tree.find_all((nodes.Assign, nodes.AssignBlock, nodes.For)):
+    for node in _outside_macros(tree):
+        if not isinstance(node, (nodes.Assign, nodes.AssignBlock)):
+            continue
         for target in _names(node.target):
             bound.add(target)
             if isinstance(node, nodes.Assign) and target in _names(node.node):

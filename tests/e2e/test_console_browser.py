@@ -1,11 +1,12 @@
 """The web console in a real browser (Debian's chromium driven by Playwright) against a real
 ``jobferry serve``, at 1280×900: sign in; browse jobs one folder at a time (folders opening in
-place, a large folder paged), scripts and resources; open a job's node; export two ticked jobs
+place, a large folder paged), scripts and resources; open a job's node; create a job in the
+editor (a broken definition refused first, the text kept) and edit it; export two ticked jobs
 with their dependencies, then a ticked folder of 2,000 jobs (a task of the download center);
 export by a name list with a wrong name; import into another workspace through the wizard,
 mapping a missing connection, removing the mapping and mapping it again; import a package of
-4,001 objects (planned as a task, which the wizard follows); roll an import back; the admin
-pages. Every page leaves a screenshot in test-artifacts/console/.
+4,001 objects (planned as a task, which the wizard follows; its task page paged); roll an
+import back; the admin pages. Every page leaves a screenshot in test-artifacts/console/.
 
 The 4,000 jobs are written in bulk into the server's database (tests/support/seeding.py), not
 through the UI or the API, so the walk stays short."""
@@ -160,6 +161,7 @@ def test_the_console_in_a_browser(console_server: ServerProcess) -> None:
 
         try:
             _sign_in_and_browse(page, shot, console_server)
+            _create_and_edit_a_job(page, shot, console_errors)
             _export(page, shot)
             _import_with_a_mapping(page, shot, console_server, prod)
             _import_a_large_package(page, shot, console_server, default, stage)
@@ -228,6 +230,56 @@ def _sign_in_and_browse(page: Any, shot: Shot, server: ServerProcess) -> None:
     shot("07-resource")
     page.click("nav.mainnav >> text=Resources")
     shot("08-resources")
+
+
+def _create_and_edit_a_job(page: Any, shot: Shot, errors: list[str]) -> None:
+    """New job from the jobs page: a broken definition is refused with every problem listed and
+    the typed text kept; fixed, it is created; Edit on its page changes it. The refusal is a
+    400 page, which the browser logs as an error (``errors``): that one is expected."""
+    page.click("nav.mainnav >> text=Jobs")
+    page.click("a:text-is('New job')")
+    page.wait_for_selector("textarea#definition")
+    assert orjson.loads(page.input_value("#definition"))["name"] == "new_job"
+    broken = '{\n  "name": "",\n  "nodes": "none",\n  "directory": "/drafts"\n}\n'
+    page.fill("#definition", broken)
+    page.click("button:text-is('Create job')")
+    page.wait_for_selector("[data-editor-problems]")
+    problems = page.inner_text("[data-editor-problems]")
+    assert "job name is missing" in problems
+    assert "nodes must be a JSON array" in problems
+    assert page.input_value("#definition") == broken
+    for _ in range(50):
+        if errors:
+            break
+        page.wait_for_timeout(100)
+    assert errors == [
+        "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    ]
+    errors.clear()
+    shot("04a-job-editor-refused")
+
+    fixed = {
+        "name": "drafted_in_the_console",
+        "directory": "/drafts",
+        "processType": "BATCH",
+        "nodes": [{"name": "step_1", "type": "Dummy", "location": {"x": "10", "y": "10"}}],
+        "schedule": {"type": "EXECUTE_ONCE"},
+    }
+    page.fill("#definition", orjson.dumps(fixed, option=orjson.OPT_INDENT_2).decode())
+    page.select_option("select[name=target]", "SAVED")
+    page.click("button:text-is('Create job')")
+    page.wait_for_url("**/jobs/drafted_in_the_console")
+    assert "drafted_in_the_console" in page.inner_text("h1")
+    page.click(".pagehead a:text-is('Edit')")
+    page.wait_for_selector("textarea#definition")
+    edited = orjson.loads(page.input_value("#definition"))
+    edited["description"] = "Drafted and edited in the console."
+    page.fill("#definition", orjson.dumps(edited, option=orjson.OPT_INDENT_2).decode())
+    shot("04b-job-editor-edit")
+    page.click("button:text-is('Save')")
+    page.wait_for_url("**/jobs/drafted_in_the_console")
+    assert "Drafted and edited in the console." in page.inner_text(".pagehead")
+    shot("04c-job-edited")
 
 
 def _export(page: Any, shot: Shot) -> None:
@@ -388,18 +440,26 @@ def _import_a_large_package(
     page.click("text=Next: check")
     page.wait_for_selector("text=Planning a large package")
     page.wait_for_selector("[data-task-status].status-successful", timeout=120_000)
+    ready = page.locator("button:has-text('Continue')")
+    playwright_api.expect(ready).to_have_text("Continue: the plan is ready")  # was "… when done"
     shot("25-import-planning-task")
-    page.click("button:has-text('Continue')")
+    ready.click()
     page.wait_for_selector("text=No problems", timeout=60_000)
     shot("26-import-check-large", full=False)
     page.click("text=Next: plan")
     page.wait_for_selector("table.plan", timeout=60_000)
-    assert "CREATE 4001" in page.inner_text(".summaryline")
+    assert "CREATE 4,001" in page.inner_text(".summaryline")
     shot("27-import-plan-large", full=False)
     page.click("button:text-is('Import')")
     page.wait_for_url("**/tasks/*")
     page.wait_for_selector(".badge.status-successful", timeout=180_000)
+    page.reload()  # the page reloads itself when the task ends; wait for that page
+    objects = page.locator("#objects")
+    playwright_api.expect(objects).to_contain_text("1–100 of 4,001")
+    assert objects.locator("tbody tr").count() == 100
     shot("28-import-result-large", full=False)
+    objects.locator("a:text-is('Next')").click()
+    playwright_api.expect(page.locator("#objects")).to_contain_text("101–200 of 4,001")
     listed = server.call("GET", "/jobs", workspace=stage)
     assert listed.json()["total"] == 2 * BULK
 

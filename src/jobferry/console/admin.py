@@ -10,6 +10,7 @@ import orjson
 from fastapi import APIRouter, Response
 
 from jobferry.console.fixes import said
+from jobferry.console.limits import server_limits
 from jobferry.console.web import (
     FormDep,
     Page,
@@ -220,29 +221,14 @@ class SettingsContext(AdminPage):
     template = "admin_settings.html"
     workspace: WorkspaceRecord
     policies: list[str]
-    limits: list[tuple[str, Any]]
+    limits: list[tuple[str, str]]
 
 
 def _settings_page(
     page: Page, *, error: str = "", message: str = "", status_code: int = 200
 ) -> Response:
     page.scope.require((Role.ADMIN,), "change workspace settings")
-    settings = page.services.settings
-    limits = [
-        ("Jobs per batch export (ticked jobs)", settings.export_batch_max_jobs),
-        ("Names per name-list export", settings.export_name_list_max),
-        ("Jobs per workspace export (0 = no cap)", settings.export_workspace_max_jobs),
-        (
-            "Ticked jobs downloaded at once (more become a task)",
-            settings.console_sync_export_max_jobs,
-        ),
-        ("Package read limits", settings.import_limits),
-        ("Largest package (bytes)", settings.import_max_package_bytes),
-        ("Most unpacked bytes", settings.import_max_uncompressed_bytes),
-        ("Most entries per package", settings.import_max_entries),
-        ("Nodes per job", settings.max_nodes_per_job),
-        ("Download center keeps packages (seconds)", settings.download_ttl_seconds),
-    ]
+    limits = server_limits(page.services.settings)
     context = SettingsContext(
         page=page,
         workspace=page.scope.workspace,

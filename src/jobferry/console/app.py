@@ -23,6 +23,7 @@ from jobferry.console import (
     admin,
     auth,
     downloads,
+    editor,
     exports,
     imports,
     jobs,
@@ -124,6 +125,6 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
         )
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, jobs, library, listing, exports, downloads, tasks, imports, admin):
+    for module in (auth, jobs, editor, library, listing, exports, downloads, tasks, imports, admin):
         app.include_router(module.router)
     return app

@@ -102,7 +102,7 @@ def names_generate(page: PageDep, form: FormDep) -> Response:
             options=options,
             status_code=exc.status,
         )
-    summary = task_summary(page, page.services.tasks.show(page.scope, task_id))
+    summary = task_summary(page, page.services.tasks.show(page.scope, task_id, subtasks=0))
     return _names_page(page, names_text=names_text, report=report, summary=summary, options=options)
 
 

@@ -18,10 +18,12 @@ from jobferry.domain.enums import EnvironmentKind, ProblemReason, RefKind
 from jobferry.errors import (
     EnvironmentObjectNotFoundError,
     ImportRunningError,
+    JobExistsError,
     JobferryError,
     KeyNotFoundError,
     PlanStaleError,
     ProfileNotFoundError,
+    ScriptExistsError,
 )
 
 ENVIRONMENT_PAGE = "Admin → Environment objects"
@@ -29,6 +31,28 @@ KEYS_PAGE = "Admin → Signing and trusted keys"
 SKIP_OPTION = (
     "go back to the options and choose to skip objects of that name (“Skip it (keep the target's)”)"
 )
+
+
+API_WORDS = {
+    "(withManifest)": "(jobferry's exports carry one unless made with --no-manifest)",
+}
+"""The API's field names the services' texts use, as the console says them."""
+
+
+def spoken(text: str) -> str:
+    """A service's text (a problem's detail, a signature's) with the API's field names said in
+    the console's terms."""
+    for api, console in API_WORDS.items():
+        text = text.replace(api, console)
+    return text
+
+
+def with_spoken_signature(found: dict[str, Any]) -> dict[str, Any]:
+    """A package preview or a plan whose ``signature`` detail is said in the console's terms."""
+    signature = found.get("signature")
+    if not isinstance(signature, dict) or not signature.get("detail"):
+        return found
+    return {**found, "signature": {**signature, "detail": spoken(str(signature["detail"]))}}
 
 
 def _named(kind: str) -> str:
@@ -80,6 +104,8 @@ def console_fix(
     """An import problem with its fix said in the console's terms (``in_wizard``: shown in
     the wizard's check step, where mappings are made below the problems)."""
     reason = problem.get("reason")
+    if problem.get("detail"):
+        problem = {**problem, "detail": spoken(str(problem["detail"]))}
     fix: str | None = None
     if reason == ProblemReason.MISSING_REFERENCE:
         fix = _missing_reference(problem, workspace, in_wizard)
@@ -132,6 +158,13 @@ def said(exc: JobferryError) -> str:
         return (
             "The workspace changed since this plan was made (or the plan is gone), so nothing "
             "was imported: go back to the check step, review the new plan and import again."
+        )
+    if isinstance(exc, JobExistsError | ScriptExistsError):
+        kind = "job" if isinstance(exc, JobExistsError) else "script"
+        name = context.get(f"{kind}_name", "")
+        return (
+            f"A {kind} named '{name}' already exists in this workspace; open it and choose "
+            f"Edit to change it, or give this one another name."
         )
     if isinstance(exc, EnvironmentObjectNotFoundError):
         kind, name = context.get("kind", "object"), context.get("name", "")

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Response
 from starlette.datastructures import FormData, UploadFile
 
-from jobferry.console.fixes import console_problems, said
+from jobferry.console.fixes import console_problems, said, with_spoken_signature
 from jobferry.console.plans import PlanObjects, plan_objects, task_plan
 from jobferry.console.tasks import TaskSummary, task_summary
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
@@ -84,11 +84,13 @@ class CarriedStep(WizardStep):
 
 @dataclass(frozen=True, kw_only=True)
 class OptionsContext(CarriedStep):
-    """Step 2: what the package holds (``None`` when it cannot be read) and the options."""
+    """Step 2: the package's name (an upload's file name), what it holds (``None`` when it
+    cannot be read) and the options."""
 
     template = "import_options.html"
     step: int = 1
     state: dict[str, Any]
+    package: str
     preview: dict[str, Any] | None
     profiles: list[ProfileVersion]
     zones: tuple[str, ...] = COMMON_ZONES
@@ -119,6 +121,8 @@ class CheckContext(CarriedStep):
     error: str = ""
     mapping_types: dict[str, str] = field(default_factory=lambda: dict(MAPPING_TYPES))
     candidates: dict[str, list[str]]
+    typed: dict[str, str] = field(default_factory=dict)
+    """A refused mapping's replacement as it was typed, by ``<type>:<name>``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,8 +190,12 @@ def _options_page(
     page: Page, state: dict[str, Any], *, error: str = "", status_code: int = 200
 ) -> Response:
     preview: dict[str, Any] | None = None
+    package = str(state["path"])
     try:
-        preview = page.services.imports.check_file(page.scope, state["path"])
+        package = page.services.imports.packages.title(page.scope, package)
+        preview = _sorted(
+            with_spoken_signature(page.services.imports.check_file(page.scope, state["path"]))
+        )
     except JobferryError as exc:
         error = error or said(exc)
         status_code = exc.status if status_code == 200 else status_code
@@ -195,12 +203,29 @@ def _options_page(
         page=page,
         hidden=hidden_fields(state),
         state=state,
+        package=package,
         preview=preview,
         profiles=page.services.profiles.list_all(page.scope),
         targets=_targets(page),
         error=error,
     )
     return render(page.request, context, status_code=status_code)
+
+
+def _sorted(preview: dict[str, Any]) -> dict[str, Any]:
+    """A package preview listing its jobs and scripts by name, other objects by kind and name
+    (a package holds them in the order they were written)."""
+
+    def by_name(item: dict[str, Any]) -> tuple[str, str]:
+        return (str(item.get("kind", "")), str(item.get("name", "")))
+
+    return {
+        **preview,
+        **{
+            part: sorted(preview.get(part) or [], key=by_name)
+            for part in ("jobs", "scripts", "others")
+        },
+    }
 
 
 @router.get("/w/{workspace_id}/import/options")
@@ -243,7 +268,7 @@ def _plan_or_progress(
         if "taskId" not in outcome:
             return outcome, ""
         task_id = str(outcome["taskId"])
-    task = page.services.tasks.show(page.scope, task_id)
+    task = page.services.tasks.show(page.scope, task_id, subtasks=0)
     plan = task_plan(task)
     if plan is not None:
         return plan, task_id
@@ -268,11 +293,13 @@ def _check_page(
     form: FormData | None = None,
     status_code: int = 200,
     error: str = "",
+    typed: dict[str, str] | None = None,
 ) -> Response:
     outcome = _planned(page, state, form, "/import/check", 2)
     if isinstance(outcome, Response):
         return outcome
     plan, plan_task = outcome
+    plan = with_spoken_signature(plan)
     candidates = {
         kind: [o.name for o in page.services.environment.list_objects(page.scope, kind)]
         for kind in MAPPING_TYPES
@@ -287,6 +314,7 @@ def _check_page(
         problems=problems,
         error=error,
         candidates=candidates,
+        typed=typed or {},
     )
     return render(page.request, context, status_code=status_code)
 
@@ -308,6 +336,7 @@ def check(page: PageDep, form: FormDep) -> Response:
                 error=f"There is no {kind.replace('_', ' ')} '{added['replace']}' in workspace "
                 f"'{page.scope.workspace.name}' to map '{added['name']}' to; choose one of the "
                 "listed names, or add it under Admin → Environment first.",
+                typed={f"{added['type']}:{added['name']}": added["replace"]},
             )
     return _check_page(page, wizard_state(form), form=form)
 
@@ -320,7 +349,7 @@ def plan(page: PageDep, form: FormDep) -> Response:
     outcome = _planned(page, state, form, "/import/plan", 3)
     if isinstance(outcome, Response):
         return outcome
-    plan, _ = outcome
+    plan = with_spoken_signature(outcome[0])
     context = PlanContext(
         page=page,
         hidden=hidden_fields(state),

@@ -91,24 +91,71 @@ def tasks_page(page: PageDep, offset: int = 0) -> Response:
 
 
 @router.get("/w/{workspace_id}/tasks/{task_id}")
-def task_page(page: PageDep, task_id: str) -> Response:
-    """A task with its progress bar (polled while it runs), result and subtasks."""
-    return _task_view(page, task_id)
+def task_page(page: PageDep, task_id: str, offset: int = 0) -> Response:
+    """A task with its progress bar (polled while it runs), result, and a page of its
+    subtasks (``offset``: where the page starts)."""
+    return _task_view(page, task_id, offset=offset)
+
+
+SUBTASKS_PAGE = 100
+"""Subtasks a task's page lists at once (an import of 4,001 objects has as many)."""
+
+
+@dataclass(frozen=True)
+class SubtaskListing:
+    """A page of a task's subtasks in the order the task ran them (an import's apply order),
+    each message without the API's fix, and where the page sits among them all."""
+
+    subtasks: list[dict[str, Any]]
+    offset: int
+    total: int
+    size: int = SUBTASKS_PAGE
+
+    @property
+    def first(self) -> int:
+        """The 1-based number of the page's first subtask."""
+        return self.offset + 1
+
+    @property
+    def last(self) -> int:
+        """The 1-based number of the page's last subtask."""
+        return self.offset + len(self.subtasks)
+
+    @property
+    def previous(self) -> int | None:
+        """Where the previous page starts (``None`` on the first)."""
+        return max(self.offset - self.size, 0) if self.offset > 0 else None
+
+    @property
+    def next(self) -> int | None:
+        """Where the next page starts (``None`` on the last)."""
+        return self.offset + self.size if self.offset + self.size < self.total else None
+
+
+def subtask_listing(page: Page, task: Task, offset: int) -> SubtaskListing:
+    """The page of ``task``'s subtasks holding ``offset`` (the last page when past the end)."""
+    total = task.subtasks_total or len(task.subtasks)
+    last_page = max(total - 1, 0) // SUBTASKS_PAGE * SUBTASKS_PAGE
+    start = min(max(offset, 0) // SUBTASKS_PAGE * SUBTASKS_PAGE, last_page)
+    if not total:
+        return SubtaskListing([], 0, 0)
+    found = page.services.tasks.subtasks(page.scope, task.id, offset=start, limit=SUBTASKS_PAGE)
+    listed = [{**s, "message": without_fix(str(s.get("message") or ""))} for s in found.subtasks]
+    return SubtaskListing(listed, start, found.total)
 
 
 @dataclass(frozen=True, kw_only=True)
 class TaskContext(PageContext):
     """A task's page: the task, its progress box, its result (``{}`` while it runs), problems
-    in the console's terms, the subtasks listed and how many there are, its rollback (when
-    and by whom, or what a rollback just did) and a refusal to show."""
+    in the console's terms, a page of its subtasks, its rollback (when and by whom, or what a
+    rollback just did) and a refusal to show."""
 
     template = "task.html"
     task: Task
     summary: TaskSummary
     result: dict[str, Any]
     problems: list[dict[str, Any]]
-    subtasks: list[dict[str, Any]]
-    subtask_count: int
+    objects: SubtaskListing
     rolled_back: dict[str, Any] | None
     rollback: dict[str, Any] | None
     error: str
@@ -118,13 +165,14 @@ def _task_view(
     page: Page,
     task_id: str,
     *,
+    offset: int = 0,
     rollback: dict[str, Any] | None = None,
     error: str = "",
     status_code: int = 200,
 ) -> Response:
-    """A task's page: its progress, result, problems (fixes in the console's terms) and
-    objects (their messages without the API's fix, which the problems give)."""
-    task = page.services.tasks.show(page.scope, task_id)
+    """A task's page: its progress, result, problems (fixes in the console's terms) and a page
+    of its objects (their messages without the API's fix, which the problems give)."""
+    task = page.services.tasks.show(page.scope, task_id, subtasks=0)
     result = task.outcome
     context = TaskContext(
         page=page,
@@ -134,8 +182,7 @@ def _task_view(
         problems=console_problems(
             result.get("problems") or [], page.scope.workspace.name, in_wizard=False
         ),
-        subtasks=_listed_subtasks(task.subtasks),
-        subtask_count=len(task.subtasks),
+        objects=subtask_listing(page, task, offset),
         rolled_back=page.services.rollback.rolled_back(page.scope, task_id),
         rollback=rollback,
         error=error,
@@ -143,24 +190,10 @@ def _task_view(
     return render(page.request, context, status_code=status_code)
 
 
-SUBTASKS_LISTED = 500
-"""Objects a task's page lists at most (an import of 4,001 objects has as many subtasks)."""
-
-
-def _listed_subtasks(subtasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """At most ``SUBTASKS_LISTED`` subtasks, the failed ones first, each message without the
-    API's fix (the page lists every problem with its console fix)."""
-    ordered = sorted(subtasks, key=lambda s: s.get("status") == TaskStatus.SUCCESSFUL)
-    return [
-        {**s, "message": without_fix(str(s.get("message") or ""))}
-        for s in ordered[:SUBTASKS_LISTED]
-    ]
-
-
 @router.get("/w/{workspace_id}/tasks/{task_id}/status")
 def task_status(page: PageDep, task_id: str) -> Response:
     """The task's state as JSON, for the progress bar."""
-    task = page.services.tasks.show(page.scope, task_id)
+    task = page.services.tasks.show(page.scope, task_id, subtasks=0)
     return JSONResponse(task_summary(page, task).as_json(), headers={"Cache-Control": "no-store"})
 
 

@@ -253,6 +253,10 @@
             return;
           }
           box.setAttribute("data-done", "yes");
+          all("[data-when-done]").forEach(function (el) {
+            var failed = task.status === "FAILED" && el.getAttribute("data-when-failed");
+            el.textContent = failed || el.getAttribute("data-when-done");
+          });
           if (box.hasAttribute("data-reload")) {
             window.location.reload();
             return;

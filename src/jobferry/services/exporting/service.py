@@ -199,7 +199,8 @@ class ExportService:
         since: int | None = None
         if mode is ExportMode.NAMES:
             names = self._matched_names(scope, list(request.names), request.selected)
-            title = f"Export {len(names)} job(s) by name list."
+            how = "ticked" if request.selected else "by name list"
+            title = f"Export {len(names):,} job(s) {how}."
         else:
             since, what = self._changed_since(scope, request)
             title = f"Export workspace '{scope.workspace.name}' ({what})."

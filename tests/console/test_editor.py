@@ -1,0 +1,132 @@
+"""The definition editor: a job or a script as JSON, created and saved through the services the
+API uses, refused with every problem the server's validation finds and the typed text kept."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from jobferry.domain.enums import Role
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from support.builders import make_job
+from support.console import Browser, assert_page, sign_in_as
+
+
+def _typed(page: str) -> str:
+    """The text in the page's definition box, as the browser shows it."""
+    found = re.search(r'<textarea id="definition"[^>]*>(.*?)</textarea>', page, re.S)
+    assert found, "no definition box"
+    return html.unescape(found.group(1))
+
+
+def _count(services: Services, scope: Scope) -> int:
+    kw = {"job_type": None, "job_name": None, "tags": None, "limit": None, "offset": None}
+    return services.jobs.list_jobs(scope, **kw)[0]
+
+
+def test_new_job_from_the_jobs_page_is_created_through_the_service(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    base = f"/console/w/{scope.workspace.id}"
+    assert f'href="{base}/editor/jobs">New job</a>' in browser.get(f"{base}/jobs").text
+    start = browser.get(f"{base}/editor/jobs")
+    assert_page(start, 200, "New job", "Create job")
+    assert json.loads(_typed(start.text))["name"] == "new_job"
+
+    job = make_job("hourly_load", directory="/loads")
+    saved = browser.post(f"{base}/editor/jobs", {"definition": json.dumps(job), "target": "SAVED"})
+
+    assert saved.status_code == 303, saved.text
+    assert saved.headers["location"] == f"{base}/jobs/hourly_load"
+    shown = services.jobs.show(scope, "hourly_load")
+    assert shown.directory == "/loads"
+    assert shown.version is None  # saved, not submitted
+    page = browser.get(f"{base}/jobs/hourly_load").text
+    assert "<title>hourly_load · jobferry</title>" in page
+    assert f'action="{base}/jobs/hourly_load/scheduling"' not in page  # never submitted
+
+
+def test_a_broken_job_is_refused_with_every_problem_listed_and_the_text_kept(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    base = f"/console/w/{scope.workspace.id}"
+    browser.get(f"{base}/editor/jobs")
+    typed = '{\n  "name": "",\n  "nodes": "none",\n  "directory": "/x"\n}\n'
+
+    refused = browser.post(f"{base}/editor/jobs", {"definition": typed})
+
+    assert_page(refused, 400, "Nothing was saved", "2 problems below")
+    assert "job name is missing" in refused.text
+    assert "nodes must be a JSON array" in refused.text
+    assert _typed(refused.text) == typed
+    not_json = browser.post(f"{base}/editor/jobs", {"definition": '{"name": "a",'})
+    assert_page(not_json, 400, "not JSON", "line 1, column")
+    assert _typed(not_json.text) == '{"name": "a",'
+    assert _count(services, scope) == 0
+
+
+def test_edit_on_a_job_page_saves_a_new_version_and_refuses_a_rename(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    base = f"/console/w/{seeded.workspace.id}"
+    job_page = browser.get(f"{base}/jobs/daily_sales").text
+    assert f'href="{base}/editor/jobs/daily_sales">Edit</a>' in job_page
+    assert f'action="{base}/jobs/daily_sales/scheduling"' in job_page
+    editing = browser.get(f"{base}/editor/jobs/daily_sales")
+    assert_page(editing, 200, "Edit job daily_sales")
+    document = json.loads(_typed(editing.text))
+    assert "createTime" not in document
+    assert document["name"] == "daily_sales"
+
+    document["params"][0]["value"] = "${yyyy}"
+    saved = browser.post(f"{base}/editor/jobs/daily_sales", {"definition": json.dumps(document)})
+
+    assert saved.status_code == 303, saved.text
+    shown = services.jobs.show(seeded, "daily_sales")
+    assert shown.document["params"][0]["value"] == "${yyyy}"
+    assert shown.version == 2  # "Save and submit a new version" is the default
+    renamed = json.dumps({**document, "name": "other"})
+    refused = browser.post(f"{base}/editor/jobs/daily_sales", {"definition": renamed})
+    assert_page(refused, 400, "the editor does not rename", "jobferry jobs rename daily_sales")
+    taken = browser.post(f"{base}/editor/jobs", {"definition": json.dumps(document)})
+    assert_page(taken, 400, "job named &#39;daily_sales&#39; already exists", "choose Edit")
+    assert "PUT" not in taken.text
+
+
+def test_scripts_are_created_and_edited_from_the_scripts_pages(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    base = f"/console/w/{seeded.workspace.id}"
+    assert f'href="{base}/editor/scripts">New script</a>' in browser.get(f"{base}/scripts").text
+    assert "New script" not in browser.get(f"{base}/resources").text
+    script = {"name": "tidy", "type": "Shell", "content": "rm -f /tmp/x", "directory": "/ops"}
+    created = browser.post(f"{base}/editor/scripts", {"definition": json.dumps(script)})
+    assert created.headers["location"] == f"{base}/scripts/tidy"
+    assert f'href="{base}/editor/scripts/tidy">Edit</a>' in browser.get(f"{base}/scripts/tidy").text
+    changed = json.dumps({**script, "content": "true"})
+    assert browser.post(f"{base}/editor/scripts/tidy", {"definition": changed}).status_code == 303
+    assert services.scripts.show(seeded, "tidy").document["content"] == "true"
+    bad = browser.post(f"{base}/editor/scripts/tidy", {"definition": json.dumps(["x"])})
+    assert_page(bad, 400, "a script definition is a JSON object")
+    assert browser.get(f"{base}/editor/resources").status_code == 404
+
+
+def test_only_roles_that_may_write_see_or_use_the_editor(
+    anonymous: Browser, services: Services, seeded: Scope
+) -> None:
+    sign_in_as(anonymous, services, "reader", Role.VIEWER)
+    base = f"/console/w/{seeded.workspace.id}"
+
+    assert "New job" not in anonymous.get(f"{base}/jobs").text
+    assert "/editor/jobs/daily_sales" not in anonymous.get(f"{base}/jobs/daily_sales").text
+    assert "/editor/" not in anonymous.get(f"{base}/scripts").text
+    assert_page(anonymous.get(f"{base}/editor/jobs/daily_sales"), 403, "may not change jobs")
+    refused = anonymous.post(f"{base}/editor/jobs", {"definition": json.dumps(make_job("x"))})
+    assert_page(refused, 403, "may not create jobs")
+    forged = anonymous.post(
+        f"{base}/editor/jobs/daily_sales", {"definition": "{}", "csrf_token": "forged"}
+    )
+    assert_page(forged, 403, "security token")
+    assert _count(services, seeded) == 1
