@@ -261,7 +261,8 @@ def has_changes(plan: dict[str, Any]) -> bool:
 
 
 def show_task(out: Output, task: dict[str, Any]) -> None:
-    """A system task: status, times, message, result summary and subtasks."""
+    """A system task: what it is, who started it, status, times, message, its rollback (an
+    import), then subtasks and problems."""
     if out.json_mode:
         return
     status = str(task.get("status", ""))
@@ -271,17 +272,22 @@ def show_task(out: Output, task: dict[str, Any]) -> None:
         TaskStatus.WARNING: "yellow",
     }
     style = styles.get(status, "")
-    out.fields(
-        [
-            ("task", task.get("id")),
-            ("name", task.get("name")),
-            ("status", Text(status, style=f"{style} bold")),
-            ("progress", f"{task.get('progress', 0)}%"),
-            ("started", epoch_ms(task.get("startTime"))),
-            ("ended", epoch_ms(task.get("endTime"))),
-            ("message", task.get("message")),
-        ]
-    )
+    fields: list[tuple[str, Any]] = [
+        ("task", task.get("id")),
+        ("name", task.get("name")),
+        ("kind", task.get("kind")),
+        ("by", task.get("createUser")),
+        ("status", Text(status, style=f"{style} bold")),
+        ("progress", f"{task.get('progress', 0)}%"),
+        ("started", epoch_ms(task.get("startTime"))),
+        ("ended", epoch_ms(task.get("endTime"))),
+        ("message", task.get("message")),
+    ]
+    undone = task.get("rolledBack")
+    if isinstance(undone, dict):
+        when = f"{epoch_ms(undone.get('at'))} UTC by {undone.get('by')}"
+        fields.append(("rolled back", Text(when, style="magenta")))
+    out.fields([(name, value) for name, value in fields if value not in (None, "")])
     result = mapping(task.get("result"))
     subtasks = task.get("subtasks") or []
     if subtasks:
