@@ -14,7 +14,7 @@ import typer
 
 from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import segment
-from jobferry.cli.exits import ExitCode
+from jobferry.cli.exits import PACKAGE_REFUSALS, ExitCode
 from jobferry.cli.output import epoch_ms, mapping, size_text
 from jobferry.cli.planview import show_task
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
@@ -34,7 +34,7 @@ def task_exit(task: dict[str, Any]) -> ExitCode:
     """The exit code a finished task stands for (see ``jobferry.cli.exits``)."""
     status = task.get("status")
     result = mapping(task.get("result"))
-    if status == TaskStatus.WARNING or (status == TaskStatus.FAILED and result.get("problems")):
+    if status == TaskStatus.WARNING or (status == TaskStatus.FAILED and refused_by_check(result)):
         return ExitCode.PROBLEMS
     if status == TaskStatus.FAILED:
         return ExitCode.FAILED
@@ -59,6 +59,12 @@ def task_text(task: dict[str, Any]) -> str:
         head += f" by {task['createUser']}"
     lines = (head, task.get("name"), task.get("message"))
     return "\n".join(str(line) for line in lines if line)
+
+
+def refused_by_check(result: dict[str, Any]) -> bool:
+    """Whether a FAILED task's result says the check refused it: problems listed, or the
+    package itself refused (its ``errorCode``, e.g. a planning task reading a corrupt entry)."""
+    return bool(result.get("problems")) or result.get("errorCode") in PACKAGE_REFUSALS
 
 
 # ``--status``: the domain's task statuses in kebab case (the type checker sees a string).

@@ -26,7 +26,7 @@ from jobferry.cli.asking import (
     written,
 )
 from jobferry.cli.client import ApiClient, ApiError, segment
-from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
+from jobferry.cli.exits import CheckProblemsError, CliUsageError, CommandError, ExitCode
 from jobferry.cli.import_options import (
     DEFAULT_DRIFT,
     DEFAULT_MODE,
@@ -56,7 +56,7 @@ from jobferry.cli.profile_options import (
     TimezoneOption,
 )
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
-from jobferry.cli.tasks import task_exit, wait_for
+from jobferry.cli.tasks import refused_by_check, task_exit, wait_for
 from jobferry.domain.enums import ImportMode
 
 REMOTE_SCHEMES = ("obs://", "s3://", "upload://")
@@ -100,7 +100,11 @@ def make_plan(s: Session, body: dict[str, Any]) -> dict[str, Any] | None:
         result = mapping(task.get("result"))
         plan = result.get("plan")
         if not isinstance(plan, dict):
-            raise CommandError(f"Planning task {answer['taskId']}: {task.get('message')}")
+            failed = CheckProblemsError if refused_by_check(result) else CommandError
+            raise failed(
+                f"Planning task {answer['taskId']}: {task.get('message')}",
+                code=result.get("errorCode"),
+            )
         return plan
     return answer
 
@@ -247,7 +251,9 @@ def import_command(
     else:
         show_plan(out, plan)
         problems = plan.get("problems") or []
-        if problems and options.mode is ImportMode.ATOMIC:
+        # A problem of the package itself (its signature) refuses the import in every mode.
+        of_package = any(p.get("kind") == "package" for p in problems if isinstance(p, dict))
+        if problems and (options.mode is ImportMode.ATOMIC or of_package):
             out.finish(
                 {"path": path, "plan": plan, "task": None},
                 ExitCode.PROBLEMS,
