@@ -43,9 +43,7 @@ def test_plan_and_import_of_a_corrupt_zip_exit_3_naming_the_refusal(cli: Cli) ->
     assert answer["error"]["code"] == "DLF.9020"
 
 
-def test_plan_of_an_entry_that_does_not_match_its_manifest_exits_3(
-    cli: Cli, package: Path
-) -> None:
+def test_plan_of_an_entry_that_does_not_match_its_manifest_exits_3(cli: Cli, package: Path) -> None:
     tampered = altered(package, cli.cwd / "tampered.zip")
     target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
     verified = cli("package", "verify", str(tampered))

@@ -43,9 +43,7 @@ def test_tasks_list_filters_by_status_and_limits(cli: Cli, package: Path) -> Non
     assert bad.exit_code == 2
 
 
-def test_tasks_list_and_show_say_kind_who_message_and_the_rollback(
-    cli: Cli, package: Path
-) -> None:
+def test_tasks_list_and_show_say_kind_who_message_and_the_rollback(cli: Cli, package: Path) -> None:
     target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
     task_id = cli.imported(package, workspace=target)["task"]["id"]
     assert cli("rollback", task_id, "--yes", workspace=target).exit_code == 0
@@ -55,14 +53,13 @@ def test_tasks_list_and_show_say_kind_who_message_and_the_rollback(
     at = next(n for n, line in enumerate(lines) if task_id in line)
     block = "\n".join(lines[at : at + 4])
     cells = " ".join(line.split("│")[-1].strip() for line in lines[at : at + 4])
-    assert cells.startswith("import, ") and " UTC by admin " in cells, block
+    assert cells.startswith("import, "), block
+    assert " UTC by admin " in cells, block
     assert "rolled back" in lines[at + 1], block
     assert "Imported 4 object(s)" in block  # the message, under the title
     shown = cli("tasks", "show", task_id, workspace=target)
     assert shown.exit_code == 0, shown.output
-    fields = dict(
-        line.split(":", 1) for line in shown.stdout.splitlines() if ":" in line[:12]
-    )
+    fields = dict(line.split(":", 1) for line in shown.stdout.splitlines() if ":" in line[:12])
     assert fields["kind"].strip() == "import"
     assert fields["by"].strip() == "admin"
     assert fields["message"].strip().startswith("Imported ")

@@ -22,7 +22,6 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any
 
-
 PACKAGE_REFUSALS = frozenset({"DLF.9020", "DLF.9413"})
 """Error codes of the server's refusals of a package itself (it cannot be read safely, it
 breaks a reader rule or its manifest's hashes, it is over the size limit): exit 3, as
