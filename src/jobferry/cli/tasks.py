@@ -129,7 +129,7 @@ def show_task_command(
     task = (
         wait_for(s, task_id, "Waiting") if wait else client.get(f"/system-tasks/{segment(task_id)}")
     )
-    show_task(s.output, task)
+    show_task(s.output, task, None if s.output.json_mode else s.workspace_arg())
     s.output.finish(task, task_exit(task) if wait else ExitCode.OK, None)
 
 

@@ -47,8 +47,9 @@ class Problem:
     name: str
     detail: str
     fix: str
-    # (kind, name) of what a missing_reference problem could not find, so a client can offer
-    # a mapping for it without parsing the detail text.
+    # (kind, name) of what a missing_reference problem could not find (or of the connection a
+    # missing_secret problem names), so a client can offer a mapping for it, or say the fix in
+    # its own terms, without parsing the detail text.
     reference: tuple[str, str] | None = None
     used_by: tuple[tuple[str, str], ...] = ()
     """(kind, name) of the objects using a missing environment object: a plan says each
