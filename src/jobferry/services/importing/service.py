@@ -321,13 +321,11 @@ class ImportService:
             log.exception("import task %s failed", job.task_id)
             self._fail(job, f"Internal error; see the server log for task {job.task_id}.", {})
 
-    def _fail(
-        self, job: PreparedImport, message: str, context: dict[str, Any], code: str = ""
-    ) -> None:
+    def _fail(self, job: PreparedImport, message: str, ctx: dict[str, Any], code: str = "") -> None:
         # The result's errorCode tells a client a refused package (DLF.9020) from the rest.
         result: dict[str, Any] = {"errorCode": code} if code else {}
-        if context.get("problems"):
-            result["problems"] = context["problems"]
+        if ctx.get("problems"):
+            result["problems"] = ctx["problems"]
         self.tasks.finish(job.task_id, TaskStatus.FAILED, message, result=result or None)
         if job.locked:
             with self.db.transaction() as tx:
