@@ -309,7 +309,7 @@ class ImportService:
             with collector_paused():
                 self._run(job)
         except JobferryError as exc:
-            self._fail(job, exc.message, exc.context)
+            self._fail(job, exc.message, exc.context, exc.code)
         except Exception as exc:
             # Reading keeps the package and its index in the scratch folder (here or in a
             # helper process); what the database cannot hold comes through its driver.
@@ -321,9 +321,12 @@ class ImportService:
             log.exception("import task %s failed", job.task_id)
             self._fail(job, f"Internal error; see the server log for task {job.task_id}.", {})
 
-    def _fail(self, job: PreparedImport, message: str, context: dict[str, Any]) -> None:
-        result = {"problems": context.get("problems", [])} if context.get("problems") else None
-        self.tasks.finish(job.task_id, TaskStatus.FAILED, message, result=result)
+    def _fail(self, job: PreparedImport, message: str, ctx: dict[str, Any], code: str = "") -> None:
+        # The result's errorCode tells a client a refused package (DLF.9020) from the rest.
+        result: dict[str, Any] = {"errorCode": code} if code else {}
+        if ctx.get("problems"):
+            result["problems"] = ctx["problems"]
+        self.tasks.finish(job.task_id, TaskStatus.FAILED, message, result=result or None)
         if job.locked:
             with self.db.transaction() as tx:
                 repo.drop_lock(tx, job.scope.workspace.id, job.task_id)
