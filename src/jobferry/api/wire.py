@@ -73,11 +73,14 @@ def body_doc(
             "additionalProperties": True,
         }
     )
-    described["description"] = (
-        model
-        if schema is not None
-        else f"{model}: camelCase DataArts fields; unknown keys are kept as they are."
-    )
+    if schema is None:
+        described["description"] = (
+            f"{model}: camelCase DataArts fields; unknown keys are kept as they are."
+        )
+    else:
+        # The schema's own description says what other keys do (api/bodies.py).
+        own = schema.get("description")
+        described["description"] = f"{model}: {own}" if own else model
     return {
         "requestBody": {
             "required": required,
