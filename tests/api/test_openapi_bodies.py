@@ -27,6 +27,7 @@ from jobferry.domain.routes import ROUTE, RouteError, parse_route
 from jobferry.domain.shapes import BodyShape, Extra, JsonType
 from jobferry.errors import InvalidRequestError
 from jobferry.package.keys import generate_key_pair
+from jobferry.services.connections.migration import IMPORT_CONNECTIONS, parse_import
 from jobferry.services.definitions.governance import TAG, parse_tag_lock
 from jobferry.services.definitions.jobs import START, parse_start
 from jobferry.services.definitions.renames import RENAME, parse_rename
@@ -237,6 +238,23 @@ PARSERS = [
         ),
     ),
 ]
+PARSERS.append(
+    Parser(
+        "import_connections",
+        parse_import,
+        IMPORT_CONNECTIONS,
+        ((f"{P}/connections/import", "post"),),
+        {"path": "upload://abc"},
+        (
+            {
+                "path": "upload://abc",
+                "params": [{"name": "dws", "type": "DWS", "params": {"host": "h"}}],
+                "sameNamePolicy": "OVERWRITE",
+            },
+            {"path": "upload://abc", "params": [{"name": "dws", "connectionType": "DWS"}]},
+        ),
+    )
+)
 BY_NAME = {parser.name: parser for parser in PARSERS}
 
 

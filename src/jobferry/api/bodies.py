@@ -16,6 +16,7 @@ from jobferry.domain.enums import Role
 from jobferry.domain.profile import PROFILE as PROFILE_SHAPE
 from jobferry.domain.routes import ROUTE as ROUTE_SHAPE
 from jobferry.domain.shapes import BodyShape, Extra, Field
+from jobferry.services.connections.migration import IMPORT_CONNECTIONS
 from jobferry.services.definitions.governance import TAG as TAG_SHAPE
 from jobferry.services.definitions.jobs import START as START_SHAPE
 from jobferry.services.definitions.renames import RENAME as RENAME_SHAPE
@@ -110,4 +111,5 @@ TRUSTED_KEY = schema_of(TRUSTED_KEY_SHAPE)
 START_JOB_REQ = schema_of(START_SHAPE)
 RENAME_JOB_REQ = schema_of(RENAME_SHAPE)
 ROUTE = schema_of(ROUTE_SHAPE)
+CONNECTIONS_IMPORT = schema_of(IMPORT_CONNECTIONS)
 PROFILE = schema_of(PROFILE_SHAPE)
