@@ -395,6 +395,13 @@ def test_import_body_documents_the_repeated_promotion_options(spec: dict[str, An
     assert set(zone["properties"]) == {"zone", "mode", "sourceZone"}
     assert zone["properties"]["mode"]["enum"] == ["keepWallClock", "keepInstant"]
     assert zone["additionalProperties"] is False
+    assert zone["required"] == ["zone", "mode"]
+    assert zone["type"] == ["object", "null"]  # null: no move, as absent
+    assert properties["targetStatus"]["enum"][-1] is None
+    import_body = _body_schema(spec, f"{P}/jobs/import", "post")
+    assert import_body["required"] == ["path"]
+    assert import_body["additionalProperties"] is True  # DataArts clients' other fields
+    assert _body_schema(spec, f"{P}/routes/{{name}}", "put")["additionalProperties"] is False
 
 
 @pytest.mark.parametrize("name", list(BY_NAME))

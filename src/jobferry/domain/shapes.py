@@ -2,11 +2,12 @@
 
 Each parser of a JSON body (the import request, the export requests, a route, a profile, a
 workspace's settings…) declares its body as a :class:`BodyShape` beside itself: every field's
-name, JSON type, vocabulary (a domain ``StrEnum``), whether it is required and what it means.
-The parser takes its field names from the shape and, where it refuses unknown keys, refuses
-through it (:meth:`BodyShape.unknown`); the API turns the same value into the body's JSON Schema
-(``api/bodies.py``). So the published document lists exactly what the parsers read
-(tests/api/test_openapi_bodies.py holds the two to each other).
+name, JSON types, vocabulary (a domain ``StrEnum``), whether it is required or may be ``null``,
+and what it means. A parser that refuses unknown keys refuses through it
+(:meth:`BodyShape.unknown`, naming the keys); the API turns the same value into the body's JSON
+Schema (``api/bodies.py``). So the published document lists exactly what the parsers read, and
+tests/api/test_openapi_bodies.py holds each parser to its shape from the outside (the keys it
+looks up, the values it refuses, what it does with other keys).
 """
 
 from __future__ import annotations
@@ -72,21 +73,10 @@ class BodyShape:
         """The declared field names, in declaration order."""
         return tuple(f.name for f in self.fields)
 
-    def field(self, name: str) -> Field:
-        """The declared field ``name`` (KeyError when the shape has none)."""
-        for declared in self.fields:
-            if declared.name == name:
-                return declared
-        raise KeyError(name)
-
     def unknown(self, body: Mapping[str, object]) -> list[str]:
         """The keys of ``body`` this shape does not declare, sorted."""
         known = set(self.names)
         return sorted(str(key) for key in body if key not in known)
-
-    def listing(self) -> str:
-        """The declared names as a sentence's list ("a, b and c")."""
-        return and_list(self.names)
 
 
 def text(name: str, description: str, *, required: bool = False, nullable: bool = False) -> Field:
@@ -123,11 +113,3 @@ def text_map(name: str, description: str) -> Field:
     """A free object of name: value (text or a number), ``null`` read as empty."""
     kinds = (JsonType.STRING, JsonType.NUMBER)
     return Field(name, description, (JsonType.OBJECT,), values=kinds, nullable=True)
-
-
-def and_list(names: Iterable[str]) -> str:
-    """``a, b and c`` (``a`` alone; ``a and b``)."""
-    listed = list(names)
-    if len(listed) <= 1:
-        return "".join(listed)
-    return ", ".join(listed[:-1]) + " and " + listed[-1]
