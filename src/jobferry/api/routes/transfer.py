@@ -42,16 +42,10 @@ def _export_response(outcome: ExportOutcome) -> Response:
     )
 
 
-IMPORT_BODY = (
-    "ImportFileReq {path, params, sameNamePolicy, jobsParam, executeUser, targetStatus, "
-    "approvers, resources} + {targetDirectory, dryRun, planId, mode: ATOMIC|PER_OBJECT}"
-)
-
-
 @router.post(
     "/jobs/import/plan",
     summary="Plan an import (extension)",
-    openapi_extra=body_doc(IMPORT_BODY, schema=bodies.IMPORT),
+    openapi_extra=body_doc("ImportFileReq", schema=bodies.IMPORT),
 )
 def plan_import(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="ImportFileReq")
@@ -77,7 +71,9 @@ def plan_objects(
 
 
 @router.post(
-    "/jobs/import", summary="import_job", openapi_extra=body_doc(IMPORT_BODY, schema=bodies.IMPORT)
+    "/jobs/import",
+    summary="import_job",
+    openapi_extra=body_doc("ImportFileReq", schema=bodies.IMPORT),
 )
 def import_job(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="ImportFileReq")
@@ -121,7 +117,7 @@ async def upload_package(request: Request, scope: ScopeDep, _signed: BodyDep) ->
     "/jobs/batch-export",
     summary="export_job_list",
     responses=package_response("application/octet-stream", or_json=True),
-    openapi_extra=body_doc("ExportJobsReq {jobList, exportDepend, exportStatus, obsPath}"),
+    openapi_extra=body_doc("ExportJobsReq", schema=bodies.EXPORT_JOBS_REQ),
 )
 def export_job_list(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="ExportJobsReq")
@@ -134,7 +130,7 @@ def export_job_list(request: Request, scope: ScopeDep, raw: BodyDep) -> Response
     "/jobs/{job_name}/export",
     summary="export_job",
     responses=package_response("application/octet-stream", or_json=True),
-    openapi_extra=body_doc("ExportJobReq {exportDepend, exportStatus, obsPath}", required=False),
+    openapi_extra=body_doc("ExportJobReq", required=False, schema=bodies.EXPORT_JOB_REQ),
 )
 def export_job(request: Request, scope: ScopeDep, raw: BodyDep, job_name: str) -> Response:
     body = parse_object(raw, required=False, what="ExportJobReq")
