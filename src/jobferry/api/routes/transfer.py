@@ -11,6 +11,7 @@ from jobferry.api.auth import ScopeDep
 from jobferry.api.paging import TasksQueryDep
 from jobferry.api.presenters.downloads import download_document, download_list_document
 from jobferry.api.presenters.exports import name_check_document, upload_document
+from jobferry.api.presenters.imports import contents_view, upload_view
 from jobferry.api.presenters.tasks import (
     subtask_page_document,
     task_list_document,
@@ -90,7 +91,7 @@ def show_file_info(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     path = body.get("path")
     if not isinstance(path, str) or not path:
         raise InvalidRequestError("path is required: the package to look into.", parameter="path")
-    return json(services_of(request).imports.check_file(scope, path))
+    return json(contents_view(services_of(request).imports.check_file(scope, path)))
 
 
 @router.post(
@@ -108,7 +109,7 @@ async def upload_package(request: Request, scope: ScopeDep, _signed: BodyDep) ->
     try:
         uploads = services_of(request).imports
         stored = await run_in_threadpool(uploads.upload, scope, upload.file, upload.filename or "")
-        return json(stored)
+        return json(upload_view(stored))
     finally:
         await upload.close()
 
