@@ -41,7 +41,7 @@ def test_an_upload_is_kept_under_its_file_name_and_read_back_whole(
     assert kept.size == len(data)
     assert source.title(scope, kept.path) == "DLF_daily.zip"
     with source.open(scope, kept.path) as reader:
-        assert reader.sha256 == kept["sha256"]
+        assert reader.sha256 == kept.sha256
         assert {obj.name for obj in reader.objects()} >= {"daily_sales"}
     assert list(source.scratch.iterdir()) == []  # the local copy is gone
 
