@@ -118,7 +118,7 @@ def prepare(services: Services, data_dir: Path, targets: int) -> tuple[Path, Pat
         paths = []
         for source in (package, changed):
             with source.open("rb") as fh:
-                paths.append(services.imports.upload(target, fh, source.name)["path"])
+                paths.append(services.imports.upload(target, fh, source.name).path)
         made.append((ws, *paths))
     return package, changed, made
 

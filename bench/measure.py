@@ -121,7 +121,7 @@ def measure_rollback(services: Services, workspace: str, task_id: str) -> dict[s
     scope = _scope(services, workspace)
     start = time.perf_counter()
     answer = services.rollback.rollback(scope, task_id)
-    return {"seconds": time.perf_counter() - start, "objects": answer["rolledBack"]}
+    return {"seconds": time.perf_counter() - start, "objects": answer.count}
 
 
 def measure_import_floor(services: Services, workspace: str, package: Path) -> dict[str, object]:

@@ -110,18 +110,48 @@ def test_missing_connection_is_reported_with_how_to_fix_and_nothing_is_imported(
     task = run_import(api, {"path": upload(api, data, prod)}, workspace=prod)
     assert task["status"] == "FAILED"
     problems = task["result"]["problems"]
-    details = {(p["reason"], p["name"], p["detail"]) for p in problems}
-    assert (
-        "missing_reference",
-        "daily_sales",
-        "job 'daily_sales' node 'load' references connection 'dws_conn', which does not exist in "
-        "the package or in workspace 'prod'",
-    ) in details
+    # Each missing connection is one problem, listing every object that uses it.
+    missing = {p["name"]: p for p in problems if p["reason"] == "missing_reference"}
+    assert sorted(missing) == ["dws_conn", "ssh_conn"]
+    assert len(problems) == 2
+    dws = missing["dws_conn"]
+    assert (dws["kind"], dws["reference"]) == (
+        "connection",
+        {"kind": "connection", "name": "dws_conn"},
+    )
+    users = {(u["kind"], u["name"]) for u in dws["usedBy"]}
+    assert {("job", "daily_sales"), ("script", "daily_sales_sql")} <= users
+    assert dws["detail"].startswith(
+        f"connection 'dws_conn' does not exist in workspace 'prod'; {len(users)} object(s) use it: "
+    )
+    assert "job 'daily_sales'" in dws["detail"]
     fixes = " ".join(p["fix"] for p in problems)
     assert '"type": "DWS_CONNECTION"' in fixes
     assert "PUT /environment/connection/dws_conn" in fixes
     assert job_count(api, prod) == 0
     assert api.call("GET", "/scripts", workspace=prod).json()["total"] == 0
+
+
+def test_a_plan_says_each_missing_environment_object_once_listing_every_user(
+    api: SignedClient,
+) -> None:
+    data = exported(api, ("a_job", "b_job", "c_job"))
+    prod = new_workspace(api, "prod")
+    api.call("PUT", "/environment/connection/ssh_conn", CONN, workspace=prod)
+    body = {"path": upload(api, data, prod)}
+    plan = api.call("POST", "/jobs/import/plan", body, workspace=prod).json()
+    assert [(p["reason"], p["kind"], p["name"]) for p in plan["problems"]] == [
+        ("missing_reference", "connection", "dws_conn")
+    ]
+    assert plan["summary"]["problems"] == 1
+    users = {(u["kind"], u["name"]) for u in plan["problems"][0]["usedBy"]}
+    assert {("job", "a_job"), ("job", "b_job"), ("job", "c_job")} <= users
+    assert "usedByTotal" not in plan["problems"][0]  # all of them are listed
+    # Each object still carries its own problem, naming where it uses the connection.
+    lines = {(o["kind"], o["name"]): o.get("problems", []) for o in plan["objects"]}
+    own = lines[("job", "b_job")]
+    assert [p["reference"] for p in own] == [{"kind": "connection", "name": "dws_conn"}]
+    assert own[0]["detail"].startswith("job 'b_job' node ")
 
 
 def test_replacements_map_a_connection_to_its_production_name(api: SignedClient) -> None:

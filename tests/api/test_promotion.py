@@ -195,8 +195,11 @@ def test_completeness_check_lists_what_the_profile_misses_before_any_import(
     assert jobs_in(api, ws) == []
     # The same gaps are problems of the import check itself.
     planned = plan(api, {"path": path, "profile": partial}, ws)
-    reasons = {(p["reason"], p["name"]) for p in planned["problems"]}
-    assert ("missing_reference", "a_job") in reasons
+    missing = [p for p in planned["problems"] if p["reason"] == "missing_reference"]
+    assert [(p["kind"], p["name"]) for p in missing] == [("connection", "dws_conn")]
+    assert {("job", "a_job"), ("job", "b_job")} <= {
+        (u["kind"], u["name"]) for u in missing[0]["usedBy"]
+    }
     full = {"renames": {"connection": {"ssh_conn": "ssh_prod", "dws_conn": "ssh_prod"}}}
     report = api.call("POST", "/profiles/check", {"path": path, "profile": full}, workspace=ws)
     assert report.json()["complete"] is True, report.json()

@@ -100,6 +100,24 @@ def test_an_import_rolls_back_once(api: SignedClient) -> None:
     assert "already rolled back" in again.json()["error_msg"]
 
 
+def test_a_task_says_what_it_is_who_started_it_and_when_and_by_whom_it_was_rolled_back(
+    api: SignedClient,
+) -> None:
+    ws, _, task_id = imported_over_existing(api)
+    shown = api.call("GET", f"/system-tasks/{task_id}", workspace=ws).json()
+    assert (shown["kind"], shown["createUser"]) == ("import", "admin")
+    assert shown["message"].startswith("Imported ")
+    assert "rolledBack" not in shown
+    assert api.call("POST", f"/system-tasks/{task_id}/rollback", workspace=ws).status_code == 200
+    shown = api.call("GET", f"/system-tasks/{task_id}", workspace=ws).json()
+    assert shown["rolledBack"]["by"] == "admin"
+    assert shown["rolledBack"]["at"] >= shown["endTime"]
+    listed = api.call("GET", "/system-tasks", workspace=ws).json()["tasks"]
+    by_id = {t["id"]: t for t in listed}
+    assert by_id[task_id]["rolledBack"] == shown["rolledBack"]
+    assert all("rolledBack" not in t for t in listed if t["id"] != task_id)
+
+
 def test_rollback_is_refused_listing_objects_changed_since_and_changes_nothing(
     api: SignedClient,
 ) -> None:

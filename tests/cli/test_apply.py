@@ -150,11 +150,12 @@ def test_a_plan_with_problems_imports_nothing(cli: Cli) -> None:
     assert cli.remote.call("GET", "/scripts", workspace=cli.workspace).json()["total"] == 0
     human = cli("apply", "-f", str(root), "--yes")
     assert human.exit_code == 3
-    assert (
-        "Missing in the target workspace: connection 'dws_conn' (named by 2 object(s)), "
-        "connection 'ssh_conn' (named by 2 object(s))." in human.stdout
-    )
-    assert "jobferry env put KIND NAME" in human.stdout
+    # One problem per missing connection, each with the command that registers it.
+    assert len(result["plan"]["problems"]) == 2
+    for name in ("dws_conn", "ssh_conn"):
+        assert f"jobferry env put connection {name} --type … -w " in human.stdout
+        assert f"--replace DWS_CONNECTION:{name}=NEW" in human.stdout
+    assert "PUT /environment" not in human.stdout  # the API's words stay in the API
 
 
 def test_a_json_file_outside_a_kind_folder_is_refused_with_the_fix(cli: Cli) -> None:

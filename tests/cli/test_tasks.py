@@ -41,3 +41,27 @@ def test_tasks_list_filters_by_status_and_limits(cli: Cli, package: Path) -> Non
     assert "No tasks." in empty.stdout
     bad = cli("tasks", "list", "--limit", "0")
     assert bad.exit_code == 2
+
+
+def test_tasks_list_and_show_say_kind_who_message_and_the_rollback(cli: Cli, package: Path) -> None:
+    target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
+    task_id = cli.imported(package, workspace=target)["task"]["id"]
+    assert cli("rollback", task_id, "--yes", workspace=target).exit_code == 0
+    listed = cli("tasks", "list", workspace=target)
+    assert listed.exit_code == 0, listed.output
+    lines = listed.stdout.splitlines()
+    at = next(n for n, line in enumerate(lines) if task_id in line)
+    block = "\n".join(lines[at : at + 4])
+    cells = " ".join(line.split("│")[-1].strip() for line in lines[at : at + 4])
+    assert cells.startswith("import, "), block
+    assert " UTC by admin " in cells, block
+    assert "rolled back" in lines[at + 1], block
+    assert "Imported 4 object(s)" in block  # the message, under the title
+    shown = cli("tasks", "show", task_id, workspace=target)
+    assert shown.exit_code == 0, shown.output
+    fields = dict(line.split(":", 1) for line in shown.stdout.splitlines() if ":" in line[:12])
+    assert fields["kind"].strip() == "import"
+    assert fields["by"].strip() == "admin"
+    assert fields["message"].strip().startswith("Imported ")
+    assert fields["rolled back"].strip().endswith("UTC by admin")
+    assert cli.json("tasks", "show", task_id, workspace=target)["rolledBack"]["by"] == "admin"

@@ -56,7 +56,8 @@ def test_the_wizard_maps_a_missing_connection_rechecks_plans_and_imports(
         check,
         200,
         "missing reference",
-        "references connection &#39;dws_conn&#39;",
+        "connection &#39;dws_conn&#39; does not exist in workspace",
+        "object(s) use it: ",  # said once, listing its users
         "Map connection &#39;dws_conn&#39; below",  # the console's own action
     )
     assert "PUT /environment" not in check.text

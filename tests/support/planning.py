@@ -87,7 +87,7 @@ def workspace(services: Services, name: str) -> Scope:
 def upload(services: Services, scope: Scope, package: Path) -> str:
     """Keep ``package`` as an upload of the scope's workspace; its ``upload://`` path."""
     with package.open("rb") as handle:
-        path: str = services.imports.upload(scope, handle, package.name)["path"]
+        path: str = services.imports.upload(scope, handle, package.name).path
     return path
 
 

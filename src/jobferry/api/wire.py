@@ -65,19 +65,19 @@ def body_doc(
     """OpenAPI description of a JSON body: ``schema`` for jobferry's own bodies
     (api/bodies.py), a free-form object named ``model`` for DataArts' documents (definitions
     keep unknown keys)."""
-    described = (
-        dict(schema)
-        if schema is not None
-        else {
-            "type": "object",
-            "additionalProperties": True,
-        }
-    )
-    described["description"] = (
-        model
-        if schema is not None
-        else f"{model}: camelCase DataArts fields; unknown keys are kept as they are."
-    )
+    if schema is None:
+        described: dict[str, Any] = {"type": "object", "additionalProperties": True}
+        described["description"] = (
+            f"{model}: camelCase DataArts fields; unknown keys are kept as they are."
+        )
+    else:
+        # A generated schema's own description names the body and what other keys do.
+        described = dict(schema)
+        own = str(schema.get("description") or "")
+        if own.startswith(model):
+            described["description"] = own
+        else:
+            described["description"] = f"{model}: {own}" if own else model
     return {
         "requestBody": {
             "required": required,

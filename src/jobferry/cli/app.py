@@ -5,7 +5,8 @@ Every failure a command can meet ends here, once, as a message (or ``{"error": �
 
 * the endpoint answered with an error → its DataArts code and message, the fix, exit 1;
 * the endpoint cannot be reached → what to check, exit 1;
-* a package breaks a reader rule (``DLF.9020``) → every problem, exit 3;
+* the server refuses the package itself (``DLF.9020`` a reader rule, ``DLF.9413`` its size)
+  → its code, message and fix, exit 3; a package breaks a reader rule locally → exit 3;
 * other jobferry errors of local commands (``admin``, ``db``) → code and message, exit 1;
 * an unusable configuration → exit 2 (like a usage error).
 """
@@ -37,7 +38,7 @@ from jobferry.cli import (
 )
 from jobferry.cli.client import ApiError, ConnectionProblemError
 from jobferry.cli.config import ConfigError
-from jobferry.cli.exits import CommandError, ExitCode
+from jobferry.cli.exits import PACKAGE_REFUSALS, CommandError, ExitCode
 from jobferry.cli.output import Output
 from jobferry.cli.session import Session, session
 from jobferry.cli.usage import UsageGroup, make_readable
@@ -106,7 +107,7 @@ def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
     hint = _hint(exc)
     if hint:
         out.hint(hint)
-    return ExitCode.FAILED
+    return ExitCode.PROBLEMS if exc.code in PACKAGE_REFUSALS else ExitCode.FAILED
 
 
 def _hint(exc: ApiError) -> str | None:

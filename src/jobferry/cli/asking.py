@@ -77,8 +77,7 @@ def rollback_command_line(s: Session, task_id: str) -> str:
     if s.context_name:
         words += ["--context", s.context_name]
     words += ["rollback", task_id]
-    target = s.target_workspace()
-    workspace = target.name if target is not None else s.client().workspace
+    workspace = s.workspace_arg()
     if workspace:
         words += ["-w", workspace]
     return shlex.join(words)

@@ -8,19 +8,26 @@ code    meaning
         a file could not be read or written, the user declined the confirmation
 2       usage: unknown command or option, bad option value, unusable configuration
 3       check problems found: the plan or the import check listed problems (nothing was
-        imported), a package failed verification (hashes, signature, reader rules)
+        imported), the package itself was refused (by ``package verify``, or by the server
+        for ``plan``/``import``: corrupt zip, hash mismatch, reader rule, oversize, signature)
 4       ``promote`` without ``--apply``: changes are pending (Terraform's
         ``-detailed-exitcode``); 0 then means nothing would change
 ======  =====================================================================================
 
 CI pipelines can gate on them: ``jobferry plan pkg.zip`` exits 3 when the import would be
-refused, ``jobferry package verify`` exits 3 when the package was tampered with.
+refused, ``jobferry package verify`` exits 3 when the package was tampered with. Exit 1 is
+kept for failing to reach or to be served (a refusal that is not about the package).
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
 from typing import Any
+
+PACKAGE_REFUSALS = frozenset({"DLF.9020", "DLF.9413"})
+"""Error codes of the server's refusals of a package itself (it cannot be read safely, it
+breaks a reader rule or its manifest's hashes, it is over the size limit): exit 3, as
+``package verify`` exits for the same package (docs/errors.md)."""
 
 
 class ExitCode(IntEnum):

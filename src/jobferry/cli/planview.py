@@ -6,8 +6,9 @@ from typing import Any
 
 from rich.text import Text
 
+from jobferry.cli.fixes import cli_fix
 from jobferry.cli.output import Output, epoch_ms, mapping, to_json
-from jobferry.domain.enums import ENVIRONMENT_KINDS, PlanAction, ProblemReason, TaskStatus
+from jobferry.domain.enums import PlanAction, TaskStatus
 
 ACTION_STYLES: dict[str, str] = {
     PlanAction.CREATE: "green",
@@ -84,8 +85,14 @@ def _change_text(change: dict[str, Any]) -> Text:
     return Text.assemble(("    ~ ", "yellow"), (path, "bold"), f": {old} → {new}")
 
 
-def problem_lines(out: Output, problems: list[dict[str, Any]]) -> None:
-    """Every problem with its fix."""
+def problem_lines(
+    out: Output,
+    problems: list[dict[str, Any]],
+    workspace: str | None = None,
+    signature: str | None = None,
+) -> None:
+    """Every problem with its fix, said with jobferry's commands and flags (:mod:`.fixes`;
+    ``workspace`` as ``-w`` names the target, ``signature`` the plan's signature state)."""
     for problem in problems:
         out.line(
             Text.assemble(
@@ -95,8 +102,9 @@ def problem_lines(out: Output, problems: list[dict[str, Any]]) -> None:
                 str(problem.get("detail") or problem.get("message") or ""),
             )
         )
-        if problem.get("fix"):
-            out.line(Text.assemble(("      fix: ", "cyan"), str(problem["fix"])))
+        fix = cli_fix(problem, workspace, signature) or problem.get("fix")
+        if fix:
+            out.line(Text.assemble(("      fix: ", "cyan"), str(fix)))
 
 
 def summary_text(summary: dict[str, Any]) -> str:
@@ -125,8 +133,9 @@ def _name_cell(obj: dict[str, Any]) -> str:
     return f"{name} ({', '.join(marks)})" if marks else name
 
 
-def show_plan(out: Output, plan: dict[str, Any]) -> None:
-    """The plan: one table line per object, field diffs of overwrites, then every problem."""
+def show_plan(out: Output, plan: dict[str, Any], workspace: str | None = None) -> None:
+    """The plan: one table line per object, field diffs of overwrites, then every problem
+    (``workspace``: the target as ``-w`` names it, for the fixes' commands)."""
     if out.json_mode:
         return
     objects = plan.get("objects", [])
@@ -150,7 +159,8 @@ def show_plan(out: Output, plan: dict[str, Any]) -> None:
             style="dim",
         )
     out.line(summary_text(plan.get("summary") or {}), style="bold")
-    _plan_problems(out, plan.get("problems") or [])
+    signature = mapping(plan.get("signature")).get("state")
+    _plan_problems(out, plan.get("problems") or [], workspace, signature)
 
 
 def _paused(out: Output, objects: list[dict[str, Any]]) -> None:
@@ -209,48 +219,15 @@ def schedule_line(move: dict[str, Any]) -> Text:
     )
 
 
-def _plan_problems(out: Output, problems: list[dict[str, Any]]) -> None:
-    """Every problem with its fix, and how to map a missing reference from the command line."""
+def _plan_problems(
+    out: Output, problems: list[dict[str, Any]], workspace: str | None, signature: Any
+) -> None:
+    """Every problem with its fix (a missing environment object is one problem, naming the
+    objects that use it)."""
     if not problems:
         return
     out.line("Problems (fix them, then plan again):", style="red bold")
-    problem_lines(out, problems)
-    _missing_digest(out, missing_references(problems))
-    if any(p.get("reason") == ProblemReason.MISSING_REFERENCE for p in problems):
-        out.line(
-            "From the command line, 'resources' entries are --replace TYPE:NAME=NEW "
-            "(e.g. --replace DWS_CONNECTION:dws_test=dws_prod).",
-            style="cyan",
-        )
-
-
-def missing_references(problems: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
-    """(kind, name) of every object a plan's problems say the target lacks, with how many
-    problems name it: one missing connection that five objects use is one thing to fix."""
-    counts: dict[tuple[str, str], int] = {}
-    for problem in problems:
-        reference = problem.get("reference")
-        if problem.get("reason") == ProblemReason.MISSING_REFERENCE and isinstance(reference, dict):
-            key = (str(reference.get("kind")), str(reference.get("name")))
-            counts[key] = counts.get(key, 0) + 1
-    return counts
-
-
-def _missing_digest(out: Output, missing: dict[tuple[str, str], int]) -> None:
-    """Each object the target lacks, once, and how to register an environment object."""
-    if not missing:
-        return
-    listed = ", ".join(
-        f"{kind} '{name}' (named by {count} object(s))"
-        for (kind, name), count in sorted(missing.items())
-    )
-    out.line(f"Missing in the target workspace: {listed}.", style="red bold")
-    if any(kind in ENVIRONMENT_KINDS for kind, _ in missing):
-        out.line(
-            "Register an environment object there with jobferry env put KIND NAME --type TYPE "
-            "[--secret KEY=SOURCE] -w WORKSPACE.",
-            style="cyan",
-        )
+    problem_lines(out, problems, workspace, str(signature) if signature else None)
 
 
 def has_changes(plan: dict[str, Any]) -> bool:
@@ -260,8 +237,9 @@ def has_changes(plan: dict[str, Any]) -> bool:
     return any(summary.get(action, 0) for action in writes)
 
 
-def show_task(out: Output, task: dict[str, Any]) -> None:
-    """A system task: status, times, message, result summary and subtasks."""
+def show_task(out: Output, task: dict[str, Any], workspace: str | None = None) -> None:
+    """A system task: what it is, who started it, status, times, message, its rollback (an
+    import), then subtasks and problems."""
     if out.json_mode:
         return
     status = str(task.get("status", ""))
@@ -271,17 +249,22 @@ def show_task(out: Output, task: dict[str, Any]) -> None:
         TaskStatus.WARNING: "yellow",
     }
     style = styles.get(status, "")
-    out.fields(
-        [
-            ("task", task.get("id")),
-            ("name", task.get("name")),
-            ("status", Text(status, style=f"{style} bold")),
-            ("progress", f"{task.get('progress', 0)}%"),
-            ("started", epoch_ms(task.get("startTime"))),
-            ("ended", epoch_ms(task.get("endTime"))),
-            ("message", task.get("message")),
-        ]
-    )
+    fields: list[tuple[str, Any]] = [
+        ("task", task.get("id")),
+        ("name", task.get("name")),
+        ("kind", task.get("kind")),
+        ("by", task.get("createUser")),
+        ("status", Text(status, style=f"{style} bold")),
+        ("progress", f"{task.get('progress', 0)}%"),
+        ("started", epoch_ms(task.get("startTime"))),
+        ("ended", epoch_ms(task.get("endTime"))),
+        ("message", task.get("message")),
+    ]
+    undone = task.get("rolledBack")
+    if isinstance(undone, dict):
+        when = f"{epoch_ms(undone.get('at'))} UTC by {undone.get('by')}"
+        fields.append(("rolled back", Text(when, style="magenta")))
+    out.fields([(name, value) for name, value in fields if value not in (None, "")])
     result = mapping(task.get("result"))
     subtasks = task.get("subtasks") or []
     if subtasks:
@@ -301,4 +284,4 @@ def show_task(out: Output, task: dict[str, Any]) -> None:
     problems = result.get("problems") or []
     if problems:
         out.line("Problems:", style="red bold")
-        problem_lines(out, problems)
+        problem_lines(out, problems, workspace)

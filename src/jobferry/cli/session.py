@@ -69,6 +69,12 @@ class Session:
             self._workspace = describe(client, client.workspace)
         return self._workspace
 
+    def workspace_arg(self) -> str | None:
+        """The target workspace as ``-w`` names it in a command to copy: its name when the
+        endpoint can tell, else its id (``None``: the context's default)."""
+        found = self.target_workspace()
+        return found.name if found is not None else self.client().workspace or None
+
     def workspace_label(self) -> str:
         """The target workspace for messages: ``name (id)`` when the endpoint can tell."""
         found = self.target_workspace()

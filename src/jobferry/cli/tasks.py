@@ -14,7 +14,7 @@ import typer
 
 from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import segment
-from jobferry.cli.exits import ExitCode
+from jobferry.cli.exits import PACKAGE_REFUSALS, ExitCode
 from jobferry.cli.output import epoch_ms, mapping, size_text
 from jobferry.cli.planview import show_task
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
@@ -34,11 +34,37 @@ def task_exit(task: dict[str, Any]) -> ExitCode:
     """The exit code a finished task stands for (see ``jobferry.cli.exits``)."""
     status = task.get("status")
     result = mapping(task.get("result"))
-    if status == TaskStatus.WARNING or (status == TaskStatus.FAILED and result.get("problems")):
+    if status == TaskStatus.WARNING or (status == TaskStatus.FAILED and refused_by_check(result)):
         return ExitCode.PROBLEMS
     if status == TaskStatus.FAILED:
         return ExitCode.FAILED
     return ExitCode.OK
+
+
+def status_text(task: dict[str, Any]) -> str:
+    """A task's status: ``RUNNING 40%``, ``SUCCESSFUL`` (and ``rolled back`` under it)."""
+    status = str(task.get("status", ""))
+    if status == TaskStatus.RUNNING:
+        return f"RUNNING {task.get('progress', 0)}%"
+    return f"{status}\nrolled back" if isinstance(task.get("rolledBack"), dict) else status
+
+
+def task_text(task: dict[str, Any]) -> str:
+    """What a task is: ``import, 2025-03-01 10:00:00 UTC by alice``, its title and message."""
+    head = str(task.get("kind") or "task")
+    started = epoch_ms(task.get("startTime"))
+    if started:
+        head += f", {started} UTC"
+    if task.get("createUser"):
+        head += f" by {task['createUser']}"
+    lines = (head, task.get("name"), task.get("message"))
+    return "\n".join(str(line) for line in lines if line)
+
+
+def refused_by_check(result: dict[str, Any]) -> bool:
+    """Whether a FAILED task's result says the check refused it: problems listed, or the
+    package itself refused (its ``errorCode``, e.g. a planning task reading a corrupt entry)."""
+    return bool(result.get("problems")) or result.get("errorCode") in PACKAGE_REFUSALS
 
 
 # ``--status``: the domain's task statuses in kebab case (the type checker sees a string).
@@ -73,20 +99,11 @@ def list_tasks_command(
         out.emit(answer)
         return
     items = [t for t in answer.get("tasks") or [] if isinstance(t, dict)]
-    # Four columns fit 80: the message and the subtasks are for 'tasks show'.
+    # Three columns fit 80: the id (to copy into 'tasks show' or 'rollback') never folds; the
+    # task cell says what, when and who, then the title and the message, each on its line.
     out.table(
-        ("id", "status", "started (UTC)", "title"),
-        [
-            (
-                t.get("id"),
-                f"RUNNING {t.get('progress')}%"
-                if t.get("status") == TaskStatus.RUNNING
-                else t.get("status"),
-                epoch_ms(t.get("startTime")),
-                t.get("name"),
-            )
-            for t in items
-        ],
+        ("id", "status", "task"),
+        [(t.get("id"), status_text(t), task_text(t)) for t in items],
         empty="No tasks.",
     )
     total = answer.get("total", len(items))
@@ -105,13 +122,14 @@ def show_task_command(
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Show a system task (status, progress, subtasks, problems)."""
+    """Show a system task: kind, who started it, status, progress, message, whether an import
+    was rolled back (when, by whom), subtasks and problems."""
     s = session(ctx, json_mode, workspace)
     client = s.client()
     task = (
         wait_for(s, task_id, "Waiting") if wait else client.get(f"/system-tasks/{segment(task_id)}")
     )
-    show_task(s.output, task)
+    show_task(s.output, task, None if s.output.json_mode else s.workspace_arg())
     s.output.finish(task, task_exit(task) if wait else ExitCode.OK, None)
 
 

@@ -26,7 +26,7 @@ from jobferry.cli.asking import (
     written,
 )
 from jobferry.cli.client import ApiClient, ApiError, segment
-from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
+from jobferry.cli.exits import CheckProblemsError, CliUsageError, CommandError, ExitCode
 from jobferry.cli.import_options import (
     DEFAULT_DRIFT,
     DEFAULT_MODE,
@@ -56,7 +56,7 @@ from jobferry.cli.profile_options import (
     TimezoneOption,
 )
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
-from jobferry.cli.tasks import task_exit, wait_for
+from jobferry.cli.tasks import refused_by_check, task_exit, wait_for
 from jobferry.domain.enums import ImportMode
 
 REMOTE_SCHEMES = ("obs://", "s3://", "upload://")
@@ -86,6 +86,11 @@ def package_path(s: Session, source: str) -> str:
     return str(answer["path"])
 
 
+def _where(s: Session) -> str | None:
+    """The target as ``-w`` names it in the fixes a person reads (no call in --json mode)."""
+    return None if s.output.json_mode else s.workspace_arg()
+
+
 def make_plan(s: Session, body: dict[str, Any]) -> dict[str, Any] | None:
     """The plan of an import (``None`` when the endpoint has no plan call)."""
     client = s.client()
@@ -100,7 +105,11 @@ def make_plan(s: Session, body: dict[str, Any]) -> dict[str, Any] | None:
         result = mapping(task.get("result"))
         plan = result.get("plan")
         if not isinstance(plan, dict):
-            raise CommandError(f"Planning task {answer['taskId']}: {task.get('message')}")
+            failed = CheckProblemsError if refused_by_check(result) else CommandError
+            raise failed(
+                f"Planning task {answer['taskId']}: {task.get('message')}",
+                code=result.get("errorCode"),
+            )
         return plan
     return answer
 
@@ -173,7 +182,7 @@ def _plan_only(s: Session, source: str, body: dict[str, Any]) -> None:
         info = _show_contents(s, s.client(), path)
         out.finish({"path": path, "plan": None, "contents": info}, ExitCode.OK, None)
         return
-    show_plan(out, plan)
+    show_plan(out, plan, _where(s))
     problems = plan.get("problems") or []
     code = ExitCode.PROBLEMS if problems else ExitCode.OK
     message = (
@@ -245,9 +254,11 @@ def import_command(
     if plan is None:
         contents = _show_contents(s, client, path)
     else:
-        show_plan(out, plan)
+        show_plan(out, plan, _where(s))
         problems = plan.get("problems") or []
-        if problems and options.mode is ImportMode.ATOMIC:
+        # A problem of the package itself (its signature) refuses the import in every mode.
+        of_package = any(p.get("kind") == "package" for p in problems if isinstance(p, dict))
+        if problems and (options.mode is ImportMode.ATOMIC or of_package):
             out.finish(
                 {"path": path, "plan": plan, "task": None},
                 ExitCode.PROBLEMS,
@@ -269,7 +280,7 @@ def import_command(
         return
     task_id = client.call("POST", "/jobs/import", body)["taskId"]
     task = wait_for(s, str(task_id), "Importing")
-    show_task(out, task)
+    show_task(out, task, _where(s))
     _end_import(s, {"path": path, "plan": plan, "task": task}, rollback=plan is not None)
 
 

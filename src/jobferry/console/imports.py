@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Response
 from starlette.datastructures import FormData, UploadFile
 
-from jobferry.console.fixes import console_problems, said, with_spoken_signature
+from jobferry.console.fixes import console_problems, said, spoken, with_spoken_signature
 from jobferry.console.plans import PlanObjects, plan_objects, task_plan
 from jobferry.console.tasks import TaskSummary, task_summary
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
@@ -25,6 +25,7 @@ from jobferry.console.wizard import (
 from jobferry.domain.enums import TargetStatus
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.context import WRITERS
+from jobferry.services.importing.contents import PackageContents
 from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.services.workspaces.profiles import ProfileVersion
 
@@ -91,7 +92,7 @@ class OptionsContext(CarriedStep):
     step: int = 1
     state: dict[str, Any]
     package: str
-    preview: dict[str, Any] | None
+    preview: PackageContents | None
     profiles: list[ProfileVersion]
     zones: tuple[str, ...] = COMMON_ZONES
     targets: list[str]
@@ -159,7 +160,7 @@ def take_source(page: PageDep, form: FormDep) -> Response:
     try:
         if isinstance(upload, UploadFile) and upload.filename:
             kept = page.services.imports.upload(page.scope, upload.file, upload.filename)
-            path = str(kept["path"])
+            path = kept.path
         elif obs_path:
             path = obs_path
         else:
@@ -189,13 +190,11 @@ def _request(page: Page, state: dict[str, Any], plan_id: str = "") -> ImportRequ
 def _options_page(
     page: Page, state: dict[str, Any], *, error: str = "", status_code: int = 200
 ) -> Response:
-    preview: dict[str, Any] | None = None
+    preview: PackageContents | None = None
     package = str(state["path"])
     try:
         package = page.services.imports.packages.title(page.scope, package)
-        preview = _sorted(
-            with_spoken_signature(page.services.imports.check_file(page.scope, state["path"]))
-        )
+        preview = _sorted(page.services.imports.check_file(page.scope, state["path"]))
     except JobferryError as exc:
         error = error or said(exc)
         status_code = exc.status if status_code == 200 else status_code
@@ -212,20 +211,18 @@ def _options_page(
     return render(page.request, context, status_code=status_code)
 
 
-def _sorted(preview: dict[str, Any]) -> dict[str, Any]:
+def _sorted(preview: PackageContents) -> PackageContents:
     """A package preview listing its jobs and scripts by name, other objects by kind and name
-    (a package holds them in the order they were written)."""
-
-    def by_name(item: dict[str, Any]) -> tuple[str, str]:
-        return (str(item.get("kind", "")), str(item.get("name", "")))
-
-    return {
-        **preview,
-        **{
-            part: sorted(preview.get(part) or [], key=by_name)
-            for part in ("jobs", "scripts", "others")
-        },
-    }
+    (a package holds them in the order they were written), its signature said in the
+    console's terms."""
+    signature = preview.signature
+    return replace(
+        preview,
+        jobs=tuple(sorted(preview.jobs, key=lambda j: j.name)),
+        scripts=tuple(sorted(preview.scripts, key=lambda s: s.name)),
+        others=tuple(sorted(preview.others, key=lambda o: (str(o.kind), o.name))),
+        signature=replace(signature, detail=spoken(signature.detail)),
+    )
 
 
 @router.get("/w/{workspace_id}/import/options")

@@ -12,6 +12,7 @@ from jobferry.console.fixes import console_problems, said, without_fix
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, render
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import JobferryError
+from jobferry.services.importing.rollback import RolledBack
 from jobferry.services.tasks import Task, TaskList
 from jobferry.settings import OffsetMode
 
@@ -157,7 +158,7 @@ class TaskContext(PageContext):
     problems: list[dict[str, Any]]
     objects: SubtaskListing
     rolled_back: dict[str, Any] | None
-    rollback: dict[str, Any] | None
+    rollback: RolledBack | None
     error: str
 
 
@@ -166,7 +167,7 @@ def _task_view(
     task_id: str,
     *,
     offset: int = 0,
-    rollback: dict[str, Any] | None = None,
+    rollback: RolledBack | None = None,
     error: str = "",
     status_code: int = 200,
 ) -> Response:

@@ -36,6 +36,7 @@ import yaml
 from jobferry.domain.enums import AnyRefKind, EnvironmentKind, ref_kind
 from jobferry.domain.fieldpaths import FieldPath, parse_field_path
 from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem
+from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, choice, text, text_map
 from jobferry.domain.timeshift import ShiftMode
 
 RENAME_KINDS: tuple[str, ...] = (
@@ -50,18 +51,73 @@ RENAME_KINDS: tuple[str, ...] = (
     EnvironmentKind.QUALITY_RULE.value,
     "workspace",
 )
-TOP_KEYS = (
-    "name",
-    "description",
-    "renames",
-    "params",
-    "jobParams",
-    "executeUser",
-    "owner",
-    "directory",
-    "timeZone",
-    "targetOwned",
+_OBJECT = (JsonType.OBJECT,)
+TIME_ZONE = BodyShape(
+    "time-zone move",
+    (
+        text(
+            "zone", "the zone schedules move to, e.g. 'Europe/Berlin' or 'GMT+08:00'", required=True
+        ),
+        choice("mode", "keep the wall clock or the instant", ShiftMode, required=True),
+        text(
+            "sourceZone", "the zone the schedules are in (default: each job's own)", nullable=True
+        ),
+    ),
 )
+RENAMES = BodyShape(
+    "renames, per kind: {name in the package: name in the target}",
+    tuple(
+        Field(kind, f"{kind} renames", _OBJECT, values=(JsonType.STRING, JsonType.NUMBER))
+        for kind in RENAME_KINDS
+    ),
+)
+PROFILE = BodyShape(
+    "environment profile (JSON, or YAML with Content-Type application/yaml)",
+    (
+        Field(
+            "name",
+            "the profile's name: kept in the document, not read (the path names it)",
+            (JsonType.STRING,),
+            ignored=True,
+        ),
+        text("description", "what the profile is for", nullable=True),
+        Field("renames", "references renamed in the target", _OBJECT, shape=RENAMES, nullable=True),
+        text_map("params", "workspace-wide parameter values"),
+        Field(
+            "jobParams",
+            "per job: {job name: {parameter: value}}",
+            _OBJECT,
+            values=(JsonType.OBJECT,),
+            nullable=True,
+        ),
+        text("executeUser", "the user imported jobs run as", nullable=True),
+        text("owner", "the owner of imported jobs", nullable=True),
+        Field(
+            "directory",
+            "directory prefix rewrite {from: /old, to: /new}",
+            _OBJECT,
+            shape=BodyShape(
+                "directory rewrite",
+                (
+                    text("from", "old prefix, from '/'", required=True),
+                    text("to", "new prefix, from '/'", required=True),
+                ),
+                Extra.IGNORED,
+            ),
+            nullable=True,
+        ),
+        Field("timeZone", "move cron schedules to a zone", _OBJECT, shape=TIME_ZONE, nullable=True),
+        Field(
+            "targetOwned",
+            "field paths whose target values every overwrite keeps",
+            (JsonType.ARRAY,),
+            items=JsonType.STRING,
+            nullable=True,
+        ),
+    ),
+)
+"""A profile document; :func:`parse_profile` refuses other top-level keys."""
+TOP_KEYS = PROFILE.names
 MODES = tuple(m.value for m in ShiftMode)
 
 
@@ -198,7 +254,7 @@ def parse_time_zone_move(value: object, where: str, problems: list[str]) -> Time
     if mode not in MODES:
         problems.append(f"{where}.mode must be keepWallClock or keepInstant, not {mode!r}")
     source = _optional_text(value.get("sourceZone"), f"{where}.sourceZone", problems)
-    unknown = sorted(set(value) - {"zone", "mode", "sourceZone"})
+    unknown = TIME_ZONE.unknown(value)
     if unknown:
         problems.append(f"{where} has unknown key(s) {', '.join(unknown)}")
     if zone is None or mode not in MODES:
@@ -213,7 +269,7 @@ def parse_profile(document: object) -> Profile:
     if not isinstance(document, Mapping):
         raise ProfileError(["a profile must be a map (JSON object / YAML mapping)"])
     problems: list[str] = []
-    unknown = sorted(str(k) for k in document if k not in TOP_KEYS)
+    unknown = PROFILE.unknown(document)
     if unknown:
         problems.append(
             f"unknown key(s) {', '.join(unknown)}; a profile may hold {', '.join(TOP_KEYS)}"
@@ -262,9 +318,9 @@ def _target_owned(value: object, problems: list[str]) -> tuple[FieldPath, ...]:
         problems.append("targetOwned must be a list of field paths, e.g. [basicConfig.owner]")
         return ()
     out: list[FieldPath] = []
-    for index, text in enumerate(value):
+    for index, path in enumerate(value):
         try:
-            out.append(parse_field_path(text))
+            out.append(parse_field_path(path))
         except ValueError as exc:
             problems.append(f"targetOwned[{index}]: {exc}")
     return tuple(out)

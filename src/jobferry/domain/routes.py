@@ -25,24 +25,7 @@ from typing import Any, TypeVar
 
 from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
 from jobferry.domain.names import check_object_name
-
-ROUTE_KEYS = frozenset(
-    {
-        "name",
-        "description",
-        "source",
-        "target",
-        "selection",
-        "profile",
-        "sameNamePolicy",
-        "propagateDeletes",
-        "onDrift",
-        "scheduling",
-        "mode",
-        "requireSignature",
-    }
-)
-
+from jobferry.domain.shapes import BodyShape, Field, JsonType, choice, flag, text
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -62,6 +45,52 @@ class SelectionKind(StrEnum):
     FOLDERS = "FOLDERS"
     TAGS = "TAGS"
     NAMES = "NAMES"
+
+
+END = BodyShape(
+    "a route's end: {workspace} or {carried: true, workspaceId}",
+    (
+        text("workspace", "a workspace of this server (name or id)", nullable=True),
+        flag("carried", "the end is reached only by carried packages"),
+        text(
+            "workspaceId", "a carried source: the workspace its packages come from", nullable=True
+        ),
+    ),
+)
+SELECTION = BodyShape(
+    "which jobs travel",
+    (
+        choice("kind", "ALL (default), FOLDERS, TAGS or NAMES", SelectionKind),
+        Field("values", "the folders, tags or jobs", (JsonType.ARRAY,), items=JsonType.STRING),
+        flag("withUpstream", "the jobs they depend on travel too (default true)"),
+    ),
+)
+_OBJECT = (JsonType.OBJECT,)
+ROUTE = BodyShape(
+    "route document",
+    (
+        text("name", "the route's name, if given the same as the path's"),
+        text("description", "what the route is for"),
+        Field("source", "where jobs come from", _OBJECT, required=True, shape=END),
+        Field("target", "where they go", _OBJECT, required=True, shape=END),
+        Field(
+            "selection", "which jobs travel (default all)", _OBJECT, shape=SELECTION, nullable=True
+        ),
+        Field(
+            "profile",
+            "a profile of the target workspace, by name or inline",
+            (JsonType.STRING, JsonType.OBJECT),
+            nullable=True,
+        ),
+        choice("sameNamePolicy", "the import's policy (default OVERWRITE)", SameNamePolicy),
+        flag("propagateDeletes", "deletes in the source are deleted in the target"),
+        choice("onDrift", "an object changed in the target since (default FAIL)", DriftPolicy),
+        choice("scheduling", "scheduled jobs to overwrite (default REFUSE)", SchedulingPolicy),
+        choice("mode", "ATOMIC (default) or PER_OBJECT", ImportMode),
+        flag("requireSignature", "the target imports only signed packages"),
+    ),
+)
+"""A route document as :func:`parse_route` reads it; other keys are refused."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +184,7 @@ def _end(value: object, what: str, problems: list[str]) -> RouteEnd:
     if not isinstance(value, Mapping):
         problems.append(f'{what} must be {{"workspace": NAME}} or {{"carried": true}}')
         return RouteEnd(carried=True)
-    unknown = sorted(str(k) for k in value if k not in ("workspace", "carried", "workspaceId"))
+    unknown = END.unknown(value)
     if unknown:
         problems.append(f"{what} has unknown keys: {', '.join(unknown)}")
     carried = value.get("carried", False)
@@ -184,7 +213,7 @@ def _selection(value: object, problems: list[str]) -> Selection:
     if not isinstance(value, Mapping):
         problems.append('selection must be {"kind": ALL|FOLDERS|TAGS|NAMES, "values": [...]}')
         return Selection()
-    unknown = sorted(str(k) for k in value if k not in ("kind", "values", "withUpstream"))
+    unknown = SELECTION.unknown(value)
     if unknown:
         problems.append(f"selection has unknown keys: {', '.join(unknown)}")
     kind_value = value.get("kind", SelectionKind.ALL.value)
@@ -262,10 +291,10 @@ def parse_route(name: str, document: object) -> Route:
         problems.append(bad_name)
     if document.get("name", name) != name:
         problems.append(f"the document's name {document.get('name')!r} is not {name!r}")
-    unknown = sorted(str(k) for k in document if k not in ROUTE_KEYS)
+    unknown = ROUTE.unknown(document)
     if unknown:
         problems.append(
-            f"unknown keys: {', '.join(unknown)} (known: {', '.join(sorted(ROUTE_KEYS))})"
+            f"unknown keys: {', '.join(unknown)} (known: {', '.join(sorted(ROUTE.names))})"
         )
     description = document.get("description", "")
     if not isinstance(description, str):

@@ -26,6 +26,7 @@ from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
 from jobferry.storage import tasks as repo
 from jobferry.storage import workers as worker_repo
+from jobferry.storage.importing import rollbacks as rollback_repo
 from jobferry.storage.tasks import TaskRecord
 
 SUBTASK_PAGE = 1000
@@ -61,6 +62,14 @@ def _actor_json(scope: Scope) -> str:
 
 
 @dataclass(frozen=True)
+class RolledBack:
+    """When (epoch ms) and by whom an import was rolled back."""
+
+    at: int
+    by: str
+
+
+@dataclass(frozen=True)
 class Task:
     """A system task as it is shown: what it is, how far it got, and what it left.
 
@@ -83,6 +92,8 @@ class Task:
     result: dict[str, Any] | None
     subtasks: list[dict[str, Any]] = field(default_factory=list)
     subtasks_total: int | None = None
+    rolled_back: RolledBack | None = None
+    """An import that was rolled back: when and by whom (``None``: it was not)."""
 
     @property
     def done(self) -> bool:
@@ -120,8 +131,21 @@ class TaskHead:
     subtask_rows: int
 
 
-def _shown(task: TaskRecord, *, subtasks: bool = True) -> Task:
-    """The record of a stored task (with the subtasks kept inline by older versions)."""
+def _rollbacks(tx: Tx, tasks: Sequence[TaskRecord]) -> dict[str, tuple[int, str]]:
+    """(when, by whom) of the imports among ``tasks`` that were rolled back."""
+    imports = [t.id for t in tasks if t.kind == TaskKind.IMPORT]
+    return rollback_repo.rollbacks_of(tx, imports) if imports else {}
+
+
+def _shown(
+    task: TaskRecord,
+    *,
+    subtasks: bool = True,
+    rollbacks: dict[str, tuple[int, str]] | None = None,
+) -> Task:
+    """The record of a stored task (with the subtasks kept inline by older versions) and, for
+    an import in ``rollbacks``, its rollback."""
+    undone = (rollbacks or {}).get(task.id)
     return Task(
         id=task.id,
         name=task.name,
@@ -136,6 +160,7 @@ def _shown(task: TaskRecord, *, subtasks: bool = True) -> Task:
         end_time=task.end_time,
         result=load(task.result) if task.result else None,
         subtasks=load(task.subtasks)["items"] if subtasks and task.subtasks else [],
+        rolled_back=RolledBack(*undone) if undone is not None else None,
     )
 
 
@@ -290,7 +315,8 @@ class TaskService:
             task = self._task(tx, scope, task_id)
             total = repo.count_subtasks(tx, task_id)
             lines = repo.subtask_lines(tx, task_id, 0, total if subtasks is None else subtasks)
-        shown = _shown(task)
+            rollbacks = _rollbacks(tx, [task])
+        shown = _shown(task, rollbacks=rollbacks)
         if not total:
             return shown
         return replace(
@@ -318,7 +344,8 @@ class TaskService:
         with self.db.transaction(readonly=True) as tx:
             task = self._task(tx, scope, task_id)
             total = repo.count_subtasks(tx, task_id)
-        return TaskHead(_shown(task, subtasks=not total), total)
+            rollbacks = _rollbacks(tx, [task])
+        return TaskHead(_shown(task, subtasks=not total, rollbacks=rollbacks), total)
 
     def subtask_pages(self, task_id: str, total: int) -> Iterator[list[str]]:
         """A task's first ``total`` subtasks as their stored JSON lines, a page at a time."""
@@ -357,7 +384,10 @@ class TaskService:
             total, tasks = repo.list_tasks(
                 tx, scope.workspace.id, kind=kind, status=status, limit=p.limit, offset=p.skip
             )
-        return TaskList(total, [_shown(task, subtasks=False) for task in tasks])
+            rollbacks = _rollbacks(tx, tasks)
+        return TaskList(
+            total, [_shown(task, subtasks=False, rollbacks=rollbacks) for task in tasks]
+        )
 
     def register_worker(self) -> None:
         """Announce this process (its tasks are alive while it beats)."""

@@ -45,7 +45,7 @@ def _queue_export(services: Services, scope: Scope) -> str:
 def _queue_import(services: Services, scope: Scope, folder: Path) -> str:
     package = write_package(folder / "pkg.zip")
     with package.open("rb") as fh:
-        path = services.imports.upload(scope, fh, "pkg.zip")["path"]
+        path = services.imports.upload(scope, fh, "pkg.zip").path
     return services.imports.prepare(scope, parse_import_request({"path": path})).task_id
 
 

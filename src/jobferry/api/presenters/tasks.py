@@ -1,4 +1,6 @@
-"""System tasks on the wire: ListSystemTasksResponse, plus jobferry's kind, progress and result."""
+"""System tasks on the wire: ListSystemTasksResponse, plus jobferry's extension fields (kind,
+progress, who created it, result, and when and by whom an import was rolled back), which
+DataArts clients ignore."""
 
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ def task_document(task: Task, *, subtasks: bool = True) -> dict[str, Any]:
     doc["createUser"] = task.created_by
     if task.end_time is not None:
         doc["endTime"] = task.end_time
+    if task.rolled_back is not None:
+        doc["rolledBack"] = {"at": task.rolled_back.at, "by": task.rolled_back.by}
     if task.result is not None:
         doc["result"] = task.result
     if subtasks and task.subtasks_total is not None:

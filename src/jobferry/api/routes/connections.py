@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.paging import PagingDep
 from jobferry.api.presenters import connections as present
@@ -43,7 +44,7 @@ def export_connections(request: Request, scope: ScopeDep) -> Response:
 @router.post(
     "/import",
     summary="import_connections",
-    openapi_extra=body_doc('{"path", "params": [{"name", "type", "params"}], "sameNamePolicy"}'),
+    openapi_extra=body_doc("ImportConnectionReq", schema=bodies.CONNECTIONS_IMPORT),
 )
 def import_connections(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="ImportConnectionReq")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 
+from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep, WorkspaceScopeDep
 from jobferry.api.paging import NamedPage, named_page
 from jobferry.api.presenters.definitions import factory_script
@@ -38,7 +39,7 @@ def create_factory_env(request: Request, scope: ScopeDep, raw: BodyDep) -> Respo
 @router.put(
     "/jobs/{job_name}/rename",
     summary="update_factory_job_name",
-    openapi_extra=body_doc('UpdateFactoryJobNameRequestBody {"name": "<new job name>"}'),
+    openapi_extra=body_doc("UpdateFactoryJobNameRequestBody", schema=bodies.RENAME_JOB_REQ),
 )
 def update_factory_job_name(
     request: Request, scope: WorkspaceScopeDep, raw: BodyDep, job_name: str

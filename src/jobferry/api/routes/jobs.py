@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.paging import JobsQueryDep
 from jobferry.api.presenters.definitions import (
@@ -101,7 +102,7 @@ def delete_job(request: Request, scope: ScopeDep, raw: BodyDep, job_name: str) -
 @router.post(
     "/{job_name}/start",
     status_code=204,
-    openapi_extra=body_doc("StartJobReq", required=False),
+    openapi_extra=body_doc("StartJobReq", required=False, schema=bodies.START_JOB_REQ),
     summary="start_job",
 )
 def start_job(request: Request, scope: ScopeDep, raw: BodyDep, job_name: str) -> Response:

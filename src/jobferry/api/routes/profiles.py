@@ -60,7 +60,7 @@ def profile_versions(request: Request, scope: ScopeDep, name: str) -> Response:
 @router.put(
     "/profiles/{name}",
     summary="Save a new version of a profile",
-    openapi_extra=body_doc(PROFILE_DOC),
+    openapi_extra=body_doc("profile document", schema=bodies.PROFILE),
 )
 def put_profile(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Response:
     if not raw.strip():

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters.routes import package_view, promotion_view, route_view
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
@@ -48,7 +49,7 @@ def route_versions(request: Request, scope: ScopeDep, name: str) -> Response:
 @router.put(
     "/routes/{name}",
     summary="Save a new version of a route (project admins)",
-    openapi_extra=body_doc(ROUTE_DOC),
+    openapi_extra=body_doc("route document", schema=bodies.ROUTE),
 )
 def put_route(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Response:
     body = parse_object(raw, required=True, what=ROUTE_DOC)

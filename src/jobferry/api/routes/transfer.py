@@ -11,6 +11,7 @@ from jobferry.api.auth import ScopeDep
 from jobferry.api.paging import TasksQueryDep
 from jobferry.api.presenters.downloads import download_document, download_list_document
 from jobferry.api.presenters.exports import name_check_document, upload_document
+from jobferry.api.presenters.imports import contents_view, upload_view
 from jobferry.api.presenters.tasks import (
     subtask_page_document,
     task_list_document,
@@ -42,16 +43,10 @@ def _export_response(outcome: ExportOutcome) -> Response:
     )
 
 
-IMPORT_BODY = (
-    "ImportFileReq {path, params, sameNamePolicy, jobsParam, executeUser, targetStatus, "
-    "approvers, resources} + {targetDirectory, dryRun, planId, mode: ATOMIC|PER_OBJECT}"
-)
-
-
 @router.post(
     "/jobs/import/plan",
     summary="Plan an import (extension)",
-    openapi_extra=body_doc(IMPORT_BODY, schema=bodies.IMPORT),
+    openapi_extra=body_doc("ImportFileReq", schema=bodies.IMPORT),
 )
 def plan_import(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="ImportFileReq")
@@ -77,7 +72,9 @@ def plan_objects(
 
 
 @router.post(
-    "/jobs/import", summary="import_job", openapi_extra=body_doc(IMPORT_BODY, schema=bodies.IMPORT)
+    "/jobs/import",
+    summary="import_job",
+    openapi_extra=body_doc("ImportFileReq", schema=bodies.IMPORT),
 )
 def import_job(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="ImportFileReq")
@@ -94,7 +91,7 @@ def show_file_info(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     path = body.get("path")
     if not isinstance(path, str) or not path:
         raise InvalidRequestError("path is required: the package to look into.", parameter="path")
-    return json(services_of(request).imports.check_file(scope, path))
+    return json(contents_view(services_of(request).imports.check_file(scope, path)))
 
 
 @router.post(
@@ -112,7 +109,7 @@ async def upload_package(request: Request, scope: ScopeDep, _signed: BodyDep) ->
     try:
         uploads = services_of(request).imports
         stored = await run_in_threadpool(uploads.upload, scope, upload.file, upload.filename or "")
-        return json(stored)
+        return json(upload_view(stored))
     finally:
         await upload.close()
 
@@ -121,7 +118,7 @@ async def upload_package(request: Request, scope: ScopeDep, _signed: BodyDep) ->
     "/jobs/batch-export",
     summary="export_job_list",
     responses=package_response("application/octet-stream", or_json=True),
-    openapi_extra=body_doc("ExportJobsReq {jobList, exportDepend, exportStatus, obsPath}"),
+    openapi_extra=body_doc("ExportJobsReq", schema=bodies.EXPORT_JOBS_REQ),
 )
 def export_job_list(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="ExportJobsReq")
@@ -134,7 +131,7 @@ def export_job_list(request: Request, scope: ScopeDep, raw: BodyDep) -> Response
     "/jobs/{job_name}/export",
     summary="export_job",
     responses=package_response("application/octet-stream", or_json=True),
-    openapi_extra=body_doc("ExportJobReq {exportDepend, exportStatus, obsPath}", required=False),
+    openapi_extra=body_doc("ExportJobReq", required=False, schema=bodies.EXPORT_JOB_REQ),
 )
 def export_job(request: Request, scope: ScopeDep, raw: BodyDep, job_name: str) -> Response:
     body = parse_object(raw, required=False, what="ExportJobReq")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import Role, SameNamePolicy, TaskKind, TaskStatus
+from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, choice, text
 from jobferry.errors import InvalidRequestError
 from jobferry.package.connections import BundledConnection, read_bundle, write_bundle
 from jobferry.services.connections.store import (
@@ -31,6 +32,35 @@ from jobferry.storage import Database
 from jobferry.storage import environment as repo
 
 POLICIES = ", ".join(p.value for p in SameNamePolicy)
+_SETTINGS = (JsonType.OBJECT,)
+IMPORT_CONNECTIONS = BodyShape(
+    "ImportConnectionReq (DataArts)",
+    (
+        text("path", "the bundle: upload://<id> or obs://bucket/key.zip", required=True),
+        Field(
+            "params",
+            "settings per connection of the bundle",
+            (JsonType.ARRAY,),
+            items=BodyShape(
+                "one connection's settings",
+                (
+                    text("name", "a connection of the bundle", required=True),
+                    text("type", "its type (checked against the bundle's)", nullable=True),
+                    text("connectionType", "the Go SDK's name for type", nullable=True),
+                    Field("params", "settings to apply", _SETTINGS, nullable=True),
+                ),
+                Extra.IGNORED,
+            ),
+            nullable=True,
+        ),
+        choice(
+            "sameNamePolicy",
+            "a connection of the same name: SKIP (default) or OVERWRITE",
+            SameNamePolicy,
+        ),
+    ),
+)
+"""The body :func:`parse_import` reads; other keys are refused."""
 
 
 @dataclass(frozen=True)
@@ -86,14 +116,14 @@ def parse_import(body: dict[str, Any]) -> ImportConnectionsRequest:
     if not isinstance(path, str) or not path:
         problems.append("path must name the bundle: upload://<id> or obs://bucket/key.zip")
     policy = body.get("sameNamePolicy", SameNamePolicy.SKIP.value)
-    if policy not in set(SameNamePolicy):
+    if policy not in tuple(SameNamePolicy):  # not a set: an object or a list is refused too
         problems.append(f"sameNamePolicy must be one of {POLICIES}, not {policy!r}")
     raw = body.get("params") or []
     if not isinstance(raw, list):
         problems.append("params must be a list of {name, type, params}")
         raw = []
     params = dict(_param_entry(item, i, problems) for i, item in enumerate(raw))
-    unknown = sorted(set(body) - {"path", "params", "sameNamePolicy"})
+    unknown = IMPORT_CONNECTIONS.unknown(body)
     if unknown:
         problems.append(
             f"unknown field(s) {', '.join(unknown)} (send path, params, sameNamePolicy)"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind, Role
+from jobferry.domain.shapes import BodyShape, Extra, flag
 from jobferry.errors import InvalidRequestError, LockedError, NotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
@@ -44,6 +45,12 @@ class Lock:
         return cls(
             ObjectKind(lock.object_kind), lock.object_name, lock.holder_name, lock.acquired_at
         )
+
+
+TAG = BodyShape(
+    "a tag", (flag("locked", "objects with the tag cannot change (default false)"),), Extra.IGNORED
+)
+"""The body :func:`parse_tag_lock` reads; other keys are accepted and ignored."""
 
 
 def parse_tag_lock(body: dict[str, Any]) -> bool:

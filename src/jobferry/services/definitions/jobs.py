@@ -9,6 +9,7 @@ from typing import Any
 from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType, RefKind, TargetStatus
 from jobferry.domain.names import storable
 from jobferry.domain.references import Reference, distinct_references, job_references
+from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, text
 from jobferry.domain.validation import validate_job
 from jobferry.errors import (
     InUseError,
@@ -121,6 +122,30 @@ def save_job(
 
 JobParams = list[dict[str, Any]] | None
 """A start call's ``jobParams``: ``{"name", "value", "type"}`` objects, or none given."""
+
+
+START = BodyShape(
+    "StartJobReq (DataArts)",
+    (
+        Field(
+            "jobParams",
+            "parameters of this run",
+            (JsonType.ARRAY,),
+            items=BodyShape(
+                "JobParamsInfo",
+                (
+                    text("name", "the parameter", required=True),
+                    text("value", "its value for this run"),
+                    text("type", "variable or constant"),
+                ),
+                Extra.IGNORED,
+            ),
+            nullable=True,
+        ),
+    ),
+    Extra.IGNORED,
+)
+"""The body :func:`parse_start` reads; other keys are accepted and ignored."""
 
 
 def parse_start(body: dict[str, Any] | None) -> JobParams:

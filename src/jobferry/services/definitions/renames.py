@@ -14,6 +14,7 @@ from typing import Any
 from jobferry.domain.enums import AnyRefKind, JobStatus, ObjectKind, RefKind
 from jobferry.domain.names import check_object_name, storable
 from jobferry.domain.references import distinct_references, job_references, rename_references
+from jobferry.domain.shapes import BodyShape, Extra, text
 from jobferry.errors import (
     InUseError,
     InvalidRequestError,
@@ -30,6 +31,13 @@ from jobferry.storage import jobs as repo
 from jobferry.storage import tags as tag_repo
 from jobferry.storage.records import JobRecord
 from jobferry.storage.rows import JobRow, Stamp
+
+RENAME = BodyShape(
+    "UpdateFactoryJobNameRequestBody (DataArts)",
+    (text("name", "the job's new name", required=True),),
+    Extra.IGNORED,
+)
+"""The body :func:`parse_rename` reads; other keys are accepted and ignored."""
 
 
 def parse_rename(body: dict[str, Any]) -> str:

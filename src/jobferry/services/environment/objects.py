@@ -11,6 +11,7 @@ from typing import Any
 
 from jobferry.domain.enums import EnvironmentKind, Role
 from jobferry.domain.names import storable
+from jobferry.domain.shapes import BodyShape, Field, JsonType, text
 from jobferry.errors import EnvironmentObjectNotFoundError, InUseError, InvalidRequestError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
@@ -33,6 +34,25 @@ def parse_kind(kind: str) -> EnvironmentKind:
         raise InvalidRequestError(
             f"'{kind}' is not an environment object kind; use one of: {KINDS}.", kind=kind
         ) from None
+
+
+OBJECT = BodyShape(
+    "environment object",
+    (
+        text("type", "its type, e.g. DWS, DLI, HIVE", required=True),
+        Field("config", "its settings", (JsonType.OBJECT,)),
+        Field(
+            "secrets",
+            "write-only settings, kept encrypted (absent: keep the stored ones)",
+            (JsonType.OBJECT,),
+            values=(JsonType.STRING,),
+            nullable=True,
+        ),
+        text("kind", "if given, the kind in the path"),
+        text("name", "if given, the name in the path"),
+    ),
+)
+"""A PUT body as :meth:`EnvironmentWrite.from_wire` reads it; other keys are refused."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +100,7 @@ class EnvironmentWrite:
             for key, expected in (("kind", kind.value), ("name", name))
             if key in body and body[key] != expected
         ]
-        unknown = sorted(set(body) - {"type", "config", "secrets", "kind", "name"})
+        unknown = OBJECT.unknown(body)
         rules = (
             (bool(unknown), f"unknown field(s) {', '.join(unknown)} (use type, config, secrets)"),
             (

@@ -7,8 +7,69 @@ from datetime import datetime
 from typing import Any
 
 from jobferry.domain.enums import ExportChanges, ExportMode, ExportStatus
+from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, choice, flag, text
 from jobferry.errors import InvalidRequestError
 from jobferry.storage.blobs import parse_obs_path
+
+_MOMENT = (JsonType.INTEGER, JsonType.STRING)
+_NAMES = (JsonType.ARRAY,)
+_OPTIONS = (
+    flag("exportDepend", "also export the scripts and resources the jobs use (default true)"),
+    choice("exportStatus", "export the development state or the submitted version", ExportStatus),
+    flag("withUpstream", "also export the jobs the named jobs depend on (extension)"),
+    flag(
+        "withManifest",
+        "write jobferry's manifest (default: the server's setting; extension)",
+        nullable=True,
+    ),
+    Field(
+        "deletionsSince",
+        "carry the objects deleted after this moment: epoch ms or ISO 8601 with a zone (extension)",
+        _MOMENT,
+        nullable=True,
+    ),
+    text(
+        "deletionsFor",
+        "carry the objects deleted since the last export for this target label (extension)",
+        nullable=True,
+    ),
+    text(
+        "obsPath",
+        "upload the package to obs://bucket/folder/ instead of answering it",
+        nullable=True,
+    ),
+)
+EXPORT_JOB = BodyShape("ExportJobReq (DataArts) plus jobferry's options", _OPTIONS, Extra.IGNORED)
+"""export_job's body (:func:`parse_export_request`); other keys are accepted and ignored."""
+BATCH_EXPORT = BodyShape(
+    "ExportJobsReq (DataArts) plus jobferry's options",
+    (
+        Field("jobList", "the jobs to export", _NAMES, required=True, items=JsonType.STRING),
+        *_OPTIONS,
+    ),
+    Extra.IGNORED,
+)
+"""export_job_list's body (:func:`parse_batch_export`)."""
+NAME_LIST = BodyShape(
+    "a pasted name list",
+    (Field("names", "job names, one per entry", _NAMES, required=True, items=JsonType.STRING),),
+    Extra.IGNORED,
+)
+"""A name list to check (:func:`name_list`)."""
+BACKGROUND_EXPORT = BodyShape(
+    "a background export into the download center",
+    (
+        choice("mode", "export named jobs or the workspace", ExportMode, required=True),
+        Field("names", "mode names: the jobs to export", _NAMES, items=JsonType.STRING),
+        choice(
+            "changed", "mode workspace: everything, or what changed (default all)", ExportChanges
+        ),
+        Field("since", "changed since: epoch ms or ISO 8601 with a zone", _MOMENT),
+        *_OPTIONS,
+    ),
+    Extra.IGNORED,
+)
+"""A background export's body (:func:`parse_background_export`)."""
 
 
 @dataclass(frozen=True)

@@ -199,7 +199,7 @@ def _secret_problem(item: PlannedObject, name: str, lacking: str, state: str) ->
         f"{item.kind} '{item.name}' uses {lacking}",
         f"register it with its secrets (PUT /environment/connection/{name} with "
         '"secrets") or map it to another connection with the profile or resources',
-        (EnvironmentKind.CONNECTION, name) if absent else None,
+        (EnvironmentKind.CONNECTION, name),
     )
 
 

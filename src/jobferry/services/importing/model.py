@@ -47,9 +47,15 @@ class Problem:
     name: str
     detail: str
     fix: str
-    # (kind, name) of what a missing_reference problem could not find, so a client can offer
-    # a mapping for it without parsing the detail text.
+    # (kind, name) of what a missing_reference problem could not find (or of the connection a
+    # missing_secret problem names), so a client can offer a mapping for it, or say the fix in
+    # its own terms, without parsing the detail text.
     reference: tuple[str, str] | None = None
+    used_by: tuple[tuple[str, str], ...] = ()
+    """(kind, name) of the objects using a missing environment object: a plan says each
+    missing one once (:mod:`.findings`), listing its first users."""
+    used_by_total: int = 0
+    """How many objects use it, when ``used_by`` lists only the first of them."""
 
     def as_json(self) -> dict[str, Any]:
         """The wire form."""
@@ -62,6 +68,10 @@ class Problem:
         }
         if self.reference is not None:
             out["reference"] = {"kind": self.reference[0], "name": self.reference[1]}
+        if self.used_by:
+            out["usedBy"] = [{"kind": kind, "name": name} for kind, name in self.used_by]
+            if self.used_by_total > len(self.used_by):
+                out["usedByTotal"] = self.used_by_total
         return out
 
     def packed(self) -> tuple[Any, ...]:

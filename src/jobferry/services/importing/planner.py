@@ -13,7 +13,7 @@ from __future__ import annotations
 import marshal
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from itertools import islice
@@ -44,6 +44,7 @@ from jobferry.services.importing.checks import (
 )
 from jobferry.services.importing.decide import decide
 from jobferry.services.importing.deletes import Deletes, name_conflicts
+from jobferry.services.importing.findings import Findings
 from jobferry.services.importing.matching import Matcher, package_source
 from jobferry.services.importing.model import (
     SHOWN_PROBLEMS,
@@ -103,25 +104,6 @@ def _batches(objects: Iterable[PackageObject]) -> Iterator[list[PackageObject]]:
         yield batch
 
 
-@dataclass
-class _Found:
-    """What planning found so far, beyond the records."""
-
-    counts: dict[str, int] = field(default_factory=lambda: {str(a): 0 for a in PlanAction})
-    problems: list[tuple[int, Problem]] = field(default_factory=list)
-    problems_total: int = 0
-    problem_seqs: set[int] = field(default_factory=set)
-    absent: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-
-    def note(self, seq: int, problems: list[Problem]) -> None:
-        if not problems:
-            return
-        self.problem_seqs.add(seq)
-        self.problems_total += len(problems)
-        room = SHOWN_PROBLEMS - len(self.problems)
-        self.problems += [(seq, p) for p in problems[:room]] if room > 0 else []
-
-
 class Planner:
     """One plan of one package into the scope's workspace (no writes but the working set)."""
 
@@ -141,7 +123,7 @@ class Planner:
         self.source = package_source(reader)
         self.matcher = Matcher(self.state, self.source, reader, ctx.request)
         self.owned = self.resolved.profile.target_owned if self.resolved else ()
-        self.found = _Found()
+        self.found = Findings()
         self.seq = 0
 
     # -- the whole plan --------------------------------------------------------------------------
@@ -200,7 +182,8 @@ class Planner:
 
     def _outcome(self, order: array[int], failing: dict[int, str]) -> PlanOutcome:
         position = {seq: at for at, seq in enumerate(order) if seq in self.found.problem_seqs}
-        shown = sorted(self.found.problems, key=lambda found: position.get(found[0], 0))
+        found = self.found.found(self.ws_name)
+        shown = sorted(found, key=lambda item: position.get(item[0], 0))
         problems = self.package_problems + [p for _, p in shown]
         ws = self.ctx.scope.workspace
         resolved, signature = self.resolved, self.signature

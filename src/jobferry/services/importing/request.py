@@ -21,8 +21,9 @@ from jobferry.domain.enums import (
     SchedulingPolicy,
     TargetStatus,
 )
-from jobferry.domain.profile import TimeZoneMove, parse_time_zone_move
+from jobferry.domain.profile import TIME_ZONE, TimeZoneMove, parse_time_zone_move
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
+from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, choice, flag, text, text_map
 from jobferry.errors import InvalidRequestError, RequiredParameterError
 from jobferry.services.context import Scope
 from jobferry.services.definitions.publishing import parse_target_status, resolve_target_status
@@ -35,6 +36,86 @@ for _type, _kind in sorted(JOB_RESOURCE_TYPE_KINDS.items()):
 
 # Keys of the canonical form that do not change what an import does to the workspace.
 _NOT_MEANING = ("dryRun", "planId", "path")
+
+
+_OBJECT, _LIST = (JsonType.OBJECT,), (JsonType.ARRAY,)
+_JOB_PARAMS = BodyShape(
+    "one job's parameters",
+    (text("name", "the job", required=True), text_map("params", "parameter: value")),
+    Extra.IGNORED,
+)
+_APPROVER = BodyShape(
+    "approver", (text("approverName", "the user who approves", required=True),), Extra.IGNORED
+)
+_RENAME = BodyShape(
+    "a referenced resource's name in the target",
+    (
+        text("name", "its name in the package", required=True),
+        choice("type", "its DataArts type", sorted(JOB_RESOURCE_TYPE_KINDS), required=True),
+        text("replace", "its name in the target", required=True),
+    ),
+    Extra.IGNORED,
+)
+IMPORT = BodyShape(
+    "ImportFileReq (DataArts) plus jobferry's options",
+    (
+        text(
+            "path",
+            "the package: obs://bucket/key, or the upload:// path POST "
+            "/v1/{project_id}/packages answered",
+            required=True,
+        ),
+        text_map("params", "values of the package's environment variables"),
+        choice(
+            "sameNamePolicy",
+            "what to do with an object of the same name (default SKIP)",
+            SameNamePolicy,
+        ),
+        Field(
+            "jobsParam",
+            "per job parameters: a list of {name, params}, or a {job: {name: value}} map",
+            (JsonType.ARRAY, JsonType.OBJECT),
+            items=_JOB_PARAMS,
+            nullable=True,
+        ),
+        text("executeUser", "the user imported jobs run as", nullable=True),
+        choice(
+            "targetStatus",
+            "SAVED, SUBMITTED (default without approval) or PRODUCTION",
+            TargetStatus,
+            nullable=True,
+        ),
+        Field("approvers", "who approves the submission", _LIST, items=_APPROVER, nullable=True),
+        Field("resources", "renames of referenced resources", _LIST, items=_RENAME, nullable=True),
+        text("targetDirectory", "folder new jobs go to (from '/')", nullable=True),
+        flag("dryRun", "only plan: answer what the import would do"),
+        text(
+            "planId", "the id a plan answered: import only if nothing changed since", nullable=True
+        ),
+        choice("mode", "all or nothing (ATOMIC, default), or each object on its own", ImportMode),
+        Field(
+            "profile",
+            "a stored profile's name, or a profile document",
+            (JsonType.STRING, JsonType.OBJECT),
+            nullable=True,
+        ),
+        Field("timeZone", "move cron schedules to a zone", _OBJECT, shape=TIME_ZONE, nullable=True),
+        flag("propagateDeletes", "delete what the package says its source deleted"),
+        choice(
+            "onDrift",
+            "what to do with an object changed in the target since the last import (default FAIL)",
+            DriftPolicy,
+        ),
+        choice(
+            "scheduling",
+            "what to do with a scheduled job to overwrite (default REFUSE)",
+            SchedulingPolicy,
+        ),
+    ),
+    Extra.IGNORED,
+)
+"""The import body, as :func:`parse_import_request` reads it: other keys (DataArts fields
+jobferry has no use for) are accepted and ignored, as DataArts clients may send them."""
 
 
 def _one_of(enum: type[SameNamePolicy | ImportMode | DriftPolicy | SchedulingPolicy]) -> str:

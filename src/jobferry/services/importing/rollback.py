@@ -47,13 +47,23 @@ KEPT_CONFLICTS = 1000
 BATCH = 500
 
 
+@dataclass(frozen=True)
+class RolledBack:
+    """An import rolled back: how many objects it undid, and the first of them (each as its
+    change line: kind, name, what was undone)."""
+
+    task_id: str
+    count: int
+    objects: tuple[dict[str, Any], ...]
+
+
 @dataclass
 class RollbackService:
     """Undo an import task."""
 
     db: Database
 
-    def rollback(self, scope: Scope, task_id: str) -> dict[str, Any]:
+    def rollback(self, scope: Scope, task_id: str) -> RolledBack:
         """Roll back import ``task_id`` of the scope's workspace, or refuse saying why."""
         scope.require(WRITERS, "roll back imports")
         ws = scope.workspace
@@ -77,14 +87,7 @@ class RollbackService:
                 "when that finished.",
                 task_id=task_id,
             ) from exc
-        answer: dict[str, Any] = {
-            "taskId": task_id,
-            "rolledBack": undone.count,
-            "objects": undone.objects,
-        }
-        if undone.count > len(undone.objects):
-            answer["objectsShown"] = len(undone.objects)
-        return answer
+        return RolledBack(task_id, undone.count, tuple(undone.objects))
 
     def _undo_all(self, tx: Tx, scope: Scope, task_id: str) -> Undone:
         """Check and undo every change a batch at a time; refuse, listing every conflict."""

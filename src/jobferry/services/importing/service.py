@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import IO, Any
 
-from jobferry.domain.enums import ImportMode, ObjectKind, TaskKind, TaskStatus
+from jobferry.domain.enums import ImportMode, TaskKind, TaskStatus
 from jobferry.errors import (
     ConflictError,
     ImportRunningError,
@@ -26,6 +26,7 @@ from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.apply import Applier, apply_plan
 from jobferry.services.importing.checks import signature_state
+from jobferry.services.importing.contents import PackageContents, contents_of
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import package_source
 from jobferry.services.importing.model import PlanOutcome, Record
@@ -39,7 +40,7 @@ from jobferry.services.importing.ports import (
 )
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.sources import PackageFile
-from jobferry.services.importing.uploads import PackageSource
+from jobferry.services.importing.uploads import KeptUpload, PackageSource
 from jobferry.services.support.collector import collector_paused
 from jobferry.services.support.scratch import scratch_folder
 from jobferry.services.support.switches import Switches
@@ -99,7 +100,7 @@ class ImportService:
 
     # -- check-file and plan ---------------------------------------------------------------
 
-    def upload(self, scope: Scope, stream: IO[bytes], file_name: str) -> dict[str, Any]:
+    def upload(self, scope: Scope, stream: IO[bytes], file_name: str) -> KeptUpload:
         """Keep an uploaded package for a later import; answers the path to import."""
         Switches.of(self.settings).require_import()
         scope.require(WRITERS, "upload packages")
@@ -113,39 +114,14 @@ class ImportService:
             plan_repo.delete_plans_before(tx, moment - self.settings.download_ttl_seconds * 1000)
         return gone
 
-    def check_file(self, scope: Scope, path: str) -> dict[str, Any]:
+    def check_file(self, scope: Scope, path: str) -> PackageContents:
         """DataArts show_file_info: what the package holds, without importing anything."""
         Switches.of(self.settings).require_import()
         scope.require(WRITERS, "look into packages")
         with collector_paused(), self._source(scope, path).open() as reader:
-            jobs, scripts, others = [], [], []
-            for obj in reader.objects():
-                directory = obj.document.get("directory") or "/"
-                if obj.kind == ObjectKind.JOB:
-                    params = obj.document.get("params")
-                    values = {
-                        str(p.get("name")): p.get("value")
-                        for p in (params if isinstance(params, list) else [])
-                        if isinstance(p, dict)
-                    }
-                    jobs.append({"name": obj.name, "path": directory, "params": values})
-                elif obj.kind == ObjectKind.SCRIPT:
-                    scripts.append({"name": obj.name, "path": directory})
-                else:
-                    others.append({"kind": obj.kind, "name": obj.name})
             with self.db.transaction(readonly=True) as tx:
                 signature = signature_state(self._target(tx, scope).reader(False), reader)
-            return {
-                "jobs": jobs,
-                "scripts": scripts,
-                "others": others,
-                "layout": reader.layout,
-                "manifest": reader.manifest is not None,
-                "signed": reader.signature is not None,
-                "signature": signature.as_json(),
-                "sha256": reader.sha256,
-                "size": reader.size,
-            }
+            return contents_of(reader, signature)
 
     def plan(self, scope: Scope, asked: ImportRequest) -> dict[str, Any] | PreparedImport:
         """The plan of an import: at once for small packages, else a dry-run task to run."""
@@ -309,7 +285,7 @@ class ImportService:
             with collector_paused():
                 self._run(job)
         except JobferryError as exc:
-            self._fail(job, exc.message, exc.context)
+            self._fail(job, exc.message, exc.context, exc.code)
         except Exception as exc:
             # Reading keeps the package and its index in the scratch folder (here or in a
             # helper process); what the database cannot hold comes through its driver.
@@ -321,9 +297,12 @@ class ImportService:
             log.exception("import task %s failed", job.task_id)
             self._fail(job, f"Internal error; see the server log for task {job.task_id}.", {})
 
-    def _fail(self, job: PreparedImport, message: str, context: dict[str, Any]) -> None:
-        result = {"problems": context.get("problems", [])} if context.get("problems") else None
-        self.tasks.finish(job.task_id, TaskStatus.FAILED, message, result=result)
+    def _fail(self, job: PreparedImport, message: str, ctx: dict[str, Any], code: str = "") -> None:
+        # The result's errorCode tells a client a refused package (DLF.9020) from the rest.
+        result: dict[str, Any] = {"errorCode": code} if code else {}
+        if ctx.get("problems"):
+            result["problems"] = ctx["problems"]
+        self.tasks.finish(job.task_id, TaskStatus.FAILED, message, result=result or None)
         if job.locked:
             with self.db.transaction() as tx:
                 repo.drop_lock(tx, job.scope.workspace.id, job.task_id)

@@ -27,6 +27,17 @@ from jobferry.storage.importing.plans import UploadRecord
 UPLOAD_SCHEME = "upload://"
 
 
+@dataclass(frozen=True)
+class KeptUpload:
+    """An uploaded package kept for a later import: the ``path`` an import names."""
+
+    path: str
+    file_name: str
+    size: int
+    sha256: str
+    expires_at: int
+
+
 def package_too_large(cap: int) -> PayloadTooLargeError:
     """The refusal of an uploaded package larger than ``cap`` bytes."""
     return PayloadTooLargeError(
@@ -48,7 +59,7 @@ class PackageSource:
     ttl_seconds: int
     """How long an upload is kept."""
 
-    def upload(self, scope: Scope, stream: IO[bytes], file_name: str) -> dict[str, Any]:
+    def upload(self, scope: Scope, stream: IO[bytes], file_name: str) -> KeptUpload:
         """Keep an uploaded package for a later import; answers the path to import. A package
         over the cap, or one a store has no room for, is refused and nothing of it kept."""
         name = Path(file_name or "package.zip").name or "package.zip"
@@ -82,13 +93,7 @@ class PackageSource:
                 raise
         finally:
             path.unlink(missing_ok=True)
-        return {
-            "path": f"{UPLOAD_SCHEME}{upload_id}",
-            "fileName": name,
-            "size": size,
-            "sha256": item.sha256,
-            "expireTime": item.expires_at,
-        }
+        return KeptUpload(f"{UPLOAD_SCHEME}{upload_id}", name, size, item.sha256, item.expires_at)
 
     def _receive(self, stream: IO[bytes], path: Path) -> tuple[int, str]:
         """Copy the upload to ``path``: (size, sha256), refused as soon as it passes the cap."""

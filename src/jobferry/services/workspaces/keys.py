@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import Role
+from jobferry.domain.shapes import BodyShape, Extra, text
 from jobferry.errors import InvalidRequestError, KeyNotFoundError, NameTakenError
 from jobferry.package.signature import (
     generate_key_pair,
@@ -67,6 +68,17 @@ class KeyToTrust:
     name: str
     public_key: str
     """Normalised: ``ed25519:<base64>``."""
+
+
+TRUSTED_KEY = BodyShape(
+    "a key to trust",
+    (
+        text("name", "a label for the key, e.g. the environment it signs in", required=True),
+        text("publicKey", "'ed25519:<base64>' or a PEM public key", required=True),
+    ),
+    Extra.IGNORED,
+)
+"""The body :func:`parse_trust` reads; other keys are accepted and ignored."""
 
 
 def parse_trust(body: dict[str, Any]) -> KeyToTrust:

@@ -7,8 +7,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import LockPolicy
+from jobferry.domain.shapes import BodyShape, choice, flag
 from jobferry.errors import InvalidRequestError
 
+SETTINGS = BodyShape(
+    "workspace settings (absent or null: unchanged)",
+    (
+        choice(
+            "lockPolicy", "a lock held by another user warns or refuses", LockPolicy, nullable=True
+        ),
+        flag("approvalEnabled", "submissions need an approver", nullable=True),
+        flag("requireSigned", "imports accept only signed packages", nullable=True),
+    ),
+)
+"""The body :func:`parse_workspace_settings` reads; other keys are refused."""
 _SETTABLE = "lockPolicy (soft|hard), approvalEnabled (true|false) and requireSigned (true|false)"
 
 
@@ -32,7 +44,7 @@ class WorkspaceSettings:
 
 def parse_workspace_settings(body: dict[str, Any]) -> WorkspaceSettings:
     """``{"lockPolicy", "approvalEnabled", "requireSigned"}`` checked into a change."""
-    unknown = sorted(set(body) - {"lockPolicy", "approvalEnabled", "requireSigned"})
+    unknown = SETTINGS.unknown(body)
     if unknown:
         raise InvalidRequestError(
             f"Workspace settings do not include {', '.join(unknown)}; settable fields are "

@@ -71,6 +71,19 @@ def rolled_back_among(tx: Tx, task_ids: list[str]) -> set[str]:
     return {str(r.task_id) for r in rows}
 
 
+def rollbacks_of(tx: Tx, task_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """task id → (when, by whom) of those of ``task_ids`` that were rolled back (one query
+    for a page of tasks)."""
+    found: dict[str, tuple[int, str]] = {}
+    r = import_rollbacks.c
+    for part in chunks(task_ids):
+        rows = tx.conn.execute(
+            select(r.task_id, r.rolled_back_at, r.rolled_back_by).where(r.task_id.in_(part))
+        )
+        found.update((str(row[0]), (int(row[1]), str(row[2]))) for row in rows)
+    return found
+
+
 def rolled_back(tx: Tx, task_id: str) -> tuple[int, str] | None:
     """(when, by whom) an import was rolled back, or None."""
     row = tx.conn.execute(

@@ -72,7 +72,7 @@ def _workspace(services: Services, name: str) -> Scope:
 
 def _upload(services: Services, scope: Scope, package: Path) -> str:
     with package.open("rb") as handle:
-        path: str = services.imports.upload(scope, handle, package.name)["path"]
+        path: str = services.imports.upload(scope, handle, package.name).path
     return path
 
 

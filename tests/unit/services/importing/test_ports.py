@@ -291,7 +291,9 @@ def test_the_target_port_answers_locked_tags_and_missing_connections(
         plan = plan_into(workspace, reader, workset, scheduling=SchedulingPolicy.PAUSE_AND_RESTORE)
     found = {(p.reason, p.name, p.reference) for p in plan.problems}
     assert (ProblemReason.LOCKED_TAG, "daily_sales", None) in found
-    assert (ProblemReason.MISSING_REFERENCE, "daily_sales", ("connection", "ssh_conn")) in found
+    assert (ProblemReason.MISSING_REFERENCE, "ssh_conn", ("connection", "ssh_conn")) in found
+    missing = next(p for p in plan.problems if p.reference == ("connection", "ssh_conn"))
+    assert ("job", "daily_sales") in missing.used_by
 
 
 def test_the_applier_writes_a_plan_through_the_target_port_and_a_new_plan_finds_it_unchanged(

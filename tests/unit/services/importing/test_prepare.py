@@ -176,7 +176,7 @@ def test_an_object_left_as_it_is_keeps_no_definitions_in_the_working_set(
     jobs = [make_job(f"job_{i}") for i in range(3)]
     package = write_package(tmp_path / "p.zip", jobs)
     with package.open("rb") as handle:
-        path = services.imports.upload(scope, handle, "p.zip")["path"]
+        path = services.imports.upload(scope, handle, "p.zip").path
     request = parse_import_request({"path": path, "sameNamePolicy": "OVERWRITE"})
     prepared = services.imports.prepare(scope, request)
     services.imports.run(prepared)

@@ -181,7 +181,7 @@ def test_an_import_task_stores_the_canonical_request_and_resumes_from_it(
     scope: Scope = services.accounts.scope(services.accounts.actor_for(ADMIN_AK), PROJECT_ID, None)
     package = write_package(tmp_path / "pkg.zip")
     with package.open("rb") as fh:
-        path = services.imports.upload(scope, fh, "pkg.zip")["path"]
+        path = services.imports.upload(scope, fh, "pkg.zip").path
     asked = parse_import_request({"path": path, "dryRun": True, "mode": "PER_OBJECT"})
     prepared = services.imports.prepare(scope, asked)
     with services.db.transaction(readonly=True) as tx:

@@ -61,9 +61,9 @@ def test_a_rollback_removes_what_the_import_created_and_restores_what_it_overwro
 
     assert job_names(services, scope) == ["a_job"]
     assert description(services, scope, "a_job") == "before"
-    actions = {(o["name"], o["action"]) for o in answer["objects"]}
+    actions = {(o["name"], o["action"]) for o in answer.objects}
     assert {("b_job", "DELETED"), ("a_job", "RESTORED")} <= actions
-    assert answer["rolledBack"] == len(answer["objects"])
+    assert answer.count == len(answer.objects)
     assert services.rollback.rolled_back(scope, task.id) is not None
     with pytest.raises(RollbackRefusedError, match="already rolled back"):
         services.rollback.rollback(scope, task.id)

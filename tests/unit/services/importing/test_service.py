@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from jobferry.domain.enums import TaskStatus
+from jobferry.domain.enums import ObjectKind, TaskStatus
 from jobferry.errors import ImportRunningError, JobNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing.contents import ListedJob, ListedObject
 from jobferry.services.importing.request import parse_import_request
 from support.builders import make_job
 from support.packages import write_package
@@ -30,16 +31,10 @@ def test_check_file_says_what_a_package_holds_without_importing_it(
 
     info = services.imports.check_file(scope, path)
 
-    assert info["jobs"] == [
-        {"name": "daily_sales", "path": "/sales", "params": {"bizdate": "${yyyyMMdd}"}}
-    ]
-    assert sorted(s["name"] for s in info["scripts"]) == ["daily_sales_sh", "daily_sales_sql"]
-    assert info["others"] == [{"kind": "resource", "name": "udf_jar"}]
-    assert (info["manifest"], info["signed"], info["signature"]["state"]) == (
-        True,
-        False,
-        "unsigned",
-    )
+    assert info.jobs == (ListedJob("daily_sales", "/sales", {"bizdate": "${yyyyMMdd}"}),)
+    assert sorted(s.name for s in info.scripts) == ["daily_sales_sh", "daily_sales_sql"]
+    assert info.others == (ListedObject(ObjectKind.RESOURCE, "udf_jar"),)
+    assert (info.manifest, info.signed, info.signature.state) == (True, False, "unsigned")
     with pytest.raises(JobNotFoundError):  # nothing was imported
         services.jobs.status(scope, "daily_sales")
 

@@ -36,12 +36,12 @@ def test_an_upload_is_kept_under_its_file_name_and_read_back_whole(
 
     kept = source.upload(scope, io.BytesIO(data), "../../exports/DLF_daily.zip")
 
-    assert kept["path"].startswith("upload://")
-    assert kept["fileName"] == "DLF_daily.zip"  # no folders, never a path of this machine
-    assert kept["size"] == len(data)
-    assert source.title(scope, kept["path"]) == "DLF_daily.zip"
-    with source.open(scope, kept["path"]) as reader:
-        assert reader.sha256 == kept["sha256"]
+    assert kept.path.startswith("upload://")
+    assert kept.file_name == "DLF_daily.zip"  # no folders, never a path of this machine
+    assert kept.size == len(data)
+    assert source.title(scope, kept.path) == "DLF_daily.zip"
+    with source.open(scope, kept.path) as reader:
+        assert reader.sha256 == kept.sha256
         assert {obj.name for obj in reader.objects()} >= {"daily_sales"}
     assert list(source.scratch.iterdir()) == []  # the local copy is gone
 
@@ -77,7 +77,7 @@ def test_an_upload_of_another_workspace_is_not_found(
     path = source.upload(scope, io.BytesIO(write_package(tmp_path / "p.zip").read_bytes()), "p.zip")
     other = services.accounts.create_workspace(scope.actor, scope.actor.project_id, "other")
     with pytest.raises(ObsReadError):
-        source.check_path(admin_scope(services, other), path["path"])
+        source.check_path(admin_scope(services, other), path.path)
 
 
 def test_expired_uploads_are_refused_then_swept(
@@ -85,8 +85,8 @@ def test_expired_uploads_are_refused_then_swept(
 ) -> None:
     data = write_package(tmp_path / "p.zip").read_bytes()
     short = replace(source, ttl_seconds=0)
-    gone = short.upload(scope, io.BytesIO(data), "gone.zip")["path"]
-    kept = source.upload(scope, io.BytesIO(data), "kept.zip")["path"]
+    gone = short.upload(scope, io.BytesIO(data), "gone.zip").path
+    kept = source.upload(scope, io.BytesIO(data), "kept.zip").path
 
     with pytest.raises(ObsReadError):
         source.check_path(scope, gone)

@@ -1,0 +1,48 @@
+"""Imports on the wire: what a package holds (DataArts ``show_file_info`` plus jobferry's
+fields), an upload kept for a later import, an import rolled back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobferry.services.importing.contents import PackageContents
+from jobferry.services.importing.rollback import RolledBack
+from jobferry.services.importing.uploads import KeptUpload
+
+
+def contents_view(contents: PackageContents) -> dict[str, Any]:
+    """``show_file_info``'s answer."""
+    return {
+        "jobs": [{"name": j.name, "path": j.path, "params": j.params} for j in contents.jobs],
+        "scripts": [{"name": s.name, "path": s.path} for s in contents.scripts],
+        "others": [{"kind": str(o.kind), "name": o.name} for o in contents.others],
+        "layout": contents.layout,
+        "manifest": contents.manifest,
+        "signed": contents.signed,
+        "signature": contents.signature.as_json(),
+        "sha256": contents.sha256,
+        "size": contents.size,
+    }
+
+
+def upload_view(kept: KeptUpload) -> dict[str, Any]:
+    """An uploaded package: the ``path`` an import names, and what was kept."""
+    return {
+        "path": kept.path,
+        "fileName": kept.file_name,
+        "size": kept.size,
+        "sha256": kept.sha256,
+        "expireTime": kept.expires_at,
+    }
+
+
+def rollback_view(done: RolledBack) -> dict[str, Any]:
+    """An import rolled back: how many objects, and the first of them."""
+    answer: dict[str, Any] = {
+        "taskId": done.task_id,
+        "rolledBack": done.count,
+        "objects": list(done.objects),
+    }
+    if done.count > len(done.objects):
+        answer["objectsShown"] = len(done.objects)
+    return answer

@@ -1,0 +1,115 @@
+"""Body shapes: the fields a request parser accepts, declared once.
+
+Each parser of a JSON body (the import request, the export requests, a route, a profile, a
+workspace's settings…) declares its body as a :class:`BodyShape` beside itself: every field's
+name, JSON types, vocabulary (a domain ``StrEnum``), whether it is required or may be ``null``,
+and what it means. A parser that refuses unknown keys refuses through it
+(:meth:`BodyShape.unknown`, naming the keys); the API turns the same value into the body's JSON
+Schema (``api/bodies.py``). So the published document lists exactly what the parsers read, and
+tests/api/test_openapi_bodies.py holds each parser to its shape from the outside (the keys it
+looks up, the values it refuses, what it does with other keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class JsonType(StrEnum):
+    """A JSON value's type, as JSON Schema names it."""
+
+    STRING = "string"
+    BOOLEAN = "boolean"
+    INTEGER = "integer"
+    NUMBER = "number"
+    OBJECT = "object"
+    ARRAY = "array"
+
+
+class Extra(StrEnum):
+    """What a parser does with a key its shape does not declare."""
+
+    REFUSED = "refused"
+    """Refused, naming the key (a typo must not silently do nothing)."""
+    IGNORED = "ignored"
+    """Accepted and ignored (DataArts clients may send fields jobferry does not use)."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a body.
+
+    ``types`` empty means any JSON value; ``choices`` the values a string field takes (from a
+    domain vocabulary); ``items`` an array's element (a type or a shape); ``shape`` an object's
+    own fields; ``values`` the types of an object's values when it is a free map of name: value.
+    ``nullable``: ``null`` is read as absent. ``ignored``: accepted and not read (a label kept
+    in a stored document, or a DataArts field jobferry has no use for).
+    """
+
+    name: str
+    description: str
+    types: tuple[JsonType, ...] = ()
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    items: JsonType | BodyShape | None = None
+    shape: BodyShape | None = None
+    values: tuple[JsonType, ...] = ()
+    nullable: bool = False
+    ignored: bool = False
+
+
+@dataclass(frozen=True)
+class BodyShape:
+    """A JSON object body as a parser reads it: its fields and what happens to other keys."""
+
+    title: str
+    fields: tuple[Field, ...]
+    extra: Extra = Extra.REFUSED
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The declared field names, in declaration order."""
+        return tuple(f.name for f in self.fields)
+
+    def unknown(self, body: Mapping[str, object]) -> list[str]:
+        """The keys of ``body`` this shape does not declare, sorted."""
+        known = set(self.names)
+        return sorted(str(key) for key in body if key not in known)
+
+
+def text(name: str, description: str, *, required: bool = False, nullable: bool = False) -> Field:
+    """A string field."""
+    return Field(name, description, (JsonType.STRING,), required=required, nullable=nullable)
+
+
+def flag(name: str, description: str, *, nullable: bool = False) -> Field:
+    """A boolean field."""
+    return Field(name, description, (JsonType.BOOLEAN,), nullable=nullable)
+
+
+def choice(
+    name: str,
+    description: str,
+    vocabulary: Iterable[str],
+    *,
+    required: bool = False,
+    nullable: bool = False,
+) -> Field:
+    """A string field taking the values of one of the domain's vocabularies."""
+    values = tuple(str(member) for member in vocabulary)
+    return Field(
+        name,
+        description,
+        (JsonType.STRING,),
+        required=required,
+        choices=values,
+        nullable=nullable,
+    )
+
+
+def text_map(name: str, description: str) -> Field:
+    """A free object of name: value (text or a number), ``null`` read as empty."""
+    kinds = (JsonType.STRING, JsonType.NUMBER)
+    return Field(name, description, (JsonType.OBJECT,), values=kinds, nullable=True)

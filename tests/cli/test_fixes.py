@@ -1,0 +1,134 @@
+"""The CLI says each plan problem's fix with its own commands and flags (STYLE rule 22), from
+the problem's reason and structured fields; the API's answer keeps the API's words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jobferry.cli.fixes import cli_fix
+from jobferry.cli.output import Output
+from jobferry.cli.planview import problem_lines
+from support.builders import editable
+from support.cli import Cli
+
+
+def problem(reason: str, name: str = "daily_sales", **fields: Any) -> dict[str, Any]:
+    return {"reason": reason, "kind": "job", "name": name, "detail": "…", "fix": "API words"}
+
+
+def test_a_missing_connection_is_registered_with_env_put_or_mapped_with_replace() -> None:
+    missing = {
+        "reason": "missing_reference",
+        "kind": "connection",
+        "name": "dws_conn",
+        "reference": {"kind": "connection", "name": "dws_conn"},
+        "usedBy": [{"kind": "job", "name": "a"}],
+    }
+    fix = cli_fix(missing, "prod")
+    assert fix is not None
+    assert "jobferry env put connection dws_conn --type … -w prod" in fix
+    assert "--secret KEY=@FILE" in fix
+    assert "--replace DWS_CONNECTION:dws_conn=NEW" in fix
+
+
+def test_a_missing_queue_has_no_replace_type_and_is_mapped_with_a_profile() -> None:
+    queue = {"reason": "missing_reference", "reference": {"kind": "dli_queue", "name": "q1"}}
+    fix = cli_fix(queue, "prod")
+    assert fix is not None
+    assert "jobferry env put dli_queue q1 --type … -w prod" in fix
+    assert "--profile-map FILE" in fix
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("script", "jobferry export without --no-depend"),
+        ("resource", "jobferry export without --no-depend"),
+        ("cdm_job", "jobferry export without --no-depend"),
+        ("job", "jobferry export --with-upstream"),
+    ],
+)
+def test_a_missing_dependency_is_brought_along_by_the_export(kind: str, words: str) -> None:
+    ref = {"reason": "missing_reference", "reference": {"kind": kind, "name": "x"}}
+    assert words in str(cli_fix(ref, "prod"))
+
+
+@pytest.mark.parametrize(
+    ("reason", "words"),
+    [
+        ("scheduled", "jobferry jobs stop daily_sales -w prod"),
+        ("scheduled", "--scheduling pause-and-restore"),
+        ("scheduled", "--policy skip"),
+        ("locked", "--policy skip"),
+        ("drift", "--on-drift keep-target"),
+        ("drift", "--on-drift take-package"),
+        ("time_zone", "--keep-wall-clock"),
+        ("name_conflict", "--propagate-deletes"),
+        ("missing_workspace", "jobferry admin create-workspace NAME"),
+    ],
+)
+def test_each_reason_names_the_cli_command_or_flag(reason: str, words: str) -> None:
+    fix = cli_fix(problem(reason), "prod")
+    assert fix is not None
+    assert words in fix
+    for api_words in ("POST ", "PUT ", "sameNamePolicy", "onDrift", "PAUSE_AND_RESTORE"):
+        assert api_words not in fix
+
+
+def test_a_missing_secret_is_set_with_env_put() -> None:
+    lacking = {"reason": "missing_secret", "reference": {"kind": "connection", "name": "c1"}}
+    fix = str(cli_fix(lacking, "prod"))
+    assert "jobferry env put connection c1 --type … --secret KEY=@FILE -w prod" in fix
+
+
+@pytest.mark.parametrize(
+    ("state", "words"),
+    [
+        ("untrusted", "jobferry keys trust NAME 'ed25519:…' -w prod"),
+        ("unsigned", "jobferry package sign FILE --key KEY.pem"),
+        ("invalid", "export the package again"),
+        (None, "jobferry package sign FILE --key KEY.pem"),
+    ],
+)
+def test_a_signature_problem_follows_the_plans_signature_state(
+    state: str | None, words: str
+) -> None:
+    signature = {"reason": "signature", "kind": "package", "name": "ab12"}
+    assert words in str(cli_fix(signature, "prod", state))
+
+
+def test_a_reason_the_cli_has_no_words_for_keeps_the_servers_fix(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cycle = problem("dependency_cycle")
+    assert cli_fix(cycle, "prod") is None
+    problem_lines(Output(False), [cycle, problem("drift")], "prod")
+    shown = capsys.readouterr().out
+    assert "fix: API words" in shown  # the cycle's
+    assert "--on-drift keep-target" in shown  # the drift's, in CLI words
+    assert shown.count("API words") == 1
+
+
+def test_a_scheduled_job_the_plan_would_overwrite_is_stopped_with_jobs_stop(
+    cli: Cli, package: Path
+) -> None:
+    target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
+    name = cli.remote.workspace_name(target)
+    cli.imported(package, "--status", "production", workspace=target)
+    job = editable(cli.remote.call("GET", "/jobs/daily_sales", workspace=target).json())
+    job["description"] = "changed in the target"
+    assert cli.remote.call("PUT", "/jobs/daily_sales", job, workspace=target).status_code == 204
+    assert cli("jobs", "start", "daily_sales", workspace=target).exit_code == 0
+    options = ("--policy", "overwrite", "--on-drift", "take-package")
+    planned = cli("plan", str(package), *options, workspace=name)
+    assert planned.exit_code == 3, planned.output
+    assert f"jobferry jobs stop daily_sales -w {name}" in planned.stdout
+    assert "--scheduling pause-and-restore" in planned.stdout
+    assert "POST .../jobs" not in planned.stdout
+    # The API's own answer keeps the API's terms.
+    view = cli.json("plan", str(package), *options, workspace=name, code=3)
+    [scheduled] = [p for p in view["plan"]["problems"] if p["reason"] == "scheduled"]
+    assert "POST .../jobs/daily_sales/stop" in scheduled["fix"]
