@@ -132,7 +132,7 @@ class Client:
         path = f"/v1/{self.project}/packages"
         boundary = uuid.uuid4().hex
         head = (
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
             f'filename="{source.name}"\r\nContent-Type: application/zip\r\n\r\n'
         ).encode()
         tail = f"\r\n--{boundary}--\r\n".encode()
