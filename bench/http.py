@@ -184,9 +184,11 @@ def seed(data: Path, url: str, jobs: int, cache: Path) -> tuple[str, str]:
         generate(services, source, jobs)
         prepared = services.exports.prepare(source, parse_background_export({"mode": "workspace"}))
         services.exports.run(prepared)
-        download = services.tasks.show(source, prepared.task_id)["result"]["downloadId"]
+        download = services.tasks.show(source, prepared.task_id).outcome["downloadId"]
         cache.mkdir(parents=True, exist_ok=True)
-        services.downloads.fetch(source, download, package.with_suffix(".part"))
+        _item, chunks = services.downloads.open(source, download)
+        with package.with_suffix(".part").open("wb") as out:
+            out.writelines(chunks)
         package.with_suffix(".part").rename(package)
     _connections(services, target)
     db.dispose()
