@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import IO, Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -97,10 +99,75 @@ async def authenticated(request: Request) -> Actor:
     return known
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+_STREAMS_UPLOAD = "_jobferry_streams_upload"
+
+
+def streams_upload(endpoint: F) -> F:
+    """Mark a route whose multipart body is streamed, never read whole: an ``UNSIGNED-PAYLOAD``
+    upload to it is verified without its body, and the route calls :func:`accept_upload` with
+    the uploaded file before keeping it (a package of 100,000 jobs is over 100 MB)."""
+    setattr(endpoint, _STREAMS_UPLOAD, True)
+    return endpoint
+
+
+UNREAD_BODY = b"\0"
+"""What the signature check is given for an unsigned upload's body it does not read: only
+whether a body is there changes the canonical request (``UNSIGNED-PAYLOAD``, not the hash of
+nothing)."""
+
+
+@dataclass(frozen=True)
+class PendingReplay:
+    """A verified unsigned upload's replay record, written once its file is known."""
+
+    method: str
+    signature: str
+    access_key: str
+    now_ms: int
+    expires_at: int
+
+
+def _unread_upload(request: Request, headers: dict[str, str]) -> bool:
+    """Whether this request's body is an unsigned upload left for its route to stream."""
+    if not getattr(request.scope.get("endpoint"), _STREAMS_UPLOAD, False):
+        return False
+    if headers.get("x-sdk-content-sha256") != UNSIGNED_PAYLOAD:
+        return False
+    length = headers.get("content-length", "").strip()
+    chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+    return chunked or (length.isdigit() and int(length) > 0)
+
+
+def accept_upload(request: Request, file: IO[bytes]) -> None:
+    """Record an unsigned upload's replay (on the thread pool, before keeping the upload): its
+    signature with the SHA-256 of the uploaded file, which is read once and rewound. The same
+    upload sent again is refused; another package under the same headers is not. Nothing to do
+    for a body the signature covers (recorded when the signature was checked)."""
+    pending: PendingReplay | None = getattr(request.state, "upload_replay", None)
+    if pending is None:
+        return
+    digest = hashlib.sha256()
+    while chunk := file.read(1 << 20):
+        digest.update(chunk)
+    file.seek(0)
+    key = f"{pending.signature}:{digest.hexdigest()}"
+    services_of(request).replays.accept(
+        pending.method,
+        hashlib.sha256(key.encode()).hexdigest(),
+        pending.access_key,
+        now_ms=pending.now_ms,
+        expires_at=pending.expires_at,
+    )
+    request.state.upload_replay = None
+
+
 async def _authenticate(request: Request, project_id: str) -> Actor:
     services = services_of(request)
-    body = await raw_body(request)
     headers = scope_headers(request.scope)
+    unread = _unread_upload(request, headers)
+    body = UNREAD_BODY if unread else await raw_body(request)
     problem = header_problem(headers, project_id)
     if problem is not None:
         raise problem
@@ -134,6 +201,15 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
         # Verified, so both headers are present and well-formed.
         signature = parse_authorization(headers["authorization"]).signature
         signed_at = parse_sdk_date(headers["x-sdk-date"])
+        if unread:
+            request.state.upload_replay = PendingReplay(
+                request.method,
+                signature,
+                access_key,
+                _ms(now),
+                _ms(signed_at + timedelta(seconds=skew)),
+            )
+            return services.accounts.actor_for(access_key)
         services.replays.accept(
             request.method,
             _replay_key(signature, headers, body),

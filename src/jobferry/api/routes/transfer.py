@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from jobferry.api import bodies
-from jobferry.api.auth import ScopeDep
+from jobferry.api.auth import ScopeDep, accept_upload, streams_upload
 from jobferry.api.paging import TasksQueryDep
 from jobferry.api.presenters.downloads import download_document, download_list_document
 from jobferry.api.presenters.exports import name_check_document, upload_document
@@ -27,6 +27,7 @@ from jobferry.services.exporting.options import (
 )
 from jobferry.services.exporting.service import ExportOutcome
 from jobferry.services.importing.request import parse_import_request
+from jobferry.services.importing.uploads import KeptUpload
 from jobferry.web import attachment, package_download, runner_of, services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["export and import"])
@@ -98,8 +99,11 @@ def show_file_info(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     "/packages",
     summary="Upload a package to import (extension): multipart, the zip in field 'file'",
 )
-async def upload_package(request: Request, scope: ScopeDep, _signed: BodyDep) -> Response:
-    # The form parser needs the event loop; storing and hashing the upload runs on the pool.
+@streams_upload
+async def upload_package(request: Request, scope: ScopeDep) -> Response:
+    # The form parser needs the event loop and spools the file to disk as it streams in (the
+    # body is never held whole: see api/auth.py, streams_upload); recording the replay, storing
+    # and hashing the upload run on the pool.
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
@@ -107,9 +111,13 @@ async def upload_package(request: Request, scope: ScopeDep, _signed: BodyDep) ->
             "Send the package as multipart/form-data with the zip in the field 'file'."
         )
     try:
-        uploads = services_of(request).imports
-        stored = await run_in_threadpool(uploads.upload, scope, upload.file, upload.filename or "")
-        return json(upload_view(stored))
+        uploads, file = services_of(request).imports, upload.file
+
+        def keep() -> KeptUpload:
+            accept_upload(request, file)
+            return uploads.upload(scope, file, upload.filename or "")
+
+        return json(upload_view(await run_in_threadpool(keep)))
     finally:
         await upload.close()
 
