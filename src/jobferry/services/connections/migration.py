@@ -30,7 +30,9 @@ from jobferry.services.tasks import TaskService
 from jobferry.storage import Database
 from jobferry.storage import environment as repo
 
-POLICIES = ", ".join(p.value for p in SameNamePolicy)
+# Connections carry no ledger: AUTO (a job import's value) has nothing to decide by.
+_POLICIES = (SameNamePolicy.SKIP, SameNamePolicy.OVERWRITE)
+POLICIES = ", ".join(p.value for p in _POLICIES)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def parse_import(body: dict[str, Any]) -> ImportConnectionsRequest:
     if not isinstance(path, str) or not path:
         problems.append("path must name the bundle: upload://<id> or obs://bucket/key.zip")
     policy = body.get("sameNamePolicy", SameNamePolicy.SKIP.value)
-    if policy not in set(SameNamePolicy):
+    if policy not in _POLICIES:
         problems.append(f"sameNamePolicy must be one of {POLICIES}, not {policy!r}")
     raw = body.get("params") or []
     if not isinstance(raw, list):
