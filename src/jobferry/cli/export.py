@@ -96,10 +96,23 @@ def export_command(
             help="Write to object storage (obs://bucket/key) instead.",
         ),
     ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--for",
+            metavar="TARGET",
+            help="The package is for TARGET (a label, e.g. prod): it carries what the "
+            "workspace deleted since the last export for TARGET (all it ever deleted, the first "
+            "time), so importing it with --propagate-deletes deletes them there too.",
+        ),
+    ] = None,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Export jobs into a package: one, several, a names file, or the (changed) workspace."""
+    """Export jobs into a package: one, several, a names file, or the (changed) workspace.
+
+    --changed-since carries what the workspace deleted since the same moment; --for TARGET
+    carries what it deleted since the last export for TARGET."""
     s = session(ctx, json_mode, workspace)
     sources = sum(bool(x) for x in (jobs, names_file, workspace_all, changed_since))
     if sources != 1:
@@ -116,6 +129,8 @@ def export_command(
         options["withManifest"] = False
     if obs_path:
         options["obsPath"] = obs_path
+    if target is not None:
+        options["deletionsFor"] = target
     if jobs:
         result = _export_now(s, jobs, options, output, obs_path)
     else:
@@ -133,7 +148,10 @@ def export_command(
         result = export_task(s, body, output, obs_path)
     out = s.output
     where = result.get("path") or result.get("file")
-    out.result(result, f"Exported to {where} ({size_text(result.get('size'))}).")
+    counted = ""
+    if "deletions" in result:
+        counted = f"{result.get('jobs')} job(s), {result['deletions']} deletion(s), "
+    out.result(result, f"Exported to {where} ({counted}{size_text(result.get('size'))}).")
     if not out.json_mode and result.get("sha256"):
         out.note(f"sha256 {result['sha256']}")
 
@@ -187,4 +205,5 @@ def export_task(
         "taskId": task_id,
         "downloadId": download_id,
         "jobs": result.get("jobs"),
+        "deletions": result.get("deletions", 0),
     }
