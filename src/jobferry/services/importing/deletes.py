@@ -181,7 +181,8 @@ def deletions_not_applied(
         label = f"{row.kind} '{target.name}'"
         if (row.kind, row.source_uid) in source.deleted:
             named = source.names.get((row.kind, row.source_uid), target.name)
-            why = f"{label} was deleted in the source (as '{named}')"
+            called = f" (as '{named}')" if named != target.name else ""
+            why = f"{label} was deleted in the source{called}"
         else:
             why = f"the package holds every {row.kind} of its source, and not {label}"
         shown.append(
