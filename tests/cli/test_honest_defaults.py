@@ -92,3 +92,7 @@ def test_an_export_by_names_says_a_job_was_renamed(cli: Cli, package: Path) -> N
     refused = cli("export", "daily_sales", "-o", "old.zip")
     assert refused.exit_code != 0
     assert "renamed to customers_daily on" in " ".join(refused.stderr.split())
+    Path("names.txt").write_text("daily_sales\n", encoding="utf-8")
+    listed = cli("export", "--names-file", "names.txt", "-o", "old.zip")
+    assert listed.exit_code != 0
+    assert "was renamed to customers_daily on" in " ".join(listed.stderr.split())
