@@ -61,7 +61,11 @@ class Deletes:
         after: tuple[str, str] | None = None
         while rows := self.target.source_ledger(source, after, BATCH):
             after = (rows[-1].kind, rows[-1].source_uid)
-            gone = [r for r in rows if r.kind in IDENTIFIED and self.matcher.goes_away(r)]
+            inventory = self.matcher.source.inventory
+            listed = self.matcher.reader.listed_uids(
+                [r.source_uid for r in rows if r.kind in inventory]
+            )
+            gone = [r for r in rows if r.kind in IDENTIFIED and self.matcher.goes_away(r, listed)]
             wanted: dict[str, list[str]] = {}
             for row in gone:
                 wanted.setdefault(row.kind, []).append(row.target_uid)
