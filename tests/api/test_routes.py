@@ -33,7 +33,7 @@ def test_a_route_is_saved_as_versions_with_every_setting_written_out(api: Signed
     body = first.json()
     assert body["version"] == 1
     assert {k: body[k] for k in ("sameNamePolicy", "onDrift", "mode", "requireSignature")} == {
-        "sameNamePolicy": "OVERWRITE",
+        "sameNamePolicy": "AUTO",
         "onDrift": "FAIL",
         "mode": "ATOMIC",
         "requireSignature": False,

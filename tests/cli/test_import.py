@@ -106,7 +106,10 @@ def test_overwrite_plan_shows_field_diffs(cli: Cli, package: Path, target: str) 
     human = cli("plan", str(package), *take, workspace=target)
     assert "nodes[load].properties[connectionName].value: 'ssh_conn' → 'dws_conn'" in human.stdout
     assert "changed in this workspace since the last import" in human.stdout
-    skipped = cli.json("plan", str(package), workspace=target)
+    # Without --policy (auto), a repeated import overwrites too: the drift is a problem.
+    plain = cli.json("plan", str(package), workspace=target, code=3)
+    assert [p["reason"] for p in plain["plan"]["problems"]] == ["drift"]
+    skipped = cli.json("plan", str(package), "--policy", "skip", workspace=target)
     assert next(o for o in skipped["plan"]["objects"] if o["kind"] == "job")["action"] == "SKIP"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.datastructures import FormData
 
 from jobferry.console.dag import NODE_H, NODE_W, layout
-from jobferry.console.plans import plan_objects
+from jobferry.console.plans import pending, plan_objects
 from jobferry.console.wizard import hidden_fields, import_body, wizard_state
 from support.builders import make_job
 
@@ -92,3 +92,24 @@ def test_the_plan_step_lists_at_most_so_many_objects_telling_ones_first() -> Non
     assert listed.total == 10
     assert "Stop its scheduling" in listed.shown[3]["problems"][0]["fix"]
     assert plan_objects({"objects": objects}, "prod").more == {}
+
+
+def test_pending_lists_skipped_changes_by_reason_and_deletions_not_applied() -> None:
+    plan = {
+        "summary": {"SKIP": 3},
+        "objects": [
+            {"kind": "job", "name": "a", "action": "SKIP", "reason": {"code": "FIRST_IMPORT"}},
+            {"kind": "job", "name": "b", "action": "SKIP", "reason": {"code": "KEPT_DRIFT"}},
+            {"kind": "job", "name": "c", "action": "UNCHANGED"},
+        ],
+        "deletionsNotApplied": [{"kind": "job", "name": "old", "reason": "gone"}],
+    }
+    lines = pending(plan)
+    assert lines[0].startswith("1 object(s) differ from this workspace's and will be skipped")
+    assert "first import" in lines[0]
+    assert "choose “Overwrite it”" in lines[0]
+    assert "Overwrite the change with the package's" in lines[1]
+    assert lines[2] == "3 object(s) are skipped in all (the plan lists the first ones)."
+    assert lines[3].startswith("1 deletion(s) not applied: job old")
+    assert "tick “Delete what the source deleted”" in lines[3]
+    assert pending({"summary": {"SKIP": 0}, "objects": [], "deletionsNotApplied": []}) == []

@@ -96,10 +96,23 @@ def export_command(
             help="Write to object storage (obs://bucket/key) instead.",
         ),
     ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--for",
+            metavar="TARGET",
+            help="The package is for TARGET (a label, e.g. prod): it carries what the "
+            "workspace deleted since the last export for TARGET (all it ever deleted, the first "
+            "time), so importing it with --propagate-deletes deletes them there too.",
+        ),
+    ] = None,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Export jobs into a package: one, several, a names file, or the (changed) workspace."""
+    """Export jobs into a package: one, several, a names file, or the (changed) workspace.
+
+    --changed-since carries what the workspace deleted since the same moment; --for TARGET
+    carries what it deleted since the last export for TARGET."""
     s = session(ctx, json_mode, workspace)
     sources = sum(bool(x) for x in (jobs, names_file, workspace_all, changed_since))
     if sources != 1:
@@ -107,35 +120,66 @@ def export_command(
             "Say what to export, in exactly one way: job names, --names-file, --workspace-all "
             "or --changed-since."
         )
-    options: dict[str, Any] = {"exportStatus": str(from_kebab(ExportStatus, status))}
-    if no_depend:
-        options["exportDepend"] = False
-    if with_upstream:
-        options["withUpstream"] = True
-    if no_manifest:
-        options["withManifest"] = False
-    if obs_path:
-        options["obsPath"] = obs_path
+    options = _export_options(
+        status,
+        depend=not no_depend,
+        upstream=with_upstream,
+        manifest=not no_manifest,
+        obs_path=obs_path,
+        target=target,
+    )
     if jobs:
         result = _export_now(s, jobs, options, output, obs_path)
     else:
-        body: dict[str, Any] = dict(options)
-        if names_file is not None:
-            body.update(mode=ExportMode.NAMES.value, names=_read_names(names_file))
-        else:
-            body["mode"] = ExportMode.WORKSPACE.value
-            if changed_since == "last":
-                body["changed"] = ExportChanges.SINCE_LAST_EXPORT.value
-            elif changed_since:
-                body["changed"] = ExportChanges.SINCE.value
-                since = changed_since.strip()
-                body["since"] = int(since) if since.isdigit() else since
+        body = dict(options) | _task_selection(names_file, changed_since)
         result = export_task(s, body, output, obs_path)
     out = s.output
     where = result.get("path") or result.get("file")
-    out.result(result, f"Exported to {where} ({size_text(result.get('size'))}).")
+    counted = ""
+    if "deletions" in result:
+        counted = f"{result.get('jobs')} job(s), {result['deletions']} deletion(s), "
+    out.result(result, f"Exported to {where} ({counted}{size_text(result.get('size'))}).")
     if not out.json_mode and result.get("sha256"):
         out.note(f"sha256 {result['sha256']}")
+
+
+def _export_options(
+    status: str,
+    *,
+    depend: bool,
+    upstream: bool,
+    manifest: bool,
+    obs_path: str | None,
+    target: str | None,
+) -> dict[str, Any]:
+    """The export body's options the command line chose (defaults left out)."""
+    options: dict[str, Any] = {"exportStatus": str(from_kebab(ExportStatus, status))}
+    if not depend:
+        options["exportDepend"] = False
+    if upstream:
+        options["withUpstream"] = True
+    if not manifest:
+        options["withManifest"] = False
+    if obs_path:
+        options["obsPath"] = obs_path
+    if target is not None:
+        options["deletionsFor"] = target
+    return options
+
+
+def _task_selection(names_file: Path | None, changed_since: str | None) -> dict[str, Any]:
+    """What a background export (``POST /exports``) selects: a names file or the workspace,
+    all of it or what changed since a time."""
+    if names_file is not None:
+        return {"mode": ExportMode.NAMES.value, "names": _read_names(names_file)}
+    body: dict[str, Any] = {"mode": ExportMode.WORKSPACE.value}
+    if changed_since == "last":
+        body["changed"] = ExportChanges.SINCE_LAST_EXPORT.value
+    elif changed_since:
+        body["changed"] = ExportChanges.SINCE.value
+        since = changed_since.strip()
+        body["since"] = int(since) if since.isdigit() else since
+    return body
 
 
 def _export_now(
@@ -187,4 +231,5 @@ def export_task(
         "taskId": task_id,
         "downloadId": download_id,
         "jobs": result.get("jobs"),
+        "deletions": result.get("deletions", 0),
     }

@@ -34,7 +34,7 @@ else:
     DriftName = choice_type(DriftPolicy)
     SchedulingName = choice_type(SchedulingPolicy)
 
-DEFAULT_POLICY = kebab(SameNamePolicy.SKIP)
+DEFAULT_POLICY = kebab(SameNamePolicy.AUTO)
 DEFAULT_MODE = kebab(ImportMode.ATOMIC)
 DEFAULT_DRIFT = kebab(DriftPolicy.FAIL)
 DEFAULT_SCHEDULING = kebab(SchedulingPolicy.REFUSE)
@@ -47,7 +47,13 @@ SourceArg = Annotated[
     ),
 ]
 PolicyOption = Annotated[
-    PolicyName, typer.Option("--policy", help="Objects that exist already: skip or overwrite them.")
+    PolicyName,
+    typer.Option(
+        "--policy",
+        help="Objects that exist already: skip or overwrite them; auto overwrites changed "
+        "objects when the target already received objects from the package's source, else "
+        "skips them (the plan says which and why).",
+    ),
 ]
 StatusOption = Annotated[
     StatusName | None,
@@ -137,7 +143,7 @@ def _pairs(values: list[str] | None, what: str, example: str) -> dict[str, str]:
 class ImportOptions:
     """The options ``plan`` and ``import`` share, in the domain's vocabulary."""
 
-    policy: SameNamePolicy = SameNamePolicy.SKIP
+    policy: SameNamePolicy = SameNamePolicy.AUTO
     status: TargetStatus | None = None
     target_dir: str | None = None
     params: list[str] | None = None

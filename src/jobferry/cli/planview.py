@@ -8,7 +8,12 @@ from rich.text import Text
 
 from jobferry.cli.fixes import cli_fix
 from jobferry.cli.output import Output, epoch_ms, mapping, to_json
-from jobferry.domain.enums import PlanAction, TaskStatus
+from jobferry.domain.enums import (
+    PlanAction,
+    SameNamePolicy,
+    SkipReason,
+    TaskStatus,
+)
 
 ACTION_STYLES: dict[str, str] = {
     PlanAction.CREATE: "green",
@@ -19,6 +24,12 @@ ACTION_STYLES: dict[str, str] = {
     PlanAction.UNCHANGED: "dim",
 }
 VALUE_WIDTH = 70
+# The option of this CLI that writes what a plan skips, by why it skips it.
+_SKIP_FIX: dict[str, str] = {
+    SkipReason.SAME_NAME_POLICY: "--policy overwrite",
+    SkipReason.FIRST_IMPORT: "--policy overwrite",
+    SkipReason.KEPT_DRIFT: "--on-drift take-package",
+}
 
 
 def _full_text(value: Any) -> str:
@@ -159,8 +170,39 @@ def show_plan(out: Output, plan: dict[str, Any], workspace: str | None = None) -
             style="dim",
         )
     out.line(summary_text(plan.get("summary") or {}), style="bold")
+    _pending(out, plan)
     signature = mapping(plan.get("signature")).get("state")
     _plan_problems(out, plan.get("problems") or [], workspace, signature)
+
+
+def _pending(out: Output, plan: dict[str, Any]) -> None:
+    """The policy AUTO chose, each skipped object with why and the option that writes it,
+    and the deletions not applied with the option that applies them."""
+    policy = plan.get("sameNamePolicy") or {}
+    if policy.get("asked") == SameNamePolicy.AUTO:
+        out.line(
+            f"--policy auto: {str(policy.get('applied', '')).lower()} "
+            f"({policy.get('reason', '')}).",
+            style="dim",
+        )
+    for obj in plan.get("objects") or []:
+        reason = obj.get("reason")
+        if obj.get("action") == PlanAction.SKIP and isinstance(reason, dict):
+            fix = _SKIP_FIX.get(str(reason.get("code")), "--policy overwrite")
+            out.line(
+                Text.assemble(
+                    ("  skipped ", "yellow"),
+                    f"{reason.get('detail', '')}; to write it: {fix}",
+                )
+            )
+    gone = plan.get("deletionsNotApplied") or []
+    total = plan.get("deletionsNotAppliedTotal") or len(gone)
+    if gone:
+        out.line(
+            f"{total} deletion(s) not applied (--propagate-deletes applies them):", style="yellow"
+        )
+        for item in gone:
+            out.line(f"  {item.get('kind')} '{item.get('name')}': {item.get('reason')}")
 
 
 def _paused(out: Output, objects: list[dict[str, Any]]) -> None:
@@ -235,6 +277,24 @@ def has_changes(plan: dict[str, Any]) -> bool:
     summary = plan.get("summary") or {}
     writes = (PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE)
     return any(summary.get(action, 0) for action in writes)
+
+
+def nothing_done(plan: dict[str, Any]) -> str:
+    """What an import whose plan writes nothing says: not a bare "nothing to import" when it
+    skips changed objects or leaves deletions out."""
+    skipped = int((plan.get("summary") or {}).get(PlanAction.SKIP) or 0)
+    gone = int(plan.get("deletionsNotAppliedTotal") or len(plan.get("deletionsNotApplied") or []))
+    if not skipped and not gone:
+        return "Nothing to import."
+    pending = [
+        text
+        for n, text in (
+            (skipped, f"{skipped} changed object(s) skipped"),
+            (gone, f"{gone} deletion(s) not applied"),
+        )
+        if n
+    ]
+    return f"Nothing imported: {' and '.join(pending)} (see above for why and the options)."
 
 
 def show_task(out: Output, task: dict[str, Any], workspace: str | None = None) -> None:

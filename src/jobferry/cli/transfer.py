@@ -48,7 +48,7 @@ from jobferry.cli.import_options import (
     target_status,
 )
 from jobferry.cli.output import mapping
-from jobferry.cli.planview import has_changes, show_plan, show_task
+from jobferry.cli.planview import has_changes, nothing_done, show_plan, show_task
 from jobferry.cli.profile_options import (
     KeepInstantOption,
     KeepWallClockOption,
@@ -266,9 +266,7 @@ def import_command(
             )
             return
         if not has_changes(plan):
-            out.finish(
-                {"path": path, "plan": plan, "task": None}, ExitCode.OK, "Nothing to import."
-            )
+            out.finish({"path": path, "plan": plan, "task": None}, ExitCode.OK, nothing_done(plan))
             return
         body["planId"] = plan["planId"]
     if not yes and not out.confirm(import_question(s, plan, contents)):

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Response
 from starlette.datastructures import FormData, UploadFile
 
 from jobferry.console.fixes import console_problems, said, spoken, with_spoken_signature
-from jobferry.console.plans import PlanObjects, plan_objects, task_plan
+from jobferry.console.plans import PlanObjects, pending, plan_objects, task_plan
 from jobferry.console.tasks import TaskSummary, task_summary
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
 from jobferry.console.wizard import (
@@ -119,6 +119,9 @@ class CheckContext(CarriedStep):
     plan: dict[str, Any]
     plan_task: str
     problems: list[dict[str, Any]]
+    pending: list[str]
+    """What the plan leaves undone (skipped changes, deletions not applied): never "No
+    problems" over them."""
     error: str = ""
     mapping_types: dict[str, str] = field(default_factory=lambda: dict(MAPPING_TYPES))
     candidates: dict[str, list[str]]
@@ -135,6 +138,7 @@ class PlanContext(CarriedStep):
     state: dict[str, Any]
     plan: dict[str, Any]
     objects: PlanObjects
+    pending: list[str]
 
 
 def _source_page(
@@ -309,6 +313,7 @@ def _check_page(
         plan=plan,
         plan_task=plan_task,
         problems=problems,
+        pending=pending(plan),
         error=error,
         candidates=candidates,
         typed=typed or {},
@@ -353,6 +358,7 @@ def plan(page: PageDep, form: FormDep) -> Response:
         state=state,
         plan=plan,
         objects=plan_objects(plan, page.scope.workspace.name),
+        pending=pending(plan),
     )
     return render(page.request, context)
 

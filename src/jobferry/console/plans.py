@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.console.fixes import console_problems
+from jobferry.domain.enums import PlanAction, SkipReason
 from jobferry.services.tasks import Task
 
 LISTED = 500
@@ -63,3 +64,55 @@ def _unlisted(plan: dict[str, Any], objects: list[dict[str, Any]]) -> Counter[st
         if action != "problems" and int(count) > listed.get(action, 0):
             rest[action] = int(count) - listed.get(action, 0)
     return rest
+
+
+# Per reason a plan skips objects that differ: why, in the console's terms, and the option
+# (as the options step labels it) that would write them.
+_SKIPPED = {
+    SkipReason.SAME_NAME_POLICY: (
+        "you chose to skip objects of the same name",
+        "choose “Overwrite it”",
+    ),
+    SkipReason.FIRST_IMPORT: (
+        "this is the first import from the package's source workspace into this one, so the "
+        "objects this workspace already has are kept",
+        "choose “Overwrite it”",
+    ),
+    SkipReason.KEPT_DRIFT: (
+        "they were changed here since the last import and you chose to keep this workspace's "
+        "version",
+        "choose “Overwrite the change with the package's”",
+    ),
+}
+
+
+def pending(plan: dict[str, Any]) -> list[str]:
+    """What the plan leaves undone that a person should know before calling it clean: the
+    objects it skips although they differ (by reason), the deletions it does not apply."""
+    out: list[str] = []
+    objects: list[dict[str, Any]] = list(plan.get("objects") or [])
+    skipped = int((plan.get("summary") or {}).get(PlanAction.SKIP) or 0)
+    reasons = Counter(
+        str((o.get("reason") or {}).get("code") or SkipReason.SAME_NAME_POLICY)
+        for o in objects
+        if o.get("action") == PlanAction.SKIP
+    )
+    for code, count in sorted(reasons.items()):
+        why, option = _SKIPPED.get(SkipReason(code), _SKIPPED[SkipReason.SAME_NAME_POLICY])
+        out.append(
+            f"{count} object(s) differ from this workspace's and will be skipped: {why}. "
+            f"To write them, go back to the options and {option}."
+        )
+    if skipped > sum(reasons.values()):
+        out.append(f"{skipped} object(s) are skipped in all (the plan lists the first ones).")
+    gone: list[dict[str, Any]] = list(plan.get("deletionsNotApplied") or [])
+    total = int(plan.get("deletionsNotAppliedTotal") or len(gone))
+    if gone:
+        names = ", ".join(f"{d['kind']} {d['name']}" for d in gone[:10])
+        more = f" and {total - 10} more" if total > 10 else ""
+        out.append(
+            f"{total} deletion(s) not applied: {names}{more} (the source no longer has them). "
+            "To delete them here, go back to the options and tick “Delete what the source "
+            "deleted”."
+        )
+    return out

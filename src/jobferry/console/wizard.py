@@ -33,7 +33,7 @@ PROFILE_TYPE = "profile:"
 
 # Form values are strings: the enums' values (a StrEnum member is one).
 OPTION_DEFAULTS: dict[str, str] = {
-    "sameNamePolicy": SameNamePolicy.SKIP,
+    "sameNamePolicy": SameNamePolicy.AUTO,
     "targetStatus": TargetStatus.SUBMITTED,
     "targetDirectory": "",
     "mode": ImportMode.ATOMIC,

@@ -191,10 +191,24 @@ class EnvType(StrEnum):
 
 class SameNamePolicy(StrEnum):
     """What an import does with an object whose name already exists in the target
-    (``sameNamePolicy``)."""
+    (``sameNamePolicy``). AUTO is jobferry's own value (what its CLI, console and routes ask
+    for): OVERWRITE when the target's ledger holds objects from the package's source, else SKIP;
+    the plan says which it chose and why."""
 
     SKIP = "SKIP"
     OVERWRITE = "OVERWRITE"
+    AUTO = "AUTO"
+
+
+class SkipReason(StrEnum):
+    """Why a plan leaves an object that differs from the package as the target has it."""
+
+    SAME_NAME_POLICY = "SAME_NAME_POLICY"
+    """``sameNamePolicy`` SKIP was asked (DataArts' default when the body names none)."""
+    FIRST_IMPORT = "FIRST_IMPORT"
+    """``sameNamePolicy`` AUTO, and the target received nothing from the package's source."""
+    KEPT_DRIFT = "KEPT_DRIFT"
+    """The object changed in the target since the last import, and ``onDrift`` KEEP_TARGET."""
 
 
 class ImportMode(StrEnum):

@@ -141,7 +141,7 @@ class Route:
     description: str = ""
     selection: Selection = field(default_factory=Selection)
     profile: str | dict[str, Any] | None = None
-    same_name_policy: SameNamePolicy = SameNamePolicy.OVERWRITE
+    same_name_policy: SameNamePolicy = SameNamePolicy.AUTO
     propagate_deletes: bool = False
     on_drift: DriftPolicy = DriftPolicy.FAIL
     scheduling: SchedulingPolicy = SchedulingPolicy.REFUSE
@@ -301,7 +301,7 @@ def parse_route(name: str, document: object) -> Route:
         problems.append("description must be text")
         description = ""
     source, target = _ends(document, problems)
-    policy = _choice(document, "sameNamePolicy", SameNamePolicy.OVERWRITE, problems)
+    policy = _choice(document, "sameNamePolicy", SameNamePolicy.AUTO, problems)
     drift = _choice(document, "onDrift", DriftPolicy.FAIL, problems)
     scheduling = _choice(document, "scheduling", SchedulingPolicy.REFUSE, problems)
     mode = _choice(document, "mode", ImportMode.ATOMIC, problems)

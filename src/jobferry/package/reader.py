@@ -84,7 +84,8 @@ Objects:
 * The layout is ``single`` when every object sits directly in one of those four folders,
   ``batch`` when every object sits in a per-job folder (optionally under a leading ``jobs/``),
   otherwise ``mixed``.
-* ``package.empty`` — no object at all."""
+* ``package.empty`` — no object at all, and no deletion either (a package whose manifest lists
+  only what its source deleted, ``deleted``, is valid: "0 jobs changed, 1 deletion")."""
 
 from __future__ import annotations
 
@@ -108,7 +109,7 @@ from jobferry.package.hashing import PackageHash, check_package_size
 from jobferry.package.index import ReadIndex, Wanted
 from jobferry.package.layout import MIXED, kind_of, path_parts, placement
 from jobferry.package.listing import ManifestFiles, read_manifest
-from jobferry.package.manifest import MAX_KEPT_PROBLEMS, raise_problems
+from jobferry.package.manifest import MAX_KEPT_PROBLEMS, deleted_objects, raise_problems
 from jobferry.package.model import PackageObject, ReadLimits, ReadPackage
 from jobferry.package.paths import checked_path, duplicate_path
 from jobferry.package.readahead import ReadAhead
@@ -350,10 +351,11 @@ class PackageReader:
                         self._placements.add(placement(path_parts(obj.path)))
                     yield from self._deduplicated(read.objects)
         raise_problems(self._problems, self._problem_count)
-        if self._objects == 0:
+        if self._objects == 0 and not deleted_objects(self.manifest):
             raise refuse(
                 "package.empty",
-                "the package holds no .job, .script, .resource or .cdmjob file",
+                "the package holds no .job, .script, .resource or .cdmjob file, and its "
+                "manifest lists no deletion",
                 "export jobs from DataArts or jobferry and upload that zip",
             )
 

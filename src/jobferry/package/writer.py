@@ -75,6 +75,8 @@ class WrittenPackage:
     entries: int
     """Objects written (the manifest's own files not counted)."""
     with_manifest: bool
+    deletions: int = 0
+    """Deletions the manifest lists (``deleted``)."""
 
 
 def _packed(data: bytes) -> tuple[Compressed, str]:
@@ -174,7 +176,8 @@ class PackageWriter:
                 self._zip.add(SIGNATURE_NAME, deflated(self._signer(manifest), COMPRESS_LEVEL))
         self._listing.close()
         self._zip.close()
-        return WrittenPackage(self._count, header is not None)
+        deletions = len(header.deleted) if header is not None else 0
+        return WrittenPackage(self._count, header is not None, deletions)
 
     def _write_listing(self) -> Listing:
         """``manifest.entries``, deflated already but for the end of its stream."""

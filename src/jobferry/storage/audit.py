@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, insert
+from sqlalchemy import and_, insert, select
 
 from jobferry.storage.records import AuditRecord, record
 from jobferry.storage.tables import audit_log
@@ -46,3 +46,14 @@ def list_entries(
     order = [audit_log.c.at.desc(), audit_log.c.id.desc()]
     total, rows = tx.page(audit_log, and_(*conditions), order, limit, offset)
     return total, [record(AuditRecord, r) for r in rows]
+
+
+def entries_of(tx: Tx, workspace_id: str, action: str) -> list[tuple[str, str | None, int]]:
+    """(object name, detail, at) of a workspace's entries of one action, oldest first."""
+    a = audit_log.c
+    rows = tx.conn.execute(
+        select(a.object_name, a.detail, a.at)
+        .where(a.workspace_id == workspace_id, a.action == action)
+        .order_by(a.at, a.id)
+    )
+    return [(str(r.object_name), r.detail, int(r.at)) for r in rows]

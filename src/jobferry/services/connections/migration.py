@@ -31,7 +31,9 @@ from jobferry.services.tasks import TaskService
 from jobferry.storage import Database
 from jobferry.storage import environment as repo
 
-POLICIES = ", ".join(p.value for p in SameNamePolicy)
+# Connections carry no ledger: AUTO (a job import's value) has nothing to decide by.
+_POLICIES = (SameNamePolicy.SKIP, SameNamePolicy.OVERWRITE)
+POLICIES = ", ".join(p.value for p in _POLICIES)
 _SETTINGS = (JsonType.OBJECT,)
 IMPORT_CONNECTIONS = BodyShape(
     "ImportConnectionReq (DataArts)",
@@ -56,7 +58,7 @@ IMPORT_CONNECTIONS = BodyShape(
         choice(
             "sameNamePolicy",
             "a connection of the same name: SKIP (default) or OVERWRITE",
-            SameNamePolicy,
+            _POLICIES,
         ),
     ),
 )
@@ -116,7 +118,7 @@ def parse_import(body: dict[str, Any]) -> ImportConnectionsRequest:
     if not isinstance(path, str) or not path:
         problems.append("path must name the bundle: upload://<id> or obs://bucket/key.zip")
     policy = body.get("sameNamePolicy", SameNamePolicy.SKIP.value)
-    if policy not in tuple(SameNamePolicy):  # not a set: an object or a list is refused too
+    if policy not in _POLICIES:  # a tuple: an object or a list is refused too
         problems.append(f"sameNamePolicy must be one of {POLICIES}, not {policy!r}")
     raw = body.get("params") or []
     if not isinstance(raw, list):

@@ -13,6 +13,7 @@ from jobferry.domain.names import check_object_name
 from jobferry.errors import InvalidRequestError, JobNotFoundError
 from jobferry.package.layout import Layout, entry_path
 from jobferry.services.context import Scope
+from jobferry.services.exporting.fates import job_fates
 from jobferry.storage import Tx
 from jobferry.storage import exports as repo
 from jobferry.storage.exports import JobHead
@@ -78,7 +79,8 @@ def select_jobs(tx: Tx, scope: Scope, names: Iterable[str]) -> list[JobHead]:
     heads = repo.job_heads(tx, scope.workspace.id, wanted)
     missing = sorted(set(wanted) - {h.name for h in heads})
     if missing:
-        shown = ", ".join(f"'{m}'" for m in missing[:20])
+        fates = job_fates(tx, scope.workspace.id, missing[:20])
+        shown = ", ".join(f"'{m}'" + (f" ({fates[m]})" if m in fates else "") for m in missing[:20])
         raise JobNotFoundError(
             f"The job does not exist: {shown} not found in workspace '{scope.workspace.name}'. "
             "Check the names (they are case-sensitive) and the workspace header.",
@@ -173,9 +175,23 @@ def check_name_list(tx: Tx, scope: Scope, names: list[str], cap: int) -> NameChe
             matched.append(name)
         else:
             unmatched.append(UnmatchedName(name, _unmatched_reason(scope, name, folded)))
+    fates = job_fates(tx, scope.workspace.id, [u.name for u in unmatched])
+    unmatched = [
+        UnmatchedName(u.name, _fate_reason(scope, u.name, fates[u.name])) if u.name in fates else u
+        for u in unmatched
+    ]
     counts = Counter(cleaned)
     duplicates = sorted(n for n, c in counts.items() if c > 1)
     return NameCheck(len(unique), matched, unmatched, duplicates, cap)
+
+
+def _fate_reason(scope: Scope, name: str, fate: str) -> str:
+    """Why a pasted name of a job renamed or deleted since matches no job."""
+    where = f"in workspace '{scope.workspace.name}'"
+    if fate.startswith("renamed to ") and ", deleted on " not in fate:
+        new = fate.removeprefix("renamed to ").split(" on ", 1)[0]
+        return f"job '{name}' was {fate} {where}; export it as '{new}'"
+    return f"job '{name}' was {fate} {where}"
 
 
 def _unmatched_reason(scope: Scope, name: str, folded: dict[str, str]) -> str:

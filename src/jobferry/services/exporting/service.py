@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -204,6 +204,10 @@ class ExportService:
         else:
             since, what = self._changed_since(scope, request)
             title = f"Export workspace '{scope.workspace.name}' ({what})."
+            if since is not None and options.deletions_since is None:
+                # An export of the changes since a moment is made for a target that has the
+                # rest: it carries what the workspace deleted since that moment too.
+                options = replace(options, deletions_since=since)
         params = {
             "mode": mode,
             "names": names,
@@ -223,6 +227,8 @@ class ExportService:
             submitted=stored["exportStatus"] == ExportStatus.SUBMIT,
             with_upstream=bool(stored["withUpstream"]),
             with_manifest=bool(stored.get("withManifest", self.settings.export_manifest)),
+            deletions_since=stored.get("deletionsSince"),
+            deletions_for=stored.get("deletionsFor"),
         )
         mode, names = ExportMode(stored["mode"]), [str(n) for n in stored["names"]]
         obs_path = stored.get("obsPath")
@@ -333,8 +339,13 @@ class ExportService:
             if job.obs_path:
                 result["obs"] = self._upload(job.obs_path, file_name, path)
             self._exported(scope, job.mode, options, snapshot)
+            deletions = written.deletions
+            result["deletions"] = deletions
             self.tasks.finish(
-                job.task_id, TaskStatus.SUCCESSFUL, f"Package {file_name} is ready.", result=result
+                job.task_id,
+                TaskStatus.SUCCESSFUL,
+                f"Package {file_name} is ready ({len(selection)} job(s), {deletions} deletion(s)).",
+                result=result,
             )
         finally:
             path.unlink(missing_ok=True)

@@ -179,8 +179,8 @@ def _apply_batch(
 def _kept(record: Record) -> str:
     """The subtask message of an object the import leaves as it is."""
     if record.action == PlanAction.SKIP:
-        noun = NOUNS[ObjectKind(record.kind)]
-        return f"Skipped: {noun} '{record.name}' already exists and sameNamePolicy is SKIP."
+        reason = record.skip_reason()
+        return f"Skipped: {reason['detail']}; {reason['fix']}."
     return "Unchanged: identical to the target after transforms; no new version."
 
 

@@ -2,10 +2,11 @@
 
 CREATE when the target has nothing of it; otherwise the target-owned fields (the profile's
 ``targetOwned``) take the target's values, and the definition is compared: UNCHANGED when equal,
-SKIP under ``sameNamePolicy`` SKIP, RENAME when matched by identity under another name, else
+SKIP under the policy the plan applies (``sameNamePolicy`` SKIP, or AUTO on a first import:
+:mod:`.policy`), RENAME when matched by identity under another name, else
 OVERWRITE. An object the last import wrote and someone changed in the target since has
 *drifted*: ``onDrift`` FAIL makes that a problem, KEEP_TARGET leaves the object as the target
-has it (SKIP), TAKE_PACKAGE writes the package's.
+has it (SKIP, and says so), TAKE_PACKAGE writes the package's.
 
 The field diff says where each change comes from: ``source`` (the source changed it since the
 last import of the object), ``target`` (it undoes a change made in the target), ``transform``
@@ -22,10 +23,11 @@ from typing import Any
 import orjson
 
 from jobferry.domain.diff import Change, diff, related
-from jobferry.domain.enums import DriftPolicy, ObjectKind, PlanAction, SameNamePolicy
+from jobferry.domain.enums import DriftPolicy, ObjectKind, PlanAction, SameNamePolicy, SkipReason
 from jobferry.domain.fieldpaths import COSMETIC, FieldPath, keep_target, matches
 from jobferry.services.definitions.documents import CONTROL_FIELDS, SERVER_FIELDS, load
 from jobferry.services.importing.model import PlannedObject
+from jobferry.services.importing.policy import PolicyChoice
 from jobferry.services.importing.request import ImportRequest
 
 IGNORED_IN_DIFF = frozenset(CONTROL_FIELDS + SERVER_FIELDS)
@@ -39,8 +41,14 @@ def _canonical(doc: dict[str, Any], ignore: frozenset[str]) -> bytes:
     )
 
 
-def decide(item: PlannedObject, request: ImportRequest, owned: tuple[FieldPath, ...]) -> None:
-    """Set the item's action and changes (and kept fields, drift) against its target."""
+def decide(
+    item: PlannedObject,
+    request: ImportRequest,
+    owned: tuple[FieldPath, ...],
+    policy: PolicyChoice,
+) -> None:
+    """Set the item's action and changes (and kept fields, drift, why a SKIP) against its
+    target, under the ``sameNamePolicy`` the plan applies (``policy``)."""
     target = item.target
     if target is None:
         item.action = PlanAction.CREATE
@@ -67,8 +75,8 @@ def decide(item: PlannedObject, request: ImportRequest, owned: tuple[FieldPath, 
     if not changes and not renamed:
         item.action = PlanAction.UNCHANGED
         return
-    if request.same_name_policy is SameNamePolicy.SKIP:
-        item.action = PlanAction.SKIP
+    if policy.applied is SameNamePolicy.SKIP:
+        item.action, item.skip = PlanAction.SKIP, policy.skip
         return
     item.action = PlanAction.RENAME if renamed else PlanAction.OVERWRITE
     item.changes = changes
@@ -91,7 +99,7 @@ def _drift(
         return
     item.drift = changes
     if request.on_drift is DriftPolicy.KEEP_TARGET:
-        item.action = PlanAction.SKIP
+        item.action, item.skip = PlanAction.SKIP, SkipReason.KEPT_DRIFT
 
 
 def drift_since(

@@ -5,7 +5,9 @@ says so) is deleted when the source no longer has it: the package holds its kind
 (``inventory``) and does not list it, or the package says the source deleted it (``deleted``).
 Nothing the target did not receive from that source is ever deleted. A DELETE that would leave
 a remaining job using the object is a problem, not an action; deletes of jobs go
-downstream-first.
+downstream-first. Without ``propagateDeletes`` the plan lists the DELETEs it leaves out
+(``deletionsNotApplied``: each with why the source no longer has it and the option that would
+apply it).
 
 An object whose name is held in the target by another object that the import neither renames
 away nor deletes cannot be written: a ``name_conflict`` problem.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import marshal
 from collections.abc import Iterator
+from dataclasses import replace
 
 from jobferry.domain.enums import (
     JobStatus,
@@ -34,6 +37,8 @@ from jobferry.storage.importing.target import TargetObject
 from jobferry.storage.importing.workset import Workset
 
 BATCH = 500
+SHOWN_NOT_APPLIED = 1000
+"""DELETEs left out that a plan lists (it counts them all)."""
 _RANK: dict[str, int] = {ObjectKind.JOB: 0, ObjectKind.SCRIPT: 1, ObjectKind.RESOURCE: 2}
 
 
@@ -56,7 +61,11 @@ class Deletes:
         after: tuple[str, str] | None = None
         while rows := self.target.source_ledger(source, after, BATCH):
             after = (rows[-1].kind, rows[-1].source_uid)
-            gone = [r for r in rows if r.kind in IDENTIFIED and self.matcher.goes_away(r)]
+            inventory = self.matcher.source.inventory
+            listed = self.matcher.reader.listed_uids(
+                [r.source_uid for r in rows if r.kind in inventory]
+            )
+            gone = [r for r in rows if r.kind in IDENTIFIED and self.matcher.goes_away(r, listed)]
             wanted: dict[str, list[str]] = {}
             for row in gone:
                 wanted.setdefault(row.kind, []).append(row.target_uid)
@@ -155,6 +164,41 @@ class Deletes:
         reason: ProblemReason, row: LedgerRow, target: TargetObject, detail: str, fix: str
     ) -> Problem:
         return Problem(reason, row.kind, target.name, detail, fix)
+
+
+def deletions_not_applied(
+    scope: Scope, request: ImportRequest, matcher: Matcher, workset: Workset
+) -> tuple[list[dict[str, str]], int]:
+    """The DELETEs ``propagateDeletes`` would add to this plan, when it is not asked: the first
+    :data:`SHOWN_NOT_APPLIED` (kind, name, why, the option) and how many in all."""
+    source = matcher.source
+    if request.propagate_deletes or source.workspace_id is None:
+        return [], 0
+    asked = replace(request, propagate_deletes=True)
+    widened = Matcher(matcher.state, source, matcher.reader, asked)
+    shown: list[dict[str, str]] = []
+    total = 0
+    for row, target in Deletes(scope, asked, widened, workset).candidates():
+        total += 1
+        if len(shown) >= SHOWN_NOT_APPLIED:
+            continue
+        label = f"{row.kind} '{target.name}'"
+        if (row.kind, row.source_uid) in source.deleted:
+            named = source.names.get((row.kind, row.source_uid), target.name)
+            called = f" (as '{named}')" if named != target.name else ""
+            why = f"{label} was deleted in the source{called}"
+        else:
+            why = f"the package holds every {row.kind} of its source, and not {label}"
+        shown.append(
+            {
+                "kind": row.kind,
+                "name": target.name,
+                "reason": why + ": the import leaves it in the target",
+                "option": "propagateDeletes",
+                "fix": "import with propagateDeletes to delete it",
+            }
+        )
+    return shown, total
 
 
 def _ordered(

@@ -74,15 +74,19 @@ class Matcher:
         self.state, self.source, self.reader = state, source, reader
         self.request = request
 
-    def goes_away(self, row: LedgerRow) -> bool:
+    def goes_away(self, row: LedgerRow, listed: set[str] | None = None) -> bool:
         """Whether the import deletes the target object ``row`` leads to (its source object
-        is gone from the source, as the package says, and deletes are propagated)."""
+        is gone from the source, as the package says, and deletes are propagated).
+        ``listed``: the uids the package lists among a batch of rows, looked up at once."""
         if not self.request.propagate_deletes:
             return False
-        key = (row.kind, row.source_uid)
-        return key in self.source.deleted or (
-            row.kind in self.source.inventory and not self.reader.listed_uids([row.source_uid])
-        )
+        if (row.kind, row.source_uid) in self.source.deleted:
+            return True
+        if row.kind not in self.source.inventory:
+            return False
+        if listed is None:
+            listed = self.reader.listed_uids([row.source_uid])
+        return row.source_uid not in listed
 
     def match(self, items: list[PlannedObject]) -> None:
         """Set each item's ``target`` (and ledger row, previous name, name holder)."""

@@ -19,13 +19,14 @@ import orjson
 
 from jobferry.domain.cronshift import ShiftError
 from jobferry.domain.diff import Change
-from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason
+from jobferry.domain.enums import DriftPolicy, ObjectKind, PlanAction, ProblemReason, SkipReason
 from jobferry.domain.references import Reference, first_occurrences, job_references
 from jobferry.domain.report import Violation
 from jobferry.domain.timeshift import ScheduleShift
 from jobferry.domain.validation import validate_job, validate_resource, validate_script
 from jobferry.package.signature import SignatureCheck
 from jobferry.services.definitions.documents import dump, load
+from jobferry.services.importing.policy import PolicyChoice
 from jobferry.services.workspaces.profiles import ResolvedProfile
 from jobferry.storage.importing.ledger import LedgerRow
 from jobferry.storage.importing.target import TargetObject
@@ -123,6 +124,8 @@ class PlannedObject:
     """Target-owned fields whose target values were kept: (path, package's, target's)."""
     pause: bool = False
     """A scheduled job the import stops, writes and starts again."""
+    skip: SkipReason | None = None
+    """Why the object is a SKIP (``None`` for other actions)."""
     prepacked: tuple[str, bytes, bytes] | None = None
     """(sha256, compressed text, compressed raw or ``b""`` when it is the text) of the
     definition as prepared, for the ledger; ``None`` when not prepared (or changed since)."""
@@ -199,6 +202,28 @@ def definition_violations(kind: str, document: dict[str, Any], max_nodes: int) -
     return []
 
 
+def skip_reason(reason: str, kind: str, name: str) -> dict[str, str]:
+    """The wire form of why a plan line is a SKIP: the rule, and the option that would write
+    the package's definition."""
+    label = f"{kind} '{name}'"
+    if reason == SkipReason.KEPT_DRIFT:
+        detail = (
+            f"{label} changed in the target since the last import, and onDrift is "
+            f"{DriftPolicy.KEEP_TARGET}"
+        )
+        fix = f"import with onDrift {DriftPolicy.TAKE_PACKAGE} to write the package's definition"
+    elif reason == SkipReason.FIRST_IMPORT:
+        detail = (
+            f"{label} differs from the target's, and this is the first import from the "
+            "package's source into this workspace (sameNamePolicy AUTO keeps the target's)"
+        )
+        fix = "import with sameNamePolicy OVERWRITE to write the package's definition"
+    else:
+        detail = f"{label} differs from the target's, and sameNamePolicy is SKIP"
+        fix = "import with sameNamePolicy OVERWRITE to write the package's definition"
+    return {"code": str(reason), "detail": detail, "fix": fix}
+
+
 def shift_json(shift: ScheduleShift) -> dict[str, Any]:
     """A schedule move with the next firings from now (none when they cannot be listed)."""
     try:
@@ -245,6 +270,8 @@ class Record(NamedTuple):
     prepacked: tuple[str, bytes, bytes] | None = None
     """(sha256, compressed text, compressed raw or ``b""``) of ``text`` when the reader's
     helper prepared them (:attr:`PlannedObject.prepacked`); else apply computes them."""
+    skip: str | None = None
+    """Why a SKIP is one (a :class:`SkipReason`)."""
 
     def target_name(self) -> str:
         """The name the target's object has before the import (its old name for a RENAME)."""
@@ -275,6 +302,10 @@ class Record(NamedTuple):
         found = [Problem.unpacked(p) for p in self.problems]
         return found + [Problem.unpacked(marshal.loads(p)) for p in late]
 
+    def skip_reason(self) -> dict[str, str]:
+        """Why this SKIP is one (a record of an older plan without a reason: the policy)."""
+        return skip_reason(self.skip or SkipReason.SAME_NAME_POLICY, self.kind, self.name)
+
     def line(self, late: list[bytes], with_diff: bool = True) -> dict[str, Any]:
         """The wire form of a plan line."""
         line: dict[str, Any] = {
@@ -291,6 +322,8 @@ class Record(NamedTuple):
             line["drift"] = True
             if with_diff:
                 line["driftDiff"] = orjson.loads(self.drift)
+        if self.action == PlanAction.SKIP:
+            line["reason"] = self.skip_reason()
         if self.pause and self.action in WRITES:
             line["pause"] = True
         if self.schedule is not None and self.action in WRITES:
@@ -321,6 +354,11 @@ class PlanOutcome:
     signature: SignatureCheck | None = None
     profile: ResolvedProfile | None = None
     environment: dict[str, Any] | None = None
+    policy: PolicyChoice | None = None
+    """The ``sameNamePolicy`` the plan applied, for the one asked (:mod:`.policy`)."""
+    not_applied: list[dict[str, str]] = field(default_factory=list)
+    """The first DELETEs the plan leaves out because ``propagateDeletes`` was not asked."""
+    not_applied_total: int = 0
 
     @property
     def objects(self) -> int:
@@ -339,6 +377,11 @@ class PlanOutcome:
         return (
             f"{c[PlanAction.CREATE]} to create, {c[PlanAction.OVERWRITE]} to overwrite{moves}, "
             f"{c[PlanAction.SKIP]} skipped, {c[PlanAction.UNCHANGED]} unchanged"
+            + (
+                f", {self.not_applied_total} deletion(s) not applied (propagateDeletes)"
+                if self.not_applied_total
+                else ""
+            )
         )
 
     def summary(self) -> dict[str, int]:
@@ -360,4 +403,9 @@ class PlanOutcome:
             out["profile"] = self.profile.as_json()
         if self.environment is not None:
             out["environment"] = self.environment
+        if self.policy is not None:
+            out["sameNamePolicy"] = self.policy.as_json()
+        out["deletionsNotApplied"] = self.not_applied
+        if self.not_applied_total > len(self.not_applied):
+            out["deletionsNotAppliedTotal"] = self.not_applied_total
         return out

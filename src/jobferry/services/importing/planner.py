@@ -43,7 +43,7 @@ from jobferry.services.importing.checks import (
     renamed_in_use,
 )
 from jobferry.services.importing.decide import decide
-from jobferry.services.importing.deletes import Deletes, name_conflicts
+from jobferry.services.importing.deletes import Deletes, deletions_not_applied, name_conflicts
 from jobferry.services.importing.findings import Findings
 from jobferry.services.importing.matching import Matcher, package_source
 from jobferry.services.importing.model import (
@@ -60,6 +60,7 @@ from jobferry.services.importing.ordering import (
     failing_objects,
     resolve_pending,
 )
+from jobferry.services.importing.policy import choose_policy
 from jobferry.services.importing.ports import OpenedPackage, TargetReader
 from jobferry.services.importing.prepare import (
     Preparation,
@@ -122,9 +123,13 @@ class Planner:
         self.signature, self.package_problems = check_package_signature(self.state, scope, reader)
         self.source = package_source(reader)
         self.matcher = Matcher(self.state, self.source, reader, ctx.request)
+        self.policy = choose_policy(
+            ctx.request.same_name_policy, self.state, self.source.workspace_id
+        )
         self.owned = self.resolved.profile.target_owned if self.resolved else ()
         self.found = Findings()
         self.seq = 0
+        self.not_applied: tuple[list[dict[str, str]], int] = ([], 0)
 
     # -- the whole plan --------------------------------------------------------------------------
 
@@ -179,6 +184,7 @@ class Planner:
                 )
             )
         self.workset.add(rows)
+        self.not_applied = deletions_not_applied(ctx.scope, ctx.request, self.matcher, self.workset)
 
     def _outcome(self, order: array[int], failing: dict[int, str]) -> PlanOutcome:
         position = {seq: at for at, seq in enumerate(order) if seq in self.found.problem_seqs}
@@ -192,6 +198,7 @@ class Planner:
             f"signed|{ws.require_signed}|{signature.state if signature else ''}",
             f"profile|{resolved.name if resolved else ''}|{resolved.version if resolved else ''}",
             f"secrets|{sorted(self.secrets.states.items())}",
+            f"sameNamePolicy|{self.policy.applied}",
         ]
         outcome = PlanOutcome(
             fingerprint=self.state.fingerprint(extra),
@@ -203,6 +210,9 @@ class Planner:
             package_problems=self.package_problems,
             signature=signature,
             profile=resolved,
+            policy=self.policy,
+            not_applied=self.not_applied[0],
+            not_applied_total=self.not_applied[1],
         )
         if self.ctx.environment_report:
             outcome.environment = environment_report(
@@ -263,7 +273,7 @@ class Planner:
     def _decide(self, item: PlannedObject, cdm: set[tuple[str, str, str]]) -> None:
         """The object's action against its match in the target."""
         request = self.ctx.request
-        decide(item, request, self.owned)
+        decide(item, request, self.owned, self.policy)
         if item.kind is ObjectKind.CDM_JOB:
             held = (str(ObjectKind.CDM_JOB), self.ws_id, item.name) in cdm
             item.action = PlanAction.UNCHANGED if held else PlanAction.CREATE

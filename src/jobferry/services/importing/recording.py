@@ -55,6 +55,7 @@ def record_of(item: PlannedObject, problems: list[Problem]) -> Record:
         adopted=tuple(item.adopted) if item.adopted is not None else None,
         target_uid=item.target.uid if item.target is not None else None,
         relink=relink,
+        skip=None if item.skip is None else str(item.skip),
         **(_to_write(item) if writes else _NOTHING_TO_WRITE),
     )
 

@@ -265,6 +265,21 @@ def deletions_since(tx: Tx, workspace_id: str, since: int) -> list[Tombstone]:
     return [Tombstone(r.kind, r.uid, r.name, int(r.deleted_at)) for r in rows]
 
 
+def deleted_named(tx: Tx, workspace_id: str, kind: str, names: Sequence[str]) -> dict[str, int]:
+    """When the workspace last deleted an object of ``kind`` under each of ``names`` (ms)."""
+    d = deletions.c
+    out: dict[str, int] = {}
+    for part in chunks(list(names), tx.chunk):
+        rows = tx.conn.execute(
+            select(d.name, d.deleted_at).where(
+                d.workspace_id == workspace_id, d.kind == kind, tx.among(d.name, part)
+            )
+        )
+        for r in rows:
+            out[r.name] = max(out.get(r.name, 0), int(r.deleted_at))
+    return out
+
+
 def last_export_to(tx: Tx, workspace_id: str, target: str) -> int | None:
     """When the workspace last exported to ``target`` (ms), if ever."""
     p = promotion_exports.c

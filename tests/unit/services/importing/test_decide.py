@@ -9,11 +9,12 @@ import hashlib
 from dataclasses import replace
 from typing import Any
 
-from jobferry.domain.enums import DriftPolicy, ObjectKind, PlanAction, SameNamePolicy
-from jobferry.domain.fieldpaths import parse_field_path
+from jobferry.domain.enums import DriftPolicy, ObjectKind, PlanAction, SameNamePolicy, SkipReason
+from jobferry.domain.fieldpaths import FieldPath, parse_field_path
 from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.decide import change_lines, decide, drift_lines
 from jobferry.services.importing.model import PlannedObject
+from jobferry.services.importing.policy import PolicyChoice
 from jobferry.services.importing.request import ImportRequest
 from jobferry.storage.importing.ledger import LedgerRow
 from jobferry.storage.importing.target import TargetObject
@@ -21,6 +22,12 @@ from support.builders import make_job
 
 OVERWRITE = ImportRequest(path="upload://p", same_name_policy=SameNamePolicy.OVERWRITE)
 EXPRESSION = (parse_field_path("schedule.cron.expression"),)
+
+
+def decided(planned: PlannedObject, request: ImportRequest, owned: tuple[FieldPath, ...]) -> None:
+    """Decide under the policy the request asks for (the planner settles AUTO first)."""
+    asked = request.same_name_policy
+    decide(planned, request, owned, PolicyChoice(asked, asked, f"sameNamePolicy {asked}"))
 
 
 def item(document: dict[str, Any], **fields: Any) -> PlannedObject:
@@ -40,7 +47,7 @@ def ledger(written: dict[str, Any], source: dict[str, Any] | None = None) -> Led
 
 def test_an_object_the_target_lacks_is_created() -> None:
     planned = item(make_job())
-    decide(planned, OVERWRITE, ())
+    decided(planned, OVERWRITE, ())
     assert planned.action is PlanAction.CREATE
     assert planned.changes == []
 
@@ -49,7 +56,7 @@ def test_the_same_definition_is_unchanged_even_with_server_fields_and_another_ke
     job = make_job()
     stored = {"id": 12, "createTime": 3, **dict(reversed(list(job.items())))}
     planned = item(make_job(), target=target(stored))
-    decide(planned, OVERWRITE, ())
+    decided(planned, OVERWRITE, ())
     assert planned.action is PlanAction.UNCHANGED
 
 
@@ -57,11 +64,12 @@ def test_a_changed_definition_is_skipped_under_skip_and_overwritten_with_its_dif
     None
 ):
     skipped = item(make_job(description="new"), target=target(make_job()))
-    decide(skipped, ImportRequest(path="upload://p", same_name_policy=SameNamePolicy.SKIP), ())
+    decided(skipped, ImportRequest(path="upload://p", same_name_policy=SameNamePolicy.SKIP), ())
     assert skipped.action is PlanAction.SKIP
+    assert skipped.skip is SkipReason.SAME_NAME_POLICY
 
     planned = item(make_job(description="new"), target=target(make_job()))
-    decide(planned, OVERWRITE, ())
+    decided(planned, OVERWRITE, ())
     assert planned.action is PlanAction.OVERWRITE
     assert [(c.path, c.op, c.after) for c in planned.changes] == [("description", "added", "new")]
 
@@ -70,7 +78,7 @@ def test_an_object_matched_under_another_name_is_renamed_even_when_nothing_else_
     renamed = {**make_job("old_name"), "name": "new_name"}
     planned = item(renamed, target=target(make_job("old_name")))
     planned.previous_name = "old_name"
-    decide(planned, OVERWRITE, ())
+    decided(planned, OVERWRITE, ())
     assert planned.action is PlanAction.RENAME
     assert planned.changes == []  # the name itself is not a change of the diff
 
@@ -79,7 +87,7 @@ def test_target_owned_fields_keep_the_target_s_values_and_are_listed_as_kept() -
     package = make_job()
     package["schedule"]["cron"]["expression"] = "0 0 1 * * ?"
     planned = item(package, target=target(make_job()))
-    decide(planned, OVERWRITE, EXPRESSION)
+    decided(planned, OVERWRITE, EXPRESSION)
 
     assert planned.action is PlanAction.UNCHANGED  # the only difference is the target's to make
     assert planned.document["schedule"]["cron"]["expression"] == "0 30 2 * * ?"
@@ -92,7 +100,7 @@ def _drifted(policy: DriftPolicy, owned: tuple[Any, ...] = ()) -> PlannedObject:
     in_target = make_job(basicConfig={"owner": "bob", "priority": 0, "tags": ["daily"]})
     planned = item(make_job(description="new"), target=target(in_target), ledger=ledger(make_job()))
     planned.raw = dump(make_job(description="new"))
-    decide(planned, replace(OVERWRITE, on_drift=policy), owned)
+    decided(planned, replace(OVERWRITE, on_drift=policy), owned)
     return planned
 
 
@@ -101,7 +109,8 @@ def test_a_change_made_in_the_target_since_the_last_import_is_drift() -> None:
     assert failing.action is PlanAction.OVERWRITE
     assert [line["path"] for line in drift_lines(failing)] == ["basicConfig.owner"]
 
-    assert _drifted(DriftPolicy.KEEP_TARGET).action is PlanAction.SKIP
+    kept = _drifted(DriftPolicy.KEEP_TARGET)
+    assert (kept.action, kept.skip) == (PlanAction.SKIP, SkipReason.KEPT_DRIFT)
     taken = _drifted(DriftPolicy.TAKE_PACKAGE)
     assert taken.action is PlanAction.OVERWRITE
     assert taken.drift is not None
@@ -117,7 +126,7 @@ def test_no_drift_when_the_target_still_holds_what_the_last_import_wrote() -> No
     planned = item(
         make_job(description="new"), target=target(make_job()), ledger=ledger(make_job())
     )
-    decide(planned, replace(OVERWRITE, on_drift=DriftPolicy.KEEP_TARGET), ())
+    decided(planned, replace(OVERWRITE, on_drift=DriftPolicy.KEEP_TARGET), ())
     assert planned.action is PlanAction.OVERWRITE
     assert planned.drift is None
 
@@ -131,7 +140,7 @@ def test_each_change_says_where_it_comes_from_and_canvas_moves_are_cosmetic() ->
     moved = make_job()
     moved["nodes"][0]["location"] = {"x": "99", "y": "20"}
     cosmetic = item(moved, target=target(make_job()))
-    decide(cosmetic, OVERWRITE, ())
+    decided(cosmetic, OVERWRITE, ())
     [line] = change_lines(cosmetic)
     assert line["cosmetic"] is True
     assert "origin" not in line  # no ledger: nothing to tell origins apart by

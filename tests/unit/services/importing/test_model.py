@@ -81,7 +81,10 @@ def test_a_plan_line_shows_the_diff_only_of_overwrites_and_renames() -> None:
     assert "diff" not in record(PlanAction.RENAME, diff=diff).line([], with_diff=False)
 
     skipped = record(PlanAction.SKIP, diff=diff, previous_name="old", pause=True).line([])
-    assert set(skipped) == {"kind", "name", "action", "path"}
+    assert set(skipped) == {"kind", "name", "action", "path", "reason"}
+    assert skipped["reason"]["code"] == "SAME_NAME_POLICY"  # an older record names none
+    drifted = record(PlanAction.SKIP, skip="KEPT_DRIFT").line([])
+    assert drifted["reason"]["code"] == "KEPT_DRIFT"
 
 
 def test_problems_found_after_the_object_was_planned_follow_its_own() -> None:

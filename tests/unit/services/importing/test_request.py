@@ -171,7 +171,7 @@ def test_the_canonical_form_writes_every_default() -> None:
 def test_wrong_vocabulary_is_refused_naming_the_enums_values() -> None:
     with pytest.raises(InvalidRequestError) as refused:
         parse_import_request({"path": PATH, "sameNamePolicy": "REPLACE", "mode": "SOME"})
-    assert "sameNamePolicy must be SKIP or OVERWRITE, not 'REPLACE'" in refused.value.message
+    assert "sameNamePolicy must be SKIP, OVERWRITE or AUTO, not 'REPLACE'" in refused.value.message
     assert "mode must be ATOMIC or PER_OBJECT, not 'SOME'" in refused.value.message
 
 
