@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.databases import PG_URL, database
+from bench.databases import database
 from bench.throughput import (
     ADMIN_ENV,
     AK,
@@ -34,6 +33,7 @@ from bench.throughput import (
     running,
     serve_env,
     wrk,
+    wrk_runs,
 )
 from jobferry.signing import sign_request
 
@@ -167,19 +167,10 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.routes")
-    parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--db", default="sqlite", help="comma-separated: sqlite, postgresql")
-    parser.add_argument("--pg-url", default=PG_URL, help="PostgreSQL server for --db postgresql")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
-    runs = [measure(backend, args) for backend in args.db.split(",")]
-    if args.json:
-        print(json.dumps({"connections": args.connections, "seconds": args.seconds, "runs": runs}))
+    done = wrk_runs("python -m bench.routes", "sqlite", 5, measure)
+    if done is None:
         return
+    args, runs = done
     print(f"signed reads, {args.connections} connections, {args.seconds} s each")
     header = f"{'route':22}{'jobferry':>10}{'bare':>10}{'ratio':>8}{'target':>8}{'p99 ms':>9}"
     for report in runs:

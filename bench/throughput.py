@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -174,22 +174,32 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.throughput")
-    parser.add_argument("--seconds", type=int, default=10)
+def wrk_runs(
+    prog: str, databases: str, seconds: int, measure_on: Callable[[str, argparse.Namespace], Any]
+) -> tuple[argparse.Namespace, list[Any]] | None:
+    """The options every wrk bench takes, its runs one database after the other; ``None``
+    when ``--json`` printed them already."""
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--seconds", type=int, default=seconds)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument(
-        "--db", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
-    )
+    parser.add_argument("--db", default=databases, help="comma-separated: sqlite, postgresql")
     parser.add_argument("--pg-url", default=PG_URL, help="PostgreSQL server for --db postgresql")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
-    runs = [measure(backend, args) for backend in args.db.split(",")]
+    runs = [measure_on(backend, args) for backend in args.db.split(",")]
     if args.json:
         print(json.dumps({"connections": args.connections, "seconds": args.seconds, "runs": runs}))
+        return None
+    return args, runs
+
+
+def main() -> None:
+    done = wrk_runs("python -m bench.throughput", "sqlite,postgresql", 10, measure)
+    if done is None:
         return
+    args, runs = done
     print(f"signed show_job, {args.connections} connections, {args.seconds} s each")
     print(f"{'':24}{'req/s':>10}{'p99 ms':>10}{'non-2xx':>9}{'load':>7}")
     for report in runs:

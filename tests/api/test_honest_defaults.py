@@ -15,7 +15,7 @@ from support.accounts import default_workspace
 from support.builders import make_job
 from support.clients import SignedClient, wait_task
 from support.exporting import manifest, seed
-from support.importing import new_workspace, run_import, upload
+from support.importing import connected_workspace, run_import, upload
 
 CONN = {"type": "DWS", "config": {"host": "db"}, "secrets": {"password": "pw"}}
 TODAY = datetime.now(UTC).date().isoformat()
@@ -28,11 +28,7 @@ def job(name: str, **overrides: Any) -> dict[str, Any]:
 
 
 def prod_workspace(api: SignedClient) -> str:
-    ws = new_workspace(api, "prod")
-    for name in ("dws_conn", "ssh_conn"):
-        answer = api.call("PUT", f"/environment/connection/{name}", CONN, workspace=ws)
-        assert answer.status_code == 200, answer.text
-    return ws
+    return connected_workspace(api, "prod")
 
 
 def export_test(api: SignedClient, **body: Any) -> tuple[bytes, dict[str, Any]]:

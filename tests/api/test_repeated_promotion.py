@@ -24,7 +24,7 @@ from support.builders import make_job
 from support.clients import ADMIN_AK, ADMIN_SK, SignedClient, wait_task
 from support.databases import migrate
 from support.exporting import seed
-from support.importing import new_workspace, run_import, upload
+from support.importing import connected_workspace, new_workspace, run_import, upload
 
 CONN = {"type": "DWS", "config": {"host": "db"}, "secrets": {"password": "pw"}}
 SCRIPTS = [
@@ -44,11 +44,7 @@ def job(name: str, *upstream: str, **overrides: Any) -> dict[str, Any]:
 
 
 def prod_workspace(api: SignedClient) -> str:
-    ws = new_workspace(api, "prod")
-    for name in ("dws_conn", "ssh_conn"):
-        answer = api.call("PUT", f"/environment/connection/{name}", CONN, workspace=ws)
-        assert answer.status_code == 200, answer.text
-    return ws
+    return connected_workspace(api, "prod")
 
 
 def export_test(api: SignedClient) -> bytes:

@@ -35,7 +35,7 @@ def test_export_status_choices_are_the_domain_export_statuses_in_lower_case() ->
 
 
 def test_import_option_choices_are_the_domain_vocabularies_in_kebab_case() -> None:
-    assert get_args(transfer.PolicyName) == ("skip", "overwrite")
+    assert get_args(transfer.PolicyName) == ("skip", "overwrite", "auto")
     assert get_args(transfer.ModeName) == ("atomic", "per-object")
     assert get_args(transfer.DriftName) == ("fail", "keep-target", "take-package")
     assert get_args(transfer.SchedulingName) == ("refuse", "pause-and-restore")

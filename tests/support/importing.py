@@ -74,3 +74,17 @@ def new_workspace(api: SignedClient, name: str) -> str:
     assert response.status_code == 200, response.text
     ws: str = response.json()["id"]
     return ws
+
+
+PROD_CONNECTION = {"type": "DWS", "config": {"host": "db"}, "secrets": {"password": "pw"}}
+
+
+def connected_workspace(api: SignedClient, name: str = "prod") -> str:
+    """A new workspace holding the connections the builders' jobs use (dws_conn, ssh_conn)."""
+    ws = new_workspace(api, name)
+    for connection in ("dws_conn", "ssh_conn"):
+        answer = api.call(
+            "PUT", f"/environment/connection/{connection}", PROD_CONNECTION, workspace=ws
+        )
+        assert answer.status_code == 200, answer.text
+    return ws

@@ -200,6 +200,7 @@ class ApiClient:
         content_type: str = "application/json",
         stream: bool = False,
         api: str = "v1",
+        scoped: bool = True,
     ) -> requests.Response:
         raw_path = f"{self._base_path}/{api}/{segment(self.project_id)}{path}"
         raw_query = _query(query)
@@ -209,7 +210,7 @@ class ApiClient:
             "User-Agent": USER_AGENT,
             "X-Project-Id": self.project_id,
         }
-        if self.workspace:
+        if self.workspace and scoped:
             headers["workspace"] = self.workspace
         if isinstance(body, _MultipartFile):
             headers["X-Sdk-Content-Sha256"] = UNSIGNED_PAYLOAD
@@ -261,13 +262,15 @@ class ApiClient:
         *,
         query: dict[str, Any] | None = None,
         api: str = "v1",
+        scoped: bool = True,
     ) -> Any:
         """A JSON call; returns the decoded body (``None`` for an empty answer). ``api`` is the
-        path's version segment: ``v1`` (the job API) or ``v2`` (DataArts Studio's factory)."""
+        path's version segment: ``v1`` (the job API) or ``v2`` (DataArts Studio's factory);
+        ``scoped=False`` leaves the workspace header out (a call about the project)."""
         data = b"" if body is None else orjson.dumps(body)
         content_type = "application/json;charset=utf-8" if data else "application/json"
         response = self._send(
-            method, path, query=query, body=data, content_type=content_type, api=api
+            method, path, query=query, body=data, content_type=content_type, api=api, scoped=scoped
         )
         if not response.content:
             return None

@@ -120,7 +120,7 @@ def promote_command(
     plan = make_plan(s, body)
     if plan is None:
         raise CliUsageError("The endpoint has no plan call; promote needs a jobferry server.")
-    show_plan(out, plan)
+    show_plan(out, plan, s.workspace_arg() if plan.get("problems") and not json_mode else None)
     result = {**made, "plan": plan, "task": None}
     problems = plan.get("problems") or []
     if problems:

@@ -86,9 +86,10 @@ def package_path(s: Session, source: str) -> str:
     return str(answer["path"])
 
 
-def _where(s: Session) -> str | None:
-    """The target as ``-w`` names it in the fixes a person reads (no call in --json mode)."""
-    return None if s.output.json_mode else s.workspace_arg()
+def _where(s: Session, problems: Any) -> str | None:
+    """The target as ``-w`` names it in the fixes a person reads: asked of the endpoint only
+    when there are fixes to say (none in --json mode, none without problems)."""
+    return None if s.output.json_mode or not problems else s.workspace_arg()
 
 
 def make_plan(s: Session, body: dict[str, Any]) -> dict[str, Any] | None:
@@ -182,7 +183,7 @@ def _plan_only(s: Session, source: str, body: dict[str, Any]) -> None:
         info = _show_contents(s, s.client(), path)
         out.finish({"path": path, "plan": None, "contents": info}, ExitCode.OK, None)
         return
-    show_plan(out, plan, _where(s))
+    show_plan(out, plan, _where(s, plan.get("problems")))
     problems = plan.get("problems") or []
     code = ExitCode.PROBLEMS if problems else ExitCode.OK
     message = (
@@ -254,7 +255,7 @@ def import_command(
     if plan is None:
         contents = _show_contents(s, client, path)
     else:
-        show_plan(out, plan, _where(s))
+        show_plan(out, plan, _where(s, plan.get("problems")))
         problems = plan.get("problems") or []
         # A problem of the package itself (its signature) refuses the import in every mode.
         of_package = any(p.get("kind") == "package" for p in problems if isinstance(p, dict))
@@ -278,7 +279,7 @@ def import_command(
         return
     task_id = client.call("POST", "/jobs/import", body)["taskId"]
     task = wait_for(s, str(task_id), "Importing")
-    show_task(out, task, _where(s))
+    show_task(out, task, _where(s, mapping(task.get("result")).get("problems")))
     _end_import(s, {"path": path, "plan": plan, "task": task}, rollback=plan is not None)
 
 

@@ -41,8 +41,9 @@ class Workspace:
 
 
 def listed(client: ApiClient) -> list[Workspace]:
-    """The caller's workspaces (``GET /workspaces``, a jobferry extension)."""
-    answer = mapping(client.get("/workspaces"))
+    """The caller's workspaces (``GET /workspaces``, a jobferry extension, asked about the
+    project: without a workspace header)."""
+    answer = mapping(client.call("GET", "/workspaces", scoped=False))
     found = []
     for item in answer.get("workspaces") or []:
         entry: dict[str, Any] = mapping(item)
