@@ -122,24 +122,33 @@ def promote_command(
         raise CliUsageError("The endpoint has no plan call; promote needs a jobferry server.")
     show_plan(out, plan, s.workspace_arg() if plan.get("problems") and not json_mode else None)
     result = {**made, "plan": plan, "task": None}
-    problems = plan.get("problems") or []
-    if problems:
-        out.finish(result, ExitCode.PROBLEMS, f"{len(problems)} problem(s); nothing imported.")
-        return
-    if not has_changes(plan):
-        out.finish(result, ExitCode.OK, f"Nothing would change in '{target.get('name')}'.")
-        return
-    if not apply:
-        out.finish(
-            result,
-            ExitCode.PENDING,
-            f"Changes pending; import them with: jobferry promote {name} --apply",
-        )
+    if not _go_on(s, name, result, apply):
         return
     if not yes and not out.confirm(f"Import this plan into workspace '{target.get('name')}'?"):
         out.finish(result, ExitCode.FAILED, "Cancelled; nothing was imported.")
         return
     _import(s, name, promotion, {**body, "planId": plan["planId"]}, result)
+
+
+def _go_on(s: Session, name: str, result: dict[str, Any], apply: bool) -> bool:
+    """Finish with the plan's verdict unless the plan is to be imported: 3 problems, 0
+    nothing would change, 4 changes pending (without ``--apply``)."""
+    out, plan = s.output, result["plan"]
+    problems = plan.get("problems") or []
+    if problems:
+        out.finish(result, ExitCode.PROBLEMS, f"{len(problems)} problem(s); nothing imported.")
+    elif not has_changes(plan):
+        target = mapping(result.get("target")).get("name")
+        out.finish(result, ExitCode.OK, f"Nothing would change in '{target}'.")
+    elif not apply:
+        out.finish(
+            result,
+            ExitCode.PENDING,
+            f"Changes pending; import them with: jobferry promote {name} --apply",
+        )
+    else:
+        return True
+    return False
 
 
 def _import(
