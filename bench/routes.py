@@ -15,23 +15,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.databases import database
 from bench.throughput import (
-    ADMIN_ENV,
     AK,
     PROJECT,
     SK,
     call,
     free_port,
+    jobferry_over,
     load_average,
     running,
-    serve_env,
     wrk,
     wrk_runs,
 )
@@ -118,15 +114,11 @@ def _get(url: str, path: str, query: str) -> bytes:
 
 def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     """Every read route on jobferry over ``backend``, then the bare app on the same bytes."""
-    with tempfile.TemporaryDirectory() as tmp, database(backend, Path(tmp), args.pg_url) as db:
-        data = Path(tmp)
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        env = serve_env(data, db, port, **ADMIN_ENV)
-        subprocess.run([sys.executable, "-m", "jobferry", "db", "upgrade"], env=env, check=True)
+    with jobferry_over(backend, args) as server:
+        data, url = server.data, server.url
         served: dict[str, dict[str, float]] = {}
         bodies: dict[str, str] = {}
-        with running([sys.executable, "-m", "jobferry", "serve"], env, f"{url}/health"):
+        with server.serving():
             routes = _routes(_seed(url))
             for name, (path, query) in routes.items():
                 body = _get(url, path, query)

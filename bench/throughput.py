@@ -24,7 +24,8 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -138,16 +139,38 @@ def load_average() -> float:
     return os.getloadavg()[0]
 
 
-def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Signed ``show_job`` on jobferry over ``backend``, then the bare app, back to back."""
+@dataclass(frozen=True)
+class Jobferry:
+    """A migrated jobferry over a database: its scratch folder, url and environment."""
+
+    data: Path
+    url: str
+    env: dict[str, str]
+
+    def serving(self) -> AbstractContextManager[None]:
+        """Run it until the block ends."""
+        cmd = [sys.executable, "-m", "jobferry", "serve"]
+        return running(cmd, self.env, f"{self.url}/health")
+
+
+@contextmanager
+def jobferry_over(backend: str, args: argparse.Namespace) -> Iterator[Jobferry]:
+    """A scratch folder and a migrated jobferry over ``backend``; the folder outlives the
+    server, for the bare app's bodies."""
     with tempfile.TemporaryDirectory() as tmp, database(backend, Path(tmp), args.pg_url) as db:
         data = Path(tmp)
         port = free_port()
-        url = f"http://127.0.0.1:{port}"
         env = serve_env(data, db, port, **ADMIN_ENV)
         subprocess.run([sys.executable, "-m", "jobferry", "db", "upgrade"], env=env, check=True)
+        yield Jobferry(data, f"http://127.0.0.1:{port}", env)
+
+
+def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Signed ``show_job`` on jobferry over ``backend``, then the bare app, back to back."""
+    with jobferry_over(backend, args) as server:
+        data, url = server.data, server.url
         path = f"/v1/{PROJECT}/jobs/bench_job"
-        with running([sys.executable, "-m", "jobferry", "serve"], env, f"{url}/health"):
+        with server.serving():
             job = json.loads((Path(__file__).parent / "throughput_job.json").read_text())
             call(url, "POST", f"/v1/{PROJECT}/jobs", json.dumps(job).encode())
             body = call(url, "GET", path)
