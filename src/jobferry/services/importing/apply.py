@@ -46,8 +46,9 @@ _VERSIONED = (ObjectKind.JOB, ObjectKind.SCRIPT)
 
 
 class Applier:
-    """The writes of one import in the caller's transaction: objects written ahead while the plan
-    is being made (:meth:`ahead`), then the rest of the plan (:func:`apply_plan`)."""
+    """The writes of one import in the caller's transaction, a batch at a time, and what they
+    did: objects written ahead while the plan is being made (:meth:`ahead`), then the rest of
+    the plan (:func:`apply_plan`)."""
 
     def __init__(
         self,
@@ -60,150 +61,6 @@ class Applier:
         package_sha256: str,
     ) -> None:
         self.scope = scope
-        self.writer = _Writer(target, scope, request, task_id, source, package_sha256)
-        self._ahead = bytearray()  # one byte per plan position: memory stays flat
-
-    def ahead(self, records: list[tuple[int, Record]]) -> None:
-        """Write these objects now ((plan position, record) pairs: objects the plan creates)."""
-        to_write: dict[str, list[Record]] = {kind: [] for kind in ObjectKind}
-        for seq, record in records:
-            to_write[record.kind].append(record)
-            if seq >= len(self._ahead):
-                self._ahead.extend(bytes(seq + 1 - len(self._ahead) + 4096))
-            self._ahead[seq] = 1
-        self.writer.write(to_write)
-
-    def written_ahead(self, seq: int) -> bool:
-        """Whether the object at this plan position was written ahead."""
-        return seq < len(self._ahead) and self._ahead[seq] == 1
-
-
-@dataclass
-class Outcome:
-    """What apply did, counted (its subtasks are stored as it goes)."""
-
-    versions: int = 0
-    written: int = 0
-    deleted: int = 0
-    failed: int = 0
-
-
-def subtask(record: Record, status: TaskStatus, message: str, now: int) -> dict[str, Any]:
-    """The DataArts subtask line of one object."""
-    return _subtask(record.kind, record.name, record.action, status, message, now)
-
-
-def _subtask(
-    kind: str, name: str, action: str, status: TaskStatus, message: str, now: int
-) -> dict[str, Any]:
-    return {
-        "id": f"{kind}:{name}",
-        "name": f"Import the {name} {NOUNS[ObjectKind(kind)]}.",
-        "status": status,
-        "message": message,
-        "lastUpdate": now,
-        "kind": kind,
-        "action": action,
-    }
-
-
-def apply_plan(
-    applier: Applier, plan: PlanOutcome, workset: Workset, package_sha256: str
-) -> Outcome:
-    """Write every object of the plan that can be imported and was not written ahead; report
-    every object."""
-    writer = applier.writer
-    target, task_id = writer.target, writer.task_id
-    clear_names(target, workset, plan.failing)
-    order = plan.order
-    for start in range(0, len(order), BATCH):
-        collect_batch_garbage()
-        rows = _apply_batch(applier, plan, workset, start, order[start : start + BATCH])
-        target.add_subtasks(task_id, rows)
-    target.add_changes(writer.promotion.rewrite_dependents())
-    outcome = writer.outcome
-    target.audit(
-        "import.apply",
-        "package",
-        package_sha256,
-        {
-            "taskId": task_id,
-            "packageSha256": package_sha256,
-            "written": outcome.written,
-            "deleted": outcome.deleted,
-            "failed": outcome.failed,
-            "versionsCreated": outcome.versions,
-            "summary": plan.counts,
-        },
-    )
-    return outcome
-
-
-def _apply_batch(
-    applier: Applier, plan: PlanOutcome, workset: Workset, start: int, seqs: Sequence[int]
-) -> list[tuple[int, str, str]]:
-    """Write one batch of the apply order (what was not written ahead); its subtask rows."""
-    writer = applier.writer
-    # Of an object written ahead, its subtask needs only its kind and name.
-    done = workset.names([seq for seq in seqs if applier.written_ahead(seq)])
-    records = workset.records([seq for seq in seqs if seq not in done])
-    lines: dict[int, dict[str, Any]] = {}
-    to_write: dict[str, list[Record]] = {kind: [] for kind in ObjectKind}
-    for at, seq in enumerate(seqs, start=start):
-        if seq in done:
-            lines[at] = writer.created(*done[seq])
-            continue
-        record = Record.unpacked(records[seq][0])
-        reason = plan.failing.get(seq)
-        if reason:
-            writer.outcome.failed += 1
-            lines[at] = subtask(record, TaskStatus.FAILED, reason, writer.now)
-        elif PlanAction(record.action) in WRITES:
-            to_write[record.kind].append(record)
-            lines[at] = {"record": record}
-        elif record.action == PlanAction.DELETE:
-            lines[at] = writer.delete(record)
-        else:
-            writer.relink(record)
-            lines[at] = subtask(record, TaskStatus.SUCCESSFUL, _kept(record), writer.now)
-    writer.write(to_write)
-    rows = []
-    for at in sorted(lines):
-        line = lines[at]
-        if "record" in line:
-            line = writer.written(line["record"])
-        rows.append((at + 1, line["status"], dump(line)))
-    return rows
-
-
-def _kept(record: Record) -> str:
-    """The subtask message of an object the import leaves as it is."""
-    if record.action == PlanAction.SKIP:
-        reason = record.skip_reason()
-        return f"Skipped: {reason['detail']}; {reason['fix']}."
-    return "Unchanged: identical to the target after transforms; no new version."
-
-
-def _target_id(record: Record) -> str | None:
-    return None if record.target is None else record.target[0]
-
-
-def _target_version(record: Record) -> int | None:
-    return None if record.target is None else record.target[1]
-
-
-class _Writer:
-    """The bulk writes of one apply, a batch at a time, and what they did."""
-
-    def __init__(
-        self,
-        target: TargetWriter,
-        scope: Scope,
-        request: ImportRequest,
-        task_id: str,
-        source: str | None,
-        package_sha256: str,
-    ) -> None:
         self.target, self.request, self.task_id = target, request, task_id
         self.ws = scope.workspace.id
         self.stamp = Stamp(now_ms(), scope.actor.name)
@@ -215,6 +72,21 @@ class _Writer:
         self.versions: dict[tuple[str, str], int | None] = {}
         approvers = request.approvers
         self.approvers = dump({"approvers": approvers}) if approvers else None
+        self._ahead = bytearray()  # one byte per plan position: memory stays flat
+
+    def ahead(self, records: list[tuple[int, Record]]) -> None:
+        """Write these objects now ((plan position, record) pairs: objects the plan creates)."""
+        to_write: dict[str, list[Record]] = {kind: [] for kind in ObjectKind}
+        for seq, record in records:
+            to_write[record.kind].append(record)
+            if seq >= len(self._ahead):
+                self._ahead.extend(bytes(seq + 1 - len(self._ahead) + 4096))
+            self._ahead[seq] = 1
+        self.write(to_write)
+
+    def written_ahead(self, seq: int) -> bool:
+        """Whether the object at this plan position was written ahead."""
+        return seq < len(self._ahead) and self._ahead[seq] == 1
 
     def write(self, records: dict[str, list[Record]]) -> None:
         """One batch's objects, kind by kind, and their change records."""
@@ -394,6 +266,118 @@ class _Writer:
             self.outcome.versions += 1
         self.outcome.written += 1
         return _subtask(kind, name, action, TaskStatus.SUCCESSFUL, message + ".", self.now)
+
+
+@dataclass
+class Outcome:
+    """What apply did, counted (its subtasks are stored as it goes)."""
+
+    versions: int = 0
+    written: int = 0
+    deleted: int = 0
+    failed: int = 0
+
+
+def subtask(record: Record, status: TaskStatus, message: str, now: int) -> dict[str, Any]:
+    """The DataArts subtask line of one object."""
+    return _subtask(record.kind, record.name, record.action, status, message, now)
+
+
+def _subtask(
+    kind: str, name: str, action: str, status: TaskStatus, message: str, now: int
+) -> dict[str, Any]:
+    return {
+        "id": f"{kind}:{name}",
+        "name": f"Import the {name} {NOUNS[ObjectKind(kind)]}.",
+        "status": status,
+        "message": message,
+        "lastUpdate": now,
+        "kind": kind,
+        "action": action,
+    }
+
+
+def apply_plan(
+    applier: Applier, plan: PlanOutcome, workset: Workset, package_sha256: str
+) -> Outcome:
+    """Write every object of the plan that can be imported and was not written ahead; report
+    every object."""
+    target, task_id = applier.target, applier.task_id
+    clear_names(target, workset, plan.failing)
+    order = plan.order
+    for start in range(0, len(order), BATCH):
+        collect_batch_garbage()
+        rows = _apply_batch(applier, plan, workset, start, order[start : start + BATCH])
+        target.add_subtasks(task_id, rows)
+    target.add_changes(applier.promotion.rewrite_dependents())
+    outcome = applier.outcome
+    target.audit(
+        "import.apply",
+        "package",
+        package_sha256,
+        {
+            "taskId": task_id,
+            "packageSha256": package_sha256,
+            "written": outcome.written,
+            "deleted": outcome.deleted,
+            "failed": outcome.failed,
+            "versionsCreated": outcome.versions,
+            "summary": plan.counts,
+        },
+    )
+    return outcome
+
+
+def _apply_batch(
+    applier: Applier, plan: PlanOutcome, workset: Workset, start: int, seqs: Sequence[int]
+) -> list[tuple[int, str, str]]:
+    """Write one batch of the apply order (what was not written ahead); its subtask rows."""
+    # Of an object written ahead, its subtask needs only its kind and name.
+    done = workset.names([seq for seq in seqs if applier.written_ahead(seq)])
+    records = workset.records([seq for seq in seqs if seq not in done])
+    lines: dict[int, dict[str, Any]] = {}
+    to_write: dict[str, list[Record]] = {kind: [] for kind in ObjectKind}
+    for at, seq in enumerate(seqs, start=start):
+        if seq in done:
+            lines[at] = applier.created(*done[seq])
+            continue
+        record = Record.unpacked(records[seq][0])
+        reason = plan.failing.get(seq)
+        if reason:
+            applier.outcome.failed += 1
+            lines[at] = subtask(record, TaskStatus.FAILED, reason, applier.now)
+        elif PlanAction(record.action) in WRITES:
+            to_write[record.kind].append(record)
+            lines[at] = {"record": record}
+        elif record.action == PlanAction.DELETE:
+            lines[at] = applier.delete(record)
+        else:
+            applier.relink(record)
+            lines[at] = subtask(record, TaskStatus.SUCCESSFUL, _kept(record), applier.now)
+    applier.write(to_write)
+    rows = []
+    for at in sorted(lines):
+        line = lines[at]
+        if "record" in line:
+            line = applier.written(line["record"])
+        rows.append((at + 1, line["status"], dump(line)))
+    return rows
+
+
+def _kept(record: Record) -> str:
+    """The subtask message of an object the import leaves as it is."""
+    if record.action == PlanAction.SKIP:
+        reason = record.skip_reason()
+        return f"Skipped: {reason['detail']}; {reason['fix']}."
+    return "Unchanged: identical to the target after transforms; no new version."
+
+
+def _target_id(record: Record) -> str | None:
+    return None if record.target is None else record.target[0]
+
+
+def _target_version(record: Record) -> int | None:
+    return None if record.target is None else record.target[1]
 
 
 def _change(

@@ -203,7 +203,7 @@ class ImportService:
         and ``tx`` takes back what was written ahead with the rest. PostgreSQL and PER_OBJECT
         imports plan first and write after (a plan there locks the rows it reads, in ``tx``;
         a PER_OBJECT import knows what fails only once the plan is whole)."""
-        scope, request = applier.scope, applier.writer.request
+        scope, request = applier.scope, applier.request
         if not self.db.reads_beside_writes or request.mode is not ImportMode.ATOMIC:
             target = self._target(tx, scope).reader(lock_rows=True)
             return self._plan(target, scope, request, reader, workset)
