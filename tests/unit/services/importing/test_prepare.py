@@ -48,6 +48,14 @@ def plan(
     services: Services, scope: Scope, package: Path, helper: bool, **options: Any
 ) -> tuple[PlanOutcome, list[tuple[Record, list[bytes]]]]:
     request = ImportRequest(path="upload://test", **options)
+    outcome, stored = planned(services, scope, package, helper, request)
+    return outcome, [(Record.unpacked(stored[s][0]), stored[s][1]) for s in outcome.order]
+
+
+def planned(
+    services: Services, scope: Scope, package: Path, helper: bool, request: ImportRequest
+) -> tuple[PlanOutcome, dict[int, tuple[bytes, list[bytes]]]]:
+    """The plan of ``package`` and its records as the workset stores them (packed)."""
     with (
         PackageReader(package) as reader,
         Workset(None) as workset,
@@ -61,8 +69,7 @@ def plan(
             helper=helper,
         )
         outcome = Planner(context, reader, workset).run()
-        stored = workset.records(outcome.order)
-        return outcome, [(Record.unpacked(stored[s][0]), stored[s][1]) for s in outcome.order]
+        return outcome, workset.records(outcome.order)
 
 
 def comparable(record: Record) -> Record:
@@ -209,21 +216,8 @@ def test_a_package_text_that_is_the_text_written_is_kept_once(
     # A job the request's target directory changes keeps both.
     add_connections(services, scope, "ssh_conn")
     package = write_package(tmp_path / "p.zip", [make_job(f"job_{i}") for i in range(3)])
-    with (
-        PackageReader(package) as reader,
-        Workset(None) as workset,
-        services.db.transaction(readonly=True) as tx,
-    ):
-        request = parse_import_request({"path": "upload://test", "targetDirectory": "/moved"})
-        context = PlanContext(
-            LocalWorkspace(tx, scope).reader(lock_rows=False),
-            scope,
-            request,
-            max_nodes=200,
-            helper=helper,
-        )
-        outcome = Planner(context, reader, workset).run()
-        stored = workset.records(outcome.order)
+    request = parse_import_request({"path": "upload://test", "targetDirectory": "/moved"})
+    _, stored = planned(services, scope, package, helper, request)
     kept = 0
     for data, _ in stored.values():
         record = Record.unpacked(data)
