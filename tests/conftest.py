@@ -97,8 +97,8 @@ def services(settings: Settings) -> Iterator[Services]:
     yield svc
     if kept is None:
         db.dispose()
-    else:  # the show_job version check's connection belongs to this test's event loop
-        kept.job_reads.close()
+    else:  # the change token's connection belongs to this test's event loop
+        kept.changes.close()
 
 
 @pytest.fixture

@@ -88,10 +88,11 @@ class Settings(BaseSettings):
         8,
         ge=0,
         le=4096,
-        description="Memory, in MB, each server process keeps for answered show_job documents. "
-        "An answer is served from memory only after the database confirms the job has not "
-        "changed since (on SQLite PRAGMA data_version, on PostgreSQL the row's version), so a "
-        "change committed by any process is seen by the next request. 0 turns the cache off.",
+        description="Memory, in MB, each server process keeps for answered reads (show and list "
+        "of jobs, scripts and resources). An answer is served from memory only after the "
+        "database confirms nothing was committed since it was built (on SQLite PRAGMA "
+        "data_version, on PostgreSQL pg_current_snapshot()), so a change committed by any "
+        "process is seen by the next request. 0 turns the cache off.",
     )
     auth_cache_seconds: float = Field(
         2.0,

@@ -12,6 +12,7 @@ from jobferry.api.bodylimit import BodyLimit
 from jobferry.api.errors import (
     install_error_handlers,
 )
+from jobferry.api.fastpath import kept_paths
 from jobferry.api.middleware import RequestMiddleware
 from jobferry.api.openapi import install_openapi
 from jobferry.api.routes import (
@@ -95,6 +96,7 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
 
     for module in ROUTERS:
         app.include_router(module.router)
+    app.state.kept_paths = kept_paths(module.router for module in ROUTERS)
 
     install_openapi(app)
 

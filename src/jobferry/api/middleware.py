@@ -1,7 +1,7 @@
 """The API's one middleware, pure ASGI (no per-request task or body copy): it names every
-request (``X-Request-Id``), refuses a NUL in the query before any route runs, answers a plain
-signed ``show_job`` from memory when it can (``api.fastpath``), and writes the access log
-line."""
+request (``X-Request-Id``), refuses a NUL in the query before any route runs, answers a signed
+read from memory when it can and keeps the answers of reads that may be kept
+(``api.fastpath``), and writes the access log line."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ class RequestMiddleware:
             refused = address_problem(request) if scope.get("query_string") else None
             if refused is not None:
                 await error_response(request, refused)(scope, receive, stamped)
-            elif not await answer_from_memory(scope, receive, stamped):
+            elif not await answer_from_memory(scope, receive, stamped, self.app):
                 await self.app(scope, receive, stamped)
         finally:
             log_access(request, status, time.perf_counter() - started, rid)

@@ -28,6 +28,7 @@ from jobferry.services.importing.service import ImportService
 from jobferry.services.importing.uploads import read_limits
 from jobferry.services.routes.promote import RoutePromotions
 from jobferry.services.routes.service import RouteService
+from jobferry.services.support.answers import ReadAnswers
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.services.support.switches import Switches
 from jobferry.services.tasks import TaskService
@@ -70,6 +71,7 @@ class Services:
     data_connections: DataConnectionService
     variables: VariableService
     studio_workspaces: StudioWorkspaceService
+    answers: ReadAnswers
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -114,7 +116,6 @@ class Services:
                 db,
                 max_nodes=settings.max_nodes_per_job,
                 offset_mode=mode,
-                answer_cache_bytes=settings.read_cache_mb * 1024 * 1024,
             ),
             folders=FolderService(db),
             scripts=ScriptService(db, offset_mode=mode),
@@ -139,6 +140,7 @@ class Services:
             data_connections=DataConnectionService(db, connection_store, mode),
             variables=VariableService(db),
             studio_workspaces=StudioWorkspaceService(db),
+            answers=ReadAnswers(db.changes, settings.read_cache_mb * 1024 * 1024),
         )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from jobferry.errors import ConflictError, InvalidRequestError, StorageError
+from jobferry.storage.changes import ChangeToken
 from jobferry.storage.checkpoint import WalCheckpointer
 from jobferry.storage.jobreads import JobReads
 from jobferry.storage.tx import Tx
@@ -180,6 +181,7 @@ class Database:
             event.listen(self.engine, "checkin", _mark_used)
             event.listen(self.engine, "checkout", _ping_if_idle)
         self.job_reads = JobReads(self.engine, parsed)
+        self.changes = ChangeToken(parsed)
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             if self.checkpointer is not None:
@@ -245,5 +247,5 @@ class Database:
         """Finish a pending WAL checkpoint, then close every pooled connection."""
         if self.checkpointer is not None:
             self.checkpointer.drain()
-        self.job_reads.close()
+        self.changes.close()
         self.engine.dispose()

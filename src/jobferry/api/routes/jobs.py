@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
+from jobferry.api.fastpath import kept_answer
 from jobferry.api.paging import JobsQueryDep
 from jobferry.api.presenters.definitions import (
     job_answer,
@@ -41,6 +42,7 @@ def create_job(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
 
 
 @router.get("", summary="list_jobs")
+@kept_answer
 def list_jobs(request: Request, scope: ScopeDep, query: JobsQueryDep) -> Response:
     total, items = services_of(request).jobs.list_jobs(
         scope,
@@ -54,6 +56,7 @@ def list_jobs(request: Request, scope: ScopeDep, query: JobsQueryDep) -> Respons
 
 
 @router.get("/{job_name}", summary="show_job")
+@kept_answer
 def show_job(
     request: Request,
     scope: ScopeDep,

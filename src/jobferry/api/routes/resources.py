@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
+from jobferry.api.fastpath import kept_answer
 from jobferry.api.paging import NamedPage, named_page
 from jobferry.api.presenters.definitions import resource_document
 from jobferry.api.wire import BodyDep, body_doc, json, json_list, no_content, parse_object
@@ -25,6 +26,7 @@ def create_resource(request: Request, scope: ScopeDep, raw: BodyDep) -> Response
 
 
 @router.get("", summary="list_resources")
+@kept_answer
 def list_resources(request: Request, scope: ScopeDep, query: ResourcesQuery) -> Response:
     total, items = services_of(request).resources.list_resources(
         scope, resource_name=query.name, limit=query.limit, offset=query.offset
@@ -33,6 +35,7 @@ def list_resources(request: Request, scope: ScopeDep, query: ResourcesQuery) -> 
 
 
 @router.get("/{resource_id}", summary="show_resource")
+@kept_answer
 def show_resource(request: Request, scope: ScopeDep, resource_id: str) -> Response:
     return json(resource_document(services_of(request).resources.show(scope, resource_id)))
 

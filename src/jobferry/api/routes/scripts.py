@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
+from jobferry.api.fastpath import kept_answer
 from jobferry.api.paging import NamedPage, named_page
 from jobferry.api.presenters.definitions import script_document
 from jobferry.api.wire import BodyDep, body_doc, json, json_list, no_content, parse_object
@@ -25,6 +26,7 @@ def create_script(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
 
 
 @router.get("", summary="list_scripts")
+@kept_answer
 def list_scripts(request: Request, scope: ScopeDep, query: ScriptsQuery) -> Response:
     total, items = services_of(request).scripts.list_scripts(
         scope, script_name=query.name, limit=query.limit, offset=query.offset
@@ -33,6 +35,7 @@ def list_scripts(request: Request, scope: ScopeDep, query: ScriptsQuery) -> Resp
 
 
 @router.get("/{script_name}", summary="show_script")
+@kept_answer
 def show_script(request: Request, scope: ScopeDep, script_name: str) -> Response:
     return json(script_document(services_of(request).scripts.show(scope, script_name)))
 

@@ -40,7 +40,6 @@ from jobferry.services.definitions.records import (
 )
 from jobferry.services.definitions.renames import rename_job
 from jobferry.services.definitions.tombstones import remember_deletion
-from jobferry.services.support.answers import Answer, AnswerCache
 from jobferry.services.support.paging import name_filter, page
 from jobferry.services.support.requests import is_object_list
 from jobferry.settings import OffsetMode
@@ -168,12 +167,10 @@ class JobService:
         *,
         max_nodes: int,
         offset_mode: OffsetMode,
-        answer_cache_bytes: int = 0,
     ) -> None:
         self.db = db
         self.max_nodes = max_nodes
         self.offset_mode = offset_mode
-        self.answers = AnswerCache(answer_cache_bytes)
 
     def _validated(self, body: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
         doc, target, approvers = split_body(body)
@@ -266,30 +263,11 @@ class JobService:
 
     def show_answer(self, scope: Scope, name: str, render: Callable[[ShownJob], bytes]) -> bytes:
         """``show(scope, name)`` as the JSON bytes ``render`` makes of it (the API's wire form):
-        one statement, no transaction, and kept in the answer cache with the read's version
-        token (one renderer serves a process: the cache does not tell renderers apart)."""
-        read = self.db.job_reads.read(scope.workspace.id, name) if storable(name) else None
-        if read is None or read.job is None:
+        one statement, no transaction."""
+        job = self.db.job_reads.read(scope.workspace.id, name) if storable(name) else None
+        if job is None:
             raise job_not_found(scope, name)
-        job = read.job
-        body = render(ShownJob.of(job, job.document, job.latest_version))
-        if read.token is not None and self.answers.enabled:
-            self.answers.put((scope.workspace.id, name), Answer(read.token, body))
-        return body
-
-    async def cached_answer(self, scope: Scope, name: str) -> bytes | None:
-        """``show_answer(scope, name, …)`` when the cache has it and storage confirms it is
-        still current (one awaited look-up, never on the thread pool); ``None`` otherwise."""
-        key = (scope.workspace.id, name)
-        answer = self.answers.get(key)
-        if answer is None:
-            return None
-        token = await self.db.job_reads.token(*key)
-        if token == answer.token:
-            return answer.body
-        if token is not None:  # changed or gone (None: storage could not tell just now)
-            self.answers.discard(key, answer)
-        return None
+        return render(ShownJob.of(job, job.document, job.latest_version))
 
     def detail(self, scope: Scope, name: str) -> JobDetail:
         """Everything a job's page shows, read in one transaction: its development state,
