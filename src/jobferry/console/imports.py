@@ -25,6 +25,7 @@ from jobferry.console.wizard import (
 from jobferry.domain.enums import TargetStatus
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.context import WRITERS
+from jobferry.services.downloads import ExportedPackage
 from jobferry.services.importing.contents import PackageContents
 from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.services.workspaces.profiles import ProfileVersion
@@ -68,12 +69,16 @@ class WizardStep(PageContext):
 
 @dataclass(frozen=True, kw_only=True)
 class SourceContext(WizardStep):
-    """Step 1: a local package file or an obs:// path (the one typed, after a refusal)."""
+    """Step 1: a local package file or an obs:// path (the one typed, after a refusal), or a
+    package of a download center (``export``, named by ``package``: the download center's
+    "Import into…")."""
 
     template = "import_source.html"
     step: int = 0
     error: str = ""
     obs_path: str = ""
+    export: ExportedPackage | None = None
+    package: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,27 +147,49 @@ class PlanContext(CarriedStep):
 
 
 def _source_page(
-    page: Page, *, error: str = "", obs_path: str = "", status_code: int = 200
+    page: Page,
+    *,
+    error: str = "",
+    obs_path: str = "",
+    package: str = "",
+    status_code: int = 200,
 ) -> Response:
-    context = SourceContext(page=page, error=error, obs_path=obs_path)
+    export = None
+    if package:
+        try:
+            export = page.services.downloads.exported(page.scope.actor, package)
+        except JobferryError as exc:
+            error, status_code = error or said(exc), exc.status
+    context = SourceContext(
+        page=page,
+        error=error,
+        obs_path=obs_path,
+        export=export,
+        package=package if export is not None else "",
+    )
     return render(page.request, context, status_code=status_code)
 
 
 @router.get("/w/{workspace_id}/import")
-def source_form(page: PageDep) -> Response:
-    """Step 1: choose a local package file or an obs:// path."""
+def source_form(page: PageDep, package: str = "") -> Response:
+    """Step 1: choose a local package file or an obs:// path, or take the package of a
+    download center that ``package`` names."""
     page.scope.require(WRITERS, "import packages")
-    return _source_page(page)
+    return _source_page(page, package=package)
 
 
 @router.post("/w/{workspace_id}/import/source")
 def take_source(page: PageDep, form: FormDep) -> Response:
-    """Keep the uploaded file (or check the obs:// path) and go on to the preview."""
+    """Keep the uploaded file (or check the obs:// path, or the download center's package)
+    and go on to the preview."""
     page.scope.require(WRITERS, "import packages")
     upload = form.get("file")
-    obs_path = text(form, "obs_path")
+    obs_path, package = text(form, "obs_path"), text(form, "package")
     try:
-        if isinstance(upload, UploadFile) and upload.filename:
+        if package:
+            page.services.imports.packages.check_path(page.scope, package)
+            path = package
+        elif isinstance(upload, UploadFile) and upload.filename:
             kept = page.services.imports.upload(page.scope, upload.file, upload.filename)
             path = kept.path
         elif obs_path:
@@ -174,7 +201,9 @@ def take_source(page: PageDep, form: FormDep) -> Response:
                 status_code=400,
             )
     except JobferryError as exc:
-        return _source_page(page, error=said(exc), obs_path=obs_path, status_code=exc.status)
+        return _source_page(
+            page, error=said(exc), obs_path=obs_path, package=package, status_code=exc.status
+        )
     finally:
         if isinstance(upload, UploadFile):
             upload.file.close()
