@@ -1,27 +1,21 @@
-"""The import wizard: source → preview and options → check (map what is missing, check again)
-→ plan (per-object actions, field diffs) → import (a task, followed on the task page)."""
+"""The import wizard: source → preview and options → check (map what is missing, check again;
+:mod:`jobferry.console.checking`) → plan (per-object actions, field diffs) → import (a task,
+followed on the task page)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Response
 from starlette.datastructures import FormData, UploadFile
 
-from jobferry.console.fixes import console_problems, said, spoken, with_spoken_signature
+from jobferry.console.fixes import said, spoken, with_spoken_signature
 from jobferry.console.plans import PlanObjects, pending, plan_objects, task_plan
 from jobferry.console.tasks import TaskSummary, task_summary
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
-from jobferry.console.wizard import (
-    MAPPING_TYPES,
-    added_mapping,
-    hidden_fields,
-    import_body,
-    kind_of_type,
-    wizard_state,
-)
+from jobferry.console.wizard import hidden_fields, import_body, wizard_state
 from jobferry.domain.enums import TargetStatus
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.context import WRITERS
@@ -111,27 +105,6 @@ class PlanningContext(CarriedStep):
     template = "import_planning.html"
     summary: TaskSummary
     action: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class CheckContext(CarriedStep):
-    """Step 3: the plan's problems (fixes in the console's terms), the mappings that can
-    be added (kinds and the workspace's names of each), the planning task to go on with."""
-
-    template = "import_check.html"
-    step: int = 2
-    state: dict[str, Any]
-    plan: dict[str, Any]
-    plan_task: str
-    problems: list[dict[str, Any]]
-    pending: list[str]
-    """What the plan leaves undone (skipped changes, deletions not applied): never "No
-    problems" over them."""
-    error: str = ""
-    mapping_types: dict[str, str] = field(default_factory=lambda: dict(MAPPING_TYPES))
-    candidates: dict[str, list[str]]
-    typed: dict[str, str] = field(default_factory=dict)
-    """A refused mapping's replacement as it was typed, by ``<type>:<name>``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -274,7 +247,7 @@ def options_again(page: PageDep, form: FormDep) -> Response:
     return _options_page(page, wizard_state(form))
 
 
-def _planned(
+def planned(
     page: Page, state: dict[str, Any], form: FormData | None, action: str, step: int
 ) -> tuple[dict[str, Any], str] | Response:
     """The plan the wizard goes on with and the planning task it came from ('' when it was
@@ -290,7 +263,7 @@ def _planned(
 def _plan_or_progress(
     page: Page, state: dict[str, Any], form: FormData | None, action: str, step: int
 ) -> tuple[dict[str, Any], str] | Response:
-    """``_planned`` before refusals. The check step hands its task on to the plan step (its
+    """``planned`` before refusals. The check step hands its task on to the plan step (its
     "Next: plan" button), so a large package is planned once for both."""
     task_id = text(form, "planTask") if form is not None else ""
     if not task_id:
@@ -316,68 +289,12 @@ def _plan_or_progress(
     return render(page.request, context)
 
 
-def _check_page(
-    page: Page,
-    state: dict[str, Any],
-    *,
-    form: FormData | None = None,
-    status_code: int = 200,
-    error: str = "",
-    typed: dict[str, str] | None = None,
-) -> Response:
-    outcome = _planned(page, state, form, "/import/check", 2)
-    if isinstance(outcome, Response):
-        return outcome
-    plan, plan_task = outcome
-    plan = with_spoken_signature(plan)
-    candidates = {
-        kind: [o.name for o in page.services.environment.list_objects(page.scope, kind)]
-        for kind in MAPPING_TYPES
-    }
-    problems = console_problems(plan["problems"], page.scope.workspace.name)
-    context = CheckContext(
-        page=page,
-        hidden=hidden_fields(state),
-        state=state,
-        plan=plan,
-        plan_task=plan_task,
-        problems=problems,
-        pending=pending(plan),
-        error=error,
-        candidates=candidates,
-        typed=typed or {},
-    )
-    return render(page.request, context, status_code=status_code)
-
-
-@router.post("/w/{workspace_id}/import/check")
-def check(page: PageDep, form: FormDep) -> Response:
-    """Step 3: every problem the import would hit, with mappings for what is missing."""
-    page.scope.require(WRITERS, "import packages")
-    added = added_mapping(form)
-    if added is not None and added["replace"]:
-        kind = kind_of_type(added["type"])
-        known = {o.name for o in page.services.environment.list_objects(page.scope, kind)}
-        if added["replace"] not in known:
-            kept = FormData([(k, v) for k, v in form.multi_items() if k != "map"])
-            return _check_page(
-                page,
-                wizard_state(kept),
-                status_code=400,
-                error=f"There is no {kind.replace('_', ' ')} '{added['replace']}' in workspace "
-                f"'{page.scope.workspace.name}' to map '{added['name']}' to; choose one of the "
-                "listed names, or add it under Admin → Environment first.",
-                typed={f"{added['type']}:{added['name']}": added["replace"]},
-            )
-    return _check_page(page, wizard_state(form), form=form)
-
-
 @router.post("/w/{workspace_id}/import/plan")
 def plan(page: PageDep, form: FormDep) -> Response:
     """Step 4: per object what import will do, with the field diff of every overwrite."""
     page.scope.require(WRITERS, "import packages")
     state = wizard_state(form)
-    outcome = _planned(page, state, form, "/import/plan", 3)
+    outcome = planned(page, state, form, "/import/plan", 3)
     if isinstance(outcome, Response):
         return outcome
     plan = with_spoken_signature(outcome[0])
