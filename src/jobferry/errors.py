@@ -62,7 +62,8 @@ Messages name the object, the rule and the fix.
         ├── InUseError                400 DLF.9013  other objects still reference it
         ├── ImportRunningError        400 DLF.9014  another import runs in the workspace
         ├── PlanStaleError            400 DLF.9015  the target changed since the named plan
-        └── RollbackRefusedError      400 DLF.9016  the import cannot be rolled back (why listed)
+        ├── RollbackRefusedError      400 DLF.9016  the import cannot be rolled back (why listed)
+        └── MappingConflictError      400 DLF.9017  a profile maps a name to be saved otherwise
 
 DataArts business errors are all HTTP 400, so conflicts and missing objects keep 400 here too,
 except a missing resource: DataArts answers 404 there, and the Terraform provider removes a
@@ -449,6 +450,12 @@ class RollbackRefusedError(ConflictError):
     """The import cannot be rolled back: objects changed since, not an import, or done already."""
 
     code = "DLF.9016"
+
+
+class MappingConflictError(ConflictError):
+    """Mappings to save into a profile map a name the profile already maps to another one."""
+
+    code = "DLF.9017"
 
 
 def all_error_classes() -> list[type[JobferryError]]:

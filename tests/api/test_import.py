@@ -12,6 +12,7 @@ from typing import Any
 
 from jobferry.cli.import_options import ImportOptions
 from jobferry.console.wizard import OPTION_DEFAULTS, import_body
+from support.accounts import default_workspace
 from support.builders import make_job, make_script
 from support.clients import SignedClient, wait_task
 from support.exporting import seed
@@ -533,3 +534,29 @@ def test_overwrite_replaces_changed_scripts_and_resources_too(api: SignedClient)
     assert script["version"] == 3
     resource = api.call("GET", f"/resources/{res_id}", workspace=prod).json()
     assert (resource["type"], resource["location"]) == ("jar", "obs://bucket/libs/udf.jar")
+
+
+def test_a_package_of_a_download_center_imports_by_its_download_path(api: SignedClient) -> None:
+    seed(api, ("daily_sales",))
+    task = wait_task(
+        api,
+        api.call("POST", "/exports", {"mode": "names", "names": ["daily_sales"]}).json()["taskId"],
+    )
+    assert task["status"] == "SUCCESSFUL", task
+    item = api.call("GET", "/downloads").json()["downloads"][0]
+    prod = prod_with_connections(api)
+
+    path = f"download://{default_workspace(api)}/{item['id']}"
+    done = run_import(api, {"path": path, "sameNamePolicy": "OVERWRITE"}, prod)
+
+    assert done["status"] == "SUCCESSFUL", done
+    assert f"from {item['fileName']} (exported from workspace 'default' on " in done["name"]
+    assert job_count(api, prod) == 1
+    gone = api.call(
+        "POST",
+        "/jobs/import",
+        {"path": f"download://{default_workspace(api)}/nope"},
+        workspace=prod,
+    )
+    assert gone.status_code == 400
+    assert gone.json()["error_code"] == "DLF.9005"

@@ -4,13 +4,14 @@ a large import's objects a page at a time in apply order."""
 
 from __future__ import annotations
 
+import html
 import re
 
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.exporting.options import ExportRequest
 from support import wizard
-from support.console import Browser, assert_page, seed
+from support.console import Browser, assert_page, finish_task, hidden_fields, seed
 from support.seeding import bulk_jobs
 
 
@@ -81,3 +82,41 @@ def test_a_large_imports_task_page_lists_its_objects_a_page_at_a_time_in_apply_o
     assert "Next</a>" not in second
     assert rows.findall(browser.get(url, params={"offset": "5000"}).text) == applied[100:]
     assert "Written: 101," in first
+
+
+API_TERMS = re.compile(r"download://|upload://|renames|profile:|DLF\.\d|/v1/|sameNamePolicy|PUT /")
+
+
+def _read(page: str) -> str:
+    """What a person reads on a page: its main part without tags and attribute values."""
+    return html.unescape(re.sub(r"<[^>]*>", " ", page.split("<main>", 1)[-1]))
+
+
+def test_importing_from_the_download_center_and_keeping_mappings_speak_console_terms(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    seed(services, scope)
+    started = browser.post(f"/console/w/{scope.workspace.id}/export/workspace", {"changed": "all"})
+    finish_task(services, scope, started)
+    item = services.downloads.list_downloads(scope).downloads[0]
+    prod = wizard.prod_workspace(services, "ssh_conn", "dws_prod")
+    ws = prod.workspace.id
+    center = browser.get(f"/console/w/{scope.workspace.id}/downloads")
+    into = browser.post(
+        f"/console/w/{scope.workspace.id}/downloads/{item.id}/import", {"target": ws}
+    )
+    source = browser.get(into.headers["location"])
+    package = dict(hidden_fields(source.text, f"/console/w/{ws}/import/source"))["package"]
+    options = browser.get(
+        browser.post(f"/console/w/{ws}/import/source", {"package": package}).headers["location"]
+    )
+    check = wizard.step(browser, ws, "check", wizard.fields(options.text, ws))
+    row = wizard.mapping_row(check.text, "dws_conn")
+    mapped = wizard.map_reference(browser, ws, check.text, row, "dws_prod")
+    unnamed = browser.post(
+        f"/console/w/{ws}/import/keep", [*wizard.fields(mapped.text, ws), ("into", "profile:")]
+    )
+
+    for page in (center, source, options, check, mapped, unnamed):
+        assert not API_TERMS.findall(_read(page.text)), API_TERMS.findall(_read(page.text))
+    assert "Save these mappings into this profile" in mapped.text

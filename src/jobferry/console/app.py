@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from jobferry.console import (
     admin,
     auth,
+    checking,
     downloads,
     editor,
     exports,
@@ -125,6 +126,18 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
         )
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, jobs, editor, library, listing, exports, downloads, tasks, imports, admin):
+    for module in (
+        auth,
+        jobs,
+        editor,
+        library,
+        listing,
+        exports,
+        downloads,
+        tasks,
+        imports,
+        checking,
+        admin,
+    ):
         app.include_router(module.router)
     return app

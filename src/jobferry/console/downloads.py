@@ -1,13 +1,28 @@
-"""The download center: generated packages, their download and deletion."""
+"""The download center: generated packages, their download, their import into a workspace
+(read where the package is kept: nothing downloaded and uploaded again), and their deletion."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Response
 
-from jobferry.console.web import FormDep, PageContext, PageDep, redirect, render
-from jobferry.services.downloads import DownloadList
+from jobferry.console.fixes import said
+from jobferry.console.web import (
+    FormDep,
+    Page,
+    PageContext,
+    PageDep,
+    base_of,
+    redirect,
+    render,
+    text,
+)
+from jobferry.errors import JobferryError
+from jobferry.services.accounts.records import Workspace
+from jobferry.services.context import WRITERS
+from jobferry.services.downloads import DownloadList, download_path
 from jobferry.web import package_download
 
 router = APIRouter()
@@ -15,23 +30,52 @@ router = APIRouter()
 
 @dataclass(frozen=True, kw_only=True)
 class DownloadsContext(PageContext):
-    """The download center: its unexpired packages."""
+    """The download center: its unexpired packages, the workspaces the viewer may import
+    them into (``targets``), and why an import was refused (``error``)."""
 
     template = "downloads.html"
     listing: DownloadList
+    targets: list[Workspace]
+    error: str = ""
+
+
+def _center(page: Page, *, error: str = "", status_code: int = 200) -> Response:
+    listing = page.services.downloads.list_downloads(page.scope)
+    targets = [w for w in page.workspaces if w.role in WRITERS]
+    context = DownloadsContext(page=page, listing=listing, targets=targets, error=error)
+    return render(page.request, context, status_code=status_code)
 
 
 @router.get("/w/{workspace_id}/downloads")
 def download_center(page: PageDep) -> Response:
     """Unexpired packages, newest first."""
-    listing = page.services.downloads.list_downloads(page.scope)
-    return render(page.request, DownloadsContext(page=page, listing=listing))
+    return _center(page)
 
 
 @router.get("/w/{workspace_id}/downloads/{download_id}/file")
 def download_file(page: PageDep, download_id: str) -> Response:
     """The package's bytes (recorded in the audit log by the service)."""
     return package_download(*page.services.downloads.open(page.scope, download_id))
+
+
+@router.post("/w/{workspace_id}/downloads/{download_id}/import")
+def import_into(page: PageDep, form: FormDep, download_id: str) -> Response:
+    """Start the import wizard of the chosen workspace on this package, refused here (and
+    nothing changed) unless the viewer may read the package and import into that workspace."""
+    target = text(form, "target")
+    if not target:
+        return _center(
+            page, error="Choose the workspace to import the package into.", status_code=400
+        )
+    try:
+        page.services.downloads.get(page.scope, download_id)
+        actor = page.scope.actor
+        into = page.services.accounts.scope(actor, actor.project_id, target)
+        into.require(WRITERS, "import packages")
+    except JobferryError as exc:
+        return _center(page, error=said(exc), status_code=exc.status)
+    query = urlencode({"package": download_path(page.scope.workspace.id, download_id)})
+    return redirect(f"{base_of(page.request)}/w/{into.workspace.id}/import?{query}")
 
 
 @router.post("/w/{workspace_id}/downloads/{download_id}/delete")

@@ -1,30 +1,25 @@
-"""The import wizard: source → preview and options → check (map what is missing, check again)
-→ plan (per-object actions, field diffs) → import (a task, followed on the task page)."""
+"""The import wizard: source → preview and options → check (map what is missing, check again;
+:mod:`jobferry.console.checking`) → plan (per-object actions, field diffs) → import (a task,
+followed on the task page)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Response
 from starlette.datastructures import FormData, UploadFile
 
-from jobferry.console.fixes import console_problems, said, spoken, with_spoken_signature
+from jobferry.console.fixes import said, spoken, with_spoken_signature
 from jobferry.console.plans import PlanObjects, pending, plan_objects, task_plan
 from jobferry.console.tasks import TaskSummary, task_summary
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
-from jobferry.console.wizard import (
-    MAPPING_TYPES,
-    added_mapping,
-    hidden_fields,
-    import_body,
-    kind_of_type,
-    wizard_state,
-)
+from jobferry.console.wizard import hidden_fields, import_body, wizard_state
 from jobferry.domain.enums import TargetStatus
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.context import WRITERS
+from jobferry.services.downloads import ExportedPackage
 from jobferry.services.importing.contents import PackageContents
 from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.services.workspaces.profiles import ProfileVersion
@@ -68,12 +63,16 @@ class WizardStep(PageContext):
 
 @dataclass(frozen=True, kw_only=True)
 class SourceContext(WizardStep):
-    """Step 1: a local package file or an obs:// path (the one typed, after a refusal)."""
+    """Step 1: a local package file or an obs:// path (the one typed, after a refusal), or a
+    package of a download center (``export``, named by ``package``: the download center's
+    "Import into…")."""
 
     template = "import_source.html"
     step: int = 0
     error: str = ""
     obs_path: str = ""
+    export: ExportedPackage | None = None
+    package: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,27 +108,6 @@ class PlanningContext(CarriedStep):
 
 
 @dataclass(frozen=True, kw_only=True)
-class CheckContext(CarriedStep):
-    """Step 3: the plan's problems (fixes in the console's terms), the mappings that can
-    be added (kinds and the workspace's names of each), the planning task to go on with."""
-
-    template = "import_check.html"
-    step: int = 2
-    state: dict[str, Any]
-    plan: dict[str, Any]
-    plan_task: str
-    problems: list[dict[str, Any]]
-    pending: list[str]
-    """What the plan leaves undone (skipped changes, deletions not applied): never "No
-    problems" over them."""
-    error: str = ""
-    mapping_types: dict[str, str] = field(default_factory=lambda: dict(MAPPING_TYPES))
-    candidates: dict[str, list[str]]
-    typed: dict[str, str] = field(default_factory=dict)
-    """A refused mapping's replacement as it was typed, by ``<type>:<name>``."""
-
-
-@dataclass(frozen=True, kw_only=True)
 class PlanContext(CarriedStep):
     """Step 4: per object what the import will do, with its field diff."""
 
@@ -142,27 +120,49 @@ class PlanContext(CarriedStep):
 
 
 def _source_page(
-    page: Page, *, error: str = "", obs_path: str = "", status_code: int = 200
+    page: Page,
+    *,
+    error: str = "",
+    obs_path: str = "",
+    package: str = "",
+    status_code: int = 200,
 ) -> Response:
-    context = SourceContext(page=page, error=error, obs_path=obs_path)
+    export = None
+    if package:
+        try:
+            export = page.services.downloads.exported(page.scope.actor, package)
+        except JobferryError as exc:
+            error, status_code = error or said(exc), exc.status
+    context = SourceContext(
+        page=page,
+        error=error,
+        obs_path=obs_path,
+        export=export,
+        package=package if export is not None else "",
+    )
     return render(page.request, context, status_code=status_code)
 
 
 @router.get("/w/{workspace_id}/import")
-def source_form(page: PageDep) -> Response:
-    """Step 1: choose a local package file or an obs:// path."""
+def source_form(page: PageDep, package: str = "") -> Response:
+    """Step 1: choose a local package file or an obs:// path, or take the package of a
+    download center that ``package`` names."""
     page.scope.require(WRITERS, "import packages")
-    return _source_page(page)
+    return _source_page(page, package=package)
 
 
 @router.post("/w/{workspace_id}/import/source")
 def take_source(page: PageDep, form: FormDep) -> Response:
-    """Keep the uploaded file (or check the obs:// path) and go on to the preview."""
+    """Keep the uploaded file (or check the obs:// path, or the download center's package)
+    and go on to the preview."""
     page.scope.require(WRITERS, "import packages")
     upload = form.get("file")
-    obs_path = text(form, "obs_path")
+    obs_path, package = text(form, "obs_path"), text(form, "package")
     try:
-        if isinstance(upload, UploadFile) and upload.filename:
+        if package:
+            page.services.imports.packages.check_path(page.scope, package)
+            path = package
+        elif isinstance(upload, UploadFile) and upload.filename:
             kept = page.services.imports.upload(page.scope, upload.file, upload.filename)
             path = kept.path
         elif obs_path:
@@ -174,7 +174,9 @@ def take_source(page: PageDep, form: FormDep) -> Response:
                 status_code=400,
             )
     except JobferryError as exc:
-        return _source_page(page, error=said(exc), obs_path=obs_path, status_code=exc.status)
+        return _source_page(
+            page, error=said(exc), obs_path=obs_path, package=package, status_code=exc.status
+        )
     finally:
         if isinstance(upload, UploadFile):
             upload.file.close()
@@ -245,7 +247,7 @@ def options_again(page: PageDep, form: FormDep) -> Response:
     return _options_page(page, wizard_state(form))
 
 
-def _planned(
+def planned(
     page: Page, state: dict[str, Any], form: FormData | None, action: str, step: int
 ) -> tuple[dict[str, Any], str] | Response:
     """The plan the wizard goes on with and the planning task it came from ('' when it was
@@ -261,7 +263,7 @@ def _planned(
 def _plan_or_progress(
     page: Page, state: dict[str, Any], form: FormData | None, action: str, step: int
 ) -> tuple[dict[str, Any], str] | Response:
-    """``_planned`` before refusals. The check step hands its task on to the plan step (its
+    """``planned`` before refusals. The check step hands its task on to the plan step (its
     "Next: plan" button), so a large package is planned once for both."""
     task_id = text(form, "planTask") if form is not None else ""
     if not task_id:
@@ -287,68 +289,12 @@ def _plan_or_progress(
     return render(page.request, context)
 
 
-def _check_page(
-    page: Page,
-    state: dict[str, Any],
-    *,
-    form: FormData | None = None,
-    status_code: int = 200,
-    error: str = "",
-    typed: dict[str, str] | None = None,
-) -> Response:
-    outcome = _planned(page, state, form, "/import/check", 2)
-    if isinstance(outcome, Response):
-        return outcome
-    plan, plan_task = outcome
-    plan = with_spoken_signature(plan)
-    candidates = {
-        kind: [o.name for o in page.services.environment.list_objects(page.scope, kind)]
-        for kind in MAPPING_TYPES
-    }
-    problems = console_problems(plan["problems"], page.scope.workspace.name)
-    context = CheckContext(
-        page=page,
-        hidden=hidden_fields(state),
-        state=state,
-        plan=plan,
-        plan_task=plan_task,
-        problems=problems,
-        pending=pending(plan),
-        error=error,
-        candidates=candidates,
-        typed=typed or {},
-    )
-    return render(page.request, context, status_code=status_code)
-
-
-@router.post("/w/{workspace_id}/import/check")
-def check(page: PageDep, form: FormDep) -> Response:
-    """Step 3: every problem the import would hit, with mappings for what is missing."""
-    page.scope.require(WRITERS, "import packages")
-    added = added_mapping(form)
-    if added is not None and added["replace"]:
-        kind = kind_of_type(added["type"])
-        known = {o.name for o in page.services.environment.list_objects(page.scope, kind)}
-        if added["replace"] not in known:
-            kept = FormData([(k, v) for k, v in form.multi_items() if k != "map"])
-            return _check_page(
-                page,
-                wizard_state(kept),
-                status_code=400,
-                error=f"There is no {kind.replace('_', ' ')} '{added['replace']}' in workspace "
-                f"'{page.scope.workspace.name}' to map '{added['name']}' to; choose one of the "
-                "listed names, or add it under Admin → Environment first.",
-                typed={f"{added['type']}:{added['name']}": added["replace"]},
-            )
-    return _check_page(page, wizard_state(form), form=form)
-
-
 @router.post("/w/{workspace_id}/import/plan")
 def plan(page: PageDep, form: FormDep) -> Response:
     """Step 4: per object what import will do, with the field diff of every overwrite."""
     page.scope.require(WRITERS, "import packages")
     state = wizard_state(form)
-    outcome = _planned(page, state, form, "/import/plan", 3)
+    outcome = planned(page, state, form, "/import/plan", 3)
     if isinstance(outcome, Response):
         return outcome
     plan = with_spoken_signature(outcome[0])

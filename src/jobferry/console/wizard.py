@@ -199,3 +199,12 @@ def kind_of_type(type_name: str) -> str:
         return type_name.removeprefix(PROFILE_TYPE)
     kind = JOB_RESOURCE_TYPE_KINDS.get(type_name)
     return kind.value if kind is not None else type_name
+
+
+def mapped_renames(state: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The wizard's mappings as an environment profile's renames: per kind, the name in the
+    package → the name in this workspace."""
+    renames: dict[str, dict[str, str]] = {}
+    for item in state.get("resources") or []:
+        renames.setdefault(kind_of_type(item["type"]), {})[item["name"]] = item["replace"]
+    return renames

@@ -171,6 +171,38 @@ class Profile:
         return directory
 
 
+@dataclass(frozen=True)
+class RenameClash:
+    """A rename to add that a profile already maps to another name."""
+
+    kind: str
+    name: str
+    held: str
+    """The name the profile maps it to."""
+    asked: str
+    """The name the rename to add maps it to."""
+
+
+def merge_renames(
+    document: Mapping[str, Any], renames: Mapping[str, Mapping[str, str]]
+) -> tuple[dict[str, Any], list[RenameClash], int]:
+    """``document`` with ``renames`` (per kind: old name → new name) added to its renames:
+    the new document, the renames it maps otherwise (by kind and name), and how many of
+    ``renames`` it did not hold yet."""
+    held = {str(k): dict(v) for k, v in (document.get("renames") or {}).items()}
+    clashes: list[RenameClash] = []
+    added = 0
+    for kind, names in sorted(renames.items()):
+        for name, new in sorted(names.items()):
+            have = held.get(kind, {}).get(name)
+            if have is None:
+                held.setdefault(kind, {})[name] = new
+                added += 1
+            elif str(have) != new:
+                clashes.append(RenameClash(kind, name, str(have), new))
+    return {**document, "renames": held}, clashes, added
+
+
 class ProfileError(ValueError):
     """A profile document that cannot be used; ``problems`` lists every reason."""
 

@@ -91,11 +91,13 @@ class Services:
         tasks = TaskService(
             db, heartbeat_seconds=settings.worker_heartbeat_seconds, offset_mode=mode
         )
-        downloads = DownloadService(db, store, settings.download_ttl_seconds)
-        keys = KeyService(db, box)
-        imports = ImportService(db, settings, tasks, uploads, storage, read_limits(settings))
-        connection_store = ConnectionStore(box)
         accounts = AccountService(db, box, cache_seconds=settings.auth_cache_seconds)
+        downloads = DownloadService(db, store, settings.download_ttl_seconds, accounts.scope)
+        keys = KeyService(db, box)
+        imports = ImportService(
+            db, settings, tasks, uploads, storage, read_limits(settings), downloads
+        )
+        connection_store = ConnectionStore(box)
         routes = RouteService(db)
         return cls(
             settings=settings,

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from jobferry.errors import DownloadNotFoundError
+from jobferry.errors import DownloadNotFoundError, InvalidRequestError
 from jobferry.services.audit import audit_in_scope
-from jobferry.services.context import WRITERS, Scope, now_ms
+from jobferry.services.context import WRITERS, Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.space import Store, writing
 from jobferry.storage import Database
 from jobferry.storage import downloads as repo
 from jobferry.storage.blobs import BlobStore
 from jobferry.storage.downloads import DownloadRecord
+
+DOWNLOAD_SCHEME = "download://"
+"""Import paths naming a package of a download center: ``download://<workspace id>/<id>``."""
 
 
 def file_digest(path: Path) -> tuple[int, str]:
@@ -65,6 +69,41 @@ def _download(item: DownloadRecord) -> Download:
     )
 
 
+def download_path(workspace_id: str, download_id: str) -> str:
+    """The import path of a package in the download center of workspace ``workspace_id``."""
+    return f"{DOWNLOAD_SCHEME}{workspace_id}/{download_id}"
+
+
+def _parse_download_path(path: str) -> tuple[str, str]:
+    """(workspace id, download id) of a ``download://`` path, or a refusal showing its form."""
+    workspace_id, _, download_id = path.removeprefix(DOWNLOAD_SCHEME).partition("/")
+    if not path.startswith(DOWNLOAD_SCHEME) or not workspace_id or not download_id:
+        raise InvalidRequestError(
+            f"Package path '{path}' is invalid; a package of a download center is named "
+            "download://<workspace id>/<package id> (GET /v1/{project_id}/downloads lists them).",
+            path=path,
+        )
+    return workspace_id, download_id
+
+
+@dataclass(frozen=True)
+class ExportedPackage:
+    """A package of a workspace's download center, as the source of an import elsewhere."""
+
+    download: Download
+    workspace: str
+    """The name of the workspace whose export it is."""
+
+    @property
+    def title(self) -> str:
+        """What to call the package: its file name, whose export it is and when it was made."""
+        made = datetime.fromtimestamp(self.download.created_at / 1000, UTC)
+        return (
+            f"{self.download.file_name} (exported from workspace '{self.workspace}' on "
+            f"{made:%Y-%m-%d %H:%M} UTC)"
+        )
+
+
 @dataclass(frozen=True)
 class DownloadList:
     """The download center's unexpired packages, newest first."""
@@ -90,6 +129,9 @@ class DownloadService:
     store: BlobStore
     ttl_seconds: int
     """How long a generated package is kept."""
+    scopes: Callable[[Actor, str, str | None], Scope]
+    """The actor in another workspace (``AccountService.scope``): an import in one workspace
+    reads a package of another's download center with the rights the actor has there."""
 
     def keep(
         self,
@@ -159,6 +201,22 @@ class DownloadService:
                 download_id=download_id,
             )
         return item
+
+    def exported(self, actor: Actor, path: str) -> ExportedPackage:
+        """The package a ``download://`` path names; refused unless ``actor`` may use the
+        download center of its workspace."""
+        source, item = self._exported(actor, path)
+        return ExportedPackage(_download(item), source.workspace.name)
+
+    def checkout_exported(self, actor: Actor, path: str, target: Path) -> None:
+        """Give ``target`` the bytes of the package a ``download://`` path names, as
+        :meth:`exported` allows: the stored file under a second name where the store can."""
+        self.store.checkout(self._exported(actor, path)[1].location, target)
+
+    def _exported(self, actor: Actor, path: str) -> tuple[Scope, DownloadRecord]:
+        workspace_id, download_id = _parse_download_path(path)
+        source = self.scopes(actor, actor.project_id, workspace_id)
+        return source, self._stored(source, download_id)
 
     def open(self, scope: Scope, download_id: str) -> tuple[Download, Iterator[bytes]]:
         """A package and its bytes straight from the store, no copy written on the way (and

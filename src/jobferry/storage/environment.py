@@ -95,6 +95,15 @@ def list_objects(
     return [_record(r) for r in rows]
 
 
+def object_names(tx: Tx, workspace_id: str, kind: str) -> list[str]:
+    """The names of the workspace's objects of one kind (development side), unordered: only
+    the names, so a workspace of many objects costs a column, not its rows."""
+    stmt = select(_obj.c.name).where(
+        _obj.c.workspace_id == workspace_id, _obj.c.kind == kind, _obj.c.env == DEVELOPMENT
+    )
+    return [str(name) for name in tx.conn.execute(stmt).scalars()]
+
+
 def _page_filter(
     workspace_id: str, kind: str, env: str | None, name: str | None, type_: str | None
 ) -> list[ColumnElement[bool]]:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from jobferry.domain.enums import EnvironmentKind
-from jobferry.domain.profile import ProfileError, load_profile_text, parse_profile
+from jobferry.domain.profile import (
+    ProfileError,
+    RenameClash,
+    load_profile_text,
+    merge_renames,
+    parse_profile,
+)
 from jobferry.domain.timeshift import ShiftMode
 
 YAML = """
@@ -85,3 +91,19 @@ def test_bad_text_names_the_line() -> None:
         load_profile_text("owner: ops\nrenames: [a, b\nowner: x\n")
     with pytest.raises(ProfileError):
         parse_profile(["not", "a", "map"])
+
+
+def test_merging_renames_adds_the_new_ones_and_lists_those_mapped_otherwise() -> None:
+    document = {"owner": "ops", "renames": {"connection": {"a": "a_prod", "b": "b_prod"}}}
+
+    merged, clashes, added = merge_renames(
+        document, {"connection": {"a": "a_prod", "b": "b_new", "c": "c_prod"}, "dli_queue": {}}
+    )
+
+    assert merged == {
+        "owner": "ops",
+        "renames": {"connection": {"a": "a_prod", "b": "b_prod", "c": "c_prod"}},
+    }
+    assert clashes == [RenameClash("connection", "b", "b_prod", "b_new")]
+    assert added == 1
+    assert document["renames"] == {"connection": {"a": "a_prod", "b": "b_prod"}}  # untouched

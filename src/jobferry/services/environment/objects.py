@@ -84,6 +84,20 @@ class EnvironmentObject:
 
 
 @dataclass(frozen=True)
+class ObjectNames:
+    """The first names of a workspace's objects of one kind, sorted, and how many it has."""
+
+    kind: EnvironmentKind
+    names: tuple[str, ...]
+    total: int
+
+    @property
+    def more(self) -> int:
+        """How many names were left out."""
+        return self.total - len(self.names)
+
+
+@dataclass(frozen=True)
 class EnvironmentWrite:
     """A create-or-replace of one environment object (``secrets`` None keeps the stored ones)."""
 
@@ -189,6 +203,14 @@ class EnvironmentService:
         with self.db.transaction(readonly=True) as tx:
             rows = repo.list_objects(tx, scope.workspace.id, env_kind.value)
         return [EnvironmentObject.of(o) for o in rows]
+
+    def names(self, scope: Scope, kind: str, limit: int) -> ObjectNames:
+        """The first ``limit`` names of the workspace's objects of one kind, sorted by code
+        point (the same on every database), and how many there are."""
+        env_kind = parse_kind(kind)
+        with self.db.transaction(readonly=True) as tx:
+            found = repo.object_names(tx, scope.workspace.id, env_kind.value)
+        return ObjectNames(env_kind, tuple(sorted(found)[:limit]), len(found))
 
     def delete(self, scope: Scope, kind: str, name: str) -> None:
         """Remove an object no job references."""

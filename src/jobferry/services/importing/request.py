@@ -61,8 +61,9 @@ IMPORT = BodyShape(
     (
         text(
             "path",
-            "the package: obs://bucket/key, or the upload:// path POST "
-            "/v1/{project_id}/packages answered",
+            "the package: obs://bucket/key, the upload:// path POST "
+            "/v1/{project_id}/packages answered, or download://<workspace id>/<package id> "
+            "for a package of a download center",
             required=True,
         ),
         text_map("params", "values of the package's environment variables"),

@@ -24,6 +24,7 @@ from jobferry.errors import (
 from jobferry.package.reader import ReadLimits
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump
+from jobferry.services.downloads import DownloadService
 from jobferry.services.importing.apply import Applier, apply_plan
 from jobferry.services.importing.checks import signature_state
 from jobferry.services.importing.contents import PackageContents, contents_of
@@ -87,6 +88,7 @@ class ImportService:
         uploads: BlobStore,
         object_storage: Any,
         limits: ReadLimits,
+        downloads: DownloadService,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -95,7 +97,13 @@ class ImportService:
         self.scratch = scratch_folder(settings)
         self.plans = PlanStore(db)
         self.packages = PackageSource(
-            db, uploads, object_storage, limits, self.scratch, settings.download_ttl_seconds
+            db,
+            uploads,
+            object_storage,
+            limits,
+            self.scratch,
+            settings.download_ttl_seconds,
+            downloads,
         )
 
     # -- check-file and plan ---------------------------------------------------------------

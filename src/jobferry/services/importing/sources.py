@@ -1,7 +1,8 @@
 """Import, read: the sources an import reads from, each an :class:`~.ports.ImportSource`.
 
-- :class:`PackageFile`: a package file, uploaded to this server (``upload://``) or in object
-  storage (``obs://``, ``s3://``), fetched into a scratch file and read from there.
+- :class:`PackageFile`: a package file, uploaded to this server (``upload://``), in a
+  download center of this server (``download://``) or in object storage (``obs://``,
+  ``s3://``), fetched into a scratch file and read from there.
 - :class:`WorkspaceSource`: a workspace of this server, exported whole (with its manifest: the
   objects' stable identifiers and the inventory travel along) into a scratch package, then read
   like any package. Exporting first keeps one reader for every source: what the pipeline sees
@@ -34,7 +35,8 @@ from jobferry.storage import Database
 
 @dataclass(frozen=True)
 class PackageFile:
-    """A package file an import path names (an upload, or an object in object storage)."""
+    """A package file an import path names (an upload, a download-center package, or an
+    object in object storage)."""
 
     packages: PackageSource
     scope: Scope

@@ -1,4 +1,5 @@
-"""Import, read: where packages come from: uploads kept for a while, object storage.
+"""Import, read: where packages come from: uploads kept for a while, the packages of a
+download center (``download://``, another workspace's exports read in place), object storage.
 
 A package is fetched into a local temporary file and read from there (never held in memory).
 """
@@ -16,6 +17,7 @@ from typing import IO, Any
 from jobferry.errors import ObsPathError, ObsReadError, PayloadTooLargeError
 from jobferry.package.reader import PackageReader, ReadLimits
 from jobferry.services.context import Scope, now_ms
+from jobferry.services.downloads import DOWNLOAD_SCHEME, DownloadService
 from jobferry.services.support.scratch import new_zip
 from jobferry.settings import Settings
 from jobferry.space import Store, writing
@@ -58,6 +60,8 @@ class PackageSource:
     scratch: Path
     ttl_seconds: int
     """How long an upload is kept."""
+    downloads: DownloadService
+    """The download centers a ``download://`` path names a package of."""
 
     def upload(self, scope: Scope, stream: IO[bytes], file_name: str) -> KeptUpload:
         """Keep an uploaded package for a later import; answers the path to import. A package
@@ -125,20 +129,26 @@ class PackageSource:
 
     def title(self, scope: Scope, path: str) -> str:
         """What to call the package a path names in task titles: an upload's file name (its
-        ``upload://`` id means nothing to a person), else the path itself. Refuses a path that
+        ``upload://`` id means nothing to a person), a download-center package's file name,
+        workspace and time, else the path itself. Refuses a path that
         cannot name a package, as ``check_path`` does."""
         if path.startswith(UPLOAD_SCHEME):
             return self._upload_of(scope, path).file_name
+        if path.startswith(DOWNLOAD_SCHEME):
+            return self.downloads.exported(scope.actor, path).title
         parse_obs_path(path)
         return path
 
     def fetch(self, scope: Scope, path: str) -> Path:
         """The package named by ``path`` as a local temporary file to read (caller deletes
-        it); an upload in a local package store is not copied, only given a second name."""
+        it); an upload or a download-center package in a local package store is not copied,
+        only given a second name."""
         target = new_zip(self.scratch)
         try:
             if path.startswith(UPLOAD_SCHEME):
                 self.uploads.checkout(self._upload_of(scope, path).location, target)
+            elif path.startswith(DOWNLOAD_SCHEME):
+                self.downloads.checkout_exported(scope.actor, path, target)
             else:
                 bucket, key = parse_obs_path(path)
                 if not key or key.endswith("/"):

@@ -7,13 +7,15 @@ workspaces of the project when it is saved; a carried end names none.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from jobferry.domain.profile import merge_renames
 from jobferry.domain.routes import Route, RouteEnd, RouteError, parse_route
 from jobferry.errors import InvalidRequestError, RouteNotFoundError, WorkspaceNotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms, require_project_admin
 from jobferry.services.definitions.documents import dump, load
+from jobferry.services.workspaces.profiles import RenamesSaved, renames_clash
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
 from jobferry.storage import routes as repo
@@ -106,6 +108,40 @@ class RouteService:
         with self.db.transaction(readonly=True) as tx:
             items = repo.latest_all(tx, scope.actor.project_id)
         return [_typed(item) for item in items]
+
+    def into(self, scope: Scope) -> list[RouteVersion]:
+        """The newest version of every route whose target is the scope's workspace, by name."""
+        here = (scope.workspace.name, scope.workspace.id)
+        return [
+            r
+            for r in self.list_all(scope)
+            if not r.route.target.carried and r.route.target.workspace in here
+        ]
+
+    def add_renames(
+        self, scope: Scope, name: str, renames: dict[str, dict[str, str]]
+    ) -> RenamesSaved:
+        """Save ``renames`` into the profile route ``name`` carries inline (one it begins,
+        when it has none) as a new version of the route, refused whole when that profile maps
+        one of those names to another (project admins only). A route naming a stored profile
+        is refused: the renames go into that profile."""
+        require_project_admin(scope.actor, "change routes")
+        current = self.get(scope, name)
+        profile = current.route.profile
+        if isinstance(profile, str):
+            raise InvalidRequestError(
+                f"Route '{name}' uses the environment profile '{profile}' of its target "
+                "workspace; save the mappings into that profile.",
+                route=name,
+                profile=profile,
+            )
+        merged, clashes, added = merge_renames(profile or {}, renames)
+        if clashes:
+            raise renames_clash(f"the profile of route '{name}'", clashes)
+        if not added:
+            return RenamesSaved(current.version, 0)
+        route = replace(current.route, profile=merged)
+        return RenamesSaved(self.put(scope, name, route.document()).version, added)
 
     def versions(self, scope: Scope, name: str) -> list[RouteVersion]:
         """Every version of a route, newest first."""

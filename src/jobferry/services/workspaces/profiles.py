@@ -12,8 +12,15 @@ from typing import Any
 
 from jobferry.domain.enums import Role
 from jobferry.domain.names import check_object_name
-from jobferry.domain.profile import Profile, ProfileError, load_profile_text, parse_profile
-from jobferry.errors import InvalidRequestError, ProfileNotFoundError
+from jobferry.domain.profile import (
+    Profile,
+    ProfileError,
+    RenameClash,
+    load_profile_text,
+    merge_renames,
+    parse_profile,
+)
+from jobferry.errors import InvalidRequestError, MappingConflictError, ProfileNotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
@@ -58,6 +65,29 @@ class ProfileVersion:
             item.created_by,
             document if with_document else None,
         )
+
+
+@dataclass(frozen=True)
+class RenamesSaved:
+    """What saving renames into a profile did: the version holding them, and how many of them
+    were new (0: it held them all already, and no version was written)."""
+
+    version: int
+    added: int
+
+
+def renames_clash(where: str, clashes: list[RenameClash]) -> MappingConflictError:
+    """The refusal of renames that ``where`` (a profile, a route's profile) maps otherwise."""
+    said = "; ".join(
+        f"{c.kind.replace('_', ' ')} '{c.name}' to '{c.held}' (not '{c.asked}')" for c in clashes
+    )
+    return MappingConflictError(
+        f"{where[0].upper()}{where[1:]} already maps {said}; nothing was saved. Map those "
+        f"names as {where} does, or change it first.",
+        conflicts=[
+            {"kind": c.kind, "name": c.name, "held": c.held, "asked": c.asked} for c in clashes
+        ],
+    )
 
 
 def _parsed(document: object, what: str) -> Profile:
@@ -121,6 +151,23 @@ class ProfileService:
             repo.insert_version(tx, item)
             audit_in_scope(tx, scope, "profile.put", "profile", name, {"version": version})
         return ProfileVersion.of(item, with_document=True)
+
+    def add_renames(
+        self, scope: Scope, name: str, renames: dict[str, dict[str, str]]
+    ) -> RenamesSaved:
+        """Save ``renames`` (per kind: name in the package → name here) into profile
+        ``name`` as a new version (its first, when there is none), refused whole when the
+        profile maps one of those names to another (admins only)."""
+        scope.require((Role.ADMIN,), "change environment profiles")
+        with self.db.transaction(readonly=True) as tx:
+            item = repo.get(tx, scope.workspace.id, name)
+        document = load(item.document) if item is not None else {}
+        merged, clashes, added = merge_renames(document, renames)
+        if clashes:
+            raise renames_clash(f"profile '{name}'", clashes)
+        if not added and item is not None:
+            return RenamesSaved(item.version, 0)
+        return RenamesSaved(self.put(scope, name, merged).version, added)
 
     def get(self, scope: Scope, name: str, version: int | None = None) -> ProfileVersion:
         """One version of a profile (the newest by default)."""

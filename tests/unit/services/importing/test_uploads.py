@@ -10,12 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from jobferry.errors import InvalidRequestError, ObsPathError, ObsReadError
+from jobferry.domain.enums import Role
+from jobferry.errors import (
+    DownloadNotFoundError,
+    InvalidRequestError,
+    ObsPathError,
+    ObsReadError,
+    PermissionDeniedError,
+)
 from jobferry.package.reader import ReadLimits
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
+from jobferry.services.downloads import download_path
 from jobferry.services.importing.uploads import PackageSource
-from support.console import admin_scope
+from support.console import PASSWORD, admin_scope, make_user
 from support.packages import write_package
 
 
@@ -95,3 +103,39 @@ def test_expired_uploads_are_refused_then_swept(
     assert source.sweep(now_ms() + source.ttl_seconds * 1000 + 1) == 1
     with pytest.raises(ObsReadError):
         source.check_path(scope, kept)
+
+
+def test_a_package_of_another_workspaces_download_center_is_read_where_it_is_kept(
+    services: Services, source: PackageSource, scope: Scope, tmp_path: Path
+) -> None:
+    made = services.downloads.keep(
+        scope, None, "DLF_daily.zip", {"mode": "names"}, write_package(tmp_path / "p.zip")
+    )
+    other = services.accounts.create_workspace(scope.actor, scope.actor.project_id, "other")
+    path = download_path(scope.workspace.id, made.id)
+
+    title = source.title(admin_scope(services, other), path)
+    fetched = source.fetch(admin_scope(services, other), path)
+
+    assert title.startswith("DLF_daily.zip (exported from workspace 'default' on ")
+    (kept,) = (services.settings.data_dir / "packages").rglob("DLF_daily.zip")
+    assert fetched.stat().st_ino == kept.stat().st_ino  # a second name, not a copy
+    fetched.unlink()
+
+
+def test_a_download_center_path_is_refused_to_whom_may_not_use_that_download_center(
+    services: Services, source: PackageSource, scope: Scope, tmp_path: Path
+) -> None:
+    made = services.downloads.keep(
+        scope, None, "DLF_daily.zip", {"mode": "names"}, write_package(tmp_path / "p.zip")
+    )
+    other = services.accounts.create_workspace(scope.actor, scope.actor.project_id, "other")
+    make_user(services, "stranger", Role.DEVELOPER, other)
+    actor = services.signin.authenticate(scope.actor.project_id, "stranger", PASSWORD)
+    stranger = services.accounts.scope(actor, scope.actor.project_id, other)
+    with pytest.raises(PermissionDeniedError, match="has no role in workspace 'default'"):
+        source.check_path(stranger, download_path(scope.workspace.id, made.id))
+    with pytest.raises(InvalidRequestError, match="download://<workspace id>/<package id>"):
+        source.check_path(scope, "download://only-a-workspace")
+    with pytest.raises(DownloadNotFoundError):
+        source.check_path(scope, download_path(scope.workspace.id, "no-such-package"))
