@@ -26,6 +26,7 @@ from jobferry.services.exporting.service import ExportService
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService
 from jobferry.services.importing.uploads import read_limits
+from jobferry.services.remotes.service import RemoteService
 from jobferry.services.routes.promote import RoutePromotions
 from jobferry.services.routes.service import RouteService
 from jobferry.services.support.secretbox import SecretBox
@@ -70,6 +71,7 @@ class Services:
     data_connections: DataConnectionService
     variables: VariableService
     studio_workspaces: StudioWorkspaceService
+    remotes: RemoteService
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -139,6 +141,7 @@ class Services:
             data_connections=DataConnectionService(db, connection_store, mode),
             variables=VariableService(db),
             studio_workspaces=StudioWorkspaceService(db),
+            remotes=RemoteService(db, box, accounts),
         )
 
 
