@@ -221,7 +221,8 @@ def test_a_429_on_a_read_is_retried(
     assert done.status_code == 200, done.text
     assert done.json()["counts"]["job"]["created"] == 2
     statuses = [s.status for s in gateway.seen]
-    assert statuses[0] == 429 and statuses[2] == 429
+    assert statuses[0] == 429
+    assert statuses[2] == 429
     assert gateway.seen[1].call == gateway.seen[0].call  # the same call again
     assert done.json()["calls"] == len(gateway.seen)
 

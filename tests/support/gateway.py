@@ -138,7 +138,8 @@ def _handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
             finally:
                 conn.close()
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _any
+        # http.server dispatches to do_<METHOD>: every method gets the same filter.
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _any  # noqa: N815
 
     return Handler
 
