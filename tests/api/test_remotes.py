@@ -12,10 +12,21 @@ from typing import Any
 
 import pytest
 
-from support.builders import make_job, make_resource, make_script
-from support.clients import SignedClient
+from jobferry.services.container import Services
+from jobferry.storage import remotes as remote_repo
+from support.builders import editable, make_job, make_resource, make_script
+from support.clients import SignedClient, wait_task
+from support.exporting import seed
 from support.gateway import Gateway, gateway_to
-from support.server import ServerProcess, new_workspace, serving
+from support.importing import PROD_CONNECTION, run_import, upload
+from support.server import (
+    ServerProcess,
+    new_workspace,
+    serving,
+    start_import,
+    upload_package,
+    wait_for_task,
+)
 
 REMOTE_PROJECT = "re0123456789abcdef0123456789abcd"
 
@@ -256,3 +267,66 @@ def test_an_unreachable_remote_is_said_so_after_retries(api: SignedClient, tmp_p
     assert check["calls"] == 2
     refreshed = api.call("POST", "/remotes/gone/refresh")
     assert (refreshed.status_code, refreshed.json()["error_code"]) == (502, "DLF.9062")
+
+
+def _workspace_package(api: SignedClient) -> bytes:
+    """The local default workspace exported whole (with its inventory)."""
+    started = api.call("POST", "/exports", {"mode": "workspace"})
+    assert started.status_code == 200, started.text
+    task = wait_task(api, started.json()["taskId"])
+    assert task["status"] == "SUCCESSFUL", task
+    return bytes(api.call("GET", f"/downloads/{task['result']['downloadId']}/content").content)
+
+
+def test_a_plan_against_the_shadow_reports_a_hotfix_made_in_the_remote_as_drift(
+    api: SignedClient, services: Services, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    seed(api, ("daily_sales",))
+    package = _workspace_package(api)
+    # The remote got the package through DataArts' own import (as people do today).
+    remote_ws = new_workspace(remote_server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn", "ssh_conn")
+    task_id = start_import(
+        remote_server, remote_ws, upload_package(remote_server, package, remote_ws)
+    )
+    assert wait_for_task(remote_server, remote_ws, task_id).status == "SUCCESSFUL"
+    shadow = _add(api, gateway, remote_server, remote_ws).json()["shadowWorkspace"]["id"]
+    for connection in ("dws_conn", "ssh_conn"):
+        put = api.call(
+            "PUT", f"/environment/connection/{connection}", PROD_CONNECTION, workspace=shadow
+        )
+        assert put.status_code == 200, put.text
+    # What a push will leave in the shadow (the push is not built yet): the same package
+    # imported, so the shadow's ledger knows what was promoted. Imported with the mark lifted.
+    with services.db.transaction() as tx:
+        remote_repo.mark_shadow(tx, shadow, None)
+    services.accounts.forget_scopes()
+    body = {"path": upload(api, package, shadow), "sameNamePolicy": "OVERWRITE"}
+    assert run_import(api, body, workspace=shadow)["status"] == "SUCCESSFUL"
+    with services.db.transaction() as tx:
+        remote_repo.mark_shadow(tx, shadow, "prod")
+    services.accounts.forget_scopes()
+
+    assert api.call("POST", "/remotes/prod/refresh").status_code == 200
+    planned = api.call("POST", "/jobs/import/plan", body, workspace=shadow).json()
+    assert {line["action"] for line in planned["objects"]} == {"UNCHANGED"}, planned
+
+    hotfix = {**editable_job(remote_server, remote_ws), "description": "hot-fixed in prod"}
+    put = remote_server.call(
+        "PUT", "/jobs/daily_sales", json.dumps(hotfix).encode(), workspace=remote_ws
+    )
+    assert put.status_code == 204, put.text
+    refreshed = api.call("POST", "/remotes/prod/refresh").json()
+    assert refreshed["counts"]["job"]["updated"] == 1
+    planned = api.call("POST", "/jobs/import/plan", body, workspace=shadow).json()
+    line = next(x for x in planned["objects"] if x["name"] == "daily_sales")
+    assert line["drift"] is True, line
+    assert {"path": "description", "op": "added", "after": "hot-fixed in prod"}.items() <= next(
+        c for c in line["driftDiff"] if c["path"] == "description"
+    ).items()
+
+
+def editable_job(server: ServerProcess, ws: str) -> dict[str, Any]:
+    """The remote's daily_sales as a body to PUT back."""
+    shown = server.call("GET", "/jobs/daily_sales", workspace=ws)
+    assert shown.status_code == 200, shown.text
+    return editable(shown.json())
