@@ -93,6 +93,18 @@ def _query(params: dict[str, Any]) -> str:
     return "&".join(pairs)
 
 
+def _error_pair(body: dict[str, Any]) -> tuple[object, object]:
+    """(code, message) of an error body: top level in any of the SDK's spellings, else the
+    first of its ``errors``."""
+    code = body.get("error_code") or body.get("errorCode") or body.get("code")
+    message = body.get("error_msg") or body.get("errorMsg") or body.get("message")
+    errors = body.get("errors")
+    first = errors[0] if isinstance(errors, list) and errors else None
+    if isinstance(first, dict):
+        code, message = code or first.get("error_code"), message or first.get("error_msg")
+    return code, message
+
+
 def _envelope(response: httpx2.Response) -> tuple[str, str]:
     """(error code, message) of an error answer, in any spelling the SDK accepts."""
     try:
@@ -100,13 +112,7 @@ def _envelope(response: httpx2.Response) -> tuple[str, str]:
     except orjson.JSONDecodeError:
         body = None
     if isinstance(body, dict):
-        errors = body.get("errors")
-        first = errors[0] if isinstance(errors, list) and errors else {}
-        first = first if isinstance(first, dict) else {}
-        code = body.get("error_code") or body.get("errorCode") or body.get("code")
-        message = body.get("error_msg") or body.get("errorMsg") or body.get("message")
-        code = code or first.get("error_code")
-        message = message or first.get("error_msg")
+        code, message = _error_pair(body)
         if code or message:
             return str(code or ""), str(message or "")
     text = response.text.strip().replace("\n", " ")[:300]
@@ -277,10 +283,10 @@ class DataArtsClient:
             total = answer.get("total")
             fresh = [item for item in page if _key(item) not in seen]
             if not fresh:
-                if not pages and page == [] and isinstance(total, int) and len(seen) < total:
-                    pages, offset = True, len(seen) // PAGE
-                    continue
-                return
+                if pages or page or not _short(total, len(seen)):
+                    return
+                pages, offset = True, len(seen) // PAGE
+                continue
             for item in fresh:
                 seen.add(_key(item))
                 yield item
@@ -342,6 +348,11 @@ class DataArtsClient:
         """``show_factory_env`` (DataArts Studio): the workspace's environment variables."""
         params = self.json("show_factory_env").get("params")
         return [p for p in params or [] if isinstance(p, dict)]
+
+
+def _short(total: object, seen: int) -> bool:
+    """Whether a list call's ``total`` says more items remain than were seen."""
+    return isinstance(total, int) and seen < total
 
 
 def _key(item: dict[str, Any]) -> str:
