@@ -55,7 +55,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("workspaces") as batch:
-        batch.drop_column("shadow_of")
     op.drop_table("remote_objects")
     op.drop_table("remotes")
+    # ALTER TABLE … DROP COLUMN (SQLite 3.35+, PostgreSQL), not batch mode: a batch recreates
+    # the table, which SQLite refuses while rows of other tables refer to its rows.
+    op.execute("ALTER TABLE workspaces DROP COLUMN shadow_of")
