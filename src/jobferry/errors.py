@@ -15,6 +15,9 @@ Messages name the object, the rule and the fix.
     │   └── OperationDisabledError    403 DLF.9050  batch export/import switched off here
     │   └── CsrfError                 403 DLF.9031  a console form without its valid CSRF token
     ├── NotSupportedError             501 DLF.9501  a DataArts call jobferry does not serve
+    ├── RemoteError                   502 DLF.9060  a remote DataArts endpoint answered an error
+    │   ├── RemoteAuthError           502 DLF.9061  the remote refused the remote's AK/SK
+    │   └── RemoteUnreachableError    502 DLF.9062  the remote gave no usable answer
     ├── StorageError                  503 DLF.9503  database unreachable or at the wrong schema
     ├── StoreFullError                507 DLF.9507  a store has no space left (store, writing named)
     ├── HelperStoppedError            500 DLF.0000  a package-reading helper process stopped
@@ -46,6 +49,7 @@ Messages name the object, the rule and the fix.
     │   ├── ProfileNotFoundError      400 DLF.9006  no such environment profile (version)
     │   ├── KeyNotFoundError          400 DLF.9007  no signing key / trusted key with that id
     │   ├── RouteNotFoundError        400 DLF.9040  no such route (or version of it)
+    │   ├── RemoteNotFoundError       400 DLF.9041  no remote of that name in the project
     │   ├── EnvironmentObjectNotFoundError 400 DLF.9004
     │   │   └── ConnectionNotFoundError 400 DLF.6322  no data connection of that name or id
     │   ├── StudioWorkspaceNotFoundError 400 DAYU.4402 no such workspace in the instance
@@ -62,6 +66,7 @@ Messages name the object, the rule and the fix.
         ├── InUseError                400 DLF.9013  other objects still reference it
         ├── ImportRunningError        400 DLF.9014  another import runs in the workspace
         ├── PlanStaleError            400 DLF.9015  the target changed since the named plan
+        ├── ShadowWorkspaceError      400 DLF.9063  a write into a remote's shadow workspace
         ├── RollbackRefusedError      400 DLF.9016  the import cannot be rolled back (why listed)
         └── MappingConflictError      400 DLF.9017  a profile maps a name to be saved otherwise
 
@@ -155,6 +160,27 @@ class NotSupportedError(JobferryError):
 
     status = 501
     code = "DLF.9501"
+
+
+class RemoteError(JobferryError):
+    """A remote DataArts endpoint answered a call with an error; ``remote_error_code`` and
+    ``remote_error_msg`` keep what it said, ``remote_status`` its HTTP status."""
+
+    status = 502
+    code = "DLF.9060"
+
+
+class RemoteAuthError(RemoteError):
+    """The remote endpoint refused the remote's access key or signature (HTTP 401 or 403)."""
+
+    code = "DLF.9061"
+
+
+class RemoteUnreachableError(RemoteError):
+    """The remote endpoint gave no usable answer: refused or reset connection, timeout, or a
+    body that is not DataArts JSON."""
+
+    code = "DLF.9062"
 
 
 class StorageError(JobferryError):
@@ -361,6 +387,12 @@ class RouteNotFoundError(NotFoundError):
     code = "DLF.9040"
 
 
+class RemoteNotFoundError(NotFoundError):
+    """No remote of that name in the project."""
+
+    code = "DLF.9041"
+
+
 class KeyNotFoundError(NotFoundError):
     """The workspace has no signing key, or does not trust a key with that id."""
 
@@ -444,6 +476,12 @@ class PlanStaleError(ConflictError):
     """The import names a plan computed on a target state that has changed since."""
 
     code = "DLF.9015"
+
+
+class ShadowWorkspaceError(ConflictError):
+    """The workspace is a remote's shadow: it changes only when the remote is refreshed."""
+
+    code = "DLF.9063"
 
 
 class RollbackRefusedError(ConflictError):

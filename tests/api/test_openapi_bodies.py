@@ -43,6 +43,7 @@ from jobferry.services.exporting.options import (
     parse_export_request,
 )
 from jobferry.services.importing.request import IMPORT, parse_import_request
+from jobferry.services.remotes.records import REMOTE, parse_remote
 from jobferry.services.workspaces.keys import TRUSTED_KEY, parse_trust
 from jobferry.services.workspaces.settings import SETTINGS, parse_workspace_settings
 from support.clients import SignedClient
@@ -254,6 +255,17 @@ PARSERS.append(
             {"path": "upload://abc", "params": [{"name": "dws", "connectionType": "DWS"}]},
         ),
     )
+)
+REMOTE_BODY = {
+    "name": "prod",
+    "endpoint": "https://dayu-dlf.cn-north-4.myhuaweicloud.com",
+    "projectId": "p",
+    "workspace": "w",
+    "accessKey": "AK",
+    "secretKey": "SK",
+}
+PARSERS.append(
+    Parser("remote", parse_remote, REMOTE, ((f"{P}/remotes", "post"),), REMOTE_BODY, (REMOTE_BODY,))
 )
 BY_NAME = {parser.name: parser for parser in PARSERS}
 

@@ -13,8 +13,6 @@ server's own parser before it sends it.
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +24,7 @@ from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.import_options import SourceArg
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.profile_options import profile_reference, read_profile_file
+from jobferry.cli.secrets import secret_value
 from jobferry.cli.session import Column, JsonOption, WorkspaceOption, list_answer, session
 from jobferry.cli.transfer import package_path
 from jobferry.domain.enums import EnvironmentKind
@@ -57,28 +56,8 @@ def _secret(spec: str, stdin_used: list[bool]) -> tuple[str, str]:
             f"--secret {key or spec!r} needs KEY=@FILE, KEY=- (standard input) or "
             "KEY=env:VARIABLE, e.g. --secret password=@dws.pw."
         )
-    if source == "-":
-        if stdin_used:
-            raise CliUsageError("Only one --secret can read standard input (KEY=-).")
-        stdin_used.append(True)
-        return key, sys.stdin.read().rstrip("\r\n")
-    if source.startswith("@"):
-        file = Path(source[1:]).expanduser()
-        try:
-            return key, file.read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise CliUsageError(
-                f"--secret {key}: cannot read {file}: {exc.strerror or exc}."
-            ) from exc
-    if source.startswith("env:"):
-        variable = source[4:]
-        value = os.environ.get(variable)
-        if not value:
-            raise CliUsageError(
-                f"--secret {key}=env:{variable}: the variable {variable} is not set; export it "
-                "first."
-            )
-        return key, value
+    if source == "-" or source.startswith(("@", "env:")):
+        return key, secret_value(source, f"--secret {key}", stdin_used)
     raise CliUsageError(
         f"--secret {key}=… gives the secret on the command line, where it stays in the shell's "
         f"history; use {key}=@FILE, {key}=- (standard input) or {key}=env:VARIABLE."

@@ -238,6 +238,25 @@ class TaskKind(StrEnum):
     CONNECTIONS = "connections"
 
 
+class RemoteReach(StrEnum):
+    """What one cheap signed read of a remote found (``remotes test``)."""
+
+    REACHABLE = "reachable"
+    AUTH_REFUSED = "auth_refused"
+    NOT_FOUND = "not_found"
+    REFUSED = "refused"
+    UNREACHABLE = "unreachable"
+
+
+class RefreshAction(StrEnum):
+    """What a refresh did to one object of a shadow workspace."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    UNCHANGED = "unchanged"
+
+
 class RefKind(StrEnum):
     """Kinds of object a job definition names that are not environment objects: other jobs,
     scripts, resources and tags.

@@ -26,6 +26,7 @@ from jobferry.services.exporting.service import ExportService
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService
 from jobferry.services.importing.uploads import read_limits
+from jobferry.services.remotes.service import RemoteService
 from jobferry.services.routes.promote import RoutePromotions
 from jobferry.services.routes.service import RouteService
 from jobferry.services.support.answers import ReadAnswers
@@ -72,6 +73,7 @@ class Services:
     variables: VariableService
     studio_workspaces: StudioWorkspaceService
     answers: ReadAnswers
+    remotes: RemoteService
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -143,6 +145,7 @@ class Services:
             variables=VariableService(db),
             studio_workspaces=StudioWorkspaceService(db),
             answers=ReadAnswers(db.changes, settings.read_cache_mb * 1024 * 1024),
+            remotes=RemoteService(db, box, accounts),
         )
 
 

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 
 from jobferry.domain.enums import Role
-from jobferry.errors import PermissionDeniedError
+from jobferry.errors import PermissionDeniedError, ShadowWorkspaceError
 from jobferry.storage.records import WorkspaceRecord
 
 WRITERS = (Role.ADMIN, Role.DEVELOPER)
@@ -46,6 +46,23 @@ class Scope:
                 f"of: {names}.",
                 workspace=self.workspace.name,
                 role=self.role.value,
+            )
+
+    def require_change(self, allowed: tuple[Role, ...], action: str) -> None:
+        """Refuse unless the actor's role is one of ``allowed`` and the workspace may be
+        changed here: a remote's shadow changes only when the remote is refreshed. Every call
+        that writes definitions, scheduling or imports into a workspace passes here."""
+        self.require(allowed, action)
+        remote = self.workspace.shadow_of
+        if remote is not None:
+            name = self.workspace.name
+            raise ShadowWorkspaceError(
+                f"Workspace '{name}' is the shadow of remote '{remote}' and may not {action}: "
+                "it changes only with the remote: refresh it with jobferry remotes refresh "
+                f"{remote} (POST /v1/{{project_id}}/remotes/{remote}/refresh); pushing to a "
+                "remote is not built yet.",
+                workspace=name,
+                remote=remote,
             )
 
 

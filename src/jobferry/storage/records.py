@@ -91,6 +91,8 @@ class WorkspaceRecord:
     approval_enabled: bool
     created_at: int
     require_signed: bool = False
+    shadow_of: str | None = None
+    """The remote this workspace is the shadow of (it changes only with the remote)."""
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,8 @@ workspaces = Table(
     Column("approval_enabled", Boolean, nullable=False, default=False),
     Column("created_at", BigInteger, nullable=False),
     Column("require_signed", Boolean, nullable=False, default=False, server_default=false()),
+    # The remote (storage/remotes.py) this workspace is the shadow of: it changes only with it.
+    Column("shadow_of", String(128), nullable=True),
     UniqueConstraint("project_id", "name"),
 )
 

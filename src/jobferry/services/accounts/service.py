@@ -109,6 +109,10 @@ class AccountService:
         found = self._scopes.get((actor.user_id, project_id, workspace_id))
         return found if found is not None and found.actor == actor else None
 
+    def forget_scopes(self) -> None:
+        """Drop this process's cached scopes (a workspace changed elsewhere in the service)."""
+        self._scopes.clear()
+
     def forget_key(self, access_key: str) -> None:
         """Drop an access key from this process's cache (after a failed signature, so the next
         request with it is checked against the lockout in storage)."""

@@ -181,7 +181,7 @@ class JobService:
 
     def create(self, scope: Scope, body: dict[str, Any]) -> None:
         """Create a job (DLF.0102 when the name is taken)."""
-        scope.require(WRITERS, "create jobs")
+        scope.require_change(WRITERS, "create jobs")
         doc, requested, approvers = self._validated(body)
         target = resolve_target_status(scope, requested, approvers, "a job")
         name = str(doc["name"])
@@ -196,7 +196,7 @@ class JobService:
 
     def update(self, scope: Scope, name: str, body: dict[str, Any]) -> None:
         """Replace a job's definition (full replacement, same rules as create)."""
-        scope.require(WRITERS, "change jobs")
+        scope.require_change(WRITERS, "change jobs")
         body = dict(body)
         body_name = body.setdefault("name", name)
         if body_name != name:
@@ -325,7 +325,7 @@ class JobService:
 
     def delete(self, scope: Scope, name: str) -> None:
         """Delete a stopped job no other job depends on."""
-        scope.require(WRITERS, "delete jobs")
+        scope.require_change(WRITERS, "delete jobs")
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name)
             if job.status != JobStatus.STOPPED.value:
@@ -350,7 +350,7 @@ class JobService:
 
     def start(self, scope: Scope, name: str, params: JobParams = None) -> None:
         """Start scheduling the job's latest submitted version (``params``: its jobParams)."""
-        scope.require(OPERATORS, "start jobs")
+        scope.require_change(OPERATORS, "start jobs")
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name)
             if job.latest_version is None:
@@ -387,7 +387,7 @@ class JobService:
 
     def stop(self, scope: Scope, name: str) -> None:
         """Stop scheduling the job (idempotent)."""
-        scope.require(OPERATORS, "stop jobs")
+        scope.require_change(OPERATORS, "stop jobs")
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name)
             repo.set_status(tx, job.id, JobStatus.STOPPED)

@@ -52,7 +52,7 @@ def parse_rename(body: dict[str, Any]) -> str:
 
 def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> list[str]:
     """Rename job ``name`` to ``new_name``; the names of the rewritten dependents."""
-    scope.require(WRITERS, "rename jobs")
+    scope.require_change(WRITERS, "rename jobs")
     with db.transaction() as tx:
         job = repo.get_job(tx, scope.workspace.id, name) if storable(name) else None
         if job is None:

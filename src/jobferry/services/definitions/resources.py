@@ -83,7 +83,7 @@ class ResourceService:
 
     def create(self, scope: Scope, body: dict[str, Any]) -> str:
         """Create a resource; returns its id (DLF.6259 when the name is taken)."""
-        scope.require(WRITERS, "create resources")
+        scope.require_change(WRITERS, "create resources")
         doc, _, _ = split_body(body)
         doc = wire_resource(doc)
         raise_violations(ObjectKind.RESOURCE, doc.get("name"), validate_resource(doc))
@@ -93,7 +93,7 @@ class ResourceService:
 
     def update(self, scope: Scope, resource_id: str, body: dict[str, Any]) -> None:
         """Replace a resource's definition; renaming is refused while jobs use the old name."""
-        scope.require(WRITERS, "change resources")
+        scope.require_change(WRITERS, "change resources")
         doc, _, _ = split_body(body)
         doc = wire_resource(doc)
         with self.db.transaction() as tx:
@@ -145,7 +145,7 @@ class ResourceService:
 
     def delete(self, scope: Scope, resource_id: str) -> None:
         """Delete a resource no job uses."""
-        scope.require(WRITERS, "delete resources")
+        scope.require_change(WRITERS, "delete resources")
         with self.db.transaction() as tx:
             res = get_resource_or_raise(tx, scope, resource_id)
             self._unused(tx, scope, res.name, "delete it")

@@ -78,7 +78,7 @@ class ScriptService:
 
     def create(self, scope: Scope, body: dict[str, Any]) -> None:
         """Create a script (DLF.0202 when the name is taken)."""
-        scope.require(WRITERS, "create scripts")
+        scope.require_change(WRITERS, "create scripts")
         doc, requested, approvers = split_body(body)
         raise_violations(ObjectKind.SCRIPT, doc.get("name"), validate_script(doc))
         target = resolve_target_status(scope, requested, approvers, "a script")
@@ -94,7 +94,7 @@ class ScriptService:
 
     def update(self, scope: Scope, name: str, body: dict[str, Any]) -> None:
         """Replace a script's definition."""
-        scope.require(WRITERS, "change scripts")
+        scope.require_change(WRITERS, "change scripts")
         body = dict(body)
         if body.setdefault("name", name) != name:
             raise InvalidRequestError(
@@ -149,7 +149,7 @@ class ScriptService:
 
     def delete(self, scope: Scope, name: str) -> None:
         """Delete a script no job uses."""
-        scope.require(WRITERS, "delete scripts")
+        scope.require_change(WRITERS, "delete scripts")
         with self.db.transaction() as tx:
             script = get_script_or_raise(tx, scope, name)
             check_lock(tx, scope, ObjectKind.SCRIPT, name)

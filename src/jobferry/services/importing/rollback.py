@@ -65,7 +65,7 @@ class RollbackService:
 
     def rollback(self, scope: Scope, task_id: str) -> RolledBack:
         """Roll back import ``task_id`` of the scope's workspace, or refuse saying why."""
-        scope.require(WRITERS, "roll back imports")
+        scope.require_change(WRITERS, "roll back imports")
         ws = scope.workspace
         lock = f"rollback-{task_id}"[:32]
         try:

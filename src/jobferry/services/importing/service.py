@@ -219,7 +219,9 @@ class ImportService:
             target = self._target(snapshot, scope).reader(lock_rows=True)
             return self._plan(target, scope, request, reader, workset, ahead=applier.ahead)
 
-    def _request(self, scope: Scope, asked: ImportRequest) -> ImportRequest:
+    def _request(self, scope: Scope, asked: ImportRequest, writes: bool = False) -> ImportRequest:
+        if writes:  # a plan reads; only an import writes (and never into a remote's shadow)
+            scope.require_change(WRITERS, "import packages")
         scope.require(WRITERS, "import packages")
         request = asked.settled(scope)
         self.packages.check_path(scope, request.path)
@@ -240,7 +242,7 @@ class ImportService:
         """Validate an import, then take the workspace's import lock and queue the task in
         one transaction (another process never sees a lock without its running task)."""
         Switches.of(self.settings).require_import()
-        request = self._request(scope, asked)
+        request = self._request(scope, asked, writes=not asked.dry_run)
         what = "Plan the import" if request.dry_run else "Import the jobs"
         title = f"{what} from {self._source(scope, request.path).title()}."[:TITLE_LENGTH]
         task = self.tasks.record(scope, TaskKind.IMPORT, title, request.to_wire(), queued=True)

@@ -1,0 +1,46 @@
+"""Remotes on the wire (jobferry extension): camelCase, and never the secret key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobferry.services.remotes.records import Refresh, Remote, RemoteCheck
+
+
+def refresh_view(item: Refresh) -> dict[str, Any]:
+    """What a refresh did: per kind, objects created, updated, deleted and unchanged."""
+    return {
+        "refreshTime": item.at,
+        "counts": item.counts,
+        "calls": item.calls,
+        "seconds": item.seconds,
+    }
+
+
+def remote_view(item: Remote) -> dict[str, Any]:
+    """A remote as the API answers it (``secretKey`` is write-only: only that it is set)."""
+    return {
+        "name": item.name,
+        "endpoint": item.endpoint,
+        "projectId": item.project_id,
+        "workspace": item.workspace,
+        "accessKey": item.access_key,
+        "secretKey": "set",
+        "shadowWorkspace": {"id": item.workspace_id, "name": item.name},
+        "createTime": item.created_at,
+        "createUser": item.created_by,
+        "lastRefresh": refresh_view(item.last_refresh) if item.last_refresh else None,
+    }
+
+
+def check_view(item: RemoteCheck) -> dict[str, Any]:
+    """What ``remotes test`` found."""
+    return {
+        "name": item.remote,
+        "reach": item.reach.value,
+        "message": item.message,
+        "calls": item.calls,
+        "remoteStatus": item.remote_status,
+        "remoteErrorCode": item.remote_error_code,
+        "remoteErrorMsg": item.remote_error_msg,
+    }

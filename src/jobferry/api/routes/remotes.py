@@ -1,0 +1,57 @@
+"""Remotes (extension): DataArts workspaces reached through their public API, each with a
+shadow workspace on this server that changes only when the remote is refreshed."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from jobferry.api import bodies
+from jobferry.api.auth import ScopeDep
+from jobferry.api.presenters.remotes import check_view, refresh_view, remote_view
+from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.services.remotes.records import parse_remote
+from jobferry.web import services_of
+
+router = APIRouter(prefix="/v1/{project_id}", tags=["remotes (extension)"])
+
+REMOTE_DOC = "{name, endpoint, projectId, workspace, accessKey, secretKey}"
+
+
+@router.get("/remotes", summary="List remotes")
+def list_remotes(request: Request, scope: ScopeDep) -> Response:
+    items = services_of(request).remotes.list_all(scope.actor)
+    return json({"remotes": [remote_view(item) for item in items]})
+
+
+@router.post(
+    "/remotes",
+    summary="Add a remote and its shadow workspace (project admins)",
+    openapi_extra=body_doc("remote", schema=bodies.REMOTE),
+)
+def add_remote(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    spec = parse_remote(parse_object(raw, required=True, what=REMOTE_DOC))
+    return json(remote_view(services_of(request).remotes.add(scope.actor, spec)))
+
+
+@router.get("/remotes/{name}", summary="One remote, with its last refresh")
+def show_remote(request: Request, scope: ScopeDep, name: str) -> Response:
+    return json(remote_view(services_of(request).remotes.get(scope.actor, name)))
+
+
+@router.post("/remotes/{name}/test", summary="One cheap signed read of the remote")
+def probe_remote(request: Request, scope: ScopeDep, name: str) -> Response:
+    return json(check_view(services_of(request).remotes.test(scope.actor, name)))
+
+
+@router.post(
+    "/remotes/{name}/refresh",
+    summary="Read the remote in bulk and bring its shadow workspace to that state",
+)
+def refresh_remote(request: Request, scope: ScopeDep, name: str) -> Response:
+    return json(refresh_view(services_of(request).remotes.refresh(scope.actor, name)))
+
+
+@router.delete("/remotes/{name}", status_code=204, summary="Forget a remote (project admins)")
+def remove_remote(request: Request, scope: ScopeDep, name: str) -> Response:
+    services_of(request).remotes.remove(scope.actor, name)
+    return no_content()

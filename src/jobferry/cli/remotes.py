@@ -1,0 +1,162 @@
+"""``jobferry remotes add|list|show|test|refresh|remove``: DataArts workspaces reached through
+their public API, each mirrored on the server by a shadow workspace of the same name.
+
+The secret key is read from a file (``@FILE``), standard input (``-``) or an environment
+variable (``env:NAME``) as ``env put`` reads secrets, never from the command line, and never
+printed: the server keeps it encrypted and answers only that it is set.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from jobferry.cli.client import segment
+from jobferry.cli.exits import ExitCode
+from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.secrets import SOURCES, secret_value
+from jobferry.cli.session import Column, JsonOption, list_answer, session
+from jobferry.domain.enums import RefreshAction, RemoteReach
+
+app = typer.Typer(
+    help="Remotes: DataArts workspaces reached through their public API, each with a shadow "
+    "workspace here.",
+    no_args_is_help=True,
+)
+
+RemoteName = Annotated[str, typer.Argument(metavar="NAME", help="The remote's name.")]
+ACTIONS = tuple(action.value for action in RefreshAction)
+
+
+def _path(name: str | None = None, action: str | None = None) -> str:
+    path = "/remotes" if name is None else f"/remotes/{segment(name)}"
+    return path if action is None else f"{path}/{action}"
+
+
+def _counts(refresh: Any) -> str:
+    """``created 3, updated 1, deleted 0, unchanged 12`` over every kind."""
+    counts = mapping(mapping(refresh).get("counts"))
+    totals = {a: sum(int(mapping(c).get(a) or 0) for c in counts.values()) for a in ACTIONS}
+    return ", ".join(f"{action} {totals[action]}" for action in ACTIONS)
+
+
+def _last_refresh(answer: dict[str, Any]) -> str:
+    refresh = answer.get("lastRefresh")
+    if not refresh:
+        return "never (jobferry remotes refresh NAME)"
+    last = mapping(refresh)
+    return (
+        f"{epoch_ms(last.get('refreshTime'))} UTC: {_counts(last)}; "
+        f"{last.get('calls')} call(s) in {last.get('seconds')} s"
+    )
+
+
+@app.command("add")
+def add_remote(
+    ctx: typer.Context,
+    name: RemoteName,
+    endpoint: Annotated[
+        str, typer.Option("--endpoint", metavar="URL", help="The DataArts endpoint.")
+    ],
+    project_id: Annotated[
+        str, typer.Option("--project-id", metavar="ID", help="The remote's project id.")
+    ],
+    remote_workspace: Annotated[
+        str, typer.Option("--workspace", metavar="ID", help="The remote workspace's id.")
+    ],
+    access_key: Annotated[
+        str, typer.Option("--access-key", metavar="AK", help="The access key to sign with.")
+    ],
+    secret_key: Annotated[
+        str,
+        typer.Option("--secret-key", metavar="SOURCE", help=f"Its secret key: {SOURCES}."),
+    ],
+    json_mode: JsonOption = False,
+) -> None:
+    """Add a remote and its shadow workspace NAME (project admins); the secret key is never
+    taken from the command line nor printed."""
+    s = session(ctx, json_mode)
+    body = {
+        "name": name,
+        "endpoint": endpoint,
+        "projectId": project_id,
+        "workspace": remote_workspace,
+        "accessKey": access_key,
+        "secretKey": secret_value(secret_key, "--secret-key", []),
+    }
+    answer = mapping(s.client().call("POST", _path(), body, scoped=False))
+    s.output.result(
+        answer,
+        f"Added remote '{name}' ({endpoint}, workspace {remote_workspace}) with its shadow "
+        f"workspace '{name}'; fill it with: jobferry remotes refresh {name}.",
+    )
+
+
+@app.command("list")
+def list_remotes(ctx: typer.Context, json_mode: JsonOption = False) -> None:
+    """List the project's remotes."""
+    columns: list[Column] = [
+        ("remote", "name", None),
+        ("endpoint", "endpoint", None),
+        ("workspace", "workspace", None),
+        ("access key", "accessKey", None),
+        ("refreshed (UTC)", "lastRefresh", lambda r: epoch_ms(mapping(r).get("refreshTime"))),
+    ]
+    list_answer(session(ctx, json_mode), _path(), "remotes", columns, "No remotes.")
+
+
+@app.command("show")
+def show_remote(ctx: typer.Context, name: RemoteName, json_mode: JsonOption = False) -> None:
+    """Show a remote and its last refresh (never its secret key)."""
+    s = session(ctx, json_mode)
+    answer = mapping(s.client().get(_path(name)))
+    if s.output.json_mode:
+        s.output.emit(answer)
+        return
+    s.output.fields(
+        [
+            ("remote", answer.get("name")),
+            ("endpoint", answer.get("endpoint")),
+            ("project id", answer.get("projectId")),
+            ("workspace", answer.get("workspace")),
+            ("access key", answer.get("accessKey")),
+            ("secret key", answer.get("secretKey")),
+            ("shadow workspace", mapping(answer.get("shadowWorkspace")).get("name")),
+            ("last refresh", _last_refresh(answer)),
+        ]
+    )
+
+
+@app.command("test")
+def probe_remote(ctx: typer.Context, name: RemoteName, json_mode: JsonOption = False) -> None:
+    """One cheap signed read: reachable, credentials refused, or not found; exit 1 unless
+    reachable."""
+    s = session(ctx, json_mode)
+    answer = mapping(s.client().call("POST", _path(name, "test")))
+    reachable = answer.get("reach") == RemoteReach.REACHABLE.value
+    code = ExitCode.OK if reachable else ExitCode.FAILED
+    s.output.finish(answer, code, str(answer.get("message")))
+
+
+@app.command("refresh")
+def refresh_remote(ctx: typer.Context, name: RemoteName, json_mode: JsonOption = False) -> None:
+    """Read the remote in bulk and bring its shadow workspace to exactly that state."""
+    s = session(ctx, json_mode)
+    answer = mapping(s.client().call("POST", _path(name, "refresh")))
+    s.output.result(
+        answer,
+        f"Refreshed remote '{name}': {_counts(answer)} ({answer.get('calls')} call(s), "
+        f"{answer.get('seconds')} s).",
+    )
+
+
+@app.command("remove")
+def remove_remote(ctx: typer.Context, name: RemoteName, json_mode: JsonOption = False) -> None:
+    """Forget a remote (project admins); its shadow workspace stays, as an ordinary one."""
+    s = session(ctx, json_mode)
+    s.client().call("DELETE", _path(name))
+    s.output.result(
+        {"removed": name},
+        f"Removed remote '{name}'; workspace '{name}' stays, holding the last refresh's copy.",
+    )

@@ -1,0 +1,360 @@
+"""A DataArts workspace reached through its public API: the signed calls a remote is driven with.
+
+:class:`DataArtsClient` sends each request as the official SDKs do — ``X-Project-Id`` and the
+``workspace`` header, signed with the remote's AK/SK by :func:`jobferry.signing.sign_request`
+(the one signer, which the server's verifier checks too) — and offers only calls of DataArts'
+public API, named in :data:`CALLS` by their SDK method (``huaweicloudsdkdgc`` v1 and
+``huaweicloudsdkdataartsstudio`` v2). Nothing else is ever sent, so a remote behind the real API
+gateway sees only calls it publishes.
+
+Reads are retried with bounded exponential backoff on HTTP 429, 5xx and a dropped connection;
+every other failure is translated here, once, into the error tree: the remote's own error code
+and message are kept (``remote_error_code``, ``remote_error_msg``), a 401/403 is a
+:class:`RemoteAuthError`, no usable answer a :class:`RemoteUnreachableError`. No ``httpx2``
+exception leaves this module.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx2
+import orjson
+
+from jobferry import __version__
+from jobferry.errors import RemoteAuthError, RemoteError, RemoteUnreachableError
+from jobferry.signing import sign_request
+
+USER_AGENT = f"jobferry-remote/{__version__}"
+PAGE = 100
+"""Rows per page of a list call (DataArts' maximum ``limit``)."""
+EXPORT_BATCH = 100
+"""Job names per ``export_job_list`` call (DataArts' maximum)."""
+RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+CALLS: dict[str, tuple[str, str]] = {
+    "list_jobs": ("GET", "/v1/{project_id}/jobs"),
+    "show_job": ("GET", "/v1/{project_id}/jobs/{job_name}"),
+    "show_job_status": ("GET", "/v1/{project_id}/jobs/{job_name}/status"),
+    "export_job_list": ("POST", "/v1/{project_id}/jobs/batch-export"),
+    "list_scripts": ("GET", "/v1/{project_id}/scripts"),
+    "show_script": ("GET", "/v1/{project_id}/scripts/{script_name}"),
+    "list_resources": ("GET", "/v1/{project_id}/resources"),
+    "show_resource": ("GET", "/v1/{project_id}/resources/{resource_id}"),
+    "list_dataconnections": ("GET", "/v1/{project_id}/data-connections"),
+    "show_factory_env": ("GET", "/v2/{project_id}/factory/env"),
+}
+"""Every call this client can make: SDK method → (HTTP method, path template). All are reads
+(``export_job_list`` is a POST that changes nothing); the push adds its writes here."""
+
+
+@dataclass(frozen=True)
+class RemoteEndpoint:
+    """Where a remote DataArts workspace is and the credentials that reach it."""
+
+    endpoint: str
+    """``https://dayu-dlf.<region>.myhuaweicloud.com`` or any compatible server's root."""
+    project_id: str
+    workspace: str
+    """The remote workspace's id, sent in the ``workspace`` header."""
+    access_key: str
+    secret_key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How reads are retried: ``attempts`` in all, waiting ``first`` seconds, then doubling,
+    never more than ``longest`` (nor more than a ``Retry-After`` the remote asks for, capped
+    at ``longest``)."""
+
+    attempts: int = 4
+    first: float = 0.2
+    longest: float = 5.0
+
+    def wait(self, attempt: int, retry_after: str | None) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based)."""
+        if retry_after and retry_after.strip().isdigit():
+            return min(float(retry_after.strip()), self.longest)
+        return min(self.first * 2.0 ** (attempt - 1), self.longest)
+
+
+def _query(params: dict[str, Any]) -> str:
+    """The query string the SDK sends: keys sorted, RFC 3986 encoding, ``None`` left out."""
+    pairs = []
+    for key, value in sorted(params.items()):
+        if value is None:
+            continue
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        pairs.append(f"{quote(key, safe='~')}={quote(text, safe='~')}")
+    return "&".join(pairs)
+
+
+def _error_pair(body: dict[str, Any]) -> tuple[object, object]:
+    """(code, message) of an error body: top level in any of the SDK's spellings, else the
+    first of its ``errors``."""
+    code = body.get("error_code") or body.get("errorCode") or body.get("code")
+    message = body.get("error_msg") or body.get("errorMsg") or body.get("message")
+    errors = body.get("errors")
+    first = errors[0] if isinstance(errors, list) and errors else None
+    if isinstance(first, dict):
+        code, message = code or first.get("error_code"), message or first.get("error_msg")
+    return code, message
+
+
+def _envelope(response: httpx2.Response) -> tuple[str, str]:
+    """(error code, message) of an error answer, in any spelling the SDK accepts."""
+    try:
+        body = orjson.loads(response.content) if response.content else None
+    except orjson.JSONDecodeError:
+        body = None
+    if isinstance(body, dict):
+        code, message = _error_pair(body)
+        if code or message:
+            return str(code or ""), str(message or "")
+    text = response.text.strip().replace("\n", " ")[:300]
+    return "", text or response.reason_phrase
+
+
+class DataArtsClient:
+    """Signed calls to one remote DataArts workspace (a remote of this server)."""
+
+    def __init__(
+        self,
+        remote: str,
+        endpoint: RemoteEndpoint,
+        *,
+        timeout: float = 30.0,
+        backoff: Backoff | None = None,
+        transport: httpx2.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.remote = remote
+        self.endpoint = endpoint
+        self.backoff = backoff or Backoff()
+        self.calls = 0
+        """Requests sent so far (retries included)."""
+        self._sleep = sleep
+        parts = urlsplit(endpoint.endpoint)
+        self._host = parts.netloc
+        self._root = f"{parts.scheme}://{parts.netloc}"
+        self._base_path = parts.path.rstrip("/")
+        self._http = httpx2.Client(timeout=timeout, transport=transport, trust_env=False)
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> DataArtsClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the one place requests are built and answers judged -----------------------------
+
+    def _path(self, call: str, params: dict[str, str]) -> str:
+        template = CALLS[call][1]
+        values = {"project_id": self.endpoint.project_id, **params}
+        return self._base_path + template.format(
+            **{key: quote(value, safe="") for key, value in values.items()}
+        )
+
+    def _request(self, call: str, path: str, query: str, body: bytes) -> httpx2.Response:
+        method = CALLS[call][0]
+        headers = {
+            "Host": self._host,
+            "Content-Type": "application/json;charset=utf-8" if body else "application/json",
+            "User-Agent": USER_AGENT,
+            "X-Project-Id": self.endpoint.project_id,
+            "workspace": self.endpoint.workspace,
+        }
+        headers.update(
+            sign_request(
+                method,
+                path,
+                query,
+                headers,
+                body,
+                self.endpoint.access_key,
+                self.endpoint.secret_key,
+            )
+        )
+        url = self._root + path + (f"?{query}" if query else "")
+        self.calls += 1
+        return self._http.request(method, url, content=body, headers=headers)
+
+    def send(
+        self,
+        call: str,
+        *,
+        path: dict[str, str] | None = None,
+        query: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> httpx2.Response:
+        """Make ``call`` (a key of :data:`CALLS`); the 2xx answer, or the error tree's
+        translation of what went wrong. Every call here reads, so 429, 5xx and a dropped
+        connection are retried with backoff."""
+        raw_path = self._path(call, path or {})
+        raw_query = _query(query or {})
+        data = orjson.dumps(body) if body is not None else b""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._request(call, raw_path, raw_query, data)
+            except httpx2.TransportError as exc:
+                if attempt < self.backoff.attempts:
+                    self._sleep(self.backoff.wait(attempt, None))
+                    continue
+                raise self._unreachable(call, exc) from exc
+            if response.status_code in RETRIED_STATUSES and attempt < self.backoff.attempts:
+                self._sleep(self.backoff.wait(attempt, response.headers.get("Retry-After")))
+                continue
+            if response.status_code >= 400:
+                raise self._refused(call, response)
+            return response
+
+    def _unreachable(self, call: str, exc: Exception) -> RemoteUnreachableError:
+        return RemoteUnreachableError(
+            f"Remote '{self.remote}' could not be reached at {self.endpoint.endpoint} for "
+            f"{call} ({exc.__class__.__name__}, after {self.backoff.attempts} attempts); check "
+            "the remote's endpoint and that this server can reach it.",
+            remote=self.remote,
+            call=call,
+        )
+
+    def _refused(self, call: str, response: httpx2.Response) -> RemoteError:
+        status = response.status_code
+        code, message = _envelope(response)
+        context = {
+            "remote": self.remote,
+            "call": call,
+            "remote_status": status,
+            "remote_error_code": code or None,
+            "remote_error_msg": message or None,
+        }
+        said = f"HTTP {status}" + (f" {code}" if code else "") + (f": {message}" if message else "")
+        if status in (401, 403):
+            return RemoteAuthError(
+                f"Remote '{self.remote}' refused the credentials for {call} ({said}); check the "
+                "remote's access key and secret key (jobferry remotes add … --access-key "
+                "--secret-key), and that the key may use the remote workspace.",
+                **context,
+            )
+        return RemoteError(f"Remote '{self.remote}' answered {call} with {said}.", **context)
+
+    def json(self, call: str, **kwargs: Any) -> dict[str, Any]:
+        """``send`` and decode a JSON object answer (an empty answer is ``{}``)."""
+        response = self.send(call, **kwargs)
+        if not response.content:
+            return {}
+        try:
+            value = orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
+            raise RemoteUnreachableError(
+                f"Remote '{self.remote}' answered {call} with HTTP {response.status_code} and a "
+                "body that is not JSON; is the endpoint a DataArts API?",
+                remote=self.remote,
+                call=call,
+            ) from exc
+        if not isinstance(value, dict):
+            raise RemoteUnreachableError(
+                f"Remote '{self.remote}' answered {call} with JSON that is not an object.",
+                remote=self.remote,
+                call=call,
+            )
+        return value
+
+    # -- the calls -----------------------------------------------------------------------
+
+    def _pages(self, call: str, items: str, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every item of a paged list call, ``PAGE`` at a time. ``offset`` counts rows on
+        jobferry and (the docs say) pages on DataArts: rows are asked first, and an empty page
+        before ``total`` switches to page numbers."""
+        seen: set[str] = set()
+        offset, pages = 0, False
+        while True:
+            answer = self.json(call, query={**query, "limit": PAGE, "offset": offset})
+            page = [item for item in answer.get(items) or [] if isinstance(item, dict)]
+            total = answer.get("total")
+            fresh = [item for item in page if _key(item) not in seen]
+            if not fresh:
+                if pages or page or not _short(total, len(seen)):
+                    return
+                pages, offset = True, len(seen) // PAGE
+                continue
+            for item in fresh:
+                seen.add(_key(item))
+                yield item
+            if isinstance(total, int) and len(seen) >= total:
+                return
+            offset = offset + 1 if pages else len(seen)
+
+    def jobs(self) -> Iterator[dict[str, Any]]:
+        """``list_jobs``, every page: ``JobResult``s (name, status, path…)."""
+        return self._pages("list_jobs", "jobs", {})
+
+    def scripts(self) -> Iterator[dict[str, Any]]:
+        """``list_scripts``, every page: whole ``ScriptInfo`` definitions."""
+        return self._pages("list_scripts", "scripts", {})
+
+    def resources(self) -> Iterator[dict[str, Any]]:
+        """``list_resources``, every page: whole ``ResourceInfo`` definitions."""
+        return self._pages("list_resources", "resources", {})
+
+    def export_jobs(self, names: list[str]) -> bytes:
+        """``export_job_list`` of at most :data:`EXPORT_BATCH` jobs, without their
+        dependencies (scripts and resources are listed whole): the ``jobs.zip`` bytes."""
+        if not 0 < len(names) <= EXPORT_BATCH:
+            raise ValueError(f"export_job_list takes 1 to {EXPORT_BATCH} names, not {len(names)}")
+        body = {"jobList": names, "exportDepend": False}
+        return self.send("export_job_list", body=body).content
+
+    def show_job(self, name: str) -> dict[str, Any]:
+        """``show_job``: a job's development state."""
+        return self.json("show_job", path={"job_name": name})
+
+    def job_status(self, name: str) -> dict[str, Any]:
+        """``show_job_status``."""
+        return self.json("show_job_status", path={"job_name": name})
+
+    def show_script(self, name: str) -> dict[str, Any]:
+        """``show_script``."""
+        return self.json("show_script", path={"script_name": name})
+
+    def show_resource(self, resource_id: str) -> dict[str, Any]:
+        """``show_resource``."""
+        return self.json("show_resource", path={"resource_id": resource_id})
+
+    def data_connections(self) -> Iterator[dict[str, Any]]:
+        """``list_dataconnections`` (DataArts Studio), every page."""
+        offset = 0
+        while True:
+            answer = self.json(
+                "list_dataconnections", query={"limit": str(PAGE), "offset": str(offset)}
+            )
+            page = [x for x in answer.get("data_connection_lists") or [] if isinstance(x, dict)]
+            yield from page
+            total = answer.get("total_size")
+            offset += len(page)
+            if len(page) < PAGE or (isinstance(total, int) and offset >= total):
+                return
+
+    def environment_variables(self) -> list[dict[str, Any]]:
+        """``show_factory_env`` (DataArts Studio): the workspace's environment variables."""
+        params = self.json("show_factory_env").get("params")
+        return [p for p in params or [] if isinstance(p, dict)]
+
+
+def _short(total: object, seen: int) -> bool:
+    """Whether a list call's ``total`` says more items remain than were seen."""
+    return isinstance(total, int) and seen < total
+
+
+def _key(item: dict[str, Any]) -> str:
+    """What tells two listed items apart (a resource by id, anything else by name)."""
+    return str(item.get("id") or item.get("resourceId") or item.get("name"))

@@ -1,0 +1,226 @@
+"""The remotes of a project: add (with its shadow workspace), list, show, test, refresh, remove.
+
+A remote belongs to the project, like a route: any member may list and show it, only a project
+admin may add or remove one, and refreshing takes a writer's role in its shadow. Its secret key
+is kept encrypted like environment secrets (``SecretBox``) and never answered.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from jobferry.domain.enums import LockPolicy, RemoteReach, Role
+from jobferry.domain.routes import parse_route
+from jobferry.errors import (
+    InUseError,
+    NameTakenError,
+    RemoteAuthError,
+    RemoteError,
+    RemoteNotFoundError,
+    RemoteUnreachableError,
+)
+from jobferry.services.accounts.service import AccountService
+from jobferry.services.audit import audit_in_scope, record_audit
+from jobferry.services.context import WRITERS, Actor, Scope, now_ms, require_project_admin
+from jobferry.services.definitions.documents import load
+from jobferry.services.remotes.client import Backoff, DataArtsClient, RemoteEndpoint
+from jobferry.services.remotes.records import Refresh, Remote, RemoteCheck, RemoteSpec
+from jobferry.services.remotes.refresh import refresh
+from jobferry.services.support.secretbox import SecretBox
+from jobferry.storage import Database, Tx
+from jobferry.storage import accounts as account_repo
+from jobferry.storage import remotes as repo
+from jobferry.storage import routes as route_repo
+from jobferry.storage.records import WorkspaceRecord
+from jobferry.storage.remotes import RemoteRecord
+
+NOT_FOUND_CODES = frozenset({"APIGW.0101", "DLF.0819"})
+"""Remote answers meaning the endpoint, project or workspace named is not there: the
+gateway's "no such API" and DataArts' "no such workspace"."""
+
+
+def _typed(item: RemoteRecord) -> Remote:
+    return Remote(
+        item.name,
+        item.workspace_id,
+        item.endpoint,
+        item.remote_project_id,
+        item.remote_workspace,
+        item.access_key,
+        item.created_at,
+        item.created_by,
+        Refresh.load(item.refresh) if item.refresh else None,
+    )
+
+
+def _routes_naming(tx: Tx, project_id: str, shadow: WorkspaceRecord) -> list[str]:
+    """The routes (newest versions) with an end in the shadow workspace, by name or id."""
+    named = []
+    for item in route_repo.latest_all(tx, project_id):
+        route = parse_route(item.name, load(item.document))
+        ends = {route.source.workspace, route.target.workspace}
+        if ends & {shadow.name, shadow.id}:
+            named.append(item.name)
+    return named
+
+
+@dataclass
+class RemoteService:
+    """Add, read, test, refresh and remove the remotes of a project."""
+
+    db: Database
+    box: SecretBox
+    accounts: AccountService
+    timeout: float = 30.0
+
+    def client(self, item: RemoteRecord, backoff: Backoff | None = None) -> DataArtsClient:
+        """A client of the remote, signing with its (decrypted) secret key."""
+        endpoint = RemoteEndpoint(
+            item.endpoint,
+            item.remote_project_id,
+            item.remote_workspace,
+            item.access_key,
+            self.box.decrypt(item.secret_encrypted),
+        )
+        return DataArtsClient(item.name, endpoint, timeout=self.timeout, backoff=backoff)
+
+    def add(self, actor: Actor, spec: RemoteSpec) -> Remote:
+        """Remember a remote and create its shadow workspace, named as the remote (project
+        admins only)."""
+        require_project_admin(actor, "add remotes")
+        project, now = actor.project_id, now_ms()
+        with self.db.transaction() as tx:
+            if repo.get_remote(tx, project, spec.name) is not None:
+                raise NameTakenError(
+                    f"Remote '{spec.name}' already exists in this project; remove it first or "
+                    "choose another name.",
+                    remote=spec.name,
+                )
+            if account_repo.find_workspace_by_name(tx, project, spec.name) is not None:
+                raise NameTakenError(
+                    f"Workspace '{spec.name}' already exists in this project, and a remote's "
+                    "shadow workspace takes the remote's name; choose another name.",
+                    remote=spec.name,
+                )
+            ws = WorkspaceRecord(
+                uuid.uuid4().hex, project, spec.name, False, LockPolicy.SOFT.value, False, now
+            )
+            account_repo.insert_workspace(tx, ws)
+            item = RemoteRecord(
+                project,
+                spec.name,
+                ws.id,
+                spec.endpoint,
+                spec.project_id,
+                spec.workspace,
+                spec.access_key,
+                self.box.encrypt(spec.secret_key),
+                now,
+                actor.name,
+            )
+            repo.insert_remote(tx, item)
+            repo.mark_shadow(tx, ws.id, spec.name)
+            detail = {"endpoint": spec.endpoint, "workspace": spec.workspace}
+            record_audit(tx, project, ws.id, actor.name, "remote.add", "remote", spec.name, detail)
+        self.accounts.forget_scopes()
+        return _typed(item)
+
+    def list_all(self, actor: Actor) -> list[Remote]:
+        """Every remote of the project, by name."""
+        with self.db.transaction(readonly=True) as tx:
+            return [_typed(item) for item in repo.list_remotes(tx, actor.project_id)]
+
+    def get(self, actor: Actor, name: str) -> Remote:
+        """One remote, with its last refresh."""
+        return _typed(self._record(actor, name))
+
+    def _record(self, actor: Actor, name: str) -> RemoteRecord:
+        with self.db.transaction(readonly=True) as tx:
+            item = repo.get_remote(tx, actor.project_id, name)
+        if item is None:
+            raise RemoteNotFoundError(
+                f"There is no remote '{name}' in this project; list them with jobferry remotes "
+                "list (GET /v1/{project_id}/remotes).",
+                remote=name,
+            )
+        return item
+
+    def test(self, actor: Actor, name: str) -> RemoteCheck:
+        """One cheap signed read (the first job of ``list_jobs``): is the remote reachable,
+        are its credentials accepted, are its project and workspace there?"""
+        item = self._record(actor, name)
+        with self.client(item, Backoff(attempts=2)) as client:
+            try:
+                answer = client.json("list_jobs", query={"limit": 1, "offset": 0})
+            except RemoteError as exc:
+                return _judged(name, exc, client.calls)
+        total = answer.get("total")
+        return RemoteCheck(
+            name,
+            RemoteReach.REACHABLE,
+            f"Remote '{name}' is reachable: {item.endpoint} accepted the credentials and its "
+            f"workspace '{item.remote_workspace}' holds {total} job(s).",
+            client.calls,
+        )
+
+    def refresh(self, actor: Actor, name: str) -> Refresh:
+        """Read the remote in bulk and bring its shadow to exactly that state."""
+        item = self._record(actor, name)
+        scope = self.accounts.scope(actor, actor.project_id, item.workspace_id)
+        scope.require(WRITERS, f"refresh remote '{name}'")
+        with self.client(item) as client:
+            return refresh(self.db, scope, name, client)
+
+    def remove(self, actor: Actor, name: str) -> None:
+        """Forget a remote (project admins only); its shadow stays as an ordinary workspace
+        holding the last refresh's copy. Refused while routes name the shadow."""
+        require_project_admin(actor, "remove remotes")
+        with self.db.transaction() as tx:
+            item = repo.get_remote(tx, actor.project_id, name)
+            if item is None:
+                raise RemoteNotFoundError(f"There is no remote '{name}' in this project.")
+            shadow = account_repo.get_workspace(tx, actor.project_id, item.workspace_id)
+            assert shadow is not None
+            routes = _routes_naming(tx, actor.project_id, shadow)
+            if routes:
+                raise InUseError(
+                    f"Remote '{name}' cannot be removed: route(s) {', '.join(routes)} name its "
+                    f"shadow workspace '{shadow.name}'; delete them (jobferry routes delete) or "
+                    "point them elsewhere first.",
+                    remote=name,
+                    routes=routes,
+                )
+            repo.delete_remote(tx, item)
+            scope = Scope(actor, shadow, Role.ADMIN)
+            audit_in_scope(tx, scope, "remote.remove", "remote", name, {})
+        self.accounts.forget_scopes()
+
+
+def _judged(name: str, exc: RemoteError, calls: int) -> RemoteCheck:
+    """A failed probe, said plainly."""
+    context = exc.context
+    code = context.get("remote_error_code")
+    if isinstance(exc, RemoteAuthError):
+        reach = RemoteReach.AUTH_REFUSED
+    elif isinstance(exc, RemoteUnreachableError):
+        reach = RemoteReach.UNREACHABLE
+    elif context.get("remote_status") == 404 or code in NOT_FOUND_CODES:
+        reach = RemoteReach.NOT_FOUND
+    else:
+        reach = RemoteReach.REFUSED
+    fixes = {
+        RemoteReach.AUTH_REFUSED: "check its access key and secret key",
+        RemoteReach.UNREACHABLE: "check its endpoint and that this server can reach it",
+        RemoteReach.NOT_FOUND: "check its endpoint URL, project id and workspace id",
+        RemoteReach.REFUSED: "see what the remote said",
+    }
+    return RemoteCheck(
+        name,
+        reach,
+        f"{exc.message} Remote '{name}': {reach.value.replace('_', ' ')}; {fixes[reach]}.",
+        calls,
+        context.get("remote_status"),
+        code,
+        context.get("remote_error_msg"),
+    )

@@ -1,0 +1,162 @@
+"""Remotes: DataArts workspaces reached through their public API, each with its shadow workspace
+on this server, and what the last refresh read of every object.
+
+The tables share the schema's metadata (``tables.metadata``); ``migrations/env.py`` imports this
+module so Alembic sees them. A shadow workspace is marked on its own row
+(``workspaces.shadow_of``) so that the scope every call carries knows it without a query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
+    update,
+)
+
+from jobferry.storage.bulk import insert_tuples
+from jobferry.storage.records import all_records, first_record, record
+from jobferry.storage.tables import at_and_by, metadata, workspaces
+from jobferry.storage.tx import Tx, chunks
+
+remotes = Table(
+    "remotes",
+    metadata,
+    Column("project_id", String(64), ForeignKey("projects.id"), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    Column("endpoint", Text, nullable=False),
+    Column("remote_project_id", String(64), nullable=False),
+    Column("remote_workspace", String(64), nullable=False),
+    Column("access_key", String(128), nullable=False),
+    Column("secret_encrypted", Text, nullable=False),
+    *at_and_by("created"),
+    Column("refreshed_at", BigInteger, nullable=True),
+    Column("refresh", Text, nullable=True),
+    UniqueConstraint("workspace_id"),
+)
+
+# What the last refresh read of each object of a shadow workspace: the SHA-256 of its
+# canonical definition as the remote gave it, and when it was read.
+remote_objects = Table(
+    "remote_objects",
+    metadata,
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("name", String(256), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("read_at", BigInteger, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class RemoteRecord:
+    """A remote as stored (its secret key encrypted)."""
+
+    project_id: str
+    name: str
+    workspace_id: str
+    endpoint: str
+    remote_project_id: str
+    remote_workspace: str
+    access_key: str
+    secret_encrypted: str
+    created_at: int
+    created_by: str
+    refreshed_at: int | None = None
+    refresh: str | None = None
+    """The last refresh's summary, as JSON text."""
+
+
+def insert_remote(tx: Tx, item: RemoteRecord) -> None:
+    """Remember a remote."""
+    tx.conn.execute(insert(remotes).values(**item.__dict__))
+
+
+def get_remote(tx: Tx, project_id: str, name: str) -> RemoteRecord | None:
+    """A remote of the project by name."""
+    return first_record(tx, RemoteRecord, remotes, project_id=project_id, name=name)
+
+
+def list_remotes(tx: Tx, project_id: str) -> list[RemoteRecord]:
+    """Every remote of the project, by name."""
+    return all_records(tx, RemoteRecord, remotes, [remotes.c.name], project_id=project_id)
+
+
+def delete_remote(tx: Tx, item: RemoteRecord) -> None:
+    """Forget a remote and what its refreshes read; its shadow becomes an ordinary workspace."""
+    tx.conn.execute(
+        delete(remote_objects).where(remote_objects.c.workspace_id == item.workspace_id)
+    )
+    tx.conn.execute(
+        delete(remotes).where(remotes.c.project_id == item.project_id, remotes.c.name == item.name)
+    )
+    mark_shadow(tx, item.workspace_id, None)
+
+
+def mark_shadow(tx: Tx, workspace_id: str, remote: str | None) -> None:
+    """Mark a workspace as the shadow of ``remote`` (``None``: an ordinary workspace again)."""
+    tx.conn.execute(
+        update(workspaces).where(workspaces.c.id == workspace_id).values(shadow_of=remote)
+    )
+
+
+def set_refresh(tx: Tx, project_id: str, name: str, at: int, summary: str) -> None:
+    """Record a refresh: when (the remote's time of reading) and its summary."""
+    tx.conn.execute(
+        update(remotes)
+        .where(remotes.c.project_id == project_id, remotes.c.name == name)
+        .values(refreshed_at=at, refresh=summary)
+    )
+
+
+def lock_remote(tx: Tx, project_id: str, name: str) -> RemoteRecord | None:
+    """The remote's row, locked for the transaction (one refresh of a remote at a time)."""
+    stmt = select(remotes).where(remotes.c.project_id == project_id, remotes.c.name == name)
+    row = tx.conn.execute(stmt.with_for_update()).first()
+    return record(RemoteRecord, row) if row else None
+
+
+def read_hashes(tx: Tx, workspace_id: str, kind: str) -> dict[str, str]:
+    """name → SHA-256 of what the last refresh read, for one kind of a shadow."""
+    stmt = select(remote_objects.c.name, remote_objects.c.sha256).where(
+        remote_objects.c.workspace_id == workspace_id, remote_objects.c.kind == kind
+    )
+    return {name: sha for name, sha in tx.conn.execute(stmt)}
+
+
+def forget_read(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -> None:
+    """Forget what was read of objects (gone from the remote, or about to be read again)."""
+    for part in chunks(list(names), tx.chunk):
+        tx.conn.execute(
+            delete(remote_objects).where(
+                remote_objects.c.workspace_id == workspace_id,
+                remote_objects.c.kind == kind,
+                tx.among(remote_objects.c.name, part),
+            )
+        )
+
+
+def record_read(
+    tx: Tx, workspace_id: str, kind: str, read: Iterable[tuple[str, str]], at: int
+) -> None:
+    """Remember what was read of objects: (name, SHA-256) pairs (forget their old rows first)."""
+    rows = [(workspace_id, kind, name, sha, at) for name, sha in read]
+    insert_tuples(tx, remote_objects, ("workspace_id", "kind", "name", "sha256", "read_at"), rows)
+
+
+def shadow_names(tx: Tx, project_id: str) -> dict[str, str]:
+    """Shadow workspace id → the remote it is the shadow of, for one project."""
+    stmt = select(remotes.c.workspace_id, remotes.c.name).where(remotes.c.project_id == project_id)
+    return {ws: name for ws, name in tx.conn.execute(stmt)}

@@ -1,0 +1,332 @@
+"""Remotes through the API: a second jobferry server plays the remote DataArts endpoint behind a
+filter that passes only the contract's calls; this server (in-process) adds it, tests it,
+refreshes its shadow workspace from it, refuses writes into the shadow, and forgets it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jobferry.services.container import Services
+from jobferry.storage import remotes as remote_repo
+from support.builders import editable, make_job, make_resource, make_script
+from support.clients import SignedClient, wait_task
+from support.exporting import seed
+from support.gateway import Gateway, gateway_to
+from support.importing import PROD_CONNECTION, run_import, upload
+from support.server import (
+    ServerProcess,
+    new_workspace,
+    serving,
+    start_import,
+    upload_package,
+    wait_for_task,
+)
+
+REMOTE_PROJECT = "re0123456789abcdef0123456789abcd"
+
+
+@pytest.fixture(scope="module")
+def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A second jobferry server: the remote DataArts endpoint (SQLite)."""
+    with serving("sqlite", tmp_path_factory.mktemp("remote"), project_id=REMOTE_PROJECT) as proc:
+        yield proc
+
+
+@pytest.fixture
+def gateway(remote_server: ServerProcess) -> Iterator[Gateway]:
+    """The contract filter in front of the remote server."""
+    with gateway_to(remote_server.url) as gate:
+        yield gate
+
+
+def _put(server: ServerProcess, ws: str, path: str, body: dict[str, Any]) -> None:
+    answer = server.call("POST", path, json.dumps(body).encode(), workspace=ws)
+    assert answer.status_code in (200, 204), answer.text
+
+
+def _remote_workspace(server: ServerProcess) -> str:
+    """A workspace of the remote with two jobs, a script and a resource."""
+    ws = new_workspace(server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn")
+    _put(server, ws, "/scripts", make_script("daily_sales_sql"))
+    _put(server, ws, "/resources", make_resource("udf_jar"))
+    for name in ("daily_sales", "weekly_sales"):
+        _put(server, ws, "/jobs", make_job(name))
+    return ws
+
+
+def _add(api: SignedClient, gate: Gateway, server: ServerProcess, ws: str, **over: str) -> Any:
+    body = {
+        "name": "prod",
+        "endpoint": gate.url,
+        "projectId": server.project_id,
+        "workspace": ws,
+        "accessKey": server.ak,
+        "secretKey": server.sk,
+        **over,
+    }
+    return api.call("POST", "/remotes", body)
+
+
+def _shadow_jobs(api: SignedClient, shadow: str) -> dict[str, Any]:
+    listed = api.call("GET", "/jobs", workspace=shadow, query={"limit": 100}).json()["jobs"]
+    return {job["name"]: job for job in listed}
+
+
+def test_a_remote_is_added_shown_and_removed_and_its_secret_is_never_answered(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    ws = _remote_workspace(remote_server)
+    added = _add(api, gateway, remote_server, ws)
+    assert added.status_code == 200, added.text
+    assert added.json()["secretKey"] == "set"
+    assert added.json()["lastRefresh"] is None
+    for answer in (added, api.call("GET", "/remotes"), api.call("GET", "/remotes/prod")):
+        assert remote_server.sk not in answer.text
+    assert [r["name"] for r in api.call("GET", "/remotes").json()["remotes"]] == ["prod"]
+    shadow = added.json()["shadowWorkspace"]["id"]
+    names = [w["name"] for w in api.call("GET", "/workspaces").json()["workspaces"]]
+    assert "prod" in names
+    again = _add(api, gateway, remote_server, ws)
+    assert again.json()["error_code"] == "DLF.9010"
+    assert api.call("DELETE", "/remotes/prod").status_code == 204
+    gone = api.call("GET", "/remotes/prod")
+    assert (gone.status_code, gone.json()["error_code"]) == (400, "DLF.9041")
+    # the shadow stays, an ordinary workspace again: writes are accepted
+    created = api.call("POST", "/jobs", make_job("after"), workspace=shadow)
+    assert created.status_code == 204, created.text
+
+
+def test_an_invalid_remote_is_refused_with_every_problem_and_nothing_is_stored(
+    api: SignedClient,
+) -> None:
+    bad = api.call("POST", "/remotes", {"name": "prod", "endpoint": "ftp://x", "extra": 1})
+    assert bad.status_code == 400
+    problems = bad.json()["problems"]
+    assert "unknown field 'extra'" in problems
+    assert any(p.startswith("secretKey is required") for p in problems)
+    assert any("is not an http(s) URL" in p for p in problems)
+    assert api.call("GET", "/remotes").json()["remotes"] == []
+
+
+def test_remotes_test_says_reachable_credentials_refused_or_not_found(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    ws = _remote_workspace(remote_server)
+    _add(api, gateway, remote_server, ws)
+    _add(api, gateway, remote_server, ws, name="badkey", secretKey="not-the-secret")
+    _add(api, gateway, remote_server, "no-such-workspace", name="nows")
+    _add(api, gateway, remote_server, ws, name="nopath", endpoint=gateway.url + "/elsewhere")
+    found = {
+        name: api.call("POST", f"/remotes/{name}/test").json()
+        for name in ("prod", "badkey", "nows", "nopath")
+    }
+    assert {name: check["reach"] for name, check in found.items()} == {
+        "prod": "reachable",
+        "badkey": "auth_refused",
+        "nows": "not_found",
+        "nopath": "not_found",
+    }
+    assert "holds 2 job(s)" in found["prod"]["message"]
+    assert found["badkey"]["remoteErrorCode"] == "APIGW.0301"
+    assert found["nopath"]["remoteErrorCode"] == "APIGW.0101"
+    assert [s.path for s in gateway.refused()] == [f"/elsewhere/v1/{REMOTE_PROJECT}/jobs"]
+
+
+def test_refresh_fills_the_shadow_then_writes_nothing_then_follows_a_change_and_a_delete(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    ws = _remote_workspace(remote_server)
+    shadow = _add(api, gateway, remote_server, ws).json()["shadowWorkspace"]["id"]
+    first = api.call("POST", "/remotes/prod/refresh")
+    assert first.status_code == 200, first.text
+    assert first.json()["counts"] == {
+        "job": {"created": 2, "updated": 0, "deleted": 0, "unchanged": 0},
+        "script": {"created": 1, "updated": 0, "deleted": 0, "unchanged": 0},
+        "resource": {"created": 1, "updated": 0, "deleted": 0, "unchanged": 0},
+    }
+    assert set(_shadow_jobs(api, shadow)) == {"daily_sales", "weekly_sales"}
+    shown = api.call("GET", "/jobs/daily_sales", workspace=shadow).json()
+    assert shown["schedule"] == make_job("daily_sales")["schedule"]
+    assert api.call("GET", "/scripts/daily_sales_sql", workspace=shadow).status_code == 200
+    # in bulk: one batch export for both jobs, never a show_job per job
+    assert gateway.calls().count("export_job_list") == 1
+    assert "show_job" not in gateway.calls()
+    before = _shadow_jobs(api, shadow)
+
+    second = api.call("POST", "/remotes/prod/refresh").json()
+    assert {kind: c["unchanged"] for kind, c in second["counts"].items()} == {
+        "job": 2,
+        "script": 1,
+        "resource": 1,
+    }
+    assert sum(c["created"] + c["updated"] + c["deleted"] for c in second["counts"].values()) == 0
+    assert _shadow_jobs(api, shadow) == before  # lastUpdateTime included: nothing written
+
+    hotfix = make_job("daily_sales", description="hot-fixed in prod")
+    put = remote_server.call("PUT", "/jobs/daily_sales", json.dumps(hotfix).encode(), workspace=ws)
+    assert put.status_code == 204, put.text
+    dropped = remote_server.call("DELETE", "/jobs/weekly_sales", workspace=ws)
+    assert dropped.status_code == 204, dropped.text
+    third = api.call("POST", "/remotes/prod/refresh").json()
+    assert third["counts"]["job"] == {"created": 0, "updated": 1, "deleted": 1, "unchanged": 0}
+    assert set(_shadow_jobs(api, shadow)) == {"daily_sales"}
+    shown = api.call("GET", "/jobs/daily_sales", workspace=shadow).json()
+    assert shown["description"] == "hot-fixed in prod"
+    last = api.call("GET", "/remotes/prod").json()["lastRefresh"]
+    assert last["counts"] == third["counts"]
+    assert last["calls"] >= 4
+    # every call the client made was one of the contract's, and passed the filter
+    assert gateway.refused() == []
+    assert set(gateway.calls()) <= {
+        "list_jobs",
+        "export_job_list",
+        "list_scripts",
+        "list_resources",
+    }
+
+
+def test_writes_into_a_shadow_are_refused_and_reads_work(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    ws = _remote_workspace(remote_server)
+    shadow = _add(api, gateway, remote_server, ws).json()["shadowWorkspace"]["id"]
+    api.call("POST", "/remotes/prod/refresh")
+    attempts = [
+        api.call("POST", "/jobs", make_job("new_job"), workspace=shadow),
+        api.call("PUT", "/jobs/daily_sales", make_job("daily_sales"), workspace=shadow),
+        api.call("DELETE", "/jobs/daily_sales", workspace=shadow),
+        api.call("POST", "/jobs/daily_sales/start", {}, workspace=shadow),
+        api.call("POST", "/scripts", make_script("other_sql"), workspace=shadow),
+        api.call("DELETE", "/scripts/daily_sales_sql", workspace=shadow),
+        api.call("POST", "/resources", make_resource("other_jar"), workspace=shadow),
+        api.call("POST", "/jobs/import", {"path": "upload://x/p.zip"}, workspace=shadow),
+    ]
+    for refused in attempts:
+        assert refused.status_code == 400, refused.text
+        body = refused.json()
+        assert body["error_code"] == "DLF.9063", body
+        assert (body["workspace"], body["remote"]) == ("prod", "prod")
+        assert "jobferry remotes refresh prod" in body["error_msg"]
+        assert "pushing to a remote is not built yet" in body["error_msg"]
+    assert set(_shadow_jobs(api, shadow)) == {"daily_sales", "weekly_sales"}
+    assert api.call("GET", "/scripts", workspace=shadow).json()["total"] == 1
+    exported = api.call(
+        "POST", "/jobs/batch-export", {"jobList": ["daily_sales"]}, workspace=shadow
+    )
+    assert exported.status_code == 200
+
+
+def test_a_429_on_a_read_is_retried(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    ws = _remote_workspace(remote_server)
+    _add(api, gateway, remote_server, ws)
+    gateway.throttle = {1, 3}
+    done = api.call("POST", "/remotes/prod/refresh")
+    assert done.status_code == 200, done.text
+    assert done.json()["counts"]["job"]["created"] == 2
+    statuses = [s.status for s in gateway.seen]
+    assert statuses[0] == 429
+    assert statuses[2] == 429
+    assert gateway.seen[1].call == gateway.seen[0].call  # the same call again
+    assert done.json()["calls"] == len(gateway.seen)
+
+
+def test_remove_is_refused_while_a_route_names_the_shadow(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    _add(api, gateway, remote_server, _remote_workspace(remote_server))
+    route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
+    assert api.call("PUT", "/routes/to-prod", route).status_code == 200
+    refused = api.call("DELETE", "/remotes/prod")
+    assert refused.status_code == 400
+    assert refused.json()["error_code"] == "DLF.9013"
+    assert refused.json()["routes"] == ["to-prod"]
+    assert "to-prod" in refused.json()["error_msg"]
+    assert api.call("GET", "/remotes/prod").status_code == 200
+
+
+def test_an_unreachable_remote_is_said_so_after_retries(api: SignedClient, tmp_path: Path) -> None:
+    body = {
+        "name": "gone",
+        "endpoint": "http://127.0.0.1:9",
+        "projectId": "p",
+        "workspace": "w",
+        "accessKey": "AK",
+        "secretKey": "SK",
+    }
+    assert api.call("POST", "/remotes", body).status_code == 200
+    check = api.call("POST", "/remotes/gone/test").json()
+    assert check["reach"] == "unreachable"
+    assert check["calls"] == 2
+    refreshed = api.call("POST", "/remotes/gone/refresh")
+    assert (refreshed.status_code, refreshed.json()["error_code"]) == (502, "DLF.9062")
+
+
+def _workspace_package(api: SignedClient) -> bytes:
+    """The local default workspace exported whole (with its inventory)."""
+    started = api.call("POST", "/exports", {"mode": "workspace"})
+    assert started.status_code == 200, started.text
+    task = wait_task(api, started.json()["taskId"])
+    assert task["status"] == "SUCCESSFUL", task
+    return bytes(api.call("GET", f"/downloads/{task['result']['downloadId']}/content").content)
+
+
+def test_a_plan_against_the_shadow_reports_a_hotfix_made_in_the_remote_as_drift(
+    api: SignedClient, services: Services, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    seed(api, ("daily_sales",))
+    package = _workspace_package(api)
+    # The remote got the package through DataArts' own import (as people do today).
+    remote_ws = new_workspace(remote_server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn", "ssh_conn")
+    task_id = start_import(
+        remote_server, remote_ws, upload_package(remote_server, package, remote_ws)
+    )
+    assert wait_for_task(remote_server, remote_ws, task_id).status == "SUCCESSFUL"
+    shadow = _add(api, gateway, remote_server, remote_ws).json()["shadowWorkspace"]["id"]
+    for connection in ("dws_conn", "ssh_conn"):
+        put = api.call(
+            "PUT", f"/environment/connection/{connection}", PROD_CONNECTION, workspace=shadow
+        )
+        assert put.status_code == 200, put.text
+    # What a push will leave in the shadow (the push is not built yet): the same package
+    # imported, so the shadow's ledger knows what was promoted. Imported with the mark lifted.
+    with services.db.transaction() as tx:
+        remote_repo.mark_shadow(tx, shadow, None)
+    services.accounts.forget_scopes()
+    body = {"path": upload(api, package, shadow), "sameNamePolicy": "OVERWRITE"}
+    assert run_import(api, body, workspace=shadow)["status"] == "SUCCESSFUL"
+    with services.db.transaction() as tx:
+        remote_repo.mark_shadow(tx, shadow, "prod")
+    services.accounts.forget_scopes()
+
+    assert api.call("POST", "/remotes/prod/refresh").status_code == 200
+    planned = api.call("POST", "/jobs/import/plan", body, workspace=shadow).json()
+    assert {line["action"] for line in planned["objects"]} == {"UNCHANGED"}, planned
+
+    hotfix = {**editable_job(remote_server, remote_ws), "description": "hot-fixed in prod"}
+    put = remote_server.call(
+        "PUT", "/jobs/daily_sales", json.dumps(hotfix).encode(), workspace=remote_ws
+    )
+    assert put.status_code == 204, put.text
+    refreshed = api.call("POST", "/remotes/prod/refresh").json()
+    assert refreshed["counts"]["job"]["updated"] == 1
+    planned = api.call("POST", "/jobs/import/plan", body, workspace=shadow).json()
+    line = next(x for x in planned["objects"] if x["name"] == "daily_sales")
+    assert line["drift"] is True, line
+    assert {"path": "description", "op": "added", "after": "hot-fixed in prod"}.items() <= next(
+        c for c in line["driftDiff"] if c["path"] == "description"
+    ).items()
+
+
+def editable_job(server: ServerProcess, ws: str) -> dict[str, Any]:
+    """The remote's daily_sales as a body to PUT back."""
+    shown = server.call("GET", "/jobs/daily_sales", workspace=ws)
+    assert shown.status_code == 200, shown.text
+    return editable(shown.json())

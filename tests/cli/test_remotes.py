@@ -1,0 +1,107 @@
+"""``jobferry remotes``: a second jobferry server behind the contract filter plays the remote;
+the CLI adds it (the secret key never on the command line nor printed), tests it, refreshes its
+shadow workspace, is refused a write into the shadow, and removes it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from support.builders import make_job, make_resource, make_script
+from support.cli import Cli
+from support.gateway import Gateway, gateway_to
+from support.server import ServerProcess, new_workspace, serving
+
+SECRET_HINT = "@FILE, - (standard input) or env:VARIABLE"
+
+
+@pytest.fixture(scope="module")
+def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A second jobferry server: the remote DataArts endpoint."""
+    with serving("sqlite", tmp_path_factory.mktemp("remote")) as proc:
+        yield proc
+
+
+@pytest.fixture
+def gateway(remote_server: ServerProcess) -> Iterator[Gateway]:
+    with gateway_to(remote_server.url) as gate:
+        yield gate
+
+
+def _remote_workspace(server: ServerProcess) -> str:
+    ws = new_workspace(server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn")
+    for path, body in (
+        ("/scripts", make_script("daily_sales_sql")),
+        ("/resources", make_resource("udf_jar")),
+        ("/jobs", make_job("daily_sales")),
+        ("/jobs", make_job("weekly_sales")),
+    ):
+        answer = server.call("POST", path, json.dumps(body).encode(), workspace=ws)
+        assert answer.status_code in (200, 204), answer.text
+    return ws
+
+
+def test_a_remote_is_added_tested_refreshed_and_removed_from_the_cli(
+    cli: Cli,
+    gateway: Gateway,
+    remote_server: ServerProcess,
+    package: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    name = f"rm-{uuid.uuid4().hex[:8]}"
+    ws = _remote_workspace(remote_server)
+    options = [
+        "--endpoint", gateway.url, "--project-id", remote_server.project_id,
+        "--workspace", ws, "--access-key", remote_server.ak,
+    ]  # fmt: skip
+    inline = cli("remotes", "add", name, *options, "--secret-key", remote_server.sk)
+    assert inline.exit_code == 2
+    assert "shell's history" in inline.stderr
+    assert SECRET_HINT in inline.stderr
+    assert remote_server.sk not in inline.stderr
+    assert name not in [r["name"] for r in cli.json("remotes", "list")["remotes"]]
+    unset = cli("remotes", "add", name, *options, "--secret-key", "env:JF_UNSET_REMOTE_SK")
+    assert unset.exit_code == 2
+
+    secret = tmp_path / "remote.sk"
+    secret.write_text(remote_server.sk + "\n", encoding="utf-8")
+    added = cli("remotes", "add", name, *options, "--secret-key", f"@{secret}")
+    assert added.exit_code == 0, added.output
+    assert f"jobferry remotes refresh {name}" in added.stdout
+    monkeypatch.setenv("JF_REMOTE_SK", remote_server.sk)
+    shown = cli("remotes", "show", name)
+    assert shown.exit_code == 0, shown.output
+    assert "never" in shown.stdout
+    assert remote_server.sk not in added.stdout + shown.stdout
+
+    tested = cli("remotes", "test", name)
+    assert tested.exit_code == 0, tested.output
+    assert "is reachable" in tested.stdout + tested.stderr
+    refreshed = cli("remotes", "refresh", name)
+    assert refreshed.exit_code == 0, refreshed.output
+    assert "created 4, updated 0, deleted 0, unchanged 0" in refreshed.stdout
+    again = cli.json("remotes", "refresh", name)
+    assert again["counts"]["job"]["unchanged"] == 2
+    shown = cli("remotes", "show", name)
+    assert "created 0, updated 0, deleted 0, unchanged 4" in shown.stdout
+
+    refused = cli("jobs", "start", "daily_sales", "-w", name)
+    assert refused.exit_code == 1
+    assert f"is the shadow of remote '{name}'" in refused.stderr
+    assert f"jobferry remotes refresh {name}" in refused.stderr
+    listed = cli.json("jobs", "list", "-w", name)  # reads work on a shadow
+    assert sorted(j["name"] for j in listed["jobs"]) == ["daily_sales", "weekly_sales"]
+    planned = cli("plan", str(package), "-w", name)
+    assert planned.exit_code in (0, 3), planned.output  # a plan reads: it works on a shadow
+
+    removed = cli("remotes", "remove", name)
+    assert removed.exit_code == 0, removed.output
+    gone = cli("remotes", "show", name)
+    assert gone.exit_code == 1
+    assert "DLF.9041" in gone.stderr
+    assert gateway.refused() == []
