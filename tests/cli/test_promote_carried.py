@@ -46,11 +46,6 @@ def _unchanged(*jobs: str) -> dict[tuple[str, str], str]:
     return {**scripts, ("resource", "udf_jar"): "UNCHANGED"}
 
 
-def _changed(result: dict[str, Any]) -> dict[tuple[str, str], str]:
-    """The plan's actions that change something (what is unchanged left out)."""
-    return {k: a for k, a in _actions(result).items() if a not in ("UNCHANGED", "SKIP")}
-
-
 def _routes(test: Cli, prod: Cli) -> str:
     """The route on both servers: carried out of the test workspace, carried into prod."""
     name = f"carried-{uuid.uuid4().hex[:8]}"
@@ -91,6 +86,7 @@ def _refused(prod: Cli, route: str, file: str, *words: str) -> None:
         assert word in result.output, result.output
 
 
+@pytest.mark.slow  # a server of its own for the target side, a dozen promote runs: ~10 s
 def test_a_route_across_two_servers_through_carried_packages(cli: Cli, prod: Cli) -> None:
     test = cli
     seed(test.remote, JOBS, workspace=test.workspace)
@@ -117,6 +113,9 @@ def test_a_route_across_two_servers_through_carried_packages(cli: Cli, prod: Cli
     second = _out(test, route, "p2.zip")
     assert second["promotion"]["since"] == first["promotion"]["snapshotTime"]
     assert second["promotion"]["deletions"] == 1
+    said = prod("promote", route, "--in", "p2.zip", "--on-drift", "keep-target")
+    assert said.exit_code == 4, said.output
+    assert "this run: onDrift keep-target (the route says fail)" in said.output
     planned = prod.json("promote", route, "--in", "p2.zip", code=4)
     assert _actions(planned) == {
         ("job", "daily_sales"): "OVERWRITE",
@@ -169,8 +168,9 @@ def test_a_route_across_two_servers_through_carried_packages(cli: Cli, prod: Cli
     }
     done = prod.json("promote", route, "--in", "full.zip", "--apply", "--yes")
     assert done["task"]["status"] == "SUCCESSFUL"
-    again = prod.json("promote", route, "--in", "full.zip")  # imported: nothing would change
-    assert _changed(again) == {}
+    again = prod("promote", route, "--in", "full.zip")  # imported: nothing would change
+    assert again.exit_code == 0, again.output
+    assert "Nothing would change" in again.output
 
     carried_out = test.json("routes", "history", route)["promotions"]
     assert {p["carried"] for p in carried_out} == {"out"}
@@ -178,3 +178,27 @@ def test_a_route_across_two_servers_through_carried_packages(cli: Cli, prod: Cli
     taken_in = prod.json("routes", "history", route)["promotions"]
     assert {p["carried"] for p in taken_in} == {"in"}
     assert [p["applied"] for p in taken_in][:2] == [False, True]
+
+
+def test_out_and_in_say_which_options_fit_and_which_side_to_run_on(cli: Cli) -> None:
+    name = f"carried-{uuid.uuid4().hex[:8]}"
+    made = cli("routes", "create", name, "--from-carried", "--to", cli.workspace)
+    assert made.exit_code == 0, made.output
+    for options, words in (
+        (("--out", "a.zip", "--in", "b.zip"), "not both"),
+        (("--full",), "--full is for --out FILE"),
+        (("--out", "a.zip", "--apply", "--yes"), "--out only writes the package"),
+        (("--out", "a.zip", "--on-drift", "keep-target"), "--out only writes the package"),
+    ):
+        refused = cli("promote", name, *options)
+        assert refused.exit_code == 2, refused.output
+        assert words in refused.output, refused.output
+    local = cli("promote", name)
+    assert local.exit_code == 1, local.output
+    assert f"jobferry promote {name} --in FILE" in local.output
+    out = cli("promote", name, "--out", "a.zip")  # this server holds the target end
+    assert out.exit_code == 1, out.output
+    assert "--in FILE" in out.output
+    assert not Path("a.zip").exists()
+    missing = cli("promote", name, "--in", "nowhere.zip")
+    assert missing.exit_code == 2, missing.output
