@@ -173,15 +173,12 @@ class RoutePromotions:
         )
         with self.db.transaction() as tx:
             check_chain(route, taken.block, self._history(tx, scope, name, HISTORY))
-            item = self._remember(
-                scope, saved, taken.block.snapshot_at, taken.block.since, Carried.IN
-            )
-            item = replace(
-                item,
-                package_path=path,
-                package_sha256=taken.sha256,
-                jobs=taken.jobs,
-                deletions=taken.deletions,
+            item = _carried(
+                scope,
+                saved,
+                Carried.IN,
+                (taken.block.snapshot_at, taken.block.since),
+                (path, taken.sha256, taken.jobs, taken.deletions),
             )
             repo.insert_promotion(tx, item)
         return RoutePackage(
@@ -234,41 +231,14 @@ class RoutePromotions:
             kept = self.downloads.keep(source, None, file_name, chosen, path)
         finally:
             path.unlink(missing_ok=True)
-        item = replace(
-            self._remember(scope, saved, snapshot, since, Carried.OUT),
-            package_path=kept.id,
-            package_sha256=kept.sha256,
-            jobs=jobs,
-            deletions=deletions,
+        item = _carried(
+            scope, saved, Carried.OUT, (snapshot, since), (kept.id, kept.sha256, jobs, deletions)
         )
         with self.db.transaction() as tx:
             repo.insert_promotion(tx, item)
         promotion = promotion_of(item, None, None)
         return RoutePackage(
             route, saved.version, source, None, since, promotion, options, download=kept
-        )
-
-    @staticmethod
-    def _remember(
-        scope: Scope, saved: RouteVersion, snapshot: int, since: int | None, carried: Carried
-    ) -> PromotionRecord:
-        """The promotion row of a carried package (its package filled in by the caller)."""
-        return PromotionRecord(
-            uuid.uuid4().hex,
-            scope.actor.project_id,
-            saved.route.name,
-            saved.version,
-            snapshot,
-            since,
-            "",
-            "",
-            0,
-            0,
-            None,
-            None,
-            now_ms(),
-            scope.actor.name,
-            carried.value,
         )
 
     def _scope(self, scope: Scope, workspace: str, route: Route) -> Scope:
@@ -325,3 +295,32 @@ class RoutePromotions:
                 task_id=task_id,
             )
         return task
+
+
+def _carried(
+    scope: Scope,
+    saved: RouteVersion,
+    carried: Carried,
+    cut: tuple[int, int | None],
+    package: tuple[str, str, int, int],
+) -> PromotionRecord:
+    """The promotion row of a carried package: ``cut`` its (snapshot, since), ``package`` its
+    (path or download id, sha256, jobs, deletions)."""
+    (snapshot, since), (path, sha256, jobs, deletions) = cut, package
+    return PromotionRecord(
+        uuid.uuid4().hex,
+        scope.actor.project_id,
+        saved.route.name,
+        saved.version,
+        snapshot,
+        since,
+        path,
+        sha256,
+        jobs,
+        deletions,
+        None,
+        None,
+        now_ms(),
+        scope.actor.name,
+        carried.value,
+    )
