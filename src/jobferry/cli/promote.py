@@ -171,13 +171,14 @@ def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool
     out, source = s.output, mapping(made.get("source"))
     promotion = made.get("promotion")
     if not isinstance(promotion, dict):
-        since = made.get("since")
-        what = f"since the last package carried out ({epoch_ms(since)})" if since else ""
-        out.finish(
-            {**made, "file": None},
-            ExitCode.OK,
-            f"Nothing changed in workspace '{source.get('name')}' {what}; no package written.",
+        since, workspace = made.get("since"), source.get("name")
+        message = (
+            f"Nothing changed in workspace '{workspace}' since the last package carried out "
+            f"({epoch_ms(since)}); no package written."
+            if since
+            else f"The route selects no job of workspace '{workspace}'; no package written."
         )
+        out.finish({**made, "file": None}, ExitCode.OK, message)
         return
     download = mapping(made.get("download"))
     s = session(ctx, s.output.json_mode, str(source.get("workspaceId")))
