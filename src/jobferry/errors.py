@@ -35,7 +35,8 @@ Messages name the object, the rule and the fix.
     │   ├── ResourceDescriptionError  400 DLF.6265  resource description too long
     │   ├── StudioLookupError         400 DAYU.4402 a Studio instance/workspace look-up is wrong
     │   ├── PayloadTooLargeError      413 DLF.9413  a body (an uploaded package) over the cap
-    │   └── PackageError              400 DLF.9020  a package cannot be read safely
+    │   ├── PackageError              400 DLF.9020  a package cannot be read safely
+    │   └── CarriedPackageError       400 DLF.9041  a carried package does not continue its route
     ├── NotFoundError                 400 (code per kind) an object does not exist
     │   ├── JobNotFoundError          400 DLF.0100
     │   ├── ScriptNotFoundError       400 DLF.6201
@@ -464,6 +465,13 @@ class PackageError(InvalidRequestError):
     """A package cannot be read safely; the message names the entry and the rule."""
 
     code = "DLF.9020"
+
+
+class CarriedPackageError(InvalidRequestError):
+    """A package carried along a route is refused: not cut for this route or source, a package
+    missing before it in the route's chain, or a signature the route does not accept."""
+
+    code = "DLF.9041"
 
 
 class ImportRunningError(ConflictError):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from jobferry.cli.choices import choice_type, from_kebab
-from jobferry.cli.client import segment
+from jobferry.cli.client import Downloaded, segment
 from jobferry.cli.exits import CliUsageError, CommandError
 from jobferry.cli.output import size_text
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
@@ -216,14 +216,7 @@ def export_task(
             "downloadId": result.get("downloadId"),
         }
     download_id = str(result.get("downloadId"))
-    with s.output.progress("Downloading", transfer=True) as bar:
-        got = client.download(
-            "GET",
-            f"/downloads/{segment(download_id)}/content",
-            output,
-            progress=bar.bytes,
-            default_name=str(result.get("fileName") or "package.zip"),
-        )
+    got = fetch_download(s, download_id, output, str(result.get("fileName") or "package.zip"))
     return {
         "file": str(got.path),
         "size": got.size,
@@ -233,3 +226,15 @@ def export_task(
         "jobs": result.get("jobs"),
         "deletions": result.get("deletions", 0),
     }
+
+
+def fetch_download(s: Session, download_id: str, output: Path | None, name: str) -> Downloaded:
+    """Stream a package of the download center (of the session's workspace) to ``output``."""
+    with s.output.progress("Downloading", transfer=True) as bar:
+        return s.client().download(
+            "GET",
+            f"/downloads/{segment(download_id)}/content",
+            output,
+            progress=bar.bytes,
+            default_name=name,
+        )

@@ -8,10 +8,18 @@ them for this run, and the output says so), shows every difference, and exits li
 has problems. ``--apply`` imports exactly that plan (its plan id), records the import on the
 route and prints the task id and the rollback command. ``jobferry routes history ROUTE`` lists
 the promotions.
+
+Across an air gap: ``--out FILE`` on the source server (the route's target is carried) cuts
+what changed since the route's last package carried out (``--full``: every selected job), with
+the deletions since and the route's identity, and downloads it to FILE; ``--in FILE`` on the
+target server (the route's source is carried) uploads FILE into the route's target workspace,
+where the server checks it continues the route, and from there it is planned, shown and
+imported as a local promotion is, with the same exit codes. A refused package exits 3.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -19,7 +27,8 @@ import typer
 from jobferry.cli.asking import last_line, rollback_command_line, written
 from jobferry.cli.choices import from_kebab, kebab
 from jobferry.cli.client import segment
-from jobferry.cli.exits import CliUsageError, ExitCode
+from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
+from jobferry.cli.export import fetch_download
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.planview import has_changes, show_plan, show_task
 from jobferry.cli.routes import (
@@ -35,7 +44,7 @@ from jobferry.cli.routes import (
 )
 from jobferry.cli.session import Column, JsonOption, Session, list_answer, session
 from jobferry.cli.tasks import task_exit, wait_for
-from jobferry.cli.transfer import make_plan, stdin_is_terminal
+from jobferry.cli.transfer import make_plan, package_path, stdin_is_terminal
 from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
 
 OVERRIDES = (
@@ -74,9 +83,34 @@ def _said(route: dict[str, Any], chosen: dict[str, Any]) -> list[str]:
     return lines
 
 
+OutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        metavar="FILE",
+        help="The route's target is on another server: write its signed package to FILE.",
+    ),
+]
+InOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--in",
+        metavar="FILE",
+        help="The route's source is on another server: plan (and --apply) the package FILE.",
+    ),
+]
+FullOption = Annotated[
+    bool,
+    typer.Option("--full", help="With --out: every selected job, whatever was carried before."),
+]
+
+
 def promote_command(
     ctx: typer.Context,
     name: RouteName,
+    out_file: OutOption = None,
+    in_file: InOption = None,
+    full: FullOption = False,
     apply: Annotated[
         bool, typer.Option("--apply", help="Import the plan shown (after confirmation).")
     ] = False,
@@ -91,17 +125,113 @@ def promote_command(
     json_mode: JsonOption = False,
 ) -> None:
     """Plan (and with --apply import) what changed in the route's source since its last
-    promotion; exit 0 nothing to do, 4 changes pending, 3 problems."""
-    if apply and not yes and not stdin_is_terminal():
+    promotion; exit 0 nothing to do, 4 changes pending, 3 problems. Across servers: --out FILE
+    on the source side, --in FILE on the target side."""
+    options = locals()
+    _check_options(options)
+    s = session(ctx, json_mode)
+    if out_file is not None:
+        _carry_out(ctx, s, name, out_file, full)
+        return
+    if in_file is not None:
+        made = _carry_in(ctx, s, name, in_file)
+    else:
+        made = mapping(s.client().call("POST", f"/routes/{segment(name)}/package"))
+    _promote(ctx, s, name, made, options)
+
+
+def _check_options(options: dict[str, Any]) -> None:
+    """Options that do not fit together: usage errors (exit 2)."""
+    if options["out_file"] is not None and options["in_file"] is not None:
+        raise CliUsageError("Give --out FILE (source side) or --in FILE (target side), not both.")
+    if options["full"] and options["out_file"] is None:
+        raise CliUsageError("--full is for --out FILE: it cuts a package of every selected job.")
+    overrides = [key for _, key, _ in OVERRIDES] + ["propagate_deletes"]
+    if options["out_file"] is not None and (
+        options["apply"] or any(options[key] is not None for key in overrides)
+    ):
+        raise CliUsageError(
+            "--out only writes the package; the target's route settings decide its import: "
+            "give --apply and the import options to jobferry promote ROUTE --in FILE there."
+        )
+    if options["apply"] and not options["yes"] and not stdin_is_terminal():
         raise CliUsageError(
             "promote --apply asks for confirmation, but standard input is not a terminal; "
             "pass --yes to import without asking."
         )
-    s = session(ctx, json_mode)
-    made = mapping(s.client().call("POST", f"/routes/{segment(name)}/package"))
+
+
+def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool) -> None:
+    """Cut the route's package on the source server and download it to ``file``."""
+    made = mapping(
+        s.client().call(
+            "POST", f"/routes/{segment(name)}/package", {"full": True} if full else None
+        )
+    )
+    out, source = s.output, mapping(made.get("source"))
+    promotion = made.get("promotion")
+    if not isinstance(promotion, dict):
+        since, workspace = made.get("since"), source.get("name")
+        message = (
+            f"Nothing changed in workspace '{workspace}' since the last package carried out "
+            f"({epoch_ms(since)}); no package written."
+            if since
+            else f"The route selects no job of workspace '{workspace}'; no package written."
+        )
+        out.finish({**made, "file": None}, ExitCode.OK, message)
+        return
+    download = mapping(made.get("download"))
+    s = session(ctx, s.output.json_mode, str(source.get("workspaceId")))
+    got = fetch_download(s, str(download.get("id")), file, str(download.get("fileName")))
+    if got.sha256 != download.get("sha256"):
+        raise CommandError(
+            f"The package downloaded to {got.path} has sha256 {got.sha256}, the server kept "
+            f"{download.get('sha256')}; run jobferry promote {name} --out {file} --full again."
+        )
+    since = promotion.get("since")
+    cut = f"changes since {epoch_ms(since)}" if since else "every selected job (a full package)"
+    out.result(
+        {**made, "file": str(got.path), "size": got.size, "sha256": got.sha256},
+        f"Wrote {got.path}: {promotion.get('jobs')} job(s), {promotion.get('deletions')} "
+        f"deletion(s), {cut}, cut at {epoch_ms(promotion.get('snapshotTime'))}.",
+    )
+    if not out.json_mode:
+        out.note(f"sha256 {got.sha256}")
+        out.note(f"On the target server: jobferry promote {name} --in {got.path.name}")
+
+
+def _carry_in(ctx: typer.Context, s: Session, name: str, file: Path) -> dict[str, Any]:
+    """Upload ``file`` into the route's target workspace and have the server take it in."""
+    route = mapping(s.client().get(f"/routes/{segment(name)}"))
+    target = mapping(route.get("target")).get("workspace")
+    if not isinstance(target, str) or not target:
+        raise CliUsageError(
+            f"Route '{name}' sends its packages to another server: cut them here with "
+            f"jobferry promote {name} --out FILE."
+        )
+    s = session(ctx, s.output.json_mode, target)
+    path = package_path(s, str(file))
+    made = mapping(s.client().call("POST", f"/routes/{segment(name)}/promotions", {"path": path}))
+    source, promotion = mapping(made.get("source")), mapping(made.get("promotion"))
+    if not s.output.json_mode:
+        since = promotion.get("since")
+        s.output.note(
+            f"Package cut at {epoch_ms(promotion.get('snapshotTime'))} from workspace "
+            f"'{source.get('name')}' ("
+            + (f"changes since {epoch_ms(since)}" if since else "a full package")
+            + ")."
+        )
+    return made
+
+
+def _promote(
+    ctx: typer.Context, s: Session, name: str, made: dict[str, Any], options: dict[str, Any]
+) -> None:
+    """Plan the promotion's package with the route's settings (and the options given), show
+    the plan, and import it with --apply."""
     target, source = mapping(made.get("target")), mapping(made.get("source"))
     route_options = mapping(made.get("importOptions"))
-    chosen = _overridden(route_options, locals())
+    chosen = _overridden(route_options, options)
     out = s.output
     for line in _said(route_options, chosen):
         out.warn(line)
@@ -115,6 +245,7 @@ def promote_command(
             f"Nothing changed in workspace '{source.get('name')}' {what}.",
         )
         return
+    json_mode, apply = out.json_mode, options["apply"]
     s = session(ctx, json_mode, str(target.get("workspaceId")))
     body = {"path": promotion["path"], **chosen}
     plan = make_plan(s, body)
@@ -122,15 +253,19 @@ def promote_command(
         raise CliUsageError("The endpoint has no plan call; promote needs a jobferry server.")
     show_plan(out, plan, s.workspace_arg() if plan.get("problems") and not json_mode else None)
     result = {**made, "plan": plan, "task": None}
-    if not _go_on(s, name, result, apply):
+    if not _go_on(s, name, result, apply, options["in_file"]):
         return
-    if not yes and not out.confirm(f"Import this plan into workspace '{target.get('name')}'?"):
+    if not options["yes"] and not out.confirm(
+        f"Import this plan into workspace '{target.get('name')}'?"
+    ):
         out.finish(result, ExitCode.FAILED, "Cancelled; nothing was imported.")
         return
     _import(s, name, promotion, {**body, "planId": plan["planId"]}, result)
 
 
-def _go_on(s: Session, name: str, result: dict[str, Any], apply: bool) -> bool:
+def _go_on(
+    s: Session, name: str, result: dict[str, Any], apply: bool, carried: Path | None = None
+) -> bool:
     """Finish with the plan's verdict unless the plan is to be imported: 3 problems, 0
     nothing would change, 4 changes pending (without ``--apply``)."""
     out, plan = s.output, result["plan"]
@@ -141,10 +276,11 @@ def _go_on(s: Session, name: str, result: dict[str, Any], apply: bool) -> bool:
         target = mapping(result.get("target")).get("name")
         out.finish(result, ExitCode.OK, f"Nothing would change in '{target}'.")
     elif not apply:
+        again = f" --in {carried}" if carried is not None else ""
         out.finish(
             result,
             ExitCode.PENDING,
-            f"Changes pending; import them with: jobferry promote {name} --apply",
+            f"Changes pending; import them with: jobferry promote {name}{again} --apply",
         )
     else:
         return True
@@ -185,6 +321,7 @@ def route_history(ctx: typer.Context, name: RouteName, json_mode: JsonOption = F
         ("deletions", "deletions", None),
         ("package", "packageSha256", lambda sha: str(sha)[:12]),
         ("import task", "taskId", lambda task: task or "not imported"),
+        ("carried", "carried", lambda way: f"carried {way}" if way else ""),
         ("state", "taskStatus", lambda status: status or ""),
         ("rolled back", "rolledBack", _rolled_back),
     ]

@@ -47,6 +47,15 @@ class SelectionKind(StrEnum):
     NAMES = "NAMES"
 
 
+class Carried(StrEnum):
+    """Which way a promotion along a route with an end on another server was carried."""
+
+    OUT = "out"
+    """Cut on this server (the route's source) for a target on another server."""
+    IN = "in"
+    """Taken in on this server (the route's target) from a package cut on another server."""
+
+
 END = BodyShape(
     "a route's end: {workspace} or {carried: true, workspaceId}",
     (

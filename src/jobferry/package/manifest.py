@@ -13,7 +13,9 @@ Format version 2 (written since the streaming pipeline)::
       "requires": [{"kind": "connection", "name": "dws_conn", "type": "DWS",
                     "secrets": ["password"]}, {"kind": "dli_queue", "name": "q1"}, ...],
       "source": {"projectId": "...", "workspaceId": "...", "workspace": "default"},
-      "unresolved": [{"kind": "script", "name": "gone", "job": "daily"}, ...]
+      "unresolved": [{"kind": "script", "name": "gone", "job": "daily"}, ...],
+      "route": {"name": "test-prod", "since": 1764000000000, "snapshotAt": 1764003600000,
+                "sourceWorkspace": "test", "sourceWorkspaceId": "..."}
     }
 
     manifest.entries (JSON Lines: one entry per line, keys sorted, in path order)
@@ -33,6 +35,9 @@ secrets it has set (never their values), so import can check the target has them
 ``createdAt`` is the time of the newest change among the exported objects, not the wall clock:
 the same definitions give the same bytes. Keys are sorted, entries are in path order.
 
+``route`` (optional) is the identity of a package carried along a route to another server
+(:mod:`.routeblock`); readers that do not know it ignore it, the signature covers it.
+
 Reading checks a manifest before trusting it: ``formatVersion`` from 1 to :data:`FORMAT_VERSION`
 (a newer one is refused naming both), the listing well formed (``{path, size, sha256}`` per
 entry, no path twice; in version 2 the listing file of the size, sha256 and count pinned), and
@@ -50,6 +55,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from jobferry.package.refusals import refuse, show
+from jobferry.package.routeblock import RouteBlock
 
 FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
@@ -155,6 +161,8 @@ class ManifestHeader:
     and the package no longer has."""
     deleted: Sequence[dict[str, Any]] = ()
     """Objects the source deleted since a moment: ``{kind, uid, name, deletedAt}``."""
+    route: RouteBlock | None = None
+    """The route a carried package was cut for (``None``: any other package)."""
 
 
 def iso_ms(epoch_ms: int) -> str:
@@ -208,6 +216,8 @@ def render_manifest(header: ManifestHeader, listing: Listing) -> bytes:
         document["inventory"] = sorted(header.inventory)
     if header.deleted:
         document["deleted"] = list(header.deleted)
+    if header.route is not None:
+        document["route"] = header.route.as_json()
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 
 

@@ -134,7 +134,9 @@ class Services:
             signin=SignInService(db, settings),
             profiles=ProfileService(db),
             routes=routes,
-            promotions=RoutePromotions(db, settings, routes, accounts, imports.packages, keys),
+            promotions=RoutePromotions(
+                db, settings, routes, accounts, imports.packages, keys, downloads
+            ),
             keys=keys,
             rollback=RollbackService(db),
             connections=DlfConnectionService(db, connection_store, mode),

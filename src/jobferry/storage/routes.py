@@ -54,6 +54,9 @@ route_promotions = Table(
     Column("plan_id", String(32)),
     Column("task_id", String(32)),
     *at_and_by("created"),
+    # None: between two workspaces of this server; "out": cut here for a target on another
+    # server (package_path is then the download id); "in": taken in from another server.
+    Column("carried", String(8)),
 )
 
 
@@ -76,6 +79,8 @@ class PromotionRecord:
     task_id: str | None
     created_at: int
     created_by: str
+    carried: str | None = None
+    """``Carried`` value: ``None`` between two workspaces of this server."""
 
 
 @dataclass(frozen=True)

@@ -282,3 +282,36 @@ def test_0015_gives_ledger_rows_the_package_of_their_import_and_keeps_them_both_
             assert conn.exec_driver_sql("SELECT count(*) FROM promotion_ledger").scalar() == 3
     finally:
         db.dispose()
+
+
+def test_0017_says_which_way_a_promotion_was_carried_and_keeps_them_both_ways(
+    empty_database_url: str,
+) -> None:
+    db = Database(empty_database_url)
+    try:
+        _migrate(db, "0016")
+        with db.engine.begin() as conn:
+            _workspace(conn)
+            conn.exec_driver_sql(
+                "INSERT INTO route_promotions (id, project_id, route, route_version, "
+                "snapshot_at, since, package_path, package_sha256, jobs, deletions, plan_id, "
+                "task_id, created_at, created_by) VALUES ('r1', 'p', 'test-prod', 1, 5, NULL, "
+                "'upload://u', 'ab', 2, 0, NULL, NULL, 5, 'a')"
+            )
+
+        _migrate(db, "0017")
+
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql("SELECT id, jobs, carried FROM route_promotions").all()
+            assert [tuple(r) for r in rows] == [("r1", 2, None)]
+            conn.exec_driver_sql("UPDATE route_promotions SET carried = 'out'")
+
+        _migrate(db, "0016", down=True)
+
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("route_promotions")}
+        assert "carried" not in columns
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql("SELECT id, jobs FROM route_promotions").all()
+        assert [tuple(r) for r in rows] == [("r1", 2)]
+    finally:
+        db.dispose()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobferry.services.routes.promote import Promotion, RoutePackage
+from jobferry.package.routeblock import RouteBlock
+from jobferry.services.context import Scope
+from jobferry.services.routes.records import Promotion, RoutePackage
 from jobferry.services.routes.service import RouteVersion
 
 
@@ -41,18 +43,41 @@ def promotion_view(item: Promotion) -> dict[str, Any]:
         ),
         "createTime": item.created_at,
         "createUser": item.created_by,
+        "carried": item.carried.value if item.carried is not None else None,
     }
 
 
 def package_view(made: RoutePackage) -> dict[str, Any]:
     """A route's package of changes: the promotion made (``null``: nothing changed since the
     last promotion), the two workspaces and the import settings the target's plan takes."""
-    return {
+    answer: dict[str, Any] = {
         "route": made.route.name,
         "routeVersion": made.route_version,
-        "source": {"workspaceId": made.source.workspace.id, "name": made.source.workspace.name},
-        "target": {"workspaceId": made.target.workspace.id, "name": made.target.workspace.name},
+        "source": _end(made.source, made.carried_from),
+        "target": _end(made.target, None),
         "since": made.since,
         "promotion": promotion_view(made.promotion) if made.promotion is not None else None,
         "importOptions": made.import_options,
     }
+    if made.download is not None:
+        answer["download"] = {
+            "id": made.download.id,
+            "fileName": made.download.file_name,
+            "size": made.download.size,
+            "sha256": made.download.sha256,
+        }
+    return answer
+
+
+def _end(scope: Scope | None, carried: RouteBlock | None) -> dict[str, Any]:
+    """A workspace of this server, or one on another server (``carried``: where a package
+    taken in was cut)."""
+    if scope is not None:
+        return {"workspaceId": scope.workspace.id, "name": scope.workspace.name}
+    if carried is not None:
+        return {
+            "workspaceId": carried.source_workspace_id,
+            "name": carried.source_workspace,
+            "carried": True,
+        }
+    return {"carried": True}

@@ -65,9 +65,38 @@ def delete_route(request: Request, scope: ScopeDep, name: str) -> Response:
 @router.post(
     "/routes/{name}/package",
     summary="Package what changed in the route's source since its last promotion (extension)",
+    openapi_extra=body_doc(
+        '{"full": true} (optional, a carried target only: every selected job, whatever was '
+        "carried out before)",
+        required=False,
+    ),
 )
-def route_package(request: Request, scope: ScopeDep, name: str) -> Response:
-    return json(package_view(services_of(request).promotions.package(scope, name)))
+def route_package(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Response:
+    body = parse_object(raw, required=False, what='{"full": true|false}')
+    full = body.get("full", False)
+    if not isinstance(full, bool):
+        raise InvalidRequestError("full must be true or false.", parameter="full")
+    return json(package_view(services_of(request).promotions.package(scope, name, full)))
+
+
+@router.post(
+    "/routes/{name}/promotions",
+    summary="Take in a package cut for the route on another server (extension)",
+    openapi_extra=body_doc(
+        '{"path": "<upload:// path of the package, uploaded to the route\'s target>"}'
+    ),
+)
+def carry_in(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Response:
+    body = parse_object(raw, required=True, what='{"path"}')
+    path = body.get("path")
+    if not isinstance(path, str) or not path:
+        raise InvalidRequestError(
+            "path must name the package uploaded to the route's target workspace "
+            "(POST /v1/{project_id}/packages answers it).",
+            parameter="path",
+        )
+    promotions = services_of(request).promotions
+    return json(package_view(promotions.carry_in(scope, name, path)))
 
 
 @router.get("/routes/{name}/promotions", summary="A route's promotions, newest first")

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import jobferry
 from jobferry.domain.enums import ObjectKind
 from jobferry.package.manifest import ManifestHeader
+from jobferry.package.routeblock import RouteBlock
 from jobferry.package.writebehind import WriteBehind
 from jobferry.package.writer import NewEntry, PackageWriter, WrittenPackage
 from jobferry.services.context import WRITERS, Scope
@@ -71,14 +72,16 @@ def write_package(
     *,
     inventory: bool = False,
     helper: bool = False,
+    route: RouteBlock | None = None,
 ) -> WrittenPackage:
     """Write the package of ``selection`` into the file at ``path`` (signed when ``signer`` is
     given); ``inventory``: the selection is every job of the workspace, the package gets every
     script and resource too (with exportDepend), and the manifest says which kinds it holds
-    whole; ``helper``: a helper process writes it (a large package)."""
+    whole; ``helper``: a helper process writes it (a large package); ``route``: the manifest
+    names the route a carried package was cut for."""
     scope.require(WRITERS, "export jobs")
     with _writer(path, signer, helper) as writer:
-        return _write(tx, scope, selection, options, writer, inventory)
+        return _write(tx, scope, selection, options, writer, inventory, route)
 
 
 def _write(
@@ -88,6 +91,7 @@ def _write(
     options: ExportOptions,
     writer: _Sink,
     inventory: bool,
+    route: RouteBlock | None = None,
 ) -> WrittenPackage:
     summary = Summary()
     for entries in package_entries(tx, scope, selection, options, summary, whole=inventory):
@@ -108,5 +112,6 @@ def _write(
             if inventory
             else (),
             deleted=deleted_since(tx, scope, options),
+            route=route,
         )
     return writer.close(header)

@@ -10,90 +10,55 @@ the promotion. The client then plans that upload with the route's import setting
 overrides on top) through the ordinary plan call, and imports exactly that plan; ``record``
 ties the import's task to the promotion, checked against the task itself. So every guarantee of
 a plain import (plan id, atomic import, rollback) holds for a promotion, with no second path.
+
+A route whose target is on another server is promoted through carried packages
+(:mod:`.carried`): ``package`` then cuts what changed since the route's last package carried
+out, names the route in its manifest and keeps it in the source's download center (the history
+shows it "carried out"); on the target server ``carry_in`` checks the uploaded package and
+remembers it as a promotion, which is planned, imported and recorded as any other.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, field, replace
 
-from jobferry.domain.enums import ObjectKind, TaskKind, TaskStatus
-from jobferry.domain.routes import Route, RouteEnd, SelectionKind
-from jobferry.errors import InvalidRequestError, NotSupportedError, WorkspaceNotFoundError
-from jobferry.package.layout import Layout
+from jobferry.domain.enums import TaskKind
+from jobferry.domain.routes import Carried, Route, RouteEnd
+from jobferry.errors import InvalidRequestError, WorkspaceNotFoundError
+from jobferry.package.routeblock import RouteBlock
 from jobferry.services.accounts.service import AccountService
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import load
-from jobferry.services.exporting.options import ExportOptions
-from jobferry.services.exporting.package import write_package
-from jobferry.services.exporting.selection import add_upstream, ordered, workspace_jobs
+from jobferry.services.downloads import DownloadService
 from jobferry.services.importing.uploads import PackageSource
-from jobferry.services.routes.service import RouteService
+from jobferry.services.routes.carried import carried_since, check_chain, read_carried
+from jobferry.services.routes.cutting import Cut, RouteCutter
+from jobferry.services.routes.records import Promotion, RoutePackage, promotion_of
+from jobferry.services.routes.service import RouteService, RouteVersion
 from jobferry.services.support.scratch import new_zip
-from jobferry.services.workspaces.keys import KeyService
+from jobferry.services.workspaces.keys import KeyService, trusted_public_keys
 from jobferry.settings import Settings
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
-from jobferry.storage import folders as folder_repo
+from jobferry.storage import keys as key_repo
 from jobferry.storage import routes as repo
 from jobferry.storage import tasks as task_repo
-from jobferry.storage.exports import JobHead
-from jobferry.storage.importing import ledger as ledger_repo
 from jobferry.storage.importing import rollbacks as rollback_repo
 from jobferry.storage.routes import PromotionRecord
 
-DONE = (TaskStatus.SUCCESSFUL, TaskStatus.WARNING)
-
-
-@dataclass(frozen=True)
-class Promotion:
-    """One promotion along a route, with where its import stands."""
-
-    id: str
-    route: str
-    route_version: int
-    snapshot_at: int
-    since: int | None
-    package_path: str
-    package_sha256: str
-    jobs: int
-    deletions: int
-    plan_id: str | None
-    task_id: str | None
-    task_status: str | None
-    rolled_back_at: int | None
-    rolled_back_by: str | None
-    created_at: int
-    created_by: str
-
-    @property
-    def applied(self) -> bool:
-        """Whether its import succeeded and was not rolled back."""
-        return self.task_status in DONE and self.rolled_back_at is None
-
-
-@dataclass(frozen=True)
-class RoutePackage:
-    """What ``package`` answers: the promotion (``None`` when nothing changed), where its
-    package is, and the import settings the route gives the target's plan."""
-
-    route: Route
-    route_version: int
-    source: Scope
-    target: Scope
-    since: int | None
-    promotion: Promotion | None
-    import_options: dict[str, Any]
+HISTORY = 1000
+"""Promotions read back to find where a route stands (its last package, its chain)."""
 
 
 def _local(end: RouteEnd, route: Route, what: str) -> str:
     if end.carried or end.workspace is None:
-        raise NotSupportedError(
-            f"Route '{route.name}': its {what} is carried (on another server); promoting "
-            "through carried packages (promote --out / --in) is not served yet: export on the "
-            "source side and import the package on the target side."
+        name = route.name
+        raise InvalidRequestError(
+            f"Route '{name}': its {what} is on another server; its packages come in with "
+            f'POST /v1/{{project_id}}/routes/{name}/promotions {{"path": "<the uploaded '
+            f'package>"}} (jobferry promote {name} --in FILE).',
+            route=name,
         )
     return end.workspace
 
@@ -108,11 +73,28 @@ class RoutePromotions:
     accounts: AccountService
     packages: PackageSource
     keys: KeyService
+    downloads: DownloadService
+    cutter: RouteCutter = field(init=False)
 
-    def package(self, scope: Scope, name: str) -> RoutePackage:
-        """The route's package of changes (see the module docstring), kept in the target."""
+    def __post_init__(self) -> None:
+        self.cutter = RouteCutter(self.db, self.keys, self.settings.export_workspace_max_jobs)
+
+    def package(self, scope: Scope, name: str, full: bool = False) -> RoutePackage:
+        """The route's package of changes (see the module docstring), kept in the target; for
+        a target on another server, kept in the source's download center (``full``: every
+        selected job, whatever was carried out before)."""
         saved = self.routes.get(scope, name)
         route = saved.route
+        if route.target.carried:
+            return self._carry_out(scope, saved, full)
+        if full:
+            raise InvalidRequestError(
+                f"Route '{name}' promotes between two workspaces of this server: each package "
+                "holds what changed since its last applied promotion; full is only for a route "
+                "whose target is carried.",
+                route=name,
+                parameter="full",
+            )
         source = self._scope(scope, _local(route.source, route, "source"), route)
         target = self._scope(scope, _local(route.target, route, "target"), route)
         source.require(WRITERS, "export jobs")
@@ -122,7 +104,7 @@ class RoutePromotions:
         snapshot = now_ms()
         path = new_zip(self.packages.scratch)
         try:
-            jobs, deletions = self._write(source, route, since, path)
+            jobs, deletions = self.cutter.write(source, route, Cut(since, since), path)
             if jobs == 0 and deletions == 0:
                 return RoutePackage(route, saved.version, source, target, since, None, options)
             file_name = f"{route.name}_{snapshot}.zip"
@@ -148,7 +130,7 @@ class RoutePromotions:
         )
         with self.db.transaction() as tx:
             repo.insert_promotion(tx, item)
-        promotion = _promotion(item, None, None)
+        promotion = promotion_of(item, None, None)
         return RoutePackage(route, saved.version, source, target, since, promotion, options)
 
     def record(self, scope: Scope, name: str, promotion_id: str, task_id: str) -> Promotion:
@@ -166,7 +148,49 @@ class RoutePromotions:
             plan_id = load(task.request or "{}").get("planId") or ""
             repo.set_import(tx, promotion_id, str(plan_id), task_id)
             status = task.status
-        return _promotion(replace(item, plan_id=str(plan_id), task_id=task_id), status, None)
+        return promotion_of(replace(item, plan_id=str(plan_id), task_id=task_id), status, None)
+
+    def carry_in(self, scope: Scope, name: str, path: str) -> RoutePackage:
+        """Take in a package cut for this route on another server (an upload of the route's
+        target, ``path``): checked (:mod:`.carried`), remembered as a promotion whose import
+        the client then plans and records as for any promotion."""
+        saved = self.routes.get(scope, name)
+        route = saved.route
+        if not route.source.carried:
+            raise InvalidRequestError(
+                f"Route '{name}' takes its packages from workspace '{route.source.workspace}' "
+                f"of this server; make them with POST /v1/{{project_id}}/routes/{name}/package "
+                f"(jobferry promote {name}).",
+                route=name,
+            )
+        target = self._scope(scope, _local(route.target, route, "target"), route)
+        target.require(WRITERS, "import packages")
+        with self.db.transaction(readonly=True) as tx:
+            trusted = trusted_public_keys(tx, target.workspace.id)
+            own = key_repo.get_signing_key(tx, target.workspace.id)
+        taken = read_carried(
+            self.packages, target, path, trusted + ([own.public_key] if own else []), route
+        )
+        with self.db.transaction() as tx:
+            check_chain(route, taken.block, self._history(tx, scope, name, HISTORY))
+            item = _carried(
+                scope,
+                saved,
+                Carried.IN,
+                (taken.block.snapshot_at, taken.block.since),
+                (path, taken.sha256, taken.jobs, taken.deletions),
+            )
+            repo.insert_promotion(tx, item)
+        return RoutePackage(
+            route,
+            saved.version,
+            None,
+            target,
+            taken.block.since,
+            promotion_of(item, None, None),
+            route.import_options(),
+            carried_from=taken.block,
+        )
 
     def history(self, scope: Scope, name: str, limit: int = 100) -> list[Promotion]:
         """The route's promotions, newest first, with where their imports stand."""
@@ -175,6 +199,47 @@ class RoutePromotions:
             return self._history(tx, scope, name, limit)
 
     # -- steps --------------------------------------------------------------------------------
+
+    def _carry_out(self, scope: Scope, saved: RouteVersion, full: bool) -> RoutePackage:
+        """Cut the route's package for its target on another server into the source's
+        download center: what changed since the last package carried out, the deletions
+        since (everything the source ever deleted for a full one: the target's ledger
+        decides), the route's identity in the manifest."""
+        route = saved.route
+        source = self._scope(scope, _local(route.source, route, "source"), route)
+        source.require(WRITERS, "export jobs")
+        with self.db.transaction(readonly=True) as tx:
+            since = None if full else carried_since(self._history(tx, scope, route.name, HISTORY))
+        snapshot = now_ms()
+        block = RouteBlock(route.name, source.workspace.id, source.workspace.name, snapshot, since)
+        options = route.import_options()
+        path = new_zip(self.packages.scratch)
+        try:
+            jobs, deletions = self.cutter.write(source, route, Cut(since, since or 0, block), path)
+            if jobs == 0 and deletions == 0:
+                return RoutePackage(route, saved.version, source, None, since, None, options)
+            chosen = {
+                "mode": "workspace",
+                "route": route.name,
+                "since": since,
+                "jobs": jobs,
+                "deletions": deletions,
+                "exportDepend": True,
+                "withUpstream": route.selection.with_upstream,
+            }
+            file_name = f"{route.name}_{snapshot}.zip"
+            kept = self.downloads.keep(source, None, file_name, chosen, path)
+        finally:
+            path.unlink(missing_ok=True)
+        item = _carried(
+            scope, saved, Carried.OUT, (snapshot, since), (kept.id, kept.sha256, jobs, deletions)
+        )
+        with self.db.transaction() as tx:
+            repo.insert_promotion(tx, item)
+        promotion = promotion_of(item, None, None)
+        return RoutePackage(
+            route, saved.version, source, None, since, promotion, options, download=kept
+        )
 
     def _scope(self, scope: Scope, workspace: str, route: Route) -> Scope:
         with self.db.transaction(readonly=True) as tx:
@@ -193,8 +258,8 @@ class RoutePromotions:
     def _since(self, scope: Scope, name: str) -> int | None:
         """The snapshot of the last promotion whose import took (None: the first run)."""
         with self.db.transaction(readonly=True) as tx:
-            for item in self._history(tx, scope, name, 1000):
-                if item.applied:
+            for item in self._history(tx, scope, name, HISTORY):
+                if item.applied and item.carried is None:
                     return item.snapshot_at
         return None
 
@@ -207,53 +272,8 @@ class RoutePromotions:
                 task = task_repo.task_of_project(tx, scope.actor.project_id, item.task_id)
                 status = task.status if task is not None else None
                 undone = rollback_repo.rolled_back(tx, item.task_id)
-            out.append(_promotion(item, status, undone))
+            out.append(promotion_of(item, status, undone))
         return out
-
-    def _write(self, source: Scope, route: Route, since: int | None, path: Path) -> tuple[int, int]:
-        """Write the package; (jobs, deletions) it holds."""
-        with self.db.transaction(readonly=True) as tx:
-            heads = self._heads(tx, source, route, since)
-            deletions = (
-                len(ledger_repo.deletions_since(tx, source.workspace.id, since))
-                if since is not None
-                else 0
-            )
-            if not heads and not deletions:
-                return 0, 0
-            extra: list[dict[str, str]] = []
-            if route.selection.with_upstream and heads:
-                heads, extra = add_upstream(tx, source, heads)
-            selection = ordered(heads, Layout.SINGLE, extra)
-            options = ExportOptions(
-                export_depend=True,
-                with_upstream=route.selection.with_upstream,
-                with_manifest=True,
-                deletions_since=since,
-            )
-            whole = since is None and route.selection.kind is SelectionKind.ALL
-            signer = self.keys.signer_in(tx, source.workspace.id)
-            write_package(tx, source, selection, options, path, signer, inventory=whole)
-        return len(selection), deletions
-
-    def _heads(self, tx: Tx, source: Scope, route: Route, since: int | None) -> list[JobHead]:
-        heads = workspace_jobs(tx, source, since, self.settings.export_workspace_max_jobs)
-        kind, values = route.selection.kind, set(route.selection.values)
-        if kind is SelectionKind.NAMES:
-            return [h for h in heads if h.name in values]
-        if kind is SelectionKind.ALL:
-            return heads
-        listing = folder_repo.Listing(
-            ObjectKind.JOB,
-            source.workspace.id,
-            tags=tuple(sorted(values)) if kind is SelectionKind.TAGS else (),
-        )
-        chosen = {
-            job
-            for job, directory in folder_repo.names_and_directories(tx, listing)
-            if kind is SelectionKind.TAGS or _in_folders(directory, values)
-        }
-        return [h for h in heads if h.name in chosen]
 
     def _import_task(
         self, tx: Tx, scope: Scope, name: str, item: PromotionRecord, task_id: str
@@ -277,32 +297,30 @@ class RoutePromotions:
         return task
 
 
-def _in_folders(directory: str, folders: set[str]) -> bool:
-    folder = "/" + directory.strip("/")
-    return any(
-        folder == f or folder.startswith(f.rstrip("/") + "/")
-        for f in ("/" + v.strip("/") for v in folders)
-    )
-
-
-def _promotion(
-    item: PromotionRecord, status: str | None, undone: tuple[int, str] | None
-) -> Promotion:
-    return Promotion(
-        id=item.id,
-        route=item.route,
-        route_version=item.route_version,
-        snapshot_at=item.snapshot_at,
-        since=item.since,
-        package_path=item.package_path,
-        package_sha256=item.package_sha256,
-        jobs=item.jobs,
-        deletions=item.deletions,
-        plan_id=item.plan_id,
-        task_id=item.task_id,
-        task_status=status,
-        rolled_back_at=undone[0] if undone else None,
-        rolled_back_by=undone[1] if undone else None,
-        created_at=item.created_at,
-        created_by=item.created_by,
+def _carried(
+    scope: Scope,
+    saved: RouteVersion,
+    carried: Carried,
+    cut: tuple[int, int | None],
+    package: tuple[str, str, int, int],
+) -> PromotionRecord:
+    """The promotion row of a carried package: ``cut`` its (snapshot, since), ``package`` its
+    (path or download id, sha256, jobs, deletions)."""
+    (snapshot, since), (path, sha256, jobs, deletions) = cut, package
+    return PromotionRecord(
+        uuid.uuid4().hex,
+        scope.actor.project_id,
+        saved.route.name,
+        saved.version,
+        snapshot,
+        since,
+        path,
+        sha256,
+        jobs,
+        deletions,
+        None,
+        None,
+        now_ms(),
+        scope.actor.name,
+        carried.value,
     )

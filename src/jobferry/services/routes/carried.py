@@ -1,0 +1,146 @@
+"""Promotion across an air gap: the checks a package carried along a route must pass.
+
+On the route's source server, ``promote --out`` cuts what changed since the route's last
+package *carried out* (the source cannot know what the target imported), with the deletions
+since, and names the route in the manifest (:mod:`jobferry.package.routeblock`). On the target
+server, ``promote --in`` takes the package in only when it was cut for this route (and for the
+route's carried source, when the route names it), when its signature is acceptable, and when
+it continues the chain: a package cut since a snapshot needs the package cut at that snapshot
+imported here (successfully, not rolled back). The target's ledger then decides which of the
+deletions apply, under the route's ``propagateDeletes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jobferry.domain.enums import ObjectKind
+from jobferry.domain.routes import Carried, Route
+from jobferry.errors import CarriedPackageError
+from jobferry.package.manifest import deleted_objects, iso_ms
+from jobferry.package.routeblock import RouteBlock, route_block
+from jobferry.package.signature import SignatureCheck, check_signature
+from jobferry.services.context import Scope
+from jobferry.services.importing.uploads import PackageSource
+from jobferry.services.routes.records import Promotion
+
+
+def carried_since(history: Sequence[Promotion]) -> int | None:
+    """The snapshot of the route's newest package carried out (``None``: the first run)."""
+    for item in history:  # newest first
+        if item.carried is Carried.OUT:
+            return item.snapshot_at
+    return None
+
+
+@dataclass(frozen=True)
+class CarriedIn:
+    """A package taken in along a route, checked."""
+
+    block: RouteBlock
+    sha256: str
+    jobs: int
+    deletions: int
+
+
+def _refused(route: str, rule: str, problem: str, fix: str, **context: Any) -> CarriedPackageError:
+    return CarriedPackageError(
+        f"Route '{route}' refuses the package: {problem}; {fix} (rule {rule}).",
+        route=route,
+        rule=rule,
+        **context,
+    )
+
+
+def _cut_out(name: str) -> str:
+    return (
+        f"cut it on the source server with jobferry promote {name} --out FILE "
+        f"(POST /v1/{{project_id}}/routes/{name}/package)"
+    )
+
+
+def read_carried(
+    packages: PackageSource, target: Scope, path: str, trusted: list[str], route: Route
+) -> CarriedIn:
+    """Read the uploaded package whole (every entry against its manifest: a changed one is
+    refused as ``plan`` refuses it) and check its signature and the route it names."""
+    jobs = 0
+    with packages.open(target, path) as reader:
+        for item in reader.objects():
+            jobs += item.kind == ObjectKind.JOB
+        manifest, sha256 = reader.manifest, reader.sha256
+        signature = check_signature(reader.manifest_bytes, reader.signature, trusted)
+    check_signed(route, signature)
+    block = route_block(manifest)
+    if block is None:
+        raise _refused(
+            route.name,
+            "route.missing",
+            "its manifest names no route (it is not a package cut for a route)",
+            _cut_out(route.name),
+        )
+    check_identity(route, block, manifest)
+    return CarriedIn(block, sha256, jobs, len(deleted_objects(manifest)))
+
+
+def check_signed(route: Route, check: SignatureCheck) -> None:
+    """An invalid signature is always refused; with ``requireSignature`` only a valid one (by
+    a key the target workspace trusts) passes."""
+    if check.state == "invalid":
+        fix = "carry the package unchanged from the source server, or cut it again"
+    elif route.require_signature and check.state != "valid":
+        fix = (
+            "give the source workspace a signing key and cut the package again, or trust the "
+            "source's key in the target workspace (POST /v1/{project_id}/trusted-keys)"
+        )
+    else:
+        return
+    why = " (the route requires a signature)" if route.require_signature else ""
+    raise _refused(
+        route.name, "signature", f"its signature is {check.state}{why}: {check.detail}", fix
+    )
+
+
+def check_identity(route: Route, block: RouteBlock, manifest: dict[str, Any] | None) -> None:
+    """The package was cut for this route, from the route's carried source when it names one."""
+    if block.name != route.name:
+        raise _refused(
+            route.name,
+            "route.name",
+            f"it was cut for route '{block.name}'",
+            f"take it in with that route, or {_cut_out(route.name)}",
+            package_route=block.name,
+        )
+    source = manifest.get("source") if isinstance(manifest, dict) else None
+    listed = source.get("workspaceId") if isinstance(source, dict) else None
+    expected = route.source.workspace_id
+    if listed != block.source_workspace_id or (expected and expected != listed):
+        raise _refused(
+            route.name,
+            "route.source",
+            f"it was cut from workspace '{block.source_workspace}' ({listed}), and the route's "
+            f"source is workspace {expected or block.source_workspace_id}",
+            "take in packages of the route's source only, or edit the route's source "
+            f"(jobferry routes edit {route.name} --from-carried --from-id ID)",
+            package_source=listed,
+        )
+
+
+def check_chain(route: Route, block: RouteBlock, history: Sequence[Promotion]) -> None:
+    """A package cut since a snapshot needs the package cut at that snapshot imported here."""
+    if block.since is None:
+        return
+    if any(p.carried is Carried.IN and p.applied and p.snapshot_at == block.since for p in history):
+        return
+    at = iso_ms(block.since)
+    raise _refused(
+        route.name,
+        "route.chain",
+        f"it continues the package cut at {at}, which was not imported here (or was rolled back)",
+        f"import the package cut at {at} first, or cut a full one on the source side with "
+        f"jobferry promote {route.name} --out FILE --full "
+        f'(POST /v1/{{project_id}}/routes/{route.name}/package {{"full": true}})',
+        missing_snapshot=block.since,
+    )

@@ -1,0 +1,104 @@
+"""Cutting a route's package: the selected jobs of the source changed since a moment, what
+they use, their upstream jobs when the route asks, and the deletions the source made.
+
+Both kinds of promotion cut here: between two workspaces of this server (the package is kept as
+an upload of the target) and for a target on another server (kept in the source's download
+center, with the route's identity in the manifest)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from jobferry.domain.enums import ObjectKind
+from jobferry.domain.routes import Route, SelectionKind
+from jobferry.package.layout import Layout
+from jobferry.package.routeblock import RouteBlock
+from jobferry.services.context import Scope
+from jobferry.services.exporting.options import ExportOptions
+from jobferry.services.exporting.package import write_package
+from jobferry.services.exporting.selection import add_upstream, ordered, workspace_jobs
+from jobferry.services.workspaces.keys import KeyService
+from jobferry.storage import Database, Tx
+from jobferry.storage import folders as folder_repo
+from jobferry.storage.exports import JobHead
+from jobferry.storage.importing import ledger as ledger_repo
+
+
+@dataclass(frozen=True)
+class Cut:
+    """What one package of a route holds."""
+
+    since: int | None
+    """Jobs changed after this moment (``None``: every selected job)."""
+    deletions_since: int | None
+    """Deletions the source made after this moment (``None``: none)."""
+    block: RouteBlock | None = None
+    """The route's identity, for a package carried to another server."""
+
+
+@dataclass
+class RouteCutter:
+    """Writes the package of a route's source (signed with its key when it has one)."""
+
+    db: Database
+    keys: KeyService
+    max_jobs: int
+    """``JOBFERRY_EXPORT_WORKSPACE_MAX_JOBS``: the most jobs one package may hold."""
+
+    def write(self, source: Scope, route: Route, cut: Cut, path: Path) -> tuple[int, int]:
+        """Write the package into ``path``; (jobs, deletions) it holds, (0, 0) and nothing
+        written when nothing changed."""
+        since = cut.since
+        with self.db.transaction(readonly=True) as tx:
+            heads = self._heads(tx, source, route, since)
+            deletions = (
+                len(ledger_repo.deletions_since(tx, source.workspace.id, cut.deletions_since))
+                if cut.deletions_since is not None
+                else 0
+            )
+            if not heads and not deletions:
+                return 0, 0
+            extra: list[dict[str, str]] = []
+            if route.selection.with_upstream and heads:
+                heads, extra = add_upstream(tx, source, heads)
+            selection = ordered(heads, Layout.SINGLE, extra)
+            options = ExportOptions(
+                export_depend=True,
+                with_upstream=route.selection.with_upstream,
+                with_manifest=True,
+                deletions_since=cut.deletions_since,
+            )
+            whole = since is None and route.selection.kind is SelectionKind.ALL
+            signer = self.keys.signer_in(tx, source.workspace.id)
+            write_package(
+                tx, source, selection, options, path, signer, inventory=whole, route=cut.block
+            )
+        return len(selection), deletions
+
+    def _heads(self, tx: Tx, source: Scope, route: Route, since: int | None) -> list[JobHead]:
+        heads = workspace_jobs(tx, source, since, self.max_jobs)
+        kind, values = route.selection.kind, set(route.selection.values)
+        if kind is SelectionKind.NAMES:
+            return [h for h in heads if h.name in values]
+        if kind is SelectionKind.ALL:
+            return heads
+        listing = folder_repo.Listing(
+            ObjectKind.JOB,
+            source.workspace.id,
+            tags=tuple(sorted(values)) if kind is SelectionKind.TAGS else (),
+        )
+        chosen = {
+            job
+            for job, directory in folder_repo.names_and_directories(tx, listing)
+            if kind is SelectionKind.TAGS or _in_folders(directory, values)
+        }
+        return [h for h in heads if h.name in chosen]
+
+
+def _in_folders(directory: str, folders: set[str]) -> bool:
+    folder = "/" + directory.strip("/")
+    return any(
+        folder == f or folder.startswith(f.rstrip("/") + "/")
+        for f in ("/" + v.strip("/") for v in folders)
+    )

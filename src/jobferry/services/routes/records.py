@@ -1,0 +1,91 @@
+"""What promotions along a route answer: a promotion with where its import stands, and a
+route's package of changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jobferry.domain.enums import TaskStatus
+from jobferry.domain.routes import Carried, Route
+from jobferry.package.routeblock import RouteBlock
+from jobferry.services.context import Scope
+from jobferry.services.downloads import Download
+from jobferry.storage.routes import PromotionRecord
+
+DONE = (TaskStatus.SUCCESSFUL, TaskStatus.WARNING)
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """One promotion along a route, with where its import stands."""
+
+    id: str
+    route: str
+    route_version: int
+    snapshot_at: int
+    since: int | None
+    package_path: str
+    """The upload the target imports; for a package carried out, its download id."""
+    package_sha256: str
+    jobs: int
+    deletions: int
+    plan_id: str | None
+    task_id: str | None
+    task_status: str | None
+    rolled_back_at: int | None
+    rolled_back_by: str | None
+    created_at: int
+    created_by: str
+    carried: Carried | None = None
+    """``None``: between two workspaces of this server."""
+
+    @property
+    def applied(self) -> bool:
+        """Whether its import succeeded and was not rolled back."""
+        return self.task_status in DONE and self.rolled_back_at is None
+
+
+@dataclass(frozen=True)
+class RoutePackage:
+    """What ``package`` (and ``carry_in``) answers: the promotion (``None`` when nothing
+    changed), where its package is, and the import settings the route gives the target's plan.
+
+    ``source`` is ``None`` for a package taken in from another server (``carried_from`` says
+    where it was cut); ``target`` is ``None`` for a package cut for another server
+    (``download`` is where to fetch it)."""
+
+    route: Route
+    route_version: int
+    source: Scope | None
+    target: Scope | None
+    since: int | None
+    promotion: Promotion | None
+    import_options: dict[str, Any]
+    download: Download | None = None
+    carried_from: RouteBlock | None = None
+
+
+def promotion_of(
+    item: PromotionRecord, status: str | None, undone: tuple[int, str] | None
+) -> Promotion:
+    """A stored promotion, with its import's status and rollback."""
+    return Promotion(
+        id=item.id,
+        route=item.route,
+        route_version=item.route_version,
+        snapshot_at=item.snapshot_at,
+        since=item.since,
+        package_path=item.package_path,
+        package_sha256=item.package_sha256,
+        jobs=item.jobs,
+        deletions=item.deletions,
+        plan_id=item.plan_id,
+        task_id=item.task_id,
+        task_status=status,
+        rolled_back_at=undone[0] if undone else None,
+        rolled_back_by=undone[1] if undone else None,
+        created_at=item.created_at,
+        created_by=item.created_by,
+        carried=Carried(item.carried) if item.carried else None,
+    )

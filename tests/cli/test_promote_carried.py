@@ -1,0 +1,204 @@
+"""``jobferry promote ROUTE --out FILE`` / ``--in FILE``: one route across two servers that
+share nothing but the packages carried between them; exit 0 nothing to do, 4 changes pending,
+3 a refused package (wrong route or source, a package missing in the chain) or problems."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support.builders import make_job
+from support.cli import Cli, Remote, write_config
+from support.exporting import seed
+from support.server import ServerProcess, serving
+
+JOBS = ("daily_sales", "weekly_sales", "monthly_sales")
+
+
+@pytest.fixture
+def target_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerProcess]:
+    """A second server of the same backend as the source's, with a database of its own."""
+    backend = request.node.callspec.params["server"]
+    with serving(backend, tmp_path / "target-server") as server:
+        yield server
+
+
+@pytest.fixture
+def prod(target_server: ServerProcess, tmp_path: Path) -> Cli:
+    """The CLI pointed at the target server and its prod workspace."""
+    remote = Remote(target_server)
+    workspace = remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    config = write_config(tmp_path / "target.toml", target_server, workspace)
+    return Cli(target_server, remote, workspace, config, tmp_path / "work")
+
+
+def _actions(result: dict[str, Any]) -> dict[tuple[str, str], str]:
+    return {(o["kind"], o["name"]): o["action"] for o in result["plan"]["objects"]}
+
+
+def _unchanged(*jobs: str) -> dict[tuple[str, str], str]:
+    """The scripts of ``jobs`` and the resource they use, unchanged."""
+    scripts = {("script", f"{n}_{t}"): "UNCHANGED" for n in jobs for t in ("sql", "sh")}
+    return {**scripts, ("resource", "udf_jar"): "UNCHANGED"}
+
+
+def _routes(test: Cli, prod: Cli) -> str:
+    """The route on both servers: carried out of the test workspace, carried into prod."""
+    name = f"carried-{uuid.uuid4().hex[:8]}"
+    made = test("routes", "create", name, "--from", test.workspace, "--to-carried")
+    assert made.exit_code == 0, made.output
+    made = prod(
+        "routes",
+        "create",
+        name,
+        "--from-carried",
+        "--from-id",
+        test.workspace,
+        "--to",
+        prod.workspace,
+        "--propagate-deletes",
+    )
+    assert made.exit_code == 0, made.output
+    return name
+
+
+def _edit(cli: Cli, name: str, value: str) -> None:
+    job = make_job(name)
+    job["params"] = [{"name": "bizdate", "value": value}]
+    changed = cli.remote.call("PUT", f"/jobs/{name}", job, workspace=cli.workspace)
+    assert changed.status_code == 204, changed.text
+
+
+def _out(test: Cli, route: str, file: str, *options: str, code: int = 0) -> dict[str, Any]:
+    result: dict[str, Any] = test.json("promote", route, "--out", file, *options, code=code)
+    return result
+
+
+def _refused(prod: Cli, route: str, file: str, *words: str) -> None:
+    result = prod("promote", route, "--in", file, "--apply", "--yes")
+    assert result.exit_code == 3, result.output
+    assert "DLF.9041" in result.output or "refuses the package" in result.output, result.output
+    for word in words:
+        assert word in result.output, result.output
+
+
+@pytest.mark.slow  # a server of its own for the target side, a dozen promote runs: ~10 s
+def test_a_route_across_two_servers_through_carried_packages(cli: Cli, prod: Cli) -> None:
+    test = cli
+    seed(test.remote, JOBS, workspace=test.workspace)
+    route = _routes(test, prod)
+
+    first = _out(test, route, "p1.zip")
+    assert Path("p1.zip").is_file()
+    assert (first["promotion"]["jobs"], first["promotion"]["since"]) == (3, None)
+    assert first["sha256"] == first["download"]["sha256"]
+    planned = prod.json("promote", route, "--in", "p1.zip", code=4)
+    assert _actions(planned) == {
+        **{("job", n): "CREATE" for n in JOBS},
+        **{("script", f"{n}_{t}"): "CREATE" for n in JOBS for t in ("sql", "sh")},
+        ("resource", "udf_jar"): "CREATE",
+    }
+    done = prod.json("promote", route, "--in", "p1.zip", "--apply", "--yes")
+    assert done["task"]["status"] == "SUCCESSFUL"
+
+    # An edit, a rename and a delete in the source travel in the second package.
+    _edit(test, "daily_sales", "yesterday")
+    assert test("jobs", "rename", "weekly_sales", "weekly_sales_v2").exit_code == 0
+    gone = test.remote.call("DELETE", "/jobs/monthly_sales", workspace=test.workspace)
+    assert gone.status_code == 204, gone.text
+    second = _out(test, route, "p2.zip")
+    assert second["promotion"]["since"] == first["promotion"]["snapshotTime"]
+    assert second["promotion"]["deletions"] == 1
+    said = prod("promote", route, "--in", "p2.zip", "--on-drift", "keep-target")
+    assert said.exit_code == 4, said.output
+    assert "this run: onDrift keep-target (the route says fail)" in said.output
+    planned = prod.json("promote", route, "--in", "p2.zip", code=4)
+    assert _actions(planned) == {
+        ("job", "daily_sales"): "OVERWRITE",
+        ("job", "weekly_sales_v2"): "RENAME",
+        ("job", "monthly_sales"): "DELETE",
+        **_unchanged("daily_sales", "weekly_sales"),
+    }
+    human = prod("promote", route, "--in", "p2.zip", "--apply", "--yes")
+    assert human.exit_code == 0, human.output
+    assert "Roll it back with: jobferry" in human.stdout
+    listed = {
+        j["name"] for j in prod.remote.call("GET", "/jobs", workspace=prod.workspace).json()["jobs"]
+    }
+    assert listed == {"daily_sales", "weekly_sales_v2"}
+
+    # Nothing changed since: no package, exit 0.
+    unchanged = test("promote", route, "--out", "p3.zip")
+    assert unchanged.exit_code == 0, unchanged.output
+    assert "Nothing changed" in unchanged.output
+    assert not Path("p3.zip").exists()
+
+    # A package skipped in the chain: the next one is refused, naming the fix.
+    _edit(test, "daily_sales", "today")
+    skipped = _out(test, route, "p4.zip")
+    _edit(test, "daily_sales", "tomorrow")
+    _out(test, route, "p5.zip")
+    _refused(prod, route, "p5.zip", "route.chain", f"promote {route} --out FILE --full")
+    assert skipped["promotion"]["snapshotTime"]
+
+    # A package of another route, and one of another source, are refused too.
+    other = f"other-{uuid.uuid4().hex[:8]}"
+    assert test("routes", "create", other, "--from", test.workspace, "--to-carried").exit_code == 0
+    _out(test, other, "other.zip")
+    _refused(prod, route, "other.zip", "route.name", other)
+    elsewhere = test.remote.new_workspace("elsewhere")
+    seed(test.remote, ("daily_sales",), workspace=elsewhere)
+    assert test("routes", "edit", route, "--from", elsewhere).exit_code == 0
+    _out(test, route, "elsewhere.zip")
+    _refused(prod, route, "elsewhere.zip", "route.source")
+    assert test("routes", "edit", route, "--from", test.workspace).exit_code == 0
+
+    # A full package recovers: the target's ledger decides what it changes.
+    full = _out(test, route, "full.zip", "--full")
+    assert full["promotion"]["since"] is None
+    planned = prod.json("promote", route, "--in", "full.zip", code=4)
+    assert _actions(planned) == {
+        ("job", "daily_sales"): "OVERWRITE",
+        ("job", "weekly_sales_v2"): "UNCHANGED",
+        **_unchanged(*JOBS),  # the scripts of the deleted job stay in the source
+    }
+    done = prod.json("promote", route, "--in", "full.zip", "--apply", "--yes")
+    assert done["task"]["status"] == "SUCCESSFUL"
+    again = prod("promote", route, "--in", "full.zip")  # imported: nothing would change
+    assert again.exit_code == 0, again.output
+    assert "Nothing would change" in again.output
+
+    carried_out = test.json("routes", "history", route)["promotions"]
+    assert {p["carried"] for p in carried_out} == {"out"}
+    assert all(p["taskId"] is None for p in carried_out)
+    taken_in = prod.json("routes", "history", route)["promotions"]
+    assert {p["carried"] for p in taken_in} == {"in"}
+    assert [p["applied"] for p in taken_in][:2] == [False, True]
+
+
+def test_out_and_in_say_which_options_fit_and_which_side_to_run_on(cli: Cli) -> None:
+    name = f"carried-{uuid.uuid4().hex[:8]}"
+    made = cli("routes", "create", name, "--from-carried", "--to", cli.workspace)
+    assert made.exit_code == 0, made.output
+    for options, words in (
+        (("--out", "a.zip", "--in", "b.zip"), "not both"),
+        (("--full",), "--full is for --out FILE"),
+        (("--out", "a.zip", "--apply", "--yes"), "--out only writes the package"),
+        (("--out", "a.zip", "--on-drift", "keep-target"), "--out only writes the package"),
+    ):
+        refused = cli("promote", name, *options)
+        assert refused.exit_code == 2, refused.output
+        assert words in refused.output, refused.output
+    local = cli("promote", name)
+    assert local.exit_code == 1, local.output
+    assert f"jobferry promote {name} --in FILE" in local.output
+    out = cli("promote", name, "--out", "a.zip")  # this server holds the target end
+    assert out.exit_code == 1, out.output
+    assert "--in FILE" in out.output
+    assert not Path("a.zip").exists()
+    missing = cli("promote", name, "--in", "nowhere.zip")
+    assert missing.exit_code == 2, missing.output
