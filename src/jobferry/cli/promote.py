@@ -42,7 +42,7 @@ from jobferry.cli.routes import (
 from jobferry.cli.routes import (
     app as routes_app,
 )
-from jobferry.cli.session import Column, JsonOption, Session, list_answer, session
+from jobferry.cli.session import JsonOption, Session, session
 from jobferry.cli.tasks import task_exit, wait_for
 from jobferry.cli.transfer import make_plan, package_path, stdin_is_terminal
 from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
@@ -314,21 +314,42 @@ def _import(
 def route_history(ctx: typer.Context, name: RouteName, json_mode: JsonOption = False) -> None:
     """A route's promotions, newest first: what each carried, its import, whether it was
     rolled back."""
-    columns: list[Column] = [
-        ("when (UTC)", "createTime", epoch_ms),
-        ("by", "createUser", None),
-        ("jobs", "jobs", None),
-        ("deletions", "deletions", None),
-        ("package", "packageSha256", lambda sha: str(sha)[:12]),
-        ("import task", "taskId", lambda task: task or "not imported"),
-        ("carried", "carried", lambda way: f"carried {way}" if way else ""),
-        ("state", "taskStatus", lambda status: status or ""),
-        ("rolled back", "rolledBack", _rolled_back),
-    ]
     s = session(ctx, json_mode)
-    list_answer(s, f"/routes/{segment(name)}/promotions", "promotions", columns, "No promotions.")
+    answer = mapping(s.client().get(f"/routes/{segment(name)}/promotions"))
+    out = s.output
+    if out.json_mode:
+        out.emit(answer)
+        return
+    items = [item for item in answer.get("promotions") or [] if isinstance(item, dict)]
+    out.table(
+        ("when (UTC)", "by", "jobs", "deletions", "package", "import", "state"),
+        [
+            (
+                epoch_ms(item.get("createTime")),
+                item.get("createUser"),
+                item.get("jobs"),
+                item.get("deletions"),
+                str(item.get("packageSha256"))[:12],
+                _import_of(item),
+                _state_of(item),
+            )
+            for item in items
+        ],
+        empty="No promotions.",
+    )
 
 
-def _rolled_back(value: Any) -> str:
-    undone = mapping(value)
-    return f"{epoch_ms(undone.get('at'))} by {undone.get('by')}" if undone else ""
+def _import_of(item: dict[str, Any]) -> str:
+    """The import task of a promotion, or why it has none."""
+    if item.get("taskId"):
+        return str(item["taskId"])
+    return "carried out" if item.get("carried") == "out" else "not imported"
+
+
+def _state_of(item: dict[str, Any]) -> str:
+    """Where its import stands: the task's status, or when and by whom it was rolled back."""
+    undone = mapping(item.get("rolledBack"))
+    if undone:
+        return f"rolled back {epoch_ms(undone.get('at'))} by {undone.get('by')}"
+    status = str(item.get("taskStatus") or "")
+    return f"{status} (carried in)" if status and item.get("carried") == "in" else status
