@@ -29,6 +29,7 @@ from jobferry.console import (
     jobs,
     library,
     listing,
+    routes,
     tasks,
 )
 from jobferry.console.fixes import said
@@ -125,6 +126,7 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
         )
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, jobs, editor, library, listing, exports, downloads, tasks, imports, admin):
+    pages = (auth, jobs, editor, library, listing, exports, downloads, tasks, imports, routes)
+    for module in (*pages, admin):
         app.include_router(module.router)
     return app

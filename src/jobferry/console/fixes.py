@@ -21,9 +21,12 @@ from jobferry.errors import (
     JobExistsError,
     JobferryError,
     KeyNotFoundError,
+    NotSupportedError,
     PlanStaleError,
     ProfileNotFoundError,
+    RouteNotFoundError,
     ScriptExistsError,
+    WorkspaceNotFoundError,
 )
 
 ENVIRONMENT_PAGE = "Admin → Environment objects"
@@ -178,6 +181,9 @@ def said(exc: JobferryError) -> str:
             "workspace; save it under Admin → Environment profiles (jobferry profiles put "
             "NAME -f FILE), or choose another."
         )
+    route = _route(exc)
+    if route is not None:
+        return route
     if isinstance(exc, KeyNotFoundError):
         if context.get("key_id"):
             return (
@@ -189,3 +195,27 @@ def said(exc: JobferryError) -> str:
             "create)."
         )
     return exc.message
+
+
+def _route(exc: JobferryError) -> str | None:
+    """A refusal about a route, said with the Routes page (``None``: not about a route)."""
+    context = exc.context
+    name = context.get("route")
+    if isinstance(exc, RouteNotFoundError):
+        return (
+            f"There is no route '{name}' (or not that version of it) in this project; the "
+            "Routes page lists them."
+        )
+    if isinstance(exc, WorkspaceNotFoundError) and name:
+        return (
+            f"Route '{name}' names workspace '{context.get('workspace')}', which does not "
+            "exist in this project; choose another on the route's page (Routes), or create "
+            "that workspace first."
+        )
+    if isinstance(exc, NotSupportedError) and name:
+        return (
+            f"Route '{name}' has an end on another server; the console promotes only between "
+            "workspaces of this server: export the jobs on the source side and import the "
+            "package on the target side."
+        )
+    return None

@@ -292,11 +292,12 @@ def _check_page(
     state: dict[str, Any],
     *,
     form: FormData | None = None,
+    planned: tuple[dict[str, Any], str] | None = None,
     status_code: int = 200,
     error: str = "",
     typed: dict[str, str] | None = None,
 ) -> Response:
-    outcome = _planned(page, state, form, "/import/check", 2)
+    outcome = planned or _planned(page, state, form, "/import/check", 2)
     if isinstance(outcome, Response):
         return outcome
     plan, plan_task = outcome
@@ -351,7 +352,11 @@ def plan(page: PageDep, form: FormDep) -> Response:
     outcome = _planned(page, state, form, "/import/plan", 3)
     if isinstance(outcome, Response):
         return outcome
-    plan = with_spoken_signature(outcome[0])
+    return _plan_page(page, state, outcome[0])
+
+
+def _plan_page(page: Page, state: dict[str, Any], plan: dict[str, Any]) -> Response:
+    plan = with_spoken_signature(plan)
     context = PlanContext(
         page=page,
         hidden=hidden_fields(state),
@@ -363,9 +368,23 @@ def plan(page: PageDep, form: FormDep) -> Response:
     return render(page.request, context)
 
 
+def promotion_plan(page: Page, state: dict[str, Any]) -> Response:
+    """A route's promotion in the wizard (the Routes page's "Promote now"), ``state`` holding
+    its package and the route's settings: the check step when the plan has problems to fix
+    or map, else the plan step, whose Import imports exactly that plan."""
+    page.scope.require(WRITERS, "import packages")
+    outcome = _planned(page, state, None, "/import/plan", 3)
+    if isinstance(outcome, Response):
+        return outcome
+    if outcome[0].get("problems"):
+        return _check_page(page, state, planned=outcome)
+    return _plan_page(page, state, outcome[0])
+
+
 @router.post("/w/{workspace_id}/import/run")
 def run(page: PageDep, form: FormDep) -> Response:
-    """Step 5: start the import (tied to the reviewed plan) and follow its task."""
+    """Step 5: start the import (tied to the reviewed plan) and follow its task; a route's
+    promotion records the import on the route, so its history shows it."""
     page.scope.require(WRITERS, "import packages")
     state = wizard_state(form)
     plan_id = text(form, "planId")
@@ -373,4 +392,7 @@ def run(page: PageDep, form: FormDep) -> Response:
         task_id = page.runner.start_import(page.scope, _request(page, state, plan_id))
     except JobferryError as exc:
         return _options_page(page, state, error=said(exc), status_code=exc.status)
+    if state["route"]:
+        promotions = page.services.promotions
+        promotions.record(page.scope, state["route"], state["promotion"], task_id)
     return redirect(page.url(f"/tasks/{task_id}"))

@@ -93,7 +93,8 @@ def _local(end: RouteEnd, route: Route, what: str) -> str:
         raise NotSupportedError(
             f"Route '{route.name}': its {what} is carried (on another server); promoting "
             "through carried packages (promote --out / --in) is not served yet: export on the "
-            "source side and import the package on the target side."
+            "source side and import the package on the target side.",
+            route=route.name,
         )
     return end.workspace
 
@@ -187,6 +188,7 @@ class RoutePromotions:
                 f"Route '{route.name}' names workspace '{workspace}', which no longer exists; "
                 f"edit the route (jobferry routes edit {route.name}).",
                 workspace=workspace,
+                route=route.name,
             )
         return self.accounts.scope(scope.actor, scope.actor.project_id, found.id)
 
