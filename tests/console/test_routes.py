@@ -279,7 +279,7 @@ def test_promote_now_shows_the_check_step_when_the_plan_has_problems(
 ) -> None:
     ws, source = seeded.workspace.id, seeded.workspace.name
     admin = admin_scope(services)
-    services.accounts.create_workspace(admin.actor, admin.actor.project_id, "bare")
+    target = services.accounts.create_workspace(admin.actor, admin.actor.project_id, "bare")
     create(browser, ws, "to-bare", source, "bare")
 
     started = promote(browser, ws, "to-bare")
@@ -289,6 +289,11 @@ def test_promote_now_shows_the_check_step_when_the_plan_has_problems(
         check, 200, "Import · check", "Promotion along route", "dws_conn", "Fix the problems first"
     )
     assert services.promotions.history(seeded, "to-bare")[0].task_id is None
+    state = wizard.fields(check.text, target)
+    assert ("route", "to-bare") in state
+    back = wizard.step(browser, target, "options", state)  # "Back to options" keeps the route
+    assert_page(back, 200, "Promotion along route", 'name="route" value="to-bare"')
+    assert 'name="promotion" value="' in back.text
 
 
 def test_a_route_writing_its_profile_inline_promotes_with_it(
@@ -334,3 +339,21 @@ def test_a_change_in_the_source_is_promoted_as_an_overwrite(
     rows = history_rows(browser.get(f"/console/w/{ws}/routes/to-prod").text)
     assert [task_id in row for row in rows] == [True, False]
     assert all("SUCCESSFUL" in row for row in rows)
+
+
+def test_a_route_with_an_end_on_another_server_is_not_promoted_here(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    carried = {"source": {"workspace": source}, "target": {"carried": True}}
+    services.routes.put(seeded, "offline", carried)
+    page = browser.get(f"/console/w/{ws}/routes/offline")
+    assert_page(page, 200, "the console promotes only between workspaces of this server")
+    assert "Promote now" not in page.text
+    assert '<option value=":carried" selected>On another server' in page.text
+
+    refused = browser.post(f"/console/w/{ws}/routes/offline/promote", [])
+
+    assert_page(refused, 501, "Route &#39;offline&#39; has an end on another server")
+    assert "--out" not in refused.text
+    assert services.promotions.history(seeded, "offline") == []
