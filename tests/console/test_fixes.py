@@ -28,7 +28,7 @@ from support.console import Browser, finish_task, seed
 
 API_SPEAK = re.compile(
     r"\b(?:GET|PUT|POST|DELETE) (?:/|\.\.\.)|sameNamePolicy|exportDepend|targetStatus|"
-    r"planId|resources \[|/v1/"
+    r"planId|resources \[|/v1/|\bAUTO\b"
 )
 
 

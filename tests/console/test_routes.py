@@ -26,6 +26,7 @@ API_WORDS = (
     "selection.values",
     "PAUSE_AND_RESTORE",
     "KEEP_TARGET",
+    "AUTO",
 )
 """The route document's keys and values, which no page text may show."""
 
@@ -232,6 +233,12 @@ def test_promote_now_plans_imports_and_records_then_history_shows_it_rolled_back
     assert_page(
         plan, 200, "Import · plan", "Promotion along route", 'class="badge action-create">CREATE'
     )
+    assert (
+        "Objects of the same name: skipped (first import from the package's source "
+        "workspace: this workspace's objects are kept" in visible(plan.text)
+    )
+    for word in API_WORDS:
+        assert word not in visible(plan.text), word
     state = dict(wizard.fields(plan.text, target, "run"))
     assert (state["route"], state["promotion"], state["path"]) == (
         "to-prod",

@@ -38,6 +38,8 @@ SKIP_OPTION = (
 
 API_WORDS = {
     "(withManifest)": "(jobferry's exports carry one unless made with --no-manifest)",
+    "AUTO keeps the target's objects": "this workspace's objects are kept",
+    "AUTO overwrites the objects that changed": "the objects that changed are overwritten",
 }
 """The API's field names the services' texts use, as the console says them."""
 
@@ -56,6 +58,14 @@ def with_spoken_signature(found: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(signature, dict) or not signature.get("detail"):
         return found
     return {**found, "signature": {**signature, "detail": spoken(str(signature["detail"]))}}
+
+
+def spoken_plan(plan: dict[str, Any]) -> dict[str, Any]:
+    """A plan whose signature detail and same-name decision are said in the console's terms."""
+    policy = plan.get("sameNamePolicy")
+    if isinstance(policy, dict) and policy.get("reason"):
+        plan = {**plan, "sameNamePolicy": {**policy, "reason": spoken(str(policy["reason"]))}}
+    return with_spoken_signature(plan)
 
 
 def _named(kind: str) -> str:

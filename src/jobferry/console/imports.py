@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Response
 from starlette.datastructures import FormData, UploadFile
 
-from jobferry.console.fixes import console_problems, said, spoken, with_spoken_signature
+from jobferry.console.fixes import console_problems, said, spoken, spoken_plan
 from jobferry.console.plans import PlanObjects, pending, plan_objects, task_plan
 from jobferry.console.tasks import TaskSummary, task_summary
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
@@ -301,7 +301,7 @@ def _check_page(
     if isinstance(outcome, Response):
         return outcome
     plan, plan_task = outcome
-    plan = with_spoken_signature(plan)
+    plan = spoken_plan(plan)
     candidates = {
         kind: [o.name for o in page.services.environment.list_objects(page.scope, kind)]
         for kind in MAPPING_TYPES
@@ -356,7 +356,7 @@ def plan(page: PageDep, form: FormDep) -> Response:
 
 
 def _plan_page(page: Page, state: dict[str, Any], plan: dict[str, Any]) -> Response:
-    plan = with_spoken_signature(plan)
+    plan = spoken_plan(plan)
     context = PlanContext(
         page=page,
         hidden=hidden_fields(state),
