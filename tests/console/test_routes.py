@@ -152,6 +152,25 @@ def test_a_refused_route_keeps_what_was_typed_and_says_why_in_the_forms_words(
     assert services.routes.list_all(seeded) == []
 
 
+def test_a_profile_of_another_workspace_than_the_target_is_refused_with_the_other_problems(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    wizard.prod_workspace(services, "dws_conn")
+    services.profiles.put(seeded, "of_test", b'{"params": {"env": "test"}}')
+    browser.get(f"/console/w/{ws}/new-route")
+    typed = form("to-prod", source, "prod", profile="of_test", selection="TAGS")
+
+    refused = browser.post(f"/console/w/{ws}/routes", typed)
+
+    assert refused.status_code == 400
+    problems = visible(re.search(r"data-route-problems>(.*?)</div>", refused.text, re.S)[1])
+    assert "Which jobs travel: name at least one tag (one a line)" in problems
+    assert "Environment profile: workspace 'prod' has no profile 'of_test'; pick one" in problems
+    assert '<option value="of_test" selected>' in refused.text
+    assert services.routes.list_all(seeded) == []
+
+
 def test_a_route_is_edited_as_a_new_version_and_a_new_one_may_not_replace_it(
     browser: Browser, services: Services, seeded: Scope
 ) -> None:

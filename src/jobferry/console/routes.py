@@ -39,7 +39,7 @@ from jobferry.console.web import (
     text,
     when,
 )
-from jobferry.domain.routes import Route
+from jobferry.domain.routes import Route, RouteError, parse_route
 from jobferry.errors import InvalidRequestError, JobferryError, RouteNotFoundError
 from jobferry.services.routes.promote import Promotion
 from jobferry.services.routes.service import RouteVersion
@@ -231,7 +231,37 @@ def _document(page: Page, draft: RouteDraft, creating: bool) -> dict[str, Any]:
             f"Route '{draft.name}' has no profile written in it to keep; pick a profile of "
             "the target workspace, or none."
         )
-    return draft.document(inline if isinstance(inline, dict) else None)
+    document = draft.document(inline if isinstance(inline, dict) else None)
+    foreign = _foreign_profile(page, draft)
+    if foreign is not None:
+        try:
+            parse_route(draft.name, document)
+            problems = []
+        except RouteError as exc:  # said together with the server's own problems
+            problems = exc.problems
+        raise InvalidRequestError(
+            f"Route '{draft.name}' is invalid.", route=draft.name, problems=[*problems, foreign]
+        )
+    return document
+
+
+def _foreign_profile(page: Page, draft: RouteDraft) -> str | None:
+    """Why the profile picked is not one of the target workspace's (``None`` when it is, or
+    when the form names no profile or no workspace of this server here as the target)."""
+    if draft.profile in ("", INLINE) or draft.target == CARRIED:
+        return None
+    target = next((w for w in page.workspaces if draft.target in (w.id, w.name)), None)
+    if target is None:
+        return None  # the service says what is wrong with the target
+    services, actor = page.services, page.session.actor
+    scope = services.accounts.scope(actor, actor.project_id, target.id)
+    if draft.profile in {p.name for p in services.profiles.list_all(scope)}:
+        return None
+    return (
+        f"Environment profile: workspace '{target.name}' has no profile '{draft.profile}'; pick "
+        f"one of its profiles, or none (its profiles are saved under Admin → Environment "
+        f"profiles in '{target.name}')"
+    )
 
 
 @router.post("/w/{workspace_id}/routes")
