@@ -1,12 +1,17 @@
-"""Pure parts of the console: node graph layout, node panels, wizard state."""
+"""Pure parts of the console: node graph layout, node panels, wizard state, the route form."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 from starlette.datastructures import FormData
 
 from jobferry.console.dag import NODE_H, NODE_W, layout
 from jobferry.console.plans import pending, plan_objects
+from jobferry.console.route_form import CARRIED, RouteDraft, said_problem
 from jobferry.console.wizard import hidden_fields, import_body, wizard_state
+from jobferry.domain.routes import RouteError, parse_route
 from support.builders import make_job
 
 
@@ -113,3 +118,58 @@ def test_pending_lists_skipped_changes_by_reason_and_deletions_not_applied() -> 
     assert lines[3].startswith("1 deletion(s) not applied: job old")
     assert "tick “Delete what the source deleted”" in lines[3]
     assert pending({"summary": {"SKIP": 0}, "objects": [], "deletionsNotApplied": []}) == []
+
+
+def test_every_problem_the_route_form_can_cause_is_said_in_the_forms_words() -> None:
+    drafts = (
+        RouteDraft(name="r", source="", target=CARRIED, selection="TAGS", source_id="ws1"),
+        RouteDraft(name="r", source="test", target="test", source_id="x", selection="NAMES"),
+        RouteDraft(name="r", source="test", target="", selection="FOLDERS"),
+    )
+    said: list[str] = []
+    for draft in drafts:
+        with pytest.raises(RouteError) as refused:
+            parse_route("r", draft.document(None))
+        said += [said_problem(p) for p in refused.value.problems]
+
+    assert said == [
+        "Source: choose a workspace of this server, or “On another server”",
+        "At least one end must be a workspace of this server",
+        "Which jobs travel: name at least one tag (one a line)",
+        "“Its workspace id there” is only for a source on another server: leave it empty",
+        "Source and target must be different workspaces",
+        "Which jobs travel: name at least one job (one a line)",
+        "Target: choose a workspace of this server, or “On another server”",
+        "Which jobs travel: name at least one folder (one a line)",
+    ]
+    assert said_problem("route name is missing") == "route name is missing"
+
+
+def test_a_route_draft_round_trips_through_its_document() -> None:
+    draft = RouteDraft(
+        name="r",
+        description="d",
+        source="test",
+        target="prod",
+        selection="FOLDERS",
+        values="/a\n\n /b \n",
+        upstream=False,
+        profile="to_prod",
+        policy="SKIP",
+        deletes=True,
+        drift="KEEP_TARGET",
+        scheduling="PAUSE_AND_RESTORE",
+        mode="PER_OBJECT",
+        signed=True,
+    )
+    route = parse_route("r", draft.document(None))
+    assert route.selection.values == ("/a", "/b")
+    assert RouteDraft.of_route(route, {}) == replace(draft, values="/a\n/b")
+    by_id = parse_route("r", {"source": {"workspace": "ws-1"}, "target": {"carried": True}})
+    shown = RouteDraft.of_route(by_id, {"ws-1": "test"})
+    assert (shown.source, shown.target, shown.selection, shown.values) == (
+        "test",
+        CARRIED,
+        "ALL",
+        "",
+    )

@@ -14,7 +14,10 @@ from jobferry.errors import (
     EnvironmentObjectNotFoundError,
     ImportRunningError,
     KeyNotFoundError,
+    NotSupportedError,
     PlanStaleError,
+    RouteNotFoundError,
+    WorkspaceNotFoundError,
 )
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -25,7 +28,7 @@ from support.console import Browser, finish_task, seed
 
 API_SPEAK = re.compile(
     r"\b(?:GET|PUT|POST|DELETE) (?:/|\.\.\.)|sameNamePolicy|exportDepend|targetStatus|"
-    r"planId|resources \[|/v1/"
+    r"planId|resources \[|/v1/|\bAUTO\b"
 )
 
 
@@ -94,6 +97,15 @@ def test_refusals_that_name_api_calls_are_said_with_console_pages() -> None:
         ),
         (KeyNotFoundError("… POST /v1/{project_id}/signing-key."), "jobferry keys create"),
         (KeyNotFoundError("… GET /v1/…", key_id="k1"), "'k1'"),
+        (RouteNotFoundError("… GET /v1/{project_id}/routes.", route="r"), "the Routes page"),
+        (
+            WorkspaceNotFoundError("… (jobferry routes edit r).", workspace="w", route="r"),
+            "Route 'r' names workspace 'w', which does not exist in this project; choose another",
+        ),
+        (
+            NotSupportedError("… (promote --out / --in) …", route="r"),
+            "the console promotes only between workspaces of this server",
+        ),
     ]
     for exc, words in cases:
         assert words in said(exc)
@@ -146,6 +158,10 @@ def test_no_console_page_speaks_api(browser: Browser, services: Services, scope:
         scope.workspace.id,
         parse_workspace_settings({"requireSigned": True}),
     )
+    wizard.prod_workspace(services)
+    source = {"workspace": scope.workspace.name}
+    route = {"source": source, "target": {"workspace": "prod"}, "profile": {"params": {}}}
+    services.routes.put(scope, "to-prod", route)
     base = f"/console/w/{scope.workspace.id}"
     pages = [
         "/jobs",
@@ -165,6 +181,9 @@ def test_no_console_page_speaks_api(browser: Browser, services: Services, scope:
         "/admin/keys",
         "/admin/users",
         "/admin/settings",
+        "/routes",
+        "/new-route",
+        "/routes/to-prod",
     ]
     for path in pages:
         response = browser.get(base + path)

@@ -14,7 +14,6 @@ through the UI or the API, so the walk stays short."""
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import zipfile
 from collections.abc import Callable, Iterator
@@ -25,25 +24,23 @@ import orjson
 import pytest
 
 from jobferry.services.container import Services
-from jobferry.settings import load_settings
-from jobferry.storage import Database
+from support.browser import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    VIEWPORT,
+    call,
+    require_chromium,
+    set_admin_password,
+    with_services,
+)
 from support.builders import make_job, make_resource, make_script
 from support.seeding import bulk_jobs
 from support.server import ServerProcess, start_server
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
 PASSWORD = "browser test password"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 LONG_NAME = "quarterly_revenue_reconciliation_of_the_general_ledger_and_the_sales_mart_" + (
     "for_every_region_and_currency_v2"
 )
@@ -59,10 +56,7 @@ Shot = Callable[..., None]
 @pytest.fixture(scope="module")
 def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A real server on SQLite whose admin has a console password."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; .ci/ensure-chromium installs it")
-        pytest.skip(f"{CHROMIUM} is missing; run .ci/ensure-chromium (make test does)")
+    require_chromium()
     data_dir = tmp_path_factory.mktemp("console-server")
     url = f"sqlite:///{data_dir / 'jobferry.db'}"
     server = start_server(data_dir, url)
@@ -72,65 +66,45 @@ def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
 
 
 def _prepare(server: ServerProcess, data_dir: Path, url: str) -> None:
-    """Written into the server's database directly (its own secret key is in the same data
-    folder): the admin's console password, as ``jobferry admin set-password`` sets it (that
-    command's own test is in tests/console/test_signin.py), and 4,000 jobs in /bulk/a and
-    /bulk/b of the default workspace."""
-    settings = load_settings(
-        data_dir=data_dir,
-        database_url=url,
-        project_id=server.project_id,
-        admin_ak=server.ak,
-        admin_sk=server.sk,
-    )
-    db = Database(url)
-    try:
-        services = Services.build(settings, db)
-        operator = services.accounts.local_operator(server.project_id)
-        services.signin.set_password(operator, "admin", PASSWORD)
+    """Written into the server's database directly: the admin's console password and 4,000
+    jobs in /bulk/a and /bulk/b of the default workspace."""
+
+    def prepare(services: Services) -> None:
+        set_admin_password(services, server, PASSWORD)
         actor = services.accounts.actor_for(server.ak)
         scope = services.accounts.scope(actor, actor.project_id, None)
         bulk_jobs(services, scope, 2 * BULK, folder=lambda i: "/bulk/a" if i < BULK else "/bulk/b")
-    finally:
-        db.dispose()
 
-
-def _call(
-    server: ServerProcess, method: str, path: str, body: object, ws: str | None = None
-) -> dict[str, Any]:
-    data = b"" if body is None else orjson.dumps(body)
-    response = server.call(method, path, data, workspace=ws)
-    assert response.status_code in (200, 204), response.text
-    return response.json() if response.content else {}
+    with_services(server, data_dir, url, prepare)
 
 
 def _seed(server: ServerProcess) -> tuple[str, str, str]:
     """Three jobs in /sales, /reports and / of the default workspace (beside the bulk ones);
     a 'prod' workspace that has ssh_conn and dws_prod but no dws_conn, and a 'stage' one that
     has dws_conn. Returns the ids of default, prod and stage."""
-    _call(server, "PUT", "/environment/connection/ssh_conn", {"type": "SSH", "config": {}})
-    _call(server, "POST", "/resources", make_resource("udf_jar"))
+    call(server, "PUT", "/environment/connection/ssh_conn", {"type": "SSH", "config": {}})
+    call(server, "POST", "/resources", make_resource("udf_jar"))
     for name, folder in (
         ("daily_sales", "/sales"),
         ("weekly_report", "/reports"),
         ("audit_log", "/"),
     ):
-        _call(server, "POST", "/scripts", make_script(f"{name}_sql"))
-        _call(server, "POST", "/scripts", make_script(f"{name}_sh", type="Shell", content="echo"))
+        call(server, "POST", "/scripts", make_script(f"{name}_sql"))
+        call(server, "POST", "/scripts", make_script(f"{name}_sh", type="Shell", content="echo"))
         job = make_job(name, directory=folder, description=f"The {name} job.")
         job["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
-        _call(server, "POST", "/jobs", job)
+        call(server, "POST", "/jobs", job)
     long = make_job(LONG_NAME, directory="/reports")
     long["nodes"][0]["properties"][0]["value"] = "weekly_report_sql"
     long["nodes"][1]["properties"][0]["value"] = "weekly_report_sh"
-    _call(server, "POST", "/jobs", long)
-    prod = _call(server, "POST", "/workspaces", {"name": "prod"})["id"]
-    stage = _call(server, "POST", "/workspaces", {"name": "stage"})["id"]
-    _call(server, "PUT", "/environment/connection/ssh_conn", {"type": "SSH", "config": {}}, prod)
+    call(server, "POST", "/jobs", long)
+    prod = call(server, "POST", "/workspaces", {"name": "prod"})["id"]
+    stage = call(server, "POST", "/workspaces", {"name": "stage"})["id"]
+    call(server, "PUT", "/environment/connection/ssh_conn", {"type": "SSH", "config": {}}, prod)
     secret = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
-    _call(server, "PUT", "/environment/connection/dws_prod", secret, prod)
-    _call(server, "PUT", "/environment/connection/dws_conn", secret, stage)
-    listed = _call(server, "GET", "/workspaces", None)["workspaces"]
+    call(server, "PUT", "/environment/connection/dws_prod", secret, prod)
+    call(server, "PUT", "/environment/connection/dws_conn", secret, stage)
+    listed = call(server, "GET", "/workspaces", None)["workspaces"]
     default = next(w["id"] for w in listed if w["name"] == "default")
     return default, prod, stage
 
@@ -148,9 +122,7 @@ def test_the_console_in_a_browser(console_server: ServerProcess) -> None:
 
     with playwright_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        context = browser.new_context(
-            accept_downloads=True, viewport={"width": 1280, "height": 900}
-        )
+        context = browser.new_context(accept_downloads=True, viewport=VIEWPORT)
         page = context.new_page()
         page.set_default_timeout(30_000)
         console_errors: list[str] = []

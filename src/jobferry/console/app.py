@@ -30,6 +30,7 @@ from jobferry.console import (
     jobs,
     library,
     listing,
+    routes,
     tasks,
 )
 from jobferry.console.fixes import said
@@ -126,18 +127,7 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
         )
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (
-        auth,
-        jobs,
-        editor,
-        library,
-        listing,
-        exports,
-        downloads,
-        tasks,
-        imports,
-        checking,
-        admin,
-    ):
+    pages = (auth, jobs, editor, library, listing, exports, downloads, tasks, imports, checking)
+    for module in (*pages, routes, admin):
         app.include_router(module.router)
     return app

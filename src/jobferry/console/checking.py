@@ -12,8 +12,8 @@ from typing import Any
 from fastapi import APIRouter, Response
 from starlette.datastructures import FormData
 
-from jobferry.console.fixes import console_problems, said, with_spoken_signature
-from jobferry.console.imports import CarriedStep, planned
+from jobferry.console.fixes import console_problems, said, spoken_plan
+from jobferry.console.imports import CarriedStep, plan_page, planned
 from jobferry.console.plans import pending
 from jobferry.console.web import FormDep, Page, PageDep, render, text
 from jobferry.console.wizard import (
@@ -119,18 +119,20 @@ def check_page(
     state: dict[str, Any],
     *,
     form: FormData | None = None,
+    made: tuple[dict[str, Any], str] | None = None,
     status_code: int = 200,
     error: str = "",
     message: str = "",
     typed: dict[str, str] | None = None,
     profile_name: str = "",
 ) -> Response:
-    """The check step of the wizard's ``state`` (or the page following its planning task)."""
-    outcome = planned(page, state, form, "/import/check", 2)
+    """The check step of the wizard's ``state`` (or the page following its planning task);
+    ``made``: the plan already made (and its task)."""
+    outcome = made or planned(page, state, form, "/import/check", 2)
     if isinstance(outcome, Response):
         return outcome
     plan, plan_task = outcome
-    plan = with_spoken_signature(plan)
+    plan = spoken_plan(plan)
     problems = console_problems(plan["problems"], page.scope.workspace.name)
     homes, profiles = _homes(page)
     context = CheckContext(
@@ -215,3 +217,16 @@ def _keep(page: Page, into: str, profile_name: str, state: dict[str, Any]) -> st
         f"Saved {saved.added} mapping(s) into {where} (version {saved.version}): "
         f"{then} maps these names without mapping them here."
     )
+
+
+def promotion_plan(page: Page, state: dict[str, Any]) -> Response:
+    """A route's promotion in the wizard (the Routes page's "Promote now"), ``state`` holding
+    its package and the route's settings: the check step when the plan has problems to fix
+    or map, else the plan step, whose Import imports exactly that plan."""
+    page.scope.require(WRITERS, "import packages")
+    outcome = planned(page, state, None, "/import/plan", 3)
+    if isinstance(outcome, Response):
+        return outcome
+    if outcome[0].get("problems"):
+        return check_page(page, state, made=outcome)
+    return plan_page(page, state, outcome[0])

@@ -21,9 +21,12 @@ from jobferry.errors import (
     JobExistsError,
     JobferryError,
     KeyNotFoundError,
+    NotSupportedError,
     PlanStaleError,
     ProfileNotFoundError,
+    RouteNotFoundError,
     ScriptExistsError,
+    WorkspaceNotFoundError,
 )
 
 ENVIRONMENT_PAGE = "Admin → Environment objects"
@@ -35,6 +38,8 @@ SKIP_OPTION = (
 
 API_WORDS = {
     "(withManifest)": "(jobferry's exports carry one unless made with --no-manifest)",
+    "AUTO keeps the target's objects": "this workspace's objects are kept",
+    "AUTO overwrites the objects that changed": "the objects that changed are overwritten",
 }
 """The API's field names the services' texts use, as the console says them."""
 
@@ -53,6 +58,14 @@ def with_spoken_signature(found: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(signature, dict) or not signature.get("detail"):
         return found
     return {**found, "signature": {**signature, "detail": spoken(str(signature["detail"]))}}
+
+
+def spoken_plan(plan: dict[str, Any]) -> dict[str, Any]:
+    """A plan whose signature detail and same-name decision are said in the console's terms."""
+    policy = plan.get("sameNamePolicy")
+    if isinstance(policy, dict) and policy.get("reason"):
+        plan = {**plan, "sameNamePolicy": {**policy, "reason": spoken(str(policy["reason"]))}}
+    return with_spoken_signature(plan)
 
 
 def _named(kind: str) -> str:
@@ -178,6 +191,9 @@ def said(exc: JobferryError) -> str:
             "workspace; save it under Admin → Environment profiles (jobferry profiles put "
             "NAME -f FILE), or choose another."
         )
+    route = _route(exc)
+    if route is not None:
+        return route
     if isinstance(exc, KeyNotFoundError):
         if context.get("key_id"):
             return (
@@ -189,3 +205,27 @@ def said(exc: JobferryError) -> str:
             "create)."
         )
     return exc.message
+
+
+def _route(exc: JobferryError) -> str | None:
+    """A refusal about a route, said with the Routes page (``None``: not about a route)."""
+    context = exc.context
+    name = context.get("route")
+    if isinstance(exc, RouteNotFoundError):
+        return (
+            f"There is no route '{name}' (or not that version of it) in this project; the "
+            "Routes page lists them."
+        )
+    if isinstance(exc, WorkspaceNotFoundError) and name:
+        return (
+            f"Route '{name}' names workspace '{context.get('workspace')}', which does not "
+            "exist in this project; choose another on the route's page (Routes), or create "
+            "that workspace first."
+        )
+    if isinstance(exc, NotSupportedError) and name:
+        return (
+            f"Route '{name}' has an end on another server; the console promotes only between "
+            "workspaces of this server: carry its packages with the command line's jobferry "
+            "promote, on the source server and then on the target server."
+        )
+    return None

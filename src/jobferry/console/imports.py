@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Response
 from starlette.datastructures import FormData, UploadFile
 
-from jobferry.console.fixes import said, spoken, with_spoken_signature
+from jobferry.console.fixes import said, spoken, spoken_plan
 from jobferry.console.plans import PlanObjects, pending, plan_objects, task_plan
 from jobferry.console.tasks import TaskSummary, task_summary
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
@@ -297,7 +297,11 @@ def plan(page: PageDep, form: FormDep) -> Response:
     outcome = planned(page, state, form, "/import/plan", 3)
     if isinstance(outcome, Response):
         return outcome
-    plan = with_spoken_signature(outcome[0])
+    return plan_page(page, state, outcome[0])
+
+
+def plan_page(page: Page, state: dict[str, Any], plan: dict[str, Any]) -> Response:
+    plan = spoken_plan(plan)
     context = PlanContext(
         page=page,
         hidden=hidden_fields(state),
@@ -311,7 +315,8 @@ def plan(page: PageDep, form: FormDep) -> Response:
 
 @router.post("/w/{workspace_id}/import/run")
 def run(page: PageDep, form: FormDep) -> Response:
-    """Step 5: start the import (tied to the reviewed plan) and follow its task."""
+    """Step 5: start the import (tied to the reviewed plan) and follow its task; a route's
+    promotion records the import on the route, so its history shows it."""
     page.scope.require(WRITERS, "import packages")
     state = wizard_state(form)
     plan_id = text(form, "planId")
@@ -319,4 +324,7 @@ def run(page: PageDep, form: FormDep) -> Response:
         task_id = page.runner.start_import(page.scope, _request(page, state, plan_id))
     except JobferryError as exc:
         return _options_page(page, state, error=said(exc), status_code=exc.status)
+    if state["route"]:
+        promotions = page.services.promotions
+        promotions.record(page.scope, state["route"], state["promotion"], task_id)
     return redirect(page.url(f"/tasks/{task_id}"))

@@ -1,5 +1,9 @@
 """The import wizard's state: the import request body, carried from step to step in hidden
 form fields (the server keeps nothing between steps, so the back button and several tabs work).
+
+A promotion along a route (the Routes page's "Promote now") goes through the same steps: its
+state starts from the route's settings and also carries the route, the promotion (so the
+import is recorded on it) and a profile the route writes inline (``ROUTE_FIELDS``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from jobferry.domain.enums import (
 from jobferry.domain.profile import RENAME_KINDS
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 from jobferry.domain.timeshift import ShiftMode
+from jobferry.web import json_object
 
 # Kinds a DataArts ``resources`` replacement can rename, with the type that names each kind.
 # Other kinds an environment profile can rename (DLI queues, resource groups…) are mapped with
@@ -46,6 +51,11 @@ OPTION_DEFAULTS: dict[str, str] = {
     "onDrift": DriftPolicy.FAIL,
     "scheduling": SchedulingPolicy.REFUSE,
 }
+
+
+ROUTE_FIELDS = ("route", "promotion", "profileInline")
+"""What a promotion's wizard carries besides the options: the route's name, the promotion's id
+and the route's inline profile (JSON; empty when it names a stored one or none)."""
 
 
 def _field(form: FormData, name: str) -> str:
@@ -93,6 +103,8 @@ def wizard_state(form: FormData) -> dict[str, Any]:
     state: dict[str, Any] = {"path": _field(form, "path")}
     for key, default in OPTION_DEFAULTS.items():
         state[key] = _field(form, key) or default
+    for key in ROUTE_FIELDS:
+        state[key] = _field(form, key)
     state["resources"] = mappings(form)
     return state
 
@@ -146,14 +158,20 @@ def _profile(
     mappings: list[dict[str, str]],
     stored_profile: Callable[[str], dict[str, Any]] | None,
 ) -> str | dict[str, Any]:
-    """The profile option: the chosen name, or an inline document when renames were mapped."""
+    """The profile option: the chosen name, or an inline document when renames were mapped
+    or the route being promoted writes its profile inline."""
     profile_name = str(state.get("profile") or "")
+    inline = str(state.get("profileInline") or "")
     renames = [m for m in mappings if m["type"].startswith(PROFILE_TYPE)]
-    if not renames:
+    if not renames and not inline:
         return profile_name
     document: dict[str, Any] = {}
-    if profile_name and stored_profile is not None:
+    if inline:
+        document = json_object(inline, "The route's profile", "edit the route")
+    elif profile_name and stored_profile is not None:
         document = dict(stored_profile(profile_name))
+    if not renames:
+        return document
     merged = {k: dict(v) for k, v in (document.get("renames") or {}).items()}
     for m in renames:
         merged.setdefault(m["type"].removeprefix(PROFILE_TYPE), {})[m["name"]] = m["replace"]
@@ -172,6 +190,7 @@ def hidden_fields(state: dict[str, Any]) -> list[tuple[str, str]]:
     """The state as (name, value) pairs for hidden inputs."""
     fields = [("path", str(state["path"]))]
     fields += [(key, str(state.get(key) or "")) for key in OPTION_DEFAULTS]
+    fields += [(key, str(state.get(key) or "")) for key in ROUTE_FIELDS if state.get(key)]
     for item in state.get("resources") or []:
         fields += [
             ("map_name", item["name"]),

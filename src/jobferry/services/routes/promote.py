@@ -252,6 +252,7 @@ class RoutePromotions:
                 f"Route '{route.name}' names workspace '{workspace}', which no longer exists; "
                 f"edit the route (jobferry routes edit {route.name}).",
                 workspace=workspace,
+                route=route.name,
             )
         return self.accounts.scope(scope.actor, scope.actor.project_id, found.id)
 

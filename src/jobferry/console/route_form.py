@@ -1,0 +1,226 @@
+"""The Routes page's form: a route's settings as typed in the console (``RouteDraft``), the route
+document it stands for, and the server's refusals said with the form's own labels.
+
+The form's field names are the console's, not the route document's keys, and the service's
+problems name the document's keys ("selection.kind FOLDERS needs at least one name in
+values"): ``said_problem`` says them again with the labels the form shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from jobferry.console.web import text
+from jobferry.console.wizard import wizard_state
+from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
+from jobferry.domain.routes import Route, RouteEnd, SelectionKind
+from jobferry.services.definitions.documents import dump
+from jobferry.services.routes.records import Promotion
+
+CARRIED = ":carried"
+"""The end pickers' value for an end on another server (no workspace name starts with ':')."""
+INLINE = ":inline"
+"""The profile picker's value keeping a profile the route writes inline (made through the API
+or the CLI's ``-f``): the console shows it, and saving keeps it as it is."""
+
+SELECTION_WORDS = {
+    SelectionKind.ALL: "Every job",
+    SelectionKind.FOLDERS: "Folders",
+    SelectionKind.TAGS: "Tags",
+    SelectionKind.NAMES: "Jobs",
+}
+_ONE = {SelectionKind.FOLDERS: "folder", SelectionKind.TAGS: "tag", SelectionKind.NAMES: "job"}
+
+
+@dataclass(frozen=True)
+class RouteDraft:
+    """A route's settings as the form holds them (strings and switches, kept as typed when
+    the server refuses them)."""
+
+    name: str = ""
+    description: str = ""
+    source: str = ""
+    """A workspace's name, or ``CARRIED``."""
+    source_id: str = ""
+    """For a carried source: the id of the workspace its packages come from (optional)."""
+    target: str = ""
+    selection: str = SelectionKind.ALL.value
+    values: str = ""
+    """The folders, tags or jobs, one a line."""
+    upstream: bool = True
+    profile: str = ""
+    """A profile of the target workspace by name, ``INLINE``, or '' for none."""
+    policy: str = SameNamePolicy.AUTO.value
+    deletes: bool = False
+    drift: str = DriftPolicy.FAIL.value
+    scheduling: str = SchedulingPolicy.REFUSE.value
+    mode: str = ImportMode.ATOMIC.value
+    signed: bool = False
+
+    @classmethod
+    def of_form(cls, form: FormData) -> RouteDraft:
+        """The draft a posted form holds."""
+        return cls(
+            name=text(form, "name"),
+            description=text(form, "description"),
+            source=text(form, "source"),
+            source_id=text(form, "source_id"),
+            target=text(form, "target"),
+            selection=text(form, "selection") or SelectionKind.ALL.value,
+            values=text(form, "values"),
+            upstream=text(form, "upstream") == "on",
+            profile=text(form, "profile"),
+            policy=text(form, "policy"),
+            deletes=text(form, "deletes") == "on",
+            drift=text(form, "drift"),
+            scheduling=text(form, "scheduling"),
+            mode=text(form, "mode"),
+            signed=text(form, "signed") == "on",
+        )
+
+    @classmethod
+    def of_route(cls, route: Route, names: dict[str, str]) -> RouteDraft:
+        """The draft showing a saved route (``names``: workspace id → name, so an end saved
+        by id shows in the picker by name)."""
+        profile = route.profile
+        return cls(
+            name=route.name,
+            description=route.description,
+            source=_picked(route.source, names),
+            source_id=route.source.workspace_id or "",
+            target=_picked(route.target, names),
+            selection=route.selection.kind.value,
+            values="\n".join(route.selection.values),
+            upstream=route.selection.with_upstream,
+            profile=INLINE if isinstance(profile, dict) else profile or "",
+            policy=route.same_name_policy.value,
+            deletes=route.propagate_deletes,
+            drift=route.on_drift.value,
+            scheduling=route.scheduling.value,
+            mode=route.mode.value,
+            signed=route.require_signature,
+        )
+
+    def document(self, inline: dict[str, Any] | None) -> dict[str, Any]:
+        """The route document the draft stands for (``inline``: the saved route's inline
+        profile, kept when the picker says ``INLINE``). Every value goes to the service as
+        typed: its rules are the only ones."""
+        kind = self.selection
+        values = [v.strip() for v in self.values.splitlines() if v.strip()]
+        profile: str | dict[str, Any] | None = self.profile or None
+        if self.profile == INLINE:
+            profile = inline
+        return {
+            "name": self.name,
+            "description": self.description,
+            "source": _end(self.source, self.source_id),
+            "target": _end(self.target, ""),
+            "selection": {
+                "kind": kind,
+                "values": [] if kind == SelectionKind.ALL else values,
+                "withUpstream": self.upstream,
+            },
+            "profile": profile,
+            "sameNamePolicy": self.policy,
+            "propagateDeletes": self.deletes,
+            "onDrift": self.drift,
+            "scheduling": self.scheduling,
+            "mode": self.mode,
+            "requireSignature": self.signed,
+        }
+
+
+def _picked(end: RouteEnd, names: dict[str, str]) -> str:
+    if end.carried or end.workspace is None:
+        return CARRIED
+    return names.get(end.workspace, end.workspace)
+
+
+def _end(picked: str, workspace_id: str) -> dict[str, Any]:
+    if picked == CARRIED:
+        return {"carried": True, **({"workspaceId": workspace_id} if workspace_id else {})}
+    return {"workspace": picked, **({"workspaceId": workspace_id} if workspace_id else {})}
+
+
+def _which(found: re.Match[str]) -> str:
+    return f"Which jobs travel: name at least one {_ONE[SelectionKind(found[1])]} (one a line)"
+
+
+def _end_missing(found: re.Match[str]) -> str:
+    return f"{found[1].capitalize()}: choose a workspace of this server, or “On another server”"
+
+
+def _as_sentence(found: re.Match[str]) -> str:
+    return found[0][:1].upper() + found[0][1:]
+
+
+_PROBLEMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(r"^selection\.kind (FOLDERS|TAGS|NAMES) needs at least one name in values$"),
+        _which,
+    ),
+    (
+        re.compile(r"^(source|target)\.workspace must name a workspace of this server$"),
+        _end_missing,
+    ),
+    (
+        re.compile(r"^source\.workspaceId is only for a carried (end|source)$"),
+        lambda _: "“Its workspace id there” is only for a source on another server: leave it empty",
+    ),
+    (re.compile(r"^source and target must be different workspaces$"), _as_sentence),
+    (re.compile(r"^at least one end must be a workspace of this server$"), _as_sentence),
+)
+"""The problems of a route document the form can cause, and how the form says each."""
+
+
+def said_problem(problem: str) -> str:
+    """One problem of a refused route, said with the form's labels instead of the document's
+    keys (a problem the form cannot cause is said as the service says it)."""
+    for pattern, say in _PROBLEMS:
+        found = pattern.match(problem)
+        if found is not None:
+            return say(found)
+    return problem
+
+
+def selection_words(route: Route) -> str:
+    """Which jobs a route promotes, in words: "Every job", "Folders: /sales, /reports and
+    their upstream jobs"."""
+    selection = route.selection
+    if selection.kind is SelectionKind.ALL:
+        return SELECTION_WORDS[SelectionKind.ALL]
+    upstream = " and their upstream jobs" if selection.with_upstream else ""
+    return f"{SELECTION_WORDS[selection.kind]}: {', '.join(selection.values)}{upstream}"
+
+
+def end_words(end: RouteEnd) -> str:
+    """A route's end in words: its workspace, or that it is on another server."""
+    if end.carried or end.workspace is None:
+        return "on another server (carried packages)"
+    return end.workspace
+
+
+def promotion_state(route: Route, promotion: Promotion) -> dict[str, Any]:
+    """The import wizard's state for a promotion's package: the route's settings (of the
+    version the package was made with), its profile, and what records the import on it."""
+    profile = route.profile
+    form = FormData(
+        [
+            ("path", promotion.package_path),
+            ("sameNamePolicy", route.same_name_policy.value),
+            ("propagateDeletes", "on" if route.propagate_deletes else ""),
+            ("onDrift", route.on_drift.value),
+            ("scheduling", route.scheduling.value),
+            ("mode", route.mode.value),
+            ("profile", profile if isinstance(profile, str) else ""),
+            ("profileInline", dump(profile) if isinstance(profile, dict) else ""),
+            ("route", route.name),
+            ("promotion", promotion.id),
+        ]
+    )
+    return wizard_state(form)

@@ -1,0 +1,385 @@
+"""The Routes page (#37): routes listed, created and edited from a form (a refusal keeps what
+was typed and says its problems in the form's words), removed after confirmation; "Promote now"
+opens the route's package in the import wizard of the target with the route's settings, the
+import is recorded on the route, and its history shows it, rolled back or not."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from jobferry.domain.enums import Role
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from support import wizard
+from support.builders import make_job
+from support.console import Browser, admin_scope, assert_page, sign_in_as
+
+API_WORDS = (
+    "sameNamePolicy",
+    "propagateDeletes",
+    "onDrift",
+    "requireSignature",
+    "withUpstream",
+    "selection.kind",
+    "selection.values",
+    "PAUSE_AND_RESTORE",
+    "KEEP_TARGET",
+    "AUTO",
+)
+"""The route document's keys and values, which no page text may show."""
+
+
+def visible(page: str) -> str:
+    """A page's text as a reader sees it: no tags, entities decoded, spacing collapsed."""
+    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def form(name: str, source: str, target: str, **changes: str) -> list[tuple[str, str]]:
+    """The route form as a browser posts it: every field, ``changes`` in place of defaults."""
+    fields = {
+        "creating": "yes",
+        "name": name,
+        "description": "",
+        "source": source,
+        "source_id": "",
+        "target": target,
+        "selection": "ALL",
+        "values": "",
+        "upstream": "on",
+        "profile": "",
+        "policy": "AUTO",
+        "drift": "FAIL",
+        "scheduling": "REFUSE",
+        "mode": "ATOMIC",
+    }
+    fields.update(changes)
+    return [(k, v) for k, v in fields.items() if v != "off"]
+
+
+def create(browser: Browser, ws: str, name: str, source: str, target: str, **changes: str) -> Any:
+    """Create a route from the new-route page: the route page the browser is sent to."""
+    browser.get(f"/console/w/{ws}/new-route")
+    saved = browser.post(f"/console/w/{ws}/routes", form(name, source, target, **changes))
+    assert saved.status_code == 303, saved.text
+    return browser.get(saved.headers["location"])
+
+
+def promote(browser: Browser, ws: str, name: str) -> Any:
+    """Press "Promote now" on the route's page."""
+    browser.get(f"/console/w/{ws}/routes/{name}")
+    return browser.post(f"/console/w/{ws}/routes/{name}/promote", [])
+
+
+def history_rows(page: str) -> list[str]:
+    """The visible text of each row of a route page's promotions, newest first."""
+    table = re.search(r'<table class="history">(.*?)</table>', page, re.S)
+    assert table, "no history table"
+    return [visible(row) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(1), re.S)][1:]
+
+
+def test_a_route_is_created_from_the_form_and_listed(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    prod = wizard.prod_workspace(services, "dws_conn")
+    services.profiles.put(prod, "to_prod", b'{"params": {"env": "prod"}}')
+    assert "No routes yet" in browser.get(f"/console/w/{ws}/routes").text
+    new = browser.get(f"/console/w/{ws}/new-route")
+    assert_page(
+        new, 200, '<option value="prod" >prod</option>', '<optgroup label="Profiles of prod">'
+    )
+
+    page = create(
+        browser,
+        ws,
+        "to-prod",
+        source,
+        "prod",
+        description="test to prod",
+        profile="to_prod",
+        selection="FOLDERS",
+        values="/sales\n/reports",
+        deletes="on",
+        drift="KEEP_TARGET",
+    )
+
+    assert_page(page, 200, "Saved route &#39;to-prod&#39; as version 1.", "Never promoted.")
+    route = services.routes.get(seeded, "to-prod").route
+    assert route.selection.values == ("/sales", "/reports")
+    assert (route.profile, route.propagate_deletes, route.on_drift.value) == (
+        "to_prod",
+        True,
+        "KEEP_TARGET",
+    )
+    assert '<option value="KEEP_TARGET" selected>' in page.text
+    assert '<option value="to_prod" selected>' in page.text
+    listed = visible(browser.get(f"/console/w/{ws}/routes").text)
+    selection = "Folders: /sales, /reports and their upstream jobs"
+    assert f"to-prod v1 test to prod {source} → prod {selection} never promoted" in listed
+    for word in API_WORDS:
+        assert word not in visible(page.text) + listed, word
+
+
+def test_a_refused_route_keeps_what_was_typed_and_says_why_in_the_forms_words(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    browser.get(f"/console/w/{ws}/new-route")
+    typed = form(
+        "to-self",
+        source,
+        source,
+        description="typed by hand",
+        selection="FOLDERS",
+        mode="PER_OBJECT",
+    )
+
+    refused = browser.post(f"/console/w/{ws}/routes", typed)
+
+    assert_page(refused, 400, "Route &#39;to-self&#39; was not saved")
+    problems = visible(re.search(r"data-route-problems>(.*?)</div>", refused.text, re.S).group(1))
+    assert "Which jobs travel: name at least one folder (one a line)" in problems
+    assert "Source and target must be different workspaces" in problems
+    assert 'name="description" value="typed by hand"' in refused.text
+    assert 'name="selection" value="FOLDERS" checked' in refused.text
+    assert '<option value="PER_OBJECT" selected>' in refused.text
+    assert 'name="name" value="to-self"' in refused.text
+    for word in API_WORDS:
+        assert word not in visible(refused.text), word
+    assert services.routes.list_all(seeded) == []
+
+
+def test_a_profile_of_another_workspace_than_the_target_is_refused_with_the_other_problems(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    wizard.prod_workspace(services, "dws_conn")
+    services.profiles.put(seeded, "of_test", b'{"params": {"env": "test"}}')
+    browser.get(f"/console/w/{ws}/new-route")
+    typed = form("to-prod", source, "prod", profile="of_test", selection="TAGS")
+
+    refused = browser.post(f"/console/w/{ws}/routes", typed)
+
+    assert refused.status_code == 400
+    problems = visible(re.search(r"data-route-problems>(.*?)</div>", refused.text, re.S)[1])
+    assert "Which jobs travel: name at least one tag (one a line)" in problems
+    assert "Environment profile: workspace 'prod' has no profile 'of_test'; pick one" in problems
+    assert '<option value="of_test" selected>' in refused.text
+    assert services.routes.list_all(seeded) == []
+
+
+def test_a_route_is_edited_as_a_new_version_and_a_new_one_may_not_replace_it(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    wizard.prod_workspace(services, "dws_conn")
+    create(browser, ws, "to-prod", source, "prod")
+
+    edited = browser.post(
+        f"/console/w/{ws}/routes",
+        form(
+            "to-prod",
+            source,
+            "prod",
+            creating="no",
+            selection="NAMES",
+            values="daily_sales",
+            upstream="off",
+            scheduling="PAUSE_AND_RESTORE",
+            signed="on",
+        ),
+    )
+    assert edited.status_code == 303
+    page = browser.get(edited.headers["location"])
+    assert "Saved route &#39;to-prod&#39; as version 2." in page.text
+    assert [v.version for v in services.routes.versions(seeded, "to-prod")] == [2, 1]
+    assert re.findall(r"<td>v(\d+)</td>", page.text) == ["2", "1"]
+    route = services.routes.get(seeded, "to-prod").route
+    assert (route.selection.values, route.selection.with_upstream) == (("daily_sales",), False)
+    assert (route.scheduling.value, route.require_signature) == ("PAUSE_AND_RESTORE", True)
+    assert 'name="upstream" value="on" >' in page.text  # unticked now
+
+    again = browser.post(f"/console/w/{ws}/routes", form("to-prod", source, "prod"))
+    assert_page(again, 400, "A route named &#39;to-prod&#39; already exists")
+    assert services.routes.get(seeded, "to-prod").version == 2
+
+
+def test_a_route_is_removed_and_only_a_project_admin_may_change_routes(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    wizard.prod_workspace(services, "dws_conn")
+    page = create(browser, ws, "to-prod", source, "prod")
+    assert 'data-confirm="Remove route to-prod with all its versions' in page.text
+
+    removed = browser.post(f"/console/w/{ws}/routes/to-prod/delete", [])
+
+    assert removed.status_code == 303
+    listed = browser.get(removed.headers["location"])
+    assert "Removed route &#39;to-prod&#39; with its versions and history." in listed.text
+    assert services.routes.list_all(seeded) == []
+    assert_page(browser.get(f"/console/w/{ws}/routes/to-prod"), 400, "the Routes page lists them")
+
+    services.routes.put(
+        seeded, "kept", {"source": {"workspace": source}, "target": {"workspace": "prod"}}
+    )
+    sign_in_as(browser, services, "dev", Role.DEVELOPER)
+    page = browser.get(f"/console/w/{ws}/routes/kept")
+    assert_page(page, 200, "Only project admins change routes.", "Promote now")
+    assert "New route" not in browser.get(f"/console/w/{ws}/routes").text
+    refused = browser.post(f"/console/w/{ws}/routes/kept/delete", [])
+    assert_page(refused, 403, "is not a project admin and may not change routes")
+    assert [r.route.name for r in services.routes.list_all(seeded)] == ["kept"]
+
+
+def test_promote_now_plans_imports_and_records_then_history_shows_it_rolled_back(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    prod = wizard.prod_workspace(services, "dws_conn", "ssh_conn")
+    target = prod.workspace.id
+    create(browser, ws, "to-prod", source, "prod", deletes="on", drift="TAKE_PACKAGE")
+
+    started = promote(browser, ws, "to-prod")
+
+    assert started.status_code == 303
+    made = services.promotions.history(seeded, "to-prod")[0]
+    assert started.headers["location"] == f"/console/w/{target}/routes/to-prod/promotions/{made.id}"
+    plan = browser.get(started.headers["location"])
+    assert_page(
+        plan, 200, "Import · plan", "Promotion along route", 'class="badge action-create">CREATE'
+    )
+    assert (
+        "Objects of the same name: skipped (first import from the package's source "
+        "workspace: this workspace's objects are kept" in visible(plan.text)
+    )
+    for word in API_WORDS:
+        assert word not in visible(plan.text), word
+    state = dict(wizard.fields(plan.text, target, "run"))
+    assert (state["route"], state["promotion"], state["path"]) == (
+        "to-prod",
+        made.id,
+        made.package_path,
+    )
+    assert (state["propagateDeletes"], state["onDrift"]) == ("on", "TAKE_PACKAGE")
+    task_id = wizard.run_plan(browser, services, prod, plan.text)
+
+    page = browser.get(f"/console/w/{ws}/routes/to-prod").text
+    rows = history_rows(page)
+    assert len(rows) == 1
+    assert f"admin 1 0 {made.package_sha256[:12]} {task_id} SUCCESSFUL" in rows[0]
+    assert f'href="/console/w/{target}/tasks/{task_id}"' in page
+    assert services.promotions.history(seeded, "to-prod")[0].task_id == task_id
+    assert "SUCCESSFUL" in visible(browser.get(f"/console/w/{ws}/routes").text)
+
+    unchanged = promote(browser, ws, "to-prod")
+    assert_page(unchanged, 200)
+    assert f"Nothing changed in workspace '{source}' since the last promotion (" in visible(
+        unchanged.text
+    )
+    assert len(services.promotions.history(seeded, "to-prod")) == 1
+
+    services.rollback.rollback(prod, task_id)
+    page = browser.get(f"/console/w/{ws}/routes/to-prod").text
+    rows = history_rows(page)
+    assert "ROLLED BACK" in rows[0]
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by admin$", rows[0]), rows[0]
+    assert '<tr class="rolledback">' in page
+    assert "ROLLED BACK" in visible(browser.get(f"/console/w/{ws}/routes").text)
+
+    again = promote(browser, ws, "to-prod")  # the rolled-back promotion no longer counts
+    assert again.status_code == 303
+    replan = browser.get(again.headers["location"])
+    assert_page(replan, 200, 'class="badge action-create">CREATE')
+    rows = history_rows(browser.get(f"/console/w/{ws}/routes/to-prod").text)
+    assert "NOT IMPORTED" in rows[0]
+    assert "Plan and import" in rows[0]
+    assert "ROLLED BACK" in rows[1]
+
+
+def test_promote_now_shows_the_check_step_when_the_plan_has_problems(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    admin = admin_scope(services)
+    target = services.accounts.create_workspace(admin.actor, admin.actor.project_id, "bare")
+    create(browser, ws, "to-bare", source, "bare")
+
+    started = promote(browser, ws, "to-bare")
+    check = browser.get(started.headers["location"])
+
+    assert_page(
+        check, 200, "Import · check", "Promotion along route", "dws_conn", "Fix the problems first"
+    )
+    assert services.promotions.history(seeded, "to-bare")[0].task_id is None
+    state = wizard.fields(check.text, target)
+    assert ("route", "to-bare") in state
+    back = wizard.step(browser, target, "options", state)  # "Back to options" keeps the route
+    assert_page(back, 200, "Promotion along route", 'name="route" value="to-bare"')
+    assert 'name="promotion" value="' in back.text
+
+
+def test_a_route_writing_its_profile_inline_promotes_with_it(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    prod = wizard.prod_workspace(services, "dws_prod", "ssh_conn")
+    inline = {"renames": {"connection": {"dws_conn": "dws_prod"}}}
+    document = {"source": {"workspace": source}, "target": {"workspace": "prod"}, "profile": inline}
+    services.routes.put(seeded, "inline", document)
+    page = browser.get(f"/console/w/{ws}/routes/inline").text
+    assert '<option value=":inline" selected>The profile written in this route' in page
+
+    plan = browser.get(promote(browser, ws, "inline").headers["location"])
+
+    assert_page(plan, 200, "Import · plan", "(inline)")
+    wizard.run_plan(browser, services, prod, plan.text)
+    shown = services.jobs.show(prod, "daily_sales")
+    assert "'dws_prod'" in str(shown.document)
+    saved = browser.post(
+        f"/console/w/{ws}/routes", form("inline", source, "prod", creating="no", profile=":inline")
+    )
+    assert saved.status_code == 303
+    assert services.routes.get(seeded, "inline").route.profile == inline
+
+
+def test_a_change_in_the_source_is_promoted_as_an_overwrite(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    prod = wizard.prod_workspace(services, "dws_conn", "ssh_conn")
+    create(browser, ws, "to-prod", source, "prod")
+    first = browser.get(promote(browser, ws, "to-prod").headers["location"])
+    wizard.run_plan(browser, services, prod, first.text)
+    changed = make_job("daily_sales", description="changed in test")
+    changed["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
+    services.jobs.update(seeded, "daily_sales", changed)
+
+    second = browser.get(promote(browser, ws, "to-prod").headers["location"])
+
+    assert_page(second, 200, 'class="badge action-overwrite">OVERWRITE')
+    task_id = wizard.run_plan(browser, services, prod, second.text)
+    rows = history_rows(browser.get(f"/console/w/{ws}/routes/to-prod").text)
+    assert [task_id in row for row in rows] == [True, False]
+    assert all("SUCCESSFUL" in row for row in rows)
+
+
+def test_a_route_with_an_end_on_another_server_is_not_promoted_here(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    carried = {"source": {"workspace": source}, "target": {"carried": True}}
+    services.routes.put(seeded, "offline", carried)
+    page = browser.get(f"/console/w/{ws}/routes/offline")
+    assert_page(page, 200, "the console promotes only between workspaces of this server")
+    assert "Promote now" not in page.text
+    assert '<option value=":carried" selected>On another server' in page.text
+
+    refused = browser.post(f"/console/w/{ws}/routes/offline/promote", [])
+
+    assert_page(refused, 501, "Route &#39;offline&#39; has an end on another server")
+    assert "--out" not in refused.text
+    assert services.promotions.history(seeded, "offline") == []
