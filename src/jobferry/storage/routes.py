@@ -157,11 +157,14 @@ def promotion(tx: Tx, project_id: str, route: str, promotion_id: str) -> Promoti
     return record(PromotionRecord, row) if row else None
 
 
-def promotions(tx: Tx, project_id: str, route: str, limit: int = 100) -> list[PromotionRecord]:
-    """A route's promotions, newest first."""
+def imported_promotions(
+    tx: Tx, project_id: str, route: str, limit: int = 100
+) -> list[PromotionRecord]:
+    """A route's promotions whose package was imported (a task is recorded), newest first."""
+    c = route_promotions.c
     rows = tx.conn.execute(
         select(route_promotions)
-        .where(route_promotions.c.project_id == project_id, route_promotions.c.route == route)
+        .where(c.project_id == project_id, c.route == route, c.task_id.is_not(None))
         .order_by(route_promotions.c.created_at.desc(), route_promotions.c.id.desc())
         .limit(limit)
     )

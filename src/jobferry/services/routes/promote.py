@@ -169,7 +169,9 @@ class RoutePromotions:
         return _promotion(replace(item, plan_id=str(plan_id), task_id=task_id), status, None)
 
     def history(self, scope: Scope, name: str, limit: int = 100) -> list[Promotion]:
-        """The route's promotions, newest first, with where their imports stand."""
+        """The route's promotions, newest first, with where their imports stand. A package
+        that was only planned (``promote`` without ``--apply``, a plan with problems) is no
+        promotion: it is kept to tie its import to, but not listed."""
         self.routes.get(scope, name)  # refuses an unknown route
         with self.db.transaction(readonly=True) as tx:
             return self._history(tx, scope, name, limit)
@@ -199,7 +201,7 @@ class RoutePromotions:
         return None
 
     def _history(self, tx: Tx, scope: Scope, name: str, limit: int) -> list[Promotion]:
-        items = repo.promotions(tx, scope.actor.project_id, name, limit)
+        items = repo.imported_promotions(tx, scope.actor.project_id, name, limit)
         out = []
         for item in items:
             status = undone = None
