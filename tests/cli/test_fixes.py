@@ -10,7 +10,7 @@ import pytest
 
 from jobferry.cli.fixes import cli_fix
 from jobferry.cli.output import Output
-from jobferry.cli.planview import problem_lines
+from jobferry.cli.planview import problem_lines, show_plan
 from support.builders import editable
 from support.cli import Cli
 
@@ -110,6 +110,35 @@ def test_a_reason_the_cli_has_no_words_for_keeps_the_servers_fix(
     assert "fix: API words" in shown  # the cycle's
     assert "--on-drift keep-target" in shown  # the drift's, in CLI words
     assert shown.count("API words") == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "why", "fix"),
+    [
+        ("KEPT_DRIFT", "and --on-drift is keep-target", "--on-drift take-package"),
+        ("FIRST_IMPORT", "(--policy auto keeps the target's)", "--policy overwrite"),
+        ("SAME_NAME_POLICY", "and --policy is skip", "--policy overwrite"),
+    ],
+)
+def test_a_skip_says_why_with_the_cli_flags_not_the_api_fields(
+    capsys: pytest.CaptureFixture[str], code: str, why: str, fix: str
+) -> None:
+    reason = {"code": code, "detail": "onDrift is KEEP_TARGET (API words)", "fix": "API words"}
+    skipped = {"kind": "job", "name": "revenue", "action": "SKIP", "reason": reason}
+    show_plan(Output(False), {"planId": "p1", "objects": [skipped], "summary": {"SKIP": 1}})
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "skipped job 'revenue' " in shown
+    assert f"{why}; to write it: {fix}" in shown
+    assert "API words" not in shown
+
+
+def test_a_skip_reason_the_cli_has_no_words_for_keeps_the_servers_detail(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    reason = {"code": "LATER_REASON", "detail": "a reason from a newer server"}
+    skipped = {"kind": "job", "name": "revenue", "action": "SKIP", "reason": reason}
+    show_plan(Output(False), {"planId": "p1", "objects": [skipped], "summary": {"SKIP": 1}})
+    assert "skipped a reason from a newer server;" in " ".join(capsys.readouterr().out.split())
 
 
 def test_a_scheduled_job_the_plan_would_overwrite_is_stopped_with_jobs_stop(

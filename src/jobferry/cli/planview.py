@@ -175,6 +175,25 @@ def show_plan(out: Output, plan: dict[str, Any], workspace: str | None = None) -
     _plan_problems(out, plan.get("problems") or [], workspace, signature)
 
 
+def skip_why(obj: dict[str, Any]) -> str:
+    """Why a plan skips an object, in this CLI's flags (the server's ``reason.detail`` names
+    the API's fields: "onDrift is KEEP_TARGET"); a reason it has no words for keeps the
+    server's."""
+    reason = mapping(obj.get("reason"))
+    label = f"{obj.get('kind')} '{obj.get('name')}'"
+    code = reason.get("code")
+    if code == SkipReason.KEPT_DRIFT:
+        return f"{label} changed in the target since the last import, and --on-drift is keep-target"
+    if code == SkipReason.FIRST_IMPORT:
+        return (
+            f"{label} differs from the target's, and this is the first import from the "
+            "package's source into this workspace (--policy auto keeps the target's)"
+        )
+    if code == SkipReason.SAME_NAME_POLICY:
+        return f"{label} differs from the target's, and --policy is skip"
+    return str(reason.get("detail", ""))
+
+
 def _pending(out: Output, plan: dict[str, Any]) -> None:
     """The policy AUTO chose, each skipped object with why and the option that writes it,
     and the deletions not applied with the option that applies them."""
@@ -192,7 +211,7 @@ def _pending(out: Output, plan: dict[str, Any]) -> None:
             out.line(
                 Text.assemble(
                     ("  skipped ", "yellow"),
-                    f"{reason.get('detail', '')}; to write it: {fix}",
+                    f"{skip_why(obj)}; to write it: {fix}",
                 )
             )
     gone = plan.get("deletionsNotApplied") or []
