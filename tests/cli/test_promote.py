@@ -59,10 +59,13 @@ def test_an_override_is_for_one_run_and_said(cli: Cli) -> None:
     seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
     prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
     route = _route(cli, prod)
-    result = cli("promote", route, "--on-drift", "keep-target")
+    result = cli("promote", route, "--on-drift", "keep-target", "--propagate-deletes")
     assert result.exit_code == 4, result.output
-    assert "this run: onDrift keep-target (the route says fail)" in result.output
-    assert cli.json("routes", "show", route)["onDrift"] == "FAIL"
+    assert "this run: --on-drift keep-target (the route says fail)" in result.stderr
+    assert "this run: --propagate-deletes (the route keeps deletes)" in result.stderr
+    assert "onDrift" not in result.output  # the CLI's flags, not the API's fields
+    shown = cli.json("routes", "show", route)
+    assert (shown["onDrift"], shown["propagateDeletes"]) == ("FAIL", False)
 
 
 def test_a_plan_with_problems_exits_3_and_imports_nothing(cli: Cli) -> None:

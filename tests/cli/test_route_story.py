@@ -280,12 +280,12 @@ def hot_fix_with_drift(story: Story) -> str:
         "skipped job 'revenue' changed in the target since the last import, and --on-drift is "
         "keep-target; to write it: --on-drift take-package" in " ".join(told.stdout.split())
     )
-    assert "this run: onDrift keep-target (the route says fail)" in told.stderr
+    assert "this run: --on-drift keep-target (the route says fail)" in told.stderr
 
     done, said = story.applied("--on-drift", "take-package")
     assert lines(done) == expected
     assert (one(done, "revenue")["drift"], one(done, "revenue").get("problems")) == (True, None)
-    assert "this run: onDrift take-package (the route says fail)" in said
+    assert "this run: --on-drift take-package (the route says fail)" in said
     assert cli.json("routes", "show", story.route)["onDrift"] == "FAIL", "for one run only"
     assert story.prod_job("revenue")["description"] == "v2 in test"
     task: str = done["task"]["id"]
