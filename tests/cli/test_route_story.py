@@ -341,6 +341,8 @@ def rolled_back(story: Story, fifth: Result, earlier: list[str]) -> None:
     assert api["rolledBack"] == rollback
     shown = cli("tasks", "show", task, workspace=story.prod)
     assert re.search(r"rolled back: +\S+ \S+ UTC by admin", shown.stdout), shown.stdout
+    listed = cli("tasks", "list", workspace=story.prod)
+    assert re.search(rf"{task} +│ SUCCESSFUL +│ import,[^\n]*\n +│ rolled back", listed.stdout)
 
     again = story.promote(code=4)
     assert again["since"] == history[1]["snapshotTime"], "since the last applied promotion"
@@ -367,6 +369,8 @@ def came_from(story: Story, fourth: str, first: str) -> None:
         "rolledBack": False,
         "drifted": False,
     }
+    inline = cli.json("jobs", "show", "revenue", workspace=story.prod)  # ?provenance=true
+    assert inline["provenance"] == provenance
     inventory = cli.remote.call("GET", "/jobs/inventory/provenance", workspace=story.prod).json()
     assert (inventory["provenance"]["importTaskId"], inventory["provenance"]["route"]) == (
         first,
@@ -394,6 +398,9 @@ def came_from(story: Story, fourth: str, first: str) -> None:
     assert f"task {fourth}" in box
     assert "unchanged in this workspace" in box
     last = story.history()[0]["taskId"]
+    tasks = browser.get(f"/console/w/{story.prod}/tasks").text
+    assert "ROLLED BACK" in row_of(tasks, last)
+    assert "ROLLED BACK" not in row_of(tasks, fourth)
     task_page = browser.get(f"/console/w/{story.prod}/tasks/{last}")
     assert task_page.status_code == 200, task_page.text
     assert "ROLLED BACK</span></h1>" in task_page.text
@@ -414,6 +421,13 @@ def console(story: Story) -> Browser:
     signed = browser.sign_in(user, PASSWORD)
     assert signed.status_code == 303, signed.text
     return browser
+
+
+def row_of(page: str, text: str) -> str:
+    """The table row of a page that holds ``text``."""
+    found = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{re.escape(text)}(?:(?!</tr>).)*</tr>", page, re.S)
+    assert found, f"no row with {text}"
+    return found.group(0)
 
 
 def text_of(page: str, section: str) -> str:
