@@ -1,11 +1,12 @@
 """Promotions along a route through the API (#37): the history lists what was imported (a
-package only planned is not a promotion), and a job a promotion imported names its route in its
-provenance, until the route is deleted."""
+package only planned is not a promotion), a promotion rolled back travels again, and a job a
+promotion imported names its route in its provenance, until the route is deleted."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from support.builders import make_job
 from support.clients import SignedClient
 from support.exporting import seed
 from support.importing import connected_workspace, run_import
@@ -76,3 +77,33 @@ def test_a_promoted_job_names_its_route_until_the_route_is_deleted(api: SignedCl
     assert api.call("DELETE", "/routes/test-prod").status_code == 204
     gone = api.call("GET", "/jobs/daily_sales/provenance", workspace=prod).json()["provenance"]
     assert gone == {**shown, "route": None}
+
+
+def edit(api: SignedClient, name: str, description: str) -> None:
+    """Change job ``name`` of the source (the default workspace, as ``seed`` made it)."""
+    doc = make_job(name, description=description)
+    doc["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
+    assert api.call("PUT", f"/jobs/{name}", doc).status_code == 204
+
+
+def test_a_promotion_rolled_back_after_later_ones_travels_again(api: SignedClient) -> None:
+    seed(api, ("daily_sales", "weekly_sales"))
+    prod = connected_workspace(api)
+    assert api.call("PUT", "/routes/test-prod", ROUTE).status_code == 200
+    promote(api, "test-prod", prod)
+    edit(api, "daily_sales", "v2")
+    second = promote(api, "test-prod", prod)
+    edit(api, "weekly_sales", "v2")
+    promote(api, "test-prod", prod)  # its package starts after the second's snapshot
+    undone = api.call("POST", f"/system-tasks/{second['id']}/rollback", {}, workspace=prod)
+    assert undone.status_code == 200, undone.text
+    shown = api.call("GET", "/jobs/daily_sales", workspace=prod).json()
+    assert "description" not in shown
+
+    again = package(api, "test-prod")
+    assert again["since"] == history(api, "test-prod")[-1]["snapshotTime"]  # the first one's
+    assert again["promotion"]["jobs"] == 2, "daily_sales travels again (weekly_sales too)"
+    promote(api, "test-prod", prod)
+    shown = api.call("GET", "/jobs/daily_sales", workspace=prod).json()
+    assert shown["description"] == "v2"
+    assert package(api, "test-prod")["promotion"] is None  # the gap is closed

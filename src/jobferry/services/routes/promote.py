@@ -15,6 +15,7 @@ a plain import (plan id, atomic import, rollback) holds for a promotion, with no
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -193,12 +194,9 @@ class RoutePromotions:
         return self.accounts.scope(scope.actor, scope.actor.project_id, found.id)
 
     def _since(self, scope: Scope, name: str) -> int | None:
-        """The snapshot of the last promotion whose import took (None: the first run)."""
+        """Since when the next package carries the source's changes (None: the first run)."""
         with self.db.transaction(readonly=True) as tx:
-            for item in self._history(tx, scope, name, 1000):
-                if item.applied:
-                    return item.snapshot_at
-        return None
+            return carried_until(self._history(tx, scope, name, 1000))
 
     def _history(self, tx: Tx, scope: Scope, name: str, limit: int) -> list[Promotion]:
         items = repo.imported_promotions(tx, scope.actor.project_id, name, limit)
@@ -277,6 +275,38 @@ class RoutePromotions:
                 task_id=task_id,
             )
         return task
+
+
+def carried_until(promotions: Sequence[Promotion]) -> int | None:
+    """Since when the next package carries the source's changes: the newest applied
+    promotion's snapshot, unless a promotion not applied (rolled back, or its import failed)
+    carried changes no later applied one carried again; then from that one's ``since``, so its
+    changes travel again. ``None`` (everything, as on the first run): nothing applied yet, or
+    the first promotion rolled back.
+
+    With the newest promotion rolled back, that is the snapshot of the one before it. With an
+    older one rolled back after later promotions were made (their packages start after its
+    snapshot), the newest snapshot would leave its changes out for good: the target would lack
+    them while ``promote`` said nothing changed."""
+    applied = [p for p in promotions if p.applied]
+    if not applied:
+        return None
+    reached = max(p.snapshot_at for p in applied)
+    for missed in promotions:
+        if missed.applied or any(_carried_again(p, missed) for p in applied):
+            continue
+        if missed.since is None:
+            return None
+        reached = min(reached, missed.since)
+    return reached
+
+
+def _carried_again(later: Promotion, missed: Promotion) -> bool:
+    """Whether ``later``'s package carried every change ``missed``'s did."""
+    starts_before = later.since is None or (
+        missed.since is not None and later.since <= missed.since
+    )
+    return starts_before and later.snapshot_at >= missed.snapshot_at
 
 
 def _in_folders(directory: str, folders: set[str]) -> bool:
