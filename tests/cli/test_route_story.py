@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import pytest
 import requests
 from typer.testing import Result
 
@@ -129,7 +130,10 @@ class Story:
         return self.cli.remote.workspace_name(self.prod)
 
 
-def test_the_test_to_prod_story_through_one_route(cli: Cli) -> None:
+def test_the_test_to_prod_story_through_one_route(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)  # whole table rows, as piped output has them
     seed(cli.remote, JOBS, workspace=cli.workspace)
     prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
     story = Story(cli, prod, f"test-prod-{uuid.uuid4().hex[:8]}")
@@ -268,6 +272,7 @@ def hot_fix_with_drift(story: Story) -> str:
     done, said = story.applied("--on-drift", "take-package")
     assert lines(done) == expected
     assert (one(done, "revenue")["drift"], one(done, "revenue").get("problems")) == (True, None)
+    assert done["plan"]["problems"] == []
     assert "this run: --on-drift take-package (the route says fail)" in said
     assert cli.json("routes", "show", story.route)["onDrift"] == "FAIL", "for one run only"
     assert story.prod_job("revenue")["description"] == "v2 in test"
@@ -330,7 +335,7 @@ def rolled_back(story: Story, fifth: Result, earlier: list[str]) -> None:
     again = story.promote(code=4)
     assert again["since"] == history[1]["snapshotTime"], "since the last applied promotion"
     assert lines(again) == sorted([("OVERWRITE", "job", "inventory"), *unchanged("inventory")])
-    assert one(again, "inventory")["pause"] is True
+    assert (one(again, "inventory")["pause"], again["plan"]["problems"]) == (True, [])
 
 
 def came_from(story: Story, fourth: str, first: str) -> None:
