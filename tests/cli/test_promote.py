@@ -74,5 +74,9 @@ def test_a_plan_with_problems_exits_3_and_imports_nothing(cli: Cli) -> None:
     route = _route(cli, bare)
     refused = cli("promote", route, "--apply", "--yes")
     assert refused.exit_code == 3, refused.output
+    text = " ".join(refused.stdout.split())
+    assert "Problems (fix them, then promote again):" in text
+    assert f"named on the route (jobferry routes edit {route} --profile NAME)" in text
+    assert "--replace" not in text  # a plan's option promote does not have
     listed = cli.remote.call("GET", "/jobs", workspace=bare).json()
     assert listed["total"] == 0

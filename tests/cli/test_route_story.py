@@ -253,8 +253,11 @@ def hot_fix_with_drift(story: Story) -> str:
         f"✗ drift job 'revenue': job 'revenue' was changed in workspace '{story.prod_name}' "
         "since the last import wrote it (description)" in text
     )
-    assert "--on-drift keep-target (leave it as it is)" in text
-    assert "--on-drift take-package (overwrite the change)" in text
+    assert (
+        "fix: carry the change back to the source and promote again, or promote with --on-drift "
+        "keep-target (leave it as it is) or --on-drift take-package (overwrite the change) for "
+        f"this run (jobferry routes edit {story.route} --on-drift … for every run)" in text
+    )
     assert "1 problem(s); nothing imported." in shown.stderr
     assert story.prod_job("revenue")["description"] == "hot-fix in prod"
 

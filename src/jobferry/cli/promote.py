@@ -121,7 +121,8 @@ def promote_command(
     plan = make_plan(s, body)
     if plan is None:
         raise CliUsageError("The endpoint has no plan call; promote needs a jobferry server.")
-    show_plan(out, plan, s.workspace_arg() if plan.get("problems") and not json_mode else None)
+    where = s.workspace_arg() if plan.get("problems") and not json_mode else None
+    show_plan(out, plan, where, route=name)
     result = {**made, "plan": plan, "task": None}
     if not _go_on(s, name, result, apply):
         return
