@@ -3,7 +3,8 @@ promotion, kept in the target, and the import that took it.
 
 ``package`` reads the route's selection from the source workspace — the jobs changed since the
 snapshot of the last promotion whose import succeeded and was not rolled back (every selected
-job on the first run), with the scripts and resources they use and, when asked, their upstream
+job on the first run; earlier when a promotion rolled back left a gap, :func:`carried_until`),
+with the scripts and resources they use and, when asked, their upstream
 jobs — and the deletions the source made since then. It writes them as a package (signed with
 the source's key when it has one), keeps it as an upload of the target workspace and remembers
 the promotion. The client then plans that upload with the route's import settings (its own
