@@ -95,6 +95,7 @@ def test_an_imported_job_names_its_source_package_import_and_who_and_when(
         "sourceUid": uid,
         "packageSha256": hashlib.sha256(data).hexdigest(),
         "importTaskId": task["id"],
+        "route": None,  # a plain import (tests/api/test_route_promotions.py: a route's)
         "importedBy": task["createUser"],
         "importedAt": provenance(api, prod)["importedAt"],
         "rolledBack": False,

@@ -10,7 +10,7 @@ import pytest
 
 from jobferry.cli.fixes import cli_fix
 from jobferry.cli.output import Output
-from jobferry.cli.planview import problem_lines
+from jobferry.cli.planview import problem_lines, show_plan
 from support.builders import editable
 from support.cli import Cli
 
@@ -78,6 +78,57 @@ def test_each_reason_names_the_cli_command_or_flag(reason: str, words: str) -> N
         assert api_words not in fix
 
 
+def reference(reason: str, kind: str, name: str) -> dict[str, Any]:
+    return {"reason": reason, "kind": kind, "name": name, "reference": {"kind": kind, "name": name}}
+
+
+# What ``promote`` has no option for: a route maps names in its profile and always carries
+# what its jobs use.
+NOT_PROMOTE = ("plan with", "export", "--replace", "--profile-map", "--keep-wall-clock")
+
+
+@pytest.mark.parametrize(
+    ("found", "words"),
+    [
+        (problem("drift"), "promote with --on-drift keep-target"),
+        (problem("drift"), "jobferry routes edit test-prod --on-drift … for every run"),
+        (problem("scheduled"), "promote with --scheduling pause-and-restore"),
+        (problem("scheduled"), "jobferry routes edit test-prod --scheduling pause-and-restore"),
+        (problem("scheduled"), "jobferry jobs stop daily_sales -w prod"),
+        (problem("locked"), "promote with --policy skip"),
+        (problem("name_conflict"), "promote with --propagate-deletes"),
+        (problem("time_zone"), "jobferry routes edit test-prod --profile NAME"),
+        (reference("missing_reference", "connection", "dws_conn"), "jobferry env put connection"),
+        (
+            reference("missing_reference", "connection", "dws_conn"),
+            "jobferry profiles put NAME -f FILE -w prod) named on the route "
+            "(jobferry routes edit test-prod --profile NAME)",
+        ),
+        (reference("missing_secret", "connection", "dws_conn"), "--secret KEY=@FILE -w prod"),
+        (reference("missing_reference", "script", "daily_sql"), "in the source, so the route"),
+        (reference("missing_reference", "job", "upstream"), "routes edit test-prod --upstream"),
+    ],
+)
+def test_a_promote_fix_names_promotes_flags_and_the_routes_settings(
+    found: dict[str, Any], words: str
+) -> None:
+    fix = cli_fix(found, "prod", route="test-prod")
+    assert fix is not None
+    assert words in fix
+    for missing in NOT_PROMOTE:
+        assert missing not in fix
+
+
+def test_a_promote_plan_with_problems_says_promote_again(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plan = {"planId": "p1", "objects": [], "summary": {}, "problems": [problem("drift")]}
+    show_plan(Output(False), plan, "prod", route="test-prod")
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "Problems (fix them, then promote again):" in shown
+    assert "promote with --on-drift keep-target" in shown
+
+
 def test_a_missing_secret_is_set_with_env_put() -> None:
     lacking = {"reason": "missing_secret", "reference": {"kind": "connection", "name": "c1"}}
     fix = str(cli_fix(lacking, "prod"))
@@ -110,6 +161,35 @@ def test_a_reason_the_cli_has_no_words_for_keeps_the_servers_fix(
     assert "fix: API words" in shown  # the cycle's
     assert "--on-drift keep-target" in shown  # the drift's, in CLI words
     assert shown.count("API words") == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "why", "fix"),
+    [
+        ("KEPT_DRIFT", "and --on-drift is keep-target", "--on-drift take-package"),
+        ("FIRST_IMPORT", "(--policy auto keeps the target's)", "--policy overwrite"),
+        ("SAME_NAME_POLICY", "and --policy is skip", "--policy overwrite"),
+    ],
+)
+def test_a_skip_says_why_with_the_cli_flags_not_the_api_fields(
+    capsys: pytest.CaptureFixture[str], code: str, why: str, fix: str
+) -> None:
+    reason = {"code": code, "detail": "onDrift is KEEP_TARGET (API words)", "fix": "API words"}
+    skipped = {"kind": "job", "name": "revenue", "action": "SKIP", "reason": reason}
+    show_plan(Output(False), {"planId": "p1", "objects": [skipped], "summary": {"SKIP": 1}})
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "skipped job 'revenue' " in shown
+    assert f"{why}; to write it: {fix}" in shown
+    assert "API words" not in shown
+
+
+def test_a_skip_reason_the_cli_has_no_words_for_keeps_the_servers_detail(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    reason = {"code": "LATER_REASON", "detail": "a reason from a newer server"}
+    skipped = {"kind": "job", "name": "revenue", "action": "SKIP", "reason": reason}
+    show_plan(Output(False), {"planId": "p1", "objects": [skipped], "summary": {"SKIP": 1}})
+    assert "skipped a reason from a newer server;" in " ".join(capsys.readouterr().out.split())
 
 
 def test_a_scheduled_job_the_plan_would_overwrite_is_stopped_with_jobs_stop(

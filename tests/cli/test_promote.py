@@ -49,7 +49,7 @@ def test_promotion_after_promotion_through_one_route(cli: Cli) -> None:
     assert "Roll it back with: jobferry" in human.stdout
 
     history = cli.json("routes", "history", route)["promotions"]
-    assert [p["applied"] for p in history] == [True, False, True, False]  # plans kept too
+    assert [p["applied"] for p in history] == [True, True]  # plans without --apply: not listed
     shown = cli("routes", "history", route)
     assert shown.exit_code == 0, shown.output
     assert "No promotions." not in shown.stdout
@@ -60,10 +60,13 @@ def test_an_override_is_for_one_run_and_said(cli: Cli) -> None:
     seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
     prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
     route = _route(cli, prod)
-    result = cli("promote", route, "--on-drift", "keep-target")
+    result = cli("promote", route, "--on-drift", "keep-target", "--propagate-deletes")
     assert result.exit_code == 4, result.output
-    assert "this run: onDrift keep-target (the route says fail)" in result.output
-    assert cli.json("routes", "show", route)["onDrift"] == "FAIL"
+    assert "this run: --on-drift keep-target (the route says fail)" in result.stderr
+    assert "this run: --propagate-deletes (the route keeps deletes)" in result.stderr
+    assert "onDrift" not in result.output  # the CLI's flags, not the API's fields
+    shown = cli.json("routes", "show", route)
+    assert (shown["onDrift"], shown["propagateDeletes"]) == ("FAIL", False)
 
 
 def test_a_plan_with_problems_exits_3_and_imports_nothing(cli: Cli) -> None:
@@ -72,5 +75,9 @@ def test_a_plan_with_problems_exits_3_and_imports_nothing(cli: Cli) -> None:
     route = _route(cli, bare)
     refused = cli("promote", route, "--apply", "--yes")
     assert refused.exit_code == 3, refused.output
+    text = " ".join(refused.stdout.split())
+    assert "Problems (fix them, then promote again):" in text
+    assert f"named on the route (jobferry routes edit {route} --profile NAME)" in text
+    assert "--replace" not in text  # a plan's option promote does not have
     listed = cli.remote.call("GET", "/jobs", workspace=bare).json()
     assert listed["total"] == 0

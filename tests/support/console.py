@@ -6,6 +6,7 @@ import html
 import re
 from typing import Any
 
+import requests
 from fastapi.testclient import TestClient
 
 from jobferry.domain.enums import Role
@@ -45,10 +46,27 @@ def hidden_fields(page: str, form_action: str) -> list[tuple[str, str]]:
     ]
 
 
-class Browser:
-    """A TestClient that keeps cookies and posts forms with the page's CSRF token."""
+class HttpPages:
+    """What ``Browser`` calls of a TestClient, over HTTP to a real server (``jobferry serve``):
+    one session (its cookies), paths relative to the server's address."""
 
-    def __init__(self, client: TestClient) -> None:
+    def __init__(self, base: str) -> None:
+        self.base, self.session = base, requests.Session()
+
+    def get(self, path: str, **kw: Any) -> requests.Response:
+        return self.session.get(self.base + path, timeout=30, **kw)
+
+    def post(self, path: str, *, follow_redirects: bool = True, **kw: Any) -> requests.Response:
+        return self.session.post(
+            self.base + path, allow_redirects=follow_redirects, timeout=30, **kw
+        )
+
+
+class Browser:
+    """A TestClient (or ``HttpPages``, a real server's) that keeps cookies and posts forms
+    with the page's CSRF token."""
+
+    def __init__(self, client: TestClient | HttpPages) -> None:
         self.client = client
         self.csrf = ""
 

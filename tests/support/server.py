@@ -54,6 +54,21 @@ class ServerProcess:
     proc: subprocess.Popen[bytes]
     log: Path
     signer: AnewSigner = field(default_factory=AnewSigner)
+    data_dir: Path | None = None
+    """Its data folder (``None``: not known, a server this process did not start)."""
+    database_url: str | None = None
+    """Its database, for the commands run on the server machine (``jobferry admin``)."""
+
+    def admin_env(self) -> dict[str, str | None]:
+        """The environment ``jobferry admin`` commands need to act on this server's database,
+        as they would on the server machine."""
+        assert self.data_dir is not None, "a server this process did not start"
+        assert self.database_url is not None, "a server this process did not start"
+        return {
+            "JOBFERRY_DATA_DIR": str(self.data_dir),
+            "JOBFERRY_DATABASE_URL": self.database_url,
+            "JOBFERRY_PROJECT_ID": self.project_id,
+        }
 
     def client(self, ak: str | None = None, sk: str | None = None) -> DgcClient:
         """The official SDK client, pointed at this server as the contract recipe says."""
@@ -153,7 +168,9 @@ def start_server(
     if first_start:
         written = json.loads((data_dir / "admin-credentials.json").read_text(encoding="utf-8"))
         project_id, ak, sk = written["projectId"], written["accessKey"], written["secretKey"]
-    return ServerProcess(url, project_id, ak, sk, proc, log)
+    return ServerProcess(
+        url, project_id, ak, sk, proc, log, data_dir=data_dir, database_url=database_url
+    )
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:

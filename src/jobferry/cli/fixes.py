@@ -76,12 +76,81 @@ def _reference(problem: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+def _route_missing(kind: str, name: str, route: str, workspace: str | None) -> str | None:
+    """A missing object of a route's plan: ``promote`` carries what its jobs use and maps
+    names with the route's profile (it has no --replace or --profile-map)."""
+    edit = f"jobferry routes edit {_quoted(route)}"
+    if kind in ENVIRONMENT_KINDS and kind != "cdm_job":
+        put = f"jobferry env put {kind} {_quoted(name)} --type …{_in(workspace)}"
+        return (
+            f"register it: {put}; or map it to one that exists in the target's environment "
+            f"profile (jobferry profiles put NAME -f FILE{_in(workspace)}) named on the route "
+            f"({edit} --profile NAME)"
+        )
+    if kind in ("script", "resource", "cdm_job"):
+        return f"create {kind} '{name}' in the source, so the route carries it, or in the target"
+    if kind == "job":
+        return f"let the route carry upstream jobs ({edit} --upstream), or promote job '{name}'"
+    return None
+
+
+def _route_fix(problem: dict[str, Any], route: str, workspace: str | None) -> str | None:
+    """The fixes ``promote`` says in its own flags and the route's settings, where a plain
+    plan's would name ``plan``, ``export`` or options ``promote`` does not have."""
+    reason, name = problem.get("reason"), str(problem.get("name", ""))
+    edit = f"jobferry routes edit {_quoted(route)}"
+    skip = "or promote with --policy skip (keep the target's)"
+    ref = _reference(problem)
+    if reason == ProblemReason.MISSING_REFERENCE and ref is not None:
+        return _route_missing(ref[0], ref[1], route, workspace)
+    if reason == ProblemReason.MISSING_SECRET and ref is not None:
+        return (
+            f"set its secrets: jobferry env put connection {_quoted(ref[1])} --type … "
+            f"--secret KEY=@FILE{_in(workspace)}; or map it to another connection in the "
+            f"route's profile ({edit} --profile NAME)"
+        )
+    if reason == ProblemReason.DRIFT:
+        return (
+            "carry the change back to the source and promote again, or promote with --on-drift "
+            "keep-target (leave it as it is) or --on-drift take-package (overwrite the change) "
+            f"for this run ({edit} --on-drift … for every run)"
+        )
+    if reason == ProblemReason.SCHEDULED:
+        return (
+            f"stop it (jobferry jobs stop {_quoted(name)}{_in(workspace)}), let the import stop "
+            f"and restart it (promote with --scheduling pause-and-restore, or {edit} "
+            f"--scheduling pause-and-restore), {skip}"
+        )
+    if reason == ProblemReason.LOCKED:
+        return f"ask the lock's holder to release it, {skip}"
+    if reason == ProblemReason.TIME_ZONE:
+        return (
+            "say how schedules move in the route's profile (keep the wall clock or the instant: "
+            f"jobferry profiles put NAME -f FILE, {edit} --profile NAME), or change the "
+            "schedule in the source so the move can be expressed"
+        )
+    if reason == ProblemReason.NAME_CONFLICT:
+        return (
+            "rename or delete that object in the target (jobferry jobs rename NAME NEW_NAME for "
+            "a job), or promote with --propagate-deletes if the source deleted it"
+        )
+    return None
+
+
 def cli_fix(
-    problem: dict[str, Any], workspace: str | None = None, signature: str | None = None
+    problem: dict[str, Any],
+    workspace: str | None = None,
+    signature: str | None = None,
+    route: str | None = None,
 ) -> str | None:
     """The fix of a plan problem in the CLI's commands and flags (``None``: the server's fix
     says it already, in no API terms). ``workspace`` is the target as ``-w`` names it;
-    ``signature`` the plan's signature state, when known."""
+    ``signature`` the plan's signature state, when known; ``route`` the route ``promote``
+    planned (its fixes name ``promote``'s flags and the route's settings)."""
+    if route is not None:
+        fix = _route_fix(problem, route, workspace)
+        if fix is not None:
+            return fix
     reason, name = problem.get("reason"), str(problem.get("name", ""))
     ref = _reference(problem)
     if reason == ProblemReason.MISSING_REFERENCE and ref is not None:

@@ -174,8 +174,10 @@ def provenance_lines(came_from: Any) -> list[tuple[str, Any]]:
     where = f"workspace {workspace} ({source_ws})" if workspace else f"workspace {source_ws}"
     task = f"{came_from.get('importTaskId')} by {came_from.get('importedBy') or '?'}"
     when = epoch_ms(came_from.get("importedAt"))
+    route = came_from.get("route")
     return [
         ("came from", f"job {came_from.get('sourceJobName')} of {where}"),
+        *([("route", f"promoted along route {route}")] if route else []),
         ("source uid", came_from.get("sourceUid")),
         ("package", f"sha256 {came_from.get('packageSha256') or 'not recorded'}"),
         (

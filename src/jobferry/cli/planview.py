@@ -101,9 +101,11 @@ def problem_lines(
     problems: list[dict[str, Any]],
     workspace: str | None = None,
     signature: str | None = None,
+    route: str | None = None,
 ) -> None:
     """Every problem with its fix, said with jobferry's commands and flags (:mod:`.fixes`;
-    ``workspace`` as ``-w`` names the target, ``signature`` the plan's signature state)."""
+    ``workspace`` as ``-w`` names the target, ``signature`` the plan's signature state,
+    ``route`` the route ``promote`` planned)."""
     for problem in problems:
         out.line(
             Text.assemble(
@@ -113,7 +115,7 @@ def problem_lines(
                 str(problem.get("detail") or problem.get("message") or ""),
             )
         )
-        fix = cli_fix(problem, workspace, signature) or problem.get("fix")
+        fix = cli_fix(problem, workspace, signature, route) or problem.get("fix")
         if fix:
             out.line(Text.assemble(("      fix: ", "cyan"), str(fix)))
 
@@ -144,9 +146,12 @@ def _name_cell(obj: dict[str, Any]) -> str:
     return f"{name} ({', '.join(marks)})" if marks else name
 
 
-def show_plan(out: Output, plan: dict[str, Any], workspace: str | None = None) -> None:
+def show_plan(
+    out: Output, plan: dict[str, Any], workspace: str | None = None, route: str | None = None
+) -> None:
     """The plan: one table line per object, field diffs of overwrites, then every problem
-    (``workspace``: the target as ``-w`` names it, for the fixes' commands)."""
+    (``workspace``: the target as ``-w`` names it, for the fixes' commands; ``route``: the
+    route ``promote`` planned, whose fixes name its flags and the route's settings)."""
     if out.json_mode:
         return
     objects = plan.get("objects", [])
@@ -172,7 +177,26 @@ def show_plan(out: Output, plan: dict[str, Any], workspace: str | None = None) -
     out.line(summary_text(plan.get("summary") or {}), style="bold")
     _pending(out, plan)
     signature = mapping(plan.get("signature")).get("state")
-    _plan_problems(out, plan.get("problems") or [], workspace, signature)
+    _plan_problems(out, plan.get("problems") or [], workspace, signature, route)
+
+
+def skip_why(obj: dict[str, Any]) -> str:
+    """Why a plan skips an object, in this CLI's flags (the server's ``reason.detail`` names
+    the API's fields: "onDrift is KEEP_TARGET"); a reason it has no words for keeps the
+    server's."""
+    reason = mapping(obj.get("reason"))
+    label = f"{obj.get('kind')} '{obj.get('name')}'"
+    code = reason.get("code")
+    if code == SkipReason.KEPT_DRIFT:
+        return f"{label} changed in the target since the last import, and --on-drift is keep-target"
+    if code == SkipReason.FIRST_IMPORT:
+        return (
+            f"{label} differs from the target's, and this is the first import from the "
+            "package's source into this workspace (--policy auto keeps the target's)"
+        )
+    if code == SkipReason.SAME_NAME_POLICY:
+        return f"{label} differs from the target's, and --policy is skip"
+    return str(reason.get("detail", ""))
 
 
 def _pending(out: Output, plan: dict[str, Any]) -> None:
@@ -192,7 +216,7 @@ def _pending(out: Output, plan: dict[str, Any]) -> None:
             out.line(
                 Text.assemble(
                     ("  skipped ", "yellow"),
-                    f"{reason.get('detail', '')}; to write it: {fix}",
+                    f"{skip_why(obj)}; to write it: {fix}",
                 )
             )
     gone = plan.get("deletionsNotApplied") or []
@@ -262,14 +286,19 @@ def schedule_line(move: dict[str, Any]) -> Text:
 
 
 def _plan_problems(
-    out: Output, problems: list[dict[str, Any]], workspace: str | None, signature: Any
+    out: Output,
+    problems: list[dict[str, Any]],
+    workspace: str | None,
+    signature: Any,
+    route: str | None,
 ) -> None:
     """Every problem with its fix (a missing environment object is one problem, naming the
     objects that use it)."""
     if not problems:
         return
-    out.line("Problems (fix them, then plan again):", style="red bold")
-    problem_lines(out, problems, workspace, str(signature) if signature else None)
+    again = "promote" if route is not None else "plan"
+    out.line(f"Problems (fix them, then {again} again):", style="red bold")
+    problem_lines(out, problems, workspace, str(signature) if signature else None, route)
 
 
 def has_changes(plan: dict[str, Any]) -> bool:

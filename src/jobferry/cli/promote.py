@@ -67,18 +67,19 @@ def _overridden(route: dict[str, Any], options: dict[str, Any]) -> dict[str, Any
 
 
 def _said(route: dict[str, Any], chosen: dict[str, Any]) -> list[str]:
-    """One line per setting this run overrides."""
+    """One line per setting this run overrides, in this command's flags."""
     lines = []
-    for key, _, enum in OVERRIDES:
+    for key, option, enum in OVERRIDES:
         if chosen.get(key) != route.get(key):
             lines.append(
-                f"this run: {key} {kebab(enum(str(chosen[key])))} "
+                f"this run: --{option.replace('_', '-')} {kebab(enum(str(chosen[key])))} "
                 f"(the route says {kebab(enum(str(route.get(key))))})"
             )
     if chosen.get("propagateDeletes") != route.get("propagateDeletes"):
         lines.append(
-            f"this run: propagateDeletes {chosen['propagateDeletes']} "
-            f"(the route says {route.get('propagateDeletes')})"
+            "this run: --propagate-deletes (the route keeps deletes)"
+            if chosen["propagateDeletes"]
+            else "this run: --keep-deletes (the route propagates deletes)"
         )
     return lines
 
@@ -251,7 +252,8 @@ def _promote(
     plan = make_plan(s, body)
     if plan is None:
         raise CliUsageError("The endpoint has no plan call; promote needs a jobferry server.")
-    show_plan(out, plan, s.workspace_arg() if plan.get("problems") and not json_mode else None)
+    where = s.workspace_arg() if plan.get("problems") and not json_mode else None
+    show_plan(out, plan, where, route=name)
     result = {**made, "plan": plan, "task": None}
     if not _go_on(s, name, result, apply, options["in_file"]):
         return

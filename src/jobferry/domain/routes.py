@@ -91,7 +91,12 @@ ROUTE = BodyShape(
             (JsonType.STRING, JsonType.OBJECT),
             nullable=True,
         ),
-        choice("sameNamePolicy", "the import's policy (default OVERWRITE)", SameNamePolicy),
+        choice(
+            "sameNamePolicy",
+            "the import's policy (default AUTO: OVERWRITE once the target holds objects from "
+            "the source, SKIP on a first import)",
+            SameNamePolicy,
+        ),
         flag("propagateDeletes", "deletes in the source are deleted in the target"),
         choice("onDrift", "an object changed in the target since (default FAIL)", DriftPolicy),
         choice("scheduling", "scheduled jobs to overwrite (default REFUSE)", SchedulingPolicy),

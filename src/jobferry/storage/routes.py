@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     insert,
+    or_,
     select,
     update,
 )
@@ -162,11 +163,19 @@ def promotion(tx: Tx, project_id: str, route: str, promotion_id: str) -> Promoti
     return record(PromotionRecord, row) if row else None
 
 
-def promotions(tx: Tx, project_id: str, route: str, limit: int = 100) -> list[PromotionRecord]:
-    """A route's promotions, newest first."""
+def listed_promotions(
+    tx: Tx, project_id: str, route: str, limit: int = 100
+) -> list[PromotionRecord]:
+    """A route's promotions whose package was imported (a task is recorded) or carried out to
+    another server, newest first (a package only planned is not listed)."""
+    c = route_promotions.c
     rows = tx.conn.execute(
         select(route_promotions)
-        .where(route_promotions.c.project_id == project_id, route_promotions.c.route == route)
+        .where(
+            c.project_id == project_id,
+            c.route == route,
+            or_(c.task_id.is_not(None), c.carried == "out"),
+        )
         .order_by(route_promotions.c.created_at.desc(), route_promotions.c.id.desc())
         .limit(limit)
     )

@@ -48,7 +48,7 @@ def job_document(shown: ShownJob) -> dict[str, Any]:
 
 def provenance_view(came_from: Provenance | None) -> dict[str, Any] | None:
     """Where a job came from (extension ``provenance``; ``null``: not imported from another
-    workspace). No route is named: promotions along routes are not recorded yet."""
+    workspace); ``route`` names the route the import promoted it along (``null``: none)."""
     if came_from is None:
         return None
     return {
@@ -58,6 +58,7 @@ def provenance_view(came_from: Provenance | None) -> dict[str, Any] | None:
         "sourceUid": came_from.source_uid,
         "packageSha256": came_from.package_sha256,
         "importTaskId": came_from.import_task_id,
+        "route": came_from.route,
         "importedBy": came_from.imported_by,
         "importedAt": came_from.imported_at,
         "rolledBack": came_from.rolled_back,

@@ -18,8 +18,8 @@ router = APIRouter(prefix="/v1/{project_id}", tags=["routes (extension)"])
 ROUTE_DOC = (
     "route document: {description, source: {workspace} | {carried: true, workspaceId}, "
     "target: {workspace} | {carried: true}, selection: {kind: ALL|FOLDERS|TAGS|NAMES, values, "
-    "withUpstream}, profile: name | {inline profile}, sameNamePolicy: SKIP|OVERWRITE "
-    "(default OVERWRITE), propagateDeletes, onDrift: FAIL|KEEP_TARGET|TAKE_PACKAGE, "
+    "withUpstream}, profile: name | {inline profile}, sameNamePolicy: AUTO|SKIP|OVERWRITE "
+    "(default AUTO), propagateDeletes, onDrift: FAIL|KEEP_TARGET|TAKE_PACKAGE, "
     "scheduling: REFUSE|PAUSE_AND_RESTORE, mode: ATOMIC|PER_OBJECT, requireSignature}"
 )
 

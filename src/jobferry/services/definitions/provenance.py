@@ -1,6 +1,6 @@
 """Where a job came from (issue #37): the promotion ledger's row of the import from another
-workspace that last wrote it, read with its task, rollback and source workspace in one query
-(``storage/importing/origins.py``), and whether the job drifted since.
+workspace that last wrote it, read with its task, rollback, route and source workspace in one
+query (``storage/importing/origins.py``), and whether the job drifted since.
 
 Drift is the import's own comparison (``services/importing/decide.py``, :func:`drift_since`):
 the job's development state against the document the import wrote, server-kept fields and the
@@ -39,6 +39,7 @@ def provenance_of(tx: Tx, scope: Scope, origin: JobOrigin) -> Provenance | None:
         source_uid=row.source_uid,
         package_sha256=row.package_sha256,
         import_task_id=row.task_id,
+        route=origin.route,
         imported_by=origin.imported_by,
         imported_at=row.recorded_at,
         rolled_back=origin.rolled_back is not None,

@@ -44,8 +44,8 @@ class Dependent:
 @dataclass(frozen=True)
 class Provenance:
     """Where a job came from: the import from another workspace that last wrote it (the
-    promotion ledger's row), and whether the job drifted since. Routes do not record the
-    promotions made along them yet, so no route is named."""
+    promotion ledger's row), the route it was promoted along, and whether the job drifted
+    since."""
 
     source_workspace_id: str
     source_workspace: str | None
@@ -57,6 +57,9 @@ class Provenance:
     package_sha256: str | None
     """The package the import read (``None``: recorded before jobferry kept it)."""
     import_task_id: str
+    route: str | None
+    """The route whose promotion the import was (``None``: a plain import, or the route was
+    deleted since)."""
     imported_by: str | None
     """Who started the import task (``None``: the task is not kept)."""
     imported_at: int

@@ -3,7 +3,8 @@ promotion, kept in the target, and the import that took it.
 
 ``package`` reads the route's selection from the source workspace — the jobs changed since the
 snapshot of the last promotion whose import succeeded and was not rolled back (every selected
-job on the first run), with the scripts and resources they use and, when asked, their upstream
+job on the first run; earlier when a promotion rolled back left a gap, :func:`carried_until`),
+with the scripts and resources they use and, when asked, their upstream
 jobs — and the deletions the source made since then. It writes them as a package (signed with
 the source's key when it has one), keeps it as an upload of the target workspace and remembers
 the promotion. The client then plans that upload with the route's import settings (its own
@@ -21,6 +22,7 @@ remembers it as a promotion, which is planned, imported and recorded as any othe
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from jobferry.domain.enums import TaskKind
@@ -193,7 +195,9 @@ class RoutePromotions:
         )
 
     def history(self, scope: Scope, name: str, limit: int = 100) -> list[Promotion]:
-        """The route's promotions, newest first, with where their imports stand."""
+        """The route's promotions, newest first, with where their imports stand. A package
+        that was only planned (``promote`` without ``--apply``, a plan with problems) is no
+        promotion: it is kept to tie its import to, but not listed."""
         self.routes.get(scope, name)  # refuses an unknown route
         with self.db.transaction(readonly=True) as tx:
             return self._history(tx, scope, name, limit)
@@ -257,15 +261,13 @@ class RoutePromotions:
         return self.accounts.scope(scope.actor, scope.actor.project_id, found.id)
 
     def _since(self, scope: Scope, name: str) -> int | None:
-        """The snapshot of the last promotion whose import took (None: the first run)."""
+        """Since when the next package carries the source's changes (None: the first run)."""
         with self.db.transaction(readonly=True) as tx:
-            for item in self._history(tx, scope, name, HISTORY):
-                if item.applied and item.carried is None:
-                    return item.snapshot_at
-        return None
+            history = self._history(tx, scope, name, 1000)
+        return carried_until([item for item in history if item.carried is None])
 
     def _history(self, tx: Tx, scope: Scope, name: str, limit: int) -> list[Promotion]:
-        items = repo.promotions(tx, scope.actor.project_id, name, limit)
+        items = repo.listed_promotions(tx, scope.actor.project_id, name, limit)
         out = []
         for item in items:
             status = undone = None
@@ -325,3 +327,35 @@ def _carried(
         scope.actor.name,
         carried.value,
     )
+
+
+def carried_until(promotions: Sequence[Promotion]) -> int | None:
+    """Since when the next package carries the source's changes: the newest applied
+    promotion's snapshot, unless a promotion not applied (rolled back, or its import failed)
+    carried changes no later applied one carried again; then from that one's ``since``, so its
+    changes travel again. ``None`` (everything, as on the first run): nothing applied yet, or
+    the first promotion rolled back.
+
+    With the newest promotion rolled back, that is the snapshot of the one before it. With an
+    older one rolled back after later promotions were made (their packages start after its
+    snapshot), the newest snapshot would leave its changes out for good: the target would lack
+    them while ``promote`` said nothing changed."""
+    applied = [p for p in promotions if p.applied]
+    if not applied:
+        return None
+    reached = max(p.snapshot_at for p in applied)
+    for missed in promotions:
+        if missed.applied or any(_carried_again(p, missed) for p in applied):
+            continue
+        if missed.since is None:
+            return None
+        reached = min(reached, missed.since)
+    return reached
+
+
+def _carried_again(later: Promotion, missed: Promotion) -> bool:
+    """Whether ``later``'s package carried every change ``missed``'s did."""
+    starts_before = later.since is None or (
+        missed.since is not None and later.since <= missed.since
+    )
+    return starts_before and later.snapshot_at >= missed.snapshot_at

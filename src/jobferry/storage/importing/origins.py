@@ -1,5 +1,6 @@
-"""Where a job came from: its ledger row with what the import task, the rollbacks and the
-workspaces know about it, in one query (a job's provenance, ``services/definitions``)."""
+"""Where a job came from: its ledger row with what the import task, the rollbacks, the route
+promotions and the workspaces know about it, in one query (a job's provenance,
+``services/definitions``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import and_, select
 from jobferry.domain.enums import ObjectKind
 from jobferry.storage.importing.ledger import LedgerRow, row_of
 from jobferry.storage.importing.tables import promotion_ledger
+from jobferry.storage.routes import route_promotions
 from jobferry.storage.tables import import_rollbacks, jobs, system_tasks, workspaces
 from jobferry.storage.tx import Tx
 
@@ -30,11 +32,14 @@ class JobOrigin(NamedTuple):
     """The import's request as its task keeps it (JSON)."""
     rolled_back: tuple[int, str] | None
     """(when, by whom) the import that wrote the ledger row was rolled back."""
+    route: str | None
+    """The route whose promotion that import was (``None``: a plain import)."""
 
 
 def job_origin(tx: Tx, workspace_id: str, name: str) -> JobOrigin | None:
     """Job ``name`` of the workspace and where it came from; ``None``: no such job."""
     j, t, tasks, r = jobs.c, promotion_ledger.c, system_tasks.c, import_rollbacks.c
+    promoted = route_promotions.c
     ledger = and_(
         t.target_workspace_id == j.workspace_id,
         t.kind == ObjectKind.JOB.value,
@@ -49,12 +54,15 @@ def job_origin(tx: Tx, workspace_id: str, name: str) -> JobOrigin | None:
             tasks.request.label("task_request"),
             r.rolled_back_at,
             r.rolled_back_by,
+            promoted.route.label("route_name"),
         )
         .select_from(
             jobs.outerjoin(promotion_ledger, ledger)
             .outerjoin(workspaces, workspaces.c.id == t.source_workspace_id)
             .outerjoin(system_tasks, tasks.id == t.task_id)
             .outerjoin(import_rollbacks, r.task_id == t.task_id)
+            # An import a route's promotion recorded (one promotion per package, so per task).
+            .outerjoin(route_promotions, promoted.task_id == t.task_id)
         )
         .where(j.workspace_id == workspace_id, j.name == name)
         # Nothing makes a target object's ledger row unique: should two sources each hold one
@@ -67,7 +75,7 @@ def job_origin(tx: Tx, workspace_id: str, name: str) -> JobOrigin | None:
         return None
     m = found._mapping
     if m["task_id"] is None:
-        return JobOrigin(m["job_document"], None, None, None, None, None)
+        return JobOrigin(m["job_document"], None, None, None, None, None, None)
     rolled_back = m["rolled_back_at"]
     return JobOrigin(
         m["job_document"],
@@ -76,4 +84,5 @@ def job_origin(tx: Tx, workspace_id: str, name: str) -> JobOrigin | None:
         m["task_created_by"],
         m["task_request"],
         None if rolled_back is None else (int(rolled_back), str(m["rolled_back_by"])),
+        m["route_name"],
     )

@@ -1,0 +1,66 @@
+"""Since when a route's next package carries the source's changes (``carried_until``): the
+newest applied promotion's snapshot, unless a promotion rolled back or failed carried changes
+no later applied one carried again."""
+
+from __future__ import annotations
+
+from jobferry.domain.enums import TaskStatus
+from jobferry.services.routes.promote import Promotion, carried_until
+
+
+def promotion(since: int | None, snapshot: int, status: str = "ok") -> Promotion:
+    """A promotion carrying the changes after ``since`` up to ``snapshot``: applied ("ok"),
+    rolled back ("rolled back") or whose import failed ("failed")."""
+    task = TaskStatus.FAILED if status == "failed" else TaskStatus.SUCCESSFUL
+    return Promotion(
+        id=f"p{snapshot}",
+        route="test-prod",
+        route_version=1,
+        snapshot_at=snapshot,
+        since=since,
+        package_path=f"upload://{snapshot}",
+        package_sha256="0" * 64,
+        jobs=1,
+        deletions=0,
+        plan_id="plan",
+        task_id=f"t{snapshot}",
+        task_status=task,
+        rolled_back_at=snapshot + 1 if status == "rolled back" else None,
+        rolled_back_by="admin" if status == "rolled back" else None,
+        created_at=snapshot,
+        created_by="admin",
+    )
+
+
+def test_nothing_applied_yet_carries_everything() -> None:
+    assert carried_until([]) is None
+    assert carried_until([promotion(None, 10, "failed")]) is None
+
+
+def test_the_newest_applied_snapshot_when_every_promotion_took() -> None:
+    assert carried_until([promotion(20, 30), promotion(10, 20), promotion(None, 10)]) == 30
+
+
+def test_the_newest_promotion_rolled_back_goes_back_to_the_one_before() -> None:
+    chain = [promotion(20, 30, "rolled back"), promotion(10, 20), promotion(None, 10)]
+    assert carried_until(chain) == 20
+
+
+def test_an_older_promotion_rolled_back_after_later_ones_travels_again() -> None:
+    chain = [promotion(30, 40), promotion(20, 30), promotion(10, 20, "rolled back")]
+    assert carried_until([*chain, promotion(None, 10)]) == 10
+
+
+def test_a_later_promotion_that_carried_its_changes_again_closes_the_gap() -> None:
+    again = promotion(10, 50)  # made after the rollback: from before the rolled-back one
+    chain = [again, promotion(30, 40), promotion(20, 30), promotion(10, 20, "rolled back")]
+    assert carried_until([*chain, promotion(None, 10)]) == 50
+
+
+def test_a_failed_import_is_carried_by_the_next_package() -> None:
+    chain = [promotion(10, 30), promotion(10, 20, "failed"), promotion(None, 10)]
+    assert carried_until(chain) == 30
+
+
+def test_the_first_promotion_rolled_back_carries_everything_again() -> None:
+    assert carried_until([promotion(10, 20), promotion(None, 10, "rolled back")]) is None
