@@ -246,7 +246,9 @@ def test_promote_now_plans_imports_and_records_then_history_shows_it_rolled_back
     started = promote(browser, ws, "to-prod")
 
     assert started.status_code == 303
-    made = services.promotions.history(seeded, "to-prod")[0]
+    made = services.promotions.waiting(seeded, "to-prod")
+    assert made is not None
+    assert services.promotions.history(seeded, "to-prod") == []  # a plan is no promotion yet
     assert started.headers["location"] == f"/console/w/{target}/routes/to-prod/promotions/{made.id}"
     plan = browser.get(started.headers["location"])
     assert_page(
@@ -314,7 +316,9 @@ def test_promote_now_shows_the_check_step_when_the_plan_has_problems(
     assert_page(
         check, 200, "Import · check", "Promotion along route", "dws_conn", "Fix the problems first"
     )
-    assert services.promotions.history(seeded, "to-bare")[0].task_id is None
+    waiting = services.promotions.waiting(seeded, "to-bare")
+    assert waiting is not None
+    assert waiting.task_id is None
     state = wizard.fields(check.text, target)
     assert ("route", "to-bare") in state
     back = wizard.step(browser, target, "options", state)  # "Back to options" keeps the route

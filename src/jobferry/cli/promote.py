@@ -350,8 +350,9 @@ def _import_of(item: dict[str, Any]) -> str:
 
 def _state_of(item: dict[str, Any]) -> str:
     """Where its import stands: the task's status, or when and by whom it was rolled back."""
+    status = str(item.get("taskStatus") or "")
+    notes = ["carried in"] if status and item.get("carried") == "in" else []
     undone = mapping(item.get("rolledBack"))
     if undone:
-        return f"rolled back {epoch_ms(undone.get('at'))} by {undone.get('by')}"
-    status = str(item.get("taskStatus") or "")
-    return f"{status} (carried in)" if status and item.get("carried") == "in" else status
+        notes.append(f"rolled back {epoch_ms(undone.get('at'))} by {undone.get('by')}")
+    return f"{status} ({'; '.join(notes)})" if notes else status

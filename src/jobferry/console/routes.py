@@ -177,7 +177,10 @@ def _route_page(
     history: list[Promotion] = []
     versions: list[RouteVersion] = []
     if route is not None:
-        history = page.services.promotions.history(page.scope, route.name)
+        promotions = page.services.promotions
+        waiting = promotions.waiting(page.scope, route.name)
+        history = [waiting] if waiting is not None else []
+        history += promotions.history(page.scope, route.name)
         versions = page.services.routes.versions(page.scope, route.name)
     if draft is None:
         draft = RouteDraft.of_route(route, _names(page)) if route is not None else RouteDraft()
@@ -350,8 +353,7 @@ def promotion(page: PageDep, name: str, promotion_id: str) -> Response:
     """A promotion's package in the import wizard of the route's target, with the settings
     of the route's version it was made with: the check step when the plan has problems, else
     the plan; once imported, its task."""
-    history = page.services.promotions.history(page.scope, name)
-    found = next((p for p in history if p.id == promotion_id), None)
+    found = page.services.promotions.promotion(page.scope, name, promotion_id)
     if found is None:
         raise InvalidRequestError(
             f"Route '{name}' has no promotion {promotion_id}; promote it again from the "

@@ -163,6 +163,18 @@ def promotion(tx: Tx, project_id: str, route: str, promotion_id: str) -> Promoti
     return record(PromotionRecord, row) if row else None
 
 
+def newest_promotion(tx: Tx, project_id: str, route: str) -> PromotionRecord | None:
+    """A route's newest promotion, listed or not."""
+    c = route_promotions.c
+    row = tx.conn.execute(
+        select(route_promotions)
+        .where(c.project_id == project_id, c.route == route)
+        .order_by(c.created_at.desc(), c.id.desc())
+        .limit(1)
+    ).first()
+    return record(PromotionRecord, row) if row else None
+
+
 def listed_promotions(
     tx: Tx, project_id: str, route: str, limit: int = 100
 ) -> list[PromotionRecord]:

@@ -266,17 +266,35 @@ class RoutePromotions:
             history = self._history(tx, scope, name, 1000)
         return carried_until([item for item in history if item.carried is None])
 
+    def promotion(self, scope: Scope, name: str, promotion_id: str) -> Promotion | None:
+        """One promotion of the route, listed or not (a package only planned included)."""
+        self.routes.get(scope, name)  # refuses an unknown route
+        with self.db.transaction(readonly=True) as tx:
+            item = repo.promotion(tx, scope.actor.project_id, name, promotion_id)
+            return None if item is None else self._standing(tx, scope, item)
+
+    def waiting(self, scope: Scope, name: str) -> Promotion | None:
+        """The route's newest package when it was made here and is not imported yet (a plan
+        not followed by an import, or one whose import is still to be started)."""
+        self.routes.get(scope, name)  # refuses an unknown route
+        with self.db.transaction(readonly=True) as tx:
+            item = repo.newest_promotion(tx, scope.actor.project_id, name)
+            if item is None or item.task_id is not None or item.carried is not None:
+                return None
+            return self._standing(tx, scope, item)
+
     def _history(self, tx: Tx, scope: Scope, name: str, limit: int) -> list[Promotion]:
         items = repo.listed_promotions(tx, scope.actor.project_id, name, limit)
-        out = []
-        for item in items:
-            status = undone = None
-            if item.task_id:
-                task = task_repo.task_of_project(tx, scope.actor.project_id, item.task_id)
-                status = task.status if task is not None else None
-                undone = rollback_repo.rolled_back(tx, item.task_id)
-            out.append(promotion_of(item, status, undone))
-        return out
+        return [self._standing(tx, scope, item) for item in items]
+
+    def _standing(self, tx: Tx, scope: Scope, item: PromotionRecord) -> Promotion:
+        """The promotion with where its import stands."""
+        status = undone = None
+        if item.task_id:
+            task = task_repo.task_of_project(tx, scope.actor.project_id, item.task_id)
+            status = task.status if task is not None else None
+            undone = rollback_repo.rolled_back(tx, item.task_id)
+        return promotion_of(item, status, undone)
 
     def _import_task(
         self, tx: Tx, scope: Scope, name: str, item: PromotionRecord, task_id: str
