@@ -51,6 +51,16 @@ def test_every_error_code_is_documented() -> None:
         assert cls.__doc__, f"{cls.__name__} has no docstring"
 
 
+def test_each_of_jobferrys_own_codes_names_one_error() -> None:
+    # DataArts' own codes are shared where DataArts shares them (DLF.3051, DLF.0100); a
+    # DLF.9xxx code is jobferry's and tells one refusal from every other (exit codes follow it).
+    owners: dict[str, list[str]] = {}
+    for cls in all_error_classes():
+        if "code" in cls.__dict__ and cls.code.startswith("DLF.9"):
+            owners.setdefault(cls.code, []).append(cls.__name__)
+    assert {code: names for code, names in owners.items() if len(names) > 1} == {}
+
+
 def test_the_command_walk_reaches_sub_commands() -> None:
     commands = _commands(typer.main.get_command(app))
     assert "jobferry serve" in commands

@@ -50,7 +50,7 @@ Messages name the object, the rule and the fix.
     │   ├── ProfileNotFoundError      400 DLF.9006  no such environment profile (version)
     │   ├── KeyNotFoundError          400 DLF.9007  no signing key / trusted key with that id
     │   ├── RouteNotFoundError        400 DLF.9040  no such route (or version of it)
-    │   ├── RemoteNotFoundError       400 DLF.9041  no remote of that name in the project
+    │   ├── RemoteNotFoundError       400 DLF.9064  no remote of that name in the project
     │   ├── EnvironmentObjectNotFoundError 400 DLF.9004
     │   │   └── ConnectionNotFoundError 400 DLF.6322  no data connection of that name or id
     │   ├── StudioWorkspaceNotFoundError 400 DAYU.4402 no such workspace in the instance
@@ -391,7 +391,7 @@ class RouteNotFoundError(NotFoundError):
 class RemoteNotFoundError(NotFoundError):
     """No remote of that name in the project."""
 
-    code = "DLF.9041"
+    code = "DLF.9064"
 
 
 class KeyNotFoundError(NotFoundError):

@@ -96,7 +96,7 @@ def test_a_remote_is_added_shown_and_removed_and_its_secret_is_never_answered(
     assert again.json()["error_code"] == "DLF.9010"
     assert api.call("DELETE", "/remotes/prod").status_code == 204
     gone = api.call("GET", "/remotes/prod")
-    assert (gone.status_code, gone.json()["error_code"]) == (400, "DLF.9041")
+    assert (gone.status_code, gone.json()["error_code"]) == (400, "DLF.9064")
     # the shadow stays, an ordinary workspace again: writes are accepted
     created = api.call("POST", "/jobs", make_job("after"), workspace=shadow)
     assert created.status_code == 204, created.text

@@ -103,5 +103,5 @@ def test_a_remote_is_added_tested_refreshed_and_removed_from_the_cli(
     assert removed.exit_code == 0, removed.output
     gone = cli("remotes", "show", name)
     assert gone.exit_code == 1
-    assert "DLF.9041" in gone.stderr
+    assert "DLF.9064" in gone.stderr
     assert gateway.refused() == []
