@@ -215,6 +215,13 @@ class Settings(BaseSettings):
         "checked object by object in a helper process beside the import (a second core), while "
         "the import matches and writes; 0: every package.",
     )
+    remote_push_calls_in_flight: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="Most calls a push to a remote DataArts workspace has in flight at once "
+        "(calls that do not depend on one another).",
+    )
     export_helper_jobs: int = Field(
         5000,
         ge=0,

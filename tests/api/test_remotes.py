@@ -205,7 +205,6 @@ def test_writes_into_a_shadow_are_refused_and_reads_work(
         api.call("POST", "/scripts", make_script("other_sql"), workspace=shadow),
         api.call("DELETE", "/scripts/daily_sales_sql", workspace=shadow),
         api.call("POST", "/resources", make_resource("other_jar"), workspace=shadow),
-        api.call("POST", "/jobs/import", {"path": "upload://x/p.zip"}, workspace=shadow),
     ]
     for refused in attempts:
         assert refused.status_code == 400, refused.text
@@ -213,7 +212,7 @@ def test_writes_into_a_shadow_are_refused_and_reads_work(
         assert body["error_code"] == "DLF.9063", body
         assert (body["workspace"], body["remote"]) == ("prod", "prod")
         assert "jobferry remotes refresh prod" in body["error_msg"]
-        assert "pushing to a remote is not built yet" in body["error_msg"]
+        assert "import a package into the shadow" in body["error_msg"]
     assert set(_shadow_jobs(api, shadow)) == {"daily_sales", "weekly_sales"}
     assert api.call("GET", "/scripts", workspace=shadow).json()["total"] == 1
     exported = api.call(
@@ -295,8 +294,8 @@ def test_a_plan_against_the_shadow_reports_a_hotfix_made_in_the_remote_as_drift(
             "PUT", f"/environment/connection/{connection}", PROD_CONNECTION, workspace=shadow
         )
         assert put.status_code == 200, put.text
-    # What a push will leave in the shadow (the push is not built yet): the same package
-    # imported, so the shadow's ledger knows what was promoted. Imported with the mark lifted.
+    # What a push leaves in the shadow: the same package imported, so the shadow's ledger
+    # knows what was promoted (imported with the mark lifted: the remote already holds it).
     with services.db.transaction() as tx:
         remote_repo.mark_shadow(tx, shadow, None)
     services.accounts.forget_scopes()

@@ -3,8 +3,11 @@
 It passes only the calls of DataArts' public API (``tests/data/dataarts-calls.json``: method and
 path template of every call in the compatibility contract) and answers anything else 404
 ``APIGW.0101``, as the gateway does for an API it does not publish. It can add latency to every
-call and answer 429 for chosen calls (the Nth passed call), and records every request it saw,
-so a test can check that a client made only contract calls.
+call, answer 429 for chosen calls (the Nth passed call), and for chosen writes (the Nth write
+passed: a call that is not a GET nor the batch export) refuse it without passing it on, pass it
+on and answer 500 (the write took effect, its answer was lost), or pass it on and drop the
+connection; it records every request it saw, so a test can check that a client made only
+contract calls.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +31,8 @@ NO_API = {
     "error_msg": "The API does not exist or has not been published in the environment.",
 }
 THROTTLED = {"error_code": "APIGW.0308", "error_msg": "The throttling threshold has been reached."}
+INJECTED = {"error_code": "DLF.3051", "error_msg": "Refused by the test gateway."}
+LOST = {"error_code": "APIGW.0203", "error_msg": "Internal error (the test gateway lost it)."}
 
 
 def _pattern(template: str) -> re.Pattern[str]:
@@ -61,8 +67,15 @@ class Gateway:
     latency: float = 0.0
     throttle: set[int] = field(default_factory=set)
     """Numbers (1-based, counted over the calls passed) of calls answered 429 instead."""
+    refuse_writes: set[int] = field(default_factory=set)
+    """Numbers (1-based, counted over the writes passed) of writes answered 400 unsent."""
+    lose_answers: set[int] = field(default_factory=set)
+    """Numbers of writes passed on, then answered 500 (their effect happened)."""
+    drop_writes: set[int] = field(default_factory=set)
+    """Numbers of writes passed on, then answered by closing the connection."""
     seen: list[Seen] = field(default_factory=list)
     _passed: int = 0
+    _writes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def match(self, method: str, path: str) -> str | None:
@@ -79,6 +92,38 @@ class Gateway:
                 return None, False
             self._passed += 1
             return call, self._passed in self.throttle
+
+    def fault(self, method: str, call: str) -> str | None:
+        """What to do wrong with a passed call: ``refuse``, ``lose``, ``drop`` or nothing."""
+        if method == "GET" or call == "export_job_list":
+            return None
+        with self._lock:
+            self._writes += 1
+            n = self._writes
+        for fault, numbers in (
+            ("refuse", self.refuse_writes),
+            ("lose", self.lose_answers),
+            ("drop", self.drop_writes),
+        ):
+            if n in numbers:
+                return fault
+        return None
+
+    def reset(self) -> None:
+        """Forget what was seen and counted, and every fault asked for."""
+        with self._lock:
+            self.seen.clear()
+            self._passed = self._writes = 0
+            self.throttle, self.refuse_writes = set(), set()
+            self.lose_answers, self.drop_writes = set(), set()
+
+    def writes(self) -> list[str]:
+        """The writes passed (answered, whatever the answer), in order."""
+        return [
+            s.call
+            for s in self.seen
+            if s.call and s.method != "GET" and s.call != "export_job_list"
+        ]
 
     def refused(self) -> list[Seen]:
         """Requests that matched no contract call."""
@@ -128,13 +173,24 @@ def _handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
                 gateway.seen.append(Seen(self.command, path, call, 429))
                 self._json(429, THROTTLED)
                 return
+            fault = gateway.fault(self.command, call)
+            if fault == "refuse":
+                gateway.seen.append(Seen(self.command, path, call, 400))
+                self._json(400, INJECTED)
+                return
             conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
             try:
                 conn.request(self.command, self.path, body=body, headers=dict(self.headers))
                 answer = conn.getresponse()
                 data = answer.read()
                 gateway.seen.append(Seen(self.command, path, call, answer.status))
-                self._answer(answer.status, data, answer.getheaders())
+                if fault == "lose":
+                    self._json(500, LOST)
+                elif fault == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                else:
+                    self._answer(answer.status, data, answer.getheaders())
             finally:
                 conn.close()
 

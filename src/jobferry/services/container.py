@@ -26,6 +26,7 @@ from jobferry.services.exporting.service import ExportService
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService
 from jobferry.services.importing.uploads import read_limits
+from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.routes.promote import RoutePromotions
 from jobferry.services.routes.service import RouteService
@@ -74,6 +75,7 @@ class Services:
     studio_workspaces: StudioWorkspaceService
     answers: ReadAnswers
     remotes: RemoteService
+    pushes: PushService
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -101,6 +103,9 @@ class Services:
         )
         connection_store = ConnectionStore(box)
         routes = RouteService(db)
+        remotes = RemoteService(db, box, accounts)
+        pushes = PushService(db, remotes, tasks, settings.remote_push_calls_in_flight)
+        imports.pusher = pushes.push
         return cls(
             settings=settings,
             db=db,
@@ -147,7 +152,8 @@ class Services:
             variables=VariableService(db),
             studio_workspaces=StudioWorkspaceService(db),
             answers=ReadAnswers(db.changes, settings.read_cache_mb * 1024 * 1024),
-            remotes=RemoteService(db, box, accounts),
+            remotes=remotes,
+            pushes=pushes,
         )
 
 

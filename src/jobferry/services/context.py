@@ -59,8 +59,8 @@ class Scope:
             raise ShadowWorkspaceError(
                 f"Workspace '{name}' is the shadow of remote '{remote}' and may not {action}: "
                 "it changes only with the remote: refresh it with jobferry remotes refresh "
-                f"{remote} (POST /v1/{{project_id}}/remotes/{remote}/refresh); pushing to a "
-                "remote is not built yet.",
+                f"{remote} (POST /v1/{{project_id}}/remotes/{remote}/refresh); to change the "
+                "remote, import a package into the shadow: the import is pushed to the remote.",
                 workspace=name,
                 remote=remote,
             )

@@ -73,6 +73,9 @@ class TaskRunner:
                 failed = self.services.tasks.heartbeat()
                 if failed:
                     log.warning("marked %d orphaned task(s) FAILED: %s", len(failed), failed)
+                undone = self.services.pushes.recover()
+                if undone:
+                    log.warning("finished the undo of %d push(es): %s", len(undone), undone)
                 if time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + self._sweep_seconds
                     removed = self.services.downloads.sweep() + self.services.imports.sweep()

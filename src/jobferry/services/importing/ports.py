@@ -27,6 +27,7 @@ from jobferry.package.model import PackageObject
 from jobferry.package.reading import Prepare
 from jobferry.services.context import Scope
 from jobferry.services.workspaces.profiles import ResolvedProfile
+from jobferry.storage import Tx
 from jobferry.storage.importing.ledger import LedgerRow, Packed
 from jobferry.storage.importing.target import TargetObject
 from jobferry.storage.records import JobRecord, VersionRecord
@@ -276,6 +277,21 @@ class TargetWriter(Protocol):
 
     def audit(self, action: str, kind: str, name: str, detail: dict[str, Any]) -> None:
         """One line of the target's audit log, by the import's actor."""
+        ...
+
+
+class ApplyHook(Protocol):
+    """What an import's apply may be given besides its target: the writer it writes through
+    and what it adds at the end, in the import's transaction (a push to a remote rehearses and
+    commits the import with one: ``services/remotes/push.py``)."""
+
+    def writer(self, tx: Tx, scope: Scope) -> TargetWriter:
+        """The target's writer for this import, in ``tx``."""
+        ...
+
+    def before_commit(self, tx: Tx) -> tuple[str, dict[str, Any]]:
+        """Called once the apply is done, before the task's end is written: (words to add to
+        the task's message, keys to add to its result). Raising rolls the import back."""
         ...
 
 

@@ -34,6 +34,7 @@ from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.plans import PlanStore
 from jobferry.services.importing.ports import (
+    ApplyHook,
     ImportSource,
     ImportTarget,
     OpenedPackage,
@@ -58,6 +59,7 @@ from jobferry.storage.importing.workset import Workset
 from jobferry.storage.tasks import TaskRecord
 
 log = logging.getLogger("jobferry.import")
+Pusher = Callable[["PreparedImport", Callable[[ApplyHook | None], int]], int]
 PLAN_SYNC_MAX_OBJECTS = 2000
 TITLE_LENGTH = 512
 """A task title is cut to the length its column holds."""
@@ -96,6 +98,7 @@ class ImportService:
         self.limits = limits
         self.scratch = scratch_folder(settings)
         self.plans = PlanStore(db)
+        self.pusher: Pusher | None = None  # an import into a remote's shadow: services/remotes
         self.packages = PackageSource(
             db,
             uploads,
@@ -220,8 +223,8 @@ class ImportService:
             return self._plan(target, scope, request, reader, workset, ahead=applier.ahead)
 
     def _request(self, scope: Scope, asked: ImportRequest, writes: bool = False) -> ImportRequest:
-        if writes:  # a plan reads; only an import writes (and never into a remote's shadow)
-            scope.require_change(WRITERS, "import packages")
+        if writes and (scope.workspace.shadow_of is None or self.pusher is None):
+            scope.require_change(WRITERS, "import packages")  # a shadow's is pushed
         scope.require(WRITERS, "import packages")
         request = asked.settled(scope)
         self.packages.check_path(scope, request.path)
@@ -310,20 +313,30 @@ class ImportService:
     def _fail(self, job: PreparedImport, message: str, ctx: dict[str, Any], code: str = "") -> None:
         # The result's errorCode tells a client a refused package (DLF.9020) from the rest.
         result: dict[str, Any] = {"errorCode": code} if code else {}
-        if ctx.get("problems"):
-            result["problems"] = ctx["problems"]
+        for key in ("problems", "push", "changed"):
+            if ctx.get(key):
+                result[key] = ctx[key]
         self.tasks.finish(job.task_id, TaskStatus.FAILED, message, result=result or None)
         if job.locked:
             with self.db.transaction() as tx:
                 repo.drop_lock(tx, job.scope.workspace.id, job.task_id)
 
     def _run(self, job: PreparedImport) -> None:
+        if not job.request.dry_run and job.scope.workspace.shadow_of is not None:
+            assert self.pusher is not None  # _request refused the import otherwise
+            changed = self.pusher(job, lambda hook: self._attempt(job, hook))
+        else:
+            changed = self._attempt(job, None)
+        if changed >= STATISTICS_AFTER:
+            self.db.refresh_statistics(repo.GROWN_BY_IMPORT)
+
+    def _attempt(self, job: PreparedImport, hook: ApplyHook | None) -> int:
+        """Read the package and plan, and apply (unless a dry run); objects written. A push
+        runs it twice (rehearsal, then commit: see ``services/remotes/push.py``)."""
         scope, request = job.scope, job.request
         self.tasks.advance(job.task_id, 5, "Reading the package.")
-        # A package large enough to plan with a helper process (see _plan) has it started
-        # while the package is opened.
-        helper_from = self.settings.import_helper_objects
-        with self._source(scope, request.path).open(helper_from) as reader:
+        # A package large enough to plan with a helper process (see _plan) starts it at once.
+        with self._source(scope, request.path).open(self.settings.import_helper_objects) as reader:
             self.tasks.advance(job.task_id, 30, f"Checking {reader.definitions()} object(s).")
             stored = self._stored_plan(scope, request, reader.sha256) if request.plan_id else None
             if request.dry_run:
@@ -335,11 +348,9 @@ class ImportService:
                     f"Plan ready: {self.plans.describe(view)}, {problems} problem(s).",
                     result={"plan": view},
                 )
-                return
+                return 0
             with Workset(self.scratch) as workset:
-                changed = self._import(job, reader, workset, stored)
-        if changed >= STATISTICS_AFTER:
-            self.db.refresh_statistics(repo.GROWN_BY_IMPORT)
+                return self._import(job, reader, workset, stored, hook)
 
     def _import(
         self,
@@ -347,13 +358,14 @@ class ImportService:
         reader: OpenedPackage,
         workset: Workset,
         stored: PlanRecord | None,
+        hook: ApplyHook | None = None,
     ) -> int:
         """Plan (rows locked) and apply in one transaction, with the task's final status; how
-        many objects it wrote or deleted."""
+        many objects it wrote or deleted. ``hook`` gives the writer and adds to the end."""
         scope, request = job.scope, job.request
         with self.db.transaction(bulk=True) as tx:
             source = package_source(reader).workspace_id
-            writer = self._target(tx, scope).writer()
+            writer = hook.writer(tx, scope) if hook else self._target(tx, scope).writer()
             applier = Applier(
                 writer, scope, request, job.task_id, source, package_sha256=reader.sha256
             )
@@ -391,6 +403,9 @@ class ImportService:
                 "versionsCreated": outcome.versions,
                 "problems": [p.as_json() for p in plan.problems],
             }
+            if hook is not None:
+                said, more = hook.before_commit(tx)
+                message, result = message + said, {**result, **more}
             self._finish_in(tx, job.task_id, status, message, result)
             repo.drop_lock(tx, scope.workspace.id, job.task_id)
         return outcome.written + outcome.deleted
@@ -415,9 +430,8 @@ class ImportService:
 
     @staticmethod
     def _finish_in(tx: Tx, task_id: str, status: str, message: str, result: dict[str, Any]) -> None:
-        """The task's end, written in the import's own transaction. A task that is no longer
-        RUNNING was failed by another process that took this one for stopped (it missed its
-        heartbeats): the import is then rolled back rather than committed behind that end."""
+        """The task's end, in the import's own transaction. A task no longer RUNNING was failed
+        by a process that took this one for stopped (it missed its heartbeats): roll back."""
         now = now_ms()
         ended = task_repo.update_running(
             tx,

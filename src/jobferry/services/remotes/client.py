@@ -47,9 +47,23 @@ CALLS: dict[str, tuple[str, str]] = {
     "show_resource": ("GET", "/v1/{project_id}/resources/{resource_id}"),
     "list_dataconnections": ("GET", "/v1/{project_id}/data-connections"),
     "show_factory_env": ("GET", "/v2/{project_id}/factory/env"),
+    # the push's writes (services/remotes/writes.py)
+    "create_job": ("POST", "/v1/{project_id}/jobs"),
+    "update_job": ("PUT", "/v1/{project_id}/jobs/{job_name}"),
+    "delete_job": ("DELETE", "/v1/{project_id}/jobs/{job_name}"),
+    "start_job": ("POST", "/v1/{project_id}/jobs/{job_name}/start"),
+    "stop_job": ("POST", "/v1/{project_id}/jobs/{job_name}/stop"),
+    "update_factory_job_name": ("PUT", "/v2/{project_id}/factory/jobs/{job_name}/rename"),
+    "create_script": ("POST", "/v1/{project_id}/scripts"),
+    "update_script": ("PUT", "/v1/{project_id}/scripts/{script_name}"),
+    "delete_script": ("DELETE", "/v1/{project_id}/scripts/{script_name}"),
+    "create_resource": ("POST", "/v1/{project_id}/resources"),
+    "update_resource": ("PUT", "/v1/{project_id}/resources/{resource_id}"),
+    "delete_resource": ("DELETE", "/v1/{project_id}/resources/{resource_id}"),
 }
-"""Every call this client can make: SDK method → (HTTP method, path template). All are reads
-(``export_job_list`` is a POST that changes nothing); the push adds its writes here."""
+"""Every call this client can make: SDK method → (HTTP method, path template). The reads
+(``export_job_list`` is a POST that changes nothing) and the writes a push makes."""
+WRITES = frozenset(call for call, (verb, _) in CALLS.items() if verb != "GET") - {"export_job_list"}
 
 
 @dataclass(frozen=True)
@@ -196,8 +210,9 @@ class DataArtsClient:
         body: dict[str, Any] | None = None,
     ) -> httpx2.Response:
         """Make ``call`` (a key of :data:`CALLS`); the 2xx answer, or the error tree's
-        translation of what went wrong. Every call here reads, so 429, 5xx and a dropped
-        connection are retried with backoff."""
+        translation of what went wrong. A 429 (nothing was done) is retried with backoff; so
+        are 5xx and a dropped connection for a read. A write that failed so is not retried
+        here: its effect may have happened, and the push re-reads before it retries."""
         raw_path = self._path(call, path or {})
         raw_query = _query(query or {})
         data = orjson.dumps(body) if body is not None else b""
@@ -207,21 +222,26 @@ class DataArtsClient:
             try:
                 response = self._request(call, raw_path, raw_query, data)
             except httpx2.TransportError as exc:
-                if attempt < self.backoff.attempts:
+                if attempt < self.backoff.attempts and call not in WRITES:
                     self._sleep(self.backoff.wait(attempt, None))
                     continue
-                raise self._unreachable(call, exc) from exc
-            if response.status_code in RETRIED_STATUSES and attempt < self.backoff.attempts:
+                raise self._unreachable(call, exc, attempt) from exc
+            if self._again(call, response.status_code) and attempt < self.backoff.attempts:
                 self._sleep(self.backoff.wait(attempt, response.headers.get("Retry-After")))
                 continue
             if response.status_code >= 400:
                 raise self._refused(call, response)
             return response
 
-    def _unreachable(self, call: str, exc: Exception) -> RemoteUnreachableError:
+    @staticmethod
+    def _again(call: str, status: int) -> bool:
+        """Whether an answer is worth the same call again at once."""
+        return status == 429 or (status in RETRIED_STATUSES and call not in WRITES)
+
+    def _unreachable(self, call: str, exc: Exception, attempts: int) -> RemoteUnreachableError:
         return RemoteUnreachableError(
             f"Remote '{self.remote}' could not be reached at {self.endpoint.endpoint} for "
-            f"{call} ({exc.__class__.__name__}, after {self.backoff.attempts} attempts); check "
+            f"{call} ({exc.__class__.__name__}, after {attempts} attempt(s)); check "
             "the remote's endpoint and that this server can reach it.",
             remote=self.remote,
             call=call,
@@ -293,6 +313,11 @@ class DataArtsClient:
             if isinstance(total, int) and len(seen) >= total:
                 return
             offset = offset + 1 if pages else len(seen)
+
+    def pages(self, call: str, items: str, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every item of a paged list call (``list_jobs``, ``list_scripts``,
+        ``list_resources``) with these query parameters (a name filter)."""
+        return self._pages(call, items, query)
 
     def jobs(self) -> Iterator[dict[str, Any]]:
         """``list_jobs``, every page: ``JobResult``s (name, status, path…)."""

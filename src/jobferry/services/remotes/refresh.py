@@ -66,7 +66,7 @@ def digest(value: object) -> str:
     return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def _scheduling(status: object) -> JobStatus:
+def scheduling(status: object) -> JobStatus:
     """A listed job's scheduling status as this server stores it."""
     if status == JobStatus.STOPPED.value or not isinstance(status, str):
         return JobStatus.STOPPED
@@ -100,7 +100,7 @@ class KindRead:
         return sorted(set(self.known) - set(self.hashes))
 
 
-def _job_documents(client: DataArtsClient, data: bytes) -> Iterator[dict[str, Any]]:
+def job_documents(client: DataArtsClient, data: bytes) -> Iterator[dict[str, Any]]:
     """The ``.job`` definitions of a batch export's zip (any layout)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -120,7 +120,7 @@ def _job_documents(client: DataArtsClient, data: bytes) -> Iterator[dict[str, An
         ) from exc
 
 
-def _batches(names: list[str]) -> Iterator[list[str]]:
+def read_batches(names: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(names), EXPORT_BATCH):
         yield names[start : start + EXPORT_BATCH]
 
@@ -128,9 +128,9 @@ def _batches(names: list[str]) -> Iterator[list[str]]:
 def read_jobs(client: DataArtsClient, known: dict[str, str]) -> KindRead:
     """Every job of the remote: listed for names and status, exported 100 names a call."""
     read = KindRead(ObjectKind.JOB, known)
-    status = {str(item["name"]): _scheduling(item.get("status")) for item in client.jobs()}
-    for batch in _batches(sorted(status)):
-        for doc in _job_documents(client, client.export_jobs(batch)):
+    status = {str(item["name"]): scheduling(item.get("status")) for item in client.jobs()}
+    for batch in read_batches(sorted(status)):
+        for doc in job_documents(client, client.export_jobs(batch)):
             name = str(doc["name"])
             if name in status:
                 read.add(name, canonical(ObjectKind.JOB, doc), status[name])

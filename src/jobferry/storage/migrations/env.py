@@ -6,6 +6,7 @@ from alembic import context
 
 import jobferry.storage.importing.tables
 import jobferry.storage.remotes
+import jobferry.storage.remotes_journal
 import jobferry.storage.routes  # noqa: F401 - registers its tables in the metadata
 from jobferry.storage.tables import metadata
 

@@ -1,0 +1,189 @@
+"""What a push must do to a remote, learnt by rehearsing the import in its shadow.
+
+A push runs the import pipeline unchanged into the shadow workspace, in a transaction that is
+then rolled back (the *rehearsal*), with :class:`RecordingWriter` as the target's writer: the
+local writer, which also notes every object the apply wrote, renamed, deleted, paused or
+restored. What the shadow holds at the rehearsal's end (read in the same transaction) is the
+state the remote must reach: :meth:`RecordingWriter.program` gives it as a :class:`Program`.
+The pipeline keeps every rule it has (plan, identity, renames, deletions, pause and restore);
+the remote is reached through this one implementation of the writer port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from jobferry.domain.enums import JobStatus, ObjectKind
+from jobferry.services.importing.local import LocalWriter
+from jobferry.services.remotes.refresh import canonical
+from jobferry.storage import exports as export_repo
+from jobferry.storage import jobs as job_repo
+from jobferry.storage import resources as resource_repo
+from jobferry.storage import scripts as script_repo
+from jobferry.storage.importing import snapshots
+from jobferry.storage.rows import JobRow, ResourceRow, ScriptRow, Stamp
+
+KINDS = (ObjectKind.JOB.value, ObjectKind.SCRIPT.value, ObjectKind.RESOURCE.value)
+
+
+@dataclass
+class Program:
+    """The changes a push makes to a remote, as the shadow holds them after the rehearsal."""
+
+    puts: dict[str, dict[str, dict[str, Any]]] = field(
+        default_factory=lambda: {kind: {} for kind in KINDS}
+    )
+    """kind → name → the definition the remote must hold (canonical)."""
+    status: dict[str, str] = field(default_factory=dict)
+    """Job name → its scheduling status at the rehearsal's end (jobs written or renamed)."""
+    renames: list[tuple[str, str, str]] = field(default_factory=list)
+    """(kind, old name, new name)."""
+    deletes: list[tuple[str, str]] = field(default_factory=list)
+    """(kind, name), in the order the apply deleted them."""
+    paused: list[str] = field(default_factory=list)
+    """Jobs the apply paused (by their name then)."""
+    edges: list[tuple[str, str]] = field(default_factory=list)
+    """(job, upstream job) among the jobs written."""
+    deleted_edges: list[tuple[str, str]] = field(default_factory=list)
+    """(job, upstream job) among the jobs deleted, before they were."""
+    unsupported: list[str] = field(default_factory=list)
+    """What the remote cannot be given through its public API, said plainly."""
+
+    def touched(self) -> dict[str, set[str]]:
+        """kind → every name the push reads before it writes (old and new names)."""
+        names: dict[str, set[str]] = {kind: set(self.puts[kind]) for kind in KINDS}
+        for kind, old, new in self.renames:
+            names[kind].update((old, new))
+        for kind, name in self.deletes:
+            names[kind].add(name)
+        names[ObjectKind.JOB.value].update(self.paused)
+        return names
+
+    def empty(self) -> bool:
+        """Whether the push has nothing to write."""
+        return not (any(self.puts.values()) or self.renames or self.deletes)
+
+
+class RecordingWriter(LocalWriter):
+    """The shadow's writer for a rehearsal: writes as :class:`LocalWriter` does and notes what
+    the remote must be told."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.written: dict[str, set[str]] = {kind: set() for kind in KINDS}
+        self.renamed: list[tuple[str, str, str]] = []
+        self.deleted: list[tuple[str, str]] = []
+        self.paused: list[str] = []
+        self.cdm_jobs: list[str] = []
+
+    def put_scripts(
+        self,
+        new: Sequence[tuple[str, ScriptRow]],
+        updated: Sequence[tuple[str, ScriptRow]],
+        versions: Sequence[tuple[str, Any]],
+        stamp: Stamp,
+    ) -> None:
+        """Create and overwrite scripts, noted."""
+        super().put_scripts(new, updated, versions, stamp)
+        self.written[ObjectKind.SCRIPT].update(row.name for _, row in (*new, *updated))
+
+    def put_resources(
+        self,
+        new: Sequence[tuple[str, ResourceRow]],
+        updated: Sequence[tuple[str, ResourceRow]],
+        stamp: Stamp,
+    ) -> None:
+        """Create and overwrite resources, noted."""
+        super().put_resources(new, updated, stamp)
+        self.written[ObjectKind.RESOURCE].update(row.name for _, row in (*new, *updated))
+
+    def put_cdm_job(self, name: str, type_: str, config: str, stamp: Stamp) -> None:
+        """A CDM job is an environment object: noted, refused by the push."""
+        super().put_cdm_job(name, type_, config, stamp)
+        self.cdm_jobs.append(name)
+
+    def create_jobs(self, rows: Sequence[JobRow], stamp: Stamp) -> dict[str, tuple[int, str]]:
+        """Create jobs, noted."""
+        self.written[ObjectKind.JOB].update(row.name for row in rows)
+        return super().create_jobs(rows, stamp)
+
+    def update_jobs(self, rows: Sequence[tuple[int, JobRow]], stamp: Stamp) -> None:
+        """Overwrite jobs, noted."""
+        self.written[ObjectKind.JOB].update(row.name for _, row in rows)
+        super().update_jobs(rows, stamp)
+
+    def rewrite_job(
+        self, job_id: int, row: JobRow, refs: Sequence[tuple[str, str, str]], stamp: Stamp
+    ) -> None:
+        """Overwrite a job referring to a renamed object, noted."""
+        self.written[ObjectKind.JOB].add(row.name)
+        super().rewrite_job(job_id, row, refs, stamp)
+
+    def rename(self, kind: str, names: Sequence[tuple[str, str]]) -> None:
+        """Rename objects, noted with their names before."""
+        for object_id, new in names:
+            old = str(snapshots.take(self.tx, kind, object_id)["row"]["name"])
+            if old != new:
+                self.renamed.append((kind, old, new))
+        super().rename(kind, names)
+
+    def delete(self, kind: str, object_id: str) -> dict[str, Any]:
+        """Delete one object, noted."""
+        state = super().delete(kind, object_id)
+        name = str(state["row"]["name"])
+        self.deleted.append((kind, name))
+        return state
+
+    def set_job_status(self, job_id: int, name: str, status: str, action: str) -> None:
+        """Pause or restore a job, noted."""
+        if status == JobStatus.STOPPED.value:
+            self.paused.append(name)
+        super().set_job_status(job_id, name, status, action)
+
+    def program(self) -> Program:
+        """What the remote must be told: the shadow's state of every object written, read now
+        (in the rehearsal's transaction)."""
+        out = Program(renames=list(self.renamed), deletes=list(self.deleted))
+        out.paused = list(dict.fromkeys(self.paused))
+        out.unsupported = [
+            f"CDM job '{name}' (an environment object: DataArts' public API has no call "
+            "that writes one; create it in the remote's CDM first and leave it out of the "
+            "package)"
+            for name in self.cdm_jobs
+        ]
+        renamed_to = {new for kind, _, new in self.renamed if kind == ObjectKind.JOB}
+        for name in sorted(self.written[ObjectKind.JOB] | renamed_to):
+            job = job_repo.get_job(self.tx, self.ws, name)
+            if job is not None:
+                out.puts[ObjectKind.JOB][name] = canonical(ObjectKind.JOB, _doc(job.document))
+                out.status[name] = job.status
+        for name in sorted(self.written[ObjectKind.SCRIPT]):
+            script = script_repo.get_script(self.tx, self.ws, name)
+            if script is not None:
+                doc = canonical(ObjectKind.SCRIPT, _doc(script.document))
+                out.puts[ObjectKind.SCRIPT][name] = doc
+        for name in sorted(self.written[ObjectKind.RESOURCE]):
+            resource = resource_repo.find_resource(self.tx, self.ws, name)
+            if resource is not None:
+                doc = canonical(ObjectKind.RESOURCE, _doc(resource.document))
+                out.puts[ObjectKind.RESOURCE][name] = doc
+        jobs = sorted(out.puts[ObjectKind.JOB])
+        out.edges = export_repo.upstream_edges(self.tx, self.ws, jobs) if jobs else []
+        out.deleted_edges = _deleted_edges(out.deletes)
+        return out
+
+
+def _doc(text: str) -> dict[str, Any]:
+    value = orjson.loads(text)
+    return value if isinstance(value, dict) else {}
+
+
+def _deleted_edges(deletes: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The apply deletes jobs downstream-first already: keep its order as edges (each deleted
+    job before the next one)."""
+    jobs = [name for kind, name in deletes if kind == ObjectKind.JOB]
+    return [(jobs[i + 1], jobs[i]) for i in range(len(jobs) - 1)]

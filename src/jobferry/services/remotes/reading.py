@@ -1,0 +1,92 @@
+"""What a push reads of its remote, in bulk, before it writes and after.
+
+:func:`read_state` reads the objects a push touches as a refresh does — ``list_jobs`` for the
+scheduling status, ``export_job_list`` (100 names a call) for the jobs' definitions,
+``list_scripts`` and ``list_resources`` for theirs — and hashes each as the refresh does, so
+the hashes compare with what the last refresh recorded (``remote_objects``). The definitions
+read are the push's before-images; the resources' ids are what their calls address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jobferry.domain.enums import JobStatus, ObjectKind
+from jobferry.services.remotes.client import DataArtsClient
+from jobferry.services.remotes.refresh import (
+    KindRead,
+    canonical,
+    job_documents,
+    read_batches,
+    scheduling,
+)
+
+
+@dataclass
+class RemoteState:
+    """The touched objects as the remote holds them: per kind, name → definition (canonical)
+    and hash; jobs' scheduling status; resources' ids."""
+
+    docs: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    hashes: dict[str, dict[str, str]] = field(default_factory=dict)
+    status: dict[str, JobStatus] = field(default_factory=dict)
+    resource_ids: dict[str, str] = field(default_factory=dict)
+
+    def has(self, kind: str, name: str) -> bool:
+        """Whether the remote holds this object."""
+        return name in self.docs.get(kind, {})
+
+    def doc(self, kind: str, name: str) -> dict[str, Any]:
+        """The remote's definition of an object it holds."""
+        return self.docs[kind][name]
+
+
+def _listed(read: KindRead, state: RemoteState, names: set[str]) -> None:
+    state.docs[read.kind.value] = {n: d for n, d in read.changed.items() if n in names}
+    state.hashes[read.kind.value] = {n: h for n, h in read.hashes.items() if n in names}
+
+
+def _kind(
+    kind: ObjectKind, items: Iterable[dict[str, Any]], names: set[str], state: RemoteState
+) -> None:
+    read = KindRead(kind, {})
+    for item in items:
+        name = item.get("name")
+        if not isinstance(name, str) or name not in names:
+            continue
+        read.add(name, canonical(kind, item))
+        if kind is ObjectKind.RESOURCE:
+            state.resource_ids[name] = str(item.get("id") or item.get("resourceId") or "")
+    _listed(read, state, names)
+
+
+def read_state(client: DataArtsClient, touched: dict[str, set[str]]) -> RemoteState:
+    """The remote's state of the objects named per kind (read in bulk)."""
+    state = RemoteState()
+    _kind(ObjectKind.SCRIPT, client.scripts(), touched.get(ObjectKind.SCRIPT, set()), state)
+    _kind(ObjectKind.RESOURCE, client.resources(), touched.get(ObjectKind.RESOURCE, set()), state)
+    wanted = touched.get(ObjectKind.JOB, set())
+    listed = {str(item["name"]): scheduling(item.get("status")) for item in client.jobs()}
+    read = KindRead(ObjectKind.JOB, {})
+    for batch in read_batches(sorted(wanted & set(listed))):
+        for doc in job_documents(client, client.export_jobs(batch)):
+            name = str(doc["name"])
+            if name in wanted:
+                read.add(name, canonical(ObjectKind.JOB, doc), listed[name])
+                state.status[name] = listed[name]
+    _listed(read, state, wanted)
+    return state
+
+
+def changed_since(
+    state: RemoteState, recorded: dict[str, dict[str, str]], touched: dict[str, set[str]]
+) -> list[str]:
+    """``kind 'name'`` of every touched object whose hash differs from the one the last
+    refresh recorded (changed, created or deleted in the remote since)."""
+    out: list[str] = []
+    for kind in sorted(touched):
+        now, then = state.hashes.get(kind, {}), recorded.get(kind, {})
+        out.extend(f"{kind} '{n}'" for n in sorted(touched[kind]) if now.get(n) != then.get(n))
+    return out

@@ -1,0 +1,100 @@
+"""A push's calls in dependency order: levels of :class:`~.writes.Step`, each level's calls
+independent of one another (they may be in flight together), each level after the one before.
+
+Stop the scheduled jobs the push must pause (and those it renames or deletes, which the
+remote changes only when stopped); scripts and resources; renames (the v2 rename call);
+jobs upstream-first; deletions downstream-first (jobs, then scripts and resources); the
+scheduling restored. An object whose definition the remote already holds costs no call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from jobferry.domain.enums import JobStatus, ObjectKind
+from jobferry.services.remotes.program import Program
+from jobferry.services.remotes.reading import RemoteState
+from jobferry.services.remotes.writes import Step, create, delete, rename, set_status, update
+
+JOB, SCRIPT, RESOURCE = ObjectKind.JOB.value, ObjectKind.SCRIPT.value, ObjectKind.RESOURCE.value
+
+
+def levels(names: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """``names`` in levels, each name after its upstreams ((name, upstream) edges) among
+    them; a cycle's names share the last level."""
+    todo = sorted(set(names))
+    ups: dict[str, set[str]] = {name: set() for name in todo}
+    for name, upstream in edges:
+        if name in ups and upstream in ups and upstream != name:
+            ups[name].add(upstream)
+    out: list[list[str]] = []
+    done: set[str] = set()
+    while len(done) < len(todo):
+        ready = [n for n in todo if n not in done and ups[n] <= done]
+        if not ready:
+            ready = [n for n in todo if n not in done]
+        out.append(ready)
+        done.update(ready)
+    return out
+
+
+def _put(
+    kind: str, name: str, doc: dict[str, Any], state: RemoteState, was: str | None
+) -> Step | None:
+    """Create or overwrite one object (``was``: the name the remote holds it by, renamed
+    before this call); ``None`` when the remote holds exactly ``doc``."""
+    if was is None or not state.has(kind, was):
+        return create(kind, name, doc)
+    before = state.doc(kind, was)
+    if {**before, "name": name} == doc:
+        return None
+    return update(kind, name, doc, {**before, "name": name}, state.resource_ids.get(was))
+
+
+def _stops(program: Program, state: RemoteState, renamed: dict[str, str]) -> list[Step]:
+    deleted = [name for kind, name in program.deletes if kind == JOB]
+    names = dict.fromkeys([*program.paused, *renamed, *deleted])
+    return [
+        set_status(name, False, state.status[name].value)
+        for name in names
+        if state.has(JOB, name) and state.status.get(name, JobStatus.STOPPED) != JobStatus.STOPPED
+    ]
+
+
+def _deletes(program: Program, state: RemoteState) -> list[list[Step]]:
+    out: list[list[Step]] = []
+    jobs = [name for kind, name in program.deletes if kind == JOB]
+    for level in levels(jobs, program.deleted_edges):
+        out.append([delete(JOB, n, state.doc(JOB, n), None) for n in level if state.has(JOB, n)])
+    for kind in (SCRIPT, RESOURCE):
+        names = [name for k, name in program.deletes if k == kind and state.has(kind, name)]
+        out.append([delete(kind, n, state.doc(kind, n), state.resource_ids.get(n)) for n in names])
+    return out
+
+
+def build(program: Program, state: RemoteState) -> list[list[Step]]:
+    """The push's calls, level by level (empty levels left out)."""
+    renamed = {old: new for kind, old, new in program.renames if kind == JOB}
+    was = {new: old for old, new in renamed.items()}
+    stops = _stops(program, state, renamed)
+    out: list[list[Step]] = [stops]
+    first: list[Step | None] = [
+        _put(kind, name, doc, state, name)
+        for kind in (SCRIPT, RESOURCE)
+        for name, doc in program.puts[kind].items()
+    ]
+    out.append([step for step in first if step is not None])
+    out.append([rename(old, new) for old, new in renamed.items() if state.has(JOB, old)])
+    jobs = program.puts[JOB]
+    for level in levels(jobs, program.edges):
+        puts = [_put(JOB, name, jobs[name], state, was.get(name, name)) for name in level]
+        out.append([step for step in puts if step is not None])
+    out.extend(_deletes(program, state))
+    starts = []
+    for step in stops:
+        name = renamed.get(step.name, step.name)
+        if program.status.get(name, JobStatus.STOPPED) != JobStatus.STOPPED:
+            starts.append(set_status(name, True, JobStatus.STOPPED.value))
+    out.append(starts)
+    return [level for level in out if level]

@@ -1,0 +1,102 @@
+"""Undo a push: every call it made (or may have made), newest first, from its journal.
+
+Each journalled call is undone by the step :func:`~.writes.inverse` decides from what the
+remote holds now: restore the before-image, delete what it created, rename back, recreate
+what it deleted, restore scheduling. A call the remote refused took no effect and is skipped.
+What cannot be undone is said with the object, the reason and the exact fix (the definition
+to put back included), and the journal keeps it as ``stuck``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from jobferry.errors import RemoteError
+from jobferry.services.remotes.journal import Journal
+from jobferry.services.remotes.writes import RemoteWrites, Step
+from jobferry.storage.remotes_journal import CallRecord
+
+UNDONE_STATES = frozenset({"done", "pending", "failed"})
+"""Calls that took effect or may have."""
+
+
+@dataclass
+class UndoReport:
+    """What an undo did: the calls undone, and what it could not undo."""
+
+    undone: list[str] = field(default_factory=list)
+    stuck: list[dict[str, Any]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One sentence for the task's message."""
+        said = f"undone {len(self.undone)} change(s)" if self.undone else "nothing needed undoing"
+        if not self.stuck:
+            return f"{said}; the remote is as it was before the push."
+        items = "; ".join(f"{s['object']}: {s['reason']} Fix: {s['fix']}" for s in self.stuck)
+        return f"{said}; {len(self.stuck)} change(s) could NOT be undone: {items}"
+
+    def as_json(self) -> dict[str, Any]:
+        """The task result's ``undo``."""
+        return {"undone": self.undone, "notUndone": self.stuck}
+
+
+def _step(call: CallRecord) -> Step:
+    sent = orjson.loads(call.body)
+    return Step(call.kind, call.name, call.call, sent["body"], sent["key"], orjson.loads(call.undo))
+
+
+def fix_for(step: Step, remote: str) -> str:
+    """The exact fix of a change that could not be undone."""
+    op, what = step.undo.get("op"), f"{step.kind} '{step.name}'"
+    if op == "update":
+        return (
+            f"in remote '{remote}', overwrite {what} with the definition given here "
+            f"('definition'; DataArts' update_{step.kind})."
+        )
+    if op == "created":
+        return f"in remote '{remote}', delete {what} (this push created it)."
+    if op == "renamed":
+        to = step.undo.get("to")
+        return f"in remote '{remote}', rename job '{to}' back to '{step.name}'."
+    if op == "deleted":
+        return (
+            f"in remote '{remote}', create {what} again with the definition given here "
+            f"('definition'; DataArts' create_{step.kind})."
+        )
+    was = step.undo.get("was")
+    return f"in remote '{remote}', set the scheduling of job '{step.name}' back to {was}."
+
+
+def undo_push(journal: Journal, writes: RemoteWrites, remote: str) -> UndoReport:
+    """Undo every call of the push journalled as done, pending or failed, newest first."""
+    report = UndoReport()
+    journal.state("undoing")
+    for call in reversed(journal.calls()):
+        if call.state not in UNDONE_STATES:
+            continue
+        step = _step(call)
+        try:
+            back = writes.inverse(step)
+            if back is not None:
+                writes.make(back)
+        except RemoteError as exc:
+            journal.mark(call.seq, "stuck", exc.message)
+            stuck: dict[str, Any] = {
+                "object": f"{step.kind} '{step.name}'",
+                "call": step.call,
+                "reason": exc.message,
+                "fix": fix_for(step, remote),
+            }
+            definition = step.undo.get("before") or step.undo.get("definition")
+            if definition:
+                stuck["definition"] = definition
+            report.stuck.append(stuck)
+            continue
+        journal.mark(call.seq, "undone", back.title() if back else "nothing to undo")
+        if back is not None:
+            report.undone.append(step.title())
+    journal.state("stuck" if report.stuck else "undone", over=True)
+    return report

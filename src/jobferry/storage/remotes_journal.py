@@ -1,0 +1,205 @@
+"""The journal of pushes into remotes: one row per push (its task, remote and state) and one
+row per remote call (before it is made, and after), with what undoes it.
+
+Each row is written in its own short transaction, before the call it describes and after it,
+so a process killed mid-push leaves exactly what stands: the calls that were made (``done``),
+the one that may or may not have been (``pending``), and what undoes each. The tables share
+the schema's metadata; ``migrations/env.py`` imports this module so Alembic sees them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from jobferry.domain.enums import TaskStatus
+from jobferry.storage.records import all_records, first_record
+from jobferry.storage.tables import metadata, system_tasks, workers
+from jobferry.storage.tx import Tx
+
+remote_pushes = Table(
+    "remote_pushes",
+    metadata,
+    Column("task_id", String(64), primary_key=True),
+    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False, index=True),
+    Column("remote", String(128), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("owner", String(64), nullable=True),
+    Column("started_at", BigInteger, nullable=False),
+    Column("ended_at", BigInteger, nullable=True),
+)
+
+remote_push_calls = Table(
+    "remote_push_calls",
+    metadata,
+    Column("task_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("call", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    # What the call sends (JSON: path values and body), and what undoes it (JSON: the
+    # before-image, or "created", "renamed from", "deleted" with its definition).
+    Column("body", Text, nullable=False),
+    Column("undo", Text, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("at", BigInteger, nullable=False),
+)
+
+OPEN = ("pushing", "undoing", "recovering")
+"""States of a push that is not over: its remote may hold part of it."""
+
+
+@dataclass(frozen=True)
+class PushRecord:
+    """A push as journalled."""
+
+    task_id: str
+    project_id: str
+    workspace_id: str
+    remote: str
+    state: str
+    owner: str | None
+    started_at: int
+    ended_at: int | None
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One remote call of a push as journalled."""
+
+    task_id: str
+    seq: int
+    kind: str
+    name: str
+    call: str
+    state: str
+    body: str
+    undo: str
+    note: str | None
+    at: int
+
+
+def start_push(tx: Tx, item: PushRecord) -> None:
+    """Journal a push about to make its first call."""
+    tx.conn.execute(insert(remote_pushes).values(**item.__dict__))
+
+
+def get_push(tx: Tx, task_id: str) -> PushRecord | None:
+    """A push by its task id."""
+    return first_record(tx, PushRecord, remote_pushes, task_id=task_id)
+
+
+def set_push_state(tx: Tx, task_id: str, state: str, ended_at: int | None = None) -> None:
+    """A push's new state (``ended_at`` once it is over)."""
+    tx.conn.execute(
+        update(remote_pushes)
+        .where(remote_pushes.c.task_id == task_id)
+        .values(state=state, ended_at=ended_at)
+    )
+
+
+def claim_push(tx: Tx, item: PushRecord, owner: str) -> bool:
+    """Take an open push over (to finish its undo); ``False`` when another process did first."""
+    same_owner = (
+        remote_pushes.c.owner.is_(None)
+        if item.owner is None
+        else remote_pushes.c.owner == item.owner
+    )
+    claimed = tx.conn.execute(
+        update(remote_pushes)
+        .where(
+            remote_pushes.c.task_id == item.task_id,
+            remote_pushes.c.state == item.state,
+            same_owner,
+        )
+        .values(state="recovering", owner=owner)
+    )
+    return bool(claimed.rowcount)
+
+
+def open_in_workspace(tx: Tx, workspace_id: str) -> list[PushRecord]:
+    """The pushes into a shadow's remote that are not over."""
+    stmt = select(remote_pushes).where(
+        remote_pushes.c.workspace_id == workspace_id, remote_pushes.c.state.in_(OPEN)
+    )
+    return [PushRecord(**row._mapping) for row in tx.conn.execute(stmt)]
+
+
+def orphaned(tx: Tx, alive_since: int) -> list[PushRecord]:
+    """Open pushes nobody is finishing: their task is no longer RUNNING (its process died and
+    the heartbeat failed it), or the process that took them over stopped beating."""
+    alive = select(workers.c.id).where(workers.c.heartbeat_at >= alive_since)
+    ended = select(system_tasks.c.id).where(system_tasks.c.status != TaskStatus.RUNNING)
+    stmt = select(remote_pushes).where(
+        or_(
+            and_(
+                remote_pushes.c.state.in_(("pushing", "undoing")),
+                remote_pushes.c.task_id.in_(ended),
+            ),
+            and_(
+                remote_pushes.c.state == "recovering",
+                or_(remote_pushes.c.owner.is_(None), remote_pushes.c.owner.not_in(alive)),
+            ),
+        )
+    )
+    return [PushRecord(**row._mapping) for row in tx.conn.execute(stmt)]
+
+
+def add_calls(tx: Tx, rows: Sequence[CallRecord]) -> None:
+    """Journal calls about to be made (state ``pending``)."""
+    if rows:
+        tx.conn.execute(insert(remote_push_calls), [row.__dict__ for row in rows])
+
+
+def set_call(
+    tx: Tx, task_id: str, seq: int, state: str, note: str | None = None, undo: str | None = None
+) -> None:
+    """A call's new state (with what was said about it, and what undoes it when that was
+    learnt from the call's answer)."""
+    values: dict[str, object] = {"state": state, "note": note}
+    if undo is not None:
+        values["undo"] = undo
+    tx.conn.execute(
+        update(remote_push_calls)
+        .where(remote_push_calls.c.task_id == task_id, remote_push_calls.c.seq == seq)
+        .values(**values)
+    )
+
+
+def calls(tx: Tx, task_id: str) -> list[CallRecord]:
+    """Every call of a push, in the order they were journalled."""
+    return all_records(
+        tx, CallRecord, remote_push_calls, [remote_push_calls.c.seq], task_id=task_id
+    )
+
+
+def next_seq(tx: Tx, task_id: str) -> int:
+    """The number the next call of a push takes."""
+    return max((row.seq for row in calls(tx, task_id)), default=0) + 1
+
+
+def tell_task(tx: Tx, task_id: str, status: str, message: str, result: str, now: int) -> None:
+    """Say on an ended push's task what its undo left (a task the heartbeat failed while its
+    process was gone learns so once another process finished the undo)."""
+    tx.conn.execute(
+        update(system_tasks)
+        .where(system_tasks.c.id == task_id)
+        .values(status=status, message=message, result=result, last_update=now)
+    )

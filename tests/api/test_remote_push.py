@@ -1,0 +1,244 @@
+"""An import into a remote's shadow is pushed to the remote: a second jobferry server plays the
+remote behind the contract filter (which can throttle, refuse a write, lose a write's answer);
+this server (in-process) refreshes the shadow, imports packages into it and so writes the
+remote, all or nothing."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from jobferry.domain.enums import ObjectKind
+from jobferry.services.container import Services
+from jobferry.services.remotes.client import DataArtsClient, RemoteEndpoint
+from jobferry.services.remotes.refresh import read_jobs, read_listed
+from jobferry.storage import remotes_journal as journal_repo
+from support.builders import editable, make_job, make_script
+from support.clients import SignedClient, wait_task
+from support.exporting import seed
+from support.gateway import Gateway, gateway_to
+from support.importing import PROD_CONNECTION, run_import, upload
+from support.server import ServerProcess, new_workspace, serving
+
+REMOTE_PROJECT = "re0123456789abcdef0123456789abcd"
+SECOND = {"propagateDeletes": True, "scheduling": "PAUSE_AND_RESTORE"}
+
+
+@pytest.fixture(scope="module")
+def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A second jobferry server: the remote DataArts endpoint (SQLite)."""
+    with serving("sqlite", tmp_path_factory.mktemp("remote"), project_id=REMOTE_PROJECT) as proc:
+        yield proc
+
+
+@pytest.fixture
+def gateway(remote_server: ServerProcess) -> Iterator[Gateway]:
+    """The contract filter in front of the remote server."""
+    with gateway_to(remote_server.url) as gate:
+        yield gate
+
+
+def remote_state(server: ServerProcess, ws: str) -> dict[str, dict[str, Any]]:
+    """What the remote workspace holds, read straight from the remote (not through the
+    gateway): per kind, name → the definition as exported (and the job's scheduling)."""
+    endpoint = RemoteEndpoint(server.url, server.project_id, ws, server.ak, server.sk)
+    with DataArtsClient("check", endpoint) as client:
+        reads = [
+            read_listed(ObjectKind.SCRIPT, client.scripts(), {}),
+            read_listed(ObjectKind.RESOURCE, client.resources(), {}),
+            read_jobs(client, {}),
+        ]
+    return {
+        read.kind.value: {
+            name: {"doc": doc, "status": read.status.get(name)}
+            for name, doc in read.changed.items()
+        }
+        for read in reads
+    }
+
+
+@pytest.fixture
+def story(api: SignedClient, gateway: Gateway, remote_server: ServerProcess) -> dict[str, Any]:
+    """The local default workspace with two jobs (their scripts and a resource), an empty
+    remote workspace added as remote 'prod', its shadow refreshed; the package of the
+    default workspace."""
+    seed(api, ("daily_sales", "weekly_sales"))
+    remote_ws = new_workspace(remote_server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn", "ssh_conn")
+    body = {
+        "name": "prod",
+        "endpoint": gateway.url,
+        "projectId": remote_server.project_id,
+        "workspace": remote_ws,
+        "accessKey": remote_server.ak,
+        "secretKey": remote_server.sk,
+    }
+    added = api.call("POST", "/remotes", body)
+    assert added.status_code == 200, added.text
+    shadow = added.json()["shadowWorkspace"]["id"]
+    for connection in ("dws_conn", "ssh_conn"):
+        put = api.call(
+            "PUT", f"/environment/connection/{connection}", PROD_CONNECTION, workspace=shadow
+        )
+        assert put.status_code == 200, put.text
+    assert api.call("POST", "/remotes/prod/refresh").status_code == 200
+    return {"shadow": shadow, "remote_ws": remote_ws, "package": _workspace_package(api)}
+
+
+def _workspace_package(api: SignedClient) -> bytes:
+    started = api.call("POST", "/exports", {"mode": "workspace"})
+    assert started.status_code == 200, started.text
+    task = wait_task(api, started.json()["taskId"])
+    assert task["status"] == "SUCCESSFUL", task
+    return bytes(api.call("GET", f"/downloads/{task['result']['downloadId']}/content").content)
+
+
+def _push(api: SignedClient, shadow: str, package: bytes, **extra: Any) -> dict[str, Any]:
+    body = {"path": upload(api, package, shadow), "sameNamePolicy": "OVERWRITE", **extra}
+    return run_import(api, body, workspace=shadow)
+
+
+def _shadow_docs(api: SignedClient, shadow: str) -> dict[str, Any]:
+    listed = api.call("GET", "/jobs", workspace=shadow, query={"limit": 100}).json()["jobs"]
+    return {
+        job["name"]: editable(api.call("GET", f"/jobs/{job['name']}", workspace=shadow).json())
+        for job in listed
+    }
+
+
+def _second_package(api: SignedClient, remote_server: ServerProcess, ws: str) -> bytes:
+    """The default workspace changed: daily_sales edited, weekly_sales deleted, a new job."""
+    edited = make_job("daily_sales", description="edited in test")
+    edited["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
+    assert api.call("PUT", "/jobs/daily_sales", edited).status_code == 204
+    assert api.call("DELETE", "/jobs/weekly_sales").status_code == 204
+    assert api.call("POST", "/scripts", make_script("monthly_sales_sql")).status_code == 204
+    shell = make_script("monthly_sales_sh", type="Shell", content="echo hi")
+    assert api.call("POST", "/scripts", shell).status_code == 204
+    assert api.call("POST", "/jobs", make_job("monthly_sales")).status_code == 204
+    return _workspace_package(api)
+
+
+def test_a_push_lands_creates_updates_a_delete_and_a_paused_job_in_the_remote_and_the_shadow(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess, story: dict[str, Any]
+) -> None:
+    shadow, remote_ws = story["shadow"], story["remote_ws"]
+    first = _push(api, shadow, story["package"])
+    assert first["status"] == "SUCCESSFUL", first
+    assert "Pushed to remote 'prod'" in first["message"]
+    after = remote_state(remote_server, remote_ws)
+    assert set(after["job"]) == {"daily_sales", "weekly_sales"}
+    assert set(after["script"]) >= {"daily_sales_sql", "weekly_sales_sh"}
+    assert set(after["resource"]) == {"udf_jar"}
+    assert set(gateway.writes()) <= {"create_script", "create_resource", "create_job"}
+    assert gateway.refused() == []
+    # the shadow holds what the remote does, and a refresh finds nothing to change
+    assert set(_shadow_docs(api, shadow)) == {"daily_sales", "weekly_sales"}
+    again = api.call("POST", "/remotes/prod/refresh").json()
+    assert sum(c["created"] + c["updated"] + c["deleted"] for c in again["counts"].values()) == 0
+
+    # daily_sales scheduled in the remote (and the shadow refreshed): the next push pauses it
+    started = remote_server.call("POST", "/jobs/daily_sales/start", b"{}", workspace=remote_ws)
+    assert started.status_code == 204, started.text
+    assert api.call("POST", "/remotes/prod/refresh").status_code == 200
+    gateway.reset()
+    second = _push(api, shadow, _second_package(api, remote_server, remote_ws), **SECOND)
+    assert second["status"] == "SUCCESSFUL", (second["message"], second.get("result"))
+    after = remote_state(remote_server, remote_ws)
+    assert set(after["job"]) == {"daily_sales", "monthly_sales"}
+    assert after["job"]["daily_sales"]["doc"]["description"] == "edited in test"
+    assert after["job"]["daily_sales"]["status"] == "SCHEDULING"
+    writes = gateway.writes()
+    assert (writes[0], writes[-1]) == ("stop_job", "start_job"), writes
+    assert {"update_job", "create_job", "delete_job"} <= set(writes)
+    shadow_jobs = _shadow_docs(api, shadow)
+    assert set(shadow_jobs) == {"daily_sales", "monthly_sales"}
+    assert shadow_jobs["daily_sales"]["description"] == "edited in test"
+    again = api.call("POST", "/remotes/prod/refresh").json()
+    assert sum(c["created"] + c["updated"] + c["deleted"] for c in again["counts"].values()) == 0
+    # the shadow's ledger took the promotion: the same package again plans nothing to change
+    body = {"path": upload(api, _workspace_package(api), shadow), "sameNamePolicy": "OVERWRITE"}
+    planned = api.call("POST", "/jobs/import/plan", body, workspace=shadow).json()
+    assert {line["action"] for line in planned["objects"]} == {"UNCHANGED"}, planned
+
+
+def test_a_failure_at_every_position_of_a_push_leaves_the_remote_and_the_shadow_as_they_were(
+    api: SignedClient,
+    services: Services,
+    gateway: Gateway,
+    remote_server: ServerProcess,
+    story: dict[str, Any],
+) -> None:
+    shadow, remote_ws = story["shadow"], story["remote_ws"]
+    assert _push(api, shadow, story["package"])["status"] == "SUCCESSFUL"
+    remote_server.call("POST", "/jobs/daily_sales/start", b"{}", workspace=remote_ws)
+    assert api.call("POST", "/remotes/prod/refresh").status_code == 200
+    package = _second_package(api, remote_server, remote_ws)
+    before, shadow_before = remote_state(remote_server, remote_ws), _shadow_docs(api, shadow)
+    position = 0
+    while True:
+        position += 1
+        assert position < 30, "the push never succeeded"
+        gateway.reset()
+        gateway.refuse_writes = {position}
+        task = _push(api, shadow, package, **SECOND)
+        if task["status"] == "SUCCESSFUL":
+            break
+        assert task["status"] == "FAILED", task
+        assert "Refused by the test gateway" in task["message"], task
+        assert "the remote is as it was before the push" in task["message"], task
+        assert task["result"]["push"]["notUndone"] == []
+        assert remote_state(remote_server, remote_ws) == before, position
+        assert _shadow_docs(api, shadow) == shadow_before
+        with services.db.transaction(readonly=True) as tx:
+            journal = journal_repo.calls(tx, task["id"])
+            push = journal_repo.get_push(tx, task["id"])
+        assert push is not None
+        assert push.state == "undone"
+        assert [c.state for c in journal].count("refused") == 1
+        assert {c.state for c in journal} <= {"undone", "refused"}, journal
+    # every write of the push was failed once: stop, scripts, jobs, delete, start
+    assert position == len(gateway.writes()) + 1
+    assert position > 5
+    assert remote_state(remote_server, remote_ws) != before
+
+
+def test_a_lost_answer_is_read_again_and_a_429_retried_during_a_push(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess, story: dict[str, Any]
+) -> None:
+    gateway.reset()
+    gateway.lose_answers = {1}  # the first create took effect; its answer was lost
+    gateway.throttle = {5}
+    task = _push(api, story["shadow"], story["package"])
+    assert task["status"] == "SUCCESSFUL", task
+    assert 429 in [s.status for s in gateway.seen]
+    # a create sent again would have been refused (the name is taken): it was read instead
+    assert [s.status for s in gateway.seen if s.status >= 400] == [429]
+    after = remote_state(remote_server, story["remote_ws"])
+    assert set(after["job"]) == {"daily_sales", "weekly_sales"}
+
+
+def test_a_change_in_the_remote_since_the_refresh_refuses_the_push_naming_it(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess, story: dict[str, Any]
+) -> None:
+    shadow, remote_ws = story["shadow"], story["remote_ws"]
+    assert _push(api, shadow, story["package"])["status"] == "SUCCESSFUL"
+    shown = remote_server.call("GET", "/jobs/daily_sales", workspace=remote_ws).json()
+    hotfix = {**editable(shown), "description": "hot-fixed in prod"}
+    put = remote_server.call(
+        "PUT", "/jobs/daily_sales", json.dumps(hotfix).encode(), workspace=remote_ws
+    )
+    assert put.status_code == 204, put.text
+    before = remote_state(remote_server, remote_ws)
+    gateway.reset()
+    task = _push(api, shadow, _second_package(api, remote_server, remote_ws), **SECOND)
+    assert task["status"] == "FAILED", task
+    assert "job 'daily_sales'" in task["message"]
+    assert "changed since it was last refreshed" in task["message"]
+    assert "jobferry remotes refresh prod" in task["message"]
+    assert task["result"]["changed"] == ["job 'daily_sales'"]
+    assert gateway.writes() == []
+    assert remote_state(remote_server, remote_ws) == before
