@@ -17,6 +17,7 @@ from jobferry.services.container import Services
 from jobferry.services.remotes.client import DataArtsClient, RemoteEndpoint
 from jobferry.services.remotes.refresh import read_jobs, read_listed
 from jobferry.storage import remotes_journal as journal_repo
+from support.accounts import default_workspace
 from support.builders import editable, make_job, make_script
 from support.clients import SignedClient, wait_task
 from support.exporting import seed
@@ -66,7 +67,7 @@ def story(api: SignedClient, gateway: Gateway, remote_server: ServerProcess) -> 
     """The local default workspace with two jobs (their scripts and a resource), an empty
     remote workspace added as remote 'prod', its shadow refreshed; the package of the
     default workspace."""
-    seed(api, ("daily_sales", "weekly_sales"))
+    seed(api, ("daily_sales", "weekly_sales", "hourly_sales"))
     remote_ws = new_workspace(remote_server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn", "ssh_conn")
     body = {
         "name": "prod",
@@ -110,11 +111,20 @@ def _shadow_docs(api: SignedClient, shadow: str) -> dict[str, Any]:
 
 
 def _second_package(api: SignedClient, remote_server: ServerProcess, ws: str) -> bytes:
-    """The default workspace changed: daily_sales edited, weekly_sales deleted, a new job."""
+    """The default workspace changed: daily_sales edited, weekly_sales deleted, hourly_sales
+    renamed hourly_totals, a new job."""
     edited = make_job("daily_sales", description="edited in test")
     edited["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
     assert api.call("PUT", "/jobs/daily_sales", edited).status_code == 204
     assert api.call("DELETE", "/jobs/weekly_sales").status_code == 204
+    renamed = api.call(
+        "PUT",
+        "/factory/jobs/hourly_sales/rename",
+        {"name": "hourly_totals"},
+        version="v2",
+        workspace=default_workspace(api),
+    )
+    assert renamed.status_code == 200, renamed.text
     assert api.call("POST", "/scripts", make_script("monthly_sales_sql")).status_code == 204
     shell = make_script("monthly_sales_sh", type="Shell", content="echo hi")
     assert api.call("POST", "/scripts", shell).status_code == 204
@@ -130,13 +140,13 @@ def test_a_push_lands_creates_updates_a_delete_and_a_paused_job_in_the_remote_an
     assert first["status"] == "SUCCESSFUL", first
     assert "Pushed to remote 'prod'" in first["message"]
     after = remote_state(remote_server, remote_ws)
-    assert set(after["job"]) == {"daily_sales", "weekly_sales"}
+    assert set(after["job"]) == {"daily_sales", "weekly_sales", "hourly_sales"}
     assert set(after["script"]) >= {"daily_sales_sql", "weekly_sales_sh"}
     assert set(after["resource"]) == {"udf_jar"}
     assert set(gateway.writes()) <= {"create_script", "create_resource", "create_job"}
     assert gateway.refused() == []
     # the shadow holds what the remote does, and a refresh finds nothing to change
-    assert set(_shadow_docs(api, shadow)) == {"daily_sales", "weekly_sales"}
+    assert set(_shadow_docs(api, shadow)) == {"daily_sales", "weekly_sales", "hourly_sales"}
     again = api.call("POST", "/remotes/prod/refresh").json()
     assert sum(c["created"] + c["updated"] + c["deleted"] for c in again["counts"].values()) == 0
 
@@ -146,16 +156,16 @@ def test_a_push_lands_creates_updates_a_delete_and_a_paused_job_in_the_remote_an
     assert api.call("POST", "/remotes/prod/refresh").status_code == 200
     gateway.reset()
     second = _push(api, shadow, _second_package(api, remote_server, remote_ws), **SECOND)
-    assert second["status"] == "SUCCESSFUL", (second["message"], second.get("result"))
+    assert second["status"] == "SUCCESSFUL", second["message"]
     after = remote_state(remote_server, remote_ws)
-    assert set(after["job"]) == {"daily_sales", "monthly_sales"}
+    assert set(after["job"]) == {"daily_sales", "monthly_sales", "hourly_totals"}
     assert after["job"]["daily_sales"]["doc"]["description"] == "edited in test"
     assert after["job"]["daily_sales"]["status"] == "SCHEDULING"
     writes = gateway.writes()
     assert (writes[0], writes[-1]) == ("stop_job", "start_job"), writes
-    assert {"update_job", "create_job", "delete_job"} <= set(writes)
+    assert {"update_job", "create_job", "delete_job", "update_factory_job_name"} <= set(writes)
     shadow_jobs = _shadow_docs(api, shadow)
-    assert set(shadow_jobs) == {"daily_sales", "monthly_sales"}
+    assert set(shadow_jobs) == {"daily_sales", "monthly_sales", "hourly_totals"}
     assert shadow_jobs["daily_sales"]["description"] == "edited in test"
     again = api.call("POST", "/remotes/prod/refresh").json()
     assert sum(c["created"] + c["updated"] + c["deleted"] for c in again["counts"].values()) == 0
@@ -218,7 +228,7 @@ def test_a_lost_answer_is_read_again_and_a_429_retried_during_a_push(
     # a create sent again would have been refused (the name is taken): it was read instead
     assert [s.status for s in gateway.seen if s.status >= 400] == [429]
     after = remote_state(remote_server, story["remote_ws"])
-    assert set(after["job"]) == {"daily_sales", "weekly_sales"}
+    assert set(after["job"]) == {"daily_sales", "weekly_sales", "hourly_sales"}
 
 
 def test_a_change_in_the_remote_since_the_refresh_refuses_the_push_naming_it(

@@ -75,7 +75,8 @@ class RecordingWriter(LocalWriter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.written: dict[str, set[str]] = {kind: set() for kind in KINDS}
-        self.renamed: list[tuple[str, str, str]] = []
+        self.renamed: dict[tuple[str, str], tuple[str, str]] = {}
+        """(kind, object id) → (its name before the import, its name now)."""
         self.deleted: list[tuple[str, str]] = []
         self.paused: list[str] = []
         self.cdm_jobs: list[str] = []
@@ -126,9 +127,10 @@ class RecordingWriter(LocalWriter):
     def rename(self, kind: str, names: Sequence[tuple[str, str]]) -> None:
         """Rename objects, noted with their names before."""
         for object_id, new in names:
-            old = str(snapshots.take(self.tx, kind, object_id)["row"]["name"])
-            if old != new:
-                self.renamed.append((kind, old, new))
+            first = self.renamed.get((kind, object_id))
+            if first is None:
+                first = (str(snapshots.take(self.tx, kind, object_id)["row"]["name"]), new)
+            self.renamed[(kind, object_id)] = (first[0], new)
         super().rename(kind, names)
 
     def delete(self, kind: str, object_id: str) -> dict[str, Any]:
@@ -147,7 +149,8 @@ class RecordingWriter(LocalWriter):
     def program(self) -> Program:
         """What the remote must be told: the shadow's state of every object written, read now
         (in the rehearsal's transaction)."""
-        out = Program(renames=list(self.renamed), deletes=list(self.deleted))
+        renames = [(k, old, new) for (k, _), (old, new) in self.renamed.items() if old != new]
+        out = Program(renames=renames, deletes=list(self.deleted))
         out.paused = list(dict.fromkeys(self.paused))
         out.unsupported = [
             f"CDM job '{name}' (an environment object: DataArts' public API has no call "
@@ -155,7 +158,14 @@ class RecordingWriter(LocalWriter):
             "package)"
             for name in self.cdm_jobs
         ]
-        renamed_to = {new for kind, _, new in self.renamed if kind == ObjectKind.JOB}
+        olds = {(kind, old) for kind, old, _ in renames}
+        out.unsupported += [
+            f"the rename of {kind} '{old}' to '{new}', a name another object gives up in the "
+            "same import (push the renames one import at a time)"
+            for kind, old, new in renames
+            if (kind, new) in olds
+        ]
+        renamed_to = {new for kind, _, new in renames if kind == ObjectKind.JOB}
         for name in sorted(self.written[ObjectKind.JOB] | renamed_to):
             job = job_repo.get_job(self.tx, self.ws, name)
             if job is not None:

@@ -73,28 +73,37 @@ def _deletes(program: Program, state: RemoteState) -> list[list[Step]]:
     return out
 
 
+def _starts(program: Program, stops: list[Step], renamed: dict[str, str]) -> list[Step]:
+    """Start again the jobs stopped first whose scheduling the push leaves running."""
+    out = []
+    for step in stops:
+        name = renamed.get(step.name, step.name)
+        if program.status.get(name, JobStatus.STOPPED) != JobStatus.STOPPED:
+            out.append(set_status(name, True, JobStatus.STOPPED.value))
+    return out
+
+
+def _first(program: Program, state: RemoteState) -> list[Step]:
+    """Scripts and resources."""
+    puts = [
+        _put(kind, name, doc, state, name)
+        for kind in (SCRIPT, RESOURCE)
+        for name, doc in program.puts[kind].items()
+    ]
+    return [step for step in puts if step is not None]
+
+
 def build(program: Program, state: RemoteState) -> list[list[Step]]:
     """The push's calls, level by level (empty levels left out)."""
     renamed = {old: new for kind, old, new in program.renames if kind == JOB}
     was = {new: old for old, new in renamed.items()}
     stops = _stops(program, state, renamed)
-    out: list[list[Step]] = [stops]
-    first: list[Step | None] = [
-        _put(kind, name, doc, state, name)
-        for kind in (SCRIPT, RESOURCE)
-        for name, doc in program.puts[kind].items()
-    ]
-    out.append([step for step in first if step is not None])
+    out: list[list[Step]] = [stops, _first(program, state)]
     out.append([rename(old, new) for old, new in renamed.items() if state.has(JOB, old)])
     jobs = program.puts[JOB]
     for level in levels(jobs, program.edges):
         puts = [_put(JOB, name, jobs[name], state, was.get(name, name)) for name in level]
         out.append([step for step in puts if step is not None])
     out.extend(_deletes(program, state))
-    starts = []
-    for step in stops:
-        name = renamed.get(step.name, step.name)
-        if program.status.get(name, JobStatus.STOPPED) != JobStatus.STOPPED:
-            starts.append(set_status(name, True, JobStatus.STOPPED.value))
-    out.append(starts)
+    out.append(_starts(program, stops, renamed))
     return [level for level in out if level]
