@@ -1,0 +1,136 @@
+"""A server killed (kill -9) in the middle of a push to a remote finishes the push's undo once
+it starts again: the remote holds what it held before, the task says what was undone.
+
+Two jobferry servers: this side (a process of its own, killed and restarted) and the remote,
+behind the contract filter with latency added so that the push is slow enough to be killed
+while its calls are made."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jobferry.services.remotes.client import DataArtsClient, RemoteEndpoint
+from jobferry.services.remotes.refresh import read_jobs
+from support.gateway import Gateway, gateway_to
+from support.packages import bulk_package
+from support.server import (
+    ServerProcess,
+    new_workspace,
+    serving,
+    start_import,
+    start_server,
+    upload_package,
+)
+
+JOBS = 16
+REMOTE_PROJECT = "rc0123456789abcdef0123456789abcd"
+
+
+@pytest.fixture(scope="module")
+def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """The remote DataArts endpoint."""
+    with serving("sqlite", tmp_path_factory.mktemp("remote"), project_id=REMOTE_PROJECT) as proc:
+        yield proc
+
+
+@pytest.fixture
+def gateway(remote_server: ServerProcess) -> Iterator[Gateway]:
+    with gateway_to(remote_server.url) as gate:
+        yield gate
+
+
+def _remote_jobs(server: ServerProcess, ws: str) -> set[str]:
+    endpoint = RemoteEndpoint(server.url, server.project_id, ws, server.ak, server.sk)
+    with DataArtsClient("check", endpoint) as client:
+        return set(read_jobs(client, {}).hashes)
+
+
+def _task(server: ServerProcess, ws: str, task_id: str) -> dict[str, Any]:
+    answer = server.call("GET", f"/system-tasks/{task_id}", workspace=ws)
+    assert answer.status_code == 200, answer.text
+    task: dict[str, Any] = answer.json()
+    return task
+
+
+def _wait(what: str, check: Any, timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not happen within {timeout} s")
+
+
+@pytest.mark.slow
+def test_a_server_killed_mid_push_finishes_the_undo_when_it_starts_again(
+    tmp_path: Path, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    remote_ws = new_workspace(remote_server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn")
+    env = {"JOBFERRY_WORKER_HEARTBEAT_SECONDS": "1", "JOBFERRY_REMOTE_PUSH_CALLS_IN_FLIGHT": "2"}
+    url = f"sqlite:///{tmp_path / 'jobferry.db'}"
+    server = start_server(tmp_path / "data", url, **env)
+    try:
+        body = {
+            "name": "prod",
+            "endpoint": gateway.url,
+            "projectId": remote_server.project_id,
+            "workspace": remote_ws,
+            "accessKey": remote_server.ak,
+            "secretKey": remote_server.sk,
+        }
+        added = server.call("POST", "/remotes", json.dumps(body).encode())
+        assert added.status_code == 200, added.text
+        shadow = added.json()["shadowWorkspace"]["id"]
+        conn = json.dumps({"type": "DWS", "config": {}, "secrets": {"password": "pw"}}).encode()
+        put = server.call("PUT", "/environment/connection/dws_conn", conn, workspace=shadow)
+        assert put.status_code == 200, put.text
+        assert server.call("POST", "/remotes/prod/refresh", b"").status_code == 200
+        gateway.reset()
+        gateway.latency = 0.4
+        task_id = start_import(server, shadow, upload_package(server, bulk_package(JOBS), shadow))
+        _wait("five writes", lambda: len(gateway.writes()) >= 5)
+        server.proc.send_signal(signal.SIGKILL)
+        server.proc.wait()
+    finally:
+        server.stop()
+    half = _remote_jobs(remote_server, remote_ws)
+    assert 0 < len(half) < JOBS  # the remote was left half-pushed
+    gateway.latency = 0.0
+    restarted = start_server(tmp_path / "data", url, **env)
+    try:
+        task = _wait(
+            "the undo after the restart",
+            lambda: (
+                (t := _task(restarted, shadow, task_id))["message"].find("after a restart") >= 0
+                and t
+            ),
+        )
+        assert task["status"] == "FAILED"
+        assert "the remote is as it was before the push" in task["message"], task["message"]
+        # calls in flight when the process died may have landed after the remote was read
+        assert len(half) <= len(task["result"]["push"]["undone"]) < JOBS
+        assert _remote_jobs(remote_server, remote_ws) == set()
+        listed = restarted.call("GET", "/jobs", workspace=shadow).json()
+        assert listed["total"] == 0  # the shadow changes only with the remote
+        # the remote is free again: the same push now lands whole
+        again = start_import(
+            restarted, shadow, upload_package(restarted, bulk_package(JOBS), shadow)
+        )
+        done = _wait(
+            "the second push",
+            lambda: (t := _task(restarted, shadow, again))["status"] != "RUNNING" and t,
+        )
+        assert done["status"] == "SUCCESSFUL", done["message"]
+        assert len(_remote_jobs(remote_server, remote_ws)) == JOBS
+        assert restarted.call("GET", "/jobs", workspace=shadow).json()["total"] == JOBS
+    finally:
+        restarted.stop()
