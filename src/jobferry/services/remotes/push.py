@@ -43,7 +43,6 @@ from jobferry.errors import (
 )
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump
-from jobferry.services.importing.local import LocalWriter
 from jobferry.services.importing.ports import TargetWriter
 from jobferry.services.importing.service import PreparedImport
 from jobferry.services.remotes.journal import Journal
@@ -95,25 +94,32 @@ class Commit:
 
     task_id: str
     remote: str
+    pushed: Program
     after: RemoteState
     touched: dict[str, set[str]]
     calls: int
     changes: list[str] = field(default_factory=list)
-    ws: str = ""
+    recorder: RecordingWriter | None = None
 
     def writer(self, tx: Tx, scope: Scope) -> TargetWriter:
-        """The shadow's writer."""
-        self.ws = scope.workspace.id
-        return LocalWriter(tx, scope)
+        """The shadow's writer (recording: the shadow must take what the remote took)."""
+        self.recorder = RecordingWriter(tx, scope)
+        return self.recorder
 
     def before_commit(self, tx: Tx) -> tuple[str, dict[str, Any]]:
-        """Record the hashes read after the push and end the journal, in the import's
-        transaction."""
-        now = now_ms()
+        """Check the shadow took what the remote did, record the hashes read after the push
+        and end the journal, in the import's transaction."""
+        assert self.recorder is not None
+        if self.recorder.program() != self.pushed:
+            raise ConflictError(
+                f"The shadow of remote '{self.remote}' changed while the push ran (a refresh?): "
+                "it would not take what the remote took; the push is undone. Import again."
+            )
+        now, ws = now_ms(), self.recorder.ws
         for kind, names in self.touched.items():
-            remote_repo.forget_read(tx, self.ws, kind, names)
+            remote_repo.forget_read(tx, ws, kind, names)
             hashes = self.after.hashes.get(kind, {})
-            remote_repo.record_read(tx, self.ws, kind, sorted(hashes.items()), now)
+            remote_repo.record_read(tx, ws, kind, sorted(hashes.items()), now)
         if self.changes:
             journal_repo.set_push_state(tx, self.task_id, "done", now)
         said = f" Pushed to remote '{self.remote}' with {self.calls} call(s)."
@@ -166,7 +172,9 @@ class PushService:
             try:
                 changes = self._write(job.task_id, plan, journal, writes)
                 after = read_state(client, touched)
-                commit = Commit(job.task_id, item.name, after, touched, client.calls, changes)
+                commit = Commit(
+                    job.task_id, item.name, program, after, touched, client.calls, changes
+                )
                 return attempt(commit)
             except PushFailed as failed:
                 raise self._undone(journal, writes, item, failed.step, failed.message) from None

@@ -41,6 +41,7 @@ from jobferry.services.remotes.records import Refresh
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import remotes as repo
+from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage import resources as resource_repo
 from jobferry.storage import scripts as script_repo
 from jobferry.storage import tags as tag_repo
@@ -246,6 +247,14 @@ def refresh(db: Database, scope: Scope, remote: str, client: DataArtsClient) -> 
     done = Refresh.empty(at)
     with db.transaction() as tx:
         repo.lock_remote(tx, scope.actor.project_id, remote)
+        pushing = journal_repo.open_in_workspace(tx, ws)
+        if pushing:
+            raise ConflictError(
+                f"Remote '{remote}' is being pushed to by task {pushing[0].task_id}; nothing "
+                "was written. Refresh once it is over.",
+                remote=remote,
+                task_id=pushing[0].task_id,
+            )
         if any(repo.read_hashes(tx, ws, kind.value) != known[kind] for kind in _DROPPED):
             raise ConflictError(
                 f"Another refresh of remote '{remote}' finished while this one read the "
