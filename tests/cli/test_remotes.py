@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from support.builders import make_job, make_resource, make_script
-from support.cli import Cli
+from support.cli import Cli, register
+from support.exporting import seed
 from support.gateway import Gateway, gateway_to
 from support.server import ServerProcess, new_workspace, serving
 
@@ -104,4 +105,36 @@ def test_a_remote_is_added_tested_refreshed_and_removed_from_the_cli(
     gone = cli("remotes", "show", name)
     assert gone.exit_code == 1
     assert "DLF.9064" in gone.stderr
+    assert gateway.refused() == []
+
+
+def test_promote_apply_along_a_route_ending_in_a_shadow_pushes_to_the_remote(
+    cli: Cli, gateway: Gateway, remote_server: ServerProcess, tmp_path: Path
+) -> None:
+    name = f"rp-{uuid.uuid4().hex[:8]}"
+    ws = new_workspace(remote_server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn", "ssh_conn")
+    secret = tmp_path / "remote.sk"
+    secret.write_text(remote_server.sk, encoding="utf-8")
+    added = cli(
+        "remotes", "add", name, "--endpoint", gateway.url, "--project-id",
+        remote_server.project_id, "--workspace", ws, "--access-key", remote_server.ak,
+        "--secret-key", f"@{secret}",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    register(
+        cli.remote,
+        cli.json("remotes", "show", name)["shadowWorkspace"]["id"],
+        "dws_conn",
+        "ssh_conn",
+    )
+    assert cli("remotes", "refresh", name).exit_code == 0
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    route = f"to-{name}"
+    made = cli("routes", "create", route, "--from", cli.workspace, "--to", name)
+    assert made.exit_code == 0, made.output
+    done = cli.json("promote", route, "--apply", "--yes")
+    assert done["task"]["status"] == "SUCCESSFUL", done
+    listed = remote_server.call("GET", "/jobs", workspace=ws).json()
+    assert [job["name"] for job in listed["jobs"]] == ["daily_sales"]
+    assert cli.json("promote", route)["promotion"] is None  # the shadow took the promotion
     assert gateway.refused() == []
