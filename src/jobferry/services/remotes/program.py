@@ -166,7 +166,15 @@ class RecordingWriter(LocalWriter):
             if (kind, new) in olds
         ]
         renamed_to = {new for kind, _, new in renames if kind == ObjectKind.JOB}
-        for name in sorted(self.written[ObjectKind.JOB] | renamed_to):
+        self._read(out, self.written[ObjectKind.JOB] | renamed_to)
+        jobs = sorted(out.puts[ObjectKind.JOB])
+        out.edges = export_repo.upstream_edges(self.tx, self.ws, jobs) if jobs else []
+        out.deleted_edges = _deleted_edges(out.deletes)
+        return out
+
+    def _read(self, out: Program, jobs: set[str]) -> None:
+        """The shadow's definitions of the objects written, into ``out``."""
+        for name in sorted(jobs):
             job = job_repo.get_job(self.tx, self.ws, name)
             if job is not None:
                 out.puts[ObjectKind.JOB][name] = canonical(ObjectKind.JOB, _doc(job.document))
@@ -181,10 +189,6 @@ class RecordingWriter(LocalWriter):
             if resource is not None:
                 doc = canonical(ObjectKind.RESOURCE, _doc(resource.document))
                 out.puts[ObjectKind.RESOURCE][name] = doc
-        jobs = sorted(out.puts[ObjectKind.JOB])
-        out.edges = export_repo.upstream_edges(self.tx, self.ws, jobs) if jobs else []
-        out.deleted_edges = _deleted_edges(out.deletes)
-        return out
 
 
 def _doc(text: str) -> dict[str, Any]:
