@@ -252,3 +252,50 @@ def test_a_change_in_the_remote_since_the_refresh_refuses_the_push_naming_it(
     assert task["result"]["changed"] == ["job 'daily_sales'"]
     assert gateway.writes() == []
     assert remote_state(remote_server, remote_ws) == before
+
+
+def test_rollback_of_a_push_pushes_its_inverse_and_is_refused_when_the_remote_changed(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess, story: dict[str, Any]
+) -> None:
+    shadow, remote_ws = story["shadow"], story["remote_ws"]
+    assert _push(api, shadow, story["package"])["status"] == "SUCCESSFUL"
+    remote_server.call("POST", "/jobs/daily_sales/start", b"{}", workspace=remote_ws)
+    assert api.call("POST", "/remotes/prod/refresh").status_code == 200
+    before, shadow_before = remote_state(remote_server, remote_ws), _shadow_docs(api, shadow)
+    second = _push(api, shadow, _second_package(api, remote_server, remote_ws), **SECOND)
+    assert second["status"] == "SUCCESSFUL", second["message"]
+    pushed = remote_state(remote_server, remote_ws)
+
+    # a change in the remote since: refused, naming it, nothing changed
+    hotfix = {
+        **editable(remote_server.call("GET", "/jobs/monthly_sales", workspace=remote_ws).json())
+    }
+    hotfix["description"] = "hot-fixed"
+    put = remote_server.call(
+        "PUT", "/jobs/monthly_sales", json.dumps(hotfix).encode(), workspace=remote_ws
+    )
+    assert put.status_code == 204, put.text
+    refused = api.call("POST", f"/system-tasks/{second['id']}/rollback", {}, workspace=shadow)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["changed"] == ["job 'monthly_sales'"]
+    assert "job 'monthly_sales'" in refused.json()["error_msg"]
+    # put back as the push left it: the rollback lands in the remote and the shadow
+    hotfix["description"] = pushed["job"]["monthly_sales"]["doc"].get("description")
+    if hotfix["description"] is None:
+        del hotfix["description"]
+    put = remote_server.call(
+        "PUT", "/jobs/monthly_sales", json.dumps(hotfix).encode(), workspace=remote_ws
+    )
+    assert put.status_code == 204, put.text
+    assert remote_state(remote_server, remote_ws) == pushed
+    gateway.reset()
+    done = api.call("POST", f"/system-tasks/{second['id']}/rollback", {}, workspace=shadow)
+    assert done.status_code == 200, done.text
+    assert remote_state(remote_server, remote_ws) == before
+    assert _shadow_docs(api, shadow) == shadow_before
+    assert "update_factory_job_name" in gateway.writes()
+    again = api.call("POST", "/remotes/prod/refresh").json()
+    assert sum(c["created"] + c["updated"] + c["deleted"] for c in again["counts"].values()) == 0
+    twice = api.call("POST", f"/system-tasks/{second['id']}/rollback", {}, workspace=shadow)
+    assert twice.status_code == 400
+    assert "already rolled back" in twice.json()["error_msg"]

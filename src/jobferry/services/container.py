@@ -27,6 +27,7 @@ from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService
 from jobferry.services.importing.uploads import read_limits
 from jobferry.services.remotes.push import PushService
+from jobferry.services.remotes.rollback import PushRollback
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.routes.promote import RoutePromotions
 from jobferry.services.routes.service import RouteService
@@ -143,7 +144,7 @@ class Services:
                 db, settings, routes, accounts, imports.packages, keys, downloads
             ),
             keys=keys,
-            rollback=RollbackService(db),
+            rollback=RollbackService(db, PushRollback(pushes).rollback),
             connections=DlfConnectionService(db, connection_store, mode),
             connection_migration=ConnectionMigration(
                 db, connection_store, imports.packages, tasks, Switches.of(settings)

@@ -50,8 +50,9 @@ class Scope:
 
     def require_change(self, allowed: tuple[Role, ...], action: str) -> None:
         """Refuse unless the actor's role is one of ``allowed`` and the workspace may be
-        changed here: a remote's shadow changes only when the remote is refreshed. Every call
-        that writes definitions, scheduling or imports into a workspace passes here."""
+        changed here: a remote's shadow changes only with the remote (a refresh, or an import
+        or rollback pushed to it, which do not pass here). Every other call that writes
+        definitions or scheduling into a workspace passes here."""
         self.require(allowed, action)
         remote = self.workspace.shadow_of
         if remote is not None:

@@ -144,14 +144,15 @@ def open_in_workspace(tx: Tx, workspace_id: str) -> list[PushRecord]:
 
 def orphaned(tx: Tx, alive_since: int) -> list[PushRecord]:
     """Open pushes nobody is finishing: their task is no longer RUNNING (its process died and
-    the heartbeat failed it), or the process that took them over stopped beating."""
+    the heartbeat failed it), or the process running them (a rollback has no task) or that took
+    them over stopped beating."""
     alive = select(workers.c.id).where(workers.c.heartbeat_at >= alive_since)
     ended = select(system_tasks.c.id).where(system_tasks.c.status != TaskStatus.RUNNING)
     stmt = select(remote_pushes).where(
         or_(
             and_(
                 remote_pushes.c.state.in_(("pushing", "undoing")),
-                remote_pushes.c.task_id.in_(ended),
+                or_(remote_pushes.c.task_id.in_(ended), remote_pushes.c.owner.not_in(alive)),
             ),
             and_(
                 remote_pushes.c.state == "recovering",

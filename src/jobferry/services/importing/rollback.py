@@ -17,7 +17,7 @@ only checked, so the refusal lists every conflict, and the transaction is rolled
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,15 +57,28 @@ class RolledBack:
     objects: tuple[dict[str, Any], ...]
 
 
+RollbackHook = Callable[[Tx], None]
+"""Called inside a rollback's transaction once the undo is written; raising rolls it back."""
+RemoteRollback = Callable[[Scope, str, Callable[[RollbackHook | None], RolledBack]], RolledBack]
+
+
 @dataclass
 class RollbackService:
     """Undo an import task."""
 
     db: Database
+    remote: RemoteRollback | None = None
+    """Rolls back an import into a remote's shadow: pushes its inverse (services/remotes)."""
 
     def rollback(self, scope: Scope, task_id: str) -> RolledBack:
         """Roll back import ``task_id`` of the scope's workspace, or refuse saying why."""
+        if scope.workspace.shadow_of is not None and self.remote is not None:
+            scope.require(WRITERS, "roll back imports")
+            return self.remote(scope, task_id, lambda hook: self._rollback(scope, task_id, hook))
         scope.require_change(WRITERS, "roll back imports")
+        return self._rollback(scope, task_id, None)
+
+    def _rollback(self, scope: Scope, task_id: str, hook: RollbackHook | None) -> RolledBack:
         ws = scope.workspace
         lock = f"rollback-{task_id}"[:32]
         try:
@@ -73,6 +86,8 @@ class RollbackService:
                 self._take_lock(tx, scope, lock)
                 self._check_task(tx, scope, task_id)
                 undone = self._undo_all(tx, scope, task_id)
+                if hook is not None:
+                    hook(tx)
                 now = now_ms()
                 repo.mark_rolled_back(tx, ws.id, task_id, now, scope.actor.name)
                 audit_in_scope(

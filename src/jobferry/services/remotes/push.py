@@ -147,7 +147,7 @@ class PushService:
     def push(self, job: PreparedImport, attempt: Attempt) -> int:
         """Push the import ``job`` (into a shadow) to its remote; objects written."""
         scope = job.scope
-        item = self._remote(scope)
+        item = self.remote_of(scope)
         if job.request.mode is not ImportMode.ATOMIC:
             raise InvalidRequestError(
                 f"Workspace '{scope.workspace.name}' is the shadow of remote '{item.name}': an "
@@ -156,7 +156,7 @@ class PushService:
                 workspace=scope.workspace.name,
                 remote=item.name,
             )
-        self._refuse_open(scope, item)
+        self.refuse_open(scope, item)
         program = self._rehearse(attempt)
         _refuse_unsupported(program, item.name)
         self.tasks.advance(job.task_id, 50, f"Reading remote '{item.name}' again.")
@@ -184,7 +184,7 @@ class PushService:
                 message = exc.message if isinstance(exc, JobferryError) else repr(exc)
                 raise self._undone(journal, writes, item, None, message) from exc
 
-    def _remote(self, scope: Scope) -> RemoteRecord:
+    def remote_of(self, scope: Scope) -> RemoteRecord:
         with self.db.transaction(readonly=True) as tx:
             item = remote_repo.get_remote(
                 tx, scope.actor.project_id, scope.workspace.shadow_of or ""
@@ -197,15 +197,14 @@ class PushService:
             )
         return item
 
-    def _refuse_open(self, scope: Scope, item: RemoteRecord) -> None:
+    def refuse_open(self, scope: Scope, item: RemoteRecord) -> None:
         with self.db.transaction(readonly=True) as tx:
             unfinished = journal_repo.open_in_workspace(tx, scope.workspace.id)
         if unfinished:
             task = unfinished[0].task_id
             raise ConflictError(
-                f"Push task {task} into remote '{item.name}' is not over (its undo is being "
-                "finished after its process stopped); push again once it is (jobferry tasks "
-                f"show {task}).",
+                f"Push {task} into remote '{item.name}' is not over (or its undo is being "
+                "finished after its process stopped); push or roll back once it is.",
                 remote=item.name,
                 task_id=task,
             )
