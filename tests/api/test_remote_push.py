@@ -216,11 +216,12 @@ def test_a_failure_at_every_position_of_a_push_leaves_the_remote_and_the_shadow_
     assert remote_state(remote_server, remote_ws) != before
 
 
-def test_a_lost_answer_is_read_again_and_a_429_retried_during_a_push(
+def test_a_lost_answer_and_a_dropped_connection_are_read_again_and_a_429_retried(
     api: SignedClient, gateway: Gateway, remote_server: ServerProcess, story: dict[str, Any]
 ) -> None:
     gateway.reset()
     gateway.lose_answers = {1}  # the first create took effect; its answer was lost
+    gateway.drop_writes = {3}  # the third took effect; the connection was cut
     gateway.throttle = {5}
     task = _push(api, story["shadow"], story["package"])
     assert task["status"] == "SUCCESSFUL", task
