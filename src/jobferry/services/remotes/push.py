@@ -185,6 +185,7 @@ class PushService:
                 raise self._undone(journal, writes, item, None, message) from exc
 
     def remote_of(self, scope: Scope) -> RemoteRecord:
+        """The remote whose shadow ``scope``'s workspace is."""
         with self.db.transaction(readonly=True) as tx:
             item = remote_repo.get_remote(
                 tx, scope.actor.project_id, scope.workspace.shadow_of or ""
@@ -198,6 +199,7 @@ class PushService:
         return item
 
     def refuse_open(self, scope: Scope, item: RemoteRecord) -> None:
+        """Refuse while a push (or a rollback) into the remote is not over."""
         with self.db.transaction(readonly=True) as tx:
             unfinished = journal_repo.open_in_workspace(tx, scope.workspace.id)
         if unfinished:
