@@ -323,3 +323,40 @@ def test_rollback_of_a_push_pushes_its_inverse_and_is_refused_when_the_remote_ch
     twice = api.call("POST", f"/system-tasks/{second['id']}/rollback", {}, workspace=shadow)
     assert twice.status_code == 400
     assert "already rolled back" in twice.json()["error_msg"]
+
+
+def test_what_an_undo_cannot_undo_is_said_with_the_object_the_reason_and_the_fix(
+    api: SignedClient,
+    services: Services,
+    gateway: Gateway,
+    remote_server: ServerProcess,
+    story: dict[str, Any],
+) -> None:
+    shadow, remote_ws = story["shadow"], story["remote_ws"]
+    assert _push(api, shadow, story["package"])["status"] == "SUCCESSFUL"
+    package = _second_package(api, remote_server, remote_ws)
+    gateway.reset()
+    gateway.refuse_writes = set(range(4, 100))  # the 4th write fails, and every undo's write
+    task = _push(api, shadow, package, **SECOND)
+    assert task["status"] == "FAILED", task
+    stuck = task["result"]["push"]["notUndone"]
+    assert stuck, task["message"]
+    assert task["result"]["push"]["undone"] == []
+    for item in stuck:
+        assert set(item) >= {"object", "call", "reason", "fix"}
+        assert item["object"] in task["message"]
+        assert item["fix"].startswith("in remote 'prod', ")
+    assert "could NOT be undone" in task["message"]
+    created = next(item for item in stuck if item["call"] == "create_script")
+    assert "delete script" in created["fix"]
+    with services.db.transaction(readonly=True) as tx:
+        push = journal_repo.get_push(tx, task["id"])
+        states = [c.state for c in journal_repo.calls(tx, task["id"])]
+    assert push is not None
+    assert push.state == "stuck"
+    assert states.count("stuck") == len(stuck)
+    # the remote is not as the last refresh read it: the next push is refused naming it
+    gateway.reset()
+    again = _push(api, shadow, package, **SECOND)
+    assert again["status"] == "FAILED"
+    assert "changed since it was last refreshed" in again["message"]
