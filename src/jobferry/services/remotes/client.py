@@ -27,6 +27,7 @@ import orjson
 
 from jobferry import __version__
 from jobferry.errors import RemoteAuthError, RemoteError, RemoteUnreachableError
+from jobferry.services.remotes.query import sdk_query
 from jobferry.signing import sign_request
 
 USER_AGENT = f"jobferry-remote/{__version__}"
@@ -80,17 +81,6 @@ class Backoff:
         if retry_after and retry_after.strip().isdigit():
             return min(float(retry_after.strip()), self.longest)
         return min(self.first * 2.0 ** (attempt - 1), self.longest)
-
-
-def _query(params: dict[str, Any]) -> str:
-    """The query string the SDK sends: keys sorted, RFC 3986 encoding, ``None`` left out."""
-    pairs = []
-    for key, value in sorted(params.items()):
-        if value is None:
-            continue
-        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        pairs.append(f"{quote(key, safe='~')}={quote(text, safe='~')}")
-    return "&".join(pairs)
 
 
 def _error_pair(body: dict[str, Any]) -> tuple[object, object]:
@@ -199,7 +189,7 @@ class DataArtsClient:
         translation of what went wrong. Every call here reads, so 429, 5xx and a dropped
         connection are retried with backoff."""
         raw_path = self._path(call, path or {})
-        raw_query = _query(query or {})
+        raw_query = sdk_query(query)
         data = orjson.dumps(body) if body is not None else b""
         attempt = 0
         while True:
