@@ -84,11 +84,12 @@ def test_a_remote_is_added_tested_refreshed_and_removed_from_the_cli(
     assert "is reachable" in tested.stdout + tested.stderr
     refreshed = cli("remotes", "refresh", name)
     assert refreshed.exit_code == 0, refreshed.output
-    assert "created 4, updated 0, deleted 0, unchanged 0" in refreshed.stdout
+    # 2 jobs, a script, a resource and the connection dws_conn
+    assert "created 5, updated 0, deleted 0, unchanged 0" in refreshed.stdout
     again = cli.json("remotes", "refresh", name)
     assert again["counts"]["job"]["unchanged"] == 2
     shown = cli("remotes", "show", name)
-    assert "created 0, updated 0, deleted 0, unchanged 4" in shown.stdout
+    assert "created 0, updated 0, deleted 0, unchanged 5" in shown.stdout
 
     refused = cli("jobs", "start", "daily_sales", "-w", name)
     assert refused.exit_code == 1
