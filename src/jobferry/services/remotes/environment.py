@@ -110,8 +110,10 @@ def read_environment(
         for param in client.environment_variables():
             if isinstance(param.get("name"), str):
                 variables.add(str(param["name"]), variable_value(param))
-    except RemoteError as exc:
-        if not _not_offered(exc):
+    except BaseException as exc:
+        connections.spool.close()
+        variables.spool.close()
+        if not isinstance(exc, RemoteError) or not _not_offered(exc):
             raise
         call = exc.context.get("call")
         note = (
