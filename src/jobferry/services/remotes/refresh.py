@@ -27,6 +27,8 @@ import io
 import time
 import zipfile
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -56,6 +58,7 @@ from jobferry.services.remotes.shadow import (
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.storage import Database
 
+JOB, SCRIPT, RESOURCE = (kind.value for kind in DEFINITION_KINDS)
 MAX_EXPORT_BYTES = 256 * 1024 * 1024
 """The most a batch export's entries may hold uncompressed (100 jobs)."""
 
@@ -87,21 +90,33 @@ def _job_documents(client: DataArtsClient, data: bytes) -> Iterator[dict[str, An
         ) from exc
 
 
-def _batches(names: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(names), EXPORT_BATCH):
-        yield names[start : start + EXPORT_BATCH]
-
-
 def read_jobs(client: DataArtsClient, known: dict[str, str]) -> KindRead:
-    """Every job of the remote: listed for names and status, exported 100 names a call, a few
-    calls in flight."""
+    """Every job of the remote: listed for names and status, each listed page's names exported
+    (100 a call) while the next pages are listed, a few exports in flight."""
     read = KindRead(ObjectKind.JOB.value, known)
-    status = {str(item["name"]): scheduling(item.get("status")) for item in client.jobs()}
-    for data in bounded_map(client.export_jobs, _batches(sorted(status))):
-        for doc in _job_documents(client, data):
-            name = str(doc["name"])
-            if name in status:
-                read.add(name, job_value(canonical(ObjectKind.JOB, doc), status[name]))
+    status: dict[str, JobStatus] = {}
+
+    def batches() -> Iterator[list[str]]:
+        batch: list[str] = []
+        for item in client.jobs():
+            name = str(item["name"])
+            status[name] = scheduling(item.get("status"))
+            batch.append(name)
+            if len(batch) == EXPORT_BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    try:
+        for data in bounded_map(client.export_jobs, batches()):
+            for doc in _job_documents(client, data):
+                name = str(doc["name"])
+                if name in status:
+                    read.add(name, job_value(canonical(ObjectKind.JOB, doc), status[name]))
+    except BaseException:
+        read.spool.close()
+        raise
     missing = sorted(set(status) - set(read.hashes))
     if missing:
         read.spool.close()
@@ -125,6 +140,29 @@ def read_listed(
     return read
 
 
+@dataclass
+class OtherReads:
+    """What a refresh reads beside the jobs (on a thread of its own, while the jobs are read):
+    scripts, resources, and the remote's environment."""
+
+    client: DataArtsClient
+    known: dict[str, dict[str, str]]
+    reads: list[KindRead] = field(default_factory=list)
+    environment: list[KindRead] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def __call__(self) -> None:
+        client, known = self.client, self.known
+        self.reads.append(read_listed(ObjectKind.SCRIPT, client.scripts(), known[SCRIPT]))
+        self.reads.append(read_listed(ObjectKind.RESOURCE, client.resources(), known[RESOURCE]))
+        self.environment, self.notes = read_environment(client, known)
+
+    def close(self) -> None:
+        """Remove what was spooled (the refresh failed)."""
+        for read in (*self.reads, *self.environment):
+            read.spool.close()
+
+
 def refresh(
     db: Database, scope: Scope, remote: str, client: DataArtsClient, box: SecretBox
 ) -> Refresh:
@@ -134,19 +172,23 @@ def refresh(
     kinds = (*(k.value for k in DEFINITION_KINDS), *ENVIRONMENT_KINDS)
     known = known_hashes(db, scope.workspace.id, kinds)
     at = now_ms()
-    reads: list[KindRead] = []
-    try:
-        reads.append(read_listed(ObjectKind.SCRIPT, client.scripts(), known[ObjectKind.SCRIPT]))
-        reads.append(
-            read_listed(ObjectKind.RESOURCE, client.resources(), known[ObjectKind.RESOURCE])
-        )
-        reads.append(read_jobs(client, known[ObjectKind.JOB]))
-        environment, notes = read_environment(client, known)
-    except BaseException:
-        for read in reads:
-            read.spool.close()
-        raise
-    base = Refresh.empty(at)
-    summary = Refresh(at, base.counts, client.calls, 0.0, notes=tuple(notes))
-    extra = EnvironmentWriter(box, environment)
+    others = OtherReads(client, known)
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        reading = beside.submit(others)
+        try:
+            jobs = read_jobs(client, known[JOB])
+        except BaseException:
+            reading.cancel()
+            wait([reading])
+            others.close()
+            raise
+        try:
+            reading.result()
+        except BaseException:
+            others.close()
+            jobs.spool.close()
+            raise
+    summary = Refresh(at, Refresh.empty(at).counts, client.calls, 0.0, notes=tuple(others.notes))
+    extra = EnvironmentWriter(box, others.environment)
+    reads = [*others.reads, jobs]
     return write_reads(db, scope, reads, Written(remote, known, summary, started), extra)
