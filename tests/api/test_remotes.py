@@ -245,7 +245,8 @@ def test_a_429_on_a_read_is_retried(
         again = [
             s for s in gateway.seen[at + 1 :] if (s.call, s.path) == (refused.call, refused.path)
         ]
-        assert again and again[0].status == 200, gateway.seen
+        assert again, gateway.seen
+        assert again[0].status == 200, gateway.seen
     assert done.json()["calls"] == len(gateway.seen)
 
 

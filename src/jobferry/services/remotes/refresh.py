@@ -51,12 +51,17 @@ from jobferry.services.remotes.shadow import (
     KindRead,
     Written,
     canonical,
+    digest,
     job_value,
     known_hashes,
     write_reads,
 )
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.storage import Database
+
+__all__ = ["KindRead", "canonical", "digest", "read_jobs", "read_listed", "refresh", "scheduling"]
+"""What the refresh's readers and the other parts of the feature (the push's re-read) use; the
+comparison itself (``canonical``, ``digest``, ``KindRead``) lives in :mod:`.shadow`."""
 
 JOB, SCRIPT, RESOURCE = (kind.value for kind in DEFINITION_KINDS)
 MAX_EXPORT_BYTES = 256 * 1024 * 1024
