@@ -172,8 +172,19 @@ def test_a_plan_against_the_shadow_says_which_snapshot_it_was_made_against(
     assert state["refreshedAt"] == refreshed["refreshTime"]
     assert state["snapshot"]["sha256"] == hashlib.sha256(carried).hexdigest()
     # the connection the jobs use came with the snapshot's manifest: not reported missing
-    problems = planned.json().get("problems") or []
-    assert not [p for p in problems if "dws_conn" in json.dumps(p)], problems
+    assert refreshed["counts"]["connection"]["created"] == 1
+    copied = api.call("GET", "/environment/connection/dws_conn", workspace=shadow).json()
+    assert (copied["type"], copied["secrets"]) == ("DWS", {"password": "set"})
+    assert planned.json()["summary"]["problems"] == 0, planned.json()
+    changed = make_job("daily_sales", description="changed here")
+    assert api.call("POST", "/jobs", changed).status_code == 204
+    exported = api.call("POST", "/jobs/batch-export", {"jobList": ["daily_sales"]})
+    assert exported.status_code == 200, exported.text
+    body = {"path": upload(api, exported.content, shadow), "sameNamePolicy": "OVERWRITE"}
+    overwrite = api.call("POST", "/jobs/import/plan", body, workspace=shadow).json()
+    missing = json.dumps(overwrite.get("problems"))
+    assert "ssh_conn" in missing, overwrite  # the remote lacks it: said so
+    assert "dws_conn" not in missing, overwrite  # the remote has it: not reported missing
 
     ordinary = api.call("POST", "/jobs/import/plan", body)  # not a shadow: no remote state
     assert "remoteState" not in ordinary.json()

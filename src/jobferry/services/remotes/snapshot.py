@@ -6,8 +6,9 @@ refusals included):
 
 * a **jobferry workspace export** (its manifest names its source workspace, which must be the
   remote's, and its ``inventory`` the kinds it holds whole; an export without an inventory is
-  a selection, not a snapshot, and is refused). The connections its manifest requires (name,
-  type, which secrets are set) are registered in the shadow when it lacks them; a snapshot
+  a selection, not a snapshot, and is refused). The connections its manifest requires that
+  the remote has (name, type, which secrets are set) are registered in the shadow when it
+  lacks them; a snapshot
   holds no connection settings, so nothing a refresh read from the remote itself is
   overwritten, and nothing is deleted.
 * a **DataArts batch export** (``jobs.zip``, no manifest): it holds every job exported and only
@@ -129,10 +130,13 @@ def _check_source(side: SnapshotSide, manifest: dict[str, Any], file_name: str) 
 
 
 def _connections(side: SnapshotSide, manifest: dict[str, Any]) -> KindRead:
-    """The connections a jobferry export requires that the shadow lacks (never whole)."""
+    """The connections a jobferry export requires, that the remote has and the shadow lacks
+    (never whole). A requirement with a type is one registered on the exporting side; one
+    without names a connection the remote's jobs use but the remote lacks: not copied."""
     read = KindRead(CONNECTION, side.known.get(CONNECTION, {}), whole=False)
     for req in parse_requirements(manifest):
-        if req.kind == EnvironmentKind.CONNECTION and req.name not in side.connections:
+        kept = req.kind == EnvironmentKind.CONNECTION and req.type
+        if kept and req.name not in side.connections:
             read.add(req.name, connection_value(req.type or "", {}, "", req.secrets))
     return read
 
