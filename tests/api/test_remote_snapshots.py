@@ -202,6 +202,10 @@ def test_a_snapshot_of_another_workspace_is_refused_and_nothing_is_written(
     assert body["error_code"] == "DLF.3051", body
     assert f"was exported from workspace {other}" in body["error_msg"]
     assert "carry an export of the remote's own workspace" in body["error_msg"]
+    chosen = _post(remote_server, ws, "/jobs/batch-export", {"jobList": ["daily_sales"]})
+    selection = _refresh_from(api, shadow, bytes(chosen.content))
+    assert selection.status_code == 400, selection.text
+    assert "a jobferry export of chosen jobs, not of the whole workspace" in selection.text
     assert _shadow_jobs(api, shadow) == {}
     assert api.call("GET", "/remotes/prod").json()["lastRefresh"] is None
 

@@ -121,7 +121,7 @@ def _check_source(side: SnapshotSide, manifest: dict[str, Any], file_name: str) 
         raise InvalidRequestError(
             f"The snapshot '{file_name}' is a jobferry export of chosen jobs, not of the whole "
             f"workspace, so it cannot say what remote '{side.remote}' no longer has; export the "
-            "whole workspace on the remote's side (jobferry export --workspace … --all, or "
+            "whole workspace on the remote's side (jobferry export --workspace-all, or "
             "POST /v1/{project_id}/exports with mode workspace) and carry that.",
             remote=side.remote,
             snapshot=file_name,
