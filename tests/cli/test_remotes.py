@@ -137,6 +137,7 @@ def test_refresh_from_a_carried_dataarts_export_uploads_it_into_the_shadow_and_s
     assert gateway.seen == []  # the remote was not called
     shown = cli("remotes", "show", name)
     assert f"from snapshot jobs.zip (sha256 {sha})" in shown.stdout
+    assert "a DataArts batch export holds only the scripts and resources" in shown.stdout
     listed = cli.json("jobs", "list", "-w", name)
     assert [j["name"] for j in listed["jobs"]] == ["daily_sales"]
     missing = cli("remotes", "refresh", name, "--from", str(tmp_path / "nothing.zip"))

@@ -128,6 +128,10 @@ def show_remote(ctx: typer.Context, name: RemoteName, json_mode: JsonOption = Fa
             ("secret key", answer.get("secretKey")),
             ("shadow workspace", mapping(answer.get("shadowWorkspace")).get("name")),
             ("last refresh", _last_refresh(answer)),
+            *(
+                ("note", str(note))
+                for note in mapping(answer.get("lastRefresh")).get("notes") or []
+            ),
         ]
     )
 
