@@ -59,7 +59,17 @@ from jobferry.services.remotes.shadow import (
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.storage import Database
 
-__all__ = ["KindRead", "canonical", "digest", "read_jobs", "read_listed", "refresh", "scheduling"]
+__all__ = [
+    "KindRead",
+    "canonical",
+    "digest",
+    "job_documents",
+    "read_batches",
+    "read_jobs",
+    "read_listed",
+    "refresh",
+    "scheduling",
+]
 """What the refresh's readers and the other parts of the feature (the push's re-read) use; the
 comparison itself (``canonical``, ``digest``, ``KindRead``) lives in :mod:`.shadow`."""
 
@@ -75,7 +85,7 @@ def scheduling(status: object) -> JobStatus:
     return JobStatus(status) if status in set(JobStatus) else JobStatus.SCHEDULING
 
 
-def _job_documents(client: DataArtsClient, data: bytes) -> Iterator[dict[str, Any]]:
+def job_documents(client: DataArtsClient, data: bytes) -> Iterator[dict[str, Any]]:
     """The ``.job`` definitions of a batch export's zip (any layout)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -93,6 +103,12 @@ def _job_documents(client: DataArtsClient, data: bytes) -> Iterator[dict[str, An
             remote=client.remote,
             call="export_job_list",
         ) from exc
+
+
+def read_batches(names: list[str]) -> Iterator[list[str]]:
+    """``names`` in batches of :data:`EXPORT_BATCH`, what one ``export_job_list`` takes."""
+    for start in range(0, len(names), EXPORT_BATCH):
+        yield names[start : start + EXPORT_BATCH]
 
 
 def read_jobs(client: DataArtsClient, known: dict[str, str]) -> KindRead:
@@ -115,7 +131,7 @@ def read_jobs(client: DataArtsClient, known: dict[str, str]) -> KindRead:
 
     try:
         for data in bounded_map(client.export_jobs, batches()):
-            for doc in _job_documents(client, data):
+            for doc in job_documents(client, data):
                 name = str(doc["name"])
                 if name in status:
                     read.add(name, job_value(canonical(ObjectKind.JOB, doc), status[name]))
