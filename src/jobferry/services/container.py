@@ -147,7 +147,7 @@ class Services:
             variables=VariableService(db),
             studio_workspaces=StudioWorkspaceService(db),
             answers=ReadAnswers(db.changes, settings.read_cache_mb * 1024 * 1024),
-            remotes=RemoteService(db, box, accounts),
+            remotes=RemoteService(db, box, accounts, imports.packages),
         )
 
 

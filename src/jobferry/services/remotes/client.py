@@ -16,6 +16,7 @@ exception leaves this module.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ CALLS: dict[str, tuple[str, str]] = {
     "list_resources": ("GET", "/v1/{project_id}/resources"),
     "show_resource": ("GET", "/v1/{project_id}/resources/{resource_id}"),
     "list_dataconnections": ("GET", "/v1/{project_id}/data-connections"),
+    "show_dataconnection": ("GET", "/v1/{project_id}/data-connections/{data_connection_id}"),
     "show_factory_env": ("GET", "/v2/{project_id}/factory/env"),
 }
 """Every call this client can make: SDK method → (HTTP method, path template). All are reads
@@ -127,6 +129,7 @@ class DataArtsClient:
         self.backoff = backoff or Backoff()
         self.calls = 0
         """Requests sent so far (retries included)."""
+        self._counting = threading.Lock()
         self._sleep = sleep
         parts = urlsplit(endpoint.endpoint)
         self._host = parts.netloc
@@ -174,7 +177,8 @@ class DataArtsClient:
             )
         )
         url = self._root + path + (f"?{query}" if query else "")
-        self.calls += 1
+        with self._counting:  # reads run on a few threads at once (refresh's batch exports)
+            self.calls += 1
         return self._http.request(method, url, content=body, headers=headers)
 
     def send(
@@ -333,6 +337,11 @@ class DataArtsClient:
             offset += len(page)
             if len(page) < PAGE or (isinstance(total, int) and offset >= total):
                 return
+
+    def show_data_connection(self, dw_id: str) -> dict[str, Any]:
+        """``show_dataconnection`` (DataArts Studio): one side of a connection, its settings
+        with secrets masked."""
+        return self.json("show_dataconnection", path={"data_connection_id": dw_id})
 
     def environment_variables(self) -> list[dict[str, Any]]:
         """``show_factory_env`` (DataArts Studio): the workspace's environment variables."""
