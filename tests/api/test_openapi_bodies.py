@@ -43,7 +43,7 @@ from jobferry.services.exporting.options import (
     parse_export_request,
 )
 from jobferry.services.importing.request import IMPORT, parse_import_request
-from jobferry.services.remotes.records import REMOTE, parse_remote
+from jobferry.services.remotes.records import REFRESH, REMOTE, parse_refresh, parse_remote
 from jobferry.services.workspaces.keys import TRUSTED_KEY, parse_trust
 from jobferry.services.workspaces.settings import SETTINGS, parse_workspace_settings
 from support.clients import SignedClient
@@ -266,6 +266,16 @@ REMOTE_BODY = {
 }
 PARSERS.append(
     Parser("remote", parse_remote, REMOTE, ((f"{P}/remotes", "post"),), REMOTE_BODY, (REMOTE_BODY,))
+)
+PARSERS.append(
+    Parser(
+        "refresh",
+        parse_refresh,
+        REFRESH,
+        ((f"{P}/remotes/{{name}}/refresh", "post"),),
+        {},
+        ({"path": "upload://abc"},),
+    )
 )
 BY_NAME = {parser.name: parser for parser in PARSERS}
 

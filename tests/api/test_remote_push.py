@@ -15,7 +15,8 @@ import pytest
 from jobferry.domain.enums import ObjectKind
 from jobferry.services.container import Services
 from jobferry.services.remotes.client import DataArtsClient, RemoteEndpoint
-from jobferry.services.remotes.refresh import canonical, read_jobs, read_listed
+from jobferry.services.remotes.reading import read_state
+from jobferry.services.remotes.refresh import canonical
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage import scripts as script_repo
@@ -47,20 +48,22 @@ def gateway(remote_server: ServerProcess) -> Iterator[Gateway]:
 
 def remote_state(server: ServerProcess, ws: str) -> dict[str, dict[str, Any]]:
     """What the remote workspace holds, read straight from the remote (not through the
-    gateway): per kind, name → the definition as exported (and the job's scheduling)."""
+    gateway) as a push reads it: per kind, name → the definition as exported (and the job's
+    scheduling)."""
     endpoint = RemoteEndpoint(server.url, server.project_id, ws, server.ak, server.sk)
     with DataArtsClient("check", endpoint) as client:
-        reads = [
-            read_listed(ObjectKind.SCRIPT, client.scripts(), {}),
-            read_listed(ObjectKind.RESOURCE, client.resources(), {}),
-            read_jobs(client, {}),
-        ]
-    return {
-        read.kind.value: {
-            name: {"doc": doc, "status": read.status.get(name)}
-            for name, doc in read.changed.items()
+        names = {
+            "job": {str(item["name"]) for item in client.jobs()},
+            "script": {str(item["name"]) for item in client.scripts()},
+            "resource": {str(item["name"]) for item in client.resources()},
         }
-        for read in reads
+        state = read_state(client, names)
+    return {
+        kind: {
+            name: {"doc": doc, "status": state.status.get(name) if kind == "job" else None}
+            for name, doc in state.docs.get(kind, {}).items()
+        }
+        for kind in names
     }
 
 

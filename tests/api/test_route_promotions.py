@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from support.builders import make_job
-from support.clients import SignedClient
+from support.clients import SignedClient, assert_error
 from support.exporting import seed
 from support.importing import connected_workspace, run_import
 
@@ -107,3 +107,19 @@ def test_a_promotion_rolled_back_after_later_ones_travels_again(api: SignedClien
     shown = api.call("GET", "/jobs/daily_sales", workspace=prod).json()
     assert shown["description"] == "v2"
     assert package(api, "test-prod")["promotion"] is None  # the gap is closed
+
+
+def test_a_route_that_requires_signatures_packages_only_what_its_source_can_sign(
+    api: SignedClient,
+) -> None:
+    seed(api, ("daily_sales",))
+    prod = connected_workspace(api)
+    assert api.call("PUT", "/routes/signed", {**ROUTE, "requireSignature": True}).status_code == 200
+    refused = api.call("POST", "/routes/signed/package")
+    assert_error(refused, "DLF.3051", "requires signed packages", "has no signing key")
+    assert api.call("GET", "/routes/signed/promotions").json()["promotions"] == []
+    assert api.call("POST", "/signing-key").status_code == 200
+    made = package(api, "signed")
+    assert made["promotion"] is not None
+    task = run_import(api, {"path": made["promotion"]["path"], **made["importOptions"]}, prod)
+    assert task["status"] == "SUCCESSFUL", task

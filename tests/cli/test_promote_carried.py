@@ -203,3 +203,61 @@ def test_out_and_in_say_which_options_fit_and_which_side_to_run_on(cli: Cli) -> 
     assert not Path("a.zip").exists()
     missing = cli("promote", name, "--in", "nowhere.zip")
     assert missing.exit_code == 2, missing.output
+
+
+def _status(cli: Cli, name: str) -> str:
+    answer = cli.remote.call("GET", f"/jobs/{name}/status", workspace=cli.workspace)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["status"])
+
+
+@pytest.mark.slow  # a server of its own for the target side
+def test_a_hot_fix_a_running_schedule_and_a_rollback_across_two_servers(
+    cli: Cli, prod: Cli
+) -> None:
+    # The target's route settings decide: onDrift FAIL (the default), pause-and-restore.
+    test = cli
+    seed(test.remote, ("daily_sales", "weekly_sales"), workspace=test.workspace)
+    route = _routes(test, prod)
+    edited = prod("routes", "edit", route, "--scheduling", "pause-and-restore")
+    assert edited.exit_code == 0, edited.output
+    _out(test, route, "p1.zip")
+    assert prod.json("promote", route, "--in", "p1.zip", "--apply", "--yes")["task"]
+
+    # A hot-fix in prod and another edit of the same job in test: a drift problem (exit 3,
+    # nothing imported), then taken for one run.
+    _edit(prod, "daily_sales", "hot-fix")
+    _edit(test, "daily_sales", "yesterday")
+    _out(test, route, "p2.zip")
+    drifted = prod.json("promote", route, "--in", "p2.zip", "--apply", "--yes", code=3)
+    assert [(p["reason"], p["name"]) for p in drifted["plan"]["problems"]] == [
+        ("drift", "daily_sales")
+    ]
+    assert drifted["task"] is None
+    kept = prod.remote.call("GET", "/jobs/daily_sales", workspace=prod.workspace).json()
+    assert kept["params"] == [{"name": "bizdate", "value": "hot-fix"}]
+    taken = prod("promote", route, "--in", "p2.zip", "--on-drift", "take-package", "--apply", "-y")
+    assert taken.exit_code == 0, taken.output
+    assert "this run: --on-drift take-package (the route says fail)" in taken.output
+
+    # A job running on its schedule in prod and changed in test: paused, written, started again.
+    assert prod("jobs", "start", "weekly_sales").exit_code == 0
+    assert _status(prod, "weekly_sales") == "NORMAL"
+    _edit(test, "weekly_sales", "last week")
+    _out(test, route, "p3.zip")
+    planned = prod.json("promote", route, "--in", "p3.zip", code=4)
+    paused = [o for o in planned["plan"]["objects"] if o["name"] == "weekly_sales"]
+    assert [(o["action"], o.get("pause")) for o in paused] == [("OVERWRITE", True)]
+    done = prod("promote", route, "--in", "p3.zip", "--apply", "--yes")
+    assert done.exit_code == 0, done.output
+    assert "weekly_sales (paused)" in done.stdout
+    assert _status(prod, "weekly_sales") == "NORMAL", "scheduled again after the import"
+
+    # The last import rolled back on the target: its history marks it.
+    history = prod.json("routes", "history", route)["promotions"]
+    last = history[0]["taskId"]
+    undone = prod("rollback", last, "--yes")
+    assert undone.exit_code == 0, undone.output
+    history = prod.json("routes", "history", route)["promotions"]
+    assert [p["applied"] for p in history] == [False, True, True]
+    assert history[0]["rolledBack"]["by"] == "admin"

@@ -4,8 +4,10 @@ shadow workspace, is refused a write into the shadow, and removes it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,11 +87,12 @@ def test_a_remote_is_added_tested_refreshed_and_removed_from_the_cli(
     assert "is reachable" in tested.stdout + tested.stderr
     refreshed = cli("remotes", "refresh", name)
     assert refreshed.exit_code == 0, refreshed.output
-    assert "created 4, updated 0, deleted 0, unchanged 0" in refreshed.stdout
+    # 2 jobs, a script, a resource and the connection dws_conn
+    assert "created 5, updated 0, deleted 0, unchanged 0" in refreshed.stdout
     again = cli.json("remotes", "refresh", name)
     assert again["counts"]["job"]["unchanged"] == 2
     shown = cli("remotes", "show", name)
-    assert "created 0, updated 0, deleted 0, unchanged 4" in shown.stdout
+    assert "created 0, updated 0, deleted 0, unchanged 5" in shown.stdout
 
     refused = cli("jobs", "start", "daily_sales", "-w", name)
     assert refused.exit_code == 1
@@ -138,3 +141,37 @@ def test_promote_apply_along_a_route_ending_in_a_shadow_pushes_to_the_remote(
     assert [job["name"] for job in listed["jobs"]] == ["daily_sales"]
     assert cli.json("promote", route)["promotion"] is None  # the shadow took the promotion
     assert gateway.refused() == []
+
+
+def test_refresh_from_a_carried_dataarts_export_uploads_it_into_the_shadow_and_says_so(
+    cli: Cli,
+    gateway: Gateway,
+    remote_server: ServerProcess,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    name = f"rs-{uuid.uuid4().hex[:8]}"
+    ws = _remote_workspace(remote_server)
+    monkeypatch.setenv("JF_REMOTE_SK", remote_server.sk)
+    options = [
+        "--endpoint", gateway.url, "--project-id", remote_server.project_id,
+        "--workspace", ws, "--access-key", remote_server.ak, "--secret-key", "env:JF_REMOTE_SK",
+    ]  # fmt: skip
+    assert cli("remotes", "add", name, *options).exit_code == 0
+    carried = tmp_path / "jobs.zip"
+    with zipfile.ZipFile(carried, "w") as archive:
+        archive.writestr("jobs/daily_sales/daily_sales.job", json.dumps(make_job("daily_sales")))
+    refreshed = cli("remotes", "refresh", name, "--from", str(carried))
+    assert refreshed.exit_code == 0, refreshed.output
+    sha = hashlib.sha256(carried.read_bytes()).hexdigest()
+    assert "created 1, updated 0, deleted 0, unchanged 0" in refreshed.stdout
+    assert f"from snapshot jobs.zip (sha256 {sha}" in refreshed.stdout
+    assert "Note: a DataArts batch export holds only" in refreshed.stdout
+    assert gateway.seen == []  # the remote was not called
+    shown = cli("remotes", "show", name)
+    assert f"from snapshot jobs.zip (sha256 {sha})" in shown.stdout
+    assert "a DataArts batch export holds only the scripts and resources" in shown.stdout
+    listed = cli.json("jobs", "list", "-w", name)
+    assert [j["name"] for j in listed["jobs"]] == ["daily_sales"]
+    missing = cli("remotes", "refresh", name, "--from", str(tmp_path / "nothing.zip"))
+    assert missing.exit_code == 2

@@ -50,7 +50,9 @@ def gateway(remote_server: ServerProcess) -> Iterator[Gateway]:
 def _remote_jobs(server: ServerProcess, ws: str) -> set[str]:
     endpoint = RemoteEndpoint(server.url, server.project_id, ws, server.ak, server.sk)
     with DataArtsClient("check", endpoint) as client:
-        return set(read_jobs(client, {}).hashes)
+        read = read_jobs(client, {})
+    read.spool.close()
+    return set(read.hashes)
 
 
 def _task(server: ServerProcess, ws: str, task_id: str) -> dict[str, Any]:

@@ -33,6 +33,7 @@ import requests
 from jobferry import __version__
 from jobferry.cli.config import Context
 from jobferry.domain.enums import TaskStatus
+from jobferry.services.remotes.query import sdk_query
 from jobferry.signing import UNSIGNED_PAYLOAD, sign_request
 
 USER_AGENT = f"jobferry-cli/{__version__}"
@@ -60,18 +61,6 @@ class ConnectionProblemError(Exception):
 def segment(value: str) -> str:
     """A path parameter encoded as the SDK encodes it (``/`` becomes ``%2F``)."""
     return quote(value, safe="")
-
-
-def _query(params: dict[str, Any] | None) -> str:
-    if not params:
-        return ""
-    pairs = []
-    for key, value in sorted(params.items()):
-        if value is None:
-            continue
-        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        pairs.append(f"{quote(key, safe='~')}={quote(text, safe='~')}")
-    return "&".join(pairs)
 
 
 def error_from(response: requests.Response) -> ApiError:
@@ -203,7 +192,7 @@ class ApiClient:
         scoped: bool = True,
     ) -> requests.Response:
         raw_path = f"{self._base_path}/{api}/{segment(self.project_id)}{path}"
-        raw_query = _query(query)
+        raw_query = sdk_query(query)
         headers = {
             "Host": self._host,
             "Content-Type": content_type,

@@ -17,6 +17,7 @@ from jobferry.cli.exits import ExitCode
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.secrets import SOURCES, secret_value
 from jobferry.cli.session import Column, JsonOption, list_answer, session
+from jobferry.cli.transfer import package_path
 from jobferry.domain.enums import RefreshAction, RemoteReach
 
 app = typer.Typer(
@@ -46,10 +47,13 @@ def _last_refresh(answer: dict[str, Any]) -> str:
     if not refresh:
         return "never (jobferry remotes refresh NAME)"
     last = mapping(refresh)
-    return (
-        f"{epoch_ms(last.get('refreshTime'))} UTC: {_counts(last)}; "
-        f"{last.get('calls')} call(s) in {last.get('seconds')} s"
+    snapshot = mapping(last.get("snapshot"))
+    read = (
+        f"from snapshot {snapshot.get('fileName')} (sha256 {snapshot.get('sha256')})"
+        if snapshot
+        else f"{last.get('calls')} call(s) in {last.get('seconds')} s"
     )
+    return f"{epoch_ms(last.get('refreshTime'))} UTC: {_counts(last)}; {read}"
 
 
 @app.command("add")
@@ -124,6 +128,10 @@ def show_remote(ctx: typer.Context, name: RemoteName, json_mode: JsonOption = Fa
             ("secret key", answer.get("secretKey")),
             ("shadow workspace", mapping(answer.get("shadowWorkspace")).get("name")),
             ("last refresh", _last_refresh(answer)),
+            *(
+                ("note", str(note))
+                for note in mapping(answer.get("lastRefresh")).get("notes") or []
+            ),
         ]
     )
 
@@ -140,15 +148,44 @@ def probe_remote(ctx: typer.Context, name: RemoteName, json_mode: JsonOption = F
 
 
 @app.command("refresh")
-def refresh_remote(ctx: typer.Context, name: RemoteName, json_mode: JsonOption = False) -> None:
-    """Read the remote in bulk and bring its shadow workspace to exactly that state."""
+def refresh_remote(
+    ctx: typer.Context,
+    name: RemoteName,
+    snapshot: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="FILE",
+            help="Refresh from a whole-workspace export made on the remote's side (jobferry's "
+            "or a DataArts batch export) instead of reading the remote: a local zip (uploaded "
+            "first) or an obs:// path.",
+        ),
+    ] = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Read the remote in bulk (or a snapshot carried from it) and bring its shadow workspace
+    to exactly that state."""
     s = session(ctx, json_mode)
-    answer = mapping(s.client().call("POST", _path(name, "refresh")))
-    s.output.result(
-        answer,
-        f"Refreshed remote '{name}': {_counts(answer)} ({answer.get('calls')} call(s), "
-        f"{answer.get('seconds')} s).",
-    )
+    body = None
+    if snapshot is not None:
+        s.workspace = name  # the snapshot is uploaded into the shadow workspace
+        body = {"path": package_path(s, snapshot)}
+    answer = mapping(s.client().call("POST", _path(name, "refresh"), body))
+    s.output.result(answer, _refreshed(name, answer))
+
+
+def _refreshed(name: str, answer: dict[str, Any]) -> str:
+    """What a refresh did, in words: counts, then what it read and what it could not."""
+    done = f"Refreshed remote '{name}': {_counts(answer)}"
+    snapshot = mapping(answer.get("snapshot"))
+    if snapshot:
+        made = snapshot.get("madeTime")
+        when = f", made {epoch_ms(made)} UTC" if made else ""
+        done += f" from snapshot {snapshot.get('fileName')} (sha256 {snapshot.get('sha256')}{when})"
+    else:
+        done += f" ({answer.get('calls')} call(s), {answer.get('seconds')} s)"
+    notes = [str(note) for note in answer.get("notes") or []]
+    return done + "." + "".join(f"\nNote: {note}." for note in notes)
 
 
 @app.command("remove")

@@ -30,6 +30,7 @@ from jobferry.console import (
     jobs,
     library,
     listing,
+    remotes,
     routes,
     tasks,
 )
@@ -128,6 +129,6 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     pages = (auth, jobs, editor, library, listing, exports, downloads, tasks, imports, checking)
-    for module in (*pages, routes, admin):
+    for module in (*pages, routes, admin, remotes):
         app.include_router(module.router)
     return app

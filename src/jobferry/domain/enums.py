@@ -257,6 +257,13 @@ class RefreshAction(StrEnum):
     UNCHANGED = "unchanged"
 
 
+class RefreshSource(StrEnum):
+    """What a refresh read: the remote itself through its API, or a snapshot carried from it."""
+
+    REMOTE = "remote"
+    SNAPSHOT = "snapshot"
+
+
 class RefKind(StrEnum):
     """Kinds of object a job definition names that are not environment objects: other jobs,
     scripts, resources and tags.

@@ -104,7 +104,7 @@ class Services:
         )
         connection_store = ConnectionStore(box)
         routes = RouteService(db)
-        remotes = RemoteService(db, box, accounts)
+        remotes = RemoteService(db, box, accounts, imports.packages)
         pushes = PushService(db, remotes, tasks, settings.remote_push_calls_in_flight)
         imports.pusher = pushes.push
         return cls(

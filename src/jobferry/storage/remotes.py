@@ -27,7 +27,7 @@ from sqlalchemy import (
 
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.records import all_records, first_record, record
-from jobferry.storage.tables import at_and_by, metadata, workspaces
+from jobferry.storage.tables import at_and_by, jobs, metadata, workspaces
 from jobferry.storage.tx import Tx, chunks
 
 remotes = Table(
@@ -160,3 +160,15 @@ def shadow_names(tx: Tx, project_id: str) -> dict[str, str]:
     """Shadow workspace id → the remote it is the shadow of, for one project."""
     stmt = select(remotes.c.workspace_id, remotes.c.name).where(remotes.c.project_id == project_id)
     return {ws: name for ws, name in tx.conn.execute(stmt)}
+
+
+def job_statuses(tx: Tx, workspace_id: str) -> dict[str, str]:
+    """Job name → scheduling status of every job of a workspace (a shadow: a snapshot does not
+    say a job's status, so a snapshot refresh keeps the one the shadow has)."""
+    stmt = select(jobs.c.name, jobs.c.status).where(jobs.c.workspace_id == workspace_id)
+    return {name: status for name, status in tx.conn.execute(stmt)}
+
+
+def remote_of_workspace(tx: Tx, workspace_id: str) -> RemoteRecord | None:
+    """The remote whose shadow a workspace is (``None``: an ordinary workspace)."""
+    return first_record(tx, RemoteRecord, remotes, workspace_id=workspace_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from jobferry.storage.records import VariableRecord, record
 from jobferry.storage.tables import workspace_variables
@@ -37,3 +37,8 @@ def upsert_variable(tx: Tx, item: VariableRecord) -> bool:
         return False
     tx.conn.execute(insert(_var).values(workspace_id=item.workspace_id, name=item.name, **values))
     return True
+
+
+def delete_variable(tx: Tx, workspace_id: str, name: str) -> None:
+    """Remove one variable (a remote's shadow, following the remote)."""
+    tx.conn.execute(delete(_var).where(_var.c.workspace_id == workspace_id, _var.c.name == name))

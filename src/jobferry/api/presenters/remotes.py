@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobferry.services.remotes.records import Refresh, Remote, RemoteCheck
+from jobferry.services.remotes.records import Refresh, Remote, RemoteCheck, Snapshot
 
 
 def refresh_view(item: Refresh) -> dict[str, Any]:
@@ -14,6 +14,21 @@ def refresh_view(item: Refresh) -> dict[str, Any]:
         "counts": item.counts,
         "calls": item.calls,
         "seconds": item.seconds,
+        "from": item.source.value,
+        "snapshot": snapshot_view(item.snapshot) if item.snapshot else None,
+        "notes": list(item.notes),
+    }
+
+
+def snapshot_view(item: Snapshot) -> dict[str, Any]:
+    """The snapshot a refresh read: file name, SHA-256, size, when it was made, by what."""
+    return {
+        "fileName": item.file_name,
+        "sha256": item.sha256,
+        "size": item.size,
+        "madeTime": item.made_at,
+        "producer": item.producer,
+        "wholeKinds": list(item.whole),
     }
 
 

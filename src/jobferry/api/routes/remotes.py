@@ -9,12 +9,13 @@ from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters.remotes import check_view, refresh_view, remote_view
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
-from jobferry.services.remotes.records import parse_remote
+from jobferry.services.remotes.records import parse_refresh, parse_remote
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["remotes (extension)"])
 
 REMOTE_DOC = "{name, endpoint, projectId, workspace, accessKey, secretKey}"
+REFRESH_DOC = "{path}: a snapshot's upload:// path, or no body to read the remote"
 
 
 @router.get("/remotes", summary="List remotes")
@@ -45,10 +46,16 @@ def probe_remote(request: Request, scope: ScopeDep, name: str) -> Response:
 
 @router.post(
     "/remotes/{name}/refresh",
-    summary="Read the remote in bulk and bring its shadow workspace to that state",
+    summary="Read the remote in bulk (or a carried snapshot of it) and bring its shadow "
+    "workspace to that state",
+    openapi_extra=body_doc("refresh", schema=bodies.REFRESH, required=False),
 )
-def refresh_remote(request: Request, scope: ScopeDep, name: str) -> Response:
-    return json(refresh_view(services_of(request).remotes.refresh(scope.actor, name)))
+def refresh_remote(request: Request, scope: ScopeDep, name: str, raw: BodyDep) -> Response:
+    remotes = services_of(request).remotes
+    snapshot = parse_refresh(parse_object(raw, required=False, what=REFRESH_DOC))
+    if snapshot is None:
+        return json(refresh_view(remotes.refresh(scope.actor, name)))
+    return json(refresh_view(remotes.refresh_from(scope.actor, name, snapshot)))
 
 
 @router.delete("/remotes/{name}", status_code=204, summary="Forget a remote (project admins)")

@@ -16,6 +16,7 @@ exception leaves this module.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ import orjson
 
 from jobferry import __version__
 from jobferry.errors import RemoteAuthError, RemoteError, RemoteUnreachableError
+from jobferry.services.remotes.query import sdk_query
 from jobferry.signing import sign_request
 
 USER_AGENT = f"jobferry-remote/{__version__}"
@@ -46,6 +48,7 @@ CALLS: dict[str, tuple[str, str]] = {
     "list_resources": ("GET", "/v1/{project_id}/resources"),
     "show_resource": ("GET", "/v1/{project_id}/resources/{resource_id}"),
     "list_dataconnections": ("GET", "/v1/{project_id}/data-connections"),
+    "show_dataconnection": ("GET", "/v1/{project_id}/data-connections/{data_connection_id}"),
     "show_factory_env": ("GET", "/v2/{project_id}/factory/env"),
     # the push's writes (services/remotes/writes.py)
     "create_job": ("POST", "/v1/{project_id}/jobs"),
@@ -96,17 +99,6 @@ class Backoff:
         return min(self.first * 2.0 ** (attempt - 1), self.longest)
 
 
-def _query(params: dict[str, Any]) -> str:
-    """The query string the SDK sends: keys sorted, RFC 3986 encoding, ``None`` left out."""
-    pairs = []
-    for key, value in sorted(params.items()):
-        if value is None:
-            continue
-        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        pairs.append(f"{quote(key, safe='~')}={quote(text, safe='~')}")
-    return "&".join(pairs)
-
-
 def _error_pair(body: dict[str, Any]) -> tuple[object, object]:
     """(code, message) of an error body: top level in any of the SDK's spellings, else the
     first of its ``errors``."""
@@ -151,6 +143,7 @@ class DataArtsClient:
         self.backoff = backoff or Backoff()
         self.calls = 0
         """Requests sent so far (retries included)."""
+        self._counting = threading.Lock()
         self._sleep = sleep
         parts = urlsplit(endpoint.endpoint)
         self._host = parts.netloc
@@ -198,7 +191,8 @@ class DataArtsClient:
             )
         )
         url = self._root + path + (f"?{query}" if query else "")
-        self.calls += 1
+        with self._counting:  # reads run on a few threads at once (refresh's batch exports)
+            self.calls += 1
         return self._http.request(method, url, content=body, headers=headers)
 
     def send(
@@ -214,7 +208,7 @@ class DataArtsClient:
         are 5xx and a dropped connection for a read. A write that failed so is not retried
         here: its effect may have happened, and the push re-reads before it retries."""
         raw_path = self._path(call, path or {})
-        raw_query = _query(query or {})
+        raw_query = sdk_query(query)
         data = orjson.dumps(body) if body is not None else b""
         attempt = 0
         while True:
@@ -368,6 +362,11 @@ class DataArtsClient:
             offset += len(page)
             if len(page) < PAGE or (isinstance(total, int) and offset >= total):
                 return
+
+    def show_data_connection(self, dw_id: str) -> dict[str, Any]:
+        """``show_dataconnection`` (DataArts Studio): one side of a connection, its settings
+        with secrets masked."""
+        return self.json("show_dataconnection", path={"data_connection_id": dw_id})
 
     def environment_variables(self) -> list[dict[str, Any]]:
         """``show_factory_env`` (DataArts Studio): the workspace's environment variables."""

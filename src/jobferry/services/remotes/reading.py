@@ -16,12 +16,13 @@ from typing import Any
 from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.services.remotes.client import DataArtsClient
 from jobferry.services.remotes.refresh import (
-    KindRead,
     canonical,
+    digest,
     job_documents,
     read_batches,
     scheduling,
 )
+from jobferry.services.remotes.shadow import job_value
 
 
 @dataclass
@@ -42,24 +43,25 @@ class RemoteState:
         """The remote's definition of an object it holds."""
         return self.docs[kind][name]
 
-
-def _listed(read: KindRead, state: RemoteState, names: set[str]) -> None:
-    state.docs[read.kind.value] = {n: d for n, d in read.changed.items() if n in names}
-    state.hashes[read.kind.value] = {n: h for n, h in read.hashes.items() if n in names}
+    def add(self, kind: str, name: str, doc: dict[str, Any], hashed: object) -> None:
+        """One object read."""
+        self.docs.setdefault(kind, {})[name] = doc
+        self.hashes.setdefault(kind, {})[name] = digest(hashed)
 
 
 def _kind(
     kind: ObjectKind, items: Iterable[dict[str, Any]], names: set[str], state: RemoteState
 ) -> None:
-    read = KindRead(kind, {})
+    state.docs.setdefault(kind.value, {})
+    state.hashes.setdefault(kind.value, {})
     for item in items:
         name = item.get("name")
         if not isinstance(name, str) or name not in names:
             continue
-        read.add(name, canonical(kind, item))
+        doc = canonical(kind, item)
+        state.add(kind.value, name, doc, doc)
         if kind is ObjectKind.RESOURCE:
             state.resource_ids[name] = str(item.get("id") or item.get("resourceId") or "")
-    _listed(read, state, names)
 
 
 def read_state(client: DataArtsClient, touched: dict[str, set[str]]) -> RemoteState:
@@ -67,16 +69,18 @@ def read_state(client: DataArtsClient, touched: dict[str, set[str]]) -> RemoteSt
     state = RemoteState()
     _kind(ObjectKind.SCRIPT, client.scripts(), touched.get(ObjectKind.SCRIPT, set()), state)
     _kind(ObjectKind.RESOURCE, client.resources(), touched.get(ObjectKind.RESOURCE, set()), state)
-    wanted = touched.get(ObjectKind.JOB, set())
+    job = ObjectKind.JOB.value
+    state.docs.setdefault(job, {})
+    state.hashes.setdefault(job, {})
+    wanted = touched.get(job, set())
     listed = {str(item["name"]): scheduling(item.get("status")) for item in client.jobs()}
-    read = KindRead(ObjectKind.JOB, {})
     for batch in read_batches(sorted(wanted & set(listed))):
         for doc in job_documents(client, client.export_jobs(batch)):
             name = str(doc["name"])
             if name in wanted:
-                read.add(name, canonical(ObjectKind.JOB, doc), listed[name])
+                value = canonical(ObjectKind.JOB, doc)
+                state.add(job, name, value, job_value(value, listed[name]))
                 state.status[name] = listed[name]
-    _listed(read, state, wanted)
     return state
 
 

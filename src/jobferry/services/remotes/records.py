@@ -8,10 +8,24 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from jobferry.domain.enums import ObjectKind, RefreshAction, RemoteReach
+from jobferry.domain.enums import (
+    EnvironmentKind,
+    ObjectKind,
+    RefreshAction,
+    RefreshSource,
+    RemoteReach,
+)
 from jobferry.domain.shapes import BodyShape, text
 from jobferry.errors import InvalidRequestError
 from jobferry.services.support.requests import valid_name
+
+DEFINITION_KINDS = (ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE)
+"""The kinds of definition a refresh reads, in the order it writes them."""
+CONNECTION = EnvironmentKind.CONNECTION.value
+VARIABLE = "variable"
+ENVIRONMENT_KINDS = (CONNECTION, VARIABLE)
+"""What a refresh reads of the remote's environment: data connections (development side) and
+workspace environment variables, counted and recorded under these names."""
 
 REMOTE = BodyShape(
     "a remote: a DataArts workspace reached through its public API",
@@ -25,6 +39,33 @@ REMOTE = BodyShape(
     ),
 )
 """The body of ``POST /v1/{project_id}/remotes``; other keys are refused."""
+
+
+REFRESH = BodyShape(
+    "a refresh: no body reads the remote; a path refreshes from a snapshot carried from it",
+    (
+        text(
+            "path",
+            "a whole-workspace export made on the remote's side (jobferry's, or a DataArts "
+            "batch export): the upload:// path POST /v1/{project_id}/packages answered (in the "
+            "shadow workspace), a download:// or an obs:// path",
+        ),
+    ),
+)
+"""The body of ``POST /v1/{project_id}/remotes/{name}/refresh``; other keys are refused."""
+
+
+def parse_refresh(body: dict[str, Any]) -> str | None:
+    """The snapshot path a refresh body names (``None``: read the remote itself)."""
+    problems = [f"unknown field '{key}'" for key in REFRESH.unknown(body)]
+    path = body.get("path")
+    if "path" in body and (not isinstance(path, str) or not path.strip()):
+        problems.append("path must be a non-empty text: the snapshot's upload:// path")
+    if problems:
+        raise InvalidRequestError(
+            f"The refresh is invalid: {'; '.join(problems)}.", problems=problems
+        )
+    return path.strip() if isinstance(path, str) else None
 
 
 @dataclass(frozen=True)
@@ -71,14 +112,58 @@ def parse_remote(body: dict[str, Any]) -> RemoteSpec:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """A whole-workspace export carried from the remote's side, as a refresh read it."""
+
+    file_name: str
+    sha256: str
+    size: int
+    made_at: int | None
+    """When it was made (epoch ms): its manifest's ``createdAt``, else the newest time its
+    zip entries carry (a DataArts export's, in the remote's local time), else unknown."""
+    producer: str
+    """``jobferry`` (a jobferry workspace export, with its manifest) or ``dataarts`` (a
+    DataArts batch export)."""
+    whole: tuple[str, ...]
+    """The kinds it holds everything of (what it lacks of those kinds is deleted)."""
+
+    def as_json(self) -> dict[str, Any]:
+        """The stored form."""
+        return {
+            "fileName": self.file_name,
+            "sha256": self.sha256,
+            "size": self.size,
+            "madeAt": self.made_at,
+            "producer": self.producer,
+            "whole": list(self.whole),
+        }
+
+    @classmethod
+    def load(cls, value: dict[str, Any]) -> Snapshot:
+        """Back from :meth:`as_json`."""
+        return cls(
+            value["fileName"],
+            value["sha256"],
+            value["size"],
+            value.get("madeAt"),
+            value["producer"],
+            tuple(value.get("whole") or ()),
+        )
+
+
+@dataclass(frozen=True)
 class Refresh:
     """What one refresh did: when it read the remote, per kind how many objects it created,
-    updated, deleted and left unchanged, and the calls it made."""
+    updated, deleted and left unchanged, and the calls it made; what it read (the remote, or a
+    carried snapshot) and what it could not read (``notes``)."""
 
     at: int
     counts: dict[str, dict[str, int]]
     calls: int
     seconds: float
+    source: RefreshSource = RefreshSource.REMOTE
+    snapshot: Snapshot | None = None
+    notes: tuple[str, ...] = ()
 
     def total(self, action: RefreshAction) -> int:
         """Objects of every kind the refresh did ``action`` to."""
@@ -86,21 +171,44 @@ class Refresh:
 
     def dump(self) -> str:
         """The stored form (JSON text)."""
-        return orjson.dumps(
-            {"at": self.at, "counts": self.counts, "calls": self.calls, "seconds": self.seconds}
-        ).decode()
+        value: dict[str, Any] = {
+            "at": self.at,
+            "counts": self.counts,
+            "calls": self.calls,
+            "seconds": self.seconds,
+            "source": self.source.value,
+            "notes": list(self.notes),
+        }
+        if self.snapshot is not None:
+            value["snapshot"] = self.snapshot.as_json()
+        return orjson.dumps(value).decode()
 
     @classmethod
     def load(cls, text: str) -> Refresh:
-        """Back from :meth:`dump`."""
+        """Back from :meth:`dump` (a refresh recorded before snapshots read the remote)."""
         value = orjson.loads(text)
-        return cls(value["at"], value["counts"], value["calls"], value["seconds"])
+        snapshot = value.get("snapshot")
+        return cls(
+            value["at"],
+            value["counts"],
+            value["calls"],
+            value["seconds"],
+            RefreshSource(value.get("source", RefreshSource.REMOTE.value)),
+            Snapshot.load(snapshot) if snapshot else None,
+            tuple(value.get("notes") or ()),
+        )
 
     @classmethod
-    def empty(cls, at: int) -> Refresh:
+    def empty(
+        cls,
+        at: int,
+        source: RefreshSource = RefreshSource.REMOTE,
+        snapshot: Snapshot | None = None,
+    ) -> Refresh:
         """A refresh that has counted nothing yet."""
-        kinds = (ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE)
-        return cls(at, {k.value: {a.value: 0 for a in RefreshAction} for k in kinds}, 0, 0.0)
+        kinds = (*(k.value for k in DEFINITION_KINDS), *ENVIRONMENT_KINDS)
+        counts = {k: {a.value: 0 for a in RefreshAction} for k in kinds}
+        return cls(at, counts, 0, 0.0, source, snapshot)
 
 
 @dataclass(frozen=True)

@@ -2,69 +2,80 @@
 
 **Read** (no transaction open): ``list_jobs`` page by page (names and scheduling status),
 ``export_job_list`` 100 names a call for the jobs' definitions (never one ``show_job`` per
-job), ``list_scripts`` and ``list_resources`` page by page (their lists carry whole
-definitions). Each object's definition is made canonical (the keys the server owns and the
-request-steering keys left out, as every write path of this server does) and hashed; only
-what differs from the hash the last refresh recorded is kept in memory.
+job), :data:`~jobferry.services.remotes.environment.IN_FLIGHT` exports in flight at once,
+``list_scripts`` and ``list_resources`` page by page (their lists carry whole definitions),
+then the remote's connections and environment variables
+(:mod:`~jobferry.services.remotes.environment`). Each object's definition is made canonical
+(the keys the server owns and the request-steering keys left out, as every write path of this
+server does) and hashed; only what differs from the hash the last refresh recorded is kept, in
+a spool file (:mod:`~jobferry.services.remotes.shadow`), so memory does not grow with the
+remote.
 
-**Write** (one transaction, the remote's row locked so refreshes of one remote take turns):
-create what is new, overwrite what changed, delete what the remote no longer has, nothing for
-unchanged objects, through the definitions' own single-object writers (reference index, tags
-and audit lines as for any write). The shadow's promotion ledger and tombstones are not
-touched: a change made in the remote since the last promotion then shows as drift in the next
-plan, and a job deleted there as gone. What was read is recorded per object
-(``remote_objects``: its hash and the time of reading) with the refresh's counts.
+**Write** (:func:`~jobferry.services.remotes.shadow.write_reads`, one transaction, the
+remote's row locked so refreshes of one remote take turns): create what is new, overwrite what
+changed, delete what the remote no longer has, nothing for unchanged objects, through the
+definitions' own single-object writers (reference index, tags and audit lines as for any
+write). The shadow's promotion ledger and tombstones are not touched: a change made in the
+remote since the last promotion then shows as drift in the next plan, and a job deleted there
+as gone. What was read is recorded per object (``remote_objects``: its hash and the time of
+reading) with the refresh's counts.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import time
 import zipfile
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from jobferry.domain.definitions import CONTROL_FIELDS, SERVER_FIELDS
-from jobferry.domain.enums import JobStatus, ObjectKind, RefreshAction, TargetStatus
-from jobferry.errors import ConflictError, RemoteUnreachableError
-from jobferry.services.audit import audit_in_scope
+from jobferry.domain.enums import JobStatus, ObjectKind
+from jobferry.errors import RemoteUnreachableError
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.definitions.jobs import save_job
-from jobferry.services.definitions.resources import save_resource
-from jobferry.services.definitions.scripts import save_script
 from jobferry.services.remotes.client import EXPORT_BATCH, DataArtsClient
-from jobferry.services.remotes.records import Refresh
-from jobferry.storage import Database, Tx
-from jobferry.storage import jobs as job_repo
-from jobferry.storage import remotes as repo
-from jobferry.storage import remotes_journal as journal_repo
-from jobferry.storage import resources as resource_repo
-from jobferry.storage import scripts as script_repo
-from jobferry.storage import tags as tag_repo
+from jobferry.services.remotes.environment import (
+    EnvironmentWriter,
+    bounded_map,
+    read_environment,
+)
+from jobferry.services.remotes.records import (
+    DEFINITION_KINDS,
+    ENVIRONMENT_KINDS,
+    Refresh,
+)
+from jobferry.services.remotes.shadow import (
+    KindRead,
+    Written,
+    canonical,
+    digest,
+    job_value,
+    known_hashes,
+    write_reads,
+)
+from jobferry.services.support.secretbox import SecretBox
+from jobferry.storage import Database
 
+__all__ = [
+    "KindRead",
+    "canonical",
+    "digest",
+    "job_documents",
+    "read_batches",
+    "read_jobs",
+    "read_listed",
+    "refresh",
+    "scheduling",
+]
+"""What the refresh's readers and the other parts of the feature (the push's re-read) use; the
+comparison itself (``canonical``, ``digest``, ``KindRead``) lives in :mod:`.shadow`."""
+
+JOB, SCRIPT, RESOURCE = (kind.value for kind in DEFINITION_KINDS)
 MAX_EXPORT_BYTES = 256 * 1024 * 1024
 """The most a batch export's entries may hold uncompressed (100 jobs)."""
-_DROPPED = {
-    ObjectKind.JOB: frozenset((*SERVER_FIELDS, *CONTROL_FIELDS)),
-    # A listed script's ``version`` is the remote's count of submitted versions, not the text.
-    ObjectKind.SCRIPT: frozenset((*SERVER_FIELDS, *CONTROL_FIELDS, "version")),
-    ObjectKind.RESOURCE: frozenset((*SERVER_FIELDS, *CONTROL_FIELDS)),
-}
-
-
-def canonical(kind: ObjectKind, doc: dict[str, Any]) -> dict[str, Any]:
-    """A definition as the shadow stores it: without the keys the remote's server owns."""
-    dropped = _DROPPED[kind]
-    return {key: value for key, value in doc.items() if key not in dropped}
-
-
-def digest(value: object) -> str:
-    """SHA-256 of a value's canonical JSON (keys sorted), what a refresh compares."""
-    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def scheduling(status: object) -> JobStatus:
@@ -72,33 +83,6 @@ def scheduling(status: object) -> JobStatus:
     if status == JobStatus.STOPPED.value or not isinstance(status, str):
         return JobStatus.STOPPED
     return JobStatus(status) if status in set(JobStatus) else JobStatus.SCHEDULING
-
-
-@dataclass
-class KindRead:
-    """What a refresh read of one kind: every name's hash, and the changed definitions."""
-
-    kind: ObjectKind
-    known: dict[str, str]
-    """name → hash the last refresh recorded."""
-    hashes: dict[str, str] = field(default_factory=dict)
-    changed: dict[str, dict[str, Any]] = field(default_factory=dict)
-    status: dict[str, JobStatus] = field(default_factory=dict)
-
-    def add(self, name: str, doc: dict[str, Any], status: JobStatus | None = None) -> None:
-        """One object read from the remote."""
-        hashed: object = doc if status is None else {"document": doc, "status": status.value}
-        sha = digest(hashed)
-        self.hashes[name] = sha
-        if self.known.get(name) != sha:
-            self.changed[name] = doc
-            if status is not None:
-                self.status[name] = status
-
-    @property
-    def gone(self) -> list[str]:
-        """Names the last refresh recorded that the remote no longer has."""
-        return sorted(set(self.known) - set(self.hashes))
 
 
 def job_documents(client: DataArtsClient, data: bytes) -> Iterator[dict[str, Any]]:
@@ -122,21 +106,41 @@ def job_documents(client: DataArtsClient, data: bytes) -> Iterator[dict[str, Any
 
 
 def read_batches(names: list[str]) -> Iterator[list[str]]:
+    """``names`` in batches of :data:`EXPORT_BATCH`, what one ``export_job_list`` takes."""
     for start in range(0, len(names), EXPORT_BATCH):
         yield names[start : start + EXPORT_BATCH]
 
 
 def read_jobs(client: DataArtsClient, known: dict[str, str]) -> KindRead:
-    """Every job of the remote: listed for names and status, exported 100 names a call."""
-    read = KindRead(ObjectKind.JOB, known)
-    status = {str(item["name"]): scheduling(item.get("status")) for item in client.jobs()}
-    for batch in read_batches(sorted(status)):
-        for doc in job_documents(client, client.export_jobs(batch)):
-            name = str(doc["name"])
-            if name in status:
-                read.add(name, canonical(ObjectKind.JOB, doc), status[name])
+    """Every job of the remote: listed for names and status, each listed page's names exported
+    (100 a call) while the next pages are listed, a few exports in flight."""
+    read = KindRead(ObjectKind.JOB.value, known)
+    status: dict[str, JobStatus] = {}
+
+    def batches() -> Iterator[list[str]]:
+        batch: list[str] = []
+        for item in client.jobs():
+            name = str(item["name"])
+            status[name] = scheduling(item.get("status"))
+            batch.append(name)
+            if len(batch) == EXPORT_BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    try:
+        for data in bounded_map(client.export_jobs, batches()):
+            for doc in job_documents(client, data):
+                name = str(doc["name"])
+                if name in status:
+                    read.add(name, job_value(canonical(ObjectKind.JOB, doc), status[name]))
+    except BaseException:
+        read.spool.close()
+        raise
     missing = sorted(set(status) - set(read.hashes))
     if missing:
+        read.spool.close()
         raise RemoteUnreachableError(
             f"Remote '{client.remote}' listed jobs its export_job_list did not return: "
             f"{', '.join(missing[:10])}; refresh again (they may have been deleted meanwhile).",
@@ -150,7 +154,7 @@ def read_listed(
     kind: ObjectKind, items: Iterable[dict[str, Any]], known: dict[str, str]
 ) -> KindRead:
     """Every script or resource of the remote, from its list call's whole definitions."""
-    read = KindRead(kind, known)
+    read = KindRead(kind.value, known)
     for item in items:
         if isinstance(item.get("name"), str):
             read.add(str(item["name"]), canonical(kind, item))
@@ -158,117 +162,54 @@ def read_listed(
 
 
 @dataclass
-class ShadowWriter:
-    """The writes of one refresh into a shadow workspace, in the caller's transaction."""
+class OtherReads:
+    """What a refresh reads beside the jobs (on a thread of its own, while the jobs are read):
+    scripts, resources, and the remote's environment."""
 
-    tx: Tx
-    scope: Scope
-    counts: dict[str, dict[str, int]]
+    client: DataArtsClient
+    known: dict[str, dict[str, str]]
+    reads: list[KindRead] = field(default_factory=list)
+    environment: list[KindRead] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
-    def _count(self, kind: ObjectKind, action: RefreshAction, n: int = 1) -> None:
-        self.counts[kind.value][action.value] += n
+    def __call__(self) -> None:
+        client, known = self.client, self.known
+        self.reads.append(read_listed(ObjectKind.SCRIPT, client.scripts(), known[SCRIPT]))
+        self.reads.append(read_listed(ObjectKind.RESOURCE, client.resources(), known[RESOURCE]))
+        self.environment, self.notes = read_environment(client, known)
 
-    def apply(self, read: KindRead) -> None:
-        """Create or overwrite what changed of one kind; count what is unchanged."""
-        writer = {
-            ObjectKind.JOB: self._job,
-            ObjectKind.SCRIPT: self._script,
-            ObjectKind.RESOURCE: self._resource,
-        }[read.kind]
-        for name, doc in read.changed.items():
-            created = writer(name, doc, read.status.get(name))
-            self._count(read.kind, RefreshAction.CREATED if created else RefreshAction.UPDATED)
-        self._count(read.kind, RefreshAction.UNCHANGED, len(read.hashes) - len(read.changed))
-
-    def _job(self, name: str, doc: dict[str, Any], status: JobStatus | None) -> bool:
-        existing = job_repo.get_job(self.tx, self.scope.workspace.id, name)
-        if existing is None or existing.document != _text(doc):
-            job_id = save_job(self.tx, self.scope, doc, TargetStatus.SAVED, [], existing)
-        else:
-            job_id = existing.id
-        if status is not None and (existing is None or existing.status != status.value):
-            job_repo.set_status(self.tx, job_id, status)
-        return existing is None
-
-    def _script(self, name: str, doc: dict[str, Any], _status: JobStatus | None) -> bool:
-        existing = script_repo.get_script(self.tx, self.scope.workspace.id, name)
-        save_script(self.tx, self.scope, doc, TargetStatus.SAVED, existing)
-        return existing is None
-
-    def _resource(self, name: str, doc: dict[str, Any], _status: JobStatus | None) -> bool:
-        existing = resource_repo.find_resource(self.tx, self.scope.workspace.id, name)
-        save_resource(self.tx, self.scope, doc, existing)
-        return existing is None
-
-    def delete(self, read: KindRead) -> None:
-        """Delete what the remote no longer has of one kind."""
-        ws = self.scope.workspace.id
-        for name in read.gone:
-            if read.kind is ObjectKind.JOB:
-                job = job_repo.get_job(self.tx, ws, name)
-                if job is not None:
-                    job_repo.delete_job(self.tx, job.id)
-                    tag_repo.delete_lock(self.tx, ws, ObjectKind.JOB, name)
-            elif read.kind is ObjectKind.SCRIPT:
-                script = script_repo.get_script(self.tx, ws, name)
-                if script is not None:
-                    script_repo.delete_script(self.tx, script.id)
-            else:
-                resource = resource_repo.find_resource(self.tx, ws, name)
-                if resource is not None:
-                    resource_repo.delete_resource(self.tx, resource.id)
-            audit_in_scope(self.tx, self.scope, f"{read.kind.value}.delete", read.kind, name)
-        self._count(read.kind, RefreshAction.DELETED, len(read.gone))
-
-    def remember(self, read: KindRead, at: int) -> None:
-        """Record what was read of the objects written or deleted."""
-        ws = self.scope.workspace.id
-        repo.forget_read(self.tx, ws, read.kind.value, [*read.changed, *read.gone])
-        fresh = [(name, read.hashes[name]) for name in read.changed]
-        repo.record_read(self.tx, ws, read.kind.value, fresh, at)
+    def close(self) -> None:
+        """Remove what was spooled (the refresh failed)."""
+        for read in (*self.reads, *self.environment):
+            read.spool.close()
 
 
-def _text(doc: dict[str, Any]) -> str:
-    return orjson.dumps(doc).decode()
-
-
-def refresh(db: Database, scope: Scope, remote: str, client: DataArtsClient) -> Refresh:
+def refresh(
+    db: Database, scope: Scope, remote: str, client: DataArtsClient, box: SecretBox
+) -> Refresh:
     """Bring the shadow workspace of ``scope`` to the state of ``remote`` (read by
     ``client``); what was done."""
-    started, ws = time.monotonic(), scope.workspace.id
-    with db.transaction(readonly=True) as tx:
-        known = {kind: repo.read_hashes(tx, ws, kind.value) for kind in _DROPPED}
+    started = time.monotonic()
+    kinds = (*(k.value for k in DEFINITION_KINDS), *ENVIRONMENT_KINDS)
+    known = known_hashes(db, scope.workspace.id, kinds)
     at = now_ms()
-    reads = [
-        read_listed(ObjectKind.SCRIPT, client.scripts(), known[ObjectKind.SCRIPT]),
-        read_listed(ObjectKind.RESOURCE, client.resources(), known[ObjectKind.RESOURCE]),
-        read_jobs(client, known[ObjectKind.JOB]),
-    ]
-    done = Refresh.empty(at)
-    with db.transaction() as tx:
-        repo.lock_remote(tx, scope.actor.project_id, remote)
-        pushing = journal_repo.open_in_workspace(tx, ws)
-        if pushing:
-            raise ConflictError(
-                f"Remote '{remote}' is being pushed to by task {pushing[0].task_id}; nothing "
-                "was written. Refresh once it is over.",
-                remote=remote,
-                task_id=pushing[0].task_id,
-            )
-        if any(repo.read_hashes(tx, ws, kind.value) != known[kind] for kind in _DROPPED):
-            raise ConflictError(
-                f"Another refresh of remote '{remote}' finished while this one read the "
-                f"remote; nothing was written: refresh again (jobferry remotes refresh {remote}).",
-                remote=remote,
-            )
-        writer = ShadowWriter(tx, scope, done.counts)
-        for read in reads:
-            writer.apply(read)
-        for read in reversed(reads):  # jobs first: they name the scripts and resources
-            writer.delete(read)
-        for read in reads:
-            writer.remember(read, at)
-        summary = Refresh(at, done.counts, client.calls, round(time.monotonic() - started, 3))
-        repo.set_refresh(tx, scope.actor.project_id, remote, at, summary.dump())
-        audit_in_scope(tx, scope, "remote.refresh", "remote", remote, summary.counts)
-    return summary
+    others = OtherReads(client, known)
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        reading = beside.submit(others)
+        try:
+            jobs = read_jobs(client, known[JOB])
+        except BaseException:
+            reading.cancel()
+            wait([reading])
+            others.close()
+            raise
+        try:
+            reading.result()
+        except BaseException:
+            others.close()
+            jobs.spool.close()
+            raise
+    summary = Refresh(at, Refresh.empty(at).counts, client.calls, 0.0, notes=tuple(others.notes))
+    extra = EnvironmentWriter(box, others.environment)
+    reads = [*others.reads, jobs]
+    return write_reads(db, scope, reads, Written(remote, known, summary, started), extra)

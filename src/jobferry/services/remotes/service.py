@@ -24,9 +24,11 @@ from jobferry.services.accounts.service import AccountService
 from jobferry.services.audit import audit_in_scope, record_audit
 from jobferry.services.context import WRITERS, Actor, Scope, now_ms, require_project_admin
 from jobferry.services.definitions.documents import load
+from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.remotes.client import Backoff, DataArtsClient, RemoteEndpoint
 from jobferry.services.remotes.records import Refresh, Remote, RemoteCheck, RemoteSpec
 from jobferry.services.remotes.refresh import refresh
+from jobferry.services.remotes.snapshot import refresh_from_snapshot
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
@@ -72,6 +74,8 @@ class RemoteService:
     db: Database
     box: SecretBox
     accounts: AccountService
+    packages: PackageSource | None = None
+    """Where a carried snapshot is fetched from (uploads, download centers, object storage)."""
     timeout: float = 30.0
 
     def client(self, item: RemoteRecord, backoff: Backoff | None = None) -> DataArtsClient:
@@ -170,7 +174,17 @@ class RemoteService:
         scope = self.accounts.scope(actor, actor.project_id, item.workspace_id)
         scope.require(WRITERS, f"refresh remote '{name}'")
         with self.client(item) as client:
-            return refresh(self.db, scope, name, client)
+            return refresh(self.db, scope, name, client, self.box)
+
+    def refresh_from(self, actor: Actor, name: str, path: str) -> Refresh:
+        """Bring the shadow to the state of a snapshot carried from the remote's side: a
+        whole-workspace export (jobferry's, or a DataArts batch export) named by ``path``
+        (``upload://`` into the shadow workspace, ``download://`` or ``obs://``)."""
+        item = self._record(actor, name)
+        scope = self.accounts.scope(actor, actor.project_id, item.workspace_id)
+        scope.require(WRITERS, f"refresh remote '{name}'")
+        assert self.packages is not None, "the container gives a remote service its packages"
+        return refresh_from_snapshot(self.db, scope, item, self.packages, path, self.box)
 
     def remove(self, actor: Actor, name: str) -> None:
         """Forget a remote (project admins only); its shadow stays as an ordinary workspace

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from jobferry.domain.enums import ObjectKind
 from jobferry.domain.routes import Route, SelectionKind
+from jobferry.errors import InvalidRequestError
 from jobferry.package.layout import Layout
 from jobferry.package.routeblock import RouteBlock
 from jobferry.services.context import Scope
@@ -71,6 +72,17 @@ class RouteCutter:
             )
             whole = since is None and route.selection.kind is SelectionKind.ALL
             signer = self.keys.signer_in(tx, source.workspace.id)
+            if signer is None and route.require_signature:
+                raise InvalidRequestError(
+                    f"Route '{route.name}' requires signed packages, but workspace "
+                    f"'{source.workspace.name}' has no signing key to sign them with: create "
+                    f"one (jobferry keys create -w {source.workspace.name}) and trust its public "
+                    "key in the target workspace (jobferry keys trust), or let the route take "
+                    f"unsigned packages (jobferry routes edit {route.name} "
+                    "--no-require-signature).",
+                    route=route.name,
+                    workspace=source.workspace.name,
+                )
             write_package(
                 tx, source, selection, options, path, signer, inventory=whole, route=cut.block
             )

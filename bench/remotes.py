@@ -1,0 +1,172 @@
+"""``python -m bench.remotes``: refresh of a remote of 5,000 jobs with 50 ms added to every
+remote call, then an unchanged re-plan.
+
+The remote is a second ``jobferry serve`` (embedded SQLite, or PostgreSQL with ``--db
+postgresql``) whose default workspace is seeded straight through its database in a process of
+its own (the workload of ``bench/workload.py``: N jobs × 5 nodes, one script per job, 200
+resources, 20 connections). In front of it runs the contract filter the tests use
+(``tests/support/gateway.py``), adding ``--latency`` seconds to every call. This process is
+the local server: it adds the remote through the remotes service (its shadow workspace on a
+database of its own) and measures, through the service a CLI or API call drives:
+
+* **first refresh**: the empty shadow filled (every object created);
+* **unchanged refresh**: nothing changed on the remote, nothing written;
+* **unchanged re-plan**: an unchanged refresh, then a plan (dry run) of the shadow's own
+  whole-workspace export against the shadow, every object UNCHANGED.
+
+For each: seconds, calls made to the remote, and this process's peak resident memory so far
+(``VmHWM``: the seeding ran elsewhere). Targets (issue #38, 2 cores): refresh ≤ 30 s,
+unchanged re-plan ≤ 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.databases import PG_URL, database
+from bench.measure import peak_rss_mb
+from bench.throughput import ADMIN_ENV, AK, PROJECT, SK, free_port, running, serve_env
+from bench.workload import generate
+from jobferry.services.container import Services
+from jobferry.services.context import Actor, Scope
+from jobferry.services.exporting.options import parse_background_export
+from jobferry.services.importing.request import parse_import_request
+from jobferry.services.remotes.records import Refresh, RemoteSpec
+from jobferry.settings import Settings
+from jobferry.storage import Database
+from jobferry.storage.schema import upgrade
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.gateway import gateway_to  # type: ignore[import-not-found]
+
+
+def migrated(data_dir: Path, url: str) -> tuple[Database, Services]:
+    """Services on a freshly migrated database whose project has the bench admin."""
+    settings = Settings(data_dir=data_dir, database_url=url)
+    db = Database(settings.resolved_database_url())
+    upgrade(db)
+    services = Services.build(settings, db)
+    services.accounts.bootstrap(PROJECT, AK, SK)
+    return db, services
+
+
+def seed(data_dir: Path, url: str, jobs: int) -> None:
+    """The remote's database: the workload in its default workspace (prints that id)."""
+    db, services = migrated(data_dir, url)
+    actor = services.accounts.actor_for(AK)
+    scope = services.accounts.scope(actor, actor.project_id, None)
+    generate(services, scope, jobs)
+    db.dispose()
+    print(scope.workspace.id)
+
+
+def _figures(started: float, done: Refresh | None, calls: int) -> dict[str, Any]:
+    figures: dict[str, Any] = {
+        "seconds": round(time.perf_counter() - started, 2),
+        "calls": calls,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+    if done is not None:
+        figures["counts"] = {
+            kind: {action: n for action, n in by_action.items() if n}
+            for kind, by_action in done.counts.items()
+        }
+    return figures
+
+
+def _plan_unchanged(services: Services, scope: Scope) -> dict[str, Any]:
+    """A dry-run plan of the shadow's own whole-workspace export against the shadow."""
+    prepared = services.exports.prepare(scope, parse_background_export({"mode": "workspace"}))
+    services.exports.run(prepared)
+    exported = services.tasks.show(scope, prepared.task_id)
+    path = f"download://{scope.workspace.id}/{exported.outcome['downloadId']}"
+    body = {"path": path, "sameNamePolicy": "OVERWRITE", "dryRun": True}
+    started = time.perf_counter()
+    planning = services.imports.prepare(scope, parse_import_request(body))
+    services.imports.run(planning)
+    task = services.tasks.show(scope, planning.task_id, subtasks=0)
+    assert task.status in ("SUCCESSFUL", "WARNING"), task.message
+    return {
+        "plan_seconds": round(time.perf_counter() - started, 2),
+        "summary": task.outcome["plan"]["summary"],
+    }
+
+
+def measure(services: Services, actor: Actor, url: str, remote_ws: str) -> dict[str, Any]:
+    """The three measurements against the remote behind ``url``."""
+    remotes = services.remotes
+    remotes.add(actor, RemoteSpec("prod", url, PROJECT, remote_ws, AK, SK))
+    shadow = remotes.get(actor, "prod").workspace_id
+    scope = services.accounts.scope(actor, actor.project_id, shadow)
+    results: dict[str, Any] = {}
+    for label in ("first_refresh", "unchanged_refresh"):
+        started = time.perf_counter()
+        done = remotes.refresh(actor, "prod")
+        results[label] = _figures(started, done, done.calls)
+    started = time.perf_counter()
+    done = remotes.refresh(actor, "prod")
+    plan = _plan_unchanged(services, scope)
+    results["unchanged_replan"] = {**_figures(started, None, done.calls), **plan}
+    return results
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Seed the remote, serve it behind the filter, measure; the figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "remote").mkdir()
+        (root / "local").mkdir()
+        with (
+            database(args.db, root / "remote", args.pg_url, "remote") as remote_url,
+            database(args.db, root / "local", args.pg_url, "local") as local_url,
+        ):
+            seed_cmd = ["-m", "bench.remotes", "--seed", str(root / "remote"), remote_url]
+            seeded = subprocess.run(
+                [sys.executable, *seed_cmd, "--jobs", str(args.jobs)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            remote_ws = seeded.stdout.strip().splitlines()[-1]
+            port = free_port()
+            env = serve_env(root / "remote", remote_url, port, **ADMIN_ENV)
+            cmd = [sys.executable, "-m", "jobferry", "serve"]
+            with (
+                running(cmd, env, f"http://127.0.0.1:{port}/health"),
+                gateway_to(f"http://127.0.0.1:{port}") as gate,
+            ):
+                gate.latency = args.latency
+                db, services = migrated(root / "local", local_url)
+                try:
+                    actor = services.accounts.actor_for(AK)
+                    results = measure(services, actor, gate.url, remote_ws)
+                finally:
+                    db.dispose()
+                results["refused_calls"] = len(gate.refused())
+    return {"jobs": args.jobs, "latency_ms": round(args.latency * 1000), "db": args.db, **results}
+
+
+def main() -> None:
+    """Entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--jobs", type=int, default=5000)
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds per remote call")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--seed", nargs=2, metavar=("DATA_DIR", "URL"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.seed:
+        seed(Path(args.seed[0]), args.seed[1], args.jobs)
+        return
+    print(json.dumps(run(args), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+"""The write half of a refresh: what was read of one kind, and the writes that bring a shadow
+workspace to it, whatever was read (the remote through its API, or a carried snapshot).
+
+A :class:`KindRead` keeps every name's hash (a few dozen bytes a name) and spools only the
+definitions that differ from what the last refresh recorded to a temporary file, one JSON line
+each, so a refresh's memory does not grow with the remote: a first refresh of 5,000 jobs holds
+their names and hashes, not their definitions. :func:`write_reads` then opens the one write
+transaction (the remote's row locked; refused when another refresh recorded meanwhile), creates
+and overwrites what changed through the definitions' own writers, deletes what the remote no
+longer has, writes nothing for the rest, and records the hashes and the refresh's summary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import IO, Any
+
+import orjson
+
+from jobferry.domain.definitions import CONTROL_FIELDS, SERVER_FIELDS
+from jobferry.domain.enums import JobStatus, ObjectKind, RefreshAction, TargetStatus
+from jobferry.errors import ConflictError
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import Scope
+from jobferry.services.definitions.jobs import save_job
+from jobferry.services.definitions.resources import save_resource
+from jobferry.services.definitions.scripts import save_script
+from jobferry.services.remotes.records import Refresh
+from jobferry.storage import Database, Tx
+from jobferry.storage import jobs as job_repo
+from jobferry.storage import remotes as repo
+from jobferry.storage import remotes_journal as journal_repo
+from jobferry.storage import resources as resource_repo
+from jobferry.storage import scripts as script_repo
+from jobferry.storage import tags as tag_repo
+
+_DROPPED = {
+    ObjectKind.JOB: frozenset((*SERVER_FIELDS, *CONTROL_FIELDS)),
+    # A listed script's ``version`` is the remote's count of submitted versions, not the text.
+    ObjectKind.SCRIPT: frozenset((*SERVER_FIELDS, *CONTROL_FIELDS, "version")),
+    ObjectKind.RESOURCE: frozenset((*SERVER_FIELDS, *CONTROL_FIELDS)),
+}
+
+
+def canonical(kind: ObjectKind, doc: dict[str, Any]) -> dict[str, Any]:
+    """A definition as the shadow stores it: without the keys the remote's server owns."""
+    dropped = _DROPPED[kind]
+    return {key: value for key, value in doc.items() if key not in dropped}
+
+
+def digest(value: object) -> str:
+    """SHA-256 of a value's canonical JSON (keys sorted), what a refresh compares."""
+    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+class Spool:
+    """Changed definitions kept for the write phase in a temporary file, one JSON line each."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] | None = None
+
+    def add(self, name: str, value: object) -> None:
+        """Keep one object's value."""
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 (lives until close())
+        self._file.write(orjson.dumps([name, value]) + b"\n")
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        if self._file is None:
+            return
+        self._file.seek(0)
+        for line in self._file:
+            name, value = orjson.loads(line)
+            yield str(name), value
+
+    def close(self) -> None:
+        """Remove the file."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+@dataclass
+class KindRead:
+    """What a refresh read of one kind: every name's hash, and the changed objects spooled.
+
+    ``whole``: the read holds everything the remote has of the kind, so what the last refresh
+    recorded and this one did not see is gone (a DataArts batch export holds only the scripts
+    and resources its jobs use: those kinds are not whole, and nothing of them is deleted)."""
+
+    kind: str
+    known: dict[str, str]
+    """name → hash the last refresh recorded."""
+    whole: bool = True
+    hashes: dict[str, str] = field(default_factory=dict)
+    changed: list[str] = field(default_factory=list)
+    spool: Spool = field(default_factory=Spool)
+
+    def add(self, name: str, value: object, hashed: object | None = None) -> None:
+        """One object read: its value (what the writer takes) and what is hashed of it (the
+        value itself unless given)."""
+        sha = digest(value if hashed is None else hashed)
+        self.hashes[name] = sha
+        if self.known.get(name) != sha:
+            self.changed.append(name)
+            self.spool.add(name, value)
+
+    @property
+    def gone(self) -> list[str]:
+        """Names the last refresh recorded that the remote no longer has."""
+        return sorted(set(self.known) - set(self.hashes)) if self.whole else []
+
+
+def job_value(doc: dict[str, Any], status: JobStatus) -> dict[str, Any]:
+    """What a refresh keeps (and hashes) of a job: its definition and scheduling status."""
+    return {"document": doc, "status": status.value}
+
+
+@dataclass
+class ShadowWriter:
+    """The writes of one refresh into a shadow workspace, in the caller's transaction."""
+
+    tx: Tx
+    scope: Scope
+    counts: dict[str, dict[str, int]]
+
+    def count(self, kind: str, action: RefreshAction, n: int = 1) -> None:
+        """Count ``n`` objects of ``kind`` the refresh did ``action`` to."""
+        by_action = self.counts.setdefault(kind, {a.value: 0 for a in RefreshAction})
+        by_action[action.value] += n
+
+    def apply(self, read: KindRead) -> None:
+        """Create or overwrite what changed of one kind; count what is unchanged."""
+        for name, value in read.spool:
+            created = self._write(read.kind, name, value)
+            self.count(read.kind, RefreshAction.CREATED if created else RefreshAction.UPDATED)
+        self.count(read.kind, RefreshAction.UNCHANGED, len(read.hashes) - len(read.changed))
+
+    def _write(self, kind: str, name: str, value: Any) -> bool:
+        if kind == ObjectKind.JOB:
+            return self._job(name, value["document"], JobStatus(value["status"]))
+        if kind == ObjectKind.SCRIPT:
+            existing = script_repo.get_script(self.tx, self.scope.workspace.id, name)
+            save_script(self.tx, self.scope, value, TargetStatus.SAVED, existing)
+            return existing is None
+        found = resource_repo.find_resource(self.tx, self.scope.workspace.id, name)
+        save_resource(self.tx, self.scope, value, found)
+        return found is None
+
+    def _job(self, name: str, doc: dict[str, Any], status: JobStatus) -> bool:
+        existing = job_repo.get_job(self.tx, self.scope.workspace.id, name)
+        if existing is None or existing.document != orjson.dumps(doc).decode():
+            job_id = save_job(self.tx, self.scope, doc, TargetStatus.SAVED, [], existing)
+        else:
+            job_id = existing.id
+        if existing is None or existing.status != status.value:
+            job_repo.set_status(self.tx, job_id, status)
+        return existing is None
+
+    def delete(self, read: KindRead) -> None:
+        """Delete what the remote no longer has of one kind."""
+        ws = self.scope.workspace.id
+        for name in read.gone:
+            if read.kind == ObjectKind.JOB:
+                job = job_repo.get_job(self.tx, ws, name)
+                if job is not None:
+                    job_repo.delete_job(self.tx, job.id)
+                    tag_repo.delete_lock(self.tx, ws, ObjectKind.JOB, name)
+            elif read.kind == ObjectKind.SCRIPT:
+                script = script_repo.get_script(self.tx, ws, name)
+                if script is not None:
+                    script_repo.delete_script(self.tx, script.id)
+            else:
+                resource = resource_repo.find_resource(self.tx, ws, name)
+                if resource is not None:
+                    resource_repo.delete_resource(self.tx, resource.id)
+            audit_in_scope(self.tx, self.scope, f"{read.kind}.delete", read.kind, name)
+        self.count(read.kind, RefreshAction.DELETED, len(read.gone))
+
+    def remember(self, read: KindRead, at: int) -> None:
+        """Record what was read of the objects written or deleted."""
+        ws = self.scope.workspace.id
+        repo.forget_read(self.tx, ws, read.kind, [*read.changed, *read.gone])
+        fresh = [(name, read.hashes[name]) for name in read.changed]
+        repo.record_read(self.tx, ws, read.kind, fresh, at)
+
+
+def known_hashes(
+    db: Database, workspace_id: str, kinds: Sequence[str]
+) -> dict[str, dict[str, str]]:
+    """kind → (name → hash) the last refresh recorded, for each of ``kinds``."""
+    with db.transaction(readonly=True) as tx:
+        return {kind: repo.read_hashes(tx, workspace_id, kind) for kind in kinds}
+
+
+def _refuse_pushing(tx: Tx, workspace_id: str, remote: str) -> None:
+    """A refresh waits for a push (or a rollback) into its remote to be over."""
+    pushing = journal_repo.open_in_workspace(tx, workspace_id)
+    if pushing:
+        raise ConflictError(
+            f"Remote '{remote}' is being pushed to ({pushing[0].task_id}); nothing was "
+            "written. Refresh once it is over.",
+            remote=remote,
+            task_id=pushing[0].task_id,
+        )
+
+
+@dataclass(frozen=True)
+class Written:
+    """What the write phase needs besides the reads: how the refresh is recorded."""
+
+    remote: str
+    known: dict[str, dict[str, str]]
+    """The hashes the reads were compared with (refused when they changed meanwhile)."""
+    summary: Refresh
+    """The refresh's record: its counts are filled in by the writes, its seconds at the end."""
+    started: float
+    """``time.monotonic()`` when the refresh started."""
+
+
+def write_reads(
+    db: Database, scope: Scope, reads: Sequence[KindRead], done: Written, extra: Any = None
+) -> Refresh:
+    """Bring the shadow of ``scope`` to what ``reads`` hold, in one transaction; ``extra``
+    (called with the writer, in the transaction) writes what is not a definition."""
+    ws, remote = scope.workspace.id, done.remote
+    try:
+        with db.transaction() as tx:
+            repo.lock_remote(tx, scope.actor.project_id, remote)
+            _refuse_pushing(tx, ws, remote)
+            if any(repo.read_hashes(tx, ws, kind) != known for kind, known in done.known.items()):
+                raise ConflictError(
+                    f"Another refresh of remote '{remote}' finished while this one read; "
+                    f"nothing was written: refresh again (jobferry remotes refresh {remote}).",
+                    remote=remote,
+                )
+            writer = ShadowWriter(tx, scope, done.summary.counts)
+            summary = done.summary
+            for read in reads:
+                writer.apply(read)
+            for read in reversed(reads):  # jobs first: they name the scripts and resources
+                writer.delete(read)
+            for read in reads:
+                writer.remember(read, done.summary.at)
+            if extra is not None:
+                extra(writer)
+            summary = replace(summary, seconds=round(time.monotonic() - done.started, 3))
+            repo.set_refresh(tx, scope.actor.project_id, remote, summary.at, summary.dump())
+            audit_in_scope(tx, scope, "remote.refresh", "remote", remote, summary.counts)
+    finally:
+        for read in reads:
+            read.spool.close()
+    return summary

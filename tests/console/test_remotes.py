@@ -1,0 +1,121 @@
+"""Admin → Remotes: add a remote (its secret key typed once, never shown again), list it with
+its last refresh, test it, refresh it from a second jobferry server behind the contract filter,
+and remove it with confirmation; refusals said in the console's terms."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from support.builders import make_job
+from support.console import Browser, assert_page
+from support.gateway import Gateway, gateway_to
+from support.server import ServerProcess, new_workspace, serving
+
+REMOTE_PROJECT = "co0123456789abcdef0123456789abcd"
+
+
+@pytest.fixture(scope="module")
+def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    with serving("sqlite", tmp_path_factory.mktemp("remote"), project_id=REMOTE_PROJECT) as proc:
+        yield proc
+
+
+@pytest.fixture
+def gateway(remote_server: ServerProcess) -> Iterator[Gateway]:
+    with gateway_to(remote_server.url) as gate:
+        yield gate
+
+
+def _remote_workspace(server: ServerProcess) -> str:
+    ws = new_workspace(server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn")
+    for name in ("daily_sales", "weekly_sales"):
+        body = json.dumps(make_job(name)).encode()
+        assert server.call("POST", "/jobs", body, workspace=ws).status_code == 204
+    return ws
+
+
+def test_a_remote_is_added_listed_tested_refreshed_and_removed_in_the_console(
+    browser: Browser,
+    services: Services,
+    scope: Scope,
+    gateway: Gateway,
+    remote_server: ServerProcess,
+) -> None:
+    url = f"/console/w/{scope.workspace.id}/admin/remotes"
+    assert_page(browser.get(url), 200, "No remotes.", 'type="password" name="secretKey"')
+    form = {
+        "name": "prod",
+        "endpoint": gateway.url,
+        "projectId": remote_server.project_id,
+        "workspace": _remote_workspace(remote_server),
+        "accessKey": remote_server.ak,
+        "secretKey": remote_server.sk,
+    }
+    added = browser.post(url, form)
+    assert_page(added, 200, "Added remote &#39;prod&#39;", 'data-remote="prod"', "never")
+    assert remote_server.sk not in added.text
+    assert remote_server.sk not in browser.get(url).text
+    assert [r.name for r in services.remotes.list_all(scope.actor)] == ["prod"]
+
+    action = f"{url}/action"
+    tested = browser.post(action, {"action": "test", "name": "prod"})
+    assert_page(tested, 200, "is reachable", "holds 2 job(s)")
+    refreshed = browser.post(action, {"action": "refresh", "name": "prod"})
+    assert_page(refreshed, 200, "Refreshed remote &#39;prod&#39;: 3 created, 0 updated")
+    assert "from the remote," in refreshed.text  # the list shows what the refresh read
+    assert remote_server.sk not in refreshed.text
+
+    # the remove button asks first
+    assert 'data-confirm="Remove remote prod? Its workspace stays' in refreshed.text
+    removed = browser.post(action, {"action": "remove", "name": "prod"})
+    assert_page(removed, 200, "Removed remote &#39;prod&#39;", "No remotes.")
+    assert services.remotes.list_all(scope.actor) == []
+    assert gateway.refused() == []
+
+
+def test_a_refused_remote_keeps_the_form_without_its_secret_and_names_every_problem(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    url = f"/console/w/{scope.workspace.id}/admin/remotes"
+    browser.get(url)
+    form = {
+        "name": "prod",
+        "endpoint": "ftp://somewhere",
+        "projectId": "p",
+        "workspace": "w",
+        "accessKey": "AK-KEPT",
+        "secretKey": "typed-secret",
+    }
+    refused = browser.post(url, form)
+    assert_page(refused, 400, "is not an http(s) URL", 'value="AK-KEPT"', "No remotes.")
+    assert "typed-secret" not in refused.text
+    assert services.remotes.list_all(scope.actor) == []
+
+
+def test_an_unreachable_remote_is_said_so_and_a_missing_one_in_console_terms(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    url = f"/console/w/{scope.workspace.id}/admin/remotes"
+    browser.get(url)
+    form = {
+        "name": "gone",
+        "endpoint": "http://127.0.0.1:9",
+        "projectId": "p",
+        "workspace": "w",
+        "accessKey": "AK",
+        "secretKey": "SK",
+    }
+    assert browser.post(url, form).status_code == 200
+    tested = browser.post(f"{url}/action", {"action": "test", "name": "gone"})
+    assert_page(tested, 200, "it could not be reached: check its endpoint")
+    refreshed = browser.post(f"{url}/action", {"action": "refresh", "name": "gone"})
+    assert_page(refreshed, 502, "could not be read (list_", "nothing was changed")
+    missing = browser.post(f"{url}/action", {"action": "refresh", "name": "nope"})
+    assert_page(missing, 400, "There is no remote &#39;nope&#39; in this project any more.")
+    assert "/v1/" not in missing.text
