@@ -20,9 +20,11 @@ from jobferry.storage import Database
 from support.apps import api_app
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient
 from support.databases import fresh_schema_url, migrate, migrated_schema_url, worker_database
+from support.gateway import Gateway, gateway_to
+from support.remotes import REMOTE_PROJECT
 from support.s3server import S3Server, bucket, s3_server, server_env  # noqa: F401
 from support.scheduling import OneWorkerScheduler
-from support.server import SharedServers
+from support.server import ServerProcess, SharedServers, serving
 
 
 @pytest.fixture
@@ -47,6 +49,21 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'jobferry.db'}"
     url: str = request.getfixturevalue("pg_schema_url")
     return url
+
+
+@pytest.fixture(scope="session")
+def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A second jobferry server: the remote DataArts endpoint of this test process (see
+    support/remotes.py); each test makes workspaces of its own in it."""
+    with serving("sqlite", tmp_path_factory.mktemp("remote"), project_id=REMOTE_PROJECT) as proc:
+        yield proc
+
+
+@pytest.fixture
+def gateway(remote_server: ServerProcess) -> Iterator[Gateway]:
+    """The contract filter in front of the remote server (only the contract's calls pass)."""
+    with gateway_to(remote_server.url) as gate:
+        yield gate
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,26 +23,11 @@ from support.accounts import default_workspace
 from support.builders import editable, make_job, make_script
 from support.clients import SignedClient, wait_task
 from support.exporting import seed
-from support.gateway import Gateway, gateway_to
+from support.gateway import Gateway
 from support.importing import PROD_CONNECTION, run_import, upload
-from support.server import ServerProcess, new_workspace, serving
+from support.server import ServerProcess, new_workspace
 
-REMOTE_PROJECT = "re0123456789abcdef0123456789abcd"
 SECOND = {"propagateDeletes": True, "scheduling": "PAUSE_AND_RESTORE"}
-
-
-@pytest.fixture(scope="module")
-def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A second jobferry server: the remote DataArts endpoint (SQLite)."""
-    with serving("sqlite", tmp_path_factory.mktemp("remote"), project_id=REMOTE_PROJECT) as proc:
-        yield proc
-
-
-@pytest.fixture
-def gateway(remote_server: ServerProcess) -> Iterator[Gateway]:
-    """The contract filter in front of the remote server."""
-    with gateway_to(remote_server.url) as gate:
-        yield gate
 
 
 def remote_state(server: ServerProcess, ws: str) -> dict[str, dict[str, Any]]:

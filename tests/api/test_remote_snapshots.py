@@ -15,32 +15,15 @@ import json
 import time
 import uuid
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import requests
 
 from support.builders import make_job, make_resource, make_script
 from support.clients import SignedClient
-from support.gateway import Gateway, gateway_to
+from support.gateway import Gateway
 from support.importing import upload
-from support.server import ServerProcess, new_workspace, serving
-
-REMOTE_PROJECT = "sn0123456789abcdef0123456789abcd"
-
-
-@pytest.fixture(scope="module")
-def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A second jobferry server: the remote DataArts endpoint (SQLite)."""
-    with serving("sqlite", tmp_path_factory.mktemp("remote"), project_id=REMOTE_PROJECT) as proc:
-        yield proc
-
-
-@pytest.fixture
-def gateway(remote_server: ServerProcess) -> Iterator[Gateway]:
-    with gateway_to(remote_server.url) as gate:
-        yield gate
+from support.server import ServerProcess, new_workspace
 
 
 def _post(server: ServerProcess, ws: str, path: str, body: dict[str, Any]) -> Any:

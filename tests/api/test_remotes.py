@@ -6,43 +6,24 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from jobferry.services.container import Services
 from jobferry.storage import remotes as remote_repo
 from support.builders import editable, make_job, make_resource, make_script
 from support.clients import SignedClient, wait_task
 from support.exporting import seed
-from support.gateway import Gateway, gateway_to
+from support.gateway import Gateway
 from support.importing import PROD_CONNECTION, run_import, upload
+from support.remotes import REMOTE_PROJECT
 from support.server import (
     ServerProcess,
     new_workspace,
-    serving,
     start_import,
     upload_package,
     wait_for_task,
 )
-
-REMOTE_PROJECT = "re0123456789abcdef0123456789abcd"
-
-
-@pytest.fixture(scope="module")
-def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A second jobferry server: the remote DataArts endpoint (SQLite)."""
-    with serving("sqlite", tmp_path_factory.mktemp("remote"), project_id=REMOTE_PROJECT) as proc:
-        yield proc
-
-
-@pytest.fixture
-def gateway(remote_server: ServerProcess) -> Iterator[Gateway]:
-    """The contract filter in front of the remote server."""
-    with gateway_to(remote_server.url) as gate:
-        yield gate
 
 
 def _put(server: ServerProcess, ws: str, path: str, body: dict[str, Any]) -> None:

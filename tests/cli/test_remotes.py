@@ -8,7 +8,6 @@ import hashlib
 import json
 import uuid
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,23 +15,10 @@ import pytest
 from support.builders import make_job, make_resource, make_script
 from support.cli import Cli, register
 from support.exporting import seed
-from support.gateway import Gateway, gateway_to
-from support.server import ServerProcess, new_workspace, serving
+from support.gateway import Gateway
+from support.server import ServerProcess, new_workspace
 
 SECRET_HINT = "@FILE, - (standard input) or env:VARIABLE"
-
-
-@pytest.fixture(scope="module")
-def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A second jobferry server: the remote DataArts endpoint."""
-    with serving("sqlite", tmp_path_factory.mktemp("remote")) as proc:
-        yield proc
-
-
-@pytest.fixture
-def gateway(remote_server: ServerProcess) -> Iterator[Gateway]:
-    with gateway_to(remote_server.url) as gate:
-        yield gate
 
 
 def _remote_workspace(server: ServerProcess) -> str:

@@ -6,30 +6,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-
-import pytest
 
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support.builders import make_job
 from support.console import Browser, assert_page
-from support.gateway import Gateway, gateway_to
-from support.server import ServerProcess, new_workspace, serving
-
-REMOTE_PROJECT = "co0123456789abcdef0123456789abcd"
-
-
-@pytest.fixture(scope="module")
-def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with serving("sqlite", tmp_path_factory.mktemp("remote"), project_id=REMOTE_PROJECT) as proc:
-        yield proc
-
-
-@pytest.fixture
-def gateway(remote_server: ServerProcess) -> Iterator[Gateway]:
-    with gateway_to(remote_server.url) as gate:
-        yield gate
+from support.gateway import Gateway
+from support.server import ServerProcess, new_workspace
 
 
 def _remote_workspace(server: ServerProcess) -> str:

@@ -11,7 +11,6 @@ import json
 import signal
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,32 +18,17 @@ import pytest
 
 from jobferry.services.remotes.client import DataArtsClient, RemoteEndpoint
 from jobferry.services.remotes.refresh import read_jobs
-from support.gateway import Gateway, gateway_to
+from support.gateway import Gateway
 from support.packages import bulk_package
 from support.server import (
     ServerProcess,
     new_workspace,
-    serving,
     start_import,
     start_server,
     upload_package,
 )
 
 JOBS = 16
-REMOTE_PROJECT = "rc0123456789abcdef0123456789abcd"
-
-
-@pytest.fixture(scope="module")
-def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """The remote DataArts endpoint."""
-    with serving("sqlite", tmp_path_factory.mktemp("remote"), project_id=REMOTE_PROJECT) as proc:
-        yield proc
-
-
-@pytest.fixture
-def gateway(remote_server: ServerProcess) -> Iterator[Gateway]:
-    with gateway_to(remote_server.url) as gate:
-        yield gate
 
 
 def _remote_jobs(server: ServerProcess, ws: str) -> set[str]:
