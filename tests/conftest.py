@@ -79,6 +79,18 @@ def shared_servers(
     servers.close()
 
 
+@pytest.fixture(scope="session")
+def second_servers(
+    tmp_path_factory: pytest.TempPathFactory,
+    s3_server: S3Server,  # noqa: F811
+) -> Iterator[SharedServers]:
+    """Servers of this test process beside ``shared_servers``, with databases of their own:
+    the other end of a route carried between two servers."""
+    servers = SharedServers(tmp_path_factory.mktemp("second-servers"), server_env(s3_server))
+    yield servers
+    servers.close()
+
+
 @functools.cache
 def _base_settings() -> Settings:
     """Read once: building Settings reads the environment, ~40 ms a time."""

@@ -5,7 +5,6 @@ share nothing but the packages carried between them; exit 0 nothing to do, 4 cha
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,24 +13,23 @@ import pytest
 from support.builders import make_job
 from support.cli import Cli, Remote, write_config
 from support.exporting import seed
-from support.server import ServerProcess, serving
+from support.server import ServerProcess, SharedServers
 
 JOBS = ("daily_sales", "weekly_sales", "monthly_sales")
 
 
 @pytest.fixture
-def target_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerProcess]:
+def target_server(request: pytest.FixtureRequest, second_servers: SharedServers) -> ServerProcess:
     """A second server of the same backend as the source's, with a database of its own."""
-    backend = request.node.callspec.params["server"]
-    with serving(backend, tmp_path / "target-server") as server:
-        yield server
+    backend: str = request.node.callspec.params["server"]
+    return second_servers.get(backend)
 
 
 @pytest.fixture
 def prod(target_server: ServerProcess, tmp_path: Path) -> Cli:
     """The CLI pointed at the target server and its prod workspace."""
     remote = Remote(target_server)
-    workspace = remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    workspace = remote.new_workspace(f"prod_{uuid.uuid4().hex[:8]}", "dws_conn", "ssh_conn")
     config = write_config(tmp_path / "target.toml", target_server, workspace)
     return Cli(target_server, remote, workspace, config, tmp_path / "work")
 
