@@ -12,11 +12,15 @@ database of its own) and measures, through the service a CLI or API call drives:
 * **first refresh**: the empty shadow filled (every object created);
 * **unchanged refresh**: nothing changed on the remote, nothing written;
 * **unchanged re-plan**: an unchanged refresh, then a plan (dry run) of the shadow's own
-  whole-workspace export against the shadow, every object UNCHANGED.
+  whole-workspace export against the shadow, every object UNCHANGED;
+* **push of N changes** (``--changes``, default 1,000): the shadow copied into a local
+  workspace, N of its jobs changed there, exported as changed since and imported into the shadow
+  (``sameNamePolicy OVERWRITE``): the push re-reads them, writes N ``update_job`` calls
+  (``JOBFERRY_REMOTE_PUSH_CALLS_IN_FLIGHT`` at a time) and commits the shadow.
 
 For each: seconds, calls made to the remote, and this process's peak resident memory so far
 (``VmHWM``: the seeding ran elsewhere). Targets (issue #38, 2 cores): refresh ≤ 30 s,
-unchanged re-plan ≤ 10 s.
+unchanged re-plan ≤ 10 s, a push of 1,000 changes ≤ 20 s.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,8 +104,72 @@ def _plan_unchanged(services: Services, scope: Scope) -> dict[str, Any]:
     }
 
 
-def measure(services: Services, actor: Actor, url: str, remote_ws: str) -> dict[str, Any]:
-    """The three measurements against the remote behind ``url``."""
+def _export(services: Services, scope: Scope, body: dict[str, Any]) -> str:
+    """A background export of ``scope`` (``body``), run here; its ``download://`` path."""
+    prepared = services.exports.prepare(scope, parse_background_export(body))
+    services.exports.run(prepared)
+    exported = services.tasks.show(scope, prepared.task_id)
+    assert exported.status in ("SUCCESSFUL", "WARNING"), exported.message
+    return f"download://{scope.workspace.id}/{exported.outcome['downloadId']}"
+
+
+def _import(services: Services, scope: Scope, body: dict[str, Any]) -> dict[str, Any]:
+    """An import into ``scope``, run here; its task's outcome."""
+    prepared = services.imports.prepare(scope, parse_import_request(body))
+    services.imports.run(prepared)
+    task = services.tasks.show(scope, prepared.task_id, subtasks=0)
+    assert task.status in ("SUCCESSFUL", "WARNING"), task.message
+    return dict(task.outcome)
+
+
+def _push(
+    services: Services, actor: Actor, shadow: Scope, changes: int, seen: Callable[[], int]
+) -> dict[str, Any]:
+    """``changes`` of the shadow's jobs changed in a local workspace (a copy of the shadow)
+    and imported back into the shadow: the push's seconds and the remote calls it made
+    (``seen``: calls so far)."""
+    names: list[str] = []
+    while len(names) < changes:
+        page = services.jobs.list_jobs(
+            shadow, job_type=None, job_name=None, tags=None, limit=100, offset=len(names)
+        )[1]
+        if not page:
+            break
+        names += [job.name for job in page][: changes - len(names)]
+    local = services.accounts.create_workspace(actor, actor.project_id, "bench_test")
+    test = services.accounts.scope(actor, actor.project_id, local)
+    for c in range(20):  # the workload's connections (bench/workload.py)
+        connection = {"type": "DWS", "config": {"host": f"10.0.0.{c}"}, "secrets": {"password": "pw"}}
+        services.environment.put(test, "connection", f"dws_conn_{c:02d}", connection)
+    whole = _export(services, shadow, {"mode": "workspace"})
+    _import(services, test, {"path": whole, "sameNamePolicy": "OVERWRITE"})
+    since = int(time.time() * 1000)
+    time.sleep(0.01)
+    for name in names:
+        job = services.jobs.show(test, name)
+        document = {**job.document, "description": "changed for the push bench"}
+        services.jobs.update(test, name, document)
+    changed = _export(services, test, {"mode": "workspace", "changed": "since", "since": since})
+    started, calls = time.perf_counter(), seen()
+    outcome = _import(services, shadow, {"path": changed, "sameNamePolicy": "OVERWRITE"})
+    return {
+        "seconds": round(time.perf_counter() - started, 2),
+        "calls": seen() - calls,
+        "changes": len(names),
+        "summary": outcome.get("plan", {}).get("summary"),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+def measure(
+    services: Services,
+    actor: Actor,
+    url: str,
+    remote_ws: str,
+    changes: int,
+    seen: Callable[[], int],
+) -> dict[str, Any]:
+    """The measurements against the remote behind ``url``."""
     remotes = services.remotes
     remotes.add(actor, RemoteSpec("prod", url, PROJECT, remote_ws, AK, SK))
     shadow = remotes.get(actor, "prod").workspace_id
@@ -114,6 +183,8 @@ def measure(services: Services, actor: Actor, url: str, remote_ws: str) -> dict[
     done = remotes.refresh(actor, "prod")
     plan = _plan_unchanged(services, scope)
     results["unchanged_replan"] = {**_figures(started, None, done.calls), **plan}
+    if changes:
+        results["push"] = _push(services, actor, scope, changes, seen)
     return results
 
 
@@ -146,7 +217,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 db, services = migrated(root / "local", local_url)
                 try:
                     actor = services.accounts.actor_for(AK)
-                    results = measure(services, actor, gate.url, remote_ws)
+                    results = measure(
+                        services, actor, gate.url, remote_ws, args.changes, lambda: len(gate.seen)
+                    )
                 finally:
                     db.dispose()
                 results["refused_calls"] = len(gate.refused())
@@ -158,6 +231,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--jobs", type=int, default=5000)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per remote call")
+    parser.add_argument("--changes", type=int, default=1000, help="jobs changed and pushed")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument("--seed", nargs=2, metavar=("DATA_DIR", "URL"), help=argparse.SUPPRESS)
