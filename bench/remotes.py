@@ -139,7 +139,8 @@ def _push(
     local = services.accounts.create_workspace(actor, actor.project_id, "bench_test")
     test = services.accounts.scope(actor, actor.project_id, local)
     for c in range(20):  # the workload's connections (bench/workload.py)
-        connection = {"type": "DWS", "config": {"host": f"10.0.0.{c}"}, "secrets": {"password": "pw"}}
+        config = {"host": f"10.0.0.{c}"}
+        connection = {"type": "DWS", "config": config, "secrets": {"password": "pw"}}
         services.environment.put(test, "connection", f"dws_conn_{c:02d}", connection)
     whole = _export(services, shadow, {"mode": "workspace"})
     _import(services, test, {"path": whole, "sameNamePolicy": "OVERWRITE"})
