@@ -216,11 +216,11 @@ class Settings(BaseSettings):
         "the import matches and writes; 0: every package.",
     )
     remote_push_calls_in_flight: int = Field(
-        4,
+        8,
         ge=1,
         le=64,
         description="Most calls a push to a remote DataArts workspace has in flight at once "
-        "(calls that do not depend on one another).",
+        "(calls that do not depend on one another; a 429 answer is waited out and retried).",
     )
     export_helper_jobs: int = Field(
         5000,

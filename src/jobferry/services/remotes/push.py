@@ -141,7 +141,7 @@ class PushService:
     db: Database
     remotes: RemoteService
     tasks: TaskService
-    in_flight: int = 4
+    in_flight: int = 8
     sleep: Callable[[float], None] = time.sleep
 
     def push(self, job: PreparedImport, attempt: Attempt) -> int:

@@ -67,13 +67,16 @@ def _kind(
 def read_state(client: DataArtsClient, touched: dict[str, set[str]]) -> RemoteState:
     """The remote's state of the objects named per kind (read in bulk)."""
     state = RemoteState()
-    _kind(ObjectKind.SCRIPT, client.scripts(), touched.get(ObjectKind.SCRIPT, set()), state)
-    _kind(ObjectKind.RESOURCE, client.resources(), touched.get(ObjectKind.RESOURCE, set()), state)
+    scripts, resources = touched.get(ObjectKind.SCRIPT), touched.get(ObjectKind.RESOURCE)
+    # A kind the push does not touch is not listed (each listing is pages one after another).
+    _kind(ObjectKind.SCRIPT, client.scripts() if scripts else (), scripts or set(), state)
+    _kind(ObjectKind.RESOURCE, client.resources() if resources else (), resources or set(), state)
     job = ObjectKind.JOB.value
     state.docs.setdefault(job, {})
     state.hashes.setdefault(job, {})
     wanted = touched.get(job, set())
-    listed = {str(item["name"]): scheduling(item.get("status")) for item in client.jobs()}
+    jobs = client.jobs() if wanted else ()
+    listed = {str(item["name"]): scheduling(item.get("status")) for item in jobs}
     for batch in read_batches(sorted(wanted & set(listed))):
         for doc in job_documents(client, client.export_jobs(batch)):
             name = str(doc["name"])
