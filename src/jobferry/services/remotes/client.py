@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -28,12 +29,11 @@ import orjson
 
 from jobferry import __version__
 from jobferry.errors import RemoteAuthError, RemoteError, RemoteUnreachableError
+from jobferry.services.remotes.paging import PAGE, PAGES_IN_FLIGHT, Walk, short
 from jobferry.services.remotes.query import sdk_query
 from jobferry.signing import sign_request
 
 USER_AGENT = f"jobferry-remote/{__version__}"
-PAGE = 100
-"""Rows per page of a list call (DataArts' maximum ``limit``)."""
 EXPORT_BATCH = 100
 """Job names per ``export_job_list`` call (DataArts' maximum)."""
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -288,25 +288,51 @@ class DataArtsClient:
     def _pages(self, call: str, items: str, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Every item of a paged list call, ``PAGE`` at a time. ``offset`` counts rows on
         jobferry and (the docs say) pages on DataArts: rows are asked first, and an empty page
-        before ``total`` switches to page numbers."""
-        seen: set[str] = set()
-        offset, pages = 0, False
+        before ``total`` switches to page numbers. Once two pages have said which it is, the
+        pages left before ``total`` are asked ``PAGES_IN_FLIGHT`` at a time; then the walk goes
+        on one page after another until the remote has nothing new (rows that moved meanwhile)."""
+        walk = Walk()
         while True:
-            answer = self.json(call, query={**query, "limit": PAGE, "offset": offset})
-            page = [item for item in answer.get(items) or [] if isinstance(item, dict)]
-            total = answer.get("total")
-            fresh = [item for item in page if _key(item) not in seen]
+            if walk.known:
+                walk.known = False
+                ahead = self._ahead(call, items, query, walk)
+                if ahead:
+                    yield from walk.fresh([item for page in ahead for item in page])
+                    if walk.done:
+                        return
+                    walk.offset = walk.offset + len(ahead) if walk.pages else len(walk.seen)
+                    continue
+            page, walk.total = self._page(call, items, query, walk.offset)
+            fresh = walk.fresh(page)
             if not fresh:
-                if pages or page or not _short(total, len(seen)):
+                if walk.pages or page or not short(walk.total, len(walk.seen)):
                     return
-                pages, offset = True, len(seen) // PAGE
+                walk.pages, walk.offset = True, len(walk.seen) // PAGE
                 continue
-            for item in fresh:
-                seen.add(_key(item))
-                yield item
-            if isinstance(total, int) and len(seen) >= total:
+            yield from fresh
+            if walk.done:
                 return
-            offset = offset + 1 if pages else len(seen)
+            walk.next_page()
+
+    def _page(
+        self, call: str, items: str, query: dict[str, Any], offset: int
+    ) -> tuple[list[dict[str, Any]], object]:
+        """One page of a list call: its items and the ``total`` it says."""
+        answer = self.json(call, query={**query, "limit": PAGE, "offset": offset})
+        page = [item for item in answer.get(items) or [] if isinstance(item, dict)]
+        return page, answer.get("total")
+
+    def _ahead(
+        self, call: str, items: str, query: dict[str, Any], walk: Walk
+    ) -> list[list[dict[str, Any]]]:
+        """The pages from the walk's offset up to its ``total``, asked side by side, in order."""
+        offsets = walk.left()
+        if not offsets:
+            return []
+        with ThreadPoolExecutor(max_workers=PAGES_IN_FLIGHT) as pool:
+            return [
+                page for page, _ in pool.map(lambda o: self._page(call, items, query, o), offsets)
+            ]
 
     def pages(self, call: str, items: str, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Every item of a paged list call (``list_jobs``, ``list_scripts``,
@@ -372,13 +398,3 @@ class DataArtsClient:
         """``show_factory_env`` (DataArts Studio): the workspace's environment variables."""
         params = self.json("show_factory_env").get("params")
         return [p for p in params or [] if isinstance(p, dict)]
-
-
-def _short(total: object, seen: int) -> bool:
-    """Whether a list call's ``total`` says more items remain than were seen."""
-    return isinstance(total, int) and seen < total
-
-
-def _key(item: dict[str, Any]) -> str:
-    """What tells two listed items apart (a resource by id, anything else by name)."""
-    return str(item.get("id") or item.get("resourceId") or item.get("name"))

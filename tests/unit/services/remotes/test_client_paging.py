@@ -1,0 +1,88 @@
+"""The remote client's walk of a paged list call, against a fake endpoint (an httpx
+transport): every item once and in order, whether ``offset`` counts rows (jobferry) or pages
+(DataArts' documented meaning), the pages past the second asked side by side, and rows pushed
+down by an insert during the walk still seen (one page after another), none twice."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import httpx2
+import orjson
+import pytest
+
+from jobferry.services.remotes.client import PAGE, DataArtsClient, RemoteEndpoint
+
+ENDPOINT = RemoteEndpoint("https://dayu.example", "p" * 32, "ws", "AK", "SK")
+
+
+class FakeList:
+    """``list_jobs`` of ``count`` jobs, ``offset`` in rows or in pages."""
+
+    def __init__(self, count: int, *, pages: bool) -> None:
+        self.names = [f"job_{i:05d}" for i in range(count)]
+        self.pages = pages
+        self.asked: list[int] = []
+        self.lock = threading.Lock()
+        self.in_flight = self.most_in_flight = 0
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
+        with self.lock:
+            self.asked.append(offset)
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        time.sleep(0.002)  # a round trip, so that calls asked together overlap
+        with self.lock:
+            self.in_flight -= 1
+        start = offset * limit if self.pages else offset
+        jobs = [{"name": n} for n in self.names[start : start + limit]]
+        body: dict[str, Any] = {"jobs": jobs, "total": len(self.names)}
+        return httpx2.Response(200, content=orjson.dumps(body))
+
+
+def walk(fake: FakeList) -> list[str]:
+    client = DataArtsClient("prod", ENDPOINT, transport=httpx2.MockTransport(fake))
+    with client:
+        return [str(item["name"]) for item in client.jobs()]
+
+
+@pytest.mark.parametrize("pages", [False, True], ids=["rows", "pages"])
+@pytest.mark.parametrize("count", [0, 1, PAGE, PAGE + 1, 5 * PAGE + 37])
+def test_every_item_once_and_in_order(count: int, pages: bool) -> None:
+    fake = FakeList(count, pages=pages)
+    assert walk(fake) == fake.names
+
+
+def test_the_pages_past_the_second_are_all_asked_once() -> None:
+    rows, pages = FakeList(5_000, pages=False), FakeList(5_000, pages=True)
+    assert walk(rows) == rows.names
+    assert sorted(rows.asked) == list(range(0, 5_000, PAGE))
+    assert rows.most_in_flight > 1, "the pages past the second are asked side by side"
+    assert walk(pages) == pages.names
+    # rows asked first (0, 100: past the end in pages), then page numbers 1 to 49
+    assert sorted(pages.asked) == sorted([0, PAGE, *range(1, 50)])
+
+
+def test_rows_pushed_down_during_the_walk_are_still_seen_once() -> None:
+    fake = FakeList(3 * PAGE, pages=False)
+    before = list(fake.names)
+    real = fake.__call__
+    grown: dict[str, Any] = {"done": False}
+
+    def growing(request: httpx2.Request) -> httpx2.Response:
+        answer = real(request)
+        if int(request.url.params["offset"]) == PAGE and not grown["done"]:
+            grown["done"] = True
+            fake.names.insert(0, "job_new")  # everything moves one row down
+        return answer
+
+    client = DataArtsClient("prod", ENDPOINT, transport=httpx2.MockTransport(growing))
+    with client:
+        names = [str(item["name"]) for item in client.jobs()]
+    # the row inserted before the walk's place is not seen (offset paging cannot); every row
+    # it pushed down is, once
+    assert sorted(names) == before
+    assert fake.asked[-1] >= 3 * PAGE - 1, "the walk went on past the first total"
