@@ -57,12 +57,21 @@ def _wait(what: str, check: Any, timeout: float = 60) -> Any:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_server_killed_mid_push_finishes_the_undo_when_it_starts_again(
-    tmp_path: Path, gateway: Gateway, remote_server: ServerProcess
+    backend: str,
+    tmp_path: Path,
+    gateway: Gateway,
+    remote_server: ServerProcess,
+    request: pytest.FixtureRequest,
 ) -> None:
     remote_ws = new_workspace(remote_server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn")
     env = {"JOBFERRY_WORKER_HEARTBEAT_SECONDS": "1", "JOBFERRY_REMOTE_PUSH_CALLS_IN_FLIGHT": "2"}
-    url = f"sqlite:///{tmp_path / 'jobferry.db'}"
+    url = (
+        f"sqlite:///{tmp_path / 'jobferry.db'}"
+        if backend == "sqlite"
+        else str(request.getfixturevalue("shared_pg"))
+    )
     server = start_server(tmp_path / "data", url, **env)
     try:
         body = {
