@@ -25,6 +25,7 @@ from support.clients import SignedClient, wait_task
 from support.exporting import seed
 from support.gateway import Gateway
 from support.importing import PROD_CONNECTION, run_import, upload
+from support.remotes import remote_body
 from support.server import ServerProcess, new_workspace
 
 SECOND = {"propagateDeletes": True, "scheduling": "PAUSE_AND_RESTORE"}
@@ -58,15 +59,7 @@ def story(api: SignedClient, gateway: Gateway, remote_server: ServerProcess) -> 
     default workspace."""
     seed(api, ("daily_sales", "weekly_sales", "hourly_sales"))
     remote_ws = new_workspace(remote_server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn", "ssh_conn")
-    body = {
-        "name": "prod",
-        "endpoint": gateway.url,
-        "projectId": remote_server.project_id,
-        "workspace": remote_ws,
-        "accessKey": remote_server.ak,
-        "secretKey": remote_server.sk,
-    }
-    added = api.call("POST", "/remotes", body)
+    added = api.call("POST", "/remotes", remote_body(gateway, remote_server, remote_ws))
     assert added.status_code == 200, added.text
     shadow = added.json()["shadowWorkspace"]["id"]
     for connection in ("dws_conn", "ssh_conn"):

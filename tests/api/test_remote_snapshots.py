@@ -13,45 +13,21 @@ import hashlib
 import io
 import json
 import time
-import uuid
 import zipfile
 from typing import Any
 
 import requests
 
-from support.builders import make_job, make_resource, make_script
+from support.builders import make_job, make_script
 from support.clients import SignedClient
 from support.gateway import Gateway
 from support.importing import upload
-from support.server import ServerProcess, new_workspace
-
-
-def _post(server: ServerProcess, ws: str, path: str, body: dict[str, Any]) -> Any:
-    answer = server.call("POST", path, json.dumps(body).encode(), workspace=ws)
-    assert answer.status_code in (200, 204), answer.text
-    return answer
-
-
-def _remote_workspace(server: ServerProcess) -> str:
-    """A workspace of the remote: two jobs, a script, a resource, a connection."""
-    ws = new_workspace(server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn")
-    _post(server, ws, "/scripts", make_script("daily_sales_sql"))
-    _post(server, ws, "/resources", make_resource("udf_jar"))
-    for name in ("daily_sales", "weekly_sales"):
-        _post(server, ws, "/jobs", make_job(name))
-    return ws
+from support.remotes import post, remote_body, remote_workspace
+from support.server import ServerProcess
 
 
 def _add(api: SignedClient, gate: Gateway, server: ServerProcess, ws: str) -> str:
-    body = {
-        "name": "prod",
-        "endpoint": gate.url,
-        "projectId": server.project_id,
-        "workspace": ws,
-        "accessKey": server.ak,
-        "secretKey": server.sk,
-    }
-    added = api.call("POST", "/remotes", body)
+    added = api.call("POST", "/remotes", remote_body(gate, server, ws))
     assert added.status_code == 200, added.text
     shadow: str = added.json()["shadowWorkspace"]["id"]
     return shadow
@@ -59,7 +35,7 @@ def _add(api: SignedClient, gate: Gateway, server: ServerProcess, ws: str) -> st
 
 def _exported(server: ServerProcess, ws: str) -> bytes:
     """The remote workspace exported whole on the remote's side (what is carried over)."""
-    task_id = _post(server, ws, "/exports", {"mode": "workspace"}).json()["taskId"]
+    task_id = post(server, ws, "/exports", {"mode": "workspace"}).json()["taskId"]
     deadline = time.monotonic() + 60
     while True:
         task = server.call("GET", f"/system-tasks/{task_id}", workspace=ws).json()
@@ -89,7 +65,7 @@ def _shadow_jobs(api: SignedClient, shadow: str) -> dict[str, Any]:
 def test_a_snapshot_refresh_follows_the_remote_like_an_online_one_and_calls_nothing(
     api: SignedClient, gateway: Gateway, remote_server: ServerProcess
 ) -> None:
-    ws = _remote_workspace(remote_server)
+    ws = remote_workspace(remote_server)
     shadow = _add(api, gateway, remote_server, ws)
     assert api.call("POST", "/remotes/prod/refresh").status_code == 200
     before = _shadow_jobs(api, shadow)
@@ -142,7 +118,7 @@ def test_a_snapshot_refresh_follows_the_remote_like_an_online_one_and_calls_noth
 def test_a_plan_against_the_shadow_says_which_snapshot_it_was_made_against(
     api: SignedClient, gateway: Gateway, remote_server: ServerProcess
 ) -> None:
-    ws = _remote_workspace(remote_server)
+    ws = remote_workspace(remote_server)
     shadow = _add(api, gateway, remote_server, ws)
     carried = _exported(remote_server, ws)
     refreshed = _refresh_from(api, shadow, carried).json()
@@ -176,8 +152,8 @@ def test_a_plan_against_the_shadow_says_which_snapshot_it_was_made_against(
 def test_a_snapshot_of_another_workspace_is_refused_and_nothing_is_written(
     api: SignedClient, gateway: Gateway, remote_server: ServerProcess
 ) -> None:
-    ws = _remote_workspace(remote_server)
-    other = _remote_workspace(remote_server)
+    ws = remote_workspace(remote_server)
+    other = remote_workspace(remote_server)
     shadow = _add(api, gateway, remote_server, ws)
     refused = _refresh_from(api, shadow, _exported(remote_server, other))
     assert refused.status_code == 400, refused.text
@@ -185,7 +161,7 @@ def test_a_snapshot_of_another_workspace_is_refused_and_nothing_is_written(
     assert body["error_code"] == "DLF.3051", body
     assert f"was exported from workspace {other}" in body["error_msg"]
     assert "carry an export of the remote's own workspace" in body["error_msg"]
-    chosen = _post(remote_server, ws, "/jobs/batch-export", {"jobList": ["daily_sales"]})
+    chosen = post(remote_server, ws, "/jobs/batch-export", {"jobList": ["daily_sales"]})
     selection = _refresh_from(api, shadow, bytes(chosen.content))
     assert selection.status_code == 400, selection.text
     assert "a jobferry export of chosen jobs, not of the whole workspace" in selection.text
@@ -210,7 +186,7 @@ def _dataarts_batch_export(*jobs: dict[str, Any]) -> bytes:
 def test_a_dataarts_batch_export_takes_jobs_whole_and_keeps_scripts_and_resources_it_lacks(
     api: SignedClient, gateway: Gateway, remote_server: ServerProcess
 ) -> None:
-    ws = _remote_workspace(remote_server)
+    ws = remote_workspace(remote_server)
     shadow = _add(api, gateway, remote_server, ws)
     assert api.call("POST", "/remotes/prod/refresh").status_code == 200
     carried = _dataarts_batch_export(make_job("daily_sales", description="from the console"))
@@ -236,7 +212,7 @@ def test_a_dataarts_batch_export_takes_jobs_whole_and_keeps_scripts_and_resource
 def test_refresh_copies_the_remotes_connections_and_variables_without_secrets(
     api: SignedClient, gateway: Gateway, remote_server: ServerProcess
 ) -> None:
-    ws = _remote_workspace(remote_server)
+    ws = remote_workspace(remote_server)
     env = {"params": [{"name": "region", "type": "constant", "value": "eu", "desc": "where"}]}
     conn = {"type": "SSH", "config": {"host": "10.0.0.9", "user": "etl"}, "secrets": {"pwd": "x"}}
     put = remote_server.call(

@@ -16,7 +16,7 @@ from support.clients import SignedClient, wait_task
 from support.exporting import seed
 from support.gateway import Gateway
 from support.importing import PROD_CONNECTION, run_import, upload
-from support.remotes import REMOTE_PROJECT
+from support.remotes import REMOTE_PROJECT, remote_body, remote_workspace
 from support.server import (
     ServerProcess,
     new_workspace,
@@ -26,43 +26,19 @@ from support.server import (
 )
 
 
-def _put(server: ServerProcess, ws: str, path: str, body: dict[str, Any]) -> None:
-    answer = server.call("POST", path, json.dumps(body).encode(), workspace=ws)
-    assert answer.status_code in (200, 204), answer.text
-
-
-def _remote_workspace(server: ServerProcess) -> str:
-    """A workspace of the remote with two jobs, a script and a resource."""
-    ws = new_workspace(server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn")
-    _put(server, ws, "/scripts", make_script("daily_sales_sql"))
-    _put(server, ws, "/resources", make_resource("udf_jar"))
-    for name in ("daily_sales", "weekly_sales"):
-        _put(server, ws, "/jobs", make_job(name))
-    return ws
-
-
-def _add(api: SignedClient, gate: Gateway, server: ServerProcess, ws: str, **over: str) -> Any:
-    body = {
-        "name": "prod",
-        "endpoint": gate.url,
-        "projectId": server.project_id,
-        "workspace": ws,
-        "accessKey": server.ak,
-        "secretKey": server.sk,
-        **over,
-    }
-    return api.call("POST", "/remotes", body)
-
-
 def _shadow_jobs(api: SignedClient, shadow: str) -> dict[str, Any]:
     listed = api.call("GET", "/jobs", workspace=shadow, query={"limit": 100}).json()["jobs"]
     return {job["name"]: job for job in listed}
 
 
+def _add(api: SignedClient, gate: Gateway, server: ServerProcess, ws: str, **over: str) -> Any:
+    return api.call("POST", "/remotes", remote_body(gate, server, ws, **over))
+
+
 def test_a_remote_is_added_shown_and_removed_and_its_secret_is_never_answered(
     api: SignedClient, gateway: Gateway, remote_server: ServerProcess
 ) -> None:
-    ws = _remote_workspace(remote_server)
+    ws = remote_workspace(remote_server)
     added = _add(api, gateway, remote_server, ws)
     assert added.status_code == 200, added.text
     assert added.json()["secretKey"] == "set"
@@ -98,7 +74,7 @@ def test_an_invalid_remote_is_refused_with_every_problem_and_nothing_is_stored(
 def test_remotes_test_says_reachable_credentials_refused_or_not_found(
     api: SignedClient, gateway: Gateway, remote_server: ServerProcess
 ) -> None:
-    ws = _remote_workspace(remote_server)
+    ws = remote_workspace(remote_server)
     _add(api, gateway, remote_server, ws)
     _add(api, gateway, remote_server, ws, name="badkey", secretKey="not-the-secret")
     _add(api, gateway, remote_server, "no-such-workspace", name="nows")
@@ -122,7 +98,7 @@ def test_remotes_test_says_reachable_credentials_refused_or_not_found(
 def test_refresh_fills_the_shadow_then_writes_nothing_then_follows_a_change_and_a_delete(
     api: SignedClient, gateway: Gateway, remote_server: ServerProcess
 ) -> None:
-    ws = _remote_workspace(remote_server)
+    ws = remote_workspace(remote_server)
     shadow = _add(api, gateway, remote_server, ws).json()["shadowWorkspace"]["id"]
     first = api.call("POST", "/remotes/prod/refresh")
     assert first.status_code == 200, first.text
@@ -182,7 +158,7 @@ def test_refresh_fills_the_shadow_then_writes_nothing_then_follows_a_change_and_
 def test_writes_into_a_shadow_are_refused_and_reads_work(
     api: SignedClient, gateway: Gateway, remote_server: ServerProcess
 ) -> None:
-    ws = _remote_workspace(remote_server)
+    ws = remote_workspace(remote_server)
     shadow = _add(api, gateway, remote_server, ws).json()["shadowWorkspace"]["id"]
     api.call("POST", "/remotes/prod/refresh")
     attempts = [
@@ -212,7 +188,7 @@ def test_writes_into_a_shadow_are_refused_and_reads_work(
 def test_a_429_on_a_read_is_retried(
     api: SignedClient, gateway: Gateway, remote_server: ServerProcess
 ) -> None:
-    ws = _remote_workspace(remote_server)
+    ws = remote_workspace(remote_server)
     _add(api, gateway, remote_server, ws)
     gateway.throttle = {1, 3}
     done = api.call("POST", "/remotes/prod/refresh")
@@ -233,7 +209,7 @@ def test_a_429_on_a_read_is_retried(
 def test_remove_is_refused_while_a_route_names_the_shadow(
     api: SignedClient, gateway: Gateway, remote_server: ServerProcess
 ) -> None:
-    _add(api, gateway, remote_server, _remote_workspace(remote_server))
+    _add(api, gateway, remote_server, remote_workspace(remote_server))
     route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
     assert api.call("PUT", "/routes/to-prod", route).status_code == 200
     refused = api.call("DELETE", "/remotes/prod")

@@ -12,26 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from support.builders import make_job, make_resource, make_script
+from support.builders import make_job
 from support.cli import Cli, register
 from support.exporting import seed
 from support.gateway import Gateway
+from support.remotes import remote_workspace
 from support.server import ServerProcess, new_workspace
 
 SECRET_HINT = "@FILE, - (standard input) or env:VARIABLE"
-
-
-def _remote_workspace(server: ServerProcess) -> str:
-    ws = new_workspace(server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn")
-    for path, body in (
-        ("/scripts", make_script("daily_sales_sql")),
-        ("/resources", make_resource("udf_jar")),
-        ("/jobs", make_job("daily_sales")),
-        ("/jobs", make_job("weekly_sales")),
-    ):
-        answer = server.call("POST", path, json.dumps(body).encode(), workspace=ws)
-        assert answer.status_code in (200, 204), answer.text
-    return ws
 
 
 def test_a_remote_is_added_tested_refreshed_and_removed_from_the_cli(
@@ -43,7 +31,7 @@ def test_a_remote_is_added_tested_refreshed_and_removed_from_the_cli(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     name = f"rm-{uuid.uuid4().hex[:8]}"
-    ws = _remote_workspace(remote_server)
+    ws = remote_workspace(remote_server)
     options = [
         "--endpoint", gateway.url, "--project-id", remote_server.project_id,
         "--workspace", ws, "--access-key", remote_server.ak,
@@ -137,7 +125,7 @@ def test_refresh_from_a_carried_dataarts_export_uploads_it_into_the_shadow_and_s
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     name = f"rs-{uuid.uuid4().hex[:8]}"
-    ws = _remote_workspace(remote_server)
+    ws = remote_workspace(remote_server)
     monkeypatch.setenv("JF_REMOTE_SK", remote_server.sk)
     options = [
         "--endpoint", gateway.url, "--project-id", remote_server.project_id,

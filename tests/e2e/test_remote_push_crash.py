@@ -20,6 +20,7 @@ from jobferry.services.remotes.client import DataArtsClient, RemoteEndpoint
 from jobferry.services.remotes.refresh import read_jobs
 from support.gateway import Gateway
 from support.packages import bulk_package
+from support.remotes import remote_body
 from support.server import (
     ServerProcess,
     new_workspace,
@@ -74,14 +75,7 @@ def test_a_server_killed_mid_push_finishes_the_undo_when_it_starts_again(
     )
     server = start_server(tmp_path / "data", url, **env)
     try:
-        body = {
-            "name": "prod",
-            "endpoint": gateway.url,
-            "projectId": remote_server.project_id,
-            "workspace": remote_ws,
-            "accessKey": remote_server.ak,
-            "secretKey": remote_server.sk,
-        }
+        body = remote_body(gateway, remote_server, remote_ws)
         added = server.call("POST", "/remotes", json.dumps(body).encode())
         assert added.status_code == 200, added.text
         shadow = added.json()["shadowWorkspace"]["id"]

@@ -4,5 +4,44 @@ workspaces of its own in it, reached through the contract filter (``gateway``)."
 
 from __future__ import annotations
 
+import json
+import uuid
+from typing import Any
+
+from support.builders import make_job, make_resource, make_script
+from support.gateway import Gateway
+from support.server import ServerProcess, new_workspace
+
 REMOTE_PROJECT = "re0123456789abcdef0123456789abcd"
 """The remote server's project (another project than the local servers', as a real remote's)."""
+
+
+def post(server: ServerProcess, ws: str, path: str, body: dict[str, Any]) -> Any:
+    """POST ``body`` to the remote server's ``path`` in workspace ``ws``; the answer (2xx)."""
+    answer = server.call("POST", path, json.dumps(body).encode(), workspace=ws)
+    assert answer.status_code in (200, 204), answer.text
+    return answer
+
+
+def remote_workspace(server: ServerProcess) -> str:
+    """A new workspace of the remote with two jobs, a script and a resource; its id."""
+    ws = new_workspace(server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn")
+    post(server, ws, "/scripts", make_script("daily_sales_sql"))
+    post(server, ws, "/resources", make_resource("udf_jar"))
+    for name in ("daily_sales", "weekly_sales"):
+        post(server, ws, "/jobs", make_job(name))
+    return ws
+
+
+def remote_body(gate: Gateway, server: ServerProcess, ws: str, **over: str) -> dict[str, Any]:
+    """``POST /remotes``'s body for remote "prod": workspace ``ws`` of ``server`` behind
+    ``gate`` (``over``: fields changed)."""
+    return {
+        "name": "prod",
+        "endpoint": gate.url,
+        "projectId": server.project_id,
+        "workspace": ws,
+        "accessKey": server.ak,
+        "secretKey": server.sk,
+        **over,
+    }
