@@ -12,7 +12,7 @@ from jobferry.console.fixes import console_problems, said, without_fix
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, render
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import JobferryError
-from jobferry.services.importing.rollback import RolledBack
+from jobferry.services.importing.delivery import RolledBack
 from jobferry.services.tasks import Task, TaskList
 from jobferry.settings import OffsetMode
 

@@ -23,9 +23,11 @@ from jobferry.services.downloads import DownloadService
 from jobferry.services.environment.objects import EnvironmentService
 from jobferry.services.environment.variables import VariableService
 from jobferry.services.exporting.service import ExportService
+from jobferry.services.importing.delivery import Deliveries
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService
 from jobferry.services.importing.uploads import read_limits
+from jobferry.services.remotes.delivery import RemoteDelivery
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.rollback import PushRollback
 from jobferry.services.remotes.service import RemoteService
@@ -99,14 +101,15 @@ class Services:
         accounts = AccountService(db, box, cache_seconds=settings.auth_cache_seconds)
         downloads = DownloadService(db, store, settings.download_ttl_seconds, accounts.scope)
         keys = KeyService(db, box)
+        deliveries = Deliveries()
         imports = ImportService(
-            db, settings, tasks, uploads, storage, read_limits(settings), downloads
+            db, settings, tasks, uploads, storage, read_limits(settings), downloads, deliveries
         )
         connection_store = ConnectionStore(box)
         routes = RouteService(db)
         remotes = RemoteService(db, box, accounts, imports.packages)
         pushes = PushService(db, remotes, tasks, settings.remote_push_calls_in_flight)
-        imports.pusher = pushes.push
+        deliveries.remote = RemoteDelivery(pushes, PushRollback(pushes))
         return cls(
             settings=settings,
             db=db,
@@ -144,7 +147,7 @@ class Services:
                 db, settings, routes, accounts, imports.packages, keys, downloads
             ),
             keys=keys,
-            rollback=RollbackService(db, PushRollback(pushes).rollback),
+            rollback=RollbackService(db, deliveries),
             connections=DlfConnectionService(db, connection_store, mode),
             connection_migration=ConnectionMigration(
                 db, connection_store, imports.packages, tasks, Switches.of(settings)

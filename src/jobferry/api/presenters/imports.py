@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobferry.services.importing.contents import PackageContents
-from jobferry.services.importing.rollback import RolledBack
+from jobferry.services.importing.delivery import RolledBack
 from jobferry.services.importing.uploads import KeptUpload
 
 

@@ -4,6 +4,8 @@
 - ``request``: the import request (DataArts ImportFileReq plus jobferry options), parsed once.
 - ``ports``: the pipeline's two interfaces: the source it reads (``ImportSource``) and the
   target it reads and writes (``ImportTarget``: ``TargetReader``, ``TargetWriter``).
+- ``delivery``: how an import's and a rollback's changes reach the workspace's truth (here,
+  or pushed to a remote), chosen once per workspace.
 - ``sources`` (read): the sources: a package file, a folder of definitions, a workspace of
   this server.
 - ``uploads`` (read): where package files come from (uploads, object storage).

@@ -17,12 +17,11 @@ from jobferry.domain.enums import ObjectKind, PlanAction
 from jobferry.errors import InvalidRequestError, PlanStaleError
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
+from jobferry.services.importing.delivery import Deliveries
 from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.request import ImportRequest
-from jobferry.services.remotes.records import Refresh
 from jobferry.services.support.paging import check_window
 from jobferry.storage import Database
-from jobferry.storage import remotes as remote_repo
 from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.importing.plans import PlanRecord
 from jobferry.storage.importing.workset import Workset
@@ -38,6 +37,7 @@ class PlanStore:
     """Stores plans and pages their objects."""
 
     db: Database
+    deliveries: Deliveries
 
     def keep(
         self,
@@ -65,8 +65,9 @@ class PlanStore:
                 with self.db.transaction() as tx:
                     plan_repo.insert_plan_objects(tx, plan_id, rows)
             head = {"planId": plan_id, "packageSha256": package_sha256, **plan.head()}
-            if scope.workspace.shadow_of is not None:
-                head["remoteState"] = self.remote_state(scope)
+            basis = self.deliveries.of(scope.workspace).basis(scope)
+            if basis is not None:
+                head["remoteState"] = basis
             kept = PlanRecord(
                 plan_id,
                 scope.workspace.id,
@@ -85,28 +86,6 @@ class PlanStore:
             raise
         view = {**head, "objects": inline, "objectsTotal": len(plan.order)}
         return view
-
-    def remote_state(self, scope: Scope) -> dict[str, Any]:
-        """What a plan against a remote's shadow was made against (an extension field
-        DataArts clients ignore): the remote, its last refresh, and whether that read the
-        remote or a carried snapshot (which one: name, SHA-256, when it was made)."""
-        with self.db.transaction(readonly=True) as tx:
-            remote = remote_repo.remote_of_workspace(tx, scope.workspace.id)
-        last = Refresh.load(remote.refresh) if remote is not None and remote.refresh else None
-        snapshot = last.snapshot if last is not None else None
-        return {
-            "remote": scope.workspace.shadow_of,
-            "refreshedAt": last.at if last is not None else None,
-            "from": last.source.value if last is not None else None,
-            "snapshot": None
-            if snapshot is None
-            else {
-                "fileName": snapshot.file_name,
-                "sha256": snapshot.sha256,
-                "madeAt": snapshot.made_at,
-                "producer": snapshot.producer,
-            },
-        }
 
     @staticmethod
     def describe(view: dict[str, Any]) -> str:

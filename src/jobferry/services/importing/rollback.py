@@ -17,14 +17,15 @@ only checked, so the refusal lists every conflict, and the transaction is rolled
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import ConflictError, ImportRunningError, RollbackRefusedError
 from jobferry.services.audit import audit_in_scope
-from jobferry.services.context import WRITERS, Scope, now_ms
+from jobferry.services.context import Scope, now_ms
+from jobferry.services.importing.delivery import Deliveries, RollbackHook, RolledBack
 from jobferry.services.importing.undoing import (
     SECOND_PASS,
     Undo,
@@ -47,36 +48,21 @@ KEPT_CONFLICTS = 1000
 BATCH = 500
 
 
-@dataclass(frozen=True)
-class RolledBack:
-    """An import rolled back: how many objects it undid, and the first of them (each as its
-    change line: kind, name, what was undone)."""
-
-    task_id: str
-    count: int
-    objects: tuple[dict[str, Any], ...]
-
-
-RollbackHook = Callable[[Tx], None]
-"""Called inside a rollback's transaction once the undo is written; raising rolls it back."""
-RemoteRollback = Callable[[Scope, str, Callable[[RollbackHook | None], RolledBack]], RolledBack]
-
-
 @dataclass
 class RollbackService:
     """Undo an import task."""
 
     db: Database
-    remote: RemoteRollback | None = None
-    """Rolls back an import into a remote's shadow: pushes its inverse (services/remotes)."""
+    deliveries: Deliveries
+    """How a rollback reaches the workspace's truth (a remote's shadow: its inverse pushed)."""
 
     def rollback(self, scope: Scope, task_id: str) -> RolledBack:
         """Roll back import ``task_id`` of the scope's workspace, or refuse saying why."""
-        if scope.workspace.shadow_of is not None and self.remote is not None:
-            scope.require(WRITERS, "roll back imports")
-            return self.remote(scope, task_id, lambda hook: self._rollback(scope, task_id, hook))
-        scope.require_change(WRITERS, "roll back imports")
-        return self._rollback(scope, task_id, None)
+        delivery = self.deliveries.of(scope.workspace)
+        delivery.allow(scope, "roll back imports")
+        return delivery.run_rollback(
+            scope, task_id, lambda hook: self._rollback(scope, task_id, hook)
+        )
 
     def _rollback(self, scope: Scope, task_id: str, hook: RollbackHook | None) -> RolledBack:
         ws = scope.workspace

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import IO, Any
 
 from jobferry.domain.enums import ImportMode, TaskKind, TaskStatus
@@ -28,6 +28,7 @@ from jobferry.services.downloads import DownloadService
 from jobferry.services.importing.apply import Applier, apply_plan
 from jobferry.services.importing.checks import signature_state
 from jobferry.services.importing.contents import PackageContents, contents_of
+from jobferry.services.importing.delivery import Deliveries, PreparedImport
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import package_source
 from jobferry.services.importing.model import PlanOutcome, Record
@@ -59,7 +60,6 @@ from jobferry.storage.importing.workset import Workset
 from jobferry.storage.tasks import TaskRecord
 
 log = logging.getLogger("jobferry.import")
-Pusher = Callable[["PreparedImport", Callable[[ApplyHook | None], int]], int]
 PLAN_SYNC_MAX_OBJECTS = 2000
 TITLE_LENGTH = 512
 """A task title is cut to the length its column holds."""
@@ -67,16 +67,6 @@ STATISTICS_AFTER = 5000
 """Objects an import writes or deletes past which the database refreshes its statistics of
 the tables it grew (PostgreSQL; autovacuum would get there, but maybe not before the next
 import)."""
-
-
-@dataclass(frozen=True)
-class PreparedImport:
-    """A validated import (or dry run) with its task, ready to run."""
-
-    task_id: str
-    scope: Scope
-    request: ImportRequest
-    locked: bool
 
 
 class ImportService:
@@ -91,14 +81,15 @@ class ImportService:
         object_storage: Any,
         limits: ReadLimits,
         downloads: DownloadService,
+        deliveries: Deliveries,
     ) -> None:
         self.db = db
         self.settings = settings
         self.tasks = tasks
         self.limits = limits
         self.scratch = scratch_folder(settings)
-        self.plans = PlanStore(db)
-        self.pusher: Pusher | None = None  # an import into a remote's shadow: services/remotes
+        self.deliveries = deliveries
+        self.plans = PlanStore(db, deliveries)
         self.packages = PackageSource(
             db,
             uploads,
@@ -223,8 +214,8 @@ class ImportService:
             return self._plan(target, scope, request, reader, workset, ahead=applier.ahead)
 
     def _request(self, scope: Scope, asked: ImportRequest, writes: bool = False) -> ImportRequest:
-        if writes and (scope.workspace.shadow_of is None or self.pusher is None):
-            scope.require_change(WRITERS, "import packages")  # a shadow's is pushed
+        if writes:
+            self.deliveries.of(scope.workspace).allow(scope, "import packages")
         scope.require(WRITERS, "import packages")
         request = asked.settled(scope)
         self.packages.check_path(scope, request.path)
@@ -322,11 +313,11 @@ class ImportService:
                 repo.drop_lock(tx, job.scope.workspace.id, job.task_id)
 
     def _run(self, job: PreparedImport) -> None:
-        if not job.request.dry_run and job.scope.workspace.shadow_of is not None:
-            assert self.pusher is not None  # _request refused the import otherwise
-            changed = self.pusher(job, lambda hook: self._attempt(job, hook))
-        else:
+        if job.request.dry_run:
             changed = self._attempt(job, None)
+        else:
+            delivery = self.deliveries.of(job.scope.workspace)
+            changed = delivery.run_import(job, lambda hook: self._attempt(job, hook))
         if changed >= STATISTICS_AFTER:
             self.db.refresh_statistics(repo.GROWN_BY_IMPORT)
 

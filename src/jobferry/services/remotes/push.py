@@ -43,8 +43,8 @@ from jobferry.errors import (
 )
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump
+from jobferry.services.importing.delivery import Attempt, PreparedImport
 from jobferry.services.importing.ports import TargetWriter
-from jobferry.services.importing.service import PreparedImport
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.program import Program, RecordingWriter
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state
@@ -59,8 +59,6 @@ from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.remotes import RemoteRecord
 
 log = logging.getLogger("jobferry.push")
-Attempt = Callable[[Any], int]
-"""One run of the import with a hook (``ImportService.attempt``): objects written."""
 
 
 class Rehearsed(Exception):  # noqa: N818 - a signal, not an error: it rolls the rehearsal back

@@ -26,7 +26,7 @@ import orjson
 from jobferry.domain.enums import JobStatus
 from jobferry.errors import PlanStaleError, RemoteError, RollbackRefusedError
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.importing.rollback import RollbackHook, RolledBack
+from jobferry.services.importing.delivery import RollbackHook, RolledBack
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state

@@ -36,7 +36,7 @@ def kept(services: Services, scope: Scope, package: Path) -> dict[str, Any]:
         with services.db.transaction(readonly=True) as tx:
             target = LocalWorkspace(tx, scope).reader(lock_rows=False)
             outcome = Planner(PlanContext(target, scope, request, 200), reader, workset).run()
-        return PlanStore(services.db).keep(scope, outcome, workset, request, reader.sha256)
+        return services.imports.plans.keep(scope, outcome, workset, request, reader.sha256)
 
 
 def test_a_kept_plan_lists_its_first_objects_and_pages_the_rest_in_plan_order(
@@ -52,7 +52,7 @@ def test_a_kept_plan_lists_its_first_objects_and_pages_the_rest_in_plan_order(
     assert [o["name"] for o in view["objects"]] == ["a_job_sh", "a_job_sql", "b_job_sh"]
     assert view["summary"]["CREATE"] == 7
     assert PlanStore.describe(view) == "7 to create, 0 to overwrite, 0 skipped, 0 unchanged"
-    store = PlanStore(services.db)
+    store = services.imports.plans
     page = store.objects(scope, view["planId"], offset=3, limit=3)
     assert page["total"] == 7
     assert [o["name"] for o in page["objects"]] == ["b_job_sql", "udf_jar", "a_job"]
@@ -65,7 +65,7 @@ def test_pages_are_refused_for_unknown_filters_and_plans(
     services: Services, scope: Scope, tmp_path: Path
 ) -> None:
     plan_id = kept(services, scope, write_package(tmp_path / "p.zip"))["planId"]
-    store = PlanStore(services.db)
+    store = services.imports.plans
     with pytest.raises(InvalidRequestError, match="not a plan action"):
         store.objects(scope, plan_id, offset=0, limit=10, action="MAYBE")
     with pytest.raises(InvalidRequestError, match="not an object kind"):

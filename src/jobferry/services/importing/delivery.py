@@ -1,0 +1,116 @@
+"""Where an import's changes go: the delivery port, chosen once per workspace.
+
+The pipeline plans and applies into a workspace of this server (:mod:`.local`, through the
+:class:`~.ports.ImportTarget` port). Whether that is the end of it depends on where the
+workspace's truth lives, and that is decided in one place, :meth:`Deliveries.of`:
+
+- a workspace of this server: the apply *is* the change (:class:`LocalDelivery`: the import or
+  rollback runs once, in its transaction);
+- a remote's shadow: the change must reach the remote DataArts workspace first, and the shadow
+  takes it only with the remote (``services/remotes``: the push rehearses the import, writes the
+  remote through its public API, then runs the import again to commit the shadow).
+
+The import and rollback services ask their workspace's delivery and never test which kind it
+is; a new kind of end is a new implementation registered in :class:`Deliveries`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from jobferry.services.context import WRITERS, Scope
+from jobferry.services.importing.ports import ApplyHook
+from jobferry.services.importing.request import ImportRequest
+from jobferry.storage import Tx
+from jobferry.storage.records import WorkspaceRecord
+
+
+@dataclass(frozen=True)
+class PreparedImport:
+    """A validated import (or dry run) with its task, ready to run."""
+
+    task_id: str
+    scope: Scope
+    request: ImportRequest
+    locked: bool
+
+
+@dataclass(frozen=True)
+class RolledBack:
+    """An import rolled back: how many objects it undid, and the first of them (each as its
+    change line: kind, name, what was undone)."""
+
+    task_id: str
+    count: int
+    objects: tuple[dict[str, Any], ...]
+
+
+RollbackHook = Callable[[Tx], None]
+"""Called inside a rollback's transaction once the undo is written; raising rolls it back."""
+Attempt = Callable[[ApplyHook | None], int]
+"""One run of an import (plan and apply in one transaction) with an optional hook: objects
+written (``ImportService`` gives it)."""
+RollbackAttempt = Callable[[RollbackHook | None], RolledBack]
+"""One run of a rollback with an optional hook (``RollbackService`` gives it)."""
+
+
+class Delivery(Protocol):
+    """How the changes of an import or a rollback reach the truth of a workspace."""
+
+    def allow(self, scope: Scope, action: str) -> None:
+        """Refuse, saying why, unless the scope's actor may ``action`` (import packages, roll
+        back imports) into the workspace by this delivery."""
+        ...
+
+    def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
+        """Carry out the import ``job`` (not a dry run); objects written."""
+        ...
+
+    def run_rollback(self, scope: Scope, task_id: str, undo: RollbackAttempt) -> RolledBack:
+        """Carry out the rollback of import ``task_id``."""
+        ...
+
+    def basis(self, scope: Scope) -> dict[str, Any] | None:
+        """What a plan against the workspace was made on, beyond this server's own rows (a
+        remote: which refresh, of the remote or of a carried snapshot); ``None``: nothing."""
+        ...
+
+
+class LocalDelivery:
+    """A workspace of this server: the apply is the change."""
+
+    def allow(self, scope: Scope, action: str) -> None:
+        """Writers may, where the workspace may be changed here (not a remote's shadow)."""
+        scope.require_change(WRITERS, action)
+
+    def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
+        """The import, once."""
+        return attempt(None)
+
+    def run_rollback(self, scope: Scope, task_id: str, undo: RollbackAttempt) -> RolledBack:
+        """The rollback, once."""
+        return undo(None)
+
+    def basis(self, scope: Scope) -> dict[str, Any] | None:
+        """A plan here is made on this server's rows only."""
+        return None
+
+
+LOCAL = LocalDelivery()
+
+
+@dataclass
+class Deliveries:
+    """Each workspace's delivery. A remote's shadow is delivered by :attr:`remote` (registered
+    by the services container); without it a shadow is delivered locally, which refuses every
+    change (:meth:`Scope.require_change`: a shadow changes only with its remote)."""
+
+    remote: Delivery | None = None
+
+    def of(self, workspace: WorkspaceRecord) -> Delivery:
+        """The delivery of ``workspace``."""
+        if workspace.shadow_of is not None and self.remote is not None:
+            return self.remote
+        return LOCAL
