@@ -11,8 +11,10 @@ database of its own) and measures, through the service a CLI or API call drives:
 
 * **first refresh**: the empty shadow filled (every object created);
 * **unchanged refresh**: nothing changed on the remote, nothing written;
-* **unchanged re-plan**: an unchanged refresh, then a plan (dry run) of the shadow's own
-  whole-workspace export against the shadow, every object UNCHANGED;
+* **unchanged re-plan**: a plan (dry run) of the shadow's own whole-workspace export against
+  the shadow, every object UNCHANGED, made once the last refresh is older than
+  ``JOBFERRY_REMOTE_REFRESH_SECONDS``: the plan's task refreshes the shadow first (an unchanged
+  refresh), then plans;
 * **push of N changes** (``--changes``, default 1,000): the shadow copied into a local
   workspace, N of its jobs changed there, exported as changed since and imported into the shadow
   (``sameNamePolicy OVERWRITE``): the push re-reads them, writes N ``update_job`` calls
@@ -32,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +46,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
 from jobferry.services.exporting.options import parse_background_export
 from jobferry.services.importing.request import parse_import_request
+from jobferry.services.remotes.delivery import RemoteDelivery
 from jobferry.services.remotes.records import Refresh, RemoteSpec
 from jobferry.settings import Settings
 from jobferry.storage import Database
@@ -180,10 +184,16 @@ def measure(
         started = time.perf_counter()
         done = remotes.refresh(actor, "prod")
         results[label] = _figures(started, done, done.calls)
+    # The re-plan as a plan runs once the last refresh is older than
+    # JOBFERRY_REMOTE_REFRESH_SECONDS: it refreshes the shadow first (RemoteDelivery.catch_up).
+    delivery = services.imports.deliveries.remote
+    assert isinstance(delivery, RemoteDelivery)
+    services.imports.deliveries.remote = replace(delivery, refresh_seconds=0)
+    calls = seen()
     started = time.perf_counter()
-    done = remotes.refresh(actor, "prod")
     plan = _plan_unchanged(services, scope)
-    results["unchanged_replan"] = {**_figures(started, None, done.calls), **plan}
+    results["unchanged_replan"] = {**_figures(started, None, seen() - calls), **plan}
+    services.imports.deliveries.remote = delivery
     if changes:
         results["push"] = _push(services, actor, scope, changes, seen)
     return results

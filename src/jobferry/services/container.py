@@ -109,7 +109,9 @@ class Services:
         routes = RouteService(db)
         remotes = RemoteService(db, box, accounts, imports.packages)
         pushes = PushService(db, remotes, tasks, settings.remote_push_calls_in_flight)
-        deliveries.remote = RemoteDelivery(pushes, PushRollback(pushes))
+        deliveries.remote = RemoteDelivery(
+            pushes, PushRollback(pushes), settings.remote_refresh_seconds
+        )
         return cls(
             settings=settings,
             db=db,

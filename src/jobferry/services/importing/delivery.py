@@ -64,6 +64,16 @@ class Delivery(Protocol):
         back imports) into the workspace by this delivery."""
         ...
 
+    def stale(self, scope: Scope) -> bool:
+        """Whether the workspace must be brought up to date (:meth:`catch_up`) before a plan
+        against it is made: then the plan runs as a task, not within the request."""
+        ...
+
+    def catch_up(self, scope: Scope) -> None:
+        """Bring the workspace up to date with its truth, if it is :meth:`stale` (a remote's
+        shadow: refreshed from the remote); called before an import or dry run plans."""
+        ...
+
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
         """Carry out the import ``job`` (not a dry run); objects written."""
         ...
@@ -84,6 +94,13 @@ class LocalDelivery:
     def allow(self, scope: Scope, action: str) -> None:
         """Writers may, where the workspace may be changed here (not a remote's shadow)."""
         scope.require_change(WRITERS, action)
+
+    def stale(self, scope: Scope) -> bool:
+        """Never: the workspace is its own truth."""
+        return False
+
+    def catch_up(self, scope: Scope) -> None:
+        """Nothing to do."""
 
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
         """The import, once."""

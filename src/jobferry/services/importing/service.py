@@ -126,9 +126,13 @@ class ImportService:
             return contents_of(reader, signature)
 
     def plan(self, scope: Scope, asked: ImportRequest) -> dict[str, Any] | PreparedImport:
-        """The plan of an import: at once for small packages, else a dry-run task to run."""
+        """The plan of an import: at once for a small package into a workspace that need not
+        catch up with its truth first (a remote's shadow refreshed lately), else a dry-run task
+        to run."""
         Switches.of(self.settings).require_import()
         request = self._request(scope, asked)
+        if self.deliveries.of(scope.workspace).stale(scope):
+            return self.prepare(scope, asked.as_dry_run())  # it catches up first, as a task
         with collector_paused(), self._source(scope, request.path).open() as reader:
             if reader.definitions() > PLAN_SYNC_MAX_OBJECTS:
                 return self.prepare(scope, asked.as_dry_run())
@@ -313,10 +317,13 @@ class ImportService:
                 repo.drop_lock(tx, job.scope.workspace.id, job.task_id)
 
     def _run(self, job: PreparedImport) -> None:
+        delivery = self.deliveries.of(job.scope.workspace)
+        if delivery.stale(job.scope):
+            self.tasks.advance(job.task_id, 2, "Bringing the workspace up to date.")
+            delivery.catch_up(job.scope)
         if job.request.dry_run:
             changed = self._attempt(job, None)
         else:
-            delivery = self.deliveries.of(job.scope.workspace)
             changed = delivery.run_import(job, lambda hook: self._attempt(job, hook))
         if changed >= STATISTICS_AFTER:
             self.db.refresh_statistics(repo.GROWN_BY_IMPORT)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jobferry.services.context import WRITERS, Scope
+from jobferry.domain.enums import RefreshSource
+from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.importing.delivery import (
     Attempt,
     PreparedImport,
@@ -22,6 +23,7 @@ from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.records import Refresh
 from jobferry.services.remotes.rollback import PushRollback
 from jobferry.storage import remotes as remote_repo
+from jobferry.storage.remotes import RemoteRecord
 
 
 @dataclass
@@ -30,11 +32,31 @@ class RemoteDelivery:
 
     pushes: PushService
     rollbacks: PushRollback
+    refresh_seconds: int = 60
+    """A plan refreshes the shadow first unless its last refresh is younger than this
+    (``JOBFERRY_REMOTE_REFRESH_SECONDS``)."""
 
     def allow(self, scope: Scope, action: str) -> None:
         """Writers may: the change is the remote's, which the shadow then takes (the shadow's
         own refusal of local changes does not apply)."""
         scope.require(WRITERS, action)
+
+    def stale(self, scope: Scope) -> bool:
+        """The shadow was never refreshed, or last read the remote longer ago than
+        :attr:`refresh_seconds`. A shadow last refreshed from a carried snapshot is never
+        stale: its remote may be out of reach, and a plan says which snapshot it used."""
+        _, last = self._last(scope)
+        if last is None:
+            return True
+        if last.source is RefreshSource.SNAPSHOT:
+            return False
+        return now_ms() - last.at >= self.refresh_seconds * 1000
+
+    def catch_up(self, scope: Scope) -> None:
+        """Refresh the shadow from the remote (in bulk, as ``remotes refresh``), if stale."""
+        remote, _ = self._last(scope)
+        if remote is not None and self.stale(scope):
+            self.pushes.remotes.refresh(scope.actor, remote.name)
 
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
         """Push the import to the remote, then commit the shadow."""
@@ -48,9 +70,7 @@ class RemoteDelivery:
         """What a plan against the shadow was made against (``remoteState``, an extension
         field DataArts clients ignore): the remote, its last refresh, and whether that read the
         remote or a carried snapshot (which one: name, SHA-256, when it was made)."""
-        with self.pushes.db.transaction(readonly=True) as tx:
-            remote = remote_repo.remote_of_workspace(tx, scope.workspace.id)
-        last = Refresh.load(remote.refresh) if remote is not None and remote.refresh else None
+        _, last = self._last(scope)
         snapshot = last.snapshot if last is not None else None
         return {
             "remote": scope.workspace.shadow_of,
@@ -65,3 +85,10 @@ class RemoteDelivery:
                 "producer": snapshot.producer,
             },
         }
+
+    def _last(self, scope: Scope) -> tuple[RemoteRecord | None, Refresh | None]:
+        """The remote of the shadow ``scope`` and its last refresh (``None``: never)."""
+        with self.pushes.db.transaction(readonly=True) as tx:
+            remote = remote_repo.remote_of_workspace(tx, scope.workspace.id)
+        last = Refresh.load(remote.refresh) if remote is not None and remote.refresh else None
+        return remote, last

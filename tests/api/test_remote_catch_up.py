@@ -1,0 +1,111 @@
+"""A plan against a remote's shadow is made on a fresh read of the remote: when the shadow's last
+refresh is older than ``JOBFERRY_REMOTE_REFRESH_SECONDS`` (or there was none), the plan runs as
+a task that refreshes the shadow first; a shadow refreshed lately is planned at once, and one
+refreshed from a carried snapshot is never read online (a second jobferry server plays the
+remote behind the contract filter)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jobferry.services.container import Services
+from jobferry.services.remotes.delivery import RemoteDelivery
+from support.builders import editable
+from support.clients import SignedClient, wait_task
+from support.gateway import Gateway
+from support.importing import upload
+from support.remotes import exported_workspace, remote_body, remote_workspace
+from support.server import ServerProcess
+
+JOBS = ["daily_sales", "weekly_sales"]
+
+
+def _batch_export(server: ServerProcess, ws: str) -> bytes:
+    """The remote's jobs as DataArts' batch export gives them (with what they use)."""
+    body = json.dumps({"jobList": JOBS}).encode()
+    answer = server.call("POST", "/jobs/batch-export", body, workspace=ws)
+    assert answer.status_code == 200, answer.text
+    return bytes(answer.content)
+
+
+def _actions(plan: dict[str, Any]) -> dict[str, str]:
+    return {f"{x['kind']}/{x['name']}": x["action"] for x in plan["objects"]}
+
+
+def _plan(api: SignedClient, shadow: str, body: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
+    """Plan ``body`` into the shadow: (whether it ran as a task, the plan)."""
+    answer = api.call("POST", "/jobs/import/plan", body, workspace=shadow)
+    assert answer.status_code == 200, answer.text
+    if "taskId" not in answer.json():
+        return False, answer.json()
+    task = wait_task(api, answer.json()["taskId"], workspace=shadow)
+    assert task["status"] in ("SUCCESSFUL", "WARNING"), task
+    return True, task["result"]["plan"]
+
+
+def test_a_stale_shadow_is_refreshed_before_a_plan_and_a_fresh_one_is_not(
+    api: SignedClient, services: Services, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    ws = remote_workspace(remote_server)
+    added = api.call("POST", "/remotes", remote_body(gateway, remote_server, ws))
+    assert added.status_code == 200, added.text
+    shadow = added.json()["shadowWorkspace"]["id"]
+    package = _batch_export(remote_server, ws)
+    body = {"path": upload(api, package, shadow), "sameNamePolicy": "OVERWRITE"}
+
+    # Never refreshed: the plan is a task that refreshes the shadow first, so the remote's
+    # own jobs plan UNCHANGED.
+    as_task, plan = _plan(api, shadow, body)
+    assert as_task
+    assert "list_jobs" in gateway.calls()
+    assert {a for k, a in _actions(plan).items() if k.startswith("job/")} == {"UNCHANGED"}
+    assert plan["remoteState"]["from"] == "remote"
+    refreshed_at = plan["remoteState"]["refreshedAt"]
+    assert refreshed_at is not None
+
+    # Refreshed a moment ago: planned at once, nothing asked of the remote.
+    gateway.reset()
+    as_task, again = _plan(api, shadow, body)
+    assert not as_task
+    assert gateway.calls() == []
+    assert again["remoteState"]["refreshedAt"] == refreshed_at
+
+    # A hot-fix in the remote, and the last refresh now too old: the plan sees it.
+    shown = remote_server.call("GET", "/jobs/daily_sales", workspace=ws).json()
+    fixed = json.dumps({**editable(shown), "description": "hot-fixed in prod"}).encode()
+    put = remote_server.call("PUT", "/jobs/daily_sales", fixed, workspace=ws)
+    assert put.status_code == 204, put.text
+    delivery = services.imports.deliveries.remote
+    assert isinstance(delivery, RemoteDelivery)
+    delivery.refresh_seconds = 0
+    as_task, seen = _plan(api, shadow, body)
+    assert as_task
+    assert "list_jobs" in gateway.calls()
+    assert _actions(seen)["job/daily_sales"] == "OVERWRITE"
+    assert _actions(seen)["job/weekly_sales"] == "UNCHANGED"
+    assert seen["remoteState"]["refreshedAt"] > refreshed_at
+    shadow_job = api.call("GET", "/jobs/daily_sales", workspace=shadow).json()
+    assert shadow_job["description"] == "hot-fixed in prod"
+
+
+def test_a_shadow_refreshed_from_a_snapshot_is_planned_without_reading_the_remote(
+    api: SignedClient, services: Services, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    ws = remote_workspace(remote_server)
+    added = api.call("POST", "/remotes", remote_body(gateway, remote_server, ws))
+    shadow = added.json()["shadowWorkspace"]["id"]
+    carried = exported_workspace(remote_server, ws)
+    refreshed = api.call("POST", "/remotes/prod/refresh", {"path": upload(api, carried, shadow)})
+    assert refreshed.status_code == 200, refreshed.text
+    delivery = services.imports.deliveries.remote
+    assert isinstance(delivery, RemoteDelivery)
+    delivery.refresh_seconds = 0
+    gateway.reset()
+
+    body = {"path": upload(api, carried, shadow), "sameNamePolicy": "OVERWRITE"}
+    as_task, plan = _plan(api, shadow, body)
+
+    assert not as_task
+    assert gateway.calls() == []
+    assert plan["remoteState"]["from"] == "snapshot"
