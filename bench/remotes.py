@@ -16,9 +16,11 @@ database of its own) and measures, through the service a CLI or API call drives:
   ``JOBFERRY_REMOTE_REFRESH_SECONDS``: the plan's task refreshes the shadow first (an unchanged
   refresh), then plans;
 * **push of N changes** (``--changes``, default 1,000): the shadow copied into a local
-  workspace, N of its jobs changed there, exported as changed since and imported into the shadow
-  (``sameNamePolicy OVERWRITE``): the push re-reads them, writes N ``update_job`` calls
-  (``JOBFERRY_REMOTE_PUSH_CALLS_IN_FLIGHT`` at a time) and commits the shadow.
+  workspace, N of its jobs changed there, exported as changed since, planned into the shadow
+  (``plan_seconds``: an unchanged refresh, then the plan) and that plan imported
+  (``sameNamePolicy OVERWRITE``, its ``planId``), as ``promote --apply`` does: the push
+  re-reads them, writes N ``update_job`` calls (``JOBFERRY_REMOTE_PUSH_CALLS_IN_FLIGHT`` at a
+  time) and commits the shadow.
 
 For each: seconds, calls made to the remote, and this process's peak resident memory so far
 (``VmHWM``: the seeding ran elsewhere). Targets (issue #38, 2 cores): refresh ≤ 30 s,
@@ -34,7 +36,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,6 @@ from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
 from jobferry.services.exporting.options import parse_background_export
 from jobferry.services.importing.request import parse_import_request
-from jobferry.services.remotes.delivery import RemoteDelivery
 from jobferry.services.remotes.records import Refresh, RemoteSpec
 from jobferry.settings import Settings
 from jobferry.storage import Database
@@ -155,9 +155,17 @@ def _push(
         document = {**job.document, "description": "changed for the push bench"}
         services.jobs.update(test, name, document)
     changed = _export(services, test, {"mode": "workspace", "changed": "since", "since": since})
+    # As promote --apply does: the plan (the shadow refreshed first), then the import of that
+    # plan (the push).
+    body = {"path": changed, "sameNamePolicy": "OVERWRITE"}
     started, calls = time.perf_counter(), seen()
-    outcome = _import(services, shadow, {"path": changed, "sameNamePolicy": "OVERWRITE"})
+    planned = _import(services, shadow, {**body, "dryRun": True})["plan"]
+    plan_seconds, plan_calls = round(time.perf_counter() - started, 2), seen() - calls
+    started, calls = time.perf_counter(), seen()
+    outcome = _import(services, shadow, {**body, "planId": planned["planId"]})
     return {
+        "plan_seconds": plan_seconds,
+        "plan_calls": plan_calls,
         "seconds": round(time.perf_counter() - started, 2),
         "calls": seen() - calls,
         "changes": len(names),
@@ -184,16 +192,11 @@ def measure(
         started = time.perf_counter()
         done = remotes.refresh(actor, "prod")
         results[label] = _figures(started, done, done.calls)
-    # The re-plan as a plan runs once the last refresh is older than
-    # JOBFERRY_REMOTE_REFRESH_SECONDS: it refreshes the shadow first (RemoteDelivery.catch_up).
-    delivery = services.imports.deliveries.remote
-    assert isinstance(delivery, RemoteDelivery)
-    services.imports.deliveries.remote = replace(delivery, refresh_seconds=0)
+    # A plan refreshes the shadow first (JOBFERRY_REMOTE_REFRESH_SECONDS, default 0).
     calls = seen()
     started = time.perf_counter()
     plan = _plan_unchanged(services, scope)
     results["unchanged_replan"] = {**_figures(started, None, seen() - calls), **plan}
-    services.imports.deliveries.remote = delivery
     if changes:
         results["push"] = _push(services, actor, scope, changes, seen)
     return results

@@ -216,13 +216,13 @@ class Settings(BaseSettings):
         "the import matches and writes; 0: every package.",
     )
     remote_refresh_seconds: int = Field(
-        60,
+        0,
         ge=0,
         le=86400,
-        description="A plan, dry run or import into a remote's shadow workspace refreshes it "
-        "from the remote first, unless its last refresh is younger than this many seconds (0: "
-        "every time). A shadow last refreshed from a carried snapshot is not refreshed: the "
-        "plan says which snapshot it used.",
+        description="A plan (or dry run, or an import naming no planId) into a remote's shadow "
+        "workspace refreshes it from the remote first, unless its last refresh is younger than "
+        "this many seconds (0: every time). A shadow last refreshed from a carried snapshot is "
+        "not refreshed: the plan says which snapshot it used.",
     )
     remote_push_calls_in_flight: int = Field(
         8,

@@ -64,20 +64,24 @@ def test_a_stale_shadow_is_refreshed_before_a_plan_and_a_fresh_one_is_not(
     refreshed_at = plan["remoteState"]["refreshedAt"]
     assert refreshed_at is not None
 
-    # Refreshed a moment ago: planned at once, nothing asked of the remote.
+    # Refreshed less than JOBFERRY_REMOTE_REFRESH_SECONDS ago: planned at once, nothing
+    # asked of the remote.
+    delivery = services.imports.deliveries.remote
+    assert isinstance(delivery, RemoteDelivery)
+    assert delivery.refresh_seconds == 0  # the default: every plan reads the remote
+    delivery.refresh_seconds = 3600
     gateway.reset()
     as_task, again = _plan(api, shadow, body)
     assert not as_task
     assert gateway.calls() == []
     assert again["remoteState"]["refreshedAt"] == refreshed_at
 
-    # A hot-fix in the remote, and the last refresh now too old: the plan sees it.
+    # A hot-fix in the remote; every plan reads the remote again (the default): the plan sees
+    # it.
     shown = remote_server.call("GET", "/jobs/daily_sales", workspace=ws).json()
     fixed = json.dumps({**editable(shown), "description": "hot-fixed in prod"}).encode()
     put = remote_server.call("PUT", "/jobs/daily_sales", fixed, workspace=ws)
     assert put.status_code == 204, put.text
-    delivery = services.imports.deliveries.remote
-    assert isinstance(delivery, RemoteDelivery)
     delivery.refresh_seconds = 0
     as_task, seen = _plan(api, shadow, body)
     assert as_task
@@ -98,9 +102,6 @@ def test_a_shadow_refreshed_from_a_snapshot_is_planned_without_reading_the_remot
     carried = exported_workspace(remote_server, ws)
     refreshed = api.call("POST", "/remotes/prod/refresh", {"path": upload(api, carried, shadow)})
     assert refreshed.status_code == 200, refreshed.text
-    delivery = services.imports.deliveries.remote
-    assert isinstance(delivery, RemoteDelivery)
-    delivery.refresh_seconds = 0
     gateway.reset()
 
     body = {"path": upload(api, carried, shadow), "sameNamePolicy": "OVERWRITE"}

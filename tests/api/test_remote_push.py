@@ -24,7 +24,7 @@ from support.builders import editable, make_job, make_script
 from support.clients import SignedClient, wait_task
 from support.exporting import seed
 from support.gateway import Gateway
-from support.importing import PROD_CONNECTION, run_import, upload
+from support.importing import PROD_CONNECTION, plan_import, run_import, upload
 from support.remotes import remote_body
 from support.server import ServerProcess, new_workspace
 
@@ -174,7 +174,7 @@ def test_a_push_lands_creates_updates_a_delete_and_a_paused_job_in_the_remote_an
     assert sum(c["created"] + c["updated"] + c["deleted"] for c in again["counts"].values()) == 0
     # the shadow's ledger took the promotion: the same package again plans nothing to change
     body = {"path": upload(api, _workspace_package(api), shadow), "sameNamePolicy": "OVERWRITE"}
-    planned = api.call("POST", "/jobs/import/plan", body, workspace=shadow).json()
+    planned = plan_import(api, body, shadow)
     assert {line["action"] for line in planned["objects"]} == {"UNCHANGED"}, planned
 
 
@@ -240,6 +240,13 @@ def test_a_change_in_the_remote_since_the_refresh_refuses_the_push_naming_it(
 ) -> None:
     shadow, remote_ws = story["shadow"], story["remote_ws"]
     assert _push(api, shadow, story["package"])["status"] == "SUCCESSFUL"
+    body = {
+        "path": upload(api, _second_package(api, remote_server, remote_ws), shadow),
+        "sameNamePolicy": "OVERWRITE",
+        **SECOND,
+    }
+    planned = plan_import(api, body, shadow)  # on a fresh read of the remote
+    # the hot-fix lands in the remote after the plan, before its import
     shown = remote_server.call("GET", "/jobs/daily_sales", workspace=remote_ws).json()
     hotfix = {**editable(shown), "description": "hot-fixed in prod"}
     put = remote_server.call(
@@ -248,7 +255,7 @@ def test_a_change_in_the_remote_since_the_refresh_refuses_the_push_naming_it(
     assert put.status_code == 204, put.text
     before = remote_state(remote_server, remote_ws)
     gateway.reset()
-    task = _push(api, shadow, _second_package(api, remote_server, remote_ws), **SECOND)
+    task = run_import(api, {**body, "planId": planned["planId"]}, workspace=shadow)
     assert task["status"] == "FAILED", task
     assert "job 'daily_sales'" in task["message"]
     assert "changed since it was last refreshed" in task["message"]
@@ -335,8 +342,11 @@ def test_what_an_undo_cannot_undo_is_said_with_the_object_the_reason_and_the_fix
     assert push is not None
     assert push.state == "stuck"
     assert states.count("stuck") == len(stuck)
-    # the remote is not as the last refresh read it: the next push is refused naming it
+    # the remote is not as the last refresh read it: the next import reads it first and plans
+    # against what stands there (the objects left behind), and lands the package whole
     gateway.reset()
     again = _push(api, shadow, package, **SECOND)
-    assert again["status"] == "FAILED"
-    assert "changed since it was last refreshed" in again["message"]
+    assert again["status"] == "SUCCESSFUL", again["message"]
+    after = remote_state(remote_server, remote_ws)
+    assert set(after["job"]) == {"daily_sales", "monthly_sales", "hourly_totals"}
+    _same_as_remote(services, shadow, after)

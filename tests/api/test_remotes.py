@@ -15,7 +15,7 @@ from support.builders import editable, make_job, make_resource, make_script
 from support.clients import SignedClient, wait_task
 from support.exporting import seed
 from support.gateway import Gateway
-from support.importing import PROD_CONNECTION, run_import, upload
+from support.importing import PROD_CONNECTION, plan_import, run_import, upload
 from support.remotes import REMOTE_PROJECT, remote_body, remote_workspace
 from support.server import (
     ServerProcess,
@@ -274,8 +274,7 @@ def test_a_plan_against_the_shadow_reports_a_hotfix_made_in_the_remote_as_drift(
         remote_repo.mark_shadow(tx, shadow, "prod")
     services.accounts.forget_scopes()
 
-    assert api.call("POST", "/remotes/prod/refresh").status_code == 200
-    planned = api.call("POST", "/jobs/import/plan", body, workspace=shadow).json()
+    planned = plan_import(api, body, shadow)  # the shadow refreshed first
     assert {line["action"] for line in planned["objects"]} == {"UNCHANGED"}, planned
 
     hotfix = {**editable_job(remote_server, remote_ws), "description": "hot-fixed in prod"}
@@ -283,9 +282,7 @@ def test_a_plan_against_the_shadow_reports_a_hotfix_made_in_the_remote_as_drift(
         "PUT", "/jobs/daily_sales", json.dumps(hotfix).encode(), workspace=remote_ws
     )
     assert put.status_code == 204, put.text
-    refreshed = api.call("POST", "/remotes/prod/refresh").json()
-    assert refreshed["counts"]["job"]["updated"] == 1
-    planned = api.call("POST", "/jobs/import/plan", body, workspace=shadow).json()
+    planned = plan_import(api, body, shadow)  # no refresh asked for: the plan reads first
     line = next(x for x in planned["objects"] if x["name"] == "daily_sales")
     assert line["drift"] is True, line
     assert {"path": "description", "op": "added", "after": "hot-fixed in prod"}.items() <= next(

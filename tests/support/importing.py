@@ -68,6 +68,20 @@ def run_import(
     return task
 
 
+def plan_import(
+    api: SignedClient, body: dict[str, Any], workspace: str | None = None
+) -> dict[str, Any]:
+    """``POST /jobs/import/plan``'s plan, followed to its task's when it ran as one (a large
+    package, or a remote's shadow refreshed first)."""
+    answer = api.call("POST", "/jobs/import/plan", body, workspace=workspace)
+    assert answer.status_code == 200, answer.text
+    if "taskId" not in answer.json():
+        return dict(answer.json())
+    task = wait_task(api, answer.json()["taskId"], workspace)
+    assert task["status"] in ("SUCCESSFUL", "WARNING"), task
+    return dict(task["result"]["plan"])
+
+
 def new_workspace(api: SignedClient, name: str) -> str:
     """Create a workspace; returns its id."""
     response = api.call("POST", "/workspaces", {"name": name})

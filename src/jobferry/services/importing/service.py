@@ -318,7 +318,9 @@ class ImportService:
 
     def _run(self, job: PreparedImport) -> None:
         delivery = self.deliveries.of(job.scope.workspace)
-        if delivery.stale(job.scope):
+        # An import naming a plan was planned on a fresh read already (its target fingerprint
+        # and a push's re-read of what it touches refuse what changed since).
+        if (job.request.dry_run or not job.request.plan_id) and delivery.stale(job.scope):
             self.tasks.advance(job.task_id, 2, "Bringing the workspace up to date.")
             delivery.catch_up(job.scope)
         if job.request.dry_run:

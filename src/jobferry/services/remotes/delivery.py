@@ -32,7 +32,7 @@ class RemoteDelivery:
 
     pushes: PushService
     rollbacks: PushRollback
-    refresh_seconds: int = 60
+    refresh_seconds: int = 0
     """A plan refreshes the shadow first unless its last refresh is younger than this
     (``JOBFERRY_REMOTE_REFRESH_SECONDS``)."""
 
