@@ -61,6 +61,8 @@ def test_a_stale_shadow_is_refreshed_before_a_plan_and_a_fresh_one_is_not(
     assert "list_jobs" in gateway.calls()
     assert {a for k, a in _actions(plan).items() if k.startswith("job/")} == {"UNCHANGED"}
     assert plan["remoteState"]["from"] == "remote"
+    read = {x["name"]: x["remoteRead"] for x in plan["objects"] if x["kind"] == "job"}
+    assert all(len(read[name]) == 64 for name in JOBS), read  # what the plan read, per object
     refreshed_at = plan["remoteState"]["refreshedAt"]
     assert refreshed_at is not None
 
@@ -89,6 +91,9 @@ def test_a_stale_shadow_is_refreshed_before_a_plan_and_a_fresh_one_is_not(
     assert _actions(seen)["job/daily_sales"] == "OVERWRITE"
     assert _actions(seen)["job/weekly_sales"] == "UNCHANGED"
     assert seen["remoteState"]["refreshedAt"] > refreshed_at
+    now_read = {x["name"]: x["remoteRead"] for x in seen["objects"] if x["kind"] == "job"}
+    assert now_read["daily_sales"] != read["daily_sales"]
+    assert now_read["weekly_sales"] == read["weekly_sales"]
     shadow_job = api.call("GET", "/jobs/daily_sales", workspace=shadow).json()
     assert shadow_job["description"] == "hot-fixed in prod"
 

@@ -129,8 +129,11 @@ def test_a_plan_against_the_shadow_says_which_snapshot_it_was_made_against(
     assert "ssh_conn" in missing, overwrite  # the remote lacks it: said so
     assert "dws_conn" not in missing, overwrite  # the remote has it: not reported missing
 
-    ordinary = api.call("POST", "/jobs/import/plan", body)  # not a shadow: no remote state
+    here = {"path": upload(api, exported.content), "sameNamePolicy": "OVERWRITE"}
+    ordinary = api.call("POST", "/jobs/import/plan", here)  # not a shadow: no remote state
+    assert ordinary.status_code == 200, ordinary.text
     assert "remoteState" not in ordinary.json()
+    assert all("remoteRead" not in line for line in ordinary.json()["objects"])
 
 
 def test_a_snapshot_of_another_workspace_is_refused_and_nothing_is_written(

@@ -136,6 +136,20 @@ def read_hashes(tx: Tx, workspace_id: str, kind: str) -> dict[str, str]:
     return {name: sha for name, sha in tx.conn.execute(stmt)}
 
 
+def read_hashes_of(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -> dict[str, str]:
+    """name → SHA-256 of what the last refresh read, for these objects of one kind (those the
+    refresh did not find are absent)."""
+    found: dict[str, str] = {}
+    for part in chunks(sorted(set(names)), tx.chunk):
+        stmt = select(remote_objects.c.name, remote_objects.c.sha256).where(
+            remote_objects.c.workspace_id == workspace_id,
+            remote_objects.c.kind == kind,
+            tx.among(remote_objects.c.name, part),
+        )
+        found.update({name: sha for name, sha in tx.conn.execute(stmt)})
+    return found
+
+
 def forget_read(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -> None:
     """Forget what was read of objects (gone from the remote, or about to be read again)."""
     for part in chunks(list(names), tx.chunk):

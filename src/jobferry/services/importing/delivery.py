@@ -16,7 +16,7 @@ is; a new kind of end is a new implementation registered in :class:`Deliveries`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -87,6 +87,14 @@ class Delivery(Protocol):
         remote: which refresh, of the remote or of a carried snapshot); ``None``: nothing."""
         ...
 
+    def read_of(
+        self, scope: Scope, objects: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        """Per object (kind, name) the plan was made on, what was read of it from the
+        workspace's truth (a remote: the hash of the definition its last refresh read); an
+        object not read there (absent) is left out. Empty when :meth:`basis` is ``None``."""
+        ...
+
 
 class LocalDelivery:
     """A workspace of this server: the apply is the change."""
@@ -113,6 +121,12 @@ class LocalDelivery:
     def basis(self, scope: Scope) -> dict[str, Any] | None:
         """A plan here is made on this server's rows only."""
         return None
+
+    def read_of(
+        self, scope: Scope, objects: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        """Nothing read elsewhere."""
+        return {}
 
 
 LOCAL = LocalDelivery()

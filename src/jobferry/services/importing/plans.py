@@ -50,22 +50,27 @@ class PlanStore:
         """Store the plan with its objects; answer its view (the first objects inline)."""
         plan_id = uuid.uuid4().hex
         inline: list[dict[str, Any]] = []
+        delivery = self.deliveries.of(scope.workspace)
+        basis = delivery.basis(scope)
         try:
             for start in range(0, len(plan.order), BATCH):
                 seqs = plan.order[start : start + BATCH]
                 records = workset.records(seqs)
-                rows = []
-                for at, seq in enumerate(seqs, start=start):
+                lines = []
+                for seq in seqs:
                     data, late = records[seq]
                     record = Record.unpacked(data)
-                    line = record.line(late)
+                    lines.append((record, record.line(late)))
+                if basis is not None:
+                    _with_reads(lines, delivery.read_of(scope, [_read_key(ln) for _, ln in lines]))
+                rows = []
+                for at, (record, line) in enumerate(lines, start=start):
                     if len(inline) < INLINE_OBJECTS:
                         inline.append(line)
                     rows.append((at + 1, record.kind, record.action, dump(line)))
                 with self.db.transaction() as tx:
                     plan_repo.insert_plan_objects(tx, plan_id, rows)
             head = {"planId": plan_id, "packageSha256": package_sha256, **plan.head()}
-            basis = self.deliveries.of(scope.workspace).basis(scope)
             if basis is not None:
                 head["remoteState"] = basis
             kept = PlanRecord(
@@ -131,3 +136,17 @@ class PlanStore:
                 tx, plan_id, offset=offset, limit=limit, action=action, kind=kind
             )
         return {"planId": plan_id, "total": total, "objects": [load(line) for line in lines]}
+
+
+def _read_key(line: dict[str, Any]) -> tuple[str, str]:
+    """The object a plan line stands for in the target (a rename: its name there now)."""
+    return str(line["kind"]), str(line.get("previousName") or line["name"])
+
+
+def _with_reads(
+    lines: list[tuple[Record, dict[str, Any]]], reads: dict[tuple[str, str], str]
+) -> None:
+    """Each line says what the plan read of its object in the workspace's truth (``remoteRead``:
+    the hash of the definition read, ``None`` when it was not there)."""
+    for _, line in lines:
+        line["remoteRead"] = reads.get(_read_key(line))

@@ -8,6 +8,7 @@ of the remote itself, or of a carried snapshot (name, SHA-256, when it was made)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +86,22 @@ class RemoteDelivery:
                 "producer": snapshot.producer,
             },
         }
+
+    def read_of(
+        self, scope: Scope, objects: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        """The hash of what the last refresh read of each object (those it found)."""
+        names: dict[str, list[str]] = {}
+        for kind, name in objects:
+            names.setdefault(kind, []).append(name)
+        with self.pushes.db.transaction(readonly=True) as tx:
+            return {
+                (kind, name): sha
+                for kind, listed in names.items()
+                for name, sha in remote_repo.read_hashes_of(
+                    tx, scope.workspace.id, kind, listed
+                ).items()
+            }
 
     def _last(self, scope: Scope) -> tuple[RemoteRecord | None, Refresh | None]:
         """The remote of the shadow ``scope`` and its last refresh (``None``: never)."""
