@@ -67,6 +67,7 @@ Messages name the object, the rule and the fix.
         ├── InUseError                400 DLF.9013  other objects still reference it
         ├── ImportRunningError        400 DLF.9014  another import runs in the workspace
         ├── PlanStaleError            400 DLF.9015  the target changed since the named plan
+        ├── BasisChangedError         400 DLF.9042  objects changed since the package's snapshot
         ├── ShadowWorkspaceError      400 DLF.9063  a write into a remote's shadow workspace
         ├── RollbackRefusedError      400 DLF.9016  the import cannot be rolled back (why listed)
         └── MappingConflictError      400 DLF.9017  a profile maps a name to be saved otherwise
@@ -484,6 +485,13 @@ class PlanStaleError(ConflictError):
     """The import names a plan computed on a target state that has changed since."""
 
     code = "DLF.9015"
+
+
+class BasisChangedError(ConflictError):
+    """A package planned against a snapshot of the target would write or delete objects that
+    changed in the target since that snapshot was made."""
+
+    code = "DLF.9042"
 
 
 class ShadowWorkspaceError(ConflictError):

@@ -6,6 +6,7 @@ terminal would get), talking over HTTP to a ``jobferry serve`` process on loopba
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,23 @@ def cli(
     work.mkdir()
     monkeypatch.chdir(work)
     return Cli(server, remote, workspace, config, work)
+
+
+@pytest.fixture
+def target_server(request: pytest.FixtureRequest, second_servers: SharedServers) -> ServerProcess:
+    """A second server of the same backend as the source's, with a database of its own (the
+    other side of an air gap)."""
+    backend: str = request.node.callspec.params["server"]
+    return second_servers.get(backend)
+
+
+@pytest.fixture
+def prod(target_server: ServerProcess, tmp_path: Path) -> Cli:
+    """The CLI pointed at the target server and its prod workspace."""
+    remote = Remote(target_server)
+    workspace = remote.new_workspace(f"prod_{uuid.uuid4().hex[:8]}", "dws_conn", "ssh_conn")
+    config = write_config(tmp_path / "target.toml", target_server, workspace)
+    return Cli(target_server, remote, workspace, config, tmp_path / "work")
 
 
 @pytest.fixture

@@ -11,27 +11,10 @@ from typing import Any
 import pytest
 
 from support.builders import make_job
-from support.cli import Cli, Remote, write_config
+from support.cli import Cli
 from support.exporting import seed
-from support.server import ServerProcess, SharedServers
 
 JOBS = ("daily_sales", "weekly_sales", "monthly_sales")
-
-
-@pytest.fixture
-def target_server(request: pytest.FixtureRequest, second_servers: SharedServers) -> ServerProcess:
-    """A second server of the same backend as the source's, with a database of its own."""
-    backend: str = request.node.callspec.params["server"]
-    return second_servers.get(backend)
-
-
-@pytest.fixture
-def prod(target_server: ServerProcess, tmp_path: Path) -> Cli:
-    """The CLI pointed at the target server and its prod workspace."""
-    remote = Remote(target_server)
-    workspace = remote.new_workspace(f"prod_{uuid.uuid4().hex[:8]}", "dws_conn", "ssh_conn")
-    config = write_config(tmp_path / "target.toml", target_server, workspace)
-    return Cli(target_server, remote, workspace, config, tmp_path / "work")
 
 
 def _actions(result: dict[str, Any]) -> dict[tuple[str, str], str]:

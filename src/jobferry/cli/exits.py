@@ -24,10 +24,10 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any
 
-PACKAGE_REFUSALS = frozenset({"DLF.9020", "DLF.9041", "DLF.9413"})
+PACKAGE_REFUSALS = frozenset({"DLF.9020", "DLF.9041", "DLF.9042", "DLF.9413"})
 """Error codes of the server's refusals of a package itself (it cannot be read safely, it
 breaks a reader rule or its manifest's hashes, it is over the size limit, a carried package does
-not continue its route): exit 3, as
+not continue its route, objects it was planned against changed since its snapshot): exit 3, as
 ``package verify`` exits for the same package (docs/errors.md)."""
 
 

@@ -11,10 +11,14 @@ the promotions.
 
 Across an air gap: ``--out FILE`` on the source server (the route's target is carried) cuts
 what changed since the route's last package carried out (``--full``: every selected job), with
-the deletions since and the route's identity, and downloads it to FILE; ``--in FILE`` on the
-target server (the route's source is carried) uploads FILE into the route's target workspace,
-where the server checks it continues the route, and from there it is planned, shown and
-imported as a local promotion is, with the same exit codes. A refused package exits 3.
+the deletions since and the route's identity, and downloads it to FILE; when the route's target
+is a remote's shadow refreshed from a carried snapshot, ``--out FILE`` cuts what a promotion
+here would carry, with the basis it was planned against (the snapshot and each object's hash
+in it), for the remote's side, whose import refuses what changed there since (exit 3).
+``--in FILE`` on the target server (the route's source is carried) uploads FILE into the
+route's target workspace, where the server checks it continues the route, and from there it is
+planned, shown and imported as a local promotion is, with the same exit codes. A refused
+package exits 3.
 """
 
 from __future__ import annotations
@@ -89,7 +93,8 @@ OutOption = Annotated[
     typer.Option(
         "--out",
         metavar="FILE",
-        help="The route's target is on another server: write its signed package to FILE.",
+        help="The route's target is on another server, or is a remote's shadow refreshed from a "
+        "snapshot: write its signed package (with its basis) to FILE.",
     ),
 ]
 InOption = Annotated[
@@ -165,9 +170,7 @@ def _check_options(options: dict[str, Any]) -> None:
 def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool) -> None:
     """Cut the route's package on the source server and download it to ``file``."""
     made = mapping(
-        s.client().call(
-            "POST", f"/routes/{segment(name)}/package", {"full": True} if full else None
-        )
+        s.client().call("POST", f"/routes/{segment(name)}/package", {"out": True, "full": full})
     )
     out, source = s.output, mapping(made.get("source"))
     promotion = made.get("promotion")

@@ -8,6 +8,11 @@ the services and the package code that all need them.
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
+import orjson
+
 CONTROL_FIELDS = ("targetStatus", "approvers")
 """Keys that steer the request rather than describe the object: never stored in a definition."""
 
@@ -27,3 +32,29 @@ SERVER_FIELDS = (
 """Keys the server owns in responses (who and when, ids); a definition that carries them (a
 pasted show response, a DataArts export) does not get to set them. Not ``version``: DataArts'
 own job examples carry ``"version": "1.0"`` as part of the definition."""
+
+_NOT_DEFINITION = {
+    "job": frozenset((*SERVER_FIELDS, *CONTROL_FIELDS)),
+    # A listed script's ``version`` is the remote's count of submitted versions, not the text.
+    "script": frozenset((*SERVER_FIELDS, *CONTROL_FIELDS, "version")),
+    "resource": frozenset((*SERVER_FIELDS, *CONTROL_FIELDS)),
+}
+
+
+def canonical(kind: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """A job's, script's or resource's definition without the keys a server owns (what a
+    remote's shadow stores of what the remote exports)."""
+    dropped = _NOT_DEFINITION[str(kind)]
+    return {key: value for key, value in doc.items() if key not in dropped}
+
+
+def digest(value: object) -> str:
+    """SHA-256 of a value's canonical JSON (keys sorted): what a refresh compares."""
+    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def definition_hash(kind: str, doc: dict[str, Any]) -> str:
+    """The hash of an object's definition as a package's basis records it: the same on the
+    side that refreshed a shadow from a snapshot and on the side the snapshot was made on
+    (:func:`digest` of :func:`canonical`)."""
+    return digest(canonical(kind, doc))

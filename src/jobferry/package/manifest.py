@@ -37,6 +37,8 @@ the same definitions give the same bytes. Keys are sorted, entries are in path o
 
 ``route`` (optional) is the identity of a package carried along a route to another server
 (:mod:`.routeblock`); readers that do not know it ignore it, the signature covers it.
+``basis`` (optional) is the snapshot of a remote a package carried to the remote's side was
+planned against, with the hash each object it writes or deletes had there (:mod:`.basisblock`).
 
 Reading checks a manifest before trusting it: ``formatVersion`` from 1 to :data:`FORMAT_VERSION`
 (a newer one is refused naming both), the listing well formed (``{path, size, sha256}`` per
@@ -54,6 +56,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from jobferry.package.basisblock import BasisBlock
 from jobferry.package.refusals import refuse, show
 from jobferry.package.routeblock import RouteBlock
 
@@ -163,6 +166,8 @@ class ManifestHeader:
     """Objects the source deleted since a moment: ``{kind, uid, name, deletedAt}``."""
     route: RouteBlock | None = None
     """The route a carried package was cut for (``None``: any other package)."""
+    basis: BasisBlock | None = None
+    """The snapshot of a remote a package carried to the remote's side was planned against."""
 
 
 def iso_ms(epoch_ms: int) -> str:
@@ -218,6 +223,8 @@ def render_manifest(header: ManifestHeader, listing: Listing) -> bytes:
         document["deleted"] = list(header.deleted)
     if header.route is not None:
         document["route"] = header.route.as_json()
+    if header.basis is not None:
+        document["basis"] = header.basis.as_json()
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 
 

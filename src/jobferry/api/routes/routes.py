@@ -66,17 +66,20 @@ def delete_route(request: Request, scope: ScopeDep, name: str) -> Response:
     "/routes/{name}/package",
     summary="Package what changed in the route's source since its last promotion (extension)",
     openapi_extra=body_doc(
-        '{"full": true} (optional, a carried target only: every selected job, whatever was '
-        "carried out before)",
+        '{"full": true, "out": true} (both optional; full: a carried target or out only, every '
+        "selected job, whatever was carried out before; out: a target that is a remote's shadow "
+        "refreshed from a snapshot, the package is cut for the remote's side with its basis and "
+        "kept in the source's download center)",
         required=False,
     ),
 )
 def route_package(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Response:
-    body = parse_object(raw, required=False, what='{"full": true|false}')
-    full = body.get("full", False)
-    if not isinstance(full, bool):
-        raise InvalidRequestError("full must be true or false.", parameter="full")
-    return json(package_view(services_of(request).promotions.package(scope, name, full)))
+    body = parse_object(raw, required=False, what='{"full": true|false, "out": true|false}')
+    full, out = body.get("full", False), body.get("out", False)
+    for key, value in (("full", full), ("out", out)):
+        if not isinstance(value, bool):
+            raise InvalidRequestError(f"{key} must be true or false.", parameter=key)
+    return json(package_view(services_of(request).promotions.package(scope, name, full, out)))
 
 
 @router.post(

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import jobferry
 from jobferry.domain.enums import ObjectKind
+from jobferry.package.basisblock import BasisBlock
 from jobferry.package.manifest import ManifestHeader
 from jobferry.package.routeblock import RouteBlock
 from jobferry.package.writebehind import WriteBehind
@@ -30,6 +31,8 @@ from jobferry.storage.importing import ledger as promotion_repo
 
 COMPRESS_THREADS = 2
 INVENTORY_KINDS = (ObjectKind.JOB, ObjectKind.RESOURCE, ObjectKind.SCRIPT)
+BasisOf = Callable[[dict[str, set[str]]], BasisBlock]
+"""What gives a package's basis block from the names it writes or deletes, per kind."""
 
 
 class _Sink(Protocol):
@@ -73,15 +76,17 @@ def write_package(
     inventory: bool = False,
     helper: bool = False,
     route: RouteBlock | None = None,
+    basis: BasisOf | None = None,
 ) -> WrittenPackage:
     """Write the package of ``selection`` into the file at ``path`` (signed when ``signer`` is
     given); ``inventory``: the selection is every job of the workspace, the package gets every
     script and resource too (with exportDepend), and the manifest says which kinds it holds
     whole; ``helper``: a helper process writes it (a large package); ``route``: the manifest
-    names the route a carried package was cut for."""
+    names the route a carried package was cut for; ``basis``: called with the names of what
+    the package writes or deletes (per kind), it gives the manifest's basis block."""
     scope.require(WRITERS, "export jobs")
     with _writer(path, signer, helper) as writer:
-        return _write(tx, scope, selection, options, writer, inventory, route)
+        return _write(tx, scope, selection, options, writer, inventory, route, basis)
 
 
 def _write(
@@ -92,13 +97,21 @@ def _write(
     writer: _Sink,
     inventory: bool,
     route: RouteBlock | None = None,
+    basis: BasisOf | None = None,
 ) -> WrittenPackage:
     summary = Summary()
+    names: dict[str, set[str]] = {kind.value: set() for kind in INVENTORY_KINDS}
     for entries in package_entries(tx, scope, selection, options, summary, whole=inventory):
         writer.add_many(entries)
+        if basis is not None:
+            for entry in entries:
+                names.get(entry.kind, set()).add(entry.name)
         collect_batch_garbage()
     header = None
     if options.with_manifest:
+        deleted = deleted_since(tx, scope, options)
+        for gone in deleted:
+            names.get(gone["kind"], set()).add(gone["name"])
         header = ManifestHeader(
             producer_version=jobferry.__version__,
             project_id=scope.actor.project_id,
@@ -111,7 +124,8 @@ def _write(
             inventory=(INVENTORY_KINDS if options.export_depend else (ObjectKind.JOB,))
             if inventory
             else (),
-            deleted=deleted_since(tx, scope, options),
+            deleted=deleted,
             route=route,
+            basis=basis(names) if basis is not None else None,
         )
     return writer.close(header)

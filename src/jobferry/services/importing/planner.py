@@ -32,6 +32,7 @@ from jobferry.domain.references import Reference
 from jobferry.package.manifest import parse_requirements
 from jobferry.package.model import PackageObject
 from jobferry.services.context import Scope
+from jobferry.services.importing.basis import check_basis
 from jobferry.services.importing.checks import (
     PACKAGE_KINDS,
     References,
@@ -135,6 +136,7 @@ class Planner:
 
     def run(self) -> PlanOutcome:
         """Plan every object of the package; the outcome (records are in the working set)."""
+        check_basis(self.state, self.reader.manifest, self.ws_name)
         if self.ctx.helper:
             identified = self.source.workspace_id is not None
             preparation = Preparation(self.transform, identified, self.ctx.max_nodes)

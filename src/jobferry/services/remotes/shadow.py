@@ -8,11 +8,14 @@ their names and hashes, not their definitions. :func:`write_reads` then opens th
 transaction (the remote's row locked; refused when another refresh recorded meanwhile), creates
 and overwrites what changed through the definitions' own writers, deletes what the remote no
 longer has, writes nothing for the rest, and records the hashes and the refresh's summary.
+
+The comparison itself (``canonical``, ``digest``) lives in :mod:`jobferry.domain.definitions`,
+since a package's basis (:mod:`jobferry.package.basisblock`) hashes the same way on the
+remote's side.
 """
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -21,7 +24,8 @@ from typing import IO, Any
 
 import orjson
 
-from jobferry.domain.definitions import CONTROL_FIELDS, SERVER_FIELDS
+from jobferry.domain.definitions import canonical as canonical
+from jobferry.domain.definitions import digest as digest
 from jobferry.domain.enums import JobStatus, ObjectKind, RefreshAction, TargetStatus
 from jobferry.errors import ConflictError
 from jobferry.services.audit import audit_in_scope
@@ -37,24 +41,6 @@ from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage import resources as resource_repo
 from jobferry.storage import scripts as script_repo
 from jobferry.storage import tags as tag_repo
-
-_DROPPED = {
-    ObjectKind.JOB: frozenset((*SERVER_FIELDS, *CONTROL_FIELDS)),
-    # A listed script's ``version`` is the remote's count of submitted versions, not the text.
-    ObjectKind.SCRIPT: frozenset((*SERVER_FIELDS, *CONTROL_FIELDS, "version")),
-    ObjectKind.RESOURCE: frozenset((*SERVER_FIELDS, *CONTROL_FIELDS)),
-}
-
-
-def canonical(kind: ObjectKind, doc: dict[str, Any]) -> dict[str, Any]:
-    """A definition as the shadow stores it: without the keys the remote's server owns."""
-    dropped = _DROPPED[kind]
-    return {key: value for key, value in doc.items() if key not in dropped}
-
-
-def digest(value: object) -> str:
-    """SHA-256 of a value's canonical JSON (keys sorted), what a refresh compares."""
-    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 class Spool:

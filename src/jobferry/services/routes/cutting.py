@@ -17,7 +17,7 @@ from jobferry.package.layout import Layout
 from jobferry.package.routeblock import RouteBlock
 from jobferry.services.context import Scope
 from jobferry.services.exporting.options import ExportOptions
-from jobferry.services.exporting.package import write_package
+from jobferry.services.exporting.package import BasisOf, write_package
 from jobferry.services.exporting.selection import add_upstream, ordered, workspace_jobs
 from jobferry.services.workspaces.keys import KeyService
 from jobferry.storage import Database, Tx
@@ -36,6 +36,8 @@ class Cut:
     """Deletions the source made after this moment (``None``: none)."""
     block: RouteBlock | None = None
     """The route's identity, for a package carried to another server."""
+    basis: BasisOf | None = None
+    """What gives the basis block, for a package carried to a remote's side."""
 
 
 @dataclass
@@ -84,7 +86,15 @@ class RouteCutter:
                     workspace=source.workspace.name,
                 )
             write_package(
-                tx, source, selection, options, path, signer, inventory=whole, route=cut.block
+                tx,
+                source,
+                selection,
+                options,
+                path,
+                signer,
+                inventory=whole,
+                route=cut.block,
+                basis=cut.basis,
             )
         return len(selection), deletions
 

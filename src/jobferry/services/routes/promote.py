@@ -34,6 +34,7 @@ from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import load
 from jobferry.services.downloads import DownloadService
 from jobferry.services.importing.uploads import PackageSource
+from jobferry.services.remotes.basis import ShadowBasis, snapshot_refresh
 from jobferry.services.routes.carried import carried_since, check_chain, read_carried
 from jobferry.services.routes.cutting import Cut, RouteCutter
 from jobferry.services.routes.records import Promotion, RoutePackage, promotion_of
@@ -81,24 +82,30 @@ class RoutePromotions:
     def __post_init__(self) -> None:
         self.cutter = RouteCutter(self.db, self.keys, self.settings.export_workspace_max_jobs)
 
-    def package(self, scope: Scope, name: str, full: bool = False) -> RoutePackage:
+    def package(
+        self, scope: Scope, name: str, full: bool = False, out: bool = False
+    ) -> RoutePackage:
         """The route's package of changes (see the module docstring), kept in the target; for
         a target on another server, kept in the source's download center (``full``: every
-        selected job, whatever was carried out before)."""
+        selected job, whatever was carried out before); ``out`` for a target that is a
+        remote's shadow: the package is carried to the remote's side, with its basis
+        (:meth:`_carry_to_remote`)."""
         saved = self.routes.get(scope, name)
         route = saved.route
         if route.target.carried:
             return self._carry_out(scope, saved, full)
+        source = self._scope(scope, _local(route.source, route, "source"), route)
+        target = self._scope(scope, _local(route.target, route, "target"), route)
+        if out:
+            return self._carry_to_remote(scope, saved, (source, target), full)
         if full:
             raise InvalidRequestError(
                 f"Route '{name}' promotes between two workspaces of this server: each package "
                 "holds what changed since its last applied promotion; full is only for a route "
-                "whose target is carried.",
+                "whose target is carried or a remote's shadow (with out).",
                 route=name,
                 parameter="full",
             )
-        source = self._scope(scope, _local(route.source, route, "source"), route)
-        target = self._scope(scope, _local(route.target, route, "target"), route)
         source.require(WRITERS, "export jobs")
         target.require(WRITERS, "import packages")
         since = self._since(scope, name)
@@ -214,12 +221,19 @@ class RoutePromotions:
         source.require(WRITERS, "export jobs")
         with self.db.transaction(readonly=True) as tx:
             since = None if full else carried_since(self._history(tx, scope, route.name, HISTORY))
-        snapshot = now_ms()
-        block = RouteBlock(route.name, source.workspace.id, source.workspace.name, snapshot, since)
+        block = RouteBlock(route.name, source.workspace.id, source.workspace.name, now_ms(), since)
+        return self._cut_out(scope, saved, source, Cut(since, since or 0, block))
+
+    def _cut_out(self, scope: Scope, saved: RouteVersion, source: Scope, cut: Cut) -> RoutePackage:
+        """Write the package ``cut`` names (its route block says when it was cut) into the
+        source's download center and remember it as carried out."""
+        route, since = saved.route, cut.since
+        assert cut.block is not None
+        snapshot = cut.block.snapshot_at
         options = route.import_options()
         path = new_zip(self.packages.scratch)
         try:
-            jobs, deletions = self.cutter.write(source, route, Cut(since, since or 0, block), path)
+            jobs, deletions = self.cutter.write(source, route, cut, path)
             if jobs == 0 and deletions == 0:
                 return RoutePackage(route, saved.version, source, None, since, None, options)
             chosen = {
@@ -244,6 +258,34 @@ class RoutePromotions:
         return RoutePackage(
             route, saved.version, source, None, since, promotion, options, download=kept
         )
+
+    def _carry_to_remote(
+        self, scope: Scope, saved: RouteVersion, ends: tuple[Scope, Scope], full: bool
+    ) -> RoutePackage:
+        """Cut the package of a route whose target is a remote's shadow for the remote's side
+        (the remote is not reachable from here): what a promotion here would carry (``full``:
+        every selected job), with the route's identity and the basis it was planned against
+        (the snapshot the shadow was refreshed from, and each object's hash in it), kept in
+        the source's download center and remembered as carried out."""
+        route, (source, target) = saved.route, ends
+        if target.workspace.shadow_of is None:
+            raise InvalidRequestError(
+                f"Route '{route.name}' ends in workspace '{target.workspace.name}' of this "
+                "server: its packages are imported here (jobferry promote "
+                f"{route.name} --apply); out is for a route whose target is carried or a "
+                "remote's shadow.",
+                route=route.name,
+                parameter="out",
+            )
+        source.require(WRITERS, "export jobs")
+        target.require(WRITERS, "plan packages against it")
+        with self.db.transaction(readonly=True) as tx:
+            snapshot_refresh(tx, target, route.name)  # refused before anything is cut
+        since = None if full else self._since(scope, route.name)
+        # No chain on the remote's side: the basis stands in for it (``since`` null).
+        block = RouteBlock(route.name, source.workspace.id, source.workspace.name, now_ms(), None)
+        basis = ShadowBasis(self.db, target, route.name)
+        return self._cut_out(scope, saved, source, Cut(since, since or 0, block, basis))
 
     def _scope(self, scope: Scope, workspace: str, route: Route) -> Scope:
         with self.db.transaction(readonly=True) as tx:
