@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jobferry.package.blocks import block_fields, epoch
 from jobferry.package.refusals import refuse
 
 MANIFEST_NAME = "manifest.json"
@@ -90,10 +91,6 @@ def _text(value: object) -> bool:
     return isinstance(value, str) and bool(value)
 
 
-def _epoch(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
 def _object(item: object) -> BasisObject:
     fields = item if isinstance(item, dict) else {}
     kind, name, sha = fields.get("kind"), fields.get("name"), fields.get("sha256")
@@ -110,7 +107,9 @@ def _snapshot(value: object) -> tuple[str, str, int | None, str]:
     name, sha, made, producer = (
         fields.get(k) for k in ("fileName", "sha256", "madeAt", "producer")
     )
-    if not (_text(name) and _text(sha) and _text(producer) and (made is None or _epoch(made))):
+    if not (
+        _text(name) and _text(sha) and _text(producer) and (made is None or epoch(made) is not None)
+    ):
         raise _invalid(
             "snapshot needs a fileName, sha256 and producer (text) and madeAt (epoch ms or null)"
         )
@@ -120,14 +119,13 @@ def _snapshot(value: object) -> tuple[str, str, int | None, str]:
 def basis_block(manifest: dict[str, Any] | None) -> BasisBlock | None:
     """The ``basis`` block of a manifest (``None``: the package carries none);
     ``manifest.invalid`` when it is there but malformed."""
-    block = manifest.get("basis") if isinstance(manifest, dict) else None
-    if block is None:
+    fields = block_fields(manifest, "basis")
+    if fields is None:
         return None
-    fields = block if isinstance(block, dict) else {}
     remote, refreshed, objects = (fields.get(k) for k in ("remote", "refreshedAt", "objects"))
-    if not _text(remote) or not _epoch(refreshed) or not isinstance(objects, list):
+    if not _text(remote) or epoch(refreshed) is None or not isinstance(objects, list):
         raise _invalid("needs a remote (text), refreshedAt (epoch ms) and objects (a list)")
-    assert isinstance(refreshed, int)  # _epoch said so
+    assert isinstance(refreshed, int)  # epoch said so
     name, sha, made, producer = _snapshot(fields.get("snapshot"))
     return BasisBlock(
         str(remote),

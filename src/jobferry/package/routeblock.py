@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jobferry.package.blocks import block_fields, epoch
 from jobferry.package.refusals import refuse
 
 MANIFEST_NAME = "manifest.json"
@@ -41,21 +42,16 @@ class RouteBlock:
         }
 
 
-def _epoch(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
 def route_block(manifest: dict[str, Any] | None) -> RouteBlock | None:
     """The ``route`` block of a manifest (``None``: the package was not cut for a route);
     ``manifest.invalid`` when it is there but malformed."""
-    block = manifest.get("route") if isinstance(manifest, dict) else None
-    if block is None:
+    fields = block_fields(manifest, "route")
+    if fields is None:
         return None
-    fields = block if isinstance(block, dict) else {}
     name, ws_id, ws = (fields.get(k) for k in ("name", "sourceWorkspaceId", "sourceWorkspace"))
-    snapshot, since = _epoch(fields.get("snapshotAt")), fields.get("since")
+    snapshot, since = epoch(fields.get("snapshotAt")), fields.get("since")
     texts = all(isinstance(v, str) and v for v in (name, ws_id, ws))
-    if not texts or snapshot is None or (since is not None and _epoch(since) is None):
+    if not texts or snapshot is None or (since is not None and epoch(since) is None):
         raise refuse(
             "manifest.invalid",
             '"route" needs a name, sourceWorkspaceId and sourceWorkspace (text), snapshotAt '
@@ -63,4 +59,4 @@ def route_block(manifest: dict[str, Any] | None) -> RouteBlock | None:
             "cut the package again with jobferry promote ROUTE --out FILE",
             entry=MANIFEST_NAME,
         )
-    return RouteBlock(str(name), str(ws_id), str(ws), snapshot, _epoch(since))
+    return RouteBlock(str(name), str(ws_id), str(ws), snapshot, epoch(since))

@@ -1,0 +1,20 @@
+"""What the optional blocks of a manifest (``route``: :mod:`.routeblock`, ``basis``:
+:mod:`.basisblock`) share when they are read: the block's fields, and epoch times."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def block_fields(manifest: dict[str, Any] | None, key: str) -> dict[str, Any] | None:
+    """The fields of block ``key`` of a manifest: ``None`` when there is no such block, and
+    no fields when it is not an object (its reader then refuses what it lacks)."""
+    block = manifest.get(key) if isinstance(manifest, dict) else None
+    if block is None:
+        return None
+    return block if isinstance(block, dict) else {}
+
+
+def epoch(value: object) -> int | None:
+    """``value`` when it is an epoch time in milliseconds (an int, not a bool, not negative)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
