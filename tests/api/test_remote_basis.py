@@ -19,27 +19,18 @@ import orjson
 
 from jobferry.domain.definitions import definition_hash
 from support.builders import make_job
-from support.clients import SignedClient, assert_error, wait_task
-from support.exporting import entries, manifest, seed
+from support.clients import SignedClient, assert_error
+from support.exporting import entries, manifest, seed, workspace_package
 from support.importing import connected_workspace, new_workspace, run_import, upload
 
 ROUTE = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
 
 
-def _exported(api: SignedClient, ws: str) -> bytes:
-    """Workspace ``ws`` exported whole (the snapshot carried over, or what it holds now)."""
-    started = api.call("POST", "/exports", {"mode": "workspace"}, workspace=ws)
-    assert started.status_code == 200, started.text
-    task = wait_task(api, started.json()["taskId"], ws)
-    assert task["status"] == "SUCCESSFUL", task
-    got = api.call("GET", f"/downloads/{task['result']['downloadId']}/content", workspace=ws)
-    assert got.status_code == 200, got.text
-    return bytes(got.content)
-
-
 def _held(api: SignedClient, ws: str) -> dict[str, bytes]:
     """What workspace ``ws`` holds: its whole export's entries (the manifest aside)."""
-    return {k: v for k, v in entries(_exported(api, ws)).items() if not k.startswith("manifest")}
+    return {
+        k: v for k, v in entries(workspace_package(api, ws)).items() if not k.startswith("manifest")
+    }
 
 
 def _edit(api: SignedClient, name: str, description: str, ws: str | None = None) -> None:
@@ -65,7 +56,7 @@ def _low_side(api: SignedClient, names: tuple[str, ...] = ("daily_sales", "weekl
     added = api.call("POST", "/remotes", body)
     assert added.status_code == 200, added.text
     shadow = added.json()["shadowWorkspace"]["id"]
-    path = upload(api, _exported(api, hprod), shadow)
+    path = upload(api, workspace_package(api, hprod), shadow)
     refreshed = api.call("POST", "/remotes/prod/refresh", {"path": path})
     assert refreshed.status_code == 200, refreshed.text
     assert api.call("PUT", "/routes/gap", ROUTE).status_code == 200
@@ -106,7 +97,7 @@ def test_the_basis_is_in_the_signed_manifest_and_a_tampered_one_fails_the_signat
 ) -> None:
     hprod = _low_side(api)
     assert api.call("POST", "/signing-key").status_code == 200
-    snapshot = _exported(api, hprod)
+    snapshot = workspace_package(api, hprod)
     data = _cut(api)
     basis = manifest(data)["basis"]
     assert basis["remote"] == "prod"
@@ -241,7 +232,7 @@ def test_the_check_runs_against_a_target_that_is_itself_a_remotes_shadow(
     same = api.call("POST", "/jobs/import/plan", _body(api, data, shadow), workspace=shadow)
     assert same.status_code == 200, same.text  # the shadow holds what the snapshot held
     _edit(api, "weekly_sales", "hot-fixed in prod", hprod)
-    path = upload(api, _exported(api, hprod), shadow)
+    path = upload(api, workspace_package(api, hprod), shadow)
     assert api.call("POST", "/remotes/prod/refresh", {"path": path}).status_code == 200
     planned = api.call("POST", "/jobs/import/plan", _body(api, data, shadow), workspace=shadow)
     assert_error(planned, "DLF.9042", "job 'weekly_sales' (changed)")

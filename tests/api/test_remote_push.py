@@ -21,8 +21,8 @@ from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage import scripts as script_repo
 from support.accounts import default_workspace
 from support.builders import editable, make_job, make_script
-from support.clients import SignedClient, wait_task
-from support.exporting import seed
+from support.clients import SignedClient
+from support.exporting import seed, workspace_package
 from support.gateway import Gateway
 from support.importing import PROD_CONNECTION, plan_import, run_import, upload
 from support.remotes import remote_body
@@ -68,15 +68,7 @@ def story(api: SignedClient, gateway: Gateway, remote_server: ServerProcess) -> 
         )
         assert put.status_code == 200, put.text
     assert api.call("POST", "/remotes/prod/refresh").status_code == 200
-    return {"shadow": shadow, "remote_ws": remote_ws, "package": _workspace_package(api)}
-
-
-def _workspace_package(api: SignedClient) -> bytes:
-    started = api.call("POST", "/exports", {"mode": "workspace"})
-    assert started.status_code == 200, started.text
-    task = wait_task(api, started.json()["taskId"])
-    assert task["status"] == "SUCCESSFUL", task
-    return bytes(api.call("GET", f"/downloads/{task['result']['downloadId']}/content").content)
+    return {"shadow": shadow, "remote_ws": remote_ws, "package": workspace_package(api)}
 
 
 def _push(api: SignedClient, shadow: str, package: bytes, **extra: Any) -> dict[str, Any]:
@@ -130,7 +122,7 @@ def _second_package(api: SignedClient, remote_server: ServerProcess, ws: str) ->
     shell = make_script("monthly_sales_sh", type="Shell", content="echo hi")
     assert api.call("POST", "/scripts", shell).status_code == 204
     assert api.call("POST", "/jobs", make_job("monthly_sales")).status_code == 204
-    return _workspace_package(api)
+    return workspace_package(api)
 
 
 def test_a_push_lands_creates_updates_a_delete_and_a_paused_job_in_the_remote_and_the_shadow(
@@ -173,7 +165,7 @@ def test_a_push_lands_creates_updates_a_delete_and_a_paused_job_in_the_remote_an
     again = api.call("POST", "/remotes/prod/refresh").json()
     assert sum(c["created"] + c["updated"] + c["deleted"] for c in again["counts"].values()) == 0
     # the shadow's ledger took the promotion: the same package again plans nothing to change
-    body = {"path": upload(api, _workspace_package(api), shadow), "sameNamePolicy": "OVERWRITE"}
+    body = {"path": upload(api, workspace_package(api), shadow), "sameNamePolicy": "OVERWRITE"}
     planned = plan_import(api, body, shadow)
     assert {line["action"] for line in planned["objects"]} == {"UNCHANGED"}, planned
 

@@ -12,8 +12,8 @@ from typing import Any
 from jobferry.services.container import Services
 from jobferry.storage import remotes as remote_repo
 from support.builders import editable, make_job, make_resource, make_script
-from support.clients import SignedClient, wait_task
-from support.exporting import seed
+from support.clients import SignedClient
+from support.exporting import seed, workspace_package
 from support.gateway import Gateway
 from support.importing import PROD_CONNECTION, plan_import, run_import, upload
 from support.remotes import REMOTE_PROJECT, remote_body, remote_workspace
@@ -237,20 +237,11 @@ def test_an_unreachable_remote_is_said_so_after_retries(api: SignedClient, tmp_p
     assert (refreshed.status_code, refreshed.json()["error_code"]) == (502, "DLF.9062")
 
 
-def _workspace_package(api: SignedClient) -> bytes:
-    """The local default workspace exported whole (with its inventory)."""
-    started = api.call("POST", "/exports", {"mode": "workspace"})
-    assert started.status_code == 200, started.text
-    task = wait_task(api, started.json()["taskId"])
-    assert task["status"] == "SUCCESSFUL", task
-    return bytes(api.call("GET", f"/downloads/{task['result']['downloadId']}/content").content)
-
-
 def test_a_plan_against_the_shadow_reports_a_hotfix_made_in_the_remote_as_drift(
     api: SignedClient, services: Services, gateway: Gateway, remote_server: ServerProcess
 ) -> None:
     seed(api, ("daily_sales",))
-    package = _workspace_package(api)
+    package = workspace_package(api)
     # The remote got the package through DataArts' own import (as people do today).
     remote_ws = new_workspace(remote_server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn", "ssh_conn")
     task_id = start_import(

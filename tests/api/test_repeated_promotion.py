@@ -21,9 +21,9 @@ from jobferry.storage import Database
 from jobferry.tasks.runner import TaskRunner
 from support.accounts import default_workspace
 from support.builders import make_job
-from support.clients import ADMIN_AK, ADMIN_SK, SignedClient, wait_task
+from support.clients import ADMIN_AK, ADMIN_SK, SignedClient
 from support.databases import migrate
-from support.exporting import seed
+from support.exporting import seed, workspace_package
 from support.importing import connected_workspace, new_workspace, run_import, upload
 
 CONN = {"type": "DWS", "config": {"host": "db"}, "secrets": {"password": "pw"}}
@@ -47,22 +47,15 @@ def prod_workspace(api: SignedClient) -> str:
     return connected_workspace(api, "prod")
 
 
-def export_test(api: SignedClient) -> bytes:
-    """The whole test workspace, as a package (with its inventory)."""
-    started = api.call("POST", "/exports", {"mode": "workspace"})
-    assert started.status_code == 200, started.text
-    task = wait_task(api, started.json()["taskId"])
-    assert task["status"] == "SUCCESSFUL", task
-    content: bytes = api.call("GET", f"/downloads/{task['result']['downloadId']}/content").content
-    return content
-
-
 class Round:
     """One promotion round into prod: the package uploaded, its plan, its import."""
 
     def __init__(self, api: SignedClient, prod: str, **options: Any) -> None:
         self.api, self.prod = api, prod
-        self.body = {"path": upload(api, export_test(api), prod), "sameNamePolicy": "OVERWRITE"}
+        self.body = {
+            "path": upload(api, workspace_package(api), prod),
+            "sameNamePolicy": "OVERWRITE",
+        }
         self.body.update(options)
 
     def plan(self, **options: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import zipfile
 from typing import Any
 
 from support.builders import make_job, make_resource, make_script
-from support.clients import SignedClient
+from support.clients import SignedClient, wait_task
 
 
 def entries(data: bytes) -> dict[str, bytes]:
@@ -40,3 +40,16 @@ def manifest(data: bytes) -> dict[str, Any]:
 def listing(data: bytes) -> list[dict[str, Any]]:
     """The entries a package's manifest lists (``manifest.entries``, one JSON line each)."""
     return [json.loads(line) for line in entries(data)["manifest.entries"].splitlines()]
+
+
+def workspace_package(api: SignedClient, workspace: str | None = None) -> bytes:
+    """A workspace (the caller's by default) exported whole, with its inventory, through
+    ``POST /exports`` and the download center."""
+    started = api.call("POST", "/exports", {"mode": "workspace"}, workspace=workspace)
+    assert started.status_code == 200, started.text
+    task = wait_task(api, started.json()["taskId"], workspace)
+    assert task["status"] == "SUCCESSFUL", task
+    path = f"/downloads/{task['result']['downloadId']}/content"
+    got = api.call("GET", path, workspace=workspace)
+    assert got.status_code == 200, got.text
+    return bytes(got.content)
