@@ -32,8 +32,10 @@ REACH_WORDS = {
 
 def counted(refresh: Refresh) -> str:
     """A refresh's counts over every kind, e.g. '3 created, 0 updated, 0 deleted, 12
-    unchanged'."""
-    return ", ".join(f"{refresh.total(action):,} {action.value}" for action in RefreshAction)
+    unchanged; 2 submitted version(s) written'."""
+    said = ", ".join(f"{refresh.total(action):,} {action.value}" for action in RefreshAction)
+    written = refresh.versions_written()
+    return said + (f"; {written:,} submitted version(s) written" if written else "")
 
 
 @dataclass(frozen=True)

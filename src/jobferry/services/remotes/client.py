@@ -351,12 +351,15 @@ class DataArtsClient:
         """``list_resources``, every page: whole ``ResourceInfo`` definitions."""
         return self._pages("list_resources", "resources", {})
 
-    def export_jobs(self, names: list[str]) -> bytes:
+    def export_jobs(self, names: list[str], *, submitted: bool = False) -> bytes:
         """``export_job_list`` of at most :data:`EXPORT_BATCH` jobs, without their
-        dependencies (scripts and resources are listed whole): the ``jobs.zip`` bytes."""
+        dependencies (scripts and resources are listed whole): the ``jobs.zip`` bytes of their
+        development state, or of their latest submitted versions (``exportStatus: SUBMIT``)."""
         if not 0 < len(names) <= EXPORT_BATCH:
             raise ValueError(f"export_job_list takes 1 to {EXPORT_BATCH} names, not {len(names)}")
-        body = {"jobList": names, "exportDepend": False}
+        body: dict[str, Any] = {"jobList": names, "exportDepend": False}
+        if submitted:
+            body["exportStatus"] = "SUBMIT"
         return self.send("export_job_list", body=body).content
 
     def show_job(self, name: str) -> dict[str, Any]:

@@ -26,6 +26,10 @@ VARIABLE = "variable"
 ENVIRONMENT_KINDS = (CONNECTION, VARIABLE)
 """What a refresh reads of the remote's environment: data connections (development side) and
 workspace environment variables, counted and recorded under these names."""
+SUBMITTED = "submitted"
+"""The jobs' submitted versions, as an online refresh counts and records them (per job: a
+version written to a job that had none is created, one after another updated, the versions of
+a job the remote never submitted deleted)."""
 
 REMOTE = BodyShape(
     "a remote: a DataArts workspace reached through its public API",
@@ -166,8 +170,17 @@ class Refresh:
     notes: tuple[str, ...] = ()
 
     def total(self, action: RefreshAction) -> int:
-        """Objects of every kind the refresh did ``action`` to."""
-        return sum(by_action.get(action.value, 0) for by_action in self.counts.values())
+        """Objects of every kind the refresh did ``action`` to (submitted versions apart: they
+        are the jobs' own)."""
+        counts = (c for kind, c in self.counts.items() if kind != SUBMITTED)
+        return sum(by_action.get(action.value, 0) for by_action in counts)
+
+    def versions_written(self) -> int:
+        """Submitted versions the refresh wrote into the shadow (or removed from it)."""
+        counts = self.counts.get(SUBMITTED, {})
+        return sum(
+            counts.get(a.value, 0) for a in RefreshAction if a is not RefreshAction.UNCHANGED
+        )
 
     def dump(self) -> str:
         """The stored form (JSON text)."""
