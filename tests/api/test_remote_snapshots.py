@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import time
 import zipfile
 from typing import Any
 
@@ -22,7 +21,7 @@ from support.builders import make_job, make_script
 from support.clients import SignedClient
 from support.gateway import Gateway
 from support.importing import upload
-from support.remotes import post, remote_body, remote_workspace
+from support.remotes import exported_workspace, post, remote_body, remote_workspace
 from support.server import ServerProcess
 
 
@@ -31,21 +30,6 @@ def _add(api: SignedClient, gate: Gateway, server: ServerProcess, ws: str) -> st
     assert added.status_code == 200, added.text
     shadow: str = added.json()["shadowWorkspace"]["id"]
     return shadow
-
-
-def _exported(server: ServerProcess, ws: str) -> bytes:
-    """The remote workspace exported whole on the remote's side (what is carried over)."""
-    task_id = post(server, ws, "/exports", {"mode": "workspace"}).json()["taskId"]
-    deadline = time.monotonic() + 60
-    while True:
-        task = server.call("GET", f"/system-tasks/{task_id}", workspace=ws).json()
-        if task["status"] != "RUNNING" or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
-    assert task["status"] == "SUCCESSFUL", task
-    content = server.call("GET", f"/downloads/{task['result']['downloadId']}/content", workspace=ws)
-    assert content.status_code == 200
-    return bytes(content.content)
 
 
 def _refresh_from(api: SignedClient, shadow: str, data: bytes) -> Any:
@@ -71,7 +55,7 @@ def test_a_snapshot_refresh_follows_the_remote_like_an_online_one_and_calls_noth
     before = _shadow_jobs(api, shadow)
     seen = len(gateway.seen)
 
-    same = _refresh_from(api, shadow, _exported(remote_server, ws))
+    same = _refresh_from(api, shadow, exported_workspace(remote_server, ws))
     assert same.status_code == 200, same.text
     assert same.json()["counts"]["job"] == {
         "created": 0,
@@ -86,7 +70,7 @@ def test_a_snapshot_refresh_follows_the_remote_like_an_online_one_and_calls_noth
     put = remote_server.call("PUT", "/jobs/daily_sales", json.dumps(hotfix).encode(), workspace=ws)
     assert put.status_code == 204, put.text
     assert remote_server.call("DELETE", "/jobs/weekly_sales", workspace=ws).status_code == 204
-    carried = _exported(remote_server, ws)
+    carried = exported_workspace(remote_server, ws)
     done = _refresh_from(api, shadow, carried).json()
     assert _counts(done) == {
         "job": {"created": 0, "updated": 1, "deleted": 1, "unchanged": 0},
@@ -120,7 +104,7 @@ def test_a_plan_against_the_shadow_says_which_snapshot_it_was_made_against(
 ) -> None:
     ws = remote_workspace(remote_server)
     shadow = _add(api, gateway, remote_server, ws)
-    carried = _exported(remote_server, ws)
+    carried = exported_workspace(remote_server, ws)
     refreshed = _refresh_from(api, shadow, carried).json()
     body = {"path": upload(api, carried, shadow), "sameNamePolicy": "OVERWRITE"}
     planned = api.call("POST", "/jobs/import/plan", body, workspace=shadow)
@@ -155,7 +139,7 @@ def test_a_snapshot_of_another_workspace_is_refused_and_nothing_is_written(
     ws = remote_workspace(remote_server)
     other = remote_workspace(remote_server)
     shadow = _add(api, gateway, remote_server, ws)
-    refused = _refresh_from(api, shadow, _exported(remote_server, other))
+    refused = _refresh_from(api, shadow, exported_workspace(remote_server, other))
     assert refused.status_code == 400, refused.text
     body = refused.json()
     assert body["error_code"] == "DLF.3051", body

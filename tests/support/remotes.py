@@ -5,6 +5,7 @@ workspaces of its own in it, reached through the contract filter (``gateway``)."
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any
 
@@ -45,3 +46,19 @@ def remote_body(gate: Gateway, server: ServerProcess, ws: str, **over: str) -> d
         "secretKey": server.sk,
         **over,
     }
+
+
+def exported_workspace(server: ServerProcess, ws: str) -> bytes:
+    """Workspace ``ws`` of the remote exported whole on the remote's side (what is carried
+    over as a snapshot)."""
+    task_id = post(server, ws, "/exports", {"mode": "workspace"}).json()["taskId"]
+    deadline = time.monotonic() + 60
+    while True:
+        task = server.call("GET", f"/system-tasks/{task_id}", workspace=ws).json()
+        if task["status"] != "RUNNING" or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert task["status"] == "SUCCESSFUL", task
+    content = server.call("GET", f"/downloads/{task['result']['downloadId']}/content", workspace=ws)
+    assert content.status_code == 200
+    return bytes(content.content)

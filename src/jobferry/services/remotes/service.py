@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import IO
 
 from jobferry.domain.enums import LockPolicy, RemoteReach, Role
 from jobferry.domain.routes import parse_route
@@ -185,6 +186,17 @@ class RemoteService:
         scope.require(WRITERS, f"refresh remote '{name}'")
         assert self.packages is not None, "the container gives a remote service its packages"
         return refresh_from_snapshot(self.db, scope, item, self.packages, path, self.box)
+
+    def refresh_upload(self, actor: Actor, name: str, stream: IO[bytes], file_name: str) -> Refresh:
+        """:meth:`refresh_from` a snapshot uploaded here and now (the console's file field):
+        kept as an upload into the shadow workspace, as ``POST /v1/{project_id}/packages``
+        keeps one, then read from its ``upload://`` path."""
+        item = self._record(actor, name)
+        scope = self.accounts.scope(actor, actor.project_id, item.workspace_id)
+        scope.require(WRITERS, f"refresh remote '{name}'")
+        assert self.packages is not None, "the container gives a remote service its packages"
+        kept = self.packages.upload(scope, stream, file_name)
+        return self.refresh_from(actor, name, kept.path)
 
     def remove(self, actor: Actor, name: str) -> None:
         """Forget a remote (project admins only); its shadow stays as an ordinary workspace
