@@ -39,6 +39,7 @@ def test_a_remote_is_added_listed_tested_refreshed_and_removed_in_the_console(
     form = {
         "name": "prod",
         "endpoint": gateway.url,
+        "studioEndpoint": gateway.url + "/",
         "projectId": remote_server.project_id,
         "workspace": _remote_workspace(remote_server),
         "accessKey": remote_server.ak,
@@ -46,6 +47,7 @@ def test_a_remote_is_added_listed_tested_refreshed_and_removed_in_the_console(
     }
     added = browser.post(url, form)
     assert_page(added, 200, "Added remote &#39;prod&#39;", 'data-remote="prod"', "never")
+    assert f"data-studio-endpoint>{gateway.url}</code>" in added.text
     assert remote_server.sk not in added.text
     assert remote_server.sk not in browser.get(url).text
     assert [r.name for r in services.remotes.list_all(scope.actor)] == ["prod"]

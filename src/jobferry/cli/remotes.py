@@ -81,6 +81,15 @@ def add_remote(
         str,
         typer.Option("--secret-key", metavar="SOURCE", help=f"Its secret key: {SOURCES}."),
     ],
+    studio_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--studio-endpoint",
+            metavar="URL",
+            help="The DataArts Studio endpoint the connection and environment variable reads "
+            "go to (https://dayu.<region>.myhuaweicloud.com); default: --endpoint.",
+        ),
+    ] = None,
     json_mode: JsonOption = False,
 ) -> None:
     """Add a remote and its shadow workspace NAME (project admins); the secret key is never
@@ -94,6 +103,8 @@ def add_remote(
         "accessKey": access_key,
         "secretKey": secret_value(secret_key, "--secret-key", []),
     }
+    if studio_endpoint is not None:
+        body["studioEndpoint"] = studio_endpoint
     answer = mapping(s.client().call("POST", _path(), body, scoped=False))
     s.output.result(
         answer,
@@ -127,6 +138,7 @@ def show_remote(ctx: typer.Context, name: RemoteName, json_mode: JsonOption = Fa
         [
             ("remote", answer.get("name")),
             ("endpoint", answer.get("endpoint")),
+            ("studio endpoint", answer.get("studioEndpoint")),
             ("project id", answer.get("projectId")),
             ("workspace", answer.get("workspace")),
             ("access key", answer.get("accessKey")),

@@ -17,7 +17,7 @@ from jobferry.services.remotes.records import Refresh, Remote, RemoteCheck, pars
 
 router = APIRouter()
 
-DRAFT_FIELDS = ("name", "endpoint", "projectId", "workspace", "accessKey")
+DRAFT_FIELDS = ("name", "endpoint", "studioEndpoint", "projectId", "workspace", "accessKey")
 """What the add form gives back after a refusal (never the secret key)."""
 REACH_WORDS = {
     RemoteReach.REACHABLE: "reachable",

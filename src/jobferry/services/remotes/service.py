@@ -54,6 +54,7 @@ def _typed(item: RemoteRecord) -> Remote:
         item.created_at,
         item.created_by,
         Refresh.load(item.refresh) if item.refresh else None,
+        item.studio_endpoint,
     )
 
 
@@ -87,6 +88,7 @@ class RemoteService:
             item.remote_workspace,
             item.access_key,
             self.box.decrypt(item.secret_encrypted),
+            item.studio_endpoint,
         )
         return DataArtsClient(item.name, endpoint, timeout=self.timeout, backoff=backoff)
 
@@ -123,10 +125,15 @@ class RemoteService:
                 self.box.encrypt(spec.secret_key),
                 now,
                 actor.name,
+                studio_endpoint=spec.studio_endpoint,
             )
             repo.insert_remote(tx, item)
             repo.mark_shadow(tx, ws.id, spec.name)
-            detail = {"endpoint": spec.endpoint, "workspace": spec.workspace}
+            detail = {
+                "endpoint": spec.endpoint,
+                "studioEndpoint": spec.studio_endpoint,
+                "workspace": spec.workspace,
+            }
             record_audit(tx, project, ws.id, actor.name, "remote.add", "remote", spec.name, detail)
         self.accounts.forget_scopes()
         return _typed(item)
