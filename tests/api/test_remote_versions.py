@@ -85,7 +85,12 @@ def test_refresh_gives_the_shadow_the_remotes_submitted_versions_and_writes_noth
         workspace=shadow,
     )
     assert refused.status_code == 400, refused.text
-    # the refused batch (draft_job in it) was split, never a show_job per job
+    # the refused batch (draft_job in it) was split, never a show_job per job: the development
+    # states; the three submitted (refused), daily_sales, draft_job and weekly_sales (refused),
+    # draft_job (refused), weekly_sales
+    assert _exports(gateway) == 6
+    refusals = [s.status for s in gateway.seen if s.call == "export_job_list"].count(400)
+    assert refusals == 3
     assert "show_job" not in gateway.calls()
     assert gateway.refused() == []
 

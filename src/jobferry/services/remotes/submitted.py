@@ -63,12 +63,12 @@ class Export:
 
 
 def _refused(exc: RemoteError) -> bool:
-    """Whether the remote refused the request itself (not the credentials, not the network,
-    not a throttle): what a batch holding a never-submitted job gets."""
+    """Whether the remote refused the request as invalid (HTTP 400; not the credentials, not
+    the network, not a throttle, not an unpublished call): what a batch holding a
+    never-submitted job gets."""
     if isinstance(exc, RemoteAuthError | RemoteUnreachableError):
         return False
-    status = exc.context.get("remote_status")
-    return isinstance(status, int) and 400 <= status < 500 and status != 429
+    return exc.context.get("remote_status") == 400
 
 
 def export_submitted(
