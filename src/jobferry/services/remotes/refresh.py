@@ -2,7 +2,9 @@
 
 **Read** (no transaction open): ``list_jobs`` page by page (names and scheduling status),
 ``export_job_list`` 100 names a call for the jobs' definitions (never one ``show_job`` per
-job), :data:`~jobferry.services.remotes.environment.IN_FLIGHT` exports in flight at once,
+job) and again with ``exportStatus: SUBMIT`` for their latest submitted versions
+(:mod:`~jobferry.services.remotes.submitted`: a refused batch split),
+:data:`~jobferry.services.remotes.environment.IN_FLIGHT` exports in flight at once,
 ``list_scripts`` and ``list_resources`` page by page (their lists carry whole definitions),
 then the remote's connections and environment variables
 (:mod:`~jobferry.services.remotes.environment`). Each object's definition is made canonical
