@@ -108,13 +108,15 @@ def test_refresh_fills_the_shadow_then_writes_nothing_then_follows_a_change_and_
         "resource": {"created": 1, "updated": 0, "deleted": 0, "unchanged": 0},
         "connection": {"created": 1, "updated": 0, "deleted": 0, "unchanged": 0},
         "variable": {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0},
+        "submitted": {"created": 2, "updated": 0, "deleted": 0, "unchanged": 0},
     }
     assert set(_shadow_jobs(api, shadow)) == {"daily_sales", "weekly_sales"}
     shown = api.call("GET", "/jobs/daily_sales", workspace=shadow).json()
     assert shown["schedule"] == make_job("daily_sales")["schedule"]
     assert api.call("GET", "/scripts/daily_sales_sql", workspace=shadow).status_code == 200
-    # in bulk: one batch export for both jobs, never a show_job per job
-    assert gateway.calls().count("export_job_list") == 1
+    # in bulk: one batch export for both jobs' development states, one for their submitted
+    # versions, never a show_job per job
+    assert gateway.calls().count("export_job_list") == 2
     assert "show_job" not in gateway.calls()
     before = _shadow_jobs(api, shadow)
 
@@ -125,6 +127,7 @@ def test_refresh_fills_the_shadow_then_writes_nothing_then_follows_a_change_and_
         "resource": 1,
         "connection": 1,
         "variable": 0,
+        "submitted": 2,
     }
     assert sum(c["created"] + c["updated"] + c["deleted"] for c in second["counts"].values()) == 0
     assert _shadow_jobs(api, shadow) == before  # lastUpdateTime included: nothing written
@@ -136,6 +139,13 @@ def test_refresh_fills_the_shadow_then_writes_nothing_then_follows_a_change_and_
     assert dropped.status_code == 204, dropped.text
     third = api.call("POST", "/remotes/prod/refresh").json()
     assert third["counts"]["job"] == {"created": 0, "updated": 1, "deleted": 1, "unchanged": 0}
+    # the hotfix was submitted (a PUT without targetStatus submits): a new version
+    assert third["counts"]["submitted"] == {
+        "created": 0,
+        "updated": 1,
+        "deleted": 0,
+        "unchanged": 0,
+    }
     assert set(_shadow_jobs(api, shadow)) == {"daily_sales"}
     shown = api.call("GET", "/jobs/daily_sales", workspace=shadow).json()
     assert shown["description"] == "hot-fixed in prod"

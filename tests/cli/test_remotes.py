@@ -47,13 +47,15 @@ def test_a_remote_is_added_tested_refreshed_and_removed_from_the_cli(
 
     secret = tmp_path / "remote.sk"
     secret.write_text(remote_server.sk + "\n", encoding="utf-8")
-    added = cli("remotes", "add", name, *options, "--secret-key", f"@{secret}")
+    studio = ["--studio-endpoint", gateway.url + "/"]  # the Studio calls' host: here the same
+    added = cli("remotes", "add", name, *options, *studio, "--secret-key", f"@{secret}")
     assert added.exit_code == 0, added.output
     assert f"jobferry remotes refresh {name}" in added.stdout
     monkeypatch.setenv("JF_REMOTE_SK", remote_server.sk)
     shown = cli("remotes", "show", name)
     assert shown.exit_code == 0, shown.output
     assert "never" in shown.stdout
+    assert f"studio endpoint: {gateway.url}\n" in shown.stdout.replace("  ", " ")
     assert remote_server.sk not in added.stdout + shown.stdout
 
     tested = cli("remotes", "test", name)

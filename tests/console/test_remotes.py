@@ -4,14 +4,18 @@ and remove it with confirmation; refusals said in the console's terms."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.remotes.records import parse_remote
+from jobferry.storage import remotes as remote_repo
 from support.builders import make_job
 from support.console import Browser, assert_page
 from support.gateway import Gateway
+from support.remotes import exported_workspace, remote_body, remote_workspace
 from support.server import ServerProcess, new_workspace
 
 
@@ -35,6 +39,7 @@ def test_a_remote_is_added_listed_tested_refreshed_and_removed_in_the_console(
     form = {
         "name": "prod",
         "endpoint": gateway.url,
+        "studioEndpoint": gateway.url + "/",
         "projectId": remote_server.project_id,
         "workspace": _remote_workspace(remote_server),
         "accessKey": remote_server.ak,
@@ -42,6 +47,7 @@ def test_a_remote_is_added_listed_tested_refreshed_and_removed_in_the_console(
     }
     added = browser.post(url, form)
     assert_page(added, 200, "Added remote &#39;prod&#39;", 'data-remote="prod"', "never")
+    assert f"data-studio-endpoint>{gateway.url}</code>" in added.text
     assert remote_server.sk not in added.text
     assert remote_server.sk not in browser.get(url).text
     assert [r.name for r in services.remotes.list_all(scope.actor)] == ["prod"]
@@ -102,3 +108,48 @@ def test_an_unreachable_remote_is_said_so_and_a_missing_one_in_console_terms(
     missing = browser.post(f"{url}/action", {"action": "refresh", "name": "nope"})
     assert_page(missing, 400, "There is no remote &#39;nope&#39; in this project any more.")
     assert "/v1/" not in missing.text
+
+
+def test_a_remote_is_refreshed_from_an_uploaded_snapshot_and_a_wrong_one_is_refused_beside_the_form(
+    browser: Browser,
+    services: Services,
+    scope: Scope,
+    gateway: Gateway,
+    remote_server: ServerProcess,
+) -> None:
+    ws = remote_workspace(remote_server)
+    services.remotes.add(scope.actor, parse_remote(remote_body(gateway, remote_server, ws)))
+    url = f"/console/w/{scope.workspace.id}/admin/remotes"
+    assert_page(browser.get(url), 200, "Refresh from a snapshot", 'enctype="multipart/form-data"')
+    carried = exported_workspace(remote_server, ws)
+    sha = hashlib.sha256(carried).hexdigest()
+    done = browser.post(
+        f"{url}/snapshot",
+        {"name": "prod"},
+        files={"file": ("prod-ws.zip", carried, "application/zip")},
+    )
+    assert_page(
+        done,
+        200,
+        f"Refreshed remote &#39;prod&#39; from snapshot prod-ws.zip (SHA-256 {sha}): 5 created",
+        "from snapshot prod-ws.zip",  # the list shows what the last refresh read
+    )
+    remote = services.remotes.get(scope.actor, "prod")
+    assert remote.last_refresh is not None
+    assert remote.last_refresh.snapshot is not None
+    assert remote.last_refresh.snapshot.sha256 == sha
+    with services.db.transaction(readonly=True) as tx:
+        jobs = remote_repo.job_statuses(tx, remote.workspace_id)
+    assert sorted(jobs) == ["daily_sales", "weekly_sales"]
+    assert gateway.seen == []  # the remote was not called
+
+    # an export of another workspace of the remote: refused beside the form, nothing changed
+    other = exported_workspace(remote_server, remote_workspace(remote_server))
+    refused = browser.post(
+        f"{url}/snapshot", {"name": "prod"}, files={"file": ("other.zip", other, "application/zip")}
+    )
+    assert_page(refused, 400, "data-snapshot-error", "was exported from workspace")
+    assert services.remotes.get(scope.actor, "prod").last_refresh == remote.last_refresh
+    missing = browser.post(f"{url}/snapshot", {"name": "prod"})
+    assert_page(missing, 400, "data-snapshot-error", "Choose the snapshot file")
+    assert services.remotes.get(scope.actor, "prod").last_refresh == remote.last_refresh

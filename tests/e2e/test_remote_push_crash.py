@@ -35,8 +35,9 @@ JOBS = 16
 def _remote_jobs(server: ServerProcess, ws: str) -> set[str]:
     endpoint = RemoteEndpoint(server.url, server.project_id, ws, server.ak, server.sk)
     with DataArtsClient("check", endpoint) as client:
-        read = read_jobs(client, {})
+        read, submitted = read_jobs(client, {}, {})
     read.spool.close()
+    submitted.spool.close()
     return set(read.hashes)
 
 

@@ -73,6 +73,9 @@ class Gateway:
     """Numbers of writes passed on, then answered 500 (their effect happened)."""
     drop_writes: set[int] = field(default_factory=set)
     """Numbers of writes passed on, then answered by closing the connection."""
+    unpublished: set[str] = field(default_factory=set)
+    """Contract calls this gateway does not publish (answered 404 ``APIGW.0101``, as another
+    host's calls are: the DataArts Studio calls on the Factory endpoint)."""
     seen: list[Seen] = field(default_factory=list)
     _passed: int = 0
     _writes: int = 0
@@ -88,7 +91,7 @@ class Gateway:
         """(the contract call, whether to throttle it) for one request."""
         call = self.match(method, path)
         with self._lock:
-            if call is None:
+            if call is None or call in self.unpublished:
                 return None, False
             self._passed += 1
             return call, self._passed in self.throttle
@@ -116,6 +119,7 @@ class Gateway:
             self._passed = self._writes = 0
             self.throttle, self.refuse_writes = set(), set()
             self.lose_answers, self.drop_writes = set(), set()
+            self.unpublished = set()
 
     def writes(self) -> list[str]:
         """The writes passed (answered, whatever the answer), in order."""

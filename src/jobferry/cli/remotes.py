@@ -19,6 +19,7 @@ from jobferry.cli.secrets import SOURCES, secret_value
 from jobferry.cli.session import Column, JsonOption, list_answer, session
 from jobferry.cli.transfer import package_path
 from jobferry.domain.enums import RefreshAction, RemoteReach
+from jobferry.services.remotes.records import SUBMITTED
 
 app = typer.Typer(
     help="Remotes: DataArts workspaces reached through their public API, each with a shadow "
@@ -36,10 +37,14 @@ def _path(name: str | None = None, action: str | None = None) -> str:
 
 
 def _counts(refresh: Any) -> str:
-    """``created 3, updated 1, deleted 0, unchanged 12`` over every kind."""
-    counts = mapping(mapping(refresh).get("counts"))
+    """``created 3, updated 1, deleted 0, unchanged 12`` over every kind, then the submitted
+    versions written (``…; 2 submitted version(s) written``) when any were."""
+    counts = dict(mapping(mapping(refresh).get("counts")))
+    versions = mapping(counts.pop(SUBMITTED, None))
     totals = {a: sum(int(mapping(c).get(a) or 0) for c in counts.values()) for a in ACTIONS}
-    return ", ".join(f"{action} {totals[action]}" for action in ACTIONS)
+    said = ", ".join(f"{action} {totals[action]}" for action in ACTIONS)
+    written = sum(int(versions.get(a) or 0) for a in ACTIONS if a != RefreshAction.UNCHANGED)
+    return said + (f"; {written} submitted version(s) written" if written else "")
 
 
 def _last_refresh(answer: dict[str, Any]) -> str:
@@ -76,6 +81,15 @@ def add_remote(
         str,
         typer.Option("--secret-key", metavar="SOURCE", help=f"Its secret key: {SOURCES}."),
     ],
+    studio_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--studio-endpoint",
+            metavar="URL",
+            help="The DataArts Studio endpoint the connection and environment variable reads "
+            "go to (https://dayu.<region>.myhuaweicloud.com); default: --endpoint.",
+        ),
+    ] = None,
     json_mode: JsonOption = False,
 ) -> None:
     """Add a remote and its shadow workspace NAME (project admins); the secret key is never
@@ -89,6 +103,8 @@ def add_remote(
         "accessKey": access_key,
         "secretKey": secret_value(secret_key, "--secret-key", []),
     }
+    if studio_endpoint is not None:
+        body["studioEndpoint"] = studio_endpoint
     answer = mapping(s.client().call("POST", _path(), body, scoped=False))
     s.output.result(
         answer,
@@ -122,6 +138,7 @@ def show_remote(ctx: typer.Context, name: RemoteName, json_mode: JsonOption = Fa
         [
             ("remote", answer.get("name")),
             ("endpoint", answer.get("endpoint")),
+            ("studio endpoint", answer.get("studioEndpoint")),
             ("project id", answer.get("projectId")),
             ("workspace", answer.get("workspace")),
             ("access key", answer.get("accessKey")),

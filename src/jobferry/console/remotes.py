@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Response
+from starlette.datastructures import UploadFile
 
 from jobferry.console.admin import AdminPage
 from jobferry.console.fixes import said
@@ -16,7 +17,7 @@ from jobferry.services.remotes.records import Refresh, Remote, RemoteCheck, pars
 
 router = APIRouter()
 
-DRAFT_FIELDS = ("name", "endpoint", "projectId", "workspace", "accessKey")
+DRAFT_FIELDS = ("name", "endpoint", "studioEndpoint", "projectId", "workspace", "accessKey")
 """What the add form gives back after a refusal (never the secret key)."""
 REACH_WORDS = {
     RemoteReach.REACHABLE: "reachable",
@@ -32,8 +33,10 @@ REACH_WORDS = {
 
 def counted(refresh: Refresh) -> str:
     """A refresh's counts over every kind, e.g. '3 created, 0 updated, 0 deleted, 12
-    unchanged'."""
-    return ", ".join(f"{refresh.total(action):,} {action.value}" for action in RefreshAction)
+    unchanged; 2 submitted version(s) written'."""
+    said = ", ".join(f"{refresh.total(action):,} {action.value}" for action in RefreshAction)
+    written = refresh.versions_written()
+    return said + (f"; {written:,} submitted version(s) written" if written else "")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,10 @@ class RemotesContext(AdminPage):
     template = "admin_remotes.html"
     remotes: list[RemoteRow]
     draft: dict[str, str]
+    snapshot_error: str = ""
+    """A refused snapshot refresh, said beside its form."""
+    snapshot_remote: str = ""
+    """The remote the snapshot form names (kept after a refusal)."""
 
 
 def _page(
@@ -74,11 +81,19 @@ def _page(
     message: str = "",
     draft: dict[str, str] | None = None,
     status_code: int = 200,
+    snapshot_error: str = "",
+    snapshot_remote: str = "",
 ) -> Response:
     actor = page.session.actor
     rows = [_row(remote) for remote in page.services.remotes.list_all(actor)]
     context = RemotesContext(
-        page=page, remotes=rows, draft=draft or {}, error=error, message=message
+        page=page,
+        remotes=rows,
+        draft=draft or {},
+        error=error,
+        message=message,
+        snapshot_error=snapshot_error,
+        snapshot_remote=snapshot_remote,
     )
     return render(page.request, context, status_code=status_code)
 
@@ -162,3 +177,40 @@ def remote_action(page: PageDep, form: FormDep) -> Response:
     except JobferryError as exc:
         return _page(page, error=remote_said(exc), status_code=exc.status)
     return _page(page, message=message)
+
+
+def snapshot_said(name: str, done: Refresh) -> str:
+    """What a refresh from a snapshot did, with the snapshot's name and SHA-256."""
+    snapshot = done.snapshot
+    assert snapshot is not None, "a refresh from a snapshot records it"
+    return (
+        f"Refreshed remote '{name}' from snapshot {snapshot.file_name} (SHA-256 "
+        f"{snapshot.sha256}): {counted(done)}." + "".join(f" Note: {note}." for note in done.notes)
+    )
+
+
+@router.post("/w/{workspace_id}/admin/remotes/snapshot")
+def refresh_from_snapshot(page: PageDep, form: FormDep) -> Response:
+    """Refresh a remote from a snapshot carried from its side, uploaded with the form (the
+    same service call as the API's refresh with a path)."""
+    name, upload = text(form, "name"), form.get("file")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return _page(
+                page,
+                snapshot_error="Choose the snapshot file (.zip): a whole-workspace export made "
+                "on the remote's side.",
+                snapshot_remote=name,
+                status_code=400,
+            )
+        done = page.services.remotes.refresh_upload(
+            page.session.actor, name, upload.file, upload.filename
+        )
+    except JobferryError as exc:
+        return _page(
+            page, snapshot_error=remote_said(exc), snapshot_remote=name, status_code=exc.status
+        )
+    finally:
+        if isinstance(upload, UploadFile):
+            upload.file.close()
+    return _page(page, message=snapshot_said(name, done))

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 
 from jobferry.domain.enums import JobStatus, RefKind
+from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.ids import new_uid
 from jobferry.storage.records import JobRecord, VersionRecord, all_records, first_record, record
 from jobferry.storage.rows import JobRow, Stamp, created
 from jobferry.storage.tables import job_refs, job_versions, jobs, workspaces
-from jobferry.storage.tx import Tx
+from jobferry.storage.tx import Tx, chunks
 
 
 def insert_job(tx: Tx, workspace_id: str, row: JobRow, stamp: Stamp) -> int:
@@ -90,6 +92,61 @@ def insert_version(tx: Tx, job_id: int, version: VersionRecord, approvers: str |
     tx.conn.execute(
         insert(job_versions).values(job_id=job_id, approvers=approvers, **version.__dict__)
     )
+
+
+@dataclass(frozen=True)
+class SubmittedHead:
+    """A job and its latest submitted version's definition (``None``: never submitted)."""
+
+    job_id: int
+    latest_version: int | None
+    document: str | None
+
+
+def submitted_heads(tx: Tx, workspace_id: str, names: Sequence[str]) -> dict[str, SubmittedHead]:
+    """Job name → its id and latest submitted version, for the named jobs of a workspace."""
+    out: dict[str, SubmittedHead] = {}
+    joined = jobs.outerjoin(
+        job_versions,
+        and_(job_versions.c.job_id == jobs.c.id, job_versions.c.version == jobs.c.latest_version),
+    )
+    for part in chunks(list(names), tx.chunk):
+        stmt = (
+            select(jobs.c.name, jobs.c.id, jobs.c.latest_version, job_versions.c.document)
+            .select_from(joined)
+            .where(jobs.c.workspace_id == workspace_id, tx.among(jobs.c.name, part))
+        )
+        for row in tx.conn.execute(stmt):
+            out[row.name] = SubmittedHead(int(row.id), row.latest_version, row.document)
+    return out
+
+
+def add_versions(tx: Tx, job_ids: Sequence[int], versions: Sequence[VersionRecord]) -> None:
+    """Store one new submitted version for each job (pairwise) and make it the job's latest."""
+    rows = [
+        (job_id, v.version, v.status, v.document, v.created_at, v.created_by)
+        for job_id, v in zip(job_ids, versions, strict=True)
+    ]
+    columns = ("job_id", "version", "status", "document", "created_at", "created_by")
+    insert_tuples(tx, job_versions, columns, rows)
+    _set_latest(tx, [(job_id, v.version) for job_id, v in zip(job_ids, versions, strict=True)])
+
+
+def drop_versions(tx: Tx, job_ids: Sequence[int]) -> None:
+    """Remove every submitted version of the jobs: they were never submitted."""
+    for part in chunks(list(job_ids)):
+        tx.conn.execute(delete(job_versions).where(job_versions.c.job_id.in_(part)))
+    _set_latest(tx, [(job_id, None) for job_id in job_ids])
+
+
+def _set_latest(tx: Tx, pairs: Sequence[tuple[int, int | None]]) -> None:
+    if pairs:
+        stmt = (
+            update(jobs)
+            .where(jobs.c.id == bindparam("job_id"))
+            .values(latest_version=bindparam("latest"))
+        )
+        tx.conn.execute(stmt, [{"job_id": j, "latest": v} for j, v in pairs])
 
 
 def get_version(tx: Tx, job_id: int, version: int) -> VersionRecord | None:

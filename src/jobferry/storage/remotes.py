@@ -44,6 +44,8 @@ remotes = Table(
     *at_and_by("created"),
     Column("refreshed_at", BigInteger, nullable=True),
     Column("refresh", Text, nullable=True),
+    # The DataArts Studio endpoint (connections, environment variables); NULL: the endpoint.
+    Column("studio_endpoint", Text, nullable=True),
     UniqueConstraint("workspace_id"),
 )
 
@@ -77,6 +79,8 @@ class RemoteRecord:
     refreshed_at: int | None = None
     refresh: str | None = None
     """The last refresh's summary, as JSON text."""
+    studio_endpoint: str | None = None
+    """Where the DataArts Studio calls go (``None``: to ``endpoint``)."""
 
 
 def insert_remote(tx: Tx, item: RemoteRecord) -> None:

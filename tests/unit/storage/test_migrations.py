@@ -315,3 +315,36 @@ def test_0017_says_which_way_a_promotion_was_carried_and_keeps_them_both_ways(
         assert [tuple(r) for r in rows] == [("r1", 2)]
     finally:
         db.dispose()
+
+
+def test_0020_gives_remotes_a_studio_endpoint_and_keeps_them_both_ways(
+    empty_database_url: str,
+) -> None:
+    db = Database(empty_database_url)
+    try:
+        _migrate(db, "0019")
+        with db.engine.begin() as conn:
+            _workspace(conn)
+            conn.exec_driver_sql(
+                "INSERT INTO remotes (project_id, name, workspace_id, endpoint, "
+                "remote_project_id, remote_workspace, access_key, secret_encrypted, created_at, "
+                "created_by) VALUES ('p', 'prod', 'w', 'https://dlf', 'rp', 'rw', 'AK', 'x', 5, "
+                "'a')"
+            )
+
+        _migrate(db, "0020")
+
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql("SELECT name, endpoint, studio_endpoint FROM remotes").all()
+            assert [tuple(r) for r in rows] == [("prod", "https://dlf", None)]
+            conn.exec_driver_sql("UPDATE remotes SET studio_endpoint = 'https://dayu'")
+
+        _migrate(db, "0019", down=True)
+
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("remotes")}
+        assert "studio_endpoint" not in columns
+        with db.engine.begin() as conn:
+            rows = conn.exec_driver_sql("SELECT name, endpoint FROM remotes").all()
+        assert [tuple(r) for r in rows] == [("prod", "https://dlf")]
+    finally:
+        db.dispose()

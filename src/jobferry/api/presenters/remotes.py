@@ -33,10 +33,12 @@ def snapshot_view(item: Snapshot) -> dict[str, Any]:
 
 
 def remote_view(item: Remote) -> dict[str, Any]:
-    """A remote as the API answers it (``secretKey`` is write-only: only that it is set)."""
+    """A remote as the API answers it (``secretKey`` is write-only: only that it is set;
+    ``studioEndpoint`` is where the Studio calls go: ``endpoint`` unless one was given)."""
     return {
         "name": item.name,
         "endpoint": item.endpoint,
+        "studioEndpoint": item.studio_endpoint or item.endpoint,
         "projectId": item.project_id,
         "workspace": item.workspace,
         "accessKey": item.access_key,

@@ -14,7 +14,7 @@ from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["remotes (extension)"])
 
-REMOTE_DOC = "{name, endpoint, projectId, workspace, accessKey, secretKey}"
+REMOTE_DOC = "{name, endpoint, projectId, workspace, accessKey, secretKey, studioEndpoint?}"
 REFRESH_DOC = "{path}: a snapshot's upload:// path, or no body to read the remote"
 
 

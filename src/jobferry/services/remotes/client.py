@@ -67,6 +67,8 @@ CALLS: dict[str, tuple[str, str]] = {
 """Every call this client can make: SDK method → (HTTP method, path template). The reads
 (``export_job_list`` is a POST that changes nothing) and the writes a push makes."""
 WRITES = frozenset(call for call, (verb, _) in CALLS.items() if verb != "GET") - {"export_job_list"}
+STUDIO_CALLS = frozenset({"list_dataconnections", "show_dataconnection", "show_factory_env"})
+"""The DataArts Studio SDK's calls: sent to the remote's Studio endpoint when it has one."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,28 @@ class RemoteEndpoint:
     """The remote workspace's id, sent in the ``workspace`` header."""
     access_key: str
     secret_key: str = field(repr=False)
+    studio: str | None = None
+    """The DataArts Studio endpoint (``https://dayu.<region>.myhuaweicloud.com``) the
+    :data:`STUDIO_CALLS` go to; ``None``: ``endpoint``."""
+
+    def of(self, call: str) -> str:
+        """The endpoint ``call`` goes to."""
+        return self.studio if self.studio and call in STUDIO_CALLS else self.endpoint
+
+
+@dataclass(frozen=True)
+class Host:
+    """Where one endpoint's calls go: its ``Host`` header, its root URL, its base path."""
+
+    netloc: str
+    root: str
+    base_path: str
+
+    @classmethod
+    def of(cls, endpoint: str) -> Host:
+        """The host of an endpoint URL."""
+        parts = urlsplit(endpoint)
+        return cls(parts.netloc, f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/"))
 
 
 @dataclass(frozen=True)
@@ -145,10 +169,8 @@ class DataArtsClient:
         """Requests sent so far (retries included)."""
         self._counting = threading.Lock()
         self._sleep = sleep
-        parts = urlsplit(endpoint.endpoint)
-        self._host = parts.netloc
-        self._root = f"{parts.scheme}://{parts.netloc}"
-        self._base_path = parts.path.rstrip("/")
+        self._factory = Host.of(endpoint.endpoint)
+        self._studio = Host.of(endpoint.studio) if endpoint.studio else self._factory
         self._http = httpx2.Client(timeout=timeout, transport=transport, trust_env=False)
 
     def close(self) -> None:
@@ -163,17 +185,20 @@ class DataArtsClient:
 
     # -- the one place requests are built and answers judged -----------------------------
 
+    def _host(self, call: str) -> Host:
+        return self._studio if call in STUDIO_CALLS else self._factory
+
     def _path(self, call: str, params: dict[str, str]) -> str:
         template = CALLS[call][1]
         values = {"project_id": self.endpoint.project_id, **params}
-        return self._base_path + template.format(
+        return self._host(call).base_path + template.format(
             **{key: quote(value, safe="") for key, value in values.items()}
         )
 
     def _request(self, call: str, path: str, query: str, body: bytes) -> httpx2.Response:
-        method = CALLS[call][0]
+        method, host = CALLS[call][0], self._host(call)
         headers = {
-            "Host": self._host,
+            "Host": host.netloc,
             "Content-Type": "application/json;charset=utf-8" if body else "application/json",
             "User-Agent": USER_AGENT,
             "X-Project-Id": self.endpoint.project_id,
@@ -190,7 +215,7 @@ class DataArtsClient:
                 self.endpoint.secret_key,
             )
         )
-        url = self._root + path + (f"?{query}" if query else "")
+        url = host.root + path + (f"?{query}" if query else "")
         with self._counting:  # reads run on a few threads at once (refresh's batch exports)
             self.calls += 1
         return self._http.request(method, url, content=body, headers=headers)
@@ -234,7 +259,7 @@ class DataArtsClient:
 
     def _unreachable(self, call: str, exc: Exception, attempts: int) -> RemoteUnreachableError:
         return RemoteUnreachableError(
-            f"Remote '{self.remote}' could not be reached at {self.endpoint.endpoint} for "
+            f"Remote '{self.remote}' could not be reached at {self.endpoint.of(call)} for "
             f"{call} ({exc.__class__.__name__}, after {attempts} attempt(s)); check "
             "the remote's endpoint and that this server can reach it.",
             remote=self.remote,
@@ -351,12 +376,15 @@ class DataArtsClient:
         """``list_resources``, every page: whole ``ResourceInfo`` definitions."""
         return self._pages("list_resources", "resources", {})
 
-    def export_jobs(self, names: list[str]) -> bytes:
+    def export_jobs(self, names: list[str], *, submitted: bool = False) -> bytes:
         """``export_job_list`` of at most :data:`EXPORT_BATCH` jobs, without their
-        dependencies (scripts and resources are listed whole): the ``jobs.zip`` bytes."""
+        dependencies (scripts and resources are listed whole): the ``jobs.zip`` bytes of their
+        development state, or of their latest submitted versions (``exportStatus: SUBMIT``)."""
         if not 0 < len(names) <= EXPORT_BATCH:
             raise ValueError(f"export_job_list takes 1 to {EXPORT_BATCH} names, not {len(names)}")
-        body = {"jobList": names, "exportDepend": False}
+        body: dict[str, Any] = {"jobList": names, "exportDepend": False}
+        if submitted:
+            body["exportStatus"] = "SUBMIT"
         return self.send("export_job_list", body=body).content
 
     def show_job(self, name: str) -> dict[str, Any]:

@@ -48,6 +48,7 @@ from jobferry.services.importing.ports import TargetWriter
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.program import Program, RecordingWriter
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state
+from jobferry.services.remotes.records import SUBMITTED
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.remotes.steps import build
 from jobferry.services.remotes.undo import UndoReport, undo_push
@@ -118,6 +119,9 @@ class Commit:
             remote_repo.forget_read(tx, ws, kind, names)
             hashes = self.after.hashes.get(kind, {})
             remote_repo.record_read(tx, ws, kind, sorted(hashes.items()), now)
+        # the shadow's versions of the jobs written were not read from the remote: compared
+        # again by the next refresh
+        remote_repo.forget_read(tx, ws, SUBMITTED, self.touched.get(ObjectKind.JOB.value, set()))
         if self.changes:
             journal_repo.set_push_state(tx, self.task_id, "done", now)
         said = f" Pushed to remote '{self.remote}' with {self.calls} call(s)."

@@ -26,6 +26,10 @@ VARIABLE = "variable"
 ENVIRONMENT_KINDS = (CONNECTION, VARIABLE)
 """What a refresh reads of the remote's environment: data connections (development side) and
 workspace environment variables, counted and recorded under these names."""
+SUBMITTED = "submitted"
+"""The jobs' submitted versions, as an online refresh counts and records them (per job: a
+version written to a job that had none is created, one after another updated, the versions of
+a job the remote never submitted deleted)."""
 
 REMOTE = BodyShape(
     "a remote: a DataArts workspace reached through its public API",
@@ -36,6 +40,12 @@ REMOTE = BodyShape(
         text("workspace", "the remote workspace's id (the workspace header)", required=True),
         text("accessKey", "the access key calls are signed with", required=True),
         text("secretKey", "its secret key (kept encrypted, never answered)", required=True),
+        text(
+            "studioEndpoint",
+            "the DataArts Studio endpoint the connection and environment variable calls go "
+            "to, e.g. https://dayu.<region>… (default, or null: endpoint)",
+            nullable=True,
+        ),
     ),
 )
 """The body of ``POST /v1/{project_id}/remotes``; other keys are refused."""
@@ -78,6 +88,21 @@ class RemoteSpec:
     workspace: str
     access_key: str
     secret_key: str = field(repr=False)
+    studio_endpoint: str | None = None
+    """Where the DataArts Studio calls go (``None``: to ``endpoint``)."""
+
+
+EXAMPLES = {
+    "endpoint": "https://dayu-dlf.cn-north-4.myhuaweicloud.com",
+    "studioEndpoint": "https://dayu.cn-north-4.myhuaweicloud.com",
+}
+
+
+def _url_problem(key: str, url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.netloc and not parts.query:
+        return None
+    return f"{key} '{url[:100]}' is not an http(s) URL without a query, e.g. {EXAMPLES[key]}"
 
 
 def parse_remote(body: dict[str, Any]) -> RemoteSpec:
@@ -86,28 +111,31 @@ def parse_remote(body: dict[str, Any]) -> RemoteSpec:
     values: dict[str, str] = {}
     for item in REMOTE.fields:
         value = body.get(item.name)
-        if not isinstance(value, str) or not value.strip():
-            problems.append(f"{item.name} is required: {item.description}")
-        else:
+        if isinstance(value, str) and value.strip():
             values[item.name] = value.strip()
-    endpoint = values.get("endpoint", "")
-    parts = urlsplit(endpoint)
-    if endpoint and (parts.scheme not in ("http", "https") or not parts.netloc or parts.query):
-        problems.append(
-            f"endpoint '{endpoint[:100]}' is not an http(s) URL without a query, e.g. "
-            "https://dayu-dlf.cn-north-4.myhuaweicloud.com"
-        )
+        elif item.required or value not in (None, ""):
+            problems.append(
+                f"{item.name} is required: {item.description}"
+                if item.required
+                else f"{item.name} must be a text: {item.description}"
+            )
+    for key in EXAMPLES:
+        problem = _url_problem(key, values[key]) if values.get(key) else None
+        if problem:
+            problems.append(problem)
     if problems:
         raise InvalidRequestError(
             f"The remote is invalid: {'; '.join(problems)}.", problems=problems
         )
+    studio = values.get("studioEndpoint")
     return RemoteSpec(
         valid_name(values["name"], "remote name"),
-        endpoint.rstrip("/"),
+        values["endpoint"].rstrip("/"),
         values["projectId"],
         values["workspace"],
         values["accessKey"],
         values["secretKey"],
+        studio.rstrip("/") if studio else None,
     )
 
 
@@ -166,8 +194,17 @@ class Refresh:
     notes: tuple[str, ...] = ()
 
     def total(self, action: RefreshAction) -> int:
-        """Objects of every kind the refresh did ``action`` to."""
-        return sum(by_action.get(action.value, 0) for by_action in self.counts.values())
+        """Objects of every kind the refresh did ``action`` to (submitted versions apart: they
+        are the jobs' own)."""
+        counts = (c for kind, c in self.counts.items() if kind != SUBMITTED)
+        return sum(by_action.get(action.value, 0) for by_action in counts)
+
+    def versions_written(self) -> int:
+        """Submitted versions the refresh wrote into the shadow (or removed from it)."""
+        counts = self.counts.get(SUBMITTED, {})
+        return sum(
+            counts.get(a.value, 0) for a in RefreshAction if a is not RefreshAction.UNCHANGED
+        )
 
     def dump(self) -> str:
         """The stored form (JSON text)."""
@@ -225,6 +262,8 @@ class Remote:
     created_at: int
     created_by: str
     last_refresh: Refresh | None
+    studio_endpoint: str | None = None
+    """Where the DataArts Studio calls go, when not to ``endpoint``."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 **Read** (no transaction open): ``list_jobs`` page by page (names and scheduling status),
 ``export_job_list`` 100 names a call for the jobs' definitions (never one ``show_job`` per
-job), :data:`~jobferry.services.remotes.environment.IN_FLIGHT` exports in flight at once,
+job) and again with ``exportStatus: SUBMIT`` for their latest submitted versions
+(:mod:`~jobferry.services.remotes.submitted`: a refused batch split),
+:data:`~jobferry.services.remotes.environment.IN_FLIGHT` exports in flight at once,
 ``list_scripts`` and ``list_resources`` page by page (their lists carry whole definitions),
 then the remote's connections and environment variables
 (:mod:`~jobferry.services.remotes.environment`). Each object's definition is made canonical
@@ -29,6 +31,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import orjson
@@ -45,6 +48,7 @@ from jobferry.services.remotes.environment import (
 from jobferry.services.remotes.records import (
     DEFINITION_KINDS,
     ENVIRONMENT_KINDS,
+    SUBMITTED,
     Refresh,
 )
 from jobferry.services.remotes.shadow import (
@@ -55,6 +59,14 @@ from jobferry.services.remotes.shadow import (
     job_value,
     known_hashes,
     write_reads,
+)
+from jobferry.services.remotes.submitted import (
+    NEVER,
+    Batches,
+    Export,
+    SubmittedWriter,
+    exported,
+    submitted_value,
 )
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.storage import Database
@@ -87,6 +99,14 @@ def scheduling(status: object) -> JobStatus:
 
 def job_documents(client: DataArtsClient, data: bytes) -> Iterator[dict[str, Any]]:
     """The ``.job`` definitions of a batch export's zip (any layout)."""
+    for _, doc in job_entries(client, data):
+        yield doc
+
+
+def job_entries(client: DataArtsClient, data: bytes) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(the entry's file name without ``.job``, the definition) of each job of a batch
+    export's zip (any layout). The file is named for the job: a submitted version made before
+    the job was renamed holds its old name."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = [info for info in archive.infolist() if info.filename.endswith(".job")]
@@ -95,7 +115,8 @@ def job_documents(client: DataArtsClient, data: bytes) -> Iterator[dict[str, Any
         for info in entries:
             doc = orjson.loads(archive.read(info))
             if isinstance(doc, dict) and isinstance(doc.get("name"), str):
-                yield doc
+                stem = info.filename.replace("\\", "/").rsplit("/", 1)[-1][: -len(".job")]
+                yield stem, doc
     except (zipfile.BadZipFile, orjson.JSONDecodeError, ValueError) as exc:
         raise RemoteUnreachableError(
             f"Remote '{client.remote}' answered export_job_list with a package that cannot be "
@@ -111,43 +132,54 @@ def read_batches(names: list[str]) -> Iterator[list[str]]:
         yield names[start : start + EXPORT_BATCH]
 
 
-def read_jobs(client: DataArtsClient, known: dict[str, str]) -> KindRead:
-    """Every job of the remote: listed for names and status, each listed page's names exported
-    (100 a call) while the next pages are listed, a few exports in flight."""
+def read_jobs(
+    client: DataArtsClient, known: dict[str, str], known_submitted: dict[str, str]
+) -> tuple[KindRead, KindRead]:
+    """Every job of the remote, and its submitted version: listed for names and status, each
+    listed page's names exported (100 a call, development states and submitted versions) while
+    the next pages are listed, a few exports in flight."""
     read = KindRead(ObjectKind.JOB.value, known)
+    submitted = KindRead(SUBMITTED, known_submitted)
     status: dict[str, JobStatus] = {}
+    batches = Batches(known_submitted)
 
-    def batches() -> Iterator[list[str]]:
-        batch: list[str] = []
+    def exports() -> Iterator[Export]:
         for item in client.jobs():
             name = str(item["name"])
             status[name] = scheduling(item.get("status"))
-            batch.append(name)
-            if len(batch) == EXPORT_BATCH:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+            yield from batches.add(name)
+        yield from batches.rest()
 
     try:
-        for data in bounded_map(client.export_jobs, batches()):
-            for doc in job_documents(client, data):
+        for export, zips, never in bounded_map(partial(exported, client), exports()):
+            for stem, doc in (entry for data in zips for entry in job_entries(client, data)):
                 name = str(doc["name"])
-                if name in status:
+                if export.submitted:
+                    name = stem if stem in status else name
+                    if name in status:
+                        submitted.add(name, submitted_value(doc))
+                elif name in status:
                     read.add(name, job_value(canonical(ObjectKind.JOB, doc), status[name]))
+            for name in never:
+                submitted.add(name, NEVER)
+        _check_read(client, status, read, submitted)
     except BaseException:
         read.spool.close()
+        submitted.spool.close()
         raise
-    missing = sorted(set(status) - set(read.hashes))
+    return read, submitted
+
+
+def _check_read(client: DataArtsClient, status: dict[str, JobStatus], *reads: KindRead) -> None:
+    """Refused when a listed job's export did not return it (deleted meanwhile?)."""
+    missing = sorted({name for read in reads for name in set(status) - set(read.hashes)})
     if missing:
-        read.spool.close()
         raise RemoteUnreachableError(
             f"Remote '{client.remote}' listed jobs its export_job_list did not return: "
             f"{', '.join(missing[:10])}; refresh again (they may have been deleted meanwhile).",
             remote=client.remote,
             call="export_job_list",
         )
-    return read
 
 
 def read_listed(
@@ -190,14 +222,14 @@ def refresh(
     """Bring the shadow workspace of ``scope`` to the state of ``remote`` (read by
     ``client``); what was done."""
     started = time.monotonic()
-    kinds = (*(k.value for k in DEFINITION_KINDS), *ENVIRONMENT_KINDS)
+    kinds = (*(k.value for k in DEFINITION_KINDS), *ENVIRONMENT_KINDS, SUBMITTED)
     known = known_hashes(db, scope.workspace.id, kinds)
     at = now_ms()
     others = OtherReads(client, known)
     with ThreadPoolExecutor(max_workers=1) as beside:
         reading = beside.submit(others)
         try:
-            jobs = read_jobs(client, known[JOB])
+            jobs, submitted = read_jobs(client, known[JOB], known[SUBMITTED])
         except BaseException:
             reading.cancel()
             wait([reading])
@@ -208,8 +240,9 @@ def refresh(
         except BaseException:
             others.close()
             jobs.spool.close()
+            submitted.spool.close()
             raise
     summary = Refresh(at, Refresh.empty(at).counts, client.calls, 0.0, notes=tuple(others.notes))
-    extra = EnvironmentWriter(box, others.environment)
+    extras = (SubmittedWriter(submitted), EnvironmentWriter(box, others.environment))
     reads = [*others.reads, jobs]
-    return write_reads(db, scope, reads, Written(remote, known, summary, started), extra)
+    return write_reads(db, scope, reads, Written(remote, known, summary, started), extras)

@@ -23,13 +23,14 @@ from typing import Any
 
 import orjson
 
-from jobferry.domain.enums import JobStatus
+from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.errors import PlanStaleError, RemoteError, RollbackRefusedError
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.delivery import RollbackHook, RolledBack
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state
+from jobferry.services.remotes.records import SUBMITTED
 from jobferry.services.remotes.undo import undo_push
 from jobferry.services.remotes.writes import (
     RemoteWrites,
@@ -176,4 +177,7 @@ class PushRollback:
             remote_repo.forget_read(tx, ws, kind, names)
             hashes = after.hashes.get(kind, {})
             remote_repo.record_read(tx, ws, kind, sorted(hashes.items()), now)
+        # the shadow's versions of the jobs written were not read from the remote: compared
+        # again by the next refresh
+        remote_repo.forget_read(tx, ws, SUBMITTED, touched.get(ObjectKind.JOB.value, set()))
         journal_repo.set_push_state(tx, journal, "done", now)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import IO
 
 from jobferry.domain.enums import LockPolicy, RemoteReach, Role
 from jobferry.domain.routes import parse_route
@@ -53,6 +54,7 @@ def _typed(item: RemoteRecord) -> Remote:
         item.created_at,
         item.created_by,
         Refresh.load(item.refresh) if item.refresh else None,
+        item.studio_endpoint,
     )
 
 
@@ -86,6 +88,7 @@ class RemoteService:
             item.remote_workspace,
             item.access_key,
             self.box.decrypt(item.secret_encrypted),
+            item.studio_endpoint,
         )
         return DataArtsClient(item.name, endpoint, timeout=self.timeout, backoff=backoff)
 
@@ -122,10 +125,15 @@ class RemoteService:
                 self.box.encrypt(spec.secret_key),
                 now,
                 actor.name,
+                studio_endpoint=spec.studio_endpoint,
             )
             repo.insert_remote(tx, item)
             repo.mark_shadow(tx, ws.id, spec.name)
-            detail = {"endpoint": spec.endpoint, "workspace": spec.workspace}
+            detail = {
+                "endpoint": spec.endpoint,
+                "studioEndpoint": spec.studio_endpoint,
+                "workspace": spec.workspace,
+            }
             record_audit(tx, project, ws.id, actor.name, "remote.add", "remote", spec.name, detail)
         self.accounts.forget_scopes()
         return _typed(item)
@@ -185,6 +193,17 @@ class RemoteService:
         scope.require(WRITERS, f"refresh remote '{name}'")
         assert self.packages is not None, "the container gives a remote service its packages"
         return refresh_from_snapshot(self.db, scope, item, self.packages, path, self.box)
+
+    def refresh_upload(self, actor: Actor, name: str, stream: IO[bytes], file_name: str) -> Refresh:
+        """:meth:`refresh_from` a snapshot uploaded here and now (the console's file field):
+        kept as an upload into the shadow workspace, as ``POST /v1/{project_id}/packages``
+        keeps one, then read from its ``upload://`` path."""
+        item = self._record(actor, name)
+        scope = self.accounts.scope(actor, actor.project_id, item.workspace_id)
+        scope.require(WRITERS, f"refresh remote '{name}'")
+        assert self.packages is not None, "the container gives a remote service its packages"
+        kept = self.packages.upload(scope, stream, file_name)
+        return self.refresh_from(actor, name, kept.path)
 
     def remove(self, actor: Actor, name: str) -> None:
         """Forget a remote (project admins only); its shadow stays as an ordinary workspace

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
@@ -33,7 +33,7 @@ from jobferry.services.context import Scope
 from jobferry.services.definitions.jobs import save_job
 from jobferry.services.definitions.resources import save_resource
 from jobferry.services.definitions.scripts import save_script
-from jobferry.services.remotes.records import Refresh
+from jobferry.services.remotes.records import SUBMITTED, Refresh
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import remotes as repo
@@ -165,6 +165,8 @@ class ShadowWriter:
                 if resource is not None:
                     resource_repo.delete_resource(self.tx, resource.id)
             audit_in_scope(self.tx, self.scope, f"{read.kind}.delete", read.kind, name)
+        if read.kind == ObjectKind.JOB:  # a job of that name again is versioned afresh
+            repo.forget_read(self.tx, ws, SUBMITTED, read.gone)
         self.count(read.kind, RefreshAction.DELETED, len(read.gone))
 
     def remember(self, read: KindRead, at: int) -> None:
@@ -209,10 +211,15 @@ class Written:
 
 
 def write_reads(
-    db: Database, scope: Scope, reads: Sequence[KindRead], done: Written, extra: Any = None
+    db: Database,
+    scope: Scope,
+    reads: Sequence[KindRead],
+    done: Written,
+    extras: Sequence[Callable[[ShadowWriter], None]] = (),
 ) -> Refresh:
-    """Bring the shadow of ``scope`` to what ``reads`` hold, in one transaction; ``extra``
-    (called with the writer, in the transaction) writes what is not a definition."""
+    """Bring the shadow of ``scope`` to what ``reads`` hold, in one transaction; ``extras``
+    (each called with the writer, in the transaction, in turn) write what is not a definition
+    (submitted versions, the environment)."""
     ws, remote = scope.workspace.id, done.remote
     try:
         with db.transaction() as tx:
@@ -232,7 +239,7 @@ def write_reads(
                 writer.delete(read)
             for read in reads:
                 writer.remember(read, done.summary.at)
-            if extra is not None:
+            for extra in extras:
                 extra(writer)
             summary = replace(summary, seconds=round(time.monotonic() - done.started, 3))
             repo.set_refresh(tx, scope.actor.project_id, remote, summary.at, summary.dump())

@@ -209,5 +209,5 @@ def refresh_from_snapshot(
     base = Refresh.empty(at, RefreshSource.SNAPSHOT, snapshot)
     notes = () if snapshot.producer == JOBFERRY else (DATAARTS_NOTE,)
     summary = replace(base, notes=notes)
-    extra = EnvironmentWriter(box, environment)
-    return write_reads(db, scope, reads, Written(remote.name, known, summary, started), extra)
+    extras = (EnvironmentWriter(box, environment),)
+    return write_reads(db, scope, reads, Written(remote.name, known, summary, started), extras)
