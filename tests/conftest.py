@@ -19,7 +19,13 @@ from jobferry.settings import Settings
 from jobferry.storage import Database
 from support.apps import api_app
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient
-from support.databases import fresh_schema_url, migrate, migrated_schema_url, worker_database
+from support.databases import (
+    fresh_schema_url,
+    migrate,
+    migrated_schema_url,
+    migrated_sqlite_url,
+    worker_database,
+)
 from support.gateway import Gateway, gateway_to
 from support.remotes import REMOTE_PROJECT
 from support.s3server import S3Server, bucket, s3_server, server_env  # noqa: F401
@@ -34,11 +40,11 @@ def pg_schema_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each service/API test runs once on SQLite and once on PostgreSQL. The SQLite file does
-    not exist yet; the PostgreSQL schema is already migrated and empty (``migrate`` knows it)."""
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each service/API test runs once on SQLite and once on PostgreSQL: this test process's
+    SQLite file or PostgreSQL schema, migrated and emptied (``support/databases.py``)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'jobferry.db'}"
+        return migrated_sqlite_url()
     return migrated_schema_url()
 
 
@@ -111,11 +117,12 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) 
 
 @pytest.fixture
 def services(settings: Settings) -> Iterator[Services]:
-    """Migrated database (a copy of the session's template, or the process's emptied
-    PostgreSQL schema, whose open ``Database`` is kept), bootstrapped project, services."""
+    """Migrated database (the process's emptied SQLite file or PostgreSQL schema, whose open
+    ``Database`` is kept; a file a test named gets a copy of the session's template),
+    bootstrapped project, services."""
     url = settings.resolved_database_url()
     migrate(url)
-    kept = worker_database(url)  # PostgreSQL: the process's own, emptied schema
+    kept = worker_database(url)  # the process's own database, emptied
     db = kept or Database(url)
     svc = Services.build(settings, db)
     # argon2id at its production cost is ~0.3 s of CPU per hash; console tests hash and verify

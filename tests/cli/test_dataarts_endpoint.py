@@ -87,7 +87,7 @@ class DataArtsStub(BaseHTTPRequestHandler):
 def cloud(tmp_path: Path) -> Iterator[Path]:
     """The stub on a free port and a config profile for it."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), DataArtsStub)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)  # quick stop
     thread.start()
     DataArtsStub.calls = []
     config = tmp_path / "config.toml"

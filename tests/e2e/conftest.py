@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
 
-from support.databases import PG_URL, require_postgres
+from support.databases import PG_URL, require_postgres, schema_url
 from support.server import ServerProcess, SharedServers
 
 
@@ -28,7 +27,7 @@ def shared_pg() -> Iterator[str]:
     admin = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
     with admin.begin() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    yield f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
+    yield schema_url(schema)
     with admin.begin() as conn:
         conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
     admin.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Any
 
 import orjson
 import requests
+import typer.main
+import typer.testing
 from typer.testing import CliRunner, Result
 
 from jobferry.cli import app
@@ -31,6 +34,14 @@ CLEAN_ENV = {
         "JOBFERRY_OBS_ENDPOINT",
     )
 }
+
+
+# Typer's CliRunner builds the app's click command again on every invoke (typer.main.get_command:
+# each command's signature, type hints and options, ~75 ms of CPU for this CLI) and the CLI tests
+# invoke thousands of times. The command is the same every time and keeps no state between
+# invocations (each one gets a new click Context), so this process builds it once per app, as
+# the installed ``jobferry`` does once per run.
+typer.testing._get_command = functools.cache(typer.main.get_command)
 
 
 def invoke(args: list[str], env: dict[str, str | None] | None = None, **kw: Any) -> Result:

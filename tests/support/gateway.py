@@ -210,7 +210,9 @@ def gateway_to(upstream: str) -> Iterator[Gateway]:
     gateway = Gateway(upstream)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(gateway))
     gateway.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() returns once serve_forever next looks at its flag: every 0.5 s by default, half
+    # a second of every remotes test's teardown.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield gateway

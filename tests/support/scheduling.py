@@ -19,6 +19,10 @@ ONE_WORKER_MODULES = frozenset(
     {
         "tests/e2e/test_signatures.py",  # two servers on one database, for both tests
         "tests/e2e/test_workers.py",  # a JOBFERRY_WORKERS=2 server, for all three tests
+        "tests/e2e/test_upload_limit.py",  # a server with a small upload cap, for both tests
+        # second_servers: the route's target servers (SQLite and PostgreSQL), ~2.3 s of CPU
+        # each, started by every worker that runs one of the module's six tests
+        "tests/cli/test_promote_carried.py",
     }
 )
 

@@ -14,7 +14,6 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import requests
 import sqlalchemy as sa
@@ -24,7 +23,7 @@ from huaweicloudsdkdataartsstudio.v1 import DataArtsStudioClient
 from huaweicloudsdkdgc.v1 import DgcClient, ImportFileReq, ImportJobRequest, ListSystemTasksRequest
 
 from support.clients import AnewSigner
-from support.databases import PG_URL, migrate, require_postgres
+from support.databases import PG_URL, migrate, require_postgres, schema_url
 from support.importing import multipart
 from support.packages import bulk_package
 
@@ -201,7 +200,7 @@ def serving(backend: str, data_dir: Path, **env_extra: str) -> Iterator[ServerPr
         admin = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
         with admin.begin() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
+        url = schema_url(schema)
     try:
         proc = start_server(data_dir, url, **env_extra)
         try:
