@@ -70,8 +70,8 @@ class Delivery(Protocol):
         ...
 
     def catch_up(self, scope: Scope) -> None:
-        """Bring the workspace up to date with its truth, if it is :meth:`stale` (a remote's
-        shadow: refreshed from the remote); called before an import or dry run plans."""
+        """Bring the workspace up to date with its truth (a remote's shadow: refreshed from
+        the remote); called, when it is :meth:`stale`, before an import or dry run plans."""
         ...
 
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:

@@ -54,9 +54,9 @@ class RemoteDelivery:
         return now_ms() - last.at >= self.refresh_seconds * 1000
 
     def catch_up(self, scope: Scope) -> None:
-        """Refresh the shadow from the remote (in bulk, as ``remotes refresh``), if stale."""
+        """Refresh the shadow from the remote (in bulk, as ``remotes refresh``)."""
         remote, _ = self._last(scope)
-        if remote is not None and self.stale(scope):
+        if remote is not None:
             self.pushes.remotes.refresh(scope.actor, remote.name)
 
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:

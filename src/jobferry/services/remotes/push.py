@@ -224,10 +224,7 @@ class PushService:
     def _refuse_changed(
         self, scope: Scope, item: RemoteRecord, state: RemoteState, touched: dict[str, set[str]]
     ) -> None:
-        ws = scope.workspace.id
-        with self.db.transaction(readonly=True) as tx:
-            recorded = {kind: remote_repo.read_hashes(tx, ws, kind) for kind in touched}
-        changed = changed_since(state, recorded, touched)
+        changed = changed_since(self.db, scope.workspace.id, state, touched)
         if changed:
             raise PlanStaleError(
                 f"Remote '{item.name}' changed since it was last refreshed: "

@@ -23,6 +23,8 @@ from jobferry.services.remotes.refresh import (
     scheduling,
 )
 from jobferry.services.remotes.shadow import job_value
+from jobferry.storage import Database
+from jobferry.storage import remotes as repo
 
 
 @dataclass
@@ -88,10 +90,16 @@ def read_state(client: DataArtsClient, touched: dict[str, set[str]]) -> RemoteSt
 
 
 def changed_since(
-    state: RemoteState, recorded: dict[str, dict[str, str]], touched: dict[str, set[str]]
+    db: Database, workspace_id: str, state: RemoteState, touched: dict[str, set[str]]
 ) -> list[str]:
-    """``kind 'name'`` of every touched object whose hash differs from the one the last
-    refresh recorded (changed, created or deleted in the remote since)."""
+    """``kind 'name'`` of every touched object whose hash, as read now (``state``), differs
+    from the one the last refresh of the shadow ``workspace_id`` recorded (changed, created or
+    deleted in the remote since). Only the touched objects' hashes are read."""
+    with db.transaction(readonly=True) as tx:
+        recorded = {
+            kind: repo.read_hashes_of(tx, workspace_id, kind, names)
+            for kind, names in touched.items()
+        }
     out: list[str] = []
     for kind in sorted(touched):
         now, then = state.hashes.get(kind, {}), recorded.get(kind, {})

@@ -120,10 +120,8 @@ class PushRollback:
         touched = _touched(made)
         with self.pushes.remotes.client(item) as client:
             state = read_state(client, touched)
-            with db.transaction(readonly=True) as tx:
-                ws = scope.workspace.id
-                recorded = {kind: remote_repo.read_hashes(tx, ws, kind) for kind in touched}
-            changed = changed_since(state, recorded, touched)
+            ws = scope.workspace.id
+            changed = changed_since(db, ws, state, touched)
             if changed:
                 raise PlanStaleError(
                     f"Push {task_id} cannot be rolled back: remote '{item.name}' changed since "
