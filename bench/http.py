@@ -78,6 +78,8 @@ class Client:
     port: int
     project: str
     workspace: str | None = None
+    ak: str = AK
+    sk: str = SK
 
     def __post_init__(self) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=3600)
@@ -87,7 +89,7 @@ class Client:
         if self.workspace:
             headers["workspace"] = self.workspace
         path, _, query = path.partition("?")
-        headers.update(sign_request(method, path, query, headers, body, AK, SK))
+        headers.update(sign_request(method, path, query, headers, body, self.ak, self.sk))
         return headers
 
     def send(self, method: str, route: str, body: Any = None) -> Any:

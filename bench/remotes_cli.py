@@ -1,0 +1,257 @@
+"""``python -m bench.remotes_cli``: the remotes bench through the user's path, the ``jobferry``
+command against a running ``jobferry serve``.
+
+The remote is what ``bench/remotes.py`` builds: a second ``jobferry serve`` whose default
+workspace holds the workload (N jobs × 5 nodes, one script per job, 200 resources, 20
+connections), behind the tests' contract filter adding ``--latency`` seconds to every call.
+The local side is a ``jobferry serve`` of its own (embedded SQLite, or PostgreSQL with ``--db
+postgresql``), and every measured step is one ``python -m jobferry …`` process, as a user types
+it (process start, signing, upload, waiting for the task and printing included):
+
+* ``remotes refresh prod``: the **first refresh** (every object created), then an **unchanged
+  refresh**;
+* ``promote to-prod``: the route's plan from ``test`` (a copy of the shadow) into the shadow,
+  everything ``UNCHANGED``: the **unchanged re-plan** (the promote's plan refreshes the shadow
+  first, ``JOBFERRY_REMOTE_REFRESH_SECONDS=0``);
+* twice, after ``--changes`` jobs of ``test`` are changed (signed ``PUT /jobs/{name}`` calls,
+  not timed; other jobs each time): ``promote to-prod``, the **plan**, and ``promote to-prod
+  --apply --yes``, the **plan and push** the user runs as one command (the push alone is their
+  difference). The first promotion carries every job (nothing was promoted along the route
+  before: the unchanged one imported nothing), the next one only the jobs changed since.
+
+For each: seconds, the calls the remote received, and the peak resident memory of the local
+server's process tree (``bench/peak.py``). Targets (issue #38, 2 cores): refresh ≤ 30 s,
+unchanged re-plan ≤ 10 s, push of 1,000 changes ≤ 20 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.databases import PG_URL, database
+from bench.http import Client, Sampler
+from bench.throughput import (
+    ADMIN_ENV,
+    AK,
+    PROJECT,
+    SK,
+    free_port,
+    load_average,
+    running,
+    serve_env,
+    wait_ready,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.gateway import Gateway, gateway_to  # type: ignore[import-not-found]
+
+SERVER_FIELDS = ("id", "createTime", "lastUpdateUser", "version")
+"""The fields of a shown job the server sets, left out of an update (as a client does)."""
+
+
+class Cli:
+    """``python -m jobferry`` processes signed as the bench admin against one server."""
+
+    def __init__(self, url: str, data: Path) -> None:
+        (data / "config.toml").write_text("")  # no contexts: the environment says all
+        self.env = {
+            **os.environ,
+            "JOBFERRY_CONFIG": str(data / "config.toml"),
+            "JOBFERRY_ENDPOINT": url,
+            "JOBFERRY_PROJECT_ID": PROJECT,
+            "JOBFERRY_AK": AK,
+            "JOBFERRY_SK": SK,
+            "BENCH_SK": SK,
+            "COLUMNS": "200",
+        }
+
+    def __call__(self, *args: str, codes: tuple[int, ...] = (0,)) -> tuple[float, Any]:
+        """Run ``jobferry ARGS --json``; its seconds and printed document (a refusal or an
+        unexpected exit code ends the bench, naming it)."""
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "jobferry", *args, "--json"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        seconds = round(time.perf_counter() - started, 2)
+        if done.returncode not in codes:
+            raise SystemExit(
+                f"jobferry {' '.join(args)}: exit {done.returncode}\n{done.stdout[:3000]}"
+            )
+        return seconds, json.loads(done.stdout) if done.stdout.strip() else None
+
+
+@contextmanager
+def local_server(data: Path, url: str) -> Iterator[tuple[str, int]]:
+    """A ``jobferry serve`` over ``url`` with the bench admin; its url and process id."""
+    port = free_port()
+    env = serve_env(data, url, port, **ADMIN_ENV)
+    upgrade = [sys.executable, "-m", "jobferry", "db", "upgrade"]
+    subprocess.run(upgrade, env=env, check=True, capture_output=True)
+    log = (data / "serve.log").open("wb")
+    cmd = [sys.executable, "-m", "jobferry", "serve"]
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/health", proc)
+        yield f"http://127.0.0.1:{port}", proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+        log.close()
+
+
+class Step:
+    """Figures of one measured command: seconds, remote calls, the server's peak memory."""
+
+    def __init__(self, gate: Gateway, pid: int) -> None:
+        self.gate, self.pid = gate, pid
+
+    def __call__(self, cli: Cli, *args: str, codes: tuple[int, ...] = (0,)) -> dict[str, Any]:
+        calls, sampler, load = len(self.gate.seen), Sampler(self.pid), load_average()
+        seconds, answer = cli(*args, codes=codes)
+        figures: dict[str, Any] = {
+            "seconds": seconds,
+            "calls": len(self.gate.seen) - calls,
+            "server_peak_rss_mb": round(sampler.stop(), 1),
+            "load_average": load,
+        }
+        summary = _summary(answer)
+        if summary:
+            figures["summary"] = summary
+        return figures
+
+
+def _summary(answer: Any) -> Any:
+    """What a refresh counted or a plan summed up, from a command's document."""
+    if not isinstance(answer, dict):
+        return None
+    for key in ("counts", "summary"):
+        if key in answer:
+            return answer[key]
+    for key in ("plan", "task", "refresh"):
+        inner = answer.get(key)
+        if isinstance(inner, dict):
+            found = _summary(inner)
+            if found:
+                return found
+    return None
+
+
+def _test_workspace(cli: Cli, data: Path, local_url: str) -> None:
+    """Workspace ``test`` on the local server: a copy of the shadow ``prod`` with the
+    connections its jobs use (not measured)."""
+    admin_env = {**cli.env, "JOBFERRY_DATABASE_URL": local_url, "JOBFERRY_DATA_DIR": str(data)}
+    subprocess.run(
+        [sys.executable, "-m", "jobferry", "admin", "create-workspace", "test"],
+        env=admin_env,
+        check=True,
+        capture_output=True,
+    )
+    for c in range(20):  # the workload's connections (bench/workload.py)
+        name = f"dws_conn_{c:02d}"
+        secret = "password=env:BENCH_SK"
+        cli("env", "put", "connection", name, "--type", "DWS", "--secret", secret, "-w", "test")
+    whole = data / "prod.zip"
+    cli("export", "--workspace-all", "-o", str(whole), "-w", "prod")
+    cli("import", str(whole), "--policy", "overwrite", "--status", "saved", "--yes", "-w", "test")
+
+
+def _change_jobs(url: str, workspace: str, first: int, changes: int) -> int:
+    """``changes`` jobs of ``workspace`` from the ``first`` on (in listing order) saved with a
+    new description; how many."""
+    port = int(url.rsplit(":", 1)[1])
+    client = Client(port, PROJECT, workspace, AK, SK)
+    names: list[str] = []
+    while len(names) < changes:
+        page = client.send("GET", f"/jobs?limit=100&offset={first + len(names)}")["jobs"]
+        if not page:
+            break
+        names += [job["name"] for job in page][: changes - len(names)]
+    for name in names:
+        shown = client.send("GET", f"/jobs/{name}")
+        update = {k: v for k, v in shown.items() if k not in SERVER_FIELDS}
+        client.send("PUT", f"/jobs/{name}", {**update, "description": "changed for the bench"})
+    return len(names)
+
+
+def measure(args: argparse.Namespace, root: Path, remote_ws: str, gate: Gateway) -> dict[str, Any]:
+    """The commands against the remote behind ``gate``, from a local server of their own."""
+    results: dict[str, Any] = {}
+    with (
+        database(args.db, root / "local", args.pg_url, "local") as local_url,
+        local_server(root / "local", local_url) as (url, pid),
+    ):
+        cli, step = Cli(url, root / "local"), Step(gate, pid)
+        remote = ("--endpoint", gate.url, "--project-id", PROJECT, "--workspace", remote_ws)
+        cli("remotes", "add", "prod", *remote, "--access-key", AK, "--secret-key", "env:BENCH_SK")
+        results["first_refresh"] = step(cli, "remotes", "refresh", "prod")
+        results["unchanged_refresh"] = step(cli, "remotes", "refresh", "prod")
+        _test_workspace(cli, root / "local", local_url)
+        route = ("--from", "test", "--to", "prod", "--all", "--policy", "overwrite")
+        cli("routes", "create", "to-prod", *route, "--scheduling", "pause-and-restore")
+        results["unchanged_replan"] = step(cli, "promote", "to-prod", codes=(0, 4))
+        listed = cli("workspaces", "list")[1]
+        test = next(w["id"] for w in listed["workspaces"] if w["name"] == "test")
+        for label, first in (("first_promotion", 0), ("next_promotion", args.changes)):
+            changed = _change_jobs(url, test, first, args.changes)
+            plan = step(cli, "promote", "to-prod", codes=(4,))
+            applied = step(cli, "promote", "to-prod", "--apply", "--yes")
+            push = round(applied["seconds"] - plan["seconds"], 2)
+            results[label] = {"changes": changed, "plan": plan, "plan_and_push": applied}
+            results[label]["push_alone_seconds"] = push
+    return results
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Seed the remote, serve it behind the filter, run the commands; the figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "remote").mkdir()
+        (root / "local").mkdir()
+        with database(args.db, root / "remote", args.pg_url, "remote") as remote_url:
+            seed_cmd = ["-m", "bench.remotes", "--seed", str(root / "remote"), remote_url]
+            seeded = subprocess.run(
+                [sys.executable, *seed_cmd, "--jobs", str(args.jobs)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            remote_ws = seeded.stdout.strip().splitlines()[-1]
+            port = free_port()
+            env = serve_env(root / "remote", remote_url, port, **ADMIN_ENV)
+            cmd = [sys.executable, "-m", "jobferry", "serve"]
+            with (
+                running(cmd, env, f"http://127.0.0.1:{port}/health"),
+                gateway_to(f"http://127.0.0.1:{port}") as gate,
+            ):
+                gate.latency = args.latency
+                results = measure(args, root, remote_ws, gate)
+                results["refused_calls"] = len(gate.refused())
+    return {"jobs": args.jobs, "latency_ms": round(args.latency * 1000), "db": args.db, **results}
+
+
+def main() -> None:
+    """Entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--jobs", type=int, default=5000)
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds per remote call")
+    parser.add_argument("--changes", type=int, default=1000, help="jobs changed and pushed")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", default=PG_URL)
+    print(json.dumps(run(parser.parse_args()), indent=2))
+
+
+if __name__ == "__main__":
+    main()
