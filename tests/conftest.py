@@ -30,7 +30,7 @@ from support.gateway import Gateway, gateway_to
 from support.remotes import REMOTE_PROJECT
 from support.s3server import S3Server, bucket, s3_server, server_env  # noqa: F401
 from support.scheduling import OneWorkerScheduler
-from support.server import ServerProcess, SharedServers, serving
+from support.server import RETRY_SECONDS, ServerProcess, SharedServers, serving
 
 
 @pytest.fixture
@@ -100,7 +100,12 @@ def second_servers(
 @functools.cache
 def _base_settings() -> Settings:
     """Read once: building Settings reads the environment, ~40 ms a time."""
-    return Settings(project_id=PROJECT_ID, admin_ak=ADMIN_AK, admin_sk=ADMIN_SK)
+    return Settings(
+        project_id=PROJECT_ID,
+        admin_ak=ADMIN_AK,
+        admin_sk=ADMIN_SK,
+        remote_retry_seconds=RETRY_SECONDS,
+    )
 
 
 @pytest.fixture

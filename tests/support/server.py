@@ -28,6 +28,12 @@ from support.importing import multipart
 from support.packages import bulk_package
 
 
+RETRY_SECONDS = 0.01
+"""The first wait of a remote call sent again (``JOBFERRY_REMOTE_RETRY_SECONDS``) in the test
+servers and services: the same retries as in production (0.2 s, doubling), without waiting
+seconds for a 429 or a dropped connection a test injected."""
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as sock:
@@ -143,6 +149,7 @@ def start_server(
         "JOBFERRY_PORT": str(port),
         **({} if first_start else given),
         "JOBFERRY_LOG_LEVEL": "warning",
+        "JOBFERRY_REMOTE_RETRY_SECONDS": str(RETRY_SECONDS),
         **env_extra,
     }
     # What `jobferry db upgrade` does, from the template (tests/cli/test_local_commands.py
