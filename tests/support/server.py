@@ -190,7 +190,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
             if requests.get(url + "/health", timeout=10).status_code == 200:
                 return
         except (requests.ConnectionError, requests.Timeout):
-            time.sleep(0.1)
+            time.sleep(0.05)
     raise RuntimeError(f"jobferry serve did not answer within 90 s:\n{log.read_text()}")
 
 
