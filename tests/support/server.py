@@ -26,6 +26,7 @@ from support.clients import AnewSigner
 from support.databases import PG_URL, migrate, require_postgres, schema_url
 from support.importing import multipart
 from support.packages import bulk_package
+from support.waiting import pauses
 
 RETRY_SECONDS = 0.01
 """The first wait of a remote call sent again (``JOBFERRY_REMOTE_RETRY_SECONDS``) in the test
@@ -289,11 +290,12 @@ def wait_for_task(server: ServerProcess, ws: str, task_id: str, timeout: float =
     """Poll a system task through the SDK until it is no longer RUNNING."""
     client = server.client()
     deadline = time.monotonic() + timeout
+    waits = pauses(0.01, 0.1)
     while time.monotonic() < deadline:
         task = client.list_system_tasks(ListSystemTasksRequest(workspace=ws, task_id=task_id))
         if task.status != "RUNNING":
             return task
-        time.sleep(0.1)
+        time.sleep(next(waits))
     raise AssertionError(f"task {task_id} still running")
 
 
