@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 def pauses(first: float = 0.005, longest: float = 0.05) -> Iterator[float]:
     """Seconds to sleep between looks: ``first``, doubling up to ``longest``. Most tasks of a
-    test end within a few hundredths of a second; a fixed pause as long as ``longest`` made
-    each wait for one a quarter of its length longer on average."""
+    test end within a few hundredths of a second; a fixed pause of 50 ms made each wait for one
+    last 25 ms longer than the task on average."""
     pause = first
     while True:
         yield pause
