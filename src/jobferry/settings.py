@@ -231,6 +231,14 @@ class Settings(BaseSettings):
         description="Most calls a push to a remote DataArts workspace has in flight at once "
         "(calls that do not depend on one another; a 429 answer is waited out and retried).",
     )
+    remote_retry_seconds: float = Field(
+        0.2,
+        gt=0,
+        le=5,
+        description="First wait before a call to a remote DataArts endpoint that failed for a "
+        "passing reason (429, a 5xx, a lost connection) is sent again; each later wait doubles, "
+        "up to 5 s (a Retry-After the remote sends is waited, up to 5 s).",
+    )
     export_helper_jobs: int = Field(
         5000,
         ge=0,

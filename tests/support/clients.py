@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from jobferry.services.tasks import Task
 from jobferry.signing import UNSIGNED_PAYLOAD, sign_request
+from support.waiting import pauses
 
 ADMIN_AK = "TESTADMINAK000000001"
 ADMIN_SK = "test-admin-secret-key-0123456789abcdefgh"
@@ -141,10 +142,11 @@ def poll_task(fetch: Callable[[], dict[str, Any]], timeout: float = 30) -> dict[
     """Call ``fetch`` until the task (as the API answers it) is no longer RUNNING."""
     deadline = time.monotonic() + timeout
     task = fetch()
+    waits = pauses()
     while task["status"] == "RUNNING":
         if time.monotonic() > deadline:
             raise AssertionError(f"task still running after {timeout} s: {orjson.dumps(task)!r}")
-        time.sleep(0.05)
+        time.sleep(next(waits))
         task = fetch()
     return task
 
@@ -153,10 +155,11 @@ def poll_record(fetch: Callable[[], Task], timeout: float = 30) -> Task:
     """Call ``fetch`` until the task record (as the service shows it) has ended."""
     deadline = time.monotonic() + timeout
     task = fetch()
+    waits = pauses()
     while not task.done:
         if time.monotonic() > deadline:
             raise AssertionError(f"task still running after {timeout} s: {task!r}")
-        time.sleep(0.05)
+        time.sleep(next(waits))
         task = fetch()
     return task
 

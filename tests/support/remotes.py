@@ -12,6 +12,7 @@ from typing import Any
 from support.builders import make_job, make_resource, make_script
 from support.gateway import Gateway
 from support.server import ServerProcess, new_workspace
+from support.waiting import pauses
 
 REMOTE_PROJECT = "re0123456789abcdef0123456789abcd"
 """The remote server's project (another project than the local servers', as a real remote's)."""
@@ -53,11 +54,12 @@ def exported_workspace(server: ServerProcess, ws: str) -> bytes:
     carried over is)."""
     task_id = post(server, ws, "/exports", {"mode": "workspace"}).json()["taskId"]
     deadline = time.monotonic() + 60
+    waits = pauses(0.01, 0.1)
     while True:
         task = server.call("GET", f"/system-tasks/{task_id}", workspace=ws).json()
         if task["status"] != "RUNNING" or time.monotonic() > deadline:
             break
-        time.sleep(0.1)
+        time.sleep(next(waits))
     assert task["status"] == "SUCCESSFUL", task
     content = server.call("GET", f"/downloads/{task['result']['downloadId']}/content", workspace=ws)
     assert content.status_code == 200

@@ -15,25 +15,28 @@ from typing import Any
 import pytest
 from xdist.scheduler import LoadGroupScheduling
 
-ONE_WORKER_MODULES = frozenset(
-    {
-        "tests/e2e/test_signatures.py",  # two servers on one database, for both tests
-        "tests/e2e/test_workers.py",  # a JOBFERRY_WORKERS=2 server, for all three tests
-        "tests/e2e/test_upload_limit.py",  # a server with a small upload cap, for both tests
-        # second_servers: the route's target servers (SQLite and PostgreSQL), ~2.3 s of CPU
-        # each, started by every worker that runs one of the module's six tests
-        "tests/cli/test_promote_carried.py",
-    }
-)
+ONE_WORKER_MODULES = {
+    # two servers on one database, for both tests
+    "tests/e2e/test_signatures.py": "signatures",
+    # a JOBFERRY_WORKERS=2 server, for all three tests
+    "tests/e2e/test_workers.py": "workers",
+    # a server with a small upload cap, for both tests
+    "tests/e2e/test_upload_limit.py": "upload-limit",
+    # second_servers: the targets' servers (SQLite and PostgreSQL), ~1.5 s of CPU each, started
+    # by every worker that runs one of these two modules' tests
+    "tests/cli/test_promote_carried.py": "second-servers",
+    "tests/cli/test_promote_basis.py": "second-servers",
+}
+"""Module -> its group: the modules of a group run on one worker."""
 
 
 class OneWorkerModules(LoadGroupScheduling):
-    """``loadgroup`` scheduling in which each module of ``ONE_WORKER_MODULES`` is a group."""
+    """``loadgroup`` scheduling in which the modules of ``ONE_WORKER_MODULES`` go by group."""
 
     def _split_scope(self, nodeid: str) -> str:
         path = nodeid.split("::", 1)[0]
         if path in ONE_WORKER_MODULES:
-            return path
+            return ONE_WORKER_MODULES[path]
         scope: str = super()._split_scope(nodeid)
         return scope
 

@@ -26,6 +26,12 @@ from support.clients import AnewSigner
 from support.databases import PG_URL, migrate, require_postgres, schema_url
 from support.importing import multipart
 from support.packages import bulk_package
+from support.waiting import pauses
+
+RETRY_SECONDS = 0.01
+"""The first wait of a remote call sent again (``JOBFERRY_REMOTE_RETRY_SECONDS``) in the test
+servers and services: as many retries as in production, each wait doubling, from 0.01 s
+instead of 0.2 s, so a 429 or a dropped connection a test injects costs no second of sleep."""
 
 
 def free_port() -> int:
@@ -143,6 +149,7 @@ def start_server(
         "JOBFERRY_PORT": str(port),
         **({} if first_start else given),
         "JOBFERRY_LOG_LEVEL": "warning",
+        "JOBFERRY_REMOTE_RETRY_SECONDS": str(RETRY_SECONDS),
         **env_extra,
     }
     # What `jobferry db upgrade` does, from the template (tests/cli/test_local_commands.py
@@ -183,7 +190,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
             if requests.get(url + "/health", timeout=10).status_code == 200:
                 return
         except (requests.ConnectionError, requests.Timeout):
-            time.sleep(0.1)
+            time.sleep(0.05)
     raise RuntimeError(f"jobferry serve did not answer within 90 s:\n{log.read_text()}")
 
 
@@ -283,11 +290,12 @@ def wait_for_task(server: ServerProcess, ws: str, task_id: str, timeout: float =
     """Poll a system task through the SDK until it is no longer RUNNING."""
     client = server.client()
     deadline = time.monotonic() + timeout
+    waits = pauses(0.01, 0.1)
     while time.monotonic() < deadline:
         task = client.list_system_tasks(ListSystemTasksRequest(workspace=ws, task_id=task_id))
         if task.status != "RUNNING":
             return task
-        time.sleep(0.1)
+        time.sleep(next(waits))
     raise AssertionError(f"task {task_id} still running")
 
 

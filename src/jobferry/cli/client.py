@@ -358,9 +358,10 @@ class ApiClient:
         timeout: float | None = None,
     ) -> dict[str, Any]:
         """Poll ``GET /system-tasks/{id}`` until the task is no longer RUNNING: first after
-        0.1 s, then less and less often, at most every ``interval`` seconds."""
+        0.02 s (most tasks of a small package end within a tenth of a second), then less and
+        less often, at most every ``interval`` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        pause = 0.1
+        pause = 0.02
         while True:
             task: dict[str, Any] = self.call("GET", f"/system-tasks/{segment(task_id)}")
             if on_update is not None:

@@ -107,7 +107,9 @@ class Services:
         )
         connection_store = ConnectionStore(box)
         routes = RouteService(db)
-        remotes = RemoteService(db, box, accounts, imports.packages)
+        remotes = RemoteService(
+            db, box, accounts, imports.packages, retry_seconds=settings.remote_retry_seconds
+        )
         pushes = PushService(db, remotes, tasks, settings.remote_push_calls_in_flight)
         deliveries.remote = RemoteDelivery(
             pushes, PushRollback(pushes), settings.remote_refresh_seconds

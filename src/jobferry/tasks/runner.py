@@ -37,9 +37,19 @@ class TaskRunner:
     """Accepts background work, runs queued tasks, keeps the download center tidy."""
 
     def __init__(
-        self, services: Services, *, threads: int | None = None, sweep_seconds: float = 600
+        self,
+        services: Services,
+        *,
+        threads: int | None = None,
+        sweep_seconds: float = 600,
+        housekeeping: bool = True,
     ) -> None:
+        """``housekeeping``: whether ``start`` starts the thread that beats, fails the tasks and
+        finishes the pushes of processes that stopped, and sweeps expired packages and
+        sessions. Every server does; an app that shares its database with no other process
+        and lives for one short test (the tests' in-process apps) has nothing to keep."""
         self.services = services
+        self._housekeeping = housekeeping
         self.threads = services.settings.task_threads if threads is None else threads
         self._pool = ThreadPoolExecutor(
             max_workers=max(self.threads, 1), thread_name_prefix="jobferry-task"
@@ -58,7 +68,7 @@ class TaskRunner:
     def start(self) -> None:
         """Register this process, start the heartbeat/expiry thread and the queue poller."""
         self.services.tasks.register_worker()
-        helpers = [("jobferry-keeper", self._keep)]
+        helpers = [("jobferry-keeper", self._keep)] if self._housekeeping else []
         if self.threads:
             helpers.append(("jobferry-poller", self._poll))
         for name, target in helpers:

@@ -79,9 +79,12 @@ class RemoteService:
     packages: PackageSource | None = None
     """Where a carried snapshot is fetched from (uploads, download centers, object storage)."""
     timeout: float = 30.0
+    retry_seconds: float = Backoff.first
+    """The first wait before a failed call is sent again (``JOBFERRY_REMOTE_RETRY_SECONDS``)."""
 
-    def client(self, item: RemoteRecord, backoff: Backoff | None = None) -> DataArtsClient:
-        """A client of the remote, signing with its (decrypted) secret key."""
+    def client(self, item: RemoteRecord, attempts: int = Backoff.attempts) -> DataArtsClient:
+        """A client of the remote, signing with its (decrypted) secret key, sending a call
+        that failed for a passing reason up to ``attempts`` times."""
         endpoint = RemoteEndpoint(
             item.endpoint,
             item.remote_project_id,
@@ -90,6 +93,7 @@ class RemoteService:
             self.box.decrypt(item.secret_encrypted),
             item.studio_endpoint,
         )
+        backoff = Backoff(attempts=attempts, first=self.retry_seconds)
         return DataArtsClient(item.name, endpoint, timeout=self.timeout, backoff=backoff)
 
     def add(self, actor: Actor, spec: RemoteSpec) -> Remote:
@@ -162,7 +166,7 @@ class RemoteService:
         """One cheap signed read (the first job of ``list_jobs``): is the remote reachable,
         are its credentials accepted, are its project and workspace there?"""
         item = self._record(actor, name)
-        with self.client(item, Backoff(attempts=2)) as client:
+        with self.client(item, attempts=2) as client:
             try:
                 answer = client.json("list_jobs", query={"limit": 1, "offset": 0})
             except RemoteError as exc:
