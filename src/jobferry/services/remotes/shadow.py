@@ -31,6 +31,7 @@ from jobferry.domain.enums import JobStatus, ObjectKind, RefreshAction
 from jobferry.errors import ConflictError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope
+from jobferry.services.importing.service import STATISTICS_AFTER
 from jobferry.services.remotes.batchwrites import BatchWriter, batches
 from jobferry.services.remotes.records import SUBMITTED, Refresh
 from jobferry.storage import Database, Tx
@@ -213,4 +214,6 @@ def write_reads(
     finally:
         for read in reads:
             read.spool.close()
+    if summary.written() >= STATISTICS_AFTER:  # written in bulk: the planner must know it
+        db.refresh_statistics(repo.GROWN_BY_REFRESH)
     return summary

@@ -2,7 +2,8 @@
 (``services.remotes.batchwrites``): the same rows, reference index, tags, scheduling status and
 audit lines as the definitions' single-object writers give the same objects one by one, for
 mixes of creates, overwrites, status changes, unchanged objects and deletes, and a number of
-statements that does not grow with the objects written."""
+statements that does not grow with the objects written; PostgreSQL's statistics of the tables
+written refreshed after a refresh that wrote many objects, as after a large import."""
 
 from __future__ import annotations
 
@@ -23,12 +24,14 @@ from jobferry.services.definitions.documents import dump
 from jobferry.services.definitions.jobs import save_job
 from jobferry.services.definitions.resources import save_resource
 from jobferry.services.definitions.scripts import save_script
+from jobferry.services.remotes import shadow
 from jobferry.services.remotes.records import Refresh
 from jobferry.services.remotes.shadow import KindRead, Written, job_value, known_hashes, write_reads
 from jobferry.storage import Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import resources as resource_repo
 from jobferry.storage import scripts as script_repo
+from jobferry.storage.remotes import GROWN_BY_REFRESH
 from jobferry.storage.tables import audit_log, job_refs, jobs, resources, scripts, tags
 from support.builders import make_job, make_resource, make_script
 from support.console import admin_scope
@@ -247,3 +250,18 @@ def test_the_statements_of_a_refresh_do_not_grow_with_the_objects_it_writes(
         sent[n] = counted
     assert sent[60] == sent[5]
     assert max(sent[60]) < 60
+
+
+def test_a_refresh_that_wrote_many_objects_has_their_statistics_refreshed(
+    services: Services, scopes: tuple[Scope, Scope], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, bulk = scopes
+    analysed: list[tuple[str, ...]] = []
+    monkeypatch.setattr(shadow, "STATISTICS_AFTER", 3 * 10)
+    monkeypatch.setattr(services.db, "refresh_statistics", lambda t: analysed.append(tuple(t)))
+    _refresh(services, bulk, _many(9, JobStatus.STOPPED, "/a"))  # 27 objects written
+    assert analysed == []
+    _refresh(services, bulk, _many(10, JobStatus.STOPPED, "/b"))  # 30 (every one changed)
+    assert analysed == [GROWN_BY_REFRESH]
+    _refresh(services, bulk, _many(10, JobStatus.STOPPED, "/b"))  # nothing written
+    assert analysed == [GROWN_BY_REFRESH]
