@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.storage import Database, Tx
 from jobferry.storage import audit as repo
+from jobferry.storage.audit import AuditRow
 
 
 def record_audit(
@@ -54,6 +56,30 @@ def audit_in_scope(
         object_kind,
         object_name,
         detail,
+    )
+
+
+def audit_many_in_scope(
+    tx: Tx, scope: Scope, entries: Iterable[tuple[str, str, str, dict[str, Any] | None]]
+) -> None:
+    """Append entries for actions in a workspace, (action, object kind, object name, detail)
+    each, in one bulk insert: what :func:`audit_in_scope` writes for each, in that order."""
+    at, actor = now_ms(), scope.actor
+    repo.append_many(
+        tx,
+        [
+            AuditRow(
+                actor.project_id,
+                scope.workspace.id,
+                actor.name,
+                action,
+                kind,
+                name,
+                dump(detail) if detail is not None else None,
+                at,
+            )
+            for action, kind, name, detail in entries
+        ],
     )
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 from sqlalchemy import and_, insert, select
 
+from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.records import AuditRecord, record
 from jobferry.storage.tables import audit_log
 from jobferry.storage.tx import Tx
@@ -34,6 +38,24 @@ def append(
             at=at,
         )
     )
+
+
+class AuditRow(NamedTuple):
+    """One entry, as :func:`append_many` writes it."""
+
+    project_id: str
+    workspace_id: str | None
+    actor: str
+    action: str
+    object_kind: str | None
+    object_name: str | None
+    detail: str | None
+    at: int
+
+
+def append_many(tx: Tx, rows: Sequence[AuditRow]) -> None:
+    """Add entries in one bulk insert, in their order (in the caller's transaction)."""
+    insert_tuples(tx, audit_log, AuditRow._fields, rows)
 
 
 def list_entries(

@@ -55,6 +55,12 @@ def set_status(tx: Tx, job_id: int, status: JobStatus) -> None:
     tx.conn.execute(update(jobs).where(jobs.c.id == job_id).values(status=status.value))
 
 
+def set_statuses(tx: Tx, job_ids: Sequence[int], status: JobStatus) -> None:
+    """Record one scheduling status for many jobs (one statement a chunk)."""
+    for part in chunks(list(job_ids), tx.chunk):
+        tx.conn.execute(update(jobs).where(jobs.c.id.in_(part)).values(status=status.value))
+
+
 def delete_job(tx: Tx, job_id: int) -> None:
     """Remove a job with its versions and references."""
     tx.conn.execute(delete(job_refs).where(job_refs.c.job_id == job_id))

@@ -27,7 +27,17 @@ from sqlalchemy import (
 
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.records import all_records, first_record, record
-from jobferry.storage.tables import at_and_by, jobs, metadata, workspaces
+from jobferry.storage.tables import (
+    at_and_by,
+    audit_log,
+    job_refs,
+    job_versions,
+    jobs,
+    metadata,
+    resources,
+    scripts,
+    workspaces,
+)
 from jobferry.storage.tx import Tx, chunks
 
 remotes = Table(
@@ -60,6 +70,12 @@ remote_objects = Table(
     Column("sha256", String(64), nullable=False),
     Column("read_at", BigInteger, nullable=False),
 )
+
+GROWN_BY_REFRESH = tuple(
+    t.name for t in (jobs, job_refs, job_versions, scripts, resources, audit_log, remote_objects)
+)
+"""The tables a first refresh of a large remote grows (their statistics are refreshed after
+it, as after a large import)."""
 
 
 @dataclass(frozen=True)

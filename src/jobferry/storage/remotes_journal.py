@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     insert,
     or_,
     select,
@@ -182,6 +183,21 @@ def set_call(
         .where(remote_push_calls.c.task_id == task_id, remote_push_calls.c.seq == seq)
         .values(**values)
     )
+
+
+def set_calls(tx: Tx, task_id: str, outcomes: Sequence[tuple[int, str, str | None]]) -> None:
+    """Several calls' new states at once: (seq, state, what was said about it) each."""
+    if outcomes:
+        stmt = (
+            update(remote_push_calls)
+            .where(
+                remote_push_calls.c.task_id == task_id,
+                remote_push_calls.c.seq == bindparam("_seq"),
+            )
+            .values(state=bindparam("_state"), note=bindparam("_note"))
+        )
+        rows = [{"_seq": seq, "_state": state, "_note": note} for seq, state, note in outcomes]
+        tx.conn.execute(stmt, rows)
 
 
 def calls(tx: Tx, task_id: str) -> list[CallRecord]:

@@ -8,7 +8,7 @@ from sqlalchemy import delete, insert, select, update
 
 from jobferry.storage.records import LockRecord, TagRecord, record
 from jobferry.storage.tables import locks, tags, users
-from jobferry.storage.tx import Tx
+from jobferry.storage.tx import Tx, chunks
 
 
 def list_tags(tx: Tx, workspace_id: str) -> list[TagRecord]:
@@ -108,6 +108,18 @@ def delete_lock(tx: Tx, workspace_id: str, kind: str, name: str) -> bool:
         )
     )
     return bool(result.rowcount)
+
+
+def delete_locks(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -> None:
+    """Release the locks of these objects of one kind (those that have one)."""
+    for part in chunks(sorted(set(names)), tx.chunk):
+        tx.conn.execute(
+            delete(locks).where(
+                locks.c.workspace_id == workspace_id,
+                locks.c.object_kind == kind,
+                tx.among(locks.c.object_name, part),
+            )
+        )
 
 
 def move_lock(tx: Tx, workspace_id: str, kind: str, name: str, new_name: str) -> None:

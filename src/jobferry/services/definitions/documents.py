@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from jobferry.domain.definitions import CONTROL_FIELDS, SERVER_FIELDS
+from jobferry.domain.references import first_occurrences, job_references
 from jobferry.domain.report import Violation
 from jobferry.errors import (
     InvalidRequestError,
@@ -75,3 +76,10 @@ def raise_violations(kind: str, name: object, violations: Sequence[Violation]) -
             for v in violations
         ],
     )
+
+
+def reference_index(doc: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """A job's reference index rows: (kind, name, other workspace or '') of each distinct
+    reference of ``doc``, in the order of first occurrence."""
+    refs = first_occurrences(job_references(doc))
+    return [(ref.kind.value, ref.name, ref.workspace or "") for ref in refs]

@@ -8,7 +8,7 @@ from typing import Any
 
 from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType, RefKind, TargetStatus
 from jobferry.domain.names import storable
-from jobferry.domain.references import Reference, distinct_references, job_references
+from jobferry.domain.references import Reference, job_references
 from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, text
 from jobferry.domain.validation import validate_job
 from jobferry.errors import (
@@ -25,6 +25,7 @@ from jobferry.services.definitions.documents import (
     dump,
     load,
     raise_violations,
+    reference_index,
     split_body,
 )
 from jobferry.services.definitions.provenance import provenance_of
@@ -100,9 +101,9 @@ def save_job(
     else:
         job_id = existing.id
         repo.update_job(tx, job_id, row, stamp)
-    refs = distinct_references(job_references(doc))
-    repo.replace_refs(tx, job_id, [(k.value, n, w or "") for k, n, w in refs])
-    tags = [n for k, n, _ in refs if k is RefKind.TAG]
+    refs = reference_index(doc)
+    repo.replace_refs(tx, job_id, refs)
+    tags = [n for k, n, _ in refs if k == RefKind.TAG]
     tag_repo.ensure_tags(tx, scope.workspace.id, tags, stamp.at)
     detail: dict[str, Any] = {"targetStatus": target.value}
     if version is not None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from jobferry.domain.enums import AnyRefKind, JobStatus, ObjectKind, RefKind
 from jobferry.domain.names import check_object_name, storable
-from jobferry.domain.references import distinct_references, job_references, rename_references
+from jobferry.domain.references import rename_references
 from jobferry.domain.shapes import BodyShape, Extra, text
 from jobferry.errors import (
     InUseError,
@@ -24,7 +24,7 @@ from jobferry.errors import (
 )
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.definitions.documents import dump, load
+from jobferry.services.definitions.documents import dump, load, reference_index
 from jobferry.services.definitions.publishing import check_lock
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as repo
@@ -137,5 +137,4 @@ def _rewrite(
     if new_name is not None:
         doc["name"] = new_name
     repo.update_job(tx, job.id, JobRow.of(doc, dump(doc), job.latest_version), stamp)
-    refs = distinct_references(job_references(doc))
-    repo.replace_refs(tx, job.id, [(k.value, n, w or "") for k, n, w in refs])
+    repo.replace_refs(tx, job.id, reference_index(doc))

@@ -1,7 +1,8 @@
 """A push's journal: every remote call written down durably before it is made and after.
 
 Each entry is its own short transaction (the push holds no transaction while it calls the
-remote), so what a process killed mid-push leaves in the journal is exactly what stands:
+remote; the outcomes of calls that ended while the last were being written down share one),
+so what a process killed mid-push leaves in the journal is exactly what stands:
 ``done`` calls took effect, ``pending`` ones may have, ``refused`` ones did not (the remote
 said no), ``failed`` ones may have (they failed in a way that may follow their effect).
 """
@@ -62,6 +63,12 @@ class Journal:
         """A call's outcome (``done``, ``refused``, ``failed``, ``undone``, ``stuck``)."""
         with self.db.transaction() as tx:
             repo.set_call(tx, self.task_id, seq, state, note)
+
+    def marks(self, outcomes: Sequence[tuple[int, str, str | None]]) -> None:
+        """The outcomes of calls that ended together, in one transaction: (seq, state, note)
+        each."""
+        with self.db.transaction() as tx:
+            repo.set_calls(tx, self.task_id, outcomes)
 
     def state(self, state: str, over: bool = False) -> None:
         """The push's state (``over``: it ended)."""

@@ -21,13 +21,16 @@ from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.services.importing.local import LocalWriter
 from jobferry.services.remotes.refresh import canonical
 from jobferry.storage import exports as export_repo
-from jobferry.storage import jobs as job_repo
-from jobferry.storage import resources as resource_repo
-from jobferry.storage import scripts as script_repo
 from jobferry.storage.importing import snapshots
+from jobferry.storage.importing import target as target_repo
 from jobferry.storage.rows import JobRow, ResourceRow, ScriptRow, Stamp
 
 KINDS = (ObjectKind.JOB.value, ObjectKind.SCRIPT.value, ObjectKind.RESOURCE.value)
+_READERS = {
+    ObjectKind.JOB: target_repo.target_jobs,
+    ObjectKind.SCRIPT: target_repo.target_scripts,
+    ObjectKind.RESOURCE: target_repo.target_resources,
+}
 
 
 @dataclass
@@ -173,22 +176,18 @@ class RecordingWriter(LocalWriter):
         return out
 
     def _read(self, out: Program, jobs: set[str]) -> None:
-        """The shadow's definitions of the objects written, into ``out``."""
-        for name in sorted(jobs):
-            job = job_repo.get_job(self.tx, self.ws, name)
-            if job is not None:
-                out.puts[ObjectKind.JOB][name] = canonical(ObjectKind.JOB, _doc(job.document))
-                out.status[name] = job.status
-        for name in sorted(self.written[ObjectKind.SCRIPT]):
-            script = script_repo.get_script(self.tx, self.ws, name)
-            if script is not None:
-                doc = canonical(ObjectKind.SCRIPT, _doc(script.document))
-                out.puts[ObjectKind.SCRIPT][name] = doc
-        for name in sorted(self.written[ObjectKind.RESOURCE]):
-            resource = resource_repo.find_resource(self.tx, self.ws, name)
-            if resource is not None:
-                doc = canonical(ObjectKind.RESOURCE, _doc(resource.document))
-                out.puts[ObjectKind.RESOURCE][name] = doc
+        """The shadow's definitions of the objects written, into ``out`` (a query a chunk of
+        names and kind)."""
+        for kind, names in (
+            (ObjectKind.JOB, jobs),
+            (ObjectKind.SCRIPT, self.written[ObjectKind.SCRIPT]),
+            (ObjectKind.RESOURCE, self.written[ObjectKind.RESOURCE]),
+        ):
+            found = _READERS[kind](self.tx, self.ws, names)
+            for name in sorted(found):
+                out.puts[kind][name] = canonical(kind, _doc(found[name].document))
+                if kind is ObjectKind.JOB:
+                    out.status[name] = found[name].status
 
 
 def _doc(text: str) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -252,26 +252,26 @@ class PushService:
     def _level(
         pool: ThreadPoolExecutor, level: list[Step], journal: Journal, writes: RemoteWrites
     ) -> list[str]:
+        """Make one level's calls, in flight together; each call's outcome is journalled as
+        soon as it is known, with those of the calls that ended meanwhile (one transaction)."""
         seqs = journal.pending(level)
-        futures: list[tuple[int, Step, Future[str | None]]] = [
-            (seq, step, pool.submit(writes.make, step))
+        running: dict[Future[str | None], tuple[int, Step]] = {
+            pool.submit(writes.make, step): (seq, step)
             for seq, step in zip(seqs, level, strict=True)
-        ]
-        failure: PushFailed | None = None
-        for seq, step, future in futures:
-            try:
-                future.result()
-            except RemoteError as exc:
-                journal.mark(seq, "failed" if transient(exc) else "refused", exc.message)
-                failure = failure or PushFailed(step, exc.message)
-                continue
-            except Exception as exc:  # a failure of ours: the call may have been made
-                journal.mark(seq, "failed", repr(exc))
-                failure = failure or PushFailed(step, repr(exc))
-                continue
-            journal.mark(seq, "done")
-        if failure is not None:
-            raise failure
+        }
+        failures: dict[int, PushFailed] = {}
+        while running:
+            ended, _ = wait(running, return_when=FIRST_COMPLETED)
+            outcomes = []
+            for future in ended:
+                seq, step = running.pop(future)
+                state, note = _outcome(future)
+                outcomes.append((seq, state, note))
+                if note is not None:
+                    failures[seq] = PushFailed(step, note)
+            journal.marks(sorted(outcomes))
+        if failures:
+            raise failures[min(failures)]
         return [step.title() for step in level]
 
     def _undone(
@@ -339,3 +339,14 @@ def _refuse_unsupported(program: Program, remote: str) -> None:
             remote=remote,
             problems=problems,
         )
+
+
+def _outcome(future: Future[str | None]) -> tuple[str, str | None]:
+    """How an ended call went: ``done`` (no note), or ``refused``/``failed`` and why."""
+    try:
+        future.result()
+    except RemoteError as exc:
+        return ("failed" if transient(exc) else "refused"), exc.message
+    except Exception as exc:  # a failure of ours: the call may have been made
+        return "failed", repr(exc)
+    return "done", None

@@ -199,6 +199,15 @@ class Refresh:
         counts = (c for kind, c in self.counts.items() if kind != SUBMITTED)
         return sum(by_action.get(action.value, 0) for by_action in counts)
 
+    def written(self) -> int:
+        """Objects (and submitted versions) the refresh created, updated or deleted."""
+        return sum(
+            n
+            for by_action in self.counts.values()
+            for action, n in by_action.items()
+            if action != RefreshAction.UNCHANGED.value
+        )
+
     def versions_written(self) -> int:
         """Submitted versions the refresh wrote into the shadow (or removed from it)."""
         counts = self.counts.get(SUBMITTED, {})

@@ -15,12 +15,12 @@ remote.
 
 **Write** (:func:`~jobferry.services.remotes.shadow.write_reads`, one transaction, the
 remote's row locked so refreshes of one remote take turns): create what is new, overwrite what
-changed, delete what the remote no longer has, nothing for unchanged objects, through the
-definitions' own single-object writers (reference index, tags and audit lines as for any
-write). The shadow's promotion ledger and tombstones are not touched: a change made in the
-remote since the last promotion then shows as drift in the next plan, and a job deleted there
-as gone. What was read is recorded per object (``remote_objects``: its hash and the time of
-reading) with the refresh's counts.
+changed, delete what the remote no longer has, nothing for unchanged objects, in bulk a batch
+at a time (:mod:`~jobferry.services.remotes.batchwrites`: reference index, tags and audit
+lines as the definitions' single-object writers write them). The shadow's promotion ledger
+and tombstones are not touched: a change made in the remote since the last promotion then
+shows as drift in the next plan, and a job deleted there as gone. What was read is recorded per
+object (``remote_objects``: its hash and the time of reading) with the refresh's counts.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ definitions that differ from what the last refresh recorded to a temporary file,
 each, so a refresh's memory does not grow with the remote: a first refresh of 5,000 jobs holds
 their names and hashes, not their definitions. :func:`write_reads` then opens the one write
 transaction (the remote's row locked; refused when another refresh recorded meanwhile), creates
-and overwrites what changed through the definitions' own writers, deletes what the remote no
-longer has, writes nothing for the rest, and records the hashes and the refresh's summary.
+and overwrites what changed in bulk, a batch at a time, with the bookkeeping of the
+definitions' own writers (:mod:`.batchwrites`), deletes what the remote no longer has, writes
+nothing for the rest, and records the hashes and the refresh's summary.
 
 The comparison itself (``canonical``, ``digest``) lives in :mod:`jobferry.domain.definitions`,
 since a package's basis (:mod:`jobferry.package.basisblock`) hashes the same way on the
@@ -26,21 +27,16 @@ import orjson
 
 from jobferry.domain.definitions import canonical as canonical
 from jobferry.domain.definitions import digest as digest
-from jobferry.domain.enums import JobStatus, ObjectKind, RefreshAction, TargetStatus
+from jobferry.domain.enums import JobStatus, ObjectKind, RefreshAction
 from jobferry.errors import ConflictError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope
-from jobferry.services.definitions.jobs import save_job
-from jobferry.services.definitions.resources import save_resource
-from jobferry.services.definitions.scripts import save_script
+from jobferry.services.importing.service import STATISTICS_AFTER
+from jobferry.services.remotes.batchwrites import BatchWriter, batches
 from jobferry.services.remotes.records import SUBMITTED, Refresh
 from jobferry.storage import Database, Tx
-from jobferry.storage import jobs as job_repo
 from jobferry.storage import remotes as repo
 from jobferry.storage import remotes_journal as journal_repo
-from jobferry.storage import resources as resource_repo
-from jobferry.storage import scripts as script_repo
-from jobferry.storage import tags as tag_repo
 
 
 class Spool:
@@ -113,6 +109,10 @@ class ShadowWriter:
     tx: Tx
     scope: Scope
     counts: dict[str, dict[str, int]]
+    batches: BatchWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.batches = BatchWriter(self.tx, self.scope)
 
     def count(self, kind: str, action: RefreshAction, n: int = 1) -> None:
         """Count ``n`` objects of ``kind`` the refresh did ``action`` to."""
@@ -120,54 +120,21 @@ class ShadowWriter:
         by_action[action.value] += n
 
     def apply(self, read: KindRead) -> None:
-        """Create or overwrite what changed of one kind; count what is unchanged."""
-        for name, value in read.spool:
-            created = self._write(read.kind, name, value)
-            self.count(read.kind, RefreshAction.CREATED if created else RefreshAction.UPDATED)
+        """Create or overwrite what changed of one kind, a batch at a time; count what is
+        unchanged."""
+        for batch in batches(read.spool):
+            created = self.batches.put(read.kind, batch)
+            self.count(read.kind, RefreshAction.CREATED, created)
+            self.count(read.kind, RefreshAction.UPDATED, len(batch) - created)
         self.count(read.kind, RefreshAction.UNCHANGED, len(read.hashes) - len(read.changed))
-
-    def _write(self, kind: str, name: str, value: Any) -> bool:
-        if kind == ObjectKind.JOB:
-            return self._job(name, value["document"], JobStatus(value["status"]))
-        if kind == ObjectKind.SCRIPT:
-            existing = script_repo.get_script(self.tx, self.scope.workspace.id, name)
-            save_script(self.tx, self.scope, value, TargetStatus.SAVED, existing)
-            return existing is None
-        found = resource_repo.find_resource(self.tx, self.scope.workspace.id, name)
-        save_resource(self.tx, self.scope, value, found)
-        return found is None
-
-    def _job(self, name: str, doc: dict[str, Any], status: JobStatus) -> bool:
-        existing = job_repo.get_job(self.tx, self.scope.workspace.id, name)
-        if existing is None or existing.document != orjson.dumps(doc).decode():
-            job_id = save_job(self.tx, self.scope, doc, TargetStatus.SAVED, [], existing)
-        else:
-            job_id = existing.id
-        if existing is None or existing.status != status.value:
-            job_repo.set_status(self.tx, job_id, status)
-        return existing is None
 
     def delete(self, read: KindRead) -> None:
         """Delete what the remote no longer has of one kind."""
-        ws = self.scope.workspace.id
-        for name in read.gone:
-            if read.kind == ObjectKind.JOB:
-                job = job_repo.get_job(self.tx, ws, name)
-                if job is not None:
-                    job_repo.delete_job(self.tx, job.id)
-                    tag_repo.delete_lock(self.tx, ws, ObjectKind.JOB, name)
-            elif read.kind == ObjectKind.SCRIPT:
-                script = script_repo.get_script(self.tx, ws, name)
-                if script is not None:
-                    script_repo.delete_script(self.tx, script.id)
-            else:
-                resource = resource_repo.find_resource(self.tx, ws, name)
-                if resource is not None:
-                    resource_repo.delete_resource(self.tx, resource.id)
-            audit_in_scope(self.tx, self.scope, f"{read.kind}.delete", read.kind, name)
+        gone = read.gone
+        self.batches.delete(read.kind, gone)
         if read.kind == ObjectKind.JOB:  # a job of that name again is versioned afresh
-            repo.forget_read(self.tx, ws, SUBMITTED, read.gone)
-        self.count(read.kind, RefreshAction.DELETED, len(read.gone))
+            repo.forget_read(self.tx, self.scope.workspace.id, SUBMITTED, gone)
+        self.count(read.kind, RefreshAction.DELETED, len(gone))
 
     def remember(self, read: KindRead, at: int) -> None:
         """Record what was read of the objects written or deleted."""
@@ -247,4 +214,6 @@ def write_reads(
     finally:
         for read in reads:
             read.spool.close()
+    if summary.written() >= STATISTICS_AFTER:  # written in bulk: the planner must know it
+        db.refresh_statistics(repo.GROWN_BY_REFRESH)
     return summary
