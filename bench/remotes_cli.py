@@ -130,6 +130,9 @@ class Step:
         summary = _summary(answer)
         if summary:
             figures["summary"] = summary
+        task = answer.get("task") if isinstance(answer, dict) else None
+        if isinstance(task, dict) and task.get("endTime"):  # the import (the push) alone
+            figures["task_seconds"] = round((task["endTime"] - task["startTime"]) / 1000, 2)
         return figures
 
 
