@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+import httpx2
 import orjson
 from fastapi.testclient import TestClient
 
@@ -120,7 +123,34 @@ class SignedClient:
             self.signer.sign(method, raw_path, raw_query, headers, data, self.ak, self.sk)
         )
         url = raw_path + (f"?{raw_query}" if raw_query else "")
-        return self.client.request(method, url, content=data, headers=headers)
+        return _send(self.client, method, url, data, headers)
+
+
+_DIRECT: weakref.WeakKeyDictionary[TestClient, httpx2.AsyncClient] = weakref.WeakKeyDictionary()
+"""Per running TestClient: a client of the same app sending each request straight to it."""
+
+
+def _send(
+    client: TestClient, method: str, url: str, data: bytes, headers: dict[str, str]
+) -> httpx2.Response:
+    """``client.request``, or, once the TestClient runs the app (its portal open), the same
+    request handed to the app in one call on the portal's event loop: the TestClient crosses
+    threads for every piece of the request and answer, about 1 ms of CPU a request, a tenth of
+    the API tests' time. The app sees the same ASGI request, on the same event loop."""
+    portal = getattr(client, "portal", None)
+    if portal is None:
+        return client.request(method, url, content=data, headers=headers)
+    direct = _DIRECT.get(client)
+    if direct is None:
+        # An exception in the app is answered 500, as a real server answers it.
+        transport = httpx2.ASGITransport(app=client.app, raise_app_exceptions=False)
+        direct = httpx2.AsyncClient(
+            transport=transport, base_url=str(client.base_url), follow_redirects=True
+        )
+        _DIRECT[client] = direct
+    send = functools.partial(direct.request, method, url, content=data, headers=headers)
+    answer: httpx2.Response = portal.call(send)
+    return answer
 
 
 def _q(value: Any) -> str:
