@@ -35,7 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ from jobferry.storage import Database
 from jobferry.storage.schema import upgrade
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from support.gateway import gateway_to  # type: ignore[import-not-found]
+from support.gateway import Gateway, gateway_to  # type: ignore[import-not-found]
 
 
 def migrated(data_dir: Path, url: str) -> tuple[Database, Services]:
@@ -202,41 +203,50 @@ def measure(
     return results
 
 
+@contextmanager
+def seeded_remote(args: argparse.Namespace, root: Path) -> Iterator[tuple[str, Gateway]]:
+    """A remote of ``args.jobs`` jobs (a ``jobferry serve`` over ``args.db``, seeded in a
+    process of its own) behind the contract filter adding ``args.latency`` to every call: the
+    remote workspace's id and the filter."""
+    (root / "remote").mkdir()
+    with database(args.db, root / "remote", args.pg_url, "remote") as remote_url:
+        seed_cmd = ["-m", "bench.remotes", "--seed", str(root / "remote"), remote_url]
+        seeded = subprocess.run(
+            [sys.executable, *seed_cmd, "--jobs", str(args.jobs)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        remote_ws = seeded.stdout.strip().splitlines()[-1]
+        port = free_port()
+        env = serve_env(root / "remote", remote_url, port, **ADMIN_ENV)
+        cmd = [sys.executable, "-m", "jobferry", "serve"]
+        with (
+            running(cmd, env, f"http://127.0.0.1:{port}/health"),
+            gateway_to(f"http://127.0.0.1:{port}") as gate,
+        ):
+            gate.latency = args.latency
+            yield remote_ws, gate
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Seed the remote, serve it behind the filter, measure; the figures."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        (root / "remote").mkdir()
         (root / "local").mkdir()
         with (
-            database(args.db, root / "remote", args.pg_url, "remote") as remote_url,
+            seeded_remote(args, root) as (remote_ws, gate),
             database(args.db, root / "local", args.pg_url, "local") as local_url,
         ):
-            seed_cmd = ["-m", "bench.remotes", "--seed", str(root / "remote"), remote_url]
-            seeded = subprocess.run(
-                [sys.executable, *seed_cmd, "--jobs", str(args.jobs)],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            remote_ws = seeded.stdout.strip().splitlines()[-1]
-            port = free_port()
-            env = serve_env(root / "remote", remote_url, port, **ADMIN_ENV)
-            cmd = [sys.executable, "-m", "jobferry", "serve"]
-            with (
-                running(cmd, env, f"http://127.0.0.1:{port}/health"),
-                gateway_to(f"http://127.0.0.1:{port}") as gate,
-            ):
-                gate.latency = args.latency
-                db, services = migrated(root / "local", local_url)
-                try:
-                    actor = services.accounts.actor_for(AK)
-                    results = measure(
-                        services, actor, gate.url, remote_ws, args.changes, lambda: len(gate.seen)
-                    )
-                finally:
-                    db.dispose()
-                results["refused_calls"] = len(gate.refused())
+            db, services = migrated(root / "local", local_url)
+            try:
+                actor = services.accounts.actor_for(AK)
+                results = measure(
+                    services, actor, gate.url, remote_ws, args.changes, lambda: len(gate.seen)
+                )
+            finally:
+                db.dispose()
+            results["refused_calls"] = len(gate.refused())
     return {"jobs": args.jobs, "latency_ms": round(args.latency * 1000), "db": args.db, **results}
 
 

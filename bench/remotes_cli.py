@@ -40,6 +40,7 @@ from typing import Any
 
 from bench.databases import PG_URL, database
 from bench.http import Client, Sampler
+from bench.remotes import seeded_remote
 from bench.throughput import (
     ADMIN_ENV,
     AK,
@@ -47,13 +48,12 @@ from bench.throughput import (
     SK,
     free_port,
     load_average,
-    running,
     serve_env,
     wait_ready,
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from support.gateway import Gateway, gateway_to  # type: ignore[import-not-found]
+from support.gateway import Gateway  # type: ignore[import-not-found]
 
 SERVER_FIELDS = ("id", "createTime", "lastUpdateUser", "version")
 """The fields of a shown job the server sets, left out of an update (as a client does)."""
@@ -221,27 +221,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """Seed the remote, serve it behind the filter, run the commands; the figures."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        (root / "remote").mkdir()
         (root / "local").mkdir()
-        with database(args.db, root / "remote", args.pg_url, "remote") as remote_url:
-            seed_cmd = ["-m", "bench.remotes", "--seed", str(root / "remote"), remote_url]
-            seeded = subprocess.run(
-                [sys.executable, *seed_cmd, "--jobs", str(args.jobs)],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            remote_ws = seeded.stdout.strip().splitlines()[-1]
-            port = free_port()
-            env = serve_env(root / "remote", remote_url, port, **ADMIN_ENV)
-            cmd = [sys.executable, "-m", "jobferry", "serve"]
-            with (
-                running(cmd, env, f"http://127.0.0.1:{port}/health"),
-                gateway_to(f"http://127.0.0.1:{port}") as gate,
-            ):
-                gate.latency = args.latency
-                results = measure(args, root, remote_ws, gate)
-                results["refused_calls"] = len(gate.refused())
+        with seeded_remote(args, root) as (remote_ws, gate):
+            results = measure(args, root, remote_ws, gate)
+            results["refused_calls"] = len(gate.refused())
     return {"jobs": args.jobs, "latency_ms": round(args.latency * 1000), "db": args.db, **results}
 
 
