@@ -250,14 +250,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {"jobs": args.jobs, "latency_ms": round(args.latency * 1000), "db": args.db, **results}
 
 
-def main() -> None:
-    """Entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+def arguments(doc: str | None) -> argparse.ArgumentParser:
+    """The options of a remotes bench (``doc``: its module docstring): the remote's size and
+    latency, the changes pushed, the database."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0] if doc else None)
     parser.add_argument("--jobs", type=int, default=5000)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per remote call")
     parser.add_argument("--changes", type=int, default=1000, help="jobs changed and pushed")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--pg-url", default=PG_URL)
+    return parser
+
+
+def main() -> None:
+    """Entry point."""
+    parser = arguments(__doc__)
     parser.add_argument("--seed", nargs=2, metavar=("DATA_DIR", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seed:

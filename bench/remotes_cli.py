@@ -38,9 +38,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.databases import PG_URL, database
+from bench.databases import database
 from bench.http import Client, Sampler
-from bench.remotes import seeded_remote
+from bench.remotes import arguments, seeded_remote
 from bench.throughput import (
     ADMIN_ENV,
     AK,
@@ -230,13 +230,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     """Entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    parser.add_argument("--jobs", type=int, default=5000)
-    parser.add_argument("--latency", type=float, default=0.05, help="seconds per remote call")
-    parser.add_argument("--changes", type=int, default=1000, help="jobs changed and pushed")
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--pg-url", default=PG_URL)
-    print(json.dumps(run(parser.parse_args()), indent=2))
+    print(json.dumps(run(arguments(__doc__).parse_args()), indent=2))
 
 
 if __name__ == "__main__":

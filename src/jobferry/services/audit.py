@@ -13,6 +13,9 @@ from jobferry.storage import Database, Tx
 from jobferry.storage import audit as repo
 from jobferry.storage.audit import AuditRow
 
+Entry = tuple[str, str | None, str | None, dict[str, Any] | None]
+"""An audit line to write: (action, object kind, object name, detail)."""
+
 
 def record_audit(
     tx: Tx,
@@ -25,17 +28,8 @@ def record_audit(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append an audit entry inside the caller's transaction."""
-    repo.append(
-        tx,
-        project_id=project_id,
-        workspace_id=workspace_id,
-        actor=actor,
-        action=action,
-        object_kind=object_kind,
-        object_name=object_name,
-        detail=dump(detail) if detail is not None else None,
-        at=now_ms(),
-    )
+    entry = (action, object_kind, object_name, detail)
+    repo.append(tx, _row(project_id, workspace_id, actor, entry, now_ms()))
 
 
 def audit_in_scope(
@@ -59,28 +53,17 @@ def audit_in_scope(
     )
 
 
-def audit_many_in_scope(
-    tx: Tx, scope: Scope, entries: Iterable[tuple[str, str, str, dict[str, Any] | None]]
-) -> None:
+def audit_many_in_scope(tx: Tx, scope: Scope, entries: Iterable[Entry]) -> None:
     """Append entries for actions in a workspace, (action, object kind, object name, detail)
     each, in one bulk insert: what :func:`audit_in_scope` writes for each, in that order."""
-    at, actor = now_ms(), scope.actor
-    repo.append_many(
-        tx,
-        [
-            AuditRow(
-                actor.project_id,
-                scope.workspace.id,
-                actor.name,
-                action,
-                kind,
-                name,
-                dump(detail) if detail is not None else None,
-                at,
-            )
-            for action, kind, name, detail in entries
-        ],
-    )
+    at, actor, ws = now_ms(), scope.actor, scope.workspace.id
+    repo.append_many(tx, [_row(actor.project_id, ws, actor.name, e, at) for e in entries])
+
+
+def _row(project_id: str, workspace_id: str | None, actor: str, entry: Entry, at: int) -> AuditRow:
+    action, kind, name, detail = entry
+    text = dump(detail) if detail is not None else None
+    return AuditRow(project_id, workspace_id, actor, action, kind, name, text, at)
 
 
 @dataclass

@@ -13,35 +13,8 @@ from jobferry.storage.tables import audit_log
 from jobferry.storage.tx import Tx
 
 
-def append(
-    tx: Tx,
-    *,
-    project_id: str,
-    workspace_id: str | None,
-    actor: str,
-    action: str,
-    object_kind: str | None,
-    object_name: str | None,
-    detail: str | None,
-    at: int,
-) -> None:
-    """Add one entry (in the caller's transaction, so it commits with the change)."""
-    tx.conn.execute(
-        insert(audit_log).values(
-            project_id=project_id,
-            workspace_id=workspace_id,
-            actor=actor,
-            action=action,
-            object_kind=object_kind,
-            object_name=object_name,
-            detail=detail,
-            at=at,
-        )
-    )
-
-
 class AuditRow(NamedTuple):
-    """One entry, as :func:`append_many` writes it."""
+    """One entry, as :func:`append` and :func:`append_many` write it."""
 
     project_id: str
     workspace_id: str | None
@@ -51,6 +24,11 @@ class AuditRow(NamedTuple):
     object_name: str | None
     detail: str | None
     at: int
+
+
+def append(tx: Tx, row: AuditRow) -> None:
+    """Add one entry (in the caller's transaction, so it commits with the change)."""
+    tx.conn.execute(insert(audit_log).values(row._asdict()))
 
 
 def append_many(tx: Tx, rows: Sequence[AuditRow]) -> None:

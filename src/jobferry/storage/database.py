@@ -25,6 +25,10 @@ from jobferry.storage.jobreads import JobReads
 from jobferry.storage.tx import Tx
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+STATISTICS_AFTER = 5000
+"""Objects a bulk write (an import, a remote's refresh) writes or deletes past which the
+database refreshes its statistics of the tables it grew (PostgreSQL; autovacuum would get
+there, but maybe not before the next plan)."""
 
 
 @contextmanager
@@ -242,6 +246,13 @@ class Database:
         with self.engine.connect() as raw:
             conn = raw.execution_options(isolation_level="AUTOCOMMIT")
             conn.exec_driver_sql("ANALYZE " + ", ".join(tables))
+
+    def grown(self, written: int, tables: Sequence[str]) -> None:
+        """After a bulk write of ``written`` objects into ``tables``: their statistics
+        refreshed once it wrote :data:`STATISTICS_AFTER` or more (see
+        :meth:`refresh_statistics`)."""
+        if written >= STATISTICS_AFTER:
+            self.refresh_statistics(tables)
 
     def dispose(self) -> None:
         """Finish a pending WAL checkpoint, then close every pooled connection."""

@@ -14,8 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from jobferry.services.container import Services
-from jobferry.services.importing import service as import_service
-from jobferry.storage import Database
+from jobferry.storage import Database, database
 from jobferry.storage.importing import target as import_repo
 from support.clients import SignedClient
 from support.console import admin_scope
@@ -64,7 +63,7 @@ def test_a_large_import_refreshes_them(
 ) -> None:
     body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
     services.environment.put(admin_scope(services), "connection", "dws_conn", body)
-    monkeypatch.setattr(import_service, "STATISTICS_AFTER", 3)
+    monkeypatch.setattr(database, "STATISTICS_AFTER", 3)
     before = _analyses(services)
     small = run_import(api, {"path": upload(api, bulk_package(2)), "sameNamePolicy": "SKIP"})
     assert small["status"] == "SUCCESSFUL", small

@@ -63,10 +63,6 @@ log = logging.getLogger("jobferry.import")
 PLAN_SYNC_MAX_OBJECTS = 2000
 TITLE_LENGTH = 512
 """A task title is cut to the length its column holds."""
-STATISTICS_AFTER = 5000
-"""Objects an import writes or deletes past which the database refreshes its statistics of
-the tables it grew (PostgreSQL; autovacuum would get there, but maybe not before the next
-import)."""
 
 
 class ImportService:
@@ -327,8 +323,7 @@ class ImportService:
             changed = self._attempt(job, None)
         else:
             changed = delivery.run_import(job, lambda hook: self._attempt(job, hook))
-        if changed >= STATISTICS_AFTER:
-            self.db.refresh_statistics(repo.GROWN_BY_IMPORT)
+        self.db.grown(changed, repo.GROWN_BY_IMPORT)
 
     def _attempt(self, job: PreparedImport, hook: ApplyHook | None) -> int:
         """Read the package and plan, and apply (unless a dry run); objects written. A push

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobferry.domain.enums import JobStatus, ObjectKind, RefKind, TargetStatus
-from jobferry.services.audit import audit_many_in_scope
+from jobferry.services.audit import Entry, audit_many_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, reference_index
 from jobferry.services.importing.local import LocalWriter
@@ -34,8 +34,6 @@ BATCH = 500
 """Objects written together (the import's batch)."""
 _SAVED = {"targetStatus": TargetStatus.SAVED.value}
 """The audit detail of a job or script a refresh writes (as the single-object writers say)."""
-Entry = tuple[str, str, str, dict[str, Any] | None]
-"""An audit line: (action, object kind, object name, detail)."""
 
 
 def batches(items: Iterable[tuple[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -31,7 +31,6 @@ from jobferry.domain.enums import JobStatus, ObjectKind, RefreshAction
 from jobferry.errors import ConflictError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope
-from jobferry.services.importing.service import STATISTICS_AFTER
 from jobferry.services.remotes.batchwrites import BatchWriter, batches
 from jobferry.services.remotes.records import SUBMITTED, Refresh
 from jobferry.storage import Database, Tx
@@ -214,6 +213,5 @@ def write_reads(
     finally:
         for read in reads:
             read.spool.close()
-    if summary.written() >= STATISTICS_AFTER:  # written in bulk: the planner must know it
-        db.refresh_statistics(repo.GROWN_BY_REFRESH)
+    db.grown(summary.written(), repo.GROWN_BY_REFRESH)  # in bulk: the planner must know it
     return summary

@@ -24,10 +24,9 @@ from jobferry.services.definitions.documents import dump
 from jobferry.services.definitions.jobs import save_job
 from jobferry.services.definitions.resources import save_resource
 from jobferry.services.definitions.scripts import save_script
-from jobferry.services.remotes import shadow
 from jobferry.services.remotes.records import Refresh
 from jobferry.services.remotes.shadow import KindRead, Written, job_value, known_hashes, write_reads
-from jobferry.storage import Tx
+from jobferry.storage import Tx, database
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import resources as resource_repo
 from jobferry.storage import scripts as script_repo
@@ -257,7 +256,7 @@ def test_a_refresh_that_wrote_many_objects_has_their_statistics_refreshed(
 ) -> None:
     _, bulk = scopes
     analysed: list[tuple[str, ...]] = []
-    monkeypatch.setattr(shadow, "STATISTICS_AFTER", 3 * 10)
+    monkeypatch.setattr(database, "STATISTICS_AFTER", 3 * 10)
     monkeypatch.setattr(services.db, "refresh_statistics", lambda t: analysed.append(tuple(t)))
     _refresh(services, bulk, _many(9, JobStatus.STOPPED, "/a"))  # 27 objects written
     assert analysed == []
