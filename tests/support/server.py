@@ -24,6 +24,7 @@ from huaweicloudsdkdgc.v1 import DgcClient, ImportFileReq, ImportJobRequest, Lis
 
 from support.clients import AnewSigner
 from support.databases import PG_URL, migrate, require_postgres, schema_url
+from support.forkedserve import ForkedServer, fork_server
 from support.importing import multipart
 from support.packages import bulk_package
 from support.waiting import pauses
@@ -56,7 +57,7 @@ class ServerProcess:
     project_id: str
     ak: str
     sk: str
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[bytes] | ForkedServer
     log: Path
     signer: AnewSigner = field(default_factory=AnewSigner)
     data_dir: Path | None = None
@@ -136,7 +137,8 @@ def start_server(
     The project id and admin keys are fixed ones given to the server, unless ``first_start``:
     then, as ``make run`` on an empty data folder, none is given, the server generates them
     and writes ``data_dir/admin-credentials.json``, and the returned process holds what that
-    file says."""
+    file says. Such a first start runs the command line in a new interpreter; the others are
+    forked from this test process's preloaded forkserver (``support.forkedserve``)."""
     port = free_port()
     project_id = env_extra.pop("project_id", "e2e0123456789abcdef0123456789ab")
     ak, sk = "E2EADMINAK0000000001", "e2e-admin-secret-0123456789abcdefghijkl"
@@ -157,13 +159,17 @@ def start_server(
     data_dir.mkdir(parents=True, exist_ok=True)
     migrate(database_url)
     log = data_dir / f"server-{port}.log"  # servers sharing a data folder log apart
-    with log.open("wb") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "jobferry", "serve"],
-            env=env,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-        )
+    proc: subprocess.Popen[bytes] | ForkedServer
+    if first_start:
+        with log.open("wb") as fh:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "jobferry", "serve"],
+                env=env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+            )
+    else:
+        proc = fork_server(env, str(log))
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(proc, url, log)
@@ -179,7 +185,7 @@ def start_server(
     )
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
+def _wait_ready(proc: subprocess.Popen[bytes] | ForkedServer, url: str, log: Path) -> None:
     deadline = time.monotonic() + 90  # a loaded 2-core CI machine can take tens of seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
