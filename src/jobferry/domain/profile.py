@@ -381,6 +381,14 @@ def _too_deep_message() -> str:
     )
 
 
+LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
+"""What libyaml says past its nesting limit (1,000 levels), where the pure-Python parser runs
+out of recursion."""
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's scanner and parser where PyYAML was built with it (its wheels are), under the same
+safe constructor: the same values, about ten times faster than the pure-Python parser."""
+
+
 def _parse_profile_text(raw: str) -> object:
     if raw.lstrip().startswith("{"):
         try:
@@ -388,8 +396,10 @@ def _parse_profile_text(raw: str) -> object:
         except json.JSONDecodeError as exc:
             raise ValueError(f"JSON error at line {exc.lineno}: {exc.msg}") from None
     try:
-        return yaml.safe_load(raw)
+        return yaml.load(raw, Loader=_SAFE_LOADER)  # a safe loader (no arbitrary objects)
     except yaml.YAMLError as exc:
+        if LIBYAML_TOO_DEEP in str(getattr(exc, "problem", "")):
+            raise RecursionError from None  # libyaml's own limit: the same refusal as Python's
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise ValueError(f"YAML error{where}: {getattr(exc, 'problem', None) or exc}") from None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jobferry.storage.tables import used_signatures
 from jobferry.storage.tx import Tx
@@ -16,25 +17,28 @@ def remember_signature(
 
     Returns ``None`` when it was not recorded yet (it is now), else the moment (ms) it was
     first accepted. The primary key decides, so two processes inserting the same signature at
-    once cannot both succeed. The insert runs in a savepoint: on PostgreSQL a failed statement
-    would otherwise spoil the rest of the caller's transaction.
+    once cannot both succeed. One ``INSERT … ON CONFLICT DO NOTHING``: a signature already
+    there inserts nothing (and spoils no PostgreSQL transaction), without the savepoint and
+    its two round trips that catching the key's violation would need on every request.
     """
-    try:
-        with tx.conn.begin_nested():
-            tx.conn.execute(
-                insert(used_signatures).values(
-                    signature=signature,
-                    access_key=access_key,
-                    accepted_at=accepted_at,
-                    expires_at=expires_at,
-                )
-            )
-    except IntegrityError:
-        first: int | None = tx.conn.execute(
-            select(used_signatures.c.accepted_at).where(used_signatures.c.signature == signature)
-        ).scalar_one_or_none()
-        return first
-    return None
+    insert = pg_insert if tx.dialect == "postgresql" else sqlite_insert
+    added = tx.conn.execute(
+        insert(used_signatures)
+        .values(
+            signature=signature,
+            access_key=access_key,
+            accepted_at=accepted_at,
+            expires_at=expires_at,
+        )
+        .on_conflict_do_nothing(index_elements=[used_signatures.c.signature])
+        .returning(used_signatures.c.accepted_at)
+    ).first()
+    if added is not None:
+        return None
+    first: int | None = tx.conn.execute(
+        select(used_signatures.c.accepted_at).where(used_signatures.c.signature == signature)
+    ).scalar_one_or_none()
+    return first
 
 
 def forget_expired_signatures(tx: Tx, now: int) -> int:
