@@ -31,9 +31,10 @@ _context = multiprocessing.get_context("forkserver")
 _live: list[ForkedServer] = []
 
 
-def _serve(env: dict[str, str], log: str) -> None:
-    """In the forked process: the log as stdout and stderr, the server's environment, then
-    ``jobferry serve``."""
+def _serve(env: dict[str, str], log: str, cwd: str) -> None:
+    """In the forked process: the starting test's working folder, the log as stdout and
+    stderr, the server's environment, then ``jobferry serve``."""
+    os.chdir(cwd)
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -58,7 +59,9 @@ class ForkedServer:
     args = ("jobferry", "serve")
 
     def __init__(self, env: dict[str, str], log: str) -> None:
-        self._process = _context.Process(target=_serve, args=(env, log), name="jobferry serve")
+        self._process = _context.Process(
+            target=_serve, args=(env, log, os.getcwd()), name="jobferry serve"
+        )
         self._process.start()
 
     @property
