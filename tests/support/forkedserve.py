@@ -10,8 +10,8 @@ how a preloading server (gunicorn's ``--preload``) starts its workers.
 
 The forkserver only imports: it builds no settings, opens no database and starts no thread, so
 a forked server starts from the state a fresh interpreter would reach by importing the same
-modules. Servers started with ``fresh_interpreter=True`` (the README's first start) still run
-the real command line in a new interpreter.
+modules. A first start (``start_server(..., first_start=True)``, the README's journey) still
+runs the real command line in a new interpreter.
 
 This module is imported by the forkserver and by every forked server: it imports nothing of
 the tests.
@@ -29,6 +29,7 @@ import sys
 _PRELOAD = ["support.forkedserve", "jobferry.cli", "jobferry.api.app", "jobferry.server"]
 _context = multiprocessing.get_context("forkserver")
 _live: list[ForkedServer] = []
+"""Every server this process forked (the first fork also sets the forkserver up)."""
 
 
 def _serve(env: dict[str, str], log: str, cwd: str) -> None:
@@ -70,12 +71,9 @@ class ForkedServer:
         assert pid is not None
         return pid
 
-    @property
-    def returncode(self) -> int | None:
-        """The exit status; minus the signal's number when a signal ended it, as Popen."""
-        return self._process.exitcode
-
     def poll(self) -> int | None:
+        """The exit status, or None while it runs; minus the signal's number when a signal
+        ended it, as Popen's."""
         return self._process.exitcode
 
     def wait(self, timeout: float | None = None) -> int:

@@ -399,7 +399,7 @@ def _parse_profile_text(raw: str) -> object:
         return yaml.load(raw, Loader=_SAFE_LOADER)  # a safe loader (no arbitrary objects)
     except yaml.YAMLError as exc:
         if LIBYAML_TOO_DEEP in str(getattr(exc, "problem", "")):
-            raise RecursionError from None  # libyaml's own limit: the same refusal as Python's
+            raise ValueError(_too_deep_message()) from None  # libyaml's limit, as recursion's
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise ValueError(f"YAML error{where}: {getattr(exc, 'problem', None) or exc}") from None

@@ -93,6 +93,18 @@ def test_bad_text_names_the_line() -> None:
         parse_profile(["not", "a", "map"])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 5000 + "]" * 5000,  # past libyaml's own limit of 1,000 levels
+        "a: " + "[" * 900 + "]" * 900,  # within it: the document's depth rule refuses it
+    ],
+)
+def test_yaml_nested_too_deeply_is_refused_as_too_deep(text: str) -> None:
+    with pytest.raises(ValueError, match="levels deep"):
+        load_profile_text(text)
+
+
 def test_merging_renames_adds_the_new_ones_and_lists_those_mapped_otherwise() -> None:
     document = {"owner": "ops", "renames": {"connection": {"a": "a_prod", "b": "b_prod"}}}
 
