@@ -66,12 +66,15 @@ def read_all(
     One the helper left to its reader's caller is prepared here, as that caller would."""
     with PackageReader(package, limits, workdir=workdir) as reader:
         return [
-            (o.kind, o.name, o.path, o.folder, o.uid, _document(o), _prepared(o, prepare))
+            (o.kind, o.name, o.path, o.folder, o.uid, _document(o), prepared_here(o, prepare))
             for o in reader.objects(prepare, helper=helper)
         ]
 
 
-def _prepared(obj: PackageObject, prepare: Any) -> Any:
+def prepared_here(obj: PackageObject, prepare: Any) -> Any:
+    """What ``prepare`` gives for the object: the helper's answer, or for one the helper left
+    unprepared (its share of a batch follows the measured work of both sides), prepared here
+    as the reader's caller would."""
     if obj.prepared is not None or prepare is None:
         return obj.prepared
     return prepare(PackageObject(obj.kind, obj.name, obj.path, obj.source, obj.folder, obj.uid))
