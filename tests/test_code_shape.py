@@ -89,3 +89,16 @@ def test_no_module_imports_in_a_circle() -> None:
             if back is not None:
                 circles.add(" → ".join((module, *back)))
     assert not circles, "these modules import in a circle:\n" + "\n".join(sorted(circles))
+
+
+def test_the_pipelines_are_mirrored_module_by_module_by_unit_tests() -> None:
+    """Every module of the import and export pipelines has its own service-level unit tests
+    (``tests/unit/services/<pipeline>/test_<module>.py``, CONTRIBUTING.md)."""
+    tests = ROOT / "tests" / "unit" / "services"
+    missing = [
+        f"{pipeline}/{module.name} → tests/unit/services/{pipeline}/test_{module.name}"
+        for pipeline in ("importing", "exporting")
+        for module in sorted((SOURCE / "services" / pipeline).glob("*.py"))
+        if module.name != "__init__.py" and not (tests / pipeline / f"test_{module.name}").is_file()
+    ]
+    assert not missing, "write unit tests for these modules:\n" + "\n".join(missing)

@@ -1,4 +1,5 @@
-"""What planning found: a missing environment object is one problem, listing its users."""
+"""What planning found (``services.importing.findings``): a missing environment object is one
+problem, listing its users."""
 
 from __future__ import annotations
 
