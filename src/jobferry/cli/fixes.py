@@ -12,12 +12,14 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from jobferry.domain.enums import ENVIRONMENT_KINDS, ProblemReason
+from jobferry.domain.enums import ENVIRONMENT_KINDS, EnvironmentKind, ObjectKind, ProblemReason
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 
 _REPLACE_TYPE: dict[str, str] = {}
 for _type, _kind in sorted(JOB_RESOURCE_TYPE_KINDS.items()):
     _REPLACE_TYPE.setdefault(_kind.value, _type)
+_CARRIED = (ObjectKind.SCRIPT, ObjectKind.RESOURCE, ObjectKind.CDM_JOB)
+"""Kinds a package brings along with the jobs that use them (export with dependencies)."""
 _SKIP = "or plan with --policy skip (keep the target's)"
 
 
@@ -31,9 +33,9 @@ def _quoted(name: Any) -> str:
 
 def _missing(kind: str, name: str, workspace: str | None) -> str | None:
     """A missing object: register or map an environment object; bring a dependency along."""
-    if kind in ENVIRONMENT_KINDS and kind != "cdm_job":
+    if kind in ENVIRONMENT_KINDS and kind != EnvironmentKind.CDM_JOB:
         put = f"jobferry env put {kind} {_quoted(name)} --type …{_in(workspace)}"
-        if kind == "connection":
+        if kind == EnvironmentKind.CONNECTION:
             put += " (with --secret KEY=@FILE for each secret it needs)"
         replace_type = _REPLACE_TYPE.get(kind)
         mapped = (
@@ -42,12 +44,12 @@ def _missing(kind: str, name: str, workspace: str | None) -> str | None:
             else f"--profile-map FILE (an environment profile renaming {kind} '{name}')"
         )
         return f"register it: {put}; or map it to one that exists with {mapped}"
-    if kind in ("script", "resource", "cdm_job"):
+    if kind in _CARRIED:
         return (
             f"export the package again with its dependencies (jobferry export without "
             f"--no-depend), or create {kind} '{name}' in the target first"
         )
-    if kind == "job":
+    if kind == ObjectKind.JOB:
         return (
             "export the package again with upstream jobs (jobferry export --with-upstream), or "
             f"import job '{name}' first"
@@ -80,16 +82,16 @@ def _route_missing(kind: str, name: str, route: str, workspace: str | None) -> s
     """A missing object of a route's plan: ``promote`` carries what its jobs use and maps
     names with the route's profile (it has no --replace or --profile-map)."""
     edit = f"jobferry routes edit {_quoted(route)}"
-    if kind in ENVIRONMENT_KINDS and kind != "cdm_job":
+    if kind in ENVIRONMENT_KINDS and kind != EnvironmentKind.CDM_JOB:
         put = f"jobferry env put {kind} {_quoted(name)} --type …{_in(workspace)}"
         return (
             f"register it: {put}; or map it to one that exists in the target's environment "
             f"profile (jobferry profiles put NAME -f FILE{_in(workspace)}) named on the route "
             f"({edit} --profile NAME)"
         )
-    if kind in ("script", "resource", "cdm_job"):
+    if kind in _CARRIED:
         return f"create {kind} '{name}' in the source, so the route carries it, or in the target"
-    if kind == "job":
+    if kind == ObjectKind.JOB:
         return f"let the route carry upstream jobs ({edit} --upstream), or promote job '{name}'"
     return None
 

@@ -28,11 +28,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jobferry.domain.enums import ObjectKind
 from jobferry.package.blocks import block_fields, epoch
 from jobferry.package.refusals import refuse
 
 MANIFEST_NAME = "manifest.json"
-BASIS_KINDS = ("job", "resource", "script")
+BASIS_KINDS = (ObjectKind.JOB, ObjectKind.RESOURCE, ObjectKind.SCRIPT)
+"""The kinds a snapshot holds (a workspace's own objects), so a basis may name."""
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ def inverse_of(call: CallRecord, state: RemoteState) -> Step:
     """The call that undoes a call the push made, with what undoes it in turn (what the
     remote holds now)."""
     undo: dict[str, Any] = orjson.loads(call.undo)
-    kind, name, op = call.kind, call.name, undo.get("op")
+    kind, name, op = ObjectKind(call.kind), call.name, undo.get("op")
     key = state.resource_ids.get(name)
     if op == "update":
         now = state.doc(kind, name) if state.has(kind, name) else {}

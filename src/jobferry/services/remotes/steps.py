@@ -17,7 +17,7 @@ from jobferry.services.remotes.program import Program
 from jobferry.services.remotes.reading import RemoteState
 from jobferry.services.remotes.writes import Step, create, delete, rename, set_status, update
 
-JOB, SCRIPT, RESOURCE = ObjectKind.JOB.value, ObjectKind.SCRIPT.value, ObjectKind.RESOURCE.value
+JOB, SCRIPT, RESOURCE = ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE
 
 
 def levels(names: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[list[str]]:
@@ -40,7 +40,7 @@ def levels(names: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[list[
 
 
 def _put(
-    kind: str, name: str, doc: dict[str, Any], state: RemoteState, was: str | None
+    kind: ObjectKind, name: str, doc: dict[str, Any], state: RemoteState, was: str | None
 ) -> Step | None:
     """Create or overwrite one object (``was``: the name the remote holds it by, renamed
     before this call); ``None`` when the remote holds exactly ``doc``."""

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from jobferry.domain.enums import ObjectKind
 from jobferry.errors import RemoteError
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.writes import RemoteWrites, Step
@@ -45,7 +46,8 @@ class UndoReport:
 
 def _step(call: CallRecord) -> Step:
     sent = orjson.loads(call.body)
-    return Step(call.kind, call.name, call.call, sent["body"], sent["key"], orjson.loads(call.undo))
+    kind = ObjectKind(call.kind)
+    return Step(kind, call.name, call.call, sent["body"], sent["key"], orjson.loads(call.undo))
 
 
 def fix_for(step: Step, remote: str) -> str:

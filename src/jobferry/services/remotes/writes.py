@@ -24,21 +24,18 @@ from jobferry.errors import RemoteError, RemoteUnreachableError
 from jobferry.services.remotes.client import DataArtsClient
 
 TRANSIENT = frozenset({429, 500, 502, 503, 504})
-_PATH = {
-    ObjectKind.JOB.value: "job_name",
-    ObjectKind.SCRIPT.value: "script_name",
-    ObjectKind.RESOURCE.value: "resource_id",
-}
-_CREATE = {"job": "create_job", "script": "create_script", "resource": "create_resource"}
-_UPDATE = {"job": "update_job", "script": "update_script", "resource": "update_resource"}
-_DELETE = {"job": "delete_job", "script": "delete_script", "resource": "delete_resource"}
+JOB, SCRIPT, RESOURCE = ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE
+_PATH = {JOB: "job_name", SCRIPT: "script_name", RESOURCE: "resource_id"}
+_CREATE = {JOB: "create_job", SCRIPT: "create_script", RESOURCE: "create_resource"}
+_UPDATE = {JOB: "update_job", SCRIPT: "update_script", RESOURCE: "update_resource"}
+_DELETE = {JOB: "delete_job", SCRIPT: "delete_script", RESOURCE: "delete_resource"}
 
 
 @dataclass(frozen=True)
 class Step:
     """One remote call of a push: the call, the object it addresses and what undoes it."""
 
-    kind: str
+    kind: ObjectKind
     name: str
     call: str
     body: dict[str, Any] | None = None
@@ -59,20 +56,20 @@ class Step:
         return orjson.dumps(body).decode(), orjson.dumps(self.undo).decode()
 
 
-def create(kind: str, name: str, doc: dict[str, Any]) -> Step:
+def create(kind: ObjectKind, name: str, doc: dict[str, Any]) -> Step:
     """Create an object the remote does not hold."""
     return Step(kind, name, _CREATE[kind], doc, undo={"op": "created"})
 
 
 def update(
-    kind: str, name: str, doc: dict[str, Any], before: dict[str, Any], key: str | None
+    kind: ObjectKind, name: str, doc: dict[str, Any], before: dict[str, Any], key: str | None
 ) -> Step:
     """Overwrite an object with ``doc`` (``before``: what the remote held)."""
     return Step(kind, name, _UPDATE[kind], doc, key, {"op": "update", "before": before})
 
 
 def delete(
-    kind: str, name: str, before: dict[str, Any], key: str | None, status: str | None = None
+    kind: ObjectKind, name: str, before: dict[str, Any], key: str | None, status: str | None = None
 ) -> Step:
     """Delete an object (``before``: its definition, to recreate it)."""
     undo = {"op": "deleted", "definition": before, "status": status}
@@ -82,14 +79,14 @@ def delete(
 def rename(old: str, new: str) -> Step:
     """Rename a job with the v2 call."""
     return Step(
-        "job", old, "update_factory_job_name", {"name": new}, undo={"op": "renamed", "to": new}
+        JOB, old, "update_factory_job_name", {"name": new}, undo={"op": "renamed", "to": new}
     )
 
 
 def set_status(name: str, running: bool, was: str) -> Step:
     """Start or stop a job's scheduling (``was``: its status before)."""
     call = "start_job" if running else "stop_job"
-    return Step("job", name, call, {} if running else None, undo={"op": "status", "was": was})
+    return Step(JOB, name, call, {} if running else None, undo={"op": "status", "was": was})
 
 
 class RemoteWrites:
@@ -118,7 +115,7 @@ class RemoteWrites:
     def _send(self, step: Step) -> str | None:
         path: dict[str, str] = {}
         if step.call not in ("create_job", "create_script", "create_resource"):
-            path[_PATH[step.kind]] = (step.key or "") if step.kind == "resource" else step.name
+            path[_PATH[step.kind]] = (step.key or "") if step.kind is RESOURCE else step.name
         answer = self.client.send(step.call, path=path, body=step.body)
         if step.call == "create_resource" and answer.content:
             value = orjson.loads(answer.content)
@@ -131,29 +128,29 @@ class RemoteWrites:
         resource's id."""
         if step.call in ("create_job", "create_script", "create_resource"):
             key = self.find(step.kind, step.name)
-            return key is not None, key if step.kind == "resource" else None
+            return key is not None, key if step.kind is RESOURCE else None
         if step.call in ("delete_job", "delete_script"):
             return self.find(step.kind, step.name) is None, None
         if step.call == "delete_resource":
             return self.find(step.kind, step.name) is None, None
         if step.call == "update_factory_job_name" and step.body:
             new = str(step.body["name"])
-            return self.find("job", step.name) is None and self.find("job", new) is not None, None
+            return self.find(JOB, step.name) is None and self.find(JOB, new) is not None, None
         return False, None
 
     def inverse(self, step: Step) -> Step | None:
         """The step that undoes ``step`` (see :func:`_inverse`)."""
         return _inverse(self, step)
 
-    def find(self, kind: str, name: str) -> str | None:
+    def find(self, kind: ObjectKind, name: str) -> str | None:
         """The object's name (a resource's id) when the remote holds it, else ``None``."""
-        if kind == ObjectKind.RESOURCE:
+        if kind is RESOURCE:
             query = {"resourceName": name}
             for item in self.client.pages("list_resources", "resources", query):
                 if item.get("name") == name:
                     return str(item.get("id") or item.get("resourceId") or "")
             return None
-        call, param = ("show_job", "job_name") if kind == "job" else ("show_script", "script_name")
+        call, param = ("show_job", "job_name") if kind is JOB else ("show_script", "script_name")
         try:
             self.client.json(call, path={param: name})
         except RemoteError as exc:
@@ -183,14 +180,14 @@ def _inverse(writes: RemoteWrites, step: Step) -> Step | None:
     op = step.undo.get("op")
     kind, name = step.kind, step.name
     if op == "update":
-        key = writes.find(kind, name) if kind == "resource" else step.key
+        key = writes.find(kind, name) if kind is RESOURCE else step.key
         return update(kind, name, {**step.undo["before"], "name": name}, {}, key)
     if op == "created":
         key = writes.find(kind, name)
         return None if key is None else delete(kind, name, {}, key)
     if op == "renamed":
         new = str(step.undo["to"])
-        if writes.find("job", new) is None or writes.find("job", name) is not None:
+        if writes.find(JOB, new) is None or writes.find(JOB, name) is not None:
             return None
         return rename(new, name)
     if op == "deleted":
