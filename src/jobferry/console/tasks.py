@@ -157,7 +157,6 @@ class TaskContext(PageContext):
     result: dict[str, Any]
     problems: list[dict[str, Any]]
     objects: SubtaskListing
-    rolled_back: dict[str, Any] | None
     rollback: RolledBack | None
     error: str
 
@@ -184,7 +183,6 @@ def _task_view(
             result.get("problems") or [], page.scope.workspace.name, in_wizard=False
         ),
         objects=subtask_listing(page, task, offset),
-        rolled_back=page.services.rollback.rolled_back(page.scope, task_id),
         rollback=rollback,
         error=error,
     )

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import ConflictError, ImportRunningError, RollbackRefusedError
@@ -135,13 +134,6 @@ class RollbackService:
         """Which of these tasks (of the caller's workspace, as listed) were rolled back."""
         with self.db.transaction(readonly=True) as tx:
             return repo.rolled_back_among(tx, task_ids)
-
-    def rolled_back(self, scope: Scope, task_id: str) -> dict[str, Any] | None:
-        """When and by whom an import of the workspace was rolled back (None: it was not)."""
-        with self.db.transaction(readonly=True) as tx:
-            task = task_repo.get_task(tx, scope.workspace.id, task_id)
-            done = repo.rolled_back(tx, task_id) if task is not None else None
-        return None if done is None else {"rollbackTime": done[0], "rollbackUser": done[1]}
 
     @staticmethod
     def _take_lock(tx: Tx, scope: Scope, lock: str) -> None:

@@ -64,7 +64,7 @@ def test_a_rollback_removes_what_the_import_created_and_restores_what_it_overwro
     actions = {(o["name"], o["action"]) for o in answer.objects}
     assert {("b_job", "DELETED"), ("a_job", "RESTORED")} <= actions
     assert answer.count == len(answer.objects)
-    assert services.rollback.rolled_back(scope, task.id) is not None
+    assert services.tasks.show(scope, task.id).rolled_back is not None
     with pytest.raises(RollbackRefusedError, match="already rolled back"):
         services.rollback.rollback(scope, task.id)
 
@@ -103,7 +103,7 @@ def test_objects_changed_since_refuse_the_rollback_and_nothing_changes(
     assert "Nothing was changed" in refused.value.message
     assert job_names(services, scope) == ["a_job", "b_job", "c_job"]
     assert description(services, scope, "a_job") is None  # still as the import wrote it
-    assert services.rollback.rolled_back(scope, task.id) is None
+    assert services.tasks.show(scope, task.id).rolled_back is None
 
 
 def test_only_a_finished_import_that_changed_something_can_be_rolled_back(
