@@ -5,6 +5,7 @@ Source = the default workspace, target = ``prod``. Every refusal also checks not
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from datetime import datetime
@@ -182,6 +183,8 @@ def test_completeness_check_lists_what_the_profile_misses_before_any_import(
     response = api.call("POST", "/profiles/check", {"path": path, "profile": partial}, workspace=ws)
     assert response.status_code == 200, response.text
     report = response.json()
+    assert set(report) == {"complete", "missing", "secrets", "profile", "packageSha256"}
+    assert report["packageSha256"] == hashlib.sha256(data).hexdigest()
     assert report["complete"] is False
     assert report["missing"] == [
         {

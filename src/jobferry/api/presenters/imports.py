@@ -1,5 +1,6 @@
 """Imports on the wire: what a package holds (DataArts ``show_file_info`` plus jobferry's
-fields), an upload kept for a later import, an import rolled back."""
+fields), an upload kept for a later import, an import rolled back, and whether a profile is
+enough for a package."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from jobferry.services.importing.contents import PackageContents
 from jobferry.services.importing.delivery import RolledBack
+from jobferry.services.importing.model import EnvironmentReport
 from jobferry.services.importing.uploads import KeptUpload
 
 
@@ -46,3 +48,18 @@ def rollback_view(done: RolledBack) -> dict[str, Any]:
     if done.count > len(done.objects):
         answer["objectsShown"] = len(done.objects)
     return answer
+
+
+def profile_check_view(report: EnvironmentReport) -> dict[str, Any]:
+    """``POST /profiles/check``'s answer: complete or not, what is missing (with the jobs
+    using it and the fix), each required secret's state, the profile and the package checked."""
+    return {
+        "complete": report.complete,
+        "missing": [
+            {"kind": m.kind, "name": m.name, "jobs": list(m.jobs), "fix": m.fix}
+            for m in report.missing
+        ],
+        "secrets": [{"name": name, "state": state} for name, state in report.secrets],
+        "profile": report.profile.as_json() if report.profile else None,
+        "packageSha256": report.package_sha256,
+    }

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
+from jobferry.api.presenters import imports as present_imports
 from jobferry.api.presenters import workspaces as present
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.errors import InvalidRequestError
@@ -38,7 +39,8 @@ def list_profiles(request: Request, scope: ScopeDep) -> Response:
 )
 def check_profile(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="profile check")
-    return json(services_of(request).imports.check_profile(scope, parse_import_request(body)))
+    report = services_of(request).imports.check_profile(scope, parse_import_request(body))
+    return json(present_imports.profile_check_view(report))
 
 
 @router.get("/profiles/{name}", summary="One environment profile (newest, or ?version=N)")

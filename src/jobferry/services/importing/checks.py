@@ -8,7 +8,7 @@ read (the package may hold it further on): :mod:`.ordering` decides those.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from jobferry.domain.connections import secret_role
 from jobferry.domain.enums import (
@@ -29,7 +29,13 @@ from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS, Reference
 from jobferry.package.manifest import Requirement
 from jobferry.package.signature import SignatureCheck, check_signature
 from jobferry.services.context import Scope
-from jobferry.services.importing.model import WRITES, PlannedObject, Problem
+from jobferry.services.importing.model import (
+    WRITES,
+    EnvironmentReport,
+    MissingEnvironmentObject,
+    PlannedObject,
+    Problem,
+)
 from jobferry.services.importing.ports import TargetReader
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.transform import Transform
@@ -205,20 +211,17 @@ def _secret_problem(item: PlannedObject, name: str, lacking: str, state: str) ->
 
 def environment_report(
     missing: dict[tuple[str, str], list[str]], ws_name: str, secrets: dict[str, str]
-) -> dict[str, Any]:
+) -> EnvironmentReport:
     """Is the profile enough? Every environment reference missing, with the jobs using it."""
-    rows = [
-        {
-            "kind": kind,
-            "name": name,
-            "jobs": jobs,
-            "fix": mapping_fix(ref_kind(kind), name, ws_name),
-        }
-        for (kind, name), jobs in sorted(missing.items())
-    ]
-    secret_rows = [{"name": n, "state": s} for n, s in sorted(secrets.items())]
-    complete = not rows and all(s == "set" for s in secrets.values())
-    return {"complete": complete, "missing": rows, "secrets": secret_rows}
+    return EnvironmentReport(
+        tuple(
+            MissingEnvironmentObject(
+                kind, name, tuple(jobs), mapping_fix(ref_kind(kind), name, ws_name)
+            )
+            for (kind, name), jobs in sorted(missing.items())
+        ),
+        tuple(sorted(secrets.items())),
+    )
 
 
 def check_object(

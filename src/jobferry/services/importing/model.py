@@ -334,6 +334,34 @@ class Record(NamedTuple):
         return line
 
 
+@dataclass(frozen=True)
+class MissingEnvironmentObject:
+    """An environment object neither the target nor the package has, with the jobs using it
+    and how to supply it."""
+
+    kind: str
+    name: str
+    jobs: tuple[str, ...]
+    fix: str
+
+
+@dataclass(frozen=True)
+class EnvironmentReport:
+    """Is a profile enough for a package (``POST /profiles/check``)? What is missing, the
+    state of each connection secret the package requires, and what was checked."""
+
+    missing: tuple[MissingEnvironmentObject, ...]
+    secrets: tuple[tuple[str, str], ...]
+    """(connection, state) of each required connection: ``set``, or what is wrong."""
+    profile: ResolvedProfile | None = None
+    package_sha256: str = ""
+
+    @property
+    def complete(self) -> bool:
+        """Nothing missing and every required secret set."""
+        return not self.missing and all(state == "set" for _, state in self.secrets)
+
+
 @dataclass
 class PlanOutcome:
     """The whole plan: counts, problems, fingerprint and the order of the objects.
@@ -353,7 +381,8 @@ class PlanOutcome:
     package_problems: list[Problem] = field(default_factory=list)
     signature: SignatureCheck | None = None
     profile: ResolvedProfile | None = None
-    environment: dict[str, Any] | None = None
+    environment: EnvironmentReport | None = None
+    """What ``POST /profiles/check`` answers (planned with ``environment_report``)."""
     policy: PolicyChoice | None = None
     """The ``sameNamePolicy`` the plan applied, for the one asked (:mod:`.policy`)."""
     not_applied: list[dict[str, str]] = field(default_factory=list)
@@ -401,8 +430,6 @@ class PlanOutcome:
             out["signature"] = self.signature.as_json()
         if self.profile is not None:
             out["profile"] = self.profile.as_json()
-        if self.environment is not None:
-            out["environment"] = self.environment
         if self.policy is not None:
             out["sameNamePolicy"] = self.policy.as_json()
         out["deletionsNotApplied"] = self.not_applied

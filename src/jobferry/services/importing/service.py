@@ -31,7 +31,7 @@ from jobferry.services.importing.contents import PackageContents, contents_of
 from jobferry.services.importing.delivery import Deliveries, PreparedImport
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import package_source
-from jobferry.services.importing.model import PlanOutcome, Record
+from jobferry.services.importing.model import EnvironmentReport, PlanOutcome, Record
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.plans import PlanStore
 from jobferry.services.importing.ports import (
@@ -134,7 +134,7 @@ class ImportService:
                 return self.prepare(scope, asked.as_dry_run())
             return self._plan_and_keep(scope, request, reader)
 
-    def check_profile(self, scope: Scope, asked: ImportRequest) -> dict[str, Any]:
+    def check_profile(self, scope: Scope, asked: ImportRequest) -> EnvironmentReport:
         """Is this profile enough for this package? Every environment reference of the package
         is mapped or exists in the target, and required connections have their secrets."""
         Switches.of(self.settings).require_import()
@@ -148,11 +148,7 @@ class ImportService:
             target = self._target(tx, scope).reader(lock_rows=False)
             plan = self._plan(target, scope, request, reader, workset, environment_report=True)
             assert plan.environment is not None
-            return {
-                **plan.environment,
-                "profile": plan.profile.as_json() if plan.profile else None,
-                "packageSha256": reader.sha256,
-            }
+            return replace(plan.environment, profile=plan.profile, package_sha256=reader.sha256)
 
     def _plan_and_keep(
         self, scope: Scope, request: ImportRequest, reader: OpenedPackage

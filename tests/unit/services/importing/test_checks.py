@@ -181,8 +181,12 @@ def test_connections_the_manifest_requires_with_secrets_are_checked(
     assert check.problems(PlannedObject(ObjectKind.JOB, "j", "jobs/j.job", job)) == []
 
     report = environment_report({}, "default", check.states)
-    assert report["complete"] is False
-    assert environment_report({}, "default", {"dws_conn": "set"})["complete"] is True
+    assert report.complete is False
+    assert report.secrets == tuple(sorted(check.states.items()))
+    assert environment_report({}, "default", {"dws_conn": "set"}).complete is True
+    gone = environment_report({("connection", "gone_conn"): ["j"]}, "default", {})
+    assert gone.complete is False
+    assert [(m.kind, m.name, m.jobs) for m in gone.missing] == [("connection", "gone_conn", ("j",))]
 
 
 class Unsigned:

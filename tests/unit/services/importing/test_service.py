@@ -99,8 +99,9 @@ def test_the_profile_check_says_what_the_target_lacks(services: Services, tmp_pa
     path = upload(services, bare, write_package(tmp_path / "p.zip"))
 
     report = services.imports.check_profile(bare, parse_import_request({"path": path}))
-    assert report["complete"] is False
-    assert {m["name"] for m in report["missing"]} == {"dws_conn", "ssh_conn"}
+    assert report.complete is False
+    assert {m.name for m in report.missing} == {"dws_conn", "ssh_conn"}
+    assert len(report.package_sha256) == 64
 
     mapped = {
         "path": path,
@@ -108,4 +109,4 @@ def test_the_profile_check_says_what_the_target_lacks(services: Services, tmp_pa
     }
     services.environment.put(bare, "connection", "x", {"type": "DWS", "config": {}})
     report = services.imports.check_profile(bare, parse_import_request(mapped))
-    assert report["missing"] == []
+    assert report.missing == ()
