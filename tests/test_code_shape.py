@@ -9,6 +9,8 @@ An exception that is no longer needed is reported too, so the list stays true.
 
 from __future__ import annotations
 
+import ast
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -102,3 +104,27 @@ def test_the_pipelines_are_mirrored_module_by_module_by_unit_tests() -> None:
         if module.name != "__init__.py" and not (tests / pipeline / f"test_{module.name}").is_file()
     ]
     assert not missing, "write unit tests for these modules:\n" + "\n".join(missing)
+
+
+def _named(module: str, text: str) -> bool:
+    return re.search(rf"(?<![\w.])\.?{re.escape(module)}(?!\w)", text) is not None
+
+
+def test_every_feature_package_says_what_each_of_its_modules_holds() -> None:
+    """``services`` and each of its feature folders (and the import feature's storage) open
+    with a docstring that names every module and folder they hold, so the map stays whole."""
+    packages = [
+        SOURCE / "services",
+        *sorted((SOURCE / "services").glob("*/")),
+        SOURCE / "storage" / "importing",
+    ]
+    unnamed = []
+    for package in packages:
+        if not (package / "__init__.py").is_file():
+            continue
+        doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text("utf-8"))) or ""
+        held = [p.stem for p in package.glob("*.py") if p.name != "__init__.py"]
+        held += [p.name for p in package.iterdir() if (p / "__init__.py").is_file()]
+        rel = package.relative_to(SOURCE).as_posix()
+        unnamed += [f"{rel}: {name}" for name in sorted(held) if not _named(name, doc)]
+    assert not unnamed, "say what these hold in their package's docstring:\n" + "\n".join(unnamed)

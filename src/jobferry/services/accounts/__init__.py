@@ -1,3 +1,3 @@
 """Who may call, and where: projects, workspaces, users, credentials and roles (``service``),
-console sign-in (``signin``), access-key lockout (``lockouts``) and replay protection
-(``replays``)."""
+console sign-in (``signin``), access-key lockout (``lockouts``), replay protection
+(``replays``), and what the account calls answer (``records``)."""

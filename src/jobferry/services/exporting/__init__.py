@@ -4,6 +4,8 @@
   ``withUpstream``/``withManifest``, the ``obsPath`` target, the ``changed`` window.
 * :mod:`.selection` — which jobs: the named ones, a checked name list, the workspace (all or
   changed since), plus their upstream jobs.
+* :mod:`.fates` — what became of a named job the workspace no longer holds: renamed (to
+  which name, when) or deleted (when), said instead of "no job".
 * :mod:`.contents` — what goes in beside the jobs: the scripts, resources and CDM jobs they
   use, the environment objects they need, the references that did not resolve.
 * :mod:`.package` — the package itself: manifest header and the deterministic writer.

@@ -9,6 +9,7 @@
 - ``sources`` (read): the sources: a package file, a folder of definitions, a workspace of
   this server.
 - ``uploads`` (read): where package files come from (uploads, object storage).
+- ``contents`` (read): what a package holds, told without importing it (``show_file_info``).
 - ``transform`` (transform): the profile and the request applied to each object (pure; also
   offline).
 - ``prepare`` (transform): what each object becomes before the target is asked (its text,
@@ -16,10 +17,16 @@
 - ``local`` (resolve, apply): the target when it is a workspace of this server (read a batch
   at a time, written in the caller's transaction).
 - ``checks`` (check): every problem of every object.
+- ``basis`` (check): a package cut against a snapshot of this target is refused where what it
+  writes or deletes changed here since.
 - ``matching`` (match): each object's target, by identity through the ledger or by name.
 - ``decide`` (decide): CREATE, OVERWRITE, RENAME, SKIP or UNCHANGED, drift, the diff.
+- ``policy`` (plan): which ``sameNamePolicy`` the plan applies (AUTO resolved), and why each
+  SKIP is one.
 - ``model`` (plan): the planned objects, their records and problems, the plan's outcome.
 - ``planner`` (plan): transform → resolve → check → match → decide, a batch at a time.
+- ``findings`` (plan): what planning found beyond the records: the counts, the first problems,
+  each missing environment object once with the objects using it.
 - ``recording`` (plan): what the working set keeps of each planned object, and what an
   ATOMIC import may write ahead.
 - ``deletes`` (plan): what the target deletes, and names that clash, once the package is read.

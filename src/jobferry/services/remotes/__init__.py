@@ -1,2 +1,18 @@
 """Remotes: DataArts workspaces reached through their public API, each mirrored on this server
-by a shadow workspace that changes only when the remote is refreshed."""
+by a shadow workspace that changes only when the remote is refreshed.
+
+- ``service``: add (with its shadow), list, show, test, refresh and remove remotes;
+  ``records``: what the feature answers, and the one parser of a remote's body.
+- ``client``: the signed DataArts calls a remote is driven with (``query``: their query
+  strings, as the SDKs send them; ``paging``: walking a paged list call).
+- Refresh, the shadow brought to the remote's state: ``refresh`` (read in bulk),
+  ``environment`` (its connections and variables), ``submitted`` (its submitted versions),
+  ``snapshot`` (from a carried export, when the remote cannot be reached), ``shadow`` and
+  ``batchwrites`` (the writes into the shadow).
+- Push, an import into the shadow writing the remote all or nothing: ``delivery`` (the
+  importing pipeline's delivery port for remotes), ``push``, ``program`` (what the push must
+  do, rehearsed in the shadow), ``reading`` (what it reads of the remote), ``steps`` (its calls
+  in dependency order), ``writes`` (each call and the one undoing it), ``journal`` (every call
+  written down before and after it is made) and ``undo``.
+- ``rollback``: a push rolled back by pushing its inverse; ``basis``: what a package carried
+  to a remote's side was cut against."""

@@ -1,2 +1,6 @@
-"""Routes: the remembered path of a promotion from a source workspace to a target workspace
-(``service``: save, read, list and remove them; the document's rules are ``domain.routes``)."""
+"""Routes: the remembered path of a promotion from a source workspace to a target workspace.
+
+``service`` saves (a version each time), reads, lists and removes them and tells their history
+(the document's rules are ``domain.routes``); ``promote`` promotes along one: ``cutting`` cuts
+the package of what changed in the source since the route's last promotion, ``carried`` checks
+a package carried along the route across an air gap; ``records`` are what promotions answer."""

@@ -1,5 +1,5 @@
 """The import feature's storage, in one place: what the target holds and the per-workspace
 lock (``target``), the tables with a row per imported object (``tables``), kept plans
-(``plans``), the promotion ledger and tombstones (``ledger``), whole objects taken out and put
-back (``snapshots``), rollback's reads and writes (``rollbacks``) and an import's working set
-on disk (``workset``)."""
+(``plans``), the promotion ledger and tombstones (``ledger``), where a job came from
+(``origins``), whole objects taken out and put back (``snapshots``), rollback's reads and
+writes (``rollbacks``) and an import's working set on disk (``workset``)."""
