@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 from fastapi.testclient import TestClient
 
+from jobferry.package import helpers
 from jobferry.services.container import Services
 from jobferry.settings import Settings
 from jobferry.storage import Database
@@ -27,11 +28,16 @@ from support.databases import (
     migrated_sqlite_url,
     worker_database,
 )
+from support.forkedserve import PRELOAD
 from support.gateway import Gateway, gateway_to
 from support.remotes import REMOTE_PROJECT
 from support.s3server import S3Server, bucket, s3_server, server_env  # noqa: F401
 from support.scheduling import OneWorkerScheduler
 from support.server import RETRY_SECONDS, ServerProcess, SharedServers, serving
+
+# Test servers and package helpers are forked from this process's one forkserver: whichever
+# starts first starts it with what both need imported (support/forkedserve.py).
+helpers.preload(*PRELOAD)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from jobferry.services.exporting import package as package_module
 from support.builders import make_job
 from support.clients import SignedClient, wait_task
 from support.exporting import entries, listing, manifest, seed
+from support.readahead import helper_process
 
 
 def test_single_export_has_the_dataarts_layout_with_dependencies(api: SignedClient) -> None:
@@ -364,8 +365,9 @@ def test_an_export_whose_helper_dies_fails_and_keeps_no_package(
 
     class Dying(WriteBehind):
         def close(self, header: Any = None) -> Any:
-            self._process.kill()  # as if the system had killed it mid-export
-            self._process.join()
+            process = helper_process(self)
+            process.kill()  # as if the system had killed it mid-export
+            process.join()
             return super().close(header)
 
     monkeypatch.setattr(package_module, "WriteBehind", Dying)

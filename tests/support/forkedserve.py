@@ -26,7 +26,12 @@ import signal
 import subprocess
 import sys
 
-_PRELOAD = ["support.forkedserve", "jobferry.cli", "jobferry.api.app", "jobferry.server"]
+from jobferry.package import helpers
+
+PRELOAD = ("support.forkedserve", "jobferry.cli", "jobferry.api.app", "jobferry.server")
+"""What the forkserver imports for the servers. It is also the forkserver jobferry's package
+helpers are forked from in this process (:mod:`jobferry.package.helpers`): both lists are
+registered there, so whichever starts it first starts it with both."""
 _context = multiprocessing.get_context("forkserver")
 _live: list[ForkedServer] = []
 """Every server this process forked (the first fork also sets the forkserver up)."""
@@ -97,7 +102,8 @@ class ForkedServer:
 def fork_server(env: dict[str, str], log: str) -> ForkedServer:
     """Start ``jobferry serve`` with ``env`` (the whole environment), writing to ``log``."""
     if not _live:
-        _context.set_forkserver_preload(_PRELOAD)
+        helpers.preload(*PRELOAD)
+        helpers.helper_context()  # the forkserver's preload: the servers' and the helpers'
         atexit.register(_kill_leftovers)  # before multiprocessing's own, which would join them
     server = ForkedServer(env, log)
     _live.append(server)

@@ -9,6 +9,7 @@ live here.
 
 from __future__ import annotations
 
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from jobferry.package import reader as reader_module
 from jobferry.package.model import PackageObject
 from jobferry.package.readahead import ReadAhead
 from jobferry.package.reader import PackageReader, ReadLimits
+from jobferry.package.writebehind import WriteBehind
 
 
 def helper_from(monkeypatch: pytest.MonkeyPatch, batch: int, share: float | None = None) -> None:
@@ -117,3 +119,10 @@ def prepare_then_die(how: Any, obj: PackageObject) -> Any:
     if multiprocessing.parent_process() is not None and obj.name == "job_04":
         os._exit(3)
     return prepare(how, obj)
+
+
+def helper_process(owner: ReadAhead | WriteBehind) -> BaseProcess:
+    """The process of a read-ahead's or write-behind's helper, once it has started."""
+    process = owner._helper.process
+    assert process is not None, f"the helper could not be started: {owner._helper.failure!r}"
+    return process

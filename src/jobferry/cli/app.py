@@ -44,6 +44,7 @@ from jobferry.cli.output import Output
 from jobferry.cli.session import Session, session
 from jobferry.cli.usage import UsageGroup, make_readable
 from jobferry.errors import JobferryError, PackageError
+from jobferry.package import helpers
 
 HINTS = {
     "APIGW.0301": "check the AK/SK and project id of the context, and this machine's clock "
@@ -229,4 +230,8 @@ app.add_typer(package.app, name="package")
 
 def main() -> None:
     """Entry point of the ``jobferry`` console script."""
+    # multiprocessing runs the program's main file again in every helper process a large
+    # package read or write starts; ``bin/jobferry`` imports the command line, so the
+    # forkserver the helpers are forked from imports it once for them (jobferry.package.helpers)
+    helpers.preload("jobferry.cli")
     app()

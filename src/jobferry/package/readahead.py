@@ -17,9 +17,9 @@ from those what it needs itself, when it needs it (an import never validates nor
 references of an object it leaves unchanged: preparing it eagerly made a re-import slower
 with its helper than without). The share follows the two sides' measured work per batch: the
 side that took longer hands part of it to the other.
-While the helper starts (a new interpreter: most of a second) the
-consumer reads the first batches itself and hands the reading state over with the first batch
-it sends.
+While the helper starts (a fork of the forkserver, or, for a process's first helper, the
+forkserver's new interpreter as well: most of a second) the consumer reads the first batches
+itself and hands the reading state over with the first batch it sends.
 
 **How they talk.** Nothing here runs on a thread. Threads cannot share this work, in this
 process or as a process pool's helpers: whatever they do needs the GIL between system calls and
@@ -34,9 +34,9 @@ each written over from its start: a file per batch, removed once read, cost the 
 removal each (400 of them, 0.6 s of a 100,000-job import) and the helper a new file's blocks
 to allocate and clear.
 
-The helper is started per read and ends with it (:mod:`.spawned`). It is spawned, never
-forked: a server process runs threads, which a fork would copy in the middle of whatever they
-were doing.
+The helper is started per read and ends with it (:mod:`.helpers`). It is forked from the
+process's forkserver, never from the process itself: a server process runs threads, which a
+fork would copy in the middle of whatever they were doing.
 """
 
 from __future__ import annotations
@@ -53,9 +53,9 @@ from pathlib import Path
 
 from jobferry.errors import HelperStoppedError
 from jobferry.package.entries import drop_pages
+from jobferry.package.helpers import gone, start, stop, widen
 from jobferry.package.index import Wanted
 from jobferry.package.reading import BatchRead, EntryReading, Prepare
-from jobferry.package.spawned import gone, spawn, stop, widen
 
 AHEAD = 2
 """Batches sent to the helper beyond the one being handed out."""
@@ -174,11 +174,12 @@ class ReadAhead:
     def __init__(self, path: Path, scratch: Path | None) -> None:
         self._folder = Path(tempfile.mkdtemp(prefix="read-ahead-", dir=scratch))
         try:
-            self._helper = spawn(_serve, (str(path), str(self._folder)), "jobferry-read-ahead")
+            where = (os.path.abspath(path), os.path.abspath(self._folder))
+            self._helper = start(_serve, where, "jobferry-read-ahead")
         except BaseException:
             shutil.rmtree(self._folder, ignore_errors=True)
             raise
-        self._process, self._work, self._done = self._helper
+        self._work, self._done = self._helper.work, self._helper.done
         widen(self._work, PIPE_BYTES)
         self._slots = _Slots(self._folder, os.O_RDONLY)
         self._ready = False

@@ -150,9 +150,10 @@ class PackageReader:
     file goes (``None``: in memory, for offline tools and small packages).
 
     ``helper_from``: a package file of at least that many entries (its end record says how
-    many, first thing) gets the helper process of :meth:`objects` started at once, so that the
-    interpreter it needs (most of a second) starts while the central directory is walked and
-    the manifest read, not once the objects are wanted.
+    many, first thing) gets the helper process of :meth:`objects` started at once, so that it
+    starts (most of a second when it is the process's first, which starts the forkserver)
+    while the central directory is walked and the manifest read, not once the objects are
+    wanted.
     """
 
     def __init__(

@@ -28,6 +28,7 @@ A helper that stops without an answer is :class:`~jobferry.errors.HelperStoppedE
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
@@ -35,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from jobferry.errors import HelperStoppedError
+from jobferry.package.helpers import gone, start, stop, widen
 from jobferry.package.manifest import ManifestHeader
-from jobferry.package.spawned import gone, spawn, stop, widen
 from jobferry.package.writer import (
     NewEntry,
     PackageWriter,
@@ -47,7 +48,8 @@ from jobferry.package.writer import (
 )
 
 HELD = 8
-"""Batches kept here while the helper starts (most of a second): the export goes on meanwhile."""
+"""Batches kept here while the helper starts (most of a second for a process's first helper,
+which starts the forkserver): the export goes on meanwhile."""
 PIPE_BYTES = 1024 * 1024
 """The pipe to the helper holds this much (the most an unprivileged process may ask for):
 sending a batch waits mostly while the helper is still on the one before."""
@@ -102,8 +104,9 @@ class WriteBehind:
     def __init__(self, path: Path, signer: Callable[[bytes], bytes] | None = None) -> None:
         self._signer = signer
         self._last_path: str | None = None
-        self._helper = spawn(_serve, (str(path), signer is not None), "jobferry-write-behind")
-        self._process, self._work, self._done = self._helper
+        where = os.path.abspath(path)
+        self._helper = start(_serve, (where, signer is not None), "jobferry-write-behind")
+        self._work, self._done = self._helper.work, self._helper.done
         widen(self._work, PIPE_BYTES)
         self._ready = False
         self._held: list[list[NewEntry | PackedEntry]] = []

@@ -24,6 +24,7 @@ from support.readahead import (
     describe,
     exit_in_helper,
     helper_from,
+    helper_process,
     prepared_here,
     read_all,
     same_reads,
@@ -211,9 +212,10 @@ class _LateSends:
     def send(self, item: Any) -> None:
         self.sends += 1
         if self.sends > 1 and item is not None:
+            process = helper_process(self.ahead)
             if self.kill:
-                self.ahead._process.kill()
-            self.ahead._process.join(30)
+                process.kill()
+            process.join(30)
         self.pipe.send(item)
 
     def __getattr__(self, name: str) -> Any:
@@ -306,7 +308,7 @@ def test_a_large_package_starts_its_helper_while_it_is_opened(
     with PackageReader(package, workdir=tmp_path / "work", helper_from=10) as reader:
         early = reader._ahead
         assert early is not None, "17 entries: the helper starts as the package opens"
-        process = early._process
+        process = helper_process(early)
         assert process.is_alive()
         assert early._done.poll(30), "it starts up while nothing asks for objects yet"
         objects = list(reader.objects(describe, helper=True))
@@ -327,7 +329,7 @@ def test_a_large_package_starts_its_helper_while_it_is_opened(
 def test_an_early_helper_left_unused_stops_with_the_read(package: Path, tmp_path: Path) -> None:
     with PackageReader(package, workdir=tmp_path / "work", helper_from=10) as reader:
         assert reader._ahead is not None
-        process = reader._ahead._process
+        process = helper_process(reader._ahead)
         assert len(list(reader.objects())) == 16  # read here, without a helper
     assert not process.is_alive()
     with PackageReader(package, workdir=tmp_path / "work", helper_from=1000) as reader:

@@ -8,6 +8,7 @@ import hashlib
 import io
 import time
 import zipfile
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from jobferry.package import writebehind
 from jobferry.package.writebehind import WriteBehind
 from jobferry.package.writer import NewEntry, PackageWriter, WrittenPackage, packed
 from support.packages import HEADER
+from support.readahead import helper_process
 
 
 def entries(count: int) -> list[NewEntry]:
@@ -114,10 +116,26 @@ def test_a_helper_that_dies_is_an_error_that_says_so(
     monkeypatch.setattr(writebehind, "HELD", 1)
     with WriteBehind(tmp_path / "p.zip") as behind:
         behind.add_many(entries(2))
-        behind._process.kill()
-        behind._process.join()
+        process = helper_process(behind)
+        process.kill()
+        process.join()
         with pytest.raises(HelperStoppedError, match="writing the package stopped"):
             write(behind, entries(402)[2:])
+
+
+def test_a_helper_that_cannot_be_started_is_an_error_that_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(process: BaseProcess) -> None:
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(writebehind, "HELD", 1)
+    monkeypatch.setattr(BaseProcess, "start", refused)
+    with (
+        WriteBehind(tmp_path / "p.zip") as behind,
+        pytest.raises(HelperStoppedError, match=r"could not be started.*temporarily"),
+    ):
+        write(behind, entries(402))
 
 
 def test_a_signer_that_fails_is_the_callers_error_and_the_helper_ends(tmp_path: Path) -> None:
@@ -128,7 +146,7 @@ def test_a_signer_that_fails_is_the_callers_error_and_the_helper_ends(tmp_path: 
         behind.add_many(entries(3))
         with pytest.raises(RuntimeError, match="the key is locked"):
             behind.close(HEADER)
-    assert behind._process.exitcode == 0
+    assert helper_process(behind).exitcode == 0
 
 
 def test_entries_deflated_beforehand_are_written_as_the_writer_deflates_them() -> None:

@@ -23,12 +23,17 @@ from jobferry.domain.enums import ObjectKind
 from jobferry.domain.references import ReferenceValues, references_of, values_of
 from jobferry.domain.report import Violation
 from jobferry.domain.timeshift import ScheduleShift
+from jobferry.package import helpers
 from jobferry.package.reader import PackageObject
 from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.decide import IGNORED_IN_DIFF
 from jobferry.services.importing.model import PlannedObject, Problem
 from jobferry.services.importing.transform import Transform, transform_object
 from jobferry.storage.importing.ledger import pack_encoded, pack_source
+
+# A read-ahead helper unpickles :func:`prepare` and its :class:`Preparation` (with what they
+# import): helpers start with this module imported rather than each importing it (~0.3 s).
+helpers.preload(__name__)
 
 
 @dataclass(frozen=True)
