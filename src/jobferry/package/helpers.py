@@ -10,8 +10,9 @@ import them again. It ends when the process that started it ends.
 
 A helper has two one-way pipes: ``work`` down to it, ``done`` back up. It is started per read
 or write and ended with it: told to stop (``None`` down the work pipe), given
-:data:`STOP_SECONDS`, then killed. What it is given names files by absolute path: it works in
-the forkserver's folder, not in the one its starter is in now.
+:data:`STOP_SECONDS`, then killed. Like a spawned process, it starts in its starter's working
+folder with its ``sys.path``, and imports the program's main file again if it has one
+(``bin/jobferry`` imports the command line, which the command line preloads for it).
 """
 
 from __future__ import annotations

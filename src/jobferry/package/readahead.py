@@ -174,8 +174,7 @@ class ReadAhead:
     def __init__(self, path: Path, scratch: Path | None) -> None:
         self._folder = Path(tempfile.mkdtemp(prefix="read-ahead-", dir=scratch))
         try:
-            where = (os.path.abspath(path), os.path.abspath(self._folder))
-            self._helper = start(_serve, where, "jobferry-read-ahead")
+            self._helper = start(_serve, (str(path), str(self._folder)), "jobferry-read-ahead")
         except BaseException:
             shutil.rmtree(self._folder, ignore_errors=True)
             raise

@@ -28,7 +28,6 @@ A helper that stops without an answer is :class:`~jobferry.errors.HelperStoppedE
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
@@ -104,8 +103,7 @@ class WriteBehind:
     def __init__(self, path: Path, signer: Callable[[bytes], bytes] | None = None) -> None:
         self._signer = signer
         self._last_path: str | None = None
-        where = os.path.abspath(path)
-        self._helper = start(_serve, (where, signer is not None), "jobferry-write-behind")
+        self._helper = start(_serve, (str(path), signer is not None), "jobferry-write-behind")
         self._work, self._done = self._helper.work, self._helper.done
         widen(self._work, PIPE_BYTES)
         self._ready = False
