@@ -56,7 +56,7 @@ def profile_check_view(report: EnvironmentReport) -> dict[str, Any]:
     return {
         "complete": report.complete,
         "missing": [
-            {"kind": m.kind, "name": m.name, "jobs": list(m.jobs), "fix": m.fix}
+            {"kind": str(m.kind), "name": m.name, "jobs": list(m.jobs), "fix": m.fix}
             for m in report.missing
         ],
         "secrets": [{"name": name, "state": state} for name, state in report.secrets],

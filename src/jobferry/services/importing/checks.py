@@ -213,15 +213,13 @@ def environment_report(
     missing: dict[tuple[str, str], list[str]], ws_name: str, secrets: dict[str, str]
 ) -> EnvironmentReport:
     """Is the profile enough? Every environment reference missing, with the jobs using it."""
-    return EnvironmentReport(
-        tuple(
-            MissingEnvironmentObject(
-                kind, name, tuple(jobs), mapping_fix(ref_kind(kind), name, ws_name)
-            )
-            for (kind, name), jobs in sorted(missing.items())
-        ),
-        tuple(sorted(secrets.items())),
-    )
+    rows = []
+    for (value, name), jobs in sorted(missing.items()):
+        kind = ref_kind(value)
+        rows.append(
+            MissingEnvironmentObject(kind, name, tuple(jobs), mapping_fix(kind, name, ws_name))
+        )
+    return EnvironmentReport(tuple(rows), tuple(sorted(secrets.items())))
 
 
 def check_object(

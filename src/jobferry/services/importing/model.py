@@ -19,7 +19,14 @@ import orjson
 
 from jobferry.domain.cronshift import ShiftError
 from jobferry.domain.diff import Change
-from jobferry.domain.enums import DriftPolicy, ObjectKind, PlanAction, ProblemReason, SkipReason
+from jobferry.domain.enums import (
+    AnyRefKind,
+    DriftPolicy,
+    ObjectKind,
+    PlanAction,
+    ProblemReason,
+    SkipReason,
+)
 from jobferry.domain.references import Reference, first_occurrences, job_references
 from jobferry.domain.report import Violation
 from jobferry.domain.timeshift import ScheduleShift
@@ -339,7 +346,7 @@ class MissingEnvironmentObject:
     """An environment object neither the target nor the package has, with the jobs using it
     and how to supply it."""
 
-    kind: str
+    kind: AnyRefKind
     name: str
     jobs: tuple[str, ...]
     fix: str
