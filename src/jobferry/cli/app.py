@@ -227,11 +227,13 @@ app.add_typer(tasks.downloads_app, name="downloads")
 package.app.command("transform")(transform.transform_command)
 app.add_typer(package.app, name="package")
 
+# multiprocessing runs the program's main file again in every helper process a large package
+# read or write starts, and ``bin/jobferry`` imports the command line: the forkserver the
+# helpers are forked from imports it once for them (jobferry.package.helpers). Here, not in
+# ``main``: a server's worker processes (JOBFERRY_WORKERS) import this module without it.
+helpers.preload("jobferry.cli")
+
 
 def main() -> None:
     """Entry point of the ``jobferry`` console script."""
-    # multiprocessing runs the program's main file again in every helper process a large
-    # package read or write starts; ``bin/jobferry`` imports the command line, so the
-    # forkserver the helpers are forked from imports it once for them (jobferry.package.helpers)
-    helpers.preload("jobferry.cli")
     app()
