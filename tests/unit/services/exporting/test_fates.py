@@ -5,11 +5,10 @@ nothing for a name that never was."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from jobferry.services.container import Services
 from jobferry.services.exporting.fates import job_fates
 from support.builders import make_job
+from support.clock import dated, during
 from support.console import admin_scope, seed
 
 
@@ -19,19 +18,16 @@ def fates(services: Services, *names: str) -> dict[str, str]:
         return job_fates(tx, scope.workspace.id, names)
 
 
-def today() -> str:
-    return datetime.now(UTC).date().isoformat()
-
-
 def test_a_renamed_job_names_its_new_name_and_a_chain_is_followed(services: Services) -> None:
     scope = admin_scope(services)
     seed(services, scope, ("daily_sales", "weekly_sales"))
-    services.jobs.rename(scope, "daily_sales", "sales_daily")
-    services.jobs.rename(scope, "sales_daily", "customers_daily")
-    assert fates(services, "daily_sales", "sales_daily", "weekly_sales", "never_was") == {
-        "daily_sales": f"renamed to customers_daily on {today()}",
-        "sales_daily": f"renamed to customers_daily on {today()}",
-    }
+    with during() as days:
+        services.jobs.rename(scope, "daily_sales", "sales_daily")
+        services.jobs.rename(scope, "sales_daily", "customers_daily")
+    found = fates(services, "daily_sales", "sales_daily", "weekly_sales", "never_was")
+    assert found.keys() == {"daily_sales", "sales_daily"}
+    assert found["daily_sales"] in dated("renamed to customers_daily on {}", days)
+    assert found["sales_daily"] == found["daily_sales"]
 
 
 def test_a_deleted_job_says_when_and_a_renamed_then_deleted_one_says_both(
@@ -39,23 +35,27 @@ def test_a_deleted_job_says_when_and_a_renamed_then_deleted_one_says_both(
 ) -> None:
     scope = admin_scope(services)
     seed(services, scope, ("daily_sales", "weekly_sales"))
-    services.jobs.delete(scope, "weekly_sales")
-    services.jobs.rename(scope, "daily_sales", "customers_daily")
-    services.jobs.delete(scope, "customers_daily")
-    assert fates(services, "weekly_sales", "daily_sales") == {
-        "weekly_sales": f"deleted on {today()}",
-        "daily_sales": f"renamed to customers_daily on {today()}, deleted on {today()}",
-    }
+    with during() as days:
+        services.jobs.delete(scope, "weekly_sales")
+        services.jobs.rename(scope, "daily_sales", "customers_daily")
+        services.jobs.delete(scope, "customers_daily")
+    found = fates(services, "weekly_sales", "daily_sales")
+    assert found.keys() == {"weekly_sales", "daily_sales"}
+    assert found["weekly_sales"] in dated("deleted on {}", days)
+    assert found["daily_sales"] in dated("renamed to customers_daily on {}, deleted on {}", days)
 
 
 def test_the_latest_event_of_a_name_wins(services: Services) -> None:
     scope = admin_scope(services)
     seed(services, scope, ("daily_sales",))
-    services.jobs.rename(scope, "daily_sales", "customers_daily")
-    # the old name is taken again by a new job, which is then deleted: that is its fate now
-    services.jobs.create(scope, make_job("daily_sales"))
-    services.jobs.delete(scope, "daily_sales")
-    assert fates(services, "daily_sales") == {"daily_sales": f"deleted on {today()}"}
+    with during() as days:
+        services.jobs.rename(scope, "daily_sales", "customers_daily")
+        # the old name is taken again by a new job, which is then deleted: that is its fate now
+        services.jobs.create(scope, make_job("daily_sales"))
+        services.jobs.delete(scope, "daily_sales")
+    found = fates(services, "daily_sales")
+    assert found.keys() == {"daily_sales"}
+    assert found["daily_sales"] in dated("deleted on {}", days)
 
 
 def test_no_names_ask_nothing(services: Services) -> None:
