@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -255,9 +255,11 @@ def _tz_job(name: str, cron: dict[str, Any]) -> dict[str, Any]:
 def test_keep_instant_moves_schedules_so_the_next_30_firings_are_the_same_instants(
     api: SignedClient,
 ) -> None:
+    # A summer ahead of today, whenever the suite runs: the plan lists firings from now on.
+    year = datetime.now(UTC).year + 1
     cron = {
-        "startTime": "2027-04-01T00:00:00+08",
-        "endTime": "2027-09-30T00:00:00+08",
+        "startTime": f"{year}-04-01T00:00:00+08",
+        "endTime": f"{year}-09-30T00:00:00+08",
         "expression": "0 30 2 ? * MON-FRI",
         "expressionTimeZone": "Asia/Shanghai",
     }
@@ -276,7 +278,7 @@ def test_keep_instant_moves_schedules_so_the_next_30_firings_are_the_same_instan
     task = run_import(api, body, workspace=ws)
     assert task["status"] == "SUCCESSFUL", task
     moved = api.call("GET", "/jobs/tz_job", workspace=ws).json()["schedule"]["cron"]
-    start = datetime.fromisoformat("2027-04-01T00:00:00+08:00")
+    start = datetime.fromisoformat(f"{year}-04-01T00:00:00+08:00")
     before = next_firings(cron["expression"], cron["expressionTimeZone"], start, 30)
     after = next_firings(moved["expression"], moved["expressionTimeZone"], start, 30)
     assert [t.timestamp() for t in before] == [t.timestamp() for t in after]
