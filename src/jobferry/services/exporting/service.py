@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -318,7 +318,7 @@ class ExportService:
                     inventory=whole,
                     helper=self._helper(selection),
                 )
-            stamp = datetime.fromtimestamp(snapshot / 1000).strftime("%Y%m%d%H%M%S")
+            stamp = datetime.fromtimestamp(snapshot / 1000, UTC).strftime("%Y%m%d%H%M%S")
             file_name = f"{scope.workspace.name}_{job.mode}_{stamp}.zip"
             chosen = {
                 "mode": job.mode,

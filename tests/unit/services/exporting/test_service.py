@@ -1,8 +1,14 @@
 """The export use cases (``services.exporting.service``) without HTTP: a single job's package
 and a batch's, the batch cap, name-list exports refused until every name matches, and a
-background workspace export kept in the download center and remembered as the last."""
+background workspace export kept in the download center and remembered as the last, its file
+named for the moment it was cut in UTC."""
 
 from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -64,3 +70,32 @@ def test_a_workspace_export_lands_in_the_download_center(services: Services, sco
     assert task.outcome["fileName"].startswith(f"{scope.workspace.name}_workspace_")
     since = parse_background_export({"mode": "workspace", "changed": "sinceLastExport"})
     assert services.exports.prepare(scope, since).since is not None
+
+
+@pytest.fixture
+def shanghai_clock() -> Iterator[None]:
+    """The server's local time zone is Asia/Shanghai (UTC+8) for the test."""
+    was = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Shanghai"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if was is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = was
+        time.tzset()
+
+
+@pytest.mark.usefixtures("shanghai_clock")
+def test_a_package_is_named_for_when_it_was_cut_in_utc_whatever_the_server_s_zone(
+    services: Services, scope: Scope
+) -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    prepared = services.exports.prepare(scope, parse_background_export({"mode": "workspace"}))
+    services.exports.run(prepared)
+    after = datetime.now(UTC)
+    name = services.tasks.show(scope, prepared.task_id).outcome["fileName"]
+    stamp = datetime.strptime(name.rsplit("_", 1)[1], "%Y%m%d%H%M%S.zip").replace(tzinfo=UTC)
+    assert before <= stamp <= after, name
