@@ -1,12 +1,15 @@
-"""The UTC days a stretch of a test ran on, for messages that name the day something happened.
+"""Clocks in tests: the UTC days a stretch of a test ran on, and a local zone other than UTC.
 
 A test that expects "renamed … on 2026-11-25" must not fail because midnight (UTC) passed
 between the rename and the assertion: ``during()`` notes the day before and after the stretch,
 and ``dated()`` accepts the message spelled with any of those days in each of its places.
+``local_zone()`` gives the process another local time zone, for what must not depend on it.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -36,3 +39,19 @@ def dated(template: str, days: list[str]) -> set[str]:
         for chosen in product(days, repeat=places)
         if list(chosen) == sorted(chosen)
     }
+
+
+@contextmanager
+def local_zone(name: str) -> Iterator[None]:
+    """The process's local time zone is ``name`` (an IANA name) inside the block."""
+    was = os.environ.get("TZ")
+    os.environ["TZ"] = name
+    time.tzset()
+    try:
+        yield
+    finally:
+        if was is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = was
+        time.tzset()

@@ -176,6 +176,24 @@ def iso_ms(epoch_ms: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
 
 
+def created_ms(manifest: dict[str, Any]) -> int | None:
+    """A manifest's ``createdAt`` as epoch milliseconds (``None``: missing or not a time).
+
+    The inverse of :func:`iso_ms`; a time without a zone (a hand-edited manifest) is read as
+    UTC, as jobferry writes it, never as the reading server's local time.
+    """
+    text = manifest.get("createdAt")
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
 class Listing(NamedTuple):
     """How ``manifest.json`` (format 2) pins ``manifest.entries``."""
 

@@ -32,6 +32,7 @@ from jobferry.errors import InvalidRequestError
 from jobferry.package.manifest import (
     ManifestHeader,
     Requirement,
+    created_ms,
     deleted_objects,
     inventory_kinds,
     parse_requirements,
@@ -79,14 +80,6 @@ class TransformedPackage:
     signed: bool = False
 
 
-def _created_ms(manifest: dict[str, Any]) -> int:
-    text = manifest.get("createdAt")
-    try:
-        return int(datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp() * 1000)
-    except ValueError:
-        return 0
-
-
 def _renamed(
     requirements: list[Requirement], renames: dict[tuple[AnyRefKind, str], str]
 ) -> list[Requirement]:
@@ -115,7 +108,7 @@ def _header(
         project_id=str(source.get("projectId", "")),
         workspace_id=str(source.get("workspaceId", "")),
         workspace_name=str(source.get("workspace", "")),
-        created_at_ms=_created_ms(manifest),
+        created_at_ms=created_ms(manifest) or 0,
         options={**options, "transform": label},
         requires=_renamed(parse_requirements(manifest), transform.renames),
         unresolved=[u for u in unresolved if isinstance(u, dict)]

@@ -33,7 +33,7 @@ from typing import Any
 
 from jobferry.domain.enums import EnvironmentKind, JobStatus, ObjectKind, RefreshSource
 from jobferry.errors import InvalidRequestError
-from jobferry.package.manifest import inventory_kinds, parse_requirements
+from jobferry.package.manifest import created_ms, inventory_kinds, parse_requirements
 from jobferry.package.reader import PackageReader
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.uploads import PackageSource
@@ -81,16 +81,6 @@ class SnapshotSide:
     """The shadow's jobs' scheduling statuses."""
     connections: set[str]
     """The shadow's connection names."""
-
-
-def _iso_ms(text: object) -> int | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return int(moment.timestamp() * 1000)
 
 
 def _newest_entry_ms(path: Path) -> int | None:
@@ -148,7 +138,7 @@ def read_snapshot(
     manifest = reader.manifest
     if manifest is not None:
         whole, producer = _check_source(side, manifest, file_name), JOBFERRY
-        made_at = _iso_ms(manifest.get("createdAt"))
+        made_at = created_ms(manifest)
     else:
         whole, producer = {ObjectKind.JOB.value}, DATAARTS
         made_at = _newest_entry_ms(local)

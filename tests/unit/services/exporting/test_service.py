@@ -5,9 +5,6 @@ named for the moment it was cut in UTC."""
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -17,6 +14,7 @@ from jobferry.errors import InvalidRequestError, JobNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.exporting.options import ExportRequest, parse_background_export
+from support.clock import local_zone
 from support.console import admin_scope, seed
 from support.exporting import entries
 
@@ -72,29 +70,13 @@ def test_a_workspace_export_lands_in_the_download_center(services: Services, sco
     assert services.exports.prepare(scope, since).since is not None
 
 
-@pytest.fixture
-def shanghai_clock() -> Iterator[None]:
-    """The server's local time zone is Asia/Shanghai (UTC+8) for the test."""
-    was = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Shanghai"
-    time.tzset()
-    try:
-        yield
-    finally:
-        if was is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = was
-        time.tzset()
-
-
-@pytest.mark.usefixtures("shanghai_clock")
 def test_a_package_is_named_for_when_it_was_cut_in_utc_whatever_the_server_s_zone(
     services: Services, scope: Scope
 ) -> None:
     before = datetime.now(UTC).replace(microsecond=0)
-    prepared = services.exports.prepare(scope, parse_background_export({"mode": "workspace"}))
-    services.exports.run(prepared)
+    with local_zone("Asia/Shanghai"):  # UTC+8: a local stamp would be eight hours ahead
+        prepared = services.exports.prepare(scope, parse_background_export({"mode": "workspace"}))
+        services.exports.run(prepared)
     after = datetime.now(UTC)
     name = services.tasks.show(scope, prepared.task_id).outcome["fileName"]
     stamp = datetime.strptime(name.rsplit("_", 1)[1], "%Y%m%d%H%M%S.zip").replace(tzinfo=UTC)
