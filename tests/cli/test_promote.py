@@ -81,3 +81,38 @@ def test_a_plan_with_problems_exits_3_and_imports_nothing(cli: Cli) -> None:
     assert "--replace" not in text  # a plan's option promote does not have
     listed = cli.remote.call("GET", "/jobs", workspace=bare).json()
     assert listed["total"] == 0
+
+
+def test_a_first_promotion_into_a_target_that_already_holds_it_sets_the_route_s_baseline(
+    cli: Cli,
+) -> None:
+    seed(cli.remote, ("daily_sales", "weekly_sales"), workspace=cli.workspace)
+    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    old = _route(cli, prod)
+    assert cli.json("promote", old, "--apply", "--yes")["task"]["status"] == "SUCCESSFUL"
+
+    # A new route between the same two workspaces: prod already holds everything it carries.
+    route = _route(cli, prod)
+    planned = cli.json("promote", route)  # exit 0: nothing would change, nothing recorded
+    assert set(_actions(planned).values()) == {"UNCHANGED"}
+    assert planned["task"] is None
+    assert cli.json("routes", "history", route)["promotions"] == []
+
+    held = cli("promote", route, "--apply", "--yes")
+    assert held.exit_code == 0, held.output
+    assert f"records this promotion on the route, so '{route}' promotes only what" in held.stdout
+    assert "nothing was written, nothing to roll back" in held.stdout
+    (promotion,) = cli.json("routes", "history", route)["promotions"]
+    assert promotion["applied"] is True
+    assert cli.json("promote", route)["promotion"] is None  # not everything again
+
+    # The next change is promoted alone.
+    job = make_job("daily_sales")
+    job["params"] = [{"name": "bizdate", "value": "yesterday"}]
+    changed = cli.remote.call("PUT", "/jobs/daily_sales", job, workspace=cli.workspace)
+    assert changed.status_code == 204, changed.text
+    next_one = cli.json("promote", route, code=4)
+    assert next_one["since"] == promotion["snapshotTime"]
+    assert next_one["promotion"]["jobs"] == 1
+    assert _actions(next_one)[("job", "daily_sales")] == "OVERWRITE"
+    assert ("job", "weekly_sales") not in _actions(next_one)

@@ -308,6 +308,16 @@ def has_changes(plan: dict[str, Any]) -> bool:
     return any(summary.get(action, 0) for action in writes)
 
 
+def already_held(plan: dict[str, Any]) -> bool:
+    """Whether the target already holds everything the plan carries, as the package has it:
+    objects, all ``UNCHANGED`` (nothing written, nothing skipped, no deletion left out)."""
+    summary = plan.get("summary") or {}
+    held = int(summary.get(PlanAction.UNCHANGED) or 0)
+    others = sum(int(n or 0) for action, n in summary.items() if action != PlanAction.UNCHANGED)
+    left_out = plan.get("deletionsNotAppliedTotal") or plan.get("deletionsNotApplied")
+    return held > 0 and not others and not left_out
+
+
 def nothing_done(plan: dict[str, Any]) -> str:
     """What an import whose plan writes nothing says: not a bare "nothing to import" when it
     skips changed objects or leaves deletions out."""

@@ -34,7 +34,7 @@ from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.export import fetch_download
 from jobferry.cli.output import epoch_ms, mapping
-from jobferry.cli.planview import has_changes, show_plan, show_task
+from jobferry.cli.planview import already_held, has_changes, show_plan, show_task
 from jobferry.cli.routes import (
     DriftOption,
     ModeOption,
@@ -260,8 +260,10 @@ def _promote(
     result = {**made, "plan": plan, "task": None}
     if not _go_on(s, name, result, apply, options["in_file"]):
         return
-    if not options["yes"] and not out.confirm(
-        f"Import this plan into workspace '{target.get('name')}'?"
+    if (
+        has_changes(plan)
+        and not options["yes"]
+        and not out.confirm(f"Import this plan into workspace '{target.get('name')}'?")
     ):
         out.finish(result, ExitCode.FAILED, "Cancelled; nothing was imported.")
         return
@@ -272,11 +274,22 @@ def _go_on(
     s: Session, name: str, result: dict[str, Any], apply: bool, carried: Path | None = None
 ) -> bool:
     """Finish with the plan's verdict unless the plan is to be imported: 3 problems, 0
-    nothing would change, 4 changes pending (without ``--apply``)."""
+    nothing would change, 4 changes pending (without ``--apply``).
+
+    With ``--apply``, a plan whose objects the target already holds, all unchanged, is
+    imported too (it writes nothing, asks nothing): the route records it as applied, so its
+    next promotion carries only what changes after this one, not everything again."""
     out, plan = s.output, result["plan"]
     problems = plan.get("problems") or []
     if problems:
         out.finish(result, ExitCode.PROBLEMS, f"{len(problems)} problem(s); nothing imported.")
+    elif apply and already_held(plan):
+        out.note(
+            "Nothing would change: the import writes nothing and records this promotion on "
+            f"the route, so '{name}' promotes only what changes after it.",
+            style="green",
+        )
+        return True
     elif not has_changes(plan):
         target = mapping(result.get("target")).get("name")
         out.finish(result, ExitCode.OK, f"Nothing would change in '{target}'.")
