@@ -8,7 +8,9 @@ v2 rename call) and a delete in test; a hot-fix made in the remote shows as drif
 plan with no refresh asked for (every plan reads the remote first), refused (exit 3) then
 taken for one run; a job running on its schedule in the remote, paused and started again
 around its write; and the last promotion rolled back in the remote. After each step the remote
-holds exactly what the story says, and nothing but contract calls reached it.
+holds exactly what the story says, and nothing but contract calls reached it. A second route
+onto a remote that already holds everything records its first promotion as its baseline and
+writes nothing to the remote.
 """
 
 from __future__ import annotations
@@ -162,4 +164,26 @@ def test_the_test_to_prod_story_with_prod_a_remote_dataarts_workspace(story: Sto
     assert story.remote_job("clients").get("description") is None
     assert story.remote_status("clients") == "NORMAL"
     assert story.remote_jobs() == ["clients", "orders"]
+    assert story.gateway.refused() == []
+
+
+def test_a_new_route_onto_a_remote_that_holds_it_all_sets_its_baseline_and_pushes_nothing(
+    story: Story,
+) -> None:
+    story.applied()
+    second = f"again-{story.name}"
+    made = story.cli("routes", "create", second, "--from", story.cli.workspace, "--to", story.name)
+    assert made.exit_code == 0, made.output
+    story.gateway.reset()
+
+    held = story.cli("promote", second, "--apply", "--yes", "--json")
+    assert held.exit_code == 0, (held.stdout, held.stderr)
+    done = orjson.loads(held.stdout)
+    assert {o["action"] for o in done["plan"]["objects"]} == {"UNCHANGED"}
+    assert done["task"]["status"] == "SUCCESSFUL", done["task"]
+    assert "rollback" not in done, "nothing was written"
+    assert story.gateway.writes() == [], "nothing pushed to the remote"
+    (promotion,) = story.cli.json("routes", "history", second)["promotions"]
+    assert promotion["applied"] is True
+    assert story.cli.json("promote", second)["promotion"] is None
     assert story.gateway.refused() == []
