@@ -16,6 +16,19 @@ def _actions(result: dict[str, Any]) -> dict[tuple[str, str], str]:
     return {(o["kind"], o["name"]): o["action"] for o in plan["objects"]}
 
 
+def _daily_sales_alone_changed(cli: Cli, route: str) -> dict[str, Any]:
+    """Change daily_sales in the source; the route's next plan (exit 4) carries it alone."""
+    job = make_job("daily_sales")
+    job["params"] = [{"name": "bizdate", "value": "yesterday"}]
+    changed = cli.remote.call("PUT", "/jobs/daily_sales", job, workspace=cli.workspace)
+    assert changed.status_code == 204, changed.text
+    planned = cli.json("promote", route, code=4)
+    assert planned["promotion"]["jobs"] == 1
+    assert _actions(planned)[("job", "daily_sales")] == "OVERWRITE"
+    assert ("job", "weekly_sales") not in _actions(planned)
+    return planned
+
+
 def _route(cli: Cli, target: str, *options: str) -> str:
     name = f"promote-{uuid.uuid4().hex[:8]}"
     made = cli("routes", "create", name, "--from", cli.workspace, "--to", target, *options)
@@ -36,14 +49,7 @@ def test_promotion_after_promotion_through_one_route(cli: Cli) -> None:
     assert "rollback" in done
     assert cli.json("promote", route)["promotion"] is None  # nothing changed since
 
-    job = make_job("daily_sales")
-    job["params"] = [{"name": "bizdate", "value": "yesterday"}]
-    changed = cli.remote.call("PUT", "/jobs/daily_sales", job, workspace=cli.workspace)
-    assert changed.status_code == 204, changed.text
-    second = cli.json("promote", route, code=4)
-    assert second["promotion"]["jobs"] == 1
-    assert _actions(second)[("job", "daily_sales")] == "OVERWRITE"
-    assert ("job", "weekly_sales") not in _actions(second)
+    _daily_sales_alone_changed(cli, route)
     human = cli("promote", route, "--apply", "--yes")
     assert human.exit_code == 0, human.output
     assert "Roll it back with: jobferry" in human.stdout
@@ -107,12 +113,4 @@ def test_a_first_promotion_into_a_target_that_already_holds_it_sets_the_route_s_
     assert cli.json("promote", route)["promotion"] is None  # not everything again
 
     # The next change is promoted alone.
-    job = make_job("daily_sales")
-    job["params"] = [{"name": "bizdate", "value": "yesterday"}]
-    changed = cli.remote.call("PUT", "/jobs/daily_sales", job, workspace=cli.workspace)
-    assert changed.status_code == 204, changed.text
-    next_one = cli.json("promote", route, code=4)
-    assert next_one["since"] == promotion["snapshotTime"]
-    assert next_one["promotion"]["jobs"] == 1
-    assert _actions(next_one)[("job", "daily_sales")] == "OVERWRITE"
-    assert ("job", "weekly_sales") not in _actions(next_one)
+    assert _daily_sales_alone_changed(cli, route)["since"] == promotion["snapshotTime"]
