@@ -103,6 +103,9 @@ def test_a_first_promotion_into_a_target_that_already_holds_it_sets_the_route_s_
     assert set(_actions(planned).values()) == {"UNCHANGED"}
     assert planned["task"] is None
     assert cli.json("routes", "history", route)["promotions"] == []
+    said = " ".join(cli("promote", route).stderr.split())
+    assert f"Nothing would change in '{cli.remote.workspace_name(prod)}'. Record this" in said
+    assert said.endswith(f"with: jobferry promote {route} --apply")
 
     held = cli("promote", route, "--apply", "--yes")
     assert held.exit_code == 0, held.output

@@ -242,3 +242,35 @@ def test_a_hot_fix_a_running_schedule_and_a_rollback_across_two_servers(
     history = prod.json("routes", "history", route)["promotions"]
     assert [p["applied"] for p in history] == [False, True, True]
     assert history[0]["rolledBack"]["by"] == "admin"
+
+
+@pytest.mark.slow  # a server of its own for the target side
+def test_a_package_the_target_already_holds_is_recorded_so_the_chain_goes_on(
+    cli: Cli, prod: Cli
+) -> None:
+    test = cli
+    seed(test.remote, ("daily_sales",), workspace=test.workspace)
+    _edit(test, "daily_sales", "today")
+    route = _routes(test, prod)
+    _out(test, route, "p1.zip")
+    assert prod.json("promote", route, "--in", "p1.zip", "--apply", "--yes")["task"]["status"] == (
+        "SUCCESSFUL"
+    )
+
+    # Changed and changed back in the source: the next package carries what prod already holds.
+    _edit(test, "daily_sales", "tomorrow")
+    _edit(test, "daily_sales", "today")
+    _out(test, route, "p2.zip")
+    said = prod("promote", route, "--in", "p2.zip")
+    assert said.exit_code == 0, said.output
+    assert f"jobferry promote {route} --in p2.zip --apply" in " ".join(said.stderr.split())
+    held = prod.json("promote", route, "--in", "p2.zip", "--apply", "--yes")
+    assert set(_actions(held).values()) == {"UNCHANGED"}
+    assert held["task"]["status"] == "SUCCESSFUL"
+
+    # So the package cut after it continues the chain instead of being refused.
+    _edit(test, "daily_sales", "tomorrow")
+    _out(test, route, "p3.zip")
+    done = prod.json("promote", route, "--in", "p3.zip", "--apply", "--yes")
+    assert _actions(done)[("job", "daily_sales")] == "OVERWRITE"
+    assert done["task"]["status"] == "SUCCESSFUL"

@@ -281,6 +281,7 @@ def _go_on(
     next promotion carries only what changes after this one, not everything again."""
     out, plan = s.output, result["plan"]
     problems = plan.get("problems") or []
+    again = f" --in {carried}" if carried is not None else ""
     if problems:
         out.finish(result, ExitCode.PROBLEMS, f"{len(problems)} problem(s); nothing imported.")
     elif apply and already_held(plan):
@@ -292,9 +293,14 @@ def _go_on(
         return True
     elif not has_changes(plan):
         target = mapping(result.get("target")).get("name")
-        out.finish(result, ExitCode.OK, f"Nothing would change in '{target}'.")
+        said = f"Nothing would change in '{target}'."
+        if already_held(plan):
+            said += (
+                " Record this promotion, so the next one carries only later changes, with: "
+                f"jobferry promote {name}{again} --apply"
+            )
+        out.finish(result, ExitCode.OK, said)
     elif not apply:
-        again = f" --in {carried}" if carried is not None else ""
         out.finish(
             result,
             ExitCode.PENDING,
