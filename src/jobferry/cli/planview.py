@@ -313,7 +313,7 @@ def already_held(plan: dict[str, Any]) -> bool:
     objects, all ``UNCHANGED`` (nothing written, nothing skipped, no deletion left out)."""
     summary = plan.get("summary") or {}
     held = int(summary.get(PlanAction.UNCHANGED) or 0)
-    others = sum(int(n or 0) for action, n in summary.items() if action != PlanAction.UNCHANGED)
+    others = sum(int(summary.get(a) or 0) for a in PlanAction if a is not PlanAction.UNCHANGED)
     left_out = plan.get("deletionsNotAppliedTotal") or plan.get("deletionsNotApplied")
     return held > 0 and not others and not left_out
 
