@@ -6,6 +6,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
+
+from jobferry.cli.planview import already_held
 from support.builders import make_job
 from support.cli import Cli
 from support.exporting import seed
@@ -117,3 +120,22 @@ def test_a_first_promotion_into_a_target_that_already_holds_it_sets_the_route_s_
 
     # The next change is promoted alone.
     assert _daily_sales_alone_changed(cli, route)["since"] == promotion["snapshotTime"]
+
+
+@pytest.mark.parametrize(
+    ("plan", "held"),
+    [
+        ({"summary": {"UNCHANGED": 3, "CREATE": 0, "SKIP": 0, "problems": 0}}, True),
+        ({"summary": {"UNCHANGED": 3}, "deletionsNotApplied": []}, True),
+        ({"summary": {"UNCHANGED": 3, "SKIP": 1}}, False),  # recording it would drop the skip
+        ({"summary": {"UNCHANGED": 3, "OVERWRITE": 1}}, False),
+        ({"summary": {"UNCHANGED": 3}, "deletionsNotApplied": [{"name": "gone"}]}, False),
+        ({"summary": {"UNCHANGED": 3}, "deletionsNotAppliedTotal": 1}, False),
+        ({"summary": {"UNCHANGED": 0}}, False),  # nothing carried at all
+        ({}, False),
+    ],
+)
+def test_a_plan_is_already_held_only_when_everything_it_carries_is_unchanged(
+    plan: dict[str, Any], held: bool
+) -> None:
+    assert already_held(plan) is held
