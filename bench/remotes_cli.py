@@ -13,11 +13,13 @@ it (process start, signing, upload, waiting for the task and printing included):
 * ``promote to-prod``: the route's plan from ``test`` (a copy of the shadow) into the shadow,
   everything ``UNCHANGED``: the **unchanged re-plan** (the promote's plan refreshes the shadow
   first, ``JOBFERRY_REMOTE_REFRESH_SECONDS=0``);
+* ``promote to-prod --apply --yes`` on that unchanged plan: the **baseline** (the import
+  writes nothing and pushes nothing; the route records it), unless ``--no-baseline``;
 * twice, after ``--changes`` jobs of ``test`` are changed (signed ``PUT /jobs/{name}`` calls,
   not timed; other jobs each time): ``promote to-prod``, the **plan**, and ``promote to-prod
   --apply --yes``, the **plan and push** the user runs as one command (the push alone is their
-  difference). The first promotion carries every job (nothing was promoted along the route
-  before: the unchanged one imported nothing), the next one only the jobs changed since.
+  difference). Each promotion carries only the jobs changed since the last applied one; with
+  ``--no-baseline`` the first carries every job (nothing was promoted along the route before).
 
 For each: seconds, the calls the remote received, and the peak resident memory of the local
 server's process tree (``bench/peak.py``). Targets (issue #38, 2 cores): refresh ≤ 30 s,
@@ -205,6 +207,8 @@ def measure(args: argparse.Namespace, root: Path, remote_ws: str, gate: Gateway)
         route = ("--from", "test", "--to", "prod", "--all", "--policy", "overwrite")
         cli("routes", "create", "to-prod", *route, "--scheduling", "pause-and-restore")
         results["unchanged_replan"] = step(cli, "promote", "to-prod", codes=(0, 4))
+        if not args.no_baseline:
+            results["baseline"] = step(cli, "promote", "to-prod", "--apply", "--yes")
         listed = cli("workspaces", "list")[1]
         test = next(w["id"] for w in listed["workspaces"] if w["name"] == "test")
         for label, first in (("first_promotion", 0), ("next_promotion", args.changes)):
@@ -230,7 +234,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     """Entry point."""
-    print(json.dumps(run(arguments(__doc__).parse_args()), indent=2))
+    parser = arguments(__doc__)
+    parser.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="do not apply the unchanged promotion: the first change promotion carries all",
+    )
+    print(json.dumps(run(parser.parse_args()), indent=2))
 
 
 if __name__ == "__main__":
