@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from support.accounts import default_workspace
 from support.builders import make_job
 from support.clients import SignedClient, wait_task
 from support.clock import dated, during
-from support.exporting import manifest, seed
+from support.exporting import manifest, rename_job, seed
 from support.importing import connected_workspace, run_import, upload
 
 CONN = {"type": "DWS", "config": {"host": "db"}, "secrets": {"password": "pw"}}
@@ -176,14 +175,7 @@ def test_a_deletions_only_package_is_valid_and_imports(api: SignedClient) -> Non
 def test_an_export_by_names_says_a_job_was_renamed_or_deleted(api: SignedClient) -> None:
     seed(api, ("daily_sales", "weekly_sales"))
     with during() as days:
-        renamed = api.call(
-            "PUT",
-            "/factory/jobs/daily_sales/rename",
-            {"name": "customers_daily"},
-            version="v2",
-            workspace=default_workspace(api),
-        )
-        assert renamed.status_code == 200, renamed.text
+        rename_job(api, "daily_sales", "customers_daily")
         assert api.call("DELETE", "/jobs/weekly_sales").status_code == 204
     refused = api.call(
         "POST", "/exports", {"mode": "names", "names": ["daily_sales", "weekly_sales"]}

@@ -19,10 +19,9 @@ from jobferry.services.remotes.refresh import canonical
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage import scripts as script_repo
-from support.accounts import default_workspace
 from support.builders import editable, make_job, make_script
 from support.clients import SignedClient
-from support.exporting import seed, workspace_package
+from support.exporting import rename_job, seed, workspace_package
 from support.gateway import Gateway
 from support.importing import PROD_CONNECTION, plan_import, run_import, upload
 from support.remotes import remote_body
@@ -110,14 +109,7 @@ def _second_package(api: SignedClient, remote_server: ServerProcess, ws: str) ->
     edited["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
     assert api.call("PUT", "/jobs/daily_sales", edited).status_code == 204
     assert api.call("DELETE", "/jobs/weekly_sales").status_code == 204
-    renamed = api.call(
-        "PUT",
-        "/factory/jobs/hourly_sales/rename",
-        {"name": "hourly_totals"},
-        version="v2",
-        workspace=default_workspace(api),
-    )
-    assert renamed.status_code == 200, renamed.text
+    rename_job(api, "hourly_sales", "hourly_totals")
     assert api.call("POST", "/scripts", make_script("monthly_sales_sql")).status_code == 204
     shell = make_script("monthly_sales_sh", type="Shell", content="echo hi")
     assert api.call("POST", "/scripts", shell).status_code == 204

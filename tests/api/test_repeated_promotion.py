@@ -19,11 +19,10 @@ from jobferry.services.container import Services
 from jobferry.settings import Settings
 from jobferry.storage import Database
 from jobferry.tasks.runner import TaskRunner
-from support.accounts import default_workspace
 from support.builders import make_job
 from support.clients import ADMIN_AK, ADMIN_SK, SignedClient
 from support.databases import migrate
-from support.exporting import seed, workspace_package
+from support.exporting import rename_job, seed, workspace_package
 from support.importing import connected_workspace, new_workspace, run_import, upload
 
 CONN = {"type": "DWS", "config": {"host": "db"}, "secrets": {"password": "pw"}}
@@ -123,14 +122,7 @@ def test_a_test_to_prod_story_over_several_rounds(api: SignedClient) -> None:
 
     # Round 2: an edit and a rename (which rewrote c_job's dependency in test).
     assert api.call("PUT", "/jobs/a_job", job("a_job", description="v2")).status_code == 204
-    renamed = api.call(
-        "PUT",
-        "/factory/jobs/b_job/rename",
-        {"name": "b_new"},
-        version="v2",
-        workspace=default_workspace(api),
-    )
-    assert renamed.status_code == 200, renamed.text
+    rename_job(api, "b_job", "b_new")
     before = prod_jobs(api, prod)
     second = Round(api, prod, propagateDeletes=True)
     assert second.actions() == sorted(
@@ -282,24 +274,16 @@ def a_job_renamed_while_reports_depends_on_it(api: SignedClient) -> str:
     test since: prod's id."""
     prod = promoted(api)
     depended_on_from_reports(api)
-    rename_in_test(api, "a_job", "a_new")
+    rename_job(api, "a_job", "a_new")
     return prod
-
-
-def rename_in_test(api: SignedClient, old: str, new: str) -> None:
-    ws = default_workspace(api)
-    answer = api.call(
-        "PUT", f"/factory/jobs/{old}/rename", {"name": new}, version="v2", workspace=ws
-    )
-    assert answer.status_code == 200, answer.text
 
 
 def test_two_jobs_swapping_names_are_renamed_and_rolled_back(api: SignedClient) -> None:
     prod = promoted(api)
     before = prod_jobs(api, prod)
-    rename_in_test(api, "a_job", "swap")
-    rename_in_test(api, "b_job", "a_job")
-    rename_in_test(api, "swap", "b_job")
+    rename_job(api, "a_job", "swap")
+    rename_job(api, "b_job", "a_job")
+    rename_job(api, "swap", "b_job")
     swap = Round(api, prod)
     assert [a for a in swap.actions() if a[0] == "job"] == [
         ("job", "a_job", "RENAME", "b_job"),
@@ -326,7 +310,7 @@ def test_a_rename_or_delete_whose_old_name_was_taken_since_cannot_be_rolled_back
     api: SignedClient,
 ) -> None:
     prod = promoted(api)
-    rename_in_test(api, "a_job", "a_new")
+    rename_job(api, "a_job", "a_new")
     assert api.call("DELETE", "/jobs/c_job").status_code == 204
     task = Round(api, prod, propagateDeletes=True).run()
     for name in ("a_job", "c_job"):
@@ -351,7 +335,7 @@ def test_a_transformed_and_time_zone_moved_import_plans_unchanged_right_after(
     api: SignedClient,
 ) -> None:
     prod = promoted(api)
-    rename_in_test(api, "a_job", "a_new")
+    rename_job(api, "a_job", "a_new")
     profile = {
         "params": {"bizdate": "prod-date"},
         "owner": "ops",
@@ -464,7 +448,7 @@ def test_a_package_carried_to_a_separate_server_renames_and_deletes_by_identity(
     body = {"path": upload(other_server, first, prod), "propagateDeletes": True}
     assert run_import(other_server, body, workspace=prod)["status"] == "SUCCESSFUL"
 
-    rename_in_test(api, "b_job", "b_new")
+    rename_job(api, "b_job", "b_new")
     assert api.call("DELETE", "/jobs/c_job").status_code == 204
     second = export_names(api, "a_job", "b_new")
     body = {
@@ -523,7 +507,7 @@ def test_a_rename_that_fails_in_per_object_mode_leaves_the_job_under_its_old_nam
     api: SignedClient,
 ) -> None:
     prod = a_job_renamed_while_reports_depends_on_it(api)
-    rename_in_test(api, "b_job", "b_new")
+    rename_job(api, "b_job", "b_new")
     task = run_import(
         api,
         {**Round(api, prod).body, "mode": "PER_OBJECT"},
@@ -537,7 +521,7 @@ def test_a_rename_that_fails_in_per_object_mode_leaves_the_job_under_its_old_nam
 
 def test_a_renamed_job_counts_in_the_dependency_order_and_cycles(api: SignedClient) -> None:
     prod = promoted(api)
-    rename_in_test(api, "b_job", "b_new")
+    rename_job(api, "b_job", "b_new")
     looped = api.call("GET", "/jobs/b_new").json()
     looped["schedule"]["cron"]["dependJobs"] = {"jobs": ["c_job"], "dependPeriod": "SAME_PERIOD"}
     for key in ("id", "createTime", "version"):

@@ -1,4 +1,4 @@
-"""Helpers for export tests: read zips, wait for tasks, seed a workspace."""
+"""Helpers for export tests: read zips, wait for tasks, seed a workspace, rename a job."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import zipfile
 from typing import Any
 
+from support.accounts import default_workspace
 from support.builders import make_job, make_resource, make_script
 from support.clients import SignedClient, wait_task
 
@@ -53,3 +54,16 @@ def workspace_package(api: SignedClient, workspace: str | None = None) -> bytes:
     got = api.call("GET", path, workspace=workspace)
     assert got.status_code == 200, got.text
     return bytes(got.content)
+
+
+def rename_job(api: SignedClient, old: str, new: str) -> None:
+    """Rename job ``old`` of the default workspace to ``new`` with DataArts' v2 rename call
+    (which keeps the job's identity, as a user renames it)."""
+    answer = api.call(
+        "PUT",
+        f"/factory/jobs/{old}/rename",
+        {"name": new},
+        version="v2",
+        workspace=default_workspace(api),
+    )
+    assert answer.status_code == 200, answer.text
