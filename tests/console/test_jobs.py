@@ -109,6 +109,23 @@ def test_job_detail_draws_the_node_graph_and_lists_schedule_params_and_versions(
     assert "dws_conn" in page
 
 
+def test_the_job_page_shows_its_owner_else_its_creator_as_the_listing_does(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    seed(services, scope, ("daily_sales", "weekly_report"))
+    unowned = editable(services.jobs.show(scope, "weekly_report").document)
+    del unowned["basicConfig"]["owner"]
+    services.jobs.update(scope, "weekly_report", unowned | {"targetStatus": "SAVED"})
+    url = _tree_url(services)
+
+    assert "<dt>Owner</dt><dd>alice</dd>" in browser.get(f"{url}/daily_sales").text
+    # basicConfig names no owner: the one who created it, as the jobs listing says.
+    page = browser.get(f"{url}/weekly_report").text
+    assert "<dt>Owner</dt><dd>admin</dd>" in page
+    listed = browser.get(url, params={"folder": "/sales"}).text
+    assert '<td class="small muted">admin</td>' in listed
+
+
 def test_an_unknown_job_renders_a_page_saying_what_to_do_not_a_trace(
     browser: Browser, services: Services
 ) -> None:

@@ -111,8 +111,9 @@ def jobs_page(page: PageDep, address: ListingAddressDep) -> Response:
 @dataclass(frozen=True, kw_only=True)
 class JobContext(PageContext):
     """A job's page: the job and its document, its description, node graph and nodes (with each
-    node's panel anchor), schedule, parameters, versions, scheduling status, references and
-    where it came from (the import from another workspace that wrote it)."""
+    node's panel anchor), schedule, parameters, versions, scheduling status, references,
+    where it came from (the import from another workspace that wrote it) and its owner (as
+    the jobs listing shows it)."""
 
     template = "job.html"
     job: ShownJob
@@ -127,6 +128,7 @@ class JobContext(PageContext):
     state: JobState
     references: list[Reference]
     came_from: Provenance | None
+    owner: str
 
 
 @router.get("/w/{workspace_id}/jobs/{job_name}")
@@ -153,6 +155,7 @@ def job_detail(page: PageDep, job_name: str) -> Response:
         state=detail.state,
         references=detail.references,
         came_from=detail.provenance,
+        owner=detail.owner,
     )
     return render(page.request, context)
 
