@@ -13,6 +13,7 @@ from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
 from jobferry.services.tasks import Task
+from jobferry.storage import remotes as remote_repo
 from support.builders import make_job, make_resource, make_script
 from support.clients import ADMIN_AK, poll_record
 
@@ -127,6 +128,14 @@ def add_connections(services: Services, scope: Scope, *names: str) -> Scope:
         body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
         services.environment.put(scope, "connection", name, body)
     return scope
+
+
+def mark_shadow(services: Services, workspace_id: str, remote: str | None) -> None:
+    """Mark a workspace as the shadow of ``remote`` (``None``: an ordinary one again), as
+    adding a remote does, without a remote to reach: what the pages offer there."""
+    with services.db.transaction() as tx:
+        remote_repo.mark_shadow(tx, workspace_id, remote)
+    services.accounts.forget_scopes()
 
 
 def admin_actor(services: Services) -> Actor:

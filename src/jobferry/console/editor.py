@@ -172,7 +172,7 @@ def _text_of(document: dict[str, Any]) -> str:
 def new_definition(page: PageDep, kind: str) -> Response:
     """A new job or script, starting from a small valid definition."""
     edited = _edited(kind)
-    page.scope.require(WRITERS, f"create {edited.kind}s")
+    page.require_change(WRITERS, f"create {edited.kind}s")
     return _editor_page(page, edited, "", _text_of(edited.start))
 
 
@@ -180,7 +180,7 @@ def new_definition(page: PageDep, kind: str) -> Response:
 def edit_definition(page: PageDep, kind: str, name: str) -> Response:
     """A job's or a script's development state, to change."""
     edited = _edited(kind)
-    page.scope.require(WRITERS, f"change {edited.kind}s")
+    page.require_change(WRITERS, f"change {edited.kind}s")
     return _editor_page(page, edited, name, _text_of(edited.show(page.services, page.scope, name)))
 
 
@@ -197,6 +197,7 @@ def save_definition(page: PageDep, form: FormDep, kind: str, name: str) -> Respo
 
 
 def _save(page: Page, form: Any, edited: Edited, name: str) -> Response:
+    page.require_change(WRITERS, f"{'change' if name else 'create'} {edited.kind}s")
     definition = raw(form, "definition")
     target = text(form, "target", TargetStatus.SUBMITTED.value)
     approvers = text(form, "approvers")

@@ -19,7 +19,7 @@ from jobferry.domain.enums import ListedStatus, ObjectKind
 from jobferry.domain.folders import crumbs
 from jobferry.domain.references import Reference
 from jobferry.errors import JobferryError
-from jobferry.services.context import WRITERS
+from jobferry.services.context import OPERATORS, WRITERS
 from jobferry.services.definitions.folders import FolderQuery, parse_job_selection
 from jobferry.services.definitions.records import (
     JobState,
@@ -172,8 +172,11 @@ def _description(doc: dict[str, Any]) -> str:
 
 @router.post("/w/{workspace_id}/jobs/{job_name}/scheduling")
 def scheduling(page: PageDep, form: FormDep, job_name: str) -> Response:
-    """Start or stop scheduling a job (admins, developers, operators), then show it again."""
-    if text(form, "action") == "start":
+    """Start or stop scheduling a job (admins, developers, operators), then show it again;
+    refused in a remote's shadow, whose scheduling changes only with the remote."""
+    start = text(form, "action") == "start"
+    page.require_change(OPERATORS, "start jobs" if start else "stop jobs")
+    if start:
         page.services.jobs.start(page.scope, job_name)
     else:
         page.services.jobs.stop(page.scope, job_name)
