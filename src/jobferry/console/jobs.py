@@ -40,12 +40,18 @@ STATUS_LABELS = {
 
 
 def export_options(form: Any) -> dict[str, Any]:
-    """The export request options the dialogs post (content, job status, upstream jobs)."""
-    return {
+    """The export request options the dialogs post (content, job status, upstream jobs, and
+    the target the package is for: its deletions since the last export for it, as
+    ``jobferry export --for TARGET``)."""
+    options: dict[str, Any] = {
         "exportDepend": text(form, "content", "deps") != "jobs",
         "exportStatus": "SUBMIT" if text(form, "export_status") == "SUBMIT" else "DEVELOP",
         "withUpstream": text(form, "upstream") == "on",
     }
+    target = text(form, "for_target")
+    if target:
+        options["deletionsFor"] = target
+    return options
 
 
 @dataclass(frozen=True, kw_only=True)
