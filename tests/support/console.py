@@ -115,6 +115,21 @@ class Browser:
         return response
 
 
+def review_token(page: str) -> str:
+    """The fingerprint the editor's review asks *Save* to confirm (the review must be shown)."""
+    found = re.search(r'name="confirm" value="([0-9a-f]+)"', page)
+    assert found, "no review to confirm in the page"
+    return found.group(1)
+
+
+def save_in_editor(browser: Browser, path: str, form: dict[str, str]) -> Any:
+    """Post the editor's form, as *Review and save* does, then confirm the review it shows, as
+    its *Save* does: the answer to the confirmation."""
+    reviewed = browser.post(path, form)
+    assert reviewed.status_code == 200, reviewed.text
+    return browser.post(path, {**form, "confirm": review_token(reviewed.text)})
+
+
 def admin_scope(services: Services, workspace: str | None = None) -> Scope:
     """The bootstrap admin in a workspace (the default one when None)."""
     actor = admin_actor(services)
