@@ -155,6 +155,7 @@ def test_unknown_node_types_and_missing_scripts_are_named_before_a_save(
     job["nodes"][0]["type"] = "dwssql"
     job["nodes"][1]["type"] = "ShellScript"
     job["nodes"][1]["properties"][0]["value"] = "no_such_script"
+    job["nodes"][1]["properties"][1]["value"] = "ssh_prod"
     form = {"definition": json.dumps(job)}
 
     reviewed = browser.post(url, form)
@@ -162,7 +163,7 @@ def test_unknown_node_types_and_missing_scripts_are_named_before_a_save(
         reviewed,
         200,
         "Create job hourly_load?",
-        "Check before saving (4)",
+        "Check before saving (5)",
         "node &#39;load&#39; has type &#39;dwssql&#39;, which is not a DataArts node type",
         "did you mean &#39;DWSSQL&#39;?",
         "node &#39;report&#39; has type &#39;ShellScript&#39;",
@@ -171,6 +172,8 @@ def test_unknown_node_types_and_missing_scripts_are_named_before_a_save(
         "&#39;default&#39; does not have",
         "node &#39;load&#39; runs script &#39;hourly_load_sql&#39;",
         "create the script first (New script)",
+        "node &#39;report&#39; names connection &#39;ssh_prod&#39;",
+        "register it under Admin → Environment objects first",
     )
     assert _count(services, seeded) == 1
     # The server saves such a job (DataArts does too): confirmed, it is saved as written.
