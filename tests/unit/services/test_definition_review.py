@@ -5,10 +5,17 @@ nothing written either way."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from jobferry.domain.enums import CautionKind, EnvironmentKind, ObjectKind, RefKind
-from jobferry.errors import JobExistsError, JobNotFoundError, ValidationFailedError
+from jobferry.errors import (
+    JobExistsError,
+    JobNotFoundError,
+    RequiredParameterError,
+    ValidationFailedError,
+)
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support.builders import editable, make_job, make_script
@@ -83,6 +90,10 @@ def test_a_review_refuses_what_the_save_would_refuse(services: Services, scope: 
         services.reviews.job(scope, "", make_job("daily_sales"))
     with pytest.raises(JobNotFoundError):
         services.reviews.job(scope, "nope", make_job("nope"))
+    approving = replace(scope, workspace=replace(scope.workspace, approval_enabled=True))
+    body = editable(services.jobs.show(scope, "daily_sales").document)
+    with pytest.raises(RequiredParameterError, match="needs at least one approver"):
+        services.reviews.job(approving, "daily_sales", body | {"targetStatus": "SUBMITTED"})
     mark_shadow(services, scope.workspace.id, "prod")
     with pytest.raises(Exception, match="is the shadow of remote 'prod'"):
         services.reviews.job(admin_scope(services), "daily_sales", make_job("daily_sales"))

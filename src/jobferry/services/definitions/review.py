@@ -2,7 +2,8 @@
 it and asks for a confirmation.
 
 A review refuses what the save would refuse (the validation of ``domain/validation.py``, a
-name already taken, a definition that does not exist), with the same errors and without
+name already taken, a definition that does not exist, a target status the workspace's
+approval or the caller's role does not allow, a lock), with the same errors and without
 writing anything. Otherwise it says which fields change against the development state (the
 import plan's field diff, ``domain/diff.py``) and what the save accepts although it is
 probably a mistake (:class:`Caution`): a node type DataArts is not known to have, or a
@@ -26,6 +27,7 @@ from jobferry.errors import JobExistsError, ScriptExistsError
 from jobferry.services.context import WRITERS, Scope
 from jobferry.services.definitions.documents import load, raise_violations, split_body
 from jobferry.services.definitions.jobs import get_job_or_raise
+from jobferry.services.definitions.publishing import check_lock, resolve_target_status
 from jobferry.services.definitions.scripts import get_script_or_raise
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
@@ -77,10 +79,12 @@ class DefinitionReviews:
         raise_violations(
             ObjectKind.JOB, doc.get("name"), validate_job(doc, max_nodes=self.max_nodes)
         )
+        resolve_target_status(scope, body.get("targetStatus"), body.get("approvers"), "a job")
         saved = str(doc["name"])
         with self.db.transaction(readonly=True) as tx:
             if name:
                 before: dict[str, Any] | None = load(get_job_or_raise(tx, scope, name).document)
+                check_lock(tx, scope, ObjectKind.JOB, name)
             elif job_repo.get_job(tx, scope.workspace.id, saved):
                 raise JobExistsError(
                     f"The job name already exists: job '{saved}' is in workspace "
@@ -100,11 +104,13 @@ class DefinitionReviews:
         scope.require_change(WRITERS, "change scripts" if name else "create scripts")
         doc = _definition(body, name)
         raise_violations(ObjectKind.SCRIPT, doc.get("name"), validate_script(doc))
+        resolve_target_status(scope, body.get("targetStatus"), body.get("approvers"), "a script")
         saved = str(doc["name"])
         with self.db.transaction(readonly=True) as tx:
             if name:
                 found = get_script_or_raise(tx, scope, name)
                 before: dict[str, Any] | None = load(found.document)
+                check_lock(tx, scope, ObjectKind.SCRIPT, name)
             elif script_repo.get_script(tx, scope.workspace.id, saved):
                 raise ScriptExistsError(
                     f"The script name already exists: script '{saved}' is in workspace "
