@@ -117,6 +117,13 @@ class RouteService:
             raise self._missing(name, version)
         return _typed(item)
 
+    def version_in(self, tx: Tx, scope: Scope, name: str, version: int) -> Route:
+        """One version of a route, read in the caller's transaction."""
+        item = repo.get(tx, scope.actor.project_id, name, version)
+        if item is None:
+            raise self._missing(name, version)
+        return _typed(item).route
+
     def list_all(self, scope: Scope) -> list[RouteVersion]:
         """The newest version of every route, by name."""
         with self.db.transaction(readonly=True) as tx:
