@@ -283,6 +283,26 @@ def hot_fix_with_drift(story: Story) -> str:
     assert cli.json("routes", "show", story.route)["onDrift"] == "FAIL", "for one run only"
     assert story.prod_job("revenue")["description"] == "v2 in test"
     task: str = done["task"]["id"]
+    # The override is recorded with the promotion, and said by the history and the task.
+    recorded = story.history()[0]
+    assert (recorded["taskId"], recorded["overrides"]) == (
+        task,
+        {
+            "by": "admin",
+            "settings": [{"setting": "onDrift", "route": "FAIL", "run": "TAKE_PACKAGE"}],
+            "driftOverwritten": [{"kind": "job", "name": "revenue"}],
+            "driftOverwrittenTotal": 1,
+        },
+    )
+    table = cli("routes", "history", story.route)
+    assert "--on-drift take-package by admin; overwrote target changes to job revenue" in " ".join(
+        table.stdout.split()
+    ), table.stdout
+    line = next(s for s in done["task"]["subtasks"] if s["id"] == "job:revenue")
+    assert (
+        "since the last import (description): drift protection overridden by admin"
+        in (line["message"])
+    )
     return task
 
 

@@ -372,7 +372,7 @@ def route_history(ctx: typer.Context, name: RouteName, json_mode: JsonOption = F
         return
     items = [item for item in answer.get("promotions") or [] if isinstance(item, dict)]
     out.table(
-        ("when (UTC)", "by", "jobs", "deletions", "package", "import", "state"),
+        ("when (UTC)", "by", "jobs", "deletions", "package", "import", "state", "overrode"),
         [
             (
                 epoch_ms(item.get("createTime")),
@@ -382,11 +382,38 @@ def route_history(ctx: typer.Context, name: RouteName, json_mode: JsonOption = F
                 str(item.get("packageSha256"))[:12],
                 _import_of(item),
                 _state_of(item),
+                _overrode(mapping(item.get("overrides"))),
             )
             for item in items
         ],
         empty="No promotions.",
     )
+
+
+def _overrode(overrides: dict[str, Any]) -> str:
+    """What a promotion's import changed of the route's settings, in this command's flags,
+    who ran it, and the objects it wrote over changes made in the target."""
+    if not overrides:
+        return ""
+    flags = {key: (option, enum) for key, option, enum in OVERRIDES}
+    said = []
+    for change in overrides.get("settings") or []:
+        key, run = change.get("setting"), change.get("run")
+        if key in flags:
+            option, enum = flags[key]
+            said.append(f"--{option.replace('_', '-')} {kebab(enum(str(run)))}")
+        elif key == "propagateDeletes":
+            said.append("--propagate-deletes" if run else "--keep-deletes")
+        else:
+            said.append(f"{key} {run if isinstance(run, str) else 'inline'}")
+    text = f"{' '.join(said)} by {overrides.get('by')}"
+    drifted = overrides.get("driftOverwritten") or []
+    if drifted:
+        total = int(overrides.get("driftOverwrittenTotal") or len(drifted))
+        names = ", ".join(f"{d.get('kind')} {d.get('name')}" for d in drifted[:5])
+        more = f" and {total - 5} more" if total > 5 else ""
+        text += f"; overwrote target changes to {names}{more}"
+    return text
 
 
 def _import_of(item: dict[str, Any]) -> str:
