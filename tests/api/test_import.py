@@ -218,6 +218,10 @@ def test_skip_keeps_the_target_and_overwrite_replaces_it_with_a_new_version(
     overwritten = run_import(api, body, workspace=prod)
     assert overwritten["status"] == "SUCCESSFUL"
     # The task's line of the job says drift protection was overridden, and by whom.
+    assert overwritten["message"].endswith(
+        "1 written over changes made in the target: drift protection overridden by "
+        f"{overwritten['createUser']}."
+    )
     line = next(s for s in overwritten["subtasks"] if s["id"] == "job:daily_sales")
     assert line["message"].startswith("Overwrote job 'daily_sales' (2 change(s)), over the ")
     assert (

@@ -250,6 +250,7 @@ class Applier:
             message += f" ({changes} change(s))"
         if record.drift is not None:
             message += self._over_drift(record.drift)
+            self.outcome.over_drift += 1
         version = self.versions.get((record.kind, record.name))
         return self._counted(record.kind, record.name, record.action, message, version)
 
@@ -292,6 +293,17 @@ class Outcome:
     written: int = 0
     deleted: int = 0
     failed: int = 0
+    over_drift: int = 0
+    """Objects written over changes made in the target since the last import."""
+
+    def said_over_drift(self, by: str) -> str:
+        """What the task's message adds when objects were written over drift."""
+        if not self.over_drift:
+            return ""
+        return (
+            f" {self.over_drift} written over changes made in the target: drift protection "
+            f"overridden by {by}."
+        )
 
 
 def subtask(record: Record, status: TaskStatus, message: str, now: int) -> dict[str, Any]:
