@@ -11,9 +11,9 @@ code    meaning
 3       check problems found: the plan or the import check listed problems (nothing was
         imported), the package itself was refused (by ``package verify``, or by the server
         for ``plan``/``import``: corrupt zip, hash mismatch, reader rule, oversize, signature)
-4       ``plan``/``import --dry-run`` and ``promote`` without ``--apply``: changes are
-        pending (Terraform's ``-detailed-exitcode``): objects to write, and differences the
-        plan skips or deletions it leaves out, which are pending work too
+4       ``plan``/``import --dry-run``/``apply --dry-run``, ``promote`` without ``--apply``:
+        changes are pending (Terraform's ``-detailed-exitcode``): objects to write, and
+        differences the plan skips or deletions it leaves out, which are pending work too
 ======  =====================================================================================
 
 CI pipelines can gate on them: ``jobferry plan pkg.zip`` exits 3 when the import would be

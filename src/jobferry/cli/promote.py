@@ -4,10 +4,11 @@ The server packages what changed in the route's source since its last promotion 
 deletions since), keeps it in the target and says which import settings the route gives; this
 command plans that package against the target with those settings (options given here override
 them for this run, and the output says so), shows every difference, and exits like Terraform's
-``-detailed-exitcode``: 0 when nothing would change, 4 when changes are pending, 3 when the plan
-has problems. ``--apply`` imports exactly that plan (its plan id), records the import on the
-route and prints the task id and the rollback command. ``jobferry routes history ROUTE`` lists
-the promotions.
+``-detailed-exitcode``: 0 when nothing would change, 4 when changes are pending (objects the plan
+skips although they differ, and deletions it leaves out, are pending too), 3 when the plan has
+problems; the closing hint repeats this run's options. ``--apply`` imports exactly that plan
+(its plan id), records the import on the route and prints the task id and the rollback command.
+``jobferry routes history ROUTE`` lists the promotions, with what each overrode of the route.
 
 Across an air gap: ``--out FILE`` on the source server (the route's target is carried) cuts
 what changed since the route's last package carried out (``--full``: every selected job), with
