@@ -3,15 +3,17 @@
 ======  =====================================================================================
 code    meaning
 ======  =====================================================================================
-0       it worked (for ``plan``/``import --dry-run``: the plan has no problem)
+0       it worked (for ``plan``/``import --dry-run`` and ``promote`` without ``--apply``:
+        nothing would change)
 1       failed: the endpoint refused the call or could not be reached, a task ended FAILED,
         a file could not be read or written, the user declined the confirmation
 2       usage: unknown command or option, bad option value, unusable configuration
 3       check problems found: the plan or the import check listed problems (nothing was
         imported), the package itself was refused (by ``package verify``, or by the server
         for ``plan``/``import``: corrupt zip, hash mismatch, reader rule, oversize, signature)
-4       ``promote`` without ``--apply``: changes are pending (Terraform's
-        ``-detailed-exitcode``); 0 then means nothing would change
+4       ``plan``/``import --dry-run``/``apply --dry-run``, ``promote`` without ``--apply``:
+        changes are pending (Terraform's ``-detailed-exitcode``): objects to write, and
+        differences the plan skips or deletions it leaves out, which are pending work too
 ======  =====================================================================================
 
 CI pipelines can gate on them: ``jobferry plan pkg.zip`` exits 3 when the import would be
