@@ -345,6 +345,14 @@ def test_a_remote_is_changed_in_place_keeping_its_shadow_routes_and_last_refresh
     assert stored is not None
     assert "the-old-secret" not in stored.secret_encrypted
     assert services.remotes.box.decrypt(stored.secret_encrypted) == remote_server.sk
+    audit = api.call("GET", "/audit", workspace=shadow)
+    changes = [e for e in audit.json()["entries"] if e["action"] == "remote.change"]
+    assert [e["detail"]["changed"] for e in changes] == [
+        ["endpoint", "studioEndpoint"],
+        ["endpoint", "studioEndpoint"],
+        ["secretKey"],
+    ]
+    assert remote_server.sk not in audit.text
 
 
 def test_a_change_that_would_move_the_shadow_or_says_nothing_is_refused_and_changes_nothing(
