@@ -55,7 +55,7 @@ from jobferry.cli.routes import (
     app as routes_app,
 )
 from jobferry.cli.session import JsonOption, Session, session
-from jobferry.cli.tasks import task_exit, wait_for
+from jobferry.cli.tasks import follow_import, task_exit
 from jobferry.cli.transfer import make_plan, package_path, stdin_is_terminal
 from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
 
@@ -348,7 +348,7 @@ def _import(
         f"/routes/{segment(name)}/promotions/{segment(promotion['id'])}",
         {"taskId": task_id},
     )
-    task = wait_for(s, task_id, "Importing")
+    task = follow_import(s, task_id)
     show_task(out, task)
     result["task"] = task
     if sum(written(task)) > 0:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from jobferry.cli.exits import CommandError
 
@@ -47,9 +48,23 @@ def serve_command(
     out = Console(highlight=False, soft_wrap=True)
     settings = _settings(host=host, port=port, workers=workers)
     _check_free(settings.host, settings.port)
-    from jobferry.server import build, serve
+    from jobferry.errors import SecretKeyError
+    from jobferry.server import build, serve, serve_refusal
 
-    startup = build(settings)
+    try:
+        startup = build(settings)
+    except SecretKeyError as exc:
+        url = f"http://{settings.host}:{settings.port}"
+        said = (
+            f"refusing to start. {exc.message}\n{url}/health and every call answer 503 "
+            f"{exc.code} saying so until this process is stopped (Ctrl-C) and started again "
+            "with the right key."
+        )
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            Text.assemble((f"error {exc.code}: ", "red bold"), said)
+        )
+        serve_refusal(exc, settings)
+        raise typer.Exit(1) from None
     url = f"http://{settings.host}:{settings.port}"
     processes = f", {settings.workers} processes" if settings.workers > 1 else ""
     out.print(f"jobferry serving at [bold]{url}[/bold]  (API docs: {url}/docs{processes})")

@@ -56,7 +56,7 @@ from jobferry.cli.profile_options import (
     TimezoneOption,
 )
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
-from jobferry.cli.tasks import refused_by_check, task_exit, wait_for
+from jobferry.cli.tasks import follow_import, refused_by_check, task_exit, wait_for
 from jobferry.domain.enums import ImportMode
 
 REMOTE_SCHEMES = ("obs://", "s3://", "upload://")
@@ -285,7 +285,7 @@ def import_command(
         )
         return
     task_id = client.call("POST", "/jobs/import", body)["taskId"]
-    task = wait_for(s, str(task_id), "Importing")
+    task = follow_import(s, str(task_id))
     show_task(out, task, _where(s, mapping(task.get("result")).get("problems")))
     _end_import(s, {"path": path, "plan": plan, "task": task}, rollback=plan is not None)
 

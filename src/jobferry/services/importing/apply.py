@@ -111,7 +111,8 @@ class Applier:
             self.promotion.pause(int(record.target[0]), record.name)
         self.changes.append(self.promotion.delete(record))
         self.outcome.deleted += 1
-        message = f"Deleted {NOUNS[ObjectKind(record.kind)]} '{record.name}': gone from the source."
+        why = "gone from the source" if record.ledger is not None else "not in the package"
+        message = f"Deleted {NOUNS[ObjectKind(record.kind)]} '{record.name}': {why}."
         return subtask(record, TaskStatus.SUCCESSFUL, message, self.now)
 
     def relink(self, record: Record) -> None:
