@@ -52,7 +52,7 @@ def test_a_removed_file_is_a_delete_of_the_plan_shown_first_then_applied_and_rol
     assert "DELETE" not in _actions(kept["plan"]).values()
     assert "weekly_sales" in _names(cli, "job")
 
-    planned = cli.json("apply", "-f", str(root), "--prune", "--dry-run")
+    planned = cli.json("apply", "-f", str(root), "--prune", "--dry-run", code=4)
     deletes = {k for k, a in _actions(planned["plan"]).items() if a == "DELETE"}
     assert deletes == {
         "job:weekly_sales",
@@ -62,7 +62,7 @@ def test_a_removed_file_is_a_delete_of_the_plan_shown_first_then_applied_and_rol
     }
     assert planned["plan"]["problems"] == []
     human = cli("apply", "-f", str(root), "--prune", "--dry-run")
-    assert human.exit_code == 0, human.output
+    assert human.exit_code == 4, human.output
     assert "DELETE" in human.stdout
     assert "4 to delete" in human.stdout
     assert "weekly_sales" in _names(cli, "job")  # a dry run deletes nothing
