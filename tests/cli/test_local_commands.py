@@ -113,7 +113,7 @@ def test_db_upgrade_and_admin_on_a_fresh_database(tmp_path: Any) -> None:
     assert "DLF.9503" in before.stderr
     upgraded = invoke(["db", "upgrade"], env=env)
     assert upgraded.exit_code == 0, upgraded.output
-    assert "database is at revision" in upgraded.stdout
+    assert "database created at revision" in upgraded.stdout
     empty = invoke(["admin", "users"], env=env)
     assert empty.exit_code == 1
     assert "start the server once" in empty.stderr

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from jobferry import __version__
 from jobferry.cli.exits import CommandError
 
 # The server, its settings and everything below them (FastAPI, SQLAlchemy, the services:
@@ -100,5 +101,11 @@ def db_upgrade() -> None:
     """Create or migrate the database schema to this version's newest revision."""
     from jobferry.server import migrate
 
-    revision = migrate(_settings())
-    Console(highlight=False).print(f"database is at revision {revision}")
+    done = migrate(_settings())
+    if done.before is None:
+        said = f"database created at revision {done.after}"
+    elif done.changed:
+        said = f"database upgraded: revision {done.before} → {done.after}"
+    else:
+        said = f"database is at revision {done.after} already; nothing to do"
+    Console(highlight=False).print(f"{said} (jobferry {__version__})")
