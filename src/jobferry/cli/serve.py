@@ -34,12 +34,15 @@ def serve_command(
         str | None, typer.Option(metavar="ADDRESS", help="Listen address (JOBFERRY_HOST).")
     ] = None,
     port: Annotated[
-        int | None, typer.Option(metavar="PORT", help="Listen port (JOBFERRY_PORT).")
+        int | None,
+        typer.Option(metavar="PORT", min=0, max=65535, help="Listen port (JOBFERRY_PORT)."),
     ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
             metavar="COUNT",
+            min=1,
+            max=64,
             help="Server processes on the port (JOBFERRY_WORKERS; >1 needs PostgreSQL).",
         ),
     ] = None,
