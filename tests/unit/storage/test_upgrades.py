@@ -10,6 +10,7 @@ still has.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -70,17 +71,23 @@ def _parents_first(conn: sa.Connection, tables: list[str]) -> list[tuple[str, li
 
 def _plain_value(table: str, column: dict[str, Any], i: int) -> object:
     """Row ``i``'s value of a column no foreign key constrains: different in every row, so
-    every unique key holds, and of the column's type and length."""
-    kind = column["type"]
+    every unique key holds, and of the column's type and length. Unbounded text is a JSON
+    object, as the documents, configs and results such columns hold are (a migration may read
+    them)."""
+    kind, name = column["type"], f"{table}.{column['name']}"
     if isinstance(kind, sa.Boolean):
         return i % 2 == 0
     if isinstance(kind, sa.Integer):
         return i + 1
+    if isinstance(kind, sa.Float | sa.Numeric):
+        return i + 0.5
     if isinstance(kind, sa.LargeBinary):
-        return f"{i}:{column['name']}".encode()
-    text = f"{i}:{table}.{column['name']}"
+        return f"{i}:{name}".encode()
+    assert isinstance(kind, sa.String), f"{name}: teach _plain_value a {kind!r} value"
     length = getattr(kind, "length", None)
-    return text[:length] if length else text
+    if length is None:
+        return json.dumps({"row": i, "column": name})
+    return f"{i}:{name}"[:length]
 
 
 def _fill(db: Database) -> Rows:
