@@ -1,11 +1,12 @@
 """A database made at any earlier schema upgrades to the newest with every row kept, on SQLite
-and PostgreSQL; one the code does not know (a newer jobferry's) is refused, naming the version.
+and PostgreSQL.
 
 The earlier schemas are the migration scripts themselves (``schema.revisions()``), so a new
-migration is covered as soon as it exists. Each table of the earlier schema gets rows made
-from its reflected columns (every column filled, foreign keys pointing at the parents' rows),
-and after the upgrade every table that still exists holds the same rows in every column it
-still has.
+migration is covered as soon as it exists; each test process builds them once
+(``support/revisions.py``). Each table of the earlier schema gets rows made from its reflected
+columns (every column filled, foreign keys pointing at the parents' rows), and after the
+upgrade every table that still exists holds the same rows in every column it still has.
+(``tests/cli/test_db_upgrade.py`` has the refusal of a database newer than the code.)
 """
 
 from __future__ import annotations
@@ -15,13 +16,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
 from jobferry.storage import Database
-from jobferry.storage.database import MIGRATIONS_DIR
 from jobferry.storage.schema import (
     current_revision,
     head_revision,
@@ -31,17 +29,10 @@ from jobferry.storage.schema import (
     upgrade,
 )
 from jobferry.storage.tables import metadata
+from support.revisions import database_at
 
 ROWS = 2
 """Rows made in every table: two, so a migration that keeps only one (or merges them) fails."""
-
-
-def _migrate_to(db: Database, revision: str) -> None:
-    with db.engine.begin() as conn:
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
 
 
 Rows = dict[str, list[dict[str, object]]]
@@ -149,9 +140,10 @@ EARLIER = revisions()[:-1]
 def test_a_database_made_at_an_earlier_schema_upgrades_with_every_row_kept(
     empty_database_url: str, revision: str
 ) -> None:
+    database_at(empty_database_url, revision)
     db = Database(empty_database_url)
     try:
-        _migrate_to(db, revision)
+        assert current_revision(db) == revision
         made = _fill(db)
 
         done = upgrade(db)
