@@ -4,6 +4,7 @@ and ``admin`` refuse it the same way."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,17 @@ def test_db_upgrade_records_the_release_the_schema_needs(tmp_path: Path) -> None
         rows = conn.execute(sa.select(schema_release)).mappings().all()
     db.dispose()
     assert [(r["revision"], r["written_by"]) for r in rows] == [(head_revision(), __version__)]
+
+
+def test_db_upgrade_answers_json_with_the_revisions(tmp_path: Path) -> None:
+    earlier = revisions()[0]
+    _database(tmp_path, earlier).dispose()
+
+    result = invoke(["db", "upgrade", "--json"], env=_env(tmp_path))
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "before": earlier,
+        "after": head_revision(),
+        "version": __version__,
+    }

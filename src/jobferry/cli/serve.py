@@ -13,6 +13,7 @@ from rich.console import Console
 
 from jobferry import __version__
 from jobferry.cli.exits import CommandError
+from jobferry.cli.session import JsonOption, session
 
 # The server, its settings and everything below them (FastAPI, SQLAlchemy, the services:
 # ~1.5 s of CPU) are imported by the commands that run them, not by every CLI process: most
@@ -100,15 +101,20 @@ def _own_command() -> str:
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Create or migrate the database schema to this version's newest revision."""
+def db_upgrade(ctx: typer.Context, json_mode: JsonOption = False) -> None:
+    """Create or migrate the database schema to this version's newest revision (from any
+    earlier one)."""
     from jobferry.server import migrate
 
+    out = session(ctx, json_mode).output
     done = migrate(_settings())
+    if out.json_mode:
+        out.emit({"before": done.before, "after": done.after, "version": __version__})
+        return
     if done.before is None:
         said = f"database created at revision {done.after}"
     elif done.changed:
         said = f"database upgraded: revision {done.before} → {done.after}"
     else:
         said = f"database is at revision {done.after} already; nothing to do"
-    Console(highlight=False).print(f"{said} (jobferry {__version__})")
+    out.line(f"{said} (jobferry {__version__})")
