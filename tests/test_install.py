@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from jobferry.errors import InvalidRequestError
+from jobferry.errors import InvalidRequestError, ObsPathError
+from jobferry.storage.blobs import ObjectStorage, S3Config
 from jobferry.storage.database import normalise_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,3 +47,17 @@ def test_postgresql_without_its_driver_names_both_installs(
     assert "make run" in message
     assert ".venv/bin/pip install -e '.[postgres]'" in message
     assert "pip install 'jobferry[postgres]'" in message
+
+
+def test_object_storage_without_its_client_names_both_installs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "boto3", None)
+
+    with pytest.raises(ObsPathError) as refused:
+        ObjectStorage(S3Config("http://127.0.0.1:9", "us-east-1", None, None))
+
+    message = refused.value.message
+    assert "Object storage (obs:// paths)" in message
+    assert ".venv/bin/pip install -e '.[s3]'" in message
+    assert "pip install 'jobferry[s3]'" in message

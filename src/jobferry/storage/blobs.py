@@ -51,7 +51,7 @@ class ObjectStorage:
         try:
             import boto3
             from botocore.config import Config
-        except ImportError as exc:  # pragma: no cover - exercised only without the extra
+        except ImportError as exc:  # tests/test_install.py hides boto3
             raise ObsPathError(needs_extra("Object storage (obs:// paths)", S3)) from exc
         self._client: Any = boto3.client(
             "s3",
