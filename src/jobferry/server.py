@@ -23,7 +23,7 @@ from jobferry.services.accounts.service import IssuedCredential
 from jobferry.services.container import Services
 from jobferry.settings import Settings, load_settings
 from jobferry.storage import Database
-from jobferry.storage.schema import require_current, upgrade
+from jobferry.storage.schema import Upgraded, require_current, upgrade
 from jobferry.tasks.runner import TaskRunner
 
 
@@ -43,8 +43,8 @@ def open_database(settings: Settings) -> Database:
     return Database(settings.resolved_database_url())
 
 
-def migrate(settings: Settings) -> str:
-    """Bring the configured database to the newest schema; returns the revision."""
+def migrate(settings: Settings) -> Upgraded:
+    """Bring the configured database to the newest schema; says from which revision."""
     db = open_database(settings)
     try:
         return upgrade(db)

@@ -12,7 +12,9 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from jobferry import __version__
 from jobferry.cli.exits import CommandError
+from jobferry.cli.session import JsonOption, session
 
 # The server, its settings and everything below them (FastAPI, SQLAlchemy, the services:
 # ~1.5 s of CPU) are imported by the commands that run them, not by every CLI process: most
@@ -34,12 +36,15 @@ def serve_command(
         str | None, typer.Option(metavar="ADDRESS", help="Listen address (JOBFERRY_HOST).")
     ] = None,
     port: Annotated[
-        int | None, typer.Option(metavar="PORT", help="Listen port (JOBFERRY_PORT).")
+        int | None,
+        typer.Option(metavar="PORT", min=0, max=65535, help="Listen port (JOBFERRY_PORT)."),
     ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
             metavar="COUNT",
+            min=1,
+            max=64,
             help="Server processes on the port (JOBFERRY_WORKERS; >1 needs PostgreSQL).",
         ),
     ] = None,
@@ -111,9 +116,20 @@ def _own_command() -> str:
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Create or migrate the database schema to this version's newest revision."""
+def db_upgrade(ctx: typer.Context, json_mode: JsonOption = False) -> None:
+    """Create or migrate the database schema to this version's newest revision (from any
+    earlier one)."""
     from jobferry.server import migrate
 
-    revision = migrate(_settings())
-    Console(highlight=False).print(f"database is at revision {revision}")
+    out = session(ctx, json_mode).output
+    done = migrate(_settings())
+    if out.json_mode:
+        out.emit({"before": done.before, "after": done.after, "version": __version__})
+        return
+    if done.before is None:
+        said = f"database created at revision {done.after}"
+    elif done.changed:
+        said = f"database upgraded: revision {done.before} → {done.after}"
+    else:
+        said = f"database is at revision {done.after} already; nothing to do"
+    out.line(f"{said} (jobferry {__version__})")
