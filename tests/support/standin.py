@@ -41,7 +41,10 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import httpx2
 import orjson
 
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
 from jobferry.services.remotes.records import RemoteSpec
+from support.console import add_connections, admin_actor, admin_scope
 from support.sdkcalls import (
     Api,
     SdkCall,
@@ -321,3 +324,37 @@ def _json(status: int, body: Any) -> httpx2.Response:
     return httpx2.Response(
         status, content=orjson.dumps(body), headers={"Content-Type": "application/json"}
     )
+
+
+def remote_shadow(services: Services, standin: DataArtsStandin, name: str = "prod") -> Scope:
+    """Plug ``standin`` into ``services``' remotes, add it as remote ``name``, give its shadow
+    the connections the builders' jobs use (dws_conn, ssh_conn, with their secrets) and refresh
+    it; the admin's scope in the shadow workspace. The stand-in gets those connections too when
+    it has none of that name."""
+    held_names = {c.name for c in standin.workspace.connections.values()}
+    for connection, type_ in (("dws_conn", "DWS"), ("ssh_conn", "SSH")):
+        if connection not in held_names:
+            standin.workspace.put_connection(connection, type_, host="10.0.0.1", password="pw")
+    services.remotes.transport = standin.transport()
+    actor = admin_actor(services)
+    remote = services.remotes.add(actor, standin.spec(name))
+    shadow = add_connections(
+        services, admin_scope(services, remote.workspace_id), "dws_conn", "ssh_conn"
+    )
+    services.remotes.refresh(actor, name)
+    return shadow
+
+
+def held(standin: DataArtsStandin) -> dict[str, Any]:
+    """What the stand-in's workspace holds, to compare before and after: each job's definition
+    and status, each script's and resource's definition (ids left out)."""
+    ws = standin.workspace
+    return {
+        "jobs": {n: (j.doc, j.status) for n, j in sorted(ws.jobs.items())},
+        "scripts": {
+            n: {k: v for k, v in d.items() if k != "id"} for n, d in sorted(ws.scripts.items())
+        },
+        "resources": {
+            str(d["name"]): {k: v for k, v in d.items() if k != "id"} for d in ws.resources.values()
+        },
+    }
