@@ -60,6 +60,8 @@ class SdkCall:
     body: str | None
     """The body's SDK type (a model name), ``None``: the call takes no body."""
     models: ModuleType
+    response: str
+    """The response model's name."""
 
     def match(self, path: str) -> dict[str, str] | None:
         """The path parameters of ``path`` (raw, still quoted), or ``None``: another call."""
@@ -112,6 +114,7 @@ def _calls(client: type, models: ModuleType, api: Api) -> Iterator[SdkCall]:
             headers,
             types.get("body"),
             models,
+            info["response_type"],
         )
 
 
@@ -215,6 +218,15 @@ def body_problems(call: SdkCall, body: Any) -> list[str]:
     if call.body is None:
         return ["the SDK sends no body with this call"]
     return list(value_problems(call.body, body, "body", call.models))
+
+
+def answer_problems(call: SdkCall, answer: Any) -> list[str]:
+    """What in a JSON answer to ``call`` its SDK's response model would not read (a model whose
+    one attribute is ``body`` takes the whole answer as it is)."""
+    model = getattr(call.models, call.response, None)
+    if model is None or list(model.attribute_map) == ["body"]:
+        return []
+    return list(model_problems(call.response, answer, "answer", call.models))
 
 
 def query_problems(call: SdkCall, query: list[tuple[str, str]]) -> list[str]:

@@ -17,7 +17,9 @@ SDKs' request models). A request is **refused** (and recorded as refused) when:
   model does not have, a field of the wrong type, or a body where the SDK sends none: 400
   ``DLF.3051``.
 
-Every request is recorded (:attr:`DataArtsStandin.seen`). Faults are injected by number:
+Its own answers are checked against the SDK's response model of the call (a stand-in that
+answered a field DataArts does not is a broken stand-in: ``AssertionError``). Every request is
+recorded (:attr:`DataArtsStandin.seen`). Faults are injected by number:
 :attr:`DataArtsStandin.faults` (the Nth write: a call that is not a GET nor the batch
 export) and :attr:`DataArtsStandin.call_faults` (the Nth call), each a :class:`Fault`;
 :attr:`DataArtsStandin.latency` adds seconds to every call. :class:`Killed` stands for the
@@ -48,6 +50,7 @@ from support.console import add_connections, admin_actor, admin_scope
 from support.sdkcalls import (
     Api,
     SdkCall,
+    answer_problems,
     body_problems,
     find_call,
     query_problems,
@@ -313,6 +316,8 @@ class DataArtsStandin:
             return _json(500, {"error_code": "APIGW.0203", "error_msg": "Internal error (lost)."})
         if fault is Fault.DROP:
             raise httpx2.RemoteProtocolError("Server disconnected without sending a response.")
+        wrong = answer_problems(call, answer) if isinstance(answer, dict) else []
+        assert not wrong, f"the stand-in answered {call.name} as no SDK model reads: {wrong}"
         if isinstance(answer, bytes):
             return httpx2.Response(
                 status, content=answer, headers={"Content-Type": "application/octet-stream"}

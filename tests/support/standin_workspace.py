@@ -124,7 +124,7 @@ class DataArtsWorkspace:
 
     def put_script(self, doc: dict[str, Any]) -> None:
         """Hold ``doc`` as a script."""
-        self.scripts[str(doc["name"])] = {**_kept(doc), "id": next(_ids)}
+        self.scripts[str(doc["name"])] = {**_kept(doc), "id": f"{next(_ids):032x}"}
 
     def put_resource(self, doc: dict[str, Any]) -> str:
         """Hold ``doc`` as a resource; its id."""
