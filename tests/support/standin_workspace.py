@@ -144,6 +144,14 @@ class DataArtsWorkspace:
         self.connections[dw_id] = Connection(dw_id, name, type_, config, **own)
         return dw_id
 
+    def batch_export(self) -> bytes:
+        """Every job as a DataArts batch export (``jobs.zip``), what a snapshot carried from
+        the remote's side may be."""
+        request = Request("export_job_list", {}, {}, {"jobList": sorted(self.jobs)})
+        _, data = self.export_job_list(request)
+        assert isinstance(data, bytes)
+        return data
+
     def resource_named(self, name: str) -> dict[str, Any] | None:
         """The resource called ``name``, if held."""
         return next((r for r in self.resources.values() if r.get("name") == name), None)
@@ -394,7 +402,7 @@ class DataArtsWorkspace:
 MODELLED = frozenset(
     name
     for name in vars(DataArtsWorkspace)
-    if not name.startswith(("_", "put_", "resource_named"))
+    if not name.startswith(("_", "put_", "resource_named", "batch_export"))
     and callable(getattr(DataArtsWorkspace, name))
 )
 """The SDK calls the stand-in answers (any other SDK call is refused as not modelled)."""
