@@ -11,7 +11,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support.builders import make_job, make_resource, make_script
 from support.console import admin_actor
-from support.standin import DataArtsStandin, remote_shadow
+from support.standin import DataArtsStandin, Fault, remote_shadow
 
 
 @pytest.fixture
@@ -83,6 +83,23 @@ def test_a_refresh_reads_every_job_in_batches_of_a_hundred(
     # 100 a page; offset 100 asked first as rows finds nothing: DataArts' offset counts pages
     assert standin.calls().count("list_jobs") == 4
     assert standin.refused() == []
+
+
+def test_a_read_throttled_during_a_refresh_is_made_again(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    standin.workspace.put_job(make_job("hourly_sales"))
+    standin.reset()
+    standin.call_faults.update({1: Fault.THROTTLE, 3: Fault.THROTTLE})
+    done = services.remotes.refresh(admin_actor(services), "prod")
+    assert done.counts["job"]["created"] == 1
+    throttled = [s for s in standin.seen if s.status == 429]
+    assert len(throttled) == 2
+    for refused in throttled:  # the same call made again, and answered
+        again = [s for s in standin.seen if s.number > refused.number and s.path == refused.path]
+        assert again, standin.seen
+        assert again[0].status == 200
+    assert done.calls == len(standin.seen)
 
 
 @pytest.mark.xfail(
