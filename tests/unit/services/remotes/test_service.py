@@ -85,6 +85,34 @@ def test_a_probe_says_what_is_wrong_and_what_to_check(
         assert "holds 1 job(s)" in check.message
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="#47: the probe lists jobs without jobType, which counts batch jobs only",
+)
+def test_a_probe_counts_real_time_jobs_too(services: Services, standin: DataArtsStandin) -> None:
+    standin.workspace.put_job(make_job("daily_sales"))
+    standin.workspace.put_job(make_job("clicks_stream", processType="REAL_TIME"))
+    actor = admin_actor(services)
+    services.remotes.add(actor, standin.spec())
+    assert "holds 2 job(s)" in services.remotes.test(actor, "prod").message
+
+
+def test_two_workspaces_of_one_project_are_two_remotes_kept_apart(
+    services: Services, standin: DataArtsStandin
+) -> None:
+    standin.workspace.put_job(make_job("daily_sales"))
+    staging = standin.add_workspace("5c" * 16)
+    staging.put_job(make_job("weekly_sales"))
+    staging.put_job(make_job("hourly_sales"))
+    actor = admin_actor(services)
+    services.remotes.add(actor, standin.spec())
+    services.remotes.add(actor, standin.spec("staging", workspace="5c" * 16))
+    assert "holds 1 job(s)" in services.remotes.test(actor, "prod").message
+    assert "holds 2 job(s)" in services.remotes.test(actor, "staging").message
+    services.remotes.add(actor, standin.spec("nowhere", workspace="no-such-workspace"))
+    assert services.remotes.test(actor, "nowhere").remote_error_code == "DLF.0819"
+
+
 def test_a_probe_of_a_remote_that_never_answers_says_unreachable(
     services: Services, standin: DataArtsStandin
 ) -> None:
