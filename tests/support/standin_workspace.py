@@ -26,6 +26,8 @@ NAME = re.compile(r"^[\w.\-]{1,128}$")
 STEERING = ("targetStatus", "approvers")
 """Body fields that steer a write and are not kept in the definition."""
 _ids = itertools.count(1)
+_clock = itertools.count(1_700_000_000_000)
+"""Epoch ms of the stand-in's writes: each later than the one before."""
 
 
 class Refusal(Exception):  # noqa: N818 - the remote's refusal, answered as its error body
@@ -52,12 +54,22 @@ class Request:
 
 @dataclass
 class Job:
-    """A job: its development state, scheduling status and submitted versions."""
+    """A job: its development state, scheduling status and submitted versions. A test that
+    changes ``doc`` by hand calls :meth:`touch`, as DataArts stamps a save."""
 
     doc: dict[str, Any]
     status: str = "STOPPED"
     submitted: list[dict[str, Any]] = field(default_factory=list)
-    created: int = 1_700_000_000_000
+    created: int = field(default_factory=lambda: next(_clock))
+    updated: int = 0
+    """When its definition last changed (``lastUpdateTime`` in ``list_jobs``)."""
+
+    def __post_init__(self) -> None:
+        self.updated = self.updated or self.created
+
+    def touch(self) -> None:
+        """Its definition changed now."""
+        self.updated = next(_clock)
 
     @property
     def type(self) -> str:
@@ -184,6 +196,7 @@ class DataArtsWorkspace:
             "createUser": self.user,
             "createTime": job.created,
             "lastUpdateUser": self.user,
+            "lastUpdateTime": job.updated,
             "path": directory.rstrip("/") + "/" + name,
         }
 
@@ -235,6 +248,7 @@ class DataArtsWorkspace:
                 "DLF.3051", "The request parameter is invalid (name differs from the path)."
             )
         job.doc = copy.deepcopy(_kept(r.body))
+        job.touch()
         if _submits(r.body):
             job.submitted.append(copy.deepcopy(job.doc))
         return 204, None
@@ -265,6 +279,7 @@ class DataArtsWorkspace:
             raise Refusal("DLF.0102", "The job name already exists.")
         job = self.jobs.pop(old)
         job.doc["name"] = new
+        job.touch()
         self.jobs[new] = job
         return 200, {"is_success": True, "status_code": 200}
 
