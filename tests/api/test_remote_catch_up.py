@@ -82,7 +82,7 @@ def test_a_stale_shadow_is_refreshed_before_a_plan_and_a_fresh_one_is_not(
 
     # A hot-fix in the remote; every plan reads the remote again (the default): the plan sees
     # it.
-    standin.workspace.jobs["daily_sales"].doc["description"] = "hot-fixed in prod"
+    standin.workspace.edit_job("daily_sales", description="hot-fixed in prod")
     delivery.refresh_seconds = 0
     as_task, seen = _plan(api, shadow, body)
     assert as_task

@@ -159,7 +159,7 @@ def test_a_change_in_the_remote_since_the_refresh_refuses_the_push_naming_it(
     import_package(services, shadow, _package(tmp_path, "daily_sales"))
     services.imports.deliveries.remote.refresh_seconds = 3600  # plans on the last refresh
     services.remotes.refresh(admin_actor(services), "prod")
-    standin.workspace.jobs["daily_sales"].doc["logPath"] = "obs://bucket/hot-fixed"  # a hot-fix
+    standin.workspace.edit_job("daily_sales", logPath="obs://bucket/hot-fixed")  # a hot-fix
     before = held(standin)
     standin.reset()
     changed = make_job("daily_sales", logPath="obs://bucket/logs/new")

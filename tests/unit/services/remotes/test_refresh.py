@@ -56,7 +56,7 @@ def test_a_refresh_copies_what_the_remote_holds_into_the_shadow(
 def test_a_second_refresh_reads_only_and_writes_only_what_changed(
     services: Services, standin: DataArtsStandin, shadow: Scope
 ) -> None:
-    standin.workspace.jobs["weekly_sales"].doc["logPath"] = "obs://bucket/logs/weekly"
+    standin.workspace.edit_job("weekly_sales", logPath="obs://bucket/logs/weekly")
     del standin.workspace.jobs["daily_sales"]
     standin.workspace.put_job(make_job("hourly_sales"))
     standin.reset()
