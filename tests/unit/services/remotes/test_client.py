@@ -24,6 +24,7 @@ from jobferry.signing import sign_request
 from support.builders import make_job
 from support.sdkcalls import Api, find_call
 from support.standin import AK, FACTORY, STUDIO, DataArtsStandin, Fault
+from support.standin_workspace import MODELLED
 
 HOST_OF = {Api.FACTORY: FACTORY, Api.STUDIO: STUDIO}
 
@@ -196,3 +197,7 @@ def test_list_jobs_without_job_type_lists_batch_jobs_only(standin: DataArtsStand
         real_time = client.json("list_jobs", query={"jobType": "REAL_TIME"})
     assert [job["name"] for job in batch["jobs"]] == ["daily_sales"]
     assert [job["name"] for job in real_time["jobs"]] == ["clicks_stream"]
+
+
+def test_the_standin_answers_every_call_the_client_can_make() -> None:
+    assert set(CALLS) <= MODELLED, sorted(set(CALLS) - MODELLED)
