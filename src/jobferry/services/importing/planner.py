@@ -50,6 +50,7 @@ from jobferry.services.importing.matching import Matcher, package_source
 from jobferry.services.importing.model import (
     SHOWN_PROBLEMS,
     WRITES,
+    NotApplied,
     PlannedObject,
     PlanOutcome,
     Problem,
@@ -130,7 +131,7 @@ class Planner:
         self.owned = self.resolved.profile.target_owned if self.resolved else ()
         self.found = Findings()
         self.seq = 0
-        self.not_applied: tuple[list[dict[str, str]], int] = ([], 0)
+        self.not_applied: tuple[list[NotApplied], int] = ([], 0)
 
     # -- the whole plan --------------------------------------------------------------------------
 
