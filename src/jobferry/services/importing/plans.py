@@ -1,9 +1,10 @@
-"""Kept plans: a plan's head and its objects stored row by row, and read back a page at a time.
+"""Kept plans: a plan's head and its lines stored row by row, and read back a page at a time.
 
 A dry run or a plan call keeps its plan so that an import can name it (``planId``: the import
-is refused if the target changed since) and so that a person can read it. The objects are
-written in plan order, a batch per short transaction (a 200,000-object plan never sits in one
-text), then the head; a plan's view lists its first objects inline and says how many there are:
+is refused if the target changed since) and so that a person can read it. The lines are typed
+(:mod:`.plan`) from the working set's records, written in plan order in their stored form, a
+batch per short transaction (a 200,000-object plan never sits in one text or one list), then
+the head; the :class:`~.plan.Plan` answered holds its first lines and says how many there are:
 the rest are read with :meth:`PlanStore.objects`.
 """
 
