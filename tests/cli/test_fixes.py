@@ -212,3 +212,16 @@ def test_a_scheduled_job_the_plan_would_overwrite_is_stopped_with_jobs_stop(
     view = cli.json("plan", str(package), *options, workspace=name, code=3)
     [scheduled] = [p for p in view["plan"]["problems"] if p["reason"] == "scheduled"]
     assert "POST .../jobs/daily_sales/stop" in scheduled["fix"]
+
+
+def test_the_plan_names_the_workspace_s_jobs_a_rename_rewrites(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    rewritten = [{"kind": "job", "name": "own_job"}, {"kind": "job", "name": "other_job"}]
+    plan = {"planId": "p1", "objects": [], "summary": {}, "referencesRewritten": rewritten}
+    show_plan(Output(False), {**plan, "referencesRewrittenTotal": 5})
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "rewritten to the new names of what the import renames: own_job, other_job" in shown
+    assert "and 3 more" in shown
+    show_plan(Output(False), {"planId": "p1", "objects": [], "summary": {}})
+    assert "rewritten" not in capsys.readouterr().out

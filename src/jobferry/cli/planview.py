@@ -167,6 +167,7 @@ def show_plan(
         if obj.get("diff") or obj.get("schedule") or obj.get("driftDiff"):
             _object_details(out, obj)
     _paused(out, objects)
+    _rewritten(out, plan)
     total = plan.get("objectsTotal")
     if isinstance(total, int) and total > len(objects):
         out.line(
@@ -234,6 +235,19 @@ def _paused(out: Output, objects: list[dict[str, Any]]) -> None:
     if paused:
         out.line(
             f"Scheduled jobs the import stops, writes and starts again: {', '.join(paused)}.",
+            style="yellow",
+        )
+
+
+def _rewritten(out: Output, plan: dict[str, Any]) -> None:
+    """The workspace's own jobs the import rewrites to the new names of what it renames."""
+    jobs = [str(mapping(j).get("name")) for j in plan.get("referencesRewritten") or []]
+    if jobs:
+        total = plan.get("referencesRewrittenTotal") or len(jobs)
+        more = f" and {total - len(jobs)} more" if total > len(jobs) else ""
+        out.line(
+            f"Jobs of this workspace rewritten to the new names of what the import renames: "
+            f"{', '.join(jobs)}{more}.",
             style="yellow",
         )
 

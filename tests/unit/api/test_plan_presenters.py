@@ -160,3 +160,19 @@ def test_a_page_names_its_plan_and_total() -> None:
         "total": 9,
         "objects": [line_document(line)],
     }
+
+
+def test_the_jobs_a_rename_rewrites_are_listed_only_when_there_are_some() -> None:
+    plan = _plan(problems_total=1, not_applied_total=1)
+    assert "referencesRewritten" not in plan_document(plan)
+    rewriting = Plan(**{**plan.__dict__, "rewrites": ("own_job",), "rewrites_total": 3})
+    doc = plan_document(rewriting)
+    assert doc["referencesRewritten"] == [{"kind": "job", "name": "own_job"}]
+    assert doc["referencesRewrittenTotal"] == 3
+    assert list(doc)[-4:] == [
+        "referencesRewritten",
+        "referencesRewrittenTotal",
+        "objects",
+        "objectsTotal",
+    ]
+    assert stored_plan_document(rewriting.stored()) == doc

@@ -33,6 +33,10 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     ]
     if plan.not_applied_total > len(plan.not_applied):
         doc["deletionsNotAppliedTotal"] = plan.not_applied_total
+    if plan.rewrites_total:
+        doc["referencesRewritten"] = [{"kind": "job", "name": name} for name in plan.rewrites]
+        if plan.rewrites_total > len(plan.rewrites):
+            doc["referencesRewrittenTotal"] = plan.rewrites_total
     if plan.remote_state is not None:
         doc["remoteState"] = dict(plan.remote_state)
     doc["objects"] = [line_document(line) for line in plan.lines]

@@ -310,7 +310,8 @@ def apply_plan(
         collect_batch_garbage()
         rows = _apply_batch(applier, plan, workset, start, order[start : start + BATCH])
         target.add_subtasks(task_id, rows)
-    target.add_changes(applier.promotion.rewrite_dependents())
+    for users in workset.rewrites(BATCH):
+        target.add_changes(applier.promotion.rewrite_dependents(users))
     outcome = applier.outcome
     target.audit(
         "import.apply",

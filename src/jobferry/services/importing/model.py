@@ -355,6 +355,9 @@ class PlanOutcome:
     not_applied: list[NotApplied] = field(default_factory=list)
     """The first DELETEs the plan leaves out because ``propagateDeletes`` was not asked."""
     not_applied_total: int = 0
+    rewrites: int = 0
+    """How many jobs outside the package the import rewrites for its renames (the working
+    set keeps which: :mod:`.rewrites`)."""
 
     @property
     def objects(self) -> int:

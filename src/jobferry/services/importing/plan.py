@@ -255,6 +255,10 @@ class Plan:
     not_applied_total: int = 0
     remote_state: Mapping[str, Any] | None = None
     """What a plan against a remote's shadow was made on, as the delivery reports it."""
+    rewrites: tuple[str, ...] = ()
+    """The first jobs outside the package whose references to a renamed object the import
+    rewrites to its new name (``rewrites_total`` counts them all)."""
+    rewrites_total: int = 0
 
     @classmethod
     def of(
@@ -264,6 +268,7 @@ class Plan:
         package_sha256: str,
         lines: tuple[PlanLine, ...],
         remote_state: Mapping[str, Any] | None,
+        rewrites: tuple[str, ...] = (),
     ) -> Plan:
         """The kept plan of a planner's outcome, with its first lines."""
         profile = outcome.profile
@@ -281,6 +286,8 @@ class Plan:
             not_applied=tuple(outcome.not_applied),
             not_applied_total=outcome.not_applied_total,
             remote_state=remote_state,
+            rewrites=rewrites,
+            rewrites_total=outcome.rewrites,
         )
 
     def stored(self, *, with_lines: bool = True) -> dict[str, Any]:
@@ -307,6 +314,8 @@ class Plan:
             "not_applied": [list(n.stored()) for n in self.not_applied],
             "not_applied_total": self.not_applied_total,
             "remote_state": None if self.remote_state is None else dict(self.remote_state),
+            "rewrites": list(self.rewrites),
+            "rewrites_total": self.rewrites_total,
         }
 
     @classmethod
@@ -335,6 +344,8 @@ class Plan:
             not_applied=tuple(NotApplied(*n) for n in values["not_applied"]),
             not_applied_total=values["not_applied_total"],
             remote_state=values["remote_state"],
+            rewrites=tuple(values["rewrites"]),
+            rewrites_total=values["rewrites_total"],
         )
 
     def with_lines(self, lines: tuple[PlanLine, ...]) -> Plan:

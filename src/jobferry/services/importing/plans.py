@@ -32,6 +32,8 @@ from jobferry.storage.importing.workset import Workset
 
 INLINE_OBJECTS = 2000
 """Objects a plan's view lists itself; the rest are paged."""
+SHOWN_REWRITES = 1000
+"""Jobs rewritten for renames a plan names (it counts them all)."""
 MAX_PAGE = 1000
 BATCH = 1000
 
@@ -80,7 +82,8 @@ class PlanStore:
                 ]
                 with self.db.transaction() as tx:
                     plan_repo.insert_plan_objects(tx, plan_id, rows)
-            plan = Plan.of(outcome, plan_id, package_sha256, tuple(inline), basis)
+            rewrites = _first_rewrites(workset)
+            plan = Plan.of(outcome, plan_id, package_sha256, tuple(inline), basis, rewrites)
             kept = PlanRecord(
                 plan_id,
                 scope.workspace.id,
@@ -153,6 +156,13 @@ class PlanStore:
                 plan_id=plan_id,
             )
         return stored
+
+
+def _first_rewrites(workset: Workset) -> tuple[str, ...]:
+    """The names of the first jobs the plan rewrites for its renames."""
+    for users in workset.rewrites(SHOWN_REWRITES):
+        return tuple(name for _, name in users)
+    return ()
 
 
 def _json(values: object) -> str:
