@@ -225,3 +225,16 @@ def test_the_plan_names_the_workspace_s_jobs_a_rename_rewrites(
     assert "and 3 more" in shown
     show_plan(Output(False), {"planId": "p1", "objects": [], "summary": {}})
     assert "rewritten" not in capsys.readouterr().out
+
+
+def test_the_plan_says_which_scheduled_jobs_are_started_again_and_which_are_deleted(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    objects = [
+        {"kind": "job", "name": "gone_job", "action": "DELETE", "pause": True},
+        {"kind": "job", "name": "kept_job", "action": "OVERWRITE", "pause": True},
+    ]
+    show_plan(Output(False), {"planId": "p1", "objects": objects, "summary": {}})
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "Scheduled jobs the import stops, writes and starts again: kept_job." in shown
+    assert "Scheduled jobs the import stops, then deletes: gone_job." in shown

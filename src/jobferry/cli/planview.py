@@ -231,10 +231,17 @@ def _pending(out: Output, plan: dict[str, Any]) -> None:
 
 
 def _paused(out: Output, objects: list[dict[str, Any]]) -> None:
-    paused = [str(o.get("name")) for o in objects if o.get("pause")]
-    if paused:
+    paused = [o for o in objects if o.get("pause")]
+    written = [str(o.get("name")) for o in paused if o.get("action") != PlanAction.DELETE]
+    deleted = [str(o.get("name")) for o in paused if o.get("action") == PlanAction.DELETE]
+    if written:
         out.line(
-            f"Scheduled jobs the import stops, writes and starts again: {', '.join(paused)}.",
+            f"Scheduled jobs the import stops, writes and starts again: {', '.join(written)}.",
+            style="yellow",
+        )
+    if deleted:
+        out.line(
+            f"Scheduled jobs the import stops, then deletes: {', '.join(deleted)}.",
             style="yellow",
         )
 

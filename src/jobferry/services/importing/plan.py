@@ -142,7 +142,7 @@ class PlanLine:
     drift)."""
     skip: SkipNote | None = None
     pause: bool = False
-    """A scheduled job the import stops, writes and starts again."""
+    """A scheduled job the import stops, then writes and starts again (or deletes)."""
     schedule: tuple[Document, ...] | None = None
     """The schedule moves of an object to write."""
     problems: tuple[Problem, ...] = ()
@@ -176,7 +176,7 @@ class PlanLine:
             diff=tuple(orjson.loads(record.diff or b"[]")) if moves else None,
             drift_diff=None if record.drift is None else tuple(orjson.loads(record.drift)),
             skip=SkipNote.of_record(record) if action is PlanAction.SKIP else None,
-            pause=record.pause and writes,
+            pause=record.pause and (writes or action is PlanAction.DELETE),
             schedule=tuple(orjson.loads(record.schedule))
             if record.schedule is not None and writes
             else None,

@@ -96,6 +96,12 @@ def test_a_skip_line_says_why_and_carries_nothing_of_a_write() -> None:
     assert "onDrift TAKE_PACKAGE" in drifted.skip.fix
 
 
+def test_a_scheduled_job_the_import_deletes_is_listed_as_paused_first() -> None:
+    deleted = PlanLine.of(record(PlanAction.DELETE, pause=True), [])
+    assert (deleted.action, deleted.pause) == (PlanAction.DELETE, True)
+    assert PlanLine.of(record(PlanAction.UNCHANGED, pause=True), []).pause is False
+
+
 def test_an_overwrite_without_field_changes_has_an_empty_diff() -> None:
     assert PlanLine.of(record(PlanAction.OVERWRITE), []).diff == ()
     assert PlanLine.of(record(PlanAction.CREATE, diff=orjson.dumps(DIFF)), []).diff is None
