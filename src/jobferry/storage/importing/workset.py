@@ -259,6 +259,10 @@ class Workset:
         objects the import rewrites."""
         self._db.executemany("INSERT OR IGNORE INTO rewrite VALUES (?, ?)", rows)
 
+    def rewrites_count(self) -> int:
+        """How many jobs :meth:`add_rewrites` kept."""
+        return int(self._db.execute("SELECT count(*) FROM rewrite").fetchone()[0])
+
     def rewrites(self, batch: int) -> Iterator[list[tuple[int, str]]]:
         """The jobs :meth:`add_rewrites` kept, by name, ``batch`` at a time."""
         cursor = self._db.execute("SELECT job_id, name FROM rewrite ORDER BY name, job_id")
