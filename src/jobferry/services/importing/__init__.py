@@ -6,8 +6,7 @@
   target it reads and writes (``ImportTarget``: ``TargetReader``, ``TargetWriter``).
 - ``delivery``: how an import's and a rollback's changes reach the workspace's truth (here,
   or pushed to a remote), chosen once per workspace.
-- ``sources`` (read): the sources: a package file, a folder of definitions, a workspace of
-  this server.
+- ``sources`` (read): the source: the package file an import path names.
 - ``uploads`` (read): where package files come from (uploads, object storage).
 - ``contents`` (read): what a package holds, told without importing it (``show_file_info``).
 - ``transform`` (transform): the profile and the request applied to each object (pure; also

@@ -4,9 +4,10 @@ The pipeline (plan: :mod:`.planner` with :mod:`.matching`, :mod:`.checks`, :mod:
 :mod:`.ordering`; apply: :mod:`.apply` with :mod:`.promote`) runs against these protocols only:
 
 - :class:`ImportSource` opens to an :class:`OpenedPackage`, a stream of package objects with
-  the package's manifest, sha256 and signature. Implementations (:mod:`.sources`): a package
-  file (an upload or an object in object storage), a workspace of this server (exported into
-  a scratch package, then read).
+  the package's manifest, sha256 and signature. Implementation: :class:`~.sources.PackageFile`,
+  the package file an import path names (an upload, a download-center package, or an object
+  in object storage). A workspace of this server (a route's cut) and a folder of definitions
+  (``jobferry apply -f``) reach the pipeline as package files too, packed by their one writer.
 - :class:`ImportTarget` gives a :class:`TargetReader` (every read the plan makes of the target,
   and the fingerprint of what it read) and a :class:`TargetWriter` (every write an apply
   makes). Implementation: :class:`~.local.LocalWorkspace`, a workspace of this server, read and

@@ -1,7 +1,8 @@
 """Cutting a route's package (``services/routes/cutting.py``): the selected jobs of the source
 (all, by name, by folder) with what they use, only those changed since a moment, nothing
-written when nothing changed, and a route that asks for signed packages refused, naming the
-fix, while its source has no key."""
+written when nothing changed, a cut of every job read by the import as the whole source
+workspace, the job cap, and a route that asks for signed packages refused, naming the fix,
+while its source has no key."""
 
 from __future__ import annotations
 
@@ -10,14 +11,20 @@ from pathlib import Path
 
 import pytest
 
+from jobferry.domain.enums import PlanAction
 from jobferry.domain.routes import Route, parse_route
 from jobferry.errors import InvalidRequestError
+from jobferry.package.reader import PackageReader
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
+from jobferry.services.importing.local import LocalWorkspace
+from jobferry.services.importing.matching import package_source
 from jobferry.services.routes.cutting import Cut, RouteCutter
+from jobferry.storage.importing.workset import Workset
 from support.builders import make_job
 from support.console import admin_scope, seed
 from support.exporting import entries
+from support.planning import plan_into, planned_actions, workspace
 
 
 @pytest.fixture
@@ -51,6 +58,39 @@ def test_a_route_of_every_job_cuts_them_with_what_they_use(
     assert _cutter(services).write(source, _route(), Cut(None, None), path) == (2, 0)
     assert _jobs(path) == {"daily_sales", "weekly_sales"}
     assert any(e.endswith("daily_sales_sql.script") for e in entries(path.read_bytes()))
+
+
+def test_a_cut_of_every_job_is_read_by_the_import_as_the_whole_source_workspace(
+    services: Services, source: Scope, tmp_path: Path
+) -> None:
+    path = tmp_path / "all.zip"
+    _cutter(services).write(source, _route(), Cut(None, None), path)
+    target = workspace(services, "prod")
+    with (
+        PackageReader(path) as reader,
+        Workset(None) as workset,
+        services.db.transaction(readonly=True) as tx,
+    ):
+        assert package_source(reader).workspace_id == source.workspace.id
+        assert package_source(reader).inventory == {"job", "script", "resource"}
+        plan = plan_into(LocalWorkspace(tx, target), reader, workset)
+        actions = planned_actions(plan, workset)
+    assert plan.problems_total == 0
+    assert actions == {
+        (kind, f"{job}{suffix}"): PlanAction.CREATE
+        for job in ("daily_sales", "weekly_sales")
+        for kind, suffix in (("script", "_sql"), ("script", "_sh"), ("job", ""))
+    } | {("resource", "udf_jar"): PlanAction.CREATE}
+
+
+def test_a_cut_stops_at_the_job_cap_writing_nothing(
+    services: Services, source: Scope, tmp_path: Path
+) -> None:
+    path = tmp_path / "capped.zip"
+    capped = RouteCutter(services.db, services.keys, 1)
+    with pytest.raises(InvalidRequestError, match="over the cap of 1"):
+        capped.write(source, _route(), Cut(None, None), path)
+    assert not path.exists()
 
 
 def test_a_selection_by_name_or_folder_cuts_only_those_jobs(
