@@ -7,7 +7,7 @@ from typing import Any
 from rich.text import Text
 
 from jobferry.cli.fixes import cli_fix
-from jobferry.cli.output import Output, epoch_ms, mapping, to_json
+from jobferry.cli.output import Output, mapping, moment, to_json
 from jobferry.domain.enums import (
     PlanAction,
     SameNamePolicy,
@@ -355,13 +355,13 @@ def show_task(out: Output, task: dict[str, Any], workspace: str | None = None) -
         ("by", task.get("createUser")),
         ("status", Text(status, style=f"{style} bold")),
         ("progress", f"{task.get('progress', 0)}%"),
-        ("started", epoch_ms(task.get("startTime"))),
-        ("ended", epoch_ms(task.get("endTime"))),
+        ("started", moment(task.get("startTime"))),
+        ("ended", moment(task.get("endTime"))),
         ("message", task.get("message")),
     ]
     undone = task.get("rolledBack")
     if isinstance(undone, dict):
-        when = f"{epoch_ms(undone.get('at'))} UTC by {undone.get('by')}"
+        when = f"{moment(undone.get('at'))} by {undone.get('by')}"
         fields.append(("rolled back", Text(when, style="magenta")))
     out.fields([(name, value) for name, value in fields if value not in (None, "")])
     result = mapping(task.get("result"))

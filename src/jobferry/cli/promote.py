@@ -33,7 +33,7 @@ from jobferry.cli.choices import from_kebab, kebab
 from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.export import fetch_download
-from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.output import epoch_ms, mapping, moment
 from jobferry.cli.planview import already_held, has_changes, show_plan, show_task
 from jobferry.cli.routes import (
     DriftOption,
@@ -178,7 +178,7 @@ def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool
         since, workspace = made.get("since"), source.get("name")
         message = (
             f"Nothing changed in workspace '{workspace}' since the last package carried out "
-            f"({epoch_ms(since)}); no package written."
+            f"({moment(since)}); no package written."
             if since
             else f"The route selects no job of workspace '{workspace}'; no package written."
         )
@@ -193,11 +193,11 @@ def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool
             f"{download.get('sha256')}; run jobferry promote {name} --out {file} --full again."
         )
     since = promotion.get("since")
-    cut = f"changes since {epoch_ms(since)}" if since else "every selected job (a full package)"
+    cut = f"changes since {moment(since)}" if since else "every selected job (a full package)"
     out.result(
         {**made, "file": str(got.path), "size": got.size, "sha256": got.sha256},
         f"Wrote {got.path}: {promotion.get('jobs')} job(s), {promotion.get('deletions')} "
-        f"deletion(s), {cut}, cut at {epoch_ms(promotion.get('snapshotTime'))}.",
+        f"deletion(s), {cut}, cut at {moment(promotion.get('snapshotTime'))}.",
     )
     if not out.json_mode:
         out.note(f"sha256 {got.sha256}")
@@ -220,9 +220,9 @@ def _carry_in(ctx: typer.Context, s: Session, name: str, file: Path) -> dict[str
     if not s.output.json_mode:
         since = promotion.get("since")
         s.output.note(
-            f"Package cut at {epoch_ms(promotion.get('snapshotTime'))} from workspace "
+            f"Package cut at {moment(promotion.get('snapshotTime'))} from workspace "
             f"'{source.get('name')}' ("
-            + (f"changes since {epoch_ms(since)}" if since else "a full package")
+            + (f"changes since {moment(since)}" if since else "a full package")
             + ")."
         )
     return made
@@ -242,7 +242,7 @@ def _promote(
     promotion = made.get("promotion")
     if not isinstance(promotion, dict):
         since = made.get("since")
-        what = f"since the last promotion ({epoch_ms(since)})" if since else "to promote"
+        what = f"since the last promotion ({moment(since)})" if since else "to promote"
         out.finish(
             {**made, "plan": None, "task": None},
             ExitCode.OK,
@@ -376,5 +376,5 @@ def _state_of(item: dict[str, Any]) -> str:
     notes = ["carried in"] if status and item.get("carried") == "in" else []
     undone = mapping(item.get("rolledBack"))
     if undone:
-        notes.append(f"rolled back {epoch_ms(undone.get('at'))} by {undone.get('by')}")
+        notes.append(f"rolled back {moment(undone.get('at'))} by {undone.get('by')}")
     return f"{status} ({'; '.join(notes)})" if notes else status
