@@ -152,6 +152,12 @@ class RollbackService:
     def _check_task(tx: Tx, scope: Scope, task_id: str) -> None:
         ws = scope.workspace
         task = task_repo.get_task(tx, ws.id, task_id)
+        if task is not None and task.kind == TaskKind.PLAN:
+            raise RollbackRefusedError(
+                f"Task {task_id} is a plan (an import's dry run): it changed nothing, so there "
+                "is nothing to roll back.",
+                task_id=task_id,
+            )
         if task is None or task.kind != TaskKind.IMPORT:
             raise RollbackRefusedError(
                 f"There is no import task {task_id} in workspace '{ws.name}'; name the taskId "

@@ -235,7 +235,8 @@ class ImportService:
         request = self._request(scope, asked, writes=not asked.dry_run)
         what = "Plan the import" if request.dry_run else "Import the jobs"
         title = f"{what} from {self._source(scope, request.path).title()}."[:TITLE_LENGTH]
-        task = self.tasks.record(scope, TaskKind.IMPORT, title, request.to_wire(), queued=True)
+        kind = TaskKind.PLAN if request.dry_run else TaskKind.IMPORT
+        task = self.tasks.record(scope, kind, title, request.to_wire(), queued=True)
         locked = not request.dry_run
         if locked:
             self._lock_and_create(scope, task)
