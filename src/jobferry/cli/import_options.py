@@ -89,6 +89,13 @@ ExecuteUserOption = Annotated[
 ModeOption = Annotated[
     ModeName, typer.Option("--mode", help="atomic: all or nothing; per-object: what passes.")
 ]
+AllObjectsOption = Annotated[
+    bool,
+    typer.Option(
+        "--all-objects",
+        help="List every object of the plan (past a screenful it is summarised).",
+    ),
+]
 PropagateOption = Annotated[
     bool,
     typer.Option(

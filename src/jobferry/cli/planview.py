@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from rich.text import Text
@@ -24,6 +25,10 @@ ACTION_STYLES: dict[str, str] = {
     PlanAction.UNCHANGED: "dim",
 }
 VALUE_WIDTH = 70
+_DONE = (TaskStatus.SUCCESSFUL, TaskStatus.WARNING)
+SCREENFUL = 40
+"""Past this many objects, a plan or an import's result is summarised: the first ones, and
+how many more (a plan of 2,000 jobs printed 4,022 lines, each object twice)."""
 # The option of this CLI that writes what a plan skips, by why it skips it.
 _SKIP_FIX: dict[str, str] = {
     SkipReason.SAME_NAME_POLICY: "--policy overwrite",
@@ -102,10 +107,11 @@ def problem_lines(
     workspace: str | None = None,
     signature: str | None = None,
     route: str | None = None,
+    command: str = "plan",
 ) -> None:
     """Every problem with its fix, said with jobferry's commands and flags (:mod:`.fixes`;
     ``workspace`` as ``-w`` names the target, ``signature`` the plan's signature state,
-    ``route`` the route ``promote`` planned)."""
+    ``route`` the route ``promote`` planned, ``command`` the command that planned)."""
     for problem in problems:
         out.line(
             Text.assemble(
@@ -115,9 +121,15 @@ def problem_lines(
                 str(problem.get("detail") or problem.get("message") or ""),
             )
         )
-        fix = cli_fix(problem, workspace, signature, route) or problem.get("fix")
+        fix = cli_fix(problem, workspace, signature, route, command) or problem.get("fix")
         if fix:
             out.line(Text.assemble(("      fix: ", "cyan"), str(fix)))
+
+
+def without_fix(message: str) -> str:
+    """A subtask's message without the fix the server words for API clients (``detail — fix:
+    …``): the plan said the fix already, in this CLI's flags."""
+    return "; ".join(part.split(" — fix: ", 1)[0] for part in message.split("; "))
 
 
 def summary_text(summary: dict[str, Any]) -> str:
@@ -147,37 +159,51 @@ def _name_cell(obj: dict[str, Any]) -> str:
 
 
 def show_plan(
-    out: Output, plan: dict[str, Any], workspace: str | None = None, route: str | None = None
+    out: Output,
+    plan: dict[str, Any],
+    workspace: str | None = None,
+    route: str | None = None,
+    command: str = "plan",
+    *,
+    every: bool = False,
 ) -> None:
-    """The plan: one table line per object, field diffs of overwrites, then every problem
+    """The plan: one table line per object (a screenful of them unless ``every``, then how
+    many more and how to list them), field diffs of overwrites, then every problem
     (``workspace``: the target as ``-w`` names it, for the fixes' commands; ``route``: the
     route ``promote`` planned, whose fixes name its flags and the route's settings)."""
     if out.json_mode:
         return
     objects = plan.get("objects", [])
+    shown = objects if every else objects[:SCREENFUL]
     _plan_header(out, plan)
     out.table(
         ("action", "kind", "name", "problems"),
         [
             (o.get("action"), o.get("kind"), _name_cell(o), len(o.get("problems") or []) or "")
-            for o in objects
+            for o in shown
         ],
     )
-    for obj in objects:
+    for obj in shown:
         if obj.get("diff") or obj.get("schedule") or obj.get("driftDiff"):
             _object_details(out, obj)
     _paused(out, objects)
     total = plan.get("objectsTotal")
-    if isinstance(total, int) and total > len(objects):
+    total = total if isinstance(total, int) and total > len(objects) else len(objects)
+    if total > len(shown):
+        every_one = (
+            f"; jobferry {command} … --all-objects lists every one"
+            if route is None and command in ("plan", "import")
+            else ""
+        )
         out.line(
-            f"Showing the first {len(objects)} of {total} objects; the rest are paged by "
-            f"GET /v1/{{project_id}}/jobs/import/plans/{plan.get('planId')}/objects.",
+            f"Showing {len(shown)} of {total} objects (the summary below counts them all)"
+            f"{every_one}.",
             style="dim",
         )
     out.line(summary_text(plan.get("summary") or {}), style="bold")
     _pending(out, plan)
     signature = mapping(plan.get("signature")).get("state")
-    _plan_problems(out, plan.get("problems") or [], workspace, signature, route)
+    _plan_problems(out, plan.get("problems") or [], workspace, signature, route, command)
 
 
 def skip_why(obj: dict[str, Any]) -> str:
@@ -209,16 +235,16 @@ def _pending(out: Output, plan: dict[str, Any]) -> None:
             f"({policy.get('reason', '')}).",
             style="dim",
         )
-    for obj in plan.get("objects") or []:
-        reason = obj.get("reason")
-        if obj.get("action") == PlanAction.SKIP and isinstance(reason, dict):
-            fix = _SKIP_FIX.get(str(reason.get("code")), "--policy overwrite")
-            out.line(
-                Text.assemble(
-                    ("  skipped ", "yellow"),
-                    f"{skip_why(obj)}; to write it: {fix}",
-                )
-            )
+    skipped = [
+        o
+        for o in plan.get("objects") or []
+        if o.get("action") == PlanAction.SKIP and isinstance(o.get("reason"), dict)
+    ]
+    for obj in skipped[:SCREENFUL]:
+        fix = _SKIP_FIX.get(str(obj["reason"].get("code")), "--policy overwrite")
+        out.line(Text.assemble(("  skipped ", "yellow"), f"{skip_why(obj)}; to write it: {fix}"))
+    if len(skipped) > SCREENFUL:
+        out.line(f"  … and {len(skipped) - SCREENFUL} more skipped", style="yellow")
     gone = plan.get("deletionsNotApplied") or []
     total = plan.get("deletionsNotAppliedTotal") or len(gone)
     if gone:
@@ -291,14 +317,16 @@ def _plan_problems(
     workspace: str | None,
     signature: Any,
     route: str | None,
+    command: str,
 ) -> None:
     """Every problem with its fix (a missing environment object is one problem, naming the
     objects that use it)."""
     if not problems:
         return
-    again = "promote" if route is not None else "plan"
+    again = "promote" if route is not None else command
     out.line(f"Problems (fix them, then {again} again):", style="red bold")
-    problem_lines(out, problems, workspace, str(signature) if signature else None, route)
+    signed = str(signature) if signature else None
+    problem_lines(out, problems, workspace, signed, route, command)
 
 
 def has_changes(plan: dict[str, Any]) -> bool:
@@ -336,9 +364,12 @@ def nothing_done(plan: dict[str, Any]) -> str:
     return f"Nothing imported: {' and '.join(pending)} (see above for why and the options)."
 
 
-def show_task(out: Output, task: dict[str, Any], workspace: str | None = None) -> None:
+def show_task(
+    out: Output, task: dict[str, Any], workspace: str | None = None, *, summarise: bool = False
+) -> None:
     """A system task: what it is, who started it, status, times, message, its rollback (an
-    import), then subtasks and problems."""
+    import), then subtasks and problems. ``summarise`` (an import just shown as a plan): past
+    a screenful, only the subtasks that did not succeed, and how many did."""
     if out.json_mode:
         return
     status = str(task.get("status", ""))
@@ -365,8 +396,18 @@ def show_task(out: Output, task: dict[str, Any], workspace: str | None = None) -
         fields.append(("rolled back", Text(when, style="magenta")))
     out.fields([(name, value) for name, value in fields if value not in (None, "")])
     result = mapping(task.get("result"))
-    subtasks = task.get("subtasks") or []
-    if subtasks:
+    subtasks = [s for s in task.get("subtasks") or [] if isinstance(s, dict)]
+    listed = subtasks
+    if summarise and len(subtasks) > SCREENFUL:
+        listed = [s for s in subtasks if s.get("status") not in _DONE][:SCREENFUL]
+        counts = Counter(str(s.get("status")) for s in subtasks)
+        said = ", ".join(f"{n} {status.lower()}" for status, n in sorted(counts.items()))
+        out.line(
+            f"{len(subtasks)} object(s): {said}; jobferry tasks show {task.get('id')} lists "
+            "each one.",
+            style="dim",
+        )
+    if listed:
         out.table(
             ("object", "status", "action", "message"),
             [
@@ -374,10 +415,9 @@ def show_task(out: Output, task: dict[str, Any], workspace: str | None = None) -
                     s.get("id") or s.get("name"),
                     s.get("status"),
                     s.get("action", ""),
-                    s.get("message", ""),
+                    without_fix(str(s.get("message", ""))),
                 )
-                for s in subtasks
-                if isinstance(s, dict)
+                for s in listed
             ],
         )
     problems = result.get("problems") or []

@@ -368,7 +368,7 @@ def _kept(record: Record) -> str:
     """The subtask message of an object the import leaves as it is."""
     if record.action == PlanAction.SKIP:
         reason = record.skip_reason()
-        return f"Skipped: {reason['detail']}; {reason['fix']}."
+        return f"Skipped: {reason['detail']} — fix: {reason['fix']}."
     return "Unchanged: identical to the target after transforms; no new version."
 
 

@@ -215,18 +215,18 @@ def skip_reason(reason: str, kind: str, name: str) -> dict[str, str]:
     label = f"{kind} '{name}'"
     if reason == SkipReason.KEPT_DRIFT:
         detail = (
-            f"{label} changed in the target since the last import, and onDrift is "
-            f"{DriftPolicy.KEEP_TARGET}"
+            f"{label} changed in the target since the last import, and this import keeps such "
+            "changes"
         )
         fix = f"import with onDrift {DriftPolicy.TAKE_PACKAGE} to write the package's definition"
     elif reason == SkipReason.FIRST_IMPORT:
         detail = (
             f"{label} differs from the target's, and this is the first import from the "
-            "package's source into this workspace (sameNamePolicy AUTO keeps the target's)"
+            "package's source into this workspace (the same-name policy auto keeps the target's)"
         )
         fix = "import with sameNamePolicy OVERWRITE to write the package's definition"
     else:
-        detail = f"{label} differs from the target's, and sameNamePolicy is SKIP"
+        detail = f"{label} differs from the target's, and the same-name policy is to skip it"
         fix = "import with sameNamePolicy OVERWRITE to write the package's definition"
     return {"code": str(reason), "detail": detail, "fix": fix}
 
@@ -414,7 +414,8 @@ class PlanOutcome:
             f"{c[PlanAction.CREATE]} to create, {c[PlanAction.OVERWRITE]} to overwrite{moves}, "
             f"{c[PlanAction.SKIP]} skipped, {c[PlanAction.UNCHANGED]} unchanged"
             + (
-                f", {self.not_applied_total} deletion(s) not applied (propagateDeletes)"
+                f", {self.not_applied_total} deletion(s) not applied (deletions were not asked "
+                "to propagate)"
                 if self.not_applied_total
                 else ""
             )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind, PlanAction
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, PlanStaleError
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
@@ -129,7 +130,9 @@ class PlanStore:
             if plan_repo.get_plan(tx, scope.workspace.id, plan_id) is None:
                 raise PlanStaleError(
                     f"Plan {plan_id} does not exist in workspace '{scope.workspace.name}' (plans "
-                    "expire with the package TTL); make a plan first (POST /jobs/import/plan).",
+                    "expire with the package TTL).",
+                    fix="Make a plan first (POST /jobs/import/plan).",
+                    remedy=Remedy.PLAN_AGAIN,
                     plan_id=plan_id,
                 )
             total, lines = plan_repo.plan_objects(

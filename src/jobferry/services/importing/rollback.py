@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from jobferry.domain.enums import TaskKind, TaskStatus
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import ConflictError, ImportRunningError, RollbackRefusedError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
@@ -160,8 +161,10 @@ class RollbackService:
             )
         if task is None or task.kind != TaskKind.IMPORT:
             raise RollbackRefusedError(
-                f"There is no import task {task_id} in workspace '{ws.name}'; name the taskId "
-                "an import answered (GET /v1/{project_id}/system-tasks lists them).",
+                f"There is no import task {task_id} in workspace '{ws.name}'.",
+                fix="Name the taskId an import answered (GET /v1/{project_id}/system-tasks "
+                "lists them).",
+                remedy=Remedy.LIST_TASKS,
                 task_id=task_id,
             )
         if task.status not in FINISHED:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind
+from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import Carried, Route
 from jobferry.errors import CarriedPackageError
 from jobferry.package.manifest import deleted_objects, iso_ms
@@ -45,20 +46,22 @@ class CarriedIn:
     deletions: int
 
 
-def _refused(route: str, rule: str, problem: str, fix: str, **context: Any) -> CarriedPackageError:
+def _refused(
+    route: str, rule: str, problem: str, *, fix: str, remedy: Remedy | None, **context: Any
+) -> CarriedPackageError:
+    """``fix`` in the API's terms when a ``remedy`` is given (the CLI and console say theirs)."""
     return CarriedPackageError(
-        f"Route '{route}' refuses the package: {problem}; {fix} (rule {rule}).",
+        f"Route '{route}' refuses the package: {problem} (rule {rule}).",
+        fix=f"{fix[:1].upper()}{fix[1:]}.",
+        remedy=remedy,
         route=route,
         rule=rule,
         **context,
     )
 
 
-def _cut_out(name: str) -> str:
-    return (
-        f"cut it on the source server with jobferry promote {name} --out FILE "
-        f"(POST /v1/{{project_id}}/routes/{name}/package)"
-    )
+def _cut_out_fix(name: str) -> str:
+    return f"cut it on the source server (POST /v1/{{project_id}}/routes/{name}/package)"
 
 
 def read_carried(
@@ -79,7 +82,8 @@ def read_carried(
             route.name,
             "route.missing",
             "its manifest names no route (it is not a package cut for a route)",
-            _cut_out(route.name),
+            fix=_cut_out_fix(route.name),
+            remedy=Remedy.CUT_OUT,
         )
     check_identity(route, block, manifest)
     return CarriedIn(block, sha256, jobs, len(deleted_objects(manifest)))
@@ -89,17 +93,22 @@ def check_signed(route: Route, check: SignatureCheck) -> None:
     """An invalid signature is always refused; with ``requireSignature`` only a valid one (by
     a key the target workspace trusts) passes."""
     if check.state == "invalid":
-        fix = "carry the package unchanged from the source server, or cut it again"
+        fix, remedy = "carry the package unchanged from the source server, or cut it again", None
     elif route.require_signature and check.state != "valid":
         fix = (
             "give the source workspace a signing key and cut the package again, or trust the "
             "source's key in the target workspace (POST /v1/{project_id}/trusted-keys)"
         )
+        remedy = Remedy.TRUST_SOURCE_KEY
     else:
         return
     why = " (the route requires a signature)" if route.require_signature else ""
     raise _refused(
-        route.name, "signature", f"its signature is {check.state}{why}: {check.detail}", fix
+        route.name,
+        "signature",
+        f"its signature is {check.state}{why}: {check.detail}",
+        fix=fix,
+        remedy=remedy,
     )
 
 
@@ -110,7 +119,8 @@ def check_identity(route: Route, block: RouteBlock, manifest: dict[str, Any] | N
             route.name,
             "route.name",
             f"it was cut for route '{block.name}'",
-            f"take it in with that route, or {_cut_out(route.name)}",
+            fix=f"take it in with that route, or {_cut_out_fix(route.name)}",
+            remedy=Remedy.CUT_OUT,
             package_route=block.name,
         )
     source = manifest.get("source") if isinstance(manifest, dict) else None
@@ -122,8 +132,9 @@ def check_identity(route: Route, block: RouteBlock, manifest: dict[str, Any] | N
             "route.source",
             f"it was cut from workspace '{block.source_workspace}' ({listed}), and the route's "
             f"source is workspace {expected or block.source_workspace_id}",
-            "take in packages of the route's source only, or edit the route's source "
-            f"(jobferry routes edit {route.name} --from-carried --from-id ID)",
+            fix="take in packages of the route's source only, or edit the route's source "
+            f"(PUT /v1/{{project_id}}/routes/{route.name})",
+            remedy=Remedy.EDIT_ROUTE_SOURCE,
             package_source=listed,
         )
 
@@ -139,8 +150,8 @@ def check_chain(route: Route, block: RouteBlock, history: Sequence[Promotion]) -
         route.name,
         "route.chain",
         f"it continues the package cut at {at}, which was not imported here (or was rolled back)",
-        f"import the package cut at {at} first, or cut a full one on the source side with "
-        f"jobferry promote {route.name} --out FILE --full "
+        fix=f"import the package cut at {at} first, or cut a full one on the source side "
         f'(POST /v1/{{project_id}}/routes/{route.name}/package {{"full": true}})',
+        remedy=Remedy.CUT_FULL_PACKAGE,
         missing_snapshot=block.since,
     )

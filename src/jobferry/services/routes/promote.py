@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from jobferry.domain.enums import TaskKind
+from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import Carried, Route, RouteEnd
 from jobferry.errors import InvalidRequestError, WorkspaceNotFoundError
 from jobferry.package.routeblock import RouteBlock
@@ -58,9 +59,10 @@ def _local(end: RouteEnd, route: Route, what: str) -> str:
     if end.carried or end.workspace is None:
         name = route.name
         raise InvalidRequestError(
-            f"Route '{name}': its {what} is on another server; its packages come in with "
-            f'POST /v1/{{project_id}}/routes/{name}/promotions {{"path": "<the uploaded '
-            f'package>"}} (jobferry promote {name} --in FILE).',
+            f"Route '{name}': its {what} is on another server.",
+            fix=f"Its packages come in with POST /v1/{{project_id}}/routes/{name}/promotions "
+            '{"path": "<the uploaded package>"}.',
+            remedy=Remedy.CARRY_IN,
             route=name,
         )
     return end.workspace
@@ -149,8 +151,9 @@ class RoutePromotions:
             item = repo.promotion(tx, scope.actor.project_id, name, promotion_id)
             if item is None:
                 raise InvalidRequestError(
-                    f"Route '{name}' has no promotion {promotion_id}; make one with "
-                    f"POST /v1/{{project_id}}/routes/{name}/package.",
+                    f"Route '{name}' has no promotion {promotion_id}.",
+                    fix=f"Make one with POST /v1/{{project_id}}/routes/{name}/package.",
+                    remedy=Remedy.CUT_PACKAGE,
                     route=name,
                 )
             task = self._import_task(tx, scope, name, item, task_id)
@@ -168,8 +171,9 @@ class RoutePromotions:
         if not route.source.carried:
             raise InvalidRequestError(
                 f"Route '{name}' takes its packages from workspace '{route.source.workspace}' "
-                f"of this server; make them with POST /v1/{{project_id}}/routes/{name}/package "
-                f"(jobferry promote {name}).",
+                "of this server.",
+                fix=f"Make them with POST /v1/{{project_id}}/routes/{name}/package.",
+                remedy=Remedy.CUT_PACKAGE,
                 route=name,
             )
         target = self._scope(scope, _local(route.target, route, "target"), route)
@@ -351,9 +355,10 @@ class RoutePromotions:
             or request.get("path") != item.package_path
         ):
             raise InvalidRequestError(
-                f"Task {task_id} is not an import of route '{name}''s package "
-                f"{item.package_path}; import that package (POST /v1/{{project_id}}/jobs/import "
-                "with its path and the plan's planId) and record that task.",
+                f"Task {task_id} is not an import of route '{name}''s package {item.package_path}.",
+                fix="Import that package (POST /v1/{project_id}/jobs/import with its path and "
+                "the plan's planId) and record that task.",
+                remedy=Remedy.RECORD_PROMOTION_IMPORT,
                 route=name,
                 task_id=task_id,
             )
