@@ -9,6 +9,7 @@ then saved again (same name) with a carried source, as the target server holds i
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -122,8 +123,11 @@ def test_a_package_taken_in_continues_the_chain_and_imports_as_any_promotion(
     _target_side(api, "gap", prod)
 
     refused = _take_in(api, "gap", second, prod)
-    assert_error(refused, "DLF.9041", "import the package cut at", "--out FILE --full")
+    missing = hashlib.sha256(first).hexdigest()
+    assert_error(refused, "DLF.9041", f"Import package sha256 {missing} (cut at ", '{"full": true}')
     assert refused.json()["rule"] == "route.chain"
+    assert refused.json()["missing_sha256"] == missing  # named by its hash, not only a time
+    assert refused.json()["remedy"] == "cut_full_package"
     assert refused.json()["missing_snapshot"] == cut["promotion"]["since"]
     assert _history(api, "gap") == []  # nothing recorded
 

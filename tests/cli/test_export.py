@@ -127,3 +127,15 @@ def test_tasks_show_waits_and_reports(cli: Cli) -> None:
     missing = cli("tasks", "show", "f" * 32)
     assert missing.exit_code == 1
     assert "DLF.0810" in missing.stderr
+
+
+def test_export_for_a_target_prints_its_counts_like_the_other_exports(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales", "weekly_sales", "old_report"), workspace=cli.workspace)
+    deleted = cli.remote.call("DELETE", "/jobs/old_report", workspace=cli.workspace)
+    assert deleted.status_code in (200, 204), deleted.text
+    human = cli("export", "daily_sales", "weekly_sales", "--for", "prod", "-o", "rel.zip")
+    assert human.exit_code == 0, human.output
+    assert "(2 job(s), 1 deletion(s), " in human.stdout, human.stdout
+    result = cli.json("export", "daily_sales", "--for", "prod", "-o", "one.zip")
+    assert (result["jobCount"], result["deletions"]) == (1, 0)  # carried once already
+    assert result["jobs"] == ["daily_sales"]

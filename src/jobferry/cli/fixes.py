@@ -266,6 +266,11 @@ def _name(body: dict[str, Any], key: str, default: str) -> str:
     return _quoted(value) if isinstance(value, str) and value else default
 
 
+def _sha(body: dict[str, Any]) -> str:
+    sha = body.get("missing_sha256")
+    return f" (sha256 {sha})" if isinstance(sha, str) and sha else ""
+
+
 def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
     """Each remedy a refusal can carry, said with this CLI's commands, from the envelope's
     context fields."""
@@ -332,9 +337,9 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             f"jobferry routes edit {route(b)} --from-carried --from-id ID."
         ),
         Remedy.CUT_FULL_PACKAGE: lambda b: (
-            "Take in the package before it first (jobferry promote "
-            f"{route(b)} --in FILE), or cut a full one on the source server with jobferry "
-            f"promote {route(b)} --out FILE --full."
+            f"Take in the package before it{_sha(b)} first (jobferry promote {route(b)} --in "
+            f"FILE), or cut a full one on the source server with jobferry promote {route(b)} "
+            "--out FILE --full."
         ),
         Remedy.RECORD_PROMOTION_IMPORT: lambda b: (
             f"Import the promotion's package with jobferry promote {route(b)} --apply, which "

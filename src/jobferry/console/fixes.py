@@ -269,8 +269,10 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "page (Routes)."
         ),
         Remedy.CUT_FULL_PACKAGE: lambda c: (
-            "Take in the package before it first, or cut a full one on the source server "
-            "(jobferry promote ROUTE --out FILE --full there)."
+            "Take in the package before it"
+            + (f" (sha256 {c['missing_sha256']})" if c.get("missing_sha256") else "")
+            + " first, or cut a full one on the source server (jobferry promote ROUTE --out "
+            "FILE --full there)."
         ),
         Remedy.RECORD_PROMOTION_IMPORT: lambda c: promote,
         Remedy.CARRIED_END: lambda c: (

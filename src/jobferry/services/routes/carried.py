@@ -30,9 +30,15 @@ from jobferry.services.routes.records import Promotion
 
 def carried_since(history: Sequence[Promotion]) -> int | None:
     """The snapshot of the route's newest package carried out (``None``: the first run)."""
+    previous = last_carried_out(history)
+    return previous.snapshot_at if previous is not None else None
+
+
+def last_carried_out(history: Sequence[Promotion]) -> Promotion | None:
+    """The route's newest package carried out (``None``: the first run)."""
     for item in history:  # newest first
         if item.carried is Carried.OUT:
-            return item.snapshot_at
+            return item
     return None
 
 
@@ -146,12 +152,18 @@ def check_chain(route: Route, block: RouteBlock, history: Sequence[Promotion]) -
     if any(p.carried is Carried.IN and p.applied and p.snapshot_at == block.since for p in history):
         return
     at = iso_ms(block.since)
+    missing = (
+        f"package sha256 {block.since_sha256} (cut at {at})"
+        if block.since_sha256
+        else f"the package cut at {at}"
+    )
     raise _refused(
         route.name,
         "route.chain",
-        f"it continues the package cut at {at}, which was not imported here (or was rolled back)",
-        fix=f"import the package cut at {at} first, or cut a full one on the source side "
+        f"it continues {missing}, which was not imported here (or was rolled back)",
+        fix=f"import {missing} first, or cut a full one on the source side "
         f'(POST /v1/{{project_id}}/routes/{route.name}/package {{"full": true}})',
         remedy=Remedy.CUT_FULL_PACKAGE,
         missing_snapshot=block.since,
+        missing_sha256=block.since_sha256,
     )

@@ -36,7 +36,7 @@ from jobferry.services.definitions.documents import load
 from jobferry.services.downloads import DownloadService
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.remotes.basis import ShadowBasis, snapshot_refresh
-from jobferry.services.routes.carried import carried_since, check_chain, read_carried
+from jobferry.services.routes.carried import check_chain, last_carried_out, read_carried
 from jobferry.services.routes.cutting import Cut, RouteCutter
 from jobferry.services.routes.records import Promotion, RoutePackage, promotion_of
 from jobferry.services.routes.service import RouteService, RouteVersion
@@ -224,8 +224,12 @@ class RoutePromotions:
         source = self._scope(scope, _local(route.source, route, "source"), route)
         source.require(WRITERS, "export jobs")
         with self.db.transaction(readonly=True) as tx:
-            since = None if full else carried_since(self._history(tx, scope, route.name, HISTORY))
-        block = RouteBlock(route.name, source.workspace.id, source.workspace.name, now_ms(), since)
+            history = self._history(tx, scope, route.name, HISTORY)
+        previous = None if full else last_carried_out(history)
+        since = previous.snapshot_at if previous is not None else None
+        sha = previous.package_sha256 if previous is not None else None
+        ws = source.workspace
+        block = RouteBlock(route.name, ws.id, ws.name, now_ms(), since, sha)
         return self._cut_out(scope, saved, source, Cut(since, since or 0, block))
 
     def _cut_out(self, scope: Scope, saved: RouteVersion, source: Scope, cut: Cut) -> RoutePackage:
