@@ -43,7 +43,8 @@ SourceArg = Annotated[
     str,
     typer.Argument(
         metavar="FILE|obs://…",
-        help="A local package file, or obs://bucket/key (or an upload:// path).",
+        help="A local package file, obs://bucket/key, a package of a download center "
+        "(download://WORKSPACE_ID/ID, as downloads list names it) or an upload:// path.",
     ),
 ]
 PolicyOption = Annotated[

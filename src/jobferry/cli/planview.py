@@ -187,23 +187,26 @@ def show_plan(
         if obj.get("diff") or obj.get("schedule") or obj.get("driftDiff"):
             _object_details(out, obj)
     _paused(out, objects)
-    total = plan.get("objectsTotal")
-    total = total if isinstance(total, int) and total > len(objects) else len(objects)
-    if total > len(shown):
-        every_one = (
-            f"; jobferry {command} … --all-objects lists every one"
-            if route is None and command in ("plan", "import")
-            else ""
-        )
-        out.line(
-            f"Showing {len(shown)} of {total} objects (the summary below counts them all)"
-            f"{every_one}.",
-            style="dim",
-        )
+    _more(out, plan, len(shown), route is None and command in ("plan", "import"), command)
     out.line(summary_text(plan.get("summary") or {}), style="bold")
     _pending(out, plan)
     signature = mapping(plan.get("signature")).get("state")
     _plan_problems(out, plan.get("problems") or [], workspace, signature, route, command)
+
+
+def _more(out: Output, plan: dict[str, Any], shown: int, listable: bool, command: str) -> None:
+    """How many objects a summarised plan left out, and (``listable``) the option that lists
+    every one."""
+    objects = len(plan.get("objects") or [])
+    total = plan.get("objectsTotal")
+    total = total if isinstance(total, int) and total > objects else objects
+    if total <= shown:
+        return
+    every_one = f"; jobferry {command} … --all-objects lists every one" if listable else ""
+    out.line(
+        f"Showing {shown} of {total} objects (the summary below counts them all){every_one}.",
+        style="dim",
+    )
 
 
 def skip_why(obj: dict[str, Any]) -> str:
@@ -396,6 +399,16 @@ def show_task(
         fields.append(("rolled back", Text(when, style="magenta")))
     out.fields([(name, value) for name, value in fields if value not in (None, "")])
     result = mapping(task.get("result"))
+    _subtasks(out, task, summarise)
+    problems = result.get("problems") or []
+    if problems:
+        out.line("Problems:", style="red bold")
+        problem_lines(out, problems, workspace)
+
+
+def _subtasks(out: Output, task: dict[str, Any], summarise: bool) -> None:
+    """A task's subtasks (``summarise``: past a screenful, those that did not succeed, and
+    how many did), each message without the API's fix."""
     subtasks = [s for s in task.get("subtasks") or [] if isinstance(s, dict)]
     listed = subtasks
     if summarise and len(subtasks) > SCREENFUL:
@@ -420,7 +433,3 @@ def show_task(
                 for s in listed
             ],
         )
-    problems = result.get("problems") or []
-    if problems:
-        out.line("Problems:", style="red bold")
-        problem_lines(out, problems, workspace)

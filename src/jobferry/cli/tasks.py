@@ -159,6 +159,11 @@ def list_downloads(
             for d in items
         ],
     )
+    where = s.client().workspace
+    if items and where:
+        out.note(
+            f"Import one (into any workspace) with jobferry import download://{where}/ID -w TARGET."
+        )
 
 
 @downloads_app.command("get")

@@ -60,7 +60,9 @@ from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.cli.tasks import refused_by_check, task_exit, wait_for
 from jobferry.domain.enums import ImportMode
 
-REMOTE_SCHEMES = ("obs://", "s3://", "upload://")
+REMOTE_SCHEMES = ("obs://", "s3://", "upload://", "download://")
+"""Paths the server reads itself (object storage, an upload, a package of a download center:
+``download://<workspace id>/<package id>``), sent as given."""
 
 
 def stdin_is_terminal() -> bool:
@@ -75,7 +77,9 @@ def package_path(s: Session, source: str) -> str:
     file = Path(source).expanduser()
     if not file.is_file():
         raise CliUsageError(
-            f"{source} is not a file; give a local package or an obs://bucket/key path."
+            f"{source} is not a file; give a local package, an obs://bucket/key path or a "
+            "package of a download center (download://WORKSPACE_ID/ID: jobferry downloads "
+            "list names them)."
         )
     context = s.context()
     if context.upload == "obs":
@@ -204,6 +208,14 @@ def every_object(s: Session, plan: dict[str, Any]) -> dict[str, Any]:
     return {**plan, "objects": objects}
 
 
+def shown_plan(s: Session, plan: dict[str, Any], command: str, every: bool) -> dict[str, Any]:
+    """Show the plan (``every``: all its objects, read a page at a time); the plan shown."""
+    if every and not s.output.json_mode:
+        plan = every_object(s, plan)
+    show_plan(s.output, plan, _where(s, plan.get("problems")), command=command, every=every)
+    return plan
+
+
 def _plan_only(
     s: Session, source: str, body: dict[str, Any], command: str, every: bool = False
 ) -> None:
@@ -214,9 +226,7 @@ def _plan_only(
         info = _show_contents(s, s.client(), path)
         out.finish({"path": path, "plan": None, "contents": info}, ExitCode.OK, None)
         return
-    if every and not out.json_mode:
-        plan = every_object(s, plan)
-    show_plan(out, plan, _where(s, plan.get("problems")), command=command, every=every)
+    plan = shown_plan(s, plan, command, every)
     problems = plan.get("problems") or []
     code = ExitCode.PROBLEMS if problems else ExitCode.OK
     message = (
@@ -289,10 +299,7 @@ def import_command(
     if plan is None:
         contents = _show_contents(s, client, path)
     else:
-        if all_objects and not out.json_mode:
-            plan = every_object(s, plan)
-        where = _where(s, plan.get("problems"))
-        show_plan(out, plan, where, command=_command(ctx), every=all_objects)
+        plan = shown_plan(s, plan, _command(ctx), all_objects)
         problems = plan.get("problems") or []
         # A problem of the package itself (its signature) refuses the import in every mode.
         of_package = any(p.get("kind") == "package" for p in problems if isinstance(p, dict))
