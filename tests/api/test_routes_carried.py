@@ -148,6 +148,12 @@ def test_a_package_taken_in_continues_the_chain_and_imports_as_any_promotion(
     assert recorded.status_code == 200, recorded.text
     assert _history(api, "gap")[0]["applied"] is True
 
+    again = _take_in(api, "gap", first, prod)  # the same package, taken in and imported
+    assert_error(again, "DLF.9041", f"package sha256 {hashlib.sha256(first).hexdigest()}")
+    assert (again.json()["rule"], again.json()["task_id"]) == ("route.repeated", task["id"])
+    assert again.json()["remedy"] == "roll_back_first"
+    assert len(_history(api, "gap")) == 1  # listed once
+
     continued = _take_in(api, "gap", second, prod)  # the chain holds now
     assert continued.status_code == 200, continued.text
     assert continued.json()["promotion"]["since"] == promotion["snapshotTime"]

@@ -341,6 +341,10 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             f"FILE), or cut a full one on the source server with jobferry promote {route(b)} "
             "--out FILE --full."
         ),
+        Remedy.ROLL_BACK_FIRST: lambda b: (
+            "Nothing needs doing; to import it again, roll that import back first: jobferry "
+            f"rollback {_name(b, 'task_id', 'TASK')}."
+        ),
         Remedy.RECORD_PROMOTION_IMPORT: lambda b: (
             f"Import the promotion's package with jobferry promote {route(b)} --apply, which "
             "records its task."

@@ -274,6 +274,10 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             + " first, or cut a full one on the source server (jobferry promote ROUTE --out "
             "FILE --full there)."
         ),
+        Remedy.ROLL_BACK_FIRST: lambda c: (
+            "Nothing needs doing; to import it again, roll that import back first on its task "
+            "page (Tasks)."
+        ),
         Remedy.RECORD_PROMOTION_IMPORT: lambda c: promote,
         Remedy.CARRIED_END: lambda c: (
             "Create that workspace first, or make that end of the route carried (on another "

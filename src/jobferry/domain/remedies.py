@@ -55,6 +55,9 @@ class Remedy(StrEnum):
     CUT_FULL_PACKAGE = "cut_full_package"
     """A carried package is missing before this one: import it first, or cut a full one
     (``route``)."""
+    ROLL_BACK_FIRST = "roll_back_first"
+    """The package was taken in and imported already: nothing to do, or roll that import back
+    (``task_id``) to import it again."""
     RECORD_PROMOTION_IMPORT = "record_promotion_import"
     """Record an import of the promotion's own package (``route``, ``task_id``)."""
     CARRIED_END = "carried_end"

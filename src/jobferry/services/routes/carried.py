@@ -145,6 +145,32 @@ def check_identity(route: Route, block: RouteBlock, manifest: dict[str, Any] | N
         )
 
 
+def check_repeated(route: Route, sha256: str, history: Sequence[Promotion]) -> None:
+    """The same package is taken in once: again after its import applied (and was not rolled
+    back), it would be imported and listed twice."""
+    done = next(
+        (
+            p
+            for p in history
+            if p.carried is Carried.IN and p.applied and p.package_sha256 == sha256
+        ),
+        None,
+    )
+    if done is None:
+        return
+    raise _refused(
+        route.name,
+        "route.repeated",
+        f"it was taken in on {iso_ms(done.created_at)} and imported (task {done.task_id}): "
+        f"the target has package sha256 {sha256} already",
+        fix="nothing needs doing; to import it again, roll that import back first "
+        f"(POST /v1/{{project_id}}/system-tasks/{done.task_id}/rollback)",
+        remedy=Remedy.ROLL_BACK_FIRST,
+        task_id=done.task_id,
+        package_sha256=sha256,
+    )
+
+
 def check_chain(route: Route, block: RouteBlock, history: Sequence[Promotion]) -> None:
     """A package cut since a snapshot needs the package cut at that snapshot imported here."""
     if block.since is None:

@@ -36,7 +36,12 @@ from jobferry.services.definitions.documents import load
 from jobferry.services.downloads import DownloadService
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.remotes.basis import ShadowBasis, snapshot_refresh
-from jobferry.services.routes.carried import check_chain, last_carried_out, read_carried
+from jobferry.services.routes.carried import (
+    check_chain,
+    check_repeated,
+    last_carried_out,
+    read_carried,
+)
 from jobferry.services.routes.cutting import Cut, RouteCutter
 from jobferry.services.routes.records import Promotion, RoutePackage, promotion_of
 from jobferry.services.routes.service import RouteService, RouteVersion
@@ -185,7 +190,9 @@ class RoutePromotions:
             self.packages, target, path, trusted + ([own.public_key] if own else []), route
         )
         with self.db.transaction() as tx:
-            check_chain(route, taken.block, self._history(tx, scope, name, HISTORY))
+            history = self._history(tx, scope, name, HISTORY)
+            check_repeated(route, taken.sha256, history)
+            check_chain(route, taken.block, history)
             item = _carried(
                 scope,
                 saved,

@@ -17,6 +17,7 @@ from jobferry.services.routes.carried import (
     carried_since,
     check_chain,
     check_identity,
+    check_repeated,
     check_signed,
 )
 from jobferry.services.routes.records import Promotion
@@ -120,3 +121,19 @@ def test_an_invalid_signature_is_refused_and_an_unsigned_one_when_the_route_asks
         check_signed(ROUTE, SignatureCheck("invalid", "k", "manifest.json was changed"))
     assert "Carry the package unchanged" in refused.value.message
     check_signed(strict, SignatureCheck("valid", "k", "signed by trusted key k"))
+
+
+def test_the_same_package_is_taken_in_again_only_when_its_import_did_not_apply() -> None:
+    sha = "0" * 64
+    imported = _promotion(200, Carried.IN, "SUCCESSFUL")
+    with pytest.raises(CarriedPackageError) as refused:
+        check_repeated(ROUTE, sha, [imported])
+    assert _rule(refused) == "route.repeated"
+    assert refused.value.context["task_id"] == "t"
+    said = refusal_text(refused.value.message, refused.value.envelope())
+    assert "jobferry rollback t" in said
+    check_repeated(ROUTE, "1" * 64, [imported])  # another package
+    check_repeated(ROUTE, sha, [_promotion(200, Carried.IN)])  # taken in, never imported
+    check_repeated(ROUTE, sha, [_promotion(200, Carried.IN, "FAILED")])
+    check_repeated(ROUTE, sha, [replace(imported, rolled_back_at=250, rolled_back_by="admin")])
+    check_repeated(ROUTE, sha, [_promotion(200, Carried.OUT, "SUCCESSFUL")])
