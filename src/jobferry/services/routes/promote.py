@@ -46,11 +46,10 @@ from jobferry.services.routes.cutting import Cut, RouteCutter
 from jobferry.services.routes.records import Promotion, RoutePackage, promotion_of
 from jobferry.services.routes.service import RouteService, RouteVersion
 from jobferry.services.support.scratch import new_zip
-from jobferry.services.workspaces.keys import KeyService, trusted_public_keys
+from jobferry.services.workspaces.keys import KeyService, accepted_public_keys
 from jobferry.settings import Settings
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
-from jobferry.storage import keys as key_repo
 from jobferry.storage import routes as repo
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import rollbacks as rollback_repo
@@ -184,11 +183,8 @@ class RoutePromotions:
         target = self._scope(scope, _local(route.target, route, "target"), route)
         target.require(WRITERS, "import packages")
         with self.db.transaction(readonly=True) as tx:
-            trusted = trusted_public_keys(tx, target.workspace.id)
-            own = key_repo.get_signing_key(tx, target.workspace.id)
-        taken = read_carried(
-            self.packages, target, path, trusted + ([own.public_key] if own else []), route
-        )
+            trusted = accepted_public_keys(tx, target)
+        taken = read_carried(self.packages, target, path, trusted, route)
         with self.db.transaction() as tx:
             history = self._history(tx, scope, name, HISTORY)
             check_repeated(route, taken.sha256, history)

@@ -199,3 +199,12 @@ class KeyService:
 def trusted_public_keys(tx: Tx, workspace_id: str) -> list[str]:
     """The public keys (text form) a workspace trusts, for signature checks."""
     return [k.public_key for k in repo.trusted(tx, workspace_id)]
+
+
+def accepted_public_keys(tx: Tx, scope: Scope) -> list[str]:
+    """The keys whose signatures a workspace accepts: those it trusts, and the signing keys of
+    every workspace of its project on this server (its own included). A package this server
+    signed in one workspace was "untrusted" in the others until each trusted each."""
+    return trusted_public_keys(tx, scope.workspace.id) + repo.project_signing_keys(
+        tx, scope.actor.project_id
+    )
