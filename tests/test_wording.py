@@ -468,6 +468,27 @@ ADAPTER_TEXTS = {
 """Texts of the adapters that may look like the API's, each with why."""
 
 
+def _tree(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    yield path, command
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from _tree(sub, (*path, name))
+
+
+DEFINITION_PATHS = re.compile(r"\bbasicConfig\.\w+")
+"""A job definition's own field paths (what a person writes in a job file), not the API's."""
+
+
+def test_every_commands_help_speaks_the_cli() -> None:
+    found = []
+    for path, command in _tree(ROOT):
+        texts = [command.help or "", *(getattr(p, "help", None) or "" for p in command.params)]
+        for text in texts:
+            terms = api_terms(DEFINITION_PATHS.sub("", text))
+            if terms:
+                found.append(f"jobferry {' '.join(path)}: {terms} in {text[:80]}")
+    assert not found, "\n".join(found)
+
+
 def test_the_cli_and_the_console_write_no_api_terms_themselves() -> None:
     found = []
     for path in sorted(SRC.rglob("*.py")):

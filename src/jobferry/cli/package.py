@@ -282,8 +282,8 @@ def verify(
         typer.Option(
             "--trusted-keys",
             metavar="FILE",
-            help="A file of trusted public keys (one 'ed25519:…' per line, or the JSON of "
-            "GET /trusted-keys) for offline use.",
+            help="A file of trusted public keys (one 'ed25519:…' per line, or what "
+            "'jobferry keys list --json' prints) for offline use.",
         ),
     ] = None,
     require_signed: Annotated[
