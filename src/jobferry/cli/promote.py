@@ -30,7 +30,7 @@ import typer
 
 from jobferry.cli.asking import last_line, rollback_command_line, written
 from jobferry.cli.choices import from_kebab, kebab
-from jobferry.cli.client import segment
+from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.export import fetch_download
 from jobferry.cli.output import epoch_ms, mapping, moment
@@ -141,6 +141,8 @@ def promote_command(
         return
     if in_file is not None:
         made = _carry_in(ctx, s, name, in_file)
+        if made is None:
+            return
     else:
         made = mapping(s.client().call("POST", f"/routes/{segment(name)}/package"))
     _promote(ctx, s, name, made, options)
@@ -204,8 +206,9 @@ def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool
         out.note(f"On the target server: jobferry promote {name} --in {got.path.name}")
 
 
-def _carry_in(ctx: typer.Context, s: Session, name: str, file: Path) -> dict[str, Any]:
-    """Upload ``file`` into the route's target workspace and have the server take it in."""
+def _carry_in(ctx: typer.Context, s: Session, name: str, file: Path) -> dict[str, Any] | None:
+    """Upload ``file`` into the route's target workspace and have the server take it in
+    (``None``: it was taken in and imported already, which is said; nothing to do)."""
     route = mapping(s.client().get(f"/routes/{segment(name)}"))
     target = mapping(route.get("target")).get("workspace")
     if not isinstance(target, str) or not target:
@@ -215,7 +218,22 @@ def _carry_in(ctx: typer.Context, s: Session, name: str, file: Path) -> dict[str
         )
     s = session(ctx, s.output.json_mode, target)
     path = package_path(s, str(file))
-    made = mapping(s.client().call("POST", f"/routes/{segment(name)}/promotions", {"path": path}))
+    try:
+        made = mapping(
+            s.client().call("POST", f"/routes/{segment(name)}/promotions", {"path": path})
+        )
+    except ApiError as exc:
+        if exc.body.get("rule") != "route.repeated":
+            raise
+        task = exc.body.get("task_id")
+        s.output.finish(
+            {"route": name, "promotion": None, "task": None, "takenInBefore": exc.body},
+            ExitCode.OK,
+            f"Nothing would change: package sha256 {exc.body.get('package_sha256')} was taken "
+            f"in and imported already (task {task}); to import it again, roll that import "
+            f"back first: jobferry rollback {task}.",
+        )
+        return None
     source, promotion = mapping(made.get("source")), mapping(made.get("promotion"))
     if not s.output.json_mode:
         since = promotion.get("since")
