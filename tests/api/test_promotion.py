@@ -504,12 +504,15 @@ def test_a_package_this_server_signed_in_another_workspace_of_the_project_is_tru
     api: SignedClient,
 ) -> None:
     ws = prod(api, ("dws_conn", "ssh_conn"))
-    assert api.call("PUT", f"/workspaces/{ws}", {"requireSigned": True}).status_code == 200
     data, key = _signed_export(api)  # signed by the default workspace's key
     path = upload(api, data, ws)
     planned = plan(api, {"path": path}, ws)
     assert planned["signature"]["state"] == "valid", planned["signature"]
     assert planned["signature"]["keyId"] == key["keyId"]
     assert api.call("GET", "/trusted-keys", workspace=ws).json()["keys"] == []  # none added
+    # A workspace that requires signed packages accepts only the keys it chose (and its own).
+    assert api.call("PUT", f"/workspaces/{ws}", {"requireSigned": True}).status_code == 200
+    assert plan(api, {"path": path}, ws)["signature"]["state"] == "untrusted"
+    assert api.call("PUT", f"/workspaces/{ws}", {"requireSigned": False}).status_code == 200
     task = run_import(api, {"path": path}, workspace=ws)
     assert task["status"] == "SUCCESSFUL", task

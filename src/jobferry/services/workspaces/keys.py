@@ -202,9 +202,13 @@ def trusted_public_keys(tx: Tx, workspace_id: str) -> list[str]:
 
 
 def accepted_public_keys(tx: Tx, scope: Scope) -> list[str]:
-    """The keys whose signatures a workspace accepts: those it trusts, and the signing keys of
-    every workspace of its project on this server (its own included). A package this server
+    """The keys whose signatures a workspace accepts: those it trusts and its own, and, unless
+    it requires signed packages (then only the keys it chose count, e.g. a release key), the
+    signing keys of every workspace of its project on this server. A package this server
     signed in one workspace was "untrusted" in the others until each trusted each."""
-    return trusted_public_keys(tx, scope.workspace.id) + repo.project_signing_keys(
-        tx, scope.actor.project_id
-    )
+    ws = scope.workspace
+    trusted = trusted_public_keys(tx, ws.id)
+    if not ws.require_signed:
+        return trusted + repo.project_signing_keys(tx, scope.actor.project_id)
+    own = repo.get_signing_key(tx, ws.id)
+    return trusted + ([own.public_key] if own is not None else [])
