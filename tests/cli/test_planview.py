@@ -49,10 +49,13 @@ def test_every_object_is_listed_when_asked_and_a_small_plan_whole(
     assert not any("Showing" in line for line in lines)
 
 
-def test_apply_names_no_option_it_does_not_have(capsys: pytest.CaptureFixture[str]) -> None:
+def test_each_command_names_its_own_all_objects(capsys: pytest.CaptureFixture[str]) -> None:
     show_plan(Output(False), _plan(100), command="apply")
     note = next(line for line in _lines(capsys) if "Showing" in line)
-    assert "--all-objects" not in note
+    assert "jobferry apply … --all-objects lists every one" in note
+    show_plan(Output(False), _plan(100), route="nightly", command="plan")
+    note = next(line for line in _lines(capsys) if "Showing" in line)
+    assert "--all-objects" not in note  # promote has no such option
 
 
 def test_an_import_just_planned_lists_only_what_did_not_succeed_past_a_screenful(

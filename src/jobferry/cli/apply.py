@@ -26,6 +26,7 @@ from jobferry.cli.exits import CheckProblemsError, CliUsageError
 from jobferry.cli.import_options import (
     DEFAULT_MODE,
     DEFAULT_SCHEDULING,
+    AllObjectsOption,
     SchedulingOption,
     StatusOption,
 )
@@ -79,6 +80,7 @@ def apply_command(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts, CI).")
     ] = False,
+    all_objects: AllObjectsOption = False,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -104,6 +106,7 @@ def apply_command(
             scheduling=scheduling,
             dry_run=dry_run,
             yes=yes,
+            all_objects=all_objects,
             json_mode=json_mode,
             workspace=workspace,
         )

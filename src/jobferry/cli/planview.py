@@ -187,7 +187,7 @@ def show_plan(
         if obj.get("diff") or obj.get("schedule") or obj.get("driftDiff"):
             _object_details(out, obj)
     _paused(out, objects)
-    _more(out, plan, len(shown), route is None and command in ("plan", "import"), command)
+    _more(out, plan, len(shown), route is None, command)
     out.line(summary_text(plan.get("summary") or {}), style="bold")
     _pending(out, plan)
     signature = mapping(plan.get("signature")).get("state")
