@@ -73,6 +73,15 @@ Messages name the object, the rule and the fix.
         ├── RollbackRefusedError      400 DLF.9016  the import cannot be rolled back (why listed)
         └── MappingConflictError      400 DLF.9017  a profile maps a name to be saved otherwise
 
+A refusal's fix is said to each audience in its own terms. The message the service writes
+states the problem (``message``) and, for an API client, what to do (``fix``: "list them with
+GET /v1/{project_id}/routes"); a fix that must name a call or a field of the API is given
+with a ``remedy`` (a ``domain.remedies.Remedy``) that says what kind of fix it is. The
+envelope carries both, as ``remedy`` and ``problem`` beside ``error_msg``, and the command
+line (``cli/fixes.py``) and the console (``console/fixes.py``) each say that remedy with their
+own commands and pages after the problem. ``tests/test_wording.py`` walks every refusal and
+fails on an API term either prints.
+
 DataArts business errors are all HTTP 400, so conflicts and missing objects keep 400 here too,
 except a missing resource: DataArts answers 404 there, and the Terraform provider removes a
 resource from its state only on a 404.
@@ -90,15 +99,32 @@ class JobferryError(Exception):
     status: ClassVar[int] = 500
     code: ClassVar[str] = "DLF.0000"
 
-    def __init__(self, message: str, **context: Any) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self,
+        message: str,
+        *,
+        fix: str | None = None,
+        remedy: str | None = None,
+        **context: Any,
+    ) -> None:
+        full = f"{message} {fix}" if fix else message
+        super().__init__(full)
+        self.message = full
+        """What the API says: the problem, then its fix in the API's terms."""
+        self.problem = message
+        """The problem alone, for an adapter that says the fix in its own terms."""
+        self.remedy = remedy
+        """What kind of fix ``fix`` is (a ``domain.remedies.Remedy``), when it names the API."""
         self.context: dict[str, Any] = {k: v for k, v in context.items() if v is not None}
 
     def envelope(self) -> dict[str, Any]:
         """The DataArts error body: code and message first, context as extra fields, and the
-        same code and message once more as ``errors[0]`` (see :func:`error_body`)."""
+        same code and message once more as ``errors[0]`` (see :func:`error_body`); with a
+        ``remedy``, it and the ``problem`` alone (a client says the fix its own way)."""
         body = error_body(self.code, self.message)
+        if self.remedy is not None:
+            body["remedy"] = str(self.remedy)
+            body["problem"] = self.problem
         for key, value in self.context.items():
             body.setdefault(key, value)
         return body

@@ -164,7 +164,8 @@ def test_writes_into_a_shadow_are_refused_and_reads_work(
         body = refused.json()
         assert body["error_code"] == "DLF.9063", body
         assert (body["workspace"], body["remote"]) == ("prod", "prod")
-        assert "jobferry remotes refresh prod" in body["error_msg"]
+        assert "POST /v1/{project_id}/remotes/prod/refresh" in body["error_msg"]
+        assert body["remedy"] == "refresh_shadow"  # the CLI: jobferry remotes refresh prod
         assert "import a package into the shadow" in body["error_msg"]
     assert set(_shadow_jobs(api, shadow)) == {"daily_sales", "weekly_sales"}
     assert api.call("GET", "/scripts", workspace=shadow).json()["total"] == 1

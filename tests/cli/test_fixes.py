@@ -29,7 +29,7 @@ def test_a_missing_connection_is_registered_with_env_put_or_mapped_with_replace(
     }
     fix = cli_fix(missing, "prod")
     assert fix is not None
-    assert "jobferry env put connection dws_conn --type … -w prod" in fix
+    assert "jobferry env put connection dws_conn --type … --secret KEY=@FILE -w prod" in fix
     assert "--secret KEY=@FILE" in fix
     assert "--replace DWS_CONNECTION:dws_conn=NEW" in fix
 
@@ -238,3 +238,17 @@ def test_the_plan_says_which_scheduled_jobs_are_started_again_and_which_are_dele
     shown = " ".join(capsys.readouterr().out.split())
     assert "Scheduled jobs the import stops, writes and starts again: kept_job." in shown
     assert "Scheduled jobs the import stops, then deletes: gone_job." in shown
+
+
+@pytest.mark.parametrize(
+    "reason", ["scheduled", "locked", "drift", "time_zone", "name_conflict", "missing_secret"]
+)
+def test_apply_says_fixes_without_the_options_it_does_not_have(reason: str) -> None:
+    found = problem(reason, reference={"kind": "connection", "name": "c1"})
+    found["reference"] = {"kind": "connection", "name": "c1"}
+    fix = str(cli_fix(found, "prod", command="apply"))
+    for option in ("--policy", "--on-drift", "--replace", "--keep-wall-clock"):
+        assert option not in fix, fix
+    planned = str(cli_fix(found, "prod", command="import"))
+    assert "apply" not in planned
+    assert "plan with" not in planned  # the command that planned: import

@@ -3,7 +3,9 @@
 Every failure a command can meet ends here, once, as a message (or ``{"error": …}`` with
 ``--json``) and an exit code from :mod:`jobferry.cli.exits` — never as a traceback:
 
-* the endpoint answered with an error → its DataArts code and message, the fix, exit 1;
+* the endpoint answered with an error → its DataArts code and message, the fix, exit 1 (a
+  refusal that carries a ``remedy`` says its problem and the remedy in the CLI's commands:
+  :func:`jobferry.cli.fixes.refusal_text`);
 * the endpoint cannot be reached → what to check, exit 1;
 * the server refuses the package itself (``DLF.9020`` a reader rule, ``DLF.9413`` its size)
   → its code, message and fix, exit 3; a package breaks a reader rule locally → exit 3;
@@ -40,6 +42,7 @@ from jobferry.cli import (
 from jobferry.cli.client import ApiError, ConnectionProblemError
 from jobferry.cli.config import ConfigError
 from jobferry.cli.exits import PACKAGE_REFUSALS, CommandError, ExitCode
+from jobferry.cli.fixes import refusal_text
 from jobferry.cli.output import Output
 from jobferry.cli.session import Session, session
 from jobferry.cli.usage import UsageGroup, make_readable
@@ -98,7 +101,8 @@ def _output(ctx: Any) -> Output:
 
 def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
     extra = {k: v for k, v in exc.body.items() if k not in ("error_code", "error_msg", "errors")}
-    out.error(exc.code, exc.message, {"status": exc.status, **extra})
+    said = exc.message if out.json_mode else refusal_text(exc.message, exc.body)
+    out.error(exc.code, said, {"status": exc.status, **extra})
     # (DLF.9016's "conflicts" are already in its message; --json carries the list.)
     for item in exc.body.get("problems") or exc.body.get("details") or []:
         if isinstance(item, dict):
@@ -121,7 +125,9 @@ def _hint(exc: ApiError) -> str | None:
 
 
 def _report_local(out: Output, exc: JobferryError) -> None:
-    out.error(exc.code, exc.message, exc.context)
+    body = exc.envelope()
+    said = exc.message if out.json_mode else refusal_text(exc.message, body)
+    out.error(exc.code, said, exc.context)
     for problem in exc.context.get("problems") or []:
         if isinstance(problem, dict):
             out.hint(str(problem.get("message") or problem))

@@ -30,6 +30,7 @@ from jobferry.cli.exits import CheckProblemsError, CliUsageError
 from jobferry.cli.import_options import (
     DEFAULT_MODE,
     DEFAULT_SCHEDULING,
+    AllObjectsOption,
     SchedulingOption,
     StatusOption,
 )
@@ -91,6 +92,7 @@ def apply_command(
             "not hold (the plan shows each DELETE first).",
         ),
     ] = False,
+    all_objects: AllObjectsOption = False,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -122,6 +124,7 @@ def apply_command(
             propagate_deletes=prune,
             dry_run=dry_run,
             yes=yes,
+            all_objects=all_objects,
             json_mode=json_mode,
             workspace=workspace,
         )

@@ -31,18 +31,11 @@ import typer
 
 from jobferry.cli.asking import last_line, rollback_command_line, written
 from jobferry.cli.choices import from_kebab, kebab
-from jobferry.cli.client import segment
+from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.export import fetch_download
-from jobferry.cli.output import epoch_ms, mapping
-from jobferry.cli.planview import (
-    already_held,
-    has_changes,
-    nothing_done,
-    pending,
-    show_plan,
-    show_task,
-)
+from jobferry.cli.output import epoch_ms, mapping, moment
+from jobferry.cli.planview import already_held, has_changes, nothing_done, pending, show_plan
 from jobferry.cli.routes import (
     DriftOption,
     ModeOption,
@@ -56,6 +49,7 @@ from jobferry.cli.routes import (
 )
 from jobferry.cli.session import JsonOption, Session, session
 from jobferry.cli.tasks import follow_import, task_exit
+from jobferry.cli.taskview import show_task
 from jobferry.cli.transfer import make_plan, package_path, stdin_is_terminal
 from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
 
@@ -149,6 +143,8 @@ def promote_command(
         return
     if in_file is not None:
         made = _carry_in(ctx, s, name, in_file)
+        if made is None:
+            return
     else:
         made = mapping(s.client().call("POST", f"/routes/{segment(name)}/package"))
     _promote(ctx, s, name, made, options)
@@ -186,7 +182,7 @@ def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool
         since, workspace = made.get("since"), source.get("name")
         message = (
             f"Nothing changed in workspace '{workspace}' since the last package carried out "
-            f"({epoch_ms(since)}); no package written."
+            f"({moment(since)}); no package written."
             if since
             else f"The route selects no job of workspace '{workspace}'; no package written."
         )
@@ -201,19 +197,20 @@ def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool
             f"{download.get('sha256')}; run jobferry promote {name} --out {file} --full again."
         )
     since = promotion.get("since")
-    cut = f"changes since {epoch_ms(since)}" if since else "every selected job (a full package)"
+    cut = f"changes since {moment(since)}" if since else "every selected job (a full package)"
     out.result(
         {**made, "file": str(got.path), "size": got.size, "sha256": got.sha256},
         f"Wrote {got.path}: {promotion.get('jobs')} job(s), {promotion.get('deletions')} "
-        f"deletion(s), {cut}, cut at {epoch_ms(promotion.get('snapshotTime'))}.",
+        f"deletion(s), {cut}, cut at {moment(promotion.get('snapshotTime'))}.",
     )
     if not out.json_mode:
         out.note(f"sha256 {got.sha256}")
         out.note(f"On the target server: jobferry promote {name} --in {got.path.name}")
 
 
-def _carry_in(ctx: typer.Context, s: Session, name: str, file: Path) -> dict[str, Any]:
-    """Upload ``file`` into the route's target workspace and have the server take it in."""
+def _carry_in(ctx: typer.Context, s: Session, name: str, file: Path) -> dict[str, Any] | None:
+    """Upload ``file`` into the route's target workspace and have the server take it in
+    (``None``: it was taken in and imported already, which is said; nothing to do)."""
     route = mapping(s.client().get(f"/routes/{segment(name)}"))
     target = mapping(route.get("target")).get("workspace")
     if not isinstance(target, str) or not target:
@@ -223,14 +220,29 @@ def _carry_in(ctx: typer.Context, s: Session, name: str, file: Path) -> dict[str
         )
     s = session(ctx, s.output.json_mode, target)
     path = package_path(s, str(file))
-    made = mapping(s.client().call("POST", f"/routes/{segment(name)}/promotions", {"path": path}))
+    try:
+        made = mapping(
+            s.client().call("POST", f"/routes/{segment(name)}/promotions", {"path": path})
+        )
+    except ApiError as exc:
+        if exc.body.get("rule") != "route.repeated":
+            raise
+        task = exc.body.get("task_id")
+        s.output.finish(
+            {"route": name, "promotion": None, "task": None, "takenInBefore": exc.body},
+            ExitCode.OK,
+            f"Nothing would change: package sha256 {exc.body.get('package_sha256')} was taken "
+            f"in and imported already (task {task}); to import it again, roll that import "
+            f"back first: jobferry rollback {task}.",
+        )
+        return None
     source, promotion = mapping(made.get("source")), mapping(made.get("promotion"))
     if not s.output.json_mode:
         since = promotion.get("since")
         s.output.note(
-            f"Package cut at {epoch_ms(promotion.get('snapshotTime'))} from workspace "
+            f"Package cut at {moment(promotion.get('snapshotTime'))} from workspace "
             f"'{source.get('name')}' ("
-            + (f"changes since {epoch_ms(since)}" if since else "a full package")
+            + (f"changes since {moment(since)}" if since else "a full package")
             + ")."
         )
     return made
@@ -250,7 +262,7 @@ def _promote(
     promotion = made.get("promotion")
     if not isinstance(promotion, dict):
         since = made.get("since")
-        what = f"since the last promotion ({epoch_ms(since)})" if since else "to promote"
+        what = f"since the last promotion ({moment(since)})" if since else "to promote"
         out.finish(
             {**made, "plan": None, "task": None},
             ExitCode.OK,
@@ -430,5 +442,5 @@ def _state_of(item: dict[str, Any]) -> str:
     notes = ["carried in"] if status and item.get("carried") == "in" else []
     undone = mapping(item.get("rolledBack"))
     if undone:
-        notes.append(f"rolled back {epoch_ms(undone.get('at'))} by {undone.get('by')}")
+        notes.append(f"rolled back {moment(undone.get('at'))} by {undone.get('by')}")
     return f"{status} ({'; '.join(notes)})" if notes else status

@@ -18,7 +18,7 @@ from jobferry.cli.choices import from_kebab, kebab
 from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.import_options import DriftName, ModeName, PolicyName, SchedulingName
-from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.output import epoch_ms, mapping, moment
 from jobferry.cli.session import Column, JsonOption, list_answer, session
 from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
 from jobferry.domain.profile import load_profile_text
@@ -146,7 +146,7 @@ def _lines(route: dict[str, Any]) -> list[tuple[str, Any]]:
         ("propagate deletes", "yes" if route.get("propagateDeletes") else "no"),
         ("require signature", "yes" if route.get("requireSignature") else "no"),
         ("description", route.get("description") or ""),
-        ("saved", f"{epoch_ms(route.get('updateTime'))} by {route.get('updateUser')}"),
+        ("saved", f"{moment(route.get('updateTime'))} by {route.get('updateUser')}"),
     ]
 
 

@@ -17,8 +17,8 @@ from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import segment
 from jobferry.cli.exits import PACKAGE_REFUSALS, ExitCode
 from jobferry.cli.output import epoch_ms, mapping, size_text
-from jobferry.cli.planview import show_task
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
+from jobferry.cli.taskview import show_task
 from jobferry.domain.enums import TaskStatus
 
 tasks_app = typer.Typer(help="System tasks (exports, imports) of a remote workspace.")
@@ -170,6 +170,11 @@ def list_downloads(
             for d in items
         ],
     )
+    where = s.client().workspace
+    if items and where:
+        out.note(
+            f"Import one (into any workspace) with jobferry import download://{where}/ID -w TARGET."
+        )
 
 
 @downloads_app.command("get")

@@ -234,6 +234,9 @@ class TaskKind(StrEnum):
     """What a system task does (jobferry's ``kind`` of a task)."""
 
     IMPORT = "import"
+    PLAN = "plan"
+    """An import's dry run (a plan): it runs as an import does and writes nothing. Plans made
+    before this kind existed are stored, and listed, as ``import``."""
     EXPORT = "export"
     CONNECTIONS = "connections"
 

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from jobferry.domain.enums import Role
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import PermissionDeniedError, ShadowWorkspaceError
 from jobferry.storage.records import WorkspaceRecord
 
@@ -59,9 +60,11 @@ class Scope:
             name = self.workspace.name
             raise ShadowWorkspaceError(
                 f"Workspace '{name}' is the shadow of remote '{remote}' and may not {action}: "
-                "it changes only with the remote: refresh it with jobferry remotes refresh "
-                f"{remote} (POST /v1/{{project_id}}/remotes/{remote}/refresh); to change the "
-                "remote, import a package into the shadow: the import is pushed to the remote.",
+                "it changes only with the remote.",
+                fix=f"Refresh it with POST /v1/{{project_id}}/remotes/{remote}/refresh; to "
+                "change the remote, import a package into the shadow: the import is pushed to "
+                "the remote.",
+                remedy=Remedy.REFRESH_SHADOW,
                 workspace=name,
                 remote=remote,
             )

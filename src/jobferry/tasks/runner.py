@@ -63,6 +63,7 @@ class TaskRunner:
         self._helpers: list[threading.Thread] = []
         self._kinds: dict[TaskKind, Callable[[ClaimedTask], None]] = {
             TaskKind.IMPORT: lambda task: services.imports.run(services.imports.resume(task)),
+            TaskKind.PLAN: lambda task: services.imports.run(services.imports.resume(task)),
             TaskKind.EXPORT: lambda task: services.exports.run(services.exports.resume(task)),
         }
 

@@ -45,7 +45,7 @@ def task_document(task: Task, *, subtasks: bool = True) -> dict[str, Any]:
 def _result(task: Task) -> dict[str, Any]:
     """The task's result on the wire: a dry run's plan said as the plan call says it."""
     result = task.outcome
-    if task.kind is TaskKind.IMPORT and "plan" in result:
+    if task.kind in (TaskKind.IMPORT, TaskKind.PLAN) and "plan" in result:
         return {**result, "plan": stored_plan_document(result["plan"])}
     return result
 

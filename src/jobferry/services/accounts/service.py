@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from jobferry.domain.enums import LockPolicy, Role
 from jobferry.domain.names import storable
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     ConflictError,
     InvalidRequestError,
@@ -163,9 +164,10 @@ class AccountService:
             )
             if ws is None:
                 raise WorkspaceNotFoundError(
-                    f"Workspace '{workspace_id}' does not exist in project '{project_id}'; pass "
-                    "the id of an existing workspace in the 'workspace' header (GET "
+                    f"Workspace '{workspace_id}' does not exist in project '{project_id}'.",
+                    fix="Pass the id of an existing workspace in the 'workspace' header (GET "
                     f"/v1/{project_id}/workspaces lists them) or omit it for the default.",
+                    remedy=Remedy.LIST_WORKSPACES,
                     workspace=workspace_id,
                 )
             return ws
@@ -382,8 +384,10 @@ class AccountService:
             owned = {c.access_key for c in repo.list_credentials(tx, user.id)}
             if access_key not in owned or not repo.delete_credential(tx, access_key):
                 raise UserNotFoundError(
-                    f"User '{user_name}' has no access key '{access_key}'; list the user's keys "
-                    f"with GET /v1/{project_id}/users."
+                    f"User '{user_name}' has no access key '{access_key}'.",
+                    fix=f"List the user's keys with GET /v1/{project_id}/users.",
+                    remedy=Remedy.LIST_ACCESS_KEYS,
+                    user=user_name,
                 )
             record_audit(
                 tx,

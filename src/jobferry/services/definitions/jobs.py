@@ -9,6 +9,7 @@ from typing import Any
 from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType, RefKind, TargetStatus
 from jobferry.domain.names import storable
 from jobferry.domain.references import Reference, job_references
+from jobferry.domain.remedies import Remedy
 from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, text
 from jobferry.domain.validation import validate_job
 from jobferry.errors import (
@@ -57,7 +58,7 @@ def job_not_found(scope: Scope, name: str) -> JobNotFoundError:
     """The DataArts 'job does not exist' error, naming the job and workspace."""
     return JobNotFoundError(
         f"The job does not exist: no job '{name}' in workspace '{scope.workspace.name}'. "
-        "Check the name (names are case-sensitive) and the workspace header.",
+        "Check the name (names are case-sensitive) and the workspace.",
         job_name=name,
     )
 
@@ -204,7 +205,9 @@ class JobService:
         if body_name != name:
             raise InvalidRequestError(
                 f"The body names job '{body_name}' but the path names '{name}'; jobs cannot be "
-                "renamed by update: use PUT /v2/{project_id}/factory/jobs/{job_name}/rename.",
+                "renamed by update.",
+                fix="Use PUT /v2/{project_id}/factory/jobs/{job_name}/rename.",
+                remedy=Remedy.RENAME_JOB,
                 job_name=name,
             )
         doc, requested, approvers = self._validated(body)
@@ -359,8 +362,9 @@ class JobService:
             job = get_job_or_raise(tx, scope, name)
             if job.latest_version is None:
                 raise InvalidRequestError(
-                    f"Job '{name}' has never been submitted, so there is nothing to schedule; "
-                    "update it with targetStatus SUBMITTED first.",
+                    f"Job '{name}' has never been submitted, so there is nothing to schedule.",
+                    fix="Update it with targetStatus SUBMITTED first.",
+                    remedy=Remedy.SUBMIT_JOB,
                     job_name=name,
                 )
             version = repo.get_version(tx, job.id, job.latest_version)

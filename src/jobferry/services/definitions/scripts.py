@@ -32,7 +32,7 @@ def get_script_or_raise(tx: Tx, scope: Scope, name: str) -> ScriptRecord:
     if script is None:
         raise ScriptNotFoundError(
             f"The script does not exist: no script '{name}' in workspace "
-            f"'{scope.workspace.name}'. Check the name and the workspace header.",
+            f"'{scope.workspace.name}'. Check the name and the workspace.",
             script_name=name,
         )
     return script

@@ -65,6 +65,14 @@ def deleted_since(tx: Tx, scope: Scope, options: ExportOptions) -> list[dict[str
     ]
 
 
+def _created(newest: int, deleted: list[dict[str, Any]], route: RouteBlock | None) -> int:
+    """The manifest's ``createdAt``: the newest change among the objects written and the
+    deletions carried (a package of deletions only was dated 1970-01-01), else when a route's
+    source was read."""
+    changed = max([newest, *(int(gone["deletedAt"]) for gone in deleted)])
+    return changed or (route.snapshot_at if route is not None else 0)
+
+
 def write_package(
     tx: Tx,
     scope: Scope,
@@ -117,7 +125,7 @@ def _write(
             project_id=scope.actor.project_id,
             workspace_id=scope.workspace.id,
             workspace_name=scope.workspace.name,
-            created_at_ms=summary.newest,
+            created_at_ms=_created(summary.newest, deleted, route),
             options=options.as_json() | {"layout": selection.layout.value},
             requires=requirements(tx, scope, summary.requires),
             unresolved=summary.unresolved + selection.unresolved,

@@ -399,7 +399,7 @@ def _kept(record: Record) -> str:
     """The subtask message of an object the import leaves as it is."""
     if record.action == PlanAction.SKIP:
         note = SkipNote.of_record(record)
-        return f"Skipped: {note.detail}; {note.fix}."
+        return f"Skipped: {note.detail} — fix: {note.fix}."
     return "Unchanged: identical to the target after transforms; no new version."
 
 

@@ -175,7 +175,7 @@ class Deletes:
                     f"{label} {gone}, but job(s) {shown} would still use it "
                     f"in workspace '{ws.name}'",
                     "remove those references (in the source, then export again, or in the "
-                    "target), or import without propagateDeletes",
+                    "target), or import without propagating deletions",
                 )
             )
         return problems

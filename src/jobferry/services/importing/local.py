@@ -24,13 +24,12 @@ from jobferry.domain.connections import secret_role
 from jobferry.domain.enums import EnvironmentKind, JobStatus, ObjectKind
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope
-from jobferry.services.workspaces.keys import trusted_public_keys
+from jobferry.services.workspaces.keys import accepted_public_keys
 from jobferry.services.workspaces.profiles import ResolvedProfile, resolve_profile
 from jobferry.storage import Tx
 from jobferry.storage import environment as env_repo
 from jobferry.storage import exports as export_repo
 from jobferry.storage import jobs as job_repo
-from jobferry.storage import keys as key_repo
 from jobferry.storage import tags as tag_repo
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import ledger as ledger_repo
@@ -185,12 +184,9 @@ class LocalReader:
         }
 
     def trusted_keys(self) -> list[str]:
-        """The public keys the workspace trusts, its own signing key's included."""
-        trusted = trusted_public_keys(self._tx, self._ws)
-        own = key_repo.get_signing_key(self._tx, self._ws)
-        if own is not None:
-            trusted.append(own.public_key)
-        return trusted
+        """The public keys the workspace trusts, with the signing keys of its project's
+        workspaces (its own included)."""
+        return accepted_public_keys(self._tx, self._scope)
 
     def profile(self, ref: str | dict[str, Any] | None) -> ResolvedProfile | None:
         """The profile a request names (kept by the workspace) or carries inline."""

@@ -377,7 +377,8 @@ class PlanOutcome:
             f"{c[PlanAction.CREATE]} to create, {c[PlanAction.OVERWRITE]} to overwrite{moves}, "
             f"{c[PlanAction.SKIP]} skipped, {c[PlanAction.UNCHANGED]} unchanged"
             + (
-                f", {self.not_applied_total} deletion(s) not applied (propagateDeletes)"
+                f", {self.not_applied_total} deletion(s) not applied (deletions were not asked "
+                "to propagate)"
                 if self.not_applied_total
                 else ""
             )

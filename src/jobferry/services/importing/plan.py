@@ -92,8 +92,8 @@ class SkipNote:
         label = f"{kind} '{name}'"
         if reason == SkipReason.KEPT_DRIFT:
             detail = (
-                f"{label} changed in the target since the last import, and onDrift is "
-                f"{DriftPolicy.KEEP_TARGET}"
+                f"{label} changed in the target since the last import, and this import keeps "
+                "such changes"
             )
             fix = (
                 f"import with onDrift {DriftPolicy.TAKE_PACKAGE} to write the package's definition"
@@ -101,11 +101,12 @@ class SkipNote:
         elif reason == SkipReason.FIRST_IMPORT:
             detail = (
                 f"{label} differs from the target's, and this is the first import from the "
-                "package's source into this workspace (sameNamePolicy AUTO keeps the target's)"
+                "package's source into this workspace (the same-name policy auto keeps the "
+                "target's)"
             )
             fix = "import with sameNamePolicy OVERWRITE to write the package's definition"
         else:
-            detail = f"{label} differs from the target's, and sameNamePolicy is SKIP"
+            detail = f"{label} differs from the target's, and the same-name policy is to skip it"
             fix = "import with sameNamePolicy OVERWRITE to write the package's definition"
         return cls(reason, detail, fix)
 

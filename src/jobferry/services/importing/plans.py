@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import orjson
 
 from jobferry.domain.enums import ObjectKind, PlanAction
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, PlanStaleError
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump
@@ -152,7 +153,9 @@ class PlanStore:
         if stored is None:
             raise PlanStaleError(
                 f"Plan {plan_id} does not exist in workspace '{scope.workspace.name}' (plans "
-                "expire with the package TTL); make a plan first (POST /jobs/import/plan).",
+                "expire with the package TTL).",
+                fix="Make a plan first (POST /jobs/import/plan).",
+                remedy=Remedy.PLAN_AGAIN,
                 plan_id=plan_id,
             )
         return stored
@@ -175,8 +178,9 @@ def _lines(texts: list[str]) -> tuple[PlanLine, ...]:
 
 def _unreadable(plan_id: str) -> PlanStaleError:
     return PlanStaleError(
-        f"Plan {plan_id} was kept by an earlier version of jobferry and cannot be read; make a "
-        "plan again (POST /jobs/import/plan).",
+        f"Plan {plan_id} was kept by an earlier version of jobferry and cannot be read.",
+        fix="Make a plan again (POST /jobs/import/plan).",
+        remedy=Remedy.PLAN_AGAIN,
         plan_id=plan_id,
     )
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import IO, Any
 
 from jobferry.domain.enums import ImportMode, TaskKind, TaskStatus
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     ConflictError,
     ImportRunningError,
@@ -234,7 +235,8 @@ class ImportService:
         request = self._request(scope, asked, writes=not asked.dry_run)
         what = "Plan the import" if request.dry_run else "Import the jobs"
         title = f"{what} from {self._source(scope, request.path).title()}."[:TITLE_LENGTH]
-        task = self.tasks.record(scope, TaskKind.IMPORT, title, request.to_wire(), queued=True)
+        kind = TaskKind.PLAN if request.dry_run else TaskKind.IMPORT
+        task = self.tasks.record(scope, kind, title, request.to_wire(), queued=True)
         locked = not request.dry_run
         if locked:
             self._lock_and_create(scope, task)
@@ -273,8 +275,9 @@ class ImportService:
     def _busy(scope: Scope, holder: str) -> ImportRunningError:
         return ImportRunningError(
             f"Import task {holder} is running in workspace '{scope.workspace.name}'; imports run "
-            f"one at a time. Wait for it (GET /v1/{{project_id}}/system-tasks/{holder}) and "
-            "import again.",
+            "one at a time.",
+            fix=f"Wait for it (GET /v1/{{project_id}}/system-tasks/{holder}) and import again.",
+            remedy=Remedy.FOLLOW_TASK,
             task_id=holder,
         )
 
@@ -362,8 +365,9 @@ class ImportService:
             plan = self._plan_for_apply(tx, applier, reader, workset)
             if stored is not None and stored.fingerprint != plan.fingerprint:
                 raise PlanStaleError(
-                    f"The target changed since plan {stored.id} was made; review a new plan "
-                    "(POST /jobs/import/plan) and import with its planId.",
+                    f"The target changed since plan {stored.id} was made.",
+                    fix="Review a new plan (POST /jobs/import/plan) and import with its planId.",
+                    remedy=Remedy.PLAN_AGAIN,
                     plan_id=stored.id,
                 )
             if plan.package_problems or (plan.problems_total and request.mode is ImportMode.ATOMIC):
@@ -407,8 +411,9 @@ class ImportService:
             stored = plan_repo.get_plan(tx, scope.workspace.id, request.plan_id)
         if stored is None:
             raise PlanStaleError(
-                f"Plan {request.plan_id} does not exist in workspace '{scope.workspace.name}'; "
-                "make a plan first (POST /jobs/import/plan).",
+                f"Plan {request.plan_id} does not exist in workspace '{scope.workspace.name}'.",
+                fix="Make a plan first (POST /jobs/import/plan).",
+                remedy=Remedy.PLAN_AGAIN,
                 plan_id=request.plan_id,
             )
         if stored.package_sha256 != sha256 or stored.request_sha256 != request.fingerprint():

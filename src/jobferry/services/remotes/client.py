@@ -284,7 +284,7 @@ class DataArtsClient:
     def _refused(self, call: str, response: httpx2.Response) -> RemoteError:
         status = response.status_code
         code, message = _envelope(response)
-        context = {
+        context: dict[str, Any] = {
             "remote": self.remote,
             "call": call,
             "remote_status": status,

@@ -15,6 +15,7 @@ from typing import IO
 import httpx2
 
 from jobferry.domain.enums import LockPolicy, RemoteReach, Role
+from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import parse_route
 from jobferry.errors import (
     InUseError,
@@ -170,8 +171,9 @@ class RemoteService:
             item = repo.get_remote(tx, actor.project_id, name)
         if item is None:
             raise RemoteNotFoundError(
-                f"There is no remote '{name}' in this project; list them with jobferry remotes "
-                "list (GET /v1/{project_id}/remotes).",
+                f"There is no remote '{name}' in this project.",
+                fix="List them with GET /v1/{project_id}/remotes.",
+                remedy=Remedy.LIST_REMOTES,
                 remote=name,
             )
         return item

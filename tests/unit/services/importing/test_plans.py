@@ -76,7 +76,7 @@ def test_pages_are_refused_for_unknown_filters_and_plans(
         store.objects(scope, plan_id, offset=0, limit=10, kind="folder")
     with pytest.raises(InvalidRequestError):
         store.objects(scope, plan_id, offset=0, limit=plans.MAX_PAGE + 1)
-    with pytest.raises(PlanStaleError, match="make a plan first"):
+    with pytest.raises(PlanStaleError, match="Make a plan first"):
         store.objects(scope, "no-such-plan", offset=0, limit=10)
     other = workspace(services, "other")
     with pytest.raises(PlanStaleError):  # a plan belongs to its workspace
