@@ -17,7 +17,7 @@ from support.clients import SignedClient
 from support.exporting import seed, workspace_package
 from support.gateway import Gateway
 from support.importing import PROD_CONNECTION, plan_import, run_import, upload
-from support.remotes import REMOTE_PROJECT, remote_body, remote_workspace
+from support.remotes import REMOTE_PROJECT, post, remote_body, remote_workspace
 from support.server import (
     ServerProcess,
     new_workspace,
@@ -300,3 +300,21 @@ def editable_job(server: ServerProcess, ws: str) -> dict[str, Any]:
     shown = server.call("GET", "/jobs/daily_sales", workspace=ws)
     assert shown.status_code == 200, shown.text
     return editable(shown.json())
+
+
+def test_refresh_and_test_read_the_remotes_real_time_jobs_too(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    # list_jobs answers batch jobs unless asked for jobType=REAL_TIME (the API reference)
+    ws = remote_workspace(remote_server)
+    streaming = make_job("clicks_stream", processType="REAL_TIME")
+    post(remote_server, ws, "/jobs", streaming)
+    shadow = _add(api, gateway, remote_server, ws).json()["shadowWorkspace"]["id"]
+    check = api.call("POST", "/remotes/prod/test").json()
+    assert "holds 3 job(s)" in check["message"], check
+    done = api.call("POST", "/remotes/prod/refresh")
+    assert done.status_code == 200, done.text
+    assert done.json()["counts"]["job"]["created"] == 3
+    shown = api.call("GET", "/jobs/clicks_stream", workspace=shadow)
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["processType"] == "REAL_TIME"

@@ -80,8 +80,15 @@ CALLS: dict[str, tuple[str, str]] = {
 """Every call this client can make: SDK method → (HTTP method, path template). The reads
 (``export_job_list`` is a POST that changes nothing) and the writes a push makes."""
 WRITES = frozenset(call for call, (verb, _) in CALLS.items() if verb != "GET") - {"export_job_list"}
-STUDIO_CALLS = frozenset({"list_dataconnections", "show_dataconnection", "show_factory_env"})
-"""The DataArts Studio SDK's calls: sent to the remote's Studio endpoint when it has one."""
+STUDIO_CALLS = frozenset(
+    {"list_dataconnections", "show_dataconnection", "show_factory_env", "update_factory_job_name"}
+)
+"""The DataArts Studio SDK's calls (``huaweicloudsdkdataartsstudio``, whose region table names
+``dayu.<region>``, not the Factory's ``dayu-dlf.<region>``): sent to the remote's Studio
+endpoint when it has one. The v2 job rename is one of them."""
+JOB_TYPES = ("BATCH", "REAL_TIME")
+"""``list_jobs``'s ``jobType`` values: the list answers batch jobs only unless asked for
+``REAL_TIME`` (the API reference: ``BATCH`` is the default), so every job is two walks."""
 
 
 @dataclass(frozen=True)
@@ -379,9 +386,14 @@ class DataArtsClient:
         ``list_resources``) with these query parameters (a name filter)."""
         return self._pages(call, items, query)
 
-    def jobs(self) -> Iterator[dict[str, Any]]:
-        """``list_jobs``, every page: ``JobResult``s (name, status, path…)."""
-        return self._pages("list_jobs", "jobs", {})
+    def jobs(self, name: str | None = None) -> Iterator[dict[str, Any]]:
+        """``list_jobs``, every page of each of :data:`JOB_TYPES` (``name``: those whose name
+        holds it, ``jobName``): ``JobResult``s (name, jobType, status, lastUpdateTime…)."""
+        for job_type in JOB_TYPES:
+            query = (
+                {"jobType": job_type} if name is None else {"jobType": job_type, "jobName": name}
+            )
+            yield from self._pages("list_jobs", "jobs", query)
 
     def scripts(self) -> Iterator[dict[str, Any]]:
         """``list_scripts``, every page: whole ``ScriptInfo`` definitions."""
