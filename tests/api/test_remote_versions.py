@@ -105,15 +105,20 @@ def test_refresh_gives_the_shadow_the_remotes_submitted_versions_and_writes_noth
         "unchanged": 3,
     }
     assert _versions(services, shadow) == before
-    # draft_job, without a version at the last refresh, is asked apart: the development
-    # states, the two submitted jobs, draft_job (refused)
-    assert _exports(gateway) == 3
-    assert [s.status for s in gateway.seen if s.call == "export_job_list"].count(400) == 1
+    # every job's list entry is as the last refresh recorded it: nothing is exported (not
+    # even draft_job, which would be asked apart, as without a version at the last refresh)
+    assert _exports(gateway) == 0
 
     # submitted on the remote: daily_sales' saved state, and draft_job for the first time
     _put(remote_server, ws, "daily_sales", description="saved, not submitted")
     _put(remote_server, ws, "draft_job", description="submitted at last")
+    gateway.reset()
     third = api.call("POST", "/remotes/prod/refresh").json()
+    # only the two jobs saved since are exported: their development states (one call), their
+    # submitted versions (daily_sales with the others; draft_job, without one at the last
+    # refresh, apart, and now accepted)
+    exported = [s for s in gateway.seen if s.call == "export_job_list"]
+    assert (len(exported), [s.status for s in exported].count(400)) == (3, 0)
     assert third["counts"]["submitted"] == {
         "created": 1,
         "updated": 1,

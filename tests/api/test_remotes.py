@@ -318,3 +318,40 @@ def test_refresh_and_test_read_the_remotes_real_time_jobs_too(
     shown = api.call("GET", "/jobs/clicks_stream", workspace=shadow)
     assert shown.status_code == 200, shown.text
     assert shown.json()["processType"] == "REAL_TIME"
+
+
+def test_refresh_exports_only_the_jobs_whose_list_entry_changed(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    ws = remote_workspace(remote_server)
+    for name in ("monthly_sales", "yearly_sales"):
+        post(remote_server, ws, "/jobs", make_job(name))
+    shadow = _add(api, gateway, remote_server, ws).json()["shadowWorkspace"]["id"]
+    assert api.call("POST", "/remotes/prod/refresh").json()["counts"]["job"]["created"] == 4
+    gateway.reset()
+    unchanged = api.call("POST", "/remotes/prod/refresh").json()
+    assert unchanged["counts"]["job"]["unchanged"] == 4
+    assert unchanged["counts"]["submitted"]["unchanged"] == 4
+    assert "export_job_list" not in gateway.calls()  # every list entry as last recorded
+
+    hotfix = make_job("monthly_sales", description="hot-fixed in prod")
+    put = remote_server.call(
+        "PUT", "/jobs/monthly_sales", json.dumps(hotfix).encode(), workspace=ws
+    )
+    assert put.status_code == 204, put.text
+    started = remote_server.call("POST", "/jobs/yearly_sales/start", b"{}", workspace=ws)
+    assert started.status_code == 204, started.text
+    gateway.reset()
+    changed = api.call("POST", "/remotes/prod/refresh").json()
+    assert changed["counts"]["job"] == {"created": 0, "updated": 2, "deleted": 0, "unchanged": 2}
+    # the two jobs whose entry changed: one batch of their development states, one of their
+    # submitted versions
+    assert gateway.calls().count("export_job_list") == 2
+    shown = api.call("GET", "/jobs/monthly_sales", workspace=shadow).json()
+    assert shown["description"] == "hot-fixed in prod"
+    listed = _shadow_jobs(api, shadow)
+    assert listed["yearly_sales"]["status"] == "SCHEDULING"
+    gateway.reset()
+    again = api.call("POST", "/remotes/prod/refresh").json()
+    assert sum(c["created"] + c["updated"] + c["deleted"] for c in again["counts"].values()) == 0
+    assert "export_job_list" not in gateway.calls()

@@ -1,8 +1,10 @@
 """Refresh: read a remote workspace in bulk and bring its shadow to exactly that state.
 
-**Read** (no transaction open): ``list_jobs`` page by page (names and scheduling status),
-``export_job_list`` 100 names a call for the jobs' definitions (never one ``show_job`` per
-job) and again with ``exportStatus: SUBMIT`` for their latest submitted versions
+**Read** (no transaction open): ``list_jobs`` page by page, batch and real-time jobs (names,
+scheduling status, ``lastUpdateTime``), ``export_job_list`` 100 names a call for the
+definitions of the jobs whose list entry changed since the last refresh (a job whose entry is
+as recorded keeps the hashes recorded then, unread; never one ``show_job`` per job) and again
+with ``exportStatus: SUBMIT`` for their latest submitted versions
 (:mod:`~jobferry.services.remotes.submitted`: a refused batch split),
 :data:`~jobferry.services.remotes.environment.IN_FLIGHT` exports in flight at once,
 ``list_scripts`` and ``list_resources`` page by page (their lists carry whole definitions),
@@ -48,11 +50,13 @@ from jobferry.services.remotes.environment import (
 from jobferry.services.remotes.records import (
     DEFINITION_KINDS,
     ENVIRONMENT_KINDS,
+    LISTED,
     SUBMITTED,
     Refresh,
 )
 from jobferry.services.remotes.shadow import (
     KindRead,
+    ShadowWriter,
     Written,
     canonical,
     digest,
@@ -132,21 +136,67 @@ def read_batches(names: list[str]) -> Iterator[list[str]]:
         yield names[start : start + EXPORT_BATCH]
 
 
-def read_jobs(
-    client: DataArtsClient, known: dict[str, str], known_submitted: dict[str, str]
-) -> tuple[KindRead, KindRead]:
-    """Every job of the remote, and its submitted version: listed for names and status, each
-    listed page's names exported (100 a call, development states and submitted versions) while
-    the next pages are listed, a few exports in flight."""
-    read = KindRead(ObjectKind.JOB.value, known)
-    submitted = KindRead(SUBMITTED, known_submitted)
+LISTING_FIELDS = ("jobType", "status", "lastUpdateTime", "lastUpdateUser", "version")
+"""What of a ``list_jobs`` entry (``JobResult``) says whether its job changed: a save or an
+import sets ``lastUpdateTime``, a start or stop the ``status`` (``version``: a server that
+lists it, as jobferry does, counts submissions there). Not the last run's fields, which change
+with every run."""
+
+
+def listing(item: dict[str, Any]) -> dict[str, Any] | None:
+    """What is compared of a job's list entry (``None``: it has no ``lastUpdateTime``, so the
+    job is always exported)."""
+    if not isinstance(item.get("lastUpdateTime"), int | str):
+        return None
+    return {key: item.get(key) for key in LISTING_FIELDS}
+
+
+@dataclass
+class JobReads:
+    """What a refresh reads of the remote's jobs: development states, submitted versions, and
+    the list entries of the jobs exported (recorded under :data:`LISTED`)."""
+
+    jobs: KindRead
+    submitted: KindRead
+    listed: KindRead
+
+    def close(self) -> None:
+        """Remove what was spooled."""
+        for read in (self.jobs, self.submitted, self.listed):
+            read.spool.close()
+
+
+def read_jobs(client: DataArtsClient, known: dict[str, dict[str, str]]) -> JobReads:
+    """Every job of the remote, and its submitted version: listed for names and status, the
+    names of each listed page whose entry changed since the last refresh exported (100 a call,
+    development states and submitted versions) while the next pages are listed, a few exports
+    in flight. A job whose entry is as the last refresh recorded keeps the hashes recorded then,
+    unread; the rest are compared by hash as ever."""
+    reads = JobReads(
+        KindRead(JOB, known[JOB]), KindRead(SUBMITTED, known[SUBMITTED]), KindRead(LISTED, {})
+    )
+    read, submitted = reads.jobs, reads.submitted
     status: dict[str, JobStatus] = {}
-    batches = Batches(known_submitted)
+    batches = Batches(known[SUBMITTED])
+
+    def unchanged(name: str, entry: dict[str, Any] | None) -> bool:
+        return (
+            entry is not None
+            and known[LISTED].get(name) == digest(entry)
+            and name in read.known
+            and name in submitted.known
+        )
 
     def exports() -> Iterator[Export]:
         for item in client.jobs():
-            name = str(item["name"])
+            name, entry = str(item["name"]), listing(item)
             status[name] = scheduling(item.get("status"))
+            if unchanged(name, entry):
+                read.keep(name)
+                submitted.keep(name)
+                continue
+            if entry is not None:
+                reads.listed.add(name, entry)
             yield from batches.add(name)
         yield from batches.rest()
 
@@ -164,10 +214,9 @@ def read_jobs(
                 submitted.add(name, NEVER)
         _check_read(client, status, read, submitted)
     except BaseException:
-        read.spool.close()
-        submitted.spool.close()
+        reads.close()
         raise
-    return read, submitted
+    return reads
 
 
 def _check_read(client: DataArtsClient, status: dict[str, JobStatus], *reads: KindRead) -> None:
@@ -216,20 +265,32 @@ class OtherReads:
             read.spool.close()
 
 
+@dataclass
+class ListedWriter:
+    """Records the list entries of the jobs a refresh exported (in its transaction, after the
+    jobs: :meth:`ShadowWriter.remember` forgot those of every job written or gone)."""
+
+    read: KindRead
+
+    def __call__(self, writer: ShadowWriter) -> None:
+        writer.remember(self.read, now_ms())
+        self.read.spool.close()
+
+
 def refresh(
     db: Database, scope: Scope, remote: str, client: DataArtsClient, box: SecretBox
 ) -> Refresh:
     """Bring the shadow workspace of ``scope`` to the state of ``remote`` (read by
     ``client``); what was done."""
     started = time.monotonic()
-    kinds = (*(k.value for k in DEFINITION_KINDS), *ENVIRONMENT_KINDS, SUBMITTED)
+    kinds = (*(k.value for k in DEFINITION_KINDS), *ENVIRONMENT_KINDS, SUBMITTED, LISTED)
     known = known_hashes(db, scope.workspace.id, kinds)
     at = now_ms()
     others = OtherReads(client, known)
     with ThreadPoolExecutor(max_workers=1) as beside:
         reading = beside.submit(others)
         try:
-            jobs, submitted = read_jobs(client, known[JOB], known[SUBMITTED])
+            jobs = read_jobs(client, known)
         except BaseException:
             reading.cancel()
             wait([reading])
@@ -239,10 +300,13 @@ def refresh(
             reading.result()
         except BaseException:
             others.close()
-            jobs.spool.close()
-            submitted.spool.close()
+            jobs.close()
             raise
     summary = Refresh(at, Refresh.empty(at).counts, client.calls, 0.0, notes=tuple(others.notes))
-    extras = (SubmittedWriter(submitted), EnvironmentWriter(box, others.environment))
-    reads = [*others.reads, jobs]
+    extras = (
+        SubmittedWriter(jobs.submitted),
+        EnvironmentWriter(box, others.environment),
+        ListedWriter(jobs.listed),
+    )
+    reads = [*others.reads, jobs.jobs]
     return write_reads(db, scope, reads, Written(remote, known, summary, started), extras)

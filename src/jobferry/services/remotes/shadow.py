@@ -32,7 +32,7 @@ from jobferry.errors import ConflictError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope
 from jobferry.services.remotes.batchwrites import BatchWriter, batches
-from jobferry.services.remotes.records import SUBMITTED, Refresh
+from jobferry.services.remotes.records import LISTED, SUBMITTED, Refresh
 from jobferry.storage import Database, Tx
 from jobferry.storage import remotes as repo
 from jobferry.storage import remotes_journal as journal_repo
@@ -90,6 +90,11 @@ class KindRead:
             self.changed.append(name)
             self.spool.add(name, value)
 
+    def keep(self, name: str) -> None:
+        """One object known unchanged without reading it (what the remote lists of it is as
+        it was at the last refresh): the hash recorded then stands."""
+        self.hashes[name] = self.known[name]
+
     @property
     def gone(self) -> list[str]:
         """Names the last refresh recorded that the remote no longer has."""
@@ -139,6 +144,8 @@ class ShadowWriter:
         """Record what was read of the objects written or deleted."""
         ws = self.scope.workspace.id
         repo.forget_read(self.tx, ws, read.kind, [*read.changed, *read.gone])
+        if read.kind == ObjectKind.JOB:  # their list entries are recorded again, if listed
+            repo.forget_read(self.tx, ws, LISTED, [*read.changed, *read.gone])
         fresh = [(name, read.hashes[name]) for name in read.changed]
         repo.record_read(self.tx, ws, read.kind, fresh, at)
 
