@@ -11,13 +11,21 @@ from typing import Any
 
 from jobferry.services.container import Services
 from jobferry.services.remotes.client import Backoff
+from jobferry.storage import audit as audit_repo
 from jobferry.storage import remotes as remote_repo
+from jobferry.storage.importing import ledger as ledger_repo
 from support.builders import editable, make_job, make_resource, make_script
 from support.clients import SignedClient
 from support.exporting import seed, workspace_package
 from support.gateway import Gateway
 from support.importing import PROD_CONNECTION, plan_import, run_import, upload
-from support.remotes import REMOTE_PROJECT, post, remote_body, remote_workspace
+from support.remotes import (
+    REMOTE_PROJECT,
+    post,
+    remote_body,
+    remote_workspace,
+    rename_remote_job,
+)
 from support.server import (
     ServerProcess,
     new_workspace,
@@ -355,3 +363,31 @@ def test_refresh_exports_only_the_jobs_whose_list_entry_changed(
     again = api.call("POST", "/remotes/prod/refresh").json()
     assert sum(c["created"] + c["updated"] + c["deleted"] for c in again["counts"].values()) == 0
     assert "export_job_list" not in gateway.calls()
+
+
+def test_refresh_keeps_identity_a_rename_on_the_remote_is_a_rename_in_the_shadow(
+    api: SignedClient, services: Services, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    ws = remote_workspace(remote_server)
+    shadow = _add(api, gateway, remote_server, ws).json()["shadowWorkspace"]["id"]
+    assert api.call("POST", "/remotes/prod/refresh").status_code == 200
+    before = api.call("GET", "/jobs/weekly_sales", workspace=shadow).json()["id"]
+    rename_remote_job(remote_server, ws, "weekly_sales", "weekly_totals")
+    dropped = remote_server.call("DELETE", "/jobs/daily_sales", workspace=ws)
+    assert dropped.status_code == 204, dropped.text
+    done = api.call("POST", "/remotes/prod/refresh").json()
+    assert done["counts"]["job"] == {"created": 0, "updated": 1, "deleted": 1, "unchanged": 0}
+    assert set(_shadow_jobs(api, shadow)) == {"weekly_totals"}
+    # the same job (its id, so its identity) under its new name, renamed as a rename here is
+    shown = api.call("GET", "/jobs/weekly_totals", workspace=shadow).json()
+    assert shown["id"] == before
+    with services.db.transaction(readonly=True) as tx:
+        renames = audit_repo.entries_of(tx, shadow, "job.rename")
+        tombstones = ledger_repo.deletions_since(tx, shadow, 0)
+    assert [(new, json.loads(detail)["from"]) for new, detail, _ in renames] == [
+        ("weekly_totals", "weekly_sales")
+    ]
+    # the deletion is remembered as a deletion here is (a route from the shadow carries it)
+    assert [(t.kind, t.name) for t in tombstones] == [("job", "daily_sales")]
+    again = api.call("POST", "/remotes/prod/refresh").json()
+    assert sum(c["created"] + c["updated"] + c["deleted"] for c in again["counts"].values()) == 0

@@ -34,6 +34,11 @@ LISTED = "listed"
 """The jobs' ``list_jobs`` entries as an online refresh last exported them (their type, status,
 ``lastUpdateTime``, who and version, hashed): a job whose entry is the same at the next refresh
 is not exported again (recorded, never counted)."""
+CREATED = "created"
+"""The jobs' creation stamps (``list_jobs``' ``jobType``, ``createTime``, ``createUser``, hashed),
+which a rename on the remote keeps (the list answers no job id): a job gone from one name and
+listed under another with the same stamp, the only one on either side, is renamed in the
+shadow (recorded, never counted)."""
 
 REMOTE = BodyShape(
     "a remote: a DataArts workspace reached through its public API",

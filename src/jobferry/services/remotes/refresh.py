@@ -30,7 +30,7 @@ from __future__ import annotations
 import io
 import time
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
@@ -48,6 +48,7 @@ from jobferry.services.remotes.environment import (
     read_environment,
 )
 from jobferry.services.remotes.records import (
+    CREATED,
     DEFINITION_KINDS,
     ENVIRONMENT_KINDS,
     LISTED,
@@ -151,18 +152,43 @@ def listing(item: dict[str, Any]) -> dict[str, Any] | None:
     return {key: item.get(key) for key in LISTING_FIELDS}
 
 
+def creation(item: dict[str, Any]) -> dict[str, Any] | None:
+    """A job's creation stamp in its list entry, which a rename keeps (``None``: none)."""
+    if not isinstance(item.get("createTime"), int | str):
+        return None
+    return {key: item.get(key) for key in ("jobType", "createTime", "createUser")}
+
+
+def renames(stamps: dict[str, str], recorded: dict[str, str], gone: set[str]) -> dict[str, str]:
+    """Old name → new name of the jobs renamed on the remote: a job gone whose recorded
+    creation stamp is that of a job new (``stamps``), the only one with it on either side."""
+    olds: dict[str, list[str]] = {}
+    for name in sorted(gone & set(recorded)):
+        olds.setdefault(recorded[name], []).append(name)
+    news: dict[str, list[str]] = {}
+    for name, stamp in sorted(stamps.items()):
+        news.setdefault(stamp, []).append(name)
+    return {
+        olds[stamp][0]: names[0]
+        for stamp, names in news.items()
+        if len(names) == 1 and len(olds.get(stamp, [])) == 1
+    }
+
+
 @dataclass
 class JobReads:
     """What a refresh reads of the remote's jobs: development states, submitted versions, and
-    the list entries of the jobs exported (recorded under :data:`LISTED`)."""
+    the list entries and creation stamps of the jobs exported (recorded under :data:`LISTED`
+    and :data:`CREATED`)."""
 
     jobs: KindRead
     submitted: KindRead
     listed: KindRead
+    created: KindRead
 
     def close(self) -> None:
         """Remove what was spooled."""
-        for read in (self.jobs, self.submitted, self.listed):
+        for read in (self.jobs, self.submitted, self.listed, self.created):
             read.spool.close()
 
 
@@ -173,7 +199,10 @@ def read_jobs(client: DataArtsClient, known: dict[str, dict[str, str]]) -> JobRe
     in flight. A job whose entry is as the last refresh recorded keeps the hashes recorded then,
     unread; the rest are compared by hash as ever."""
     reads = JobReads(
-        KindRead(JOB, known[JOB]), KindRead(SUBMITTED, known[SUBMITTED]), KindRead(LISTED, {})
+        KindRead(JOB, known[JOB]),
+        KindRead(SUBMITTED, known[SUBMITTED]),
+        KindRead(LISTED, {}),
+        KindRead(CREATED, {}),
     )
     read, submitted = reads.jobs, reads.submitted
     status: dict[str, JobStatus] = {}
@@ -197,6 +226,9 @@ def read_jobs(client: DataArtsClient, known: dict[str, dict[str, str]]) -> JobRe
                 continue
             if entry is not None:
                 reads.listed.add(name, entry)
+            stamp = creation(item)
+            if stamp is not None:
+                reads.created.add(name, stamp)
             yield from batches.add(name)
         yield from batches.rest()
 
@@ -216,6 +248,11 @@ def read_jobs(client: DataArtsClient, known: dict[str, dict[str, str]]) -> JobRe
     except BaseException:
         reads.close()
         raise
+    created = reads.created.hashes
+    new = {
+        name: created[name] for name in read.changed if name not in read.known and name in created
+    }
+    read.renamed = renames(new, known[CREATED], set(read.known) - set(status))
     return reads
 
 
@@ -266,15 +303,17 @@ class OtherReads:
 
 
 @dataclass
-class ListedWriter:
-    """Records the list entries of the jobs a refresh exported (in its transaction, after the
-    jobs: :meth:`ShadowWriter.remember` forgot those of every job written or gone)."""
+class EntriesWriter:
+    """Records the list entries and creation stamps of the jobs a refresh exported (in its
+    transaction, after the jobs: :meth:`ShadowWriter.remember` forgot the entries of every job
+    written, gone or renamed, :meth:`ShadowWriter.delete` their stamps)."""
 
-    read: KindRead
+    reads: Sequence[KindRead]
 
     def __call__(self, writer: ShadowWriter) -> None:
-        writer.remember(self.read, now_ms())
-        self.read.spool.close()
+        for read in self.reads:
+            writer.remember(read, now_ms())
+            read.spool.close()
 
 
 def refresh(
@@ -283,7 +322,7 @@ def refresh(
     """Bring the shadow workspace of ``scope`` to the state of ``remote`` (read by
     ``client``); what was done."""
     started = time.monotonic()
-    kinds = (*(k.value for k in DEFINITION_KINDS), *ENVIRONMENT_KINDS, SUBMITTED, LISTED)
+    kinds = (*(k.value for k in DEFINITION_KINDS), *ENVIRONMENT_KINDS, SUBMITTED, LISTED, CREATED)
     known = known_hashes(db, scope.workspace.id, kinds)
     at = now_ms()
     others = OtherReads(client, known)
@@ -306,7 +345,7 @@ def refresh(
     extras = (
         SubmittedWriter(jobs.submitted),
         EnvironmentWriter(box, others.environment),
-        ListedWriter(jobs.listed),
+        EntriesWriter((jobs.listed, jobs.created)),
     )
     reads = [*others.reads, jobs.jobs]
     return write_reads(db, scope, reads, Written(remote, known, summary, started), extras)
