@@ -35,7 +35,7 @@ JOBS = 16
 def _remote_jobs(server: ServerProcess, ws: str) -> set[str]:
     endpoint = RemoteEndpoint(server.url, server.project_id, ws, server.ak, server.sk)
     with DataArtsClient("check", endpoint) as client:
-        reads = read_jobs(client, {"job": {}, "submitted": {}, "listed": {}})
+        reads = read_jobs(client, {"job": {}, "submitted": {}, "listed": {}, "created": {}})
     reads.close()
     return set(reads.jobs.hashes)
 

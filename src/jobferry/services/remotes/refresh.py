@@ -245,14 +245,12 @@ def read_jobs(client: DataArtsClient, known: dict[str, dict[str, str]]) -> JobRe
             for name in never:
                 submitted.add(name, NEVER)
         _check_read(client, status, read, submitted)
+        created = reads.created.hashes
+        new = {n: created[n] for n in read.changed if n not in read.known and n in created}
+        read.renamed = renames(new, known[CREATED], set(read.known) - set(status))
     except BaseException:
         reads.close()
         raise
-    created = reads.created.hashes
-    new = {
-        name: created[name] for name in read.changed if name not in read.known and name in created
-    }
-    read.renamed = renames(new, known[CREATED], set(read.known) - set(status))
     return reads
 
 

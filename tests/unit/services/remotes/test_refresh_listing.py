@@ -14,8 +14,8 @@ import orjson
 
 from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.services.remotes.client import DataArtsClient, RemoteEndpoint
-from jobferry.services.remotes.records import LISTED, SUBMITTED
-from jobferry.services.remotes.refresh import listing, read_jobs
+from jobferry.services.remotes.records import CREATED, LISTED, SUBMITTED
+from jobferry.services.remotes.refresh import listing, read_jobs, renames
 from jobferry.services.remotes.shadow import canonical, digest, job_value
 from jobferry.services.remotes.submitted import submitted_value
 from support.builders import make_job
@@ -50,7 +50,7 @@ def _entry(name: str, **over: Any) -> dict[str, Any]:
 
 def _recorded(entries: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
     """What a last refresh recorded of these jobs (as exported by :class:`FakeRemote`)."""
-    known: dict[str, dict[str, str]] = {"job": {}, SUBMITTED: {}, LISTED: {}}
+    known: dict[str, dict[str, str]] = {"job": {}, SUBMITTED: {}, LISTED: {}, CREATED: {}}
     for item in entries:
         name, doc = item["name"], canonical(ObjectKind.JOB, make_job(item["name"]))
         known["job"][name] = digest(job_value(doc, JobStatus.STOPPED))
@@ -91,3 +91,14 @@ def test_an_entry_without_last_update_time_is_always_exported() -> None:
     entries = [_entry("a_job", lastUpdateTime=None), _entry("b_job")]
     fake = FakeRemote(entries)
     assert _read(fake, _recorded(entries)) == (["a_job"], [])
+
+
+def test_a_rename_is_a_job_gone_and_one_new_with_the_same_creation_stamp_alone_on_each_side() -> (
+    None
+):
+    recorded = {"a_job": "s1", "b_job": "s2", "c_job": "s2", "d_job": "s3"}
+    stamps = {"a_new": "s1", "b_new": "s2", "d_new": "s3", "d_too": "s3", "e_new": "s4"}
+    gone = {"a_job", "b_job", "c_job", "d_job"}
+    # a_job: one on each side; b_job and c_job share a stamp, as d_new and d_too: no guess
+    assert renames(stamps, recorded, gone) == {"a_job": "a_new"}
+    assert renames(stamps, recorded, gone - {"a_job"}) == {}
