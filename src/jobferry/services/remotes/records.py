@@ -35,10 +35,11 @@ LISTED = "listed"
 ``lastUpdateTime``, who and version, hashed): a job whose entry is the same at the next refresh
 is not exported again (recorded, never counted)."""
 CREATED = "created"
-"""The jobs' creation stamps (``list_jobs``' ``jobType``, ``createTime``, ``createUser``, hashed),
-which a rename on the remote keeps (the list answers no job id): a job gone from one name and
-listed under another with the same stamp, the only one on either side, is renamed in the
-shadow (recorded, never counted)."""
+"""The jobs' identities as a refresh last exported them: the creation stamp of their list entry
+(``jobType``, ``createTime``, ``createUser``) and their definition without its name, hashed;
+both are what a rename on the remote keeps (the list answers no job id). A job gone from one
+name and listed under another with the same identity, the only one on either side, is renamed
+in the shadow (recorded, never counted)."""
 
 REMOTE = BodyShape(
     "a remote: a DataArts workspace reached through its public API",

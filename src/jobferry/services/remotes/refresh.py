@@ -91,6 +91,8 @@ __all__ = [
 comparison itself (``canonical``, ``digest``, ``KindRead``) lives in :mod:`.shadow`."""
 
 JOB, SCRIPT, RESOURCE = (kind.value for kind in DEFINITION_KINDS)
+Statuses = dict[str, JobStatus]
+"""Each listed job's scheduling status, by name."""
 MAX_EXPORT_BYTES = 256 * 1024 * 1024
 """The most a batch export's entries may hold uncompressed (100 jobs)."""
 
@@ -161,7 +163,8 @@ def creation(item: dict[str, Any]) -> dict[str, Any] | None:
 
 def renames(stamps: dict[str, str], recorded: dict[str, str], gone: set[str]) -> dict[str, str]:
     """Old name → new name of the jobs renamed on the remote: a job gone whose recorded
-    creation stamp is that of a job new (``stamps``), the only one with it on either side."""
+    identity (its creation stamp and its definition but its name, hashed) is that of a job new
+    (``stamps``), the only one with it on either side."""
     olds: dict[str, list[str]] = {}
     for name in sorted(gone & set(recorded)):
         olds.setdefault(recorded[name], []).append(name)
@@ -185,6 +188,24 @@ class JobReads:
     submitted: KindRead
     listed: KindRead
     created: KindRead
+    creations: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    """Each exported job's creation stamp in its list entry."""
+
+    def take(self, submitted: bool, stem: str, doc: dict[str, Any], status: Statuses) -> None:
+        """One ``.job`` of a batch export (``stem``: its file's name) of the listed jobs."""
+        name = str(doc["name"])
+        if submitted:
+            name = stem if stem in status else name
+            if name in status:
+                self.submitted.add(name, submitted_value(doc))
+            return
+        if name not in status:
+            return
+        value = canonical(ObjectKind.JOB, doc)
+        self.jobs.add(name, job_value(value, status[name]))
+        stamp = self.creations.get(name)
+        if stamp is not None:  # a rename keeps both: the stamp, the definition but its name
+            self.created.add(name, {**stamp, "definition": digest({**value, "name": ""})})
 
     def close(self) -> None:
         """Remove what was spooled."""
@@ -226,22 +247,14 @@ def read_jobs(client: DataArtsClient, known: dict[str, dict[str, str]]) -> JobRe
                 continue
             if entry is not None:
                 reads.listed.add(name, entry)
-            stamp = creation(item)
-            if stamp is not None:
-                reads.created.add(name, stamp)
+            reads.creations[name] = creation(item)
             yield from batches.add(name)
         yield from batches.rest()
 
     try:
         for export, zips, never in bounded_map(partial(exported, client), exports()):
             for stem, doc in (entry for data in zips for entry in job_entries(client, data)):
-                name = str(doc["name"])
-                if export.submitted:
-                    name = stem if stem in status else name
-                    if name in status:
-                        submitted.add(name, submitted_value(doc))
-                elif name in status:
-                    read.add(name, job_value(canonical(ObjectKind.JOB, doc), status[name]))
+                reads.take(export.submitted, stem, doc, status)
             for name in never:
                 submitted.add(name, NEVER)
         _check_read(client, status, read, submitted)
@@ -346,4 +359,8 @@ def refresh(
         EntriesWriter((jobs.listed, jobs.created)),
     )
     reads = [*others.reads, jobs.jobs]
-    return write_reads(db, scope, reads, Written(remote, known, summary, started), extras)
+    try:
+        return write_reads(db, scope, reads, Written(remote, known, summary, started), extras)
+    finally:  # a write refused (a push open) never reaches the extras, which close their own
+        for read in (jobs.submitted, jobs.listed, jobs.created, *others.environment):
+            read.spool.close()

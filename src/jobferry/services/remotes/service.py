@@ -11,6 +11,8 @@ import uuid
 from dataclasses import dataclass
 from typing import IO
 
+import httpx2
+
 from jobferry.domain.enums import LockPolicy, RemoteReach, Role
 from jobferry.domain.routes import parse_route
 from jobferry.errors import (
@@ -81,6 +83,9 @@ class RemoteService:
     timeout: float = 30.0
     retry_seconds: float = Backoff.first
     """The first wait before a failed call is sent again (``JOBFERRY_REMOTE_RETRY_SECONDS``)."""
+    transport: httpx2.BaseTransport | None = None
+    """What every client of this service sends its requests through (``None``: the network).
+    The tests plug an in-memory DataArts in here (``tests/support/standin.py``)."""
 
     def client(self, item: RemoteRecord, attempts: int = Backoff.attempts) -> DataArtsClient:
         """A client of the remote, signing with its (decrypted) secret key, sending a call
@@ -94,7 +99,9 @@ class RemoteService:
             item.studio_endpoint,
         )
         backoff = Backoff(attempts=attempts, first=self.retry_seconds)
-        return DataArtsClient(item.name, endpoint, timeout=self.timeout, backoff=backoff)
+        return DataArtsClient(
+            item.name, endpoint, timeout=self.timeout, backoff=backoff, transport=self.transport
+        )
 
     def add(self, actor: Actor, spec: RemoteSpec) -> Remote:
         """Remember a remote and create its shadow workspace, named as the remote (project

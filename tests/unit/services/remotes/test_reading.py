@@ -1,78 +1,86 @@
-"""What a push reads of its remote (``reading.read_state``), against a fake endpoint: a few
-touched objects are listed by their names (batch and real-time jobs alike), many by every page,
-and only the touched ones are read either way."""
+"""What a push reads of its remote (``services/remotes/reading.py``), against the DataArts
+stand-in: only the kinds it touches, jobs' definitions by batch export with their status,
+resources' ids; and what changed there since the last refresh, named."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-from typing import Any
+import pytest
 
-import httpx2
-import orjson
-
-from jobferry.services.remotes.client import DataArtsClient, RemoteEndpoint
-from jobferry.services.remotes.reading import NAMED_LISTS, read_state
-from support.builders import make_job, make_script
-
-ENDPOINT = RemoteEndpoint("https://dayu-dlf.example", "p" * 32, "ws", "AK", "SK")
-FILTERS = {"jobs": "jobName", "scripts": "scriptName"}
+from jobferry.domain.enums import JobStatus
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.remotes.reading import changed_since, read_state
+from jobferry.storage import remotes as repo
+from jobferry.storage.remotes import RemoteRecord
+from support.builders import make_job, make_resource, make_script
+from support.console import admin_actor
+from support.standin import DataArtsStandin, remote_shadow
 
 
-class FakeRemote:
-    """Batch jobs ``job_NNN``, one real-time job ``stream``, scripts ``job_NNN_sql``; name
-    filters match by substring (as DataArts'); every list query is recorded."""
-
-    def __init__(self, count: int) -> None:
-        self.jobs = [f"job_{i:03d}" for i in range(count)]
-        self.queries: list[tuple[str, dict[str, str]]] = []
-
-    def _list(self, kind: str, params: dict[str, str]) -> list[dict[str, Any]]:
-        if kind == "scripts":
-            return [make_script(f"{name}_sql") for name in self.jobs]
-        real_time = params.get("jobType") == "REAL_TIME"
-        names = ["stream"] if real_time else self.jobs
-        return [{"name": n, "status": "STOPPED", "jobType": params.get("jobType")} for n in names]
-
-    def __call__(self, request: httpx2.Request) -> httpx2.Response:
-        kind = request.url.path.rsplit("/", 1)[1]
-        if kind == "batch-export":
-            names = orjson.loads(request.content)["jobList"]
-            data = io.BytesIO()
-            with zipfile.ZipFile(data, "w") as archive:
-                for name in names:
-                    archive.writestr(f"jobs/{name}.job", orjson.dumps(make_job(name)))
-            return httpx2.Response(200, content=data.getvalue())
-        params = dict(request.url.params)
-        self.queries.append((kind, params))
-        found = [x for x in self._list(kind, params) if params.get(FILTERS[kind], "") in x["name"]]
-        offset, limit = int(params["offset"]), int(params["limit"])
-        body = {"total": len(found), kind: found[offset : offset + limit]}
-        return httpx2.Response(200, content=orjson.dumps(body))
+@pytest.fixture
+def standin() -> DataArtsStandin:
+    standin = DataArtsStandin()
+    standin.workspace.put_job(make_job("daily_sales"), status="SCHEDULING")
+    standin.workspace.put_job(make_job("weekly_sales"))
+    standin.workspace.put_script(make_script("daily_sales_sql"))
+    standin.workspace.put_resource(make_resource("udf_jar"))
+    return standin
 
 
-def _read(fake: FakeRemote, touched: dict[str, set[str]]) -> Any:
-    with DataArtsClient("prod", ENDPOINT, transport=httpx2.MockTransport(fake)) as client:
-        return read_state(client, touched)
+@pytest.fixture
+def shadow(services: Services, standin: DataArtsStandin) -> Scope:
+    return remote_shadow(services, standin)
 
 
-def test_a_few_touched_objects_are_listed_by_their_names() -> None:
-    fake = FakeRemote(300)
-    touched = {"job": {"job_010", "stream", "gone_job"}, "script": {"job_010_sql"}}
-    state = _read(fake, touched)
-    assert set(state.docs["job"]) == {"job_010", "stream"}
-    assert set(state.docs["script"]) == {"job_010_sql"}
-    assert set(state.status) == {"job_010", "stream"}
-    filters = {(kind, p.get(FILTERS[kind]), p.get("jobType")) for kind, p in fake.queries}
-    assert filters == {
-        *(("jobs", name, kind) for name in touched["job"] for kind in ("BATCH", "REAL_TIME")),
-        ("scripts", "job_010_sql", None),
+def _item(services: Services) -> RemoteRecord:
+    actor = admin_actor(services)
+    with services.db.transaction(readonly=True) as tx:
+        item = repo.get_remote(tx, actor.project_id, "prod")
+    assert item is not None
+    return item
+
+
+def test_only_the_touched_kinds_are_read(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    standin.reset()
+    with services.remotes.client(_item(services)) as client:
+        state = read_state(client, {"job": {"daily_sales", "monthly_sales"}})
+    # each touched job listed by its name, batch and real-time: two calls a job
+    assert standin.calls() == ["list_jobs"] * 4 + ["export_job_list"]
+    assert set(state.docs["job"]) == {"daily_sales"}
+    assert state.status == {"daily_sales": JobStatus.SCHEDULING}
+    assert state.has("job", "daily_sales")
+    assert not state.has("job", "monthly_sales")
+
+
+def test_a_resource_is_read_with_the_id_its_calls_address(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    with services.remotes.client(_item(services)) as client:
+        state = read_state(client, {"resource": {"udf_jar"}, "script": {"daily_sales_sql"}})
+    assert state.resource_ids["udf_jar"] == standin.workspace.resource_named("udf_jar")["id"]  # type: ignore[index]
+    assert state.doc("script", "daily_sales_sql")["content"] == make_script()["content"]
+
+
+def test_what_changed_since_the_refresh_is_named(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    touched = {
+        "job": {"daily_sales", "weekly_sales", "monthly_sales"},
+        "script": {"daily_sales_sql"},
     }
-
-
-def test_many_touched_jobs_are_found_on_every_page_instead() -> None:
-    fake = FakeRemote(300)
-    wanted = {f"job_{i:03d}" for i in range(NAMED_LISTS + 1)}
-    state = _read(fake, {"job": wanted})
-    assert set(state.docs["job"]) == wanted
-    assert all("jobName" not in params for _, params in fake.queries)
+    with services.remotes.client(_item(services)) as client:
+        assert (
+            changed_since(services.db, shadow.workspace.id, read_state(client, touched), touched)
+            == []
+        )
+        standin.workspace.jobs["weekly_sales"].doc["logPath"] = "obs://b/changed"
+        standin.workspace.put_job(make_job("monthly_sales"))
+        standin.workspace.jobs["daily_sales"].status = "STOPPED"
+        state = read_state(client, touched)
+    assert changed_since(services.db, shadow.workspace.id, state, touched) == [
+        "job 'daily_sales'",
+        "job 'monthly_sales'",
+        "job 'weekly_sales'",
+    ]
