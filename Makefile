@@ -8,7 +8,7 @@ HASH := $(shell cat pyproject.toml | sha256sum | cut -c1-12)
 STAMP_RUN := $(VENV)/.run-$(HASH)
 STAMP := $(VENV)/.installed-$(HASH)
 
-.PHONY: run test check lint typecheck importlint format bench install clean
+.PHONY: run test test-fast check lint typecheck importlint format bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ run: $(STAMP_RUN)
 test: $(STAMP)
 	.ci/ensure-chromium
 	TZ=Asia/Shanghai PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n 3 --dist loadgroup
+
+# The fast tier, to run after each change: the unit and service tests (tests/unit: the services
+# against SQLite and PostgreSQL, remotes against the in-memory DataArts stand-in) and the code
+# gates, no server process; two workers, one per core, since nothing waits on a server.
+test-fast: $(STAMP)
+	TZ=Asia/Shanghai PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n 2 \
+		tests/unit tests/test_code_shape.py tests/test_docs.py
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench

@@ -1,6 +1,9 @@
 """Remotes through the API: a second jobferry server plays the remote DataArts endpoint behind a
-filter that passes only the contract's calls; this server (in-process) adds it, tests it,
-refreshes its shadow workspace from it, refuses writes into the shadow, and forgets it."""
+filter that passes only the contract's calls; this server (in-process) adds it, refreshes its
+shadow workspace from it, refuses writes into the shadow, and forgets it. (The probe's verdicts,
+a throttled read made again and a removal refused while a route names the shadow are shown at
+the service level against the DataArts stand-in: tests/unit/services/remotes/test_service.py
+and test_refresh.py.)"""
 
 from __future__ import annotations
 
@@ -10,22 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from jobferry.services.container import Services
-from jobferry.services.remotes.client import Backoff
-from jobferry.storage import audit as audit_repo
 from jobferry.storage import remotes as remote_repo
-from jobferry.storage.importing import ledger as ledger_repo
 from support.builders import editable, make_job, make_resource, make_script
 from support.clients import SignedClient
 from support.exporting import seed, workspace_package
 from support.gateway import Gateway
 from support.importing import PROD_CONNECTION, plan_import, run_import, upload
-from support.remotes import (
-    REMOTE_PROJECT,
-    post,
-    remote_body,
-    remote_workspace,
-    rename_remote_job,
-)
+from support.remotes import remote_body, remote_workspace
 from support.server import (
     ServerProcess,
     new_workspace,
@@ -78,30 +72,6 @@ def test_an_invalid_remote_is_refused_with_every_problem_and_nothing_is_stored(
     assert any(p.startswith("secretKey is required") for p in problems)
     assert any("is not an http(s) URL" in p for p in problems)
     assert api.call("GET", "/remotes").json()["remotes"] == []
-
-
-def test_remotes_test_says_reachable_credentials_refused_or_not_found(
-    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
-) -> None:
-    ws = remote_workspace(remote_server)
-    _add(api, gateway, remote_server, ws)
-    _add(api, gateway, remote_server, ws, name="badkey", secretKey="not-the-secret")
-    _add(api, gateway, remote_server, "no-such-workspace", name="nows")
-    _add(api, gateway, remote_server, ws, name="nopath", endpoint=gateway.url + "/elsewhere")
-    found = {
-        name: api.call("POST", f"/remotes/{name}/test").json()
-        for name in ("prod", "badkey", "nows", "nopath")
-    }
-    assert {name: check["reach"] for name, check in found.items()} == {
-        "prod": "reachable",
-        "badkey": "auth_refused",
-        "nows": "not_found",
-        "nopath": "not_found",
-    }
-    assert "holds 2 job(s)" in found["prod"]["message"]
-    assert found["badkey"]["remoteErrorCode"] == "APIGW.0301"
-    assert found["nopath"]["remoteErrorCode"] == "APIGW.0101"
-    assert [s.path for s in gateway.refused()] == [f"/elsewhere/v1/{REMOTE_PROJECT}/jobs"]
 
 
 def test_refresh_fills_the_shadow_then_writes_nothing_then_follows_a_change_and_a_delete(
@@ -204,44 +174,6 @@ def test_writes_into_a_shadow_are_refused_and_reads_work(
     assert exported.status_code == 200
 
 
-def test_a_429_on_a_read_is_retried(
-    api: SignedClient, services: Services, gateway: Gateway, remote_server: ServerProcess
-) -> None:
-    # The production wait (the tests' is 0.01 s): the reads made side by side pass the gateway
-    # before the first throttled one is sent again, so that its retry is not the third call.
-    services.remotes.retry_seconds = Backoff.first
-    ws = remote_workspace(remote_server)
-    _add(api, gateway, remote_server, ws)
-    gateway.throttle = {1, 3}
-    done = api.call("POST", "/remotes/prod/refresh")
-    assert done.status_code == 200, done.text
-    assert done.json()["counts"]["job"]["created"] == 2
-    throttled = [at for at, seen in enumerate(gateway.seen) if seen.status == 429]
-    assert len(throttled) == 2
-    for at in throttled:  # the same call made again (jobs and scripts are read side by side)
-        refused = gateway.seen[at]
-        again = [
-            s for s in gateway.seen[at + 1 :] if (s.call, s.path) == (refused.call, refused.path)
-        ]
-        assert again, gateway.seen
-        assert again[0].status == 200, gateway.seen
-    assert done.json()["calls"] == len(gateway.seen)
-
-
-def test_remove_is_refused_while_a_route_names_the_shadow(
-    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
-) -> None:
-    _add(api, gateway, remote_server, remote_workspace(remote_server))
-    route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
-    assert api.call("PUT", "/routes/to-prod", route).status_code == 200
-    refused = api.call("DELETE", "/remotes/prod")
-    assert refused.status_code == 400
-    assert refused.json()["error_code"] == "DLF.9013"
-    assert refused.json()["routes"] == ["to-prod"]
-    assert "to-prod" in refused.json()["error_msg"]
-    assert api.call("GET", "/remotes/prod").status_code == 200
-
-
 def test_an_unreachable_remote_is_said_so_after_retries(api: SignedClient, tmp_path: Path) -> None:
     body = {
         "name": "gone",
@@ -308,86 +240,3 @@ def editable_job(server: ServerProcess, ws: str) -> dict[str, Any]:
     shown = server.call("GET", "/jobs/daily_sales", workspace=ws)
     assert shown.status_code == 200, shown.text
     return editable(shown.json())
-
-
-def test_refresh_and_test_read_the_remotes_real_time_jobs_too(
-    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
-) -> None:
-    # list_jobs answers batch jobs unless asked for jobType=REAL_TIME (the API reference)
-    ws = remote_workspace(remote_server)
-    streaming = make_job("clicks_stream", processType="REAL_TIME")
-    post(remote_server, ws, "/jobs", streaming)
-    shadow = _add(api, gateway, remote_server, ws).json()["shadowWorkspace"]["id"]
-    check = api.call("POST", "/remotes/prod/test").json()
-    assert "holds 3 job(s)" in check["message"], check
-    done = api.call("POST", "/remotes/prod/refresh")
-    assert done.status_code == 200, done.text
-    assert done.json()["counts"]["job"]["created"] == 3
-    shown = api.call("GET", "/jobs/clicks_stream", workspace=shadow)
-    assert shown.status_code == 200, shown.text
-    assert shown.json()["processType"] == "REAL_TIME"
-
-
-def test_refresh_exports_only_the_jobs_whose_list_entry_changed(
-    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
-) -> None:
-    ws = remote_workspace(remote_server)
-    for name in ("monthly_sales", "yearly_sales"):
-        post(remote_server, ws, "/jobs", make_job(name))
-    shadow = _add(api, gateway, remote_server, ws).json()["shadowWorkspace"]["id"]
-    assert api.call("POST", "/remotes/prod/refresh").json()["counts"]["job"]["created"] == 4
-    gateway.reset()
-    unchanged = api.call("POST", "/remotes/prod/refresh").json()
-    assert unchanged["counts"]["job"]["unchanged"] == 4
-    assert unchanged["counts"]["submitted"]["unchanged"] == 4
-    assert "export_job_list" not in gateway.calls()  # every list entry as last recorded
-
-    hotfix = make_job("monthly_sales", description="hot-fixed in prod")
-    put = remote_server.call(
-        "PUT", "/jobs/monthly_sales", json.dumps(hotfix).encode(), workspace=ws
-    )
-    assert put.status_code == 204, put.text
-    started = remote_server.call("POST", "/jobs/yearly_sales/start", b"{}", workspace=ws)
-    assert started.status_code == 204, started.text
-    gateway.reset()
-    changed = api.call("POST", "/remotes/prod/refresh").json()
-    assert changed["counts"]["job"] == {"created": 0, "updated": 2, "deleted": 0, "unchanged": 2}
-    # the two jobs whose entry changed: one batch of their development states, one of their
-    # submitted versions
-    assert gateway.calls().count("export_job_list") == 2
-    shown = api.call("GET", "/jobs/monthly_sales", workspace=shadow).json()
-    assert shown["description"] == "hot-fixed in prod"
-    listed = _shadow_jobs(api, shadow)
-    assert listed["yearly_sales"]["status"] == "SCHEDULING"
-    gateway.reset()
-    again = api.call("POST", "/remotes/prod/refresh").json()
-    assert sum(c["created"] + c["updated"] + c["deleted"] for c in again["counts"].values()) == 0
-    assert "export_job_list" not in gateway.calls()
-
-
-def test_refresh_keeps_identity_a_rename_on_the_remote_is_a_rename_in_the_shadow(
-    api: SignedClient, services: Services, gateway: Gateway, remote_server: ServerProcess
-) -> None:
-    ws = remote_workspace(remote_server)
-    shadow = _add(api, gateway, remote_server, ws).json()["shadowWorkspace"]["id"]
-    assert api.call("POST", "/remotes/prod/refresh").status_code == 200
-    before = api.call("GET", "/jobs/weekly_sales", workspace=shadow).json()["id"]
-    rename_remote_job(remote_server, ws, "weekly_sales", "weekly_totals")
-    dropped = remote_server.call("DELETE", "/jobs/daily_sales", workspace=ws)
-    assert dropped.status_code == 204, dropped.text
-    done = api.call("POST", "/remotes/prod/refresh").json()
-    assert done["counts"]["job"] == {"created": 0, "updated": 1, "deleted": 1, "unchanged": 0}
-    assert set(_shadow_jobs(api, shadow)) == {"weekly_totals"}
-    # the same job (its id, so its identity) under its new name, renamed as a rename here is
-    shown = api.call("GET", "/jobs/weekly_totals", workspace=shadow).json()
-    assert shown["id"] == before
-    with services.db.transaction(readonly=True) as tx:
-        renames = audit_repo.entries_of(tx, shadow, "job.rename")
-        tombstones = ledger_repo.deletions_since(tx, shadow, 0)
-    assert [(new, json.loads(detail)["from"]) for new, detail, _ in renames] == [
-        ("weekly_totals", "weekly_sales")
-    ]
-    # the deletion is remembered as a deletion here is (a route from the shadow carries it)
-    assert [(t.kind, t.name) for t in tombstones] == [("job", "daily_sales")]
-    again = api.call("POST", "/remotes/prod/refresh").json()
-    assert sum(c["created"] + c["updated"] + c["deleted"] for c in again["counts"].values()) == 0

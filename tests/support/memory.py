@@ -172,9 +172,11 @@ class MemoryWorkspace:
 
     def update_jobs(self, rows: Sequence[tuple[int, JobRow]], stamp: Stamp) -> None:
         for job_id, row in rows:
-            status = self.objects[("job", row.name)].status
-            self.log.append(("overwrite", "job", row.name))
-            self._put("job", str(job_id), row.name, row.document, status)
+            held = self._by_id("job", str(job_id))  # by id: the row may carry a new name
+            del self.objects[("job", held.name)]
+            verb = "overwrite" if held.name == row.name else f"overwrite {held.name}->"
+            self.log.append((verb, "job", row.name))
+            self._put("job", str(job_id), row.name, row.document, held.status)
 
     def put_job_details(
         self,

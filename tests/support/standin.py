@@ -12,7 +12,8 @@ SDKs' request models). A request is **refused** (and recorded as refused) when:
   ``APIGW.0101``, as the gateway answers an API it does not publish;
 - its signature is not what ``huaweicloudsdkcore``'s signer makes of it with the workspace's
   secret key, or it names another project: 401 ``APIGW.0301``;
-- it lacks the ``workspace`` header the SDK sends, or names another workspace: 400 ``DLF.0819``;
+- its ``workspace`` header names a workspace the project does not have: 400 ``DLF.0819`` (no
+  header: the project's default workspace, as DataArts does);
 - a query parameter is not the SDK's or not of its type, or the body has a field the SDK's
   model does not have, a field of the wrong type, or a body where the SDK sends none: 400
   ``DLF.3051``.
@@ -26,7 +27,9 @@ export) and :attr:`DataArtsStandin.call_faults` (the Nth call), each a :class:`F
 process dying in the middle of a call (``Fault.KILL``): it is a ``BaseException``, so nothing
 in jobferry catches it, as nothing catches ``kill -9``.
 
-Use: ``standin = DataArtsStandin()``, seed ``standin.workspace``, then
+One project may hold several workspaces (``add_workspace``: a test and a prod workspace, each
+the remote of its own shadow). Use: ``standin = DataArtsStandin()``, seed ``standin.workspace``
+(the default workspace), then
 ``services.remotes.transport = standin.transport()`` and add the remote with
 ``standin.spec()`` (or ``standin.remote_body()`` through the API).
 """
@@ -110,6 +113,9 @@ class DataArtsStandin:
     workspace_id: str = "0833a5737480d53b2f250010d01a7b88"
     keys: dict[str, str] = field(default_factory=lambda: {AK: SK})
     workspace: DataArtsWorkspace = field(default_factory=DataArtsWorkspace)
+    """The default workspace (``workspace_id``)."""
+    workspaces: dict[str, DataArtsWorkspace] = field(default_factory=dict)
+    """Every workspace of the project by id, the default one included."""
     latency: float = 0.0
     faults: dict[int, Fault] = field(default_factory=dict)
     """Write number (1-based) → its fault."""
@@ -119,6 +125,13 @@ class DataArtsStandin:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _writes: int = 0
 
+    def __post_init__(self) -> None:
+        self.workspaces.setdefault(self.workspace_id, self.workspace)
+
+    def add_workspace(self, workspace_id: str) -> DataArtsWorkspace:
+        """Another workspace of the project (empty); its objects."""
+        return self.workspaces.setdefault(workspace_id, DataArtsWorkspace())
+
     # -- how jobferry reaches it ----------------------------------------------------------
 
     def transport(self) -> httpx2.MockTransport:
@@ -126,7 +139,8 @@ class DataArtsStandin:
         return httpx2.MockTransport(self.handle)
 
     def spec(self, name: str = "prod", **over: Any) -> RemoteSpec:
-        """The remote ``name`` as the remotes service adds it (``over``: fields changed)."""
+        """The remote ``name`` as the remotes service adds it (``over``: fields changed, e.g.
+        ``workspace`` for another workspace of the project)."""
         values: dict[str, Any] = {
             "name": name,
             "endpoint": FACTORY,
@@ -138,14 +152,15 @@ class DataArtsStandin:
         }
         return RemoteSpec(**{**values, **over})
 
-    def remote_body(self, name: str = "prod") -> dict[str, str]:
-        """``POST /remotes``'s body for this stand-in."""
+    def remote_body(self, name: str = "prod", workspace: str | None = None) -> dict[str, str]:
+        """``POST /remotes``'s body for this stand-in (``workspace``: another one than the
+        default)."""
         return {
             "name": name,
             "endpoint": FACTORY,
             "studioEndpoint": STUDIO,
             "projectId": self.project_id,
-            "workspace": self.workspace_id,
+            "workspace": workspace or self.workspace_id,
             "accessKey": AK,
             "secretKey": self.keys[AK],
         }
@@ -213,7 +228,8 @@ class DataArtsStandin:
         if write:
             self._writes += 1
         fault = self.call_faults.get(number) or (self.faults.get(self._writes) if write else None)
-        return self._perform(number, call, params, query, body, method, path, write, fault)
+        ws = self.workspaces[headers.get("workspace") or self.workspace_id]
+        return self._perform(number, call, params, query, body, (method, path), ws, write, fault)
 
     def _check(
         self,
@@ -233,8 +249,9 @@ class DataArtsStandin:
             or headers.get("x-project-id") != self.project_id
         ):
             return 401, "APIGW.0301", "the project in the path or X-Project-Id is not this one"
-        if "workspace" in call.headers and headers.get("workspace") != self.workspace_id:
-            return 400, "DLF.0819", f"workspace {headers.get('workspace')!r} does not exist"
+        named = headers.get("workspace")
+        if "workspace" in call.headers and named is not None and named not in self.workspaces:
+            return 400, "DLF.0819", f"workspace {named!r} does not exist"
         problems = query_problems(call, query)
         if body:
             try:
@@ -267,11 +284,13 @@ class DataArtsStandin:
         params: dict[str, str],
         query: list[tuple[str, str]],
         body: bytes,
-        method: str,
-        path: str,
+        where: tuple[str, str],
+        ws: DataArtsWorkspace,
         write: bool,
         fault: Fault | None,
     ) -> httpx2.Response:
+        method, path = where
+
         def seen(status: int) -> None:
             self.seen.append(Seen(number, method, path, call.name, status, None, write))
 
@@ -307,7 +326,7 @@ class DataArtsStandin:
             orjson.loads(body) if body else {},
         )
         try:
-            status, answer = getattr(self.workspace, call.name)(decoded)
+            status, answer = getattr(ws, call.name)(decoded)
         except Refusal as refusal:
             seen(refusal.status)
             return _json(refusal.status, refusal.body())
@@ -331,18 +350,23 @@ def _json(status: int, body: Any) -> httpx2.Response:
     )
 
 
-def remote_shadow(services: Services, standin: DataArtsStandin, name: str = "prod") -> Scope:
+def remote_shadow(
+    services: Services, standin: DataArtsStandin, name: str = "prod", workspace: str | None = None
+) -> Scope:
     """Plug ``standin`` into ``services``' remotes, add it as remote ``name``, give its shadow
     the connections the builders' jobs use (dws_conn, ssh_conn, with their secrets) and refresh
-    it; the admin's scope in the shadow workspace. The stand-in gets those connections too when
-    it has none of that name."""
-    held_names = {c.name for c in standin.workspace.connections.values()}
+    it; the admin's scope in the shadow workspace. ``workspace``: the stand-in's workspace the
+    remote reaches (made when new; default: its default one), which gets those connections too
+    when it has none of that name."""
+    ws = standin.add_workspace(workspace or standin.workspace_id)
+    held_names = {c.name for c in ws.connections.values()}
     for connection, type_ in (("dws_conn", "DWS"), ("ssh_conn", "SSH")):
         if connection not in held_names:
-            standin.workspace.put_connection(connection, type_, host="10.0.0.1", password="pw")
+            ws.put_connection(connection, type_, host="10.0.0.1", password="pw")
     services.remotes.transport = standin.transport()
     actor = admin_actor(services)
-    remote = services.remotes.add(actor, standin.spec(name))
+    over = {"workspace": workspace} if workspace else {}
+    remote = services.remotes.add(actor, standin.spec(name, **over))
     shadow = add_connections(
         services, admin_scope(services, remote.workspace_id), "dws_conn", "ssh_conn"
     )
@@ -350,10 +374,11 @@ def remote_shadow(services: Services, standin: DataArtsStandin, name: str = "pro
     return shadow
 
 
-def held(standin: DataArtsStandin) -> dict[str, Any]:
+def held(standin: DataArtsStandin, workspace: str | None = None) -> dict[str, Any]:
     """What the stand-in's workspace holds, to compare before and after: each job's definition
-    and status, each script's and resource's definition (ids left out)."""
-    ws = standin.workspace
+    and status, each script's and resource's definition (ids left out); of the default
+    workspace unless ``workspace`` names another."""
+    ws = standin.workspaces[workspace or standin.workspace_id]
     return {
         "jobs": {n: (j.doc, j.status) for n, j in sorted(ws.jobs.items())},
         "scripts": {

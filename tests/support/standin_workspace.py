@@ -26,6 +26,8 @@ NAME = re.compile(r"^[\w.\-]{1,128}$")
 STEERING = ("targetStatus", "approvers")
 """Body fields that steer a write and are not kept in the definition."""
 _ids = itertools.count(1)
+_clock = itertools.count(1_700_000_000_000)
+"""Epoch ms of the stand-in's writes: each later than the one before."""
 
 
 class Refusal(Exception):  # noqa: N818 - the remote's refusal, answered as its error body
@@ -52,12 +54,22 @@ class Request:
 
 @dataclass
 class Job:
-    """A job: its development state, scheduling status and submitted versions."""
+    """A job: its development state, scheduling status and submitted versions. A test that
+    changes ``doc`` by hand calls :meth:`touch`, as DataArts stamps a save."""
 
     doc: dict[str, Any]
     status: str = "STOPPED"
     submitted: list[dict[str, Any]] = field(default_factory=list)
-    created: int = 1_700_000_000_000
+    created: int = field(default_factory=lambda: next(_clock))
+    updated: int = 0
+    """When its definition last changed (``lastUpdateTime`` in ``list_jobs``)."""
+
+    def __post_init__(self) -> None:
+        self.updated = self.updated or self.created
+
+    def touch(self) -> None:
+        """Its definition changed now."""
+        self.updated = next(_clock)
 
     @property
     def type(self) -> str:
@@ -122,6 +134,13 @@ class DataArtsWorkspace:
             job.submitted.append(copy.deepcopy(job.doc))
         self.jobs[str(doc["name"])] = job
 
+    def edit_job(self, name: str, **fields: Any) -> None:
+        """Change fields of a job's development state, as a save in DataArts' editor does (not
+        submitted, ``lastUpdateTime`` stamped): a hot-fix made in the remote."""
+        job = self.jobs[name]
+        job.doc.update(copy.deepcopy(fields))
+        job.touch()
+
     def put_script(self, doc: dict[str, Any]) -> None:
         """Hold ``doc`` as a script."""
         self.scripts[str(doc["name"])] = {**_kept(doc), "id": f"{next(_ids):032x}"}
@@ -184,6 +203,7 @@ class DataArtsWorkspace:
             "createUser": self.user,
             "createTime": job.created,
             "lastUpdateUser": self.user,
+            "lastUpdateTime": job.updated,
             "path": directory.rstrip("/") + "/" + name,
         }
 
@@ -235,6 +255,7 @@ class DataArtsWorkspace:
                 "DLF.3051", "The request parameter is invalid (name differs from the path)."
             )
         job.doc = copy.deepcopy(_kept(r.body))
+        job.touch()
         if _submits(r.body):
             job.submitted.append(copy.deepcopy(job.doc))
         return 204, None
@@ -265,6 +286,7 @@ class DataArtsWorkspace:
             raise Refusal("DLF.0102", "The job name already exists.")
         job = self.jobs.pop(old)
         job.doc["name"] = new
+        job.touch()
         self.jobs[new] = job
         return 200, {"is_success": True, "status_code": 200}
 
@@ -402,7 +424,7 @@ class DataArtsWorkspace:
 MODELLED = frozenset(
     name
     for name in vars(DataArtsWorkspace)
-    if not name.startswith(("_", "put_", "resource_named", "batch_export"))
+    if not name.startswith(("_", "put_", "edit_", "resource_named", "batch_export"))
     and callable(getattr(DataArtsWorkspace, name))
 )
 """The SDK calls the stand-in answers (any other SDK call is refused as not modelled)."""

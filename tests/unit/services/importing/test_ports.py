@@ -9,6 +9,7 @@ storage, there would be nothing there to reach. (The sources, the other port, ar
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,14 @@ from jobferry.storage.importing.workset import Workset
 from support.builders import make_job
 from support.memory import SCOPE, MemoryWorkspace
 from support.packages import write_package
-from support.planning import overwriting, plan_into, planned_actions
+from support.planning import (
+    jobs_with_dependencies,
+    overwriting,
+    plan_into,
+    planned_actions,
+    uid_of,
+    write_objects,
+)
 
 
 @pytest.fixture
@@ -107,3 +115,43 @@ def test_the_applier_writes_a_plan_through_the_target_port_and_a_new_plan_finds_
     with PackageReader(package) as reader, Workset(None) as workset:
         again = plan_into(workspace, reader, workset)
         assert set(planned_actions(again, workset).values()) == {PlanAction.UNCHANGED}
+
+
+def _apply(workspace: MemoryWorkspace, package: Path, **options: Any) -> dict[tuple[str, str], str]:
+    """Plan ``package`` into ``workspace`` and apply it; the planned actions."""
+    with PackageReader(package) as reader, Workset(None) as workset:
+        plan = plan_into(workspace, reader, workset, **options)
+        assert plan.problems_total == 0, plan.problems
+        source = package_source(reader).workspace_id
+        applier = Applier(
+            workspace.writer(),
+            SCOPE,
+            overwriting(**options),
+            "task-2",
+            source,
+            package_sha256=reader.sha256,
+        )
+        apply_plan(applier, plan, workset, reader.sha256)
+        return planned_actions(plan, workset)
+
+
+def test_a_rename_and_a_deletion_are_written_through_the_target_port(tmp_path: Path) -> None:
+    workspace = MemoryWorkspace({("connection", "dws_conn"), ("connection", "ssh_conn")})
+    first = [make_job("daily_sales"), make_job("weekly_sales")]
+    _apply(workspace, write_objects(tmp_path / "1.zip", jobs_with_dependencies(*first)))
+    daily = workspace.objects[("job", "daily_sales")].id
+    renamed = make_job("hourly_sales")
+    gone = (("job", uid_of("job", "weekly_sales"), "weekly_sales"),)
+    second = write_objects(
+        tmp_path / "2.zip",
+        jobs_with_dependencies(renamed),
+        uids={"hourly_sales": uid_of("job", "daily_sales")},
+        deleted=gone,
+    )
+    actions = _apply(workspace, second, propagate_deletes=True)
+    assert actions[("job", "hourly_sales")] == PlanAction.RENAME
+    assert actions[("job", "weekly_sales")] == PlanAction.DELETE
+    assert workspace.objects[("job", "hourly_sales")].id == daily  # the same job, renamed
+    assert ("delete", "job", "weekly_sales") in workspace.log
+    assert {name for kind, name in workspace.objects if kind == "job"} == {"hourly_sales"}
+    assert [(kind, name) for kind, _, name in workspace.gone] == [("job", "weekly_sales")]

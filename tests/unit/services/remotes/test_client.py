@@ -13,6 +13,7 @@ import orjson
 import pytest
 
 from jobferry.errors import RemoteAuthError, RemoteError
+from jobferry.services.remotes.calls import CALLS
 from jobferry.services.remotes.client import (
     Backoff,
     DataArtsClient,
@@ -22,6 +23,7 @@ from jobferry.signing import sign_request
 from support.builders import make_job
 from support.sdkcalls import Api
 from support.standin import AK, FACTORY, STUDIO, DataArtsStandin, Fault
+from support.standin_workspace import MODELLED
 
 HOST_OF = {Api.FACTORY: FACTORY, Api.STUDIO: STUDIO}
 
@@ -167,3 +169,7 @@ def test_list_jobs_without_job_type_lists_batch_jobs_only(standin: DataArtsStand
         real_time = client.json("list_jobs", query={"jobType": "REAL_TIME"})
     assert [job["name"] for job in batch["jobs"]] == ["daily_sales"]
     assert [job["name"] for job in real_time["jobs"]] == ["clicks_stream"]
+
+
+def test_the_standin_answers_every_call_the_client_can_make() -> None:
+    assert set(CALLS) <= MODELLED, sorted(set(CALLS) - MODELLED)

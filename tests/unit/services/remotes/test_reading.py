@@ -75,7 +75,7 @@ def test_what_changed_since_the_refresh_is_named(
             changed_since(services.db, shadow.workspace.id, read_state(client, touched), touched)
             == []
         )
-        standin.workspace.jobs["weekly_sales"].doc["logPath"] = "obs://b/changed"
+        standin.workspace.edit_job("weekly_sales", logPath="obs://b/changed")
         standin.workspace.put_job(make_job("monthly_sales"))
         standin.workspace.jobs["daily_sales"].status = "STOPPED"
         state = read_state(client, touched)

@@ -11,7 +11,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support.builders import make_job, make_resource, make_script
 from support.console import admin_actor
-from support.standin import DataArtsStandin, remote_shadow
+from support.standin import DataArtsStandin, Fault, remote_shadow
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_a_refresh_copies_what_the_remote_holds_into_the_shadow(
 def test_a_second_refresh_reads_only_and_writes_only_what_changed(
     services: Services, standin: DataArtsStandin, shadow: Scope
 ) -> None:
-    standin.workspace.jobs["weekly_sales"].doc["logPath"] = "obs://bucket/logs/weekly"
+    standin.workspace.edit_job("weekly_sales", logPath="obs://bucket/logs/weekly")
     del standin.workspace.jobs["daily_sales"]
     standin.workspace.put_job(make_job("hourly_sales"))
     standin.reset()
@@ -77,13 +77,30 @@ def test_a_refresh_reads_every_job_in_batches_of_a_hundred(
     done = services.remotes.refresh(admin_actor(services), "prod")
     assert done.counts["job"]["created"] == 205
     exports = [c for c in standin.calls() if c == "export_job_list"]
-    # 207 jobs: 3 batches of development states, 3 of submitted versions, and weekly_sales
-    # (never submitted at the last refresh) asked alone
-    assert len(exports) == 7
+    # the 205 new jobs: 3 batches of development states, 3 of submitted versions (the two the
+    # last refresh read are listed as they were then: not exported again)
+    assert len(exports) == 6
     # 100 a page; offset 100 asked first as rows finds nothing: DataArts' offset counts pages;
     # then the real-time jobs (none)
     assert standin.calls().count("list_jobs") == 5
     assert standin.refused() == []
+
+
+def test_a_read_throttled_during_a_refresh_is_made_again(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    standin.workspace.put_job(make_job("hourly_sales"))
+    standin.reset()
+    standin.call_faults.update({1: Fault.THROTTLE, 3: Fault.THROTTLE})
+    done = services.remotes.refresh(admin_actor(services), "prod")
+    assert done.counts["job"]["created"] == 1
+    throttled = [s for s in standin.seen if s.status == 429]
+    assert len(throttled) == 2
+    for refused in throttled:  # the same call made again, and answered
+        again = [s for s in standin.seen if s.number > refused.number and s.path == refused.path]
+        assert again, standin.seen
+        assert again[0].status == 200
+    assert done.calls == len(standin.seen)
 
 
 def test_a_refresh_reads_real_time_jobs_too(

@@ -48,7 +48,7 @@ def test_a_rollback_is_refused_when_the_remote_changed_since_its_refresh(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:
     task = import_package(services, shadow, second_package(tmp_path), **SECOND)
-    standin.workspace.jobs["monthly_sales"].doc["logPath"] = "obs://bucket/changed/there"
+    standin.workspace.edit_job("monthly_sales", logPath="obs://bucket/changed/there")
     before = held(standin)
     standin.reset()
     with pytest.raises(PlanStaleError, match="monthly_sales"):

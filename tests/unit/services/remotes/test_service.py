@@ -10,11 +10,12 @@ from dataclasses import replace
 import pytest
 
 from jobferry.domain.enums import RemoteReach
-from jobferry.errors import NameTakenError, PermissionDeniedError, RemoteNotFoundError
+from jobferry.errors import InUseError, NameTakenError, PermissionDeniedError, RemoteNotFoundError
 from jobferry.services.container import Services
 from jobferry.storage import remotes as repo
+from support.builders import make_job
 from support.console import admin_actor, admin_scope
-from support.standin import AK, DataArtsStandin, Fault
+from support.standin import AK, FACTORY, DataArtsStandin, Fault
 
 
 @pytest.fixture
@@ -59,22 +60,53 @@ def test_only_a_project_admin_adds_a_remote(services: Services, standin: DataArt
 
 
 @pytest.mark.parametrize(
-    ("spoil", "reach"),
+    ("spoil", "reach", "code"),
     [
-        ({}, RemoteReach.REACHABLE),
-        ({"secret_key": "wrong"}, RemoteReach.AUTH_REFUSED),
-        ({"workspace": "no-such-workspace"}, RemoteReach.NOT_FOUND),
-        ({"endpoint": "https://dayu-dlf.elsewhere.example"}, RemoteReach.NOT_FOUND),
+        ({}, RemoteReach.REACHABLE, None),
+        ({"secret_key": "wrong"}, RemoteReach.AUTH_REFUSED, "APIGW.0301"),
+        ({"workspace": "no-such-workspace"}, RemoteReach.NOT_FOUND, "DLF.0819"),
+        ({"endpoint": f"{FACTORY}/elsewhere"}, RemoteReach.NOT_FOUND, "APIGW.0101"),
     ],
 )
 def test_a_probe_says_what_is_wrong_and_what_to_check(
-    services: Services, standin: DataArtsStandin, spoil: dict[str, str], reach: RemoteReach
+    services: Services,
+    standin: DataArtsStandin,
+    spoil: dict[str, str],
+    reach: RemoteReach,
+    code: str | None,
 ) -> None:
+    standin.workspace.put_job(make_job("daily_sales"))
     actor = admin_actor(services)
     services.remotes.add(actor, standin.spec(**spoil))
     check = services.remotes.test(actor, "prod")
     assert check.reach is reach, check.message
-    assert "prod" in check.message
+    assert check.remote_error_code == code
+    if reach is RemoteReach.REACHABLE:
+        assert "holds 1 job(s)" in check.message
+
+
+def test_a_probe_counts_real_time_jobs_too(services: Services, standin: DataArtsStandin) -> None:
+    standin.workspace.put_job(make_job("daily_sales"))
+    standin.workspace.put_job(make_job("clicks_stream", processType="REAL_TIME"))
+    actor = admin_actor(services)
+    services.remotes.add(actor, standin.spec())
+    assert "holds 2 job(s)" in services.remotes.test(actor, "prod").message
+
+
+def test_two_workspaces_of_one_project_are_two_remotes_kept_apart(
+    services: Services, standin: DataArtsStandin
+) -> None:
+    standin.workspace.put_job(make_job("daily_sales"))
+    staging = standin.add_workspace("5c" * 16)
+    staging.put_job(make_job("weekly_sales"))
+    staging.put_job(make_job("hourly_sales"))
+    actor = admin_actor(services)
+    services.remotes.add(actor, standin.spec())
+    services.remotes.add(actor, standin.spec("staging", workspace="5c" * 16))
+    assert "holds 1 job(s)" in services.remotes.test(actor, "prod").message
+    assert "holds 2 job(s)" in services.remotes.test(actor, "staging").message
+    services.remotes.add(actor, standin.spec("nowhere", workspace="no-such-workspace"))
+    assert services.remotes.test(actor, "nowhere").remote_error_code == "DLF.0819"
 
 
 def test_a_probe_of_a_remote_that_never_answers_says_unreachable(
@@ -86,6 +118,19 @@ def test_a_probe_of_a_remote_that_never_answers_says_unreachable(
     check = services.remotes.test(actor, "prod")
     assert check.reach is RemoteReach.UNREACHABLE
     assert "check its endpoint" in check.message
+
+
+def test_a_remote_is_not_removed_while_a_route_names_its_shadow(
+    services: Services, standin: DataArtsStandin
+) -> None:
+    actor = admin_actor(services)
+    services.remotes.add(actor, standin.spec())
+    route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
+    services.routes.put(admin_scope(services), "to-prod", route)
+    with pytest.raises(InUseError, match="to-prod") as refused:
+        services.remotes.remove(actor, "prod")
+    assert refused.value.context["routes"] == ["to-prod"]
+    assert services.remotes.get(actor, "prod").name == "prod"
 
 
 def test_a_removed_remote_leaves_its_shadow_as_a_workspace(
