@@ -181,8 +181,8 @@ def renames(stamps: dict[str, str], recorded: dict[str, str], gone: set[str]) ->
 @dataclass
 class JobReads:
     """What a refresh reads of the remote's jobs: development states, submitted versions, and
-    the list entries and creation stamps of the jobs exported (recorded under :data:`LISTED`
-    and :data:`CREATED`)."""
+    the list entries and identities of the jobs exported (recorded under :data:`LISTED` and
+    :data:`CREATED`)."""
 
     jobs: KindRead
     submitted: KindRead
