@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HASH := $(shell cat pyproject.toml | sha256sum | cut -c1-12)
-# Two installs: `make run` needs only the server's own dependencies (no test or lint tools);
-# `make test` and the gates add the `dev` extra on top.
+# Two installs: `make run` installs what the server can use at run time (its dependencies and
+# the RUN_EXTRAS: the PostgreSQL driver, object storage) and no test or lint tools; `make test`
+# and the gates add the `dev` extra on top (which holds the run extras too).
+RUN_EXTRAS := postgres,s3
 STAMP_RUN := $(VENV)/.run-$(HASH)
 STAMP := $(VENV)/.installed-$(HASH)
 
@@ -15,7 +17,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(STAMP_RUN): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[$(RUN_EXTRAS)]'
 	rm -f $(VENV)/.run-*
 	touch $(STAMP_RUN)
 

@@ -240,3 +240,81 @@ def editable_job(server: ServerProcess, ws: str) -> dict[str, Any]:
     shown = server.call("GET", "/jobs/daily_sales", workspace=ws)
     assert shown.status_code == 200, shown.text
     return editable(shown.json())
+
+
+def test_a_remote_is_changed_in_place_keeping_its_shadow_routes_and_last_refresh(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess, services: Services
+) -> None:
+    """A rotated secret key and a moved endpoint: the remote refused the old key and had
+    nothing at the old path; after the change it answers, and what hangs on the remote (its
+    shadow, the routes naming it, its last refresh) is as it was."""
+    ws = remote_workspace(remote_server)
+    added = _add(api, gateway, remote_server, ws, secretKey="the-old-secret")
+    shadow = added.json()["shadowWorkspace"]["id"]
+    route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
+    assert api.call("PUT", "/routes/to-prod", route).status_code == 200
+    assert api.call("POST", "/remotes/prod/test").json()["reach"] == "auth_refused"
+
+    rotated = api.call("PATCH", "/remotes/prod", {"secretKey": remote_server.sk})
+    assert rotated.status_code == 200, rotated.text
+    assert remote_server.sk not in rotated.text
+    assert api.call("POST", "/remotes/prod/test").json()["reach"] == "reachable"
+    refreshed = api.call("POST", "/remotes/prod/refresh")
+    assert refreshed.status_code == 200, refreshed.text
+
+    moved = api.call(
+        "PATCH",
+        "/remotes/prod",
+        {"endpoint": gateway.url + "/elsewhere/", "studioEndpoint": gateway.url},
+    )
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["endpoint"], moved.json()["studioEndpoint"]) == (
+        gateway.url + "/elsewhere",
+        gateway.url,
+    )
+    assert api.call("POST", "/remotes/prod/test").json()["reach"] == "not_found"
+    back = api.call("PATCH", "/remotes/prod", {"endpoint": gateway.url, "studioEndpoint": None})
+    assert back.json()["studioEndpoint"] == gateway.url  # the endpoint again
+    shown = api.call("GET", "/remotes/prod").json()
+    assert shown["shadowWorkspace"]["id"] == shadow
+    assert shown["lastRefresh"] == refreshed.json()
+    assert api.call("GET", "/routes/to-prod").status_code == 200
+    assert api.call("POST", "/remotes/prod/test").json()["reach"] == "reachable"
+    with services.db.transaction(readonly=True) as tx:
+        stored = remote_repo.get_remote(tx, services.settings.project_id, "prod")
+    assert stored is not None
+    assert "the-old-secret" not in stored.secret_encrypted
+    assert services.remotes.box.decrypt(stored.secret_encrypted) == remote_server.sk
+    audit = api.call("GET", "/audit", workspace=shadow)
+    changes = [e for e in audit.json()["entries"] if e["action"] == "remote.change"]
+    assert [e["detail"]["changed"] for e in changes] == [
+        ["endpoint", "studioEndpoint"],
+        ["endpoint", "studioEndpoint"],
+        ["secretKey"],
+    ]
+    assert remote_server.sk not in audit.text
+
+
+def test_a_change_that_would_move_the_shadow_or_says_nothing_is_refused_and_changes_nothing(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    ws = remote_workspace(remote_server)
+    before = _add(api, gateway, remote_server, ws).json()
+    refused = api.call(
+        "PATCH",
+        "/remotes/prod",
+        {"workspace": "other", "projectId": "p", "accessKey": "NEWAK", "endpoint": "ftp://x"},
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error_code"] == "DLF.3051"
+    problems = refused.json()["problems"]
+    assert any(p.startswith("workspace cannot be changed: a remote's project") for p in problems)
+    assert any(p.startswith("projectId cannot be changed") for p in problems)
+    assert "accessKey comes with its secretKey: give both to rotate the key pair" in problems
+    assert any("is not an http(s) URL" in p for p in problems)
+    empty = api.call("PATCH", "/remotes/prod", {})
+    assert empty.status_code == 400
+    assert "nothing to change" in empty.json()["error_msg"]
+    missing = api.call("PATCH", "/remotes/nope", {"secretKey": "x"})
+    assert missing.json()["error_code"] == "DLF.9064"
+    assert api.call("GET", "/remotes/prod").json() == before

@@ -10,8 +10,8 @@ import re
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from support.builders import make_job
-from support.console import Browser, assert_page, sign_in_as
+from support.builders import editable, make_job
+from support.console import Browser, assert_page, review_token, save_in_editor, sign_in_as
 
 
 def _typed(page: str) -> str:
@@ -32,11 +32,12 @@ def test_new_job_from_the_jobs_page_is_created_through_the_service(
     base = f"/console/w/{scope.workspace.id}"
     assert f'href="{base}/editor/jobs">New job</a>' in browser.get(f"{base}/jobs").text
     start = browser.get(f"{base}/editor/jobs")
-    assert_page(start, 200, "New job", "Create job")
+    assert_page(start, 200, "New job", "Review and create")
     assert json.loads(_typed(start.text))["name"] == "new_job"
 
     job = make_job("hourly_load", directory="/loads")
-    saved = browser.post(f"{base}/editor/jobs", {"definition": json.dumps(job), "target": "SAVED"})
+    form = {"definition": json.dumps(job), "target": "SAVED"}
+    saved = save_in_editor(browser, f"{base}/editor/jobs", form)
 
     assert saved.status_code == 303, saved.text
     assert saved.headers["location"] == f"{base}/jobs/hourly_load"
@@ -81,7 +82,8 @@ def test_edit_on_a_job_page_saves_a_new_version_and_refuses_a_rename(
     assert document["name"] == "daily_sales"
 
     document["params"][0]["value"] = "${yyyy}"
-    saved = browser.post(f"{base}/editor/jobs/daily_sales", {"definition": json.dumps(document)})
+    form = {"definition": json.dumps(document)}
+    saved = save_in_editor(browser, f"{base}/editor/jobs/daily_sales", form)
 
     assert saved.status_code == 303, saved.text
     shown = services.jobs.show(seeded, "daily_sales")
@@ -95,6 +97,91 @@ def test_edit_on_a_job_page_saves_a_new_version_and_refuses_a_rename(
     assert "PUT" not in taken.text
 
 
+def test_a_save_shows_what_it_changes_and_saves_only_the_review_confirmed(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    url = f"/console/w/{seeded.workspace.id}/editor/jobs/daily_sales"
+    document = json.loads(_typed(browser.get(url).text))
+    assert 'name="confirm"' not in browser.get(url).text  # nothing to confirm before a review
+    document["params"][0]["value"] = "${yyyy}"
+    form = {"definition": json.dumps(document), "target": "SAVED"}
+
+    reviewed = browser.post(url, form)
+    assert_page(
+        reviewed,
+        200,
+        "data-editor-review",
+        "Save these changes to job daily_sales?",
+        '<code class="wrap">params[bizdate].value</code>',
+        '<code class="wrap">"${yyyyMMdd}"</code>',
+        '<code class="wrap">"${yyyy}"</code>',
+        "save the development state only",
+    )
+    assert "data-review-cautions" not in reviewed.text
+    assert _typed(reviewed.text) == form["definition"]
+    assert services.jobs.show(seeded, "daily_sales").document["params"][0]["value"] != "${yyyy}"
+    token = review_token(reviewed.text)
+
+    # The text changed after the review: reviewed again, nothing saved.
+    document["description"] = "typed after the review"
+    changed = {**form, "definition": json.dumps(document), "confirm": token}
+    restated = browser.post(url, changed)
+    assert_page(restated, 200, "changed since the review you confirmed", "description")
+    assert "description" not in services.jobs.show(seeded, "daily_sales").document
+    # The job changed under the review (someone else saved it): reviewed again too.
+    token = review_token(restated.text)
+    other = editable(services.jobs.show(seeded, "daily_sales").document)
+    services.jobs.update(seeded, "daily_sales", {**other, "logPath": "obs://logs/x/"})
+    again = browser.post(url, {**changed, "confirm": token})
+    # ... and the review now shows that this text would undo that save's logPath.
+    assert_page(again, 200, "changed since the review", '<code class="wrap">logPath</code>')
+    assert "description" not in services.jobs.show(seeded, "daily_sales").document
+
+    saved = browser.post(url, {**changed, "confirm": review_token(again.text)})
+    assert saved.status_code == 303, saved.text
+    kept = services.jobs.show(seeded, "daily_sales").document
+    assert (kept["description"], kept["params"][0]["value"]) == (
+        "typed after the review",
+        "${yyyy}",
+    )
+    assert "logPath" not in kept  # as the confirmed review showed
+
+
+def test_unknown_node_types_and_missing_scripts_are_named_before_a_save(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    url = f"/console/w/{seeded.workspace.id}/editor/jobs"
+    job = make_job("hourly_load")
+    job["nodes"][0]["type"] = "dwssql"
+    job["nodes"][1]["type"] = "ShellScript"
+    job["nodes"][1]["properties"][0]["value"] = "no_such_script"
+    job["nodes"][1]["properties"][1]["value"] = "ssh_prod"
+    form = {"definition": json.dumps(job)}
+
+    reviewed = browser.post(url, form)
+    assert_page(
+        reviewed,
+        200,
+        "Create job hourly_load?",
+        "Check before saving (5)",
+        "node &#39;load&#39; has type &#39;dwssql&#39;, which is not a DataArts node type",
+        "did you mean &#39;DWSSQL&#39;?",
+        "node &#39;report&#39; has type &#39;ShellScript&#39;",
+        "check its spelling",
+        "node &#39;report&#39; runs script &#39;no_such_script&#39;, which workspace "
+        "&#39;default&#39; does not have",
+        "node &#39;load&#39; runs script &#39;hourly_load_sql&#39;",
+        "create the script first (New script)",
+        "node &#39;report&#39; names connection &#39;ssh_prod&#39;",
+        "register it under Admin → Environment objects first",
+    )
+    assert _count(services, seeded) == 1
+    # The server saves such a job (DataArts does too): confirmed, it is saved as written.
+    saved = browser.post(url, {**form, "confirm": review_token(reviewed.text)})
+    assert saved.status_code == 303, saved.text
+    assert services.jobs.show(seeded, "hourly_load").document["nodes"][0]["type"] == "dwssql"
+
+
 def test_scripts_are_created_and_edited_from_the_scripts_pages(
     browser: Browser, services: Services, seeded: Scope
 ) -> None:
@@ -102,11 +189,12 @@ def test_scripts_are_created_and_edited_from_the_scripts_pages(
     assert f'href="{base}/editor/scripts">New script</a>' in browser.get(f"{base}/scripts").text
     assert "New script" not in browser.get(f"{base}/resources").text
     script = {"name": "tidy", "type": "Shell", "content": "rm -f /tmp/x", "directory": "/ops"}
-    created = browser.post(f"{base}/editor/scripts", {"definition": json.dumps(script)})
+    created = save_in_editor(browser, f"{base}/editor/scripts", {"definition": json.dumps(script)})
     assert created.headers["location"] == f"{base}/scripts/tidy"
     assert f'href="{base}/editor/scripts/tidy">Edit</a>' in browser.get(f"{base}/scripts/tidy").text
     changed = json.dumps({**script, "content": "true"})
-    assert browser.post(f"{base}/editor/scripts/tidy", {"definition": changed}).status_code == 303
+    saved = save_in_editor(browser, f"{base}/editor/scripts/tidy", {"definition": changed})
+    assert saved.status_code == 303
     assert services.scripts.show(seeded, "tidy").document["content"] == "true"
     bad = browser.post(f"{base}/editor/scripts/tidy", {"definition": json.dumps(["x"])})
     assert_page(bad, 400, "a script definition is a JSON object")

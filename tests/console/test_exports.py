@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
@@ -71,6 +72,35 @@ def test_workspace_export_all_since_last_and_since_a_date(
         finish_task(services, seeded, browser.post(url, form))
     bad = browser.post(url, {"changed": "since", "since_date": ""})
     assert_page(bad, 400, "changed=since needs since")
+
+
+def test_a_workspace_export_for_a_target_carries_what_was_deleted_since_its_last_one(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    seed(services, scope, ("daily_sales", "weekly_report", "audit_log"))
+    services.jobs.delete(scope, "weekly_report")
+    url = f"/console/w/{scope.workspace.id}/export/workspace"
+    page = browser.get(url).text
+    assert 'name="for_target"' in page
+    assert "carries what the workspace deleted since that moment too" in page
+
+    def export(form: dict[str, str]) -> dict[str, Any]:
+        task = services.tasks.show(scope, finish_task(services, scope, browser.post(url, form)))
+        assert task.result is not None
+        return task.result
+
+    first = export({"changed": "all", "for_target": " prod "})
+    assert (first["jobs"], first["deletions"]) == (2, 1)  # the first time: every deletion
+    listed = browser.get(f"/console/w/{scope.workspace.id}/downloads").text
+    assert "for target prod with what was deleted since its last export" in listed
+    assert services.downloads.list_downloads(scope).downloads[0].selection["deletionsFor"] == (
+        "prod"
+    )
+    services.jobs.delete(scope, "audit_log")
+    again = export({"changed": "all", "for_target": "prod"})
+    assert (again["jobs"], again["deletions"]) == (1, 1)  # only what was deleted since
+    assert export({"changed": "all", "for_target": "stage"})["deletions"] == 2
+    assert export({"changed": "all"})["deletions"] == 0  # a plain export carries none
 
 
 def test_the_download_center_lists_downloads_and_deletes_packages(

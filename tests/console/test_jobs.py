@@ -4,6 +4,7 @@ and folders."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import pytest
@@ -23,10 +24,12 @@ from support.console import (
     assert_page,
     finish_task,
     headers,
+    mark_shadow,
     seed,
     sign_in_as,
 )
 from support.seeding import bulk_jobs
+from support.wizard import prod_workspace
 
 
 def _tree_url(services: Services) -> str:
@@ -107,6 +110,66 @@ def test_job_detail_draws_the_node_graph_and_lists_schedule_params_and_versions(
     assert "bizdate" in page
     assert "v1" in page
     assert "dws_conn" in page
+
+
+def test_the_job_page_shows_its_owner_else_its_creator_as_the_listing_does(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    seed(services, scope, ("daily_sales", "weekly_report"))
+    unowned = editable(services.jobs.show(scope, "weekly_report").document)
+    del unowned["basicConfig"]["owner"]
+    services.jobs.update(scope, "weekly_report", unowned | {"targetStatus": "SAVED"})
+    url = _tree_url(services)
+
+    assert "<dt>Owner</dt><dd>alice</dd>" in browser.get(f"{url}/daily_sales").text
+    # basicConfig names no owner: the one who created it, as the jobs listing says.
+    page = browser.get(f"{url}/weekly_report").text
+    assert "<dt>Owner</dt><dd>admin</dd>" in page
+    listed = browser.get(url, params={"folder": "/sales"}).text
+    assert '<td class="small muted">admin</td>' in listed
+
+
+def test_a_shadow_says_whose_it_is_and_offers_no_edit_nor_scheduling_the_server_refuses(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    prod = prod_workspace(services, "dws_conn")
+    seed(services, prod, ("daily_sales",))
+    services.jobs.start(prod, "daily_sales")
+    url = f"/console/w/{prod.workspace.id}"
+    job = browser.get(f"{url}/jobs/daily_sales").text
+    assert "data-shadow-banner" not in job
+    assert "Stop scheduling" in job
+    assert f'href="{url}/editor/jobs/daily_sales"' in job
+
+    mark_shadow(services, prod.workspace.id, "prod_remote")
+    job = browser.get(f"{url}/jobs/daily_sales").text
+    assert "data-shadow-banner" in job
+    assert "Shadow of remote prod_remote" in job
+    assert "Stop scheduling" not in job
+    assert "Start scheduling" not in job
+    assert "/editor/" not in job
+    assert "Export…" in job  # a shadow is read, planned against and exported from
+    folder = browser.get(f"{url}/jobs", params={"folder": "/sales"}).text
+    assert "data-shadow-banner" in folder
+    assert "New job" not in folder
+    assert "Show check boxes" in folder
+    script = browser.get(f"{url}/scripts/daily_sales_sql").text
+    assert "/editor/" not in script
+    assert "New script" not in browser.get(f"{url}/scripts").text
+
+    # What a stale page would post is refused in the console's words, and changes nothing.
+    said = "is the shadow of remote &#39;prod_remote&#39; and may not"
+    stopped = browser.post(f"{url}/jobs/daily_sales/scheduling", {"action": "stop"})
+    assert_page(stopped, 400, said, "import a package into this workspace (Import)")
+    assert "/v1/" not in stopped.text
+    assert services.jobs.detail(prod, "daily_sales").state.status.value == "NORMAL"
+    assert_page(browser.get(f"{url}/editor/jobs/daily_sales"), 400, said)
+    assert_page(browser.get(f"{url}/editor/scripts"), 400, said)
+    body = editable(services.jobs.show(prod, "daily_sales").document)
+    body["description"] = "edited in a shadow"
+    saved = browser.post(f"{url}/editor/jobs/daily_sales", {"definition": json.dumps(body)})
+    assert_page(saved, 400, said)
+    assert "description" not in services.jobs.show(prod, "daily_sales").document
 
 
 def test_an_unknown_job_renders_a_page_saying_what_to_do_not_a_trace(

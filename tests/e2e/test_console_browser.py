@@ -1,12 +1,14 @@
 """The web console in a real browser (Debian's chromium driven by Playwright) against a real
 ``jobferry serve``, at 1280×900: sign in; browse jobs one folder at a time (folders opening in
 place, a large folder paged), scripts and resources; open a job's node; create a job in the
-editor (a broken definition refused first, the text kept) and edit it; export two ticked jobs
-with their dependencies, then a ticked folder of 2,000 jobs (a task of the download center);
-export by a name list with a wrong name; import into another workspace through the wizard,
-mapping a missing connection, removing the mapping and mapping it again; import a package of
-4,001 objects (planned as a task, which the wizard follows; its task page paged); roll an
-import back; the admin pages. Every page leaves a screenshot in test-artifacts/console/.
+editor (a broken definition refused first, the text kept; a misspelt node type named by the
+review a save shows before it is confirmed) and edit it (the review lists the field changed);
+export two ticked jobs with their dependencies, then a ticked folder of 2,000 jobs (a task of
+the download center); export by a name list with a wrong name; import into another workspace
+through the wizard, mapping a missing connection, removing the mapping and mapping it again;
+import a package of 4,001 objects (planned as a task, which the wizard follows; its task page
+paged); roll an import back; the admin pages. Every page leaves a screenshot in
+test-artifacts/console/.
 
 The 4,000 jobs are written in bulk into the server's database (tests/support/seeding.py), not
 through the UI or the API, so the walk stays short."""
@@ -214,7 +216,7 @@ def _create_and_edit_a_job(page: Any, shot: Shot, errors: list[str]) -> None:
     assert orjson.loads(page.input_value("#definition"))["name"] == "new_job"
     broken = '{\n  "name": "",\n  "nodes": "none",\n  "directory": "/drafts"\n}\n'
     page.fill("#definition", broken)
-    page.click("button:text-is('Create job')")
+    page.click("button:text-is('Review and create')")
     page.wait_for_selector("[data-editor-problems]")
     problems = page.inner_text("[data-editor-problems]")
     assert "job name is missing" in problems
@@ -234,12 +236,22 @@ def _create_and_edit_a_job(page: Any, shot: Shot, errors: list[str]) -> None:
         "name": "drafted_in_the_console",
         "directory": "/drafts",
         "processType": "BATCH",
-        "nodes": [{"name": "step_1", "type": "Dummy", "location": {"x": "10", "y": "10"}}],
+        "nodes": [{"name": "step_1", "type": "dummy", "location": {"x": "10", "y": "10"}}],
         "schedule": {"type": "EXECUTE_ONCE"},
     }
     page.fill("#definition", orjson.dumps(fixed, option=orjson.OPT_INDENT_2).decode())
     page.select_option("select[name=target]", "SAVED")
-    page.click("button:text-is('Create job')")
+    page.click("button:text-is('Review and create')")
+    # Nothing is saved before the review is confirmed; it names the misspelt node type.
+    review = page.locator("[data-editor-review]")
+    playwright_api.expect(review).to_contain_text("Create job drafted_in_the_console?")
+    playwright_api.expect(review).to_contain_text("did you mean 'Dummy'?")
+    shot("04a-job-editor-review")
+    fixed["nodes"][0]["type"] = "Dummy"
+    page.fill("#definition", orjson.dumps(fixed, option=orjson.OPT_INDENT_2).decode())
+    page.click("button:text-is('Review again')")
+    playwright_api.expect(review).not_to_contain_text("did you mean")
+    review.locator("button:text-is('Create job')").click()
     page.wait_for_url("**/jobs/drafted_in_the_console")
     assert "drafted_in_the_console" in page.inner_text("h1")
     page.click(".pagehead a:text-is('Edit')")
@@ -248,7 +260,11 @@ def _create_and_edit_a_job(page: Any, shot: Shot, errors: list[str]) -> None:
     edited["description"] = "Drafted and edited in the console."
     page.fill("#definition", orjson.dumps(edited, option=orjson.OPT_INDENT_2).decode())
     shot("04b-job-editor-edit")
-    page.click("button:text-is('Save')")
+    page.click("button:text-is('Review and save')")
+    playwright_api.expect(review).to_contain_text("Save these changes to job")
+    playwright_api.expect(review.locator("[data-review-changes]")).to_contain_text("description")
+    shot("04b-job-editor-edit-review")
+    review.locator("button:text-is('Save job')").click()
     page.wait_for_url("**/jobs/drafted_in_the_console")
     assert "Drafted and edited in the console." in page.inner_text(".pagehead")
     shot("04c-job-edited")

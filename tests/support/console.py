@@ -13,6 +13,7 @@ from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
 from jobferry.services.tasks import Task
+from jobferry.storage import remotes as remote_repo
 from support.builders import make_job, make_resource, make_script
 from support.clients import ADMIN_AK, poll_record
 
@@ -114,6 +115,21 @@ class Browser:
         return response
 
 
+def review_token(page: str) -> str:
+    """The fingerprint the editor's review asks *Save* to confirm (the review must be shown)."""
+    found = re.search(r'name="confirm" value="([0-9a-f]+)"', page)
+    assert found, "no review to confirm in the page"
+    return found.group(1)
+
+
+def save_in_editor(browser: Browser, path: str, form: dict[str, str]) -> Any:
+    """Post the editor's form, as *Review and save* does, then confirm the review it shows, as
+    its *Save* does: the answer to the confirmation."""
+    reviewed = browser.post(path, form)
+    assert reviewed.status_code == 200, reviewed.text
+    return browser.post(path, {**form, "confirm": review_token(reviewed.text)})
+
+
 def admin_scope(services: Services, workspace: str | None = None) -> Scope:
     """The bootstrap admin in a workspace (the default one when None)."""
     actor = admin_actor(services)
@@ -127,6 +143,14 @@ def add_connections(services: Services, scope: Scope, *names: str) -> Scope:
         body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
         services.environment.put(scope, "connection", name, body)
     return scope
+
+
+def mark_shadow(services: Services, workspace_id: str, remote: str | None) -> None:
+    """Mark a workspace as the shadow of ``remote`` (``None``: an ordinary one again), as
+    adding a remote does, without a remote to reach: what the pages offer there."""
+    with services.db.transaction() as tx:
+        remote_repo.mark_shadow(tx, workspace_id, remote)
+    services.accounts.forget_scopes()
 
 
 def admin_actor(services: Services) -> Actor:

@@ -1,10 +1,18 @@
 """The definition editor: a job or a script as its DataArts JSON in a text box, created or
 saved through the same services the API calls (``jobs.create``/``update``,
 ``scripts.create``/``update``), so the server's validation refuses bad input with every problem
-listed on the page and the typed text kept as it was."""
+listed on the page and the typed text kept as it was.
+
+A save is confirmed first: the editor's first post reviews the text (``services.reviews``:
+what the save would refuse, the fields it changes, and what it accepts that is probably a
+mistake, such as a node type DataArts does not have or a script the workspace lacks) and shows
+that review with *Save*; only a post confirming that same review saves. A review is named by
+a fingerprint of what it showed and of the text and choices it reviewed, so a text changed
+since, or a definition changed by someone else since, is reviewed again rather than saved."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,15 +25,18 @@ from starlette.exceptions import HTTPException
 from jobferry.console.fixes import said
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, raw, redirect, render, text
 from jobferry.domain.definitions import CONTROL_FIELDS, SERVER_FIELDS
-from jobferry.domain.enums import TargetStatus
+from jobferry.domain.enums import CautionKind, TargetStatus
 from jobferry.errors import JobferryError
 from jobferry.services.container import Services
 from jobferry.services.context import WRITERS, Scope
+from jobferry.services.definitions.review import Caution, DefinitionReview
 
 router = APIRouter()
 
 Save = Callable[[Services, Scope, str, dict[str, Any]], None]
 """Create (name ``''``) or replace (the name edited) a definition through its service."""
+Review = Callable[[Services, Scope, str, dict[str, Any]], DefinitionReview]
+"""What that save would do (refused as the save would be)."""
 
 
 def _save_job(services: Services, scope: Scope, name: str, body: dict[str, Any]) -> None:
@@ -51,6 +62,7 @@ class Edited:
     pages: str
     show: Callable[[Services, Scope, str], dict[str, Any]]
     save: Save
+    review: Review
     start: dict[str, Any]
     rename: str
     """How to rename one, since the editor does not (``{old}``: the name edited)."""
@@ -62,6 +74,7 @@ EDITED = {
         "jobs",
         lambda services, scope, name: services.jobs.show(scope, name).document,
         _save_job,
+        lambda services, scope, name, body: services.reviews.job(scope, name, body),
         {
             "name": "new_job",
             "directory": "/",
@@ -77,6 +90,7 @@ EDITED = {
         "scripts",
         lambda services, scope, name: services.scripts.show(scope, name).document,
         _save_script,
+        lambda services, scope, name, body: services.reviews.script(scope, name, body),
         {"name": "new_script", "type": "Shell", "directory": "/", "content": "echo hello"},
         "create the new name with New script and delete '{old}'",
     ),
@@ -95,8 +109,10 @@ class Problem:
 @dataclass(frozen=True, kw_only=True)
 class EditorContext(PageContext):
     """The editor: the kind edited, the name edited (``''``: a new one), the definition's text,
-    the problems the last save was refused for and the refusal, the statuses it may save with
-    and the one chosen, the approvers typed, where it posts and where Cancel goes."""
+    the problems the last save was refused for and the refusal, the review to confirm (its
+    cautions worded, the fingerprint *Save* posts, whether the text or the definition changed
+    since the review confirmed), the statuses it may save with and the one chosen, the
+    approvers typed, where it posts and where Cancel goes."""
 
     template = "editor.html"
     kind: str
@@ -104,6 +120,10 @@ class EditorContext(PageContext):
     definition: str
     problems: list[Problem]
     error: str = ""
+    review: DefinitionReview | None = None
+    cautions: list[Problem]
+    confirm: str = ""
+    restated: bool = False
     targets: list[tuple[str, str]]
     target: str
     approvers: str
@@ -138,6 +158,9 @@ def _editor_page(
     *,
     problems: list[Problem] | None = None,
     error: str = "",
+    review: DefinitionReview | None = None,
+    confirm: str = "",
+    restated: bool = False,
     target: str = TargetStatus.SUBMITTED.value,
     approvers: str = "",
     status_code: int = 200,
@@ -151,6 +174,12 @@ def _editor_page(
         definition=definition,
         problems=problems or [],
         error=error,
+        review=review,
+        cautions=[_cautioned(c, page.scope.workspace.name) for c in review.cautions]
+        if review
+        else [],
+        confirm=confirm,
+        restated=restated,
         targets=_targets(page),
         target=target,
         approvers=approvers,
@@ -172,7 +201,7 @@ def _text_of(document: dict[str, Any]) -> str:
 def new_definition(page: PageDep, kind: str) -> Response:
     """A new job or script, starting from a small valid definition."""
     edited = _edited(kind)
-    page.scope.require(WRITERS, f"create {edited.kind}s")
+    page.require_change(WRITERS, f"create {edited.kind}s")
     return _editor_page(page, edited, "", _text_of(edited.start))
 
 
@@ -180,7 +209,7 @@ def new_definition(page: PageDep, kind: str) -> Response:
 def edit_definition(page: PageDep, kind: str, name: str) -> Response:
     """A job's or a script's development state, to change."""
     edited = _edited(kind)
-    page.scope.require(WRITERS, f"change {edited.kind}s")
+    page.require_change(WRITERS, f"change {edited.kind}s")
     return _editor_page(page, edited, name, _text_of(edited.show(page.services, page.scope, name)))
 
 
@@ -197,23 +226,46 @@ def save_definition(page: PageDep, form: FormDep, kind: str, name: str) -> Respo
 
 
 def _save(page: Page, form: Any, edited: Edited, name: str) -> Response:
+    page.require_change(WRITERS, f"{'change' if name else 'create'} {edited.kind}s")
     definition = raw(form, "definition")
     target = text(form, "target", TargetStatus.SUBMITTED.value)
     approvers = text(form, "approvers")
-    kept = {"target": target, "approvers": approvers}
     body, problems = _parsed(definition, edited, name)
     if body is None:
         error = (
             f"Nothing was saved: the text is not a {edited.kind} definition the server can read."
         )
         return _editor_page(
-            page, edited, name, definition, problems=problems, error=error, status_code=400, **kept
+            page,
+            edited,
+            name,
+            definition,
+            problems=problems,
+            error=error,
+            status_code=400,
+            target=target,
+            approvers=approvers,
         )
     body["targetStatus"] = target
     names = [a.strip() for a in approvers.split(",") if a.strip()]
     if names:
         body["approvers"] = [{"approverName": a} for a in names]
     try:
+        review = edited.review(page.services, page.scope, name, body)
+        fingerprint = _fingerprint(definition, target, approvers, review)
+        confirmed = text(form, "confirm")
+        if confirmed != fingerprint:
+            return _editor_page(
+                page,
+                edited,
+                name,
+                definition,
+                review=review,
+                confirm=fingerprint,
+                restated=bool(confirmed),
+                target=target,
+                approvers=approvers,
+            )
         edited.save(page.services, page.scope, name, body)
     except JobferryError as exc:
         found = _problems(exc)
@@ -232,10 +284,62 @@ def _save(page: Page, form: Any, edited: Edited, name: str) -> Response:
             problems=found,
             error=error,
             status_code=exc.status,
-            **kept,
+            target=target,
+            approvers=approvers,
         )
     saved = str(body.get("name") or name)
     return redirect(page.url(f"/{edited.pages}/{quote(saved, safe='')}"))
+
+
+def _fingerprint(definition: str, target: str, approvers: str, review: DefinitionReview) -> str:
+    """What a confirmation must name: the text and choices reviewed and what the review
+    showed (a change made to the definition by someone else since changes it too)."""
+    shown = {
+        "definition": definition,
+        "target": target,
+        "approvers": approvers,
+        "replaces": review.replaces,
+        "changes": [c.as_json() for c in review.changes],
+        "cautions": [[c.field, c.name] for c in review.cautions],
+    }
+    text = json.dumps(shown, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+_OBJECT_WORDS = {
+    "script": ("runs script", "create the script first (New script), or correct the name"),
+    "resource": ("uses resource", "create the resource first, or correct the name"),
+    "job": ("names job", "create that job first, or correct the name"),
+}
+
+
+def _cautioned(caution: Caution, workspace: str) -> Problem:
+    """A review's caution in the console's words: where, what, and what to do."""
+    where = f"node '{caution.node}'" if caution.node else f"field {caution.field}"
+    if caution.kind is CautionKind.UNKNOWN_NODE_TYPE:
+        fix = (
+            f"did you mean '{caution.near}'? Node types are case-sensitive"
+            if caution.near
+            else "check its spelling (node types are case-sensitive: DWSSQL, HiveSQL, Shell…)"
+        )
+        message = (
+            f"{where} has type '{caution.name}', which is not a DataArts node type: it is "
+            f"saved as written, but DataArts will not run that node; {fix}."
+        )
+        return Problem(caution.field, message, "unknown node type")
+    kind = str(caution.object_kind or "")
+    verb, fix = _OBJECT_WORDS.get(
+        kind,
+        (
+            f"names {kind.replace('_', ' ')}",
+            "register it under Admin → Environment objects first, or correct the name",
+        ),
+    )
+    message = (
+        f"{where} {verb} '{caution.name}', which workspace '{workspace}' does not have: it "
+        f"is saved, but fails when it runs; {fix}."
+    )
+    return Problem(caution.field, message, "missing reference")
 
 
 def _parsed(

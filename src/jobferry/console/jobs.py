@@ -11,6 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 
 from jobferry.console.dag import Dag, layout
+from jobferry.console.deleting import deleted_said, deleted_url, deletion_said
 from jobferry.console.fixes import said
 from jobferry.console.listing import Listing, ListingAddressDep, Ticks, listing_query
 from jobferry.console.nodes import NodeView, node_views
@@ -19,7 +20,7 @@ from jobferry.domain.enums import ListedStatus, ObjectKind
 from jobferry.domain.folders import crumbs
 from jobferry.domain.references import Reference
 from jobferry.errors import JobferryError
-from jobferry.services.context import WRITERS
+from jobferry.services.context import OPERATORS, WRITERS
 from jobferry.services.definitions.folders import FolderQuery, parse_job_selection
 from jobferry.services.definitions.records import (
     JobState,
@@ -40,12 +41,18 @@ STATUS_LABELS = {
 
 
 def export_options(form: Any) -> dict[str, Any]:
-    """The export request options the dialogs post (content, job status, upstream jobs)."""
-    return {
+    """The export request options the dialogs post (content, job status, upstream jobs, and
+    the target the package is for: its deletions since the last export for it, as
+    ``jobferry export --for TARGET``)."""
+    options: dict[str, Any] = {
         "exportDepend": text(form, "content", "deps") != "jobs",
         "exportStatus": "SUBMIT" if text(form, "export_status") == "SUBMIT" else "DEVELOP",
         "withUpstream": text(form, "upstream") == "on",
     }
+    target = text(form, "for_target")
+    if target:
+        options["deletionsFor"] = target
+    return options
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +71,7 @@ class JobsContext(PageContext):
     statuses: list[tuple[str, str]]
     tags: list[str]
     error: str = ""
+    message: str = ""
     options: dict[str, Any] | None = None
     sync_max: int
 
@@ -75,6 +83,7 @@ def _jobs_page(
     select: bool = False,
     ticks: Ticks | None = None,
     error: str = "",
+    message: str = "",
     status_code: int = 200,
 ) -> Response:
     services = page.services
@@ -93,6 +102,7 @@ def _jobs_page(
         statuses=[(s.value, label) for s, label in STATUS_LABELS.items()],
         tags=[t.name for t in services.governance.list_tags(page.scope)],
         error=error,
+        message=message,
         sync_max=min(
             services.settings.console_sync_export_max_jobs,
             services.settings.export_batch_max_jobs,
@@ -105,14 +115,17 @@ def _jobs_page(
 def jobs_page(page: PageDep, address: ListingAddressDep) -> Response:
     """One folder of the workspace's jobs: its sub-folders and its jobs, filtered by name,
     tag and status, a page at a time."""
-    return _jobs_page(page, address.query(), select=address.selecting)
+    return _jobs_page(
+        page, address.query(), select=address.selecting, message=deleted_said(page, "job")
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
 class JobContext(PageContext):
     """A job's page: the job and its document, its description, node graph and nodes (with each
-    node's panel anchor), schedule, parameters, versions, scheduling status, references and
-    where it came from (the import from another workspace that wrote it)."""
+    node's panel anchor), schedule, parameters, versions, scheduling status, references,
+    where it came from (the import from another workspace that wrote it) and its owner (as
+    the jobs listing shows it)."""
 
     template = "job.html"
     job: ShownJob
@@ -127,12 +140,19 @@ class JobContext(PageContext):
     state: JobState
     references: list[Reference]
     came_from: Provenance | None
+    owner: str
+    error: str = ""
+    """A refused Delete, said on the page."""
 
 
 @router.get("/w/{workspace_id}/jobs/{job_name}")
 def job_detail(page: PageDep, job_name: str) -> Response:
     """One job: its description, node graph and nodes, schedule, parameters, versions,
     scheduling status and where it came from."""
+    return _job_page(page, job_name)
+
+
+def _job_page(page: Page, job_name: str, *, error: str = "", status_code: int = 200) -> Response:
     detail = page.services.jobs.detail(page.scope, job_name)
     doc = detail.job.document
     schedule = doc.get("schedule")
@@ -153,8 +173,10 @@ def job_detail(page: PageDep, job_name: str) -> Response:
         state=detail.state,
         references=detail.references,
         came_from=detail.provenance,
+        owner=detail.owner,
+        error=error,
     )
-    return render(page.request, context)
+    return render(page.request, context, status_code=status_code)
 
 
 def _description(doc: dict[str, Any]) -> str:
@@ -169,12 +191,27 @@ def _description(doc: dict[str, Any]) -> str:
 
 @router.post("/w/{workspace_id}/jobs/{job_name}/scheduling")
 def scheduling(page: PageDep, form: FormDep, job_name: str) -> Response:
-    """Start or stop scheduling a job (admins, developers, operators), then show it again."""
-    if text(form, "action") == "start":
+    """Start or stop scheduling a job (admins, developers, operators), then show it again;
+    refused in a remote's shadow, whose scheduling changes only with the remote."""
+    start = text(form, "action") == "start"
+    page.require_change(OPERATORS, "start jobs" if start else "stop jobs")
+    if start:
         page.services.jobs.start(page.scope, job_name)
     else:
         page.services.jobs.stop(page.scope, job_name)
     return redirect(page.url(f"/jobs/{quote(job_name, safe='')}"))
+
+
+@router.post("/w/{workspace_id}/jobs/{job_name}/delete")
+def delete_job(page: PageDep, form: FormDep, job_name: str) -> Response:
+    """Delete a job (writers) with the API's own checks: refused, on its page, while it is
+    scheduled, other jobs depend on it or another user locks it."""
+    directory = page.services.jobs.detail(page.scope, job_name).job.directory
+    try:
+        page.services.jobs.delete(page.scope, job_name)
+    except JobferryError as exc:
+        return _job_page(page, job_name, error=deletion_said(exc), status_code=exc.status)
+    return redirect(deleted_url(page, "/jobs", directory, job_name))
 
 
 @router.post("/w/{workspace_id}/export")

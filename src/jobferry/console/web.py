@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from jobferry.domain.enums import Role
-from jobferry.errors import CsrfError
+from jobferry.errors import CsrfError, ShadowWorkspaceError
 from jobferry.services.accounts.records import Workspace
 from jobferry.services.accounts.signin import ConsoleSession, same_token
 from jobferry.services.container import Services
@@ -82,6 +82,40 @@ class Page:
     def is_admin(self) -> bool:
         """Workspace admins: admin pages, PRODUCTION target status."""
         return self.scope.role is Role.ADMIN
+
+    @property
+    def shadow_of(self) -> str | None:
+        """The remote this workspace is the shadow of (``None``: an ordinary workspace)."""
+        return self.scope.workspace.shadow_of
+
+    @property
+    def can_change(self) -> bool:
+        """Admins and developers of a workspace that changes here (not a remote's shadow):
+        create and edit jobs and scripts."""
+        return self.can_write and self.shadow_of is None
+
+    @property
+    def can_schedule(self) -> bool:
+        """Admins, developers and operators of a workspace that changes here (not a remote's
+        shadow): start and stop scheduling jobs."""
+        return self.can_operate and self.shadow_of is None
+
+    def require_change(self, allowed: tuple[Role, ...], action: str) -> None:
+        """Refuse unless the viewer's role is one of ``allowed`` and the workspace changes
+        here, as the services refuse (``Scope.require_change``), said with the console's
+        pages: a remote's shadow changes only with the remote."""
+        self.scope.require(allowed, action)
+        remote = self.shadow_of
+        if remote is not None:
+            name = self.scope.workspace.name
+            raise ShadowWorkspaceError(
+                f"Workspace '{name}' is the shadow of remote '{remote}' and may not {action}: "
+                "it changes only with the remote. To change the remote, import a package into "
+                "this workspace (Import): the import is pushed to the remote. To see the "
+                "remote's latest, refresh it under Admin → Remotes.",
+                workspace=name,
+                remote=remote,
+            )
 
     def url(self, path: str = "") -> str:
         """A console URL in this page's workspace."""

@@ -309,6 +309,62 @@ SCRIPT_TYPES = (
 
 RESOURCE_TYPES = ("archive", "file", "jar", "pyFile")
 
+NODE_TYPES = frozenset(
+    {
+        # The API reference's enum of a node's type.
+        "HiveSQL",
+        "SparkSQL",
+        "DWSSQL",
+        "DLISQL",
+        "Shell",
+        "CDMJob",
+        "DISTransferTask",
+        "CSJob",
+        "CloudTableManage",
+        "OBSManager",
+        "RESTAPI",
+        "MachineLearning",
+        "SMN",
+        "MRSSpark",
+        "MapReduce",
+        "DLISpark",
+        "MRSFlink",
+        "MRSFlinkJob",
+        "MRSHetuEngine",
+        "RDS SQL",
+        "DataMigration",
+        "OneclickCDC",
+        "Dummy",
+        "MRSSparkPython",
+        # Seen in the documentation's examples and in real exports besides the enum.
+        "DISStream",
+        "CloudTableManager",
+        "RestClient",
+        "RDSSQL",
+        "Python",
+        "ModelArtsTrain",
+        # The reference table's further types (domain/references.py).
+        "SubJob",
+        "ImportGES",
+        "GES",
+        "DataQualityMonitor",
+        "DQMJob",
+    }
+)
+"""The node types DataArts is known to have. A node's type is open text on the wire (DataArts
+and jobferry save any): a type outside these is saved, and the console's editor warns of it."""
+
+
+class CautionKind(StrEnum):
+    """What a save accepts that is probably a mistake (the editor's review says each)."""
+
+    UNKNOWN_NODE_TYPE = "unknown_node_type"
+    """A node's type is none DataArts is known to have (a typo, or the wrong case)."""
+    MISSING_REFERENCE = "missing_reference"
+    """The definition names a script, resource, job or environment object the workspace
+    lacks: the save keeps the name, the job fails when it runs."""
+
+
 SCHEDULE_TYPES = ("EXECUTE_ONCE", "CRON", "EVENT", "EVENT_TRIGGER", "RUN_ONCE", "SCHEDULE")
 
 FAIL_POLICIES = ("FAIL", "IGNORE", "SUSPEND", "FAIL_CHILD")

@@ -18,6 +18,7 @@ from jobferry.services.definitions.folders import FolderService
 from jobferry.services.definitions.governance import GovernanceService
 from jobferry.services.definitions.jobs import JobService
 from jobferry.services.definitions.resources import ResourceService
+from jobferry.services.definitions.review import DefinitionReviews
 from jobferry.services.definitions.scripts import ScriptService
 from jobferry.services.downloads import DownloadService
 from jobferry.services.environment.objects import EnvironmentService
@@ -55,6 +56,7 @@ class Services:
     replays: ReplayGuard
     lockouts: AccessKeyLockout
     jobs: JobService
+    reviews: DefinitionReviews
     folders: FolderService
     scripts: ScriptService
     resources: ResourceService
@@ -83,7 +85,7 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
         """Wire every service over one database and one secret box."""
-        box = SecretBox.from_key_or_file(settings.secret_key, settings.data_dir)
+        box = SecretBox.for_database(settings.secret_key, settings.data_dir, db)
         mode = settings.offset_mode
         storage = LazyObjectStorage(settings)
         store: BlobStore = LocalBlobStore(settings.data_dir / "packages")
@@ -134,6 +136,7 @@ class Services:
                 max_nodes=settings.max_nodes_per_job,
                 offset_mode=mode,
             ),
+            reviews=DefinitionReviews(db, settings.max_nodes_per_job),
             folders=FolderService(db),
             scripts=ScriptService(db, offset_mode=mode),
             resources=ResourceService(db, offset_mode=mode),

@@ -7,7 +7,8 @@ server starts the task without waiting; every started runner also looks for queu
 ``POLL_SECONDS``, so a task accepted by a busy process (or by one with
 ``JOBFERRY_TASK_THREADS=0``) is run by another. A task thread keeps claiming until nothing is
 queued. Task state lives in the database, so any process reports it, and the heartbeat fails
-the tasks of a process that stopped (their work was one transaction, rolled back with it).
+the tasks of a process that stopped (their work was one transaction, rolled back with it); a
+server that starts alone on its database fails them as it starts.
 """
 
 from __future__ import annotations
@@ -66,8 +67,16 @@ class TaskRunner:
         }
 
     def start(self) -> None:
-        """Register this process, start the heartbeat/expiry thread and the queue poller."""
-        self.services.tasks.register_worker()
+        """Register this process, start the heartbeat/expiry thread and the queue poller. A
+        server (``housekeeping``) alone on its database fails its predecessors' orphaned
+        tasks first, so a crash's workspace lock goes with the restart."""
+        failed = self.services.tasks.register_worker(presence=self._housekeeping)
+        if failed:
+            log.warning(
+                "started alone on the database: marked %d orphaned task(s) FAILED: %s",
+                len(failed),
+                failed,
+            )
         helpers = [("jobferry-keeper", self._keep)] if self._housekeeping else []
         if self.threads:
             helpers.append(("jobferry-poller", self._poll))

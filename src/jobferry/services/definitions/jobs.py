@@ -38,6 +38,7 @@ from jobferry.services.definitions.records import (
     Provenance,
     ShownJob,
     SubmittedVersion,
+    job_owner,
 )
 from jobferry.services.definitions.renames import rename_job
 from jobferry.services.definitions.tombstones import remember_deletion
@@ -277,12 +278,14 @@ class JobService:
             job = get_job_or_raise(tx, scope, name)
             versions = repo.list_versions(tx, job.id)
             came_from = _provenance(tx, scope, name)
+        shown = ShownJob.of(job, job.document, job.latest_version)
         return JobDetail(
-            job=ShownJob.of(job, job.document, job.latest_version),
+            job=shown,
             state=JobState.of(job),
             versions=[SubmittedVersion.of(v) for v in versions],
-            references=job_references(load(job.document)),
+            references=job_references(shown.document),
             provenance=came_from,
+            owner=job_owner(shown.document, job.created_by),
         )
 
     def _downstream(self, tx: Tx, scope: Scope, name: str) -> tuple[Dependent, ...]:

@@ -17,6 +17,14 @@ from jobferry.services.definitions.documents import load
 from jobferry.storage.records import JobRecord, ResourceRecord, ScriptRecord, VersionRecord
 
 
+def job_owner(doc: dict[str, Any], created_by: str) -> str:
+    """A job's owner as every listing and page shows it: ``basicConfig.owner``, else who
+    created it (DataArts makes the creator the owner of a job that names none)."""
+    basic = doc.get("basicConfig")
+    owner = basic.get("owner") if isinstance(basic, dict) else None
+    return str(owner) if owner else created_by
+
+
 @dataclass(frozen=True)
 class SubmittedVersion:
     """One submitted version of a job or script (its document is not read)."""
@@ -182,7 +190,7 @@ class JobSummary:
         return cls(
             name=job.name,
             process_type=ProcessType(job.process_type),
-            owner=basic.get("owner") or job.created_by,
+            owner=job_owner(doc, job.created_by),
             priority=basic.get("priority", 0),
             status=JobStatus(job.status),
             created_at=job.created_at,
@@ -205,6 +213,8 @@ class JobDetail:
     references: list[Reference]
     provenance: Provenance | None
     """Where it came from (``None``: not imported from another workspace)."""
+    owner: str
+    """:func:`job_owner` of its development state."""
 
 
 @dataclass(frozen=True)

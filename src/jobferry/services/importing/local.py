@@ -158,6 +158,11 @@ class LocalReader:
         """A batch of everything the target received from ``source``."""
         return ledger_repo.source_ledger(self._tx, self._ws, source, after, limit)
 
+    def objects_after(self, kind: str, after: str, limit: int) -> list[TargetObject]:
+        """Every object of ``kind`` the target holds, by stable identifier, a batch at a time."""
+        found = repo.objects_after(self._tx, self._ws, kind, after, limit, for_update=self._lock)
+        return [self._seen(kind, t) for t in found]
+
     def jobs_using(self, kind: str, names: Sequence[str]) -> list[tuple[int, str, str]]:
         """(job id, job name, object name) of the target's jobs using these objects."""
         return rollback_repo.jobs_using(self._tx, self._ws, kind, names)

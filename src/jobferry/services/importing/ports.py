@@ -139,6 +139,11 @@ class TargetReader(Protocol):
         ...
 
     # who uses what
+    def objects_after(self, kind: str, after: str, limit: int) -> list[TargetObject]:
+        """Every object of ``kind`` the target holds, by stable identifier: the first
+        ``limit`` after ``after``."""
+        ...
+
     def jobs_using(self, kind: str, names: Sequence[str]) -> list[tuple[int, str, str]]:
         """(job id, job name, object name) of the target's jobs using these objects."""
         ...

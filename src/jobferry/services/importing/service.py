@@ -385,6 +385,7 @@ class ImportService:
                 + (f", deleted {outcome.deleted}" if outcome.deleted else "")
                 + f", {outcome.failed} failed "
                 f"({plan.describe()}); {outcome.versions} version(s) submitted."
+                + outcome.said_over_drift(applier.stamp.by)
             )
             result = {
                 "packageSha256": reader.sha256,

@@ -1,0 +1,190 @@
+"""What saving a job or script would do, said before it is done: the console's editor shows
+it and asks for a confirmation.
+
+A review refuses what the save would refuse (the validation of ``domain/validation.py``, a
+name already taken, a definition that does not exist, a target status the workspace's
+approval or the caller's role does not allow, a lock), with the same errors and without
+writing anything. Otherwise it says which fields change against the development state (the
+import plan's field diff, ``domain/diff.py``) and what the save accepts although it is
+probably a mistake (:class:`Caution`): a node type DataArts is not known to have, or a
+script, resource, job or environment object the definition names that the workspace lacks.
+DataArts takes a node's type as open text and saves a job whose script is missing; so does
+jobferry, through the API and the editor alike. The review says so rather than refusing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from jobferry.domain.definitions import canonical
+from jobferry.domain.diff import Change, diff
+from jobferry.domain.enums import NODE_TYPES, AnyRefKind, CautionKind, ObjectKind, RefKind
+from jobferry.domain.references import Reference, job_references, script_references
+from jobferry.domain.validation import validate_job, validate_script
+from jobferry.errors import JobExistsError, ScriptExistsError
+from jobferry.services.context import WRITERS, Scope
+from jobferry.services.definitions.documents import load, raise_violations, split_body
+from jobferry.services.definitions.jobs import get_job_or_raise
+from jobferry.services.definitions.publishing import check_lock, resolve_target_status
+from jobferry.services.definitions.scripts import get_script_or_raise
+from jobferry.storage import Database, Tx
+from jobferry.storage import jobs as job_repo
+from jobferry.storage import scripts as script_repo
+from jobferry.storage.importing.target import names_in
+
+
+@dataclass(frozen=True)
+class Caution:
+    """Something a save accepts that is probably a mistake: where it is (the definition's
+    field, as the validation names fields, and its node), and what: an unknown node type
+    (``name``, with the known type it may be a misspelling of) or a missing object (its kind
+    and ``name``). The console words it (``console/editor.py``)."""
+
+    kind: CautionKind
+    field: str
+    node: str | None
+    name: str
+    object_kind: AnyRefKind | None = None
+    """The kind of object missing (a missing reference)."""
+    near: str | None = None
+    """The known node type an unknown one is a misspelling of (case, blanks)."""
+
+
+@dataclass(frozen=True)
+class DefinitionReview:
+    """What saving a definition would do: create ``name`` or replace it, the fields that
+    change (none when it is created), and the cautions."""
+
+    kind: ObjectKind
+    name: str
+    replaces: bool
+    changes: tuple[Change, ...]
+    cautions: tuple[Caution, ...]
+
+
+@dataclass
+class DefinitionReviews:
+    """Reviews of a job's or script's save, as the editor makes them before saving."""
+
+    db: Database
+    max_nodes: int
+
+    def job(self, scope: Scope, name: str, body: dict[str, Any]) -> DefinitionReview:
+        """Saving ``body`` as a new job (``name`` ``''``) or as job ``name``'s development
+        state: refused as ``JobService.create``/``update`` refuse it, else reviewed."""
+        scope.require_change(WRITERS, "change jobs" if name else "create jobs")
+        doc = _definition(body, name)
+        raise_violations(
+            ObjectKind.JOB, doc.get("name"), validate_job(doc, max_nodes=self.max_nodes)
+        )
+        resolve_target_status(scope, body.get("targetStatus"), body.get("approvers"), "a job")
+        saved = str(doc["name"])
+        with self.db.transaction(readonly=True) as tx:
+            if name:
+                before: dict[str, Any] | None = load(get_job_or_raise(tx, scope, name).document)
+                check_lock(tx, scope, ObjectKind.JOB, name)
+            elif job_repo.get_job(tx, scope.workspace.id, saved):
+                raise JobExistsError(
+                    f"The job name already exists: job '{saved}' is in workspace "
+                    f"'{scope.workspace.name}'; change that job, or choose another name.",
+                    job_name=saved,
+                )
+            else:
+                before = None
+            refs = job_references(doc)
+            cautions = [*_node_types(doc), *_missing(tx, scope, refs)]
+        return _review(ObjectKind.JOB, saved, before, doc, cautions)
+
+    def script(self, scope: Scope, name: str, body: dict[str, Any]) -> DefinitionReview:
+        """Saving ``body`` as a new script (``name`` ``''``) or as script ``name``'s
+        development state: refused as ``ScriptService.create``/``update`` refuse it, else
+        reviewed."""
+        scope.require_change(WRITERS, "change scripts" if name else "create scripts")
+        doc = _definition(body, name)
+        raise_violations(ObjectKind.SCRIPT, doc.get("name"), validate_script(doc))
+        resolve_target_status(scope, body.get("targetStatus"), body.get("approvers"), "a script")
+        saved = str(doc["name"])
+        with self.db.transaction(readonly=True) as tx:
+            if name:
+                found = get_script_or_raise(tx, scope, name)
+                before: dict[str, Any] | None = load(found.document)
+                check_lock(tx, scope, ObjectKind.SCRIPT, name)
+            elif script_repo.get_script(tx, scope.workspace.id, saved):
+                raise ScriptExistsError(
+                    f"The script name already exists: script '{saved}' is in workspace "
+                    f"'{scope.workspace.name}'; change that script, or choose another name.",
+                    script_name=saved,
+                )
+            else:
+                before = None
+            cautions = _missing(tx, scope, script_references(doc))
+        return _review(ObjectKind.SCRIPT, saved, before, doc, cautions)
+
+
+def _definition(body: dict[str, Any], name: str) -> dict[str, Any]:
+    """The definition a body saves (its name the one edited when it gives none)."""
+    doc, _, _ = split_body(body)
+    if name:
+        doc.setdefault("name", name)
+    return doc
+
+
+def _review(
+    kind: ObjectKind,
+    name: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    cautions: list[Caution],
+) -> DefinitionReview:
+    changes = () if before is None else tuple(diff(canonical(kind, before), canonical(kind, after)))
+    return DefinitionReview(kind, name, before is not None, changes, tuple(cautions))
+
+
+def _node_types(doc: dict[str, Any]) -> list[Caution]:
+    """A caution for each node whose type DataArts is not known to have."""
+    out: list[Caution] = []
+    nodes = doc.get("nodes")
+    for i, node in enumerate(nodes if isinstance(nodes, list) else []):
+        node_type = node.get("type") if isinstance(node, dict) else None
+        if not isinstance(node_type, str) or not node_type or node_type in NODE_TYPES:
+            continue
+        name = node.get("name")
+        out.append(
+            Caution(
+                CautionKind.UNKNOWN_NODE_TYPE,
+                f"nodes[{i}].type",
+                name if isinstance(name, str) else None,
+                node_type,
+                near=_spelled(node_type),
+            )
+        )
+    return out
+
+
+def _spelled(node_type: str) -> str | None:
+    """The known node type ``node_type`` is a misspelling of (case, blanks), if one."""
+    folded = node_type.replace(" ", "").casefold()
+    return next((t for t in sorted(NODE_TYPES) if t.replace(" ", "").casefold() == folded), None)
+
+
+def _missing(tx: Tx, scope: Scope, refs: Iterable[Reference]) -> list[Caution]:
+    """A caution for each script, resource, job of the workspace or environment object the
+    definition names that the workspace lacks, once each (tags are made by the save; a job of
+    another workspace is not checked)."""
+    wanted = [r for r in refs if r.kind is not RefKind.TAG and not r.workspace]
+    present: dict[str, set[str]] = {}
+    for kind in {r.kind.value for r in wanted}:
+        names = {r.name for r in wanted if r.kind.value == kind}
+        present[kind] = names_in(tx, scope.workspace.id, kind, names)
+    out: list[Caution] = []
+    seen: set[tuple[str, str]] = set()
+    for ref in wanted:
+        key = (ref.kind.value, ref.name)
+        if ref.name not in present[ref.kind.value] and key not in seen:
+            seen.add(key)
+            out.append(
+                Caution(CautionKind.MISSING_REFERENCE, ref.field, ref.node, ref.name, ref.kind)
+            )
+    return out

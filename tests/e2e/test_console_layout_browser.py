@@ -1,0 +1,151 @@
+"""The console's layout in a real browser (Debian's chromium driven by Playwright) against a
+real ``jobferry serve``, at 1280×900, the width of a laptop: the top bar keeps its navigation on
+one line for a workspace admin (who sees every link) in a workspace with a long name, and the
+download center's table of packages with long names fits its card, on every page a writer
+sees. Each page leaves a screenshot in test-artifacts/console-layout/."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support.browser import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    VIEWPORT,
+    call,
+    require_chromium,
+    set_admin_password,
+    with_services,
+)
+from support.builders import make_job, make_script
+from support.server import ServerProcess, start_server, wait_for_task
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console-layout"
+PASSWORD = "layout browser password"
+WORKSPACE = "analytics_production_eu_west_reporting"
+"""A long workspace name: the switcher shows it, and background exports name packages by it."""
+JOBS = [f"regional_revenue_reconciliation_{region}_daily" for region in ("emea", "apac", "amer")]
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+
+NAV_ROWS = """() => {
+  const bar = document.querySelector('header.topbar');
+  const links = [...bar.querySelectorAll('nav.mainnav a')];
+  const tops = new Set(links.map(a => a.getBoundingClientRect().top));
+  const parts = [...bar.children].filter(c => c.getBoundingClientRect().height > 0);
+  const first = parts[0].getBoundingClientRect();
+  const lines = new Set(parts.map(c => c.getBoundingClientRect().top >= first.bottom));
+  return {navRows: tops.size, barLines: lines.size, links: links.length};
+}"""
+"""How many rows the navigation's links take, and on how many lines the top bar lays out its
+parts (brand, workspace switcher, navigation, user menu): one each when nothing wraps."""
+
+FITS = """(selector) => {
+  const table = document.querySelector(selector);
+  const card = table.closest('.card');
+  const t = table.getBoundingClientRect(), c = card.getBoundingClientRect();
+  return {
+    tableRight: t.right, cardRight: c.right, scrollWidth: table.scrollWidth,
+    cardWidth: card.clientWidth, pageWidth: document.documentElement.scrollWidth,
+    viewport: window.innerWidth,
+  };
+}"""
+"""Where a table ends against its card, and whether the page scrolls sideways."""
+
+
+@pytest.fixture(scope="module")
+def layout_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A real server on SQLite whose admin has a console password."""
+    require_chromium()
+    data_dir = tmp_path_factory.mktemp("layout-server")
+    url = f"sqlite:///{data_dir / 'jobferry.db'}"
+    server = start_server(data_dir, url)
+    with_services(server, data_dir, url, lambda s: set_admin_password(s, server, PASSWORD))
+    yield server
+    server.stop()
+
+
+def _seed(server: ServerProcess) -> str:
+    """A workspace with a long name, three jobs of long names with their scripts, and three
+    packages in its download center: the workspace, its jobs by name, and its changes for a
+    target. Returns the workspace's id."""
+    ws = call(server, "POST", "/workspaces", {"name": WORKSPACE})["id"]
+    for connection in ("dws_conn", "ssh_conn"):
+        call(server, "PUT", f"/environment/connection/{connection}", {"type": "DWS"}, ws)
+    for name in JOBS:
+        call(server, "POST", "/scripts", make_script(f"{name}_sql"), ws)
+        shell = make_script(f"{name}_sh", type="Shell", content="echo")
+        call(server, "POST", "/scripts", shell, ws)
+        call(server, "POST", "/jobs", make_job(name), ws)
+    for body in (
+        {"mode": "workspace"},
+        {"mode": "names", "names": JOBS, "withUpstream": True},
+        {
+            "mode": "workspace",
+            "changed": "since",
+            "since": "2026-01-01T00:00:00+00:00",
+            "deletionsFor": "prod_eu_west",
+        },
+    ):
+        task_id = call(server, "POST", "/exports", body, ws)["taskId"]
+        assert wait_for_task(server, ws, task_id).status == "SUCCESSFUL"
+    return str(ws)
+
+
+def test_the_navigation_keeps_one_line_and_the_download_table_fits_its_card_at_1280(
+    layout_server: ServerProcess,
+) -> None:
+    ws = _seed(layout_server)
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        page = browser.new_context(viewport=VIEWPORT).new_page()
+        page.set_default_timeout(30_000)
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        try:
+            _sign_in(page, layout_server)
+            base = f"{layout_server.url}/console/w/{ws}"
+            for number, path in enumerate(
+                ("/jobs", "/export/workspace", "/downloads", "/admin/environment"), start=1
+            ):
+                page.goto(base + path)
+                page.screenshot(path=str(ARTIFACTS / f"{number:02}{path.replace('/', '-')}.png"))
+                rows = page.evaluate(NAV_ROWS)
+                assert rows["links"] == 10, rows  # an admin sees every link
+                assert rows == {"navRows": 1, "barLines": 1, "links": 10}, (path, rows)
+
+            page.goto(base + "/downloads")
+            playwright_api.expect(page.locator("table.downloads tbody tr")).to_have_count(3)
+            fit = page.evaluate(FITS, "table.downloads")
+            assert fit["tableRight"] <= fit["cardRight"], fit
+            assert fit["scrollWidth"] <= fit["cardWidth"], fit
+            assert fit["pageWidth"] <= fit["viewport"], fit
+            # Every package can still be downloaded, deleted and imported from its row.
+            row = page.locator("table.downloads tbody tr").first
+            for label in ("Download", "Delete", "Import into…"):
+                box = row.get_by_text(label, exact=True).bounding_box()
+                assert box is not None, label
+                assert box["x"] + box["width"] <= fit["cardRight"], label
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "failed-here.png"), full_page=True)
+            raise
+        assert not errors, errors
+        browser.close()
+
+
+def _sign_in(page: Any, server: ServerProcess) -> None:
+    page.goto(f"{server.url}/console/")
+    page.fill("input[name=user]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/jobs")
