@@ -169,6 +169,7 @@ def show_plan(
         if obj.get("diff") or obj.get("schedule") or obj.get("driftDiff"):
             _object_details(out, obj)
     _paused(out, objects)
+    _rewritten(out, plan)
     total = plan.get("objectsTotal")
     if isinstance(total, int) and total > len(objects):
         out.line(
@@ -235,10 +236,30 @@ def _pending(out: Output, plan: dict[str, Any], route: str | None) -> None:
 
 
 def _paused(out: Output, objects: list[dict[str, Any]]) -> None:
-    paused = [str(o.get("name")) for o in objects if o.get("pause")]
-    if paused:
+    paused = [o for o in objects if o.get("pause")]
+    written = [str(o.get("name")) for o in paused if o.get("action") != PlanAction.DELETE]
+    deleted = [str(o.get("name")) for o in paused if o.get("action") == PlanAction.DELETE]
+    if written:
         out.line(
-            f"Scheduled jobs the import stops, writes and starts again: {', '.join(paused)}.",
+            f"Scheduled jobs the import stops, writes and starts again: {', '.join(written)}.",
+            style="yellow",
+        )
+    if deleted:
+        out.line(
+            f"Scheduled jobs the import stops, then deletes: {', '.join(deleted)}.",
+            style="yellow",
+        )
+
+
+def _rewritten(out: Output, plan: dict[str, Any]) -> None:
+    """The workspace's own jobs the import rewrites to the new names of what it renames."""
+    jobs = [str(mapping(j).get("name")) for j in plan.get("referencesRewritten") or []]
+    if jobs:
+        total = plan.get("referencesRewrittenTotal") or len(jobs)
+        more = f" and {total - len(jobs)} more" if total > len(jobs) else ""
+        out.line(
+            f"Jobs of this workspace rewritten to the new names of what the import renames: "
+            f"{', '.join(jobs)}{more}.",
             style="yellow",
         )
 

@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from jobferry.domain.enums import TaskKind
 from jobferry.errors import JobferryError
@@ -26,6 +25,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.exporting.options import ExportRequest
 from jobferry.services.exporting.service import ExportOutcome
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.tasks import ClaimedTask
 
@@ -175,13 +175,13 @@ class TaskRunner:
         self.kick(queued_here=True)
         return prepared.task_id
 
-    def plan_import(self, scope: Scope, request: ImportRequest) -> dict[str, Any]:
+    def plan_import(self, scope: Scope, request: ImportRequest) -> Plan | str:
         """The plan of an import; a large package's plan runs as a task (answers its id)."""
         outcome = self.services.imports.plan(scope, request)
-        if isinstance(outcome, dict):
+        if isinstance(outcome, Plan):
             return outcome
         self.kick(queued_here=True)
-        return {"taskId": outcome.task_id}
+        return outcome.task_id
 
     def shutdown(self) -> None:
         """Stop claiming and housekeeping, wait for running tasks, unregister. Tasks still

@@ -31,7 +31,11 @@
   ATOMIC import may write ahead.
 - ``deletes`` (plan): what the target deletes, and names that clash, once the package is read.
 - ``ordering`` (order): pending references, cycles, the apply order and failures.
-- ``plans`` (keep): kept plans and their objects, paged.
+- ``rewrites`` (plan): the target's jobs outside the package that a rename rewrites, decided
+  once the plan is whole (the plan lists them, the apply rewrites exactly them).
+- ``plan`` (keep): the kept plan as typed values (``Plan``, ``PlanLine``, ``PlanSummary``) and
+  the form storage keeps them in.
+- ``plans`` (keep): kept plans and their lines, stored and paged.
 - ``apply`` (apply): the plan written through the target's writer, a batch at a time.
 - ``promote`` (apply): what repeated promotion adds to an apply (renames, deletes, pauses,
   the ledger, rewritten references).

@@ -32,7 +32,7 @@ from jobferry.domain.enums import (
 from jobferry.domain.graph import ranked_order
 from jobferry.services.context import Scope
 from jobferry.services.importing.matching import IDENTIFIED, Matcher
-from jobferry.services.importing.model import Problem, Record
+from jobferry.services.importing.model import NotApplied, Problem, Record
 from jobferry.services.importing.ports import TargetReader
 from jobferry.services.importing.request import ImportRequest
 from jobferry.storage.importing.ledger import LedgerRow
@@ -193,7 +193,7 @@ class Deletes:
 
 def deletions_not_applied(
     scope: Scope, request: ImportRequest, matcher: Matcher, workset: Workset
-) -> tuple[list[dict[str, str]], int]:
+) -> tuple[list[NotApplied], int]:
     """The DELETEs ``propagateDeletes`` would add to this plan, when it is not asked: the first
     :data:`SHOWN_NOT_APPLIED` (kind, name, why, the option) and how many in all."""
     source = matcher.source
@@ -201,7 +201,7 @@ def deletions_not_applied(
         return [], 0
     asked = replace(request, propagate_deletes=True)
     widened = Matcher(matcher.state, source, matcher.reader, asked)
-    shown: list[dict[str, str]] = []
+    shown: list[NotApplied] = []
     total = 0
     for row, target in Deletes(scope, asked, widened, workset).from_source():
         total += 1
@@ -215,13 +215,13 @@ def deletions_not_applied(
         else:
             why = f"the package holds every {row.kind} of its source, and not {label}"
         shown.append(
-            {
-                "kind": row.kind,
-                "name": target.name,
-                "reason": why + ": the import leaves it in the target",
-                "option": "propagateDeletes",
-                "fix": "import with propagateDeletes to delete it",
-            }
+            NotApplied(
+                kind=row.kind,
+                name=target.name,
+                reason=why + ": the import leaves it in the target",
+                option="propagateDeletes",
+                fix="import with propagateDeletes to delete it",
+            )
         )
     return shown, total
 

@@ -280,14 +280,6 @@ class LocalWriter:
         job_repo.set_status(self.tx, job_id, JobStatus(status))
         self.audit(action, ObjectKind.JOB, name, {"by": "import"})
 
-    def jobs_referring(self, kind: str, name: str) -> dict[int, str]:
-        """job id → name of the jobs that refer to this object by name."""
-        return dict(job_repo.jobs_referencing_with_ids(self.tx, self.ws, kind, name))
-
-    def written_by(self, task_id: str, job_ids: Sequence[str]) -> set[str]:
-        """Which of these job ids the import task wrote."""
-        return rollback_repo.imported_jobs_among(self.tx, task_id, job_ids)
-
     def job(self, name: str) -> JobRecord | None:
         """A job of the workspace by name."""
         return job_repo.get_job(self.tx, self.ws, name)

@@ -233,15 +233,7 @@ class TargetWriter(Protocol):
         """Set a job's scheduling status (pause or restore), audited as ``action``."""
         ...
 
-    # jobs referring to renamed objects
-    def jobs_referring(self, kind: str, name: str) -> dict[int, str]:
-        """job id → name of the target's jobs that refer to this object by name."""
-        ...
-
-    def written_by(self, task_id: str, job_ids: Sequence[str]) -> set[str]:
-        """Which of these job ids the import task wrote (its change records say)."""
-        ...
-
+    # jobs referring to renamed objects (which ones: the plan's, ``rewrites``)
     def job(self, name: str) -> JobRecord | None:
         """A job of the target as it stands now (inside the import)."""
         ...

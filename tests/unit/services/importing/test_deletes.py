@@ -9,7 +9,10 @@ import marshal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason, SchedulingPolicy
+from jobferry.errors import JobNotFoundError
 from jobferry.package.folder import FolderObject, pack
 from jobferry.package.reader import PackageReader
 from jobferry.services.container import Services
@@ -18,7 +21,8 @@ from jobferry.services.importing.deletes import Deletes, name_conflicts
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import Matcher, package_source
 from jobferry.services.importing.model import Problem, Record
-from jobferry.services.importing.request import ImportRequest
+from jobferry.services.importing.plan import Plan
+from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.storage.importing.workset import Workset
 from support.builders import make_job, make_script
 from support.planning import (
@@ -26,7 +30,9 @@ from support.planning import (
     jobs_with_dependencies,
     plan_into,
     planned_actions,
+    run_import,
     uid_of,
+    upload,
     workspace,
     write_objects,
 )
@@ -206,3 +212,23 @@ def test_a_folder_not_packed_whole_or_planned_without_propagate_deletes_prunes_n
             )
             actions = planned_actions(plan, workset)
         assert PlanAction.DELETE not in actions.values(), (whole, propagate)
+
+
+def test_the_kept_plan_lists_the_pause_of_a_scheduled_job_it_deletes(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = _promoted(services, tmp_path, make_job("a_job"), make_job("b_job"))
+    services.jobs.start(scope, "b_job")
+    path = upload(services, scope, jobs(tmp_path, "2.zip", make_job("a_job"), inventory=("job",)))
+    options = {"propagateDeletes": True, "scheduling": "PAUSE_AND_RESTORE"}
+    body = {"path": path, "sameNamePolicy": "OVERWRITE", **options}
+    plan = services.imports.plan(scope, parse_import_request(body))
+    assert isinstance(plan, Plan)
+    [gone] = [line for line in plan.lines if line.action is PlanAction.DELETE]
+    assert (gone.name, gone.pause) == ("b_job", True)
+
+    task = run_import(services, scope, path, planId=plan.plan_id, **options)
+
+    assert task.status == "SUCCESSFUL", task.message
+    with pytest.raises(JobNotFoundError):
+        services.jobs.show(scope, "b_job")
