@@ -314,7 +314,7 @@ def plan_page(page: Page, state: dict[str, Any], plan: Plan) -> Response:
         plan=plan,
         objects=plan_objects(plan, page.scope.workspace.name),
         pending=pending(plan),
-        basis=snapshot_basis(plan.get("remoteState"), now_ms()) or "",
+        basis=snapshot_basis(plan.remote_state, now_ms()) or "",
     )
     return render(page.request, context)
 
