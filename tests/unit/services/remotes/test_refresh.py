@@ -9,9 +9,11 @@ import pytest
 from jobferry.domain.enums import JobStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.storage.importing import ledger as ledger_repo
 from support.builders import make_job, make_resource, make_script
 from support.console import admin_actor
 from support.standin import DataArtsStandin, Fault, remote_shadow
+from support.standin_workspace import Request
 
 
 @pytest.fixture
@@ -119,3 +121,24 @@ def test_a_refresh_keeps_a_connections_category(
     shown = services.environment.get(shadow, "connection", "dli_conn")
     assert shown.type == "DLI"
     assert shown.config.get("dwCategory") == "DLI"
+
+
+def test_a_job_renamed_on_the_remote_is_renamed_in_the_shadow_and_a_deleted_one_remembered(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    before = services.jobs.show(shadow, "weekly_sales").id
+    rename = Request("update_factory_job_name", {"job_name": "weekly_sales"}, {}, {"name": "wk"})
+    assert standin.workspace.update_factory_job_name(rename)[0] == 200
+    standin.workspace.put_job(make_job("hourly_sales"))
+    del standin.workspace.jobs["daily_sales"]
+    standin.reset()
+    done = services.remotes.refresh(admin_actor(services), "prod")
+    # wk is weekly_sales renamed (its creation stamp, its definition but its name); hourly_sales
+    # is new (its definition differs from daily_sales', gone in the same refresh)
+    assert done.counts["job"] == {"created": 1, "updated": 1, "deleted": 1, "unchanged": 0}
+    assert set(_jobs(services, shadow)) == {"wk", "hourly_sales"}
+    assert services.jobs.show(shadow, "wk").id == before
+    with services.db.transaction(readonly=True) as tx:
+        tombstones = ledger_repo.deletions_since(tx, shadow.workspace.id, 0)
+    assert [(t.kind, t.name) for t in tombstones] == [("job", "daily_sales")]
+    assert standin.refused() == []
