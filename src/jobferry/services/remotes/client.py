@@ -370,11 +370,17 @@ class DataArtsClient:
     def jobs(self, name: str | None = None) -> Iterator[dict[str, Any]]:
         """``list_jobs``, every page of each of :data:`JOB_TYPES` (``name``: those whose name
         holds it, ``jobName``): ``JobResult``s (name, jobType, status, lastUpdateTime…)."""
-        for job_type in JOB_TYPES:
-            query = (
-                {"jobType": job_type} if name is None else {"jobType": job_type, "jobName": name}
-            )
-            yield from self._pages("list_jobs", "jobs", query)
+        first, *others = (
+            {"jobType": job_type} if name is None else {"jobType": job_type, "jobName": name}
+            for job_type in JOB_TYPES
+        )
+        # the other types' jobs (real-time ones: a page or two, as a rule) are walked beside
+        # the batch jobs, and come after them
+        with ThreadPoolExecutor(max_workers=len(others)) as beside:
+            later = [beside.submit(list, self._pages("list_jobs", "jobs", q)) for q in others]
+            yield from self._pages("list_jobs", "jobs", first)
+            for walked in later:
+                yield from walked.result()
 
     def scripts(self) -> Iterator[dict[str, Any]]:
         """``list_scripts``, every page: whole ``ScriptInfo`` definitions."""
