@@ -34,7 +34,10 @@ def test_the_studio_calls_go_to_the_studio_endpoint_and_read_connections_and_var
     shown = api.call("GET", "/environment/connection/dws_conn", workspace=shadow)
     assert shown.status_code == 200, shown.text
     studio_paths = {s.path for s in standin.seen if s.call in STUDIO_CALLS}
-    assert {s.call for s in standin.seen if s.call in STUDIO_CALLS} == STUDIO_CALLS
+    # every Studio call a refresh makes (the push's rename is the other one)
+    assert {s.call for s in standin.seen if s.call in STUDIO_CALLS} == STUDIO_CALLS - {
+        "update_factory_job_name"
+    }
     assert standin.refused() == []
 
     # without one, the Factory endpoint leaves the environment as it was and says so

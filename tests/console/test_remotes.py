@@ -5,13 +5,16 @@ and remove it with confirmation; refusals said in the console's terms."""
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
 import uuid
 
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.remotes.records import parse_remote
 from jobferry.storage import remotes as remote_repo
+from support import wizard
 from support.builders import make_job
 from support.console import Browser, assert_page
 from support.gateway import Gateway
@@ -142,6 +145,17 @@ def test_a_remote_is_refreshed_from_an_uploaded_snapshot_and_a_wrong_one_is_refu
         jobs = remote_repo.job_statuses(tx, remote.workspace_id)
     assert sorted(jobs) == ["daily_sales", "weekly_sales"]
     assert gateway.seen == []  # the remote was not called
+
+    # a plan into the shadow says which snapshot it stood on, when it was made, how old it is
+    shadow = remote.workspace_id
+    options = browser.get(wizard.upload(browser, shadow, carried))
+    planned = wizard.step(browser, shadow, "plan", wizard.fields(options.text, shadow))
+    assert_page(planned, 200, "data-plan-basis")
+    said = html.unescape(" ".join(planned.text.split()))
+    assert "Planned against a carried snapshot of remote 'prod', not the remote itself: " in said
+    assert f"prod-ws.zip (SHA-256 {sha[:12]}…), made " in said
+    assert re.search(r"UTC, (under a minute|\d+ minutes?) old\. Refresh remote", said), said
+    assert gateway.seen == []
 
     # an export of another workspace of the remote: refused beside the form, nothing changed
     other = exported_workspace(remote_server, remote_workspace(remote_server))

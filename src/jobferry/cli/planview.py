@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rich.text import Text
@@ -13,6 +14,7 @@ from jobferry.domain.enums import (
     SameNamePolicy,
     SkipReason,
 )
+from jobferry.domain.snapshots import snapshot_basis
 
 ACTION_STYLES: dict[str, str] = {
     PlanAction.CREATE: "green",
@@ -303,6 +305,11 @@ def _plan_header(out: Output, plan: dict[str, Any]) -> None:
         if isinstance(info, dict) and info:
             shown = ", ".join(f"{k}={v}" for k, v in info.items() if v not in (None, ""))
             out.line(Text.assemble((f"{label}: ", "bold"), shown))
+    state = mapping(plan.get("remoteState"))
+    basis = snapshot_basis(state, int(time.time() * 1000))
+    if basis is not None:
+        again = f"jobferry remotes refresh {state.get('remote')}"
+        out.line(f"{basis} {again} reads the remote itself when it can be reached.", style="yellow")
 
 
 def _object_details(out: Output, obj: dict[str, Any]) -> None:

@@ -17,8 +17,9 @@ from jobferry.console.tasks import TaskSummary, task_summary
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
 from jobferry.console.wizard import hidden_fields, import_body, wizard_state
 from jobferry.domain.enums import TargetStatus
+from jobferry.domain.snapshots import snapshot_basis
 from jobferry.errors import InvalidRequestError, JobferryError
-from jobferry.services.context import WRITERS
+from jobferry.services.context import WRITERS, now_ms
 from jobferry.services.downloads import ExportedPackage
 from jobferry.services.importing.contents import PackageContents
 from jobferry.services.importing.plan import Plan
@@ -118,6 +119,9 @@ class PlanContext(CarriedStep):
     plan: Plan
     objects: PlanObjects
     pending: list[str]
+    basis: str = ""
+    """Which carried snapshot the plan stood on, when its target is a remote's shadow last
+    refreshed from one ('' otherwise)."""
 
 
 def _source_page(
@@ -310,6 +314,7 @@ def plan_page(page: Page, state: dict[str, Any], plan: Plan) -> Response:
         plan=plan,
         objects=plan_objects(plan, page.scope.workspace.name),
         pending=pending(plan),
+        basis=snapshot_basis(plan.remote_state, now_ms()) or "",
     )
     return render(page.request, context)
 

@@ -151,7 +151,7 @@ class Services:
             profiles=ProfileService(db),
             routes=routes,
             promotions=RoutePromotions(
-                db, settings, routes, accounts, imports.packages, keys, downloads
+                db, settings, routes, accounts, imports.packages, keys, downloads, deliveries
             ),
             keys=keys,
             rollback=RollbackService(db, deliveries),

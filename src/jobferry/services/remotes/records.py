@@ -30,6 +30,16 @@ SUBMITTED = "submitted"
 """The jobs' submitted versions, as an online refresh counts and records them (per job: a
 version written to a job that had none is created, one after another updated, the versions of
 a job the remote never submitted deleted)."""
+LISTED = "listed"
+"""The jobs' ``list_jobs`` entries as an online refresh last exported them (their type, status,
+``lastUpdateTime``, who and version, hashed): a job whose entry is the same at the next refresh
+is not exported again (recorded, never counted)."""
+CREATED = "created"
+"""The jobs' identities as a refresh last exported them: the creation stamp of their list entry
+(``jobType``, ``createTime``, ``createUser``) and their definition without its name, hashed;
+both are what a rename on the remote keeps (the list answers no job id). A job gone from one
+name and listed under another with the same identity, the only one on either side, is renamed
+in the shadow (recorded, never counted)."""
 
 REMOTE = BodyShape(
     "a remote: a DataArts workspace reached through its public API",
@@ -42,8 +52,8 @@ REMOTE = BodyShape(
         text("secretKey", "its secret key (kept encrypted, never answered)", required=True),
         text(
             "studioEndpoint",
-            "the DataArts Studio endpoint the connection and environment variable calls go "
-            "to, e.g. https://dayu.<region>… (default, or null: endpoint)",
+            "the DataArts Studio endpoint the connection and environment variable calls and "
+            "the job renames go to, e.g. https://dayu.<region>… (default, or null: endpoint)",
             nullable=True,
         ),
     ),

@@ -30,7 +30,7 @@ from jobferry.services.audit import audit_in_scope, record_audit
 from jobferry.services.context import WRITERS, Actor, Scope, now_ms, require_project_admin
 from jobferry.services.definitions.documents import load
 from jobferry.services.importing.uploads import PackageSource
-from jobferry.services.remotes.client import Backoff, DataArtsClient, RemoteEndpoint
+from jobferry.services.remotes.client import JOB_TYPES, Backoff, DataArtsClient, RemoteEndpoint
 from jobferry.services.remotes.records import (
     Refresh,
     Remote,
@@ -179,15 +179,20 @@ class RemoteService:
         return item
 
     def test(self, actor: Actor, name: str) -> RemoteCheck:
-        """One cheap signed read (the first job of ``list_jobs``): is the remote reachable,
-        are its credentials accepted, are its project and workspace there?"""
+        """Two cheap signed reads (the first job of ``list_jobs``, of each job type: the list
+        answers batch jobs unless asked for real-time ones): is the remote reachable, are its
+        credentials accepted, are its project and workspace there, how many jobs it holds?"""
         item = self._record(actor, name)
+        totals: list[object] = []
         with self.client(item, attempts=2) as client:
             try:
-                answer = client.json("list_jobs", query={"limit": 1, "offset": 0})
+                for job_type in JOB_TYPES:
+                    query = {"jobType": job_type, "limit": 1, "offset": 0}
+                    totals.append(client.json("list_jobs", query=query).get("total"))
             except RemoteError as exc:
                 return _judged(name, exc, client.calls)
-        total = answer.get("total")
+        counted = [t for t in totals if isinstance(t, int)]
+        total = sum(counted) if len(counted) == len(totals) else None
         return RemoteCheck(
             name,
             RemoteReach.REACHABLE,

@@ -13,6 +13,10 @@ ties the import's task to the promotion, checked against the task itself, with w
 import changed of the route's settings (:mod:`.overrides`). So every guarantee of
 a plain import (plan id, atomic import, rollback) holds for a promotion, with no second path.
 
+A source that is a remote's shadow (a DataArts workspace) is refreshed from its remote before
+its package is cut (:meth:`RoutePromotions._catch_up`): a route from one remote to another
+carries what changed there, a job renamed there as a rename, one deleted as a deletion.
+
 A route whose target is on another server is promoted through carried packages
 (:mod:`.carried`): ``package`` then cuts what changed since the route's last package carried
 out, names the route in its manifest and keeps it in the source's download center (the history
@@ -35,6 +39,7 @@ from jobferry.services.accounts.service import AccountService
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import load
 from jobferry.services.downloads import DownloadService
+from jobferry.services.importing.delivery import Deliveries
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.remotes.basis import ShadowBasis, snapshot_refresh
 from jobferry.services.routes.carried import (
@@ -85,6 +90,7 @@ class RoutePromotions:
     packages: PackageSource
     keys: KeyService
     downloads: DownloadService
+    deliveries: Deliveries
     cutter: RouteCutter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -116,6 +122,7 @@ class RoutePromotions:
             )
         source.require(WRITERS, "export jobs")
         target.require(WRITERS, "import packages")
+        self._catch_up(source)
         since = self._since(scope, name)
         options = route.import_options()
         snapshot = now_ms()
@@ -234,6 +241,7 @@ class RoutePromotions:
         route = saved.route
         source = self._scope(scope, _local(route.source, route, "source"), route)
         source.require(WRITERS, "export jobs")
+        self._catch_up(source)
         with self.db.transaction(readonly=True) as tx:
             history = self._history(tx, scope, route.name, HISTORY)
         previous = None if full else last_carried_out(history)
@@ -298,6 +306,7 @@ class RoutePromotions:
             )
         source.require(WRITERS, "export jobs")
         target.require(WRITERS, "plan packages against it")
+        self._catch_up(source)
         with self.db.transaction(readonly=True) as tx:
             snapshot_refresh(tx, target, route.name)  # refused before anything is cut
         since = None if full else self._since(scope, route.name)
@@ -305,6 +314,15 @@ class RoutePromotions:
         block = RouteBlock(route.name, source.workspace.id, source.workspace.name, now_ms(), None)
         basis = ShadowBasis(self.db, target, route.name)
         return self._cut_out(scope, saved, source, Cut(since, since or 0, block, basis))
+
+    def _catch_up(self, source: Scope) -> None:
+        """A source that is a remote's shadow is refreshed from its remote before a package is
+        cut from it (as a plan into a shadow is: unless its last refresh is younger than
+        ``JOBFERRY_REMOTE_REFRESH_SECONDS`` or came from a carried snapshot), so the package
+        holds what changed there, renamed and deleted included."""
+        delivery = self.deliveries.of(source.workspace)
+        if delivery.stale(source):
+            delivery.catch_up(source)
 
     def _scope(self, scope: Scope, workspace: str, route: Route) -> Scope:
         with self.db.transaction(readonly=True) as tx:

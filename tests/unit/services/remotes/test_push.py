@@ -131,11 +131,6 @@ def test_a_push_ends_with_the_journal_done(
     assert [c.state for c in calls] == ["done"] * 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="#47: update_factory_job_name is a DataArts Studio call (host dayu.<region>); the "
-    "client sends it to the Factory host, where the gateway does not publish it",
-)
 def test_a_renamed_job_is_renamed_on_the_remote_with_the_studio_call(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:

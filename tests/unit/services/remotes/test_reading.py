@@ -46,7 +46,8 @@ def test_only_the_touched_kinds_are_read(
     standin.reset()
     with services.remotes.client(_item(services)) as client:
         state = read_state(client, {"job": {"daily_sales", "monthly_sales"}})
-    assert standin.calls() == ["list_jobs", "export_job_list"]
+    # each touched job listed by its name, batch and real-time: two calls a job
+    assert standin.calls() == ["list_jobs"] * 4 + ["export_job_list"]
     assert set(state.docs["job"]) == {"daily_sales"}
     assert state.status == {"daily_sales": JobStatus.SCHEDULING}
     assert state.has("job", "daily_sales")

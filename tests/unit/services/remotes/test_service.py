@@ -85,10 +85,6 @@ def test_a_probe_says_what_is_wrong_and_what_to_check(
         assert "holds 1 job(s)" in check.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="#47: the probe lists jobs without jobType, which counts batch jobs only",
-)
 def test_a_probe_counts_real_time_jobs_too(services: Services, standin: DataArtsStandin) -> None:
     standin.workspace.put_job(make_job("daily_sales"))
     standin.workspace.put_job(make_job("clicks_stream", processType="REAL_TIME"))
