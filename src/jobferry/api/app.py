@@ -26,6 +26,7 @@ from jobferry.api.routes import (
     jobs,
     keys,
     profiles,
+    releases,
     remotes,
     resources,
     rollback,
@@ -65,6 +66,7 @@ ROUTERS = (
     connections,
     data_connections,
     factory,
+    releases,
     admin,
     instances,
 )

@@ -59,9 +59,11 @@ def default_workspace(tx: Tx, project_id: str) -> WorkspaceRecord | None:
 
 
 def list_workspaces(tx: Tx, project_id: str) -> list[WorkspaceRecord]:
-    """Every workspace of the project, default first, then by name."""
+    """Every workspace of the project, default first, then by name; a production side is
+    not listed (it is reached through its development workspace)."""
     order = [workspaces.c.is_default.desc(), workspaces.c.name]
-    return all_records(tx, WorkspaceRecord, workspaces, order, project_id=project_id)
+    found = all_records(tx, WorkspaceRecord, workspaces, order, project_id=project_id)
+    return [ws for ws in found if ws.production_of is None]
 
 
 def member_counts(tx: Tx, project_id: str) -> dict[str, int]:

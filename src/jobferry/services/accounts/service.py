@@ -142,7 +142,8 @@ class AccountService:
             return cached
         with self.db.transaction(readonly=True) as tx:
             ws = self._workspace(tx, project_id, workspace_id)
-            role_name = repo.role_of(tx, actor.user_id, ws.id)
+            # A production side is reached with the roles of its development workspace.
+            role_name = repo.role_of(tx, actor.user_id, ws.production_of or ws.id)
         if actor.is_project_admin:
             found = Scope(actor, ws, Role.ADMIN)
         elif role_name is None:
@@ -404,7 +405,8 @@ class AccountService:
         scope.require((Role.ADMIN,), "grant roles")
         if not isinstance(role, str) or role not in [r.value for r in Role]:
             raise InvalidRequestError(
-                f"Role '{role}' is not valid; use one of admin, developer, operator, viewer."
+                f"Role '{role}' is not valid; use one of admin, developer, operator, viewer, "
+                "deployer (enterprise mode: approves and deploys release packages)."
             )
         with self._changing() as tx:
             user = self._user(tx, project_id, user_name)

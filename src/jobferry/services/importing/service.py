@@ -44,6 +44,7 @@ from jobferry.services.importing.ports import (
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.sources import PackageFile
 from jobferry.services.importing.uploads import KeptUpload, PackageSource
+from jobferry.services.releases.production import import_side
 from jobferry.services.support.collector import collector_paused
 from jobferry.services.support.scratch import scratch_folder
 from jobferry.services.support.switches import Switches
@@ -126,6 +127,7 @@ class ImportService:
         catch up with its truth first (a remote's shadow refreshed lately), else a dry-run task
         to run."""
         Switches.of(self.settings).require_import()
+        scope = self._side(scope, asked)
         request = self._request(scope, asked)
         if self.deliveries.of(scope.workspace).stale(scope):
             return self.prepare(scope, asked.as_dry_run())  # it catches up first, as a task
@@ -217,6 +219,10 @@ class ImportService:
         self.packages.check_path(scope, request.path)
         return request
 
+    def _side(self, scope: Scope, asked: ImportRequest) -> Scope:
+        """Where the import goes (as released, into enterprise mode: the production side)."""
+        return import_side(self.db, scope, asked.status_asked)
+
     @staticmethod
     def _target(tx: Tx, scope: Scope) -> ImportTarget:
         """The workspace of ``scope`` as an import's target, in ``tx``."""
@@ -232,6 +238,7 @@ class ImportService:
         """Validate an import, then take the workspace's import lock and queue the task in
         one transaction (another process never sees a lock without its running task)."""
         Switches.of(self.settings).require_import()
+        scope = self._side(scope, asked)
         request = self._request(scope, asked, writes=not asked.dry_run)
         what = "Plan the import" if request.dry_run else "Import the jobs"
         title = f"{what} from {self._source(scope, request.path).title()}."[:TITLE_LENGTH]

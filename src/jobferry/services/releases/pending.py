@@ -1,0 +1,66 @@
+"""Pending items: every submit and every delete of a job or script in an enterprise workspace
+keeps one item per object until a release package takes it.
+
+Called in the transaction that submits or deletes (``save_job``, ``save_script``,
+``remember_deletion``, an import's end), so an item exists exactly when the change does. A
+change submitted again before it is packaged updates the object's open item (its version, its
+submitter) rather than adding another: a package takes the object as it is then.
+"""
+
+from __future__ import annotations
+
+from jobferry.domain.enums import ObjectKind
+from jobferry.domain.releases import UpdateType
+from jobferry.services.context import Scope, now_ms
+from jobferry.storage import Tx
+from jobferry.storage import releases as repo
+
+ITEM_KINDS = (ObjectKind.JOB, ObjectKind.SCRIPT)
+"""What becomes a pending item (DataArts releases jobs and scripts)."""
+
+
+def note_submit(
+    tx: Tx, scope: Scope, kind: str, uid: str, object_id: str, name: str, version: int
+) -> None:
+    """``version`` of ``kind`` ``name`` was submitted in ``scope``'s workspace: its item is
+    added or brought up to date (nothing outside enterprise mode)."""
+    if not scope.workspace.enterprise or kind not in ITEM_KINDS:
+        return
+    _note(tx, scope, kind, (uid, object_id, name), version, deleted=False)
+
+
+def note_delete(tx: Tx, scope: Scope, kind: str, uid: str, name: str) -> None:
+    """``kind`` ``name`` was deleted in ``scope``'s workspace: its item says so."""
+    if not scope.workspace.enterprise or kind not in ITEM_KINDS:
+        return
+    _note(tx, scope, kind, (uid, uid, name), 0, deleted=True)
+
+
+def _note(
+    tx: Tx,
+    scope: Scope,
+    kind: str,
+    identity: tuple[str, str, str],
+    version: int,
+    *,
+    deleted: bool,
+) -> None:
+    uid, object_id, name = identity
+    ws = scope.workspace.id
+    deployed = repo.deployed_version(tx, ws, kind, uid)
+    update = UpdateType.DELETE if deleted else UpdateType.CHANGE if deployed else UpdateType.ADD
+    values: dict[str, object] = {
+        "name": name,
+        "object_id": object_id,
+        "update_type": int(update),
+        "pending_version": version if not deleted else deployed,
+        "deployed_version": deployed,
+        "submit_user_id": str(scope.actor.user_id),
+        "submit_user_name": scope.actor.name,
+        "submit_timestamp": now_ms(),
+    }
+    found = repo.open_item(tx, ws, kind, uid)
+    if found is not None:
+        repo.update_item(tx, found.id, values)
+        return
+    repo.insert_item(tx, values | {"workspace_id": ws, "kind": kind, "uid": uid})

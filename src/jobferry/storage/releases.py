@@ -1,0 +1,372 @@
+"""Enterprise mode: production sides, pending items and release packages.
+
+A workspace in enterprise mode names its production side (``workspaces.production_id``); the
+side is a workspace of its own, marked with its development workspace (``production_of``), so
+that the import pipeline plans and applies into it as into any workspace. The tables share
+the schema's metadata (``tables.metadata``); ``migrations/env.py`` imports this module.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    insert,
+    select,
+    update,
+)
+
+from jobferry.domain.enums import EnvType
+from jobferry.storage.records import WorkspaceRecord, record
+from jobferry.storage.tables import (
+    environment_objects,
+    environment_secrets,
+    import_changes,
+    metadata,
+    workspaces,
+)
+from jobferry.storage.tx import Tx
+
+release_packages = Table(
+    "release_packages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False, index=True),
+    Column("name", String(256), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("apply_user_id", String(64), nullable=False),
+    Column("apply_user_name", String(128), nullable=False),
+    Column("apply_timestamp", BigInteger, nullable=False),
+    # [{"user_id", "user_name"}] as JSON text.
+    Column("approvers", Text, nullable=False),
+    Column("deploy_user_id", String(64), nullable=True),
+    Column("deploy_user_name", String(128), nullable=True),
+    Column("deploy_timestamp", BigInteger, nullable=True),
+    Column("startup_mode", Integer, nullable=True),
+    # The production import (a system task) that deploys the package.
+    Column("task_id", String(64), nullable=True, index=True),
+    Column("delete_flag", Integer, nullable=False),
+    # The frozen content: the package file (an upload of the production side) and its plan.
+    Column("path", Text, nullable=True),
+    Column("sha256", String(64), nullable=True),
+    Column("plan_id", String(64), nullable=True),
+    # {"kind/name": hash or null}: what production held of each object when it was planned.
+    Column("basis", Text, nullable=True),
+)
+
+release_items = Table(
+    "release_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("uid", String(64), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("object_id", String(64), nullable=False),
+    Column("update_type", Integer, nullable=False),
+    Column("pending_version", Integer, nullable=False),
+    Column("deployed_version", Integer, nullable=False),
+    Column("package_id", Integer, nullable=True, index=True),
+    Column("deploy_status", Integer, nullable=True),
+    Column("start_job_status", Integer, nullable=True),
+    Column("submit_user_id", String(64), nullable=False),
+    Column("submit_user_name", String(128), nullable=False),
+    Column("submit_timestamp", BigInteger, nullable=False),
+    Index("ix_release_items_workspace_id", "workspace_id", "kind", "uid"),
+)
+
+_pkg = release_packages
+_item = release_items
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """A pending item: one object's submitted (or deleted) state waiting for a release."""
+
+    id: int
+    workspace_id: str
+    kind: str
+    uid: str
+    name: str
+    object_id: str
+    update_type: int
+    pending_version: int
+    deployed_version: int
+    package_id: int | None
+    deploy_status: int | None
+    start_job_status: int | None
+    submit_user_id: str
+    submit_user_name: str
+    submit_timestamp: int
+
+
+@dataclass(frozen=True)
+class PackageRecord:
+    """A release package as stored."""
+
+    id: int
+    workspace_id: str
+    name: str
+    status: int
+    apply_user_id: str
+    apply_user_name: str
+    apply_timestamp: int
+    approvers: str
+    deploy_user_id: str | None
+    deploy_user_name: str | None
+    deploy_timestamp: int | None
+    startup_mode: int | None
+    task_id: str | None
+    delete_flag: int
+    path: str | None
+    sha256: str | None
+    plan_id: str | None
+    basis: str | None
+
+    def approver_list(self) -> list[dict[str, str]]:
+        """``[{"user_id", "user_name"}]``."""
+        found: list[dict[str, str]] = json.loads(self.approvers)
+        return found
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """What ``list_factory_pending_items`` filters on (``None``: any)."""
+
+    item_name: str | None = None
+    submit_user_name: str | None = None
+    update_type: int | None = None
+    task_type_kind: str | None = None
+    start_time: int | None = None
+    end_time: int | None = None
+
+
+# -- production sides --------------------------------------------------------------------------
+
+
+def link_production(tx: Tx, development: WorkspaceRecord, production: WorkspaceRecord) -> None:
+    """Insert the production side and name it on its development workspace."""
+    tx.conn.execute(insert(workspaces).values(**production.__dict__))
+    tx.conn.execute(
+        update(workspaces)
+        .where(workspaces.c.id == development.id)
+        .values(production_id=production.id)
+    )
+
+
+def get_workspace_by_id(tx: Tx, workspace_id: str) -> WorkspaceRecord | None:
+    """A workspace by id (any project)."""
+    row = tx.conn.execute(select(workspaces).where(workspaces.c.id == workspace_id)).first()
+    return record(WorkspaceRecord, row) if row else None
+
+
+def mirror_production_environment(tx: Tx, development: str, production: str) -> int:
+    """Give the production side the environment its jobs reference: each environment object
+    of the development workspace, as its production side (``env_type`` 1) where it has one
+    (a data connection), else as it is (one object serves both sides), secrets with it,
+    replacing what the side held; how many objects it holds now. Each copy keeps the object
+    id the side gave it before, or gets one of its own (ids are unique across workspaces)."""
+    dev, prod = str(EnvType.DEVELOPMENT), str(EnvType.PRODUCTION)
+    obj, sec = environment_objects, environment_secrets
+    kept = {
+        (r.kind, r.name): r.object_id
+        for r in tx.conn.execute(
+            select(obj.c.kind, obj.c.name, obj.c.object_id).where(obj.c.workspace_id == production)
+        )
+    }
+    for table in (sec, obj):
+        tx.conn.execute(table.delete().where(table.c.workspace_id == production))
+    chosen: dict[tuple[str, str], dict[str, object]] = {}
+    for row in tx.conn.execute(select(obj).where(obj.c.workspace_id == development)):
+        key = (row.kind, row.name)
+        if row.env == prod or key not in chosen:
+            chosen[key] = dict(row._mapping)
+    secrets = {
+        (r.kind, r.name, r.env): dict(r._mapping)
+        for r in tx.conn.execute(select(sec).where(sec.c.workspace_id == development))
+    }
+    for (kind, name), values in chosen.items():
+        side = values["env"]
+        values |= {"workspace_id": production, "env": dev}
+        values["object_id"] = kept.get((kind, name)) or uuid.uuid4().hex
+        tx.conn.execute(insert(obj).values(**values))
+        secret = secrets.get((kind, name, str(side)))
+        if secret is not None:
+            tx.conn.execute(
+                insert(sec).values(**(secret | {"workspace_id": production, "env": dev}))
+            )
+    return len(chosen)
+
+
+# -- pending items -----------------------------------------------------------------------------
+
+
+def open_item(tx: Tx, workspace_id: str, kind: str, uid: str) -> ItemRecord | None:
+    """The object's pending item not yet in a package, if any."""
+    row = tx.conn.execute(
+        select(_item).where(
+            _item.c.workspace_id == workspace_id,
+            _item.c.kind == kind,
+            _item.c.uid == uid,
+            _item.c.package_id.is_(None),
+        )
+    ).first()
+    return record(ItemRecord, row) if row else None
+
+
+def deployed_version(tx: Tx, workspace_id: str, kind: str, uid: str) -> int:
+    """The version of the object the last successful release put into production (0: none)."""
+    found = tx.conn.execute(
+        select(func.max(_item.c.pending_version)).where(
+            _item.c.workspace_id == workspace_id,
+            _item.c.kind == kind,
+            _item.c.uid == uid,
+            _item.c.deploy_status == 2,
+            _item.c.update_type != 3,
+        )
+    ).scalar()
+    return int(found or 0)
+
+
+def released(tx: Tx, item: ItemRecord) -> None:
+    """``item`` reached production: an item of the same object still waiting says so (the
+    version production holds, and a change rather than an addition)."""
+    waiting = open_item(tx, item.workspace_id, item.kind, item.uid)
+    if waiting is None or item.update_type == 3:
+        return
+    values: dict[str, object] = {"deployed_version": item.pending_version}
+    if waiting.update_type == 1:
+        values["update_type"] = 2
+    update_item(tx, waiting.id, values)
+
+
+def insert_item(tx: Tx, values: dict[str, object]) -> int:
+    """A new pending item; its id."""
+    result = tx.conn.execute(insert(_item).values(**values))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def update_item(tx: Tx, item_id: int, values: dict[str, object]) -> None:
+    """Change a pending item."""
+    tx.conn.execute(update(_item).where(_item.c.id == item_id).values(**values))
+
+
+def items_by_id(tx: Tx, workspace_id: str, ids: Iterable[int]) -> dict[int, ItemRecord]:
+    """The workspace's pending items among ``ids``."""
+    rows = tx.conn.execute(
+        select(_item).where(_item.c.workspace_id == workspace_id, _item.c.id.in_(list(ids)))
+    )
+    return {r.id: record(ItemRecord, r) for r in rows}
+
+
+def list_items(
+    tx: Tx, workspace_id: str, where: ItemFilter, limit: int, offset: int
+) -> tuple[int, list[ItemRecord]]:
+    """The workspace's unpackaged items matching ``where``, newest first: (total, a page)."""
+    cond = [_item.c.workspace_id == workspace_id, _item.c.package_id.is_(None)]
+    if where.item_name:
+        cond.append(_item.c.name.contains(where.item_name, autoescape=True))
+    if where.submit_user_name:
+        cond.append(_item.c.submit_user_name == where.submit_user_name)
+    if where.update_type is not None:
+        cond.append(_item.c.update_type == where.update_type)
+    if where.task_type_kind is not None:
+        cond.append(_item.c.kind == where.task_type_kind)
+    if where.start_time is not None:
+        cond.append(_item.c.submit_timestamp >= where.start_time)
+    if where.end_time is not None:
+        cond.append(_item.c.submit_timestamp <= where.end_time)
+    total = tx.conn.execute(select(func.count()).select_from(_item).where(and_(*cond)))
+    rows = tx.conn.execute(
+        select(_item)
+        .where(and_(*cond))
+        .order_by(_item.c.submit_timestamp.desc(), _item.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return int(total.scalar_one()), [record(ItemRecord, r) for r in rows]
+
+
+def package_items(tx: Tx, package_id: int) -> list[ItemRecord]:
+    """The items of a package, in the order they were added."""
+    rows = tx.conn.execute(
+        select(_item).where(_item.c.package_id == package_id).order_by(_item.c.id)
+    )
+    return [record(ItemRecord, r) for r in rows]
+
+
+def set_items_package(
+    tx: Tx, ids: Sequence[int], package_id: int | None, status: int | None
+) -> None:
+    """Put items into a package (or back out of one: ``None``)."""
+    tx.conn.execute(
+        update(_item)
+        .where(_item.c.id.in_(list(ids)))
+        .values(package_id=package_id, deploy_status=status, start_job_status=None)
+    )
+
+
+# -- packages ----------------------------------------------------------------------------------
+
+
+def insert_package(tx: Tx, values: dict[str, object]) -> int:
+    """A new release package; its id."""
+    result = tx.conn.execute(insert(_pkg).values(**values))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def update_package(tx: Tx, package_id: int, values: dict[str, object]) -> None:
+    """Change a release package."""
+    tx.conn.execute(update(_pkg).where(_pkg.c.id == package_id).values(**values))
+
+
+def get_package(
+    tx: Tx, workspace_id: str, package_id: int, *, lock: bool = False
+) -> PackageRecord | None:
+    """A package of the workspace (``lock``: its row locked until the transaction ends)."""
+    query = select(_pkg).where(_pkg.c.workspace_id == workspace_id, _pkg.c.id == package_id)
+    if lock:
+        query = query.with_for_update()
+    row = tx.conn.execute(query).first()
+    return record(PackageRecord, row) if row else None
+
+
+def package_of_task(tx: Tx, task_id: str) -> PackageRecord | None:
+    """The package a deploy task deploys."""
+    row = tx.conn.execute(select(_pkg).where(_pkg.c.task_id == task_id)).first()
+    return record(PackageRecord, row) if row else None
+
+
+def list_packages(tx: Tx, workspace_id: str) -> list[PackageRecord]:
+    """Every package of the workspace (filtered and paged by the caller: a workspace holds
+    the packages people made by hand, a few thousand at most)."""
+    rows = tx.conn.execute(select(_pkg).where(_pkg.c.workspace_id == workspace_id))
+    return [record(PackageRecord, r) for r in rows]
+
+
+def submitted_by_task(tx: Tx, task_id: str) -> list[tuple[str, str, str, int]]:
+    """(kind, name, object id, version) of each job and script an import submitted a
+    version of (its change records)."""
+    c = import_changes.c
+    rows = tx.conn.execute(
+        select(c.kind, c.name, c.object_id, c.after_version).where(
+            c.task_id == task_id,
+            c.kind.in_(("job", "script")),
+            c.after_version.is_not(None),
+            c.object_id.is_not(None),
+        )
+    )
+    return [(r.kind, r.name, str(r.object_id), int(r.after_version)) for r in rows]
