@@ -21,9 +21,8 @@ down_revision = "0020"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("workspaces") as batch:
-        batch.add_column(sa.Column("production_id", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("production_of", sa.String(length=64), nullable=True))
+    op.add_column("workspaces", sa.Column("production_id", sa.String(length=64), nullable=True))
+    op.add_column("workspaces", sa.Column("production_of", sa.String(length=64), nullable=True))
     op.create_table(
         "release_packages",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -86,6 +85,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("release_items")
     op.drop_table("release_packages")
-    with op.batch_alter_table("workspaces") as batch:
-        batch.drop_column("production_of")
-        batch.drop_column("production_id")
+    # ALTER TABLE … DROP COLUMN, not batch mode: a batch recreates the table, which SQLite
+    # refuses while rows of other tables refer to its rows (as in 0018).
+    op.execute("ALTER TABLE workspaces DROP COLUMN production_of")
+    op.execute("ALTER TABLE workspaces DROP COLUMN production_id")
