@@ -98,7 +98,8 @@ def test_the_release_flow_through_the_studio_sdk(server: ServerProcess) -> None:
     )
     listed = server.call("GET", "/workspaces").json()["workspaces"]
     production = next(w for w in listed if w["id"] == ws)["productionWorkspaceId"]
-    assert production and production not in {w["id"] for w in listed}
+    assert production
+    assert production not in {w["id"] for w in listed}
     developer = _person(server, ws, f"dev_{suffix}", "developer")
     deployer = _person(server, ws, f"dep_{suffix}", "deployer")
 
