@@ -80,12 +80,15 @@ def refuse_simple_mode(workspace: WorkspaceRecord) -> None:
 
 def import_side(db: Database, scope: Scope, status: TargetStatus | None) -> Scope:
     """Where an import goes: an import as released (``targetStatus`` PRODUCTION, admins) into
-    an enterprise workspace writes its production side directly, with no pending item."""
+    an enterprise workspace writes its production side directly, with no pending item (the
+    side's environment brought up to the development workspace's first, as a package's)."""
     if not scope.workspace.enterprise or status is not TargetStatus.PRODUCTION:
         return scope
     scope.require((Role.ADMIN,), "import objects with targetStatus PRODUCTION")
-    with db.transaction(readonly=True) as tx:
-        return production_scope(tx, scope, releasing=True)
+    with db.transaction() as tx:
+        production = production_scope(tx, scope, releasing=True)
+        repo.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
+        return production
 
 
 def production_scope(tx: Tx, scope: Scope, *, releasing: bool) -> Scope:
