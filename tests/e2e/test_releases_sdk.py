@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -30,29 +29,10 @@ from huaweicloudsdkdataartsstudio.v1 import (
 from huaweicloudsdkdgc.v1 import CreateJobRequest, CreateScriptRequest, ShowJobRequest
 
 from support.builders import make_job, make_script
-from support.server import ServerProcess, new_user, new_workspace, wait_for_task
+from support.releases import Person, studio_person
+from support.server import ServerProcess, new_workspace, wait_for_task
 
 pytestmark = pytest.mark.e2e
-
-
-@dataclass(frozen=True)
-class Person:
-    """A user of the server with a role in the workspace: id, Studio and dgc clients."""
-
-    user_id: str
-    studio: Any
-    dgc: Any
-
-
-def _person(server: ServerProcess, ws: str, name: str, role: str) -> Person:
-    new_user(server, name)
-    listed = server.call("GET", "/users").json()["users"]
-    user_id = str(next(u["id"] for u in listed if u["name"] == name))
-    issued = server.call("POST", f"/users/{name}/credentials").json()
-    body = json.dumps({"role": role}).encode()
-    assert server.call("PUT", f"/users/{name}/roles/{ws}", body).status_code == 204
-    ak, sk = issued["accessKey"], issued["secretKey"]
-    return Person(user_id, server.studio_client(ak, sk), server.client(ak, sk))
 
 
 def _submit(person: Person, ws: str, name: str, **overrides: Any) -> None:
@@ -100,8 +80,8 @@ def test_the_release_flow_through_the_studio_sdk(server: ServerProcess) -> None:
     production = next(w for w in listed if w["id"] == ws)["productionWorkspaceId"]
     assert production
     assert production not in {w["id"] for w in listed}
-    developer = _person(server, ws, f"dev_{suffix}", "developer")
-    deployer = _person(server, ws, f"dep_{suffix}", "deployer")
+    developer = studio_person(server, ws, f"dev_{suffix}", "developer")
+    deployer = studio_person(server, ws, f"dep_{suffix}", "deployer")
 
     _submit(developer, ws, f"{name}_a")
     items = _items(developer, ws, f"{name}_a")

@@ -3,13 +3,16 @@ who submits and packages, a deployer who releases), and running a release's queu
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from jobferry.domain.enums import Role, TaskKind
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
 from support.builders import make_job, make_script
 from support.console import admin_actor
+from support.server import ServerProcess, new_user
 
 
 @dataclass(frozen=True)
@@ -95,3 +98,36 @@ def run_release(services: Services) -> None:
     claimed = services.tasks.claim((TaskKind.IMPORT,), look_first=False)
     assert claimed is not None, "no queued release"
     services.imports.run(services.imports.resume(claimed))
+
+
+@dataclass(frozen=True)
+class Person:
+    """A user of the server with a role in the workspace: id, Studio and dgc clients."""
+
+    user_id: str
+    studio: Any
+    dgc: Any
+    ak: str = ""
+    sk: str = ""
+
+    def on(self, server: ServerProcess) -> Person:
+        """The same person's clients pointed at ``server`` (a server restarted on the data)."""
+        return Person(
+            self.user_id,
+            server.studio_client(self.ak, self.sk),
+            server.client(self.ak, self.sk),
+            self.ak,
+            self.sk,
+        )
+
+
+def studio_person(server: ServerProcess, ws: str, name: str, role: str) -> Person:
+    """A new user ``name`` of the server with ``role`` in workspace ``ws``, and credentials."""
+    new_user(server, name)
+    listed = server.call("GET", "/users").json()["users"]
+    user_id = str(next(u["id"] for u in listed if u["name"] == name))
+    issued = server.call("POST", f"/users/{name}/credentials").json()
+    body = json.dumps({"role": role}).encode()
+    assert server.call("PUT", f"/users/{name}/roles/{ws}", body).status_code == 204
+    ak, sk = issued["accessKey"], issued["secretKey"]
+    return Person(user_id, server.studio_client(ak, sk), server.client(ak, sk), ak, sk)
