@@ -102,3 +102,35 @@ def test_an_import_as_released_writes_production_directly(
     production = listed[ws]["productionWorkspaceId"]
     shown = api.call("GET", "/jobs/daily_sales", workspace=production)
     assert shown.status_code == 200, shown.text
+
+
+def test_the_review_centre_lists_submissions_made_with_approvers(api: SignedClient) -> None:
+    ws = connected_workspace(api, "reviewed")
+    settings = api.call("PUT", f"/workspaces/{ws}", {"approvalEnabled": True})
+    assert settings.status_code == 200, settings.text
+    body = {**make_job("reviewed_job"), "targetStatus": "SUBMITTED"}
+    body["approvers"] = [{"approverName": "admin"}]
+    assert api.call("POST", "/jobs", body, workspace=ws).status_code == 204
+
+    def listed(**query: str) -> Any:
+        return _v2(api, "GET", "/workspaces/approval", workspace=ws, query=query)
+
+    mine = listed()
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["total"] == 1
+    item = mine.json()["job_apply_search_list"][0]
+    assert (item["object_name"], item["object_type"], item["status"]) == (
+        "reviewed_job",
+        "JOB",
+        "APPROVED",
+    )
+    assert item["approver_name"] == "admin"
+    assert item["actual_approver"] is None
+    assert listed(status="DEVELOPING").json()["total"] == 0
+    assert listed(type="DEVELOPING").json()["total"] == 0
+    assert listed(object_type="SCRIPT").json()["total"] == 0
+    assert listed(type="FINISHED").json()["total"] == 1
+    assert_error(listed(type="MINE"), "DLF.3051", "type 'MINE'")
+    to_enterprise = {"name": "reviewed", "mode": "1"}
+    refused = api.call("PUT", f"/{api.project_id}/workspace/{ws}", to_enterprise)
+    assert_error(refused, "DLF.3051", "approval switched on")

@@ -28,6 +28,7 @@ from jobferry.services.importing.delivery import Deliveries
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService
 from jobferry.services.importing.uploads import read_limits
+from jobferry.services.releases.approvals import ApprovalService
 from jobferry.services.releases.delivery import RELEASES
 from jobferry.services.releases.service import ReleaseService
 from jobferry.services.remotes.delivery import RemoteDelivery
@@ -84,6 +85,7 @@ class Services:
     remotes: RemoteService
     pushes: PushService
     releases: ReleaseService
+    approvals: ApprovalService
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -169,6 +171,7 @@ class Services:
             remotes=remotes,
             pushes=pushes,
             releases=ReleaseService(db, imports, accounts),
+            approvals=ApprovalService(db),
         )
 
 

@@ -35,6 +35,8 @@ from jobferry.storage.tables import (
     environment_objects,
     environment_secrets,
     import_changes,
+    job_versions,
+    jobs,
     metadata,
     workspaces,
 )
@@ -370,3 +372,33 @@ def submitted_by_task(tx: Tx, task_id: str) -> list[tuple[str, str, str, int]]:
         )
     )
     return [(r.kind, r.name, str(r.object_id), int(r.after_version)) for r in rows]
+
+
+@dataclass(frozen=True)
+class Application:
+    """A job version submitted naming approvers (the simple-mode approval switch)."""
+
+    job_id: int
+    name: str
+    version: int
+    approvers: str
+    created_at: int
+    created_by: str
+
+
+def applications(tx: Tx, workspace_id: str, begin: int, end: int) -> list[Application]:
+    """The workspace's job versions submitted with approvers between ``begin`` and ``end``
+    (epoch ms), newest first."""
+    v = job_versions.c
+    rows = tx.conn.execute(
+        select(jobs.c.id, jobs.c.name, v.version, v.approvers, v.created_at, v.created_by)
+        .join(jobs, jobs.c.id == v.job_id)
+        .where(
+            jobs.c.workspace_id == workspace_id,
+            v.approvers.is_not(None),
+            v.created_at >= begin,
+            v.created_at <= end,
+        )
+        .order_by(v.created_at.desc(), jobs.c.id, v.version.desc())
+    )
+    return [Application(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]

@@ -7,6 +7,7 @@ from typing import Any
 
 from jobferry.domain.enums import ObjectKind
 from jobferry.domain.releases import TaskType
+from jobferry.services.releases.approvals import APPLIED, Application
 from jobferry.services.releases.records import CreatedPackage, Deployed, PackageView
 from jobferry.storage.releases import ItemRecord
 
@@ -109,3 +110,26 @@ def deployed(found: list[Deployed]) -> dict[str, Any]:
             for d in found
         ]
     }
+
+
+def application(item: Application) -> dict[str, Any]:
+    """One of ``job_apply_search_list``: a submission applied at once, approvers named."""
+    return {
+        "apply_id": item.apply_id,
+        "object_id": item.object_id,
+        "object_name": item.object_name,
+        "object_type": "JOB",
+        "change_type": "modify",
+        "status": "APPROVED",
+        "create_user": item.create_user,
+        "submit_time": item.submit_time,
+        "approver_name": ",".join(item.approvers),
+        "actual_approver": None,
+        "approval_msg": APPLIED,
+        "approval_time": item.submit_time,
+    }
+
+
+def applications(total: int, items: list[Application]) -> dict[str, Any]:
+    """``ListFactoryWorkspacesApprovalResponse``."""
+    return {"total": total, "job_apply_search_list": [application(i) for i in items]}

@@ -1,5 +1,6 @@
 """Enterprise-mode releases (DataArts Studio factory v2, snake_case): pending items, release
-packages (create, list, show, deploy, cancel), and jobferry's re-plan of a package."""
+packages (create, list, show, deploy, cancel), jobferry's re-plan of a package, and the review
+centre's list of applications."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from jobferry.api.auth import ScopeDep, WorkspaceScopeDep
 from jobferry.api.presenters import releases as present
 from jobferry.api.wire import BodyDep, body_doc, json, parse_object
+from jobferry.services.releases.approvals import parse_approval_query
 from jobferry.services.releases.records import (
     package_ids,
     parse_deploy,
@@ -33,6 +35,28 @@ PENDING_QUERY = (
 
 def _package_id(value: str) -> int:
     return package_ids({"package_ids": [value]}, "show_factory_package_detail")[0]
+
+
+APPROVAL_QUERY = (
+    "begin_time",
+    "end_time",
+    "status",
+    "type",
+    "apply_id",
+    "approver_name",
+    "create_user",
+    "object_name",
+    "object_type",
+    "offset",
+    "limit",
+)
+
+
+@router.get("/workspaces/approval", summary="list_factory_workspaces_approval")
+def list_factory_workspaces_approval(request: Request, scope: WorkspaceScopeDep) -> Response:
+    query = parse_approval_query({k: request.query_params.get(k) for k in APPROVAL_QUERY})
+    total, found = services_of(request).approvals.applications(scope, query)
+    return json(present.applications(total, found))
 
 
 @router.get("/pending-items", summary="list_factory_pending_items")

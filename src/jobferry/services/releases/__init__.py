@@ -7,6 +7,7 @@
   ``records``: what the calls take (parsed once) and answer; ``checks``: the rules a package
   is made and deployed by; ``freezing``: the package file and what production held when it
   was planned; ``listing``: the package list's filters and order.
+- ``approvals``: the simple-mode review centre's list of applications (not the release flow).
 - ``delivery``: the import pipeline's delivery port for both sides (a deploy marks its
   package released in the import's own transaction; an import submitting into development
   keeps its pending items).

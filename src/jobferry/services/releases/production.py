@@ -43,6 +43,13 @@ def enable_enterprise(tx: Tx, scope: Scope) -> WorkspaceRecord:
     assert current is not None
     if current.enterprise:
         return current
+    if current.approval_enabled:
+        raise InvalidRequestError(
+            f"Workspace '{ws.name}' has approval switched on, and enterprise mode has no review "
+            "of submissions (its changes are approved by releasing them); switch approvalEnabled "
+            "off first (PUT /v1/{project_id}/workspaces/{workspace_id}).",
+            workspace=ws.name,
+        )
     name = f"{ws.name}{PRODUCTION_SUFFIX}"
     if account_repo.find_workspace_by_name(tx, ws.project_id, name) is not None:
         raise NameTakenError(

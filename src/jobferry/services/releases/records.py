@@ -147,8 +147,9 @@ class CreatedPackage:
     plan_id: str
 
 
-def _int(value: Any, name: str, low: int, high: int | None = None) -> int | None:
-    """A number parameter (given as a number or a string of digits), or ``None`` when absent."""
+def int_parameter(value: Any, name: str, low: int, high: int | None = None) -> int | None:
+    """A number parameter (given as a number or a string of digits) from ``low`` to
+    ``high``, or ``None`` when absent."""
     if value is None or value == "":
         return None
     text = str(value)
@@ -164,23 +165,24 @@ def _int(value: Any, name: str, low: int, high: int | None = None) -> int | None
     return number
 
 
-def _paging(limit: Any, offset: Any) -> tuple[int, int]:
-    return _int(limit, "limit", 1, 100) or 10, _int(offset, "offset", 0) or 0
+def paging(limit: Any, offset: Any) -> tuple[int, int]:
+    """``limit`` (1 to 100, 10 when absent) and ``offset`` (a page number, 0 when absent)."""
+    return int_parameter(limit, "limit", 1, 100) or 10, int_parameter(offset, "offset", 0) or 0
 
 
 def parse_pending_query(query: dict[str, Any]) -> tuple[ItemFilter, int, int]:
     """``list_factory_pending_items``' query: (filter, limit, page)."""
-    task_type = _int(query.get("task_type"), "task_type", 1, 3)
-    update_type = _int(query.get("update_type"), "update_type", 1, 3)
+    task_type = int_parameter(query.get("task_type"), "task_type", 1, 3)
+    update_type = int_parameter(query.get("update_type"), "update_type", 1, 3)
     where = ItemFilter(
         item_name=query.get("item_name") or None,
         submit_user_name=query.get("submit_user_name") or None,
         update_type=update_type,
         task_type_kind=str(TaskType(task_type).kind) if task_type is not None else None,
-        start_time=_int(query.get("start_time"), "start_time", 0),
-        end_time=_int(query.get("end_time"), "end_time", 0),
+        start_time=int_parameter(query.get("start_time"), "start_time", 0),
+        end_time=int_parameter(query.get("end_time"), "end_time", 0),
     )
-    limit, page = _paging(query.get("limit"), query.get("offset"))
+    limit, page = paging(query.get("limit"), query.get("offset"))
     return where, limit, page
 
 
@@ -232,19 +234,19 @@ def parse_package_query(body: dict[str, Any]) -> PackageQuery:
     key_word = body.get("key_word")
     if key_word is not None and not isinstance(key_word, str):
         raise InvalidRequestError("key_word must be text.", parameter="key_word")
-    limit, page = _paging(body.get("limit"), body.get("offset"))
+    limit, page = paging(body.get("limit"), body.get("offset"))
     return PackageQuery(
         key_word=key_word or None,
         apply_user_names=_names(body, "apply_user_name_filter", "apply_user_name"),
         deploy_user_names=_names(body, "deploy_user_name_filter", "deploy_user_name"),
         statuses=tuple(statuses),
         apply_between=(
-            _int(body.get("apply_begin_time"), "apply_begin_time", 0),
-            _int(body.get("apply_end_time"), "apply_end_time", 0),
+            int_parameter(body.get("apply_begin_time"), "apply_begin_time", 0),
+            int_parameter(body.get("apply_end_time"), "apply_end_time", 0),
         ),
         deploy_between=(
-            _int(body.get("deploy_begin_time"), "deploy_begin_time", 0),
-            _int(body.get("deploy_end_time"), "deploy_end_time", 0),
+            int_parameter(body.get("deploy_begin_time"), "deploy_begin_time", 0),
+            int_parameter(body.get("deploy_end_time"), "deploy_end_time", 0),
         ),
         ascending=direction == "asc",
         order_column=column,
