@@ -51,6 +51,8 @@ def test_update_work_space_old_switches_to_enterprise_mode(api: SignedClient) ->
     assert api.call("PUT", path, {"name": "em", "mode": "1"}).status_code == 200
     created = api.call("POST", "/jobs", make_job("direct"), workspace=production)
     assert_error(created, "DLF.9070", "only by a release")
+    review = api.call("PUT", f"/workspaces/{ws}", {"approvalEnabled": True})
+    assert_error(review, "DLF.3051", "no review of submissions")
 
 
 def test_the_release_calls_refuse_in_the_dataarts_envelope(api: SignedClient) -> None:

@@ -28,6 +28,7 @@ from jobferry.services.context import (
     require_project_admin,
     require_same_project,
 )
+from jobferry.services.releases.production import refuse_review
 from jobferry.services.support.cache import TtlCache
 from jobferry.services.support.requests import valid_name
 from jobferry.services.support.secretbox import SecretBox
@@ -280,14 +281,8 @@ class AccountService:
         """Change a workspace's lock policy, approval switch, signed-package rule (admins)."""
         scope = self.scope(actor, project_id, workspace_id)
         scope.require((Role.ADMIN,), "change workspace settings")
-        if change.approval_enabled and scope.workspace.enterprise:
-            raise InvalidRequestError(
-                f"Workspace '{scope.workspace.name}' is in enterprise mode, which has no review "
-                "of submissions (as in DataArts): its changes reach production through release "
-                "packages, approved by deploying them. Leave approvalEnabled off.",
-                workspace=scope.workspace.name,
-                parameter="approvalEnabled",
-            )
+        if change.approval_enabled:
+            refuse_review(scope.workspace)
         with self._changing() as tx:
             repo.update_workspace_policies(
                 tx,

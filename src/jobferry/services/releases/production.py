@@ -74,6 +74,18 @@ def enable_enterprise(tx: Tx, scope: Scope) -> WorkspaceRecord:
     return found
 
 
+def refuse_review(workspace: WorkspaceRecord) -> None:
+    """Enterprise mode has no review of submissions (as in DataArts): approval stays off."""
+    if workspace.enterprise:
+        raise InvalidRequestError(
+            f"Workspace '{workspace.name}' is in enterprise mode, which has no review of "
+            "submissions (as in DataArts): its changes reach production through release "
+            "packages, approved by deploying them. Leave approvalEnabled off.",
+            workspace=workspace.name,
+            parameter="approvalEnabled",
+        )
+
+
 def refuse_simple_mode(workspace: WorkspaceRecord) -> None:
     """An enterprise workspace stays one: DataArts documents no way back."""
     if workspace.enterprise:

@@ -21,8 +21,8 @@ from jobferry.storage.records import WorkspaceRecord
 
 INSTANCE_NAME = "jobferry"
 WORKSPACE_MODE = "simple"
-"""jobferry promotes between workspaces (DataArts' simple mode); there is no enterprise-mode
-development/production split inside one workspace."""
+"""The instance's mode: its workspaces start in simple mode; each may be switched to enterprise
+mode (``update_work_space_old`` with ``mode`` "1", ``services/releases``)."""
 
 
 def _paged(limit: int | None, offset: int | None) -> tuple[int, int]:
