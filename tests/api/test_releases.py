@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from support.accounts import new_user
 from support.builders import make_job
 from support.clients import SignedClient, assert_error
 from support.importing import connected_workspace, run_import, upload
@@ -136,3 +137,17 @@ def test_the_review_centre_lists_submissions_made_with_approvers(api: SignedClie
     to_enterprise = {"name": "reviewed", "mode": "1"}
     refused = api.call("PUT", f"/{api.project_id}/workspace/{ws}", to_enterprise)
     assert_error(refused, "DLF.3051", "approval switched on")
+
+
+def test_workspace_members_and_roles_name_the_approvers(api: SignedClient) -> None:
+    ws = _enterprise(api, "members")
+    new_user(api, "dora", role="deployer", workspace=ws)
+    answer = api.call("GET", f"/{ws}/users", version="v2", query={"limit": "10"})
+    assert answer.status_code == 200, answer.text
+    found = {m["user_name"]: m["roles"][0]["role_code"] for m in answer.json()["data"]}
+    assert found == {"admin": "admin", "dora": "deployer"}
+    assert answer.json()["count"] == 2
+    codes = [r["role_code"] for r in api.call("GET", "/users/role", version="v2").json()]
+    assert codes == ["admin", "developer", "operator", "viewer", "deployer"]
+    stranger = api.call("GET", "/no-such-workspace/users", version="v2")
+    assert_error(stranger, "DLF.0819")

@@ -22,6 +22,8 @@ from huaweicloudsdkdataartsstudio.v1 import (
     ListFactoryPendingItemsRequest,
     ListFactoryReleasePackagesRequest,
     ListReleasePackagesRequestBody,
+    ListWorkspaceRolesRequest,
+    ListWorkspaceusersRequest,
     ShowFactoryPackageDetailRequest,
     UpdateWorkSpaceOldRequest,
     WorkspaceDto,
@@ -83,6 +85,16 @@ def test_the_release_flow_through_the_studio_sdk(server: ServerProcess) -> None:
     developer = studio_person(server, ws, f"dev_{suffix}", "developer")
     deployer = studio_person(server, ws, f"dep_{suffix}", "deployer")
 
+    roles = developer.studio.list_workspace_roles(
+        ListWorkspaceRolesRequest(instance_id=server.project_id, workspace_id=ws)
+    )
+    assert "deployer" in {r.role_code for r in roles.body}
+    members = developer.studio.list_workspaceusers(
+        ListWorkspaceusersRequest(workspace_id=ws, limit="100", offset="0")
+    ).data
+    approvers = [m.user_id for m in members if m.roles[0].role_code == "deployer"]
+    assert approvers == [deployer.user_id]
+
     _submit(developer, ws, f"{name}_a")
     items = _items(developer, ws, f"{name}_a")
     assert {(i.task_type, i.update_type, i.pending_version) for i in items} == {
@@ -90,7 +102,7 @@ def test_the_release_flow_through_the_studio_sdk(server: ServerProcess) -> None:
         (2, 1, 1),
     }
     assert {i.package_flag for i in items} == {0}
-    first = _package(developer, ws, items, deployer.user_id, f"{name}_pkg1")
+    first = _package(developer, ws, items, approvers[0], f"{name}_pkg1")
 
     listed_packages = deployer.studio.list_factory_release_packages(
         ListFactoryReleasePackagesRequest(

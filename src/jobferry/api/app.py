@@ -25,6 +25,7 @@ from jobferry.api.routes import (
     instances,
     jobs,
     keys,
+    members,
     profiles,
     releases,
     remotes,
@@ -69,6 +70,7 @@ ROUTERS = (
     releases,
     admin,
     instances,
+    members,
 )
 
 
