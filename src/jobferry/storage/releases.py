@@ -346,10 +346,29 @@ def get_package(
     return record(PackageRecord, row) if row else None
 
 
-def package_of_task(tx: Tx, task_id: str) -> PackageRecord | None:
-    """The package a deploy task deploys."""
-    row = tx.conn.execute(select(_pkg).where(_pkg.c.task_id == task_id)).first()
+def package_of_plan(tx: Tx, plan_id: str) -> PackageRecord | None:
+    """The package whose kept plan is ``plan_id`` (a deploy's import names it)."""
+    row = tx.conn.execute(select(_pkg).where(_pkg.c.plan_id == plan_id)).first()
     return record(PackageRecord, row) if row else None
+
+
+def claim_package(
+    tx: Tx, package_id: int, states: Sequence[int], values: dict[str, object], task_id: str | None
+) -> bool:
+    """Change a package not cancelled whose state is one of ``states`` and whose task is
+    ``task_id`` (compare and set: a deploy racing another changes nothing); whether it did."""
+    task = _pkg.c.task_id.is_(None) if task_id is None else _pkg.c.task_id == task_id
+    result = tx.conn.execute(
+        update(_pkg)
+        .where(
+            _pkg.c.id == package_id,
+            _pkg.c.status.in_(list(states)),
+            _pkg.c.delete_flag == 0,
+            task,
+        )
+        .values(**values)
+    )
+    return bool(result.rowcount)
 
 
 def list_packages(tx: Tx, workspace_id: str) -> list[PackageRecord]:

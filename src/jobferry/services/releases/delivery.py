@@ -39,23 +39,29 @@ class _Hook:
 
     task_id: str
     scope: Scope
+    plan_id: str | None
 
     def writer(self, tx: Tx, scope: Scope) -> TargetWriter:
         return LocalWorkspace(tx, scope).writer()
 
     def before_commit(self, tx: Tx) -> tuple[str, dict[str, Any]]:
         if self.scope.workspace.production_of is not None:
-            return _released(tx, self.task_id, self.scope.workspace.production_of)
+            return _released(tx, self.task_id, self.plan_id, self.scope.workspace.production_of)
         for kind, name, object_id, version in repo.submitted_by_task(tx, self.task_id):
             uid = job_repo.job_uid(tx, int(object_id)) if kind == ObjectKind.JOB else object_id
             note_submit(tx, self.scope, kind, uid, object_id, name, version)
         return "", {}
 
 
-def _released(tx: Tx, task_id: str, development: str) -> tuple[str, dict[str, Any]]:
-    """The package ``task_id`` deploys is released (nothing for an import as released)."""
-    package = repo.package_of_task(tx, task_id)
-    if package is None or production_of_package(tx, package.workspace_id) is None:
+def _released(
+    tx: Tx, task_id: str, plan_id: str | None, development: str
+) -> tuple[str, dict[str, Any]]:
+    """The package whose kept plan the import applied is released (nothing for an import as
+    released); the package was marked releasing before the import was queued."""
+    package = repo.package_of_plan(tx, plan_id) if plan_id else None
+    if package is None or package.status != DeployStatus.RELEASING or package.delete_flag:
+        return "", {}
+    if production_of_package(tx, package.workspace_id) is None:
         return "", {}
     items = repo.package_items(tx, package.id)
     production = production_of_package(tx, package.workspace_id)
@@ -72,7 +78,7 @@ def _released(tx: Tx, task_id: str, development: str) -> tuple[str, dict[str, An
                 started += status is StartJobStatus.STARTED
         repo.update_item(tx, item.id, values)
         repo.released(tx, item)
-    repo.update_package(tx, package.id, {"status": int(DeployStatus.SUCCESS)})
+    repo.update_package(tx, package.id, {"status": int(DeployStatus.SUCCESS), "task_id": task_id})
     said = f" Release package {package.id} released ({len(items)} item(s)"
     said += f", {started} job(s) started)." if started else ")."
     return said, {"releasePackage": {"id": str(package.id), "items": len(items)}}
@@ -115,7 +121,7 @@ class ReleaseDelivery:
 
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
         """The import, once, with the bookkeeping hook."""
-        return attempt(_Hook(job.task_id, job.scope))
+        return attempt(_Hook(job.task_id, job.scope, job.request.plan_id))
 
     def run_rollback(self, scope: Scope, task_id: str, undo: RollbackAttempt) -> RolledBack:
         """The rollback, once."""

@@ -71,6 +71,9 @@ from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import target as target_repo
 from jobferry.storage.releases import ItemFilter, ItemRecord, PackageRecord
 
+UNQUEUED_MS = 60_000
+"""A deploy marked releasing whose import was never queued after this long failed (its
+process died between the two)."""
 RELEASE_PROFILE = "release"
 """The production side's profile a release plans with, when the side has one."""
 _BY_NAME = {
@@ -228,6 +231,10 @@ class ReleaseService:
             task = task_repo.get_task(tx, production, package.task_id)
             if task is None or task.status in (TaskStatus.FAILED, TaskStatus.WARNING):
                 status = DeployStatus.FAILED
+        elif status is DeployStatus.RELEASING and (package.deploy_timestamp or 0) < (
+            now_ms() - UNQUEUED_MS
+        ):
+            status = DeployStatus.FAILED  # its process died before it queued the import
         found = tuple(repo.package_items(tx, package.id)) if items else ()
         if items and status is not DeployStatus(package.status):
             found = tuple(replace(i, deploy_status=int(status)) for i in found)
@@ -246,24 +253,20 @@ class ReleaseService:
                 "and the next once its task ended.",
                 parameter="package_ids",
             )
-        with self.db.transaction(readonly=True) as tx:
+        with self.db.transaction() as tx:
             production = production_scope(tx, scope, releasing=True)
             package = self._view(tx, scope, self._package(tx, scope, request.package_ids[0]))
             may_deploy(scope, package)
             refuse_changed(tx, package.record, production)
             items = repo.package_items(tx, package.record.id)
-        assert package.record.path is not None
-        job = self.imports.prepare(
-            production,
-            self._import_request(production, package.record.path, package.record.plan_id),
-        )
-        with self.db.transaction() as tx:
-            repo.update_package(
+            # Marked releasing (by whom, how) before the import is queued: its end, in
+            # another thread or process, finds the package by its plan and reads how to start.
+            self._claim(
                 tx,
-                package.record.id,
+                package,
                 {
                     "status": int(DeployStatus.RELEASING),
-                    "task_id": job.task_id,
+                    "task_id": None,
                     "deploy_user_id": str(scope.actor.user_id),
                     "deploy_user_name": scope.actor.name,
                     "deploy_timestamp": now_ms(),
@@ -273,15 +276,52 @@ class ReleaseService:
             repo.set_items_package(
                 tx, [i.id for i in items], package.record.id, int(DeployStatus.RELEASING)
             )
+        record = package.record
+        assert record.path is not None
+        try:
+            job = self.imports.prepare(
+                production, self._import_request(production, record.path, record.plan_id)
+            )
+        except BaseException:
+            with self.db.transaction() as tx:
+                back: dict[str, object] = {
+                    "status": record.status,
+                    "task_id": record.task_id,
+                    "deploy_user_id": record.deploy_user_id,
+                    "deploy_user_name": record.deploy_user_name,
+                    "deploy_timestamp": record.deploy_timestamp,
+                    "startup_mode": record.startup_mode,
+                }
+                repo.claim_package(tx, record.id, (DeployStatus.RELEASING,), back, None)
+                repo.set_items_package(tx, [i.id for i in items], record.id, record.status)
+            raise
+        with self.db.transaction() as tx:
+            repo.claim_package(
+                tx, record.id, (DeployStatus.RELEASING,), {"task_id": job.task_id}, None
+            )
             audit_in_scope(
                 tx,
                 scope,
                 "release.deploy",
                 "package",
-                package.record.name,
-                {"id": package.record.id, "taskId": job.task_id},
+                record.name,
+                {"id": record.id, "taskId": job.task_id},
             )
         return [Deployed(package.record.id, job.task_id, len(items))]
+
+    @staticmethod
+    def _claim(tx: Tx, package: PackageView, values: dict[str, object]) -> None:
+        """Take the package for a deploy, unless another deploy took it meanwhile."""
+        record = package.record
+        # A failed package may still read releasing in its row (its task failed): the state
+        # and task as they were read are what must not have moved.
+        states = (DeployStatus.PENDING, DeployStatus.FAILED, DeployStatus.RELEASING)
+        if not repo.claim_package(tx, record.id, states, values, record.task_id):
+            raise PackageReleasedError(
+                f"Release package '{record.id}' was deployed by someone else meanwhile; "
+                f"follow it with show_factory_package_detail.",
+                package_id=str(record.id),
+            )
 
     def replan(self, scope: Scope, package_id: int) -> PackageView:
         """Plan a package's frozen content again against production as it is now (a package

@@ -13,6 +13,7 @@ from jobferry.domain.enums import JobStatus, Role
 from jobferry.domain.releases import DeployStatus, StartupMode, UpdateType
 from jobferry.errors import (
     BasisChangedError,
+    ImportRunningError,
     InvalidRequestError,
     PackageReleasedError,
     PermissionDeniedError,
@@ -280,3 +281,23 @@ def test_production_changes_only_by_a_release(services: Services, team: Team) ->
     assert services.jobs.status(prod, "daily").status is JobStatus.STOPPED
     listed = services.accounts.list_workspaces(team.admin.actor, team.admin.actor.project_id)
     assert prod.workspace.id not in {w.id for w in listed}
+
+
+def test_a_deploy_refused_while_another_runs_leaves_its_package_waiting(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "a")
+    first = _package(services, team, _pending(services, team.developer), "first")
+    submit_job(services, team.developer, "b")
+    second = _package(services, team, _pending(services, team.developer), "second")
+    services.releases.deploy(team.deployer, DeployRequest((first,), StartupMode.START))
+    assert services.releases.show(team.developer, first).status is DeployStatus.RELEASING
+    with pytest.raises(ImportRunningError):
+        services.releases.deploy(team.deployer, DeployRequest((second,), StartupMode.START))
+    waiting = services.releases.show(team.developer, second)
+    assert waiting.status is DeployStatus.PENDING
+    assert waiting.record.deploy_user_name is None
+    assert {i.deploy_status for i in waiting.items} == {int(DeployStatus.PENDING)}
+    run_release(services)
+    _deploy(services, team, second)
+    assert services.releases.show(team.developer, second).status is DeployStatus.SUCCESS
