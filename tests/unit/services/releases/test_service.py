@@ -301,3 +301,33 @@ def test_a_deploy_refused_while_another_runs_leaves_its_package_waiting(
     run_release(services)
     _deploy(services, team, second)
     assert services.releases.show(team.developer, second).status is DeployStatus.SUCCESS
+
+
+def test_a_release_plans_with_the_production_sides_release_profile(
+    services: Services, team: Team
+) -> None:
+    services.profiles.put(_production(services, team), "release", {"owner": "prod_ops"})
+    submit_job(services, team.developer, "daily")
+    _deploy(services, team, _package(services, team, _pending(services, team.developer)))
+    assert _prod_job(services, team, "daily")["basicConfig"]["owner"] == "prod_ops"
+    assert services.jobs.show(team.developer, "daily").document["basicConfig"]["owner"] == "alice"
+
+
+def test_a_job_renamed_in_development_is_renamed_in_production(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    _deploy(services, team, _package(services, team, _pending(services, team.developer)))
+    services.jobs.stop(_production(services, team), "daily")
+    released_id = services.jobs.show(_production(services, team), "daily").id
+    services.jobs.rename(team.developer, "daily", "nightly")
+    renamed = make_job("daily")
+    renamed["name"] = "nightly"
+    services.jobs.update(team.developer, "nightly", renamed)
+    changed = [i for i in _pending(services, team.developer) if i.kind == "job"]
+    assert [(i.name, i.update_type) for i in changed] == [("nightly", UpdateType.CHANGE)]
+    _deploy(services, team, _package(services, team, changed, "renamed"))
+    prod = _production(services, team)
+    assert services.jobs.show(prod, "nightly").id == released_id
+    with pytest.raises(Exception, match="does not exist"):
+        services.jobs.show(prod, "daily")
