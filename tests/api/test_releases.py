@@ -90,6 +90,16 @@ def test_an_import_as_submitted_keeps_pending_items(api: SignedClient, tmp_path:
     assert items[1, "daily_sales"]["update_type"] == 1
     assert items[1, "daily_sales"]["package_flag"] == 0
     assert items[1, "daily_sales"]["project_id"] == f"{api.project_id}-workspace-{ws}"
+    changed = write_package(tmp_path / "v2.zip", [make_job("daily_sales", description="v2")])
+    second = upload(api, changed.read_bytes(), ws)
+    again = run_import(
+        api, {"path": second, "targetStatus": "SUBMITTED", "sameNamePolicy": "OVERWRITE"}, ws
+    )
+    assert again["status"] == "SUCCESSFUL", again
+    after = {(i["task_type"], i["item_name"]): i for i in _pending(api, ws)}
+    assert set(after) == set(items)
+    assert after[1, "daily_sales"]["pending_item_id"] == items[1, "daily_sales"]["pending_item_id"]
+    assert after[1, "daily_sales"]["pending_version"] == 2
 
 
 def test_an_import_as_released_writes_production_directly(

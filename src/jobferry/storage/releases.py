@@ -40,7 +40,7 @@ from jobferry.storage.tables import (
     metadata,
     workspaces,
 )
-from jobferry.storage.tx import Tx
+from jobferry.storage.tx import Tx, chunks
 
 release_packages = Table(
     "release_packages",
@@ -253,6 +253,56 @@ def released(tx: Tx, item: ItemRecord) -> None:
     if waiting.update_type == 1:
         values["update_type"] = 2
     update_item(tx, waiting.id, values)
+
+
+def open_items(tx: Tx, workspace_id: str, kind: str, uids: Sequence[str]) -> dict[str, ItemRecord]:
+    """uid → the object's pending item not in a package, for many objects of one kind."""
+    found: dict[str, ItemRecord] = {}
+    for part in chunks(list(uids), tx.chunk):
+        rows = tx.conn.execute(
+            select(_item).where(
+                _item.c.workspace_id == workspace_id,
+                _item.c.kind == kind,
+                _item.c.uid.in_(part),
+                _item.c.package_id.is_(None),
+            )
+        )
+        found.update((r.uid, record(ItemRecord, r)) for r in rows)
+    return found
+
+
+def deployed_versions(tx: Tx, workspace_id: str, kind: str, uids: Sequence[str]) -> dict[str, int]:
+    """uid → :func:`deployed_version`, for many objects of one kind (absent: 0)."""
+    found: dict[str, int] = {}
+    for part in chunks(list(uids), tx.chunk):
+        rows = tx.conn.execute(
+            select(_item.c.uid, func.max(_item.c.pending_version))
+            .where(
+                _item.c.workspace_id == workspace_id,
+                _item.c.kind == kind,
+                _item.c.uid.in_(part),
+                _item.c.deploy_status == 2,
+                _item.c.update_type != 3,
+            )
+            .group_by(_item.c.uid)
+        )
+        found.update((str(r[0]), int(r[1] or 0)) for r in rows)
+    return found
+
+
+def insert_items(tx: Tx, rows: Sequence[dict[str, object]]) -> None:
+    """Many new pending items (one statement a chunk)."""
+    for part in chunks(list(rows), tx.chunk):
+        tx.conn.execute(insert(_item), part)
+
+
+def job_uids(tx: Tx, job_ids: Sequence[int]) -> dict[int, str]:
+    """Job id → its stable identifier."""
+    found: dict[int, str] = {}
+    for part in chunks(list(job_ids), tx.chunk):
+        rows = tx.conn.execute(select(jobs.c.id, jobs.c.uid).where(jobs.c.id.in_(part)))
+        found.update((int(r[0]), str(r[1])) for r in rows)
+    return found
 
 
 def insert_item(tx: Tx, values: dict[str, object]) -> int:

@@ -26,7 +26,7 @@ from jobferry.services.importing.delivery import (
 )
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.ports import TargetWriter
-from jobferry.services.releases.pending import note_submit
+from jobferry.services.releases.pending import note_submits
 from jobferry.storage import Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import releases as repo
@@ -47,9 +47,12 @@ class _Hook:
     def before_commit(self, tx: Tx) -> tuple[str, dict[str, Any]]:
         if self.scope.workspace.production_of is not None:
             return _released(tx, self.task_id, self.plan_id, self.scope.workspace.production_of)
-        for kind, name, object_id, version in repo.submitted_by_task(tx, self.task_id):
-            uid = job_repo.job_uid(tx, int(object_id)) if kind == ObjectKind.JOB else object_id
-            note_submit(tx, self.scope, kind, uid, object_id, name, version)
+        submitted = repo.submitted_by_task(tx, self.task_id)
+        jobs = [(o, n, v) for k, n, o, v in submitted if k == ObjectKind.JOB]
+        uids = repo.job_uids(tx, [int(o) for o, _, _ in jobs])
+        note_submits(tx, self.scope, ObjectKind.JOB, [(uids[int(o)], o, n, v) for o, n, v in jobs])
+        scripts = [(o, o, n, v) for k, n, o, v in submitted if k == ObjectKind.SCRIPT]
+        note_submits(tx, self.scope, ObjectKind.SCRIPT, scripts)
         return "", {}
 
 

@@ -9,6 +9,8 @@ submitter) rather than adding another: a package takes the object as it is then.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from jobferry.domain.enums import ObjectKind
 from jobferry.domain.releases import UpdateType
 from jobferry.services.context import Scope, now_ms
@@ -27,6 +29,28 @@ def note_submit(
     if not scope.workspace.enterprise or kind not in ITEM_KINDS:
         return
     _note(tx, scope, kind, (uid, object_id, name), version, deleted=False)
+
+
+def note_submits(
+    tx: Tx, scope: Scope, kind: str, submitted: Sequence[tuple[str, str, str, int]]
+) -> None:
+    """Many objects of one kind submitted at once (an import): ``(uid, object id, name,
+    version)`` each; their items added or brought up to date a batch of queries at a time."""
+    if not scope.workspace.enterprise or kind not in ITEM_KINDS or not submitted:
+        return
+    ws = scope.workspace.id
+    uids = [uid for uid, _, _, _ in submitted]
+    waiting = repo.open_items(tx, ws, kind, uids)
+    deployed = repo.deployed_versions(tx, ws, kind, uids)
+    added = []
+    for uid, object_id, name, version in submitted:
+        values = _values(scope, (object_id, name), version, deployed.get(uid, 0), deleted=False)
+        found = waiting.get(uid)
+        if found is not None:
+            repo.update_item(tx, found.id, values)
+        else:
+            added.append(values | {"workspace_id": ws, "kind": kind, "uid": uid})
+    repo.insert_items(tx, added)
 
 
 def note_delete(tx: Tx, scope: Scope, kind: str, uid: str, name: str) -> None:
@@ -48,8 +72,21 @@ def _note(
     uid, object_id, name = identity
     ws = scope.workspace.id
     deployed = repo.deployed_version(tx, ws, kind, uid)
+    values = _values(scope, (object_id, name), version, deployed, deleted=deleted)
+    found = repo.open_item(tx, ws, kind, uid)
+    if found is not None:
+        repo.update_item(tx, found.id, values)
+        return
+    repo.insert_item(tx, values | {"workspace_id": ws, "kind": kind, "uid": uid})
+
+
+def _values(
+    scope: Scope, named: tuple[str, str], version: int, deployed: int, *, deleted: bool
+) -> dict[str, object]:
+    """An item's columns but its identity: what it does, its versions, who submitted it."""
     update = UpdateType.DELETE if deleted else UpdateType.CHANGE if deployed else UpdateType.ADD
-    values: dict[str, object] = {
+    object_id, name = named
+    return {
         "name": name,
         "object_id": object_id,
         "update_type": int(update),
@@ -59,8 +96,3 @@ def _note(
         "submit_user_name": scope.actor.name,
         "submit_timestamp": now_ms(),
     }
-    found = repo.open_item(tx, ws, kind, uid)
-    if found is not None:
-        repo.update_item(tx, found.id, values)
-        return
-    repo.insert_item(tx, values | {"workspace_id": ws, "kind": kind, "uid": uid})
