@@ -32,6 +32,7 @@ from jobferry.domain.releases import (
 )
 from jobferry.errors import (
     InvalidRequestError,
+    ObsReadError,
     PackageReleasedError,
     ReleasePackageNotFoundError,
 )
@@ -257,6 +258,7 @@ class ReleaseService:
             production = production_scope(tx, scope, releasing=True)
             package = self._view(tx, scope, self._package(tx, scope, request.package_ids[0]))
             may_deploy(scope, package)
+            self._require_content(production, package.record)
             refuse_changed(tx, package.record, production)
             items = repo.package_items(tx, package.record.id)
             # Marked releasing (by whom, how) before the import is queued: its end, in
@@ -309,6 +311,19 @@ class ReleaseService:
             )
         return [Deployed(package.record.id, job.task_id, len(items))]
 
+    def _require_content(self, production: Scope, record: PackageRecord) -> None:
+        """Refuse a package whose frozen content (its file, kept as an upload of the
+        production side) expired."""
+        try:
+            self.imports.packages.check_path(production, record.path or "")
+        except ObsReadError as exc:
+            raise InvalidRequestError(
+                f"Release package '{record.id}' can no longer be deployed: its frozen content "
+                "expired (packages are kept JOBFERRY_DOWNLOAD_TTL_SECONDS, 3 days by default). "
+                "Cancel it (cancel_factory_packages) and package its items again.",
+                package_id=str(record.id),
+            ) from exc
+
     @staticmethod
     def _claim(tx: Tx, package: PackageView, values: dict[str, object]) -> None:
         """Take the package for a deploy, unless another deploy took it meanwhile."""
@@ -331,6 +346,7 @@ class ReleaseService:
             package = self._view(tx, scope, self._package(tx, scope, package_id))
             items = repo.package_items(tx, package_id)
         may_deploy(scope, package)
+        self._require_content(production, package.record)
         assert package.record.path is not None
         with self.db.transaction() as tx:
             repo.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)

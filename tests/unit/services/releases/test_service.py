@@ -21,8 +21,9 @@ from jobferry.errors import (
     ReleasePackageNotFoundError,
 )
 from jobferry.services.container import Services
-from jobferry.services.context import Scope
+from jobferry.services.context import Scope, now_ms
 from jobferry.services.releases.records import DeployRequest, PackageQuery, PackageRequest
+from jobferry.storage import releases as release_repo
 from jobferry.storage.releases import ItemFilter, ItemRecord
 from support.builders import make_job
 from support.releases import (
@@ -331,3 +332,29 @@ def test_a_job_renamed_in_development_is_renamed_in_production(
     assert services.jobs.show(prod, "nightly").id == released_id
     with pytest.raises(Exception, match="does not exist"):
         services.jobs.show(prod, "daily")
+
+
+def test_a_package_whose_content_expired_is_refused_saying_so(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    package = _package(services, team, _pending(services, team.developer))
+    services.imports.sweep(now_ms() + 10 * 24 * 3600 * 1000)
+    with pytest.raises(InvalidRequestError, match="frozen content expired"):
+        services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.START))
+    assert services.releases.show(team.developer, package).status is DeployStatus.PENDING
+    services.releases.cancel(team.developer, (package,))
+    assert len(_pending(services, team.developer)) == 3
+
+
+def test_a_deploy_whose_process_died_before_queueing_reads_failed(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    package = _package(services, team, _pending(services, team.developer))
+    with services.db.transaction() as tx:
+        stale = {"status": int(DeployStatus.RELEASING), "deploy_timestamp": now_ms() - 120_000}
+        assert release_repo.claim_package(tx, package, (1,), stale, None)
+    assert services.releases.show(team.developer, package).status is DeployStatus.FAILED
+    _deploy(services, team, package)
+    assert services.releases.show(team.developer, package).status is DeployStatus.SUCCESS
