@@ -29,6 +29,7 @@ from jobferry.services.importing.ports import TargetWriter
 from jobferry.services.releases.pending import note_submits
 from jobferry.storage import Tx
 from jobferry.storage import jobs as job_repo
+from jobferry.storage import production as sides
 from jobferry.storage import releases as repo
 from jobferry.storage.importing import ledger as ledger_repo
 
@@ -147,5 +148,5 @@ RELEASES = ReleaseDelivery()
 
 def production_of_package(tx: Tx, development: str) -> str | None:
     """The production side of the workspace a package belongs to."""
-    found = repo.get_workspace_by_id(tx, development)
+    found = sides.get_workspace_by_id(tx, development)
     return found.production_id if found is not None else None

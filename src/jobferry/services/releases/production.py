@@ -20,7 +20,7 @@ from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
-from jobferry.storage import releases as repo
+from jobferry.storage import production as sides
 from jobferry.storage.records import WorkspaceRecord
 
 PRODUCTION_SUFFIX = " (production)"
@@ -67,7 +67,7 @@ def enable_enterprise(tx: Tx, scope: Scope) -> WorkspaceRecord:
         now_ms(),
         production_of=ws.id,
     )
-    repo.link_production(tx, current, production)
+    sides.link_production(tx, current, production)
     audit_in_scope(tx, scope, "workspace.enterprise", "workspace", ws.name, {"production": name})
     found = account_repo.get_workspace(tx, ws.project_id, ws.id)
     assert found is not None
@@ -106,7 +106,7 @@ def import_side(db: Database, scope: Scope, status: TargetStatus | None) -> Scop
     scope.require((Role.ADMIN,), "import objects with targetStatus PRODUCTION")
     with db.transaction() as tx:
         production = production_scope(tx, scope, releasing=True)
-        repo.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
+        sides.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
         return production
 
 
@@ -120,7 +120,7 @@ def production_scope(tx: Tx, scope: Scope, *, releasing: bool) -> Scope:
             'releases. Switch it to enterprise mode (update_work_space_old with mode "1") first.',
             workspace=ws.name,
         )
-    production = repo.get_workspace_by_id(tx, ws.production_id)
+    production = sides.get_workspace_by_id(tx, ws.production_id)
     assert production is not None
     role = Role.ADMIN if releasing else scope.role
     return Scope(scope.actor, production, role, releasing=releasing)

@@ -66,6 +66,7 @@ from jobferry.services.releases.records import (
 )
 from jobferry.services.support.scratch import new_zip
 from jobferry.storage import Database, Tx
+from jobferry.storage import production as sides
 from jobferry.storage import profiles as profile_repo
 from jobferry.storage import releases as repo
 from jobferry.storage import tasks as task_repo
@@ -136,7 +137,7 @@ class ReleaseService:
         path = new_zip(self.imports.scratch)
         try:
             with self.db.transaction() as tx:
-                repo.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
+                sides.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
             with self.db.transaction(readonly=True) as tx:
                 write_items(tx, scope, items, path)
             with path.open("rb") as stream:
@@ -349,7 +350,7 @@ class ReleaseService:
         self._require_content(production, package.record)
         assert package.record.path is not None
         with self.db.transaction() as tx:
-            repo.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
+            sides.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
         view = self.imports.plan(production, self._import_request(production, package.record.path))
         assert isinstance(view, dict)
         if view["problems"]:
