@@ -358,3 +358,22 @@ def test_a_deploy_whose_process_died_before_queueing_reads_failed(
     assert services.releases.show(team.developer, package).status is DeployStatus.FAILED
     _deploy(services, team, package)
     assert services.releases.show(team.developer, package).status is DeployStatus.SUCCESS
+
+
+def test_the_deployer_reads_development_and_a_viewer_only_reads_packages(
+    services: Services, team: Team
+) -> None:
+    with pytest.raises(PermissionDeniedError):
+        services.jobs.create(team.deployer, make_job("by_deployer"))
+    submit_job(services, team.developer, "daily")
+    assert services.jobs.show(team.deployer, "daily").name == "daily"
+    package = _package(services, team, _pending(services, team.developer))
+    viewer = person(services, team.workspace_id, "vera", Role.VIEWER)
+    assert services.releases.show(viewer, package).status is DeployStatus.PENDING
+    assert services.releases.packages(viewer, PackageQuery())[0] == 1
+    with pytest.raises(PermissionDeniedError):
+        services.releases.cancel(viewer, (package,))
+    with pytest.raises(PermissionDeniedError):
+        services.releases.deploy(viewer, DeployRequest((package,), StartupMode.START))
+    with pytest.raises(PermissionDeniedError):
+        _package(services, Team(team.admin, viewer, team.deployer), [])
