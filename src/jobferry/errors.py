@@ -19,6 +19,7 @@ Messages name the object, the rule and the fix.
     │   ├── RemoteAuthError           502 DLF.9061  the remote refused the remote's AK/SK
     │   └── RemoteUnreachableError    502 DLF.9062  the remote gave no usable answer
     ├── StorageError                  503 DLF.9503  database unreachable or at the wrong schema
+    │   └── SecretKeyError            503 DLF.9510  the secret key does not open the stored secrets
     ├── StoreFullError                507 DLF.9507  a store has no space left (store, writing named)
     ├── HelperStoppedError            500 DLF.0000  a package-reading helper process stopped
     ├── InvalidRequestError           400 DLF.3051  a parameter or body is invalid
@@ -193,6 +194,14 @@ class StorageError(JobferryError):
 
     status = 503
     code = "DLF.9503"
+
+
+class SecretKeyError(StorageError):
+    """The server's secret key is missing or does not open the secrets the database holds
+    (a restore without its ``secret.key``): the server refuses to start."""
+
+    status = 503
+    code = "DLF.9510"
 
 
 class StoreFullError(JobferryError):

@@ -217,6 +217,19 @@ def test_skip_keeps_the_target_and_overwrite_replaces_it_with_a_new_version(
     body = {"path": path, "sameNamePolicy": "OVERWRITE", "onDrift": "TAKE_PACKAGE"}
     overwritten = run_import(api, body, workspace=prod)
     assert overwritten["status"] == "SUCCESSFUL"
+    # The task's line of the job says drift protection was overridden, and by whom.
+    assert overwritten["message"].endswith(
+        "1 written over changes made in the target: drift protection overridden by "
+        f"{overwritten['createUser']}."
+    )
+    line = next(s for s in overwritten["subtasks"] if s["id"] == "job:daily_sales")
+    assert line["message"].startswith("Overwrote job 'daily_sales' (2 change(s)), over the ")
+    assert (
+        "changes made in workspace 'prod' since the last import (description, "
+        "nodes[load].properties[resourceName]): drift "
+        f"protection overridden by {overwritten['createUser']}; submitted version 3."
+        in line["message"]
+    ), line["message"]
     job = api.call("GET", "/jobs/daily_sales", workspace=prod).json()
     assert "description" not in job
     versions = api.call("GET", "/jobs/daily_sales/versions", workspace=prod).json()["versions"]

@@ -122,6 +122,29 @@ def test_an_invalid_profile_is_refused_with_every_problem_and_not_stored(
     assert api.call("GET", "/profiles", workspace=ws).json()["profiles"] == []
 
 
+def test_a_target_owned_path_naming_no_field_is_refused_and_not_stored(
+    api: SignedClient,
+) -> None:
+    ws = prod(api)
+    owned = ["basicConfig.owner", "nodes[*].properties[retryTimes]", "schedule.cron.expresion"]
+    response = put_profile(api, ws, "prod", {"targetOwned": owned})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error_code"] == "DLF.3051"
+    assert body["problems"] == [
+        "targetOwned[1]: 'nodes[*].properties[retryTimes]' names no field: retryTimes is a field "
+        "of the node, not one of its properties; write nodes[*].retryTimes",
+        "targetOwned[2]: 'schedule.cron.expresion' names no field: schedule.cron has no field "
+        "'expresion' (did you mean expression?); its fields are calendarScheduling, concurrent, "
+        "dependJobs, dependPrePeriod, endTime, expression, expressionTimeZone, intervalType, "
+        "isSkipSelfDepJob, monitorObsPath, scanDuration, scanInterval, startTime",
+    ]
+    assert "Profile 'prod' is invalid" in body["error_msg"]
+    assert api.call("GET", "/profiles", workspace=ws).json()["profiles"] == []
+    fixed = put_profile(api, ws, "prod", {"targetOwned": ["nodes[*].retryTimes"]})
+    assert fixed.status_code == 200, fixed.text
+
+
 def test_only_workspace_admins_change_profiles(api: SignedClient) -> None:
     ws = prod(api)
     dev = new_user(api, "dev_user", role="developer", workspace=ws)

@@ -9,7 +9,7 @@ from typing import Any
 from support.builders import make_job
 from support.clients import SignedClient, assert_error
 from support.exporting import seed
-from support.importing import connected_workspace, run_import
+from support.importing import connected_workspace, plan_import, run_import
 
 ROUTE = {
     "source": {"workspace": "default"},
@@ -123,3 +123,40 @@ def test_a_route_that_requires_signatures_packages_only_what_its_source_can_sign
     assert made["promotion"] is not None
     task = run_import(api, {"path": made["promotion"]["path"], **made["importOptions"]}, prod)
     assert task["status"] == "SUCCESSFUL", task
+
+
+def test_an_override_of_the_route_s_drift_protection_is_recorded_with_the_promotion(
+    api: SignedClient,
+) -> None:
+    seed(api)
+    prod = connected_workspace(api)
+    assert api.call("PUT", "/routes/test-prod", ROUTE).status_code == 200  # onDrift FAIL
+    promote(api, "test-prod", prod)
+    assert history(api, "test-prod")[0]["overrides"] is None  # the route's own settings
+    hot_fix = make_job("daily_sales", description="hot-fix in prod")
+    hot_fix["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
+    assert api.call("PUT", "/jobs/daily_sales", hot_fix, workspace=prod).status_code == 204
+    edit(api, "daily_sales", "v2 in test")
+
+    made = package(api, "test-prod")
+    promotion = made["promotion"]
+    body = {"path": promotion["path"], **made["importOptions"], "onDrift": "TAKE_PACKAGE"}
+    plan = plan_import(api, body, workspace=prod)
+    task = run_import(api, {**body, "planId": plan["planId"]}, workspace=prod)
+    assert task["status"] == "SUCCESSFUL", task
+    recorded = api.call(
+        "POST", f"/routes/test-prod/promotions/{promotion['id']}", {"taskId": task["id"]}
+    )
+    assert recorded.status_code == 200, recorded.text
+    expected = {
+        "by": task["createUser"],
+        "settings": [{"setting": "onDrift", "route": "FAIL", "run": "TAKE_PACKAGE"}],
+        "driftOverwritten": [{"kind": "job", "name": "daily_sales"}],
+        "driftOverwrittenTotal": 1,
+    }
+    assert recorded.json()["overrides"] == expected
+    newest = history(api, "test-prod")[0]
+    assert (newest["taskId"], newest["overrides"]) == (task["id"], expected)
+    assert api.call("GET", "/jobs/daily_sales", workspace=prod).json()["description"] == (
+        "v2 in test"
+    )

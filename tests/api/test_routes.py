@@ -73,6 +73,23 @@ def test_an_invalid_route_is_refused_with_every_problem_and_not_stored(api: Sign
     assert _routes(api) == []
 
 
+def test_a_route_s_inline_profile_is_checked_as_a_saved_profile_is(api: SignedClient) -> None:
+    new_workspace(api, "prod")
+    inline = {"owner": "ops", "targetOwned": ["nodes[*].properties[retryTimes]"]}
+    refused = api.call("PUT", "/routes/owned", {**ROUTE, "profile": inline})
+    assert refused.status_code == 400
+    body = refused.json()
+    assert body["error_code"] == "DLF.3051"
+    assert body["problems"] == [
+        "profile: targetOwned[0]: 'nodes[*].properties[retryTimes]' names no field: retryTimes "
+        "is a field of the node, not one of its properties; write nodes[*].retryTimes"
+    ]
+    assert _routes(api) == []
+    inline["targetOwned"] = ["nodes[*].retryTimes"]
+    saved = api.call("PUT", "/routes/owned", {**ROUTE, "profile": inline})
+    assert saved.status_code == 200, saved.text
+
+
 def test_a_route_to_a_missing_workspace_names_the_fix(api: SignedClient) -> None:
     refused = api.call("PUT", "/routes/r", {**ROUTE, "target": {"workspace": "nowhere"}})
     assert refused.status_code == 400

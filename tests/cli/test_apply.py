@@ -99,7 +99,7 @@ def test_a_dry_run_shows_the_plan_and_imports_nothing(cli: Cli) -> None:
     root = definitions(cli.cwd / "defs")
     connected(cli)
     result = cli("apply", "-f", str(root), "--dry-run")
-    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert result.exit_code == 4, (result.stdout, result.stderr)  # changes pending, as plan
     assert "CREATE" in result.stdout
     assert cli.remote.call("GET", "/jobs", workspace=cli.workspace).json()["total"] == 0
 

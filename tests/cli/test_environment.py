@@ -93,6 +93,21 @@ def test_a_bad_profile_file_is_refused_before_anything_is_sent(cli: Cli, tmp_pat
     assert cli.json("profiles", "list")["profiles"] == []
 
 
+def test_a_target_owned_path_naming_no_field_is_refused_before_anything_is_sent(
+    cli: Cli, tmp_path: Path
+) -> None:
+    profile = tmp_path / "owned.yaml"
+    profile.write_text("targetOwned:\n  - schedule.cron.expresion\n", encoding="utf-8")
+    result = cli("profiles", "put", "prod", "-f", str(profile))
+    assert result.exit_code == 2
+    said = " ".join(result.stderr.split())
+    assert (
+        "targetOwned[0]: 'schedule.cron.expresion' names no field: schedule.cron has no field "
+        "'expresion' (did you mean expression?)" in said
+    )
+    assert cli.json("profiles", "list")["profiles"] == []
+
+
 def test_keys_create_show_trust_list_distrust_delete(cli: Cli) -> None:
     created = cli.json("keys", "create")
     public = created["publicKey"]

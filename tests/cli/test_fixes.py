@@ -212,3 +212,29 @@ def test_a_scheduled_job_the_plan_would_overwrite_is_stopped_with_jobs_stop(
     view = cli.json("plan", str(package), *options, workspace=name, code=3)
     [scheduled] = [p for p in view["plan"]["problems"] if p["reason"] == "scheduled"]
     assert "POST .../jobs/daily_sales/stop" in scheduled["fix"]
+
+
+def test_the_plan_names_the_workspace_s_jobs_a_rename_rewrites(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    rewritten = [{"kind": "job", "name": "own_job"}, {"kind": "job", "name": "other_job"}]
+    plan = {"planId": "p1", "objects": [], "summary": {}, "referencesRewritten": rewritten}
+    show_plan(Output(False), {**plan, "referencesRewrittenTotal": 5})
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "rewritten to the new names of what the import renames: own_job, other_job" in shown
+    assert "and 3 more" in shown
+    show_plan(Output(False), {"planId": "p1", "objects": [], "summary": {}})
+    assert "rewritten" not in capsys.readouterr().out
+
+
+def test_the_plan_says_which_scheduled_jobs_are_started_again_and_which_are_deleted(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    objects = [
+        {"kind": "job", "name": "gone_job", "action": "DELETE", "pause": True},
+        {"kind": "job", "name": "kept_job", "action": "OVERWRITE", "pause": True},
+    ]
+    show_plan(Output(False), {"planId": "p1", "objects": objects, "summary": {}})
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "Scheduled jobs the import stops, writes and starts again: kept_job." in shown
+    assert "Scheduled jobs the import stops, then deletes: gone_job." in shown

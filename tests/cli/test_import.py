@@ -22,14 +22,15 @@ def target(cli: Cli) -> str:
 def test_plan_into_an_empty_workspace_creates_everything(
     cli: Cli, package: Path, target: str
 ) -> None:
-    view = cli.json("plan", str(package), workspace=target)
+    view = cli.json("plan", str(package), workspace=target, code=4)  # changes pending
     plan = view["plan"]
     assert view["path"].startswith("upload://")
     assert plan["summary"]["CREATE"] == 4
     assert plan["problems"] == []
     human = cli("plan", str(package), workspace=target)
-    assert human.exit_code == 0, human.output
+    assert human.exit_code == 4, human.output
     assert "4 to create, 0 to overwrite" in human.stdout
+    assert "Changes pending: 4 object(s) to write." in human.stderr
 
 
 def test_plan_with_problems_exits_3_and_shows_the_fix(cli: Cli, package: Path) -> None:
@@ -84,7 +85,7 @@ def test_import_asks_for_confirmation_only_on_a_terminal(
 
 
 def test_dry_run_shows_the_plan_and_imports_nothing(cli: Cli, package: Path, target: str) -> None:
-    view = cli.json("import", str(package), "--dry-run", workspace=target)
+    view = cli.json("import", str(package), "--dry-run", workspace=target, code=4)
     assert view["plan"]["summary"]["CREATE"] == 4
     assert cli.remote.call("GET", "/jobs", workspace=target).json()["total"] == 0
 
@@ -99,7 +100,7 @@ def test_overwrite_plan_shows_field_diffs(cli: Cli, package: Path, target: str) 
     assert drifted.exit_code == 3, (drifted.stdout, drifted.stderr)
     assert "drift" in drifted.stdout
     take = ("--policy", "overwrite", "--on-drift", "take-package")
-    view = cli.json("plan", str(package), *take, workspace=target)
+    view = cli.json("plan", str(package), *take, workspace=target, code=4)
     line = next(o for o in view["plan"]["objects"] if o["kind"] == "job")
     assert (line["action"], line["drift"]) == ("OVERWRITE", True)
     assert DRIFTED_CONNECTION in line["diff"]
@@ -109,7 +110,8 @@ def test_overwrite_plan_shows_field_diffs(cli: Cli, package: Path, target: str) 
     # Without --policy (auto), a repeated import overwrites too: the drift is a problem.
     plain = cli.json("plan", str(package), workspace=target, code=3)
     assert [p["reason"] for p in plain["plan"]["problems"]] == ["drift"]
-    skipped = cli.json("plan", str(package), "--policy", "skip", workspace=target)
+    # A skipped difference is pending work, not "in sync".
+    skipped = cli.json("plan", str(package), "--policy", "skip", workspace=target, code=4)
     assert next(o for o in skipped["plan"]["objects"] if o["kind"] == "job")["action"] == "SKIP"
 
 
@@ -152,7 +154,7 @@ def test_malformed_options_are_usage_errors(cli: Cli, package: Path, target: str
 
 
 def test_import_of_an_uploaded_path_skips_the_upload(cli: Cli, package: Path, target: str) -> None:
-    first = cli.json("plan", str(package), workspace=target)
-    again = cli.json("plan", first["path"], workspace=target)
+    first = cli.json("plan", str(package), workspace=target, code=4)
+    again = cli.json("plan", first["path"], workspace=target, code=4)
     assert again["path"] == first["path"]
     assert again["plan"]["packageSha256"] == first["plan"]["packageSha256"]

@@ -139,3 +139,61 @@ def test_a_plan_is_already_held_only_when_everything_it_carries_is_unchanged(
     plan: dict[str, Any], held: bool
 ) -> None:
     assert already_held(plan) is held
+
+
+def test_a_first_promotion_that_skips_differences_is_pending_not_in_sync(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    seed(cli.remote, ("daily_sales",), workspace=prod)
+    made_here = make_job("daily_sales", description="made in prod")
+    assert cli.remote.call("PUT", "/jobs/daily_sales", made_here, workspace=prod).status_code == 204
+    route = _route(cli, prod)
+
+    planned = cli.json("promote", route, code=4)  # --policy auto skips it: still pending
+    assert _actions(planned)[("job", "daily_sales")] == "SKIP"
+    assert set(_actions(planned).values()) == {"SKIP", "UNCHANGED"}
+    said = " ".join(cli("promote", route).stderr.split())
+    assert said.startswith("Changes pending: 1 differing object(s) skipped"), said
+    assert "Nothing would change" not in said
+
+    applied = cli("promote", route, "--apply", "--yes")  # writes nothing, records nothing
+    assert applied.exit_code == 0, applied.output
+    assert "Nothing imported: 1 changed object(s) skipped" in " ".join(applied.stderr.split())
+    assert cli.json("routes", "history", route)["promotions"] == []
+
+
+def test_the_import_hint_repeats_this_run_s_options(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    route = _route(cli, prod)
+    result = cli("promote", route, "--on-drift", "take-package", "--mode", "per-object")
+    assert result.exit_code == 4, result.output
+    said = " ".join(result.stderr.split())
+    assert said.endswith(
+        f"import them with: jobferry promote {route} --on-drift take-package --mode per-object "
+        "--apply"
+    ), said
+
+
+def test_a_deletion_left_out_is_pending_and_names_the_flag_and_the_route_setting(
+    cli: Cli,
+) -> None:
+    seed(cli.remote, ("daily_sales", "weekly_sales"), workspace=cli.workspace)
+    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    route = _route(cli, prod)
+    assert cli.json("promote", route, "--apply", "--yes")["task"]["status"] == "SUCCESSFUL"
+    gone = cli.remote.call("DELETE", "/jobs/weekly_sales", workspace=cli.workspace)
+    assert gone.status_code == 204, gone.text
+
+    left = cli("promote", route)
+    assert left.exit_code == 4, left.output  # was 0, "Nothing would change"
+    text = " ".join(left.stdout.split())
+    assert (
+        "1 deletion(s) not applied (--propagate-deletes applies them; jobferry routes edit "
+        f"{route} --propagate-deletes):" in text
+    )
+    assert "job 'weekly_sales': job 'weekly_sales' was deleted in the source" in text
+    assert "Changes pending: 1 deletion(s) not applied" in " ".join(left.stderr.split())
+    carried = cli.json("promote", route, "--propagate-deletes", "--apply", "--yes")
+    assert carried["plan"]["summary"]["DELETE"] == 1
+    assert cli.json("promote", route)["promotion"] is None

@@ -94,7 +94,7 @@ def test_promotion_from_test_to_prod_end_to_end(cli: Cli, prod: str, tmp_path: P
     again = cli.json("package", "verify", str(promoted), "--key", str(tmp_path / "release.pub"))
     assert again["signature"]["state"] == "valid"
     # plan and import into prod
-    plan = cli.json("plan", str(promoted), workspace=prod)["plan"]
+    plan = cli.json("plan", str(promoted), workspace=prod, code=4)["plan"]
     assert plan["problems"] == []
     assert plan["signature"]["state"] == "valid"
     assert plan["summary"]["CREATE"] == 4
@@ -130,7 +130,7 @@ def test_profile_map_from_a_yaml_file_and_plan_shows_the_schedule_move(
         "timeZone: {zone: Asia/Tokyo, mode: keepInstant}\n",
         encoding="utf-8",
     )
-    view = cli.json("plan", str(package), "--profile-map", str(profile), workspace=target)
+    view = cli.json("plan", str(package), "--profile-map", str(profile), workspace=target, code=4)
     line = next(o for o in view["plan"]["objects"] if o["kind"] == "job")
     move = line["schedule"][0]
     assert move["before"]["expression"] == "0 30 2 * * ?"

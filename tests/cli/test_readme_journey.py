@@ -108,7 +108,7 @@ def test_the_readme_quickstart_runs_as_written(tmp_path: Path) -> None:
             assert words[0] == ".venv/bin/jobferry", line
             done = run(words[1:], tmp_path, env)
             first = words[1] not in ran
-            expected = 3 if "exit 3" in comment and first else 0
+            expected = 3 if "exit 3" in comment and first else 4 if "exit 4" in comment else 0
             said = (line, done.stdout[-2000:], done.stderr[-2000:])
             assert done.returncode == expected, said
             ran.append(words[1])

@@ -169,8 +169,10 @@ def first_promotion(story: Story) -> str:
     assert planned["plan"]["sameNamePolicy"]["applied"] == "SKIP"  # nothing to keep: all new
     assert (planned["since"], planned["promotion"]["jobs"]) == (None, 5)
     pending = story.human(code=4)
-    assert f"Changes pending; import them with: jobferry promote {story.route} --apply" in (
-        pending.stderr
+    said = " ".join(pending.stderr.split())
+    assert (
+        "Changes pending (16 object(s) to write); import them with: jobferry promote "
+        f"{story.route} --apply" in said
     )
 
     done, said = story.applied()
@@ -260,16 +262,18 @@ def hot_fix_with_drift(story: Story) -> str:
     assert "1 problem(s); nothing imported." in shown.stderr
     assert story.prod_job("revenue")["description"] == "hot-fix in prod"
 
-    kept = story.promote("--on-drift", "keep-target", code=0)  # nothing would change
+    # Kept as prod has it: the skipped difference is still pending (exit 4), not "in sync".
+    kept = story.promote("--on-drift", "keep-target", code=4)
     assert lines(kept) == sorted([("SKIP", "job", "revenue"), *unchanged("revenue")])
     assert one(kept, "revenue")["reason"]["code"] == "KEPT_DRIFT"
     assert kept["plan"]["problems"] == []
-    told = story.human("--on-drift", "keep-target", code=0)
+    told = story.human("--on-drift", "keep-target", code=4)
     assert (
         "skipped job 'revenue' changed in the target since the last import, and --on-drift is "
         "keep-target; to write it: --on-drift take-package" in " ".join(told.stdout.split())
     )
     assert "this run: --on-drift keep-target (the route says fail)" in told.stderr
+    assert "Changes pending: 1 differing object(s) skipped" in " ".join(told.stderr.split())
 
     done, said = story.applied("--on-drift", "take-package")
     assert lines(done) == expected
@@ -279,6 +283,26 @@ def hot_fix_with_drift(story: Story) -> str:
     assert cli.json("routes", "show", story.route)["onDrift"] == "FAIL", "for one run only"
     assert story.prod_job("revenue")["description"] == "v2 in test"
     task: str = done["task"]["id"]
+    # The override is recorded with the promotion, and said by the history and the task.
+    recorded = story.history()[0]
+    assert (recorded["taskId"], recorded["overrides"]) == (
+        task,
+        {
+            "by": "admin",
+            "settings": [{"setting": "onDrift", "route": "FAIL", "run": "TAKE_PACKAGE"}],
+            "driftOverwritten": [{"kind": "job", "name": "revenue"}],
+            "driftOverwrittenTotal": 1,
+        },
+    )
+    table = cli("routes", "history", story.route)
+    assert "--on-drift take-package by admin; overwrote target changes to job revenue" in " ".join(
+        table.stdout.split()
+    ), table.stdout
+    line = next(s for s in done["task"]["subtasks"] if s["id"] == "job:revenue")
+    assert (
+        "since the last import (description): drift protection overridden by admin"
+        in (line["message"])
+    )
     return task
 
 

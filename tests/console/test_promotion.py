@@ -154,6 +154,23 @@ def test_profiles_are_saved_as_versions_from_yaml_and_refused_when_invalid(
     assert services.profiles.list_all(scope) == []
 
 
+def test_the_profile_editor_refuses_a_target_owned_path_naming_no_field(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    url = f"/console/w/{scope.workspace.id}/admin/profiles"
+    draft = "targetOwned:\n  - nodes[*].properties[retryTimes]\n"
+    bad = browser.post(url, {"name": "prod", "document": draft})
+    assert_page(
+        bad,
+        400,
+        "retryTimes is a field of the node, not one of its properties; write nodes[*].retryTimes",
+        "nodes[*].properties[retryTimes]",  # the draft is kept to correct
+    )
+    assert services.profiles.list_all(scope) == []
+    fixed = browser.post(url, {"name": "prod", "document": "targetOwned: ['nodes[*].retryTimes']"})
+    assert "Saved profile &#39;prod&#39; as version 1" in fixed.text
+
+
 def test_signing_and_trusted_keys_are_managed_on_the_keys_page(
     browser: Browser, services: Services, scope: Scope
 ) -> None:

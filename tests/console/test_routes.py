@@ -371,6 +371,39 @@ def test_a_change_in_the_source_is_promoted_as_an_overwrite(
     assert all("SUCCESSFUL" in row for row in rows)
 
 
+def test_a_promotion_that_overrode_the_route_s_drift_protection_says_so_in_its_history(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    prod = wizard.prod_workspace(services, "dws_conn", "ssh_conn")
+    target = prod.workspace.id
+    create(browser, ws, "to-prod", source, "prod")  # stops on drift
+    first = browser.get(promote(browser, ws, "to-prod").headers["location"])
+    wizard.run_plan(browser, services, prod, first.text)
+    hot_fix = make_job("daily_sales", description="hot-fix in prod")
+    hot_fix["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
+    services.jobs.update(prod, "daily_sales", hot_fix)
+    changed = make_job("daily_sales", description="changed in test")
+    changed["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
+    services.jobs.update(seeded, "daily_sales", changed)
+
+    check = browser.get(promote(browser, ws, "to-prod").headers["location"])
+    assert_page(check, 200, "Import · check", "Fix the problems first")
+    state = wizard.choose(wizard.fields(check.text, target), onDrift="TAKE_PACKAGE")
+    wizard.run(browser, services, prod, state)
+
+    page = browser.get(f"/console/w/{ws}/routes/to-prod").text
+    rows = history_rows(page)
+    assert rows[0].endswith(
+        "admin overrode the route: changes made in the target since the last promotion: "
+        "overwritten with the package's (the route: stop the import). It overwrote changes "
+        "made in the target to job daily_sales."
+    ), rows[0]
+    assert "overrode" not in rows[1]
+    for word in API_WORDS:
+        assert word not in visible(page), word
+
+
 def test_a_route_with_an_end_on_another_server_is_not_promoted_here(
     browser: Browser, services: Services, seeded: Scope
 ) -> None:

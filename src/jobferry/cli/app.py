@@ -130,7 +130,10 @@ def _report_local(out: Output, exc: JobferryError) -> None:
 
 def _print_version(value: bool) -> None:
     if value:
-        typer.echo(f"jobferry {__version__}")
+        # Here, not at the top: the migrations' reader is for this option and local commands.
+        from jobferry.storage.schema import head_revision
+
+        typer.echo(f"jobferry {__version__} (schema {head_revision()})")
         raise typer.Exit(int(ExitCode.OK))
 
 
@@ -184,7 +187,10 @@ def root_options(
     _version: Annotated[
         bool,
         typer.Option(
-            "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print the version and the database schema revision it needs, and exit.",
         ),
     ] = False,
 ) -> None:
@@ -209,6 +215,7 @@ app.command("serve")(serve.serve_command)
 app.add_typer(serve.db_app, name="db")
 app.add_typer(admin.app, name="admin")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(jobs.scripts_app, name="scripts")
 app.add_typer(jobs.workspaces_app, name="workspaces")
 app.command("export")(export.export_command)
 app.command("import")(transfer.import_command)

@@ -3,15 +3,19 @@
 ======  =====================================================================================
 code    meaning
 ======  =====================================================================================
-0       it worked (for ``plan``/``import --dry-run``: the plan has no problem)
+0       it worked (for ``plan``/``import --dry-run`` and ``promote`` without ``--apply``:
+        nothing would change)
 1       failed: the endpoint refused the call or could not be reached, a task ended FAILED,
         a file could not be read or written, the user declined the confirmation
 2       usage: unknown command or option, bad option value, unusable configuration
 3       check problems found: the plan or the import check listed problems (nothing was
         imported), the package itself was refused (by ``package verify``, or by the server
         for ``plan``/``import``: corrupt zip, hash mismatch, reader rule, oversize, signature)
-4       ``promote`` without ``--apply``: changes are pending (Terraform's
-        ``-detailed-exitcode``); 0 then means nothing would change
+4       ``plan``/``import --dry-run``/``apply --dry-run``, ``promote`` without ``--apply``:
+        changes are pending (Terraform's ``-detailed-exitcode``): objects to write, and
+        differences the plan skips or deletions it leaves out, which are pending work too
+130     interrupted (Ctrl-C) while following an import the server had accepted: the import
+        goes on there; the message says how to follow it and how to roll it back
 ======  =====================================================================================
 
 CI pipelines can gate on them: ``jobferry plan pkg.zip`` exits 3 when the import would be
@@ -39,6 +43,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     PROBLEMS = 3
     PENDING = 4
+    INTERRUPTED = 130
 
 
 class CommandError(Exception):
@@ -63,3 +68,10 @@ class CliUsageError(CommandError):
     """Options that do not fit together, or a configuration that cannot be used: exit 2."""
 
     exit_code = ExitCode.USAGE
+
+
+class FollowingInterruptedError(CommandError):
+    """Ctrl-C while following a task the server goes on with: exit 130, as an interrupted
+    command exits, with how to follow the task and what to do once it ends."""
+
+    exit_code = ExitCode.INTERRUPTED

@@ -167,6 +167,7 @@ def show_plan(
         if obj.get("diff") or obj.get("schedule") or obj.get("driftDiff"):
             _object_details(out, obj)
     _paused(out, objects)
+    _rewritten(out, plan)
     total = plan.get("objectsTotal")
     if isinstance(total, int) and total > len(objects):
         out.line(
@@ -175,7 +176,7 @@ def show_plan(
             style="dim",
         )
     out.line(summary_text(plan.get("summary") or {}), style="bold")
-    _pending(out, plan)
+    _pending(out, plan, route)
     signature = mapping(plan.get("signature")).get("state")
     _plan_problems(out, plan.get("problems") or [], workspace, signature, route)
 
@@ -199,9 +200,10 @@ def skip_why(obj: dict[str, Any]) -> str:
     return str(reason.get("detail", ""))
 
 
-def _pending(out: Output, plan: dict[str, Any]) -> None:
+def _pending(out: Output, plan: dict[str, Any], route: str | None) -> None:
     """The policy AUTO chose, each skipped object with why and the option that writes it,
-    and the deletions not applied with the option that applies them."""
+    and the deletions not applied with the option that applies them (and, for ``promote``, the
+    route's setting that applies them on every run)."""
     policy = plan.get("sameNamePolicy") or {}
     if policy.get("asked") == SameNamePolicy.AUTO:
         out.line(
@@ -222,18 +224,40 @@ def _pending(out: Output, plan: dict[str, Any]) -> None:
     gone = plan.get("deletionsNotApplied") or []
     total = plan.get("deletionsNotAppliedTotal") or len(gone)
     if gone:
+        every = "" if route is None else f"; jobferry routes edit {route} --propagate-deletes"
         out.line(
-            f"{total} deletion(s) not applied (--propagate-deletes applies them):", style="yellow"
+            f"{total} deletion(s) not applied (--propagate-deletes applies them{every}):",
+            style="yellow",
         )
         for item in gone:
             out.line(f"  {item.get('kind')} '{item.get('name')}': {item.get('reason')}")
 
 
 def _paused(out: Output, objects: list[dict[str, Any]]) -> None:
-    paused = [str(o.get("name")) for o in objects if o.get("pause")]
-    if paused:
+    paused = [o for o in objects if o.get("pause")]
+    written = [str(o.get("name")) for o in paused if o.get("action") != PlanAction.DELETE]
+    deleted = [str(o.get("name")) for o in paused if o.get("action") == PlanAction.DELETE]
+    if written:
         out.line(
-            f"Scheduled jobs the import stops, writes and starts again: {', '.join(paused)}.",
+            f"Scheduled jobs the import stops, writes and starts again: {', '.join(written)}.",
+            style="yellow",
+        )
+    if deleted:
+        out.line(
+            f"Scheduled jobs the import stops, then deletes: {', '.join(deleted)}.",
+            style="yellow",
+        )
+
+
+def _rewritten(out: Output, plan: dict[str, Any]) -> None:
+    """The workspace's own jobs the import rewrites to the new names of what it renames."""
+    jobs = [str(mapping(j).get("name")) for j in plan.get("referencesRewritten") or []]
+    if jobs:
+        total = plan.get("referencesRewrittenTotal") or len(jobs)
+        more = f" and {total - len(jobs)} more" if total > len(jobs) else ""
+        out.line(
+            f"Jobs of this workspace rewritten to the new names of what the import renames: "
+            f"{', '.join(jobs)}{more}.",
             style="yellow",
         )
 
@@ -318,11 +342,38 @@ def already_held(plan: dict[str, Any]) -> bool:
     return held > 0 and not others and not left_out
 
 
+def left_out(plan: dict[str, Any]) -> tuple[int, int]:
+    """What the plan leaves undone although it differs: (objects skipped, deletions not
+    applied)."""
+    skipped = int((plan.get("summary") or {}).get(PlanAction.SKIP) or 0)
+    gone = int(plan.get("deletionsNotAppliedTotal") or len(plan.get("deletionsNotApplied") or []))
+    return skipped, gone
+
+
+def pending(plan: dict[str, Any]) -> str | None:
+    """The work a plan leaves pending, in words (``None``: the target already matches the
+    package): what it writes, and the differences it skips or leaves out, which are pending
+    too (a CI gate must not read "in sync" while the objects differ)."""
+    summary = plan.get("summary") or {}
+    writes = (PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE)
+    written = sum(int(summary.get(action) or 0) for action in writes)
+    skipped, gone = left_out(plan)
+    said = [
+        text
+        for n, text in (
+            (written, f"{written} object(s) to write"),
+            (skipped, f"{skipped} differing object(s) skipped"),
+            (gone, f"{gone} deletion(s) not applied"),
+        )
+        if n
+    ]
+    return ", ".join(said) if said else None
+
+
 def nothing_done(plan: dict[str, Any]) -> str:
     """What an import whose plan writes nothing says: not a bare "nothing to import" when it
     skips changed objects or leaves deletions out."""
-    skipped = int((plan.get("summary") or {}).get(PlanAction.SKIP) or 0)
-    gone = int(plan.get("deletionsNotAppliedTotal") or len(plan.get("deletionsNotApplied") or []))
+    skipped, gone = left_out(plan)
     if not skipped and not gone:
         return "Nothing to import."
     pending = [

@@ -4,10 +4,11 @@ The server packages what changed in the route's source since its last promotion 
 deletions since), keeps it in the target and says which import settings the route gives; this
 command plans that package against the target with those settings (options given here override
 them for this run, and the output says so), shows every difference, and exits like Terraform's
-``-detailed-exitcode``: 0 when nothing would change, 4 when changes are pending, 3 when the plan
-has problems. ``--apply`` imports exactly that plan (its plan id), records the import on the
-route and prints the task id and the rollback command. ``jobferry routes history ROUTE`` lists
-the promotions.
+``-detailed-exitcode``: 0 when nothing would change, 4 when changes are pending (objects the plan
+skips although they differ, and deletions it leaves out, are pending too), 3 when the plan has
+problems; the closing hint repeats this run's options. ``--apply`` imports exactly that plan
+(its plan id), records the import on the route and prints the task id and the rollback command.
+``jobferry routes history ROUTE`` lists the promotions, with what each overrode of the route.
 
 Across an air gap: ``--out FILE`` on the source server (the route's target is carried) cuts
 what changed since the route's last package carried out (``--full``: every selected job), with
@@ -34,7 +35,14 @@ from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.export import fetch_download
 from jobferry.cli.output import epoch_ms, mapping
-from jobferry.cli.planview import already_held, has_changes, show_plan, show_task
+from jobferry.cli.planview import (
+    already_held,
+    has_changes,
+    nothing_done,
+    pending,
+    show_plan,
+    show_task,
+)
 from jobferry.cli.routes import (
     DriftOption,
     ModeOption,
@@ -47,7 +55,7 @@ from jobferry.cli.routes import (
     app as routes_app,
 )
 from jobferry.cli.session import JsonOption, Session, session
-from jobferry.cli.tasks import task_exit, wait_for
+from jobferry.cli.tasks import follow_import, task_exit
 from jobferry.cli.transfer import make_plan, package_path, stdin_is_terminal
 from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
 
@@ -249,7 +257,7 @@ def _promote(
             f"Nothing changed in workspace '{source.get('name')}' {what}.",
         )
         return
-    json_mode, apply = out.json_mode, options["apply"]
+    json_mode = out.json_mode
     s = session(ctx, json_mode, str(target.get("workspaceId")))
     body = {"path": promotion["path"], **chosen}
     plan = make_plan(s, body)
@@ -258,7 +266,7 @@ def _promote(
     where = s.workspace_arg() if plan.get("problems") and not json_mode else None
     show_plan(out, plan, where, route=name)
     result = {**made, "plan": plan, "task": None}
-    if not _go_on(s, name, result, apply, options["in_file"]):
+    if not _go_on(s, name, result, options):
         return
     if (
         has_changes(plan)
@@ -270,18 +278,20 @@ def _promote(
     _import(s, name, promotion, {**body, "planId": plan["planId"]}, result)
 
 
-def _go_on(
-    s: Session, name: str, result: dict[str, Any], apply: bool, carried: Path | None = None
-) -> bool:
+def _go_on(s: Session, name: str, result: dict[str, Any], options: dict[str, Any]) -> bool:
     """Finish with the plan's verdict unless the plan is to be imported: 3 problems, 0
-    nothing would change, 4 changes pending (without ``--apply``).
+    nothing would change, 4 changes pending without ``--apply`` (objects it skips although
+    they differ, and deletions it leaves out, are pending too).
 
     With ``--apply``, a plan whose objects the target already holds, all unchanged, is
     imported too (it writes nothing, asks nothing): the route records it as applied, so its
-    next promotion carries only what changes after this one, not everything again."""
-    out, plan = s.output, result["plan"]
+    next promotion carries only what changes after this one, not everything again. A plan
+    that writes nothing but skips or leaves out differences is not imported: recording it
+    would drop them."""
+    out, plan, apply = s.output, result["plan"], options["apply"]
     problems = plan.get("problems") or []
-    again = f" --in {carried}" if carried is not None else ""
+    again = f"jobferry promote {name}{this_run(options)} --apply"
+    left = pending(plan)
     if problems:
         out.finish(result, ExitCode.PROBLEMS, f"{len(problems)} problem(s); nothing imported.")
     elif apply and already_held(plan):
@@ -291,24 +301,41 @@ def _go_on(
             style="green",
         )
         return True
-    elif not has_changes(plan):
+    elif left is None:
         target = mapping(result.get("target")).get("name")
         said = f"Nothing would change in '{target}'."
         if already_held(plan):
             said += (
-                " Record this promotion, so the next one carries only later changes, with: "
-                f"jobferry promote {name}{again} --apply"
+                f" Record this promotion, so the next one carries only later changes, with: {again}"
             )
         out.finish(result, ExitCode.OK, said)
-    elif not apply:
-        out.finish(
-            result,
-            ExitCode.PENDING,
-            f"Changes pending; import them with: jobferry promote {name}{again} --apply",
+    elif not has_changes(plan) and apply:
+        said = (
+            f"{nothing_done(plan)} They stay pending: promote again with the options named above."
         )
+        out.finish(result, ExitCode.OK, said)
+    elif not has_changes(plan):
+        said = (
+            f"Changes pending: {left} (the lines above say why, and the option that carries each)."
+        )
+        out.finish(result, ExitCode.PENDING, said)
+    elif not apply:
+        out.finish(result, ExitCode.PENDING, f"Changes pending ({left}); import them with: {again}")
     else:
         return True
     return False
+
+
+def this_run(options: dict[str, Any]) -> str:
+    """This run's options as they were given (``--in FILE`` and the overrides), to repeat in
+    the command a message suggests: without them, following it would plan something else."""
+    said = [] if options.get("in_file") is None else [f"--in {options['in_file']}"]
+    for _, option, _ in OVERRIDES:
+        if options.get(option) is not None:
+            said.append(f"--{option.replace('_', '-')} {options[option]}")
+    if options.get("propagate_deletes") is not None:
+        said.append("--propagate-deletes" if options["propagate_deletes"] else "--keep-deletes")
+    return "".join(f" {flag}" for flag in said)
 
 
 def _import(
@@ -321,7 +348,7 @@ def _import(
         f"/routes/{segment(name)}/promotions/{segment(promotion['id'])}",
         {"taskId": task_id},
     )
-    task = wait_for(s, task_id, "Importing")
+    task = follow_import(s, task_id)
     show_task(out, task)
     result["task"] = task
     if sum(written(task)) > 0:
@@ -346,7 +373,7 @@ def route_history(ctx: typer.Context, name: RouteName, json_mode: JsonOption = F
         return
     items = [item for item in answer.get("promotions") or [] if isinstance(item, dict)]
     out.table(
-        ("when (UTC)", "by", "jobs", "deletions", "package", "import", "state"),
+        ("when (UTC)", "by", "jobs", "deletions", "package", "import", "state", "overrode"),
         [
             (
                 epoch_ms(item.get("createTime")),
@@ -356,11 +383,38 @@ def route_history(ctx: typer.Context, name: RouteName, json_mode: JsonOption = F
                 str(item.get("packageSha256"))[:12],
                 _import_of(item),
                 _state_of(item),
+                _overrode(mapping(item.get("overrides"))),
             )
             for item in items
         ],
         empty="No promotions.",
     )
+
+
+def _overrode(overrides: dict[str, Any]) -> str:
+    """What a promotion's import changed of the route's settings, in this command's flags,
+    who ran it, and the objects it wrote over changes made in the target."""
+    if not overrides:
+        return ""
+    flags = {key: (option, enum) for key, option, enum in OVERRIDES}
+    said = []
+    for change in overrides.get("settings") or []:
+        key, run = change.get("setting"), change.get("run")
+        if key in flags:
+            option, enum = flags[key]
+            said.append(f"--{option.replace('_', '-')} {kebab(enum(str(run)))}")
+        elif key == "propagateDeletes":
+            said.append("--propagate-deletes" if run else "--keep-deletes")
+        else:
+            said.append(f"{key} {run if isinstance(run, str) else 'inline'}")
+    text = f"{' '.join(said)} by {overrides.get('by')}"
+    drifted = overrides.get("driftOverwritten") or []
+    if drifted:
+        total = int(overrides.get("driftOverwrittenTotal") or len(drifted))
+        names = ", ".join(f"{d.get('kind')} {d.get('name')}" for d in drifted[:5])
+        more = f" and {total - 5} more" if total > 5 else ""
+        text += f"; overwrote target changes to {names}{more}"
+    return text
 
 
 def _import_of(item: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from jobferry.cli.asking import interrupted_import
 from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import segment
 from jobferry.cli.exits import PACKAGE_REFUSALS, ExitCode
@@ -28,6 +29,16 @@ def wait_for(s: Session, task_id: str, description: str) -> dict[str, Any]:
     """Poll a task to its end behind a progress bar."""
     with s.output.progress(description) as bar:
         return s.client().wait_task(task_id, bar.task)
+
+
+def follow_import(s: Session, task_id: str) -> dict[str, Any]:
+    """Follow an import the server accepted to its end. Ctrl-C stops the following only: the
+    server goes on, so the interruption (exit 130) says how to follow the task and roll it
+    back rather than leaving in silence."""
+    try:
+        return wait_for(s, task_id, "Importing")
+    except KeyboardInterrupt:
+        raise interrupted_import(s, task_id) from None
 
 
 def task_exit(task: dict[str, Any]) -> ExitCode:

@@ -48,7 +48,7 @@ from jobferry.cli.import_options import (
     target_status,
 )
 from jobferry.cli.output import mapping
-from jobferry.cli.planview import has_changes, nothing_done, show_plan, show_task
+from jobferry.cli.planview import has_changes, nothing_done, pending, show_plan, show_task
 from jobferry.cli.profile_options import (
     KeepInstantOption,
     KeepWallClockOption,
@@ -56,7 +56,7 @@ from jobferry.cli.profile_options import (
     TimezoneOption,
 )
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
-from jobferry.cli.tasks import refused_by_check, task_exit, wait_for
+from jobferry.cli.tasks import follow_import, refused_by_check, task_exit, wait_for
 from jobferry.domain.enums import ImportMode
 
 REMOTE_SCHEMES = ("obs://", "s3://", "upload://")
@@ -150,7 +150,8 @@ def plan_command(
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Show what importing the package would do, with field diffs; exit 3 on problems."""
+    """Show what importing the package would do, with field diffs; exit 0 nothing would
+    change, 4 changes pending (skipped differences and deletions left out too), 3 problems."""
     import_command(
         ctx,
         source,
@@ -185,10 +186,16 @@ def _plan_only(s: Session, source: str, body: dict[str, Any]) -> None:
         return
     show_plan(out, plan, _where(s, plan.get("problems")))
     problems = plan.get("problems") or []
-    code = ExitCode.PROBLEMS if problems else ExitCode.OK
-    message = (
-        f"{len(problems)} problem(s) found; the import would be refused." if problems else None
-    )
+    left = pending(plan)
+    if problems:
+        code, message = (
+            ExitCode.PROBLEMS,
+            f"{len(problems)} problem(s) found; the import would be refused.",
+        )
+    elif left is not None:
+        code, message = ExitCode.PENDING, f"Changes pending: {left}."
+    else:
+        code, message = ExitCode.OK, "Nothing would change: the target matches the package."
     out.finish({"path": path, "plan": plan}, code, message)
 
 
@@ -278,7 +285,7 @@ def import_command(
         )
         return
     task_id = client.call("POST", "/jobs/import", body)["taskId"]
-    task = wait_for(s, str(task_id), "Importing")
+    task = follow_import(s, str(task_id))
     show_task(out, task, _where(s, mapping(task.get("result")).get("problems")))
     _end_import(s, {"path": path, "plan": plan, "task": task}, rollback=plan is not None)
 

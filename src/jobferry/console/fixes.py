@@ -11,6 +11,7 @@ steps, a task's problems, and every page's error.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from jobferry.console.wizard import MAPPING_TYPES
@@ -28,6 +29,7 @@ from jobferry.errors import (
     ScriptExistsError,
     WorkspaceNotFoundError,
 )
+from jobferry.services.importing.plan import Plan
 
 ENVIRONMENT_PAGE = "Admin → Environment objects"
 KEYS_PAGE = "Admin → Signing and trusted keys"
@@ -52,20 +54,16 @@ def spoken(text: str) -> str:
     return text
 
 
-def with_spoken_signature(found: dict[str, Any]) -> dict[str, Any]:
-    """A package preview or a plan whose ``signature`` detail is said in the console's terms."""
-    signature = found.get("signature")
-    if not isinstance(signature, dict) or not signature.get("detail"):
-        return found
-    return {**found, "signature": {**signature, "detail": spoken(str(signature["detail"]))}}
-
-
-def spoken_plan(plan: dict[str, Any]) -> dict[str, Any]:
+def spoken_plan(plan: Plan) -> Plan:
     """A plan whose signature detail and same-name decision are said in the console's terms."""
-    policy = plan.get("sameNamePolicy")
-    if isinstance(policy, dict) and policy.get("reason"):
-        plan = {**plan, "sameNamePolicy": {**policy, "reason": spoken(str(policy["reason"]))}}
-    return with_spoken_signature(plan)
+    policy, signature = plan.policy, plan.signature
+    return replace(
+        plan,
+        policy=None if policy is None else replace(policy, why=spoken(policy.why)),
+        signature=None
+        if signature is None
+        else replace(signature, detail=spoken(signature.detail)),
+    )
 
 
 def _named(kind: str) -> str:

@@ -21,6 +21,7 @@ from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.context import WRITERS
 from jobferry.services.downloads import ExportedPackage
 from jobferry.services.importing.contents import PackageContents
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.services.workspaces.profiles import ProfileVersion
 
@@ -114,7 +115,7 @@ class PlanContext(CarriedStep):
     template = "import_plan.html"
     step: int = 3
     state: dict[str, Any]
-    plan: dict[str, Any]
+    plan: Plan
     objects: PlanObjects
     pending: list[str]
 
@@ -249,7 +250,7 @@ def options_again(page: PageDep, form: FormDep) -> Response:
 
 def planned(
     page: Page, state: dict[str, Any], form: FormData | None, action: str, step: int
-) -> tuple[dict[str, Any], str] | Response:
+) -> tuple[Plan, str] | Response:
     """The plan the wizard goes on with and the planning task it came from ('' when it was
     computed now), or a page: following the planning task of a package too large to plan
     during a request while that task runs, or the options again, saying why planning was
@@ -262,15 +263,15 @@ def planned(
 
 def _plan_or_progress(
     page: Page, state: dict[str, Any], form: FormData | None, action: str, step: int
-) -> tuple[dict[str, Any], str] | Response:
+) -> tuple[Plan, str] | Response:
     """``planned`` before refusals. The check step hands its task on to the plan step (its
     "Next: plan" button), so a large package is planned once for both."""
     task_id = text(form, "planTask") if form is not None else ""
     if not task_id:
         outcome = page.runner.plan_import(page.scope, _request(page, state))
-        if "taskId" not in outcome:
+        if not isinstance(outcome, str):
             return outcome, ""
-        task_id = str(outcome["taskId"])
+        task_id = outcome
     task = page.services.tasks.show(page.scope, task_id, subtasks=0)
     plan = task_plan(task)
     if plan is not None:
@@ -300,7 +301,7 @@ def plan(page: PageDep, form: FormDep) -> Response:
     return plan_page(page, state, outcome[0])
 
 
-def plan_page(page: Page, state: dict[str, Any], plan: dict[str, Any]) -> Response:
+def plan_page(page: Page, state: dict[str, Any], plan: Plan) -> Response:
     plan = spoken_plan(plan)
     context = PlanContext(
         page=page,

@@ -20,6 +20,7 @@ from jobferry.console.wizard import wizard_state
 from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
 from jobferry.domain.routes import Route, RouteEnd, SelectionKind
 from jobferry.services.definitions.documents import dump
+from jobferry.services.routes.overrides import Overrides
 from jobferry.services.routes.records import Promotion
 
 CARRIED = ":carried"
@@ -224,3 +225,56 @@ def promotion_state(route: Route, promotion: Promotion) -> dict[str, Any]:
         ]
     )
     return wizard_state(form)
+
+
+_OVERRIDE_WORDS: dict[str, tuple[str, dict[Any, str]]] = {
+    "sameNamePolicy": (
+        "objects of the same name",
+        {"AUTO": "overwritten once the target took packages from the source, else skipped",
+         "SKIP": "skipped", "OVERWRITE": "overwritten"},
+    ),
+    "propagateDeletes": (
+        "what the source deleted", {True: "deleted here", False: "kept here"}
+    ),
+    "onDrift": (
+        "changes made in the target since the last promotion",
+        {"FAIL": "stop the import", "KEEP_TARGET": "kept (object skipped)",
+         "TAKE_PACKAGE": "overwritten with the package's"},
+    ),
+    "scheduling": (
+        "scheduled jobs",
+        {"REFUSE": "refused", "PAUSE_AND_RESTORE": "paused during the import"},
+    ),
+    "mode": (
+        "objects with problems",
+        {"ATOMIC": "nothing imported", "PER_OBJECT": "the others imported"},
+    ),
+}  # fmt: skip
+"""How the route's settings read in the form's words (its labels), for what a promotion
+overrode."""
+
+
+def override_words(overrides: Overrides) -> str:
+    """What a promotion's import changed of its route's settings, in the form's words, who ran
+    it, and the objects it wrote over changes made in the target."""
+    said = []
+    for change in overrides.settings:
+        if change.setting in _OVERRIDE_WORDS:
+            what, values = _OVERRIDE_WORDS[change.setting]
+            run, route = values.get(change.run, "?"), values.get(change.route, "?")
+        else:
+            what, run, route = "environment profile", _profile(change.run), _profile(change.route)
+        said.append(f"{what}: {run} (the route: {route})")
+    text = f"{overrides.by} overrode the route: {'; '.join(said)}"
+    if overrides.drift_overwritten:
+        names = ", ".join(f"{kind} {name}" for kind, name in overrides.drift_overwritten[:10])
+        more = overrides.drift_overwritten_total - min(10, len(overrides.drift_overwritten))
+        text += f". It overwrote changes made in the target to {names}"
+        text += f" and {more} more" if more > 0 else ""
+    return text + "."
+
+
+def _profile(value: object) -> str:
+    if value is None:
+        return "none"
+    return f"'{value}'" if isinstance(value, str) else "one written inline"

@@ -24,6 +24,7 @@ from jobferry.console.route_form import (
     INLINE,
     RouteDraft,
     end_words,
+    override_words,
     promotion_state,
     said_problem,
     selection_words,
@@ -96,6 +97,8 @@ class RouteContext(PageContext):
     target_url: str
     """The console URL of the target workspace ('' when the viewer has no role there)."""
     history: list[Promotion]
+    overrides: dict[str, str]
+    """Promotion id → what its import changed of the route's settings, in the form's words."""
     versions: list[RouteVersion]
     error: str = ""
     problems: list[str]
@@ -195,6 +198,7 @@ def _route_page(
         promotable=route is not None and not (route.source.carried or route.target.carried),
         target_url=_workspace_url(page, route.target.workspace) if route is not None else "",
         history=history,
+        overrides={p.id: override_words(p.overrides) for p in history if p.overrides},
         versions=versions,
         error=error,
         problems=problems or [],

@@ -2,8 +2,9 @@
 
 A path is dict keys joined by ``.``; a list of named objects (nodes, properties, params) takes
 ``[*]`` for every item or ``[NAME]`` for one, matched by identity as the plan's diff matches
-them: ``schedule.cron.expression``, ``basicConfig.owner``, ``nodes[*].properties[retryTimes]``,
-``nodes[load].location``.
+them: ``schedule.cron.expression``, ``basicConfig.owner``, ``nodes[*].retryTimes``,
+``nodes[load].properties[connectionName]``, ``nodes[load].location``. Whether a path names a
+field of a definition is :mod:`jobferry.domain.schema`'s to say.
 
 :func:`keep_target` writes the target's values of such paths into a package's definition (an
 environment profile's ``targetOwned`` fields survive every promotion); :func:`matches` tells
@@ -42,7 +43,7 @@ def parse_field_path(text: str) -> FieldPath:
         if found is None or found.group(2) == "":
             raise ValueError(
                 f"'{text}' is not a field path: '{part}' should be a key, or a key with [*] or "
-                "[NAME] for a list of named items (e.g. nodes[*].properties[retryTimes])"
+                "[NAME] for a list of named items (e.g. nodes[*].retryTimes)"
             )
         steps.append((found.group(1), found.group(2)))
     return FieldPath(text.strip(), tuple(steps))

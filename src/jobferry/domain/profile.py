@@ -16,12 +16,13 @@ service, applied by import's transform step before names are resolved::
     timeZone: {zone: Europe/Berlin, mode: keepInstant, sourceZone: Asia/Shanghai}
     targetOwned:                          # fields whose target values every overwrite keeps
       - schedule.cron.expression
-      - nodes[*].properties[retryTimes]
+      - nodes[*].retryTimes               # a node field (a property is nodes[*].properties[NAME])
 
 Rename kinds are the environment kinds of the reference table (connections, DLI queues, CDM
 clusters, MRS clusters, DIS streams, GES graphs, resource groups, agencies, quality rules) plus
 ``workspace``. Everything is optional; unknown top-level keys are refused so a typo (``rename``)
-cannot silently do nothing.
+cannot silently do nothing, and so is a ``targetOwned`` path that names no field of a job,
+script or resource (``schedule.cron.expresion``; :mod:`jobferry.domain.schema`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import yaml
 from jobferry.domain.enums import AnyRefKind, EnvironmentKind, ref_kind
 from jobferry.domain.fieldpaths import FieldPath, parse_field_path
 from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem
+from jobferry.domain.schema import field_path_problem
 from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, choice, text, text_map
 from jobferry.domain.timeshift import ShiftMode
 
@@ -352,9 +354,14 @@ def _target_owned(value: object, problems: list[str]) -> tuple[FieldPath, ...]:
     out: list[FieldPath] = []
     for index, path in enumerate(value):
         try:
-            out.append(parse_field_path(path))
+            parsed = parse_field_path(path)
         except ValueError as exc:
             problems.append(f"targetOwned[{index}]: {exc}")
+            continue
+        unknown = field_path_problem(parsed)
+        if unknown is not None:
+            problems.append(f"targetOwned[{index}]: {unknown}")
+        out.append(parsed)
     return tuple(out)
 
 

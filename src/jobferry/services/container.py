@@ -90,7 +90,7 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
         """Wire every service over one database and one secret box."""
-        box = SecretBox.from_key_or_file(settings.secret_key, settings.data_dir)
+        box = SecretBox.for_database(settings.secret_key, settings.data_dir, db)
         mode = settings.offset_mode
         storage = LazyObjectStorage(settings)
         store: BlobStore = LocalBlobStore(settings.data_dir / "packages")

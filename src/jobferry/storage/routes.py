@@ -58,6 +58,8 @@ route_promotions = Table(
     # None: between two workspaces of this server; "out": cut here for a target on another
     # server (package_path is then the download id); "in": taken in from another server.
     Column("carried", String(8)),
+    # What the import changed of the route's settings, and who (JSON); None: nothing.
+    Column("overrides", Text),
 )
 
 
@@ -82,6 +84,9 @@ class PromotionRecord:
     created_by: str
     carried: str | None = None
     """``Carried`` value: ``None`` between two workspaces of this server."""
+    overrides: str | None = None
+    """What its import changed of the route's settings, and who, as JSON (``None``: it took
+    the route's settings, or it is not imported yet)."""
 
 
 @dataclass(frozen=True)
@@ -142,12 +147,15 @@ def insert_promotion(tx: Tx, item: PromotionRecord) -> None:
     tx.conn.execute(insert(route_promotions).values(**item.__dict__))
 
 
-def set_import(tx: Tx, promotion_id: str, plan_id: str, task_id: str) -> None:
-    """The plan and import task a promotion's package went through."""
+def set_import(
+    tx: Tx, promotion_id: str, plan_id: str, task_id: str, overrides: str | None = None
+) -> None:
+    """The plan and import task a promotion's package went through, and what that import
+    changed of the route's settings (JSON)."""
     tx.conn.execute(
         update(route_promotions)
         .where(route_promotions.c.id == promotion_id)
-        .values(plan_id=plan_id, task_id=task_id)
+        .values(plan_id=plan_id, task_id=task_id, overrides=overrides)
     )
 
 

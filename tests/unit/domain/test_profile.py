@@ -26,6 +26,7 @@ executeUser: etl
 owner: ops
 directory: {from: /test, to: /prod}
 timeZone: {zone: Europe/Berlin, mode: keepInstant, sourceZone: GMT+8}
+targetOwned: [schedule.cron.expression, "nodes[*].retryTimes"]
 """
 
 
@@ -39,6 +40,10 @@ def test_a_yaml_profile_parses_into_every_part() -> None:
     assert profile.time_zone is not None
     assert profile.time_zone.mode is ShiftMode.KEEP_INSTANT
     assert profile.time_zone.source_zone == "GMT+8"
+    assert [p.text for p in profile.target_owned] == [
+        "schedule.cron.expression",
+        "nodes[*].retryTimes",
+    ]
 
 
 def test_json_text_is_accepted_too() -> None:
@@ -70,6 +75,7 @@ def test_every_problem_is_reported_at_once() -> None:
                 "jobParams": ["x"],
                 "owner": "",
                 "timeZone": {"mode": "keepInstant", "extra": 1},
+                "targetOwned": ["schedule.cron.expresion", "nodes[*].properties[retryTimes]"],
             }
         )
     text = " | ".join(caught.value.problems)
@@ -82,6 +88,10 @@ def test_every_problem_is_reported_at_once() -> None:
         "owner must be non-empty",
         "timeZone.zone is required",
         "timeZone has unknown key(s) extra",
+        "targetOwned[0]: 'schedule.cron.expresion' names no field: schedule.cron has no field "
+        "'expresion' (did you mean expression?)",
+        "targetOwned[1]: 'nodes[*].properties[retryTimes]' names no field: retryTimes is a "
+        "field of the node",
     ):
         assert words in text, text
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from jobferry.package.routeblock import RouteBlock
 from jobferry.services.context import Scope
+from jobferry.services.routes.overrides import Overrides
 from jobferry.services.routes.records import Promotion, RoutePackage
 from jobferry.services.routes.service import RouteVersion
 
@@ -44,6 +45,22 @@ def promotion_view(item: Promotion) -> dict[str, Any]:
         "createTime": item.created_at,
         "createUser": item.created_by,
         "carried": item.carried.value if item.carried is not None else None,
+        "overrides": _overrides(item.overrides),
+    }
+
+
+def _overrides(found: Overrides | None) -> dict[str, Any] | None:
+    """What the promotion's import changed of the route's settings, and who (jobferry
+    extension; ``null``: it took the route's settings)."""
+    if found is None:
+        return None
+    return {
+        "by": found.by,
+        "settings": [
+            {"setting": s.setting, "route": s.route, "run": s.run} for s in found.settings
+        ],
+        "driftOverwritten": [{"kind": k, "name": n} for k, n in found.drift_overwritten],
+        "driftOverwrittenTotal": found.drift_overwritten_total,
     }
 
 

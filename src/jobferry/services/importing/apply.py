@@ -25,6 +25,7 @@ from jobferry.domain.enums import ObjectKind, PlanAction, RefKind, TargetStatus,
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.model import WRITES, PlanOutcome, Record
+from jobferry.services.importing.plan import SkipNote
 from jobferry.services.importing.ports import TargetWriter
 from jobferry.services.importing.promote import Promotion, clear_names
 from jobferry.services.importing.request import ImportRequest
@@ -111,7 +112,8 @@ class Applier:
             self.promotion.pause(int(record.target[0]), record.name)
         self.changes.append(self.promotion.delete(record))
         self.outcome.deleted += 1
-        message = f"Deleted {NOUNS[ObjectKind(record.kind)]} '{record.name}': gone from the source."
+        why = "gone from the source" if record.ledger is not None else "not in the package"
+        message = f"Deleted {NOUNS[ObjectKind(record.kind)]} '{record.name}': {why}."
         return subtask(record, TaskStatus.SUCCESSFUL, message, self.now)
 
     def relink(self, record: Record) -> None:
@@ -248,8 +250,25 @@ class Applier:
         if record.action in (PlanAction.OVERWRITE, PlanAction.RENAME):
             changes = len(orjson.loads(record.diff)) if record.diff else 0
             message += f" ({changes} change(s))"
+        if record.drift is not None:
+            message += self._over_drift(record.drift)
+            self.outcome.over_drift += 1
         version = self.versions.get((record.kind, record.name))
         return self._counted(record.kind, record.name, record.action, message, version)
+
+    def _over_drift(self, drift: bytes) -> str:
+        """What an object written over changes made in the target since the last import says
+        (drift protection overridden: the plan's drift would otherwise stop or skip it)."""
+        fields = sorted(
+            {str(c.get("path") or "(the whole definition)") for c in orjson.loads(drift)}
+        )
+        shown = ", ".join(fields[:10]) + (
+            f" and {len(fields) - 10} more" if len(fields) > 10 else ""
+        )
+        return (
+            f", over the changes made in workspace '{self.scope.workspace.name}' since the last "
+            f"import ({shown}): drift protection overridden by {self.stamp.by}"
+        )
 
     def created(self, kind: str, name: str) -> dict[str, Any]:
         """The subtask of an object written ahead (created: a first version when submitted),
@@ -276,6 +295,17 @@ class Outcome:
     written: int = 0
     deleted: int = 0
     failed: int = 0
+    over_drift: int = 0
+    """Objects written over changes made in the target since the last import."""
+
+    def said_over_drift(self, by: str) -> str:
+        """What the task's message adds when objects were written over drift."""
+        if not self.over_drift:
+            return ""
+        return (
+            f" {self.over_drift} written over changes made in the target: drift protection "
+            f"overridden by {by}."
+        )
 
 
 def subtask(record: Record, status: TaskStatus, message: str, now: int) -> dict[str, Any]:
@@ -309,7 +339,8 @@ def apply_plan(
         collect_batch_garbage()
         rows = _apply_batch(applier, plan, workset, start, order[start : start + BATCH])
         target.add_subtasks(task_id, rows)
-    target.add_changes(applier.promotion.rewrite_dependents())
+    for users in workset.rewrites(BATCH):
+        target.add_changes(applier.promotion.rewrite_dependents(users))
     outcome = applier.outcome
     target.audit(
         "import.apply",
@@ -367,8 +398,8 @@ def _apply_batch(
 def _kept(record: Record) -> str:
     """The subtask message of an object the import leaves as it is."""
     if record.action == PlanAction.SKIP:
-        reason = record.skip_reason()
-        return f"Skipped: {reason['detail']}; {reason['fix']}."
+        note = SkipNote.of_record(record)
+        return f"Skipped: {note.detail}; {note.fix}."
     return "Unchanged: identical to the target after transforms; no new version."
 
 

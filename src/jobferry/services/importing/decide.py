@@ -5,8 +5,9 @@ CREATE when the target has nothing of it; otherwise the target-owned fields (the
 SKIP under the policy the plan applies (``sameNamePolicy`` SKIP, or AUTO on a first import:
 :mod:`.policy`), RENAME when matched by identity under another name, else
 OVERWRITE. An object the last import wrote and someone changed in the target since has
-*drifted*: ``onDrift`` FAIL makes that a problem, KEEP_TARGET leaves the object as the target
-has it (SKIP, and says so), TAKE_PACKAGE writes the package's.
+*drifted* (in a field the overwrite would change; one the package now holds as the target
+has it is no conflict): ``onDrift`` FAIL makes that a problem, KEEP_TARGET leaves the object
+as the target has it (SKIP, and says so), TAKE_PACKAGE writes the package's.
 
 The field diff says where each change comes from: ``source`` (the source changed it since the
 last import of the object), ``target`` (it undoes a change made in the target), ``transform``
@@ -89,12 +90,15 @@ def _drift(
     request: ImportRequest,
     owned: tuple[FieldPath, ...],
 ) -> None:
-    """Whether the target changed the object since the last import wrote it, and what then
-    (changes to target-owned fields are the target's to make: they are not drift)."""
+    """Whether the target changed the object since the last import wrote it, in a field the
+    overwrite would change, and what then. Changes to target-owned fields are the target's to
+    make, and a field the package now holds as the target has it (a hot-fix carried back to the
+    source) is no conflict: neither is drift."""
     row, target = item.ledger, item.target
     if row is None or target is None:
         return
-    changes = drift_since(row.written, row.written_sha256, target.document, owned, before)
+    since = drift_since(row.written, row.written_sha256, target.document, owned, before)
+    changes = [c for c in since if any(related(c.path, o.path) for o in item.changes)]
     if not changes:
         return
     item.drift = changes

@@ -158,6 +158,11 @@ class LocalReader:
         """A batch of everything the target received from ``source``."""
         return ledger_repo.source_ledger(self._tx, self._ws, source, after, limit)
 
+    def objects_after(self, kind: str, after: str, limit: int) -> list[TargetObject]:
+        """Every object of ``kind`` the target holds, by stable identifier, a batch at a time."""
+        found = repo.objects_after(self._tx, self._ws, kind, after, limit, for_update=self._lock)
+        return [self._seen(kind, t) for t in found]
+
     def jobs_using(self, kind: str, names: Sequence[str]) -> list[tuple[int, str, str]]:
         """(job id, job name, object name) of the target's jobs using these objects."""
         return rollback_repo.jobs_using(self._tx, self._ws, kind, names)
@@ -274,14 +279,6 @@ class LocalWriter:
         """Set a job's scheduling status, audited as ``action``."""
         job_repo.set_status(self.tx, job_id, JobStatus(status))
         self.audit(action, ObjectKind.JOB, name, {"by": "import"})
-
-    def jobs_referring(self, kind: str, name: str) -> dict[int, str]:
-        """job id → name of the jobs that refer to this object by name."""
-        return dict(job_repo.jobs_referencing_with_ids(self.tx, self.ws, kind, name))
-
-    def written_by(self, task_id: str, job_ids: Sequence[str]) -> set[str]:
-        """Which of these job ids the import task wrote."""
-        return rollback_repo.imported_jobs_among(self.tx, task_id, job_ids)
 
     def job(self, name: str) -> JobRecord | None:
         """A job of the workspace by name."""

@@ -32,6 +32,7 @@ from jobferry.services.importing.delivery import Deliveries, PreparedImport
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import package_source
 from jobferry.services.importing.model import EnvironmentReport, PlanOutcome, Record
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.plans import PlanStore
 from jobferry.services.importing.ports import (
@@ -122,7 +123,7 @@ class ImportService:
                 signature = signature_state(self._target(tx, scope).reader(False), reader)
             return contents_of(reader, signature)
 
-    def plan(self, scope: Scope, asked: ImportRequest) -> dict[str, Any] | PreparedImport:
+    def plan(self, scope: Scope, asked: ImportRequest) -> Plan | PreparedImport:
         """The plan of an import: at once for a small package into a workspace that need not
         catch up with its truth first (a remote's shadow refreshed lately), else a dry-run task
         to run."""
@@ -152,11 +153,9 @@ class ImportService:
             assert plan.environment is not None
             return replace(plan.environment, profile=plan.profile, package_sha256=reader.sha256)
 
-    def _plan_and_keep(
-        self, scope: Scope, request: ImportRequest, reader: OpenedPackage
-    ) -> dict[str, Any]:
+    def _plan_and_keep(self, scope: Scope, request: ImportRequest, reader: OpenedPackage) -> Plan:
         """Plan on a read-only snapshot of the target (nothing locked or written), keep the
-        plan and its objects, and answer its view."""
+        plan and its lines, and answer it."""
         with Workset(self.scratch) as workset:
             with self.db.transaction(readonly=True) as tx:
                 target = self._target(tx, scope).reader(lock_rows=False)
@@ -338,13 +337,13 @@ class ImportService:
             self.tasks.advance(job.task_id, 30, f"Checking {reader.definitions()} object(s).")
             stored = self._stored_plan(scope, request, reader.sha256) if request.plan_id else None
             if request.dry_run:
-                view = self._plan_and_keep(scope, request, reader)
-                problems = view["summary"]["problems"]
+                plan = self._plan_and_keep(scope, request, reader)
+                problems = plan.summary.problems
                 self.tasks.finish(
                     job.task_id,
                     TaskStatus.WARNING if problems else TaskStatus.SUCCESSFUL,
-                    f"Plan ready: {self.plans.describe(view)}, {problems} problem(s).",
-                    result={"plan": view},
+                    f"Plan ready: {plan.summary.describe()}, {problems} problem(s).",
+                    result={"plan": plan.stored()},
                 )
                 return 0
             with Workset(self.scratch) as workset:
@@ -392,6 +391,7 @@ class ImportService:
                 + (f", deleted {outcome.deleted}" if outcome.deleted else "")
                 + f", {outcome.failed} failed "
                 f"({plan.describe()}); {outcome.versions} version(s) submitted."
+                + outcome.said_over_drift(applier.stamp.by)
             )
             result = {
                 "packageSha256": reader.sha256,

@@ -3,12 +3,11 @@ at once (items, applicant, approvers), who may deploy, and how a package's state
 
 from __future__ import annotations
 
-from typing import Any
-
 from jobferry.domain.enums import Role
 from jobferry.domain.releases import APPROVER_ROLES, DEPLOY_ROLES, MAX_PACKAGE_ITEMS, DeployStatus
 from jobferry.errors import InvalidRequestError, PackageReleasedError, PermissionDeniedError
 from jobferry.services.context import Scope
+from jobferry.services.importing.model import Problem
 from jobferry.services.releases.records import PackageRequest, PackageView
 from jobferry.storage import Tx
 from jobferry.storage import accounts as account_repo
@@ -121,12 +120,10 @@ def state(view: PackageView) -> str:
     }[view.status]
 
 
-def problem_text(found: dict[str, Any]) -> str:
+def problem_text(found: Problem) -> str:
     """A plan's problem as one line of a refusal."""
-    fix = found.get("fix")
-    return f"{found.get('kind')} '{found.get('name')}': {found.get('detail')}" + (
-        f" ({fix})" if fix else ""
-    )
+    fix = f" ({found.fix})" if found.fix else ""
+    return f"{found.kind} '{found.name}': {found.detail}{fix}"
 
 
 def refused(scope: Scope, problems: list[str]) -> InvalidRequestError:

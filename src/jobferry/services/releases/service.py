@@ -39,6 +39,7 @@ from jobferry.errors import (
 from jobferry.services.accounts.service import AccountService
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Scope, now_ms
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.service import ImportService
 from jobferry.services.releases import freezing
@@ -144,10 +145,10 @@ class ReleaseService:
                 kept = self.imports.upload(production, stream, f"{request.package_name}.zip")
         finally:
             path.unlink(missing_ok=True)
-        view = self.imports.plan(production, self._import_request(production, kept.path))
-        assert isinstance(view, dict)  # at most 100 items: planned at once
-        if view["problems"]:
-            raise refused(scope, [problem_text(p) for p in view["problems"]])
+        plan = self.imports.plan(production, self._import_request(production, kept.path))
+        assert isinstance(plan, Plan)  # at most 100 items: planned at once
+        if plan.problems:
+            raise refused(scope, [problem_text(p) for p in plan.problems])
         with self.db.transaction() as tx:
             basis = freezing.basis(tx, production.workspace.id, items)
             package_id = repo.insert_package(
@@ -163,7 +164,7 @@ class ReleaseService:
                     "delete_flag": 0,
                     "path": kept.path,
                     "sha256": kept.sha256,
-                    "plan_id": view["planId"],
+                    "plan_id": plan.plan_id,
                     "basis": json.dumps(basis),
                 },
             )
@@ -174,7 +175,7 @@ class ReleaseService:
             audit_in_scope(
                 tx, scope, "release.package", "package", request.package_name, {"id": package_id}
             )
-        return CreatedPackage(package_id, request.package_name, view["planId"])
+        return CreatedPackage(package_id, request.package_name, plan.plan_id)
 
     def _import_request(
         self, production: Scope, path: str, plan_id: str | None = None
@@ -351,17 +352,17 @@ class ReleaseService:
         assert package.record.path is not None
         with self.db.transaction() as tx:
             sides.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
-        view = self.imports.plan(production, self._import_request(production, package.record.path))
-        assert isinstance(view, dict)
-        if view["problems"]:
-            raise refused(scope, [problem_text(p) for p in view["problems"]])
+        plan = self.imports.plan(production, self._import_request(production, package.record.path))
+        assert isinstance(plan, Plan)
+        if plan.problems:
+            raise refused(scope, [problem_text(p) for p in plan.problems])
         with self.db.transaction() as tx:
             basis = freezing.basis(tx, production.workspace.id, items)
             repo.update_package(
                 tx,
                 package_id,
                 {
-                    "plan_id": view["planId"],
+                    "plan_id": plan.plan_id,
                     "basis": json.dumps(basis),
                     "status": int(DeployStatus.PENDING),
                     "task_id": None,

@@ -245,4 +245,8 @@ def refresh(
     summary = Refresh(at, Refresh.empty(at).counts, client.calls, 0.0, notes=tuple(others.notes))
     extras = (SubmittedWriter(submitted), EnvironmentWriter(box, others.environment))
     reads = [*others.reads, jobs]
-    return write_reads(db, scope, reads, Written(remote, known, summary, started), extras)
+    try:
+        return write_reads(db, scope, reads, Written(remote, known, summary, started), extras)
+    finally:  # a write refused (a push open) never reaches the extras, which close their own
+        for read in (submitted, *others.environment):
+            read.spool.close()

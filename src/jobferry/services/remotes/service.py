@@ -1,15 +1,18 @@
-"""The remotes of a project: add (with its shadow workspace), list, show, test, refresh, remove.
+"""The remotes of a project: add (with its shadow workspace), list, show, test, refresh, change
+(new credentials or endpoints, in place), remove.
 
 A remote belongs to the project, like a route: any member may list and show it, only a project
-admin may add or remove one, and refreshing takes a writer's role in its shadow. Its secret key
-is kept encrypted like environment secrets (``SecretBox``) and never answered.
+admin may add, change or remove one, and refreshing takes a writer's role in its shadow. Its
+secret key is kept encrypted like environment secrets (``SecretBox``) and never answered.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO
+
+import httpx2
 
 from jobferry.domain.enums import LockPolicy, RemoteReach, Role
 from jobferry.domain.routes import parse_route
@@ -27,7 +30,13 @@ from jobferry.services.context import WRITERS, Actor, Scope, now_ms, require_pro
 from jobferry.services.definitions.documents import load
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.remotes.client import Backoff, DataArtsClient, RemoteEndpoint
-from jobferry.services.remotes.records import Refresh, Remote, RemoteCheck, RemoteSpec
+from jobferry.services.remotes.records import (
+    Refresh,
+    Remote,
+    RemoteChange,
+    RemoteCheck,
+    RemoteSpec,
+)
 from jobferry.services.remotes.refresh import refresh
 from jobferry.services.remotes.snapshot import refresh_from_snapshot
 from jobferry.services.support.secretbox import SecretBox
@@ -81,6 +90,9 @@ class RemoteService:
     timeout: float = 30.0
     retry_seconds: float = Backoff.first
     """The first wait before a failed call is sent again (``JOBFERRY_REMOTE_RETRY_SECONDS``)."""
+    transport: httpx2.BaseTransport | None = None
+    """What every client of this service sends its requests through (``None``: the network).
+    The tests plug an in-memory DataArts in here (``tests/support/standin.py``)."""
 
     def client(self, item: RemoteRecord, attempts: int = Backoff.attempts) -> DataArtsClient:
         """A client of the remote, signing with its (decrypted) secret key, sending a call
@@ -94,7 +106,9 @@ class RemoteService:
             item.studio_endpoint,
         )
         backoff = Backoff(attempts=attempts, first=self.retry_seconds)
-        return DataArtsClient(item.name, endpoint, timeout=self.timeout, backoff=backoff)
+        return DataArtsClient(
+            item.name, endpoint, timeout=self.timeout, backoff=backoff, transport=self.transport
+        )
 
     def add(self, actor: Actor, spec: RemoteSpec) -> Remote:
         """Remember a remote and create its shadow workspace, named as the remote (project
@@ -208,6 +222,51 @@ class RemoteService:
         assert self.packages is not None, "the container gives a remote service its packages"
         kept = self.packages.upload(scope, stream, file_name)
         return self.refresh_from(actor, name, kept.path)
+
+    def change(self, actor: Actor, name: str, change: RemoteChange) -> Remote:
+        """Rotate a remote's access key or secret key, or move its endpoints, in place (project
+        admins only): its shadow workspace, refreshes, routes and their history stay, and the
+        next call signs with the new key at the new endpoint. The audit log names the fields
+        changed, never a secret."""
+        require_project_admin(actor, "change remotes")
+        with self.db.transaction() as tx:
+            item = repo.lock_remote(tx, actor.project_id, name)
+            if item is None:
+                raise RemoteNotFoundError(
+                    f"There is no remote '{name}' in this project; list them with jobferry "
+                    "remotes list.",
+                    remote=name,
+                )
+            secret = change.secret_key
+            changed = replace(
+                item,
+                endpoint=change.endpoint or item.endpoint,
+                studio_endpoint=(
+                    change.studio_endpoint if change.studio_given else item.studio_endpoint
+                ),
+                access_key=change.access_key or item.access_key,
+                secret_encrypted=item.secret_encrypted
+                if secret is None
+                else self.box.encrypt(secret),
+            )
+            repo.change_remote(tx, changed)
+            detail = {
+                "changed": change.fields,
+                "endpoint": changed.endpoint,
+                "studioEndpoint": changed.studio_endpoint,
+                "accessKey": changed.access_key,
+            }
+            record_audit(
+                tx,
+                actor.project_id,
+                item.workspace_id,
+                actor.name,
+                "remote.change",
+                "remote",
+                name,
+                detail,
+            )
+        return _typed(changed)
 
     def remove(self, actor: Actor, name: str) -> None:
         """Forget a remote (project admins only); its shadow stays as an ordinary workspace

@@ -9,7 +9,8 @@ jobs — and the deletions the source made since then. It writes them as a packa
 the source's key when it has one), keeps it as an upload of the target workspace and remembers
 the promotion. The client then plans that upload with the route's import settings (its own
 overrides on top) through the ordinary plan call, and imports exactly that plan; ``record``
-ties the import's task to the promotion, checked against the task itself. So every guarantee of
+ties the import's task to the promotion, checked against the task itself, with what the
+import changed of the route's settings (:mod:`.overrides`). So every guarantee of
 a plain import (plan id, atomic import, rollback) holds for a promotion, with no second path.
 
 A route whose target is on another server is promoted through carried packages
@@ -37,6 +38,7 @@ from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.remotes.basis import ShadowBasis, snapshot_refresh
 from jobferry.services.routes.carried import carried_since, check_chain, read_carried
 from jobferry.services.routes.cutting import Cut, RouteCutter
+from jobferry.services.routes.overrides import overrides_of
 from jobferry.services.routes.records import Promotion, RoutePackage, promotion_of
 from jobferry.services.routes.service import RouteService, RouteVersion
 from jobferry.services.support.scratch import new_zip
@@ -154,10 +156,16 @@ class RoutePromotions:
                     route=name,
                 )
             task = self._import_task(tx, scope, name, item, task_id)
-            plan_id = load(task.request or "{}").get("planId") or ""
-            repo.set_import(tx, promotion_id, str(plan_id), task_id)
+            request = load(task.request or "{}")
+            plan_id = str(request.get("planId") or "")
+            route = self.routes.version_in(tx, scope, name, item.route_version)
+            plan = (task.workspace_id, plan_id) if plan_id else None
+            found = overrides_of(tx, route, request, task.created_by, plan)
+            overrides = found.dump() if found is not None else None
+            repo.set_import(tx, promotion_id, plan_id, task_id, overrides)
             status = task.status
-        return promotion_of(replace(item, plan_id=str(plan_id), task_id=task_id), status, None)
+        done = replace(item, plan_id=plan_id, task_id=task_id, overrides=overrides)
+        return promotion_of(done, status, None)
 
     def carry_in(self, scope: Scope, name: str, path: str) -> RoutePackage:
         """Take in a package cut for this route on another server (an upload of the route's

@@ -11,6 +11,7 @@ from jobferry.domain.routes import Carried, Route
 from jobferry.package.routeblock import RouteBlock
 from jobferry.services.context import Scope
 from jobferry.services.downloads import Download
+from jobferry.services.routes.overrides import Overrides
 from jobferry.storage.routes import PromotionRecord
 
 DONE = (TaskStatus.SUCCESSFUL, TaskStatus.WARNING)
@@ -39,6 +40,8 @@ class Promotion:
     created_by: str
     carried: Carried | None = None
     """``None``: between two workspaces of this server."""
+    overrides: Overrides | None = None
+    """What its import changed of the route's settings, and who (``None``: nothing)."""
 
     @property
     def applied(self) -> bool:
@@ -88,4 +91,5 @@ def promotion_of(
         created_at=item.created_at,
         created_by=item.created_by,
         carried=Carried(item.carried) if item.carried else None,
+        overrides=Overrides.load(item.overrides),
     )

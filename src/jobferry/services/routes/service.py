@@ -7,9 +7,10 @@ workspaces of the project when it is saved; a carried end names none.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from jobferry.domain.profile import merge_renames
+from jobferry.domain.profile import ProfileError, merge_renames, parse_profile
 from jobferry.domain.routes import Route, RouteEnd, RouteError, parse_route
 from jobferry.errors import InvalidRequestError, RouteNotFoundError, WorkspaceNotFoundError
 from jobferry.services.audit import audit_in_scope
@@ -42,14 +43,27 @@ def _typed(item: RouteVersionRecord) -> RouteVersion:
 
 
 def _parsed(name: str, document: object) -> Route:
+    """The route, and the profile it carries inline checked as a saved profile is (its
+    ``targetOwned`` paths against the definitions' fields): every problem at once."""
+    problems: list[str] = []
+    route = None
     try:
-        return parse_route(name, document)
+        route = parse_route(name, document)
     except RouteError as exc:
+        problems += exc.problems
+    inline = document.get("profile") if isinstance(document, Mapping) else None
+    if isinstance(inline, Mapping):
+        try:
+            parse_profile(inline)
+        except ProfileError as exc:
+            problems += [f"profile: {problem}" for problem in exc.problems]
+    if route is None or problems:
         raise InvalidRequestError(
-            f"Route '{name}' is invalid: {'; '.join(exc.problems)}.",
+            f"Route '{name}' is invalid: {'; '.join(problems)}.",
             route=name,
-            problems=exc.problems,
-        ) from None
+            problems=problems,
+        )
+    return route
 
 
 def _check_end(tx: Tx, scope: Scope, end: RouteEnd, what: str, name: str) -> None:
@@ -102,6 +116,13 @@ class RouteService:
         if item is None:
             raise self._missing(name, version)
         return _typed(item)
+
+    def version_in(self, tx: Tx, scope: Scope, name: str, version: int) -> Route:
+        """One version of a route, read in the caller's transaction."""
+        item = repo.get(tx, scope.actor.project_id, name, version)
+        if item is None:
+            raise self._missing(name, version)
+        return _typed(item).route
 
     def list_all(self, scope: Scope) -> list[RouteVersion]:
         """The newest version of every route, by name."""

@@ -90,12 +90,12 @@ def renames_clash(where: str, clashes: list[RenameClash]) -> MappingConflictErro
     )
 
 
-def _parsed(document: object, what: str) -> Profile:
+def _parsed(document: object, what: str, fix: str = "") -> Profile:
     try:
         return parse_profile(document)
     except ProfileError as exc:
         raise InvalidRequestError(
-            f"{what} is invalid: {'; '.join(exc.problems)}.", problems=exc.problems
+            f"{what} is invalid: {'; '.join(exc.problems)}.{fix}", problems=exc.problems
         ) from None
 
 
@@ -114,8 +114,11 @@ def resolve_profile(
             "create it (PUT /v1/{project_id}/profiles/" + ref + ") or pass the profile inline.",
             profile=ref,
         )
+    # A version saved before a rule was added (a targetOwned path naming no field) is refused
+    # here rather than applied as if it protected what it names.
+    fix = f" Save a corrected version of profile '{ref}' in workspace '{scope.workspace.name}'."
     return ResolvedProfile(
-        _parsed(load(item.document), f"Stored profile '{ref}'"), item.name, item.version
+        _parsed(load(item.document), f"Stored profile '{ref}'", fix), item.name, item.version
     )
 
 

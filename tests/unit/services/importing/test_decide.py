@@ -122,6 +122,19 @@ def test_a_change_to_a_target_owned_field_is_not_drift() -> None:
     assert planned.action is PlanAction.OVERWRITE
 
 
+def test_a_target_change_carried_back_to_the_source_is_no_longer_drift() -> None:
+    """A hot-fix of the owner in the target, carried back: the package now has the same owner
+    (and a new description): the overwrite changes no field the target changed."""
+    hot_fix = {"owner": "bob", "priority": 0, "tags": ["daily"]}
+    carried = make_job(description="new", basicConfig=hot_fix)
+    planned = item(carried, target=target(make_job(basicConfig=hot_fix)), ledger=ledger(make_job()))
+    planned.raw = dump(carried)
+    decided(planned, OVERWRITE, ())  # onDrift FAIL
+    assert planned.action is PlanAction.OVERWRITE
+    assert [c.path for c in planned.changes] == ["description"]
+    assert planned.drift is None
+
+
 def test_no_drift_when_the_target_still_holds_what_the_last_import_wrote() -> None:
     planned = item(
         make_job(description="new"), target=target(make_job()), ledger=ledger(make_job())
