@@ -231,6 +231,8 @@ API_ONLY = {
     "services/workspaces/keys.py:parse_trust": "the trust call's body: the CLI sends the key "
     "as publicKey, and its text tells the form ('ed25519:…')",
     "services/remotes/push.py": "a remote's own answer (its field names), quoted as it came",
+    "services/releases/production.py:enable_enterprise": "the workspace call's enterprise mode "
+    'switch (mode "1"), which only API clients make: no command or page turns it on',
     "services/remotes/records.py:parse_remote_change": "a remote change's body: remotes edit "
     "checks its options itself, and the console's Edit form says both rules in its own words",
 }

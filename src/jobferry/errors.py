@@ -43,6 +43,7 @@ Messages name the object, the rule and the fix.
     │   ├── ScriptNotFoundError       400 DLF.6201
     │   ├── ResourceNotFoundError     404 DLF.6241  (404: clients treat it as gone)
     │   ├── TaskNotFoundError         400 DLF.0810
+    │   ├── ReleasePackageNotFoundError 400 DLF.0810 no such release package in the workspace
     │   ├── VersionNotFoundError      400 DLF.0100  a job/script version that was never submitted
     │   ├── WorkspaceNotFoundError    400 DLF.0819  (DataArts' own code for an unknown workspace)
     │   ├── UserNotFoundError         400 DLF.9003
@@ -70,6 +71,8 @@ Messages name the object, the rule and the fix.
         ├── PlanStaleError            400 DLF.9015  the target changed since the named plan
         ├── BasisChangedError         400 DLF.9042  objects changed since the package's snapshot
         ├── ShadowWorkspaceError      400 DLF.9063  a write into a remote's shadow workspace
+        ├── ProductionSideError       400 DLF.9070  a write into a production side, not a release
+        ├── PackageReleasedError      400 DLF.20990 the release package is released (or being)
         ├── RollbackRefusedError      400 DLF.9016  the import cannot be rolled back (why listed)
         └── MappingConflictError      400 DLF.9017  a profile maps a name to be saved otherwise
 
@@ -364,6 +367,12 @@ class TaskNotFoundError(NotFoundError):
     code = "DLF.0810"
 
 
+class ReleasePackageNotFoundError(NotFoundError):
+    """The release package does not exist in the workspace."""
+
+    code = "DLF.0810"
+
+
 class VersionNotFoundError(NotFoundError):
     """The requested submitted version of a job or script does not exist."""
 
@@ -533,6 +542,18 @@ class ShadowWorkspaceError(ConflictError):
     """The workspace is a remote's shadow: it changes only when the remote is refreshed."""
 
     code = "DLF.9063"
+
+
+class ProductionSideError(ConflictError):
+    """The workspace is a production side: it changes only by a release."""
+
+    code = "DLF.9070"
+
+
+class PackageReleasedError(ConflictError):
+    """The release package was released (or is being released) and cannot be changed."""
+
+    code = "DLF.20990"
 
 
 class RollbackRefusedError(ConflictError):

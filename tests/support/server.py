@@ -86,12 +86,13 @@ class ServerProcess:
             .build()
         )
 
-    def studio_client(self) -> DataArtsStudioClient:
+    def studio_client(self, ak: str | None = None, sk: str | None = None) -> DataArtsStudioClient:
         """The DataArts Studio SDK client, pointed at this server the same way."""
+        credentials = BasicCredentials(ak or self.ak, sk or self.sk, self.project_id)
         return (
             DataArtsStudioClient.new_builder()
             .with_http_config(_http_config())
-            .with_credentials(BasicCredentials(self.ak, self.sk, self.project_id))
+            .with_credentials(credentials)
             .with_endpoints([self.url])
             .build()
         )

@@ -25,7 +25,9 @@ from jobferry.api.routes import (
     instances,
     jobs,
     keys,
+    members,
     profiles,
+    releases,
     remotes,
     resources,
     rollback,
@@ -66,8 +68,10 @@ ROUTERS = (
     connections,
     data_connections,
     factory,
+    releases,
     admin,
     instances,
+    members,
 )
 
 

@@ -32,6 +32,7 @@ from jobferry.cli import (
     package,
     promote,
     pull,
+    releases,
     remotes,
     routes,
     serve,
@@ -233,6 +234,7 @@ app.add_typer(environment.env_app, name="env")
 app.add_typer(environment.profiles_app, name="profiles")
 app.add_typer(routes.app, name="routes")
 app.add_typer(remotes.app, name="remotes")
+app.add_typer(releases.app, name="releases")
 app.add_typer(keys.app, name="keys")
 app.add_typer(contexts.app, name="config")
 app.add_typer(tasks.tasks_app, name="tasks")

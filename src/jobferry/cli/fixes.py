@@ -305,6 +305,16 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             f"Refresh it with jobferry remotes refresh {_name(b, 'remote', 'REMOTE')}; to change "
             "the remote, import a package into the shadow: the import is pushed to the remote."
         ),
+        Remedy.RELEASE_FROM_DEVELOPMENT: lambda b: (
+            "Make the change in the development workspace, submit it, then jobferry releases "
+            "create and jobferry releases deploy."
+        ),
+        Remedy.REPLAN_RELEASE: lambda b: (
+            f"Review the change in production, then plan release package "
+            f"{_name(b, 'package_id', 'ID')} again and deploy it (the release-packages plan call; "
+            "the command line has no command for it yet), or cancel it with jobferry releases "
+            "cancel."
+        ),
         Remedy.PLAN_AGAIN: lambda b: (
             "Run the command again: it makes a new plan, shows it and imports with it."
         ),

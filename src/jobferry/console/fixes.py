@@ -243,6 +243,14 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         Remedy.REFRESH_SHADOW: lambda c: (
             shadow + "package into the shadow (Import): the import is pushed to the remote."
         ),
+        Remedy.RELEASE_FROM_DEVELOPMENT: lambda c: (
+            "Make the change in the development workspace and submit it; it reaches production "
+            "when a release package holding it is deployed."
+        ),
+        Remedy.REPLAN_RELEASE: lambda c: (
+            "Review the change in production, then plan the release package again and deploy "
+            "it, or cancel it."
+        ),
         Remedy.PLAN_AGAIN: lambda c: (
             "Go back to the import's check step, review the new plan and import again."
         ),

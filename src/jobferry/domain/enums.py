@@ -41,6 +41,8 @@ class Role(StrEnum):
     DEVELOPER = "developer"
     OPERATOR = "operator"
     VIEWER = "viewer"
+    DEPLOYER = "deployer"
+    """Enterprise mode: reads development, approves, deploys and cancels release packages."""
 
 
 class LockPolicy(StrEnum):

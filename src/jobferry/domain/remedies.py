@@ -32,6 +32,12 @@ class Remedy(StrEnum):
     REFRESH_SHADOW = "refresh_shadow"
     """A shadow workspace changes only with its remote: refresh it, or import to push
     (``remote``)."""
+    RELEASE_FROM_DEVELOPMENT = "release_from_development"
+    """Production changes only by a release: change the development workspace
+    (``development``: its id), submit, package and deploy."""
+    REPLAN_RELEASE = "replan_release"
+    """A release package's production changed since it was planned: plan it again
+    (``package_id``) and deploy."""
     PLAN_AGAIN = "plan_again"
     """The plan is gone or stale: make a new one and import with it."""
     LIST_TASKS = "list_tasks"

@@ -305,6 +305,10 @@ class TaskService:
 
     def _task(self, tx: Tx, scope: Scope, task_id: str) -> TaskRecord:
         task = repo.get_task(tx, scope.workspace.id, task_id)
+        production = scope.workspace.production_id
+        if task is None and production is not None:
+            # An enterprise workspace's releases run in its production side.
+            task = repo.get_task(tx, production, task_id)
         if task is None:
             raise TaskNotFoundError(
                 f"Task [{task_id}] does not exist in workspace '{scope.workspace.name}'.",

@@ -29,6 +29,7 @@ from jobferry.services.context import (
     require_project_admin,
     require_same_project,
 )
+from jobferry.services.releases.production import refuse_review
 from jobferry.services.support.cache import TtlCache
 from jobferry.services.support.requests import valid_name
 from jobferry.services.support.secretbox import SecretBox
@@ -143,7 +144,8 @@ class AccountService:
             return cached
         with self.db.transaction(readonly=True) as tx:
             ws = self._workspace(tx, project_id, workspace_id)
-            role_name = repo.role_of(tx, actor.user_id, ws.id)
+            # A production side is reached with the roles of its development workspace.
+            role_name = repo.role_of(tx, actor.user_id, ws.production_of or ws.id)
         if actor.is_project_admin:
             found = Scope(actor, ws, Role.ADMIN)
         elif role_name is None:
@@ -281,6 +283,8 @@ class AccountService:
         """Change a workspace's lock policy, approval switch, signed-package rule (admins)."""
         scope = self.scope(actor, project_id, workspace_id)
         scope.require((Role.ADMIN,), "change workspace settings")
+        if change.approval_enabled:
+            refuse_review(scope.workspace)
         with self._changing() as tx:
             repo.update_workspace_policies(
                 tx,
@@ -407,9 +411,7 @@ class AccountService:
         scope = self.scope(actor, project_id, workspace_id)
         scope.require((Role.ADMIN,), "grant roles")
         if not isinstance(role, str) or role not in [r.value for r in Role]:
-            raise InvalidRequestError(
-                f"Role '{role}' is not valid; use one of admin, developer, operator, viewer."
-            )
+            raise InvalidRequestError(f"Role '{role}' is not valid; use one of {', '.join(Role)}.")
         with self._changing() as tx:
             user = self._user(tx, project_id, user_name)
             repo.set_role(tx, user.id, workspace_id, str(role))

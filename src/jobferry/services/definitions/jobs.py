@@ -43,6 +43,7 @@ from jobferry.services.definitions.records import (
 )
 from jobferry.services.definitions.renames import rename_job
 from jobferry.services.definitions.tombstones import remember_deletion
+from jobferry.services.releases.pending import note_submit
 from jobferry.services.support.paging import name_filter, page
 from jobferry.services.support.requests import is_object_list
 from jobferry.settings import OffsetMode
@@ -116,6 +117,8 @@ def save_job(
             dump({"approvers": approvers}) if approvers else None,
         )
         detail["version"] = version
+        uid = existing.uid if existing is not None else repo.job_uid(tx, job_id)
+        note_submit(tx, scope, ObjectKind.JOB, uid, str(job_id), name, version)
     audit_in_scope(
         tx, scope, "job.create" if existing is None else "job.update", ObjectKind.JOB, name, detail
     )
@@ -357,7 +360,7 @@ class JobService:
 
     def start(self, scope: Scope, name: str, params: JobParams = None) -> None:
         """Start scheduling the job's latest submitted version (``params``: its jobParams)."""
-        scope.require_change(OPERATORS, "start jobs")
+        scope.require_change(OPERATORS, "start jobs", scheduling=True)
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name)
             if job.latest_version is None:
@@ -395,7 +398,7 @@ class JobService:
 
     def stop(self, scope: Scope, name: str) -> None:
         """Stop scheduling the job (idempotent)."""
-        scope.require_change(OPERATORS, "stop jobs")
+        scope.require_change(OPERATORS, "stop jobs", scheduling=True)
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name)
             repo.set_status(tx, job.id, JobStatus.STOPPED)

@@ -46,6 +46,7 @@ from jobferry.services.importing.ports import (
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.sources import PackageFile
 from jobferry.services.importing.uploads import KeptUpload, PackageSource
+from jobferry.services.releases.production import import_side
 from jobferry.services.support.collector import collector_paused
 from jobferry.services.support.scratch import scratch_folder
 from jobferry.services.support.switches import Switches
@@ -128,6 +129,7 @@ class ImportService:
         catch up with its truth first (a remote's shadow refreshed lately), else a dry-run task
         to run."""
         Switches.of(self.settings).require_import()
+        scope = import_side(self.db, scope, asked.status_asked)  # as released: production
         request = self._request(scope, asked)
         if self.deliveries.of(scope.workspace).stale(scope):
             return self.prepare(scope, asked.as_dry_run())  # it catches up first, as a task
@@ -232,6 +234,7 @@ class ImportService:
         """Validate an import, then take the workspace's import lock and queue the task in
         one transaction (another process never sees a lock without its running task)."""
         Switches.of(self.settings).require_import()
+        scope = import_side(self.db, scope, asked.status_asked)  # as released: production
         request = self._request(scope, asked, writes=not asked.dry_run)
         what = "Plan the import" if request.dry_run else "Import the jobs"
         title = f"{what} from {self._source(scope, request.path).title()}."[:TITLE_LENGTH]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import jobferry.storage.importing.tables
+import jobferry.storage.releases
 import jobferry.storage.remotes
 import jobferry.storage.remotes_journal
 import jobferry.storage.routes  # noqa: F401 - registers its tables in the metadata
