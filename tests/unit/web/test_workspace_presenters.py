@@ -33,7 +33,8 @@ def test_a_workspace_names_the_callers_role_only_when_the_record_has_it() -> Non
     ws = Workspace("w1", "prod", False, LockPolicy.HARD, True, False, T)
     assert wire(accounts.workspace(ws)) == (
         b'{"id":"w1","name":"prod","isDefault":false,"lockPolicy":"hard",'
-        b'"approvalEnabled":true,"requireSigned":false,"createTime":1700000000000}'
+        b'"approvalEnabled":true,"requireSigned":false,"createTime":1700000000000,"mode":"0",'
+        b'"productionWorkspaceId":null}'
     )
     with_role = Workspace("w1", "prod", True, LockPolicy.SOFT, False, True, T, Role.VIEWER)
     assert accounts.workspace(with_role)["role"] == "viewer"
