@@ -32,6 +32,7 @@ from jobferry.services.remotes.delivery import RemoteDelivery
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.rollback import PushRollback
 from jobferry.services.remotes.service import RemoteService
+from jobferry.services.routes.plans import RoutePlans
 from jobferry.services.routes.promote import RoutePromotions
 from jobferry.services.routes.service import RouteService
 from jobferry.services.support.answers import ReadAnswers
@@ -71,6 +72,7 @@ class Services:
     profiles: ProfileService
     routes: RouteService
     promotions: RoutePromotions
+    route_plans: RoutePlans
     keys: KeyService
     rollback: RollbackService
     connections: DlfConnectionService
@@ -116,6 +118,9 @@ class Services:
         deliveries.remote = RemoteDelivery(
             pushes, PushRollback(pushes), settings.remote_refresh_seconds
         )
+        promotions = RoutePromotions(
+            db, settings, routes, accounts, imports.packages, keys, downloads
+        )
         return cls(
             settings=settings,
             db=db,
@@ -150,9 +155,8 @@ class Services:
             signin=SignInService(db, settings),
             profiles=ProfileService(db),
             routes=routes,
-            promotions=RoutePromotions(
-                db, settings, routes, accounts, imports.packages, keys, downloads
-            ),
+            promotions=promotions,
+            route_plans=RoutePlans(db, promotions, imports),
             keys=keys,
             rollback=RollbackService(db, deliveries),
             connections=DlfConnectionService(db, connection_store, mode),

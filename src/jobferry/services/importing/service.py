@@ -65,6 +65,10 @@ TITLE_LENGTH = 512
 """A task title is cut to the length its column holds."""
 
 
+TaskNote = Callable[[Tx, str], None]
+"""What a caller writes of an import it queues, in the transaction that queues its task."""
+
+
 class ImportService:
     """Imports of every kind, and what they need: uploads, check-file, plans."""
 
@@ -228,9 +232,13 @@ class ImportService:
 
     # -- import ---------------------------------------------------------------------------
 
-    def prepare(self, scope: Scope, asked: ImportRequest) -> PreparedImport:
+    def prepare(
+        self, scope: Scope, asked: ImportRequest, along: TaskNote | None = None
+    ) -> PreparedImport:
         """Validate an import, then take the workspace's import lock and queue the task in
-        one transaction (another process never sees a lock without its running task)."""
+        one transaction (another process never sees a lock without its running task).
+        ``along(tx, task_id)`` writes what the caller keeps of the import (a route's
+        promotion) in that same transaction: the task never exists without it."""
         Switches.of(self.settings).require_import()
         request = self._request(scope, asked, writes=not asked.dry_run)
         what = "Plan the import" if request.dry_run else "Import the jobs"
@@ -238,7 +246,7 @@ class ImportService:
         task = self.tasks.record(scope, TaskKind.IMPORT, title, request.to_wire(), queued=True)
         locked = not request.dry_run
         if locked:
-            self._lock_and_create(scope, task)
+            self._lock_and_create(scope, task, along)
         else:
             self.tasks.insert(task)
         return PreparedImport(task.id, scope, request, locked)
@@ -249,7 +257,9 @@ class ImportService:
         request = ImportRequest.from_stored(task.request).settled(task.scope)
         return PreparedImport(task.id, task.scope, request, locked=not request.dry_run)
 
-    def _lock_and_create(self, scope: Scope, task: TaskRecord) -> None:
+    def _lock_and_create(
+        self, scope: Scope, task: TaskRecord, along: TaskNote | None = None
+    ) -> None:
         ws = scope.workspace.id
         try:
             with self.db.transaction() as tx:
@@ -263,6 +273,8 @@ class ImportService:
                 now = now_ms()
                 repo.take_lock(tx, ws, task.id, now)
                 task_repo.insert_task(tx, replace(task, start_time=now, last_update=now))
+                if along is not None:
+                    along(tx, task.id)
         except ConflictError as exc:
             if isinstance(exc, ImportRunningError):
                 raise

@@ -20,11 +20,10 @@ import orjson
 
 from jobferry.domain.enums import PlanAction
 from jobferry.domain.routes import Route
+from jobferry.services.importing.request import ImportRequest
 from jobferry.storage import Tx
 from jobferry.storage.importing import plans as plan_repo
 
-SETTINGS = ("sameNamePolicy", "propagateDeletes", "onDrift", "scheduling", "mode", "profile")
-"""The route's import settings a run may override, in the order they are told."""
 SHOWN = 100
 """Objects written over drift kept by name with an override; the rest are counted."""
 _WRITTEN = (PlanAction.OVERWRITE, PlanAction.RENAME)
@@ -77,18 +76,15 @@ class Overrides:
 
 
 def overrides_of(
-    tx: Tx, route: Route, request: dict[str, Any], by: str, plan: tuple[str, str] | None
+    tx: Tx, route: Route, request: ImportRequest, by: str, plan: tuple[str, str] | None
 ) -> Overrides | None:
-    """What the import ``request`` (a task's canonical request) changed of ``route``'s
-    settings, run by ``by``; ``plan`` (workspace id, plan id) is the plan it carried out, read
-    for the objects written over drift when ``onDrift`` was overridden. ``None``: the run
-    took the route's settings."""
-    asked = route.import_options()
-    asked.setdefault("profile", None)
+    """What the import ``request`` changed of ``route``'s settings (``domain.importsettings``),
+    run by ``by``; ``plan`` (workspace id, plan id) is the plan it carried out, read for the
+    objects written over drift when ``onDrift`` was overridden. ``None``: the run took the
+    route's settings."""
     changed = tuple(
-        SettingOverride(key, asked[key], request.get(key))
-        for key in SETTINGS
-        if request.get(key) != asked[key]
+        SettingOverride(c.setting.wire, c.setting.wire_value(c.route), c.setting.wire_value(c.run))
+        for c in request.settings.changes_from(route.settings)
     )
     if not changed:
         return None
