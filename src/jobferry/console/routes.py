@@ -6,8 +6,8 @@ workspaces), a route's settings to create and edit, "Promote now" and its histor
 workspace with the route's settings (``checking.promotion_plan``): the same check and plan
 steps as any import, planned by the route's use case (``RoutePlans.replan``, which keeps the
 request with the promotion), whose Import is one call (``RoutePlans.apply``): it imports
-exactly the plan shown and records the import on the route. Routes belong to the project, so every workspace's Routes page lists the same
-ones; only project admins change them.
+exactly the plan shown and records the import on the route. Routes belong to the project, so
+every workspace's Routes page lists the same ones; only project admins change them.
 """
 
 from __future__ import annotations
