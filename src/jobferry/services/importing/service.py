@@ -28,7 +28,7 @@ from jobferry.services.downloads import DownloadService
 from jobferry.services.importing.apply import Applier, apply_plan
 from jobferry.services.importing.checks import signature_state
 from jobferry.services.importing.contents import PackageContents, contents_of
-from jobferry.services.importing.delivery import Deliveries, PreparedImport
+from jobferry.services.importing.delivery import Deliveries, PreparedImport, TaskNote
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import package_source
 from jobferry.services.importing.model import EnvironmentReport, PlanOutcome, Record
@@ -63,10 +63,6 @@ log = logging.getLogger("jobferry.import")
 PLAN_SYNC_MAX_OBJECTS = 2000
 TITLE_LENGTH = 512
 """A task title is cut to the length its column holds."""
-
-
-TaskNote = Callable[[Tx, str], None]
-"""What a caller writes of an import it queues, in the transaction that queues its task."""
 
 
 class ImportService:
@@ -257,9 +253,7 @@ class ImportService:
         request = ImportRequest.from_stored(task.request).settled(task.scope)
         return PreparedImport(task.id, task.scope, request, locked=not request.dry_run)
 
-    def _lock_and_create(
-        self, scope: Scope, task: TaskRecord, along: TaskNote | None = None
-    ) -> None:
+    def _lock_and_create(self, scope: Scope, task: TaskRecord, along: TaskNote | None) -> None:
         ws = scope.workspace.id
         try:
             with self.db.transaction() as tx:
