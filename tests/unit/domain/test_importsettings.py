@@ -8,7 +8,7 @@ import pytest
 from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
 from jobferry.domain.importsettings import SETTINGS, ImportSettings, SettingsError
 from jobferry.domain.routes import parse_route
-from jobferry.services.importing.request import parse_import_request
+from jobferry.services.importing.request import ImportRequest, parse_import_request
 
 
 def test_every_setting_has_one_wire_name_and_the_value_type_has_every_setting() -> None:
@@ -61,5 +61,8 @@ def test_a_route_and_an_import_request_carry_the_same_value_type() -> None:
     route = parse_route("test-prod", document)
     request = parse_import_request({"path": "upload://x", **route.settings.wire()})
     assert request.settings == route.settings
-    plain = parse_import_request({"path": "upload://x"})
-    assert plain.with_settings(route.settings).settings == route.settings
+    built = ImportRequest("upload://x").with_settings(route.settings)
+    assert built.settings == route.settings
+    # The same import as the route's settings sent on the wire: the same plan fingerprint.
+    assert built.to_wire() == request.to_wire()
+    assert built.fingerprint() == request.fingerprint()

@@ -25,7 +25,7 @@ from jobferry.errors import InvalidRequestError, PlanStaleError
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.delivery import PreparedImport
-from jobferry.services.importing.request import ImportRequest, parse_import_request
+from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.service import ImportService
 from jobferry.services.routes.overrides import overrides_of
 from jobferry.services.routes.promote import RoutePromotions
@@ -69,8 +69,8 @@ class RoutePlans:
         settings = _overridden(made.route.settings, overrides, name)
         if made.promotion is None or made.target is None:
             return RoutePlan(made, settings, None, None)
-        body = {"path": made.promotion.package_path, **settings.wire()}
-        return self._planned(made, parse_import_request(body))
+        request = ImportRequest(made.promotion.package_path).with_settings(settings)
+        return self._planned(made, request)
 
     def replan(
         self, scope: Scope, name: str, promotion_id: str, request: ImportRequest
