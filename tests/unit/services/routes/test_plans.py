@@ -10,6 +10,7 @@ from jobferry.domain.enums import DriftPolicy, SameNamePolicy
 from jobferry.errors import InvalidRequestError, PlanStaleError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing.request import ImportRequest
 from jobferry.storage import routes as route_repo
 from support.clients import SignedClient
 from support.console import admin_scope
@@ -126,3 +127,33 @@ def test_the_planned_request_is_kept_with_the_promotion(
     assert item.request is not None
     assert '"mode":"PER_OBJECT"' in item.request
     assert '"scheduling":"PAUSE_AND_RESTORE"' in item.request
+
+
+def test_replan_plans_the_promotion_with_a_whole_request_that_apply_then_imports(
+    api: SignedClient, services: Services
+) -> None:
+    scope = _route(api, services)
+    first = services.route_plans.plan(scope, "test-prod", {})
+    promotion = first.package.promotion
+    assert promotion is not None
+    request = ImportRequest(promotion.package_path, target_directory="/promoted").with_settings(
+        first.settings
+    )
+    again = services.route_plans.replan(scope, "test-prod", promotion.id, request)
+    assert again.plan is not None
+    assert again.plan["planId"] != (first.plan or {}).get("planId")
+    with pytest.raises(PlanStaleError):  # the first plan was made for another request
+        services.route_plans.apply(scope, "test-prod", (first.plan or {})["planId"])
+    applied = services.route_plans.apply(scope, "test-prod", again.plan["planId"])
+    services.imports.run(applied.prepared)
+    prod = admin_scope(services, applied.prepared.scope.workspace.id)
+    assert services.jobs.show(prod, "daily_sales").directory.startswith("/promoted")
+
+
+def test_replan_refuses_another_package(api: SignedClient, services: Services) -> None:
+    scope = _route(api, services)
+    promotion = services.route_plans.plan(scope, "test-prod", {}).package.promotion
+    assert promotion is not None
+    other = ImportRequest("upload://elsewhere")
+    with pytest.raises(InvalidRequestError, match="plan that package"):
+        services.route_plans.replan(scope, "test-prod", promotion.id, other)
