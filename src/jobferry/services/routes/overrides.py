@@ -13,12 +13,14 @@ objects the plan wrote over changes made in the target are kept too (the first
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from jobferry.domain.enums import PlanAction
+from jobferry.domain.importsettings import SETTINGS
 from jobferry.domain.routes import Route
 from jobferry.services.importing.request import ImportRequest
 from jobferry.storage import Tx
@@ -76,15 +78,22 @@ class Overrides:
 
 
 def overrides_of(
-    tx: Tx, route: Route, request: ImportRequest, by: str, plan: tuple[str, str] | None
+    tx: Tx,
+    route: Route,
+    request: ImportRequest | Mapping[str, Any],
+    by: str,
+    plan: tuple[str, str] | None,
 ) -> Overrides | None:
-    """What the import ``request`` changed of ``route``'s settings (``domain.importsettings``),
-    run by ``by``; ``plan`` (workspace id, plan id) is the plan it carried out, read for the
-    objects written over drift when ``onDrift`` was overridden. ``None``: the run took the
-    route's settings."""
+    """What the import ``request`` (typed, or a task's canonical request) changed of
+    ``route``'s settings (``domain.importsettings``), run by ``by``; ``plan`` (workspace id,
+    plan id) is the plan it carried out, read for the objects written over drift when
+    ``onDrift`` was overridden. ``None``: the run took the route's settings."""
+    asked = route.settings.wire()
+    run = request.settings.wire() if isinstance(request, ImportRequest) else request
     changed = tuple(
-        SettingOverride(c.setting.wire, c.setting.wire_value(c.route), c.setting.wire_value(c.run))
-        for c in request.settings.changes_from(route.settings)
+        SettingOverride(s.wire, asked[s.wire], run.get(s.wire))
+        for s in SETTINGS
+        if run.get(s.wire) != asked[s.wire]
     )
     if not changed:
         return None
