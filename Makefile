@@ -3,19 +3,21 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HASH := $(shell cat pyproject.toml | sha256sum | cut -c1-12)
-# Two installs: `make run` needs only the server's own dependencies (no test or lint tools);
-# `make test` and the gates add the `dev` extra on top.
+# Two installs: `make run` installs what the server can use at run time (its dependencies and
+# the RUN_EXTRAS: the PostgreSQL driver, object storage) and no test or lint tools; `make test`
+# and the gates add the `dev` extra on top (which holds the run extras too).
+RUN_EXTRAS := postgres,s3
 STAMP_RUN := $(VENV)/.run-$(HASH)
 STAMP := $(VENV)/.installed-$(HASH)
 
-.PHONY: run test check lint typecheck importlint format bench install clean
+.PHONY: run test test-fast check lint typecheck importlint format bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(STAMP_RUN): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[$(RUN_EXTRAS)]'
 	rm -f $(VENV)/.run-*
 	touch $(STAMP_RUN)
 
@@ -37,6 +39,13 @@ run: $(STAMP_RUN)
 test: $(STAMP)
 	.ci/ensure-chromium
 	TZ=Asia/Shanghai PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n 3 --dist loadgroup
+
+# The fast tier, to run after each change: the unit and service tests (tests/unit: the services
+# against SQLite and PostgreSQL, remotes against the in-memory DataArts stand-in) and the code
+# gates, no server process; two workers, one per core, since nothing waits on a server.
+test-fast: $(STAMP)
+	TZ=Asia/Shanghai PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n 2 \
+		tests/unit tests/test_code_shape.py tests/test_docs.py
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench

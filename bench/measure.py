@@ -20,9 +20,11 @@ from pathlib import Path
 import orjson
 import sqlalchemy as sa
 
+from jobferry.api.presenters.plans import summary_document
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.exporting.options import parse_background_export
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import parse_import_request
 from jobferry.services.support.collector import collector_paused
 from jobferry.settings import Settings
@@ -112,7 +114,10 @@ def measure_import(
     elapsed = time.perf_counter() - start
     task = services.tasks.show(scope, prepared.task_id, subtasks=0)
     assert task.status in ("SUCCESSFUL", "WARNING"), task.message
-    summary = task.outcome["plan"]["summary"] if dry_run else task.outcome["summary"]
+    if dry_run:  # the dry run's task keeps its plan in the stored form
+        summary = summary_document(Plan.of_stored(task.outcome["plan"]).summary)
+    else:
+        summary = task.outcome["summary"]
     return {"seconds": elapsed, "summary": summary, "taskId": prepared.task_id}
 
 

@@ -44,9 +44,11 @@ from bench.databases import PG_URL, database
 from bench.measure import peak_rss_mb
 from bench.throughput import ADMIN_ENV, AK, PROJECT, SK, free_port, running, serve_env
 from bench.workload import generate
+from jobferry.api.presenters.plans import summary_document
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
 from jobferry.services.exporting.options import parse_background_export
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import parse_import_request
 from jobferry.services.remotes.records import Refresh, RemoteSpec
 from jobferry.settings import Settings
@@ -105,7 +107,7 @@ def _plan_unchanged(services: Services, scope: Scope) -> dict[str, Any]:
     assert task.status in ("SUCCESSFUL", "WARNING"), task.message
     return {
         "plan_seconds": round(time.perf_counter() - started, 2),
-        "summary": task.outcome["plan"]["summary"],
+        "summary": summary_document(Plan.of_stored(task.outcome["plan"]).summary),
     }
 
 
@@ -160,10 +162,10 @@ def _push(
     # plan (the push).
     body = {"path": changed, "sameNamePolicy": "OVERWRITE"}
     started, calls = time.perf_counter(), seen()
-    planned = _import(services, shadow, {**body, "dryRun": True})["plan"]
+    planned = Plan.of_stored(_import(services, shadow, {**body, "dryRun": True})["plan"])
     plan_seconds, plan_calls = round(time.perf_counter() - started, 2), seen() - calls
     started, calls = time.perf_counter(), seen()
-    outcome = _import(services, shadow, {**body, "planId": planned["planId"]})
+    outcome = _import(services, shadow, {**body, "planId": planned.plan_id})
     return {
         "plan_seconds": plan_seconds,
         "plan_calls": plan_calls,

@@ -94,12 +94,13 @@ def test_no_module_imports_in_a_circle() -> None:
 
 
 def test_the_pipelines_are_mirrored_module_by_module_by_unit_tests() -> None:
-    """Every module of the import and export pipelines has its own service-level unit tests
-    (``tests/unit/services/<pipeline>/test_<module>.py``, CONTRIBUTING.md)."""
+    """Every module of the import and export pipelines, of remotes and of routes has its own
+    service-level unit tests (``tests/unit/services/<feature>/test_<module>.py``,
+    CONTRIBUTING.md)."""
     tests = ROOT / "tests" / "unit" / "services"
     missing = [
         f"{pipeline}/{module.name} → tests/unit/services/{pipeline}/test_{module.name}"
-        for pipeline in ("importing", "exporting")
+        for pipeline in ("importing", "exporting", "remotes", "routes")
         for module in sorted((SOURCE / "services" / pipeline).glob("*.py"))
         if module.name != "__init__.py" and not (tests / pipeline / f"test_{module.name}").is_file()
     ]

@@ -19,6 +19,7 @@ Messages name the object, the rule and the fix.
     │   ├── RemoteAuthError           502 DLF.9061  the remote refused the remote's AK/SK
     │   └── RemoteUnreachableError    502 DLF.9062  the remote gave no usable answer
     ├── StorageError                  503 DLF.9503  database unreachable or at the wrong schema
+    │   └── SecretKeyError            503 DLF.9510  the secret key does not open the stored secrets
     ├── StoreFullError                507 DLF.9507  a store has no space left (store, writing named)
     ├── HelperStoppedError            500 DLF.0000  a package-reading helper process stopped
     ├── InvalidRequestError           400 DLF.3051  a parameter or body is invalid
@@ -42,6 +43,7 @@ Messages name the object, the rule and the fix.
     │   ├── ScriptNotFoundError       400 DLF.6201
     │   ├── ResourceNotFoundError     404 DLF.6241  (404: clients treat it as gone)
     │   ├── TaskNotFoundError         400 DLF.0810
+    │   ├── ReleasePackageNotFoundError 400 DLF.0810 no such release package in the workspace
     │   ├── VersionNotFoundError      400 DLF.0100  a job/script version that was never submitted
     │   ├── WorkspaceNotFoundError    400 DLF.0819  (DataArts' own code for an unknown workspace)
     │   ├── UserNotFoundError         400 DLF.9003
@@ -69,8 +71,19 @@ Messages name the object, the rule and the fix.
         ├── PlanStaleError            400 DLF.9015  the target changed since the named plan
         ├── BasisChangedError         400 DLF.9042  objects changed since the package's snapshot
         ├── ShadowWorkspaceError      400 DLF.9063  a write into a remote's shadow workspace
+        ├── ProductionSideError       400 DLF.9070  a write into a production side, not a release
+        ├── PackageReleasedError      400 DLF.20990 the release package is released (or being)
         ├── RollbackRefusedError      400 DLF.9016  the import cannot be rolled back (why listed)
         └── MappingConflictError      400 DLF.9017  a profile maps a name to be saved otherwise
+
+A refusal's fix is said to each audience in its own terms. The message the service writes
+states the problem (``message``) and, for an API client, what to do (``fix``: "list them with
+GET /v1/{project_id}/routes"); a fix that must name a call or a field of the API is given
+with a ``remedy`` (a ``domain.remedies.Remedy``) that says what kind of fix it is. The
+envelope carries both, as ``remedy`` and ``problem`` beside ``error_msg``, and the command
+line (``cli/fixes.py``) and the console (``console/fixes.py``) each say that remedy with their
+own commands and pages after the problem. ``tests/test_wording.py`` walks every refusal and
+fails on an API term either prints.
 
 DataArts business errors are all HTTP 400, so conflicts and missing objects keep 400 here too,
 except a missing resource: DataArts answers 404 there, and the Terraform provider removes a
@@ -89,15 +102,32 @@ class JobferryError(Exception):
     status: ClassVar[int] = 500
     code: ClassVar[str] = "DLF.0000"
 
-    def __init__(self, message: str, **context: Any) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self,
+        message: str,
+        *,
+        fix: str | None = None,
+        remedy: str | None = None,
+        **context: Any,
+    ) -> None:
+        full = f"{message} {fix}" if fix else message
+        super().__init__(full)
+        self.message = full
+        """What the API says: the problem, then its fix in the API's terms."""
+        self.problem = message
+        """The problem alone, for an adapter that says the fix in its own terms."""
+        self.remedy = remedy
+        """What kind of fix ``fix`` is (a ``domain.remedies.Remedy``), when it names the API."""
         self.context: dict[str, Any] = {k: v for k, v in context.items() if v is not None}
 
     def envelope(self) -> dict[str, Any]:
         """The DataArts error body: code and message first, context as extra fields, and the
-        same code and message once more as ``errors[0]`` (see :func:`error_body`)."""
+        same code and message once more as ``errors[0]`` (see :func:`error_body`); with a
+        ``remedy``, it and the ``problem`` alone (a client says the fix its own way)."""
         body = error_body(self.code, self.message)
+        if self.remedy is not None:
+            body["remedy"] = str(self.remedy)
+            body["problem"] = self.problem
         for key, value in self.context.items():
             body.setdefault(key, value)
         return body
@@ -190,6 +220,14 @@ class StorageError(JobferryError):
 
     status = 503
     code = "DLF.9503"
+
+
+class SecretKeyError(StorageError):
+    """The server's secret key is missing or does not open the secrets the database holds
+    (a restore without its ``secret.key``): the server refuses to start."""
+
+    status = 503
+    code = "DLF.9510"
 
 
 class StoreFullError(JobferryError):
@@ -325,6 +363,12 @@ class ResourceNotFoundError(NotFoundError):
 
 class TaskNotFoundError(NotFoundError):
     """The system task does not exist in the workspace."""
+
+    code = "DLF.0810"
+
+
+class ReleasePackageNotFoundError(NotFoundError):
+    """The release package does not exist in the workspace."""
 
     code = "DLF.0810"
 
@@ -498,6 +542,18 @@ class ShadowWorkspaceError(ConflictError):
     """The workspace is a remote's shadow: it changes only when the remote is refreshed."""
 
     code = "DLF.9063"
+
+
+class ProductionSideError(ConflictError):
+    """The workspace is a production side: it changes only by a release."""
+
+    code = "DLF.9070"
+
+
+class PackageReleasedError(ConflictError):
+    """The release package was released (or is being released) and cannot be changed."""
+
+    code = "DLF.20990"
 
 
 class RollbackRefusedError(ConflictError):

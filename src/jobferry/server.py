@@ -12,18 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
 from uvicorn.config import LOGGING_CONFIG
 
 from jobferry.api.app import create_app
 from jobferry.console.app import create_console
-from jobferry.errors import InvalidRequestError, StorageError
+from jobferry.errors import InvalidRequestError, JobferryError, StorageError
 from jobferry.services.accounts.service import IssuedCredential
 from jobferry.services.container import Services
 from jobferry.settings import Settings, load_settings
 from jobferry.storage import Database
-from jobferry.storage.schema import require_current, upgrade
+from jobferry.storage.schema import Upgraded, require_current, upgrade
 from jobferry.tasks.runner import TaskRunner
 
 
@@ -43,8 +43,8 @@ def open_database(settings: Settings) -> Database:
     return Database(settings.resolved_database_url())
 
 
-def migrate(settings: Settings) -> str:
-    """Bring the configured database to the newest schema; returns the revision."""
+def migrate(settings: Settings) -> Upgraded:
+    """Bring the configured database to the newest schema; says from which revision."""
     db = open_database(settings)
     try:
         return upgrade(db)
@@ -121,8 +121,12 @@ def build(settings: Settings) -> Startup:
     """Everything but listening: database check, bootstrap on an empty project table."""
     require_one_process_on_sqlite(settings)
     db = open_database(settings)
-    require_current(db)
-    services = Services.build(settings, db)
+    try:
+        require_current(db)
+        services = Services.build(settings, db)
+    except JobferryError:
+        db.dispose()
+        raise
     issued = services.accounts.bootstrap(settings.project_id, settings.admin_ak, settings.admin_sk)
     project_id, access_key = services.accounts.bootstrap_summary()
     creds_file = None
@@ -148,6 +152,36 @@ def serve(startup: Startup, settings: Settings) -> None:
         return
     startup.services.db.dispose()  # this process only supervises; each worker opens its own
     uvicorn.run(f"{__name__}:worker_app", factory=True, workers=settings.workers, **options)
+
+
+def refusing_app(error: JobferryError) -> FastAPI:
+    """The app of a server that refuses to start its services (``SecretKeyError``): ``/health``
+    and every other path answer the refusal's status and DataArts envelope, so a health check
+    (a load balancer, an orchestrator) reports why instead of a refused connection, and
+    nothing is read or written until the server is started again as it should be."""
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    @app.api_route("/{path:path}", methods=methods, include_in_schema=False)
+    def refuse(request: Request) -> JSONResponse:
+        body = error.envelope()
+        if request.url.path == "/health":
+            body = {"status": "refusing to start", **body}
+        return JSONResponse(body, status_code=error.status)
+
+    return app
+
+
+def serve_refusal(error: JobferryError, settings: Settings) -> None:
+    """Listen until stopped with :func:`refusing_app`, in one process."""
+    uvicorn.run(
+        refusing_app(error),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        log_config=log_config(settings.log_level),
+        access_log=False,
+    )
 
 
 def worker_app() -> FastAPI:

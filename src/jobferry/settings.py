@@ -10,8 +10,11 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from jobferry.errors import InvalidRequestError
+from jobferry.setting_limits import problem_lines
 
 
 class OffsetMode(StrEnum):
@@ -312,5 +315,17 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build the settings from the environment, with explicit overrides winning."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Build the settings from the environment, with explicit overrides winning.
+
+    A setting the environment gives a value it does not accept is refused with one line per
+    such setting (variable, value, rule, fix), not pydantic's report."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = problem_lines(Settings.model_fields, exc.errors())
+        head = (
+            lines[0]
+            if len(lines) == 1
+            else f"{len(lines)} settings are not valid:\n" + "\n".join(f"  {x}" for x in lines)
+        )
+        raise InvalidRequestError(head, settings=lines) from None

@@ -96,7 +96,7 @@ def test_the_dataarts_body_still_skips_on_a_second_import_and_says_why(
     skipped = line_of(planned, "job", "daily_sales")
     assert skipped["action"] == "SKIP"
     assert skipped["reason"]["code"] == "SAME_NAME_POLICY"
-    assert "sameNamePolicy is SKIP" in skipped["reason"]["detail"]
+    assert "the same-name policy is to skip it" in skipped["reason"]["detail"]
     assert "sameNamePolicy OVERWRITE" in skipped["reason"]["fix"]
     task = run_import(api, body, prod)
     line = next(s for s in task["subtasks"] if s["id"] == "job:daily_sales")

@@ -204,7 +204,7 @@ def test_skip_keeps_the_target_and_overwrite_replaces_it_with_a_new_version(
     skipped = run_import(api, {"path": path}, workspace=prod)
     job_line = next(s for s in skipped["subtasks"] if s["id"] == "job:daily_sales")
     assert job_line["action"] == "SKIP"
-    assert "sameNamePolicy is SKIP" in job_line["message"]
+    assert "the same-name policy is to skip it" in job_line["message"]
     kept = api.call("GET", "/jobs/daily_sales", workspace=prod).json()
     assert kept["description"] == "edited in prod"
 

@@ -72,7 +72,7 @@ def test_paging_a_plan_refuses_a_bad_action_and_an_unknown_plan(
         "GET", "/jobs/import/plans/0123456789abcdef0123456789abcdef/objects", workspace=prod
     )
     assert (gone.status_code, gone.json()["error_code"]) == (400, "DLF.9015")
-    assert "make a plan first" in gone.json()["error_msg"]
+    assert "Make a plan first" in gone.json()["error_msg"]
 
 
 def test_subtasks_are_streamed_whole_and_paged_on_request(

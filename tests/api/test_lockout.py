@@ -90,3 +90,20 @@ def test_a_revoked_key_takes_its_lock_with_it(api: SignedClient) -> None:
     fail(dave, 5)
     assert api.call("DELETE", f"/users/dave/credentials/{dave.ak}").status_code == 204
     assert_error(dave.call("GET", "/jobs"), "APIGW.0301", "ak not exist", status=401)
+
+
+def test_each_failed_signature_says_how_many_more_lock_the_key(api: SignedClient) -> None:
+    dave = new_user(api, "dave", "developer")
+    wrong = dave.as_user(dave.ak, "not-the-secret-key")
+    said = [wrong.call("POST", "/jobs", make_job()).json()["error_msg"] for _ in range(5)]
+    for left, message in zip((4, 3, 2, 1), said, strict=False):
+        assert "verify aksk signature fail" in message
+        assert (
+            f"{left} more failed signature(s) in a row lock access key '{dave.ak}' for 300 s"
+            in (message)
+        )
+    assert f"After 5 failed signatures in a row access key '{dave.ak}' is now locked" in said[4]
+    assert f"jobferry admin unlock-key {dave.ak}" in said[4]
+    stranger = api.as_user("UNKNOWNAK00000000000", "whatever-secret")
+    unknown = stranger.call("POST", "/jobs", make_job()).json()["error_msg"]
+    assert "more failed signature" not in unknown  # nothing is counted for an unknown key

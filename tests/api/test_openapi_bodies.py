@@ -43,7 +43,14 @@ from jobferry.services.exporting.options import (
     parse_export_request,
 )
 from jobferry.services.importing.request import IMPORT, parse_import_request
-from jobferry.services.remotes.records import REFRESH, REMOTE, parse_refresh, parse_remote
+from jobferry.services.remotes.records import (
+    REFRESH,
+    REMOTE,
+    REMOTE_CHANGE,
+    parse_refresh,
+    parse_remote,
+    parse_remote_change,
+)
 from jobferry.services.workspaces.keys import TRUSTED_KEY, parse_trust
 from jobferry.services.workspaces.settings import SETTINGS, parse_workspace_settings
 from support.clients import SignedClient
@@ -275,6 +282,23 @@ PARSERS.append(
         ((f"{P}/remotes/{{name}}/refresh", "post"),),
         {},
         ({"path": "upload://abc"},),
+    )
+)
+PARSERS.append(
+    Parser(
+        "remote change",
+        parse_remote_change,
+        REMOTE_CHANGE,
+        ((f"{P}/remotes/{{name}}", "patch"),),
+        {"secretKey": "SK"},
+        (
+            {
+                "endpoint": "https://dayu-dlf.cn-south-1.myhuaweicloud.com",
+                "studioEndpoint": "https://dayu.cn-south-1.myhuaweicloud.com",
+                "accessKey": "AK",
+                "secretKey": "SK",
+            },
+        ),
     )
 )
 BY_NAME = {parser.name: parser for parser in PARSERS}

@@ -15,6 +15,8 @@ import orjson
 import pytest
 
 from jobferry.domain.schedule import next_firings
+from jobferry.package.keys import generate_key_pair
+from jobferry.package.signature import sign_package
 from support.accounts import new_user
 from support.builders import make_job
 from support.clients import SignedClient
@@ -399,7 +401,10 @@ def test_a_workspace_requiring_signatures_refuses_unsigned_and_untrusted_package
     assert task["status"] == "FAILED"
     assert "unsigned" in task["message"]
     assert jobs_in(api, ws) == []
-    data, key = _signed_export(api, seeded=True)
+    foreign = generate_key_pair()  # another server's key
+    key = {"keyId": foreign.key_id, "publicKey": foreign.public_key}
+    batch = api.call("POST", "/jobs/batch-export", {"jobList": ["daily_sales"]}).content
+    data = sign_package(batch, foreign.private_pem)
     path = upload(api, data, ws)
     planned = plan(api, {"path": path}, ws)
     assert planned["signature"]["state"] == "untrusted"
@@ -516,3 +521,21 @@ def test_a_profile_version_out_of_range_is_a_clear_400(api: SignedClient, versio
 
     assert response.status_code == 400, response.text
     assert "version" in response.json()["error_msg"]
+
+
+def test_a_package_this_server_signed_in_another_workspace_of_the_project_is_trusted(
+    api: SignedClient,
+) -> None:
+    ws = prod(api, ("dws_conn", "ssh_conn"))
+    data, key = _signed_export(api)  # signed by the default workspace's key
+    path = upload(api, data, ws)
+    planned = plan(api, {"path": path}, ws)
+    assert planned["signature"]["state"] == "valid", planned["signature"]
+    assert planned["signature"]["keyId"] == key["keyId"]
+    assert api.call("GET", "/trusted-keys", workspace=ws).json()["keys"] == []  # none added
+    # A workspace that requires signed packages accepts only the keys it chose (and its own).
+    assert api.call("PUT", f"/workspaces/{ws}", {"requireSigned": True}).status_code == 200
+    assert plan(api, {"path": path}, ws)["signature"]["state"] == "untrusted"
+    assert api.call("PUT", f"/workspaces/{ws}", {"requireSigned": False}).status_code == 200
+    task = run_import(api, {"path": path}, workspace=ws)
+    assert task["status"] == "SUCCESSFUL", task

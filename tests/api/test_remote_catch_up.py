@@ -1,32 +1,35 @@
 """A plan against a remote's shadow is made on a fresh read of the remote: when the shadow's last
 refresh is older than ``JOBFERRY_REMOTE_REFRESH_SECONDS`` (or there was none), the plan runs as
 a task that refreshes the shadow first; a shadow refreshed lately is planned at once, and one
-refreshed from a carried snapshot is never read online (a second jobferry server plays the
-remote behind the contract filter)."""
+refreshed from a carried snapshot is never read online (the in-memory DataArts stand-in plays
+the remote, plugged into the in-process server's remotes service)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import pytest
 
 from jobferry.services.container import Services
 from jobferry.services.remotes.delivery import RemoteDelivery
-from support.builders import editable
+from support.builders import make_job, make_resource, make_script
 from support.clients import SignedClient, wait_task
-from support.gateway import Gateway
 from support.importing import upload
-from support.remotes import exported_workspace, remote_body, remote_workspace
-from support.server import ServerProcess
+from support.standin import DataArtsStandin
 
 JOBS = ["daily_sales", "weekly_sales"]
 
 
-def _batch_export(server: ServerProcess, ws: str) -> bytes:
-    """The remote's jobs as DataArts' batch export gives them (with what they use)."""
-    body = json.dumps({"jobList": JOBS}).encode()
-    answer = server.call("POST", "/jobs/batch-export", body, workspace=ws)
-    assert answer.status_code == 200, answer.text
-    return bytes(answer.content)
+@pytest.fixture
+def standin(services: Services) -> DataArtsStandin:
+    """The remote: two jobs, a script and a resource."""
+    standin = DataArtsStandin()
+    standin.workspace.put_script(make_script("daily_sales_sql"))
+    standin.workspace.put_resource(make_resource("udf_jar"))
+    for name in JOBS:
+        standin.workspace.put_job(make_job(name))
+    services.remotes.transport = standin.transport()
+    return standin
 
 
 def _actions(plan: dict[str, Any]) -> dict[str, str]:
@@ -45,20 +48,19 @@ def _plan(api: SignedClient, shadow: str, body: dict[str, Any]) -> tuple[bool, d
 
 
 def test_a_stale_shadow_is_refreshed_before_a_plan_and_a_fresh_one_is_not(
-    api: SignedClient, services: Services, gateway: Gateway, remote_server: ServerProcess
+    api: SignedClient, services: Services, standin: DataArtsStandin
 ) -> None:
-    ws = remote_workspace(remote_server)
-    added = api.call("POST", "/remotes", remote_body(gateway, remote_server, ws))
+    added = api.call("POST", "/remotes", standin.remote_body())
     assert added.status_code == 200, added.text
     shadow = added.json()["shadowWorkspace"]["id"]
-    package = _batch_export(remote_server, ws)
+    package = standin.workspace.batch_export()
     body = {"path": upload(api, package, shadow), "sameNamePolicy": "OVERWRITE"}
 
     # Never refreshed: the plan is a task that refreshes the shadow first, so the remote's
     # own jobs plan UNCHANGED.
     as_task, plan = _plan(api, shadow, body)
     assert as_task
-    assert "list_jobs" in gateway.calls()
+    assert "list_jobs" in standin.calls()
     assert {a for k, a in _actions(plan).items() if k.startswith("job/")} == {"UNCHANGED"}
     assert plan["remoteState"]["from"] == "remote"
     read = {x["name"]: x["remoteRead"] for x in plan["objects"] if x["kind"] == "job"}
@@ -72,22 +74,19 @@ def test_a_stale_shadow_is_refreshed_before_a_plan_and_a_fresh_one_is_not(
     assert isinstance(delivery, RemoteDelivery)
     assert delivery.refresh_seconds == 0  # the default: every plan reads the remote
     delivery.refresh_seconds = 3600
-    gateway.reset()
+    standin.reset()
     as_task, again = _plan(api, shadow, body)
     assert not as_task
-    assert gateway.calls() == []
+    assert standin.calls() == []
     assert again["remoteState"]["refreshedAt"] == refreshed_at
 
     # A hot-fix in the remote; every plan reads the remote again (the default): the plan sees
     # it.
-    shown = remote_server.call("GET", "/jobs/daily_sales", workspace=ws).json()
-    fixed = json.dumps({**editable(shown), "description": "hot-fixed in prod"}).encode()
-    put = remote_server.call("PUT", "/jobs/daily_sales", fixed, workspace=ws)
-    assert put.status_code == 204, put.text
+    standin.workspace.edit_job("daily_sales", description="hot-fixed in prod")
     delivery.refresh_seconds = 0
     as_task, seen = _plan(api, shadow, body)
     assert as_task
-    assert "list_jobs" in gateway.calls()
+    assert "list_jobs" in standin.calls()
     assert _actions(seen)["job/daily_sales"] == "OVERWRITE"
     assert _actions(seen)["job/weekly_sales"] == "UNCHANGED"
     assert seen["remoteState"]["refreshedAt"] > refreshed_at
@@ -99,19 +98,18 @@ def test_a_stale_shadow_is_refreshed_before_a_plan_and_a_fresh_one_is_not(
 
 
 def test_a_shadow_refreshed_from_a_snapshot_is_planned_without_reading_the_remote(
-    api: SignedClient, services: Services, gateway: Gateway, remote_server: ServerProcess
+    api: SignedClient, services: Services, standin: DataArtsStandin
 ) -> None:
-    ws = remote_workspace(remote_server)
-    added = api.call("POST", "/remotes", remote_body(gateway, remote_server, ws))
+    added = api.call("POST", "/remotes", standin.remote_body())
     shadow = added.json()["shadowWorkspace"]["id"]
-    carried = exported_workspace(remote_server, ws)
+    carried = standin.workspace.batch_export()
     refreshed = api.call("POST", "/remotes/prod/refresh", {"path": upload(api, carried, shadow)})
     assert refreshed.status_code == 200, refreshed.text
-    gateway.reset()
+    standin.reset()
 
     body = {"path": upload(api, carried, shadow), "sameNamePolicy": "OVERWRITE"}
     as_task, plan = _plan(api, shadow, body)
 
     assert not as_task
-    assert gateway.calls() == []
+    assert standin.seen == []
     assert plan["remoteState"]["from"] == "snapshot"

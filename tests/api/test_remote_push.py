@@ -1,7 +1,13 @@
 """An import into a remote's shadow is pushed to the remote: a second jobferry server plays the
 remote behind the contract filter (which can throttle, refuse a write, lose a write's answer);
 this server (in-process) refreshes the shadow, imports packages into it and so writes the
-remote, all or nothing."""
+remote, all or nothing.
+
+These keep the wire story of a push, an undo and a rollback, one test each; what a push does
+call by call (a failure at every position undone, a lost answer or dropped connection read
+again, a 429 retried, a change since the refresh refused) is shown at the service level against
+the in-memory DataArts stand-in: tests/unit/services/remotes/test_push.py, test_undo.py,
+test_rollback.py and test_push_recovery.py."""
 
 from __future__ import annotations
 
@@ -165,93 +171,6 @@ def test_a_push_lands_creates_updates_a_delete_and_a_paused_job_in_the_remote_an
     body = {"path": upload(api, workspace_package(api), shadow), "sameNamePolicy": "OVERWRITE"}
     planned = plan_import(api, body, shadow)
     assert {line["action"] for line in planned["objects"]} == {"UNCHANGED"}, planned
-
-
-def test_a_failure_at_every_position_of_a_push_leaves_the_remote_and_the_shadow_as_they_were(
-    api: SignedClient,
-    services: Services,
-    gateway: Gateway,
-    remote_server: ServerProcess,
-    story: dict[str, Any],
-) -> None:
-    shadow, remote_ws = story["shadow"], story["remote_ws"]
-    assert _push(api, shadow, story["package"])["status"] == "SUCCESSFUL"
-    remote_server.call("POST", "/jobs/daily_sales/start", b"{}", workspace=remote_ws)
-    assert api.call("POST", "/remotes/prod/refresh").status_code == 200
-    package = _second_package(api, remote_server, remote_ws)
-    before, shadow_before = remote_state(remote_server, remote_ws), _shadow_docs(api, shadow)
-    position = 0
-    while True:
-        position += 1
-        assert position < 30, "the push never succeeded"
-        gateway.reset()
-        gateway.refuse_writes = {position}
-        task = _push(api, shadow, package, **SECOND)
-        if task["status"] == "SUCCESSFUL":
-            break
-        assert task["status"] == "FAILED", task
-        assert "Refused by the test gateway" in task["message"], task
-        assert "the remote is as it was before the push" in task["message"], task
-        assert task["result"]["push"]["notUndone"] == []
-        assert remote_state(remote_server, remote_ws) == before, position
-        assert _shadow_docs(api, shadow) == shadow_before
-        with services.db.transaction(readonly=True) as tx:
-            journal = journal_repo.calls(tx, task["id"])
-            push = journal_repo.get_push(tx, task["id"])
-        assert push is not None
-        assert push.state == "undone"
-        assert [c.state for c in journal].count("refused") == 1
-        assert {c.state for c in journal} <= {"undone", "refused"}, journal
-    # every write of the push was failed once: stop, scripts, jobs, delete, start
-    assert position == len(gateway.writes()) + 1
-    assert position > 5
-    assert remote_state(remote_server, remote_ws) != before
-
-
-def test_a_lost_answer_and_a_dropped_connection_are_read_again_and_a_429_retried(
-    api: SignedClient, gateway: Gateway, remote_server: ServerProcess, story: dict[str, Any]
-) -> None:
-    gateway.reset()
-    gateway.lose_answers = {1}  # the first create took effect; its answer was lost
-    gateway.drop_writes = {3}  # the third took effect; the connection was cut
-    gateway.throttle = {5}
-    task = _push(api, story["shadow"], story["package"])
-    assert task["status"] == "SUCCESSFUL", task
-    assert 429 in [s.status for s in gateway.seen]
-    # a create sent again would have been refused (the name is taken): it was read instead
-    assert [s.status for s in gateway.seen if s.status >= 400] == [429]
-    after = remote_state(remote_server, story["remote_ws"])
-    assert set(after["job"]) == {"daily_sales", "weekly_sales", "hourly_sales"}
-
-
-def test_a_change_in_the_remote_since_the_refresh_refuses_the_push_naming_it(
-    api: SignedClient, gateway: Gateway, remote_server: ServerProcess, story: dict[str, Any]
-) -> None:
-    shadow, remote_ws = story["shadow"], story["remote_ws"]
-    assert _push(api, shadow, story["package"])["status"] == "SUCCESSFUL"
-    body = {
-        "path": upload(api, _second_package(api, remote_server, remote_ws), shadow),
-        "sameNamePolicy": "OVERWRITE",
-        **SECOND,
-    }
-    planned = plan_import(api, body, shadow)  # on a fresh read of the remote
-    # the hot-fix lands in the remote after the plan, before its import
-    shown = remote_server.call("GET", "/jobs/daily_sales", workspace=remote_ws).json()
-    hotfix = {**editable(shown), "description": "hot-fixed in prod"}
-    put = remote_server.call(
-        "PUT", "/jobs/daily_sales", json.dumps(hotfix).encode(), workspace=remote_ws
-    )
-    assert put.status_code == 204, put.text
-    before = remote_state(remote_server, remote_ws)
-    gateway.reset()
-    task = run_import(api, {**body, "planId": planned["planId"]}, workspace=shadow)
-    assert task["status"] == "FAILED", task
-    assert "job 'daily_sales'" in task["message"]
-    assert "changed since it was last refreshed" in task["message"]
-    assert "jobferry remotes refresh prod" in task["message"]
-    assert task["result"]["changed"] == ["job 'daily_sales'"]
-    assert gateway.writes() == []
-    assert remote_state(remote_server, remote_ws) == before
 
 
 def test_rollback_of_a_push_pushes_its_inverse_and_is_refused_when_the_remote_changed(

@@ -1,26 +1,39 @@
 """Submitted versions in a refresh: the shadow's latest submitted version of each job is the
 remote's, read in bulk (``export_job_list`` with ``exportStatus: SUBMIT``), a job saved and
 not submitted on the remote shows its development state apart from its submitted version, a
-job never submitted has none, and an unchanged refresh writes nothing."""
+job never submitted has none, and an unchanged refresh writes nothing. The remote is the
+in-memory DataArts stand-in (``support/standin.py``), plugged into the in-process server's
+remotes service."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import pytest
 
 from jobferry.services.container import Services
 from jobferry.storage import jobs as job_repo
 from support.builders import make_job
 from support.clients import SignedClient
-from support.gateway import Gateway
-from support.remotes import post, remote_body, remote_workspace
-from support.server import ServerProcess
+from support.standin import DataArtsStandin
+from support.standin_workspace import Request
 
 
-def _put(server: ServerProcess, ws: str, name: str, **over: Any) -> None:
-    body = json.dumps(make_job(name, **over)).encode()
-    answer = server.call("PUT", f"/jobs/{name}", body, workspace=ws)
-    assert answer.status_code == 204, answer.text
+@pytest.fixture
+def standin(services: Services) -> DataArtsStandin:
+    """The remote: daily_sales and weekly_sales, submitted."""
+    standin = DataArtsStandin()
+    for name in ("daily_sales", "weekly_sales"):
+        standin.workspace.put_job(make_job(name))
+    services.remotes.transport = standin.transport()
+    return standin
+
+
+def _put(standin: DataArtsStandin, name: str, **over: Any) -> None:
+    """Save ``name`` on the remote as update_job does (submitted unless targetStatus SAVED)."""
+    body = make_job(name, **over)
+    status, _ = standin.workspace.update_job(Request("update_job", {"job_name": name}, {}, body))
+    assert status == 204
 
 
 def _submitted(api: SignedClient, shadow: str, name: str) -> Any:
@@ -38,17 +51,16 @@ def _versions(services: Services, shadow: str) -> dict[str, list[tuple[int, str]
     return out
 
 
-def _exports(gateway: Gateway) -> int:
-    return gateway.calls().count("export_job_list")
+def _exports(standin: DataArtsStandin) -> int:
+    return [s.call for s in standin.seen].count("export_job_list")
 
 
 def test_refresh_gives_the_shadow_the_remotes_submitted_versions_and_writes_nothing_unchanged(
-    api: SignedClient, services: Services, gateway: Gateway, remote_server: ServerProcess
+    api: SignedClient, services: Services, standin: DataArtsStandin
 ) -> None:
-    ws = remote_workspace(remote_server)  # daily_sales and weekly_sales, submitted
-    post(remote_server, ws, "/jobs", {**make_job("draft_job"), "targetStatus": "SAVED"})
-    _put(remote_server, ws, "daily_sales", description="saved, not submitted", targetStatus="SAVED")
-    added = api.call("POST", "/remotes", remote_body(gateway, remote_server, ws))
+    standin.workspace.put_job(make_job("draft_job"), submit=False)
+    _put(standin, "daily_sales", description="saved, not submitted", targetStatus="SAVED")
+    added = api.call("POST", "/remotes", standin.remote_body())
     shadow = added.json()["shadowWorkspace"]["id"]
 
     first = api.call("POST", "/remotes/prod/refresh")
@@ -88,15 +100,15 @@ def test_refresh_gives_the_shadow_the_remotes_submitted_versions_and_writes_noth
     # the refused batch (draft_job in it) was split, never a show_job per job: the development
     # states; the three submitted (refused), daily_sales, draft_job and weekly_sales (refused),
     # draft_job (refused), weekly_sales
-    assert _exports(gateway) == 6
-    refusals = [s.status for s in gateway.seen if s.call == "export_job_list"].count(400)
+    assert _exports(standin) == 6
+    refusals = [s.status for s in standin.seen if s.call == "export_job_list"].count(400)
     assert refusals == 3
-    assert "show_job" not in gateway.calls()
-    assert gateway.refused() == []
+    assert "show_job" not in standin.calls()
+    assert standin.refused() == []
 
     before = _versions(services, shadow)
     assert [len(v) for v in before.values()] == [1, 1, 0]
-    gateway.reset()
+    standin.reset()
     second = api.call("POST", "/remotes/prod/refresh").json()
     assert second["counts"]["submitted"] == {
         "created": 0,
@@ -105,14 +117,13 @@ def test_refresh_gives_the_shadow_the_remotes_submitted_versions_and_writes_noth
         "unchanged": 3,
     }
     assert _versions(services, shadow) == before
-    # draft_job, without a version at the last refresh, is asked apart: the development
-    # states, the two submitted jobs, draft_job (refused)
-    assert _exports(gateway) == 3
-    assert [s.status for s in gateway.seen if s.call == "export_job_list"].count(400) == 1
+    # every job's list entry is as the last refresh recorded it: nothing is exported (not
+    # even draft_job, which would be asked apart, as without a version at the last refresh)
+    assert _exports(standin) == 0
 
     # submitted on the remote: daily_sales' saved state, and draft_job for the first time
-    _put(remote_server, ws, "daily_sales", description="saved, not submitted")
-    _put(remote_server, ws, "draft_job", description="submitted at last")
+    _put(standin, "daily_sales", description="saved, not submitted")
+    _put(standin, "draft_job", description="submitted at last")
     third = api.call("POST", "/remotes/prod/refresh").json()
     assert third["counts"]["submitted"] == {
         "created": 1,
@@ -129,16 +140,14 @@ def test_refresh_gives_the_shadow_the_remotes_submitted_versions_and_writes_noth
 
 
 def test_a_job_the_remote_recreates_unsubmitted_loses_the_shadows_versions(
-    api: SignedClient, services: Services, gateway: Gateway, remote_server: ServerProcess
+    api: SignedClient, services: Services, standin: DataArtsStandin
 ) -> None:
-    ws = remote_workspace(remote_server)
-    api.call("POST", "/remotes", remote_body(gateway, remote_server, ws))
+    api.call("POST", "/remotes", standin.remote_body())
     shadow = api.call("GET", "/remotes/prod").json()["shadowWorkspace"]["id"]
     assert api.call("POST", "/remotes/prod/refresh").status_code == 200
     assert _submitted(api, shadow, "weekly_sales").status_code == 200
-    dropped = remote_server.call("DELETE", "/jobs/weekly_sales", workspace=ws)
-    assert dropped.status_code == 204, dropped.text
-    post(remote_server, ws, "/jobs", {**make_job("weekly_sales"), "targetStatus": "SAVED"})
+    del standin.workspace.jobs["weekly_sales"]
+    standin.workspace.put_job(make_job("weekly_sales"), submit=False)
     done = api.call("POST", "/remotes/prod/refresh").json()
     assert done["counts"]["submitted"]["deleted"] == 1, done
     assert _submitted(api, shadow, "weekly_sales").status_code == 400

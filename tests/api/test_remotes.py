@@ -1,6 +1,9 @@
 """Remotes through the API: a second jobferry server plays the remote DataArts endpoint behind a
-filter that passes only the contract's calls; this server (in-process) adds it, tests it,
-refreshes its shadow workspace from it, refuses writes into the shadow, and forgets it."""
+filter that passes only the contract's calls; this server (in-process) adds it, refreshes its
+shadow workspace from it, refuses writes into the shadow, and forgets it. (The probe's verdicts,
+a throttled read made again and a removal refused while a route names the shadow are shown at
+the service level against the DataArts stand-in: tests/unit/services/remotes/test_service.py
+and test_refresh.py.)"""
 
 from __future__ import annotations
 
@@ -10,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from jobferry.services.container import Services
-from jobferry.services.remotes.client import Backoff
 from jobferry.storage import remotes as remote_repo
 from support.builders import editable, make_job, make_resource, make_script
 from support.clients import SignedClient
 from support.exporting import seed, workspace_package
 from support.gateway import Gateway
 from support.importing import PROD_CONNECTION, plan_import, run_import, upload
-from support.remotes import REMOTE_PROJECT, remote_body, remote_workspace
+from support.remotes import remote_body, remote_workspace
 from support.server import (
     ServerProcess,
     new_workspace,
@@ -70,30 +72,6 @@ def test_an_invalid_remote_is_refused_with_every_problem_and_nothing_is_stored(
     assert any(p.startswith("secretKey is required") for p in problems)
     assert any("is not an http(s) URL" in p for p in problems)
     assert api.call("GET", "/remotes").json()["remotes"] == []
-
-
-def test_remotes_test_says_reachable_credentials_refused_or_not_found(
-    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
-) -> None:
-    ws = remote_workspace(remote_server)
-    _add(api, gateway, remote_server, ws)
-    _add(api, gateway, remote_server, ws, name="badkey", secretKey="not-the-secret")
-    _add(api, gateway, remote_server, "no-such-workspace", name="nows")
-    _add(api, gateway, remote_server, ws, name="nopath", endpoint=gateway.url + "/elsewhere")
-    found = {
-        name: api.call("POST", f"/remotes/{name}/test").json()
-        for name in ("prod", "badkey", "nows", "nopath")
-    }
-    assert {name: check["reach"] for name, check in found.items()} == {
-        "prod": "reachable",
-        "badkey": "auth_refused",
-        "nows": "not_found",
-        "nopath": "not_found",
-    }
-    assert "holds 2 job(s)" in found["prod"]["message"]
-    assert found["badkey"]["remoteErrorCode"] == "APIGW.0301"
-    assert found["nopath"]["remoteErrorCode"] == "APIGW.0101"
-    assert [s.path for s in gateway.refused()] == [f"/elsewhere/v1/{REMOTE_PROJECT}/jobs"]
 
 
 def test_refresh_fills_the_shadow_then_writes_nothing_then_follows_a_change_and_a_delete(
@@ -186,7 +164,8 @@ def test_writes_into_a_shadow_are_refused_and_reads_work(
         body = refused.json()
         assert body["error_code"] == "DLF.9063", body
         assert (body["workspace"], body["remote"]) == ("prod", "prod")
-        assert "jobferry remotes refresh prod" in body["error_msg"]
+        assert "POST /v1/{project_id}/remotes/prod/refresh" in body["error_msg"]
+        assert body["remedy"] == "refresh_shadow"  # the CLI: jobferry remotes refresh prod
         assert "import a package into the shadow" in body["error_msg"]
     assert set(_shadow_jobs(api, shadow)) == {"daily_sales", "weekly_sales"}
     assert api.call("GET", "/scripts", workspace=shadow).json()["total"] == 1
@@ -194,44 +173,6 @@ def test_writes_into_a_shadow_are_refused_and_reads_work(
         "POST", "/jobs/batch-export", {"jobList": ["daily_sales"]}, workspace=shadow
     )
     assert exported.status_code == 200
-
-
-def test_a_429_on_a_read_is_retried(
-    api: SignedClient, services: Services, gateway: Gateway, remote_server: ServerProcess
-) -> None:
-    # The production wait (the tests' is 0.01 s): the reads made side by side pass the gateway
-    # before the first throttled one is sent again, so that its retry is not the third call.
-    services.remotes.retry_seconds = Backoff.first
-    ws = remote_workspace(remote_server)
-    _add(api, gateway, remote_server, ws)
-    gateway.throttle = {1, 3}
-    done = api.call("POST", "/remotes/prod/refresh")
-    assert done.status_code == 200, done.text
-    assert done.json()["counts"]["job"]["created"] == 2
-    throttled = [at for at, seen in enumerate(gateway.seen) if seen.status == 429]
-    assert len(throttled) == 2
-    for at in throttled:  # the same call made again (jobs and scripts are read side by side)
-        refused = gateway.seen[at]
-        again = [
-            s for s in gateway.seen[at + 1 :] if (s.call, s.path) == (refused.call, refused.path)
-        ]
-        assert again, gateway.seen
-        assert again[0].status == 200, gateway.seen
-    assert done.json()["calls"] == len(gateway.seen)
-
-
-def test_remove_is_refused_while_a_route_names_the_shadow(
-    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
-) -> None:
-    _add(api, gateway, remote_server, remote_workspace(remote_server))
-    route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
-    assert api.call("PUT", "/routes/to-prod", route).status_code == 200
-    refused = api.call("DELETE", "/remotes/prod")
-    assert refused.status_code == 400
-    assert refused.json()["error_code"] == "DLF.9013"
-    assert refused.json()["routes"] == ["to-prod"]
-    assert "to-prod" in refused.json()["error_msg"]
-    assert api.call("GET", "/remotes/prod").status_code == 200
 
 
 def test_an_unreachable_remote_is_said_so_after_retries(api: SignedClient, tmp_path: Path) -> None:
@@ -300,3 +241,81 @@ def editable_job(server: ServerProcess, ws: str) -> dict[str, Any]:
     shown = server.call("GET", "/jobs/daily_sales", workspace=ws)
     assert shown.status_code == 200, shown.text
     return editable(shown.json())
+
+
+def test_a_remote_is_changed_in_place_keeping_its_shadow_routes_and_last_refresh(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess, services: Services
+) -> None:
+    """A rotated secret key and a moved endpoint: the remote refused the old key and had
+    nothing at the old path; after the change it answers, and what hangs on the remote (its
+    shadow, the routes naming it, its last refresh) is as it was."""
+    ws = remote_workspace(remote_server)
+    added = _add(api, gateway, remote_server, ws, secretKey="the-old-secret")
+    shadow = added.json()["shadowWorkspace"]["id"]
+    route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
+    assert api.call("PUT", "/routes/to-prod", route).status_code == 200
+    assert api.call("POST", "/remotes/prod/test").json()["reach"] == "auth_refused"
+
+    rotated = api.call("PATCH", "/remotes/prod", {"secretKey": remote_server.sk})
+    assert rotated.status_code == 200, rotated.text
+    assert remote_server.sk not in rotated.text
+    assert api.call("POST", "/remotes/prod/test").json()["reach"] == "reachable"
+    refreshed = api.call("POST", "/remotes/prod/refresh")
+    assert refreshed.status_code == 200, refreshed.text
+
+    moved = api.call(
+        "PATCH",
+        "/remotes/prod",
+        {"endpoint": gateway.url + "/elsewhere/", "studioEndpoint": gateway.url},
+    )
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["endpoint"], moved.json()["studioEndpoint"]) == (
+        gateway.url + "/elsewhere",
+        gateway.url,
+    )
+    assert api.call("POST", "/remotes/prod/test").json()["reach"] == "not_found"
+    back = api.call("PATCH", "/remotes/prod", {"endpoint": gateway.url, "studioEndpoint": None})
+    assert back.json()["studioEndpoint"] == gateway.url  # the endpoint again
+    shown = api.call("GET", "/remotes/prod").json()
+    assert shown["shadowWorkspace"]["id"] == shadow
+    assert shown["lastRefresh"] == refreshed.json()
+    assert api.call("GET", "/routes/to-prod").status_code == 200
+    assert api.call("POST", "/remotes/prod/test").json()["reach"] == "reachable"
+    with services.db.transaction(readonly=True) as tx:
+        stored = remote_repo.get_remote(tx, services.settings.project_id, "prod")
+    assert stored is not None
+    assert "the-old-secret" not in stored.secret_encrypted
+    assert services.remotes.box.decrypt(stored.secret_encrypted) == remote_server.sk
+    audit = api.call("GET", "/audit", workspace=shadow)
+    changes = [e for e in audit.json()["entries"] if e["action"] == "remote.change"]
+    assert [e["detail"]["changed"] for e in changes] == [
+        ["endpoint", "studioEndpoint"],
+        ["endpoint", "studioEndpoint"],
+        ["secretKey"],
+    ]
+    assert remote_server.sk not in audit.text
+
+
+def test_a_change_that_would_move_the_shadow_or_says_nothing_is_refused_and_changes_nothing(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    ws = remote_workspace(remote_server)
+    before = _add(api, gateway, remote_server, ws).json()
+    refused = api.call(
+        "PATCH",
+        "/remotes/prod",
+        {"workspace": "other", "projectId": "p", "accessKey": "NEWAK", "endpoint": "ftp://x"},
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error_code"] == "DLF.3051"
+    problems = refused.json()["problems"]
+    assert any(p.startswith("workspace cannot be changed: a remote's project") for p in problems)
+    assert any(p.startswith("projectId cannot be changed") for p in problems)
+    assert "accessKey comes with its secretKey: give both to rotate the key pair" in problems
+    assert any("is not an http(s) URL" in p for p in problems)
+    empty = api.call("PATCH", "/remotes/prod", {})
+    assert empty.status_code == 400
+    assert "nothing to change" in empty.json()["error_msg"]
+    missing = api.call("PATCH", "/remotes/nope", {"secretKey": "x"})
+    assert missing.json()["error_code"] == "DLF.9064"
+    assert api.call("GET", "/remotes/prod").json() == before

@@ -9,6 +9,7 @@ then saved again (same name) with a carried source, as the target server holds i
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -122,8 +123,11 @@ def test_a_package_taken_in_continues_the_chain_and_imports_as_any_promotion(
     _target_side(api, "gap", prod)
 
     refused = _take_in(api, "gap", second, prod)
-    assert_error(refused, "DLF.9041", "import the package cut at", "--out FILE --full")
+    missing = hashlib.sha256(first).hexdigest()
+    assert_error(refused, "DLF.9041", f"Import package sha256 {missing} (cut at ", '{"full": true}')
     assert refused.json()["rule"] == "route.chain"
+    assert refused.json()["missing_sha256"] == missing  # named by its hash, not only a time
+    assert refused.json()["remedy"] == "cut_full_package"
     assert refused.json()["missing_snapshot"] == cut["promotion"]["since"]
     assert _history(api, "gap") == []  # nothing recorded
 
@@ -143,6 +147,12 @@ def test_a_package_taken_in_continues_the_chain_and_imports_as_any_promotion(
     recorded = api.call("POST", f"/routes/gap/promotions/{promotion['id']}", {"taskId": task["id"]})
     assert recorded.status_code == 200, recorded.text
     assert _history(api, "gap")[0]["applied"] is True
+
+    again = _take_in(api, "gap", first, prod)  # the same package, taken in and imported
+    assert_error(again, "DLF.9041", f"package sha256 {hashlib.sha256(first).hexdigest()}")
+    assert (again.json()["rule"], again.json()["task_id"]) == ("route.repeated", task["id"])
+    assert again.json()["remedy"] == "roll_back_first"
+    assert len(_history(api, "gap")) == 1  # listed once
 
     continued = _take_in(api, "gap", second, prod)  # the chain holds now
     assert continued.status_code == 200, continued.text

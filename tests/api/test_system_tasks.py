@@ -121,3 +121,20 @@ def test_the_kind_filter_keeps_imports_or_exports(api: SignedClient) -> None:
     assert api.call("GET", "/system-tasks", query={"kind": "export"}).json()["total"] == 1
     assert api.call("GET", "/system-tasks", query={"kind": "import"}).json()["total"] == 0
     assert_error(api.call("GET", "/system-tasks", query={"kind": "other"}), "DLF.3051", "import")
+
+
+def test_a_dry_run_is_listed_as_a_plan_task_not_an_import(api: SignedClient) -> None:
+    seed(api, ("daily_sales",))
+    data = api.call("POST", "/jobs/batch-export", {"jobList": ["daily_sales"]}).content
+    ws = new_workspace(api, "prod")
+    path = upload(api, data, ws)
+    planned = run_import(api, {"path": path, "dryRun": True}, workspace=ws)
+    assert planned["kind"] == "plan"
+    imported = run_import(api, {"path": path}, workspace=ws)
+    assert imported["kind"] == "import"
+    listed = api.call("GET", "/system-tasks", workspace=ws).json()["tasks"]
+    assert [t["kind"] for t in listed] == ["import", "plan"]
+    plans = api.call("GET", "/system-tasks", workspace=ws, query={"kind": "plan"}).json()
+    assert [t["id"] for t in plans["tasks"]] == [planned["id"]]
+    refused = api.call("POST", f"/system-tasks/{planned['id']}/rollback", workspace=ws)
+    assert refused.status_code == 400, refused.text

@@ -107,7 +107,7 @@ def test_import_without_a_plan_call_shows_the_contents_and_imports(cloud: Path) 
     args = ["--config", str(cloud), "--context", "cloud", "import", "obs://bucket/pkg.zip"]
     result = invoke([*args, "--yes", "--policy", "overwrite"])
     assert result.exit_code == 0, result.output
-    assert "no plan call" in result.stderr
+    assert "cannot plan an import" in result.stderr
     assert "daily_sales" in result.stdout
     routes = [(method, route) for method, route, _ in DataArtsStub.calls]
     assert routes == [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from support.cli import Cli
@@ -127,3 +128,33 @@ def test_tasks_show_waits_and_reports(cli: Cli) -> None:
     missing = cli("tasks", "show", "f" * 32)
     assert missing.exit_code == 1
     assert "DLF.0810" in missing.stderr
+
+
+def test_export_for_a_target_prints_its_counts_like_the_other_exports(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales", "weekly_sales", "old_report"), workspace=cli.workspace)
+    deleted = cli.remote.call("DELETE", "/jobs/old_report", workspace=cli.workspace)
+    assert deleted.status_code in (200, 204), deleted.text
+    human = cli("export", "daily_sales", "weekly_sales", "--for", "prod", "-o", "rel.zip")
+    assert human.exit_code == 0, human.output
+    assert "(2 job(s), 1 deletion(s), " in human.stdout, human.stdout
+    result = cli.json("export", "daily_sales", "--for", "prod", "-o", "one.zip")
+    assert (result["jobCount"], result["deletions"]) == (1, 0)  # carried once already
+    assert result["jobs"] == ["daily_sales"]
+
+
+def test_a_package_of_the_download_center_is_imported_by_its_download_path(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    names = cli.cwd / "names.txt"
+    names.write_text("daily_sales\n", encoding="utf-8")
+    download_id = cli.json("export", "--names-file", str(names), "-o", str(cli.cwd))["downloadId"]
+    listed = cli("downloads", "list")
+    assert listed.exit_code == 0, listed.output
+    hint = re.search(r"jobferry import (download://\S+)/ID -w TARGET", listed.stdout)
+    assert hint, listed.stdout
+    path = f"{hint.group(1)}/{download_id}"
+    target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
+    result = cli.json("import", path, "--yes", workspace=target)
+    assert result["task"]["status"] == "SUCCESSFUL", result["task"]
+    assert result["path"] == path  # sent as given: the server reads its own download center
+    jobs = cli.remote.call("GET", "/jobs", workspace=target).json()
+    assert [j["name"] for j in jobs["jobs"]] == ["daily_sales"]

@@ -29,7 +29,7 @@ def test_a_missing_connection_is_registered_with_env_put_or_mapped_with_replace(
     }
     fix = cli_fix(missing, "prod")
     assert fix is not None
-    assert "jobferry env put connection dws_conn --type … -w prod" in fix
+    assert "jobferry env put connection dws_conn --type … --secret KEY=@FILE -w prod" in fix
     assert "--secret KEY=@FILE" in fix
     assert "--replace DWS_CONNECTION:dws_conn=NEW" in fix
 
@@ -212,3 +212,43 @@ def test_a_scheduled_job_the_plan_would_overwrite_is_stopped_with_jobs_stop(
     view = cli.json("plan", str(package), *options, workspace=name, code=3)
     [scheduled] = [p for p in view["plan"]["problems"] if p["reason"] == "scheduled"]
     assert "POST .../jobs/daily_sales/stop" in scheduled["fix"]
+
+
+def test_the_plan_names_the_workspace_s_jobs_a_rename_rewrites(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    rewritten = [{"kind": "job", "name": "own_job"}, {"kind": "job", "name": "other_job"}]
+    plan = {"planId": "p1", "objects": [], "summary": {}, "referencesRewritten": rewritten}
+    show_plan(Output(False), {**plan, "referencesRewrittenTotal": 5})
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "rewritten to the new names of what the import renames: own_job, other_job" in shown
+    assert "and 3 more" in shown
+    show_plan(Output(False), {"planId": "p1", "objects": [], "summary": {}})
+    assert "rewritten" not in capsys.readouterr().out
+
+
+def test_the_plan_says_which_scheduled_jobs_are_started_again_and_which_are_deleted(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    objects = [
+        {"kind": "job", "name": "gone_job", "action": "DELETE", "pause": True},
+        {"kind": "job", "name": "kept_job", "action": "OVERWRITE", "pause": True},
+    ]
+    show_plan(Output(False), {"planId": "p1", "objects": objects, "summary": {}})
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "Scheduled jobs the import stops, writes and starts again: kept_job." in shown
+    assert "Scheduled jobs the import stops, then deletes: gone_job." in shown
+
+
+@pytest.mark.parametrize(
+    "reason", ["scheduled", "locked", "drift", "time_zone", "name_conflict", "missing_secret"]
+)
+def test_apply_says_fixes_without_the_options_it_does_not_have(reason: str) -> None:
+    found = problem(reason, reference={"kind": "connection", "name": "c1"})
+    found["reference"] = {"kind": "connection", "name": "c1"}
+    fix = str(cli_fix(found, "prod", command="apply"))
+    for option in ("--policy", "--on-drift", "--replace", "--keep-wall-clock"):
+        assert option not in fix, fix
+    planned = str(cli_fix(found, "prod", command="import"))
+    assert "apply" not in planned
+    assert "plan with" not in planned  # the command that planned: import

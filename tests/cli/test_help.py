@@ -90,3 +90,25 @@ def test_usage_errors_without_json_stay_for_people() -> None:
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "No such option: --bogus" in result.stderr
+
+
+def _options(path: tuple[str, ...]) -> list[str]:
+    command: Any = typer.main.get_command(app)
+    for name in path:
+        command = command.commands[name]
+    return [
+        name
+        for param in command.params
+        if not getattr(param, "hidden", False)
+        for name in (*param.opts, *param.secondary_opts)
+        if name.startswith("--")
+    ]
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "jobferry")
+def test_help_at_80_columns_shows_every_option_name_whole(path: tuple[str, ...]) -> None:
+    narrow = {"COLUMNS": "80", "TERMINAL_WIDTH": "80"}
+    output = invoke([*path, "--help"], env=narrow, prog_name="jobferry").output
+    words = set(re.findall(r"--[\w-]+", output))
+    cut = [name for name in _options(path) if name not in words]
+    assert not cut, f"jobferry {' '.join(path)} --help at 80 columns cuts {cut}:\n{output}"

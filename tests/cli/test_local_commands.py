@@ -15,6 +15,7 @@ from jobferry.cli import serve
 from jobferry.services.accounts.service import AccountService
 from jobferry.services.container import Services
 from jobferry.settings import Settings
+from jobferry.storage.schema import head_revision
 from support.cli import invoke
 from support.clients import ADMIN_AK
 
@@ -113,7 +114,7 @@ def test_db_upgrade_and_admin_on_a_fresh_database(tmp_path: Any) -> None:
     assert "DLF.9503" in before.stderr
     upgraded = invoke(["db", "upgrade"], env=env)
     assert upgraded.exit_code == 0, upgraded.output
-    assert "database is at revision" in upgraded.stdout
+    assert "database created at revision" in upgraded.stdout
     empty = invoke(["admin", "users"], env=env)
     assert empty.exit_code == 1
     assert "start the server once" in empty.stderr
@@ -146,11 +147,11 @@ def test_admin_commands_from_another_folder_refuse_and_create_no_database(
     assert not elsewhere.exists()
 
 
-def test_version_prints_the_package_version() -> None:
+def test_version_prints_the_package_version_and_its_schema() -> None:
     result = invoke(["--version"])
 
     assert result.exit_code == 0
-    assert result.stdout.strip() == f"jobferry {__version__}"
+    assert result.stdout.strip() == f"jobferry {__version__} (schema {head_revision()})"
 
 
 def test_serve_on_a_taken_port_says_so_before_any_banner(tmp_path: Path) -> None:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import stat
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
+from jobferry.package.routeblock import RouteBlock
+from jobferry.package.writer import PackageWriter
 from support.builders import make_job, make_script
 from support.cli import invoke
-from support.packages import tamper, write_package
+from support.packages import HEADER, tamper, write_package
 
 
 @pytest.fixture
@@ -231,3 +236,40 @@ def test_diff_shows_where_long_text_changes(tmp_path: Path) -> None:
     assert human.exit_code == 0, human.stderr
     assert "limit 100" in human.stdout
     assert "limit 500" in human.stdout
+
+
+def test_inspect_of_a_package_of_deletions_only_lists_them_its_route_and_chain_link(
+    tmp_path: Path,
+) -> None:
+    deleted_at = 1_767_225_600_000  # 2026-01-01 00:00:00 UTC
+    header = replace(
+        HEADER,
+        created_at_ms=deleted_at,
+        deleted=[
+            {"kind": "job", "uid": "u1", "name": "old_report", "deletedAt": deleted_at},
+            {"kind": "script", "uid": "u2", "name": "old_sql", "deletedAt": deleted_at - 1000},
+        ],
+        route=RouteBlock("nightly", "ws-test", "test", deleted_at + 5000, deleted_at - 86_400_000),
+    )
+    buf = io.BytesIO()
+    PackageWriter(buf, header).close()
+    package = tmp_path / "deletions.zip"
+    package.write_bytes(buf.getvalue())
+
+    view = run_json("package", "inspect", str(package))
+    assert view["objects"] == []
+    assert [(d["kind"], d["name"]) for d in view["deletions"]] == [
+        ("job", "old_report"),
+        ("script", "old_sql"),
+    ]
+    human = invoke(["package", "inspect", str(package)], env={"COLUMNS": "200"})
+    assert human.exit_code == 0, human.output
+    shown = human.stdout
+    assert "Objects: none (the package carries deletions only)" in shown
+    assert "old_report" in shown
+    assert "old_sql" in shown
+    assert "2026-01-01 00:00:00" in shown
+    assert "1970" not in shown
+    assert re.search(r"created:\s+2026-01-01 00:00:00 UTC", shown)
+    assert re.search(r"route:\s+nightly, from workspace test", shown)
+    assert "continues the package cut at 2025-12-31 00:00:00 UTC" in shown

@@ -11,6 +11,7 @@ imports."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,16 @@ def test_a_package_cut_against_a_snapshot_is_refused_where_its_objects_changed_s
     actions = {(o["kind"], o["name"]): o["action"] for o in planned["plan"]["objects"]}
     assert actions[("job", "daily_sales")] == "OVERWRITE"
     assert actions[("job", "weekly_sales")] == "UNCHANGED"
+    # the text output says it too: which snapshot, made when, how old, how to read the remote
+    shown = test("promote", route)
+    assert shown.exit_code == 4, shown.output
+    said = " ".join(shown.output.split())
+    assert f"Planned against a carried snapshot of remote '{remote}'" in said, said
+    assert "snap1.zip (SHA-256 " in said
+    assert re.search(
+        r"made \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, (under a minute|\d+ minutes?) old", said
+    )
+    assert f"jobferry remotes refresh {remote} reads the remote itself" in said
     cut = test.json("promote", route, "--out", "p1.zip")
     assert cut["promotion"]["carried"] == "out"
     assert Path("p1.zip").is_file()

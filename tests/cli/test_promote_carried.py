@@ -152,6 +152,9 @@ def test_a_route_across_two_servers_through_carried_packages(cli: Cli, prod: Cli
     again = prod("promote", route, "--in", "full.zip")  # imported: nothing would change
     assert again.exit_code == 0, again.output
     assert "Nothing would change" in again.output
+    twice = prod("promote", route, "--in", "full.zip", "--apply", "--yes")  # taken in once
+    assert twice.exit_code == 0, twice.output
+    assert f"jobferry rollback {done['task']['id']}" in twice.output
 
     carried_out = test.json("routes", "history", route)["promotions"]
     assert {p["carried"] for p in carried_out} == {"out"}

@@ -117,7 +117,7 @@ def test_the_readme_quickstart_runs_as_written(tmp_path: Path) -> None:
                 if first:
                     assert_only_dws_conn_missing(problems)
                     # the fix in the CLI's own words: the README's next command
-                    fix = "jobferry env put connection dws_conn --type … -w prod"
+                    fix = "jobferry env put connection dws_conn --type … --secret KEY=@FILE -w prod"
                     assert fix in done.stdout, said
                 else:
                     assert problems == [], problems

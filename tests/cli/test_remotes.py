@@ -151,3 +151,46 @@ def test_refresh_from_a_carried_dataarts_export_uploads_it_into_the_shadow_and_s
     assert [j["name"] for j in listed["jobs"]] == ["daily_sales"]
     missing = cli("remotes", "refresh", name, "--from", str(tmp_path / "nothing.zip"))
     assert missing.exit_code == 2
+
+
+def test_remotes_edit_rotates_the_secret_key_and_moves_the_endpoint_in_place(
+    cli: Cli, gateway: Gateway, remote_server: ServerProcess, tmp_path: Path
+) -> None:
+    name = f"ed-{uuid.uuid4().hex[:8]}"
+    ws = remote_workspace(remote_server)
+    old = tmp_path / "old.sk"
+    old.write_text("not-the-secret\n", encoding="utf-8")
+    added = cli(
+        "remotes", "add", name, "--endpoint", gateway.url + "/elsewhere",
+        "--project-id", remote_server.project_id, "--workspace", ws,
+        "--access-key", remote_server.ak, "--secret-key", f"@{old}",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert cli("remotes", "test", name).exit_code == 1
+
+    nothing = cli("remotes", "edit", name)
+    assert nothing.exit_code == 2
+    assert "Nothing to change: give --endpoint" in nothing.stderr
+    alone = cli("remotes", "edit", name, "--access-key", "NEWAK")
+    assert alone.exit_code == 2
+    assert "give --secret-key too" in alone.stderr
+    inline = cli("remotes", "edit", name, "--secret-key", remote_server.sk)
+    assert inline.exit_code == 2
+    assert remote_server.sk not in inline.stderr
+
+    secret = tmp_path / "new.sk"
+    secret.write_text(remote_server.sk + "\n", encoding="utf-8")
+    edited = cli("remotes", "edit", name, "--endpoint", gateway.url, "--secret-key", f"@{secret}")
+    assert edited.exit_code == 0, edited.output
+    assert f"Changed remote '{name}' (endpoint, secret key)" in edited.stdout
+    assert f"jobferry remotes test {name}" in edited.stdout
+    assert remote_server.sk not in edited.stdout
+    assert cli("remotes", "test", name).exit_code == 0
+    shown = cli.json("remotes", "show", name)
+    assert (shown["endpoint"], shown["shadowWorkspace"]["name"]) == (gateway.url, name)
+
+    studio = cli.json("remotes", "edit", name, "--studio-endpoint", gateway.url + "/studio")
+    assert studio["studioEndpoint"] == gateway.url + "/studio"
+    default = cli.json("remotes", "edit", name, "--studio-endpoint", "default")
+    assert default["studioEndpoint"] == gateway.url
+    assert cli("remotes", "remove", name).exit_code == 0

@@ -16,6 +16,7 @@ from jobferry.console import checking
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import parse_import_request
 from support import wizard
 from support.console import Browser, admin_scope, assert_page, make_user, seed
@@ -136,8 +137,8 @@ def test_mappings_saved_into_a_routes_profile_make_the_next_promotion_need_none(
     assert package.promotion is not None
     body = {"path": package.promotion.package_path, **package.import_options}
     plan = services.imports.plan(prod, parse_import_request(body))
-    assert isinstance(plan, dict)
-    assert plan["problems"] == []
+    assert isinstance(plan, Plan)
+    assert plan.problems == ()
 
 
 def test_mappings_saved_into_a_route_carrying_its_profile_give_the_route_a_version(

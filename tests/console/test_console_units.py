@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from starlette.datastructures import FormData
@@ -11,7 +12,10 @@ from jobferry.console.dag import NODE_H, NODE_W, layout
 from jobferry.console.plans import pending, plan_objects
 from jobferry.console.route_form import CARRIED, RouteDraft, said_problem
 from jobferry.console.wizard import hidden_fields, import_body, wizard_state
+from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason, SkipReason
 from jobferry.domain.routes import RouteError, parse_route
+from jobferry.services.importing.model import NotApplied, Problem
+from jobferry.services.importing.plan import Plan, PlanLine, PlanSummary, SkipNote
 from support.builders import make_job
 
 
@@ -82,33 +86,54 @@ def test_wizard_state_adds_replaces_and_drops_mappings_and_round_trips() -> None
     assert wizard_state(emptied)["resources"] == []
 
 
-def test_the_plan_step_lists_at_most_so_many_objects_telling_ones_first() -> None:
-    objects = [{"name": f"j{i}", "kind": "job", "action": "CREATE"} for i in range(10)]
-    objects[7] = {**objects[7], "action": "OVERWRITE", "diff": [{"path": "x", "op": "CHANGED"}]}
-    objects[8] = {
-        **objects[8],
-        "problems": [{"reason": "scheduled", "fix": "POST .../stop"}],
+def _plan(lines: list[PlanLine], **fields: Any) -> Plan:
+    """A kept plan listing ``lines`` (the other fields: ``Plan``'s, by name)."""
+    given: dict[str, Any] = {
+        "plan_id": "p1",
+        "package_sha256": "sha",
+        "fingerprint": "fp",
+        "summary": PlanSummary(create=len(lines)),
+        "problems": (),
+        "lines": tuple(lines),
+        "lines_total": len(lines),
     }
+    return Plan(**{**given, **fields})
 
-    listed = plan_objects({"objects": objects}, "prod", listed=4)
 
-    assert [o["name"] for o in listed.shown] == ["j0", "j1", "j7", "j8"]  # apply order kept
+def _line(name: str, action: PlanAction = PlanAction.CREATE, **fields: Any) -> PlanLine:
+    return PlanLine(ObjectKind.JOB, name, action, f"jobs/{name}.job", **fields)
+
+
+def test_the_plan_step_lists_at_most_so_many_objects_telling_ones_first() -> None:
+    lines = [_line(f"j{i}") for i in range(10)]
+    lines[7] = _line("j7", PlanAction.OVERWRITE, diff=({"path": "x", "op": "CHANGED"},))
+    scheduled = Problem(ProblemReason.SCHEDULED, "job", "j8", "j8 is scheduled", "POST .../stop")
+    lines[8] = _line("j8", problems=(scheduled,))
+
+    listed = plan_objects(_plan(lines), "prod", listed=4)
+
+    assert [o.line.name for o in listed.shown] == ["j0", "j1", "j7", "j8"]  # apply order kept
     assert listed.more == {"CREATE": 6}
     assert listed.total == 10
-    assert "Stop its scheduling" in listed.shown[3]["problems"][0]["fix"]
-    assert plan_objects({"objects": objects}, "prod").more == {}
+    assert "Stop its scheduling" in listed.shown[3].problems[0]["fix"]
+    assert plan_objects(_plan(lines), "prod").more == {}
+    first = _plan(lines[:4], lines_total=12, summary=PlanSummary(create=10, overwrite=2))
+    assert plan_objects(first, "prod").more == {"CREATE": 6, "OVERWRITE": 2}
 
 
 def test_pending_lists_skipped_changes_by_reason_and_deletions_not_applied() -> None:
-    plan = {
-        "summary": {"SKIP": 3},
-        "objects": [
-            {"kind": "job", "name": "a", "action": "SKIP", "reason": {"code": "FIRST_IMPORT"}},
-            {"kind": "job", "name": "b", "action": "SKIP", "reason": {"code": "KEPT_DRIFT"}},
-            {"kind": "job", "name": "c", "action": "UNCHANGED"},
+    first = SkipNote.of(SkipReason.FIRST_IMPORT, "job", "a")
+    drift = SkipNote.of(SkipReason.KEPT_DRIFT, "job", "b")
+    plan = _plan(
+        [
+            _line("a", PlanAction.SKIP, skip=first),
+            _line("b", PlanAction.SKIP, skip=drift),
+            _line("c", PlanAction.UNCHANGED),
         ],
-        "deletionsNotApplied": [{"kind": "job", "name": "old", "reason": "gone"}],
-    }
+        summary=PlanSummary(skip=3, unchanged=1),
+        not_applied=(NotApplied("job", "old", "gone", "propagateDeletes", "fix"),),
+        not_applied_total=1,
+    )
     lines = pending(plan)
     assert lines[0].startswith("1 object(s) differ from this workspace's and will be skipped")
     assert "first import" in lines[0]
@@ -117,7 +142,7 @@ def test_pending_lists_skipped_changes_by_reason_and_deletions_not_applied() -> 
     assert lines[2] == "3 object(s) are skipped in all (the plan lists the first ones)."
     assert lines[3].startswith("1 deletion(s) not applied: job old")
     assert "tick “Delete what the source deleted”" in lines[3]
-    assert pending({"summary": {"SKIP": 0}, "objects": [], "deletionsNotApplied": []}) == []
+    assert pending(_plan([])) == []
 
 
 def test_every_problem_the_route_form_can_cause_is_said_in_the_forms_words() -> None:

@@ -192,6 +192,9 @@ def test_a_package_planned_as_a_task_goes_on_to_check_plan_and_import(
     plan = follow("plan", [*wizard.fields(check.text, ws), ("planTask", handed_on.group(1))])
     assert planned_by_task == [True, False]  # planned once, for the check and the plan
     assert "CREATE" in plan.text
+    task_page = browser.get(f"/console/w/{ws}/tasks/{handed_on.group(1)}")
+    counts = r"CREATE: \d+, OVERWRITE: 0, SKIP: 0, UNCHANGED: 0, RENAME: 0, DELETE: 0, problems: 0"
+    assert re.search(counts, task_page.text), "the planning task's page lacks its plan's counts"
     wizard.run_plan(browser, services, prod, plan.text)
     assert services.jobs.show(prod, "daily_sales").name == "daily_sales"
 

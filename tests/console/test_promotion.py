@@ -9,6 +9,8 @@ import re
 import pytest
 
 from jobferry.domain.enums import Role
+from jobferry.package.keys import generate_key_pair
+from jobferry.package.signature import sign_package
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.workspaces.keys import parse_trust
@@ -85,13 +87,16 @@ def test_a_missing_queue_is_mapped_through_an_inline_profile(
 def test_the_preview_shows_the_signature_state_and_require_signed_refuses_unsigned(
     browser: Browser, services: Services, seeded: Scope, prod: Scope
 ) -> None:
-    key = services.keys.create_signing_key(seeded)
     ws = prod.workspace.id
-    signed = wizard.export_package(services, seeded)
+    foreign = generate_key_pair()  # another server's key
+    signed = sign_package(wizard.export_package(services, seeded), foreign.private_pem)
     page, _ = _options(browser, prod, signed)
     assert 'class="badge signature-untrusted"' in page
-    services.keys.trust(prod, parse_trust({"name": "test", "publicKey": key.public_key}))
+    services.keys.trust(prod, parse_trust({"name": "test", "publicKey": foreign.public_key}))
     page, _ = _options(browser, prod, signed)
+    assert 'class="badge signature-valid"' in page
+    services.keys.create_signing_key(seeded)  # this server's own: accepted without trusting
+    page, _ = _options(browser, prod, wizard.export_package(services, seeded))
     assert 'class="badge signature-valid"' in page
 
     services.keys.delete_signing_key(seeded)

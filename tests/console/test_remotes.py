@@ -5,13 +5,16 @@ and remove it with confirmation; refusals said in the console's terms."""
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
 import uuid
 
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.remotes.records import parse_remote
 from jobferry.storage import remotes as remote_repo
+from support import wizard
 from support.builders import make_job
 from support.console import Browser, assert_page
 from support.gateway import Gateway
@@ -143,6 +146,17 @@ def test_a_remote_is_refreshed_from_an_uploaded_snapshot_and_a_wrong_one_is_refu
     assert sorted(jobs) == ["daily_sales", "weekly_sales"]
     assert gateway.seen == []  # the remote was not called
 
+    # a plan into the shadow says which snapshot it stood on, when it was made, how old it is
+    shadow = remote.workspace_id
+    options = browser.get(wizard.upload(browser, shadow, carried))
+    planned = wizard.step(browser, shadow, "plan", wizard.fields(options.text, shadow))
+    assert_page(planned, 200, "data-plan-basis")
+    said = html.unescape(" ".join(planned.text.split()))
+    assert "Planned against a carried snapshot of remote 'prod', not the remote itself: " in said
+    assert f"prod-ws.zip (SHA-256 {sha[:12]}…), made " in said
+    assert re.search(r"UTC, (under a minute|\d+ minutes?) old\. Refresh remote", said), said
+    assert gateway.seen == []
+
     # an export of another workspace of the remote: refused beside the form, nothing changed
     other = exported_workspace(remote_server, remote_workspace(remote_server))
     refused = browser.post(
@@ -153,3 +167,48 @@ def test_a_remote_is_refreshed_from_an_uploaded_snapshot_and_a_wrong_one_is_refu
     missing = browser.post(f"{url}/snapshot", {"name": "prod"})
     assert_page(missing, 400, "data-snapshot-error", "Choose the snapshot file")
     assert services.remotes.get(scope.actor, "prod").last_refresh == remote.last_refresh
+
+
+def test_a_remote_is_edited_in_place_from_the_console_and_a_refusal_keeps_the_form_open(
+    browser: Browser,
+    services: Services,
+    scope: Scope,
+    gateway: Gateway,
+    remote_server: ServerProcess,
+) -> None:
+    url = f"/console/w/{scope.workspace.id}/admin/remotes"
+    browser.get(url)
+    form = {
+        "name": "prod",
+        "endpoint": gateway.url,
+        "projectId": remote_server.project_id,
+        "workspace": _remote_workspace(remote_server),
+        "accessKey": remote_server.ak,
+        "secretKey": "not-the-secret",
+    }
+    assert browser.post(url, form).status_code == 200
+    tested = browser.post(f"{url}/action", {"action": "test", "name": "prod"})
+    assert_page(tested, 200, "its credentials were refused: Edit it with the right access key")
+    assert 'data-remote-edit="prod"' in tested.text
+    assert f'name="endpoint" value="{gateway.url}"' in tested.text
+
+    edit = f"{url}/edit"
+    unchanged = {"name": "prod", "endpoint": gateway.url, "studioEndpoint": ""}
+    unchanged["accessKey"] = remote_server.ak
+    nothing = browser.post(edit, {**unchanged, "secretKey": ""})
+    assert_page(nothing, 400, "Nothing to change in remote &#39;prod&#39;")
+    assert "<details open>" in nothing.text
+    refused = browser.post(edit, {**unchanged, "endpoint": "ftp://x", "secretKey": "typed"})
+    assert_page(refused, 400, "is not an http(s) URL", 'value="ftp://x"', "<details open>")
+    assert "typed" not in refused.text
+    new_key = browser.post(edit, {**unchanged, "accessKey": "NEWAK", "secretKey": ""})
+    assert_page(new_key, 400, "comes with its secret key: type both")
+    stored = services.remotes.get(scope.actor, "prod")
+    assert (stored.endpoint, stored.access_key) == (gateway.url, remote_server.ak)
+
+    changed = browser.post(edit, {**unchanged, "secretKey": remote_server.sk})
+    assert_page(changed, 200, "Changed remote &#39;prod&#39; (secret key); its shadow workspace")
+    assert remote_server.sk not in changed.text
+    tested = browser.post(f"{url}/action", {"action": "test", "name": "prod"})
+    assert_page(tested, 200, "is reachable")
+    assert [r.name for r in services.remotes.list_all(scope.actor)] == ["prod"]

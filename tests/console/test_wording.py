@@ -29,7 +29,7 @@ def test_the_preview_names_the_uploaded_file_lists_jobs_sorted_and_no_api_fields
 
     assert_page(options, 200, '<p class="muted small" data-package>pkg.zip</p>', "unsigned")
     assert "withManifest" not in options.text
-    assert "--no-manifest" in options.text  # the signature's detail, in jobferry's terms
+    assert "every jobferry export has one" in options.text  # the detail, in no API terms
     listed = re.findall(r"<tr><td>(\w+)</td><td class=\"muted\">/sales</td></tr>", options.text)
     assert listed == ["alpha_report", "mid_check", "zeta_load"]
     scripts = re.findall(r'<span class="tag">(\w+)</span>', options.text)

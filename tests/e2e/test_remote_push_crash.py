@@ -35,10 +35,9 @@ JOBS = 16
 def _remote_jobs(server: ServerProcess, ws: str) -> set[str]:
     endpoint = RemoteEndpoint(server.url, server.project_id, ws, server.ak, server.sk)
     with DataArtsClient("check", endpoint) as client:
-        read, submitted = read_jobs(client, {}, {})
-    read.spool.close()
-    submitted.spool.close()
-    return set(read.hashes)
+        reads = read_jobs(client, {"job": {}, "submitted": {}, "listed": {}, "created": {}})
+    reads.close()
+    return set(reads.jobs.hashes)
 
 
 def _task(server: ServerProcess, ws: str, task_id: str) -> dict[str, Any]:

@@ -10,11 +10,11 @@ migrates a template once per backend, and each test gets a copy:
   Python; ``tests/unit/storage/test_migrations.py`` still runs the real thing. Creating,
   replaying and dropping a schema still costs about 0.18 s, so each test process (xdist
   worker) replays once into a schema of its own and every test starts by emptying it (no
-  migration seeds rows; ``alembic_version`` is kept): one round trip of ``DELETE FROM`` every
-  table, children first, and ``ALTER SEQUENCE … RESTART`` for every sequence. That is what
-  ``TRUNCATE … RESTART IDENTITY`` does, at a twentieth of its cost on tables this small
-  (TRUNCATE gives every table and index a new file, ~0.3 s for the 37 tables). The tests'
-  ``Database`` over that schema is kept open too (``worker_database``).
+  migration seeds rows; ``alembic_version`` and ``schema_release`` are kept): one round trip
+  of ``DELETE FROM`` every table, children first, and ``ALTER SEQUENCE … RESTART`` for every
+  sequence. That is what ``TRUNCATE … RESTART IDENTITY`` does, at a twentieth of its cost on
+  tables this small (TRUNCATE gives every table and index a new file, ~0.3 s for the 37
+  tables). The tests' ``Database`` over that schema is kept open too (``worker_database``).
 
 The service and API tests (``database_url`` in tests/conftest.py) go one step further on SQLite:
 each test process copies the template once into a file of its own and every test starts by
@@ -140,7 +140,8 @@ def _emptying_script(admin: sa.Engine, schema: str) -> str:
         found = set(
             conn.exec_driver_sql(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
-                "AND table_type = 'BASE TABLE' AND table_name <> 'alembic_version'",
+                "AND table_type = 'BASE TABLE' "
+                "AND table_name NOT IN ('alembic_version', 'schema_release')",
                 (schema,),
             ).scalars()
         )

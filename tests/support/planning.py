@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from jobferry.api.presenters.plans import line_document, plan_document
 from jobferry.domain.enums import ObjectKind, SameNamePolicy, TaskStatus
 from jobferry.package.layout import Layout, entry_path
 from jobferry.package.manifest import ManifestHeader
@@ -20,6 +21,8 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.model import PlanOutcome, Record
+from jobferry.services.importing.plan import Plan as KeptPlan
+from jobferry.services.importing.plan import PlanLine
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.ports import ImportTarget, OpenedPackage
 from jobferry.services.importing.request import ImportRequest, parse_import_request
@@ -145,11 +148,15 @@ class Plan:
     def __init__(self, outcome: PlanOutcome, records: list[tuple[Record, list[bytes]]]) -> None:
         self.outcome = outcome
         self.problems = outcome.problems
-        self.lines = [record.line(late) for record, late in records]
+        self.lines = [line_document(PlanLine.of(record, late)) for record, late in records]
         self.records = {record.name: record for record, _ in records}
 
     def counts(self) -> dict[str, int]:
         return self.outcome.counts
+
+    def head(self) -> dict[str, Any]:
+        """The plan as the API presents it, without its lines."""
+        return plan_document(KeptPlan.of(self.outcome, "a-plan", "a-sha256", (), None))
 
     def line(self, name: str) -> dict[str, Any]:
         return next(line for line in self.lines if line["name"] == name)

@@ -9,6 +9,7 @@ import time
 import uuid
 from typing import Any
 
+from jobferry.services.remotes.client import DataArtsClient, RemoteEndpoint
 from support.builders import make_job, make_resource, make_script
 from support.gateway import Gateway
 from support.server import ServerProcess, new_workspace
@@ -33,6 +34,28 @@ def remote_workspace(server: ServerProcess) -> str:
     for name in ("daily_sales", "weekly_sales"):
         post(server, ws, "/jobs", make_job(name))
     return ws
+
+
+def seeded_workspace(server: ServerProcess, prefix: str, names: tuple[str, ...]) -> str:
+    """A new workspace of the remote with jobs ``names``, the scripts and resource they use and
+    their connections (as ``support.exporting.seed`` makes them locally); its id."""
+    ws = new_workspace(server, f"{prefix}_{uuid.uuid4().hex[:8]}", "dws_conn", "ssh_conn")
+    post(server, ws, "/resources", make_resource("udf_jar"))
+    for name in names:
+        post(server, ws, "/scripts", make_script(f"{name}_sql"))
+        post(server, ws, "/scripts", make_script(f"{name}_sh", type="Shell", content="echo hi"))
+        job = make_job(name)
+        job["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
+        post(server, ws, "/jobs", job)
+    return ws
+
+
+def rename_remote_job(server: ServerProcess, ws: str, old: str, new: str) -> None:
+    """Rename job ``old`` of the remote's workspace ``ws`` to ``new`` with DataArts' v2 rename
+    call (the job keeps its identity there, as a user's rename in the console)."""
+    endpoint = RemoteEndpoint(server.url, server.project_id, ws, server.ak, server.sk)
+    with DataArtsClient("rename", endpoint) as client:
+        client.send("update_factory_job_name", path={"job_name": old}, body={"name": new})
 
 
 def remote_body(gate: Gateway, server: ServerProcess, ws: str, **over: str) -> dict[str, Any]:

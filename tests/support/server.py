@@ -86,12 +86,13 @@ class ServerProcess:
             .build()
         )
 
-    def studio_client(self) -> DataArtsStudioClient:
+    def studio_client(self, ak: str | None = None, sk: str | None = None) -> DataArtsStudioClient:
         """The DataArts Studio SDK client, pointed at this server the same way."""
+        credentials = BasicCredentials(ak or self.ak, sk or self.sk, self.project_id)
         return (
             DataArtsStudioClient.new_builder()
             .with_http_config(_http_config())
-            .with_credentials(BasicCredentials(self.ak, self.sk, self.project_id))
+            .with_credentials(credentials)
             .with_endpoints([self.url])
             .build()
         )
@@ -130,7 +131,12 @@ class ServerProcess:
 
 
 def start_server(
-    data_dir: Path, database_url: str, *, first_start: bool = False, **env_extra: str
+    data_dir: Path,
+    database_url: str,
+    *,
+    first_start: bool = False,
+    health: int = 200,
+    **env_extra: str,
 ) -> ServerProcess:
     """Migrate the database, start ``jobferry serve`` and wait until it answers.
 
@@ -138,7 +144,8 @@ def start_server(
     then, as ``make run`` on an empty data folder, none is given, the server generates them
     and writes ``data_dir/admin-credentials.json``, and the returned process holds what that
     file says. Such a first start runs the command line in a new interpreter; the others are
-    forked from this test process's preloaded forkserver (``support.forkedserve``)."""
+    forked from this test process's preloaded forkserver (``support.forkedserve``). The server
+    is ready when ``/health`` answers ``health`` (503 for one that refuses to start)."""
     port = free_port()
     project_id = env_extra.pop("project_id", "e2e0123456789abcdef0123456789ab")
     ak, sk = "E2EADMINAK0000000001", "e2e-admin-secret-0123456789abcdefghijkl"
@@ -172,12 +179,12 @@ def start_server(
         proc = fork_server(env, str(log))
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(proc, url, log)
+        _wait_ready(proc, url, log, health)
     except BaseException:
         proc.kill()  # never leave a server behind when the test cannot use it
         proc.wait()
         raise
-    if first_start:
+    if first_start and health == 200:
         written = json.loads((data_dir / "admin-credentials.json").read_text(encoding="utf-8"))
         project_id, ak, sk = written["projectId"], written["accessKey"], written["secretKey"]
     return ServerProcess(
@@ -185,7 +192,9 @@ def start_server(
     )
 
 
-def _wait_ready(proc: subprocess.Popen[bytes] | ForkedServer, url: str, log: Path) -> None:
+def _wait_ready(
+    proc: subprocess.Popen[bytes] | ForkedServer, url: str, log: Path, health: int = 200
+) -> None:
     deadline = time.monotonic() + 90  # a loaded 2-core CI machine can take tens of seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -193,7 +202,7 @@ def _wait_ready(proc: subprocess.Popen[bytes] | ForkedServer, url: str, log: Pat
         try:
             # A busy machine can take over a second on the first request (FastAPI builds
             # the routes' models lazily): a slow answer is waited for, not a failure.
-            if requests.get(url + "/health", timeout=10).status_code == 200:
+            if requests.get(url + "/health", timeout=10).status_code == health:
                 return
         except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.05)

@@ -25,7 +25,9 @@ from jobferry.api.routes import (
     instances,
     jobs,
     keys,
+    members,
     profiles,
+    releases,
     remotes,
     resources,
     rollback,
@@ -34,6 +36,7 @@ from jobferry.api.routes import (
     transfer,
 )
 from jobferry.services.container import Services
+from jobferry.storage.schema import head_revision
 from jobferry.tasks.runner import TaskRunner
 from jobferry.web import services_of
 
@@ -65,8 +68,10 @@ ROUTERS = (
     connections,
     data_connections,
     factory,
+    releases,
     admin,
     instances,
+    members,
 )
 
 
@@ -105,6 +110,6 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
     @app.get("/health", tags=["operations"], summary="Liveness and database check")
     def health(request: Request) -> dict[str, str]:
         services_of(request).accounts.project_exists()
-        return {"status": "ok"}
+        return {"status": "ok", "version": jobferry.__version__, "schema": head_revision()}
 
     return app

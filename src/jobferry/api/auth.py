@@ -191,11 +191,13 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
                 now=now,
                 max_skew_seconds=skew,
             )
-        except SignatureMismatchError:
-            attempt.failed()
+        except SignatureMismatchError as exc:
+            warning = attempt.failed()
             if attempt.access_key is not None:
                 services.accounts.forget_key(attempt.access_key)
-            raise
+            if warning is None:
+                raise
+            raise SignatureMismatchError(f"{exc.message}. {warning}", **exc.context) from exc
         attempt.succeeded()
         _check_public_host(headers, public_hosts)
         # Verified, so both headers are present and well-formed.

@@ -30,6 +30,7 @@ from jobferry.services.exporting.options import NAME_LIST as NAME_LIST_SHAPE
 from jobferry.services.importing.request import IMPORT as IMPORT_SHAPE
 from jobferry.services.remotes.records import REFRESH as REFRESH_SHAPE
 from jobferry.services.remotes.records import REMOTE as REMOTE_SHAPE
+from jobferry.services.remotes.records import REMOTE_CHANGE as REMOTE_CHANGE_SHAPE
 from jobferry.services.workspaces.keys import TRUSTED_KEY as TRUSTED_KEY_SHAPE
 from jobferry.services.workspaces.settings import SETTINGS
 
@@ -114,6 +115,7 @@ START_JOB_REQ = schema_of(START_SHAPE)
 RENAME_JOB_REQ = schema_of(RENAME_SHAPE)
 ROUTE = schema_of(ROUTE_SHAPE)
 REMOTE = schema_of(REMOTE_SHAPE)
+REMOTE_CHANGE = schema_of(REMOTE_CHANGE_SHAPE)
 REFRESH = schema_of(REFRESH_SHAPE)
 CONNECTIONS_IMPORT = schema_of(IMPORT_CONNECTIONS)
 PROFILE = schema_of(PROFILE_SHAPE)

@@ -30,6 +30,15 @@ ERROR = {
             },
         },
         "request_id": {"type": "string"},
+        "problem": {
+            "type": "string",
+            "description": "With a remedy: the problem alone (error_msg adds the API's fix).",
+        },
+        "remedy": {
+            "type": "string",
+            "description": "What kind of fix error_msg's names (list_routes, follow_task, …), "
+            "for a client that says it in its own terms.",
+        },
     },
     "additionalProperties": True,
     "description": "The DataArts error envelope; extra fields name the parameter or objects.",

@@ -145,7 +145,7 @@ def create_workspace(
     name: Annotated[str, typer.Argument(help="Workspace name.")],
     json_mode: JsonOption = False,
 ) -> None:
-    """Create a workspace; prints its id (the value of the workspace header)."""
+    """Create a workspace; prints its id (what -w takes, as it takes the name)."""
     out = session(ctx, json_mode).output
     with operator(ctx) as (services, actor):
         ws_id = services.accounts.create_workspace(actor, actor.project_id, name)

@@ -3,7 +3,9 @@
 Every failure a command can meet ends here, once, as a message (or ``{"error": …}`` with
 ``--json``) and an exit code from :mod:`jobferry.cli.exits` — never as a traceback:
 
-* the endpoint answered with an error → its DataArts code and message, the fix, exit 1;
+* the endpoint answered with an error → its DataArts code and message, the fix, exit 1 (a
+  refusal that carries a ``remedy`` says its problem and the remedy in the CLI's commands:
+  :func:`jobferry.cli.fixes.refusal_text`);
 * the endpoint cannot be reached → what to check, exit 1;
 * the server refuses the package itself (``DLF.9020`` a reader rule, ``DLF.9413`` its size)
   → its code, message and fix, exit 3; a package breaks a reader rule locally → exit 3;
@@ -30,6 +32,7 @@ from jobferry.cli import (
     package,
     promote,
     pull,
+    releases,
     remotes,
     routes,
     serve,
@@ -40,6 +43,7 @@ from jobferry.cli import (
 from jobferry.cli.client import ApiError, ConnectionProblemError
 from jobferry.cli.config import ConfigError
 from jobferry.cli.exits import PACKAGE_REFUSALS, CommandError, ExitCode
+from jobferry.cli.fixes import refusal_text
 from jobferry.cli.output import Output
 from jobferry.cli.session import Session, session
 from jobferry.cli.usage import UsageGroup, make_readable
@@ -98,7 +102,8 @@ def _output(ctx: Any) -> Output:
 
 def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
     extra = {k: v for k, v in exc.body.items() if k not in ("error_code", "error_msg", "errors")}
-    out.error(exc.code, exc.message, {"status": exc.status, **extra})
+    said = exc.message if out.json_mode else refusal_text(exc.message, exc.body)
+    out.error(exc.code, said, {"status": exc.status, **extra})
     # (DLF.9016's "conflicts" are already in its message; --json carries the list.)
     for item in exc.body.get("problems") or exc.body.get("details") or []:
         if isinstance(item, dict):
@@ -121,7 +126,9 @@ def _hint(exc: ApiError) -> str | None:
 
 
 def _report_local(out: Output, exc: JobferryError) -> None:
-    out.error(exc.code, exc.message, exc.context)
+    body = exc.envelope()
+    said = exc.message if out.json_mode else refusal_text(exc.message, body)
+    out.error(exc.code, said, exc.context)
     for problem in exc.context.get("problems") or []:
         if isinstance(problem, dict):
             out.hint(str(problem.get("message") or problem))
@@ -129,7 +136,10 @@ def _report_local(out: Output, exc: JobferryError) -> None:
 
 def _print_version(value: bool) -> None:
     if value:
-        typer.echo(f"jobferry {__version__}")
+        # Here, not at the top: the migrations' reader is for this option and local commands.
+        from jobferry.storage.schema import head_revision
+
+        typer.echo(f"jobferry {__version__} (schema {head_revision()})")
         raise typer.Exit(int(ExitCode.OK))
 
 
@@ -183,7 +193,10 @@ def root_options(
     _version: Annotated[
         bool,
         typer.Option(
-            "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print the version and the database schema revision it needs, and exit.",
         ),
     ] = False,
 ) -> None:
@@ -208,6 +221,7 @@ app.command("serve")(serve.serve_command)
 app.add_typer(serve.db_app, name="db")
 app.add_typer(admin.app, name="admin")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(jobs.scripts_app, name="scripts")
 app.add_typer(jobs.workspaces_app, name="workspaces")
 app.command("export")(export.export_command)
 app.command("import")(transfer.import_command)
@@ -220,6 +234,7 @@ app.add_typer(environment.env_app, name="env")
 app.add_typer(environment.profiles_app, name="profiles")
 app.add_typer(routes.app, name="routes")
 app.add_typer(remotes.app, name="remotes")
+app.add_typer(releases.app, name="releases")
 app.add_typer(keys.app, name="keys")
 app.add_typer(contexts.app, name="config")
 app.add_typer(tasks.tasks_app, name="tasks")

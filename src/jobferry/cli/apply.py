@@ -10,6 +10,10 @@ shown, the import started with the plan's id after confirmation, and its task id
 the command that rolls it back. A plan with problems imports nothing (exit 3); a plan with
 nothing to change says so and exits 0. Objects of the workspace that the folder does not hold
 are left alone: a folder has no source identity to tell a deleted object from one never there.
+With ``--prune`` the folder is the whole workspace: it is packed saying it holds every job,
+script and resource (``inventory``) and imported with ``propagateDeletes``, so the plan shows
+every object of the workspace the folder lacks as a DELETE (with its problems: a scheduled job,
+one another remaining job uses) before anything is applied.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from jobferry.cli.exits import CheckProblemsError, CliUsageError
 from jobferry.cli.import_options import (
     DEFAULT_MODE,
     DEFAULT_SCHEDULING,
+    AllObjectsOption,
     SchedulingOption,
     StatusOption,
 )
@@ -79,12 +84,26 @@ def apply_command(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts, CI).")
     ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Delete the jobs, scripts and resources of the workspace that the folder does "
+            "not hold (the plan shows each DELETE first).",
+        ),
+    ] = False,
+    all_objects: AllObjectsOption = False,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Make a workspace match a folder of definitions: pack, plan, confirm, import atomically."""
     session(ctx, json_mode, workspace)  # --json holds for a refusal before the import too
     root = path.expanduser()
+    if prune and root.is_file():
+        raise CliUsageError(
+            f"--prune makes the workspace hold only what the folder holds, and {root} is one "
+            "file: give the folder of every definition (-f DIR), or leave --prune out."
+        )
     objects = load_folder(root)
     if not yes and not dry_run and not transfer.stdin_is_terminal():
         raise CliUsageError(
@@ -94,7 +113,7 @@ def apply_command(
     with tempfile.TemporaryDirectory(prefix="jobferry-apply-") as work:
         package = Path(work) / f"{root.resolve().name or 'folder'}.zip"
         with package.open("wb") as out:
-            pack(objects, out)
+            pack(objects, out, whole=prune)
         transfer.import_command(
             ctx,
             str(package),
@@ -102,8 +121,10 @@ def apply_command(
             status=status,
             mode=DEFAULT_MODE,
             scheduling=scheduling,
+            propagate_deletes=prune,
             dry_run=dry_run,
             yes=yes,
+            all_objects=all_objects,
             json_mode=json_mode,
             workspace=workspace,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from jobferry.cli.exits import FollowingInterruptedError
 from jobferry.cli.output import mapping
 from jobferry.cli.planview import summary_text
 from jobferry.cli.session import Session
@@ -69,18 +70,40 @@ def rollback_question(s: Session, task_id: str, task: dict[str, Any]) -> str:
     return question + "?"
 
 
-def rollback_command_line(s: Session, task_id: str) -> str:
-    """The command that rolls the import back, as this invocation would run it."""
+def own_command_line(s: Session, *args: str) -> str:
+    """A ``jobferry`` command as this invocation would run it (same config file, context and
+    workspace), ready to copy."""
     words = ["jobferry"]
     if s.config is not None:
         words += ["--config", str(s.config)]
     if s.context_name:
         words += ["--context", s.context_name]
-    words += ["rollback", task_id]
+    words += args
     workspace = s.workspace_arg()
     if workspace:
         words += ["-w", workspace]
     return shlex.join(words)
+
+
+def rollback_command_line(s: Session, task_id: str) -> str:
+    """The command that rolls the import back, as this invocation would run it."""
+    return own_command_line(s, "rollback", task_id)
+
+
+def interrupted_import(s: Session, task_id: str) -> FollowingInterruptedError:
+    """What Ctrl-C after the server accepted an import says: stopping here does not stop the
+    import, which goes on (and commits or fails as a whole) on the server."""
+    follow = own_command_line(s, "tasks", "show", task_id, "--wait")
+    rollback = rollback_command_line(s, task_id)
+    return FollowingInterruptedError(
+        f"Stopped following import task {task_id}; the import goes on in the server.\n"
+        f"Follow it to its end with: {follow}\n"
+        f"Once it has ended, undo what it wrote with: {rollback}",
+        code="interrupted",
+        taskId=task_id,
+        follow=follow,
+        rollback=rollback,
+    )
 
 
 def last_line(s: Session, task: dict[str, Any]) -> str:

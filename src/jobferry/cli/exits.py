@@ -14,6 +14,8 @@ code    meaning
 4       ``plan``/``import --dry-run``/``apply --dry-run``, ``promote`` without ``--apply``:
         changes are pending (Terraform's ``-detailed-exitcode``): objects to write, and
         differences the plan skips or deletions it leaves out, which are pending work too
+130     interrupted (Ctrl-C) while following an import the server had accepted: the import
+        goes on there; the message says how to follow it and how to roll it back
 ======  =====================================================================================
 
 CI pipelines can gate on them: ``jobferry plan pkg.zip`` exits 3 when the import would be
@@ -41,6 +43,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     PROBLEMS = 3
     PENDING = 4
+    INTERRUPTED = 130
 
 
 class CommandError(Exception):
@@ -65,3 +68,10 @@ class CliUsageError(CommandError):
     """Options that do not fit together, or a configuration that cannot be used: exit 2."""
 
     exit_code = ExitCode.USAGE
+
+
+class FollowingInterruptedError(CommandError):
+    """Ctrl-C while following a task the server goes on with: exit 130, as an interrupted
+    command exits, with how to follow the task and what to do once it ends."""
+
+    exit_code = ExitCode.INTERRUPTED

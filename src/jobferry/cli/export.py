@@ -20,7 +20,9 @@ from jobferry.cli.exits import CliUsageError, CommandError
 from jobferry.cli.output import size_text
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.cli.tasks import wait_for
-from jobferry.domain.enums import ExportChanges, ExportMode, ExportStatus, TaskStatus
+from jobferry.domain.enums import ExportChanges, ExportMode, ExportStatus, ObjectKind, TaskStatus
+from jobferry.package.manifest import deleted_objects
+from jobferry.package.reader import PackageReader
 
 # ``--status``: the domain's ``exportStatus`` values in lower case. The choices are built from
 # the enum at run time; the type checker sees a plain string.
@@ -137,7 +139,8 @@ def export_command(
     where = result.get("path") or result.get("file")
     counted = ""
     if "deletions" in result:
-        counted = f"{result.get('jobs')} job(s), {result['deletions']} deletion(s), "
+        jobs_in = result.get("jobCount", result.get("jobs"))
+        counted = f"{jobs_in} job(s), {result['deletions']} deletion(s), "
     out.result(result, f"Exported to {where} ({counted}{size_text(result.get('size'))}).")
     if not out.json_mode and result.get("sha256"):
         out.note(f"sha256 {result['sha256']}")
@@ -197,7 +200,20 @@ def _export_now(
         got = client.download(
             "POST", path, output, body=body, progress=bar.bytes, default_name=default
         )
-    return {"file": str(got.path), "size": got.size, "sha256": got.sha256, "jobs": jobs}
+    done = {"file": str(got.path), "size": got.size, "sha256": got.sha256, "jobs": jobs}
+    return done | _counts(got.path)
+
+
+def _counts(path: Path) -> dict[str, int]:
+    """How many jobs the package written holds (with those it brought along) and, when it has
+    a manifest, how many deletions it carries: the counts the background exports print."""
+    with PackageReader(path) as reader:
+        jobs = sum(item.kind == ObjectKind.JOB for item in reader.objects())
+        manifest = reader.manifest
+    counts = {"jobCount": jobs}
+    if manifest is not None:
+        counts["deletions"] = len(deleted_objects(manifest))
+    return counts
 
 
 def export_task(

@@ -44,7 +44,8 @@ SourceArg = Annotated[
     str,
     typer.Argument(
         metavar="FILE|obs://…",
-        help="A local package file, or obs://bucket/key (or an upload:// path).",
+        help="A local package file, obs://bucket/key, a package of a download center "
+        "(download://WORKSPACE_ID/ID, as downloads list names it) or an upload:// path.",
     ),
 ]
 PolicyOption = Annotated[
@@ -89,6 +90,13 @@ ExecuteUserOption = Annotated[
 ]
 ModeOption = Annotated[
     ModeName, typer.Option("--mode", help="atomic: all or nothing; per-object: what passes.")
+]
+AllObjectsOption = Annotated[
+    bool,
+    typer.Option(
+        "--all-objects",
+        help="List every object of the plan (past a screenful it is summarised).",
+    ),
 ]
 PropagateOption = Annotated[
     bool,

@@ -1,5 +1,6 @@
-"""``jobferry jobs list|show|start|stop|rename`` and ``jobferry workspaces list``: reading a
-remote workspace, and the scheduling and names of its jobs."""
+"""``jobferry jobs list|show|start|stop|rename|delete``, ``jobferry scripts delete`` and
+``jobferry workspaces list``: reading a remote workspace, and the scheduling, names and
+deletion of its jobs and scripts."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import typer
 
 from jobferry.cli.choices import choice_type, from_kebab, kebab
 from jobferry.cli.client import ApiClient, segment
+from jobferry.cli.deleting import YesOption, delete_definition
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.session import JsonOption, WorkspaceOption, session
-from jobferry.domain.enums import ProcessType
+from jobferry.domain.enums import ObjectKind, ProcessType
 
 app = typer.Typer(help="Jobs of a remote workspace.", no_args_is_help=True)
+scripts_app = typer.Typer(help="Scripts of a remote workspace.", no_args_is_help=True)
 JobName = Annotated[str, typer.Argument(help="Job name.")]
 workspaces_app = typer.Typer(help="Workspaces of the remote project.", no_args_is_help=True)
 
@@ -252,4 +255,31 @@ def rename_job(
     s.output.result(
         {"renamed": name, "name": new_name},
         f"Renamed job '{name}' to '{new_name}' in {s.workspace_label()}.",
+    )
+
+
+@app.command("delete")
+def delete_job(
+    ctx: typer.Context,
+    name: JobName,
+    yes: YesOption = False,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Delete a job (DataArts delete_job), after asking: refused while it is scheduled or other
+    jobs depend on it."""
+    delete_definition(ctx, ObjectKind.JOB, name, yes=yes, json_mode=json_mode, workspace=workspace)
+
+
+@scripts_app.command("delete")
+def delete_script(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Script name.")],
+    yes: YesOption = False,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Delete a script (DataArts delete_script), after asking: refused while jobs use it."""
+    delete_definition(
+        ctx, ObjectKind.SCRIPT, name, yes=yes, json_mode=json_mode, workspace=workspace
     )

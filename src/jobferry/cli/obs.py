@@ -17,6 +17,7 @@ from typing import Any
 from jobferry.cli.client import Progress
 from jobferry.cli.config import ObsTarget
 from jobferry.cli.exits import CommandError
+from jobferry.extras import S3, needs_extra
 
 
 def object_key(target: ObsTarget, path: Path) -> str:
@@ -34,7 +35,7 @@ def _client(target: ObsTarget) -> Any:
         from botocore.config import Config
     except ImportError as exc:
         raise CommandError(
-            "upload = 'obs' needs boto3; install it with: pip install 'jobferry[s3]'"
+            needs_extra("Uploading packages to OBS (upload = 'obs' in the context)", S3)
         ) from exc
     return boto3.client(
         "s3",

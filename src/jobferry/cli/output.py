@@ -50,6 +50,13 @@ def epoch_ms(value: Any) -> str:
     return datetime.fromtimestamp(value / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def moment(value: Any) -> str:
+    """An epoch-milliseconds time in running text, with its zone: ``YYYY-MM-DD HH:MM:SS UTC``
+    (blank when absent). A bare :func:`epoch_ms` only goes under a column headed "(UTC)"."""
+    text = epoch_ms(value)
+    return f"{text} UTC" if text else ""
+
+
 def size_text(value: Any) -> str:
     """A byte count for people (``12.3 KiB``)."""
     if not isinstance(value, int):

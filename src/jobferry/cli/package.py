@@ -24,11 +24,13 @@ import typer
 
 from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.output import Output
+from jobferry.cli.packageview import show_package
 from jobferry.cli.planview import change_line
 from jobferry.cli.session import JsonOption, session
 from jobferry.cli.verdict import keys_from_file, verdict
 from jobferry.package import signature
 from jobferry.package.compare import ObjectStatus, PackageComparison, compare_packages
+from jobferry.package.manifest import deleted_objects
 from jobferry.package.reader import (
     PackageObject,
     ReadLimits,
@@ -96,62 +98,15 @@ def inspect_package(
         "signed": pkg.signature is not None,
         "manifest": manifest,
         "objects": [object_view(o) for o in pkg.objects],
+        "deletions": [
+            {"kind": kind, "uid": uid, "name": name}
+            for kind, uid, name in deleted_objects(manifest)
+        ],
     }
     if out.json_mode:
         out.emit(view)
         return
     show_package(out, file, pkg)
-
-
-def show_package(out: Output, file: Path, pkg: ReadPackage) -> None:
-    """The human view of a read package: its facts, objects and what its manifest lists."""
-    manifest = pkg.manifest or {}
-    out.fields(
-        [
-            ("file", file),
-            ("size", pkg.size),
-            ("sha256", pkg.sha256),
-            ("layout", pkg.layout),
-            ("manifest", _manifest_line(manifest)),
-            ("source", _source_line(manifest.get("source") or {})),
-            ("created", manifest.get("createdAt", "")),
-            ("signed", "yes (manifest.sig)" if pkg.signature is not None else "no"),
-        ]
-    )
-    out.table(
-        ("kind", "name", "path"), [(o.kind, o.name, o.path) for o in pkg.objects], title="Objects"
-    )
-    if not manifest:
-        return
-    requires = manifest.get("requires") or []
-    out.table(
-        ("kind", "name"),
-        [(r.get("kind"), r.get("name")) for r in requires],
-        title="Environment objects the jobs need",
-    )
-    unresolved = manifest.get("unresolved") or []
-    if unresolved:
-        out.table(
-            ("kind", "name", "job"),
-            [(u.get("kind"), u.get("name"), u.get("job")) for u in unresolved],
-            title="References that did not resolve at export",
-        )
-
-
-def _manifest_line(manifest: dict[str, Any]) -> str:
-    if not manifest:
-        return "none (a DataArts export)"
-    producer = manifest.get("producer") or {}
-    return (
-        f"format {manifest.get('formatVersion')}, {producer.get('name', '?')} "
-        f"{producer.get('version', '')}, hashes verified"
-    )
-
-
-def _source_line(source: dict[str, Any]) -> str:
-    if not source:
-        return ""
-    return f"workspace {source.get('workspace')} of project {source.get('projectId')}"
 
 
 @app.command("diff")
@@ -327,8 +282,8 @@ def verify(
         typer.Option(
             "--trusted-keys",
             metavar="FILE",
-            help="A file of trusted public keys (one 'ed25519:…' per line, or the JSON of "
-            "GET /trusted-keys) for offline use.",
+            help="A file of trusted public keys (one 'ed25519:…' per line, or what "
+            "'jobferry keys list --json' prints) for offline use.",
         ),
     ] = None,
     require_signed: Annotated[

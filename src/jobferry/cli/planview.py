@@ -1,19 +1,20 @@
-"""Human rendering of import plans, import results and system tasks (JSON is printed as is)."""
+"""Human rendering of import plans (JSON is printed as is); tasks are ``cli/taskview.py``."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rich.text import Text
 
 from jobferry.cli.fixes import cli_fix
-from jobferry.cli.output import Output, epoch_ms, mapping, to_json
+from jobferry.cli.output import Output, mapping, to_json
 from jobferry.domain.enums import (
     PlanAction,
     SameNamePolicy,
     SkipReason,
-    TaskStatus,
 )
+from jobferry.domain.snapshots import snapshot_basis
 
 ACTION_STYLES: dict[str, str] = {
     PlanAction.CREATE: "green",
@@ -24,6 +25,10 @@ ACTION_STYLES: dict[str, str] = {
     PlanAction.UNCHANGED: "dim",
 }
 VALUE_WIDTH = 70
+SCREENFUL = 40
+"""Past this many objects, a plan or an import's result (``cli/taskview.py``) is summarised:
+the first ones, and how many more (a plan of 2,000 jobs printed 4,022 lines, each object
+twice)."""
 # The option of this CLI that writes what a plan skips, by why it skips it.
 _SKIP_FIX: dict[str, str] = {
     SkipReason.SAME_NAME_POLICY: "--policy overwrite",
@@ -102,10 +107,11 @@ def problem_lines(
     workspace: str | None = None,
     signature: str | None = None,
     route: str | None = None,
+    command: str = "plan",
 ) -> None:
     """Every problem with its fix, said with jobferry's commands and flags (:mod:`.fixes`;
     ``workspace`` as ``-w`` names the target, ``signature`` the plan's signature state,
-    ``route`` the route ``promote`` planned)."""
+    ``route`` the route ``promote`` planned, ``command`` the command that planned)."""
     for problem in problems:
         out.line(
             Text.assemble(
@@ -115,9 +121,15 @@ def problem_lines(
                 str(problem.get("detail") or problem.get("message") or ""),
             )
         )
-        fix = cli_fix(problem, workspace, signature, route) or problem.get("fix")
+        fix = cli_fix(problem, workspace, signature, route, command) or problem.get("fix")
         if fix:
             out.line(Text.assemble(("      fix: ", "cyan"), str(fix)))
+
+
+def without_fix(message: str) -> str:
+    """A subtask's message without the fix the server words for API clients (``detail — fix:
+    …``): the plan said the fix already, in this CLI's flags."""
+    return "; ".join(part.split(" — fix: ", 1)[0] for part in message.split("; "))
 
 
 def summary_text(summary: dict[str, Any]) -> str:
@@ -147,37 +159,55 @@ def _name_cell(obj: dict[str, Any]) -> str:
 
 
 def show_plan(
-    out: Output, plan: dict[str, Any], workspace: str | None = None, route: str | None = None
+    out: Output,
+    plan: dict[str, Any],
+    workspace: str | None = None,
+    route: str | None = None,
+    command: str = "plan",
+    *,
+    every: bool = False,
 ) -> None:
-    """The plan: one table line per object, field diffs of overwrites, then every problem
+    """The plan: one table line per object (a screenful of them unless ``every``, then how
+    many more and how to list them), field diffs of overwrites, then every problem
     (``workspace``: the target as ``-w`` names it, for the fixes' commands; ``route``: the
     route ``promote`` planned, whose fixes name its flags and the route's settings)."""
     if out.json_mode:
         return
     objects = plan.get("objects", [])
+    shown = objects if every else objects[:SCREENFUL]
     _plan_header(out, plan)
     out.table(
         ("action", "kind", "name", "problems"),
         [
             (o.get("action"), o.get("kind"), _name_cell(o), len(o.get("problems") or []) or "")
-            for o in objects
+            for o in shown
         ],
     )
-    for obj in objects:
+    for obj in shown:
         if obj.get("diff") or obj.get("schedule") or obj.get("driftDiff"):
             _object_details(out, obj)
     _paused(out, objects)
-    total = plan.get("objectsTotal")
-    if isinstance(total, int) and total > len(objects):
-        out.line(
-            f"Showing the first {len(objects)} of {total} objects; the rest are paged by "
-            f"GET /v1/{{project_id}}/jobs/import/plans/{plan.get('planId')}/objects.",
-            style="dim",
-        )
+    _rewritten(out, plan)
+    _more(out, plan, len(shown), route is None, command)
     out.line(summary_text(plan.get("summary") or {}), style="bold")
     _pending(out, plan, route)
     signature = mapping(plan.get("signature")).get("state")
-    _plan_problems(out, plan.get("problems") or [], workspace, signature, route)
+    _plan_problems(out, plan.get("problems") or [], workspace, signature, route, command)
+
+
+def _more(out: Output, plan: dict[str, Any], shown: int, listable: bool, command: str) -> None:
+    """How many objects a summarised plan left out, and (``listable``) the option that lists
+    every one."""
+    objects = len(plan.get("objects") or [])
+    total = plan.get("objectsTotal")
+    total = total if isinstance(total, int) and total > objects else objects
+    if total <= shown:
+        return
+    every_one = f"; jobferry {command} … --all-objects lists every one" if listable else ""
+    out.line(
+        f"Showing {shown} of {total} objects (the summary below counts them all){every_one}.",
+        style="dim",
+    )
 
 
 def skip_why(obj: dict[str, Any]) -> str:
@@ -210,16 +240,16 @@ def _pending(out: Output, plan: dict[str, Any], route: str | None) -> None:
             f"({policy.get('reason', '')}).",
             style="dim",
         )
-    for obj in plan.get("objects") or []:
-        reason = obj.get("reason")
-        if obj.get("action") == PlanAction.SKIP and isinstance(reason, dict):
-            fix = _SKIP_FIX.get(str(reason.get("code")), "--policy overwrite")
-            out.line(
-                Text.assemble(
-                    ("  skipped ", "yellow"),
-                    f"{skip_why(obj)}; to write it: {fix}",
-                )
-            )
+    skipped = [
+        o
+        for o in plan.get("objects") or []
+        if o.get("action") == PlanAction.SKIP and isinstance(o.get("reason"), dict)
+    ]
+    for obj in skipped[:SCREENFUL]:
+        fix = _SKIP_FIX.get(str(obj["reason"].get("code")), "--policy overwrite")
+        out.line(Text.assemble(("  skipped ", "yellow"), f"{skip_why(obj)}; to write it: {fix}"))
+    if len(skipped) > SCREENFUL:
+        out.line(f"  … and {len(skipped) - SCREENFUL} more skipped", style="yellow")
     gone = plan.get("deletionsNotApplied") or []
     total = plan.get("deletionsNotAppliedTotal") or len(gone)
     if gone:
@@ -233,10 +263,30 @@ def _pending(out: Output, plan: dict[str, Any], route: str | None) -> None:
 
 
 def _paused(out: Output, objects: list[dict[str, Any]]) -> None:
-    paused = [str(o.get("name")) for o in objects if o.get("pause")]
-    if paused:
+    paused = [o for o in objects if o.get("pause")]
+    written = [str(o.get("name")) for o in paused if o.get("action") != PlanAction.DELETE]
+    deleted = [str(o.get("name")) for o in paused if o.get("action") == PlanAction.DELETE]
+    if written:
         out.line(
-            f"Scheduled jobs the import stops, writes and starts again: {', '.join(paused)}.",
+            f"Scheduled jobs the import stops, writes and starts again: {', '.join(written)}.",
+            style="yellow",
+        )
+    if deleted:
+        out.line(
+            f"Scheduled jobs the import stops, then deletes: {', '.join(deleted)}.",
+            style="yellow",
+        )
+
+
+def _rewritten(out: Output, plan: dict[str, Any]) -> None:
+    """The workspace's own jobs the import rewrites to the new names of what it renames."""
+    jobs = [str(mapping(j).get("name")) for j in plan.get("referencesRewritten") or []]
+    if jobs:
+        total = plan.get("referencesRewrittenTotal") or len(jobs)
+        more = f" and {total - len(jobs)} more" if total > len(jobs) else ""
+        out.line(
+            f"Jobs of this workspace rewritten to the new names of what the import renames: "
+            f"{', '.join(jobs)}{more}.",
             style="yellow",
         )
 
@@ -255,6 +305,11 @@ def _plan_header(out: Output, plan: dict[str, Any]) -> None:
         if isinstance(info, dict) and info:
             shown = ", ".join(f"{k}={v}" for k, v in info.items() if v not in (None, ""))
             out.line(Text.assemble((f"{label}: ", "bold"), shown))
+    state = mapping(plan.get("remoteState"))
+    basis = snapshot_basis(state, int(time.time() * 1000))
+    if basis is not None:
+        again = f"jobferry remotes refresh {state.get('remote')}"
+        out.line(f"{basis} {again} reads the remote itself when it can be reached.", style="yellow")
 
 
 def _object_details(out: Output, obj: dict[str, Any]) -> None:
@@ -294,14 +349,16 @@ def _plan_problems(
     workspace: str | None,
     signature: Any,
     route: str | None,
+    command: str,
 ) -> None:
     """Every problem with its fix (a missing environment object is one problem, naming the
     objects that use it)."""
     if not problems:
         return
-    again = "promote" if route is not None else "plan"
+    again = "promote" if route is not None else command
     out.line(f"Problems (fix them, then {again} again):", style="red bold")
-    problem_lines(out, problems, workspace, str(signature) if signature else None, route)
+    signed = str(signature) if signature else None
+    problem_lines(out, problems, workspace, signed, route, command)
 
 
 def has_changes(plan: dict[str, Any]) -> bool:
@@ -364,53 +421,3 @@ def nothing_done(plan: dict[str, Any]) -> str:
         if n
     ]
     return f"Nothing imported: {' and '.join(pending)} (see above for why and the options)."
-
-
-def show_task(out: Output, task: dict[str, Any], workspace: str | None = None) -> None:
-    """A system task: what it is, who started it, status, times, message, its rollback (an
-    import), then subtasks and problems."""
-    if out.json_mode:
-        return
-    status = str(task.get("status", ""))
-    styles: dict[str, str] = {
-        TaskStatus.SUCCESSFUL: "green",
-        TaskStatus.FAILED: "red",
-        TaskStatus.WARNING: "yellow",
-    }
-    style = styles.get(status, "")
-    fields: list[tuple[str, Any]] = [
-        ("task", task.get("id")),
-        ("name", task.get("name")),
-        ("kind", task.get("kind")),
-        ("by", task.get("createUser")),
-        ("status", Text(status, style=f"{style} bold")),
-        ("progress", f"{task.get('progress', 0)}%"),
-        ("started", epoch_ms(task.get("startTime"))),
-        ("ended", epoch_ms(task.get("endTime"))),
-        ("message", task.get("message")),
-    ]
-    undone = task.get("rolledBack")
-    if isinstance(undone, dict):
-        when = f"{epoch_ms(undone.get('at'))} UTC by {undone.get('by')}"
-        fields.append(("rolled back", Text(when, style="magenta")))
-    out.fields([(name, value) for name, value in fields if value not in (None, "")])
-    result = mapping(task.get("result"))
-    subtasks = task.get("subtasks") or []
-    if subtasks:
-        out.table(
-            ("object", "status", "action", "message"),
-            [
-                (
-                    s.get("id") or s.get("name"),
-                    s.get("status"),
-                    s.get("action", ""),
-                    s.get("message", ""),
-                )
-                for s in subtasks
-                if isinstance(s, dict)
-            ],
-        )
-    problems = result.get("problems") or []
-    if problems:
-        out.line("Problems:", style="red bold")
-        problem_lines(out, problems, workspace)

@@ -30,19 +30,12 @@ from typing import Annotated, Any
 import typer
 
 from jobferry.cli.asking import last_line, rollback_command_line, written
-from jobferry.cli.client import segment
+from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.export import fetch_download
 from jobferry.cli.import_options import said_setting, settings_given
-from jobferry.cli.output import epoch_ms, mapping
-from jobferry.cli.planview import (
-    already_held,
-    has_changes,
-    nothing_done,
-    pending,
-    show_plan,
-    show_task,
-)
+from jobferry.cli.output import epoch_ms, mapping, moment
+from jobferry.cli.planview import already_held, has_changes, nothing_done, pending, show_plan
 from jobferry.cli.routes import (
     DriftOption,
     ModeOption,
@@ -55,7 +48,8 @@ from jobferry.cli.routes import (
     app as routes_app,
 )
 from jobferry.cli.session import JsonOption, Session, session
-from jobferry.cli.tasks import task_exit, wait_for
+from jobferry.cli.tasks import follow_import, task_exit
+from jobferry.cli.taskview import show_task
 from jobferry.cli.transfer import package_path, planned_by_task, stdin_is_terminal
 
 OVERRIDES = ("policy", "propagate_deletes", "on_drift", "scheduling", "mode")
@@ -130,7 +124,13 @@ def promote_command(
     body = settings_given(options)
     if in_file is not None:
         s, body["path"] = _carried_in(ctx, s, name, in_file)
-    planned = mapping(s.client().call("POST", f"/routes/{segment(name)}/plans", body))
+    try:
+        planned = mapping(s.client().call("POST", f"/routes/{segment(name)}/plans", body))
+    except ApiError as exc:
+        if in_file is None or exc.body.get("rule") != "route.repeated":
+            raise
+        _taken_in_before(s, name, exc.body)
+        return
     if in_file is not None:
         _say_carried(s, planned)
     _promote(ctx, s, name, planned, options)
@@ -167,7 +167,7 @@ def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool
         since, workspace = made.get("since"), source.get("name")
         message = (
             f"Nothing changed in workspace '{workspace}' since the last package carried out "
-            f"({epoch_ms(since)}); no package written."
+            f"({moment(since)}); no package written."
             if since
             else f"The route selects no job of workspace '{workspace}'; no package written."
         )
@@ -182,11 +182,11 @@ def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool
             f"{download.get('sha256')}; run jobferry promote {name} --out {file} --full again."
         )
     since = promotion.get("since")
-    cut = f"changes since {epoch_ms(since)}" if since else "every selected job (a full package)"
+    cut = f"changes since {moment(since)}" if since else "every selected job (a full package)"
     out.result(
         {**made, "file": str(got.path), "size": got.size, "sha256": got.sha256},
         f"Wrote {got.path}: {promotion.get('jobs')} job(s), {promotion.get('deletions')} "
-        f"deletion(s), {cut}, cut at {epoch_ms(promotion.get('snapshotTime'))}.",
+        f"deletion(s), {cut}, cut at {moment(promotion.get('snapshotTime'))}.",
     )
     if not out.json_mode:
         out.note(f"sha256 {got.sha256}")
@@ -206,15 +206,27 @@ def _carried_in(ctx: typer.Context, s: Session, name: str, file: Path) -> tuple[
     return s, package_path(s, str(file))
 
 
+def _taken_in_before(s: Session, name: str, refused: dict[str, Any]) -> None:
+    """A package taken in and imported already: nothing would change, said with the fix."""
+    task = refused.get("task_id")
+    s.output.finish(
+        {"route": name, "promotion": None, "task": None, "takenInBefore": refused},
+        ExitCode.OK,
+        f"Nothing would change: package sha256 {refused.get('package_sha256')} was taken "
+        f"in and imported already (task {task}); to import it again, roll that import "
+        f"back first: jobferry rollback {task}.",
+    )
+
+
 def _say_carried(s: Session, planned: dict[str, Any]) -> None:
     """Where a package taken in was cut, and what it carries."""
     source, promotion = mapping(planned.get("source")), mapping(planned.get("promotion"))
     if not s.output.json_mode:
         since = promotion.get("since")
         s.output.note(
-            f"Package cut at {epoch_ms(promotion.get('snapshotTime'))} from workspace "
+            f"Package cut at {moment(promotion.get('snapshotTime'))} from workspace "
             f"'{source.get('name')}' ("
-            + (f"changes since {epoch_ms(since)}" if since else "a full package")
+            + (f"changes since {moment(since)}" if since else "a full package")
             + ")."
         )
 
@@ -231,7 +243,7 @@ def _promote(
     promotion = planned.get("promotion")
     if not isinstance(promotion, dict):
         since = planned.get("since")
-        what = f"since the last promotion ({epoch_ms(since)})" if since else "to promote"
+        what = f"since the last promotion ({moment(since)})" if since else "to promote"
         out.finish(
             {**planned, "plan": None, "task": None},
             ExitCode.OK,
@@ -327,7 +339,7 @@ def _import(s: Session, name: str, plan_id: str, result: dict[str, Any]) -> None
         client.call("POST", f"/routes/{segment(name)}/plans/{segment(plan_id)}/apply")
     )
     task_id = str(applied["taskId"])
-    task = wait_for(s, task_id, "Importing")
+    task = follow_import(s, task_id)
     show_task(out, task)
     result["task"] = task
     if sum(written(task)) > 0:
@@ -402,5 +414,5 @@ def _state_of(item: dict[str, Any]) -> str:
     notes = ["carried in"] if status and item.get("carried") == "in" else []
     undone = mapping(item.get("rolledBack"))
     if undone:
-        notes.append(f"rolled back {epoch_ms(undone.get('at'))} by {undone.get('by')}")
+        notes.append(f"rolled back {moment(undone.get('at'))} by {undone.get('by')}")
     return f"{status} ({'; '.join(notes)})" if notes else status

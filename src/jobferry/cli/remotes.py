@@ -1,4 +1,4 @@
-"""``jobferry remotes add|list|show|test|refresh|remove``: DataArts workspaces reached through
+"""``jobferry remotes add|edit|list|show|test|refresh|remove``: DataArts workspaces reached through
 their public API, each mirrored on the server by a shadow workspace of the same name.
 
 The secret key is read from a file (``@FILE``), standard input (``-``) or an environment
@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from jobferry.cli.client import segment
-from jobferry.cli.exits import ExitCode
+from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.secrets import SOURCES, secret_value
 from jobferry.cli.session import Column, JsonOption, list_answer, session
@@ -87,7 +87,8 @@ def add_remote(
             "--studio-endpoint",
             metavar="URL",
             help="The DataArts Studio endpoint the connection and environment variable reads "
-            "go to (https://dayu.<region>.myhuaweicloud.com); default: --endpoint.",
+            "and the push's job renames go to (https://dayu.<region>.myhuaweicloud.com); "
+            "default: --endpoint.",
         ),
     ] = None,
     json_mode: JsonOption = False,
@@ -111,6 +112,74 @@ def add_remote(
         f"Added remote '{name}' ({endpoint}, workspace {remote_workspace}) with its shadow "
         f"workspace '{name}'; fill it with: jobferry remotes refresh {name}.",
     )
+
+
+@app.command("edit")
+def edit_remote(
+    ctx: typer.Context,
+    name: RemoteName,
+    endpoint: Annotated[
+        str | None,
+        typer.Option("--endpoint", metavar="URL", help="The DataArts endpoint it moved to."),
+    ] = None,
+    studio_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--studio-endpoint",
+            metavar="URL",
+            help="The DataArts Studio endpoint it moved to; 'default' sends those calls to the "
+            "endpoint again.",
+        ),
+    ] = None,
+    access_key: Annotated[
+        str | None,
+        typer.Option(
+            "--access-key", metavar="AK", help="A new access key (with --secret-key: its secret)."
+        ),
+    ] = None,
+    secret_key: Annotated[
+        str | None,
+        typer.Option("--secret-key", metavar="SOURCE", help=f"A new secret key: {SOURCES}."),
+    ] = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Change a remote in place (project admins): rotate its key pair or its secret key, or
+    move its endpoints; its shadow workspace, routes and history stay."""
+    s = session(ctx, json_mode)
+    body: dict[str, Any] = {}
+    if endpoint is not None:
+        body["endpoint"] = endpoint
+    if studio_endpoint is not None:
+        body["studioEndpoint"] = None if studio_endpoint == "default" else studio_endpoint
+    if access_key is not None:
+        body["accessKey"] = access_key
+    if secret_key is not None:
+        body["secretKey"] = secret_value(secret_key, "--secret-key", [])
+    if not body:
+        raise CliUsageError(
+            "Nothing to change: give --endpoint, --studio-endpoint, --access-key with "
+            "--secret-key, or --secret-key."
+        )
+    if access_key is not None and secret_key is None:
+        raise CliUsageError(
+            "--access-key comes with its secret key: give --secret-key too (@FILE, - or "
+            "env:VARIABLE)."
+        )
+    answer = mapping(s.client().call("PATCH", _path(name), body, scoped=False))
+    changed = ", ".join(_CHANGED[key] for key in body)
+    s.output.result(
+        answer,
+        f"Changed remote '{name}' ({changed}); its shadow workspace and routes are as they "
+        f"were. Check it with: jobferry remotes test {name}",
+    )
+
+
+_CHANGED = {
+    "endpoint": "endpoint",
+    "studioEndpoint": "Studio endpoint",
+    "accessKey": "access key",
+    "secretKey": "secret key",
+}
 
 
 @app.command("list")

@@ -24,7 +24,7 @@ from jobferry.cli.import_options import (
     SchedulingName,
     settings_given,
 )
-from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.output import epoch_ms, mapping, moment
 from jobferry.cli.session import Column, JsonOption, list_answer, session
 from jobferry.domain.profile import load_profile_text
 
@@ -139,7 +139,7 @@ def _lines(route: dict[str, Any]) -> list[tuple[str, Any]]:
         ("propagate deletes", "yes" if route.get("propagateDeletes") else "no"),
         ("require signature", "yes" if route.get("requireSignature") else "no"),
         ("description", route.get("description") or ""),
-        ("saved", f"{epoch_ms(route.get('updateTime'))} by {route.get('updateUser')}"),
+        ("saved", f"{moment(route.get('updateTime'))} by {route.get('updateUser')}"),
     ]
 
 

@@ -10,8 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
+from jobferry import __version__
 from jobferry.cli.exits import CommandError
+from jobferry.cli.session import JsonOption, session
 
 # The server, its settings and everything below them (FastAPI, SQLAlchemy, the services:
 # ~1.5 s of CPU) are imported by the commands that run them, not by every CLI process: most
@@ -33,12 +36,15 @@ def serve_command(
         str | None, typer.Option(metavar="ADDRESS", help="Listen address (JOBFERRY_HOST).")
     ] = None,
     port: Annotated[
-        int | None, typer.Option(metavar="PORT", help="Listen port (JOBFERRY_PORT).")
+        int | None,
+        typer.Option(metavar="PORT", min=0, max=65535, help="Listen port (JOBFERRY_PORT)."),
     ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
             metavar="COUNT",
+            min=1,
+            max=64,
             help="Server processes on the port (JOBFERRY_WORKERS; >1 needs PostgreSQL).",
         ),
     ] = None,
@@ -47,9 +53,23 @@ def serve_command(
     out = Console(highlight=False, soft_wrap=True)
     settings = _settings(host=host, port=port, workers=workers)
     _check_free(settings.host, settings.port)
-    from jobferry.server import build, serve
+    from jobferry.errors import SecretKeyError
+    from jobferry.server import build, serve, serve_refusal
 
-    startup = build(settings)
+    try:
+        startup = build(settings)
+    except SecretKeyError as exc:
+        url = f"http://{settings.host}:{settings.port}"
+        said = (
+            f"refusing to start. {exc.message}\n{url}/health and every call answer 503 "
+            f"{exc.code} saying so until this process is stopped (Ctrl-C) and started again "
+            "with the right key."
+        )
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            Text.assemble((f"error {exc.code}: ", "red bold"), said)
+        )
+        serve_refusal(exc, settings)
+        raise typer.Exit(1) from None
     url = f"http://{settings.host}:{settings.port}"
     processes = f", {settings.workers} processes" if settings.workers > 1 else ""
     out.print(f"jobferry serving at [bold]{url}[/bold]  (API docs: {url}/docs{processes})")
@@ -96,9 +116,20 @@ def _own_command() -> str:
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Create or migrate the database schema to this version's newest revision."""
+def db_upgrade(ctx: typer.Context, json_mode: JsonOption = False) -> None:
+    """Create or migrate the database schema to this version's newest revision (from any
+    earlier one)."""
     from jobferry.server import migrate
 
-    revision = migrate(_settings())
-    Console(highlight=False).print(f"database is at revision {revision}")
+    out = session(ctx, json_mode).output
+    done = migrate(_settings())
+    if out.json_mode:
+        out.emit({"before": done.before, "after": done.after, "version": __version__})
+        return
+    if done.before is None:
+        said = f"database created at revision {done.after}"
+    elif done.changed:
+        said = f"database upgraded: revision {done.before} → {done.after}"
+    else:
+        said = f"database is at revision {done.after} already; nothing to do"
+    out.line(f"{said} (jobferry {__version__})")

@@ -116,7 +116,7 @@ WorkspaceOption = Annotated[
     typer.Option(
         "--workspace",
         "-w",
-        help="Workspace name or id (sent as the workspace header, by id); overrides the context.",
+        help="Workspace name or id; overrides the context.",
         show_default=False,
         metavar="NAME|ID",
     ),

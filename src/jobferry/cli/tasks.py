@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from jobferry.cli.asking import interrupted_import
 from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import segment
 from jobferry.cli.exits import PACKAGE_REFUSALS, ExitCode
 from jobferry.cli.output import epoch_ms, mapping, size_text
-from jobferry.cli.planview import show_task
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
+from jobferry.cli.taskview import show_task
 from jobferry.domain.enums import TaskStatus
 
 tasks_app = typer.Typer(help="System tasks (exports, imports) of a remote workspace.")
@@ -28,6 +29,16 @@ def wait_for(s: Session, task_id: str, description: str) -> dict[str, Any]:
     """Poll a task to its end behind a progress bar."""
     with s.output.progress(description) as bar:
         return s.client().wait_task(task_id, bar.task)
+
+
+def follow_import(s: Session, task_id: str) -> dict[str, Any]:
+    """Follow an import the server accepted to its end. Ctrl-C stops the following only: the
+    server goes on, so the interruption (exit 130) says how to follow the task and roll it
+    back rather than leaving in silence."""
+    try:
+        return wait_for(s, task_id, "Importing")
+    except KeyboardInterrupt:
+        raise interrupted_import(s, task_id) from None
 
 
 def task_exit(task: dict[str, Any]) -> ExitCode:
@@ -159,6 +170,11 @@ def list_downloads(
             for d in items
         ],
     )
+    where = s.client().workspace
+    if items and where:
+        out.note(
+            f"Import one (into any workspace) with jobferry import download://{where}/ID -w TARGET."
+        )
 
 
 @downloads_app.command("get")

@@ -32,6 +32,7 @@ from jobferry.cli.import_options import (
     DEFAULT_MODE,
     DEFAULT_POLICY,
     DEFAULT_SCHEDULING,
+    AllObjectsOption,
     DriftOption,
     ExecuteUserOption,
     ImportOptions,
@@ -48,7 +49,7 @@ from jobferry.cli.import_options import (
     target_status,
 )
 from jobferry.cli.output import mapping
-from jobferry.cli.planview import has_changes, nothing_done, pending, show_plan, show_task
+from jobferry.cli.planview import has_changes, nothing_done, pending, show_plan
 from jobferry.cli.profile_options import (
     KeepInstantOption,
     KeepWallClockOption,
@@ -56,10 +57,13 @@ from jobferry.cli.profile_options import (
     TimezoneOption,
 )
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
-from jobferry.cli.tasks import refused_by_check, task_exit, wait_for
+from jobferry.cli.tasks import follow_import, refused_by_check, task_exit, wait_for
+from jobferry.cli.taskview import show_task
 from jobferry.domain.enums import ImportMode
 
-REMOTE_SCHEMES = ("obs://", "s3://", "upload://")
+REMOTE_SCHEMES = ("obs://", "s3://", "upload://", "download://")
+"""Paths the server reads itself (object storage, an upload, a package of a download center:
+``download://<workspace id>/<package id>``), sent as given."""
 
 
 def stdin_is_terminal() -> bool:
@@ -74,7 +78,9 @@ def package_path(s: Session, source: str) -> str:
     file = Path(source).expanduser()
     if not file.is_file():
         raise CliUsageError(
-            f"{source} is not a file; give a local package or an obs://bucket/key path."
+            f"{source} is not a file; give a local package, an obs://bucket/key path or a "
+            "package of a download center (download://WORKSPACE_ID/ID: jobferry downloads "
+            "list names them)."
         )
     context = s.context()
     if context.upload == "obs":
@@ -121,8 +127,8 @@ def planned_by_task(s: Session, task_id: str) -> dict[str, Any]:
 
 def _show_contents(s: Session, client: ApiClient, path: str) -> dict[str, Any]:
     s.output.warn(
-        "the endpoint has no plan call (POST /jobs/import/plan: a jobferry extension); the "
-        "import is checked by the endpoint only when it runs. Package contents:"
+        "the endpoint cannot plan an import (a jobferry extension: it is not a jobferry "
+        "server); the import is checked by the endpoint only when it runs. Package contents:"
     )
     info: dict[str, Any] = client.call("POST", "/jobs/check-file", {"path": path})
     s.output.table(
@@ -151,6 +157,7 @@ def plan_command(
     propagate_deletes: PropagateOption = False,
     on_drift: DriftOption = DEFAULT_DRIFT,
     scheduling: SchedulingOption = DEFAULT_SCHEDULING,
+    all_objects: AllObjectsOption = False,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -175,12 +182,49 @@ def plan_command(
         on_drift=on_drift,
         scheduling=scheduling,
         dry_run=True,
+        all_objects=all_objects,
         json_mode=json_mode,
         workspace=workspace,
     )
 
 
-def _plan_only(s: Session, source: str, body: dict[str, Any]) -> None:
+PLAN_PAGE = 1000
+"""Objects of a plan read at once (the most the server answers)."""
+
+
+def _command(ctx: typer.Context) -> str:
+    """The command that runs (``plan``, ``import`` or ``apply``, which runs import's steps):
+    the fixes it prints name only its flags."""
+    name = ctx.info_name or ""
+    return name if name in ("plan", "apply") else "import"
+
+
+def every_object(s: Session, plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan with every one of its objects: the plan answers the first page of a large
+    plan's objects, the rest are read a page at a time."""
+    objects = list(plan.get("objects") or [])
+    total = plan.get("objectsTotal")
+    path = f"/jobs/import/plans/{segment(str(plan.get('planId')))}/objects"
+    while isinstance(total, int) and len(objects) < total:
+        page = mapping(s.client().get(path, offset=len(objects), limit=PLAN_PAGE))
+        more = [o for o in page.get("objects") or [] if isinstance(o, dict)]
+        if not more:
+            break
+        objects.extend(more)
+    return {**plan, "objects": objects}
+
+
+def shown_plan(s: Session, plan: dict[str, Any], command: str, every: bool) -> dict[str, Any]:
+    """Show the plan (``every``: all its objects, read a page at a time); the plan shown."""
+    if every and not s.output.json_mode:
+        plan = every_object(s, plan)
+    show_plan(s.output, plan, _where(s, plan.get("problems")), command=command, every=every)
+    return plan
+
+
+def _plan_only(
+    s: Session, source: str, body: dict[str, Any], command: str, every: bool = False
+) -> None:
     path = package_path(s, source)
     plan = make_plan(s, {"path": path, **body})
     out = s.output
@@ -188,7 +232,7 @@ def _plan_only(s: Session, source: str, body: dict[str, Any]) -> None:
         info = _show_contents(s, s.client(), path)
         out.finish({"path": path, "plan": None, "contents": info}, ExitCode.OK, None)
         return
-    show_plan(out, plan, _where(s, plan.get("problems")))
+    plan = shown_plan(s, plan, command, every)
     problems = plan.get("problems") or []
     left = pending(plan)
     if problems:
@@ -227,6 +271,7 @@ def import_command(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts, CI).")
     ] = False,
+    all_objects: AllObjectsOption = False,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -251,7 +296,7 @@ def import_command(
     )
     body = options.body()
     if dry_run:
-        _plan_only(s, source, body)
+        _plan_only(s, source, body, _command(ctx), all_objects)
         return
     if not yes and not stdin_is_terminal():
         raise CliUsageError(
@@ -266,7 +311,7 @@ def import_command(
     if plan is None:
         contents = _show_contents(s, client, path)
     else:
-        show_plan(out, plan, _where(s, plan.get("problems")))
+        plan = shown_plan(s, plan, _command(ctx), all_objects)
         problems = plan.get("problems") or []
         # A problem of the package itself (its signature) refuses the import in every mode.
         of_package = any(p.get("kind") == "package" for p in problems if isinstance(p, dict))
@@ -289,8 +334,9 @@ def import_command(
         )
         return
     task_id = client.call("POST", "/jobs/import", body)["taskId"]
-    task = wait_for(s, str(task_id), "Importing")
-    show_task(out, task, _where(s, mapping(task.get("result")).get("problems")))
+    task = follow_import(s, str(task_id))
+    where = _where(s, mapping(task.get("result")).get("problems"))
+    show_task(out, task, where, summarise=plan is not None)
     _end_import(s, {"path": path, "plan": plan, "task": task}, rollback=plan is not None)
 
 

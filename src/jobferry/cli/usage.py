@@ -8,6 +8,10 @@ on the usage line). :func:`make_readable` turns every parameter of the command t
 classes below once, when the root group is built; an option that takes a value needs its own
 ``metavar`` (``tests/cli/test_help.py`` refuses ``<…>`` anywhere in any command's help).
 
+Typer lays the options out in a table as wide as the terminal, and at 80 columns it cut the
+names of options with a negative form (``--propagate-dele…  --keep-deletes``) to make room:
+:class:`HelpTable` keeps every name column whole and lets the description column wrap instead.
+
 Usage errors (an unknown option or command, a missing argument, a bad value) are Typer's to
 report; under ``--json`` they become one ``{"error": {"code": "usage", …}}`` document on
 standard output like every other failure, with exit code 2.
@@ -19,6 +23,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import typer
+import typer.rich_utils
+from rich.table import Table
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from jobferry.cli.exits import ExitCode
@@ -60,6 +66,17 @@ class ReadableOption(TyperOption):
         return _choices(self) or super().display_type_rich(ctx)
 
 
+class HelpTable(Table):
+    """Typer's table of options (or commands) in ``--help``, whose name columns never wrap or
+    shorten: only the last two (a value's name, which folds, and the description) give way."""
+
+    def add_row(self, *renderables: Any, **options: Any) -> None:
+        """Add the row; every column before the value and description ones keeps its width."""
+        super().add_row(*renderables, **options)
+        for column in self.columns[:-2]:
+            column.no_wrap = True
+
+
 class MissingCommandError(typer.TyperException):
     """A command group was given no command (``jobferry env``): a usage error."""
 
@@ -82,7 +99,9 @@ class ReadableGroup(TyperGroup):
 
 
 def make_readable(command: Any) -> None:
-    """Give every parameter of ``command`` and its subcommands readable help (in place)."""
+    """Give every parameter of ``command`` and its subcommands readable help (in place), and
+    ``--help`` its tables with whole option names."""
+    setattr(typer.rich_utils, "Table", HelpTable)  # noqa: B010 (an attribute it does not export)
     for param in command.params:
         _readable(param)
     help_option = command.get_help_option(typer.Context(command))

@@ -60,9 +60,9 @@ def find_by_name(client: ApiClient, name: str) -> Workspace:
         if exc.status not in (400, 404):
             raise
         raise CliUsageError(
-            f"Workspace '{name}' is a name, and {client.endpoint} cannot look names up "
-            f"(GET /workspaces answered {exc.code}); give the workspace's 32-character id "
-            "instead.",
+            f"Workspace '{name}' is a name, and {client.endpoint} cannot look names up (it "
+            f"answered {exc.code}: it is not a jobferry server); give the workspace's "
+            "32-character id instead.",
             code="workspace",
         ) from exc
     for workspace in known:

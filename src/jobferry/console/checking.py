@@ -27,6 +27,7 @@ from jobferry.console.wizard import (
 from jobferry.errors import EnvironmentObjectNotFoundError, InvalidRequestError, JobferryError
 from jobferry.services.context import WRITERS
 from jobferry.services.environment.objects import ObjectNames
+from jobferry.services.importing.plan import Plan
 from jobferry.services.workspaces.profiles import RenamesSaved
 
 router = APIRouter()
@@ -54,7 +55,7 @@ class CheckContext(CarriedStep):
     template = "import_check.html"
     step: int = 2
     state: dict[str, Any]
-    plan: dict[str, Any]
+    plan: Plan
     plan_task: str
     problems: list[dict[str, Any]]
     pending: list[str]
@@ -119,7 +120,7 @@ def check_page(
     state: dict[str, Any],
     *,
     form: FormData | None = None,
-    made: tuple[dict[str, Any], str] | None = None,
+    made: tuple[Plan, str] | None = None,
     status_code: int = 200,
     error: str = "",
     message: str = "",
@@ -133,7 +134,8 @@ def check_page(
         return outcome
     plan, plan_task = outcome
     plan = spoken_plan(plan)
-    problems = console_problems(plan["problems"], page.scope.workspace.name)
+    found = [p.as_json() for p in plan.problems]
+    problems = console_problems(found, page.scope.workspace.name)
     homes, profiles = _homes(page)
     context = CheckContext(
         page=page,
@@ -227,6 +229,6 @@ def promotion_plan(page: Page, state: dict[str, Any]) -> Response:
     outcome = planned(page, state, None, "/import/plan", 3)
     if isinstance(outcome, Response):
         return outcome
-    if outcome[0].get("problems"):
+    if outcome[0].problems:
         return check_page(page, state, made=outcome)
     return plan_page(page, state, outcome[0])

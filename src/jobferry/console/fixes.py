@@ -10,11 +10,13 @@ steps, a task's problems, and every page's error.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from jobferry.console.wizard import MAPPING_TYPES
 from jobferry.domain.enums import EnvironmentKind, ProblemReason, RefKind
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     EnvironmentObjectNotFoundError,
     ImportRunningError,
@@ -28,6 +30,7 @@ from jobferry.errors import (
     ScriptExistsError,
     WorkspaceNotFoundError,
 )
+from jobferry.services.importing.plan import Plan
 
 ENVIRONMENT_PAGE = "Admin → Environment objects"
 KEYS_PAGE = "Admin → Signing and trusted keys"
@@ -37,7 +40,6 @@ SKIP_OPTION = (
 
 
 API_WORDS = {
-    "(withManifest)": "(jobferry's exports carry one unless made with --no-manifest)",
     "AUTO keeps the target's objects": "this workspace's objects are kept",
     "AUTO overwrites the objects that changed": "the objects that changed are overwritten",
 }
@@ -52,20 +54,16 @@ def spoken(text: str) -> str:
     return text
 
 
-def with_spoken_signature(found: dict[str, Any]) -> dict[str, Any]:
-    """A package preview or a plan whose ``signature`` detail is said in the console's terms."""
-    signature = found.get("signature")
-    if not isinstance(signature, dict) or not signature.get("detail"):
-        return found
-    return {**found, "signature": {**signature, "detail": spoken(str(signature["detail"]))}}
-
-
-def spoken_plan(plan: dict[str, Any]) -> dict[str, Any]:
+def spoken_plan(plan: Plan) -> Plan:
     """A plan whose signature detail and same-name decision are said in the console's terms."""
-    policy = plan.get("sameNamePolicy")
-    if isinstance(policy, dict) and policy.get("reason"):
-        plan = {**plan, "sameNamePolicy": {**policy, "reason": spoken(str(policy["reason"]))}}
-    return with_spoken_signature(plan)
+    policy, signature = plan.policy, plan.signature
+    return replace(
+        plan,
+        policy=None if policy is None else replace(policy, why=spoken(policy.why)),
+        signature=None
+        if signature is None
+        else replace(signature, detail=spoken(signature.detail)),
+    )
 
 
 def _named(kind: str) -> str:
@@ -96,7 +94,7 @@ def _missing_reference(problem: dict[str, Any], workspace: str, in_wizard: bool)
     return None
 
 
-def _signature(problem: dict[str, Any]) -> str | None:
+def _signature(problem: dict[str, Any]) -> str:
     detail = str(problem.get("detail") or "")
     if "is untrusted" in detail:
         return (
@@ -108,7 +106,10 @@ def _signature(problem: dict[str, Any]) -> str | None:
             "Sign the package (jobferry package sign FILE --key KEY.pem), or export it from a "
             f"workspace that has a signing key ({KEYS_PAGE} there)."
         )
-    return None
+    return (
+        "Export the package again from its source and carry it unchanged: a package changed "
+        "since it was signed is never imported."
+    )
 
 
 def console_fix(
@@ -137,6 +138,17 @@ def console_fix(
         fix = f"Ask the lock's holder to release it, or {SKIP_OPTION}."
     elif reason == ProblemReason.SIGNATURE:
         fix = _signature(problem)
+    elif reason == ProblemReason.DRIFT:
+        fix = (
+            "Carry the change back to the source and export again, or go back to the options "
+            "and choose, for objects changed here since, “Keep this workspace's version” or "
+            "“Overwrite the change with the package's”."
+        )
+    elif reason == ProblemReason.NAME_CONFLICT:
+        fix = (
+            f"Rename or delete that object in '{workspace}', or, if the source deleted it, go "
+            "back to the options and choose “Delete what the source deleted”."
+        )
     elif reason == ProblemReason.TIME_ZONE:
         fix = (
             "Go back to the options and choose “Keep the wall-clock time” for the time-zone "
@@ -194,7 +206,7 @@ def said(exc: JobferryError) -> str:
     route = _route(exc)
     if route is not None:
         return route
-    if isinstance(exc, KeyNotFoundError):
+    if isinstance(exc, KeyNotFoundError) and exc.remedy is None:
         if context.get("key_id"):
             return (
                 f"This workspace does not trust a key with id '{context['key_id']}'; the "
@@ -204,7 +216,103 @@ def said(exc: JobferryError) -> str:
             f"This workspace has no signing key; create one under {KEYS_PAGE} (jobferry keys "
             "create)."
         )
-    return exc.message
+    remedy = REMEDIES.get(str(exc.remedy)) if exc.remedy else None
+    return exc.message if remedy is None else f"{exc.problem} {remedy(exc.context)}"
+
+
+def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
+    """Each remedy a refusal can carry, said with the console's pages (and the ``jobferry``
+    command that does the same), from the error's context."""
+    shadow = "Refresh it under Admin → Remotes (Refresh); to change the remote, import a "
+    promote = "Promote along it from its page (Routes), which cuts its package."
+    return {
+        Remedy.LIST_WORKSPACES: lambda c: "Choose one of your workspaces at the top of the page.",
+        Remedy.LIST_ACCESS_KEYS: lambda c: "Admin → Users and roles lists each user's keys.",
+        Remedy.LIST_CONNECTIONS: lambda c: f"{ENVIRONMENT_PAGE} lists the connections.",
+        Remedy.UPDATE_CONNECTION: lambda c: (
+            f"Choose another name, or edit that connection under {ENVIRONMENT_PAGE}."
+        ),
+        Remedy.REGISTER_OBJECT: lambda c: (
+            f"Add {_named(str(c.get('kind', 'it')))} '{c.get('name', '')}' under "
+            f"{ENVIRONMENT_PAGE}."
+        ),
+        Remedy.RENAME_JOB: lambda c: (
+            "Keep the job's name in the editor; rename a job with jobferry jobs rename NAME "
+            "NEW_NAME."
+        ),
+        Remedy.REFRESH_SHADOW: lambda c: (
+            shadow + "package into the shadow (Import): the import is pushed to the remote."
+        ),
+        Remedy.RELEASE_FROM_DEVELOPMENT: lambda c: (
+            "Make the change in the development workspace and submit it; it reaches production "
+            "when a release package holding it is deployed."
+        ),
+        Remedy.REPLAN_RELEASE: lambda c: (
+            "Review the change in production, then plan the release package again and deploy "
+            "it, or cancel it."
+        ),
+        Remedy.PLAN_AGAIN: lambda c: (
+            "Go back to the import's check step, review the new plan and import again."
+        ),
+        Remedy.LIST_TASKS: lambda c: "The Tasks page lists the workspace's tasks.",
+        Remedy.FOLLOW_TASK: lambda c: (
+            "Follow it on the Tasks page, and import again when it has ended."
+        ),
+        Remedy.LIST_REMOTES: lambda c: "Admin → Remotes lists them.",
+        Remedy.EXPORT_WORKSPACE: lambda c: (
+            "Export the whole workspace on the remote's side (Workspace export) and carry that."
+        ),
+        Remedy.CARRY_IN: lambda c: (
+            "Take its packages in with the command line: jobferry promote ROUTE --in FILE."
+        ),
+        Remedy.CUT_PACKAGE: lambda c: promote,
+        Remedy.CUT_OUT: lambda c: (
+            "Cut a package for this route on its source server (jobferry promote ROUTE --out "
+            "FILE there)."
+        ),
+        Remedy.EDIT_ROUTE_SOURCE: lambda c: (
+            "Take in packages of the route's source only, or change the route's source on its "
+            "page (Routes)."
+        ),
+        Remedy.CUT_FULL_PACKAGE: lambda c: (
+            "Take in the package before it"
+            + (f" (sha256 {c['missing_sha256']})" if c.get("missing_sha256") else "")
+            + " first, or cut a full one on the source server (jobferry promote ROUTE --out "
+            "FILE --full there)."
+        ),
+        Remedy.ROLL_BACK_FIRST: lambda c: (
+            "Nothing needs doing; to import it again, roll that import back first on its task "
+            "page (Tasks)."
+        ),
+        Remedy.RECORD_PROMOTION_IMPORT: lambda c: promote,
+        Remedy.CARRIED_END: lambda c: (
+            "Create that workspace first, or make that end of the route carried (on another "
+            "server) on the route's page (Routes)."
+        ),
+        Remedy.LIST_ROUTES: lambda c: "The Routes page lists them.",
+        Remedy.LIST_PROFILES: lambda c: "Admin → Environment profiles lists them.",
+        Remedy.LIST_TRUSTED_KEYS: lambda c: f"{KEYS_PAGE} lists the trusted keys.",
+        Remedy.CREATE_SIGNING_KEY: lambda c: f"Create one under {KEYS_PAGE}.",
+        Remedy.TRUST_SOURCE_KEY: lambda c: (
+            f"Give the source workspace a signing key ({KEYS_PAGE} there) and cut the package "
+            f"again, or trust the source's key here under {KEYS_PAGE}."
+        ),
+        Remedy.EXPORT_IN_BACKGROUND: lambda c: (
+            "Export them with Export by names, which exports in the background."
+        ),
+        Remedy.SUBMIT_JOB: lambda c: (
+            "Submit a version first: open it, choose Edit and save it with “Save and submit a "
+            "new version”."
+        ),
+        Remedy.CREATE_PROFILE: lambda c: (
+            "Save it under Admin → Environment profiles, or choose another."
+        ),
+        Remedy.LIST_DOWNLOADS: lambda c: "The Download center lists the workspace's packages.",
+    }
+
+
+REMEDIES = _remedies()
+"""Every remedy, said with the console's pages (``tests/test_wording.py`` holds it whole)."""
 
 
 def _route(exc: JobferryError) -> str | None:

@@ -17,10 +17,12 @@ from jobferry.console.tasks import TaskSummary, task_summary
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
 from jobferry.console.wizard import hidden_fields, import_body, wizard_state
 from jobferry.domain.enums import TargetStatus
+from jobferry.domain.snapshots import snapshot_basis
 from jobferry.errors import InvalidRequestError, JobferryError
-from jobferry.services.context import WRITERS
+from jobferry.services.context import WRITERS, now_ms
 from jobferry.services.downloads import ExportedPackage
 from jobferry.services.importing.contents import PackageContents
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.services.workspaces.profiles import ProfileVersion
 
@@ -114,9 +116,12 @@ class PlanContext(CarriedStep):
     template = "import_plan.html"
     step: int = 3
     state: dict[str, Any]
-    plan: dict[str, Any]
+    plan: Plan
     objects: PlanObjects
     pending: list[str]
+    basis: str = ""
+    """Which carried snapshot the plan stood on, when its target is a remote's shadow last
+    refreshed from one ('' otherwise)."""
 
 
 def _source_page(
@@ -249,7 +254,7 @@ def options_again(page: PageDep, form: FormDep) -> Response:
 
 def planned(
     page: Page, state: dict[str, Any], form: FormData | None, action: str, step: int
-) -> tuple[dict[str, Any], str] | Response:
+) -> tuple[Plan, str] | Response:
     """The plan the wizard goes on with and the planning task it came from ('' when it was
     computed now), or a page: following the planning task of a package too large to plan
     during a request while that task runs, or the options again, saying why planning was
@@ -262,15 +267,15 @@ def planned(
 
 def _plan_or_progress(
     page: Page, state: dict[str, Any], form: FormData | None, action: str, step: int
-) -> tuple[dict[str, Any], str] | Response:
+) -> tuple[Plan, str] | Response:
     """``planned`` before refusals. The check step hands its task on to the plan step (its
     "Next: plan" button), so a large package is planned once for both."""
     task_id = text(form, "planTask") if form is not None else ""
     if not task_id:
         outcome = _plan_now(page, state)
-        if "taskId" not in outcome:
+        if not isinstance(outcome, str):
             return outcome, ""
-        task_id = str(outcome["taskId"])
+        task_id = outcome
     task = page.services.tasks.show(page.scope, task_id, subtasks=0)
     plan = task_plan(task)
     if plan is not None:
@@ -289,15 +294,18 @@ def _plan_or_progress(
     return render(page.request, context)
 
 
-def _plan_now(page: Page, state: dict[str, Any]) -> dict[str, Any]:
-    """The plan of the wizard's state, or ``{"taskId"}`` of the task planning it. A route's
-    promotion is planned by the route's use case, which keeps the request with the promotion
-    for its apply (``services.routes.plans``)."""
+def _plan_now(page: Page, state: dict[str, Any]) -> Plan | str:
+    """The plan of the wizard's state, or the id of the task planning it. A route's promotion
+    is planned by the route's use case, which keeps the request with the promotion for its
+    apply (``services.routes.plans``)."""
     request = _request(page, state)
     if not state["route"]:
         return page.runner.plan_import(page.scope, request)
     planned = page.runner.replan_promotion(page.scope, state["route"], state["promotion"], request)
-    return planned.plan if planned.plan is not None else {"taskId": planned.planning_task}
+    if planned.plan is not None:
+        return planned.plan
+    assert planned.planning_task is not None
+    return planned.planning_task
 
 
 @router.post("/w/{workspace_id}/import/plan")
@@ -311,7 +319,7 @@ def plan(page: PageDep, form: FormDep) -> Response:
     return plan_page(page, state, outcome[0])
 
 
-def plan_page(page: Page, state: dict[str, Any], plan: dict[str, Any]) -> Response:
+def plan_page(page: Page, state: dict[str, Any], plan: Plan) -> Response:
     plan = spoken_plan(plan)
     context = PlanContext(
         page=page,
@@ -320,6 +328,7 @@ def plan_page(page: Page, state: dict[str, Any], plan: dict[str, Any]) -> Respon
         plan=plan,
         objects=plan_objects(plan, page.scope.workspace.name),
         pending=pending(plan),
+        basis=snapshot_basis(plan.remote_state, now_ms()) or "",
     )
     return render(page.request, context)
 

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 
 from jobferry.console.dag import Dag, layout
+from jobferry.console.deleting import deleted_said, deleted_url, deletion_said
 from jobferry.console.fixes import said
 from jobferry.console.listing import Listing, ListingAddressDep, Ticks, listing_query
 from jobferry.console.nodes import NodeView, node_views
@@ -70,6 +71,7 @@ class JobsContext(PageContext):
     statuses: list[tuple[str, str]]
     tags: list[str]
     error: str = ""
+    message: str = ""
     options: dict[str, Any] | None = None
     sync_max: int
 
@@ -81,6 +83,7 @@ def _jobs_page(
     select: bool = False,
     ticks: Ticks | None = None,
     error: str = "",
+    message: str = "",
     status_code: int = 200,
 ) -> Response:
     services = page.services
@@ -99,6 +102,7 @@ def _jobs_page(
         statuses=[(s.value, label) for s, label in STATUS_LABELS.items()],
         tags=[t.name for t in services.governance.list_tags(page.scope)],
         error=error,
+        message=message,
         sync_max=min(
             services.settings.console_sync_export_max_jobs,
             services.settings.export_batch_max_jobs,
@@ -111,7 +115,9 @@ def _jobs_page(
 def jobs_page(page: PageDep, address: ListingAddressDep) -> Response:
     """One folder of the workspace's jobs: its sub-folders and its jobs, filtered by name,
     tag and status, a page at a time."""
-    return _jobs_page(page, address.query(), select=address.selecting)
+    return _jobs_page(
+        page, address.query(), select=address.selecting, message=deleted_said(page, "job")
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,12 +141,18 @@ class JobContext(PageContext):
     references: list[Reference]
     came_from: Provenance | None
     owner: str
+    error: str = ""
+    """A refused Delete, said on the page."""
 
 
 @router.get("/w/{workspace_id}/jobs/{job_name}")
 def job_detail(page: PageDep, job_name: str) -> Response:
     """One job: its description, node graph and nodes, schedule, parameters, versions,
     scheduling status and where it came from."""
+    return _job_page(page, job_name)
+
+
+def _job_page(page: Page, job_name: str, *, error: str = "", status_code: int = 200) -> Response:
     detail = page.services.jobs.detail(page.scope, job_name)
     doc = detail.job.document
     schedule = doc.get("schedule")
@@ -162,8 +174,9 @@ def job_detail(page: PageDep, job_name: str) -> Response:
         references=detail.references,
         came_from=detail.provenance,
         owner=detail.owner,
+        error=error,
     )
-    return render(page.request, context)
+    return render(page.request, context, status_code=status_code)
 
 
 def _description(doc: dict[str, Any]) -> str:
@@ -187,6 +200,18 @@ def scheduling(page: PageDep, form: FormDep, job_name: str) -> Response:
     else:
         page.services.jobs.stop(page.scope, job_name)
     return redirect(page.url(f"/jobs/{quote(job_name, safe='')}"))
+
+
+@router.post("/w/{workspace_id}/jobs/{job_name}/delete")
+def delete_job(page: PageDep, form: FormDep, job_name: str) -> Response:
+    """Delete a job (writers) with the API's own checks: refused, on its page, while it is
+    scheduled, other jobs depend on it or another user locks it."""
+    directory = page.services.jobs.detail(page.scope, job_name).job.directory
+    try:
+        page.services.jobs.delete(page.scope, job_name)
+    except JobferryError as exc:
+        return _job_page(page, job_name, error=deletion_said(exc), status_code=exc.status)
+    return redirect(deleted_url(page, "/jobs", directory, job_name))
 
 
 @router.post("/w/{workspace_id}/export")

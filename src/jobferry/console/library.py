@@ -1,6 +1,6 @@
 """The scripts and resources pages: one folder at a time like the jobs page, and a page for
 each script (content, type, connection, database, queue, versions, the jobs that run it) and
-each resource (type, location, depend packages, the jobs that use it)."""
+each resource (type, location, depend packages, the jobs that use it); a script's Delete."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from jobferry.console.deleting import deleted_said, deleted_url, deletion_said
 from jobferry.console.listing import Listing, listing_query
-from jobferry.console.web import Page, PageContext, PageDep, render
+from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render
 from jobferry.domain.enums import ObjectKind
+from jobferry.errors import JobferryError
 from jobferry.services.definitions.records import ShownResource, ShownScript, SubmittedVersion
 
 router = APIRouter()
@@ -25,6 +27,8 @@ class LibraryContext(PageContext):
     view: Listing
     title: str
     kind: str
+    message: str = ""
+    """What was just deleted, said above the listing."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +40,8 @@ class ScriptContext(PageContext):
     doc: dict[str, Any]
     versions: list[SubmittedVersion]
     jobs: list[str]
+    error: str = ""
+    """A refused Delete, said on the page."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,7 +65,13 @@ def _folder_page(page: Page, request: Request, kind: ObjectKind, title: str) -> 
         page=params.get("page", "1"),
     )
     shown = page.services.folders.page(page.scope, kind, query)
-    context = LibraryContext(page=page, view=Listing(page, shown), title=title, kind=kind.value)
+    context = LibraryContext(
+        page=page,
+        view=Listing(page, shown),
+        title=title,
+        kind=kind.value,
+        message=deleted_said(page, kind.value),
+    )
     return render(request, context)
 
 
@@ -78,6 +90,12 @@ def resources_page(request: Request, page: PageDep) -> Response:
 @router.get("/w/{workspace_id}/scripts/{script_name}")
 def script_detail(page: PageDep, script_name: str) -> Response:
     """One script: its content, type, connection, database, queue, versions and users."""
+    return _script_page(page, script_name)
+
+
+def _script_page(
+    page: Page, script_name: str, *, error: str = "", status_code: int = 200
+) -> Response:
     detail = page.services.scripts.detail(page.scope, script_name)
     context = ScriptContext(
         page=page,
@@ -85,8 +103,21 @@ def script_detail(page: PageDep, script_name: str) -> Response:
         doc=detail.script.document,
         versions=detail.versions,
         jobs=detail.jobs,
+        error=error,
     )
-    return render(page.request, context)
+    return render(page.request, context, status_code=status_code)
+
+
+@router.post("/w/{workspace_id}/scripts/{script_name}/delete")
+def delete_script(page: PageDep, form: FormDep, script_name: str) -> Response:
+    """Delete a script (writers) with the API's own checks: refused, on its page, while jobs
+    use it or another user locks it."""
+    directory = page.services.scripts.detail(page.scope, script_name).script.directory
+    try:
+        page.services.scripts.delete(page.scope, script_name)
+    except JobferryError as exc:
+        return _script_page(page, script_name, error=deletion_said(exc), status_code=exc.status)
+    return redirect(deleted_url(page, "/scripts", directory, script_name))
 
 
 @router.get("/w/{workspace_id}/resources/{resource_name}")

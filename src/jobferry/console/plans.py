@@ -1,9 +1,9 @@
 """The one place the console reads an import plan's parts: the plan a planning task left, and
 the plan's objects.
 
-A plan's view lists its first objects (``objectsTotal`` says how many it has; the import keeps
-the rest as rows, paged by ``GET /jobs/import/plans/{planId}/objects``): the plan step lists
-from those and counts the rest by action from the plan's summary.
+A plan lists its first lines (``lines_total`` says how many it has; the import keeps the rest
+as rows, paged by ``GET /jobs/import/plans/{planId}/objects``): the plan step lists from those
+and counts the rest by action from the plan's summary.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from jobferry.console.fixes import console_problems
 from jobferry.domain.enums import PlanAction, SkipReason
+from jobferry.services.importing.plan import Plan, PlanLine, UnreadablePlanError
 from jobferry.services.tasks import Task
 
 LISTED = 500
@@ -21,48 +22,62 @@ LISTED = 500
 
 
 @dataclass(frozen=True)
+class ShownLine:
+    """A plan line the plan step lists, with its problems' fixes in the console's terms."""
+
+    line: PlanLine
+    problems: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class PlanObjects:
     """The objects the plan step lists, and how many of each action it leaves out."""
 
-    shown: list[dict[str, Any]]
+    shown: list[ShownLine]
     more: dict[str, int]
     total: int
 
 
-def task_plan(task: Task) -> dict[str, Any] | None:
-    """The plan a finished planning task left (None while it runs, or when it left none)."""
-    if not task.done:
+def task_plan(task: Task) -> Plan | None:
+    """The plan a finished planning task left (None while it runs, or when it left none it
+    can read)."""
+    if not task.done or "plan" not in task.outcome:
         return None
-    plan = task.outcome.get("plan")
-    return dict(plan) if isinstance(plan, dict) else None
+    try:
+        return Plan.of_stored(task.outcome["plan"])
+    except UnreadablePlanError:
+        return None
 
 
-def plan_objects(plan: dict[str, Any], workspace: str, listed: int = LISTED) -> PlanObjects:
+def _telling(line: PlanLine) -> bool:
+    return bool(line.problems or line.diff)
+
+
+def plan_objects(plan: Plan, workspace: str, listed: int = LISTED) -> PlanObjects:
     """At most ``listed`` of the plan's objects, in apply order: every one with a problem or
     a field change first, then the others; each problem's fix in the console's terms."""
-    objects: list[dict[str, Any]] = list(plan.get("objects") or [])
-    telling = [i for i, o in enumerate(objects) if o.get("problems") or o.get("diff")]
-    plain = [i for i, o in enumerate(objects) if not (o.get("problems") or o.get("diff"))]
+    lines = plan.lines
+    telling = [i for i, line in enumerate(lines) if _telling(line)]
+    plain = [i for i, line in enumerate(lines) if not _telling(line)]
     chosen = set(telling[:listed]) | set(plain[: max(0, listed - len(telling))])
     shown = [
-        {**o, "problems": console_problems(o["problems"], workspace)} if o.get("problems") else o
-        for i, o in enumerate(objects)
+        ShownLine(line, console_problems([p.as_json() for p in line.problems], workspace))
+        for i, line in enumerate(lines)
         if i in chosen
     ]
-    more = Counter(str(o.get("action")) for i, o in enumerate(objects) if i not in chosen)
-    total = int(plan.get("objectsTotal") or len(objects))
-    if total > len(objects):  # the view lists the first objects only: count the rest by action
-        more.update(_unlisted(plan, objects))
-    return PlanObjects(shown, dict(sorted(more.items())), total)
+    more = Counter(str(line.action) for i, line in enumerate(lines) if i not in chosen)
+    if plan.lines_total > len(lines):  # the plan lists its first lines only: count the rest
+        more.update(_unlisted(plan))
+    return PlanObjects(shown, dict(sorted(more.items())), max(plan.lines_total, len(lines)))
 
 
-def _unlisted(plan: dict[str, Any], objects: list[dict[str, Any]]) -> Counter[str]:
-    """By action, the plan's objects its view does not list."""
-    listed = Counter(str(o.get("action")) for o in objects)
+def _unlisted(plan: Plan) -> Counter[str]:
+    """By action, the plan's objects it does not list."""
+    listed = Counter(line.action for line in plan.lines)
     rest: Counter[str] = Counter()
-    for action, count in (plan.get("summary") or {}).items():
-        if action != "problems" and int(count) > listed.get(action, 0):
-            rest[action] = int(count) - listed.get(action, 0)
+    for action, count in plan.summary.by_action():
+        if count > listed.get(action, 0):
+            rest[str(action)] = count - listed.get(action, 0)
     return rest
 
 
@@ -86,29 +101,28 @@ _SKIPPED = {
 }
 
 
-def pending(plan: dict[str, Any]) -> list[str]:
+def pending(plan: Plan) -> list[str]:
     """What the plan leaves undone that a person should know before calling it clean: the
     objects it skips although they differ (by reason), the deletions it does not apply."""
     out: list[str] = []
-    objects: list[dict[str, Any]] = list(plan.get("objects") or [])
-    skipped = int((plan.get("summary") or {}).get(PlanAction.SKIP) or 0)
+    skipped = plan.summary.skip
     reasons = Counter(
-        str((o.get("reason") or {}).get("code") or SkipReason.SAME_NAME_POLICY)
-        for o in objects
-        if o.get("action") == PlanAction.SKIP
+        line.skip.reason if line.skip is not None else SkipReason.SAME_NAME_POLICY
+        for line in plan.lines
+        if line.action is PlanAction.SKIP
     )
     for code, count in sorted(reasons.items()):
-        why, option = _SKIPPED.get(SkipReason(code), _SKIPPED[SkipReason.SAME_NAME_POLICY])
+        why, option = _SKIPPED[code]
         out.append(
             f"{count} object(s) differ from this workspace's and will be skipped: {why}. "
             f"To write them, go back to the options and {option}."
         )
     if skipped > sum(reasons.values()):
         out.append(f"{skipped} object(s) are skipped in all (the plan lists the first ones).")
-    gone: list[dict[str, Any]] = list(plan.get("deletionsNotApplied") or [])
-    total = int(plan.get("deletionsNotAppliedTotal") or len(gone))
+    gone = plan.not_applied
+    total = max(plan.not_applied_total, len(gone))
     if gone:
-        names = ", ".join(f"{d['kind']} {d['name']}" for d in gone[:10])
+        names = ", ".join(f"{d.kind} {d.name}" for d in gone[:10])
         more = f" and {total - 10} more" if total > 10 else ""
         out.append(
             f"{total} deletion(s) not applied: {names}{more} (the source no longer has them). "

@@ -1,9 +1,10 @@
 """Admin → Remotes: the project's remote DataArts workspaces — list them with their last
-refresh, add one (its secret key typed once, never shown again), test, refresh, remove."""
+refresh, add one (its secret key typed once, never shown again), edit one in place (a new key
+pair or secret key, moved endpoints), test, refresh, remove."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Response
 from starlette.datastructures import UploadFile
@@ -13,7 +14,13 @@ from jobferry.console.fixes import said
 from jobferry.console.web import FormDep, Page, PageDep, raw, render, text
 from jobferry.domain.enums import RefreshAction, RemoteReach
 from jobferry.errors import JobferryError, RemoteError, RemoteNotFoundError
-from jobferry.services.remotes.records import Refresh, Remote, RemoteCheck, parse_remote
+from jobferry.services.remotes.records import (
+    Refresh,
+    Remote,
+    RemoteCheck,
+    parse_remote,
+    parse_remote_change,
+)
 
 router = APIRouter()
 
@@ -21,10 +28,10 @@ DRAFT_FIELDS = ("name", "endpoint", "studioEndpoint", "projectId", "workspace", 
 """What the add form gives back after a refusal (never the secret key)."""
 REACH_WORDS = {
     RemoteReach.REACHABLE: "reachable",
-    RemoteReach.AUTH_REFUSED: "its credentials were refused: remove it and add it again with "
-    "the right access key and secret key",
-    RemoteReach.NOT_FOUND: "its endpoint, project id or workspace id names nothing there: "
-    "remove it and add it again with the right ones",
+    RemoteReach.AUTH_REFUSED: "its credentials were refused: Edit it with the right access key "
+    "and secret key",
+    RemoteReach.NOT_FOUND: "its endpoint, project id or workspace id names nothing there: Edit "
+    "its endpoint, or remove it and add it again with the right project and workspace ids",
     RemoteReach.REFUSED: "it refused the call",
     RemoteReach.UNREACHABLE: "it could not be reached: check its endpoint and that this "
     "server can reach it",
@@ -72,6 +79,10 @@ class RemotesContext(AdminPage):
     """A refused snapshot refresh, said beside its form."""
     snapshot_remote: str = ""
     """The remote the snapshot form names (kept after a refusal)."""
+    editing: str = ""
+    """The remote whose Edit form stays open (after a refusal)."""
+    edit_draft: dict[str, str] = field(default_factory=dict)
+    """What that form gives back (never the secret key)."""
 
 
 def _page(
@@ -83,6 +94,8 @@ def _page(
     status_code: int = 200,
     snapshot_error: str = "",
     snapshot_remote: str = "",
+    editing: str = "",
+    edit_draft: dict[str, str] | None = None,
 ) -> Response:
     actor = page.session.actor
     rows = [_row(remote) for remote in page.services.remotes.list_all(actor)]
@@ -94,6 +107,8 @@ def _page(
         message=message,
         snapshot_error=snapshot_error,
         snapshot_remote=snapshot_remote,
+        editing=editing,
+        edit_draft=edit_draft or {},
     )
     return render(page.request, context, status_code=status_code)
 
@@ -149,6 +164,67 @@ def add_remote(page: PageDep, form: FormDep) -> Response:
         page,
         message=f"Added remote '{spec.name}' with its shadow workspace '{spec.name}'; "
         "Refresh fills it from the remote.",
+    )
+
+
+EDIT_FIELDS = ("endpoint", "studioEndpoint", "accessKey")
+"""What the Edit form shows filled in with the remote's own values (the secret key is blank:
+typed only to replace it)."""
+
+
+def _changes(remote: Remote, draft: dict[str, str], secret: str) -> dict[str, str | None]:
+    """The change a filled-in Edit form asks for: only the fields that differ from the
+    remote's (a blank Studio endpoint: the calls go to the endpoint), and a secret key typed."""
+    now = {
+        "endpoint": remote.endpoint,
+        "studioEndpoint": remote.studio_endpoint or "",
+        "accessKey": remote.access_key,
+    }
+    body: dict[str, str | None] = {
+        key: draft[key] or None for key in EDIT_FIELDS if draft[key] != now[key]
+    }
+    if secret:
+        body["secretKey"] = secret
+    return body
+
+
+@router.post("/w/{workspace_id}/admin/remotes/edit")
+def edit_remote(page: PageDep, form: FormDep) -> Response:
+    """Change a remote in place (project admins): the same parser and service call as the
+    API's change; its shadow workspace, routes and history stay."""
+    actor, remotes = page.session.actor, page.services.remotes
+    name = text(form, "name")
+    draft = {key: text(form, key) for key in EDIT_FIELDS}
+    try:
+        body = _changes(remotes.get(actor, name), draft, raw(form, "secretKey"))
+        if not body:
+            return _page(
+                page,
+                error=f"Nothing to change in remote '{name}': type a new endpoint, access key "
+                "(with its secret key) or secret key.",
+                editing=name,
+                edit_draft=draft,
+                status_code=400,
+            )
+        if "accessKey" in body and "secretKey" not in body:
+            return _page(
+                page,
+                error=f"A new access key for remote '{name}' comes with its secret key: type both.",
+                editing=name,
+                edit_draft=draft,
+                status_code=400,
+            )
+        changed = remotes.change(actor, name, parse_remote_change(body))
+    except JobferryError as exc:
+        return _page(
+            page, error=remote_said(exc), editing=name, edit_draft=draft, status_code=exc.status
+        )
+    words = {"endpoint": "endpoint", "studioEndpoint": "Studio endpoint"}
+    words |= {"accessKey": "access key", "secretKey": "secret key"}
+    return _page(
+        page,
+        message=f"Changed remote '{changed.name}' ({', '.join(words[k] for k in body)}); its "
+        "shadow workspace and routes are as they were. Test checks the new settings.",
     )
 
 

@@ -9,10 +9,12 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from jobferry.console.fixes import console_problems, said, without_fix
+from jobferry.console.plans import task_plan
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, render
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import JobferryError
 from jobferry.services.importing.delivery import RolledBack
+from jobferry.services.importing.plan import Plan
 from jobferry.services.tasks import Task, TaskList
 from jobferry.settings import OffsetMode
 
@@ -147,14 +149,15 @@ def subtask_listing(page: Page, task: Task, offset: int) -> SubtaskListing:
 
 @dataclass(frozen=True, kw_only=True)
 class TaskContext(PageContext):
-    """A task's page: the task, its progress box, its result (``{}`` while it runs), problems
-    in the console's terms, a page of its subtasks, its rollback (when and by whom, or what a
-    rollback just did) and a refusal to show."""
+    """A task's page: the task, its progress box, its result (``{}`` while it runs), the plan
+    a dry run left, problems in the console's terms, a page of its subtasks, its rollback
+    (when and by whom, or what a rollback just did) and a refusal to show."""
 
     template = "task.html"
     task: Task
     summary: TaskSummary
     result: dict[str, Any]
+    plan: Plan | None
     problems: list[dict[str, Any]]
     objects: SubtaskListing
     rollback: RolledBack | None
@@ -179,6 +182,7 @@ def _task_view(
         task=task,
         summary=task_summary(page, task),
         result=result,
+        plan=task_plan(task),
         problems=console_problems(
             result.get("problems") or [], page.scope.workspace.name, in_wizard=False
         ),

@@ -41,6 +41,8 @@ class Role(StrEnum):
     DEVELOPER = "developer"
     OPERATOR = "operator"
     VIEWER = "viewer"
+    DEPLOYER = "deployer"
+    """Enterprise mode: reads development, approves, deploys and cancels release packages."""
 
 
 class LockPolicy(StrEnum):
@@ -234,6 +236,9 @@ class TaskKind(StrEnum):
     """What a system task does (jobferry's ``kind`` of a task)."""
 
     IMPORT = "import"
+    PLAN = "plan"
+    """An import's dry run (a plan): it runs as an import does and writes nothing. Plans made
+    before this kind existed are stored, and listed, as ``import``."""
     EXPORT = "export"
     CONNECTIONS = "connections"
 

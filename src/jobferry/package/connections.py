@@ -79,7 +79,7 @@ def read_bundle(path: Path, limits: ReadLimits) -> list[BundledConnection]:
         raise refuse(
             "zip.invalid",
             f"it is not a zip file ({exc})",
-            f"import the {BUNDLE_NAME} that POST /connections/export answered",
+            f"import the {BUNDLE_NAME} that a connection export answered",
         ) from exc
 
 
@@ -89,7 +89,7 @@ def _entries(files: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
         raise refuse(
             "bundle.empty",
             f"it holds no {FOLDER}{{name}}{SUFFIX} entry",
-            f"import the {BUNDLE_NAME} that POST /connections/export answered",
+            f"import the {BUNDLE_NAME} that a connection export answered",
         )
     return chosen
 

@@ -23,7 +23,9 @@ timestamps, and a manifest that depends on nothing else:
   objects by name, as it matches a DataArts package. A file has no identity beyond the name it
   defines: a made-up one (a hash of the file's path, say) would tie the workspace's ledger of
   received objects to file names, turning a moved file into a rename and letting a second
-  folder inherit the first's objects. So a folder has no drift and propagates no deletes.
+  folder inherit the first's objects. So a folder has no drift and no ledger of deletes; packed
+  ``whole`` (``apply -f --prune``), its manifest's ``inventory`` names every kind it holds, and
+  an import with ``propagateDeletes`` deletes what the workspace holds of them beside it.
 * ``createdAt`` is 0 (1970-01-01T00:00:00.000Z): file times are not part of the definitions
   (a checkout sets them anew), and the bytes must not change when only they do.
 * ``options`` is ``{"layout": "single", "origin": "folder"}``; ``requires`` and
@@ -193,8 +195,10 @@ def read_folder(root: Path) -> FolderRead:
 # -- packing ------------------------------------------------------------------------------
 
 
-def folder_header() -> ManifestHeader:
-    """The manifest of a folder's package: no source workspace, no time (module docstring)."""
+def folder_header(*, whole: bool = False) -> ManifestHeader:
+    """The manifest of a folder's package: no source workspace, no time (module docstring);
+    ``whole``: it holds every job, script and resource (``inventory``), so that an import with
+    ``propagateDeletes`` deletes what the target holds of them beside it (``apply --prune``)."""
     return ManifestHeader(
         producer_version=jobferry.__version__,
         project_id="",
@@ -202,6 +206,7 @@ def folder_header() -> ManifestHeader:
         workspace_name="",
         created_at_ms=CREATED_AT_MS,
         options=dict(FOLDER_OPTIONS),
+        inventory=tuple(FOLDER_OF) if whole else (),
     )
 
 
@@ -220,9 +225,11 @@ def package_entries(objects: Iterable[FolderObject]) -> list[NewEntry]:
     return sorted(entries, key=lambda e: e.path)
 
 
-def pack(objects: Iterable[FolderObject], out: IO[bytes]) -> WrittenPackage:
-    """Write ``objects`` into ``out`` as a package: the same objects, the same bytes."""
-    writer = PackageWriter(out, folder_header())
+def pack(objects: Iterable[FolderObject], out: IO[bytes], *, whole: bool = False) -> WrittenPackage:
+    """Write ``objects`` into ``out`` as a package: the same objects, the same bytes
+    (``whole``: the package says it holds every job, script and resource, see
+    :func:`folder_header`)."""
+    writer = PackageWriter(out, folder_header(whole=whole))
     writer.add_many(package_entries(objects))
     return writer.close()
 

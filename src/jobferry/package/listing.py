@@ -118,7 +118,10 @@ def _read_listing(
 
     rows = ((f"line {n}", listed) for n, listed in listed_lines(chunks()))
     count = _index_listing(index, rows, ENTRIES_NAME, tuple(RESERVED_NAMES))
-    fix = "the package was changed after export; export it again from its source workspace"
+    fix = (
+        "export it again from its source workspace and carry the new file unchanged (its "
+        "sha256 is the one the export printed)"
+    )
     if size != pinned.size:
         raise refuse(
             "manifest.size",

@@ -419,7 +419,8 @@ def raise_problems(problems: list[dict[str, str]], total: int | None = None) -> 
     raise refuse(
         rule,
         f"manifest.json does not match the package ({count}: {shown})",
-        "the package was changed after export; export it again from its source workspace",
+        "export it again from its source workspace and carry the new file unchanged (its "
+        "sha256 is the one the export printed)",
         entry=problems[0]["entry"],
         problems=problems,
     )

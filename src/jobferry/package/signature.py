@@ -132,7 +132,8 @@ def sign_package(
         raise _refuse(
             "signature.no_manifest",
             "it has no manifest.json, and the signature covers the manifest",
-            "export it with a manifest (withManifest) to sign it",
+            "export it with a manifest (every jobferry export has one unless asked not to) to "
+            "sign it",
             entry=MANIFEST_NAME,
         )
     signature = sign_manifest(read.manifest_bytes, private_pem)
@@ -219,7 +220,8 @@ def check_signature(
                 UNSIGNED,
                 None,
                 "the package is not signed and has no manifest.json; export it with a manifest "
-                "(withManifest) and sign it to make it verifiable",
+                "(every jobferry export has one unless asked not to) and sign it to make it "
+                "verifiable",
             )
         return SignatureCheck(
             UNSIGNED,

@@ -12,6 +12,7 @@ A folder per feature:
 - ``importing``: a package read, checked, planned, applied all or nothing, and rolled back.
 - ``routes``: the remembered path of a promotion, and promotion along it.
 - ``remotes``: DataArts workspaces reached through their public API, mirrored by shadows.
+- ``releases``: enterprise mode: pending items, release packages, a production side.
 - ``support``: helpers the features share, none a feature of its own.
 
 Beside them, what every feature uses: ``context`` (who is calling, in which workspace, with

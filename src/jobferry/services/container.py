@@ -28,6 +28,9 @@ from jobferry.services.importing.delivery import Deliveries
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService
 from jobferry.services.importing.uploads import read_limits
+from jobferry.services.releases.approvals import ApprovalService
+from jobferry.services.releases.delivery import RELEASES
+from jobferry.services.releases.service import ReleaseService
 from jobferry.services.remotes.delivery import RemoteDelivery
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.rollback import PushRollback
@@ -83,11 +86,13 @@ class Services:
     answers: ReadAnswers
     remotes: RemoteService
     pushes: PushService
+    releases: ReleaseService
+    approvals: ApprovalService
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
         """Wire every service over one database and one secret box."""
-        box = SecretBox.from_key_or_file(settings.secret_key, settings.data_dir)
+        box = SecretBox.for_database(settings.secret_key, settings.data_dir, db)
         mode = settings.offset_mode
         storage = LazyObjectStorage(settings)
         store: BlobStore = LocalBlobStore(settings.data_dir / "packages")
@@ -105,7 +110,7 @@ class Services:
         accounts = AccountService(db, box, cache_seconds=settings.auth_cache_seconds)
         downloads = DownloadService(db, store, settings.download_ttl_seconds, accounts.scope)
         keys = KeyService(db, box)
-        deliveries = Deliveries()
+        deliveries = Deliveries(release=RELEASES)
         imports = ImportService(
             db, settings, tasks, uploads, storage, read_limits(settings), downloads, deliveries
         )
@@ -119,7 +124,7 @@ class Services:
             pushes, PushRollback(pushes), settings.remote_refresh_seconds
         )
         promotions = RoutePromotions(
-            db, settings, routes, accounts, imports.packages, keys, downloads
+            db, settings, routes, accounts, imports.packages, keys, downloads, deliveries
         )
         return cls(
             settings=settings,
@@ -169,6 +174,8 @@ class Services:
             answers=ReadAnswers(db.changes, settings.read_cache_mb * 1024 * 1024),
             remotes=remotes,
             pushes=pushes,
+            releases=ReleaseService(db, imports, accounts),
+            approvals=ApprovalService(db),
         )
 
 

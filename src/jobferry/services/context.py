@@ -6,7 +6,8 @@ import time
 from dataclasses import dataclass
 
 from jobferry.domain.enums import Role
-from jobferry.errors import PermissionDeniedError, ShadowWorkspaceError
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import PermissionDeniedError, ProductionSideError, ShadowWorkspaceError
 from jobferry.storage.records import WorkspaceRecord
 
 WRITERS = (Role.ADMIN, Role.DEVELOPER)
@@ -35,6 +36,9 @@ class Scope:
     actor: Actor
     workspace: WorkspaceRecord
     role: Role
+    releasing: bool = False
+    """A release writing into a production side (``services/releases``): the one writer a
+    production side takes."""
 
     def require(self, allowed: tuple[Role, ...], action: str) -> None:
         """Refuse unless the actor's role is one of ``allowed``."""
@@ -48,20 +52,37 @@ class Scope:
                 role=self.role.value,
             )
 
-    def require_change(self, allowed: tuple[Role, ...], action: str) -> None:
+    def require_change(
+        self, allowed: tuple[Role, ...], action: str, *, scheduling: bool = False
+    ) -> None:
         """Refuse unless the actor's role is one of ``allowed`` and the workspace may be
         changed here: a remote's shadow changes only with the remote (a refresh, or an import
-        or rollback pushed to it, which do not pass here). Every other call that writes
+        or rollback pushed to it, which do not pass here); a production side only by a release
+        (and, ``scheduling``, by the start and stop of its jobs). Every other call that writes
         definitions or scheduling into a workspace passes here."""
         self.require(allowed, action)
+        development = self.workspace.production_of
+        if development is not None and not (self.releasing or scheduling):
+            raise ProductionSideError(
+                f"Workspace '{self.workspace.name}' is the production side of an enterprise "
+                f"workspace and may not {action}: production changes only by a release.",
+                fix="Make the change in the development workspace, submit it, and release it "
+                "(POST /v2/{project_id}/factory/pending-items/package, then "
+                "/v2/{project_id}/factory/release-packages/deploy).",
+                remedy=Remedy.RELEASE_FROM_DEVELOPMENT,
+                workspace=self.workspace.name,
+                development=development,
+            )
         remote = self.workspace.shadow_of
         if remote is not None:
             name = self.workspace.name
             raise ShadowWorkspaceError(
                 f"Workspace '{name}' is the shadow of remote '{remote}' and may not {action}: "
-                "it changes only with the remote: refresh it with jobferry remotes refresh "
-                f"{remote} (POST /v1/{{project_id}}/remotes/{remote}/refresh); to change the "
-                "remote, import a package into the shadow: the import is pushed to the remote.",
+                "it changes only with the remote.",
+                fix=f"Refresh it with POST /v1/{{project_id}}/remotes/{remote}/refresh; to "
+                "change the remote, import a package into the shadow: the import is pushed to "
+                "the remote.",
+                remedy=Remedy.REFRESH_SHADOW,
                 workspace=name,
                 remote=remote,
             )

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import DownloadNotFoundError, InvalidRequestError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import WRITERS, Actor, Scope, now_ms
@@ -80,7 +81,9 @@ def _parse_download_path(path: str) -> tuple[str, str]:
     if not path.startswith(DOWNLOAD_SCHEME) or not workspace_id or not download_id:
         raise InvalidRequestError(
             f"Package path '{path}' is invalid; a package of a download center is named "
-            "download://<workspace id>/<package id> (GET /v1/{project_id}/downloads lists them).",
+            "download://<workspace id>/<package id>.",
+            fix="GET /v1/{project_id}/downloads lists them.",
+            remedy=Remedy.LIST_DOWNLOADS,
             path=path,
         )
     return workspace_id, download_id

@@ -4,7 +4,9 @@ An import, plan or export is accepted as a queued task: a row holding everything
 it (the request, who asked, the workspace), RUNNING with progress 0 on the wire (DataArts has
 no queued status). Any server process sharing the database claims it (``claim``) and runs it;
 while it runs, the claiming process's heartbeat (its ``workers`` row) vouches for it, and a task
-whose process stopped beating is failed by any other process (``heartbeat``).
+whose process stopped beating is failed by any other process (``heartbeat``). A server process
+that starts alone on its database (no other holds a presence mark, ``storage/presence.py``)
+fails the tasks its dead predecessors claimed at once (``register_worker``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from jobferry.storage import accounts as account_repo
 from jobferry.storage import tasks as repo
 from jobferry.storage import workers as worker_repo
 from jobferry.storage.importing import rollbacks as rollback_repo
+from jobferry.storage.presence import Presence
 from jobferry.storage.tasks import TaskRecord
 
 SUBTASK_PAGE = 1000
@@ -174,6 +177,7 @@ class TaskService:
         self.offset_mode = offset_mode
         self.worker_id = uuid.uuid4().hex
         self.heartbeat_ms = heartbeat_seconds * 1000
+        self._presence: Presence | None = None
 
     def record(
         self,
@@ -301,6 +305,10 @@ class TaskService:
 
     def _task(self, tx: Tx, scope: Scope, task_id: str) -> TaskRecord:
         task = repo.get_task(tx, scope.workspace.id, task_id)
+        production = scope.workspace.production_id
+        if task is None and production is not None:
+            # An enterprise workspace's releases run in its production side.
+            task = repo.get_task(tx, production, task_id)
         if task is None:
             raise TaskNotFoundError(
                 f"Task [{task_id}] does not exist in workspace '{scope.workspace.name}'.",
@@ -389,10 +397,22 @@ class TaskService:
             total, [_shown(task, subtasks=False, rollbacks=rollbacks) for task in tasks]
         )
 
-    def register_worker(self) -> None:
-        """Announce this process (its tasks are alive while it beats)."""
+    def register_worker(self, *, presence: bool = False) -> list[str]:
+        """Announce this process (its tasks are alive while it beats). With ``presence`` (a
+        server's task runner), first take its mark of serving the database
+        (``storage/presence.py``): when no other process holds one, every process that claimed
+        a task is gone, so their RUNNING tasks are failed now, their import locks released,
+        rather than after four missed beats. Returns the ids of the tasks failed."""
+        alone = False
+        if presence and self._presence is None:
+            self._presence = Presence(self.db)
+            alone = self._presence.enter()
+        now = now_ms()
         with self.db.transaction() as tx:
-            worker_repo.register(tx, self.worker_id, socket.gethostname(), os.getpid(), now_ms())
+            if alone:
+                worker_repo.forget_all(tx)  # every process registered before this one is gone
+            worker_repo.register(tx, self.worker_id, socket.gethostname(), os.getpid(), now)
+            return repo.fail_orphaned(tx, now, ORPHANED, now) if alone else []
 
     def heartbeat(self) -> list[str]:
         """Beat for this process; fail tasks whose process stopped beating. Returns their ids."""
@@ -410,3 +430,6 @@ class TaskService:
         """Say goodbye on a clean stop."""
         with self.db.transaction() as tx:
             worker_repo.unregister(tx, self.worker_id)
+        if self._presence is not None:
+            self._presence.leave()
+            self._presence = None

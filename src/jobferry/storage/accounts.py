@@ -59,9 +59,11 @@ def default_workspace(tx: Tx, project_id: str) -> WorkspaceRecord | None:
 
 
 def list_workspaces(tx: Tx, project_id: str) -> list[WorkspaceRecord]:
-    """Every workspace of the project, default first, then by name."""
+    """Every workspace of the project, default first, then by name; a production side is
+    not listed (it is reached through its development workspace)."""
     order = [workspaces.c.is_default.desc(), workspaces.c.name]
-    return all_records(tx, WorkspaceRecord, workspaces, order, project_id=project_id)
+    found = all_records(tx, WorkspaceRecord, workspaces, order, project_id=project_id)
+    return [ws for ws in found if ws.production_of is None]
 
 
 def member_counts(tx: Tx, project_id: str) -> dict[str, int]:
@@ -184,3 +186,21 @@ def remove_role(tx: Tx, user_id: int, workspace_id: str) -> bool:
         )
     )
     return bool(result.rowcount)
+
+
+def workspace_members(tx: Tx, project_id: str, workspace_id: str) -> list[tuple[UserRecord, str]]:
+    """(user, role) of each user holding a role in the workspace, and of each project admin
+    (an admin of every workspace), by name."""
+    bound = {
+        int(r.user_id): str(r.role)
+        for r in tx.conn.execute(
+            select(role_bindings.c.user_id, role_bindings.c.role).where(
+                role_bindings.c.workspace_id == workspace_id
+            )
+        )
+    }
+    return [
+        (user, "admin" if user.is_project_admin else bound[user.id])
+        for user in list_users(tx, project_id)
+        if user.is_project_admin or user.id in bound
+    ]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from jobferry.errors import ObsBucketNotFoundError, ObsPathError, ObsReadError
+from jobferry.extras import S3, needs_extra
 
 SCHEMES = ("obs://", "s3://")
 CHUNK = 1 << 20
@@ -50,8 +51,8 @@ class ObjectStorage:
         try:
             import boto3
             from botocore.config import Config
-        except ImportError as exc:  # pragma: no cover - exercised only without the extra
-            raise ObsPathError("Object storage support needs: pip install 'jobferry[s3]'") from exc
+        except ImportError as exc:  # tests/test_install.py hides boto3
+            raise ObsPathError(needs_extra("Object storage (obs:// paths)", S3)) from exc
         self._client: Any = boto3.client(
             "s3",
             endpoint_url=config.endpoint_url,

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from jobferry.errors import ConflictError, InvalidRequestError, StorageError
+from jobferry.extras import POSTGRES, needs_extra
 from jobferry.storage.changes import ChangeToken
 from jobferry.storage.checkpoint import WalCheckpointer
 from jobferry.storage.jobreads import JobReads
@@ -57,7 +58,7 @@ def normalise_url(url: str) -> str:
             import psycopg  # noqa: F401
         except ImportError as exc:
             raise InvalidRequestError(
-                "PostgreSQL support needs: pip install 'jobferry[postgres]'"
+                needs_extra("A PostgreSQL database (JOBFERRY_DATABASE_URL)", POSTGRES)
             ) from exc
         return str(parsed.set(drivername="postgresql+psycopg").render_as_string(False))
     if backend == "sqlite":

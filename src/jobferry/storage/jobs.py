@@ -30,6 +30,11 @@ def insert_job(tx: Tx, workspace_id: str, row: JobRow, stamp: Stamp) -> int:
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
+def job_uid(tx: Tx, job_id: int) -> str:
+    """The stable identifier of a job."""
+    return str(tx.conn.execute(select(jobs.c.uid).where(jobs.c.id == job_id)).scalar_one())
+
+
 def get_job(tx: Tx, workspace_id: str, name: str) -> JobRecord | None:
     """A job of the workspace by name."""
     return first_record(tx, JobRecord, jobs, workspace_id=workspace_id, name=name)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 
 from jobferry.storage.records import all_records, first_record
-from jobferry.storage.tables import signing_keys, trusted_keys
+from jobferry.storage.tables import signing_keys, trusted_keys, workspaces
 from jobferry.storage.tx import Tx
 
 
@@ -38,6 +38,17 @@ class TrustedKeyRecord:
 def get_signing_key(tx: Tx, workspace_id: str) -> SigningKeyRecord | None:
     """The workspace's signing key, if it has one."""
     return first_record(tx, SigningKeyRecord, signing_keys, workspace_id=workspace_id)
+
+
+def project_signing_keys(tx: Tx, project_id: str) -> list[str]:
+    """The public halves of the signing keys of every workspace of a project."""
+    rows = tx.conn.execute(
+        select(signing_keys.c.public_key)
+        .join(workspaces, workspaces.c.id == signing_keys.c.workspace_id)
+        .where(workspaces.c.project_id == project_id)
+        .order_by(signing_keys.c.workspace_id)
+    )
+    return [str(row[0]) for row in rows]
 
 
 def put_signing_key(tx: Tx, item: SigningKeyRecord) -> None:

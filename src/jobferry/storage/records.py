@@ -93,6 +93,15 @@ class WorkspaceRecord:
     require_signed: bool = False
     shadow_of: str | None = None
     """The remote this workspace is the shadow of (it changes only with the remote)."""
+    production_id: str | None = None
+    """Enterprise mode: the workspace holding this workspace's production side."""
+    production_of: str | None = None
+    """A production side: the development workspace it belongs to (written by releases)."""
+
+    @property
+    def enterprise(self) -> bool:
+        """Whether the workspace is in enterprise mode (it has a production side)."""
+        return self.production_id is not None
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,21 @@ def list_remotes(tx: Tx, project_id: str) -> list[RemoteRecord]:
     return all_records(tx, RemoteRecord, remotes, [remotes.c.name], project_id=project_id)
 
 
+def change_remote(tx: Tx, item: RemoteRecord) -> None:
+    """Store a remote's new endpoints and credentials, in place: its name, shadow workspace,
+    what its refreshes read and when stay."""
+    tx.conn.execute(
+        update(remotes)
+        .where(remotes.c.project_id == item.project_id, remotes.c.name == item.name)
+        .values(
+            endpoint=item.endpoint,
+            studio_endpoint=item.studio_endpoint,
+            access_key=item.access_key,
+            secret_encrypted=item.secret_encrypted,
+        )
+    )
+
+
 def delete_remote(tx: Tx, item: RemoteRecord) -> None:
     """Forget a remote and what its refreshes read; its shadow becomes an ordinary workspace."""
     tx.conn.execute(

@@ -72,6 +72,9 @@ workspaces = Table(
     Column("require_signed", Boolean, nullable=False, default=False, server_default=false()),
     # The remote (storage/remotes.py) this workspace is the shadow of: it changes only with it.
     Column("shadow_of", String(128), nullable=True),
+    # Enterprise mode (storage/releases.py): the production side, and the side's development.
+    Column("production_id", String(64), nullable=True),
+    Column("production_of", String(64), nullable=True),
     UniqueConstraint("project_id", "name"),
 )
 

@@ -28,6 +28,11 @@ def forget_stale(tx: Tx, older_than: int) -> None:
     tx.conn.execute(delete(workers).where(workers.c.heartbeat_at < older_than))
 
 
+def forget_all(tx: Tx) -> None:
+    """Drop every process: a process that starts alone knows none of them is running."""
+    tx.conn.execute(delete(workers))
+
+
 def unregister(tx: Tx, worker_id: str) -> None:
     """Remove a process that stops cleanly."""
     tx.conn.execute(delete(workers).where(workers.c.id == worker_id))

@@ -7,7 +7,8 @@ server starts the task without waiting; every started runner also looks for queu
 ``POLL_SECONDS``, so a task accepted by a busy process (or by one with
 ``JOBFERRY_TASK_THREADS=0``) is run by another. A task thread keeps claiming until nothing is
 queued. Task state lives in the database, so any process reports it, and the heartbeat fails
-the tasks of a process that stopped (their work was one transaction, rolled back with it).
+the tasks of a process that stopped (their work was one transaction, rolled back with it); a
+server that starts alone on its database fails them as it starts.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from jobferry.domain.enums import TaskKind
 from jobferry.errors import JobferryError
@@ -25,6 +25,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.exporting.options import ExportRequest
 from jobferry.services.exporting.service import ExportOutcome
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.routes.plans import Applied
 from jobferry.services.routes.records import RoutePlan
@@ -64,12 +65,21 @@ class TaskRunner:
         self._helpers: list[threading.Thread] = []
         self._kinds: dict[TaskKind, Callable[[ClaimedTask], None]] = {
             TaskKind.IMPORT: lambda task: services.imports.run(services.imports.resume(task)),
+            TaskKind.PLAN: lambda task: services.imports.run(services.imports.resume(task)),
             TaskKind.EXPORT: lambda task: services.exports.run(services.exports.resume(task)),
         }
 
     def start(self) -> None:
-        """Register this process, start the heartbeat/expiry thread and the queue poller."""
-        self.services.tasks.register_worker()
+        """Register this process, start the heartbeat/expiry thread and the queue poller. A
+        server (``housekeeping``) alone on its database fails its predecessors' orphaned
+        tasks first, so a crash's workspace lock goes with the restart."""
+        failed = self.services.tasks.register_worker(presence=self._housekeeping)
+        if failed:
+            log.warning(
+                "started alone on the database: marked %d orphaned task(s) FAILED: %s",
+                len(failed),
+                failed,
+            )
         helpers = [("jobferry-keeper", self._keep)] if self._housekeeping else []
         if self.threads:
             helpers.append(("jobferry-poller", self._poll))
@@ -168,13 +178,13 @@ class TaskRunner:
         self.kick(queued_here=True)
         return prepared.task_id
 
-    def plan_import(self, scope: Scope, request: ImportRequest) -> dict[str, Any]:
+    def plan_import(self, scope: Scope, request: ImportRequest) -> Plan | str:
         """The plan of an import; a large package's plan runs as a task (answers its id)."""
         outcome = self.services.imports.plan(scope, request)
-        if isinstance(outcome, dict):
+        if isinstance(outcome, Plan):
             return outcome
         self.kick(queued_here=True)
-        return {"taskId": outcome.task_id}
+        return outcome.task_id
 
     def plan_promotion(
         self, scope: Scope, name: str, overrides: Mapping[str, object], path: str | None = None

@@ -80,3 +80,12 @@ def test_a_signed_package_with_the_block_reads_and_verifies_as_any_other() -> No
     assert check.state == "valid"
     changed = read.manifest_bytes.replace(b'"test-prod"', b'"test-prod2"')
     assert check_signature(changed, read.signature, [key.public_key]).state == "invalid"
+
+
+def test_the_block_names_the_package_it_continues_by_its_sha256() -> None:
+    chained = RouteBlock("r", "w", "test", 5, 4, "cd" * 32)
+    assert chained.as_json()["sinceSha256"] == "cd" * 32
+    assert route_block({"route": chained.as_json()}) == chained
+    assert "sinceSha256" not in BLOCK.as_json()  # older packages and full ones: absent
+    with pytest.raises(PackageError):
+        route_block({"route": {**chained.as_json(), "sinceSha256": "short"}})

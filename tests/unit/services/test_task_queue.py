@@ -168,3 +168,60 @@ def test_an_import_whose_task_was_failed_as_orphaned_while_it_ran_commits_nothin
         assert tx.conn.execute(select(func.count()).select_from(jobs)).scalar_one() == 0
     with services.db.transaction(readonly=True) as tx:
         assert import_repo.lock_holder(tx, scope.workspace.id) is None
+
+
+def _server_process(services: Services) -> TaskService:
+    """Another server process starting: it takes its presence mark as a task runner does."""
+    return TaskService(services.db, heartbeat_seconds=services.settings.worker_heartbeat_seconds)
+
+
+def test_a_server_that_starts_alone_fails_its_dead_predecessors_tasks_at_once(
+    services: Services, tmp_path: Path
+) -> None:
+    """A crash and a restart: the dead process beat a moment ago, so the heartbeat rule would
+    keep its task RUNNING (and the workspace locked) for four beats more; alone on the
+    database, the new process knows it is dead."""
+    scope = _scope(services)
+    task_id = _queue_import(services, scope, tmp_path)
+    crashed = _other_process(services)
+    assert crashed.claim(("import",)) is not None
+    waiting = _queue_export(services, scope)
+    assert services.tasks.heartbeat() == []  # it beat a moment ago: alive for the heartbeat
+
+    restarted = _server_process(services)
+    try:
+        assert restarted.register_worker(presence=True) == [task_id]
+        failed = services.tasks.show(scope, task_id)
+        assert failed.status == "FAILED"
+        assert "stopped before it finished" in failed.message
+        with services.db.transaction(readonly=True) as tx:
+            assert import_repo.lock_holder(tx, scope.workspace.id) is None
+            registered = tx.conn.execute(select(worker_repo.workers.c.id)).scalars().all()
+        assert registered == [restarted.worker_id]  # the dead processes are forgotten
+        assert services.tasks.show(scope, waiting).status == "RUNNING"  # queued: it waits
+    finally:
+        restarted.unregister_worker()
+
+
+def test_a_server_that_starts_beside_another_leaves_their_tasks_to_the_heartbeat(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = _scope(services)
+    task_id = _queue_import(services, scope, tmp_path)
+    first = _server_process(services)
+    second = _server_process(services)
+    try:
+        assert first.register_worker(presence=True) == []
+        assert first.claim(("import",)) is not None
+        assert second.register_worker(presence=True) == []  # the first holds its mark
+        assert services.tasks.show(scope, task_id).status == "RUNNING"
+        first.unregister_worker()  # it stops; the second still serves
+        third = _server_process(services)
+        assert third.register_worker(presence=True) == []
+        third.unregister_worker()
+    finally:
+        second.unregister_worker()
+        first.unregister_worker()
+    alone = _server_process(services)
+    assert alone.register_worker(presence=True) == [task_id]  # no one left: the task is dead
+    alone.unregister_worker()

@@ -69,3 +69,24 @@ def test_names_are_read_without_the_records(tmp_path: Path) -> None:
             999: ("job", "j999"),
         }
         assert workset.names([]) == {}
+
+
+def test_jobs_to_rewrite_are_kept_once_and_read_by_name_a_batch_at_a_time() -> None:
+    with Workset(None) as workset:
+        workset.add_rewrites([(3, "c_job"), (1, "b_job")])
+        workset.add_rewrites([(3, "c_job"), (2, "a_job")])  # a job using two renamed objects
+        assert workset.rewrites_count() == 3
+        assert list(workset.rewrites(2)) == [[(2, "a_job"), (1, "b_job")], [(3, "c_job")]]
+
+
+def test_the_targets_an_import_writes_or_deletes_are_told_from_those_it_leaves() -> None:
+    rows = [
+        (1, 4, "job", "a", "jobs/a.job", "OVERWRITE", b"r", "uid-a", None),
+        (2, 4, "job", "b", "jobs/b.job", "UNCHANGED", b"r", "uid-b", None),
+        (3, 4, "job", "c", "", "DELETE", b"r", "uid-c", None),
+        (4, 4, "job", "d", "jobs/d.job", "SKIP", b"r", "uid-d", None),
+    ]
+    with Workset(None) as workset:
+        workset.add(rows)
+        found = workset.written_targets(["uid-a", "uid-b", "uid-c", "uid-d", "uid-x"])
+        assert sorted(found) == [("uid-a", 1), ("uid-c", 3)]

@@ -17,6 +17,8 @@ def workspace(ws: Workspace) -> dict[str, Any]:
         "approvalEnabled": ws.approval_enabled,
         "requireSigned": ws.require_signed,
         "createTime": ws.created_at,
+        "mode": "1" if ws.production_id is not None else "0",
+        "productionWorkspaceId": ws.production_id,
     }
     if ws.role is not None:
         view["role"] = ws.role.value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jobferry.api.presenters.plans import plan_document
 from jobferry.package.routeblock import RouteBlock
 from jobferry.services.context import Scope
 from jobferry.services.routes.overrides import Overrides
@@ -102,7 +103,7 @@ def route_plan_view(planned: RoutePlan) -> dict[str, Any]:
             }
             for c in planned.changes
         ],
-        "plan": planned.plan,
+        "plan": plan_document(planned.plan) if planned.plan is not None else None,
         "taskId": planned.planning_task,
     }
 

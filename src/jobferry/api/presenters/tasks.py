@@ -9,6 +9,8 @@ from typing import Any
 
 import orjson
 
+from jobferry.api.presenters.plans import stored_plan_document
+from jobferry.domain.enums import TaskKind
 from jobferry.services.tasks import SubtaskPage, Task, TaskHead, TaskList
 
 
@@ -34,10 +36,18 @@ def task_document(task: Task, *, subtasks: bool = True) -> dict[str, Any]:
     if task.rolled_back is not None:
         doc["rolledBack"] = {"at": task.rolled_back.at, "by": task.rolled_back.by}
     if task.result is not None:
-        doc["result"] = task.result
+        doc["result"] = _result(task)
     if subtasks and task.subtasks_total is not None:
         doc["subtasksTotal"] = task.subtasks_total
     return doc
+
+
+def _result(task: Task) -> dict[str, Any]:
+    """The task's result on the wire: a dry run's plan said as the plan call says it."""
+    result = task.outcome
+    if task.kind in (TaskKind.IMPORT, TaskKind.PLAN) and "plan" in result:
+        return {**result, "plan": stored_plan_document(result["plan"])}
+    return result
 
 
 def task_list_document(listed: TaskList) -> dict[str, Any]:

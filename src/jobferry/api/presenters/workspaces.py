@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from jobferry.domain.enums import Role
 from jobferry.services.workspaces.keys import SigningKey, TrustedKey
 from jobferry.services.workspaces.profiles import ProfileVersion
 from jobferry.services.workspaces.studio import (
+    ROLE_IDS,
+    ROLE_NAMES,
     InstancePage,
     StudioInstance,
+    StudioMember,
+    StudioMemberPage,
     StudioWorkspace,
     StudioWorkspacePage,
 )
@@ -65,6 +70,51 @@ def workspaces(page: StudioWorkspacePage) -> dict[str, Any]:
         "count": page.total,
         "total_page": page.pages,
         "data": [workspace_body(ws) for ws in page.items],
+    }
+
+
+def role_vo(role: Role) -> dict[str, Any]:
+    """An ``ApigRoleVo``."""
+    name, description = ROLE_NAMES[role]
+    return {
+        "role_id": ROLE_IDS[role],
+        "role_code": role.value,
+        "role_name": name,
+        "description": description,
+    }
+
+
+def roles() -> list[dict[str, Any]]:
+    """``list_workspace_roles``: a top-level array of the preset roles."""
+    return [role_vo(role) for role in ROLE_IDS]
+
+
+def _member(member: StudioMember, project_id: str) -> dict[str, Any]:
+    return {
+        "id": str(member.user_id),
+        "user_id": str(member.user_id),
+        "user_name": member.name,
+        "domain_id": project_id,
+        "domain_name": project_id,
+        "display_user_name": member.name,
+        "domain_owner": False,
+        "description": "",
+        "workspace_id": member.workspace_id,
+        "roles": [role_vo(member.role)],
+        "create_time": member.created_at,
+        "create_user": None,
+        "update_time": member.created_at,
+        "update_user": None,
+        "type": 0,
+    }
+
+
+def members(page: StudioMemberPage, project_id: str) -> dict[str, Any]:
+    """``ListWorkspaceusersResponse``."""
+    return {
+        "count": page.total,
+        "total_page": page.pages,
+        "data": [_member(m, project_id) for m in page.items],
     }
 
 

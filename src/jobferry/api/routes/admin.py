@@ -17,6 +17,7 @@ from jobferry.api.wire import (
     no_content,
     parse_object,
 )
+from jobferry.services.context import require_same_project
 from jobferry.services.definitions.governance import parse_tag_lock
 from jobferry.services.support.paging import page
 from jobferry.services.workspaces.settings import parse_workspace_settings
@@ -64,6 +65,14 @@ def create_user(request: Request, project_id: str, actor: ActorDep, raw: BodyDep
 def list_users(request: Request, project_id: str, actor: ActorDep) -> Response:
     found = services_of(request).accounts.list_users(actor, project_id)
     return json_list("users", [present.user(u) for u in found])
+
+
+@router.get("/users/me")
+def show_caller(project_id: str, actor: ActorDep) -> Response:
+    """The caller (the user its access key belongs to): its id, as a release package's
+    ``apply_user_id`` names it."""
+    require_same_project(actor, project_id)
+    return json({"id": actor.user_id, "name": actor.name, "projectAdmin": actor.is_project_admin})
 
 
 @router.post("/users/{user_name}/credentials")

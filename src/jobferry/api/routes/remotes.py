@@ -9,12 +9,13 @@ from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters.remotes import check_view, refresh_view, remote_view
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
-from jobferry.services.remotes.records import parse_refresh, parse_remote
+from jobferry.services.remotes.records import parse_refresh, parse_remote, parse_remote_change
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["remotes (extension)"])
 
 REMOTE_DOC = "{name, endpoint, projectId, workspace, accessKey, secretKey, studioEndpoint?}"
+CHANGE_DOC = "{endpoint?, studioEndpoint?, accessKey? with secretKey, secretKey?}"
 REFRESH_DOC = "{path}: a snapshot's upload:// path, or no body to read the remote"
 
 
@@ -37,6 +38,17 @@ def add_remote(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
 @router.get("/remotes/{name}", summary="One remote, with its last refresh")
 def show_remote(request: Request, scope: ScopeDep, name: str) -> Response:
     return json(remote_view(services_of(request).remotes.get(scope.actor, name)))
+
+
+@router.patch(
+    "/remotes/{name}",
+    summary="Rotate a remote's access key or secret key, or move its endpoints, in place "
+    "(project admins); its shadow workspace, routes and history stay",
+    openapi_extra=body_doc("remote change", schema=bodies.REMOTE_CHANGE),
+)
+def change_remote(request: Request, scope: ScopeDep, name: str, raw: BodyDep) -> Response:
+    change = parse_remote_change(parse_object(raw, required=True, what=CHANGE_DOC))
+    return json(remote_view(services_of(request).remotes.change(scope.actor, name, change)))
 
 
 @router.post("/remotes/{name}/test", summary="One cheap signed read of the remote")

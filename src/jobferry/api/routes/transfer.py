@@ -12,6 +12,7 @@ from jobferry.api.paging import TasksQueryDep
 from jobferry.api.presenters.downloads import download_document, download_list_document
 from jobferry.api.presenters.exports import name_check_document, upload_document
 from jobferry.api.presenters.imports import contents_view, upload_view
+from jobferry.api.presenters.plans import plan_document, plan_page_document
 from jobferry.api.presenters.tasks import (
     subtask_page_document,
     task_list_document,
@@ -51,7 +52,8 @@ def _export_response(outcome: ExportOutcome) -> Response:
 )
 def plan_import(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="ImportFileReq")
-    return json(runner_of(request).plan_import(scope, parse_import_request(body)))
+    planned = runner_of(request).plan_import(scope, parse_import_request(body))
+    return json({"taskId": planned} if isinstance(planned, str) else plan_document(planned))
 
 
 @router.get(
@@ -69,7 +71,7 @@ def plan_objects(
 ) -> Response:
     plans = services_of(request).imports.plans
     page = plans.objects(scope, plan_id, offset=offset, limit=limit, action=action, kind=kind)
-    return json(page)
+    return json(plan_page_document(page))
 
 
 @router.post(

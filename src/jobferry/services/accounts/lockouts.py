@@ -71,11 +71,13 @@ class SignatureAttempt:
             raise self._locked(access_key, state.locked_until)
         return self.lockout.box.decrypt(state.secret_encrypted)
 
-    def failed(self) -> None:
-        """The signature did not match: count it, and lock the key at the limit."""
+    def failed(self) -> str | None:
+        """The signature did not match: count it, and lock the key at the limit; what the
+        refusal adds (``None``: nothing is counted): how many more failures lock the key, or
+        that this one locked it."""
         lockout = self.lockout
         if self.access_key is None or lockout.max_failures == 0:
-            return
+            return None
         with lockout.db.transaction() as tx:
             failures = repo.count_failure(tx, self.access_key)
             locked = failures >= lockout.max_failures
@@ -88,6 +90,21 @@ class SignatureAttempt:
                 lockout.lock_ms // 1000,
                 failures,
             )
+        return self._warning(failures)
+
+    def _warning(self, failures: int) -> str:
+        lockout, key = self.lockout, self.access_key
+        seconds = lockout.lock_ms // 1000
+        left = lockout.max_failures - failures
+        if left > 0:
+            return (
+                f"{left} more failed signature(s) in a row lock access key '{key}' for {seconds} s."
+            )
+        return (
+            f"After {failures} failed signatures in a row access key '{key}' is now "
+            f"locked for {seconds} s (an admin of the server can unlock it now: 'jobferry "
+            f"admin unlock-key {key}')."
+        )
 
     def succeeded(self) -> None:
         """The signature matched: forget earlier failures and an ended lock."""

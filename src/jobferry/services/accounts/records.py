@@ -20,6 +20,8 @@ class Workspace:
     require_signed: bool
     created_at: int
     role: Role | None = None
+    production_id: str | None = None
+    """Enterprise mode: the production side's workspace id (``None``: simple mode)."""
 
     @classmethod
     def of(cls, ws: WorkspaceRecord, role: Role | None = None) -> Workspace:
@@ -33,6 +35,7 @@ class Workspace:
             ws.require_signed,
             ws.created_at,
             role,
+            ws.production_id,
         )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from jobferry.domain.enums import LockPolicy, Role
 from jobferry.domain.names import storable
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     ConflictError,
     InvalidRequestError,
@@ -28,6 +29,7 @@ from jobferry.services.context import (
     require_project_admin,
     require_same_project,
 )
+from jobferry.services.releases.production import refuse_review
 from jobferry.services.support.cache import TtlCache
 from jobferry.services.support.requests import valid_name
 from jobferry.services.support.secretbox import SecretBox
@@ -142,7 +144,8 @@ class AccountService:
             return cached
         with self.db.transaction(readonly=True) as tx:
             ws = self._workspace(tx, project_id, workspace_id)
-            role_name = repo.role_of(tx, actor.user_id, ws.id)
+            # A production side is reached with the roles of its development workspace.
+            role_name = repo.role_of(tx, actor.user_id, ws.production_of or ws.id)
         if actor.is_project_admin:
             found = Scope(actor, ws, Role.ADMIN)
         elif role_name is None:
@@ -163,9 +166,10 @@ class AccountService:
             )
             if ws is None:
                 raise WorkspaceNotFoundError(
-                    f"Workspace '{workspace_id}' does not exist in project '{project_id}'; pass "
-                    "the id of an existing workspace in the 'workspace' header (GET "
+                    f"Workspace '{workspace_id}' does not exist in project '{project_id}'.",
+                    fix="Pass the id of an existing workspace in the 'workspace' header (GET "
                     f"/v1/{project_id}/workspaces lists them) or omit it for the default.",
+                    remedy=Remedy.LIST_WORKSPACES,
                     workspace=workspace_id,
                 )
             return ws
@@ -279,6 +283,8 @@ class AccountService:
         """Change a workspace's lock policy, approval switch, signed-package rule (admins)."""
         scope = self.scope(actor, project_id, workspace_id)
         scope.require((Role.ADMIN,), "change workspace settings")
+        if change.approval_enabled:
+            refuse_review(scope.workspace)
         with self._changing() as tx:
             repo.update_workspace_policies(
                 tx,
@@ -382,8 +388,10 @@ class AccountService:
             owned = {c.access_key for c in repo.list_credentials(tx, user.id)}
             if access_key not in owned or not repo.delete_credential(tx, access_key):
                 raise UserNotFoundError(
-                    f"User '{user_name}' has no access key '{access_key}'; list the user's keys "
-                    f"with GET /v1/{project_id}/users."
+                    f"User '{user_name}' has no access key '{access_key}'.",
+                    fix=f"List the user's keys with GET /v1/{project_id}/users.",
+                    remedy=Remedy.LIST_ACCESS_KEYS,
+                    user=user_name,
                 )
             record_audit(
                 tx,
@@ -403,9 +411,7 @@ class AccountService:
         scope = self.scope(actor, project_id, workspace_id)
         scope.require((Role.ADMIN,), "grant roles")
         if not isinstance(role, str) or role not in [r.value for r in Role]:
-            raise InvalidRequestError(
-                f"Role '{role}' is not valid; use one of admin, developer, operator, viewer."
-            )
+            raise InvalidRequestError(f"Role '{role}' is not valid; use one of {', '.join(Role)}.")
         with self._changing() as tx:
             user = self._user(tx, project_id, user_name)
             repo.set_role(tx, user.id, workspace_id, str(role))

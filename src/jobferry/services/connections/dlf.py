@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import EnvType, Role
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import ConnectionExistsError, InvalidRequestError, NotSupportedError
 from jobferry.services.connections.store import (
     KIND,
@@ -95,8 +96,10 @@ class DlfConnectionService(ConnectionCalls):
             if repo.get_object(tx, scope.workspace.id, KIND, write.name) is not None:
                 raise ConnectionExistsError(
                     f"A data connection named '{write.name}' already exists in workspace "
-                    f"'{scope.workspace.name}'; choose another name or update it with PUT "
+                    f"'{scope.workspace.name}'.",
+                    fix="Choose another name or update it with PUT "
                     f"/v1/{{project_id}}/connections/{write.name}.",
+                    remedy=Remedy.UPDATE_CONNECTION,
                     name=write.name,
                 )
             self.store.save(tx, scope, write, keep_type=True)

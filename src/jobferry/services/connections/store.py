@@ -14,6 +14,7 @@ from typing import Any
 from jobferry.domain.connections import masked, merged_secrets, split_secrets
 from jobferry.domain.enums import EnvironmentKind, EnvType
 from jobferry.domain.names import check_object_name
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     ConnectionNotFoundError,
     ConnectionTypeError,
@@ -63,9 +64,9 @@ def missing(scope: Scope, name: str, env: EnvType = EnvType.DEVELOPMENT) -> Exce
     """The refusal for a connection that is not there."""
     side = "" if env is EnvType.DEVELOPMENT else f" ({env.value} side)"
     return ConnectionNotFoundError(
-        f"The data connection '{name}'{side} does not exist in workspace "
-        f"'{scope.workspace.name}'; create it first (GET /v1/{{project_id}}/connections lists "
-        "the workspace's connections).",
+        f"The data connection '{name}'{side} does not exist in workspace '{scope.workspace.name}'.",
+        fix="Create it first (GET /v1/{project_id}/connections lists the workspace's connections).",
+        remedy=Remedy.LIST_CONNECTIONS,
         kind=KIND,
         name=name,
     )

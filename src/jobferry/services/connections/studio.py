@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import EnvType, Role
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     ConnectionExistsError,
     ConnectionNotFoundError,
@@ -183,8 +184,10 @@ class DataConnectionService(ConnectionCalls):
                 if repo.get_object(tx, scope.workspace.id, KIND, write.name, write.env.value):
                     raise ConnectionExistsError(
                         f"A data connection named '{write.name}' ({write.env.value} side) "
-                        f"already exists in workspace '{scope.workspace.name}'; choose another "
-                        "name or update it with PUT /v1/{project_id}/data-connections/{dw_id}.",
+                        f"already exists in workspace '{scope.workspace.name}'.",
+                        fix="Choose another name or update it with PUT "
+                        "/v1/{project_id}/data-connections/{dw_id}.",
+                        remedy=Remedy.UPDATE_CONNECTION,
                         name=write.name,
                     )
                 self.store.save(tx, scope, write, keep_type=True)
@@ -253,8 +256,9 @@ class DataConnectionService(ConnectionCalls):
         obj = repo.get_by_id(tx, scope.workspace.id, dw_id)
         if obj is None or obj.kind != KIND:
             raise ConnectionNotFoundError(
-                f"No data connection has id '{dw_id}' in workspace '{scope.workspace.name}'; "
-                "GET /v1/{project_id}/data-connections lists them with their dw_id.",
+                f"No data connection has id '{dw_id}' in workspace '{scope.workspace.name}'.",
+                fix="GET /v1/{project_id}/data-connections lists them with their dw_id.",
+                remedy=Remedy.LIST_CONNECTIONS,
                 dw_id=dw_id,
             )
         return obj

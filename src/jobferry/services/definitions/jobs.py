@@ -9,6 +9,7 @@ from typing import Any
 from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType, RefKind, TargetStatus
 from jobferry.domain.names import storable
 from jobferry.domain.references import Reference, job_references
+from jobferry.domain.remedies import Remedy
 from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, text
 from jobferry.domain.validation import validate_job
 from jobferry.errors import (
@@ -42,6 +43,7 @@ from jobferry.services.definitions.records import (
 )
 from jobferry.services.definitions.renames import rename_job
 from jobferry.services.definitions.tombstones import remember_deletion
+from jobferry.services.releases.pending import note_submit
 from jobferry.services.support.paging import name_filter, page
 from jobferry.services.support.requests import is_object_list
 from jobferry.settings import OffsetMode
@@ -57,7 +59,7 @@ def job_not_found(scope: Scope, name: str) -> JobNotFoundError:
     """The DataArts 'job does not exist' error, naming the job and workspace."""
     return JobNotFoundError(
         f"The job does not exist: no job '{name}' in workspace '{scope.workspace.name}'. "
-        "Check the name (names are case-sensitive) and the workspace header.",
+        "Check the name (names are case-sensitive) and the workspace.",
         job_name=name,
     )
 
@@ -115,6 +117,8 @@ def save_job(
             dump({"approvers": approvers}) if approvers else None,
         )
         detail["version"] = version
+        uid = existing.uid if existing is not None else repo.job_uid(tx, job_id)
+        note_submit(tx, scope, ObjectKind.JOB, uid, str(job_id), name, version)
     audit_in_scope(
         tx, scope, "job.create" if existing is None else "job.update", ObjectKind.JOB, name, detail
     )
@@ -204,7 +208,9 @@ class JobService:
         if body_name != name:
             raise InvalidRequestError(
                 f"The body names job '{body_name}' but the path names '{name}'; jobs cannot be "
-                "renamed by update: use PUT /v2/{project_id}/factory/jobs/{job_name}/rename.",
+                "renamed by update.",
+                fix="Use PUT /v2/{project_id}/factory/jobs/{job_name}/rename.",
+                remedy=Remedy.RENAME_JOB,
                 job_name=name,
             )
         doc, requested, approvers = self._validated(body)
@@ -354,13 +360,14 @@ class JobService:
 
     def start(self, scope: Scope, name: str, params: JobParams = None) -> None:
         """Start scheduling the job's latest submitted version (``params``: its jobParams)."""
-        scope.require_change(OPERATORS, "start jobs")
+        scope.require_change(OPERATORS, "start jobs", scheduling=True)
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name)
             if job.latest_version is None:
                 raise InvalidRequestError(
-                    f"Job '{name}' has never been submitted, so there is nothing to schedule; "
-                    "update it with targetStatus SUBMITTED first.",
+                    f"Job '{name}' has never been submitted, so there is nothing to schedule.",
+                    fix="Update it with targetStatus SUBMITTED first.",
+                    remedy=Remedy.SUBMIT_JOB,
                     job_name=name,
                 )
             version = repo.get_version(tx, job.id, job.latest_version)
@@ -391,7 +398,7 @@ class JobService:
 
     def stop(self, scope: Scope, name: str) -> None:
         """Stop scheduling the job (idempotent)."""
-        scope.require_change(OPERATORS, "stop jobs")
+        scope.require_change(OPERATORS, "stop jobs", scheduling=True)
         with self.db.transaction() as tx:
             job = get_job_or_raise(tx, scope, name)
             repo.set_status(tx, job.id, JobStatus.STOPPED)

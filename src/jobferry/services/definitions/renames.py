@@ -58,7 +58,7 @@ def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> list[str
         if job is None:
             raise RenameSourceNotFoundError(
                 f"Job[{name}] does not exist in workspace '{scope.workspace.name}'; check the "
-                "name (names are case-sensitive) and the workspace header.",
+                "name (names are case-sensitive) and the workspace.",
                 job_name=name,
             )
         if new_name == name:

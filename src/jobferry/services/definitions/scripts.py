@@ -15,6 +15,7 @@ from jobferry.services.definitions.documents import dump, raise_violations, spli
 from jobferry.services.definitions.publishing import check_lock, resolve_target_status
 from jobferry.services.definitions.records import ScriptDetail, ShownScript, SubmittedVersion
 from jobferry.services.definitions.tombstones import remember_deletion
+from jobferry.services.releases.pending import note_submit
 from jobferry.services.support.paging import name_filter, page
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
@@ -32,7 +33,7 @@ def get_script_or_raise(tx: Tx, scope: Scope, name: str) -> ScriptRecord:
     if script is None:
         raise ScriptNotFoundError(
             f"The script does not exist: no script '{name}' in workspace "
-            f"'{scope.workspace.name}'. Check the name and the workspace header.",
+            f"'{scope.workspace.name}'. Check the name and the workspace.",
             script_name=name,
         )
     return script
@@ -64,6 +65,7 @@ def save_script(
             tx, script_id, VersionRecord(version, target.value, text, stamp.at, stamp.by)
         )
         detail["version"] = version
+        note_submit(tx, scope, ObjectKind.SCRIPT, script_id, script_id, name, version)
     action = "script.create" if existing is None else "script.update"
     audit_in_scope(tx, scope, action, ObjectKind.SCRIPT, name, detail)
     return script_id

@@ -11,6 +11,7 @@ from typing import Any
 
 from jobferry.domain.enums import EnvironmentKind, Role
 from jobferry.domain.names import storable
+from jobferry.domain.remedies import Remedy
 from jobferry.domain.shapes import BodyShape, Field, JsonType, text
 from jobferry.errors import EnvironmentObjectNotFoundError, InUseError, InvalidRequestError
 from jobferry.services.audit import audit_in_scope
@@ -235,8 +236,9 @@ class EnvironmentService:
     @staticmethod
     def _missing(scope: Scope, kind: EnvironmentKind, name: str) -> EnvironmentObjectNotFoundError:
         return EnvironmentObjectNotFoundError(
-            f"The {kind.value} '{name}' is not registered in workspace '{scope.workspace.name}'; "
-            f"register it with PUT /v1/{{project_id}}/environment/{kind.value}/{name}.",
+            f"The {kind.value} '{name}' is not registered in workspace '{scope.workspace.name}'.",
+            fix=f"Register it with PUT /v1/{{project_id}}/environment/{kind.value}/{name}.",
+            remedy=Remedy.REGISTER_OBJECT,
             kind=kind.value,
             name=name,
         )

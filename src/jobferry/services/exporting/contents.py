@@ -56,13 +56,15 @@ def package_entries(
     summary: Summary,
     *,
     whole: bool = False,
+    also: dict[str, set[str]] | None = None,
 ) -> Iterator[list[NewEntry]]:
     """Every entry of the package, in ascending path order, a batch at a time (``whole``:
-    every script and resource of the workspace, used or not)."""
+    every script and resource of the workspace, used or not; ``also``: scripts and resources
+    by name, taken beside the jobs whether or not a job uses them)."""
     if selection.layout is Layout.BATCH:
         yield from _job_folders(tx, scope, selection, options, summary)
     else:
-        yield from _single(tx, scope, selection, options, summary, whole)
+        yield from _single(tx, scope, selection, options, summary, whole, also or {})
 
 
 def _job_entry(layout: Layout, job: JobEntry, summary: Summary) -> NewEntry:
@@ -81,17 +83,22 @@ def _single(
     options: ExportOptions,
     summary: Summary,
     whole: bool,
+    also: dict[str, set[str]],
 ) -> Iterator[list[NewEntry]]:
     whole_kinds = (ObjectKind.SCRIPT, ObjectKind.RESOURCE) if whole else ()
     wanted = _wanted(tx, selection, options.submitted, summary, whole_kinds)
     for kind in whole_kinds:
         wanted[kind].update(repo.names_of_kind(tx, scope.workspace.id, kind))
+    if not options.export_depend:
+        wanted = {kind.value: set() for kind in DEPENDENCY_KINDS}
+    for kind_name, names in also.items():
+        wanted[kind_name].update(names)
     if options.export_depend:
         yield from _dependencies(tx, scope, selection, wanted, ObjectKind.CDM_JOB, options, summary)
     for batch in selection.batches():
         found = repo.job_entries(tx, batch, submitted=options.submitted)
         yield [_job_entry(Layout.SINGLE, found[job_id], summary) for job_id in batch]
-    if options.export_depend:
+    if options.export_depend or also:
         for kind in (ObjectKind.RESOURCE, ObjectKind.SCRIPT):
             yield from _dependencies(tx, scope, selection, wanted, kind, options, summary)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -65,6 +66,14 @@ def deleted_since(tx: Tx, scope: Scope, options: ExportOptions) -> list[dict[str
     ]
 
 
+def _created(newest: int, deleted: list[dict[str, Any]], route: RouteBlock | None) -> int:
+    """The manifest's ``createdAt``: the newest change among the objects written and the
+    deletions carried (a package of deletions only was dated 1970-01-01), else when a route's
+    source was read."""
+    changed = max([newest, *(int(gone["deletedAt"]) for gone in deleted)])
+    return changed or (route.snapshot_at if route is not None else 0)
+
+
 def write_package(
     tx: Tx,
     scope: Scope,
@@ -77,16 +86,31 @@ def write_package(
     helper: bool = False,
     route: RouteBlock | None = None,
     basis: BasisOf | None = None,
+    also: dict[str, set[str]] | None = None,
+    deletions: list[dict[str, Any]] | None = None,
 ) -> WrittenPackage:
     """Write the package of ``selection`` into the file at ``path`` (signed when ``signer`` is
     given); ``inventory``: the selection is every job of the workspace, the package gets every
     script and resource too (with exportDepend), and the manifest says which kinds it holds
     whole; ``helper``: a helper process writes it (a large package); ``route``: the manifest
     names the route a carried package was cut for; ``basis``: called with the names of what
-    the package writes or deletes (per kind), it gives the manifest's basis block."""
+    the package writes or deletes (per kind), it gives the manifest's basis block; ``also``:
+    scripts and resources by name taken whether or not a job uses them; ``deletions``: the
+    deletions the manifest carries, instead of those the options select."""
     scope.require(WRITERS, "export jobs")
     with _writer(path, signer, helper) as writer:
-        return _write(tx, scope, selection, options, writer, inventory, route, basis)
+        extra = _Extra(route, basis, also, deletions)
+        return _write(tx, scope, selection, options, writer, inventory, extra)
+
+
+@dataclass(frozen=True)
+class _Extra:
+    """What a package may carry beyond the selection and the options."""
+
+    route: RouteBlock | None = None
+    basis: BasisOf | None = None
+    also: dict[str, set[str]] | None = None
+    deletions: list[dict[str, Any]] | None = None
 
 
 def _write(
@@ -96,12 +120,15 @@ def _write(
     options: ExportOptions,
     writer: _Sink,
     inventory: bool,
-    route: RouteBlock | None = None,
-    basis: BasisOf | None = None,
+    extra: _Extra,
 ) -> WrittenPackage:
+    route, basis = extra.route, extra.basis
     summary = Summary()
     names: dict[str, set[str]] = {kind.value: set() for kind in INVENTORY_KINDS}
-    for entries in package_entries(tx, scope, selection, options, summary, whole=inventory):
+    entries_of = package_entries(
+        tx, scope, selection, options, summary, whole=inventory, also=extra.also
+    )
+    for entries in entries_of:
         writer.add_many(entries)
         if basis is not None:
             for entry in entries:
@@ -109,7 +136,9 @@ def _write(
         collect_batch_garbage()
     header = None
     if options.with_manifest:
-        deleted = deleted_since(tx, scope, options)
+        deleted = (
+            extra.deletions if extra.deletions is not None else deleted_since(tx, scope, options)
+        )
         for gone in deleted:
             names.get(gone["kind"], set()).add(gone["name"])
         header = ManifestHeader(
@@ -117,7 +146,7 @@ def _write(
             project_id=scope.actor.project_id,
             workspace_id=scope.workspace.id,
             workspace_name=scope.workspace.name,
-            created_at_ms=summary.newest,
+            created_at_ms=_created(summary.newest, deleted, route),
             options=options.as_json() | {"layout": selection.layout.value},
             requires=requirements(tx, scope, summary.requires),
             unresolved=summary.unresolved + selection.unresolved,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from jobferry.domain.enums import ObjectKind
 from jobferry.domain.graph import upstream_closure
 from jobferry.domain.names import check_object_name
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, JobNotFoundError
 from jobferry.package.layout import Layout, entry_path
 from jobferry.services.context import Scope
@@ -65,8 +66,10 @@ def check_batch_size(names: list[str], cap: int) -> list[str]:
     """A batch export's ``jobList``, refused when it names more than ``cap`` jobs."""
     if len(names) > cap:
         raise InvalidRequestError(
-            f"The request parameter is invalid: jobList names {len(names)} jobs, at most "
-            f"{cap} may be exported at once; split the list or export by name list.",
+            f"The request parameter is invalid: {len(names)} jobs named, at most {cap} may be "
+            "exported at once.",
+            fix="Split jobList or export by name list (POST /v1/{project_id}/exports).",
+            remedy=Remedy.EXPORT_IN_BACKGROUND,
             parameter="jobList",
             cap=cap,
         )
@@ -83,7 +86,7 @@ def select_jobs(tx: Tx, scope: Scope, names: Iterable[str]) -> list[JobHead]:
         shown = ", ".join(f"'{m}'" + (f" ({fates[m]})" if m in fates else "") for m in missing[:20])
         raise JobNotFoundError(
             f"The job does not exist: {shown} not found in workspace '{scope.workspace.name}'. "
-            "Check the names (they are case-sensitive) and the workspace header.",
+            "Check the names (they are case-sensitive) and the workspace.",
             missing=missing,
         )
     return heads
@@ -125,9 +128,9 @@ def require_submitted(scope: Scope, heads: Iterable[JobHead]) -> None:
     never = sorted(h.name for h in heads if h.latest_version is None)
     if never:
         raise InvalidRequestError(
-            f"exportStatus SUBMIT needs a submitted version, but job(s) "
+            "Exporting the submitted versions needs a submitted version, but job(s) "
             f"{', '.join(repr(n) for n in never[:20])} in workspace '{scope.workspace.name}' were "
-            "never submitted; submit them or export with exportStatus DEVELOP.",
+            "never submitted; submit them or export their development versions.",
             jobs=never,
         )
 

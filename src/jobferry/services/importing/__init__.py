@@ -6,8 +6,7 @@
   target it reads and writes (``ImportTarget``: ``TargetReader``, ``TargetWriter``).
 - ``delivery``: how an import's and a rollback's changes reach the workspace's truth (here,
   or pushed to a remote), chosen once per workspace.
-- ``sources`` (read): the sources: a package file, a folder of definitions, a workspace of
-  this server.
+- ``sources`` (read): the source: the package file an import path names.
 - ``uploads`` (read): where package files come from (uploads, object storage).
 - ``contents`` (read): what a package holds, told without importing it (``show_file_info``).
 - ``transform`` (transform): the profile and the request applied to each object (pure; also
@@ -31,7 +30,11 @@
   ATOMIC import may write ahead.
 - ``deletes`` (plan): what the target deletes, and names that clash, once the package is read.
 - ``ordering`` (order): pending references, cycles, the apply order and failures.
-- ``plans`` (keep): kept plans and their objects, paged.
+- ``rewrites`` (plan): the target's jobs outside the package that a rename rewrites, decided
+  once the plan is whole (the plan lists them, the apply rewrites exactly them).
+- ``plan`` (keep): the kept plan as typed values (``Plan``, ``PlanLine``, ``PlanSummary``) and
+  the form storage keeps them in.
+- ``plans`` (keep): kept plans and their lines, stored and paged.
 - ``apply`` (apply): the plan written through the target's writer, a batch at a time.
 - ``promote`` (apply): what repeated promotion adds to an apply (renames, deletes, pauses,
   the ledger, rewritten references).

@@ -25,6 +25,7 @@ from jobferry.domain.enums import ObjectKind, PlanAction, RefKind, TargetStatus,
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.model import WRITES, PlanOutcome, Record
+from jobferry.services.importing.plan import SkipNote
 from jobferry.services.importing.ports import TargetWriter
 from jobferry.services.importing.promote import Promotion, clear_names
 from jobferry.services.importing.request import ImportRequest
@@ -111,7 +112,8 @@ class Applier:
             self.promotion.pause(int(record.target[0]), record.name)
         self.changes.append(self.promotion.delete(record))
         self.outcome.deleted += 1
-        message = f"Deleted {NOUNS[ObjectKind(record.kind)]} '{record.name}': gone from the source."
+        why = "gone from the source" if record.ledger is not None else "not in the package"
+        message = f"Deleted {NOUNS[ObjectKind(record.kind)]} '{record.name}': {why}."
         return subtask(record, TaskStatus.SUCCESSFUL, message, self.now)
 
     def relink(self, record: Record) -> None:
@@ -337,7 +339,8 @@ def apply_plan(
         collect_batch_garbage()
         rows = _apply_batch(applier, plan, workset, start, order[start : start + BATCH])
         target.add_subtasks(task_id, rows)
-    target.add_changes(applier.promotion.rewrite_dependents())
+    for users in workset.rewrites(BATCH):
+        target.add_changes(applier.promotion.rewrite_dependents(users))
     outcome = applier.outcome
     target.audit(
         "import.apply",
@@ -395,8 +398,8 @@ def _apply_batch(
 def _kept(record: Record) -> str:
     """The subtask message of an object the import leaves as it is."""
     if record.action == PlanAction.SKIP:
-        reason = record.skip_reason()
-        return f"Skipped: {reason['detail']}; {reason['fix']}."
+        note = SkipNote.of_record(record)
+        return f"Skipped: {note.detail} — fix: {note.fix}."
     return "Unchanged: identical to the target after transforms; no new version."
 
 

@@ -3,8 +3,11 @@
 With ``propagateDeletes``, an object the target received from the package's source (its ledger
 says so) is deleted when the source no longer has it: the package holds its kind whole
 (``inventory``) and does not list it, or the package says the source deleted it (``deleted``).
-Nothing the target did not receive from that source is ever deleted. A DELETE that would leave
-a remaining job using the object is a problem, not an action; deletes of jobs go
+Nothing the target did not receive from that source is ever deleted. A package without a source
+(a folder, ``jobferry apply -f DIR --prune``) that holds kinds whole is the whole of those
+kinds: every object of them the target holds and no object of the package is matched to is
+deleted (*pruned*); such a package has no ledger to consult. A DELETE that would leave a
+remaining job using the object is a problem, not an action; deletes of jobs go
 downstream-first. Without ``propagateDeletes`` the plan lists the DELETEs it leaves out
 (``deletionsNotApplied``: each with why the source no longer has it and the option that would
 apply it).
@@ -29,7 +32,7 @@ from jobferry.domain.enums import (
 from jobferry.domain.graph import ranked_order
 from jobferry.services.context import Scope
 from jobferry.services.importing.matching import IDENTIFIED, Matcher
-from jobferry.services.importing.model import Problem, Record
+from jobferry.services.importing.model import NotApplied, Problem, Record
 from jobferry.services.importing.ports import TargetReader
 from jobferry.services.importing.request import ImportRequest
 from jobferry.storage.importing.ledger import LedgerRow
@@ -52,11 +55,23 @@ class Deletes:
         self.matcher, self.workset = matcher, workset
         self.target: TargetReader = matcher.state
 
-    def candidates(self) -> Iterator[tuple[LedgerRow, TargetObject]]:
+    def candidates(self) -> Iterator[tuple[LedgerRow | None, str, TargetObject]]:
+        """(ledger row, kind, target object) of what the import deletes: objects the source
+        no longer has (their ledger rows), and for a package without a source, the target's
+        objects it does not hold (``pruned``: no ledger row)."""
+        if not self.request.propagate_deletes:
+            return
+        if self.matcher.source.workspace_id is None:
+            yield from self.pruned()
+            return
+        for row, target in self.from_source():
+            yield row, row.kind, target
+
+    def from_source(self) -> Iterator[tuple[LedgerRow, TargetObject]]:
         """Ledger rows of objects the source no longer has, with their target object (when the
         target still holds it and no object of the package took it over)."""
         source = self.matcher.source.workspace_id
-        if not self.request.propagate_deletes or source is None:
+        if source is None:
             return
         after: tuple[str, str] | None = None
         while rows := self.target.source_ledger(source, after, BATCH):
@@ -76,17 +91,28 @@ class Deletes:
                 if target is not None and target.uid not in claimed:
                     yield row, target
 
+    def pruned(self) -> Iterator[tuple[None, str, TargetObject]]:
+        """The target's objects of the kinds a package without a source holds whole that no
+        object of the package is matched to."""
+        whole = {str(kind) for kind in IDENTIFIED} & self.matcher.source.inventory
+        for kind in sorted(whole, key=_RANK.__getitem__):  # plain texts: a record is marshalled
+            after = ""
+            while held := self.target.objects_after(kind, after, BATCH):
+                after = held[-1].uid
+                claimed = self.workset.matched([t.uid for t in held])
+                yield from ((None, kind, t) for t in held if t.uid not in claimed)
+
     def plan(self, first_seq: int) -> list[tuple[int, Record, list[Problem]]]:
         """The DELETE records, downstream-first, numbered from ``first_seq``."""
         picked = list(self.candidates())
         if not picked:
             return []
-        names = {(row.kind, target.name) for row, target in picked}
+        names = {(kind, target.name) for _, kind, target in picked}
         out: list[tuple[int, Record, list[Problem]]] = []
-        for offset, (row, target) in enumerate(_ordered(self.target, picked)):
-            problems = self._problems(row, target, names)
+        for offset, (row, kind, target) in enumerate(_ordered(self.target, picked)):
+            problems = self._problems(row, kind, target, names)
             record = Record(
-                kind=row.kind,
+                kind=kind,
                 name=target.name,
                 path="",
                 action=str(PlanAction.DELETE),
@@ -97,27 +123,32 @@ class Deletes:
                 problems=[p.packed() for p in problems],
                 diff=None,
                 schedule=None,
-                uid=row.source_uid,
-                pause=row.kind == ObjectKind.JOB and target.status != JobStatus.STOPPED.value,
-                ledger=tuple(row),
+                uid=row.source_uid if row is not None else None,
+                pause=kind == ObjectKind.JOB and target.status != JobStatus.STOPPED.value,
+                ledger=tuple(row) if row is not None else None,
                 target_uid=target.uid,
             )
             out.append((first_seq + offset, record, problems))
         return out
 
     def _problems(
-        self, row: LedgerRow, target: TargetObject, deleted: set[tuple[str, str]]
+        self,
+        row: LedgerRow | None,
+        kind: str,
+        target: TargetObject,
+        deleted: set[tuple[str, str]],
     ) -> list[Problem]:
         problems: list[Problem] = []
         ws = self.scope.workspace
-        label = f"{row.kind} '{target.name}'"
-        scheduled = row.kind == ObjectKind.JOB and target.status != JobStatus.STOPPED.value
+        label = f"{kind} '{target.name}'"
+        gone = "is gone from the source" if row is not None else "is not in the package"
+        scheduled = kind == ObjectKind.JOB and target.status != JobStatus.STOPPED.value
         if scheduled and self.request.scheduling is not SchedulingPolicy.PAUSE_AND_RESTORE:
             problems.append(
-                self._problem(
+                Problem(
                     ProblemReason.SCHEDULED,
-                    row,
-                    target,
+                    kind,
+                    target.name,
                     f"{label} is scheduled ({target.status}) in workspace '{ws.name}' and "
                     "must be stopped before it is deleted",
                     "stop it, or import with scheduling PAUSE_AND_RESTORE (the import "
@@ -126,25 +157,25 @@ class Deletes:
             )
         users = [
             job
-            for _, job, _ in self.target.jobs_using(row.kind, [target.name])
+            for _, job, _ in self.target.jobs_using(kind, [target.name])
             if (ObjectKind.JOB, job) not in deleted and job != target.name
         ]
-        users += self._written_users(row.kind, target.name)
-        if row.kind == ObjectKind.JOB:
+        users += self._written_users(kind, target.name)
+        if kind == ObjectKind.JOB:
             users += [
                 f"{other}/{job}" for other, _, job in self.target.dependents_elsewhere(target.name)
             ]
         if users:
             shown = ", ".join(sorted(set(users))[:10])
             problems.append(
-                self._problem(
+                Problem(
                     ProblemReason.IN_USE,
-                    row,
-                    target,
-                    f"{label} is gone from the source, but job(s) {shown} would still use it "
+                    kind,
+                    target.name,
+                    f"{label} {gone}, but job(s) {shown} would still use it "
                     f"in workspace '{ws.name}'",
                     "remove those references (in the source, then export again, or in the "
-                    "target), or import without propagateDeletes",
+                    "target), or import without propagating deletions",
                 )
             )
         return problems
@@ -159,16 +190,10 @@ class Deletes:
                     users.append(record.name)
         return users
 
-    @staticmethod
-    def _problem(
-        reason: ProblemReason, row: LedgerRow, target: TargetObject, detail: str, fix: str
-    ) -> Problem:
-        return Problem(reason, row.kind, target.name, detail, fix)
-
 
 def deletions_not_applied(
     scope: Scope, request: ImportRequest, matcher: Matcher, workset: Workset
-) -> tuple[list[dict[str, str]], int]:
+) -> tuple[list[NotApplied], int]:
     """The DELETEs ``propagateDeletes`` would add to this plan, when it is not asked: the first
     :data:`SHOWN_NOT_APPLIED` (kind, name, why, the option) and how many in all."""
     source = matcher.source
@@ -176,9 +201,9 @@ def deletions_not_applied(
         return [], 0
     asked = replace(request, propagate_deletes=True)
     widened = Matcher(matcher.state, source, matcher.reader, asked)
-    shown: list[dict[str, str]] = []
+    shown: list[NotApplied] = []
     total = 0
-    for row, target in Deletes(scope, asked, widened, workset).candidates():
+    for row, target in Deletes(scope, asked, widened, workset).from_source():
         total += 1
         if len(shown) >= SHOWN_NOT_APPLIED:
             continue
@@ -190,29 +215,30 @@ def deletions_not_applied(
         else:
             why = f"the package holds every {row.kind} of its source, and not {label}"
         shown.append(
-            {
-                "kind": row.kind,
-                "name": target.name,
-                "reason": why + ": the import leaves it in the target",
-                "option": "propagateDeletes",
-                "fix": "import with propagateDeletes to delete it",
-            }
+            NotApplied(
+                kind=row.kind,
+                name=target.name,
+                reason=why + ": the import leaves it in the target",
+                option="propagateDeletes",
+                fix="import with propagateDeletes to delete it",
+            )
         )
     return shown, total
 
 
-def _ordered(
-    target: TargetReader, picked: list[tuple[LedgerRow, TargetObject]]
-) -> list[tuple[LedgerRow, TargetObject]]:
+Picked = tuple[LedgerRow | None, str, TargetObject]
+
+
+def _ordered(target: TargetReader, picked: list[Picked]) -> list[Picked]:
     """Jobs first, downstream before upstream; then scripts, then resources."""
-    jobs = sorted((p for p in picked if p[0].kind == ObjectKind.JOB), key=lambda p: p[1].name)
+    jobs = sorted((p for p in picked if p[1] == ObjectKind.JOB), key=lambda p: p[2].name)
     others = sorted(
-        (p for p in picked if p[0].kind != ObjectKind.JOB),
-        key=lambda p: (_RANK.get(p[0].kind, 9), p[1].name),
+        (p for p in picked if p[1] != ObjectKind.JOB),
+        key=lambda p: (_RANK.get(p[1], 9), p[2].name),
     )
-    number = {target.name: n for n, (_, target) in enumerate(jobs)}
+    number = {target.name: n for n, (_, _, target) in enumerate(jobs)}
     edges = []
-    for n, (_, held) in enumerate(jobs):
+    for n, (_, _, held) in enumerate(jobs):
         for _, upstream in target.upstream_edges([held.name]):
             if upstream in number:
                 edges.append((number[upstream], n))  # downstream first: reversed edges

@@ -142,9 +142,14 @@ class Deliveries:
     change (:meth:`Scope.require_change`: a shadow changes only with its remote)."""
 
     remote: Delivery | None = None
+    release: Delivery | None = None
+    """An enterprise workspace's two sides (``services/releases/delivery.py``)."""
 
     def of(self, workspace: WorkspaceRecord) -> Delivery:
         """The delivery of ``workspace``."""
         if workspace.shadow_of is not None and self.remote is not None:
             return self.remote
+        enterprise = workspace.production_id is not None or workspace.production_of is not None
+        if enterprise and self.release is not None:
+            return self.release
         return LOCAL

@@ -24,13 +24,12 @@ from jobferry.domain.connections import secret_role
 from jobferry.domain.enums import EnvironmentKind, JobStatus, ObjectKind
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope
-from jobferry.services.workspaces.keys import trusted_public_keys
+from jobferry.services.workspaces.keys import accepted_public_keys
 from jobferry.services.workspaces.profiles import ResolvedProfile, resolve_profile
 from jobferry.storage import Tx
 from jobferry.storage import environment as env_repo
 from jobferry.storage import exports as export_repo
 from jobferry.storage import jobs as job_repo
-from jobferry.storage import keys as key_repo
 from jobferry.storage import tags as tag_repo
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import ledger as ledger_repo
@@ -158,6 +157,11 @@ class LocalReader:
         """A batch of everything the target received from ``source``."""
         return ledger_repo.source_ledger(self._tx, self._ws, source, after, limit)
 
+    def objects_after(self, kind: str, after: str, limit: int) -> list[TargetObject]:
+        """Every object of ``kind`` the target holds, by stable identifier, a batch at a time."""
+        found = repo.objects_after(self._tx, self._ws, kind, after, limit, for_update=self._lock)
+        return [self._seen(kind, t) for t in found]
+
     def jobs_using(self, kind: str, names: Sequence[str]) -> list[tuple[int, str, str]]:
         """(job id, job name, object name) of the target's jobs using these objects."""
         return rollback_repo.jobs_using(self._tx, self._ws, kind, names)
@@ -180,12 +184,9 @@ class LocalReader:
         }
 
     def trusted_keys(self) -> list[str]:
-        """The public keys the workspace trusts, its own signing key's included."""
-        trusted = trusted_public_keys(self._tx, self._ws)
-        own = key_repo.get_signing_key(self._tx, self._ws)
-        if own is not None:
-            trusted.append(own.public_key)
-        return trusted
+        """The public keys the workspace trusts, with the signing keys of its project's
+        workspaces (its own included)."""
+        return accepted_public_keys(self._tx, self._scope)
 
     def profile(self, ref: str | dict[str, Any] | None) -> ResolvedProfile | None:
         """The profile a request names (kept by the workspace) or carries inline."""
@@ -274,14 +275,6 @@ class LocalWriter:
         """Set a job's scheduling status, audited as ``action``."""
         job_repo.set_status(self.tx, job_id, JobStatus(status))
         self.audit(action, ObjectKind.JOB, name, {"by": "import"})
-
-    def jobs_referring(self, kind: str, name: str) -> dict[int, str]:
-        """job id → name of the jobs that refer to this object by name."""
-        return dict(job_repo.jobs_referencing_with_ids(self.tx, self.ws, kind, name))
-
-    def written_by(self, task_id: str, job_ids: Sequence[str]) -> set[str]:
-        """Which of these job ids the import task wrote."""
-        return rollback_repo.imported_jobs_among(self.tx, task_id, job_ids)
 
     def job(self, name: str) -> JobRecord | None:
         """A job of the workspace by name."""

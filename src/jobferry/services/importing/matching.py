@@ -51,7 +51,8 @@ def package_source(reader: OpenedPackage) -> Source:
     source = manifest.get("source")
     ws = source.get("workspaceId") if isinstance(source, dict) else None
     if not isinstance(ws, str) or not ws:
-        return Source(None)
+        # no identities (a folder): the kinds it holds whole are pruned with propagateDeletes
+        return Source(None, frozenset(inventory_kinds(manifest)))
     deleted = deleted_objects(manifest)
     return Source(
         ws,

@@ -15,13 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-import orjson
-
 from jobferry.domain.cronshift import ShiftError
 from jobferry.domain.diff import Change
 from jobferry.domain.enums import (
     AnyRefKind,
-    DriftPolicy,
     ObjectKind,
     PlanAction,
     ProblemReason,
@@ -209,28 +206,6 @@ def definition_violations(kind: str, document: dict[str, Any], max_nodes: int) -
     return []
 
 
-def skip_reason(reason: str, kind: str, name: str) -> dict[str, str]:
-    """The wire form of why a plan line is a SKIP: the rule, and the option that would write
-    the package's definition."""
-    label = f"{kind} '{name}'"
-    if reason == SkipReason.KEPT_DRIFT:
-        detail = (
-            f"{label} changed in the target since the last import, and onDrift is "
-            f"{DriftPolicy.KEEP_TARGET}"
-        )
-        fix = f"import with onDrift {DriftPolicy.TAKE_PACKAGE} to write the package's definition"
-    elif reason == SkipReason.FIRST_IMPORT:
-        detail = (
-            f"{label} differs from the target's, and this is the first import from the "
-            "package's source into this workspace (sameNamePolicy AUTO keeps the target's)"
-        )
-        fix = "import with sameNamePolicy OVERWRITE to write the package's definition"
-    else:
-        detail = f"{label} differs from the target's, and sameNamePolicy is SKIP"
-        fix = "import with sameNamePolicy OVERWRITE to write the package's definition"
-    return {"code": str(reason), "detail": detail, "fix": fix}
-
-
 def shift_json(shift: ScheduleShift) -> dict[str, Any]:
     """A schedule move with the next firings from now (none when they cannot be listed)."""
     try:
@@ -309,37 +284,6 @@ class Record(NamedTuple):
         found = [Problem.unpacked(p) for p in self.problems]
         return found + [Problem.unpacked(marshal.loads(p)) for p in late]
 
-    def skip_reason(self) -> dict[str, str]:
-        """Why this SKIP is one (a record of an older plan without a reason: the policy)."""
-        return skip_reason(self.skip or SkipReason.SAME_NAME_POLICY, self.kind, self.name)
-
-    def line(self, late: list[bytes], with_diff: bool = True) -> dict[str, Any]:
-        """The wire form of a plan line."""
-        line: dict[str, Any] = {
-            "kind": self.kind,
-            "name": self.name,
-            "action": self.action,
-            "path": self.path,
-        }
-        if self.previous_name is not None and self.action == PlanAction.RENAME:
-            line["previousName"] = self.previous_name
-        if self.action in (PlanAction.OVERWRITE, PlanAction.RENAME) and with_diff:
-            line["diff"] = orjson.loads(self.diff or b"[]")
-        if self.drift is not None:
-            line["drift"] = True
-            if with_diff:
-                line["driftDiff"] = orjson.loads(self.drift)
-        if self.action == PlanAction.SKIP:
-            line["reason"] = self.skip_reason()
-        if self.pause and self.action in WRITES:
-            line["pause"] = True
-        if self.schedule is not None and self.action in WRITES:
-            line["schedule"] = orjson.loads(self.schedule)
-        problems = self.all_problems(late)
-        if problems:
-            line["problems"] = [p.as_json() for p in problems]
-        return line
-
 
 @dataclass(frozen=True)
 class MissingEnvironmentObject:
@@ -369,6 +313,22 @@ class EnvironmentReport:
         return not self.missing and all(state == "set" for _, state in self.secrets)
 
 
+@dataclass(frozen=True)
+class NotApplied:
+    """A DELETE a plan leaves out because ``propagateDeletes`` was not asked: the object, why
+    the source no longer has it, and the option that would apply it."""
+
+    kind: str
+    name: str
+    reason: str
+    option: str
+    fix: str
+
+    def stored(self) -> tuple[str, str, str, str, str]:
+        """Its values in field order."""
+        return (self.kind, self.name, self.reason, self.option, self.fix)
+
+
 @dataclass
 class PlanOutcome:
     """The whole plan: counts, problems, fingerprint and the order of the objects.
@@ -392,9 +352,12 @@ class PlanOutcome:
     """What ``POST /profiles/check`` answers (planned with ``environment_report``)."""
     policy: PolicyChoice | None = None
     """The ``sameNamePolicy`` the plan applied, for the one asked (:mod:`.policy`)."""
-    not_applied: list[dict[str, str]] = field(default_factory=list)
+    not_applied: list[NotApplied] = field(default_factory=list)
     """The first DELETEs the plan leaves out because ``propagateDeletes`` was not asked."""
     not_applied_total: int = 0
+    rewrites: int = 0
+    """How many jobs outside the package the import rewrites for its renames (the working
+    set keeps which: :mod:`.rewrites`)."""
 
     @property
     def objects(self) -> int:
@@ -414,32 +377,9 @@ class PlanOutcome:
             f"{c[PlanAction.CREATE]} to create, {c[PlanAction.OVERWRITE]} to overwrite{moves}, "
             f"{c[PlanAction.SKIP]} skipped, {c[PlanAction.UNCHANGED]} unchanged"
             + (
-                f", {self.not_applied_total} deletion(s) not applied (propagateDeletes)"
+                f", {self.not_applied_total} deletion(s) not applied (deletions were not asked "
+                "to propagate)"
                 if self.not_applied_total
                 else ""
             )
         )
-
-    def summary(self) -> dict[str, int]:
-        """The counts and the number of problems."""
-        return self.counts | {"problems": self.problems_total}
-
-    def head(self) -> dict[str, Any]:
-        """The wire form of the plan without its objects."""
-        out: dict[str, Any] = {
-            "fingerprint": self.fingerprint,
-            "summary": self.summary(),
-            "problems": [p.as_json() for p in self.problems],
-        }
-        if self.problems_total > len(self.problems):
-            out["problemsShown"] = len(self.problems)
-        if self.signature is not None:
-            out["signature"] = self.signature.as_json()
-        if self.profile is not None:
-            out["profile"] = self.profile.as_json()
-        if self.policy is not None:
-            out["sameNamePolicy"] = self.policy.as_json()
-        out["deletionsNotApplied"] = self.not_applied
-        if self.not_applied_total > len(self.not_applied):
-            out["deletionsNotAppliedTotal"] = self.not_applied_total
-        return out

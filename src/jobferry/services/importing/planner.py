@@ -50,6 +50,7 @@ from jobferry.services.importing.matching import Matcher, package_source
 from jobferry.services.importing.model import (
     SHOWN_PROBLEMS,
     WRITES,
+    NotApplied,
     PlannedObject,
     PlanOutcome,
     Problem,
@@ -71,6 +72,7 @@ from jobferry.services.importing.prepare import (
 )
 from jobferry.services.importing.recording import record_of, writes_ahead
 from jobferry.services.importing.request import ImportRequest
+from jobferry.services.importing.rewrites import plan_rewrites
 from jobferry.services.importing.transform import Transform
 from jobferry.services.support.collector import collect_batch_garbage
 from jobferry.services.workspaces.profiles import ResolvedProfile
@@ -130,7 +132,7 @@ class Planner:
         self.owned = self.resolved.profile.target_owned if self.resolved else ()
         self.found = Findings()
         self.seq = 0
-        self.not_applied: tuple[list[dict[str, str]], int] = ([], 0)
+        self.not_applied: tuple[list[NotApplied], int] = ([], 0)
 
     # -- the whole plan --------------------------------------------------------------------------
 
@@ -160,7 +162,8 @@ class Planner:
         failing: dict[int, str] = {}
         if self.ctx.request.mode is ImportMode.PER_OBJECT and self.found.problem_seqs:
             failing = failing_objects(self.workset, order, self.found.problem_seqs)
-        return self._outcome(order, failing)
+        rewrites = plan_rewrites(self.state, self.workset, failing)
+        return self._outcome(order, failing, rewrites)
 
     def _plan_deletes(self) -> None:
         """What the import deletes (``propagateDeletes``), after the package's objects."""
@@ -188,7 +191,7 @@ class Planner:
         self.workset.add(rows)
         self.not_applied = deletions_not_applied(ctx.scope, ctx.request, self.matcher, self.workset)
 
-    def _outcome(self, order: array[int], failing: dict[int, str]) -> PlanOutcome:
+    def _outcome(self, order: array[int], failing: dict[int, str], rewrites: int) -> PlanOutcome:
         position = {seq: at for at, seq in enumerate(order) if seq in self.found.problem_seqs}
         found = self.found.found(self.ws_name)
         shown = sorted(found, key=lambda item: position.get(item[0], 0))
@@ -215,6 +218,7 @@ class Planner:
             policy=self.policy,
             not_applied=self.not_applied[0],
             not_applied_total=self.not_applied[1],
+            rewrites=rewrites,
         )
         if self.ctx.environment_report:
             outcome.environment = environment_report(

@@ -1,35 +1,51 @@
-"""Kept plans: a plan's head and its objects stored row by row, and read back a page at a time.
+"""Kept plans: a plan's head and its lines stored row by row, and read back a page at a time.
 
 A dry run or a plan call keeps its plan so that an import can name it (``planId``: the import
-is refused if the target changed since) and so that a person can read it. The objects are
-written in plan order, a batch per short transaction (a 200,000-object plan never sits in one
-text), then the head; a plan's view lists its first objects inline and says how many there are:
+is refused if the target changed since) and so that a person can read it. The lines are typed
+(:mod:`.plan`) from the working set's records, written in plan order in their stored form, a
+batch per short transaction (a 200,000-object plan never sits in one text or one list), then
+the head; the :class:`~.plan.Plan` answered holds its first lines and says how many there are:
 the rest are read with :meth:`PlanStore.objects`.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import orjson
 
 from jobferry.domain.enums import ObjectKind, PlanAction
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, PlanStaleError
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.definitions.documents import dump, load
+from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.delivery import Deliveries
 from jobferry.services.importing.model import PlanOutcome, Record
+from jobferry.services.importing.plan import Plan, PlanLine, RemoteRead, UnreadablePlanError
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.support.paging import check_window
-from jobferry.storage import Database
+from jobferry.storage import Database, Tx
 from jobferry.storage.importing import plans as plan_repo
-from jobferry.storage.importing.plans import PlanRecord
+from jobferry.storage.importing.plans import PlanObjectRow, PlanRecord
 from jobferry.storage.importing.workset import Workset
 
 INLINE_OBJECTS = 2000
 """Objects a plan's view lists itself; the rest are paged."""
+SHOWN_REWRITES = 1000
+"""Jobs rewritten for renames a plan names (it counts them all)."""
 MAX_PAGE = 1000
 BATCH = 1000
+
+
+@dataclass(frozen=True)
+class PlanPage:
+    """A page of a kept plan's lines, and how many lines the page's filter matches."""
+
+    plan_id: str
+    total: int
+    lines: tuple[PlanLine, ...]
 
 
 @dataclass
@@ -42,44 +58,40 @@ class PlanStore:
     def keep(
         self,
         scope: Scope,
-        plan: PlanOutcome,
+        outcome: PlanOutcome,
         workset: Workset,
         request: ImportRequest,
         package_sha256: str,
-    ) -> dict[str, Any]:
-        """Store the plan with its objects; answer its view (the first objects inline)."""
+    ) -> Plan:
+        """Store the plan with its lines; answer it (its first lines with it)."""
         plan_id = uuid.uuid4().hex
-        inline: list[dict[str, Any]] = []
+        inline: list[PlanLine] = []
         delivery = self.deliveries.of(scope.workspace)
         basis = delivery.basis(scope)
         try:
-            for start in range(0, len(plan.order), BATCH):
-                seqs = plan.order[start : start + BATCH]
+            for start in range(0, len(outcome.order), BATCH):
+                seqs = outcome.order[start : start + BATCH]
                 records = workset.records(seqs)
-                lines = []
-                for seq in seqs:
-                    data, late = records[seq]
-                    record = Record.unpacked(data)
-                    lines.append((record, record.line(late)))
+                lines = [PlanLine.of(Record.unpacked(records[s][0]), records[s][1]) for s in seqs]
                 if basis is not None:
-                    _with_reads(lines, delivery.read_of(scope, [_read_key(ln) for _, ln in lines]))
-                rows = []
-                for at, (record, line) in enumerate(lines, start=start):
-                    if len(inline) < INLINE_OBJECTS:
-                        inline.append(line)
-                    rows.append((at + 1, record.kind, record.action, dump(line)))
+                    asked = [(str(ln.kind), ln.target_name) for ln in lines]
+                    lines = _with_reads(lines, delivery.read_of(scope, asked))
+                inline.extend(lines[: max(0, INLINE_OBJECTS - len(inline))])
+                rows = [
+                    PlanObjectRow(at, str(ln.kind), str(ln.action), _json(ln.stored()))
+                    for at, ln in enumerate(lines, start=start + 1)
+                ]
                 with self.db.transaction() as tx:
                     plan_repo.insert_plan_objects(tx, plan_id, rows)
-            head = {"planId": plan_id, "packageSha256": package_sha256, **plan.head()}
-            if basis is not None:
-                head["remoteState"] = basis
+            rewrites = _first_rewrites(workset)
+            plan = Plan.of(outcome, plan_id, package_sha256, tuple(inline), basis, rewrites)
             kept = PlanRecord(
                 plan_id,
                 scope.workspace.id,
                 package_sha256,
                 request.fingerprint(),
-                plan.fingerprint,
-                dump(head),
+                outcome.fingerprint,
+                dump(plan.stored(with_lines=False)),
                 scope.actor.name,
                 now_ms(),
             )
@@ -89,18 +101,18 @@ class PlanStore:
             with self.db.transaction() as tx:
                 plan_repo.delete_plan(tx, plan_id)
             raise
-        view = {**head, "objects": inline, "objectsTotal": len(plan.order)}
-        return view
+        return plan
 
-    @staticmethod
-    def describe(view: dict[str, Any]) -> str:
-        """A plan view's counts in words, e.g. '3 to create, 1 to overwrite, 0 skipped, 2
-        unchanged'."""
-        c = view["summary"]
-        return (
-            f"{c[PlanAction.CREATE]} to create, {c[PlanAction.OVERWRITE]} to overwrite, "
-            f"{c[PlanAction.SKIP]} skipped, {c[PlanAction.UNCHANGED]} unchanged"
-        )
+    def plan(self, scope: Scope, plan_id: str) -> Plan:
+        """A kept plan, with its first lines."""
+        scope.require(WRITERS, "read import plans")
+        with self.db.transaction(readonly=True) as tx:
+            stored = self._stored(tx, scope, plan_id)
+            _, lines = plan_repo.plan_objects(tx, plan_id, offset=0, limit=INLINE_OBJECTS)
+        try:
+            return Plan.of_stored(orjson.loads(stored.plan), _lines(lines))
+        except UnreadablePlanError as exc:
+            raise _unreadable(plan_id) from exc
 
     def objects(
         self,
@@ -111,8 +123,8 @@ class PlanStore:
         limit: int,
         action: str | None = None,
         kind: str | None = None,
-    ) -> dict[str, Any]:
-        """A page of a kept plan's objects in plan order (optionally of one action or kind)."""
+    ) -> PlanPage:
+        """A page of a kept plan's lines in plan order (optionally of one action or kind)."""
         scope.require(WRITERS, "read import plans")
         if action is not None and action not in set(PlanAction):
             raise InvalidRequestError(
@@ -126,27 +138,57 @@ class PlanStore:
             )
         check_window(offset, limit, MAX_PAGE)
         with self.db.transaction(readonly=True) as tx:
-            if plan_repo.get_plan(tx, scope.workspace.id, plan_id) is None:
-                raise PlanStaleError(
-                    f"Plan {plan_id} does not exist in workspace '{scope.workspace.name}' (plans "
-                    "expire with the package TTL); make a plan first (POST /jobs/import/plan).",
-                    plan_id=plan_id,
-                )
+            self._stored(tx, scope, plan_id)
             total, lines = plan_repo.plan_objects(
                 tx, plan_id, offset=offset, limit=limit, action=action, kind=kind
             )
-        return {"planId": plan_id, "total": total, "objects": [load(line) for line in lines]}
+        try:
+            return PlanPage(plan_id, total, _lines(lines))
+        except UnreadablePlanError as exc:
+            raise _unreadable(plan_id) from exc
+
+    @staticmethod
+    def _stored(tx: Tx, scope: Scope, plan_id: str) -> PlanRecord:
+        stored = plan_repo.get_plan(tx, scope.workspace.id, plan_id)
+        if stored is None:
+            raise PlanStaleError(
+                f"Plan {plan_id} does not exist in workspace '{scope.workspace.name}' (plans "
+                "expire with the package TTL).",
+                fix="Make a plan first (POST /jobs/import/plan).",
+                remedy=Remedy.PLAN_AGAIN,
+                plan_id=plan_id,
+            )
+        return stored
 
 
-def _read_key(line: dict[str, Any]) -> tuple[str, str]:
-    """The object a plan line stands for in the target (a rename: its name there now)."""
-    return str(line["kind"]), str(line.get("previousName") or line["name"])
+def _first_rewrites(workset: Workset) -> tuple[str, ...]:
+    """The names of the first jobs the plan rewrites for its renames."""
+    for users in workset.rewrites(SHOWN_REWRITES):
+        return tuple(name for _, name in users)
+    return ()
 
 
-def _with_reads(
-    lines: list[tuple[Record, dict[str, Any]]], reads: dict[tuple[str, str], str]
-) -> None:
-    """Each line says what the plan read of its object in the workspace's truth (``remoteRead``:
-    the hash of the definition read, ``None`` when it was not there)."""
-    for _, line in lines:
-        line["remoteRead"] = reads.get(_read_key(line))
+def _json(values: object) -> str:
+    return orjson.dumps(values).decode()
+
+
+def _lines(texts: list[str]) -> tuple[PlanLine, ...]:
+    return tuple(PlanLine.of_stored(orjson.loads(text)) for text in texts)
+
+
+def _unreadable(plan_id: str) -> PlanStaleError:
+    return PlanStaleError(
+        f"Plan {plan_id} was kept by an earlier version of jobferry and cannot be read.",
+        fix="Make a plan again (POST /jobs/import/plan).",
+        remedy=Remedy.PLAN_AGAIN,
+        plan_id=plan_id,
+    )
+
+
+def _with_reads(lines: list[PlanLine], reads: Mapping[tuple[str, str], str]) -> list[PlanLine]:
+    """Each line says what the plan read of its object in the workspace's truth (the hash of
+    the definition read, ``None`` when it was not there)."""
+    return [
+        replace(ln, remote_read=RemoteRead(reads.get((str(ln.kind), ln.target_name))))
+        for ln in lines
+    ]

@@ -43,10 +43,12 @@ def choose_policy(asked: SameNamePolicy, target: TargetReader, source: str | Non
     from ``source`` (the package's source workspace id; ``None``: the package names none)."""
     if asked == SameNamePolicy.SKIP:
         return PolicyChoice(
-            asked, SameNamePolicy.SKIP, "sameNamePolicy SKIP was asked (DataArts' default)"
+            asked, SameNamePolicy.SKIP, "the same-name policy SKIP was asked (DataArts' default)"
         )
     if asked == SameNamePolicy.OVERWRITE:
-        return PolicyChoice(asked, SameNamePolicy.OVERWRITE, "sameNamePolicy OVERWRITE was asked")
+        return PolicyChoice(
+            asked, SameNamePolicy.OVERWRITE, "the same-name policy OVERWRITE was asked"
+        )
     if source is None:
         return PolicyChoice(
             asked,

@@ -4,9 +4,10 @@ The pipeline (plan: :mod:`.planner` with :mod:`.matching`, :mod:`.checks`, :mod:
 :mod:`.ordering`; apply: :mod:`.apply` with :mod:`.promote`) runs against these protocols only:
 
 - :class:`ImportSource` opens to an :class:`OpenedPackage`, a stream of package objects with
-  the package's manifest, sha256 and signature. Implementations (:mod:`.sources`): a package
-  file (an upload or an object in object storage), a workspace of this server (exported into
-  a scratch package, then read).
+  the package's manifest, sha256 and signature. Implementation: :class:`~.sources.PackageFile`,
+  the package file an import path names (an upload, a download-center package, or an object
+  in object storage). A workspace of this server (a route's cut) and a folder of definitions
+  (``jobferry apply -f``) reach the pipeline as package files too, packed by their one writer.
 - :class:`ImportTarget` gives a :class:`TargetReader` (every read the plan makes of the target,
   and the fingerprint of what it read) and a :class:`TargetWriter` (every write an apply
   makes). Implementation: :class:`~.local.LocalWorkspace`, a workspace of this server, read and
@@ -139,6 +140,11 @@ class TargetReader(Protocol):
         ...
 
     # who uses what
+    def objects_after(self, kind: str, after: str, limit: int) -> list[TargetObject]:
+        """Every object of ``kind`` the target holds, by stable identifier: the first
+        ``limit`` after ``after``."""
+        ...
+
     def jobs_using(self, kind: str, names: Sequence[str]) -> list[tuple[int, str, str]]:
         """(job id, job name, object name) of the target's jobs using these objects."""
         ...
@@ -228,15 +234,7 @@ class TargetWriter(Protocol):
         """Set a job's scheduling status (pause or restore), audited as ``action``."""
         ...
 
-    # jobs referring to renamed objects
-    def jobs_referring(self, kind: str, name: str) -> dict[int, str]:
-        """job id → name of the target's jobs that refer to this object by name."""
-        ...
-
-    def written_by(self, task_id: str, job_ids: Sequence[str]) -> set[str]:
-        """Which of these job ids the import task wrote (its change records say)."""
-        ...
-
+    # jobs referring to renamed objects (which ones: the plan's, ``rewrites``)
     def job(self, name: str) -> JobRecord | None:
         """A job of the target as it stands now (inside the import)."""
         ...

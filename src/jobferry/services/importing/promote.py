@@ -184,20 +184,15 @@ class Promotion:
         for kind, names in by_kind.items():
             self.target.rename(kind, names)
 
-    def rewrite_dependents(self) -> list[ChangeRow]:
-        """Every job the import did not write that refers to a renamed object by its old name,
+    def rewrite_dependents(self, users: Iterable[tuple[int, str]]) -> list[ChangeRow]:
+        """The jobs the plan rewrites for its renames (``users``: (job id, name), decided at
+        plan time: :mod:`.rewrites`), each referring to a renamed object by its old name,
         rewritten to the new one; their change records (to restore them)."""
         renames: dict[tuple[AnyRefKind, str], str] = {}
-        users: dict[int, str] = {}
         for kind, old, new in self.renamed:
             renames[(_REF_KINDS[kind], old)] = new
-            users.update(self.target.jobs_referring(kind, old))
-        # The jobs this import wrote carry the package's references already (asked of the
-        # change records rather than remembered: memory stays flat however many it wrote).
-        written = self.target.written_by(self.task_id, [str(i) for i in users])
-        users = {job_id: user for job_id, user in users.items() if str(job_id) not in written}
         changes = []
-        for job_id, name in sorted(users.items(), key=lambda item: item[1]):
+        for job_id, name in users:
             job = self.target.job(name)
             assert job is not None
             doc = rename_references(load(job.document), renames)

@@ -102,7 +102,11 @@ IMPORT = BodyShape(
             nullable=True,
         ),
         Field("timeZone", "move cron schedules to a zone", _OBJECT, shape=TIME_ZONE, nullable=True),
-        flag("propagateDeletes", "delete what the package says its source deleted"),
+        flag(
+            "propagateDeletes",
+            "delete what the package says its source deleted (a package without a source that "
+            "holds kinds whole: what the target holds of them beside it)",
+        ),
         choice(
             "onDrift",
             "what to do with an object changed in the target since the last import (default FAIL)",

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from jobferry.domain.enums import TaskKind, TaskStatus
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import ConflictError, ImportRunningError, RollbackRefusedError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
@@ -152,10 +153,18 @@ class RollbackService:
     def _check_task(tx: Tx, scope: Scope, task_id: str) -> None:
         ws = scope.workspace
         task = task_repo.get_task(tx, ws.id, task_id)
+        if task is not None and task.kind == TaskKind.PLAN:
+            raise RollbackRefusedError(
+                f"Task {task_id} is a plan (an import's dry run): it changed nothing, so there "
+                "is nothing to roll back.",
+                task_id=task_id,
+            )
         if task is None or task.kind != TaskKind.IMPORT:
             raise RollbackRefusedError(
-                f"There is no import task {task_id} in workspace '{ws.name}'; name the taskId "
-                "an import answered (GET /v1/{project_id}/system-tasks lists them).",
+                f"There is no import task {task_id} in workspace '{ws.name}'.",
+                fix="Name the taskId an import answered (GET /v1/{project_id}/system-tasks "
+                "lists them).",
+                remedy=Remedy.LIST_TASKS,
                 task_id=task_id,
             )
         if task.status not in FINISHED:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import IO, Any
 
 from jobferry.domain.enums import ImportMode, TaskKind, TaskStatus
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     ConflictError,
     ImportRunningError,
@@ -32,6 +33,7 @@ from jobferry.services.importing.delivery import Deliveries, PreparedImport, Tas
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import package_source
 from jobferry.services.importing.model import EnvironmentReport, PlanOutcome, Record
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.plans import PlanStore
 from jobferry.services.importing.ports import (
@@ -44,6 +46,7 @@ from jobferry.services.importing.ports import (
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.sources import PackageFile
 from jobferry.services.importing.uploads import KeptUpload, PackageSource
+from jobferry.services.releases.production import import_side
 from jobferry.services.support.collector import collector_paused
 from jobferry.services.support.scratch import scratch_folder
 from jobferry.services.support.switches import Switches
@@ -121,11 +124,12 @@ class ImportService:
                 signature = signature_state(self._target(tx, scope).reader(False), reader)
             return contents_of(reader, signature)
 
-    def plan(self, scope: Scope, asked: ImportRequest) -> dict[str, Any] | PreparedImport:
+    def plan(self, scope: Scope, asked: ImportRequest) -> Plan | PreparedImport:
         """The plan of an import: at once for a small package into a workspace that need not
         catch up with its truth first (a remote's shadow refreshed lately), else a dry-run task
         to run."""
         Switches.of(self.settings).require_import()
+        scope = import_side(self.db, scope, asked.status_asked)  # as released: production
         request = self._request(scope, asked)
         if self.deliveries.of(scope.workspace).stale(scope):
             return self.prepare(scope, asked.as_dry_run())  # it catches up first, as a task
@@ -150,11 +154,9 @@ class ImportService:
             assert plan.environment is not None
             return replace(plan.environment, profile=plan.profile, package_sha256=reader.sha256)
 
-    def _plan_and_keep(
-        self, scope: Scope, request: ImportRequest, reader: OpenedPackage
-    ) -> dict[str, Any]:
+    def _plan_and_keep(self, scope: Scope, request: ImportRequest, reader: OpenedPackage) -> Plan:
         """Plan on a read-only snapshot of the target (nothing locked or written), keep the
-        plan and its objects, and answer its view."""
+        plan and its lines, and answer it."""
         with Workset(self.scratch) as workset:
             with self.db.transaction(readonly=True) as tx:
                 target = self._target(tx, scope).reader(lock_rows=False)
@@ -236,10 +238,12 @@ class ImportService:
         ``along(tx, task_id)`` writes what the caller keeps of the import (a route's
         promotion) in that same transaction: the task never exists without it."""
         Switches.of(self.settings).require_import()
+        scope = import_side(self.db, scope, asked.status_asked)  # as released: production
         request = self._request(scope, asked, writes=not asked.dry_run)
         what = "Plan the import" if request.dry_run else "Import the jobs"
         title = f"{what} from {self._source(scope, request.path).title()}."[:TITLE_LENGTH]
-        task = self.tasks.record(scope, TaskKind.IMPORT, title, request.to_wire(), queued=True)
+        kind = TaskKind.PLAN if request.dry_run else TaskKind.IMPORT
+        task = self.tasks.record(scope, kind, title, request.to_wire(), queued=True)
         locked = not request.dry_run
         if locked:
             self._lock_and_create(scope, task, along)
@@ -280,8 +284,9 @@ class ImportService:
     def _busy(scope: Scope, holder: str) -> ImportRunningError:
         return ImportRunningError(
             f"Import task {holder} is running in workspace '{scope.workspace.name}'; imports run "
-            f"one at a time. Wait for it (GET /v1/{{project_id}}/system-tasks/{holder}) and "
-            "import again.",
+            "one at a time.",
+            fix=f"Wait for it (GET /v1/{{project_id}}/system-tasks/{holder}) and import again.",
+            remedy=Remedy.FOLLOW_TASK,
             task_id=holder,
         )
 
@@ -337,13 +342,13 @@ class ImportService:
             self.tasks.advance(job.task_id, 30, f"Checking {reader.definitions()} object(s).")
             stored = self._stored_plan(scope, request, reader.sha256) if request.plan_id else None
             if request.dry_run:
-                view = self._plan_and_keep(scope, request, reader)
-                problems = view["summary"]["problems"]
+                plan = self._plan_and_keep(scope, request, reader)
+                problems = plan.summary.problems
                 self.tasks.finish(
                     job.task_id,
                     TaskStatus.WARNING if problems else TaskStatus.SUCCESSFUL,
-                    f"Plan ready: {self.plans.describe(view)}, {problems} problem(s).",
-                    result={"plan": view},
+                    f"Plan ready: {plan.summary.describe()}, {problems} problem(s).",
+                    result={"plan": plan.stored()},
                 )
                 return 0
             with Workset(self.scratch) as workset:
@@ -369,8 +374,9 @@ class ImportService:
             plan = self._plan_for_apply(tx, applier, reader, workset)
             if stored is not None and stored.fingerprint != plan.fingerprint:
                 raise PlanStaleError(
-                    f"The target changed since plan {stored.id} was made; review a new plan "
-                    "(POST /jobs/import/plan) and import with its planId.",
+                    f"The target changed since plan {stored.id} was made.",
+                    fix="Review a new plan (POST /jobs/import/plan) and import with its planId.",
+                    remedy=Remedy.PLAN_AGAIN,
                     plan_id=stored.id,
                 )
             if plan.package_problems or (plan.problems_total and request.mode is ImportMode.ATOMIC):
@@ -414,8 +420,9 @@ class ImportService:
             stored = plan_repo.get_plan(tx, scope.workspace.id, request.plan_id)
         if stored is None:
             raise PlanStaleError(
-                f"Plan {request.plan_id} does not exist in workspace '{scope.workspace.name}'; "
-                "make a plan first (POST /jobs/import/plan).",
+                f"Plan {request.plan_id} does not exist in workspace '{scope.workspace.name}'.",
+                fix="Make a plan first (POST /jobs/import/plan).",
+                remedy=Remedy.PLAN_AGAIN,
                 plan_id=request.plan_id,
             )
         if stored.package_sha256 != sha256 or stored.request_sha256 != request.fingerprint():

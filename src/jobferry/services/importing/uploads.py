@@ -114,7 +114,13 @@ class PackageSource:
     def _upload_of(self, scope: Scope, path: str) -> UploadRecord:
         """The unexpired upload an ``upload://`` path names (DLF.0815 otherwise)."""
         with self.db.transaction(readonly=True) as tx:
-            item = plan_repo.get_upload(tx, scope.workspace.id, path[len(UPLOAD_SCHEME) :])
+            key = path[len(UPLOAD_SCHEME) :]
+            item = plan_repo.get_upload(tx, scope.workspace.id, key)
+            development = scope.workspace.production_of
+            if item is None and development is not None:
+                # An import as released into a production side reads what was uploaded into
+                # its development workspace (where the client sent it).
+                item = plan_repo.get_upload(tx, development, key)
         if item is None or item.expires_at <= now_ms():
             raise ObsReadError(
                 f"Fail to read OBS file: no uploaded package '{path}' in workspace "

@@ -25,6 +25,7 @@ from jobferry.storage import Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import tags as tag_repo
 from jobferry.storage.ids import new_id
+from jobferry.storage.importing import ledger as ledger_repo
 from jobferry.storage.importing import rollbacks as rollback_repo
 from jobferry.storage.importing import target as target_repo
 from jobferry.storage.importing.target import TargetObject
@@ -135,21 +136,39 @@ class BatchWriter:
         self.local.put_resources(new, updated, stamp)
         return len(new)
 
+    def rename(self, kind: str, renamed: dict[str, str]) -> None:
+        """Rename the shadow's jobs the remote renamed (old name → new name): their ids, uids
+        and versions stay, as a rename here keeps them, so a route from the shadow carries a
+        rename, not a deletion and a new job; each with a rename's audit line."""
+        assert kind == ObjectKind.JOB, "only jobs are renamed (DataArts renames only jobs)"
+        found = target_repo.target_jobs(self.tx, self.ws, list(renamed))
+        for old, new in sorted(renamed.items()):
+            job = found.get(old)
+            if job is None:
+                continue
+            job_repo.rename_job(self.tx, int(job.id), new)
+            tag_repo.move_lock(self.tx, self.ws, ObjectKind.JOB, old, new)
+            self.audit.append(("job.rename", ObjectKind.JOB, new, {"from": old}))
+        self._flush()
+
     def delete(self, kind: str, names: Sequence[str]) -> None:
         """Delete the shadow's objects of ``kind`` with these names (those it has), a batch at
-        a time, each with an audit line."""
+        a time, each with an audit line and a tombstone (as a deletion here leaves: a route
+        whose source is the shadow carries the deletion)."""
         for start in range(0, len(names), BATCH):
             part = names[start : start + BATCH]
             if kind == ObjectKind.JOB:
-                jobs = target_repo.target_jobs(self.tx, self.ws, part)
-                rollback_repo.delete_jobs(self.tx, [int(job.id) for job in jobs.values()])
-                tag_repo.delete_locks(self.tx, self.ws, ObjectKind.JOB, list(jobs))
+                found = target_repo.target_jobs(self.tx, self.ws, part)
+                rollback_repo.delete_jobs(self.tx, [int(job.id) for job in found.values()])
+                tag_repo.delete_locks(self.tx, self.ws, ObjectKind.JOB, list(found))
             elif kind == ObjectKind.SCRIPT:
-                scripts = target_repo.target_scripts(self.tx, self.ws, part)
-                rollback_repo.delete_scripts(self.tx, [s.id for s in scripts.values()])
+                found = target_repo.target_scripts(self.tx, self.ws, part)
+                rollback_repo.delete_scripts(self.tx, [s.id for s in found.values()])
             else:
-                resources = target_repo.target_resources(self.tx, self.ws, part)
-                rollback_repo.delete_resources(self.tx, [r.id for r in resources.values()])
+                found = target_repo.target_resources(self.tx, self.ws, part)
+                rollback_repo.delete_resources(self.tx, [r.id for r in found.values()])
+            gone = [(kind, obj.uid or obj.id, name) for name, obj in sorted(found.items())]
+            ledger_repo.record_deletions(self.tx, self.ws, gone, now_ms(), self.scope.actor.name)
             self.audit.extend((f"{kind}.delete", kind, name, None) for name in part)
             self._flush()
 

@@ -3,9 +3,9 @@
 :class:`DataArtsClient` sends each request as the official SDKs do — ``X-Project-Id`` and the
 ``workspace`` header, signed with the remote's AK/SK by :func:`jobferry.signing.sign_request`
 (the one signer, which the server's verifier checks too) — and offers only calls of DataArts'
-public API, named in :data:`CALLS` by their SDK method (``huaweicloudsdkdgc`` v1 and
-``huaweicloudsdkdataartsstudio`` v2). Nothing else is ever sent, so a remote behind the real API
-gateway sees only calls it publishes.
+public API, named in :data:`~jobferry.services.remotes.calls.CALLS` by their SDK method
+(``huaweicloudsdkdgc`` v1 and ``huaweicloudsdkdataartsstudio`` v2). Nothing else is ever
+sent, so a remote behind the real API gateway sees only calls it publishes.
 
 Reads are retried with bounded exponential backoff on HTTP 429, 5xx and a dropped connection;
 every other failure is translated here, once, into the error tree: the remote's own error code
@@ -31,13 +31,33 @@ import orjson
 
 from jobferry import __version__
 from jobferry.errors import RemoteAuthError, RemoteError, RemoteUnreachableError
+from jobferry.services.remotes.calls import (
+    CALLS,
+    EXPORT_BATCH,
+    JOB_TYPES,
+    STUDIO_CALLS,
+    WRITES,
+)
 from jobferry.services.remotes.paging import PAGE, PAGES_IN_FLIGHT, Walk, short
 from jobferry.services.remotes.query import sdk_query
 from jobferry.signing import sign_request
 
+__all__ = [
+    "CALLS",
+    "EXPORT_BATCH",
+    "JOB_TYPES",
+    "PAGE",
+    "STUDIO_CALLS",
+    "WRITES",
+    "Backoff",
+    "DataArtsClient",
+    "Host",
+    "RemoteEndpoint",
+    "tls_context",
+]
+"""The client, and the call table it sends from (:mod:`.calls`), for the feature's modules."""
+
 USER_AGENT = f"jobferry-remote/{__version__}"
-EXPORT_BATCH = 100
-"""Job names per ``export_job_list`` call (DataArts' maximum)."""
 
 
 @functools.cache
@@ -50,38 +70,6 @@ def tls_context() -> ssl.SSLContext:
 
 
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-CALLS: dict[str, tuple[str, str]] = {
-    "list_jobs": ("GET", "/v1/{project_id}/jobs"),
-    "show_job": ("GET", "/v1/{project_id}/jobs/{job_name}"),
-    "show_job_status": ("GET", "/v1/{project_id}/jobs/{job_name}/status"),
-    "export_job_list": ("POST", "/v1/{project_id}/jobs/batch-export"),
-    "list_scripts": ("GET", "/v1/{project_id}/scripts"),
-    "show_script": ("GET", "/v1/{project_id}/scripts/{script_name}"),
-    "list_resources": ("GET", "/v1/{project_id}/resources"),
-    "show_resource": ("GET", "/v1/{project_id}/resources/{resource_id}"),
-    "list_dataconnections": ("GET", "/v1/{project_id}/data-connections"),
-    "show_dataconnection": ("GET", "/v1/{project_id}/data-connections/{data_connection_id}"),
-    "show_factory_env": ("GET", "/v2/{project_id}/factory/env"),
-    # the push's writes (services/remotes/writes.py)
-    "create_job": ("POST", "/v1/{project_id}/jobs"),
-    "update_job": ("PUT", "/v1/{project_id}/jobs/{job_name}"),
-    "delete_job": ("DELETE", "/v1/{project_id}/jobs/{job_name}"),
-    "start_job": ("POST", "/v1/{project_id}/jobs/{job_name}/start"),
-    "stop_job": ("POST", "/v1/{project_id}/jobs/{job_name}/stop"),
-    "update_factory_job_name": ("PUT", "/v2/{project_id}/factory/jobs/{job_name}/rename"),
-    "create_script": ("POST", "/v1/{project_id}/scripts"),
-    "update_script": ("PUT", "/v1/{project_id}/scripts/{script_name}"),
-    "delete_script": ("DELETE", "/v1/{project_id}/scripts/{script_name}"),
-    "create_resource": ("POST", "/v1/{project_id}/resources"),
-    "update_resource": ("PUT", "/v1/{project_id}/resources/{resource_id}"),
-    "delete_resource": ("DELETE", "/v1/{project_id}/resources/{resource_id}"),
-}
-"""Every call this client can make: SDK method → (HTTP method, path template). The reads
-(``export_job_list`` is a POST that changes nothing) and the writes a push makes."""
-WRITES = frozenset(call for call, (verb, _) in CALLS.items() if verb != "GET") - {"export_job_list"}
-STUDIO_CALLS = frozenset({"list_dataconnections", "show_dataconnection", "show_factory_env"})
-"""The DataArts Studio SDK's calls: sent to the remote's Studio endpoint when it has one."""
 
 
 @dataclass(frozen=True)
@@ -284,7 +272,7 @@ class DataArtsClient:
     def _refused(self, call: str, response: httpx2.Response) -> RemoteError:
         status = response.status_code
         code, message = _envelope(response)
-        context = {
+        context: dict[str, Any] = {
             "remote": self.remote,
             "call": call,
             "remote_status": status,
@@ -379,9 +367,20 @@ class DataArtsClient:
         ``list_resources``) with these query parameters (a name filter)."""
         return self._pages(call, items, query)
 
-    def jobs(self) -> Iterator[dict[str, Any]]:
-        """``list_jobs``, every page: ``JobResult``s (name, status, path…)."""
-        return self._pages("list_jobs", "jobs", {})
+    def jobs(self, name: str | None = None) -> Iterator[dict[str, Any]]:
+        """``list_jobs``, every page of each of :data:`JOB_TYPES` (``name``: those whose name
+        holds it, ``jobName``): ``JobResult``s (name, jobType, status, lastUpdateTime…)."""
+        first, *others = (
+            {"jobType": job_type} if name is None else {"jobType": job_type, "jobName": name}
+            for job_type in JOB_TYPES
+        )
+        # the other types' jobs (real-time ones: a page or two, as a rule) are walked beside
+        # the batch jobs, and come after them
+        with ThreadPoolExecutor(max_workers=len(others)) as beside:
+            later = [beside.submit(list, self._pages("list_jobs", "jobs", q)) for q in others]
+            yield from self._pages("list_jobs", "jobs", first)
+            for walked in later:
+                yield from walked.result()
 
     def scripts(self) -> Iterator[dict[str, Any]]:
         """``list_scripts``, every page: whole ``ScriptInfo`` definitions."""

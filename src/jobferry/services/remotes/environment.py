@@ -39,6 +39,15 @@ from jobferry.storage.records import VariableRecord
 IN_FLIGHT = 8
 """Reads a refresh has in flight at once (batch exports, connection shows)."""
 NOT_OFFERED = frozenset({"APIGW.0101"})
+SHOWN_ATTRIBUTES = {
+    "agent_id": ATTRIBUTES["agent_id"],
+    "agent_name": ATTRIBUTES["agent_name"],
+    "dw_catagory": ATTRIBUTES["dw_category"],
+}
+"""The Studio attributes ``show_dataconnection`` answers (``ShowDataconnectionResponse``) →
+the connection setting that keeps each. The answer spells the category ``dw_catagory`` (sic,
+as the SDK's model does; a create or update body spells it ``dw_category``); the model has no
+``supportService``."""
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -81,7 +90,7 @@ def _connection(shown: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         return None
     config = shown.get("dw_config")
     config = dict(config) if isinstance(config, dict) else {}
-    for wire, key in ATTRIBUTES.items():
+    for wire, key in SHOWN_ATTRIBUTES.items():
         if shown.get(wire) not in (None, ""):
             config[key] = shown[wire]
     secrets = [k for k, v in config.items() if is_secret_key(k) and v not in (None, "")]

@@ -48,7 +48,7 @@ from jobferry.services.importing.ports import TargetWriter
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.program import Program, RecordingWriter
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state
-from jobferry.services.remotes.records import SUBMITTED
+from jobferry.services.remotes.records import LISTED, SUBMITTED
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.remotes.steps import build
 from jobferry.services.remotes.undo import UndoReport, undo_push
@@ -119,9 +119,10 @@ class Commit:
             remote_repo.forget_read(tx, ws, kind, names)
             hashes = self.after.hashes.get(kind, {})
             remote_repo.record_read(tx, ws, kind, sorted(hashes.items()), now)
-        # the shadow's versions of the jobs written were not read from the remote: compared
-        # again by the next refresh
+        # the shadow's versions of the jobs written were not read from the remote, nor their
+        # list entries: the next refresh exports them and compares
         remote_repo.forget_read(tx, ws, SUBMITTED, self.touched.get(ObjectKind.JOB.value, set()))
+        remote_repo.forget_read(tx, ws, LISTED, self.touched.get(ObjectKind.JOB.value, set()))
         if self.changes:
             journal_repo.set_push_state(tx, self.task_id, "done", now)
         said = f" Pushed to remote '{self.remote}' with {self.calls} call(s)."

@@ -2,19 +2,21 @@
 
 :func:`read_state` reads the objects a push touches as a refresh does — ``list_jobs`` for the
 scheduling status, ``export_job_list`` (100 names a call) for the jobs' definitions,
-``list_scripts`` and ``list_resources`` for theirs — and hashes each as the refresh does, so
+``list_scripts`` and ``list_resources`` for theirs (each list by the names it touches, when they
+are a few, rather than every page) — and hashes each as the refresh does, so
 the hashes compare with what the last refresh recorded (``remote_objects``). The definitions
 read are the push's before-images; the resources' ids are what their calls address.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.services.remotes.client import DataArtsClient
+from jobferry.services.remotes.environment import bounded_map
 from jobferry.services.remotes.refresh import (
     canonical,
     digest,
@@ -66,18 +68,49 @@ def _kind(
             state.resource_ids[name] = str(item.get("id") or item.get("resourceId") or "")
 
 
+NAMED_LISTS = 25
+"""Touched objects of a kind up to which a push lists each one by its name (``jobName``, batch
+and real-time: two calls a job; ``scriptName``, ``resourceName``: one), a few in flight, rather
+than every page of the list (a call per 100 objects the remote holds, whatever it touches)."""
+
+
+def _listed(
+    whole: Callable[[], Iterable[dict[str, Any]]],
+    named: Callable[[str], Iterable[dict[str, Any]]],
+    wanted: set[str],
+) -> Iterator[dict[str, Any]]:
+    """The list entries of the ``wanted`` objects: every page (``whole``), or each name's
+    (``named``: the name filters match by substring, other names' entries are passed over)."""
+    if not wanted:
+        return
+    if len(wanted) > NAMED_LISTS:
+        items: Iterable[dict[str, Any]] = whole()
+    else:
+        pages = bounded_map(lambda name: list(named(name)), sorted(wanted))
+        items = (item for page in pages for item in page)
+    yield from (item for item in items if item.get("name") in wanted)
+
+
+def _named(client: DataArtsClient, call: str, items: str, param: str) -> Callable[[str], Any]:
+    return lambda name: client.pages(call, items, {param: name})
+
+
 def read_state(client: DataArtsClient, touched: dict[str, set[str]]) -> RemoteState:
     """The remote's state of the objects named per kind (read in bulk)."""
     state = RemoteState()
-    scripts, resources = touched.get(ObjectKind.SCRIPT), touched.get(ObjectKind.RESOURCE)
-    # A kind the push does not touch is not listed (each listing is pages one after another).
-    _kind(ObjectKind.SCRIPT, client.scripts() if scripts else (), scripts or set(), state)
-    _kind(ObjectKind.RESOURCE, client.resources() if resources else (), resources or set(), state)
+    scripts, resources = (
+        touched.get(ObjectKind.SCRIPT, set()),
+        touched.get(ObjectKind.RESOURCE, set()),
+    )
+    named = _named(client, "list_scripts", "scripts", "scriptName")
+    _kind(ObjectKind.SCRIPT, _listed(client.scripts, named, scripts), scripts, state)
+    named = _named(client, "list_resources", "resources", "resourceName")
+    _kind(ObjectKind.RESOURCE, _listed(client.resources, named, resources), resources, state)
     job = ObjectKind.JOB.value
     state.docs.setdefault(job, {})
     state.hashes.setdefault(job, {})
     wanted = touched.get(job, set())
-    jobs = client.jobs() if wanted else ()
+    jobs = _listed(client.jobs, client.jobs, wanted)
     listed = {str(item["name"]): scheduling(item.get("status")) for item in jobs}
     for batch in read_batches(sorted(wanted & set(listed))):
         for doc in job_documents(client, client.export_jobs(batch)):

@@ -30,6 +30,16 @@ SUBMITTED = "submitted"
 """The jobs' submitted versions, as an online refresh counts and records them (per job: a
 version written to a job that had none is created, one after another updated, the versions of
 a job the remote never submitted deleted)."""
+LISTED = "listed"
+"""The jobs' ``list_jobs`` entries as an online refresh last exported them (their type, status,
+``lastUpdateTime``, who and version, hashed): a job whose entry is the same at the next refresh
+is not exported again (recorded, never counted)."""
+CREATED = "created"
+"""The jobs' identities as a refresh last exported them: the creation stamp of their list entry
+(``jobType``, ``createTime``, ``createUser``) and their definition without its name, hashed;
+both are what a rename on the remote keeps (the list answers no job id). A job gone from one
+name and listed under another with the same identity, the only one on either side, is renamed
+in the shadow (recorded, never counted)."""
 
 REMOTE = BodyShape(
     "a remote: a DataArts workspace reached through its public API",
@@ -42,8 +52,8 @@ REMOTE = BodyShape(
         text("secretKey", "its secret key (kept encrypted, never answered)", required=True),
         text(
             "studioEndpoint",
-            "the DataArts Studio endpoint the connection and environment variable calls go "
-            "to, e.g. https://dayu.<region>… (default, or null: endpoint)",
+            "the DataArts Studio endpoint the connection and environment variable calls and "
+            "the job renames go to, e.g. https://dayu.<region>… (default, or null: endpoint)",
             nullable=True,
         ),
     ),
@@ -286,3 +296,100 @@ class RemoteCheck:
     remote_status: int | None = None
     remote_error_code: str | None = None
     remote_error_msg: str | None = None
+
+
+REMOTE_CHANGE = BodyShape(
+    "a change to a remote, in place: new credentials or endpoints (its name, project and "
+    "workspace stay: they are what its shadow mirrors and its routes promote into)",
+    (
+        text("endpoint", "the DataArts endpoint it moved to, e.g. https://dayu-dlf.<region>…"),
+        text(
+            "studioEndpoint",
+            "the DataArts Studio endpoint it moved to (null: the calls go to endpoint)",
+            nullable=True,
+        ),
+        text("accessKey", "a new access key to sign with; give its secretKey with it"),
+        text("secretKey", "a new secret key (kept encrypted, never answered)"),
+    ),
+)
+"""The body of ``PATCH /v1/{project_id}/remotes/{name}``; other keys are refused."""
+
+KEPT = {
+    "name": "a remote's name is its shadow workspace's; add a remote under the new name",
+    "projectId": "a remote's project and workspace are what its shadow mirrors and its routes "
+    "promote into; add another remote for another workspace",
+    "workspace": "a remote's project and workspace are what its shadow mirrors and its routes "
+    "promote into; add another remote for another workspace",
+}
+"""Fields of a remote that a change cannot touch, and why."""
+
+
+@dataclass(frozen=True)
+class RemoteChange:
+    """What a change to a remote sets; ``None``: left as it is (``studio_endpoint`` is
+    changed when ``studio_given``, ``None`` then meaning "go to ``endpoint``")."""
+
+    endpoint: str | None = None
+    studio_endpoint: str | None = None
+    studio_given: bool = False
+    access_key: str | None = None
+    secret_key: str | None = field(default=None, repr=False)
+
+    @property
+    def fields(self) -> list[str]:
+        """The wire names of the fields it sets, in the shape's order."""
+        given = {
+            "endpoint": self.endpoint is not None,
+            "studioEndpoint": self.studio_given,
+            "accessKey": self.access_key is not None,
+            "secretKey": self.secret_key is not None,
+        }
+        return [name for name in REMOTE_CHANGE.names if given[name]]
+
+
+def _change_values(body: dict[str, Any], problems: list[str]) -> dict[str, str | None]:
+    values: dict[str, str | None] = {}
+    for item in REMOTE_CHANGE.fields:
+        if item.name not in body:
+            continue
+        value = body[item.name]
+        if isinstance(value, str) and value.strip():
+            values[item.name] = value.strip()
+        elif value is None and item.nullable:
+            values[item.name] = None
+        else:
+            problems.append(f"{item.name} must be a non-empty text: {item.description}")
+    return values
+
+
+def parse_remote_change(body: dict[str, Any]) -> RemoteChange:
+    """The change a body asks of a remote; every problem at once."""
+    problems = [
+        f"{key} cannot be changed: {KEPT[key]}" if key in KEPT else f"unknown field '{key}'"
+        for key in REMOTE_CHANGE.unknown(body)
+    ]
+    values = _change_values(body, problems)
+    for key in EXAMPLES:
+        url = values.get(key)
+        problem = _url_problem(key, url) if url else None
+        if problem:
+            problems.append(problem)
+    if "accessKey" in values and "secretKey" not in values:
+        problems.append("accessKey comes with its secretKey: give both to rotate the key pair")
+    if not problems and not values:
+        problems.append(
+            "nothing to change: give endpoint, studioEndpoint, accessKey with secretKey, or "
+            "secretKey"
+        )
+    if problems:
+        raise InvalidRequestError(
+            f"The change to the remote is invalid: {'; '.join(problems)}.", problems=problems
+        )
+    endpoint, studio = values.get("endpoint"), values.get("studioEndpoint")
+    return RemoteChange(
+        endpoint.rstrip("/") if endpoint else None,
+        studio.rstrip("/") if studio else None,
+        "studioEndpoint" in values,
+        values.get("accessKey"),
+        values.get("secretKey"),
+    )

@@ -1,8 +1,10 @@
 """Refresh: read a remote workspace in bulk and bring its shadow to exactly that state.
 
-**Read** (no transaction open): ``list_jobs`` page by page (names and scheduling status),
-``export_job_list`` 100 names a call for the jobs' definitions (never one ``show_job`` per
-job) and again with ``exportStatus: SUBMIT`` for their latest submitted versions
+**Read** (no transaction open): ``list_jobs`` page by page, batch and real-time jobs (names,
+scheduling status, ``lastUpdateTime``), ``export_job_list`` 100 names a call for the
+definitions of the jobs whose list entry changed since the last refresh (a job whose entry is
+as recorded keeps the hashes recorded then, unread; never one ``show_job`` per job) and again
+with ``exportStatus: SUBMIT`` for their latest submitted versions
 (:mod:`~jobferry.services.remotes.submitted`: a refused batch split),
 :data:`~jobferry.services.remotes.environment.IN_FLIGHT` exports in flight at once,
 ``list_scripts`` and ``list_resources`` page by page (their lists carry whole definitions),
@@ -28,7 +30,7 @@ from __future__ import annotations
 import io
 import time
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
@@ -46,13 +48,16 @@ from jobferry.services.remotes.environment import (
     read_environment,
 )
 from jobferry.services.remotes.records import (
+    CREATED,
     DEFINITION_KINDS,
     ENVIRONMENT_KINDS,
+    LISTED,
     SUBMITTED,
     Refresh,
 )
 from jobferry.services.remotes.shadow import (
     KindRead,
+    ShadowWriter,
     Written,
     canonical,
     digest,
@@ -86,6 +91,8 @@ __all__ = [
 comparison itself (``canonical``, ``digest``, ``KindRead``) lives in :mod:`.shadow`."""
 
 JOB, SCRIPT, RESOURCE = (kind.value for kind in DEFINITION_KINDS)
+Statuses = dict[str, JobStatus]
+"""Each listed job's scheduling status, by name."""
 MAX_EXPORT_BYTES = 256 * 1024 * 1024
 """The most a batch export's entries may hold uncompressed (100 jobs)."""
 
@@ -132,42 +139,132 @@ def read_batches(names: list[str]) -> Iterator[list[str]]:
         yield names[start : start + EXPORT_BATCH]
 
 
-def read_jobs(
-    client: DataArtsClient, known: dict[str, str], known_submitted: dict[str, str]
-) -> tuple[KindRead, KindRead]:
-    """Every job of the remote, and its submitted version: listed for names and status, each
-    listed page's names exported (100 a call, development states and submitted versions) while
-    the next pages are listed, a few exports in flight."""
-    read = KindRead(ObjectKind.JOB.value, known)
-    submitted = KindRead(SUBMITTED, known_submitted)
+LISTING_FIELDS = ("jobType", "status", "lastUpdateTime", "lastUpdateUser", "version")
+"""What of a ``list_jobs`` entry (``JobResult``) says whether its job changed: a save or an
+import sets ``lastUpdateTime``, a start or stop the ``status`` (``version``: a server that
+lists it, as jobferry does, counts submissions there). Not the last run's fields, which change
+with every run."""
+
+
+def listing(item: dict[str, Any]) -> dict[str, Any] | None:
+    """What is compared of a job's list entry (``None``: it has no ``lastUpdateTime``, so the
+    job is always exported)."""
+    if not isinstance(item.get("lastUpdateTime"), int | str):
+        return None
+    return {key: item.get(key) for key in LISTING_FIELDS}
+
+
+def creation(item: dict[str, Any]) -> dict[str, Any] | None:
+    """A job's creation stamp in its list entry, which a rename keeps (``None``: none)."""
+    if not isinstance(item.get("createTime"), int | str):
+        return None
+    return {key: item.get(key) for key in ("jobType", "createTime", "createUser")}
+
+
+def renames(stamps: dict[str, str], recorded: dict[str, str], gone: set[str]) -> dict[str, str]:
+    """Old name → new name of the jobs renamed on the remote: a job gone whose recorded
+    identity (its creation stamp and its definition but its name, hashed) is that of a job new
+    (``stamps``), the only one with it on either side."""
+    olds: dict[str, list[str]] = {}
+    for name in sorted(gone & set(recorded)):
+        olds.setdefault(recorded[name], []).append(name)
+    news: dict[str, list[str]] = {}
+    for name, stamp in sorted(stamps.items()):
+        news.setdefault(stamp, []).append(name)
+    return {
+        olds[stamp][0]: names[0]
+        for stamp, names in news.items()
+        if len(names) == 1 and len(olds.get(stamp, [])) == 1
+    }
+
+
+@dataclass
+class JobReads:
+    """What a refresh reads of the remote's jobs: development states, submitted versions, and
+    the list entries and identities of the jobs exported (recorded under :data:`LISTED` and
+    :data:`CREATED`)."""
+
+    jobs: KindRead
+    submitted: KindRead
+    listed: KindRead
+    created: KindRead
+    creations: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    """Each exported job's creation stamp in its list entry."""
+
+    def take(self, submitted: bool, stem: str, doc: dict[str, Any], status: Statuses) -> None:
+        """One ``.job`` of a batch export (``stem``: its file's name) of the listed jobs."""
+        name = str(doc["name"])
+        if submitted:
+            name = stem if stem in status else name
+            if name in status:
+                self.submitted.add(name, submitted_value(doc))
+            return
+        if name not in status:
+            return
+        value = canonical(ObjectKind.JOB, doc)
+        self.jobs.add(name, job_value(value, status[name]))
+        stamp = self.creations.get(name)
+        if stamp is not None:  # a rename keeps both: the stamp, the definition but its name
+            self.created.add(name, {**stamp, "definition": digest({**value, "name": ""})})
+
+    def close(self) -> None:
+        """Remove what was spooled."""
+        for read in (self.jobs, self.submitted, self.listed, self.created):
+            read.spool.close()
+
+
+def read_jobs(client: DataArtsClient, known: dict[str, dict[str, str]]) -> JobReads:
+    """Every job of the remote, and its submitted version: listed for names and status, the
+    names of each listed page whose entry changed since the last refresh exported (100 a call,
+    development states and submitted versions) while the next pages are listed, a few exports
+    in flight. A job whose entry is as the last refresh recorded keeps the hashes recorded then,
+    unread; the rest are compared by hash as ever."""
+    reads = JobReads(
+        KindRead(JOB, known[JOB]),
+        KindRead(SUBMITTED, known[SUBMITTED]),
+        KindRead(LISTED, {}),
+        KindRead(CREATED, {}),
+    )
+    read, submitted = reads.jobs, reads.submitted
     status: dict[str, JobStatus] = {}
-    batches = Batches(known_submitted)
+    batches = Batches(known[SUBMITTED])
+
+    def unchanged(name: str, entry: dict[str, Any] | None) -> bool:
+        return (
+            entry is not None
+            and known[LISTED].get(name) == digest(entry)
+            and name in read.known
+            and name in submitted.known
+        )
 
     def exports() -> Iterator[Export]:
         for item in client.jobs():
-            name = str(item["name"])
+            name, entry = str(item["name"]), listing(item)
             status[name] = scheduling(item.get("status"))
+            if unchanged(name, entry):
+                read.keep(name)
+                submitted.keep(name)
+                continue
+            if entry is not None:
+                reads.listed.add(name, entry)
+            reads.creations[name] = creation(item)
             yield from batches.add(name)
         yield from batches.rest()
 
     try:
         for export, zips, never in bounded_map(partial(exported, client), exports()):
             for stem, doc in (entry for data in zips for entry in job_entries(client, data)):
-                name = str(doc["name"])
-                if export.submitted:
-                    name = stem if stem in status else name
-                    if name in status:
-                        submitted.add(name, submitted_value(doc))
-                elif name in status:
-                    read.add(name, job_value(canonical(ObjectKind.JOB, doc), status[name]))
+                reads.take(export.submitted, stem, doc, status)
             for name in never:
                 submitted.add(name, NEVER)
         _check_read(client, status, read, submitted)
+        created = reads.created.hashes
+        new = {n: created[n] for n in read.changed if n not in read.known and n in created}
+        read.renamed = renames(new, known[CREATED], set(read.known) - set(status))
     except BaseException:
-        read.spool.close()
-        submitted.spool.close()
+        reads.close()
         raise
-    return read, submitted
+    return reads
 
 
 def _check_read(client: DataArtsClient, status: dict[str, JobStatus], *reads: KindRead) -> None:
@@ -195,8 +292,9 @@ def read_listed(
 
 @dataclass
 class OtherReads:
-    """What a refresh reads beside the jobs (on a thread of its own, while the jobs are read):
-    scripts, resources, and the remote's environment."""
+    """What a refresh reads beside the jobs (while the jobs are read): scripts, resources, and
+    the remote's environment, each on a thread of its own (each is pages one after another:
+    side by side, the three cost the longest, not their sum)."""
 
     client: DataArtsClient
     known: dict[str, dict[str, str]]
@@ -206,13 +304,42 @@ class OtherReads:
 
     def __call__(self) -> None:
         client, known = self.client, self.known
-        self.reads.append(read_listed(ObjectKind.SCRIPT, client.scripts(), known[SCRIPT]))
-        self.reads.append(read_listed(ObjectKind.RESOURCE, client.resources(), known[RESOURCE]))
-        self.environment, self.notes = read_environment(client, known)
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            scripts = pool.submit(read_listed, ObjectKind.SCRIPT, client.scripts(), known[SCRIPT])
+            resources = pool.submit(
+                read_listed, ObjectKind.RESOURCE, client.resources(), known[RESOURCE]
+            )
+            environment = pool.submit(read_environment, client, known)
+        # every read is over here (the pool's exit waits): keep what succeeded, so that it is
+        # closed with the rest when one failed
+        for read in (scripts, resources):
+            if read.exception() is None:
+                self.reads.append(read.result())
+        if environment.exception() is None:
+            self.environment, self.notes = environment.result()
+        futures = (scripts, resources, environment)
+        failed = [exc for f in futures if (exc := f.exception()) is not None]
+        if failed:
+            self.close()
+            raise failed[0]
 
     def close(self) -> None:
         """Remove what was spooled (the refresh failed)."""
         for read in (*self.reads, *self.environment):
+            read.spool.close()
+
+
+@dataclass
+class EntriesWriter:
+    """Records the list entries and creation stamps of the jobs a refresh exported (in its
+    transaction, after the jobs: :meth:`ShadowWriter.remember` forgot the entries of every job
+    written, gone or renamed, :meth:`ShadowWriter.delete` their stamps)."""
+
+    reads: Sequence[KindRead]
+
+    def __call__(self, writer: ShadowWriter) -> None:
+        for read in self.reads:
+            writer.remember(read, now_ms())
             read.spool.close()
 
 
@@ -222,14 +349,14 @@ def refresh(
     """Bring the shadow workspace of ``scope`` to the state of ``remote`` (read by
     ``client``); what was done."""
     started = time.monotonic()
-    kinds = (*(k.value for k in DEFINITION_KINDS), *ENVIRONMENT_KINDS, SUBMITTED)
+    kinds = (*(k.value for k in DEFINITION_KINDS), *ENVIRONMENT_KINDS, SUBMITTED, LISTED, CREATED)
     known = known_hashes(db, scope.workspace.id, kinds)
     at = now_ms()
     others = OtherReads(client, known)
     with ThreadPoolExecutor(max_workers=1) as beside:
         reading = beside.submit(others)
         try:
-            jobs, submitted = read_jobs(client, known[JOB], known[SUBMITTED])
+            jobs = read_jobs(client, known)
         except BaseException:
             reading.cancel()
             wait([reading])
@@ -239,10 +366,17 @@ def refresh(
             reading.result()
         except BaseException:
             others.close()
-            jobs.spool.close()
-            submitted.spool.close()
+            jobs.close()
             raise
     summary = Refresh(at, Refresh.empty(at).counts, client.calls, 0.0, notes=tuple(others.notes))
-    extras = (SubmittedWriter(submitted), EnvironmentWriter(box, others.environment))
-    reads = [*others.reads, jobs]
-    return write_reads(db, scope, reads, Written(remote, known, summary, started), extras)
+    extras = (
+        SubmittedWriter(jobs.submitted),
+        EnvironmentWriter(box, others.environment),
+        EntriesWriter((jobs.listed, jobs.created)),
+    )
+    reads = [*others.reads, jobs.jobs]
+    try:
+        return write_reads(db, scope, reads, Written(remote, known, summary, started), extras)
+    finally:  # a write refused (a push open) never reaches the extras, which close their own
+        for read in (jobs.submitted, jobs.listed, jobs.created, *others.environment):
+            read.spool.close()

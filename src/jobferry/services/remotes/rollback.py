@@ -30,7 +30,7 @@ from jobferry.services.importing.delivery import RollbackHook, RolledBack
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state
-from jobferry.services.remotes.records import SUBMITTED
+from jobferry.services.remotes.records import LISTED, SUBMITTED
 from jobferry.services.remotes.undo import undo_push
 from jobferry.services.remotes.writes import (
     RemoteWrites,
@@ -175,7 +175,8 @@ class PushRollback:
             remote_repo.forget_read(tx, ws, kind, names)
             hashes = after.hashes.get(kind, {})
             remote_repo.record_read(tx, ws, kind, sorted(hashes.items()), now)
-        # the shadow's versions of the jobs written were not read from the remote: compared
-        # again by the next refresh
+        # the shadow's versions of the jobs written were not read from the remote, nor their
+        # list entries: the next refresh exports them and compares
         remote_repo.forget_read(tx, ws, SUBMITTED, touched.get(ObjectKind.JOB.value, set()))
+        remote_repo.forget_read(tx, ws, LISTED, touched.get(ObjectKind.JOB.value, set()))
         journal_repo.set_push_state(tx, journal, "done", now)

@@ -1,17 +1,21 @@
-"""The remotes of a project: add (with its shadow workspace), list, show, test, refresh, remove.
+"""The remotes of a project: add (with its shadow workspace), list, show, test, refresh, change
+(new credentials or endpoints, in place), remove.
 
 A remote belongs to the project, like a route: any member may list and show it, only a project
-admin may add or remove one, and refreshing takes a writer's role in its shadow. Its secret key
-is kept encrypted like environment secrets (``SecretBox``) and never answered.
+admin may add, change or remove one, and refreshing takes a writer's role in its shadow. Its
+secret key is kept encrypted like environment secrets (``SecretBox``) and never answered.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO
 
+import httpx2
+
 from jobferry.domain.enums import LockPolicy, RemoteReach, Role
+from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import parse_route
 from jobferry.errors import (
     InUseError,
@@ -26,8 +30,14 @@ from jobferry.services.audit import audit_in_scope, record_audit
 from jobferry.services.context import WRITERS, Actor, Scope, now_ms, require_project_admin
 from jobferry.services.definitions.documents import load
 from jobferry.services.importing.uploads import PackageSource
-from jobferry.services.remotes.client import Backoff, DataArtsClient, RemoteEndpoint
-from jobferry.services.remotes.records import Refresh, Remote, RemoteCheck, RemoteSpec
+from jobferry.services.remotes.client import JOB_TYPES, Backoff, DataArtsClient, RemoteEndpoint
+from jobferry.services.remotes.records import (
+    Refresh,
+    Remote,
+    RemoteChange,
+    RemoteCheck,
+    RemoteSpec,
+)
 from jobferry.services.remotes.refresh import refresh
 from jobferry.services.remotes.snapshot import refresh_from_snapshot
 from jobferry.services.support.secretbox import SecretBox
@@ -81,6 +91,9 @@ class RemoteService:
     timeout: float = 30.0
     retry_seconds: float = Backoff.first
     """The first wait before a failed call is sent again (``JOBFERRY_REMOTE_RETRY_SECONDS``)."""
+    transport: httpx2.BaseTransport | None = None
+    """What every client of this service sends its requests through (``None``: the network).
+    The tests plug an in-memory DataArts in here (``tests/support/standin.py``)."""
 
     def client(self, item: RemoteRecord, attempts: int = Backoff.attempts) -> DataArtsClient:
         """A client of the remote, signing with its (decrypted) secret key, sending a call
@@ -94,7 +107,9 @@ class RemoteService:
             item.studio_endpoint,
         )
         backoff = Backoff(attempts=attempts, first=self.retry_seconds)
-        return DataArtsClient(item.name, endpoint, timeout=self.timeout, backoff=backoff)
+        return DataArtsClient(
+            item.name, endpoint, timeout=self.timeout, backoff=backoff, transport=self.transport
+        )
 
     def add(self, actor: Actor, spec: RemoteSpec) -> Remote:
         """Remember a remote and create its shadow workspace, named as the remote (project
@@ -156,22 +171,28 @@ class RemoteService:
             item = repo.get_remote(tx, actor.project_id, name)
         if item is None:
             raise RemoteNotFoundError(
-                f"There is no remote '{name}' in this project; list them with jobferry remotes "
-                "list (GET /v1/{project_id}/remotes).",
+                f"There is no remote '{name}' in this project.",
+                fix="List them with GET /v1/{project_id}/remotes.",
+                remedy=Remedy.LIST_REMOTES,
                 remote=name,
             )
         return item
 
     def test(self, actor: Actor, name: str) -> RemoteCheck:
-        """One cheap signed read (the first job of ``list_jobs``): is the remote reachable,
-        are its credentials accepted, are its project and workspace there?"""
+        """Two cheap signed reads (the first job of ``list_jobs``, of each job type: the list
+        answers batch jobs unless asked for real-time ones): is the remote reachable, are its
+        credentials accepted, are its project and workspace there, how many jobs it holds?"""
         item = self._record(actor, name)
+        totals: list[object] = []
         with self.client(item, attempts=2) as client:
             try:
-                answer = client.json("list_jobs", query={"limit": 1, "offset": 0})
+                for job_type in JOB_TYPES:
+                    query = {"jobType": job_type, "limit": 1, "offset": 0}
+                    totals.append(client.json("list_jobs", query=query).get("total"))
             except RemoteError as exc:
                 return _judged(name, exc, client.calls)
-        total = answer.get("total")
+        counted = [t for t in totals if isinstance(t, int)]
+        total = sum(counted) if len(counted) == len(totals) else None
         return RemoteCheck(
             name,
             RemoteReach.REACHABLE,
@@ -208,6 +229,51 @@ class RemoteService:
         assert self.packages is not None, "the container gives a remote service its packages"
         kept = self.packages.upload(scope, stream, file_name)
         return self.refresh_from(actor, name, kept.path)
+
+    def change(self, actor: Actor, name: str, change: RemoteChange) -> Remote:
+        """Rotate a remote's access key or secret key, or move its endpoints, in place (project
+        admins only): its shadow workspace, refreshes, routes and their history stay, and the
+        next call signs with the new key at the new endpoint. The audit log names the fields
+        changed, never a secret."""
+        require_project_admin(actor, "change remotes")
+        with self.db.transaction() as tx:
+            item = repo.lock_remote(tx, actor.project_id, name)
+            if item is None:
+                raise RemoteNotFoundError(
+                    f"There is no remote '{name}' in this project; list them with jobferry "
+                    "remotes list.",
+                    remote=name,
+                )
+            secret = change.secret_key
+            changed = replace(
+                item,
+                endpoint=change.endpoint or item.endpoint,
+                studio_endpoint=(
+                    change.studio_endpoint if change.studio_given else item.studio_endpoint
+                ),
+                access_key=change.access_key or item.access_key,
+                secret_encrypted=item.secret_encrypted
+                if secret is None
+                else self.box.encrypt(secret),
+            )
+            repo.change_remote(tx, changed)
+            detail = {
+                "changed": change.fields,
+                "endpoint": changed.endpoint,
+                "studioEndpoint": changed.studio_endpoint,
+                "accessKey": changed.access_key,
+            }
+            record_audit(
+                tx,
+                actor.project_id,
+                item.workspace_id,
+                actor.name,
+                "remote.change",
+                "remote",
+                name,
+                detail,
+            )
+        return _typed(changed)
 
     def remove(self, actor: Actor, name: str) -> None:
         """Forget a remote (project admins only); its shadow stays as an ordinary workspace

@@ -32,7 +32,7 @@ from jobferry.errors import ConflictError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope
 from jobferry.services.remotes.batchwrites import BatchWriter, batches
-from jobferry.services.remotes.records import SUBMITTED, Refresh
+from jobferry.services.remotes.records import CREATED, LISTED, SUBMITTED, Refresh
 from jobferry.storage import Database, Tx
 from jobferry.storage import remotes as repo
 from jobferry.storage import remotes_journal as journal_repo
@@ -80,6 +80,8 @@ class KindRead:
     hashes: dict[str, str] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)
     spool: Spool = field(default_factory=Spool)
+    renamed: dict[str, str] = field(default_factory=dict)
+    """Old name → new name of the objects renamed on the remote (jobs: :data:`CREATED`)."""
 
     def add(self, name: str, value: object, hashed: object | None = None) -> None:
         """One object read: its value (what the writer takes) and what is hashed of it (the
@@ -90,10 +92,17 @@ class KindRead:
             self.changed.append(name)
             self.spool.add(name, value)
 
+    def keep(self, name: str) -> None:
+        """One object known unchanged without reading it (what the remote lists of it is as
+        it was at the last refresh): the hash recorded then stands."""
+        self.hashes[name] = self.known[name]
+
     @property
     def gone(self) -> list[str]:
         """Names the last refresh recorded that the remote no longer has."""
-        return sorted(set(self.known) - set(self.hashes)) if self.whole else []
+        if not self.whole:
+            return []
+        return sorted(set(self.known) - set(self.hashes) - set(self.renamed))
 
 
 def job_value(doc: dict[str, Any], status: JobStatus) -> dict[str, Any]:
@@ -119,8 +128,10 @@ class ShadowWriter:
         by_action[action.value] += n
 
     def apply(self, read: KindRead) -> None:
-        """Create or overwrite what changed of one kind, a batch at a time; count what is
-        unchanged."""
+        """Rename what the remote renamed, then create or overwrite what changed of one kind,
+        a batch at a time; count what is unchanged."""
+        if read.renamed:
+            self.batches.rename(read.kind, read.renamed)
         for batch in batches(read.spool):
             created = self.batches.put(read.kind, batch)
             self.count(read.kind, RefreshAction.CREATED, created)
@@ -132,13 +143,18 @@ class ShadowWriter:
         gone = read.gone
         self.batches.delete(read.kind, gone)
         if read.kind == ObjectKind.JOB:  # a job of that name again is versioned afresh
-            repo.forget_read(self.tx, self.scope.workspace.id, SUBMITTED, gone)
+            old = [*gone, *read.renamed]
+            for kind in (SUBMITTED, CREATED):
+                repo.forget_read(self.tx, self.scope.workspace.id, kind, old)
         self.count(read.kind, RefreshAction.DELETED, len(gone))
 
     def remember(self, read: KindRead, at: int) -> None:
         """Record what was read of the objects written or deleted."""
         ws = self.scope.workspace.id
-        repo.forget_read(self.tx, ws, read.kind, [*read.changed, *read.gone])
+        names = [*read.changed, *read.gone, *read.renamed]
+        repo.forget_read(self.tx, ws, read.kind, names)
+        if read.kind == ObjectKind.JOB:  # their list entries are recorded again, if listed
+            repo.forget_read(self.tx, ws, LISTED, names)
         fresh = [(name, read.hashes[name]) for name in read.changed]
         repo.record_read(self.tx, ws, read.kind, fresh, at)
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from jobferry.domain.enums import EnvironmentKind, JobStatus, ObjectKind, RefreshSource
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError
 from jobferry.package.manifest import created_ms, inventory_kinds, parse_requirements
 from jobferry.package.reader import PackageReader
@@ -110,9 +111,10 @@ def _check_source(side: SnapshotSide, manifest: dict[str, Any], file_name: str) 
     if ObjectKind.JOB.value not in whole:
         raise InvalidRequestError(
             f"The snapshot '{file_name}' is a jobferry export of chosen jobs, not of the whole "
-            f"workspace, so it cannot say what remote '{side.remote}' no longer has; export the "
-            "whole workspace on the remote's side (jobferry export --workspace-all, or "
-            "POST /v1/{project_id}/exports with mode workspace) and carry that.",
+            f"workspace, so it cannot say what remote '{side.remote}' no longer has.",
+            fix="Export the whole workspace on the remote's side (POST /v1/{project_id}/exports "
+            "with mode workspace) and carry that.",
+            remedy=Remedy.EXPORT_WORKSPACE,
             remote=side.remote,
             snapshot=file_name,
         )

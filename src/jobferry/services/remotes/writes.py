@@ -161,8 +161,7 @@ class RemoteWrites:
 
     def status(self, name: str) -> JobStatus | None:
         """A job's scheduling status (``None``: the remote does not hold it)."""
-        query = {"jobName": name}
-        for item in self.client.pages("list_jobs", "jobs", query):
+        for item in self.client.jobs(name):
             if item.get("name") == name:
                 value = item.get("status")
                 return JobStatus.STOPPED if value != JobStatus.SCHEDULING else JobStatus.SCHEDULING

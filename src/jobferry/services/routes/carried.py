@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind
+from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import Carried, Route
 from jobferry.errors import CarriedPackageError
 from jobferry.package.manifest import deleted_objects, iso_ms
@@ -29,9 +30,15 @@ from jobferry.services.routes.records import Promotion
 
 def carried_since(history: Sequence[Promotion]) -> int | None:
     """The snapshot of the route's newest package carried out (``None``: the first run)."""
+    previous = last_carried_out(history)
+    return previous.snapshot_at if previous is not None else None
+
+
+def last_carried_out(history: Sequence[Promotion]) -> Promotion | None:
+    """The route's newest package carried out (``None``: the first run)."""
     for item in history:  # newest first
         if item.carried is Carried.OUT:
-            return item.snapshot_at
+            return item
     return None
 
 
@@ -45,20 +52,22 @@ class CarriedIn:
     deletions: int
 
 
-def _refused(route: str, rule: str, problem: str, fix: str, **context: Any) -> CarriedPackageError:
+def _refused(
+    route: str, rule: str, problem: str, *, fix: str, remedy: Remedy | None, **context: Any
+) -> CarriedPackageError:
+    """``fix`` in the API's terms when a ``remedy`` is given (the CLI and console say theirs)."""
     return CarriedPackageError(
-        f"Route '{route}' refuses the package: {problem}; {fix} (rule {rule}).",
+        f"Route '{route}' refuses the package: {problem} (rule {rule}).",
+        fix=f"{fix[:1].upper()}{fix[1:]}.",
+        remedy=remedy,
         route=route,
         rule=rule,
         **context,
     )
 
 
-def _cut_out(name: str) -> str:
-    return (
-        f"cut it on the source server with jobferry promote {name} --out FILE "
-        f"(POST /v1/{{project_id}}/routes/{name}/package)"
-    )
+def _cut_out_fix(name: str) -> str:
+    return f"cut it on the source server (POST /v1/{{project_id}}/routes/{name}/package)"
 
 
 def read_carried(
@@ -79,7 +88,8 @@ def read_carried(
             route.name,
             "route.missing",
             "its manifest names no route (it is not a package cut for a route)",
-            _cut_out(route.name),
+            fix=_cut_out_fix(route.name),
+            remedy=Remedy.CUT_OUT,
         )
     check_identity(route, block, manifest)
     return CarriedIn(block, sha256, jobs, len(deleted_objects(manifest)))
@@ -89,17 +99,22 @@ def check_signed(route: Route, check: SignatureCheck) -> None:
     """An invalid signature is always refused; with ``requireSignature`` only a valid one (by
     a key the target workspace trusts) passes."""
     if check.state == "invalid":
-        fix = "carry the package unchanged from the source server, or cut it again"
+        fix, remedy = "carry the package unchanged from the source server, or cut it again", None
     elif route.require_signature and check.state != "valid":
         fix = (
             "give the source workspace a signing key and cut the package again, or trust the "
             "source's key in the target workspace (POST /v1/{project_id}/trusted-keys)"
         )
+        remedy = Remedy.TRUST_SOURCE_KEY
     else:
         return
     why = " (the route requires a signature)" if route.require_signature else ""
     raise _refused(
-        route.name, "signature", f"its signature is {check.state}{why}: {check.detail}", fix
+        route.name,
+        "signature",
+        f"its signature is {check.state}{why}: {check.detail}",
+        fix=fix,
+        remedy=remedy,
     )
 
 
@@ -110,7 +125,8 @@ def check_identity(route: Route, block: RouteBlock, manifest: dict[str, Any] | N
             route.name,
             "route.name",
             f"it was cut for route '{block.name}'",
-            f"take it in with that route, or {_cut_out(route.name)}",
+            fix=f"take it in with that route, or {_cut_out_fix(route.name)}",
+            remedy=Remedy.CUT_OUT,
             package_route=block.name,
         )
     source = manifest.get("source") if isinstance(manifest, dict) else None
@@ -122,10 +138,37 @@ def check_identity(route: Route, block: RouteBlock, manifest: dict[str, Any] | N
             "route.source",
             f"it was cut from workspace '{block.source_workspace}' ({listed}), and the route's "
             f"source is workspace {expected or block.source_workspace_id}",
-            "take in packages of the route's source only, or edit the route's source "
-            f"(jobferry routes edit {route.name} --from-carried --from-id ID)",
+            fix="take in packages of the route's source only, or edit the route's source "
+            f"(PUT /v1/{{project_id}}/routes/{route.name})",
+            remedy=Remedy.EDIT_ROUTE_SOURCE,
             package_source=listed,
         )
+
+
+def check_repeated(route: Route, sha256: str, history: Sequence[Promotion]) -> None:
+    """The same package is taken in once: again after its import applied (and was not rolled
+    back), it would be imported and listed twice."""
+    done = next(
+        (
+            p
+            for p in history
+            if p.carried is Carried.IN and p.applied and p.package_sha256 == sha256
+        ),
+        None,
+    )
+    if done is None:
+        return
+    raise _refused(
+        route.name,
+        "route.repeated",
+        f"it was taken in on {iso_ms(done.created_at)} and imported (task {done.task_id}): "
+        f"the target has package sha256 {sha256} already",
+        fix="nothing needs doing; to import it again, roll that import back first "
+        f"(POST /v1/{{project_id}}/system-tasks/{done.task_id}/rollback)",
+        remedy=Remedy.ROLL_BACK_FIRST,
+        task_id=done.task_id,
+        package_sha256=sha256,
+    )
 
 
 def check_chain(route: Route, block: RouteBlock, history: Sequence[Promotion]) -> None:
@@ -135,12 +178,18 @@ def check_chain(route: Route, block: RouteBlock, history: Sequence[Promotion]) -
     if any(p.carried is Carried.IN and p.applied and p.snapshot_at == block.since for p in history):
         return
     at = iso_ms(block.since)
+    missing = (
+        f"package sha256 {block.since_sha256} (cut at {at})"
+        if block.since_sha256
+        else f"the package cut at {at}"
+    )
     raise _refused(
         route.name,
         "route.chain",
-        f"it continues the package cut at {at}, which was not imported here (or was rolled back)",
-        f"import the package cut at {at} first, or cut a full one on the source side with "
-        f"jobferry promote {route.name} --out FILE --full "
+        f"it continues {missing}, which was not imported here (or was rolled back)",
+        fix=f"import {missing} first, or cut a full one on the source side "
         f'(POST /v1/{{project_id}}/routes/{route.name}/package {{"full": true}})',
+        remedy=Remedy.CUT_FULL_PACKAGE,
         missing_snapshot=block.since,
+        missing_sha256=block.since_sha256,
     )

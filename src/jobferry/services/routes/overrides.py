@@ -22,6 +22,7 @@ import orjson
 from jobferry.domain.enums import PlanAction
 from jobferry.domain.importsettings import SETTINGS
 from jobferry.domain.routes import Route
+from jobferry.services.importing.plan import PlanLine
 from jobferry.services.importing.request import ImportRequest
 from jobferry.storage import Tx
 from jobferry.storage.importing import plans as plan_repo
@@ -119,11 +120,11 @@ def _written_over_drift(
             count, lines = plan_repo.plan_objects(
                 tx, plan_id, offset=offset, limit=_PAGE, action=action.value
             )
-            for line in map(orjson.loads, lines):
-                if line.get("drift"):
+            for line in (PlanLine.of_stored(orjson.loads(text)) for text in lines):
+                if line.drift:
                     total += 1
                     if len(shown) < SHOWN:
-                        shown.append((str(line.get("kind")), str(line.get("name"))))
+                        shown.append((line.kind.value, line.name))
             offset += _PAGE
             if offset >= count:
                 break

@@ -13,6 +13,10 @@ ties the import's task to the promotion, checked against the task itself, with w
 import changed of the route's settings (:mod:`.overrides`). So every guarantee of
 a plain import (plan id, atomic import, rollback) holds for a promotion, with no second path.
 
+A source that is a remote's shadow (a DataArts workspace) is refreshed from its remote before
+its package is cut (:meth:`RoutePromotions._catch_up`): a route from one remote to another
+carries what changed there, a job renamed there as a rename, one deleted as a deletion.
+
 A route whose target is on another server is promoted through carried packages
 (:mod:`.carried`): ``package`` then cuts what changed since the route's last package carried
 out, names the route in its manifest and keeps it in the source's download center (the history
@@ -27,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from jobferry.domain.enums import TaskKind
+from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import Carried, Route, RouteEnd
 from jobferry.errors import InvalidRequestError, WorkspaceNotFoundError
 from jobferry.package.routeblock import RouteBlock
@@ -34,20 +39,25 @@ from jobferry.services.accounts.service import AccountService
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import load
 from jobferry.services.downloads import DownloadService
+from jobferry.services.importing.delivery import Deliveries
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.remotes.basis import ShadowBasis, snapshot_refresh
-from jobferry.services.routes.carried import carried_since, check_chain, read_carried
+from jobferry.services.routes.carried import (
+    check_chain,
+    check_repeated,
+    last_carried_out,
+    read_carried,
+)
 from jobferry.services.routes.cutting import Cut, RouteCutter
 from jobferry.services.routes.overrides import overrides_of
 from jobferry.services.routes.records import Promotion, RoutePackage, promotion_of
 from jobferry.services.routes.service import RouteService, RouteVersion
 from jobferry.services.support.scratch import new_zip
-from jobferry.services.workspaces.keys import KeyService, trusted_public_keys
+from jobferry.services.workspaces.keys import KeyService, accepted_public_keys
 from jobferry.settings import Settings
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
-from jobferry.storage import keys as key_repo
 from jobferry.storage import routes as repo
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import rollbacks as rollback_repo
@@ -61,9 +71,10 @@ def _local(end: RouteEnd, route: Route, what: str) -> str:
     if end.carried or end.workspace is None:
         name = route.name
         raise InvalidRequestError(
-            f"Route '{name}': its {what} is on another server; its packages come in with "
-            f'POST /v1/{{project_id}}/routes/{name}/promotions {{"path": "<the uploaded '
-            f'package>"}} (jobferry promote {name} --in FILE).',
+            f"Route '{name}': its {what} is on another server.",
+            fix=f"Its packages come in with POST /v1/{{project_id}}/routes/{name}/promotions "
+            '{"path": "<the uploaded package>"}.',
+            remedy=Remedy.CARRY_IN,
             route=name,
         )
     return end.workspace
@@ -80,6 +91,7 @@ class RoutePromotions:
     packages: PackageSource
     keys: KeyService
     downloads: DownloadService
+    deliveries: Deliveries
     cutter: RouteCutter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -111,6 +123,7 @@ class RoutePromotions:
             )
         source.require(WRITERS, "export jobs")
         target.require(WRITERS, "import packages")
+        self._catch_up(source)
         since = self._since(scope, name)
         options = route.import_options()
         snapshot = now_ms()
@@ -152,8 +165,9 @@ class RoutePromotions:
             item = repo.promotion(tx, scope.actor.project_id, name, promotion_id)
             if item is None:
                 raise InvalidRequestError(
-                    f"Route '{name}' has no promotion {promotion_id}; make one with "
-                    f"POST /v1/{{project_id}}/routes/{name}/package.",
+                    f"Route '{name}' has no promotion {promotion_id}.",
+                    fix=f"Make one with POST /v1/{{project_id}}/routes/{name}/package.",
+                    remedy=Remedy.CUT_PACKAGE,
                     route=name,
                 )
             task = self._import_task(tx, scope, name, item, task_id)
@@ -178,20 +192,20 @@ class RoutePromotions:
         if not route.source.carried:
             raise InvalidRequestError(
                 f"Route '{name}' takes its packages from workspace '{route.source.workspace}' "
-                f"of this server; make them with POST /v1/{{project_id}}/routes/{name}/package "
-                f"(jobferry promote {name}).",
+                "of this server.",
+                fix=f"Make them with POST /v1/{{project_id}}/routes/{name}/package.",
+                remedy=Remedy.CUT_PACKAGE,
                 route=name,
             )
         target = self._scope(scope, _local(route.target, route, "target"), route)
         target.require(WRITERS, "import packages")
         with self.db.transaction(readonly=True) as tx:
-            trusted = trusted_public_keys(tx, target.workspace.id)
-            own = key_repo.get_signing_key(tx, target.workspace.id)
-        taken = read_carried(
-            self.packages, target, path, trusted + ([own.public_key] if own else []), route
-        )
+            trusted = accepted_public_keys(tx, target)
+        taken = read_carried(self.packages, target, path, trusted, route)
         with self.db.transaction() as tx:
-            check_chain(route, taken.block, self._history(tx, scope, name, HISTORY))
+            history = self._history(tx, scope, name, HISTORY)
+            check_repeated(route, taken.sha256, history)
+            check_chain(route, taken.block, history)
             item = _carried(
                 scope,
                 saved,
@@ -229,9 +243,14 @@ class RoutePromotions:
         route = saved.route
         source = self._scope(scope, _local(route.source, route, "source"), route)
         source.require(WRITERS, "export jobs")
+        self._catch_up(source)
         with self.db.transaction(readonly=True) as tx:
-            since = None if full else carried_since(self._history(tx, scope, route.name, HISTORY))
-        block = RouteBlock(route.name, source.workspace.id, source.workspace.name, now_ms(), since)
+            history = self._history(tx, scope, route.name, HISTORY)
+        previous = None if full else last_carried_out(history)
+        since = previous.snapshot_at if previous is not None else None
+        sha = previous.package_sha256 if previous is not None else None
+        ws = source.workspace
+        block = RouteBlock(route.name, ws.id, ws.name, now_ms(), since, sha)
         return self._cut_out(scope, saved, source, Cut(since, since or 0, block))
 
     def _cut_out(self, scope: Scope, saved: RouteVersion, source: Scope, cut: Cut) -> RoutePackage:
@@ -289,6 +308,7 @@ class RoutePromotions:
             )
         source.require(WRITERS, "export jobs")
         target.require(WRITERS, "plan packages against it")
+        self._catch_up(source)
         with self.db.transaction(readonly=True) as tx:
             snapshot_refresh(tx, target, route.name)  # refused before anything is cut
         since = None if full else self._since(scope, route.name)
@@ -300,6 +320,15 @@ class RoutePromotions:
     def target_of(self, scope: Scope, route: Route) -> Scope:
         """The route's target workspace of this server (refused for a carried target)."""
         return self._scope(scope, _local(route.target, route, "target"), route)
+
+    def _catch_up(self, source: Scope) -> None:
+        """A source that is a remote's shadow is refreshed from its remote before a package is
+        cut from it (as a plan into a shadow is: unless its last refresh is younger than
+        ``JOBFERRY_REMOTE_REFRESH_SECONDS`` or came from a carried snapshot), so the package
+        holds what changed there, renamed and deleted included."""
+        delivery = self.deliveries.of(source.workspace)
+        if delivery.stale(source):
+            delivery.catch_up(source)
 
     def _scope(self, scope: Scope, workspace: str, route: Route) -> Scope:
         with self.db.transaction(readonly=True) as tx:
@@ -365,9 +394,10 @@ class RoutePromotions:
             or request.get("path") != item.package_path
         ):
             raise InvalidRequestError(
-                f"Task {task_id} is not an import of route '{name}''s package "
-                f"{item.package_path}; import that package (POST /v1/{{project_id}}/jobs/import "
-                "with its path and the plan's planId) and record that task.",
+                f"Task {task_id} is not an import of route '{name}''s package {item.package_path}.",
+                fix="Import that package (POST /v1/{project_id}/jobs/import with its path and "
+                "the plan's planId) and record that task.",
+                remedy=Remedy.RECORD_PROMOTION_IMPORT,
                 route=name,
                 task_id=task_id,
             )

@@ -12,6 +12,7 @@ from jobferry.domain.routes import Carried, Route
 from jobferry.package.routeblock import RouteBlock
 from jobferry.services.context import Scope
 from jobferry.services.downloads import Download
+from jobferry.services.importing.plan import Plan
 from jobferry.services.routes.overrides import Overrides
 from jobferry.storage.routes import PromotionRecord
 
@@ -78,7 +79,7 @@ class RoutePlan:
 
     package: RoutePackage
     settings: ImportSettings
-    plan: dict[str, Any] | None
+    plan: Plan | None
     planning_task: str | None
 
     @property

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from jobferry.domain.profile import ProfileError, merge_renames, parse_profile
+from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import Route, RouteEnd, RouteError, parse_route
 from jobferry.errors import InvalidRequestError, RouteNotFoundError, WorkspaceNotFoundError
 from jobferry.services.audit import audit_in_scope
@@ -76,10 +77,13 @@ def _check_end(tx: Tx, scope: Scope, end: RouteEnd, what: str, name: str) -> Non
     if found is None:
         raise WorkspaceNotFoundError(
             f"Route '{name}': its {what} workspace '{end.workspace}' does not exist in this "
-            "project; create it first, or make that end carried "
-            f'({{"{what}": {{"carried": true}}}}) when it is on another server.',
+            "project.",
+            fix=f'Create it first, or make that end carried ({{"{what}": {{"carried": true}}}}) '
+            "when it is on another server.",
+            remedy=Remedy.CARRIED_END,
             workspace=end.workspace,
             route=name,
+            end=what,
         )
 
 
@@ -184,7 +188,8 @@ class RouteService:
     def _missing(name: str, version: int | None) -> RouteNotFoundError:
         which = f"version {version} of " if version is not None else ""
         return RouteNotFoundError(
-            f"There is no {which}route '{name}' in this project; list them with "
-            "GET /v1/{project_id}/routes.",
+            f"There is no {which}route '{name}' in this project.",
+            fix="List them with GET /v1/{project_id}/routes.",
+            remedy=Remedy.LIST_ROUTES,
             route=name,
         )

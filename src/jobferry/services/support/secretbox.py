@@ -7,7 +7,15 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from jobferry.errors import JobferryError
+from jobferry.errors import JobferryError, SecretKeyError
+from jobferry.storage import Database
+from jobferry.storage import sealed as sealed_repo
+
+RESTORE = (
+    "Restore the secret.key backed up with this database into {folder} (or set "
+    "JOBFERRY_SECRET_KEY to it, the same for every server process) and start the server again; "
+    "nothing was changed."
+)
 
 
 class SecretBox:
@@ -36,6 +44,44 @@ class SecretBox:
                 fh.write(Fernet.generate_key())
         return cls(path.read_bytes().strip())
 
+    @classmethod
+    def for_database(cls, key: str | None, data_dir: Path, db: Database) -> SecretBox:
+        """The box of the database's secrets: the configured key, else the key file in the
+        data folder, which is generated only for a database that holds no secret yet (a new
+        key opens none of them). Refuses (``SecretKeyError``) a key that does not open one
+        stored secret of each kind, and a database with secrets but no key, such as a restore
+        without its ``secret.key``: started so, every signed call would fail."""
+        with db.transaction(readonly=True) as tx:
+            held = sealed_repo.one_of_each(tx)
+        path = data_dir / "secret.key"
+        if held and not key and not path.exists():
+            raise SecretKeyError(
+                f"This database holds secrets encrypted with a secret key ({_kinds(held)}), "
+                f"but there is none: JOBFERRY_SECRET_KEY is not set and there is no {path}. "
+                "jobferry generates a key only for a database without secrets. "
+                + RESTORE.format(folder=data_dir),
+                secret_key_file=str(path),
+            )
+        box = cls.from_key_or_file(key, data_dir)
+        unopened = [(what, token) for what, token in held if not box.opens(token)]
+        if unopened:
+            source = "JOBFERRY_SECRET_KEY" if key else str(path)
+            raise SecretKeyError(
+                f"The secret key (from {source}) does not open the secrets this database holds "
+                f"({_kinds(unopened)}): it is not the key they were encrypted with, and every "
+                "signed call would fail. " + RESTORE.format(folder=data_dir),
+                secret_key_source=source,
+            )
+        return box
+
+    def opens(self, token: str) -> bool:
+        """Whether this key decrypts a stored secret."""
+        try:
+            self._fernet.decrypt(token.encode())
+        except InvalidToken:
+            return False
+        return True
+
     def encrypt(self, plain: str) -> str:
         """Encrypt a text secret."""
         return self._fernet.encrypt(plain.encode()).decode()
@@ -49,3 +95,7 @@ class SecretBox:
                 "A stored secret cannot be decrypted with the configured key; every replica must "
                 "share the same JOBFERRY_SECRET_KEY (or secret.key file)."
             ) from exc
+
+
+def _kinds(held: list[tuple[str, str]]) -> str:
+    return ", ".join(what for what, _ in held)

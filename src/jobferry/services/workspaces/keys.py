@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import Role
+from jobferry.domain.remedies import Remedy
 from jobferry.domain.shapes import BodyShape, Extra, text
 from jobferry.errors import InvalidRequestError, KeyNotFoundError, NameTakenError
 from jobferry.package.signature import (
@@ -132,8 +133,9 @@ class KeyService:
             item = repo.get_signing_key(tx, scope.workspace.id)
         if item is None:
             raise KeyNotFoundError(
-                f"Workspace '{scope.workspace.name}' has no signing key; create one with "
-                "POST /v1/{project_id}/signing-key.",
+                f"Workspace '{scope.workspace.name}' has no signing key.",
+                fix="Create one with POST /v1/{project_id}/signing-key.",
+                remedy=Remedy.CREATE_SIGNING_KEY,
             )
         return SigningKey.of(item)
 
@@ -186,8 +188,9 @@ class KeyService:
         with self.db.transaction() as tx:
             if not repo.remove_trusted(tx, scope.workspace.id, key_id):
                 raise KeyNotFoundError(
-                    f"Workspace '{scope.workspace.name}' does not trust a key with id "
-                    f"'{key_id}'; list them with GET /v1/{{project_id}}/trusted-keys.",
+                    f"Workspace '{scope.workspace.name}' does not trust a key with id '{key_id}'.",
+                    fix="List them with GET /v1/{project_id}/trusted-keys.",
+                    remedy=Remedy.LIST_TRUSTED_KEYS,
                     key_id=key_id,
                 )
             audit_in_scope(tx, scope, "key.distrust", "trusted_key", key_id, {})
@@ -196,3 +199,16 @@ class KeyService:
 def trusted_public_keys(tx: Tx, workspace_id: str) -> list[str]:
     """The public keys (text form) a workspace trusts, for signature checks."""
     return [k.public_key for k in repo.trusted(tx, workspace_id)]
+
+
+def accepted_public_keys(tx: Tx, scope: Scope) -> list[str]:
+    """The keys whose signatures a workspace accepts: those it trusts and its own, and, unless
+    it requires signed packages (then only the keys it chose count, e.g. a release key), the
+    signing keys of every workspace of its project on this server. A package this server
+    signed in one workspace was "untrusted" in the others until each trusted each."""
+    ws = scope.workspace
+    trusted = trusted_public_keys(tx, ws.id)
+    if not ws.require_signed:
+        return trusted + repo.project_signing_keys(tx, scope.actor.project_id)
+    own = repo.get_signing_key(tx, ws.id)
+    return trusted + ([own.public_key] if own is not None else [])

@@ -20,6 +20,7 @@ from jobferry.domain.profile import (
     merge_renames,
     parse_profile,
 )
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, MappingConflictError, ProfileNotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
@@ -110,8 +111,9 @@ def resolve_profile(
     item = repo.get(tx, scope.workspace.id, ref)
     if item is None:
         raise ProfileNotFoundError(
-            f"Environment profile '{ref}' does not exist in workspace '{scope.workspace.name}'; "
-            "create it (PUT /v1/{project_id}/profiles/" + ref + ") or pass the profile inline.",
+            f"Environment profile '{ref}' does not exist in workspace '{scope.workspace.name}'.",
+            fix=f"Create it (PUT /v1/{{project_id}}/profiles/{ref}) or pass the profile inline.",
+            remedy=Remedy.CREATE_PROFILE,
             profile=ref,
         )
     # A version saved before a rule was added (a targetOwned path naming no field) is refused
@@ -180,7 +182,9 @@ class ProfileService:
             which = f"version {version} of " if version is not None else ""
             raise ProfileNotFoundError(
                 f"There is no {which}environment profile '{name}' in workspace "
-                f"'{scope.workspace.name}'; list them with GET /v1/{{project_id}}/profiles.",
+                f"'{scope.workspace.name}'.",
+                fix="List them with GET /v1/{project_id}/profiles.",
+                remedy=Remedy.LIST_PROFILES,
                 profile=name,
             )
         return ProfileVersion.of(item, with_document=True)

@@ -13,16 +13,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from jobferry.domain.enums import Role
 from jobferry.errors import StudioLookupError, StudioWorkspaceNotFoundError
-from jobferry.services.context import Actor, require_same_project
+from jobferry.services.context import Actor, Scope, require_same_project
 from jobferry.storage import Database
 from jobferry.storage import accounts as repo
 from jobferry.storage.records import WorkspaceRecord
 
 INSTANCE_NAME = "jobferry"
 WORKSPACE_MODE = "simple"
-"""jobferry promotes between workspaces (DataArts' simple mode); there is no enterprise-mode
-development/production split inside one workspace."""
+"""The instance's mode: its workspaces start in simple mode; each may be switched to enterprise
+mode (``update_work_space_old`` with ``mode`` "1", ``services/releases``)."""
 
 
 def _paged(limit: int | None, offset: int | None) -> tuple[int, int]:
@@ -74,6 +75,44 @@ class StudioWorkspacePage:
     items: tuple[StudioWorkspace, ...]
 
 
+ROLE_IDS = {
+    Role.ADMIN: "r00001",
+    Role.DEVELOPER: "r00002",
+    Role.OPERATOR: "r00003",
+    Role.VIEWER: "r00004",
+    Role.DEPLOYER: "r00005",
+}
+"""The preset roles' ids: DataArts documents the first four; the deployer (enterprise mode) has
+no documented id, so clients look roles up by ``role_code`` (``list_workspace_roles``)."""
+ROLE_NAMES = {
+    Role.ADMIN: ("Admin", "every right in the workspace"),
+    Role.DEVELOPER: ("Developer", "develops jobs, scripts and resources; packages releases"),
+    Role.OPERATOR: ("Operator", "starts and stops jobs; deploys release packages"),
+    Role.VIEWER: ("Viewer", "reads"),
+    Role.DEPLOYER: ("Deployer", "enterprise mode: approves, deploys and cancels releases"),
+}
+
+
+@dataclass(frozen=True)
+class StudioMember:
+    """A user with a role in a workspace, as ``list_workspaceusers`` lists them."""
+
+    user_id: int
+    name: str
+    role: Role
+    workspace_id: str
+    created_at: int
+
+
+@dataclass(frozen=True)
+class StudioMemberPage:
+    """A page of a workspace's members, how many there are and over how many pages."""
+
+    total: int
+    pages: int
+    items: tuple[StudioMember, ...]
+
+
 @dataclass
 class StudioWorkspaceService:
     """Instances and workspaces as DataArts Studio's management centre lists them."""
@@ -120,6 +159,22 @@ class StudioWorkspaceService:
             f"Workspace '{workspace_id}' does not exist in instance '{instance_id}' or you have "
             f"no role in it; GET /v1/{project_id}/workspaces/{instance_id} lists yours.",
             workspace_id=workspace_id,
+        )
+
+    def members(self, scope: Scope, limit: int | None, offset: int | None) -> StudioMemberPage:
+        """``ListWorkspaceusersResponse``: the users holding a role in the workspace (and the
+        project admins), by name — where a client finds ``approver_ids``."""
+        limit, offset = _paged(limit, offset)
+        with self.db.transaction(readonly=True) as tx:
+            found = repo.workspace_members(tx, scope.actor.project_id, scope.workspace.id)
+        members = [
+            StudioMember(user.id, user.name, Role(role), scope.workspace.id, user.created_at)
+            for user, role in found
+        ]
+        return StudioMemberPage(
+            len(members),
+            math.ceil(len(members) / limit),
+            tuple(members[offset : offset + limit]),
         )
 
     def _visible(

@@ -78,13 +78,24 @@ def delete_plans_before(tx: Tx, before: int) -> int:
     return int(result.rowcount)
 
 
-def insert_plan_objects(tx: Tx, plan_id: str, rows: Sequence[tuple[int, str, str, str]]) -> None:
-    """Store a plan's objects: (position, kind, action, the plan line as JSON) rows."""
+@dataclass(frozen=True)
+class PlanObjectRow:
+    """One object of a stored plan: its position (from 1), kind and action (what pages are
+    filtered by) and its plan line as the service keeps it (JSON)."""
+
+    seq: int
+    kind: str
+    action: str
+    line: str
+
+
+def insert_plan_objects(tx: Tx, plan_id: str, rows: Sequence[PlanObjectRow]) -> None:
+    """Store a plan's objects."""
     insert_tuples(
         tx,
         import_plan_objects,
         ("plan_id", "seq", "kind", "action", "line"),
-        [(plan_id, *row) for row in rows],
+        [(plan_id, row.seq, row.kind, row.action, row.line) for row in rows],
     )
 
 

@@ -167,6 +167,27 @@ target_scripts = _by_name(ObjectKind.SCRIPT)
 target_resources = _by_name(ObjectKind.RESOURCE)
 
 
+def objects_after(
+    tx: Tx, workspace_id: str, kind: str, after: str, limit: int, *, for_update: bool = False
+) -> list[TargetObject]:
+    """The workspace's jobs, scripts or resources by stable identifier, the first ``limit``
+    after ``after`` (``""``: from the first): every object of a kind, a batch at a time."""
+    table, _ = _READERS[kind]
+    column = table.c.uid if kind == ObjectKind.JOB else table.c.id
+    found = tx.conn.execute(
+        select(column)
+        .where(table.c.workspace_id == workspace_id, column > after)
+        .order_by(column)
+        .limit(limit)
+    ).scalars()
+    held = objects_by_uid(tx, workspace_id, kind, list(found), for_update=for_update)
+    return sorted(held.values(), key=_uid)
+
+
+def _uid(target: TargetObject) -> str:
+    return target.uid
+
+
 def objects_by_uid(
     tx: Tx, workspace_id: str, kind: str, uids: Iterable[str], *, for_update: bool = False
 ) -> dict[str, TargetObject]:

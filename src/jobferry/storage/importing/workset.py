@@ -37,6 +37,7 @@ CREATE TABLE pending (
     seq INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, detail BLOB NOT NULL
 );
 CREATE TABLE late (seq INTEGER NOT NULL, problem BLOB NOT NULL);
+CREATE TABLE rewrite (job_id INTEGER PRIMARY KEY, name TEXT NOT NULL);
 """
 _INDEXES = """
 CREATE INDEX ix_obj_kind_name ON obj (kind, name);
@@ -242,6 +243,31 @@ class Workset:
             "AND action IN ('RENAME', 'DELETE')) ORDER BY seq"
         )
         return [(r[0], r[1], r[2]) for r in rows]
+
+    def written_targets(self, uids: Sequence[str]) -> list[tuple[str, int]]:
+        """(target uid, seq) of the objects the import writes or deletes matched to any of
+        these target uids."""
+        self._index()
+        select = (
+            f"SELECT target_uid, seq FROM obj WHERE action IN {_WRITES[:-1]}, 'DELETE') "
+            "AND target_uid IN"
+        )
+        return [(r[0], r[1]) for r in self._among(select, uids)]
+
+    def add_rewrites(self, rows: Iterable[tuple[int, str]]) -> None:
+        """(job id, job name) of target jobs outside the package whose references to renamed
+        objects the import rewrites."""
+        self._db.executemany("INSERT OR IGNORE INTO rewrite VALUES (?, ?)", rows)
+
+    def rewrites_count(self) -> int:
+        """How many jobs :meth:`add_rewrites` kept."""
+        return int(self._db.execute("SELECT count(*) FROM rewrite").fetchone()[0])
+
+    def rewrites(self, batch: int) -> Iterator[list[tuple[int, str]]]:
+        """The jobs :meth:`add_rewrites` kept, by name, ``batch`` at a time."""
+        cursor = self._db.execute("SELECT job_id, name FROM rewrite ORDER BY name, job_id")
+        while rows := cursor.fetchmany(batch):
+            yield [(r[0], r[1]) for r in rows]
 
     def deletes_in_order(self) -> list[int]:
         """The DELETEs' seqs, in the order they were planned."""

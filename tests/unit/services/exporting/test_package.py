@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from jobferry.package.layout import Layout
+from jobferry.package.manifest import iso_ms
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.exporting.options import ExportOptions
@@ -86,3 +87,20 @@ def test_deletions_are_carried_since_a_moment_or_since_the_last_export_for_a_tar
     with services.db.transaction(readonly=True) as tx:
         assert deleted_since(tx, scope, ExportOptions(deletions_for="prod")) == []
         assert len(deleted_since(tx, scope, ExportOptions(deletions_for="test"))) == 1
+
+
+def test_a_package_of_deletions_only_is_dated_by_its_newest_deletion(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    services.jobs.delete(scope, "a_job")
+    services.jobs.delete(scope, "b_job")
+    path = tmp_path / "gone.zip"
+    with services.db.transaction(readonly=True) as tx:
+        selection = ordered(select_jobs(tx, scope, []), Layout.SINGLE)
+        write_package(tx, scope, selection, ExportOptions(deletions_since=0), path)
+        gone = deleted_since(tx, scope, ExportOptions(deletions_since=0))
+    header = manifest(path.read_bytes())
+    assert [d["name"] for d in header["deleted"]] == ["a_job", "b_job"]
+    newest = max(d["deletedAt"] for d in gone)
+    assert header["createdAt"] == iso_ms(newest)  # not 1970-01-01
+    assert header["createdAt"] > "2020"

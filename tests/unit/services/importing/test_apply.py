@@ -19,6 +19,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing import planner
 from jobferry.services.importing.apply import Applier
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import parse_import_request
 from jobferry.services.tasks import Task
 from jobferry.storage import Database, tables
@@ -224,7 +225,7 @@ def _planned(services: Services, tmp_path: Path) -> tuple[Scope, str, str]:
     _sqlite_only(services)
     scope = _workspace(services, "prod")
     path = _upload(services, scope, write_package(tmp_path / "p.zip", _jobs()))
-    plan_id: str = _run(services, scope, path, dryRun=True).outcome["plan"]["planId"]
+    plan_id = Plan.of_stored(_run(services, scope, path, dryRun=True).outcome["plan"]).plan_id
     return scope, path, plan_id
 
 

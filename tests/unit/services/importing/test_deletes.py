@@ -9,7 +9,11 @@ import marshal
 from pathlib import Path
 from typing import Any
 
-from jobferry.domain.enums import PlanAction, ProblemReason, SchedulingPolicy
+import pytest
+
+from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason, SchedulingPolicy
+from jobferry.errors import JobNotFoundError
+from jobferry.package.folder import FolderObject, pack
 from jobferry.package.reader import PackageReader
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -17,13 +21,18 @@ from jobferry.services.importing.deletes import Deletes, name_conflicts
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import Matcher, package_source
 from jobferry.services.importing.model import Problem, Record
-from jobferry.services.importing.request import ImportRequest
+from jobferry.services.importing.plan import Plan
+from jobferry.services.importing.request import ImportRequest, parse_import_request
 from jobferry.storage.importing.workset import Workset
-from support.builders import make_job
+from support.builders import make_job, make_script
 from support.planning import (
     import_package,
     jobs_with_dependencies,
+    plan_into,
+    planned_actions,
+    run_import,
     uid_of,
+    upload,
     workspace,
     write_objects,
 )
@@ -138,3 +147,88 @@ def test_a_name_held_by_an_object_that_stays_is_a_conflict() -> None:
         assert problem.reason is ProblemReason.NAME_CONFLICT
         assert "workspace 'prod'" in problem.detail
         assert workset.records([1])[1][1] == [marshal.dumps(problem.packed())]
+
+
+def _folder_package(tmp_path: Path, name: str, *, whole: bool, **documents: Any) -> Path:
+    """A folder's package (``apply -f``): jobs and scripts by name, no identities; ``whole``
+    as ``--prune`` packs it."""
+    objects = [
+        FolderObject(
+            ObjectKind.JOB if key.startswith("job_") else ObjectKind.SCRIPT,
+            doc["name"],
+            f"{key}.json",
+            doc,
+        )
+        for key, doc in documents.items()
+    ]
+    path = tmp_path / f"{name}.zip"
+    with path.open("wb") as out:
+        pack(objects, out, whole=whole)
+    return path
+
+
+def test_a_folder_packed_whole_prunes_what_the_target_holds_beside_it(
+    services: Services, tmp_path: Path
+) -> None:
+    """No ledger, no source: every job and script of the target that no object of the
+    folder is matched to is a DELETE without a ledger row; what the folder holds stays."""
+    scope = workspace(services, "prod")
+    for name in ("kept_sql", "gone_sql"):
+        services.scripts.create(scope, make_script(name))
+    services.jobs.create(scope, make_job("gone_job"))
+    kept = make_script("kept_sql")
+    package = _folder_package(tmp_path, "whole", whole=True, script_kept=kept)
+    with (
+        PackageReader(package) as reader,
+        Workset(None) as workset,
+        services.db.transaction(readonly=True) as tx,
+    ):
+        plan = plan_into(LocalWorkspace(tx, scope), reader, workset, propagate_deletes=True)
+        actions = planned_actions(plan, workset)
+        records = [Record.unpacked(r[0]) for r in workset.records(plan.order).values()]
+    assert actions[("script", "kept_sql")] == PlanAction.UNCHANGED
+    pruned = {(r.kind, r.name) for r in records if r.action == PlanAction.DELETE}
+    assert ("script", "gone_sql") in pruned
+    assert ("job", "gone_job") in pruned
+    assert ("script", "kept_sql") not in pruned
+    assert all(r.ledger is None for r in records if r.action == PlanAction.DELETE)
+
+
+def test_a_folder_not_packed_whole_or_planned_without_propagate_deletes_prunes_nothing(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = workspace(services, "prod")
+    services.scripts.create(scope, make_script("gone_sql"))
+    kept = make_script("kept_sql")
+    for whole, propagate in ((False, True), (True, False)):
+        package = _folder_package(tmp_path, f"p{whole}", whole=whole, script_kept=kept)
+        with (
+            PackageReader(package) as reader,
+            Workset(None) as workset,
+            services.db.transaction(readonly=True) as tx,
+        ):
+            plan = plan_into(
+                LocalWorkspace(tx, scope), reader, workset, propagate_deletes=propagate
+            )
+            actions = planned_actions(plan, workset)
+        assert PlanAction.DELETE not in actions.values(), (whole, propagate)
+
+
+def test_the_kept_plan_lists_the_pause_of_a_scheduled_job_it_deletes(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = _promoted(services, tmp_path, make_job("a_job"), make_job("b_job"))
+    services.jobs.start(scope, "b_job")
+    path = upload(services, scope, jobs(tmp_path, "2.zip", make_job("a_job"), inventory=("job",)))
+    options = {"propagateDeletes": True, "scheduling": "PAUSE_AND_RESTORE"}
+    body = {"path": path, "sameNamePolicy": "OVERWRITE", **options}
+    plan = services.imports.plan(scope, parse_import_request(body))
+    assert isinstance(plan, Plan)
+    [gone] = [line for line in plan.lines if line.action is PlanAction.DELETE]
+    assert (gone.name, gone.pause) == ("b_job", True)
+
+    task = run_import(services, scope, path, planId=plan.plan_id, **options)
+
+    assert task.status == "SUCCESSFUL", task.message
+    with pytest.raises(JobNotFoundError):
+        services.jobs.show(scope, "b_job")

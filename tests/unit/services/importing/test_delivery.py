@@ -22,6 +22,7 @@ from jobferry.services.importing.delivery import (
     RollbackAttempt,
     RolledBack,
 )
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import parse_import_request
 from support.builders import make_job
 from support.planning import jobs_with_dependencies, upload, workspace, write_objects
@@ -99,9 +100,9 @@ def test_an_import_its_plan_and_its_rollback_go_through_the_workspace_delivery(
     far = shadow(scope)
     path = upload(services, scope, package(tmp_path, "a_job"))
 
-    view = services.imports.plan(far, parse_import_request({"path": path}))
-    assert isinstance(view, dict)
-    assert view["remoteState"] == {"remote": "far", "from": "test"}
+    plan = services.imports.plan(far, parse_import_request({"path": path}))
+    assert isinstance(plan, Plan)
+    assert plan.remote_state == {"remote": "far", "from": "test"}
     prepared = services.imports.prepare(far, parse_import_request({"path": path}))
     services.imports.run(prepared)
     assert jobs(services, scope) == ["a_job"]

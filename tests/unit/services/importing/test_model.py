@@ -1,6 +1,6 @@
 """The plan's values (``services.importing.model``): problems and records survive the working
-set's packing, a record's plan line shows what its action needs, the outcome's counts in words
-and its head, and a planned object derives its text and references again once changed."""
+set's packing, problems found late follow an object's own, the outcome's counts in words, and a
+planned object derives its text and references again once changed."""
 
 from __future__ import annotations
 
@@ -72,30 +72,11 @@ def test_a_record_survives_packing_with_every_field() -> None:
     assert record(PlanAction.CREATE).target_name() == "daily_sales"
 
 
-def test_a_plan_line_shows_the_diff_only_of_overwrites_and_renames() -> None:
-    diff = orjson.dumps([{"path": "description", "op": "added", "after": "x"}])
-    renamed = record(PlanAction.RENAME, diff=diff, previous_name="old", pause=True).line([])
-    assert renamed["previousName"] == "old"
-    assert renamed["diff"] == [{"path": "description", "op": "added", "after": "x"}]
-    assert renamed["pause"] is True
-    assert "diff" not in record(PlanAction.RENAME, diff=diff).line([], with_diff=False)
-
-    skipped = record(PlanAction.SKIP, diff=diff, previous_name="old", pause=True).line([])
-    assert set(skipped) == {"kind", "name", "action", "path", "reason"}
-    assert skipped["reason"]["code"] == "SAME_NAME_POLICY"  # an older record names none
-    drifted = record(PlanAction.SKIP, skip="KEPT_DRIFT").line([])
-    assert drifted["reason"]["code"] == "KEPT_DRIFT"
-
-
 def test_problems_found_after_the_object_was_planned_follow_its_own() -> None:
     cycle = Problem(ProblemReason.DEPENDENCY_CYCLE, "job", "daily_sales", "a cycle", "break it")
     own = record(PlanAction.CREATE, problems=[MISSING.packed()])
     late = [marshal.dumps(cycle.packed())]
     assert own.all_problems(late) == [MISSING, cycle]
-    assert [p["reason"] for p in own.line(late)["problems"]] == [
-        "missing_reference",
-        "dependency_cycle",
-    ]
 
 
 def test_the_outcome_names_renames_and_deletes_only_when_there_are_some() -> None:
@@ -107,15 +88,6 @@ def test_the_outcome_names_renames_and_deletes_only_when_there_are_some() -> Non
         "3 to create, 0 to overwrite, 1 to rename, 4 to delete, 0 skipped, 2 unchanged"
     )
     assert moved.objects == 2
-
-
-def test_the_head_says_how_many_problems_it_shows_when_it_shows_fewer() -> None:
-    counts = {str(a): 0 for a in PlanAction}
-    head = PlanOutcome("f", counts, [MISSING], 1500, array("l")).head()
-    assert head["summary"]["problems"] == 1500
-    assert head["problemsShown"] == 1
-    assert head["problems"] == [MISSING.as_json()]
-    assert "problemsShown" not in PlanOutcome("f", counts, [MISSING], 1, array("l")).head()
 
 
 def test_a_planned_object_derives_its_text_and_references_again_once_changed() -> None:

@@ -273,4 +273,4 @@ def test_the_problems_a_plan_lists_stop_at_a_thousand_but_every_one_is_counted(
 
     assert plan.outcome.problems_total >= 1100
     assert len(plan.problems) == 1000
-    assert plan.outcome.head()["problemsShown"] == 1000
+    assert plan.head()["problemsShown"] == 1000

@@ -5,7 +5,6 @@ action or kind, or refused with what to do."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,9 +14,11 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing import plans
 from jobferry.services.importing.local import LocalWorkspace
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.planner import PlanContext, Planner
-from jobferry.services.importing.plans import PlanStore
 from jobferry.services.importing.request import ImportRequest
+from jobferry.storage.importing import plans as plan_repo
+from jobferry.storage.importing.plans import PlanObjectRow
 from jobferry.storage.importing.workset import Workset
 from support.builders import make_job
 from support.packages import write_package
@@ -29,8 +30,8 @@ def scope(services: Services) -> Scope:
     return workspace(services, "prod")
 
 
-def kept(services: Services, scope: Scope, package: Path) -> dict[str, Any]:
-    """Plan ``package`` and keep the plan; its view."""
+def kept(services: Services, scope: Scope, package: Path) -> Plan:
+    """Plan ``package`` and keep the plan."""
     request = ImportRequest(path="upload://p")
     with PackageReader(package) as reader, Workset(None) as workset:
         with services.db.transaction(readonly=True) as tx:
@@ -46,25 +47,28 @@ def test_a_kept_plan_lists_its_first_objects_and_pages_the_rest_in_plan_order(
     monkeypatch.setattr(plans, "BATCH", 2)  # stored over several transactions
     package = write_package(tmp_path / "p.zip", [make_job("a_job"), make_job("b_job")])
 
-    view = kept(services, scope, package)
+    plan = kept(services, scope, package)
 
-    assert view["objectsTotal"] == 7
-    assert [o["name"] for o in view["objects"]] == ["a_job_sh", "a_job_sql", "b_job_sh"]
-    assert view["summary"]["CREATE"] == 7
-    assert PlanStore.describe(view) == "7 to create, 0 to overwrite, 0 skipped, 0 unchanged"
+    assert plan.lines_total == 7
+    assert [line.name for line in plan.lines] == ["a_job_sh", "a_job_sql", "b_job_sh"]
+    assert plan.summary.create == 7
+    assert plan.summary.describe() == "7 to create, 0 to overwrite, 0 skipped, 0 unchanged"
     store = services.imports.plans
-    page = store.objects(scope, view["planId"], offset=3, limit=3)
-    assert page["total"] == 7
-    assert [o["name"] for o in page["objects"]] == ["b_job_sql", "udf_jar", "a_job"]
-    jobs = store.objects(scope, view["planId"], offset=0, limit=10, kind="job", action="CREATE")
-    assert [o["name"] for o in jobs["objects"]] == ["a_job", "b_job"]
-    assert jobs["total"] == 2
+    page = store.objects(scope, plan.plan_id, offset=3, limit=3)
+    assert page.total == 7
+    assert [line.name for line in page.lines] == ["b_job_sql", "udf_jar", "a_job"]
+    jobs = store.objects(scope, plan.plan_id, offset=0, limit=10, kind="job", action="CREATE")
+    assert [line.name for line in jobs.lines] == ["a_job", "b_job"]
+    assert jobs.total == 2
+    assert store.plan(scope, plan.plan_id) == plan  # the head and first lines, read back
+    whole = store.objects(scope, plan.plan_id, offset=0, limit=10)
+    assert whole.lines[:3] == plan.lines
 
 
 def test_pages_are_refused_for_unknown_filters_and_plans(
     services: Services, scope: Scope, tmp_path: Path
 ) -> None:
-    plan_id = kept(services, scope, write_package(tmp_path / "p.zip"))["planId"]
+    plan_id = kept(services, scope, write_package(tmp_path / "p.zip")).plan_id
     store = services.imports.plans
     with pytest.raises(InvalidRequestError, match="not a plan action"):
         store.objects(scope, plan_id, offset=0, limit=10, action="MAYBE")
@@ -72,8 +76,21 @@ def test_pages_are_refused_for_unknown_filters_and_plans(
         store.objects(scope, plan_id, offset=0, limit=10, kind="folder")
     with pytest.raises(InvalidRequestError):
         store.objects(scope, plan_id, offset=0, limit=plans.MAX_PAGE + 1)
-    with pytest.raises(PlanStaleError, match="make a plan first"):
+    with pytest.raises(PlanStaleError, match="Make a plan first"):
         store.objects(scope, "no-such-plan", offset=0, limit=10)
     other = workspace(services, "other")
     with pytest.raises(PlanStaleError):  # a plan belongs to its workspace
         store.objects(other, plan_id, offset=0, limit=10)
+
+
+def test_a_plan_kept_by_an_earlier_version_is_refused_with_what_to_do(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    plan = kept(services, scope, write_package(tmp_path / "p.zip"))
+    wire = '{"kind":"job","name":"old","action":"CREATE","path":"jobs/old.job"}'
+    with services.db.transaction() as tx:
+        plan_repo.insert_plan_objects(tx, plan.plan_id, [PlanObjectRow(99, "job", "CREATE", wire)])
+    store = services.imports.plans
+    with pytest.raises(PlanStaleError, match="earlier version of jobferry"):
+        store.objects(scope, plan.plan_id, offset=0, limit=200)
+    assert store.objects(scope, plan.plan_id, offset=0, limit=3).total == plan.lines_total + 1

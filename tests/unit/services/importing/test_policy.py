@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from jobferry.domain.enums import SameNamePolicy, SkipReason
-from jobferry.services.importing.model import skip_reason
+from jobferry.services.importing.plan import SkipNote
 from jobferry.services.importing.policy import choose_policy
 from jobferry.services.importing.ports import TargetReader
 
@@ -52,9 +52,9 @@ def test_an_asked_policy_is_applied_without_reading_the_ledger() -> None:
 
 
 def test_every_skip_reason_names_its_rule_and_the_option_that_writes_the_object() -> None:
-    fixes = {reason: skip_reason(reason, "job", "daily_sales")["fix"] for reason in SkipReason}
+    fixes = {reason: SkipNote.of(reason, "job", "daily_sales").fix for reason in SkipReason}
     assert "sameNamePolicy OVERWRITE" in fixes[SkipReason.SAME_NAME_POLICY]
     assert "sameNamePolicy OVERWRITE" in fixes[SkipReason.FIRST_IMPORT]
     assert "onDrift TAKE_PACKAGE" in fixes[SkipReason.KEPT_DRIFT]
-    detail = skip_reason(SkipReason.FIRST_IMPORT, "job", "daily_sales")["detail"]
+    detail = SkipNote.of(SkipReason.FIRST_IMPORT, "job", "daily_sales").detail
     assert detail.startswith("job 'daily_sales' differs from the target's")

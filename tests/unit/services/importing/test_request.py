@@ -189,7 +189,7 @@ def test_an_import_task_stores_the_canonical_request_and_resumes_from_it(
     assert task is not None
     assert task.request is not None
     assert load(task.request) == prepared.request.to_wire()
-    claimed = services.tasks.claim((TaskKind.IMPORT,))
+    claimed = services.tasks.claim((TaskKind.PLAN,))
     assert claimed is not None
     assert claimed.id == prepared.task_id
     resumed = services.imports.resume(claimed)

@@ -13,6 +13,7 @@ from jobferry.errors import ImportRunningError, JobNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.contents import ListedJob, ListedObject
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import parse_import_request
 from support.builders import make_job
 from support.packages import write_package
@@ -44,16 +45,16 @@ def test_an_import_naming_a_plan_is_refused_once_the_target_changed(
 ) -> None:
     path = upload(services, scope, write_package(tmp_path / "p.zip"))
     body = {"path": path, "sameNamePolicy": "OVERWRITE"}
-    view = services.imports.plan(scope, parse_import_request(body))
-    assert isinstance(view, dict)
-    assert view["summary"]["CREATE"] == 4
+    plan = services.imports.plan(scope, parse_import_request(body))
+    assert isinstance(plan, Plan)
+    assert plan.summary.create == 4
 
     services.jobs.create(scope, make_job("daily_sales", description="made since"))
-    task = run_import(services, scope, path, planId=view["planId"])
+    task = run_import(services, scope, path, planId=plan.plan_id)
 
     assert task.status is TaskStatus.FAILED
     assert "changed since plan" in task.message
-    stale = run_import(services, scope, path, planId=view["planId"], mode="PER_OBJECT")
+    stale = run_import(services, scope, path, planId=plan.plan_id, mode="PER_OBJECT")
     assert "another package or other import options" in stale.message
 
 

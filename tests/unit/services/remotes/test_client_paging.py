@@ -19,27 +19,33 @@ ENDPOINT = RemoteEndpoint("https://dayu.example", "p" * 32, "ws", "AK", "SK")
 
 
 class FakeList:
-    """``list_jobs`` of ``count`` jobs, ``offset`` in rows or in pages."""
+    """``list_jobs`` of ``count`` batch jobs and ``real_time`` real-time ones, ``offset`` in
+    rows or in pages; as DataArts, the batch jobs unless ``jobType=REAL_TIME`` is asked."""
 
-    def __init__(self, count: int, *, pages: bool) -> None:
+    def __init__(self, count: int, *, pages: bool, real_time: int = 0) -> None:
         self.names = [f"job_{i:05d}" for i in range(count)]
+        self.streams = [f"stream_{i:05d}" for i in range(real_time)]
         self.pages = pages
         self.asked: list[int] = []
+        """The offsets asked of the batch jobs."""
         self.lock = threading.Lock()
         self.in_flight = self.most_in_flight = 0
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
         offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
+        real_time = request.url.params.get("jobType", "BATCH") == "REAL_TIME"
         with self.lock:
-            self.asked.append(offset)
+            if not real_time:
+                self.asked.append(offset)
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
         time.sleep(0.002)  # a round trip, so that calls asked together overlap
         with self.lock:
             self.in_flight -= 1
         start = offset * limit if self.pages else offset
-        jobs = [{"name": n} for n in self.names[start : start + limit]]
-        body: dict[str, Any] = {"jobs": jobs, "total": len(self.names)}
+        names = self.streams if real_time else self.names
+        jobs = [{"name": n} for n in names[start : start + limit]]
+        body: dict[str, Any] = {"jobs": jobs, "total": len(names)}
         return httpx2.Response(200, content=orjson.dumps(body))
 
 
@@ -54,6 +60,14 @@ def walk(fake: FakeList) -> list[str]:
 def test_every_item_once_and_in_order(count: int, pages: bool) -> None:
     fake = FakeList(count, pages=pages)
     assert walk(fake) == fake.names
+
+
+@pytest.mark.parametrize("pages", [False, True], ids=["rows", "pages"])
+def test_real_time_jobs_are_listed_after_the_batch_jobs_the_list_answers_by_default(
+    pages: bool,
+) -> None:
+    fake = FakeList(PAGE + 3, pages=pages, real_time=PAGE + 1)
+    assert walk(fake) == [*fake.names, *fake.streams]
 
 
 def test_the_pages_past_the_second_are_all_asked_once() -> None:

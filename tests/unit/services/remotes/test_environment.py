@@ -22,6 +22,7 @@ SHOWN = {
         "dw_config": {"host": "10.0.0.1", "db_password": "*********"},
         "env_type": 0,
         "agent_id": "cdm-1",
+        "dw_catagory": "warehouse",
         "description": "prod warehouse",
     },
     "c2": {"dw_name": "dws_prod", "dw_type": "DWS", "dw_config": {}, "env_type": 1},
@@ -60,7 +61,8 @@ def test_connections_are_read_with_their_settings_and_the_names_of_their_secrets
     assert name == "dws_prod"
     assert value == {
         "type": "DWS",
-        "config": {"host": "10.0.0.1", "agentId": "cdm-1"},
+        # the category as the answer spells it (dw_catagory, sic): kept as dwCategory
+        "config": {"host": "10.0.0.1", "agentId": "cdm-1", "dwCategory": "warehouse"},
         "description": "prod warehouse",
         "secretKeys": ["db_password"],
     }

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from jobferry.cli.fixes import refusal_text
 from jobferry.domain.routes import Carried, Route, RouteEnd
 from jobferry.errors import CarriedPackageError
 from jobferry.package.routeblock import RouteBlock
@@ -16,6 +17,7 @@ from jobferry.services.routes.carried import (
     carried_since,
     check_chain,
     check_identity,
+    check_repeated,
     check_signed,
 )
 from jobferry.services.routes.records import Promotion
@@ -76,7 +78,19 @@ def test_a_package_continues_only_a_package_imported_here_and_not_rolled_back() 
             check_chain(ROUTE, BLOCK, history)
         assert _rule(refused) == "route.chain"
         assert refused.value.context["missing_snapshot"] == 200
-        assert "--out FILE --full" in refused.value.message
+        assert refused.value.remedy == "cut_full_package"  # the CLI: --out FILE --full
+        said = refusal_text(refused.value.message, refused.value.envelope())
+        assert f"jobferry promote {ROUTE.name} --out FILE --full" in said
+
+
+def test_a_chain_refusal_names_the_missing_package_by_its_sha256() -> None:
+    sha = "ab" * 32
+    with pytest.raises(CarriedPackageError) as refused:
+        check_chain(ROUTE, replace(BLOCK, since_sha256=sha), [])
+    assert f"it continues package sha256 {sha} (cut at " in refused.value.message
+    assert refused.value.context["missing_sha256"] == sha
+    said = refusal_text(refused.value.message, refused.value.envelope())
+    assert f"Take in the package before it (sha256 {sha}) first" in said
 
 
 def test_a_package_of_another_route_or_source_is_refused() -> None:
@@ -105,5 +119,21 @@ def test_an_invalid_signature_is_refused_and_an_unsigned_one_when_the_route_asks
         assert _rule(refused) == "signature"
     with pytest.raises(CarriedPackageError) as refused:
         check_signed(ROUTE, SignatureCheck("invalid", "k", "manifest.json was changed"))
-    assert "carry the package unchanged" in refused.value.message
+    assert "Carry the package unchanged" in refused.value.message
     check_signed(strict, SignatureCheck("valid", "k", "signed by trusted key k"))
+
+
+def test_the_same_package_is_taken_in_again_only_when_its_import_did_not_apply() -> None:
+    sha = "0" * 64
+    imported = _promotion(200, Carried.IN, "SUCCESSFUL")
+    with pytest.raises(CarriedPackageError) as refused:
+        check_repeated(ROUTE, sha, [imported])
+    assert _rule(refused) == "route.repeated"
+    assert refused.value.context["task_id"] == "t"
+    said = refusal_text(refused.value.message, refused.value.envelope())
+    assert "jobferry rollback t" in said
+    check_repeated(ROUTE, "1" * 64, [imported])  # another package
+    check_repeated(ROUTE, sha, [_promotion(200, Carried.IN)])  # taken in, never imported
+    check_repeated(ROUTE, sha, [_promotion(200, Carried.IN, "FAILED")])
+    check_repeated(ROUTE, sha, [replace(imported, rolled_back_at=250, rolled_back_by="admin")])
+    check_repeated(ROUTE, sha, [_promotion(200, Carried.OUT, "SUCCESSFUL")])

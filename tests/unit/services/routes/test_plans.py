@@ -42,7 +42,7 @@ def test_plan_packages_and_plans_with_the_routes_settings(
     assert planned.changes == ()
     assert planned.plan is not None
     assert planned.planning_task is None
-    assert planned.plan["summary"]["CREATE"] >= 1
+    assert planned.plan.summary.create >= 1
 
 
 def test_plan_takes_the_runs_overrides_and_says_what_they_change(
@@ -77,10 +77,10 @@ def test_apply_imports_the_plan_and_records_it_on_the_promotion(
     scope = _route(api, services)
     planned = services.route_plans.plan(scope, "test-prod", {"onDrift": "KEEP_TARGET"})
     assert planned.plan is not None
-    applied = services.route_plans.apply(scope, "test-prod", planned.plan["planId"])
+    applied = services.route_plans.apply(scope, "test-prod", planned.plan.plan_id)
     # Recorded with the task's queueing, before the import ran: never a task without it.
     assert applied.promotion.task_id == applied.task_id
-    assert applied.promotion.plan_id == planned.plan["planId"]
+    assert applied.promotion.plan_id == planned.plan.plan_id
     overrides = applied.promotion.overrides
     assert overrides is not None
     assert [(s.setting, s.route, s.run) for s in overrides.settings] == [
@@ -91,7 +91,7 @@ def test_apply_imports_the_plan_and_records_it_on_the_promotion(
     assert [(p.task_id, p.applied) for p in listed] == [(applied.task_id, True)]
     # Imported once: its apply is refused now, and the next plan carries nothing.
     with pytest.raises(InvalidRequestError, match="no planned promotion waiting"):
-        services.route_plans.apply(scope, "test-prod", planned.plan["planId"])
+        services.route_plans.apply(scope, "test-prod", planned.plan.plan_id)
     again = services.route_plans.plan(scope, "test-prod", {})
     assert again.package.promotion is None
     assert again.plan is None
@@ -103,7 +103,7 @@ def test_apply_refuses_a_plan_of_other_settings(api: SignedClient, services: Ser
     assert first.plan is not None
     services.route_plans.plan(scope, "test-prod", {})  # a newer promotion, other settings
     with pytest.raises(PlanStaleError, match="is not the plan of route 'test-prod'"):
-        services.route_plans.apply(scope, "test-prod", first.plan["planId"])
+        services.route_plans.apply(scope, "test-prod", first.plan.plan_id)
     assert services.promotions.history(scope, "test-prod") == []
 
 
@@ -141,10 +141,11 @@ def test_replan_plans_the_promotion_with_a_whole_request_that_apply_then_imports
     )
     again = services.route_plans.replan(scope, "test-prod", promotion.id, request)
     assert again.plan is not None
-    assert again.plan["planId"] != (first.plan or {}).get("planId")
+    assert first.plan is not None
+    assert again.plan.plan_id != first.plan.plan_id
     with pytest.raises(PlanStaleError):  # the first plan was made for another request
-        services.route_plans.apply(scope, "test-prod", (first.plan or {})["planId"])
-    applied = services.route_plans.apply(scope, "test-prod", again.plan["planId"])
+        services.route_plans.apply(scope, "test-prod", first.plan.plan_id)
+    applied = services.route_plans.apply(scope, "test-prod", again.plan.plan_id)
     services.imports.run(applied.prepared)
     prod = admin_scope(services, applied.prepared.scope.workspace.id)
     assert services.jobs.show(prod, "daily_sales").directory.startswith("/promoted")

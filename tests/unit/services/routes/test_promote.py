@@ -5,7 +5,12 @@ no later applied one carried again."""
 from __future__ import annotations
 
 from jobferry.domain.enums import TaskStatus
+from jobferry.services.container import Services
 from jobferry.services.routes.promote import Promotion, carried_until
+from jobferry.storage import remotes as remote_repo
+from support.builders import make_job, make_script
+from support.console import admin_scope
+from support.standin import DataArtsStandin, remote_shadow
 
 
 def promotion(since: int | None, snapshot: int, status: str = "ok") -> Promotion:
@@ -64,3 +69,31 @@ def test_a_failed_import_is_carried_by_the_next_package() -> None:
 
 def test_the_first_promotion_rolled_back_carries_everything_again() -> None:
     assert carried_until([promotion(10, 20), promotion(None, 10, "rolled back")]) is None
+
+
+def test_a_source_that_is_a_remotes_shadow_is_refreshed_before_the_package_is_cut(
+    services: Services,
+) -> None:
+    # DataArts to DataArts: the source is the shadow of one DataArts workspace, the target the
+    # shadow of another; nobody refreshed the source by hand
+    standin = DataArtsStandin()
+    standin.workspace.put_job(make_job("daily_sales"))
+    standin.workspace.put_script(make_script("daily_sales_sql"))
+    remote_shadow(services, standin, "prod", workspace="prod-ws")
+    test = remote_shadow(services, standin, "test")
+    standin.workspace.put_job(make_job("weekly_sales"))  # after the shadow's last refresh
+    admin = admin_scope(services)
+    route = {"source": {"workspace": "test"}, "target": {"workspace": "prod"}}
+    services.routes.put(admin, "test-prod", route)
+    standin.reset()
+
+    cut = services.promotions.package(admin, "test-prod")
+
+    assert "list_jobs" in standin.calls()  # the source read first
+    assert cut.promotion is not None
+    assert cut.promotion.jobs == 2  # weekly_sales, made in DataArts since, is carried too
+    with services.db.transaction(readonly=True) as tx:
+        assert set(remote_repo.job_statuses(tx, test.workspace.id)) == {
+            "daily_sales",
+            "weekly_sales",
+        }

@@ -1,0 +1,299 @@
+"""``jobferry releases pending|create|list|show|deploy|cancel``: enterprise mode's release flow,
+thin commands over the DataArts Studio release calls (``/v2/{project_id}/factory/…``).
+
+A workspace in enterprise mode keeps a pending item per submitted or deleted job and script; a
+release package freezes some of them (a package file and a plan of production); one of its
+approvers deploys it (an import of that plan into the production side, a system task) or it is
+cancelled."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from jobferry.cli.client import ApiClient, segment
+from jobferry.cli.exits import CommandError, ExitCode
+from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
+from jobferry.domain.releases import DeployStatus, TaskType, UpdateType
+
+app = typer.Typer(
+    help="Releases (enterprise mode): pending items, release packages, deploy and cancel.",
+    no_args_is_help=True,
+)
+
+PackageId = Annotated[str, typer.Argument(metavar="ID", help="The release package's id.")]
+STATUS_WORDS = {
+    DeployStatus.PENDING: "waiting for approval",
+    DeployStatus.SUCCESS: "released",
+    DeployStatus.FAILED: "failed",
+    DeployStatus.RELEASING: "releasing",
+}
+
+
+def _v2(client: ApiClient, method: str, path: str, body: Any = None, **query: Any) -> Any:
+    given = {k: v for k, v in query.items() if v is not None}
+    return client.call(method, f"/factory{path}", body, query=given or None, api="v2")
+
+
+def _kind(code: Any) -> str:
+    return TaskType(int(code)).kind.value if code in (1, 2, 3) else str(code)
+
+
+def _change(code: Any) -> str:
+    return UpdateType(int(code)).name.lower() if code in (1, 2, 3) else str(code)
+
+
+def _status(package: dict[str, Any]) -> str:
+    if package.get("delete_flag"):
+        return "cancelled"
+    code = package.get("deploy_status")
+    return STATUS_WORDS.get(DeployStatus(code), str(code)) if code in (1, 2, 3, 5) else str(code)
+
+
+def _pending(s: Session, name: str | None) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    page = 0
+    while True:
+        answer = mapping(
+            _v2(s.client(), "GET", "/pending-items", item_name=name, limit=100, offset=page)
+        )
+        batch = [i for i in answer.get("data") or [] if isinstance(i, dict)]
+        items += batch
+        if not batch or len(items) >= int(answer.get("total") or 0):
+            return items
+        page += 1
+
+
+@app.command("pending")
+def pending(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", metavar="TEXT", help="Only items whose name holds this text."),
+    ] = None,
+    workspace: WorkspaceOption = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """The pending items no package holds yet: each submitted or deleted job and script."""
+    s = session(ctx, json_mode, workspace)
+    items = _pending(s, name)
+    if s.output.json_mode:
+        s.output.emit({"total": len(items), "data": items})
+        return
+    rows = [
+        (
+            i.get("pending_item_id"),
+            _kind(i.get("task_type")),
+            i.get("item_name"),
+            _change(i.get("update_type")),
+            i.get("pending_version"),
+            i.get("deployed_version"),
+            i.get("submit_user_name"),
+            epoch_ms(i.get("submit_timestamp")),
+        )
+        for i in items
+    ]
+    columns = ("item", "kind", "name", "change", "version", "in production", "by", "at (UTC)")
+    s.output.table(columns, rows, empty="No pending items.")
+
+
+def _approver_ids(s: Session, approvers: list[str]) -> list[str]:
+    """User ids of ``approvers`` (ids, or names looked up among the workspace's members)."""
+    client = s.client()
+    found = s.target_workspace()
+    ws = found.id if found is not None else client.workspace
+    answer = mapping(
+        client.call("GET", f"/{segment(ws or '')}/users", query={"limit": 100}, api="v2")
+    )
+    by_name = {m.get("user_name"): str(m.get("user_id")) for m in answer.get("data") or []}
+    ids = []
+    for approver in approvers:
+        if approver.isdigit():
+            ids.append(approver)
+        elif approver in by_name:
+            ids.append(by_name[approver])
+        else:
+            raise CommandError(
+                f"No member of {s.workspace_label()} is called '{approver}'; name an approver "
+                "holding the admin or deployer role (jobferry admin set-role USER WORKSPACE "
+                "deployer gives it)."
+            )
+    return ids
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The package's name.")],
+    approvers: Annotated[
+        list[str],
+        typer.Option(
+            "--approver",
+            metavar="USER",
+            help="An approver (name or user id) holding admin or deployer; repeat for more.",
+        ),
+    ],
+    items: Annotated[
+        list[str] | None,
+        typer.Option("--item", metavar="ID", help="A pending item's id; repeat for more."),
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every pending item (at most 100).")] = False,
+    workspace: WorkspaceOption = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Package pending items for release: their content is frozen and planned into production
+    (refused with every problem listed)."""
+    s = session(ctx, json_mode, workspace)
+    if bool(items) == every:
+        raise CommandError(
+            "Name the items with --item ID (repeat it), or take every one with --all."
+        )
+    chosen = (
+        [str(i.get("pending_item_id")) for i in _pending(s, None)] if every else list(items or [])
+    )
+    me = mapping(s.client().call("GET", "/users/me", scoped=False))
+    body = {
+        "apply_user_id": str(me.get("id")),
+        "package_name": name,
+        "pending_item_list": chosen,
+        "approver_ids": _approver_ids(s, approvers),
+    }
+    answer = mapping(_v2(s.client(), "POST", "/pending-items/package", body))
+    s.output.result(
+        answer,
+        f"Created release package {answer.get('release_package_id')} '{name}' of "
+        f"{len(chosen)} item(s) in {s.workspace_label()}; an approver deploys it with: "
+        f"jobferry releases deploy {answer.get('release_package_id')}.",
+    )
+
+
+@app.command("list")
+def list_packages(
+    ctx: typer.Context,
+    status: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--status",
+            metavar="N",
+            help="Only packages in this state (1 waiting, 2 released, 3 failed, 5 releasing).",
+        ),
+    ] = None,
+    workspace: WorkspaceOption = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """The workspace's release packages, newest first."""
+    s = session(ctx, json_mode, workspace)
+    body: dict[str, Any] = {"limit": 100}
+    if status:
+        body["deploy_status_filter"] = status
+    answer = mapping(_v2(s.client(), "POST", "/release-packages", body))
+    if s.output.json_mode:
+        s.output.emit(answer)
+        return
+    rows = [
+        (
+            p.get("package_id"),
+            p.get("package_name"),
+            _status(p),
+            p.get("apply_user_name"),
+            epoch_ms(p.get("apply_timestamp")),
+            ", ".join(str(a.get("user_name")) for a in p.get("package_approvers") or []),
+            p.get("deploy_user_name"),
+        )
+        for p in answer.get("data") or []
+    ]
+    columns = ("package", "name", "state", "applicant", "applied (UTC)", "approvers", "deployer")
+    s.output.table(columns, rows, empty="No release packages.")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    package_id: PackageId,
+    workspace: WorkspaceOption = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """A release package and its items (each one's change and versions)."""
+    s = session(ctx, json_mode, workspace)
+    answer = mapping(_v2(s.client(), "GET", f"/release-packages/{segment(package_id)}"))
+    if s.output.json_mode:
+        s.output.emit(answer)
+        return
+    package = mapping(answer.get("release_package"))
+    s.output.fields(
+        [
+            ("package", f"{package.get('package_id')} '{package.get('package_name')}'"),
+            ("state", _status(package)),
+            ("applicant", package.get("apply_user_name")),
+            (
+                "approvers",
+                ", ".join(str(a.get("user_name")) for a in package.get("package_approvers") or []),
+            ),
+            ("deployed by", package.get("deploy_user_name")),
+            ("deployed (UTC)", epoch_ms(package.get("deploy_timestamp"))),
+            ("release task", package.get("asy_task_id")),
+        ]
+    )
+    rows = [
+        (
+            d.get("item_name"),
+            _kind(d.get("task_type")),
+            _change(d.get("update_type")),
+            d.get("pending_version"),
+            d.get("deployed_version"),
+            {2: "started", 3: "not started"}.get(d.get("start_job_status") or 0, ""),
+        )
+        for d in answer.get("task_details") or []
+    ]
+    s.output.table(("name", "kind", "change", "version", "in production", "scheduling"), rows)
+
+
+@app.command("deploy")
+def deploy(
+    ctx: typer.Context,
+    package_id: PackageId,
+    no_start: Annotated[
+        bool,
+        typer.Option(
+            "--no-start", help="Leave scheduling alone (startup_mode 0): new jobs stay stopped."
+        ),
+    ] = False,
+    workspace: WorkspaceOption = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Release a package into production (its approvers, or an admin) and wait for its task;
+    exit 1 when the release failed."""
+    s = session(ctx, json_mode, workspace)
+    body = {"package_ids": [package_id], "startup_mode": 0 if no_start else 1}
+    answer = mapping(_v2(s.client(), "POST", "/release-packages/deploy", body))
+    details = [mapping(d) for d in answer.get("deploy_package_details") or []]
+    task_id = str(details[0].get("asy_task_id")) if details else ""
+    task = s.client().wait_task(task_id)
+    ok = task.get("status") == "SUCCESSFUL"
+    code = ExitCode.OK if ok else ExitCode.FAILED
+    said = "Released" if ok else "The release failed:"
+    s.output.finish(
+        {"deploy": answer, "task": task},
+        code,
+        f"{said} package {package_id} (task {task_id}): {task.get('message')}",
+    )
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    package_ids: Annotated[
+        list[str], typer.Argument(metavar="ID...", help="The release packages to cancel.")
+    ],
+    workspace: WorkspaceOption = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Cancel release packages not released: their items are pending again."""
+    s = session(ctx, json_mode, workspace)
+    _v2(s.client(), "POST", "/release-packages/unpack", {"package_ids": package_ids})
+    s.output.result(
+        {"cancelled": package_ids},
+        f"Cancelled release package(s) {', '.join(package_ids)}; their items are pending again.",
+    )

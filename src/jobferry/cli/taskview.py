@@ -1,0 +1,82 @@
+"""Human rendering of system tasks and import results (JSON is printed as is)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rich.text import Text
+
+from jobferry.cli.output import Output, mapping, moment
+from jobferry.cli.planview import SCREENFUL, problem_lines, without_fix
+from jobferry.domain.enums import TaskStatus
+
+_DONE = (TaskStatus.SUCCESSFUL, TaskStatus.WARNING)
+
+
+def show_task(
+    out: Output, task: dict[str, Any], workspace: str | None = None, *, summarise: bool = False
+) -> None:
+    """A system task: what it is, who started it, status, times, message, its rollback (an
+    import), then subtasks and problems. ``summarise`` (an import just shown as a plan): past
+    a screenful, only the subtasks that did not succeed, and how many did."""
+    if out.json_mode:
+        return
+    status = str(task.get("status", ""))
+    styles: dict[str, str] = {
+        TaskStatus.SUCCESSFUL: "green",
+        TaskStatus.FAILED: "red",
+        TaskStatus.WARNING: "yellow",
+    }
+    style = styles.get(status, "")
+    fields: list[tuple[str, Any]] = [
+        ("task", task.get("id")),
+        ("name", task.get("name")),
+        ("kind", task.get("kind")),
+        ("by", task.get("createUser")),
+        ("status", Text(status, style=f"{style} bold")),
+        ("progress", f"{task.get('progress', 0)}%"),
+        ("started", moment(task.get("startTime"))),
+        ("ended", moment(task.get("endTime"))),
+        ("message", task.get("message")),
+    ]
+    undone = task.get("rolledBack")
+    if isinstance(undone, dict):
+        when = f"{moment(undone.get('at'))} by {undone.get('by')}"
+        fields.append(("rolled back", Text(when, style="magenta")))
+    out.fields([(name, value) for name, value in fields if value not in (None, "")])
+    result = mapping(task.get("result"))
+    _subtasks(out, task, summarise)
+    problems = result.get("problems") or []
+    if problems:
+        out.line("Problems:", style="red bold")
+        problem_lines(out, problems, workspace)
+
+
+def _subtasks(out: Output, task: dict[str, Any], summarise: bool) -> None:
+    """A task's subtasks (``summarise``: past a screenful, those that did not succeed, and
+    how many did), each message without the API's fix."""
+    subtasks = [s for s in task.get("subtasks") or [] if isinstance(s, dict)]
+    listed = subtasks
+    if summarise and len(subtasks) > SCREENFUL:
+        listed = [s for s in subtasks if s.get("status") not in _DONE][:SCREENFUL]
+        counts = Counter(str(s.get("status")) for s in subtasks)
+        said = ", ".join(f"{n} {status.lower()}" for status, n in sorted(counts.items()))
+        out.line(
+            f"{len(subtasks)} object(s): {said}; jobferry tasks show {task.get('id')} lists "
+            "each one.",
+            style="dim",
+        )
+    if listed:
+        out.table(
+            ("object", "status", "action", "message"),
+            [
+                (
+                    s.get("id") or s.get("name"),
+                    s.get("status"),
+                    s.get("action", ""),
+                    without_fix(str(s.get("message", ""))),
+                )
+                for s in listed
+            ],
+        )

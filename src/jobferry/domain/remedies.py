@@ -1,0 +1,90 @@
+"""Remedies: the kinds of fix a refusal names that each client says in its own terms.
+
+A refusal states its problem once and gives API clients its fix in the API's terms ("list
+them with GET /v1/{project_id}/routes"). When that fix names a call or a field of the API,
+the error carries one of these remedies (``JobferryError(..., fix=..., remedy=...)``; on the
+wire, the envelope's ``remedy`` and ``problem``), and the command line (``cli/fixes.py``) and
+the console (``console/fixes.py``) each say it with their own commands and pages, from the
+error's context fields (the route, the task, the name). ``tests/test_wording.py`` fails when
+either has no words for one of them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Remedy(StrEnum):
+    """What a refusal's fix asks for, whatever the client."""
+
+    LIST_WORKSPACES = "list_workspaces"
+    """Name an existing workspace (``workspace``: the one asked for)."""
+    LIST_ACCESS_KEYS = "list_access_keys"
+    """Name one of the user's access keys (``user``)."""
+    LIST_CONNECTIONS = "list_connections"
+    """Name an existing data connection, or create it first."""
+    UPDATE_CONNECTION = "update_connection"
+    """Choose another name, or change the connection that has it (``name``)."""
+    REGISTER_OBJECT = "register_object"
+    """Register an environment object (``kind``, ``name``)."""
+    RENAME_JOB = "rename_job"
+    """Rename a job with the rename call, not by saving it under another name (``job_name``)."""
+    REFRESH_SHADOW = "refresh_shadow"
+    """A shadow workspace changes only with its remote: refresh it, or import to push
+    (``remote``)."""
+    RELEASE_FROM_DEVELOPMENT = "release_from_development"
+    """Production changes only by a release: change the development workspace
+    (``development``: its id), submit, package and deploy."""
+    REPLAN_RELEASE = "replan_release"
+    """A release package's production changed since it was planned: plan it again
+    (``package_id``) and deploy."""
+    PLAN_AGAIN = "plan_again"
+    """The plan is gone or stale: make a new one and import with it."""
+    LIST_TASKS = "list_tasks"
+    """Name a task of the workspace."""
+    FOLLOW_TASK = "follow_task"
+    """Another import runs: follow it to its end (``task_id``), then import again."""
+    LIST_REMOTES = "list_remotes"
+    """Name an existing remote."""
+    EXPORT_WORKSPACE = "export_workspace"
+    """Export the whole workspace on the remote's side (``remote``)."""
+    CARRY_IN = "carry_in"
+    """The route's source is on another server: take its packages in (``route``)."""
+    CUT_PACKAGE = "cut_package"
+    """The route's source is on this server: promote along it, which cuts its package
+    (``route``)."""
+    CUT_OUT = "cut_out"
+    """A carried package that is not this route's: cut one for the route on its source server
+    (``route``; ``package_route``: the route it was cut for)."""
+    EDIT_ROUTE_SOURCE = "edit_route_source"
+    """A carried package from another source: edit the route's carried source (``route``)."""
+    CUT_FULL_PACKAGE = "cut_full_package"
+    """A carried package is missing before this one: import it first, or cut a full one
+    (``route``)."""
+    ROLL_BACK_FIRST = "roll_back_first"
+    """The package was taken in and imported already: nothing to do, or roll that import back
+    (``task_id``) to import it again."""
+    RECORD_PROMOTION_IMPORT = "record_promotion_import"
+    """Record an import of the promotion's own package (``route``, ``task_id``)."""
+    CARRIED_END = "carried_end"
+    """A route's end names a workspace this server lacks: create it, or make the end carried
+    (``route``, ``end``)."""
+    LIST_ROUTES = "list_routes"
+    """Name an existing route."""
+    LIST_PROFILES = "list_profiles"
+    """Name an existing environment profile."""
+    LIST_TRUSTED_KEYS = "list_trusted_keys"
+    """Name a key the workspace trusts (``key_id``)."""
+    CREATE_SIGNING_KEY = "create_signing_key"
+    """The workspace has no signing key: create one."""
+    TRUST_SOURCE_KEY = "trust_source_key"
+    """Sign the package, or trust the key of the workspace that signed it."""
+    EXPORT_IN_BACKGROUND = "export_in_background"
+    """Too many jobs for one batch export: export them by a names list, in the background."""
+    SUBMIT_JOB = "submit_job"
+    """The job was never submitted: submit it (``job_name``)."""
+    CREATE_PROFILE = "create_profile"
+    """A profile named by an import does not exist: save it, or give the profile inline
+    (``profile``)."""
+    LIST_DOWNLOADS = "list_downloads"
+    """Name a package of the download center as ``download://<workspace id>/<package id>``."""

@@ -1,0 +1,63 @@
+"""Import, plan (rewrites), once the plan is whole: the target's jobs outside the package whose
+references to a renamed object the import rewrites to its new name.
+
+A RENAME changes an object's name in the target; every job of the target that refers to it by
+its old name and that the import neither writes nor deletes is rewritten in the same
+transaction (``promote.Promotion.rewrite_dependents``). Which jobs those are is decided here,
+at plan time, and kept in the working set: the plan lists them (``Plan.rewrites``), the apply
+rewrites exactly them, and what the plan read of them is in its fingerprint (a job that
+changes between the plan and the import makes the plan stale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterator
+
+from jobferry.domain.enums import ObjectKind
+from jobferry.services.importing.model import Record
+from jobferry.services.importing.ports import TargetReader
+from jobferry.storage.importing.workset import Workset
+
+BATCH = 500
+
+
+def renamed(workset: Workset, failing: Container[int]) -> Iterator[list[tuple[str, str, str]]]:
+    """(kind, old name, new name) of the objects the import renames (not those that fail), a
+    batch at a time."""
+    seqs = [seq for seq in workset.renames() if seq not in failing]
+    for start in range(0, len(seqs), BATCH):
+        batch = []
+        for data, _ in workset.records(seqs[start : start + BATCH]).values():
+            record = Record.unpacked(data)
+            if record.target is not None and record.previous_name is not None:
+                batch.append((record.kind, record.previous_name, record.name))
+        yield batch
+
+
+def plan_rewrites(target: TargetReader, workset: Workset, failing: Container[int]) -> int:
+    """Keep in ``workset`` the jobs whose references the import rewrites (a batch of renames
+    at a time: memory stays flat); how many."""
+    for batch in renamed(workset, failing):
+        old_names: dict[str, list[str]] = {}
+        for kind, old, _ in batch:
+            old_names.setdefault(kind, []).append(old)
+        users: dict[int, str] = {}
+        for kind, names in old_names.items():
+            users.update((job_id, job) for job_id, job, _ in target.jobs_using(kind, names))
+        if users:
+            workset.add_rewrites(_not_written(target, workset, failing, users))
+    return workset.rewrites_count()
+
+
+def _not_written(
+    target: TargetReader, workset: Workset, failing: Container[int], users: dict[int, str]
+) -> list[tuple[int, str]]:
+    """Of these jobs, those the import neither writes (they carry the package's references
+    already) nor deletes; read as the plan reads every target object it depends on (into its
+    fingerprint)."""
+    found = target.stored({str(ObjectKind.JOB): sorted(set(users.values()))})
+    by_uid = {t.uid: int(t.id) for t in found.values()}
+    taken = {
+        by_uid[uid] for uid, seq in workset.written_targets(list(by_uid)) if seq not in failing
+    }
+    return [(job_id, name) for job_id, name in users.items() if job_id not in taken]

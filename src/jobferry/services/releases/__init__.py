@@ -1,0 +1,14 @@
+"""Enterprise mode (DataArts' development → production releases inside one workspace).
+
+- ``production``: switching a workspace to enterprise mode (its production side, a linked
+  workspace of its own) and the scope a release acts in there.
+- ``pending``: the pending item every submit or delete keeps per object.
+- ``service``: release packages made, listed, shown, deployed, cancelled and planned again;
+  ``records``: what the calls take (parsed once) and answer; ``checks``: the rules a package
+  is made and deployed by; ``freezing``: the package file and what production held when it
+  was planned; ``listing``: the package list's filters and order.
+- ``approvals``: the simple-mode review centre's list of applications (not the release flow).
+- ``delivery``: the import pipeline's delivery port for both sides (a deploy marks its
+  package released in the import's own transaction; an import submitting into development
+  keeps its pending items).
+"""

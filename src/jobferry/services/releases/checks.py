@@ -1,0 +1,135 @@
+"""The rules a release package is made and deployed by: every problem of a package request
+at once (items, applicant, approvers), who may deploy, and how a package's state is worded."""
+
+from __future__ import annotations
+
+from jobferry.domain.enums import Role
+from jobferry.domain.releases import APPROVER_ROLES, DEPLOY_ROLES, MAX_PACKAGE_ITEMS, DeployStatus
+from jobferry.errors import InvalidRequestError, PackageReleasedError, PermissionDeniedError
+from jobferry.services.context import Scope
+from jobferry.services.importing.model import Problem
+from jobferry.services.releases.records import PackageRequest, PackageView
+from jobferry.storage import Tx
+from jobferry.storage import accounts as account_repo
+from jobferry.storage import releases as repo
+from jobferry.storage.releases import ItemRecord
+
+
+def package_problems(
+    tx: Tx, scope: Scope, request: PackageRequest, problems: list[str]
+) -> tuple[list[ItemRecord], list[dict[str, str]]]:
+    """The items and approvers of ``request``, with every rule they break added to
+    ``problems``."""
+    items = _items(tx, scope, request, problems)
+    if request.apply_user_id and request.apply_user_id != str(scope.actor.user_id):
+        problems.append(
+            f"apply_user_id '{request.apply_user_id}' is not yours: the applicant is the "
+            f"caller (user id {scope.actor.user_id})"
+        )
+    approvers = _approvers(tx, scope, request, problems)
+    return [i for i in items if i.package_id is None], approvers
+
+
+def _items(tx: Tx, scope: Scope, request: PackageRequest, problems: list[str]) -> list[ItemRecord]:
+    ids = [int(i) for i in request.items if i.isdigit()]
+    problems += [f"pending item '{i}' is not an item id" for i in request.items if not i.isdigit()]
+    if not request.items and "pending_item_list" not in " ".join(problems):
+        problems.append("pending_item_list names no item; name 1 to 100")
+    if len(request.items) > MAX_PACKAGE_ITEMS:
+        problems.append(
+            f"pending_item_list names {len(request.items)} items; a package takes at most "
+            f"{MAX_PACKAGE_ITEMS}"
+        )
+    found = repo.items_by_id(tx, scope.workspace.id, ids)
+    items = [found[i] for i in dict.fromkeys(ids) if i in found]
+    problems += [
+        f"pending item {i} does not exist in workspace '{scope.workspace.name}'"
+        for i in dict.fromkeys(ids)
+        if i not in found
+    ]
+    problems += [
+        f"pending item {i.id} ({i.kind} '{i.name}') is in package {i.package_id} already"
+        for i in items
+        if i.package_id is not None
+    ]
+    return items
+
+
+def _approvers(
+    tx: Tx, scope: Scope, request: PackageRequest, problems: list[str]
+) -> list[dict[str, str]]:
+    if not request.approver_ids and not any("approver_ids" in p for p in problems):
+        problems.append(
+            "approver_ids names no approver; name at least one user holding the admin or "
+            "deployer role in the workspace"
+        )
+    approvers = []
+    for user_id in dict.fromkeys(request.approver_ids):
+        user = account_repo.get_user(tx, int(user_id)) if user_id.isdigit() else None
+        if user is None or user.project_id != scope.actor.project_id:
+            problems.append(f"approver '{user_id}' is not a user of this project")
+            continue
+        if user.id == scope.actor.user_id or user_id == request.apply_user_id:
+            problems.append(
+                f"approver '{user.name}' is the applicant; nobody approves their own package"
+            )
+            continue
+        role = account_repo.role_of(tx, user.id, scope.workspace.id)
+        if not user.is_project_admin and role not in APPROVER_ROLES:
+            problems.append(
+                f"approver '{user.name}' has role '{role or 'none'}' in workspace "
+                f"'{scope.workspace.name}'; an approver holds admin or deployer"
+            )
+            continue
+        approvers.append({"user_id": str(user.id), "user_name": user.name})
+    return approvers
+
+
+def may_deploy(scope: Scope, package: PackageView) -> None:
+    """Refuse unless the caller may deploy ``package`` and it waits (or its release failed)."""
+    record = package.record
+    approver = str(scope.actor.user_id) in {a["user_id"] for a in record.approver_list()}
+    admin = scope.role is Role.ADMIN
+    if record.apply_user_id == str(scope.actor.user_id) or not (
+        admin or (approver and scope.role in DEPLOY_ROLES)
+    ):
+        raise PermissionDeniedError(
+            f"User '{scope.actor.name}' may not deploy release package '{record.id}': a "
+            "package is deployed by one of its approvers holding the deployer, operator or "
+            "admin role, or by a workspace admin, never by its applicant.",
+            package_id=str(record.id),
+        )
+    if record.delete_flag or package.status not in (DeployStatus.PENDING, DeployStatus.FAILED):
+        raise PackageReleasedError(
+            f"Cannot perform the operation because the release package has been released: "
+            f"package '{record.id}' is {state(package)}; only a package waiting for "
+            "approval (or whose release failed) can be deployed.",
+            package_id=str(record.id),
+        )
+
+
+def state(view: PackageView) -> str:
+    """How a package stands, in words."""
+    if view.record.delete_flag:
+        return "cancelled"
+    return {
+        DeployStatus.SUCCESS: "released",
+        DeployStatus.RELEASING: "being released",
+        DeployStatus.FAILED: "failed",
+        DeployStatus.PENDING: "waiting for approval",
+    }[view.status]
+
+
+def problem_text(found: Problem) -> str:
+    """A plan's problem as one line of a refusal."""
+    fix = f" ({found.fix})" if found.fix else ""
+    return f"{found.kind} '{found.name}': {found.detail}{fix}"
+
+
+def refused(scope: Scope, problems: list[str]) -> InvalidRequestError:
+    """The refusal of a package request (``DLF.3051``), every problem named."""
+    return InvalidRequestError(
+        f"The request parameter is invalid: the release package was not created in workspace "
+        f"'{scope.workspace.name}': {'; '.join(problems[:20])}.",
+        problems=problems,
+    )

@@ -1,0 +1,152 @@
+"""How imports reach an enterprise workspace's two sides (the import pipeline's delivery port).
+
+- Into the *production side*, an import is a release (or an import as released): the apply
+  is the change, as for any workspace, and the same transaction marks the package it deploys
+  released, its items deployed, and starts the new batch jobs when the deploy asked for it
+  (``startup_mode`` 1). A process killed meanwhile leaves production and the package as they
+  were (the task is failed by the heartbeat, and the package reads as failed).
+- Into the *development workspace*, an import that submits versions (``targetStatus``
+  SUBMITTED) keeps a pending item per job and script it submitted, in its own transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType
+from jobferry.domain.releases import DeployStatus, StartJobStatus, StartupMode, UpdateType
+from jobferry.services.context import WRITERS, Scope
+from jobferry.services.importing.delivery import (
+    Attempt,
+    PreparedImport,
+    RollbackAttempt,
+    RolledBack,
+)
+from jobferry.services.importing.local import LocalWorkspace
+from jobferry.services.importing.ports import TargetWriter
+from jobferry.services.releases.pending import note_submits
+from jobferry.storage import Tx
+from jobferry.storage import jobs as job_repo
+from jobferry.storage import production as sides
+from jobferry.storage import releases as repo
+from jobferry.storage.importing import ledger as ledger_repo
+
+
+@dataclass
+class _Hook:
+    """The local writer, and what the release (or the pending items) add at the end."""
+
+    task_id: str
+    scope: Scope
+    plan_id: str | None
+
+    def writer(self, tx: Tx, scope: Scope) -> TargetWriter:
+        return LocalWorkspace(tx, scope).writer()
+
+    def before_commit(self, tx: Tx) -> tuple[str, dict[str, Any]]:
+        if self.scope.workspace.production_of is not None:
+            return _released(tx, self.task_id, self.plan_id, self.scope.workspace.production_of)
+        submitted = repo.submitted_by_task(tx, self.task_id)
+        jobs = [(o, n, v) for k, n, o, v in submitted if k == ObjectKind.JOB]
+        uids = repo.job_uids(tx, [int(o) for o, _, _ in jobs])
+        note_submits(tx, self.scope, ObjectKind.JOB, [(uids[int(o)], o, n, v) for o, n, v in jobs])
+        scripts = [(o, o, n, v) for k, n, o, v in submitted if k == ObjectKind.SCRIPT]
+        note_submits(tx, self.scope, ObjectKind.SCRIPT, scripts)
+        return "", {}
+
+
+def _released(
+    tx: Tx, task_id: str, plan_id: str | None, development: str
+) -> tuple[str, dict[str, Any]]:
+    """The package whose kept plan the import applied is released (nothing for an import as
+    released); the package was marked releasing before the import was queued."""
+    package = repo.package_of_plan(tx, plan_id) if plan_id else None
+    if package is None or package.status != DeployStatus.RELEASING or package.delete_flag:
+        return "", {}
+    if production_of_package(tx, package.workspace_id) is None:
+        return "", {}
+    items = repo.package_items(tx, package.id)
+    production = production_of_package(tx, package.workspace_id)
+    assert production is not None
+    started = 0
+    for item in items:
+        values: dict[str, object] = {"deploy_status": int(DeployStatus.SUCCESS)}
+        if item.update_type != UpdateType.DELETE:
+            values["deployed_version"] = item.pending_version
+        if item.kind == ObjectKind.JOB and item.update_type != UpdateType.DELETE:
+            status = _start(tx, production, development, item, package.startup_mode)
+            if status is not None:
+                values["start_job_status"] = int(status)
+                started += status is StartJobStatus.STARTED
+        repo.update_item(tx, item.id, values)
+        repo.released(tx, item)
+    repo.update_package(tx, package.id, {"status": int(DeployStatus.SUCCESS), "task_id": task_id})
+    said = f" Release package {package.id} released ({len(items)} item(s)"
+    said += f", {started} job(s) started)." if started else ")."
+    return said, {"releasePackage": {"id": str(package.id), "items": len(items)}}
+
+
+def _start(
+    tx: Tx, production: str, development: str, item: Any, startup: int | None
+) -> StartJobStatus | None:
+    """Start the production job of a released item when the deploy asked for it and it is a
+    new batch job; say how a scheduled one stands (``None``: left stopped)."""
+    rows = ledger_repo.ledger_rows(tx, production, development, ObjectKind.JOB, [item.uid])
+    row = rows.get(item.uid)
+    job = job_repo.get_job(tx, production, row.name) if row is not None else None
+    if job is None:
+        return StartJobStatus.FAILED if startup == StartupMode.START else None
+    if job.status != JobStatus.STOPPED.value:
+        return StartJobStatus.STARTED
+    if startup != StartupMode.START or item.update_type != UpdateType.ADD:
+        return None
+    if job.process_type != ProcessType.BATCH or job.latest_version is None:
+        return StartJobStatus.FAILED
+    job_repo.set_status(tx, job.id, JobStatus.SCHEDULING)
+    return StartJobStatus.STARTED
+
+
+class ReleaseDelivery:
+    """An enterprise workspace's sides: local, with the release's (or the pending items')
+    bookkeeping in the import's transaction."""
+
+    def allow(self, scope: Scope, action: str) -> None:
+        """Writers may; a production side only for a release (``Scope.require_change``)."""
+        scope.require_change(WRITERS, action)
+
+    def stale(self, scope: Scope) -> bool:
+        """Never: both sides are this server's."""
+        return False
+
+    def catch_up(self, scope: Scope) -> None:
+        """Nothing to do."""
+
+    def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
+        """The import, once, with the bookkeeping hook."""
+        return attempt(_Hook(job.task_id, job.scope, job.request.plan_id))
+
+    def run_rollback(self, scope: Scope, task_id: str, undo: RollbackAttempt) -> RolledBack:
+        """The rollback, once."""
+        return undo(None)
+
+    def basis(self, scope: Scope) -> dict[str, Any] | None:
+        """A plan here is made on this server's rows only."""
+        return None
+
+    def read_of(
+        self, scope: Scope, objects: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        """Nothing read elsewhere."""
+        return {}
+
+
+RELEASES = ReleaseDelivery()
+"""The one delivery of enterprise workspaces (it holds no state)."""
+
+
+def production_of_package(tx: Tx, development: str) -> str | None:
+    """The production side of the workspace a package belongs to."""
+    found = sides.get_workspace_by_id(tx, development)
+    return found.production_id if found is not None else None

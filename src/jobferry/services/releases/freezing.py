@@ -1,0 +1,94 @@
+"""What freezes a release package: its file, written from the items' submitted versions and
+deletions, and what production held of each object it touches when it was planned (a deploy
+is refused, naming them, when any changed since)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import orjson
+
+from jobferry.domain.definitions import definition_hash
+from jobferry.domain.enums import ObjectKind, Role
+from jobferry.domain.releases import UpdateType
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import BasisChangedError
+from jobferry.package.layout import Layout
+from jobferry.services.context import Scope
+from jobferry.services.exporting.options import ExportOptions
+from jobferry.services.exporting.package import write_package
+from jobferry.services.exporting.selection import ordered
+from jobferry.storage import Tx
+from jobferry.storage import exports as export_repo
+from jobferry.storage.importing import target as target_repo
+from jobferry.storage.releases import ItemRecord, PackageRecord
+
+_BY_NAME = {
+    ObjectKind.JOB.value: target_repo.target_jobs,
+    ObjectKind.SCRIPT.value: target_repo.target_scripts,
+}
+
+
+def write_items(tx: Tx, scope: Scope, items: list[ItemRecord], path: Path) -> None:
+    """The package file of ``items``: each job's and script's submitted version (the one
+    the item names) and the deletions."""
+    jobs = [
+        i.name for i in items if i.kind == ObjectKind.JOB and i.update_type != UpdateType.DELETE
+    ]
+    scripts = {
+        i.name for i in items if i.kind == ObjectKind.SCRIPT and i.update_type != UpdateType.DELETE
+    }
+    heads = export_repo.job_heads(tx, scope.workspace.id, jobs)
+    deletions = [
+        {"kind": i.kind, "uid": i.uid, "name": i.name, "deletedAt": i.submit_timestamp}
+        for i in items
+        if i.update_type == UpdateType.DELETE
+    ]
+    options = ExportOptions(export_depend=False, submitted=True, with_manifest=True)
+    write_package(
+        tx,
+        replace(scope, role=Role.ADMIN),
+        ordered(heads, Layout.SINGLE),
+        options,
+        path,
+        also={ObjectKind.SCRIPT.value: scripts},
+        deletions=deletions,
+    )
+
+
+def refuse_changed(tx: Tx, package: PackageRecord, production: Scope) -> None:
+    """Refuse when an object the package touches changed in production since the package
+    was planned, naming each (``replan`` plans it again against production as it is)."""
+    kept: dict[str, str | None] = json.loads(package.basis or "{}")
+    now = hashes(tx, production.workspace.id, list(kept))
+    changed = [key for key, value in kept.items() if now.get(key) != value]
+    if changed:
+        raise BasisChangedError(
+            f"Production changed since release package '{package.id}' was planned: "
+            f"{', '.join(changed[:20])}; nothing was deployed.",
+            fix=f"Review the change, then plan the package again (POST /v2/{{project_id}}/"
+            f"factory/release-packages/{package.id}/plan) and deploy it.",
+            remedy=Remedy.REPLAN_RELEASE,
+            package_id=str(package.id),
+            changed=[{"kind": k.split("/", 1)[0], "name": k.split("/", 1)[1]} for k in changed],
+        )
+
+
+def hashes(tx: Tx, workspace_id: str, keys: list[str]) -> dict[str, str | None]:
+    """``kind/name`` → the definition hash production holds (``None``: it holds none)."""
+    out: dict[str, str | None] = {key: None for key in keys}
+    by_kind: dict[str, list[str]] = {}
+    for key in keys:
+        kind, name = key.split("/", 1)
+        by_kind.setdefault(kind, []).append(name)
+    for kind, names in by_kind.items():
+        for name, obj in _BY_NAME[kind](tx, workspace_id, names).items():
+            out[f"{kind}/{name}"] = definition_hash(kind, orjson.loads(obj.document))
+    return out
+
+
+def basis(tx: Tx, workspace_id: str, items: list[ItemRecord]) -> dict[str, str | None]:
+    """What production holds of each item's object now (``kind/name`` → hash or ``None``)."""
+    return hashes(tx, workspace_id, [f"{i.kind}/{i.name}" for i in items])

@@ -1,0 +1,98 @@
+"""Pending items: every submit and every delete of a job or script in an enterprise workspace
+keeps one item per object until a release package takes it.
+
+Called in the transaction that submits or deletes (``save_job``, ``save_script``,
+``remember_deletion``, an import's end), so an item exists exactly when the change does. A
+change submitted again before it is packaged updates the object's open item (its version, its
+submitter) rather than adding another: a package takes the object as it is then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from jobferry.domain.enums import ObjectKind
+from jobferry.domain.releases import UpdateType
+from jobferry.services.context import Scope, now_ms
+from jobferry.storage import Tx
+from jobferry.storage import releases as repo
+
+ITEM_KINDS = (ObjectKind.JOB, ObjectKind.SCRIPT)
+"""What becomes a pending item (DataArts releases jobs and scripts)."""
+
+
+def note_submit(
+    tx: Tx, scope: Scope, kind: str, uid: str, object_id: str, name: str, version: int
+) -> None:
+    """``version`` of ``kind`` ``name`` was submitted in ``scope``'s workspace: its item is
+    added or brought up to date (nothing outside enterprise mode)."""
+    if not scope.workspace.enterprise or kind not in ITEM_KINDS:
+        return
+    _note(tx, scope, kind, (uid, object_id, name), version, deleted=False)
+
+
+def note_submits(
+    tx: Tx, scope: Scope, kind: str, submitted: Sequence[tuple[str, str, str, int]]
+) -> None:
+    """Many objects of one kind submitted at once (an import): ``(uid, object id, name,
+    version)`` each; their items added or brought up to date a batch of queries at a time."""
+    if not scope.workspace.enterprise or kind not in ITEM_KINDS or not submitted:
+        return
+    ws = scope.workspace.id
+    uids = [uid for uid, _, _, _ in submitted]
+    waiting = repo.open_items(tx, ws, kind, uids)
+    deployed = repo.deployed_versions(tx, ws, kind, uids)
+    added = []
+    for uid, object_id, name, version in submitted:
+        values = _values(scope, (object_id, name), version, deployed.get(uid, 0), deleted=False)
+        found = waiting.get(uid)
+        if found is not None:
+            repo.update_item(tx, found.id, values)
+        else:
+            added.append(values | {"workspace_id": ws, "kind": kind, "uid": uid})
+    repo.insert_items(tx, added)
+
+
+def note_delete(tx: Tx, scope: Scope, kind: str, uid: str, name: str) -> None:
+    """``kind`` ``name`` was deleted in ``scope``'s workspace: its item says so."""
+    if not scope.workspace.enterprise or kind not in ITEM_KINDS:
+        return
+    _note(tx, scope, kind, (uid, uid, name), 0, deleted=True)
+
+
+def _note(
+    tx: Tx,
+    scope: Scope,
+    kind: str,
+    identity: tuple[str, str, str],
+    version: int,
+    *,
+    deleted: bool,
+) -> None:
+    uid, object_id, name = identity
+    ws = scope.workspace.id
+    deployed = repo.deployed_version(tx, ws, kind, uid)
+    values = _values(scope, (object_id, name), version, deployed, deleted=deleted)
+    found = repo.open_item(tx, ws, kind, uid)
+    if found is not None:
+        repo.update_item(tx, found.id, values)
+        return
+    repo.insert_item(tx, values | {"workspace_id": ws, "kind": kind, "uid": uid})
+
+
+def _values(
+    scope: Scope, named: tuple[str, str], version: int, deployed: int, *, deleted: bool
+) -> dict[str, object]:
+    """An item's columns but its identity: what it does, its versions, who submitted it."""
+    update = UpdateType.DELETE if deleted else UpdateType.CHANGE if deployed else UpdateType.ADD
+    object_id, name = named
+    return {
+        "name": name,
+        "object_id": object_id,
+        "update_type": int(update),
+        "pending_version": version if not deleted else deployed,
+        "deployed_version": deployed,
+        "submit_user_id": str(scope.actor.user_id),
+        "submit_user_name": scope.actor.name,
+        "submit_timestamp": now_ms(),
+    }

@@ -1,0 +1,61 @@
+"""A setting the server cannot use stops ``serve``, ``db upgrade`` and ``admin`` with one line
+per problem (the variable, its value, the rule, the fix) and exit 1, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from support.cli import invoke
+
+LINE = (
+    "JOBFERRY_DOWNLOAD_TTL_SECONDS=30: must be a whole number, 60 or more; change it, or unset "
+    "it for the default (259200)."
+)
+
+
+def _env(folder: Path, **bad: str) -> dict[str, str | None]:
+    return {
+        "JOBFERRY_DATA_DIR": str(folder / "data"),
+        "JOBFERRY_DATABASE_URL": f"sqlite:///{folder / 'jobferry.db'}",
+        **{f"JOBFERRY_{name.upper()}": value for name, value in bad.items()},
+    }
+
+
+@pytest.mark.parametrize(
+    "command_line", [["serve", "--port", "0"], ["db", "upgrade"], ["admin", "users"]]
+)
+def test_a_bad_setting_is_one_line_and_exit_1(tmp_path: Path, command_line: list[str]) -> None:
+    result = invoke(command_line, env=_env(tmp_path, download_ttl_seconds="30"))
+
+    assert result.exit_code == 1, result.output
+    assert " ".join(result.stderr.split()) == f"error DLF.3051: {LINE}"
+    assert "Traceback" not in result.output
+    assert "pydantic" not in result.output
+    assert not (tmp_path / "jobferry.db").exists()  # refused before anything was opened
+
+
+def test_every_bad_setting_is_listed_and_json_carries_them(tmp_path: Path) -> None:
+    env = _env(tmp_path, download_ttl_seconds="30", workers="two")
+
+    result = invoke(["--json", "db", "upgrade"], env=env)
+
+    assert result.exit_code == 1, result.output
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "DLF.3051"
+    assert error["message"].splitlines()[0] == "2 settings are not valid:"
+    assert error["settings"] == [
+        "JOBFERRY_WORKERS=two: must be a whole number, 1 to 64; change it, or unset it for the "
+        "default (1).",
+        LINE,
+    ]
+
+
+def test_serve_options_out_of_range_are_usage_errors_naming_the_option(tmp_path: Path) -> None:
+    result = invoke(["serve", "--port", "70000"], env=_env(tmp_path))
+
+    assert result.exit_code == 2, result.output
+    assert "--port" in result.output
+    assert "Traceback" not in result.output

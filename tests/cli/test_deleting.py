@@ -1,0 +1,81 @@
+"""``jobferry jobs delete`` and ``jobferry scripts delete``: the API's own delete, asked first,
+refused (said with jobferry's commands, nothing deleted) while a job is scheduled, other jobs
+depend on it, or jobs use the script."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobferry.cli import transfer
+from support.builders import make_job
+from support.cli import Cli
+from support.exporting import seed
+
+
+def _exists(cli: Cli, kind: str, name: str) -> bool:
+    answer = cli.remote.call("GET", f"/{kind}s/{name}", workspace=cli.workspace)
+    return answer.status_code == 200
+
+
+def test_a_script_in_use_is_refused_then_deleted_with_its_job(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    refused = cli("scripts", "delete", "daily_sales_sql", "--yes")
+    assert refused.exit_code == 1
+    assert "Script 'daily_sales_sql' is used by job(s) daily_sales" in refused.stderr
+    assert "Nothing was deleted." in refused.stderr
+    assert _exists(cli, "script", "daily_sales_sql")
+
+    deleted = cli.json("jobs", "delete", "daily_sales", "--yes")
+    assert deleted == {"deleted": "daily_sales", "kind": "job"}
+    assert not _exists(cli, "job", "daily_sales")
+    human = cli("scripts", "delete", "daily_sales_sql", "--yes")
+    assert human.exit_code == 0, human.output
+    assert "Deleted script 'daily_sales_sql' from workspace" in human.stdout
+    assert not _exists(cli, "script", "daily_sales_sql")
+
+
+def test_a_scheduled_job_and_an_upstream_job_are_refused_naming_the_fix(cli: Cli) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    after = make_job("after_sales", targetStatus="SUBMITTED")
+    after["schedule"]["cron"]["dependJobs"] = {
+        "jobs": ["daily_sales"],
+        "dependPeriod": "SAME_PERIOD",
+        "dependFailPolicy": "FAIL",
+    }
+    assert cli.remote.call("POST", "/jobs", after, workspace=cli.workspace).status_code == 204
+    upstream = cli("jobs", "delete", "daily_sales", "--yes")
+    assert upstream.exit_code == 1
+    assert "Job 'daily_sales' is an upstream job of after_sales" in upstream.stderr
+    assert "dependJobs" not in upstream.stderr
+
+    started = cli.remote.call("POST", "/jobs/after_sales/start", {}, workspace=cli.workspace)
+    assert started.status_code == 204, started.text
+    scheduled = cli("jobs", "delete", "after_sales", "--yes")
+    assert scheduled.exit_code == 1
+    assert "Job 'after_sales' is scheduled" in scheduled.stderr
+    assert "jobferry jobs stop after_sales -w" in scheduled.stderr
+    assert "POST" not in scheduled.stderr
+    assert _exists(cli, "job", "after_sales")
+    assert _exists(cli, "job", "daily_sales")
+
+
+def test_delete_asks_first_and_needs_yes_without_a_terminal(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    refused = cli("jobs", "delete", "daily_sales")
+    assert refused.exit_code == 2
+    assert "pass --yes to delete without asking" in refused.stderr
+    assert _exists(cli, "job", "daily_sales")
+    monkeypatch.setattr(transfer, "stdin_is_terminal", lambda: True)
+    declined = cli("jobs", "delete", "daily_sales", input="n\n")
+    assert declined.exit_code == 1
+    assert "Delete job 'daily_sales' from workspace" in declined.stderr
+    assert "Cancelled; nothing was deleted." in declined.stderr
+    assert _exists(cli, "job", "daily_sales")
+    accepted = cli("jobs", "delete", "daily_sales", input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert not _exists(cli, "job", "daily_sales")
+    missing = cli("jobs", "delete", "no_such_job", "--yes")
+    assert missing.exit_code == 1
+    assert "DLF.0100" in missing.stderr

@@ -1,0 +1,117 @@
+"""Ctrl-C after the server accepted an import: ``import``, ``apply`` and ``promote --apply``
+stop following (exit 130) and say that the import goes on, how to follow it and how to roll it
+back; the import itself ends on the server as if nobody had left."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+
+from jobferry.cli.client import ApiClient
+from support.builders import make_job, make_script
+from support.cli import Cli, register
+from support.exporting import seed
+
+
+@pytest.fixture
+def interrupted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Ctrl-C, once, while the CLI follows a task: the task is followed to its end on the
+    server first (so the test can see it was not stopped), then the key is pressed. Lists the
+    task interrupted; later waits (the printed ``tasks show --wait``) are not."""
+    followed: list[str] = []
+    real = ApiClient.wait_task
+
+    def pressed(self: ApiClient, task_id: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        task = real(self, task_id, *args, **kwargs)
+        if followed:
+            return task
+        followed.append(task_id)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ApiClient, "wait_task", pressed)
+    return followed
+
+
+def _said(result: Result, task_id: str) -> tuple[str, str]:
+    """The follow and rollback commands the interruption printed, checked and returned."""
+    assert result.exit_code == 130, (result.stdout, result.stderr)
+    text = " ".join(result.stderr.split())
+    assert f"Stopped following import task {task_id}; the import goes on in the server." in text
+    follow = text.split("Follow it to its end with: ", 1)[1].split(" Once", 1)[0]
+    rollback = text.split("undo what it wrote with: ", 1)[1].strip()
+    assert shlex.split(follow)[-3:-1] == ["--wait", "-w"]
+    assert f"tasks show {task_id} --wait" in follow
+    assert f"rollback {task_id}" in rollback
+    return follow, rollback
+
+
+def _follow_and_roll_back(cli: Cli, follow: str, rollback: str) -> dict[str, Any]:
+    """Run the printed commands (minus the leading ``jobferry``); the task's JSON."""
+    task = cli.json(*shlex.split(follow)[1:])
+    assert task["status"] == "SUCCESSFUL"
+    undone = cli.json(*shlex.split(rollback)[1:], "--yes")
+    assert undone["rolledBack"] >= 1
+    return dict(task)
+
+
+def test_ctrl_c_after_an_import_was_accepted_says_it_goes_on_and_how_to_undo_it(
+    cli: Cli, package: Path, interrupted: list[str]
+) -> None:
+    target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
+    result = cli("import", str(package), "--yes", workspace=target)
+    [task_id] = interrupted
+    follow, rollback = _said(result, task_id)
+    job = cli.remote.call("GET", "/jobs/daily_sales", workspace=target)
+    assert job.status_code == 200, job.text  # the server finished the import
+    _follow_and_roll_back(cli, follow, rollback)
+    gone = cli.remote.call("GET", "/jobs/daily_sales", workspace=target)
+    assert gone.status_code == 400
+
+
+def test_ctrl_c_in_json_mode_answers_the_task_and_both_commands(
+    cli: Cli, package: Path, interrupted: list[str]
+) -> None:
+    target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
+    answer = cli.json("import", str(package), "--yes", workspace=target, code=130)
+    [task_id] = interrupted
+    error = answer["error"]
+    name = cli.remote.workspace_name(target)
+    assert (error["code"], error["taskId"]) == ("interrupted", task_id)
+    assert error["follow"].endswith(f"tasks show {task_id} --wait -w {name}")
+    assert error["rollback"].endswith(f"rollback {task_id} -w {name}")
+
+
+def test_ctrl_c_while_apply_follows_its_import(cli: Cli, interrupted: list[str]) -> None:
+    register(cli.remote, cli.workspace, "dws_conn", "ssh_conn")
+    root = cli.cwd / "defs"
+    for folder, document in (
+        ("jobs", make_job("daily_sales")),
+        ("scripts", make_script("daily_sales_sql")),
+        ("scripts", make_script("daily_sales_sh", type="Shell")),
+    ):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        (root / folder / f"{document['name']}.json").write_text(json.dumps(document), "utf-8")
+    result = cli("apply", "-f", str(root), "--yes")
+    assert interrupted, (result.stdout, result.stderr)
+    follow, rollback = _said(result, interrupted[0])
+    _follow_and_roll_back(cli, follow, rollback)
+
+
+def test_ctrl_c_while_promote_apply_follows_its_import(cli: Cli, interrupted: list[str]) -> None:
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    route = f"ctrl-c-{uuid.uuid4().hex[:8]}"
+    made = cli("routes", "create", route, "--from", cli.workspace, "--to", prod)
+    assert made.exit_code == 0, made.output
+    result = cli("promote", route, "--apply", "--yes")
+    [task_id] = interrupted
+    follow, rollback = _said(result, task_id)
+    history = cli.json("routes", "history", route)["promotions"]
+    assert [p["taskId"] for p in history] == [task_id]  # recorded before the wait
+    _follow_and_roll_back(cli, follow, rollback)

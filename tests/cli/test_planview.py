@@ -1,0 +1,81 @@
+"""A plan or an import's result past a screenful is summarised: the first objects, how many
+more and how to list them all (a plan of 2,000 jobs printed each object twice, 4,022 lines)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from jobferry.cli.output import Output
+from jobferry.cli.planview import SCREENFUL, show_plan
+from jobferry.cli.taskview import show_task
+
+
+def _plan(count: int, total: int | None = None) -> dict[str, Any]:
+    objects = [{"action": "CREATE", "kind": "job", "name": f"job_{i:04}"} for i in range(count)]
+    summary = {"CREATE": total or count, "OVERWRITE": 0, "SKIP": 0, "UNCHANGED": 0}
+    plan: dict[str, Any] = {"planId": "p1", "objects": objects, "summary": summary}
+    if total is not None:
+        plan["objectsTotal"] = total
+    return plan
+
+
+def _lines(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    return capsys.readouterr().out.splitlines()
+
+
+def test_a_large_plan_lists_a_screenful_and_says_how_many_more(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    show_plan(Output(False), _plan(1000, total=2000), command="import")
+    lines = _lines(capsys)
+    listed = [line for line in lines if "job_" in line]
+    assert len(listed) == SCREENFUL
+    assert len(lines) < SCREENFUL + 15
+    note = next(line for line in lines if "Showing" in line)
+    assert f"Showing {SCREENFUL} of 2000 objects" in note
+    assert "jobferry import … --all-objects lists every one" in note
+    assert "GET" not in "\n".join(lines)
+
+
+def test_every_object_is_listed_when_asked_and_a_small_plan_whole(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    show_plan(Output(False), _plan(120), every=True)
+    assert len([line for line in _lines(capsys) if "job_" in line]) == 120
+    show_plan(Output(False), _plan(SCREENFUL))
+    lines = _lines(capsys)
+    assert len([line for line in lines if "job_" in line]) == SCREENFUL
+    assert not any("Showing" in line for line in lines)
+
+
+def test_each_command_names_its_own_all_objects(capsys: pytest.CaptureFixture[str]) -> None:
+    show_plan(Output(False), _plan(100), command="apply")
+    note = next(line for line in _lines(capsys) if "Showing" in line)
+    assert "jobferry apply … --all-objects lists every one" in note
+    show_plan(Output(False), _plan(100), route="nightly", command="plan")
+    note = next(line for line in _lines(capsys) if "Showing" in line)
+    assert "--all-objects" not in note  # promote has no such option
+
+
+def test_an_import_just_planned_lists_only_what_did_not_succeed_past_a_screenful(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    subtasks = [
+        {"id": f"job:job_{i:04}", "status": "SUCCESSFUL", "action": "CREATE", "message": "ok"}
+        for i in range(2000)
+    ]
+    subtasks[7] = {**subtasks[7], "status": "FAILED", "message": "broken — fix: API words"}
+    task = {"id": "t1", "kind": "import", "status": "WARNING", "subtasks": subtasks}
+    show_task(Output(False), task, summarise=True)
+    lines = _lines(capsys)
+    assert len(lines) < 30
+    assert "2000 object(s): 1 failed, 1999 successful; jobferry tasks show t1 lists each one." in (
+        " ".join(" ".join(lines).split())
+    )
+    failed = [line for line in lines if "job_0007" in line]
+    assert failed
+    assert "API words" not in "\n".join(lines)
+    show_task(Output(False), task)  # tasks show: every one
+    assert len([line for line in _lines(capsys) if "job:job_" in line]) == 2000

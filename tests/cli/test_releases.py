@@ -1,0 +1,77 @@
+"""``jobferry releases``: a developer packages the pending items of an enterprise workspace
+naming a deployer, the deployer deploys it, and another package is cancelled — each command a
+thin call of the release API against a real server."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+from support.builders import make_job, make_script
+from support.cli import Cli
+from support.releases import studio_person
+
+
+def _as(cli: Cli, name: str, ak: str, sk: str, tmp: Path) -> Cli:
+    """The same CLI configured with another user's credentials."""
+    text = cli.config.read_text(encoding="utf-8")
+    text = text.replace(f'ak = "{cli.server.ak}"', f'ak = "{ak}"')
+    text = text.replace(f'sk = "{cli.server.sk}"', f'sk = "{sk}"')
+    config = tmp / f"{name}.toml"
+    config.write_text(text, encoding="utf-8")
+    return replace(cli, config=config)
+
+
+def _submit(cli: Cli, name: str) -> None:
+    for script in (make_script(f"{name}_sql"), make_script(f"{name}_sh", type="Shell")):
+        answer = cli.remote.call("POST", "/scripts", script, workspace=cli.workspace)
+        assert answer.status_code == 204, answer.text
+    answer = cli.remote.call("POST", "/jobs", make_job(name), workspace=cli.workspace)
+    assert answer.status_code == 204, answer.text
+
+
+def test_pending_items_are_packaged_deployed_and_cancelled(cli: Cli, tmp_path: Path) -> None:
+    ws, suffix = cli.workspace, uuid.uuid4().hex[:6]
+    for name in ("dws_conn", "ssh_conn"):
+        body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
+        cli.remote.call("PUT", f"/environment/connection/{name}", body, workspace=ws)
+    ws_name = cli.remote.workspace_name(ws)
+    switched = cli.remote.call(
+        "PUT", f"/{cli.server.project_id}/workspace/{ws}", {"name": ws_name, "mode": "1"}
+    )
+    assert switched.status_code == 200, switched.text
+    dev = studio_person(cli.server, ws, f"dev_{suffix}", "developer")
+    dep = studio_person(cli.server, ws, f"dep_{suffix}", "deployer")
+    developer = _as(cli, "dev", dev.ak, dev.sk, tmp_path)
+    deployer = _as(cli, "dep", dep.ak, dep.sk, tmp_path)
+    _submit(cli, "rel_a")
+
+    listed = developer("releases", "pending")
+    assert listed.exit_code == 0, listed.output
+    assert "rel_a" in listed.stdout
+    assert "add" in listed.stdout
+    made = developer.json("releases", "create", "first", "--all", "--approver", f"dep_{suffix}")
+    package = made["release_package_id"]
+    assert developer.json("releases", "pending")["total"] == 0
+
+    deployed = deployer("releases", "deploy", package)
+    assert deployed.exit_code == 0, (deployed.stdout, deployed.stderr)
+    assert "Released package" in deployed.stderr
+    shown = deployer.json("releases", "show", package)
+    assert shown["release_package"]["deploy_status"] == 2
+    human = deployer("releases", "show", package)
+    assert "released" in human.stdout
+    assert "started" in human.stdout
+
+    _submit(cli, "rel_b")
+    second = developer.json("releases", "create", "second", "--all", "--approver", f"dep_{suffix}")
+    cancelled = deployer("releases", "cancel", second["release_package_id"])
+    assert cancelled.exit_code == 0, cancelled.output
+    assert developer.json("releases", "pending")["total"] == 3
+    table = deployer("releases", "list")
+    assert "cancelled" in table.stdout
+    assert "released" in table.stdout
+    refused = deployer("releases", "cancel", package)
+    assert refused.exit_code == 1
+    assert "DLF.20990" in refused.stderr

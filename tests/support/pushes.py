@@ -1,0 +1,28 @@
+"""The packages of the push stories the remotes' service tests tell against the DataArts
+stand-in: a first push of three jobs, then a second that edits one, deletes one at the source
+and adds one, with deletes propagated and scheduled jobs paused and restored (``SECOND``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from support.builders import make_job
+from support.planning import jobs_with_dependencies, uid_of, write_objects
+
+FIRST_JOBS = ("daily_sales", "weekly_sales", "hourly_sales")
+SECOND = {"propagateDeletes": True, "scheduling": "PAUSE_AND_RESTORE"}
+"""The second push's import options."""
+
+
+def first_package(tmp_path: Path) -> Path:
+    """daily_sales, weekly_sales and hourly_sales with their scripts and resource."""
+    jobs = [make_job(name) for name in FIRST_JOBS]
+    return write_objects(tmp_path / "first.zip", jobs_with_dependencies(*jobs))
+
+
+def second_package(tmp_path: Path) -> Path:
+    """daily_sales edited, weekly_sales deleted at the source, monthly_sales new."""
+    edited = make_job("daily_sales", logPath="obs://bucket/logs/edited")
+    jobs = [edited, make_job("hourly_sales"), make_job("monthly_sales")]
+    gone = (("job", uid_of("job", "weekly_sales"), "weekly_sales"),)
+    return write_objects(tmp_path / "second.zip", jobs_with_dependencies(*jobs), deleted=gone)

@@ -1,0 +1,133 @@
+"""Enterprise-mode helpers: a workspace switched to enterprise mode, its people (a developer
+who submits and packages, a deployer who releases), and running a release's queued import."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from jobferry.domain.enums import Role, TaskKind
+from jobferry.services.container import Services
+from jobferry.services.context import Actor, Scope
+from support.builders import make_job, make_script
+from support.console import admin_actor
+from support.server import ServerProcess, new_user
+
+
+@dataclass(frozen=True)
+class Team:
+    """An enterprise workspace as its admin, a developer and a deployer see it."""
+
+    admin: Scope
+    developer: Scope
+    deployer: Scope
+
+    @property
+    def workspace_id(self) -> str:
+        return self.admin.workspace.id
+
+
+def person(services: Services, workspace_id: str, name: str, role: Role | None) -> Scope:
+    """A new user of the project with ``role`` in the workspace, as a scope there."""
+    admin = admin_actor(services)
+    user = services.accounts.create_user(admin, admin.project_id, name, False)
+    if role is not None:
+        services.accounts.set_role(admin, admin.project_id, name, workspace_id, role.value)
+    actor = Actor(user.id, name, admin.project_id, False)
+    return services.accounts.scope(actor, admin.project_id, workspace_id)
+
+
+def enterprise_team(services: Services, name: str = "sales") -> Team:
+    """A new workspace switched to enterprise mode, with a developer and a deployer."""
+    admin = admin_actor(services)
+    ws = services.accounts.create_workspace(admin, admin.project_id, name)
+    scope = services.accounts.scope(admin, admin.project_id, ws)
+    services.releases.update_workspace(scope, {"name": name, "mode": "1"})
+    admin_scope = services.accounts.scope(admin, admin.project_id, ws)
+    assert admin_scope.workspace.enterprise
+    return Team(
+        admin_scope,
+        person(services, ws, f"{name}_dev", Role.DEVELOPER),
+        person(services, ws, f"{name}_deployer", Role.DEPLOYER),
+    )
+
+
+def register_connections(services: Services, team: Team) -> None:
+    """The connections the built jobs use: dws_conn with a production side of its own."""
+    dws = {"type": "DWS", "config": {"host": "dev-db"}, "secrets": {"password": "pw"}}
+    services.environment.put(team.admin, "connection", "dws_conn", dws)
+    services.environment.put(team.admin, "connection", "ssh_conn", {"type": "SSH", "config": {}})
+    body = {
+        "data_source_vos": [
+            {
+                "dw_name": "dws_conn",
+                "dw_type": "DWS",
+                "dw_config": {"host": "prod-db", "password": "prod-pw"},
+                "env_type": 1,
+            }
+        ]
+    }
+    services.data_connections.create(team.admin, body)
+
+
+def submit_job(services: Services, scope: Scope, name: str, **overrides: object) -> None:
+    """Create or update (submitting a version) a job and the two scripts it runs."""
+    for script in (make_script(f"{name}_sql"), make_script(f"{name}_sh", type="Shell")):
+        _save_script(services, scope, script)
+    job = make_job(name, **overrides)
+    try:
+        services.jobs.show(scope, name)
+    except Exception:
+        services.jobs.create(scope, job)
+    else:
+        services.jobs.update(scope, name, job)
+
+
+def _save_script(services: Services, scope: Scope, script: dict[str, object]) -> None:
+    try:
+        services.scripts.show(scope, str(script["name"]))
+    except Exception:
+        services.scripts.create(scope, script)
+    else:
+        services.scripts.update(scope, str(script["name"]), script)
+
+
+def run_release(services: Services) -> None:
+    """Run the import a deploy queued (as a server's task runner would)."""
+    claimed = services.tasks.claim((TaskKind.IMPORT,), look_first=False)
+    assert claimed is not None, "no queued release"
+    services.imports.run(services.imports.resume(claimed))
+
+
+@dataclass(frozen=True)
+class Person:
+    """A user of the server with a role in the workspace: id, Studio and dgc clients."""
+
+    user_id: str
+    studio: Any
+    dgc: Any
+    ak: str = ""
+    sk: str = ""
+
+    def on(self, server: ServerProcess) -> Person:
+        """The same person's clients pointed at ``server`` (a server restarted on the data)."""
+        return Person(
+            self.user_id,
+            server.studio_client(self.ak, self.sk),
+            server.client(self.ak, self.sk),
+            self.ak,
+            self.sk,
+        )
+
+
+def studio_person(server: ServerProcess, ws: str, name: str, role: str) -> Person:
+    """A new user ``name`` of the server with ``role`` in workspace ``ws``, and credentials."""
+    new_user(server, name)
+    listed = server.call("GET", "/users").json()["users"]
+    user_id = str(next(u["id"] for u in listed if u["name"] == name))
+    issued = server.call("POST", f"/users/{name}/credentials").json()
+    body = json.dumps({"role": role}).encode()
+    assert server.call("PUT", f"/users/{name}/roles/{ws}", body).status_code == 204
+    ak, sk = issued["accessKey"], issued["secretKey"]
+    return Person(user_id, server.studio_client(ak, sk), server.client(ak, sk), ak, sk)

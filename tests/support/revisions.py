@@ -1,0 +1,86 @@
+"""Empty databases at an earlier schema revision, for the upgrade tests, without running the
+migrations up to it for each test.
+
+Each test process migrates once, a revision at a time, and keeps what each step left: on
+SQLite a copy of the file after every revision; on PostgreSQL the SQL the migrations sent,
+with where each revision ends (the replay is the migration itself, minus Alembic's Python, as
+``support/databases.py`` does for the newest schema). A test then copies the file, or replays
+the SQL up to its revision into its own schema. The upgrade under test runs for real.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import sqlite3
+import tempfile
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from jobferry.storage import Database
+from jobferry.storage.database import MIGRATIONS_DIR
+from jobferry.storage.schema import revisions
+from support.databases import Statement, fresh_schema_url
+from support.databases import _batched as batched  # the template's own batching and replay
+from support.databases import _replay as replay
+
+_sqlite: dict[str, Path] = {}
+_postgres: dict[str, list[Statement]] = {}
+
+
+def _step(db: Database, revision: str) -> None:
+    with db.engine.begin() as conn:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def database_at(url: str, revision: str) -> None:
+    """Make the empty database at ``url`` (a SQLite file not yet there, or an empty schema)
+    an empty database at ``revision``."""
+    if url.startswith("sqlite:///"):
+        shutil.copyfile(_sqlite_file(revision), url.removeprefix("sqlite:///"))
+    else:
+        replay(url, _postgres_prefix(revision))
+
+
+def _sqlite_file(revision: str) -> Path:
+    if not _sqlite:
+        folder = Path(tempfile.mkdtemp(prefix="jobferry-revisions-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        work = folder / "work.db"
+        for step in revisions():
+            db = Database(f"sqlite:///{work}")
+            _step(db, step)
+            db.dispose()
+            with closing(sqlite3.connect(work)) as conn:  # everything in the main file
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            _sqlite[step] = folder / f"{step}.db"
+            shutil.copyfile(work, _sqlite[step])
+    return _sqlite[revision]
+
+
+def _postgres_prefix(revision: str) -> list[Statement]:
+    if not _postgres:
+        recorded: list[Statement] = []
+
+        def record(
+            conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+        ) -> None:
+            recorded.append((statement, parameters, many))
+
+        schemas = fresh_schema_url()
+        db = Database(next(schemas))
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        for step in revisions():
+            _step(db, step)
+            _postgres[step] = batched(list(recorded))
+        db.dispose()
+        schemas.close()
+    return _postgres[revision]

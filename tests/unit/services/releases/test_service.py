@@ -1,0 +1,379 @@
+"""Enterprise-mode releases through the service (SQLite and PostgreSQL): pending items kept by
+submits and deletes, a package refused for every problem at once or made with its content
+frozen, a deploy applying exactly that plan into production (refused when production changed
+since, until planned again), cancel, and a production side that only releases change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from jobferry.domain.enums import JobStatus, Role
+from jobferry.domain.releases import DeployStatus, StartupMode, UpdateType
+from jobferry.errors import (
+    BasisChangedError,
+    ImportRunningError,
+    InvalidRequestError,
+    PackageReleasedError,
+    PermissionDeniedError,
+    ProductionSideError,
+    ReleasePackageNotFoundError,
+)
+from jobferry.services.container import Services
+from jobferry.services.context import Scope, now_ms
+from jobferry.services.releases.records import DeployRequest, PackageQuery, PackageRequest
+from jobferry.storage import releases as release_repo
+from jobferry.storage.releases import ItemFilter, ItemRecord
+from support.builders import make_job
+from support.releases import (
+    Team,
+    enterprise_team,
+    person,
+    register_connections,
+    run_release,
+    submit_job,
+)
+
+
+def _pending(services: Services, scope: Scope) -> list[ItemRecord]:
+    return services.releases.pending(scope, ItemFilter(), 100, 0)[1]
+
+
+def _package(services: Services, team: Team, items: list[ItemRecord], name: str = "p1") -> int:
+    request = PackageRequest(
+        str(team.developer.actor.user_id),
+        name,
+        tuple(str(i.id) for i in items),
+        (str(team.deployer.actor.user_id),),
+    )
+    return services.releases.create(team.developer, request, []).package_id
+
+
+def _deploy(
+    services: Services, team: Team, package_id: int, mode: StartupMode = StartupMode.START
+) -> None:
+    services.releases.deploy(team.deployer, DeployRequest((package_id,), mode))
+    run_release(services)
+
+
+def _production(services: Services, team: Team) -> Scope:
+    actor = team.admin.actor
+    production = team.admin.workspace.production_id
+    return services.accounts.scope(actor, actor.project_id, production)
+
+
+def _prod_job(services: Services, team: Team, name: str) -> dict[str, Any]:
+    return services.jobs.show(_production(services, team), name).document
+
+
+@pytest.fixture
+def team(services: Services) -> Team:
+    found = enterprise_team(services)
+    register_connections(services, found)
+    return found
+
+
+def test_each_submit_keeps_one_pending_item_per_object(services: Services, team: Team) -> None:
+    submit_job(services, team.developer, "daily")
+    first = {(i.kind, i.name): i for i in _pending(services, team.developer)}
+    assert set(first) == {("job", "daily"), ("script", "daily_sql"), ("script", "daily_sh")}
+    assert first["job", "daily"].update_type == UpdateType.ADD
+    assert first["job", "daily"].pending_version == 1
+    assert first["job", "daily"].deployed_version == 0
+    assert first["job", "daily"].submit_user_name == team.developer.actor.name
+
+    submit_job(services, team.developer, "daily", description="again")
+    again = {(i.kind, i.name): i for i in _pending(services, team.developer)}
+    assert len(again) == 3
+    assert again["job", "daily"].id == first["job", "daily"].id
+    assert again["job", "daily"].pending_version == 2
+
+
+def test_a_workspace_in_simple_mode_has_no_releases(services: Services) -> None:
+    admin = services.accounts.scope(team_admin := _admin(services), team_admin.project_id, None)
+    with pytest.raises(InvalidRequestError, match="simple mode"):
+        services.releases.pending(admin, ItemFilter(), 10, 0)
+
+
+def _admin(services: Services) -> Any:
+    from support.console import admin_actor
+
+    return admin_actor(services)
+
+
+def test_a_package_is_refused_for_every_problem_at_once(services: Services, team: Team) -> None:
+    submit_job(services, team.developer, "daily")
+    items = _pending(services, team.developer)
+    assert _package(services, team, items, "first")
+    viewer = person(services, team.workspace_id, "vic", Role.VIEWER)
+    request = PackageRequest(
+        "999",
+        "second",
+        (str(items[0].id), "424242", "x"),
+        (str(team.developer.actor.user_id), str(viewer.actor.user_id)),
+    )
+    with pytest.raises(InvalidRequestError) as refused:
+        services.releases.create(team.developer, request, [])
+    problems = refused.value.context["problems"]
+    assert refused.value.code == "DLF.3051"
+    text = " | ".join(problems)
+    assert "in package" in text  # already packaged
+    assert "424242 does not exist" in text
+    assert "'x' is not an item id" in text
+    assert "apply_user_id '999' is not yours" in text
+    assert "is the applicant" in text
+    assert "role 'viewer'" in text
+    assert len(problems) == 6
+
+
+def test_a_package_over_100_items_is_refused(services: Services, team: Team) -> None:
+    ids = tuple(str(n) for n in range(1, 102))
+    request = PackageRequest(
+        str(team.developer.actor.user_id), "big", ids, (str(team.deployer.actor.user_id),)
+    )
+    with pytest.raises(InvalidRequestError, match="at most 100"):
+        services.releases.create(team.developer, request, [])
+
+
+def test_a_reference_production_lacks_refuses_the_package(services: Services, team: Team) -> None:
+    submit_job(services, team.developer, "daily")
+    only_job = [i for i in _pending(services, team.developer) if i.kind == "job"]
+    with pytest.raises(InvalidRequestError) as refused:
+        _package(services, team, only_job)
+    assert "daily_sql" in refused.value.message
+    assert all(i.package_id is None for i in _pending(services, team.developer))
+
+
+def test_deploy_applies_the_frozen_content(services: Services, team: Team) -> None:
+    submit_job(services, team.developer, "daily")
+    package = _package(services, team, _pending(services, team.developer))
+    submit_job(services, team.developer, "daily", description="after packaging")
+
+    _deploy(services, team, package)
+
+    shown = services.releases.show(team.developer, package)
+    assert shown.status is DeployStatus.SUCCESS
+    assert {i.deploy_status for i in shown.items} == {int(DeployStatus.SUCCESS)}
+    job = next(i for i in shown.items if i.kind == "job")
+    assert job.deployed_version == 1
+    assert job.start_job_status == 2
+    released = _prod_job(services, team, "daily")
+    assert "description" not in released  # the version packaged, not the later submit
+    prod = _production(services, team)
+    assert services.jobs.status(prod, "daily").status is not JobStatus.STOPPED
+    assert shown.record.deploy_user_name == team.deployer.actor.name
+    later = [i for i in _pending(services, team.developer) if i.kind == "job"]
+    assert later[0].update_type == UpdateType.CHANGE
+    assert later[0].deployed_version == 1
+
+
+def test_startup_mode_0_leaves_new_jobs_stopped(services: Services, team: Team) -> None:
+    submit_job(services, team.developer, "daily")
+    package = _package(services, team, _pending(services, team.developer))
+    _deploy(services, team, package, StartupMode.LEAVE)
+    prod = _production(services, team)
+    assert services.jobs.status(prod, "daily").status is JobStatus.STOPPED
+    assert services.releases.show(team.developer, package).status is DeployStatus.SUCCESS
+
+
+def test_connections_switch_to_their_production_side(services: Services, team: Team) -> None:
+    submit_job(services, team.developer, "daily")
+    _deploy(services, team, _package(services, team, _pending(services, team.developer)))
+    prod = _production(services, team)
+    shown = services.environment.get(prod, "connection", "dws_conn")
+    assert shown.config == {"host": "prod-db"}
+
+
+def test_a_delete_is_released_as_a_deletion(services: Services, team: Team) -> None:
+    submit_job(services, team.developer, "daily")
+    _deploy(services, team, _package(services, team, _pending(services, team.developer)))
+    services.jobs.stop(_production(services, team), "daily")
+    services.jobs.delete(team.developer, "daily")
+    gone = [i for i in _pending(services, team.developer) if i.kind == "job"]
+    assert gone[0].update_type == UpdateType.DELETE
+    assert gone[0].deployed_version == 1
+    _deploy(services, team, _package(services, team, gone, "delete"))
+    with pytest.raises(Exception, match="does not exist"):
+        services.jobs.show(_production(services, team), "daily")
+
+
+def test_a_deploy_after_production_changed_is_refused_until_planned_again(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    _deploy(services, team, _package(services, team, _pending(services, team.developer), "v1"))
+    submit_job(services, team.developer, "daily", description="v2")
+    second = _package(services, team, _pending(services, team.developer), "v2")
+    submit_job(services, team.developer, "daily", description="v3")
+    third = _package(services, team, _pending(services, team.developer), "v3")
+    _deploy(services, team, third)
+
+    with pytest.raises(BasisChangedError) as refused:
+        services.releases.deploy(team.deployer, DeployRequest((second,), StartupMode.START))
+    assert {"kind": "job", "name": "daily"} in refused.value.context["changed"]
+    assert _prod_job(services, team, "daily")["description"] == "v3"
+
+    services.releases.replan(team.deployer, second)
+    _deploy(services, team, second)
+    assert _prod_job(services, team, "daily")["description"] == "v2"
+
+
+def test_who_may_deploy(services: Services, team: Team) -> None:
+    submit_job(services, team.developer, "daily")
+    package = _package(services, team, _pending(services, team.developer))
+    other = person(services, team.workspace_id, "dora2", Role.DEPLOYER)
+    for scope in (team.developer, other):
+        with pytest.raises(PermissionDeniedError):
+            services.releases.deploy(scope, DeployRequest((package,), StartupMode.START))
+    with pytest.raises(ReleasePackageNotFoundError):
+        services.releases.deploy(team.deployer, DeployRequest((999,), StartupMode.START))
+
+
+def test_cancel_puts_the_items_back_and_a_released_package_stays(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    items = _pending(services, team.developer)
+    package = _package(services, team, items)
+    assert _pending(services, team.developer) == []
+    services.releases.cancel(team.developer, (package,))
+    back = _pending(services, team.developer)
+    assert {i.name for i in back} == {i.name for i in items}
+    assert services.releases.show(team.developer, package).record.delete_flag == 1
+    with pytest.raises(PackageReleasedError):
+        services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.START))
+
+    released = _package(services, team, back, "again")
+    _deploy(services, team, released)
+    with pytest.raises(PackageReleasedError) as refused:
+        services.releases.cancel(team.deployer, (released,))
+    assert refused.value.code == "DLF.20990"
+    with pytest.raises(ReleasePackageNotFoundError) as unknown:
+        services.releases.cancel(team.deployer, (12345,))
+    assert unknown.value.code == "DLF.0810"
+
+
+def test_the_package_list_filters_and_pages(services: Services, team: Team) -> None:
+    submit_job(services, team.developer, "a")
+    first = _package(services, team, _pending(services, team.developer), "pkg_a")
+    submit_job(services, team.developer, "b")
+    _package(services, team, _pending(services, team.developer), "pkg_b")
+    _deploy(services, team, first)
+    total, found = services.releases.packages(team.deployer, PackageQuery())
+    assert total == 2
+    assert [v.record.name for v in found] == ["pkg_b", "pkg_a"]
+    total, found = services.releases.packages(team.deployer, PackageQuery(statuses=(2,)))
+    assert [v.record.name for v in found] == ["pkg_a"]
+    total, found = services.releases.packages(team.deployer, PackageQuery(limit=1, page=1))
+    assert total == 2
+    assert [v.record.name for v in found] == ["pkg_a"]
+
+
+def test_production_changes_only_by_a_release(services: Services, team: Team) -> None:
+    submit_job(services, team.developer, "daily")
+    _deploy(services, team, _package(services, team, _pending(services, team.developer)))
+    prod = _production(services, team)
+    with pytest.raises(ProductionSideError):
+        services.jobs.create(prod, make_job("direct"))
+    with pytest.raises(ProductionSideError):
+        services.jobs.update(prod, "daily", make_job("daily"))
+    services.jobs.stop(prod, "daily")  # the operator's scheduling switches stay
+    assert services.jobs.status(prod, "daily").status is JobStatus.STOPPED
+    listed = services.accounts.list_workspaces(team.admin.actor, team.admin.actor.project_id)
+    assert prod.workspace.id not in {w.id for w in listed}
+
+
+def test_a_deploy_refused_while_another_runs_leaves_its_package_waiting(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "a")
+    first = _package(services, team, _pending(services, team.developer), "first")
+    submit_job(services, team.developer, "b")
+    second = _package(services, team, _pending(services, team.developer), "second")
+    services.releases.deploy(team.deployer, DeployRequest((first,), StartupMode.START))
+    assert services.releases.show(team.developer, first).status is DeployStatus.RELEASING
+    with pytest.raises(ImportRunningError):
+        services.releases.deploy(team.deployer, DeployRequest((second,), StartupMode.START))
+    waiting = services.releases.show(team.developer, second)
+    assert waiting.status is DeployStatus.PENDING
+    assert waiting.record.deploy_user_name is None
+    assert {i.deploy_status for i in waiting.items} == {int(DeployStatus.PENDING)}
+    run_release(services)
+    _deploy(services, team, second)
+    assert services.releases.show(team.developer, second).status is DeployStatus.SUCCESS
+
+
+def test_a_release_plans_with_the_production_sides_release_profile(
+    services: Services, team: Team
+) -> None:
+    services.profiles.put(_production(services, team), "release", {"owner": "prod_ops"})
+    submit_job(services, team.developer, "daily")
+    _deploy(services, team, _package(services, team, _pending(services, team.developer)))
+    assert _prod_job(services, team, "daily")["basicConfig"]["owner"] == "prod_ops"
+    assert services.jobs.show(team.developer, "daily").document["basicConfig"]["owner"] == "alice"
+
+
+def test_a_job_renamed_in_development_is_renamed_in_production(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    _deploy(services, team, _package(services, team, _pending(services, team.developer)))
+    services.jobs.stop(_production(services, team), "daily")
+    released_id = services.jobs.show(_production(services, team), "daily").id
+    services.jobs.rename(team.developer, "daily", "nightly")
+    renamed = make_job("daily")
+    renamed["name"] = "nightly"
+    services.jobs.update(team.developer, "nightly", renamed)
+    changed = [i for i in _pending(services, team.developer) if i.kind == "job"]
+    assert [(i.name, i.update_type) for i in changed] == [("nightly", UpdateType.CHANGE)]
+    _deploy(services, team, _package(services, team, changed, "renamed"))
+    prod = _production(services, team)
+    assert services.jobs.show(prod, "nightly").id == released_id
+    with pytest.raises(Exception, match="does not exist"):
+        services.jobs.show(prod, "daily")
+
+
+def test_a_package_whose_content_expired_is_refused_saying_so(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    package = _package(services, team, _pending(services, team.developer))
+    services.imports.sweep(now_ms() + 10 * 24 * 3600 * 1000)
+    with pytest.raises(InvalidRequestError, match="frozen content expired"):
+        services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.START))
+    assert services.releases.show(team.developer, package).status is DeployStatus.PENDING
+    services.releases.cancel(team.developer, (package,))
+    assert len(_pending(services, team.developer)) == 3
+
+
+def test_a_deploy_whose_process_died_before_queueing_reads_failed(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    package = _package(services, team, _pending(services, team.developer))
+    with services.db.transaction() as tx:
+        stale = {"status": int(DeployStatus.RELEASING), "deploy_timestamp": now_ms() - 120_000}
+        assert release_repo.claim_package(tx, package, (1,), stale, None)
+    assert services.releases.show(team.developer, package).status is DeployStatus.FAILED
+    _deploy(services, team, package)
+    assert services.releases.show(team.developer, package).status is DeployStatus.SUCCESS
+
+
+def test_the_deployer_reads_development_and_a_viewer_only_reads_packages(
+    services: Services, team: Team
+) -> None:
+    with pytest.raises(PermissionDeniedError):
+        services.jobs.create(team.deployer, make_job("by_deployer"))
+    submit_job(services, team.developer, "daily")
+    assert services.jobs.show(team.deployer, "daily").name == "daily"
+    package = _package(services, team, _pending(services, team.developer))
+    viewer = person(services, team.workspace_id, "vera", Role.VIEWER)
+    assert services.releases.show(viewer, package).status is DeployStatus.PENDING
+    assert services.releases.packages(viewer, PackageQuery())[0] == 1
+    with pytest.raises(PermissionDeniedError):
+        services.releases.cancel(viewer, (package,))
+    with pytest.raises(PermissionDeniedError):
+        services.releases.deploy(viewer, DeployRequest((package,), StartupMode.START))
+    with pytest.raises(PermissionDeniedError):
+        _package(services, Team(team.admin, viewer, team.deployer), [])

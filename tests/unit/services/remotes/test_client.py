@@ -1,0 +1,175 @@
+"""The remote client (``services/remotes/client.py``) against the strict DataArts stand-in:
+each call it makes is an SDK call on the SDK's host, signed as the SDK core signs; reads are
+retried on 429 and 5xx, writes are not; and the stand-in refuses, changing nothing, what no
+SDK would send (another path or host, a field or type the model lacks, a bad signature)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx2
+import orjson
+import pytest
+
+from jobferry.errors import RemoteAuthError, RemoteError
+from jobferry.services.remotes.calls import CALLS
+from jobferry.services.remotes.client import (
+    Backoff,
+    DataArtsClient,
+    RemoteEndpoint,
+)
+from jobferry.signing import sign_request
+from support.builders import make_job
+from support.sdkcalls import Api
+from support.standin import AK, FACTORY, STUDIO, DataArtsStandin, Fault
+from support.standin_workspace import MODELLED
+
+HOST_OF = {Api.FACTORY: FACTORY, Api.STUDIO: STUDIO}
+
+
+@pytest.fixture
+def standin() -> DataArtsStandin:
+    standin = DataArtsStandin()
+    standin.workspace.put_job(make_job("daily_sales"))
+    return standin
+
+
+def _client(standin: DataArtsStandin, **over: Any) -> DataArtsClient:
+    values = {
+        "endpoint": FACTORY,
+        "project_id": standin.project_id,
+        "workspace": standin.workspace_id,
+        "access_key": AK,
+        "secret_key": standin.keys[AK],
+        "studio": STUDIO,
+        **over,
+    }
+    return DataArtsClient(
+        "prod",
+        RemoteEndpoint(**values),
+        backoff=Backoff(attempts=3, first=0.0),
+        transport=standin.transport(),
+        sleep=lambda _: None,
+    )
+
+
+def _raw(
+    standin: DataArtsStandin,
+    method: str,
+    url: str,
+    body: Any = None,
+    *,
+    secret: str | None = None,
+    workspace: str | None = None,
+) -> httpx2.Response:
+    """A request signed as the SDK signs it, but built by hand (what no client call builds)."""
+    parts = urlsplit(url)
+    data = orjson.dumps(body) if body is not None else b""
+    headers = {
+        "Host": parts.netloc,
+        "Content-Type": "application/json",
+        "X-Project-Id": standin.project_id,
+        "workspace": workspace or standin.workspace_id,
+    }
+    signed = sign_request(
+        method, parts.path, parts.query, headers, data, AK, secret or standin.keys[AK]
+    )
+    request = httpx2.Request(method, url, content=data, headers={**headers, **signed})
+    return standin.handle(request)
+
+
+def test_reads_pass_the_standin_signed_and_typed(standin: DataArtsStandin) -> None:
+    with _client(standin) as client:
+        assert [job["name"] for job in client.jobs()] == ["daily_sales"]
+        assert client.show_job("daily_sales")["name"] == "daily_sales"
+        assert client.export_jobs(["daily_sales"])[:2] == b"PK"
+    assert standin.refused() == []
+    # list_jobs: batch jobs, then real-time ones (the list answers batch jobs unless asked)
+    assert standin.calls() == ["list_jobs", "list_jobs", "show_job", "export_job_list"]
+
+
+def test_a_read_is_retried_after_a_429_or_a_500_a_write_is_not(standin: DataArtsStandin) -> None:
+    standin.call_faults.update({1: Fault.THROTTLE, 2: Fault.FAIL})
+    with _client(standin) as client:
+        assert client.show_job("daily_sales")["name"] == "daily_sales"
+        standin.faults[1] = Fault.FAIL
+        with pytest.raises(RemoteError) as failed:
+            client.send("stop_job", path={"job_name": "daily_sales"})
+    assert failed.value.context["remote_status"] == 500
+    assert [s.status for s in standin.seen] == [429, 500, 200, 500]
+
+
+def test_a_wrong_secret_is_refused_as_the_gateway_does(standin: DataArtsStandin) -> None:
+    with _client(standin, secret_key="not-the-secret") as client, pytest.raises(RemoteAuthError):
+        client.show_job("daily_sales")
+    assert "signature does not match" in str(standin.refused()[0].refused)
+
+
+def test_a_path_no_sdk_calls_is_refused_unpublished(standin: DataArtsStandin) -> None:
+    answer = _raw(standin, "GET", f"{FACTORY}/v1/{standin.project_id}/jobs/daily_sales/tags")
+    assert answer.status_code == 404
+    assert answer.json()["error_code"] == "APIGW.0101"
+    assert standin.refused()[0].call is None
+
+
+def test_a_studio_call_on_the_factory_host_is_refused_naming_the_host(
+    standin: DataArtsStandin,
+) -> None:
+    answer = _raw(standin, "GET", f"{FACTORY}/v2/{standin.project_id}/factory/env")
+    assert answer.status_code == 404
+    assert "sent to another host" in answer.json()["error_msg"]
+
+
+def test_a_body_field_the_sdk_model_lacks_is_refused_and_nothing_written(
+    standin: DataArtsStandin,
+) -> None:
+    body = {**make_job("weekly_sales"), "owner_team": "sales"}
+    answer = _raw(standin, "POST", f"{FACTORY}/v1/{standin.project_id}/jobs", body)
+    assert answer.status_code == 400
+    assert "body.owner_team is not a field of the SDK's model JobInfo" in answer.json()["error_msg"]
+    assert "weekly_sales" not in standin.workspace.jobs
+
+
+def test_a_body_field_of_the_wrong_type_is_refused(standin: DataArtsStandin) -> None:
+    body = {**make_job("weekly_sales"), "cleanOverdueDays": "seven"}
+    answer = _raw(standin, "POST", f"{FACTORY}/v1/{standin.project_id}/jobs", body)
+    assert answer.status_code == 400
+    assert (
+        "body.cleanOverdueDays is str 'seven', the SDK's type is int" in answer.json()["error_msg"]
+    )
+    assert "weekly_sales" not in standin.workspace.jobs
+
+
+def test_a_body_where_the_sdk_sends_none_is_refused(standin: DataArtsStandin) -> None:
+    url = f"{FACTORY}/v1/{standin.project_id}/jobs/daily_sales/stop"
+    answer = _raw(standin, "POST", url, {"now": True})
+    assert answer.status_code == 400
+    assert "the SDK sends no body" in answer.json()["error_msg"]
+
+
+def test_a_query_parameter_the_sdk_lacks_is_refused(standin: DataArtsStandin) -> None:
+    answer = _raw(standin, "GET", f"{FACTORY}/v1/{standin.project_id}/jobs?limit=ten")
+    assert answer.status_code == 400
+    assert "limit='ten' is not an integer" in answer.json()["error_msg"]
+    answer = _raw(standin, "GET", f"{FACTORY}/v1/{standin.project_id}/jobs?sort=name")
+    assert "'sort' is not one of the SDK's" in answer.json()["error_msg"]
+
+
+def test_another_workspace_is_refused(standin: DataArtsStandin) -> None:
+    answer = _raw(standin, "GET", f"{FACTORY}/v1/{standin.project_id}/jobs", workspace="other")
+    assert answer.status_code == 400
+    assert answer.json()["error_code"] == "DLF.0819"
+
+
+def test_list_jobs_without_job_type_lists_batch_jobs_only(standin: DataArtsStandin) -> None:
+    standin.workspace.put_job(make_job("clicks_stream", processType="REAL_TIME"))
+    with _client(standin) as client:
+        batch = client.json("list_jobs")
+        real_time = client.json("list_jobs", query={"jobType": "REAL_TIME"})
+    assert [job["name"] for job in batch["jobs"]] == ["daily_sales"]
+    assert [job["name"] for job in real_time["jobs"]] == ["clicks_stream"]
+
+
+def test_the_standin_answers_every_call_the_client_can_make() -> None:
+    assert set(CALLS) <= MODELLED, sorted(set(CALLS) - MODELLED)

@@ -1,0 +1,188 @@
+"""A push (``services/remotes/push.py``) at the service level, against the strict DataArts
+stand-in (``support/standin.py``): an import into a remote's shadow writes the remote all or
+nothing, dependencies first, with SDK calls only; a write refused midway undoes every write
+made; a lost answer is read again rather than sent twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobferry.domain.enums import TaskStatus
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.storage import remotes_journal as journal_repo
+from support.builders import make_job
+from support.console import admin_actor
+from support.packages import write_package
+from support.planning import (
+    import_package,
+    jobs_with_dependencies,
+    run_import,
+    uid_of,
+    upload,
+    write_objects,
+)
+from support.standin import DataArtsStandin, Fault, held, remote_shadow
+
+
+@pytest.fixture
+def standin() -> DataArtsStandin:
+    return DataArtsStandin()
+
+
+@pytest.fixture
+def shadow(services: Services, standin: DataArtsStandin) -> Scope:
+    return remote_shadow(services, standin)
+
+
+def _package(tmp_path: Path, *names: str) -> Path:
+    return write_package(tmp_path / f"{'_'.join(names)}.zip", [make_job(n) for n in names])
+
+
+def test_a_push_writes_what_the_package_holds_dependencies_first(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    standin.reset()
+    task = import_package(services, shadow, _package(tmp_path, "daily_sales", "weekly_sales"))
+    assert "Pushed to remote 'prod'" in task.message
+    writes = standin.writes()
+    assert sorted(writes) == sorted(
+        ["create_script"] * 4 + ["create_resource"] + ["create_job"] * 2
+    )
+    assert writes.index("create_job") > max(
+        i for i, call in enumerate(writes) if call != "create_job"
+    )
+    assert sorted(standin.workspace.jobs) == ["daily_sales", "weekly_sales"]
+    assert standin.workspace.resource_named("udf_jar") is not None
+    assert standin.refused() == []
+
+
+def test_a_push_overwrites_a_changed_job_and_leaves_the_unchanged_alone(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    import_package(services, shadow, _package(tmp_path, "daily_sales", "weekly_sales"))
+    changed = make_job("daily_sales", logPath="obs://bucket/logs/hourly")
+    standin.reset()
+    import_package(
+        services, shadow, write_package(tmp_path / "v2.zip", [changed, make_job("weekly_sales")])
+    )
+    assert standin.writes() == ["update_job"]
+    assert standin.workspace.jobs["daily_sales"].doc["logPath"] == "obs://bucket/logs/hourly"
+    assert standin.refused() == []
+
+
+def test_a_write_refused_midway_undoes_every_write_made_newest_first(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    before = held(standin)
+    standin.reset()
+    standin.faults[6] = Fault.REFUSE  # the first job's create, after 4 scripts and a resource
+    package = _package(tmp_path, "daily_sales", "weekly_sales")
+    task = run_import(services, shadow, upload(services, shadow, package))
+    assert task.status == TaskStatus.FAILED
+    assert held(standin) == before
+    assert standin.refused() == []
+
+
+def test_a_lost_answer_is_read_again_and_not_sent_twice(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    standin.reset()
+    standin.faults[1] = Fault.LOSE  # the first script is created, its answer lost
+    task = import_package(services, shadow, _package(tmp_path, "daily_sales"))
+    assert task.status == TaskStatus.SUCCESSFUL
+    assert standin.writes().count("create_script") == 2  # one per script: none sent again
+    assert "show_script" in standin.calls()  # the lost one was read again
+    assert sorted(standin.workspace.scripts) == ["daily_sales_sh", "daily_sales_sql"]
+
+
+def test_a_dropped_connection_on_a_write_is_read_again(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    standin.reset()
+    standin.faults[3] = Fault.DROP
+    task = import_package(services, shadow, _package(tmp_path, "daily_sales"))
+    assert task.status == TaskStatus.SUCCESSFUL
+    assert len(standin.writes()) == 4  # 2 scripts, a resource, a job: each once
+    assert "daily_sales" in standin.workspace.jobs
+
+
+def test_a_throttled_write_is_sent_again(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    standin.reset()
+    standin.faults[1] = Fault.THROTTLE
+    import_package(services, shadow, _package(tmp_path, "daily_sales"))
+    assert len(standin.writes()) == 5  # the throttled one, then the four
+    assert sorted(standin.workspace.scripts) == ["daily_sales_sh", "daily_sales_sql"]
+
+
+def test_a_push_ends_with_the_journal_done(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    task = import_package(services, shadow, _package(tmp_path, "daily_sales"))
+    with services.db.transaction(readonly=True) as tx:
+        push = journal_repo.get_push(tx, task.id)
+        calls = journal_repo.calls(tx, task.id)
+    assert push is not None
+    assert push.state == "done"
+    assert [c.state for c in calls] == ["done"] * 4
+
+
+def test_a_renamed_job_is_renamed_on_the_remote_with_the_studio_call(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    import_package(services, shadow, _package(tmp_path, "daily_sales"))
+    renamed = make_job("hourly_sales")
+    objects = jobs_with_dependencies(renamed)
+    package = write_objects(
+        tmp_path / "renamed.zip", objects, uids={"hourly_sales": uid_of("job", "daily_sales")}
+    )
+    standin.reset()
+    task = run_import(services, shadow, upload(services, shadow, package))
+    assert standin.refused() == []
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    assert "update_factory_job_name" in standin.writes()
+    assert "hourly_sales" in standin.workspace.jobs
+
+
+def test_a_change_in_the_remote_since_the_refresh_refuses_the_push_naming_it(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    import_package(services, shadow, _package(tmp_path, "daily_sales"))
+    services.imports.deliveries.remote.refresh_seconds = 3600  # plans on the last refresh
+    services.remotes.refresh(admin_actor(services), "prod")
+    standin.workspace.edit_job("daily_sales", logPath="obs://bucket/hot-fixed")  # a hot-fix
+    before = held(standin)
+    standin.reset()
+    changed = make_job("daily_sales", logPath="obs://bucket/logs/new")
+    package = write_package(tmp_path / "next.zip", [changed])
+    task = run_import(services, shadow, upload(services, shadow, package))
+    assert task.status == TaskStatus.FAILED
+    assert "job 'daily_sales'" in task.message
+    assert "changed since it was last refreshed" in task.message
+    assert "jobferry remotes refresh prod" in task.message
+    assert task.result is not None
+    assert task.result["changed"] == ["job 'daily_sales'"]
+    assert standin.writes() == []
+    assert held(standin) == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a job's description is shown by show_job (ShowJobResponse) but is no field of the "
+    "SDK's JobInfo, which create_job and update_job send: the push sends it as it is, which no "
+    "SDK call does (to decide: leave it out of the push, or hold the stand-in to DataArts' "
+    "answer rather than the SDK's request model)",
+)
+def test_a_job_with_a_description_is_pushed_with_sdk_fields_only(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    described = make_job("daily_sales", description="the daily sales load")
+    task = run_import(
+        services, shadow, upload(services, shadow, write_package(tmp_path / "d.zip", [described]))
+    )
+    assert standin.refused() == []
+    assert task.status == TaskStatus.SUCCESSFUL, task.message

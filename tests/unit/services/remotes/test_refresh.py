@@ -1,0 +1,144 @@
+"""A refresh (``services/remotes/refresh.py``) at the service level, against the strict DataArts
+stand-in: the shadow is brought to exactly what the remote holds (created, overwritten,
+deleted, unchanged), its jobs read in bulk, with SDK calls only."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobferry.domain.enums import JobStatus
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.storage.importing import ledger as ledger_repo
+from support.builders import make_job, make_resource, make_script
+from support.console import admin_actor
+from support.standin import DataArtsStandin, Fault, remote_shadow
+from support.standin_workspace import Request
+
+
+@pytest.fixture
+def standin() -> DataArtsStandin:
+    standin = DataArtsStandin()
+    standin.workspace.put_script(make_script("daily_sales_sql"))
+    standin.workspace.put_script(make_script("daily_sales_sh", type="Shell", content="echo hi"))
+    standin.workspace.put_resource(make_resource("udf_jar"))
+    standin.workspace.put_job(make_job("daily_sales"), status="SCHEDULING")
+    standin.workspace.put_job(make_job("weekly_sales"), submit=False)
+    return standin
+
+
+@pytest.fixture
+def shadow(services: Services, standin: DataArtsStandin) -> Scope:
+    return remote_shadow(services, standin)
+
+
+def _jobs(services: Services, shadow: Scope) -> dict[str, JobStatus]:
+    """The shadow's jobs of both types and their status."""
+    jobs = {}
+    for job_type in ("BATCH", "REAL_TIME"):
+        _, rows = services.jobs.list_jobs(
+            shadow, job_type=job_type, job_name=None, tags=None, limit=100, offset=0
+        )
+        jobs.update({job.name: job.status for job in rows})
+    return jobs
+
+
+def test_a_refresh_copies_what_the_remote_holds_into_the_shadow(
+    services: Services, shadow: Scope
+) -> None:
+    assert _jobs(services, shadow) == {
+        "daily_sales": JobStatus.SCHEDULING,
+        "weekly_sales": JobStatus.STOPPED,
+    }
+    total, _ = services.scripts.list_scripts(shadow, script_name=None, limit=10, offset=0)
+    assert total == 2
+    assert services.jobs.show(shadow, "daily_sales", submitted=True) is not None
+
+
+def test_a_second_refresh_reads_only_and_writes_only_what_changed(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    standin.workspace.edit_job("weekly_sales", logPath="obs://bucket/logs/weekly")
+    del standin.workspace.jobs["daily_sales"]
+    standin.workspace.put_job(make_job("hourly_sales"))
+    standin.reset()
+    done = services.remotes.refresh(admin_actor(services), "prod")
+    assert done.counts["job"] == {"created": 1, "updated": 1, "deleted": 1, "unchanged": 0}
+    assert done.counts["script"]["unchanged"] == 2
+    assert set(_jobs(services, shadow)) == {"weekly_sales", "hourly_sales"}
+    assert not {"show_job", "create_job", "update_job"} & set(standin.calls())
+    assert standin.refused() == []
+
+
+def test_a_refresh_reads_every_job_in_batches_of_a_hundred(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    for n in range(205):
+        standin.workspace.put_job(make_job(f"job_{n:03d}"))
+    standin.reset()
+    done = services.remotes.refresh(admin_actor(services), "prod")
+    assert done.counts["job"]["created"] == 205
+    exports = [c for c in standin.calls() if c == "export_job_list"]
+    # the 205 new jobs: 3 batches of development states, 3 of submitted versions (the two the
+    # last refresh read are listed as they were then: not exported again)
+    assert len(exports) == 6
+    # 100 a page; offset 100 asked first as rows finds nothing: DataArts' offset counts pages;
+    # then the real-time jobs (none)
+    assert standin.calls().count("list_jobs") == 5
+    assert standin.refused() == []
+
+
+def test_a_read_throttled_during_a_refresh_is_made_again(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    standin.workspace.put_job(make_job("hourly_sales"))
+    standin.reset()
+    standin.call_faults.update({1: Fault.THROTTLE, 3: Fault.THROTTLE})
+    done = services.remotes.refresh(admin_actor(services), "prod")
+    assert done.counts["job"]["created"] == 1
+    throttled = [s for s in standin.seen if s.status == 429]
+    assert len(throttled) == 2
+    for refused in throttled:  # the same call made again, and answered
+        again = [s for s in standin.seen if s.number > refused.number and s.path == refused.path]
+        assert again, standin.seen
+        assert again[0].status == 200
+    assert done.calls == len(standin.seen)
+
+
+def test_a_refresh_reads_real_time_jobs_too(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    standin.workspace.put_job(make_job("clicks_stream", processType="REAL_TIME"))
+    services.remotes.refresh(admin_actor(services), "prod")
+    assert "clicks_stream" in _jobs(services, shadow)
+
+
+def test_a_refresh_keeps_a_connections_category(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    standin.workspace.put_connection("dli_conn", "DLI", region="cn-north-4", category="DLI")
+    services.remotes.refresh(admin_actor(services), "prod")
+    shown = services.environment.get(shadow, "connection", "dli_conn")
+    assert shown.type == "DLI"
+    assert shown.config.get("dwCategory") == "DLI"
+
+
+def test_a_job_renamed_on_the_remote_is_renamed_in_the_shadow_and_a_deleted_one_remembered(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    before = services.jobs.show(shadow, "weekly_sales").id
+    rename = Request("update_factory_job_name", {"job_name": "weekly_sales"}, {}, {"name": "wk"})
+    assert standin.workspace.update_factory_job_name(rename)[0] == 200
+    standin.workspace.put_job(make_job("hourly_sales"))
+    del standin.workspace.jobs["daily_sales"]
+    standin.reset()
+    done = services.remotes.refresh(admin_actor(services), "prod")
+    # wk is weekly_sales renamed (its creation stamp, its definition but its name); hourly_sales
+    # is new (its definition differs from daily_sales', gone in the same refresh)
+    assert done.counts["job"] == {"created": 1, "updated": 1, "deleted": 1, "unchanged": 0}
+    assert set(_jobs(services, shadow)) == {"wk", "hourly_sales"}
+    assert services.jobs.show(shadow, "wk").id == before
+    with services.db.transaction(readonly=True) as tx:
+        tombstones = ledger_repo.deletions_since(tx, shadow.workspace.id, 0)
+    assert [(t.kind, t.name) for t in tombstones] == [("job", "daily_sales")]
+    assert standin.refused() == []

@@ -1,0 +1,92 @@
+"""The undo of a push that failed (``services/remotes/undo.py``), at the service level against
+the DataArts stand-in: whichever write fails, every write made before it is undone newest
+first (an update put back, a create deleted, a delete re-created, a pause restored) and the
+remote and the shadow are as they were; an undo that cannot be made is reported with its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobferry.domain.enums import TaskStatus
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.storage import remotes_journal as journal_repo
+from support.console import admin_actor
+from support.planning import import_package, run_import, upload
+from support.pushes import SECOND, first_package, second_package
+from support.standin import DataArtsStandin, Fault, held, remote_shadow
+
+
+@pytest.fixture
+def standin() -> DataArtsStandin:
+    return DataArtsStandin()
+
+
+@pytest.fixture
+def shadow(services: Services, standin: DataArtsStandin, tmp_path: Path) -> Scope:
+    """The remote after a first push of daily_sales, weekly_sales and hourly_sales, daily_sales
+    then scheduled on the remote and the shadow refreshed."""
+    scope = remote_shadow(services, standin)
+    import_package(services, scope, first_package(tmp_path))
+    standin.workspace.jobs["daily_sales"].status = "SCHEDULING"
+    services.remotes.refresh(admin_actor(services), "prod")
+    return scope
+
+
+def test_the_second_push_pauses_edits_deletes_creates_and_restores(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    standin.reset()
+    task = import_package(services, shadow, second_package(tmp_path), **SECOND)
+    writes = standin.writes()
+    assert (writes[0], writes[-1]) == ("stop_job", "start_job"), writes
+    assert {"update_job", "create_job", "delete_job"} <= set(writes)
+    assert sorted(standin.workspace.jobs) == ["daily_sales", "hourly_sales", "monthly_sales"]
+    assert standin.workspace.jobs["daily_sales"].status == "SCHEDULING"
+    assert standin.workspace.jobs["daily_sales"].doc["logPath"] == "obs://bucket/logs/edited"
+    assert task.status == TaskStatus.SUCCESSFUL
+
+
+def test_a_failure_at_every_position_leaves_the_remote_as_it_was(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    package = second_package(tmp_path)
+    before = held(standin)
+    position = 0
+    while True:
+        position += 1
+        assert position < 30, "the push never succeeded"
+        standin.reset()
+        standin.faults[position] = Fault.REFUSE
+        task = run_import(services, shadow, upload(services, shadow, package), **SECOND)
+        if task.status == TaskStatus.SUCCESSFUL:
+            break
+        assert task.status == TaskStatus.FAILED, task.message
+        assert "the remote is as it was before the push" in task.message, task.message
+        assert held(standin) == before, position
+        with services.db.transaction(readonly=True) as tx:
+            push = journal_repo.get_push(tx, task.id)
+        assert push is not None
+        assert push.state == "undone"
+    assert position > 5  # every write of the push was refused once before it landed
+    assert standin.refused() == []
+
+
+def test_an_undo_that_cannot_be_made_is_reported_with_its_fix(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    standin.reset()
+    standin.faults.update({n: Fault.REFUSE for n in range(3, 30)})  # the third write on, undo too
+    task = run_import(
+        services, shadow, upload(services, shadow, second_package(tmp_path)), **SECOND
+    )
+    assert task.status == TaskStatus.FAILED
+    stuck = task.result["push"]["notUndone"] if task.result else []
+    assert stuck, task.message
+    assert all(item["fix"] for item in stuck)
+    with services.db.transaction(readonly=True) as tx:
+        push = journal_repo.get_push(tx, task.id)
+    assert push is not None
+    assert push.state == "stuck"

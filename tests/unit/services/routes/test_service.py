@@ -1,0 +1,82 @@
+"""The routes of a project (``services/routes/service.py``): saved as versions, read, listed,
+found by target, removed; both ends checked when saved; only project admins change them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from jobferry.errors import JobferryError, PermissionDeniedError, RouteNotFoundError
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from support.console import admin_scope
+
+ROUTE = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
+
+
+@pytest.fixture
+def prod(services: Services) -> Scope:
+    """The admin in a new workspace, prod."""
+    actor = admin_scope(services).actor
+    return admin_scope(
+        services, services.accounts.create_workspace(actor, actor.project_id, "prod")
+    )
+
+
+@pytest.fixture
+def admin(services: Services, prod: Scope) -> Scope:
+    """The admin in the default workspace (prod made)."""
+    return admin_scope(services)
+
+
+def test_each_save_is_a_new_version_and_the_newest_is_read(
+    services: Services, admin: Scope
+) -> None:
+    first = services.routes.put(admin, "to_prod", ROUTE)
+    second = services.routes.put(admin, "to_prod", {**ROUTE, "description": "nightly"})
+    assert (first.version, second.version) == (1, 2)
+    assert services.routes.get(admin, "to_prod").route.description == "nightly"
+    assert services.routes.get(admin, "to_prod", 1).route.description == ""
+    assert [v.version for v in services.routes.versions(admin, "to_prod")] == [2, 1]
+
+
+def test_routes_into_a_workspace_are_those_that_target_it(
+    services: Services, admin: Scope, prod: Scope
+) -> None:
+    services.routes.put(admin, "to_prod", ROUTE)
+    services.routes.put(
+        admin, "out", {"source": {"workspace": "default"}, "target": {"carried": True}}
+    )
+    assert [r.route.name for r in services.routes.into(prod)] == ["to_prod"]
+    assert services.routes.into(admin) == []
+    assert [r.route.name for r in services.routes.list_all(admin)] == ["out", "to_prod"]
+
+
+def test_a_route_to_a_workspace_that_does_not_exist_is_refused(
+    services: Services, admin: Scope
+) -> None:
+    with pytest.raises(JobferryError, match="nowhere"):
+        services.routes.put(admin, "lost", {**ROUTE, "target": {"workspace": "nowhere"}})
+    assert services.routes.list_all(admin) == []
+
+
+def test_only_project_admins_change_routes(services: Services, admin: Scope) -> None:
+    services.routes.put(admin, "to_prod", ROUTE)
+    member = replace(admin, actor=replace(admin.actor, is_project_admin=False))
+    with pytest.raises(PermissionDeniedError):
+        services.routes.put(member, "to_prod", ROUTE)
+    with pytest.raises(PermissionDeniedError):
+        services.routes.delete(member, "to_prod")
+    assert services.routes.get(member, "to_prod").version == 1
+
+
+def test_a_removed_route_is_gone_with_its_versions(services: Services, admin: Scope) -> None:
+    services.routes.put(admin, "to_prod", ROUTE)
+    services.routes.delete(admin, "to_prod")
+    with pytest.raises(RouteNotFoundError, match="no route 'to_prod'"):
+        services.routes.get(admin, "to_prod")
+    with pytest.raises(RouteNotFoundError):
+        services.routes.versions(admin, "to_prod")
+    with pytest.raises(RouteNotFoundError):
+        services.routes.delete(admin, "to_prod")
