@@ -50,8 +50,8 @@ def form(name: str, source: str, target: str, **changes: str) -> list[tuple[str,
         "values": "",
         "upstream": "on",
         "profile": "",
-        "policy": "AUTO",
-        "drift": "FAIL",
+        "sameNamePolicy": "AUTO",
+        "onDrift": "FAIL",
         "scheduling": "REFUSE",
         "mode": "ATOMIC",
     }
@@ -102,8 +102,8 @@ def test_a_route_is_created_from_the_form_and_listed(
         profile="to_prod",
         selection="FOLDERS",
         values="/sales\n/reports",
-        deletes="on",
-        drift="KEEP_TARGET",
+        propagateDeletes="on",
+        onDrift="KEEP_TARGET",
     )
 
     assert_page(page, 200, "Saved route &#39;to-prod&#39; as version 1.", "Never promoted.")
@@ -241,7 +241,7 @@ def test_promote_now_plans_imports_and_records_then_history_shows_it_rolled_back
     ws, source = seeded.workspace.id, seeded.workspace.name
     prod = wizard.prod_workspace(services, "dws_conn", "ssh_conn")
     target = prod.workspace.id
-    create(browser, ws, "to-prod", source, "prod", deletes="on", drift="TAKE_PACKAGE")
+    create(browser, ws, "to-prod", source, "prod", propagateDeletes="on", onDrift="TAKE_PACKAGE")
 
     started = promote(browser, ws, "to-prod")
 

@@ -117,15 +117,15 @@ def _create_route(page: Any, shot: Any, errors: list[str]) -> None:
     page.select_option("select[name=source]", "default")
     page.select_option("select[name=target]", "prod")
     page.check("input[name=selection][value=FOLDERS]")
-    page.check("input[name=deletes]")
-    page.select_option("select[name=drift]", "KEEP_TARGET")
+    page.check("input[name=propagateDeletes]")
+    page.select_option("select[name=onDrift]", "KEEP_TARGET")
     page.click("button:text-is('Create route')")
     problems = page.locator("[data-route-problems]")
     playwright_api.expect(problems).to_contain_text("Which jobs travel: name at least one folder")
     assert page.input_value("input[name=description]") == "daily sales to production"
     assert page.input_value("select[name=target]") == "prod"
-    assert page.input_value("select[name=drift]") == "KEEP_TARGET"
-    assert page.is_checked("input[name=deletes]")
+    assert page.input_value("select[name=onDrift]") == "KEEP_TARGET"
+    assert page.is_checked("input[name=propagateDeletes]")
     assert page.is_checked("input[name=selection][value=FOLDERS]")
     shot("02-route-refused")
     assert errors == [

@@ -17,6 +17,7 @@ from jobferry.domain.enums import (
     SchedulingPolicy,
     TargetStatus,
 )
+from jobferry.domain.importsettings import BY_WIRE, Setting
 
 # The choices of ``--policy``, ``--status``, ``--mode``, ``--on-drift`` and ``--scheduling``:
 # the domain's values in kebab case (``cli.choices``), read back with ``from_kebab``. The
@@ -215,6 +216,68 @@ class ImportOptions:
         if self.scheduling is not SchedulingPolicy.REFUSE:
             out["scheduling"] = str(self.scheduling)
         return out
+
+
+@dataclass(frozen=True)
+class SettingFlag:
+    """An import setting (``domain.importsettings``) as this command line spells it: its
+    option (``--on-drift``), and each value in the kebab case of its enum."""
+
+    setting: Setting
+    option: str
+    """The commands' parameter name (``on_drift``)."""
+
+    @property
+    def flag(self) -> str:
+        """The option as typed: ``--on-drift``."""
+        return "--" + self.option.replace("_", "-")
+
+    def wire(self, given: Any) -> Any:
+        """The wire value of a choice given on the command line."""
+        vocabulary = self.setting.vocabulary
+        return str(from_kebab(vocabulary, given)) if vocabulary is not None else given
+
+    def said(self, wire: Any) -> str:
+        """The option that asks for ``wire``: ``--on-drift take-package``, ``--keep-deletes``."""
+        vocabulary = self.setting.vocabulary
+        if vocabulary is not None:
+            return f"{self.flag} {kebab(vocabulary(str(wire)))}"
+        if self.setting.attribute == "propagate_deletes":
+            return "--propagate-deletes" if wire else "--keep-deletes"
+        return f"{self.flag} {wire if isinstance(wire, str) else 'inline'}"
+
+
+SETTING_FLAGS = tuple(
+    SettingFlag(BY_WIRE[wire], option)
+    for wire, option in (
+        ("sameNamePolicy", "policy"),
+        ("propagateDeletes", "propagate_deletes"),
+        ("onDrift", "on_drift"),
+        ("scheduling", "scheduling"),
+        ("mode", "mode"),
+        ("profile", "profile"),
+    )
+)
+"""The one table of the import settings' options, shared by ``promote`` and ``routes``."""
+FLAG_OF = {flag.setting.wire: flag for flag in SETTING_FLAGS}
+
+
+def settings_given(options: dict[str, Any]) -> dict[str, Any]:
+    """The import settings a command's ``options`` name (wire keys and values; an option not
+    given, ``None``, or one the command does not have, is left out)."""
+    return {
+        flag.setting.wire: flag.wire(options[flag.option])
+        for flag in SETTING_FLAGS
+        if options.get(flag.option) is not None
+    }
+
+
+def said_setting(wire: str, value: Any) -> str:
+    """The option asking for setting ``wire``'s ``value`` (a key no option has: as it is)."""
+    flag = FLAG_OF.get(wire)
+    if flag is None:
+        return f"{wire} {value}"
+    return flag.said(value)
 
 
 def _resources(replaces: list[str]) -> list[dict[str, str]]:

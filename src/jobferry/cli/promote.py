@@ -30,10 +30,10 @@ from typing import Annotated, Any
 import typer
 
 from jobferry.cli.asking import last_line, rollback_command_line, written
-from jobferry.cli.choices import from_kebab, kebab
 from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.export import fetch_download
+from jobferry.cli.import_options import said_setting, settings_given
 from jobferry.cli.output import epoch_ms, mapping, moment
 from jobferry.cli.planview import already_held, has_changes, nothing_done, pending, show_plan
 from jobferry.cli.routes import (
@@ -50,43 +50,23 @@ from jobferry.cli.routes import (
 from jobferry.cli.session import JsonOption, Session, session
 from jobferry.cli.tasks import follow_import, task_exit
 from jobferry.cli.taskview import show_task
-from jobferry.cli.transfer import make_plan, package_path, stdin_is_terminal
-from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
+from jobferry.cli.transfer import package_path, planned_by_task, stdin_is_terminal
 
-OVERRIDES = (
-    ("sameNamePolicy", "policy", SameNamePolicy),
-    ("onDrift", "on_drift", DriftPolicy),
-    ("scheduling", "scheduling", SchedulingPolicy),
-    ("mode", "mode", ImportMode),
-)
+OVERRIDES = ("policy", "propagate_deletes", "on_drift", "scheduling", "mode")
+"""This command's options that override the route's import settings (``SETTING_FLAGS``)."""
 
 
-def _overridden(route: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
-    """The import settings for this run: the route's, with the options given on top."""
-    chosen = dict(route)
-    for key, option, enum in OVERRIDES:
-        if options[option] is not None:
-            chosen[key] = str(from_kebab(enum, options[option]))
-    if options["propagate_deletes"] is not None:
-        chosen["propagateDeletes"] = options["propagate_deletes"]
-    return chosen
-
-
-def _said(route: dict[str, Any], chosen: dict[str, Any]) -> list[str]:
+def _said(planned: dict[str, Any]) -> list[str]:
     """One line per setting this run overrides, in this command's flags."""
     lines = []
-    for key, option, enum in OVERRIDES:
-        if chosen.get(key) != route.get(key):
-            lines.append(
-                f"this run: --{option.replace('_', '-')} {kebab(enum(str(chosen[key])))} "
-                f"(the route says {kebab(enum(str(route.get(key))))})"
-            )
-    if chosen.get("propagateDeletes") != route.get("propagateDeletes"):
-        lines.append(
-            "this run: --propagate-deletes (the route keeps deletes)"
-            if chosen["propagateDeletes"]
-            else "this run: --keep-deletes (the route propagates deletes)"
-        )
+    for change in planned.get("overrides") or []:
+        setting, run = str(change.get("setting")), change.get("run")
+        if setting == "propagateDeletes":
+            route = "propagates deletes" if change.get("route") else "keeps deletes"
+            lines.append(f"this run: {said_setting(setting, run)} (the route {route})")
+        else:
+            route = said_setting(setting, change.get("route")).split(" ", 1)[-1]
+            lines.append(f"this run: {said_setting(setting, run)} (the route says {route})")
     return lines
 
 
@@ -141,13 +121,19 @@ def promote_command(
     if out_file is not None:
         _carry_out(ctx, s, name, out_file, full)
         return
+    body = settings_given(options)
     if in_file is not None:
-        made = _carry_in(ctx, s, name, in_file)
-        if made is None:
-            return
-    else:
-        made = mapping(s.client().call("POST", f"/routes/{segment(name)}/package"))
-    _promote(ctx, s, name, made, options)
+        s, body["path"] = _carried_in(ctx, s, name, in_file)
+    try:
+        planned = mapping(s.client().call("POST", f"/routes/{segment(name)}/plans", body))
+    except ApiError as exc:
+        if in_file is None or exc.body.get("rule") != "route.repeated":
+            raise
+        _taken_in_before(s, name, exc.body)
+        return
+    if in_file is not None:
+        _say_carried(s, planned)
+    _promote(ctx, s, name, planned, options)
 
 
 def _check_options(options: dict[str, Any]) -> None:
@@ -156,9 +142,8 @@ def _check_options(options: dict[str, Any]) -> None:
         raise CliUsageError("Give --out FILE (source side) or --in FILE (target side), not both.")
     if options["full"] and options["out_file"] is None:
         raise CliUsageError("--full is for --out FILE: it cuts a package of every selected job.")
-    overrides = [key for _, key, _ in OVERRIDES] + ["propagate_deletes"]
     if options["out_file"] is not None and (
-        options["apply"] or any(options[key] is not None for key in overrides)
+        options["apply"] or any(options[key] is not None for key in OVERRIDES)
     ):
         raise CliUsageError(
             "--out only writes the package; the target's route settings decide its import: "
@@ -208,9 +193,8 @@ def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool
         out.note(f"On the target server: jobferry promote {name} --in {got.path.name}")
 
 
-def _carry_in(ctx: typer.Context, s: Session, name: str, file: Path) -> dict[str, Any] | None:
-    """Upload ``file`` into the route's target workspace and have the server take it in
-    (``None``: it was taken in and imported already, which is said; nothing to do)."""
+def _carried_in(ctx: typer.Context, s: Session, name: str, file: Path) -> tuple[Session, str]:
+    """Upload ``file`` into the route's target workspace: the session there, and its path."""
     route = mapping(s.client().get(f"/routes/{segment(name)}"))
     target = mapping(route.get("target")).get("workspace")
     if not isinstance(target, str) or not target:
@@ -219,24 +203,24 @@ def _carry_in(ctx: typer.Context, s: Session, name: str, file: Path) -> dict[str
             f"jobferry promote {name} --out FILE."
         )
     s = session(ctx, s.output.json_mode, target)
-    path = package_path(s, str(file))
-    try:
-        made = mapping(
-            s.client().call("POST", f"/routes/{segment(name)}/promotions", {"path": path})
-        )
-    except ApiError as exc:
-        if exc.body.get("rule") != "route.repeated":
-            raise
-        task = exc.body.get("task_id")
-        s.output.finish(
-            {"route": name, "promotion": None, "task": None, "takenInBefore": exc.body},
-            ExitCode.OK,
-            f"Nothing would change: package sha256 {exc.body.get('package_sha256')} was taken "
-            f"in and imported already (task {task}); to import it again, roll that import "
-            f"back first: jobferry rollback {task}.",
-        )
-        return None
-    source, promotion = mapping(made.get("source")), mapping(made.get("promotion"))
+    return s, package_path(s, str(file))
+
+
+def _taken_in_before(s: Session, name: str, refused: dict[str, Any]) -> None:
+    """A package taken in and imported already: nothing would change, said with the fix."""
+    task = refused.get("task_id")
+    s.output.finish(
+        {"route": name, "promotion": None, "task": None, "takenInBefore": refused},
+        ExitCode.OK,
+        f"Nothing would change: package sha256 {refused.get('package_sha256')} was taken "
+        f"in and imported already (task {task}); to import it again, roll that import "
+        f"back first: jobferry rollback {task}.",
+    )
+
+
+def _say_carried(s: Session, planned: dict[str, Any]) -> None:
+    """Where a package taken in was cut, and what it carries."""
+    source, promotion = mapping(planned.get("source")), mapping(planned.get("promotion"))
     if not s.output.json_mode:
         since = promotion.get("since")
         s.output.note(
@@ -245,39 +229,35 @@ def _carry_in(ctx: typer.Context, s: Session, name: str, file: Path) -> dict[str
             + (f"changes since {moment(since)}" if since else "a full package")
             + ")."
         )
-    return made
 
 
 def _promote(
-    ctx: typer.Context, s: Session, name: str, made: dict[str, Any], options: dict[str, Any]
+    ctx: typer.Context, s: Session, name: str, planned: dict[str, Any], options: dict[str, Any]
 ) -> None:
-    """Plan the promotion's package with the route's settings (and the options given), show
-    the plan, and import it with --apply."""
-    target, source = mapping(made.get("target")), mapping(made.get("source"))
-    route_options = mapping(made.get("importOptions"))
-    chosen = _overridden(route_options, options)
+    """Show the plan the server made of the route's promotion (the route's settings, the
+    options given on top), and with --apply import it."""
+    target, source = mapping(planned.get("target")), mapping(planned.get("source"))
     out = s.output
-    for line in _said(route_options, chosen):
+    for line in _said(planned):
         out.warn(line)
-    promotion = made.get("promotion")
+    promotion = planned.get("promotion")
     if not isinstance(promotion, dict):
-        since = made.get("since")
+        since = planned.get("since")
         what = f"since the last promotion ({moment(since)})" if since else "to promote"
         out.finish(
-            {**made, "plan": None, "task": None},
+            {**planned, "plan": None, "task": None},
             ExitCode.OK,
             f"Nothing changed in workspace '{source.get('name')}' {what}.",
         )
         return
     json_mode = out.json_mode
     s = session(ctx, json_mode, str(target.get("workspaceId")))
-    body = {"path": promotion["path"], **chosen}
-    plan = make_plan(s, body)
-    if plan is None:
-        raise CliUsageError("The endpoint has no plan call; promote needs a jobferry server.")
+    plan = planned.get("plan")
+    if not isinstance(plan, dict):
+        plan = planned_by_task(s, str(planned.get("taskId")))
     where = s.workspace_arg() if plan.get("problems") and not json_mode else None
     show_plan(out, plan, where, route=name)
-    result = {**made, "plan": plan, "task": None}
+    result = {**planned, "plan": plan, "task": None}
     if not _go_on(s, name, result, options):
         return
     if (
@@ -287,7 +267,7 @@ def _promote(
     ):
         out.finish(result, ExitCode.FAILED, "Cancelled; nothing was imported.")
         return
-    _import(s, name, promotion, {**body, "planId": plan["planId"]}, result)
+    _import(s, name, str(plan["planId"]), result)
 
 
 def _go_on(s: Session, name: str, result: dict[str, Any], options: dict[str, Any]) -> bool:
@@ -342,24 +322,23 @@ def this_run(options: dict[str, Any]) -> str:
     """This run's options as they were given (``--in FILE`` and the overrides), to repeat in
     the command a message suggests: without them, following it would plan something else."""
     said = [] if options.get("in_file") is None else [f"--in {options['in_file']}"]
-    for _, option, _ in OVERRIDES:
-        if options.get(option) is not None:
+    for option in OVERRIDES:
+        if options.get(option) is None:
+            continue
+        if option == "propagate_deletes":
+            said.append("--propagate-deletes" if options[option] else "--keep-deletes")
+        else:
             said.append(f"--{option.replace('_', '-')} {options[option]}")
-    if options.get("propagate_deletes") is not None:
-        said.append("--propagate-deletes" if options["propagate_deletes"] else "--keep-deletes")
     return "".join(f" {flag}" for flag in said)
 
 
-def _import(
-    s: Session, name: str, promotion: dict[str, Any], body: dict[str, Any], result: dict[str, Any]
-) -> None:
+def _import(s: Session, name: str, plan_id: str, result: dict[str, Any]) -> None:
+    """Apply the plan: one call, which imports it and records the import on the route."""
     client, out = s.client(), s.output
-    task_id = str(client.call("POST", "/jobs/import", body)["taskId"])
-    client.call(
-        "POST",
-        f"/routes/{segment(name)}/promotions/{segment(promotion['id'])}",
-        {"taskId": task_id},
+    applied = mapping(
+        client.call("POST", f"/routes/{segment(name)}/plans/{segment(plan_id)}/apply")
     )
+    task_id = str(applied["taskId"])
     task = follow_import(s, task_id)
     show_task(out, task)
     result["task"] = task
@@ -408,17 +387,10 @@ def _overrode(overrides: dict[str, Any]) -> str:
     who ran it, and the objects it wrote over changes made in the target."""
     if not overrides:
         return ""
-    flags = {key: (option, enum) for key, option, enum in OVERRIDES}
-    said = []
-    for change in overrides.get("settings") or []:
-        key, run = change.get("setting"), change.get("run")
-        if key in flags:
-            option, enum = flags[key]
-            said.append(f"--{option.replace('_', '-')} {kebab(enum(str(run)))}")
-        elif key == "propagateDeletes":
-            said.append("--propagate-deletes" if run else "--keep-deletes")
-        else:
-            said.append(f"{key} {run if isinstance(run, str) else 'inline'}")
+    said = [
+        said_setting(str(change.get("setting")), change.get("run"))
+        for change in overrides.get("settings") or []
+    ]
     text = f"{' '.join(said)} by {overrides.get('by')}"
     drifted = overrides.get("driftOverwritten") or []
     if drifted:

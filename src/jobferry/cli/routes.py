@@ -14,13 +14,18 @@ from typing import Annotated, Any
 
 import typer
 
-from jobferry.cli.choices import from_kebab, kebab
 from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError
-from jobferry.cli.import_options import DriftName, ModeName, PolicyName, SchedulingName
+from jobferry.cli.import_options import (
+    FLAG_OF,
+    DriftName,
+    ModeName,
+    PolicyName,
+    SchedulingName,
+    settings_given,
+)
 from jobferry.cli.output import epoch_ms, mapping, moment
 from jobferry.cli.session import Column, JsonOption, list_answer, session
-from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
 from jobferry.domain.profile import load_profile_text
 
 app = typer.Typer(help="Routes: remembered promotions between workspaces.", no_args_is_help=True)
@@ -59,20 +64,10 @@ def _selection(
 
 def _settings(options: dict[str, Any]) -> dict[str, Any]:
     """The route document's settings the options name (``None``: not given)."""
-    changes: dict[str, Any] = {}
-    for key, enum, option in (
-        ("sameNamePolicy", SameNamePolicy, "policy"),
-        ("onDrift", DriftPolicy, "on_drift"),
-        ("scheduling", SchedulingPolicy, "scheduling"),
-        ("mode", ImportMode, "mode"),
-    ):
-        if options[option] is not None:
-            changes[key] = str(from_kebab(enum, options[option]))
+    changes = settings_given(options)
     for key, option in (
-        ("propagateDeletes", "propagate_deletes"),
         ("requireSignature", "require_signature"),
         ("description", "description"),
-        ("profile", "profile"),
     ):
         if options[option] is not None:
             changes[key] = options[option]
@@ -130,19 +125,17 @@ def _lines(route: dict[str, Any]) -> list[tuple[str, Any]]:
     selection = mapping(route.get("selection"))
     chosen = ", ".join(selection.get("values") or []) or "every job"
     upstream = " and their upstream jobs" if selection.get("withUpstream") else ""
-    settings = (
-        ("policy", "sameNamePolicy", SameNamePolicy),
-        ("on-drift", "onDrift", DriftPolicy),
-        ("scheduling", "scheduling", SchedulingPolicy),
-        ("mode", "mode", ImportMode),
-    )
+    chosen_by = [FLAG_OF[key] for key in ("sameNamePolicy", "onDrift", "scheduling", "mode")]
     return [
         ("route", f"{route.get('name')} (version {route.get('version')})"),
         ("from", end(route.get("source"))),
         ("to", end(route.get("target"))),
         ("jobs", f"{str(selection.get('kind', 'ALL')).lower()}: {chosen}{upstream}"),
         ("profile", route.get("profile") if route.get("profile") is not None else "none"),
-        *[(label, kebab(enum(str(route.get(key))))) for label, key, enum in settings],
+        *[
+            (flag.flag.removeprefix("--"), flag.said(route.get(flag.setting.wire)).split()[-1])
+            for flag in chosen_by
+        ],
         ("propagate deletes", "yes" if route.get("propagateDeletes") else "no"),
         ("require signature", "yes" if route.get("requireSignature") else "no"),
         ("description", route.get("description") or ""),

@@ -108,17 +108,21 @@ def make_plan(s: Session, body: dict[str, Any]) -> dict[str, Any] | None:
             return None
         raise
     if "objects" not in answer and answer.get("taskId"):
-        task = wait_for(s, str(answer["taskId"]), "Planning")
-        result = mapping(task.get("result"))
-        plan = result.get("plan")
-        if not isinstance(plan, dict):
-            failed = CheckProblemsError if refused_by_check(result) else CommandError
-            raise failed(
-                f"Planning task {answer['taskId']}: {task.get('message')}",
-                code=result.get("errorCode"),
-            )
-        return plan
+        return planned_by_task(s, str(answer["taskId"]))
     return answer
+
+
+def planned_by_task(s: Session, task_id: str) -> dict[str, Any]:
+    """The plan a planning task made (followed to its end); its failure as the command's."""
+    task = wait_for(s, task_id, "Planning")
+    result = mapping(task.get("result"))
+    plan = result.get("plan")
+    if not isinstance(plan, dict):
+        failed = CheckProblemsError if refused_by_check(result) else CommandError
+        raise failed(
+            f"Planning task {task_id}: {task.get('message')}", code=result.get("errorCode")
+        )
+    return plan
 
 
 def _show_contents(s: Session, client: ApiClient, path: str) -> dict[str, Any]:

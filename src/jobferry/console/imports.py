@@ -272,7 +272,7 @@ def _plan_or_progress(
     "Next: plan" button), so a large package is planned once for both."""
     task_id = text(form, "planTask") if form is not None else ""
     if not task_id:
-        outcome = page.runner.plan_import(page.scope, _request(page, state))
+        outcome = _plan_now(page, state)
         if not isinstance(outcome, str):
             return outcome, ""
         task_id = outcome
@@ -292,6 +292,20 @@ def _plan_or_progress(
         action=page.url(action),
     )
     return render(page.request, context)
+
+
+def _plan_now(page: Page, state: dict[str, Any]) -> Plan | str:
+    """The plan of the wizard's state, or the id of the task planning it. A route's promotion
+    is planned by the route's use case, which keeps the request with the promotion for its
+    apply (``services.routes.plans``)."""
+    request = _request(page, state)
+    if not state["route"]:
+        return page.runner.plan_import(page.scope, request)
+    planned = page.runner.replan_promotion(page.scope, state["route"], state["promotion"], request)
+    if planned.plan is not None:
+        return planned.plan
+    assert planned.planning_task is not None
+    return planned.planning_task
 
 
 @router.post("/w/{workspace_id}/import/plan")
@@ -322,15 +336,16 @@ def plan_page(page: Page, state: dict[str, Any], plan: Plan) -> Response:
 @router.post("/w/{workspace_id}/import/run")
 def run(page: PageDep, form: FormDep) -> Response:
     """Step 5: start the import (tied to the reviewed plan) and follow its task; a route's
-    promotion records the import on the route, so its history shows it."""
+    promotion is applied by the route's use case, which records the import on the route in
+    the transaction that queues it, so its history shows it."""
     page.scope.require(WRITERS, "import packages")
     state = wizard_state(form)
     plan_id = text(form, "planId")
     try:
-        task_id = page.runner.start_import(page.scope, _request(page, state, plan_id))
+        if state["route"]:  # one call: the import, recorded on the promotion
+            task_id = page.runner.apply_promotion(page.scope, state["route"], plan_id).task_id
+        else:
+            task_id = page.runner.start_import(page.scope, _request(page, state, plan_id))
     except JobferryError as exc:
         return _options_page(page, state, error=said(exc), status_code=exc.status)
-    if state["route"]:
-        promotions = page.services.promotions
-        promotions.record(page.scope, state["route"], state["promotion"], task_id)
     return redirect(page.url(f"/tasks/{task_id}"))

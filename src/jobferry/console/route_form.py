@@ -56,9 +56,11 @@ class RouteDraft:
     upstream: bool = True
     profile: str = ""
     """A profile of the target workspace by name, ``INLINE``, or '' for none."""
-    policy: str = SameNamePolicy.AUTO.value
-    deletes: bool = False
-    drift: str = DriftPolicy.FAIL.value
+    same_name_policy: str = SameNamePolicy.AUTO.value
+    """The import settings as typed (``domain.importsettings``), posted under their wire
+    names, as the import wizard posts them."""
+    propagate_deletes: bool = False
+    on_drift: str = DriftPolicy.FAIL.value
     scheduling: str = SchedulingPolicy.REFUSE.value
     mode: str = ImportMode.ATOMIC.value
     signed: bool = False
@@ -76,9 +78,9 @@ class RouteDraft:
             values=text(form, "values"),
             upstream=text(form, "upstream") == "on",
             profile=text(form, "profile"),
-            policy=text(form, "policy"),
-            deletes=text(form, "deletes") == "on",
-            drift=text(form, "drift"),
+            same_name_policy=text(form, "sameNamePolicy"),
+            propagate_deletes=text(form, "propagateDeletes") == "on",
+            on_drift=text(form, "onDrift"),
             scheduling=text(form, "scheduling"),
             mode=text(form, "mode"),
             signed=text(form, "signed") == "on",
@@ -99,9 +101,9 @@ class RouteDraft:
             values="\n".join(route.selection.values),
             upstream=route.selection.with_upstream,
             profile=INLINE if isinstance(profile, dict) else profile or "",
-            policy=route.same_name_policy.value,
-            deletes=route.propagate_deletes,
-            drift=route.on_drift.value,
+            same_name_policy=route.same_name_policy.value,
+            propagate_deletes=route.propagate_deletes,
+            on_drift=route.on_drift.value,
             scheduling=route.scheduling.value,
             mode=route.mode.value,
             signed=route.require_signature,
@@ -127,9 +129,9 @@ class RouteDraft:
                 "withUpstream": self.upstream,
             },
             "profile": profile,
-            "sameNamePolicy": self.policy,
-            "propagateDeletes": self.deletes,
-            "onDrift": self.drift,
+            "sameNamePolicy": self.same_name_policy,
+            "propagateDeletes": self.propagate_deletes,
+            "onDrift": self.on_drift,
             "scheduling": self.scheduling,
             "mode": self.mode,
             "requireSignature": self.signed,
@@ -210,15 +212,13 @@ def promotion_state(route: Route, promotion: Promotion) -> dict[str, Any]:
     """The import wizard's state for a promotion's package: the route's settings (of the
     version the package was made with), its profile, and what records the import on it."""
     profile = route.profile
+    settings = route.settings.wire()
+    settings["propagateDeletes"] = "on" if route.propagate_deletes else ""
+    settings["profile"] = profile if isinstance(profile, str) else ""
     form = FormData(
         [
             ("path", promotion.package_path),
-            ("sameNamePolicy", route.same_name_policy.value),
-            ("propagateDeletes", "on" if route.propagate_deletes else ""),
-            ("onDrift", route.on_drift.value),
-            ("scheduling", route.scheduling.value),
-            ("mode", route.mode.value),
-            ("profile", profile if isinstance(profile, str) else ""),
+            *settings.items(),
             ("profileInline", dump(profile) if isinstance(profile, dict) else ""),
             ("route", route.name),
             ("promotion", promotion.id),

@@ -4,9 +4,10 @@ workspaces), a route's settings to create and edit, "Promote now" and its histor
 "Promote now" packages what changed in the route's source since its last promotion
 (``RoutePromotions.package``) and opens that package in the import wizard of the target
 workspace with the route's settings (``checking.promotion_plan``): the same check and plan
-steps as any import, whose Import imports exactly the plan shown and records the import on
-the route. Routes belong to the project, so every workspace's Routes page lists the same
-ones; only project admins change them.
+steps as any import, planned by the route's use case (``RoutePlans.replan``, which keeps the
+request with the promotion), whose Import is one call (``RoutePlans.apply``): it imports
+exactly the plan shown and records the import on the route. Routes belong to the project, so
+every workspace's Routes page lists the same ones; only project admins change them.
 """
 
 from __future__ import annotations

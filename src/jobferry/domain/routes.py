@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
+from jobferry.domain.importsettings import ImportSettings
 from jobferry.domain.names import check_object_name
 from jobferry.domain.shapes import BodyShape, Field, JsonType, choice, flag, text
 
@@ -179,18 +180,24 @@ class Route:
             "requireSignature": self.require_signature,
         }
 
+    @property
+    def settings(self) -> ImportSettings:
+        """The import settings this route gives its promotions."""
+        return ImportSettings(
+            self.same_name_policy,
+            self.propagate_deletes,
+            self.on_drift,
+            self.scheduling,
+            self.mode,
+            self.profile,
+        )
+
     def import_options(self) -> dict[str, Any]:
         """The import body's options this route sets (DataArts ImportFileReq plus jobferry's
-        extensions), for the target's plan and import."""
-        options: dict[str, Any] = {
-            "sameNamePolicy": self.same_name_policy.value,
-            "propagateDeletes": self.propagate_deletes,
-            "onDrift": self.on_drift.value,
-            "scheduling": self.scheduling.value,
-            "mode": self.mode.value,
-        }
-        if self.profile is not None:
-            options["profile"] = self.profile
+        extensions), for the target's plan and import (``profile`` only when it has one)."""
+        options = self.settings.wire()
+        if self.profile is None:
+            del options["profile"]
         return options
 
 

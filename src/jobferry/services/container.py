@@ -35,6 +35,7 @@ from jobferry.services.remotes.delivery import RemoteDelivery
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.rollback import PushRollback
 from jobferry.services.remotes.service import RemoteService
+from jobferry.services.routes.plans import RoutePlans
 from jobferry.services.routes.promote import RoutePromotions
 from jobferry.services.routes.service import RouteService
 from jobferry.services.support.answers import ReadAnswers
@@ -74,6 +75,7 @@ class Services:
     profiles: ProfileService
     routes: RouteService
     promotions: RoutePromotions
+    route_plans: RoutePlans
     keys: KeyService
     rollback: RollbackService
     connections: DlfConnectionService
@@ -121,6 +123,9 @@ class Services:
         deliveries.remote = RemoteDelivery(
             pushes, PushRollback(pushes), settings.remote_refresh_seconds
         )
+        promotions = RoutePromotions(
+            db, settings, routes, accounts, imports.packages, keys, downloads, deliveries
+        )
         return cls(
             settings=settings,
             db=db,
@@ -155,9 +160,8 @@ class Services:
             signin=SignInService(db, settings),
             profiles=ProfileService(db),
             routes=routes,
-            promotions=RoutePromotions(
-                db, settings, routes, accounts, imports.packages, keys, downloads, deliveries
-            ),
+            promotions=promotions,
+            route_plans=RoutePlans(db, promotions, imports),
             keys=keys,
             rollback=RollbackService(db, deliveries),
             connections=DlfConnectionService(db, connection_store, mode),

@@ -60,6 +60,8 @@ route_promotions = Table(
     Column("carried", String(8)),
     # What the import changed of the route's settings, and who (JSON); None: nothing.
     Column("overrides", Text),
+    # The import request its newest plan was made for (canonical JSON), kept for the apply.
+    Column("request", Text),
 )
 
 
@@ -87,6 +89,9 @@ class PromotionRecord:
     overrides: str | None = None
     """What its import changed of the route's settings, and who, as JSON (``None``: it took
     the route's settings, or it is not imported yet)."""
+    request: str | None = None
+    """The import request its newest plan was made for (canonical JSON; ``None``: planned by
+    its client, or not planned)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,15 @@ def set_import(
         update(route_promotions)
         .where(route_promotions.c.id == promotion_id)
         .values(plan_id=plan_id, task_id=task_id, overrides=overrides)
+    )
+
+
+def set_request(tx: Tx, promotion_id: str, request: str) -> None:
+    """The import request a promotion's newest plan was made for (canonical JSON)."""
+    tx.conn.execute(
+        update(route_promotions)
+        .where(route_promotions.c.id == promotion_id)
+        .values(request=request)
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from jobferry.domain.enums import TaskKind
@@ -27,6 +27,8 @@ from jobferry.services.exporting.options import ExportRequest
 from jobferry.services.exporting.service import ExportOutcome
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest
+from jobferry.services.routes.plans import Applied
+from jobferry.services.routes.records import RoutePlan
 from jobferry.services.tasks import ClaimedTask
 
 log = logging.getLogger("jobferry.tasks")
@@ -183,6 +185,30 @@ class TaskRunner:
             return outcome
         self.kick(queued_here=True)
         return outcome.task_id
+
+    def plan_promotion(
+        self, scope: Scope, name: str, overrides: Mapping[str, object], path: str | None = None
+    ) -> RoutePlan:
+        """The plan of a route's promotion (``RoutePlans.plan``), its planning task started."""
+        planned = self.services.route_plans.plan(scope, name, overrides, path)
+        if planned.planning_task is not None:
+            self.kick(queued_here=True)
+        return planned
+
+    def replan_promotion(
+        self, scope: Scope, name: str, promotion_id: str, request: ImportRequest
+    ) -> RoutePlan:
+        """A promotion planned again with the whole request (the console's wizard)."""
+        planned = self.services.route_plans.replan(scope, name, promotion_id, request)
+        if planned.planning_task is not None:
+            self.kick(queued_here=True)
+        return planned
+
+    def apply_promotion(self, scope: Scope, name: str, plan_id: str) -> Applied:
+        """Import a route's planned promotion (``RoutePlans.apply``), its task started."""
+        applied = self.services.route_plans.apply(scope, name, plan_id)
+        self.kick(queued_here=True)
+        return applied
 
     def shutdown(self) -> None:
         """Stop claiming and housekeeping, wait for running tasks, unregister. Tasks still

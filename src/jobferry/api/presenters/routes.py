@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from jobferry.api.presenters.plans import plan_document
 from jobferry.package.routeblock import RouteBlock
 from jobferry.services.context import Scope
 from jobferry.services.routes.overrides import Overrides
-from jobferry.services.routes.records import Promotion, RoutePackage
+from jobferry.services.routes.plans import Applied
+from jobferry.services.routes.records import Promotion, RoutePackage, RoutePlan
 from jobferry.services.routes.service import RouteVersion
 
 
@@ -84,6 +86,32 @@ def package_view(made: RoutePackage) -> dict[str, Any]:
             "sha256": made.download.sha256,
         }
     return answer
+
+
+def route_plan_view(planned: RoutePlan) -> dict[str, Any]:
+    """A route's promotion planned (jobferry extension): its package as ``package_view`` says
+    it, this run's import ``settings`` and what they change of the route's (``overrides``), and
+    the plan (``null``: nothing changed, or ``taskId`` names the task planning it)."""
+    return {
+        **package_view(planned.package),
+        "settings": planned.settings.wire(),
+        "overrides": [
+            {
+                "setting": c.setting.wire,
+                "route": c.setting.wire_value(c.route),
+                "run": c.setting.wire_value(c.run),
+            }
+            for c in planned.changes
+        ],
+        "plan": plan_document(planned.plan) if planned.plan is not None else None,
+        "taskId": planned.planning_task,
+    }
+
+
+def applied_view(applied: Applied) -> dict[str, Any]:
+    """A route's planned promotion being imported: the import's task, and the promotion it is
+    recorded on (jobferry extension)."""
+    return {"taskId": applied.task_id, "promotion": promotion_view(applied.promotion)}
 
 
 def _end(scope: Scope | None, carried: RouteBlock | None) -> dict[str, Any]:

@@ -8,10 +8,16 @@ from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
-from jobferry.api.presenters.routes import package_view, promotion_view, route_view
+from jobferry.api.presenters.routes import (
+    applied_view,
+    package_view,
+    promotion_view,
+    route_plan_view,
+    route_view,
+)
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.errors import InvalidRequestError
-from jobferry.web import services_of
+from jobferry.web import runner_of, services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["routes (extension)"])
 
@@ -122,3 +128,35 @@ def record_promotion(
         raise InvalidRequestError("taskId must name the import task.", parameter="taskId")
     promotions = services_of(request).promotions
     return json(promotion_view(promotions.record(scope, name, promotion_id, task_id)))
+
+
+@router.post(
+    "/routes/{name}/plans",
+    summary="Package what changed in the route's source and plan it into its target (extension)",
+    openapi_extra=body_doc(
+        '{"sameNamePolicy", "propagateDeletes", "onDrift", "scheduling", "mode", "profile": '
+        "this run's settings over the route's (each optional); \"path\": a package carried "
+        "from another server, uploaded to the route's target, for a route whose source is "
+        "carried}",
+        required=False,
+    ),
+)
+def plan_promotion(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Response:
+    body = parse_object(raw, required=False, what="{this run's settings, path}")
+    path = body.pop("path", None)
+    if path is not None and (not isinstance(path, str) or not path):
+        raise InvalidRequestError(
+            "path must name the package uploaded to the route's target workspace "
+            "(POST /v1/{project_id}/packages answers it).",
+            parameter="path",
+        )
+    planned = runner_of(request).plan_promotion(scope, name, body, path)
+    return json(route_plan_view(planned))
+
+
+@router.post(
+    "/routes/{name}/plans/{plan_id}/apply",
+    summary="Import the route's planned promotion with that plan, recorded on it (extension)",
+)
+def apply_promotion(request: Request, scope: ScopeDep, name: str, plan_id: str) -> Response:
+    return json(applied_view(runner_of(request).apply_promotion(scope, name, plan_id)))

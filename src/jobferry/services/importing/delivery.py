@@ -54,6 +54,9 @@ Attempt = Callable[[ApplyHook | None], int]
 written (``ImportService`` gives it)."""
 RollbackAttempt = Callable[[RollbackHook | None], RolledBack]
 """One run of a rollback with an optional hook (``RollbackService`` gives it)."""
+TaskNote = Callable[[Tx, str], None]
+"""What a caller writes of an import it queues (``ImportService.prepare``'s ``along``), in the
+transaction that queues its task."""
 
 
 class Delivery(Protocol):

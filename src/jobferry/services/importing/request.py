@@ -21,6 +21,7 @@ from jobferry.domain.enums import (
     SchedulingPolicy,
     TargetStatus,
 )
+from jobferry.domain.importsettings import ImportSettings
 from jobferry.domain.profile import TIME_ZONE, TimeZoneMove, parse_time_zone_move
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, choice, flag, text, text_map
@@ -165,6 +166,22 @@ class ImportRequest:
             scope, self.status_asked, self.approvers or None, "imported objects"
         )
         return replace(self, target_status=target, status_asked=target)
+
+    @property
+    def settings(self) -> ImportSettings:
+        """The settings a route may hold of this import (``domain.importsettings``)."""
+        return ImportSettings(
+            self.same_name_policy,
+            self.propagate_deletes,
+            self.on_drift,
+            self.scheduling,
+            self.mode,
+            self.profile,
+        )
+
+    def with_settings(self, settings: ImportSettings) -> ImportRequest:
+        """The same request with ``settings`` (a route's, a run's overrides on top)."""
+        return replace(self, **settings.attributes())
 
     def as_dry_run(self) -> ImportRequest:
         """The same request, asking only for the plan."""

@@ -29,7 +29,7 @@ from jobferry.services.downloads import DownloadService
 from jobferry.services.importing.apply import Applier, apply_plan
 from jobferry.services.importing.checks import signature_state
 from jobferry.services.importing.contents import PackageContents, contents_of
-from jobferry.services.importing.delivery import Deliveries, PreparedImport
+from jobferry.services.importing.delivery import Deliveries, PreparedImport, TaskNote
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import package_source
 from jobferry.services.importing.model import EnvironmentReport, PlanOutcome, Record
@@ -230,9 +230,13 @@ class ImportService:
 
     # -- import ---------------------------------------------------------------------------
 
-    def prepare(self, scope: Scope, asked: ImportRequest) -> PreparedImport:
+    def prepare(
+        self, scope: Scope, asked: ImportRequest, along: TaskNote | None = None
+    ) -> PreparedImport:
         """Validate an import, then take the workspace's import lock and queue the task in
-        one transaction (another process never sees a lock without its running task)."""
+        one transaction (another process never sees a lock without its running task).
+        ``along(tx, task_id)`` writes what the caller keeps of the import (a route's
+        promotion) in that same transaction: the task never exists without it."""
         Switches.of(self.settings).require_import()
         scope = import_side(self.db, scope, asked.status_asked)  # as released: production
         request = self._request(scope, asked, writes=not asked.dry_run)
@@ -242,7 +246,7 @@ class ImportService:
         task = self.tasks.record(scope, kind, title, request.to_wire(), queued=True)
         locked = not request.dry_run
         if locked:
-            self._lock_and_create(scope, task)
+            self._lock_and_create(scope, task, along)
         else:
             self.tasks.insert(task)
         return PreparedImport(task.id, scope, request, locked)
@@ -253,7 +257,7 @@ class ImportService:
         request = ImportRequest.from_stored(task.request).settled(task.scope)
         return PreparedImport(task.id, task.scope, request, locked=not request.dry_run)
 
-    def _lock_and_create(self, scope: Scope, task: TaskRecord) -> None:
+    def _lock_and_create(self, scope: Scope, task: TaskRecord, along: TaskNote | None) -> None:
         ws = scope.workspace.id
         try:
             with self.db.transaction() as tx:
@@ -267,6 +271,8 @@ class ImportService:
                 now = now_ms()
                 repo.take_lock(tx, ws, task.id, now)
                 task_repo.insert_task(tx, replace(task, start_time=now, last_update=now))
+                if along is not None:
+                    along(tx, task.id)
         except ConflictError as exc:
             if isinstance(exc, ImportRunningError):
                 raise

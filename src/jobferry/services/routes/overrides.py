@@ -13,19 +13,20 @@ objects the plan wrote over changes made in the target are kept too (the first
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from jobferry.domain.enums import PlanAction
+from jobferry.domain.importsettings import SETTINGS
 from jobferry.domain.routes import Route
 from jobferry.services.importing.plan import PlanLine
+from jobferry.services.importing.request import ImportRequest
 from jobferry.storage import Tx
 from jobferry.storage.importing import plans as plan_repo
 
-SETTINGS = ("sameNamePolicy", "propagateDeletes", "onDrift", "scheduling", "mode", "profile")
-"""The route's import settings a run may override, in the order they are told."""
 SHOWN = 100
 """Objects written over drift kept by name with an override; the rest are counted."""
 _WRITTEN = (PlanAction.OVERWRITE, PlanAction.RENAME)
@@ -78,18 +79,22 @@ class Overrides:
 
 
 def overrides_of(
-    tx: Tx, route: Route, request: dict[str, Any], by: str, plan: tuple[str, str] | None
+    tx: Tx,
+    route: Route,
+    request: ImportRequest | Mapping[str, Any],
+    by: str,
+    plan: tuple[str, str] | None,
 ) -> Overrides | None:
-    """What the import ``request`` (a task's canonical request) changed of ``route``'s
-    settings, run by ``by``; ``plan`` (workspace id, plan id) is the plan it carried out, read
-    for the objects written over drift when ``onDrift`` was overridden. ``None``: the run
-    took the route's settings."""
-    asked = route.import_options()
-    asked.setdefault("profile", None)
+    """What the import ``request`` (typed, or a task's canonical request) changed of
+    ``route``'s settings (``domain.importsettings``), run by ``by``; ``plan`` (workspace id,
+    plan id) is the plan it carried out, read for the objects written over drift when
+    ``onDrift`` was overridden. ``None``: the run took the route's settings."""
+    asked = route.settings.wire()
+    run = request.settings.wire() if isinstance(request, ImportRequest) else request
     changed = tuple(
-        SettingOverride(key, asked[key], request.get(key))
-        for key in SETTINGS
-        if request.get(key) != asked[key]
+        SettingOverride(s.wire, asked[s.wire], run.get(s.wire))
+        for s in SETTINGS
+        if run.get(s.wire) != asked[s.wire]
     )
     if not changed:
         return None

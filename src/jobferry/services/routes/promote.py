@@ -40,6 +40,7 @@ from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import load
 from jobferry.services.downloads import DownloadService
 from jobferry.services.importing.delivery import Deliveries
+from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.remotes.basis import ShadowBasis, snapshot_refresh
 from jobferry.services.routes.carried import (
@@ -174,7 +175,8 @@ class RoutePromotions:
             plan_id = str(request.get("planId") or "")
             route = self.routes.version_in(tx, scope, name, item.route_version)
             plan = (task.workspace_id, plan_id) if plan_id else None
-            found = overrides_of(tx, route, request, task.created_by, plan)
+            asked = ImportRequest.from_stored(request)
+            found = overrides_of(tx, route, asked, task.created_by, plan)
             overrides = found.dump() if found is not None else None
             repo.set_import(tx, promotion_id, plan_id, task_id, overrides)
             status = task.status
@@ -314,6 +316,10 @@ class RoutePromotions:
         block = RouteBlock(route.name, source.workspace.id, source.workspace.name, now_ms(), None)
         basis = ShadowBasis(self.db, target, route.name)
         return self._cut_out(scope, saved, source, Cut(since, since or 0, block, basis))
+
+    def target_of(self, scope: Scope, route: Route) -> Scope:
+        """The route's target workspace of this server (refused for a carried target)."""
+        return self._scope(scope, _local(route.target, route, "target"), route)
 
     def _catch_up(self, source: Scope) -> None:
         """A source that is a remote's shadow is refreshed from its remote before a package is

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import TaskStatus
+from jobferry.domain.importsettings import ImportSettings, SettingChange
 from jobferry.domain.routes import Carried, Route
 from jobferry.package.routeblock import RouteBlock
 from jobferry.services.context import Scope
 from jobferry.services.downloads import Download
+from jobferry.services.importing.plan import Plan
 from jobferry.services.routes.overrides import Overrides
 from jobferry.storage.routes import PromotionRecord
 
@@ -67,6 +69,23 @@ class RoutePackage:
     import_options: dict[str, Any]
     download: Download | None = None
     carried_from: RouteBlock | None = None
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    """What planning a route's promotion answers: the package (``package.promotion`` is
+    ``None`` when nothing changed), this run's import settings, and the plan (its view) or the
+    task planning it (a large package, or a target brought up to date first)."""
+
+    package: RoutePackage
+    settings: ImportSettings
+    plan: Plan | None
+    planning_task: str | None
+
+    @property
+    def changes(self) -> tuple[SettingChange, ...]:
+        """What this run changes of the route's settings."""
+        return self.settings.changes_from(self.package.route.settings)
 
 
 def promotion_of(

@@ -1,0 +1,181 @@
+"""Promotion as one use case: plan a route's promotion, then apply exactly that plan.
+
+``plan(route, overrides)`` makes the route's package of what changed in its source (or takes
+in the package carried from another server, ``path``), plans it against the route's target
+with the route's import settings and the run's overrides on top (``domain.importsettings``),
+and keeps the import request it planned with the promotion. ``apply(route, plan_id)`` imports
+that package with that request and plan id, and records the import on the promotion (its
+task, its plan, what it overrode of the route's settings) in the transaction that queues the
+import's task, so an import of a promotion is never without its record.
+
+Where the target's truth lives is the import's business, not the caller's: the target may be
+a workspace of this server or a remote's shadow (its delivery plans after a refresh, as a
+task, and pushes on apply), the source local or carried; ``jobferry promote``, the API and
+the console call these two functions the same way for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from jobferry.domain.importsettings import ImportSettings, SettingsError
+from jobferry.domain.routes import Carried
+from jobferry.errors import InvalidRequestError, PlanStaleError
+from jobferry.services.context import Scope
+from jobferry.services.definitions.documents import dump, load
+from jobferry.services.importing.delivery import PreparedImport
+from jobferry.services.importing.request import ImportRequest
+from jobferry.services.importing.service import ImportService
+from jobferry.services.routes.overrides import overrides_of
+from jobferry.services.routes.promote import RoutePromotions
+from jobferry.services.routes.records import Promotion, RoutePackage, RoutePlan
+from jobferry.storage import Database, Tx
+from jobferry.storage import routes as repo
+from jobferry.storage.importing import plans as plan_repo
+from jobferry.storage.routes import PromotionRecord
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What ``apply`` answers: the import's task (queued) and the promotion it is recorded on."""
+
+    task_id: str
+    promotion: Promotion
+    prepared: PreparedImport
+
+
+@dataclass
+class RoutePlans:
+    """Plan and apply the promotions of routes."""
+
+    db: Database
+    promotions: RoutePromotions
+    imports: ImportService
+
+    def plan(
+        self, scope: Scope, name: str, overrides: Mapping[str, object], path: str | None = None
+    ) -> RoutePlan:
+        """Package what changed in the route's source (``path``: take in the package carried
+        to this server for it) and plan it with the route's settings, ``overrides`` (wire keys)
+        on top. A large package, or a target to bring up to date first, is planned by a task
+        (``RoutePlan.planning_task``). Bad overrides are refused before anything is made."""
+        route = self.promotions.routes.get(scope, name).route
+        _overridden(route.settings, overrides, name)
+        if path is not None:
+            made = self.promotions.carry_in(scope, name, path)
+        else:
+            made = self.promotions.package(scope, name)
+        settings = _overridden(made.route.settings, overrides, name)
+        if made.promotion is None or made.target is None:
+            return RoutePlan(made, settings, None, None)
+        request = ImportRequest(made.promotion.package_path).with_settings(settings)
+        return self._planned(made, request)
+
+    def replan(
+        self, scope: Scope, name: str, promotion_id: str, request: ImportRequest
+    ) -> RoutePlan:
+        """Plan a promotion's package again with the whole import ``request`` (the console's
+        wizard: options changed, names mapped); its apply then imports with that request."""
+        found = self.promotions.promotion(scope, name, promotion_id)
+        if found is None or found.task_id is not None or found.carried is Carried.OUT:
+            raise _not_waiting(name)
+        if request.path != found.package_path:
+            raise InvalidRequestError(
+                f"Route '{name}''s promotion {promotion_id} imports {found.package_path}, not "
+                f"{request.path}; plan that package.",
+                route=name,
+            )
+        route = self.promotions.routes.get(scope, name, found.route_version).route
+        target = self.promotions.target_of(scope, route)
+        made = RoutePackage(
+            route, found.route_version, None, target, found.since, found, route.import_options()
+        )
+        return self._planned(made, request)
+
+    def _planned(self, made: RoutePackage, request: ImportRequest) -> RoutePlan:
+        """Plan ``made``'s package into its target with ``request``, kept with the promotion."""
+        assert made.promotion is not None
+        assert made.target is not None
+        with self.db.transaction() as tx:
+            repo.set_request(tx, made.promotion.id, dump(request.to_wire()))
+        outcome = self.imports.plan(made.target, request)
+        if isinstance(outcome, PreparedImport):
+            return RoutePlan(made, request.settings, None, outcome.task_id)
+        return RoutePlan(made, request.settings, outcome, None)
+
+    def apply(self, scope: Scope, name: str, plan_id: str) -> Applied:
+        """Import the route's planned promotion with plan ``plan_id`` (refused unless it is the
+        plan of that promotion's package and request), recorded on the promotion in the
+        transaction that queues the import."""
+        self.promotions.routes.get(scope, name)  # refuses an unknown route
+        with self.db.transaction(readonly=True) as tx:
+            item = repo.newest_promotion(tx, scope.actor.project_id, name)
+        if item is None or item.task_id is not None or item.request is None:
+            raise _not_waiting(name)
+        route = self.promotions.routes.get(scope, name, item.route_version).route
+        target = self.promotions.target_of(scope, route)
+        request = replace(ImportRequest.from_stored(load(item.request)), plan_id=plan_id)
+        self._check_plan(target, item, request)
+
+        def note(tx: Tx, task_id: str) -> None:
+            now = repo.promotion(tx, scope.actor.project_id, name, item.id)
+            if now is None or now.task_id is not None:
+                raise InvalidRequestError(
+                    f"Route '{name}''s promotion {item.id} was imported meanwhile (task "
+                    f"{now.task_id if now else '?'}); promote it again to import what changed "
+                    "since.",
+                    route=name,
+                )
+            found = overrides_of(
+                tx, route, request, scope.actor.name, (target.workspace.id, plan_id)
+            )
+            overrides = found.dump() if found is not None else None
+            repo.set_import(tx, item.id, plan_id, task_id, overrides)
+
+        prepared = self.imports.prepare(target, request, note)
+        standing = self.promotions.promotion(scope, name, item.id)
+        assert standing is not None
+        return Applied(prepared.task_id, standing, prepared)
+
+    def _check_plan(self, target: Scope, item: PromotionRecord, request: ImportRequest) -> None:
+        """Refuse a plan id that is not a plan of this promotion's package and request."""
+        assert request.plan_id is not None
+        with self.db.transaction(readonly=True) as tx:
+            stored = plan_repo.get_plan(tx, target.workspace.id, request.plan_id)
+        settled = request.settled(target)
+        if (
+            stored is None
+            or stored.package_sha256 != item.package_sha256
+            or stored.request_sha256 != settled.fingerprint()
+        ):
+            raise PlanStaleError(
+                f"Plan {request.plan_id} is not the plan of route '{item.route}''s promotion "
+                f"{item.id} (its package and settings) in workspace '{target.workspace.name}'; "
+                f"plan it again (POST /v1/{{project_id}}/routes/{item.route}/plans) and apply "
+                "the plan id it answers.",
+                plan_id=request.plan_id,
+            )
+
+
+def _overridden(
+    settings: ImportSettings, overrides: Mapping[str, object], name: str
+) -> ImportSettings:
+    try:
+        return settings.overridden(overrides)
+    except SettingsError as exc:
+        raise InvalidRequestError(
+            f"Route '{name}': this run's settings are invalid: {'; '.join(exc.problems)}; "
+            "nothing was packaged.",
+            route=name,
+            problems=exc.problems,
+        ) from exc
+
+
+def _not_waiting(name: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"Route '{name}' has no planned promotion waiting for its import; plan one with "
+        f"POST /v1/{{project_id}}/routes/{name}/plans (jobferry promote {name}) and apply the "
+        "plan id it answers.",
+        route=name,
+    )

@@ -1,0 +1,88 @@
+"""Promotion as one use case on the wire (#45): ``POST /routes/{name}/plans`` packages and
+plans with the route's settings and the run's overrides, ``POST …/plans/{plan_id}/apply``
+imports that plan and records it on the route; bad input is refused with the DataArts
+envelope and changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobferry.errors import InvalidRequestError
+from support.clients import SignedClient, assert_error, wait_task
+from support.exporting import seed
+from support.importing import connected_workspace
+
+INVALID = InvalidRequestError.code
+ROUTE = {
+    "source": {"workspace": "default"},
+    "target": {"workspace": "prod"},
+    "propagateDeletes": True,
+}
+
+
+def _plan(api: SignedClient, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    answer = api.call("POST", "/routes/test-prod/plans", body or {})
+    assert answer.status_code == 200, answer.text
+    planned: dict[str, Any] = answer.json()
+    return planned
+
+
+def _route(api: SignedClient) -> str:
+    seed(api)
+    prod = connected_workspace(api)
+    assert api.call("PUT", "/routes/test-prod", ROUTE).status_code == 200
+    return prod
+
+
+def test_a_plan_answers_the_package_the_settings_and_the_plan(api: SignedClient) -> None:
+    _route(api)
+    planned = _plan(api, {"onDrift": "TAKE_PACKAGE"})
+    assert planned["promotion"]["jobs"] == 1
+    assert planned["settings"] == {
+        "sameNamePolicy": "AUTO",
+        "propagateDeletes": True,
+        "onDrift": "TAKE_PACKAGE",
+        "scheduling": "REFUSE",
+        "mode": "ATOMIC",
+        "profile": None,
+    }
+    assert planned["overrides"] == [{"setting": "onDrift", "route": "FAIL", "run": "TAKE_PACKAGE"}]
+    assert planned["plan"]["planId"]
+    assert planned["taskId"] is None
+
+
+def test_apply_imports_the_plan_and_the_history_lists_it(api: SignedClient) -> None:
+    prod = _route(api)
+    planned = _plan(api, {"onDrift": "KEEP_TARGET"})
+    plan_id = planned["plan"]["planId"]
+    applied = api.call("POST", f"/routes/test-prod/plans/{plan_id}/apply")
+    assert applied.status_code == 200, applied.text
+    answer = applied.json()
+    assert answer["promotion"]["taskId"] == answer["taskId"]
+    task = wait_task(api, answer["taskId"], prod)
+    assert task["status"] == "SUCCESSFUL", task
+    listed = api.call("GET", "/routes/test-prod/promotions").json()["promotions"]
+    assert [(p["taskId"], p["applied"], p["planId"]) for p in listed] == [
+        (answer["taskId"], True, plan_id)
+    ]
+    assert listed[0]["overrides"]["settings"] == [
+        {"setting": "onDrift", "route": "FAIL", "run": "KEEP_TARGET"}
+    ]
+    again = api.call("POST", f"/routes/test-prod/plans/{plan_id}/apply")
+    assert_error(again, INVALID, "no planned promotion waiting")
+
+
+def test_bad_settings_are_refused_and_nothing_is_packaged(api: SignedClient) -> None:
+    _route(api)
+    answer = api.call("POST", "/routes/test-prod/plans", {"scheduling": "SOMETIMES"})
+    assert_error(answer, INVALID, "scheduling must be one of REFUSE, PAUSE_AND_RESTORE")
+    planned = _plan(api)  # the next plan carries the same changes: nothing was packaged
+    assert planned["promotion"]["jobs"] == 1
+
+
+def test_applying_another_plan_id_is_refused(api: SignedClient) -> None:
+    _route(api)
+    _plan(api)
+    answer = api.call("POST", f"/routes/test-prod/plans/{'0' * 32}/apply")
+    assert_error(answer, "DLF.9015", "is not the plan of route 'test-prod'")
+    assert api.call("GET", "/routes/test-prod/promotions").json()["promotions"] == []

@@ -1,0 +1,160 @@
+"""Promotion as one use case (``RoutePlans``): ``plan`` packages what changed and plans it
+with the route's settings and the run's overrides; ``apply`` imports exactly that plan and
+records the import on the promotion in the transaction that queues its task."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobferry.domain.enums import DriftPolicy, SameNamePolicy
+from jobferry.errors import InvalidRequestError, PlanStaleError
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.importing.request import ImportRequest
+from jobferry.storage import routes as route_repo
+from support.clients import SignedClient
+from support.console import admin_scope
+from support.exporting import seed
+from support.importing import connected_workspace
+
+ROUTE = {
+    "source": {"workspace": "default"},
+    "target": {"workspace": "prod"},
+    "scheduling": "PAUSE_AND_RESTORE",
+}
+
+
+def _route(api: SignedClient, services: Services) -> Scope:
+    """A route from the default workspace (one job) to a new workspace ``prod``; the admin."""
+    seed(api)
+    connected_workspace(api)
+    assert api.call("PUT", "/routes/test-prod", ROUTE).status_code == 200
+    return admin_scope(services)
+
+
+def test_plan_packages_and_plans_with_the_routes_settings(
+    api: SignedClient, services: Services
+) -> None:
+    scope = _route(api, services)
+    planned = services.route_plans.plan(scope, "test-prod", {})
+    assert planned.package.promotion is not None
+    assert planned.settings == planned.package.route.settings
+    assert planned.changes == ()
+    assert planned.plan is not None
+    assert planned.planning_task is None
+    assert planned.plan.summary.create >= 1
+
+
+def test_plan_takes_the_runs_overrides_and_says_what_they_change(
+    api: SignedClient, services: Services
+) -> None:
+    scope = _route(api, services)
+    planned = services.route_plans.plan(
+        scope, "test-prod", {"onDrift": "TAKE_PACKAGE", "sameNamePolicy": "OVERWRITE"}
+    )
+    assert planned.settings.on_drift is DriftPolicy.TAKE_PACKAGE
+    assert [(c.setting.wire, c.route, c.run) for c in planned.changes] == [
+        ("sameNamePolicy", SameNamePolicy.AUTO, SameNamePolicy.OVERWRITE),
+        ("onDrift", DriftPolicy.FAIL, DriftPolicy.TAKE_PACKAGE),
+    ]
+
+
+def test_bad_overrides_are_refused_before_a_package_is_made(
+    api: SignedClient, services: Services
+) -> None:
+    scope = _route(api, services)
+    with pytest.raises(InvalidRequestError) as refused:
+        services.route_plans.plan(scope, "test-prod", {"onDrift": "NEVER", "colour": "red"})
+    problems = refused.value.context["problems"]
+    assert any("onDrift must be one of FAIL" in p for p in problems)
+    assert any("colour is no import setting" in p for p in problems)
+    assert services.promotions.waiting(scope, "test-prod") is None
+
+
+def test_apply_imports_the_plan_and_records_it_on_the_promotion(
+    api: SignedClient, services: Services
+) -> None:
+    scope = _route(api, services)
+    planned = services.route_plans.plan(scope, "test-prod", {"onDrift": "KEEP_TARGET"})
+    assert planned.plan is not None
+    applied = services.route_plans.apply(scope, "test-prod", planned.plan.plan_id)
+    # Recorded with the task's queueing, before the import ran: never a task without it.
+    assert applied.promotion.task_id == applied.task_id
+    assert applied.promotion.plan_id == planned.plan.plan_id
+    overrides = applied.promotion.overrides
+    assert overrides is not None
+    assert [(s.setting, s.route, s.run) for s in overrides.settings] == [
+        ("onDrift", "FAIL", "KEEP_TARGET")
+    ]
+    services.imports.run(applied.prepared)
+    listed = services.promotions.history(scope, "test-prod")
+    assert [(p.task_id, p.applied) for p in listed] == [(applied.task_id, True)]
+    # Imported once: its apply is refused now, and the next plan carries nothing.
+    with pytest.raises(InvalidRequestError, match="no planned promotion waiting"):
+        services.route_plans.apply(scope, "test-prod", planned.plan.plan_id)
+    again = services.route_plans.plan(scope, "test-prod", {})
+    assert again.package.promotion is None
+    assert again.plan is None
+
+
+def test_apply_refuses_a_plan_of_other_settings(api: SignedClient, services: Services) -> None:
+    scope = _route(api, services)
+    first = services.route_plans.plan(scope, "test-prod", {"onDrift": "TAKE_PACKAGE"})
+    assert first.plan is not None
+    services.route_plans.plan(scope, "test-prod", {})  # a newer promotion, other settings
+    with pytest.raises(PlanStaleError, match="is not the plan of route 'test-prod'"):
+        services.route_plans.apply(scope, "test-prod", first.plan.plan_id)
+    assert services.promotions.history(scope, "test-prod") == []
+
+
+def test_apply_without_a_plan_is_refused(api: SignedClient, services: Services) -> None:
+    scope = _route(api, services)
+    with pytest.raises(InvalidRequestError, match="no planned promotion waiting"):
+        services.route_plans.apply(scope, "test-prod", "0" * 32)
+
+
+def test_the_planned_request_is_kept_with_the_promotion(
+    api: SignedClient, services: Services
+) -> None:
+    scope = _route(api, services)
+    planned = services.route_plans.plan(scope, "test-prod", {"mode": "PER_OBJECT"})
+    assert planned.package.promotion is not None
+    with services.db.transaction(readonly=True) as tx:
+        item = route_repo.promotion(
+            tx, scope.actor.project_id, "test-prod", planned.package.promotion.id
+        )
+    assert item is not None
+    assert item.request is not None
+    assert '"mode":"PER_OBJECT"' in item.request
+    assert '"scheduling":"PAUSE_AND_RESTORE"' in item.request
+
+
+def test_replan_plans_the_promotion_with_a_whole_request_that_apply_then_imports(
+    api: SignedClient, services: Services
+) -> None:
+    scope = _route(api, services)
+    first = services.route_plans.plan(scope, "test-prod", {})
+    promotion = first.package.promotion
+    assert promotion is not None
+    request = ImportRequest(promotion.package_path, target_directory="/promoted").with_settings(
+        first.settings
+    )
+    again = services.route_plans.replan(scope, "test-prod", promotion.id, request)
+    assert again.plan is not None
+    assert first.plan is not None
+    assert again.plan.plan_id != first.plan.plan_id
+    with pytest.raises(PlanStaleError):  # the first plan was made for another request
+        services.route_plans.apply(scope, "test-prod", first.plan.plan_id)
+    applied = services.route_plans.apply(scope, "test-prod", again.plan.plan_id)
+    services.imports.run(applied.prepared)
+    prod = admin_scope(services, applied.prepared.scope.workspace.id)
+    assert services.jobs.show(prod, "daily_sales").directory.startswith("/promoted")
+
+
+def test_replan_refuses_another_package(api: SignedClient, services: Services) -> None:
+    scope = _route(api, services)
+    promotion = services.route_plans.plan(scope, "test-prod", {}).package.promotion
+    assert promotion is not None
+    other = ImportRequest("upload://elsewhere")
+    with pytest.raises(InvalidRequestError, match="plan that package"):
+        services.route_plans.replan(scope, "test-prod", promotion.id, other)
