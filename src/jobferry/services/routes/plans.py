@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from jobferry.domain.importsettings import ImportSettings, SettingsError
+from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import Carried
 from jobferry.errors import InvalidRequestError, PlanStaleError
 from jobferry.services.context import Scope
@@ -151,10 +152,12 @@ class RoutePlans:
         ):
             raise PlanStaleError(
                 f"Plan {request.plan_id} is not the plan of route '{item.route}''s promotion "
-                f"{item.id} (its package and settings) in workspace '{target.workspace.name}'; "
-                f"plan it again (POST /v1/{{project_id}}/routes/{item.route}/plans) and apply "
+                f"{item.id} (its package and settings) in workspace '{target.workspace.name}'.",
+                fix=f"Plan it again (POST /v1/{{project_id}}/routes/{item.route}/plans) and apply "
                 "the plan id it answers.",
+                remedy=Remedy.PLAN_AGAIN,
                 plan_id=request.plan_id,
+                route=item.route,
             )
 
 
@@ -174,8 +177,9 @@ def _overridden(
 
 def _not_waiting(name: str) -> InvalidRequestError:
     return InvalidRequestError(
-        f"Route '{name}' has no planned promotion waiting for its import; plan one with "
-        f"POST /v1/{{project_id}}/routes/{name}/plans (jobferry promote {name}) and apply the "
-        "plan id it answers.",
+        f"Route '{name}' has no planned promotion waiting for its import.",
+        fix=f"Plan one with POST /v1/{{project_id}}/routes/{name}/plans and apply the plan id "
+        "it answers.",
+        remedy=Remedy.CUT_PACKAGE,
         route=name,
     )
