@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -126,12 +127,15 @@ class Step:
         figures: dict[str, Any] = {
             "seconds": seconds,
             "calls": len(self.gate.seen) - calls,
+            "by_call": dict(Counter(str(s.call) for s in self.gate.seen[calls:]).most_common()),
             "server_peak_rss_mb": round(sampler.stop(), 1),
             "load_average": load,
         }
         summary = _summary(answer)
         if summary:
             figures["summary"] = summary
+        if isinstance(answer, dict) and isinstance(answer.get("seconds"), int | float):
+            figures["server_seconds"] = answer["seconds"]  # a refresh's own, in the server
         task = answer.get("task") if isinstance(answer, dict) else None
         if isinstance(task, dict) and task.get("endTime"):  # the import (the push) alone
             figures["task_seconds"] = round((task["endTime"] - task["startTime"]) / 1000, 2)

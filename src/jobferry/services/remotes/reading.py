@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from jobferry.domain.enums import JobStatus, ObjectKind
-from jobferry.services.remotes.client import DataArtsClient
+from jobferry.services.remotes.client import JOB_TYPES, DataArtsClient
 from jobferry.services.remotes.environment import bounded_map
 from jobferry.services.remotes.refresh import (
     canonical,
@@ -69,8 +70,9 @@ def _kind(
 
 
 NAMED_LISTS = 25
-"""Touched objects of a kind up to which a push lists each one by its name (``jobName``, batch
-and real-time: two calls a job; ``scriptName``, ``resourceName``: one), a few in flight, rather
+"""Touched objects of a kind up to which a push lists each one by its name (``jobName``: batch
+jobs first, real-time ones only for a name no batch job has, :func:`job_named`; ``scriptName``,
+``resourceName``: one call), a few in flight, rather
 than every page of the list (a call per 100 objects the remote holds, whatever it touches)."""
 
 
@@ -95,6 +97,19 @@ def _named(client: DataArtsClient, call: str, items: str, param: str) -> Callabl
     return lambda name: client.pages(call, items, {param: name})
 
 
+def job_named(client: DataArtsClient, name: str) -> list[dict[str, Any]]:
+    """``list_jobs`` entries of the jobs whose name holds ``name``, one job type after another
+    (:data:`JOB_TYPES`), until a type holds the job of exactly that name: a workspace's job
+    names are unique across types (its calls address a job by name alone), so a batch job is
+    one call rather than two; a real-time job, or a name the remote does not hold, two."""
+    out: list[dict[str, Any]] = []
+    for job_type in JOB_TYPES:
+        out.extend(client.pages("list_jobs", "jobs", {"jobType": job_type, "jobName": name}))
+        if any(item.get("name") == name for item in out):
+            break
+    return out
+
+
 def read_state(client: DataArtsClient, touched: dict[str, set[str]]) -> RemoteState:
     """The remote's state of the objects named per kind (read in bulk)."""
     state = RemoteState()
@@ -110,7 +125,7 @@ def read_state(client: DataArtsClient, touched: dict[str, set[str]]) -> RemoteSt
     state.docs.setdefault(job, {})
     state.hashes.setdefault(job, {})
     wanted = touched.get(job, set())
-    jobs = _listed(client.jobs, client.jobs, wanted)
+    jobs = _listed(client.jobs, partial(job_named, client), wanted)
     listed = {str(item["name"]): scheduling(item.get("status")) for item in jobs}
     for batch in read_batches(sorted(wanted & set(listed))):
         for doc in job_documents(client, client.export_jobs(batch)):

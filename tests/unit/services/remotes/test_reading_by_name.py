@@ -1,6 +1,6 @@
 """What a push reads of its remote (``reading.read_state``) by name, against a fake endpoint:
-a few touched objects are listed by their names (batch and real-time jobs alike), many by every
-page, and only the touched ones are read either way."""
+a few touched objects are listed by their names (batch jobs first, real-time ones only for a
+name no batch job has), many by every page, and only the touched ones are read either way."""
 
 from __future__ import annotations
 
@@ -64,10 +64,17 @@ def test_a_few_touched_objects_are_listed_by_their_names() -> None:
     assert set(state.docs["script"]) == {"job_010_sql"}
     assert set(state.status) == {"job_010", "stream"}
     filters = {(kind, p.get(FILTERS[kind]), p.get("jobType")) for kind, p in fake.queries}
+    # a batch job is found by one call; the real-time job and the one not held take two
     assert filters == {
-        *(("jobs", name, kind) for name in touched["job"] for kind in ("BATCH", "REAL_TIME")),
+        ("jobs", "job_010", "BATCH"),
+        *(
+            ("jobs", name, kind)
+            for name in ("stream", "gone_job")
+            for kind in ("BATCH", "REAL_TIME")
+        ),
         ("scripts", "job_010_sql", None),
     }
+    assert len(fake.queries) == len(filters)
 
 
 def test_many_touched_jobs_are_found_on_every_page_instead() -> None:

@@ -4,6 +4,8 @@ deleted, unchanged), its jobs read in bulk, with SDK calls only."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from jobferry.domain.enums import JobStatus
@@ -141,4 +143,31 @@ def test_a_job_renamed_on_the_remote_is_renamed_in_the_shadow_and_a_deleted_one_
     with services.db.transaction(readonly=True) as tx:
         tombstones = ledger_repo.deletions_since(tx, shadow.workspace.id, 0)
     assert [(t.kind, t.name) for t in tombstones] == [("job", "daily_sales")]
+    assert standin.refused() == []
+
+
+def test_an_unchanged_refresh_makes_only_the_list_calls(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    for n in range(205):
+        standin.workspace.put_job(make_job(f"job_{n:03d}"))
+    services.remotes.refresh(admin_actor(services), "prod")
+    standin.reset()
+    done = services.remotes.refresh(admin_actor(services), "prod")
+    assert done.counts["job"] == {"created": 0, "updated": 0, "deleted": 0, "unchanged": 207}
+    calls = Counter(standin.calls())
+    # no export at all (every job's list entry is as recorded: the recorded hashes stand), no
+    # read of one job, script or resource; the lists at 100 a page: batch jobs in page numbers
+    # (the first page, offset 100 as rows finding nothing, then pages 1 and 2), real-time jobs,
+    # scripts, resources, the connections (the list answers no settings: each of the
+    # stand-in's two is shown) and the environment variables
+    assert calls == {
+        "list_jobs": 5,
+        "show_dataconnection": 2,
+        "list_scripts": 1,
+        "list_resources": 1,
+        "list_dataconnections": 1,
+        "show_factory_env": 1,
+    }
+    assert done.calls == sum(calls.values())
     assert standin.refused() == []
