@@ -19,22 +19,23 @@ pytestmark = pytest.mark.e2e
 
 def stalls_while(
     server: ServerProcess, heavy: Callable[[], requests.Response]
-) -> tuple[float, float]:
-    """(the longest /health answer while ``heavy`` ran, how long ``heavy`` took)."""
+) -> tuple[list[float], float]:
+    """(every /health answer's time while ``heavy`` ran, longest first; how long ``heavy``
+    took)."""
     answers: list[requests.Response] = []
     started = time.monotonic()
     worker = threading.Thread(target=lambda: answers.append(heavy()))
     worker.start()
-    slowest = 0.0
+    waits = [0.0]
     while worker.is_alive():
         sent = time.monotonic()
         assert requests.get(f"{server.url}/health", timeout=60).status_code == 200
-        slowest = max(slowest, time.monotonic() - sent)
+        waits.append(time.monotonic() - sent)
         time.sleep(0.01)
     took = time.monotonic() - started
     worker.join()
     assert answers[0].status_code == 200, answers[0].text
-    return slowest, took
+    return sorted(waits, reverse=True), took
 
 
 def test_a_heavy_plan_and_package_check_leave_the_loop_free(server: ServerProcess) -> None:
@@ -51,9 +52,9 @@ def test_a_heavy_plan_and_package_check_leave_the_loop_free(server: ServerProces
             assert task.status == "SUCCESSFUL", task
         return answer
 
-    slowest, took = stalls_while(server, planned)
+    waits, took = stalls_while(server, planned)
     # On the loop, /health would wait for the whole plan; off it, for a GIL switch or two.
-    assert slowest < took / 2, (slowest, took)
+    assert waits[0] < took / 2, (waits[:3], took)
 
     check = json.dumps({"path": path}).encode()
 
@@ -65,5 +66,8 @@ def test_a_heavy_plan_and_package_check_leave_the_loop_free(server: ServerProces
             assert answer.status_code == 200, answer.text
         return answer
 
-    slowest, took = stalls_while(server, checked)
-    assert slowest < took / 4, (slowest, took)
+    waits, took = stalls_while(server, checked)
+    # Each check on the loop would hold up the probe sent as it starts: three long waits. One
+    # long wait is the machine (the whole suite shares two cores), not the loop, so the third
+    # longest is what is held to the limit.
+    assert [*waits, 0.0, 0.0][2] < took / 4, (waits[:3], took)
