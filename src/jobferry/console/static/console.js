@@ -67,7 +67,7 @@
 
   function enhance(root) {
     all("details.folder[data-src]", root).forEach(function (folder) {
-      folder.addEventListener("toggle", function () {
+      function opened() {
         if (!folder.open || folder.getAttribute("data-loaded") === "yes") { return; }
         folder.setAttribute("data-loaded", "yes");
         var body = folder.querySelector(":scope > [data-folder-body]");
@@ -79,7 +79,10 @@
           folder.removeAttribute("data-loaded");
           body.innerHTML = '<p class="alert error">This folder could not be loaded; close it and open it again, or reload the page.</p>';
         });
-      });
+      }
+      folder.addEventListener("toggle", opened);
+      // A folder opened before this (deferred) script ran missed its toggle: load it now.
+      opened();
     });
     all("a[data-fragment]", root).forEach(function (link) {
       link.addEventListener("click", function (event) {
