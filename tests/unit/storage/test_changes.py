@@ -72,7 +72,8 @@ def test_the_token_holds_while_nothing_is_written(services: Services) -> None:
     held = []
     for _ in range(TRIES):
         first = token(services)
-        assert first is not None
+        if first is None:  # "cannot tell": the file was locked a moment (a WAL checkpoint)
+            continue
         services.jobs.show(admin(services), "daily_sales")
         services.jobs.list_jobs(
             admin(services), job_type=None, job_name=None, tags=None, limit=10, offset=0
@@ -80,6 +81,7 @@ def test_the_token_holds_while_nothing_is_written(services: Services) -> None:
         held.append(token(services) == first)
         if held[-1]:
             break
+    assert held, "the data version could always be read"
     assert held[-1], "reads change nothing"
     if services.db.dialect == "sqlite":
         assert held == [True]
