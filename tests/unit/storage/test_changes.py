@@ -81,7 +81,7 @@ def test_the_token_holds_while_nothing_is_written(services: Services) -> None:
         held.append(token(services) == first)
         if held[-1]:
             break
-    assert held, "the data version could always be read"
+    assert held, "the data version could not be read once"
     assert held[-1], "reads change nothing"
     if services.db.dialect == "sqlite":
         assert held == [True]
