@@ -1,4 +1,4 @@
-"""The code stays readable: small functions and modules of one job (STYLE.md, rules 3 and 21).
+"""The code stays readable: small functions and modules of one job (CONTRIBUTING.md, "Tests").
 
 Measured the way the architecture issue measured them: cyclomatic complexity by radon (which
 counts every boolean operator and comprehension, so it is stricter than flake8's mccabe), and

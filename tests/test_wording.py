@@ -1,5 +1,5 @@
 """The wording walk: every refusal the command line and the console can print speaks their
-terms, never the API's (STYLE rule 22).
+terms, never the API's (CONTRIBUTING.md, "Tests").
 
 A refusal states its problem once; its fix is said to each audience in its own terms. The
 services give API clients theirs (``fix=``, in the API's calls and fields) with a ``remedy``,

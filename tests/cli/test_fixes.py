@@ -1,4 +1,4 @@
-"""The CLI says each plan problem's fix with its own commands and flags (STYLE rule 22), from
+"""The CLI says each plan problem's fix with its own commands and flags (CONTRIBUTING.md), from
 the problem's reason and structured fields; the API's answer keeps the API's words."""
 
 from __future__ import annotations
