@@ -11,19 +11,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType
 from jobferry.domain.releases import DeployStatus, StartJobStatus, StartupMode, UpdateType
-from jobferry.services.context import WRITERS, Scope
-from jobferry.services.importing.delivery import (
-    Attempt,
-    PreparedImport,
-    RollbackAttempt,
-    RolledBack,
-)
+from jobferry.services.context import Scope
+from jobferry.services.importing.delivery import Attempt, LocalDelivery, PreparedImport
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.ports import TargetWriter
 from jobferry.services.releases.pending import note_submits
@@ -108,38 +102,14 @@ def _start(
     return StartJobStatus.STARTED
 
 
-class ReleaseDelivery:
-    """An enterprise workspace's sides: local, with the release's (or the pending items')
-    bookkeeping in the import's transaction."""
-
-    def allow(self, scope: Scope, action: str) -> None:
-        """Writers may; a production side only for a release (``Scope.require_change``)."""
-        scope.require_change(WRITERS, action)
-
-    def stale(self, scope: Scope) -> bool:
-        """Never: both sides are this server's."""
-        return False
-
-    def catch_up(self, scope: Scope) -> None:
-        """Nothing to do."""
+class ReleaseDelivery(LocalDelivery):
+    """An enterprise workspace's sides: delivered as any local workspace (the production side
+    refuses changes other than a release in ``Scope.require_change``), with the release's (or
+    the pending items') bookkeeping in the import's transaction."""
 
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
         """The import, once, with the bookkeeping hook."""
         return attempt(_Hook(job.task_id, job.scope, job.request.plan_id))
-
-    def run_rollback(self, scope: Scope, task_id: str, undo: RollbackAttempt) -> RolledBack:
-        """The rollback, once."""
-        return undo(None)
-
-    def basis(self, scope: Scope) -> dict[str, Any] | None:
-        """A plan here is made on this server's rows only."""
-        return None
-
-    def read_of(
-        self, scope: Scope, objects: Sequence[tuple[str, str]]
-    ) -> dict[tuple[str, str], str]:
-        """Nothing read elsewhere."""
-        return {}
 
 
 RELEASES = ReleaseDelivery()
