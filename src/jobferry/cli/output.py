@@ -29,6 +29,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from jobferry.domain.sizes import size_in_words
+
 PIPE_WIDTH = 240
 """Table width when standard output is not a terminal (and COLUMNS is not set)."""
 
@@ -59,14 +61,7 @@ def moment(value: Any) -> str:
 
 def size_text(value: Any) -> str:
     """A byte count for people (``12.3 KiB``)."""
-    if not isinstance(value, int):
-        return ""
-    amount = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if amount < 1024 or unit == "GiB":
-            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
-        amount /= 1024
-    return str(value)
+    return size_in_words(value) if isinstance(value, int) else ""
 
 
 class Bar:

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from jobferry.domain.enums import Role
+from jobferry.domain.sizes import size_in_words
 from jobferry.errors import CsrfError, ShadowWorkspaceError
 from jobferry.services.accounts.records import Workspace
 from jobferry.services.accounts.signin import ConsoleSession, same_token
@@ -180,14 +181,7 @@ def when(ms: int | None) -> str:
 
 def size(n: int | None) -> str:
     """Bytes in words: 512 B, 12.3 KiB, 4.0 MiB."""
-    if n is None:
-        return ""
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"
+    return "" if n is None else size_in_words(n)
 
 
 TEMPLATES.env.filters["when"] = when

@@ -90,10 +90,8 @@ class ZipWriter:
         length = len(entry.data) if stored is None else stored
         if entry.size > _ZIP64_LIMIT or length > _ZIP64_LIMIT:
             raise ValueError(f"zip entry '{name}' is too large for this writer")
-        header = _LOCAL.pack(
-            b"PK\x03\x04",
-            _VERSION,
-            0,
+        # From the flags to the name's length, both headers hold the same fields.
+        shared = (
             flags,
             entry.method,
             self._time,
@@ -102,16 +100,16 @@ class ZipWriter:
             length,
             entry.size,
             len(encoded),
-            0,
         )
+        header = _LOCAL.pack(b"PK\x03\x04", _VERSION, 0, *shared, 0)
         self._out.write(header)
         self._out.write(encoded)
         for chunk in data:
             self._out.write(chunk)
-        self._record(encoded, flags, entry, length)
+        self._record(encoded, shared)
         self._offset += len(header) + len(encoded) + length
 
-    def _record(self, encoded: bytes, flags: int, entry: Compressed, length: int) -> None:
+    def _record(self, encoded: bytes, shared: tuple[int, ...]) -> None:
         """The entry's central directory record, to the spool."""
         offset, extra, version = self._offset, b"", _VERSION
         if offset > _ZIP64_LIMIT:
@@ -123,14 +121,7 @@ class ZipWriter:
             _UNIX,
             version,
             0,
-            flags,
-            entry.method,
-            self._time,
-            self._date,
-            entry.crc,
-            length,
-            entry.size,
-            len(encoded),
+            *shared,
             len(extra),
             0,
             0,
