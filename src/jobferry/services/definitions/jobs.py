@@ -15,7 +15,6 @@ from jobferry.domain.validation import validate_job
 from jobferry.errors import (
     InUseError,
     InvalidRequestError,
-    JobExistsError,
     JobNotFoundError,
     JobScheduledError,
     VersionNotFoundError,
@@ -41,7 +40,7 @@ from jobferry.services.definitions.records import (
     SubmittedVersion,
     job_owner,
 )
-from jobferry.services.definitions.renames import rename_job
+from jobferry.services.definitions.renames import rename_job, require_free_job_name
 from jobferry.services.definitions.tombstones import remember_deletion
 from jobferry.services.releases.pending import note_submit
 from jobferry.services.support.paging import name_filter, page
@@ -192,12 +191,7 @@ class JobService:
         target = resolve_target_status(scope, requested, approvers, "a job")
         name = str(doc["name"])
         with self.db.transaction() as tx:
-            if repo.get_job(tx, scope.workspace.id, name):
-                raise JobExistsError(
-                    f"The job name already exists: job '{name}' is in workspace "
-                    f"'{scope.workspace.name}'; update it with PUT, or choose another name.",
-                    job_name=name,
-                )
+            require_free_job_name(tx, scope, name, "update it with PUT, or choose another name")
             save_job(tx, scope, doc, target, approvers, None)
 
     def update(self, scope: Scope, name: str, body: dict[str, Any]) -> None:

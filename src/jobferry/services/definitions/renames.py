@@ -80,13 +80,19 @@ def rename_job(db: Database, scope: Scope, name: str, new_name: str) -> list[str
     return dependents
 
 
-def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> None:
-    if repo.get_job(tx, scope.workspace.id, new_name):
+def require_free_job_name(tx: Tx, scope: Scope, name: str, fix: str) -> None:
+    """Refuse (DLF.0102) a job name the scope's workspace already has; ``fix`` says what to
+    do instead."""
+    if repo.get_job(tx, scope.workspace.id, name):
         raise JobExistsError(
-            f"The job name already exists: job '{new_name}' is in workspace "
-            f"'{scope.workspace.name}'; choose another name for '{job.name}'.",
-            job_name=new_name,
+            f"The job name already exists: job '{name}' is in workspace "
+            f"'{scope.workspace.name}'; {fix}.",
+            job_name=name,
         )
+
+
+def _check_renamable(tx: Tx, scope: Scope, job: JobRecord, new_name: str) -> None:
+    require_free_job_name(tx, scope, new_name, f"choose another name for '{job.name}'")
     if job.status != JobStatus.STOPPED.value:
         raise JobScheduledError(
             f"Job '{job.name}' is scheduled ({job.status}); stop it "

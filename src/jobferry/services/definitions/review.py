@@ -23,15 +23,13 @@ from jobferry.domain.diff import Change, diff
 from jobferry.domain.enums import NODE_TYPES, AnyRefKind, CautionKind, ObjectKind, RefKind
 from jobferry.domain.references import Reference, job_references, script_references
 from jobferry.domain.validation import validate_job, validate_script
-from jobferry.errors import JobExistsError, ScriptExistsError
 from jobferry.services.context import WRITERS, Scope
 from jobferry.services.definitions.documents import load, raise_violations, split_body
 from jobferry.services.definitions.jobs import get_job_or_raise
 from jobferry.services.definitions.publishing import check_lock, resolve_target_status
-from jobferry.services.definitions.scripts import get_script_or_raise
+from jobferry.services.definitions.renames import require_free_job_name
+from jobferry.services.definitions.scripts import get_script_or_raise, require_free_script_name
 from jobferry.storage import Database, Tx
-from jobferry.storage import jobs as job_repo
-from jobferry.storage import scripts as script_repo
 from jobferry.storage.importing.target import names_in
 
 
@@ -82,17 +80,12 @@ class DefinitionReviews:
         resolve_target_status(scope, body.get("targetStatus"), body.get("approvers"), "a job")
         saved = str(doc["name"])
         with self.db.transaction(readonly=True) as tx:
+            before: dict[str, Any] | None = None
             if name:
-                before: dict[str, Any] | None = load(get_job_or_raise(tx, scope, name).document)
+                before = load(get_job_or_raise(tx, scope, name).document)
                 check_lock(tx, scope, ObjectKind.JOB, name)
-            elif job_repo.get_job(tx, scope.workspace.id, saved):
-                raise JobExistsError(
-                    f"The job name already exists: job '{saved}' is in workspace "
-                    f"'{scope.workspace.name}'; change that job, or choose another name.",
-                    job_name=saved,
-                )
             else:
-                before = None
+                require_free_job_name(tx, scope, saved, "change that job, or choose another name")
             refs = job_references(doc)
             cautions = [*_node_types(doc), *_missing(tx, scope, refs)]
         return _review(ObjectKind.JOB, saved, before, doc, cautions)
@@ -107,18 +100,14 @@ class DefinitionReviews:
         resolve_target_status(scope, body.get("targetStatus"), body.get("approvers"), "a script")
         saved = str(doc["name"])
         with self.db.transaction(readonly=True) as tx:
+            before: dict[str, Any] | None = None
             if name:
-                found = get_script_or_raise(tx, scope, name)
-                before: dict[str, Any] | None = load(found.document)
+                before = load(get_script_or_raise(tx, scope, name).document)
                 check_lock(tx, scope, ObjectKind.SCRIPT, name)
-            elif script_repo.get_script(tx, scope.workspace.id, saved):
-                raise ScriptExistsError(
-                    f"The script name already exists: script '{saved}' is in workspace "
-                    f"'{scope.workspace.name}'; change that script, or choose another name.",
-                    script_name=saved,
-                )
             else:
-                before = None
+                require_free_script_name(
+                    tx, scope, saved, "change that script, or choose another name"
+                )
             cautions = _missing(tx, scope, script_references(doc))
         return _review(ObjectKind.SCRIPT, saved, before, doc, cautions)
 

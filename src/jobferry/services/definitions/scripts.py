@@ -39,6 +39,17 @@ def get_script_or_raise(tx: Tx, scope: Scope, name: str) -> ScriptRecord:
     return script
 
 
+def require_free_script_name(tx: Tx, scope: Scope, name: str, fix: str) -> None:
+    """Refuse (DLF.0202) a script name the scope's workspace already has; ``fix`` says what
+    to do instead."""
+    if repo.get_script(tx, scope.workspace.id, name):
+        raise ScriptExistsError(
+            f"The script name already exists: script '{name}' is in workspace "
+            f"'{scope.workspace.name}'; {fix}.",
+            script_name=name,
+        )
+
+
 def save_script(
     tx: Tx,
     scope: Scope,
@@ -86,12 +97,7 @@ class ScriptService:
         target = resolve_target_status(scope, requested, approvers, "a script")
         name = str(doc["name"])
         with self.db.transaction() as tx:
-            if repo.get_script(tx, scope.workspace.id, name):
-                raise ScriptExistsError(
-                    f"The script name already exists: script '{name}' is in workspace "
-                    f"'{scope.workspace.name}'; update it with PUT, or choose another name.",
-                    script_name=name,
-                )
+            require_free_script_name(tx, scope, name, "update it with PUT, or choose another name")
             save_script(tx, scope, doc, target, None)
 
     def update(self, scope: Scope, name: str, body: dict[str, Any]) -> None:
