@@ -83,7 +83,7 @@ class AuditService:
             )
         return total, [
             {
-                "id": r.id,
+                "id": entry_id,
                 "time": r.at,
                 "actor": r.actor,
                 "action": r.action,
@@ -91,5 +91,5 @@ class AuditService:
                 "objectName": r.object_name,
                 "detail": load(r.detail) if r.detail and r.detail.startswith("{") else r.detail,
             }
-            for r in rows
+            for entry_id, r in rows
         ]

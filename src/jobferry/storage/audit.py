@@ -8,13 +8,13 @@ from typing import NamedTuple
 from sqlalchemy import and_, insert, select
 
 from jobferry.storage.bulk import insert_tuples
-from jobferry.storage.records import AuditRecord, record
 from jobferry.storage.tables import audit_log
 from jobferry.storage.tx import Tx
 
 
 class AuditRow(NamedTuple):
-    """One entry, as :func:`append` and :func:`append_many` write it."""
+    """One entry, as :func:`append` and :func:`append_many` write it and :func:`list_entries`
+    reads it (with its id)."""
 
     project_id: str
     workspace_id: str | None
@@ -38,14 +38,15 @@ def append_many(tx: Tx, rows: Sequence[AuditRow]) -> None:
 
 def list_entries(
     tx: Tx, project_id: str, workspace_id: str | None, *, limit: int, offset: int
-) -> tuple[int, list[AuditRecord]]:
-    """Newest entries first for a project (optionally one workspace), and their total."""
+) -> tuple[int, list[tuple[int, AuditRow]]]:
+    """Newest entries first for a project (optionally one workspace), each with its id, and
+    their total."""
     conditions = [audit_log.c.project_id == project_id]
     if workspace_id:
         conditions.append(audit_log.c.workspace_id == workspace_id)
     order = [audit_log.c.at.desc(), audit_log.c.id.desc()]
     total, rows = tx.page(audit_log, and_(*conditions), order, limit, offset)
-    return total, [record(AuditRecord, r) for r in rows]
+    return total, [(r.id, AuditRow(*(r._mapping[f] for f in AuditRow._fields))) for r in rows]
 
 
 def entries_of(tx: Tx, workspace_id: str, action: str) -> list[tuple[str, str | None, int]]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, insert, select, update
 
 from jobferry.domain.enums import JobStatus, RefKind
 from jobferry.storage.bulk import insert_tuples
@@ -206,21 +207,32 @@ def jobs_referencing(
     return [n for _, n in jobs_referencing_with_ids(tx, workspace_id, kind, name, limit=limit)]
 
 
-def dependents_in_other_workspaces(
-    tx: Tx, project_id: str, workspace_name: str, job_name: str
-) -> list[tuple[str, int, str]]:
-    """(workspace name, job id, job name) of jobs elsewhere in the project that depend on a job."""
-    rows = tx.conn.execute(
-        select(workspaces.c.name.label("ws"), jobs.c.id, jobs.c.name)
+def depending_from(
+    project_id: str, workspace_name: str, *columns: ColumnElement[Any]
+) -> Select[Any]:
+    """``columns`` of the jobs of the project (in other workspaces) whose dependencies name a
+    job of workspace ``workspace_name``, one row per dependency (``workspace`` the depending
+    job's workspace name, ``ref`` the job it depends on)."""
+    return (
+        select(workspaces.c.name.label("workspace"), job_refs.c.name.label("ref"), *columns)
         .join(job_refs, job_refs.c.job_id == jobs.c.id)
         .join(workspaces, workspaces.c.id == jobs.c.workspace_id)
         .where(
             workspaces.c.project_id == project_id,
             job_refs.c.kind == RefKind.JOB,
-            job_refs.c.name == job_name,
             job_refs.c.ref_workspace == workspace_name,
         )
+    )
+
+
+def dependents_in_other_workspaces(
+    tx: Tx, project_id: str, workspace_name: str, job_name: str
+) -> list[tuple[str, int, str]]:
+    """(workspace name, job id, job name) of jobs elsewhere in the project that depend on a job."""
+    rows = tx.conn.execute(
+        depending_from(project_id, workspace_name, jobs.c.id, jobs.c.name)
+        .where(job_refs.c.name == job_name)
         .distinct()
         .order_by(workspaces.c.name, jobs.c.name)
     )
-    return [(r.ws, int(r.id), r.name) for r in rows]
+    return [(r.workspace, int(r.id), r.name) for r in rows]

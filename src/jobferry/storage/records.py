@@ -241,18 +241,3 @@ class LockRecord:
     holder_user_id: int
     holder_name: str
     acquired_at: int
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    """One audit entry."""
-
-    id: int
-    project_id: str
-    workspace_id: str | None
-    actor: str
-    action: str
-    object_kind: str | None
-    object_name: str | None
-    detail: str | None
-    at: int

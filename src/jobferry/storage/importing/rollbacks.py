@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import Column, Table, and_, delete, insert, or_, select, tuple_
 
-from jobferry.domain.enums import ObjectKind, RefKind
+from jobferry.domain.enums import ObjectKind
+from jobferry.storage.jobs import depending_from
 from jobferry.storage.rows import ChangeRow
 from jobferry.storage.tables import (
     import_changes,
@@ -18,7 +19,6 @@ from jobferry.storage.tables import (
     resources,
     script_versions,
     scripts,
-    workspaces,
 )
 from jobferry.storage.tx import CHUNK, Tx, chunks
 
@@ -171,15 +171,7 @@ def jobs_depending_from(
     out: list[tuple[str, str, str]] = []
     for part in chunks(names):
         rows = tx.conn.execute(
-            select(workspaces.c.name.label("ws"), jobs.c.name, job_refs.c.name.label("ref"))
-            .join(job_refs, job_refs.c.job_id == jobs.c.id)
-            .join(workspaces, workspaces.c.id == jobs.c.workspace_id)
-            .where(
-                workspaces.c.project_id == project_id,
-                job_refs.c.kind == RefKind.JOB,
-                job_refs.c.ref_workspace == workspace_name,
-                job_refs.c.name.in_(part),
-            )
+            depending_from(project_id, workspace_name, jobs.c.name).where(job_refs.c.name.in_(part))
         )
-        out += [(r.ws, r.name, r.ref) for r in rows]
+        out += [(r.workspace, r.name, r.ref) for r in rows]
     return out
