@@ -34,7 +34,7 @@ from jobferry.cli.import_options import (
     SchedulingOption,
     StatusOption,
 )
-from jobferry.cli.session import JsonOption, WorkspaceOption, session
+from jobferry.cli.session import JsonOption, WorkspaceOption, YesOption, session
 from jobferry.domain.enums import SameNamePolicy
 from jobferry.package.folder import FolderObject, pack, read_folder
 
@@ -81,9 +81,7 @@ def apply_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan and stop (nothing is imported).")
     ] = False,
-    yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts, CI).")
-    ] = False,
+    yes: YesOption = False,
     prune: Annotated[
         bool,
         typer.Option(

@@ -8,8 +8,6 @@ is said with jobferry's commands; any other is the endpoint's own, as every comm
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from jobferry.cli import transfer
@@ -18,9 +16,6 @@ from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.session import Session, session
 from jobferry.domain.enums import ObjectKind
 
-YesOption = Annotated[
-    bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts, CI).")
-]
 SCHEDULED = "DLF.9011"
 IN_USE = "DLF.9013"
 

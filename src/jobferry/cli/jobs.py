@@ -10,9 +10,9 @@ import typer
 
 from jobferry.cli.choices import choice_type, from_kebab, kebab
 from jobferry.cli.client import ApiClient, segment
-from jobferry.cli.deleting import YesOption, delete_definition
+from jobferry.cli.deleting import delete_definition
 from jobferry.cli.output import epoch_ms, mapping
-from jobferry.cli.session import JsonOption, WorkspaceOption, session
+from jobferry.cli.session import JsonOption, WorkspaceOption, YesOption, session
 from jobferry.domain.enums import ObjectKind, ProcessType
 
 app = typer.Typer(help="Jobs of a remote workspace.", no_args_is_help=True)

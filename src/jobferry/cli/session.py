@@ -111,6 +111,9 @@ def session(ctx: typer.Context, json_mode: bool = False, workspace: str | None =
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document (machine-readable) instead.")
 ]
+YesOption = Annotated[
+    bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts, CI).")
+]
 WorkspaceOption = Annotated[
     str | None,
     typer.Option(

@@ -56,7 +56,7 @@ from jobferry.cli.profile_options import (
     SourceZoneOption,
     TimezoneOption,
 )
-from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
+from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption, session
 from jobferry.cli.tasks import follow_import, refused_by_check, task_exit, wait_for
 from jobferry.cli.taskview import show_task
 from jobferry.domain.enums import ImportMode
@@ -268,9 +268,7 @@ def import_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan and stop (like 'jobferry plan').")
     ] = False,
-    yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts, CI).")
-    ] = False,
+    yes: YesOption = False,
     all_objects: AllObjectsOption = False,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
@@ -364,9 +362,7 @@ def rollback_command(
     task_id: Annotated[
         str, typer.Argument(metavar="TASK", help="The task id of the import to undo.")
     ],
-    yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts, CI).")
-    ] = False,
+    yes: YesOption = False,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
