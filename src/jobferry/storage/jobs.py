@@ -12,7 +12,7 @@ from jobferry.domain.enums import JobStatus, RefKind
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.ids import new_uid
 from jobferry.storage.records import JobRecord, VersionRecord, all_records, first_record, record
-from jobferry.storage.rows import JobRow, Stamp, created
+from jobferry.storage.rows import JobRow, Stamp, created, written
 from jobferry.storage.tables import job_refs, job_versions, jobs, workspaces
 from jobferry.storage.tx import Tx, chunks
 
@@ -25,7 +25,7 @@ def insert_job(tx: Tx, workspace_id: str, row: JobRow, stamp: Stamp) -> int:
         "name": row.name,
         "status": JobStatus.STOPPED.value,
         **created(stamp),
-        **row.columns(stamp),
+        **written(row, stamp),
     }
     result = tx.conn.execute(insert(jobs).values(**values))
     return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -43,7 +43,7 @@ def get_job(tx: Tx, workspace_id: str, name: str) -> JobRecord | None:
 
 def update_job(tx: Tx, job_id: int, row: JobRow, stamp: Stamp) -> None:
     """Write a job's development state."""
-    tx.conn.execute(update(jobs).where(jobs.c.id == job_id).values(**row.columns(stamp)))
+    tx.conn.execute(update(jobs).where(jobs.c.id == job_id).values(**written(row, stamp)))
 
 
 def rename_job(tx: Tx, job_id: int, name: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, insert, update
 
 from jobferry.storage.records import ResourceRecord, first_record, workspace_page
-from jobferry.storage.rows import ResourceRow, Stamp, created
+from jobferry.storage.rows import ResourceRow, Stamp, created, written
 from jobferry.storage.tables import resources
 from jobferry.storage.tx import Tx
 
@@ -18,7 +18,7 @@ def insert_resource(
         "id": resource_id,
         "workspace_id": workspace_id,
         **created(stamp),
-        **row.columns(stamp),
+        **written(row, stamp),
     }
     tx.conn.execute(insert(resources).values(**values))
 
@@ -36,7 +36,7 @@ def find_resource(tx: Tx, workspace_id: str, name: str) -> ResourceRecord | None
 def update_resource(tx: Tx, resource_id: str, row: ResourceRow, stamp: Stamp) -> None:
     """Write a resource."""
     tx.conn.execute(
-        update(resources).where(resources.c.id == resource_id).values(**row.columns(stamp))
+        update(resources).where(resources.c.id == resource_id).values(**written(row, stamp))
     )
 
 

@@ -83,10 +83,6 @@ class JobRow(NamedTuple):
             stamp.by,
         )
 
-    def columns(self, stamp: Stamp) -> dict[str, Any]:
-        """The written columns by name."""
-        return dict(zip(JOB_COLUMNS, self.values(stamp), strict=True))
-
 
 class ScriptRow(NamedTuple):
     """A script's development state as stored."""
@@ -106,10 +102,6 @@ class ScriptRow(NamedTuple):
     def values(self, stamp: Stamp) -> tuple[Any, ...]:
         """The written values, in the order of ``SCRIPT_COLUMNS``."""
         return (self.type, self.directory, self.document, self.latest_version, stamp.at, stamp.by)
-
-    def columns(self, stamp: Stamp) -> dict[str, Any]:
-        """The written columns by name."""
-        return dict(zip(SCRIPT_COLUMNS, self.values(stamp), strict=True))
 
 
 class ResourceRow(NamedTuple):
@@ -131,9 +123,17 @@ class ResourceRow(NamedTuple):
         id, so its name may change)."""
         return (self.name, self.type, self.directory, self.document, stamp.at, stamp.by)
 
-    def columns(self, stamp: Stamp) -> dict[str, Any]:
-        """The written columns by name."""
-        return dict(zip(RESOURCE_COLUMNS, self.values(stamp), strict=True))
+
+_COLUMNS_OF: dict[type, tuple[str, ...]] = {
+    JobRow: JOB_COLUMNS,
+    ScriptRow: SCRIPT_COLUMNS,
+    ResourceRow: RESOURCE_COLUMNS,
+}
+
+
+def written(row: JobRow | ScriptRow | ResourceRow, stamp: Stamp) -> dict[str, Any]:
+    """The columns a write of ``row`` sets, by name (its ``values`` under their columns)."""
+    return dict(zip(_COLUMNS_OF[type(row)], row.values(stamp), strict=True))
 
 
 class RefRow(NamedTuple):

@@ -11,7 +11,7 @@ from jobferry.storage.records import (
     first_record,
     workspace_page,
 )
-from jobferry.storage.rows import ScriptRow, Stamp, created
+from jobferry.storage.rows import ScriptRow, Stamp, created, written
 from jobferry.storage.tables import script_versions, scripts
 from jobferry.storage.tx import Tx
 
@@ -23,7 +23,7 @@ def insert_script(tx: Tx, script_id: str, workspace_id: str, row: ScriptRow, sta
         "workspace_id": workspace_id,
         "name": row.name,
         **created(stamp),
-        **row.columns(stamp),
+        **written(row, stamp),
     }
     tx.conn.execute(insert(scripts).values(**values))
 
@@ -35,7 +35,7 @@ def get_script(tx: Tx, workspace_id: str, name: str) -> ScriptRecord | None:
 
 def update_script(tx: Tx, script_id: str, row: ScriptRow, stamp: Stamp) -> None:
     """Write a script's development state."""
-    tx.conn.execute(update(scripts).where(scripts.c.id == script_id).values(**row.columns(stamp)))
+    tx.conn.execute(update(scripts).where(scripts.c.id == script_id).values(**written(row, stamp)))
 
 
 def set_latest_version(tx: Tx, script_id: str, version: int | None) -> None:

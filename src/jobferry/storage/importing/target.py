@@ -29,6 +29,7 @@ from jobferry.storage.rows import (
     ResourceRow,
     ScriptRow,
     Stamp,
+    written,
 )
 from jobferry.storage.tables import (
     environment_objects,
@@ -282,7 +283,7 @@ def _bulk_update(
 ) -> None:
     """One executemany UPDATE of the rows' columns, each row keyed by its object's id."""
     if rows:
-        values = [{"_id": object_id, **row.columns(stamp)} for object_id, row in rows]
+        values = [{"_id": object_id, **written(row, stamp)} for object_id, row in rows]
         stmt = (
             update(table)
             .where(table.c.id == bindparam("_id"))
