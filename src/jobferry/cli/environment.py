@@ -22,7 +22,7 @@ import typer
 from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.import_options import SourceArg
-from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.output import epoch_ms, mapping, objects_under
 from jobferry.cli.profile_options import profile_reference, read_profile_file
 from jobferry.cli.secrets import secret_value
 from jobferry.cli.session import Column, JsonOption, WorkspaceOption, list_answer, session
@@ -311,8 +311,8 @@ def profiles_check(
         s.client().call("POST", "/profiles/check", {"path": path, "profile": choice.reference})
     )
     out = s.output
-    missing = [m for m in answer.get("missing") or [] if isinstance(m, dict)]
-    secrets = [x for x in answer.get("secrets") or [] if isinstance(x, dict)]
+    missing = objects_under(answer, "missing")
+    secrets = objects_under(answer, "secrets")
     out.table(
         ("kind", "name", "used by", "fix"),
         [

@@ -11,7 +11,7 @@ import typer
 from jobferry.cli.choices import choice_type, from_kebab, kebab
 from jobferry.cli.client import ApiClient, segment
 from jobferry.cli.deleting import delete_definition
-from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.output import epoch_ms, mapping, objects_under
 from jobferry.cli.session import JsonOption, WorkspaceOption, YesOption, session
 from jobferry.domain.enums import ObjectKind, ProcessType
 
@@ -159,7 +159,7 @@ def show_job(
             ),
         ]
     )
-    nodes = [n for n in job.get("nodes") or [] if isinstance(n, dict)]
+    nodes = objects_under(job, "nodes")
     out.table(
         ("node", "type", "after"),
         [(n.get("name"), n.get("type"), ", ".join(n.get("preNodeName") or [])) for n in nodes],

@@ -45,6 +45,12 @@ def mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def objects_under(answer: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The JSON objects listed under ``key`` of an answer (anything else there is passed
+    over, as :func:`mapping` reads an object)."""
+    return [item for item in answer.get(key) or [] if isinstance(item, dict)]
+
+
 def epoch_ms(value: Any) -> str:
     """An epoch-milliseconds time as ``YYYY-MM-DD HH:MM:SS`` UTC (blank when absent)."""
     if not isinstance(value, int | float) or isinstance(value, bool):

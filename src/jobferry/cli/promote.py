@@ -34,7 +34,7 @@ from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.export import fetch_download
 from jobferry.cli.import_options import said_setting, settings_given
-from jobferry.cli.output import epoch_ms, mapping, moment
+from jobferry.cli.output import epoch_ms, mapping, moment, objects_under
 from jobferry.cli.planview import already_held, has_changes, nothing_done, pending, show_plan
 from jobferry.cli.routes import (
     DriftOption,
@@ -362,7 +362,7 @@ def route_history(ctx: typer.Context, name: RouteName, json_mode: JsonOption = F
     if out.json_mode:
         out.emit(answer)
         return
-    items = [item for item in answer.get("promotions") or [] if isinstance(item, dict)]
+    items = objects_under(answer, "promotions")
     out.table(
         ("when (UTC)", "by", "jobs", "deletions", "package", "import", "state", "overrode"),
         [

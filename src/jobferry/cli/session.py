@@ -11,7 +11,7 @@ import typer
 
 from jobferry.cli.client import ApiClient
 from jobferry.cli.config import Context, load_context
-from jobferry.cli.output import Output, mapping
+from jobferry.cli.output import Output, mapping, objects_under
 from jobferry.cli.workspaces import Workspace, describe, find_by_name, is_workspace_id
 
 
@@ -137,7 +137,7 @@ def list_answer(s: Session, path: str, key: str, columns: list[Column], empty: s
     if out.json_mode:
         out.emit(answer)
         return
-    items = [item for item in answer.get(key) or [] if isinstance(item, dict)]
+    items = objects_under(answer, key)
     out.table(
         tuple(header for header, _, _ in columns),
         [

@@ -16,7 +16,7 @@ from jobferry.cli.asking import interrupted_import
 from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import segment
 from jobferry.cli.exits import PACKAGE_REFUSALS, ExitCode
-from jobferry.cli.output import epoch_ms, mapping, size_text
+from jobferry.cli.output import epoch_ms, mapping, objects_under, size_text
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.cli.taskview import show_task
 from jobferry.domain.enums import TaskStatus
@@ -109,7 +109,7 @@ def list_tasks_command(
     if out.json_mode:
         out.emit(answer)
         return
-    items = [t for t in answer.get("tasks") or [] if isinstance(t, dict)]
+    items = objects_under(answer, "tasks")
     # Three columns fit 80: the id (to copy into 'tasks show' or 'rollback') never folds; the
     # task cell says what, when and who, then the title and the message, each on its line.
     out.table(
@@ -155,7 +155,7 @@ def list_downloads(
     if out.json_mode:
         out.emit(answer)
         return
-    items = [d for d in mapping(answer).get("downloads") or [] if isinstance(d, dict)]
+    items = objects_under(mapping(answer), "downloads")
     out.table(
         ("id", "file", "size", "created (UTC)", "expires (UTC)", "by"),
         [

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.text import Text
 
-from jobferry.cli.output import Output, mapping, moment
+from jobferry.cli.output import Output, mapping, moment, objects_under
 from jobferry.cli.planview import SCREENFUL, problem_lines, without_fix
 from jobferry.domain.enums import TaskStatus
 
@@ -56,7 +56,7 @@ def show_task(
 def _subtasks(out: Output, task: dict[str, Any], summarise: bool) -> None:
     """A task's subtasks (``summarise``: past a screenful, those that did not succeed, and
     how many did), each message without the API's fix."""
-    subtasks = [s for s in task.get("subtasks") or [] if isinstance(s, dict)]
+    subtasks = objects_under(task, "subtasks")
     listed = subtasks
     if summarise and len(subtasks) > SCREENFUL:
         listed = [s for s in subtasks if s.get("status") not in _DONE][:SCREENFUL]

@@ -48,7 +48,7 @@ from jobferry.cli.import_options import (
     TargetDirOption,
     target_status,
 )
-from jobferry.cli.output import mapping
+from jobferry.cli.output import mapping, objects_under
 from jobferry.cli.planview import has_changes, nothing_done, pending, show_plan
 from jobferry.cli.profile_options import (
     KeepInstantOption,
@@ -207,7 +207,7 @@ def every_object(s: Session, plan: dict[str, Any]) -> dict[str, Any]:
     path = f"/jobs/import/plans/{segment(str(plan.get('planId')))}/objects"
     while isinstance(total, int) and len(objects) < total:
         page = mapping(s.client().get(path, offset=len(objects), limit=PLAN_PAGE))
-        more = [o for o in page.get("objects") or [] if isinstance(o, dict)]
+        more = objects_under(page, "objects")
         if not more:
             break
         objects.extend(more)
@@ -382,7 +382,7 @@ def rollback_command(
             )
             return
     answer = s.client().call("POST", f"/system-tasks/{segment(task_id)}/rollback")
-    objects = [o for o in mapping(answer).get("objects") or [] if isinstance(o, dict)]
+    objects = objects_under(mapping(answer), "objects")
     out.table(
         ("kind", "name", "action", "version"),
         [(o.get("kind"), o.get("name"), o.get("action"), o.get("version") or "") for o in objects],
