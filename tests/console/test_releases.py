@@ -11,10 +11,12 @@ import re
 
 from fastapi.testclient import TestClient
 
+from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.releases.records import PackageQuery
+from jobferry.storage.releases import ItemFilter
 from support.console import PASSWORD, Browser, admin_actor, wait_task
-from support.releases import Team, enterprise_team, register_connections, submit_job
+from support.releases import Team, enterprise_team, person, register_connections, submit_job
 
 API_SPEAK = re.compile(
     r"\b(?:GET|POST|PUT|DELETE) (?:/|…|\{)|/v[12]/|\{project_id\}|_factory_"
@@ -262,3 +264,34 @@ def test_a_workspace_in_simple_mode_has_no_releases_pages(browser: Browser) -> N
     assert page.status_code == 400
     assert "simple mode" in visible(page.text)
     _speaks_console(page.text)
+
+
+def test_who_may_package_and_an_unknown_package_in_the_consoles_words(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    operator = person(services, team.workspace_id, "sales_operator", Role.OPERATOR)
+    services.signin.set_password(admin_actor(services), operator.actor.name, PASSWORD)
+    watcher = _signed_in(client, operator.actor.name)
+    base = f"/console/w/{team.workspace_id}/releases"
+    listed = watcher.get(f"{base}/pending")
+    assert listed.status_code == 200
+    assert "daily_sql" in listed.text
+    assert "data-package-fields" not in listed.text
+    assert not _item_ids(listed.text)
+    _, items = services.releases.pending(team.developer, ItemFilter(), 100, 0)
+    form = [("item", str(i.id)) for i in items] + [("package_name", "by an operator")]
+    form.append(("approver", str(team.deployer.actor.user_id)))
+    refused = watcher.post(f"{base}/pending/package", form)
+    assert refused.status_code == 403, refused.text
+    assert "may not package pending items" in visible(refused.text)
+    dev = _signed_in(client, team.developer.actor.name)  # the same client: its cookie now
+    forged = dev.post(f"{base}/pending/package", [*form, ("csrf_token", "forged")])
+    assert forged.status_code == 403
+    assert "security token" in visible(forged.text)
+    total, _ = services.releases.packages(team.admin, PackageQuery())
+    assert total == 0
+    unknown = dev.get(f"{base}/packages/999")
+    assert unknown.status_code == 400  # DataArts answers an unknown package so
+    assert "Releases → Packages lists them" in visible(unknown.text)
+    _speaks_console(unknown.text)
