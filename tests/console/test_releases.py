@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.releases.records import PackageQuery
+from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.releases import ItemFilter
 from support.console import PASSWORD, Browser, admin_actor, wait_task
 from support.releases import Team, enterprise_team, person, register_connections, submit_job
@@ -295,3 +296,29 @@ def test_who_may_package_and_an_unknown_package_in_the_consoles_words(
     assert unknown.status_code == 400  # DataArts answers an unknown package so
     assert "Releases → Packages lists them" in visible(unknown.text)
     _speaks_console(unknown.text)
+
+
+def test_a_package_whose_plan_expired_says_so_and_is_planned_again(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    dev = _signed_in(client, team.developer.actor.name)
+    package_id = _package(dev, team)
+    plan_id = services.releases.show(team.admin, package_id).record.plan_id
+    assert plan_id is not None
+    with services.db.transaction() as tx:
+        plan_repo.delete_plan(tx, plan_id)  # as the sweep does once plans expire
+    admin = _signed_in(client, "admin")
+    url = f"/console/w/{team.workspace_id}/releases/packages/{package_id}"
+    shown = admin.get(url)
+    assert shown.status_code == 200
+    assert "The plan this package kept has expired" in visible(shown.text)
+    assert admin.post(f"{url}/deploy", {"startup_mode": "0"}).status_code == 303
+    assert _released(services, team, package_id) == "FAILED"
+    failed = visible(admin.get(url).text)
+    assert "production changed since this package was planned, or its plan expired" in failed
+    assert "Plan again" in failed
+    _speaks_console(admin.get(url).text)
+    assert "CREATE 3" in admin.post(f"{url}/replan", {}).text
+    assert admin.post(f"{url}/deploy", {"startup_mode": "0"}).status_code == 303
+    assert _released(services, team, package_id) == "SUCCESSFUL"

@@ -12,18 +12,19 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Response
 
-from jobferry.console.fixes import said
+from jobferry.console.fixes import API_FIX, said
 from jobferry.console.plans import PlanObjects, plan_objects
 from jobferry.console.releases import require_enterprise
 from jobferry.console.tasks import TaskSummary, task_summary
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, base_of, redirect, render
-from jobferry.domain.enums import Role
+from jobferry.domain.enums import Role, TaskStatus
 from jobferry.domain.releases import CANCEL_ROLES, DEPLOY_ROLES, DeployStatus, StartupMode
 from jobferry.errors import BasisChangedError, JobferryError, PlanStaleError
 from jobferry.services.importing.plan import Plan
 from jobferry.services.releases.checks import state
 from jobferry.services.releases.listing import kept_plan
 from jobferry.services.releases.records import DeployRequest, PackageQuery, PackageView
+from jobferry.services.tasks import Task
 
 router = APIRouter()
 
@@ -36,6 +37,17 @@ STATES = {
 }
 """The list's state filter: its words and the state each stands for."""
 UPDATES = {1: "add", 2: "change", 3: "delete"}
+GONE = (
+    "The plan this package kept has expired; Plan again plans its frozen content against "
+    "production anew (when that content expired too, revoke the package and package its items "
+    "again)."
+)
+"""A waiting package's plan expired (plans are kept as long as uploaded packages)."""
+STALE = (
+    "The release did not change production: production changed since this package was "
+    "planned, or its plan expired. Plan again, review the plan, and deploy."
+)
+"""A release task refused for a plan gone or stale."""
 
 
 @dataclass(frozen=True)
@@ -159,17 +171,19 @@ class PackageContext(PageContext):
     message: str = ""
     error: str = ""
     drifted: bool = False
-    """The deploy was refused because production changed since the plan: offer Plan again."""
+    """The deploy was refused because production changed since the plan (or the plan
+    expired): offer Plan again."""
 
 
-def _plan(page: Page, package_id: int) -> tuple[Plan | None, str]:
+def _plan(page: Page, view: PackageView) -> tuple[Plan | None, str]:
+    """The package's kept plan, or why it is not shown (it expired with the content)."""
+    plans = page.services.imports.plans
     try:
-        return kept_plan(page.services.db, page.services.imports.plans, page.scope, package_id), ""
+        return kept_plan(page.services.db, plans, page.scope, view.record.id), ""
     except PlanStaleError:
-        return None, (
-            "The plan this package kept has expired with its frozen content; revoke the "
-            "package and package its items again."
-        )
+        if view.status is DeployStatus.SUCCESS:
+            return None, "The plan this release applied has expired with the package's content."
+        return None, GONE
 
 
 def _task(page: Page, view: PackageView) -> tuple[TaskSummary | None, str]:
@@ -185,7 +199,20 @@ def _task(page: Page, view: PackageView) -> tuple[TaskSummary | None, str]:
         ),
     )
     task = page.services.tasks.show(production_page.scope, task_id, subtasks=0)
-    return replace(task_summary(production_page, task), poll_url=f"{where}/status"), where
+    summary = task_summary(production_page, task)
+    return replace(summary, poll_url=f"{where}/status", message=_failure(task)), where
+
+
+def _failure(task: Task) -> str:
+    """The release task's message, a failure said in the console's words: a plan gone or
+    stale (production changed meanwhile) asks to plan the package again; another failure's
+    sentences naming the API are left out."""
+    if task.status is not TaskStatus.FAILED:
+        return task.message
+    if task.outcome.get("errorCode") == PlanStaleError.code:
+        return STALE
+    kept = [s for s in task.message.split(". ") if not API_FIX.search(s)]
+    return ". ".join(kept) or "The release failed; its task (in production) says why."
 
 
 def _package_view(
@@ -199,7 +226,7 @@ def _package_view(
 ) -> Response:
     require_enterprise(page)
     view = page.services.releases.show(page.scope, package_id)
-    plan, note = _plan(page, package_id)
+    plan, note = _plan(page, view)
     summary, task_url = _task(page, view)
     context = PackageContext(
         page=page,
@@ -226,8 +253,11 @@ def package_page(page: PageDep, package_id: int, made: str = "") -> Response:
 
 
 def _refused(page: Page, package_id: int, exc: JobferryError) -> Response:
-    drifted = isinstance(exc, BasisChangedError)
-    return _package_view(page, package_id, error=said(exc), drifted=drifted, status_code=exc.status)
+    """The package's page with the refusal, offering Plan again where that mends it."""
+    stale = isinstance(exc, PlanStaleError)
+    drifted = stale or isinstance(exc, BasisChangedError)
+    error = GONE if stale else said(exc)
+    return _package_view(page, package_id, error=error, drifted=drifted, status_code=exc.status)
 
 
 @router.post("/w/{workspace_id}/releases/packages/{package_id}/deploy")
