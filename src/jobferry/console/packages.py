@@ -226,8 +226,13 @@ def _package_view(
 ) -> Response:
     require_enterprise(page)
     view = page.services.releases.show(page.scope, package_id)
-    plan, note = _plan(page, view)
     summary, task_url = _task(page, view)
+    if summary is not None and summary.done and view.status is DeployStatus.RELEASING:
+        # The release ended between the two reads (its end marks the package in the same
+        # transaction): read the package again, or the page would stop following a task
+        # that ended and keep saying the package is being released.
+        view = page.services.releases.show(page.scope, package_id)
+    plan, note = _plan(page, view)
     context = PackageContext(
         page=page,
         row=_row(view),
