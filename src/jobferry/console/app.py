@@ -30,6 +30,8 @@ from jobferry.console import (
     jobs,
     library,
     listing,
+    packages,
+    releases,
     remotes,
     routes,
     tasks,
@@ -129,6 +131,6 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     pages = (auth, jobs, editor, library, listing, exports, downloads, tasks, imports, checking)
-    for module in (*pages, routes, admin, remotes):
+    for module in (*pages, routes, releases, packages, admin, remotes):
         app.include_router(module.router)
     return app

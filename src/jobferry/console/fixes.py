@@ -10,6 +10,7 @@ steps, a task's problems, and every page's error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
@@ -24,8 +25,10 @@ from jobferry.errors import (
     JobferryError,
     KeyNotFoundError,
     NotSupportedError,
+    PackageReleasedError,
     PlanStaleError,
     ProfileNotFoundError,
+    ReleasePackageNotFoundError,
     RouteNotFoundError,
     ScriptExistsError,
     WorkspaceNotFoundError,
@@ -171,6 +174,55 @@ def without_fix(message: str) -> str:
     return "; ".join(part.split(" — fix: ", 1)[0] for part in message.split("; "))
 
 
+RELEASE_WORDS = {
+    "; follow it with show_factory_package_detail.": "; its page shows where it stands.",
+    "Cancel it (cancel_factory_packages) and package its items again.": (
+        "Revoke it on its page (Releases → Packages) and package its items again."
+    ),
+    "; list_factory_release_packages lists its packages.": "; Releases → Packages lists them.",
+    "pending_item_list names no item; name 1 to 100": "no pending item is ticked; tick 1 to 100",
+    "pending_item_list names": "the selection ticks",
+    "approver_ids names no approver; name at least one user": (
+        "no approver is chosen; choose at least one user"
+    ),
+    "package_name is required (a non-empty string)": "the package needs a name",
+    "package_name is longer than": "the package name is longer than",
+}
+"""The release calls' names and fields in the services' texts, as the console says them."""
+RELEASE_ERRORS = (PackageReleasedError, ReleasePackageNotFoundError)
+API_FIX = re.compile(r"\b(?:GET|PUT|POST|DELETE) |/v[12]/|/environment/|\b[a-z]+[A-Z]\w*\b")
+"""A plan problem's fix in the API's words (a call, a path, a request field)."""
+
+
+def release_spoken(text: str) -> str:
+    """A release refusal's text (or one problem of a refused package) in the console's terms:
+    the release calls and their fields said with the Releases pages, a plan problem's fix (in
+    the API's words) replaced by what to do in an enterprise workspace."""
+    for api, console in RELEASE_WORDS.items():
+        text = text.replace(api, console)
+    start = _last_group(text)
+    if start is not None and API_FIX.search(text[start:]):
+        text = (
+            f"{text[:start].rstrip()} — production lacks it: tick its pending item into the "
+            "package too, or release it first (or register it for production under Admin → "
+            "Environment objects)"
+        )
+    return spoken(text)
+
+
+def _last_group(text: str) -> int | None:
+    """Where the parenthesised group ending ``text`` opens (``None``: it ends otherwise):
+    a plan problem's fix, after a detail that may hold parentheses of its own."""
+    if not text.endswith(")"):
+        return None
+    depth = 0
+    for at in range(len(text) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[at], 0)
+        if depth == 0:
+            return at
+    return None
+
+
 def said(exc: JobferryError) -> str:
     """A refusal's message, said with the console's pages where the service names API calls."""
     context = exc.context
@@ -203,9 +255,9 @@ def said(exc: JobferryError) -> str:
             "workspace; save it under Admin → Environment profiles (jobferry profiles put "
             "NAME -f FILE), or choose another."
         )
-    route = _route(exc)
-    if route is not None:
-        return route
+    topical = _topical(exc)
+    if topical is not None:
+        return topical
     if isinstance(exc, KeyNotFoundError) and exc.remedy is None:
         if context.get("key_id"):
             return (
@@ -313,6 +365,20 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
 
 REMEDIES = _remedies()
 """Every remedy, said with the console's pages (``tests/test_wording.py`` holds it whole)."""
+
+
+def _topical(exc: JobferryError) -> str | None:
+    """A refusal about a route or a release package, said with their pages (``None``: not
+    about either)."""
+    return _release(exc) or _route(exc)
+
+
+def _release(exc: JobferryError) -> str | None:
+    """A refusal about a release package, said with the Releases pages (``None``: not about
+    one, or one whose remedy says it)."""
+    if exc.remedy is None and (isinstance(exc, RELEASE_ERRORS) or "package_id" in exc.context):
+        return release_spoken(exc.message)
+    return None
 
 
 def _route(exc: JobferryError) -> str | None:

@@ -194,7 +194,7 @@ def scheduling(page: PageDep, form: FormDep, job_name: str) -> Response:
     """Start or stop scheduling a job (admins, developers, operators), then show it again;
     refused in a remote's shadow, whose scheduling changes only with the remote."""
     start = text(form, "action") == "start"
-    page.require_change(OPERATORS, "start jobs" if start else "stop jobs")
+    page.require_change(OPERATORS, "start jobs" if start else "stop jobs", scheduling=True)
     if start:
         page.services.jobs.start(page.scope, job_name)
     else:

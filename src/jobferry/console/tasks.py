@@ -33,6 +33,9 @@ class TaskSummary:
     done: bool
     download_url: str = ""
     file_name: str = ""
+    poll_url: str = ""
+    """Where its progress is polled, when not the task page's workspace (a release's task
+    runs in the production side)."""
 
     def as_json(self) -> dict[str, Any]:
         """The summary as the polling script (console.js) reads it."""

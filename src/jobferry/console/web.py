@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 
 from jobferry.domain.enums import Role
 from jobferry.domain.sizes import size_in_words
-from jobferry.errors import CsrfError, ShadowWorkspaceError
+from jobferry.errors import CsrfError, ProductionSideError, ShadowWorkspaceError
 from jobferry.services.accounts.records import Workspace
 from jobferry.services.accounts.signin import ConsoleSession, same_token
 from jobferry.services.container import Services
@@ -90,10 +90,36 @@ class Page:
         return self.scope.workspace.shadow_of
 
     @property
+    def production_of(self) -> str | None:
+        """The development workspace this workspace is the production side of (``None``: not
+        a production side)."""
+        return self.scope.workspace.production_of
+
+    @property
+    def enterprise(self) -> bool:
+        """Whether the workspace is in enterprise mode (it has a production side)."""
+        return self.scope.workspace.production_id is not None
+
+    @property
+    def development_name(self) -> str:
+        """A production side's development workspace, by name (its own name otherwise)."""
+        development = self.production_of
+        for ws in self.workspaces:
+            if ws.id == development:
+                return ws.name
+        return self.scope.workspace.name
+
+    @property
     def can_change(self) -> bool:
-        """Admins and developers of a workspace that changes here (not a remote's shadow):
-        create and edit jobs and scripts."""
-        return self.can_write and self.shadow_of is None
+        """Admins and developers of a workspace that changes here (not a remote's shadow, not
+        a production side): create and edit jobs and scripts."""
+        return self.can_write and self.shadow_of is None and self.production_of is None
+
+    @property
+    def can_import(self) -> bool:
+        """Admins and developers of a workspace that imports (a production side takes only
+        releases)."""
+        return self.can_write and self.production_of is None
 
     @property
     def can_schedule(self) -> bool:
@@ -101,11 +127,24 @@ class Page:
         shadow): start and stop scheduling jobs."""
         return self.can_operate and self.shadow_of is None
 
-    def require_change(self, allowed: tuple[Role, ...], action: str) -> None:
+    def require_change(
+        self, allowed: tuple[Role, ...], action: str, *, scheduling: bool = False
+    ) -> None:
         """Refuse unless the viewer's role is one of ``allowed`` and the workspace changes
         here, as the services refuse (``Scope.require_change``), said with the console's
-        pages: a remote's shadow changes only with the remote."""
+        pages: a remote's shadow changes only with the remote, a production side only by a
+        release (and, ``scheduling``, by the start and stop of its jobs)."""
         self.scope.require(allowed, action)
+        if self.production_of is not None and not scheduling:
+            name = self.scope.workspace.name
+            raise ProductionSideError(
+                f"Workspace '{name}' is the production side of workspace "
+                f"'{self.development_name}' and may not {action}: production changes only by a "
+                f"release. Make the change in '{self.development_name}' and submit it; it "
+                "reaches production when a release package holding it is deployed (Releases).",
+                workspace=name,
+                development=self.production_of,
+            )
         remote = self.shadow_of
         if remote is not None:
             name = self.scope.workspace.name

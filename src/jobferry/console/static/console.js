@@ -41,6 +41,18 @@
     });
   });
 
+  // Pending items: count the ticked items as they are ticked (a package takes 1 to 100).
+  all("[data-package-form]").forEach(function (form) {
+    var count = function () {
+      var ticked = all("[data-pending-item]:checked", form).length;
+      all("[data-pending-count]", form).forEach(function (el) { el.textContent = ticked; });
+    };
+    all("[data-pending-item]", form).forEach(function (box) {
+      box.addEventListener("change", count);
+    });
+    count();
+  });
+
   // Dialogs.
   all("[data-open-dialog]").forEach(function (button) {
     button.addEventListener("click", function () {

@@ -6,7 +6,8 @@
 - ``service``: release packages made, listed, shown, deployed, cancelled and planned again;
   ``records``: what the calls take (parsed once) and answer; ``checks``: the rules a package
   is made and deployed by; ``freezing``: the package file and what production held when it
-  was planned; ``listing``: the package list's filters and order.
+  was planned; ``listing``: the package list's filters and order, and the plan a package
+  keeps.
 - ``approvals``: the simple-mode review centre's list of applications (not the release flow).
 - ``delivery``: the import pipeline's delivery port for both sides (a deploy marks its
   package released in the import's own transaction; an import submitting into development

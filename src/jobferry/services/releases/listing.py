@@ -1,10 +1,20 @@
-"""Filtering and ordering release packages as ``list_factory_release_packages`` asks."""
+"""Filtering and ordering release packages as ``list_factory_release_packages`` asks, and
+reading the plan a package keeps."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from jobferry.domain.enums import Role
+from jobferry.errors import ReleasePackageNotFoundError
+from jobferry.services.context import Scope
+from jobferry.services.importing.plan import Plan
+from jobferry.services.importing.plans import PlanStore
+from jobferry.services.releases.production import production_scope
 from jobferry.services.releases.records import PackageQuery, PackageView
+from jobferry.storage import Database
+from jobferry.storage import releases as repo
 
 
 def _between(value: int | None, bounds: tuple[int | None, int | None]) -> bool:
@@ -39,3 +49,22 @@ def order_key(view: PackageView, column: str) -> tuple[Any, int]:
         "deploy_status": int(view.status),
     }.get(column, record.apply_timestamp)
     return value, record.id
+
+
+def kept_plan(db: Database, plans: PlanStore, scope: Scope, package_id: int) -> Plan:
+    """The plan ``package_id`` keeps (what its deploy applies into production), with its
+    first lines; refused (``PlanStaleError``) once it expired with the package's content.
+
+    *Decision:* whoever may read the package (every role of the workspace lists packages and
+    their items) may read its plan, a deployer and an operator too, though the kept plans of
+    an import are a writer's: a package's plan is its content, what the approver decides on."""
+    with db.transaction(readonly=True) as tx:
+        production = production_scope(tx, scope, releasing=False)
+        found = repo.get_package(tx, scope.workspace.id, package_id)
+    if found is None or found.plan_id is None:
+        raise ReleasePackageNotFoundError(
+            f"Release package '{package_id}' does not exist in workspace "
+            f"'{scope.workspace.name}' (or keeps no plan).",
+            package_id=str(package_id),
+        )
+    return plans.plan(replace(production, role=Role.ADMIN), found.plan_id)

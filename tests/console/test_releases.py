@@ -1,0 +1,324 @@
+"""The Releases pages of an enterprise workspace: the workspace says it is in enterprise mode
+and links its production side (read-only pages), pending items are filtered, ticked and
+packaged with approvers (a refusal naming every problem in the console's words), and a
+package's page shows its kept plan and items and deploys, revokes or plans it again through
+the release service, following the deploy's task."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from fastapi.testclient import TestClient
+
+from jobferry.domain.enums import Role
+from jobferry.services.container import Services
+from jobferry.services.releases.records import PackageQuery
+from jobferry.storage.importing import plans as plan_repo
+from jobferry.storage.releases import ItemFilter
+from support.console import PASSWORD, Browser, admin_actor, wait_task
+from support.releases import Team, enterprise_team, person, register_connections, submit_job
+
+API_SPEAK = re.compile(
+    r"\b(?:GET|POST|PUT|DELETE) (?:/|…|\{)|/v[12]/|\{project_id\}|_factory_"
+    r"|\b[a-z]+(?:_[a-z]+)*_(?:item|ids?|list|name|mode|type)\b"
+    r"|\b(?:targetStatus|planId|onDrift|sameNamePolicy)\b"
+)
+"""The API's words (calls, paths, the release calls' fields) a page must not show."""
+
+
+def visible(page: str) -> str:
+    """The text a person reads: no tags, no attribute values."""
+    body = page.split("<main>", 1)[-1]
+    return html.unescape(re.sub(r"<[^>]*>", " ", body))
+
+
+def _speaks_console(page: str) -> None:
+    found = API_SPEAK.findall(visible(page))
+    assert not found, f"API terms on the page: {found}"
+
+
+def _team(services: Services) -> Team:
+    team = enterprise_team(services)
+    register_connections(services, team)
+    admin = admin_actor(services)
+    for scope in (team.developer, team.deployer):
+        services.signin.set_password(admin, scope.actor.name, PASSWORD)
+    submit_job(services, team.developer, "daily")
+    return team
+
+
+def _signed_in(client: TestClient, name: str) -> Browser:
+    browser = Browser(client)
+    assert browser.sign_in(name).status_code == 303
+    return browser
+
+
+def _item_ids(page: str) -> list[str]:
+    return re.findall(r'name="item" value="(\d+)"', page)
+
+
+def _released(services: Services, team: Team, package_id: int) -> str:
+    """Wait for the deploy's task (the console's task runner runs it) to end: its status."""
+    task_id = services.releases.show(team.admin, package_id).record.task_id
+    assert task_id is not None
+    admin = admin_actor(services)
+    production = team.admin.workspace.production_id
+    scope = services.accounts.scope(admin, admin.project_id, production)
+    return wait_task(services, scope, task_id).status.value
+
+
+def _package(browser: Browser, team: Team, name: str = "r1") -> int:
+    """Package every pending item as the browser's user, naming the deployer approver: the
+    new package's id."""
+    base = f"/console/w/{team.workspace_id}/releases/pending"
+    listed = browser.get(base)
+    assert listed.status_code == 200, listed.text
+    form = [("item", i) for i in _item_ids(listed.text)]
+    form += [("package_name", name), ("approver", str(team.deployer.actor.user_id))]
+    made = browser.post(f"{base}/package", form)
+    assert made.status_code == 303, made.text
+    found = re.search(r"/releases/packages/(\d+)", made.headers["location"])
+    assert found
+    return int(found[1])
+
+
+def test_the_workspace_says_enterprise_mode_and_production_is_read_only(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    dev = _signed_in(client, team.developer.actor.name)
+    jobs = dev.get(f"/console/w/{team.workspace_id}/jobs").text
+    production = team.admin.workspace.production_id
+    assert "Enterprise mode" in jobs
+    assert f"/console/w/{production}/jobs" in jobs
+    assert "/releases/pending" in jobs
+    assert "/releases/packages" in jobs
+
+    shown = dev.get(f"/console/w/{production}/jobs")
+    assert shown.status_code == 200
+    assert "data-production-banner" in shown.text
+    assert "read-only" in shown.text
+    assert "New job" not in shown.text
+    assert "/import" not in visible(shown.text)
+    refused = dev.post(f"/console/w/{production}/editor/jobs", {"definition": "{}"})
+    assert refused.status_code in (400, 409), refused.text
+    assert "production changes only by a release" in visible(refused.text)
+    _speaks_console(refused.text)
+
+
+def test_pending_items_are_filtered_by_change_type_name_and_who(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    dev = _signed_in(client, team.developer.actor.name)
+    base = f"/console/w/{team.workspace_id}/releases/pending"
+    every = dev.get(base).text
+    assert len(_item_ids(every)) == 3  # the job and its two scripts
+    scripts = dev.get(f"{base}?kind=script").text
+    assert len(_item_ids(scripts)) == 2
+    assert "daily_sql" in scripts
+    assert len(_item_ids(dev.get(f"{base}?name=_sh").text)) == 1
+    assert not _item_ids(dev.get(f"{base}?change=3").text)  # nothing deleted
+    assert len(_item_ids(dev.get(f"{base}?change=1").text)) == 3  # all new to production
+    assert not _item_ids(dev.get(f"{base}?who=nobody").text)
+    assert "No pending item matches these filters." in dev.get(f"{base}?who=nobody").text
+    # the approvers offered: admins and deployers, never the viewer
+    assert team.deployer.actor.name in every
+    assert "admin" in every
+    assert f'value="{team.developer.actor.user_id}"' not in every.split("data-package-fields")[1]
+    _speaks_console(every)
+
+
+def test_a_refused_package_names_every_problem_and_keeps_the_form(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    dev = _signed_in(client, team.developer.actor.name)
+    base = f"/console/w/{team.workspace_id}/releases/pending"
+    first = _item_ids(dev.get(base).text)[0]
+    refused = dev.post(f"{base}/package", [("item", first), ("package_name", "")])
+    assert refused.status_code == 400, refused.text
+    shown = visible(refused.text)
+    assert "The release package was not created" in shown
+    assert "the package needs a name" in shown
+    assert "no approver is chosen" in shown
+    assert f'name="item" value="{first}" aria-label' in refused.text
+    assert re.search(rf'value="{first}"[^>]*checked', refused.text)
+    _speaks_console(refused.text)
+    # a job whose scripts production lacks: the plan's problem, named, in the console's words
+    job_only = [i for i in _item_ids(dev.get(f"{base}?kind=job").text)]
+    form = [("item", job_only[0]), ("package_name", "job only")]
+    form.append(("approver", str(team.deployer.actor.user_id)))
+    lacking = dev.post(f"{base}/package", form)
+    assert lacking.status_code == 400, lacking.text
+    lacks = visible(lacking.text)
+    assert "references script 'daily_sql'" in lacks
+    assert "production lacks it: tick its pending item into the package too" in lacks
+    _speaks_console(lacking.text)
+    total, _ = services.releases.packages(team.admin, PackageQuery())
+    assert total == 0
+
+
+def test_a_package_shows_its_plan_and_items_and_deploys_following_its_task(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    dev = _signed_in(client, team.developer.actor.name)
+    package_id = _package(dev, team)
+    url = f"/console/w/{team.workspace_id}/releases/packages/{package_id}"
+    made = dev.get(f"{url}?made=1")
+    assert made.status_code == 200, made.text
+    shown = visible(made.text)
+    assert "Package created" in shown
+    assert "waiting for approval" in shown
+    assert "daily" in shown
+    assert "daily_sql" in shown
+    assert "CREATE 3" in shown
+    assert "data-deploy" not in made.text  # the applicant never deploys
+    assert "data-revoke" in made.text
+    _speaks_console(made.text)
+    listed = dev.get(f"/console/w/{team.workspace_id}/releases/packages").text
+    assert f'data-package-row="{package_id}"' in listed
+    assert team.deployer.actor.name in listed
+    applicant_deploy = dev.post(f"{url}/deploy", {"startup_mode": "0"})
+    assert applicant_deploy.status_code == 403
+    assert "never by its applicant" in visible(applicant_deploy.text)
+
+    deployer = _signed_in(client, team.deployer.actor.name)
+    page = deployer.get(url).text
+    assert "data-deploy" in page
+    assert "Start the released batch jobs" in page
+    started = deployer.post(f"{url}/deploy", {"startup_mode": "0"})
+    assert started.status_code == 303, started.text
+    releasing = deployer.get(url).text
+    assert "data-release-task" in releasing
+    assert "data-poll" in releasing
+    production = team.admin.workspace.production_id
+    assert f"/console/w/{production}/tasks/" in releasing
+    assert _released(services, team, package_id) == "SUCCESSFUL"
+    released = deployer.get(url).text
+    assert "released" in visible(released)
+    assert "data-deploy" not in released
+    assert "SUCCESSFUL" in released
+    assert "Leave scheduling as production has it" in released
+    in_production = deployer.get(f"/console/w/{production}/jobs/daily")
+    assert in_production.status_code == 200
+    assert "data-production-banner" in in_production.text
+    assert "/editor/jobs/" not in in_production.text
+    assert not _item_ids(deployer.get(f"/console/w/{team.workspace_id}/releases/pending").text)
+
+
+def test_a_deploy_refused_for_drift_is_planned_again_then_deployed(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    dev = _signed_in(client, team.developer.actor.name)
+    first = _package(dev, team, "first")
+    submit_job(services, team.developer, "daily", description="second cut")
+    second = _package(dev, team, "second")
+    admin = _signed_in(client, "admin")
+    base = f"/console/w/{team.workspace_id}/releases/packages"
+    assert admin.post(f"{base}/{first}/deploy", {"startup_mode": "0"}).status_code == 303
+    assert _released(services, team, first) == "SUCCESSFUL"
+    refused = admin.post(f"{base}/{second}/deploy", {"startup_mode": "0"})
+    assert refused.status_code == 400, refused.text
+    shown = visible(refused.text)
+    assert "Production changed since release package" in shown
+    assert "job/daily" in shown
+    assert "plan the release package again" in shown
+    assert "data-replan" in refused.text
+    _speaks_console(refused.text)
+    replanned = admin.post(f"{base}/{second}/replan", {})
+    assert replanned.status_code == 200
+    assert "Planned again" in replanned.text
+    assert "second cut" in replanned.text  # the diff of the description to be released
+    assert admin.post(f"{base}/{second}/deploy", {"startup_mode": "1"}).status_code == 303
+    assert _released(services, team, second) == "SUCCESSFUL"
+    assert "released" in visible(admin.get(f"{base}/{second}").text)
+
+
+def test_a_revoked_package_gives_its_items_back(services: Services, client: TestClient) -> None:
+    team = _team(services)
+    dev = _signed_in(client, team.developer.actor.name)
+    package_id = _package(dev, team)
+    url = f"/console/w/{team.workspace_id}/releases/packages/{package_id}"
+    revoked = dev.post(f"{url}/revoke", {})
+    assert revoked.status_code == 200, revoked.text
+    assert "Package revoked" in revoked.text
+    assert "cancelled" in revoked.text
+    assert "data-package-actions" not in revoked.text
+    again = dev.post(f"{url}/revoke", {})
+    assert again.status_code == 400
+    assert "nothing was cancelled" in visible(again.text)
+    _speaks_console(again.text)
+    pending = dev.get(f"/console/w/{team.workspace_id}/releases/pending").text
+    assert len(_item_ids(pending)) == 3
+
+
+def test_a_workspace_in_simple_mode_has_no_releases_pages(browser: Browser) -> None:
+    jobs = browser.get("/console/").headers.get("location", "")
+    assert "Enterprise mode" not in browser.get(jobs or "/console/w/x/jobs").text
+    found = re.search(r"/console/w/([^/]+)/", jobs)
+    assert found
+    page = browser.get(f"/console/w/{found[1]}/releases/pending")
+    assert page.status_code == 400
+    assert "simple mode" in visible(page.text)
+    _speaks_console(page.text)
+
+
+def test_who_may_package_and_an_unknown_package_in_the_consoles_words(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    operator = person(services, team.workspace_id, "sales_operator", Role.OPERATOR)
+    services.signin.set_password(admin_actor(services), operator.actor.name, PASSWORD)
+    watcher = _signed_in(client, operator.actor.name)
+    base = f"/console/w/{team.workspace_id}/releases"
+    listed = watcher.get(f"{base}/pending")
+    assert listed.status_code == 200
+    assert "daily_sql" in listed.text
+    assert "data-package-fields" not in listed.text
+    assert not _item_ids(listed.text)
+    _, items = services.releases.pending(team.developer, ItemFilter(), 100, 0)
+    form = [("item", str(i.id)) for i in items] + [("package_name", "by an operator")]
+    form.append(("approver", str(team.deployer.actor.user_id)))
+    refused = watcher.post(f"{base}/pending/package", form)
+    assert refused.status_code == 403, refused.text
+    assert "may not package pending items" in visible(refused.text)
+    dev = _signed_in(client, team.developer.actor.name)  # the same client: its cookie now
+    forged = dev.post(f"{base}/pending/package", [*form, ("csrf_token", "forged")])
+    assert forged.status_code == 403
+    assert "security token" in visible(forged.text)
+    total, _ = services.releases.packages(team.admin, PackageQuery())
+    assert total == 0
+    unknown = dev.get(f"{base}/packages/999")
+    assert unknown.status_code == 400  # DataArts answers an unknown package so
+    assert "Releases → Packages lists them" in visible(unknown.text)
+    _speaks_console(unknown.text)
+
+
+def test_a_package_whose_plan_expired_says_so_and_is_planned_again(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    dev = _signed_in(client, team.developer.actor.name)
+    package_id = _package(dev, team)
+    plan_id = services.releases.show(team.admin, package_id).record.plan_id
+    assert plan_id is not None
+    with services.db.transaction() as tx:
+        plan_repo.delete_plan(tx, plan_id)  # as the sweep does once plans expire
+    admin = _signed_in(client, "admin")
+    url = f"/console/w/{team.workspace_id}/releases/packages/{package_id}"
+    shown = admin.get(url)
+    assert shown.status_code == 200
+    assert "The plan this package kept has expired" in visible(shown.text)
+    assert admin.post(f"{url}/deploy", {"startup_mode": "0"}).status_code == 303
+    assert _released(services, team, package_id) == "FAILED"
+    failed = visible(admin.get(url).text)
+    assert "production changed since this package was planned, or its plan expired" in failed
+    assert "Plan again" in failed
+    _speaks_console(admin.get(url).text)
+    assert "CREATE 3" in admin.post(f"{url}/replan", {}).text
+    assert admin.post(f"{url}/deploy", {"startup_mode": "0"}).status_code == 303
+    assert _released(services, team, package_id) == "SUCCESSFUL"
