@@ -28,13 +28,16 @@ from jobferry.services.importing.delivery import Deliveries
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService
 from jobferry.services.importing.uploads import read_limits
+from jobferry.services.releases.approval_keys import ApprovalKeys
 from jobferry.services.releases.approvals import ApprovalService
 from jobferry.services.releases.delivery import RELEASES
 from jobferry.services.releases.service import ReleaseService
+from jobferry.services.releases.signatures import ReleaseApprovals
 from jobferry.services.remotes.delivery import RemoteDelivery
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.rollback import PushRollback
 from jobferry.services.remotes.service import RemoteService
+from jobferry.services.routes.approvals import RouteApprovals
 from jobferry.services.routes.plans import RoutePlans
 from jobferry.services.routes.promote import RoutePromotions
 from jobferry.services.routes.service import RouteService
@@ -88,6 +91,9 @@ class Services:
     pushes: PushService
     releases: ReleaseService
     approvals: ApprovalService
+    approval_keys: ApprovalKeys
+    release_approvals: ReleaseApprovals
+    route_approvals: RouteApprovals
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -176,6 +182,9 @@ class Services:
             pushes=pushes,
             releases=ReleaseService(db, imports, accounts),
             approvals=ApprovalService(db),
+            approval_keys=ApprovalKeys(db),
+            release_approvals=ReleaseApprovals(db),
+            route_approvals=RouteApprovals(db, promotions),
         )
 
 

@@ -8,6 +8,9 @@
   is made and deployed by; ``freezing``: the package file and what production held when it
   was planned; ``listing``: the package list's filters and order.
 - ``approvals``: the simple-mode review centre's list of applications (not the release flow).
+- ``signatures``: signed approvals of a package's plan (its approvals file, an approval kept,
+  the workspace's rule of N approvals a deploy checks); ``approval_keys``: the public keys
+  users sign with.
 - ``delivery``: the import pipeline's delivery port for both sides (a deploy marks its
   package released in the import's own transaction; an import submitting into development
   keeps its pending items).

@@ -65,6 +65,7 @@ from jobferry.services.releases.records import (
     PackageRequest,
     PackageView,
 )
+from jobferry.services.releases.signatures import require_approvals
 from jobferry.services.support.scratch import new_zip
 from jobferry.storage import Database, Tx
 from jobferry.storage import production as sides
@@ -262,6 +263,7 @@ class ReleaseService:
             may_deploy(scope, package)
             self._require_content(production, package.record)
             refuse_changed(tx, package.record, production)
+            require_approvals(tx, scope, package.record)
             items = repo.package_items(tx, package.record.id)
             # Marked releasing (by whom, how) before the import is queued: its end, in
             # another thread or process, finds the package by its plan and reads how to start.
