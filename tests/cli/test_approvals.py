@@ -33,7 +33,7 @@ def _submit(cli: Cli, name: str) -> None:
     assert answer.status_code == 204, answer.text
 
 
-def test_a_package_is_approved_with_a_local_key(cli: Cli, tmp_path: Path) -> None:
+def test_a_package_is_approved_with_a_local_key(cli: Cli, prod: Cli, tmp_path: Path) -> None:
     ws, suffix = cli.workspace, uuid.uuid4().hex[:6]
     for name in ("dws_conn", "ssh_conn"):
         body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
@@ -94,6 +94,8 @@ def test_a_package_is_approved_with_a_local_key(cli: Cli, tmp_path: Path) -> Non
 
     deployed = deployer("releases", "deploy", package)
     assert deployed.exit_code == 0, (deployed.stdout, deployed.stderr)
+    carried = deployer.json("releases", "export", package, "--out", str(tmp_path / "rel.zip"))
+    across_the_air_gap(prod, Path(carried["file"]), f"{key}.pub")
     revoked = deployer("users", "keys", "revoke", added["keyId"])
     assert revoked.exit_code == 0, revoked.output
 
@@ -132,3 +134,22 @@ def test_promote_apply_needs_the_routes_approved_plan(cli: Cli, tmp_path: Path) 
     assert applied.exit_code == 0, (applied.stdout, applied.stderr)
     edited = cli.json("routes", "edit", route, "--require-approvals", "0")
     assert "approvals" not in edited
+
+
+def across_the_air_gap(prod: Cli, release: Path, public_key: Path) -> None:
+    """The signed release taken into another server's enterprise workspace: refused until
+    that workspace trusts the approver's key, then imported; a second time, its production is
+    no longer the one the release was approved on."""
+    ws_name = prod.remote.workspace_name(prod.workspace)
+    mode = {"name": ws_name, "mode": "1"}
+    assert prod.remote.call("PUT", f"/{prod.server.project_id}/workspace/{prod.workspace}", mode)
+    untrusted = prod("releases", "import", str(release))
+    assert untrusted.exit_code == 1
+    assert "DLF.9043" in untrusted.stderr
+    assert prod("keys", "trust", "approver", "--file", str(public_key)).exit_code == 0
+    taken = prod("releases", "import", str(release))
+    assert taken.exit_code == 0, (taken.stdout, taken.stderr)
+    assert "Released the signed release" in taken.stderr + taken.stdout
+    again = prod("releases", "import", str(release))
+    assert again.exit_code == 3
+    assert "DLF.9042" in again.stderr

@@ -1,5 +1,6 @@
-"""``jobferry releases approve|approvals|verify|rule`` and ``jobferry routes approve|approvals``:
-signed approvals of release packages and route plans.
+"""``jobferry releases approve|approvals|verify|rule|export|import`` and ``jobferry routes
+approve|approvals``: signed approvals of release packages and route plans, and a release
+carried across an air gap with its approvals.
 
 ``approve`` reads the package's approvals (its plan hash and the statement to sign), checks
 that the statement is the one its plan's facts make, signs it here with the approver's private
@@ -16,7 +17,7 @@ import orjson
 import typer
 
 from jobferry.cli.client import ApiClient, segment
-from jobferry.cli.exits import CheckProblemsError, CliUsageError, CommandError
+from jobferry.cli.exits import CheckProblemsError, CliUsageError, CommandError, ExitCode
 from jobferry.cli.output import Output, epoch_ms, mapping
 from jobferry.cli.session import JsonOption, WorkspaceOption, session
 from jobferry.cli.verdict import keys_from_file
@@ -158,7 +159,7 @@ def verify_approvals(
     """Check an approvals file with no server (exit 3 unless enough approvals count)."""
     try:
         document = orjson.loads(file.read_bytes())
-        keys = None if trusted is None else frozenset(map(key_id_of, keys_from_file(trusted)))
+        keys = None if trusted is None else frozenset(keys_from_file(trusted))
     except (OSError, orjson.JSONDecodeError, ValueError) as exc:
         raise CliUsageError(f"Cannot read {file if trusted is None else trusted}: {exc}.") from exc
     verdict = check_approvals(document, keys)
@@ -251,3 +252,55 @@ def show_route_approvals(
         s.output.emit(answer)
         return
     _show(s.output, answer)
+
+
+def export_release(
+    ctx: typer.Context,
+    package_id: PackageId,
+    out_file: Annotated[
+        Path, typer.Option("--out", help="Where to write the signed release file.", metavar="FILE")
+    ],
+    workspace: WorkspaceOption = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Export a package with its approvals as one signed release file, to carry it to
+    another server ('releases import' there)."""
+    s = session(ctx, json_mode, workspace)
+    got = s.client().download(
+        "GET", f"/factory/release-packages/{segment(package_id)}/signed-release", out_file,
+        api="v2",
+    )  # fmt: skip
+    s.output.result(
+        {"file": str(got.path), "size": got.size, "sha256": got.sha256},
+        f"Wrote the signed release of package {package_id} to {got.path} (sha256 "
+        f"{got.sha256}). On the other server: jobferry releases import {got.path.name} -w WS.",
+    )
+
+
+def import_release(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A signed release file ('releases export').")],
+    workspace: WorkspaceOption = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Take a signed release into this enterprise workspace's production: planned here,
+    imported only with the approved plan hash and approvals verified with keys this workspace
+    trusts; waits for the import (exit 1 when it failed)."""
+    s = session(ctx, json_mode, workspace)
+    client = s.client()
+    uploaded = client.upload(file.expanduser())
+    body = {"path": uploaded["path"]}
+    answer = mapping(
+        client.call("POST", "/factory/release-packages/signed-release", body, api="v2")
+    )
+    task_id = str(answer.get("taskId"))
+    task = client.wait_task(task_id)
+    ok = task.get("status") == "SUCCESSFUL"
+    said = "Released" if ok else "The release failed:"
+    s.output.finish(
+        {**answer, "task": task},
+        ExitCode.OK if ok else ExitCode.FAILED,
+        f"{said} the signed release (plan {str(answer.get('planHash'))[:16]}…, "
+        f"{answer.get('approvals')} approval(s) verified) into production (task {task_id}): "
+        f"{task.get('message')}",
+    )

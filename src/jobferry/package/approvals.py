@@ -17,7 +17,14 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 
 from jobferry.domain.approvals import PlanFacts, statement
-from jobferry.package.keys import b64decode, b64encode, key_id_of, parse_public_key, private_key
+from jobferry.package.keys import (
+    b64decode,
+    b64encode,
+    key_id_of,
+    normalize_public_key,
+    parse_public_key,
+    private_key,
+)
 
 FILE_FORMAT = "jobferry-approvals/1"
 """The ``format`` of an approvals file."""
@@ -96,6 +103,7 @@ def _check_one(
     user, public_key = str(item.get("user", "?")), str(item.get("publicKey", ""))
     try:
         key_id = key_id_of(public_key)
+        public_key = normalize_public_key(public_key)
     except ValueError:
         return ApprovalCheck(user, str(item.get("keyId", "?")), False, "unreadable public key")
     why = ""
@@ -103,8 +111,8 @@ def _check_one(
         why = "the signature is not this key's signature of the statement"
     elif approvers and user not in approvers:
         why = "not one of the approvers named"
-    elif trusted is not None and key_id not in trusted:
-        why = "its key is not one of the keys given to trust"
+    elif trusted is not None and public_key not in trusted:
+        why = "its key is not one of the keys trusted"
     return ApprovalCheck(user, key_id, not why, why)
 
 
@@ -126,13 +134,11 @@ def _head(document: Mapping[str, Any], problems: list[str]) -> tuple[str, str, i
     return plan_hash, text, required
 
 
-def check_approvals(
-    document: object, trusted_key_ids: frozenset[str] | None = None
-) -> ApprovalsVerdict:
+def check_approvals(document: object, trusted: frozenset[str] | None = None) -> ApprovalsVerdict:
     """Check an approvals file with no server: the plan hash rebuilt from its facts, the
     statement rebuilt from its workspace, subject and hash, each signature verified with the
-    public key carried beside it (and, with ``trusted_key_ids``, that key among them); an
-    approver counts once."""
+    public key carried beside it (and, with ``trusted``, public keys as ``ed25519:…``, that
+    whole key among them: a key id is only a label); an approver counts once."""
     problems: list[str] = []
     if not isinstance(document, Mapping) or document.get("format") != FILE_FORMAT:
         return ApprovalsVerdict("", 0, 0, (), (f"not an approvals file ({FILE_FORMAT})",))
@@ -140,6 +146,6 @@ def check_approvals(
     approvers = [str(a) for a in document.get("approvers") or []]
     found = document.get("approvals")
     items = found if isinstance(found, list) else []
-    checks = tuple(_check_one(item, text, approvers, trusted_key_ids) for item in items)
+    checks = tuple(_check_one(item, text, approvers, trusted) for item in items)
     counted = len({c.user for c in checks if c.valid})
     return ApprovalsVerdict(plan_hash, required, counted, checks, tuple(problems))

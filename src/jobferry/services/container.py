@@ -30,6 +30,7 @@ from jobferry.services.importing.service import ImportService
 from jobferry.services.importing.uploads import read_limits
 from jobferry.services.releases.approval_keys import ApprovalKeys
 from jobferry.services.releases.approvals import ApprovalService
+from jobferry.services.releases.carried import CarriedReleases
 from jobferry.services.releases.delivery import RELEASES
 from jobferry.services.releases.service import ReleaseService
 from jobferry.services.releases.signatures import ReleaseApprovals
@@ -94,6 +95,7 @@ class Services:
     approval_keys: ApprovalKeys
     release_approvals: ReleaseApprovals
     route_approvals: RouteApprovals
+    carried_releases: CarriedReleases
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -132,6 +134,8 @@ class Services:
         promotions = RoutePromotions(
             db, settings, routes, accounts, imports.packages, keys, downloads, deliveries
         )
+        releases = ReleaseService(db, imports, accounts)
+        release_approvals = ReleaseApprovals(db)
         return cls(
             settings=settings,
             db=db,
@@ -180,10 +184,11 @@ class Services:
             answers=ReadAnswers(db.changes, settings.read_cache_mb * 1024 * 1024),
             remotes=remotes,
             pushes=pushes,
-            releases=ReleaseService(db, imports, accounts),
+            releases=releases,
             approvals=ApprovalService(db),
             approval_keys=ApprovalKeys(db),
-            release_approvals=ReleaseApprovals(db),
+            release_approvals=release_approvals,
+            carried_releases=CarriedReleases(db, imports, releases, release_approvals),
             route_approvals=RouteApprovals(db, promotions),
         )
 

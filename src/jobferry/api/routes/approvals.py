@@ -12,7 +12,7 @@ from jobferry.api.wire import BodyDep, body_doc, json, parse_object
 from jobferry.services.approving import parse_signed
 from jobferry.services.context import require_same_project
 from jobferry.services.releases.approval_keys import parse_key
-from jobferry.web import services_of
+from jobferry.web import runner_of, services_of
 
 router = APIRouter(tags=["approvals (extension)"])
 V1 = "/v1/{project_id}"
@@ -105,3 +105,39 @@ def approve_route_plan(
     signed = parse_signed(parse_object(raw, required=True, what=SIGNED))
     approvals = services_of(request).route_approvals
     return json(approvals.approve(actor, name, plan_id, signed).document())
+
+
+@router.get(
+    f"{PACKAGE.removesuffix('/approvals')}/signed-release",
+    summary="A release package with its approvals, as one signed release file (zip)",
+)
+def export_signed_release(request: Request, scope: ScopeDep, package_id: str) -> Response:
+    data = services_of(request).carried_releases.export(scope, package_id_of(package_id))
+    name = f"release-{package_id}.zip"
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post(
+    "/v2/{project_id}/factory/release-packages/signed-release",
+    summary="Take a signed release file (uploaded) into production: planned here, imported "
+    "only with the approved plan hash and approvals verified with trusted keys",
+    openapi_extra=body_doc('{"path": the uploaded signed release file}'),
+)
+def take_in_signed_release(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what='{"path"}')
+    services = services_of(request)
+    release = services.carried_releases.read(scope, body.get("path"))
+    taken = services.carried_releases.take_in(scope, release)
+    runner_of(request).kick(queued_here=True)
+    return json(
+        {
+            "taskId": taken.task_id,
+            "planId": taken.plan_id,
+            "planHash": taken.plan_hash,
+            "approvals": taken.approvals,
+        }
+    )

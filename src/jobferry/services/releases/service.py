@@ -146,7 +146,7 @@ class ReleaseService:
                 kept = self.imports.upload(production, stream, f"{request.package_name}.zip")
         finally:
             path.unlink(missing_ok=True)
-        plan = self.imports.plan(production, self._import_request(production, kept.path))
+        plan = self.imports.plan(production, self.import_request(production, kept.path))
         assert isinstance(plan, Plan)  # at most 100 items: planned at once
         if plan.problems:
             raise refused(scope, [problem_text(p) for p in plan.problems])
@@ -178,7 +178,7 @@ class ReleaseService:
             )
         return CreatedPackage(package_id, request.package_name, plan.plan_id)
 
-    def _import_request(
+    def import_request(
         self, production: Scope, path: str, plan_id: str | None = None
     ) -> ImportRequest:
         """The import a release is: the package's objects overwrite production's, deletions
@@ -286,7 +286,7 @@ class ReleaseService:
         assert record.path is not None
         try:
             job = self.imports.prepare(
-                production, self._import_request(production, record.path, record.plan_id)
+                production, self.import_request(production, record.path, record.plan_id)
             )
         except BaseException:
             with self.db.transaction() as tx:
@@ -354,7 +354,7 @@ class ReleaseService:
         assert package.record.path is not None
         with self.db.transaction() as tx:
             sides.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
-        plan = self.imports.plan(production, self._import_request(production, package.record.path))
+        plan = self.imports.plan(production, self.import_request(production, package.record.path))
         assert isinstance(plan, Plan)
         if plan.problems:
             raise refused(scope, [problem_text(p) for p in plan.problems])

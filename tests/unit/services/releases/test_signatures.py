@@ -203,7 +203,11 @@ def test_the_approvals_file_fails_offline_when_tampered(services: Services, team
     document = services.release_approvals.approvals(team.admin, package).document()
     verdict = check_approvals(document)
     assert (verdict.ok, verdict.counted, verdict.required) == (True, 1, 0)
-    assert not check_approvals(document, frozenset({"0123456789abcdef"})).checks[0].valid
+    other = frozenset({generate_key_pair().public_key})
+    assert (
+        check_approvals(document, other).checks[0].why == "its key is not one of the keys trusted"
+    )
+    assert check_approvals(document, frozenset({pair.public_key})).ok
 
     moved = {**document, "plan": {**document["plan"], "packageSha256": "f" * 64}}
     assert "planHash is not the hash of the plan's facts" in check_approvals(moved).problems
