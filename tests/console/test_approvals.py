@@ -7,9 +7,11 @@ from jobferry.package.approvals import sign_statement
 from jobferry.package.keys import generate_key_pair
 from jobferry.services.approving import Signed
 from jobferry.services.container import Services
+from jobferry.services.context import Scope
 from jobferry.services.releases.approval_keys import parse_key
 from jobferry.services.releases.records import PackageRequest
 from jobferry.storage.releases import ItemFilter
+from support import wizard
 from support.console import Browser, assert_page
 from support.releases import enterprise_team, register_connections, submit_job
 
@@ -48,3 +50,34 @@ def test_the_approvals_page_lists_who_signed_the_plan(browser: Browser, services
     )
     assert "status-successful" in page.text
     assert browser.get(f"/console/w/{team.workspace_id}/releases/x/approvals").status_code == 400
+
+
+def test_a_route_saved_from_the_form_keeps_the_approvals_it_requires(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    wizard.prod_workspace(services, "dws_conn")
+    rule = {"required": 1, "approvers": ["ada"]}
+    document = {"source": {"workspace": source}, "target": {"workspace": "prod"}}
+    services.routes.put(seeded, "to-prod", {**document, "approvals": rule})
+    form = {
+        "creating": "no",
+        "name": "to-prod",
+        "description": "edited",
+        "source": source,
+        "source_id": "",
+        "target": "prod",
+        "selection": "ALL",
+        "values": "",
+        "upstream": "on",
+        "profile": "",
+        "sameNamePolicy": "AUTO",
+        "onDrift": "FAIL",
+        "scheduling": "REFUSE",
+        "mode": "ATOMIC",
+    }
+    edited = browser.post(f"/console/w/{ws}/routes", list(form.items()))
+    assert edited.status_code == 303, edited.text
+    saved = services.routes.get(seeded, "to-prod")
+    assert (saved.version, saved.route.description) == (2, "edited")
+    assert saved.route.document()["approvals"] == rule

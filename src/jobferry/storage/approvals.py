@@ -115,6 +115,12 @@ def get_key(tx: Tx, user_id: int, key_id: str) -> ApprovalKeyRecord | None:
     return first_record(tx, ApprovalKeyRecord, approval_keys, user_id=user_id, key_id=key_id)
 
 
+def keys_with_id(tx: Tx, key_id: str) -> list[ApprovalKeyRecord]:
+    """Every user's key of that id (revoked ones too)."""
+    order = [approval_keys.c.user_id]
+    return all_records(tx, ApprovalKeyRecord, approval_keys, order, key_id=key_id)
+
+
 def add_key(tx: Tx, item: ApprovalKeyRecord) -> None:
     """Register an approval key."""
     tx.conn.execute(insert(approval_keys).values(**item.__dict__))

@@ -63,10 +63,12 @@ class ApprovalKeys:
         """Register ``key`` as one of the caller's approval keys."""
         key_id = key_id_of(key.public_key)
         with self.db.transaction() as tx:
-            if repo.get_key(tx, actor.user_id, key_id) is not None:
+            holders = [k for k in repo.keys_with_id(tx, key_id) if k.public_key == key.public_key]
+            if holders:
+                whose = "yours" if holders[0].user_id == actor.user_id else "another user's"
                 raise NameTakenError(
-                    f"Key {key_id} is one of your approval keys already (revoked keys stay "
-                    "listed); generate a new key pair to register another.",
+                    f"Key {key_id} is {whose} already (revoked keys stay registered): a key "
+                    "approves for one person only; generate a new key pair to register another.",
                     key_id=key_id,
                 )
             item = ApprovalKeyRecord(

@@ -82,6 +82,10 @@ def test_keys_are_registered_listed_and_revoked(services: Services, team: Team) 
     assert [k.key_id for k in services.approval_keys.mine(me)] == [first.key_id, second.key_id]
     with pytest.raises(NameTakenError):
         services.approval_keys.register(me, parse_key({"publicKey": first.public_key}))
+    with pytest.raises(NameTakenError, match="another user's"):
+        services.approval_keys.register(
+            team.developer.actor, parse_key({"publicKey": first.public_key})
+        )
     revoked = services.approval_keys.revoke(me, first.key_id)
     assert revoked.revoked_at is not None
     assert [k.revoked_at is None for k in services.approval_keys.mine(me)] == [False, True]
