@@ -230,6 +230,8 @@ API_ONLY = {
     "services/accounts/service.py:_project_admin": "projectAdmin of a user body (API only)",
     "services/workspaces/keys.py:parse_trust": "the trust call's body: the CLI sends the key "
     "as publicKey, and its text tells the form ('ed25519:…')",
+    "services/releases/approval_keys.py:parse_key": "the approval-key call's body: the CLI "
+    "checks the key itself and sends it as publicKey",
     "services/remotes/push.py": "a remote's own answer (its field names), quoted as it came",
     "services/releases/production.py:enable_enterprise": "the workspace call's enterprise mode "
     'switch (mode "1"), which only API clients make: no command or page turns it on',

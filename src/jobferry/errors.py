@@ -544,6 +544,19 @@ class ShadowWorkspaceError(ConflictError):
     code = "DLF.9063"
 
 
+class ApprovalRefusedError(ConflictError):
+    """An approval that cannot be kept: its signer made the plan, is not named to approve it,
+    signs with a key that is not theirs or is revoked, or signs another plan or text."""
+
+    code = "DLF.9043"
+
+
+class ApprovalsMissingError(ConflictError):
+    """A release or promotion that needs more valid approvals of its plan than it has."""
+
+    code = "DLF.9044"
+
+
 class ProductionSideError(ConflictError):
     """The workspace is a production side: it changes only by a release."""
 

@@ -17,6 +17,7 @@ from jobferry.api.middleware import RequestMiddleware
 from jobferry.api.openapi import install_openapi
 from jobferry.api.routes import (
     admin,
+    approvals,
     connections,
     data_connections,
     environment,
@@ -69,6 +70,7 @@ ROUTERS = (
     data_connections,
     factory,
     releases,
+    approvals,
     admin,
     instances,
     members,

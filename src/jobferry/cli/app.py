@@ -24,6 +24,7 @@ from jobferry import __version__
 from jobferry.cli import (
     admin,
     apply,
+    approve,
     contexts,
     environment,
     export,
@@ -39,6 +40,7 @@ from jobferry.cli import (
     tasks,
     transfer,
     transform,
+    userkeys,
 )
 from jobferry.cli.client import ApiError, ConnectionProblemError
 from jobferry.cli.config import ConfigError
@@ -232,9 +234,18 @@ app.command("pull")(pull.pull_command)
 app.command("promote")(promote.promote_command)
 app.add_typer(environment.env_app, name="env")
 app.add_typer(environment.profiles_app, name="profiles")
+routes.app.command("approve")(approve.approve_route_plan)
+routes.app.command("approvals")(approve.show_route_approvals)
 app.add_typer(routes.app, name="routes")
 app.add_typer(remotes.app, name="remotes")
+releases.app.command("approve")(approve.approve_package)
+releases.app.command("approvals")(approve.show_approvals)
+releases.app.command("verify")(approve.verify_approvals)
+releases.app.command("rule")(approve.approval_rule)
+releases.app.command("export")(approve.export_release)
+releases.app.command("import")(approve.import_release)
 app.add_typer(releases.app, name="releases")
+app.add_typer(userkeys.users_app, name="users")
 app.add_typer(keys.app, name="keys")
 app.add_typer(contexts.app, name="config")
 app.add_typer(tasks.tasks_app, name="tasks")

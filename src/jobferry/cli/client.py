@@ -286,13 +286,16 @@ class ApiClient:
         body: dict[str, Any] | None = None,
         progress: Progress | None = None,
         default_name: str = "package.zip",
+        api: str = "v1",
     ) -> Downloaded:
         """Stream a binary answer to ``target`` (a file, or a folder; ``None``: the current
         folder under the name the endpoint gives). Written to a temporary file first, so a
         failed download never leaves half a package under the final name."""
         data = b"" if body is None else orjson.dumps(body)
         content_type = "application/json;charset=utf-8" if data else "application/json"
-        response = self._send(method, path, body=data, content_type=content_type, stream=True)
+        response = self._send(
+            method, path, body=data, content_type=content_type, stream=True, api=api
+        )
         with response:
             name = _attachment_name(response)
             if target is None or target.is_dir():

@@ -315,6 +315,21 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "the command line has no command for it yet), or cancel it with jobferry releases "
             "cancel."
         ),
+        Remedy.APPROVE_PLAN: lambda b: (
+            (
+                f"Approvers sign the plan: jobferry routes approve {_name(b, 'route', 'ROUTE')} "
+                f"{_name(b, 'plan_id', 'PLAN')} --key FILE."
+            )
+            if b.get("route")
+            else (
+                "Approvers sign the plan: jobferry releases approve "
+                f"{_name(b, 'package_id', 'ID')} --key FILE."
+            )
+        ),
+        Remedy.REGISTER_APPROVAL_KEY: lambda b: (
+            "Register your public key with jobferry users keys add FILE.pub (jobferry users "
+            "keys list lists yours), then sign with its private key."
+        ),
         Remedy.PLAN_AGAIN: lambda b: (
             "Run the command again: it makes a new plan, shows it and imports with it."
         ),

@@ -71,6 +71,13 @@ def _settings(options: dict[str, Any]) -> dict[str, Any]:
     ):
         if options[option] is not None:
             changes[key] = options[option]
+    approvals: dict[str, Any] = {}
+    if options["require_approvals"] is not None:
+        approvals["required"] = options["require_approvals"]
+    if options["approvers"] is not None:
+        approvals["approvers"] = [a.strip() for a in options["approvers"].split(",") if a.strip()]
+    if approvals:
+        changes["approvals"] = approvals
     return changes
 
 
@@ -98,7 +105,11 @@ def _changes(options: dict[str, Any]) -> dict[str, Any]:
 def _merged(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     document = {k: v for k, v in current.items() if k not in SERVER_FIELDS}
     selection = changes.pop("selection", None)
+    approvals = changes.pop("approvals", None)
     document.update(changes)
+    if approvals is not None:
+        merged = {"required": 0, "approvers": [], **mapping(document.get("approvals")), **approvals}
+        document["approvals"] = merged if merged["required"] else None
     if selection is not None:
         document["selection"] = {**mapping(document.get("selection")), **selection}
     return document
@@ -138,9 +149,17 @@ def _lines(route: dict[str, Any]) -> list[tuple[str, Any]]:
         ],
         ("propagate deletes", "yes" if route.get("propagateDeletes") else "no"),
         ("require signature", "yes" if route.get("requireSignature") else "no"),
+        ("approvals", _approvals(route.get("approvals"))),
         ("description", route.get("description") or ""),
         ("saved", f"{moment(route.get('updateTime'))} by {route.get('updateUser')}"),
     ]
+
+
+def _approvals(value: Any) -> str:
+    rule = mapping(value)
+    if not rule.get("required"):
+        return "none required"
+    return f"{rule['required']} signed, of {', '.join(rule.get('approvers') or [])}"
 
 
 # -- the options create and edit share -------------------------------------------------------
@@ -197,6 +216,19 @@ SignatureOption = Annotated[
     bool | None,
     typer.Option("--require-signature/--no-require-signature", help="Refuse unsigned packages."),
 ]
+RequireApprovalsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--require-approvals",
+        min=0,
+        metavar="N",
+        help="Signed approvals of the plan promote --apply needs (0: none).",
+    ),
+]
+ApproversOption = Annotated[
+    str | None,
+    typer.Option("--approvers", metavar="A,B,C", help="Who may approve (user names)."),
+]
 DescriptionOption = Annotated[
     str | None, typer.Option("--description", metavar="TEXT", help="What the route is for.")
 ]
@@ -229,6 +261,8 @@ def create_route(
     scheduling: SchedulingOption = None,
     mode: ModeOption = None,
     require_signature: SignatureOption = None,
+    require_approvals: RequireApprovalsOption = None,
+    approvers: ApproversOption = None,
     description: DescriptionOption = None,
     file: Annotated[
         Path | None,
@@ -270,6 +304,8 @@ def edit_route(
     scheduling: SchedulingOption = None,
     mode: ModeOption = None,
     require_signature: SignatureOption = None,
+    require_approvals: RequireApprovalsOption = None,
+    approvers: ApproversOption = None,
     description: DescriptionOption = None,
     json_mode: JsonOption = False,
 ) -> None:

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jobferry.console import (
     admin,
+    approvals,
     auth,
     checking,
     downloads,
@@ -131,6 +132,6 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     pages = (auth, jobs, editor, library, listing, exports, downloads, tasks, imports, checking)
-    for module in (*pages, routes, releases, packages, admin, remotes):
+    for module in (*pages, routes, releases, packages, admin, remotes, approvals):
         app.include_router(module.router)
     return app

@@ -303,6 +303,15 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "Review the change in production, then plan the release package again and deploy "
             "it, or cancel it."
         ),
+        Remedy.APPROVE_PLAN: lambda c: (
+            "Approvers sign the plan with their own key from the command line (jobferry "
+            "releases approve, or jobferry routes approve for a route); the console does not "
+            "sign."
+        ),
+        Remedy.REGISTER_APPROVAL_KEY: lambda c: (
+            "Register your public key from the command line (jobferry users keys add), then "
+            "sign with its private key."
+        ),
         Remedy.PLAN_AGAIN: lambda c: (
             "Go back to the import's check step, review the new plan and import again."
         ),

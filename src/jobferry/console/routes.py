@@ -245,6 +245,9 @@ def _document(page: Page, draft: RouteDraft, creating: bool) -> dict[str, Any]:
             "the target workspace, or none."
         )
     document = draft.document(inline if isinstance(inline, dict) else None)
+    kept = existing.route.document().get("approvals") if existing is not None else None
+    if kept is not None:  # the form does not show the approvals a route requires: kept
+        document["approvals"] = kept
     foreign = _foreign_profile(page, draft)
     if foreign is not None:
         try:

@@ -38,6 +38,11 @@ class Remedy(StrEnum):
     REPLAN_RELEASE = "replan_release"
     """A release package's production changed since it was planned: plan it again
     (``package_id``) and deploy."""
+    APPROVE_PLAN = "approve_plan"
+    """The plan needs more approvals: approvers sign it (``package_id``, or ``route`` and
+    ``plan_id``)."""
+    REGISTER_APPROVAL_KEY = "register_approval_key"
+    """Register the approval key (``key_id``) first, or sign with a registered one."""
     PLAN_AGAIN = "plan_again"
     """The plan is gone or stale: make a new one and import with it."""
     LIST_TASKS = "list_tasks"

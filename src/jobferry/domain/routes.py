@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from jobferry.domain.approvals import ApprovalRule, rule_problems
 from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
 from jobferry.domain.importsettings import ImportSettings
 from jobferry.domain.names import check_object_name
@@ -75,6 +76,18 @@ SELECTION = BodyShape(
         flag("withUpstream", "the jobs they depend on travel too (default true)"),
     ),
 )
+APPROVALS = BodyShape(
+    "signed approvals a promotion's plan needs before its import",
+    (
+        Field("required", "how many (0: none)", (JsonType.INTEGER,), required=True),
+        Field(
+            "approvers",
+            "who may approve (user names; at least as many as required)",
+            (JsonType.ARRAY,),
+            items=JsonType.STRING,
+        ),
+    ),
+)
 _OBJECT = (JsonType.OBJECT,)
 ROUTE = BodyShape(
     "route document",
@@ -103,6 +116,13 @@ ROUTE = BodyShape(
         choice("scheduling", "scheduled jobs to overwrite (default REFUSE)", SchedulingPolicy),
         choice("mode", "ATOMIC (default) or PER_OBJECT", ImportMode),
         flag("requireSignature", "the target imports only signed packages"),
+        Field(
+            "approvals",
+            "signed approvals of the plan an apply needs (default none)",
+            _OBJECT,
+            shape=APPROVALS,
+            nullable=True,
+        ),
     ),
 )
 """A route document as :func:`parse_route` reads it; other keys are refused."""
@@ -162,10 +182,12 @@ class Route:
     scheduling: SchedulingPolicy = SchedulingPolicy.REFUSE
     mode: ImportMode = ImportMode.ATOMIC
     require_signature: bool = False
+    approvals: ApprovalRule = field(default_factory=ApprovalRule)
 
     def document(self) -> dict[str, Any]:
-        """The canonical document: every setting written out, keys in one order."""
-        return {
+        """The canonical document: every setting written out, keys in one order (``approvals``
+        only when the route requires some, so routes saved before it read the same)."""
+        out = {
             "name": self.name,
             "description": self.description,
             "source": self.source.document(),
@@ -179,6 +201,12 @@ class Route:
             "mode": self.mode.value,
             "requireSignature": self.require_signature,
         }
+        if self.approvals.on:
+            out["approvals"] = {
+                "required": self.approvals.required,
+                "approvers": list(self.approvals.approvers),
+            }
+        return out
 
     @property
     def settings(self) -> ImportSettings:
@@ -290,6 +318,25 @@ def _profile(value: object, problems: list[str]) -> str | dict[str, Any] | None:
     return None
 
 
+def _approvals(value: object, problems: list[str]) -> ApprovalRule:
+    if value is None:
+        return ApprovalRule()
+    if not isinstance(value, Mapping):
+        problems.append('approvals must be {"required": N, "approvers": [names]}')
+        return ApprovalRule()
+    unknown = APPROVALS.unknown(value)
+    if unknown:
+        problems.append(f"approvals has unknown keys: {', '.join(unknown)}")
+    required, approvers = value.get("required", 0), value.get("approvers", [])
+    found = [f"approvals: {p}" for p in rule_problems(required, approvers)]
+    if not found and required and not approvers:
+        found.append("approvals: name the approvers (user names) when approvals are required")
+    problems.extend(found)
+    if found:
+        return ApprovalRule()
+    return ApprovalRule(required, tuple(dict.fromkeys(approvers)))
+
+
 def _ends(document: Mapping[str, Any], problems: list[str]) -> tuple[RouteEnd, RouteEnd]:
     source = _end(document.get("source"), "source", problems)
     target = _end(document.get("target"), "target", problems)
@@ -339,6 +386,7 @@ def parse_route(name: str, document: object) -> Route:
         scheduling=scheduling,
         mode=mode,
         require_signature=_flag(document, "requireSignature", problems),
+        approvals=_approvals(document.get("approvals"), problems),
     )
     if problems:
         raise RouteError(problems)

@@ -16,7 +16,8 @@ A folder per feature:
 - ``support``: helpers the features share, none a feature of its own.
 
 Beside them, what every feature uses: ``context`` (who is calling, in which workspace, with
-which role), ``audit`` (every change recorded in its transaction), ``tasks`` (system tasks),
+which role), ``approving`` (a signed approval of a plan checked and kept, and which count),
+``audit`` (every change recorded in its transaction), ``tasks`` (system tasks),
 ``downloads`` (the download center) and ``container`` (every service, wired once at the entry
 point).
 """

@@ -28,13 +28,17 @@ from jobferry.services.importing.delivery import Deliveries
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService
 from jobferry.services.importing.uploads import read_limits
+from jobferry.services.releases.approval_keys import ApprovalKeys
 from jobferry.services.releases.approvals import ApprovalService
+from jobferry.services.releases.carried import CarriedReleases
 from jobferry.services.releases.delivery import RELEASES
 from jobferry.services.releases.service import ReleaseService
+from jobferry.services.releases.signatures import ReleaseApprovals
 from jobferry.services.remotes.delivery import RemoteDelivery
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.rollback import PushRollback
 from jobferry.services.remotes.service import RemoteService
+from jobferry.services.routes.approvals import RouteApprovals
 from jobferry.services.routes.plans import RoutePlans
 from jobferry.services.routes.promote import RoutePromotions
 from jobferry.services.routes.service import RouteService
@@ -88,6 +92,10 @@ class Services:
     pushes: PushService
     releases: ReleaseService
     approvals: ApprovalService
+    approval_keys: ApprovalKeys
+    release_approvals: ReleaseApprovals
+    route_approvals: RouteApprovals
+    carried_releases: CarriedReleases
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -126,6 +134,8 @@ class Services:
         promotions = RoutePromotions(
             db, settings, routes, accounts, imports.packages, keys, downloads, deliveries
         )
+        releases = ReleaseService(db, imports, accounts)
+        release_approvals = ReleaseApprovals(db)
         return cls(
             settings=settings,
             db=db,
@@ -174,8 +184,12 @@ class Services:
             answers=ReadAnswers(db.changes, settings.read_cache_mb * 1024 * 1024),
             remotes=remotes,
             pushes=pushes,
-            releases=ReleaseService(db, imports, accounts),
+            releases=releases,
             approvals=ApprovalService(db),
+            approval_keys=ApprovalKeys(db),
+            release_approvals=release_approvals,
+            carried_releases=CarriedReleases(db, imports, releases, release_approvals),
+            route_approvals=RouteApprovals(db, promotions),
         )
 
 

@@ -33,7 +33,8 @@ PENDING_QUERY = (
 )
 
 
-def _package_id(value: str) -> int:
+def package_id_of(value: str) -> int:
+    """A package id of the path, checked."""
     return package_ids({"package_ids": [value]}, "show_factory_package_detail")[0]
 
 
@@ -121,7 +122,7 @@ def cancel_factory_packages(request: Request, scope: ScopeDep, raw: BodyDep) -> 
 
 @router.get("/release-packages/{package_id}", summary="show_factory_package_detail")
 def show_factory_package_detail(request: Request, scope: ScopeDep, package_id: str) -> Response:
-    found = services_of(request).releases.show(scope, _package_id(package_id))
+    found = services_of(request).releases.show(scope, package_id_of(package_id))
     return json(present.package_detail(found, scope.actor.project_id))
 
 
@@ -130,5 +131,5 @@ def show_factory_package_detail(request: Request, scope: ScopeDep, package_id: s
     summary="plan a release package again (extension)",
 )
 def replan_release_package(request: Request, scope: ScopeDep, package_id: str) -> Response:
-    found = services_of(request).releases.replan(scope, _package_id(package_id))
+    found = services_of(request).releases.replan(scope, package_id_of(package_id))
     return json(present.package_detail(found, scope.actor.project_id))

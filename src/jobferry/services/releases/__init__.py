@@ -9,6 +9,10 @@
   was planned; ``listing``: the package list's filters and order, and the plan a package
   keeps.
 - ``approvals``: the simple-mode review centre's list of applications (not the release flow).
+- ``signatures``: signed approvals of a package's plan (its approvals file, an approval kept,
+  the workspace's rule of N approvals a deploy checks); ``approval_keys``: the public keys
+  users sign with; ``carried``: a package exported with its approvals as one signed release
+  file, and taken into another server's production only with the approved plan hash.
 - ``delivery``: the import pipeline's delivery port for both sides (a deploy marks its
   package released in the import's own transaction; an import submitting into development
   keeps its pending items).

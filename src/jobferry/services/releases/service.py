@@ -65,6 +65,7 @@ from jobferry.services.releases.records import (
     PackageRequest,
     PackageView,
 )
+from jobferry.services.releases.signatures import require_approvals
 from jobferry.services.support.scratch import new_zip
 from jobferry.storage import Database, Tx
 from jobferry.storage import production as sides
@@ -145,7 +146,7 @@ class ReleaseService:
                 kept = self.imports.upload(production, stream, f"{request.package_name}.zip")
         finally:
             path.unlink(missing_ok=True)
-        plan = self.imports.plan(production, self._import_request(production, kept.path))
+        plan = self.imports.plan(production, self.import_request(production, kept.path))
         assert isinstance(plan, Plan)  # at most 100 items: planned at once
         if plan.problems:
             raise refused(scope, [problem_text(p) for p in plan.problems])
@@ -177,7 +178,7 @@ class ReleaseService:
             )
         return CreatedPackage(package_id, request.package_name, plan.plan_id)
 
-    def _import_request(
+    def import_request(
         self, production: Scope, path: str, plan_id: str | None = None
     ) -> ImportRequest:
         """The import a release is: the package's objects overwrite production's, deletions
@@ -262,6 +263,7 @@ class ReleaseService:
             may_deploy(scope, package)
             self._require_content(production, package.record)
             refuse_changed(tx, package.record, production)
+            require_approvals(tx, scope, package.record)
             items = repo.package_items(tx, package.record.id)
             # Marked releasing (by whom, how) before the import is queued: its end, in
             # another thread or process, finds the package by its plan and reads how to start.
@@ -284,7 +286,7 @@ class ReleaseService:
         assert record.path is not None
         try:
             job = self.imports.prepare(
-                production, self._import_request(production, record.path, record.plan_id)
+                production, self.import_request(production, record.path, record.plan_id)
             )
         except BaseException:
             with self.db.transaction() as tx:
@@ -352,7 +354,7 @@ class ReleaseService:
         assert package.record.path is not None
         with self.db.transaction() as tx:
             sides.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
-        plan = self.imports.plan(production, self._import_request(production, package.record.path))
+        plan = self.imports.plan(production, self.import_request(production, package.record.path))
         assert isinstance(plan, Plan)
         if plan.problems:
             raise refused(scope, [problem_text(p) for p in plan.problems])

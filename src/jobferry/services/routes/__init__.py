@@ -5,4 +5,5 @@
 the package of what changed in the source since the route's last promotion, ``carried`` checks
 a package carried along the route across an air gap; ``records`` are what promotions answer;
 ``overrides`` what a promotion's import changed of the route's settings, and who; ``plans``
-is promotion as one use case: plan a route's promotion, then apply exactly that plan."""
+is promotion as one use case: plan a route's promotion, then apply exactly that plan;
+``approvals`` the signed approvals a route may require of a plan before its apply."""

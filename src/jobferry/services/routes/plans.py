@@ -28,6 +28,7 @@ from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.delivery import PreparedImport
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.service import ImportService
+from jobferry.services.routes.approvals import require_route_approvals
 from jobferry.services.routes.overrides import overrides_of
 from jobferry.services.routes.promote import RoutePromotions
 from jobferry.services.routes.records import Promotion, RoutePackage, RoutePlan
@@ -118,6 +119,8 @@ class RoutePlans:
         target = self.promotions.target_of(scope, route)
         request = replace(ImportRequest.from_stored(load(item.request)), plan_id=plan_id)
         self._check_plan(target, item, request)
+        with self.db.transaction(readonly=True) as tx:
+            require_route_approvals(tx, target, route, plan_id)
 
         def note(tx: Tx, task_id: str) -> None:
             now = repo.promotion(tx, scope.actor.project_id, name, item.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import jobferry.storage.approvals
 import jobferry.storage.importing.tables
 import jobferry.storage.releases
 import jobferry.storage.remotes

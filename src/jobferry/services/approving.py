@@ -1,0 +1,252 @@
+"""What an approval is checked against, for a release package and a route's plan alike: the
+signer's registered key, the plan the signature must be over, and which kept approvals still
+count (their plan unchanged, their key not revoked, their signature good)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from jobferry.domain.approvals import PlanFacts, is_plan_hash, statement
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import ApprovalRefusedError
+from jobferry.package.approvals import FILE_FORMAT, signature_valid
+from jobferry.services.context import Scope, now_ms
+from jobferry.storage import Tx
+from jobferry.storage import approvals as repo
+from jobferry.storage.approvals import ApprovalKeyRecord, ApprovalRecord
+
+
+@dataclass(frozen=True)
+class Signed:
+    """What an approver sends: their key's id, the plan hash they signed, the signature."""
+
+    key_id: str
+    plan_hash: str
+    signature: str
+
+
+def parse_signed(body: dict[str, object]) -> Signed:
+    """``{"keyId", "planHash", "signature"}`` checked."""
+    key_id, plan_hash, signature = body.get("keyId"), body.get("planHash"), body.get("signature")
+    problems = []
+    if not isinstance(key_id, str) or not key_id:
+        problems.append("keyId must name one of your approval keys")
+    if not is_plan_hash(plan_hash):
+        problems.append("planHash must be the plan hash you signed (64 hex characters)")
+    if not isinstance(signature, str) or not signature:
+        problems.append("signature must be the base64 Ed25519 signature of the statement")
+    if problems:
+        raise ApprovalRefusedError(
+            f"The approval was not kept: {'; '.join(problems)}.", rule="approval.body"
+        )
+    return Signed(str(key_id), str(plan_hash), str(signature))
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What is approved: its workspace and subject (the statement's), its plan hash now,
+    who made the plan (never its approver), and who may approve (empty: anyone)."""
+
+    workspace_id: str
+    subject: str
+    plan_hash: str
+    maker: str
+    approvers: tuple[str, ...]
+    what: str
+    """The subject in words, for messages."""
+    ids: dict[str, str]
+    """The refusal's context naming it (``package_id``, or ``route`` and ``plan_id``)."""
+
+    @property
+    def statement(self) -> str:
+        """The statement an approval of the plan as it is now signs."""
+        return statement(self.workspace_id, self.subject, self.plan_hash)
+
+
+def _refuse(
+    subject: Subject,
+    problem: str,
+    rule: str,
+    *,
+    fix: str,
+    remedy: Remedy = Remedy.APPROVE_PLAN,
+    **more: str,
+) -> Exception:
+    return ApprovalRefusedError(
+        f"{subject.what} was not approved: {problem}.",
+        fix=fix,
+        remedy=remedy,
+        rule=rule,
+        **subject.ids,
+        **more,
+    )
+
+
+def _key(tx: Tx, scope: Scope, subject: Subject, key_id: str) -> ApprovalKeyRecord:
+    key = repo.get_key(tx, scope.actor.user_id, key_id)
+    if key is None or key.revoked_at is not None:
+        state = "is revoked" if key is not None else "is not one of your registered keys"
+        raise _refuse(
+            subject,
+            f"key {key_id} {state}",
+            "approval.key",
+            fix="Register a key (POST /v1/{project_id}/users/me/approval-keys) and sign with it.",
+            remedy=Remedy.REGISTER_APPROVAL_KEY,
+            key_id=key_id,
+        )
+    return key
+
+
+def keep_approval(tx: Tx, scope: Scope, subject: Subject, signed: Signed) -> ApprovalRecord:
+    """Check ``signed`` against ``subject`` and keep it; refused (``DLF.9043``) naming the
+    rule: the plan's maker approving, an approver not named, a key not theirs or revoked, a
+    signature over another plan hash or not the key's signature of the statement."""
+    me = scope.actor.name
+    if me == subject.maker:
+        raise _refuse(
+            subject,
+            f"'{me}' made it; nobody approves their own plan",
+            "approval.self",
+            fix="Ask one of the approvers to sign it.",
+        )
+    if subject.approvers and me not in subject.approvers:
+        raise _refuse(
+            subject,
+            f"'{me}' is not one of its approvers ({', '.join(subject.approvers)})",
+            "approval.approver",
+            fix="Ask one of them to sign it.",
+        )
+    key = _key(tx, scope, subject, signed.key_id)
+    if signed.plan_hash != subject.plan_hash:
+        raise _refuse(
+            subject,
+            f"the signature is over plan {signed.plan_hash}, but its plan is now "
+            f"{subject.plan_hash} (it was planned again)",
+            "approval.plan",
+            fix="Read its approvals again and sign the plan as it is now.",
+            plan_hash=subject.plan_hash,
+        )
+    if not signature_valid(key.public_key, subject.statement, signed.signature):
+        raise _refuse(
+            subject,
+            f"the signature is not key {key.key_id}'s signature of its statement",
+            "approval.signature",
+            fix="Sign the statement its approvals answer, byte for byte, with that key's "
+            "private half.",
+            plan_hash=subject.plan_hash,
+        )
+    repo.drop_approvals(
+        tx, subject.workspace_id, subject.subject, scope.actor.user_id, subject.plan_hash
+    )
+    values = {
+        "workspace_id": subject.workspace_id,
+        "subject": subject.subject,
+        "plan_hash": subject.plan_hash,
+        "user_id": scope.actor.user_id,
+        "user_name": me,
+        "key_id": key.key_id,
+        "signature": signed.signature,
+        "approved_at": now_ms(),
+    }
+    repo.add_approval(tx, values)
+    return ApprovalRecord(0, **values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The approvals of a subject, each judged: those that count, and why the others do not."""
+
+    counted: tuple[ApprovalRecord, ...]
+    not_counted: tuple[tuple[ApprovalRecord, str], ...]
+    keys: dict[tuple[int, str], ApprovalKeyRecord]
+
+    @property
+    def users(self) -> int:
+        """How many distinct approvers count."""
+        return len({a.user_id for a in self.counted})
+
+
+def _why_not(item: ApprovalRecord, subject: Subject, key: ApprovalKeyRecord | None) -> str:
+    if item.plan_hash != subject.plan_hash:
+        return "signed an earlier plan"
+    if item.user_name == subject.maker or (
+        subject.approvers and item.user_name not in subject.approvers
+    ):
+        return "not one of its approvers"
+    if key is None or key.revoked_at is not None:
+        return "its key is revoked"
+    if not signature_valid(key.public_key, subject.statement, item.signature):
+        return "the signature does not verify"
+    return ""
+
+
+def standing(tx: Tx, subject: Subject) -> Standing:
+    """Every approval kept for ``subject``, each checked again now."""
+    found = repo.approvals(tx, subject.workspace_id, subject.subject)
+    keys = {
+        (k.user_id, k.key_id): k for k in repo.user_keys(tx, sorted({a.user_id for a in found}))
+    }
+    counted: list[ApprovalRecord] = []
+    not_counted: list[tuple[ApprovalRecord, str]] = []
+    for item in found:
+        why = _why_not(item, subject, keys.get((item.user_id, item.key_id)))
+        if why:
+            not_counted.append((item, why))
+        else:
+            counted.append(item)
+    return Standing(tuple(counted), tuple(not_counted), keys)
+
+
+def shortfall(found: Standing, required: int) -> str | None:
+    """What is missing, in words (``None``: enough approvals count)."""
+    if found.users >= required:
+        return None
+    why: dict[str, int] = {}
+    for _, reason in found.not_counted:
+        why[reason] = why.get(reason, 0) + 1
+    others = "".join(f"; {n} not counted: {reason}" for reason, n in why.items())
+    return f"{required} approvals of its plan are required, {found.users} count{others}"
+
+
+def names(items: Iterable[ApprovalRecord]) -> list[str]:
+    """The approvers' names, once each."""
+    return list(dict.fromkeys(a.user_name for a in items))
+
+
+def approvals_document(
+    subject: Subject, facts: PlanFacts, required: int, found: Standing
+) -> dict[str, Any]:
+    """The approvals file (``jobferry-approvals/1``, see ``package.approvals``): the plan's
+    facts, hash and statement, the rule, and each approval kept with its public key, whether it
+    counts and why not."""
+    judged = [(a, "") for a in found.counted] + list(found.not_counted)
+    judged.sort(key=lambda pair: (pair[0].approved_at, pair[0].user_name))
+    return {
+        "format": FILE_FORMAT,
+        "workspaceId": subject.workspace_id,
+        "subject": subject.subject,
+        "maker": subject.maker,
+        "approvers": list(subject.approvers),
+        "required": required,
+        "counted": found.users,
+        "plan": facts.wire(),
+        "planHash": subject.plan_hash,
+        "statement": subject.statement,
+        "approvals": [_approval(a, why, found) for a, why in judged],
+    }
+
+
+def _approval(item: ApprovalRecord, why: str, found: Standing) -> dict[str, Any]:
+    key = found.keys.get((item.user_id, item.key_id))
+    return {
+        "user": item.user_name,
+        "keyId": item.key_id,
+        "publicKey": key.public_key if key is not None else None,
+        "planHash": item.plan_hash,
+        "signature": item.signature,
+        "approvedAt": item.approved_at,
+        "counts": not why,
+        "why": why or None,
+    }

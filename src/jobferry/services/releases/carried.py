@@ -1,0 +1,189 @@
+"""Releases across an air gap: a package exported with its approvals as one signed release
+file, and taken in on another server's production side with the same binding.
+
+*Decision:* the taking server trusts nothing the file says until it checked it. It plans the
+package against its own production (the release's import settings, its own release profile),
+rebuilds the plan hash from what it found — the package's sha256, its own import settings,
+what its production holds of each object the approved basis names — and imports only when
+that hash is the approved one and enough approvals verify with keys the workspace trusts
+(``jobferry keys trust``). A different basis is named object by object (its production is not
+the one the approvers saw); different settings are said as such. The import is the release's
+(ATOMIC, deletes propagated, scheduling paused and restored), as released, and it leaves the
+jobs' scheduling as it finds it.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from jobferry.domain.approvals import PlanFacts
+from jobferry.domain.releases import DEPLOY_ROLES
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import ApprovalRefusedError, BasisChangedError, InvalidRequestError
+from jobferry.package.approvals import ApprovalsVerdict, check_approvals
+from jobferry.package.releasefile import SignedRelease, read_release, write_release
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import Scope
+from jobferry.services.importing.plan import Plan
+from jobferry.services.importing.service import ImportService
+from jobferry.services.releases.checks import problem_text
+from jobferry.services.releases.freezing import hashes
+from jobferry.services.releases.production import production_scope
+from jobferry.services.releases.service import ReleaseService
+from jobferry.services.releases.signatures import ReleaseApprovals
+from jobferry.services.workspaces.keys import trusted_public_keys
+from jobferry.storage import Database
+from jobferry.storage import approvals as approval_repo
+from jobferry.storage import production as sides
+from jobferry.storage.importing import plans as plan_repo
+
+
+@dataclass(frozen=True)
+class TakenIn:
+    """A signed release taken in: the import task queued, the plan it applies, its hash."""
+
+    task_id: str
+    plan_id: str
+    plan_hash: str
+    approvals: int
+
+
+@dataclass
+class CarriedReleases:
+    """Export a package signed with its approvals; take one in on this server."""
+
+    db: Database
+    imports: ImportService
+    releases: ReleaseService
+    approvals: ReleaseApprovals
+
+    def export(self, scope: Scope, package_id: int) -> bytes:
+        """The signed release file of a package (its frozen package file and approvals)."""
+        found = self.approvals.approvals(scope, package_id)
+        with self.db.transaction(readonly=True) as tx:
+            production = production_scope(tx, scope, releasing=False)
+        local = self.imports.packages.fetch(production, found.record.path or "")
+        try:
+            package = local.read_bytes()
+        finally:
+            local.unlink(missing_ok=True)
+        return write_release(SignedRelease(package, found.document()))
+
+    def read(self, scope: Scope, path: object) -> SignedRelease:
+        """The signed release file uploaded as ``path`` (refused when it is not one)."""
+        if not isinstance(path, str) or not path:
+            raise InvalidRequestError(
+                "path must name the uploaded signed release file.", parameter="path"
+            )
+        local = self.imports.packages.fetch(scope, path)
+        try:
+            return read_release(local.read_bytes())
+        except ValueError as exc:
+            raise InvalidRequestError(
+                f"'{path}' is not a signed release file: {exc}.", parameter="path"
+            ) from exc
+        finally:
+            local.unlink(missing_ok=True)
+
+    def _verified(self, scope: Scope, release: SignedRelease) -> tuple[Scope, ApprovalsVerdict]:
+        """The production side, and the release's approvals verified with the workspace's
+        trusted keys (refused unless enough count and the package is the approved one)."""
+        scope.require(DEPLOY_ROLES, "take a signed release into production")
+        with self.db.transaction(readonly=True) as tx:
+            production = production_scope(tx, scope, releasing=True)
+            trusted = frozenset(trusted_public_keys(tx, scope.workspace.id))
+            required = max(1, approval_repo.required(tx, scope.workspace.id))
+        verdict = check_approvals(release.approvals, trusted)
+        needed = max(required, verdict.required)
+        if verdict.problems or verdict.counted < needed:
+            why = [f"{c.user}: {c.why}" for c in verdict.checks if not c.valid]
+            raise ApprovalRefusedError(
+                f"The signed release was not taken into workspace '{scope.workspace.name}': "
+                f"{verdict.counted} approval(s) verify with keys it trusts, {needed} needed"
+                f"{''.join(f'; {p}' for p in [*verdict.problems, *why])}.",
+                fix="Trust each approver's public key here (POST /v1/{project_id}/trusted-keys) "
+                "and take the release in again.",
+                remedy=Remedy.TRUST_SOURCE_KEY,
+                rule="approval.carried",
+            )
+        approved = (release.approvals.get("plan") or {}).get("packageSha256")
+        if release.package_sha256 != approved:
+            raise ApprovalRefusedError(
+                "The signed release's package is not the package its approvals name "
+                f"(sha256 {release.package_sha256}, approved {approved}).",
+                rule="approval.carried",
+            )
+        return production, verdict
+
+    def _planned(self, scope: Scope, production: Scope, release: SignedRelease) -> tuple[str, Plan]:
+        """The package kept as an upload of production and planned there as a release."""
+        with self.db.transaction() as tx:
+            sides.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
+        kept = self.imports.upload(production, io.BytesIO(release.package), "release.zip")
+        made = self.imports.plan(production, self.releases.import_request(production, kept.path))
+        assert isinstance(made, Plan)
+        if made.problems:
+            problems = [problem_text(p) for p in made.problems]
+            raise InvalidRequestError(
+                f"The signed release cannot be imported into the production of workspace "
+                f"'{scope.workspace.name}': {'; '.join(problems[:20])}.",
+                problems=problems,
+            )
+        return kept.path, made
+
+    def take_in(self, scope: Scope, release: SignedRelease) -> TakenIn:
+        """Check ``release`` against this server's production and trusted keys, then queue
+        the import of its package there as released (refused, naming what does not hold)."""
+        production, verdict = self._verified(scope, release)
+        document = release.approvals
+        plan = document.get("plan") or {}
+        path, made = self._planned(scope, production, release)
+        basis = dict(plan.get("basis") or {})
+        with self.db.transaction(readonly=True) as tx:
+            here = hashes(tx, production.workspace.id, list(basis))
+            stored = plan_repo.get_plan(tx, production.workspace.id, made.plan_id)
+        assert stored is not None
+        facts = PlanFacts(release.package_sha256, stored.request_sha256, here)
+        self._refuse_moved(scope, verdict.plan_hash, facts, basis, plan)
+        request = self.releases.import_request(production, path, made.plan_id)
+        job = self.imports.prepare(production, request)
+        with self.db.transaction() as tx:
+            audit_in_scope(
+                tx,
+                scope,
+                "release.carried",
+                "package",
+                str(document.get("packageName") or document.get("subject")),
+                {"planHash": verdict.plan_hash, "taskId": job.task_id},
+            )
+        return TakenIn(job.task_id, made.plan_id, verdict.plan_hash, verdict.counted)
+
+    @staticmethod
+    def _refuse_moved(
+        scope: Scope,
+        approved: str,
+        facts: PlanFacts,
+        basis: dict[str, str | None],
+        plan: dict[str, object],
+    ) -> None:
+        if facts.plan_hash() == approved:
+            return
+        moved = [key for key, value in basis.items() if facts.basis.get(key) != value]
+        if moved:
+            raise BasisChangedError(
+                f"Production of workspace '{scope.workspace.name}' is not the production the "
+                f"release was approved on: {', '.join(moved[:20])} differ; nothing was "
+                "imported.",
+                fix="Bring those objects to what the approved production held, or make and "
+                "approve a package against this production.",
+                remedy=Remedy.REPLAN_RELEASE,
+                changed=[{"kind": k.split("/", 1)[0], "name": k.split("/", 1)[1]} for k in moved],
+            )
+        raise InvalidRequestError(
+            f"The plan made here (hash {facts.plan_hash()}) is not the approved plan "
+            f"({approved}): the import's settings differ (here {facts.request_sha256}, approved "
+            f"{plan.get('requestSha256')}; the production side's release profile, for one); "
+            "nothing was imported.",
+            plan_hash=facts.plan_hash(),
+        )

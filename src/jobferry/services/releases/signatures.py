@@ -1,0 +1,190 @@
+"""Signed approvals of release packages: an approver named on a package signs its plan hash
+with their own key; a workspace may require N of them before a deploy.
+
+*Decision:* an approval is bound to the plan's meaning (the package file, the import's
+settings, what production held of each object it touches: ``domain.approvals``), not to the
+kept plan's id, so it survives being read elsewhere (the approvals file, verified offline) and
+a package planned again against a production that did not move; when production moved, the
+hash moves and every approval of the old plan counts no more. The deploy counts them again in
+the transaction that takes the package, each signature verified with its key as it stands.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from jobferry.domain.approvals import MAX_REQUIRED, PlanFacts, package_subject
+from jobferry.domain.enums import Role
+from jobferry.domain.releases import DeployStatus
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import (
+    ApprovalsMissingError,
+    InvalidRequestError,
+    PackageReleasedError,
+    ReleasePackageNotFoundError,
+)
+from jobferry.services.approving import (
+    Signed,
+    Standing,
+    Subject,
+    approvals_document,
+    keep_approval,
+    shortfall,
+    standing,
+)
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import Scope, now_ms
+from jobferry.services.releases.production import production_scope
+from jobferry.storage import Database, Tx
+from jobferry.storage import approvals as repo
+from jobferry.storage import releases as release_repo
+from jobferry.storage.importing import plans as plan_repo
+from jobferry.storage.releases import PackageRecord
+
+
+def _package(tx: Tx, scope: Scope, package_id: int) -> PackageRecord:
+    found = release_repo.get_package(tx, scope.workspace.id, package_id)
+    if found is None:
+        raise ReleasePackageNotFoundError(
+            f"Release package '{package_id}' does not exist in workspace "
+            f"'{scope.workspace.name}'; list_factory_release_packages lists its packages.",
+            package_id=str(package_id),
+        )
+    return found
+
+
+def plan_facts(tx: Tx, production_id: str, record: PackageRecord) -> PlanFacts:
+    """What the package's plan hash hashes, as the package stands."""
+    kept = plan_repo.get_plan(tx, production_id, record.plan_id or "")
+    return PlanFacts(
+        record.sha256 or "",
+        kept.request_sha256 if kept is not None else "",
+        json.loads(record.basis or "{}"),
+    )
+
+
+def package_subject_of(tx: Tx, scope: Scope, record: PackageRecord) -> Subject:
+    """The approval subject of a package: its plan hash now, its applicant, its approvers."""
+    facts = plan_facts(tx, scope.workspace.production_id or "", record)
+    return Subject(
+        scope.workspace.id,
+        package_subject(record.id),
+        facts.plan_hash(),
+        record.apply_user_name,
+        tuple(a["user_name"] for a in record.approver_list()),
+        f"Release package '{record.id}'",
+        {"package_id": str(record.id)},
+    )
+
+
+def require_approvals(tx: Tx, scope: Scope, record: PackageRecord) -> None:
+    """Refuse a deploy (``DLF.9044``) when the workspace requires more valid approvals of the
+    package's plan as it is now than it has; nothing when the workspace has no rule."""
+    required = repo.required(tx, scope.workspace.id)
+    if not required:
+        return
+    subject = package_subject_of(tx, scope, record)
+    missing = shortfall(standing(tx, subject), required)
+    if missing is not None:
+        raise ApprovalsMissingError(
+            f"Release package '{record.id}' cannot be deployed: {missing}; nothing was deployed.",
+            fix=f"Its approvers sign plan {subject.plan_hash} (GET /v2/{{project_id}}/factory/"
+            f"release-packages/{record.id}/approvals answers the statement to sign).",
+            remedy=Remedy.APPROVE_PLAN,
+            package_id=str(record.id),
+            plan_hash=subject.plan_hash,
+            required=required,
+        )
+
+
+@dataclass(frozen=True)
+class PackageApprovals:
+    """A package's approvals file: the plan's facts, hash and statement, the rule, and each
+    approval kept (whether it counts, and why not)."""
+
+    record: PackageRecord
+    subject: Subject
+    facts: PlanFacts
+    required: int
+    found: Standing
+
+    def document(self) -> dict[str, Any]:
+        """The approvals file (``jobferry-approvals/1``) with the package's id, name and
+        applicant."""
+        out = approvals_document(self.subject, self.facts, self.required, self.found)
+        extra = {
+            "packageId": str(self.record.id),
+            "packageName": self.record.name,
+            "applicant": self.subject.maker,
+        }
+        return {**out, **extra}
+
+
+@dataclass
+class ReleaseApprovals:
+    """Approve release packages, read their approvals, set the workspace's rule."""
+
+    db: Database
+
+    def approvals(self, scope: Scope, package_id: int) -> PackageApprovals:
+        """A package's approvals file."""
+        with self.db.transaction(readonly=True) as tx:
+            production_scope(tx, scope, releasing=False)
+            record = _package(tx, scope, package_id)
+            facts = plan_facts(tx, scope.workspace.production_id or "", record)
+            subject = package_subject_of(tx, scope, record)
+            required = repo.required(tx, scope.workspace.id)
+            return PackageApprovals(record, subject, facts, required, standing(tx, subject))
+
+    def approve(self, scope: Scope, package_id: int, signed: Signed) -> PackageApprovals:
+        """Keep the caller's signature of a waiting package's plan (refused, ``DLF.9043``,
+        naming the rule it breaks)."""
+        with self.db.transaction() as tx:
+            production_scope(tx, scope, releasing=False)
+            record = _package(tx, scope, package_id)
+            waiting = (DeployStatus.PENDING, DeployStatus.FAILED)
+            if record.delete_flag or record.status not in waiting:
+                raise PackageReleasedError(
+                    f"Release package '{record.id}' is released, being released or "
+                    "cancelled; only a package waiting for its release is approved.",
+                    package_id=str(record.id),
+                )
+            subject = package_subject_of(tx, scope, record)
+            keep_approval(tx, scope, subject, signed)
+            audit_in_scope(
+                tx,
+                scope,
+                "release.approve",
+                "package",
+                record.name,
+                {"id": record.id, "planHash": subject.plan_hash, "keyId": signed.key_id},
+            )
+        return self.approvals(scope, package_id)
+
+    def rule(self, scope: Scope) -> int:
+        """How many approvals the workspace's release packages need (0: none)."""
+        with self.db.transaction(readonly=True) as tx:
+            return repo.required(tx, scope.workspace.id)
+
+    def set_rule(self, scope: Scope, body: dict[str, Any]) -> int:
+        """``{"requireApprovals": N}``: the workspace's rule (its admins; 0 removes it)."""
+        scope.require((Role.ADMIN,), "set the workspace's approval rule")
+        count = body.get("requireApprovals")
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_REQUIRED:
+            raise InvalidRequestError(
+                f"requireApprovals must be a whole number from 0 (no rule) to {MAX_REQUIRED}.",
+                parameter="requireApprovals",
+            )
+        with self.db.transaction() as tx:
+            repo.set_required(tx, scope.workspace.id, count, now_ms(), scope.actor.name)
+            audit_in_scope(
+                tx,
+                scope,
+                "release.approval-rule",
+                "workspace",
+                scope.workspace.name,
+                {"requireApprovals": count},
+            )
+        return count

@@ -1,0 +1,171 @@
+"""Signed approvals of a route's plan: a route may require N approvals from named people
+(``approvals`` in its document) before ``apply`` imports the plan of its waiting promotion.
+
+The plan hash of a route's plan binds its package, the import's settings and the target's
+fingerprint the plan read (``domain.approvals``): a plan made again on a target that moved has
+another hash, so the approvals of the first count no more. Whoever made the plan never
+approves it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jobferry.domain.approvals import ROUTE_BASIS, PlanFacts, route_subject
+from jobferry.domain.remedies import Remedy
+from jobferry.domain.routes import Route, parse_route
+from jobferry.errors import (
+    ApprovalsMissingError,
+    InvalidRequestError,
+    PlanStaleError,
+    RouteNotFoundError,
+)
+from jobferry.services.approving import (
+    Signed,
+    Standing,
+    Subject,
+    approvals_document,
+    keep_approval,
+    shortfall,
+    standing,
+)
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import Actor, Scope
+from jobferry.services.definitions.documents import load
+from jobferry.services.routes.promote import RoutePromotions
+from jobferry.storage import Database, Tx
+from jobferry.storage import accounts as account_repo
+from jobferry.storage import routes as repo
+from jobferry.storage.importing import plans as plan_repo
+
+
+def route_plan_subject(tx: Tx, target: Scope, route: Route, plan_id: str) -> Subject:
+    """The approval subject of plan ``plan_id`` of the route's waiting promotion (refused
+    when it is not that promotion's plan)."""
+    item = repo.newest_promotion(tx, target.actor.project_id, route.name)
+    stored = plan_repo.get_plan(tx, target.workspace.id, plan_id)
+    if item is None or stored is None or stored.package_sha256 != item.package_sha256:
+        raise PlanStaleError(
+            f"Plan {plan_id} is not the plan of route '{route.name}''s newest promotion in "
+            f"workspace '{target.workspace.name}'.",
+            fix=f"Plan it again (POST /v1/{{project_id}}/routes/{route.name}/plans) and approve "
+            "the plan id it answers.",
+            remedy=Remedy.PLAN_AGAIN,
+            plan_id=plan_id,
+            route=route.name,
+        )
+    facts = PlanFacts(
+        stored.package_sha256, stored.request_sha256, {ROUTE_BASIS: stored.fingerprint}
+    )
+    return Subject(
+        target.workspace.id,
+        route_subject(route.name),
+        facts.plan_hash(),
+        stored.created_by,
+        route.approvals.approvers,
+        f"Route '{route.name}''s plan {plan_id}",
+        {"route": route.name, "plan_id": plan_id},
+    )
+
+
+def require_route_approvals(tx: Tx, target: Scope, route: Route, plan_id: str) -> None:
+    """Refuse an apply (``DLF.9044``) when the route requires more valid approvals of the
+    plan than it has; nothing when the route requires none."""
+    if not route.approvals.on:
+        return
+    subject = route_plan_subject(tx, target, route, plan_id)
+    missing = shortfall(standing(tx, subject), route.approvals.required)
+    if missing is not None:
+        raise ApprovalsMissingError(
+            f"Route '{route.name}''s plan {plan_id} cannot be imported: {missing}; nothing "
+            "was imported.",
+            fix=f"Its approvers sign plan {subject.plan_hash} (GET /v1/{{project_id}}/routes/"
+            f"{route.name}/plans/{plan_id}/approvals answers the statement to sign).",
+            remedy=Remedy.APPROVE_PLAN,
+            route=route.name,
+            plan_id=plan_id,
+            plan_hash=subject.plan_hash,
+            required=route.approvals.required,
+        )
+
+
+@dataclass(frozen=True)
+class RoutePlanApprovals:
+    """A route plan's approvals file."""
+
+    subject: Subject
+    facts: PlanFacts
+    required: int
+    found: Standing
+
+    def document(self) -> dict[str, Any]:
+        """As a package's (``jobferry-approvals/1``), with ``route`` and ``planId``."""
+        out = approvals_document(self.subject, self.facts, self.required, self.found)
+        return {**out, "route": self.subject.ids["route"], "planId": self.subject.ids["plan_id"]}
+
+
+@dataclass
+class RouteApprovals:
+    """Approve a route's plan and read its approvals."""
+
+    db: Database
+    promotions: RoutePromotions
+
+    def _target(self, actor: Actor, name: str) -> tuple[Route, Scope]:
+        """The route and the caller in its target workspace (an approver needs a role there,
+        not in the route's source or any other workspace)."""
+        project = actor.project_id
+        with self.db.transaction(readonly=True) as tx:
+            item = repo.get(tx, project, name, None)
+            route = None if item is None else parse_route(item.name, load(item.document))
+            end = None if route is None else route.target.workspace
+            found = None
+            if end is not None:
+                found = account_repo.find_workspace_by_name(tx, project, end)
+                found = found or account_repo.get_workspace(tx, project, end)
+        if route is None:
+            raise RouteNotFoundError(
+                f"There is no route '{name}' in this project.",
+                fix="List them with GET /v1/{project_id}/routes.",
+                remedy=Remedy.LIST_ROUTES,
+                route=name,
+            )
+        if found is None:
+            raise InvalidRequestError(
+                f"Route '{name}' ends in no workspace of this server: its plans are imported "
+                "and approved where its target is.",
+                route=name,
+            )
+        return route, self.promotions.accounts.scope(actor, project, found.id)
+
+    def approvals(self, actor: Actor, name: str, plan_id: str) -> RoutePlanApprovals:
+        """The approvals of the route's plan ``plan_id``."""
+        route, target = self._target(actor, name)
+        with self.db.transaction(readonly=True) as tx:
+            subject = route_plan_subject(tx, target, route, plan_id)
+            stored = plan_repo.get_plan(tx, target.workspace.id, plan_id)
+            assert stored is not None
+            facts = PlanFacts(
+                stored.package_sha256, stored.request_sha256, {ROUTE_BASIS: stored.fingerprint}
+            )
+            return RoutePlanApprovals(
+                subject, facts, route.approvals.required, standing(tx, subject)
+            )
+
+    def approve(self, actor: Actor, name: str, plan_id: str, signed: Signed) -> RoutePlanApprovals:
+        """Keep the caller's signature of the route's plan (refused, ``DLF.9043``, naming the
+        rule it breaks)."""
+        route, target = self._target(actor, name)
+        with self.db.transaction() as tx:
+            subject = route_plan_subject(tx, target, route, plan_id)
+            keep_approval(tx, target, subject, signed)
+            audit_in_scope(
+                tx,
+                target,
+                "route.approve",
+                "route",
+                name,
+                {"planId": plan_id, "planHash": subject.plan_hash, "keyId": signed.key_id},
+            )
+        return self.approvals(actor, name, plan_id)

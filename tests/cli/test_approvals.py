@@ -1,0 +1,155 @@
+"""``jobferry users keys`` and ``jobferry releases rule|approve|approvals|verify`` against a
+real server: a key pair made locally, its public half registered, a package that needs one
+signed approval refused until its approver signs it, the approvals file kept and verified with
+no server, a tampered one refused (exit 3)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+from support.builders import make_job, make_script
+from support.cli import Cli
+from support.exporting import seed
+from support.releases import studio_person
+
+
+def _as(cli: Cli, name: str, ak: str, sk: str, tmp: Path) -> Cli:
+    text = cli.config.read_text(encoding="utf-8")
+    text = text.replace(f'ak = "{cli.server.ak}"', f'ak = "{ak}"')
+    text = text.replace(f'sk = "{cli.server.sk}"', f'sk = "{sk}"')
+    config = tmp / f"{name}.toml"
+    config.write_text(text, encoding="utf-8")
+    return replace(cli, config=config)
+
+
+def _submit(cli: Cli, name: str) -> None:
+    for script in (make_script(f"{name}_sql"), make_script(f"{name}_sh", type="Shell")):
+        answer = cli.remote.call("POST", "/scripts", script, workspace=cli.workspace)
+        assert answer.status_code == 204, answer.text
+    answer = cli.remote.call("POST", "/jobs", make_job(name), workspace=cli.workspace)
+    assert answer.status_code == 204, answer.text
+
+
+def test_a_package_is_approved_with_a_local_key(cli: Cli, prod: Cli, tmp_path: Path) -> None:
+    ws, suffix = cli.workspace, uuid.uuid4().hex[:6]
+    for name in ("dws_conn", "ssh_conn"):
+        body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
+        cli.remote.call("PUT", f"/environment/connection/{name}", body, workspace=ws)
+    ws_name = cli.remote.workspace_name(ws)
+    mode = {"name": ws_name, "mode": "1"}
+    assert cli.remote.call("PUT", f"/{cli.server.project_id}/workspace/{ws}", mode)
+    dev = studio_person(cli.server, ws, f"dev_{suffix}", "developer")
+    dep = studio_person(cli.server, ws, f"dep_{suffix}", "deployer")
+    developer = _as(cli, "dev", dev.ak, dev.sk, tmp_path)
+    deployer = _as(cli, "dep", dep.ak, dep.sk, tmp_path)
+    ruled = cli("releases", "rule", "--require-approvals", "1")
+    assert ruled.exit_code == 0, ruled.output
+    assert "need 1 signed approval" in ruled.stderr + ruled.stdout
+    _submit(cli, "sig_a")
+    made = developer.json("releases", "create", "signed", "--all", "--approver", f"dep_{suffix}")
+    package = made["release_package_id"]
+
+    refused = deployer("releases", "deploy", package)
+    assert refused.exit_code == 1
+    assert "DLF.9044" in refused.stderr
+    assert "jobferry releases approve" in refused.stderr
+
+    key = tmp_path / "dep.key"
+    made_key = deployer("users", "keys", "new", str(key))
+    assert made_key.exit_code == 0, made_key.output
+    assert (key.stat().st_mode & 0o777) == 0o600
+    assert deployer("users", "keys", "new", str(key)).exit_code == 2
+    added = deployer.json("users", "keys", "add", f"{key}.pub", "--name", "laptop")
+    assert added["name"] == "laptop"
+    assert deployer.json("users", "keys", "list")["keys"][0]["keyId"] == added["keyId"]
+
+    dev_key = tmp_path / "dev.key"
+    developer("users", "keys", "new", str(dev_key))
+    developer("users", "keys", "add", f"{dev_key}.pub")
+    own = developer("releases", "approve", package, "--key", str(dev_key))
+    assert own.exit_code == 1
+    assert "DLF.9043" in own.stderr
+
+    approved = deployer("releases", "approve", package, "--key", str(key))
+    assert approved.exit_code == 0, approved.output
+    assert "1 of 1 required approvals count" in approved.stderr + approved.stdout
+    kept = tmp_path / "approvals.json"
+    shown = deployer("releases", "approvals", package, "--out", str(kept))
+    assert shown.exit_code == 0, shown.output
+    assert f"dep_{suffix}" in shown.stdout
+
+    verified = cli("releases", "verify", str(kept), "--key", f"{key}.pub")
+    assert verified.exit_code == 0, verified.output
+    foreign = cli("releases", "verify", str(kept), "--key", f"{dev_key}.pub")
+    assert foreign.exit_code == 3
+    document = json.loads(kept.read_text(encoding="utf-8"))
+    document["plan"]["packageSha256"] = "0" * 64
+    kept.write_text(json.dumps(document), encoding="utf-8")
+    tampered = cli("releases", "verify", str(kept))
+    assert tampered.exit_code == 3
+    assert "planHash is not the hash" in tampered.stderr
+
+    deployed = deployer("releases", "deploy", package)
+    assert deployed.exit_code == 0, (deployed.stdout, deployed.stderr)
+    carried = deployer.json("releases", "export", package, "--out", str(tmp_path / "rel.zip"))
+    across_the_air_gap(prod, Path(carried["file"]), f"{key}.pub")
+    revoked = deployer("users", "keys", "revoke", added["keyId"])
+    assert revoked.exit_code == 0, revoked.output
+
+
+def test_promote_apply_needs_the_routes_approved_plan(cli: Cli, tmp_path: Path) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    seed(cli.remote, ("signed_job",), workspace=cli.workspace)
+    prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
+    ada = studio_person(cli.server, prod, f"ada_{suffix}", "developer")
+    approver = _as(cli, "ada", ada.ak, ada.sk, tmp_path)
+    route = f"signed-{suffix}"
+    made = cli.json(
+        "routes", "create", route, "--from", cli.workspace, "--to", prod,
+        "--require-approvals", "1", "--approvers", f"ada_{suffix}",
+    )  # fmt: skip
+    assert made["approvals"] == {"required": 1, "approvers": [f"ada_{suffix}"]}
+    assert "1 signed, of ada_" in cli("routes", "show", route).stdout
+
+    refused = cli("promote", route, "--apply", "--yes")
+    assert refused.exit_code == 1
+    assert "DLF.9044" in refused.stderr
+    assert f"jobferry routes approve {route}" in refused.stderr
+    planned = cli.json("promote", route, code=4)
+    plan_id = planned["plan"]["planId"]
+
+    key = tmp_path / "ada.key"
+    approver("users", "keys", "new", str(key))
+    approver("users", "keys", "add", f"{key}.pub")
+    approved = approver("routes", "approve", route, plan_id, "--key", str(key))
+    assert approved.exit_code == 0, approved.output
+    shown = cli.json("routes", "approvals", route, plan_id)
+    assert shown["counted"] == 1
+    # promote --apply plans again: the same package, settings and target give the same plan
+    # hash, so the approval of the plan shown counts for it.
+    applied = cli("promote", route, "--apply", "--yes")
+    assert applied.exit_code == 0, (applied.stdout, applied.stderr)
+    edited = cli.json("routes", "edit", route, "--require-approvals", "0")
+    assert "approvals" not in edited
+
+
+def across_the_air_gap(prod: Cli, release: Path, public_key: Path) -> None:
+    """The signed release taken into another server's enterprise workspace: refused until
+    that workspace trusts the approver's key, then imported; a second time, its production is
+    no longer the one the release was approved on."""
+    ws_name = prod.remote.workspace_name(prod.workspace)
+    mode = {"name": ws_name, "mode": "1"}
+    assert prod.remote.call("PUT", f"/{prod.server.project_id}/workspace/{prod.workspace}", mode)
+    untrusted = prod("releases", "import", str(release))
+    assert untrusted.exit_code == 1
+    assert "DLF.9043" in untrusted.stderr
+    assert prod("keys", "trust", "approver", "--file", str(public_key)).exit_code == 0
+    taken = prod("releases", "import", str(release))
+    assert taken.exit_code == 0, (taken.stdout, taken.stderr)
+    assert "Released the signed release" in taken.stderr + taken.stdout
+    again = prod("releases", "import", str(release))
+    assert again.exit_code == 3
+    assert "DLF.9042" in again.stderr

@@ -1,0 +1,223 @@
+"""Signed approvals of release packages through the service (SQLite and PostgreSQL): keys
+registered, listed and revoked; N of M approvals required before a deploy; self-approval, an
+approver not named, a revoked key, a bad signature and another plan's hash refused; a package
+planned again against a changed production loses its approvals; the approvals file verifies
+offline."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobferry.domain.enums import Role
+from jobferry.domain.releases import StartupMode
+from jobferry.errors import (
+    ApprovalRefusedError,
+    ApprovalsMissingError,
+    KeyNotFoundError,
+    NameTakenError,
+    PermissionDeniedError,
+)
+from jobferry.package.approvals import check_approvals, sign_statement
+from jobferry.package.keys import KeyPair, generate_key_pair
+from jobferry.services.approving import Signed
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.releases.approval_keys import parse_key
+from jobferry.services.releases.records import DeployRequest, PackageRequest
+from jobferry.storage.releases import ItemFilter
+from support.releases import (
+    Team,
+    enterprise_team,
+    person,
+    register_connections,
+    run_release,
+    submit_job,
+)
+
+
+@pytest.fixture
+def team(services: Services) -> Team:
+    found = enterprise_team(services)
+    register_connections(services, found)
+    return found
+
+
+def _register(services: Services, scope: Scope) -> KeyPair:
+    pair = generate_key_pair()
+    services.approval_keys.register(scope.actor, parse_key({"publicKey": pair.public_key}))
+    return pair
+
+
+def _package(services: Services, team: Team, approvers: list[Scope], name: str = "p1") -> int:
+    items = services.releases.pending(team.developer, ItemFilter(), 100, 0)[1]
+    request = PackageRequest(
+        str(team.developer.actor.user_id),
+        name,
+        tuple(str(i.id) for i in items),
+        tuple(str(a.actor.user_id) for a in approvers),
+    )
+    return services.releases.create(team.developer, request, []).package_id
+
+
+def _approve(services: Services, scope: Scope, package_id: int, pair: KeyPair) -> None:
+    found = services.release_approvals.approvals(scope, package_id).document()
+    signature = sign_statement(pair.private_pem, found["statement"])
+    services.release_approvals.approve(
+        scope, package_id, Signed(pair.key_id, found["planHash"], signature)
+    )
+
+
+def _deploy(services: Services, team: Team, package_id: int) -> None:
+    services.releases.deploy(team.deployer, DeployRequest((package_id,), StartupMode.START))
+
+
+@pytest.fixture
+def approver2(services: Services, team: Team) -> Scope:
+    return person(services, team.workspace_id, "ada", Role.DEPLOYER)
+
+
+def test_keys_are_registered_listed_and_revoked(services: Services, team: Team) -> None:
+    me = team.deployer.actor
+    first, second = _register(services, team.deployer), _register(services, team.deployer)
+    assert [k.key_id for k in services.approval_keys.mine(me)] == [first.key_id, second.key_id]
+    with pytest.raises(NameTakenError):
+        services.approval_keys.register(me, parse_key({"publicKey": first.public_key}))
+    with pytest.raises(NameTakenError, match="another user's"):
+        services.approval_keys.register(
+            team.developer.actor, parse_key({"publicKey": first.public_key})
+        )
+    revoked = services.approval_keys.revoke(me, first.key_id)
+    assert revoked.revoked_at is not None
+    assert [k.revoked_at is None for k in services.approval_keys.mine(me)] == [False, True]
+    with pytest.raises(KeyNotFoundError):
+        services.approval_keys.revoke(team.developer.actor, second.key_id)
+    listed = {k.key_id for k in services.approval_keys.members(team.admin)}
+    assert listed == {first.key_id, second.key_id}
+    with pytest.raises(PermissionDeniedError):
+        services.approval_keys.members(team.developer)
+
+
+def test_no_rule_deploys_as_before(services: Services, team: Team) -> None:
+    submit_job(services, team.developer, "daily")
+    package = _package(services, team, [team.deployer])
+    _deploy(services, team, package)
+    run_release(services)
+
+
+def test_two_of_three_approvals_are_needed(
+    services: Services, team: Team, approver2: Scope
+) -> None:
+    third = person(services, team.workspace_id, "bob", Role.DEPLOYER)
+    services.release_approvals.set_rule(team.admin, {"requireApprovals": 2})
+    submit_job(services, team.developer, "daily")
+    package = _package(services, team, [team.deployer, approver2, third])
+    with pytest.raises(ApprovalsMissingError, match="2 approvals of its plan are required, 0"):
+        _deploy(services, team, package)
+    _approve(services, team.deployer, package, _register(services, team.deployer))
+    _approve(services, team.deployer, package, _register(services, team.deployer))
+    with pytest.raises(ApprovalsMissingError, match="required, 1 count") as refused:
+        _deploy(services, team, package)
+    assert refused.value.code == "DLF.9044"
+    assert refused.value.remedy == "approve_plan"
+    _approve(services, approver2, package, _register(services, approver2))
+    document = services.release_approvals.approvals(team.admin, package).document()
+    assert document["counted"] == 2
+    assert check_approvals(document).ok
+    _deploy(services, team, package)
+    run_release(services)
+
+
+def test_who_signs_and_what_is_refused(services: Services, team: Team, approver2: Scope) -> None:
+    submit_job(services, team.developer, "daily")
+    package = _package(services, team, [team.deployer])
+    document = services.release_approvals.approvals(team.admin, package).document()
+    statement, plan_hash = document["statement"], document["planHash"]
+
+    def refused(scope: Scope, pair: KeyPair, signed: Signed, rule: str) -> None:
+        with pytest.raises(ApprovalRefusedError) as caught:
+            services.release_approvals.approve(scope, package, signed)
+        assert caught.value.context["rule"] == rule
+        assert caught.value.code == "DLF.9043"
+        assert str(package) in caught.value.message
+
+    dev = _register(services, team.developer)
+    own = Signed(dev.key_id, plan_hash, sign_statement(dev.private_pem, statement))
+    refused(team.developer, dev, own, "approval.self")
+    other = _register(services, approver2)
+    named = Signed(other.key_id, plan_hash, sign_statement(other.private_pem, statement))
+    refused(approver2, other, named, "approval.approver")
+    pair = _register(services, team.deployer)
+    good = sign_statement(pair.private_pem, statement)
+    refused(team.deployer, pair, Signed(other.key_id, plan_hash, good), "approval.key")
+    elsewhere = statement.replace(plan_hash, "0" * 64)
+    wrong_plan = sign_statement(pair.private_pem, elsewhere)
+    refused(team.deployer, pair, Signed(pair.key_id, "0" * 64, wrong_plan), "approval.plan")
+    refused(team.deployer, pair, Signed(pair.key_id, plan_hash, wrong_plan), "approval.signature")
+    services.approval_keys.revoke(team.deployer.actor, pair.key_id)
+    refused(team.deployer, pair, Signed(pair.key_id, plan_hash, good), "approval.key")
+
+
+def test_a_revoked_key_no_longer_counts(services: Services, team: Team) -> None:
+    services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
+    submit_job(services, team.developer, "daily")
+    package = _package(services, team, [team.deployer])
+    pair = _register(services, team.deployer)
+    _approve(services, team.deployer, package, pair)
+    services.approval_keys.revoke(team.deployer.actor, pair.key_id)
+    with pytest.raises(ApprovalsMissingError, match="its key is revoked"):
+        _deploy(services, team, package)
+
+
+def test_a_package_planned_again_on_a_changed_production_loses_its_approvals(
+    services: Services, team: Team
+) -> None:
+    services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
+    pair = _register(services, team.deployer)
+    submit_job(services, team.developer, "daily", description="v1")
+    first = _package(services, team, [team.deployer], "v1")
+    submit_job(services, team.developer, "daily", description="v2")
+    second = _package(services, team, [team.deployer], "v2")
+    _approve(services, team.deployer, second, pair)
+    before = services.release_approvals.approvals(team.admin, second).document()["planHash"]
+
+    # A plan made again on an unchanged production has the same hash: its approvals stand.
+    services.releases.replan(team.deployer, second)
+    assert services.release_approvals.approvals(team.admin, second).document()["counted"] == 1
+
+    _approve(services, team.deployer, first, pair)
+    _deploy(services, team, first)
+    run_release(services)
+    services.releases.replan(team.deployer, second)
+    document = services.release_approvals.approvals(team.admin, second).document()
+    assert document["planHash"] != before
+    assert document["counted"] == 0
+    assert document["approvals"][0]["why"] == "signed an earlier plan"
+    with pytest.raises(ApprovalsMissingError, match="signed an earlier plan"):
+        _deploy(services, team, second)
+    _approve(services, team.deployer, second, pair)
+    _deploy(services, team, second)
+    run_release(services)
+
+
+def test_the_approvals_file_fails_offline_when_tampered(services: Services, team: Team) -> None:
+    submit_job(services, team.developer, "daily")
+    package = _package(services, team, [team.deployer])
+    pair = _register(services, team.deployer)
+    _approve(services, team.deployer, package, pair)
+    document = services.release_approvals.approvals(team.admin, package).document()
+    verdict = check_approvals(document)
+    assert (verdict.ok, verdict.counted, verdict.required) == (True, 1, 0)
+    other = frozenset({generate_key_pair().public_key})
+    assert (
+        check_approvals(document, other).checks[0].why == "its key is not one of the keys trusted"
+    )
+    assert check_approvals(document, frozenset({pair.public_key})).ok
+
+    moved = {**document, "plan": {**document["plan"], "packageSha256": "f" * 64}}
+    assert "planHash is not the hash of the plan's facts" in check_approvals(moved).problems
+    forged = dict(document)
+    forged["approvals"] = [{**document["approvals"][0], "signature": "A" * 86 + "=="}]
+    forged["required"] = 1
+    verdict = check_approvals(forged)
+    assert not verdict.ok
+    assert verdict.checks[0].why.startswith("the signature is not")

@@ -1,0 +1,123 @@
+"""Signed approvals of a route's plan (SQLite and PostgreSQL): a route requiring an approval
+refuses ``apply`` until one of its named approvers signed the plan; its maker's signature and
+a plan made again on a target that moved needs its own approval."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobferry.domain.enums import Role
+from jobferry.errors import ApprovalRefusedError, ApprovalsMissingError, PlanStaleError
+from jobferry.package.approvals import check_approvals, sign_statement
+from jobferry.package.keys import KeyPair, generate_key_pair
+from jobferry.services.approving import Signed
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.releases.approval_keys import parse_key
+from support.builders import make_script
+from support.clients import SignedClient, assert_error
+from support.console import admin_scope
+from support.exporting import seed
+from support.importing import connected_workspace
+from support.releases import person
+
+ROUTE = {
+    "source": {"workspace": "default"},
+    "target": {"workspace": "prod"},
+    "scheduling": "PAUSE_AND_RESTORE",
+    "approvals": {"required": 1, "approvers": ["ada", "bob"]},
+}
+
+
+def _route(api: SignedClient, services: Services) -> tuple[Scope, Scope]:
+    """The route 'test-prod' needing one approval of ada or bob; the admin, and ada."""
+    seed(api)
+    prod = connected_workspace(api)
+    saved = api.call("PUT", "/routes/test-prod", ROUTE)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["approvals"] == ROUTE["approvals"]
+    return admin_scope(services), person(services, prod, "ada", Role.DEVELOPER)
+
+
+def _key(services: Services, scope: Scope) -> KeyPair:
+    pair = generate_key_pair()
+    services.approval_keys.register(scope.actor, parse_key({"publicKey": pair.public_key}))
+    return pair
+
+
+def _signed(services: Services, scope: Scope, plan_id: str, pair: KeyPair) -> Signed:
+    found = services.route_approvals.approvals(scope.actor, "test-prod", plan_id).document()
+    return Signed(
+        pair.key_id, found["planHash"], sign_statement(pair.private_pem, found["statement"])
+    )
+
+
+def test_a_route_rule_is_checked_when_saved(api: SignedClient) -> None:
+    short = {**ROUTE, "approvals": {"required": 3, "approvers": ["ada"]}}
+    assert_error(api.call("PUT", "/routes/r1", short), "DLF.3051", "only 1 approvers")
+    nobody = {**ROUTE, "approvals": {"required": 1}}
+    assert_error(api.call("PUT", "/routes/r2", nobody), "DLF.3051", "name the approvers")
+    plain = {k: v for k, v in ROUTE.items() if k != "approvals"}
+    assert "approvals" not in api.call("PUT", "/routes/r3", plain).json()
+
+
+def test_apply_needs_the_approved_plan(api: SignedClient, services: Services) -> None:
+    admin, ada = _route(api, services)
+    planned = services.route_plans.plan(admin, "test-prod", {})
+    assert planned.plan is not None
+    plan_id = planned.plan.plan_id
+    with pytest.raises(ApprovalsMissingError, match="1 approvals of its plan are required, 0"):
+        services.route_plans.apply(admin, "test-prod", plan_id)
+    assert services.promotions.history(admin, "test-prod") == []
+
+    own = _key(services, admin)
+    with pytest.raises(ApprovalRefusedError) as refused:
+        services.route_approvals.approve(
+            admin.actor, "test-prod", plan_id, _signed(services, admin, plan_id, own)
+        )
+    assert refused.value.context["rule"] == "approval.self"
+    assert refused.value.context["route"] == "test-prod"
+    with pytest.raises(PlanStaleError):
+        services.route_approvals.approvals(ada.actor, "test-prod", "0" * 32)
+
+    pair = _key(services, ada)
+    kept = services.route_approvals.approve(
+        ada.actor, "test-prod", plan_id, _signed(services, ada, plan_id, pair)
+    )
+    document = kept.document()
+    assert (document["counted"], document["route"], document["planId"]) == (1, "test-prod", plan_id)
+    assert check_approvals(document).ok
+    applied = services.route_plans.apply(admin, "test-prod", plan_id)
+    services.imports.run(applied.prepared)
+
+
+def test_a_plan_made_again_on_a_moved_target_needs_its_own_approval(
+    api: SignedClient, services: Services
+) -> None:
+    admin, ada = _route(api, services)
+    first = services.route_plans.plan(admin, "test-prod", {})
+    assert first.plan is not None
+    pair = _key(services, ada)
+    services.route_approvals.approve(
+        ada.actor, "test-prod", first.plan.plan_id, _signed(services, ada, first.plan.plan_id, pair)
+    )
+    same = services.route_plans.plan(admin, "test-prod", {})
+    assert same.plan is not None  # the same package, settings and target: the same hash
+    assert (
+        services.route_approvals.approvals(ada.actor, "test-prod", same.plan.plan_id).document()[
+            "counted"
+        ]
+        == 1
+    )
+    prod = ada.workspace.id
+    script = {**make_script("daily_sales_sql"), "content": "select 2"}
+    assert api.call("POST", "/scripts", script, workspace=prod).status_code == 204
+    second = services.route_plans.plan(admin, "test-prod", {})
+    assert second.plan is not None
+    document = services.route_approvals.approvals(
+        ada.actor, "test-prod", second.plan.plan_id
+    ).document()
+    assert document["counted"] == 0
+    assert document["approvals"][0]["why"] == "signed an earlier plan"
+    with pytest.raises(ApprovalsMissingError, match="signed an earlier plan"):
+        services.route_plans.apply(admin, "test-prod", second.plan.plan_id)
