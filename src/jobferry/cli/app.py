@@ -30,6 +30,7 @@ from jobferry.cli import (
     jobs,
     keys,
     package,
+    policies,
     promote,
     pull,
     releases,
@@ -232,6 +233,7 @@ app.command("pull")(pull.pull_command)
 app.command("promote")(promote.promote_command)
 app.add_typer(environment.env_app, name="env")
 app.add_typer(environment.profiles_app, name="profiles")
+app.add_typer(policies.app, name="policies")
 app.add_typer(routes.app, name="routes")
 app.add_typer(remotes.app, name="remotes")
 app.add_typer(releases.app, name="releases")

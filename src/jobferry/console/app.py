@@ -30,6 +30,7 @@ from jobferry.console import (
     jobs,
     library,
     listing,
+    policies,
     remotes,
     routes,
     tasks,
@@ -129,6 +130,6 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     pages = (auth, jobs, editor, library, listing, exports, downloads, tasks, imports, checking)
-    for module in (*pages, routes, admin, remotes):
+    for module in (*pages, routes, admin, policies, remotes):
         app.include_router(module.router)
     return app
