@@ -23,7 +23,14 @@ from support.clients import SignedClient
 from support.console import admin_scope
 from support.exporting import seed
 from support.importing import connected_workspace
-from support.planning import jobs_with_dependencies, run_import, upload, workspace, write_objects
+from support.planning import (
+    import_package,
+    jobs_with_dependencies,
+    run_import,
+    upload,
+    workspace,
+    write_objects,
+)
 from support.releases import (
     Team,
     enterprise_team,
@@ -203,3 +210,36 @@ def test_a_deploy_is_refused_once_a_freeze_began_and_goes_once_it_is_lifted(
 def _production(services: Services, team: Team) -> Scope:
     actor = team.admin.actor
     return services.accounts.scope(actor, actor.project_id, team.admin.workspace.production_id)
+
+
+def test_the_deletion_limit_counts_the_plans_deletes_when_planned_and_when_applied(
+    services: Services, prod: Scope, tmp_path: Path
+) -> None:
+    first = jobs_with_dependencies(make_job("a_job"), make_job("b_job"), make_job("c_job"))
+    import_package(services, prod, write_objects(tmp_path / "1.zip", first))
+    whole = write_objects(
+        tmp_path / "2.zip", jobs_with_dependencies(make_job("a_job")), inventory=("job",)
+    )
+    path = upload(services, prod, whole)
+    asked = {"path": path, "sameNamePolicy": "OVERWRITE", "propagateDeletes": True}
+    plan = services.imports.plan(prod, parse_import_request(asked))
+    assert isinstance(plan, Plan)
+    assert plan.summary.delete == 2
+    assert plan.summary.problems == 0
+    # The limit saved after the plan was made: its apply is refused, the kept lines counted.
+    services.policies.put(prod, None, {"maxDeletions": 1})
+    with pytest.raises(PolicyViolationError) as refused:
+        services.imports.prepare(prod, parse_import_request({**asked, "planId": plan.plan_id}))
+    assert refused.value.context["rule"] == "maxDeletions"
+    assert "deletes 2 objects (job 'b_job', job 'c_job'), over the limit of 1" in str(
+        refused.value.message
+    )
+    assert services.jobs.show(prod, "c_job").document["name"] == "c_job"  # nothing deleted
+    # Planned again under the limit: a problem of the whole package.
+    again = services.imports.plan(prod, parse_import_request(asked))
+    assert isinstance(again, Plan)
+    [problem] = again.problems
+    assert (problem.reason, problem.kind) == (ProblemReason.POLICY, "package")
+    assert "breaks the deletion limit of the policy of workspace 'prod' (version 1)" in (
+        problem.detail
+    )
