@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from jobferry.domain.policies import ANY_OWNER, Policy, PolicyRule
 
@@ -37,7 +38,7 @@ def written_breaches(policy: Policy, obj: WrittenObject) -> list[Breach]:
     """The rules an object the plan creates, overwrites or renames breaks."""
     found: list[Breach] = []
     pattern = policy.pattern_of(obj.kind)
-    if pattern is not None and re.fullmatch(pattern, obj.name) is None:
+    if pattern is not None and _compiled(pattern).fullmatch(obj.name) is None:
         found.append(
             Breach(
                 PolicyRule.NAMING,
@@ -68,6 +69,11 @@ def written_breaches(policy: Policy, obj: WrittenObject) -> list[Breach]:
             )
         )
     return found
+
+
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def _owner_allowed(owners: tuple[str, ...], owner: str | None) -> bool:

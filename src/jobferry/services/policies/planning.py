@@ -34,6 +34,7 @@ from jobferry.storage.importing.workset import Workset
 BATCH = 1000
 """Records read from the working set at a time."""
 _CONNECTION = str(EnvironmentKind.CONNECTION)
+_READ_KINDS = frozenset({str(ObjectKind.JOB), str(ObjectKind.SCRIPT)})
 
 
 def policy_problems(
@@ -52,43 +53,36 @@ def policy_problems(
         breach = freeze_breach(item.policy, moment)
         if breach is not None:
             package_problems.append(problem_of(item, breach, package))
-    if not any(_reads_objects(item.policy) for item in held):
-        return []
-    found, deleted = _object_problems(held, workset)
-    for item in held:
-        breach = deletion_breach(item.policy, deleted)
-        if breach is not None:
-            package_problems.append(problem_of(item, breach, package))
+    found: list[tuple[int, Problem]] = []
+    if any(_reads_objects(item.policy) for item in held):
+        found = _object_problems(held, workset)
+    if any(item.policy.max_deletions is not None for item in held):
+        deleted = list(workset.names(workset.deletes_in_order()).values())
+        for item in held:
+            breach = deletion_breach(item.policy, deleted)
+            if breach is not None:
+                package_problems.append(problem_of(item, breach, package))
     workset.add_late((seq, marshal.dumps(p.packed())) for seq, p in found)
     return found
 
 
-def _object_problems(
-    held: Sequence[HeldPolicy], workset: Workset
-) -> tuple[list[tuple[int, Problem]], list[tuple[str, str]]]:
-    """The problems of each object the plan writes, and (kind, name) of each it deletes."""
+def _object_problems(held: Sequence[HeldPolicy], workset: Workset) -> list[tuple[int, Problem]]:
+    """The problems of each job and script the plan writes (the rules read no other kind)."""
+    owners = any(item.policy.owners for item in held)
+    connections = any(item.policy.protected_connections for item in held)
     found: list[tuple[int, Problem]] = []
-    deleted: list[tuple[str, str]] = []
     for seq, record in _records(workset):
-        action = PlanAction(record.action)
-        if action is PlanAction.DELETE:
-            deleted.append((record.kind, record.target_name()))
-        elif action in WRITES:
-            written = written_object(record)
-            for item in held:
-                found += [
-                    (seq, problem_of(item, b)) for b in written_breaches(item.policy, written)
-                ]
-    return found, deleted
+        if record.kind not in _READ_KINDS or PlanAction(record.action) not in WRITES:
+            continue
+        written = written_object(record, owners=owners, connections=connections)
+        for item in held:
+            found += [(seq, problem_of(item, b)) for b in written_breaches(item.policy, written)]
+    return found
 
 
 def _reads_objects(policy: Policy) -> bool:
     return bool(
-        policy.max_deletions is not None
-        or policy.job_names
-        or policy.script_names
-        or policy.owners
-        or policy.protected_connections
+        policy.job_names or policy.script_names or policy.owners or policy.protected_connections
     )
 
 
@@ -100,18 +94,21 @@ def _records(workset: Workset) -> Iterator[tuple[int, Record]]:
             yield seq, Record.unpacked(data)
 
 
-def written_object(record: Record) -> WrittenObject:
+def written_object(
+    record: Record, *, owners: bool = True, connections: bool = True
+) -> WrittenObject:
     """What the rules read of a record the plan writes: a job's owner and the connections it
-    uses, a script's connection."""
-    kind = record.kind
+    uses, a script's connection (each only when a rule reads it: the definition is parsed for
+    them)."""
+    kind, name = record.kind, record.name
     if kind == ObjectKind.JOB:
-        connections = {name for ref_kind, name, _ in record.refs or () if ref_kind == _CONNECTION}
-        owner = _field(record.text, "basicConfig", "owner")
-        return WrittenObject(kind, record.name, owner, frozenset(connections))
-    if kind == ObjectKind.SCRIPT:
+        used = {n for ref_kind, n, _ in record.refs or () if ref_kind == _CONNECTION}
+        owner = _field(record.text, "basicConfig", "owner") if owners else None
+        return WrittenObject(kind, name, owner, frozenset(used))
+    if kind == ObjectKind.SCRIPT and connections:
         connection = _field(record.text, "connectionName")
-        return WrittenObject(kind, record.name, None, frozenset([connection] if connection else []))
-    return WrittenObject(kind, record.name)
+        return WrittenObject(kind, name, None, frozenset([connection] if connection else []))
+    return WrittenObject(kind, name)
 
 
 def _field(text: str | None, *path: str) -> str | None:
