@@ -57,8 +57,11 @@ def refuse_breaches(
             breach = freeze_breach(item.policy, moment)
             if breach is not None:
                 raise violation(item, [breach])
-        if request.plan_id is None:
-            return
+        if (
+            request.plan_id is None
+            or plan_repo.get_plan(tx, scope.workspace.id, request.plan_id) is None
+        ):
+            return  # no kept plan of this workspace: the import refuses an unknown one itself
         for item in held:
             found = _plan_breaches(tx, item, request)
             if found:

@@ -57,12 +57,21 @@ def policy_problems(
     if any(_reads_objects(item.policy) for item in held):
         found = _object_problems(held, workset)
     if any(item.policy.max_deletions is not None for item in held):
-        deleted = list(workset.names(workset.deletes_in_order()).values())
-        for item in held:
-            breach = deletion_breach(item.policy, deleted)
-            if breach is not None:
-                package_problems.append(problem_of(item, breach, package))
+        package_problems += _deletion_problems(held, workset, package)
     workset.add_late((seq, marshal.dumps(p.packed())) for seq, p in found)
+    return found
+
+
+def _deletion_problems(held: Sequence[HeldPolicy], workset: Workset, package: str) -> list[Problem]:
+    """The deletion limits the plan's DELETEs (in plan order) go over."""
+    seqs = workset.deletes_in_order()
+    names = workset.names(seqs)
+    deleted = [names[seq] for seq in seqs]
+    found = []
+    for item in held:
+        breach = deletion_breach(item.policy, deleted)
+        if breach is not None:
+            found.append(problem_of(item, breach, package))
     return found
 
 
