@@ -30,6 +30,9 @@ def test_policies_put_show_history_and_list(cli: Cli, tmp_path: Path) -> None:
     assert "careful" in history.stdout
     listed = cli.json("policies", "list")["policies"]
     assert [(p["holder"]["kind"], p["version"]) for p in listed] == [("workspace", 2)]
+    policy.write_text("# no rules for now\n", encoding="utf-8")
+    lifted = cli.json("policies", "put", "-f", str(policy))
+    assert (lifted["version"], lifted["document"]) == (3, {})
 
 
 def test_a_bad_policy_file_is_refused_before_anything_is_sent(cli: Cli, tmp_path: Path) -> None:

@@ -112,7 +112,8 @@ def policies_put(
     s = session(ctx, json_mode, workspace)
     path = file.expanduser()
     try:
-        policy = parse_policy(load_profile_text(path.read_bytes()))
+        document = load_profile_text(path.read_bytes())
+        policy = parse_policy({} if document is None else document)  # empty: no rules
     except OSError as exc:
         raise CliUsageError(f"Cannot read policy {path}: {exc.strerror or exc}.") from exc
     except PolicyError as exc:

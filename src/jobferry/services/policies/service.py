@@ -113,7 +113,9 @@ class PolicyService:
             require_project_admin(scope.actor, "change route policies")
         if isinstance(body, bytes | str):
             try:
+                # An empty YAML document (only comments) is a policy without rules.
                 document: object = load_profile_text(body)
+                document = {} if document is None else document
             except ValueError as exc:
                 raise InvalidRequestError(f"The policy is not valid JSON or YAML: {exc}") from None
         else:
