@@ -70,6 +70,11 @@ def latest_all(tx: Tx, project_id: str) -> list[PolicyRecord]:
     return [record(PolicyRecord, r) for r in _SAVED.latest_all(tx, project_id)]
 
 
+def remove(tx: Tx, project_id: str, name: str) -> bool:
+    """Remove every version of a policy; whether it had any."""
+    return _SAVED.remove(tx, project_id, name)
+
+
 def route_of_package(tx: Tx, project_id: str, package_path: str) -> str | None:
     """The route whose promotion made (or took in) the package at ``package_path``, if any."""
     t = route_promotions

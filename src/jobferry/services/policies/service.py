@@ -98,6 +98,12 @@ def workspace_holder(tx: Tx, scope: Scope) -> Holder:
     return Holder.workspace(ws.production_of, development.name if development else ws.name)
 
 
+def forget_route_policy(tx: Tx, project_id: str, route: str) -> None:
+    """Remove every version of a route's policy, in the transaction that removes the route (a
+    route made again under its name starts without one)."""
+    repo.remove(tx, project_id, Holder.route(route).key)
+
+
 @dataclass
 class PolicyService:
     """Save, read and list the policies of a workspace and of the project's routes."""

@@ -78,6 +78,19 @@ def test_a_routes_policy_belongs_to_a_route_that_exists(
     assert (saved.holder_kind, saved.holder, saved.version) == (HolderKind.ROUTE, "nightly", 1)
 
 
+def test_a_routes_policy_goes_with_the_route(
+    api: SignedClient, services: Services, prod: Scope
+) -> None:
+    admin = admin_scope(services)
+    route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
+    assert api.call("PUT", "/routes/nightly", route).status_code == 200
+    services.policies.put(admin, "nightly", {"maxDeletions": 0})
+    services.routes.delete(admin, "nightly")
+    assert api.call("PUT", "/routes/nightly", route).status_code == 200
+    with pytest.raises(PolicyNotFoundError):
+        services.policies.get(admin, "nightly")  # a route made again starts without one
+
+
 def test_list_names_the_workspaces_policy_then_each_routes(
     api: SignedClient, services: Services, prod: Scope
 ) -> None:
