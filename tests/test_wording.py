@@ -223,6 +223,8 @@ API_ONLY = {
     "domain/profile.py": "an environment profile's document: the file a person writes for "
     "profiles put -f (or the console's form) is in this format, so its refusals name its "
     "fields",
+    "domain/policies.py": "a policy's document: the file a person writes for policies put -f "
+    "(or the console's form) is in this format, so its refusals name its fields",
     "domain/routes.py": "a route's document: the file a person writes for routes create -f is "
     "in this format, so its refusals name its fields",
     "package/signature.py:_key_problem": "a package's signature.json, whose own fields "

@@ -52,6 +52,7 @@ Messages name the object, the rule and the fix.
     │   ├── ProfileNotFoundError      400 DLF.9006  no such environment profile (version)
     │   ├── KeyNotFoundError          400 DLF.9007  no signing key / trusted key with that id
     │   ├── RouteNotFoundError        400 DLF.9040  no such route (or version of it)
+    │   ├── PolicyNotFoundError       400 DLF.9086  no policy (or version of it) for that holder
     │   ├── RemoteNotFoundError       400 DLF.9064  no remote of that name in the project
     │   ├── EnvironmentObjectNotFoundError 400 DLF.9004
     │   │   └── ConnectionNotFoundError 400 DLF.6322  no data connection of that name or id
@@ -72,6 +73,7 @@ Messages name the object, the rule and the fix.
         ├── BasisChangedError         400 DLF.9042  objects changed since the package's snapshot
         ├── ShadowWorkspaceError      400 DLF.9063  a write into a remote's shadow workspace
         ├── ProductionSideError       400 DLF.9070  a write into a production side, not a release
+        ├── PolicyViolationError      400 DLF.9085  a policy refuses the plan's apply (rule named)
         ├── PackageReleasedError      400 DLF.20990 the release package is released (or being)
         ├── RollbackRefusedError      400 DLF.9016  the import cannot be rolled back (why listed)
         └── MappingConflictError      400 DLF.9017  a profile maps a name to be saved otherwise
@@ -433,6 +435,12 @@ class RouteNotFoundError(NotFoundError):
     code = "DLF.9040"
 
 
+class PolicyNotFoundError(NotFoundError):
+    """No policy (or no such version of it) for the workspace or route."""
+
+    code = "DLF.9086"
+
+
 class RemoteNotFoundError(NotFoundError):
     """No remote of that name in the project."""
 
@@ -561,6 +569,13 @@ class ProductionSideError(ConflictError):
     """The workspace is a production side: it changes only by a release."""
 
     code = "DLF.9070"
+
+
+class PolicyViolationError(ConflictError):
+    """A policy of the target workspace or route refuses applying a plan (a freeze window,
+    the deletion limit, a naming rule), naming the rule and the objects."""
+
+    code = "DLF.9085"
 
 
 class PackageReleasedError(ConflictError):

@@ -22,6 +22,7 @@ import pytest
 
 from jobferry.api.bodies import schema_of
 from jobferry.domain.enums import EnvironmentKind
+from jobferry.domain.policies import POLICY, PolicyError, parse_policy
 from jobferry.domain.profile import PROFILE, ProfileError, parse_profile
 from jobferry.domain.routes import ROUTE, RouteError, parse_route
 from jobferry.domain.shapes import BodyShape, Extra, JsonType
@@ -55,7 +56,7 @@ from jobferry.services.workspaces.keys import TRUSTED_KEY, parse_trust
 from jobferry.services.workspaces.settings import SETTINGS, parse_workspace_settings
 from support.clients import SignedClient
 
-REFUSALS = (InvalidRequestError, RouteError, ProfileError)
+REFUSALS = (InvalidRequestError, RouteError, ProfileError, PolicyError)
 UNDOCUMENTED = "undocumentedKey"
 P = "/v1/{project_id}"
 
@@ -135,6 +136,15 @@ PROFILE_FULL = {
     "directory": {"from": "/test", "to": "/prod"},
     "timeZone": {"zone": "Europe/Berlin", "mode": "keepWallClock"},
     "targetOwned": ["schedule.cron.expression"],
+}
+
+POLICY_FULL = {
+    "description": "production",
+    "maxDeletions": 5,
+    "protectedConnections": ["dws_prod"],
+    "naming": {"jobs": "prod_.*", "scripts": "prod_.*"},
+    "owners": ["ops"],
+    "freeze": [{"from": "2026-12-24", "to": "2026-12-26", "zone": "Europe/Berlin"}],
 }
 
 PARSERS = [
@@ -228,6 +238,14 @@ PARSERS = [
     ),
     Parser(
         "profile", parse_profile, PROFILE, ((f"{P}/profiles/{{name}}", "put"),), {}, (PROFILE_FULL,)
+    ),
+    Parser(
+        "policy",
+        parse_policy,
+        POLICY,
+        ((f"{P}/policies/workspace", "put"), (f"{P}/policies/routes/{{name}}", "put")),
+        {},
+        (POLICY_FULL, {"freeze": [{"days": ["SAT"], "zone": "UTC"}]}),
     ),
     Parser(
         "environment object",

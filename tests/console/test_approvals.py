@@ -52,7 +52,10 @@ def test_the_approvals_page_lists_who_signed_the_plan(browser: Browser, services
         "The console does not sign",
     )
     assert "status-successful" in page.text
-    assert browser.get(f"/console/w/{team.workspace_id}/releases/packages/x/approvals").status_code == 400
+    assert (
+        browser.get(f"/console/w/{team.workspace_id}/releases/packages/x/approvals").status_code
+        == 400
+    )
 
 
 def test_a_route_saved_from_the_form_keeps_the_approvals_it_requires(

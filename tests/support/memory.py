@@ -21,6 +21,7 @@ from jobferry.domain.enums import Role
 from jobferry.services.context import Actor, Scope
 from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.ports import TargetReader, TargetWriter
+from jobferry.services.policies.governing import HeldPolicy
 from jobferry.services.workspaces.profiles import ResolvedProfile
 from jobferry.storage.importing.ledger import LedgerRow, Packed
 from jobferry.storage.importing.target import TargetObject
@@ -50,6 +51,8 @@ class MemoryWorkspace:
         """Tombstones kept: (kind, uid, name)."""
         self._read: list[str] = []
         self._next = 100
+        self.held_policies: list[HeldPolicy] = []
+        """The policies plans into it keep (none unless a test gives some)."""
 
     def hold(self, kind: str, name: str, document: dict[str, Any], status: str = "") -> None:
         """Put an object into the workspace as if made there."""
@@ -127,6 +130,9 @@ class MemoryWorkspace:
 
     def profile(self, ref: str | dict[str, Any] | None) -> ResolvedProfile | None:
         return None
+
+    def policies(self, package_path: str) -> list[HeldPolicy]:
+        return list(self.held_policies)
 
     # -- TargetWriter ------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobferry.domain.enums import Role
+from jobferry.domain.policies import POLICY as POLICY_SHAPE
 from jobferry.domain.profile import PROFILE as PROFILE_SHAPE
 from jobferry.domain.routes import ROUTE as ROUTE_SHAPE
 from jobferry.domain.shapes import BodyShape, Extra, Field
@@ -119,3 +120,4 @@ REMOTE_CHANGE = schema_of(REMOTE_CHANGE_SHAPE)
 REFRESH = schema_of(REFRESH_SHAPE)
 CONNECTIONS_IMPORT = schema_of(IMPORT_CONNECTIONS)
 PROFILE = schema_of(PROFILE_SHAPE)
+POLICY = schema_of(POLICY_SHAPE)

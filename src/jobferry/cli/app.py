@@ -31,6 +31,7 @@ from jobferry.cli import (
     jobs,
     keys,
     package,
+    policies,
     promote,
     pull,
     releases,
@@ -236,6 +237,7 @@ app.add_typer(environment.env_app, name="env")
 app.add_typer(environment.profiles_app, name="profiles")
 routes.app.command("approve")(approve.approve_route_plan)
 routes.app.command("approvals")(approve.show_route_approvals)
+app.add_typer(policies.app, name="policies")
 app.add_typer(routes.app, name="routes")
 app.add_typer(remotes.app, name="remotes")
 releases.app.command("approve")(approve.approve_package)

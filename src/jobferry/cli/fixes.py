@@ -266,6 +266,13 @@ def _name(body: dict[str, Any], key: str, default: str) -> str:
     return _quoted(value) if isinstance(value, str) and value else default
 
 
+def _policy_of(body: dict[str, Any]) -> str:
+    """The option naming whose policy a refusal means (a route's; else the workspace's)."""
+    if body.get("holder_kind") == "route":
+        return f" --route {_name(body, 'holder', 'ROUTE')}"
+    return ""
+
+
 def _sha(body: dict[str, Any]) -> str:
     sha = body.get("missing_sha256")
     return f" (sha256 {sha})" if isinstance(sha, str) and sha else ""
@@ -400,6 +407,14 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         Remedy.CREATE_PROFILE: lambda b: (
             f"Save it with jobferry profiles put {_name(b, 'profile', 'NAME')} -f FILE, or give "
             "the profile's file instead (--profile-map FILE)."
+        ),
+        Remedy.FOLLOW_POLICY: lambda b: (
+            "Change what the plan does so it keeps the rule, or wait for the freeze window to "
+            f"end; an admin can read and change the policy with jobferry policies show"
+            f"{_policy_of(b)} and jobferry policies put -f FILE{_policy_of(b)}."
+        ),
+        Remedy.SAVE_POLICY: lambda b: (
+            f"Save one with jobferry policies put -f FILE{_policy_of(b)}."
         ),
         Remedy.LIST_DOWNLOADS: lambda b: (
             "jobferry downloads list lists the workspace's packages by id."

@@ -32,6 +32,7 @@ from jobferry.console import (
     library,
     listing,
     packages,
+    policies,
     releases,
     remotes,
     routes,
@@ -132,6 +133,6 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     pages = (auth, jobs, editor, library, listing, exports, downloads, tasks, imports, checking)
-    for module in (*pages, routes, releases, packages, admin, remotes, approvals):
+    for module in (*pages, routes, releases, packages, admin, policies, remotes, approvals):
         app.include_router(module.router)
     return app

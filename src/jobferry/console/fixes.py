@@ -368,6 +368,11 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         Remedy.CREATE_PROFILE: lambda c: (
             "Save it under Admin → Environment profiles, or choose another."
         ),
+        Remedy.FOLLOW_POLICY: lambda c: (
+            "Change what the plan does so it keeps the rule, or wait for the freeze window to "
+            "end; an admin can change the policy under Admin → Policies."
+        ),
+        Remedy.SAVE_POLICY: lambda c: "Save one under Admin → Policies.",
         Remedy.LIST_DOWNLOADS: lambda c: "The Download center lists the workspace's packages.",
     }
 

@@ -144,6 +144,8 @@ class ProblemReason(StrEnum):
     DRIFT = "drift"
     NAME_CONFLICT = "name_conflict"
     IN_USE = "in_use"
+    POLICY = "policy"
+    """A rule of the target workspace's or the route's policy (``domain/policies.py``)."""
 
 
 class DriftPolicy(StrEnum):

@@ -91,5 +91,11 @@ class Remedy(StrEnum):
     CREATE_PROFILE = "create_profile"
     """A profile named by an import does not exist: save it, or give the profile inline
     (``profile``)."""
+    FOLLOW_POLICY = "follow_policy"
+    """A policy refuses the plan: change what it does, wait for the freeze window to end, or
+    have an admin change the policy (``holder_kind``: workspace or route, ``holder``)."""
+    SAVE_POLICY = "save_policy"
+    """The workspace or route has no policy (or no such version): save one (``holder_kind``,
+    ``holder``)."""
     LIST_DOWNLOADS = "list_downloads"
     """Name a package of the download center as ``download://<workspace id>/<package id>``."""

@@ -13,6 +13,8 @@ A folder per feature:
 - ``routes``: the remembered path of a promotion, and promotion along it.
 - ``remotes``: DataArts workspaces reached through their public API, mirrored by shadows.
 - ``releases``: enterprise mode: pending items, release packages, a production side.
+- ``policies``: the rules plans into a workspace or along a route keep, checked at plan and
+  at apply.
 - ``support``: helpers the features share, none a feature of its own.
 
 Beside them, what every feature uses: ``context`` (who is calling, in which workspace, with

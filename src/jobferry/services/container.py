@@ -28,6 +28,7 @@ from jobferry.services.importing.delivery import Deliveries
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService
 from jobferry.services.importing.uploads import read_limits
+from jobferry.services.policies.service import PolicyService
 from jobferry.services.releases.approval_keys import ApprovalKeys
 from jobferry.services.releases.approvals import ApprovalService
 from jobferry.services.releases.carried import CarriedReleases
@@ -77,6 +78,7 @@ class Services:
     imports: ImportService
     signin: SignInService
     profiles: ProfileService
+    policies: PolicyService
     routes: RouteService
     promotions: RoutePromotions
     route_plans: RoutePlans
@@ -169,6 +171,7 @@ class Services:
             imports=imports,
             signin=SignInService(db, settings),
             profiles=ProfileService(db),
+            policies=PolicyService(db),
             routes=routes,
             promotions=promotions,
             route_plans=RoutePlans(db, promotions, imports),

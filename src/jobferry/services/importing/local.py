@@ -24,6 +24,7 @@ from jobferry.domain.connections import secret_role
 from jobferry.domain.enums import EnvironmentKind, JobStatus, ObjectKind
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope
+from jobferry.services.policies.governing import HeldPolicy, governing
 from jobferry.services.workspaces.keys import accepted_public_keys
 from jobferry.services.workspaces.profiles import ResolvedProfile, resolve_profile
 from jobferry.storage import Tx
@@ -191,6 +192,10 @@ class LocalReader:
     def profile(self, ref: str | dict[str, Any] | None) -> ResolvedProfile | None:
         """The profile a request names (kept by the workspace) or carries inline."""
         return resolve_profile(self._tx, self._scope, ref)
+
+    def policies(self, package_path: str) -> list[HeldPolicy]:
+        """The workspace's policy and the package's route's, as they are in this read."""
+        return governing(self._tx, self._scope, package_path)
 
 
 class LocalWriter:

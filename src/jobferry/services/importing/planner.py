@@ -74,6 +74,7 @@ from jobferry.services.importing.recording import record_of, writes_ahead
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.rewrites import plan_rewrites
 from jobferry.services.importing.transform import Transform
+from jobferry.services.policies.planning import policy_problems
 from jobferry.services.support.collector import collect_batch_garbage
 from jobferry.services.workspaces.profiles import ResolvedProfile
 from jobferry.storage.importing.workset import Workset
@@ -154,6 +155,12 @@ class Planner:
         late += name_conflicts(self.workset, self.ws_name)
         graph = JobGraph(self.workset)
         late += cycle_problems(graph, self.state)
+        late += policy_problems(
+            self.state.policies(self.ctx.request.path),
+            self.reader.sha256[:12],
+            self.workset,
+            self.package_problems,
+        )
         for seq, problem in late:
             self.found.note(seq, [problem])
         order = array("l", self.workset.deletes_in_order())

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from jobferry.package.model import PackageObject
 from jobferry.package.reading import Prepare
 from jobferry.services.context import Scope
+from jobferry.services.policies.governing import HeldPolicy
 from jobferry.services.workspaces.profiles import ResolvedProfile
 from jobferry.storage import Tx
 from jobferry.storage.importing.ledger import LedgerRow, Packed
@@ -169,6 +170,10 @@ class TargetReader(Protocol):
 
     def profile(self, ref: str | dict[str, Any] | None) -> ResolvedProfile | None:
         """The import profile a request names (kept by the target) or carries inline."""
+        ...
+
+    def policies(self, package_path: str) -> list[HeldPolicy]:
+        """The policies a plan of that package into the target keeps (``services/policies``)."""
         ...
 
 

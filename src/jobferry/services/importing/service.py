@@ -46,6 +46,7 @@ from jobferry.services.importing.ports import (
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.sources import PackageFile
 from jobferry.services.importing.uploads import KeptUpload, PackageSource
+from jobferry.services.policies.gate import refuse_breaches
 from jobferry.services.releases.production import import_side
 from jobferry.services.support.collector import collector_paused
 from jobferry.services.support.scratch import scratch_folder
@@ -240,6 +241,8 @@ class ImportService:
         Switches.of(self.settings).require_import()
         scope = import_side(self.db, scope, asked.status_asked)  # as released: production
         request = self._request(scope, asked, writes=not asked.dry_run)
+        if not request.dry_run:
+            refuse_breaches(self.db, scope, request)  # a freeze begun, a policy changed
         what = "Plan the import" if request.dry_run else "Import the jobs"
         title = f"{what} from {self._source(scope, request.path).title()}."[:TITLE_LENGTH]
         kind = TaskKind.PLAN if request.dry_run else TaskKind.IMPORT

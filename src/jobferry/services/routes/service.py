@@ -17,6 +17,7 @@ from jobferry.errors import InvalidRequestError, RouteNotFoundError, WorkspaceNo
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms, require_project_admin
 from jobferry.services.definitions.documents import dump, load
+from jobferry.services.policies.service import forget_route_policy
 from jobferry.services.workspaces.profiles import RenamesSaved, renames_clash
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
@@ -182,6 +183,7 @@ class RouteService:
         with self.db.transaction() as tx:
             if not repo.delete_route(tx, scope.actor.project_id, name):
                 raise self._missing(name, None)
+            forget_route_policy(tx, scope.actor.project_id, name)
             audit_in_scope(tx, scope, "route.delete", "route", name, {})
 
     @staticmethod

@@ -1,0 +1,81 @@
+"""Policies (extension): the rules every plan into a workspace or along a route keeps, saved as
+versions; the workspace's is the one the ``workspace`` header names, a route's the project's
+route of that name."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from jobferry.api import bodies
+from jobferry.api.auth import ScopeDep
+from jobferry.api.presenters.policies import policy
+from jobferry.api.wire import BodyDep, body_doc, json
+from jobferry.errors import InvalidRequestError
+from jobferry.web import services_of
+
+router = APIRouter(prefix="/v1/{project_id}", tags=["policies (extension)"])
+
+POLICY_DOC = (
+    "policy document (JSON, or YAML with Content-Type application/yaml): {description, "
+    "maxDeletions, protectedConnections, naming: {jobs, scripts}, owners, freeze: [{from, to, "
+    "zone} | {days, zone}]}"
+)
+VersionQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+
+
+@router.get("/policies", summary="The workspace's policy and every route's (newest versions)")
+def list_policies(request: Request, scope: ScopeDep) -> Response:
+    found = services_of(request).policies.list_all(scope)
+    return json({"policies": [policy(p) for p in found]})
+
+
+@router.get("/policies/workspace", summary="The workspace's policy (newest, or ?version=N)")
+def get_workspace_policy(
+    request: Request, scope: ScopeDep, version: VersionQuery = None
+) -> Response:
+    return json(policy(services_of(request).policies.get(scope, None, version)))
+
+
+@router.get("/policies/workspace/versions", summary="Every version of the workspace's policy")
+def workspace_policy_versions(request: Request, scope: ScopeDep) -> Response:
+    found = services_of(request).policies.versions(scope, None)
+    return json({"versions": [policy(v) for v in found]})
+
+
+@router.put(
+    "/policies/workspace",
+    summary="Save a new version of the workspace's policy",
+    openapi_extra=body_doc("policy document", schema=bodies.POLICY),
+)
+def put_workspace_policy(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    return json(policy(services_of(request).policies.put(scope, None, _document(raw))))
+
+
+@router.get("/policies/routes/{name}", summary="A route's policy (newest, or ?version=N)")
+def get_route_policy(
+    request: Request, scope: ScopeDep, name: str, version: VersionQuery = None
+) -> Response:
+    return json(policy(services_of(request).policies.get(scope, name, version)))
+
+
+@router.get("/policies/routes/{name}/versions", summary="Every version of a route's policy")
+def route_policy_versions(request: Request, scope: ScopeDep, name: str) -> Response:
+    found = services_of(request).policies.versions(scope, name)
+    return json({"versions": [policy(v) for v in found]})
+
+
+@router.put(
+    "/policies/routes/{name}",
+    summary="Save a new version of a route's policy",
+    openapi_extra=body_doc("policy document", schema=bodies.POLICY),
+)
+def put_route_policy(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Response:
+    return json(policy(services_of(request).policies.put(scope, name, _document(raw))))
+
+
+def _document(raw: bytes) -> bytes:
+    if not raw.strip():
+        raise InvalidRequestError(f"The request needs the policy document ({POLICY_DOC}).")
+    return raw

@@ -1,0 +1,127 @@
+"""``jobferry policies …``: the rules every plan into a workspace, or along a route, keeps.
+
+A policy (``/policies/workspace``, ``/policies/routes/{name}``) holds a deletion limit,
+protected connections, naming and owner rules and freeze windows; each ``put`` saves a new
+version (checked with the server's own parser before it is sent), and ``history`` lists them
+all. Without ``--route`` a command means the policy of the workspace (``-w``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from jobferry.cli.client import segment
+from jobferry.cli.exits import CliUsageError
+from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.session import Column, JsonOption, Session, WorkspaceOption, list_answer, session
+from jobferry.domain.policies import PolicyError, parse_policy
+from jobferry.domain.profile import load_profile_text
+
+app = typer.Typer(
+    help="Policies: the rules every plan into the workspace, or along a route, keeps.",
+    no_args_is_help=True,
+)
+RouteOption = Annotated[
+    str | None,
+    typer.Option("--route", metavar="ROUTE", help="A route's policy (default: the workspace's)."),
+]
+VersionOption = Annotated[
+    int | None, typer.Option("--version", min=1, metavar="N", help="An older version.")
+]
+_VERSIONS: list[Column] = [
+    ("version", "version", None),
+    ("description", "description", None),
+    ("updated (UTC)", "updateTime", epoch_ms),
+    ("by", "updateUser", None),
+]
+
+
+def _path(route: str | None) -> str:
+    return "/policies/workspace" if route is None else f"/policies/routes/{segment(route)}"
+
+
+def _whose(s: Session, route: str | None) -> str:
+    return f"route '{route}'" if route is not None else s.workspace_label()
+
+
+def _holder(value: Any) -> str:
+    if not isinstance(value, dict):
+        return ""
+    return f"{value.get('kind', '')} {value.get('name', '')}"
+
+
+@app.command("list")
+def policies_list(
+    ctx: typer.Context, json_mode: JsonOption = False, workspace: WorkspaceOption = None
+) -> None:
+    """List the workspace's policy and every route's (newest version of each)."""
+    columns: list[Column] = [("of", "holder", _holder), *_VERSIONS]
+    list_answer(
+        session(ctx, json_mode, workspace), "/policies", "policies", columns, "No policies."
+    )
+
+
+@app.command("show")
+def policies_show(
+    ctx: typer.Context,
+    route: RouteOption = None,
+    version: VersionOption = None,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Show a policy's document (the newest version unless --version)."""
+    s = session(ctx, json_mode, workspace)
+    answer = mapping(s.client().get(_path(route), version=version))
+    out = s.output
+    if out.json_mode:
+        out.emit(answer)
+        return
+    out.fields([("of", _holder(answer.get("holder"))), ("version", answer.get("version"))])
+    out.line(orjson.dumps(answer.get("document"), option=orjson.OPT_INDENT_2).decode())
+
+
+@app.command("history")
+def policies_history(
+    ctx: typer.Context,
+    route: RouteOption = None,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """List every version of a policy, newest first (show one with --version)."""
+    s = session(ctx, json_mode, workspace)
+    list_answer(s, f"{_path(route)}/versions", "versions", _VERSIONS, "No versions.")
+
+
+@app.command("put")
+def policies_put(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Option("--file", "-f", help="The policy document (JSON or YAML).", metavar="FILE"),
+    ],
+    route: RouteOption = None,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Save a new version of a policy from a file (workspace admins; a route's: project
+    admins). An empty document lifts every rule; older versions stay."""
+    s = session(ctx, json_mode, workspace)
+    path = file.expanduser()
+    try:
+        document = load_profile_text(path.read_bytes())
+        policy = parse_policy({} if document is None else document)  # empty: no rules
+    except OSError as exc:
+        raise CliUsageError(f"Cannot read policy {path}: {exc.strerror or exc}.") from exc
+    except PolicyError as exc:
+        raise CliUsageError(f"Policy {path} cannot be used: {exc}.") from exc
+    except ValueError as exc:
+        raise CliUsageError(f"Policy {path} is not valid JSON or YAML: {exc}.") from exc
+    answer = mapping(s.client().call("PUT", _path(route), dict(policy.document)))
+    s.output.result(
+        answer,
+        f"Saved the policy of {_whose(s, route)}, version {answer.get('version')}.",
+    )

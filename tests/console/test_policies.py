@@ -1,0 +1,54 @@
+"""The Policies page (Admin → Policies): the workspace's and a route's policy edited and saved
+as versions, a refused save keeping what was typed, and the page kept for workspace admins."""
+
+from __future__ import annotations
+
+from jobferry.domain.enums import Role
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from support.console import Browser, admin_scope, assert_page, sign_in_as
+from support.planning import workspace
+
+
+def test_the_workspaces_policy_is_edited_and_saved_as_versions(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    url = f"/console/w/{scope.workspace.id}/admin/policies"
+    assert_page(browser.get(url), 200, "No policies yet.", "this workspace")
+    saved = browser.post(url, {"route": "", "document": "description: careful\nmaxDeletions: 2\n"})
+    assert_page(saved, 200, "as version 1", "careful")
+    again = browser.post(url, {"route": "", "document": '{"owners": ["ops"]}'})
+    assert_page(again, 200, "as version 2", "v2", "v1")
+    assert services.policies.get(scope, None).document == {"owners": ["ops"]}
+    shown = browser.get(url)
+    assert "&#34;owners&#34;" in shown.text  # the editor's draft, escaped
+
+    refused = browser.post(url, {"route": "", "document": "maxDeletions: -3\nfreez: []\n"})
+    assert_page(refused, 400, "maxDeletions must be a whole number", "unknown key(s) freez")
+    assert "maxDeletions: -3" in refused.text  # kept as typed
+    assert services.policies.get(scope, None).version == 2
+
+
+def test_a_routes_policy_is_chosen_and_saved_from_the_page(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    workspace(services, "prod")
+    route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
+    services.routes.put(admin_scope(services), "to-prod", route)
+    url = f"/console/w/{scope.workspace.id}/admin/policies"
+    assert "route to-prod" in browser.get(url).text
+    saved = browser.post(url, {"route": "to-prod", "document": "naming: {jobs: 'prod_.*'}\n"})
+    assert_page(saved, 200, "Saved the policy of route &#39;to-prod&#39; as version 1")
+    assert services.policies.get(admin_scope(services), "to-prod").version == 1
+    selected = browser.get(url, params={"route": "to-prod"})
+    assert_page(selected, 200, "Versions of the policy of route to-prod", "prod_.*")
+
+
+def test_the_policies_page_is_for_workspace_admins(
+    anonymous: Browser, services: Services, scope: Scope
+) -> None:
+    ws = scope.workspace.id
+    sign_in_as(anonymous, services, "dev", Role.DEVELOPER)
+    assert anonymous.get(f"/console/w/{ws}/admin/policies").status_code == 403
+    posted = anonymous.post(f"/console/w/{ws}/admin/policies", {"document": "maxDeletions: 1"})
+    assert posted.status_code == 403

@@ -1,0 +1,245 @@
+"""Policies checked when a plan is made and again when it is applied (SQLite and PostgreSQL):
+a plain import, a route's promotion, a release package at its creation and a deploy after a
+freeze began are each refused naming the rule and the objects, and nothing is written."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from jobferry.domain.enums import ProblemReason, TaskStatus
+from jobferry.domain.releases import DeployStatus, StartupMode
+from jobferry.errors import InvalidRequestError, JobNotFoundError, PolicyViolationError
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.importing.plan import Plan
+from jobferry.services.importing.request import parse_import_request
+from jobferry.services.releases.records import DeployRequest, PackageRequest
+from jobferry.storage.releases import ItemFilter
+from support.builders import make_job
+from support.clients import SignedClient
+from support.console import admin_scope
+from support.exporting import seed
+from support.importing import connected_workspace
+from support.planning import (
+    import_package,
+    jobs_with_dependencies,
+    run_import,
+    upload,
+    workspace,
+    write_objects,
+)
+from support.releases import (
+    Team,
+    enterprise_team,
+    register_connections,
+    run_release,
+    submit_job,
+)
+
+
+def _freeze_now() -> dict[str, object]:
+    """A policy whose freeze window holds the present moment (read in Berlin's zone)."""
+    now = datetime.now(UTC)
+    day = timedelta(days=1)
+    return {
+        "freeze": [
+            {
+                "from": (now - day).strftime("%Y-%m-%d"),
+                "to": (now + day).strftime("%Y-%m-%d"),
+                "zone": "Europe/Berlin",
+            }
+        ]
+    }
+
+
+def _policy_problems(plan: Plan) -> list[str]:
+    return [p.detail for p in plan.problems if p.reason is ProblemReason.POLICY]
+
+
+@pytest.fixture
+def prod(services: Services) -> Scope:
+    return workspace(services, "prod")
+
+
+def _package(tmp_path: Path, services: Services, scope: Scope) -> str:
+    objects = jobs_with_dependencies(make_job("daily_sales"))
+    return upload(services, scope, write_objects(tmp_path / "p.zip", objects))
+
+
+def test_a_plain_import_is_refused_naming_the_rule_and_the_objects(
+    services: Services, prod: Scope, tmp_path: Path
+) -> None:
+    services.policies.put(prod, None, {"naming": {"jobs": "prod_.*"}, "owners": ["ops"]})
+    path = _package(tmp_path, services, prod)
+    plan = services.imports.plan(prod, parse_import_request({"path": path}))
+    assert isinstance(plan, Plan)
+    found = _policy_problems(plan)
+    assert any(
+        "job 'daily_sales' breaks the naming rule of the policy of workspace 'prod' (version 1)"
+        in d
+        for d in found
+    ), found
+    assert any("owner rule" in d and "owner 'alice'" in d for d in found), found
+    task = run_import(services, prod, path)
+    assert task.status == TaskStatus.FAILED
+    assert "naming rule" in task.message
+    with pytest.raises(JobNotFoundError):
+        services.jobs.show(prod, "daily_sales")
+
+
+def test_protected_connections_refuse_the_jobs_and_scripts_using_them(
+    services: Services, prod: Scope, tmp_path: Path
+) -> None:
+    services.policies.put(prod, None, {"protectedConnections": ["dws_conn"]})
+    plan = services.imports.plan(
+        prod, parse_import_request({"path": _package(tmp_path, services, prod)})
+    )
+    assert isinstance(plan, Plan)
+    named = {p.name for p in plan.problems if p.reason is ProblemReason.POLICY}
+    assert named == {"daily_sales", "daily_sales_sql", "daily_sales_sh"}  # all use dws_conn
+
+
+def test_an_apply_is_refused_when_a_freeze_began_after_the_plan(
+    services: Services, prod: Scope, tmp_path: Path
+) -> None:
+    path = _package(tmp_path, services, prod)
+    plan = services.imports.plan(prod, parse_import_request({"path": path}))
+    assert isinstance(plan, Plan)
+    assert plan.summary.problems == 0
+    services.policies.put(prod, None, _freeze_now())
+    request = parse_import_request({"path": path, "planId": plan.plan_id})
+    with pytest.raises(PolicyViolationError) as refused:
+        services.imports.prepare(prod, request)
+    error = refused.value
+    assert error.code == "DLF.9085"
+    assert error.context["rule"] == "freeze"
+    assert (error.context["holder_kind"], error.context["holder"]) == ("workspace", "prod")
+    assert "freeze window" in error.message
+    assert "Europe/Berlin" in error.message
+    assert services.tasks.claim(("IMPORT",), look_first=False) is None  # nothing queued
+    with pytest.raises(JobNotFoundError):
+        services.jobs.show(prod, "daily_sales")
+    # A plan made during the freeze says so as a problem of the whole package.
+    again = services.imports.plan(prod, parse_import_request({"path": path}))
+    assert isinstance(again, Plan)
+    assert [p.kind for p in again.problems if p.reason is ProblemReason.POLICY] == ["package"]
+
+
+def test_a_route_promotion_is_refused_by_the_routes_policy(
+    api: SignedClient, services: Services
+) -> None:
+    seed(api)
+    connected_workspace(api)
+    route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
+    assert api.call("PUT", "/routes/test-prod", route).status_code == 200
+    scope = admin_scope(services)
+    services.policies.put(scope, "test-prod", {"naming": {"scripts": "prod_.*"}})
+    planned = services.route_plans.plan(scope, "test-prod", {})
+    assert planned.plan is not None
+    found = _policy_problems(planned.plan)
+    assert found
+    assert all("the policy of route 'test-prod' (version 1)" in d for d in found)
+    assert {p.name for p in planned.plan.problems} >= {"daily_sales_sql", "daily_sales_sh"}
+    with pytest.raises(PolicyViolationError) as refused:
+        services.route_plans.apply(scope, "test-prod", planned.plan.plan_id)
+    assert refused.value.context["rule"] == "naming"
+    assert (refused.value.context["holder_kind"], refused.value.context["holder"]) == (
+        "route",
+        "test-prod",
+    )
+    assert {o["name"] for o in refused.value.context["objects"]} >= {"daily_sales_sql"}
+    waiting = services.promotions.waiting(scope, "test-prod")
+    assert waiting is not None
+    assert waiting.task_id is None
+
+
+@pytest.fixture
+def team(services: Services) -> Team:
+    found = enterprise_team(services)
+    register_connections(services, found)
+    return found
+
+
+def _create(services: Services, team: Team) -> int:
+    items = services.releases.pending(team.developer, ItemFilter(), 100, 0)[1]
+    request = PackageRequest(
+        str(team.developer.actor.user_id),
+        "p1",
+        tuple(str(i.id) for i in items),
+        (str(team.deployer.actor.user_id),),
+    )
+    return services.releases.create(team.developer, request, []).package_id
+
+
+def test_a_release_package_is_refused_at_creation_by_the_workspaces_policy(
+    services: Services, team: Team
+) -> None:
+    services.policies.put(team.admin, None, {"owners": ["ops"], "maxDeletions": 0})
+    submit_job(services, team.developer, "daily")
+    with pytest.raises(InvalidRequestError) as refused:
+        _create(services, team)
+    text = " | ".join(refused.value.context["problems"])
+    assert "job 'daily' breaks the owner rule of the policy of workspace 'sales'" in text
+    assert "owner 'alice'" in text
+
+
+def test_a_deploy_is_refused_once_a_freeze_began_and_goes_once_it_is_lifted(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    package_id = _create(services, team)
+    services.policies.put(team.admin, None, _freeze_now())
+    with pytest.raises(PolicyViolationError) as refused:
+        services.releases.deploy(team.deployer, DeployRequest((package_id,), StartupMode.LEAVE))
+    assert refused.value.context["rule"] == "freeze"
+    assert refused.value.context["holder"] == "sales"
+    view = services.releases.show(team.deployer, package_id)
+    assert view.status is DeployStatus.PENDING  # put back, waiting
+    with pytest.raises(JobNotFoundError):
+        services.jobs.show(_production(services, team), "daily")
+    services.policies.put(team.admin, None, {})  # lifted
+    services.releases.deploy(team.deployer, DeployRequest((package_id,), StartupMode.LEAVE))
+    run_release(services)
+    assert services.releases.show(team.deployer, package_id).status is DeployStatus.SUCCESS
+    assert services.jobs.show(_production(services, team), "daily").document["name"] == "daily"
+
+
+def _production(services: Services, team: Team) -> Scope:
+    actor = team.admin.actor
+    return services.accounts.scope(actor, actor.project_id, team.admin.workspace.production_id)
+
+
+def test_the_deletion_limit_counts_the_plans_deletes_when_planned_and_when_applied(
+    services: Services, prod: Scope, tmp_path: Path
+) -> None:
+    first = jobs_with_dependencies(make_job("a_job"), make_job("b_job"), make_job("c_job"))
+    import_package(services, prod, write_objects(tmp_path / "1.zip", first))
+    whole = write_objects(
+        tmp_path / "2.zip", jobs_with_dependencies(make_job("a_job")), inventory=("job",)
+    )
+    path = upload(services, prod, whole)
+    asked = {"path": path, "sameNamePolicy": "OVERWRITE", "propagateDeletes": True}
+    plan = services.imports.plan(prod, parse_import_request(asked))
+    assert isinstance(plan, Plan)
+    assert plan.summary.delete == 2
+    assert plan.summary.problems == 0
+    # The limit saved after the plan was made: its apply is refused, the kept lines counted.
+    services.policies.put(prod, None, {"maxDeletions": 1})
+    with pytest.raises(PolicyViolationError) as refused:
+        services.imports.prepare(prod, parse_import_request({**asked, "planId": plan.plan_id}))
+    assert refused.value.context["rule"] == "maxDeletions"
+    assert "deletes 2 objects (job 'b_job', job 'c_job'), over the limit of 1" in str(
+        refused.value.message
+    )
+    assert services.jobs.show(prod, "c_job").document["name"] == "c_job"  # nothing deleted
+    # Planned again under the limit: a problem of the whole package.
+    again = services.imports.plan(prod, parse_import_request(asked))
+    assert isinstance(again, Plan)
+    [problem] = again.problems
+    assert (problem.reason, problem.kind) == (ProblemReason.POLICY, "package")
+    assert "breaks the deletion limit of the policy of workspace 'prod' (version 1)" in (
+        problem.detail
+    )
