@@ -29,6 +29,7 @@ from jobferry.cli import (
     export,
     jobs,
     keys,
+    ledger,
     package,
     promote,
     pull,
@@ -234,6 +235,9 @@ app.add_typer(environment.env_app, name="env")
 app.add_typer(environment.profiles_app, name="profiles")
 app.add_typer(routes.app, name="routes")
 app.add_typer(remotes.app, name="remotes")
+releases.app.command("rollback")(ledger.rollback_command)
+releases.app.command("restore")(ledger.restore_command)
+releases.app.command("ledger")(ledger.ledger_command)
 app.add_typer(releases.app, name="releases")
 app.add_typer(keys.app, name="keys")
 app.add_typer(contexts.app, name="config")

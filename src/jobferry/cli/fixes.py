@@ -315,6 +315,11 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "the command line has no command for it yet), or cancel it with jobferry releases "
             "cancel."
         ),
+        Remedy.READ_RELEASE_LEDGER: lambda b: (
+            "jobferry releases ledger lists the releases in order: roll back the last one "
+            "(jobferry releases rollback --last), or bring an earlier one back with jobferry "
+            "releases restore."
+        ),
         Remedy.PLAN_AGAIN: lambda b: (
             "Run the command again: it makes a new plan, shows it and imports with it."
         ),

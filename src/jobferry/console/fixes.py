@@ -251,6 +251,10 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "Review the change in production, then plan the release package again and deploy "
             "it, or cancel it."
         ),
+        Remedy.READ_RELEASE_LEDGER: lambda c: (
+            "The Release ledger page lists the releases in order: roll back the last one, or "
+            "restore an earlier one."
+        ),
         Remedy.PLAN_AGAIN: lambda c: (
             "Go back to the import's check step, review the new plan and import again."
         ),

@@ -38,6 +38,9 @@ class Remedy(StrEnum):
     REPLAN_RELEASE = "replan_release"
     """A release package's production changed since it was planned: plan it again
     (``package_id``) and deploy."""
+    READ_RELEASE_LEDGER = "read_release_ledger"
+    """A release rollback or restore named a release that is not the one it can act on:
+    read the release ledger for the last release, or restore an earlier one instead."""
     PLAN_AGAIN = "plan_again"
     """The plan is gone or stale: make a new one and import with it."""
     LIST_TASKS = "list_tasks"

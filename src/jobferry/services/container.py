@@ -30,6 +30,9 @@ from jobferry.services.importing.service import ImportService
 from jobferry.services.importing.uploads import read_limits
 from jobferry.services.releases.approvals import ApprovalService
 from jobferry.services.releases.delivery import RELEASES
+from jobferry.services.releases.ledger import LedgerService
+from jobferry.services.releases.restore import RestoreService
+from jobferry.services.releases.rollback import ReleaseRollbackService
 from jobferry.services.releases.service import ReleaseService
 from jobferry.services.remotes.delivery import RemoteDelivery
 from jobferry.services.remotes.push import PushService
@@ -88,6 +91,9 @@ class Services:
     pushes: PushService
     releases: ReleaseService
     approvals: ApprovalService
+    release_rollback: ReleaseRollbackService
+    restores: RestoreService
+    ledger: LedgerService
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -176,6 +182,9 @@ class Services:
             pushes=pushes,
             releases=ReleaseService(db, imports, accounts),
             approvals=ApprovalService(db),
+            release_rollback=ReleaseRollbackService(db, RollbackService(db, deliveries)),
+            restores=RestoreService(db, imports),
+            ledger=LedgerService(db),
         )
 
 

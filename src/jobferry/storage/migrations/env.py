@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import jobferry.storage.importing.tables
+import jobferry.storage.ledger
 import jobferry.storage.releases
 import jobferry.storage.remotes
 import jobferry.storage.remotes_journal
