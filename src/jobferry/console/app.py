@@ -28,6 +28,7 @@ from jobferry.console import (
     exports,
     imports,
     jobs,
+    ledger,
     library,
     listing,
     remotes,
@@ -129,6 +130,6 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     pages = (auth, jobs, editor, library, listing, exports, downloads, tasks, imports, checking)
-    for module in (*pages, routes, admin, remotes):
+    for module in (*pages, routes, admin, remotes, ledger):
         app.include_router(module.router)
     return app
