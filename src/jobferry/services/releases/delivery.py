@@ -104,12 +104,19 @@ def _deployed_items(
     the names of those the release switched on."""
     started = 0
     switched: list[str] = []
+    jobs = [i.uid for i in items if i.kind == ObjectKind.JOB]
+    names = {
+        uid: row.name
+        for uid, row in promotion_repo.ledger_rows(
+            tx, production, development, ObjectKind.JOB, jobs
+        ).items()
+    }
     for item in items:
         values: dict[str, object] = {"deploy_status": int(DeployStatus.SUCCESS)}
         if item.update_type != UpdateType.DELETE:
             values["deployed_version"] = item.pending_version
         if item.kind == ObjectKind.JOB and item.update_type != UpdateType.DELETE:
-            status = _start(tx, production, development, item, startup, switched)
+            status = _start(tx, production, names.get(item.uid), item, startup, switched)
             if status is not None:
                 values["start_job_status"] = int(status)
                 started += status is StartJobStatus.STARTED
@@ -119,14 +126,13 @@ def _deployed_items(
 
 
 def _start(
-    tx: Tx, production: str, development: str, item: Any, startup: int | None, switched: list[str]
+    tx: Tx, production: str, name: str | None, item: Any, startup: int | None, switched: list[str]
 ) -> StartJobStatus | None:
-    """Start the production job of a released item when the deploy asked for it and it is a
-    new batch job (its name added to ``switched``: a rollback stops it again); say how a
-    scheduled one stands (``None``: left stopped)."""
-    rows = promotion_repo.ledger_rows(tx, production, development, ObjectKind.JOB, [item.uid])
-    row = rows.get(item.uid)
-    job = job_repo.get_job(tx, production, row.name) if row is not None else None
+    """Start the production job (``name``: what the item's job is called there) of a released
+    item when the deploy asked for it and it is a new batch job (its name added to
+    ``switched``: a rollback stops it again); say how a scheduled one stands (``None``: left
+    stopped)."""
+    job = job_repo.get_job(tx, production, name) if name is not None else None
     if job is None:
         return StartJobStatus.FAILED if startup == StartupMode.START else None
     if job.status != JobStatus.STOPPED.value:
