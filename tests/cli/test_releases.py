@@ -5,30 +5,12 @@ thin call of the release API against a real server."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
-from support.builders import make_job, make_script
 from support.cli import Cli
+from support.cli_releases import as_user as _as
+from support.cli_releases import submit as _submit
 from support.releases import studio_person
-
-
-def _as(cli: Cli, name: str, ak: str, sk: str, tmp: Path) -> Cli:
-    """The same CLI configured with another user's credentials."""
-    text = cli.config.read_text(encoding="utf-8")
-    text = text.replace(f'ak = "{cli.server.ak}"', f'ak = "{ak}"')
-    text = text.replace(f'sk = "{cli.server.sk}"', f'sk = "{sk}"')
-    config = tmp / f"{name}.toml"
-    config.write_text(text, encoding="utf-8")
-    return replace(cli, config=config)
-
-
-def _submit(cli: Cli, name: str) -> None:
-    for script in (make_script(f"{name}_sql"), make_script(f"{name}_sh", type="Shell")):
-        answer = cli.remote.call("POST", "/scripts", script, workspace=cli.workspace)
-        assert answer.status_code == 204, answer.text
-    answer = cli.remote.call("POST", "/jobs", make_job(name), workspace=cli.workspace)
-    assert answer.status_code == 204, answer.text
 
 
 def test_pending_items_are_packaged_deployed_and_cancelled(cli: Cli, tmp_path: Path) -> None:

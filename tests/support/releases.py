@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.enums import Role, TaskKind
+from jobferry.domain.releases import StartupMode
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
+from jobferry.services.releases.records import DeployRequest, PackageRequest
+from jobferry.storage.releases import ItemFilter, ItemRecord
 from support.builders import make_job, make_script
 from support.console import admin_actor
 from support.server import ServerProcess, new_user
@@ -131,3 +134,35 @@ def studio_person(server: ServerProcess, ws: str, name: str, role: str) -> Perso
     assert server.call("PUT", f"/users/{name}/roles/{ws}", body).status_code == 204
     ak, sk = issued["accessKey"], issued["secretKey"]
     return Person(user_id, server.studio_client(ak, sk), server.client(ak, sk), ak, sk)
+
+
+def pending_items(services: Services, scope: Scope) -> list[ItemRecord]:
+    """The workspace's pending items not in a package."""
+    return services.releases.pending(scope, ItemFilter(), 100, 0)[1]
+
+
+def release(
+    services: Services,
+    team: Team,
+    name: str,
+    mode: StartupMode = StartupMode.START,
+    items: list[ItemRecord] | None = None,
+) -> int:
+    """Package the pending items (or ``items``) as ``name`` and deploy it; its id."""
+    chosen = items if items is not None else pending_items(services, team.developer)
+    request = PackageRequest(
+        str(team.developer.actor.user_id),
+        name,
+        tuple(str(i.id) for i in chosen),
+        (str(team.deployer.actor.user_id),),
+    )
+    package_id = services.releases.create(team.developer, request, []).package_id
+    services.releases.deploy(team.deployer, DeployRequest((package_id,), mode))
+    run_release(services)
+    return package_id
+
+
+def production_of(services: Services, team: Team) -> Scope:
+    """The team's production side, as its admin."""
+    actor = team.admin.actor
+    return services.accounts.scope(actor, actor.project_id, team.admin.workspace.production_id)

@@ -105,9 +105,11 @@ class ServerProcess:
         workspace: str | None = None,
         ak: str | None = None,
         sk: str | None = None,
+        api: str = "v1",
     ) -> requests.Response:
-        """A signed call to an extension endpoint the SDK does not know."""
-        raw_path = f"/v1/{self.project_id}{path}"
+        """A signed call to an extension endpoint the SDK does not know (``api``: the path's
+        version segment, ``v2`` for the factory's release calls)."""
+        raw_path = f"/{api}/{self.project_id}{path}"
         headers = {
             "Host": self.url.removeprefix("http://"),
             "Content-Type": "application/json",

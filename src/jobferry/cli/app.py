@@ -30,6 +30,7 @@ from jobferry.cli import (
     export,
     jobs,
     keys,
+    ledger,
     package,
     policies,
     promote,
@@ -246,6 +247,9 @@ releases.app.command("verify")(approve.verify_approvals)
 releases.app.command("rule")(approve.approval_rule)
 releases.app.command("export")(approve.export_release)
 releases.app.command("import")(approve.import_release)
+releases.app.command("rollback")(ledger.rollback_command)
+releases.app.command("restore")(ledger.restore_command)
+releases.app.command("ledger")(ledger.ledger_command)
 app.add_typer(releases.app, name="releases")
 app.add_typer(userkeys.users_app, name="users")
 app.add_typer(keys.app, name="keys")

@@ -271,6 +271,11 @@ class ApiClient:
                 "JSON; is the endpoint a jobferry or DataArts API?"
             ) from exc
 
+    def text(self, path: str, *, query: dict[str, Any] | None = None, api: str = "v1") -> str:
+        """A ``GET`` answering text (a CSV export), decoded as UTF-8."""
+        response = self._send("GET", path, query=query, api=api)
+        return response.content.decode("utf-8")
+
     def get(self, path: str, **query: Any) -> Any:
         """``GET`` with query parameters (``None`` values are left out)."""
         return self.call("GET", path, query=query)

@@ -337,6 +337,11 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "Register your public key with jobferry users keys add FILE.pub (jobferry users "
             "keys list lists yours), then sign with its private key."
         ),
+        Remedy.READ_RELEASE_LEDGER: lambda b: (
+            "jobferry releases ledger lists the releases in order: roll back the last one "
+            "(jobferry releases rollback --last), or bring an earlier one back with jobferry "
+            "releases restore."
+        ),
         Remedy.PLAN_AGAIN: lambda b: (
             "Run the command again: it makes a new plan, shows it and imports with it."
         ),

@@ -29,6 +29,7 @@ from jobferry.console import (
     exports,
     imports,
     jobs,
+    ledger,
     library,
     listing,
     packages,
@@ -133,6 +134,6 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     pages = (auth, jobs, editor, library, listing, exports, downloads, tasks, imports, checking)
-    for module in (*pages, routes, releases, packages, admin, policies, remotes, approvals):
+    for module in (*pages, routes, releases, packages, admin, policies, remotes, approvals, ledger):
         app.include_router(module.router)
     return app

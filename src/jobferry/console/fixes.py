@@ -312,6 +312,10 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "Register your public key from the command line (jobferry users keys add), then "
             "sign with its private key."
         ),
+        Remedy.READ_RELEASE_LEDGER: lambda c: (
+            "The Release ledger page lists the releases in order: roll back the last one, or "
+            "restore an earlier one."
+        ),
         Remedy.PLAN_AGAIN: lambda c: (
             "Go back to the import's check step, review the new plan and import again."
         ),

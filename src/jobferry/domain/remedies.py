@@ -43,6 +43,9 @@ class Remedy(StrEnum):
     ``plan_id``)."""
     REGISTER_APPROVAL_KEY = "register_approval_key"
     """Register the approval key (``key_id``) first, or sign with a registered one."""
+    READ_RELEASE_LEDGER = "read_release_ledger"
+    """A release rollback or restore named a release that is not the one it can act on:
+    read the release ledger for the last release, or restore an earlier one instead."""
     PLAN_AGAIN = "plan_again"
     """The plan is gone or stale: make a new one and import with it."""
     LIST_TASKS = "list_tasks"

@@ -33,6 +33,9 @@ from jobferry.services.releases.approval_keys import ApprovalKeys
 from jobferry.services.releases.approvals import ApprovalService
 from jobferry.services.releases.carried import CarriedReleases
 from jobferry.services.releases.delivery import RELEASES
+from jobferry.services.releases.ledger import LedgerService
+from jobferry.services.releases.restore import RestoreService
+from jobferry.services.releases.rollback import ReleaseRollbackService
 from jobferry.services.releases.service import ReleaseService
 from jobferry.services.releases.signatures import ReleaseApprovals
 from jobferry.services.remotes.delivery import RemoteDelivery
@@ -98,6 +101,9 @@ class Services:
     release_approvals: ReleaseApprovals
     route_approvals: RouteApprovals
     carried_releases: CarriedReleases
+    release_rollback: ReleaseRollbackService
+    restores: RestoreService
+    ledger: LedgerService
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Services:
@@ -193,6 +199,9 @@ class Services:
             release_approvals=release_approvals,
             carried_releases=CarriedReleases(db, imports, releases, release_approvals),
             route_approvals=RouteApprovals(db, promotions),
+            release_rollback=ReleaseRollbackService(db, RollbackService(db, deliveries)),
+            restores=RestoreService(db, imports),
+            ledger=LedgerService(db),
         )
 
 

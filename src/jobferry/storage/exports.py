@@ -180,7 +180,9 @@ def dependency_edges(tx: Tx, workspace_id: str) -> dict[str, list[str]]:
 
 
 def upstream_edges(tx: Tx, workspace_id: str, names: Sequence[str]) -> list[tuple[str, str]]:
-    """(job, upstream) dependJobs edges within the workspace of the jobs named."""
+    """(job, upstream) dependJobs edges within the workspace of the jobs named (the jobs found
+    by name drive the join: the kind test is hidden from index choice, as in
+    :func:`dependency_edges`)."""
     out: list[tuple[str, str]] = []
     for chunk in chunks(names):
         stmt = (
@@ -189,7 +191,7 @@ def upstream_edges(tx: Tx, workspace_id: str, names: Sequence[str]) -> list[tupl
             .where(
                 jobs.c.workspace_id == workspace_id,
                 jobs.c.name.in_(chunk),
-                job_refs.c.kind == RefKind.JOB,
+                _kind_is(RefKind.JOB),
                 job_refs.c.ref_workspace == "",
             )
         )

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Table,
     Text,
@@ -61,6 +62,9 @@ release_packages = Table(
     Column("plan_id", String(64), nullable=True),
     # {"kind/name": hash or null}: what production held of each object when it was planned.
     Column("basis", Text, nullable=True),
+    # A released package rolled back (jobferry's own state: deploy_status stays 2, released).
+    Column("rolled_back_at", BigInteger, nullable=True),
+    Column("rolled_back_by", String(128), nullable=True),
 )
 
 release_items = Table(
@@ -131,6 +135,8 @@ class PackageRecord:
     sha256: str | None
     plan_id: str | None
     basis: str | None
+    rolled_back_at: int | None = None
+    rolled_back_by: str | None = None
 
     def approver_list(self) -> list[dict[str, str]]:
         """``[{"user_id", "user_name"}]``."""
@@ -166,6 +172,11 @@ def open_item(tx: Tx, workspace_id: str, kind: str, uid: str) -> ItemRecord | No
     return record(ItemRecord, row) if row else None
 
 
+def _rolled_back() -> Select[tuple[int]]:
+    """The ids of packages rolled back (their items no longer say what production holds)."""
+    return select(_pkg.c.id).where(_pkg.c.rolled_back_at.is_not(None))
+
+
 def deployed_version(tx: Tx, workspace_id: str, kind: str, uid: str) -> int:
     """The version of the object the last successful release put into production (0: none)."""
     found = tx.conn.execute(
@@ -175,6 +186,7 @@ def deployed_version(tx: Tx, workspace_id: str, kind: str, uid: str) -> int:
             _item.c.uid == uid,
             _item.c.deploy_status == 2,
             _item.c.update_type != 3,
+            _item.c.package_id.not_in(_rolled_back()),
         )
     ).scalar()
     return int(found or 0)
@@ -220,6 +232,7 @@ def deployed_versions(tx: Tx, workspace_id: str, kind: str, uids: Sequence[str])
                 _item.c.uid.in_(part),
                 _item.c.deploy_status == 2,
                 _item.c.update_type != 3,
+                _item.c.package_id.not_in(_rolled_back()),
             )
             .group_by(_item.c.uid)
         )

@@ -180,3 +180,22 @@ def test_a_rollback_reads_each_batch_of_changes_by_index_in_order(services: Serv
     for plan in _plans(services, batches):
         assert plan[0].startswith("SEARCH import_changes USING INDEX ix_import_changes_order"), plan
         assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+@on_sqlite
+def test_upstream_edges_of_named_jobs_are_read_from_those_jobs(services: Services) -> None:
+    busy = _workspace(services, "busy", 4)
+    _workspace(services, "other", 4)
+    db = services.db
+
+    def edges() -> list[tuple[str, str]]:
+        with db.transaction(readonly=True) as tx:
+            # A planner's batch of names (an upstream walk asks for many at once).
+            names = ["busy_job_2", "busy_job_3", *(f"gone_{n}" for n in range(60))]
+            return export_repo.upstream_edges(tx, busy.workspace.id, names)
+
+    assert sorted(edges()) == [("busy_job_2", "busy_job_1"), ("busy_job_3", "busy_job_2")]
+    [plan] = _plans(services, edges)
+    assert plan[0].startswith("SEARCH jobs USING COVERING INDEX"), plan
+    assert "ix_job_refs_job" in plan[1], plan
+    assert not any("ix_job_refs_lookup" in step for step in plan), plan

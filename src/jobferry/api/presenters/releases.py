@@ -67,6 +67,9 @@ def release_package(view: PackageView, project_id: str) -> dict[str, Any]:
         "project_id": _project(project_id, p.workspace_id),
         "asy_task_id": p.task_id,
         "plan_id": p.plan_id,
+        "rolled_back": (
+            {"at": p.rolled_back_at, "by": p.rolled_back_by} if p.rolled_back_at else None
+        ),
     }
 
 

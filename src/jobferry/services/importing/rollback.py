@@ -56,22 +56,36 @@ class RollbackService:
     deliveries: Deliveries
     """How a rollback reaches the workspace's truth (a remote's shadow: its inverse pushed)."""
 
-    def rollback(self, scope: Scope, task_id: str) -> RolledBack:
-        """Roll back import ``task_id`` of the scope's workspace, or refuse saying why."""
+    def rollback(
+        self, scope: Scope, task_id: str, along: tuple[RollbackHook, RollbackHook] | None = None
+    ) -> RolledBack:
+        """Roll back import ``task_id`` of the scope's workspace, or refuse saying why;
+        ``along``: what the caller writes in the same transaction, before the undo is checked
+        and after it is written (a release rollback: jobs it started stopped, its ledger)."""
         delivery = self.deliveries.of(scope.workspace)
         delivery.allow(scope, "roll back imports")
         return delivery.run_rollback(
-            scope, task_id, lambda hook: self._rollback(scope, task_id, hook)
+            scope, task_id, lambda hook: self._rollback(scope, task_id, hook, along)
         )
 
-    def _rollback(self, scope: Scope, task_id: str, hook: RollbackHook | None) -> RolledBack:
+    def _rollback(
+        self,
+        scope: Scope,
+        task_id: str,
+        hook: RollbackHook | None,
+        along: tuple[RollbackHook, RollbackHook] | None,
+    ) -> RolledBack:
         ws = scope.workspace
         lock = f"rollback-{task_id}"[:32]
         try:
             with self.db.transaction(bulk=True) as tx:
                 self._take_lock(tx, scope, lock)
                 self._check_task(tx, scope, task_id)
+                if along is not None:
+                    along[0](tx)
                 undone = self._undo_all(tx, scope, task_id)
+                if along is not None:
+                    along[1](tx)
                 if hook is not None:
                     hook(tx)
                 now = now_ms()

@@ -16,4 +16,8 @@
 - ``delivery``: the import pipeline's delivery port for both sides (a deploy marks its
   package released in the import's own transaction; an import submitting into development
   keeps its pending items).
+- ``ledger``: the release ledger, one entry per release, rollback and restore with the state
+  it left every object (definitions kept by hash), read as "what production held at D";
+  ``rollback``: the last release rolled back through the import's rollback; ``restore``:
+  production planned and applied back to the state right after an earlier release.
 """

@@ -16,16 +16,20 @@ from typing import Any
 
 from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType
 from jobferry.domain.releases import DeployStatus, StartJobStatus, StartupMode, UpdateType
-from jobferry.services.context import Scope
+from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.delivery import Attempt, LocalDelivery, PreparedImport
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.ports import TargetWriter
+from jobferry.services.releases import ledger
 from jobferry.services.releases.pending import note_submits
+from jobferry.services.releases.restore import restored
 from jobferry.storage import Tx
 from jobferry.storage import jobs as job_repo
+from jobferry.storage import ledger as ledger_repo
 from jobferry.storage import production as sides
 from jobferry.storage import releases as repo
-from jobferry.storage.importing import ledger as ledger_repo
+from jobferry.storage.importing import ledger as promotion_repo
+from jobferry.storage.releases import ItemRecord
 
 
 @dataclass
@@ -41,6 +45,10 @@ class _Hook:
 
     def before_commit(self, tx: Tx) -> tuple[str, dict[str, Any]]:
         if self.scope.workspace.production_of is not None:
+            restore = ledger_repo.restore_of_plan(tx, self.plan_id) if self.plan_id else None
+            if restore is not None:
+                said = restored(tx, self.task_id, restore, self.scope)
+                return said, {"restoredEntry": restore.target_entry}
             return _released(tx, self.task_id, self.plan_id, self.scope.workspace.production_of)
         submitted = repo.submitted_by_task(tx, self.task_id)
         jobs = [(o, n, v) for k, n, o, v in submitted if k == ObjectKind.JOB]
@@ -64,32 +72,67 @@ def _released(
     items = repo.package_items(tx, package.id)
     production = production_of_package(tx, package.workspace_id)
     assert production is not None
-    started = 0
-    for item in items:
-        values: dict[str, object] = {"deploy_status": int(DeployStatus.SUCCESS)}
-        if item.update_type != UpdateType.DELETE:
-            values["deployed_version"] = item.pending_version
-        if item.kind == ObjectKind.JOB and item.update_type != UpdateType.DELETE:
-            status = _start(tx, production, development, item, package.startup_mode)
-            if status is not None:
-                values["start_job_status"] = int(status)
-                started += status is StartJobStatus.STARTED
-        repo.update_item(tx, item.id, values)
-        repo.released(tx, item)
+    started, switched = _deployed_items(tx, items, production, development, package.startup_mode)
     repo.update_package(tx, package.id, {"status": int(DeployStatus.SUCCESS), "task_id": task_id})
+    ledger.record(
+        tx,
+        ledger.NewEntry(
+            development,
+            production,
+            ledger.DEPLOY,
+            package.deploy_user_name or "",
+            now_ms(),
+            task_id,
+            package_id=package.id,
+            package_name=package.name,
+            plan_id=plan_id,
+            approvers=package.approver_list(),
+            startup_mode=package.startup_mode,
+            started=switched,
+        ),
+        [(i.kind, i.uid, i.name) for i in items],
+    )
     said = f" Release package {package.id} released ({len(items)} item(s)"
     said += f", {started} job(s) started)." if started else ")."
     return said, {"releasePackage": {"id": str(package.id), "items": len(items)}}
 
 
+def _deployed_items(
+    tx: Tx, items: list[ItemRecord], production: str, development: str, startup: int | None
+) -> tuple[int, list[str]]:
+    """Each item deployed (and its job started, when asked): how many jobs are started, and
+    the names of those the release switched on."""
+    started = 0
+    switched: list[str] = []
+    jobs = [i.uid for i in items if i.kind == ObjectKind.JOB]
+    names = {
+        uid: row.name
+        for uid, row in promotion_repo.ledger_rows(
+            tx, production, development, ObjectKind.JOB, jobs
+        ).items()
+    }
+    for item in items:
+        values: dict[str, object] = {"deploy_status": int(DeployStatus.SUCCESS)}
+        if item.update_type != UpdateType.DELETE:
+            values["deployed_version"] = item.pending_version
+        if item.kind == ObjectKind.JOB and item.update_type != UpdateType.DELETE:
+            status = _start(tx, production, names.get(item.uid), item, startup, switched)
+            if status is not None:
+                values["start_job_status"] = int(status)
+                started += status is StartJobStatus.STARTED
+        repo.update_item(tx, item.id, values)
+        repo.released(tx, item)
+    return started, switched
+
+
 def _start(
-    tx: Tx, production: str, development: str, item: Any, startup: int | None
+    tx: Tx, production: str, name: str | None, item: Any, startup: int | None, switched: list[str]
 ) -> StartJobStatus | None:
-    """Start the production job of a released item when the deploy asked for it and it is a
-    new batch job; say how a scheduled one stands (``None``: left stopped)."""
-    rows = ledger_repo.ledger_rows(tx, production, development, ObjectKind.JOB, [item.uid])
-    row = rows.get(item.uid)
-    job = job_repo.get_job(tx, production, row.name) if row is not None else None
+    """Start the production job (``name``: what the item's job is called there) of a released
+    item when the deploy asked for it and it is a new batch job (its name added to
+    ``switched``: a rollback stops it again); say how a scheduled one stands (``None``: left
+    stopped)."""
+    job = job_repo.get_job(tx, production, name) if name is not None else None
     if job is None:
         return StartJobStatus.FAILED if startup == StartupMode.START else None
     if job.status != JobStatus.STOPPED.value:
@@ -99,6 +142,7 @@ def _start(
     if job.process_type != ProcessType.BATCH or job.latest_version is None:
         return StartJobStatus.FAILED
     job_repo.set_status(tx, job.id, JobStatus.SCHEDULING)
+    switched.append(job.name)
     return StartJobStatus.STARTED
 
 

@@ -6,6 +6,7 @@ from alembic import context
 
 import jobferry.storage.approvals
 import jobferry.storage.importing.tables
+import jobferry.storage.ledger
 import jobferry.storage.policies
 import jobferry.storage.releases
 import jobferry.storage.remotes

@@ -1,0 +1,69 @@
+"""Release rollback, restore and the release ledger (jobferry extensions of the DataArts
+Studio factory v2 release calls): roll back the last release, restore production to an
+earlier one (a plan to review, then its apply), and read or download the ledger at a moment."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from jobferry.api.auth import ScopeDep
+from jobferry.api.presenters import ledger as present
+from jobferry.api.wire import BodyDep, body_doc, json, parse_object
+from jobferry.errors import InvalidRequestError
+from jobferry.services.releases.ledger import ledger_csv, ledger_document, parse_moment
+from jobferry.services.releases.records import package_ids
+from jobferry.web import attachment, runner_of, services_of
+
+router = APIRouter(prefix="/v2/{project_id}/factory", tags=["factory v2: releases"])
+
+LAST = "last"
+
+
+def _package_id(value: str, call: str) -> int:
+    return package_ids({"package_ids": [value]}, call)[0]
+
+
+@router.post(
+    "/release-packages/{package_id}/rollback",
+    summary="roll back the last release (extension)",
+)
+def rollback_release(request: Request, scope: ScopeDep, package_id: str) -> Response:
+    wanted = None if package_id == LAST else _package_id(package_id, "rollback")
+    done = services_of(request).release_rollback.rollback(scope, wanted)
+    return json(present.rolled_back(done))
+
+
+@router.post(
+    "/release-packages/{package_id}/restore",
+    summary="restore production to a release (extension)",
+    openapi_extra=body_doc('{"dry_run": false, "plan_id": null} (both optional)', required=False),
+)
+def restore_release(request: Request, scope: ScopeDep, package_id: str, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=False, what='{"dry_run", "plan_id"}')
+    dry_run, plan_id = body.get("dry_run", False), body.get("plan_id")
+    if not isinstance(dry_run, bool) or not isinstance(plan_id, str | None):
+        raise InvalidRequestError(
+            "restore: dry_run is true or false, and plan_id the id of a restore's plan.",
+            parameter="dry_run" if not isinstance(dry_run, bool) else "plan_id",
+        )
+    found = services_of(request).restores.restore(
+        scope, _package_id(package_id, "restore"), dry_run=dry_run, plan_id=plan_id
+    )
+    runner_of(request).kick(queued_here=True)
+    return json(present.restore(found))
+
+
+@router.get("/release-ledger", summary="the release ledger at a moment (extension)")
+def release_ledger(request: Request, scope: ScopeDep) -> Response:
+    at = parse_moment(request.query_params.get("at"))
+    shape = request.query_params.get("format") or "json"
+    if shape not in ("json", "csv"):
+        raise InvalidRequestError(f"format '{shape}' is not json or csv.", parameter="format")
+    view = services_of(request).ledger.ledger(scope, at)
+    if shape == "csv":
+        return Response(
+            ledger_csv(view),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": attachment("release-ledger.csv")},
+        )
+    return json(ledger_document(view))

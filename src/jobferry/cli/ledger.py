@@ -1,0 +1,212 @@
+"""``jobferry releases rollback|restore|ledger``: the last release rolled back, production
+restored to an earlier release (a plan to review, then its apply), and the release ledger at a
+moment — thin commands over jobferry's extensions of the release calls.
+
+Exit codes as ``promote``'s: 0 done (or, for ``restore --dry-run``, nothing would change),
+1 refused or failed, 3 the restore's plan lists problems (nothing applied), 4 ``restore
+--dry-run`` with changes pending.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from jobferry.cli.client import ApiClient, segment
+from jobferry.cli.exits import CommandError, ExitCode
+from jobferry.cli.output import mapping, to_json
+from jobferry.cli.planview import pending, show_plan
+from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
+
+PackageArgument = Annotated[
+    str | None, typer.Argument(metavar="PACKAGE", help="The release package's id.")
+]
+
+
+def _v2(client: ApiClient, method: str, path: str, body: Any = None, **query: Any) -> Any:
+    given = {k: v for k, v in query.items() if v is not None}
+    return client.call(method, f"/factory{path}", body, query=given or None, api="v2")
+
+
+def rollback_command(
+    ctx: typer.Context,
+    package_id: PackageArgument = None,
+    last: Annotated[
+        bool, typer.Option("--last", help="The last release, whichever it is.")
+    ] = False,
+    workspace: WorkspaceOption = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Roll back the last release: production back to exactly what it held before (jobs it
+    started stopped again), refused naming every object changed since."""
+    s = session(ctx, json_mode, workspace)
+    if (package_id is None) != last:
+        raise CommandError(
+            "Name the release package to roll back, or roll back the last with --last."
+        )
+    wanted = "last" if last else segment(package_id or "")
+    answer = mapping(_v2(s.client(), "POST", f"/release-packages/{wanted}/rollback"))
+    s.output.result(
+        answer,
+        f"Rolled back release package {answer.get('package_id')} '{answer.get('package_name')}' "
+        f"in {s.workspace_label()}: {answer.get('rolled_back')} object(s) back as they were "
+        f"(ledger entry {answer.get('entry_id')}).",
+    )
+
+
+def restore_command(
+    ctx: typer.Context,
+    package_id: Annotated[str, typer.Argument(metavar="PACKAGE", help="The release to restore.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Plan only: show the plan and keep it for --plan.")
+    ] = False,
+    plan_id: Annotated[
+        str | None,
+        typer.Option("--plan", metavar="PLAN_ID", help="Apply the plan a --dry-run kept."),
+    ] = None,
+    workspace: WorkspaceOption = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Restore production to what it held right after a release: a plan from production now
+    to that state, applied as one change (exit 4 with --dry-run when it would change)."""
+    s = session(ctx, json_mode, workspace)
+    if dry_run and plan_id is not None:
+        raise CommandError("--dry-run makes a plan and --plan applies one; give one of them.")
+    body = {"dry_run": dry_run, "plan_id": plan_id}
+    path = f"/release-packages/{segment(package_id)}/restore"
+    answer = mapping(_v2(s.client(), "POST", path, body))
+    if answer.get("asy_task_id"):
+        _follow(s, package_id, answer)
+        return
+    plan = answer.get("plan")
+    if plan is None:
+        s.output.finish(
+            answer, ExitCode.OK, f"Production already holds release package {package_id}'s state."
+        )
+        return
+    show_plan(s.output, plan, command="releases restore")
+    if plan.get("problems"):
+        s.output.finish(
+            answer, ExitCode.PROBLEMS, "The restore's plan has problems; nothing was applied."
+        )
+    said = pending(plan)
+    s.output.finish(
+        answer,
+        ExitCode.PENDING if said else ExitCode.OK,
+        f"Plan {answer.get('plan_id')} ({said or 'no change'}); apply it with: jobferry "
+        f"releases restore {package_id} --plan {answer.get('plan_id')}.",
+    )
+
+
+def _follow(s: Session, package_id: str, answer: dict[str, Any]) -> None:
+    task_id = str(answer.get("asy_task_id"))
+    task = s.client().wait_task(task_id)
+    ok = task.get("status") == "SUCCESSFUL"
+    said = "Restored" if ok else "The restore failed:"
+    s.output.finish(
+        {"restore": answer, "task": task},
+        ExitCode.OK if ok else ExitCode.FAILED,
+        f"{said} production to release package {package_id} (task {task_id}): "
+        f"{task.get('message')}",
+    )
+
+
+def ledger_command(
+    ctx: typer.Context,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="WHEN",
+            help="A moment: 2026-11-26T08:00:00+08:00, a UTC time, a date (its end) or epoch ms.",
+        ),
+    ] = None,
+    shape: Annotated[
+        str, typer.Option("--format", metavar="json|csv", help="The export's format.")
+    ] = "",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write it to FILE.")
+    ] = None,
+    workspace: WorkspaceOption = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """The release ledger: every release, rollback and restore (package, plan hash, approvers,
+    deployer, start mode, when, each object's version) and what production held at --at."""
+    s = session(ctx, json_mode, workspace)
+    if shape not in ("", "json", "csv"):
+        raise CommandError(f"--format '{shape}' is not json or csv.")
+    if shape == "csv":
+        text = s.client().text("/factory/release-ledger", query=_query(at, "csv"), api="v2")
+        _write(s, output, text)
+        return
+    answer = mapping(_v2(s.client(), "GET", "/release-ledger", at=at))
+    if shape == "json" or s.output.json_mode or output is not None:
+        _write(s, output, None, answer)
+        return
+    _show(s, answer)
+
+
+def _query(at: str | None, shape: str) -> dict[str, str]:
+    query = {"format": shape}
+    if at:
+        query["at"] = at
+    return query
+
+
+def _write(s: Session, output: Path | None, text: str | None, value: Any = None) -> None:
+    body = text if text is not None else to_json(value) + "\n"
+    if output is None:
+        typer.echo(body, nl=False)
+        return
+    output.write_text(body, encoding="utf-8")
+    s.output.note(f"Wrote the release ledger to {output}.")
+
+
+def _entry_row(e: dict[str, Any]) -> tuple[Any, ...]:
+    start = e.get("startup_mode")
+    return (
+        e.get("entry_id"),
+        e.get("action"),
+        f"{e.get('package_id')} {e.get('package_name') or ''}".strip(),
+        ", ".join(str(a.get("user_name")) for a in e.get("approvers") or []),
+        e.get("deployer"),
+        "" if start is None else start,
+        e.get("at_iso"),
+        len(e.get("objects") or []),
+        str(e.get("plan_hash") or "")[:12],
+    )
+
+
+def _show(s: Session, answer: dict[str, Any]) -> None:
+    when = answer.get("at_iso") or "now"
+    rows = [_entry_row(e) for e in answer.get("entries") or []]
+    columns = (
+        "entry",
+        "action",
+        "package",
+        "approvers",
+        "by",
+        "start",
+        "at (UTC)",
+        "objects",
+        "plan hash",
+    )
+    s.output.table(columns, rows, title=f"Release ledger ({when})", empty="no releases")
+    held = [
+        (
+            o.get("name"),
+            o.get("kind"),
+            o.get("version"),
+            str(o.get("sha256"))[:12],
+            o.get("entry_id"),
+        )
+        for o in answer.get("production") or []
+    ]
+    s.output.table(
+        ("name", "kind", "version", "content", "entry"),
+        held,
+        title=f"In production ({when})",
+        empty="nothing released",
+    )

@@ -1,0 +1,307 @@
+"""The release ledger: what each release, rollback and restore of a production side left of
+every object it put or deleted, written in the transaction that changed production, and read
+back as "what was in production at a moment".
+
+*Decision: how a release's content is kept.* A package's file and plan expire with uploads
+(3 days), and production's own version history is cut back by rollbacks, so neither can bring
+back an older release. Each entry records, per object it touched (by its development identity,
+as the promotion ledger matches it), the name, version and content hash production held right
+after it, or the object's deletion; the definitions themselves are kept once per workspace
+and hash (``release_contents``). The state after entry K is the newest state each object has
+among entries up to K, so a restore rebuilds it exactly, and "what was in production on date
+D" is the same replay up to D.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from jobferry.domain.enums import ObjectKind
+from jobferry.errors import InvalidRequestError
+from jobferry.services.context import Scope
+from jobferry.services.releases.production import production_scope
+from jobferry.storage import Database, Tx
+from jobferry.storage import ledger as repo
+from jobferry.storage.importing import ledger as promotion_repo
+from jobferry.storage.importing import plans as plan_repo
+from jobferry.storage.importing import target as target_repo
+from jobferry.storage.ledger import DELETE, PUT, EntryRecord, ObjectState
+
+DEPLOY = "deploy"
+ROLLBACK = "rollback"
+RESTORE = "restore"
+_READERS = {
+    ObjectKind.JOB.value: target_repo.target_jobs,
+    ObjectKind.SCRIPT.value: target_repo.target_scripts,
+}
+
+DAY_MS = 86_400_000
+Key = tuple[str, str, str]
+"""(kind, development uid, name in development) of an object a release touches."""
+
+
+def content_hash(document: str) -> str:
+    """The hash a ledger records of a definition: sha256 of its stored text."""
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+def plan_hash(tx: Tx, production: str, plan_id: str | None) -> str | None:
+    """The hash of a kept plan (sha256 of the plan as kept), ``None`` without one."""
+    if plan_id is None:
+        return None
+    kept = plan_repo.get_plan(tx, production, plan_id)
+    return content_hash(kept.plan) if kept is not None else None
+
+
+def production_states(
+    tx: Tx, production: str, development: str, keys: Sequence[Key]
+) -> tuple[list[ObjectState], dict[str, str]]:
+    """What production holds now of each object (0 as the entry id, filled in by
+    :func:`record`), and the definitions by hash."""
+    states: list[ObjectState] = []
+    documents: dict[str, str] = {}
+    for kind, reader in _READERS.items():
+        wanted = [k for k in keys if k[0] == kind]
+        if not wanted:
+            continue
+        rows = promotion_repo.ledger_rows(tx, production, development, kind, [k[1] for k in wanted])
+        names = {uid: row.name for uid, row in rows.items()}
+        found = reader(tx, production, set(names.values()))
+        for _, uid, name in wanted:
+            obj = found.get(names.get(uid, ""))
+            if obj is None:
+                states.append(ObjectState(0, kind, uid, names.get(uid, name), DELETE, None, None))
+                continue
+            sha = content_hash(obj.document)
+            documents[sha] = obj.document
+            states.append(ObjectState(0, kind, uid, obj.name, PUT, obj.latest_version, sha))
+    return states, documents
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """A ledger entry about to be written."""
+
+    workspace_id: str
+    production_id: str
+    action: str
+    deployer: str
+    at: int
+    task_id: str | None
+    package_id: int | None = None
+    package_name: str | None = None
+    plan_id: str | None = None
+    approvers: list[dict[str, str]] = field(default_factory=list)
+    startup_mode: int | None = None
+    target_entry: int | None = None
+    started: list[str] = field(default_factory=list)
+
+
+def record(tx: Tx, entry: NewEntry, keys: Sequence[Key]) -> int:
+    """Write ``entry`` with the state production holds now of each object in ``keys``; its
+    id."""
+    entry_id = repo.insert_entry(
+        tx,
+        {
+            "workspace_id": entry.workspace_id,
+            "production_id": entry.production_id,
+            "action": entry.action,
+            "package_id": entry.package_id,
+            "package_name": entry.package_name,
+            "plan_id": entry.plan_id,
+            "plan_hash": plan_hash(tx, entry.production_id, entry.plan_id),
+            "approvers": json.dumps(entry.approvers),
+            "approvals": "[]",
+            "deployer": entry.deployer,
+            "startup_mode": entry.startup_mode,
+            "at": entry.at,
+            "task_id": entry.task_id,
+            "target_entry": entry.target_entry,
+            "started": json.dumps(entry.started),
+        },
+    )
+    states, documents = production_states(tx, entry.production_id, entry.workspace_id, keys)
+    repo.keep_contents(tx, entry.workspace_id, documents)
+    repo.insert_objects(
+        tx,
+        [
+            ObjectState(entry_id, s.kind, s.uid, s.name, s.action, s.version, s.sha256)
+            for s in states
+        ],
+    )
+    return entry_id
+
+
+def replay(tx: Tx, entries: Sequence[EntryRecord]) -> dict[tuple[str, str], ObjectState]:
+    """(kind, uid) → the newest state the entries left of each object they touched."""
+    state: dict[tuple[str, str], ObjectState] = {}
+    for found in repo.objects_of(tx, [e.id for e in entries]):
+        state[(found.kind, found.uid)] = found
+    return state
+
+
+@dataclass(frozen=True)
+class LedgerAt:
+    """The ledger as it stood at a moment: its entries (oldest first) with the states each
+    left, and what production held then of every object a release ever touched."""
+
+    at: int | None
+    entries: tuple[tuple[EntryRecord, tuple[ObjectState, ...]], ...]
+    production: tuple[ObjectState, ...]
+
+
+def ledger_at(tx: Tx, workspace_id: str, at: int | None) -> LedgerAt:
+    """The workspace's ledger as it stood at ``at`` (epoch ms; ``None``: now)."""
+    made = repo.entries(tx, workspace_id, at)
+    objects = repo.objects_of(tx, [e.id for e in made])
+    by_entry: dict[int, list[ObjectState]] = {}
+    state: dict[tuple[str, str], ObjectState] = {}
+    for found in objects:
+        by_entry.setdefault(found.entry_id, []).append(found)
+        state[(found.kind, found.uid)] = found
+    held = sorted((s for s in state.values() if s.action == PUT), key=lambda s: (s.kind, s.name))
+    return LedgerAt(
+        at,
+        tuple((e, tuple(by_entry.get(e.id, ()))) for e in made),
+        tuple(held),
+    )
+
+
+@dataclass
+class LedgerService:
+    """Read an enterprise workspace's release ledger."""
+
+    db: Database
+
+    def ledger(self, scope: Scope, at: int | None = None) -> LedgerAt:
+        """The ledger as it stood at ``at`` (epoch ms; ``None``: now): anyone who reads the
+        workspace's packages reads it."""
+        with self.db.transaction(readonly=True) as tx:
+            production_scope(tx, scope, releasing=False)
+            return ledger_at(tx, scope.workspace.id, at)
+
+
+def parse_moment(value: str | None) -> int | None:
+    """``at`` as epoch ms: epoch milliseconds, an ISO-8601 time (with a zone, or UTC when it
+    names none) or a date (the end of that day, UTC); ``None`` when absent."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        if len(text) == 10:
+            day = datetime.fromisoformat(text).replace(tzinfo=UTC)
+            return int(day.timestamp() * 1000) + DAY_MS - 1
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidRequestError(
+            f"at '{text}' is not a moment: give epoch milliseconds, an ISO-8601 time such as "
+            "2026-11-26T08:00:00+08:00 (UTC when it names no zone) or a date such as "
+            "2026-11-26 (its end, UTC).",
+            parameter="at",
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+def _iso(epoch_ms: int) -> str:
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
+
+
+def _state(found: ObjectState) -> dict[str, Any]:
+    return {
+        "kind": found.kind,
+        "uid": found.uid,
+        "name": found.name,
+        "action": found.action,
+        "version": found.version,
+        "sha256": found.sha256,
+    }
+
+
+def entry_document(entry: EntryRecord, objects: Sequence[ObjectState]) -> dict[str, Any]:
+    """One entry as the API, the command line and the console show it (snake_case)."""
+    return {
+        "entry_id": entry.id,
+        "action": entry.action,
+        "package_id": str(entry.package_id) if entry.package_id is not None else None,
+        "package_name": entry.package_name,
+        "plan_id": entry.plan_id,
+        "plan_hash": entry.plan_hash,
+        "approvers": entry.approver_list(),
+        "approvals": json.loads(entry.approvals),
+        "deployer": entry.deployer,
+        "startup_mode": entry.startup_mode,
+        "at": entry.at,
+        "at_iso": _iso(entry.at),
+        "task_id": entry.task_id,
+        "target_entry": entry.target_entry,
+        "objects": [_state(o) for o in objects],
+    }
+
+
+def ledger_document(view: LedgerAt) -> dict[str, Any]:
+    """The ledger at a moment: its entries, newest first, and what production held then."""
+    return {
+        "at": view.at,
+        "at_iso": _iso(view.at) if view.at is not None else None,
+        "entries": [entry_document(e, objects) for e, objects in reversed(view.entries)],
+        "production": [{**_state(o), "entry_id": o.entry_id} for o in view.production],
+    }
+
+
+CSV_COLUMNS = (
+    "kind",
+    "name",
+    "uid",
+    "version",
+    "sha256",
+    "entry_id",
+    "action",
+    "package_id",
+    "package_name",
+    "plan_hash",
+    "approvers",
+    "deployer",
+    "startup_mode",
+    "at",
+)
+
+
+def ledger_csv(view: LedgerAt) -> str:
+    """What production held at the moment, one object a row with the entry that put it
+    there (the ledger's export; the JSON holds every entry too)."""
+    by_id = {e.id: e for e, _ in view.entries}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for o in view.production:
+        e = by_id[o.entry_id]
+        writer.writerow(
+            (
+                o.kind,
+                o.name,
+                o.uid,
+                o.version if o.version is not None else "",
+                o.sha256 or "",
+                e.id,
+                e.action,
+                e.package_id if e.package_id is not None else "",
+                e.package_name or "",
+                e.plan_hash or "",
+                " ".join(a.get("user_name", "") for a in e.approver_list()),
+                e.deployer,
+                e.startup_mode if e.startup_mode is not None else "",
+                _iso(e.at),
+            )
+        )
+    return out.getvalue()

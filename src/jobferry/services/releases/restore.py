@@ -1,0 +1,295 @@
+"""Restoring a production side to an earlier release: production made to hold exactly what it
+held right after that release, through the normal plan and apply.
+
+The release ledger gives the state after release K of every object a release ever touched
+(its definition, kept by hash, or its deletion). A restore writes a package of the objects
+whose state production no longer holds — their definitions as production held them, and the
+deletions of objects that did not exist then — as a package of the development workspace
+(the objects keep their development identities, so renames match by identity), keeps it as
+an upload of the production side and plans it there (OVERWRITE, ``propagateDeletes``, drift
+refused as the plan reports it, scheduled jobs paused and restored). A dry run answers that
+kept plan for review; the apply is the ATOMIC import of the same file naming it (a system
+task), refused when production moved since the plan, and records the ledger entry in the
+import's own transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jobferry
+from jobferry.domain.enums import (
+    DriftPolicy,
+    ImportMode,
+    ObjectKind,
+    SameNamePolicy,
+    SchedulingPolicy,
+)
+from jobferry.domain.releases import DEPLOY_ROLES
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import InvalidRequestError, RollbackRefusedError
+from jobferry.package.layout import Layout, entry_path
+from jobferry.package.manifest import ManifestHeader
+from jobferry.package.writer import NewEntry, PackageWriter
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import Scope, now_ms
+from jobferry.services.exporting.options import ExportOptions
+from jobferry.services.importing.plan import Plan
+from jobferry.services.importing.request import ImportRequest
+from jobferry.services.importing.service import ImportService
+from jobferry.services.releases import ledger
+from jobferry.services.releases.production import production_scope
+from jobferry.services.support.scratch import new_zip
+from jobferry.storage import Database, Tx
+from jobferry.storage import ledger as repo
+from jobferry.storage import production as sides
+from jobferry.storage.ledger import DELETE, PUT, EntryRecord, ObjectState, RestoreRecord
+
+_KINDS = (ObjectKind.JOB.value, ObjectKind.SCRIPT.value)
+
+
+@dataclass(frozen=True)
+class RestorePlanned:
+    """A restore planned (a dry run): the release it restores and the kept plan."""
+
+    package_id: int
+    entry_id: int
+    plan: Plan | None
+    """``None``: production holds that state already, nothing to plan."""
+
+
+@dataclass(frozen=True)
+class RestoreStarted:
+    """A restore applied: the kept plan it applies and the import task doing it."""
+
+    package_id: int
+    entry_id: int
+    plan_id: str
+    task_id: str
+
+
+@dataclass(frozen=True)
+class _Content:
+    """What a restore package holds: definitions to write and deletions to carry."""
+
+    puts: list[ObjectState]
+    documents: dict[str, str]
+    deletions: list[ObjectState]
+
+
+def _no_release(package_id: int, name: str) -> RollbackRefusedError:
+    return RollbackRefusedError(
+        f"Release package '{package_id}' of workspace '{name}' has no release in the ledger "
+        "(it was never released here, or released before the ledger was kept); only a "
+        "release the ledger recorded can be restored.",
+        fix="Read the release ledger (GET /v2/{project_id}/factory/release-ledger) and name a "
+        "package it lists as released.",
+        remedy=Remedy.READ_RELEASE_LEDGER,
+        package_id=str(package_id),
+    )
+
+
+def content_of(tx: Tx, workspace_id: str, production: str, entry: EntryRecord) -> _Content:
+    """What production must be given to hold the state right after ``entry`` again."""
+    everything = repo.entries(tx, workspace_id)
+    wanted = ledger.replay(tx, [e for e in everything if e.id <= entry.id])
+    touched = ledger.replay(tx, everything)
+    keys = [(s.kind, s.uid, s.name) for s in touched.values() if s.kind in _KINDS]
+    now, _ = ledger.production_states(tx, production, workspace_id, keys)
+    puts: list[ObjectState] = []
+    deletions: list[ObjectState] = []
+    for current in now:
+        then = wanted.get((current.kind, current.uid))
+        if then is not None and then.action == PUT:
+            if _differs(current, then):
+                puts.append(then)
+        elif current.action == PUT:
+            deletions.append(current)
+    documents = repo.contents(tx, workspace_id, [s.sha256 or "" for s in puts])
+    return _Content(puts, documents, deletions)
+
+
+def write_restore(scope: Scope, entry: EntryRecord, content: _Content, path: Path) -> None:
+    """The restore's package file: a package of the development workspace holding the
+    definitions and deletions, its bytes the same for the same content."""
+    entries = sorted(
+        (
+            NewEntry(
+                entry_path(Layout.SINGLE, s.kind, s.name),
+                s.kind,
+                s.name,
+                s.uid,
+                content.documents[s.sha256 or ""].encode(),
+            )
+            for s in content.puts
+        ),
+        key=lambda e: e.path,
+    )
+    options = ExportOptions(export_depend=False, submitted=True, with_manifest=True)
+    header = ManifestHeader(
+        producer_version=jobferry.__version__,
+        project_id=scope.actor.project_id,
+        workspace_id=scope.workspace.id,
+        workspace_name=scope.workspace.name,
+        created_at_ms=entry.at,
+        options=options.as_json() | {"layout": Layout.SINGLE.value},
+        deleted=[
+            {"kind": s.kind, "uid": s.uid, "name": s.name, "deletedAt": entry.at}
+            for s in sorted(content.deletions, key=lambda s: (s.kind, s.name))
+        ],
+    )
+    with path.open("wb") as out:
+        writer = PackageWriter(out, None)
+        writer.add_many(entries)
+        writer.close(header)
+
+
+@dataclass
+class RestoreService:
+    """Restore an enterprise workspace's production side to an earlier release."""
+
+    db: Database
+    imports: ImportService
+
+    def restore(
+        self, scope: Scope, package_id: int, *, dry_run: bool = False, plan_id: str | None = None
+    ) -> RestorePlanned | RestoreStarted:
+        """Plan production back to its state right after ``package_id``'s release and, unless
+        ``dry_run``, apply that plan (``plan_id``: apply a restore's plan kept by a dry run)."""
+        scope.require(DEPLOY_ROLES, "restore releases")
+        with self.db.transaction(readonly=True) as tx:
+            production = production_scope(tx, scope, releasing=True)
+            entry = repo.entry_of_package(tx, scope.workspace.id, package_id)
+            kept = repo.restore_of_plan(tx, plan_id) if plan_id is not None else None
+        if entry is None:
+            raise _no_release(package_id, scope.workspace.name)
+        if plan_id is not None:
+            if (
+                kept is None
+                or kept.workspace_id != scope.workspace.id
+                or kept.target_entry != entry.id
+            ):
+                raise InvalidRequestError(
+                    f"Plan '{plan_id}' is not a restore of release package '{package_id}'; "
+                    "plan the restore again (dry run) and apply the plan it answers.",
+                    parameter="plan_id",
+                )
+            return self._apply(scope, production, package_id, entry, kept.path, plan_id)
+        planned = self._plan(scope, production, package_id, entry)
+        if dry_run or planned.plan is None or planned.plan.problems:
+            return planned
+        path = self._path_of(planned.plan.plan_id)
+        return self._apply(scope, production, package_id, entry, path, planned.plan.plan_id)
+
+    def _path_of(self, plan_id: str) -> str:
+        with self.db.transaction(readonly=True) as tx:
+            kept = repo.restore_of_plan(tx, plan_id)
+        assert kept is not None
+        return kept.path
+
+    def _plan(
+        self, scope: Scope, production: Scope, package_id: int, entry: EntryRecord
+    ) -> RestorePlanned:
+        with self.db.transaction() as tx:
+            sides.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
+        with self.db.transaction(readonly=True) as tx:
+            content = content_of(tx, scope.workspace.id, production.workspace.id, entry)
+        if not content.puts and not content.deletions:
+            return RestorePlanned(package_id, entry.id, None)
+        path = new_zip(self.imports.scratch)
+        try:
+            write_restore(scope, entry, content, path)
+            with path.open("rb") as stream:
+                upload = self.imports.upload(production, stream, f"restore-{package_id}.zip")
+        finally:
+            path.unlink(missing_ok=True)
+        plan = self.imports.plan(production, _request(upload.path))
+        assert isinstance(plan, Plan)  # a production side is planned at once
+        with self.db.transaction() as tx:
+            repo.insert_restore(
+                tx,
+                RestoreRecord(
+                    plan.plan_id,
+                    scope.workspace.id,
+                    entry.id,
+                    upload.path,
+                    scope.actor.name,
+                    now_ms(),
+                ),
+            )
+        return RestorePlanned(package_id, entry.id, plan)
+
+    def _apply(
+        self,
+        scope: Scope,
+        production: Scope,
+        package_id: int,
+        entry: EntryRecord,
+        path: str,
+        plan_id: str,
+    ) -> RestoreStarted:
+        job = self.imports.prepare(production, _request(path, plan_id))
+        with self.db.transaction() as tx:
+            audit_in_scope(
+                tx,
+                scope,
+                "release.restore",
+                "package",
+                str(package_id),
+                {"entry": entry.id, "planId": plan_id, "taskId": job.task_id},
+            )
+        return RestoreStarted(package_id, entry.id, plan_id, job.task_id)
+
+
+def _request(path: str, plan_id: str | None = None) -> ImportRequest:
+    """The import a restore is: the definitions overwrite production's as they are (no
+    profile: they are production's own), deletions propagate, drift is refused."""
+    return ImportRequest(
+        path=path,
+        same_name_policy=SameNamePolicy.OVERWRITE,
+        mode=ImportMode.ATOMIC,
+        propagate_deletes=True,
+        on_drift=DriftPolicy.FAIL,
+        scheduling=SchedulingPolicy.PAUSE_AND_RESTORE,
+        plan_id=plan_id,
+        dry_run=plan_id is None,
+    )
+
+
+def restored(tx: Tx, task_id: str, restore: RestoreRecord, production: Scope) -> str:
+    """The ledger entry of a restore, written in its import's transaction: every object whose
+    state production holds now differs from the ledger's newest; what the task says of it."""
+    everything = repo.entries(tx, restore.workspace_id)
+    latest = ledger.replay(tx, everything)
+    keys = [(s.kind, s.uid, s.name) for s in latest.values() if s.kind in _KINDS]
+    now, _ = ledger.production_states(tx, production.workspace.id, restore.workspace_id, keys)
+    changed = [(s.kind, s.uid, s.name) for s in now if _differs(s, latest.get((s.kind, s.uid)))]
+    target = next(e for e in everything if e.id == restore.target_entry)
+    entry_id = ledger.record(
+        tx,
+        ledger.NewEntry(
+            restore.workspace_id,
+            production.workspace.id,
+            ledger.RESTORE,
+            production.actor.name,
+            now_ms(),
+            task_id,
+            package_id=target.package_id,
+            package_name=target.package_name,
+            plan_id=restore.plan_id,
+            approvers=target.approver_list(),
+            target_entry=target.id,
+        ),
+        changed,
+    )
+    return (
+        f" Production restored to release package {target.package_id} "
+        f"(ledger entry {entry_id}, {len(changed)} object(s))."
+    )
+
+
+def _differs(now: ObjectState, then: ObjectState | None) -> bool:
+    if then is None:
+        return now.action != DELETE
+    return (now.action, now.name, now.sha256) != (then.action, then.name, then.sha256)

@@ -1,0 +1,176 @@
+"""Rolling back the last release of a production side: the rollback of the import that
+released it (one transaction, refused naming every object changed since), with the jobs the
+release started stopped again first, the package marked rolled back, its items' deployed
+versions reset and a ledger entry, all in that transaction.
+
+*Decision:* only the newest entry of the ledger can be rolled back, and only a release (not a
+rollback or a restore): production is then back to exactly what it held before, which the
+import rollback proves object by object. An earlier state is reached with a restore instead.
+DataArts' ``deploy_status`` has no value for it (the SDK's models know 1, 2, 3 and 5), so a
+rolled back package stays released (2) there and says so in jobferry's own ``rolled_back``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jobferry.domain.enums import JobStatus, ObjectKind
+from jobferry.domain.releases import DEPLOY_ROLES, UpdateType
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import ReleasePackageNotFoundError, RollbackRefusedError
+from jobferry.services.audit import audit_in_scope
+from jobferry.services.context import Scope, now_ms
+from jobferry.services.importing.rollback import RollbackService
+from jobferry.services.releases import ledger
+from jobferry.services.releases.production import production_scope
+from jobferry.storage import Database, Tx
+from jobferry.storage import jobs as job_repo
+from jobferry.storage import ledger as ledger_repo
+from jobferry.storage import releases as repo
+from jobferry.storage.ledger import EntryRecord
+from jobferry.storage.releases import ItemRecord, PackageRecord
+
+
+@dataclass(frozen=True)
+class RolledBackRelease:
+    """A release rolled back: its package, the ledger entry saying so, what was undone."""
+
+    package_id: int
+    package_name: str
+    entry_id: int
+    task_id: str
+    count: int
+    objects: tuple[dict[str, Any], ...]
+
+
+def _refused(message: str, package_id: int | None) -> RollbackRefusedError:
+    return RollbackRefusedError(
+        message,
+        fix="Read the release ledger (GET /v2/{project_id}/factory/release-ledger): roll back "
+        "its last release, or restore an earlier one (POST /v2/{project_id}/factory/"
+        "release-packages/{package_id}/restore).",
+        remedy=Remedy.READ_RELEASE_LEDGER,
+        package_id=str(package_id) if package_id is not None else None,
+    )
+
+
+def last_release(tx: Tx, scope: Scope, package_id: int | None) -> EntryRecord:
+    """The ledger entry a rollback undoes: the newest, a release of ``package_id`` when one is
+    named; refused saying why otherwise."""
+    ws = scope.workspace
+    last = ledger_repo.last_entry(tx, ws.id)
+    if package_id is not None and repo.get_package(tx, ws.id, package_id) is None:
+        raise ReleasePackageNotFoundError(
+            f"Release package '{package_id}' does not exist in workspace '{ws.name}'; "
+            "list_factory_release_packages lists its packages.",
+            package_id=str(package_id),
+        )
+    if last is None:
+        raise _refused(f"Workspace '{ws.name}' has released nothing to roll back.", package_id)
+    if last.action != ledger.DEPLOY or last.package_id is None:
+        raise _refused(
+            f"The last change of workspace '{ws.name}''s production is a {last.action} "
+            f"(ledger entry {last.id}), not a release; only the last release can be rolled "
+            "back. Restore the release you want production to hold instead.",
+            package_id,
+        )
+    if package_id is not None and last.package_id != package_id:
+        raise _refused(
+            f"Release package '{package_id}' is not the last release of workspace "
+            f"'{ws.name}': package '{last.package_id}' ({last.package_name}) was released after "
+            "it; roll that back first, or restore the release you want production to hold.",
+            package_id,
+        )
+    return last
+
+
+@dataclass
+class ReleaseRollbackService:
+    """Roll back the last release of an enterprise workspace's production side."""
+
+    db: Database
+    rollbacks: RollbackService
+
+    def rollback(self, scope: Scope, package_id: int | None) -> RolledBackRelease:
+        """Roll back the release of ``package_id`` (``None``: the last release), which must be
+        the newest entry of the ledger; refused naming every object changed since."""
+        scope.require(DEPLOY_ROLES, "roll back releases")
+        with self.db.transaction(readonly=True) as tx:
+            production = production_scope(tx, scope, releasing=True)
+            entry = last_release(tx, scope, package_id)
+            assert entry.package_id is not None
+            assert entry.task_id is not None
+            package = repo.get_package(tx, scope.workspace.id, entry.package_id)
+            assert package is not None
+            items = repo.package_items(tx, package.id)
+        written: list[int] = []
+
+        def before(tx: Tx) -> None:
+            again = last_release(tx, scope, entry.package_id)
+            if again.id != entry.id:
+                raise _refused(f"Workspace '{scope.workspace.name}' released again.", package_id)
+            _stop_started(tx, production.workspace.id, entry)
+
+        def after(tx: Tx) -> None:
+            written.append(_mark(tx, scope, entry, package, items))
+
+        undone = self.rollbacks.rollback(production, entry.task_id, (before, after))
+        return RolledBackRelease(
+            package.id, package.name, written[0], entry.task_id, undone.count, undone.objects
+        )
+
+
+def _stop_started(tx: Tx, production: str, entry: EntryRecord) -> None:
+    """The jobs the release started are stopped again (those still running as it left
+    them); any other scheduling change is the rollback's to refuse, naming the job."""
+    for name in entry.started_jobs():
+        job = job_repo.get_job(tx, production, name)
+        if job is not None and job.status == JobStatus.SCHEDULING.value:
+            job_repo.set_status(tx, job.id, JobStatus.STOPPED)
+
+
+def _mark(
+    tx: Tx, scope: Scope, entry: EntryRecord, package: PackageRecord, items: list[ItemRecord]
+) -> int:
+    """The package rolled back, its items' deployed versions reset (and the items waiting for
+    the same objects told so), and the ledger entry; its id."""
+    now = now_ms()
+    repo.update_package(tx, package.id, {"rolled_back_at": now, "rolled_back_by": scope.actor.name})
+    for item in items:
+        if item.update_type == UpdateType.DELETE:
+            continue
+        version = repo.deployed_version(tx, item.workspace_id, item.kind, item.uid)
+        repo.update_item(tx, item.id, {"deployed_version": version})
+        waiting = repo.open_item(tx, item.workspace_id, item.kind, item.uid)
+        if waiting is not None:
+            values: dict[str, object] = {"deployed_version": version}
+            if version == 0 and waiting.update_type == UpdateType.CHANGE:
+                values["update_type"] = int(UpdateType.ADD)
+            repo.update_item(tx, waiting.id, values)
+    entry_id = ledger.record(
+        tx,
+        ledger.NewEntry(
+            scope.workspace.id,
+            entry.production_id,
+            ledger.ROLLBACK,
+            scope.actor.name,
+            now,
+            entry.task_id,
+            package_id=package.id,
+            package_name=package.name,
+            plan_id=entry.plan_id,
+            approvers=package.approver_list(),
+            target_entry=entry.id,
+        ),
+        [(i.kind, i.uid, i.name) for i in items if i.kind in (ObjectKind.JOB, ObjectKind.SCRIPT)],
+    )
+    audit_in_scope(
+        tx,
+        scope,
+        "release.rollback",
+        "package",
+        package.name,
+        {"id": package.id, "entry": entry_id},
+    )
+    return entry_id

@@ -1,0 +1,268 @@
+"""The release ledger of enterprise workspaces: one entry per release, rollback or restore of a
+production side, the state it left each object it put or deleted in, the definitions those
+states name (kept once per workspace and content hash), and the restores planned and waiting
+for their apply.
+
+The tables share the schema's metadata (``tables.metadata``); ``migrations/env.py`` imports
+this module.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
+
+from jobferry.storage.records import record
+from jobferry.storage.tables import metadata
+from jobferry.storage.tx import Tx, chunks
+
+release_ledger = Table(
+    "release_ledger",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # The development workspace (the enterprise workspace the ledger is read through).
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    Column("production_id", String(64), nullable=False),
+    # deploy, rollback or restore.
+    Column("action", String(16), nullable=False),
+    Column("package_id", Integer, nullable=True),
+    Column("package_name", String(256), nullable=True),
+    Column("plan_id", String(64), nullable=True),
+    Column("plan_hash", String(64), nullable=True),
+    # [{"user_id", "user_name"}] as JSON text: the approvers the package names.
+    Column("approvers", Text, nullable=False),
+    # Signed approvals of the plan hash, as JSON text ([] until approvals are signed).
+    Column("approvals", Text, nullable=False),
+    Column("deployer", String(128), nullable=False),
+    Column("startup_mode", Integer, nullable=True),
+    Column("at", BigInteger, nullable=False),
+    # The production import (or the rolled back import) the entry records.
+    Column("task_id", String(64), nullable=True),
+    # A rollback: the entry it undid; a restore: the entry whose state it brought back.
+    Column("target_entry", Integer, nullable=True),
+    # Production jobs the release started (JSON list of names): a rollback stops them again.
+    Column("started", Text, nullable=False),
+    Index("ix_release_ledger_workspace", "workspace_id", "at"),
+)
+
+release_ledger_objects = Table(
+    "release_ledger_objects",
+    metadata,
+    Column("entry_id", Integer, ForeignKey("release_ledger.id"), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    # The object's identity in the development workspace (as the promotion ledger knows it).
+    Column("uid", String(64), primary_key=True),
+    Column("name", String(256), nullable=False),
+    # put (the object holds ``sha256``'s definition, at ``version``) or delete.
+    Column("action", String(8), nullable=False),
+    Column("version", Integer, nullable=True),
+    Column("sha256", String(64), nullable=True),
+)
+
+release_contents = Table(
+    "release_contents",
+    metadata,
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("document", Text, nullable=False),
+)
+
+release_restores = Table(
+    "release_restores",
+    metadata,
+    Column("plan_id", String(64), primary_key=True),
+    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    Column("target_entry", Integer, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+_e = release_ledger
+_o = release_ledger_objects
+_c = release_contents
+
+PUT = "put"
+DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class EntryRecord:
+    """One ledger entry: a release, a rollback or a restore of a production side."""
+
+    id: int
+    workspace_id: str
+    production_id: str
+    action: str
+    package_id: int | None
+    package_name: str | None
+    plan_id: str | None
+    plan_hash: str | None
+    approvers: str
+    approvals: str
+    deployer: str
+    startup_mode: int | None
+    at: int
+    task_id: str | None
+    target_entry: int | None
+    started: str
+
+    def approver_list(self) -> list[dict[str, str]]:
+        """``[{"user_id", "user_name"}]``."""
+        found: list[dict[str, str]] = json.loads(self.approvers)
+        return found
+
+    def started_jobs(self) -> list[str]:
+        """The production jobs the release started."""
+        found: list[str] = json.loads(self.started)
+        return found
+
+
+@dataclass(frozen=True)
+class ObjectState:
+    """What an entry left of one object: its definition (hash and version) or its deletion."""
+
+    entry_id: int
+    kind: str
+    uid: str
+    name: str
+    action: str
+    version: int | None
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class RestoreRecord:
+    """A restore planned: the entry whose state it brings back and its package file."""
+
+    plan_id: str
+    workspace_id: str
+    target_entry: int
+    path: str
+    created_by: str
+    created_at: int
+
+
+def insert_entry(tx: Tx, values: dict[str, object]) -> int:
+    """A new ledger entry; its id."""
+    result = tx.conn.execute(insert(_e).values(**values))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def insert_objects(tx: Tx, states: Sequence[ObjectState]) -> None:
+    """The state an entry left of each object (one statement a chunk)."""
+    rows = [s.__dict__ for s in states]
+    for part in chunks(rows, tx.chunk):
+        tx.conn.execute(insert(_o), part)
+
+
+def keep_contents(tx: Tx, workspace_id: str, documents: dict[str, str]) -> None:
+    """Keep each definition (sha256 → text) the workspace's ledger does not hold yet."""
+    held: set[str] = set()
+    for hashes in chunks(list(documents), tx.chunk):
+        held.update(
+            r[0]
+            for r in tx.conn.execute(
+                select(_c.c.sha256).where(
+                    _c.c.workspace_id == workspace_id, _c.c.sha256.in_(hashes)
+                )
+            )
+        )
+    rows = [
+        {"workspace_id": workspace_id, "sha256": sha, "document": text}
+        for sha, text in documents.items()
+        if sha not in held
+    ]
+    for part in chunks(rows, tx.chunk):
+        tx.conn.execute(insert(_c), part)
+
+
+def contents(tx: Tx, workspace_id: str, hashes: Sequence[str]) -> dict[str, str]:
+    """sha256 → the definition the ledger kept."""
+    found: dict[str, str] = {}
+    for part in chunks(list(hashes), tx.chunk):
+        rows = tx.conn.execute(
+            select(_c.c.sha256, _c.c.document).where(
+                _c.c.workspace_id == workspace_id, _c.c.sha256.in_(part)
+            )
+        )
+        found.update((str(r[0]), str(r[1])) for r in rows)
+    return found
+
+
+def entries(tx: Tx, workspace_id: str, at: int | None = None) -> list[EntryRecord]:
+    """The workspace's entries in the order they were made (``at``: those made by then)."""
+    query = select(_e).where(_e.c.workspace_id == workspace_id)
+    if at is not None:
+        query = query.where(_e.c.at <= at)
+    rows = tx.conn.execute(query.order_by(_e.c.id))
+    return [record(EntryRecord, r) for r in rows]
+
+
+def last_entry(tx: Tx, workspace_id: str) -> EntryRecord | None:
+    """The workspace's newest entry."""
+    row = tx.conn.execute(
+        select(_e).where(_e.c.workspace_id == workspace_id).order_by(_e.c.id.desc()).limit(1)
+    ).first()
+    return record(EntryRecord, row) if row else None
+
+
+def entry_of_package(tx: Tx, workspace_id: str, package_id: int) -> EntryRecord | None:
+    """The newest deploy entry of a package."""
+    row = tx.conn.execute(
+        select(_e)
+        .where(
+            _e.c.workspace_id == workspace_id,
+            _e.c.package_id == package_id,
+            _e.c.action == "deploy",
+        )
+        .order_by(_e.c.id.desc())
+        .limit(1)
+    ).first()
+    return record(EntryRecord, row) if row else None
+
+
+def objects_of(tx: Tx, entry_ids: Sequence[int]) -> list[ObjectState]:
+    """The object states of these entries, oldest entry first."""
+    found: list[ObjectState] = []
+    for part in chunks(list(entry_ids), tx.chunk):
+        rows = tx.conn.execute(select(_o).where(_o.c.entry_id.in_(part)))
+        found.extend(record(ObjectState, r) for r in rows)
+    found.sort(key=lambda s: (s.entry_id, s.kind, s.uid))
+    return found
+
+
+def set_approvals(tx: Tx, entry_id: int, approvals: list[dict[str, object]]) -> None:
+    """The signed approvals an entry's plan carried (JSON list)."""
+    tx.conn.execute(update(_e).where(_e.c.id == entry_id).values(approvals=json.dumps(approvals)))
+
+
+# -- restores planned ---------------------------------------------------------------------------
+
+
+def insert_restore(tx: Tx, restore: RestoreRecord) -> None:
+    """Keep a planned restore until its plan is applied."""
+    tx.conn.execute(insert(release_restores).values(**restore.__dict__))
+
+
+def restore_of_plan(tx: Tx, plan_id: str) -> RestoreRecord | None:
+    """The restore whose kept plan is ``plan_id``."""
+    row = tx.conn.execute(
+        select(release_restores).where(release_restores.c.plan_id == plan_id)
+    ).first()
+    return record(RestoreRecord, row) if row else None

@@ -1,0 +1,74 @@
+"""The release rollback, restore and ledger calls on the wire (jobferry extensions, SQLite and
+PostgreSQL): the ledger read at a moment as JSON and CSV, a released package marked rolled
+back in DataArts' own answer, and the refusals each names in the envelope."""
+
+from __future__ import annotations
+
+from jobferry.services.container import Services
+from support.clients import SignedClient
+from support.releases import enterprise_team, register_connections, release, submit_job
+
+
+def test_rollback_restore_and_the_ledger_on_the_wire(api: SignedClient, services: Services) -> None:
+    team = enterprise_team(services)
+    register_connections(services, team)
+    ws = team.workspace_id
+    submit_job(services, team.developer, "wire_a")
+    first = release(services, team, "wire_one")
+    submit_job(services, team.developer, "wire_b")
+    second = release(services, team, "wire_two")
+
+    ledger = api.call("GET", "/factory/release-ledger", workspace=ws, version="v2")
+    assert ledger.status_code == 200, ledger.text
+    body = ledger.json()
+    assert [e["package_name"] for e in body["entries"]] == ["wire_two", "wire_one"]
+    assert body["entries"][0]["approvals"] == []
+    assert body["entries"][0]["approvers"][0]["user_name"] == team.deployer.actor.name
+    at = body["entries"][1]["at"]
+    then = api.call(
+        "GET", "/factory/release-ledger", workspace=ws, version="v2", query={"at": str(at)}
+    ).json()
+    assert {o["name"] for o in then["production"] if o["kind"] == "job"} == {"wire_a"}
+    exported = api.call(
+        "GET", "/factory/release-ledger", workspace=ws, version="v2", query={"format": "csv"}
+    )
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert "attachment" in exported.headers["content-disposition"]
+    bad = api.call(
+        "GET", "/factory/release-ledger", workspace=ws, version="v2", query={"at": "soon"}
+    )
+    assert bad.status_code == 400, bad.text
+    assert "is not a moment" in bad.json()["error_msg"]
+
+    refused = api.call(
+        "POST", f"/factory/release-packages/{first}/rollback", workspace=ws, version="v2"
+    )
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error_code"] == "DLF.9016"
+    assert "wire_two" in refused.json()["error_msg"]
+
+    done = api.call("POST", "/factory/release-packages/last/rollback", workspace=ws, version="v2")
+    assert done.status_code == 200, done.text
+    assert done.json()["package_id"] == str(second)
+    shown = api.call("GET", f"/factory/release-packages/{second}", workspace=ws, version="v2")
+    package = shown.json()["release_package"]
+    assert package["deploy_status"] == 2
+    assert package["rolled_back"]["by"] == "admin"
+
+    planned = api.call(
+        "POST",
+        f"/factory/release-packages/{first}/restore",
+        {"dry_run": True},
+        workspace=ws,
+        version="v2",
+    )
+    assert planned.status_code == 200, planned.text
+    assert planned.json()["plan"] is None  # production holds release one's state again
+    wrong = api.call(
+        "POST",
+        f"/factory/release-packages/{first}/restore",
+        {"dry_run": "yes"},
+        workspace=ws,
+        version="v2",
+    )
+    assert wrong.status_code == 400

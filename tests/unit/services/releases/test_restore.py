@@ -1,0 +1,144 @@
+"""Restoring production to an earlier release and reading the release ledger (SQLite and
+PostgreSQL): three releases, the first restored through a reviewed plan (production holds
+exactly what it held right after it), drift refused by the plan, and "what was in production"
+at a moment between releases."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from jobferry.domain.enums import JobStatus, TaskStatus
+from jobferry.errors import RollbackRefusedError
+from jobferry.services.container import Services
+from jobferry.services.releases.ledger import content_hash
+from jobferry.services.releases.restore import RestorePlanned, RestoreStarted
+from jobferry.storage.importing import target as target_repo
+from support.releases import (
+    Team,
+    enterprise_team,
+    production_of,
+    register_connections,
+    release,
+    run_release,
+    submit_job,
+)
+
+
+@pytest.fixture
+def team(services: Services) -> Team:
+    found = enterprise_team(services)
+    register_connections(services, found)
+    return found
+
+
+def _held(services: Services, team: Team) -> dict[str, str]:
+    prod = production_of(services, team)
+    _, found = services.jobs.list_jobs(
+        prod, job_type=None, job_name=None, tags=None, limit=100, offset=0
+    )
+    with services.db.transaction(readonly=True) as tx:
+        stored = target_repo.target_jobs(tx, prod.workspace.id, {j.name for j in found})
+    return {name: obj.document for name, obj in stored.items()}
+
+
+def _three_releases(services: Services, team: Team) -> tuple[list[int], list[dict[str, str]]]:
+    held = []
+    submit_job(services, team.developer, "a")
+    submit_job(services, team.developer, "b")
+    ids = [release(services, team, "r1")]
+    held.append(_held(services, team))
+    time.sleep(0.005)
+    submit_job(services, team.developer, "a", description="v2")
+    submit_job(services, team.developer, "c")
+    ids.append(release(services, team, "r2"))
+    held.append(_held(services, team))
+    time.sleep(0.005)
+    services.jobs.stop(production_of(services, team), "b")
+    services.jobs.delete(team.developer, "b")
+    submit_job(services, team.developer, "a", description="v3")
+    ids.append(release(services, team, "r3"))
+    held.append(_held(services, team))
+    return ids, held
+
+
+def test_an_older_release_is_restored_through_a_reviewed_plan(
+    services: Services, team: Team
+) -> None:
+    (first, _, _), held = _three_releases(services, team)
+    assert set(held[2]) == {"a", "c"}
+    prod = production_of(services, team)
+    services.jobs.stop(prod, "c")  # a deletion needs the job stopped, as a release's does
+
+    planned = services.restores.restore(team.deployer, first, dry_run=True)
+    assert isinstance(planned, RestorePlanned)
+    assert planned.plan is not None
+    actions = {(str(ln.kind), ln.target_name): str(ln.action) for ln in planned.plan.lines}
+    assert actions[("job", "a")] == "OVERWRITE"
+    assert actions[("job", "b")] == "CREATE"
+    assert actions[("job", "c")] == "DELETE"
+    assert held[2] == _held(services, team)  # a dry run changes nothing
+
+    started = services.restores.restore(team.deployer, first, plan_id=planned.plan.plan_id)
+    assert isinstance(started, RestoreStarted)
+    run_release(services)
+
+    assert _held(services, team) == held[0]
+    assert services.jobs.status(prod, "b").status is JobStatus.STOPPED
+    entries = services.ledger.ledger(team.deployer).entries
+    assert [e.action for e, _ in entries] == ["deploy", "deploy", "deploy", "restore"]
+    restore, objects = entries[3]
+    assert restore.target_entry == entries[0][0].id
+    assert restore.deployer == team.deployer.actor.name
+    assert {(o.kind, o.name, o.action) for o in objects if o.kind == "job"} == {
+        ("job", "a", "put"),
+        ("job", "b", "put"),
+        ("job", "c", "delete"),
+    }
+    again = services.restores.restore(team.deployer, first)
+    assert isinstance(again, RestorePlanned)
+    assert again.plan is None  # production holds that release's state already
+
+
+def test_a_restore_plan_is_refused_when_production_moved_since(
+    services: Services, team: Team
+) -> None:
+    (first, _, third), held = _three_releases(services, team)
+    services.jobs.stop(production_of(services, team), "c")
+    planned = services.restores.restore(team.deployer, first, dry_run=True)
+    assert isinstance(planned, RestorePlanned)
+    assert planned.plan is not None
+    services.release_rollback.rollback(team.deployer, third)
+    started = services.restores.restore(team.deployer, first, plan_id=planned.plan.plan_id)
+    assert isinstance(started, RestoreStarted)
+    run_release(services)  # the import finds production moved since its plan
+    task = services.tasks.show(production_of(services, team), started.task_id)
+    assert task.status is TaskStatus.FAILED
+    assert "plan" in task.message
+    assert _held(services, team) == held[1]
+    assert [e.action for e, _ in services.ledger.ledger(team.deployer).entries][-1] == "rollback"
+    with pytest.raises(RollbackRefusedError, match="has no release"):
+        services.restores.restore(team.deployer, 4242)
+
+
+def test_the_ledger_says_what_production_held_between_releases(
+    services: Services, team: Team
+) -> None:
+    (first, second, _), held = _three_releases(services, team)
+    entries = services.ledger.ledger(team.deployer).entries
+    at = entries[1][0].at
+    then = services.ledger.ledger(team.deployer, at)
+
+    assert [e.package_id for e, _ in then.entries] == [first, second]
+    jobs = {o.name: o for o in then.production if o.kind == "job"}
+    assert set(jobs) == {"a", "b", "c"}
+    assert {n: o.sha256 for n, o in jobs.items()} == {
+        n: content_hash(text) for n, text in held[1].items()
+    }
+    deploy = then.entries[1][0]
+    assert deploy.deployer == team.deployer.actor.name
+    assert deploy.approver_list()[0]["user_name"] == team.deployer.actor.name
+    assert len(deploy.plan_hash or "") == 64
+    assert deploy.startup_mode == 1
+    assert services.ledger.ledger(team.deployer, entries[0][0].at - 1).entries == ()

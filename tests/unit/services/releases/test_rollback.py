@@ -1,0 +1,113 @@
+"""Rolling back the last release (SQLite and PostgreSQL): production back to exactly what it
+held before — definitions, deletions restored whole, renames undone, jobs the release started
+stopped again — the package marked rolled back and its items' deployed versions reset;
+refused naming the objects when production changed since, or when it is not the last."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobferry.domain.enums import JobStatus
+from jobferry.domain.releases import DeployStatus, StartupMode, UpdateType
+from jobferry.errors import PermissionDeniedError, RollbackRefusedError
+from jobferry.services.container import Services
+from support.releases import (
+    Team,
+    enterprise_team,
+    pending_items,
+    production_of,
+    register_connections,
+    release,
+    submit_job,
+)
+
+
+@pytest.fixture
+def team(services: Services) -> Team:
+    found = enterprise_team(services)
+    register_connections(services, found)
+    return found
+
+
+def _names(services: Services, team: Team) -> set[str]:
+    _, found = services.jobs.list_jobs(
+        production_of(services, team), job_type=None, job_name=None, tags=None, limit=100, offset=0
+    )
+    return {j.name for j in found}
+
+
+def test_the_last_release_is_rolled_back_whole(services: Services, team: Team) -> None:
+    for name in ("a", "b", "c"):
+        submit_job(services, team.developer, name)
+    first = release(services, team, "r1")
+    prod = production_of(services, team)
+    services.jobs.stop(prod, "c")
+    b_id = services.jobs.show(prod, "b").id
+    c_before = services.jobs.show(prod, "c")
+
+    submit_job(services, team.developer, "a", description="v2")
+    services.jobs.rename(team.developer, "b", "b2")
+    services.jobs.update(team.developer, "b2", services.jobs.show(team.developer, "b2").document)
+    services.jobs.delete(team.developer, "c")
+    submit_job(services, team.developer, "d")
+    second = release(services, team, "r2")
+    assert _names(services, team) == {"a", "b2", "d"}
+    assert services.jobs.status(prod, "d").status is not JobStatus.STOPPED
+
+    done = services.release_rollback.rollback(team.deployer, None)
+
+    assert done.package_id == second
+    assert _names(services, team) == {"a", "b", "c"}
+    assert "description" not in services.jobs.show(prod, "a").document
+    assert services.jobs.status(prod, "a").status is not JobStatus.STOPPED  # as r1 left it
+    assert services.jobs.show(prod, "b").id == b_id  # the rename undone, not a new job
+    back = services.jobs.show(prod, "c")
+    assert (back.id, back.document) == (c_before.id, c_before.document)
+    assert services.jobs.status(prod, "c").status is JobStatus.STOPPED
+    shown = services.releases.show(team.developer, second)
+    assert shown.status is DeployStatus.SUCCESS  # DataArts' own states stay as they were
+    assert shown.record.rolled_back_by == team.deployer.actor.name
+    a_item = next(i for i in shown.items if i.name == "a")
+    assert a_item.deployed_version == 1
+    assert services.releases.show(team.developer, first).record.rolled_back_at is None
+    entries = services.ledger.ledger(team.deployer).entries
+    assert [e.action for e, _ in entries] == ["deploy", "deploy", "rollback"]
+    assert entries[2][0].target_entry == entries[1][0].id
+
+    submit_job(services, team.developer, "a", description="v3")
+    waiting = next(i for i in pending_items(services, team.developer) if i.name == "a")
+    assert (waiting.update_type, waiting.deployed_version) == (UpdateType.CHANGE, 1)
+
+
+def test_a_rollback_refused_names_what_changed_in_production(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "a")
+    release(services, team, "r1", StartupMode.LEAVE)
+    prod = production_of(services, team)
+    services.jobs.start(prod, "a")  # the operator's switch: production moved since
+
+    with pytest.raises(RollbackRefusedError) as refused:
+        services.release_rollback.rollback(team.deployer, None)
+
+    assert any("job 'a'" in c for c in refused.value.context["conflicts"])
+    assert _names(services, team) == {"a"}
+    assert len(services.ledger.ledger(team.deployer).entries) == 1
+    services.jobs.stop(prod, "a")
+    services.release_rollback.rollback(team.deployer, None)
+    assert _names(services, team) == set()
+
+
+def test_only_the_last_release_is_rolled_back(services: Services, team: Team) -> None:
+    submit_job(services, team.developer, "a")
+    first = release(services, team, "r1")
+    submit_job(services, team.developer, "b")
+    second = release(services, team, "r2")
+    with pytest.raises(RollbackRefusedError, match="r2") as refused:
+        services.release_rollback.rollback(team.deployer, first)
+    assert refused.value.code == "DLF.9016"
+    services.release_rollback.rollback(team.deployer, second)
+    with pytest.raises(RollbackRefusedError, match="is a rollback"):
+        services.release_rollback.rollback(team.deployer, None)
+    with pytest.raises(PermissionDeniedError):
+        services.release_rollback.rollback(team.developer, None)
