@@ -19,6 +19,7 @@ from jobferry.console.wizard import MAPPING_TYPES
 from jobferry.domain.enums import EnvironmentKind, ProblemReason, RefKind
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
+    ApprovalRefusedError,
     EnvironmentObjectNotFoundError,
     ImportRunningError,
     JobExistsError,
@@ -272,6 +273,30 @@ def said(exc: JobferryError) -> str:
     return exc.message if remedy is None else f"{exc.problem} {remedy(exc.context)}"
 
 
+APPROVE_HERE = "on its Approvals page (Approve with my key) or with jobferry releases approve"
+APPROVAL_FIXES = {
+    "approval.self": f"One of its approvers approves it, {APPROVE_HERE}.",
+    "approval.approver": f"One of its approvers approves it, {APPROVE_HERE}.",
+    "approval.plan": "Open its Approvals page again and approve the plan as it is now.",
+    "approval.signature": (
+        "Choose the private key file of that key (the file jobferry users keys new wrote) and "
+        "approve again."
+    ),
+}
+"""A release package's approval refused, by the rule it broke: what to do instead."""
+
+
+def _approve_plan(context: dict[str, Any]) -> str:
+    """How a plan gets approved: a release package's refusal said by its rule; otherwise
+    (a deploy or a route's apply short of approvals) where approvers sign."""
+    if "package_id" in context and context.get("rule") in APPROVAL_FIXES:
+        return APPROVAL_FIXES[str(context["rule"])]
+    return (
+        "Approvers sign the plan with their own key: a release package's "
+        f"{APPROVE_HERE}, a route's with jobferry routes approve."
+    )
+
+
 def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
     """Each remedy a refusal can carry, said with the console's pages (and the ``jobferry``
     command that does the same), from the error's context."""
@@ -303,11 +328,7 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "Review the change in production, then plan the release package again and deploy "
             "it, or cancel it."
         ),
-        Remedy.APPROVE_PLAN: lambda c: (
-            "Approvers sign the plan with their own key from the command line (jobferry "
-            "releases approve, or jobferry routes approve for a route); the console does not "
-            "sign."
-        ),
+        Remedy.APPROVE_PLAN: _approve_plan,
         Remedy.REGISTER_APPROVAL_KEY: lambda c: (
             "Register your public key from the command line (jobferry users keys add), then "
             "sign with its private key."
@@ -379,7 +400,19 @@ REMEDIES = _remedies()
 def _topical(exc: JobferryError) -> str | None:
     """A refusal about a route or a release package, said with their pages (``None``: not
     about either)."""
-    return _release(exc) or _route(exc)
+    return _approval(exc) or _release(exc) or _route(exc)
+
+
+def _approval(exc: JobferryError) -> str | None:
+    """An approval posted without its key's id, plan hash or signature (the Approvals page's
+    script fills them in), said with the page (``None``: another refusal)."""
+    if isinstance(exc, ApprovalRefusedError) and exc.context.get("rule") == "approval.body":
+        return (
+            "The approval was not kept: it arrived without its signature, key or plan. Choose "
+            "your private key file on the Approvals page and approve again (the page signs in "
+            "the browser, which needs its script), or approve with jobferry releases approve."
+        )
+    return None
 
 
 def _release(exc: JobferryError) -> str | None:
