@@ -66,6 +66,7 @@ def test_the_approvals_page_lists_who_signed_the_plan(browser: Browser, services
         "You are not one of its approvers.",  # the admin, who is not named
     )
     assert "data-approve-form" not in page.text
+    assert "approve.js" not in page.text  # no script where nothing is signed
     assert "status-successful" in page.text
     assert (
         browser.get(f"/console/w/{team.workspace_id}/releases/packages/x/approvals").status_code
