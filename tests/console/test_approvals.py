@@ -1,7 +1,15 @@
 """A release package's Approvals page: its plan hash, the rule, each approval and whether it
-counts, and the command an approver signs with (the console does not sign)."""
+counts; an approver named on the package approves it there with a signature the page's script
+makes in the browser (made here with ``cryptography``, as WebCrypto makes it: Ed25519 over the
+statement the page carries), kept through the release approvals service, every refusal said in
+the console's words; the command line's way stays shown."""
 
 from __future__ import annotations
+
+import html
+import re
+
+from fastapi.testclient import TestClient
 
 from jobferry.package.approvals import sign_statement
 from jobferry.package.keys import generate_key_pair
@@ -12,8 +20,14 @@ from jobferry.services.releases.approval_keys import parse_key
 from jobferry.services.releases.records import PackageRequest
 from jobferry.storage.releases import ItemFilter
 from support import wizard
-from support.console import Browser, assert_page
-from support.releases import enterprise_team, register_connections, submit_job
+from support.console import PASSWORD, Browser, admin_actor, assert_page
+from support.releases import Team, enterprise_team, register_connections, submit_job
+
+API_SPEAK = re.compile(
+    r"\b(?:GET|POST|PUT|DELETE) (?:/|…|\{)|/v[12]/|\{project_id\}|_factory_"
+    r"|\b(?:keyId|planHash|publicKey|signature_b64)\b"
+)
+"""The API's words (calls, paths, the approval call's fields) a page must not show."""
 
 
 def test_the_approvals_page_lists_who_signed_the_plan(browser: Browser, services: Services) -> None:
@@ -49,8 +63,10 @@ def test_the_approvals_page_lists_who_signed_the_plan(browser: Browser, services
         team.deployer.actor.name,
         pair.key_id,
         f"jobferry releases approve {package} --key",
-        "The console does not sign",
+        "You are not one of its approvers.",  # the admin, who is not named
     )
+    assert "data-approve-form" not in page.text
+    assert "approve.js" not in page.text  # no script where nothing is signed
     assert "status-successful" in page.text
     assert (
         browser.get(f"/console/w/{team.workspace_id}/releases/packages/x/approvals").status_code
@@ -87,3 +103,147 @@ def test_a_route_saved_from_the_form_keeps_the_approvals_it_requires(
     saved = services.routes.get(seeded, "to-prod")
     assert (saved.version, saved.route.description) == (2, "edited")
     assert saved.route.document()["approvals"] == rule
+
+
+def _visible(page: str) -> str:
+    """The text a person reads: no tags, no attribute values."""
+    body = page.split("<main>", 1)[-1]
+    return html.unescape(re.sub(r"<[^>]*>", " ", body))
+
+
+def _waiting_package(services: Services) -> tuple[Team, int]:
+    """An enterprise team (developer and deployer with console passwords) and a package the
+    developer made naming the deployer its approver."""
+    team = enterprise_team(services)
+    register_connections(services, team)
+    for scope in (team.developer, team.deployer):
+        services.signin.set_password(admin_actor(services), scope.actor.name, PASSWORD)
+    submit_job(services, team.developer, "daily")
+    items = services.releases.pending(team.developer, ItemFilter(), 100, 0)[1]
+    request = PackageRequest(
+        str(team.developer.actor.user_id),
+        "p1",
+        tuple(str(i.id) for i in items),
+        (str(team.deployer.actor.user_id),),
+    )
+    return team, services.releases.create(team.developer, request, []).package_id
+
+
+def _signed_in(client: TestClient, scope: Scope) -> Browser:
+    browser = Browser(client)
+    assert browser.sign_in(scope.actor.name).status_code == 303
+    return browser
+
+
+def _statement(page: str) -> str:
+    """The statement the page's form carries for the script to sign."""
+    found = re.search(r'data-statement="([^"]*)"', page)
+    assert found, "no form to approve with"
+    return html.unescape(found[1])
+
+
+def _hidden(page: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert found, name
+    return html.unescape(found[1])
+
+
+def test_an_approver_approves_with_the_signature_the_page_asks_for(
+    services: Services, client: TestClient
+) -> None:
+    team, package = _waiting_package(services)
+    url = f"/console/w/{team.workspace_id}/releases/packages/{package}/approvals"
+    browser = _signed_in(client, team.deployer)
+    before = browser.get(url)
+    assert_page(before, 200, "You have no approval key yet", "jobferry users keys add")
+    assert "data-approve-form" not in before.text
+
+    pair = generate_key_pair()
+    services.approval_keys.register(team.deployer.actor, parse_key({"publicKey": pair.public_key}))
+    page = browser.get(url)
+    assert_page(page, 200, "Approve with my key", 'type="file"', pair.key_id, "/static/approve.js")
+    assert re.search(r'<input type="file"(?![^>]*name=)', page.text), "the key file is posted"
+    statement = _statement(page.text)
+    expected = services.release_approvals.approvals(team.deployer, package).document()
+    assert statement == expected["statement"]
+    assert _hidden(page.text, "plan_hash") == expected["planHash"]
+
+    form = {
+        "plan_hash": _hidden(page.text, "plan_hash"),
+        "key_id": pair.key_id,
+        "signature": sign_statement(pair.private_pem, statement),
+    }
+    refused = browser.post(url, form, csrf=False)
+    assert refused.status_code == 403, refused.text
+    assert services.release_approvals.approvals(team.admin, package).found.users == 0
+
+    approved = browser.post(url, form)
+    assert approved.status_code == 303, approved.text
+    assert approved.headers["location"].endswith(
+        f"/releases/packages/{package}/approvals?approved=1"
+    )
+    shown = browser.get(approved.headers["location"])
+    assert_page(shown, 200, "Approved: your signature of the package", pair.key_id)
+    assert re.search(r"data-approvals-counted>1<", shown.text)
+    found = services.release_approvals.approvals(team.admin, package)
+    assert [a.user_name for a in found.found.counted] == [team.deployer.actor.name]
+
+
+def test_each_refused_approval_is_said_in_the_consoles_words(
+    services: Services, client: TestClient
+) -> None:
+    team, package = _waiting_package(services)
+    url = f"/console/w/{team.workspace_id}/releases/packages/{package}/approvals"
+    keys = {}
+    for scope in (team.developer, team.deployer):
+        pair = generate_key_pair()
+        services.approval_keys.register(scope.actor, parse_key({"publicKey": pair.public_key}))
+        keys[scope.actor.name] = pair
+    statement = services.release_approvals.approvals(team.admin, package).document()["statement"]
+    plan_hash = statement.rsplit("plan ", 1)[1].strip()
+
+    def post(browser: Browser, key: str, signature: str, plan: str = plan_hash) -> str:
+        browser.get(url)
+        refused = browser.post(url, {"plan_hash": plan, "key_id": key, "signature": signature})
+        assert refused.status_code == 400, refused.text  # DataArts answers a conflict so
+        assert "data-approve-refused" in refused.text
+        text = _visible(refused.text)
+        assert not API_SPEAK.findall(text), API_SPEAK.findall(text)
+        return " ".join(text.split())
+
+    developer = _signed_in(client, team.developer)
+    mine = keys[team.developer.actor.name]
+    said = post(developer, mine.key_id, sign_statement(mine.private_pem, statement))
+    assert "nobody approves their own plan" in said
+    assert "One of its approvers approves it, on its Approvals page" in said
+    assert "You made this package" in said  # and the page offers no form to them
+
+    admin = Browser(client)
+    assert admin.sign_in().status_code == 303
+    pair = generate_key_pair()
+    services.approval_keys.register(
+        admin_actor(services), parse_key({"publicKey": pair.public_key})
+    )
+    said = post(admin, pair.key_id, sign_statement(pair.private_pem, statement))
+    assert f"is not one of its approvers ({team.deployer.actor.name})" in said
+
+    deployer = _signed_in(client, team.deployer)
+    theirs = keys[team.deployer.actor.name]
+    other = statement.replace(plan_hash, "0" * 64)
+    said = post(deployer, theirs.key_id, sign_statement(theirs.private_pem, other), "0" * 64)
+    assert "it was planned again" in said
+    assert "Open its Approvals page again and approve the plan as it is now" in said
+    said = post(deployer, theirs.key_id, sign_statement(theirs.private_pem, other))
+    assert f"is not key {theirs.key_id}'s signature of its statement" in said
+    assert "Choose the private key file of that key" in said
+    said = post(deployer, mine.key_id, sign_statement(mine.private_pem, statement))
+    assert f"key {mine.key_id} is not one of your registered keys" in said
+    assert "jobferry users keys add" in said
+    said = post(deployer, theirs.key_id, "")
+    assert "it arrived without its signature, key or plan" in said
+
+    services.approval_keys.revoke(team.deployer.actor, theirs.key_id)
+    said = post(deployer, theirs.key_id, sign_statement(theirs.private_pem, statement))
+    assert f"key {theirs.key_id} is revoked" in said
+    assert "You have no approval key yet" in said
+    assert services.release_approvals.approvals(team.admin, package).found.users == 0

@@ -1,6 +1,10 @@
 """A release package's approvals: its plan hash, the rule, who signed it and whether each
-approval counts, and how an approver signs it from the command line (the console does not
-sign: a private key stays on its owner's machine)."""
+approval counts, and the approval itself: an approver picks their private key file and the
+page's script (``static/approve.js``) signs the package's statement in the browser with
+WebCrypto Ed25519. The key never leaves the browser: the form posts only the signature, the
+plan hash signed and the key's id (which the script computes as the server does, from the
+public key), and the handler keeps it through the release approvals service the API uses.
+The command line's ``jobferry releases approve`` stays shown as the other way to sign."""
 
 from __future__ import annotations
 
@@ -9,28 +13,112 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from jobferry.console.web import PageContext, PageDep, render
-from jobferry.errors import InvalidRequestError
+from jobferry.console.fixes import said
+from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
+from jobferry.domain.releases import DeployStatus
+from jobferry.errors import InvalidRequestError, JobferryError
+from jobferry.services.approving import parse_signed
+from jobferry.services.releases.signatures import PackageApprovals
 
 router = APIRouter()
+
+APPROVED = "Approved: your signature of the package's plan is kept."
+
+
+@dataclass(frozen=True)
+class Signing:
+    """Whether the viewer may approve the package here, and why not (``''``: they may)."""
+
+    why_not: str
+    key_ids: tuple[str, ...]
+    """The viewer's active approval keys."""
+
+    @property
+    def offered(self) -> bool:
+        """Whether the page offers *Approve with my key*."""
+        return not self.why_not
+
+
+def signing(page: Page, found: PackageApprovals) -> Signing:
+    """What the viewer may do: an approver named on a waiting package, not its applicant,
+    holding an active approval key (the service checks each again when they approve)."""
+    me = page.scope.actor.name
+    keys = tuple(
+        k.key_id for k in page.services.approval_keys.mine(page.scope.actor) if k.revoked_at is None
+    )
+    record, subject = found.record, found.subject
+    waiting = not record.delete_flag and record.status in (
+        DeployStatus.PENDING,
+        DeployStatus.FAILED,
+    )
+    why = ""
+    if not waiting:
+        why = "Only a package waiting for its release is approved."
+    elif me == subject.maker:
+        why = "You made this package; one of its approvers approves it."
+    elif subject.approvers and me not in subject.approvers:
+        why = "You are not one of its approvers."
+    elif not keys:
+        why = (
+            "You have no approval key yet: make one and register its public key from the "
+            "command line (below), then approve here with its private key file."
+        )
+    return Signing(why, keys)
 
 
 @dataclass(frozen=True, kw_only=True)
 class ApprovalsContext(PageContext):
-    """A package's approvals file, as the page shows it."""
+    """A package's approvals file, as the page shows it, whether the viewer may approve it
+    here, and what an approval did or why it was refused."""
 
     template = "approvals.html"
     package_id: str
     approvals: dict[str, Any]
+    signing: Signing
+    message: str = ""
+    error: str = ""
+
+
+def _package_id(package_id: str) -> int:
+    if not package_id.isdigit():
+        raise InvalidRequestError(f"Release package '{package_id}' is not a package number.")
+    return int(package_id)
+
+
+def _approvals_view(
+    page: Page, package_id: str, *, message: str = "", error: str = "", status_code: int = 200
+) -> Response:
+    found = page.services.release_approvals.approvals(page.scope, _package_id(package_id))
+    context = ApprovalsContext(
+        page=page,
+        package_id=package_id,
+        approvals=found.document(),
+        signing=signing(page, found),
+        message=message,
+        error=error,
+    )
+    return render(page.request, context, status_code=status_code)
 
 
 @router.get("/w/{workspace_id}/releases/packages/{package_id}/approvals")
-def approvals_page(page: PageDep, package_id: str) -> Response:
-    """The package's approvals, and the command that adds one."""
-    if not package_id.isdigit():
-        raise InvalidRequestError(f"Release package '{package_id}' is not a package number.")
-    found = page.services.release_approvals.approvals(page.scope, int(package_id))
-    return render(
-        page.request,
-        ApprovalsContext(page=page, package_id=package_id, approvals=found.document()),
-    )
+def approvals_page(page: PageDep, package_id: str, approved: str = "") -> Response:
+    """The package's approvals, the form that approves it with the viewer's key, and the
+    command that does the same."""
+    return _approvals_view(page, package_id, message=APPROVED if approved else "")
+
+
+@router.post("/w/{workspace_id}/releases/packages/{package_id}/approvals")
+def approve(page: PageDep, form: FormDep, package_id: str) -> Response:
+    """Keep the signature the page's script made of the package's statement (refusals said
+    on the page in the console's words)."""
+    number = _package_id(package_id)
+    body: dict[str, object] = {
+        "keyId": text(form, "key_id"),
+        "planHash": text(form, "plan_hash"),
+        "signature": text(form, "signature"),
+    }
+    try:
+        page.services.release_approvals.approve(page.scope, number, parse_signed(body))
+    except JobferryError as exc:
+        return _approvals_view(page, package_id, error=said(exc), status_code=exc.status)
+    return redirect(page.url(f"/releases/packages/{package_id}/approvals?approved=1"))

@@ -10,11 +10,16 @@ steps, a task's problems, and every page's error.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from jobferry.console.release_fixes import (
+    approval_refusal,
+    approve_plan,
+    release_refusal,
+    release_worded,
+)
 from jobferry.console.wizard import MAPPING_TYPES
 from jobferry.domain.enums import EnvironmentKind, ProblemReason, RefKind
 from jobferry.domain.remedies import Remedy
@@ -25,10 +30,8 @@ from jobferry.errors import (
     JobferryError,
     KeyNotFoundError,
     NotSupportedError,
-    PackageReleasedError,
     PlanStaleError,
     ProfileNotFoundError,
-    ReleasePackageNotFoundError,
     RouteNotFoundError,
     ScriptExistsError,
     WorkspaceNotFoundError,
@@ -174,53 +177,10 @@ def without_fix(message: str) -> str:
     return "; ".join(part.split(" — fix: ", 1)[0] for part in message.split("; "))
 
 
-RELEASE_WORDS = {
-    "; follow it with show_factory_package_detail.": "; its page shows where it stands.",
-    "Cancel it (cancel_factory_packages) and package its items again.": (
-        "Revoke it on its page (Releases → Packages) and package its items again."
-    ),
-    "; list_factory_release_packages lists its packages.": "; Releases → Packages lists them.",
-    "pending_item_list names no item; name 1 to 100": "no pending item is ticked; tick 1 to 100",
-    "pending_item_list names": "the selection ticks",
-    "approver_ids names no approver; name at least one user": (
-        "no approver is chosen; choose at least one user"
-    ),
-    "package_name is required (a non-empty string)": "the package needs a name",
-    "package_name is longer than": "the package name is longer than",
-}
-"""The release calls' names and fields in the services' texts, as the console says them."""
-RELEASE_ERRORS = (PackageReleasedError, ReleasePackageNotFoundError)
-API_FIX = re.compile(r"\b(?:GET|PUT|POST|DELETE) |/v[12]/|/environment/|\b[a-z]+[A-Z]\w*\b")
-"""A plan problem's fix in the API's words (a call, a path, a request field)."""
-
-
 def release_spoken(text: str) -> str:
-    """A release refusal's text (or one problem of a refused package) in the console's terms:
-    the release calls and their fields said with the Releases pages, a plan problem's fix (in
-    the API's words) replaced by what to do in an enterprise workspace."""
-    for api, console in RELEASE_WORDS.items():
-        text = text.replace(api, console)
-    start = _last_group(text)
-    if start is not None and API_FIX.search(text[start:]):
-        text = (
-            f"{text[:start].rstrip()} — production lacks it: tick its pending item into the "
-            "package too, or release it first (or register it for production under Admin → "
-            "Environment objects)"
-        )
-    return spoken(text)
-
-
-def _last_group(text: str) -> int | None:
-    """Where the parenthesised group ending ``text`` opens (``None``: it ends otherwise):
-    a plan problem's fix, after a detail that may hold parentheses of its own."""
-    if not text.endswith(")"):
-        return None
-    depth = 0
-    for at in range(len(text) - 1, -1, -1):
-        depth += {")": 1, "(": -1}.get(text[at], 0)
-        if depth == 0:
-            return at
-    return None
+    """A release refusal's text (or one problem of a refused package) in the console's terms
+    (``release_fixes.release_worded``, then the API's field names)."""
+    return spoken(release_worded(text))
 
 
 def said(exc: JobferryError) -> str:
@@ -303,11 +263,7 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "Review the change in production, then plan the release package again and deploy "
             "it, or cancel it."
         ),
-        Remedy.APPROVE_PLAN: lambda c: (
-            "Approvers sign the plan with their own key from the command line (jobferry "
-            "releases approve, or jobferry routes approve for a route); the console does not "
-            "sign."
-        ),
+        Remedy.APPROVE_PLAN: approve_plan,
         Remedy.REGISTER_APPROVAL_KEY: lambda c: (
             "Register your public key from the command line (jobferry users keys add), then "
             "sign with its private key."
@@ -388,15 +344,7 @@ REMEDIES = _remedies()
 def _topical(exc: JobferryError) -> str | None:
     """A refusal about a route or a release package, said with their pages (``None``: not
     about either)."""
-    return _release(exc) or _route(exc)
-
-
-def _release(exc: JobferryError) -> str | None:
-    """A refusal about a release package, said with the Releases pages (``None``: not about
-    one, or one whose remedy says it)."""
-    if exc.remedy is None and (isinstance(exc, RELEASE_ERRORS) or "package_id" in exc.context):
-        return release_spoken(exc.message)
-    return None
+    return approval_refusal(exc) or release_refusal(exc) or _route(exc)
 
 
 def _route(exc: JobferryError) -> str | None:

@@ -12,8 +12,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Response
 
-from jobferry.console.fixes import API_FIX, said
+from jobferry.console.fixes import said
 from jobferry.console.plans import PlanObjects, plan_objects
+from jobferry.console.release_fixes import API_FIX
 from jobferry.console.releases import require_enterprise
 from jobferry.console.tasks import TaskSummary, task_summary
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, base_of, redirect, render

@@ -1,0 +1,107 @@
+"""What the console tells a person about release packages and their approvals: the release
+calls' names and fields in the services' texts said with the Releases pages, and an approval's
+refusal said by the rule it broke (``fixes.said`` asks here first)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jobferry.errors import (
+    ApprovalRefusedError,
+    JobferryError,
+    PackageReleasedError,
+    ReleasePackageNotFoundError,
+)
+
+RELEASE_WORDS = {
+    "; follow it with show_factory_package_detail.": "; its page shows where it stands.",
+    "Cancel it (cancel_factory_packages) and package its items again.": (
+        "Revoke it on its page (Releases → Packages) and package its items again."
+    ),
+    "; list_factory_release_packages lists its packages.": "; Releases → Packages lists them.",
+    "pending_item_list names no item; name 1 to 100": "no pending item is ticked; tick 1 to 100",
+    "pending_item_list names": "the selection ticks",
+    "approver_ids names no approver; name at least one user": (
+        "no approver is chosen; choose at least one user"
+    ),
+    "package_name is required (a non-empty string)": "the package needs a name",
+    "package_name is longer than": "the package name is longer than",
+}
+"""The release calls' names and fields in the services' texts, as the console says them."""
+RELEASE_ERRORS = (PackageReleasedError, ReleasePackageNotFoundError)
+API_FIX = re.compile(r"\b(?:GET|PUT|POST|DELETE) |/v[12]/|/environment/|\b[a-z]+[A-Z]\w*\b")
+"""A plan problem's fix in the API's words (a call, a path, a request field)."""
+
+
+def release_worded(text: str) -> str:
+    """A release refusal's text (or one problem of a refused package) in the console's terms:
+    the release calls and their fields said with the Releases pages, a plan problem's fix (in
+    the API's words) replaced by what to do in an enterprise workspace."""
+    for api, console in RELEASE_WORDS.items():
+        text = text.replace(api, console)
+    start = _last_group(text)
+    if start is not None and API_FIX.search(text[start:]):
+        text = (
+            f"{text[:start].rstrip()} — production lacks it: tick its pending item into the "
+            "package too, or release it first (or register it for production under Admin → "
+            "Environment objects)"
+        )
+    return text
+
+
+def _last_group(text: str) -> int | None:
+    """Where the parenthesised group ending ``text`` opens (``None``: it ends otherwise):
+    a plan problem's fix, after a detail that may hold parentheses of its own."""
+    if not text.endswith(")"):
+        return None
+    depth = 0
+    for at in range(len(text) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[at], 0)
+        if depth == 0:
+            return at
+    return None
+
+
+APPROVE_HERE = "on its Approvals page (Approve with my key) or with jobferry releases approve"
+APPROVAL_FIXES = {
+    "approval.self": f"One of its approvers approves it, {APPROVE_HERE}.",
+    "approval.approver": f"One of its approvers approves it, {APPROVE_HERE}.",
+    "approval.plan": "Open its Approvals page again and approve the plan as it is now.",
+    "approval.signature": (
+        "Choose the private key file of that key (the file jobferry users keys new wrote) and "
+        "approve again."
+    ),
+}
+"""A release package's approval refused, by the rule it broke: what to do instead."""
+
+
+def approve_plan(context: dict[str, Any]) -> str:
+    """How a plan gets approved: a release package's refusal said by its rule; otherwise
+    (a deploy or a route's apply short of approvals) where approvers sign."""
+    if "package_id" in context and context.get("rule") in APPROVAL_FIXES:
+        return APPROVAL_FIXES[str(context["rule"])]
+    return (
+        "Approvers sign the plan with their own key: a release package's "
+        f"{APPROVE_HERE}, a route's with jobferry routes approve."
+    )
+
+
+def approval_refusal(exc: JobferryError) -> str | None:
+    """An approval posted without its key's id, plan hash or signature (the Approvals page's
+    script fills them in), said with the page (``None``: another refusal)."""
+    if isinstance(exc, ApprovalRefusedError) and exc.context.get("rule") == "approval.body":
+        return (
+            "The approval was not kept: it arrived without its signature, key or plan. Choose "
+            "your private key file on the Approvals page and approve again (the page signs in "
+            "the browser, which needs its script), or approve with jobferry releases approve."
+        )
+    return None
+
+
+def release_refusal(exc: JobferryError) -> str | None:
+    """A refusal about a release package, said with the Releases pages (``None``: not about
+    one, or one whose remedy says it)."""
+    if exc.remedy is None and (isinstance(exc, RELEASE_ERRORS) or "package_id" in exc.context):
+        return release_worded(exc.message)
+    return None
