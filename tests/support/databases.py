@@ -14,7 +14,8 @@ migrates a template once per backend, and each test gets a copy:
   of ``DELETE FROM`` every table, children first, and a ``setval`` of every sequence to its
   start, committed without waiting for the WAL's flush. That is what ``TRUNCATE … RESTART
   IDENTITY`` does, at a small part of its cost on tables this small (TRUNCATE gives every
-  table and index a new file, ~0.3 s for the 37 tables). The tests' ``Database`` over that schema is kept open too (``worker_database``).
+  table and index a new file, ~0.3 s for the 37 tables). The tests' ``Database`` over that
+  schema is kept open too (``worker_database``).
 
 The service and API tests (``database_url`` in tests/conftest.py) go one step further on SQLite:
 each test process copies the template once into a file of its own and every test starts by
