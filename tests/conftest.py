@@ -20,6 +20,7 @@ from jobferry.services.container import Services
 from jobferry.settings import Settings
 from jobferry.storage import Database
 from support.apps import api_app
+from support.backends import left_out
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient
 from support.databases import (
     fresh_schema_url,
@@ -156,10 +157,17 @@ def api(services: Services) -> Iterator[SignedClient]:
         yield SignedClient(client, ADMIN_AK, ADMIN_SK)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked ``slow`` first, then the other end-to-end and fuzz tests, then the rest,
-    each in collection order. xdist hands tests out in this order: a long test started last
-    would leave the other workers idle at the end of the run."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each test's variants on the databases it runs on only (``support/backends.py``: the
+    adapters' tests on SQLite, unless marked). Then tests marked ``slow`` first, then the
+    other end-to-end and fuzz tests, then the rest, each in collection order. xdist hands
+    tests out in this order: a long test started last would leave the other workers idle at
+    the end of the run."""
+    dropped = left_out(items, Path(__file__).parent)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        gone = set(map(id, dropped))
+        items[:] = [item for item in items if id(item) not in gone]
     items.sort(key=_start_order)
 
 

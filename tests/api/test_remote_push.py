@@ -7,7 +7,8 @@ These keep the wire story of a push, an undo and a rollback, one test each; what
 call by call (a failure at every position undone, a lost answer or dropped connection read
 again, a 429 retried, a change since the refresh refused) is shown at the service level against
 the in-memory DataArts stand-in: tests/unit/services/remotes/test_push.py, test_undo.py,
-test_rollback.py and test_push_recovery.py."""
+test_rollback.py and test_push_recovery.py, on SQLite and PostgreSQL. The wire story depends
+on no database, so it runs on SQLite only."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ from support.gateway import Gateway
 from support.importing import PROD_CONNECTION, plan_import, run_import, upload
 from support.remotes import remote_body
 from support.server import ServerProcess, new_workspace
+
+pytestmark = pytest.mark.databases("sqlite")
 
 SECOND = {"propagateDeletes": True, "scheduling": "PAUSE_AND_RESTORE"}
 

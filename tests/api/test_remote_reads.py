@@ -2,13 +2,21 @@
 playing DataArts behind the contract filter (issue #47): real-time jobs are listed as well as
 batch jobs, a refresh exports only the jobs whose list entry changed, a rename on the remote is a
 rename in the shadow (and a deletion leaves a tombstone), and a pushed rename goes to the Studio
-endpoint, where the v2 call is published."""
+endpoint, where the v2 call is published.
+
+Each is shown at the service level against the in-memory DataArts stand-in, on SQLite and
+PostgreSQL (tests/unit/services/remotes/: test_refresh.py reads real-time jobs, refreshes
+again reading and writing only what changed, renames in the shadow what the remote renamed;
+test_push.py renames with the Studio call). The wire story depends on no database, so it runs
+on SQLite only."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from typing import Any
+
+import pytest
 
 from jobferry.services.container import Services
 from jobferry.services.remotes.client import STUDIO_CALLS
@@ -21,6 +29,8 @@ from support.gateway import Gateway, gateway_to
 from support.importing import PROD_CONNECTION, run_import, upload
 from support.remotes import post, remote_body, remote_workspace, rename_remote_job
 from support.server import ServerProcess, new_workspace
+
+pytestmark = pytest.mark.databases("sqlite")
 
 
 def _add(api: SignedClient, gate: Gateway, server: ServerProcess, ws: str, **over: str) -> Any:

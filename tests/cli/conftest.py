@@ -1,4 +1,5 @@
-"""CLI tests: one real server per backend for the test process, a fresh workspace per test.
+"""CLI tests: one real server per backend for the test process, a fresh workspace per test
+(on SQLite unless a test is marked for PostgreSQL too: ``support/backends.py``).
 
 Commands run in-process through Typer's CliRunner (so their output and exit codes are what a
 terminal would get), talking over HTTP to a ``jobferry serve`` process on loopback.

@@ -1,4 +1,5 @@
-"""The console in-process over the shared services fixture (SQLite and PostgreSQL)."""
+"""The console in-process over the shared services fixture (on SQLite unless a test is marked
+for PostgreSQL too: ``support/backends.py``)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,9 @@ import requests
 from support.packages import bulk_package
 from support.server import ServerProcess, new_workspace, upload_package, wait_for_task
 
-pytestmark = pytest.mark.e2e
+# Both databases: the storage calls that must stay off the loop are the database driver's,
+# and PostgreSQL's go over a socket.
+pytestmark = [pytest.mark.e2e, pytest.mark.databases("sqlite", "postgresql")]
 
 
 def stalls_while(

@@ -22,8 +22,8 @@ ONE_WORKER_MODULES = {
     "tests/e2e/test_workers.py": "workers",
     # a server with a small upload cap, for both tests
     "tests/e2e/test_upload_limit.py": "upload-limit",
-    # second_servers: the targets' servers (SQLite and PostgreSQL), ~1.5 s of CPU each, started
-    # by every worker that runs one of these two modules' tests
+    # second_servers: the targets' servers (SQLite, as the CLI tests run), ~1.5 s of CPU each,
+    # started by every worker that runs one of these two modules' tests
     "tests/cli/test_promote_carried.py": "second-servers",
     "tests/cli/test_promote_basis.py": "second-servers",
 }

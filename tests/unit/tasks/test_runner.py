@@ -3,10 +3,13 @@ another when there is one thread, and never by a runner that has none."""
 
 from __future__ import annotations
 
+import pytest
+
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.exporting.options import parse_background_export
 from jobferry.services.tasks import Task
+from jobferry.tasks import runner as runner_module
 from jobferry.tasks.runner import TaskRunner
 from support.clients import ADMIN_AK, PROJECT_ID, poll_record
 
@@ -32,7 +35,12 @@ def test_one_task_thread_runs_every_queued_task_one_after_another(services: Serv
         runner.shutdown()
 
 
-def test_a_process_without_task_threads_leaves_its_tasks_to_another(services: Services) -> None:
+def test_a_process_without_task_threads_leaves_its_tasks_to_another(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the other process's poller looks every 50 ms rather than every second: the test waited
+    # for its first look
+    monkeypatch.setattr(runner_module, "POLL_SECONDS", 0.05)
     scope = _scope(services)
     api_only = TaskRunner(services, threads=0)
     api_only.start()
