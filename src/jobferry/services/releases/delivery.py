@@ -17,9 +17,9 @@ from typing import Any
 from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType
 from jobferry.domain.releases import DeployStatus, StartJobStatus, StartupMode, UpdateType
 from jobferry.services.context import Scope
+from jobferry.services.importing.changes import Committed
 from jobferry.services.importing.delivery import Attempt, LocalDelivery, PreparedImport
-from jobferry.services.importing.local import LocalWorkspace
-from jobferry.services.importing.ports import TargetWriter
+from jobferry.services.importing.local import LocalChanges
 from jobferry.services.releases.pending import note_submits
 from jobferry.storage import Tx
 from jobferry.storage import jobs as job_repo
@@ -29,17 +29,28 @@ from jobferry.storage.importing import ledger as ledger_repo
 
 
 @dataclass
-class _Hook:
-    """The local writer, and what the release (or the pending items) add at the end."""
+class _Released:
+    """Makes the change port of a release: the local executor, whose commit adds what the
+    release (or the pending items) keep, in the import's transaction."""
 
     task_id: str
-    scope: Scope
     plan_id: str | None
 
-    def writer(self, tx: Tx, scope: Scope) -> TargetWriter:
-        return LocalWorkspace(tx, scope).writer()
+    def __call__(self, tx: Tx, scope: Scope) -> _ReleaseChanges:
+        return _ReleaseChanges(tx, scope, self.task_id, self.plan_id)
 
-    def before_commit(self, tx: Tx) -> tuple[str, dict[str, Any]]:
+
+class _ReleaseChanges(LocalChanges):
+    def __init__(self, tx: Tx, scope: Scope, task_id: str, plan_id: str | None) -> None:
+        super().__init__(tx, scope)
+        self.task_id, self.plan_id = task_id, plan_id
+
+    def commit(self) -> Committed:
+        """The release's bookkeeping, in the import's transaction."""
+        said, result = self._kept(self.tx)
+        return Committed(said, result)
+
+    def _kept(self, tx: Tx) -> tuple[str, dict[str, Any]]:
         if self.scope.workspace.production_of is not None:
             return _released(tx, self.task_id, self.plan_id, self.scope.workspace.production_of)
         submitted = repo.submitted_by_task(tx, self.task_id)
@@ -108,8 +119,8 @@ class ReleaseDelivery(LocalDelivery):
     the pending items') bookkeeping in the import's transaction."""
 
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
-        """The import, once, with the bookkeeping hook."""
-        return attempt(_Hook(job.task_id, job.scope, job.request.plan_id))
+        """The import, once, through the local executor with the release's bookkeeping."""
+        return attempt(_Released(job.task_id, job.request.plan_id))
 
 
 RELEASES = ReleaseDelivery()

@@ -1,29 +1,43 @@
 """What a push must do to a remote, learnt by rehearsing the import in its shadow.
 
 A push runs the import pipeline unchanged into the shadow workspace, in a transaction that is
-then rolled back (the *rehearsal*), with :class:`RecordingWriter` as the target's writer: the
-local writer, which also notes every object the apply wrote, renamed, deleted, paused or
-restored. What the shadow holds at the rehearsal's end (read in the same transaction) is the
-state the remote must reach: :meth:`RecordingWriter.program` gives it as a :class:`Program`.
-The pipeline keeps every rule it has (plan, identity, renames, deletions, pause and restore);
-the remote is reached through this one implementation of the writer port.
+then rolled back (the *rehearsal*), with :class:`NotingChanges` as the executor of the change
+port (``importing/changes.py``): the local executor, which also notes from every line what
+the apply wrote, renamed, deleted, paused or restored. What the shadow holds at the
+rehearsal's end (read in the same transaction) is the state the remote must reach:
+:meth:`NotingChanges.program` gives it as a :class:`Program`. The pipeline keeps every rule it
+has (plan, identity, renames, deletions, pause and restore); the remote is reached through
+this one executor of the change port.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 import orjson
 
 from jobferry.domain.enums import JobStatus, ObjectKind
-from jobferry.services.importing.local import LocalWriter
+from jobferry.services.context import Scope
+from jobferry.services.importing.changes import (
+    Change,
+    Delete,
+    PutCdmJob,
+    PutJobDetails,
+    PutJobs,
+    PutResources,
+    PutScripts,
+    Rename,
+    RewriteJob,
+    SetScheduling,
+    Written,
+)
+from jobferry.services.importing.local import LocalChanges
 from jobferry.services.remotes.refresh import canonical
+from jobferry.storage import Tx
 from jobferry.storage import exports as export_repo
 from jobferry.storage.importing import snapshots
 from jobferry.storage.importing import target as target_repo
-from jobferry.storage.rows import JobRow, ResourceRow, ScriptRow, Stamp
 
 KINDS = (ObjectKind.JOB.value, ObjectKind.SCRIPT.value, ObjectKind.RESOURCE.value)
 _READERS = {
@@ -71,12 +85,13 @@ class Program:
         return not (any(self.puts.values()) or self.renames or self.deletes)
 
 
-class RecordingWriter(LocalWriter):
-    """The shadow's writer for a rehearsal: writes as :class:`LocalWriter` does and notes what
-    the remote must be told."""
+class NotingChanges(LocalChanges):
+    """The shadow's change port during a push: the local executor, which also notes from each
+    line what the remote must be told (its one :meth:`write` sees every line; a line kind it
+    does not handle fails the type check, :func:`typing.assert_never`)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, tx: Tx, scope: Scope) -> None:
+        super().__init__(tx, scope)
         self.written: dict[str, set[str]] = {kind: set() for kind in KINDS}
         self.renamed: dict[tuple[str, str], tuple[str, str]] = {}
         """(kind, object id) → (its name before the import, its name now)."""
@@ -84,70 +99,37 @@ class RecordingWriter(LocalWriter):
         self.paused: list[str] = []
         self.cdm_jobs: list[str] = []
 
-    def put_scripts(
-        self,
-        new: Sequence[tuple[str, ScriptRow]],
-        updated: Sequence[tuple[str, ScriptRow]],
-        versions: Sequence[tuple[str, Any]],
-        stamp: Stamp,
-    ) -> None:
-        """Create and overwrite scripts, noted."""
-        super().put_scripts(new, updated, versions, stamp)
-        self.written[ObjectKind.SCRIPT].update(row.name for _, row in (*new, *updated))
+    def write(self, line: Change) -> Written:
+        """Write the line locally, and note it."""
+        if isinstance(line, Rename):
+            self._renaming(line)  # the names before, read before the rename
+        written = super().write(line)
+        self.note(line, written)
+        return written
 
-    def put_resources(
-        self,
-        new: Sequence[tuple[str, ResourceRow]],
-        updated: Sequence[tuple[str, ResourceRow]],
-        stamp: Stamp,
-    ) -> None:
-        """Create and overwrite resources, noted."""
-        super().put_resources(new, updated, stamp)
-        self.written[ObjectKind.RESOURCE].update(row.name for _, row in (*new, *updated))
-
-    def put_cdm_job(self, name: str, type_: str, config: str, stamp: Stamp) -> None:
-        """A CDM job is an environment object: noted, refused by the push."""
-        super().put_cdm_job(name, type_, config, stamp)
-        self.cdm_jobs.append(name)
-
-    def create_jobs(self, rows: Sequence[JobRow], stamp: Stamp) -> dict[str, tuple[int, str]]:
-        """Create jobs, noted."""
-        self.written[ObjectKind.JOB].update(row.name for row in rows)
-        return super().create_jobs(rows, stamp)
-
-    def update_jobs(self, rows: Sequence[tuple[int, JobRow]], stamp: Stamp) -> None:
-        """Overwrite jobs, noted."""
-        self.written[ObjectKind.JOB].update(row.name for _, row in rows)
-        super().update_jobs(rows, stamp)
-
-    def rewrite_job(
-        self, job_id: int, row: JobRow, refs: Sequence[tuple[str, str, str]], stamp: Stamp
-    ) -> None:
-        """Overwrite a job referring to a renamed object, noted."""
-        self.written[ObjectKind.JOB].add(row.name)
-        super().rewrite_job(job_id, row, refs, stamp)
-
-    def rename(self, kind: str, names: Sequence[tuple[str, str]]) -> None:
-        """Rename objects, noted with their names before."""
-        for object_id, new in names:
-            first = self.renamed.get((kind, object_id))
+    def _renaming(self, line: Rename) -> None:
+        for object_id, new in line.names:
+            first = self.renamed.get((line.kind, object_id))
             if first is None:
-                first = (str(snapshots.take(self.tx, kind, object_id)["row"]["name"]), new)
-            self.renamed[(kind, object_id)] = (first[0], new)
-        super().rename(kind, names)
+                first = (str(snapshots.take(self.tx, line.kind, object_id)["row"]["name"]), new)
+            self.renamed[(line.kind, object_id)] = (first[0], new)
 
-    def delete(self, kind: str, object_id: str) -> dict[str, Any]:
-        """Delete one object, noted."""
-        state = super().delete(kind, object_id)
-        name = str(state["row"]["name"])
-        self.deleted.append((kind, name))
-        return state
-
-    def set_job_status(self, job_id: int, name: str, status: str, action: str) -> None:
-        """Pause or restore a job, noted."""
-        if status == JobStatus.STOPPED.value:
-            self.paused.append(name)
-        super().set_job_status(job_id, name, status, action)
+    def note(self, line: Change, written: Written) -> None:
+        """What the remote must be told of one line."""
+        match line:
+            case PutScripts() | PutResources() | PutJobs() | RewriteJob():
+                kind, names = _put_names(line)
+                self.written[kind].update(names)
+            case PutCdmJob(name, _, _, _):
+                self.cdm_jobs.append(name)  # an environment object: refused by the push
+            case Delete(kind, _):
+                self.deleted.append((kind, str(written.state["row"]["name"])))
+            case SetScheduling(_, name, status) if status == JobStatus.STOPPED.value:
+                self.paused.append(name)
+            case SetScheduling() | PutJobDetails() | Rename():
+                pass  # restores and details are read with the jobs; renames noted before
+            case _:
+                assert_never(line)
 
     def program(self) -> Program:
         """What the remote must be told: the shadow's state of every object written, read now
@@ -188,6 +170,21 @@ class RecordingWriter(LocalWriter):
                 out.puts[kind][name] = canonical(kind, _doc(found[name].document))
                 if kind is ObjectKind.JOB:
                     out.status[name] = found[name].status
+
+
+def _put_names(
+    line: PutScripts | PutResources | PutJobs | RewriteJob,
+) -> tuple[ObjectKind, list[str]]:
+    """The kind and names of the objects a put line writes."""
+    match line:
+        case PutScripts(new, updated, _, _):
+            return ObjectKind.SCRIPT, [row.name for _, row in (*new, *updated)]
+        case PutResources(new, updated, _):
+            return ObjectKind.RESOURCE, [row.name for _, row in (*new, *updated)]
+        case PutJobs(new, updated, _):
+            return ObjectKind.JOB, [row.name for row in new] + [row.name for _, row in updated]
+        case RewriteJob(_, row, _, _):
+            return ObjectKind.JOB, [row.name]
 
 
 def _doc(text: str) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Push: an import into a remote's shadow workspace writes the remote, all or nothing.
 
-1. **Rehearse** — the import runs unchanged into the shadow with the recording writer
-   (:mod:`.program`), in a transaction then rolled back: every rule of the plan holds, and
-   what the shadow would hold is what the remote must.
+1. **Rehearse** — the import runs unchanged into the shadow through the noting executor of
+   the change port (:mod:`.program`), in a transaction then rolled back: every rule of the plan
+   holds, and what the shadow would hold is what the remote must.
 2. **Re-read** the objects the push touches from the remote in bulk (:mod:`.reading`) and
    refuse, naming them, those changed since the refresh the plan was made on (their hashes
    differ from ``remote_objects``).
@@ -30,7 +30,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
 
 from jobferry.domain.enums import ImportMode, ObjectKind, TaskStatus
 from jobferry.errors import (
@@ -43,10 +42,10 @@ from jobferry.errors import (
 )
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump
+from jobferry.services.importing.changes import Committed
 from jobferry.services.importing.delivery import Attempt, PreparedImport
-from jobferry.services.importing.ports import TargetWriter
 from jobferry.services.remotes.journal import Journal
-from jobferry.services.remotes.program import Program, RecordingWriter
+from jobferry.services.remotes.program import NotingChanges, Program
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state
 from jobferry.services.remotes.records import LISTED, SUBMITTED
 from jobferry.services.remotes.service import RemoteService
@@ -70,26 +69,18 @@ class Rehearsed(Exception):  # noqa: N818 - a signal, not an error: it rolls the
         self.program = program
 
 
-class Rehearsal:
-    """The hook of the rehearsal: the recording writer, and the program at the end."""
+class Rehearsal(NotingChanges):
+    """The shadow's change port in the rehearsal: noting, and never committing."""
 
-    def __init__(self) -> None:
-        self.recorder: RecordingWriter | None = None
-
-    def writer(self, tx: Tx, scope: Scope) -> TargetWriter:
-        """The shadow's writer, recording."""
-        self.recorder = RecordingWriter(tx, scope)
-        return self.recorder
-
-    def before_commit(self, tx: Tx) -> tuple[str, dict[str, Any]]:
+    def commit(self) -> Committed:
         """Never commits: raise the program (the transaction rolls back)."""
-        assert self.recorder is not None
-        raise Rehearsed(self.recorder.program())
+        raise Rehearsed(self.program())
 
 
 @dataclass
 class Commit:
-    """The hook of the commit: records what the remote now holds, ends the journal."""
+    """What the shadow's commit after the remote's writes needs: what was pushed, what the
+    remote holds now, the calls made."""
 
     task_id: str
     remote: str
@@ -98,35 +89,46 @@ class Commit:
     touched: dict[str, set[str]]
     calls: int
     changes: list[str] = field(default_factory=list)
-    recorder: RecordingWriter | None = None
 
-    def writer(self, tx: Tx, scope: Scope) -> TargetWriter:
-        """The shadow's writer (recording: the shadow must take what the remote took)."""
-        self.recorder = RecordingWriter(tx, scope)
-        return self.recorder
+    def __call__(self, tx: Tx, scope: Scope) -> Committing:
+        """The shadow's change port for the commit (noting: the shadow must take what the
+        remote took)."""
+        return Committing(tx, scope, self)
 
-    def before_commit(self, tx: Tx) -> tuple[str, dict[str, Any]]:
+
+class Committing(NotingChanges):
+    """The shadow's change port in the commit: records what the remote now holds, ends the
+    journal."""
+
+    def __init__(self, tx: Tx, scope: Scope, push: Commit) -> None:
+        super().__init__(tx, scope)
+        self.push = push
+
+    def commit(self) -> Committed:
         """Check the shadow took what the remote did, record the hashes read after the push
         and end the journal, in the import's transaction."""
-        assert self.recorder is not None
-        if self.recorder.program() != self.pushed:
+        push, tx = self.push, self.tx
+        if self.program() != push.pushed:
             raise ConflictError(
-                f"The shadow of remote '{self.remote}' changed while the push ran (a refresh?): "
+                f"The shadow of remote '{push.remote}' changed while the push ran (a refresh?): "
                 "it would not take what the remote took; the push is undone. Import again."
             )
-        now, ws = now_ms(), self.recorder.ws
-        for kind, names in self.touched.items():
+        now, ws = now_ms(), self.ws
+        for kind, names in push.touched.items():
             remote_repo.forget_read(tx, ws, kind, names)
-            hashes = self.after.hashes.get(kind, {})
+            hashes = push.after.hashes.get(kind, {})
             remote_repo.record_read(tx, ws, kind, sorted(hashes.items()), now)
         # the shadow's versions of the jobs written were not read from the remote, nor their
         # list entries: the next refresh exports them and compares
-        remote_repo.forget_read(tx, ws, SUBMITTED, self.touched.get(ObjectKind.JOB.value, set()))
-        remote_repo.forget_read(tx, ws, LISTED, self.touched.get(ObjectKind.JOB.value, set()))
-        if self.changes:
-            journal_repo.set_push_state(tx, self.task_id, "done", now)
-        said = f" Pushed to remote '{self.remote}' with {self.calls} call(s)."
-        return said, {"push": {"remote": self.remote, "calls": self.calls, "changes": self.changes}}
+        jobs = push.touched.get(ObjectKind.JOB.value, set())
+        remote_repo.forget_read(tx, ws, SUBMITTED, jobs)
+        remote_repo.forget_read(tx, ws, LISTED, jobs)
+        if push.changes:
+            journal_repo.set_push_state(tx, push.task_id, "done", now)
+        said = f" Pushed to remote '{push.remote}' with {push.calls} call(s)."
+        return Committed(
+            said, {"push": {"remote": push.remote, "calls": push.calls, "changes": push.changes}}
+        )
 
 
 class PushFailed(Exception):  # noqa: N818 - carried to the undo, never out of this module
@@ -217,7 +219,7 @@ class PushService:
     @staticmethod
     def _rehearse(attempt: Attempt) -> Program:
         try:
-            attempt(Rehearsal())
+            attempt(Rehearsal)
         except Rehearsed as done:
             return done.program
         raise AssertionError("the rehearsal committed")  # pragma: no cover
