@@ -34,6 +34,7 @@ from jobferry.services.importing.changes import (
     Rename,
     RewriteJob,
     SetScheduling,
+    TaskEnd,
     Written,
 )
 from jobferry.services.importing.ports import ImportRecord, TargetReader
@@ -234,7 +235,7 @@ class MemoryWorkspace:
     def job(self, name: str) -> JobRecord | None:
         return None
 
-    def commit(self) -> Committed:
+    def commit(self, end: TaskEnd) -> Committed:
         self.log.append(("commit", "", ""))
         return Committed()
 

@@ -3,16 +3,19 @@
 The pipeline never writes an object of its target any other way than by handing a line to
 :meth:`ChangePort.write`: put scripts, resources, a CDM job, jobs and their details (by name),
 rename, delete, set a job's scheduling. A batch stays one line (one query per kind and batch).
-Once every line is written the caller says :meth:`ChangePort.commit` (what the executor adds
-to the task's message and result comes back), or :meth:`ChangePort.abort` when it gives up.
+Once every line is written the caller says :meth:`ChangePort.commit` with how the task would
+end (what the executor adds to the task's message and result comes back, or that the change
+is still pending), or :meth:`ChangePort.abort` when it gives up.
 
 The import's own record — ledger, change records, subtasks, audit, the task's end — is not a
 change of the target's objects: the service writes it apart (:class:`~.ports.ImportRecord`).
 
 Executors: :class:`~.local.LocalChanges` writes the lines in the import's transaction; a
 remote's shadow wraps it with one that also notes each line for the remote
-(``services/remotes/program.py``). Since there is one write method and :data:`Change` is a
-closed union, a wrapper that notes what it is given sees every kind of line.
+(``services/remotes/program.py``) and, at the commit, leaves the change pending until the
+remote took it (``services/remotes/push.py``). Since there is one write method and
+:data:`Change` is a closed union, a wrapper that notes what it is given sees every kind of
+line.
 """
 
 from __future__ import annotations
@@ -152,12 +155,25 @@ class Written:
 
 
 @dataclass(frozen=True)
+class TaskEnd:
+    """How the import's task ends once its lines are the target's change."""
+
+    task_id: str
+    status: str
+    message: str
+    result: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Committed:
-    """What an executor adds at the commit: words for the task's message, keys for its
-    result (a push: the remote and its calls)."""
+    """What an executor answers at the commit: words for the task's message, keys for its
+    result; ``pending``: the change is not over when the import's transaction commits (a push:
+    its calls come after), so the task stays running with the workspace's import lock held,
+    saying :attr:`said`, and the executor ends it (:class:`TaskEnd`) once the change is over."""
 
     said: str = ""
     result: dict[str, Any] = field(default_factory=dict)
+    pending: bool = False
 
 
 class ChangePort(Protocol):
@@ -171,8 +187,9 @@ class ChangePort(Protocol):
         """A job of the target as the lines written so far left it (a rewrite reads it)."""
         ...
 
-    def commit(self) -> Committed:
-        """Every line is written: make them the target's change (raising undoes them all)."""
+    def commit(self, end: TaskEnd) -> Committed:
+        """Every line is written and the task would end as ``end``: make the lines the
+        target's change (raising undoes them all)."""
         ...
 
     def abort(self) -> None:

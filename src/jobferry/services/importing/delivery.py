@@ -7,9 +7,10 @@ workspace's truth lives, and that is decided in one place, :meth:`Deliveries.of`
 - a workspace of this server: the apply *is* the change (:class:`LocalDelivery`: the import or
   rollback runs once, in its transaction);
 - a remote's shadow: the change must reach the remote DataArts workspace first, and the shadow
-  takes it only with the remote (``services/remotes``: the push rehearses the import through a
-  change port that notes its lines, writes the remote through its public API, then runs the
-  import again to commit the shadow);
+  takes it only with the remote (``services/remotes``: the import runs once into the shadow
+  through the remote executor of the change port, which notes its lines and, at the commit,
+  journals the push and leaves the task running; then the remote is written through its
+  public API, and a failure undoes the remote and rolls the shadow's import back);
 - an enterprise workspace: the local executor, whose commit adds the release's bookkeeping
   (``services/releases/delivery.py``).
 

@@ -37,6 +37,7 @@ from jobferry.services.importing.changes import (
     Rename,
     RewriteJob,
     SetScheduling,
+    TaskEnd,
     Written,
 )
 from jobferry.services.workspaces.keys import accepted_public_keys
@@ -273,8 +274,8 @@ class LocalChanges:
         """A job of the workspace by name (in the transaction)."""
         return job_repo.get_job(self.tx, self.ws, name)
 
-    def commit(self) -> Committed:
-        """Nothing to add: the caller's transaction commits the lines."""
+    def commit(self, end: TaskEnd) -> Committed:
+        """Nothing to add: the caller's transaction commits the lines with the task's end."""
         return Committed()
 
     def abort(self) -> None:

@@ -26,7 +26,7 @@ from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump
 from jobferry.services.downloads import DownloadService
 from jobferry.services.importing.apply import Applier, apply_plan
-from jobferry.services.importing.changes import Executor
+from jobferry.services.importing.changes import Executor, TaskEnd
 from jobferry.services.importing.checks import signature_state
 from jobferry.services.importing.contents import PackageContents, contents_of
 from jobferry.services.importing.delivery import Deliveries, PreparedImport, TaskNote
@@ -334,8 +334,7 @@ class ImportService:
 
     def _attempt(self, job: PreparedImport, executor: Executor | None) -> int:
         """Read the package and plan, and apply (unless a dry run) through the change port
-        ``executor`` makes (``None``: the local executor); objects written. A push runs it
-        twice (rehearsal, then commit: see ``services/remotes/push.py``)."""
+        ``executor`` makes (``None``: the local executor); objects written."""
         scope, request = job.scope, job.request
         self.tasks.advance(job.task_id, 5, "Reading the package.")
         # A package large enough to plan with a helper process (see _plan) starts it at once.
@@ -385,13 +384,16 @@ class ImportService:
                 refuse_unfit(stored, plan, request)
                 outcome = apply_plan(applier, plan, workset, reader.sha256)
                 status, message, result = ended(outcome, plan, reader.sha256, applier.stamp.by)
-                committed = changes.commit()
+                committed = changes.commit(TaskEnd(job.task_id, status, message, result))
             except BaseException:
                 changes.abort()
                 raise
-            message, result = message + committed.said, {**result, **committed.result}
-            self._finish_in(tx, job.task_id, status, message, result)
-            repo.drop_lock(tx, scope.workspace.id, job.task_id)
+            if committed.pending:  # the executor ends the task (and drops the lock) later
+                self._hold_in(tx, job.task_id, committed.said)
+            else:
+                message, result = message + committed.said, {**result, **committed.result}
+                self._finish_in(tx, job.task_id, status, message, result)
+                repo.drop_lock(tx, scope.workspace.id, job.task_id)
         return outcome.written + outcome.deleted
 
     def _stored_plan(self, scope: Scope, request: ImportRequest, sha256: str) -> PlanRecord:
@@ -414,22 +416,23 @@ class ImportService:
         return stored
 
     @staticmethod
+    def _hold_in(tx: Tx, task_id: str, message: str) -> None:
+        """The task still running once the import's transaction commits (its change pending)."""
+        _running(tx, task_id, progress=50, message=message.strip(), last_update=now_ms())
+
+    @staticmethod
     def _finish_in(tx: Tx, task_id: str, status: str, message: str, result: dict[str, Any]) -> None:
-        """The task's end, in the import's own transaction. A task no longer RUNNING was failed
-        by a process that took this one for stopped (it missed its heartbeats): roll back."""
+        """The task's end, in the import's own transaction."""
         now = now_ms()
-        ended = task_repo.update_running(
-            tx,
-            task_id,
-            status=status,
-            message=message,
-            progress=100,
-            result=dump(result),
-            end_time=now,
-            last_update=now,
+        values = {"status": status, "message": message, "progress": 100, "result": dump(result)}
+        _running(tx, task_id, **values, end_time=now, last_update=now)
+
+
+def _running(tx: Tx, task_id: str, **values: Any) -> None:
+    """Change the import's task, still RUNNING. A task no longer RUNNING was failed by a
+    process that took this one for stopped (it missed its heartbeats): roll back."""
+    if not task_repo.update_running(tx, task_id, **values):
+        raise ConflictError(
+            f"Import task {task_id} was failed by another server process while it ran "
+            "(this process missed its heartbeats); nothing was imported. Run it again."
         )
-        if not ended:
-            raise ConflictError(
-                f"Import task {task_id} was failed by another server process while it ran "
-                "(this process missed its heartbeats); nothing was imported. Run it again."
-            )

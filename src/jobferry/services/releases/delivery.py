@@ -17,7 +17,7 @@ from typing import Any
 from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType
 from jobferry.domain.releases import DeployStatus, StartJobStatus, StartupMode, UpdateType
 from jobferry.services.context import Scope
-from jobferry.services.importing.changes import Committed
+from jobferry.services.importing.changes import Committed, TaskEnd
 from jobferry.services.importing.delivery import Attempt, LocalDelivery, PreparedImport
 from jobferry.services.importing.local import LocalChanges
 from jobferry.services.releases.pending import note_submits
@@ -45,7 +45,7 @@ class _ReleaseChanges(LocalChanges):
         super().__init__(tx, scope)
         self.task_id, self.plan_id = task_id, plan_id
 
-    def commit(self) -> Committed:
+    def commit(self, end: TaskEnd) -> Committed:
         """The release's bookkeeping, in the import's transaction."""
         said, result = self._kept(self.tx)
         return Committed(said, result)

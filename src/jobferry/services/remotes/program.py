@@ -1,14 +1,12 @@
-"""What a push must do to a remote, learnt by rehearsing the import in its shadow.
+"""What a push must do to a remote, noted from the lines of the import into its shadow.
 
-A push runs the import pipeline unchanged into the shadow workspace, in a transaction that is
-then rolled back (the *rehearsal*), with :class:`NotingChanges` as the executor of the change
-port (``importing/changes.py``): the local executor, which also notes from every line what
-the apply wrote, renamed, deleted, paused or restored. What the shadow holds at the
-rehearsal's end (read in the same transaction) is the state the remote must reach:
-:meth:`NotingChanges.program` gives it as a :class:`Program`. The pipeline keeps every rule it
-has (plan, identity, renames, deletions, pause and restore); the remote is reached through
-this one executor of the change port.
-"""
+A push runs the import pipeline unchanged, once, into the shadow workspace, with
+:class:`NotingChanges` as the executor of the change port (``importing/changes.py``): the
+local executor, which also notes from every line what the apply wrote, renamed, deleted,
+paused or restored. What the shadow holds at the import's end (read in its transaction, before
+it commits) is the state the remote must reach: :meth:`NotingChanges.program` gives it as a
+:class:`Program`. The pipeline keeps every rule it has (plan, identity, renames, deletions,
+pause and restore); the remote is reached through this one executor of the change port."""
 
 from __future__ import annotations
 
@@ -49,14 +47,14 @@ _READERS = {
 
 @dataclass
 class Program:
-    """The changes a push makes to a remote, as the shadow holds them after the rehearsal."""
+    """The changes a push makes to a remote, as the shadow holds them after the import."""
 
     puts: dict[str, dict[str, dict[str, Any]]] = field(
         default_factory=lambda: {kind: {} for kind in KINDS}
     )
     """kind → name → the definition the remote must hold (canonical)."""
     status: dict[str, str] = field(default_factory=dict)
-    """Job name → its scheduling status at the rehearsal's end (jobs written or renamed)."""
+    """Job name → its scheduling status at the import's end (jobs written or renamed)."""
     renames: list[tuple[str, str, str]] = field(default_factory=list)
     """(kind, old name, new name)."""
     deletes: list[tuple[str, str]] = field(default_factory=list)
@@ -133,7 +131,7 @@ class NotingChanges(LocalChanges):
 
     def program(self) -> Program:
         """What the remote must be told: the shadow's state of every object written, read now
-        (in the rehearsal's transaction)."""
+        (in the import's transaction)."""
         renames = [(k, old, new) for (k, _), (old, new) in self.renamed.items() if old != new]
         out = Program(renames=renames, deletes=list(self.deleted))
         out.paused = list(dict.fromkeys(self.paused))

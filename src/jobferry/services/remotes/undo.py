@@ -39,6 +39,10 @@ class UndoReport:
         items = "; ".join(f"{s['object']}: {s['reason']} Fix: {s['fix']}" for s in self.stuck)
         return f"{said}; {len(self.stuck)} change(s) could NOT be undone: {items}"
 
+    def final(self) -> str:
+        """The journal's state once the undo is over."""
+        return "stuck" if self.stuck else "undone"
+
     def as_json(self) -> dict[str, Any]:
         """The task result's ``undo``."""
         return {"undone": self.undone, "notUndone": self.stuck}
@@ -72,8 +76,10 @@ def fix_for(step: Step, remote: str) -> str:
     return f"in remote '{remote}', set the scheduling of job '{step.name}' back to {was}."
 
 
-def undo_push(journal: Journal, writes: RemoteWrites, remote: str) -> UndoReport:
-    """Undo every call of the push journalled as done, pending or failed, newest first."""
+def undo_push(journal: Journal, writes: RemoteWrites, remote: str, over: bool = True) -> UndoReport:
+    """Undo every call of the push journalled as done, pending or failed, newest first;
+    ``over``: end the journal (else the caller ends it, :meth:`UndoReport.final`, with what it
+    undoes beside the remote in the same transaction)."""
     report = UndoReport()
     journal.state("undoing")
     for call in reversed(journal.calls()):
@@ -100,5 +106,6 @@ def undo_push(journal: Journal, writes: RemoteWrites, remote: str) -> UndoReport
         journal.mark(call.seq, "undone", back.title() if back else "nothing to undo")
         if back is not None:
             report.undone.append(step.title())
-    journal.state("stuck" if report.stuck else "undone", over=True)
+    if over:
+        journal.state(report.final(), over=True)
     return report

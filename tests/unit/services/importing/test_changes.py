@@ -23,6 +23,7 @@ from jobferry.services.importing.changes import (
     ChangePort,
     Committed,
     PutJobs,
+    TaskEnd,
     Written,
 )
 from jobferry.services.importing.delivery import Attempt, LocalDelivery, PreparedImport
@@ -63,7 +64,7 @@ class Held(LocalChanges):
             return Written(state={"row": {"name": "?", "document": "{}"}, "versions": []})
         return Written()
 
-    def commit(self) -> Committed:
+    def commit(self, end: TaskEnd) -> Committed:
         self.seen.append("commit")  # type: ignore[arg-type]
         return Committed(" Held.", {"held": True})
 

@@ -20,7 +20,7 @@ from jobferry.domain.connections import secret_role
 from jobferry.domain.enums import JobStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from jobferry.services.importing.changes import Committed, Delete, Rename, SetScheduling
+from jobferry.services.importing.changes import Committed, Delete, Rename, SetScheduling, TaskEnd
 from jobferry.services.importing.local import LocalReader, LocalWorkspace
 from jobferry.storage import Tx
 from support.builders import make_job, make_resource, make_script
@@ -230,7 +230,8 @@ def test_the_local_executor_writes_in_the_caller_s_transaction_and_commits_nothi
         changes = LocalWorkspace(tx, scope).changes()
         changes.write(SetScheduling(int(a_job.id), "a_job", JobStatus.SCHEDULING.value))
         taken = changes.write(Delete("job", b_job.id)).state
-        assert changes.commit() == Committed()  # the caller's transaction commits
+        end = TaskEnd("task-1", "SUCCESSFUL", "Imported.", {})
+        assert changes.commit(end) == Committed()  # the caller's transaction commits
     assert taken["row"]["name"] == "b_job"
     assert [v["version"] for v in taken["versions"]] == [1]
     with services.db.transaction(readonly=True) as tx:
