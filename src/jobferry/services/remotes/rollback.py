@@ -31,17 +31,8 @@ from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state
 from jobferry.services.remotes.records import LISTED, SUBMITTED
-from jobferry.services.remotes.undo import undo_push
-from jobferry.services.remotes.writes import (
-    RemoteWrites,
-    Step,
-    create,
-    delete,
-    rename,
-    set_status,
-    transient,
-    update,
-)
+from jobferry.services.remotes.undo import undo_push, undo_step
+from jobferry.services.remotes.writes import RemoteWrites, Step, inverse, transient
 from jobferry.storage import Tx
 from jobferry.storage import remotes as remote_repo
 from jobferry.storage import remotes_journal as journal_repo
@@ -71,23 +62,29 @@ def _touched(calls: list[CallRecord]) -> dict[str, set[str]]:
     return names
 
 
-def inverse_of(call: CallRecord, state: RemoteState) -> Step:
+def inverse_of(call: CallRecord, state: RemoteState) -> Step | None:
     """The call that undoes a call the push made, with what undoes it in turn (what the
-    remote holds now)."""
-    undo: dict[str, Any] = orjson.loads(call.undo)
-    kind, name, op = ObjectKind(call.kind), call.name, undo.get("op")
-    key = state.resource_ids.get(name)
-    if op == "update":
-        now = state.doc(kind, name) if state.has(kind, name) else {}
-        return update(kind, name, {**undo["before"], "name": name}, now, key)
-    if op == "created":
-        return delete(kind, name, state.doc(kind, name) if state.has(kind, name) else {}, key)
-    if op == "renamed":
-        return rename(str(undo["to"]), name)
-    if op == "deleted":
-        return create(kind, name, undo["definition"])
-    now_status = state.status.get(name, JobStatus.STOPPED)
-    return set_status(name, undo["was"] == JobStatus.SCHEDULING, now_status.value)
+    remote holds now, as read in bulk); ``None``: nothing to undo."""
+    return inverse(undo_step(call), StateHeld(state))
+
+
+class StateHeld:
+    """What the remote holds, as the rollback's bulk re-read found it."""
+
+    def __init__(self, state: RemoteState) -> None:
+        self.state = state
+
+    def has(self, kind: ObjectKind, name: str) -> bool:
+        return self.state.has(kind, name)
+
+    def doc(self, kind: ObjectKind, name: str) -> dict[str, Any]:
+        return self.state.doc(kind, name) if self.state.has(kind, name) else {}
+
+    def key(self, kind: ObjectKind, name: str) -> str | None:
+        return self.state.resource_ids.get(name)
+
+    def status(self, name: str) -> JobStatus | None:
+        return self.state.status.get(name) if self.state.has(ObjectKind.JOB, name) else None
 
 
 @dataclass
@@ -134,7 +131,8 @@ class PushRollback:
             journal = Journal(db, journal_id())
             writes = RemoteWrites(client, self.pushes.sleep)
             journal.start(item.project_id, ws, item.name, self.pushes.tasks.worker_id)
-            self._write(journal, writes, item, [inverse_of(c, state) for c in reversed(made)])
+            steps = [inverse_of(c, state) for c in reversed(made)]
+            self._write(journal, writes, item, [step for step in steps if step is not None])
             after = read_state(client, touched)
             try:
                 return local(lambda tx: self._commit(tx, ws, after, touched, journal.task_id))
