@@ -26,15 +26,18 @@ from jobferry.services.importing.changes import (
     ChangePort,
     Committed,
     Delete,
+    PutBack,
     PutCdmJob,
     PutJobDetails,
     PutJobs,
     PutResources,
     PutScripts,
+    Remove,
     Rename,
     RewriteJob,
     SetScheduling,
     TaskEnd,
+    TrimVersions,
     Written,
 )
 from jobferry.services.importing.ports import ImportRecord, TargetReader
@@ -182,6 +185,15 @@ class MemoryWorkspace:
                 self.log.append(("schedule", "job", f"{name}->{status}"))
                 held = self.objects[("job", name)]
                 self.objects[("job", name)] = replace(held, status=status)
+            case Remove(kind, ids):
+                for object_id in ids:
+                    self._delete(kind, object_id)
+            case TrimVersions(kind, keep):
+                self.log += [("trim", kind, f"{object_id}@{v}") for object_id, v in keep]
+            case PutBack(kind, state):
+                row = state["row"]
+                self._put(kind, str(row["id"]), row["name"], row["document"], "")
+                return Written(restored=str(row["id"]))
             case _:
                 assert_never(line)
         return Written()

@@ -2,7 +2,9 @@
 
 The pipeline never writes an object of its target any other way than by handing a line to
 :meth:`ChangePort.write`: put scripts, resources, a CDM job, jobs and their details (by name),
-rename, delete, set a job's scheduling. A batch stays one line (one query per kind and batch).
+rename, delete, set a job's scheduling; and what a rollback adds: remove, trim versions, put
+back (a rollback is its import's changes undone through the same port). A batch stays one
+line (one query per kind and batch).
 Once every line is written the caller says :meth:`ChangePort.commit` with how the task would
 end (what the executor adds to the task's message and result comes back, or that the change
 is still pending), or :meth:`ChangePort.abort` when it gives up.
@@ -119,6 +121,33 @@ class SetScheduling:
     status: str
 
 
+@dataclass(frozen=True)
+class Remove:
+    """Delete objects of one kind whole, a batch at a time, keeping nothing: what a rollback
+    takes away (ids; a CDM job by its name)."""
+
+    kind: str
+    ids: Sequence[str]
+
+
+@dataclass(frozen=True)
+class TrimVersions:
+    """Delete the versions newer than the one given per object: (object id, version) pairs
+    of one kind (a rollback of the versions an import submitted)."""
+
+    kind: str
+    keep: Sequence[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class PutBack:
+    """Insert an object a delete took whole (row and versions) again, as it was;
+    :attr:`Written.restored` is its id (a rollback of a deletion)."""
+
+    kind: str
+    state: dict[str, Any]
+
+
 Change = (
     PutScripts
     | PutResources
@@ -129,6 +158,9 @@ Change = (
     | Rename
     | Delete
     | SetScheduling
+    | Remove
+    | TrimVersions
+    | PutBack
 )
 """A line of the change port (every kind of object write there is)."""
 LINES: tuple[type, ...] = (
@@ -141,6 +173,9 @@ LINES: tuple[type, ...] = (
     Rename,
     Delete,
     SetScheduling,
+    Remove,
+    TrimVersions,
+    PutBack,
 )
 """Every kind of :data:`Change`, for whoever must show it handles them all."""
 
@@ -148,10 +183,13 @@ LINES: tuple[type, ...] = (
 @dataclass(frozen=True)
 class Written:
     """What writing a line answers: the new jobs' (id, uid) by name (:class:`PutJobs`), the
-    object as it was (:class:`Delete`); empty for the other lines."""
+    object as it was (:class:`Delete`), the id of one put back (:class:`PutBack`); empty for
+    the other lines."""
 
     ids: dict[str, tuple[int, str]] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
+    restored: str = ""
+    """The id of an object put back (:class:`PutBack`)."""
 
 
 @dataclass(frozen=True)

@@ -29,15 +29,18 @@ from jobferry.services.importing.changes import (
     Change,
     Committed,
     Delete,
+    PutBack,
     PutCdmJob,
     PutJobDetails,
     PutJobs,
     PutResources,
     PutScripts,
+    Remove,
     Rename,
     RewriteJob,
     SetScheduling,
     TaskEnd,
+    TrimVersions,
     Written,
 )
 from jobferry.services.workspaces.keys import accepted_public_keys
@@ -256,8 +259,31 @@ class LocalChanges:
                 return Written(state=self._delete(kind, object_id))
             case SetScheduling(job_id, _, status):
                 job_repo.set_status(tx, job_id, JobStatus(status))
+            case Remove() | TrimVersions() | PutBack():
+                return self._undoing(line)
             case _:
                 assert_never(line)
+        return Written()
+
+    def _undoing(self, line: Remove | TrimVersions | PutBack) -> Written:
+        """The lines only a rollback writes."""
+        tx, ws = self.tx, self.ws
+        match line:
+            case Remove(ObjectKind.CDM_JOB, names):
+                for name in names:
+                    env_repo.delete_object(tx, ws, EnvironmentKind.CDM_JOB.value, name)
+            case Remove(ObjectKind.JOB, ids):
+                rollback_repo.delete_jobs(tx, [int(i) for i in ids])
+            case Remove(ObjectKind.SCRIPT, ids):
+                rollback_repo.delete_scripts(tx, ids)
+            case Remove(_, ids):
+                rollback_repo.delete_resources(tx, ids)
+            case TrimVersions(ObjectKind.JOB, keep):
+                rollback_repo.trim_job_versions(tx, [(int(i), v) for i, v in keep])
+            case TrimVersions(_, keep):
+                rollback_repo.trim_script_versions(tx, keep)
+            case PutBack(kind, state):
+                return Written(restored=snapshots.put_back(tx, kind, state))
         return Written()
 
     def _delete(self, kind: str, object_id: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from jobferry.errors import ConflictError, ImportRunningError, RollbackRefusedEr
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.delivery import Deliveries, RollbackHook, RolledBack
+from jobferry.services.importing.local import LocalChanges
 from jobferry.services.importing.undoing import (
     SECOND_PASS,
     Undo,
@@ -156,6 +157,7 @@ def undo_import(tx: Tx, scope: Scope, task_id: str) -> Undone:
     refuse, listing every conflict. The caller holds the workspace's import lock (a push
     undoing its own import in the shadow, ``services/remotes/push.py``, calls it directly)."""
     undone = Undone()
+    port = LocalChanges(tx, scope)  # the local executor of the change port
     conflicts: list[str] = []
     counted = 0
     for second in (False, True):
@@ -168,7 +170,7 @@ def undo_import(tx: Tx, scope: Scope, task_id: str) -> Undone:
             counted += len(found)
             conflicts += found[: max(0, KEPT_CONFLICTS - len(conflicts))]
             if not counted:
-                undo = Undo(tx, scope, current, undone)
+                undo = Undo(tx, scope, current, undone, port)
                 if second:
                     undo.second(changes)
                 else:

@@ -20,14 +20,17 @@ from jobferry.services.context import Scope
 from jobferry.services.importing.changes import (
     Change,
     Delete,
+    PutBack,
     PutCdmJob,
     PutJobDetails,
     PutJobs,
     PutResources,
     PutScripts,
+    Remove,
     Rename,
     RewriteJob,
     SetScheduling,
+    TrimVersions,
     Written,
 )
 from jobferry.services.importing.local import LocalChanges
@@ -96,6 +99,7 @@ class NotingChanges(LocalChanges):
         self.deleted: list[tuple[str, str]] = []
         self.paused: list[str] = []
         self.cdm_jobs: list[str] = []
+        self.unsupported: list[str] = []
 
     def write(self, line: Change) -> Written:
         """Write the line locally, and note it."""
@@ -126,6 +130,9 @@ class NotingChanges(LocalChanges):
                 self.paused.append(name)
             case SetScheduling() | PutJobDetails() | Rename():
                 pass  # restores and details are read with the jobs; renames noted before
+            case Remove() | TrimVersions() | PutBack():
+                # a rollback's lines: a push's rollback pushes the journal's inverse instead
+                self.unsupported.append(f"a rollback's {type(line).__name__} line")
             case _:
                 assert_never(line)
 
@@ -135,7 +142,8 @@ class NotingChanges(LocalChanges):
         renames = [(k, old, new) for (k, _), (old, new) in self.renamed.items() if old != new]
         out = Program(renames=renames, deletes=list(self.deleted))
         out.paused = list(dict.fromkeys(self.paused))
-        out.unsupported = [
+        out.unsupported = list(self.unsupported)
+        out.unsupported += [
             f"CDM job '{name}' (an environment object: DataArts' public API has no call "
             "that writes one; create it in the remote's CDM first and leave it out of the "
             "package)"

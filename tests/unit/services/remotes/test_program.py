@@ -12,17 +12,21 @@ from jobferry.services.importing.changes import (
     LINES,
     Change,
     Delete,
+    PutBack,
     PutCdmJob,
     PutJobDetails,
     PutJobs,
     PutResources,
     PutScripts,
+    Remove,
     Rename,
     RewriteJob,
     SetScheduling,
+    TrimVersions,
 )
 from jobferry.services.remotes.program import NotingChanges, Program
 from jobferry.storage.ids import new_id
+from jobferry.storage.importing import snapshots
 from jobferry.storage.importing import target as target_repo
 from jobferry.storage.rows import JobRow, ResourceRow, ScriptRow, Stamp
 from support.builders import make_job, make_resource, make_script
@@ -65,6 +69,9 @@ def test_the_noting_executor_notes_every_kind_of_line_the_port_takes(services: S
         held = target_repo.target_jobs(tx, scope.workspace.id, ["a_job", "b_job"])
         a_id, b_id = int(held["a_job"].id), int(held["b_job"].id)
         a_doc = make_job("a_job")
+        deleted = snapshots.take(tx, ObjectKind.JOB, str(b_id))
+        deleted = {**deleted, "row": {**deleted["row"], "id": 999_999, "name": "b_back"}}
+        deleted["row"]["uid"] = "b-back-uid"
         lines: list[Change] = [
             PutScripts([(new_id(), ScriptRow.of(sql, dump(sql), None))], [], [], stamp),
             PutResources([(new_id(), ResourceRow.of(jar, dump(jar)))], [], stamp),
@@ -75,6 +82,10 @@ def test_the_noting_executor_notes_every_kind_of_line_the_port_takes(services: S
             SetScheduling(a_id, "a_job", JobStatus.STOPPED.value),
             Rename(ObjectKind.JOB, [(str(a_id), "z_job")]),
             Delete(ObjectKind.JOB, str(b_id)),
+            # a rollback's lines: a push never carries them, and says so if one ever did
+            Remove(ObjectKind.SCRIPT, []),
+            TrimVersions(ObjectKind.SCRIPT, []),
+            PutBack(ObjectKind.JOB, deleted),
         ]
         assert {type(line) for line in lines} == set(LINES)
         noting = NotingChanges(tx, scope)
@@ -88,3 +99,9 @@ def test_the_noting_executor_notes_every_kind_of_line_the_port_takes(services: S
     assert program.deletes == [("job", "b_job")]
     assert program.paused == ["a_job"]
     assert any("CDM job 'cdm_copy'" in said for said in program.unsupported)
+    rollback_lines = [said for said in program.unsupported if "a rollback's" in said]
+    assert rollback_lines == [
+        "a rollback's Remove line",
+        "a rollback's TrimVersions line",
+        "a rollback's PutBack line",
+    ]
