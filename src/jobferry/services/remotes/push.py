@@ -53,8 +53,7 @@ from jobferry.services.importing.delivery import Attempt, PreparedImport
 from jobferry.services.importing.rollback import undo_import
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.program import NotingChanges, Program
-from jobferry.services.remotes.reading import RemoteState, changed_since, read_state
-from jobferry.services.remotes.records import LISTED, SUBMITTED
+from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.remotes.steps import build
 from jobferry.services.remotes.undo import UndoReport, undo_push
@@ -190,15 +189,7 @@ class PushService:
         journal's end, the task's end and the shadow's import lock released."""
         now, ws = now_ms(), scope.workspace.id
         with self.db.transaction() as tx:
-            for kind, names in touched.items():
-                remote_repo.forget_read(tx, ws, kind, names)
-                hashes = after.hashes.get(kind, {})
-                remote_repo.record_read(tx, ws, kind, sorted(hashes.items()), now)
-            # the shadow's versions of the jobs written were not read from the remote, nor
-            # their list entries: the next refresh exports them and compares
-            jobs = touched.get(ObjectKind.JOB.value, set())
-            remote_repo.forget_read(tx, ws, SUBMITTED, jobs)
-            remote_repo.forget_read(tx, ws, LISTED, jobs)
+            record_after(tx, ws, after, touched)
             # a push that changed nothing in the remote has nothing a rollback could push back
             journal_repo.set_push_state(tx, end.task_id, "done" if changes else "unchanged", now)
             said = f" Pushed to remote '{item.name}' with {calls} call(s)."

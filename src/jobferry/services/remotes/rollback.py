@@ -29,12 +29,10 @@ from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.delivery import RollbackHook, RolledBack
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.push import PushService
-from jobferry.services.remotes.reading import RemoteState, changed_since, read_state
-from jobferry.services.remotes.records import LISTED, SUBMITTED
+from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
 from jobferry.services.remotes.undo import undo_push, undo_step
 from jobferry.services.remotes.writes import RemoteWrites, Step, inverse, transient
 from jobferry.storage import Tx
-from jobferry.storage import remotes as remote_repo
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.remotes import RemoteRecord
 from jobferry.storage.remotes_journal import CallRecord
@@ -168,13 +166,5 @@ class PushRollback:
     def _commit(
         tx: Tx, ws: str, after: RemoteState, touched: dict[str, set[str]], journal: str
     ) -> None:
-        now = now_ms()
-        for kind, names in touched.items():
-            remote_repo.forget_read(tx, ws, kind, names)
-            hashes = after.hashes.get(kind, {})
-            remote_repo.record_read(tx, ws, kind, sorted(hashes.items()), now)
-        # the shadow's versions of the jobs written were not read from the remote, nor their
-        # list entries: the next refresh exports them and compares
-        remote_repo.forget_read(tx, ws, SUBMITTED, touched.get(ObjectKind.JOB.value, set()))
-        remote_repo.forget_read(tx, ws, LISTED, touched.get(ObjectKind.JOB.value, set()))
-        journal_repo.set_push_state(tx, journal, "done", now)
+        record_after(tx, ws, after, touched)
+        journal_repo.set_push_state(tx, journal, "done", now_ms())
