@@ -62,12 +62,15 @@ def _touched(calls: list[CallRecord]) -> dict[str, set[str]]:
 
 def inverse_of(call: CallRecord, state: RemoteState) -> Step | None:
     """The call that undoes a call the push made, with what undoes it in turn (what the
-    remote holds now, as read in bulk); ``None``: nothing to undo."""
+    remote holds now, as read in bulk)."""
     return inverse(undo_step(call), StateHeld(state))
 
 
 class StateHeld:
-    """What the remote holds, as the rollback's bulk re-read found it."""
+    """What the remote holds, as the rollback's bulk re-read found it (before its first
+    inverse: every call it undoes took effect, so every inverse is made)."""
+
+    current = False
 
     def __init__(self, state: RemoteState) -> None:
         self.state = state
@@ -82,7 +85,7 @@ class StateHeld:
         return self.state.resource_ids.get(name)
 
     def status(self, name: str) -> JobStatus | None:
-        return self.state.status.get(name) if self.state.has(ObjectKind.JOB, name) else None
+        return self.state.status.get(name, JobStatus.STOPPED)
 
 
 @dataclass

@@ -111,6 +111,11 @@ class Undo:
 class Held(Protocol):
     """What the remote holds now, as an inverse needs it (read live, or read in bulk)."""
 
+    current: bool
+    """Whether it is what the remote holds before each inverse (read live: an inverse with
+    nothing left to undo is skipped), or only before the first (read in bulk for a rollback of
+    calls that all took effect, in order: every inverse is made)."""
+
     def has(self, kind: ObjectKind, name: str) -> bool: ...
 
     def doc(self, kind: ObjectKind, name: str) -> dict[str, Any]:
@@ -141,29 +146,29 @@ def _put_back(step: Step, undo: Undo, held: Held) -> Step | None:
 
 def _remove(step: Step, undo: Undo, held: Held) -> Step | None:
     kind, name = step.kind, step.name
-    if not held.has(kind, name):
+    if held.current and not held.has(kind, name):
         return None
     return delete(kind, name, held.doc(kind, name), held.key(kind, name))
 
 
 def _rename_back(step: Step, undo: Undo, held: Held) -> Step | None:
     new = str(undo.to)
-    if not held.has(JOB, new) or held.has(JOB, step.name):
+    if held.current and (not held.has(JOB, new) or held.has(JOB, step.name)):
         return None
     return rename(new, step.name)
 
 
 def _recreate(step: Step, undo: Undo, held: Held) -> Step | None:
-    if held.has(step.kind, step.name):
+    if held.current and held.has(step.kind, step.name):
         return None
     return create(step.kind, step.name, undo.before or {})
 
 
 def _reschedule(step: Step, undo: Undo, held: Held) -> Step | None:
     now, running = held.status(step.name), undo.was == JobStatus.SCHEDULING
-    if now is None or (now == JobStatus.SCHEDULING) == running:
+    if held.current and (now is None or (now == JobStatus.SCHEDULING) == running):
         return None
-    return set_status(step.name, running, now.value)
+    return set_status(step.name, running, (now or JobStatus.STOPPED).value)
 
 
 _INVERSES: dict[UndoOp, Callable[[Step, Undo, Held], Step | None]] = {
@@ -320,6 +325,8 @@ def transient(exc: RemoteError) -> bool:
 
 class LiveHeld:
     """What the remote holds now, read as asked (each object at most once)."""
+
+    current = True
 
     def __init__(self, writes: RemoteWrites) -> None:
         self.writes = writes

@@ -142,7 +142,9 @@ JOURNALLED = {
 
 
 class HeldAsSaid:
-    """A remote holding job ``a`` only, its schedule stopped."""
+    """A remote holding job ``a`` only, its schedule stopped (read live)."""
+
+    current = True
 
     def has(self, kind: ObjectKind, name: str) -> bool:
         return name == "a"
@@ -175,3 +177,23 @@ def test_every_undo_op_reads_back_as_journalled_and_has_its_inverse_and_its_fix(
     assert (back.call if back is not None else None) == calls[op]
     assert "remote 'prod'" in undo.fix(JOB, name, "prod")
     assert Undo.of({}) is None
+
+
+class ReadBeforeTheFirst(HeldAsSaid):
+    """The same remote read in bulk before a rollback's first inverse."""
+
+    current = False
+
+
+@pytest.mark.parametrize("op", list(UndoOp))
+def test_a_rollback_makes_every_inverse_as_read_before_the_first(op: UndoOp) -> None:
+    """A push's rollback reads the remote once, then undoes calls that all took effect, in
+    order (a job stopped, overwritten and started again reads as started): no inverse is left
+    out for what the first read shows (the stop's inverse included)."""
+    undo = Undo.of(JOURNALLED[op])
+    assert undo is not None
+    name = "b" if op is UndoOp.DELETED else "a"
+    back = inverse(Step(JOB, name, "call", undo=undo), ReadBeforeTheFirst())
+    assert back is not None
+    if op is UndoOp.STATUS:
+        assert back.call == "start_job"  # back to SCHEDULING, though it reads as stopped
