@@ -1,5 +1,6 @@
 """``MemoryWorkspace``: a second implementation of the import pipeline's target port
-(``jobferry.services.importing.ports``), a workspace held in dictionaries.
+(``jobferry.services.importing.ports``) and of the change port (``.changes``), a workspace held
+in dictionaries.
 
 Built from the protocols alone: no database, no transaction, no ``services`` fixture. A planner
 plans a package against it and an applier writes the plan into it; were the pipeline to reach
@@ -14,19 +15,38 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, assert_never
 
 from jobferry.domain.connections import secret_role
 from jobferry.domain.enums import Role
 from jobferry.services.context import Actor, Scope
 from jobferry.services.definitions.documents import dump
-from jobferry.services.importing.ports import TargetReader, TargetWriter
+from jobferry.services.importing.changes import (
+    Change,
+    ChangePort,
+    Committed,
+    Delete,
+    PutBack,
+    PutCdmJob,
+    PutJobDetails,
+    PutJobs,
+    PutResources,
+    PutScripts,
+    Remove,
+    Rename,
+    RewriteJob,
+    SetScheduling,
+    TaskEnd,
+    TrimVersions,
+    Written,
+)
+from jobferry.services.importing.ports import ImportRecord, TargetReader
 from jobferry.services.policies.governing import HeldPolicy
 from jobferry.services.workspaces.profiles import ResolvedProfile
 from jobferry.storage.importing.ledger import LedgerRow, Packed
 from jobferry.storage.importing.target import TargetObject
-from jobferry.storage.records import JobRecord, VersionRecord, WorkspaceRecord
-from jobferry.storage.rows import ChangeRow, JobRow, ResourceRow, ScriptRow, Stamp
+from jobferry.storage.records import JobRecord, WorkspaceRecord
+from jobferry.storage.rows import ChangeRow, JobRow, Stamp
 
 WORKSPACE = WorkspaceRecord("ws-memory", "project-1", "memory", False, "soft", False, 0)
 SCOPE = Scope(Actor(1, "admin", "project-1", True), WORKSPACE, Role.ADMIN)
@@ -46,7 +66,7 @@ class MemoryWorkspace:
         self.ledger: dict[tuple[str, str, str], LedgerRow] = {}
         self.log: list[tuple[str, ...]] = []
         self.subtasks: list[tuple[int, str, str]] = []
-        self.changes: list[ChangeRow] = []
+        self.change_rows: list[ChangeRow] = []
         self.gone: list[tuple[str, str, str]] = []
         """Tombstones kept: (kind, uid, name)."""
         self._read: list[str] = []
@@ -67,7 +87,10 @@ class MemoryWorkspace:
     def reader(self, lock_rows: bool) -> TargetReader:
         return self
 
-    def writer(self) -> TargetWriter:
+    def changes(self) -> ChangePort:
+        return self
+
+    def record(self) -> ImportRecord:
         return self
 
     # -- TargetReader ------------------------------------------------------------------------
@@ -134,40 +157,54 @@ class MemoryWorkspace:
     def policies(self, package_path: str) -> list[HeldPolicy]:
         return list(self.held_policies)
 
-    # -- TargetWriter ------------------------------------------------------------------------
+    # -- ChangePort --------------------------------------------------------------------------
 
     def _put(self, kind: str, object_id: str, name: str, document: str, status: str) -> None:
         self.objects[(kind, name)] = TargetObject(
             object_id, name, document, status, 1, 0, object_id
         )
 
-    def put_scripts(
-        self,
-        new: Sequence[tuple[str, ScriptRow]],
-        updated: Sequence[tuple[str, ScriptRow]],
-        versions: Sequence[tuple[str, VersionRecord]],
-        stamp: Stamp,
-    ) -> None:
-        for verb, rows in (("create", new), ("overwrite", updated)):
-            for script_id, row in rows:
-                self.log.append((verb, "script", row.name))
-                self._put("script", script_id, row.name, row.document, "")
+    def write(self, line: Change) -> Written:
+        """Write one line of the change port into the dictionaries, logged."""
+        match line:
+            case PutScripts(new, updated, _, _) | PutResources(new, updated, _):
+                kind = "script" if isinstance(line, PutScripts) else "resource"
+                for verb, rows in (("create", new), ("overwrite", updated)):
+                    for object_id, row in rows:
+                        self.log.append((verb, kind, row.name))
+                        self._put(kind, object_id, row.name, row.document, "")
+            case PutCdmJob(name, _, _, _):
+                self.log.append(("create", "cdm_job", name))
+            case PutJobs(new, updated, _):
+                return Written(ids=self._create_jobs(new)) if new else self._update_jobs(updated)
+            case PutJobDetails(_, _, _, tags, _):
+                self.log += [("tag", "tag", tag) for tag in sorted(tags)]
+            case RewriteJob(job_id, row, _, _):
+                status = self.objects[("job", row.name)].status
+                self.log.append(("rewrite", "job", row.name))
+                self._put("job", str(job_id), row.name, row.document, status)
+            case Rename(kind, names):
+                self._rename(kind, names)
+            case Delete(kind, object_id):
+                return Written(state=self._delete(kind, object_id))
+            case SetScheduling(_, name, status):
+                self.log.append(("schedule", "job", f"{name}->{status}"))
+                held = self.objects[("job", name)]
+                self.objects[("job", name)] = replace(held, status=status)
+            case Remove(kind, ids):
+                for object_id in ids:
+                    self._delete(kind, object_id)
+            case TrimVersions(kind, keep):
+                self.log += [("trim", kind, f"{object_id}@{v}") for object_id, v in keep]
+            case PutBack(kind, state):
+                row = state["row"]
+                self._put(kind, str(row["id"]), row["name"], row["document"], "")
+                return Written(restored=str(row["id"]))
+            case _:
+                assert_never(line)
+        return Written()
 
-    def put_resources(
-        self,
-        new: Sequence[tuple[str, ResourceRow]],
-        updated: Sequence[tuple[str, ResourceRow]],
-        stamp: Stamp,
-    ) -> None:
-        for verb, rows in (("create", new), ("overwrite", updated)):
-            for res_id, row in rows:
-                self.log.append((verb, "resource", row.name))
-                self._put("resource", res_id, row.name, row.document, "")
-
-    def put_cdm_job(self, name: str, type_: str, config: str, stamp: Stamp) -> None:
-        self.log.append(("create", "cdm_job", name))
-
-    def create_jobs(self, rows: Sequence[JobRow], stamp: Stamp) -> dict[str, tuple[int, str]]:
+    def _create_jobs(self, rows: Sequence[JobRow]) -> dict[str, tuple[int, str]]:
         out = {}
         for row in rows:
             self._next += 1
@@ -176,23 +213,14 @@ class MemoryWorkspace:
             out[row.name] = (self._next, str(self._next))
         return out
 
-    def update_jobs(self, rows: Sequence[tuple[int, JobRow]], stamp: Stamp) -> None:
+    def _update_jobs(self, rows: Sequence[tuple[int, JobRow]]) -> Written:
         for job_id, row in rows:
             held = self._by_id("job", str(job_id))  # by id: the row may carry a new name
             del self.objects[("job", held.name)]
             verb = "overwrite" if held.name == row.name else f"overwrite {held.name}->"
             self.log.append((verb, "job", row.name))
             self._put("job", str(job_id), row.name, row.document, held.status)
-
-    def put_job_details(
-        self,
-        versions: Sequence[tuple[int, VersionRecord, str | None]],
-        refs: Sequence[tuple[int, str, str, str]],
-        overwritten: Sequence[int],
-        tags: Iterable[str],
-        now: int,
-    ) -> None:
-        self.log += [("tag", "tag", tag) for tag in sorted(tags)]
+        return Written()
 
     def _by_id(self, kind: str, object_id: str) -> TargetObject:
         for (held_kind, _), held in self.objects.items():
@@ -200,14 +228,14 @@ class MemoryWorkspace:
                 return held
         raise KeyError(f"no {kind} with id {object_id} in the memory workspace")
 
-    def rename(self, kind: str, names: Sequence[tuple[str, str]]) -> None:
+    def _rename(self, kind: str, names: Sequence[tuple[str, str]]) -> None:
         for object_id, new in names:
             held = self._by_id(kind, object_id)
             self.log.append(("rename", kind, f"{held.name}->{new}"))
             del self.objects[(kind, held.name)]
             self.objects[(kind, new)] = replace(held, name=new)
 
-    def delete(self, kind: str, object_id: str) -> dict[str, Any]:
+    def _delete(self, kind: str, object_id: str) -> dict[str, Any]:
         held = self._by_id(kind, object_id)
         self.log.append(("delete", kind, held.name))
         del self.objects[(kind, held.name)]
@@ -215,11 +243,6 @@ class MemoryWorkspace:
             "row": {"id": held.id, "name": held.name, "document": held.document},
             "versions": [],
         }
-
-    def set_job_status(self, job_id: int, name: str, status: str, action: str) -> None:
-        self.log.append((action, "job", name))
-        held = self.objects[("job", name)]
-        self.objects[("job", name)] = replace(held, status=status)
 
     def jobs_referring(self, kind: str, name: str) -> dict[int, str]:
         return {}
@@ -230,12 +253,14 @@ class MemoryWorkspace:
     def job(self, name: str) -> JobRecord | None:
         return None
 
-    def rewrite_job(
-        self, job_id: int, row: JobRow, refs: Sequence[tuple[str, str, str]], stamp: Stamp
-    ) -> None:
-        status = self.objects[("job", row.name)].status
-        self.log.append(("rewrite", "job", row.name))
-        self._put("job", str(job_id), row.name, row.document, status)
+    def commit(self, end: TaskEnd) -> Committed:
+        self.log.append(("commit", "", ""))
+        return Committed()
+
+    def abort(self) -> None:
+        self.log.append(("abort", "", ""))
+
+    # -- ImportRecord ------------------------------------------------------------------------
 
     def has_ledger(self, source: str) -> bool:
         return any(key[0] == source for key in self.ledger)
@@ -254,10 +279,10 @@ class MemoryWorkspace:
         self.gone += list(gone)
 
     def add_changes(self, rows: Sequence[ChangeRow]) -> None:
-        self.changes += rows
+        self.change_rows += rows
 
     def add_subtasks(self, task_id: str, rows: Sequence[tuple[int, str, str]]) -> None:
         self.subtasks += rows
 
     def audit(self, action: str, kind: str, name: str, detail: dict[str, Any]) -> None:
-        self.log.append((action, kind, name[:8]))
+        self.log.append((action, kind, name[:8] if kind == "package" else name))

@@ -3,7 +3,10 @@
 
 - ``request``: the import request (DataArts ImportFileReq plus jobferry options), parsed once.
 - ``ports``: the pipeline's two interfaces: the source it reads (``ImportSource``) and the
-  target it reads and writes (``ImportTarget``: ``TargetReader``, ``TargetWriter``).
+  target it reads and writes (``ImportTarget``: ``TargetReader``, the change port, and
+  ``ImportRecord``, the import's own record).
+- ``changes``: the change port: every object write of an apply as a typed line (put, rename,
+  delete, set scheduling), with commit and abort; its executors are chosen per target.
 - ``delivery``: how an import's and a rollback's changes reach the workspace's truth (here,
   or pushed to a remote), chosen once per workspace.
 - ``sources`` (read): the source: the package file an import path names.
@@ -14,7 +17,8 @@
 - ``prepare`` (transform): what each object becomes before the target is asked (its text,
   references, rule violations, ledger copy), here or in the reader's helper process.
 - ``local`` (resolve, apply): the target when it is a workspace of this server (read a batch
-  at a time, written in the caller's transaction).
+  at a time; the local executor of the change port and the import's record, written in the
+  caller's transaction).
 - ``checks`` (check): every problem of every object.
 - ``basis`` (check): a package cut against a snapshot of this target is refused where what it
   writes or deletes changed here since.
@@ -35,7 +39,10 @@
 - ``plan`` (keep): the kept plan as typed values (``Plan``, ``PlanLine``, ``PlanSummary``) and
   the form storage keeps them in.
 - ``plans`` (keep): kept plans and their lines, stored and paged.
-- ``apply`` (apply): the plan written through the target's writer, a batch at a time.
+- ``apply`` (apply): the plan written through the change port (its record apart), a batch at a
+  time.
+- ``ending`` (apply, report): an apply refused before it writes, or what it did and the task's
+  end.
 - ``promote`` (apply): what repeated promotion adds to an apply (renames, deletes, pauses,
   the ledger, rewritten references).
 - ``service`` (report): upload, check-file, plan and import as tasks (one transaction per

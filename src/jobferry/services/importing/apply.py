@@ -16,7 +16,6 @@ order, as before. Only what nothing in the plan can change qualifies (``recordin
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -24,9 +23,18 @@ import orjson
 from jobferry.domain.enums import ObjectKind, PlanAction, RefKind, TargetStatus, TaskStatus
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
+from jobferry.services.importing.changes import (
+    ChangePort,
+    PutCdmJob,
+    PutJobDetails,
+    PutJobs,
+    PutResources,
+    PutScripts,
+)
+from jobferry.services.importing.ending import Outcome
 from jobferry.services.importing.model import WRITES, PlanOutcome, Record
 from jobferry.services.importing.plan import SkipNote
-from jobferry.services.importing.ports import TargetWriter
+from jobferry.services.importing.ports import ImportRecord
 from jobferry.services.importing.promote import Promotion, clear_names
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.support.collector import collect_batch_garbage
@@ -53,7 +61,8 @@ class Applier:
 
     def __init__(
         self,
-        target: TargetWriter,
+        changes: ChangePort,
+        record: ImportRecord,
         scope: Scope,
         request: ImportRequest,
         task_id: str,
@@ -62,14 +71,18 @@ class Applier:
         package_sha256: str,
     ) -> None:
         self.scope = scope
-        self.target, self.request, self.task_id = target, request, task_id
+        self.changes, self.record = changes, record
+        self.request, self.task_id = request, task_id
         self.ws = scope.workspace.id
         self.stamp = Stamp(now_ms(), scope.actor.name)
-        self.promotion = Promotion(target, scope, source, task_id, self.stamp, package_sha256)
+        self.promotion = Promotion(
+            changes, record, scope, source, task_id, self.stamp, package_sha256
+        )
         self.now = self.stamp.at
         self.submit = request.target_status is not TargetStatus.SAVED
         self.outcome = Outcome()
-        self.changes: list[ChangeRow] = []
+        self.changed: list[ChangeRow] = []
+        """The batch's change records (written with its ledger rows)."""
         self.versions: dict[tuple[str, str], int | None] = {}
         approvers = request.approvers
         self.approvers = dump({"approvers": approvers}) if approvers else None
@@ -102,15 +115,15 @@ class Applier:
 
     def flush(self) -> None:
         """The batch's change records and ledger rows."""
-        self.target.add_changes(self.changes)
-        self.changes = []
+        self.record.add_changes(self.changed)
+        self.changed = []
         self.promotion.flush()
 
     def delete(self, record: Record) -> dict[str, Any]:
         """Delete the object of a DELETE record; its subtask."""
         if record.pause and record.target is not None:
             self.promotion.pause(int(record.target[0]), record.name)
-        self.changes.append(self.promotion.delete(record))
+        self.changed.append(self.promotion.delete(record))
         self.outcome.deleted += 1
         why = "gone from the source" if record.ledger is not None else "not in the package"
         message = f"Deleted {NOUNS[ObjectKind(record.kind)]} '{record.name}': {why}."
@@ -140,7 +153,7 @@ class Applier:
     ) -> None:
         status = record.target[2] if record.pause and record.target is not None else None
         undo = self.promotion.undo(record, paused=status)
-        self.changes.append(_change(self.task_id, self.ws, record, object_id, text, version, undo))
+        self.changed.append(_change(self.task_id, self.ws, record, object_id, text, version, undo))
         self.promotion.learn(record, uid, text)
 
     def scripts(self, records: list[Record]) -> None:
@@ -160,7 +173,7 @@ class Applier:
             if self.submit:
                 versions.append((script_id, self._version(version, record.text)))
             self._record(record, script_id, record.text, version, script_id)
-        self.target.put_scripts(new, updated, versions, self.stamp)
+        self.changes.write(PutScripts(new, updated, versions, self.stamp))
 
     def resources(self, records: list[Record]) -> None:
         """Write resources (never versioned)."""
@@ -176,7 +189,7 @@ class Applier:
                 (res_id, ResourceRow(name, record.text, directory, type_))
             )
             self._record(record, res_id, record.text, None, res_id)
-        self.target.put_resources(new, updated, self.stamp)
+        self.changes.write(PutResources(new, updated, self.stamp))
 
     def cdm_jobs(self, records: list[Record]) -> None:
         """CDM job definitions become environment objects (never with secrets)."""
@@ -184,13 +197,15 @@ class Applier:
             assert record.text is not None
             document = load(record.text)
             config = document.get("config")
-            self.target.put_cdm_job(
-                record.name,
-                str(document.get("type") or "CDM"),
-                dump(config if isinstance(config, dict) else {}),
-                self.stamp,
+            self.changes.write(
+                PutCdmJob(
+                    record.name,
+                    str(document.get("type") or "CDM"),
+                    dump(config if isinstance(config, dict) else {}),
+                    self.stamp,
+                )
             )
-            self.changes.append(
+            self.changed.append(
                 _change(self.task_id, self.ws, record, f"cdm_job:{record.name}", record.text, None)
             )
 
@@ -219,22 +234,22 @@ class Applier:
                 if kind == _TAG:
                     tags.add(name)
             self._record(record, str(job_id), row.document, row.latest_version, uids[row.name])
-        self.target.put_job_details(versions, refs, overwritten, tags, self.now)
+        self.changes.write(PutJobDetails(versions, refs, overwritten, tags, self.now))
 
     def _job_rows(
         self, records: list[Record], rows: dict[str, JobRow]
     ) -> tuple[dict[str, int], dict[str, str], list[int]]:
         """Insert the new jobs and update the others (scheduled ones paused around it):
         name → id, name → stable uid, and the ids of the jobs updated."""
-        created = self.target.create_jobs(
-            [rows[r.name] for r in records if r.target is None], self.stamp
-        )
+        created = self.changes.write(
+            PutJobs([rows[r.name] for r in records if r.target is None], [], self.stamp)
+        ).ids
         ids = {name: job_id for name, (job_id, _) in created.items()}
         uids = {name: uid for name, (_, uid) in created.items()}
         updated = [(int(r.target[0]), r) for r in records if r.target is not None]
         overwritten = [(job_id, rows[r.name]) for job_id, r in updated]
         with self.promotion.paused(updated):
-            self.target.update_jobs(overwritten, self.stamp)
+            self.changes.write(PutJobs([], overwritten, self.stamp))
         ids.update({row.name: job_id for job_id, row in overwritten})
         uids.update({rows[r.name].name: r.target_uid or "" for _, r in updated})
         return ids, uids, [job_id for job_id, _ in overwritten]
@@ -287,27 +302,6 @@ class Applier:
         return _subtask(kind, name, action, TaskStatus.SUCCESSFUL, message + ".", self.now)
 
 
-@dataclass
-class Outcome:
-    """What apply did, counted (its subtasks are stored as it goes)."""
-
-    versions: int = 0
-    written: int = 0
-    deleted: int = 0
-    failed: int = 0
-    over_drift: int = 0
-    """Objects written over changes made in the target since the last import."""
-
-    def said_over_drift(self, by: str) -> str:
-        """What the task's message adds when objects were written over drift."""
-        if not self.over_drift:
-            return ""
-        return (
-            f" {self.over_drift} written over changes made in the target: drift protection "
-            f"overridden by {by}."
-        )
-
-
 def subtask(record: Record, status: TaskStatus, message: str, now: int) -> dict[str, Any]:
     """The DataArts subtask line of one object."""
     return _subtask(record.kind, record.name, record.action, status, message, now)
@@ -332,17 +326,17 @@ def apply_plan(
 ) -> Outcome:
     """Write every object of the plan that can be imported and was not written ahead; report
     every object."""
-    target, task_id = applier.target, applier.task_id
-    clear_names(target, workset, plan.failing)
+    record, task_id = applier.record, applier.task_id
+    clear_names(applier.changes, workset, plan.failing)
     order = plan.order
     for start in range(0, len(order), BATCH):
         collect_batch_garbage()
         rows = _apply_batch(applier, plan, workset, start, order[start : start + BATCH])
-        target.add_subtasks(task_id, rows)
+        record.add_subtasks(task_id, rows)
     for users in workset.rewrites(BATCH):
-        target.add_changes(applier.promotion.rewrite_dependents(users))
+        record.add_changes(applier.promotion.rewrite_dependents(users))
     outcome = applier.outcome
-    target.audit(
+    record.audit(
         "import.apply",
         "package",
         package_sha256,

@@ -7,8 +7,14 @@ workspace's truth lives, and that is decided in one place, :meth:`Deliveries.of`
 - a workspace of this server: the apply *is* the change (:class:`LocalDelivery`: the import or
   rollback runs once, in its transaction);
 - a remote's shadow: the change must reach the remote DataArts workspace first, and the shadow
-  takes it only with the remote (``services/remotes``: the push rehearses the import, writes the
-  remote through its public API, then runs the import again to commit the shadow).
+  takes it only with the remote (``services/remotes``: the import runs once into the shadow
+  through the remote executor of the change port, which notes its lines and, at the commit,
+  journals the push and leaves the task running; then the remote is written through its
+  public API, and a failure undoes the remote and rolls the shadow's import back);
+- an enterprise workspace: the local executor, whose commit adds the release's bookkeeping
+  (``services/releases/delivery.py``).
+
+The delivery chooses the change port's executor (:data:`~.changes.Executor`) once per import.
 
 The import and rollback services ask their workspace's delivery and never test which kind it
 is; a new kind of end is a new implementation registered in :class:`Deliveries`.
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from jobferry.services.context import WRITERS, Scope
-from jobferry.services.importing.ports import ApplyHook
+from jobferry.services.importing.changes import Executor
 from jobferry.services.importing.request import ImportRequest
 from jobferry.storage import Tx
 from jobferry.storage.records import WorkspaceRecord
@@ -49,9 +55,10 @@ class RolledBack:
 
 RollbackHook = Callable[[Tx], None]
 """Called inside a rollback's transaction once the undo is written; raising rolls it back."""
-Attempt = Callable[[ApplyHook | None], int]
-"""One run of an import (plan and apply in one transaction) with an optional hook: objects
-written (``ImportService`` gives it)."""
+Attempt = Callable[[Executor | None], int]
+"""One run of an import (plan and apply in one transaction), its objects written through the
+change port the executor makes (``None``: the workspace's local one); objects written
+(``ImportService`` gives it)."""
 RollbackAttempt = Callable[[RollbackHook | None], RolledBack]
 """One run of a rollback with an optional hook (``RollbackService`` gives it)."""
 TaskNote = Callable[[Tx, str], None]

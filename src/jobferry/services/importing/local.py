@@ -9,8 +9,9 @@ it reads. The fingerprint hashes every piece of target state the plan read, in t
 was read (the same package read against the same target reads the same things in the same
 order).
 
-**Writing** (the import's apply step): :class:`LocalWriter` writes in bulk, a batch at a
-time, in the caller's transaction; nothing here commits.
+**Writing** (the import's apply step): :class:`LocalChanges`, the local executor of the change
+port (:mod:`.changes`), writes each line in bulk, a batch at a time, and :class:`LocalRecord`
+the import's own record, both in the caller's transaction; nothing here commits.
 """
 
 from __future__ import annotations
@@ -18,12 +19,30 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
 from jobferry.domain.connections import secret_role
 from jobferry.domain.enums import EnvironmentKind, JobStatus, ObjectKind
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope
+from jobferry.services.importing.changes import (
+    Change,
+    Committed,
+    Delete,
+    PutBack,
+    PutCdmJob,
+    PutJobDetails,
+    PutJobs,
+    PutResources,
+    PutScripts,
+    Remove,
+    Rename,
+    RewriteJob,
+    SetScheduling,
+    TaskEnd,
+    TrimVersions,
+    Written,
+)
 from jobferry.services.policies.governing import HeldPolicy, governing
 from jobferry.services.workspaces.keys import accepted_public_keys
 from jobferry.services.workspaces.profiles import ResolvedProfile, resolve_profile
@@ -39,8 +58,8 @@ from jobferry.storage.importing import snapshots
 from jobferry.storage.importing import target as repo
 from jobferry.storage.importing.ledger import LedgerRow, Packed
 from jobferry.storage.importing.target import TargetObject
-from jobferry.storage.records import JobRecord, VersionRecord
-from jobferry.storage.rows import ChangeRow, JobRow, ResourceRow, ScriptRow, Stamp
+from jobferry.storage.records import JobRecord
+from jobferry.storage.rows import ChangeRow, Stamp
 
 _READERS = {
     ObjectKind.JOB: repo.target_jobs,
@@ -63,9 +82,13 @@ class LocalWorkspace:
         """The workspace's reader (``lock_rows``: rows read are locked for an apply)."""
         return LocalReader(self.tx, self.scope, lock_rows)
 
-    def writer(self) -> LocalWriter:
-        """The workspace's writer (in ``tx``: nothing commits)."""
-        return LocalWriter(self.tx, self.scope)
+    def changes(self) -> LocalChanges:
+        """The workspace's change port, the local executor (in ``tx``: nothing commits)."""
+        return LocalChanges(self.tx, self.scope)
+
+    def record(self) -> LocalRecord:
+        """Where the import's own record goes (in ``tx``)."""
+        return LocalRecord(self.tx, self.scope)
 
 
 class LocalReader:
@@ -198,75 +221,77 @@ class LocalReader:
         return governing(self._tx, self._scope, package_path)
 
 
-class LocalWriter:
-    """The writes of an import into a workspace of this server, in the caller's transaction."""
+class LocalChanges:
+    """The local executor of the change port: an import's object writes in the caller's
+    transaction, a batch per line. :meth:`commit` adds nothing (the caller's transaction makes
+    the lines the workspace's change with the import's record); :meth:`abort` leaves the lines
+    to that transaction's rollback."""
 
     def __init__(self, tx: Tx, scope: Scope) -> None:
         self.tx, self.scope, self.ws = tx, scope, scope.workspace.id
 
-    def put_scripts(
-        self,
-        new: Sequence[tuple[str, ScriptRow]],
-        updated: Sequence[tuple[str, ScriptRow]],
-        versions: Sequence[tuple[str, VersionRecord]],
-        stamp: Stamp,
-    ) -> None:
-        """Create and overwrite scripts, and add their new versions."""
-        repo.insert_scripts(self.tx, self.ws, new, stamp)
-        repo.update_scripts(self.tx, updated, stamp)
-        repo.insert_script_versions(self.tx, versions)
+    def write(self, line: Change) -> Written:
+        """Write one line in the transaction."""
+        tx, ws = self.tx, self.ws
+        match line:
+            case PutScripts(new, updated, versions, stamp):
+                repo.insert_scripts(tx, ws, new, stamp)
+                repo.update_scripts(tx, updated, stamp)
+                repo.insert_script_versions(tx, versions)
+            case PutResources(new, updated, stamp):
+                repo.insert_resources(tx, ws, new, stamp)
+                repo.update_resources(tx, updated, stamp)
+            case PutCdmJob(name, type_, config, stamp):
+                kind = EnvironmentKind.CDM_JOB.value
+                env_repo.upsert_object(
+                    tx, ws, kind, name, type_=type_, config=config, now=stamp.at, actor=stamp.by
+                )
+            case PutJobs(new, updated, stamp):
+                ids = repo.insert_jobs(tx, ws, new, stamp)
+                repo.update_jobs(tx, updated, stamp)
+                return Written(ids=ids)
+            case PutJobDetails(versions, refs, overwritten, tags, now):
+                repo.insert_job_versions(tx, versions)
+                # New jobs have no reference rows yet: only overwritten ones need theirs cleared.
+                repo.replace_job_refs(tx, overwritten, refs)
+                tag_repo.ensure_tags(tx, ws, tags, now)
+            case RewriteJob(job_id, row, refs, stamp):
+                job_repo.update_job(tx, job_id, row, stamp)
+                job_repo.replace_refs(tx, job_id, refs)
+            case Rename(kind, names):
+                snapshots.rename(tx, kind, names)
+            case Delete(kind, object_id):
+                return Written(state=self._delete(kind, object_id))
+            case SetScheduling(job_id, _, status):
+                job_repo.set_status(tx, job_id, JobStatus(status))
+            case Remove() | TrimVersions() | PutBack():
+                return self._undoing(line)
+            case _:
+                assert_never(line)
+        return Written()
 
-    def put_resources(
-        self,
-        new: Sequence[tuple[str, ResourceRow]],
-        updated: Sequence[tuple[str, ResourceRow]],
-        stamp: Stamp,
-    ) -> None:
-        """Create and overwrite resources."""
-        repo.insert_resources(self.tx, self.ws, new, stamp)
-        repo.update_resources(self.tx, updated, stamp)
+    def _undoing(self, line: Remove | TrimVersions | PutBack) -> Written:
+        """The lines only a rollback writes."""
+        tx, ws = self.tx, self.ws
+        match line:
+            case Remove(ObjectKind.CDM_JOB, names):
+                for name in names:
+                    env_repo.delete_object(tx, ws, EnvironmentKind.CDM_JOB.value, name)
+            case Remove(ObjectKind.JOB, ids):
+                rollback_repo.delete_jobs(tx, [int(i) for i in ids])
+            case Remove(ObjectKind.SCRIPT, ids):
+                rollback_repo.delete_scripts(tx, ids)
+            case Remove(_, ids):
+                rollback_repo.delete_resources(tx, ids)
+            case TrimVersions(ObjectKind.JOB, keep):
+                rollback_repo.trim_job_versions(tx, [(int(i), v) for i, v in keep])
+            case TrimVersions(_, keep):
+                rollback_repo.trim_script_versions(tx, keep)
+            case PutBack(kind, state):
+                return Written(restored=snapshots.put_back(tx, kind, state))
+        return Written()
 
-    def put_cdm_job(self, name: str, type_: str, config: str, stamp: Stamp) -> None:
-        """Create or overwrite a CDM job (an environment object)."""
-        env_repo.upsert_object(
-            self.tx,
-            self.ws,
-            EnvironmentKind.CDM_JOB.value,
-            name,
-            type_=type_,
-            config=config,
-            now=stamp.at,
-            actor=stamp.by,
-        )
-
-    def create_jobs(self, rows: Sequence[JobRow], stamp: Stamp) -> dict[str, tuple[int, str]]:
-        """Create jobs; name → (id, uid)."""
-        return repo.insert_jobs(self.tx, self.ws, rows, stamp)
-
-    def update_jobs(self, rows: Sequence[tuple[int, JobRow]], stamp: Stamp) -> None:
-        """Overwrite jobs."""
-        repo.update_jobs(self.tx, rows, stamp)
-
-    def put_job_details(
-        self,
-        versions: Sequence[tuple[int, VersionRecord, str | None]],
-        refs: Sequence[tuple[int, str, str, str]],
-        overwritten: Sequence[int],
-        tags: Iterable[str],
-        now: int,
-    ) -> None:
-        """The written jobs' versions, reference index rows and tags."""
-        repo.insert_job_versions(self.tx, versions)
-        # New jobs have no reference rows yet: only overwritten ones need theirs cleared.
-        repo.replace_job_refs(self.tx, overwritten, refs)
-        tag_repo.ensure_tags(self.tx, self.ws, tags, now)
-
-    def rename(self, kind: str, names: Sequence[tuple[str, str]]) -> None:
-        """Give objects of one kind new names: (id, new name) pairs."""
-        snapshots.rename(self.tx, kind, names)
-
-    def delete(self, kind: str, object_id: str) -> dict[str, Any]:
-        """Delete one object with its versions; its row and versions as they were."""
+    def _delete(self, kind: str, object_id: str) -> dict[str, Any]:
         state = snapshots.take(self.tx, kind, object_id)
         if kind == ObjectKind.JOB:
             job_repo.delete_job(self.tx, int(object_id))
@@ -276,21 +301,23 @@ class LocalWriter:
             rollback_repo.delete_resources(self.tx, [object_id])
         return state
 
-    def set_job_status(self, job_id: int, name: str, status: str, action: str) -> None:
-        """Set a job's scheduling status, audited as ``action``."""
-        job_repo.set_status(self.tx, job_id, JobStatus(status))
-        self.audit(action, ObjectKind.JOB, name, {"by": "import"})
-
     def job(self, name: str) -> JobRecord | None:
-        """A job of the workspace by name."""
+        """A job of the workspace by name (in the transaction)."""
         return job_repo.get_job(self.tx, self.ws, name)
 
-    def rewrite_job(
-        self, job_id: int, row: JobRow, refs: Sequence[tuple[str, str, str]], stamp: Stamp
-    ) -> None:
-        """Overwrite a job's definition and its reference index."""
-        job_repo.update_job(self.tx, job_id, row, stamp)
-        job_repo.replace_refs(self.tx, job_id, refs)
+    def commit(self, end: TaskEnd) -> Committed:
+        """Nothing to add: the caller's transaction commits the lines with the task's end."""
+        return Committed()
+
+    def abort(self) -> None:
+        """Nothing to do: the caller's transaction rolls the lines back."""
+
+
+class LocalRecord:
+    """The import's own record in a workspace of this server, in the caller's transaction."""
+
+    def __init__(self, tx: Tx, scope: Scope) -> None:
+        self.tx, self.scope, self.ws = tx, scope, scope.workspace.id
 
     def has_ledger(self, source: str) -> bool:
         """Whether the workspace holds any ledger row of ``source``."""

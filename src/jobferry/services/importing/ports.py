@@ -9,11 +9,13 @@ The pipeline (plan: :mod:`.planner` with :mod:`.matching`, :mod:`.checks`, :mod:
   in object storage). A workspace of this server (a route's cut) and a folder of definitions
   (``jobferry apply -f``) reach the pipeline as package files too, packed by their one writer.
 - :class:`ImportTarget` gives a :class:`TargetReader` (every read the plan makes of the target,
-  and the fingerprint of what it read) and a :class:`TargetWriter` (every write an apply
-  makes). Implementation: :class:`~.local.LocalWorkspace`, a workspace of this server, read and
-  written in the caller's transaction.
+  and the fingerprint of what it read), a :class:`~.changes.ChangePort` (every object write an
+  apply makes, as typed lines) and an :class:`ImportRecord` (the import's own record: ledger,
+  change records, subtasks, audit). Implementation: :class:`~.local.LocalWorkspace`, a
+  workspace of this server, read and written in the caller's transaction.
 
-A remote DataArts workspace is one more implementation of each, never a branch in the pipeline.
+A remote DataArts workspace is reached through its shadow: the shadow's delivery chooses the
+executor of the change port (``services/remotes``), never a branch in the pipeline.
 Reads are asked a batch at a time (a list of names, uids or keys per call): an implementation
 answers a batch with one query (or one call), so the pipeline costs no extra query per object.
 """
@@ -27,13 +29,12 @@ from typing import Any, Protocol
 from jobferry.package.model import PackageObject
 from jobferry.package.reading import Prepare
 from jobferry.services.context import Scope
+from jobferry.services.importing.changes import ChangePort
 from jobferry.services.policies.governing import HeldPolicy
 from jobferry.services.workspaces.profiles import ResolvedProfile
-from jobferry.storage import Tx
 from jobferry.storage.importing.ledger import LedgerRow, Packed
 from jobferry.storage.importing.target import TargetObject
-from jobferry.storage.records import JobRecord, VersionRecord
-from jobferry.storage.rows import ChangeRow, JobRow, ResourceRow, ScriptRow, Stamp
+from jobferry.storage.rows import ChangeRow, Stamp
 
 # -- the source ------------------------------------------------------------------------------------
 
@@ -177,78 +178,10 @@ class TargetReader(Protocol):
         ...
 
 
-class TargetWriter(Protocol):
-    """Every write an apply makes to the workspace it imports into (nothing commits: the
-    implementation makes the whole import one change or none)."""
-
-    # objects
-    def put_scripts(
-        self,
-        new: Sequence[tuple[str, ScriptRow]],
-        updated: Sequence[tuple[str, ScriptRow]],
-        versions: Sequence[tuple[str, VersionRecord]],
-        stamp: Stamp,
-    ) -> None:
-        """Create and overwrite scripts ((id, row) pairs), and add their new versions."""
-        ...
-
-    def put_resources(
-        self,
-        new: Sequence[tuple[str, ResourceRow]],
-        updated: Sequence[tuple[str, ResourceRow]],
-        stamp: Stamp,
-    ) -> None:
-        """Create and overwrite resources ((id, row) pairs)."""
-        ...
-
-    def put_cdm_job(self, name: str, type_: str, config: str, stamp: Stamp) -> None:
-        """Create or overwrite a CDM job (an environment object, never with secrets)."""
-        ...
-
-    def create_jobs(self, rows: Sequence[JobRow], stamp: Stamp) -> dict[str, tuple[int, str]]:
-        """Create jobs; name → (id, stable uid)."""
-        ...
-
-    def update_jobs(self, rows: Sequence[tuple[int, JobRow]], stamp: Stamp) -> None:
-        """Overwrite jobs ((id, row) pairs)."""
-        ...
-
-    def put_job_details(
-        self,
-        versions: Sequence[tuple[int, VersionRecord, str | None]],
-        refs: Sequence[tuple[int, str, str, str]],
-        overwritten: Sequence[int],
-        tags: Iterable[str],
-        now: int,
-    ) -> None:
-        """The written jobs' new versions ((job id, version, approvers)), their reference index
-        ((job id, kind, name, other workspace) rows, replacing those of ``overwritten`` jobs)
-        and the tags they carry (created when missing)."""
-        ...
-
-    def rename(self, kind: str, names: Sequence[tuple[str, str]]) -> None:
-        """Give objects of one kind new names: (id, new name) pairs."""
-        ...
-
-    def delete(self, kind: str, object_id: str) -> dict[str, Any]:
-        """Delete one object with its versions; the object as it was (row and versions, plain
-        values), for its change record."""
-        ...
-
-    def set_job_status(self, job_id: int, name: str, status: str, action: str) -> None:
-        """Set a job's scheduling status (pause or restore), audited as ``action``."""
-        ...
-
-    # jobs referring to renamed objects (which ones: the plan's, ``rewrites``)
-    def job(self, name: str) -> JobRecord | None:
-        """A job of the target as it stands now (inside the import)."""
-        ...
-
-    def rewrite_job(
-        self, job_id: int, row: JobRow, refs: Sequence[tuple[str, str, str]], stamp: Stamp
-    ) -> None:
-        """Overwrite a job's definition and its reference index ((kind, name, other ws))."""
-        ...
+class ImportRecord(Protocol):
+    """The import's own record, written by the service apart from the target's objects (those
+    go through the change port, :mod:`.changes`): the promotion ledger, the change records a
+    rollback undoes, the task's subtasks and the audit log (nothing commits)."""
 
     # the promotion ledger
     def has_ledger(self, source: str) -> bool:
@@ -283,21 +216,6 @@ class TargetWriter(Protocol):
         ...
 
 
-class ApplyHook(Protocol):
-    """What an import's apply may be given besides its target: the writer it writes through
-    and what it adds at the end, in the import's transaction (a push to a remote rehearses and
-    commits the import with one: ``services/remotes/push.py``)."""
-
-    def writer(self, tx: Tx, scope: Scope) -> TargetWriter:
-        """The target's writer for this import, in ``tx``."""
-        ...
-
-    def before_commit(self, tx: Tx) -> tuple[str, dict[str, Any]]:
-        """Called once the apply is done, before the task's end is written: (words to add to
-        the task's message, keys to add to its result). Raising rolls the import back."""
-        ...
-
-
 class ImportTarget(Protocol):
     """The workspace an import goes into: read by the plan, written by the apply."""
 
@@ -307,6 +225,10 @@ class ImportTarget(Protocol):
         """A reader of the target (``lock_rows``: lock what it reads until the import ends)."""
         ...
 
-    def writer(self) -> TargetWriter:
-        """The target's writer."""
+    def changes(self) -> ChangePort:
+        """The target's change port (its local executor)."""
+        ...
+
+    def record(self) -> ImportRecord:
+        """Where the import's own record goes."""
         ...

@@ -32,8 +32,15 @@ from jobferry.domain.enums import (
 from jobferry.domain.references import distinct_references, job_references, rename_references
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import dump, load
+from jobferry.services.importing.changes import (
+    ChangePort,
+    Delete,
+    Rename,
+    RewriteJob,
+    SetScheduling,
+)
 from jobferry.services.importing.model import Record
-from jobferry.services.importing.ports import TargetWriter
+from jobferry.services.importing.ports import ImportRecord
 from jobferry.storage.importing.ledger import LedgerRow, Packed
 from jobferry.storage.importing.workset import Workset
 from jobferry.storage.rows import ChangeRow, JobRow, Stamp
@@ -48,7 +55,7 @@ _REF_KINDS: dict[str, RefKind] = {
 }
 
 
-def clear_names(target: TargetWriter, workset: Workset, failing: Container[int]) -> None:
+def clear_names(changes: ChangePort, workset: Workset, failing: Container[int]) -> None:
     """Give every object the plan renames a temporary name (its uid makes it unique), but for
     those that fail (PER_OBJECT mode), which keep their names."""
     seqs = [seq for seq in workset.renames() if seq not in failing]
@@ -62,7 +69,7 @@ def clear_names(target: TargetWriter, workset: Workset, failing: Container[int])
                 (record.target[0], TEMPORARY + record.target_uid)
             )
         for kind, names in by_kind.items():
-            target.rename(kind, names)
+            changes.write(Rename(kind, names))
 
 
 class Promotion:
@@ -70,20 +77,16 @@ class Promotion:
 
     def __init__(
         self,
-        target: TargetWriter,
+        changes: ChangePort,
+        record: ImportRecord,
         scope: Scope,
         source: str | None,
         task_id: str,
         stamp: Stamp,
         package_sha256: str,
     ) -> None:
-        self.target, self.scope, self.source, self.task_id, self.stamp = (
-            target,
-            scope,
-            source,
-            task_id,
-            stamp,
-        )
+        self.changes, self.record = changes, record
+        self.scope, self.source, self.task_id, self.stamp = scope, source, task_id, stamp
         self.package_sha256 = package_sha256
         self.ws = scope.workspace.id
         self.ledger: list[LedgerRow] = []
@@ -122,13 +125,13 @@ class Promotion:
 
     def flush(self) -> None:
         """Write the ledger rows of the batch."""
-        self.target.forget(self.forgotten)
+        self.record.forget(self.forgotten)
         if self.ledger and self.replacing is None:
             assert self.source is not None
             # A first promotion from this source has no row to replace, and the package holds
             # each source object once: its rows go in without a look for old ones.
-            self.replacing = self.target.has_ledger(self.source)
-        self.target.learn(self.ledger, bool(self.replacing), self.packed)
+            self.replacing = self.record.has_ledger(self.source)
+        self.record.learn(self.ledger, bool(self.replacing), self.packed)
         self.ledger, self.packed, self.forgotten = [], [], []
 
     def undo(self, record: Record, **extra: Any) -> str | None:
@@ -152,11 +155,11 @@ class Promotion:
         assert record.target is not None
         assert record.target_uid is not None
         object_id, version, status, _ = record.target
-        state = self.target.delete(record.kind, object_id)
-        self.target.tombstones([(record.kind, record.target_uid, record.name)], self.stamp)
+        state = self.changes.write(Delete(record.kind, object_id)).state
+        self.record.tombstones([(record.kind, record.target_uid, record.name)], self.stamp)
         if record.ledger is not None:
             row = LedgerRow(*record.ledger)
-            self.target.forget([(row.source_workspace_id, row.kind, row.source_uid)])
+            self.record.forget([(row.source_workspace_id, row.kind, row.source_uid)])
         return ChangeRow(
             task_id=self.task_id,
             workspace_id=self.ws,
@@ -182,7 +185,7 @@ class Promotion:
                 by_kind.setdefault(record.kind, []).append((record.target[0], record.name))
                 self.renamed.append((record.kind, record.previous_name, record.name))
         for kind, names in by_kind.items():
-            self.target.rename(kind, names)
+            self.changes.write(Rename(kind, names))
 
     def rewrite_dependents(self, users: Iterable[tuple[int, str]]) -> list[ChangeRow]:
         """The jobs the plan rewrites for its renames (``users``: (job id, name), decided at
@@ -193,16 +196,18 @@ class Promotion:
             renames[(_REF_KINDS[kind], old)] = new
         changes = []
         for job_id, name in users:
-            job = self.target.job(name)
+            job = self.changes.job(name)
             assert job is not None
             doc = rename_references(load(job.document), renames)
             text = dump(doc)
             refs = distinct_references(job_references(doc))
-            self.target.rewrite_job(
-                job_id,
-                JobRow.of(doc, text, job.latest_version),
-                [(k.value, n, w or "") for k, n, w in refs],
-                self.stamp,
+            self.changes.write(
+                RewriteJob(
+                    job_id,
+                    JobRow.of(doc, text, job.latest_version),
+                    [(k.value, n, w or "") for k, n, w in refs],
+                    self.stamp,
+                )
             )
             changes.append(
                 ChangeRow(
@@ -235,12 +240,16 @@ class Promotion:
             self.restore(job_id, record.name, record.target[2])
 
     def pause(self, job_id: int, name: str) -> None:
-        """Stop a scheduled job before the import writes it."""
-        self.target.set_job_status(job_id, name, JobStatus.STOPPED.value, "job.stop")
+        """Stop a scheduled job before the import writes it (audited)."""
+        self._schedule(job_id, name, JobStatus.STOPPED.value, "job.stop")
 
     def restore(self, job_id: int, name: str, status: str) -> None:
-        """Start a paused job again as it was."""
-        self.target.set_job_status(job_id, name, status, "job.start")
+        """Start a paused job again as it was (audited)."""
+        self._schedule(job_id, name, status, "job.start")
+
+    def _schedule(self, job_id: int, name: str, status: str, action: str) -> None:
+        self.changes.write(SetScheduling(job_id, name, status))
+        self.record.audit(action, ObjectKind.JOB, name, {"by": "import"})
 
 
 def _ledger_json(row: LedgerRow) -> dict[str, Any]:

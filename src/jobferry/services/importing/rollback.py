@@ -26,6 +26,7 @@ from jobferry.errors import ConflictError, ImportRunningError, RollbackRefusedEr
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.delivery import Deliveries, RollbackHook, RolledBack
+from jobferry.services.importing.local import LocalChanges
 from jobferry.services.importing.undoing import (
     SECOND_PASS,
     Undo,
@@ -104,39 +105,10 @@ class RollbackService:
             ) from exc
         return RolledBack(task_id, undone.count, tuple(undone.objects))
 
-    def _undo_all(self, tx: Tx, scope: Scope, task_id: str) -> Undone:
-        """Check and undo every change a batch at a time; refuse, listing every conflict."""
-        undone = Undone()
-        conflicts: list[str] = []
-        counted = 0
-        for second in (False, True):
-            for changes in _batches(tx, scope.workspace.id, task_id, second):
-                current = {} if second else current_objects(tx, scope.workspace.id, changes)
-                if second:
-                    found = names_taken(tx, scope.workspace.id, changes)
-                else:
-                    found = conflicts_of(tx, scope, task_id, changes, current)
-                counted += len(found)
-                conflicts += found[: max(0, KEPT_CONFLICTS - len(conflicts))]
-                if not counted:
-                    undo = Undo(tx, scope, current, undone)
-                    if second:
-                        undo.second(changes)
-                    else:
-                        undo.first(changes)
-                    undo.write()
-            if counted:
-                break  # the second pass's checks need the first pass's writes
-        if counted:
-            shown = "; ".join(conflicts[:SHOWN])
-            more = f" (and {counted - SHOWN} more)" if counted > SHOWN else ""
-            raise RollbackRefusedError(
-                f"Import {task_id} cannot be rolled back: {counted} object(s) changed since it "
-                f"ran: {shown}{more}. Nothing was changed; put those objects back as the "
-                "import left them and roll back again, or change them by hand instead.",
-                task_id=task_id,
-                conflicts=conflicts,
-            )
+    @staticmethod
+    def _undo_all(tx: Tx, scope: Scope, task_id: str) -> Undone:
+        """Check and undo every change; refuse when there was nothing to undo."""
+        undone = undo_import(tx, scope, task_id)
         if not undone.count:
             raise RollbackRefusedError(
                 f"Import {task_id} created, overwrote, renamed or deleted nothing (a dry run, or "
@@ -192,6 +164,45 @@ class RollbackService:
             raise RollbackRefusedError(
                 f"Import {task_id} was already rolled back by '{done[1]}'.", task_id=task_id
             )
+
+
+def undo_import(tx: Tx, scope: Scope, task_id: str) -> Undone:
+    """Check and undo every change import ``task_id`` made, a batch at a time, in ``tx``;
+    refuse, listing every conflict. The caller holds the workspace's import lock (a push
+    undoing its own import in the shadow, ``services/remotes/push.py``, calls it directly)."""
+    undone = Undone()
+    port = LocalChanges(tx, scope)  # the local executor of the change port
+    conflicts: list[str] = []
+    counted = 0
+    for second in (False, True):
+        for changes in _batches(tx, scope.workspace.id, task_id, second):
+            current = {} if second else current_objects(tx, scope.workspace.id, changes)
+            if second:
+                found = names_taken(tx, scope.workspace.id, changes)
+            else:
+                found = conflicts_of(tx, scope, task_id, changes, current)
+            counted += len(found)
+            conflicts += found[: max(0, KEPT_CONFLICTS - len(conflicts))]
+            if not counted:
+                undo = Undo(tx, scope, current, undone, port)
+                if second:
+                    undo.second(changes)
+                else:
+                    undo.first(changes)
+                undo.write()
+        if counted:
+            break  # the second pass's checks need the first pass's writes
+    if counted:
+        shown = "; ".join(conflicts[:SHOWN])
+        more = f" (and {counted - SHOWN} more)" if counted > SHOWN else ""
+        raise RollbackRefusedError(
+            f"Import {task_id} cannot be rolled back: {counted} object(s) changed since it "
+            f"ran: {shown}{more}. Nothing was changed; put those objects back as the "
+            "import left them and roll back again, or change them by hand instead.",
+            task_id=task_id,
+            conflicts=conflicts,
+        )
+    return undone
 
 
 def _batches(tx: Tx, workspace_id: str, task_id: str, second: bool) -> Iterator[list[ChangeRow]]:

@@ -18,7 +18,6 @@ from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     ConflictError,
     ImportRunningError,
-    InvalidRequestError,
     JobferryError,
     PlanStaleError,
 )
@@ -27,9 +26,11 @@ from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump
 from jobferry.services.downloads import DownloadService
 from jobferry.services.importing.apply import Applier, apply_plan
+from jobferry.services.importing.changes import Executor, TaskEnd
 from jobferry.services.importing.checks import signature_state
 from jobferry.services.importing.contents import PackageContents, contents_of
 from jobferry.services.importing.delivery import Deliveries, PreparedImport, TaskNote
+from jobferry.services.importing.ending import ended, refuse_unfit
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import package_source
 from jobferry.services.importing.model import EnvironmentReport, PlanOutcome, Record
@@ -37,7 +38,6 @@ from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.plans import PlanStore
 from jobferry.services.importing.ports import (
-    ApplyHook,
     ImportSource,
     ImportTarget,
     OpenedPackage,
@@ -332,12 +332,12 @@ class ImportService:
         if job.request.dry_run:
             changed = self._attempt(job, None)
         else:
-            changed = delivery.run_import(job, lambda hook: self._attempt(job, hook))
+            changed = delivery.run_import(job, lambda executor: self._attempt(job, executor))
         self.db.grown(changed, repo.GROWN_BY_IMPORT)
 
-    def _attempt(self, job: PreparedImport, hook: ApplyHook | None) -> int:
-        """Read the package and plan, and apply (unless a dry run); objects written. A push
-        runs it twice (rehearsal, then commit: see ``services/remotes/push.py``)."""
+    def _attempt(self, job: PreparedImport, executor: Executor | None) -> int:
+        """Read the package and plan, and apply (unless a dry run) through the change port
+        ``executor`` makes (``None``: the local executor); objects written."""
         scope, request = job.scope, job.request
         self.tasks.advance(job.task_id, 5, "Reading the package.")
         # A package large enough to plan with a helper process (see _plan) starts it at once.
@@ -355,7 +355,7 @@ class ImportService:
                 )
                 return 0
             with Workset(self.scratch) as workset:
-                return self._import(job, reader, workset, stored, hook)
+                return self._import(job, reader, workset, stored, executor)
 
     def _import(
         self,
@@ -363,58 +363,40 @@ class ImportService:
         reader: OpenedPackage,
         workset: Workset,
         stored: PlanRecord | None,
-        hook: ApplyHook | None = None,
+        executor: Executor | None = None,
     ) -> int:
         """Plan (rows locked) and apply in one transaction, with the task's final status; how
-        many objects it wrote or deleted. ``hook`` gives the writer and adds to the end."""
+        many objects it wrote or deleted. The objects are written through the change port
+        (``executor``'s, else the target's local one), the import's record apart from it."""
         scope, request = job.scope, job.request
         with self.db.transaction(bulk=True) as tx:
             source = package_source(reader).workspace_id
-            writer = hook.writer(tx, scope) if hook else self._target(tx, scope).writer()
+            target = self._target(tx, scope)
+            changes = executor(tx, scope) if executor is not None else target.changes()
             applier = Applier(
-                writer, scope, request, job.task_id, source, package_sha256=reader.sha256
+                changes,
+                target.record(),
+                scope,
+                request,
+                job.task_id,
+                source,
+                package_sha256=reader.sha256,
             )
-            plan = self._plan_for_apply(tx, applier, reader, workset)
-            if stored is not None and stored.fingerprint != plan.fingerprint:
-                raise PlanStaleError(
-                    f"The target changed since plan {stored.id} was made.",
-                    fix="Review a new plan (POST /jobs/import/plan) and import with its planId.",
-                    remedy=Remedy.PLAN_AGAIN,
-                    plan_id=stored.id,
-                )
-            if plan.package_problems or (plan.problems_total and request.mode is ImportMode.ATOMIC):
-                raise InvalidRequestError(
-                    f"The check found {plan.problems_total} problem(s); nothing was imported. "
-                    + " | ".join(p.detail for p in plan.problems[:5]),
-                    problems=[p.as_json() for p in plan.problems],
-                )
-            outcome = apply_plan(applier, plan, workset, reader.sha256)
-            if outcome.failed and outcome.written:
-                status = TaskStatus.WARNING
-            elif outcome.failed:
-                status = TaskStatus.FAILED
+            try:
+                plan = self._plan_for_apply(tx, applier, reader, workset)
+                refuse_unfit(stored, plan, request)
+                outcome = apply_plan(applier, plan, workset, reader.sha256)
+                status, message, result = ended(outcome, plan, reader.sha256, applier.stamp.by)
+                committed = changes.commit(TaskEnd(job.task_id, status, message, result))
+            except BaseException:
+                changes.abort()
+                raise
+            if committed.pending:  # the executor ends the task (and drops the lock) later
+                self._hold_in(tx, job.task_id, committed.said)
             else:
-                status = TaskStatus.SUCCESSFUL
-            message = (
-                f"Imported {outcome.written} object(s)"
-                + (f", deleted {outcome.deleted}" if outcome.deleted else "")
-                + f", {outcome.failed} failed "
-                f"({plan.describe()}); {outcome.versions} version(s) submitted."
-                + outcome.said_over_drift(applier.stamp.by)
-            )
-            result = {
-                "packageSha256": reader.sha256,
-                "summary": plan.counts,
-                "written": outcome.written,
-                "failed": outcome.failed,
-                "versionsCreated": outcome.versions,
-                "problems": [p.as_json() for p in plan.problems],
-            }
-            if hook is not None:
-                said, more = hook.before_commit(tx)
-                message, result = message + said, {**result, **more}
-            self._finish_in(tx, job.task_id, status, message, result)
-            repo.drop_lock(tx, scope.workspace.id, job.task_id)
+                message, result = message + committed.said, {**result, **committed.result}
+                self._finish_in(tx, job.task_id, status, message, result)
+                repo.drop_lock(tx, scope.workspace.id, job.task_id)
         return outcome.written + outcome.deleted
 
     def _stored_plan(self, scope: Scope, request: ImportRequest, sha256: str) -> PlanRecord:
@@ -437,22 +419,23 @@ class ImportService:
         return stored
 
     @staticmethod
+    def _hold_in(tx: Tx, task_id: str, message: str) -> None:
+        """The task still running once the import's transaction commits (its change pending)."""
+        _running(tx, task_id, progress=50, message=message.strip(), last_update=now_ms())
+
+    @staticmethod
     def _finish_in(tx: Tx, task_id: str, status: str, message: str, result: dict[str, Any]) -> None:
-        """The task's end, in the import's own transaction. A task no longer RUNNING was failed
-        by a process that took this one for stopped (it missed its heartbeats): roll back."""
+        """The task's end, in the import's own transaction."""
         now = now_ms()
-        ended = task_repo.update_running(
-            tx,
-            task_id,
-            status=status,
-            message=message,
-            progress=100,
-            result=dump(result),
-            end_time=now,
-            last_update=now,
+        values = {"status": status, "message": message, "progress": 100, "result": dump(result)}
+        _running(tx, task_id, **values, end_time=now, last_update=now)
+
+
+def _running(tx: Tx, task_id: str, **values: Any) -> None:
+    """Change the import's task, still RUNNING. A task no longer RUNNING was failed by a
+    process that took this one for stopped (it missed its heartbeats): roll back."""
+    if not task_repo.update_running(tx, task_id, **values):
+        raise ConflictError(
+            f"Import task {task_id} was failed by another server process while it ran "
+            "(this process missed its heartbeats); nothing was imported. Run it again."
         )
-        if not ended:
-            raise ConflictError(
-                f"Import task {task_id} was failed by another server process while it ran "
-                "(this process missed its heartbeats); nothing was imported. Run it again."
-            )

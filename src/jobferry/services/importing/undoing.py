@@ -11,6 +11,10 @@ The undo runs in two passes over the import's change records, inside one transac
 2. Renamed objects take their old names and definitions again, and deleted objects come back
    whole (row, versions, stable identifier, scheduling state) with their tombstones forgotten.
    Each old name must be free: something made under it since refuses the rollback.
+
+Every object write goes through the change port (``changes.py``: remove, rename, put, trim
+versions, put back), as an apply's do; the ledger rows and tombstones, the rollback's record,
+are written beside it.
 """
 
 from __future__ import annotations
@@ -29,13 +33,22 @@ from jobferry.domain.enums import (
 from jobferry.domain.references import distinct_references, job_references
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import load
+from jobferry.services.importing.changes import (
+    ChangePort,
+    PutBack,
+    PutJobDetails,
+    PutJobs,
+    PutResources,
+    PutScripts,
+    Remove,
+    Rename,
+    TrimVersions,
+)
 from jobferry.services.importing.promote import TEMPORARY
 from jobferry.storage import Tx
 from jobferry.storage import environment as env_repo
-from jobferry.storage import jobs as job_repo
 from jobferry.storage.importing import ledger as ledger_repo
 from jobferry.storage.importing import rollbacks as repo
-from jobferry.storage.importing import snapshots
 from jobferry.storage.importing import target as import_repo
 from jobferry.storage.importing.ledger import LedgerRow
 from jobferry.storage.importing.target import TargetObject
@@ -179,8 +192,9 @@ class Undo:
     """The bulk writes that take a workspace back to before an import: one batch of changes
     (:meth:`first` or :meth:`second`), then :meth:`write`."""
 
-    def __init__(self, tx: Tx, scope: Scope, current: Current, undone: Undone):
+    def __init__(self, tx: Tx, scope: Scope, current: Current, undone: Undone, changes: ChangePort):
         self.tx, self.scope, self.current, self.undone = tx, scope, current, undone
+        self.changes = changes
         self.ws = scope.workspace.id
         self.stamp = Stamp(now_ms(), scope.actor.name)
         self.delete: dict[str, list[str]] = {k: [] for k in STORED}
@@ -224,7 +238,7 @@ class Undo:
     def _remove(self, change: ChangeRow) -> None:
         """An object the import created goes."""
         if change.kind == ObjectKind.CDM_JOB:
-            env_repo.delete_object(self.tx, self.ws, EnvironmentKind.CDM_JOB.value, change.name)
+            self.changes.write(Remove(ObjectKind.CDM_JOB, [change.name]))
         else:
             now = self.current[(change.kind, change.name)]
             self.delete[change.kind].append(now.id)
@@ -278,32 +292,35 @@ class Undo:
         row = state["row"]
         if change.kind == ObjectKind.JOB:
             row["status"] = undo.get("status") or row["status"]
-        object_id = snapshots.put_back(self.tx, change.kind, state)
+        object_id = self.changes.write(PutBack(change.kind, state)).restored
         if change.kind == ObjectKind.JOB:
+            job_id = int(object_id)
             refs = distinct_references(job_references(load(row["document"])))
-            job_repo.replace_refs(
-                self.tx, int(object_id), [(k.value, n, w or "") for k, n, w in refs]
-            )
+            rows = [(job_id, k.value, n, w or "") for k, n, w in refs]
+            self.changes.write(PutJobDetails([], rows, [job_id], [], self.stamp.at))
         self.returned.append((change.kind, str(row.get("uid") or row["id"])))
         self.undone.add(self._line(change, "RECREATED"))
 
     # -- both -----------------------------------------------------------------------------------
 
     def write(self) -> None:
-        """Every delete, rename, restore, version trim, index and ledger row, in bulk."""
-        tx, stamp = self.tx, self.stamp
-        repo.delete_jobs(tx, [int(i) for i in self.delete[ObjectKind.JOB]])
-        repo.delete_scripts(tx, self.delete[ObjectKind.SCRIPT])
-        repo.delete_resources(tx, self.delete[ObjectKind.RESOURCE])
+        """Every delete, rename, restore, version trim and index row through the change port,
+        a line a kind; the ledger rows and tombstones (the record) beside them, in bulk."""
+        tx, stamp, changes = self.tx, self.stamp, self.changes
+        for stored in STORED:
+            if self.delete[stored]:
+                changes.write(Remove(stored, self.delete[stored]))
         ledger_repo.record_deletions(tx, self.ws, self.tombstones, *stamp)
         ledger_repo.forget_deletions(tx, self.ws, self.returned)
         for kind, names in sorted(self.renames.items()):
-            snapshots.rename(tx, kind, names)
-        import_repo.update_jobs(tx, self.jobs, stamp)
-        import_repo.update_scripts(tx, self.scripts, stamp)
-        import_repo.update_resources(tx, self.resources, stamp)
-        repo.trim_job_versions(tx, self.job_trim)
-        repo.trim_script_versions(tx, self.script_trim)
-        import_repo.replace_job_refs(tx, [t for t, _ in self.job_trim], self.refs)
+            changes.write(Rename(kind, names))
+        changes.write(PutJobs([], self.jobs, stamp))
+        changes.write(PutScripts([], self.scripts, [], stamp))
+        changes.write(PutResources([], self.resources, stamp))
+        job_trim = [(str(job_id), version) for job_id, version in self.job_trim]
+        changes.write(TrimVersions(ObjectKind.JOB, job_trim))
+        changes.write(TrimVersions(ObjectKind.SCRIPT, self.script_trim))
+        overwritten = [job_id for job_id, _ in self.job_trim]
+        changes.write(PutJobDetails([], self.refs, overwritten, [], stamp.at))
         ledger_repo.delete_ledger(tx, self.ws, self.forget)
         ledger_repo.put_ledger(tx, self.ws, self.ledger)

@@ -17,9 +17,9 @@ from typing import Any
 from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType
 from jobferry.domain.releases import DeployStatus, StartJobStatus, StartupMode, UpdateType
 from jobferry.services.context import Scope, now_ms
+from jobferry.services.importing.changes import Committed, TaskEnd
 from jobferry.services.importing.delivery import Attempt, LocalDelivery, PreparedImport
-from jobferry.services.importing.local import LocalWorkspace
-from jobferry.services.importing.ports import TargetWriter
+from jobferry.services.importing.local import LocalChanges
 from jobferry.services.releases import ledger
 from jobferry.services.releases.pending import note_submits
 from jobferry.services.releases.restore import restored
@@ -33,17 +33,28 @@ from jobferry.storage.releases import ItemRecord
 
 
 @dataclass
-class _Hook:
-    """The local writer, and what the release (or the pending items) add at the end."""
+class _Released:
+    """Makes the change port of a release: the local executor, whose commit adds what the
+    release (or the pending items) keep, in the import's transaction."""
 
     task_id: str
-    scope: Scope
     plan_id: str | None
 
-    def writer(self, tx: Tx, scope: Scope) -> TargetWriter:
-        return LocalWorkspace(tx, scope).writer()
+    def __call__(self, tx: Tx, scope: Scope) -> _ReleaseChanges:
+        return _ReleaseChanges(tx, scope, self.task_id, self.plan_id)
 
-    def before_commit(self, tx: Tx) -> tuple[str, dict[str, Any]]:
+
+class _ReleaseChanges(LocalChanges):
+    def __init__(self, tx: Tx, scope: Scope, task_id: str, plan_id: str | None) -> None:
+        super().__init__(tx, scope)
+        self.task_id, self.plan_id = task_id, plan_id
+
+    def commit(self, end: TaskEnd) -> Committed:
+        """The release's bookkeeping, in the import's transaction."""
+        said, result = self._kept(self.tx)
+        return Committed(said, result)
+
+    def _kept(self, tx: Tx) -> tuple[str, dict[str, Any]]:
         if self.scope.workspace.production_of is not None:
             restore = ledger_repo.restore_of_plan(tx, self.plan_id) if self.plan_id else None
             if restore is not None:
@@ -152,8 +163,8 @@ class ReleaseDelivery(LocalDelivery):
     the pending items') bookkeeping in the import's transaction."""
 
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
-        """The import, once, with the bookkeeping hook."""
-        return attempt(_Hook(job.task_id, job.scope, job.request.plan_id))
+        """The import, once, through the local executor with the release's bookkeeping."""
+        return attempt(_Released(job.task_id, job.request.plan_id))
 
 
 RELEASES = ReleaseDelivery()

@@ -11,9 +11,10 @@ by a shadow workspace that changes only when the remote is refreshed.
   ``snapshot`` (from a carried export, when the remote cannot be reached), ``shadow`` and
   ``batchwrites`` (the writes into the shadow).
 - Push, an import into the shadow writing the remote all or nothing: ``delivery`` (the
-  importing pipeline's delivery port for remotes), ``push``, ``program`` (what the push must
-  do, rehearsed in the shadow), ``reading`` (what it reads of the remote), ``steps`` (its calls
-  in dependency order), ``writes`` (each call and the one undoing it), ``journal`` (every call
-  written down before and after it is made) and ``undo``.
+  importing pipeline's delivery port for remotes), ``push`` (with the remote executor of the
+  change port), ``program`` (what the push must do, noted from the import's lines into the
+  shadow), ``reading`` (what it reads of the remote), ``steps`` (its calls in dependency
+  order), ``writes`` (each call and the one undoing it), ``journal`` (every call written down
+  before and after it is made) and ``undo``.
 - ``rollback``: a push rolled back by pushing its inverse; ``basis``: what a package carried
   to a remote's side was cut against."""

@@ -2,12 +2,12 @@
 
 What a refresh found changed is written as the definitions' own writers write one object (the
 same rows, reference index, tags and audit lines), but in bulk: the shadow's rows of a batch's
-names are read in one query, then created and overwritten through the import's writer
-(:class:`~jobferry.services.importing.local.LocalWriter`: inserts at driver speed, one
-``executemany`` of updates), the scheduling status set with one statement per status, and the
-audit lines added in one insert. What the remote no longer has is deleted the same way, a batch
-at a time. A first refresh of 5,000 jobs made some 50,000 round trips one object at a time; a
-batch now costs a handful of statements whatever its size.
+names are read in one query, then created and overwritten through the import's local
+executor of the change port (:class:`~jobferry.services.importing.local.LocalChanges`: inserts
+at driver speed, one ``executemany`` of updates), the scheduling status set with one
+statement per status, and the audit lines added in one insert. What the remote no longer has
+is deleted the same way, a batch at a time. A first refresh of 5,000 jobs made some 50,000
+round trips one object at a time; a batch now costs a handful of statements whatever its size.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from jobferry.domain.enums import JobStatus, ObjectKind, RefKind, TargetStatus
 from jobferry.services.audit import Entry, audit_many_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, reference_index
-from jobferry.services.importing.local import LocalWriter
+from jobferry.services.importing.changes import PutJobDetails, PutJobs, PutResources, PutScripts
+from jobferry.services.importing.local import LocalChanges
 from jobferry.storage import Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import tags as tag_repo
@@ -58,11 +59,11 @@ class BatchWriter:
     scope: Scope
     audit: list[Entry] = field(default_factory=list)
     ws: str = field(init=False)
-    local: LocalWriter = field(init=False)
+    local: LocalChanges = field(init=False)
 
     def __post_init__(self) -> None:
         self.ws = self.scope.workspace.id
-        self.local = LocalWriter(self.tx, self.scope)
+        self.local = LocalChanges(self.tx, self.scope)
 
     def put(self, kind: str, batch: dict[str, Any]) -> int:
         """Create or overwrite one batch of ``kind`` (name → what the refresh keeps of it); how
@@ -82,12 +83,13 @@ class BatchWriter:
         rows, status = _job_rows(batch, found)
         new = [row for row, _, existing in rows if existing is None]
         overwritten = [(int(old.id), row) for row, _, old in rows if old is not None]
-        ids = {name: job_id for name, (job_id, _) in self.local.create_jobs(new, stamp).items()}
-        self.local.update_jobs(overwritten, stamp)
+        created = self.local.write(PutJobs(new, overwritten, stamp)).ids
+        ids = {name: job_id for name, (job_id, _) in created.items()}
         ids.update((row.name, job_id) for job_id, row in overwritten)
         refs = [(ids[row.name], *ref) for row, doc, _ in rows for ref in reference_index(doc)]
         tags = {name for _, kind, name, _ in refs if kind == RefKind.TAG}
-        self.local.put_job_details([], refs, [job_id for job_id, _ in overwritten], tags, stamp.at)
+        overwrote = [job_id for job_id, _ in overwritten]
+        self.local.write(PutJobDetails([], refs, overwrote, tags, stamp.at))
         self._statuses(status, ids)
         for row, _, existing in rows:
             action = "job.create" if existing is None else "job.update"
@@ -119,7 +121,7 @@ class BatchWriter:
             )
             action = "script.create" if existing is None else "script.update"
             self.audit.append((action, ObjectKind.SCRIPT, row.name, _SAVED))
-        self.local.put_scripts(new, updated, [], stamp)
+        self.local.write(PutScripts(new, updated, [], stamp))
         return len(new)
 
     def _resources(self, batch: dict[str, Any], stamp: Stamp) -> int:
@@ -133,7 +135,7 @@ class BatchWriter:
             (new if existing is None else updated).append((resource_id, row))
             action = "resource.create" if existing is None else "resource.update"
             self.audit.append((action, ObjectKind.RESOURCE, row.name, {"id": resource_id}))
-        self.local.put_resources(new, updated, stamp)
+        self.local.write(PutResources(new, updated, stamp))
         return len(new)
 
     def rename(self, kind: str, renamed: dict[str, str]) -> None:

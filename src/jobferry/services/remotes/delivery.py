@@ -60,7 +60,7 @@ class RemoteDelivery:
             self.pushes.remotes.refresh(scope.actor, remote.name)
 
     def run_import(self, job: PreparedImport, attempt: Attempt) -> int:
-        """Push the import to the remote, then commit the shadow."""
+        """Import into the shadow through the remote executor, then push to the remote."""
         return self.pushes.push(job, attempt)
 
     def run_rollback(self, scope: Scope, task_id: str, undo: RollbackAttempt) -> RolledBack:

@@ -1,29 +1,44 @@
-"""What a push must do to a remote, learnt by rehearsing the import in its shadow.
+"""What a push must do to a remote, noted from the lines of the import into its shadow.
 
-A push runs the import pipeline unchanged into the shadow workspace, in a transaction that is
-then rolled back (the *rehearsal*), with :class:`RecordingWriter` as the target's writer: the
-local writer, which also notes every object the apply wrote, renamed, deleted, paused or
-restored. What the shadow holds at the rehearsal's end (read in the same transaction) is the
-state the remote must reach: :meth:`RecordingWriter.program` gives it as a :class:`Program`.
-The pipeline keeps every rule it has (plan, identity, renames, deletions, pause and restore);
-the remote is reached through this one implementation of the writer port.
-"""
+A push runs the import pipeline unchanged, once, into the shadow workspace, with
+:class:`NotingChanges` as the executor of the change port (``importing/changes.py``): the
+local executor, which also notes from every line what the apply wrote, renamed, deleted,
+paused or restored. What the shadow holds at the import's end (read in its transaction, before
+it commits) is the state the remote must reach: :meth:`NotingChanges.program` gives it as a
+:class:`Program`. The pipeline keeps every rule it has (plan, identity, renames, deletions,
+pause and restore); the remote is reached through this one executor of the change port."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 import orjson
 
 from jobferry.domain.enums import JobStatus, ObjectKind
-from jobferry.services.importing.local import LocalWriter
+from jobferry.services.context import Scope
+from jobferry.services.importing.changes import (
+    Change,
+    Delete,
+    PutBack,
+    PutCdmJob,
+    PutJobDetails,
+    PutJobs,
+    PutResources,
+    PutScripts,
+    Remove,
+    Rename,
+    RewriteJob,
+    SetScheduling,
+    TrimVersions,
+    Written,
+)
+from jobferry.services.importing.local import LocalChanges
 from jobferry.services.remotes.refresh import canonical
+from jobferry.storage import Tx
 from jobferry.storage import exports as export_repo
 from jobferry.storage.importing import snapshots
 from jobferry.storage.importing import target as target_repo
-from jobferry.storage.rows import JobRow, ResourceRow, ScriptRow, Stamp
 
 KINDS = (ObjectKind.JOB.value, ObjectKind.SCRIPT.value, ObjectKind.RESOURCE.value)
 _READERS = {
@@ -35,14 +50,14 @@ _READERS = {
 
 @dataclass
 class Program:
-    """The changes a push makes to a remote, as the shadow holds them after the rehearsal."""
+    """The changes a push makes to a remote, as the shadow holds them after the import."""
 
     puts: dict[str, dict[str, dict[str, Any]]] = field(
         default_factory=lambda: {kind: {} for kind in KINDS}
     )
     """kind → name → the definition the remote must hold (canonical)."""
     status: dict[str, str] = field(default_factory=dict)
-    """Job name → its scheduling status at the rehearsal's end (jobs written or renamed)."""
+    """Job name → its scheduling status at the import's end (jobs written or renamed)."""
     renames: list[tuple[str, str, str]] = field(default_factory=list)
     """(kind, old name, new name)."""
     deletes: list[tuple[str, str]] = field(default_factory=list)
@@ -71,91 +86,64 @@ class Program:
         return not (any(self.puts.values()) or self.renames or self.deletes)
 
 
-class RecordingWriter(LocalWriter):
-    """The shadow's writer for a rehearsal: writes as :class:`LocalWriter` does and notes what
-    the remote must be told."""
+class NotingChanges(LocalChanges):
+    """The shadow's change port during a push: the local executor, which also notes from each
+    line what the remote must be told (its one :meth:`write` sees every line; a line kind it
+    does not handle fails the type check, :func:`typing.assert_never`)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, tx: Tx, scope: Scope) -> None:
+        super().__init__(tx, scope)
         self.written: dict[str, set[str]] = {kind: set() for kind in KINDS}
         self.renamed: dict[tuple[str, str], tuple[str, str]] = {}
         """(kind, object id) → (its name before the import, its name now)."""
         self.deleted: list[tuple[str, str]] = []
         self.paused: list[str] = []
         self.cdm_jobs: list[str] = []
+        self.unsupported: list[str] = []
 
-    def put_scripts(
-        self,
-        new: Sequence[tuple[str, ScriptRow]],
-        updated: Sequence[tuple[str, ScriptRow]],
-        versions: Sequence[tuple[str, Any]],
-        stamp: Stamp,
-    ) -> None:
-        """Create and overwrite scripts, noted."""
-        super().put_scripts(new, updated, versions, stamp)
-        self.written[ObjectKind.SCRIPT].update(row.name for _, row in (*new, *updated))
+    def write(self, line: Change) -> Written:
+        """Write the line locally, and note it."""
+        if isinstance(line, Rename):
+            self._renaming(line)  # the names before, read before the rename
+        written = super().write(line)
+        self.note(line, written)
+        return written
 
-    def put_resources(
-        self,
-        new: Sequence[tuple[str, ResourceRow]],
-        updated: Sequence[tuple[str, ResourceRow]],
-        stamp: Stamp,
-    ) -> None:
-        """Create and overwrite resources, noted."""
-        super().put_resources(new, updated, stamp)
-        self.written[ObjectKind.RESOURCE].update(row.name for _, row in (*new, *updated))
-
-    def put_cdm_job(self, name: str, type_: str, config: str, stamp: Stamp) -> None:
-        """A CDM job is an environment object: noted, refused by the push."""
-        super().put_cdm_job(name, type_, config, stamp)
-        self.cdm_jobs.append(name)
-
-    def create_jobs(self, rows: Sequence[JobRow], stamp: Stamp) -> dict[str, tuple[int, str]]:
-        """Create jobs, noted."""
-        self.written[ObjectKind.JOB].update(row.name for row in rows)
-        return super().create_jobs(rows, stamp)
-
-    def update_jobs(self, rows: Sequence[tuple[int, JobRow]], stamp: Stamp) -> None:
-        """Overwrite jobs, noted."""
-        self.written[ObjectKind.JOB].update(row.name for _, row in rows)
-        super().update_jobs(rows, stamp)
-
-    def rewrite_job(
-        self, job_id: int, row: JobRow, refs: Sequence[tuple[str, str, str]], stamp: Stamp
-    ) -> None:
-        """Overwrite a job referring to a renamed object, noted."""
-        self.written[ObjectKind.JOB].add(row.name)
-        super().rewrite_job(job_id, row, refs, stamp)
-
-    def rename(self, kind: str, names: Sequence[tuple[str, str]]) -> None:
-        """Rename objects, noted with their names before."""
-        for object_id, new in names:
-            first = self.renamed.get((kind, object_id))
+    def _renaming(self, line: Rename) -> None:
+        for object_id, new in line.names:
+            first = self.renamed.get((line.kind, object_id))
             if first is None:
-                first = (str(snapshots.take(self.tx, kind, object_id)["row"]["name"]), new)
-            self.renamed[(kind, object_id)] = (first[0], new)
-        super().rename(kind, names)
+                first = (str(snapshots.take(self.tx, line.kind, object_id)["row"]["name"]), new)
+            self.renamed[(line.kind, object_id)] = (first[0], new)
 
-    def delete(self, kind: str, object_id: str) -> dict[str, Any]:
-        """Delete one object, noted."""
-        state = super().delete(kind, object_id)
-        name = str(state["row"]["name"])
-        self.deleted.append((kind, name))
-        return state
-
-    def set_job_status(self, job_id: int, name: str, status: str, action: str) -> None:
-        """Pause or restore a job, noted."""
-        if status == JobStatus.STOPPED.value:
-            self.paused.append(name)
-        super().set_job_status(job_id, name, status, action)
+    def note(self, line: Change, written: Written) -> None:
+        """What the remote must be told of one line."""
+        match line:
+            case PutScripts() | PutResources() | PutJobs() | RewriteJob():
+                kind, names = _put_names(line)
+                self.written[kind].update(names)
+            case PutCdmJob(name, _, _, _):
+                self.cdm_jobs.append(name)  # an environment object: refused by the push
+            case Delete(kind, _):
+                self.deleted.append((kind, str(written.state["row"]["name"])))
+            case SetScheduling(_, name, status) if status == JobStatus.STOPPED.value:
+                self.paused.append(name)
+            case SetScheduling() | PutJobDetails() | Rename():
+                pass  # restores and details are read with the jobs; renames noted before
+            case Remove() | TrimVersions() | PutBack():
+                # a rollback's lines: a push's rollback pushes the journal's inverse instead
+                self.unsupported.append(f"a rollback's {type(line).__name__} line")
+            case _:
+                assert_never(line)
 
     def program(self) -> Program:
         """What the remote must be told: the shadow's state of every object written, read now
-        (in the rehearsal's transaction)."""
+        (in the import's transaction)."""
         renames = [(k, old, new) for (k, _), (old, new) in self.renamed.items() if old != new]
         out = Program(renames=renames, deletes=list(self.deleted))
         out.paused = list(dict.fromkeys(self.paused))
-        out.unsupported = [
+        out.unsupported = list(self.unsupported)
+        out.unsupported += [
             f"CDM job '{name}' (an environment object: DataArts' public API has no call "
             "that writes one; create it in the remote's CDM first and leave it out of the "
             "package)"
@@ -188,6 +176,21 @@ class RecordingWriter(LocalWriter):
                 out.puts[kind][name] = canonical(kind, _doc(found[name].document))
                 if kind is ObjectKind.JOB:
                     out.status[name] = found[name].status
+
+
+def _put_names(
+    line: PutScripts | PutResources | PutJobs | RewriteJob,
+) -> tuple[ObjectKind, list[str]]:
+    """The kind and names of the objects a put line writes."""
+    match line:
+        case PutScripts(new, updated, _, _):
+            return ObjectKind.SCRIPT, [row.name for _, row in (*new, *updated)]
+        case PutResources(new, updated, _):
+            return ObjectKind.RESOURCE, [row.name for _, row in (*new, *updated)]
+        case PutJobs(new, updated, _):
+            return ObjectKind.JOB, [row.name for row in new] + [row.name for _, row in updated]
+        case RewriteJob(_, row, _, _):
+            return ObjectKind.JOB, [row.name]
 
 
 def _doc(text: str) -> dict[str, Any]:

@@ -1,27 +1,32 @@
 """Push: an import into a remote's shadow workspace writes the remote, all or nothing.
 
-1. **Rehearse** — the import runs unchanged into the shadow with the recording writer
-   (:mod:`.program`), in a transaction then rolled back: every rule of the plan holds, and
-   what the shadow would hold is what the remote must.
+1. **Import once** — the import pipeline runs unchanged into the shadow through the remote
+   executor of the change port (:class:`Pushing`: the local executor noting each line,
+   :mod:`.program`). Its commit refuses what the remote cannot be given (nothing commits),
+   else the shadow's transaction commits the import with the push journalled and the task
+   still running, the shadow's import lock held: nothing else plans or imports there. The
+   shadow shows the pushed state while the push runs.
 2. **Re-read** the objects the push touches from the remote in bulk (:mod:`.reading`) and
    refuse, naming them, those changed since the refresh the plan was made on (their hashes
    differ from ``remote_objects``).
 3. **Write** the calls in dependency order (:mod:`.steps`), a level at a time with at most
    ``remote_push_calls_in_flight`` calls in flight, each journalled before and after
-   (:mod:`.journal`). A call that fails for good (after the retries of :mod:`.writes`) stops
-   the push and :mod:`.undo` undoes every change made, newest first; the task fails with what
-   was undone and what could not be.
-4. **Commit** — the import runs again into the shadow, for real this time, and in its one
-   transaction the shadow takes the changes (its ledger records the promotion), the hashes of
-   what the remote now holds are recorded (read again after the writes) and the journal says
-   the push is over. Should that fail, the remote is undone too.
+   (:mod:`.journal`, its own short transaction: none is open while the remote is called).
+4. **End** — one transaction records the hashes of what the remote now holds (read again after
+   the writes), says the push is over, ends the task and releases the lock.
+
+A refusal or a call that fails for good (after the retries of :mod:`.writes`) undoes the
+remote from the journal, newest first (:mod:`.undo`), then rolls the shadow's import back
+(the local rollback, ``importing/rollback.py``, in one transaction with the journal's end);
+the task fails saying what was undone and what could not be. A push whose process died
+(kill -9 at any point) is finished the same way by :meth:`PushService.recover`: remote and
+shadow are both as before it, or both as after.
 
 One push per remote at a time: the shadow's import lock, taken when the task is queued
-(across processes); a push whose process died is finished (undone) by :meth:`PushService.recover`
-before another may start. What a remote cannot promise: another writer changing an object
-between the re-read and the writes is not prevented — the journal's before-images are what
-the push read, and the next refresh shows the difference.
-"""
+(across processes), and the journal (a push or a refresh waits while one is open). What a
+remote cannot promise: another writer changing an object between the re-read and the writes
+is not prevented — the journal's before-images are what the push read, and the next refresh
+shows the difference."""
 
 from __future__ import annotations
 
@@ -29,10 +34,9 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from jobferry.domain.enums import ImportMode, ObjectKind, TaskStatus
+from jobferry.domain.enums import ImportMode, ObjectKind, Role, TaskStatus
 from jobferry.errors import (
     ConflictError,
     InvalidRequestError,
@@ -40,93 +44,71 @@ from jobferry.errors import (
     PlanStaleError,
     RemoteError,
     RemoteNotFoundError,
+    RollbackRefusedError,
 )
-from jobferry.services.context import Scope, now_ms
-from jobferry.services.definitions.documents import dump
+from jobferry.services.context import Actor, Scope, now_ms
+from jobferry.services.definitions.documents import dump, load
+from jobferry.services.importing.changes import Committed, TaskEnd
 from jobferry.services.importing.delivery import Attempt, PreparedImport
-from jobferry.services.importing.ports import TargetWriter
+from jobferry.services.importing.rollback import undo_import
 from jobferry.services.remotes.journal import Journal
-from jobferry.services.remotes.program import Program, RecordingWriter
-from jobferry.services.remotes.reading import RemoteState, changed_since, read_state
-from jobferry.services.remotes.records import LISTED, SUBMITTED
+from jobferry.services.remotes.program import NotingChanges, Program
+from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.remotes.steps import build
 from jobferry.services.remotes.undo import UndoReport, undo_push
 from jobferry.services.remotes.writes import RemoteWrites, Step, transient
 from jobferry.services.tasks import TaskService
 from jobferry.storage import Database, Tx
+from jobferry.storage import accounts as account_repo
 from jobferry.storage import remotes as remote_repo
 from jobferry.storage import remotes_journal as journal_repo
+from jobferry.storage import tasks as task_repo
+from jobferry.storage.importing import target as import_repo
 from jobferry.storage.remotes import RemoteRecord
+from jobferry.storage.remotes_journal import PushRecord
 
 log = logging.getLogger("jobferry.push")
+ROLLBACK = "rollback-"
+"""The journal key of a rollback starts so (:func:`~.rollback.journal_id`)."""
 
 
-class Rehearsed(Exception):  # noqa: N818 - a signal, not an error: it rolls the rehearsal back
-    """Raised at the rehearsal's end, carrying what the remote must be told."""
+class Pushing(NotingChanges):
+    """The remote executor of the change port: the shadow's local executor noting each line
+    (:class:`~.program.NotingChanges`); at the commit, what the remote must be told is checked
+    and kept, and the push journalled in the shadow's own transaction, the task left running
+    with the shadow's import lock held (the calls come after: :meth:`PushService.push`)."""
 
-    def __init__(self, program: Program) -> None:
-        super().__init__("rehearsal over")
-        self.program = program
+    def __init__(self, tx: Tx, scope: Scope, push: Push) -> None:
+        super().__init__(tx, scope)
+        self.push = push
 
-
-class Rehearsal:
-    """The hook of the rehearsal: the recording writer, and the program at the end."""
-
-    def __init__(self) -> None:
-        self.recorder: RecordingWriter | None = None
-
-    def writer(self, tx: Tx, scope: Scope) -> TargetWriter:
-        """The shadow's writer, recording."""
-        self.recorder = RecordingWriter(tx, scope)
-        return self.recorder
-
-    def before_commit(self, tx: Tx) -> tuple[str, dict[str, Any]]:
-        """Never commits: raise the program (the transaction rolls back)."""
-        assert self.recorder is not None
-        raise Rehearsed(self.recorder.program())
+    def commit(self, end: TaskEnd) -> Committed:
+        """Refuse what the remote cannot be given (nothing commits then); else journal the push
+        beside the shadow's change and leave the task's end to the push."""
+        push, program = self.push, self.program()
+        item = push.item
+        _refuse_unsupported(program, item.name)
+        record = PushRecord(
+            end.task_id, item.project_id, self.ws, item.name, "pushing", push.owner, now_ms(), None
+        )
+        journal_repo.start_push(self.tx, record)
+        push.program, push.end = program, end
+        return Committed(f"Pushing to remote '{item.name}'.", pending=True)
 
 
 @dataclass
-class Commit:
-    """The hook of the commit: records what the remote now holds, ends the journal."""
+class Push:
+    """One push: it makes the executor the import runs with (chosen once, by the delivery),
+    and keeps what the executor's commit left."""
 
-    task_id: str
-    remote: str
-    pushed: Program
-    after: RemoteState
-    touched: dict[str, set[str]]
-    calls: int
-    changes: list[str] = field(default_factory=list)
-    recorder: RecordingWriter | None = None
+    item: RemoteRecord
+    owner: str
+    program: Program | None = None
+    end: TaskEnd | None = None
 
-    def writer(self, tx: Tx, scope: Scope) -> TargetWriter:
-        """The shadow's writer (recording: the shadow must take what the remote took)."""
-        self.recorder = RecordingWriter(tx, scope)
-        return self.recorder
-
-    def before_commit(self, tx: Tx) -> tuple[str, dict[str, Any]]:
-        """Check the shadow took what the remote did, record the hashes read after the push
-        and end the journal, in the import's transaction."""
-        assert self.recorder is not None
-        if self.recorder.program() != self.pushed:
-            raise ConflictError(
-                f"The shadow of remote '{self.remote}' changed while the push ran (a refresh?): "
-                "it would not take what the remote took; the push is undone. Import again."
-            )
-        now, ws = now_ms(), self.recorder.ws
-        for kind, names in self.touched.items():
-            remote_repo.forget_read(tx, ws, kind, names)
-            hashes = self.after.hashes.get(kind, {})
-            remote_repo.record_read(tx, ws, kind, sorted(hashes.items()), now)
-        # the shadow's versions of the jobs written were not read from the remote, nor their
-        # list entries: the next refresh exports them and compares
-        remote_repo.forget_read(tx, ws, SUBMITTED, self.touched.get(ObjectKind.JOB.value, set()))
-        remote_repo.forget_read(tx, ws, LISTED, self.touched.get(ObjectKind.JOB.value, set()))
-        if self.changes:
-            journal_repo.set_push_state(tx, self.task_id, "done", now)
-        said = f" Pushed to remote '{self.remote}' with {self.calls} call(s)."
-        return said, {"push": {"remote": self.remote, "calls": self.calls, "changes": self.changes}}
+    def __call__(self, tx: Tx, scope: Scope) -> Pushing:
+        return Pushing(tx, scope, self)
 
 
 class PushFailed(Exception):  # noqa: N818 - carried to the undo, never out of this module
@@ -148,7 +130,9 @@ class PushService:
     sleep: Callable[[float], None] = time.sleep
 
     def push(self, job: PreparedImport, attempt: Attempt) -> int:
-        """Push the import ``job`` (into a shadow) to its remote; objects written."""
+        """Push the import ``job`` (into a shadow) to its remote; objects written. The import
+        runs once, into the shadow through the remote executor (:class:`Pushing`), and commits
+        there with the push journalled; then the remote is written (:meth:`_deliver`)."""
         scope = job.scope
         item = self.remote_of(scope)
         if job.request.mode is not ImportMode.ATOMIC:
@@ -160,32 +144,72 @@ class PushService:
                 remote=item.name,
             )
         self.refuse_open(scope, item)
-        program = self._rehearse(attempt)
-        _refuse_unsupported(program, item.name)
-        self.tasks.advance(job.task_id, 50, f"Reading remote '{item.name}' again.")
-        touched = program.touched()
+        push = Push(item, self.tasks.worker_id)
+        written = attempt(push)
+        if push.program is not None and push.end is not None:
+            self._deliver(scope, item, push.program, push.end)
+        return written
+
+    def _deliver(self, scope: Scope, item: RemoteRecord, program: Program, end: TaskEnd) -> None:
+        """Re-read what the push touches (refusing what changed since the refresh), make the
+        calls, then end the push and its task in one transaction; on a failure, undo the remote
+        and the shadow's import."""
+        touched, task_id = program.touched(), end.task_id
+        self.tasks.advance(task_id, 50, f"Reading remote '{item.name}' again.")
+        journal = Journal(self.db, task_id)
         with self.remotes.client(item) as client:
-            state = read_state(client, touched)
-            self._refuse_changed(scope, item, state, touched)
-            plan = build(program, state)
-            journal = Journal(self.db, job.task_id)
             writes = RemoteWrites(client, self.sleep)
-            if plan:
-                journal.start(item.project_id, item.workspace_id, item.name, self.tasks.worker_id)
             try:
-                changes = self._write(job.task_id, plan, journal, writes)
+                state = read_state(client, touched)
+                self._refuse_changed(scope, item, state, touched)
+                changes = self._write(task_id, build(program, state), journal, writes)
                 after = read_state(client, touched)
-                commit = Commit(
-                    job.task_id, item.name, program, after, touched, client.calls, changes
-                )
-                return attempt(commit)
+                self._done(scope, item, end, after, touched, client.calls, changes)
+            except PlanStaleError:
+                self._undo(scope, journal, writes, item)  # no call was made
+                raise
             except PushFailed as failed:
-                raise self._undone(journal, writes, item, failed.step, failed.message) from None
+                undone = self._undone(scope, journal, writes, item, failed.step, failed.message)
+                raise undone from None
             except Exception as exc:
-                if not plan:
-                    raise
                 message = exc.message if isinstance(exc, JobferryError) else repr(exc)
-                raise self._undone(journal, writes, item, None, message) from exc
+                raise self._undone(scope, journal, writes, item, None, message) from exc
+
+    def _done(
+        self,
+        scope: Scope,
+        item: RemoteRecord,
+        end: TaskEnd,
+        after: RemoteState,
+        touched: dict[str, set[str]],
+        calls: int,
+        changes: list[str],
+    ) -> None:
+        """One transaction: the hashes of what the remote now holds (read after the calls), the
+        journal's end, the task's end and the shadow's import lock released."""
+        now, ws = now_ms(), scope.workspace.id
+        with self.db.transaction() as tx:
+            record_after(tx, ws, after, touched)
+            # a push that changed nothing in the remote has nothing a rollback could push back
+            journal_repo.set_push_state(tx, end.task_id, "done" if changes else "unchanged", now)
+            said = f" Pushed to remote '{item.name}' with {calls} call(s)."
+            pushed = {"remote": item.name, "calls": calls, "changes": changes}
+            ended = task_repo.update_running(
+                tx,
+                end.task_id,
+                status=end.status,
+                message=end.message + said,
+                progress=100,
+                result=dump({**end.result, "push": pushed}),
+                end_time=now,
+                last_update=now,
+            )
+            if not ended:
+                raise ConflictError(
+                    f"Push {end.task_id} was failed by another server process while it ran "
+                    "(this process missed its heartbeats); it is undone."
+                )
+            import_repo.drop_lock(tx, ws, end.task_id)
 
     def remote_of(self, scope: Scope) -> RemoteRecord:
         """The remote whose shadow ``scope``'s workspace is."""
@@ -213,14 +237,6 @@ class PushService:
                 remote=item.name,
                 task_id=task,
             )
-
-    @staticmethod
-    def _rehearse(attempt: Attempt) -> Program:
-        try:
-            attempt(Rehearsal())
-        except Rehearsed as done:
-            return done.program
-        raise AssertionError("the rehearsal committed")  # pragma: no cover
 
     def _refuse_changed(
         self, scope: Scope, item: RemoteRecord, state: RemoteState, touched: dict[str, set[str]]
@@ -277,19 +293,43 @@ class PushService:
 
     def _undone(
         self,
+        scope: Scope,
         journal: Journal,
         writes: RemoteWrites,
         item: RemoteRecord,
         step: Step | None,
         reason: str,
     ) -> RemoteError:
-        report = undo_push(journal, writes, item.name)
+        report, shadow = self._undo(scope, journal, writes, item)
         where = f" at {step.title()}" if step is not None else ""
         return RemoteError(
-            f"The push to remote '{item.name}' failed{where}: {reason} It was {report.describe()}",
+            f"The push to remote '{item.name}' failed{where}: {reason} It was "
+            f"{report.describe()}{shadow}",
             remote=item.name,
             push=report.as_json(),
         )
+
+    def _undo(
+        self, scope: Scope, journal: Journal, writes: RemoteWrites, item: RemoteRecord
+    ) -> tuple[UndoReport, str]:
+        """Undo the remote from the journal, newest first, then the shadow's import."""
+        report = undo_push(journal, writes, item.name, over=False)
+        return report, self._undo_shadow(scope, journal.task_id, report.final())
+
+    def _undo_shadow(self, scope: Scope, task_id: str, final: str) -> str:
+        """Roll the shadow's import back (the local rollback, in one transaction with the
+        journal's end); what the task's message adds."""
+        try:
+            with self.db.transaction(bulk=True) as tx:
+                undone = undo_import(tx, scope, task_id)
+                journal_repo.set_push_state(tx, task_id, final, now_ms())
+        except RollbackRefusedError as exc:
+            with self.db.transaction() as tx:
+                journal_repo.set_push_state(tx, task_id, final, now_ms())
+            return f" The shadow's import could NOT be rolled back: {exc.message}"
+        if not undone.count:
+            return ""
+        return f" The shadow's import was rolled back ({undone.count} object(s))."
 
     # -- a push whose process died ------------------------------------------------------
 
@@ -312,19 +352,45 @@ class PushService:
                 continue
             journal = Journal(self.db, push.task_id)
             with self.remotes.client(item) as client:
-                report = undo_push(journal, RemoteWrites(client, self.sleep), item.name)
-            self._tell(push.task_id, item.name, report)
+                writes = RemoteWrites(client, self.sleep)
+                report = undo_push(journal, writes, item.name, over=False)
+            shadow = self._recover_shadow(push, report.final())
+            if push.task_id.startswith(ROLLBACK):
+                continue  # a rollback has no task: its caller was told it failed
+            self._tell(push.task_id, item.name, report, shadow)
             done.append(push.task_id)
         return done
 
-    def _tell(self, task_id: str, remote: str, report: UndoReport) -> None:
+    def _recover_shadow(self, push: PushRecord, final: str) -> str:
+        """The shadow's import of a push whose process died, rolled back with the journal's
+        end (a rollback's journal: the shadow never took it, the journal ends alone)."""
+        with self.db.transaction(readonly=True) as tx:
+            scope = _task_scope(tx, push)
+        if scope is None:
+            with self.db.transaction() as tx:
+                journal_repo.set_push_state(tx, push.task_id, final, now_ms())
+            return ""
+        return self._undo_shadow(scope, push.task_id, final)
+
+    def _tell(self, task_id: str, remote: str, report: UndoReport, shadow: str) -> None:
         message = (
             f"The push to remote '{remote}' stopped when its server process did; after a "
-            f"restart it was {report.describe()}"
+            f"restart it was {report.describe()}{shadow}"
         )
         result = dump({"push": report.as_json()})
         with self.db.transaction() as tx:
             journal_repo.tell_task(tx, task_id, TaskStatus.FAILED, message, result, now_ms())
+
+
+def _task_scope(tx: Tx, push: PushRecord) -> Scope | None:
+    """The scope the push's import task ran in (``None``: a rollback's journal, no task)."""
+    task = task_repo.get_task(tx, push.workspace_id, push.task_id)
+    workspace = account_repo.get_workspace(tx, push.project_id, push.workspace_id)
+    if task is None or task.actor is None or workspace is None:
+        return None
+    who = load(task.actor)
+    actor = Actor(int(who["userId"]), str(who["name"]), push.project_id, who["projectAdmin"])
+    return Scope(actor, workspace, Role(who["role"]))
 
 
 def _refuse_unsupported(program: Program, remote: str) -> None:

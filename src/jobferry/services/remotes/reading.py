@@ -16,8 +16,10 @@ from functools import partial
 from typing import Any
 
 from jobferry.domain.enums import JobStatus, ObjectKind
+from jobferry.services.context import now_ms
 from jobferry.services.remotes.client import JOB_TYPES, DataArtsClient
 from jobferry.services.remotes.environment import bounded_map
+from jobferry.services.remotes.records import LISTED, SUBMITTED
 from jobferry.services.remotes.refresh import (
     canonical,
     digest,
@@ -26,7 +28,7 @@ from jobferry.services.remotes.refresh import (
     scheduling,
 )
 from jobferry.services.remotes.shadow import job_value
-from jobferry.storage import Database
+from jobferry.storage import Database, Tx
 from jobferry.storage import remotes as repo
 
 
@@ -153,3 +155,21 @@ def changed_since(
         now, then = state.hashes.get(kind, {}), recorded.get(kind, {})
         out.extend(f"{kind} '{n}'" for n in sorted(touched[kind]) if now.get(n) != then.get(n))
     return out
+
+
+def record_after(
+    tx: Tx, workspace_id: str, after: RemoteState, touched: dict[str, set[str]]
+) -> None:
+    """In the transaction that ends a push (or a push's rollback): the hashes of what the
+    remote holds now (``after``, read again after the calls) become what the shadow last read
+    of the touched objects. The shadow's versions of the jobs written were not read from the
+    remote, nor their list entries: those are forgotten, the next refresh exports and compares
+    them."""
+    now = now_ms()
+    for kind, names in touched.items():
+        repo.forget_read(tx, workspace_id, kind, names)
+        hashes = after.hashes.get(kind, {})
+        repo.record_read(tx, workspace_id, kind, sorted(hashes.items()), now)
+    jobs = touched.get(ObjectKind.JOB.value, set())
+    repo.forget_read(tx, workspace_id, SUBMITTED, jobs)
+    repo.forget_read(tx, workspace_id, LISTED, jobs)

@@ -29,21 +29,10 @@ from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.delivery import RollbackHook, RolledBack
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.push import PushService
-from jobferry.services.remotes.reading import RemoteState, changed_since, read_state
-from jobferry.services.remotes.records import LISTED, SUBMITTED
-from jobferry.services.remotes.undo import undo_push
-from jobferry.services.remotes.writes import (
-    RemoteWrites,
-    Step,
-    create,
-    delete,
-    rename,
-    set_status,
-    transient,
-    update,
-)
+from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
+from jobferry.services.remotes.undo import undo_push, undo_step
+from jobferry.services.remotes.writes import RemoteWrites, Step, inverse, transient
 from jobferry.storage import Tx
-from jobferry.storage import remotes as remote_repo
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.remotes import RemoteRecord
 from jobferry.storage.remotes_journal import CallRecord
@@ -71,23 +60,32 @@ def _touched(calls: list[CallRecord]) -> dict[str, set[str]]:
     return names
 
 
-def inverse_of(call: CallRecord, state: RemoteState) -> Step:
+def inverse_of(call: CallRecord, state: RemoteState) -> Step | None:
     """The call that undoes a call the push made, with what undoes it in turn (what the
-    remote holds now)."""
-    undo: dict[str, Any] = orjson.loads(call.undo)
-    kind, name, op = ObjectKind(call.kind), call.name, undo.get("op")
-    key = state.resource_ids.get(name)
-    if op == "update":
-        now = state.doc(kind, name) if state.has(kind, name) else {}
-        return update(kind, name, {**undo["before"], "name": name}, now, key)
-    if op == "created":
-        return delete(kind, name, state.doc(kind, name) if state.has(kind, name) else {}, key)
-    if op == "renamed":
-        return rename(str(undo["to"]), name)
-    if op == "deleted":
-        return create(kind, name, undo["definition"])
-    now_status = state.status.get(name, JobStatus.STOPPED)
-    return set_status(name, undo["was"] == JobStatus.SCHEDULING, now_status.value)
+    remote holds now, as read in bulk)."""
+    return inverse(undo_step(call), StateHeld(state))
+
+
+class StateHeld:
+    """What the remote holds, as the rollback's bulk re-read found it (before its first
+    inverse: every call it undoes took effect, so every inverse is made)."""
+
+    current = False
+
+    def __init__(self, state: RemoteState) -> None:
+        self.state = state
+
+    def has(self, kind: ObjectKind, name: str) -> bool:
+        return self.state.has(kind, name)
+
+    def doc(self, kind: ObjectKind, name: str) -> dict[str, Any]:
+        return self.state.doc(kind, name) if self.state.has(kind, name) else {}
+
+    def key(self, kind: ObjectKind, name: str) -> str | None:
+        return self.state.resource_ids.get(name)
+
+    def status(self, name: str) -> JobStatus | None:
+        return self.state.status.get(name, JobStatus.STOPPED)
 
 
 @dataclass
@@ -134,7 +132,8 @@ class PushRollback:
             journal = Journal(db, journal_id())
             writes = RemoteWrites(client, self.pushes.sleep)
             journal.start(item.project_id, ws, item.name, self.pushes.tasks.worker_id)
-            self._write(journal, writes, item, [inverse_of(c, state) for c in reversed(made)])
+            steps = [inverse_of(c, state) for c in reversed(made)]
+            self._write(journal, writes, item, [step for step in steps if step is not None])
             after = read_state(client, touched)
             try:
                 return local(lambda tx: self._commit(tx, ws, after, touched, journal.task_id))
@@ -170,13 +169,5 @@ class PushRollback:
     def _commit(
         tx: Tx, ws: str, after: RemoteState, touched: dict[str, set[str]], journal: str
     ) -> None:
-        now = now_ms()
-        for kind, names in touched.items():
-            remote_repo.forget_read(tx, ws, kind, names)
-            hashes = after.hashes.get(kind, {})
-            remote_repo.record_read(tx, ws, kind, sorted(hashes.items()), now)
-        # the shadow's versions of the jobs written were not read from the remote, nor their
-        # list entries: the next refresh exports them and compares
-        remote_repo.forget_read(tx, ws, SUBMITTED, touched.get(ObjectKind.JOB.value, set()))
-        remote_repo.forget_read(tx, ws, LISTED, touched.get(ObjectKind.JOB.value, set()))
-        journal_repo.set_push_state(tx, journal, "done", now)
+        record_after(tx, ws, after, touched)
+        journal_repo.set_push_state(tx, journal, "done", now_ms())

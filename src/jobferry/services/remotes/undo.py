@@ -17,7 +17,7 @@ import orjson
 from jobferry.domain.enums import ObjectKind
 from jobferry.errors import RemoteError
 from jobferry.services.remotes.journal import Journal
-from jobferry.services.remotes.writes import RemoteWrites, Step
+from jobferry.services.remotes.writes import RemoteWrites, Step, Undo
 from jobferry.storage.remotes_journal import CallRecord
 
 UNDONE_STATES = frozenset({"done", "pending", "failed"})
@@ -39,47 +39,39 @@ class UndoReport:
         items = "; ".join(f"{s['object']}: {s['reason']} Fix: {s['fix']}" for s in self.stuck)
         return f"{said}; {len(self.stuck)} change(s) could NOT be undone: {items}"
 
+    def final(self) -> str:
+        """The journal's state once the undo is over."""
+        return "stuck" if self.stuck else "undone"
+
     def as_json(self) -> dict[str, Any]:
         """The task result's ``undo``."""
         return {"undone": self.undone, "notUndone": self.stuck}
 
 
-def _step(call: CallRecord) -> Step:
+def undo_step(call: CallRecord) -> Step:
+    """A journalled call as the step it was (its undo typed)."""
     sent = orjson.loads(call.body)
     kind = ObjectKind(call.kind)
-    return Step(kind, call.name, call.call, sent["body"], sent["key"], orjson.loads(call.undo))
+    undo = Undo.of(orjson.loads(call.undo))
+    return Step(kind, call.name, call.call, sent["body"], sent["key"], undo)
 
 
 def fix_for(step: Step, remote: str) -> str:
     """The exact fix of a change that could not be undone."""
-    op, what = step.undo.get("op"), f"{step.kind} '{step.name}'"
-    if op == "update":
-        return (
-            f"in remote '{remote}', overwrite {what} with the definition given here "
-            f"('definition'; DataArts' update_{step.kind})."
-        )
-    if op == "created":
-        return f"in remote '{remote}', delete {what} (this push created it)."
-    if op == "renamed":
-        to = step.undo.get("to")
-        return f"in remote '{remote}', rename job '{to}' back to '{step.name}'."
-    if op == "deleted":
-        return (
-            f"in remote '{remote}', create {what} again with the definition given here "
-            f"('definition'; DataArts' create_{step.kind})."
-        )
-    was = step.undo.get("was")
-    return f"in remote '{remote}', set the scheduling of job '{step.name}' back to {was}."
+    assert step.undo is not None
+    return step.undo.fix(step.kind, step.name, remote)
 
 
-def undo_push(journal: Journal, writes: RemoteWrites, remote: str) -> UndoReport:
-    """Undo every call of the push journalled as done, pending or failed, newest first."""
+def undo_push(journal: Journal, writes: RemoteWrites, remote: str, over: bool = True) -> UndoReport:
+    """Undo every call of the push journalled as done, pending or failed, newest first;
+    ``over``: end the journal (else the caller ends it, :meth:`UndoReport.final`, with what it
+    undoes beside the remote in the same transaction)."""
     report = UndoReport()
     journal.state("undoing")
     for call in reversed(journal.calls()):
         if call.state not in UNDONE_STATES:
             continue
-        step = _step(call)
+        step = undo_step(call)
         try:
             back = writes.inverse(step)
             if back is not None:
@@ -92,7 +84,7 @@ def undo_push(journal: Journal, writes: RemoteWrites, remote: str) -> UndoReport
                 "reason": exc.message,
                 "fix": fix_for(step, remote),
             }
-            definition = step.undo.get("before") or step.undo.get("definition")
+            definition = step.undo.before if step.undo is not None else None
             if definition:
                 stuck["definition"] = definition
             report.stuck.append(stuck)
@@ -100,5 +92,6 @@ def undo_push(journal: Journal, writes: RemoteWrites, remote: str) -> UndoReport
         journal.mark(call.seq, "undone", back.title() if back else "nothing to undo")
         if back is not None:
             report.undone.append(step.title())
-    journal.state("stuck" if report.stuck else "undone", over=True)
+    if over:
+        journal.state(report.final(), over=True)
     return report

@@ -6,16 +6,18 @@ the object is read again before the call is retried (:meth:`RemoteWrites.landed`
 whose object now exists, a delete whose object is gone, a rename whose new name exists are
 done. Updates, starts and stops are sent again as they are (each sets a whole state).
 
-:meth:`RemoteWrites.inverse` is the step that undoes a journalled one, decided from what the
-remote holds now (read again), so an undo is right whether or not the call it undoes took
-effect: a call journalled as ``pending`` may have.
+:func:`inverse` is the step that undoes a journalled one — the one dispatch of the undo
+vocabulary (:class:`UndoOp`, :class:`Undo`) — decided from what the remote holds now (read
+again: :meth:`RemoteWrites.inverse`; or read in bulk, by a rollback), so an undo is right
+whether or not the call it undoes took effect: a call journalled as ``pending`` may have.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
 
 import orjson
 
@@ -31,6 +33,154 @@ _UPDATE = {JOB: "update_job", SCRIPT: "update_script", RESOURCE: "update_resourc
 _DELETE = {JOB: "delete_job", SCRIPT: "delete_script", RESOURCE: "delete_resource"}
 
 
+class UndoOp(StrEnum):
+    """How a call of a push is undone (the journal keeps it as ``op``)."""
+
+    UPDATE = "update"
+    """Put the definition the remote held back (``before``)."""
+    CREATED = "created"
+    """Delete what the call created."""
+    RENAMED = "renamed"
+    """Rename the job back from the name it was given (``to``)."""
+    DELETED = "deleted"
+    """Create again what the call deleted, from its definition (``before``)."""
+    STATUS = "status"
+    """Set the job's scheduling back to what it was (``was``)."""
+
+
+@dataclass(frozen=True)
+class Undo:
+    """What undoes one call: its :class:`UndoOp` and what the op needs. The journal keeps it as
+    JSON in the same words as ever (:meth:`as_json`, :meth:`of`), so a journal written before
+    is undone the same way."""
+
+    op: UndoOp
+    before: dict[str, Any] | None = None
+    """The definition the remote held (``UPDATE``), or held before the delete (``DELETED``)."""
+    to: str | None = None
+    was: str | None = None
+    """The scheduling the job had (``STATUS``), or had when deleted (``DELETED``)."""
+
+    def as_json(self) -> dict[str, Any]:
+        """The journal's form."""
+        out: dict[str, Any] = {"op": self.op.value}
+        if self.op is UndoOp.UPDATE:
+            out["before"] = self.before
+        elif self.op is UndoOp.DELETED:
+            out.update(definition=self.before, status=self.was)
+        elif self.op is UndoOp.RENAMED:
+            out["to"] = self.to
+        elif self.op is UndoOp.STATUS:
+            out["was"] = self.was
+        return out
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Undo | None:
+        """From the journal's form (``None``: a step with nothing to undo)."""
+        if not data.get("op"):
+            return None
+        op = UndoOp(data["op"])
+        before = data.get("definition") if op is UndoOp.DELETED else data.get("before")
+        was = data.get("status") if op is UndoOp.DELETED else data.get("was")
+        return cls(op, before, data.get("to"), was)
+
+    def fix(self, kind: str, name: str, remote: str) -> str:
+        """The exact fix of a change that could not be undone."""
+        what = f"{kind} '{name}'"
+        match self.op:
+            case UndoOp.UPDATE:
+                return (
+                    f"in remote '{remote}', overwrite {what} with the definition given here "
+                    f"('definition'; DataArts' update_{kind})."
+                )
+            case UndoOp.CREATED:
+                return f"in remote '{remote}', delete {what} (this push created it)."
+            case UndoOp.RENAMED:
+                return f"in remote '{remote}', rename job '{self.to}' back to '{name}'."
+            case UndoOp.DELETED:
+                return (
+                    f"in remote '{remote}', create {what} again with the definition given here "
+                    f"('definition'; DataArts' create_{kind})."
+                )
+            case UndoOp.STATUS:
+                return (
+                    f"in remote '{remote}', set the scheduling of job '{name}' back to {self.was}."
+                )
+
+
+class Held(Protocol):
+    """What the remote holds now, as an inverse needs it (read live, or read in bulk)."""
+
+    current: bool
+    """Whether it is what the remote holds before each inverse (read live: an inverse with
+    nothing left to undo is skipped), or only before the first (read in bulk for a rollback of
+    calls that all took effect, in order: every inverse is made)."""
+
+    def has(self, kind: ObjectKind, name: str) -> bool: ...
+
+    def doc(self, kind: ObjectKind, name: str) -> dict[str, Any]:
+        """The definition held (``{}`` when not known: an undo's own steps need none)."""
+        ...
+
+    def key(self, kind: ObjectKind, name: str) -> str | None:
+        """A resource's id."""
+        ...
+
+    def status(self, name: str) -> JobStatus | None: ...
+
+
+def inverse(step: Step, held: Held) -> Step | None:
+    """The one dispatch of the undo vocabulary: the step that undoes ``step`` given what the
+    remote holds now, with what undoes it in turn; ``None`` when there is nothing to undo (the
+    call never took effect, or was undone already)."""
+    if step.undo is None:
+        return None
+    return _INVERSES[step.undo.op](step, step.undo, held)
+
+
+def _put_back(step: Step, undo: Undo, held: Held) -> Step | None:
+    kind, name = step.kind, step.name
+    key = held.key(kind, name) if kind is RESOURCE else step.key
+    return update(kind, name, {**(undo.before or {}), "name": name}, held.doc(kind, name), key)
+
+
+def _remove(step: Step, undo: Undo, held: Held) -> Step | None:
+    kind, name = step.kind, step.name
+    if held.current and not held.has(kind, name):
+        return None
+    return delete(kind, name, held.doc(kind, name), held.key(kind, name))
+
+
+def _rename_back(step: Step, undo: Undo, held: Held) -> Step | None:
+    new = str(undo.to)
+    if held.current and (not held.has(JOB, new) or held.has(JOB, step.name)):
+        return None
+    return rename(new, step.name)
+
+
+def _recreate(step: Step, undo: Undo, held: Held) -> Step | None:
+    if held.current and held.has(step.kind, step.name):
+        return None
+    return create(step.kind, step.name, undo.before or {})
+
+
+def _reschedule(step: Step, undo: Undo, held: Held) -> Step | None:
+    now, running = held.status(step.name), undo.was == JobStatus.SCHEDULING
+    if held.current and (now is None or (now == JobStatus.SCHEDULING) == running):
+        return None
+    return set_status(step.name, running, (now or JobStatus.STOPPED).value)
+
+
+_INVERSES: dict[UndoOp, Callable[[Step, Undo, Held], Step | None]] = {
+    UndoOp.UPDATE: _put_back,
+    UndoOp.CREATED: _remove,
+    UndoOp.RENAMED: _rename_back,
+    UndoOp.DELETED: _recreate,
+    UndoOp.STATUS: _reschedule,
+}
+"""Each op's inverse (every :class:`UndoOp` has one: ``test_writes.py``)."""
+
+
 @dataclass(frozen=True)
 class Step:
     """One remote call of a push: the call, the object it addresses and what undoes it."""
@@ -41,10 +191,8 @@ class Step:
     body: dict[str, Any] | None = None
     key: str | None = None
     """A resource's id (the path addresses resources by id)."""
-    undo: dict[str, Any] = field(default_factory=dict)
-    """``{"op": "update", "before": …}``, ``{"op": "created"}``, ``{"op": "renamed",
-    "from": old}``, ``{"op": "deleted", "definition": …, "status": …}`` or ``{"op": "status",
-    "was": …}``."""
+    undo: Undo | None = None
+    """What undoes the call (an undo's own steps need none)."""
 
     def title(self) -> str:
         """``call kind 'name'``, as messages say it."""
@@ -53,40 +201,41 @@ class Step:
     def dump(self) -> tuple[str, str]:
         """(body, undo) as the journal keeps them."""
         body = {"body": self.body, "key": self.key}
-        return orjson.dumps(body).decode(), orjson.dumps(self.undo).decode()
+        undo = self.undo.as_json() if self.undo is not None else {}
+        return orjson.dumps(body).decode(), orjson.dumps(undo).decode()
 
 
 def create(kind: ObjectKind, name: str, doc: dict[str, Any]) -> Step:
     """Create an object the remote does not hold."""
-    return Step(kind, name, _CREATE[kind], doc, undo={"op": "created"})
+    return Step(kind, name, _CREATE[kind], doc, undo=Undo(UndoOp.CREATED))
 
 
 def update(
     kind: ObjectKind, name: str, doc: dict[str, Any], before: dict[str, Any], key: str | None
 ) -> Step:
     """Overwrite an object with ``doc`` (``before``: what the remote held)."""
-    return Step(kind, name, _UPDATE[kind], doc, key, {"op": "update", "before": before})
+    return Step(kind, name, _UPDATE[kind], doc, key, Undo(UndoOp.UPDATE, before=before))
 
 
 def delete(
     kind: ObjectKind, name: str, before: dict[str, Any], key: str | None, status: str | None = None
 ) -> Step:
     """Delete an object (``before``: its definition, to recreate it)."""
-    undo = {"op": "deleted", "definition": before, "status": status}
+    undo = Undo(UndoOp.DELETED, before=before, was=status)
     return Step(kind, name, _DELETE[kind], None, key, undo)
 
 
 def rename(old: str, new: str) -> Step:
     """Rename a job with the v2 call."""
     return Step(
-        JOB, old, "update_factory_job_name", {"name": new}, undo={"op": "renamed", "to": new}
+        JOB, old, "update_factory_job_name", {"name": new}, undo=Undo(UndoOp.RENAMED, to=new)
     )
 
 
 def set_status(name: str, running: bool, was: str) -> Step:
     """Start or stop a job's scheduling (``was``: its status before)."""
     call = "start_job" if running else "stop_job"
-    return Step(JOB, name, call, {} if running else None, undo={"op": "status", "was": was})
+    return Step(JOB, name, call, {} if running else None, undo=Undo(UndoOp.STATUS, was=was))
 
 
 class RemoteWrites:
@@ -139,8 +288,9 @@ class RemoteWrites:
         return False, None
 
     def inverse(self, step: Step) -> Step | None:
-        """The step that undoes ``step`` (see :func:`_inverse`)."""
-        return _inverse(self, step)
+        """The step that undoes ``step``, given what the remote holds now (read again:
+        :func:`inverse`)."""
+        return inverse(step, LiveHeld(self))
 
     def find(self, kind: ObjectKind, name: str) -> str | None:
         """The object's name (a resource's id) when the remote holds it, else ``None``."""
@@ -173,30 +323,28 @@ def transient(exc: RemoteError) -> bool:
     return isinstance(exc, RemoteUnreachableError) or exc.context.get("remote_status") in TRANSIENT
 
 
-def _inverse(writes: RemoteWrites, step: Step) -> Step | None:
-    """The step that undoes ``step`` given what the remote holds now (``None``: nothing to
-    undo, the call never took effect or was undone already)."""
-    op = step.undo.get("op")
-    kind, name = step.kind, step.name
-    if op == "update":
-        key = writes.find(kind, name) if kind is RESOURCE else step.key
-        return update(kind, name, {**step.undo["before"], "name": name}, {}, key)
-    if op == "created":
-        key = writes.find(kind, name)
-        return None if key is None else delete(kind, name, {}, key)
-    if op == "renamed":
-        new = str(step.undo["to"])
-        if writes.find(JOB, new) is None or writes.find(JOB, name) is not None:
-            return None
-        return rename(new, name)
-    if op == "deleted":
-        if writes.find(kind, name) is not None:
-            return None
-        return create(kind, name, step.undo["definition"])
-    if op == "status":
-        now = writes.status(name)
-        running = step.undo["was"] == JobStatus.SCHEDULING
-        if now is None or (now == JobStatus.SCHEDULING) == running:
-            return None
-        return set_status(name, running, now.value)
-    return None
+class LiveHeld:
+    """What the remote holds now, read as asked (each object at most once)."""
+
+    current = True
+
+    def __init__(self, writes: RemoteWrites) -> None:
+        self.writes = writes
+        self._found: dict[tuple[ObjectKind, str], str | None] = {}
+
+    def _find(self, kind: ObjectKind, name: str) -> str | None:
+        if (kind, name) not in self._found:
+            self._found[(kind, name)] = self.writes.find(kind, name)
+        return self._found[(kind, name)]
+
+    def has(self, kind: ObjectKind, name: str) -> bool:
+        return self._find(kind, name) is not None
+
+    def doc(self, kind: ObjectKind, name: str) -> dict[str, Any]:
+        return {}
+
+    def key(self, kind: ObjectKind, name: str) -> str | None:
+        return self._find(kind, name)
+
+    def status(self, name: str) -> JobStatus | None:
+        return self.writes.status(name)

@@ -3,8 +3,9 @@
 Its reader (``LocalWorkspace(tx, scope).reader(lock_rows)``) asks what the target holds a batch
 at a time: one query per kind for a batch of names or identifiers, existence answers remembered
 across batches, a fingerprint of everything read that changes when the target does, and the
-locks, tags, uses, dependencies, secrets, keys and profiles the checks read. Its writer
-(``.writer()``) writes in the caller's transaction and commits nothing."""
+locks, tags, uses, dependencies, secrets, keys and profiles the checks read. Its
+local executor of the change port (``.changes()``) writes each line in the caller's transaction
+and commits nothing; the import's record (``.record()``) is written apart from it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from jobferry.domain.connections import secret_role
 from jobferry.domain.enums import JobStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing.changes import Committed, Delete, Rename, SetScheduling, TaskEnd
 from jobferry.services.importing.local import LocalReader, LocalWorkspace
 from jobferry.storage import Tx
 from support.builders import make_job, make_resource, make_script
@@ -202,16 +204,16 @@ class UndoneError(Exception):
 
 
 def rename_then_fail(services: Services, scope: Scope, job_id: str, seen: list[int]) -> None:
-    """Rename the job to z_job through the writer, note the id z_job has, then fail."""
+    """Rename the job to z_job through the change port, note the id z_job has, then fail."""
     with services.db.transaction() as tx:
-        writer = LocalWorkspace(tx, scope).writer()
-        writer.rename("job", [(job_id, "z_job")])
-        renamed = writer.job("z_job")
+        changes = LocalWorkspace(tx, scope).changes()
+        changes.write(Rename("job", [(job_id, "z_job")]))
+        renamed = changes.job("z_job")
         seen += [renamed.id] if renamed is not None else []
         raise UndoneError
 
 
-def test_the_writer_writes_in_the_caller_s_transaction_and_commits_nothing(
+def test_the_local_executor_writes_in_the_caller_s_transaction_and_commits_nothing(
     services: Services, scope: Scope
 ) -> None:
     with services.db.transaction(readonly=True) as tx:
@@ -225,14 +227,21 @@ def test_the_writer_writes_in_the_caller_s_transaction_and_commits_nothing(
     assert services.jobs.show(scope, "a_job").name == "a_job"  # and undone with it
 
     with services.db.transaction() as tx:
-        writer = LocalWorkspace(tx, scope).writer()
-        writer.set_job_status(int(a_job.id), "a_job", JobStatus.SCHEDULING.value, "job.start")
-        taken = writer.delete("job", b_job.id)
+        changes = LocalWorkspace(tx, scope).changes()
+        changes.write(SetScheduling(int(a_job.id), "a_job", JobStatus.SCHEDULING.value))
+        taken = changes.write(Delete("job", b_job.id)).state
+        end = TaskEnd("task-1", "SUCCESSFUL", "Imported.", {})
+        assert changes.commit(end) == Committed()  # the caller's transaction commits
     assert taken["row"]["name"] == "b_job"
     assert [v["version"] for v in taken["versions"]] == [1]
     with services.db.transaction(readonly=True) as tx:
         now = reader(tx, scope).stored({"job": ["a_job", "b_job"]})
     assert list(now) == [("job", "a_job")]
     assert now[("job", "a_job")].status == JobStatus.SCHEDULING
+    # The change port writes objects only; the audit line is the import's record, apart.
+    _, entries = services.audit.list_entries(scope, limit=10, offset=0)
+    assert not any(e["detail"] == {"by": "import"} for e in entries)
+    with services.db.transaction() as tx:
+        LocalWorkspace(tx, scope).record().audit("job.start", "job", "a_job", {"by": "import"})
     _, entries = services.audit.list_entries(scope, limit=10, offset=0)
     assert any(e["action"] == "job.start" and e["detail"] == {"by": "import"} for e in entries)

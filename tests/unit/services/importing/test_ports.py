@@ -94,22 +94,35 @@ def test_the_applier_writes_a_plan_through_the_target_port_and_a_new_plan_finds_
         request = overwriting(scheduling=scheduling)
         source = package_source(reader).workspace_id
         applier = Applier(
-            workspace.writer(), SCOPE, request, "task-1", source, package_sha256=reader.sha256
+            workspace.changes(),
+            workspace.record(),
+            SCOPE,
+            request,
+            "task-1",
+            source,
+            package_sha256=reader.sha256,
         )
         outcome = apply_plan(applier, plan, workset, reader.sha256)
         names = {name for _, name in planned_actions(plan, workset)}
     assert (outcome.written, outcome.failed) == (6, 0)
     log = workspace.log
-    # The scheduled job is stopped, overwritten and started again, in that order.
+    # The scheduled job is stopped, overwritten and started again, in that order: each a line
+    # of the change port, and its audit line in the import's record.
     at = log.index(("overwrite", "job", "weekly_sales"))
-    assert log[at - 1] == ("job.stop", "job", "weekly_sales")
-    assert log[at + 1] == ("job.start", "job", "weekly_sales")
+    assert log[at - 2 : at] == [
+        ("schedule", "job", "weekly_sales->STOPPED"),
+        ("job.stop", "job", "weekly_sales"),
+    ]
+    assert log[at + 1 : at + 3] == [
+        ("schedule", "job", "weekly_sales->RUNNING"),
+        ("job.start", "job", "weekly_sales"),
+    ]
     assert workspace.objects[("job", "weekly_sales")].status == "RUNNING"
     assert ("create", "job", "daily_sales") in log
     assert ("create", "resource", "udf_jar") in log
     assert log[-1][0] == "import.apply"
     assert len(workspace.subtasks) == 7
-    assert {c.name for c in workspace.changes} == names - {"daily_sales_sh"}
+    assert {c.name for c in workspace.change_rows} == names - {"daily_sales_sh"}
     assert len(workspace.ledger) == 7  # every object of the package, the unchanged one too
 
     with PackageReader(package) as reader, Workset(None) as workset:
@@ -124,7 +137,8 @@ def _apply(workspace: MemoryWorkspace, package: Path, **options: Any) -> dict[tu
         assert plan.problems_total == 0, plan.problems
         source = package_source(reader).workspace_id
         applier = Applier(
-            workspace.writer(),
+            workspace.changes(),
+            workspace.record(),
             SCOPE,
             overwriting(**options),
             "task-2",

@@ -106,9 +106,11 @@ def test_the_undo_names_what_the_import_learns_and_the_old_name_of_a_rename(
     record = Record("job", "b_job", "jobs/b_job.job", str(PlanAction.RENAME), "{}", None, None,
                     [], [], None, None, uid="src-1", raw="{}", previous_name="a_job")  # fmt: skip
     with services.db.transaction(readonly=True) as tx:
-        target = LocalWorkspace(tx, scope).writer()
-        with_source = Promotion(target, scope, "ws-src", "task-1", Stamp(1, "admin"), "ab" * 32)
-        without = Promotion(target, scope, None, "task-1", Stamp(1, "admin"), "ab" * 32)
+        target = LocalWorkspace(tx, scope)
+        port, book = target.changes(), target.record()
+        stamp = Stamp(1, "admin")
+        with_source = Promotion(port, book, scope, "ws-src", "task-1", stamp, "ab" * 32)
+        without = Promotion(port, book, scope, None, "task-1", stamp, "ab" * 32)
         undo = with_source.undo(record, paused="SCHEDULING")
         assert without.undo(record._replace(action="CREATE", previous_name=None)) is None
     assert undo is not None

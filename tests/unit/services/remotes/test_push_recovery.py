@@ -1,7 +1,9 @@
 """A push whose process died midway (``PushService.recover`` in ``services/remotes/push.py``),
-at the service level: the stand-in kills the push as it sends a write (:class:`Killed`, which
+at the service level: the stand-in kills the push as it sends a call (:class:`Killed`, which
 nothing in jobferry catches, as nothing catches kill -9), leaving its journal open; recovery
-then undoes every write journalled, newest first, and fails the task saying so."""
+then undoes every write journalled, newest first, rolls the shadow's import back, and fails
+the task saying so. The import ran once, into the shadow, before the first call: the shadow
+shows the pushed state while the push runs (and after a kill, until the recovery)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.request import parse_import_request
 from jobferry.storage import remotes_journal as journal_repo
+from jobferry.storage.importing import target as target_repo
+from support.console import admin_actor
 from support.planning import import_package, upload
 from support.pushes import SECOND, first_package, second_package
 from support.standin import DataArtsStandin, Fault, Killed, held, remote_shadow
@@ -29,6 +33,7 @@ def shadow(services: Services, standin: DataArtsStandin, tmp_path: Path) -> Scop
     scope = remote_shadow(services, standin)
     import_package(services, scope, first_package(tmp_path))
     standin.workspace.jobs["daily_sales"].status = "SCHEDULING"
+    services.remotes.refresh(admin_actor(services), "prod")  # as the push's plan does first
     return scope
 
 
@@ -43,11 +48,18 @@ def _killed_push(services: Services, shadow: Scope, tmp_path: Path) -> str:
     return prepared.task_id
 
 
+def _shadow(services: Services, scope: Scope) -> dict[str, tuple[str, str]]:
+    """The shadow's jobs: name → (definition, status)."""
+    with services.db.transaction(readonly=True) as tx:
+        jobs = target_repo.objects_after(tx, scope.workspace.id, "job", "", 1000)
+    return {job.name: (job.document, job.status) for job in jobs}
+
+
 @pytest.mark.parametrize("at", [1, 3, 6])
 def test_a_push_killed_midway_is_undone_by_recovery(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path, at: int
 ) -> None:
-    before = held(standin)
+    before, shadow_before = held(standin), _shadow(services, shadow)
     standin.reset()
     standin.faults[at] = Fault.KILL
     task_id = _killed_push(services, shadow, tmp_path)
@@ -56,10 +68,51 @@ def test_a_push_killed_midway_is_undone_by_recovery(
         push = journal_repo.get_push(tx, task_id)
     assert push is not None
     assert push.state == "pushing"
+    assert "monthly_sales" in _shadow(services, shadow)  # the pushed state, meanwhile
     assert services.pushes.recover() == [task_id]
     assert held(standin) == before
+    assert _shadow(services, shadow) == shadow_before
     task = services.tasks.show(shadow, task_id)
     assert task.status == TaskStatus.FAILED
     assert "stopped when its server process did" in task.message
     assert services.pushes.recover() == []  # finished once
+    assert standin.refused() == []
+
+
+def _calls_of_the_second_push(services: Services, standin: DataArtsStandin, tmp_path: Path) -> int:
+    """How many calls the second push makes, pushed whole into a twin remote (``twin``, a
+    second workspace of the stand-in that received the same first push); from now on, a plan
+    is made on the last refresh (no refresh before it: the push's calls are all there is)."""
+    twin = remote_shadow(services, standin, "twin", workspace="twin-ws")
+    import_package(services, twin, first_package(tmp_path / "twin"))
+    standin.workspaces["twin-ws"].jobs["daily_sales"].status = "SCHEDULING"
+    services.remotes.refresh(admin_actor(services), "twin")
+    services.imports.deliveries.remote.refresh_seconds = 3600  # plans on the last refresh
+    standin.reset()
+    import_package(services, twin, second_package(tmp_path / "twin"), **SECOND)
+    return len(standin.calls())
+
+
+@pytest.mark.parametrize("when", ["first", "last"])
+def test_a_push_killed_before_its_first_call_or_at_its_last_is_undone_whole(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path, when: str
+) -> None:
+    """Killed as it re-reads the remote (the shadow committed, no write made yet), or as it
+    reads the remote after its last write (every write made, its end not yet committed):
+    after the recovery, remote and shadow are both as before."""
+    (tmp_path / "twin").mkdir()
+    last = _calls_of_the_second_push(services, standin, tmp_path)
+    services.remotes.transport = standin.transport()
+    before, shadow_before = held(standin), _shadow(services, shadow)
+    standin.reset()
+    standin.call_faults[1 if when == "first" else last] = Fault.KILL
+    task_id = _killed_push(services, shadow, tmp_path)
+    assert (standin.writes() == []) is (when == "first")
+    assert "monthly_sales" in _shadow(services, shadow)
+    assert services.pushes.recover() == [task_id]
+    assert held(standin) == before
+    assert _shadow(services, shadow) == shadow_before
+    task = services.tasks.show(shadow, task_id)
+    assert task.status == TaskStatus.FAILED
+    assert "the remote is as it was before the push" in task.message
     assert standin.refused() == []

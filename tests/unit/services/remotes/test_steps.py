@@ -11,6 +11,7 @@ from jobferry.domain.enums import JobStatus
 from jobferry.services.remotes.program import Program
 from jobferry.services.remotes.reading import RemoteState
 from jobferry.services.remotes.steps import build, levels
+from jobferry.services.remotes.writes import Undo, UndoOp
 
 
 def _doc(name: str, **extra: Any) -> dict[str, Any]:
@@ -39,7 +40,7 @@ def test_what_the_remote_holds_costs_no_call_and_what_differs_is_updated() -> No
     state.add("job", "edited", _doc("edited", logPath="a"), None)
     plan = build(program, state)
     assert _calls(plan) == [["create_script new_sql"], ["update_job edited"]]
-    assert plan[1][0].undo == {"op": "update", "before": _doc("edited", logPath="a")}
+    assert plan[1][0].undo == Undo(UndoOp.UPDATE, before=_doc("edited", logPath="a"))
 
 
 def test_scheduled_jobs_are_stopped_first_and_started_last() -> None:

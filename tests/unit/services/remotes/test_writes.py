@@ -1,6 +1,7 @@
 """Each write of a push and the write that undoes it (``services/remotes/writes.py``), against
 the DataArts stand-in: a write whose answer was lost is read again before it is sent again;
-the inverse of a step is decided from what the remote holds now."""
+the inverse of a step is decided from what the remote holds now, by the one dispatch of the
+typed undo vocabulary (``UndoOp``, ``Undo``), which journals read back in their own words."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ from jobferry.errors import RemoteError
 from jobferry.services.remotes.client import Backoff, DataArtsClient, RemoteEndpoint
 from jobferry.services.remotes.writes import (
     RemoteWrites,
+    Step,
+    Undo,
+    UndoOp,
     create,
     delete,
+    inverse,
     set_status,
     transient,
     update,
@@ -124,3 +129,71 @@ def test_a_stop_is_undone_by_a_start_when_the_job_is_still_stopped(
     assert standin.workspace.jobs["daily_sales"].status == "SCHEDULING"
     assert writes.inverse(step) is None
     assert writes.status("no_such_job") is None
+
+
+JOURNALLED = {
+    UndoOp.UPDATE: {"op": "update", "before": {"name": "a", "x": 1}},
+    UndoOp.CREATED: {"op": "created"},
+    UndoOp.RENAMED: {"op": "renamed", "to": "b"},
+    UndoOp.DELETED: {"op": "deleted", "definition": {"name": "a"}, "status": "SCHEDULING"},
+    UndoOp.STATUS: {"op": "status", "was": "SCHEDULING"},
+}
+"""Each op of the undo vocabulary as journals have always kept it."""
+
+
+class HeldAsSaid:
+    """A remote holding job ``a`` only, its schedule stopped (read live)."""
+
+    current = True
+
+    def has(self, kind: ObjectKind, name: str) -> bool:
+        return name == "a"
+
+    def doc(self, kind: ObjectKind, name: str) -> dict[str, object]:
+        return {"name": name, "now": True} if name == "a" else {}
+
+    def key(self, kind: ObjectKind, name: str) -> str | None:
+        return None
+
+    def status(self, name: str) -> JobStatus | None:
+        return JobStatus.STOPPED if name == "a" else None
+
+
+@pytest.mark.parametrize("op", list(UndoOp))
+def test_every_undo_op_reads_back_as_journalled_and_has_its_inverse_and_its_fix(op: UndoOp) -> None:
+    undo = Undo.of(JOURNALLED[op])
+    assert undo is not None
+    assert undo.op is op
+    assert undo.as_json() == JOURNALLED[op]  # the journal's words, unchanged
+    name = "b" if op in (UndoOp.DELETED,) else "a"
+    back = inverse(Step(JOB, name, "call", undo=undo), HeldAsSaid())
+    calls = {
+        UndoOp.UPDATE: "update_job",
+        UndoOp.CREATED: "delete_job",
+        UndoOp.RENAMED: None,  # 'b' is not held: the rename never took effect
+        UndoOp.DELETED: "create_job",
+        UndoOp.STATUS: "start_job",
+    }
+    assert (back.call if back is not None else None) == calls[op]
+    assert "remote 'prod'" in undo.fix(JOB, name, "prod")
+    assert Undo.of({}) is None
+
+
+class ReadBeforeTheFirst(HeldAsSaid):
+    """The same remote read in bulk before a rollback's first inverse."""
+
+    current = False
+
+
+@pytest.mark.parametrize("op", list(UndoOp))
+def test_a_rollback_makes_every_inverse_as_read_before_the_first(op: UndoOp) -> None:
+    """A push's rollback reads the remote once, then undoes calls that all took effect, in
+    order (a job stopped, overwritten and started again reads as started): no inverse is left
+    out for what the first read shows (the stop's inverse included)."""
+    undo = Undo.of(JOURNALLED[op])
+    assert undo is not None
+    name = "b" if op is UndoOp.DELETED else "a"
+    back = inverse(Step(JOB, name, "call", undo=undo), ReadBeforeTheFirst())
+    assert back is not None
+    if op is UndoOp.STATUS:
+        assert back.call == "start_job"  # back to SCHEDULING, though it reads as stopped

@@ -1,0 +1,81 @@
+"""How an apply ends: refused before it writes anything (a stale kept plan, or problems that
+stop it), or what it did (:class:`Outcome`) and the task's end once the plan was written
+(status, message, result)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jobferry.domain.enums import ImportMode, TaskStatus
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import InvalidRequestError, PlanStaleError
+from jobferry.services.importing.model import PlanOutcome
+from jobferry.services.importing.request import ImportRequest
+from jobferry.storage.importing.plans import PlanRecord
+
+
+@dataclass
+class Outcome:
+    """What apply did, counted (its subtasks are stored as it goes)."""
+
+    versions: int = 0
+    written: int = 0
+    deleted: int = 0
+    failed: int = 0
+    over_drift: int = 0
+    """Objects written over changes made in the target since the last import."""
+
+    def said_over_drift(self, by: str) -> str:
+        """What the task's message adds when objects were written over drift."""
+        if not self.over_drift:
+            return ""
+        return (
+            f" {self.over_drift} written over changes made in the target: drift protection "
+            f"overridden by {by}."
+        )
+
+
+def refuse_unfit(stored: PlanRecord | None, plan: PlanOutcome, request: ImportRequest) -> None:
+    """Refuse an apply whose kept plan is stale, or whose plan found what stops it."""
+    if stored is not None and stored.fingerprint != plan.fingerprint:
+        raise PlanStaleError(
+            f"The target changed since plan {stored.id} was made.",
+            fix="Review a new plan (POST /jobs/import/plan) and import with its planId.",
+            remedy=Remedy.PLAN_AGAIN,
+            plan_id=stored.id,
+        )
+    if plan.package_problems or (plan.problems_total and request.mode is ImportMode.ATOMIC):
+        raise InvalidRequestError(
+            f"The check found {plan.problems_total} problem(s); nothing was imported. "
+            + " | ".join(p.detail for p in plan.problems[:5]),
+            problems=[p.as_json() for p in plan.problems],
+        )
+
+
+def ended(
+    outcome: Outcome, plan: PlanOutcome, sha256: str, by: str
+) -> tuple[TaskStatus, str, dict[str, Any]]:
+    """The task's end after an apply: its status, message and result."""
+    if outcome.failed and outcome.written:
+        status = TaskStatus.WARNING
+    elif outcome.failed:
+        status = TaskStatus.FAILED
+    else:
+        status = TaskStatus.SUCCESSFUL
+    message = (
+        f"Imported {outcome.written} object(s)"
+        + (f", deleted {outcome.deleted}" if outcome.deleted else "")
+        + f", {outcome.failed} failed "
+        f"({plan.describe()}); {outcome.versions} version(s) submitted."
+        + outcome.said_over_drift(by)
+    )
+    result = {
+        "packageSha256": sha256,
+        "summary": plan.counts,
+        "written": outcome.written,
+        "failed": outcome.failed,
+        "versionsCreated": outcome.versions,
+        "problems": [p.as_json() for p in plan.problems],
+    }
+    return status, message, result
