@@ -17,6 +17,6 @@ A folder per feature:
 
 Beside them, what every feature uses: ``context`` (who is calling, in which workspace, with
 which role), ``audit`` (every change recorded in its transaction), ``tasks`` (system tasks),
-``downloads`` (the download center) and ``container`` (every service, wired once at the entry
-point).
+``taskends`` (waiting for a task's end), ``downloads`` (the download center) and
+``container`` (every service, wired once at the entry point).
 """
