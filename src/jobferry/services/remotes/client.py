@@ -36,6 +36,7 @@ from jobferry.services.remotes.calls import (
     EXPORT_BATCH,
     JOB_TYPES,
     STUDIO_CALLS,
+    UNSENT_FIELDS,
     WRITES,
 )
 from jobferry.services.remotes.paging import PAGE, Page, PagingModes, walk_list
@@ -150,6 +151,14 @@ def _envelope(response: httpx2.Response) -> tuple[str, str]:
     return "", text or response.reason_phrase
 
 
+def _body(call: str, body: dict[str, Any] | None) -> bytes:
+    """The bytes of ``call``'s body, without the fields it cannot carry (``UNSENT_FIELDS``)."""
+    if body is None:
+        return b""
+    unsent = UNSENT_FIELDS.get(call, frozenset())
+    return orjson.dumps({key: value for key, value in body.items() if key not in unsent})
+
+
 class DataArtsClient:
     """Signed calls to one remote DataArts workspace (a remote of this server)."""
 
@@ -240,7 +249,7 @@ class DataArtsClient:
         here: its effect may have happened, and the push re-reads before it retries."""
         raw_path = self._path(call, path or {})
         raw_query = sdk_query(query)
-        data = orjson.dumps(body) if body is not None else b""
+        data = _body(call, body)
         attempt = 0
         while True:
             attempt += 1
