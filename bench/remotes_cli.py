@@ -16,7 +16,8 @@ it (process start, signing, upload, waiting for the task and printing included):
 * ``promote to-prod --apply --yes`` on that unchanged plan: the **baseline** (the import
   writes nothing and pushes nothing; the route records it), unless ``--no-baseline``;
 * twice, after ``--changes`` jobs of ``test`` are changed (signed ``PUT /jobs/{name}`` calls,
-  not timed; other jobs each time): ``promote to-prod``, the **plan**, and ``promote to-prod
+  not timed; other jobs each time; a new value of a job parameter, as a description does not
+  reach a remote): ``promote to-prod``, the **plan**, and ``promote to-prod
   --apply --yes``, the **plan and push** the user runs as one command (the push alone is their
   difference). Each promotion carries only the jobs changed since the last applied one; with
   ``--no-baseline`` the first carries every job (nothing was promoted along the route before).
@@ -43,7 +44,7 @@ from typing import Any
 
 from bench.databases import database
 from bench.http import Client, Sampler
-from bench.remotes import arguments, seeded_remote
+from bench.remotes import arguments, released, seeded_remote
 from bench.throughput import (
     ADMIN_ENV,
     AK,
@@ -191,7 +192,7 @@ def _change_jobs(url: str, workspace: str, first: int, changes: int) -> int:
     for name in names:
         shown = client.send("GET", f"/jobs/{name}")
         update = {k: v for k, v in shown.items() if k not in SERVER_FIELDS}
-        client.send("PUT", f"/jobs/{name}", {**update, "description": "changed for the bench"})
+        client.send("PUT", f"/jobs/{name}", {**update, "params": released(update)})
     return len(names)
 
 
