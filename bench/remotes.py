@@ -129,6 +129,13 @@ def _import(services: Services, scope: Scope, body: dict[str, Any]) -> dict[str,
     return dict(task.outcome)
 
 
+def released(job: dict[str, Any]) -> list[dict[str, Any]]:
+    """The job's parameters with ``release`` set: an edit a push carries (``create_job`` and
+    ``update_job`` send a job's parameters, never its description)."""
+    kept = [p for p in job.get("params") or [] if p.get("name") != "release"]
+    return [*kept, {"name": "release", "value": "changed for the bench", "type": "variable"}]
+
+
 def _push(
     services: Services, actor: Actor, shadow: Scope, changes: int, seen: Callable[[], int]
 ) -> dict[str, Any]:
@@ -155,7 +162,7 @@ def _push(
     time.sleep(0.01)
     for name in names:
         job = services.jobs.show(test, name)
-        document = {**job.document, "description": "changed for the push bench"}
+        document = {**job.document, "params": released(job.document)}
         services.jobs.update(test, name, document)
     changed = _export(services, test, {"mode": "workspace", "changed": "since", "since": since})
     # As promote --apply does: the plan (the shadow refreshed first), then the import of that

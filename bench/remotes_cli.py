@@ -9,14 +9,15 @@ postgresql``), and every measured step is one ``python -m jobferry …`` process
 it (process start, signing, upload, waiting for the task and printing included):
 
 * ``remotes refresh prod``: the **first refresh** (every object created), then an **unchanged
-  refresh**;
+  refresh** (``--refreshes N``: N of them in a row, each timed);
 * ``promote to-prod``: the route's plan from ``test`` (a copy of the shadow) into the shadow,
   everything ``UNCHANGED``: the **unchanged re-plan** (the promote's plan refreshes the shadow
   first, ``JOBFERRY_REMOTE_REFRESH_SECONDS=0``);
 * ``promote to-prod --apply --yes`` on that unchanged plan: the **baseline** (the import
   writes nothing and pushes nothing; the route records it), unless ``--no-baseline``;
 * twice, after ``--changes`` jobs of ``test`` are changed (signed ``PUT /jobs/{name}`` calls,
-  not timed; other jobs each time): ``promote to-prod``, the **plan**, and ``promote to-prod
+  not timed; other jobs each time; a new value of a job parameter, as a description does not
+  reach a remote): ``promote to-prod``, the **plan**, and ``promote to-prod
   --apply --yes``, the **plan and push** the user runs as one command (the push alone is their
   difference). Each promotion carries only the jobs changed since the last applied one; with
   ``--no-baseline`` the first carries every job (nothing was promoted along the route before).
@@ -43,7 +44,7 @@ from typing import Any
 
 from bench.databases import database
 from bench.http import Client, Sampler
-from bench.remotes import arguments, seeded_remote
+from bench.remotes import arguments, released, seeded_remote
 from bench.throughput import (
     ADMIN_ENV,
     AK,
@@ -191,7 +192,7 @@ def _change_jobs(url: str, workspace: str, first: int, changes: int) -> int:
     for name in names:
         shown = client.send("GET", f"/jobs/{name}")
         update = {k: v for k, v in shown.items() if k not in SERVER_FIELDS}
-        client.send("PUT", f"/jobs/{name}", {**update, "description": "changed for the bench"})
+        client.send("PUT", f"/jobs/{name}", {**update, "params": released(update)})
     return len(names)
 
 
@@ -207,6 +208,10 @@ def measure(args: argparse.Namespace, root: Path, remote_ws: str, gate: Gateway)
         cli("remotes", "add", "prod", *remote, "--access-key", AK, "--secret-key", "env:BENCH_SK")
         results["first_refresh"] = step(cli, "remotes", "refresh", "prod")
         results["unchanged_refresh"] = step(cli, "remotes", "refresh", "prod")
+        again = [step(cli, "remotes", "refresh", "prod") for _ in range(args.refreshes - 1)]
+        if again:  # the same, a few more times: (seconds, the server's seconds) of each
+            runs = [results["unchanged_refresh"], *again]
+            results["unchanged_refreshes"] = [(r["seconds"], r.get("server_seconds")) for r in runs]
         _test_workspace(cli, root / "local", local_url)
         route = ("--from", "test", "--to", "prod", "--all", "--policy", "overwrite")
         cli("routes", "create", "to-prod", *route, "--scheduling", "pause-and-restore")
@@ -239,6 +244,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     """Entry point."""
     parser = arguments(__doc__)
+    parser.add_argument(
+        "--refreshes",
+        type=int,
+        default=1,
+        help="unchanged refreshes in a row (each timed; the first is the one reported)",
+    )
     parser.add_argument(
         "--no-baseline",
         action="store_true",

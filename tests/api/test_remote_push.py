@@ -26,7 +26,7 @@ from jobferry.services.remotes.refresh import canonical
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage import scripts as script_repo
-from support.builders import editable, make_job, make_script
+from support.builders import editable, make_job, make_script, release, released
 from support.clients import SignedClient
 from support.exporting import rename_job, seed, workspace_package
 from support.gateway import Gateway
@@ -114,7 +114,7 @@ def _same_as_remote(services: Services, shadow: str, remote: dict[str, dict[str,
 def _second_package(api: SignedClient, remote_server: ServerProcess, ws: str) -> bytes:
     """The default workspace changed: daily_sales edited, weekly_sales deleted, hourly_sales
     renamed hourly_totals, a new job."""
-    edited = make_job("daily_sales", description="edited in test")
+    edited = make_job("daily_sales", params=released("edited in test"))
     edited["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
     assert api.call("PUT", "/jobs/daily_sales", edited).status_code == 204
     assert api.call("DELETE", "/jobs/weekly_sales").status_code == 204
@@ -157,7 +157,7 @@ def test_a_push_lands_creates_updates_a_delete_and_a_paused_job_in_the_remote_an
     assert second["status"] == "SUCCESSFUL", second["message"]
     after = remote_state(remote_server, remote_ws)
     assert set(after["job"]) == {"daily_sales", "monthly_sales", "hourly_totals"}
-    assert after["job"]["daily_sales"]["doc"]["description"] == "edited in test"
+    assert release(after["job"]["daily_sales"]["doc"]) == "edited in test"
     assert after["job"]["daily_sales"]["status"] == "SCHEDULING"
     writes = gateway.writes()
     assert (writes[0], writes[-1]) == ("stop_job", "start_job"), writes

@@ -30,6 +30,7 @@ class DataArtsStub(BaseHTTPRequestHandler):
     """Answers import_job, list_system_tasks and show_file_info; 404 for anything else."""
 
     calls: ClassVar[list[tuple[str, str, dict[str, Any]]]] = []
+    queries: ClassVar[list[str]] = []
 
     def log_message(self, *args: Any) -> None:
         """Quiet."""
@@ -64,6 +65,7 @@ class DataArtsStub(BaseHTTPRequestHandler):
         # A workspace name is looked up (GET /workspaces) before a workspace is chosen.
         assert headers.get("workspace") == (None if route == "/workspaces" else WORKSPACE)
         DataArtsStub.calls.append((self.command, route, parsed))
+        DataArtsStub.queries.append(parts.query)
         if (self.command, route) == ("POST", "/jobs/check-file"):
             self._answer(200, {"jobs": [{"name": "daily_sales", "path": "/sales"}], "scripts": []})
         elif (self.command, route) == ("POST", "/jobs/import"):
@@ -90,6 +92,7 @@ def cloud(tmp_path: Path) -> Iterator[Path]:
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)  # quick stop
     thread.start()
     DataArtsStub.calls = []
+    DataArtsStub.queries = []
     config = tmp_path / "config.toml"
     config.write_text(
         "[contexts.cloud]\n"
@@ -116,6 +119,7 @@ def test_import_without_a_plan_call_shows_the_contents_and_imports(cloud: Path) 
         ("POST", "/jobs/import"),
         ("GET", "/system-tasks/cloudtask1"),
     ]
+    assert DataArtsStub.queries[-1] == "", "no extension parameter for a DataArts endpoint"
     sent = DataArtsStub.calls[2][2]
     assert sent == {"path": "obs://bucket/pkg.zip", "sameNamePolicy": "OVERWRITE"}
 

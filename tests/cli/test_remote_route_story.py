@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 import pytest
 
-from support.builders import editable
+from support.builders import editable, release, released
 from support.cli import Cli
 from support.exporting import seed
 from support.gateway import Gateway
@@ -54,12 +54,14 @@ class Story:
         assert "Pushed to remote" in done["task"]["message"], done["task"]
         return done
 
-    def edit(self, name: str, description: str) -> None:
-        """Save job ``name`` of the test workspace with a new description."""
+    def edit(self, name: str, value: str) -> None:
+        """Save job ``name`` of the test workspace with a new value of its ``release``
+        parameter (a field create_job and update_job carry: a job's description does not
+        reach a remote)."""
         test = self.cli.workspace
         shown = self.cli.remote.call("GET", f"/jobs/{name}", workspace=test)
         assert shown.status_code == 200, shown.text
-        changed = {**editable(shown.json()), "description": description}
+        changed = {**editable(shown.json()), "params": released(value)}
         answer = self.cli.remote.call("PUT", f"/jobs/{name}", changed, workspace=test)
         assert answer.status_code == 204, answer.text
 
@@ -115,7 +117,7 @@ def test_the_test_to_prod_story_with_prod_a_remote_dataarts_workspace(story: Sto
     assert story.remote_jobs() == sorted(JOBS)
 
     # an edit, a rename and a delete in test
-    story.edit("orders", description="v2")
+    story.edit("orders", "v2")
     renamed = story.cli("jobs", "rename", "customers", "clients")
     assert renamed.exit_code == 0, renamed.output
     deleted = story.cli.remote.call("DELETE", "/jobs/legacy", workspace=story.cli.workspace)
@@ -130,38 +132,38 @@ def test_the_test_to_prod_story_with_prod_a_remote_dataarts_workspace(story: Sto
     ]
     assert story.remote_jobs() == ["clients", "orders"]
     assert story.remote_job("clients")["id"] == customers_id, "renamed with the v2 call"
-    assert story.remote_job("orders")["description"] == "v2"
+    assert release(story.remote_job("orders")) == "v2"
     assert {"update_factory_job_name", "delete_job", "update_job"} <= set(story.gateway.writes())
 
     # a hot-fix in the remote, and another edit in test: drift, with no refresh asked for
-    hotfix = {**editable(story.remote_job("orders")), "description": "hot-fix in prod"}
+    hotfix = {**editable(story.remote_job("orders")), "params": released("hot-fix in prod")}
     put = story.server.call("PUT", "/jobs/orders", json.dumps(hotfix).encode(), workspace=story.ws)
     assert put.status_code == 204, put.text
-    story.edit("orders", description="v3 in test")
+    story.edit("orders", "v3 in test")
     refused = story.promote("--apply", "--yes", code=3)
     line = next(o for o in refused["plan"]["objects"] if o["name"] == "orders")
     assert (line["drift"], [p["reason"] for p in line["problems"]]) == (True, ["drift"])
-    assert story.remote_job("orders")["description"] == "hot-fix in prod", "nothing pushed"
+    assert release(story.remote_job("orders")) == "hot-fix in prod", "nothing pushed"
     story.applied("--on-drift", "take-package")
-    assert story.remote_job("orders")["description"] == "v3 in test"
+    assert release(story.remote_job("orders")) == "v3 in test"
 
     # a job running on its schedule in the remote: paused, written, started again
     started = story.server.call("POST", "/jobs/clients/start", b"{}", workspace=story.ws)
     assert started.status_code == 204, started.text
-    story.edit("clients", description="v2 in test")
+    story.edit("clients", "v2 in test")
     story.gateway.reset()
     fourth = story.applied()
     assert jobs_planned(fourth) == [("OVERWRITE", "clients")]
     writes = story.gateway.writes()
     assert (writes[0], writes[-1]) == ("stop_job", "start_job"), writes
-    assert story.remote_job("clients")["description"] == "v2 in test"
+    assert release(story.remote_job("clients")) == "v2 in test"
     assert story.remote_status("clients") == "NORMAL"
 
     # the last promotion rolled back: pushed to the remote as its inverse
     assert fourth["rollback"].endswith(f"rollback {fourth['task']['id']} -w {story.name}")
     undone = story.cli("rollback", fourth["task"]["id"], "--yes", workspace=story.name)
     assert undone.exit_code == 0, undone.output
-    assert story.remote_job("clients").get("description") is None
+    assert release(story.remote_job("clients")) is None
     assert story.remote_status("clients") == "NORMAL"
     assert story.remote_jobs() == ["clients", "orders"]
     assert story.gateway.refused() == []

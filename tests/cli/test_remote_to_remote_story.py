@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 import pytest
 
-from support.builders import editable
+from support.builders import editable, release, released
 from support.cli import Cli
 from support.gateway import Gateway
 from support.remotes import rename_remote_job, seeded_workspace
@@ -97,7 +97,7 @@ def test_a_route_from_one_dataarts_workspace_to_another_carries_edits_renames_an
     customers_id = story.jobs(story.prod_ws)["customers"]["id"]
 
     # in the DataArts test workspace: an edit, a rename (v2) and a deletion
-    orders = {**editable(story.jobs(story.test_ws)["orders"]), "description": "v2"}
+    orders = {**editable(story.jobs(story.test_ws)["orders"]), "params": released("v2")}
     put = story.server.call("PUT", "/jobs/orders", orjson.dumps(orders), workspace=story.test_ws)
     assert put.status_code == 204, put.text
     rename_remote_job(story.server, story.test_ws, "customers", "clients")
@@ -114,7 +114,7 @@ def test_a_route_from_one_dataarts_workspace_to_another_carries_edits_renames_an
     prod = story.jobs(story.prod_ws)
     assert set(prod) == {"clients", "orders"}
     assert prod["clients"]["id"] == customers_id, "the same job, renamed with the v2 call"
-    assert prod["orders"]["description"] == "v2"
+    assert release(prod["orders"]) == "v2"
     assert {"update_factory_job_name", "delete_job", "update_job"} <= set(story.gateway.writes())
 
     # nothing changed in test since: nothing to promote (the source read again, all unchanged)

@@ -106,6 +106,20 @@ def make_resource(name: str = "udf_jar", **overrides: Any) -> dict[str, Any]:
     return resource
 
 
+def released(value: str) -> list[dict[str, str]]:
+    """A job's ``params`` holding one parameter, ``release``, set to ``value`` (an edit that
+    reaches a remote: ``create_job`` and ``update_job`` carry a job's parameters, not its
+    description)."""
+    return [{"name": "release", "value": value, "type": "variable"}]
+
+
+def release(job: dict[str, Any]) -> str | None:
+    """The value of a job's ``release`` parameter (``None``: it has none)."""
+    values = {p.get("name"): p.get("value") for p in job.get("params") or []}
+    value = values.get("release")
+    return None if value is None else str(value)
+
+
 def editable(shown: dict[str, Any]) -> dict[str, Any]:
     """A shown job without the fields the server sets, ready to send back as an update."""
     return {key: value for key, value in shown.items() if key not in SERVER_FIELDS}

@@ -130,6 +130,7 @@ def _show_contents(s: Session, client: ApiClient, path: str) -> dict[str, Any]:
         "the endpoint cannot plan an import (a jobferry extension: it is not a jobferry "
         "server); the import is checked by the endpoint only when it runs. Package contents:"
     )
+    client.extensions = False  # a DataArts endpoint: its task is asked without ``wait``
     info: dict[str, Any] = client.call("POST", "/jobs/check-file", {"path": path})
     s.output.table(
         ("kind", "name", "folder"),

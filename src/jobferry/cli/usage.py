@@ -23,9 +23,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import typer
-import typer.rich_utils
 from rich.table import Table
-from typer.core import TyperArgument, TyperGroup, TyperOption
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from jobferry.cli.exits import ExitCode
 from jobferry.cli.output import Output
@@ -77,6 +76,24 @@ class HelpTable(Table):
             column.no_wrap = True
 
 
+def _help_tables() -> None:
+    """Have Typer's help lay its tables out as :class:`HelpTable`. Typer imports its help
+    renderer (``typer.rich_utils``, with Markdown and traceback support) only to print help;
+    so does this, rather than every command paying for it at start-up."""
+    import typer.rich_utils
+
+    setattr(typer.rich_utils, "Table", HelpTable)  # noqa: B010 (an attribute it does not export)
+
+
+class ReadableCommand(TyperCommand):
+    """A command whose ``--help`` tables are :class:`HelpTable`."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """Typer's help, its tables readable."""
+        _help_tables()
+        super().format_help(ctx, formatter)
+
+
 class MissingCommandError(typer.TyperException):
     """A command group was given no command (``jobferry env``): a usage error."""
 
@@ -97,11 +114,15 @@ class ReadableGroup(TyperGroup):
             raise MissingCommandError(ctx)
         return list(super().parse_args(ctx, args))
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """Typer's help, its tables readable."""
+        _help_tables()
+        super().format_help(ctx, formatter)
+
 
 def make_readable(command: Any) -> None:
     """Give every parameter of ``command`` and its subcommands readable help (in place), and
-    ``--help`` its tables with whole option names."""
-    setattr(typer.rich_utils, "Table", HelpTable)  # noqa: B010 (an attribute it does not export)
+    ``--help`` its tables with whole option names (the root group renders its own)."""
     for param in command.params:
         _readable(param)
     help_option = command.get_help_option(typer.Context(command))
@@ -110,6 +131,8 @@ def make_readable(command: Any) -> None:
     for sub in getattr(command, "commands", {}).values():
         if type(sub) is TyperGroup:
             sub.__class__ = ReadableGroup
+        elif type(sub) is TyperCommand:
+            sub.__class__ = ReadableCommand
         make_readable(sub)
 
 
@@ -147,6 +170,11 @@ def usage_error_json(exc: typer.TyperException) -> typer.Exit:
 
 class UsageGroup(TyperGroup):
     """A root group that reports usage errors as JSON under ``--json``."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """Typer's help, its tables readable."""
+        _help_tables()
+        super().format_help(ctx, formatter)
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any

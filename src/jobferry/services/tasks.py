@@ -16,6 +16,7 @@ import socket
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from jobferry.domain.enums import Role, TaskKind, TaskStatus
@@ -23,6 +24,7 @@ from jobferry.errors import InvalidRequestError, TaskNotFoundError
 from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.support.paging import check_window, page
+from jobferry.services.taskends import TaskEnds, when_ended
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
@@ -178,6 +180,8 @@ class TaskService:
         self.worker_id = uuid.uuid4().hex
         self.heartbeat_ms = heartbeat_seconds * 1000
         self._presence: Presence | None = None
+        self.ends = TaskEnds()
+        """The ends this process records, for callers waiting for one (``head(wait=…)``)."""
 
     def record(
         self,
@@ -264,6 +268,7 @@ class TaskService:
         """Fail a task that cannot run (and release any import lock it holds)."""
         with self.db.transaction() as tx:
             repo.fail_task(tx, task_id, message, now_ms())
+        self.ends.ended()
 
     def advance(self, task_id: str, progress: int, message: str) -> None:
         """Report progress (0–100) of a running task."""
@@ -302,6 +307,7 @@ class TaskService:
             values["subtasks"] = dump({"items": subtasks})
         with self.db.transaction() as tx:
             repo.update_running(tx, task_id, **values)
+        self.ends.ended()
 
     def _task(self, tx: Tx, scope: Scope, task_id: str) -> TaskRecord:
         task = repo.get_task(tx, scope.workspace.id, task_id)
@@ -345,10 +351,15 @@ class TaskService:
             return SubtaskPage(len(items), items[offset : offset + limit])
         return SubtaskPage(total, [load(line) for line in lines])
 
-    def head(self, scope: Scope, task_id: str) -> TaskHead:
+    def head(self, scope: Scope, task_id: str, *, wait: float = 0.0) -> TaskHead:
         """A task (DLF.0810 when unknown) and how many subtask rows it has, for answering it
         whole a page of subtasks at a time (``subtask_pages``): an import of 200,000 objects
-        is answered without holding its subtasks."""
+        is answered without holding its subtasks. ``wait``: seconds to wait for a running
+        task to end first (:func:`~jobferry.services.taskends.when_ended`)."""
+        look = partial(self._head, scope, task_id)
+        return when_ended(look, lambda head: head.task.done, self.ends, wait)
+
+    def _head(self, scope: Scope, task_id: str) -> TaskHead:
         with self.db.transaction(readonly=True) as tx:
             task = self._task(tx, scope, task_id)
             total = repo.count_subtasks(tx, task_id)
@@ -424,6 +435,8 @@ class TaskService:
                 worker_repo.register(tx, self.worker_id, socket.gethostname(), os.getpid(), now)
             failed = repo.fail_orphaned(tx, stale, ORPHANED, now)
             worker_repo.forget_stale(tx, now - 100 * self.heartbeat_ms)
+        if failed:
+            self.ends.ended()
         return failed
 
     def unregister_worker(self) -> None:

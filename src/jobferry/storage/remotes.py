@@ -56,6 +56,9 @@ remotes = Table(
     Column("refresh", Text, nullable=True),
     # The DataArts Studio endpoint (connections, environment variables); NULL: the endpoint.
     Column("studio_endpoint", Text, nullable=True),
+    # Counts the changes to what was read of the shadow's objects (remote_objects): a refresh
+    # writes what it read only if no one changed that since it began (refreshes, pushes).
+    Column("reads_version", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("workspace_id"),
 )
 
@@ -97,6 +100,8 @@ class RemoteRecord:
     """The last refresh's summary, as JSON text."""
     studio_endpoint: str | None = None
     """Where the DataArts Studio calls go (``None``: to ``endpoint``)."""
+    reads_version: int = 0
+    """How many times what was read of its shadow's objects changed (:func:`reads_version`)."""
 
 
 def insert_remote(tx: Tx, item: RemoteRecord) -> None:
@@ -165,10 +170,36 @@ def lock_remote(tx: Tx, project_id: str, name: str) -> RemoteRecord | None:
 
 def read_hashes(tx: Tx, workspace_id: str, kind: str) -> dict[str, str]:
     """name → SHA-256 of what the last refresh read, for one kind of a shadow."""
-    stmt = select(remote_objects.c.name, remote_objects.c.sha256).where(
-        remote_objects.c.workspace_id == workspace_id, remote_objects.c.kind == kind
+    return read_all_hashes(tx, workspace_id, (kind,))[kind]
+
+
+def read_all_hashes(tx: Tx, workspace_id: str, kinds: Iterable[str]) -> dict[str, dict[str, str]]:
+    """kind → (name → SHA-256 of what the last refresh read), for these kinds of a shadow, in
+    one query."""
+    found: dict[str, dict[str, str]] = {kind: {} for kind in kinds}
+    stmt = select(remote_objects.c.kind, remote_objects.c.name, remote_objects.c.sha256).where(
+        remote_objects.c.workspace_id == workspace_id, tx.among(remote_objects.c.kind, list(found))
     )
-    return {name: sha for name, sha in tx.conn.execute(stmt)}
+    for kind, name, sha in tx.conn.execute(stmt):
+        found[kind][name] = sha
+    return found
+
+
+def reads_version(tx: Tx, workspace_id: str) -> int | None:
+    """How many times what was read of a shadow's objects changed (``None``: the workspace is
+    no remote's shadow). Read it before the hashes it stands for: a change committed between
+    the two then shows as a change."""
+    stmt = select(remotes.c.reads_version).where(remotes.c.workspace_id == workspace_id)
+    version = tx.conn.execute(stmt).scalar()
+    return None if version is None else int(version)
+
+
+def _reads_changed(tx: Tx, workspace_id: str) -> None:
+    tx.conn.execute(
+        update(remotes)
+        .where(remotes.c.workspace_id == workspace_id)
+        .values(reads_version=remotes.c.reads_version + 1)
+    )
 
 
 def read_hashes_of(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -> dict[str, str]:
@@ -187,7 +218,10 @@ def read_hashes_of(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -
 
 def forget_read(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -> None:
     """Forget what was read of objects (gone from the remote, or about to be read again)."""
-    for part in chunks(list(names), tx.chunk):
+    names = list(names)
+    if names:
+        _reads_changed(tx, workspace_id)
+    for part in chunks(names, tx.chunk):
         tx.conn.execute(
             delete(remote_objects).where(
                 remote_objects.c.workspace_id == workspace_id,
@@ -202,6 +236,8 @@ def record_read(
 ) -> None:
     """Remember what was read of objects: (name, SHA-256) pairs (forget their old rows first)."""
     rows = [(workspace_id, kind, name, sha, at) for name, sha in read]
+    if rows:
+        _reads_changed(tx, workspace_id)
     insert_tuples(tx, remote_objects, ("workspace_id", "kind", "name", "sha256", "read_at"), rows)
 
 

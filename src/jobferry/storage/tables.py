@@ -131,6 +131,8 @@ jobs = Table(
     UniqueConstraint("workspace_id", "name"),
     # A folder's listing (console): directories grouped, one page by name, state filters.
     Index("ix_jobs_folder", "workspace_id", "directory", "name", "status", "latest_version"),
+    # list_jobs of one job type (as the SDK asks): counted and paged by name from the index.
+    Index("ix_jobs_type", "workspace_id", "process_type", "name"),
 )
 
 job_versions = Table(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
@@ -29,6 +31,7 @@ from jobferry.services.exporting.options import (
 from jobferry.services.exporting.service import ExportOutcome
 from jobferry.services.importing.request import parse_import_request
 from jobferry.services.importing.uploads import KeptUpload
+from jobferry.services.taskends import MAX_WAIT
 from jobferry.web import attachment, package_download, runner_of, services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["export and import"])
@@ -158,10 +161,23 @@ def list_tasks(request: Request, scope: ScopeDep, query: TasksQueryDep) -> Respo
 
 
 @router.get("/system-tasks/{task_id}", summary="list_system_tasks")
-def list_system_tasks(request: Request, scope: ScopeDep, task_id: str) -> Response:
+def list_system_tasks(
+    request: Request,
+    scope: ScopeDep,
+    task_id: str,
+    wait: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=MAX_WAIT,
+            description="Seconds to wait for a running task to end before answering "
+            "(extension; the answer comes as soon as it ends).",
+        ),
+    ] = 0.0,
+) -> Response:
     # Streamed: an import's subtasks (one per object) may number 200,000.
     tasks = services_of(request).tasks
-    head = tasks.head(scope, task_id)  # looked up (and a refusal raised) before answering
+    head = tasks.head(scope, task_id, wait=wait)  # looked up (a refusal raised) before answering
     pages = tasks.subtask_pages(task_id, head.subtask_rows)
     return StreamingResponse(task_stream(head, pages), media_type="application/json")
 

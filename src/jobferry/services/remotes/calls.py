@@ -36,6 +36,14 @@ CALLS: dict[str, tuple[str, str]] = {
 """Every call this client can make: SDK method → (HTTP method, path template). The reads
 (``export_job_list`` is a POST that changes nothing) and the writes a push makes."""
 WRITES = frozenset(call for call, (verb, _) in CALLS.items() if verb != "GET") - {"export_job_list"}
+UNSENT_FIELDS: dict[str, frozenset[str]] = {
+    "create_job": frozenset({"description"}),
+    "update_job": frozenset({"description"}),
+}
+"""Top-level fields of a definition that a call's body cannot carry, left out when it is sent:
+``show_job`` answers a job's ``description`` (``ShowJobResponse``), but the body of
+``create_job`` and ``update_job`` (the SDK's ``JobInfo``, the API reference's request body)
+has no such field, so a job's description never reaches a remote."""
 STUDIO_CALLS = frozenset(
     {"list_dataconnections", "show_dataconnection", "show_factory_env", "update_factory_job_name"}
 )

@@ -36,9 +36,10 @@ from jobferry.services.remotes.calls import (
     EXPORT_BATCH,
     JOB_TYPES,
     STUDIO_CALLS,
+    UNSENT_FIELDS,
     WRITES,
 )
-from jobferry.services.remotes.paging import PAGE, PAGES_IN_FLIGHT, Walk, short
+from jobferry.services.remotes.paging import PAGE, Page, PagingModes, walk_list
 from jobferry.services.remotes.query import sdk_query
 from jobferry.signing import sign_request
 
@@ -150,6 +151,14 @@ def _envelope(response: httpx2.Response) -> tuple[str, str]:
     return "", text or response.reason_phrase
 
 
+def _body(call: str, body: dict[str, Any] | None) -> bytes:
+    """The bytes of ``call``'s body, without the fields it cannot carry (``UNSENT_FIELDS``)."""
+    if body is None:
+        return b""
+    unsent = UNSENT_FIELDS.get(call, frozenset())
+    return orjson.dumps({key: value for key, value in body.items() if key not in unsent})
+
+
 class DataArtsClient:
     """Signed calls to one remote DataArts workspace (a remote of this server)."""
 
@@ -162,8 +171,11 @@ class DataArtsClient:
         backoff: Backoff | None = None,
         transport: httpx2.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        paging: PagingModes | None = None,
     ) -> None:
         self.remote = remote
+        self.paging = paging or PagingModes()
+        """The paging modes learned (the remotes service's, shared by its clients)."""
         self.endpoint = endpoint
         self.backoff = backoff or Backoff()
         self.calls = 0
@@ -237,7 +249,7 @@ class DataArtsClient:
         here: its effect may have happened, and the push re-reads before it retries."""
         raw_path = self._path(call, path or {})
         raw_query = sdk_query(query)
-        data = orjson.dumps(body) if body is not None else b""
+        data = _body(call, body)
         attempt = 0
         while True:
             attempt += 1
@@ -314,53 +326,16 @@ class DataArtsClient:
     # -- the calls -----------------------------------------------------------------------
 
     def _pages(self, call: str, items: str, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Every item of a paged list call, ``PAGE`` at a time. ``offset`` counts rows on
-        jobferry and (the docs say) pages on DataArts: rows are asked first, and an empty page
-        before ``total`` switches to page numbers. Once two pages have said which it is, the
-        pages left before ``total`` are asked ``PAGES_IN_FLIGHT`` at a time; then the walk goes
-        on one page after another until the remote has nothing new (rows that moved meanwhile)."""
-        walk = Walk()
-        while True:
-            if walk.known:
-                walk.known = False
-                ahead = self._ahead(call, items, query, walk)
-                if ahead:
-                    yield from walk.fresh([item for page in ahead for item in page])
-                    if walk.done:
-                        return
-                    walk.offset = walk.offset + len(ahead) if walk.pages else len(walk.seen)
-                    continue
-            page, walk.total = self._page(call, items, query, walk.offset)
-            fresh = walk.fresh(page)
-            if not fresh:
-                if walk.pages or page or not short(walk.total, len(walk.seen)):
-                    return
-                walk.pages, walk.offset = True, len(walk.seen) // PAGE
-                continue
-            yield from fresh
-            if walk.done:
-                return
-            walk.next_page()
+        """Every item of a paged list call, ``PAGE`` at a time (:func:`walk_list`: the pages
+        after the first asked side by side, in the paging mode this endpoint was found to
+        use)."""
 
-    def _page(
-        self, call: str, items: str, query: dict[str, Any], offset: int
-    ) -> tuple[list[dict[str, Any]], object]:
-        """One page of a list call: its items and the ``total`` it says."""
-        answer = self.json(call, query={**query, "limit": PAGE, "offset": offset})
-        page = [item for item in answer.get(items) or [] if isinstance(item, dict)]
-        return page, answer.get("total")
+        def ask(offset: int) -> tuple[Page, object]:
+            answer = self.json(call, query={**query, "limit": PAGE, "offset": offset})
+            page = [item for item in answer.get(items) or [] if isinstance(item, dict)]
+            return page, answer.get("total")
 
-    def _ahead(
-        self, call: str, items: str, query: dict[str, Any], walk: Walk
-    ) -> list[list[dict[str, Any]]]:
-        """The pages from the walk's offset up to its ``total``, asked side by side, in order."""
-        offsets = walk.left()
-        if not offsets:
-            return []
-        with ThreadPoolExecutor(max_workers=PAGES_IN_FLIGHT) as pool:
-            return [
-                page for page, _ in pool.map(lambda o: self._page(call, items, query, o), offsets)
-            ]
+        return walk_list(ask, self.paging, (self.endpoint.of(call), call))
 
     def pages(self, call: str, items: str, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Every item of a paged list call (``list_jobs``, ``list_scripts``,

@@ -8,7 +8,7 @@ settings, and DataArts has no bulk read of them; a workspace holds tens, not tho
 calls in flight. Their secrets are never read (the remote masks them): the shadow's connection
 names the secret settings the remote has set, without values, so a plan's secret check sees
 them set, as they are, on the remote. A connection registered by hand in the shadow with its
-secrets keeps them. **Variables**: ``show_factory_env``, one call.
+secrets keeps them. **Variables**: ``show_factory_env``, one call, made beside the connections'.
 
 Both are DataArts Studio calls: an endpoint that does not publish them (404, ``APIGW.0101``)
 leaves the shadow's environment as it was, and the refresh says so in its notes.
@@ -111,14 +111,16 @@ def read_environment(
     connections = KindRead(CONNECTION, known.get(CONNECTION, {}))
     variables = KindRead(VARIABLE, known.get(VARIABLE, {}))
     try:
-        ids = [str(c["dw_id"]) for c in client.data_connections() if c.get("dw_id")]
-        for shown in bounded_map(client.show_data_connection, ids):
-            found = _connection(shown)
-            if found is not None:
-                connections.add(*found)
-        for param in client.environment_variables():
-            if isinstance(param.get("name"), str):
-                variables.add(str(param["name"]), variable_value(param))
+        with ThreadPoolExecutor(max_workers=1) as beside:  # one call, beside the connections'
+            params = beside.submit(client.environment_variables)
+            ids = [str(c["dw_id"]) for c in client.data_connections() if c.get("dw_id")]
+            for shown in bounded_map(client.show_data_connection, ids):
+                found = _connection(shown)
+                if found is not None:
+                    connections.add(*found)
+            for param in params.result():
+                if isinstance(param.get("name"), str):
+                    variables.add(str(param["name"]), variable_value(param))
     except BaseException as exc:
         connections.spool.close()
         variables.spool.close()

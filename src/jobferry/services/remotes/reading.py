@@ -11,6 +11,7 @@ read are the push's before-images; the resources' ids are what their calls addre
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -74,7 +75,7 @@ def _kind(
 NAMED_LISTS = 25
 """Touched objects of a kind up to which a push lists each one by its name (``jobName``: batch
 jobs first, real-time ones only for a name no batch job has, :func:`job_named`; ``scriptName``,
-``resourceName``: one call), a few in flight, rather
+``resourceName``: one call), all of them in flight at once, rather
 than every page of the list (a call per 100 objects the remote holds, whatever it touches)."""
 
 
@@ -89,9 +90,9 @@ def _listed(
         return
     if len(wanted) > NAMED_LISTS:
         items: Iterable[dict[str, Any]] = whole()
-    else:
-        pages = bounded_map(lambda name: list(named(name)), sorted(wanted))
-        items = (item for page in pages for item in page)
+    else:  # every name at once: one round trip (a list of the names it holds)
+        pages = bounded_map(lambda name: list(named(name)), sorted(wanted), len(wanted))
+        items = [item for page in pages for item in page]
     yield from (item for item in items if item.get("name") in wanted)
 
 
@@ -113,21 +114,35 @@ def job_named(client: DataArtsClient, name: str) -> list[dict[str, Any]]:
 
 
 def read_state(client: DataArtsClient, touched: dict[str, set[str]]) -> RemoteState:
-    """The remote's state of the objects named per kind (read in bulk)."""
+    """The remote's state of the objects named per kind (read in bulk; the three kinds'
+    lists side by side)."""
     state = RemoteState()
     scripts, resources = (
         touched.get(ObjectKind.SCRIPT, set()),
         touched.get(ObjectKind.RESOURCE, set()),
     )
-    named = _named(client, "list_scripts", "scripts", "scriptName")
-    _kind(ObjectKind.SCRIPT, _listed(client.scripts, named, scripts), scripts, state)
-    named = _named(client, "list_resources", "resources", "resourceName")
-    _kind(ObjectKind.RESOURCE, _listed(client.resources, named, resources), resources, state)
     job = ObjectKind.JOB.value
+    wanted = touched.get(job, set())
+    with ThreadPoolExecutor(max_workers=2) as beside:
+        script_items = beside.submit(
+            list,
+            _listed(
+                client.scripts, _named(client, "list_scripts", "scripts", "scriptName"), scripts
+            ),
+        )
+        resource_items = beside.submit(
+            list,
+            _listed(
+                client.resources,
+                _named(client, "list_resources", "resources", "resourceName"),
+                resources,
+            ),
+        )
+        jobs = list(_listed(client.jobs, partial(job_named, client), wanted))
+        _kind(ObjectKind.SCRIPT, script_items.result(), scripts, state)
+        _kind(ObjectKind.RESOURCE, resource_items.result(), resources, state)
     state.docs.setdefault(job, {})
     state.hashes.setdefault(job, {})
-    wanted = touched.get(job, set())
-    jobs = _listed(client.jobs, partial(job_named, client), wanted)
     listed = {str(item["name"]): scheduling(item.get("status")) for item in jobs}
     for batch in read_batches(sorted(wanted & set(listed))):
         for doc in job_documents(client, client.export_jobs(batch)):

@@ -350,7 +350,8 @@ def refresh(
     ``client``); what was done."""
     started = time.monotonic()
     kinds = (*(k.value for k in DEFINITION_KINDS), *ENVIRONMENT_KINDS, SUBMITTED, LISTED, CREATED)
-    known = known_hashes(db, scope.workspace.id, kinds)
+    recorded = known_hashes(db, scope.workspace.id, kinds)
+    known = recorded.hashes
     at = now_ms()
     others = OtherReads(client, known)
     with ThreadPoolExecutor(max_workers=1) as beside:
@@ -376,7 +377,9 @@ def refresh(
     )
     reads = [*others.reads, jobs.jobs]
     try:
-        return write_reads(db, scope, reads, Written(remote, known, summary, started), extras)
+        return write_reads(
+            db, scope, reads, Written(remote, recorded.version, summary, started), extras
+        )
     finally:  # a write refused (a push open) never reaches the extras, which close their own
         for read in (jobs.submitted, jobs.listed, jobs.created, *others.environment):
             read.spool.close()

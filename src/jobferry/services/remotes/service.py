@@ -9,7 +9,7 @@ secret key is kept encrypted like environment secrets (``SecretBox``) and never 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import IO
 
 import httpx2
@@ -31,6 +31,7 @@ from jobferry.services.context import WRITERS, Actor, Scope, now_ms, require_pro
 from jobferry.services.definitions.documents import load
 from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.remotes.client import JOB_TYPES, Backoff, DataArtsClient, RemoteEndpoint
+from jobferry.services.remotes.paging import PagingModes
 from jobferry.services.remotes.records import (
     Refresh,
     Remote,
@@ -94,6 +95,8 @@ class RemoteService:
     transport: httpx2.BaseTransport | None = None
     """What every client of this service sends its requests through (``None``: the network).
     The tests plug an in-memory DataArts in here (``tests/support/standin.py``)."""
+    paging: PagingModes = field(default_factory=PagingModes)
+    """What this process learned of each remote endpoint's paging, for all its clients."""
 
     def client(self, item: RemoteRecord, attempts: int = Backoff.attempts) -> DataArtsClient:
         """A client of the remote, signing with its (decrypted) secret key, sending a call
@@ -108,7 +111,12 @@ class RemoteService:
         )
         backoff = Backoff(attempts=attempts, first=self.retry_seconds)
         return DataArtsClient(
-            item.name, endpoint, timeout=self.timeout, backoff=backoff, transport=self.transport
+            item.name,
+            endpoint,
+            timeout=self.timeout,
+            backoff=backoff,
+            transport=self.transport,
+            paging=self.paging,
         )
 
     def add(self, actor: Actor, spec: RemoteSpec) -> Remote:

@@ -159,12 +159,22 @@ class ShadowWriter:
         repo.record_read(self.tx, ws, read.kind, fresh, at)
 
 
-def known_hashes(
-    db: Database, workspace_id: str, kinds: Sequence[str]
-) -> dict[str, dict[str, str]]:
-    """kind → (name → hash) the last refresh recorded, for each of ``kinds``."""
+@dataclass(frozen=True)
+class Recorded:
+    """What the refreshes recorded of a shadow's objects: each kind's hashes, and the version
+    of those records they were read at (``remotes.reads_version``)."""
+
+    hashes: dict[str, dict[str, str]]
+    """kind → (name → hash)."""
+    version: int
+
+
+def known_hashes(db: Database, workspace_id: str, kinds: Sequence[str]) -> Recorded:
+    """What the last refresh recorded of each of ``kinds``, in one query, and the version of
+    those records (read first: a change committed between the two reads shows as one)."""
     with db.transaction(readonly=True) as tx:
-        return {kind: repo.read_hashes(tx, workspace_id, kind) for kind in kinds}
+        version = repo.reads_version(tx, workspace_id) or 0
+        return Recorded(repo.read_all_hashes(tx, workspace_id, kinds), version)
 
 
 def _refuse_pushing(tx: Tx, workspace_id: str, remote: str) -> None:
@@ -184,8 +194,9 @@ class Written:
     """What the write phase needs besides the reads: how the refresh is recorded."""
 
     remote: str
-    known: dict[str, dict[str, str]]
-    """The hashes the reads were compared with (refused when they changed meanwhile)."""
+    version: int
+    """The version of the records the reads were compared with (:class:`Recorded`): the
+    write is refused when they changed meanwhile."""
     summary: Refresh
     """The refresh's record: its counts are filled in by the writes, its seconds at the end."""
     started: float
@@ -205,9 +216,9 @@ def write_reads(
     ws, remote = scope.workspace.id, done.remote
     try:
         with db.transaction() as tx:
-            repo.lock_remote(tx, scope.actor.project_id, remote)
+            locked = repo.lock_remote(tx, scope.actor.project_id, remote)
             _refuse_pushing(tx, ws, remote)
-            if any(repo.read_hashes(tx, ws, kind) != known for kind, known in done.known.items()):
+            if (0 if locked is None else locked.reads_version) != done.version:
                 raise ConflictError(
                     f"Another refresh of remote '{remote}' finished while this one read; "
                     f"nothing was written: refresh again (jobferry remotes refresh {remote}).",

@@ -183,7 +183,8 @@ def refresh_from_snapshot(
     done (no call is made to the remote)."""
     started, ws = time.monotonic(), scope.workspace.id
     kinds = (*(k.value for k in DEFINITION_KINDS), *ENVIRONMENT_KINDS)
-    known = known_hashes(db, ws, kinds)
+    recorded = known_hashes(db, ws, kinds)
+    known = recorded.hashes
     with db.transaction(readonly=True) as tx:
         statuses = repo.job_statuses(tx, ws)
         connections = set(env_repo.object_names(tx, ws, CONNECTION))
@@ -202,4 +203,6 @@ def refresh_from_snapshot(
     notes = () if snapshot.producer == JOBFERRY else (DATAARTS_NOTE,)
     summary = replace(base, notes=notes)
     extras = (EnvironmentWriter(box, environment),)
-    return write_reads(db, scope, reads, Written(remote.name, known, summary, started), extras)
+    return write_reads(
+        db, scope, reads, Written(remote.name, recorded.version, summary, started), extras
+    )

@@ -1,7 +1,8 @@
 """The remote client's walk of a paged list call, against a fake endpoint (an httpx
 transport): every item once and in order, whether ``offset`` counts rows (jobferry) or pages
-(DataArts' documented meaning), the pages past the second asked side by side, and rows pushed
-down by an insert during the walk still seen (one page after another), none twice."""
+(DataArts' documented meaning), the pages past the second asked side by side (past the first
+once the endpoint's mode is known), and rows pushed down by an insert during the walk still
+seen (one page after another), none twice."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import orjson
 import pytest
 
 from jobferry.services.remotes.client import PAGE, DataArtsClient, RemoteEndpoint
+from jobferry.services.remotes.paging import PagingModes
 
 ENDPOINT = RemoteEndpoint("https://dayu.example", "p" * 32, "ws", "AK", "SK")
 
@@ -100,3 +102,35 @@ def test_rows_pushed_down_during_the_walk_are_still_seen_once() -> None:
     # it pushed down is, once
     assert sorted(names) == before
     assert fake.asked[-1] >= 3 * PAGE - 1, "the walk went on past the first total"
+
+
+def _walked(fake: FakeList, paging: PagingModes) -> list[str]:
+    client = DataArtsClient("prod", ENDPOINT, transport=httpx2.MockTransport(fake), paging=paging)
+    with client:
+        return [str(item["name"]) for item in client.jobs()]
+
+
+@pytest.mark.parametrize("pages", [False, True], ids=["rows", "pages"])
+def test_a_walk_in_a_mode_learned_before_asks_the_pages_after_the_first_at_once(
+    pages: bool,
+) -> None:
+    paging = PagingModes()
+    first = FakeList(5_000, pages=pages)
+    assert _walked(first, paging) == first.names
+    assert paging.get(ENDPOINT.endpoint, "list_jobs") is pages
+    again = FakeList(5_000, pages=pages)
+    assert _walked(again, paging) == again.names
+    # the first page (it says the total), then every other once: no page asked to find
+    # the mode, none past the end
+    assert again.asked[0] == 0
+    assert sorted(again.asked) == (list(range(50)) if pages else list(range(0, 5_000, PAGE)))
+    assert again.most_in_flight > 8, "the pages after the first are asked side by side"
+
+
+@pytest.mark.parametrize("pages", [False, True], ids=["rows", "pages"])
+def test_a_mode_learned_wrong_is_found_again_and_nothing_is_lost(pages: bool) -> None:
+    paging = PagingModes()
+    paging.learn(ENDPOINT.endpoint, "list_jobs", not pages)  # an endpoint that changed
+    fake = FakeList(5 * PAGE + 37, pages=pages)
+    assert _walked(fake, paging) == fake.names
+    assert paging.get(ENDPOINT.endpoint, "list_jobs") is pages

@@ -4,7 +4,15 @@ next offset in rows until the remote shows it counts pages, the pages left befor
 
 from __future__ import annotations
 
-from jobferry.services.remotes.paging import PAGE, Walk, item_key, short
+from jobferry.services.remotes.paging import (
+    PAGE,
+    PagingModes,
+    Walk,
+    fits,
+    item_key,
+    offsets_after_first,
+    short,
+)
 
 
 def test_an_item_is_fresh_once() -> None:
@@ -48,3 +56,41 @@ def test_the_walk_is_done_once_every_counted_item_was_seen() -> None:
     assert not short(2, 2)
     assert not short(None, 0)
     assert list(Walk(total=None).left()) == []
+
+
+def test_the_offsets_after_the_first_page_in_each_mode() -> None:
+    assert list(offsets_after_first(350, pages=False)) == [100, 200, 300]
+    assert list(offsets_after_first(350, pages=True)) == [1, 2, 3]
+    assert list(offsets_after_first(100, pages=True)) == []
+    assert list(offsets_after_first(0, pages=False)) == []
+
+
+def _rows(start: int, stop: int) -> list[dict[str, str]]:
+    return [{"name": f"j{n}"} for n in range(start, stop)]
+
+
+def test_pages_asked_at_once_fit_only_the_total_they_count() -> None:
+    assert fits([_rows(0, 100), _rows(100, 200), _rows(200, 250)], 250)
+    assert fits([[]], 0)
+    # page numbers read as rows: the second page repeats 99 rows of the first
+    assert not fits([_rows(0, 100), _rows(1, 101), _rows(2, 52)], 250)
+    # rows read as page numbers: past the end, empty
+    assert not fits([_rows(0, 100), [], []], 250)
+    # the list grew or shrank while it was read
+    assert not fits([_rows(0, 100), _rows(100, 200), _rows(200, 251)], 250)
+    assert not fits([_rows(0, 100), _rows(100, 199), _rows(199, 250)], 250)
+
+
+def test_a_walk_learns_the_mode_once_two_pages_said_it() -> None:
+    walk = Walk(total=350)
+    walk.fresh(_rows(0, 100))
+    walk.next_page()
+    assert walk.learned is None
+    walk.fresh(_rows(100, 200))
+    walk.next_page()
+    assert walk.learned is False
+    modes = PagingModes()
+    assert modes.get("https://dayu.example", "list_jobs") is None
+    modes.learn("https://dayu.example", "list_jobs", True)
+    assert modes.get("https://dayu.example", "list_jobs") is True
+    assert modes.get("https://dayu.example", "list_scripts") is None

@@ -170,13 +170,6 @@ def test_a_change_in_the_remote_since_the_refresh_refuses_the_push_naming_it(
     assert held(standin) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a job's description is shown by show_job (ShowJobResponse) but is no field of the "
-    "SDK's JobInfo, which create_job and update_job send: the push sends it as it is, which no "
-    "SDK call does (to decide: leave it out of the push, or hold the stand-in to DataArts' "
-    "answer rather than the SDK's request model)",
-)
 def test_a_job_with_a_description_is_pushed_with_sdk_fields_only(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:

@@ -158,11 +158,11 @@ def test_an_unchanged_refresh_makes_only_the_list_calls(
     calls = Counter(standin.calls())
     # no export at all (every job's list entry is as recorded: the recorded hashes stand), no
     # read of one job, script or resource; the lists at 100 a page: batch jobs in page numbers
-    # (the first page, offset 100 as rows finding nothing, then pages 1 and 2), real-time jobs,
-    # scripts, resources, the connections (the list answers no settings: each of the
-    # stand-in's two is shown) and the environment variables
+    # (the first page, then pages 1 and 2 at once: the first refresh found that the stand-in
+    # counts pages), real-time jobs, scripts, resources, the connections (the list answers no
+    # settings: each of the stand-in's two is shown) and the environment variables
     assert calls == {
-        "list_jobs": 5,
+        "list_jobs": 4,
         "show_dataconnection": 2,
         "list_scripts": 1,
         "list_resources": 1,

@@ -114,16 +114,18 @@ def _delete(tx: Tx, ws: str, kind: str, name: str) -> None:
 
 def _refresh(services: Services, scope: Scope, now: Objects) -> Refresh:
     """The write half of a refresh that read ``now``."""
-    known = known_hashes(services.db, scope.workspace.id, KINDS)
+    recorded = known_hashes(services.db, scope.workspace.id, KINDS)
     reads = []
     for kind in KINDS:
-        read = KindRead(kind, known[kind])
+        read = KindRead(kind, recorded.hashes[kind])
         for name, value in now[kind].items():
             read.add(name, value)
         reads.append(read)
     at = now_ms()
     summary = Refresh(at, Refresh.empty(at).counts, 0, 0.0)
-    return write_reads(services.db, scope, reads, Written("prod", known, summary, time.monotonic()))
+    return write_reads(
+        services.db, scope, reads, Written("prod", recorded.version, summary, time.monotonic())
+    )
 
 
 def _state(services: Services, scope: Scope) -> dict[str, Any]:
