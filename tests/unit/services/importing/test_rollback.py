@@ -149,8 +149,10 @@ def test_the_check_passes_a_swap_of_names_that_the_rollback_then_undoes(
     (a_job ↔ b_job) takes back names only the import's own objects hold."""
     import_package(services, scope, package(tmp_path, "2.zip", "a_job", "b_job"), onDrift=DRIFT)
     objects = jobs_with_dependencies(make_job("a_job"), make_job("b_job"))
-    objects[0] = ("job", "b_job", {**make_job("a_job"), "name": "b_job"})
-    objects[1] = ("job", "a_job", {**make_job("b_job"), "name": "a_job"})
+    objects = [o for o in objects if o[0] != "job"] + [
+        ("job", "b_job", {**make_job("a_job"), "name": "b_job"}),
+        ("job", "a_job", {**make_job("b_job"), "name": "a_job"}),
+    ]
     uids = {"b_job": uid_of("job", "a_job"), "a_job": uid_of("job", "b_job")}
     swap = import_package(
         services, scope, write_objects(tmp_path / "3.zip", objects, uids=uids), onDrift=DRIFT
