@@ -53,17 +53,47 @@ class RolledBack:
     objects: tuple[dict[str, Any], ...]
 
 
-RollbackHook = Callable[[Tx], None]
-"""Called inside a rollback's transaction once the undo is written; raising rolls it back."""
 Attempt = Callable[[Executor | None], int]
 """One run of an import (plan and apply in one transaction), its objects written through the
 change port the executor makes (``None``: the workspace's local one); objects written
 (``ImportService`` gives it)."""
-RollbackAttempt = Callable[[RollbackHook | None], RolledBack]
-"""One run of a rollback with an optional hook (``RollbackService`` gives it)."""
 TaskNote = Callable[[Tx, str], None]
 """What a caller writes of an import it queues (``ImportService.prepare``'s ``along``), in the
 transaction that queues its task."""
+
+
+class Along(Protocol):
+    """What a caller writes in the transaction of an import's rollback, beside the undo (a
+    release rollback: the jobs it started stopped, its ledger entry; a push's rollback: what
+    the remote holds now, its journal's end). Raising refuses the rollback whole."""
+
+    def before(self, tx: Tx) -> None:
+        """Written before the undo is checked."""
+        ...
+
+    def after(self, tx: Tx) -> None:
+        """Written once the undo is written."""
+        ...
+
+
+class Rollback(Protocol):
+    """One import's rollback in this server's rows (``RollbackService`` makes it): its writes
+    go through the local executor of the change port, in one transaction."""
+
+    @property
+    def task_id(self) -> str:
+        """The import rolled back."""
+        ...
+
+    def check(self) -> None:
+        """Refuse, naming the objects, every rollback :meth:`run` would refuse as things stand
+        (without what an :class:`Along` writes); reads only."""
+        ...
+
+    def run(self, *along: Along) -> RolledBack:
+        """The rollback, in one transaction with what each ``along`` writes (after the
+        caller's own)."""
+        ...
 
 
 class Delivery(Protocol):
@@ -88,8 +118,8 @@ class Delivery(Protocol):
         """Carry out the import ``job`` (not a dry run); objects written."""
         ...
 
-    def run_rollback(self, scope: Scope, task_id: str, undo: RollbackAttempt) -> RolledBack:
-        """Carry out the rollback of import ``task_id``."""
+    def run_rollback(self, scope: Scope, rollback: Rollback) -> RolledBack:
+        """Carry out ``rollback`` (of an import into the scope's workspace)."""
         ...
 
     def basis(self, scope: Scope) -> dict[str, Any] | None:
@@ -124,9 +154,9 @@ class LocalDelivery:
         """The import, once."""
         return attempt(None)
 
-    def run_rollback(self, scope: Scope, task_id: str, undo: RollbackAttempt) -> RolledBack:
+    def run_rollback(self, scope: Scope, rollback: Rollback) -> RolledBack:
         """The rollback, once."""
-        return undo(None)
+        return rollback.run()
 
     def basis(self, scope: Scope) -> dict[str, Any] | None:
         """A plan here is made on this server's rows only."""

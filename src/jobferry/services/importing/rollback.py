@@ -13,6 +13,9 @@ runs, so no import can interleave.
 The changes are read and undone a batch at a time inside the one transaction
 (:mod:`.undoing` holds the checks and writes); once one object is found changed, the rest are
 only checked, so the refusal lists every conflict, and the transaction is rolled back whole.
+The same checks run without a write (:meth:`LocalRollback.check`, :func:`check_import`) for a
+rollback whose workspace must change elsewhere first: a remote's shadow refuses before its
+first call to the remote, and takes the rollback only once the remote did.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from jobferry.domain.remedies import Remedy
 from jobferry.errors import ConflictError, ImportRunningError, RollbackRefusedError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.importing.delivery import Deliveries, RollbackHook, RolledBack
+from jobferry.services.importing.delivery import Along, Deliveries, RolledBack
 from jobferry.services.importing.local import LocalChanges
 from jobferry.services.importing.undoing import (
     SECOND_PASS,
@@ -33,6 +36,7 @@ from jobferry.services.importing.undoing import (
     Undone,
     conflicts_of,
     current_objects,
+    freed_by_first,
     names_taken,
 )
 from jobferry.storage import Database, Tx
@@ -57,44 +61,65 @@ class RollbackService:
     deliveries: Deliveries
     """How a rollback reaches the workspace's truth (a remote's shadow: its inverse pushed)."""
 
-    def rollback(
-        self, scope: Scope, task_id: str, along: tuple[RollbackHook, RollbackHook] | None = None
-    ) -> RolledBack:
+    def rollback(self, scope: Scope, task_id: str, along: Along | None = None) -> RolledBack:
         """Roll back import ``task_id`` of the scope's workspace, or refuse saying why;
         ``along``: what the caller writes in the same transaction, before the undo is checked
         and after it is written (a release rollback: jobs it started stopped, its ledger)."""
         delivery = self.deliveries.of(scope.workspace)
         delivery.allow(scope, "roll back imports")
-        return delivery.run_rollback(
-            scope, task_id, lambda hook: self._rollback(scope, task_id, hook, along)
-        )
+        return delivery.run_rollback(scope, LocalRollback(self.db, scope, task_id, along))
 
-    def _rollback(
-        self,
-        scope: Scope,
-        task_id: str,
-        hook: RollbackHook | None,
-        along: tuple[RollbackHook, RollbackHook] | None,
-    ) -> RolledBack:
-        ws = scope.workspace
+    def rolled_back_among(self, task_ids: list[str]) -> set[str]:
+        """Which of these tasks (of the caller's workspace, as listed) were rolled back."""
+        with self.db.transaction(readonly=True) as tx:
+            return repo.rolled_back_among(tx, task_ids)
+
+
+@dataclass(frozen=True)
+class LocalRollback:
+    """The rollback of import ``task_id`` in this server's rows (the delivery's
+    :class:`~.delivery.Rollback`): checked without a write (:meth:`check`), or run in one
+    transaction through the local executor of the change port (:meth:`run`)."""
+
+    db: Database
+    scope: Scope
+    task_id: str
+    along: Along | None = None
+
+    def check(self) -> None:
+        """Refuse, naming the objects, what :meth:`run` would refuse as things stand: an
+        import running, a task that is not a finished import or was rolled back already, an
+        object changed since, a name taken, nothing to undo. Reads only."""
+        ws = self.scope.workspace
+        with self.db.transaction(readonly=True) as tx:
+            holder = import_repo.lock_holder(tx, ws.id)
+            if holder is not None and task_repo.is_running(tx, holder):
+                raise _running(ws.name, holder)
+            _check_task(tx, self.scope, self.task_id)
+            check_import(tx, self.scope, self.task_id)
+
+    def run(self, *along: Along) -> RolledBack:
+        """Take the workspace's import lock, check and undo every change, write what each
+        ``along`` writes, mark the import rolled back: one transaction."""
+        scope, task_id = self.scope, self.task_id
+        alongs = [item for item in (self.along, *along) if item is not None]
         lock = f"rollback-{task_id}"[:32]
         try:
             with self.db.transaction(bulk=True) as tx:
-                self._take_lock(tx, scope, lock)
-                self._check_task(tx, scope, task_id)
-                if along is not None:
-                    along[0](tx)
-                undone = self._undo_all(tx, scope, task_id)
-                if along is not None:
-                    along[1](tx)
-                if hook is not None:
-                    hook(tx)
-                now = now_ms()
-                repo.mark_rolled_back(tx, ws.id, task_id, now, scope.actor.name)
+                _take_lock(tx, scope, lock)
+                _check_task(tx, scope, task_id)
+                for item in alongs:
+                    item.before(tx)
+                undone = undo_import(tx, scope, task_id)
+                if not undone.count:
+                    raise _nothing(task_id)
+                for item in alongs:
+                    item.after(tx)
+                repo.mark_rolled_back(tx, scope.workspace.id, task_id, now_ms(), scope.actor.name)
                 audit_in_scope(
                     tx, scope, "import.rollback", "task", task_id, {"objects": undone.count}
                 )
-                import_repo.drop_lock(tx, ws.id, lock)
+                import_repo.drop_lock(tx, scope.workspace.id, lock)
         except ConflictError as exc:
             if isinstance(exc, RollbackRefusedError | ImportRunningError):
                 raise
@@ -105,65 +130,84 @@ class RollbackService:
             ) from exc
         return RolledBack(task_id, undone.count, tuple(undone.objects))
 
-    @staticmethod
-    def _undo_all(tx: Tx, scope: Scope, task_id: str) -> Undone:
-        """Check and undo every change; refuse when there was nothing to undo."""
-        undone = undo_import(tx, scope, task_id)
-        if not undone.count:
-            raise RollbackRefusedError(
-                f"Import {task_id} created, overwrote, renamed or deleted nothing (a dry run, or "
-                "everything was unchanged or skipped); there is nothing to roll back.",
-                task_id=task_id,
-            )
-        return undone
 
-    def rolled_back_among(self, task_ids: list[str]) -> set[str]:
-        """Which of these tasks (of the caller's workspace, as listed) were rolled back."""
-        with self.db.transaction(readonly=True) as tx:
-            return repo.rolled_back_among(tx, task_ids)
+def _nothing(task_id: str) -> RollbackRefusedError:
+    return RollbackRefusedError(
+        f"Import {task_id} created, overwrote, renamed or deleted nothing (a dry run, or "
+        "everything was unchanged or skipped); there is nothing to roll back.",
+        task_id=task_id,
+    )
 
-    @staticmethod
-    def _take_lock(tx: Tx, scope: Scope, lock: str) -> None:
-        holder = import_repo.lock_holder(tx, scope.workspace.id)
-        if holder is not None and task_repo.is_running(tx, holder):
-            raise ImportRunningError(
-                f"Import task {holder} is running in workspace '{scope.workspace.name}'; wait "
-                "for it to finish, then roll back.",
-                task_id=holder,
-            )
-        if holder is not None:
-            import_repo.drop_lock(tx, scope.workspace.id, holder)
-        import_repo.take_lock(tx, scope.workspace.id, lock, now_ms())
 
-    @staticmethod
-    def _check_task(tx: Tx, scope: Scope, task_id: str) -> None:
-        ws = scope.workspace
-        task = task_repo.get_task(tx, ws.id, task_id)
-        if task is not None and task.kind == TaskKind.PLAN:
-            raise RollbackRefusedError(
-                f"Task {task_id} is a plan (an import's dry run): it changed nothing, so there "
-                "is nothing to roll back.",
-                task_id=task_id,
-            )
-        if task is None or task.kind != TaskKind.IMPORT:
-            raise RollbackRefusedError(
-                f"There is no import task {task_id} in workspace '{ws.name}'.",
-                fix="Name the taskId an import answered (GET /v1/{project_id}/system-tasks "
-                "lists them).",
-                remedy=Remedy.LIST_TASKS,
-                task_id=task_id,
-            )
-        if task.status not in FINISHED:
-            raise RollbackRefusedError(
-                f"Import {task_id} is {task.status}; only a finished import (SUCCESSFUL or "
-                "WARNING) changed anything that can be rolled back.",
-                task_id=task_id,
-            )
-        done = repo.rolled_back(tx, task_id)
-        if done is not None:
-            raise RollbackRefusedError(
-                f"Import {task_id} was already rolled back by '{done[1]}'.", task_id=task_id
-            )
+def _running(workspace: str, holder: str) -> ImportRunningError:
+    return ImportRunningError(
+        f"Import task {holder} is running in workspace '{workspace}'; wait for it to finish, "
+        "then roll back.",
+        task_id=holder,
+    )
+
+
+def _take_lock(tx: Tx, scope: Scope, lock: str) -> None:
+    holder = import_repo.lock_holder(tx, scope.workspace.id)
+    if holder is not None and task_repo.is_running(tx, holder):
+        raise _running(scope.workspace.name, holder)
+    if holder is not None:
+        import_repo.drop_lock(tx, scope.workspace.id, holder)
+    import_repo.take_lock(tx, scope.workspace.id, lock, now_ms())
+
+
+def _check_task(tx: Tx, scope: Scope, task_id: str) -> None:
+    ws = scope.workspace
+    task = task_repo.get_task(tx, ws.id, task_id)
+    if task is not None and task.kind == TaskKind.PLAN:
+        raise RollbackRefusedError(
+            f"Task {task_id} is a plan (an import's dry run): it changed nothing, so there "
+            "is nothing to roll back.",
+            task_id=task_id,
+        )
+    if task is None or task.kind != TaskKind.IMPORT:
+        raise RollbackRefusedError(
+            f"There is no import task {task_id} in workspace '{ws.name}'.",
+            fix="Name the taskId an import answered (GET /v1/{project_id}/system-tasks "
+            "lists them).",
+            remedy=Remedy.LIST_TASKS,
+            task_id=task_id,
+        )
+    if task.status not in FINISHED:
+        raise RollbackRefusedError(
+            f"Import {task_id} is {task.status}; only a finished import (SUCCESSFUL or "
+            "WARNING) changed anything that can be rolled back.",
+            task_id=task_id,
+        )
+    done = repo.rolled_back(tx, task_id)
+    if done is not None:
+        raise RollbackRefusedError(
+            f"Import {task_id} was already rolled back by '{done[1]}'.", task_id=task_id
+        )
+
+
+def check_import(tx: Tx, scope: Scope, task_id: str) -> None:
+    """Refuse, listing every conflict, what :func:`undo_import` would refuse (or that there is
+    nothing to undo), without a write: the first pass's checks as they are, the second's
+    against the names the first pass would free."""
+    ws = scope.workspace.id
+    conflicts: list[str] = []
+    counted = changed = 0
+    freed: set[tuple[str, str]] = set()
+    for changes in _batches(tx, ws, task_id, False):
+        found = conflicts_of(tx, scope, task_id, changes, current_objects(tx, ws, changes, False))
+        counted, changed = counted + len(found), changed + len(changes)
+        conflicts += found[: max(0, KEPT_CONFLICTS - len(conflicts))]
+        freed |= freed_by_first(changes)
+    if not counted:
+        for changes in _batches(tx, ws, task_id, True):
+            found = names_taken(tx, ws, changes, frozenset(freed))
+            counted += len(found)
+            conflicts += found[: max(0, KEPT_CONFLICTS - len(conflicts))]
+    if counted:
+        raise _refused(task_id, conflicts, counted)
+    if not changed:
+        raise _nothing(task_id)
 
 
 def undo_import(tx: Tx, scope: Scope, task_id: str) -> Undone:
@@ -193,16 +237,20 @@ def undo_import(tx: Tx, scope: Scope, task_id: str) -> Undone:
         if counted:
             break  # the second pass's checks need the first pass's writes
     if counted:
-        shown = "; ".join(conflicts[:SHOWN])
-        more = f" (and {counted - SHOWN} more)" if counted > SHOWN else ""
-        raise RollbackRefusedError(
-            f"Import {task_id} cannot be rolled back: {counted} object(s) changed since it "
-            f"ran: {shown}{more}. Nothing was changed; put those objects back as the "
-            "import left them and roll back again, or change them by hand instead.",
-            task_id=task_id,
-            conflicts=conflicts,
-        )
+        raise _refused(task_id, conflicts, counted)
     return undone
+
+
+def _refused(task_id: str, conflicts: list[str], counted: int) -> RollbackRefusedError:
+    shown = "; ".join(conflicts[:SHOWN])
+    more = f" (and {counted - SHOWN} more)" if counted > SHOWN else ""
+    return RollbackRefusedError(
+        f"Import {task_id} cannot be rolled back: {counted} object(s) changed since it "
+        f"ran: {shown}{more}. Nothing was changed; put those objects back as the "
+        "import left them and roll back again, or change them by hand instead.",
+        task_id=task_id,
+        conflicts=conflicts,
+    )
 
 
 def _batches(tx: Tx, workspace_id: str, task_id: str, second: bool) -> Iterator[list[ChangeRow]]:

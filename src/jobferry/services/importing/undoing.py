@@ -62,6 +62,7 @@ SHOWN_OBJECTS = 1000
 """Objects a rollback's answer lists (``rolledBack`` counts them all)."""
 
 Current = dict[tuple[str, str], TargetObject]
+_NONE: frozenset[tuple[str, str]] = frozenset()
 
 
 def _sha(text: str) -> str:
@@ -88,8 +89,11 @@ class Undone:
 # -- what changed since ---------------------------------------------------------------------------
 
 
-def current_objects(tx: Tx, workspace_id: str, changes: list[ChangeRow]) -> Current:
-    """The objects the changes left under their names, locked (deleted ones have none)."""
+def current_objects(
+    tx: Tx, workspace_id: str, changes: list[ChangeRow], lock: bool = True
+) -> Current:
+    """The objects the changes left under their names, locked unless ``lock`` is false (a
+    check that only reads); deleted ones have none."""
     names: dict[str, set[str]] = {kind: set() for kind in STORED}
     for change in changes:
         if change.kind in names and change.action != PlanAction.DELETE:
@@ -101,7 +105,7 @@ def current_objects(tx: Tx, workspace_id: str, changes: list[ChangeRow]) -> Curr
         (ObjectKind.RESOURCE, import_repo.target_resources),
     )
     for kind, read in readers:
-        for name, item in read(tx, workspace_id, names[kind], for_update=True).items():
+        for name, item in read(tx, workspace_id, names[kind], for_update=lock).items():
             out[(kind, name)] = item
     return out
 
@@ -163,20 +167,34 @@ def conflicts_of(
     return conflicts
 
 
-def names_taken(tx: Tx, workspace_id: str, changes: list[ChangeRow]) -> list[str]:
+def names_taken(
+    tx: Tx, workspace_id: str, changes: list[ChangeRow], freed: frozenset[tuple[str, str]] = _NONE
+) -> list[str]:
     """The second pass's conflicts: old names of renamed objects and names of deleted ones
-    that something else holds now (the first pass already freed what the import made)."""
+    that something else holds now (after the first pass freed what the import made; a check
+    made before it, :func:`freed_by_first`, says which names ``freed`` will be)."""
     wanted: dict[str, set[str]] = {}
     for change in changes:
         wanted.setdefault(change.kind, set()).add(_old_name(change))
     conflicts = []
     for kind, names in sorted(wanted.items()):
-        for name in sorted(import_repo.names_in(tx, workspace_id, kind, names)):
+        held = import_repo.names_in(tx, workspace_id, kind, names)
+        for name in sorted(name for name in held if (kind, name) not in freed):
             conflicts.append(
                 f"{kind} '{name}' was made after the import, which renamed or deleted the "
                 f"{kind} of that name; rename or delete it first"
             )
     return conflicts
+
+
+def freed_by_first(changes: list[ChangeRow]) -> set[tuple[str, str]]:
+    """The names (kind, name) the first pass frees: what the import created goes, what it
+    renamed steps aside under a temporary name."""
+    return {
+        (change.kind, change.name)
+        for change in changes
+        if change.action in (PlanAction.CREATE, PlanAction.RENAME)
+    }
 
 
 def _old_name(change: ChangeRow) -> str:

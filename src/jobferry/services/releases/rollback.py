@@ -104,21 +104,40 @@ class ReleaseRollbackService:
             package = repo.get_package(tx, scope.workspace.id, entry.package_id)
             assert package is not None
             items = repo.package_items(tx, package.id)
-        written: list[int] = []
-
-        def before(tx: Tx) -> None:
-            again = last_release(tx, scope, entry.package_id)
-            if again.id != entry.id:
-                raise _refused(f"Workspace '{scope.workspace.name}' released again.", package_id)
-            _stop_started(tx, production.workspace.id, entry)
-
-        def after(tx: Tx) -> None:
-            written.append(_mark(tx, scope, entry, package, items))
-
-        undone = self.rollbacks.rollback(production, entry.task_id, (before, after))
+        along = _Released(scope, package_id, production.workspace.id, entry, package, items)
+        undone = self.rollbacks.rollback(production, entry.task_id, along)
+        assert along.entry_id is not None
         return RolledBackRelease(
-            package.id, package.name, written[0], entry.task_id, undone.count, undone.objects
+            package.id, package.name, along.entry_id, entry.task_id, undone.count, undone.objects
         )
+
+
+@dataclass
+class _Released:
+    """What a release rollback writes in the import rollback's transaction (an
+    :class:`~jobferry.services.importing.delivery.Along`)."""
+
+    scope: Scope
+    asked: int | None
+    """The package the caller named (``None``: the last release)."""
+    production: str
+    entry: EntryRecord
+    package: PackageRecord
+    items: list[ItemRecord]
+    entry_id: int | None = None
+    """The ledger entry written (once :meth:`after` ran)."""
+
+    def before(self, tx: Tx) -> None:
+        """Refuse if the workspace released again meanwhile; stop the jobs the release
+        started (before the undo is checked, which refuses a scheduled job)."""
+        again = last_release(tx, self.scope, self.entry.package_id)
+        if again.id != self.entry.id:
+            raise _refused(f"Workspace '{self.scope.workspace.name}' released again.", self.asked)
+        _stop_started(tx, self.production, self.entry)
+
+    def after(self, tx: Tx) -> None:
+        """The package marked rolled back, its items reset, the ledger entry."""
+        self.entry_id = _mark(tx, self.scope, self.entry, self.package, self.items)
 
 
 def _stop_started(tx: Tx, production: str, entry: EntryRecord) -> None:

@@ -14,12 +14,7 @@ from typing import Any
 
 from jobferry.domain.enums import RefreshSource
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.importing.delivery import (
-    Attempt,
-    PreparedImport,
-    RollbackAttempt,
-    RolledBack,
-)
+from jobferry.services.importing.delivery import Attempt, PreparedImport, Rollback, RolledBack
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.records import Refresh
 from jobferry.services.remotes.rollback import PushRollback
@@ -63,9 +58,9 @@ class RemoteDelivery:
         """Import into the shadow through the remote executor, then push to the remote."""
         return self.pushes.push(job, attempt)
 
-    def run_rollback(self, scope: Scope, task_id: str, undo: RollbackAttempt) -> RolledBack:
-        """Push the inverse of the push ``task_id``, then roll the shadow back."""
-        return self.rollbacks.rollback(scope, task_id, undo)
+    def run_rollback(self, scope: Scope, rollback: Rollback) -> RolledBack:
+        """Push the inverse of the push rolled back, then roll the shadow back."""
+        return self.rollbacks.rollback(scope, rollback)
 
     def basis(self, scope: Scope) -> dict[str, Any] | None:
         """What a plan against the shadow was made against (``remoteState``, an extension

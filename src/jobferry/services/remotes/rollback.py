@@ -1,23 +1,31 @@
-"""Roll back a push: push its inverse, refused (naming the objects) when the remote changed.
+"""Roll back a push: push its inverse, refused (naming the objects) before any call when the
+shadow or the remote changed; the shadow takes the rollback once the remote did.
 
-1. **Rehearse** the shadow's own rollback (``RollbackService``, every check it makes: an object
-   changed in the shadow since the import — so in the remote, as a refresh brought it — refuses
-   it), in a transaction then rolled back.
-2. **Re-read** the objects the push's journal names, in bulk, and refuse those changed in the
-   remote since the last refresh (as a push does).
-3. **Write** the inverse of each call the push made, newest first, journalled as a push of its
-   own (``rollback-<id>``): the before-image put back, what it created deleted, renames
-   reversed, what it deleted created again, scheduling set back. Each inverse carries its own
-   undo (what the remote held), so a failure undoes the rollback — the push stands whole again.
-4. **Commit** the shadow's rollback for real, with the hashes read after the writes and the
-   journal's end, in one transaction.
+1. **Check** — read-only, every refusal the shadow's own rollback would make
+   (:meth:`~jobferry.services.importing.rollback.LocalRollback.check`: not a finished import,
+   rolled back already, an object changed in the shadow since the import — so in the remote,
+   as a refresh brought it —, a name taken since); then the objects the push's journal names
+   are re-read from the remote, in bulk, and those changed since the last refresh refuse it
+   (as a push does). Nothing has been called or written yet.
+2. **Write** the inverse of each call the push made, newest first (:func:`~.writes.inverse`),
+   journalled as a push of its own (``rollback-<id>``): the before-image put back, what it
+   created deleted, renames reversed, what it deleted created again, scheduling set back. Each
+   inverse carries its own undo (what the remote held), so a call that fails for good undoes
+   the rollback's own calls — the remote holds the pushed state again, the shadow untouched.
+3. **Commit** — one transaction: the shadow's rollback, the same code a local rollback runs
+   (through the local executor of the change port), the hashes of what the remote now holds,
+   the journal's end. Refused there (the shadow changed between the check and now), the
+   rollback's calls are undone as in 2.
+
+The shadow cannot go first: nothing undoes a local rollback, so a call failing after it could
+not bring the shadow back to the pushed state. A process killed between 2 and 3 leaves the
+rollback's journal open; :meth:`PushService.recover` undoes its calls and ends it, so remote and
+shadow are both as before the rollback (the push stands).
 """
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +34,7 @@ import orjson
 from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.errors import PlanStaleError, RemoteError, RollbackRefusedError
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.importing.delivery import RollbackHook, RolledBack
+from jobferry.services.importing.delivery import Rollback, RolledBack
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
@@ -36,14 +44,6 @@ from jobferry.storage import Tx
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.remotes import RemoteRecord
 from jobferry.storage.remotes_journal import CallRecord
-
-
-class _Rehearsed(Exception):  # noqa: N818 - a signal: rolls the rehearsal back
-    pass
-
-
-def _rehearse(tx: Tx) -> None:
-    raise _Rehearsed
 
 
 def journal_id() -> str:
@@ -94,11 +94,10 @@ class PushRollback:
 
     pushes: PushService
 
-    def rollback(
-        self, scope: Scope, task_id: str, local: Callable[[RollbackHook | None], RolledBack]
-    ) -> RolledBack:
-        """Roll back push ``task_id`` of the shadow of ``scope``: the remote, then the shadow."""
-        db, item = self.pushes.db, self.pushes.remote_of(scope)
+    def rollback(self, scope: Scope, rollback: Rollback) -> RolledBack:
+        """Roll back the push ``rollback`` names, of the shadow of ``scope``: checked, then the
+        remote, then the shadow."""
+        db, item, task_id = self.pushes.db, self.pushes.remote_of(scope), rollback.task_id
         self.pushes.refuse_open(scope, item)
         with db.transaction(readonly=True) as tx:
             push = journal_repo.get_push(tx, task_id)
@@ -112,8 +111,7 @@ class PushRollback:
                 task_id=task_id,
                 remote=item.name,
             )
-        with contextlib.suppress(_Rehearsed):
-            local(_rehearse)  # the shadow's own checks (changed since, rolled back already)
+        rollback.check()  # the shadow's own refusals, before any call
         made = [call for call in calls if call.state == "done"]
         touched = _touched(made)
         with self.pushes.remotes.client(item) as client:
@@ -136,7 +134,7 @@ class PushRollback:
             self._write(journal, writes, item, [step for step in steps if step is not None])
             after = read_state(client, touched)
             try:
-                return local(lambda tx: self._commit(tx, ws, after, touched, journal.task_id))
+                return rollback.run(Pulled(ws, after, touched, journal.task_id))
             except Exception as exc:
                 report = undo_push(journal, writes, item.name)
                 raise RollbackRefusedError(
@@ -165,9 +163,23 @@ class PushRollback:
                 ) from exc
             journal.mark(seq, "done")
 
-    @staticmethod
-    def _commit(
-        tx: Tx, ws: str, after: RemoteState, touched: dict[str, set[str]], journal: str
-    ) -> None:
-        record_after(tx, ws, after, touched)
-        journal_repo.set_push_state(tx, journal, "done", now_ms())
+
+@dataclass(frozen=True)
+class Pulled:
+    """What a push's rollback writes in the shadow's rollback transaction (an
+    :class:`~jobferry.services.importing.delivery.Along`): the hashes of what the remote holds
+    after the inverse calls, and the rollback journal's end."""
+
+    workspace_id: str
+    held: RemoteState
+    """The touched objects, read again after the inverse calls."""
+    touched: dict[str, set[str]]
+    journal: str
+
+    def before(self, tx: Tx) -> None:
+        """Nothing before the undo."""
+
+    def after(self, tx: Tx) -> None:
+        """The hashes read after the calls; the journal ended."""
+        record_after(tx, self.workspace_id, self.held, self.touched)
+        journal_repo.set_push_state(tx, self.journal, "done", now_ms())

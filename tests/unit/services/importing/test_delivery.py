@@ -19,7 +19,7 @@ from jobferry.services.importing.delivery import (
     Deliveries,
     LocalDelivery,
     PreparedImport,
-    RollbackAttempt,
+    Rollback,
     RolledBack,
 )
 from jobferry.services.importing.plan import Plan
@@ -41,9 +41,9 @@ class Recording(LocalDelivery):
         self.asked.append(f"import {job.task_id}")
         return attempt(None)
 
-    def run_rollback(self, scope: Scope, task_id: str, undo: RollbackAttempt) -> RolledBack:
-        self.asked.append(f"rollback {task_id}")
-        return undo(None)
+    def run_rollback(self, scope: Scope, rollback: Rollback) -> RolledBack:
+        self.asked.append(f"rollback {rollback.task_id}")
+        return rollback.run()
 
     def basis(self, scope: Scope) -> dict[str, Any] | None:
         return {"remote": scope.workspace.shadow_of, "from": "test"}

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from jobferry.errors import RollbackRefusedError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing.rollback import LocalRollback
 from jobferry.storage import tables
 from support.builders import make_job
 from support.planning import (
@@ -115,3 +116,72 @@ def test_only_a_finished_import_that_changed_something_can_be_rolled_back(
     unchanged = import_package(services, scope, package(tmp_path, "2.zip", "a_job"))
     with pytest.raises(RollbackRefusedError, match="nothing to roll back"):
         services.rollback.rollback(scope, unchanged.id)
+
+
+def test_the_check_refuses_what_the_rollback_would_and_writes_nothing(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    task = import_package(
+        services, scope, package(tmp_path, "2.zip", "a_job", "b_job", "c_job"), onDrift=DRIFT
+    )
+    services.jobs.update(scope, "b_job", make_job("b_job", description="edited since"))
+    services.jobs.start(scope, "c_job")
+    rollback = LocalRollback(services.db, scope, task.id)
+
+    with pytest.raises(RollbackRefusedError) as checked:
+        rollback.check()
+    with pytest.raises(RollbackRefusedError) as ran:
+        rollback.run()
+
+    assert checked.value.context["conflicts"] == ran.value.context["conflicts"]
+    assert len(checked.value.context["conflicts"]) == 2
+    services.jobs.stop(scope, "c_job")
+    with pytest.raises(RollbackRefusedError) as again:
+        rollback.check()
+    assert again.value.context["conflicts"] == ["job 'b_job' was edited"]
+    assert services.tasks.show(scope, task.id).rolled_back is None
+
+
+def test_the_check_passes_a_swap_of_names_that_the_rollback_then_undoes(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    """The second pass's names are checked against what the first pass will free: a swap
+    (a_job ↔ b_job) takes back names only the import's own objects hold."""
+    import_package(services, scope, package(tmp_path, "2.zip", "a_job", "b_job"), onDrift=DRIFT)
+    objects = jobs_with_dependencies(make_job("a_job"), make_job("b_job"))
+    objects = [o for o in objects if o[0] != "job"] + [
+        ("job", "b_job", {**make_job("a_job"), "name": "b_job"}),
+        ("job", "a_job", {**make_job("b_job"), "name": "a_job"}),
+    ]
+    uids = {"b_job": uid_of("job", "a_job"), "a_job": uid_of("job", "b_job")}
+    swap = import_package(
+        services, scope, write_objects(tmp_path / "3.zip", objects, uids=uids), onDrift=DRIFT
+    )
+    rollback = LocalRollback(services.db, scope, swap.id)
+
+    rollback.check()
+    undone = rollback.run()
+
+    assert {(o["name"], o["action"]) for o in undone.objects} == {
+        ("a_job", "RENAMED"),
+        ("b_job", "RENAMED"),
+    }
+    with pytest.raises(RollbackRefusedError, match="already rolled back"):
+        rollback.check()
+
+
+def test_the_check_finds_a_name_taken_since_as_the_rollback_does(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    objects = jobs_with_dependencies(make_job("a_job"))
+    objects[0] = ("job", "z_job", {**make_job("a_job"), "name": "z_job"})
+    renamed = write_objects(tmp_path / "2.zip", objects, uids={"z_job": uid_of("job", "a_job")})
+    task = import_package(services, scope, renamed, onDrift=DRIFT)
+    services.jobs.create(scope, make_job("a_job", description="made after"))
+    rollback = LocalRollback(services.db, scope, task.id)
+
+    with pytest.raises(RollbackRefusedError, match="'a_job' was made after the import"):
+        rollback.check()
+    with pytest.raises(RollbackRefusedError, match="'a_job' was made after the import"):
+        rollback.run()
+    assert job_names(services, scope) == ["a_job", "z_job"]

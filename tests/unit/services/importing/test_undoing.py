@@ -13,6 +13,7 @@ from jobferry.services.importing.undoing import (
     changed_since,
     conflicts_of,
     current_objects,
+    freed_by_first,
     names_taken,
 )
 from jobferry.storage.importing import rollbacks as repo
@@ -112,3 +113,27 @@ def test_an_old_name_taken_since_a_rename_is_a_conflict_of_the_second_pass(
     with services.db.transaction(readonly=True) as tx:
         [taken] = names_taken(tx, scope.workspace.id, [rename])
     assert taken.startswith("job 'a_job' was made after the import")
+
+
+def test_a_check_before_the_first_pass_counts_the_names_it_will_free(
+    services: Services, tmp_path: Path
+) -> None:
+    """a_job renamed to b_job and a new a_job made by the same import: before the first pass,
+    a_job is held — by the import's own object, which the first pass removes."""
+    scope, _ = imported(services, tmp_path, "a_job")
+    objects = jobs_with_dependencies(make_job("a_job"), make_job("c_job"))
+    objects = [o for o in objects if o[0] != "job"] + [
+        ("job", "b_job", {**make_job("a_job"), "name": "b_job"}),
+        ("job", "a_job", {**make_job("c_job"), "name": "a_job"}),
+    ]
+    uids = {"b_job": uid_of("job", "a_job"), "a_job": uid_of("job", "c_job")}
+    task = import_package(services, scope, write_objects(tmp_path / "2.zip", objects, uids=uids)).id
+    found = changes(services, scope, task)
+    [rename] = [c for c in found if c.action == "RENAME"]
+    freed = freed_by_first(found)
+    assert {("job", "a_job"), ("job", "b_job")} <= freed
+
+    with services.db.transaction(readonly=True) as tx:
+        [held] = names_taken(tx, scope.workspace.id, [rename])
+        assert held.startswith("job 'a_job' was made after the import")
+        assert names_taken(tx, scope.workspace.id, [rename], frozenset(freed)) == []

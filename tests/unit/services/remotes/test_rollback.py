@@ -1,7 +1,10 @@
 """A push rolled back (``services/remotes/rollback.py``) at the service level, against the
 DataArts stand-in: the remote is brought back to what it held before the push (an update put
-back, a create deleted, a delete re-created), then the shadow; refused, changing nothing, when
-the remote changed since it was last refreshed."""
+back, a create deleted, a delete re-created), then the shadow; refused before any call,
+changing nothing, when the shadow's own rollback would refuse or the remote changed since it
+was last refreshed; a call that fails for good, a refusal of the shadow after the calls, and a
+process killed between the calls and the shadow's commit leave remote and shadow as the push
+left them (the rollback's own calls undone from its journal)."""
 
 from __future__ import annotations
 
@@ -9,13 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from jobferry.errors import PlanStaleError, RollbackRefusedError
+from jobferry.errors import PlanStaleError, RemoteError, RollbackRefusedError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing.rollback import LocalRollback
+from jobferry.services.remotes.push import ROLLBACK
+from jobferry.storage import remotes_journal as journal_repo
+from jobferry.storage.importing import target as target_repo
+from support.builders import make_job
 from support.console import admin_actor
 from support.planning import import_package
 from support.pushes import SECOND, first_package, second_package
-from support.standin import DataArtsStandin, held, remote_shadow
+from support.standin import DataArtsStandin, Fault, Killed, held, remote_shadow
 
 
 @pytest.fixture
@@ -67,3 +75,124 @@ def test_a_push_is_rolled_back_once(
     with pytest.raises(RollbackRefusedError):
         services.rollback.rollback(shadow, task.id)
     assert standin.writes() == []
+
+
+def _shadow(services: Services, scope: Scope) -> dict[str, tuple[str, str]]:
+    """The shadow's jobs: name → (definition, status)."""
+    with services.db.transaction(readonly=True) as tx:
+        jobs = target_repo.objects_after(tx, scope.workspace.id, "job", "", 1000)
+    return {job.name: (job.document, job.status) for job in jobs}
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["an object the push wrote edited", "a name the push deleted taken again"],
+)
+def test_a_rollback_the_shadow_would_refuse_is_refused_before_any_call(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path, change: str
+) -> None:
+    """The remote changed and was refreshed into the shadow (so the remote's re-read finds
+    nothing new): the shadow's own checks refuse, naming the object, before the remote is
+    called — the first pass's (an object edited) and the second's (a name taken)."""
+    task = import_package(services, shadow, second_package(tmp_path), **SECOND)
+    if change.endswith("edited"):
+        standin.workspace.edit_job("monthly_sales", logPath="obs://bucket/changed/there")
+        said = "job 'monthly_sales' was edited"
+    else:
+        standin.workspace.put_job(make_job("weekly_sales", logPath="obs://bucket/made/again"))
+        said = "job 'weekly_sales' was made after the import"
+    services.remotes.refresh(admin_actor(services), "prod")
+    before, shadow_before = held(standin), _shadow(services, shadow)
+    standin.reset()
+    with pytest.raises(RollbackRefusedError, match="cannot be rolled back") as refused:
+        services.rollback.rollback(shadow, task.id)
+    assert said in refused.value.message
+    assert standin.calls() == []
+    assert held(standin) == before
+    assert _shadow(services, shadow) == shadow_before
+
+
+def test_a_call_that_fails_for_good_undoes_the_rollbacks_own_calls(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    task = import_package(services, shadow, second_package(tmp_path), **SECOND)
+    pushed, shadow_pushed = held(standin), _shadow(services, shadow)
+    standin.reset()
+    standin.faults[3] = Fault.REFUSE
+    with pytest.raises(RemoteError, match="The rollback in remote 'prod' failed at") as failed:
+        services.rollback.rollback(shadow, task.id)
+    assert "the remote is as it was before" in failed.value.message
+    assert held(standin) == pushed
+    assert _shadow(services, shadow) == shadow_pushed
+    assert standin.refused() == []
+    # the push stands whole: it can be rolled back again, and then is
+    standin.faults.clear()
+    services.rollback.rollback(shadow, task.id)
+    assert "monthly_sales" not in held(standin)["jobs"]
+
+
+def test_a_shadow_that_refuses_after_the_calls_has_the_remote_undone(
+    services: Services,
+    standin: DataArtsStandin,
+    shadow: Scope,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The shadow changed between the check and its commit (the check is skipped here to
+    make it so): the shadow refuses, and the rollback's calls are undone."""
+    task = import_package(services, shadow, second_package(tmp_path), **SECOND)
+    standin.workspace.edit_job("daily_sales", logPath="obs://bucket/changed/there")
+    services.remotes.refresh(admin_actor(services), "prod")
+    before, shadow_before = held(standin), _shadow(services, shadow)
+    monkeypatch.setattr(LocalRollback, "check", lambda self: None)
+    standin.reset()
+    with pytest.raises(RollbackRefusedError, match="refused its own rollback") as refused:
+        services.rollback.rollback(shadow, task.id)
+    assert "daily_sales' was edited" in refused.value.message
+    assert standin.writes() != []
+    assert held(standin) == before
+    assert _shadow(services, shadow) == shadow_before
+
+
+def _killed_commit(self: LocalRollback, *along: object) -> None:
+    raise Killed("killed before the shadow's rollback committed")
+
+
+@pytest.mark.parametrize("at", ["a call", "the commit"])
+def test_a_rollback_killed_midway_is_undone_by_recovery(
+    services: Services,
+    standin: DataArtsStandin,
+    shadow: Scope,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    at: str,
+) -> None:
+    """Killed as it sends its 2nd call, or once every call was made and before the shadow's
+    commit: the rollback journal stays open; the recovery undoes its calls, and remote and
+    shadow are as the push left them (which can then be rolled back)."""
+    task = import_package(services, shadow, second_package(tmp_path), **SECOND)
+    pushed, shadow_pushed = held(standin), _shadow(services, shadow)
+    standin.reset()
+    if at == "a call":
+        standin.faults[2] = Fault.KILL
+    else:
+        monkeypatch.setattr(LocalRollback, "run", _killed_commit)
+    with pytest.raises(Killed):
+        services.rollback.rollback(shadow, task.id)
+    assert held(standin) != pushed
+    with services.db.transaction(readonly=True) as tx:
+        (open_,) = journal_repo.open_in_workspace(tx, shadow.workspace.id)
+    assert open_.task_id.startswith(ROLLBACK)
+    monkeypatch.undo()
+    assert services.pushes.recover() == []  # a rollback has no task to tell
+    assert held(standin) == pushed
+    assert _shadow(services, shadow) == shadow_pushed
+    with services.db.transaction(readonly=True) as tx:
+        ended = journal_repo.get_push(tx, open_.task_id)
+        assert journal_repo.open_in_workspace(tx, shadow.workspace.id) == []
+    assert ended is not None
+    assert ended.state == "undone"
+    standin.faults.clear()
+    services.rollback.rollback(shadow, task.id)
+    assert "monthly_sales" not in held(standin)["jobs"]
+    assert standin.refused() == []
