@@ -247,6 +247,21 @@ def objects_of(tx: Tx, entry_ids: Sequence[int]) -> list[ObjectState]:
     return found
 
 
+def states_of(tx: Tx, workspace_id: str, kind: str, uids: Sequence[str]) -> list[ObjectState]:
+    """Every state the workspace's entries left of these objects of one kind, oldest entry
+    first."""
+    found: list[ObjectState] = []
+    for part in chunks(list(uids), tx.chunk):
+        rows = tx.conn.execute(
+            select(_o)
+            .join(_e, _e.c.id == _o.c.entry_id)
+            .where(_e.c.workspace_id == workspace_id, _o.c.kind == kind, _o.c.uid.in_(part))
+        )
+        found.extend(record(ObjectState, r) for r in rows)
+    found.sort(key=lambda s: (s.entry_id, s.uid))
+    return found
+
+
 def set_approvals(tx: Tx, entry_id: int, approvals: list[dict[str, object]]) -> None:
     """The signed approvals an entry's plan carried (JSON list)."""
     tx.conn.execute(update(_e).where(_e.c.id == entry_id).values(approvals=json.dumps(approvals)))
