@@ -99,6 +99,8 @@ class NewEntry:
     package_name: str | None = None
     plan_id: str | None = None
     approvers: list[dict[str, str]] = field(default_factory=list)
+    approvals: list[dict[str, Any]] = field(default_factory=list)
+    """A release's signed approvals that counted for it (``signatures.counted_approvals``)."""
     startup_mode: int | None = None
     target_entry: int | None = None
     started: list[str] = field(default_factory=list)
@@ -118,7 +120,7 @@ def record(tx: Tx, entry: NewEntry, keys: Sequence[Key]) -> int:
             "plan_id": entry.plan_id,
             "plan_hash": plan_hash(tx, entry.production_id, entry.plan_id),
             "approvers": json.dumps(entry.approvers),
-            "approvals": "[]",
+            "approvals": json.dumps(entry.approvals),
             "deployer": entry.deployer,
             "startup_mode": entry.startup_mode,
             "at": entry.at,
@@ -271,6 +273,7 @@ CSV_COLUMNS = (
     "package_name",
     "plan_hash",
     "approvers",
+    "approved_by",
     "deployer",
     "startup_mode",
     "at",
@@ -299,6 +302,7 @@ def ledger_csv(view: LedgerAt) -> str:
                 e.package_name or "",
                 e.plan_hash or "",
                 " ".join(a.get("user_name", "") for a in e.approver_list()),
+                " ".join(f"{a['user_name']}:{a['key_id']}" for a in json.loads(e.approvals)),
                 e.deployer,
                 e.startup_mode if e.startup_mode is not None else "",
                 _iso(e.at),
