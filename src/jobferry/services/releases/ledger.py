@@ -176,6 +176,29 @@ def ledger_at(tx: Tx, workspace_id: str, at: int | None) -> LedgerAt:
     )
 
 
+@dataclass(frozen=True)
+class PackageInLedger:
+    """Where a package stands in the ledger: its release's entry (``None``: the ledger
+    recorded no release of it) and the workspace's newest entry."""
+
+    released: EntryRecord | None
+    last: EntryRecord | None
+
+    @property
+    def last_release(self) -> bool:
+        """Its release is the ledger's newest entry: a rollback undoes it."""
+        return (
+            self.released is not None
+            and self.last is not None
+            and self.last.id == (self.released.id)
+        )
+
+    @property
+    def restorable(self) -> bool:
+        """An earlier release the ledger recorded: production can be restored to it."""
+        return self.released is not None and not self.last_release
+
+
 @dataclass
 class LedgerService:
     """Read an enterprise workspace's release ledger."""
@@ -188,6 +211,15 @@ class LedgerService:
         with self.db.transaction(readonly=True) as tx:
             production_scope(tx, scope, releasing=False)
             return ledger_at(tx, scope.workspace.id, at)
+
+    def of_package(self, scope: Scope, package_id: int) -> PackageInLedger:
+        """Where ``package_id``'s release stands in the ledger (read as :meth:`ledger`)."""
+        with self.db.transaction(readonly=True) as tx:
+            production_scope(tx, scope, releasing=False)
+            return PackageInLedger(
+                repo.entry_of_package(tx, scope.workspace.id, package_id),
+                repo.last_entry(tx, scope.workspace.id),
+            )
 
 
 def parse_moment(value: str | None) -> int | None:
