@@ -88,16 +88,26 @@ def deployed_version(tx: Tx, workspace_id: str, kind: str, uid: str) -> int:
     return deployed_versions(tx, workspace_id, kind, [uid]).get(uid, 0)
 
 
-def tell_waiting(tx: Tx, workspace_id: str, kind: str, uid: str) -> int:
-    """Production's version of the object changed: its item still waiting (not in a package)
-    says which it holds now, an addition or a change as that version says; the version."""
-    version = deployed_version(tx, workspace_id, kind, uid)
-    waiting = repo.open_item(tx, workspace_id, kind, uid)
-    if waiting is not None:
-        values: dict[str, object] = {"deployed_version": version}
-        if version == 0 and waiting.update_type == UpdateType.CHANGE:
-            values["update_type"] = int(UpdateType.ADD)
-        elif version and waiting.update_type == UpdateType.ADD:
-            values["update_type"] = int(UpdateType.CHANGE)
-        repo.update_item(tx, waiting.id, values)
-    return version
+def tell_waiting(
+    tx: Tx, workspace_id: str, objects: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """Production's version of these objects ((kind, uid) each) changed: their items still
+    waiting (not in a package) say which version it holds now, an addition or a change as
+    that version says; (kind, uid) → the version (a query a kind, not an object)."""
+    found: dict[tuple[str, str], int] = {}
+    for kind in sorted({k for k, _ in objects}):
+        uids = [u for k, u in objects if k == kind]
+        versions = deployed_versions(tx, workspace_id, kind, uids)
+        waiting = repo.open_items(tx, workspace_id, kind, uids)
+        for uid in uids:
+            version = found[(kind, uid)] = versions.get(uid, 0)
+            item = waiting.get(uid)
+            if item is None:
+                continue
+            values: dict[str, object] = {"deployed_version": version}
+            if version == 0 and item.update_type == UpdateType.CHANGE:
+                values["update_type"] = int(UpdateType.ADD)
+            elif version and item.update_type == UpdateType.ADD:
+                values["update_type"] = int(UpdateType.CHANGE)
+            repo.update_item(tx, item.id, values)
+    return found

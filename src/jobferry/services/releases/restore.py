@@ -284,8 +284,7 @@ def restored(tx: Tx, task_id: str, restore: RestoreRecord, production: Scope) ->
         ),
         changed,
     )
-    for kind, uid, _ in changed:
-        tell_waiting(tx, restore.workspace_id, kind, uid)
+    tell_waiting(tx, restore.workspace_id, [(kind, uid) for kind, uid, _ in changed])
     return (
         f" Production restored to release package {target.package_id} "
         f"(ledger entry {entry_id}, {len(changed)} object(s))."

@@ -155,11 +155,10 @@ def _mark(
         ),
         [(i.kind, i.uid, i.name) for i in items if i.kind in (ObjectKind.JOB, ObjectKind.SCRIPT)],
     )
-    for item in items:
-        if item.update_type == UpdateType.DELETE:
-            continue
-        version = tell_waiting(tx, item.workspace_id, item.kind, item.uid)
-        repo.update_item(tx, item.id, {"deployed_version": version})
+    kept = [i for i in items if i.update_type != UpdateType.DELETE]
+    versions = tell_waiting(tx, scope.workspace.id, [(i.kind, i.uid) for i in kept])
+    for item in kept:
+        repo.update_item(tx, item.id, {"deployed_version": versions[(item.kind, item.uid)]})
     audit_in_scope(
         tx,
         scope,
