@@ -97,6 +97,8 @@ def test_the_last_release_is_rolled_back_from_its_page(
     assert "data-rolled-back" in done.text
     assert f"by {team.deployer.actor.name}" in shown
     assert "data-rollback" not in done.text
+    assert "rolled back" in visible(deployer.get(base).text)  # the list says so too
+    assert "rolled back" not in visible(deployer.get(f"{base}/{first}").text)
     assert "second cut" not in str(services.jobs.show(production, "daily").document)
     ledger = deployer.get(f"/console/w/{team.workspace_id}/release-ledger").text
     assert f'href="/console/w/{team.workspace_id}/releases/packages/{second}"' in ledger
