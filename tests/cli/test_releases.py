@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+from support.builders import make_job
 from support.cli import Cli
 from support.cli_releases import as_user as _as
 from support.cli_releases import submit as _submit
@@ -57,3 +58,47 @@ def test_pending_items_are_packaged_deployed_and_cancelled(cli: Cli, tmp_path: P
     refused = deployer("releases", "cancel", package)
     assert refused.exit_code == 1
     assert "DLF.20990" in refused.stderr
+
+
+def test_a_package_refused_for_a_changed_production_is_planned_again(
+    cli: Cli, tmp_path: Path
+) -> None:
+    ws, suffix = cli.workspace, uuid.uuid4().hex[:6]
+    for name in ("dws_conn", "ssh_conn"):
+        body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
+        cli.remote.call("PUT", f"/environment/connection/{name}", body, workspace=ws)
+    mode = {"name": cli.remote.workspace_name(ws), "mode": "1"}
+    assert cli.remote.call("PUT", f"/{cli.server.project_id}/workspace/{ws}", mode)
+    dev = studio_person(cli.server, ws, f"dev_{suffix}", "developer")
+    dep = studio_person(cli.server, ws, f"dep_{suffix}", "deployer")
+    developer = _as(cli, "dev", dev.ak, dev.sk, tmp_path)
+    deployer = _as(cli, "dep", dep.ak, dep.sk, tmp_path)
+    _submit(cli, "plan_a")
+
+    def package_of(version: str) -> str:
+        job = make_job("plan_a", description=version)
+        changed = cli.remote.call("PUT", "/jobs/plan_a", job, workspace=ws)
+        assert changed.status_code == 204, changed.text
+        made = developer.json("releases", "create", version, "--all", "--approver", f"dep_{suffix}")
+        return str(made["release_package_id"])
+
+    made = developer.json("releases", "create", "v1", "--all", "--approver", f"dep_{suffix}")
+    assert deployer("releases", "deploy", made["release_package_id"]).exit_code == 0
+    package = package_of("v2")
+    assert deployer("releases", "deploy", package_of("v3")).exit_code == 0
+
+    plan_before = deployer.json("releases", "show", package)["release_package"]["plan_id"]
+    refused = deployer("releases", "deploy", package)
+    assert refused.exit_code == 3
+    assert "DLF.9042" in refused.stderr
+    assert f"jobferry releases plan {package}" in refused.stderr
+
+    planned = deployer("releases", "plan", package)
+    assert planned.exit_code == 0, (planned.stdout, planned.stderr)
+    assert f"jobferry releases deploy {package}" in planned.stdout + planned.stderr
+    answer = deployer.json("releases", "plan", package)
+    assert answer["release_package"]["plan_id"] not in (None, plan_before)
+    deployed = deployer("releases", "deploy", package)
+    assert deployed.exit_code == 0, (deployed.stdout, deployed.stderr)
+    assert "Released package" in deployed.stderr
+    assert deployer("releases", "plan", "4242").exit_code == 1

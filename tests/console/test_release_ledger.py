@@ -6,9 +6,22 @@ from __future__ import annotations
 
 import time
 
+from jobferry.domain.releases import StartupMode
+from jobferry.package.approvals import sign_statement
+from jobferry.package.keys import generate_key_pair
+from jobferry.services.approving import Signed
 from jobferry.services.container import Services
+from jobferry.services.releases.approval_keys import parse_key
+from jobferry.services.releases.records import DeployRequest, PackageRequest
+from jobferry.storage.releases import ItemFilter
 from support.console import Browser, assert_page
-from support.releases import enterprise_team, register_connections, release, submit_job
+from support.releases import (
+    enterprise_team,
+    register_connections,
+    release,
+    run_release,
+    submit_job,
+)
 
 
 def test_the_release_ledger_page(browser: Browser, services: Services) -> None:
@@ -42,3 +55,32 @@ def test_the_release_ledger_page(browser: Browser, services: Services) -> None:
     assert lines[0].startswith("kind,name,uid,version,sha256")
     assert any(line.startswith("job,first_job,") for line in lines)
     assert not any("second_job" in line for line in lines)
+
+
+def test_the_ledger_page_shows_who_signed_the_release(browser: Browser, services: Services) -> None:
+    team = enterprise_team(services)
+    register_connections(services, team)
+    submit_job(services, team.developer, "signed_job")
+    items = services.releases.pending(team.developer, ItemFilter(), 100, 0)[1]
+    request = PackageRequest(
+        str(team.developer.actor.user_id),
+        "signed_pkg",
+        tuple(str(i.id) for i in items),
+        (str(team.deployer.actor.user_id),),
+    )
+    package_id = services.releases.create(team.developer, request, []).package_id
+    pair = generate_key_pair()
+    services.approval_keys.register(team.deployer.actor, parse_key({"publicKey": pair.public_key}))
+    found = services.release_approvals.approvals(team.deployer, package_id).document()
+    signature = sign_statement(pair.private_pem, found["statement"])
+    signed = Signed(pair.key_id, found["planHash"], signature)
+    services.release_approvals.approve(team.deployer, package_id, signed)
+    services.releases.deploy(team.deployer, DeployRequest((package_id,), StartupMode.START))
+    run_release(services)
+
+    url = f"/console/w/{team.workspace_id}/release-ledger"
+    page = browser.get(url)
+    assert_page(page, 200, "Signed by", f"key {pair.key_id}", found["planHash"])
+    exported = browser.get(f"{url}.csv").text.splitlines()
+    assert "approved_by" in exported[0].split(",")
+    assert any(f"{team.deployer.actor.name}:{pair.key_id}" in line for line in exported[1:])

@@ -2,7 +2,8 @@
 ``jobferry serve``, at 1280×900: a developer ticks pending items and packages them (refused
 first, the ticks kept, then with an approver) onto the package's page with its plan; a deployer
 deploys a package and its page follows the release's task to its end, production showing the
-job, read-only. Every step leaves a screenshot in test-artifacts/console-releases/."""
+job, read-only, then rolls the release back from its page. Every step leaves a screenshot in
+test-artifacts/console-releases/."""
 
 from __future__ import annotations
 
@@ -195,5 +196,12 @@ def test_a_deploy_is_followed_to_its_end_and_production_shows_it_read_only(
         assert page.locator("[data-production-banner]").count() == 1
         assert page.locator("a:text-is('Edit'), button:text-is('Delete')").count() == 0
         shot("08-production-job")
+        page.goto(f"{server.url}/console/w/{team.workspace_id}/releases/packages/{made[0]}")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("[data-rollback]")
+        rolled = page.locator("[data-rolled-back]")
+        playwright_api.expect(rolled).to_contain_text(f"by {team.deployer.actor.name}")
+        assert page.locator("[data-rollback]").count() == 0
+        shot("09-rolled-back")
 
     _browse(server, team.deployer.actor.name, steps)

@@ -317,10 +317,9 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "create and jobferry releases deploy."
         ),
         Remedy.REPLAN_RELEASE: lambda b: (
-            f"Review the change in production, then plan release package "
-            f"{_name(b, 'package_id', 'ID')} again and deploy it (the release-packages plan call; "
-            "the command line has no command for it yet), or cancel it with jobferry releases "
-            "cancel."
+            f"Review the change in production, then plan the release package "
+            f"again (jobferry releases plan {_name(b, 'package_id', 'ID')}) and deploy it, "
+            "or cancel it with jobferry releases cancel."
         ),
         Remedy.APPROVE_PLAN: lambda b: (
             (

@@ -250,6 +250,27 @@ def show(
     s.output.table(("name", "kind", "change", "version", "in production", "scheduling"), rows)
 
 
+@app.command("plan")
+def plan(
+    ctx: typer.Context,
+    package_id: PackageId,
+    workspace: WorkspaceOption = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Plan a package waiting (or whose release failed) again against production as it is
+    now: its frozen content, a new plan that a deploy applies (its approvals, when the plan
+    moved, must be signed again)."""
+    s = session(ctx, json_mode, workspace)
+    answer = mapping(_v2(s.client(), "POST", f"/release-packages/{segment(package_id)}/plan"))
+    package = mapping(answer.get("release_package"))
+    s.output.result(
+        answer,
+        f"Planned release package {package_id} again against production as it is now "
+        f"(plan {package.get('plan_id')}); deploy it with: jobferry releases deploy "
+        f"{package_id}.",
+    )
+
+
 @app.command("deploy")
 def deploy(
     ctx: typer.Context,

@@ -34,6 +34,7 @@ from jobferry.console import (
     listing,
     packages,
     policies,
+    release_undo,
     releases,
     remotes,
     routes,
@@ -134,6 +135,7 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     pages = (auth, jobs, editor, library, listing, exports, downloads, tasks, imports, checking)
-    for module in (*pages, routes, releases, packages, admin, policies, remotes, approvals, ledger):
+    releasing = (releases, packages, release_undo, approvals, ledger)
+    for module in (*pages, routes, *releasing, admin, policies, remotes):
         app.include_router(module.router)
     return app

@@ -1,9 +1,10 @@
 """An enterprise workspace's release packages: the list, and a package's page with its kept
 plan (the import plan step's diff view), its items, its state and the actions that state
-allows — Deploy (with the startup mode), Revoke, Plan again — each through the release
-service the API uses. A deploy is an import of the kept plan into production, a task of the
-production side: the package's page follows it to its end, as the import wizard follows its
-task."""
+allows — Deploy (with the startup mode), Revoke, Plan again; once released, Roll back (the
+ledger's newest release) or Restore production to it (an earlier one: ``release_undo.py``) —
+each through the release service the API uses. A deploy (or a restore) is an import into
+production, a task of the production side: the package's page follows it to its end, as the
+import wizard follows its task."""
 
 from __future__ import annotations
 
@@ -130,6 +131,19 @@ class Actions:
     deploy: bool = False
     revoke: bool = False
     replan: bool = False
+    rollback: bool = False
+    """Its release is the ledger's newest entry: Roll back this release."""
+    restore: bool = False
+    """An earlier release the ledger recorded: Restore production to this release."""
+
+
+def _undo(page: Page, view: PackageView) -> Actions:
+    """A released package's actions: roll back the ledger's newest release, restore an earlier
+    one (deployers, operators, admins, as the services check)."""
+    if view.status is not DeployStatus.SUCCESS or page.scope.role not in DEPLOY_ROLES:
+        return Actions()
+    found = page.services.ledger.of_package(page.scope, view.record.id)
+    return Actions(rollback=found.last_release, restore=found.restorable)
 
 
 def _actions(page: Page, view: PackageView) -> Actions:
@@ -137,7 +151,7 @@ def _actions(page: Page, view: PackageView) -> Actions:
     record = view.record
     waiting = not record.delete_flag and view.status in (DeployStatus.PENDING, DeployStatus.FAILED)
     if not waiting:
-        return Actions()
+        return _undo(page, view)
     viewer = str(page.scope.actor.user_id)
     approver = viewer in {a["user_id"] for a in record.approver_list()}
     role = page.scope.role
@@ -174,6 +188,18 @@ class PackageContext(PageContext):
     drifted: bool = False
     """The deploy was refused because production changed since the plan (or the plan
     expired): offer Plan again."""
+    restore: RestoreReview | None = None
+    """A restore planned (its dry run): the kept plan to review before Restore applies it."""
+    following: str = "Release"
+    """What the task followed is: the release, or a restore to it."""
+
+
+@dataclass(frozen=True)
+class RestoreReview:
+    """A restore's kept plan, shown as the import plan step shows one."""
+
+    plan: Plan
+    objects: PlanObjects
 
 
 def _plan(page: Page, view: PackageView) -> tuple[Plan | None, str]:
@@ -187,9 +213,10 @@ def _plan(page: Page, view: PackageView) -> tuple[Plan | None, str]:
         return None, GONE
 
 
-def _task(page: Page, view: PackageView) -> tuple[TaskSummary | None, str]:
-    """The deploy's task (a task of the production side) and its page, when it has one."""
-    task_id, production = view.record.task_id, page.scope.workspace.production_id
+def _task(page: Page, view: PackageView, restore: str) -> tuple[TaskSummary | None, str]:
+    """The deploy's task (or ``restore``: a restore's task; a task of the production side) and
+    its page, when it has one."""
+    task_id, production = restore or view.record.task_id, page.scope.workspace.production_id
     if task_id is None or production is None:
         return None, ""
     where = f"{base_of(page.request)}/w/{production}/tasks/{task_id}"
@@ -216,7 +243,7 @@ def _failure(task: Task) -> str:
     return ". ".join(kept) or "The release failed; its task (in production) says why."
 
 
-def _package_view(
+def package_view(
     page: Page,
     package_id: int,
     *,
@@ -224,10 +251,12 @@ def _package_view(
     error: str = "",
     drifted: bool = False,
     status_code: int = 200,
+    restore: RestoreReview | None = None,
+    task: str = "",
 ) -> Response:
     require_enterprise(page)
     view = page.services.releases.show(page.scope, package_id)
-    summary, task_url = _task(page, view)
+    summary, task_url = _task(page, view, task)
     if summary is not None and summary.done and view.status is DeployStatus.RELEASING:
         # The release ended between the two reads (its end marks the package in the same
         # transaction): read the package again, or the page would stop following a task
@@ -247,23 +276,26 @@ def _package_view(
         message=message,
         error=error,
         drifted=drifted,
+        restore=restore,
+        following="Restore" if task else "Release",
     )
     return render(page.request, context, status_code=status_code)
 
 
 @router.get("/w/{workspace_id}/releases/packages/{package_id}")
-def package_page(page: PageDep, package_id: int, made: str = "") -> Response:
-    """A package: its state, items, kept plan and the actions its state allows."""
+def package_page(page: PageDep, package_id: int, made: str = "", task: str = "") -> Response:
+    """A package: its state, items, kept plan and the actions its state allows (``task``:
+    follow a restore to it)."""
     message = "Package created: its content is frozen and planned into production." if made else ""
-    return _package_view(page, package_id, message=message)
+    return package_view(page, package_id, message=message, task=task.strip())
 
 
-def _refused(page: Page, package_id: int, exc: JobferryError) -> Response:
+def refused(page: Page, package_id: int, exc: JobferryError) -> Response:
     """The package's page with the refusal, offering Plan again where that mends it."""
     stale = isinstance(exc, PlanStaleError)
     drifted = stale or isinstance(exc, BasisChangedError)
     error = GONE if stale else said(exc)
-    return _package_view(page, package_id, error=error, drifted=drifted, status_code=exc.status)
+    return package_view(page, package_id, error=error, drifted=drifted, status_code=exc.status)
 
 
 @router.post("/w/{workspace_id}/releases/packages/{package_id}/deploy")
@@ -275,7 +307,7 @@ def deploy(page: PageDep, form: FormDep, package_id: int) -> Response:
     try:
         page.services.releases.deploy(page.scope, DeployRequest((package_id,), startup))
     except JobferryError as exc:
-        return _refused(page, package_id, exc)
+        return refused(page, package_id, exc)
     page.runner.kick(queued_here=True)
     return redirect(page.url(f"/releases/packages/{package_id}"))
 
@@ -287,8 +319,8 @@ def revoke(page: PageDep, form: FormDep, package_id: int) -> Response:
     try:
         page.services.releases.cancel(page.scope, (package_id,))
     except JobferryError as exc:
-        return _refused(page, package_id, exc)
-    return _package_view(page, package_id, message="Package revoked: its items are pending again.")
+        return refused(page, package_id, exc)
+    return package_view(page, package_id, message="Package revoked: its items are pending again.")
 
 
 @router.post("/w/{workspace_id}/releases/packages/{package_id}/replan")
@@ -298,8 +330,8 @@ def replan(page: PageDep, form: FormDep, package_id: int) -> Response:
     try:
         page.services.releases.replan(page.scope, package_id)
     except JobferryError as exc:
-        return _refused(page, package_id, exc)
-    return _package_view(
+        return refused(page, package_id, exc)
+    return package_view(
         page,
         package_id,
         message="Planned again against production as it is now; review the plan and deploy.",

@@ -24,7 +24,6 @@ from sqlalchemy import (
     Text,
     insert,
     select,
-    update,
 )
 
 from jobferry.storage.records import record
@@ -46,7 +45,8 @@ release_ledger = Table(
     Column("plan_hash", String(64), nullable=True),
     # [{"user_id", "user_name"}] as JSON text: the approvers the package names.
     Column("approvers", Text, nullable=False),
-    # Signed approvals of the plan hash, as JSON text ([] until approvals are signed).
+    # The signed approvals that counted for a release (who, key, when, plan hash, statement,
+    # signature), as JSON text; [] for a rollback, a restore or a release with none.
     Column("approvals", Text, nullable=False),
     Column("deployer", String(128), nullable=False),
     Column("startup_mode", Integer, nullable=True),
@@ -247,9 +247,19 @@ def objects_of(tx: Tx, entry_ids: Sequence[int]) -> list[ObjectState]:
     return found
 
 
-def set_approvals(tx: Tx, entry_id: int, approvals: list[dict[str, object]]) -> None:
-    """The signed approvals an entry's plan carried (JSON list)."""
-    tx.conn.execute(update(_e).where(_e.c.id == entry_id).values(approvals=json.dumps(approvals)))
+def states_of(tx: Tx, workspace_id: str, kind: str, uids: Sequence[str]) -> list[ObjectState]:
+    """Every state the workspace's entries left of these objects of one kind, oldest entry
+    first."""
+    found: list[ObjectState] = []
+    for part in chunks(list(uids), tx.chunk):
+        rows = tx.conn.execute(
+            select(_o)
+            .join(_e, _e.c.id == _o.c.entry_id)
+            .where(_e.c.workspace_id == workspace_id, _o.c.kind == kind, _o.c.uid.in_(part))
+        )
+        found.extend(record(ObjectState, r) for r in rows)
+    found.sort(key=lambda s: (s.entry_id, s.uid))
+    return found
 
 
 # -- restores planned ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from jobferry.services.importing.local import LocalChanges
 from jobferry.services.releases import ledger
 from jobferry.services.releases.pending import note_submits
 from jobferry.services.releases.restore import restored
+from jobferry.services.releases.signatures import counted_approvals
 from jobferry.storage import Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import ledger as ledger_repo
@@ -98,6 +99,7 @@ def _released(
             package_name=package.name,
             plan_id=plan_id,
             approvers=package.approver_list(),
+            approvals=counted_approvals(tx, package.workspace_id, production, package),
             startup_mode=package.startup_mode,
             started=switched,
         ),

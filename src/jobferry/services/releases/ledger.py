@@ -99,6 +99,8 @@ class NewEntry:
     package_name: str | None = None
     plan_id: str | None = None
     approvers: list[dict[str, str]] = field(default_factory=list)
+    approvals: list[dict[str, Any]] = field(default_factory=list)
+    """A release's signed approvals that counted for it (``signatures.counted_approvals``)."""
     startup_mode: int | None = None
     target_entry: int | None = None
     started: list[str] = field(default_factory=list)
@@ -118,7 +120,7 @@ def record(tx: Tx, entry: NewEntry, keys: Sequence[Key]) -> int:
             "plan_id": entry.plan_id,
             "plan_hash": plan_hash(tx, entry.production_id, entry.plan_id),
             "approvers": json.dumps(entry.approvers),
-            "approvals": "[]",
+            "approvals": json.dumps(entry.approvals),
             "deployer": entry.deployer,
             "startup_mode": entry.startup_mode,
             "at": entry.at,
@@ -174,6 +176,29 @@ def ledger_at(tx: Tx, workspace_id: str, at: int | None) -> LedgerAt:
     )
 
 
+@dataclass(frozen=True)
+class PackageInLedger:
+    """Where a package stands in the ledger: its release's entry (``None``: the ledger
+    recorded no release of it) and the workspace's newest entry."""
+
+    released: EntryRecord | None
+    last: EntryRecord | None
+
+    @property
+    def last_release(self) -> bool:
+        """Its release is the ledger's newest entry: a rollback undoes it."""
+        return (
+            self.released is not None
+            and self.last is not None
+            and self.last.id == (self.released.id)
+        )
+
+    @property
+    def restorable(self) -> bool:
+        """An earlier release the ledger recorded: production can be restored to it."""
+        return self.released is not None and not self.last_release
+
+
 @dataclass
 class LedgerService:
     """Read an enterprise workspace's release ledger."""
@@ -186,6 +211,15 @@ class LedgerService:
         with self.db.transaction(readonly=True) as tx:
             production_scope(tx, scope, releasing=False)
             return ledger_at(tx, scope.workspace.id, at)
+
+    def of_package(self, scope: Scope, package_id: int) -> PackageInLedger:
+        """Where ``package_id``'s release stands in the ledger (read as :meth:`ledger`)."""
+        with self.db.transaction(readonly=True) as tx:
+            production_scope(tx, scope, releasing=False)
+            return PackageInLedger(
+                repo.entry_of_package(tx, scope.workspace.id, package_id),
+                repo.last_entry(tx, scope.workspace.id),
+            )
 
 
 def parse_moment(value: str | None) -> int | None:
@@ -271,6 +305,7 @@ CSV_COLUMNS = (
     "package_name",
     "plan_hash",
     "approvers",
+    "approved_by",
     "deployer",
     "startup_mode",
     "at",
@@ -299,6 +334,7 @@ def ledger_csv(view: LedgerAt) -> str:
                 e.package_name or "",
                 e.plan_hash or "",
                 " ".join(a.get("user_name", "") for a in e.approver_list()),
+                " ".join(f"{a['user_name']}:{a['key_id']}" for a in json.loads(e.approvals)),
                 e.deployer,
                 e.startup_mode if e.startup_mode is not None else "",
                 _iso(e.at),

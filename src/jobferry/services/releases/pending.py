@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from jobferry.domain.enums import ObjectKind
 from jobferry.domain.releases import UpdateType
 from jobferry.services.context import Scope, now_ms
+from jobferry.services.releases.deployed import deployed_version, deployed_versions
 from jobferry.storage import Tx
 from jobferry.storage import releases as repo
 
@@ -41,7 +42,7 @@ def note_submits(
     ws = scope.workspace.id
     uids = [uid for uid, _, _, _ in submitted]
     waiting = repo.open_items(tx, ws, kind, uids)
-    deployed = repo.deployed_versions(tx, ws, kind, uids)
+    deployed = deployed_versions(tx, ws, kind, uids)
     added = []
     for uid, object_id, name, version in submitted:
         values = _values(scope, (object_id, name), version, deployed.get(uid, 0), deleted=False)
@@ -71,7 +72,7 @@ def _note(
 ) -> None:
     uid, object_id, name = identity
     ws = scope.workspace.id
-    deployed = repo.deployed_version(tx, ws, kind, uid)
+    deployed = deployed_version(tx, ws, kind, uid)
     values = _values(scope, (object_id, name), version, deployed, deleted=deleted)
     found = repo.open_item(tx, ws, kind, uid)
     if found is not None:

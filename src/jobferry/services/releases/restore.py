@@ -39,6 +39,7 @@ from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.service import ImportService
 from jobferry.services.releases import ledger
+from jobferry.services.releases.deployed import tell_waiting
 from jobferry.services.releases.production import production_scope
 from jobferry.services.support.scratch import new_zip
 from jobferry.storage import Database, Tx
@@ -283,6 +284,7 @@ def restored(tx: Tx, task_id: str, restore: RestoreRecord, production: Scope) ->
         ),
         changed,
     )
+    tell_waiting(tx, restore.workspace_id, [(kind, uid) for kind, uid, _ in changed])
     return (
         f" Production restored to release package {target.package_id} "
         f"(ledger entry {entry_id}, {len(changed)} object(s))."

@@ -23,6 +23,7 @@ from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.releases import ledger
+from jobferry.services.releases.deployed import tell_waiting
 from jobferry.services.releases.production import production_scope
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
@@ -152,21 +153,10 @@ def _stop_started(tx: Tx, production: str, entry: EntryRecord) -> None:
 def _mark(
     tx: Tx, scope: Scope, entry: EntryRecord, package: PackageRecord, items: list[ItemRecord]
 ) -> int:
-    """The package rolled back, its items' deployed versions reset (and the items waiting for
-    the same objects told so), and the ledger entry; its id."""
+    """The package rolled back, the ledger entry, and its items' deployed versions reset (and
+    the items waiting for the same objects told so); the entry's id."""
     now = now_ms()
     repo.update_package(tx, package.id, {"rolled_back_at": now, "rolled_back_by": scope.actor.name})
-    for item in items:
-        if item.update_type == UpdateType.DELETE:
-            continue
-        version = repo.deployed_version(tx, item.workspace_id, item.kind, item.uid)
-        repo.update_item(tx, item.id, {"deployed_version": version})
-        waiting = repo.open_item(tx, item.workspace_id, item.kind, item.uid)
-        if waiting is not None:
-            values: dict[str, object] = {"deployed_version": version}
-            if version == 0 and waiting.update_type == UpdateType.CHANGE:
-                values["update_type"] = int(UpdateType.ADD)
-            repo.update_item(tx, waiting.id, values)
     entry_id = ledger.record(
         tx,
         ledger.NewEntry(
@@ -184,6 +174,10 @@ def _mark(
         ),
         [(i.kind, i.uid, i.name) for i in items if i.kind in (ObjectKind.JOB, ObjectKind.SCRIPT)],
     )
+    kept = [i for i in items if i.update_type != UpdateType.DELETE]
+    versions = tell_waiting(tx, scope.workspace.id, [(i.kind, i.uid) for i in kept])
+    for item in kept:
+        repo.update_item(tx, item.id, {"deployed_version": versions[(item.kind, item.uid)]})
     audit_in_scope(
         tx,
         scope,

@@ -67,9 +67,15 @@ def plan_facts(tx: Tx, production_id: str, record: PackageRecord) -> PlanFacts:
 
 def package_subject_of(tx: Tx, scope: Scope, record: PackageRecord) -> Subject:
     """The approval subject of a package: its plan hash now, its applicant, its approvers."""
-    facts = plan_facts(tx, scope.workspace.production_id or "", record)
+    return subject_of(tx, scope.workspace.id, scope.workspace.production_id or "", record)
+
+
+def subject_of(tx: Tx, workspace_id: str, production_id: str, record: PackageRecord) -> Subject:
+    """:func:`package_subject_of` of a package of ``workspace_id`` (production side
+    ``production_id``)."""
+    facts = plan_facts(tx, production_id, record)
     return Subject(
-        scope.workspace.id,
+        workspace_id,
         package_subject(record.id),
         facts.plan_hash(),
         record.apply_user_name,
@@ -77,6 +83,29 @@ def package_subject_of(tx: Tx, scope: Scope, record: PackageRecord) -> Subject:
         f"Release package '{record.id}'",
         {"package_id": str(record.id)},
     )
+
+
+def counted_approvals(
+    tx: Tx, workspace_id: str, production_id: str, record: PackageRecord
+) -> list[dict[str, Any]]:
+    """The signed approvals of the package's plan that count now, each verified with its key
+    as it stands (oldest first): who signed with which key, when, the plan hash, the
+    statement and the signature — what a release's ledger entry keeps of its approvals."""
+    subject = subject_of(tx, workspace_id, production_id, record)
+    found = standing(tx, subject)
+    return [
+        {
+            "user_id": str(a.user_id),
+            "user_name": a.user_name,
+            "key_id": a.key_id,
+            "public_key": found.keys[(a.user_id, a.key_id)].public_key,
+            "approved_at": a.approved_at,
+            "plan_hash": a.plan_hash,
+            "statement": subject.statement,
+            "signature": a.signature,
+        }
+        for a in sorted(found.counted, key=lambda a: (a.approved_at, a.user_name))
+    ]
 
 
 def require_approvals(tx: Tx, scope: Scope, record: PackageRecord) -> None:

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from jobferry.domain.enums import JobStatus, TaskStatus
+from jobferry.domain.releases import UpdateType
 from jobferry.errors import RollbackRefusedError
 from jobferry.services.container import Services
 from jobferry.services.releases.ledger import content_hash
@@ -18,6 +19,7 @@ from jobferry.storage.importing import target as target_repo
 from support.releases import (
     Team,
     enterprise_team,
+    pending_items,
     production_of,
     register_connections,
     release,
@@ -142,3 +144,27 @@ def test_the_ledger_says_what_production_held_between_releases(
     assert len(deploy.plan_hash or "") == 64
     assert deploy.startup_mode == 1
     assert services.ledger.ledger(team.deployer, entries[0][0].at - 1).entries == ()
+
+
+def test_a_restore_tells_the_waiting_items_which_version_production_holds(
+    services: Services, team: Team
+) -> None:
+    (first, _, _), _ = _three_releases(services, team)
+    services.jobs.stop(production_of(services, team), "c")
+    submit_job(services, team.developer, "a", description="v4")
+    submit_job(services, team.developer, "c", description="v2")
+    waiting = {i.name: i for i in pending_items(services, team.developer)}
+    assert (waiting["a"].deployed_version, waiting["a"].pending_version) == (3, 4)
+    assert (waiting["c"].deployed_version, waiting["c"].update_type) == (1, UpdateType.CHANGE)
+
+    started = services.restores.restore(team.deployer, first)
+    assert isinstance(started, RestoreStarted)
+    run_release(services)
+
+    waiting = {i.name: i for i in pending_items(services, team.developer)}
+    assert (waiting["a"].deployed_version, waiting["a"].update_type) == (1, UpdateType.CHANGE)
+    # c did not exist after the first release: production holds none of it now.
+    assert (waiting["c"].deployed_version, waiting["c"].update_type) == (0, UpdateType.ADD)
+    submit_job(services, team.developer, "a", description="v5")
+    again = {i.name: i for i in pending_items(services, team.developer)}
+    assert (again["a"].deployed_version, again["a"].pending_version) == (1, 5)

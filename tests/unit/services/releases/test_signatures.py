@@ -6,6 +6,8 @@ offline."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from jobferry.domain.enums import Role
@@ -17,7 +19,7 @@ from jobferry.errors import (
     NameTakenError,
     PermissionDeniedError,
 )
-from jobferry.package.approvals import check_approvals, sign_statement
+from jobferry.package.approvals import check_approvals, sign_statement, signature_valid
 from jobferry.package.keys import KeyPair, generate_key_pair
 from jobferry.services.approving import Signed
 from jobferry.services.container import Services
@@ -221,3 +223,40 @@ def test_the_approvals_file_fails_offline_when_tampered(services: Services, team
     verdict = check_approvals(forged)
     assert not verdict.ok
     assert verdict.checks[0].why.startswith("the signature is not")
+
+
+def test_the_ledger_keeps_the_approvals_that_counted_for_the_release(
+    services: Services, team: Team, approver2: Scope
+) -> None:
+    services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
+    submit_job(services, team.developer, "ledger_signed")
+    package_id = _package(services, team, [team.deployer, approver2])
+    mine, hers = _register(services, team.deployer), _register(services, approver2)
+    _approve(services, team.deployer, package_id, mine)
+    _approve(services, approver2, package_id, hers)
+    approved = services.release_approvals.approvals(team.deployer, package_id).document()
+    services.approval_keys.revoke(approver2.actor, hers.key_id)  # hers counts no more
+    _deploy(services, team, package_id)
+    run_release(services)
+
+    entry, _ = services.ledger.ledger(team.deployer).entries[-1]
+    kept = json.loads(entry.approvals)
+    assert [(a["user_name"], a["key_id"]) for a in kept] == [("sales_deployer", mine.key_id)]
+    (signed,) = kept
+    assert signed["plan_hash"] == approved["planHash"]
+    assert signed["statement"] == approved["statement"]
+    assert signed["public_key"] == mine.public_key
+    assert signature_valid(signed["public_key"], signed["statement"], signed["signature"])
+    assert signed["approved_at"] <= entry.at
+    rollback = services.release_rollback.rollback(team.deployer, package_id)
+    entries = services.ledger.ledger(team.deployer).entries
+    assert entries[-1][0].id == rollback.entry_id
+    assert json.loads(entries[-1][0].approvals) == []  # a rollback approves nothing
+
+
+def test_a_release_with_no_approval_keeps_none(services: Services, team: Team) -> None:
+    submit_job(services, team.developer, "ledger_unsigned")
+    _deploy(services, team, _package(services, team, [team.deployer]))
+    run_release(services)
+    entry, _ = services.ledger.ledger(team.deployer).entries[-1]
+    assert (entry.action, json.loads(entry.approvals)) == ("deploy", [])

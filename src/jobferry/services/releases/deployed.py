@@ -1,0 +1,113 @@
+"""Which development version of an object production holds: what a pending item calls its
+``deployed_version``, after releases, rollbacks and restores alike.
+
+The release ledger says which entry last changed each object in production; that entry says
+which version it is: a release put its item's version, a rollback brought back what production
+held before the release it undid, a restore what production held right after the release it
+restored (both found again in the ledger), and a deletion puts none (0). An object no entry
+touched (released before the ledger was kept, or never) has the version of the newest release
+of it not rolled back, as the items say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from jobferry.domain.releases import UpdateType
+from jobferry.services.releases import ledger
+from jobferry.storage import Tx
+from jobferry.storage import ledger as ledger_repo
+from jobferry.storage import releases as repo
+from jobferry.storage.ledger import DELETE, EntryRecord, ObjectState
+
+
+class _Resolver:
+    """Resolves the development version an entry's state of an object stands for."""
+
+    def __init__(self, tx: Tx, entries: dict[int, EntryRecord]) -> None:
+        self.tx = tx
+        self.entries = entries
+        self.items: dict[int, dict[str, int]] = {}
+
+    def version(self, states: list[ObjectState], limit: int) -> int | None:
+        """The version production held of the object after entry ``limit`` (``None``: no
+        entry up to it touched the object)."""
+        while True:
+            found = [s for s in states if s.entry_id <= limit]
+            if not found:
+                return None
+            state = found[-1]
+            if state.action == DELETE:
+                return 0
+            entry = self.entries[state.entry_id]
+            if entry.action == ledger.DEPLOY:
+                return self._released(entry.package_id).get(state.uid, 0)
+            if entry.target_entry is None:
+                return None
+            # A rollback: what production held before the release it undid; a restore: what
+            # production held right after the release it restored.
+            back = entry.action == ledger.ROLLBACK
+            limit = entry.target_entry - 1 if back else entry.target_entry
+
+    def _released(self, package_id: int | None) -> dict[str, int]:
+        if package_id is None:
+            return {}
+        if package_id not in self.items:
+            self.items[package_id] = {
+                i.uid: i.pending_version
+                for i in repo.package_items(self.tx, package_id)
+                if i.update_type != UpdateType.DELETE
+            }
+        return self.items[package_id]
+
+
+def deployed_versions(tx: Tx, workspace_id: str, kind: str, uids: Sequence[str]) -> dict[str, int]:
+    """uid → the development version production holds of each object (absent: 0)."""
+    if not uids:
+        return {}
+    by_uid: dict[str, list[ObjectState]] = {}
+    for state in ledger_repo.states_of(tx, workspace_id, kind, uids):
+        by_uid.setdefault(state.uid, []).append(state)
+    found: dict[str, int] = {}
+    if by_uid:
+        entries = {e.id: e for e in ledger_repo.entries(tx, workspace_id)}
+        resolver = _Resolver(tx, entries)
+        newest = max(entries)
+        for uid, states in by_uid.items():
+            version = resolver.version(states, newest)
+            if version is not None:
+                found[uid] = version
+    rest = [u for u in uids if u not in found]
+    if rest:
+        found.update(repo.deployed_versions(tx, workspace_id, kind, rest))
+    return {uid: version for uid, version in found.items() if version}
+
+
+def deployed_version(tx: Tx, workspace_id: str, kind: str, uid: str) -> int:
+    """:func:`deployed_versions` of one object."""
+    return deployed_versions(tx, workspace_id, kind, [uid]).get(uid, 0)
+
+
+def tell_waiting(
+    tx: Tx, workspace_id: str, objects: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """Production's version of these objects ((kind, uid) each) changed: their items still
+    waiting (not in a package) say which version it holds now, an addition or a change as
+    that version says; (kind, uid) → the version (a query a kind, not an object)."""
+    found: dict[tuple[str, str], int] = {}
+    for kind in sorted({k for k, _ in objects}):
+        uids = [u for k, u in objects if k == kind]
+        versions = deployed_versions(tx, workspace_id, kind, uids)
+        waiting = repo.open_items(tx, workspace_id, kind, uids)
+        for uid in uids:
+            version = found[(kind, uid)] = versions.get(uid, 0)
+            item = waiting.get(uid)
+            if item is None:
+                continue
+            values: dict[str, object] = {"deployed_version": version}
+            if version == 0 and item.update_type == UpdateType.CHANGE:
+                values["update_type"] = int(UpdateType.ADD)
+            elif version and item.update_type == UpdateType.ADD:
+                values["update_type"] = int(UpdateType.CHANGE)
+            repo.update_item(tx, item.id, values)
+    return found

@@ -1,0 +1,148 @@
+"""Rolling back and restoring releases from a package's page (SQLite and PostgreSQL): the
+ledger's newest release offers *Roll back this release* to deployers (refused, naming the
+object, when production changed since), a rolled back package says when and by whom, an
+earlier release offers *Restore production to this release* — its plan first, then the
+restore's task followed on the page — and the package page and the ledger link each other."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from fastapi.testclient import TestClient
+
+from jobferry.domain.releases import StartupMode
+from jobferry.services.container import Services
+from support.console import PASSWORD, Browser, admin_actor, wait_task
+from support.releases import (
+    Team,
+    enterprise_team,
+    production_of,
+    register_connections,
+    release,
+    submit_job,
+)
+
+API_SPEAK = re.compile(
+    r"\b(?:GET|POST|PUT|DELETE) (?:/|…|\{)|/v[12]/|\{project_id\}|_factory_|\bplan_id\b"
+)
+"""The API's words (calls, paths, fields) a page must not show."""
+
+
+def visible(page: str) -> str:
+    """The text a person reads: no tags, no attribute values."""
+    body = page.split("<main>", 1)[-1]
+    return html.unescape(re.sub(r"<[^>]*>", " ", body))
+
+
+def _speaks_console(page: str) -> None:
+    found = API_SPEAK.findall(visible(page))
+    assert not found, f"API terms on the page: {found}"
+
+
+def _team(services: Services) -> Team:
+    team = enterprise_team(services)
+    register_connections(services, team)
+    admin = admin_actor(services)
+    for scope in (team.developer, team.deployer):
+        services.signin.set_password(admin, scope.actor.name, PASSWORD)
+    return team
+
+
+def _signed_in(client: TestClient, name: str) -> Browser:
+    browser = Browser(client)
+    assert browser.sign_in(name).status_code == 303
+    return browser
+
+
+def _two_releases(services: Services, team: Team) -> tuple[int, int]:
+    submit_job(services, team.developer, "daily")
+    first = release(services, team, "first", StartupMode.LEAVE)
+    submit_job(services, team.developer, "daily", description="second cut")
+    return first, release(services, team, "second", StartupMode.LEAVE)
+
+
+def test_the_last_release_is_rolled_back_from_its_page(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    first, second = _two_releases(services, team)
+    base = f"/console/w/{team.workspace_id}/releases/packages"
+    # One client, one session at a time: the developer first, then the deployer.
+    developer = _signed_in(client, team.developer.actor.name)
+    assert "data-rollback" not in developer.get(f"{base}/{second}").text
+    assert developer.post(f"{base}/{second}/rollback", {}).status_code == 403
+    deployer = _signed_in(client, team.deployer.actor.name)
+    last = deployer.get(f"{base}/{second}").text
+    assert "data-rollback" in last
+    assert "data-restore-plan" not in last
+    assert f'href="/console/w/{team.workspace_id}/release-ledger"' in last
+    earlier = deployer.get(f"{base}/{first}").text
+    assert "data-restore-plan" in earlier
+    assert "data-rollback" not in earlier
+
+    production = production_of(services, team)
+    services.jobs.start(production, "daily")  # production changed by hand since the release
+    refused = deployer.post(f"{base}/{second}/rollback", {})
+    assert refused.status_code == 400, refused.text
+    assert "daily" in visible(refused.text)
+    assert "Nothing was changed" in visible(refused.text)
+    _speaks_console(refused.text)
+    services.jobs.stop(production, "daily")
+
+    done = deployer.post(f"{base}/{second}/rollback", {})
+    assert done.status_code == 200, done.text
+    shown = visible(done.text)
+    assert "Release rolled back" in shown
+    assert "data-rolled-back" in done.text
+    assert f"by {team.deployer.actor.name}" in shown
+    assert "data-rollback" not in done.text
+    assert "rolled back" in visible(deployer.get(base).text)  # the list says so too
+    assert "rolled back" not in visible(deployer.get(f"{base}/{first}").text)
+    assert "second cut" not in str(services.jobs.show(production, "daily").document)
+    ledger = deployer.get(f"/console/w/{team.workspace_id}/release-ledger").text
+    assert f'href="/console/w/{team.workspace_id}/releases/packages/{second}"' in ledger
+    assert f'href="/console/w/{team.workspace_id}/releases/packages/{first}"' in ledger
+
+
+def test_an_earlier_release_is_restored_through_its_plan_following_the_task(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    first, second = _two_releases(services, team)
+    base = f"/console/w/{team.workspace_id}/releases/packages"
+    deployer = _signed_in(client, team.deployer.actor.name)
+
+    planned = deployer.post(f"{base}/{first}/restore", {})
+    assert planned.status_code == 200, planned.text
+    assert "data-restore-review" in planned.text
+    assert "OVERWRITE 1" in visible(planned.text)
+    assert "second cut" in planned.text  # the description the restore takes back
+    _speaks_console(planned.text)
+    production = production_of(services, team)
+    assert "second cut" in str(services.jobs.show(production, "daily").document)
+    plan_id = re.search(r'name="plan" value="([^"]+)"', planned.text)
+    assert plan_id
+
+    applied = deployer.post(f"{base}/{first}/restore/apply", {"plan": plan_id[1]})
+    assert applied.status_code == 303, applied.text
+    follow = applied.headers["location"]
+    task_id = re.search(r"task=([^&]+)", follow)
+    assert task_id
+    assert wait_task(services, production, task_id[1]).status.value == "SUCCESSFUL"
+    page = deployer.get(follow)
+    assert page.status_code == 200, page.text
+    assert "Restore task" in page.text
+    assert "SUCCESSFUL" in page.text
+    assert "second cut" not in str(services.jobs.show(production, "daily").document)
+    entries = services.ledger.ledger(team.deployer).entries
+    assert [e.action for e, _ in entries][-1] == "restore"
+
+    again = deployer.post(f"{base}/{first}/restore", {})
+    assert again.status_code == 200
+    assert "already holds" in visible(again.text)
+    stale = deployer.post(f"{base}/{first}/restore/apply", {"plan": "nope"})
+    assert stale.status_code == 400
+    assert "data-restore" not in deployer.get(f"{base}/{second}").text.replace(
+        "data-restore-plan", ""
+    )
