@@ -106,35 +106,14 @@ class RouteVersionRecord:
     created_by: str
 
 
-_SAVED = VersionedDocuments(route_versions, route_versions.c.project_id)
-
-
-def latest_version(tx: Tx, project_id: str, name: str) -> int:
-    """The newest version number of a route (0 when it does not exist)."""
-    return _SAVED.latest_version(tx, project_id, name)
-
-
-def insert_version(tx: Tx, item: RouteVersionRecord) -> None:
-    """Save a new version."""
-    tx.conn.execute(insert(route_versions).values(**item.__dict__))
-
-
-def get(
-    tx: Tx, project_id: str, name: str, version: int | None = None
-) -> RouteVersionRecord | None:
-    """A version of a route (the newest when ``version`` is None)."""
-    row = _SAVED.get(tx, project_id, name, version)
-    return record(RouteVersionRecord, row) if row else None
-
-
-def versions(tx: Tx, project_id: str, name: str) -> list[RouteVersionRecord]:
-    """Every version of a route, newest first."""
-    return [record(RouteVersionRecord, r) for r in _SAVED.versions(tx, project_id, name)]
-
-
-def latest_all(tx: Tx, project_id: str) -> list[RouteVersionRecord]:
-    """The newest version of every route of the project, by name."""
-    return [record(RouteVersionRecord, r) for r in _SAVED.latest_all(tx, project_id)]
+# A route's versions, by project id and name (``latest_version`` is 0 when there are none;
+# ``get`` answers the newest when no version is named; ``versions`` newest first).
+_SAVED = VersionedDocuments(route_versions, route_versions.c.project_id, RouteVersionRecord)
+latest_version = _SAVED.latest_version
+insert_version = _SAVED.insert_version
+get = _SAVED.get
+versions = _SAVED.versions
+latest_all = _SAVED.latest_all
 
 
 def delete_route(tx: Tx, project_id: str, name: str) -> bool:
