@@ -26,10 +26,9 @@ from jobferry.errors import (
     ReleasePackageNotFoundError,
 )
 from jobferry.services.approving import (
+    ApprovalsFile,
     Signed,
-    Standing,
     Subject,
-    approvals_document,
     keep_approval,
     shortfall,
     standing,
@@ -100,26 +99,23 @@ def require_approvals(tx: Tx, scope: Scope, record: PackageRecord) -> None:
 
 
 @dataclass(frozen=True)
-class PackageApprovals:
-    """A package's approvals file: the plan's facts, hash and statement, the rule, and each
-    approval kept (whether it counts, and why not)."""
+class PackageApprovals(ApprovalsFile):
+    """A package's approvals file; its wire keys name the package's id, name and applicant."""
 
     record: PackageRecord
-    subject: Subject
-    facts: PlanFacts
-    required: int
-    found: Standing
 
-    def document(self) -> dict[str, Any]:
-        """The approvals file (``jobferry-approvals/1``) with the package's id, name and
-        applicant."""
-        out = approvals_document(self.subject, self.facts, self.required, self.found)
-        extra = {
-            "packageId": str(self.record.id),
-            "packageName": self.record.name,
-            "applicant": self.subject.maker,
+    @classmethod
+    def of(cls, tx: Tx, scope: Scope, record: PackageRecord) -> PackageApprovals:
+        """The package's approvals file as it stands."""
+        facts = plan_facts(tx, scope.workspace.production_id or "", record)
+        subject = package_subject_of(tx, scope, record)
+        required = repo.required(tx, scope.workspace.id)
+        named = {
+            "packageId": str(record.id),
+            "packageName": record.name,
+            "applicant": subject.maker,
         }
-        return {**out, **extra}
+        return cls(subject, facts, required, standing(tx, subject), named, record)
 
 
 @dataclass
@@ -132,11 +128,7 @@ class ReleaseApprovals:
         """A package's approvals file."""
         with self.db.transaction(readonly=True) as tx:
             production_scope(tx, scope, releasing=False)
-            record = _package(tx, scope, package_id)
-            facts = plan_facts(tx, scope.workspace.production_id or "", record)
-            subject = package_subject_of(tx, scope, record)
-            required = repo.required(tx, scope.workspace.id)
-            return PackageApprovals(record, subject, facts, required, standing(tx, subject))
+            return PackageApprovals.of(tx, scope, _package(tx, scope, package_id))
 
     def approve(self, scope: Scope, package_id: int, signed: Signed) -> PackageApprovals:
         """Keep the caller's signature of a waiting package's plan (refused, ``DLF.9043``,

@@ -10,7 +10,6 @@ approves it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from jobferry.domain.approvals import ROUTE_BASIS, PlanFacts, route_subject
 from jobferry.domain.remedies import Remedy
@@ -22,10 +21,9 @@ from jobferry.errors import (
     RouteNotFoundError,
 )
 from jobferry.services.approving import (
+    ApprovalsFile,
     Signed,
-    Standing,
     Subject,
-    approvals_document,
     keep_approval,
     shortfall,
     standing,
@@ -90,21 +88,6 @@ def require_route_approvals(tx: Tx, target: Scope, route: Route, plan_id: str) -
         )
 
 
-@dataclass(frozen=True)
-class RoutePlanApprovals:
-    """A route plan's approvals file."""
-
-    subject: Subject
-    facts: PlanFacts
-    required: int
-    found: Standing
-
-    def document(self) -> dict[str, Any]:
-        """As a package's (``jobferry-approvals/1``), with ``route`` and ``planId``."""
-        out = approvals_document(self.subject, self.facts, self.required, self.found)
-        return {**out, "route": self.subject.ids["route"], "planId": self.subject.ids["plan_id"]}
-
-
 @dataclass
 class RouteApprovals:
     """Approve a route's plan and read its approvals."""
@@ -139,7 +122,7 @@ class RouteApprovals:
             )
         return route, self.promotions.accounts.scope(actor, project, found.id)
 
-    def approvals(self, actor: Actor, name: str, plan_id: str) -> RoutePlanApprovals:
+    def approvals(self, actor: Actor, name: str, plan_id: str) -> ApprovalsFile:
         """The approvals of the route's plan ``plan_id``."""
         route, target = self._target(actor, name)
         with self.db.transaction(readonly=True) as tx:
@@ -149,11 +132,11 @@ class RouteApprovals:
             facts = PlanFacts(
                 stored.package_sha256, stored.request_sha256, {ROUTE_BASIS: stored.fingerprint}
             )
-            return RoutePlanApprovals(
-                subject, facts, route.approvals.required, standing(tx, subject)
-            )
+            found = standing(tx, subject)
+            named = {"route": route.name, "planId": plan_id}
+            return ApprovalsFile(subject, facts, route.approvals.required, found, named)
 
-    def approve(self, actor: Actor, name: str, plan_id: str, signed: Signed) -> RoutePlanApprovals:
+    def approve(self, actor: Actor, name: str, plan_id: str, signed: Signed) -> ApprovalsFile:
         """Keep the caller's signature of the route's plan (refused, ``DLF.9043``, naming the
         rule it breaks)."""
         route, target = self._target(actor, name)
