@@ -7,6 +7,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from huaweicloudsdkdataartsstudio.v1 import (
+    CreateFactoryPendingItemsPackageBody,
+    CreateFactoryPendingItemsPackageRequest,
+    DeployFactoryPackagesRequest,
+    DeployFactoryPackagesRequestBody,
+    ListFactoryPendingItemsRequest,
+    UpdateWorkSpaceOldRequest,
+    WorkspaceDto,
+)
+from huaweicloudsdkdgc.v1 import CreateJobRequest, ListJobsRequest
+
 from jobferry.domain.enums import Role, TaskKind
 from jobferry.domain.releases import StartupMode
 from jobferry.services.container import Services
@@ -166,3 +177,59 @@ def production_of(services: Services, team: Team) -> Scope:
     """The team's production side, as its admin."""
     actor = team.admin.actor
     return services.accounts.scope(actor, actor.project_id, team.admin.workspace.production_id)
+
+
+def enterprise_mode(server: ServerProcess, ws: str, name: str) -> str:
+    """Switch workspace ``ws`` (named ``name``) to enterprise mode through the Studio SDK; the
+    id of its production side."""
+    server.studio_client().update_work_space_old(
+        UpdateWorkSpaceOldRequest(
+            instance_id=server.project_id, workspace_id=ws, body=WorkspaceDto(name=name, mode="1")
+        )
+    )
+    listed = server.call("GET", "/workspaces").json()["workspaces"]
+    return str(next(w for w in listed if w["id"] == ws)["productionWorkspaceId"])
+
+
+def production_jobs(server: ServerProcess, production: str) -> int:
+    """How many jobs the production side holds (the dgc SDK's list total)."""
+    listed = server.client().list_jobs(ListJobsRequest(workspace=production, limit=1))
+    total: int = listed.total
+    return total
+
+
+def sdk_jobs(developer: Person, ws: str, prefix: str, count: int) -> None:
+    """``count`` jobs ``<prefix>_000``… whose nodes use the connection dws_conn, created through
+    the dgc SDK (each a pending item of an enterprise workspace)."""
+    for i in range(count):
+        job = make_job(f"{prefix}_{i:03d}")
+        for node in job["nodes"]:
+            node["properties"] = [{"name": "connectionName", "value": "dws_conn"}]
+        developer.dgc.create_job(CreateJobRequest(workspace=ws, body=job))
+
+
+def sdk_package(developer: Person, ws: str, name: str, approvers: list[str]) -> str:
+    """Package every pending item of ``ws`` as ``name`` through the Studio SDK; its id."""
+    items = developer.studio.list_factory_pending_items(
+        ListFactoryPendingItemsRequest(workspace=ws, limit=100)
+    ).data
+    body = CreateFactoryPendingItemsPackageBody(
+        apply_user_id=developer.user_id,
+        package_name=name,
+        pending_item_list=[i.pending_item_id for i in items],
+        approver_ids=approvers,
+    )
+    created = developer.studio.create_factory_pending_items_package(
+        CreateFactoryPendingItemsPackageRequest(workspace=ws, body=body)
+    )
+    return str(created.release_package_id)
+
+
+def sdk_deploy(deployer: Person, ws: str, package: str, startup_mode: int = 1) -> str:
+    """Deploy a package through the Studio SDK; the task of its release."""
+    body = DeployFactoryPackagesRequestBody(package_ids=[package], startup_mode=startup_mode)
+    answer = deployer.studio.deploy_factory_packages(
+        DeployFactoryPackagesRequest(workspace=ws, body=body)
+    )
+    task: str = answer.deploy_package_details[0].asy_task_id
+    return task
