@@ -17,11 +17,9 @@ from jobferry.services.approving import Signed
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.releases.approval_keys import parse_key
-from jobferry.services.releases.records import PackageRequest
-from jobferry.storage.releases import ItemFilter
 from support import wizard
 from support.console import PASSWORD, Browser, admin_actor, assert_page
-from support.releases import Team, enterprise_team, register_connections, submit_job
+from support.releases import Team, connected_team, make_package, submit_job
 
 API_SPEAK = re.compile(
     r"\b(?:GET|POST|PUT|DELETE) (?:/|…|\{)|/v[12]/|\{project_id\}|_factory_"
@@ -31,18 +29,10 @@ API_SPEAK = re.compile(
 
 
 def test_the_approvals_page_lists_who_signed_the_plan(browser: Browser, services: Services) -> None:
-    team = enterprise_team(services)
-    register_connections(services, team)
+    team = connected_team(services)
     services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
     submit_job(services, team.developer, "daily")
-    items = services.releases.pending(team.developer, ItemFilter(), 100, 0)[1]
-    request = PackageRequest(
-        str(team.developer.actor.user_id),
-        "p1",
-        tuple(str(i.id) for i in items),
-        (str(team.deployer.actor.user_id),),
-    )
-    package = services.releases.create(team.developer, request, []).package_id
+    package = make_package(services, team)
     url = f"/console/w/{team.workspace_id}/releases/packages/{package}/approvals"
     package_page = browser.get(f"/console/w/{team.workspace_id}/releases/packages/{package}")
     assert package_page.status_code == 200
@@ -114,19 +104,11 @@ def _visible(page: str) -> str:
 def _waiting_package(services: Services) -> tuple[Team, int]:
     """An enterprise team (developer and deployer with console passwords) and a package the
     developer made naming the deployer its approver."""
-    team = enterprise_team(services)
-    register_connections(services, team)
+    team = connected_team(services)
     for scope in (team.developer, team.deployer):
         services.signin.set_password(admin_actor(services), scope.actor.name, PASSWORD)
     submit_job(services, team.developer, "daily")
-    items = services.releases.pending(team.developer, ItemFilter(), 100, 0)[1]
-    request = PackageRequest(
-        str(team.developer.actor.user_id),
-        "p1",
-        tuple(str(i.id) for i in items),
-        (str(team.deployer.actor.user_id),),
-    )
-    return team, services.releases.create(team.developer, request, []).package_id
+    return team, make_package(services, team)
 
 
 def _signed_in(client: TestClient, scope: Scope) -> Browser:

@@ -67,6 +67,14 @@ def enterprise_team(services: Services, name: str = "sales") -> Team:
     )
 
 
+def connected_team(services: Services, name: str = "sales") -> Team:
+    """An enterprise team (:func:`enterprise_team`) with the connections the built jobs use
+    (:func:`register_connections`)."""
+    team = enterprise_team(services, name)
+    register_connections(services, team)
+    return team
+
+
 def register_connections(services: Services, team: Team) -> None:
     """The connections the built jobs use: dws_conn with a production side of its own."""
     dws = {"type": "DWS", "config": {"host": "dev-db"}, "secrets": {"password": "pw"}}
@@ -152,6 +160,25 @@ def pending_items(services: Services, scope: Scope) -> list[ItemRecord]:
     return services.releases.pending(scope, ItemFilter(), 100, 0)[1]
 
 
+def make_package(
+    services: Services,
+    team: Team,
+    name: str = "p1",
+    items: list[ItemRecord] | None = None,
+    approvers: list[Scope] | None = None,
+) -> int:
+    """Package the pending items (or ``items``) as ``name``, the developer applying and the
+    deployer (or ``approvers``) approving; its id."""
+    chosen = items if items is not None else pending_items(services, team.developer)
+    request = PackageRequest(
+        str(team.developer.actor.user_id),
+        name,
+        tuple(str(i.id) for i in chosen),
+        tuple(str(a.actor.user_id) for a in (approvers or [team.deployer])),
+    )
+    return services.releases.create(team.developer, request, []).package_id
+
+
 def release(
     services: Services,
     team: Team,
@@ -160,14 +187,7 @@ def release(
     items: list[ItemRecord] | None = None,
 ) -> int:
     """Package the pending items (or ``items``) as ``name`` and deploy it; its id."""
-    chosen = items if items is not None else pending_items(services, team.developer)
-    request = PackageRequest(
-        str(team.developer.actor.user_id),
-        name,
-        tuple(str(i.id) for i in chosen),
-        (str(team.deployer.actor.user_id),),
-    )
-    package_id = services.releases.create(team.developer, request, []).package_id
+    package_id = make_package(services, team, name, items)
     services.releases.deploy(team.deployer, DeployRequest((package_id,), mode))
     run_release(services)
     return package_id

@@ -23,40 +23,20 @@ from jobferry.services.approving import Signed
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.releases.approval_keys import parse_key
-from jobferry.services.releases.records import DeployRequest, PackageRequest
-from jobferry.storage.releases import ItemFilter
+from jobferry.services.releases.records import DeployRequest
 from support.releases import (
     Team,
-    enterprise_team,
+    make_package,
     person,
-    register_connections,
     run_release,
     submit_job,
 )
-
-
-@pytest.fixture
-def team(services: Services) -> Team:
-    found = enterprise_team(services)
-    register_connections(services, found)
-    return found
 
 
 def _register(services: Services, scope: Scope) -> KeyPair:
     pair = generate_key_pair()
     services.approval_keys.register(scope.actor, parse_key({"publicKey": pair.public_key}))
     return pair
-
-
-def _package(services: Services, team: Team, approvers: list[Scope], name: str = "p1") -> int:
-    items = services.releases.pending(team.developer, ItemFilter(), 100, 0)[1]
-    request = PackageRequest(
-        str(team.developer.actor.user_id),
-        name,
-        tuple(str(i.id) for i in items),
-        tuple(str(a.actor.user_id) for a in approvers),
-    )
-    return services.releases.create(team.developer, request, []).package_id
 
 
 def _approve(services: Services, scope: Scope, package_id: int, pair: KeyPair) -> None:
@@ -99,7 +79,7 @@ def test_keys_are_registered_listed_and_revoked(services: Services, team: Team) 
 
 def test_no_rule_deploys_as_before(services: Services, team: Team) -> None:
     submit_job(services, team.developer, "daily")
-    package = _package(services, team, [team.deployer])
+    package = make_package(services, team)
     _deploy(services, team, package)
     run_release(services)
 
@@ -110,7 +90,7 @@ def test_two_of_three_approvals_are_needed(
     third = person(services, team.workspace_id, "bob", Role.DEPLOYER)
     services.release_approvals.set_rule(team.admin, {"requireApprovals": 2})
     submit_job(services, team.developer, "daily")
-    package = _package(services, team, [team.deployer, approver2, third])
+    package = make_package(services, team, approvers=[team.deployer, approver2, third])
     with pytest.raises(ApprovalsMissingError, match="2 approvals of its plan are required, 0"):
         _deploy(services, team, package)
     _approve(services, team.deployer, package, _register(services, team.deployer))
@@ -129,7 +109,7 @@ def test_two_of_three_approvals_are_needed(
 
 def test_who_signs_and_what_is_refused(services: Services, team: Team, approver2: Scope) -> None:
     submit_job(services, team.developer, "daily")
-    package = _package(services, team, [team.deployer])
+    package = make_package(services, team)
     document = services.release_approvals.approvals(team.admin, package).document()
     statement, plan_hash = document["statement"], document["planHash"]
 
@@ -160,7 +140,7 @@ def test_who_signs_and_what_is_refused(services: Services, team: Team, approver2
 def test_a_revoked_key_no_longer_counts(services: Services, team: Team) -> None:
     services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
     submit_job(services, team.developer, "daily")
-    package = _package(services, team, [team.deployer])
+    package = make_package(services, team)
     pair = _register(services, team.deployer)
     _approve(services, team.deployer, package, pair)
     services.approval_keys.revoke(team.deployer.actor, pair.key_id)
@@ -174,9 +154,9 @@ def test_a_package_planned_again_on_a_changed_production_loses_its_approvals(
     services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
     pair = _register(services, team.deployer)
     submit_job(services, team.developer, "daily", description="v1")
-    first = _package(services, team, [team.deployer], "v1")
+    first = make_package(services, team, "v1")
     submit_job(services, team.developer, "daily", description="v2")
-    second = _package(services, team, [team.deployer], "v2")
+    second = make_package(services, team, "v2")
     _approve(services, team.deployer, second, pair)
     before = services.release_approvals.approvals(team.admin, second).document()["planHash"]
 
@@ -201,7 +181,7 @@ def test_a_package_planned_again_on_a_changed_production_loses_its_approvals(
 
 def test_the_approvals_file_fails_offline_when_tampered(services: Services, team: Team) -> None:
     submit_job(services, team.developer, "daily")
-    package = _package(services, team, [team.deployer])
+    package = make_package(services, team)
     pair = _register(services, team.deployer)
     _approve(services, team.deployer, package, pair)
     document = services.release_approvals.approvals(team.admin, package).document()
