@@ -94,6 +94,12 @@ class ImportSettings:
     mode: ImportMode = ImportMode.ATOMIC
     profile: str | dict[str, Any] | None = None
 
+    @classmethod
+    def of(cls, holder: object) -> ImportSettings:
+        """The settings ``holder`` holds under the same attributes (a route, an import
+        request)."""
+        return cls(**{f.name: getattr(holder, f.name) for f in fields(cls)})
+
     def attributes(self) -> dict[str, Any]:
         """The settings by attribute (an ``ImportRequest`` has the same attributes)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
