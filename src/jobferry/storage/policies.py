@@ -6,14 +6,12 @@ module so Alembic sees it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, select
 
 from jobferry.storage.routes import route_promotions
 from jobferry.storage.tables import at_and_by, metadata
 from jobferry.storage.tx import Tx
-from jobferry.storage.versioned import VersionedDocuments
+from jobferry.storage.versioned import DocumentVersion, VersionedDocuments
 
 # Every saved version of each policy (the highest is the policy). ``name`` says whose:
 # ``workspace/<workspace id>`` or ``route/<route name>`` (routes belong to the project).
@@ -28,22 +26,9 @@ policies = Table(
 )
 
 
-@dataclass(frozen=True)
-class PolicyRecord:
-    """One saved version of a policy; ``name`` says whose (``workspace/<id>``,
-    ``route/<name>``)."""
-
-    project_id: str
-    name: str
-    version: int
-    document: str
-    created_at: int
-    created_by: str
-
-
 # A policy's versions, by project id and name (``latest_version`` is 0 when there are none;
 # ``get`` answers the newest when no version is named; ``versions`` newest first).
-_SAVED = VersionedDocuments(policies, policies.c.project_id, PolicyRecord)
+_SAVED = VersionedDocuments(policies, policies.c.project_id, DocumentVersion)
 latest_version = _SAVED.latest_version
 insert_version = _SAVED.insert_version
 get = _SAVED.get

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from jobferry.storage.records import record
 from jobferry.storage.tables import at_and_by, metadata
 from jobferry.storage.tx import Tx
-from jobferry.storage.versioned import VersionedDocuments
+from jobferry.storage.versioned import DocumentVersion, VersionedDocuments
 
 # Every saved version of a route; the newest is the route.
 route_versions = Table(
@@ -94,21 +94,9 @@ class PromotionRecord:
     its client, or not planned)."""
 
 
-@dataclass(frozen=True)
-class RouteVersionRecord:
-    """One saved version of a route (its document as canonical JSON text)."""
-
-    project_id: str
-    name: str
-    version: int
-    document: str
-    created_at: int
-    created_by: str
-
-
 # A route's versions, by project id and name (``latest_version`` is 0 when there are none;
 # ``get`` answers the newest when no version is named; ``versions`` newest first).
-_SAVED = VersionedDocuments(route_versions, route_versions.c.project_id, RouteVersionRecord)
+_SAVED = VersionedDocuments(route_versions, route_versions.c.project_id, DocumentVersion)
 latest_version = _SAVED.latest_version
 insert_version = _SAVED.insert_version
 get = _SAVED.get

@@ -17,6 +17,19 @@ R = TypeVar("R")
 
 
 @dataclass(frozen=True)
+class DocumentVersion:
+    """One saved version of a project's named document (a route; a policy, whose name says
+    whose: ``workspace/<id>``, ``route/<name>``), its document as JSON text."""
+
+    project_id: str
+    name: str
+    version: int
+    document: str
+    created_at: int
+    created_by: str
+
+
+@dataclass(frozen=True)
 class VersionedDocuments(Generic[R]):
     """The queries of one versioned table, whose rows belong to ``owner`` (a column naming
     the workspace or project) and have ``name`` and ``version`` columns; its rows are read as

@@ -25,7 +25,7 @@ from jobferry.storage import Database, Tx
 from jobferry.storage import policies as repo
 from jobferry.storage import routes as route_repo
 from jobferry.storage.accounts import get_workspace
-from jobferry.storage.policies import PolicyRecord
+from jobferry.storage.versioned import DocumentVersion
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class PolicyVersion:
     document: dict[str, Any] | None
 
     @classmethod
-    def of(cls, holder: Holder, item: PolicyRecord, *, with_document: bool) -> PolicyVersion:
+    def of(cls, holder: Holder, item: DocumentVersion, *, with_document: bool) -> PolicyVersion:
         """The stored version, with its document or without."""
         document = load(item.document)
         return cls(
@@ -135,7 +135,7 @@ class PolicyService:
         with self.db.transaction() as tx:
             holder = self._holder(tx, scope, route)
             version = repo.latest_version(tx, scope.actor.project_id, holder.key) + 1
-            item = PolicyRecord(
+            item = DocumentVersion(
                 scope.actor.project_id,
                 holder.key,
                 version,

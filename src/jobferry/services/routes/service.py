@@ -22,7 +22,7 @@ from jobferry.services.workspaces.profiles import RenamesSaved, renames_clash
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
 from jobferry.storage import routes as repo
-from jobferry.storage.routes import RouteVersionRecord
+from jobferry.storage.versioned import DocumentVersion
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class RouteVersion:
     updated_by: str
 
 
-def _typed(item: RouteVersionRecord) -> RouteVersion:
+def _typed(item: DocumentVersion) -> RouteVersion:
     return RouteVersion(
         parse_route(item.name, load(item.document)),
         item.version,
@@ -102,7 +102,7 @@ class RouteService:
             _check_end(tx, scope, route.source, "source", name)
             _check_end(tx, scope, route.target, "target", name)
             version = repo.latest_version(tx, scope.actor.project_id, name) + 1
-            item = RouteVersionRecord(
+            item = DocumentVersion(
                 scope.actor.project_id,
                 name,
                 version,
