@@ -23,7 +23,6 @@ from jobferry.errors import (
     ApprovalsMissingError,
     InvalidRequestError,
     PackageReleasedError,
-    ReleasePackageNotFoundError,
 )
 from jobferry.services.approving import (
     ApprovalsFile,
@@ -35,23 +34,12 @@ from jobferry.services.approving import (
 )
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
+from jobferry.services.releases.listing import package_of
 from jobferry.services.releases.production import production_scope
 from jobferry.storage import Database, Tx
 from jobferry.storage import approvals as repo
-from jobferry.storage import releases as release_repo
 from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.releases import PackageRecord
-
-
-def _package(tx: Tx, scope: Scope, package_id: int) -> PackageRecord:
-    found = release_repo.get_package(tx, scope.workspace.id, package_id)
-    if found is None:
-        raise ReleasePackageNotFoundError(
-            f"Release package '{package_id}' does not exist in workspace "
-            f"'{scope.workspace.name}'; list_factory_release_packages lists its packages.",
-            package_id=str(package_id),
-        )
-    return found
 
 
 def plan_facts(tx: Tx, production_id: str, record: PackageRecord) -> PlanFacts:
@@ -128,14 +116,14 @@ class ReleaseApprovals:
         """A package's approvals file."""
         with self.db.transaction(readonly=True) as tx:
             production_scope(tx, scope, releasing=False)
-            return PackageApprovals.of(tx, scope, _package(tx, scope, package_id))
+            return PackageApprovals.of(tx, scope, package_of(tx, scope, package_id))
 
     def approve(self, scope: Scope, package_id: int, signed: Signed) -> PackageApprovals:
         """Keep the caller's signature of a waiting package's plan (refused, ``DLF.9043``,
         naming the rule it breaks)."""
         with self.db.transaction() as tx:
             production_scope(tx, scope, releasing=False)
-            record = _package(tx, scope, package_id)
+            record = package_of(tx, scope, package_id)
             waiting = (DeployStatus.PENDING, DeployStatus.FAILED)
             if record.delete_flag or record.status not in waiting:
                 raise PackageReleasedError(
