@@ -22,7 +22,7 @@ from jobferry.services.context import Actor
 from jobferry.services.releases.approval_keys import parse_key
 from jobferry.services.releases.records import PackageRequest
 from jobferry.storage.releases import ItemFilter
-from support.browser import CHROMIUM, LAUNCH_ARGS, VIEWPORT, require_chromium, with_services
+from support.browser import VIEWPORT, open_page, require_chromium, sign_in, with_services
 from support.releases import Team, register_connections, submit_job
 from support.server import start_server
 
@@ -101,11 +101,7 @@ def test_an_approver_signs_the_plan_in_the_browser_and_the_server_counts_it(
     ARTIFACTS.mkdir(parents=True)
     try:
         with playwright_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-            page = browser.new_context(viewport=VIEWPORT).new_page()
-            page.set_default_timeout(30_000)
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            browser, page, errors = open_page(pw)
             posts: list[tuple[str, str]] = []
             page.on(
                 "request",
@@ -147,11 +143,7 @@ def _approve(
     def shot(name: str) -> None:
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
-    page.goto(f"{base}/console/")
-    page.fill("input[name=user]", "sales_deployer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/jobs")
+    sign_in(page, base, PASSWORD, "sales_deployer")
     page.goto(f"{base}/console/w/{ws}/releases/packages/{package}/approvals")
     counted = page.locator("[data-approvals-counted]")
     playwright_api.expect(counted).to_have_text("0")
