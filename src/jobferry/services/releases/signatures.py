@@ -24,14 +24,7 @@ from jobferry.errors import (
     InvalidRequestError,
     PackageReleasedError,
 )
-from jobferry.services.approving import (
-    ApprovalsFile,
-    Signed,
-    Subject,
-    keep_approval,
-    shortfall,
-    standing,
-)
+from jobferry.services import approving
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.releases.listing import package_of
@@ -52,10 +45,10 @@ def plan_facts(tx: Tx, production_id: str, record: PackageRecord) -> PlanFacts:
     )
 
 
-def package_subject_of(tx: Tx, scope: Scope, record: PackageRecord) -> Subject:
+def package_subject_of(tx: Tx, scope: Scope, record: PackageRecord) -> approving.Subject:
     """The approval subject of a package: its plan hash now, its applicant, its approvers."""
     facts = plan_facts(tx, scope.workspace.production_id or "", record)
-    return Subject(
+    return approving.Subject(
         scope.workspace.id,
         package_subject(record.id),
         facts.plan_hash(),
@@ -73,7 +66,7 @@ def require_approvals(tx: Tx, scope: Scope, record: PackageRecord) -> None:
     if not required:
         return
     subject = package_subject_of(tx, scope, record)
-    missing = shortfall(standing(tx, subject), required)
+    missing = approving.shortfall(approving.standing(tx, subject), required)
     if missing is not None:
         raise ApprovalsMissingError(
             f"Release package '{record.id}' cannot be deployed: {missing}; nothing was deployed.",
@@ -87,7 +80,7 @@ def require_approvals(tx: Tx, scope: Scope, record: PackageRecord) -> None:
 
 
 @dataclass(frozen=True)
-class PackageApprovals(ApprovalsFile):
+class PackageApprovals(approving.ApprovalsFile):
     """A package's approvals file; its wire keys name the package's id, name and applicant."""
 
     record: PackageRecord
@@ -103,7 +96,7 @@ class PackageApprovals(ApprovalsFile):
             "packageName": record.name,
             "applicant": subject.maker,
         }
-        return cls(subject, facts, required, standing(tx, subject), named, record)
+        return cls(subject, facts, required, approving.standing(tx, subject), named, record)
 
 
 @dataclass
@@ -118,7 +111,7 @@ class ReleaseApprovals:
             production_scope(tx, scope, releasing=False)
             return PackageApprovals.of(tx, scope, package_of(tx, scope, package_id))
 
-    def approve(self, scope: Scope, package_id: int, signed: Signed) -> PackageApprovals:
+    def approve(self, scope: Scope, package_id: int, signed: approving.Signed) -> PackageApprovals:
         """Keep the caller's signature of a waiting package's plan (refused, ``DLF.9043``,
         naming the rule it breaks)."""
         with self.db.transaction() as tx:
@@ -132,7 +125,7 @@ class ReleaseApprovals:
                     package_id=str(record.id),
                 )
             subject = package_subject_of(tx, scope, record)
-            keep_approval(tx, scope, subject, signed)
+            approving.keep_approval(tx, scope, subject, signed)
             audit_in_scope(
                 tx,
                 scope,

@@ -20,14 +20,7 @@ from jobferry.errors import (
     PlanStaleError,
     RouteNotFoundError,
 )
-from jobferry.services.approving import (
-    ApprovalsFile,
-    Signed,
-    Subject,
-    keep_approval,
-    shortfall,
-    standing,
-)
+from jobferry.services import approving
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Actor, Scope
 from jobferry.services.definitions.documents import load
@@ -38,7 +31,7 @@ from jobferry.storage import routes as repo
 from jobferry.storage.importing import plans as plan_repo
 
 
-def route_plan_subject(tx: Tx, target: Scope, route: Route, plan_id: str) -> Subject:
+def route_plan_subject(tx: Tx, target: Scope, route: Route, plan_id: str) -> approving.Subject:
     """The approval subject of plan ``plan_id`` of the route's waiting promotion (refused
     when it is not that promotion's plan)."""
     item = repo.newest_promotion(tx, target.actor.project_id, route.name)
@@ -56,7 +49,7 @@ def route_plan_subject(tx: Tx, target: Scope, route: Route, plan_id: str) -> Sub
     facts = PlanFacts(
         stored.package_sha256, stored.request_sha256, {ROUTE_BASIS: stored.fingerprint}
     )
-    return Subject(
+    return approving.Subject(
         target.workspace.id,
         route_subject(route.name),
         facts.plan_hash(),
@@ -73,7 +66,7 @@ def require_route_approvals(tx: Tx, target: Scope, route: Route, plan_id: str) -
     if not route.approvals.on:
         return
     subject = route_plan_subject(tx, target, route, plan_id)
-    missing = shortfall(standing(tx, subject), route.approvals.required)
+    missing = approving.shortfall(approving.standing(tx, subject), route.approvals.required)
     if missing is not None:
         raise ApprovalsMissingError(
             f"Route '{route.name}''s plan {plan_id} cannot be imported: {missing}; nothing "
@@ -122,7 +115,7 @@ class RouteApprovals:
             )
         return route, self.promotions.accounts.scope(actor, project, found.id)
 
-    def approvals(self, actor: Actor, name: str, plan_id: str) -> ApprovalsFile:
+    def approvals(self, actor: Actor, name: str, plan_id: str) -> approving.ApprovalsFile:
         """The approvals of the route's plan ``plan_id``."""
         route, target = self._target(actor, name)
         with self.db.transaction(readonly=True) as tx:
@@ -132,17 +125,19 @@ class RouteApprovals:
             facts = PlanFacts(
                 stored.package_sha256, stored.request_sha256, {ROUTE_BASIS: stored.fingerprint}
             )
-            found = standing(tx, subject)
+            found = approving.standing(tx, subject)
             named = {"route": route.name, "planId": plan_id}
-            return ApprovalsFile(subject, facts, route.approvals.required, found, named)
+            return approving.ApprovalsFile(subject, facts, route.approvals.required, found, named)
 
-    def approve(self, actor: Actor, name: str, plan_id: str, signed: Signed) -> ApprovalsFile:
+    def approve(
+        self, actor: Actor, name: str, plan_id: str, signed: approving.Signed
+    ) -> approving.ApprovalsFile:
         """Keep the caller's signature of the route's plan (refused, ``DLF.9043``, naming the
         rule it breaks)."""
         route, target = self._target(actor, name)
         with self.db.transaction() as tx:
             subject = route_plan_subject(tx, target, route, plan_id)
-            keep_approval(tx, target, subject, signed)
+            approving.keep_approval(tx, target, subject, signed)
             audit_in_scope(
                 tx,
                 target,
