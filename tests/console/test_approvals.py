@@ -13,13 +13,19 @@ from fastapi.testclient import TestClient
 
 from jobferry.package.approvals import sign_statement
 from jobferry.package.keys import generate_key_pair
-from jobferry.services.approving import Signed
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.releases.approval_keys import parse_key
 from support import wizard
 from support.console import PASSWORD, Browser, admin_actor, assert_page
-from support.releases import Team, connected_team, make_package, submit_job
+from support.releases import (
+    Team,
+    approve_package,
+    connected_team,
+    make_package,
+    register_key,
+    submit_job,
+)
 
 API_SPEAK = re.compile(
     r"\b(?:GET|POST|PUT|DELETE) (?:/|…|\{)|/v[12]/|\{project_id\}|_factory_"
@@ -39,12 +45,9 @@ def test_the_approvals_page_lists_who_signed_the_plan(browser: Browser, services
     assert f'href="{url}"' in package_page.text
     assert_page(browser.get(url), 200, "Nobody has approved this package yet", "1 before a deploy")
 
-    pair = generate_key_pair()
-    services.approval_keys.register(team.deployer.actor, parse_key({"publicKey": pair.public_key}))
+    pair = register_key(services, team.deployer)
+    approve_package(services, team.deployer, package, pair)
     found = services.release_approvals.approvals(team.deployer, package).document()
-    signature = sign_statement(pair.private_pem, found["statement"])
-    signed = Signed(pair.key_id, found["planHash"], signature)
-    services.release_approvals.approve(team.deployer, package, signed)
     page = browser.get(url)
     assert_page(
         page,

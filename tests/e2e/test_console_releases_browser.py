@@ -13,13 +13,11 @@ from typing import Any
 
 import pytest
 
-from jobferry.domain.enums import Role
 from jobferry.services.container import Services
-from jobferry.services.context import Actor
 from jobferry.services.releases.records import PackageRequest
 from jobferry.storage.releases import ItemFilter
 from support.browser import console_server, open_page, sign_in, with_services
-from support.releases import Team, register_connections, submit_job
+from support.releases import Team, connected_team, submit_job
 from support.server import ServerProcess
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -49,18 +47,7 @@ def _team(found: tuple[ServerProcess, Path, str], name: str) -> Team:
     teams: list[Team] = []
 
     def work(services: Services) -> None:
-        admin = services.accounts.actor_for(server.ak)
-        ws = services.accounts.create_workspace(admin, admin.project_id, name)
-        scope = services.accounts.scope(admin, admin.project_id, ws)
-        services.releases.update_workspace(scope, {"name": name, "mode": "1"})
-        people = []
-        for user, role in ((f"{name}_dev", Role.DEVELOPER), (f"{name}_deployer", Role.DEPLOYER)):
-            made = services.accounts.create_user(admin, admin.project_id, user, False)
-            services.accounts.set_role(admin, admin.project_id, user, ws, role.value)
-            actor = Actor(made.id, user, admin.project_id, False)
-            people.append(services.accounts.scope(actor, admin.project_id, ws))
-        team = Team(services.accounts.scope(admin, admin.project_id, ws), *people)
-        register_connections(services, team)
+        team = connected_team(services, name, services.accounts.actor_for(server.ak))
         operator = services.accounts.local_operator(server.project_id)
         for scope in (team.developer, team.deployer):
             services.signin.set_password(operator, scope.actor.name, PASSWORD)

@@ -20,8 +20,12 @@ from huaweicloudsdkdgc.v1 import CreateJobRequest, ListJobsRequest
 
 from jobferry.domain.enums import Role, TaskKind
 from jobferry.domain.releases import StartupMode
+from jobferry.package.approvals import sign_statement
+from jobferry.package.keys import KeyPair, generate_key_pair
+from jobferry.services.approving import Signed
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
+from jobferry.services.releases.approval_keys import parse_key
 from jobferry.services.releases.records import DeployRequest, PackageRequest
 from jobferry.storage.releases import ItemFilter, ItemRecord
 from support.builders import make_job, make_script
@@ -42,9 +46,12 @@ class Team:
         return self.admin.workspace.id
 
 
-def person(services: Services, workspace_id: str, name: str, role: Role | None) -> Scope:
-    """A new user of the project with ``role`` in the workspace, as a scope there."""
-    admin = admin_actor(services)
+def person(
+    services: Services, workspace_id: str, name: str, role: Role | None, admin: Actor | None = None
+) -> Scope:
+    """A new user of the project with ``role`` in the workspace, as a scope there (made by
+    ``admin``, by default the test services' bootstrap admin)."""
+    admin = admin or admin_actor(services)
     user = services.accounts.create_user(admin, admin.project_id, name, False)
     if role is not None:
         services.accounts.set_role(admin, admin.project_id, name, workspace_id, role.value)
@@ -52,9 +59,10 @@ def person(services: Services, workspace_id: str, name: str, role: Role | None) 
     return services.accounts.scope(actor, admin.project_id, workspace_id)
 
 
-def enterprise_team(services: Services, name: str = "sales") -> Team:
-    """A new workspace switched to enterprise mode, with a developer and a deployer."""
-    admin = admin_actor(services)
+def enterprise_team(services: Services, name: str = "sales", admin: Actor | None = None) -> Team:
+    """A new workspace switched to enterprise mode, with a developer and a deployer (made by
+    ``admin``, by default the test services' bootstrap admin)."""
+    admin = admin or admin_actor(services)
     ws = services.accounts.create_workspace(admin, admin.project_id, name)
     scope = services.accounts.scope(admin, admin.project_id, ws)
     services.releases.update_workspace(scope, {"name": name, "mode": "1"})
@@ -62,15 +70,15 @@ def enterprise_team(services: Services, name: str = "sales") -> Team:
     assert admin_scope.workspace.enterprise
     return Team(
         admin_scope,
-        person(services, ws, f"{name}_dev", Role.DEVELOPER),
-        person(services, ws, f"{name}_deployer", Role.DEPLOYER),
+        person(services, ws, f"{name}_dev", Role.DEVELOPER, admin),
+        person(services, ws, f"{name}_deployer", Role.DEPLOYER, admin),
     )
 
 
-def connected_team(services: Services, name: str = "sales") -> Team:
+def connected_team(services: Services, name: str = "sales", admin: Actor | None = None) -> Team:
     """An enterprise team (:func:`enterprise_team`) with the connections the built jobs use
     (:func:`register_connections`)."""
-    team = enterprise_team(services, name)
+    team = enterprise_team(services, name, admin)
     register_connections(services, team)
     return team
 
@@ -177,6 +185,22 @@ def make_package(
         tuple(str(a.actor.user_id) for a in (approvers or [team.deployer])),
     )
     return services.releases.create(team.developer, request, []).package_id
+
+
+def register_key(services: Services, scope: Scope) -> KeyPair:
+    """A new approval key pair, its public half registered as the scope's user's."""
+    pair = generate_key_pair()
+    services.approval_keys.register(scope.actor, parse_key({"publicKey": pair.public_key}))
+    return pair
+
+
+def approve_package(services: Services, scope: Scope, package_id: int, pair: KeyPair) -> None:
+    """The scope's user signs the package's plan as it stands with ``pair``."""
+    found = services.release_approvals.approvals(scope, package_id).document()
+    signature = sign_statement(pair.private_pem, found["statement"])
+    services.release_approvals.approve(
+        scope, package_id, Signed(pair.key_id, found["planHash"], signature)
+    )
 
 
 def release(

@@ -10,18 +10,16 @@ import io
 import pytest
 
 from jobferry.errors import ApprovalRefusedError, BasisChangedError, InvalidRequestError
-from jobferry.package.approvals import sign_statement
-from jobferry.package.keys import generate_key_pair
 from jobferry.package.releasefile import SignedRelease, read_release, write_release
-from jobferry.services.approving import Signed
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from jobferry.services.releases.approval_keys import parse_key
 from jobferry.services.workspaces.keys import parse_trust
 from support.releases import (
     Team,
+    approve_package,
     connected_team,
     make_package,
+    register_key,
     run_release,
     submit_job,
 )
@@ -31,12 +29,8 @@ def _approved_release(services: Services, team: Team) -> tuple[bytes, str]:
     """A package of team's pending items signed by its deployer: the file and the key."""
     submit_job(services, team.developer, "daily")
     package = make_package(services, team, "carried")
-    pair = generate_key_pair()
-    services.approval_keys.register(team.deployer.actor, parse_key({"publicKey": pair.public_key}))
-    found = services.release_approvals.approvals(team.deployer, package).document()
-    signature = sign_statement(pair.private_pem, found["statement"])
-    signed = Signed(pair.key_id, found["planHash"], signature)
-    services.release_approvals.approve(team.deployer, package, signed)
+    pair = register_key(services, team.deployer)
+    approve_package(services, team.deployer, package, pair)
     return services.carried_releases.export(team.admin, package), pair.public_key
 
 

@@ -26,25 +26,13 @@ from jobferry.services.releases.approval_keys import parse_key
 from jobferry.services.releases.records import DeployRequest
 from support.releases import (
     Team,
+    approve_package,
     make_package,
     person,
+    register_key,
     run_release,
     submit_job,
 )
-
-
-def _register(services: Services, scope: Scope) -> KeyPair:
-    pair = generate_key_pair()
-    services.approval_keys.register(scope.actor, parse_key({"publicKey": pair.public_key}))
-    return pair
-
-
-def _approve(services: Services, scope: Scope, package_id: int, pair: KeyPair) -> None:
-    found = services.release_approvals.approvals(scope, package_id).document()
-    signature = sign_statement(pair.private_pem, found["statement"])
-    services.release_approvals.approve(
-        scope, package_id, Signed(pair.key_id, found["planHash"], signature)
-    )
 
 
 def _deploy(services: Services, team: Team, package_id: int) -> None:
@@ -58,7 +46,7 @@ def approver2(services: Services, team: Team) -> Scope:
 
 def test_keys_are_registered_listed_and_revoked(services: Services, team: Team) -> None:
     me = team.deployer.actor
-    first, second = _register(services, team.deployer), _register(services, team.deployer)
+    first, second = register_key(services, team.deployer), register_key(services, team.deployer)
     assert [k.key_id for k in services.approval_keys.mine(me)] == [first.key_id, second.key_id]
     with pytest.raises(NameTakenError):
         services.approval_keys.register(me, parse_key({"publicKey": first.public_key}))
@@ -93,13 +81,13 @@ def test_two_of_three_approvals_are_needed(
     package = make_package(services, team, approvers=[team.deployer, approver2, third])
     with pytest.raises(ApprovalsMissingError, match="2 approvals of its plan are required, 0"):
         _deploy(services, team, package)
-    _approve(services, team.deployer, package, _register(services, team.deployer))
-    _approve(services, team.deployer, package, _register(services, team.deployer))
+    approve_package(services, team.deployer, package, register_key(services, team.deployer))
+    approve_package(services, team.deployer, package, register_key(services, team.deployer))
     with pytest.raises(ApprovalsMissingError, match="required, 1 count") as refused:
         _deploy(services, team, package)
     assert refused.value.code == "DLF.9044"
     assert refused.value.remedy == "approve_plan"
-    _approve(services, approver2, package, _register(services, approver2))
+    approve_package(services, approver2, package, register_key(services, approver2))
     document = services.release_approvals.approvals(team.admin, package).document()
     assert document["counted"] == 2
     assert check_approvals(document).ok
@@ -120,13 +108,13 @@ def test_who_signs_and_what_is_refused(services: Services, team: Team, approver2
         assert caught.value.code == "DLF.9043"
         assert str(package) in caught.value.message
 
-    dev = _register(services, team.developer)
+    dev = register_key(services, team.developer)
     own = Signed(dev.key_id, plan_hash, sign_statement(dev.private_pem, statement))
     refused(team.developer, dev, own, "approval.self")
-    other = _register(services, approver2)
+    other = register_key(services, approver2)
     named = Signed(other.key_id, plan_hash, sign_statement(other.private_pem, statement))
     refused(approver2, other, named, "approval.approver")
-    pair = _register(services, team.deployer)
+    pair = register_key(services, team.deployer)
     good = sign_statement(pair.private_pem, statement)
     refused(team.deployer, pair, Signed(other.key_id, plan_hash, good), "approval.key")
     elsewhere = statement.replace(plan_hash, "0" * 64)
@@ -141,8 +129,8 @@ def test_a_revoked_key_no_longer_counts(services: Services, team: Team) -> None:
     services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
     submit_job(services, team.developer, "daily")
     package = make_package(services, team)
-    pair = _register(services, team.deployer)
-    _approve(services, team.deployer, package, pair)
+    pair = register_key(services, team.deployer)
+    approve_package(services, team.deployer, package, pair)
     services.approval_keys.revoke(team.deployer.actor, pair.key_id)
     with pytest.raises(ApprovalsMissingError, match="its key is revoked"):
         _deploy(services, team, package)
@@ -152,19 +140,19 @@ def test_a_package_planned_again_on_a_changed_production_loses_its_approvals(
     services: Services, team: Team
 ) -> None:
     services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
-    pair = _register(services, team.deployer)
+    pair = register_key(services, team.deployer)
     submit_job(services, team.developer, "daily", description="v1")
     first = make_package(services, team, "v1")
     submit_job(services, team.developer, "daily", description="v2")
     second = make_package(services, team, "v2")
-    _approve(services, team.deployer, second, pair)
+    approve_package(services, team.deployer, second, pair)
     before = services.release_approvals.approvals(team.admin, second).document()["planHash"]
 
     # A plan made again on an unchanged production has the same hash: its approvals stand.
     services.releases.replan(team.deployer, second)
     assert services.release_approvals.approvals(team.admin, second).document()["counted"] == 1
 
-    _approve(services, team.deployer, first, pair)
+    approve_package(services, team.deployer, first, pair)
     _deploy(services, team, first)
     run_release(services)
     services.releases.replan(team.deployer, second)
@@ -174,7 +162,7 @@ def test_a_package_planned_again_on_a_changed_production_loses_its_approvals(
     assert document["approvals"][0]["why"] == "signed an earlier plan"
     with pytest.raises(ApprovalsMissingError, match="signed an earlier plan"):
         _deploy(services, team, second)
-    _approve(services, team.deployer, second, pair)
+    approve_package(services, team.deployer, second, pair)
     _deploy(services, team, second)
     run_release(services)
 
@@ -182,8 +170,8 @@ def test_a_package_planned_again_on_a_changed_production_loses_its_approvals(
 def test_the_approvals_file_fails_offline_when_tampered(services: Services, team: Team) -> None:
     submit_job(services, team.developer, "daily")
     package = make_package(services, team)
-    pair = _register(services, team.deployer)
-    _approve(services, team.deployer, package, pair)
+    pair = register_key(services, team.deployer)
+    approve_package(services, team.deployer, package, pair)
     document = services.release_approvals.approvals(team.admin, package).document()
     verdict = check_approvals(document)
     assert (verdict.ok, verdict.counted, verdict.required) == (True, 1, 0)
