@@ -20,7 +20,8 @@ from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, PolicyNotFoundError, RouteNotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms, require_project_admin
-from jobferry.services.definitions.documents import dump, load
+from jobferry.services.definitions.documents import dump
+from jobferry.services.support.versions import SavedVersion
 from jobferry.storage import Database, Tx
 from jobferry.storage import policies as repo
 from jobferry.storage import routes as route_repo
@@ -63,30 +64,17 @@ class Holder:
 
 
 @dataclass(frozen=True)
-class PolicyVersion:
+class PolicyVersion(SavedVersion):
     """One version of a policy; ``document`` is None in lists of policies."""
 
     holder_kind: HolderKind
     holder: str
-    version: int
-    description: str
-    updated_at: int
-    updated_by: str
-    document: dict[str, Any] | None
 
     @classmethod
     def of(cls, holder: Holder, item: DocumentVersion, *, with_document: bool) -> PolicyVersion:
         """The stored version, with its document or without."""
-        document = load(item.document)
-        return cls(
-            holder.kind,
-            holder.name,
-            item.version,
-            document.get("description") or "",
-            item.created_at,
-            item.created_by,
-            document if with_document else None,
-        )
+        told = SavedVersion.told(item, with_document=with_document)
+        return cls(**told, holder_kind=holder.kind, holder=holder.name)
 
 
 def workspace_holder(tx: Tx, scope: Scope) -> Holder:

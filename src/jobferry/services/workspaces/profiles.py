@@ -25,6 +25,7 @@ from jobferry.errors import InvalidRequestError, MappingConflictError, ProfileNo
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
+from jobferry.services.support.versions import SavedVersion
 from jobferry.storage import Database, Tx
 from jobferry.storage import profiles as repo
 from jobferry.storage.profiles import ProfileRecord
@@ -44,28 +45,15 @@ class ResolvedProfile:
 
 
 @dataclass(frozen=True)
-class ProfileVersion:
+class ProfileVersion(SavedVersion):
     """One version of an environment profile; ``document`` is None in lists of profiles."""
 
     name: str
-    version: int
-    description: str
-    updated_at: int
-    updated_by: str
-    document: dict[str, Any] | None
 
     @classmethod
     def of(cls, item: ProfileRecord, *, with_document: bool) -> ProfileVersion:
         """The stored version, with its document or without."""
-        document = load(item.document)
-        return cls(
-            item.name,
-            item.version,
-            document.get("description") or "",
-            item.created_at,
-            item.created_by,
-            document if with_document else None,
-        )
+        return cls(**SavedVersion.told(item, with_document=with_document), name=item.name)
 
 
 @dataclass(frozen=True)
