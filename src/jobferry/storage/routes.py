@@ -66,17 +66,18 @@ route_promotions = Table(
 
 
 @dataclass(frozen=True)
-class PromotionRecord:
-    """One promotion along a route."""
+class PromotionFacts:
+    """What a promotion along a route is, as stored and as answered: its package, the source's
+    read it carries, and the plan and import task it went through."""
 
     id: str
-    project_id: str
     route: str
     route_version: int
     snapshot_at: int
     """When the source was read: the next promotion carries what changed after it."""
     since: int | None
     package_path: str
+    """The upload the target imports; for a package carried out, its download id."""
     package_sha256: str
     jobs: int
     deletions: int
@@ -84,6 +85,13 @@ class PromotionRecord:
     task_id: str | None
     created_at: int
     created_by: str
+
+
+@dataclass(frozen=True)
+class PromotionRecord(PromotionFacts):
+    """One promotion along a route, as its row holds it."""
+
+    project_id: str
     carried: str | None = None
     """``Carried`` value: ``None`` between two workspaces of this server."""
     overrides: str | None = None

@@ -138,20 +138,20 @@ class RoutePromotions:
         finally:
             path.unlink(missing_ok=True)
         item = PromotionRecord(
-            uuid.uuid4().hex,
-            scope.actor.project_id,
-            name,
-            saved.version,
-            snapshot,
-            since,
-            kept.path,
-            kept.sha256,
-            jobs,
-            deletions,
-            None,
-            None,
-            snapshot,
-            scope.actor.name,
+            id=uuid.uuid4().hex,
+            project_id=scope.actor.project_id,
+            route=name,
+            route_version=saved.version,
+            snapshot_at=snapshot,
+            since=since,
+            package_path=kept.path,
+            package_sha256=kept.sha256,
+            jobs=jobs,
+            deletions=deletions,
+            plan_id=None,
+            task_id=None,
+            created_at=snapshot,
+            created_by=scope.actor.name,
         )
         with self.db.transaction() as tx:
             repo.insert_promotion(tx, item)
@@ -415,21 +415,21 @@ def _carried(
     (path or download id, sha256, jobs, deletions)."""
     (snapshot, since), (path, sha256, jobs, deletions) = cut, package
     return PromotionRecord(
-        uuid.uuid4().hex,
-        scope.actor.project_id,
-        saved.route.name,
-        saved.version,
-        snapshot,
-        since,
-        path,
-        sha256,
-        jobs,
-        deletions,
-        None,
-        None,
-        now_ms(),
-        scope.actor.name,
-        carried.value,
+        id=uuid.uuid4().hex,
+        project_id=scope.actor.project_id,
+        route=saved.route.name,
+        route_version=saved.version,
+        snapshot_at=snapshot,
+        since=since,
+        package_path=path,
+        package_sha256=sha256,
+        jobs=jobs,
+        deletions=deletions,
+        plan_id=None,
+        task_id=None,
+        created_at=now_ms(),
+        created_by=scope.actor.name,
+        carried=carried.value,
     )
 
 
