@@ -17,7 +17,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.releases.approval_keys import parse_key
 from support import wizard
-from support.console import PASSWORD, Browser, admin_actor, assert_page
+from support.console import PASSWORD, Browser, admin_actor, assert_page, main_text, route_form
 from support.releases import (
     Team,
     approve_package,
@@ -75,33 +75,12 @@ def test_a_route_saved_from_the_form_keeps_the_approvals_it_requires(
     rule = {"required": 1, "approvers": ["ada"]}
     document = {"source": {"workspace": source}, "target": {"workspace": "prod"}}
     services.routes.put(seeded, "to-prod", {**document, "approvals": rule})
-    form = {
-        "creating": "no",
-        "name": "to-prod",
-        "description": "edited",
-        "source": source,
-        "source_id": "",
-        "target": "prod",
-        "selection": "ALL",
-        "values": "",
-        "upstream": "on",
-        "profile": "",
-        "sameNamePolicy": "AUTO",
-        "onDrift": "FAIL",
-        "scheduling": "REFUSE",
-        "mode": "ATOMIC",
-    }
-    edited = browser.post(f"/console/w/{ws}/routes", list(form.items()))
+    form = route_form("to-prod", source, "prod", creating="no", description="edited")
+    edited = browser.post(f"/console/w/{ws}/routes", form)
     assert edited.status_code == 303, edited.text
     saved = services.routes.get(seeded, "to-prod")
     assert (saved.version, saved.route.description) == (2, "edited")
     assert saved.route.document()["approvals"] == rule
-
-
-def _visible(page: str) -> str:
-    """The text a person reads: no tags, no attribute values."""
-    body = page.split("<main>", 1)[-1]
-    return html.unescape(re.sub(r"<[^>]*>", " ", body))
 
 
 def _waiting_package(services: Services) -> tuple[Team, int]:
@@ -192,7 +171,7 @@ def test_each_refused_approval_is_said_in_the_consoles_words(
         refused = browser.post(url, {"plan_hash": plan, "key_id": key, "signature": signature})
         assert refused.status_code == 400, refused.text  # DataArts answers a conflict so
         assert "data-approve-refused" in refused.text
-        text = _visible(refused.text)
+        text = main_text(refused.text)
         assert not API_SPEAK.findall(text), API_SPEAK.findall(text)
         return " ".join(text.split())
 
