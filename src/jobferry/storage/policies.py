@@ -26,15 +26,8 @@ policies = Table(
 )
 
 
-# A policy's versions, by project id and name (``latest_version`` is 0 when there are none;
-# ``get`` answers the newest when no version is named; ``versions`` newest first).
-_SAVED = VersionedDocuments(policies, policies.c.project_id, DocumentVersion)
-latest_version = _SAVED.latest_version
-insert_version = _SAVED.insert_version
-get = _SAVED.get
-versions = _SAVED.versions
-latest_all = _SAVED.latest_all
-remove = _SAVED.remove
+POLICIES = VersionedDocuments(policies, policies.c.project_id, DocumentVersion)
+"""The project's policies: every version of each, by project id and name (whose)."""
 
 
 def route_of_package(tx: Tx, project_id: str, package_path: str) -> str | None:

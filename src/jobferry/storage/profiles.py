@@ -20,12 +20,5 @@ class ProfileRecord:
     created_by: str
 
 
-# A profile's versions, by workspace id and name (``latest_version`` is 0 when there are none;
-# ``get`` answers the newest when no version is named; ``versions`` newest first).
-_SAVED = VersionedDocuments(env_profiles, env_profiles.c.workspace_id, ProfileRecord)
-latest_version = _SAVED.latest_version
-insert_version = _SAVED.insert_version
-get = _SAVED.get
-versions = _SAVED.versions
-latest_all = _SAVED.latest_all
-delete_profile = _SAVED.remove
+PROFILES = VersionedDocuments(env_profiles, env_profiles.c.workspace_id, ProfileRecord)
+"""A workspace's profiles: every version of each, by workspace id and name."""

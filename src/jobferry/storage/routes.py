@@ -102,14 +102,8 @@ class PromotionRecord(PromotionFacts):
     its client, or not planned)."""
 
 
-# A route's versions, by project id and name (``latest_version`` is 0 when there are none;
-# ``get`` answers the newest when no version is named; ``versions`` newest first).
-_SAVED = VersionedDocuments(route_versions, route_versions.c.project_id, DocumentVersion)
-latest_version = _SAVED.latest_version
-insert_version = _SAVED.insert_version
-get = _SAVED.get
-versions = _SAVED.versions
-latest_all = _SAVED.latest_all
+ROUTES = VersionedDocuments(route_versions, route_versions.c.project_id, DocumentVersion)
+"""The project's routes: every version of each, by project id and name."""
 
 
 def delete_route(tx: Tx, project_id: str, name: str) -> bool:
@@ -119,7 +113,7 @@ def delete_route(tx: Tx, project_id: str, name: str) -> bool:
             route_promotions.c.project_id == project_id, route_promotions.c.route == name
         )
     )
-    return _SAVED.remove(tx, project_id, name)
+    return ROUTES.remove(tx, project_id, name)
 
 
 def insert_promotion(tx: Tx, item: PromotionRecord) -> None:

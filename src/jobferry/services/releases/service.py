@@ -183,7 +183,7 @@ class ReleaseService:
         """The import a release is: the package's objects overwrite production's, deletions
         propagate, scheduled jobs are paused and restored around their write."""
         with self.db.transaction(readonly=True) as tx:
-            profile = profile_repo.get(tx, production.workspace.id, RELEASE_PROFILE)
+            profile = profile_repo.PROFILES.get(tx, production.workspace.id, RELEASE_PROFILE)
         return ImportRequest(
             path=path,
             same_name_policy=SameNamePolicy.OVERWRITE,

@@ -93,7 +93,7 @@ class RouteApprovals:
         not in the route's source or any other workspace)."""
         project = actor.project_id
         with self.db.transaction(readonly=True) as tx:
-            item = repo.get(tx, project, name, None)
+            item = repo.ROUTES.get(tx, project, name, None)
             route = None if item is None else parse_route(item.name, load(item.document))
             end = None if route is None else route.target.workspace
             found = None

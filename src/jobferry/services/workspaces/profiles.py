@@ -96,7 +96,7 @@ def resolve_profile(
         return None
     if isinstance(ref, dict):
         return ResolvedProfile(_parsed(ref, "The inline profile"), None, None)
-    item = repo.get(tx, scope.workspace.id, ref)
+    item = repo.PROFILES.get(tx, scope.workspace.id, ref)
     if item is None:
         raise ProfileNotFoundError(
             f"Environment profile '{ref}' does not exist in workspace '{scope.workspace.name}'.",
@@ -137,11 +137,11 @@ class ProfileService:
         stored = dict(profile.document)
         stored.pop("name", None)
         with self.db.transaction() as tx:
-            version = repo.latest_version(tx, scope.workspace.id, name) + 1
+            version = repo.PROFILES.latest_version(tx, scope.workspace.id, name) + 1
             item = ProfileRecord(
                 scope.workspace.id, name, version, dump(stored), now_ms(), scope.actor.name
             )
-            repo.insert_version(tx, item)
+            repo.PROFILES.insert_version(tx, item)
             audit_in_scope(tx, scope, "profile.put", "profile", name, {"version": version})
         return ProfileVersion.of(item, with_document=True)
 
@@ -153,7 +153,7 @@ class ProfileService:
         profile maps one of those names to another (admins only)."""
         scope.require((Role.ADMIN,), "change environment profiles")
         with self.db.transaction(readonly=True) as tx:
-            item = repo.get(tx, scope.workspace.id, name)
+            item = repo.PROFILES.get(tx, scope.workspace.id, name)
         document = load(item.document) if item is not None else {}
         merged, clashes, added = merge_renames(document, renames)
         if clashes:
@@ -165,7 +165,7 @@ class ProfileService:
     def get(self, scope: Scope, name: str, version: int | None = None) -> ProfileVersion:
         """One version of a profile (the newest by default)."""
         with self.db.transaction(readonly=True) as tx:
-            item = repo.get(tx, scope.workspace.id, name, version)
+            item = repo.PROFILES.get(tx, scope.workspace.id, name, version)
         if item is None:
             which = f"version {version} of " if version is not None else ""
             raise ProfileNotFoundError(
@@ -180,13 +180,13 @@ class ProfileService:
     def list_all(self, scope: Scope) -> list[ProfileVersion]:
         """The newest version of every profile, by name."""
         with self.db.transaction(readonly=True) as tx:
-            items = repo.latest_all(tx, scope.workspace.id)
+            items = repo.PROFILES.latest_all(tx, scope.workspace.id)
         return [ProfileVersion.of(item, with_document=False) for item in items]
 
     def versions(self, scope: Scope, name: str) -> list[ProfileVersion]:
         """Every version of a profile, newest first."""
         with self.db.transaction(readonly=True) as tx:
-            items = repo.versions(tx, scope.workspace.id, name)
+            items = repo.PROFILES.versions(tx, scope.workspace.id, name)
         if not items:
             self.get(scope, name)  # raises the not-found error
         return [ProfileVersion.of(item, with_document=True) for item in items]
@@ -195,7 +195,7 @@ class ProfileService:
         """Remove a profile with all its versions (admins only)."""
         scope.require((Role.ADMIN,), "change environment profiles")
         with self.db.transaction() as tx:
-            if not repo.delete_profile(tx, scope.workspace.id, name):
+            if not repo.PROFILES.remove(tx, scope.workspace.id, name):
                 raise ProfileNotFoundError(
                     f"Environment profile '{name}' does not exist in workspace "
                     f"'{scope.workspace.name}'.",
