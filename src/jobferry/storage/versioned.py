@@ -1,7 +1,7 @@
-"""Named documents saved as versions (environment profiles, routes): every save is a new row
-``(owner, name, version)``, the newest version is the document, and all versions stay until the
-name is removed. One set of queries for every such table, answering the repository's own
-record type; a repository exports its table's instance (``routes.ROUTES.get(...)``)."""
+"""Named documents saved as versions (environment profiles, routes, policies): every save is a
+new row ``(owner, name, version)``, the newest version is the document, and all versions stay
+until the name is removed. One set of queries for every such table, answering the repository's
+own record type; a repository exports its table's instance (``routes.ROUTES.get(...)``)."""
 
 from __future__ import annotations
 
