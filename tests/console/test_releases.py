@@ -23,7 +23,7 @@ from support.console import (
     main_text,
     wait_task,
 )
-from support.releases import Team, enterprise_team, person, register_connections, submit_job
+from support.releases import Team, connected_team, person, submit_job
 
 API_SPEAK = re.compile(
     r"\b(?:GET|POST|PUT|DELETE) (?:/|…|\{)|/v[12]/|\{project_id\}|_factory_"
@@ -34,8 +34,7 @@ API_SPEAK = re.compile(
 
 
 def _team(services: Services) -> Team:
-    team = enterprise_team(services)
-    register_connections(services, team)
+    team = connected_team(services)
     admin = admin_actor(services)
     for scope in (team.developer, team.deployer):
         services.signin.set_password(admin, scope.actor.name, PASSWORD)
