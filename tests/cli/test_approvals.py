@@ -7,30 +7,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
-from support.builders import make_job, make_script
 from support.cli import Cli
+from support.cli_releases import as_user, submit
 from support.exporting import seed
 from support.releases import studio_person
-
-
-def _as(cli: Cli, name: str, ak: str, sk: str, tmp: Path) -> Cli:
-    text = cli.config.read_text(encoding="utf-8")
-    text = text.replace(f'ak = "{cli.server.ak}"', f'ak = "{ak}"')
-    text = text.replace(f'sk = "{cli.server.sk}"', f'sk = "{sk}"')
-    config = tmp / f"{name}.toml"
-    config.write_text(text, encoding="utf-8")
-    return replace(cli, config=config)
-
-
-def _submit(cli: Cli, name: str) -> None:
-    for script in (make_script(f"{name}_sql"), make_script(f"{name}_sh", type="Shell")):
-        answer = cli.remote.call("POST", "/scripts", script, workspace=cli.workspace)
-        assert answer.status_code == 204, answer.text
-    answer = cli.remote.call("POST", "/jobs", make_job(name), workspace=cli.workspace)
-    assert answer.status_code == 204, answer.text
 
 
 def test_a_package_is_approved_with_a_local_key(cli: Cli, prod: Cli, tmp_path: Path) -> None:
@@ -43,12 +25,12 @@ def test_a_package_is_approved_with_a_local_key(cli: Cli, prod: Cli, tmp_path: P
     assert cli.remote.call("PUT", f"/{cli.server.project_id}/workspace/{ws}", mode)
     dev = studio_person(cli.server, ws, f"dev_{suffix}", "developer")
     dep = studio_person(cli.server, ws, f"dep_{suffix}", "deployer")
-    developer = _as(cli, "dev", dev.ak, dev.sk, tmp_path)
-    deployer = _as(cli, "dep", dep.ak, dep.sk, tmp_path)
+    developer = as_user(cli, "dev", dev.ak, dev.sk, tmp_path)
+    deployer = as_user(cli, "dep", dep.ak, dep.sk, tmp_path)
     ruled = cli("releases", "rule", "--require-approvals", "1")
     assert ruled.exit_code == 0, ruled.output
     assert "need 1 signed approval" in ruled.stderr + ruled.stdout
-    _submit(cli, "sig_a")
+    submit(cli, "sig_a")
     made = developer.json("releases", "create", "signed", "--all", "--approver", f"dep_{suffix}")
     package = made["release_package_id"]
 
@@ -105,7 +87,7 @@ def test_promote_apply_needs_the_routes_approved_plan(cli: Cli, tmp_path: Path) 
     seed(cli.remote, ("signed_job",), workspace=cli.workspace)
     prod = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
     ada = studio_person(cli.server, prod, f"ada_{suffix}", "developer")
-    approver = _as(cli, "ada", ada.ak, ada.sk, tmp_path)
+    approver = as_user(cli, "ada", ada.ak, ada.sk, tmp_path)
     route = f"signed-{suffix}"
     made = cli.json(
         "routes", "create", route, "--from", cli.workspace, "--to", prod,

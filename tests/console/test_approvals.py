@@ -13,15 +13,19 @@ from fastapi.testclient import TestClient
 
 from jobferry.package.approvals import sign_statement
 from jobferry.package.keys import generate_key_pair
-from jobferry.services.approving import Signed
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.releases.approval_keys import parse_key
-from jobferry.services.releases.records import PackageRequest
-from jobferry.storage.releases import ItemFilter
 from support import wizard
-from support.console import PASSWORD, Browser, admin_actor, assert_page
-from support.releases import Team, enterprise_team, register_connections, submit_job
+from support.console import PASSWORD, Browser, admin_actor, assert_page, main_text, route_form
+from support.releases import (
+    Team,
+    approve_package,
+    connected_team,
+    make_package,
+    register_key,
+    submit_job,
+)
 
 API_SPEAK = re.compile(
     r"\b(?:GET|POST|PUT|DELETE) (?:/|…|\{)|/v[12]/|\{project_id\}|_factory_"
@@ -31,30 +35,19 @@ API_SPEAK = re.compile(
 
 
 def test_the_approvals_page_lists_who_signed_the_plan(browser: Browser, services: Services) -> None:
-    team = enterprise_team(services)
-    register_connections(services, team)
+    team = connected_team(services)
     services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
     submit_job(services, team.developer, "daily")
-    items = services.releases.pending(team.developer, ItemFilter(), 100, 0)[1]
-    request = PackageRequest(
-        str(team.developer.actor.user_id),
-        "p1",
-        tuple(str(i.id) for i in items),
-        (str(team.deployer.actor.user_id),),
-    )
-    package = services.releases.create(team.developer, request, []).package_id
+    package = make_package(services, team)
     url = f"/console/w/{team.workspace_id}/releases/packages/{package}/approvals"
     package_page = browser.get(f"/console/w/{team.workspace_id}/releases/packages/{package}")
     assert package_page.status_code == 200
     assert f'href="{url}"' in package_page.text
     assert_page(browser.get(url), 200, "Nobody has approved this package yet", "1 before a deploy")
 
-    pair = generate_key_pair()
-    services.approval_keys.register(team.deployer.actor, parse_key({"publicKey": pair.public_key}))
+    pair = register_key(services, team.deployer)
+    approve_package(services, team.deployer, package, pair)
     found = services.release_approvals.approvals(team.deployer, package).document()
-    signature = sign_statement(pair.private_pem, found["statement"])
-    signed = Signed(pair.key_id, found["planHash"], signature)
-    services.release_approvals.approve(team.deployer, package, signed)
     page = browser.get(url)
     assert_page(
         page,
@@ -82,51 +75,22 @@ def test_a_route_saved_from_the_form_keeps_the_approvals_it_requires(
     rule = {"required": 1, "approvers": ["ada"]}
     document = {"source": {"workspace": source}, "target": {"workspace": "prod"}}
     services.routes.put(seeded, "to-prod", {**document, "approvals": rule})
-    form = {
-        "creating": "no",
-        "name": "to-prod",
-        "description": "edited",
-        "source": source,
-        "source_id": "",
-        "target": "prod",
-        "selection": "ALL",
-        "values": "",
-        "upstream": "on",
-        "profile": "",
-        "sameNamePolicy": "AUTO",
-        "onDrift": "FAIL",
-        "scheduling": "REFUSE",
-        "mode": "ATOMIC",
-    }
-    edited = browser.post(f"/console/w/{ws}/routes", list(form.items()))
+    form = route_form("to-prod", source, "prod", creating="no", description="edited")
+    edited = browser.post(f"/console/w/{ws}/routes", form)
     assert edited.status_code == 303, edited.text
     saved = services.routes.get(seeded, "to-prod")
     assert (saved.version, saved.route.description) == (2, "edited")
     assert saved.route.document()["approvals"] == rule
 
 
-def _visible(page: str) -> str:
-    """The text a person reads: no tags, no attribute values."""
-    body = page.split("<main>", 1)[-1]
-    return html.unescape(re.sub(r"<[^>]*>", " ", body))
-
-
 def _waiting_package(services: Services) -> tuple[Team, int]:
     """An enterprise team (developer and deployer with console passwords) and a package the
     developer made naming the deployer its approver."""
-    team = enterprise_team(services)
-    register_connections(services, team)
+    team = connected_team(services)
     for scope in (team.developer, team.deployer):
         services.signin.set_password(admin_actor(services), scope.actor.name, PASSWORD)
     submit_job(services, team.developer, "daily")
-    items = services.releases.pending(team.developer, ItemFilter(), 100, 0)[1]
-    request = PackageRequest(
-        str(team.developer.actor.user_id),
-        "p1",
-        tuple(str(i.id) for i in items),
-        (str(team.deployer.actor.user_id),),
-    )
-    return team, services.releases.create(team.developer, request, []).package_id
+    return team, make_package(services, team)
 
 
 def _signed_in(client: TestClient, scope: Scope) -> Browser:
@@ -207,7 +171,7 @@ def test_each_refused_approval_is_said_in_the_consoles_words(
         refused = browser.post(url, {"plan_hash": plan, "key_id": key, "signature": signature})
         assert refused.status_code == 400, refused.text  # DataArts answers a conflict so
         assert "data-approve-refused" in refused.text
-        text = _visible(refused.text)
+        text = main_text(refused.text)
         assert not API_SPEAK.findall(text), API_SPEAK.findall(text)
         return " ".join(text.split())
 

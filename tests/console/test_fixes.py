@@ -24,23 +24,12 @@ from jobferry.services.context import Scope
 from jobferry.services.workspaces.settings import parse_workspace_settings
 from support import wizard
 from support.builders import editable
-from support.console import Browser, finish_task, seed
+from support.console import Browser, assert_no_api_terms, finish_task, seed
 
 API_SPEAK = re.compile(
     r"\b(?:GET|PUT|POST|DELETE) (?:/|\.\.\.)|sameNamePolicy|exportDepend|targetStatus|"
     r"planId|resources \[|/v1/|\bAUTO\b"
 )
-
-
-def visible(page: str) -> str:
-    """The text a person reads: no tags, no attribute values."""
-    body = page.split("<main>", 1)[-1]
-    return html.unescape(re.sub(r"<[^>]*>", " ", body))
-
-
-def _speaks_console(page: str) -> None:
-    found = API_SPEAK.findall(visible(page))
-    assert not found, f"API terms on the page: {found}"
 
 
 @pytest.mark.parametrize(
@@ -142,7 +131,7 @@ def test_the_check_step_and_a_failed_task_speak_console_actions(
     assert "Stop its scheduling on its job page" in html.unescape(plan.text)
     assert "Stop its scheduling on its job page" in html.unescape(task)
     for page in (check.text, plan.text, task):
-        _speaks_console(page)
+        assert_no_api_terms(page, API_SPEAK)
     job_page = browser.get(f"/console/w/{ws}/jobs/daily_sales").text
     assert ">Stop scheduling</button>" in job_page
     stopped = browser.post(f"/console/w/{ws}/jobs/daily_sales/scheduling", {"action": "stop"})
@@ -188,4 +177,4 @@ def test_no_console_page_speaks_api(browser: Browser, services: Services, scope:
     for path in pages:
         response = browser.get(base + path)
         assert response.status_code == 200, (path, response.text[:200])
-        _speaks_console(response.text)
+        assert_no_api_terms(response.text, API_SPEAK)

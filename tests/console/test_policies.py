@@ -42,6 +42,7 @@ def test_a_routes_policy_is_chosen_and_saved_from_the_page(
     assert services.policies.get(admin_scope(services), "to-prod").version == 1
     selected = browser.get(url, params={"route": "to-prod"})
     assert_page(selected, 200, "Versions of the policy of route to-prod", "prod_.*")
+    assert "<tr><td>v1</td><td>admin</td>" in selected.text  # the versions, who saved each
 
 
 def test_the_policies_page_is_for_workspace_admins(

@@ -6,7 +6,6 @@ the release service, following the deploy's task."""
 
 from __future__ import annotations
 
-import html
 import re
 
 from fastapi.testclient import TestClient
@@ -16,8 +15,15 @@ from jobferry.services.container import Services
 from jobferry.services.releases.records import PackageQuery
 from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.releases import ItemFilter
-from support.console import PASSWORD, Browser, admin_actor, wait_task
-from support.releases import Team, enterprise_team, person, register_connections, submit_job
+from support.console import (
+    PASSWORD,
+    Browser,
+    admin_actor,
+    assert_no_api_terms,
+    main_text,
+    wait_task,
+)
+from support.releases import Team, connected_team, person, submit_job
 
 API_SPEAK = re.compile(
     r"\b(?:GET|POST|PUT|DELETE) (?:/|…|\{)|/v[12]/|\{project_id\}|_factory_"
@@ -27,20 +33,8 @@ API_SPEAK = re.compile(
 """The API's words (calls, paths, the release calls' fields) a page must not show."""
 
 
-def visible(page: str) -> str:
-    """The text a person reads: no tags, no attribute values."""
-    body = page.split("<main>", 1)[-1]
-    return html.unescape(re.sub(r"<[^>]*>", " ", body))
-
-
-def _speaks_console(page: str) -> None:
-    found = API_SPEAK.findall(visible(page))
-    assert not found, f"API terms on the page: {found}"
-
-
 def _team(services: Services) -> Team:
-    team = enterprise_team(services)
-    register_connections(services, team)
+    team = connected_team(services)
     admin = admin_actor(services)
     for scope in (team.developer, team.deployer):
         services.signin.set_password(admin, scope.actor.name, PASSWORD)
@@ -100,11 +94,11 @@ def test_the_workspace_says_enterprise_mode_and_production_is_read_only(
     assert "data-production-banner" in shown.text
     assert "read-only" in shown.text
     assert "New job" not in shown.text
-    assert "/import" not in visible(shown.text)
+    assert "/import" not in main_text(shown.text)
     refused = dev.post(f"/console/w/{production}/editor/jobs", {"definition": "{}"})
     assert refused.status_code in (400, 409), refused.text
-    assert "production changes only by a release" in visible(refused.text)
-    _speaks_console(refused.text)
+    assert "production changes only by a release" in main_text(refused.text)
+    assert_no_api_terms(refused.text, API_SPEAK)
 
 
 def test_pending_items_are_filtered_by_change_type_name_and_who(
@@ -127,7 +121,7 @@ def test_pending_items_are_filtered_by_change_type_name_and_who(
     assert team.deployer.actor.name in every
     assert "admin" in every
     assert f'value="{team.developer.actor.user_id}"' not in every.split("data-package-fields")[1]
-    _speaks_console(every)
+    assert_no_api_terms(every, API_SPEAK)
 
 
 def test_a_refused_package_names_every_problem_and_keeps_the_form(
@@ -139,23 +133,23 @@ def test_a_refused_package_names_every_problem_and_keeps_the_form(
     first = _item_ids(dev.get(base).text)[0]
     refused = dev.post(f"{base}/package", [("item", first), ("package_name", "")])
     assert refused.status_code == 400, refused.text
-    shown = visible(refused.text)
+    shown = main_text(refused.text)
     assert "The release package was not created" in shown
     assert "the package needs a name" in shown
     assert "no approver is chosen" in shown
     assert f'name="item" value="{first}" aria-label' in refused.text
     assert re.search(rf'value="{first}"[^>]*checked', refused.text)
-    _speaks_console(refused.text)
+    assert_no_api_terms(refused.text, API_SPEAK)
     # a job whose scripts production lacks: the plan's problem, named, in the console's words
     job_only = [i for i in _item_ids(dev.get(f"{base}?kind=job").text)]
     form = [("item", job_only[0]), ("package_name", "job only")]
     form.append(("approver", str(team.deployer.actor.user_id)))
     lacking = dev.post(f"{base}/package", form)
     assert lacking.status_code == 400, lacking.text
-    lacks = visible(lacking.text)
+    lacks = main_text(lacking.text)
     assert "references script 'daily_sql'" in lacks
     assert "production lacks it: tick its pending item into the package too" in lacks
-    _speaks_console(lacking.text)
+    assert_no_api_terms(lacking.text, API_SPEAK)
     total, _ = services.releases.packages(team.admin, PackageQuery())
     assert total == 0
 
@@ -169,7 +163,7 @@ def test_a_package_shows_its_plan_and_items_and_deploys_following_its_task(
     url = f"/console/w/{team.workspace_id}/releases/packages/{package_id}"
     made = dev.get(f"{url}?made=1")
     assert made.status_code == 200, made.text
-    shown = visible(made.text)
+    shown = main_text(made.text)
     assert "Package created" in shown
     assert "waiting for approval" in shown
     assert "daily" in shown
@@ -177,13 +171,13 @@ def test_a_package_shows_its_plan_and_items_and_deploys_following_its_task(
     assert "CREATE 3" in shown
     assert "data-deploy" not in made.text  # the applicant never deploys
     assert "data-revoke" in made.text
-    _speaks_console(made.text)
+    assert_no_api_terms(made.text, API_SPEAK)
     listed = dev.get(f"/console/w/{team.workspace_id}/releases/packages").text
     assert f'data-package-row="{package_id}"' in listed
     assert team.deployer.actor.name in listed
     applicant_deploy = dev.post(f"{url}/deploy", {"startup_mode": "0"})
     assert applicant_deploy.status_code == 403
-    assert "never by its applicant" in visible(applicant_deploy.text)
+    assert "never by its applicant" in main_text(applicant_deploy.text)
 
     deployer = _signed_in(client, team.deployer.actor.name)
     page = deployer.get(url).text
@@ -198,7 +192,7 @@ def test_a_package_shows_its_plan_and_items_and_deploys_following_its_task(
     assert f"/console/w/{production}/tasks/" in releasing
     assert _released(services, team, package_id) == "SUCCESSFUL"
     released = deployer.get(url).text
-    assert "released" in visible(released)
+    assert "released" in main_text(released)
     assert "data-deploy" not in released
     assert "SUCCESSFUL" in released
     assert "Leave scheduling as production has it" in released
@@ -223,19 +217,19 @@ def test_a_deploy_refused_for_drift_is_planned_again_then_deployed(
     assert _released(services, team, first) == "SUCCESSFUL"
     refused = admin.post(f"{base}/{second}/deploy", {"startup_mode": "0"})
     assert refused.status_code == 400, refused.text
-    shown = visible(refused.text)
+    shown = main_text(refused.text)
     assert "Production changed since release package" in shown
     assert "job/daily" in shown
     assert "plan the release package again" in shown
     assert "data-replan" in refused.text
-    _speaks_console(refused.text)
+    assert_no_api_terms(refused.text, API_SPEAK)
     replanned = admin.post(f"{base}/{second}/replan", {})
     assert replanned.status_code == 200
     assert "Planned again" in replanned.text
     assert "second cut" in replanned.text  # the diff of the description to be released
     assert admin.post(f"{base}/{second}/deploy", {"startup_mode": "1"}).status_code == 303
     assert _released(services, team, second) == "SUCCESSFUL"
-    assert "released" in visible(admin.get(f"{base}/{second}").text)
+    assert "released" in main_text(admin.get(f"{base}/{second}").text)
 
 
 def test_a_revoked_package_gives_its_items_back(services: Services, client: TestClient) -> None:
@@ -250,8 +244,8 @@ def test_a_revoked_package_gives_its_items_back(services: Services, client: Test
     assert "data-package-actions" not in revoked.text
     again = dev.post(f"{url}/revoke", {})
     assert again.status_code == 400
-    assert "nothing was cancelled" in visible(again.text)
-    _speaks_console(again.text)
+    assert "nothing was cancelled" in main_text(again.text)
+    assert_no_api_terms(again.text, API_SPEAK)
     pending = dev.get(f"/console/w/{team.workspace_id}/releases/pending").text
     assert len(_item_ids(pending)) == 3
 
@@ -263,8 +257,8 @@ def test_a_workspace_in_simple_mode_has_no_releases_pages(browser: Browser) -> N
     assert found
     page = browser.get(f"/console/w/{found[1]}/releases/pending")
     assert page.status_code == 400
-    assert "simple mode" in visible(page.text)
-    _speaks_console(page.text)
+    assert "simple mode" in main_text(page.text)
+    assert_no_api_terms(page.text, API_SPEAK)
 
 
 def test_who_may_package_and_an_unknown_package_in_the_consoles_words(
@@ -285,17 +279,17 @@ def test_who_may_package_and_an_unknown_package_in_the_consoles_words(
     form.append(("approver", str(team.deployer.actor.user_id)))
     refused = watcher.post(f"{base}/pending/package", form)
     assert refused.status_code == 403, refused.text
-    assert "may not package pending items" in visible(refused.text)
+    assert "may not package pending items" in main_text(refused.text)
     dev = _signed_in(client, team.developer.actor.name)  # the same client: its cookie now
     forged = dev.post(f"{base}/pending/package", [*form, ("csrf_token", "forged")])
     assert forged.status_code == 403
-    assert "security token" in visible(forged.text)
+    assert "security token" in main_text(forged.text)
     total, _ = services.releases.packages(team.admin, PackageQuery())
     assert total == 0
     unknown = dev.get(f"{base}/packages/999")
     assert unknown.status_code == 400  # DataArts answers an unknown package so
-    assert "Releases → Packages lists them" in visible(unknown.text)
-    _speaks_console(unknown.text)
+    assert "Releases → Packages lists them" in main_text(unknown.text)
+    assert_no_api_terms(unknown.text, API_SPEAK)
 
 
 def test_a_package_whose_plan_expired_says_so_and_is_planned_again(
@@ -312,13 +306,13 @@ def test_a_package_whose_plan_expired_says_so_and_is_planned_again(
     url = f"/console/w/{team.workspace_id}/releases/packages/{package_id}"
     shown = admin.get(url)
     assert shown.status_code == 200
-    assert "The plan this package kept has expired" in visible(shown.text)
+    assert "The plan this package kept has expired" in main_text(shown.text)
     assert admin.post(f"{url}/deploy", {"startup_mode": "0"}).status_code == 303
     assert _released(services, team, package_id) == "FAILED"
-    failed = visible(admin.get(url).text)
+    failed = main_text(admin.get(url).text)
     assert "production changed since this package was planned, or its plan expired" in failed
     assert "Plan again" in failed
-    _speaks_console(admin.get(url).text)
+    assert_no_api_terms(admin.get(url).text, API_SPEAK)
     assert "CREATE 3" in admin.post(f"{url}/replan", {}).text
     assert admin.post(f"{url}/deploy", {"startup_mode": "0"}).status_code == 303
     assert _released(services, team, package_id) == "SUCCESSFUL"

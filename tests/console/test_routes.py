@@ -14,7 +14,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support import wizard
 from support.builders import make_job
-from support.console import Browser, admin_scope, assert_page, sign_in_as
+from support.console import Browser, admin_scope, assert_page, route_form, sign_in_as
 
 API_WORDS = (
     "sameNamePolicy",
@@ -37,32 +37,10 @@ def visible(page: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 
-def form(name: str, source: str, target: str, **changes: str) -> list[tuple[str, str]]:
-    """The route form as a browser posts it: every field, ``changes`` in place of defaults."""
-    fields = {
-        "creating": "yes",
-        "name": name,
-        "description": "",
-        "source": source,
-        "source_id": "",
-        "target": target,
-        "selection": "ALL",
-        "values": "",
-        "upstream": "on",
-        "profile": "",
-        "sameNamePolicy": "AUTO",
-        "onDrift": "FAIL",
-        "scheduling": "REFUSE",
-        "mode": "ATOMIC",
-    }
-    fields.update(changes)
-    return [(k, v) for k, v in fields.items() if v != "off"]
-
-
 def create(browser: Browser, ws: str, name: str, source: str, target: str, **changes: str) -> Any:
     """Create a route from the new-route page: the route page the browser is sent to."""
     browser.get(f"/console/w/{ws}/new-route")
-    saved = browser.post(f"/console/w/{ws}/routes", form(name, source, target, **changes))
+    saved = browser.post(f"/console/w/{ws}/routes", route_form(name, source, target, **changes))
     assert saved.status_code == 303, saved.text
     return browser.get(saved.headers["location"])
 
@@ -128,7 +106,7 @@ def test_a_refused_route_keeps_what_was_typed_and_says_why_in_the_forms_words(
 ) -> None:
     ws, source = seeded.workspace.id, seeded.workspace.name
     browser.get(f"/console/w/{ws}/new-route")
-    typed = form(
+    typed = route_form(
         "to-self",
         source,
         source,
@@ -159,7 +137,7 @@ def test_a_profile_of_another_workspace_than_the_target_is_refused_with_the_othe
     wizard.prod_workspace(services, "dws_conn")
     services.profiles.put(seeded, "of_test", b'{"params": {"env": "test"}}')
     browser.get(f"/console/w/{ws}/new-route")
-    typed = form("to-prod", source, "prod", profile="of_test", selection="TAGS")
+    typed = route_form("to-prod", source, "prod", profile="of_test", selection="TAGS")
 
     refused = browser.post(f"/console/w/{ws}/routes", typed)
 
@@ -180,7 +158,7 @@ def test_a_route_is_edited_as_a_new_version_and_a_new_one_may_not_replace_it(
 
     edited = browser.post(
         f"/console/w/{ws}/routes",
-        form(
+        route_form(
             "to-prod",
             source,
             "prod",
@@ -202,7 +180,7 @@ def test_a_route_is_edited_as_a_new_version_and_a_new_one_may_not_replace_it(
     assert (route.scheduling.value, route.require_signature) == ("PAUSE_AND_RESTORE", True)
     assert 'name="upstream" value="on" >' in page.text  # unticked now
 
-    again = browser.post(f"/console/w/{ws}/routes", form("to-prod", source, "prod"))
+    again = browser.post(f"/console/w/{ws}/routes", route_form("to-prod", source, "prod"))
     assert_page(again, 400, "A route named &#39;to-prod&#39; already exists")
     assert services.routes.get(seeded, "to-prod").version == 2
 
@@ -344,7 +322,8 @@ def test_a_route_writing_its_profile_inline_promotes_with_it(
     shown = services.jobs.show(prod, "daily_sales")
     assert "'dws_prod'" in str(shown.document)
     saved = browser.post(
-        f"/console/w/{ws}/routes", form("inline", source, "prod", creating="no", profile=":inline")
+        f"/console/w/{ws}/routes",
+        route_form("inline", source, "prod", creating="no", profile=":inline"),
     )
     assert saved.status_code == 303
     assert services.routes.get(seeded, "inline").route.profile == inline

@@ -15,15 +15,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from jobferry.domain.enums import Role
 from jobferry.package.keys import generate_key_pair
 from jobferry.services.container import Services
 from jobferry.services.context import Actor
 from jobferry.services.releases.approval_keys import parse_key
-from jobferry.services.releases.records import PackageRequest
-from jobferry.storage.releases import ItemFilter
-from support.browser import CHROMIUM, LAUNCH_ARGS, VIEWPORT, require_chromium, with_services
-from support.releases import Team, register_connections, submit_job
+from support.browser import VIEWPORT, open_page, require_chromium, sign_in, with_services
+from support.releases import connected_team, make_package, submit_job
 from support.server import start_server
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -38,33 +35,16 @@ def _package(services: Services, admin: Actor, key_file: Path) -> tuple[str, int
     """An enterprise workspace whose developer packaged the job daily naming the deployer,
     who has a console password and the approval key whose private half is ``key_file``:
     the workspace's id, the package's id and the key's id."""
-    ws = services.accounts.create_workspace(admin, admin.project_id, "sales")
-    scope = services.accounts.scope(admin, admin.project_id, ws)
-    services.releases.update_workspace(scope, {"name": "sales", "mode": "1"})
-    people = []
-    for user, role in (("sales_dev", Role.DEVELOPER), ("sales_deployer", Role.DEPLOYER)):
-        made = services.accounts.create_user(admin, admin.project_id, user, False)
-        services.accounts.set_role(admin, admin.project_id, user, ws, role.value)
-        actor = Actor(made.id, user, admin.project_id, False)
-        people.append(services.accounts.scope(actor, admin.project_id, ws))
-    team = Team(services.accounts.scope(admin, admin.project_id, ws), *people)
-    register_connections(services, team)
+    team = connected_team(services, "sales", admin)
     services.signin.set_password(admin, "sales_deployer", PASSWORD)
     submit_job(services, team.developer, "daily")
     services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
-    _, items = services.releases.pending(team.developer, ItemFilter(), 100, 0)
-    asked = PackageRequest(
-        str(team.developer.actor.user_id),
-        "sales release",
-        tuple(str(i.id) for i in items),
-        (str(team.deployer.actor.user_id),),
-    )
-    package = services.releases.create(team.developer, asked, []).package_id
+    package = make_package(services, team, "sales release")
     pair = generate_key_pair()
     key_file.write_bytes(pair.private_pem)
     key_file.with_suffix(".pub").write_text(pair.public_key + "\n")
     services.approval_keys.register(team.deployer.actor, parse_key({"publicKey": pair.public_key}))
-    return ws, package, pair.key_id
+    return team.workspace_id, package, pair.key_id
 
 
 def _rsa_pem(path: Path) -> Path:
@@ -101,11 +81,7 @@ def test_an_approver_signs_the_plan_in_the_browser_and_the_server_counts_it(
     ARTIFACTS.mkdir(parents=True)
     try:
         with playwright_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-            page = browser.new_context(viewport=VIEWPORT).new_page()
-            page.set_default_timeout(30_000)
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            browser, page, errors = open_page(pw)
             posts: list[tuple[str, str]] = []
             page.on(
                 "request",
@@ -147,11 +123,7 @@ def _approve(
     def shot(name: str) -> None:
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
-    page.goto(f"{base}/console/")
-    page.fill("input[name=user]", "sales_deployer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/jobs")
+    sign_in(page, base, PASSWORD, "sales_deployer")
     page.goto(f"{base}/console/w/{ws}/releases/packages/{package}/approvals")
     counted = page.locator("[data-approvals-counted]")
     playwright_api.expect(counted).to_have_text("0")

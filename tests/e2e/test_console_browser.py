@@ -26,15 +26,7 @@ import orjson
 import pytest
 
 from jobferry.services.container import Services
-from support.browser import (
-    CHROMIUM,
-    LAUNCH_ARGS,
-    VIEWPORT,
-    call,
-    require_chromium,
-    set_admin_password,
-    with_services,
-)
+from support.browser import call, open_page, require_chromium, set_admin_password, with_services
 from support.builders import make_job, make_resource, make_script
 from support.seeding import bulk_jobs
 from support.server import ServerProcess, start_server
@@ -123,12 +115,7 @@ def test_the_console_in_a_browser(console_server: ServerProcess) -> None:
     base = f"{console_server.url}/console"
 
     with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        context = browser.new_context(accept_downloads=True, viewport=VIEWPORT)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        console_errors: list[str] = []
-        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+        browser, page, console_errors = open_page(pw, accept_downloads=True)
 
         def shot(name: str, *, full: bool = True) -> None:
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full)

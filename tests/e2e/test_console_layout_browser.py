@@ -9,21 +9,12 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from support.browser import (
-    CHROMIUM,
-    LAUNCH_ARGS,
-    VIEWPORT,
-    call,
-    require_chromium,
-    set_admin_password,
-    with_services,
-)
+from support.browser import call, console_server, open_page, sign_in
 from support.builders import make_job, make_script
-from support.server import ServerProcess, start_server, wait_for_task
+from support.server import ServerProcess, wait_for_task
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -63,11 +54,8 @@ FITS = """(selector) => {
 @pytest.fixture(scope="module")
 def layout_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A real server on SQLite whose admin has a console password."""
-    require_chromium()
     data_dir = tmp_path_factory.mktemp("layout-server")
-    url = f"sqlite:///{data_dir / 'jobferry.db'}"
-    server = start_server(data_dir, url)
-    with_services(server, data_dir, url, lambda s: set_admin_password(s, server, PASSWORD))
+    server, _ = console_server(data_dir, PASSWORD)
     yield server
     server.stop()
 
@@ -107,13 +95,9 @@ def test_the_navigation_keeps_one_line_and_the_download_table_fits_its_card_at_1
     ARTIFACTS.mkdir(parents=True)
 
     with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        page = browser.new_context(viewport=VIEWPORT).new_page()
-        page.set_default_timeout(30_000)
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        browser, page, errors = open_page(pw)
         try:
-            _sign_in(page, layout_server)
+            sign_in(page, layout_server.url, PASSWORD)
             base = f"{layout_server.url}/console/w/{ws}"
             for number, path in enumerate(
                 ("/jobs", "/export/workspace", "/downloads", "/admin/environment"), start=1
@@ -141,11 +125,3 @@ def test_the_navigation_keeps_one_line_and_the_download_table_fits_its_card_at_1
             raise
         assert not errors, errors
         browser.close()
-
-
-def _sign_in(page: Any, server: ServerProcess) -> None:
-    page.goto(f"{server.url}/console/")
-    page.fill("input[name=user]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/jobs")

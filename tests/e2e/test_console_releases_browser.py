@@ -14,21 +14,12 @@ from typing import Any
 
 import pytest
 
-from jobferry.domain.enums import Role
 from jobferry.services.container import Services
-from jobferry.services.context import Actor
 from jobferry.services.releases.records import PackageRequest
 from jobferry.storage.releases import ItemFilter
-from support.browser import (
-    CHROMIUM,
-    LAUNCH_ARGS,
-    VIEWPORT,
-    require_chromium,
-    set_admin_password,
-    with_services,
-)
-from support.releases import Team, register_connections, submit_job
-from support.server import ServerProcess, start_server
+from support.browser import console_server, open_page, sign_in, with_services
+from support.releases import Team, connected_team, submit_job
+from support.server import ServerProcess
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -43,11 +34,8 @@ def server_and_data(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[ServerProcess, Path, str]]:
     """A real server on SQLite whose admin has a console password."""
-    require_chromium()
     data_dir = tmp_path_factory.mktemp("releases-server")
-    url = f"sqlite:///{data_dir / 'jobferry.db'}"
-    server = start_server(data_dir, url)
-    with_services(server, data_dir, url, lambda s: set_admin_password(s, server, PASSWORD))
+    server, url = console_server(data_dir, PASSWORD)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     yield server, data_dir, url
     server.stop()
@@ -60,18 +48,7 @@ def _team(found: tuple[ServerProcess, Path, str], name: str) -> Team:
     teams: list[Team] = []
 
     def work(services: Services) -> None:
-        admin = services.accounts.actor_for(server.ak)
-        ws = services.accounts.create_workspace(admin, admin.project_id, name)
-        scope = services.accounts.scope(admin, admin.project_id, ws)
-        services.releases.update_workspace(scope, {"name": name, "mode": "1"})
-        people = []
-        for user, role in ((f"{name}_dev", Role.DEVELOPER), (f"{name}_deployer", Role.DEPLOYER)):
-            made = services.accounts.create_user(admin, admin.project_id, user, False)
-            services.accounts.set_role(admin, admin.project_id, user, ws, role.value)
-            actor = Actor(made.id, user, admin.project_id, False)
-            people.append(services.accounts.scope(actor, admin.project_id, ws))
-        team = Team(services.accounts.scope(admin, admin.project_id, ws), *people)
-        register_connections(services, team)
+        team = connected_team(services, name, services.accounts.actor_for(server.ak))
         operator = services.accounts.local_operator(server.project_id)
         for scope in (team.developer, team.deployer):
             services.signin.set_password(operator, scope.actor.name, PASSWORD)
@@ -86,21 +63,13 @@ def _browse(server: ServerProcess, user: str, run: Callable[[Any, Callable[[str]
     """Sign ``user`` in on a new page and ``run`` the steps, a screenshot per step; no
     script error on the way (a refused form's 400 aside, which the browser logs)."""
     with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        page = browser.new_context(viewport=VIEWPORT).new_page()
-        page.set_default_timeout(30_000)
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        browser, page, errors = open_page(pw)
 
         def shot(name: str) -> None:
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
         try:
-            page.goto(f"{server.url}/console/")
-            page.fill("input[name=user]", user)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/jobs")
+            sign_in(page, server.url, PASSWORD, user)
             run(page, shot)
         except Exception:
             shot(f"failed-here-{user}")

@@ -14,17 +14,9 @@ from typing import Any
 
 import pytest
 
-from support.browser import (
-    CHROMIUM,
-    LAUNCH_ARGS,
-    VIEWPORT,
-    call,
-    require_chromium,
-    set_admin_password,
-    with_services,
-)
+from support.browser import call, console_server, open_page, sign_in
 from support.builders import make_job, make_resource, make_script
-from support.server import ServerProcess, start_server
+from support.server import ServerProcess
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -37,11 +29,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 @pytest.fixture(scope="module")
 def routes_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A real server on SQLite whose admin has a console password."""
-    require_chromium()
     data_dir = tmp_path_factory.mktemp("routes-server")
-    url = f"sqlite:///{data_dir / 'jobferry.db'}"
-    server = start_server(data_dir, url)
-    with_services(server, data_dir, url, lambda s: set_admin_password(s, server, PASSWORD))
+    server, _ = console_server(data_dir, PASSWORD)
     yield server
     server.stop()
 
@@ -74,17 +63,13 @@ def test_a_route_is_created_promoted_imported_and_its_history_shown(
     ARTIFACTS.mkdir(parents=True)
 
     with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        page = browser.new_context(viewport=VIEWPORT).new_page()
-        page.set_default_timeout(30_000)
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        browser, page, errors = open_page(pw)
 
         def shot(name: str) -> None:
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
         try:
-            _sign_in(page, routes_server)
+            sign_in(page, routes_server.url, PASSWORD)
             _create_route(page, shot, errors)
             task_id = _promote_and_import(page, shot, routes_server, prod)
             _history(page, shot, prod, task_id)
@@ -94,14 +79,6 @@ def test_a_route_is_created_promoted_imported_and_its_history_shown(
             raise
         assert not errors, errors
         browser.close()
-
-
-def _sign_in(page: Any, server: ServerProcess) -> None:
-    page.goto(f"{server.url}/console/")
-    page.fill("input[name=user]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/jobs")
 
 
 def _create_route(page: Any, shot: Any, errors: list[str]) -> None:

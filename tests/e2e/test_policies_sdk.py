@@ -12,20 +12,11 @@ from typing import Any
 
 import pytest
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
-from huaweicloudsdkdataartsstudio.v1 import (
-    CreateFactoryPendingItemsPackageBody,
-    CreateFactoryPendingItemsPackageRequest,
-    DeployFactoryPackagesRequest,
-    DeployFactoryPackagesRequestBody,
-    ListFactoryPendingItemsRequest,
-    ShowFactoryPackageDetailRequest,
-    UpdateWorkSpaceOldRequest,
-    WorkspaceDto,
-)
+from huaweicloudsdkdataartsstudio.v1 import ShowFactoryPackageDetailRequest
 from huaweicloudsdkdgc.v1 import CreateJobRequest, CreateScriptRequest
 
 from support.builders import make_job, make_script
-from support.releases import Person, studio_person
+from support.releases import enterprise_mode, sdk_deploy, sdk_package, studio_person
 from support.server import ServerProcess, new_workspace, wait_for_task
 
 pytestmark = pytest.mark.e2e
@@ -36,28 +27,6 @@ def _put_policy(server: ServerProcess, ws: str, document: dict[str, Any]) -> Non
     assert answer.ok, answer.text
 
 
-def _package(person: Person, ws: str, approver: str, name: str) -> Any:
-    listed = person.studio.list_factory_pending_items(
-        ListFactoryPendingItemsRequest(workspace=ws, limit=100)
-    )
-    body = CreateFactoryPendingItemsPackageBody(
-        apply_user_id=listed.data[0].submit_user_id,
-        package_name=name,
-        pending_item_list=[i.pending_item_id for i in listed.data],
-        approver_ids=[approver],
-    )
-    return person.studio.create_factory_pending_items_package(
-        CreateFactoryPendingItemsPackageRequest(workspace=ws, body=body)
-    )
-
-
-def _deploy(person: Person, ws: str, package_id: str) -> Any:
-    body = DeployFactoryPackagesRequestBody(package_ids=[package_id], startup_mode=0)
-    return person.studio.deploy_factory_packages(
-        DeployFactoryPackagesRequest(workspace=ws, body=body)
-    )
-
-
 def test_a_policy_refuses_a_package_and_a_deploy_through_the_studio_sdk(
     server: ServerProcess,
 ) -> None:
@@ -66,11 +35,7 @@ def test_a_policy_refuses_a_package_and_a_deploy_through_the_studio_sdk(
     ws = new_workspace(server, name, "dws_conn")
     ssh = json.dumps({"type": "SSH", "config": {}}).encode()
     assert server.call("PUT", "/environment/connection/ssh_conn", ssh, workspace=ws).ok
-    server.studio_client().update_work_space_old(
-        UpdateWorkSpaceOldRequest(
-            instance_id=server.project_id, workspace_id=ws, body=WorkspaceDto(name=name, mode="1")
-        )
-    )
+    enterprise_mode(server, ws, name)
     developer = studio_person(server, ws, f"dev_{suffix}", "developer")
     deployer = studio_person(server, ws, f"dep_{suffix}", "deployer")
     for script in (make_script(f"{name}_sql"), make_script(f"{name}_sh", type="Shell")):
@@ -79,12 +44,12 @@ def test_a_policy_refuses_a_package_and_a_deploy_through_the_studio_sdk(
 
     _put_policy(server, ws, {"owners": ["ops"]})
     with pytest.raises(ClientRequestException) as refused:
-        _package(developer, ws, deployer.user_id, f"{name}_p1")
+        sdk_package(developer, ws, f"{name}_p1", [deployer.user_id])
     assert (refused.value.status_code, refused.value.error_code) == (400, "DLF.3051")
     assert f"job '{name}' breaks the owner rule" in refused.value.error_msg
 
     _put_policy(server, ws, {})
-    package_id = str(_package(developer, ws, deployer.user_id, f"{name}_p2").release_package_id)
+    package_id = sdk_package(developer, ws, f"{name}_p2", [deployer.user_id])
     now = datetime.now(UTC)
     window = {
         "from": (now - timedelta(hours=1)).isoformat(),
@@ -92,7 +57,7 @@ def test_a_policy_refuses_a_package_and_a_deploy_through_the_studio_sdk(
     }
     _put_policy(server, ws, {"freeze": [window]})
     with pytest.raises(ClientRequestException) as frozen:
-        _deploy(deployer, ws, package_id)
+        sdk_deploy(deployer, ws, package_id, startup_mode=0)
     assert (frozen.value.status_code, frozen.value.error_code) == (400, "DLF.9085")
     assert "freeze window" in frozen.value.error_msg
     shown = deployer.studio.show_factory_package_detail(
@@ -101,6 +66,5 @@ def test_a_policy_refuses_a_package_and_a_deploy_through_the_studio_sdk(
     assert shown.release_package.deploy_status == 1  # waiting still
 
     _put_policy(server, ws, {})
-    detail = _deploy(deployer, ws, package_id).deploy_package_details[0]
-    task = wait_for_task(server, ws, detail.asy_task_id)
+    task = wait_for_task(server, ws, sdk_deploy(deployer, ws, package_id, startup_mode=0))
     assert task.status == "SUCCESSFUL", task.message

@@ -7,13 +7,13 @@ answers); after a restore without the ``secret.key``, they refuse to start and s
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import pytest
 import requests
 from cryptography.fernet import Fernet
 
+from support.crashes import database_url, kill
 from support.server import (
     new_workspace,
     start_bulk_import,
@@ -31,18 +31,13 @@ JOBS = 3000
 def test_a_server_restarted_alone_fails_its_dead_task_at_once_and_frees_the_workspace(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    url = (
-        f"sqlite:///{tmp_path / 'jobferry.db'}"
-        if backend == "sqlite"
-        else str(request.getfixturevalue("shared_pg"))
-    )
+    url = database_url(backend, tmp_path, request)
     server = start_server(tmp_path / "data", url)
     try:
         ws = new_workspace(server, "restarted", "dws_conn")
         task_id = start_bulk_import(server, ws, JOBS)
         wait_until_checking(server, ws, task_id)
-        server.proc.send_signal(signal.SIGKILL)
-        server.proc.wait()
+        kill(server)
     finally:
         server.stop()
 
@@ -67,11 +62,7 @@ def test_a_restore_without_its_secret_key_refuses_to_start_and_health_says_so(
 ) -> None:
     """The database came back from a backup, its ``secret.key`` did not (or another one was
     put back): the server writes no new key, serves nothing, and ``/health`` says why."""
-    url = (
-        f"sqlite:///{tmp_path / 'jobferry.db'}"
-        if backend == "sqlite"
-        else str(request.getfixturevalue("shared_pg"))
-    )
+    url = database_url(backend, tmp_path, request)
     data = tmp_path / "data"
     start_server(data, url).stop()  # its admin credential is encrypted with data/secret.key
     key = data / "secret.key"

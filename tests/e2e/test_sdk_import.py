@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import signal
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from huaweicloudsdkdgc.v1 import (
 )
 
 from support.builders import make_job, make_script
+from support.crashes import HEARTBEAT, database_url, kill
 from support.packages import bulk_package
 from support.server import (
     ServerProcess,
@@ -155,23 +155,17 @@ def test_fifty_concurrent_imports_on_two_servers_never_overlap(
 def test_a_server_killed_during_an_import_leaves_the_workspace_unchanged(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    url = (
-        f"sqlite:///{tmp_path / 'jobferry.db'}"
-        if backend == "sqlite"
-        else request.getfixturevalue("shared_pg")
-    )
-    env = {"JOBFERRY_WORKER_HEARTBEAT_SECONDS": "1"}
-    server = start_server(tmp_path / "data", url, **env)
+    url = database_url(backend, tmp_path, request)
+    server = start_server(tmp_path / "data", url, **HEARTBEAT)
     try:
         ws = new_workspace(server, "crash", "dws_conn")
         path = upload_package(server, bulk_package(CRASH_JOBS), ws)
         task_id = start_import(server, ws, path)
         wait_until_checking(server, ws, task_id)
-        server.proc.send_signal(signal.SIGKILL)
-        server.proc.wait()
+        kill(server)
     finally:
         server.stop()
-    restarted = start_server(tmp_path / "data", url, **env)
+    restarted = start_server(tmp_path / "data", url, **HEARTBEAT)
     try:
         assert restarted.client().list_jobs(ListJobsRequest(workspace=ws)).total == 0
         task = wait_for_task(restarted, ws, task_id, timeout=30)

@@ -14,7 +14,7 @@ import pytest
 from jobferry.services.container import Services
 from jobferry.settings import load_settings
 from jobferry.storage import Database
-from support.server import ServerProcess
+from support.server import ServerProcess, start_server
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -70,3 +70,35 @@ def call(
     response = server.call(method, path, data, workspace=ws)
     assert response.status_code in (200, 204), response.text
     return response.json() if response.content else {}
+
+
+def console_server(data_dir: Path, password: str) -> tuple[ServerProcess, str]:
+    """A real server on a SQLite file in ``data_dir`` whose admin has the console password
+    ``password`` (skipped when chromium is missing), and its database's URL; the caller stops
+    it."""
+    require_chromium()
+    url = f"sqlite:///{data_dir / 'jobferry.db'}"
+    server = start_server(data_dir, url)
+    with_services(server, data_dir, url, lambda s: set_admin_password(s, server, password))
+    return server, url
+
+
+def open_page(pw: Any, **context: Any) -> tuple[Any, Any, list[str]]:
+    """Debian's chromium launched headless through Playwright ``pw``: the browser (the
+    caller closes it), a page of ``context`` options at the console's test viewport, and the
+    list the page's console errors are collected in."""
+    browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    page = browser.new_context(viewport=VIEWPORT, **context).new_page()
+    page.set_default_timeout(30_000)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return browser, page, errors
+
+
+def sign_in(page: Any, base: str, password: str, user: str = "admin") -> None:
+    """Sign in to the console of the server at ``base`` as ``user`` (the jobs page opens)."""
+    page.goto(f"{base}/console/")
+    page.fill("input[name=user]", user)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/jobs")

@@ -211,3 +211,38 @@ def finish_task(services: Services, scope: Scope, started: Any, status: str = "S
     task = wait_task(services, scope, task_id)
     assert task.status == status, task
     return task_id
+
+
+def main_text(page: str) -> str:
+    """The text a person reads in a page's main part: no tags, no attribute values."""
+    body = page.split("<main>", 1)[-1]
+    return html.unescape(re.sub(r"<[^>]*>", " ", body))
+
+
+def assert_no_api_terms(page: str, terms: re.Pattern[str]) -> None:
+    """The page's main text shows none of the API's words ``terms`` matches."""
+    found = terms.findall(main_text(page))
+    assert not found, f"API terms on the page: {found}"
+
+
+def route_form(name: str, source: str, target: str, **changes: str) -> list[tuple[str, str]]:
+    """The route form as a browser posts it: every field, ``changes`` in place of defaults
+    (a field changed to "off" is left out, as an unticked box is)."""
+    fields = {
+        "creating": "yes",
+        "name": name,
+        "description": "",
+        "source": source,
+        "source_id": "",
+        "target": target,
+        "selection": "ALL",
+        "values": "",
+        "upstream": "on",
+        "profile": "",
+        "sameNamePolicy": "AUTO",
+        "onDrift": "FAIL",
+        "scheduling": "REFUSE",
+        "mode": "ATOMIC",
+    }
+    fields.update(changes)
+    return [(k, v) for k, v in fields.items() if v != "off"]

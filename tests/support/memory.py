@@ -21,25 +21,7 @@ from jobferry.domain.connections import secret_role
 from jobferry.domain.enums import Role
 from jobferry.services.context import Actor, Scope
 from jobferry.services.definitions.documents import dump
-from jobferry.services.importing.changes import (
-    Change,
-    ChangePort,
-    Committed,
-    Delete,
-    PutBack,
-    PutCdmJob,
-    PutJobDetails,
-    PutJobs,
-    PutResources,
-    PutScripts,
-    Remove,
-    Rename,
-    RewriteJob,
-    SetScheduling,
-    TaskEnd,
-    TrimVersions,
-    Written,
-)
+from jobferry.services.importing import changes
 from jobferry.services.importing.ports import ImportRecord, TargetReader
 from jobferry.services.policies.governing import HeldPolicy
 from jobferry.services.workspaces.profiles import ResolvedProfile
@@ -87,7 +69,7 @@ class MemoryWorkspace:
     def reader(self, lock_rows: bool) -> TargetReader:
         return self
 
-    def changes(self) -> ChangePort:
+    def changes(self) -> changes.ChangePort:
         return self
 
     def record(self) -> ImportRecord:
@@ -164,45 +146,49 @@ class MemoryWorkspace:
             object_id, name, document, status, 1, 0, object_id
         )
 
-    def write(self, line: Change) -> Written:
+    def write(self, line: changes.Change) -> changes.Written:
         """Write one line of the change port into the dictionaries, logged."""
         match line:
-            case PutScripts(new, updated, _, _) | PutResources(new, updated, _):
-                kind = "script" if isinstance(line, PutScripts) else "resource"
+            case changes.PutScripts(new, updated, _, _) | changes.PutResources(new, updated, _):
+                kind = "script" if isinstance(line, changes.PutScripts) else "resource"
                 for verb, rows in (("create", new), ("overwrite", updated)):
                     for object_id, row in rows:
                         self.log.append((verb, kind, row.name))
                         self._put(kind, object_id, row.name, row.document, "")
-            case PutCdmJob(name, _, _, _):
+            case changes.PutCdmJob(name, _, _, _):
                 self.log.append(("create", "cdm_job", name))
-            case PutJobs(new, updated, _):
-                return Written(ids=self._create_jobs(new)) if new else self._update_jobs(updated)
-            case PutJobDetails(_, _, _, tags, _):
+            case changes.PutJobs(new, updated, _):
+                return (
+                    changes.Written(ids=self._create_jobs(new))
+                    if new
+                    else self._update_jobs(updated)
+                )
+            case changes.PutJobDetails(_, _, _, tags, _):
                 self.log += [("tag", "tag", tag) for tag in sorted(tags)]
-            case RewriteJob(job_id, row, _, _):
+            case changes.RewriteJob(job_id, row, _, _):
                 status = self.objects[("job", row.name)].status
                 self.log.append(("rewrite", "job", row.name))
                 self._put("job", str(job_id), row.name, row.document, status)
-            case Rename(kind, names):
+            case changes.Rename(kind, names):
                 self._rename(kind, names)
-            case Delete(kind, object_id):
-                return Written(state=self._delete(kind, object_id))
-            case SetScheduling(_, name, status):
+            case changes.Delete(kind, object_id):
+                return changes.Written(state=self._delete(kind, object_id))
+            case changes.SetScheduling(_, name, status):
                 self.log.append(("schedule", "job", f"{name}->{status}"))
                 held = self.objects[("job", name)]
                 self.objects[("job", name)] = replace(held, status=status)
-            case Remove(kind, ids):
+            case changes.Remove(kind, ids):
                 for object_id in ids:
                     self._delete(kind, object_id)
-            case TrimVersions(kind, keep):
+            case changes.TrimVersions(kind, keep):
                 self.log += [("trim", kind, f"{object_id}@{v}") for object_id, v in keep]
-            case PutBack(kind, state):
+            case changes.PutBack(kind, state):
                 row = state["row"]
                 self._put(kind, str(row["id"]), row["name"], row["document"], "")
-                return Written(restored=str(row["id"]))
+                return changes.Written(restored=str(row["id"]))
             case _:
                 assert_never(line)
-        return Written()
+        return changes.Written()
 
     def _create_jobs(self, rows: Sequence[JobRow]) -> dict[str, tuple[int, str]]:
         out = {}
@@ -213,14 +199,14 @@ class MemoryWorkspace:
             out[row.name] = (self._next, str(self._next))
         return out
 
-    def _update_jobs(self, rows: Sequence[tuple[int, JobRow]]) -> Written:
+    def _update_jobs(self, rows: Sequence[tuple[int, JobRow]]) -> changes.Written:
         for job_id, row in rows:
             held = self._by_id("job", str(job_id))  # by id: the row may carry a new name
             del self.objects[("job", held.name)]
             verb = "overwrite" if held.name == row.name else f"overwrite {held.name}->"
             self.log.append((verb, "job", row.name))
             self._put("job", str(job_id), row.name, row.document, held.status)
-        return Written()
+        return changes.Written()
 
     def _by_id(self, kind: str, object_id: str) -> TargetObject:
         for (held_kind, _), held in self.objects.items():
@@ -253,9 +239,9 @@ class MemoryWorkspace:
     def job(self, name: str) -> JobRecord | None:
         return None
 
-    def commit(self, end: TaskEnd) -> Committed:
+    def commit(self, end: changes.TaskEnd) -> changes.Committed:
         self.log.append(("commit", "", ""))
-        return Committed()
+        return changes.Committed()
 
     def abort(self) -> None:
         self.log.append(("abort", "", ""))

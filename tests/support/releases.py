@@ -7,10 +7,25 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from huaweicloudsdkdataartsstudio.v1 import (
+    CreateFactoryPendingItemsPackageBody,
+    CreateFactoryPendingItemsPackageRequest,
+    DeployFactoryPackagesRequest,
+    DeployFactoryPackagesRequestBody,
+    ListFactoryPendingItemsRequest,
+    UpdateWorkSpaceOldRequest,
+    WorkspaceDto,
+)
+from huaweicloudsdkdgc.v1 import CreateJobRequest, ListJobsRequest
+
 from jobferry.domain.enums import Role, TaskKind
 from jobferry.domain.releases import StartupMode
+from jobferry.package.approvals import sign_statement
+from jobferry.package.keys import KeyPair, generate_key_pair
+from jobferry.services.approving import Signed
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
+from jobferry.services.releases.approval_keys import parse_key
 from jobferry.services.releases.records import DeployRequest, PackageRequest
 from jobferry.storage.releases import ItemFilter, ItemRecord
 from support.builders import make_job, make_script
@@ -31,9 +46,12 @@ class Team:
         return self.admin.workspace.id
 
 
-def person(services: Services, workspace_id: str, name: str, role: Role | None) -> Scope:
-    """A new user of the project with ``role`` in the workspace, as a scope there."""
-    admin = admin_actor(services)
+def person(
+    services: Services, workspace_id: str, name: str, role: Role | None, admin: Actor | None = None
+) -> Scope:
+    """A new user of the project with ``role`` in the workspace, as a scope there (made by
+    ``admin``, by default the test services' bootstrap admin)."""
+    admin = admin or admin_actor(services)
     user = services.accounts.create_user(admin, admin.project_id, name, False)
     if role is not None:
         services.accounts.set_role(admin, admin.project_id, name, workspace_id, role.value)
@@ -41,9 +59,10 @@ def person(services: Services, workspace_id: str, name: str, role: Role | None) 
     return services.accounts.scope(actor, admin.project_id, workspace_id)
 
 
-def enterprise_team(services: Services, name: str = "sales") -> Team:
-    """A new workspace switched to enterprise mode, with a developer and a deployer."""
-    admin = admin_actor(services)
+def enterprise_team(services: Services, name: str = "sales", admin: Actor | None = None) -> Team:
+    """A new workspace switched to enterprise mode, with a developer and a deployer (made by
+    ``admin``, by default the test services' bootstrap admin)."""
+    admin = admin or admin_actor(services)
     ws = services.accounts.create_workspace(admin, admin.project_id, name)
     scope = services.accounts.scope(admin, admin.project_id, ws)
     services.releases.update_workspace(scope, {"name": name, "mode": "1"})
@@ -51,9 +70,17 @@ def enterprise_team(services: Services, name: str = "sales") -> Team:
     assert admin_scope.workspace.enterprise
     return Team(
         admin_scope,
-        person(services, ws, f"{name}_dev", Role.DEVELOPER),
-        person(services, ws, f"{name}_deployer", Role.DEPLOYER),
+        person(services, ws, f"{name}_dev", Role.DEVELOPER, admin),
+        person(services, ws, f"{name}_deployer", Role.DEPLOYER, admin),
     )
+
+
+def connected_team(services: Services, name: str = "sales", admin: Actor | None = None) -> Team:
+    """An enterprise team (:func:`enterprise_team`) with the connections the built jobs use
+    (:func:`register_connections`)."""
+    team = enterprise_team(services, name, admin)
+    register_connections(services, team)
+    return team
 
 
 def register_connections(services: Services, team: Team) -> None:
@@ -141,6 +168,41 @@ def pending_items(services: Services, scope: Scope) -> list[ItemRecord]:
     return services.releases.pending(scope, ItemFilter(), 100, 0)[1]
 
 
+def make_package(
+    services: Services,
+    team: Team,
+    name: str = "p1",
+    items: list[ItemRecord] | None = None,
+    approvers: list[Scope] | None = None,
+) -> int:
+    """Package the pending items (or ``items``) as ``name``, the developer applying and the
+    deployer (or ``approvers``) approving; its id."""
+    chosen = items if items is not None else pending_items(services, team.developer)
+    request = PackageRequest(
+        str(team.developer.actor.user_id),
+        name,
+        tuple(str(i.id) for i in chosen),
+        tuple(str(a.actor.user_id) for a in (approvers or [team.deployer])),
+    )
+    return services.releases.create(team.developer, request, []).package_id
+
+
+def register_key(services: Services, scope: Scope) -> KeyPair:
+    """A new approval key pair, its public half registered as the scope's user's."""
+    pair = generate_key_pair()
+    services.approval_keys.register(scope.actor, parse_key({"publicKey": pair.public_key}))
+    return pair
+
+
+def approve_package(services: Services, scope: Scope, package_id: int, pair: KeyPair) -> None:
+    """The scope's user signs the package's plan as it stands with ``pair``."""
+    found = services.release_approvals.approvals(scope, package_id).document()
+    signature = sign_statement(pair.private_pem, found["statement"])
+    services.release_approvals.approve(
+        scope, package_id, Signed(pair.key_id, found["planHash"], signature)
+    )
+
+
 def release(
     services: Services,
     team: Team,
@@ -149,14 +211,7 @@ def release(
     items: list[ItemRecord] | None = None,
 ) -> int:
     """Package the pending items (or ``items``) as ``name`` and deploy it; its id."""
-    chosen = items if items is not None else pending_items(services, team.developer)
-    request = PackageRequest(
-        str(team.developer.actor.user_id),
-        name,
-        tuple(str(i.id) for i in chosen),
-        (str(team.deployer.actor.user_id),),
-    )
-    package_id = services.releases.create(team.developer, request, []).package_id
+    package_id = make_package(services, team, name, items)
     services.releases.deploy(team.deployer, DeployRequest((package_id,), mode))
     run_release(services)
     return package_id
@@ -166,3 +221,59 @@ def production_of(services: Services, team: Team) -> Scope:
     """The team's production side, as its admin."""
     actor = team.admin.actor
     return services.accounts.scope(actor, actor.project_id, team.admin.workspace.production_id)
+
+
+def enterprise_mode(server: ServerProcess, ws: str, name: str) -> str:
+    """Switch workspace ``ws`` (named ``name``) to enterprise mode through the Studio SDK; the
+    id of its production side."""
+    server.studio_client().update_work_space_old(
+        UpdateWorkSpaceOldRequest(
+            instance_id=server.project_id, workspace_id=ws, body=WorkspaceDto(name=name, mode="1")
+        )
+    )
+    listed = server.call("GET", "/workspaces").json()["workspaces"]
+    return str(next(w for w in listed if w["id"] == ws)["productionWorkspaceId"])
+
+
+def production_jobs(server: ServerProcess, production: str) -> int:
+    """How many jobs the production side holds (the dgc SDK's list total)."""
+    listed = server.client().list_jobs(ListJobsRequest(workspace=production, limit=1))
+    total: int = listed.total
+    return total
+
+
+def sdk_jobs(developer: Person, ws: str, prefix: str, count: int) -> None:
+    """``count`` jobs ``<prefix>_000``… whose nodes use the connection dws_conn, created through
+    the dgc SDK (each a pending item of an enterprise workspace)."""
+    for i in range(count):
+        job = make_job(f"{prefix}_{i:03d}")
+        for node in job["nodes"]:
+            node["properties"] = [{"name": "connectionName", "value": "dws_conn"}]
+        developer.dgc.create_job(CreateJobRequest(workspace=ws, body=job))
+
+
+def sdk_package(developer: Person, ws: str, name: str, approvers: list[str]) -> str:
+    """Package every pending item of ``ws`` as ``name`` through the Studio SDK; its id."""
+    items = developer.studio.list_factory_pending_items(
+        ListFactoryPendingItemsRequest(workspace=ws, limit=100)
+    ).data
+    body = CreateFactoryPendingItemsPackageBody(
+        apply_user_id=developer.user_id,
+        package_name=name,
+        pending_item_list=[i.pending_item_id for i in items],
+        approver_ids=approvers,
+    )
+    created = developer.studio.create_factory_pending_items_package(
+        CreateFactoryPendingItemsPackageRequest(workspace=ws, body=body)
+    )
+    return str(created.release_package_id)
+
+
+def sdk_deploy(deployer: Person, ws: str, package: str, startup_mode: int = 1) -> str:
+    """Deploy a package through the Studio SDK; the task of its release."""
+    body = DeployFactoryPackagesRequestBody(package_ids=[package], startup_mode=startup_mode)
+    answer = deployer.studio.deploy_factory_packages(
+        DeployFactoryPackagesRequest(workspace=ws, body=body)
+    )
+    task: str = answer.deploy_package_details[0].asy_task_id
+    return task

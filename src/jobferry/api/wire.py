@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 from jobferry.errors import InvalidRequestError
 from jobferry.web import json_object
@@ -48,6 +48,10 @@ async def raw_body(request: Request) -> bytes:
 BodyDep = Annotated[bytes, Depends(raw_body)]
 """The body as a dependency: routes taking it stay plain ``def`` and so run on the thread
 pool; only reading the bytes happens on the event loop (see docs/design.md, "The event loop")."""
+
+VersionQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+"""``?version=N`` of a document saved as versions (a profile, a route, a policy): absent for
+the newest."""
 
 
 def parse_object(body: bytes, *, required: bool, what: str) -> dict[str, Any]:

@@ -15,11 +15,10 @@ import orjson
 import typer
 
 from jobferry.cli.client import segment
-from jobferry.cli.exits import CliUsageError
+from jobferry.cli.documents import read_document
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.session import Column, JsonOption, Session, WorkspaceOption, list_answer, session
-from jobferry.domain.policies import PolicyError, parse_policy
-from jobferry.domain.profile import load_profile_text
+from jobferry.domain.policies import parse_policy
 
 app = typer.Typer(
     help="Policies: the rules every plan into the workspace, or along a route, keeps.",
@@ -111,15 +110,8 @@ def policies_put(
     admins). An empty document lifts every rule; older versions stay."""
     s = session(ctx, json_mode, workspace)
     path = file.expanduser()
-    try:
-        document = load_profile_text(path.read_bytes())
-        policy = parse_policy({} if document is None else document)  # empty: no rules
-    except OSError as exc:
-        raise CliUsageError(f"Cannot read policy {path}: {exc.strerror or exc}.") from exc
-    except PolicyError as exc:
-        raise CliUsageError(f"Policy {path} cannot be used: {exc}.") from exc
-    except ValueError as exc:
-        raise CliUsageError(f"Policy {path} is not valid JSON or YAML: {exc}.") from exc
+    # an empty document: no rules
+    policy = read_document(path, "policy", lambda doc: parse_policy({} if doc is None else doc))
     answer = mapping(s.client().call("PUT", _path(route), dict(policy.document)))
     s.output.result(
         answer,

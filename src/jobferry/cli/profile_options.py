@@ -16,13 +16,13 @@ from typing import Annotated, Any
 import typer
 
 from jobferry.cli.client import segment
+from jobferry.cli.documents import read_document
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.session import Session
 from jobferry.domain.profile import (
     Profile,
     ProfileError,
     TimeZoneMove,
-    load_profile_text,
     parse_profile,
     parse_time_zone_move,
 )
@@ -106,15 +106,7 @@ class ProfileChoice:
 
 def read_profile_file(path: Path) -> ProfileChoice:
     """A profile document from a JSON/YAML file, checked with the server's own parser."""
-    try:
-        document = load_profile_text(path.read_bytes())
-        profile = parse_profile(document)
-    except OSError as exc:
-        raise CliUsageError(f"Cannot read profile {path}: {exc.strerror or exc}.") from exc
-    except ProfileError as exc:
-        raise CliUsageError(f"Profile {path} cannot be used: {exc}.") from exc
-    except ValueError as exc:
-        raise CliUsageError(f"Profile {path} is not valid JSON or YAML: {exc}.") from exc
+    profile = read_document(path, "profile", parse_profile)
     return ProfileChoice(profile.document, profile, {"profile": path.name, "version": None})
 
 

@@ -258,12 +258,13 @@ def override_words(overrides: Overrides) -> str:
     """What a promotion's import changed of its route's settings, in the form's words, who ran
     it, and the objects it wrote over changes made in the target."""
     said = []
-    for change in overrides.settings:
-        if change.setting in _OVERRIDE_WORDS:
-            what, values = _OVERRIDE_WORDS[change.setting]
-            run, route = values.get(change.run, "?"), values.get(change.route, "?")
+    for change in (c.wire() for c in overrides.settings):
+        key, asked, ran = change["setting"], change["route"], change["run"]
+        if key in _OVERRIDE_WORDS:
+            what, values = _OVERRIDE_WORDS[key]
+            run, route = values.get(ran, "?"), values.get(asked, "?")
         else:
-            what, run, route = "environment profile", _profile(change.run), _profile(change.route)
+            what, run, route = "environment profile", _profile(ran), _profile(asked)
         said.append(f"{what}: {run} (the route: {route})")
     text = f"{overrides.by} overrode the route: {'; '.join(said)}"
     if overrides.drift_overwritten:

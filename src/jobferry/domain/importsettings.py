@@ -53,6 +53,17 @@ class Setting:
         """The setting's typed ``value`` as the wire spells it."""
         return value.value if isinstance(value, StrEnum) else value
 
+    def typed(self, value: Any) -> Any:
+        """A wire value read back (stored, or a task's request) typed where it is one of the
+        setting's values; kept as it is otherwise (so it is told back as it was)."""
+        if (
+            self.vocabulary is not None
+            and isinstance(value, str)
+            and value in tuple(self.vocabulary)
+        ):
+            return self.vocabulary(value)
+        return value
+
 
 SETTINGS = (
     Setting("same_name_policy", "sameNamePolicy", SameNamePolicy),
@@ -82,6 +93,17 @@ class SettingChange:
     route: Any
     run: Any
 
+    @classmethod
+    def of_wire(cls, key: str, route: Any, run: Any) -> SettingChange:
+        """The change of the setting whose wire key is ``key``, from wire values."""
+        setting = BY_WIRE[key]
+        return cls(setting, setting.typed(route), setting.typed(run))
+
+    def wire(self) -> dict[str, Any]:
+        """As the wire tells it: the setting's key, the route's value and the run's."""
+        told = self.setting.wire_value
+        return {"setting": self.setting.wire, "route": told(self.route), "run": told(self.run)}
+
 
 @dataclass(frozen=True)
 class ImportSettings:
@@ -93,6 +115,12 @@ class ImportSettings:
     scheduling: SchedulingPolicy = SchedulingPolicy.REFUSE
     mode: ImportMode = ImportMode.ATOMIC
     profile: str | dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, holder: object) -> ImportSettings:
+        """The settings ``holder`` holds under the same attributes (a route, an import
+        request)."""
+        return cls(**{f.name: getattr(holder, f.name) for f in fields(cls)})
 
     def attributes(self) -> dict[str, Any]:
         """The settings by attribute (an ``ImportRequest`` has the same attributes)."""

@@ -40,7 +40,7 @@ from enum import StrEnum
 from typing import Any
 
 from jobferry.domain.schedule import parse_time_zone
-from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, text
+from jobferry.domain.shapes import BodyShape, DocumentError, Extra, Field, JsonType, opened, text
 
 MAX_PATTERN = 500
 """The longest name pattern a policy may hold (characters)."""
@@ -147,12 +147,8 @@ POLICY = BodyShape(
 )
 
 
-class PolicyError(ValueError):
+class PolicyError(DocumentError):
     """A policy document that cannot be used; ``problems`` lists every reason."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -203,18 +199,7 @@ class Policy:
 
 def parse_policy(document: object) -> Policy:
     """Check a policy document, collecting every problem; raises :class:`PolicyError`."""
-    if not isinstance(document, Mapping):
-        raise PolicyError(["a policy must be a map (JSON object / YAML mapping)"])
-    problems: list[str] = []
-    unknown = POLICY.unknown(document)
-    if unknown:
-        problems.append(
-            f"unknown key(s) {', '.join(unknown)}; a policy may hold {', '.join(POLICY.names)}"
-        )
-    description = document.get("description") or ""
-    if not isinstance(description, str):
-        problems.append("description must be text")
-        description = ""
+    document, description, problems = opened(document, POLICY, "policy", PolicyError)
     limit = document.get("maxDeletions")
     if limit is not None and (type(limit) is not int or limit < 0):
         problems.append("maxDeletions must be a whole number, 0 or more")

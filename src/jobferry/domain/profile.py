@@ -38,7 +38,17 @@ from jobferry.domain.enums import AnyRefKind, EnvironmentKind, ref_kind
 from jobferry.domain.fieldpaths import FieldPath, parse_field_path
 from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem
 from jobferry.domain.schema import field_path_problem
-from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, choice, text, text_map
+from jobferry.domain.shapes import (
+    BodyShape,
+    DocumentError,
+    Extra,
+    Field,
+    JsonType,
+    choice,
+    opened,
+    text,
+    text_map,
+)
 from jobferry.domain.timeshift import ShiftMode
 
 RENAME_KINDS: tuple[str, ...] = (
@@ -119,7 +129,6 @@ PROFILE = BodyShape(
     ),
 )
 """A profile document; :func:`parse_profile` refuses other top-level keys."""
-TOP_KEYS = PROFILE.names
 MODES = tuple(m.value for m in ShiftMode)
 
 
@@ -205,12 +214,8 @@ def merge_renames(
     return {**document, "renames": held}, clashes, added
 
 
-class ProfileError(ValueError):
+class ProfileError(DocumentError):
     """A profile document that cannot be used; ``problems`` lists every reason."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 def _text_map(value: object, where: str, problems: list[str]) -> dict[str, str]:
@@ -300,18 +305,7 @@ def parse_time_zone_move(value: object, where: str, problems: list[str]) -> Time
 
 def parse_profile(document: object) -> Profile:
     """Check a profile document, collecting every problem; raises ``ProfileError``."""
-    if not isinstance(document, Mapping):
-        raise ProfileError(["a profile must be a map (JSON object / YAML mapping)"])
-    problems: list[str] = []
-    unknown = PROFILE.unknown(document)
-    if unknown:
-        problems.append(
-            f"unknown key(s) {', '.join(unknown)}; a profile may hold {', '.join(TOP_KEYS)}"
-        )
-    description = document.get("description") or ""
-    if not isinstance(description, str):
-        problems.append("description must be text")
-        description = ""
+    document, description, problems = opened(document, PROFILE, "profile", ProfileError)
     renames = _renames(document.get("renames"), problems)
     params = _text_map(document.get("params"), "params", problems)
     per_job = document.get("jobParams")

@@ -211,14 +211,7 @@ class Route:
     @property
     def settings(self) -> ImportSettings:
         """The import settings this route gives its promotions."""
-        return ImportSettings(
-            self.same_name_policy,
-            self.propagate_deletes,
-            self.on_drift,
-            self.scheduling,
-            self.mode,
-            self.profile,
-        )
+        return ImportSettings.of(self)
 
     def import_options(self) -> dict[str, Any]:
         """The import body's options this route sets (DataArts ImportFileReq plus jobferry's

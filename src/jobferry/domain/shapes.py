@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class JsonType(StrEnum):
@@ -113,3 +114,34 @@ def text_map(name: str, description: str) -> Field:
     """A free object of name: value (text or a number), ``null`` read as empty."""
     kinds = (JsonType.STRING, JsonType.NUMBER)
     return Field(name, description, (JsonType.OBJECT,), values=kinds, nullable=True)
+
+
+class DocumentError(ValueError):
+    """A saved document (a profile, a policy) that cannot be used; ``problems`` lists every
+    reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def opened(
+    document: object, shape: BodyShape, what: str, error: type[DocumentError]
+) -> tuple[Mapping[str, Any], str, list[str]]:
+    """The checks a saved document (a ``what``: profile, policy) opens with: it is a map, it
+    holds only the keys ``shape`` declares, and its description is text. Answers the map, the
+    description ("" when there is none or it is not text) and the problems found so far (for
+    the parser to add to); raises ``error`` when the document is no map."""
+    if not isinstance(document, Mapping):
+        raise error([f"a {what} must be a map (JSON object / YAML mapping)"])
+    problems: list[str] = []
+    unknown = shape.unknown(document)
+    if unknown:
+        problems.append(
+            f"unknown key(s) {', '.join(unknown)}; a {what} may hold {', '.join(shape.names)}"
+        )
+    description = document.get("description") or ""
+    if not isinstance(description, str):
+        problems.append("description must be text")
+        description = ""
+    return document, description, problems

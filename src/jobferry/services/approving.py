@@ -215,27 +215,39 @@ def names(items: Iterable[ApprovalRecord]) -> list[str]:
     return list(dict.fromkeys(a.user_name for a in items))
 
 
-def approvals_document(
-    subject: Subject, facts: PlanFacts, required: int, found: Standing
-) -> dict[str, Any]:
-    """The approvals file (``jobferry-approvals/1``, see ``package.approvals``): the plan's
-    facts, hash and statement, the rule, and each approval kept with its public key, whether it
-    counts and why not."""
-    judged = [(a, "") for a in found.counted] + list(found.not_counted)
-    judged.sort(key=lambda pair: (pair[0].approved_at, pair[0].user_name))
-    return {
-        "format": FILE_FORMAT,
-        "workspaceId": subject.workspace_id,
-        "subject": subject.subject,
-        "maker": subject.maker,
-        "approvers": list(subject.approvers),
-        "required": required,
-        "counted": found.users,
-        "plan": facts.wire(),
-        "planHash": subject.plan_hash,
-        "statement": subject.statement,
-        "approvals": [_approval(a, why, found) for a, why in judged],
-    }
+@dataclass(frozen=True)
+class ApprovalsFile:
+    """A subject's approvals file (``jobferry-approvals/1``, see ``package.approvals``): the
+    plan's facts, hash and statement, the rule, and each approval kept with its public key,
+    whether it counts and why not."""
+
+    subject: Subject
+    facts: PlanFacts
+    required: int
+    found: Standing
+    named: dict[str, Any]
+    """The keys naming the subject on the wire (a package's id, name and applicant; a
+    route's name and plan id)."""
+
+    def document(self) -> dict[str, Any]:
+        """The file, as the API answers and ``approve`` checks it."""
+        subject, found = self.subject, self.found
+        judged = [(a, "") for a in found.counted] + list(found.not_counted)
+        judged.sort(key=lambda pair: (pair[0].approved_at, pair[0].user_name))
+        return {
+            "format": FILE_FORMAT,
+            "workspaceId": subject.workspace_id,
+            "subject": subject.subject,
+            "maker": subject.maker,
+            "approvers": list(subject.approvers),
+            "required": self.required,
+            "counted": found.users,
+            "plan": self.facts.wire(),
+            "planHash": subject.plan_hash,
+            "statement": subject.statement,
+            "approvals": [_approval(a, why, found) for a, why in judged],
+            **self.named,
+        }
 
 
 def _approval(item: ApprovalRecord, why: str, found: Standing) -> dict[str, Any]:

@@ -6,15 +6,12 @@ module so Alembic sees it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, select
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, insert, select
-
-from jobferry.storage.records import record
 from jobferry.storage.routes import route_promotions
 from jobferry.storage.tables import at_and_by, metadata
 from jobferry.storage.tx import Tx
-from jobferry.storage.versioned import VersionedDocuments
+from jobferry.storage.versioned import DocumentVersion, VersionedDocuments
 
 # Every saved version of each policy (the highest is the policy). ``name`` says whose:
 # ``workspace/<workspace id>`` or ``route/<route name>`` (routes belong to the project).
@@ -28,51 +25,9 @@ policies = Table(
     *at_and_by("created"),
 )
 
-_SAVED = VersionedDocuments(policies, policies.c.project_id)
 
-
-@dataclass(frozen=True)
-class PolicyRecord:
-    """One saved version of a policy; ``name`` says whose (``workspace/<id>``,
-    ``route/<name>``)."""
-
-    project_id: str
-    name: str
-    version: int
-    document: str
-    created_at: int
-    created_by: str
-
-
-def latest_version(tx: Tx, project_id: str, name: str) -> int:
-    """The newest version number of a policy (0 when there is none)."""
-    return _SAVED.latest_version(tx, project_id, name)
-
-
-def insert_version(tx: Tx, item: PolicyRecord) -> None:
-    """Save a new version."""
-    tx.conn.execute(insert(policies).values(**item.__dict__))
-
-
-def get(tx: Tx, project_id: str, name: str, version: int | None = None) -> PolicyRecord | None:
-    """A version of a policy (the newest when ``version`` is None)."""
-    row = _SAVED.get(tx, project_id, name, version)
-    return record(PolicyRecord, row) if row else None
-
-
-def versions(tx: Tx, project_id: str, name: str) -> list[PolicyRecord]:
-    """Every version of a policy, newest first."""
-    return [record(PolicyRecord, r) for r in _SAVED.versions(tx, project_id, name)]
-
-
-def latest_all(tx: Tx, project_id: str) -> list[PolicyRecord]:
-    """The newest version of every policy of the project, by name."""
-    return [record(PolicyRecord, r) for r in _SAVED.latest_all(tx, project_id)]
-
-
-def remove(tx: Tx, project_id: str, name: str) -> bool:
-    """Remove every version of a policy; whether it had any."""
-    return _SAVED.remove(tx, project_id, name)
+POLICIES = VersionedDocuments(policies, policies.c.project_id, DocumentVersion)
+"""The project's policies: every version of each, by project id and name (whose)."""
 
 
 def route_of_package(tx: Tx, project_id: str, package_path: str) -> str | None:

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from jobferry.storage.records import record
 from jobferry.storage.tables import at_and_by, metadata
 from jobferry.storage.tx import Tx
-from jobferry.storage.versioned import VersionedDocuments
+from jobferry.storage.versioned import DocumentVersion, VersionedDocuments
 
 # Every saved version of a route; the newest is the route.
 route_versions = Table(
@@ -66,17 +66,18 @@ route_promotions = Table(
 
 
 @dataclass(frozen=True)
-class PromotionRecord:
-    """One promotion along a route."""
+class PromotionFacts:
+    """What a promotion along a route is, as stored and as answered: its package, the source's
+    read it carries, and the plan and import task it went through."""
 
     id: str
-    project_id: str
     route: str
     route_version: int
     snapshot_at: int
     """When the source was read: the next promotion carries what changed after it."""
     since: int | None
     package_path: str
+    """The upload the target imports; for a package carried out, its download id."""
     package_sha256: str
     jobs: int
     deletions: int
@@ -84,6 +85,13 @@ class PromotionRecord:
     task_id: str | None
     created_at: int
     created_by: str
+
+
+@dataclass(frozen=True)
+class PromotionRecord(PromotionFacts):
+    """One promotion along a route, as its row holds it."""
+
+    project_id: str
     carried: str | None = None
     """``Carried`` value: ``None`` between two workspaces of this server."""
     overrides: str | None = None
@@ -94,47 +102,8 @@ class PromotionRecord:
     its client, or not planned)."""
 
 
-@dataclass(frozen=True)
-class RouteVersionRecord:
-    """One saved version of a route (its document as canonical JSON text)."""
-
-    project_id: str
-    name: str
-    version: int
-    document: str
-    created_at: int
-    created_by: str
-
-
-_SAVED = VersionedDocuments(route_versions, route_versions.c.project_id)
-
-
-def latest_version(tx: Tx, project_id: str, name: str) -> int:
-    """The newest version number of a route (0 when it does not exist)."""
-    return _SAVED.latest_version(tx, project_id, name)
-
-
-def insert_version(tx: Tx, item: RouteVersionRecord) -> None:
-    """Save a new version."""
-    tx.conn.execute(insert(route_versions).values(**item.__dict__))
-
-
-def get(
-    tx: Tx, project_id: str, name: str, version: int | None = None
-) -> RouteVersionRecord | None:
-    """A version of a route (the newest when ``version`` is None)."""
-    row = _SAVED.get(tx, project_id, name, version)
-    return record(RouteVersionRecord, row) if row else None
-
-
-def versions(tx: Tx, project_id: str, name: str) -> list[RouteVersionRecord]:
-    """Every version of a route, newest first."""
-    return [record(RouteVersionRecord, r) for r in _SAVED.versions(tx, project_id, name)]
-
-
-def latest_all(tx: Tx, project_id: str) -> list[RouteVersionRecord]:
-    """The newest version of every route of the project, by name."""
-    return [record(RouteVersionRecord, r) for r in _SAVED.latest_all(tx, project_id)]
+ROUTES = VersionedDocuments(route_versions, route_versions.c.project_id, DocumentVersion)
+"""The project's routes: every version of each, by project id and name."""
 
 
 def delete_route(tx: Tx, project_id: str, name: str) -> bool:
@@ -144,7 +113,7 @@ def delete_route(tx: Tx, project_id: str, name: str) -> bool:
             route_promotions.c.project_id == project_id, route_promotions.c.route == name
         )
     )
-    return _SAVED.remove(tx, project_id, name)
+    return ROUTES.remove(tx, project_id, name)
 
 
 def insert_promotion(tx: Tx, item: PromotionRecord) -> None:

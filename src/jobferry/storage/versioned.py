@@ -1,25 +1,43 @@
-"""Named documents saved as versions (environment profiles, routes): every save is a new row
-``(owner, name, version)``, the newest version is the document, and all versions stay until the
-name is removed. One set of queries for every such table; each repository maps rows to its own
-record."""
+"""Named documents saved as versions (environment profiles, routes, policies): every save is a
+new row ``(owner, name, version)``, the newest version is the document, and all versions stay
+until the name is removed. One set of queries for every such table, answering the repository's
+own record type; a repository exports its table's instance (``routes.ROUTES.get(...)``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Column, Row, Table, delete, func, select
+from sqlalchemy import Column, Table, delete, func, insert, select
 
+from jobferry.storage.records import record
 from jobferry.storage.tx import Tx
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
-class VersionedDocuments:
+class DocumentVersion:
+    """One saved version of a project's named document (a route; a policy, whose name says
+    whose: ``workspace/<id>``, ``route/<name>``), its document as JSON text."""
+
+    project_id: str
+    name: str
+    version: int
+    document: str
+    created_at: int
+    created_by: str
+
+
+@dataclass(frozen=True)
+class VersionedDocuments(Generic[R]):
     """The queries of one versioned table, whose rows belong to ``owner`` (a column naming
-    the workspace or project) and have ``name`` and ``version`` columns."""
+    the workspace or project) and have ``name`` and ``version`` columns; its rows are read as
+    ``kind`` records (a dataclass whose fields are columns of the table)."""
 
     table: Table
     owner: Column[Any]
+    kind: type[R]
 
     def _of(self, owner: str, name: str) -> Any:
         return (self.owner == owner) & (self.table.c.name == name)
@@ -31,19 +49,25 @@ class VersionedDocuments:
         ).scalar()
         return int(value or 0)
 
-    def get(self, tx: Tx, owner: str, name: str, version: int | None) -> Row[Any] | None:
+    def insert_version(self, tx: Tx, item: R) -> None:
+        """Save a new version (``item`` names its owner, name and version)."""
+        tx.conn.execute(insert(self.table).values(**item.__dict__))
+
+    def get(self, tx: Tx, owner: str, name: str, version: int | None = None) -> R | None:
         """A version (the newest when ``version`` is None)."""
         stmt = select(self.table).where(self._of(owner, name))
         if version is not None:
             stmt = stmt.where(self.table.c.version == version)
-        return tx.conn.execute(stmt.order_by(self.table.c.version.desc()).limit(1)).first()
+        row = tx.conn.execute(stmt.order_by(self.table.c.version.desc()).limit(1)).first()
+        return record(self.kind, row) if row else None
 
-    def versions(self, tx: Tx, owner: str, name: str) -> list[Row[Any]]:
+    def versions(self, tx: Tx, owner: str, name: str) -> list[R]:
         """Every version, newest first."""
         stmt = select(self.table).where(self._of(owner, name))
-        return list(tx.conn.execute(stmt.order_by(self.table.c.version.desc())))
+        rows = tx.conn.execute(stmt.order_by(self.table.c.version.desc()))
+        return [record(self.kind, r) for r in rows]
 
-    def latest_all(self, tx: Tx, owner: str) -> list[Row[Any]]:
+    def latest_all(self, tx: Tx, owner: str) -> list[R]:
         """The newest version of every name of ``owner``, by name."""
         t = self.table
         newest = (
@@ -58,7 +82,7 @@ class VersionedDocuments:
             .where(self.owner == owner)
             .order_by(t.c.name)
         )
-        return list(rows)
+        return [record(self.kind, r) for r in rows]
 
     def remove(self, tx: Tx, owner: str, name: str) -> bool:
         """Remove every version of a name; whether it had any."""

@@ -22,7 +22,7 @@ def test_a_stored_profile_with_a_path_naming_no_field_is_refused_with_the_fix(
     scope = admin_scope(services)
     old = {"targetOwned": ["nodes[*].properties[retryTimes]"]}
     with services.db.transaction() as tx:  # as an earlier jobferry saved it, unchecked
-        repo.insert_version(
+        repo.PROFILES.insert_version(
             tx, ProfileRecord(scope.workspace.id, "prod", 1, dump(old), now_ms(), "admin")
         )
 

@@ -91,9 +91,18 @@ def test_keys_and_profiles() -> None:
         "addTime": T,
         "addUser": "admin",
     }
-    listed = ProfileVersion("prod", 2, "d", T, "admin", None)
+    listed = ProfileVersion(
+        name="prod", version=2, description="d", updated_at=T, updated_by="admin", document=None
+    )
     assert "document" not in workspaces.profile(listed)
-    full = ProfileVersion("prod", 2, "d", T, "admin", {"description": "d"})
+    full = ProfileVersion(
+        name="prod",
+        version=2,
+        description="d",
+        updated_at=T,
+        updated_by="admin",
+        document={"description": "d"},
+    )
     assert list(workspaces.profile(full)) == [
         "name",
         "version",

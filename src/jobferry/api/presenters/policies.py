@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from jobferry.api.presenters.workspaces import saved_version
 from jobferry.services.policies.service import PolicyVersion
 
 
 def policy(version: PolicyVersion) -> dict[str, Any]:
     """One version of a policy (its ``document`` when the record carries it)."""
-    view: dict[str, Any] = {
-        "holder": {"kind": str(version.holder_kind), "name": version.holder},
-        "version": version.version,
-        "description": version.description,
-        "updateTime": version.updated_at,
-        "updateUser": version.updated_by,
-    }
-    if version.document is not None:
-        view["document"] = version.document
-    return view
+    holder = {"kind": str(version.holder_kind), "name": version.holder}
+    return {"holder": holder, **saved_version(version)}

@@ -58,9 +58,7 @@ def _overrides(found: Overrides | None) -> dict[str, Any] | None:
         return None
     return {
         "by": found.by,
-        "settings": [
-            {"setting": s.setting, "route": s.route, "run": s.run} for s in found.settings
-        ],
+        "settings": [s.wire() for s in found.settings],
         "driftOverwritten": [{"kind": k, "name": n} for k, n in found.drift_overwritten],
         "driftOverwrittenTotal": found.drift_overwritten_total,
     }
@@ -95,14 +93,7 @@ def route_plan_view(planned: RoutePlan) -> dict[str, Any]:
     return {
         **package_view(planned.package),
         "settings": planned.settings.wire(),
-        "overrides": [
-            {
-                "setting": c.setting.wire,
-                "route": c.setting.wire_value(c.route),
-                "run": c.setting.wire_value(c.run),
-            }
-            for c in planned.changes
-        ],
+        "overrides": [c.wire() for c in planned.changes],
         "plan": plan_document(planned.plan) if planned.plan is not None else None,
         "taskId": planned.planning_task,
     }

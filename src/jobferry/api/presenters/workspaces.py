@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobferry.domain.enums import Role
+from jobferry.services.support.versions import SavedVersion
 from jobferry.services.workspaces.keys import SigningKey, TrustedKey
 from jobferry.services.workspaces.profiles import ProfileVersion
 from jobferry.services.workspaces.studio import (
@@ -141,8 +142,13 @@ def trusted_key(key: TrustedKey) -> dict[str, Any]:
 
 def profile(version: ProfileVersion) -> dict[str, Any]:
     """One version of a profile (its ``document`` when the record carries it)."""
+    return {"name": version.name, **saved_version(version)}
+
+
+def saved_version(version: SavedVersion) -> dict[str, Any]:
+    """A saved version of a document (a profile, a policy): its number, description, when and
+    by whom, and its ``document`` when the record carries it."""
     view: dict[str, Any] = {
-        "name": version.name,
         "version": version.version,
         "description": version.description,
         "updateTime": version.updated_at,

@@ -4,14 +4,12 @@ route of that name."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters.policies import policy
-from jobferry.api.wire import BodyDep, body_doc, json
+from jobferry.api.wire import BodyDep, VersionQuery, body_doc, json
 from jobferry.errors import InvalidRequestError
 from jobferry.web import services_of
 
@@ -22,7 +20,6 @@ POLICY_DOC = (
     "maxDeletions, protectedConnections, naming: {jobs, scripts}, owners, freeze: [{from, to, "
     "zone} | {days, zone}]}"
 )
-VersionQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
 @router.get("/policies", summary="The workspace's policy and every route's (newest versions)")

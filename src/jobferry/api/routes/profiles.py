@@ -3,15 +3,13 @@ versions in the target workspace, and the check that a profile is enough for a p
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters import imports as present_imports
 from jobferry.api.presenters import workspaces as present
-from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.api.wire import BodyDep, VersionQuery, body_doc, json, no_content, parse_object
 from jobferry.errors import InvalidRequestError
 from jobferry.services.importing.request import parse_import_request
 from jobferry.web import services_of
@@ -48,7 +46,7 @@ def get_profile(
     request: Request,
     scope: ScopeDep,
     name: str,
-    version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    version: VersionQuery = None,
 ) -> Response:
     return json(present.profile(services_of(request).profiles.get(scope, name, version)))
 

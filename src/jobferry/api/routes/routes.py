@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
@@ -15,7 +13,7 @@ from jobferry.api.presenters.routes import (
     route_plan_view,
     route_view,
 )
-from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.api.wire import BodyDep, VersionQuery, body_doc, json, no_content, parse_object
 from jobferry.errors import InvalidRequestError
 from jobferry.web import runner_of, services_of
 
@@ -41,7 +39,7 @@ def get_route(
     request: Request,
     scope: ScopeDep,
     name: str,
-    version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    version: VersionQuery = None,
 ) -> Response:
     return json(route_view(services_of(request).routes.get(scope, name, version)))
 

@@ -25,24 +25,7 @@ from jobferry.domain.connections import secret_role
 from jobferry.domain.enums import EnvironmentKind, JobStatus, ObjectKind
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope
-from jobferry.services.importing.changes import (
-    Change,
-    Committed,
-    Delete,
-    PutBack,
-    PutCdmJob,
-    PutJobDetails,
-    PutJobs,
-    PutResources,
-    PutScripts,
-    Remove,
-    Rename,
-    RewriteJob,
-    SetScheduling,
-    TaskEnd,
-    TrimVersions,
-    Written,
-)
+from jobferry.services.importing import changes
 from jobferry.services.policies.governing import HeldPolicy, governing
 from jobferry.services.workspaces.keys import accepted_public_keys
 from jobferry.services.workspaces.profiles import ResolvedProfile, resolve_profile
@@ -230,66 +213,68 @@ class LocalChanges:
     def __init__(self, tx: Tx, scope: Scope) -> None:
         self.tx, self.scope, self.ws = tx, scope, scope.workspace.id
 
-    def write(self, line: Change) -> Written:
+    def write(self, line: changes.Change) -> changes.Written:
         """Write one line in the transaction."""
         tx, ws = self.tx, self.ws
         match line:
-            case PutScripts(new, updated, versions, stamp):
+            case changes.PutScripts(new, updated, versions, stamp):
                 repo.insert_scripts(tx, ws, new, stamp)
                 repo.update_scripts(tx, updated, stamp)
                 repo.insert_script_versions(tx, versions)
-            case PutResources(new, updated, stamp):
+            case changes.PutResources(new, updated, stamp):
                 repo.insert_resources(tx, ws, new, stamp)
                 repo.update_resources(tx, updated, stamp)
-            case PutCdmJob(name, type_, config, stamp):
+            case changes.PutCdmJob(name, type_, config, stamp):
                 kind = EnvironmentKind.CDM_JOB.value
                 env_repo.upsert_object(
                     tx, ws, kind, name, type_=type_, config=config, now=stamp.at, actor=stamp.by
                 )
-            case PutJobs(new, updated, stamp):
+            case changes.PutJobs(new, updated, stamp):
                 ids = repo.insert_jobs(tx, ws, new, stamp)
                 repo.update_jobs(tx, updated, stamp)
-                return Written(ids=ids)
-            case PutJobDetails(versions, refs, overwritten, tags, now):
+                return changes.Written(ids=ids)
+            case changes.PutJobDetails(versions, refs, overwritten, tags, now):
                 repo.insert_job_versions(tx, versions)
                 # New jobs have no reference rows yet: only overwritten ones need theirs cleared.
                 repo.replace_job_refs(tx, overwritten, refs)
                 tag_repo.ensure_tags(tx, ws, tags, now)
-            case RewriteJob(job_id, row, refs, stamp):
+            case changes.RewriteJob(job_id, row, refs, stamp):
                 job_repo.update_job(tx, job_id, row, stamp)
                 job_repo.replace_refs(tx, job_id, refs)
-            case Rename(kind, names):
+            case changes.Rename(kind, names):
                 snapshots.rename(tx, kind, names)
-            case Delete(kind, object_id):
-                return Written(state=self._delete(kind, object_id))
-            case SetScheduling(job_id, _, status):
+            case changes.Delete(kind, object_id):
+                return changes.Written(state=self._delete(kind, object_id))
+            case changes.SetScheduling(job_id, _, status):
                 job_repo.set_status(tx, job_id, JobStatus(status))
-            case Remove() | TrimVersions() | PutBack():
+            case changes.Remove() | changes.TrimVersions() | changes.PutBack():
                 return self._undoing(line)
             case _:
                 assert_never(line)
-        return Written()
+        return changes.Written()
 
-    def _undoing(self, line: Remove | TrimVersions | PutBack) -> Written:
+    def _undoing(
+        self, line: changes.Remove | changes.TrimVersions | changes.PutBack
+    ) -> changes.Written:
         """The lines only a rollback writes."""
         tx, ws = self.tx, self.ws
         match line:
-            case Remove(ObjectKind.CDM_JOB, names):
+            case changes.Remove(ObjectKind.CDM_JOB, names):
                 for name in names:
                     env_repo.delete_object(tx, ws, EnvironmentKind.CDM_JOB.value, name)
-            case Remove(ObjectKind.JOB, ids):
+            case changes.Remove(ObjectKind.JOB, ids):
                 rollback_repo.delete_jobs(tx, [int(i) for i in ids])
-            case Remove(ObjectKind.SCRIPT, ids):
+            case changes.Remove(ObjectKind.SCRIPT, ids):
                 rollback_repo.delete_scripts(tx, ids)
-            case Remove(_, ids):
+            case changes.Remove(_, ids):
                 rollback_repo.delete_resources(tx, ids)
-            case TrimVersions(ObjectKind.JOB, keep):
+            case changes.TrimVersions(ObjectKind.JOB, keep):
                 rollback_repo.trim_job_versions(tx, [(int(i), v) for i, v in keep])
-            case TrimVersions(_, keep):
+            case changes.TrimVersions(_, keep):
                 rollback_repo.trim_script_versions(tx, keep)
-            case PutBack(kind, state):
-                return Written(restored=snapshots.put_back(tx, kind, state))
-        return Written()
+            case changes.PutBack(kind, state):
+                return changes.Written(restored=snapshots.put_back(tx, kind, state))
+        return changes.Written()
 
     def _delete(self, kind: str, object_id: str) -> dict[str, Any]:
         state = snapshots.take(self.tx, kind, object_id)
@@ -305,9 +290,9 @@ class LocalChanges:
         """A job of the workspace by name (in the transaction)."""
         return job_repo.get_job(self.tx, self.ws, name)
 
-    def commit(self, end: TaskEnd) -> Committed:
+    def commit(self, end: changes.TaskEnd) -> changes.Committed:
         """Nothing to add: the caller's transaction commits the lines with the task's end."""
-        return Committed()
+        return changes.Committed()
 
     def abort(self) -> None:
         """Nothing to do: the caller's transaction rolls the lines back."""

@@ -170,14 +170,7 @@ class ImportRequest:
     @property
     def settings(self) -> ImportSettings:
         """The settings a route may hold of this import (``domain.importsettings``)."""
-        return ImportSettings(
-            self.same_name_policy,
-            self.propagate_deletes,
-            self.on_drift,
-            self.scheduling,
-            self.mode,
-            self.profile,
-        )
+        return ImportSettings.of(self)
 
     def with_settings(self, settings: ImportSettings) -> ImportRequest:
         """The same request with ``settings`` (a route's, a run's overrides on top)."""

@@ -46,6 +46,6 @@ def governing(tx: Tx, scope: Scope, package_path: str) -> list[HeldPolicy]:
 
 
 def _add(tx: Tx, scope: Scope, holder: Holder, found: list[HeldPolicy]) -> None:
-    item = repo.get(tx, scope.actor.project_id, holder.key)
+    item = repo.POLICIES.get(tx, scope.actor.project_id, holder.key)
     if item is not None:
         found.append(HeldPolicy(holder, item.version, parse_policy(load(item.document))))

@@ -20,12 +20,13 @@ from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, PolicyNotFoundError, RouteNotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms, require_project_admin
-from jobferry.services.definitions.documents import dump, load
+from jobferry.services.definitions.documents import dump
+from jobferry.services.support.versions import SavedVersion
 from jobferry.storage import Database, Tx
 from jobferry.storage import policies as repo
 from jobferry.storage import routes as route_repo
 from jobferry.storage.accounts import get_workspace
-from jobferry.storage.policies import PolicyRecord
+from jobferry.storage.versioned import DocumentVersion
 
 
 @dataclass(frozen=True)
@@ -63,30 +64,17 @@ class Holder:
 
 
 @dataclass(frozen=True)
-class PolicyVersion:
+class PolicyVersion(SavedVersion):
     """One version of a policy; ``document`` is None in lists of policies."""
 
     holder_kind: HolderKind
     holder: str
-    version: int
-    description: str
-    updated_at: int
-    updated_by: str
-    document: dict[str, Any] | None
 
     @classmethod
-    def of(cls, holder: Holder, item: PolicyRecord, *, with_document: bool) -> PolicyVersion:
+    def of(cls, holder: Holder, item: DocumentVersion, *, with_document: bool) -> PolicyVersion:
         """The stored version, with its document or without."""
-        document = load(item.document)
-        return cls(
-            holder.kind,
-            holder.name,
-            item.version,
-            document.get("description") or "",
-            item.created_at,
-            item.created_by,
-            document if with_document else None,
-        )
+        told = SavedVersion.told(item, with_document=with_document)
+        return cls(**told, holder_kind=holder.kind, holder=holder.name)
 
 
 def workspace_holder(tx: Tx, scope: Scope) -> Holder:
@@ -101,7 +89,7 @@ def workspace_holder(tx: Tx, scope: Scope) -> Holder:
 def forget_route_policy(tx: Tx, project_id: str, route: str) -> None:
     """Remove every version of a route's policy, in the transaction that removes the route (a
     route made again under its name starts without one)."""
-    repo.remove(tx, project_id, Holder.route(route).key)
+    repo.POLICIES.remove(tx, project_id, Holder.route(route).key)
 
 
 @dataclass
@@ -134,8 +122,8 @@ class PolicyService:
             ) from None
         with self.db.transaction() as tx:
             holder = self._holder(tx, scope, route)
-            version = repo.latest_version(tx, scope.actor.project_id, holder.key) + 1
-            item = PolicyRecord(
+            version = repo.POLICIES.latest_version(tx, scope.actor.project_id, holder.key) + 1
+            item = DocumentVersion(
                 scope.actor.project_id,
                 holder.key,
                 version,
@@ -143,7 +131,7 @@ class PolicyService:
                 now_ms(),
                 scope.actor.name,
             )
-            repo.insert_version(tx, item)
+            repo.POLICIES.insert_version(tx, item)
             audit_in_scope(tx, scope, "policy.put", "policy", holder.key, {"version": version})
         return PolicyVersion.of(holder, item, with_document=True)
 
@@ -151,7 +139,7 @@ class PolicyService:
         """One version of the workspace's or ``route``'s policy (the newest by default)."""
         with self.db.transaction(readonly=True) as tx:
             holder = self._holder(tx, scope, route)
-            item = repo.get(tx, scope.actor.project_id, holder.key, version)
+            item = repo.POLICIES.get(tx, scope.actor.project_id, holder.key, version)
         if item is None:
             raise _missing(holder, version)
         return PolicyVersion.of(holder, item, with_document=True)
@@ -160,7 +148,7 @@ class PolicyService:
         """Every version of the workspace's or ``route``'s policy, newest first."""
         with self.db.transaction(readonly=True) as tx:
             holder = self._holder(tx, scope, route)
-            items = repo.versions(tx, scope.actor.project_id, holder.key)
+            items = repo.POLICIES.versions(tx, scope.actor.project_id, holder.key)
         if not items:
             raise _missing(holder, None)
         return [PolicyVersion.of(holder, item, with_document=True) for item in items]
@@ -170,7 +158,7 @@ class PolicyService:
         first, then the routes' by name."""
         with self.db.transaction(readonly=True) as tx:
             mine = workspace_holder(tx, scope)
-            items = repo.latest_all(tx, scope.actor.project_id)
+            items = repo.POLICIES.latest_all(tx, scope.actor.project_id)
         found = [
             PolicyVersion.of(mine, i, with_document=False) for i in items if i.name == mine.key
         ]
@@ -185,7 +173,7 @@ class PolicyService:
     def _holder(tx: Tx, scope: Scope, route: str | None) -> Holder:
         if route is None:
             return workspace_holder(tx, scope)
-        if route_repo.latest_version(tx, scope.actor.project_id, route) == 0:
+        if route_repo.ROUTES.latest_version(tx, scope.actor.project_id, route) == 0:
             raise RouteNotFoundError(
                 f"There is no route '{route}' in this project; a route's policy belongs to a "
                 "route that exists.",

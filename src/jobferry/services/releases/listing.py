@@ -1,5 +1,5 @@
 """Filtering and ordering release packages as ``list_factory_release_packages`` asks, and
-reading the plan a package keeps."""
+reading one package and the plan it keeps."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.plans import PlanStore
 from jobferry.services.releases.production import production_scope
 from jobferry.services.releases.records import PackageQuery, PackageView
-from jobferry.storage import Database
+from jobferry.storage import Database, Tx
 from jobferry.storage import releases as repo
+from jobferry.storage.releases import PackageRecord
 
 
 def _between(value: int | None, bounds: tuple[int | None, int | None]) -> bool:
@@ -49,6 +50,19 @@ def order_key(view: PackageView, column: str) -> tuple[Any, int]:
         "deploy_status": int(view.status),
     }.get(column, record.apply_timestamp)
     return value, record.id
+
+
+def package_of(tx: Tx, scope: Scope, package_id: int, lock: bool = False) -> PackageRecord:
+    """Package ``package_id`` of the scope's workspace (``lock``: its row locked for the
+    transaction); refused when there is none."""
+    found = repo.get_package(tx, scope.workspace.id, package_id, lock=lock)
+    if found is None:
+        raise ReleasePackageNotFoundError(
+            f"Release package '{package_id}' does not exist in workspace "
+            f"'{scope.workspace.name}'; list_factory_release_packages lists its packages.",
+            package_id=str(package_id),
+        )
+    return found
 
 
 def kept_plan(db: Database, plans: PlanStore, scope: Scope, package_id: int) -> Plan:

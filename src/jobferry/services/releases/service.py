@@ -34,7 +34,6 @@ from jobferry.errors import (
     InvalidRequestError,
     ObsReadError,
     PackageReleasedError,
-    ReleasePackageNotFoundError,
 )
 from jobferry.services.accounts.service import AccountService
 from jobferry.services.audit import audit_in_scope
@@ -51,7 +50,7 @@ from jobferry.services.releases.checks import (
     state,
 )
 from jobferry.services.releases.freezing import refuse_changed, write_items
-from jobferry.services.releases.listing import matches, order_key
+from jobferry.services.releases.listing import matches, order_key, package_of
 from jobferry.services.releases.production import (
     enable_enterprise,
     parse_workspace_update,
@@ -184,7 +183,7 @@ class ReleaseService:
         """The import a release is: the package's objects overwrite production's, deletions
         propagate, scheduled jobs are paused and restored around their write."""
         with self.db.transaction(readonly=True) as tx:
-            profile = profile_repo.get(tx, production.workspace.id, RELEASE_PROFILE)
+            profile = profile_repo.PROFILES.get(tx, production.workspace.id, RELEASE_PROFILE)
         return ImportRequest(
             path=path,
             same_name_policy=SameNamePolicy.OVERWRITE,
@@ -214,18 +213,8 @@ class ReleaseService:
         """A package with its items."""
         with self.db.transaction(readonly=True) as tx:
             production_scope(tx, scope, releasing=False)
-            found = self._package(tx, scope, package_id)
+            found = package_of(tx, scope, package_id)
             return self._view(tx, scope, found, items=True)
-
-    def _package(self, tx: Tx, scope: Scope, package_id: int, lock: bool = False) -> PackageRecord:
-        found = repo.get_package(tx, scope.workspace.id, package_id, lock=lock)
-        if found is None:
-            raise ReleasePackageNotFoundError(
-                f"Release package '{package_id}' does not exist in workspace "
-                f"'{scope.workspace.name}'; list_factory_release_packages lists its packages.",
-                package_id=str(package_id),
-            )
-        return found
 
     @staticmethod
     def _view(tx: Tx, scope: Scope, package: PackageRecord, items: bool = False) -> PackageView:
@@ -259,7 +248,7 @@ class ReleaseService:
             )
         with self.db.transaction() as tx:
             production = production_scope(tx, scope, releasing=True)
-            package = self._view(tx, scope, self._package(tx, scope, request.package_ids[0]))
+            package = self._view(tx, scope, package_of(tx, scope, request.package_ids[0]))
             may_deploy(scope, package)
             self._require_content(production, package.record)
             refuse_changed(tx, package.record, production)
@@ -347,7 +336,7 @@ class ReleaseService:
         waiting, or whose release failed); its new plan is what a deploy applies."""
         with self.db.transaction(readonly=True) as tx:
             production = production_scope(tx, scope, releasing=True)
-            package = self._view(tx, scope, self._package(tx, scope, package_id))
+            package = self._view(tx, scope, package_of(tx, scope, package_id))
             items = repo.package_items(tx, package_id)
         may_deploy(scope, package)
         self._require_content(production, package.record)
@@ -381,8 +370,7 @@ class ReleaseService:
         with self.db.transaction() as tx:
             production_scope(tx, scope, releasing=False)
             views = [
-                self._view(tx, scope, self._package(tx, scope, pid, lock=True))
-                for pid in package_ids
+                self._view(tx, scope, package_of(tx, scope, pid, lock=True)) for pid in package_ids
             ]
             for view in views:
                 if view.record.delete_flag or view.status not in (

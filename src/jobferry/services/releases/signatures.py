@@ -23,36 +23,16 @@ from jobferry.errors import (
     ApprovalsMissingError,
     InvalidRequestError,
     PackageReleasedError,
-    ReleasePackageNotFoundError,
 )
-from jobferry.services.approving import (
-    Signed,
-    Standing,
-    Subject,
-    approvals_document,
-    keep_approval,
-    shortfall,
-    standing,
-)
+from jobferry.services import approving
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
+from jobferry.services.releases.listing import package_of
 from jobferry.services.releases.production import production_scope
 from jobferry.storage import Database, Tx
 from jobferry.storage import approvals as repo
-from jobferry.storage import releases as release_repo
 from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.releases import PackageRecord
-
-
-def _package(tx: Tx, scope: Scope, package_id: int) -> PackageRecord:
-    found = release_repo.get_package(tx, scope.workspace.id, package_id)
-    if found is None:
-        raise ReleasePackageNotFoundError(
-            f"Release package '{package_id}' does not exist in workspace "
-            f"'{scope.workspace.name}'; list_factory_release_packages lists its packages.",
-            package_id=str(package_id),
-        )
-    return found
 
 
 def plan_facts(tx: Tx, production_id: str, record: PackageRecord) -> PlanFacts:
@@ -65,16 +45,18 @@ def plan_facts(tx: Tx, production_id: str, record: PackageRecord) -> PlanFacts:
     )
 
 
-def package_subject_of(tx: Tx, scope: Scope, record: PackageRecord) -> Subject:
+def package_subject_of(tx: Tx, scope: Scope, record: PackageRecord) -> approving.Subject:
     """The approval subject of a package: its plan hash now, its applicant, its approvers."""
     return subject_of(tx, scope.workspace.id, scope.workspace.production_id or "", record)
 
 
-def subject_of(tx: Tx, workspace_id: str, production_id: str, record: PackageRecord) -> Subject:
+def subject_of(
+    tx: Tx, workspace_id: str, production_id: str, record: PackageRecord
+) -> approving.Subject:
     """:func:`package_subject_of` of a package of ``workspace_id`` (production side
     ``production_id``)."""
     facts = plan_facts(tx, production_id, record)
-    return Subject(
+    return approving.Subject(
         workspace_id,
         package_subject(record.id),
         facts.plan_hash(),
@@ -92,7 +74,7 @@ def counted_approvals(
     as it stands (oldest first): who signed with which key, when, the plan hash, the
     statement and the signature — what a release's ledger entry keeps of its approvals."""
     subject = subject_of(tx, workspace_id, production_id, record)
-    found = standing(tx, subject)
+    found = approving.standing(tx, subject)
     return [
         {
             "user_id": str(a.user_id),
@@ -115,7 +97,7 @@ def require_approvals(tx: Tx, scope: Scope, record: PackageRecord) -> None:
     if not required:
         return
     subject = package_subject_of(tx, scope, record)
-    missing = shortfall(standing(tx, subject), required)
+    missing = approving.shortfall(approving.standing(tx, subject), required)
     if missing is not None:
         raise ApprovalsMissingError(
             f"Release package '{record.id}' cannot be deployed: {missing}; nothing was deployed.",
@@ -129,26 +111,23 @@ def require_approvals(tx: Tx, scope: Scope, record: PackageRecord) -> None:
 
 
 @dataclass(frozen=True)
-class PackageApprovals:
-    """A package's approvals file: the plan's facts, hash and statement, the rule, and each
-    approval kept (whether it counts, and why not)."""
+class PackageApprovals(approving.ApprovalsFile):
+    """A package's approvals file; its wire keys name the package's id, name and applicant."""
 
     record: PackageRecord
-    subject: Subject
-    facts: PlanFacts
-    required: int
-    found: Standing
 
-    def document(self) -> dict[str, Any]:
-        """The approvals file (``jobferry-approvals/1``) with the package's id, name and
-        applicant."""
-        out = approvals_document(self.subject, self.facts, self.required, self.found)
-        extra = {
-            "packageId": str(self.record.id),
-            "packageName": self.record.name,
-            "applicant": self.subject.maker,
+    @classmethod
+    def of(cls, tx: Tx, scope: Scope, record: PackageRecord) -> PackageApprovals:
+        """The package's approvals file as it stands."""
+        facts = plan_facts(tx, scope.workspace.production_id or "", record)
+        subject = package_subject_of(tx, scope, record)
+        required = repo.required(tx, scope.workspace.id)
+        named = {
+            "packageId": str(record.id),
+            "packageName": record.name,
+            "applicant": subject.maker,
         }
-        return {**out, **extra}
+        return cls(subject, facts, required, approving.standing(tx, subject), named, record)
 
 
 @dataclass
@@ -161,18 +140,14 @@ class ReleaseApprovals:
         """A package's approvals file."""
         with self.db.transaction(readonly=True) as tx:
             production_scope(tx, scope, releasing=False)
-            record = _package(tx, scope, package_id)
-            facts = plan_facts(tx, scope.workspace.production_id or "", record)
-            subject = package_subject_of(tx, scope, record)
-            required = repo.required(tx, scope.workspace.id)
-            return PackageApprovals(record, subject, facts, required, standing(tx, subject))
+            return PackageApprovals.of(tx, scope, package_of(tx, scope, package_id))
 
-    def approve(self, scope: Scope, package_id: int, signed: Signed) -> PackageApprovals:
+    def approve(self, scope: Scope, package_id: int, signed: approving.Signed) -> PackageApprovals:
         """Keep the caller's signature of a waiting package's plan (refused, ``DLF.9043``,
         naming the rule it breaks)."""
         with self.db.transaction() as tx:
             production_scope(tx, scope, releasing=False)
-            record = _package(tx, scope, package_id)
+            record = package_of(tx, scope, package_id)
             waiting = (DeployStatus.PENDING, DeployStatus.FAILED)
             if record.delete_flag or record.status not in waiting:
                 raise PackageReleasedError(
@@ -181,7 +156,7 @@ class ReleaseApprovals:
                     package_id=str(record.id),
                 )
             subject = package_subject_of(tx, scope, record)
-            keep_approval(tx, scope, subject, signed)
+            approving.keep_approval(tx, scope, subject, signed)
             audit_in_scope(
                 tx,
                 scope,

@@ -17,22 +17,7 @@ import orjson
 
 from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.services.context import Scope
-from jobferry.services.importing.changes import (
-    Change,
-    Delete,
-    PutBack,
-    PutCdmJob,
-    PutJobDetails,
-    PutJobs,
-    PutResources,
-    PutScripts,
-    Remove,
-    Rename,
-    RewriteJob,
-    SetScheduling,
-    TrimVersions,
-    Written,
-)
+from jobferry.services.importing import changes
 from jobferry.services.importing.local import LocalChanges
 from jobferry.services.remotes.refresh import canonical
 from jobferry.storage import Tx
@@ -101,36 +86,41 @@ class NotingChanges(LocalChanges):
         self.cdm_jobs: list[str] = []
         self.unsupported: list[str] = []
 
-    def write(self, line: Change) -> Written:
+    def write(self, line: changes.Change) -> changes.Written:
         """Write the line locally, and note it."""
-        if isinstance(line, Rename):
+        if isinstance(line, changes.Rename):
             self._renaming(line)  # the names before, read before the rename
         written = super().write(line)
         self.note(line, written)
         return written
 
-    def _renaming(self, line: Rename) -> None:
+    def _renaming(self, line: changes.Rename) -> None:
         for object_id, new in line.names:
             first = self.renamed.get((line.kind, object_id))
             if first is None:
                 first = (str(snapshots.take(self.tx, line.kind, object_id)["row"]["name"]), new)
             self.renamed[(line.kind, object_id)] = (first[0], new)
 
-    def note(self, line: Change, written: Written) -> None:
+    def note(self, line: changes.Change, written: changes.Written) -> None:
         """What the remote must be told of one line."""
         match line:
-            case PutScripts() | PutResources() | PutJobs() | RewriteJob():
+            case (
+                changes.PutScripts()
+                | changes.PutResources()
+                | changes.PutJobs()
+                | changes.RewriteJob()
+            ):
                 kind, names = _put_names(line)
                 self.written[kind].update(names)
-            case PutCdmJob(name, _, _, _):
+            case changes.PutCdmJob(name, _, _, _):
                 self.cdm_jobs.append(name)  # an environment object: refused by the push
-            case Delete(kind, _):
+            case changes.Delete(kind, _):
                 self.deleted.append((kind, str(written.state["row"]["name"])))
-            case SetScheduling(_, name, status) if status == JobStatus.STOPPED.value:
+            case changes.SetScheduling(_, name, status) if status == JobStatus.STOPPED.value:
                 self.paused.append(name)
-            case SetScheduling() | PutJobDetails() | Rename():
+            case changes.SetScheduling() | changes.PutJobDetails() | changes.Rename():
                 pass  # restores and details are read with the jobs; renames noted before
-            case Remove() | TrimVersions() | PutBack():
+            case changes.Remove() | changes.TrimVersions() | changes.PutBack():
                 # a rollback's lines: a push's rollback pushes the journal's inverse instead
                 self.unsupported.append(f"a rollback's {type(line).__name__} line")
             case _:
@@ -179,17 +169,17 @@ class NotingChanges(LocalChanges):
 
 
 def _put_names(
-    line: PutScripts | PutResources | PutJobs | RewriteJob,
+    line: changes.PutScripts | changes.PutResources | changes.PutJobs | changes.RewriteJob,
 ) -> tuple[ObjectKind, list[str]]:
     """The kind and names of the objects a put line writes."""
     match line:
-        case PutScripts(new, updated, _, _):
+        case changes.PutScripts(new, updated, _, _):
             return ObjectKind.SCRIPT, [row.name for _, row in (*new, *updated)]
-        case PutResources(new, updated, _):
+        case changes.PutResources(new, updated, _):
             return ObjectKind.RESOURCE, [row.name for _, row in (*new, *updated)]
-        case PutJobs(new, updated, _):
+        case changes.PutJobs(new, updated, _):
             return ObjectKind.JOB, [row.name for row in new] + [row.name for _, row in updated]
-        case RewriteJob(_, row, _, _):
+        case changes.RewriteJob(_, row, _, _):
             return ObjectKind.JOB, [row.name]
 
 

@@ -72,7 +72,7 @@ def _typed(item: RemoteRecord) -> Remote:
 def _routes_naming(tx: Tx, project_id: str, shadow: WorkspaceRecord) -> list[str]:
     """The routes (newest versions) with an end in the shadow workspace, by name or id."""
     named = []
-    for item in route_repo.latest_all(tx, project_id):
+    for item in route_repo.ROUTES.latest_all(tx, project_id):
         route = parse_route(item.name, load(item.document))
         ends = {route.source.workspace, route.target.workspace}
         if ends & {shadow.name, shadow.id}:

@@ -10,7 +10,6 @@ approves it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from jobferry.domain.approvals import ROUTE_BASIS, PlanFacts, route_subject
 from jobferry.domain.remedies import Remedy
@@ -21,15 +20,7 @@ from jobferry.errors import (
     PlanStaleError,
     RouteNotFoundError,
 )
-from jobferry.services.approving import (
-    Signed,
-    Standing,
-    Subject,
-    approvals_document,
-    keep_approval,
-    shortfall,
-    standing,
-)
+from jobferry.services import approving
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Actor, Scope
 from jobferry.services.definitions.documents import load
@@ -40,7 +31,7 @@ from jobferry.storage import routes as repo
 from jobferry.storage.importing import plans as plan_repo
 
 
-def route_plan_subject(tx: Tx, target: Scope, route: Route, plan_id: str) -> Subject:
+def route_plan_subject(tx: Tx, target: Scope, route: Route, plan_id: str) -> approving.Subject:
     """The approval subject of plan ``plan_id`` of the route's waiting promotion (refused
     when it is not that promotion's plan)."""
     item = repo.newest_promotion(tx, target.actor.project_id, route.name)
@@ -58,7 +49,7 @@ def route_plan_subject(tx: Tx, target: Scope, route: Route, plan_id: str) -> Sub
     facts = PlanFacts(
         stored.package_sha256, stored.request_sha256, {ROUTE_BASIS: stored.fingerprint}
     )
-    return Subject(
+    return approving.Subject(
         target.workspace.id,
         route_subject(route.name),
         facts.plan_hash(),
@@ -75,7 +66,7 @@ def require_route_approvals(tx: Tx, target: Scope, route: Route, plan_id: str) -
     if not route.approvals.on:
         return
     subject = route_plan_subject(tx, target, route, plan_id)
-    missing = shortfall(standing(tx, subject), route.approvals.required)
+    missing = approving.shortfall(approving.standing(tx, subject), route.approvals.required)
     if missing is not None:
         raise ApprovalsMissingError(
             f"Route '{route.name}''s plan {plan_id} cannot be imported: {missing}; nothing "
@@ -90,21 +81,6 @@ def require_route_approvals(tx: Tx, target: Scope, route: Route, plan_id: str) -
         )
 
 
-@dataclass(frozen=True)
-class RoutePlanApprovals:
-    """A route plan's approvals file."""
-
-    subject: Subject
-    facts: PlanFacts
-    required: int
-    found: Standing
-
-    def document(self) -> dict[str, Any]:
-        """As a package's (``jobferry-approvals/1``), with ``route`` and ``planId``."""
-        out = approvals_document(self.subject, self.facts, self.required, self.found)
-        return {**out, "route": self.subject.ids["route"], "planId": self.subject.ids["plan_id"]}
-
-
 @dataclass
 class RouteApprovals:
     """Approve a route's plan and read its approvals."""
@@ -117,7 +93,7 @@ class RouteApprovals:
         not in the route's source or any other workspace)."""
         project = actor.project_id
         with self.db.transaction(readonly=True) as tx:
-            item = repo.get(tx, project, name, None)
+            item = repo.ROUTES.get(tx, project, name, None)
             route = None if item is None else parse_route(item.name, load(item.document))
             end = None if route is None else route.target.workspace
             found = None
@@ -139,7 +115,7 @@ class RouteApprovals:
             )
         return route, self.promotions.accounts.scope(actor, project, found.id)
 
-    def approvals(self, actor: Actor, name: str, plan_id: str) -> RoutePlanApprovals:
+    def approvals(self, actor: Actor, name: str, plan_id: str) -> approving.ApprovalsFile:
         """The approvals of the route's plan ``plan_id``."""
         route, target = self._target(actor, name)
         with self.db.transaction(readonly=True) as tx:
@@ -149,17 +125,19 @@ class RouteApprovals:
             facts = PlanFacts(
                 stored.package_sha256, stored.request_sha256, {ROUTE_BASIS: stored.fingerprint}
             )
-            return RoutePlanApprovals(
-                subject, facts, route.approvals.required, standing(tx, subject)
-            )
+            found = approving.standing(tx, subject)
+            named = {"route": route.name, "planId": plan_id}
+            return approving.ApprovalsFile(subject, facts, route.approvals.required, found, named)
 
-    def approve(self, actor: Actor, name: str, plan_id: str, signed: Signed) -> RoutePlanApprovals:
+    def approve(
+        self, actor: Actor, name: str, plan_id: str, signed: approving.Signed
+    ) -> approving.ApprovalsFile:
         """Keep the caller's signature of the route's plan (refused, ``DLF.9043``, naming the
         rule it breaks)."""
         route, target = self._target(actor, name)
         with self.db.transaction() as tx:
             subject = route_plan_subject(tx, target, route, plan_id)
-            keep_approval(tx, target, subject, signed)
+            approving.keep_approval(tx, target, subject, signed)
             audit_in_scope(
                 tx,
                 target,

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from jobferry.domain.enums import PlanAction
-from jobferry.domain.importsettings import SETTINGS
+from jobferry.domain.importsettings import SETTINGS, SettingChange
 from jobferry.domain.routes import Route
 from jobferry.services.importing.plan import PlanLine
 from jobferry.services.importing.request import ImportRequest
@@ -34,20 +34,11 @@ _PAGE = 500
 
 
 @dataclass(frozen=True)
-class SettingOverride:
-    """One setting a run changed: the route's value and the run's (wire values)."""
-
-    setting: str
-    route: Any
-    run: Any
-
-
-@dataclass(frozen=True)
 class Overrides:
     """What a promotion's import changed of its route's settings, and who ran it."""
 
     by: str
-    settings: tuple[SettingOverride, ...]
+    settings: tuple[SettingChange, ...]
     drift_overwritten: tuple[tuple[str, str], ...] = ()
     """(kind, name) of the objects written over changes made in the target (the first
     :data:`SHOWN`)."""
@@ -58,7 +49,7 @@ class Overrides:
         return orjson.dumps(
             {
                 "by": self.by,
-                "settings": [[s.setting, s.route, s.run] for s in self.settings],
+                "settings": [list(s.wire().values()) for s in self.settings],
                 "driftOverwritten": [list(item) for item in self.drift_overwritten],
                 "driftOverwrittenTotal": self.drift_overwritten_total,
             }
@@ -72,7 +63,9 @@ class Overrides:
         stored = orjson.loads(text)
         return cls(
             str(stored["by"]),
-            tuple(SettingOverride(str(k), route, run) for k, route, run in stored["settings"]),
+            tuple(
+                SettingChange.of_wire(str(k), route, run) for k, route, run in stored["settings"]
+            ),
             tuple((str(kind), str(name)) for kind, name in stored["driftOverwritten"]),
             int(stored["driftOverwrittenTotal"]),
         )
@@ -92,7 +85,7 @@ def overrides_of(
     asked = route.settings.wire()
     run = request.settings.wire() if isinstance(request, ImportRequest) else request
     changed = tuple(
-        SettingOverride(s.wire, asked[s.wire], run.get(s.wire))
+        SettingChange.of_wire(s.wire, asked[s.wire], run.get(s.wire))
         for s in SETTINGS
         if run.get(s.wire) != asked[s.wire]
     )
@@ -100,7 +93,7 @@ def overrides_of(
         return None
     drifted: list[tuple[str, str]] = []
     total = 0
-    if plan is not None and any(s.setting == "onDrift" for s in changed):
+    if plan is not None and any(s.setting.wire == "onDrift" for s in changed):
         drifted, total = _written_over_drift(tx, *plan)
     return Overrides(by, changed, tuple(drifted), total)
 

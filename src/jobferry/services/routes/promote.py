@@ -137,22 +137,8 @@ class RoutePromotions:
                 kept = self.packages.upload(target, stream, file_name)
         finally:
             path.unlink(missing_ok=True)
-        item = PromotionRecord(
-            uuid.uuid4().hex,
-            scope.actor.project_id,
-            name,
-            saved.version,
-            snapshot,
-            since,
-            kept.path,
-            kept.sha256,
-            jobs,
-            deletions,
-            None,
-            None,
-            snapshot,
-            scope.actor.name,
-        )
+        cut, package = (snapshot, since), (kept.path, kept.sha256, jobs, deletions)
+        item = _new_promotion(scope, saved, None, cut, package, created_at=snapshot)
         with self.db.transaction() as tx:
             repo.insert_promotion(tx, item)
         promotion = promotion_of(item, None, None)
@@ -206,7 +192,7 @@ class RoutePromotions:
             history = self._history(tx, scope, name, HISTORY)
             check_repeated(route, taken.sha256, history)
             check_chain(route, taken.block, history)
-            item = _carried(
+            item = _new_promotion(
                 scope,
                 saved,
                 Carried.IN,
@@ -278,7 +264,7 @@ class RoutePromotions:
             kept = self.downloads.keep(source, None, file_name, chosen, path)
         finally:
             path.unlink(missing_ok=True)
-        item = _carried(
+        item = _new_promotion(
             scope, saved, Carried.OUT, (snapshot, since), (kept.id, kept.sha256, jobs, deletions)
         )
         with self.db.transaction() as tx:
@@ -404,32 +390,34 @@ class RoutePromotions:
         return task
 
 
-def _carried(
+def _new_promotion(
     scope: Scope,
     saved: RouteVersion,
-    carried: Carried,
+    carried: Carried | None,
     cut: tuple[int, int | None],
     package: tuple[str, str, int, int],
+    created_at: int | None = None,
 ) -> PromotionRecord:
-    """The promotion row of a carried package: ``cut`` its (snapshot, since), ``package`` its
-    (path or download id, sha256, jobs, deletions)."""
+    """The row of a new promotion (``carried``: how its package crossed servers, ``None``
+    between two workspaces of this one): ``cut`` its (snapshot, since), ``package`` its (path
+    or download id, sha256, jobs, deletions), made at ``created_at`` (by default now)."""
     (snapshot, since), (path, sha256, jobs, deletions) = cut, package
     return PromotionRecord(
-        uuid.uuid4().hex,
-        scope.actor.project_id,
-        saved.route.name,
-        saved.version,
-        snapshot,
-        since,
-        path,
-        sha256,
-        jobs,
-        deletions,
-        None,
-        None,
-        now_ms(),
-        scope.actor.name,
-        carried.value,
+        id=uuid.uuid4().hex,
+        project_id=scope.actor.project_id,
+        route=saved.route.name,
+        route_version=saved.version,
+        snapshot_at=snapshot,
+        since=since,
+        package_path=path,
+        package_sha256=sha256,
+        jobs=jobs,
+        deletions=deletions,
+        plan_id=None,
+        task_id=None,
+        created_at=now_ms() if created_at is None else created_at,
+        created_by=scope.actor.name,
+        carried=None if carried is None else carried.value,
     )
 
 

@@ -3,7 +3,7 @@ route's package of changes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from jobferry.domain.enums import TaskStatus
@@ -14,32 +14,18 @@ from jobferry.services.context import Scope
 from jobferry.services.downloads import Download
 from jobferry.services.importing.plan import Plan
 from jobferry.services.routes.overrides import Overrides
-from jobferry.storage.routes import PromotionRecord
+from jobferry.storage.routes import PromotionFacts, PromotionRecord
 
 DONE = (TaskStatus.SUCCESSFUL, TaskStatus.WARNING)
 
 
 @dataclass(frozen=True)
-class Promotion:
+class Promotion(PromotionFacts):
     """One promotion along a route, with where its import stands."""
 
-    id: str
-    route: str
-    route_version: int
-    snapshot_at: int
-    since: int | None
-    package_path: str
-    """The upload the target imports; for a package carried out, its download id."""
-    package_sha256: str
-    jobs: int
-    deletions: int
-    plan_id: str | None
-    task_id: str | None
     task_status: str | None
     rolled_back_at: int | None
     rolled_back_by: str | None
-    created_at: int
-    created_by: str
     carried: Carried | None = None
     """``None``: between two workspaces of this server."""
     overrides: Overrides | None = None
@@ -92,23 +78,12 @@ def promotion_of(
     item: PromotionRecord, status: str | None, undone: tuple[int, str] | None
 ) -> Promotion:
     """A stored promotion, with its import's status and rollback."""
+    facts = {f.name: getattr(item, f.name) for f in fields(PromotionFacts)}
     return Promotion(
-        id=item.id,
-        route=item.route,
-        route_version=item.route_version,
-        snapshot_at=item.snapshot_at,
-        since=item.since,
-        package_path=item.package_path,
-        package_sha256=item.package_sha256,
-        jobs=item.jobs,
-        deletions=item.deletions,
-        plan_id=item.plan_id,
-        task_id=item.task_id,
+        **facts,
         task_status=status,
         rolled_back_at=undone[0] if undone else None,
         rolled_back_by=undone[1] if undone else None,
-        created_at=item.created_at,
-        created_by=item.created_by,
         carried=Carried(item.carried) if item.carried else None,
         overrides=Overrides.load(item.overrides),
     )

@@ -22,7 +22,7 @@ from jobferry.services.workspaces.profiles import RenamesSaved, renames_clash
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
 from jobferry.storage import routes as repo
-from jobferry.storage.routes import RouteVersionRecord
+from jobferry.storage.versioned import DocumentVersion
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class RouteVersion:
     updated_by: str
 
 
-def _typed(item: RouteVersionRecord) -> RouteVersion:
+def _typed(item: DocumentVersion) -> RouteVersion:
     return RouteVersion(
         parse_route(item.name, load(item.document)),
         item.version,
@@ -101,8 +101,8 @@ class RouteService:
         with self.db.transaction() as tx:
             _check_end(tx, scope, route.source, "source", name)
             _check_end(tx, scope, route.target, "target", name)
-            version = repo.latest_version(tx, scope.actor.project_id, name) + 1
-            item = RouteVersionRecord(
+            version = repo.ROUTES.latest_version(tx, scope.actor.project_id, name) + 1
+            item = DocumentVersion(
                 scope.actor.project_id,
                 name,
                 version,
@@ -110,21 +110,21 @@ class RouteService:
                 now_ms(),
                 scope.actor.name,
             )
-            repo.insert_version(tx, item)
+            repo.ROUTES.insert_version(tx, item)
             audit_in_scope(tx, scope, "route.put", "route", name, {"version": version})
         return RouteVersion(route, version, item.created_at, item.created_by)
 
     def get(self, scope: Scope, name: str, version: int | None = None) -> RouteVersion:
         """One version of a route (the newest by default)."""
         with self.db.transaction(readonly=True) as tx:
-            item = repo.get(tx, scope.actor.project_id, name, version)
+            item = repo.ROUTES.get(tx, scope.actor.project_id, name, version)
         if item is None:
             raise self._missing(name, version)
         return _typed(item)
 
     def version_in(self, tx: Tx, scope: Scope, name: str, version: int) -> Route:
         """One version of a route, read in the caller's transaction."""
-        item = repo.get(tx, scope.actor.project_id, name, version)
+        item = repo.ROUTES.get(tx, scope.actor.project_id, name, version)
         if item is None:
             raise self._missing(name, version)
         return _typed(item).route
@@ -132,7 +132,7 @@ class RouteService:
     def list_all(self, scope: Scope) -> list[RouteVersion]:
         """The newest version of every route, by name."""
         with self.db.transaction(readonly=True) as tx:
-            items = repo.latest_all(tx, scope.actor.project_id)
+            items = repo.ROUTES.latest_all(tx, scope.actor.project_id)
         return [_typed(item) for item in items]
 
     def into(self, scope: Scope) -> list[RouteVersion]:
@@ -172,7 +172,7 @@ class RouteService:
     def versions(self, scope: Scope, name: str) -> list[RouteVersion]:
         """Every version of a route, newest first."""
         with self.db.transaction(readonly=True) as tx:
-            items = repo.versions(tx, scope.actor.project_id, name)
+            items = repo.ROUTES.versions(tx, scope.actor.project_id, name)
         if not items:
             raise self._missing(name, None)
         return [_typed(item) for item in items]

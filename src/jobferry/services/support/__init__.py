@@ -1,5 +1,5 @@
 """Helpers the features share, none a feature of its own: per-process caches (``cache`` for
 credentials and scopes, ``answers`` for answered ``show_job`` documents), the garbage-collector
 pause around bulk work (``collector``), the ``scratch`` folder, encryption at rest
-(``secretbox``), the operators' batch ``switches``, list ``paging`` and request values several
-calls take (``requests``)."""
+(``secretbox``), the operators' batch ``switches``, list ``paging``, request values several
+calls take (``requests``) and a saved version of a document as answered (``versions``)."""

@@ -25,6 +25,7 @@ from jobferry.errors import InvalidRequestError, MappingConflictError, ProfileNo
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
+from jobferry.services.support.versions import SavedVersion
 from jobferry.storage import Database, Tx
 from jobferry.storage import profiles as repo
 from jobferry.storage.profiles import ProfileRecord
@@ -44,28 +45,15 @@ class ResolvedProfile:
 
 
 @dataclass(frozen=True)
-class ProfileVersion:
+class ProfileVersion(SavedVersion):
     """One version of an environment profile; ``document`` is None in lists of profiles."""
 
     name: str
-    version: int
-    description: str
-    updated_at: int
-    updated_by: str
-    document: dict[str, Any] | None
 
     @classmethod
     def of(cls, item: ProfileRecord, *, with_document: bool) -> ProfileVersion:
         """The stored version, with its document or without."""
-        document = load(item.document)
-        return cls(
-            item.name,
-            item.version,
-            document.get("description") or "",
-            item.created_at,
-            item.created_by,
-            document if with_document else None,
-        )
+        return cls(**SavedVersion.told(item, with_document=with_document), name=item.name)
 
 
 @dataclass(frozen=True)
@@ -108,7 +96,7 @@ def resolve_profile(
         return None
     if isinstance(ref, dict):
         return ResolvedProfile(_parsed(ref, "The inline profile"), None, None)
-    item = repo.get(tx, scope.workspace.id, ref)
+    item = repo.PROFILES.get(tx, scope.workspace.id, ref)
     if item is None:
         raise ProfileNotFoundError(
             f"Environment profile '{ref}' does not exist in workspace '{scope.workspace.name}'.",
@@ -149,11 +137,11 @@ class ProfileService:
         stored = dict(profile.document)
         stored.pop("name", None)
         with self.db.transaction() as tx:
-            version = repo.latest_version(tx, scope.workspace.id, name) + 1
+            version = repo.PROFILES.latest_version(tx, scope.workspace.id, name) + 1
             item = ProfileRecord(
                 scope.workspace.id, name, version, dump(stored), now_ms(), scope.actor.name
             )
-            repo.insert_version(tx, item)
+            repo.PROFILES.insert_version(tx, item)
             audit_in_scope(tx, scope, "profile.put", "profile", name, {"version": version})
         return ProfileVersion.of(item, with_document=True)
 
@@ -165,7 +153,7 @@ class ProfileService:
         profile maps one of those names to another (admins only)."""
         scope.require((Role.ADMIN,), "change environment profiles")
         with self.db.transaction(readonly=True) as tx:
-            item = repo.get(tx, scope.workspace.id, name)
+            item = repo.PROFILES.get(tx, scope.workspace.id, name)
         document = load(item.document) if item is not None else {}
         merged, clashes, added = merge_renames(document, renames)
         if clashes:
@@ -177,7 +165,7 @@ class ProfileService:
     def get(self, scope: Scope, name: str, version: int | None = None) -> ProfileVersion:
         """One version of a profile (the newest by default)."""
         with self.db.transaction(readonly=True) as tx:
-            item = repo.get(tx, scope.workspace.id, name, version)
+            item = repo.PROFILES.get(tx, scope.workspace.id, name, version)
         if item is None:
             which = f"version {version} of " if version is not None else ""
             raise ProfileNotFoundError(
@@ -192,13 +180,13 @@ class ProfileService:
     def list_all(self, scope: Scope) -> list[ProfileVersion]:
         """The newest version of every profile, by name."""
         with self.db.transaction(readonly=True) as tx:
-            items = repo.latest_all(tx, scope.workspace.id)
+            items = repo.PROFILES.latest_all(tx, scope.workspace.id)
         return [ProfileVersion.of(item, with_document=False) for item in items]
 
     def versions(self, scope: Scope, name: str) -> list[ProfileVersion]:
         """Every version of a profile, newest first."""
         with self.db.transaction(readonly=True) as tx:
-            items = repo.versions(tx, scope.workspace.id, name)
+            items = repo.PROFILES.versions(tx, scope.workspace.id, name)
         if not items:
             self.get(scope, name)  # raises the not-found error
         return [ProfileVersion.of(item, with_document=True) for item in items]
@@ -207,7 +195,7 @@ class ProfileService:
         """Remove a profile with all its versions (admins only)."""
         scope.require((Role.ADMIN,), "change environment profiles")
         with self.db.transaction() as tx:
-            if not repo.delete_profile(tx, scope.workspace.id, name):
+            if not repo.PROFILES.remove(tx, scope.workspace.id, name):
                 raise ProfileNotFoundError(
                     f"Environment profile '{name}' does not exist in workspace "
                     f"'{scope.workspace.name}'.",

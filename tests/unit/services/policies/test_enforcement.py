@@ -16,8 +16,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import parse_import_request
-from jobferry.services.releases.records import DeployRequest, PackageRequest
-from jobferry.storage.releases import ItemFilter
+from jobferry.services.releases.records import DeployRequest
 from support.builders import make_job
 from support.clients import SignedClient
 from support.console import admin_scope
@@ -31,13 +30,7 @@ from support.planning import (
     workspace,
     write_objects,
 )
-from support.releases import (
-    Team,
-    enterprise_team,
-    register_connections,
-    run_release,
-    submit_job,
-)
+from support.releases import Team, connected_team, make_package, run_release, submit_job
 
 
 def _freeze_now() -> dict[str, object]:
@@ -158,20 +151,7 @@ def test_a_route_promotion_is_refused_by_the_routes_policy(
 
 @pytest.fixture
 def team(services: Services) -> Team:
-    found = enterprise_team(services)
-    register_connections(services, found)
-    return found
-
-
-def _create(services: Services, team: Team) -> int:
-    items = services.releases.pending(team.developer, ItemFilter(), 100, 0)[1]
-    request = PackageRequest(
-        str(team.developer.actor.user_id),
-        "p1",
-        tuple(str(i.id) for i in items),
-        (str(team.deployer.actor.user_id),),
-    )
-    return services.releases.create(team.developer, request, []).package_id
+    return connected_team(services)
 
 
 def test_a_release_package_is_refused_at_creation_by_the_workspaces_policy(
@@ -180,7 +160,7 @@ def test_a_release_package_is_refused_at_creation_by_the_workspaces_policy(
     services.policies.put(team.admin, None, {"owners": ["ops"], "maxDeletions": 0})
     submit_job(services, team.developer, "daily")
     with pytest.raises(InvalidRequestError) as refused:
-        _create(services, team)
+        make_package(services, team)
     text = " | ".join(refused.value.context["problems"])
     assert "job 'daily' breaks the owner rule of the policy of workspace 'sales'" in text
     assert "owner 'alice'" in text
@@ -190,7 +170,7 @@ def test_a_deploy_is_refused_once_a_freeze_began_and_goes_once_it_is_lifted(
     services: Services, team: Team
 ) -> None:
     submit_job(services, team.developer, "daily")
-    package_id = _create(services, team)
+    package_id = make_package(services, team)
     services.policies.put(team.admin, None, _freeze_now())
     with pytest.raises(PolicyViolationError) as refused:
         services.releases.deploy(team.deployer, DeployRequest((package_id,), StartupMode.LEAVE))

@@ -26,6 +26,12 @@ def prod(services: Services) -> Scope:
     return workspace(services, "prod")
 
 
+def _nightly(api: SignedClient) -> None:
+    """The route nightly, from the default workspace to prod (saved through the API)."""
+    route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
+    assert api.call("PUT", "/routes/nightly", route).status_code == 200
+
+
 def test_each_save_is_a_new_version_and_old_ones_stay_readable(
     services: Services, prod: Scope
 ) -> None:
@@ -72,8 +78,7 @@ def test_a_routes_policy_belongs_to_a_route_that_exists(
     admin = admin_scope(services)
     with pytest.raises(RouteNotFoundError):
         services.policies.put(admin, "nowhere", {"maxDeletions": 1})
-    route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
-    assert api.call("PUT", "/routes/nightly", route).status_code == 200
+    _nightly(api)
     saved = services.policies.put(admin, "nightly", {"freeze": []})
     assert (saved.holder_kind, saved.holder, saved.version) == (HolderKind.ROUTE, "nightly", 1)
 
@@ -82,11 +87,10 @@ def test_a_routes_policy_goes_with_the_route(
     api: SignedClient, services: Services, prod: Scope
 ) -> None:
     admin = admin_scope(services)
-    route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
-    assert api.call("PUT", "/routes/nightly", route).status_code == 200
+    _nightly(api)
     services.policies.put(admin, "nightly", {"maxDeletions": 0})
     services.routes.delete(admin, "nightly")
-    assert api.call("PUT", "/routes/nightly", route).status_code == 200
+    _nightly(api)
     with pytest.raises(PolicyNotFoundError):
         services.policies.get(admin, "nightly")  # a route made again starts without one
 
@@ -95,8 +99,7 @@ def test_list_names_the_workspaces_policy_then_each_routes(
     api: SignedClient, services: Services, prod: Scope
 ) -> None:
     admin = admin_scope(services)
-    route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
-    assert api.call("PUT", "/routes/nightly", route).status_code == 200
+    _nightly(api)
     services.policies.put(admin, "nightly", {"maxDeletions": 0})
     services.policies.put(admin, None, {"description": "default's"})
     services.policies.put(prod, None, {"description": "prod's"})

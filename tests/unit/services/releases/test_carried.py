@@ -10,36 +10,27 @@ import io
 import pytest
 
 from jobferry.errors import ApprovalRefusedError, BasisChangedError, InvalidRequestError
-from jobferry.package.approvals import sign_statement
-from jobferry.package.keys import generate_key_pair
 from jobferry.package.releasefile import SignedRelease, read_release, write_release
-from jobferry.services.approving import Signed
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
-from jobferry.services.releases.approval_keys import parse_key
-from jobferry.services.releases.records import PackageRequest
 from jobferry.services.workspaces.keys import parse_trust
-from jobferry.storage.releases import ItemFilter
-from support.releases import Team, enterprise_team, register_connections, run_release, submit_job
+from support.releases import (
+    Team,
+    approve_package,
+    connected_team,
+    make_package,
+    register_key,
+    run_release,
+    submit_job,
+)
 
 
 def _approved_release(services: Services, team: Team) -> tuple[bytes, str]:
     """A package of team's pending items signed by its deployer: the file and the key."""
     submit_job(services, team.developer, "daily")
-    items = services.releases.pending(team.developer, ItemFilter(), 100, 0)[1]
-    request = PackageRequest(
-        str(team.developer.actor.user_id),
-        "carried",
-        tuple(str(i.id) for i in items),
-        (str(team.deployer.actor.user_id),),
-    )
-    package = services.releases.create(team.developer, request, []).package_id
-    pair = generate_key_pair()
-    services.approval_keys.register(team.deployer.actor, parse_key({"publicKey": pair.public_key}))
-    found = services.release_approvals.approvals(team.deployer, package).document()
-    signature = sign_statement(pair.private_pem, found["statement"])
-    signed = Signed(pair.key_id, found["planHash"], signature)
-    services.release_approvals.approve(team.deployer, package, signed)
+    package = make_package(services, team, "carried")
+    pair = register_key(services, team.deployer)
+    approve_package(services, team.deployer, package, pair)
     return services.carried_releases.export(team.admin, package), pair.public_key
 
 
@@ -50,14 +41,12 @@ def _take_in(services: Services, scope: Scope, data: bytes) -> str:
 
 
 def test_a_signed_release_is_taken_in_across_the_air_gap(services: Services) -> None:
-    test_side = enterprise_team(services, "sales")
-    register_connections(services, test_side)
+    test_side = connected_team(services, "sales")
     data, public_key = _approved_release(services, test_side)
     release = read_release(data)
     assert release.approvals["counted"] == 1
 
-    other = enterprise_team(services, "ops")
-    register_connections(services, other)
+    other = connected_team(services, "ops")
     with pytest.raises(ApprovalRefusedError, match=r"0 approval\(s\) verify with keys it trusts"):
         _take_in(services, other.admin, data)
     services.keys.trust(other.admin, parse_trust({"name": "sales", "publicKey": public_key}))

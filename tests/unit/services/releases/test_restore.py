@@ -18,21 +18,12 @@ from jobferry.services.releases.restore import RestorePlanned, RestoreStarted
 from jobferry.storage.importing import target as target_repo
 from support.releases import (
     Team,
-    enterprise_team,
     pending_items,
     production_of,
-    register_connections,
     release,
     run_release,
     submit_job,
 )
-
-
-@pytest.fixture
-def team(services: Services) -> Team:
-    found = enterprise_team(services)
-    register_connections(services, found)
-    return found
 
 
 def _held(services: Services, team: Team) -> dict[str, str]:

@@ -13,20 +13,11 @@ from jobferry.errors import PermissionDeniedError, RollbackRefusedError
 from jobferry.services.container import Services
 from support.releases import (
     Team,
-    enterprise_team,
     pending_items,
     production_of,
-    register_connections,
     release,
     submit_job,
 )
-
-
-@pytest.fixture
-def team(services: Services) -> Team:
-    found = enterprise_team(services)
-    register_connections(services, found)
-    return found
 
 
 def _names(services: Services, team: Team) -> set[str]:

@@ -28,9 +28,8 @@ from jobferry.storage.releases import ItemFilter, ItemRecord
 from support.builders import make_job
 from support.releases import (
     Team,
-    enterprise_team,
+    make_package,
     person,
-    register_connections,
     run_release,
     submit_job,
 )
@@ -38,16 +37,6 @@ from support.releases import (
 
 def _pending(services: Services, scope: Scope) -> list[ItemRecord]:
     return services.releases.pending(scope, ItemFilter(), 100, 0)[1]
-
-
-def _package(services: Services, team: Team, items: list[ItemRecord], name: str = "p1") -> int:
-    request = PackageRequest(
-        str(team.developer.actor.user_id),
-        name,
-        tuple(str(i.id) for i in items),
-        (str(team.deployer.actor.user_id),),
-    )
-    return services.releases.create(team.developer, request, []).package_id
 
 
 def _deploy(
@@ -65,13 +54,6 @@ def _production(services: Services, team: Team) -> Scope:
 
 def _prod_job(services: Services, team: Team, name: str) -> dict[str, Any]:
     return services.jobs.show(_production(services, team), name).document
-
-
-@pytest.fixture
-def team(services: Services) -> Team:
-    found = enterprise_team(services)
-    register_connections(services, found)
-    return found
 
 
 def test_each_submit_keeps_one_pending_item_per_object(services: Services, team: Team) -> None:
@@ -105,7 +87,7 @@ def _admin(services: Services) -> Any:
 def test_a_package_is_refused_for_every_problem_at_once(services: Services, team: Team) -> None:
     submit_job(services, team.developer, "daily")
     items = _pending(services, team.developer)
-    assert _package(services, team, items, "first")
+    assert make_package(services, team, "first", items)
     viewer = person(services, team.workspace_id, "vic", Role.VIEWER)
     request = PackageRequest(
         "999",
@@ -140,14 +122,14 @@ def test_a_reference_production_lacks_refuses_the_package(services: Services, te
     submit_job(services, team.developer, "daily")
     only_job = [i for i in _pending(services, team.developer) if i.kind == "job"]
     with pytest.raises(InvalidRequestError) as refused:
-        _package(services, team, only_job)
+        make_package(services, team, items=only_job)
     assert "daily_sql" in refused.value.message
     assert all(i.package_id is None for i in _pending(services, team.developer))
 
 
 def test_deploy_applies_the_frozen_content(services: Services, team: Team) -> None:
     submit_job(services, team.developer, "daily")
-    package = _package(services, team, _pending(services, team.developer))
+    package = make_package(services, team)
     submit_job(services, team.developer, "daily", description="after packaging")
 
     _deploy(services, team, package)
@@ -170,7 +152,7 @@ def test_deploy_applies_the_frozen_content(services: Services, team: Team) -> No
 
 def test_startup_mode_0_leaves_new_jobs_stopped(services: Services, team: Team) -> None:
     submit_job(services, team.developer, "daily")
-    package = _package(services, team, _pending(services, team.developer))
+    package = make_package(services, team)
     _deploy(services, team, package, StartupMode.LEAVE)
     prod = _production(services, team)
     assert services.jobs.status(prod, "daily").status is JobStatus.STOPPED
@@ -179,7 +161,7 @@ def test_startup_mode_0_leaves_new_jobs_stopped(services: Services, team: Team) 
 
 def test_connections_switch_to_their_production_side(services: Services, team: Team) -> None:
     submit_job(services, team.developer, "daily")
-    _deploy(services, team, _package(services, team, _pending(services, team.developer)))
+    _deploy(services, team, make_package(services, team))
     prod = _production(services, team)
     shown = services.environment.get(prod, "connection", "dws_conn")
     assert shown.config == {"host": "prod-db"}
@@ -187,13 +169,13 @@ def test_connections_switch_to_their_production_side(services: Services, team: T
 
 def test_a_delete_is_released_as_a_deletion(services: Services, team: Team) -> None:
     submit_job(services, team.developer, "daily")
-    _deploy(services, team, _package(services, team, _pending(services, team.developer)))
+    _deploy(services, team, make_package(services, team))
     services.jobs.stop(_production(services, team), "daily")
     services.jobs.delete(team.developer, "daily")
     gone = [i for i in _pending(services, team.developer) if i.kind == "job"]
     assert gone[0].update_type == UpdateType.DELETE
     assert gone[0].deployed_version == 1
-    _deploy(services, team, _package(services, team, gone, "delete"))
+    _deploy(services, team, make_package(services, team, "delete", gone))
     with pytest.raises(Exception, match="does not exist"):
         services.jobs.show(_production(services, team), "daily")
 
@@ -202,11 +184,11 @@ def test_a_deploy_after_production_changed_is_refused_until_planned_again(
     services: Services, team: Team
 ) -> None:
     submit_job(services, team.developer, "daily")
-    _deploy(services, team, _package(services, team, _pending(services, team.developer), "v1"))
+    _deploy(services, team, make_package(services, team, "v1"))
     submit_job(services, team.developer, "daily", description="v2")
-    second = _package(services, team, _pending(services, team.developer), "v2")
+    second = make_package(services, team, "v2")
     submit_job(services, team.developer, "daily", description="v3")
-    third = _package(services, team, _pending(services, team.developer), "v3")
+    third = make_package(services, team, "v3")
     _deploy(services, team, third)
 
     with pytest.raises(BasisChangedError) as refused:
@@ -221,7 +203,7 @@ def test_a_deploy_after_production_changed_is_refused_until_planned_again(
 
 def test_who_may_deploy(services: Services, team: Team) -> None:
     submit_job(services, team.developer, "daily")
-    package = _package(services, team, _pending(services, team.developer))
+    package = make_package(services, team)
     other = person(services, team.workspace_id, "dora2", Role.DEPLOYER)
     for scope in (team.developer, other):
         with pytest.raises(PermissionDeniedError):
@@ -235,7 +217,7 @@ def test_cancel_puts_the_items_back_and_a_released_package_stays(
 ) -> None:
     submit_job(services, team.developer, "daily")
     items = _pending(services, team.developer)
-    package = _package(services, team, items)
+    package = make_package(services, team, items=items)
     assert _pending(services, team.developer) == []
     services.releases.cancel(team.developer, (package,))
     back = _pending(services, team.developer)
@@ -244,7 +226,7 @@ def test_cancel_puts_the_items_back_and_a_released_package_stays(
     with pytest.raises(PackageReleasedError):
         services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.START))
 
-    released = _package(services, team, back, "again")
+    released = make_package(services, team, "again", back)
     _deploy(services, team, released)
     with pytest.raises(PackageReleasedError) as refused:
         services.releases.cancel(team.deployer, (released,))
@@ -256,9 +238,9 @@ def test_cancel_puts_the_items_back_and_a_released_package_stays(
 
 def test_the_package_list_filters_and_pages(services: Services, team: Team) -> None:
     submit_job(services, team.developer, "a")
-    first = _package(services, team, _pending(services, team.developer), "pkg_a")
+    first = make_package(services, team, "pkg_a")
     submit_job(services, team.developer, "b")
-    _package(services, team, _pending(services, team.developer), "pkg_b")
+    make_package(services, team, "pkg_b")
     _deploy(services, team, first)
     total, found = services.releases.packages(team.deployer, PackageQuery())
     assert total == 2
@@ -272,7 +254,7 @@ def test_the_package_list_filters_and_pages(services: Services, team: Team) -> N
 
 def test_production_changes_only_by_a_release(services: Services, team: Team) -> None:
     submit_job(services, team.developer, "daily")
-    _deploy(services, team, _package(services, team, _pending(services, team.developer)))
+    _deploy(services, team, make_package(services, team))
     prod = _production(services, team)
     with pytest.raises(ProductionSideError):
         services.jobs.create(prod, make_job("direct"))
@@ -288,9 +270,9 @@ def test_a_deploy_refused_while_another_runs_leaves_its_package_waiting(
     services: Services, team: Team
 ) -> None:
     submit_job(services, team.developer, "a")
-    first = _package(services, team, _pending(services, team.developer), "first")
+    first = make_package(services, team, "first")
     submit_job(services, team.developer, "b")
-    second = _package(services, team, _pending(services, team.developer), "second")
+    second = make_package(services, team, "second")
     services.releases.deploy(team.deployer, DeployRequest((first,), StartupMode.START))
     assert services.releases.show(team.developer, first).status is DeployStatus.RELEASING
     with pytest.raises(ImportRunningError):
@@ -309,7 +291,7 @@ def test_a_release_plans_with_the_production_sides_release_profile(
 ) -> None:
     services.profiles.put(_production(services, team), "release", {"owner": "prod_ops"})
     submit_job(services, team.developer, "daily")
-    _deploy(services, team, _package(services, team, _pending(services, team.developer)))
+    _deploy(services, team, make_package(services, team))
     assert _prod_job(services, team, "daily")["basicConfig"]["owner"] == "prod_ops"
     assert services.jobs.show(team.developer, "daily").document["basicConfig"]["owner"] == "alice"
 
@@ -318,7 +300,7 @@ def test_a_job_renamed_in_development_is_renamed_in_production(
     services: Services, team: Team
 ) -> None:
     submit_job(services, team.developer, "daily")
-    _deploy(services, team, _package(services, team, _pending(services, team.developer)))
+    _deploy(services, team, make_package(services, team))
     services.jobs.stop(_production(services, team), "daily")
     released_id = services.jobs.show(_production(services, team), "daily").id
     services.jobs.rename(team.developer, "daily", "nightly")
@@ -327,7 +309,7 @@ def test_a_job_renamed_in_development_is_renamed_in_production(
     services.jobs.update(team.developer, "nightly", renamed)
     changed = [i for i in _pending(services, team.developer) if i.kind == "job"]
     assert [(i.name, i.update_type) for i in changed] == [("nightly", UpdateType.CHANGE)]
-    _deploy(services, team, _package(services, team, changed, "renamed"))
+    _deploy(services, team, make_package(services, team, "renamed", changed))
     prod = _production(services, team)
     assert services.jobs.show(prod, "nightly").id == released_id
     with pytest.raises(Exception, match="does not exist"):
@@ -338,7 +320,7 @@ def test_a_package_whose_content_expired_is_refused_saying_so(
     services: Services, team: Team
 ) -> None:
     submit_job(services, team.developer, "daily")
-    package = _package(services, team, _pending(services, team.developer))
+    package = make_package(services, team)
     services.imports.sweep(now_ms() + 10 * 24 * 3600 * 1000)
     with pytest.raises(InvalidRequestError, match="frozen content expired"):
         services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.START))
@@ -351,7 +333,7 @@ def test_a_deploy_whose_process_died_before_queueing_reads_failed(
     services: Services, team: Team
 ) -> None:
     submit_job(services, team.developer, "daily")
-    package = _package(services, team, _pending(services, team.developer))
+    package = make_package(services, team)
     with services.db.transaction() as tx:
         stale = {"status": int(DeployStatus.RELEASING), "deploy_timestamp": now_ms() - 120_000}
         assert release_repo.claim_package(tx, package, (1,), stale, None)
@@ -367,7 +349,7 @@ def test_the_deployer_reads_development_and_a_viewer_only_reads_packages(
         services.jobs.create(team.deployer, make_job("by_deployer"))
     submit_job(services, team.developer, "daily")
     assert services.jobs.show(team.deployer, "daily").name == "daily"
-    package = _package(services, team, _pending(services, team.developer))
+    package = make_package(services, team)
     viewer = person(services, team.workspace_id, "vera", Role.VIEWER)
     assert services.releases.show(viewer, package).status is DeployStatus.PENDING
     assert services.releases.packages(viewer, PackageQuery())[0] == 1
@@ -376,4 +358,4 @@ def test_the_deployer_reads_development_and_a_viewer_only_reads_packages(
     with pytest.raises(PermissionDeniedError):
         services.releases.deploy(viewer, DeployRequest((package,), StartupMode.START))
     with pytest.raises(PermissionDeniedError):
-        _package(services, Team(team.admin, viewer, team.deployer), [])
+        make_package(services, Team(team.admin, viewer, team.deployer), items=[])

@@ -25,48 +25,16 @@ from jobferry.services.approving import Signed
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.releases.approval_keys import parse_key
-from jobferry.services.releases.records import DeployRequest, PackageRequest
-from jobferry.storage.releases import ItemFilter
+from jobferry.services.releases.records import DeployRequest
 from support.releases import (
     Team,
-    enterprise_team,
+    approve_package,
+    make_package,
     person,
-    register_connections,
+    register_key,
     run_release,
     submit_job,
 )
-
-
-@pytest.fixture
-def team(services: Services) -> Team:
-    found = enterprise_team(services)
-    register_connections(services, found)
-    return found
-
-
-def _register(services: Services, scope: Scope) -> KeyPair:
-    pair = generate_key_pair()
-    services.approval_keys.register(scope.actor, parse_key({"publicKey": pair.public_key}))
-    return pair
-
-
-def _package(services: Services, team: Team, approvers: list[Scope], name: str = "p1") -> int:
-    items = services.releases.pending(team.developer, ItemFilter(), 100, 0)[1]
-    request = PackageRequest(
-        str(team.developer.actor.user_id),
-        name,
-        tuple(str(i.id) for i in items),
-        tuple(str(a.actor.user_id) for a in approvers),
-    )
-    return services.releases.create(team.developer, request, []).package_id
-
-
-def _approve(services: Services, scope: Scope, package_id: int, pair: KeyPair) -> None:
-    found = services.release_approvals.approvals(scope, package_id).document()
-    signature = sign_statement(pair.private_pem, found["statement"])
-    services.release_approvals.approve(
-        scope, package_id, Signed(pair.key_id, found["planHash"], signature)
-    )
 
 
 def _deploy(services: Services, team: Team, package_id: int) -> None:
@@ -80,7 +48,7 @@ def approver2(services: Services, team: Team) -> Scope:
 
 def test_keys_are_registered_listed_and_revoked(services: Services, team: Team) -> None:
     me = team.deployer.actor
-    first, second = _register(services, team.deployer), _register(services, team.deployer)
+    first, second = register_key(services, team.deployer), register_key(services, team.deployer)
     # listed by registration time (two registered in one millisecond: by key id)
     mine = services.approval_keys.mine(me)
     assert {k.key_id for k in mine} == {first.key_id, second.key_id}
@@ -107,7 +75,7 @@ def test_keys_are_registered_listed_and_revoked(services: Services, team: Team) 
 
 def test_no_rule_deploys_as_before(services: Services, team: Team) -> None:
     submit_job(services, team.developer, "daily")
-    package = _package(services, team, [team.deployer])
+    package = make_package(services, team)
     _deploy(services, team, package)
     run_release(services)
 
@@ -118,16 +86,16 @@ def test_two_of_three_approvals_are_needed(
     third = person(services, team.workspace_id, "bob", Role.DEPLOYER)
     services.release_approvals.set_rule(team.admin, {"requireApprovals": 2})
     submit_job(services, team.developer, "daily")
-    package = _package(services, team, [team.deployer, approver2, third])
+    package = make_package(services, team, approvers=[team.deployer, approver2, third])
     with pytest.raises(ApprovalsMissingError, match="2 approvals of its plan are required, 0"):
         _deploy(services, team, package)
-    _approve(services, team.deployer, package, _register(services, team.deployer))
-    _approve(services, team.deployer, package, _register(services, team.deployer))
+    approve_package(services, team.deployer, package, register_key(services, team.deployer))
+    approve_package(services, team.deployer, package, register_key(services, team.deployer))
     with pytest.raises(ApprovalsMissingError, match="required, 1 count") as refused:
         _deploy(services, team, package)
     assert refused.value.code == "DLF.9044"
     assert refused.value.remedy == "approve_plan"
-    _approve(services, approver2, package, _register(services, approver2))
+    approve_package(services, approver2, package, register_key(services, approver2))
     document = services.release_approvals.approvals(team.admin, package).document()
     assert document["counted"] == 2
     assert check_approvals(document).ok
@@ -137,7 +105,7 @@ def test_two_of_three_approvals_are_needed(
 
 def test_who_signs_and_what_is_refused(services: Services, team: Team, approver2: Scope) -> None:
     submit_job(services, team.developer, "daily")
-    package = _package(services, team, [team.deployer])
+    package = make_package(services, team)
     document = services.release_approvals.approvals(team.admin, package).document()
     statement, plan_hash = document["statement"], document["planHash"]
 
@@ -148,13 +116,13 @@ def test_who_signs_and_what_is_refused(services: Services, team: Team, approver2
         assert caught.value.code == "DLF.9043"
         assert str(package) in caught.value.message
 
-    dev = _register(services, team.developer)
+    dev = register_key(services, team.developer)
     own = Signed(dev.key_id, plan_hash, sign_statement(dev.private_pem, statement))
     refused(team.developer, dev, own, "approval.self")
-    other = _register(services, approver2)
+    other = register_key(services, approver2)
     named = Signed(other.key_id, plan_hash, sign_statement(other.private_pem, statement))
     refused(approver2, other, named, "approval.approver")
-    pair = _register(services, team.deployer)
+    pair = register_key(services, team.deployer)
     good = sign_statement(pair.private_pem, statement)
     refused(team.deployer, pair, Signed(other.key_id, plan_hash, good), "approval.key")
     elsewhere = statement.replace(plan_hash, "0" * 64)
@@ -168,9 +136,9 @@ def test_who_signs_and_what_is_refused(services: Services, team: Team, approver2
 def test_a_revoked_key_no_longer_counts(services: Services, team: Team) -> None:
     services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
     submit_job(services, team.developer, "daily")
-    package = _package(services, team, [team.deployer])
-    pair = _register(services, team.deployer)
-    _approve(services, team.deployer, package, pair)
+    package = make_package(services, team)
+    pair = register_key(services, team.deployer)
+    approve_package(services, team.deployer, package, pair)
     services.approval_keys.revoke(team.deployer.actor, pair.key_id)
     with pytest.raises(ApprovalsMissingError, match="its key is revoked"):
         _deploy(services, team, package)
@@ -180,19 +148,19 @@ def test_a_package_planned_again_on_a_changed_production_loses_its_approvals(
     services: Services, team: Team
 ) -> None:
     services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
-    pair = _register(services, team.deployer)
+    pair = register_key(services, team.deployer)
     submit_job(services, team.developer, "daily", description="v1")
-    first = _package(services, team, [team.deployer], "v1")
+    first = make_package(services, team, "v1")
     submit_job(services, team.developer, "daily", description="v2")
-    second = _package(services, team, [team.deployer], "v2")
-    _approve(services, team.deployer, second, pair)
+    second = make_package(services, team, "v2")
+    approve_package(services, team.deployer, second, pair)
     before = services.release_approvals.approvals(team.admin, second).document()["planHash"]
 
     # A plan made again on an unchanged production has the same hash: its approvals stand.
     services.releases.replan(team.deployer, second)
     assert services.release_approvals.approvals(team.admin, second).document()["counted"] == 1
 
-    _approve(services, team.deployer, first, pair)
+    approve_package(services, team.deployer, first, pair)
     _deploy(services, team, first)
     run_release(services)
     services.releases.replan(team.deployer, second)
@@ -202,16 +170,16 @@ def test_a_package_planned_again_on_a_changed_production_loses_its_approvals(
     assert document["approvals"][0]["why"] == "signed an earlier plan"
     with pytest.raises(ApprovalsMissingError, match="signed an earlier plan"):
         _deploy(services, team, second)
-    _approve(services, team.deployer, second, pair)
+    approve_package(services, team.deployer, second, pair)
     _deploy(services, team, second)
     run_release(services)
 
 
 def test_the_approvals_file_fails_offline_when_tampered(services: Services, team: Team) -> None:
     submit_job(services, team.developer, "daily")
-    package = _package(services, team, [team.deployer])
-    pair = _register(services, team.deployer)
-    _approve(services, team.deployer, package, pair)
+    package = make_package(services, team)
+    pair = register_key(services, team.deployer)
+    approve_package(services, team.deployer, package, pair)
     document = services.release_approvals.approvals(team.admin, package).document()
     verdict = check_approvals(document)
     assert (verdict.ok, verdict.counted, verdict.required) == (True, 1, 0)
@@ -236,10 +204,10 @@ def test_the_ledger_keeps_the_approvals_that_counted_for_the_release(
 ) -> None:
     services.release_approvals.set_rule(team.admin, {"requireApprovals": 1})
     submit_job(services, team.developer, "ledger_signed")
-    package_id = _package(services, team, [team.deployer, approver2])
-    mine, hers = _register(services, team.deployer), _register(services, approver2)
-    _approve(services, team.deployer, package_id, mine)
-    _approve(services, approver2, package_id, hers)
+    package_id = make_package(services, team, approvers=[team.deployer, approver2])
+    mine, hers = register_key(services, team.deployer), register_key(services, approver2)
+    approve_package(services, team.deployer, package_id, mine)
+    approve_package(services, approver2, package_id, hers)
     approved = services.release_approvals.approvals(team.deployer, package_id).document()
     services.approval_keys.revoke(approver2.actor, hers.key_id)  # hers counts no more
     _deploy(services, team, package_id)
@@ -262,7 +230,7 @@ def test_the_ledger_keeps_the_approvals_that_counted_for_the_release(
 
 def test_a_release_with_no_approval_keeps_none(services: Services, team: Team) -> None:
     submit_job(services, team.developer, "ledger_unsigned")
-    _deploy(services, team, _package(services, team, [team.deployer]))
+    _deploy(services, team, make_package(services, team, approvers=[team.deployer]))
     run_release(services)
     entry, _ = services.ledger.ledger(team.deployer).entries[-1]
     assert (entry.action, json.loads(entry.approvals)) == ("deploy", [])

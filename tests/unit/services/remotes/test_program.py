@@ -8,22 +8,7 @@ from __future__ import annotations
 from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.services.container import Services
 from jobferry.services.definitions.documents import dump
-from jobferry.services.importing.changes import (
-    LINES,
-    Change,
-    Delete,
-    PutBack,
-    PutCdmJob,
-    PutJobDetails,
-    PutJobs,
-    PutResources,
-    PutScripts,
-    Remove,
-    Rename,
-    RewriteJob,
-    SetScheduling,
-    TrimVersions,
-)
+from jobferry.services.importing import changes
 from jobferry.services.remotes.program import NotingChanges, Program
 from jobferry.storage.ids import new_id
 from jobferry.storage.importing import snapshots
@@ -72,22 +57,24 @@ def test_the_noting_executor_notes_every_kind_of_line_the_port_takes(services: S
         deleted = snapshots.take(tx, ObjectKind.JOB, str(b_id))
         deleted = {**deleted, "row": {**deleted["row"], "id": 999_999, "name": "b_back"}}
         deleted["row"]["uid"] = "b-back-uid"
-        lines: list[Change] = [
-            PutScripts([(new_id(), ScriptRow.of(sql, dump(sql), None))], [], [], stamp),
-            PutResources([(new_id(), ResourceRow.of(jar, dump(jar)))], [], stamp),
-            PutCdmJob("cdm_copy", "CDM", "{}", stamp),
-            PutJobs([JobRow.of(make_job("c_job"), dump(make_job("c_job")), None)], [], stamp),
-            PutJobDetails([], [], [], ["daily"], 1),
-            RewriteJob(a_id, JobRow.of(a_doc, dump(a_doc), 1), [], stamp),
-            SetScheduling(a_id, "a_job", JobStatus.STOPPED.value),
-            Rename(ObjectKind.JOB, [(str(a_id), "z_job")]),
-            Delete(ObjectKind.JOB, str(b_id)),
+        lines: list[changes.Change] = [
+            changes.PutScripts([(new_id(), ScriptRow.of(sql, dump(sql), None))], [], [], stamp),
+            changes.PutResources([(new_id(), ResourceRow.of(jar, dump(jar)))], [], stamp),
+            changes.PutCdmJob("cdm_copy", "CDM", "{}", stamp),
+            changes.PutJobs(
+                [JobRow.of(make_job("c_job"), dump(make_job("c_job")), None)], [], stamp
+            ),
+            changes.PutJobDetails([], [], [], ["daily"], 1),
+            changes.RewriteJob(a_id, JobRow.of(a_doc, dump(a_doc), 1), [], stamp),
+            changes.SetScheduling(a_id, "a_job", JobStatus.STOPPED.value),
+            changes.Rename(ObjectKind.JOB, [(str(a_id), "z_job")]),
+            changes.Delete(ObjectKind.JOB, str(b_id)),
             # a rollback's lines: a push never carries them, and says so if one ever did
-            Remove(ObjectKind.SCRIPT, []),
-            TrimVersions(ObjectKind.SCRIPT, []),
-            PutBack(ObjectKind.JOB, deleted),
+            changes.Remove(ObjectKind.SCRIPT, []),
+            changes.TrimVersions(ObjectKind.SCRIPT, []),
+            changes.PutBack(ObjectKind.JOB, deleted),
         ]
-        assert {type(line) for line in lines} == set(LINES)
+        assert {type(line) for line in lines} == set(changes.LINES)
         noting = NotingChanges(tx, scope)
         for line in lines:
             noting.write(line)

@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from jobferry.domain.enums import DriftPolicy
+from jobferry.domain.importsettings import SettingChange
 from jobferry.domain.routes import Route, RouteEnd
-from jobferry.services.routes.overrides import Overrides, SettingOverride, overrides_of
+from jobferry.services.routes.overrides import Overrides, overrides_of
 
 ROUTE = Route(
     name="to_prod",
@@ -32,9 +33,9 @@ def test_every_changed_setting_is_kept_in_the_routes_order_with_both_values() ->
     assert found == Overrides(
         "ops",
         (
-            SettingOverride("sameNamePolicy", "AUTO", "SKIP"),
-            SettingOverride("onDrift", "FAIL", "TAKE_PACKAGE"),
-            SettingOverride("profile", "prod", None),
+            SettingChange.of_wire("sameNamePolicy", "AUTO", "SKIP"),
+            SettingChange.of_wire("onDrift", "FAIL", "TAKE_PACKAGE"),
+            SettingChange.of_wire("profile", "prod", None),
         ),
     )
 
@@ -47,7 +48,7 @@ def test_a_route_without_a_profile_is_not_overridden_by_a_run_without_one() -> N
 def test_the_stored_form_reads_back_as_it_was() -> None:
     kept = Overrides(
         "ops",
-        (SettingOverride("onDrift", "FAIL", "TAKE_PACKAGE"),),
+        (SettingChange.of_wire("onDrift", "FAIL", "TAKE_PACKAGE"),),
         (("job", "daily_sales"),),
         3,
     )

@@ -83,7 +83,7 @@ def test_apply_imports_the_plan_and_records_it_on_the_promotion(
     assert applied.promotion.plan_id == planned.plan.plan_id
     overrides = applied.promotion.overrides
     assert overrides is not None
-    assert [(s.setting, s.route, s.run) for s in overrides.settings] == [
+    assert [tuple(s.wire().values()) for s in overrides.settings] == [
         ("onDrift", "FAIL", "KEEP_TARGET")
     ]
     services.imports.run(applied.prepared)
