@@ -25,7 +25,6 @@ from jobferry.cli.client import ApiError, ConnectionProblemError
 from jobferry.cli.commands import COMMANDS, load
 from jobferry.cli.config import ConfigError
 from jobferry.cli.exits import PACKAGE_REFUSALS, CommandError, ExitCode
-from jobferry.cli.fixes import refusal_text
 from jobferry.cli.output import Output
 from jobferry.cli.session import Session, session
 from jobferry.cli.usage import UsageGroup, make_readable, make_subcommand_readable
@@ -96,6 +95,8 @@ def _output(ctx: Any) -> Output:
 
 
 def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
+    from jobferry.cli.fixes import refusal_text  # the texts of fixes: for a refusal only
+
     extra = {k: v for k, v in exc.body.items() if k not in ("error_code", "error_msg", "errors")}
     said = exc.message if out.json_mode else refusal_text(exc.message, exc.body)
     out.error(exc.code, said, {"status": exc.status, **extra})
@@ -121,6 +122,8 @@ def _hint(exc: ApiError) -> str | None:
 
 
 def _report_local(out: Output, exc: JobferryError) -> None:
+    from jobferry.cli.fixes import refusal_text  # the texts of fixes: for a failure only
+
     body = exc.envelope()
     said = exc.message if out.json_mode else refusal_text(exc.message, body)
     out.error(exc.code, said, exc.context)
