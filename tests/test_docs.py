@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import typer.main
 from typer.core import TyperGroup
 
-from jobferry.cli import app
 from jobferry.cli.exits import ExitCode
 from jobferry.errors import all_error_classes
 from jobferry.settings import Settings
+from support.cli import whole_command
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -62,7 +61,7 @@ def test_each_of_jobferrys_own_codes_names_one_error() -> None:
 
 
 def test_the_command_walk_reaches_sub_commands() -> None:
-    commands = _commands(typer.main.get_command(app))
+    commands = _commands(whole_command())
     assert "jobferry serve" in commands
     assert "jobferry db upgrade" in commands
     assert "jobferry jobs list" in commands
@@ -71,11 +70,7 @@ def test_the_command_walk_reaches_sub_commands() -> None:
 
 
 def test_every_cli_command_is_documented() -> None:
-    missing = [
-        command
-        for command in _commands(typer.main.get_command(app))
-        if f"`{command}" not in CLI_DOC
-    ]
+    missing = [command for command in _commands(whole_command()) if f"`{command}" not in CLI_DOC]
     assert not missing, f"docs/cli.md lacks: {', '.join(missing)}"
 
 

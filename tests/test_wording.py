@@ -28,11 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer.main
 
 import jobferry
 from jobferry import errors
-from jobferry.cli import app
 from jobferry.cli.fixes import REMEDIES as CLI_REMEDIES
 from jobferry.cli.fixes import cli_fix, refusal_text
 from jobferry.console.fixes import REMEDIES as CONSOLE_REMEDIES
@@ -40,6 +38,7 @@ from jobferry.console.fixes import console_fix, said
 from jobferry.domain.enums import ProblemReason
 from jobferry.domain.remedies import Remedy
 from jobferry.domain.shapes import BodyShape
+from support.cli import whole_command
 
 SRC = Path(jobferry.__file__).parent
 ADAPTERS = ("api", "cli", "console")
@@ -95,7 +94,7 @@ def test_the_walk_knows_the_api_terms() -> None:
 
 # -- commands and options ----------------------------------------------------------------
 
-ROOT: Any = typer.main.get_command(app)
+ROOT: Any = whole_command()
 MENTION = re.compile(r"jobferry((?:\s+[\w-]+)+)([^;()]*)")
 
 

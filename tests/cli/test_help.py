@@ -9,10 +9,8 @@ from typing import Any
 
 import orjson
 import pytest
-import typer.main
 
-from jobferry.cli import app
-from support.cli import invoke
+from support.cli import invoke, whole_command
 
 WIDE = {"COLUMNS": "200", "TERMINAL_WIDTH": "200"}
 TYPE_LABEL = re.compile(
@@ -29,7 +27,7 @@ def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, .
             yield from _commands(sub, (*path, name))
 
 
-COMMANDS = list(_commands(typer.main.get_command(app)))
+COMMANDS = list(_commands(whole_command()))
 
 
 def test_the_walk_finds_every_command_group_and_leaf() -> None:
@@ -93,7 +91,7 @@ def test_usage_errors_without_json_stay_for_people() -> None:
 
 
 def _options(path: tuple[str, ...]) -> list[str]:
-    command: Any = typer.main.get_command(app)
+    command: Any = whole_command()
     for name in path:
         command = command.commands[name]
     return [

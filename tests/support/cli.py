@@ -44,6 +44,16 @@ CLEAN_ENV = {
 typer.testing._get_command = functools.cache(typer.main.get_command)
 
 
+def whole_command() -> Any:
+    """The app's root click group with every command built: the root imports a command's
+    module only when it is asked for (jobferry.cli.commands), and walks of the tree read
+    ``commands``."""
+    root: Any = typer.testing._get_command(app)
+    for name in root.list_commands(typer.Context(root)):
+        root.get_command(typer.Context(root), name)
+    return root
+
+
 def invoke(args: list[str], env: dict[str, str | None] | None = None, **kw: Any) -> Result:
     """Run ``jobferry <args>`` in-process with a clean JOBFERRY_* client environment."""
     return CliRunner().invoke(app, args, env={**CLEAN_ENV, **(env or {})}, **kw)

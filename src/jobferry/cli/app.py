@@ -21,36 +21,13 @@ from typing import Annotated, Any
 import typer
 
 from jobferry import __version__
-from jobferry.cli import (
-    admin,
-    apply,
-    approve,
-    contexts,
-    environment,
-    export,
-    jobs,
-    keys,
-    ledger,
-    package,
-    policies,
-    promote,
-    pull,
-    releases,
-    remotes,
-    routes,
-    serve,
-    tasks,
-    transfer,
-    transform,
-    userkeys,
-)
 from jobferry.cli.client import ApiError, ConnectionProblemError
+from jobferry.cli.commands import COMMANDS, load
 from jobferry.cli.config import ConfigError
 from jobferry.cli.exits import PACKAGE_REFUSALS, CommandError, ExitCode
-from jobferry.cli.fixes import refusal_text
 from jobferry.cli.output import Output
 from jobferry.cli.session import Session, session
-from jobferry.cli.usage import UsageGroup, make_readable
+from jobferry.cli.usage import UsageGroup, make_readable, make_subcommand_readable
 from jobferry.errors import JobferryError, PackageError
 from jobferry.package import helpers
 
@@ -71,6 +48,19 @@ class JobferryGroup(UsageGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         make_readable(self)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """Every command's name, in the order of the table, none imported."""
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """The command of that name, its module imported the first time it is asked for
+        (help and completion ask for all, a run only for its own: cli.commands)."""
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            command = load(cmd_name)
+            make_subcommand_readable(command)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: Any) -> Any:  # typer's own click Context
         try:
@@ -105,6 +95,8 @@ def _output(ctx: Any) -> Output:
 
 
 def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
+    from jobferry.cli.fixes import refusal_text  # the texts of fixes: for a refusal only
+
     extra = {k: v for k, v in exc.body.items() if k not in ("error_code", "error_msg", "errors")}
     said = exc.message if out.json_mode else refusal_text(exc.message, exc.body)
     out.error(exc.code, said, {"status": exc.status, **extra})
@@ -130,6 +122,8 @@ def _hint(exc: ApiError) -> str | None:
 
 
 def _report_local(out: Output, exc: JobferryError) -> None:
+    from jobferry.cli.fixes import refusal_text  # the texts of fixes: for a failure only
+
     body = exc.envelope()
     said = exc.message if out.json_mode else refusal_text(exc.message, body)
     out.error(exc.code, said, exc.context)
@@ -220,44 +214,6 @@ def root_options(
     current.context_name = context or old_profile
     current.config = Path(config) if config else None
 
-
-app.command("serve")(serve.serve_command)
-app.add_typer(serve.db_app, name="db")
-app.add_typer(admin.app, name="admin")
-app.add_typer(jobs.app, name="jobs")
-app.add_typer(jobs.scripts_app, name="scripts")
-app.add_typer(jobs.workspaces_app, name="workspaces")
-app.command("export")(export.export_command)
-app.command("import")(transfer.import_command)
-app.command("plan")(transfer.plan_command)
-app.command("rollback")(transfer.rollback_command)
-app.command("apply")(apply.apply_command)
-app.command("pull")(pull.pull_command)
-app.command("promote")(promote.promote_command)
-app.add_typer(environment.env_app, name="env")
-app.add_typer(environment.profiles_app, name="profiles")
-routes.app.command("approve")(approve.approve_route_plan)
-routes.app.command("approvals")(approve.show_route_approvals)
-app.add_typer(policies.app, name="policies")
-app.add_typer(routes.app, name="routes")
-app.add_typer(remotes.app, name="remotes")
-releases.app.command("approve")(approve.approve_package)
-releases.app.command("approvals")(approve.show_approvals)
-releases.app.command("verify")(approve.verify_approvals)
-releases.app.command("rule")(approve.approval_rule)
-releases.app.command("export")(approve.export_release)
-releases.app.command("import")(approve.import_release)
-releases.app.command("rollback")(ledger.rollback_command)
-releases.app.command("restore")(ledger.restore_command)
-releases.app.command("ledger")(ledger.ledger_command)
-app.add_typer(releases.app, name="releases")
-app.add_typer(userkeys.users_app, name="users")
-app.add_typer(keys.app, name="keys")
-app.add_typer(contexts.app, name="config")
-app.add_typer(tasks.tasks_app, name="tasks")
-app.add_typer(tasks.downloads_app, name="downloads")
-package.app.command("transform")(transform.transform_command)
-app.add_typer(package.app, name="package")
 
 # multiprocessing runs the program's main file again in every helper process a large package
 # read or write starts, and ``bin/jobferry`` imports the command line: the forkserver the

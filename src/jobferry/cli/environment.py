@@ -26,7 +26,7 @@ from jobferry.cli.output import epoch_ms, mapping, objects_under
 from jobferry.cli.profile_options import profile_reference, read_profile_file
 from jobferry.cli.secrets import secret_value
 from jobferry.cli.session import Column, JsonOption, WorkspaceOption, list_answer, session
-from jobferry.cli.transfer import package_path
+from jobferry.cli.uploads import package_path
 from jobferry.domain.enums import EnvironmentKind
 
 env_app = typer.Typer(

@@ -13,23 +13,18 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 from rich.text import Text
 
 from jobferry.domain.sizes import size_in_words
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 PIPE_WIDTH = 240
 """Table width when standard output is not a terminal (and COLUMNS is not set)."""
@@ -208,6 +203,17 @@ class Output:
         if not self.interactive:
             yield Bar(None, description)
             return
+        # Here, not at the top: only a person at a terminal watching a transfer or a task
+        # sees a bar, and every other run of every command is spared Rich's progress module.
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         columns: list[Any] = [
             TextColumn("{task.description}"),
             BarColumn(),

@@ -50,7 +50,8 @@ from jobferry.cli.routes import (
 from jobferry.cli.session import JsonOption, Session, session
 from jobferry.cli.tasks import follow_import, task_exit
 from jobferry.cli.taskview import show_task
-from jobferry.cli.transfer import package_path, planned_by_task, stdin_is_terminal
+from jobferry.cli.transfer import planned_by_task, stdin_is_terminal
+from jobferry.cli.uploads import package_path
 
 OVERRIDES = ("policy", "propagate_deletes", "on_drift", "scheduling", "mode")
 """This command's options that override the route's import settings (``SETTING_FLAGS``)."""

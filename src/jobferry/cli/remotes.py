@@ -17,7 +17,7 @@ from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.secrets import SOURCES, secret_value
 from jobferry.cli.session import Column, JsonOption, list_answer, session
-from jobferry.cli.transfer import package_path
+from jobferry.cli.uploads import package_path
 from jobferry.domain.enums import RefreshAction, RemoteReach
 from jobferry.services.remotes.records import SUBMITTED
 

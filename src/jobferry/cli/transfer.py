@@ -11,13 +11,11 @@ real DataArts) get ``POST /jobs/check-file`` shown instead.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.text import Text
 
-from jobferry.cli import obs
 from jobferry.cli.asking import (
     import_question,
     last_line,
@@ -59,37 +57,13 @@ from jobferry.cli.profile_options import (
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption, session
 from jobferry.cli.tasks import follow_import, refused_by_check, task_exit, wait_for
 from jobferry.cli.taskview import show_task
+from jobferry.cli.uploads import package_path
 from jobferry.domain.enums import ImportMode
-
-REMOTE_SCHEMES = ("obs://", "s3://", "upload://", "download://")
-"""Paths the server reads itself (object storage, an upload, a package of a download center:
-``download://<workspace id>/<package id>``), sent as given."""
 
 
 def stdin_is_terminal() -> bool:
     """Whether a person can answer a confirmation prompt."""
     return sys.stdin.isatty()
-
-
-def package_path(s: Session, source: str) -> str:
-    """The path the import call names: remote as given, local files uploaded first."""
-    if source.startswith(REMOTE_SCHEMES):
-        return source
-    file = Path(source).expanduser()
-    if not file.is_file():
-        raise CliUsageError(
-            f"{source} is not a file; give a local package, an obs://bucket/key path or a "
-            "package of a download center (download://WORKSPACE_ID/ID: jobferry downloads "
-            "list names them)."
-        )
-    context = s.context()
-    if context.upload == "obs":
-        assert context.obs is not None
-        with s.output.progress(f"Uploading to OBS {context.obs.bucket}", transfer=True) as bar:
-            return obs.upload_package(context.obs, file, bar.bytes)
-    with s.output.progress("Uploading", transfer=True) as bar:
-        answer = s.client().upload(file, bar.bytes)
-    return str(answer["path"])
 
 
 def _where(s: Session, problems: Any) -> str | None:

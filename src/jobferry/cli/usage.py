@@ -4,9 +4,9 @@ Typer 0.29 labels every value in ``--help`` by its Python type (``<str>``, ``<bo
 ``<list[str]>``), flags included. jobferry's help names the value instead: an option shows its
 ``metavar`` (``--context NAME``, ``--output FILE|DIR``), a flag shows nothing, a choice shows
 its values (``develop|submit``), and an argument shows its name in capitals (``NAME``, also
-on the usage line). :func:`make_readable` turns every parameter of the command tree into the
-classes below once, when the root group is built; an option that takes a value needs its own
-``metavar`` (``tests/cli/test_help.py`` refuses ``<…>`` anywhere in any command's help).
+on the usage line). :func:`make_readable` turns every parameter of a command tree into the
+classes below once, when the root group builds that command; an option that takes a value needs
+its own ``metavar`` (``tests/cli/test_help.py`` refuses ``<…>`` anywhere in any command's help).
 
 Typer lays the options out in a table as wide as the terminal, and at 80 columns it cut the
 names of options with a negative form (``--propagate-dele…  --keep-deletes``) to make room:
@@ -129,11 +129,16 @@ def make_readable(command: Any) -> None:
     if help_option is not None:
         _readable(help_option)
     for sub in getattr(command, "commands", {}).values():
-        if type(sub) is TyperGroup:
-            sub.__class__ = ReadableGroup
-        elif type(sub) is TyperCommand:
-            sub.__class__ = ReadableCommand
-        make_readable(sub)
+        make_subcommand_readable(sub)
+
+
+def make_subcommand_readable(command: Any) -> None:
+    """:func:`make_readable` for a subcommand, whose own help also renders readable tables."""
+    if type(command) is TyperGroup:
+        command.__class__ = ReadableGroup
+    elif type(command) is TyperCommand:
+        command.__class__ = ReadableCommand
+    make_readable(command)
 
 
 def _readable(param: Any) -> None:
