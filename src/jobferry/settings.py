@@ -228,7 +228,7 @@ class Settings(BaseSettings):
         "not refreshed: the plan says which snapshot it used.",
     )
     remote_push_calls_in_flight: int = Field(
-        8,
+        16,
         ge=1,
         le=64,
         description="Most calls a push to a remote DataArts workspace has in flight at once "

@@ -365,7 +365,7 @@ class ApiClient:
         task_id: str,
         on_update: Callable[[dict[str, Any]], None] | None = None,
         *,
-        interval: float = 1.0,
+        interval: float = 0.25,
         timeout: float | None = None,
     ) -> dict[str, Any]:
         """Ask ``GET /system-tasks/{id}?wait=…`` until the task is no longer RUNNING: the
@@ -373,7 +373,8 @@ class ApiClient:
         progress. A server that answers at once (one older than the ``wait`` parameter, or a
         DataArts endpoint, never sent it: ``extensions``) is asked again after 0.02 s (most
         tasks of a small package end within a tenth of a second), then less and less often,
-        at most every ``interval`` seconds."""
+        at most every ``interval`` seconds (a quarter of a second: a task ending is seen
+        within that; a poll is one cheap read for the server)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         pause = 0.02
         while True:

@@ -14,7 +14,8 @@ by a shadow workspace that changes only when the remote is refreshed.
   importing pipeline's delivery port for remotes), ``push`` (with the remote executor of the
   change port), ``program`` (what the push must do, noted from the import's lines into the
   shadow), ``reading`` (what it reads of the remote), ``steps`` (its calls in dependency
-  order), ``writes`` (each call and the one undoing it), ``journal`` (every call written down
+  order), ``sending`` (a level of calls in flight), ``writes`` (each call and the one undoing
+  it), ``journal`` (every call written down
   before and after it is made) and ``undo``.
 - ``rollback``: a push rolled back by pushing its inverse; ``basis``: what a package carried
   to a remote's side was cut against."""

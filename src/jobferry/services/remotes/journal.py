@@ -4,7 +4,8 @@ Each entry is its own short transaction (the push holds no transaction while it 
 remote; the outcomes of calls that ended while the last were being written down share one),
 so what a process killed mid-push leaves in the journal is exactly what stands:
 ``done`` calls took effect, ``pending`` ones may have, ``refused`` ones did not (the remote
-said no), ``failed`` ones may have (they failed in a way that may follow their effect).
+said no, or the call was never sent: :mod:`.sending`), ``failed`` ones may have (they failed
+in a way that may follow their effect).
 """
 
 from __future__ import annotations

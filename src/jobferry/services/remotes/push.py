@@ -10,8 +10,9 @@
    refuse, naming them, those changed since the refresh the plan was made on (their hashes
    differ from ``remote_objects``).
 3. **Write** the calls in dependency order (:mod:`.steps`), a level at a time with at most
-   ``remote_push_calls_in_flight`` calls in flight, each journalled before and after
-   (:mod:`.journal`, its own short transaction: none is open while the remote is called).
+   ``remote_push_calls_in_flight`` calls in flight (:mod:`.sending`), each journalled before it
+   is sent and after (:mod:`.journal`, a window of calls a short transaction: none is open
+   while the remote is called).
 4. **End** — one transaction records the hashes of what the remote now holds (read again after
    the writes), says the push is over, ends the task and releases the lock.
 
@@ -33,7 +34,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from jobferry.domain.enums import ImportMode, ObjectKind, Role, TaskStatus
@@ -54,10 +55,11 @@ from jobferry.services.importing.rollback import undo_import
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.program import NotingChanges, Program
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
+from jobferry.services.remotes.sending import PushFailed, send_level
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.remotes.steps import build
 from jobferry.services.remotes.undo import UndoReport, undo_push
-from jobferry.services.remotes.writes import RemoteWrites, Step, transient
+from jobferry.services.remotes.writes import RemoteWrites, Step
 from jobferry.services.tasks import TaskService
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
@@ -111,14 +113,6 @@ class Push:
         return Pushing(tx, scope, self)
 
 
-class PushFailed(Exception):  # noqa: N818 - carried to the undo, never out of this module
-    """A call failed for good."""
-
-    def __init__(self, step: Step, message: str) -> None:
-        super().__init__(message)
-        self.step, self.message = step, message
-
-
 @dataclass
 class PushService:
     """Pushes into remotes, and the finishing of pushes whose process died."""
@@ -126,7 +120,7 @@ class PushService:
     db: Database
     remotes: RemoteService
     tasks: TaskService
-    in_flight: int = 8
+    in_flight: int = 16
     sleep: Callable[[float], None] = time.sleep
 
     def push(self, job: PreparedImport, attempt: Attempt) -> int:
@@ -259,37 +253,11 @@ class PushService:
         total = sum(len(level) for level in plan)
         with ThreadPoolExecutor(max_workers=max(1, self.in_flight)) as pool:
             for level in plan:
-                made.extend(self._level(pool, level, journal, writes))
+                made.extend(send_level(pool, level, journal, writes, self.in_flight))
                 self.tasks.advance(
                     task_id, 50 + 40 * len(made) // max(total, 1), f"{len(made)}/{total} call(s)."
                 )
         return made
-
-    @staticmethod
-    def _level(
-        pool: ThreadPoolExecutor, level: list[Step], journal: Journal, writes: RemoteWrites
-    ) -> list[str]:
-        """Make one level's calls, in flight together; each call's outcome is journalled as
-        soon as it is known, with those of the calls that ended meanwhile (one transaction)."""
-        seqs = journal.pending(level)
-        running: dict[Future[str | None], tuple[int, Step]] = {
-            pool.submit(writes.make, step): (seq, step)
-            for seq, step in zip(seqs, level, strict=True)
-        }
-        failures: dict[int, PushFailed] = {}
-        while running:
-            ended, _ = wait(running, return_when=FIRST_COMPLETED)
-            outcomes = []
-            for future in ended:
-                seq, step = running.pop(future)
-                state, note = _outcome(future)
-                outcomes.append((seq, state, note))
-                if note is not None:
-                    failures[seq] = PushFailed(step, note)
-            journal.marks(sorted(outcomes))
-        if failures:
-            raise failures[min(failures)]
-        return [step.title() for step in level]
 
     def _undone(
         self,
@@ -406,14 +374,3 @@ def _refuse_unsupported(program: Program, remote: str) -> None:
             remote=remote,
             problems=problems,
         )
-
-
-def _outcome(future: Future[str | None]) -> tuple[str, str | None]:
-    """How an ended call went: ``done`` (no note), or ``refused``/``failed`` and why."""
-    try:
-        future.result()
-    except RemoteError as exc:
-        return ("failed" if transient(exc) else "refused"), exc.message
-    except Exception as exc:  # a failure of ours: the call may have been made
-        return "failed", repr(exc)
-    return "done", None

@@ -3,9 +3,10 @@
 :func:`read_state` reads the objects a push touches as a refresh does — ``list_jobs`` for the
 scheduling status, ``export_job_list`` (100 names a call) for the jobs' definitions,
 ``list_scripts`` and ``list_resources`` for theirs (each list by the names it touches, when they
-are a few, rather than every page) — and hashes each as the refresh does, so
-the hashes compare with what the last refresh recorded (``remote_objects``). The definitions
-read are the push's before-images; the resources' ids are what their calls address.
+are a few, rather than every page; the three lists side by side, the exports a few in flight) —
+and hashes each as the refresh does, so the hashes compare with what the last refresh recorded
+(``remote_objects``). The definitions read are the push's before-images; the resources' ids are
+what their calls address.
 """
 
 from __future__ import annotations
@@ -114,8 +115,9 @@ def job_named(client: DataArtsClient, name: str) -> list[dict[str, Any]]:
 
 
 def read_state(client: DataArtsClient, touched: dict[str, set[str]]) -> RemoteState:
-    """The remote's state of the objects named per kind (read in bulk; the three kinds'
-    lists side by side)."""
+    """The remote's state of the objects named per kind (read in bulk): the scripts', the
+    resources' and the jobs' lists side by side, then the jobs' exports
+    (:data:`~.environment.IN_FLIGHT` in flight)."""
     state = RemoteState()
     scripts, resources = (
         touched.get(ObjectKind.SCRIPT, set()),
@@ -123,29 +125,20 @@ def read_state(client: DataArtsClient, touched: dict[str, set[str]]) -> RemoteSt
     )
     job = ObjectKind.JOB.value
     wanted = touched.get(job, set())
-    with ThreadPoolExecutor(max_workers=2) as beside:
-        script_items = beside.submit(
-            list,
-            _listed(
-                client.scripts, _named(client, "list_scripts", "scripts", "scriptName"), scripts
-            ),
-        )
-        resource_items = beside.submit(
-            list,
-            _listed(
-                client.resources,
-                _named(client, "list_resources", "resources", "resourceName"),
-                resources,
-            ),
-        )
-        jobs = list(_listed(client.jobs, partial(job_named, client), wanted))
-        _kind(ObjectKind.SCRIPT, script_items.result(), scripts, state)
-        _kind(ObjectKind.RESOURCE, resource_items.result(), resources, state)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        named = _named(client, "list_scripts", "scripts", "scriptName")
+        listed_scripts = pool.submit(list, _listed(client.scripts, named, scripts))
+        named = _named(client, "list_resources", "resources", "resourceName")
+        listed_resources = pool.submit(list, _listed(client.resources, named, resources))
+        jobs = _listed(client.jobs, partial(job_named, client), wanted)
+        listed = {str(item["name"]): scheduling(item.get("status")) for item in jobs}
+        _kind(ObjectKind.SCRIPT, listed_scripts.result(), scripts, state)
+        _kind(ObjectKind.RESOURCE, listed_resources.result(), resources, state)
     state.docs.setdefault(job, {})
     state.hashes.setdefault(job, {})
-    listed = {str(item["name"]): scheduling(item.get("status")) for item in jobs}
-    for batch in read_batches(sorted(wanted & set(listed))):
-        for doc in job_documents(client, client.export_jobs(batch)):
+    batches = read_batches(sorted(wanted & set(listed)))
+    for exported in bounded_map(client.export_jobs, batches):
+        for doc in job_documents(client, exported):
             name = str(doc["name"])
             if name in wanted:
                 value = canonical(ObjectKind.JOB, doc)

@@ -1,10 +1,12 @@
 """A push's calls in dependency order: levels of :class:`~.writes.Step`, each level's calls
 independent of one another (they may be in flight together), each level after the one before.
 
-Stop the scheduled jobs the push must pause (and those it renames or deletes, which the
-remote changes only when stopped); scripts and resources; renames (the v2 rename call);
-jobs upstream-first; deletions downstream-first (jobs, then scripts and resources); the
-scheduling restored. An object whose definition the remote already holds costs no call.
+Stop the scheduled jobs the push must pause (and those it renames or deletes, which the remote
+changes only when stopped); scripts and resources; renames (the v2 rename call); jobs, each
+after the upstreams the push creates (an upstream the remote already holds, under its name or
+the one it is renamed from, orders nothing: every update of existing jobs is one level, its
+calls all in flight together); deletions downstream-first (jobs, then scripts and resources);
+the scheduling restored. An object whose definition the remote already holds costs no call.
 """
 
 from __future__ import annotations
@@ -93,6 +95,18 @@ def _first(program: Program, state: RemoteState) -> list[Step]:
     return [step for step in puts if step is not None]
 
 
+def _jobs(program: Program, state: RemoteState, was: dict[str, str]) -> list[list[Step]]:
+    """The jobs' puts, each after the upstreams the push creates (``was``: new name → the
+    name the remote holds the job by before its rename)."""
+    jobs = program.puts[JOB]
+    created = {name for name in jobs if not state.has(JOB, was.get(name, name))}
+    out = []
+    for level in levels(jobs, [(job, up) for job, up in program.edges if up in created]):
+        puts = [_put(JOB, name, jobs[name], state, was.get(name, name)) for name in level]
+        out.append([step for step in puts if step is not None])
+    return out
+
+
 def build(program: Program, state: RemoteState) -> list[list[Step]]:
     """The push's calls, level by level (empty levels left out)."""
     renamed = {old: new for kind, old, new in program.renames if kind == JOB}
@@ -100,10 +114,7 @@ def build(program: Program, state: RemoteState) -> list[list[Step]]:
     stops = _stops(program, state, renamed)
     out: list[list[Step]] = [stops, _first(program, state)]
     out.append([rename(old, new) for old, new in renamed.items() if state.has(JOB, old)])
-    jobs = program.puts[JOB]
-    for level in levels(jobs, program.edges):
-        puts = [_put(JOB, name, jobs[name], state, was.get(name, name)) for name in level]
-        out.append([step for step in puts if step is not None])
+    out.extend(_jobs(program, state, was))
     out.extend(_deletes(program, state))
     out.append(_starts(program, stops, renamed))
     return [level for level in out if level]

@@ -13,7 +13,7 @@ import pytest
 from jobferry.errors import RemoteError
 from jobferry.services.container import Services
 from jobferry.services.remotes.journal import Journal
-from jobferry.services.remotes.push import PushFailed, PushService
+from jobferry.services.remotes.sending import PushFailed, send_level
 from jobferry.services.remotes.writes import Step
 from support.console import admin_scope
 
@@ -49,7 +49,7 @@ def _level(n: int) -> list[Step]:
 def _run(journal: Journal, writes: FakeWrites, level: list[Step]) -> list[str]:
     with ThreadPoolExecutor(max_workers=len(level)) as pool:
         threading.Timer(0.2, writes.go.set).start()
-        return PushService._level(pool, level, journal, writes)  # type: ignore[arg-type]
+        return send_level(pool, level, journal, writes, len(level))
 
 
 def test_calls_that_end_together_are_journalled_in_one_transaction(

@@ -1,7 +1,7 @@
-"""A push's calls in dependency order (``services/remotes/steps.py``): scheduled jobs stopped
-first and started last, scripts and resources before jobs, renames before the jobs they name,
-jobs upstream-first, deletions downstream-first, and no call for what the remote already
-holds."""
+"""A push's calls in dependency order (``services/remotes/steps.py``): scheduled jobs stopped first
+and started last, scripts and resources before jobs, renames before the jobs they name, jobs
+after the upstreams the push creates, deletions downstream-first, and no call for what the
+remote already holds."""
 
 from __future__ import annotations
 
@@ -60,8 +60,7 @@ def test_scheduled_jobs_are_stopped_first_and_started_last() -> None:
     state.add("script", "old_sql", _doc("old_sql"), None)
     assert _calls(build(program, state)) == [
         ["stop_job daily"],
-        ["update_job daily"],
-        ["create_job child"],
+        ["create_job child", "update_job daily"],  # daily exists: child need not wait
         ["delete_job old_child"],
         ["delete_job old"],
         ["delete_script old_sql"],
@@ -81,3 +80,31 @@ def test_a_rename_comes_before_the_job_it_names_which_is_then_updated() -> None:
         ["update_job hourly_totals"],
     ]
     assert plan[0][0].body == {"name": "hourly_totals"}
+
+
+def test_jobs_wait_only_for_the_upstreams_the_push_creates() -> None:
+    program = Program()
+    names = ("top", "mid", "low", "fresh", "on_fresh", "renamed_up", "on_renamed")
+    program.puts["job"] = {name: _doc(name, logPath="new") for name in names}
+    program.renames = [("job", "old_up", "renamed_up")]
+    program.edges = [
+        ("mid", "top"),
+        ("low", "mid"),
+        ("on_fresh", "fresh"),
+        ("on_renamed", "renamed_up"),
+    ]
+    state = RemoteState()
+    for name in ("top", "mid", "low", "on_fresh", "old_up", "on_renamed"):
+        state.add("job", name, _doc(name), None)
+    assert _calls(build(program, state)) == [
+        ["update_factory_job_name old_up"],
+        [
+            "create_job fresh",
+            "update_job low",
+            "update_job mid",
+            "update_job on_renamed",
+            "update_job renamed_up",
+            "update_job top",
+        ],
+        ["update_job on_fresh"],
+    ]
