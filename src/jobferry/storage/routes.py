@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -62,6 +63,8 @@ route_promotions = Table(
     Column("overrides", Text),
     # The import request its newest plan was made for (canonical JSON), kept for the apply.
     Column("request", Text),
+    # Which route made (or took in) a package: asked by every plan, for the route's policy.
+    Index("ix_route_promotions_package", "project_id", "package_path"),
 )
 
 

@@ -18,6 +18,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.definitions.folders import parse_folder_query
 from jobferry.storage import exports as export_repo
+from jobferry.storage import policies as policy_repo
 from jobferry.storage.importing.workset import Workset
 from support.builders import make_job
 from support.clients import ADMIN_AK, PROJECT_ID
@@ -199,3 +200,17 @@ def test_upstream_edges_of_named_jobs_are_read_from_those_jobs(services: Service
     assert plan[0].startswith("SEARCH jobs USING COVERING INDEX"), plan
     assert "ix_job_refs_job" in plan[1], plan
     assert not any("ix_job_refs_lookup" in step for step in plan), plan
+
+
+@on_sqlite
+def test_the_route_of_a_package_is_found_by_index(services: Services) -> None:
+    db = services.db
+
+    def route() -> str | None:
+        with db.transaction(readonly=True) as tx:
+            return policy_repo.route_of_package(tx, PROJECT_ID, "upload-of-no-route")
+
+    assert route() is None
+    [plan] = _plans(services, route)
+    assert any("ix_route_promotions_package" in step for step in plan), plan
+    assert not any(step.startswith("SCAN route_promotions") for step in plan), plan
