@@ -90,21 +90,24 @@ def needs_release() -> str:
     return release.version if release is not None else jobferry.__version__
 
 
-def upgrade(db: Database) -> Upgraded:
-    """Bring the database to the newest schema, from any earlier one, in one transaction.
+def upgrade(db: Database, to: str | None = None) -> Upgraded:
+    """Bring the database to the newest schema (or to the earlier revision ``to``: a staged
+    upgrade), from any earlier one, in one transaction.
 
     Refuses a database at a revision this jobferry does not know (a newer jobferry's), naming
-    the version to use, and changes nothing then."""
+    the version to use, and changes nothing then. The release bookkeeping is written once the
+    database is at the newest schema."""
     before = current_revision(db)
     _refuse_newer(db, before)
     cfg = _config()
     with db.engine.connect() as conn, _foreign_keys_deferred(conn), conn.begin():
         broken = _broken_references(conn)
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, to or "head")
         _refuse_new_broken_references(conn, broken)
-        _record_release(conn)
-    return Upgraded(before, head_revision())
+        if to is None or to == head_revision():
+            _record_release(conn)
+    return Upgraded(before, to or head_revision())
 
 
 def require_current(db: Database) -> None:
