@@ -41,11 +41,13 @@ test: $(STAMP)
 	TZ=Asia/Shanghai PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n 3 --dist loadgroup
 
 # The fast tier, to run after each change: the unit and service tests (tests/unit: the services
-# against SQLite and PostgreSQL, remotes against the in-memory DataArts stand-in) and the code
+# on SQLite, the embedded default, remotes against the in-memory DataArts stand-in) and the code
 # gates, no server process; two workers, one per core, since nothing waits on a server.
+# `make test` runs them on PostgreSQL too; `make test-fast DATABASES=sqlite,postgresql` here.
+DATABASES ?= sqlite
 test-fast: $(STAMP)
 	TZ=Asia/Shanghai PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n 2 \
-		tests/unit tests/test_code_shape.py tests/test_docs.py
+		--databases $(DATABASES) tests/unit tests/test_code_shape.py tests/test_docs.py
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench

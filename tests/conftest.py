@@ -20,7 +20,7 @@ from jobferry.services.container import Services
 from jobferry.settings import Settings
 from jobferry.storage import Database
 from support.apps import api_app
-from support.backends import left_out
+from support.backends import chosen, left_out
 from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient
 from support.databases import (
     fresh_schema_url,
@@ -157,13 +157,23 @@ def api(services: Services) -> Iterator[SignedClient]:
         yield SignedClient(client, ADMIN_AK, ADMIN_SK)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--databases``: run the tests' variants on these databases only."""
+    parser.addoption(
+        "--databases",
+        default=None,
+        help="comma-separated databases to run on (sqlite, postgresql); default both",
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Each test's variants on the databases it runs on only (``support/backends.py``: the
-    adapters' tests on SQLite, unless marked). Then tests marked ``slow`` first, then the
-    other end-to-end and fuzz tests, then the rest, each in collection order. xdist hands
-    tests out in this order: a long test started last would leave the other workers idle at
-    the end of the run."""
-    dropped = left_out(items, Path(__file__).parent)
+    adapters' tests on SQLite, unless marked; ``--databases`` limits the run). Then tests
+    marked ``slow`` first, then the other end-to-end and fuzz tests, then the rest, each in
+    collection order. xdist hands tests out in this order: a long test started last would
+    leave the other workers idle at the end of the run."""
+    run_on = chosen(config.getoption("--databases"))
+    dropped = left_out(items, Path(__file__).parent, run_on)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         gone = set(map(id, dropped))

@@ -14,6 +14,9 @@ A test says otherwise with the ``databases`` mark: ``@pytest.mark.databases("sql
 and started again on it), ``@pytest.mark.databases("sqlite")`` on a service or API test that
 shows nothing of the database (a wire story against a second server, whose pushes the service
 tests run on both). A variant left out is deselected, and the run says how many.
+
+A run can be limited to some databases with ``--databases`` (``--databases sqlite``): the fast
+tier (``make test-fast``) runs on SQLite, the embedded default; ``make test`` on both.
 """
 
 from __future__ import annotations
@@ -43,14 +46,28 @@ def runs_on(item: pytest.Item, tests_root: Path) -> tuple[str, ...]:
     return BACKENDS
 
 
-def left_out(items: list[pytest.Item], tests_root: Path) -> list[pytest.Item]:
-    """The variants of ``items`` on a database their test does not run on."""
+def chosen(option: str | None) -> tuple[str, ...]:
+    """The databases the run is limited to (``--databases sqlite``, comma-separated; all of
+    ``BACKENDS`` when not given)."""
+    if not option:
+        return BACKENDS
+    names = tuple(name.strip() for name in option.split(",") if name.strip())
+    if not names or not set(names) <= set(BACKENDS):
+        raise pytest.UsageError(f"--databases {option}: name some of {', '.join(BACKENDS)}")
+    return names
+
+
+def left_out(
+    items: list[pytest.Item], tests_root: Path, run_on: tuple[str, ...] = BACKENDS
+) -> list[pytest.Item]:
+    """The variants of ``items`` on a database their test does not run on, or that the run
+    leaves out (``run_on``: the databases of ``--databases``)."""
     out = []
     for item in items:
         params = getattr(item, "callspec", None)
         if params is None:
             continue
         backends = {params.params.get(name) for name in BACKEND_FIXTURES} & set(BACKENDS)
-        if backends and not backends <= set(runs_on(item, tests_root)):
+        if backends and not backends <= set(runs_on(item, tests_root)) & set(run_on):
             out.append(item)
     return out
