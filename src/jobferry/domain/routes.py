@@ -249,15 +249,27 @@ def _end(value: object, what: str, problems: list[str]) -> RouteEnd:
     return RouteEnd(workspace=workspace)
 
 
-def _selection(value: object, problems: list[str]) -> Selection:
+def _section(
+    value: object, key: str, spelled: str, shape: BodyShape, problems: list[str]
+) -> Mapping[str, Any] | None:
+    """The map under ``key`` (``None``: absent, or no map, said as ``spelled``), its unknown
+    keys said."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        problems.append(f"{key} must be {spelled}")
+        return None
+    unknown = shape.unknown(value)
+    if unknown:
+        problems.append(f"{key} has unknown keys: {', '.join(unknown)}")
+    return value
+
+
+def _selection(section: object, problems: list[str]) -> Selection:
+    spelled = '{"kind": ALL|FOLDERS|TAGS|NAMES, "values": [...]}'
+    value = _section(section, "selection", spelled, SELECTION, problems)
     if value is None:
         return Selection()
-    if not isinstance(value, Mapping):
-        problems.append('selection must be {"kind": ALL|FOLDERS|TAGS|NAMES, "values": [...]}')
-        return Selection()
-    unknown = SELECTION.unknown(value)
-    if unknown:
-        problems.append(f"selection has unknown keys: {', '.join(unknown)}")
     kind_value = value.get("kind", SelectionKind.ALL.value)
     if kind_value not in tuple(SelectionKind):
         known = ", ".join(SelectionKind)
@@ -311,15 +323,11 @@ def _profile(value: object, problems: list[str]) -> str | dict[str, Any] | None:
     return None
 
 
-def _approvals(value: object, problems: list[str]) -> ApprovalRule:
+def _approvals(section: object, problems: list[str]) -> ApprovalRule:
+    spelled = '{"required": N, "approvers": [names]}'
+    value = _section(section, "approvals", spelled, APPROVALS, problems)
     if value is None:
         return ApprovalRule()
-    if not isinstance(value, Mapping):
-        problems.append('approvals must be {"required": N, "approvers": [names]}')
-        return ApprovalRule()
-    unknown = APPROVALS.unknown(value)
-    if unknown:
-        problems.append(f"approvals has unknown keys: {', '.join(unknown)}")
     required, approvers = value.get("required", 0), value.get("approvers", [])
     found = [f"approvals: {p}" for p in rule_problems(required, approvers)]
     if not found and required and not approvers:
