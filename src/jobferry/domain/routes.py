@@ -249,13 +249,21 @@ def _end(value: object, what: str, problems: list[str]) -> RouteEnd:
     return RouteEnd(workspace=workspace)
 
 
+SECTION_SHAPES = {
+    "selection": (SELECTION, '{"kind": ALL|FOLDERS|TAGS|NAMES, "values": [...]}'),
+    "approvals": (APPROVALS, '{"required": N, "approvers": [names]}'),
+}
+"""The optional maps of a route document: the shape of each, and how it is spelled."""
+
+
 def _section(
-    value: object, key: str, spelled: str, shape: BodyShape, problems: list[str]
+    document: Mapping[str, Any], key: str, problems: list[str]
 ) -> Mapping[str, Any] | None:
-    """The map under ``key`` (``None``: absent, or no map, said as ``spelled``), its unknown
-    keys said."""
+    """The map under ``key`` (``None``: absent, or no map), its unknown keys said."""
+    value = document.get(key)
     if value is None:
         return None
+    shape, spelled = SECTION_SHAPES[key]
     if not isinstance(value, Mapping):
         problems.append(f"{key} must be {spelled}")
         return None
@@ -265,9 +273,7 @@ def _section(
     return value
 
 
-def _selection(section: object, problems: list[str]) -> Selection:
-    spelled = '{"kind": ALL|FOLDERS|TAGS|NAMES, "values": [...]}'
-    value = _section(section, "selection", spelled, SELECTION, problems)
+def _selection(value: Mapping[str, Any] | None, problems: list[str]) -> Selection:
     if value is None:
         return Selection()
     kind_value = value.get("kind", SelectionKind.ALL.value)
@@ -323,9 +329,7 @@ def _profile(value: object, problems: list[str]) -> str | dict[str, Any] | None:
     return None
 
 
-def _approvals(section: object, problems: list[str]) -> ApprovalRule:
-    spelled = '{"required": N, "approvers": [names]}'
-    value = _section(section, "approvals", spelled, APPROVALS, problems)
+def _approvals(value: Mapping[str, Any] | None, problems: list[str]) -> ApprovalRule:
     if value is None:
         return ApprovalRule()
     required, approvers = value.get("required", 0), value.get("approvers", [])
@@ -379,7 +383,7 @@ def parse_route(name: str, document: object) -> Route:
         source=source,
         target=target,
         description=description,
-        selection=_selection(document.get("selection"), problems),
+        selection=_selection(_section(document, "selection", problems), problems),
         profile=_profile(document.get("profile"), problems),
         same_name_policy=policy,
         propagate_deletes=_flag(document, "propagateDeletes", problems),
@@ -387,7 +391,7 @@ def parse_route(name: str, document: object) -> Route:
         scheduling=scheduling,
         mode=mode,
         require_signature=_flag(document, "requireSignature", problems),
-        approvals=_approvals(document.get("approvals"), problems),
+        approvals=_approvals(_section(document, "approvals", problems), problems),
     )
     if problems:
         raise RouteError(problems)
