@@ -5,14 +5,31 @@ saying what was deleted."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import urlencode
 
+from fastapi import Response
+
 from jobferry.console.fixes import said
-from jobferry.console.web import Page
+from jobferry.console.web import Page, redirect
 from jobferry.errors import InUseError, JobferryError, JobScheduledError
+from jobferry.services.context import Scope
 
 DELETED = "deleted"
 """The listing's query parameter naming what was just deleted."""
+
+IN_USE = {
+    "dependents": (
+        "Job '{job_name}' is an upstream job of {users}: Edit those jobs so they no longer "
+        "depend on it (or delete them first), then Delete it. Nothing was deleted."
+    ),
+    "jobs": (
+        "Script '{script_name}' is used by job(s) {users}: Edit or delete those jobs first, "
+        "then Delete it. Nothing was deleted."
+    ),
+}
+"""A refused Delete of an object in use, by the context field naming its users."""
 
 
 def deletion_said(exc: JobferryError) -> str:
@@ -24,19 +41,13 @@ def deletion_said(exc: JobferryError) -> str:
             f"Job '{name}' is scheduled, and a scheduled job is not deleted: choose Stop "
             "scheduling first, then Delete. Nothing was deleted."
         )
-    if isinstance(exc, InUseError) and "dependents" in context:
-        users = ", ".join(str(j) for j in context["dependents"])
-        return (
-            f"Job '{context.get('job_name', '')}' is an upstream job of {users}: Edit those "
-            "jobs so they no longer depend on it (or delete them first), then Delete it. "
-            "Nothing was deleted."
-        )
-    if isinstance(exc, InUseError) and "jobs" in context:
-        users = ", ".join(str(j) for j in context["jobs"])
-        return (
-            f"Script '{context.get('script_name', '')}' is used by job(s) {users}: Edit or "
-            "delete those jobs first, then Delete it. Nothing was deleted."
-        )
+    if isinstance(exc, InUseError):
+        for users, words in IN_USE.items():
+            if users in context:
+                named = ", ".join(str(j) for j in context[users])
+                return words.format_map(
+                    {"job_name": "", "script_name": "", **context, "users": named}
+                )
     return said(exc)
 
 
@@ -50,3 +61,26 @@ def deleted_said(page: Page, kind: str) -> str:
     """What the listing says after a Delete (``''``: nothing was just deleted)."""
     name = page.request.query_params.get(DELETED, "")
     return f"Deleted {kind} '{name}'." if name else ""
+
+
+class ObjectPage(Protocol):
+    """An object's page (a job's, a script's), saying ``error`` with ``status_code``."""
+
+    def __call__(self, page: Page, name: str, /, *, error: str, status_code: int) -> Response: ...
+
+
+def delete_then_list(
+    page: Page,
+    name: str,
+    delete: Callable[[Scope, str], object],
+    refused: ObjectPage,
+    listing: str,
+    directory: str | None,
+) -> Response:
+    """Delete ``name`` with the service's ``delete``: refused, its page (``refused``) says why;
+    done, the ``listing`` of the folder that held it says what was deleted."""
+    try:
+        delete(page.scope, name)
+    except JobferryError as exc:
+        return refused(page, name, error=deletion_said(exc), status_code=exc.status)
+    return redirect(deleted_url(page, listing, directory, name))

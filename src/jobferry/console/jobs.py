@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 
 from jobferry.console.dag import Dag, layout
-from jobferry.console.deleting import deleted_said, deleted_url, deletion_said
+from jobferry.console.deleting import delete_then_list, deleted_said
 from jobferry.console.fixes import said
 from jobferry.console.listing import Listing, ListingAddressDep, Ticks, listing_query
 from jobferry.console.nodes import NodeView, node_views
@@ -206,12 +206,9 @@ def scheduling(page: PageDep, form: FormDep, job_name: str) -> Response:
 def delete_job(page: PageDep, form: FormDep, job_name: str) -> Response:
     """Delete a job (writers) with the API's own checks: refused, on its page, while it is
     scheduled, other jobs depend on it or another user locks it."""
-    directory = page.services.jobs.detail(page.scope, job_name).job.directory
-    try:
-        page.services.jobs.delete(page.scope, job_name)
-    except JobferryError as exc:
-        return _job_page(page, job_name, error=deletion_said(exc), status_code=exc.status)
-    return redirect(deleted_url(page, "/jobs", directory, job_name))
+    jobs = page.services.jobs
+    directory = jobs.detail(page.scope, job_name).job.directory
+    return delete_then_list(page, job_name, jobs.delete, _job_page, "/jobs", directory)
 
 
 @router.post("/w/{workspace_id}/export")

@@ -9,11 +9,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from jobferry.console.deleting import deleted_said, deleted_url, deletion_said
+from jobferry.console.deleting import delete_then_list, deleted_said
 from jobferry.console.listing import Listing, listing_query
-from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render
+from jobferry.console.web import FormDep, Page, PageContext, PageDep, render
 from jobferry.domain.enums import ObjectKind
-from jobferry.errors import JobferryError
 from jobferry.services.definitions.records import ShownResource, ShownScript, SubmittedVersion
 
 router = APIRouter()
@@ -112,12 +111,9 @@ def _script_page(
 def delete_script(page: PageDep, form: FormDep, script_name: str) -> Response:
     """Delete a script (writers) with the API's own checks: refused, on its page, while jobs
     use it or another user locks it."""
-    directory = page.services.scripts.detail(page.scope, script_name).script.directory
-    try:
-        page.services.scripts.delete(page.scope, script_name)
-    except JobferryError as exc:
-        return _script_page(page, script_name, error=deletion_said(exc), status_code=exc.status)
-    return redirect(deleted_url(page, "/scripts", directory, script_name))
+    scripts = page.services.scripts
+    directory = scripts.detail(page.scope, script_name).script.directory
+    return delete_then_list(page, script_name, scripts.delete, _script_page, "/scripts", directory)
 
 
 @router.get("/w/{workspace_id}/resources/{resource_name}")

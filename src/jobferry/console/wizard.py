@@ -20,7 +20,7 @@ from jobferry.domain.enums import (
     SchedulingPolicy,
     TargetStatus,
 )
-from jobferry.domain.profile import RENAME_KINDS
+from jobferry.domain.profile import RENAME_KINDS, RESOURCE_TYPES
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 from jobferry.domain.timeshift import ShiftMode
 from jobferry.web import json_object
@@ -28,9 +28,7 @@ from jobferry.web import json_object
 # Kinds a DataArts ``resources`` replacement can rename, with the type that names each kind.
 # Other kinds an environment profile can rename (DLI queues, resource groups…) are mapped with
 # the type ``profile:<kind>`` and sent as the renames of an inline profile.
-MAPPING_TYPES: dict[str, str] = {}
-for _type, _kind in sorted(JOB_RESOURCE_TYPE_KINDS.items()):
-    MAPPING_TYPES.setdefault(_kind.value, _type)
+MAPPING_TYPES = dict(RESOURCE_TYPES)
 for _rename_kind in RENAME_KINDS:
     if _rename_kind != "workspace":
         MAPPING_TYPES.setdefault(_rename_kind, f"profile:{_rename_kind}")

@@ -37,6 +37,7 @@ import yaml
 from jobferry.domain.enums import AnyRefKind, EnvironmentKind, ref_kind
 from jobferry.domain.fieldpaths import FieldPath, parse_field_path
 from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem
+from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 from jobferry.domain.schema import field_path_problem
 from jobferry.domain.shapes import (
     BodyShape,
@@ -63,6 +64,11 @@ RENAME_KINDS: tuple[str, ...] = (
     EnvironmentKind.QUALITY_RULE.value,
     "workspace",
 )
+RESOURCE_TYPES: dict[str, str] = {}
+"""The kinds an import's ``resources`` replacement can rename, with the DataArts type it names
+each with: the first (alphabetically) of the types that map to the kind."""
+for _type, _kind in sorted(JOB_RESOURCE_TYPE_KINDS.items()):
+    RESOURCE_TYPES.setdefault(_kind.value, _type)
 _OBJECT = (JsonType.OBJECT,)
 TIME_ZONE = BodyShape(
     "time-zone move",

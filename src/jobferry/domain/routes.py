@@ -249,15 +249,33 @@ def _end(value: object, what: str, problems: list[str]) -> RouteEnd:
     return RouteEnd(workspace=workspace)
 
 
-def _selection(value: object, problems: list[str]) -> Selection:
+SECTION_SHAPES = {
+    "selection": (SELECTION, '{"kind": ALL|FOLDERS|TAGS|NAMES, "values": [...]}'),
+    "approvals": (APPROVALS, '{"required": N, "approvers": [names]}'),
+}
+"""The optional maps of a route document: the shape of each, and how it is spelled."""
+
+
+def _section(
+    document: Mapping[str, Any], key: str, problems: list[str]
+) -> Mapping[str, Any] | None:
+    """The map under ``key`` (``None``: absent, or no map), its unknown keys said."""
+    value = document.get(key)
+    if value is None:
+        return None
+    shape, spelled = SECTION_SHAPES[key]
+    if not isinstance(value, Mapping):
+        problems.append(f"{key} must be {spelled}")
+        return None
+    unknown = shape.unknown(value)
+    if unknown:
+        problems.append(f"{key} has unknown keys: {', '.join(unknown)}")
+    return value
+
+
+def _selection(value: Mapping[str, Any] | None, problems: list[str]) -> Selection:
     if value is None:
         return Selection()
-    if not isinstance(value, Mapping):
-        problems.append('selection must be {"kind": ALL|FOLDERS|TAGS|NAMES, "values": [...]}')
-        return Selection()
-    unknown = SELECTION.unknown(value)
-    if unknown:
-        problems.append(f"selection has unknown keys: {', '.join(unknown)}")
     kind_value = value.get("kind", SelectionKind.ALL.value)
     if kind_value not in tuple(SelectionKind):
         known = ", ".join(SelectionKind)
@@ -311,15 +329,9 @@ def _profile(value: object, problems: list[str]) -> str | dict[str, Any] | None:
     return None
 
 
-def _approvals(value: object, problems: list[str]) -> ApprovalRule:
+def _approvals(value: Mapping[str, Any] | None, problems: list[str]) -> ApprovalRule:
     if value is None:
         return ApprovalRule()
-    if not isinstance(value, Mapping):
-        problems.append('approvals must be {"required": N, "approvers": [names]}')
-        return ApprovalRule()
-    unknown = APPROVALS.unknown(value)
-    if unknown:
-        problems.append(f"approvals has unknown keys: {', '.join(unknown)}")
     required, approvers = value.get("required", 0), value.get("approvers", [])
     found = [f"approvals: {p}" for p in rule_problems(required, approvers)]
     if not found and required and not approvers:
@@ -371,7 +383,7 @@ def parse_route(name: str, document: object) -> Route:
         source=source,
         target=target,
         description=description,
-        selection=_selection(document.get("selection"), problems),
+        selection=_selection(_section(document, "selection", problems), problems),
         profile=_profile(document.get("profile"), problems),
         same_name_policy=policy,
         propagate_deletes=_flag(document, "propagateDeletes", problems),
@@ -379,7 +391,7 @@ def parse_route(name: str, document: object) -> Route:
         scheduling=scheduling,
         mode=mode,
         require_signature=_flag(document, "requireSignature", problems),
-        approvals=_approvals(document.get("approvals"), problems),
+        approvals=_approvals(_section(document, "approvals", problems), problems),
     )
     if problems:
         raise RouteError(problems)
