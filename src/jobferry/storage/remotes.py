@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from sqlalchemy import (
     BigInteger,
     Column,
-    ForeignKey,
     String,
     Table,
     Text,
@@ -34,8 +33,10 @@ from jobferry.storage.tables import (
     job_versions,
     jobs,
     metadata,
+    project_id,
     resources,
     scripts,
+    workspace_id,
     workspaces,
 )
 from jobferry.storage.tx import Tx, chunks
@@ -43,9 +44,9 @@ from jobferry.storage.tx import Tx, chunks
 remotes = Table(
     "remotes",
     metadata,
-    Column("project_id", String(64), ForeignKey("projects.id"), primary_key=True),
+    project_id(primary_key=True),
     Column("name", String(128), primary_key=True),
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    workspace_id(),
     Column("endpoint", Text, nullable=False),
     Column("remote_project_id", String(64), nullable=False),
     Column("remote_workspace", String(64), nullable=False),
@@ -67,7 +68,7 @@ remotes = Table(
 remote_objects = Table(
     "remote_objects",
     metadata,
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    workspace_id(primary_key=True),
     Column("kind", String(32), primary_key=True),
     Column("name", String(256), primary_key=True),
     Column("sha256", String(64), nullable=False),

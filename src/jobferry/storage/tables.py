@@ -6,6 +6,8 @@ order they were saved, unknown keys included, and JSONB reorders keys.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -27,18 +29,27 @@ from sqlalchemy import (
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-def workspace_id(*, primary_key: bool = False) -> Column[str]:
-    """The workspace a row belongs to (part of the primary key, or a plain foreign key)."""
+def _owner_id(name: str, owner: str, primary_key: bool, index: bool | None) -> Column[str]:
     if primary_key:
-        return Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True)
-    return Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False)
+        return Column(name, String(64), ForeignKey(owner), primary_key=True)
+    return Column(name, String(64), ForeignKey(owner), nullable=False, index=index)
 
 
-def at_and_by(verb: str) -> tuple[Column[int], Column[str]]:
+def workspace_id(*, primary_key: bool = False, index: bool | None = None) -> Column[str]:
+    """The workspace a row belongs to (part of the primary key, or a plain foreign key)."""
+    return _owner_id("workspace_id", "workspaces.id", primary_key, index)
+
+
+def project_id(*, primary_key: bool = False) -> Column[str]:
+    """The project a row belongs to (part of the primary key, or a plain foreign key)."""
+    return _owner_id("project_id", "projects.id", primary_key, None)
+
+
+def at_and_by(verb: str, *, nullable: bool = False) -> tuple[Column[int], Column[str]]:
     """When (``<verb>_at``, ms) and by whom (``<verb>_by``) a row was written."""
     return (
-        Column(f"{verb}_at", BigInteger, nullable=False),
-        Column(f"{verb}_by", String(128), nullable=False),
+        Column(f"{verb}_at", BigInteger, nullable=nullable),
+        Column(f"{verb}_by", String(128), nullable=nullable),
     )
 
 
@@ -50,6 +61,35 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+
+def versioned_documents(name: str, owner: Column[str], *, name_length: int = 128) -> Table:
+    """A table of named documents saved as versions (``storage/versioned.py``): the ``owner``
+    column, ``name`` and ``version`` are the key of each saved document."""
+    return Table(
+        name,
+        metadata,
+        owner,
+        Column("name", String(name_length), primary_key=True),
+        Column("version", Integer, primary_key=True),
+        Column("document", Text, nullable=False),
+        *at_and_by("created"),
+    )
+
+
+def stored_package() -> tuple[Column[Any], ...]:
+    """A package file kept in a store (``store``, ``location``) until ``expires_at``: its size,
+    hash, and who wrote it when."""
+    return (
+        Column("size", BigInteger, nullable=False),
+        Column("sha256", String(64), nullable=False),
+        Column("store", String(8), nullable=False),
+        Column("location", String(1024), nullable=False),
+        Column("created_by", String(128), nullable=False),
+        Column("created_at", BigInteger, nullable=False),
+        Column("expires_at", BigInteger, nullable=False),
+    )
+
 
 projects = Table(
     "projects",
@@ -63,7 +103,7 @@ workspaces = Table(
     "workspaces",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    project_id(),
     Column("name", String(128), nullable=False),
     Column("is_default", Boolean, nullable=False, default=False),
     Column("lock_policy", String(8), nullable=False, default="soft"),
@@ -82,7 +122,7 @@ users = Table(
     "users",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    project_id(),
     Column("name", String(128), nullable=False),
     Column("is_project_admin", Boolean, nullable=False, default=False),
     Column("password_hash", Text, nullable=True),
@@ -334,13 +374,7 @@ downloads = Table(
     Column("task_id", String(32), nullable=True),
     Column("file_name", String(256), nullable=False),
     Column("selection", Text, nullable=False),
-    Column("size", BigInteger, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("store", String(8), nullable=False),
-    Column("location", String(1024), nullable=False),
-    Column("created_by", String(128), nullable=False),
-    Column("created_at", BigInteger, nullable=False),
-    Column("expires_at", BigInteger, nullable=False),
+    *stored_package(),
     Index("ix_downloads_scope", "workspace_id", "created_at"),
 )
 
@@ -372,13 +406,7 @@ uploads = Table(
     Column("project_id", String(64), nullable=False),
     workspace_id(),
     Column("file_name", String(256), nullable=False),
-    Column("size", BigInteger, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("store", String(8), nullable=False),
-    Column("location", String(1024), nullable=False),
-    Column("created_by", String(128), nullable=False),
-    Column("created_at", BigInteger, nullable=False),
-    Column("expires_at", BigInteger, nullable=False),
+    *stored_package(),
 )
 
 # One import at a time per workspace, across processes: the primary key is the lock.
@@ -425,15 +453,7 @@ import_changes = Table(
 
 # Environment profiles: named, versioned mappings for one target environment (each save is a
 # new version; the highest version is the profile).
-env_profiles = Table(
-    "env_profiles",
-    metadata,
-    workspace_id(primary_key=True),
-    Column("name", String(128), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("document", Text, nullable=False),
-    *at_and_by("created"),
-)
+env_profiles = versioned_documents("env_profiles", workspace_id(primary_key=True))
 
 # The Ed25519 key a workspace signs its exports with (private half encrypted).
 signing_keys = Table(
