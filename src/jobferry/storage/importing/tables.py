@@ -11,7 +11,7 @@ from jobferry.storage.tables import at_and_by, metadata
 
 def _lines(name: str, owner: str, *columns: str) -> Table:
     """A table of an owner's lines (JSON text), one row each in order (``seq``), with the
-    short ``columns`` a page of them is filtered by."""
+    short ``columns`` kept beside each line (a plan's objects are paged by kind and action)."""
     return Table(
         name,
         metadata,
