@@ -26,8 +26,9 @@ from sqlalchemy import (
     select,
 )
 
+from jobferry.storage.columns import workspace_id
 from jobferry.storage.records import record
-from jobferry.storage.tables import metadata, workspace_id
+from jobferry.storage.tables import metadata
 from jobferry.storage.tx import Tx, chunks
 
 release_ledger = Table(

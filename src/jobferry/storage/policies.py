@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from jobferry.storage.columns import project_id
 from jobferry.storage.routes import route_promotions
-from jobferry.storage.tables import project_id, versioned_documents
+from jobferry.storage.tables import versioned_documents
 from jobferry.storage.tx import Tx
 from jobferry.storage.versioned import DocumentVersion, VersionedDocuments
 

@@ -28,15 +28,9 @@ from sqlalchemy import (
     update,
 )
 
+from jobferry.storage.columns import at_and_by, workspace_id
 from jobferry.storage.records import record
-from jobferry.storage.tables import (
-    at_and_by,
-    import_changes,
-    job_versions,
-    jobs,
-    metadata,
-    workspace_id,
-)
+from jobferry.storage.tables import import_changes, job_versions, jobs, metadata
 from jobferry.storage.tx import Tx, chunks
 
 

@@ -25,18 +25,16 @@ from sqlalchemy import (
 )
 
 from jobferry.storage.bulk import insert_tuples
+from jobferry.storage.columns import at_and_by, project_id, workspace_id
 from jobferry.storage.records import all_records, first_record, record
 from jobferry.storage.tables import (
-    at_and_by,
     audit_log,
     job_refs,
     job_versions,
     jobs,
     metadata,
-    project_id,
     resources,
     scripts,
-    workspace_id,
     workspaces,
 )
 from jobferry.storage.tx import Tx, chunks

@@ -28,8 +28,9 @@ from sqlalchemy import (
 )
 
 from jobferry.domain.enums import TaskStatus
+from jobferry.storage.columns import project_id, workspace_id
 from jobferry.storage.records import all_records, first_record
-from jobferry.storage.tables import metadata, project_id, system_tasks, workers, workspace_id
+from jobferry.storage.tables import metadata, system_tasks, workers
 from jobferry.storage.tx import Tx
 
 remote_pushes = Table(

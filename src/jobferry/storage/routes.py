@@ -21,8 +21,9 @@ from sqlalchemy import (
     update,
 )
 
+from jobferry.storage.columns import at_and_by, project_id
 from jobferry.storage.records import record
-from jobferry.storage.tables import at_and_by, metadata, project_id, versioned_documents
+from jobferry.storage.tables import metadata, versioned_documents
 from jobferry.storage.tx import Tx
 from jobferry.storage.versioned import DocumentVersion, VersionedDocuments
 

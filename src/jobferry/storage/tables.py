@@ -6,8 +6,6 @@ order they were saved, unknown keys included, and JSONB reorders keys.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -25,33 +23,7 @@ from sqlalchemy import (
     text,
 )
 
-# Integer primary keys that autoincrement on SQLite and are 64-bit elsewhere (job ids are int64).
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def _owner_id(name: str, owner: str, primary_key: bool, index: bool | None) -> Column[str]:
-    if primary_key:
-        return Column(name, String(64), ForeignKey(owner), primary_key=True)
-    return Column(name, String(64), ForeignKey(owner), nullable=False, index=index)
-
-
-def workspace_id(*, primary_key: bool = False, index: bool | None = None) -> Column[str]:
-    """The workspace a row belongs to (part of the primary key, or a plain foreign key)."""
-    return _owner_id("workspace_id", "workspaces.id", primary_key, index)
-
-
-def project_id(*, primary_key: bool = False) -> Column[str]:
-    """The project a row belongs to (part of the primary key, or a plain foreign key)."""
-    return _owner_id("project_id", "projects.id", primary_key, None)
-
-
-def at_and_by(verb: str, *, nullable: bool = False) -> tuple[Column[int], Column[str]]:
-    """When (``<verb>_at``, ms) and by whom (``<verb>_by``) a row was written."""
-    return (
-        Column(f"{verb}_at", BigInteger, nullable=nullable),
-        Column(f"{verb}_by", String(128), nullable=nullable),
-    )
-
+from jobferry.storage.columns import BigId, at_and_by, project_id, stored_package, workspace_id
 
 metadata = MetaData(
     naming_convention={
@@ -74,20 +46,6 @@ def versioned_documents(name: str, owner: Column[str], *, name_length: int = 128
         Column("version", Integer, primary_key=True),
         Column("document", Text, nullable=False),
         *at_and_by("created"),
-    )
-
-
-def stored_package() -> tuple[Column[Any], ...]:
-    """A package file kept in a store (``store``, ``location``) until ``expires_at``: its size,
-    hash, and who wrote it when."""
-    return (
-        Column("size", BigInteger, nullable=False),
-        Column("sha256", String(64), nullable=False),
-        Column("store", String(8), nullable=False),
-        Column("location", String(1024), nullable=False),
-        Column("created_by", String(128), nullable=False),
-        Column("created_at", BigInteger, nullable=False),
-        Column("expires_at", BigInteger, nullable=False),
     )
 
 

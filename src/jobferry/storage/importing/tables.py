@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, String, Table, Text
 
-from jobferry.storage.tables import at_and_by, metadata
+from jobferry.storage.columns import at_and_by
+from jobferry.storage.tables import metadata
 
 
 def _lines(name: str, owner: str, *columns: str) -> Table:

@@ -1,0 +1,49 @@
+"""Columns and groups of columns many tables declare alike (``tables.py`` and the feature
+modules with tables of their own): each call makes fresh ``Column`` objects, as a table needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String
+
+# Integer primary keys that autoincrement on SQLite and are 64-bit elsewhere (job ids are int64).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _owner_id(name: str, owner: str, primary_key: bool, index: bool | None) -> Column[str]:
+    if primary_key:
+        return Column(name, String(64), ForeignKey(owner), primary_key=True)
+    return Column(name, String(64), ForeignKey(owner), nullable=False, index=index)
+
+
+def workspace_id(*, primary_key: bool = False, index: bool | None = None) -> Column[str]:
+    """The workspace a row belongs to (part of the primary key, or a plain foreign key)."""
+    return _owner_id("workspace_id", "workspaces.id", primary_key, index)
+
+
+def project_id(*, primary_key: bool = False) -> Column[str]:
+    """The project a row belongs to (part of the primary key, or a plain foreign key)."""
+    return _owner_id("project_id", "projects.id", primary_key, None)
+
+
+def at_and_by(verb: str, *, nullable: bool = False) -> tuple[Column[int], Column[str]]:
+    """When (``<verb>_at``, ms) and by whom (``<verb>_by``) a row was written."""
+    return (
+        Column(f"{verb}_at", BigInteger, nullable=nullable),
+        Column(f"{verb}_by", String(128), nullable=nullable),
+    )
+
+
+def stored_package() -> tuple[Column[Any], ...]:
+    """A package file kept in a store (``store``, ``location``) until ``expires_at``: its size,
+    hash, and who wrote it when."""
+    return (
+        Column("size", BigInteger, nullable=False),
+        Column("sha256", String(64), nullable=False),
+        Column("store", String(8), nullable=False),
+        Column("location", String(1024), nullable=False),
+        Column("created_by", String(128), nullable=False),
+        Column("created_at", BigInteger, nullable=False),
+        Column("expires_at", BigInteger, nullable=False),
+    )
