@@ -6,6 +6,8 @@ order they were saved, unknown keys included, and JSONB reorders keys.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -45,6 +47,22 @@ def versioned_documents(name: str, owner: Column[str], *, name_length: int = 128
         Column("name", String(name_length), primary_key=True),
         Column("version", Integer, primary_key=True),
         Column("document", Text, nullable=False),
+        *at_and_by("created"),
+    )
+
+
+def submitted_versions(name: str, owner: Column[Any], *extra: Column[Any]) -> Table:
+    """A table of the immutable submitted versions of a job or script: the ``owner`` column
+    (its id, deleted with it) and ``version`` are the key; ``extra`` columns follow the
+    document."""
+    return Table(
+        name,
+        metadata,
+        owner,
+        Column("version", Integer, primary_key=True),
+        Column("status", String(16), nullable=False),
+        Column("document", Text, nullable=False),
+        *extra,
         *at_and_by("created"),
     )
 
@@ -133,15 +151,10 @@ jobs = Table(
     Index("ix_jobs_type", "workspace_id", "process_type", "name"),
 )
 
-job_versions = Table(
+job_versions = submitted_versions(
     "job_versions",
-    metadata,
     Column("job_id", BigId, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("status", String(16), nullable=False),
-    Column("document", Text, nullable=False),
     Column("approvers", Text, nullable=True),
-    *at_and_by("created"),
 )
 
 # One row per distinct (kind, name, workspace) a job's development state references: "who uses
@@ -174,14 +187,9 @@ scripts = Table(
     Index("ix_scripts_folder", "workspace_id", "directory", "name"),
 )
 
-script_versions = Table(
+script_versions = submitted_versions(
     "script_versions",
-    metadata,
     Column("script_id", String(64), ForeignKey("scripts.id", ondelete="CASCADE"), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("status", String(16), nullable=False),
-    Column("document", Text, nullable=False),
-    *at_and_by("created"),
 )
 
 resources = Table(
