@@ -1,9 +1,8 @@
-"""Columns and groups of columns many tables declare alike (``tables.py`` and the feature
-modules with tables of their own): each call makes fresh ``Column`` objects, as a table needs."""
+"""The id type, columns and groups of columns many tables declare alike (``tables.py`` and the
+feature modules with tables of their own): each call makes fresh ``Column`` objects, as a table
+needs."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String
 
@@ -32,18 +31,4 @@ def at_and_by(verb: str, *, nullable: bool = False) -> tuple[Column[int], Column
     return (
         Column(f"{verb}_at", BigInteger, nullable=nullable),
         Column(f"{verb}_by", String(128), nullable=nullable),
-    )
-
-
-def stored_package() -> tuple[Column[Any], ...]:
-    """A package file kept in a store (``store``, ``location``) until ``expires_at``: its size,
-    hash, and who wrote it when."""
-    return (
-        Column("size", BigInteger, nullable=False),
-        Column("sha256", String(64), nullable=False),
-        Column("store", String(8), nullable=False),
-        Column("location", String(1024), nullable=False),
-        Column("created_by", String(128), nullable=False),
-        Column("created_at", BigInteger, nullable=False),
-        Column("expires_at", BigInteger, nullable=False),
     )

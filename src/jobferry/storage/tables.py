@@ -25,7 +25,7 @@ from sqlalchemy import (
     text,
 )
 
-from jobferry.storage.columns import BigId, at_and_by, project_id, stored_package, workspace_id
+from jobferry.storage.columns import BigId, at_and_by, project_id, workspace_id
 
 metadata = MetaData(
     naming_convention={
@@ -48,6 +48,20 @@ def versioned_documents(name: str, owner: Column[str], *, name_length: int = 128
         Column("version", Integer, primary_key=True),
         Column("document", Text, nullable=False),
         *at_and_by("created"),
+    )
+
+
+def stored_package() -> tuple[Column[Any], ...]:
+    """A package file kept in a store (``store``, ``location``) until ``expires_at``: its size,
+    hash, and who wrote it when."""
+    return (
+        Column("size", BigInteger, nullable=False),
+        Column("sha256", String(64), nullable=False),
+        Column("store", String(8), nullable=False),
+        Column("location", String(1024), nullable=False),
+        Column("created_by", String(128), nullable=False),
+        Column("created_at", BigInteger, nullable=False),
+        Column("expires_at", BigInteger, nullable=False),
     )
 
 
