@@ -24,8 +24,9 @@ from sqlalchemy import (
     update,
 )
 
+from jobferry.storage.columns import BigId, at_and_by, workspace_id
 from jobferry.storage.records import all_records, first_record, record
-from jobferry.storage.tables import BigId, at_and_by, metadata, workspace_id
+from jobferry.storage.tables import metadata
 from jobferry.storage.tx import Tx
 
 # A user's approval keys: Ed25519 public keys, several per user (rotation); a revoked key

@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
 )
 
+from jobferry.storage.columns import workspace_id
 from jobferry.storage.records import record
 from jobferry.storage.tables import metadata
 from jobferry.storage.tx import Tx, chunks
@@ -35,7 +36,7 @@ release_ledger = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     # The development workspace (the enterprise workspace the ledger is read through).
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    workspace_id(),
     Column("production_id", String(64), nullable=False),
     # deploy, rollback or restore.
     Column("action", String(16), nullable=False),
@@ -77,7 +78,7 @@ release_ledger_objects = Table(
 release_contents = Table(
     "release_contents",
     metadata,
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    workspace_id(primary_key=True),
     Column("sha256", String(64), primary_key=True),
     Column("document", Text, nullable=False),
 )
@@ -86,7 +87,7 @@ release_restores = Table(
     "release_restores",
     metadata,
     Column("plan_id", String(64), primary_key=True),
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    workspace_id(),
     Column("target_entry", Integer, nullable=False),
     Column("path", Text, nullable=False),
     Column("created_by", String(128), nullable=False),

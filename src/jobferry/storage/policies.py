@@ -6,24 +6,17 @@ module so Alembic sees it."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, select
+from sqlalchemy import select
 
+from jobferry.storage.columns import project_id
 from jobferry.storage.routes import route_promotions
-from jobferry.storage.tables import at_and_by, metadata
+from jobferry.storage.tables import versioned_documents
 from jobferry.storage.tx import Tx
 from jobferry.storage.versioned import DocumentVersion, VersionedDocuments
 
 # Every saved version of each policy (the highest is the policy). ``name`` says whose:
 # ``workspace/<workspace id>`` or ``route/<route name>`` (routes belong to the project).
-policies = Table(
-    "policies",
-    metadata,
-    Column("project_id", String(64), ForeignKey("projects.id"), primary_key=True),
-    Column("name", String(200), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("document", Text, nullable=False),
-    *at_and_by("created"),
-)
+policies = versioned_documents("policies", project_id(primary_key=True), name_length=200)
 
 
 POLICIES = VersionedDocuments(policies, policies.c.project_id, DocumentVersion)

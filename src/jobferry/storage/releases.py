@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
-    ForeignKey,
     Index,
     Integer,
     Select,
@@ -28,30 +28,33 @@ from sqlalchemy import (
     update,
 )
 
+from jobferry.storage.columns import at_and_by, workspace_id
 from jobferry.storage.records import record
-from jobferry.storage.tables import (
-    import_changes,
-    job_versions,
-    jobs,
-    metadata,
-)
+from jobferry.storage.tables import import_changes, job_versions, jobs, metadata
 from jobferry.storage.tx import Tx, chunks
+
+
+def user_and_time(verb: str, *, nullable: bool = False) -> tuple[Column[Any], ...]:
+    """Who (``<verb>_user_id``, ``<verb>_user_name``) did ``verb`` to a row, and when
+    (``<verb>_timestamp``, ms), as DataArts' release records name them."""
+    return (
+        Column(f"{verb}_user_id", String(64), nullable=nullable),
+        Column(f"{verb}_user_name", String(128), nullable=nullable),
+        Column(f"{verb}_timestamp", BigInteger, nullable=nullable),
+    )
+
 
 release_packages = Table(
     "release_packages",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False, index=True),
+    workspace_id(index=True),
     Column("name", String(256), nullable=False),
     Column("status", Integer, nullable=False),
-    Column("apply_user_id", String(64), nullable=False),
-    Column("apply_user_name", String(128), nullable=False),
-    Column("apply_timestamp", BigInteger, nullable=False),
+    *user_and_time("apply"),
     # [{"user_id", "user_name"}] as JSON text.
     Column("approvers", Text, nullable=False),
-    Column("deploy_user_id", String(64), nullable=True),
-    Column("deploy_user_name", String(128), nullable=True),
-    Column("deploy_timestamp", BigInteger, nullable=True),
+    *user_and_time("deploy", nullable=True),
     Column("startup_mode", Integer, nullable=True),
     # The production import (a system task) that deploys the package.
     Column("task_id", String(64), nullable=True, index=True),
@@ -63,15 +66,14 @@ release_packages = Table(
     # {"kind/name": hash or null}: what production held of each object when it was planned.
     Column("basis", Text, nullable=True),
     # A released package rolled back (jobferry's own state: deploy_status stays 2, released).
-    Column("rolled_back_at", BigInteger, nullable=True),
-    Column("rolled_back_by", String(128), nullable=True),
+    *at_and_by("rolled_back", nullable=True),
 )
 
 release_items = Table(
     "release_items",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    workspace_id(),
     Column("kind", String(32), nullable=False),
     Column("uid", String(64), nullable=False),
     Column("name", String(256), nullable=False),
@@ -82,9 +84,7 @@ release_items = Table(
     Column("package_id", Integer, nullable=True, index=True),
     Column("deploy_status", Integer, nullable=True),
     Column("start_job_status", Integer, nullable=True),
-    Column("submit_user_id", String(64), nullable=False),
-    Column("submit_user_name", String(128), nullable=False),
-    Column("submit_timestamp", BigInteger, nullable=False),
+    *user_and_time("submit"),
     Index("ix_release_items_workspace_id", "workspace_id", "kind", "uid"),
 )
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from sqlalchemy import (
     BigInteger,
     Column,
-    ForeignKey,
     String,
     Table,
     Text,
@@ -26,9 +25,9 @@ from sqlalchemy import (
 )
 
 from jobferry.storage.bulk import insert_tuples
+from jobferry.storage.columns import at_and_by, project_id, workspace_id
 from jobferry.storage.records import all_records, first_record, record
 from jobferry.storage.tables import (
-    at_and_by,
     audit_log,
     job_refs,
     job_versions,
@@ -43,9 +42,9 @@ from jobferry.storage.tx import Tx, chunks
 remotes = Table(
     "remotes",
     metadata,
-    Column("project_id", String(64), ForeignKey("projects.id"), primary_key=True),
+    project_id(primary_key=True),
     Column("name", String(128), primary_key=True),
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False),
+    workspace_id(),
     Column("endpoint", Text, nullable=False),
     Column("remote_project_id", String(64), nullable=False),
     Column("remote_workspace", String(64), nullable=False),
@@ -67,7 +66,7 @@ remotes = Table(
 remote_objects = Table(
     "remote_objects",
     metadata,
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True),
+    workspace_id(primary_key=True),
     Column("kind", String(32), primary_key=True),
     Column("name", String(256), primary_key=True),
     Column("sha256", String(64), nullable=False),

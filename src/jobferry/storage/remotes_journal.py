@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from sqlalchemy import (
     BigInteger,
     Column,
-    ForeignKey,
     Integer,
     String,
     Table,
@@ -29,6 +28,7 @@ from sqlalchemy import (
 )
 
 from jobferry.domain.enums import TaskStatus
+from jobferry.storage.columns import project_id, workspace_id
 from jobferry.storage.records import all_records, first_record
 from jobferry.storage.tables import metadata, system_tasks, workers
 from jobferry.storage.tx import Tx
@@ -37,8 +37,8 @@ remote_pushes = Table(
     "remote_pushes",
     metadata,
     Column("task_id", String(64), primary_key=True),
-    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
-    Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False, index=True),
+    project_id(),
+    workspace_id(index=True),
     Column("remote", String(128), nullable=False),
     Column("state", String(16), nullable=False),
     Column("owner", String(64), nullable=True),

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from sqlalchemy import (
     BigInteger,
     Column,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -22,21 +21,14 @@ from sqlalchemy import (
     update,
 )
 
+from jobferry.storage.columns import at_and_by, project_id
 from jobferry.storage.records import record
-from jobferry.storage.tables import at_and_by, metadata
+from jobferry.storage.tables import metadata, versioned_documents
 from jobferry.storage.tx import Tx
 from jobferry.storage.versioned import DocumentVersion, VersionedDocuments
 
 # Every saved version of a route; the newest is the route.
-route_versions = Table(
-    "route_versions",
-    metadata,
-    Column("project_id", String(64), ForeignKey("projects.id"), primary_key=True),
-    Column("name", String(128), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("document", Text, nullable=False),
-    *at_and_by("created"),
-)
+route_versions = versioned_documents("route_versions", project_id(primary_key=True))
 
 # One row per promotion along a route: the package built from the source (kept as an upload of
 # the target) and, once it was imported, the import's task.
@@ -44,7 +36,7 @@ route_promotions = Table(
     "route_promotions",
     metadata,
     Column("id", String(32), primary_key=True),
-    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    project_id(),
     Column("route", String(128), nullable=False),
     Column("route_version", Integer, nullable=False),
     Column("snapshot_at", BigInteger, nullable=False),

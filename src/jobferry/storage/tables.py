@@ -6,6 +6,8 @@ order they were saved, unknown keys included, and JSONB reorders keys.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -23,24 +25,7 @@ from sqlalchemy import (
     text,
 )
 
-# Integer primary keys that autoincrement on SQLite and are 64-bit elsewhere (job ids are int64).
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def workspace_id(*, primary_key: bool = False) -> Column[str]:
-    """The workspace a row belongs to (part of the primary key, or a plain foreign key)."""
-    if primary_key:
-        return Column("workspace_id", String(64), ForeignKey("workspaces.id"), primary_key=True)
-    return Column("workspace_id", String(64), ForeignKey("workspaces.id"), nullable=False)
-
-
-def at_and_by(verb: str) -> tuple[Column[int], Column[str]]:
-    """When (``<verb>_at``, ms) and by whom (``<verb>_by``) a row was written."""
-    return (
-        Column(f"{verb}_at", BigInteger, nullable=False),
-        Column(f"{verb}_by", String(128), nullable=False),
-    )
-
+from jobferry.storage.columns import BigId, at_and_by, project_id, workspace_id
 
 metadata = MetaData(
     naming_convention={
@@ -50,6 +35,51 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+
+def versioned_documents(name: str, owner: Column[str], *, name_length: int = 128) -> Table:
+    """A table of named documents saved as versions (``storage/versioned.py``): the ``owner``
+    column, ``name`` and ``version`` are the key of each saved document."""
+    return Table(
+        name,
+        metadata,
+        owner,
+        Column("name", String(name_length), primary_key=True),
+        Column("version", Integer, primary_key=True),
+        Column("document", Text, nullable=False),
+        *at_and_by("created"),
+    )
+
+
+def stored_package() -> tuple[Column[Any], ...]:
+    """A package file kept in a store (``store``, ``location``) until ``expires_at``: its size,
+    hash, and who wrote it when."""
+    return (
+        Column("size", BigInteger, nullable=False),
+        Column("sha256", String(64), nullable=False),
+        Column("store", String(8), nullable=False),
+        Column("location", String(1024), nullable=False),
+        Column("created_by", String(128), nullable=False),
+        Column("created_at", BigInteger, nullable=False),
+        Column("expires_at", BigInteger, nullable=False),
+    )
+
+
+def submitted_versions(name: str, owner: Column[Any], *extra: Column[Any]) -> Table:
+    """A table of the immutable submitted versions of a job or script: the ``owner`` column
+    (its id, deleted with it) and ``version`` are the key; ``extra`` columns follow the
+    document."""
+    return Table(
+        name,
+        metadata,
+        owner,
+        Column("version", Integer, primary_key=True),
+        Column("status", String(16), nullable=False),
+        Column("document", Text, nullable=False),
+        *extra,
+        *at_and_by("created"),
+    )
+
 
 projects = Table(
     "projects",
@@ -63,7 +93,7 @@ workspaces = Table(
     "workspaces",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    project_id(),
     Column("name", String(128), nullable=False),
     Column("is_default", Boolean, nullable=False, default=False),
     Column("lock_policy", String(8), nullable=False, default="soft"),
@@ -82,7 +112,7 @@ users = Table(
     "users",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("project_id", String(64), ForeignKey("projects.id"), nullable=False),
+    project_id(),
     Column("name", String(128), nullable=False),
     Column("is_project_admin", Boolean, nullable=False, default=False),
     Column("password_hash", Text, nullable=True),
@@ -135,15 +165,10 @@ jobs = Table(
     Index("ix_jobs_type", "workspace_id", "process_type", "name"),
 )
 
-job_versions = Table(
+job_versions = submitted_versions(
     "job_versions",
-    metadata,
     Column("job_id", BigId, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("status", String(16), nullable=False),
-    Column("document", Text, nullable=False),
     Column("approvers", Text, nullable=True),
-    *at_and_by("created"),
 )
 
 # One row per distinct (kind, name, workspace) a job's development state references: "who uses
@@ -176,14 +201,9 @@ scripts = Table(
     Index("ix_scripts_folder", "workspace_id", "directory", "name"),
 )
 
-script_versions = Table(
+script_versions = submitted_versions(
     "script_versions",
-    metadata,
     Column("script_id", String(64), ForeignKey("scripts.id", ondelete="CASCADE"), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("status", String(16), nullable=False),
-    Column("document", Text, nullable=False),
-    *at_and_by("created"),
 )
 
 resources = Table(
@@ -334,13 +354,7 @@ downloads = Table(
     Column("task_id", String(32), nullable=True),
     Column("file_name", String(256), nullable=False),
     Column("selection", Text, nullable=False),
-    Column("size", BigInteger, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("store", String(8), nullable=False),
-    Column("location", String(1024), nullable=False),
-    Column("created_by", String(128), nullable=False),
-    Column("created_at", BigInteger, nullable=False),
-    Column("expires_at", BigInteger, nullable=False),
+    *stored_package(),
     Index("ix_downloads_scope", "workspace_id", "created_at"),
 )
 
@@ -372,13 +386,7 @@ uploads = Table(
     Column("project_id", String(64), nullable=False),
     workspace_id(),
     Column("file_name", String(256), nullable=False),
-    Column("size", BigInteger, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("store", String(8), nullable=False),
-    Column("location", String(1024), nullable=False),
-    Column("created_by", String(128), nullable=False),
-    Column("created_at", BigInteger, nullable=False),
-    Column("expires_at", BigInteger, nullable=False),
+    *stored_package(),
 )
 
 # One import at a time per workspace, across processes: the primary key is the lock.
@@ -425,15 +433,7 @@ import_changes = Table(
 
 # Environment profiles: named, versioned mappings for one target environment (each save is a
 # new version; the highest version is the profile).
-env_profiles = Table(
-    "env_profiles",
-    metadata,
-    workspace_id(primary_key=True),
-    Column("name", String(128), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("document", Text, nullable=False),
-    *at_and_by("created"),
-)
+env_profiles = versioned_documents("env_profiles", workspace_id(primary_key=True))
 
 # The Ed25519 key a workspace signs its exports with (private half encrypted).
 signing_keys = Table(

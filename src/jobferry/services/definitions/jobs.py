@@ -43,7 +43,7 @@ from jobferry.services.definitions.records import (
 from jobferry.services.definitions.renames import rename_job, require_free_job_name
 from jobferry.services.definitions.tombstones import remember_deletion
 from jobferry.services.releases.pending import note_submit
-from jobferry.services.support.paging import name_filter, page
+from jobferry.services.support.paging import name_filter, page, read_page
 from jobferry.services.support.requests import is_object_list
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
@@ -315,16 +315,16 @@ class JobService:
             )
         p = page(limit, offset, self.offset_mode)
         tag_list = [t.strip() for t in (tags or "").split(",") if t.strip()]
-        with self.db.transaction(readonly=True) as tx:
-            total, rows = repo.list_jobs(
-                tx,
-                scope.workspace.id,
-                process_type=process_type,
-                name_contains=name_filter(job_name, "jobName"),
-                tags=tag_list,
-                limit=p.limit,
-                offset=p.skip,
-            )
+        names = name_filter(job_name, "jobName")
+        total, rows = read_page(
+            self.db,
+            repo.list_jobs,
+            scope.workspace.id,
+            names,
+            p,
+            process_type=process_type,
+            tags=tag_list,
+        )
         return total, [JobSummary.of(job) for job in rows]
 
     def delete(self, scope: Scope, name: str) -> None:

@@ -19,7 +19,7 @@ from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump, raise_violations, split_body
 from jobferry.services.definitions.records import JobUse, ShownResource
 from jobferry.services.definitions.tombstones import remember_deletion
-from jobferry.services.support.paging import name_filter, page
+from jobferry.services.support.paging import name_filter, page, read_page
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
@@ -133,14 +133,8 @@ class ResourceService:
     ) -> tuple[int, list[ShownResource]]:
         """One page of resources, and how many match."""
         p = page(limit, offset, self.offset_mode)
-        with self.db.transaction(readonly=True) as tx:
-            total, rows = repo.list_resources(
-                tx,
-                scope.workspace.id,
-                name_contains=name_filter(resource_name, "resourceName"),
-                limit=p.limit,
-                offset=p.skip,
-            )
+        names = name_filter(resource_name, "resourceName")
+        total, rows = read_page(self.db, repo.list_resources, scope.workspace.id, names, p)
         return total, [ShownResource.of(r) for r in rows]
 
     def delete(self, scope: Scope, resource_id: str) -> None:

@@ -80,12 +80,7 @@ class DefinitionReviews:
         resolve_target_status(scope, body.get("targetStatus"), body.get("approvers"), "a job")
         saved = str(doc["name"])
         with self.db.transaction(readonly=True) as tx:
-            before: dict[str, Any] | None = None
-            if name:
-                before = load(get_job_or_raise(tx, scope, name).document)
-                check_lock(tx, scope, ObjectKind.JOB, name)
-            else:
-                require_free_job_name(tx, scope, saved, "change that job, or choose another name")
+            before = _replaced(tx, scope, ObjectKind.JOB, name, saved)
             refs = job_references(doc)
             cautions = [*_node_types(doc), *_missing(tx, scope, refs)]
         return _review(ObjectKind.JOB, saved, before, doc, cautions)
@@ -100,16 +95,25 @@ class DefinitionReviews:
         resolve_target_status(scope, body.get("targetStatus"), body.get("approvers"), "a script")
         saved = str(doc["name"])
         with self.db.transaction(readonly=True) as tx:
-            before: dict[str, Any] | None = None
-            if name:
-                before = load(get_script_or_raise(tx, scope, name).document)
-                check_lock(tx, scope, ObjectKind.SCRIPT, name)
-            else:
-                require_free_script_name(
-                    tx, scope, saved, "change that script, or choose another name"
-                )
+            before = _replaced(tx, scope, ObjectKind.SCRIPT, name, saved)
             cautions = _missing(tx, scope, script_references(doc))
         return _review(ObjectKind.SCRIPT, saved, before, doc, cautions)
+
+
+def _replaced(
+    tx: Tx, scope: Scope, kind: ObjectKind, name: str, saved: str
+) -> dict[str, Any] | None:
+    """The stored definition of job or script ``name`` that the save replaces (refused when
+    locked), or ``None`` for a new one, whose name ``saved`` must be free."""
+    job = kind is ObjectKind.JOB
+    if not name:
+        noun = "job" if job else "script"
+        require_free = require_free_job_name if job else require_free_script_name
+        require_free(tx, scope, saved, f"change that {noun}, or choose another name")
+        return None
+    stored = get_job_or_raise(tx, scope, name) if job else get_script_or_raise(tx, scope, name)
+    check_lock(tx, scope, kind, name)
+    return load(stored.document)
 
 
 def _definition(body: dict[str, Any], name: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from jobferry.services.definitions.publishing import check_lock, resolve_target_
 from jobferry.services.definitions.records import ScriptDetail, ShownScript, SubmittedVersion
 from jobferry.services.definitions.tombstones import remember_deletion
 from jobferry.services.releases.pending import note_submit
-from jobferry.services.support.paging import name_filter, page
+from jobferry.services.support.paging import name_filter, page, read_page
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
@@ -145,14 +145,8 @@ class ScriptService:
         """One page of scripts (full definitions, as DataArts returns them), and how many
         match."""
         p = page(limit, offset, self.offset_mode)
-        with self.db.transaction(readonly=True) as tx:
-            total, rows = repo.list_scripts(
-                tx,
-                scope.workspace.id,
-                name_contains=name_filter(script_name, "scriptName"),
-                limit=p.limit,
-                offset=p.skip,
-            )
+        names = name_filter(script_name, "scriptName")
+        total, rows = read_page(self.db, repo.list_scripts, scope.workspace.id, names, p)
         return total, [ShownScript.of(s) for s in rows]
 
     def delete(self, scope: Scope, name: str) -> None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from jobferry.errors import InvalidRequestError
 from jobferry.settings import OffsetMode
+from jobferry.storage import Database
+
+R = TypeVar("R")
 
 MAX_OFFSET = 1_000_000_000
 
@@ -33,6 +38,22 @@ def page(limit: int | None, offset: int | None, mode: OffsetMode) -> Page:
         )
     skip = offset * limit if mode is OffsetMode.PAGE else offset
     return Page(limit, skip)
+
+
+def read_page(
+    db: Database,
+    lister: Callable[..., tuple[int, list[R]]],
+    workspace_id: str,
+    names: str | None,
+    p: Page,
+    **filters: Any,
+) -> tuple[int, list[R]]:
+    """The page ``p`` of a workspace's objects whose names hold ``names`` (a repository's
+    ``list_…`` reads it, with its other ``filters``), and how many match in all."""
+    with db.transaction(readonly=True) as tx:
+        return lister(
+            tx, workspace_id, name_contains=names, limit=p.limit, offset=p.skip, **filters
+        )
 
 
 def check_window(offset: int, limit: int, most: int) -> None:

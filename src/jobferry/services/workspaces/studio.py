@@ -11,7 +11,9 @@ admin``, where roles and policies are set with them.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from jobferry.domain.enums import Role
 from jobferry.errors import StudioLookupError, StudioWorkspaceNotFoundError
@@ -19,6 +21,8 @@ from jobferry.services.context import Actor, Scope, require_same_project
 from jobferry.storage import Database
 from jobferry.storage import accounts as repo
 from jobferry.storage.records import WorkspaceRecord
+
+T = TypeVar("T")
 
 INSTANCE_NAME = "jobferry"
 WORKSPACE_MODE = "simple"
@@ -67,12 +71,21 @@ class StudioWorkspace:
 
 
 @dataclass(frozen=True)
-class StudioWorkspacePage:
-    """A page of workspaces, how many there are and over how many pages."""
+class StudioPage(Generic[T]):
+    """A page of a management-centre list, how many there are and over how many pages."""
 
     total: int
     pages: int
-    items: tuple[StudioWorkspace, ...]
+    items: tuple[T, ...]
+
+    @classmethod
+    def of(cls, every: Sequence[T], limit: int, offset: int) -> StudioPage[T]:
+        """The ``limit`` items of ``every`` from ``offset``."""
+        return cls(len(every), math.ceil(len(every) / limit), tuple(every[offset : offset + limit]))
+
+
+StudioWorkspacePage = StudioPage[StudioWorkspace]
+"""A page of workspaces."""
 
 
 ROLE_IDS = {
@@ -104,13 +117,8 @@ class StudioMember:
     created_at: int
 
 
-@dataclass(frozen=True)
-class StudioMemberPage:
-    """A page of a workspace's members, how many there are and over how many pages."""
-
-    total: int
-    pages: int
-    items: tuple[StudioMember, ...]
+StudioMemberPage = StudioPage[StudioMember]
+"""A page of a workspace's members."""
 
 
 @dataclass
@@ -141,11 +149,7 @@ class StudioWorkspaceService:
         """``ListManagerWorkSpacesResponse``: the workspaces the caller may use."""
         limit, offset = _paged(limit, offset)
         visible, members = self._visible(actor, project_id, instance_id)
-        return StudioWorkspacePage(
-            len(visible),
-            math.ceil(len(visible) / limit),
-            tuple(_workspace(ws, members) for ws in visible[offset : offset + limit]),
-        )
+        return StudioPage.of([_workspace(ws, members) for ws in visible], limit, offset)
 
     def workspace(
         self, actor: Actor, project_id: str, instance_id: str, workspace_id: str
@@ -171,11 +175,7 @@ class StudioWorkspaceService:
             StudioMember(user.id, user.name, Role(role), scope.workspace.id, user.created_at)
             for user, role in found
         ]
-        return StudioMemberPage(
-            len(members),
-            math.ceil(len(members) / limit),
-            tuple(members[offset : offset + limit]),
-        )
+        return StudioPage.of(members, limit, offset)
 
     def _visible(
         self, actor: Actor, project_id: str, instance_id: str

@@ -6,27 +6,26 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, String, Table, Text
 
-from jobferry.storage.tables import at_and_by, metadata
+from jobferry.storage.columns import at_and_by
+from jobferry.storage.tables import metadata
+
+
+def _lines(name: str, owner: str, *columns: str) -> Table:
+    """A table of an owner's lines (JSON text), one row each in order (``seq``), with the
+    short ``columns`` kept beside each line (a plan's objects are paged by kind and action)."""
+    return Table(
+        name,
+        metadata,
+        Column(owner, String(32), primary_key=True),
+        Column("seq", Integer, primary_key=True),
+        *(Column(column, String(16), nullable=False) for column in columns),
+        Column("line", Text, nullable=False),
+    )
+
 
 # A stored plan's objects, one row each in plan order; a task's subtasks, likewise.
-import_plan_objects = Table(
-    "import_plan_objects",
-    metadata,
-    Column("plan_id", String(32), primary_key=True),
-    Column("seq", Integer, primary_key=True),
-    Column("kind", String(16), nullable=False),
-    Column("action", String(16), nullable=False),
-    Column("line", Text, nullable=False),
-)
-
-task_subtasks = Table(
-    "task_subtasks",
-    metadata,
-    Column("task_id", String(32), primary_key=True),
-    Column("seq", Integer, primary_key=True),
-    Column("status", String(16), nullable=False),
-    Column("line", Text, nullable=False),
-)
+import_plan_objects = _lines("import_plan_objects", "plan_id", "kind", "action")
+task_subtasks = _lines("task_subtasks", "task_id", "status")
 
 # What a target workspace received from each source workspace, object by object: the source's
 # stable identifier, the target object it became, and the exact documents of the last import

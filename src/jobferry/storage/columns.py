@@ -1,0 +1,34 @@
+"""The id type, columns and groups of columns many tables declare alike (``tables.py`` and the
+feature modules with tables of their own): each call makes fresh ``Column`` objects, as a table
+needs."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String
+
+# Integer primary keys that autoincrement on SQLite and are 64-bit elsewhere (job ids are int64).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _owner_id(name: str, owner: str, primary_key: bool, index: bool | None) -> Column[str]:
+    if primary_key:
+        return Column(name, String(64), ForeignKey(owner), primary_key=True)
+    return Column(name, String(64), ForeignKey(owner), nullable=False, index=index)
+
+
+def workspace_id(*, primary_key: bool = False, index: bool | None = None) -> Column[str]:
+    """The workspace a row belongs to (part of the primary key, or a plain foreign key)."""
+    return _owner_id("workspace_id", "workspaces.id", primary_key, index)
+
+
+def project_id(*, primary_key: bool = False) -> Column[str]:
+    """The project a row belongs to (part of the primary key, or a plain foreign key)."""
+    return _owner_id("project_id", "projects.id", primary_key, None)
+
+
+def at_and_by(verb: str, *, nullable: bool = False) -> tuple[Column[int], Column[str]]:
+    """When (``<verb>_at``, ms) and by whom (``<verb>_by``) a row was written."""
+    return (
+        Column(f"{verb}_at", BigInteger, nullable=nullable),
+        Column(f"{verb}_by", String(128), nullable=nullable),
+    )
