@@ -90,11 +90,7 @@ def carry_in(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Resp
     body = parse_object(raw, required=True, what='{"path"}')
     path = body.get("path")
     if not isinstance(path, str) or not path:
-        raise InvalidRequestError(
-            "path must name the package uploaded to the route's target workspace "
-            "(POST /v1/{project_id}/packages answers it).",
-            parameter="path",
-        )
+        raise _no_package_path()
     promotions = services_of(request).promotions
     return json(package_view(promotions.carry_in(scope, name, path)))
 
@@ -136,11 +132,7 @@ def plan_promotion(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -
     body = parse_object(raw, required=False, what="{this run's settings, path}")
     path = body.pop("path", None)
     if path is not None and (not isinstance(path, str) or not path):
-        raise InvalidRequestError(
-            "path must name the package uploaded to the route's target workspace "
-            "(POST /v1/{project_id}/packages answers it).",
-            parameter="path",
-        )
+        raise _no_package_path()
     planned = runner_of(request).plan_promotion(scope, name, body, path)
     return json(route_plan_view(planned))
 
@@ -151,3 +143,12 @@ def plan_promotion(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -
 )
 def apply_promotion(request: Request, scope: ScopeDep, name: str, plan_id: str) -> Response:
     return json(applied_view(runner_of(request).apply_promotion(scope, name, plan_id)))
+
+
+def _no_package_path() -> InvalidRequestError:
+    """A ``path`` that names no package (the package of a carried promotion is uploaded first)."""
+    return InvalidRequestError(
+        "path must name the package uploaded to the route's target workspace "
+        "(POST /v1/{project_id}/packages answers it).",
+        parameter="path",
+    )
