@@ -18,17 +18,6 @@ ResourcesQuery = Annotated[NamedPage, named_page("resourceName")]
 
 router = APIRouter(prefix="/v1/{project_id}/resources", tags=["resources"])
 
-RESOURCE = DefinitionCalls(
-    "resource", "resource_id", "ResourceInfo", lambda services: services.resources
-)
-
-
-@router.post("", openapi_extra=body_doc("ResourceInfo"), summary="create_resource")
-def create_resource(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
-    body = parse_object(raw, required=True, what="ResourceInfo")
-    resource_id = services_of(request).resources.create(scope, body)
-    return json({"resourceId": resource_id})
-
 
 @router.get("", summary="list_resources")
 @kept_answer
@@ -45,6 +34,17 @@ def show_resource(request: Request, scope: ScopeDep, resource_id: str) -> Respon
     return json(resource_document(services_of(request).resources.show(scope, resource_id)))
 
 
+# The writes after the reads, which clients poll most (api.app.ROUTERS).
+@router.post("", openapi_extra=body_doc("ResourceInfo"), summary="create_resource")
+def create_resource(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+    body = parse_object(raw, required=True, what="ResourceInfo")
+    resource_id = services_of(request).resources.create(scope, body)
+    return json({"resourceId": resource_id})
+
+
+RESOURCE = DefinitionCalls(
+    "resource", "resource_id", "ResourceInfo", lambda services: services.resources
+)
 RESOURCE.update(router)
 
 
