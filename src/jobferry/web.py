@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from jobferry.domain.jsonlimits import json_problem
 from jobferry.errors import InvalidRequestError
@@ -58,6 +58,12 @@ def attachment(file_name: str) -> str:
     """A Content-Disposition header value that downloads ``file_name`` (any characters)."""
     name = quote(file_name)
     return f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
+
+
+def attached(content: bytes | str, file_name: str, media_type: str) -> Response:
+    """``content`` answered as a file to download, named ``file_name``."""
+    headers = {"Content-Disposition": attachment(file_name)}
+    return Response(content=content, media_type=media_type, headers=headers)
 
 
 def package_download(item: Download, chunks: Iterator[bytes]) -> StreamingResponse:

@@ -25,6 +25,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
+from jobferry import scratchdb
 from jobferry.domain.enums import KIND_ORDER
 from jobferry.package.centraldir import ZipEntry
 
@@ -95,18 +96,7 @@ class ReadIndex:
         # A 16 MiB cache: a plan asks whether the package holds each job a job depends on,
         # names all over the object table (16 MB at 100,000 jobs); with 4 MiB a 100,000-job
         # import read 148,000 pages back from the file, with 16 MiB 49,000.
-        for pragma in (
-            "journal_mode=OFF",
-            "synchronous=OFF",
-            "locking_mode=EXCLUSIVE",
-            "cache_size=-16384",
-        ):
-            self._db.execute(f"PRAGMA {pragma}")
-        self._db.executescript(_SCHEMA)
-        # One transaction for the file's whole life: nobody else opens it and it is never
-        # committed for keeps, so each statement skips taking and dropping locks and
-        # writing its pages back (a transaction per inserted row in autocommit mode).
-        self._db.execute("BEGIN")
+        scratchdb.prepare(self._db, _SCHEMA, cache_kib=16384)
         self._object_index = False
 
     def close(self) -> None:

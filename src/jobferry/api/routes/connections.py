@@ -20,7 +20,7 @@ from jobferry.api.wire import (
     parse_object,
 )
 from jobferry.package.connections import BUNDLE_NAME
-from jobferry.web import attachment, services_of
+from jobferry.web import attached, services_of
 
 router = APIRouter(prefix="/v1/{project_id}/connections", tags=["connections"])
 
@@ -34,11 +34,7 @@ CONNECTION_BODY = '{"name", "type", "config": {... secrets inside ...}, "descrip
 )
 def export_connections(request: Request, scope: ScopeDep) -> Response:
     data = services_of(request).connection_migration.export(scope)
-    return Response(
-        content=data,
-        media_type="application/octet-stream",
-        headers={"Content-Disposition": attachment(BUNDLE_NAME)},
-    )
+    return attached(data, BUNDLE_NAME, "application/octet-stream")
 
 
 @router.post(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
+from jobferry.api.definitions import DefinitionCalls
 from jobferry.api.fastpath import kept_answer
 from jobferry.api.paging import JobsQueryDep
 from jobferry.api.presenters.definitions import (
@@ -32,13 +33,6 @@ from jobferry.services.definitions.jobs import parse_start
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}/jobs", tags=["jobs"])
-
-
-@router.post("", status_code=204, openapi_extra=body_doc("JobInfo"), summary="create_job")
-def create_job(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
-    body = parse_object(raw, required=True, what="JobInfo")
-    services_of(request).jobs.create(scope, body)
-    return no_content()
 
 
 @router.get("", summary="list_jobs")
@@ -83,23 +77,11 @@ def show_job(
     return json(job_document(shown))
 
 
-@router.put("/{job_name}", status_code=204, openapi_extra=body_doc("JobInfo"), summary="update_job")
-def update_job(request: Request, scope: ScopeDep, raw: BodyDep, job_name: str) -> Response:
-    body = parse_object(raw, required=True, what="JobInfo")
-    services_of(request).jobs.update(scope, job_name, body)
-    return no_content()
-
-
-@router.delete(
-    "/{job_name}",
-    status_code=204,
-    openapi_extra=body_doc("DeleteReq", required=False),
-    summary="delete_job",
-)
-def delete_job(request: Request, scope: ScopeDep, raw: BodyDep, job_name: str) -> Response:
-    parse_object(raw, required=False, what="DeleteReq")
-    services_of(request).jobs.delete(scope, job_name)
-    return no_content()
+# The writes after the reads, which clients poll most (api.app.ROUTERS).
+JOB = DefinitionCalls("job", "job_name", "JobInfo", lambda services: services.jobs)
+JOB.create(router)
+JOB.update(router)
+JOB.delete(router)
 
 
 @router.post(

@@ -12,7 +12,7 @@ from jobferry.api.wire import BodyDep, body_doc, json, parse_object
 from jobferry.errors import InvalidRequestError
 from jobferry.services.releases.ledger import ledger_csv, ledger_document, parse_moment
 from jobferry.services.releases.records import package_ids
-from jobferry.web import attachment, runner_of, services_of
+from jobferry.web import attached, runner_of, services_of
 
 router = APIRouter(prefix="/v2/{project_id}/factory", tags=["factory v2: releases"])
 
@@ -61,9 +61,5 @@ def release_ledger(request: Request, scope: ScopeDep) -> Response:
         raise InvalidRequestError(f"format '{shape}' is not json or csv.", parameter="format")
     view = services_of(request).ledger.ledger(scope, at)
     if shape == "csv":
-        return Response(
-            ledger_csv(view),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": attachment("release-ledger.csv")},
-        )
+        return attached(ledger_csv(view), "release-ledger.csv", "text/csv; charset=utf-8")
     return json(ledger_document(view))

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request, Response
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters.policies import policy
+from jobferry.api.versioned import VersionedDocument, required_document, version_routes
 from jobferry.api.wire import BodyDep, VersionQuery, body_doc, json
-from jobferry.errors import InvalidRequestError
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["policies (extension)"])
@@ -50,29 +50,23 @@ def put_workspace_policy(request: Request, scope: ScopeDep, raw: BodyDep) -> Res
     return json(policy(services_of(request).policies.put(scope, None, _document(raw))))
 
 
-@router.get("/policies/routes/{name}", summary="A route's policy (newest, or ?version=N)")
-def get_route_policy(
-    request: Request, scope: ScopeDep, name: str, version: VersionQuery = None
-) -> Response:
-    return json(policy(services_of(request).policies.get(scope, name, version)))
-
-
-@router.get("/policies/routes/{name}/versions", summary="Every version of a route's policy")
-def route_policy_versions(request: Request, scope: ScopeDep, name: str) -> Response:
-    found = services_of(request).policies.versions(scope, name)
-    return json({"versions": [policy(v) for v in found]})
-
-
-@router.put(
-    "/policies/routes/{name}",
-    summary="Save a new version of a route's policy",
-    openapi_extra=body_doc("policy document", schema=bodies.POLICY),
-)
-def put_route_policy(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Response:
-    return json(policy(services_of(request).policies.put(scope, name, _document(raw))))
-
-
 def _document(raw: bytes) -> bytes:
-    if not raw.strip():
-        raise InvalidRequestError(f"The request needs the policy document ({POLICY_DOC}).")
-    return raw
+    return required_document(raw, f"policy document ({POLICY_DOC})")
+
+
+version_routes(
+    router,
+    "/policies/routes/{name}",
+    VersionedDocument(
+        noun="route_policy",
+        service=lambda services: services.policies,
+        present=policy,
+        read=_document,
+    ),
+    (
+        "A route's policy (newest, or ?version=N)",
+        "Every version of a route's policy",
+        "Save a new version of a route's policy",
+    ),
+    body_doc("policy document", schema=bodies.POLICY),
+)

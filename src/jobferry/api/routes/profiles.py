@@ -9,8 +9,8 @@ from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters import imports as present_imports
 from jobferry.api.presenters import workspaces as present
-from jobferry.api.wire import BodyDep, VersionQuery, body_doc, json, no_content, parse_object
-from jobferry.errors import InvalidRequestError
+from jobferry.api.versioned import VersionedDocument, required_document, version_routes
+from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.services.importing.request import parse_import_request
 from jobferry.web import services_of
 
@@ -41,31 +41,22 @@ def check_profile(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     return json(present_imports.profile_check_view(report))
 
 
-@router.get("/profiles/{name}", summary="One environment profile (newest, or ?version=N)")
-def get_profile(
-    request: Request,
-    scope: ScopeDep,
-    name: str,
-    version: VersionQuery = None,
-) -> Response:
-    return json(present.profile(services_of(request).profiles.get(scope, name, version)))
-
-
-@router.get("/profiles/{name}/versions", summary="Every version of a profile")
-def profile_versions(request: Request, scope: ScopeDep, name: str) -> Response:
-    found = services_of(request).profiles.versions(scope, name)
-    return json({"versions": [present.profile(v) for v in found]})
-
-
-@router.put(
+version_routes(
+    router,
     "/profiles/{name}",
-    summary="Save a new version of a profile",
-    openapi_extra=body_doc("profile document", schema=bodies.PROFILE),
+    VersionedDocument(
+        noun="profile",
+        service=lambda services: services.profiles,
+        present=present.profile,
+        read=lambda raw: required_document(raw, f"profile document ({PROFILE_DOC})"),
+    ),
+    (
+        "One environment profile (newest, or ?version=N)",
+        "Every version of a profile",
+        "Save a new version of a profile",
+    ),
+    body_doc("profile document", schema=bodies.PROFILE),
 )
-def put_profile(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Response:
-    if not raw.strip():
-        raise InvalidRequestError(f"The request needs the profile document ({PROFILE_DOC}).")
-    return json(present.profile(services_of(request).profiles.put(scope, name, raw)))
 
 
 @router.delete("/profiles/{name}", status_code=204, summary="Remove a profile and its versions")

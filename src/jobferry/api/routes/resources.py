@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
+from jobferry.api.definitions import DefinitionCalls
 from jobferry.api.fastpath import kept_answer
 from jobferry.api.paging import NamedPage, named_page
 from jobferry.api.presenters.definitions import resource_document
@@ -16,13 +17,6 @@ from jobferry.web import services_of
 ResourcesQuery = Annotated[NamedPage, named_page("resourceName")]
 
 router = APIRouter(prefix="/v1/{project_id}/resources", tags=["resources"])
-
-
-@router.post("", openapi_extra=body_doc("ResourceInfo"), summary="create_resource")
-def create_resource(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
-    body = parse_object(raw, required=True, what="ResourceInfo")
-    resource_id = services_of(request).resources.create(scope, body)
-    return json({"resourceId": resource_id})
 
 
 @router.get("", summary="list_resources")
@@ -40,16 +34,18 @@ def show_resource(request: Request, scope: ScopeDep, resource_id: str) -> Respon
     return json(resource_document(services_of(request).resources.show(scope, resource_id)))
 
 
-@router.put(
-    "/{resource_id}",
-    status_code=204,
-    openapi_extra=body_doc("ResourceInfo"),
-    summary="update_resource",
-)
-def update_resource(request: Request, scope: ScopeDep, raw: BodyDep, resource_id: str) -> Response:
+# The writes after the reads, which clients poll most (api.app.ROUTERS).
+@router.post("", openapi_extra=body_doc("ResourceInfo"), summary="create_resource")
+def create_resource(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="ResourceInfo")
-    services_of(request).resources.update(scope, resource_id, body)
-    return no_content()
+    resource_id = services_of(request).resources.create(scope, body)
+    return json({"resourceId": resource_id})
+
+
+RESOURCE = DefinitionCalls(
+    "resource", "resource_id", "ResourceInfo", lambda services: services.resources
+)
+RESOURCE.update(router)
 
 
 @router.delete("/{resource_id}", status_code=204, summary="delete_resource")

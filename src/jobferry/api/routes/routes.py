@@ -13,7 +13,8 @@ from jobferry.api.presenters.routes import (
     route_plan_view,
     route_view,
 )
-from jobferry.api.wire import BodyDep, VersionQuery, body_doc, json, no_content, parse_object
+from jobferry.api.versioned import VersionedDocument, version_routes
+from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.errors import InvalidRequestError
 from jobferry.web import runner_of, services_of
 
@@ -34,30 +35,22 @@ def list_routes(request: Request, scope: ScopeDep) -> Response:
     return json({"routes": [route_view(item) for item in items]})
 
 
-@router.get("/routes/{name}", summary="One route (newest, or ?version=N)")
-def get_route(
-    request: Request,
-    scope: ScopeDep,
-    name: str,
-    version: VersionQuery = None,
-) -> Response:
-    return json(route_view(services_of(request).routes.get(scope, name, version)))
-
-
-@router.get("/routes/{name}/versions", summary="Every version of a route, newest first")
-def route_versions(request: Request, scope: ScopeDep, name: str) -> Response:
-    items = services_of(request).routes.versions(scope, name)
-    return json({"versions": [route_view(item) for item in items]})
-
-
-@router.put(
+version_routes(
+    router,
     "/routes/{name}",
-    summary="Save a new version of a route (project admins)",
-    openapi_extra=body_doc("route document", schema=bodies.ROUTE),
+    VersionedDocument(
+        noun="route",
+        service=lambda services: services.routes,
+        present=route_view,
+        read=lambda raw: parse_object(raw, required=True, what=ROUTE_DOC),
+    ),
+    (
+        "One route (newest, or ?version=N)",
+        "Every version of a route, newest first",
+        "Save a new version of a route (project admins)",
+    ),
+    body_doc("route document", schema=bodies.ROUTE),
 )
-def put_route(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Response:
-    body = parse_object(raw, required=True, what=ROUTE_DOC)
-    return json(route_view(services_of(request).routes.put(scope, name, body)))
 
 
 @router.delete("/routes/{name}", status_code=204, summary="Remove a route and its versions")
@@ -97,11 +90,7 @@ def carry_in(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Resp
     body = parse_object(raw, required=True, what='{"path"}')
     path = body.get("path")
     if not isinstance(path, str) or not path:
-        raise InvalidRequestError(
-            "path must name the package uploaded to the route's target workspace "
-            "(POST /v1/{project_id}/packages answers it).",
-            parameter="path",
-        )
+        raise _no_package_path()
     promotions = services_of(request).promotions
     return json(package_view(promotions.carry_in(scope, name, path)))
 
@@ -143,11 +132,7 @@ def plan_promotion(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -
     body = parse_object(raw, required=False, what="{this run's settings, path}")
     path = body.pop("path", None)
     if path is not None and (not isinstance(path, str) or not path):
-        raise InvalidRequestError(
-            "path must name the package uploaded to the route's target workspace "
-            "(POST /v1/{project_id}/packages answers it).",
-            parameter="path",
-        )
+        raise _no_package_path()
     planned = runner_of(request).plan_promotion(scope, name, body, path)
     return json(route_plan_view(planned))
 
@@ -158,3 +143,12 @@ def plan_promotion(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -
 )
 def apply_promotion(request: Request, scope: ScopeDep, name: str, plan_id: str) -> Response:
     return json(applied_view(runner_of(request).apply_promotion(scope, name, plan_id)))
+
+
+def _no_package_path() -> InvalidRequestError:
+    """A ``path`` that names no package (the package of a carried promotion is uploaded first)."""
+    return InvalidRequestError(
+        "path must name the package uploaded to the route's target workspace "
+        "(POST /v1/{project_id}/packages answers it).",
+        parameter="path",
+    )

@@ -7,22 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
+from jobferry.api.definitions import DefinitionCalls
 from jobferry.api.fastpath import kept_answer
 from jobferry.api.paging import NamedPage, named_page
 from jobferry.api.presenters.definitions import script_document
-from jobferry.api.wire import BodyDep, body_doc, json, json_list, no_content, parse_object
+from jobferry.api.wire import json, json_list
 from jobferry.web import services_of
 
 ScriptsQuery = Annotated[NamedPage, named_page("scriptName")]
 
 router = APIRouter(prefix="/v1/{project_id}/scripts", tags=["scripts"])
-
-
-@router.post("", status_code=204, openapi_extra=body_doc("ScriptInfo"), summary="create_script")
-def create_script(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
-    body = parse_object(raw, required=True, what="ScriptInfo")
-    services_of(request).scripts.create(scope, body)
-    return no_content()
 
 
 @router.get("", summary="list_scripts")
@@ -40,22 +34,8 @@ def show_script(request: Request, scope: ScopeDep, script_name: str) -> Response
     return json(script_document(services_of(request).scripts.show(scope, script_name)))
 
 
-@router.put(
-    "/{script_name}", status_code=204, openapi_extra=body_doc("ScriptInfo"), summary="update_script"
-)
-def update_script(request: Request, scope: ScopeDep, raw: BodyDep, script_name: str) -> Response:
-    body = parse_object(raw, required=True, what="ScriptInfo")
-    services_of(request).scripts.update(scope, script_name, body)
-    return no_content()
-
-
-@router.delete(
-    "/{script_name}",
-    status_code=204,
-    openapi_extra=body_doc("DeleteReq", required=False),
-    summary="delete_script",
-)
-def delete_script(request: Request, scope: ScopeDep, raw: BodyDep, script_name: str) -> Response:
-    parse_object(raw, required=False, what="DeleteReq")
-    services_of(request).scripts.delete(scope, script_name)
-    return no_content()
+# The writes after the reads, which clients poll most (api.app.ROUTERS).
+SCRIPT = DefinitionCalls("script", "script_name", "ScriptInfo", lambda services: services.scripts)
+SCRIPT.create(router)
+SCRIPT.update(router)
+SCRIPT.delete(router)

@@ -32,7 +32,7 @@ from jobferry.services.exporting.service import ExportOutcome
 from jobferry.services.importing.request import parse_import_request
 from jobferry.services.importing.uploads import KeptUpload
 from jobferry.services.taskends import MAX_WAIT
-from jobferry.web import attachment, package_download, runner_of, services_of
+from jobferry.web import attached, package_download, runner_of, services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["export and import"])
 
@@ -41,11 +41,7 @@ def _export_response(outcome: ExportOutcome) -> Response:
     if outcome.uploaded is not None:
         return json(upload_document(outcome.uploaded))
     assert outcome.data is not None
-    return Response(
-        content=outcome.data,
-        media_type="application/octet-stream",
-        headers={"Content-Disposition": attachment(outcome.file_name)},
-    )
+    return attached(outcome.data, outcome.file_name, "application/octet-stream")
 
 
 @router.post(

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from jobferry import scratchdb
 from jobferry.storage.database import SQLITE_PAGE_SIZE
 from jobferry.storage.tx import chunks
 
@@ -65,19 +66,7 @@ class Workset:
             self._file, target = Path(name), name
         self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
         # The main database's page size (``storage.database``).
-        for pragma in (
-            f"page_size={SQLITE_PAGE_SIZE}",
-            "journal_mode=OFF",
-            "synchronous=OFF",
-            "locking_mode=EXCLUSIVE",
-            "cache_size=-8192",
-        ):
-            self._db.execute(f"PRAGMA {pragma}")
-        self._db.executescript(_SCHEMA)
-        # One transaction for the file's whole life: nobody else opens it and it is never
-        # committed for keeps, so each statement skips taking and dropping locks and
-        # writing its pages back (a transaction per inserted row in autocommit mode).
-        self._db.execute("BEGIN")
+        scratchdb.prepare(self._db, _SCHEMA, cache_kib=8192, page_size=SQLITE_PAGE_SIZE)
         self._indexed = False
         # The records' file: unnamed (gone with its last descriptor, a crash included), in the
         # same folder as the database, or in memory with it.

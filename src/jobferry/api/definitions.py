@@ -1,0 +1,84 @@
+"""The DataArts calls that write one kind of definition (a job, a script, a resource): create,
+update and delete answer 204 and are the same for each kind but for the service they call and
+the names on the wire (the operation ids, the path parameter, the body's model).
+
+The path parameter is named by the kind (``Path(alias=…)``), so ``/jobs/{job_name}`` and
+``/scripts/{script_name}`` document the parameter each has always had."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from fastapi import APIRouter, Path, Request, Response
+
+from jobferry.api.auth import ScopeDep
+from jobferry.api.wire import BodyDep, body_doc, no_content, parse_object
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.web import services_of
+
+Handler = Callable[..., Response]
+
+
+class Definitions(Protocol):
+    """A service writing one kind of definition from its DataArts document."""
+
+    def create(self, scope: Scope, body: dict[str, Any], /) -> object: ...
+
+    def update(self, scope: Scope, name: str, body: dict[str, Any], /) -> None: ...
+
+    def delete(self, scope: Scope, name: str, /) -> None: ...
+
+
+@dataclass(frozen=True)
+class DefinitionCalls:
+    """The write calls of one kind: ``noun`` names the handlers (``create_job``…), ``key`` the
+    path parameter and ``model`` the DataArts document a body holds."""
+
+    noun: str
+    key: str
+    model: str
+    service: Callable[[Services], Definitions]
+
+    def create(self, router: APIRouter) -> None:
+        """``POST ""``: a definition from its document (204)."""
+
+        @self._call(router, "POST", "", "create", body_doc(self.model))
+        def create(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
+            body = parse_object(raw, required=True, what=self.model)
+            self.service(services_of(request)).create(scope, body)
+            return no_content()
+
+    def update(self, router: APIRouter) -> None:
+        """``PUT /{key}``: the definition replaced by a document (204)."""
+
+        @self._call(router, "PUT", f"/{{{self.key}}}", "update", body_doc(self.model))
+        def update(
+            request: Request, scope: ScopeDep, raw: BodyDep, name: str = Path(alias=self.key)
+        ) -> Response:
+            body = parse_object(raw, required=True, what=self.model)
+            self.service(services_of(request)).update(scope, name, body)
+            return no_content()
+
+    def delete(self, router: APIRouter) -> None:
+        """``DELETE /{key}`` with DataArts' optional ``DeleteReq`` body, read and not used (204)."""
+        doc = body_doc("DeleteReq", required=False)
+
+        @self._call(router, "DELETE", f"/{{{self.key}}}", "delete", doc)
+        def delete(
+            request: Request, scope: ScopeDep, raw: BodyDep, name: str = Path(alias=self.key)
+        ) -> Response:
+            parse_object(raw, required=False, what="DeleteReq")
+            self.service(services_of(request)).delete(scope, name)
+            return no_content()
+
+    def _call(
+        self, router: APIRouter, method: str, path: str, verb: str, body: dict[str, Any]
+    ) -> Callable[[Handler], Handler]:
+        """Register a handler as DataArts' ``{verb}_{noun}``, answering 204."""
+        name = f"{verb}_{self.noun}"
+        return router.api_route(
+            path, methods=[method], status_code=204, openapi_extra=body, summary=name, name=name
+        )
