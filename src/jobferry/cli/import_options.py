@@ -9,7 +9,14 @@ import typer
 
 from jobferry.cli.choices import choice_type, from_kebab, kebab
 from jobferry.cli.exits import CliUsageError
-from jobferry.cli.profile_options import profile_reference, time_zone_block
+from jobferry.cli.profile_options import (
+    KeepInstantOption,
+    KeepWallClockOption,
+    SourceZoneOption,
+    TimezoneOption,
+    profile_reference,
+    time_zone_block,
+)
 from jobferry.domain.enums import (
     DriftPolicy,
     ImportMode,
@@ -216,6 +223,43 @@ class ImportOptions:
         if self.scheduling is not SchedulingPolicy.REFUSE:
             out["scheduling"] = str(self.scheduling)
         return out
+
+
+def import_settings(
+    policy: PolicyOption = DEFAULT_POLICY,
+    status: StatusOption = None,
+    target_dir: TargetDirOption = None,
+    param: ParamOption = None,
+    replace: ReplaceOption = None,
+    execute_user: ExecuteUserOption = None,
+    mode: ModeOption = DEFAULT_MODE,
+    profile_map: ProfileMapOption = None,
+    timezone: TimezoneOption = None,
+    keep_instant: KeepInstantOption = False,
+    keep_wall_clock: KeepWallClockOption = False,
+    source_zone: SourceZoneOption = None,
+    propagate_deletes: PropagateOption = False,
+    on_drift: DriftOption = DEFAULT_DRIFT,
+    scheduling: SchedulingOption = DEFAULT_SCHEDULING,
+) -> ImportOptions:
+    """The options ``plan`` and ``import`` share (cli.optionsets), as the import's settings."""
+    return ImportOptions.chosen(
+        policy,
+        mode,
+        on_drift,
+        scheduling,
+        status=target_status(status),
+        target_dir=target_dir,
+        params=param,
+        replaces=replace,
+        execute_user=execute_user,
+        profile_map=profile_map,
+        timezone=timezone,
+        keep_instant=keep_instant,
+        keep_wall_clock=keep_wall_clock,
+        source_zone=source_zone,
+        propagate_deletes=propagate_deletes,
+    )
 
 
 @dataclass(frozen=True)
