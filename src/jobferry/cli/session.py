@@ -11,7 +11,7 @@ import typer
 
 from jobferry.cli.client import ApiClient
 from jobferry.cli.config import Context, load_context
-from jobferry.cli.output import Output, mapping, objects_under
+from jobferry.cli.output import Output, mapping
 from jobferry.cli.workspaces import Workspace, describe, find_by_name, is_workspace_id
 
 
@@ -134,10 +134,9 @@ def list_answer(s: Session, path: str, key: str, columns: list[Column], empty: s
     """GET ``path`` and show the items under ``key`` as a table (``--json``: the answer)."""
     answer = mapping(s.client().get(path))
     out = s.output
-    if out.json_mode:
-        out.emit(answer)
+    items = out.items(answer, key)
+    if items is None:
         return
-    items = objects_under(answer, key)
     out.table(
         tuple(header for header, _, _ in columns),
         [
