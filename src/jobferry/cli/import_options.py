@@ -9,13 +9,12 @@ import typer
 
 from jobferry.cli.choices import choice_type, from_kebab, kebab
 from jobferry.cli.exits import CliUsageError
+from jobferry.cli.optionsets import takes
 from jobferry.cli.profile_options import (
-    KeepInstantOption,
-    KeepWallClockOption,
-    SourceZoneOption,
-    TimezoneOption,
+    NO_ZONE_MOVE,
+    ZoneMoveOptions,
     profile_reference,
-    time_zone_block,
+    zone_move_options,
 )
 from jobferry.domain.enums import (
     DriftPolicy,
@@ -167,10 +166,7 @@ class ImportOptions:
     execute_user: str | None = None
     mode: ImportMode = ImportMode.ATOMIC
     profile_map: str | None = None
-    timezone: str | None = None
-    keep_instant: bool = False
-    keep_wall_clock: bool = False
-    source_zone: str | None = None
+    zone_move: ZoneMoveOptions = NO_ZONE_MOVE
     propagate_deletes: bool = False
     on_drift: DriftPolicy = DriftPolicy.FAIL
     scheduling: SchedulingPolicy = SchedulingPolicy.REFUSE
@@ -206,9 +202,7 @@ class ImportOptions:
         choice = profile_reference(self.profile_map)
         if choice is not None:
             body["profile"] = choice.reference
-        block = time_zone_block(
-            self.timezone, self.keep_instant, self.keep_wall_clock, self.source_zone
-        )
+        block = self.zone_move.block()
         if block is not None:
             body["timeZone"] = block
         return body | self._promotion()
@@ -225,6 +219,7 @@ class ImportOptions:
         return out
 
 
+@takes("zone_move", zone_move_options)
 def import_settings(
     policy: PolicyOption = DEFAULT_POLICY,
     status: StatusOption = None,
@@ -234,10 +229,7 @@ def import_settings(
     execute_user: ExecuteUserOption = None,
     mode: ModeOption = DEFAULT_MODE,
     profile_map: ProfileMapOption = None,
-    timezone: TimezoneOption = None,
-    keep_instant: KeepInstantOption = False,
-    keep_wall_clock: KeepWallClockOption = False,
-    source_zone: SourceZoneOption = None,
+    zone_move: ZoneMoveOptions = NO_ZONE_MOVE,
     propagate_deletes: PropagateOption = False,
     on_drift: DriftOption = DEFAULT_DRIFT,
     scheduling: SchedulingOption = DEFAULT_SCHEDULING,
@@ -254,10 +246,7 @@ def import_settings(
         replaces=replace,
         execute_user=execute_user,
         profile_map=profile_map,
-        timezone=timezone,
-        keep_instant=keep_instant,
-        keep_wall_clock=keep_wall_clock,
-        source_zone=source_zone,
+        zone_move=zone_move,
         propagate_deletes=propagate_deletes,
     )
 

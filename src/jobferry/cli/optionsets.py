@@ -6,32 +6,35 @@ listed them all, each (``routes create`` and ``routes edit`` twenty-one, ``plan`
 parameters are those options and which returns what the commands make of them (the import's
 settings, a route's changes). A command takes it with :func:`takes`, naming the parameter that
 receives the value, where the options go: Typer sees the set's options in that place, so the
-command's ``--help`` lists them there, and the command is called with the set's value.
+command's ``--help`` lists them there, and the command is called with the set's value. A set
+may take another set the same way (the import's options take the time-zone move's).
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-Command = Callable[..., None]
+Made = TypeVar("Made")
 
 
-def takes(parameter: str, options: Callable[..., Any]) -> Callable[[Command], Command]:
+def takes(
+    parameter: str, options: Callable[..., Any]
+) -> Callable[[Callable[..., Made]], Callable[..., Made]]:
     """A decorator: the command's ``parameter`` is what ``options`` makes of its own
     parameters, which the command line gives in ``parameter``'s place."""
 
-    def decorate(command: Command) -> Command:
+    def decorate(command: Callable[..., Made]) -> Callable[..., Made]:
         own = inspect.signature(command, eval_str=True)
         shared = inspect.signature(options, eval_str=True).parameters
         parameters: list[inspect.Parameter] = []
         for each in own.parameters.values():
             parameters.extend(shared.values() if each.name == parameter else [each])
 
-        def run(**given: Any) -> None:
+        def run(**given: Any) -> Made:
             chosen = {name: given.pop(name) for name in shared}
-            command(**given, **{parameter: options(**chosen)})
+            return command(**given, **{parameter: options(**chosen)})
 
         run.__name__, run.__qualname__ = command.__name__, command.__qualname__
         run.__module__, run.__doc__ = command.__module__, command.__doc__
