@@ -25,8 +25,8 @@ from jobferry.cli.import_options import (
     settings_given,
 )
 from jobferry.cli.optionsets import takes
-from jobferry.cli.output import epoch_ms, mapping, moment
-from jobferry.cli.session import Column, JsonOption, list_answer, session
+from jobferry.cli.output import mapping, moment
+from jobferry.cli.session import SAVED, Column, JsonOption, list_answer, session
 from jobferry.domain.profile import load_profile_text
 
 app = typer.Typer(help="Routes: remembered promotions between workspaces.", no_args_is_help=True)
@@ -327,8 +327,7 @@ def list_routes(ctx: typer.Context, json_mode: JsonOption = False) -> None:
         ("version", "version", None),
         ("from", "source", lambda end: mapping(end).get("workspace") or "carried"),
         ("to", "target", lambda end: mapping(end).get("workspace") or "carried"),
-        ("updated (UTC)", "updateTime", epoch_ms),
-        ("by", "updateUser", None),
+        *SAVED,
     ]
     list_answer(session(ctx, json_mode), "/routes", "routes", columns, "No routes.")
 
@@ -338,8 +337,7 @@ def route_versions(ctx: typer.Context, name: RouteName, json_mode: JsonOption = 
     """Every saved version of a route, newest first."""
     columns: list[Column] = [
         ("version", "version", None),
-        ("updated (UTC)", "updateTime", epoch_ms),
-        ("by", "updateUser", None),
+        *SAVED,
         ("description", "description", None),
     ]
     s = session(ctx, json_mode)
