@@ -4,7 +4,7 @@ import pipeline.
 The folder (format: :mod:`jobferry.package.folder`) is read and checked first; one problem in
 any file and nothing is sent (exit 3, every problem named with its file). Then it is packed
 into a temporary package (the same files always give the same bytes) and imported as
-``jobferry import`` imports a package (:func:`jobferry.cli.transfer.import_command`): uploaded,
+``jobferry import`` imports a package (:func:`jobferry.cli.transfer.import_package`): uploaded,
 planned with ``sameNamePolicy`` OVERWRITE (the files win) in ATOMIC mode, the plan's own actions
 shown, the import started with the plan's id after confirmation, and its task id printed with
 the command that rolls it back. A plan with problems imports nothing (exit 3); a plan with
@@ -25,17 +25,18 @@ from typing import Annotated
 import typer
 
 from jobferry.cli import transfer
-from jobferry.cli.choices import kebab
+from jobferry.cli.choices import from_kebab
 from jobferry.cli.exits import CheckProblemsError, CliUsageError
 from jobferry.cli.import_options import (
-    DEFAULT_MODE,
     DEFAULT_SCHEDULING,
     AllObjectsOption,
+    ImportOptions,
     SchedulingOption,
     StatusOption,
+    target_status,
 )
 from jobferry.cli.session import JsonOption, WorkspaceOption, YesOption, session
-from jobferry.domain.enums import SameNamePolicy
+from jobferry.domain.enums import SameNamePolicy, SchedulingPolicy
 from jobferry.package.folder import FolderObject, pack, read_folder
 
 MAX_SHOWN = 20
@@ -112,14 +113,16 @@ def apply_command(
         package = Path(work) / f"{root.resolve().name or 'folder'}.zip"
         with package.open("wb") as out:
             pack(objects, out, whole=prune)
-        transfer.import_command(
+        options = ImportOptions(
+            policy=SameNamePolicy.OVERWRITE,
+            status=target_status(status),
+            scheduling=from_kebab(SchedulingPolicy, scheduling),
+            propagate_deletes=prune,
+        )
+        transfer.import_package(
             ctx,
             str(package),
-            policy=kebab(SameNamePolicy.OVERWRITE),
-            status=status,
-            mode=DEFAULT_MODE,
-            scheduling=scheduling,
-            propagate_deletes=prune,
+            options,
             dry_run=dry_run,
             yes=yes,
             all_objects=all_objects,

@@ -25,7 +25,15 @@ from jobferry.cli.import_options import SourceArg
 from jobferry.cli.output import epoch_ms, mapping, objects_under
 from jobferry.cli.profile_options import profile_reference, read_profile_file
 from jobferry.cli.secrets import secret_value
-from jobferry.cli.session import Column, JsonOption, WorkspaceOption, list_answer, session
+from jobferry.cli.session import (
+    SAVED,
+    VERSIONS,
+    Column,
+    JsonOption,
+    WorkspaceOption,
+    list_answer,
+    session,
+)
 from jobferry.cli.uploads import package_path
 from jobferry.domain.enums import EnvironmentKind
 
@@ -101,8 +109,7 @@ def env_list(
         ("name", "name", None),
         ("type", "type", None),
         ("secrets", "secrets", lambda secrets: ", ".join(sorted(mapping(secrets)))),
-        ("updated (UTC)", "updateTime", epoch_ms),
-        ("by", "updateUser", None),
+        *SAVED,
     ]
     s = session(ctx, json_mode, workspace)
     list_answer(s, _path(kind), "objects", columns, f"No {kind.value} objects.")
@@ -219,13 +226,7 @@ def profiles_list(
     ctx: typer.Context, json_mode: JsonOption = False, workspace: WorkspaceOption = None
 ) -> None:
     """List the workspace's environment profiles (newest version of each)."""
-    columns: list[Column] = [
-        ("name", "name", None),
-        ("version", "version", None),
-        ("description", "description", None),
-        ("updated (UTC)", "updateTime", epoch_ms),
-        ("by", "updateUser", None),
-    ]
+    columns: list[Column] = [("name", "name", None), *VERSIONS]
     list_answer(
         session(ctx, json_mode, workspace),
         "/profiles",
@@ -248,12 +249,7 @@ def profiles_show(
     """Show a profile's document (the newest version unless --version)."""
     s = session(ctx, json_mode, workspace)
     answer = mapping(s.client().get(f"/profiles/{segment(name)}", version=version))
-    out = s.output
-    if out.json_mode:
-        out.emit(answer)
-        return
-    out.fields([("name", answer.get("name")), ("version", answer.get("version"))])
-    out.line(orjson.dumps(answer.get("document"), option=orjson.OPT_INDENT_2).decode())
+    s.output.document(answer, [("name", answer.get("name")), ("version", answer.get("version"))])
 
 
 @profiles_app.command("put")

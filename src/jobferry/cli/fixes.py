@@ -25,6 +25,8 @@ for _type, _kind in sorted(JOB_RESOURCE_TYPE_KINDS.items()):
     _REPLACE_TYPE.setdefault(_kind.value, _type)
 _CARRIED = (ObjectKind.SCRIPT, ObjectKind.RESOURCE, ObjectKind.CDM_JOB)
 """Kinds a package brings along with the jobs that use them (export with dependencies)."""
+APPLY_LEAVE_OUT = "or leave its file out of the folder"
+"""What ``apply`` can do instead of mending a problem: its fixes end with it."""
 
 
 def _in(workspace: str | None) -> str:
@@ -162,24 +164,13 @@ def cli_fix(
             return fix
     if command == "apply":
         return _apply_fix(problem, workspace)
-    reason, name = problem.get("reason"), str(problem.get("name", ""))
-    skip = f"or {command} with --policy skip (keep the target's)"
+    reason = problem.get("reason")
     ref = _reference(problem)
     if reason == ProblemReason.MISSING_REFERENCE and ref is not None:
         return _missing(ref[0], ref[1], workspace)
-    if reason == ProblemReason.MISSING_SECRET and ref is not None:
-        return (
-            f"set its secrets: jobferry env put connection {_quoted(ref[1])} --type … "
-            f"--secret KEY=@FILE{_in(workspace)}; or map it to another connection with "
-            f"--replace DWS_CONNECTION:{ref[1]}=NEW"
-        )
-    if reason == ProblemReason.SCHEDULED:
-        return (
-            f"stop it (jobferry jobs stop {_quoted(name)}{_in(workspace)}), let the import stop "
-            f"and restart it (--scheduling pause-and-restore), {skip}"
-        )
-    if reason == ProblemReason.LOCKED:
-        return f"ask the lock's holder to release it, {skip}"
+    said = _said_alike(problem, workspace, command)
+    if said is not None:
+        return said
     if reason == ProblemReason.DRIFT:
         return (
             f"carry the change back to the source and export again, or {command} with "
@@ -199,6 +190,34 @@ def cli_fix(
             f"a job), or {command} with --propagate-deletes if the source deleted it"
         )
     return _any_command_fix(reason, command)
+
+
+def _said_alike(problem: dict[str, Any], workspace: str | None, command: str) -> str | None:
+    """The fixes ``plan``, ``import`` and ``apply`` say alike but for their options: ``apply``
+    has no --policy or --replace (the files win), so its fixes change the files instead."""
+    reason, name = problem.get("reason"), str(problem.get("name", ""))
+    ref = _reference(problem)
+    files = command == "apply"
+    runner = "apply" if files else "the import"
+    otherwise = APPLY_LEAVE_OUT if files else f"or {command} with --policy skip (keep the target's)"
+    if reason == ProblemReason.MISSING_SECRET and ref is not None:
+        other = (
+            "change the files to use another connection"
+            if files
+            else f"map it to another connection with --replace DWS_CONNECTION:{ref[1]}=NEW"
+        )
+        return (
+            f"set its secrets: jobferry env put connection {_quoted(ref[1])} --type … "
+            f"--secret KEY=@FILE{_in(workspace)}; or {other}"
+        )
+    if reason == ProblemReason.SCHEDULED:
+        return (
+            f"stop it (jobferry jobs stop {_quoted(name)}{_in(workspace)}), let {runner} stop "
+            f"and restart it (--scheduling pause-and-restore), {otherwise}"
+        )
+    if reason == ProblemReason.LOCKED:
+        return f"ask the lock's holder to release it, {otherwise}"
+    return None
 
 
 def _any_command_fix(reason: Any, command: str) -> str | None:
@@ -221,9 +240,8 @@ def _any_command_fix(reason: Any, command: str) -> str | None:
 def _apply_fix(problem: dict[str, Any], workspace: str | None) -> str | None:
     """The fixes ``apply -f`` can follow: it has no --policy, --on-drift, --replace or
     --profile-map (the files win, as they are), so its fixes change the files or the target."""
-    reason, name = problem.get("reason"), str(problem.get("name", ""))
+    reason = problem.get("reason")
     ref = _reference(problem)
-    leave_out = "or leave its file out of the folder"
     if reason == ProblemReason.MISSING_REFERENCE and ref is not None:
         if ref[0] in ENVIRONMENT_KINDS and ref[0] != EnvironmentKind.CDM_JOB:
             return (
@@ -231,22 +249,13 @@ def _apply_fix(problem: dict[str, Any], workspace: str | None) -> str | None:
                 f"{_in(workspace)}; or change the files to use one that exists"
             )
         return f"add {ref[0]} '{ref[1]}' to the folder, or create it in the workspace first"
-    if reason == ProblemReason.MISSING_SECRET and ref is not None:
-        return (
-            f"set its secrets: jobferry env put connection {_quoted(ref[1])} --type … "
-            f"--secret KEY=@FILE{_in(workspace)}; or change the files to use another connection"
-        )
-    if reason == ProblemReason.SCHEDULED:
-        return (
-            f"stop it (jobferry jobs stop {_quoted(name)}{_in(workspace)}), let apply stop and "
-            f"restart it (--scheduling pause-and-restore), {leave_out}"
-        )
-    if reason == ProblemReason.LOCKED:
-        return f"ask the lock's holder to release it, {leave_out}"
+    said = _said_alike(problem, workspace, "apply")
+    if said is not None:
+        return said
     if reason == ProblemReason.DRIFT:
         return (
             f"write the workspace's change into the files (jobferry pull DIR{_in(workspace)}) "
-            f"and apply them again, {leave_out}"
+            f"and apply them again, {APPLY_LEAVE_OUT}"
         )
     if reason == ProblemReason.SIGNATURE:
         return (

@@ -9,7 +9,13 @@ import typer
 
 from jobferry.cli.choices import choice_type, from_kebab, kebab
 from jobferry.cli.exits import CliUsageError
-from jobferry.cli.profile_options import profile_reference, time_zone_block
+from jobferry.cli.optionsets import takes
+from jobferry.cli.profile_options import (
+    NO_ZONE_MOVE,
+    ZoneMoveOptions,
+    profile_reference,
+    zone_move_options,
+)
 from jobferry.domain.enums import (
     DriftPolicy,
     ImportMode,
@@ -160,10 +166,7 @@ class ImportOptions:
     execute_user: str | None = None
     mode: ImportMode = ImportMode.ATOMIC
     profile_map: str | None = None
-    timezone: str | None = None
-    keep_instant: bool = False
-    keep_wall_clock: bool = False
-    source_zone: str | None = None
+    zone_move: ZoneMoveOptions = NO_ZONE_MOVE
     propagate_deletes: bool = False
     on_drift: DriftPolicy = DriftPolicy.FAIL
     scheduling: SchedulingPolicy = SchedulingPolicy.REFUSE
@@ -199,9 +202,7 @@ class ImportOptions:
         choice = profile_reference(self.profile_map)
         if choice is not None:
             body["profile"] = choice.reference
-        block = time_zone_block(
-            self.timezone, self.keep_instant, self.keep_wall_clock, self.source_zone
-        )
+        block = self.zone_move.block()
         if block is not None:
             body["timeZone"] = block
         return body | self._promotion()
@@ -216,6 +217,38 @@ class ImportOptions:
         if self.scheduling is not SchedulingPolicy.REFUSE:
             out["scheduling"] = str(self.scheduling)
         return out
+
+
+@takes("zone_move", zone_move_options)
+def import_settings(
+    policy: PolicyOption = DEFAULT_POLICY,
+    status: StatusOption = None,
+    target_dir: TargetDirOption = None,
+    param: ParamOption = None,
+    replace: ReplaceOption = None,
+    execute_user: ExecuteUserOption = None,
+    mode: ModeOption = DEFAULT_MODE,
+    profile_map: ProfileMapOption = None,
+    zone_move: ZoneMoveOptions = NO_ZONE_MOVE,
+    propagate_deletes: PropagateOption = False,
+    on_drift: DriftOption = DEFAULT_DRIFT,
+    scheduling: SchedulingOption = DEFAULT_SCHEDULING,
+) -> ImportOptions:
+    """The options ``plan`` and ``import`` share (cli.optionsets), as the import's settings."""
+    return ImportOptions.chosen(
+        policy,
+        mode,
+        on_drift,
+        scheduling,
+        status=target_status(status),
+        target_dir=target_dir,
+        params=param,
+        replaces=replace,
+        execute_user=execute_user,
+        profile_map=profile_map,
+        zone_move=zone_move,
+        propagate_deletes=propagate_deletes,
+    )
 
 
 @dataclass(frozen=True)

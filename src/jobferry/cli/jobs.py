@@ -212,33 +212,35 @@ def list_workspaces(ctx: typer.Context, json_mode: JsonOption = False) -> None:
     out.table(("id", "name", "your role", "default"), rows)
 
 
-def _schedule(ctx: typer.Context, name: str, verb: str, done: str, **options: Any) -> None:
-    """``start`` or ``stop`` a job's schedule and say so (``done``: the past tense)."""
-    s = session(ctx, options["json_mode"], options["workspace"])
+SCHEDULING: dict[str, tuple[str, str]] = {
+    "start": (
+        "Started",
+        "Start a job's schedule (DataArts start_job: it must have a submitted version).",
+    ),
+    "stop": (
+        "Stopped",
+        "Stop a job's schedule (DataArts stop_job), e.g. before an import overwrites it.",
+    ),
+}
+"""``jobs start`` and ``jobs stop``: what each says it did, and its help."""
+
+
+def schedule_job(
+    ctx: typer.Context,
+    name: JobName,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Start or stop (the command's name) a job's schedule, and say so."""
+    verb = str(ctx.command.name)
+    done = SCHEDULING[verb][0]
+    s = session(ctx, json_mode, workspace)
     s.client().call("POST", f"/jobs/{segment(name)}/{verb}")
     s.output.result({done.lower(): name}, f"{done} job '{name}' in {s.workspace_label()}.")
 
 
-@app.command("start")
-def start_job(
-    ctx: typer.Context,
-    name: JobName,
-    json_mode: JsonOption = False,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Start a job's schedule (DataArts start_job: it must have a submitted version)."""
-    _schedule(ctx, name, "start", "Started", json_mode=json_mode, workspace=workspace)
-
-
-@app.command("stop")
-def stop_job(
-    ctx: typer.Context,
-    name: JobName,
-    json_mode: JsonOption = False,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Stop a job's schedule (DataArts stop_job), e.g. before an import overwrites it."""
-    _schedule(ctx, name, "stop", "Stopped", json_mode=json_mode, workspace=workspace)
+for _verb, (_, _help) in SCHEDULING.items():
+    app.command(_verb, help=_help)(schedule_job)
 
 
 @app.command("rename")

@@ -113,6 +113,23 @@ class Output:
         """The command's JSON result (``--json`` only)."""
         typer.echo(to_json(value))
 
+    def items(self, answer: dict[str, Any], key: str) -> list[dict[str, Any]] | None:
+        """The objects under ``key`` of a listing's answer, to show as a table; ``None`` in
+        ``--json`` mode, where the answer is printed as it is."""
+        if self.json_mode:
+            self.emit(answer)
+            return None
+        return objects_under(answer, key)
+
+    def document(self, answer: dict[str, Any], about: Sequence[tuple[str, Any]]) -> None:
+        """A stored document's answer: the fields ``about`` it, then the document as indented
+        JSON (``--json``: the answer as it is)."""
+        if self.json_mode:
+            self.emit(answer)
+            return
+        self.fields(about)
+        self.line(orjson.dumps(answer.get("document"), option=orjson.OPT_INDENT_2).decode())
+
     def result(self, value: Any, human: str | None = None) -> None:
         """JSON in ``--json`` mode, else the one-line human form (when given)."""
         if self.json_mode:

@@ -11,13 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import orjson
 import typer
 
 from jobferry.cli.client import segment
 from jobferry.cli.documents import read_document
-from jobferry.cli.output import epoch_ms, mapping
-from jobferry.cli.session import Column, JsonOption, Session, WorkspaceOption, list_answer, session
+from jobferry.cli.output import mapping
+from jobferry.cli.session import (
+    VERSIONS,
+    Column,
+    JsonOption,
+    Session,
+    WorkspaceOption,
+    list_answer,
+    session,
+)
 from jobferry.domain.policies import parse_policy
 
 app = typer.Typer(
@@ -30,12 +37,6 @@ RouteOption = Annotated[
 ]
 VersionOption = Annotated[
     int | None, typer.Option("--version", min=1, metavar="N", help="An older version.")
-]
-_VERSIONS: list[Column] = [
-    ("version", "version", None),
-    ("description", "description", None),
-    ("updated (UTC)", "updateTime", epoch_ms),
-    ("by", "updateUser", None),
 ]
 
 
@@ -58,7 +59,7 @@ def policies_list(
     ctx: typer.Context, json_mode: JsonOption = False, workspace: WorkspaceOption = None
 ) -> None:
     """List the workspace's policy and every route's (newest version of each)."""
-    columns: list[Column] = [("of", "holder", _holder), *_VERSIONS]
+    columns: list[Column] = [("of", "holder", _holder), *VERSIONS]
     list_answer(
         session(ctx, json_mode, workspace), "/policies", "policies", columns, "No policies."
     )
@@ -75,12 +76,9 @@ def policies_show(
     """Show a policy's document (the newest version unless --version)."""
     s = session(ctx, json_mode, workspace)
     answer = mapping(s.client().get(_path(route), version=version))
-    out = s.output
-    if out.json_mode:
-        out.emit(answer)
-        return
-    out.fields([("of", _holder(answer.get("holder"))), ("version", answer.get("version"))])
-    out.line(orjson.dumps(answer.get("document"), option=orjson.OPT_INDENT_2).decode())
+    s.output.document(
+        answer, [("of", _holder(answer.get("holder"))), ("version", answer.get("version"))]
+    )
 
 
 @app.command("history")
@@ -92,7 +90,7 @@ def policies_history(
 ) -> None:
     """List every version of a policy, newest first (show one with --version)."""
     s = session(ctx, json_mode, workspace)
-    list_answer(s, f"{_path(route)}/versions", "versions", _VERSIONS, "No versions.")
+    list_answer(s, f"{_path(route)}/versions", "versions", VERSIONS, "No versions.")
 
 
 @app.command("put")

@@ -78,6 +78,33 @@ def time_zone_block(
     return block
 
 
+@dataclass(frozen=True)
+class ZoneMoveOptions:
+    """The time-zone move the command line asks for, as given (checked by :meth:`block`)."""
+
+    zone: str | None = None
+    keep_instant: bool = False
+    keep_wall_clock: bool = False
+    source_zone: str | None = None
+
+    def block(self) -> dict[str, Any] | None:
+        """The ``timeZone`` request block (``None`` without ``--timezone``)."""
+        return time_zone_block(self.zone, self.keep_instant, self.keep_wall_clock, self.source_zone)
+
+
+NO_ZONE_MOVE = ZoneMoveOptions()
+
+
+def zone_move_options(
+    timezone: TimezoneOption = None,
+    keep_instant: KeepInstantOption = False,
+    keep_wall_clock: KeepWallClockOption = False,
+    source_zone: SourceZoneOption = None,
+) -> ZoneMoveOptions:
+    """The options of a time-zone move (cli.optionsets): import, plan and package transform."""
+    return ZoneMoveOptions(timezone, keep_instant, keep_wall_clock, source_zone)
+
+
 def time_zone_move(block: dict[str, Any] | None) -> TimeZoneMove | None:
     """The parsed move of a ``timeZone`` block (for offline use)."""
     problems: list[str] = []

@@ -34,7 +34,7 @@ from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.export import fetch_download
 from jobferry.cli.import_options import said_setting, settings_given
-from jobferry.cli.output import epoch_ms, mapping, moment, objects_under
+from jobferry.cli.output import epoch_ms, mapping, moment
 from jobferry.cli.planview import already_held, has_changes, nothing_done, pending, show_plan
 from jobferry.cli.routes import (
     DriftOption,
@@ -360,10 +360,9 @@ def route_history(ctx: typer.Context, name: RouteName, json_mode: JsonOption = F
     s = session(ctx, json_mode)
     answer = mapping(s.client().get(f"/routes/{segment(name)}/promotions"))
     out = s.output
-    if out.json_mode:
-        out.emit(answer)
+    items = out.items(answer, "promotions")
+    if items is None:
         return
-    items = objects_under(answer, "promotions")
     out.table(
         ("when (UTC)", "by", "jobs", "deletions", "package", "import", "state", "overrode"),
         [

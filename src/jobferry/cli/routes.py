@@ -24,8 +24,9 @@ from jobferry.cli.import_options import (
     SchedulingName,
     settings_given,
 )
-from jobferry.cli.output import epoch_ms, mapping, moment
-from jobferry.cli.session import Column, JsonOption, list_answer, session
+from jobferry.cli.optionsets import takes
+from jobferry.cli.output import mapping, moment
+from jobferry.cli.session import SAVED, Column, JsonOption, list_answer, session
 from jobferry.domain.profile import load_profile_text
 
 app = typer.Typer(help="Routes: remembered promotions between workspaces.", no_args_is_help=True)
@@ -240,10 +241,7 @@ def _save(ctx: typer.Context, name: str, document: dict[str, Any], json_mode: bo
     _show(s, answer, f"Saved route '{name}' version {answer.get('version')}.")
 
 
-@app.command("create")
-def create_route(
-    ctx: typer.Context,
-    name: RouteName,
+def route_changes(
     source: FromOption = None,
     from_carried: FromCarriedOption = False,
     from_id: FromIdOption = None,
@@ -264,6 +262,17 @@ def create_route(
     require_approvals: RequireApprovalsOption = None,
     approvers: ApproversOption = None,
     description: DescriptionOption = None,
+) -> dict[str, Any]:
+    """The options create and edit share (cli.optionsets): what they say about the route."""
+    return _changes(locals())
+
+
+@app.command("create")
+@takes("changes", route_changes)
+def create_route(
+    ctx: typer.Context,
+    name: RouteName,
+    changes: dict[str, Any],
     file: Annotated[
         Path | None,
         typer.Option("--file", "-f", metavar="FILE", help="The route document (JSON or YAML)."),
@@ -279,38 +288,15 @@ def create_route(
         if not isinstance(loaded, dict):
             raise CliUsageError(f"{file} must hold one route document (a JSON object).")
         base = loaded
-    changes = _changes(locals())
     _save(ctx, name, _merged(base, changes), json_mode)
 
 
 @app.command("edit")
+@takes("changes", route_changes)
 def edit_route(
-    ctx: typer.Context,
-    name: RouteName,
-    source: FromOption = None,
-    from_carried: FromCarriedOption = False,
-    from_id: FromIdOption = None,
-    target: ToOption = None,
-    to_carried: ToCarriedOption = False,
-    every: AllOption = False,
-    folder: FolderOption = None,
-    tag: TagOption = None,
-    job: JobOption = None,
-    upstream: UpstreamOption = None,
-    profile: ProfileOption = None,
-    policy: PolicyOption = None,
-    propagate_deletes: PropagateOption = None,
-    on_drift: DriftOption = None,
-    scheduling: SchedulingOption = None,
-    mode: ModeOption = None,
-    require_signature: SignatureOption = None,
-    require_approvals: RequireApprovalsOption = None,
-    approvers: ApproversOption = None,
-    description: DescriptionOption = None,
-    json_mode: JsonOption = False,
+    ctx: typer.Context, name: RouteName, changes: dict[str, Any], json_mode: JsonOption = False
 ) -> None:
     """Change the settings named (the others stay) and save the route as a new version."""
-    changes = _changes(locals())
     if not changes:
         raise CliUsageError(f"Name what to change in route '{name}' (see --help).")
     s = session(ctx, json_mode)
@@ -341,8 +327,7 @@ def list_routes(ctx: typer.Context, json_mode: JsonOption = False) -> None:
         ("version", "version", None),
         ("from", "source", lambda end: mapping(end).get("workspace") or "carried"),
         ("to", "target", lambda end: mapping(end).get("workspace") or "carried"),
-        ("updated (UTC)", "updateTime", epoch_ms),
-        ("by", "updateUser", None),
+        *SAVED,
     ]
     list_answer(session(ctx, json_mode), "/routes", "routes", columns, "No routes.")
 
@@ -352,8 +337,7 @@ def route_versions(ctx: typer.Context, name: RouteName, json_mode: JsonOption = 
     """Every saved version of a route, newest first."""
     columns: list[Column] = [
         ("version", "version", None),
-        ("updated (UTC)", "updateTime", epoch_ms),
-        ("by", "updateUser", None),
+        *SAVED,
         ("description", "description", None),
     ]
     s = session(ctx, json_mode)

@@ -11,7 +11,7 @@ import typer
 
 from jobferry.cli.client import ApiClient
 from jobferry.cli.config import Context, load_context
-from jobferry.cli.output import Output, mapping, objects_under
+from jobferry.cli.output import Output, epoch_ms, mapping
 from jobferry.cli.workspaces import Workspace, describe, find_by_name, is_workspace_id
 
 
@@ -128,16 +128,23 @@ WorkspaceOption = Annotated[
 
 Column = tuple[str, str, Callable[[Any], Any] | None]
 """A listing's column: header, the item's key, and how to show the value (None: as it is)."""
+SAVED: list[Column] = [("updated (UTC)", "updateTime", epoch_ms), ("by", "updateUser", None)]
+"""When and by whom a stored object was saved: the last columns of its listings."""
+VERSIONS: list[Column] = [
+    ("version", "version", None),
+    ("description", "description", None),
+    *SAVED,
+]
+"""A versioned document's columns (policies, environment profiles)."""
 
 
 def list_answer(s: Session, path: str, key: str, columns: list[Column], empty: str) -> None:
     """GET ``path`` and show the items under ``key`` as a table (``--json``: the answer)."""
     answer = mapping(s.client().get(path))
     out = s.output
-    if out.json_mode:
-        out.emit(answer)
+    items = out.items(answer, key)
+    if items is None:
         return
-    items = objects_under(answer, key)
     out.table(
         tuple(header for header, _, _ in columns),
         [

@@ -16,7 +16,7 @@ from jobferry.cli.asking import interrupted_import
 from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import segment
 from jobferry.cli.exits import PACKAGE_REFUSALS, ExitCode
-from jobferry.cli.output import epoch_ms, mapping, objects_under, size_text
+from jobferry.cli.output import epoch_ms, mapping, size_text
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.cli.taskview import show_task
 from jobferry.domain.enums import TaskStatus
@@ -106,10 +106,9 @@ def list_tasks_command(
     wanted = from_kebab(TaskStatus, status) if status is not None else None
     answer = mapping(s.client().get("/system-tasks", limit=limit, offset=0, status=wanted))
     out = s.output
-    if out.json_mode:
-        out.emit(answer)
+    items = out.items(answer, "tasks")
+    if items is None:
         return
-    items = objects_under(answer, "tasks")
     # Three columns fit 80: the id (to copy into 'tasks show' or 'rollback') never folds; the
     # task cell says what, when and who, then the title and the message, each on its line.
     out.table(
@@ -152,10 +151,9 @@ def list_downloads(
     s = session(ctx, json_mode, workspace)
     answer = s.client().get("/downloads")
     out = s.output
-    if out.json_mode:
-        out.emit(answer)
+    items = out.items(mapping(answer), "downloads")
+    if items is None:
         return
-    items = objects_under(mapping(answer), "downloads")
     out.table(
         ("id", "file", "size", "created (UTC)", "expires (UTC)", "by"),
         [

@@ -26,34 +26,14 @@ from jobferry.cli.asking import (
 from jobferry.cli.client import ApiClient, ApiError, segment
 from jobferry.cli.exits import CheckProblemsError, CliUsageError, CommandError, ExitCode
 from jobferry.cli.import_options import (
-    DEFAULT_DRIFT,
-    DEFAULT_MODE,
-    DEFAULT_POLICY,
-    DEFAULT_SCHEDULING,
     AllObjectsOption,
-    DriftOption,
-    ExecuteUserOption,
     ImportOptions,
-    ModeOption,
-    ParamOption,
-    PolicyOption,
-    ProfileMapOption,
-    PropagateOption,
-    ReplaceOption,
-    SchedulingOption,
     SourceArg,
-    StatusOption,
-    TargetDirOption,
-    target_status,
+    import_settings,
 )
+from jobferry.cli.optionsets import takes
 from jobferry.cli.output import mapping, objects_under
 from jobferry.cli.planview import has_changes, nothing_done, pending, show_plan
-from jobferry.cli.profile_options import (
-    KeepInstantOption,
-    KeepWallClockOption,
-    SourceZoneOption,
-    TimezoneOption,
-)
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption, session
 from jobferry.cli.tasks import follow_import, refused_by_check, task_exit, wait_for
 from jobferry.cli.taskview import show_task
@@ -114,48 +94,21 @@ def _show_contents(s: Session, client: ApiClient, path: str) -> dict[str, Any]:
     return info
 
 
+@takes("options", import_settings)
 def plan_command(
     ctx: typer.Context,
     source: SourceArg,
-    policy: PolicyOption = DEFAULT_POLICY,
-    status: StatusOption = None,
-    target_dir: TargetDirOption = None,
-    param: ParamOption = None,
-    replace: ReplaceOption = None,
-    execute_user: ExecuteUserOption = None,
-    mode: ModeOption = DEFAULT_MODE,
-    profile_map: ProfileMapOption = None,
-    timezone: TimezoneOption = None,
-    keep_instant: KeepInstantOption = False,
-    keep_wall_clock: KeepWallClockOption = False,
-    source_zone: SourceZoneOption = None,
-    propagate_deletes: PropagateOption = False,
-    on_drift: DriftOption = DEFAULT_DRIFT,
-    scheduling: SchedulingOption = DEFAULT_SCHEDULING,
+    options: ImportOptions,
     all_objects: AllObjectsOption = False,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Show what importing the package would do, with field diffs; exit 0 nothing would
     change, 4 changes pending (skipped differences and deletions left out too), 3 problems."""
-    import_command(
+    import_package(
         ctx,
         source,
-        policy=policy,
-        status=status,
-        target_dir=target_dir,
-        param=param,
-        replace=replace,
-        execute_user=execute_user,
-        mode=mode,
-        profile_map=profile_map,
-        timezone=timezone,
-        keep_instant=keep_instant,
-        keep_wall_clock=keep_wall_clock,
-        source_zone=source_zone,
-        propagate_deletes=propagate_deletes,
-        on_drift=on_drift,
-        scheduling=scheduling,
+        options,
         dry_run=True,
         all_objects=all_objects,
         json_mode=json_mode,
@@ -222,24 +175,10 @@ def _plan_only(
     out.finish({"path": path, "plan": plan}, code, message)
 
 
-def import_command(
+def import_package(
     ctx: typer.Context,
     source: SourceArg,
-    policy: PolicyOption = DEFAULT_POLICY,
-    status: StatusOption = None,
-    target_dir: TargetDirOption = None,
-    param: ParamOption = None,
-    replace: ReplaceOption = None,
-    execute_user: ExecuteUserOption = None,
-    mode: ModeOption = DEFAULT_MODE,
-    profile_map: ProfileMapOption = None,
-    timezone: TimezoneOption = None,
-    keep_instant: KeepInstantOption = False,
-    keep_wall_clock: KeepWallClockOption = False,
-    source_zone: SourceZoneOption = None,
-    propagate_deletes: PropagateOption = False,
-    on_drift: DriftOption = DEFAULT_DRIFT,
-    scheduling: SchedulingOption = DEFAULT_SCHEDULING,
+    options: ImportOptions,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan and stop (like 'jobferry plan').")
     ] = False,
@@ -250,23 +189,6 @@ def import_command(
 ) -> None:
     """Import a package: upload, plan, confirm, import atomically, follow the task."""
     s = session(ctx, json_mode, workspace)
-    options = ImportOptions.chosen(
-        policy,
-        mode,
-        on_drift,
-        scheduling,
-        status=target_status(status),
-        target_dir=target_dir,
-        params=param,
-        replaces=replace,
-        execute_user=execute_user,
-        profile_map=profile_map,
-        timezone=timezone,
-        keep_instant=keep_instant,
-        keep_wall_clock=keep_wall_clock,
-        source_zone=source_zone,
-        propagate_deletes=propagate_deletes,
-    )
     body = options.body()
     if dry_run:
         _plan_only(s, source, body, _command(ctx), all_objects)
@@ -311,6 +233,10 @@ def import_command(
     where = _where(s, mapping(task.get("result")).get("problems"))
     show_task(out, task, where, summarise=plan is not None)
     _end_import(s, {"path": path, "plan": plan, "task": task}, rollback=plan is not None)
+
+
+import_command = takes("options", import_settings)(import_package)
+"""``jobferry import``: :func:`import_package` taking the import's options (cli.optionsets)."""
 
 
 def _end_import(s: Session, result: dict[str, Any], *, rollback: bool) -> None:

@@ -10,17 +10,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from jobferry.cli.exits import CliUsageError, ExitCode
+from jobferry.cli.optionsets import takes
 from jobferry.cli.output import Output
 from jobferry.cli.package import PackageArg, output_option, read, write_atomically
 from jobferry.cli.planview import change_line, problem_lines
 from jobferry.cli.profile_options import (
-    KeepInstantOption,
-    KeepWallClockOption,
-    SourceZoneOption,
-    TimezoneOption,
+    NO_ZONE_MOVE,
+    ZoneMoveOptions,
     fetch_profile,
-    time_zone_block,
     time_zone_move,
+    zone_move_options,
 )
 from jobferry.cli.session import JsonOption, session
 from jobferry.package import signature
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from jobferry.services.importing.offline import TransformedPackage
 
 
+@takes("zone_move", zone_move_options)
 def transform_command(
     ctx: typer.Context,
     file: PackageArg,
@@ -41,10 +41,7 @@ def transform_command(
             "the context's workspace (fetched once).",
         ),
     ] = None,
-    timezone: TimezoneOption = None,
-    keep_instant: KeepInstantOption = False,
-    keep_wall_clock: KeepWallClockOption = False,
-    source_zone: SourceZoneOption = None,
+    zone_move: ZoneMoveOptions = NO_ZONE_MOVE,
     sign_key: Annotated[
         Path | None,
         typer.Option(
@@ -61,7 +58,7 @@ def transform_command(
 ) -> None:
     """Apply an environment profile / time-zone move and write a new package."""
     s = session(ctx, json_mode)
-    block = time_zone_block(timezone, keep_instant, keep_wall_clock, source_zone)
+    block = zone_move.block()
     if profile is None and block is None:
         raise CliUsageError("Say what to apply: --profile NAME|FILE and/or --timezone ZONE.")
     pem = _signing_key(sign_key)
@@ -80,7 +77,7 @@ def transform_command(
         label=label,
         private_pem=pem,
     )
-    stem = choice.label["profile"] if choice is not None else str(timezone)
+    stem = choice.label["profile"] if choice is not None else str(zone_move.zone)
     target = output or file.with_name(f"{file.stem}-{Path(stem.replace('/', '_')).stem}.zip")
     show_transform(s.output, file, label, result, target)
 
