@@ -44,9 +44,6 @@ from jobferry.cli.routes import (
     RouteName,
     SchedulingOption,
 )
-from jobferry.cli.routes import (
-    app as routes_app,
-)
 from jobferry.cli.session import JsonOption, Session, session
 from jobferry.cli.tasks import follow_import, task_exit
 from jobferry.cli.taskview import show_task
@@ -353,7 +350,6 @@ def _import(s: Session, name: str, plan_id: str, result: dict[str, Any]) -> None
         raise typer.Exit(int(code))
 
 
-@routes_app.command("history")
 def route_history(ctx: typer.Context, name: RouteName, json_mode: JsonOption = False) -> None:
     """A route's promotions, newest first: what each carried, its import, whether it was
     rolled back."""

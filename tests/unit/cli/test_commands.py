@@ -1,0 +1,48 @@
+"""The table of commands (``jobferry.cli.commands``) names every command a group has: a fresh
+``jobferry`` process, which imports only the module of the command it runs, finds each group's
+commands as a process that has imported every module of the CLI does."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import subprocess
+import sys
+from typing import Any
+
+import jobferry.cli
+from jobferry.cli.commands import COMMANDS, load
+
+FRESH = """
+import json, os
+import jobferry.cli.session  # what every command imports, before the forks
+from jobferry.cli.commands import COMMANDS, load
+found = {}
+for name in COMMANDS:  # each group loaded in a process that has loaded nothing else
+    read, write = os.pipe()
+    if os.fork() == 0:
+        os.write(write, json.dumps(sorted(getattr(load(name), "commands", {}))).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as answer:
+        found[name] = json.loads(answer.read())
+    os.wait()
+print(json.dumps(found))
+"""
+
+
+def _groups() -> dict[str, list[str]]:
+    return {name: sorted(getattr(load(name), "commands", {})) for name in COMMANDS}
+
+
+def test_a_fresh_process_finds_every_command_of_every_group() -> None:
+    for module in pkgutil.iter_modules(jobferry.cli.__path__):
+        importlib.import_module(f"jobferry.cli.{module.name}")  # every decorator has run
+    everything = _groups()
+
+    ran = subprocess.run([sys.executable, "-c", FRESH], capture_output=True, check=True)
+    fresh: dict[str, Any] = json.loads(ran.stdout)
+
+    assert fresh == everything
+    assert "history" in fresh["routes"]
