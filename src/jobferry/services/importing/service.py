@@ -262,6 +262,7 @@ class ImportService:
 
     def _lock_and_create(self, scope: Scope, task: TaskRecord, along: TaskNote | None) -> None:
         ws = scope.workspace.id
+        noting = False  # a refusal of ``along`` is its own, not another import's lock
         try:
             with self.db.transaction() as tx:
                 holder = repo.lock_holder(tx, ws)
@@ -275,9 +276,11 @@ class ImportService:
                 repo.take_lock(tx, ws, task.id, now)
                 task_repo.insert_task(tx, replace(task, start_time=now, last_update=now))
                 if along is not None:
+                    noting = True
                     along(tx, task.id)
+                    noting = False
         except ConflictError as exc:
-            if isinstance(exc, ImportRunningError):
+            if noting or isinstance(exc, ImportRunningError):
                 raise
             with self.db.transaction(readonly=True) as tx:
                 holder = repo.lock_holder(tx, ws)

@@ -119,10 +119,11 @@ class RoutePlans:
         target = self.promotions.target_of(scope, route)
         request = replace(ImportRequest.from_stored(load(item.request)), plan_id=plan_id)
         self._check_plan(target, item, request)
-        with self.db.transaction(readonly=True) as tx:
-            require_route_approvals(tx, target, route, plan_id)
 
         def note(tx: Tx, task_id: str) -> None:
+            # In the transaction that queues the import: an approval revoked before it
+            # commits refuses the import, one revoked after it is too late for this one.
+            require_route_approvals(tx, target, route, plan_id)
             now = repo.promotion(tx, scope.actor.project_id, name, item.id)
             if now is None or now.task_id is not None:
                 raise InvalidRequestError(

@@ -14,6 +14,7 @@ from jobferry.services.approving import Signed
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.releases.approval_keys import parse_key
+from jobferry.storage.importing import target as target_repo
 from support.builders import make_script
 from support.clients import SignedClient, assert_error
 from support.console import admin_scope
@@ -69,6 +70,8 @@ def test_apply_needs_the_approved_plan(api: SignedClient, services: Services) ->
     with pytest.raises(ApprovalsMissingError, match="1 approvals of its plan are required, 0"):
         services.route_plans.apply(admin, "test-prod", plan_id)
     assert services.promotions.history(admin, "test-prod") == []
+    with services.db.transaction(readonly=True) as tx:  # refused in the queueing transaction
+        assert target_repo.lock_holder(tx, ada.workspace.id) is None
 
     own = _key(services, admin)
     with pytest.raises(ApprovalRefusedError) as refused:
