@@ -45,6 +45,7 @@ from typing import Any
 
 import orjson
 
+from jobferry import __version__
 from jobferry.package.basisblock import basis_block
 from jobferry.services.context import Scope
 from jobferry.services.importing.basis import check_basis
@@ -60,7 +61,8 @@ from jobferry.storage.importing.workset import Workset
 
 log = logging.getLogger("jobferry.import")
 FORMAT = 1
-"""The kept files' format: files of another are not read (the plan is planned again)."""
+"""The kept files' format: files of another, or kept by another version of jobferry (whose
+records may differ), are not read (the plan is planned again)."""
 FOLDER = "kept-plans"
 _PLAN_ID = re.compile(r"[0-9a-f]{32}")
 _PART = ".part"
@@ -265,6 +267,7 @@ def _stored(outcome: PlanOutcome, witness: str) -> bytes:
     return orjson.dumps(
         {
             "format": FORMAT,
+            "version": __version__,
             "witness": witness,
             "fingerprint": outcome.fingerprint,
             "counts": outcome.counts,
@@ -280,8 +283,8 @@ def _stored(outcome: PlanOutcome, witness: str) -> bytes:
 
 
 def _outcome(data: dict[str, Any], order: bytes) -> PlanOutcome:
-    if data.get("format") != FORMAT:
-        raise ValueError(f"kept plan format {data.get('format')!r}, not {FORMAT}")
+    if (data.get("format"), data.get("version")) != (FORMAT, __version__):
+        raise ValueError(f"kept by jobferry {data.get('version')!r}, not {__version__}")
     seqs = array(data["typecode"])
     seqs.frombytes(order)
     return PlanOutcome(

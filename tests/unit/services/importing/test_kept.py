@@ -324,3 +324,20 @@ def test_a_kept_working_set_reads_back_what_planning_wrote(tmp_path: Path) -> No
         assert again.records([1]) == {1: (b"record", [])}
         assert list(again.reads()) == [b"a read"]
     assert (tmp_path / "kept" / "records").exists()  # closing leaves the kept files
+
+
+def test_kept_files_another_version_kept_are_not_read_and_the_plan_is_made_again(
+    services: Services, scope: Scope, tmp_path: Path, planned: list[str]
+) -> None:
+    path = upload(services, scope, write_package(tmp_path / "p.zip"))
+    plan = _plan(services, scope, path)
+    kept = services.imports.plans.kept
+    outcome = kept.root / plan.plan_id / "outcome.json"
+    outcome.write_bytes(outcome.read_bytes().replace(b'"version":"', b'"version":"0.0.1-'))
+    assert kept.open(plan.plan_id) is None
+    planned.clear()
+
+    task = run_import(services, scope, path, planId=plan.plan_id)
+
+    assert task.status is TaskStatus.SUCCESSFUL, task.message
+    assert planned == [scope.workspace.id]
