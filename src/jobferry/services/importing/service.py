@@ -347,8 +347,8 @@ class ImportService:
         self.tasks.advance(job.task_id, 5, "Reading the package.")
         # A package large enough to plan with a helper process (see _plan) starts it at once;
         # a kept plan's apply plans nothing.
-        kept = bool(request.plan_id) and self.plans.kept.has(request.plan_id or "")
-        helper = None if kept else self.settings.import_helper_objects
+        kept_here = bool(request.plan_id) and self.plans.kept.has(request.plan_id or "")
+        helper = None if kept_here else self.settings.import_helper_objects
         with self._source(scope, request.path).open(helper) as reader:
             self.tasks.advance(job.task_id, 30, f"Checking {reader.definitions()} object(s).")
             stored = (

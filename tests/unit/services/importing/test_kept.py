@@ -13,13 +13,15 @@ from typing import Any
 import pytest
 
 from jobferry.domain.enums import TaskStatus
-from jobferry.errors import JobNotFoundError, PlanStaleError
+from jobferry.errors import JobNotFoundError, PlanStaleError, StoreFullError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
+from jobferry.services.importing import kept as kept_module
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.planner import Planner
 from jobferry.services.importing.request import parse_import_request
 from jobferry.services.tasks import Task
+from jobferry.storage.importing.plans import plans_among
 from jobferry.storage.importing.workset import Workset
 from support.builders import make_job
 from support.packages import write_package
@@ -341,3 +343,22 @@ def test_kept_files_another_version_kept_are_not_read_and_the_plan_is_made_again
 
     assert task.status is TaskStatus.SUCCESSFUL, task.message
     assert planned == [scope.workspace.id]
+
+
+def test_a_plan_whose_files_cannot_be_kept_is_not_kept_and_leaves_no_files(
+    services: Services, scope: Scope, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = upload(services, scope, write_package(tmp_path / "p.zip"))
+
+    def full(*_: Any) -> bytes:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(kept_module, "_stored", full)
+    with pytest.raises(StoreFullError, match="Nothing half-written was kept"):
+        _plan(services, scope, path)
+
+    kept = services.imports.plans.kept
+    assert list(kept.root.iterdir()) == []
+    assert list(kept.root.parent.glob("plan-*")) == []  # nor the working set it planned into
+    with services.db.transaction(readonly=True) as tx:
+        assert plans_among(tx, kept.held()) == set()
