@@ -7,13 +7,15 @@ is planned again; the files go with their plan."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from jobferry.domain.enums import TaskStatus
-from jobferry.errors import JobNotFoundError, PlanStaleError, StoreFullError
+from jobferry.errors import BasisChangedError, JobNotFoundError, PlanStaleError, StoreFullError
+from jobferry.package.basisblock import BasisBlock, BasisObject
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing import kept as kept_module
@@ -24,7 +26,7 @@ from jobferry.services.tasks import Task
 from jobferry.storage.importing.plans import plans_among
 from jobferry.storage.importing.workset import Workset
 from support.builders import make_job
-from support.packages import write_package
+from support.packages import HEADER, write_package
 from support.planning import (
     import_package,
     jobs_with_dependencies,
@@ -362,3 +364,39 @@ def test_a_plan_whose_files_cannot_be_kept_is_not_kept_and_leaves_no_files(
     assert list(kept.root.parent.glob("plan-*")) == []  # nor the working set it planned into
     with services.db.transaction(readonly=True) as tx:
         assert plans_among(tx, kept.held()) == set()
+
+
+def test_a_basis_changed_since_the_plan_is_refused_as_a_plan_made_again_refuses_it(
+    services: Services, tmp_path: Path, planned: list[str]
+) -> None:
+    """A package cut against a snapshot names what it found there; the kept plan's apply
+    checks it first, as a plan does, and refuses with the same error."""
+    basis = BasisBlock(
+        "prod",
+        "prod.zip",
+        "a" * 64,
+        None,
+        "jobferry",
+        1,
+        (BasisObject("job", "daily_sales", None),),
+    )
+    package = write_package(tmp_path / "p.zip", header=replace(HEADER, basis=basis))
+    ended = []
+    for name, keep in (("kept", True), ("again", False)):
+        scope = workspace(services, name)
+        path = upload(services, scope, package)
+        plan = _plan(services, scope, path)
+        if not keep:
+            _forget_files(services, plan)
+        services.jobs.create(scope, make_job("daily_sales", description="made since"))
+        planned.clear()
+
+        task = run_import(services, scope, path, planId=plan.plan_id)
+
+        assert planned == ([] if keep else [scope.workspace.id])
+        assert task.status is TaskStatus.FAILED
+        assert task.result is not None
+        assert task.result["errorCode"] == BasisChangedError.code
+        ended.append((task.message.replace(f"'{name}'", "'WS'"), task.result))
+
+    assert ended[0] == ended[1]
