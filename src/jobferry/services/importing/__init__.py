@@ -39,6 +39,8 @@
 - ``plan`` (keep): the kept plan as typed values (``Plan``, ``PlanLine``, ``PlanSummary``) and
   the form storage keeps them in.
 - ``plans`` (keep): kept plans and their lines, stored and paged.
+- ``kept`` (keep, apply): a kept plan's working set and the reads it made, kept with it, and
+  the apply of a kept plan, which makes those reads again rather than planning again.
 - ``apply`` (apply): the plan written through the change port (its record apart), a batch at a
   time.
 - ``ending`` (apply, report): an apply refused before it writes, or what it did and the task's

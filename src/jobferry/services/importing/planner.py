@@ -31,6 +31,7 @@ from jobferry.domain.enums import (
 from jobferry.domain.references import Reference
 from jobferry.package.manifest import parse_requirements
 from jobferry.package.model import PackageObject
+from jobferry.package.signature import SignatureCheck
 from jobferry.services.context import Scope
 from jobferry.services.importing.basis import check_basis
 from jobferry.services.importing.checks import (
@@ -62,7 +63,7 @@ from jobferry.services.importing.ordering import (
     failing_objects,
     resolve_pending,
 )
-from jobferry.services.importing.policy import choose_policy
+from jobferry.services.importing.policy import PolicyChoice, choose_policy
 from jobferry.services.importing.ports import OpenedPackage, TargetReader
 from jobferry.services.importing.prepare import (
     Preparation,
@@ -107,6 +108,37 @@ def _batches(objects: Iterable[PackageObject]) -> Iterator[list[PackageObject]]:
     stream = iter(objects)
     while batch := list(islice(stream, BATCH)):
         yield batch
+
+
+def header_extra(
+    target: TargetReader, scope: Scope, request: ImportRequest, reader: OpenedPackage
+) -> list[str]:
+    """What a plan's fingerprint hashes beside the target's objects, derived as
+    :class:`Planner` derives it, from the package's manifest and signature (none of its
+    objects) and the target: the apply of a kept plan hashes it again (:mod:`.kept`)."""
+    resolved = target.profile(request.profile)
+    transform = Transform(request, resolved.profile if resolved else None, datetime.now(UTC))
+    secrets = SecretCheck(target, scope, parse_requirements(reader.manifest), transform)
+    signature, _ = check_package_signature(target, scope, reader)
+    policy = choose_policy(request.same_name_policy, target, package_source(reader).workspace_id)
+    return _extra(scope, resolved, signature, secrets, policy)
+
+
+def _extra(
+    scope: Scope,
+    resolved: ResolvedProfile | None,
+    signature: SignatureCheck | None,
+    secrets: SecretCheck,
+    policy: PolicyChoice,
+) -> list[str]:
+    ws = scope.workspace
+    return [
+        f"policy|{ws.lock_policy}|{ws.approval_enabled}",
+        f"signed|{ws.require_signed}|{signature.state if signature else ''}",
+        f"profile|{resolved.name if resolved else ''}|{resolved.version if resolved else ''}",
+        f"secrets|{sorted(secrets.states.items())}",
+        f"sameNamePolicy|{policy.applied}",
+    ]
 
 
 class Planner:
@@ -203,15 +235,8 @@ class Planner:
         found = self.found.found(self.ws_name)
         shown = sorted(found, key=lambda item: position.get(item[0], 0))
         problems = self.package_problems + [p for _, p in shown]
-        ws = self.ctx.scope.workspace
         resolved, signature = self.resolved, self.signature
-        extra = [
-            f"policy|{ws.lock_policy}|{ws.approval_enabled}",
-            f"signed|{ws.require_signed}|{signature.state if signature else ''}",
-            f"profile|{resolved.name if resolved else ''}|{resolved.version if resolved else ''}",
-            f"secrets|{sorted(self.secrets.states.items())}",
-            f"sameNamePolicy|{self.policy.applied}",
-        ]
+        extra = _extra(self.ctx.scope, resolved, signature, self.secrets, self.policy)
         outcome = PlanOutcome(
             fingerprint=self.state.fingerprint(extra),
             counts=self.found.counts,

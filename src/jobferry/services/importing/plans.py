@@ -5,7 +5,8 @@ is refused if the target changed since) and so that a person can read it. The li
 (:mod:`.plan`) from the working set's records, written in plan order in their stored form, a
 batch per short transaction (a 200,000-object plan never sits in one text or one list), then
 the head; the :class:`~.plan.Plan` answered holds its first lines and says how many there are:
-the rest are read with :meth:`PlanStore.objects`.
+the rest are read with :meth:`PlanStore.objects`. Its working set is kept with it, for an
+import naming it to apply (:mod:`.kept`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from jobferry.errors import InvalidRequestError, PlanStaleError
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.delivery import Deliveries
+from jobferry.services.importing.kept import KeptPlans
 from jobferry.services.importing.model import PlanOutcome, Record
 from jobferry.services.importing.plan import Plan, PlanLine, RemoteRead, UnreadablePlanError
 from jobferry.services.importing.request import ImportRequest
@@ -54,6 +56,7 @@ class PlanStore:
 
     db: Database
     deliveries: Deliveries
+    kept: KeptPlans
 
     def keep(
         self,
@@ -62,8 +65,11 @@ class PlanStore:
         workset: Workset,
         request: ImportRequest,
         package_sha256: str,
+        witness: str | None = None,
     ) -> Plan:
-        """Store the plan with its lines; answer it (its first lines with it)."""
+        """Store the plan with its lines; answer it (its first lines with it). With the
+        ``witness`` of its reads (:class:`.kept.Recorded`), the working set is handed over to
+        the kept plan (:class:`.kept.KeptPlans`)."""
         plan_id = uuid.uuid4().hex
         inline: list[PlanLine] = []
         delivery = self.deliveries.of(scope.workspace)
@@ -97,11 +103,44 @@ class PlanStore:
             )
             with self.db.transaction() as tx:
                 plan_repo.insert_plan(tx, kept)
+            if witness is not None:  # its files after its row: a sweep keeps them
+                self.kept.keep(plan_id, outcome, workset, witness)
         except BaseException:
             with self.db.transaction() as tx:
                 plan_repo.delete_plan(tx, plan_id)
+            self.kept.forget(plan_id)
             raise
         return plan
+
+    def stored_for(self, scope: Scope, request: ImportRequest, sha256: str) -> PlanRecord:
+        """The kept plan an import names, refused when it is not of this package (``sha256``)
+        and these import options."""
+        assert request.plan_id is not None
+        with self.db.transaction(readonly=True) as tx:
+            stored = plan_repo.get_plan(tx, scope.workspace.id, request.plan_id)
+        if stored is None:
+            raise PlanStaleError(
+                f"Plan {request.plan_id} does not exist in workspace '{scope.workspace.name}'.",
+                fix="Make a plan first (POST /jobs/import/plan).",
+                remedy=Remedy.PLAN_AGAIN,
+                plan_id=request.plan_id,
+            )
+        if stored.package_sha256 != sha256 or stored.request_sha256 != request.fingerprint():
+            raise PlanStaleError(
+                f"Plan {stored.id} was made for another package or other import options; make "
+                "a plan for this package and these options.",
+                plan_id=stored.id,
+            )
+        return stored
+
+    def sweep_kept(self) -> int:
+        """Remove the kept files of plans forgotten (expired) or never kept; how many."""
+
+        def known(plan_ids: list[str]) -> set[str]:
+            with self.db.transaction(readonly=True) as tx:
+                return plan_repo.plans_among(tx, plan_ids)
+
+        return self.kept.sweep(known)
 
     def plan(self, scope: Scope, plan_id: str) -> Plan:
         """A kept plan, with its first lines."""

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import replace
+from functools import partial
 from typing import IO, Any
 
 from jobferry.domain.enums import ImportMode, TaskKind, TaskStatus
@@ -19,7 +21,6 @@ from jobferry.errors import (
     ConflictError,
     ImportRunningError,
     JobferryError,
-    PlanStaleError,
 )
 from jobferry.package.reader import ReadLimits
 from jobferry.services.context import WRITERS, Scope, now_ms
@@ -31,6 +32,8 @@ from jobferry.services.importing.checks import signature_state
 from jobferry.services.importing.contents import PackageContents, contents_of
 from jobferry.services.importing.delivery import Deliveries, PreparedImport, TaskNote
 from jobferry.services.importing.ending import ended, refuse_unfit
+from jobferry.services.importing.kept import FOLDER as KEPT_FOLDER
+from jobferry.services.importing.kept import KeptPlan, KeptPlans, Recorded
 from jobferry.services.importing.local import LocalWorkspace
 from jobferry.services.importing.matching import package_source
 from jobferry.services.importing.model import EnvironmentReport, PlanOutcome, Record
@@ -89,7 +92,7 @@ class ImportService:
         self.limits = limits
         self.scratch = scratch_folder(settings)
         self.deliveries = deliveries
-        self.plans = PlanStore(db, deliveries)
+        self.plans = PlanStore(db, deliveries, KeptPlans(self.scratch / KEPT_FOLDER))
         self.packages = PackageSource(
             db,
             uploads,
@@ -114,6 +117,7 @@ class ImportService:
         gone = self.packages.sweep(moment)
         with self.db.transaction() as tx:
             plan_repo.delete_plans_before(tx, moment - self.settings.download_ttl_seconds * 1000)
+        self.plans.sweep_kept()  # the working sets of the plans forgotten
         return gone
 
     def check_file(self, scope: Scope, path: str) -> PackageContents:
@@ -157,12 +161,13 @@ class ImportService:
 
     def _plan_and_keep(self, scope: Scope, request: ImportRequest, reader: OpenedPackage) -> Plan:
         """Plan on a read-only snapshot of the target (nothing locked or written), keep the
-        plan and its lines, and answer it."""
+        plan, its lines and its working set with the reads it made, and answer it."""
         with Workset(self.scratch) as workset:
             with self.db.transaction(readonly=True) as tx:
-                target = self._target(tx, scope).reader(lock_rows=False)
+                target = Recorded(self._target(tx, scope).reader(lock_rows=False), workset)
                 plan = self._plan(target, scope, request, reader, workset)
-            return self.plans.keep(scope, plan, workset, request, reader.sha256)
+            witness = target.witness()
+            return self.plans.keep(scope, plan, workset, request, reader.sha256, witness)
 
     def _plan(
         self,
@@ -343,10 +348,15 @@ class ImportService:
         ``executor`` makes (``None``: the local executor); objects written."""
         scope, request = job.scope, job.request
         self.tasks.advance(job.task_id, 5, "Reading the package.")
-        # A package large enough to plan with a helper process (see _plan) starts it at once.
-        with self._source(scope, request.path).open(self.settings.import_helper_objects) as reader:
+        # A package large enough to plan with a helper process (see _plan) starts it at once;
+        # a kept plan's apply plans nothing.
+        kept_here = bool(request.plan_id) and self.plans.kept.has(request.plan_id or "")
+        helper = None if kept_here else self.settings.import_helper_objects
+        with self._source(scope, request.path).open(helper) as reader:
             self.tasks.advance(job.task_id, 30, f"Checking {reader.definitions()} object(s).")
-            stored = self._stored_plan(scope, request, reader.sha256) if request.plan_id else None
+            stored = (
+                self.plans.stored_for(scope, request, reader.sha256) if request.plan_id else None
+            )
             if request.dry_run:
                 plan = self._plan_and_keep(scope, request, reader)
                 problems = plan.summary.problems
@@ -357,8 +367,11 @@ class ImportService:
                     result={"plan": plan.stored()},
                 )
                 return 0
-            with Workset(self.scratch) as workset:
-                return self._import(job, reader, workset, stored, executor)
+            opened = self.plans.kept.open(stored.id) if stored is not None else None
+            if stored is not None:
+                self.tasks.advance(job.task_id, 40, _applying(stored.id, opened is not None))
+            with opened.workset if opened is not None else Workset(self.scratch) as workset:
+                return self._import(job, reader, workset, stored, executor, opened)
 
     def _import(
         self,
@@ -367,12 +380,15 @@ class ImportService:
         workset: Workset,
         stored: PlanRecord | None,
         executor: Executor | None = None,
+        kept: KeptPlan | None = None,
     ) -> int:
         """Plan (rows locked) and apply in one transaction, with the task's final status; how
         many objects it wrote or deleted. The objects are written through the change port
-        (``executor``'s, else the target's local one), the import's record apart from it."""
+        (``executor``'s, else the target's local one), the import's record apart from it. A
+        ``kept`` plan (its working set is ``workset``) is applied once its reads answer as
+        they did (:mod:`.kept`), without planning again."""
         scope, request = job.scope, job.request
-        with self.db.transaction(bulk=True) as tx:
+        with ExitStack() as stack, self.db.transaction(bulk=True) as tx:
             source = package_source(reader).workspace_id
             target = self._target(tx, scope)
             changes = executor(tx, scope) if executor is not None else target.changes()
@@ -386,7 +402,12 @@ class ImportService:
                 package_sha256=reader.sha256,
             )
             try:
-                plan = self._plan_for_apply(tx, applier, reader, workset)
+                readers = partial(target.reader, lock_rows=True)
+                plan = kept.verified(readers, scope, request, reader) if kept else None
+                if plan is None:  # not kept here, or planned on what changed since
+                    if kept is not None:
+                        workset = stack.enter_context(Workset(self.scratch))
+                    plan = self._plan_for_apply(tx, applier, reader, workset)
                 refuse_unfit(stored, plan, request)
                 outcome = apply_plan(applier, plan, workset, reader.sha256)
                 status, message, result = ended(outcome, plan, reader.sha256, applier.stamp.by)
@@ -402,25 +423,6 @@ class ImportService:
                 repo.drop_lock(tx, scope.workspace.id, job.task_id)
         return outcome.written + outcome.deleted
 
-    def _stored_plan(self, scope: Scope, request: ImportRequest, sha256: str) -> PlanRecord:
-        assert request.plan_id is not None
-        with self.db.transaction(readonly=True) as tx:
-            stored = plan_repo.get_plan(tx, scope.workspace.id, request.plan_id)
-        if stored is None:
-            raise PlanStaleError(
-                f"Plan {request.plan_id} does not exist in workspace '{scope.workspace.name}'.",
-                fix="Make a plan first (POST /jobs/import/plan).",
-                remedy=Remedy.PLAN_AGAIN,
-                plan_id=request.plan_id,
-            )
-        if stored.package_sha256 != sha256 or stored.request_sha256 != request.fingerprint():
-            raise PlanStaleError(
-                f"Plan {stored.id} was made for another package or other import options; make "
-                "a plan for this package and these options.",
-                plan_id=stored.id,
-            )
-        return stored
-
     @staticmethod
     def _hold_in(tx: Tx, task_id: str, message: str) -> None:
         """The task still running once the import's transaction commits (its change pending)."""
@@ -432,6 +434,13 @@ class ImportService:
         now = now_ms()
         values = {"status": status, "message": message, "progress": 100, "result": dump(result)}
         _running(tx, task_id, **values, end_time=now, last_update=now)
+
+
+def _applying(plan_id: str, kept: bool) -> str:
+    """The task's progress once it knows whether the plan's working set is kept here."""
+    if kept:
+        return f"Applying plan {plan_id} as it was made, once the target reads as it did."
+    return f"Plan {plan_id}'s working set is not kept here: planning again, to compare with it."
 
 
 def _running(tx: Tx, task_id: str, **values: Any) -> None:

@@ -11,7 +11,7 @@ from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.importing.tables import import_plan_objects
 from jobferry.storage.records import StoredPackageRecord, first_record, record
 from jobferry.storage.tables import import_plans, uploads
-from jobferry.storage.tx import Tx
+from jobferry.storage.tx import Tx, chunks
 
 
 @dataclass(frozen=True)
@@ -117,3 +117,12 @@ def plan_objects(
         where.append(t.kind == kind)
     total, rows = tx.page(import_plan_objects, and_(*where), [t.seq], limit, offset, [t.line])
     return total, [r.line for r in rows]
+
+
+def plans_among(tx: Tx, plan_ids: Sequence[str]) -> set[str]:
+    """Which of these plans are kept (of any workspace)."""
+    found: set[str] = set()
+    for part in chunks(plan_ids, 500):
+        rows = tx.conn.execute(select(import_plans.c.id).where(import_plans.c.id.in_(part)))
+        found.update(r.id for r in rows)
+    return found

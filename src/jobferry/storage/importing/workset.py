@@ -11,12 +11,18 @@ The records themselves (a few kilobytes each: half a gigabyte for 200,000 object
 appended to a flat file beside it, SQLite keeping where each one starts and how long it is:
 SQLite wrote each one over a chain of overflow pages and read it back the same way, about
 twice the time of a plain append and ``pread`` (a 100,000-job import: 2.0 s of writing them).
+
+A plan that is kept (an import may name it later) keeps its working set too: :meth:`Workset.keep`
+moves it into a folder of its own, and :meth:`Workset.reopen` opens it there again, read-only,
+so that the import applies the records planning made rather than planning again. The target
+reads the plan made (:meth:`Workset.add_read`) are kept with them, to be made again.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -39,6 +45,7 @@ CREATE TABLE pending (
 );
 CREATE TABLE late (seq INTEGER NOT NULL, problem BLOB NOT NULL);
 CREATE TABLE rewrite (job_id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE read (n INTEGER PRIMARY KEY, call BLOB NOT NULL);
 """
 _INDEXES = """
 CREATE INDEX ix_obj_kind_name ON obj (kind, name);
@@ -51,6 +58,9 @@ CREATE INDEX ix_late_seq ON late (seq);
 CHUNK = 500
 _WRITES = "('CREATE', 'OVERWRITE', 'RENAME')"
 """Actions that write the package's definition (``services.importing.model.WRITES``)."""
+KEPT_DATABASE = "workset.sqlite"
+KEPT_RECORDS = "records"
+"""The files of a kept working set, in its folder (:meth:`Workset.keep`)."""
 
 
 class Workset:
@@ -75,8 +85,44 @@ class Workset:
         )
         self._end = 0
 
+    @classmethod
+    def reopen(cls, folder: Path) -> Workset:
+        """The working set :meth:`keep` kept in ``folder``, read-only; :meth:`close` leaves
+        its files (raises ``OSError`` or ``sqlite3.Error`` when they are not there)."""
+        self = cls.__new__(cls)
+        self._file, self._indexed = None, True
+        data = open(folder / KEPT_RECORDS, "rb")  # noqa: SIM115 (closed by close())
+        try:
+            uri = f"{(folder / KEPT_DATABASE).as_uri()}?mode=ro&immutable=1"
+            self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            self._db.execute("SELECT count(*) FROM read").fetchone()
+        except BaseException:
+            data.close()
+            raise
+        self._data = data
+        self._end = os.fstat(data.fileno()).st_size
+        return self
+
+    def keep(self, folder: Path) -> None:
+        """Hand the working set's files over to ``folder`` (made), indexed, and close it: the
+        kept plan's; :meth:`reopen` opens them again."""
+        if self._file is None:
+            raise ValueError("a working set in memory cannot be kept")
+        self._index()
+        self._db.execute("COMMIT")
+        self._db.close()
+        folder.mkdir(parents=True, exist_ok=True)
+        os.replace(self._file, folder / KEPT_DATABASE)
+        self._file = None
+        # The records' file has no name to move (it dies with the import otherwise): copied.
+        self._data.flush()
+        self._data.seek(0)
+        with open(folder / KEPT_RECORDS, "wb") as kept:
+            shutil.copyfileobj(self._data, kept)
+        self._data.close()
+
     def close(self) -> None:
-        """Forget the working set."""
+        """Forget the working set (a kept or reopened one's files stay)."""
         self._db.close()
         self._data.close()
         if self._file is not None:
@@ -275,6 +321,16 @@ class Workset:
             "ORDER BY rank, name, path"
         )
         return [r[0] for r in rows]
+
+    def add_read(self, call: bytes) -> None:
+        """One read the plan made of its target (the importing service's to read back)."""
+        self._db.execute("INSERT INTO read (call) VALUES (?)", (call,))
+
+    def reads(self) -> Iterator[bytes]:
+        """The reads :meth:`add_read` kept, in the order they were made."""
+        cursor = self._db.execute("SELECT call FROM read ORDER BY n")
+        while rows := cursor.fetchmany(CHUNK):
+            yield from (r[0] for r in rows)
 
     def count(self) -> int:
         """How many objects were stored."""

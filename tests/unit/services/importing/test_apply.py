@@ -221,11 +221,14 @@ def test_a_problem_found_once_the_package_is_read_takes_back_what_was_written_ah
 
 
 def _planned(services: Services, tmp_path: Path) -> tuple[Scope, str, str]:
-    """A workspace, the package uploaded to it, and the id of a dry run's plan of it."""
+    """A workspace, the package uploaded to it, and the id of a dry run's plan of it, whose
+    working set is not kept here (as on another machine): the import plans again, and writes
+    ahead as it plans (a kept plan's import plans nothing: ``test_kept.py``)."""
     _sqlite_only(services)
     scope = _workspace(services, "prod")
     path = _upload(services, scope, write_package(tmp_path / "p.zip", _jobs()))
     plan_id = Plan.of_stored(_run(services, scope, path, dryRun=True).outcome["plan"]).plan_id
+    services.imports.plans.kept.forget(plan_id)
     return scope, path, plan_id
 
 

@@ -12,6 +12,9 @@ import pytest
 from jobferry.domain.enums import TaskStatus
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing.delivery import PreparedImport
+from jobferry.services.importing.planner import Planner
+from jobferry.services.importing.request import parse_import_request
 from jobferry.storage import remotes_journal as journal_repo
 from support.builders import make_job
 from support.console import admin_actor
@@ -179,3 +182,30 @@ def test_a_job_with_a_description_is_pushed_with_sdk_fields_only(
     )
     assert standin.refused() == []
     assert task.status == TaskStatus.SUCCESSFUL, task.message
+
+
+def test_a_kept_plan_is_pushed_without_planning_the_package_again(
+    services: Services,
+    standin: DataArtsStandin,
+    shadow: Scope,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = upload(services, shadow, _package(tmp_path, "daily_sales", "weekly_sales"))
+    body = {"path": path, "sameNamePolicy": "OVERWRITE"}
+    prepared = services.imports.plan(shadow, parse_import_request(body))
+    assert isinstance(prepared, PreparedImport)  # the shadow catches up first, in a task
+    services.imports.run(prepared)
+    plan_id = services.tasks.show(shadow, prepared.task_id).result["plan"]["plan_id"]
+    planned: list[str] = []
+    real = Planner.run
+    monkeypatch.setattr(Planner, "run", lambda self: planned.append(self.ws_id) or real(self))
+    standin.reset()
+
+    task = run_import(services, shadow, path, planId=plan_id)
+
+    assert task.status is TaskStatus.SUCCESSFUL, task.message
+    assert "Pushed to remote 'prod'" in task.message
+    assert planned == []
+    assert sorted(standin.workspace.jobs) == ["daily_sales", "weekly_sales"]
+    assert standin.refused() == []

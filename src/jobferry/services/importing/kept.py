@@ -1,0 +1,401 @@
+"""Import, keep and apply once: a kept plan's working set, and the apply that makes its reads
+again instead of planning again.
+
+A plan an import may name (``planId``) keeps, beside its rows in the database, what its apply
+needs, in the scratch folder (``kept-plans/<plan id>``, :class:`KeptPlans`): its working set
+(the records planning made: :meth:`~jobferry.storage.importing.workset.Workset.keep`), the
+outcome's part an apply reads (order, failing objects, counts, problems; ``outcome.json`` and
+``order``), and every read the plan made of its target, in order (:class:`Recorded`: which
+read, with which arguments), with a hash of every answer, the *witness*.
+
+The apply of a kept plan (:meth:`KeptPlan.verified`), under the import's lock and in its
+transaction, makes those reads again on the locking reader (:func:`replay`: rows locked as a
+plan for an apply locks them) and derives again what the fingerprint hashes beside them from
+the package's manifest and signature (:func:`~.planner.header_extra`). Then:
+
+- the same fingerprint and the same witness: the target answered every read as it did; the
+  kept plan is applied as it was made;
+- another fingerprint: the target changed since, refused as ever (``PlanStaleError``);
+- the same fingerprint but another witness: something the fingerprint has never hashed (the
+  promotion ledger, a policy, a workspace's name, a field of an object beside its definition
+  and state) changed since; planned again as every apply did before plans were kept, so that
+  what is applied is what a plan made now decides, as before.
+
+A plan whose files are not here (kept by another server process on another machine, or before
+plans kept them, or lost with the scratch folder) is planned again too, and compared by
+fingerprint. The files go with their plan: when it is forgotten (:meth:`KeptPlans.sweep`, the
+plans' expiry) or refused while being kept (:meth:`KeptPlans.forget`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import marshal
+import os
+import re
+import shutil
+import sqlite3
+from array import array
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from jobferry import __version__
+from jobferry.package.basisblock import basis_block
+from jobferry.services.context import Scope
+from jobferry.services.importing.basis import check_basis
+from jobferry.services.importing.model import PlanOutcome, Problem
+from jobferry.services.importing.planner import header_extra
+from jobferry.services.importing.ports import OpenedPackage, TargetReader
+from jobferry.services.importing.request import ImportRequest
+from jobferry.services.policies.governing import HeldPolicy
+from jobferry.services.workspaces.profiles import ResolvedProfile
+from jobferry.storage.importing.ledger import LedgerRow
+from jobferry.storage.importing.target import TargetObject
+from jobferry.storage.importing.workset import Workset
+
+log = logging.getLogger("jobferry.import")
+FORMAT = 1
+"""The kept files' format: files of another, or kept by another version of jobferry (whose
+records may differ), are not read (the plan is planned again)."""
+FOLDER = "kept-plans"
+_PLAN_ID = re.compile(r"[0-9a-f]{32}")
+_PART = ".part"
+READS = frozenset(
+    {
+        "stored",
+        "stored_by_uid",
+        "existing",
+        "workspace_id",
+        "ledger_rows",
+        "ledger_by_target",
+        "source_ledger",
+        "objects_after",
+        "jobs_using",
+        "dependents_elsewhere",
+        "upstream_edges",
+        "connection_secrets",
+        "trusted_keys",
+        "profile",
+        "policies",
+    }
+)
+"""The reads of :class:`~.ports.TargetReader` a plan makes (``fingerprint`` hashes them)."""
+
+
+# -- the reads ------------------------------------------------------------------------------------
+
+
+def _canon(value: Any) -> Any:
+    """``value`` as plain values whose ``repr`` is the same in every process (sets and dicts
+    sorted, records by their fields)."""
+    if isinstance(value, dict):
+        items = [(repr(_canon(k)), _canon(v)) for k, v in value.items()]
+        return sorted(items, key=lambda item: item[0])
+    if isinstance(value, set | frozenset):
+        return sorted(repr(_canon(v)) for v in value)
+    if isinstance(value, list | tuple):
+        return [_canon(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = dataclasses.fields(value)
+        return [type(value).__name__, [_canon(getattr(value, f.name)) for f in fields]]
+    return _leaf(value)
+
+
+def _leaf(value: Any) -> Any:
+    """A value that holds no others: an enum as its plain value, what is not a plain value
+    as its ``repr``."""
+    if value is None or isinstance(value, bool | float):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    return int(value) if isinstance(value, int) else repr(value)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as the built-in types ``marshal`` keeps (an enum as its plain value)."""
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return {_plain(v) for v in value}
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return _leaf(value)
+
+
+def _witness(digest: Any, method: str, args: tuple[Any, ...], answer: Any) -> None:
+    digest.update(repr((method, _canon(args), _canon(answer))).encode() + b"\n")
+
+
+class Recorded:
+    """A :class:`~.ports.TargetReader` that keeps every read it passes on in the working set
+    (which read, its arguments) and hashes every answer (:meth:`witness`)."""
+
+    def __init__(self, inner: TargetReader, workset: Workset) -> None:
+        self.inner, self.workset = inner, workset
+        self.locked_tags = inner.locked_tags
+        self.locks = inner.locks
+        self._witness = hashlib.sha256()
+
+    def witness(self) -> str:
+        """The hash of every read and its answer, in order."""
+        return self._witness.hexdigest()
+
+    def _read(self, method: str, *args: Any) -> Any:
+        self.workset.add_read(marshal.dumps((method, _plain(args))))  # before a caller changes them
+        answer = getattr(self.inner, method)(*args)
+        _witness(self._witness, method, args, answer)
+        return answer
+
+    def stored(self, wanted: dict[str, list[str]]) -> dict[tuple[str, str], TargetObject]:
+        """As the inner reader answers, kept."""
+        found: dict[tuple[str, str], TargetObject] = self._read("stored", wanted)
+        return found
+
+    def stored_by_uid(self, wanted: dict[str, list[str]]) -> dict[tuple[str, str], TargetObject]:
+        """As the inner reader answers, kept."""
+        found: dict[tuple[str, str], TargetObject] = self._read("stored_by_uid", wanted)
+        return found
+
+    def existing(self, wanted: dict[tuple[str, str], set[str]]) -> set[tuple[str, str, str]]:
+        """As the inner reader answers, kept."""
+        found: set[tuple[str, str, str]] = self._read("existing", wanted)
+        return found
+
+    def workspace_id(self, name_or_id: str) -> str | None:
+        """As the inner reader answers, kept."""
+        found: str | None = self._read("workspace_id", name_or_id)
+        return found
+
+    def fingerprint(self, extra: Iterable[str]) -> str:
+        """The inner reader's."""
+        return self.inner.fingerprint(extra)
+
+    def ledger_rows(self, source: str, kind: str, uids: Sequence[str]) -> dict[str, LedgerRow]:
+        """As the inner reader answers, kept."""
+        found: dict[str, LedgerRow] = self._read("ledger_rows", source, kind, uids)
+        return found
+
+    def ledger_by_target(self, kind: str, uids: Sequence[str]) -> dict[str, LedgerRow]:
+        """As the inner reader answers, kept."""
+        found: dict[str, LedgerRow] = self._read("ledger_by_target", kind, uids)
+        return found
+
+    def source_ledger(
+        self, source: str, after: tuple[str, str] | None, limit: int
+    ) -> list[LedgerRow]:
+        """As the inner reader answers, kept."""
+        found: list[LedgerRow] = self._read("source_ledger", source, after, limit)
+        return found
+
+    def objects_after(self, kind: str, after: str, limit: int) -> list[TargetObject]:
+        """As the inner reader answers, kept."""
+        found: list[TargetObject] = self._read("objects_after", kind, after, limit)
+        return found
+
+    def jobs_using(self, kind: str, names: Sequence[str]) -> list[tuple[int, str, str]]:
+        """As the inner reader answers, kept."""
+        found: list[tuple[int, str, str]] = self._read("jobs_using", kind, names)
+        return found
+
+    def dependents_elsewhere(self, job_name: str) -> list[tuple[str, int, str]]:
+        """As the inner reader answers, kept."""
+        found: list[tuple[str, int, str]] = self._read("dependents_elsewhere", job_name)
+        return found
+
+    def upstream_edges(self, names: Sequence[str]) -> list[tuple[str, str]]:
+        """As the inner reader answers, kept."""
+        found: list[tuple[str, str]] = self._read("upstream_edges", names)
+        return found
+
+    def connection_secrets(self) -> dict[str, set[str]]:
+        """As the inner reader answers, kept."""
+        found: dict[str, set[str]] = self._read("connection_secrets")
+        return found
+
+    def trusted_keys(self) -> list[str]:
+        """As the inner reader answers, kept."""
+        found: list[str] = self._read("trusted_keys")
+        return found
+
+    def profile(self, ref: str | dict[str, Any] | None) -> ResolvedProfile | None:
+        """As the inner reader answers, kept."""
+        found: ResolvedProfile | None = self._read("profile", ref)
+        return found
+
+    def policies(self, package_path: str) -> list[HeldPolicy]:
+        """As the inner reader answers, kept."""
+        found: list[HeldPolicy] = self._read("policies", package_path)
+        return found
+
+
+def replay(target: TargetReader, workset: Workset) -> str:
+    """Make the reads kept in ``workset`` again, in order, on ``target`` (which hashes what it
+    reads into its fingerprint as the plan's reader did); the witness of the answers."""
+    digest = hashlib.sha256()
+    for call in workset.reads():
+        method, args = marshal.loads(call)
+        if method not in READS:
+            raise ValueError(f"not a read of the target: {method!r}")
+        _witness(digest, method, args, getattr(target, method)(*args))
+    return digest.hexdigest()
+
+
+# -- the kept files -------------------------------------------------------------------------------
+
+
+def _problem(problem: Problem) -> list[Any]:
+    used_by = [list(user) for user in problem.used_by]
+    return [*problem.packed(), used_by, problem.used_by_total]
+
+
+def _unproblem(values: list[Any]) -> Problem:
+    found = Problem.unpacked(values[:6])
+    used_by = tuple((str(kind), str(name)) for kind, name in values[6])
+    return replace(found, used_by=used_by, used_by_total=int(values[7]))
+
+
+def _stored(outcome: PlanOutcome, witness: str) -> bytes:
+    """What an apply reads of the outcome, and the plan's witness."""
+    return orjson.dumps(
+        {
+            "format": FORMAT,
+            "version": __version__,
+            "witness": witness,
+            "fingerprint": outcome.fingerprint,
+            "counts": outcome.counts,
+            "problems": [_problem(p) for p in outcome.problems],
+            "problemsTotal": outcome.problems_total,
+            "packageProblems": [_problem(p) for p in outcome.package_problems],
+            "failing": [[seq, why] for seq, why in outcome.failing.items()],
+            "notAppliedTotal": outcome.not_applied_total,
+            "rewrites": outcome.rewrites,
+            "typecode": outcome.order.typecode,
+        }
+    )
+
+
+def _outcome(data: dict[str, Any], order: bytes) -> PlanOutcome:
+    if (data.get("format"), data.get("version")) != (FORMAT, __version__):
+        raise ValueError(f"kept by jobferry {data.get('version')!r}, not {__version__}")
+    seqs = array(data["typecode"])
+    seqs.frombytes(order)
+    return PlanOutcome(
+        fingerprint=data["fingerprint"],
+        counts={str(k): int(v) for k, v in data["counts"].items()},
+        problems=[_unproblem(p) for p in data["problems"]],
+        problems_total=int(data["problemsTotal"]),
+        order=seqs,
+        failing={int(seq): str(why) for seq, why in data["failing"]},
+        package_problems=[_unproblem(p) for p in data["packageProblems"]],
+        not_applied_total=int(data["notAppliedTotal"]),
+        rewrites=int(data["rewrites"]),
+    )
+
+
+@dataclass
+class KeptPlan:
+    """A kept plan's files, opened: its working set (read-only), outcome and witness."""
+
+    plan_id: str
+    workset: Workset
+    outcome: PlanOutcome
+    witness: str
+
+    def verified(
+        self,
+        readers: Callable[[], TargetReader],
+        scope: Scope,
+        request: ImportRequest,
+        package: OpenedPackage,
+    ) -> PlanOutcome | None:
+        """The kept outcome with the target's fingerprint now (``refuse_unfit`` refuses it
+        when that is not the plan's), read on a reader ``readers`` makes (locking what it
+        reads, in the import's transaction); ``None`` when an input the fingerprint leaves
+        out changed since: the import plans again."""
+        if basis_block(package.manifest) is not None:
+            # Refused as a plan refuses it, before the reads (on a reader of its own: the
+            # plan's reads are hashed in the order the plan made them).
+            check_basis(readers(), package.manifest, scope.workspace.name)
+        target = readers()
+        witness = replay(target, self.workset)
+        fingerprint = target.fingerprint(header_extra(target, scope, request, package))
+        if fingerprint == self.outcome.fingerprint and witness != self.witness:
+            log.info("plan %s: the target answered otherwise; planning again", self.plan_id)
+            return None
+        return replace(self.outcome, fingerprint=fingerprint)
+
+
+@dataclass(frozen=True)
+class KeptPlans:
+    """The kept plans' files, a folder per plan under ``root``."""
+
+    root: Path
+
+    def folder(self, plan_id: str) -> Path | None:
+        """The folder of a plan id (``None``: not a plan id this server makes)."""
+        return self.root / plan_id if _PLAN_ID.fullmatch(plan_id) else None
+
+    def has(self, plan_id: str) -> bool:
+        """Whether the plan's files are here."""
+        folder = self.folder(plan_id)
+        return folder is not None and folder.is_dir()
+
+    def keep(self, plan_id: str, outcome: PlanOutcome, workset: Workset, witness: str) -> None:
+        """Keep the plan's working set (handed over: ``workset`` is closed) and outcome."""
+        folder = self.folder(plan_id)
+        assert folder is not None
+        part = folder.with_name(plan_id + _PART)
+        try:
+            workset.keep(part)
+            (part / "order").write_bytes(outcome.order.tobytes())
+            (part / "outcome.json").write_bytes(_stored(outcome, witness))
+            os.replace(part, folder)
+        except BaseException:
+            shutil.rmtree(part, ignore_errors=True)
+            raise
+
+    def open(self, plan_id: str) -> KeptPlan | None:
+        """The plan's files, opened; ``None`` when they are not here or cannot be read."""
+        folder = self.folder(plan_id)
+        if folder is None or not folder.is_dir():
+            return None
+        try:
+            data = orjson.loads((folder / "outcome.json").read_bytes())
+            outcome = _outcome(data, (folder / "order").read_bytes())
+            workset = Workset.reopen(folder)
+        except (OSError, ValueError, KeyError, TypeError, sqlite3.Error) as exc:
+            log.warning("plan %s: its kept files cannot be read (%s); planning again", plan_id, exc)
+            return None
+        return KeptPlan(plan_id, workset, outcome, str(data["witness"]))
+
+    def forget(self, plan_id: str) -> None:
+        """Remove the plan's files."""
+        folder = self.folder(plan_id)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(folder.with_name(plan_id + _PART), ignore_errors=True)
+
+    def held(self) -> list[str]:
+        """The plan ids whose files (or files being kept) are here."""
+        if not self.root.is_dir():
+            return []
+        ids = {entry.name.removesuffix(_PART) for entry in self.root.iterdir()}
+        return sorted(i for i in ids if _PLAN_ID.fullmatch(i))
+
+    def sweep(self, known: Callable[[list[str]], set[str]]) -> int:
+        """Remove the files of plans ``known`` does not know any more (forgotten, expired, or
+        refused while being kept); how many plans' files went."""
+        held = self.held()
+        alive = known(held) if held else set()
+        gone = [plan_id for plan_id in held if plan_id not in alive]
+        for plan_id in gone:
+            self.forget(plan_id)
+        return len(gone)
