@@ -1,6 +1,6 @@
 """How an apply ends: refused before it writes anything (a stale kept plan, or problems that
 stop it), or what it did (:class:`Outcome`) and the task's end once the plan was written
-(status, message, result)."""
+(status, message, result), written in the import's own transaction."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ from typing import Any
 
 from jobferry.domain.enums import ImportMode, TaskStatus
 from jobferry.domain.remedies import Remedy
-from jobferry.errors import InvalidRequestError, PlanStaleError
+from jobferry.errors import ConflictError, InvalidRequestError, PlanStaleError
+from jobferry.services.context import now_ms
+from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.model import PlanOutcome
 from jobferry.services.importing.request import ImportRequest
+from jobferry.storage import Tx
+from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing.plans import PlanRecord
 
 
@@ -79,3 +83,25 @@ def ended(
         "problems": [p.as_json() for p in plan.problems],
     }
     return status, message, result
+
+
+def hold_in(tx: Tx, task_id: str, message: str) -> None:
+    """The task still running once the import's transaction commits (its change pending)."""
+    _running(tx, task_id, progress=50, message=message.strip(), last_update=now_ms())
+
+
+def finish_in(tx: Tx, task_id: str, status: str, message: str, result: dict[str, Any]) -> None:
+    """The task's end, in the import's own transaction."""
+    now = now_ms()
+    values = {"status": status, "message": message, "progress": 100, "result": dump(result)}
+    _running(tx, task_id, **values, end_time=now, last_update=now)
+
+
+def _running(tx: Tx, task_id: str, **values: Any) -> None:
+    """Change the import's task, still RUNNING. A task no longer RUNNING was failed by a
+    process that took this one for stopped (it missed its heartbeats): roll back."""
+    if not task_repo.update_running(tx, task_id, **values):
+        raise ConflictError(
+            f"Import task {task_id} was failed by another server process while it ran "
+            "(this process missed its heartbeats); nothing was imported. Run it again."
+        )

@@ -24,14 +24,13 @@ from jobferry.errors import (
 )
 from jobferry.package.reader import ReadLimits
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.definitions.documents import dump
 from jobferry.services.downloads import DownloadService
 from jobferry.services.importing.apply import Applier, apply_plan
 from jobferry.services.importing.changes import Executor, TaskEnd
 from jobferry.services.importing.checks import signature_state
 from jobferry.services.importing.contents import PackageContents, contents_of
 from jobferry.services.importing.delivery import Deliveries, PreparedImport, TaskNote
-from jobferry.services.importing.ending import ended, refuse_unfit
+from jobferry.services.importing.ending import ended, finish_in, hold_in, refuse_unfit
 from jobferry.services.importing.kept import FOLDER as KEPT_FOLDER
 from jobferry.services.importing.kept import KeptPlan, KeptPlans, Recorded
 from jobferry.services.importing.local import LocalWorkspace
@@ -416,24 +415,12 @@ class ImportService:
                 changes.abort()
                 raise
             if committed.pending:  # the executor ends the task (and drops the lock) later
-                self._hold_in(tx, job.task_id, committed.said)
+                hold_in(tx, job.task_id, committed.said)
             else:
                 message, result = message + committed.said, {**result, **committed.result}
-                self._finish_in(tx, job.task_id, status, message, result)
+                finish_in(tx, job.task_id, status, message, result)
                 repo.drop_lock(tx, scope.workspace.id, job.task_id)
         return outcome.written + outcome.deleted
-
-    @staticmethod
-    def _hold_in(tx: Tx, task_id: str, message: str) -> None:
-        """The task still running once the import's transaction commits (its change pending)."""
-        _running(tx, task_id, progress=50, message=message.strip(), last_update=now_ms())
-
-    @staticmethod
-    def _finish_in(tx: Tx, task_id: str, status: str, message: str, result: dict[str, Any]) -> None:
-        """The task's end, in the import's own transaction."""
-        now = now_ms()
-        values = {"status": status, "message": message, "progress": 100, "result": dump(result)}
-        _running(tx, task_id, **values, end_time=now, last_update=now)
 
 
 def _applying(plan_id: str, kept: bool) -> str:
@@ -441,13 +428,3 @@ def _applying(plan_id: str, kept: bool) -> str:
     if kept:
         return f"Applying plan {plan_id} as it was made, once the target reads as it did."
     return f"Plan {plan_id}'s working set is not kept here: planning again, to compare with it."
-
-
-def _running(tx: Tx, task_id: str, **values: Any) -> None:
-    """Change the import's task, still RUNNING. A task no longer RUNNING was failed by a
-    process that took this one for stopped (it missed its heartbeats): roll back."""
-    if not task_repo.update_running(tx, task_id, **values):
-        raise ConflictError(
-            f"Import task {task_id} was failed by another server process while it ran "
-            "(this process missed its heartbeats); nothing was imported. Run it again."
-        )
