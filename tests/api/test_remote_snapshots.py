@@ -15,6 +15,7 @@ import json
 import zipfile
 from typing import Any
 
+import pytest
 import requests
 
 from support.builders import make_job, make_script
@@ -23,6 +24,10 @@ from support.gateway import Gateway
 from support.importing import upload
 from support.remotes import exported_workspace, post, remote_body, remote_workspace
 from support.server import ServerProcess
+
+# A wire story against a second server: the service tests run refresh and snapshots on both
+# databases (tests/unit/services/remotes), these once (support/backends.py).
+pytestmark = pytest.mark.databases("sqlite")
 
 
 def _add(api: SignedClient, gate: Gateway, server: ServerProcess, ws: str) -> str:

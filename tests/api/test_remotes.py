@@ -12,6 +12,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from jobferry.services.container import Services
 from jobferry.storage import remotes as remote_repo
 from support.builders import editable, make_job, make_resource, make_script
@@ -27,6 +29,10 @@ from support.server import (
     upload_package,
     wait_for_task,
 )
+
+# A wire story against a second server: the service tests run refresh and snapshots on both
+# databases (tests/unit/services/remotes), these once (support/backends.py).
+pytestmark = pytest.mark.databases("sqlite")
 
 
 def _shadow_jobs(api: SignedClient, shadow: str) -> dict[str, Any]:
