@@ -218,6 +218,14 @@ class Settings(BaseSettings):
         "checked object by object in a helper process beside the import (a second core), while "
         "the import matches and writes; 0: every package.",
     )
+    kept_plans_max_bytes: int = Field(
+        4 * 1024 * 1024 * 1024,
+        ge=0,
+        description="Most disk the kept plans' working sets take in the scratch folder (a "
+        "plan keeps what its import applies, so that the import does not plan again). Past it "
+        "the oldest are dropped first; an import naming a plan whose working set was dropped "
+        "plans again and compares. 0 keeps none.",
+    )
     remote_refresh_seconds: int = Field(
         0,
         ge=0,

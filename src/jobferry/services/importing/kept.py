@@ -338,6 +338,9 @@ class KeptPlans:
     """The kept plans' files, a folder per plan under ``root``."""
 
     root: Path
+    budget: int = 4 * 1024 * 1024 * 1024
+    """Most bytes the kept files take (``JOBFERRY_KEPT_PLANS_MAX_BYTES``): past it the oldest
+    plans' files go first (their imports plan again); 0 keeps none."""
 
     def folder(self, plan_id: str) -> Path | None:
         """The folder of a plan id (``None``: not a plan id this server makes)."""
@@ -349,9 +352,12 @@ class KeptPlans:
         return folder is not None and folder.is_dir()
 
     def keep(self, plan_id: str, outcome: PlanOutcome, workset: Workset, witness: str) -> None:
-        """Keep the plan's working set (handed over: ``workset`` is closed) and outcome."""
+        """Keep the plan's working set (handed over: ``workset`` is closed) and outcome, then
+        drop the oldest kept plans' files while all of them take more than the budget."""
         folder = self.folder(plan_id)
         assert folder is not None
+        if not self.budget:
+            return
         part = folder.with_name(plan_id + _PART)
         try:
             workset.keep(part)
@@ -361,6 +367,21 @@ class KeptPlans:
         except BaseException:
             shutil.rmtree(part, ignore_errors=True)
             raise
+        self._within_budget()
+
+    def _within_budget(self) -> None:
+        """Drop kept plans' files, oldest first, until they take no more than the budget (the
+        one just kept too, last, when it alone is larger)."""
+        sizes = [
+            (at, plan_id, size) for plan_id in self.held() for at, size in _sized(self, plan_id)
+        ]
+        total = sum(size for _, _, size in sizes)
+        for _, plan_id, size in sorted(sizes):
+            if total <= self.budget:
+                return
+            log.info("plan %s: its kept files dropped (over %d bytes)", plan_id, self.budget)
+            self.forget(plan_id)
+            total -= size
 
     def open(self, plan_id: str) -> KeptPlan | None:
         """The plan's files, opened; ``None`` when they are not here or cannot be read."""
@@ -399,3 +420,14 @@ class KeptPlans:
         for plan_id in gone:
             self.forget(plan_id)
         return len(gone)
+
+
+def _sized(plans: KeptPlans, plan_id: str) -> list[tuple[float, int]]:
+    """(when kept, bytes) of a kept plan's files; none when they are gone or being kept."""
+    folder = plans.root / plan_id
+    try:
+        with os.scandir(folder) as entries:
+            size = sum(entry.stat().st_size for entry in entries if entry.is_file())
+        return [(folder.stat().st_mtime, size)]
+    except OSError:
+        return []

@@ -91,7 +91,9 @@ class ImportService:
         self.limits = limits
         self.scratch = scratch_folder(settings)
         self.deliveries = deliveries
-        self.plans = PlanStore(db, deliveries, KeptPlans(self.scratch / KEPT_FOLDER))
+        self.plans = PlanStore(
+            db, deliveries, KeptPlans(self.scratch / KEPT_FOLDER, settings.kept_plans_max_bytes)
+        )
         self.packages = PackageSource(
             db,
             uploads,

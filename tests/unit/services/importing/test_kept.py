@@ -400,3 +400,42 @@ def test_a_basis_changed_since_the_plan_is_refused_as_a_plan_made_again_refuses_
         ended.append((task.message.replace(f"'{name}'", "'WS'"), task.result))
 
     assert ended[0] == ended[1]
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(entry.stat().st_size for entry in folder.iterdir() if entry.is_file())
+
+
+def test_kept_files_past_the_budget_go_oldest_first_and_their_plans_are_planned_again(
+    services: Services, scope: Scope, tmp_path: Path, planned: list[str]
+) -> None:
+    path = upload(services, scope, write_package(tmp_path / "p.zip"))
+    first = _plan(services, scope, path)
+    kept = services.imports.plans.kept
+    one = _folder_bytes(kept.root / first.plan_id)
+    services.imports.plans.kept = kept = replace(kept, budget=one * 2 + one // 2)
+
+    second = _plan(services, scope, path)
+    assert kept.held() == sorted([first.plan_id, second.plan_id])
+    third = _plan(services, scope, path)  # three plans' files are over the budget
+    assert set(kept.held()) == {second.plan_id, third.plan_id}
+
+    planned.clear()
+    task = run_import(services, scope, path, planId=first.plan_id)
+    assert task.status is TaskStatus.SUCCESSFUL, task.message
+    assert planned == [scope.workspace.id]  # its files were dropped: planned again
+
+
+def test_a_budget_of_nothing_keeps_no_files_and_every_import_plans_again(
+    services: Services, scope: Scope, tmp_path: Path, planned: list[str]
+) -> None:
+    services.imports.plans.kept = replace(services.imports.plans.kept, budget=0)
+    path = upload(services, scope, write_package(tmp_path / "p.zip"))
+    plan = _plan(services, scope, path)
+    assert services.imports.plans.kept.held() == []
+    planned.clear()
+
+    task = run_import(services, scope, path, planId=plan.plan_id)
+
+    assert task.status is TaskStatus.SUCCESSFUL, task.message
+    assert planned == [scope.workspace.id]
