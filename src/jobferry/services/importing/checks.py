@@ -25,7 +25,8 @@ from jobferry.domain.enums import (
     SchedulingPolicy,
     ref_kind,
 )
-from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS, Reference
+from jobferry.domain.profile import RESOURCE_TYPES
+from jobferry.domain.references import Reference
 from jobferry.package.manifest import Requirement
 from jobferry.package.signature import SignatureCheck, check_signature
 from jobferry.services.context import Scope
@@ -49,9 +50,6 @@ _TAG, _JOB, _CONNECTION, _CDM_JOB = (
 )
 PACKAGE_KINDS = frozenset(str(kind) for kind in KIND_ORDER)
 """Kinds a package may hold: a reference of these kinds may be satisfied by the package."""
-_TYPE_FOR_KIND: dict[AnyRefKind, str] = {}
-for _type, _kind in sorted(JOB_RESOURCE_TYPE_KINDS.items()):
-    _TYPE_FOR_KIND.setdefault(_kind, _type)
 
 
 class SignedPackage(Protocol):
@@ -88,7 +86,7 @@ class Checked(NamedTuple):
 def mapping_fix(kind: AnyRefKind, name: str, workspace: str) -> str:
     """How to supply a missing environment object: map it, or register it."""
     registry = f"register it in workspace '{workspace}' (PUT /environment/{kind.value}/{name})"
-    type_name = _TYPE_FOR_KIND.get(kind)
+    type_name = RESOURCE_TYPES.get(str(kind))
     if type_name:
         return (
             f'map it with resources [{{"name": "{name}", "type": "{type_name}", '

@@ -22,7 +22,7 @@ from jobferry.domain.enums import (
     TargetStatus,
 )
 from jobferry.domain.importsettings import ImportSettings
-from jobferry.domain.profile import TIME_ZONE, TimeZoneMove, parse_time_zone_move
+from jobferry.domain.profile import RESOURCE_TYPES, TIME_ZONE, TimeZoneMove, parse_time_zone_move
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, choice, flag, text, text_map
 from jobferry.errors import InvalidRequestError, RequiredParameterError
@@ -31,10 +31,6 @@ from jobferry.services.definitions.publishing import parse_target_status, resolv
 
 # The DataArts ``resources`` type the canonical form names a renamed kind with: the first
 # type (alphabetically) of those that map to it, so every spelling of a rename is one value.
-_TYPE_OF_KIND: dict[str, str] = {}
-for _type, _kind in sorted(JOB_RESOURCE_TYPE_KINDS.items()):
-    _TYPE_OF_KIND.setdefault(str(_kind), _type)
-
 # Keys of the canonical form that do not change what an import does to the workspace.
 _NOT_MEANING = ("dryRun", "planId", "path")
 
@@ -203,7 +199,7 @@ class ImportRequest:
             "profile": self.profile,
             "propagateDeletes": self.propagate_deletes,
             "resources": [
-                {"name": name, "replace": new, "type": _TYPE_OF_KIND[str(kind)]}
+                {"name": name, "replace": new, "type": RESOURCE_TYPES[str(kind)]}
                 for (kind, name), new in sorted(self.renames.items())
             ],
             "sameNamePolicy": str(self.same_name_policy),
