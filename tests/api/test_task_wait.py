@@ -9,6 +9,8 @@ import threading
 import time
 from typing import Any
 
+import anyio.to_thread
+
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.services.container import Services
 from jobferry.services.taskends import ELSEWHERE, MAX_WAIT
@@ -78,3 +80,27 @@ def test_a_wait_past_the_longest_is_refused(api: SignedClient, services: Service
     response = api.call("GET", f"/system-tasks/{task_id}", query={"wait": MAX_WAIT + 1})
     assert response.status_code == 400, response.text
     assert response.json()["error_code"]
+
+
+def test_callers_waiting_hold_no_thread_and_every_other_call_is_answered(
+    api: SignedClient, services: Services
+) -> None:
+    """More callers wait than the server has threads for its calls: they hold none of them
+    (only each look at the task takes one), so another call is answered at once."""
+    portal = api.client.portal
+    assert portal is not None
+    limiter = portal.call(anyio.to_thread.current_default_thread_limiter)
+    portal.call(setattr, limiter, "total_tokens", 2)
+    task_id = _running(services)
+    waiters = [_later(0, lambda: _shown(api, task_id, 5)) for _ in range(6)]
+    time.sleep(0.5)  # every waiter is waiting
+
+    seconds, shown = _shown(api, task_id, 0)
+
+    assert shown["status"] == "RUNNING"
+    assert seconds < 1.0, seconds
+    started = time.monotonic()
+    services.tasks.finish(task_id, TaskStatus.SUCCESSFUL, "done")
+    for waiter in waiters:
+        waiter.join()
+    assert time.monotonic() - started < 2.5

@@ -24,7 +24,7 @@ from jobferry.errors import InvalidRequestError, TaskNotFoundError
 from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.support.paging import check_window, page
-from jobferry.services.taskends import TaskEnds, when_ended
+from jobferry.services.taskends import OnThread, TaskEnds, when_ended
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
@@ -351,13 +351,17 @@ class TaskService:
             return SubtaskPage(len(items), items[offset : offset + limit])
         return SubtaskPage(total, [load(line) for line in lines])
 
-    def head(self, scope: Scope, task_id: str, *, wait: float = 0.0) -> TaskHead:
+    async def head(
+        self, scope: Scope, task_id: str, on_thread: OnThread[TaskHead], *, wait: float = 0.0
+    ) -> TaskHead:
         """A task (DLF.0810 when unknown) and how many subtask rows it has, for answering it
         whole a page of subtasks at a time (``subtask_pages``): an import of 200,000 objects
-        is answered without holding its subtasks. ``wait``: seconds to wait for a running
-        task to end first (:func:`~jobferry.services.taskends.when_ended`)."""
-        look = partial(self._head, scope, task_id)
-        return when_ended(look, lambda head: head.task.done, self.ends, wait)
+        is answered without holding its subtasks. Read through ``on_thread`` (the caller's
+        way of running a function on a thread and awaiting it: the database is never read on
+        an event loop). ``wait``: seconds to wait for a running task to end first
+        (:func:`~jobferry.services.taskends.when_ended`), no thread held meanwhile."""
+        look = partial(on_thread, partial(self._head, scope, task_id))
+        return await when_ended(look, lambda head: head.task.done, self.ends, wait)
 
     def _head(self, scope: Scope, task_id: str) -> TaskHead:
         with self.db.transaction(readonly=True) as tx:

@@ -157,7 +157,7 @@ def list_tasks(request: Request, scope: ScopeDep, query: TasksQueryDep) -> Respo
 
 
 @router.get("/system-tasks/{task_id}", summary="list_system_tasks")
-def list_system_tasks(
+async def list_system_tasks(
     request: Request,
     scope: ScopeDep,
     task_id: str,
@@ -173,7 +173,8 @@ def list_system_tasks(
 ) -> Response:
     # Streamed: an import's subtasks (one per object) may number 200,000.
     tasks = services_of(request).tasks
-    head = tasks.head(scope, task_id, wait=wait)  # looked up (a refusal raised) before answering
+    # Looked up (a refusal raised) before answering; a wait holds no thread.
+    head = await tasks.head(scope, task_id, run_in_threadpool, wait=wait)
     pages = tasks.subtask_pages(task_id, head.subtask_rows)
     return StreamingResponse(task_stream(head, pages), media_type="application/json")
 
