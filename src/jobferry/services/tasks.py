@@ -355,11 +355,9 @@ class TaskService:
         self, scope: Scope, task_id: str, on_thread: OnThread[TaskHead], *, wait: float = 0.0
     ) -> TaskHead:
         """A task (DLF.0810 when unknown) and how many subtask rows it has, for answering it
-        whole a page of subtasks at a time (``subtask_pages``): an import of 200,000 objects
-        is answered without holding its subtasks. Read through ``on_thread`` (the caller's
-        way of running a function on a thread and awaiting it: the database is never read on
-        an event loop). ``wait``: seconds to wait for a running task to end first
-        (:func:`~jobferry.services.taskends.when_ended`), no thread held meanwhile."""
+        a page of subtasks at a time (``subtask_pages``: 200,000 are never held), read
+        ``on_thread``; ``wait``: seconds to wait for a running task to end first, no thread
+        held meanwhile (:func:`~jobferry.services.taskends.when_ended`)."""
         look = partial(on_thread, partial(self._head, scope, task_id))
         return await when_ended(look, lambda head: head.task.done, self.ends, wait)
 
