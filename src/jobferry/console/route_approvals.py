@@ -49,9 +49,9 @@ def approvals_url(page: Page, route: str, plan_id: str) -> str:
 
 def standing(page: Page, route: str, plan_id: str) -> PlanApprovals | None:
     """How the route's plan stands with its approvals (``None``: the route requires none)."""
-    found = page.services.route_approvals.approvals(page.scope.actor, route, plan_id)
-    if not found.required:
+    if not page.services.routes.get(page.scope, route).route.approvals.on:
         return None
+    found = page.services.route_approvals.approvals(page.scope.actor, route, plan_id)
     return PlanApprovals(approvals_url(page, route, plan_id), found.required, found.found.users)
 
 
