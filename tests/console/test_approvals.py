@@ -16,8 +16,7 @@ from jobferry.package.keys import generate_key_pair
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.releases.approval_keys import parse_key
-from support import wizard
-from support.console import PASSWORD, Browser, admin_actor, assert_page, main_text, route_form
+from support.console import PASSWORD, Browser, admin_actor, assert_page, main_text
 from support.releases import (
     Team,
     approve_package,
@@ -65,22 +64,6 @@ def test_the_approvals_page_lists_who_signed_the_plan(browser: Browser, services
         browser.get(f"/console/w/{team.workspace_id}/releases/packages/x/approvals").status_code
         == 400
     )
-
-
-def test_a_route_saved_from_the_form_keeps_the_approvals_it_requires(
-    browser: Browser, services: Services, seeded: Scope
-) -> None:
-    ws, source = seeded.workspace.id, seeded.workspace.name
-    wizard.prod_workspace(services, "dws_conn")
-    rule = {"required": 1, "approvers": ["ada"]}
-    document = {"source": {"workspace": source}, "target": {"workspace": "prod"}}
-    services.routes.put(seeded, "to-prod", {**document, "approvals": rule})
-    form = route_form("to-prod", source, "prod", creating="no", description="edited")
-    edited = browser.post(f"/console/w/{ws}/routes", form)
-    assert edited.status_code == 303, edited.text
-    saved = services.routes.get(seeded, "to-prod")
-    assert (saved.version, saved.route.description) == (2, "edited")
-    assert saved.route.document()["approvals"] == rule
 
 
 def _waiting_package(services: Services) -> tuple[Team, int]:

@@ -238,6 +238,7 @@ def test_promote_now_plans_imports_and_records_then_history_shows_it_rolled_back
     )
     for word in API_WORDS:
         assert word not in visible(plan.text), word
+    assert "data-plan-approvals" not in plan.text  # the route requires none
     state = dict(wizard.fields(plan.text, target, "run"))
     assert (state["route"], state["promotion"], state["path"]) == (
         "to-prod",

@@ -243,6 +243,7 @@ def route_form(name: str, source: str, target: str, **changes: str) -> list[tupl
         "onDrift": "FAIL",
         "scheduling": "REFUSE",
         "mode": "ATOMIC",
+        "approvals_required": "0",
     }
     fields.update(changes)
     return [(k, v) for k, v in fields.items() if v != "off"]

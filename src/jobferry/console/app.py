@@ -37,6 +37,7 @@ from jobferry.console import (
     release_undo,
     releases,
     remotes,
+    route_approvals,
     routes,
     tasks,
 )
@@ -136,6 +137,6 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     pages = (auth, jobs, editor, library, listing, exports, downloads, tasks, imports, checking)
     releasing = (releases, packages, release_undo, approvals, ledger)
-    for module in (*pages, routes, *releasing, admin, policies, remotes):
+    for module in (*pages, routes, route_approvals, *releasing, admin, policies, remotes):
         app.include_router(module.router)
     return app

@@ -27,7 +27,7 @@ APPROVED = "Approved: your signature of the package's plan is kept."
 
 @dataclass(frozen=True)
 class Signing:
-    """Whether the viewer may approve the package here, and why not (``''``: they may)."""
+    """Whether the viewer may approve the plan here, and why not (``''``: they may)."""
 
     why_not: str
     key_ids: tuple[str, ...]
@@ -39,31 +39,46 @@ class Signing:
         return not self.why_not
 
 
-def signing(page: Page, found: PackageApprovals) -> Signing:
-    """What the viewer may do: an approver named on a waiting package, not its applicant,
-    holding an active approval key (the service checks each again when they approve)."""
+def _why_not(
+    me: str, what: str, maker: str, approvers: tuple[str, ...], keys: tuple[str, ...]
+) -> str:
+    if me == maker:
+        return f"You made this {what}; one of its approvers approves it."
+    if approvers and me not in approvers:
+        return "You are not one of its approvers."
+    if not keys:
+        return (
+            "You have no approval key yet: make one and register its public key from the "
+            "command line (below), then approve here with its private key file."
+        )
+    return ""
+
+
+def signing_for(
+    page: Page, what: str, closed: str, maker: str, approvers: tuple[str, ...]
+) -> Signing:
+    """What the viewer may do with a plan's approvals (a release package's or a route's):
+    nothing when ``closed`` says why it takes none; else an approver named (anyone when none
+    is), not the plan's maker, holding an active approval key (the service checks each again
+    when they approve). ``what`` names what its maker made ("package", "plan")."""
     me = page.scope.actor.name
     keys = tuple(
         k.key_id for k in page.services.approval_keys.mine(page.scope.actor) if k.revoked_at is None
     )
+    why = closed or _why_not(me, what, maker, approvers, keys)
+    return Signing(why, keys)
+
+
+def signing(page: Page, found: PackageApprovals) -> Signing:
+    """What the viewer may do with a package's approvals: approve it while it waits for its
+    release."""
     record, subject = found.record, found.subject
     waiting = not record.delete_flag and record.status in (
         DeployStatus.PENDING,
         DeployStatus.FAILED,
     )
-    why = ""
-    if not waiting:
-        why = "Only a package waiting for its release is approved."
-    elif me == subject.maker:
-        why = "You made this package; one of its approvers approves it."
-    elif subject.approvers and me not in subject.approvers:
-        why = "You are not one of its approvers."
-    elif not keys:
-        why = (
-            "You have no approval key yet: make one and register its public key from the "
-            "command line (below), then approve here with its private key file."
-        )
-    return Signing(why, keys)
+    closed = "" if waiting else "Only a package waiting for its release is approved."
+    return signing_for(page, "package", closed, subject.maker, subject.approvers)
 
 
 @dataclass(frozen=True, kw_only=True)

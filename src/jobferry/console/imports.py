@@ -13,6 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from jobferry.console.fixes import said, spoken, spoken_plan
 from jobferry.console.plans import PlanObjects, pending, plan_objects, task_plan
+from jobferry.console.route_approvals import PlanApprovals, standing
 from jobferry.console.tasks import TaskSummary, task_summary
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
 from jobferry.console.wizard import hidden_fields, import_body, wizard_state
@@ -122,6 +123,9 @@ class PlanContext(CarriedStep):
     basis: str = ""
     """Which carried snapshot the plan stood on, when its target is a remote's shadow last
     refreshed from one ('' otherwise)."""
+    approvals: PlanApprovals | None = None
+    """A route's promotion whose route requires approvals: how many count, and where they
+    are signed (its Import is offered once enough do)."""
 
 
 def _source_page(
@@ -329,6 +333,7 @@ def plan_page(page: Page, state: dict[str, Any], plan: Plan) -> Response:
         objects=plan_objects(plan, page.scope.workspace.name),
         pending=pending(plan),
         basis=snapshot_basis(plan.remote_state, now_ms()) or "",
+        approvals=standing(page, state["route"], plan.plan_id) if state["route"] else None,
     )
     return render(page.request, context)
 

@@ -64,37 +64,56 @@ def _last_group(text: str) -> int | None:
 
 
 APPROVE_HERE = "on its Approvals page (Approve with my key) or with jobferry releases approve"
-APPROVAL_FIXES = {
-    "approval.self": f"One of its approvers approves it, {APPROVE_HERE}.",
-    "approval.approver": f"One of its approvers approves it, {APPROVE_HERE}.",
-    "approval.plan": "Open its Approvals page again and approve the plan as it is now.",
-    "approval.signature": (
-        "Choose the private key file of that key (the file jobferry users keys new wrote) and "
-        "approve again."
-    ),
-}
+ROUTE_APPROVE_HERE = (
+    "on the plan's Approvals page (linked from its promotion's plan; Approve with my key) or "
+    "with jobferry routes approve"
+)
+
+
+def _approval_fixes(here: str) -> dict[str, str]:
+    return {
+        "approval.self": f"One of its approvers approves it, {here}.",
+        "approval.approver": f"One of its approvers approves it, {here}.",
+        "approval.plan": "Open its Approvals page again and approve the plan as it is now.",
+        "approval.signature": (
+            "Choose the private key file of that key (the file jobferry users keys new wrote) "
+            "and approve again."
+        ),
+    }
+
+
+APPROVAL_FIXES = _approval_fixes(APPROVE_HERE)
 """A release package's approval refused, by the rule it broke: what to do instead."""
+ROUTE_APPROVAL_FIXES = _approval_fixes(ROUTE_APPROVE_HERE)
+"""A route plan's approval refused, by the rule it broke: what to do instead."""
 
 
 def approve_plan(context: dict[str, Any]) -> str:
-    """How a plan gets approved: a release package's refusal said by its rule; otherwise
-    (a deploy or a route's apply short of approvals) where approvers sign."""
-    if "package_id" in context and context.get("rule") in APPROVAL_FIXES:
-        return APPROVAL_FIXES[str(context["rule"])]
+    """How a plan gets approved: an approval's refusal said by its rule (a release package's
+    or a route plan's); otherwise (a deploy or a route's import short of approvals) where
+    approvers sign."""
+    rule = str(context.get("rule"))
+    if "package_id" in context and rule in APPROVAL_FIXES:
+        return APPROVAL_FIXES[rule]
+    if "route" in context:
+        return ROUTE_APPROVAL_FIXES.get(
+            rule, f"Its approvers sign the plan with their own key, {ROUTE_APPROVE_HERE}."
+        )
     return (
         "Approvers sign the plan with their own key: a release package's "
-        f"{APPROVE_HERE}, a route's with jobferry routes approve."
+        f"{APPROVE_HERE}, a route's {ROUTE_APPROVE_HERE}."
     )
 
 
-def approval_refusal(exc: JobferryError) -> str | None:
+def approval_refusal(exc: JobferryError, command: str = "releases") -> str | None:
     """An approval posted without its key's id, plan hash or signature (the Approvals page's
-    script fills them in), said with the page (``None``: another refusal)."""
+    script fills them in), said with the page (``None``: another refusal); ``command``: the
+    group whose ``approve`` signs it from the command line."""
     if isinstance(exc, ApprovalRefusedError) and exc.context.get("rule") == "approval.body":
         return (
             "The approval was not kept: it arrived without its signature, key or plan. Choose "
             "your private key file on the Approvals page and approve again (the page signs in "
-            "the browser, which needs its script), or approve with jobferry releases approve."
+            f"the browser, which needs its script), or approve with jobferry {command} approve."
         )
     return None
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from jobferry.console.web import text
+from jobferry.console.web import text, texts
 from jobferry.console.wizard import wizard_state
 from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
 from jobferry.domain.routes import Route, RouteEnd, SelectionKind
@@ -64,6 +64,10 @@ class RouteDraft:
     scheduling: str = SchedulingPolicy.REFUSE.value
     mode: str = ImportMode.ATOMIC.value
     signed: bool = False
+    required: str = "0"
+    """How many signed approvals of a promotion's plan its import needs, as typed."""
+    approvers: tuple[str, ...] = ()
+    """Who may approve (user names, members of the target workspace)."""
 
     @classmethod
     def of_form(cls, form: FormData) -> RouteDraft:
@@ -84,6 +88,8 @@ class RouteDraft:
             scheduling=text(form, "scheduling"),
             mode=text(form, "mode"),
             signed=text(form, "signed") == "on",
+            required=text(form, "approvals_required") or "0",
+            approvers=tuple(dict.fromkeys(texts(form, "approver"))),
         )
 
     @classmethod
@@ -107,6 +113,8 @@ class RouteDraft:
             scheduling=route.scheduling.value,
             mode=route.mode.value,
             signed=route.require_signature,
+            required=str(route.approvals.required),
+            approvers=route.approvals.approvers,
         )
 
     def document(self, inline: dict[str, Any] | None) -> dict[str, Any]:
@@ -135,6 +143,7 @@ class RouteDraft:
             "scheduling": self.scheduling,
             "mode": self.mode,
             "requireSignature": self.signed,
+            "approvals": _approvals(self.required, self.approvers),
         }
 
 
@@ -150,12 +159,25 @@ def _end(picked: str, workspace_id: str) -> dict[str, Any]:
     return {"workspace": picked, **({"workspaceId": workspace_id} if workspace_id else {})}
 
 
+def _approvals(required: str, approvers: tuple[str, ...]) -> dict[str, Any] | None:
+    """The approvals a route requires as the form holds them (``None``: none): the count as
+    typed when it is no whole number, for the service to refuse."""
+    count: int | str = int(required) if required.isdigit() else required
+    if count == 0 and not approvers:
+        return None
+    return {"required": count, "approvers": list(approvers)}
+
+
 def _which(found: re.Match[str]) -> str:
     return f"Which jobs travel: name at least one {_ONE[SelectionKind(found[1])]} (one a line)"
 
 
 def _end_missing(found: re.Match[str]) -> str:
     return f"{found[1].capitalize()}: choose a workspace of this server, or “On another server”"
+
+
+def _approvals_said(found: re.Match[str]) -> str:
+    return f"Approvals required: at most {found[1]}"
 
 
 def _as_sentence(found: re.Match[str]) -> str:
@@ -177,6 +199,26 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
     ),
     (re.compile(r"^source and target must be different workspaces$"), _as_sentence),
     (re.compile(r"^at least one end must be a workspace of this server$"), _as_sentence),
+    (
+        re.compile(r"^approvals: (\d+) approvals are required but only (\d+) approvers are named$"),
+        lambda found: (
+            f"Approvals: {found[1]} are required but only {found[2]} approver(s) are "
+            "chosen; choose more approvers, or require fewer approvals"
+        ),
+    ),
+    (
+        re.compile(r"^approvals: name the approvers \(user names\) when approvals are required$"),
+        lambda _: (
+            "Approvals: choose who may approve (members of the target workspace), or require none"
+        ),
+    ),
+    (
+        re.compile(
+            r"^approvals: the approvals required must be a whole number, 0 \(none\) or more$"
+        ),
+        lambda _: "Approvals required: a whole number, 0 (none) or more",
+    ),
+    (re.compile(r"^approvals: at most (\d+) approvals may be required$"), _approvals_said),
 )
 """The problems of a route document the form can cause, and how the form says each."""
 

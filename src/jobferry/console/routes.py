@@ -20,6 +20,7 @@ from fastapi import APIRouter, Response
 
 from jobferry.console.checking import promotion_plan
 from jobferry.console.fixes import said
+from jobferry.console.route_approvals import Member, members, members_of
 from jobferry.console.route_form import (
     CARRIED,
     INLINE,
@@ -48,6 +49,7 @@ from jobferry.errors import (
     NotSupportedError,
     RouteNotFoundError,
 )
+from jobferry.services.accounts.records import Workspace
 from jobferry.services.routes.records import Promotion
 from jobferry.services.routes.service import RouteVersion
 
@@ -90,6 +92,8 @@ class RouteContext(PageContext):
     profiles: dict[str, list[str]]
     """The profile picker's groups (label → profile names): each workspace's profiles (the
     target's are the ones that apply)."""
+    members: dict[str, list[Member]]
+    """The approvers picker's groups: each workspace's members (the target's may approve)."""
     inline: bool
     """The saved route writes its profile inline (the picker offers to keep it)."""
     can_edit: bool
@@ -194,6 +198,7 @@ def _route_page(
         draft=draft,
         workspaces=[ws.name for ws in page.workspaces],
         profiles=_profiles(page, draft.profile),
+        members=members(page),
         inline=route is not None and isinstance(route.profile, dict),
         can_edit=_can_edit(page),
         promotable=route is not None and not (route.source.carried or route.target.carried),
@@ -245,28 +250,49 @@ def _document(page: Page, draft: RouteDraft, creating: bool) -> dict[str, Any]:
             "the target workspace, or none."
         )
     document = draft.document(inline if isinstance(inline, dict) else None)
-    kept = existing.route.document().get("approvals") if existing is not None else None
-    if kept is not None:  # the form does not show the approvals a route requires: kept
-        document["approvals"] = kept
-    foreign = _foreign_profile(page, draft)
-    if foreign is not None:
+    foreign = [p for p in (_foreign_profile(page, draft), _strangers(page, draft)) if p]
+    if foreign:
         try:
             parse_route(draft.name, document)
             problems = []
         except RouteError as exc:  # said together with the server's own problems
             problems = exc.problems
         raise InvalidRequestError(
-            f"Route '{draft.name}' is invalid.", route=draft.name, problems=[*problems, foreign]
+            f"Route '{draft.name}' is invalid.", route=draft.name, problems=[*problems, *foreign]
         )
     return document
+
+
+def _target(page: Page, draft: RouteDraft) -> Workspace | None:
+    """The workspace of this server the form names as the target (``None``: none)."""
+    if draft.target == CARRIED:
+        return None
+    return next((w for w in page.workspaces if draft.target in (w.id, w.name)), None)
+
+
+def _strangers(page: Page, draft: RouteDraft) -> str | None:
+    """Why approvers chosen cannot approve: they have no role in the target workspace, where
+    its plans are approved (``None``: they all have one, or the target is not here)."""
+    target = _target(page, draft)
+    if target is None or not draft.approvers or not _can_edit(page):
+        return None  # the service refuses who may not change routes
+    there = {m.name for m in members_of(page, target)}
+    strangers = [a for a in draft.approvers if a not in there]
+    if not strangers:
+        return None
+    return (
+        f"Approvers: {', '.join(strangers)} ha{'s' if len(strangers) == 1 else 've'} no role "
+        f"in workspace '{target.name}', where the route's plans are approved; choose its "
+        f"members (a workspace admin there grants roles under Admin → Users and roles)"
+    )
 
 
 def _foreign_profile(page: Page, draft: RouteDraft) -> str | None:
     """Why the profile picked is not one of the target workspace's (``None`` when it is, or
     when the form names no profile or no workspace of this server here as the target)."""
-    if draft.profile in ("", INLINE) or draft.target == CARRIED:
+    if draft.profile in ("", INLINE):
         return None
-    target = next((w for w in page.workspaces if draft.target in (w.id, w.name)), None)
+    target = _target(page, draft)
     if target is None:
         return None  # the service says what is wrong with the target
     services, actor = page.services, page.session.actor

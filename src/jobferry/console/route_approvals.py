@@ -1,0 +1,175 @@
+"""The approvals of a route's plan: a route may require N signed approvals of the plan of its
+waiting promotion before that plan is imported. The plan step of its promotion says how many
+count and links the plan's Approvals page: the plan hash, the rule, each approval and whether it
+counts, *Approve with my key* (the same card and script as a release package's, ``approvals``:
+the browser signs, the key is never posted), and the import once enough approvals count. The
+route form's approvers are chosen among the target workspace's members (``members``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Response
+
+from jobferry.console.approvals import Signing, signing_for
+from jobferry.console.fixes import said
+from jobferry.console.release_fixes import approval_refusal
+from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
+from jobferry.errors import JobferryError
+from jobferry.services.accounts.records import Workspace
+from jobferry.services.approving import ApprovalsFile, parse_signed
+from jobferry.services.context import WRITERS
+
+router = APIRouter()
+
+APPROVED = "Approved: your signature of the route's plan is kept."
+
+
+@dataclass(frozen=True)
+class PlanApprovals:
+    """Where a route's plan stands with the approvals its route requires."""
+
+    url: str
+    """Its Approvals page."""
+    required: int
+    counted: int
+
+    @property
+    def missing(self) -> int:
+        """How many more approvals must count before its import."""
+        return max(self.required - self.counted, 0)
+
+
+def approvals_url(page: Page, route: str, plan_id: str) -> str:
+    """The Approvals page of the route's plan, in this page's workspace (its target)."""
+    return page.url(f"/routes/{quote(route, safe='')}/plans/{quote(plan_id, safe='')}/approvals")
+
+
+def standing(page: Page, route: str, plan_id: str) -> PlanApprovals | None:
+    """How the route's plan stands with its approvals (``None``: the route requires none)."""
+    if not page.services.routes.get(page.scope, route).route.approvals.on:
+        return None
+    found = page.services.route_approvals.approvals(page.scope.actor, route, plan_id)
+    return PlanApprovals(approvals_url(page, route, plan_id), found.required, found.found.users)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RouteApprovalsContext(PageContext):
+    """A route plan's approvals file as the page shows it, whether the viewer may approve it
+    here, whether its import is offered, and what an approval or the import did."""
+
+    template = "route_approvals.html"
+    route: str
+    plan_id: str
+    approvals: dict[str, Any]
+    signing: Signing
+    missing: int
+    can_import: bool
+    """The plan waits for its import, enough approvals count and the viewer imports here."""
+    imported: bool
+    """Its promotion was imported already (nothing to approve or import)."""
+    message: str = ""
+    error: str = ""
+
+
+def _waiting(page: Page, route: str, found: ApprovalsFile) -> bool:
+    """Whether the plan is its route's waiting promotion's (the service refused any other)."""
+    waiting = page.services.promotions.waiting(page.scope, route)
+    return waiting is not None and waiting.package_sha256 == found.facts.package_sha256
+
+
+def _view(
+    page: Page,
+    route: str,
+    plan_id: str,
+    *,
+    message: str = "",
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
+    found = page.services.route_approvals.approvals(page.scope.actor, route, plan_id)
+    waiting = _waiting(page, route, found)
+    closed = "" if waiting else "This plan's promotion was imported: there is nothing to approve."
+    subject = found.subject
+    missing = max(found.required - found.found.users, 0)
+    context = RouteApprovalsContext(
+        page=page,
+        route=route,
+        plan_id=plan_id,
+        approvals=found.document(),
+        signing=signing_for(page, "plan", closed, subject.maker, subject.approvers),
+        missing=missing,
+        can_import=waiting and not missing and page.scope.role in WRITERS,
+        imported=not waiting,
+        message=message,
+        error=error,
+    )
+    return render(page.request, context, status_code=status_code)
+
+
+@router.get("/w/{workspace_id}/routes/{name}/plans/{plan_id}/approvals")
+def route_approvals(page: PageDep, name: str, plan_id: str, approved: str = "") -> Response:
+    """The plan's approvals, the form that approves it with the viewer's key, and its import
+    once enough approvals count."""
+    return _view(page, name, plan_id, message=APPROVED if approved else "")
+
+
+@router.post("/w/{workspace_id}/routes/{name}/plans/{plan_id}/approvals")
+def approve(page: PageDep, form: FormDep, name: str, plan_id: str) -> Response:
+    """Keep the signature the page's script made of the plan's statement (refusals said on
+    the page in the console's words)."""
+    body: dict[str, object] = {
+        "keyId": text(form, "key_id"),
+        "planHash": text(form, "plan_hash"),
+        "signature": text(form, "signature"),
+    }
+    try:
+        page.services.route_approvals.approve(page.scope.actor, name, plan_id, parse_signed(body))
+    except JobferryError as exc:
+        error = approval_refusal(exc, "routes") or said(exc)
+        return _view(page, name, plan_id, error=error, status_code=exc.status)
+    return redirect(f"{approvals_url(page, name, plan_id)}?approved=1")
+
+
+@router.post("/w/{workspace_id}/routes/{name}/plans/{plan_id}/import")
+def import_plan(page: PageDep, form: FormDep, name: str, plan_id: str) -> Response:
+    """Import the approved plan along its route (refused, on the page, while approvals are
+    missing) and follow its task."""
+    page.scope.require(WRITERS, "import packages")
+    try:
+        task_id = page.runner.apply_promotion(page.scope, name, plan_id).task_id
+    except JobferryError as exc:
+        return _view(page, name, plan_id, error=said(exc), status_code=exc.status)
+    return redirect(page.url(f"/tasks/{task_id}"))
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member of a workspace the route form offers as approver: name and role."""
+
+    name: str
+    role: str
+
+
+def members_of(page: Page, workspace: Workspace) -> list[Member]:
+    """The members of ``workspace`` (the viewer is a project admin, who has a role in each)."""
+    actor = page.session.actor
+    scope = page.services.accounts.scope(actor, actor.project_id, workspace.id)
+    found: list[Member] = []
+    offset = 0
+    while True:
+        listed = page.services.studio_workspaces.members(scope, 100, offset)
+        found += [Member(m.name, m.role.value) for m in listed.items]
+        offset += 100
+        if offset >= listed.total:
+            return found
+
+
+def members(page: Page) -> dict[str, list[Member]]:
+    """Workspace name → its members, for the route form's approvers (for project admins, who
+    change routes): an approver approves in the route's target, so needs a role there."""
+    if not page.session.actor.is_project_admin:
+        return {}
+    return {ws.name: members_of(page, ws) for ws in page.workspaces}
