@@ -208,6 +208,9 @@ def test_a_promotion_waits_for_its_approvals_signed_on_the_plans_page_then_impor
     assert not API_SPEAK.findall(said), API_SPEAK.findall(said)
 
     ada = _signed_in(client, "ada")
+    route_page = ada.get(f"/console/w/{prod.workspace.id}/routes/to-prod")  # how ada finds it
+    assert_page(route_page, 200, "Approvals of its plan")
+    assert f'href="{url}">Approvals of its plan' in route_page.text
     pair = register_key(services, planned.people["ada"])
     page = ada.get(url)
     assert_page(page, 200, "Approve with my key", "/static/approve.js", pair.key_id)

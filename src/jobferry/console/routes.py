@@ -105,6 +105,9 @@ class RouteContext(PageContext):
     overrides: dict[str, str]
     """Promotion id → what its import changed of the route's settings, in the form's words."""
     versions: list[RouteVersion]
+    approvals_url: str = ""
+    """The Approvals page of the waiting promotion's plan, when the route requires approvals
+    and its promotion was planned ('' otherwise): where its approvers sign."""
     error: str = ""
     problems: list[str]
     message: str = ""
@@ -190,6 +193,7 @@ def _route_page(
         history = [waiting] if waiting is not None else []
         history += promotions.history(page.scope, route.name)
         versions = page.services.routes.versions(page.scope, route.name)
+    target_url = _workspace_url(page, route.target.workspace) if route is not None else ""
     if draft is None:
         draft = RouteDraft.of_route(route, _names(page)) if route is not None else RouteDraft()
     context = RouteContext(
@@ -202,15 +206,31 @@ def _route_page(
         inline=route is not None and isinstance(route.profile, dict),
         can_edit=_can_edit(page),
         promotable=route is not None and not (route.source.carried or route.target.carried),
-        target_url=_workspace_url(page, route.target.workspace) if route is not None else "",
+        target_url=target_url,
         history=history,
         overrides={p.id: override_words(p.overrides) for p in history if p.overrides},
         versions=versions,
+        approvals_url=_waiting_approvals(page, route, target_url) if history else "",
         error=error,
         problems=problems or [],
         message=message,
     )
     return render(page.request, context, status_code=status_code)
+
+
+def _waiting_approvals(page: Page, route: Route | None, target_url: str) -> str:
+    """The Approvals page of the waiting promotion's newest plan ('' when the route requires
+    none, none waits, its promotion was not planned, or the viewer has no role in its
+    target)."""
+    if route is None or not route.approvals.on or not target_url:
+        return ""
+    try:
+        plan_id = page.services.route_plans.waiting_plan(page.scope, route.name)
+    except JobferryError:  # a target the viewer may not read, a carried end
+        return ""
+    if plan_id is None:
+        return ""
+    return f"{target_url}/routes/{quote(route.name, safe='')}/plans/{plan_id}/approvals"
 
 
 @router.get("/w/{workspace_id}/new-route")

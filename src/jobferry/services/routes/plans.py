@@ -143,6 +143,21 @@ class RoutePlans:
         assert standing is not None
         return Applied(prepared.task_id, standing, prepared)
 
+    def waiting_plan(self, scope: Scope, name: str) -> str | None:
+        """The newest plan of the route's promotion waiting for its import (what its approvers
+        sign and ``apply`` imports); ``None`` when none waits or it was not planned yet."""
+        with self.db.transaction(readonly=True) as tx:
+            item = repo.newest_promotion(tx, scope.actor.project_id, name)
+        if item is None or item.task_id is not None or item.request is None:
+            return None
+        route = self.promotions.routes.get(scope, name, item.route_version).route
+        target = self.promotions.target_of(scope, route)
+        settled = ImportRequest.from_stored(load(item.request)).settled(target)
+        with self.db.transaction(readonly=True) as tx:
+            return plan_repo.newest_plan_id(
+                tx, target.workspace.id, item.package_sha256, settled.fingerprint()
+            )
+
     def _check_plan(self, target: Scope, item: PromotionRecord, request: ImportRequest) -> None:
         """Refuse a plan id that is not a plan of this promotion's package and request."""
         assert request.plan_id is not None

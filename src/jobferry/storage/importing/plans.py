@@ -44,6 +44,23 @@ def get_plan(tx: Tx, workspace_id: str, plan_id: str) -> PlanRecord | None:
     return first_record(tx, PlanRecord, import_plans, workspace_id=workspace_id, id=plan_id)
 
 
+def newest_plan_id(
+    tx: Tx, workspace_id: str, package_sha256: str, request_sha256: str
+) -> str | None:
+    """The id of the newest stored plan of the workspace for this package and request."""
+    found = tx.conn.execute(
+        select(import_plans.c.id)
+        .where(
+            import_plans.c.workspace_id == workspace_id,
+            import_plans.c.package_sha256 == package_sha256,
+            import_plans.c.request_sha256 == request_sha256,
+        )
+        .order_by(import_plans.c.created_at.desc(), import_plans.c.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return None if found is None else str(found)
+
+
 @dataclass(frozen=True)
 class UploadRecord(StoredPackageRecord):
     """A package uploaded for import."""

@@ -158,3 +158,21 @@ def test_replan_refuses_another_package(api: SignedClient, services: Services) -
     other = ImportRequest("upload://elsewhere")
     with pytest.raises(InvalidRequestError, match="plan that package"):
         services.route_plans.replan(scope, "test-prod", promotion.id, other)
+
+
+def test_the_waiting_plan_is_the_newest_plan_of_the_waiting_promotion(
+    api: SignedClient, services: Services
+) -> None:
+    scope = _route(api, services)
+    assert services.route_plans.waiting_plan(scope, "test-prod") is None  # nothing planned
+    first = services.route_plans.plan(scope, "test-prod", {})
+    assert first.plan is not None
+    assert services.route_plans.waiting_plan(scope, "test-prod") == first.plan.plan_id
+    other = services.route_plans.plan(scope, "test-prod", {"onDrift": "KEEP_TARGET"})
+    assert other.plan is not None
+    assert services.route_plans.waiting_plan(scope, "test-prod") == other.plan.plan_id
+
+    applied = services.route_plans.apply(scope, "test-prod", other.plan.plan_id)
+
+    assert services.route_plans.waiting_plan(scope, "test-prod") is None  # imported
+    services.imports.run(applied.prepared)
