@@ -185,14 +185,7 @@ def _route_page(
     status_code: int = 200,
 ) -> Response:
     route = saved.route if saved is not None else None
-    history: list[Promotion] = []
-    versions: list[RouteVersion] = []
-    if route is not None:
-        promotions = page.services.promotions
-        waiting = promotions.waiting(page.scope, route.name)
-        history = [waiting] if waiting is not None else []
-        history += promotions.history(page.scope, route.name)
-        versions = page.services.routes.versions(page.scope, route.name)
+    history, versions = _history(page, route)
     target_url = _workspace_url(page, route.target.workspace) if route is not None else ""
     if draft is None:
         draft = RouteDraft.of_route(route, _names(page)) if route is not None else RouteDraft()
@@ -216,6 +209,17 @@ def _route_page(
         message=message,
     )
     return render(page.request, context, status_code=status_code)
+
+
+def _history(page: Page, route: Route | None) -> tuple[list[Promotion], list[RouteVersion]]:
+    """A saved route's promotions (the waiting one first, then newest first) and versions."""
+    if route is None:
+        return [], []
+    promotions = page.services.promotions
+    waiting = promotions.waiting(page.scope, route.name)
+    history = [waiting] if waiting is not None else []
+    history += promotions.history(page.scope, route.name)
+    return history, page.services.routes.versions(page.scope, route.name)
 
 
 def _waiting_approvals(page: Page, route: Route | None, target_url: str) -> str:
