@@ -6,7 +6,6 @@ the console's words; the command line's way stays shown."""
 
 from __future__ import annotations
 
-import html
 import re
 
 from fastapi.testclient import TestClient
@@ -16,7 +15,15 @@ from jobferry.package.keys import generate_key_pair
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.releases.approval_keys import parse_key
-from support.console import PASSWORD, Browser, admin_actor, assert_page, main_text
+from support.console import (
+    PASSWORD,
+    Browser,
+    admin_actor,
+    assert_page,
+    hidden_value,
+    main_text,
+    signing_statement,
+)
 from support.releases import (
     Team,
     approve_package,
@@ -82,19 +89,6 @@ def _signed_in(client: TestClient, scope: Scope) -> Browser:
     return browser
 
 
-def _statement(page: str) -> str:
-    """The statement the page's form carries for the script to sign."""
-    found = re.search(r'data-statement="([^"]*)"', page)
-    assert found, "no form to approve with"
-    return html.unescape(found[1])
-
-
-def _hidden(page: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]*)"', page)
-    assert found, name
-    return html.unescape(found[1])
-
-
 def test_an_approver_approves_with_the_signature_the_page_asks_for(
     services: Services, client: TestClient
 ) -> None:
@@ -110,13 +104,13 @@ def test_an_approver_approves_with_the_signature_the_page_asks_for(
     page = browser.get(url)
     assert_page(page, 200, "Approve with my key", 'type="file"', pair.key_id, "/static/approve.js")
     assert re.search(r'<input type="file"(?![^>]*name=)', page.text), "the key file is posted"
-    statement = _statement(page.text)
+    statement = signing_statement(page.text)
     expected = services.release_approvals.approvals(team.deployer, package).document()
     assert statement == expected["statement"]
-    assert _hidden(page.text, "plan_hash") == expected["planHash"]
+    assert hidden_value(page.text, "plan_hash") == expected["planHash"]
 
     form = {
-        "plan_hash": _hidden(page.text, "plan_hash"),
+        "plan_hash": hidden_value(page.text, "plan_hash"),
         "key_id": pair.key_id,
         "signature": sign_statement(pair.private_pem, statement),
     }

@@ -25,8 +25,10 @@ from support.console import (
     admin_actor,
     assert_page,
     finish_task,
+    hidden_value,
     main_text,
     route_form,
+    signing_statement,
 )
 from support.releases import register_key
 
@@ -144,18 +146,6 @@ def _signed_in(client: TestClient, user: str) -> Browser:
     return browser
 
 
-def _statement(page: str) -> str:
-    found = re.search(r'data-statement="([^"]*)"', page)
-    assert found, "no form to approve with"
-    return html.unescape(found[1])
-
-
-def _hidden(page: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]*)"', page)
-    assert found, name
-    return html.unescape(found[1])
-
-
 @dataclass(frozen=True)
 class Planned:
     """A promotion planned by the admin along a route requiring one approval by ada."""
@@ -214,9 +204,9 @@ def test_a_promotion_waits_for_its_approvals_signed_on_the_plans_page_then_impor
     pair = register_key(services, planned.people["ada"])
     page = ada.get(url)
     assert_page(page, 200, "Approve with my key", "/static/approve.js", pair.key_id)
-    statement = _statement(page.text)
+    statement = signing_statement(page.text)
     form = {
-        "plan_hash": _hidden(page.text, "plan_hash"),
+        "plan_hash": hidden_value(page.text, "plan_hash"),
         "key_id": pair.key_id,
         "signature": sign_statement(pair.private_pem, statement),
     }
@@ -243,7 +233,7 @@ def test_each_refused_route_approval_is_said_in_the_consoles_words(
     url = planned.url
     keys = {name: register_key(services, scope) for name, scope in planned.people.items()}
     keys["admin"] = register_key(services, planned.prod)
-    statement = _statement(_signed_in(client, "ada").get(url).text)
+    statement = signing_statement(_signed_in(client, "ada").get(url).text)
     plan_hash = statement.rsplit("plan ", 1)[1].strip()
 
     def post(user: str, key: str, signature: str, plan: str = plan_hash) -> str:

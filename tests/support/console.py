@@ -247,3 +247,17 @@ def route_form(name: str, source: str, target: str, **changes: str) -> list[tupl
     }
     fields.update(changes)
     return [(k, v) for k, v in fields.items() if v != "off"]
+
+
+def signing_statement(page: str) -> str:
+    """The statement an Approvals page's form carries for the script to sign."""
+    found = re.search(r'data-statement="([^"]*)"', page)
+    assert found, "no form to approve with"
+    return html.unescape(found[1])
+
+
+def hidden_value(page: str, name: str) -> str:
+    """The value of the page's hidden field ``name``."""
+    found = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert found, name
+    return html.unescape(found[1])
