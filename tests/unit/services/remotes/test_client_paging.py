@@ -24,7 +24,7 @@ class FakeList:
     """``list_jobs`` of ``count`` batch jobs and ``real_time`` real-time ones, ``offset`` in
     rows or in pages; as DataArts, the batch jobs unless ``jobType=REAL_TIME`` is asked."""
 
-    def __init__(self, count: int, *, pages: bool, real_time: int = 0) -> None:
+    def __init__(self, count: int, *, pages: bool, real_time: int = 0, together: int = 0) -> None:
         self.names = [f"job_{i:05d}" for i in range(count)]
         self.streams = [f"stream_{i:05d}" for i in range(real_time)]
         self.pages = pages
@@ -32,6 +32,10 @@ class FakeList:
         """The offsets asked of the batch jobs."""
         self.lock = threading.Lock()
         self.in_flight = self.most_in_flight = 0
+        self.together = together
+        """Calls held (up to a second each) until this many were in flight at once: a test
+        of calls asked side by side does not depend on how busy the machine is."""
+        self.met = threading.Event()
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
         offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
@@ -41,7 +45,11 @@ class FakeList:
                 self.asked.append(offset)
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            if self.together and self.in_flight >= self.together:
+                self.met.set()
         time.sleep(0.002)  # a round trip, so that calls asked together overlap
+        if self.together and offset:  # the first page is asked alone: it says the total
+            self.met.wait(1.0)
         with self.lock:
             self.in_flight -= 1
         start = offset * limit if self.pages else offset
@@ -73,7 +81,7 @@ def test_real_time_jobs_are_listed_after_the_batch_jobs_the_list_answers_by_defa
 
 
 def test_the_pages_past_the_second_are_all_asked_once() -> None:
-    rows, pages = FakeList(5_000, pages=False), FakeList(5_000, pages=True)
+    rows, pages = FakeList(5_000, pages=False, together=2), FakeList(5_000, pages=True)
     assert walk(rows) == rows.names
     assert sorted(rows.asked) == list(range(0, 5_000, PAGE))
     assert rows.most_in_flight > 1, "the pages past the second are asked side by side"
@@ -118,7 +126,7 @@ def test_a_walk_in_a_mode_learned_before_asks_the_pages_after_the_first_at_once(
     first = FakeList(5_000, pages=pages)
     assert _walked(first, paging) == first.names
     assert paging.get(ENDPOINT.endpoint, "list_jobs") is pages
-    again = FakeList(5_000, pages=pages)
+    again = FakeList(5_000, pages=pages, together=9)
     assert _walked(again, paging) == again.names
     # the first page (it says the total), then every other once: no page asked to find
     # the mode, none past the end
