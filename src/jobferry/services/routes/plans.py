@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 from jobferry.domain.importsettings import ImportSettings, SettingsError
 from jobferry.domain.remedies import Remedy
-from jobferry.domain.routes import Carried
+from jobferry.domain.routes import Carried, Route
 from jobferry.errors import InvalidRequestError, PlanStaleError
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import dump, load
@@ -111,13 +111,11 @@ class RoutePlans:
         plan of that promotion's package and request), recorded on the promotion in the
         transaction that queues the import."""
         self.promotions.routes.get(scope, name)  # refuses an unknown route
-        with self.db.transaction(readonly=True) as tx:
-            item = repo.newest_promotion(tx, scope.actor.project_id, name)
-        if item is None or item.task_id is not None or item.request is None:
+        waiting = self._waiting(scope, name)
+        if waiting is None:
             raise _not_waiting(name)
-        route = self.promotions.routes.get(scope, name, item.route_version).route
-        target = self.promotions.target_of(scope, route)
-        request = replace(ImportRequest.from_stored(load(item.request)), plan_id=plan_id)
+        item, route, target, planned = waiting
+        request = replace(planned, plan_id=plan_id)
         self._check_plan(target, item, request)
 
         def note(tx: Tx, task_id: str) -> None:
@@ -146,17 +144,29 @@ class RoutePlans:
     def waiting_plan(self, scope: Scope, name: str) -> str | None:
         """The newest plan of the route's promotion waiting for its import (what its approvers
         sign and ``apply`` imports); ``None`` when none waits or it was not planned yet."""
+        waiting = self._waiting(scope, name)
+        if waiting is None:
+            return None
+        item, _, target, request = waiting
+        fingerprint = request.settled(target).fingerprint()
+        with self.db.transaction(readonly=True) as tx:
+            return plan_repo.newest_plan_id(
+                tx, target.workspace.id, item.package_sha256, fingerprint
+            )
+
+    def _waiting(
+        self, scope: Scope, name: str
+    ) -> tuple[PromotionRecord, Route, Scope, ImportRequest] | None:
+        """The route's promotion waiting for its import once planned: the promotion, the
+        route's version it was cut by, its target and the import request it was planned with
+        (``None`` when none waits)."""
         with self.db.transaction(readonly=True) as tx:
             item = repo.newest_promotion(tx, scope.actor.project_id, name)
         if item is None or item.task_id is not None or item.request is None:
             return None
         route = self.promotions.routes.get(scope, name, item.route_version).route
         target = self.promotions.target_of(scope, route)
-        settled = ImportRequest.from_stored(load(item.request)).settled(target)
-        with self.db.transaction(readonly=True) as tx:
-            return plan_repo.newest_plan_id(
-                tx, target.workspace.id, item.package_sha256, settled.fingerprint()
-            )
+        return item, route, target, ImportRequest.from_stored(load(item.request))
 
     def _check_plan(self, target: Scope, item: PromotionRecord, request: ImportRequest) -> None:
         """Refuse a plan id that is not a plan of this promotion's package and request."""
