@@ -12,11 +12,16 @@ from typing import Any
 
 import pytest
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
-from huaweicloudsdkdataartsstudio.v1 import ShowFactoryPackageDetailRequest
 from huaweicloudsdkdgc.v1 import CreateJobRequest, CreateScriptRequest
 
 from support.builders import make_job, make_script
-from support.releases import enterprise_mode, sdk_deploy, sdk_package, studio_person
+from support.releases import (
+    enterprise_mode,
+    sdk_deploy,
+    sdk_package,
+    sdk_package_detail,
+    studio_person,
+)
 from support.server import ServerProcess, new_workspace, wait_for_task
 
 pytestmark = pytest.mark.e2e
@@ -60,9 +65,7 @@ def test_a_policy_refuses_a_package_and_a_deploy_through_the_studio_sdk(
         sdk_deploy(deployer, ws, package_id, startup_mode=0)
     assert (frozen.value.status_code, frozen.value.error_code) == (400, "DLF.9085")
     assert "freeze window" in frozen.value.error_msg
-    shown = deployer.studio.show_factory_package_detail(
-        ShowFactoryPackageDetailRequest(workspace=ws, package_id=package_id)
-    )
+    shown = sdk_package_detail(deployer, ws, package_id)
     assert shown.release_package.deploy_status == 1  # waiting still
 
     _put_policy(server, ws, {})

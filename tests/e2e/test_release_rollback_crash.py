@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from huaweicloudsdkdataartsstudio.v1 import ShowFactoryPackageDetailRequest
 
 from support.crashes import HEARTBEAT, database_url, kill
 from support.releases import (
@@ -21,17 +20,13 @@ from support.releases import (
     sdk_deploy,
     sdk_jobs,
     sdk_package,
+    sdk_package_detail,
     studio_person,
 )
 from support.server import ServerProcess, new_workspace, start_server, wait_for_task
 
 pytestmark = pytest.mark.e2e
 JOBS = 100
-
-
-def _rolled_back(deployer: Person, ws: str, package: str) -> Any:
-    request = ShowFactoryPackageDetailRequest(workspace=ws, package_id=package)
-    return deployer.studio.show_factory_package_detail(request).release_package
 
 
 def _rollback(server: ServerProcess, ws: str, package: str) -> Any:
@@ -72,7 +67,7 @@ def test_a_server_killed_during_a_rollback_leaves_production_before_or_after(
     try:
         deployer = deployer.on(restarted)
         jobs = production_jobs(restarted, production)
-        shown = _rolled_back(deployer, ws, package)
+        shown = sdk_package_detail(deployer, ws, package).release_package
         ledger = restarted.call("GET", "/factory/release-ledger", workspace=ws, api="v2").json()
         actions = [e["action"] for e in ledger["entries"]]
         if jobs == JOBS:  # killed before the rollback committed: as the release left it

@@ -5,19 +5,17 @@ deployed again)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-from huaweicloudsdkdataartsstudio.v1 import ShowFactoryPackageDetailRequest
 
 from support.crashes import HEARTBEAT, database_url, kill
 from support.releases import (
-    Person,
     enterprise_mode,
     production_jobs,
     sdk_deploy,
     sdk_jobs,
     sdk_package,
+    sdk_package_detail,
     studio_person,
 )
 from support.server import new_workspace, start_server, wait_for_task
@@ -25,11 +23,6 @@ from support.server import new_workspace, start_server, wait_for_task
 pytestmark = pytest.mark.e2e
 JOBS = 100
 """A package's most items."""
-
-
-def _status(deployer: Person, ws: str, package: str) -> Any:
-    request = ShowFactoryPackageDetailRequest(workspace=ws, package_id=package)
-    return deployer.studio.show_factory_package_detail(request).release_package.deploy_status
 
 
 @pytest.mark.slow
@@ -54,12 +47,15 @@ def test_a_server_killed_during_a_deploy_leaves_production_before_or_after(
     try:
         deployer = deployer.on(restarted)
         task = wait_for_task(restarted, ws, task_id, timeout=60)
-        jobs, status = production_jobs(restarted, production), _status(deployer, ws, package)
+        jobs, status = (
+            production_jobs(restarted, production),
+            sdk_package_detail(deployer, ws, package).release_package.deploy_status,
+        )
         assert (jobs, status) in ((0, 3), (JOBS, 2)), (jobs, status, task.message)
         if status == 3:
             again = sdk_deploy(deployer, ws, package)
             assert wait_for_task(restarted, ws, again, timeout=60).status == "SUCCESSFUL"
             assert production_jobs(restarted, production) == JOBS
-            assert _status(deployer, ws, package) == 2
+            assert sdk_package_detail(deployer, ws, package).release_package.deploy_status == 2
     finally:
         restarted.stop()

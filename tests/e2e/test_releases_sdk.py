@@ -24,14 +24,13 @@ from huaweicloudsdkdataartsstudio.v1 import (
     ListReleasePackagesRequestBody,
     ListWorkspaceRolesRequest,
     ListWorkspaceusersRequest,
-    ShowFactoryPackageDetailRequest,
     UpdateWorkSpaceOldRequest,
     WorkspaceDto,
 )
 from huaweicloudsdkdgc.v1 import CreateJobRequest, CreateScriptRequest, ShowJobRequest
 
 from support.builders import make_job, make_script
-from support.releases import Person, studio_person
+from support.releases import Person, sdk_package_detail, studio_person
 from support.server import ServerProcess, new_workspace, wait_for_task
 
 pytestmark = pytest.mark.e2e
@@ -131,9 +130,7 @@ def test_the_release_flow_through_the_studio_sdk(server: ServerProcess) -> None:
     task = wait_for_task(server, ws, detail.asy_task_id)
     assert task.status == "SUCCESSFUL", task.message
 
-    shown = deployer.studio.show_factory_package_detail(
-        ShowFactoryPackageDetailRequest(workspace=ws, package_id=first)
-    )
+    shown = sdk_package_detail(deployer, ws, first)
     assert shown.release_package.deploy_status == 2
     assert shown.release_package.deploy_user_name == f"dep_{suffix}"
     job = next(t for t in shown.task_details if t.task_type == 1)

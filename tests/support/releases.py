@@ -13,6 +13,7 @@ from huaweicloudsdkdataartsstudio.v1 import (
     DeployFactoryPackagesRequest,
     DeployFactoryPackagesRequestBody,
     ListFactoryPendingItemsRequest,
+    ShowFactoryPackageDetailRequest,
     UpdateWorkSpaceOldRequest,
     WorkspaceDto,
 )
@@ -267,6 +268,12 @@ def sdk_package(developer: Person, ws: str, name: str, approvers: list[str]) -> 
         CreateFactoryPendingItemsPackageRequest(workspace=ws, body=body)
     )
     return str(created.release_package_id)
+
+
+def sdk_package_detail(person: Person, ws: str, package: str) -> Any:
+    """A package's detail as the Studio SDK answers it (``show_factory_package_detail``)."""
+    request = ShowFactoryPackageDetailRequest(workspace=ws, package_id=package)
+    return person.studio.show_factory_package_detail(request)
 
 
 def sdk_deploy(deployer: Person, ws: str, package: str, startup_mode: int = 1) -> str:
