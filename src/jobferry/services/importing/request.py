@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -120,9 +121,24 @@ IMPORT = BodyShape(
 jobferry has no use for) are accepted and ignored, as DataArts clients may send them."""
 
 
-def _one_of(enum: type[SameNamePolicy | ImportMode | DriftPolicy | SchedulingPolicy]) -> str:
+def _one_of(enum: type[StrEnum]) -> str:
     names = [str(member) for member in enum]
     return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _choice_rule(
+    body: dict[str, Any], key: str, enum: type[StrEnum], default: StrEnum
+) -> tuple[bool, str]:
+    """(broken, rule) of an option that names one of ``enum``'s members (absent: ``default``)."""
+    return (
+        body.get(key, default) not in tuple(enum),
+        f"{key} must be {_one_of(enum)}, not {body.get(key)!r}",
+    )
+
+
+def _flag_rule(body: dict[str, Any], key: str) -> tuple[bool, str]:
+    """(broken, rule) of an option that is true or false (absent: false)."""
+    return not isinstance(body.get(key, False), bool), f"{key} must be true or false"
 
 
 @dataclass(frozen=True)
@@ -293,14 +309,8 @@ def _option_rules(body: dict[str, Any]) -> list[tuple[bool, str]]:
     profile = body.get("profile")
     execute_user, plan_id = body.get("executeUser"), body.get("planId")
     return [
-        (
-            body.get("sameNamePolicy", SameNamePolicy.SKIP) not in tuple(SameNamePolicy),
-            f"sameNamePolicy must be {_one_of(SameNamePolicy)}, not {body.get('sameNamePolicy')!r}",
-        ),
-        (
-            body.get("mode", ImportMode.ATOMIC) not in tuple(ImportMode),
-            f"mode must be {_one_of(ImportMode)}, not {body.get('mode')!r}",
-        ),
+        _choice_rule(body, "sameNamePolicy", SameNamePolicy, SameNamePolicy.SKIP),
+        _choice_rule(body, "mode", ImportMode, ImportMode.ATOMIC),
         (
             execute_user is not None and not isinstance(execute_user, str),
             "executeUser must be text",
@@ -310,19 +320,10 @@ def _option_rules(body: dict[str, Any]) -> list[tuple[bool, str]]:
             and not (isinstance(directory, str) and directory.startswith("/")),
             "targetDirectory must be a folder path starting with '/'",
         ),
-        (not isinstance(body.get("dryRun", False), bool), "dryRun must be true or false"),
-        (
-            not isinstance(body.get("propagateDeletes", False), bool),
-            "propagateDeletes must be true or false",
-        ),
-        (
-            body.get("onDrift", DriftPolicy.FAIL) not in tuple(DriftPolicy),
-            f"onDrift must be {_one_of(DriftPolicy)}, not {body.get('onDrift')!r}",
-        ),
-        (
-            body.get("scheduling", SchedulingPolicy.REFUSE) not in tuple(SchedulingPolicy),
-            f"scheduling must be {_one_of(SchedulingPolicy)}, not {body.get('scheduling')!r}",
-        ),
+        _flag_rule(body, "dryRun"),
+        _flag_rule(body, "propagateDeletes"),
+        _choice_rule(body, "onDrift", DriftPolicy, DriftPolicy.FAIL),
+        _choice_rule(body, "scheduling", SchedulingPolicy, SchedulingPolicy.REFUSE),
         (
             plan_id is not None and not isinstance(plan_id, str),
             "planId must be the id a plan answered",
