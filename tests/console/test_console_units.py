@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 from jobferry.console.dag import NODE_H, NODE_W, layout
 from jobferry.console.plans import pending, plan_objects
 from jobferry.console.route_form import CARRIED, RouteDraft, said_problem
+from jobferry.console.web import TEMPLATES
 from jobferry.console.wizard import hidden_fields, import_body, wizard_state
 from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason, SkipReason
 from jobferry.domain.routes import RouteError, parse_route
@@ -198,3 +199,24 @@ def test_a_route_draft_round_trips_through_its_document() -> None:
         "ALL",
         "",
     )
+
+
+class _PageAt:
+    """What the macros read off ``page``: its URLs."""
+
+    def url(self, path: str) -> str:
+        return "/console/w/ws1" + path
+
+
+def test_a_filtered_lists_pager_links_the_pages_either_side_and_nothing_on_a_lone_page() -> None:
+    macros = TEMPLATES.env.get_template("macros.html").make_module({"page": _PageAt()})
+    pending = "/releases/pending"
+    both = str(macros.query_pager(pending, "kind=JOB&offset=0", "kind=JOB&offset=200"))
+    assert both == (
+        '<p class="pager"><a href="/console/w/ws1/releases/pending?kind=JOB&amp;offset=0">'
+        'Previous</a> <a href="/console/w/ws1/releases/pending?kind=JOB&amp;offset=200">'
+        "Next</a></p>"
+    )
+    assert "Previous" not in str(macros.query_pager(pending, None, "offset=100"))
+    assert "Next" not in str(macros.query_pager(pending, "offset=0", None))
+    assert str(macros.query_pager(pending, None, None)) == ""
