@@ -10,17 +10,25 @@ import pkgutil
 from fastapi import APIRouter
 
 import jobferry.api.routes
+import jobferry.console
 
 LOOP_ROUTES = {"upload_package", "list_system_tasks"}
 """Routes that must be ``async``: multipart parsing needs the loop; a caller waiting for a
 task's end must hold no thread of the pool (services/taskends.py)."""
 
+LOOP_PAGES = {"signin", "task_status"}
+"""The console's: the sign-in form is parsed on the loop; a progress box waiting for its
+task's end holds no thread."""
 
-def routers() -> list[APIRouter]:
+
+def routers(package: object = jobferry.api.routes) -> list[APIRouter]:
     found = []
-    for info in pkgutil.iter_modules(jobferry.api.routes.__path__):
-        module = importlib.import_module(f"jobferry.api.routes.{info.name}")
-        found.append(module.router)
+    name = package.__name__  # type: ignore[attr-defined]
+    for info in pkgutil.iter_modules(package.__path__):  # type: ignore[attr-defined]
+        module = importlib.import_module(f"{name}.{info.name}")
+        router = getattr(module, "router", None)
+        if isinstance(router, APIRouter):
+            found.append(router)
     return found
 
 
@@ -31,4 +39,14 @@ def test_every_route_that_touches_storage_runs_on_the_thread_pool() -> None:
     assert on_loop == LOOP_ROUTES
     for fn in endpoints:
         if fn.__name__ in LOOP_ROUTES:
+            assert "run_in_threadpool" in inspect.getsource(fn)
+
+
+def test_every_console_page_that_touches_storage_runs_on_the_thread_pool() -> None:
+    endpoints = [route.endpoint for router in routers(jobferry.console) for route in router.routes]  # type: ignore[attr-defined]
+    assert len(endpoints) > 60
+    on_loop = {fn.__name__ for fn in endpoints if inspect.iscoroutinefunction(fn)}
+    assert on_loop == LOOP_PAGES
+    for fn in endpoints:
+        if fn.__name__ in LOOP_PAGES:
             assert "run_in_threadpool" in inspect.getsource(fn)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from jobferry.console.fixes import console_problems, said, without_fix
 from jobferry.console.plans import task_plan
@@ -15,6 +16,7 @@ from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import JobferryError
 from jobferry.services.importing.delivery import RolledBack
 from jobferry.services.importing.plan import Plan
+from jobferry.services.taskends import MAX_WAIT
 from jobferry.services.tasks import Task, TaskList
 from jobferry.settings import OffsetMode
 
@@ -197,10 +199,15 @@ def _task_view(
 
 
 @router.get("/w/{workspace_id}/tasks/{task_id}/status")
-def task_status(page: PageDep, task_id: str) -> Response:
-    """The task's state as JSON, for the progress bar."""
-    task = page.services.tasks.show(page.scope, task_id, subtasks=0)
-    return JSONResponse(task_summary(page, task).as_json(), headers={"Cache-Control": "no-store"})
+async def task_status(
+    page: PageDep, task_id: str, wait: Annotated[float, Query(ge=0, le=MAX_WAIT)] = 0.0
+) -> Response:
+    """The task's state as JSON, for the progress bar; ``wait``: seconds to wait for a running
+    task to end first (the bar asks with one: it shows the end as it happens and the progress
+    every second meanwhile), read on the thread pool, no thread held while waiting."""
+    head = await page.services.tasks.head(page.scope, task_id, run_in_threadpool, wait=wait)
+    summary = task_summary(page, head.task)
+    return JSONResponse(summary.as_json(), headers={"Cache-Control": "no-store"})
 
 
 @router.post("/w/{workspace_id}/tasks/{task_id}/rollback")

@@ -241,10 +241,12 @@
     });
   });
 
-  // Task progress: poll the task until it ends.
+  // Task progress: ask for the task until it ends. Each ask waits up to a second on the
+  // server for the task's end (?wait=1), so the end shows as it happens and the progress
+  // every second meanwhile.
   all("[data-poll]").forEach(function (box) {
     if (box.getAttribute("data-done") === "yes") { return; }
-    var url = box.getAttribute("data-poll");
+    var url = box.getAttribute("data-poll") + "?wait=1";
     var set = function (selector, fn) {
       var el = box.querySelector(selector);
       if (el) { fn(el); }
@@ -264,7 +266,7 @@
           set("[data-task-percent]", function (el) { el.textContent = task.progress + "%"; });
           set("[data-task-message]", function (el) { el.textContent = task.message; });
           if (!task.done) {
-            window.setTimeout(tick, 700);
+            window.setTimeout(tick, 50);
             return;
           }
           box.setAttribute("data-done", "yes");
@@ -287,6 +289,6 @@
         })
         .catch(function () { window.setTimeout(tick, 3000); });
     };
-    window.setTimeout(tick, 300);
+    window.setTimeout(tick, 0);
   });
 })();
