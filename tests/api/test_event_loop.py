@@ -7,6 +7,7 @@ import importlib
 import inspect
 import pkgutil
 
+import pytest
 from fastapi import APIRouter
 
 import jobferry.api.routes
@@ -32,21 +33,18 @@ def routers(package: object = jobferry.api.routes) -> list[APIRouter]:
     return found
 
 
-def test_every_route_that_touches_storage_runs_on_the_thread_pool() -> None:
-    endpoints = [route.endpoint for router in routers() for route in router.routes]  # type: ignore[attr-defined]
+@pytest.mark.parametrize(
+    ("package", "on_the_loop"),
+    [(jobferry.api.routes, LOOP_ROUTES), (jobferry.console, LOOP_PAGES)],
+    ids=["api", "console"],
+)
+def test_every_route_that_touches_storage_runs_on_the_thread_pool(
+    package: object, on_the_loop: set[str]
+) -> None:
+    endpoints = [route.endpoint for router in routers(package) for route in router.routes]  # type: ignore[attr-defined]
     assert len(endpoints) > 60
     on_loop = {fn.__name__ for fn in endpoints if inspect.iscoroutinefunction(fn)}
-    assert on_loop == LOOP_ROUTES
+    assert on_loop == on_the_loop
     for fn in endpoints:
-        if fn.__name__ in LOOP_ROUTES:
-            assert "run_in_threadpool" in inspect.getsource(fn)
-
-
-def test_every_console_page_that_touches_storage_runs_on_the_thread_pool() -> None:
-    endpoints = [route.endpoint for router in routers(jobferry.console) for route in router.routes]  # type: ignore[attr-defined]
-    assert len(endpoints) > 60
-    on_loop = {fn.__name__ for fn in endpoints if inspect.iscoroutinefunction(fn)}
-    assert on_loop == LOOP_PAGES
-    for fn in endpoints:
-        if fn.__name__ in LOOP_PAGES:
+        if fn.__name__ in on_the_loop:
             assert "run_in_threadpool" in inspect.getsource(fn)
