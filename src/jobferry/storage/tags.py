@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from jobferry.storage.records import LockRecord, TagRecord, record
 from jobferry.storage.tables import locks, tags, users
 from jobferry.storage.tx import Tx, chunks
+
+# Built once, as a save reads its job's tags and lock with them (see storage/jobs.py).
+_TAGS_NAMED = select(tags).where(
+    tags.c.workspace_id == bindparam("_workspace"),
+    tags.c.name.in_(bindparam("_names", expanding=True)),
+)
 
 
 def list_tags(tx: Tx, workspace_id: str) -> list[TagRecord]:
@@ -24,9 +30,7 @@ def get_tags(tx: Tx, workspace_id: str, names: Iterable[str]) -> dict[str, TagRe
     wanted = list(set(names))
     if not wanted:
         return {}
-    rows = tx.conn.execute(
-        select(tags).where(tags.c.workspace_id == workspace_id, tags.c.name.in_(wanted))
-    )
+    rows = tx.conn.execute(_TAGS_NAMED, {"_workspace": workspace_id, "_names": wanted})
     return {r.name: record(TagRecord, r) for r in rows}
 
 
@@ -63,15 +67,17 @@ def _lock_select() -> object:
     )
 
 
+_LOCK_ON = _lock_select().where(  # type: ignore[attr-defined]
+    locks.c.workspace_id == bindparam("_workspace"),
+    locks.c.object_kind == bindparam("_kind"),
+    locks.c.object_name == bindparam("_name"),
+)
+
+
 def get_lock(tx: Tx, workspace_id: str, kind: str, name: str) -> LockRecord | None:
     """The lock on one job or script, if any."""
-    row = tx.conn.execute(
-        _lock_select().where(  # type: ignore[attr-defined]
-            locks.c.workspace_id == workspace_id,
-            locks.c.object_kind == kind,
-            locks.c.object_name == name,
-        )
-    ).first()
+    key = {"_workspace": workspace_id, "_kind": kind, "_name": name}
+    row = tx.conn.execute(_LOCK_ON, key).first()
     return record(LockRecord, row) if row else None
 
 
