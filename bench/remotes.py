@@ -37,9 +37,11 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.cpu import own_cpu_seconds, tree_cpu_seconds
 from bench.databases import PG_URL, database
 from bench.measure import peak_rss_mb
 from bench.throughput import ADMIN_ENV, AK, PROJECT, SK, free_port, running, serve_env
@@ -77,6 +79,24 @@ def seed(data_dir: Path, url: str, jobs: int) -> None:
     generate(services, scope, jobs)
     db.dispose()
     print(scope.workspace.id)
+
+
+@dataclass(frozen=True)
+class Calls:
+    """What the remote received so far: its calls (through the filter) and the CPU-seconds
+    of its server, beside this process's own (the local side, in process here)."""
+
+    seen: Callable[[], int]
+    server_pid: int
+
+    def cpu(self) -> tuple[float, float]:
+        """(this process, the remote's server) CPU-seconds so far."""
+        return own_cpu_seconds(), tree_cpu_seconds(self.server_pid)
+
+    def cpu_since(self, before: tuple[float, float]) -> dict[str, float]:
+        """The CPU-seconds each side spent since ``before`` (a ``cpu()``)."""
+        now = self.cpu()
+        return {"local": round(now[0] - before[0], 2), "remote": round(now[1] - before[1], 2)}
 
 
 def _figures(started: float, done: Refresh | None, calls: int) -> dict[str, Any]:
@@ -137,11 +157,11 @@ def released(job: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _push(
-    services: Services, actor: Actor, shadow: Scope, changes: int, seen: Callable[[], int]
+    services: Services, actor: Actor, shadow: Scope, changes: int, remote: Calls
 ) -> dict[str, Any]:
     """``changes`` of the shadow's jobs changed in a local workspace (a copy of the shadow)
-    and imported back into the shadow: the push's seconds and the remote calls it made
-    (``seen``: calls so far)."""
+    and imported back into the shadow: the push's seconds, the remote calls it made, and the
+    CPU-seconds of this process and of the remote's server."""
     names: list[str] = []
     while len(names) < changes:
         page = services.jobs.list_jobs(
@@ -168,16 +188,17 @@ def _push(
     # As promote --apply does: the plan (the shadow refreshed first), then the import of that
     # plan (the push).
     body = {"path": changed, "sameNamePolicy": "OVERWRITE"}
-    started, calls = time.perf_counter(), seen()
+    started, calls = time.perf_counter(), remote.seen()
     planned = Plan.of_stored(_import(services, shadow, {**body, "dryRun": True})["plan"])
-    plan_seconds, plan_calls = round(time.perf_counter() - started, 2), seen() - calls
-    started, calls = time.perf_counter(), seen()
+    plan_seconds, plan_calls = round(time.perf_counter() - started, 2), remote.seen() - calls
+    started, calls, cpu = time.perf_counter(), remote.seen(), remote.cpu()
     outcome = _import(services, shadow, {**body, "planId": planned.plan_id})
     return {
         "plan_seconds": plan_seconds,
         "plan_calls": plan_calls,
         "seconds": round(time.perf_counter() - started, 2),
-        "calls": seen() - calls,
+        "calls": remote.seen() - calls,
+        "cpu_seconds": remote.cpu_since(cpu),
         "changes": len(names),
         "summary": outcome.get("plan", {}).get("summary"),
         "peak_rss_mb": round(peak_rss_mb(), 1),
@@ -185,12 +206,7 @@ def _push(
 
 
 def measure(
-    services: Services,
-    actor: Actor,
-    url: str,
-    remote_ws: str,
-    changes: int,
-    seen: Callable[[], int],
+    services: Services, actor: Actor, url: str, remote_ws: str, changes: int, remote: Calls
 ) -> dict[str, Any]:
     """The measurements against the remote behind ``url``."""
     remotes = services.remotes
@@ -203,20 +219,20 @@ def measure(
         done = remotes.refresh(actor, "prod")
         results[label] = _figures(started, done, done.calls)
     # A plan refreshes the shadow first (JOBFERRY_REMOTE_REFRESH_SECONDS, default 0).
-    calls = seen()
+    calls = remote.seen()
     started = time.perf_counter()
     plan = _plan_unchanged(services, scope)
-    results["unchanged_replan"] = {**_figures(started, None, seen() - calls), **plan}
+    results["unchanged_replan"] = {**_figures(started, None, remote.seen() - calls), **plan}
     if changes:
-        results["push"] = _push(services, actor, scope, changes, seen)
+        results["push"] = _push(services, actor, scope, changes, remote)
     return results
 
 
 @contextmanager
-def seeded_remote(args: argparse.Namespace, root: Path) -> Iterator[tuple[str, Gateway]]:
+def seeded_remote(args: argparse.Namespace, root: Path) -> Iterator[tuple[str, Gateway, int]]:
     """A remote of ``args.jobs`` jobs (a ``jobferry serve`` over ``args.db``, seeded in a
     process of its own) behind the contract filter adding ``args.latency`` to every call: the
-    remote workspace's id and the filter."""
+    remote workspace's id, the filter and the remote server's process id."""
     (root / "remote").mkdir()
     with database(args.db, root / "remote", args.pg_url, "remote") as remote_url:
         seed_cmd = ["-m", "bench.remotes", "--seed", str(root / "remote"), remote_url]
@@ -231,11 +247,11 @@ def seeded_remote(args: argparse.Namespace, root: Path) -> Iterator[tuple[str, G
         env = serve_env(root / "remote", remote_url, port, **ADMIN_ENV)
         cmd = [sys.executable, "-m", "jobferry", "serve"]
         with (
-            running(cmd, env, f"http://127.0.0.1:{port}/health"),
+            running(cmd, env, f"http://127.0.0.1:{port}/health") as server,
             gateway_to(f"http://127.0.0.1:{port}") as gate,
         ):
             gate.latency = args.latency
-            yield remote_ws, gate
+            yield remote_ws, gate, server.pid
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -244,15 +260,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         root = Path(tmp)
         (root / "local").mkdir()
         with (
-            seeded_remote(args, root) as (remote_ws, gate),
+            seeded_remote(args, root) as (remote_ws, gate, remote_pid),
             database(args.db, root / "local", args.pg_url, "local") as local_url,
         ):
             db, services = migrated(root / "local", local_url)
             try:
                 actor = services.accounts.actor_for(AK)
-                results = measure(
-                    services, actor, gate.url, remote_ws, args.changes, lambda: len(gate.seen)
-                )
+                calls = Calls(lambda: len(gate.seen), remote_pid)
+                results = measure(services, actor, gate.url, remote_ws, args.changes, calls)
             finally:
                 db.dispose()
             results["refused_calls"] = len(gate.refused())

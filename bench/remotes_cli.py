@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.cpu import own_cpu_seconds, tree_cpu_seconds
 from bench.databases import database
 from bench.http import Client, Sampler
 from bench.remotes import arguments, released, seeded_remote
@@ -117,19 +118,26 @@ def local_server(data: Path, url: str) -> Iterator[tuple[str, int]]:
 
 
 class Step:
-    """Figures of one measured command: seconds, remote calls, the server's peak memory."""
+    """Figures of one measured command: seconds, remote calls, the server's peak memory, and
+    the CPU-seconds of the local server, of the remote's and of this process (the filter)."""
 
-    def __init__(self, gate: Gateway, pid: int) -> None:
-        self.gate, self.pid = gate, pid
+    def __init__(self, gate: Gateway, pid: int, remote_pid: int) -> None:
+        self.gate, self.pid, self.remote_pid = gate, pid, remote_pid
+
+    def _cpu(self) -> tuple[float, float, float]:
+        return tree_cpu_seconds(self.pid), tree_cpu_seconds(self.remote_pid), own_cpu_seconds()
 
     def __call__(self, cli: Cli, *args: str, codes: tuple[int, ...] = (0,)) -> dict[str, Any]:
         calls, sampler, load = len(self.gate.seen), Sampler(self.pid), load_average()
+        cpu = self._cpu()
         seconds, answer = cli(*args, codes=codes)
+        spent = [round(after - before, 2) for before, after in zip(cpu, self._cpu(), strict=True)]
         figures: dict[str, Any] = {
             "seconds": seconds,
             "calls": len(self.gate.seen) - calls,
             "by_call": dict(Counter(str(s.call) for s in self.gate.seen[calls:]).most_common()),
             "server_peak_rss_mb": round(sampler.stop(), 1),
+            "cpu_seconds": dict(zip(("local", "remote", "filter"), spent, strict=True)),
             "load_average": load,
         }
         summary = _summary(answer)
@@ -196,14 +204,17 @@ def _change_jobs(url: str, workspace: str, first: int, changes: int) -> int:
     return len(names)
 
 
-def measure(args: argparse.Namespace, root: Path, remote_ws: str, gate: Gateway) -> dict[str, Any]:
-    """The commands against the remote behind ``gate``, from a local server of their own."""
+def measure(
+    args: argparse.Namespace, root: Path, remote_ws: str, gate: Gateway, remote_pid: int
+) -> dict[str, Any]:
+    """The commands against the remote behind ``gate`` (served by process ``remote_pid``),
+    from a local server of their own."""
     results: dict[str, Any] = {}
     with (
         database(args.db, root / "local", args.pg_url, "local") as local_url,
         local_server(root / "local", local_url) as (url, pid),
     ):
-        cli, step = Cli(url, root / "local"), Step(gate, pid)
+        cli, step = Cli(url, root / "local"), Step(gate, pid, remote_pid)
         remote = ("--endpoint", gate.url, "--project-id", PROJECT, "--workspace", remote_ws)
         cli("remotes", "add", "prod", *remote, "--access-key", AK, "--secret-key", "env:BENCH_SK")
         results["first_refresh"] = step(cli, "remotes", "refresh", "prod")
@@ -235,8 +246,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "local").mkdir()
-        with seeded_remote(args, root) as (remote_ws, gate):
-            results = measure(args, root, remote_ws, gate)
+        with seeded_remote(args, root) as (remote_ws, gate, remote_pid):
+            results = measure(args, root, remote_ws, gate, remote_pid)
             results["refused_calls"] = len(gate.refused())
     return {"jobs": args.jobs, "latency_ms": round(args.latency * 1000), "db": args.db, **results}
 

@@ -87,11 +87,11 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running(cmd: list[str], env: dict[str, str], ready: str) -> Iterator[None]:
+def running(cmd: list[str], env: dict[str, str], ready: str) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         wait_ready(ready, proc)
-        yield
+        yield proc
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -147,7 +147,7 @@ class Jobferry:
     url: str
     env: dict[str, str]
 
-    def serving(self) -> AbstractContextManager[None]:
+    def serving(self) -> AbstractContextManager[subprocess.Popen[bytes]]:
         """Run it until the block ends."""
         cmd = [sys.executable, "-m", "jobferry", "serve"]
         return running(cmd, self.env, f"{self.url}/health")

@@ -98,6 +98,20 @@ def test_subtasks_are_streamed_whole_and_paged_on_request(
     assert too_many.status_code == 400
 
 
+def test_a_task_asked_for_without_its_subtasks_is_answered_whole_but_them(
+    api: SignedClient, prod: str, path: str
+) -> None:
+    task = run_import(api, {"path": path}, workspace=prod)
+    url = f"/system-tasks/{task['id']}"
+
+    brief = api.call("GET", url, query={"subtasks": "false"}, workspace=prod).json()
+
+    assert brief == {k: v for k, v in task.items() if k != "subtasks"}
+    assert brief["result"]["summary"]
+    whole = api.call("GET", url, query={"subtasks": "true"}, workspace=prod).json()
+    assert whole == task
+
+
 def test_a_rollback_in_batches_refuses_whole_when_a_later_batch_changed(
     api: SignedClient, prod: str, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

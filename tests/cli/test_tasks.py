@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import orjson
+import pytest
 
+from jobferry.cli.client import ApiClient
 from support.cli import Cli
 from support.exporting import seed
 
@@ -65,3 +68,26 @@ def test_tasks_list_and_show_say_kind_who_message_and_the_rollback(cli: Cli, pac
     assert fields["message"].strip().startswith("Imported ")
     assert fields["rolled back"].strip().endswith("UTC by admin")
     assert cli.json("tasks", "show", task_id, workspace=target)["rolledBack"]["by"] == "admin"
+
+
+def test_following_a_task_looks_at_its_progress_without_subtasks_then_prints_it_whole(
+    cli: Cli, package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[dict[str, Any] | None] = []
+    real = ApiClient.call
+
+    def call(self: ApiClient, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        if path.startswith("/system-tasks/"):
+            asked.append(kwargs.get("query"))
+        return real(self, method, path, *args, **kwargs)
+
+    monkeypatch.setattr(ApiClient, "call", call)
+    target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
+
+    task = cli.imported(package, workspace=target)["task"]
+
+    assert len(task["subtasks"]) == 4
+    *looks, last = asked
+    assert looks, asked
+    assert all(q is not None and q["subtasks"] == "false" for q in looks), asked
+    assert last is None

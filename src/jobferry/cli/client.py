@@ -368,23 +368,30 @@ class ApiClient:
         interval: float = 0.25,
         timeout: float | None = None,
     ) -> dict[str, Any]:
-        """Ask ``GET /system-tasks/{id}?wait=…`` until the task is no longer RUNNING: the
-        server answers as soon as the task ends, or after ``interval`` seconds with its
-        progress. A server that answers at once (one older than the ``wait`` parameter, or a
-        DataArts endpoint, never sent it: ``extensions``) is asked again after 0.02 s (most
-        tasks of a small package end within a tenth of a second), then less and less often,
-        at most every ``interval`` seconds (a quarter of a second: a task ending is seen
-        within that; a poll is one cheap read for the server)."""
+        """Ask ``GET /system-tasks/{id}?wait=…&subtasks=false`` until the task is no longer
+        RUNNING, then the task with its subtasks: the server answers as soon as the task ends,
+        or after ``interval`` seconds with its progress. A server that answers at once (one
+        older than the ``wait`` parameter, or a DataArts endpoint, never sent it:
+        ``extensions``) is asked again after 0.02 s (most tasks of a small package end within
+        a tenth of a second), then less and less often, at most every ``interval`` seconds (a
+        quarter of a second: a task ending is seen within that; a poll is one cheap read for
+        the server)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         pause = 0.02
+        path = f"/system-tasks/{segment(task_id)}"
+        # Each look asks for the task without its subtasks (an import's, one per object, were
+        # read and sent again four times a second); the whole task is asked for once it ended.
+        looks = {"wait": f"{interval:g}", "subtasks": "false"} if self.extensions else None
         while True:
             asked = time.monotonic()
-            wait = {"wait": f"{interval:g}"} if self.extensions else None
-            task: dict[str, Any] = self.call("GET", f"/system-tasks/{segment(task_id)}", query=wait)
+            task: dict[str, Any] = self.call("GET", path, query=looks)
             if on_update is not None:
                 on_update(task)
             if task.get("status") != TaskStatus.RUNNING:
-                return task
+                if looks is None or "subtasks" in task:  # a server that sent them anyway
+                    return task
+                whole: dict[str, Any] = self.call("GET", path)
+                return whole
             if deadline is not None and time.monotonic() > deadline:
                 raise ConnectionProblemError(
                     f"Task {task_id} is still running after {timeout:.0f} s; follow it with "

@@ -26,9 +26,12 @@ class AuditRow(NamedTuple):
     at: int
 
 
+_INSERT = insert(audit_log)  # built once: every API write appends with it
+
+
 def append(tx: Tx, row: AuditRow) -> None:
     """Add one entry (in the caller's transaction, so it commits with the change)."""
-    tx.conn.execute(insert(audit_log).values(row._asdict()))
+    tx.conn.execute(_INSERT, row._asdict())
 
 
 def append_many(tx: Tx, rows: Sequence[AuditRow]) -> None:

@@ -16,6 +16,14 @@ from jobferry.storage.rows import JobRow, Stamp, created, written
 from jobferry.storage.tables import job_refs, job_versions, jobs, workspaces
 from jobferry.storage.tx import Tx, chunks
 
+# The statements of a single job's save, built once (the values are their parameters): built
+# anew, a statement's expressions and cache key cost more CPU than SQLite spends running it.
+_INSERT_JOB = insert(jobs)
+_UPDATE_JOB = update(jobs).where(jobs.c.id == bindparam("_job_id"))
+_INSERT_VERSION = insert(job_versions)
+_DELETE_REFS = delete(job_refs).where(job_refs.c.job_id == bindparam("_job_id"))
+_INSERT_REFS = insert(job_refs)
+
 
 def insert_job(tx: Tx, workspace_id: str, row: JobRow, stamp: Stamp) -> int:
     """Create a (stopped) job; returns its id."""
@@ -27,7 +35,7 @@ def insert_job(tx: Tx, workspace_id: str, row: JobRow, stamp: Stamp) -> int:
         **created(stamp),
         **written(row, stamp),
     }
-    result = tx.conn.execute(insert(jobs).values(**values))
+    result = tx.conn.execute(_INSERT_JOB, values)
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
@@ -43,7 +51,7 @@ def get_job(tx: Tx, workspace_id: str, name: str) -> JobRecord | None:
 
 def update_job(tx: Tx, job_id: int, row: JobRow, stamp: Stamp) -> None:
     """Write a job's development state."""
-    tx.conn.execute(update(jobs).where(jobs.c.id == job_id).values(**written(row, stamp)))
+    tx.conn.execute(_UPDATE_JOB, {"_job_id": job_id, **written(row, stamp)})
 
 
 def rename_job(tx: Tx, job_id: int, name: str) -> None:
@@ -101,9 +109,7 @@ def list_jobs(
 
 def insert_version(tx: Tx, job_id: int, version: VersionRecord, approvers: str | None) -> None:
     """Store a new immutable submitted version."""
-    tx.conn.execute(
-        insert(job_versions).values(job_id=job_id, approvers=approvers, **version.__dict__)
-    )
+    tx.conn.execute(_INSERT_VERSION, {"job_id": job_id, "approvers": approvers, **version.__dict__})
 
 
 @dataclass(frozen=True)
@@ -174,10 +180,10 @@ def list_versions(tx: Tx, job_id: int) -> list[VersionRecord]:
 
 def replace_refs(tx: Tx, job_id: int, refs: Iterable[tuple[str, str, str]]) -> None:
     """Replace the reference index of a job with (kind, name, other-workspace-or-'') rows."""
-    tx.conn.execute(delete(job_refs).where(job_refs.c.job_id == job_id))
+    tx.conn.execute(_DELETE_REFS, {"_job_id": job_id})
     rows = [{"job_id": job_id, "kind": k, "name": n, "ref_workspace": w} for k, n, w in refs]
     if rows:
-        tx.conn.execute(insert(job_refs), rows)
+        tx.conn.execute(_INSERT_REFS, rows)
 
 
 def jobs_referencing_with_ids(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jobferry.storage.tables import access_key_lockouts, credentials
@@ -20,17 +20,21 @@ class KeyState:
     locked_until: int | None
 
 
+# Built once: every API write's signature check reads its key's state with it.
+_KEY_STATE = (
+    select(
+        credentials.c.secret_encrypted,
+        access_key_lockouts.c.failures,
+        access_key_lockouts.c.locked_until,
+    )
+    .select_from(credentials.outerjoin(access_key_lockouts))
+    .where(credentials.c.access_key == bindparam("_access_key"))
+)
+
+
 def key_state(tx: Tx, access_key: str) -> KeyState | None:
     """The access key's encrypted secret and lockout state; None for an unknown key."""
-    row = tx.conn.execute(
-        select(
-            credentials.c.secret_encrypted,
-            access_key_lockouts.c.failures,
-            access_key_lockouts.c.locked_until,
-        )
-        .select_from(credentials.outerjoin(access_key_lockouts))
-        .where(credentials.c.access_key == access_key)
-    ).first()
+    row = tx.conn.execute(_KEY_STATE, {"_access_key": access_key}).first()
     if row is None:
         return None
     return KeyState(row.secret_encrypted, row.failures or 0, row.locked_until)

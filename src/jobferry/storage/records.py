@@ -4,25 +4,44 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Table, and_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, select
 
 from jobferry.storage.tx import Tx
 
 R = TypeVar("R")
 
 
+_FIELDS: dict[type[Any], tuple[str, ...]] = {}
+"""Each record class's field names, read once (``fields`` builds its answer on each call)."""
+
+
 def record(cls: type[R], row: Any) -> R:
     """Build a record from a row mapping, taking only the record's own fields."""
     mapping = row._mapping
-    return cls(**{f.name: mapping[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    return cls(**{name: mapping[name] for name in names})
+
+
+@cache
+def _keyed(table: Table, names: tuple[str, ...]) -> Select[Any]:
+    """``SELECT`` of ``table``'s rows whose ``names`` columns equal the parameters of those
+    names, built once: building a statement anew (its expressions, then its cache key) costs
+    more CPU than the look-up it makes on a single-row read."""
+    return select(table).where(*(table.c[name] == bindparam(name) for name in names))
 
 
 def first_record(tx: Tx, cls: type[R], table: Table, **key: object) -> R | None:
     """The row of ``table`` whose columns equal ``key`` (``name=value``...), as a ``cls``
     record; None when there is none."""
-    row = tx.conn.execute(select(table).filter_by(**key)).first()
+    if None in key.values():  # ``IS NULL``, not ``= NULL``
+        row = tx.conn.execute(select(table).filter_by(**key)).first()
+    else:
+        row = tx.conn.execute(_keyed(table, tuple(key)), key).first()
     return record(cls, row) if row else None
 
 

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jobferry.storage.tables import used_signatures
 from jobferry.storage.tx import Tx
+
+# Built once (SQLite's, PostgreSQL's): every API write records its signature with them.
+_REMEMBER = tuple(
+    insert(used_signatures)
+    .on_conflict_do_nothing(index_elements=[used_signatures.c.signature])
+    .returning(used_signatures.c.accepted_at)
+    for insert in (sqlite_insert, pg_insert)
+)
+_ACCEPTED_AT = select(used_signatures.c.accepted_at).where(
+    used_signatures.c.signature == bindparam("_signature")
+)
 
 
 def remember_signature(
@@ -21,22 +32,17 @@ def remember_signature(
     there inserts nothing (and spoils no PostgreSQL transaction), without the savepoint and
     its two round trips that catching the key's violation would need on every request.
     """
-    insert = pg_insert if tx.dialect == "postgresql" else sqlite_insert
-    added = tx.conn.execute(
-        insert(used_signatures)
-        .values(
-            signature=signature,
-            access_key=access_key,
-            accepted_at=accepted_at,
-            expires_at=expires_at,
-        )
-        .on_conflict_do_nothing(index_elements=[used_signatures.c.signature])
-        .returning(used_signatures.c.accepted_at)
-    ).first()
+    values = {
+        "signature": signature,
+        "access_key": access_key,
+        "accepted_at": accepted_at,
+        "expires_at": expires_at,
+    }
+    added = tx.conn.execute(_REMEMBER[tx.dialect == "postgresql"], values).first()
     if added is not None:
         return None
     first: int | None = tx.conn.execute(
-        select(used_signatures.c.accepted_at).where(used_signatures.c.signature == signature)
+        _ACCEPTED_AT, {"_signature": signature}
     ).scalar_one_or_none()
     return first
 

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jobferry.storage.records import LockRecord, TagRecord, record
 from jobferry.storage.tables import locks, tags, users
 from jobferry.storage.tx import Tx, chunks
+
+# Built once, as a save adds its job's tags and reads its lock with them (storage/jobs.py).
+_ADD_TAGS = tuple(
+    insert(tags).on_conflict_do_nothing(index_elements=[tags.c.workspace_id, tags.c.name])
+    for insert in (sqlite_insert, pg_insert)
+)
 
 
 def list_tags(tx: Tx, workspace_id: str) -> list[TagRecord]:
@@ -19,29 +27,17 @@ def list_tags(tx: Tx, workspace_id: str) -> list[TagRecord]:
     return [record(TagRecord, r) for r in rows]
 
 
-def get_tags(tx: Tx, workspace_id: str, names: Iterable[str]) -> dict[str, TagRecord]:
-    """The named tags that exist, by name."""
-    wanted = list(set(names))
-    if not wanted:
-        return {}
-    rows = tx.conn.execute(
-        select(tags).where(tags.c.workspace_id == workspace_id, tags.c.name.in_(wanted))
-    )
-    return {r.name: record(TagRecord, r) for r in rows}
-
-
 def ensure_tags(tx: Tx, workspace_id: str, names: Iterable[str], now: int) -> None:
-    """Create the tags that do not exist yet (unlocked)."""
-    existing = get_tags(tx, workspace_id, names)
-    missing = sorted(set(names) - set(existing))
-    if missing:
-        tx.conn.execute(
-            insert(tags),
-            [
-                {"workspace_id": workspace_id, "name": n, "locked": False, "created_at": now}
-                for n in missing
-            ],
-        )
+    """Create the tags that do not exist yet (unlocked): one ``INSERT … ON CONFLICT DO
+    NOTHING`` on the tag's key, so a tag already there (locked or not) is left as it is,
+    without reading the named tags first on every save."""
+    wanted = sorted(set(names))
+    if wanted:
+        rows = [
+            {"workspace_id": workspace_id, "name": n, "locked": False, "created_at": now}
+            for n in wanted
+        ]
+        tx.conn.execute(_ADD_TAGS[tx.dialect == "postgresql"], rows)
 
 
 def set_tag_locked(tx: Tx, workspace_id: str, name: str, locked: bool, now: int) -> None:
@@ -63,15 +59,17 @@ def _lock_select() -> object:
     )
 
 
+_LOCK_ON = _lock_select().where(  # type: ignore[attr-defined]
+    locks.c.workspace_id == bindparam("_workspace"),
+    locks.c.object_kind == bindparam("_kind"),
+    locks.c.object_name == bindparam("_name"),
+)
+
+
 def get_lock(tx: Tx, workspace_id: str, kind: str, name: str) -> LockRecord | None:
     """The lock on one job or script, if any."""
-    row = tx.conn.execute(
-        _lock_select().where(  # type: ignore[attr-defined]
-            locks.c.workspace_id == workspace_id,
-            locks.c.object_kind == kind,
-            locks.c.object_name == name,
-        )
-    ).first()
+    key = {"_workspace": workspace_id, "_kind": kind, "_name": name}
+    row = tx.conn.execute(_LOCK_ON, key).first()
     return record(LockRecord, row) if row else None
 
 

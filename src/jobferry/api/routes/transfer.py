@@ -17,6 +17,7 @@ from jobferry.api.presenters.imports import contents_view, upload_view
 from jobferry.api.presenters.plans import plan_document, plan_page_document
 from jobferry.api.presenters.tasks import (
     subtask_page_document,
+    task_document,
     task_list_document,
     task_stream,
 )
@@ -170,11 +171,20 @@ async def list_system_tasks(
             "(extension; the answer comes as soon as it ends).",
         ),
     ] = 0.0,
+    subtasks: Annotated[
+        bool,
+        Query(
+            description="false: the task without its subtasks (extension; how jobferry "
+            "follows a running task's progress).",
+        ),
+    ] = True,
 ) -> Response:
     # Streamed: an import's subtasks (one per object) may number 200,000.
     tasks = services_of(request).tasks
     # Looked up (a refusal raised) before answering; a wait holds no thread.
     head = await tasks.head(scope, task_id, run_in_threadpool, wait=wait)
+    if not subtasks:  # the document made on the thread pool, as the stream's pages are
+        return await run_in_threadpool(lambda: json(task_document(head.task, subtasks=False)))
     pages = tasks.subtask_pages(task_id, head.subtask_rows)
     return StreamingResponse(task_stream(head, pages), media_type="application/json")
 

@@ -94,6 +94,8 @@ READS = frozenset(
 def _canon(value: Any) -> Any:
     """``value`` as plain values whose ``repr`` is the same in every process (sets and dicts
     sorted, records by their fields)."""
+    if isinstance(value, str | int | float) or value is None:  # most values: looked at first
+        return _leaf(value)
     if isinstance(value, dict):
         items = [(repr(_canon(k)), _canon(v)) for k, v in value.items()]
         return sorted(items, key=lambda item: item[0])
@@ -101,10 +103,21 @@ def _canon(value: Any) -> Any:
         return sorted(repr(_canon(v)) for v in value)
     if isinstance(value, list | tuple):
         return [_canon(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = dataclasses.fields(value)
-        return [type(value).__name__, [_canon(getattr(value, f.name)) for f in fields]]
+    names = _record_fields(type(value))
+    if names is not None:
+        return [type(value).__name__, [_canon(getattr(value, name)) for name in names]]
     return _leaf(value)
+
+
+_FIELDS: dict[type[Any], tuple[str, ...] | None] = {}
+
+
+def _record_fields(kind: type[Any]) -> tuple[str, ...] | None:
+    """The field names of a dataclass, read once per class (``None``: not a dataclass)."""
+    if kind not in _FIELDS:
+        is_record = dataclasses.is_dataclass(kind)
+        _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind)) if is_record else None
+    return _FIELDS[kind]
 
 
 def _leaf(value: Any) -> Any:
@@ -131,7 +144,8 @@ def _plain(value: Any) -> Any:
 
 
 def _witness(digest: Any, method: str, args: tuple[Any, ...], answer: Any) -> None:
-    digest.update(repr((method, _canon(args), _canon(answer))).encode() + b"\n")
+    digest.update(repr((method, _canon(args), _canon(answer))).encode())
+    digest.update(b"\n")
 
 
 class Recorded:
