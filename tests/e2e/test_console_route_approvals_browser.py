@@ -169,5 +169,6 @@ def _import(page: Any, shot: Any, approvals: str) -> str:
     playwright_api.expect(page.locator("[data-approvals-counted]")).to_have_text("1")
     page.click("[data-route-import-button]")
     page.wait_for_url("**/tasks/**")
+    page.wait_for_selector("[data-poll][data-done=yes]")  # the page as it shows the end
     shot(page, "04-imported")
     return str(page.url.rsplit("/", 1)[1])

@@ -258,6 +258,12 @@
           return response.json();
         })
         .then(function (task) {
+          if (task.done && box.hasAttribute("data-reload")) {
+            // The page as the server shows an ended task; nothing is changed before it, so
+            // what shows the end (the status, data-done) is always that page.
+            window.location.reload();
+            return;
+          }
           set("[data-task-status]", function (el) {
             el.textContent = task.status;
             el.className = "badge status-" + task.status.toLowerCase();
@@ -274,10 +280,6 @@
             var failed = task.status === "FAILED" && el.getAttribute("data-when-failed");
             el.textContent = failed || el.getAttribute("data-when-done");
           });
-          if (box.hasAttribute("data-reload")) {
-            window.location.reload();
-            return;
-          }
           if (task.downloadUrl) {
             set("[data-task-download]", function (el) { el.href = task.downloadUrl; });
             set("[data-task-file]", function (el) { el.textContent = task.fileName || ""; });
