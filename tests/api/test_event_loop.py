@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+from types import ModuleType
 
 import pytest
 from fastapi import APIRouter
@@ -22,11 +23,10 @@ LOOP_PAGES = {"signin", "task_status"}
 task's end holds no thread."""
 
 
-def routers(package: object = jobferry.api.routes) -> list[APIRouter]:
+def routers(package: ModuleType = jobferry.api.routes) -> list[APIRouter]:
     found = []
-    name = package.__name__  # type: ignore[attr-defined]
-    for info in pkgutil.iter_modules(package.__path__):  # type: ignore[attr-defined]
-        module = importlib.import_module(f"{name}.{info.name}")
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
         router = getattr(module, "router", None)
         if isinstance(router, APIRouter):
             found.append(router)
@@ -39,7 +39,7 @@ def routers(package: object = jobferry.api.routes) -> list[APIRouter]:
     ids=["api", "console"],
 )
 def test_every_route_that_touches_storage_runs_on_the_thread_pool(
-    package: object, on_the_loop: set[str]
+    package: ModuleType, on_the_loop: set[str]
 ) -> None:
     endpoints = [route.endpoint for router in routers(package) for route in router.routes]  # type: ignore[attr-defined]
     assert len(endpoints) > 60

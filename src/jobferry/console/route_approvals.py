@@ -35,11 +35,8 @@ class PlanApprovals:
     """Its Approvals page."""
     required: int
     counted: int
-
-    @property
-    def missing(self) -> int:
-        """How many more approvals must count before its import."""
-        return max(self.required - self.counted, 0)
+    missing: int
+    """How many more approvals must count before its import."""
 
 
 def approvals_url(page: Page, route: str, plan_id: str) -> str:
@@ -52,7 +49,8 @@ def standing(page: Page, route: str, plan_id: str) -> PlanApprovals | None:
     if not page.services.routes.get(page.scope, route).route.approvals.on:
         return None
     found = page.services.route_approvals.approvals(page.scope.actor, route, plan_id)
-    return PlanApprovals(approvals_url(page, route, plan_id), found.required, found.found.users)
+    url = approvals_url(page, route, plan_id)
+    return PlanApprovals(url, found.required, found.found.users, found.missing)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,8 +90,7 @@ def _view(
     found = page.services.route_approvals.approvals(page.scope.actor, route, plan_id)
     waiting = _waiting(page, route, found)
     closed = "" if waiting else "This plan's promotion was imported: there is nothing to approve."
-    subject = found.subject
-    missing = max(found.required - found.found.users, 0)
+    subject, missing = found.subject, found.missing
     context = RouteApprovalsContext(
         page=page,
         route=route,

@@ -229,6 +229,11 @@ class ApprovalsFile:
     """The keys naming the subject on the wire (a package's id, name and applicant; a
     route's name and plan id)."""
 
+    @property
+    def missing(self) -> int:
+        """How many more approvals must count before the subject goes on."""
+        return max(self.required - self.found.users, 0)
+
     def document(self) -> dict[str, Any]:
         """The file, as the API answers and ``approve`` checks it."""
         subject, found = self.subject, self.found

@@ -82,11 +82,13 @@ def test_apply_needs_the_approved_plan(api: SignedClient, services: Services) ->
     assert refused.value.context["route"] == "test-prod"
     with pytest.raises(PlanStaleError):
         services.route_approvals.approvals(ada.actor, "test-prod", "0" * 32)
+    assert services.route_approvals.approvals(ada.actor, "test-prod", plan_id).missing == 1
 
     pair = _key(services, ada)
     kept = services.route_approvals.approve(
         ada.actor, "test-prod", plan_id, _signed(services, ada, plan_id, pair)
     )
+    assert kept.missing == 0
     document = kept.document()
     assert (document["counted"], document["route"], document["planId"]) == (1, "test-prod", plan_id)
     assert check_approvals(document).ok
