@@ -9,8 +9,9 @@ written as ``manifest.entries``, then
 ``manifest.sig`` when a signer is given (it signs the ``manifest.json`` bytes). Memory does not
 grow with the package: nothing but counts is kept per entry.
 
-:meth:`PackageWriter.add_many` deflates a batch of entries on a small thread pool (``zlib``
-and ``hashlib`` release the GIL while they work), then writes them in order.
+:meth:`PackageWriter.add_many` deflates a batch's large entries (:data:`POOLED_BYTES` and up)
+on a small thread pool (``zlib`` and ``hashlib`` release the GIL while they work) and the small
+ones on the calling thread meanwhile, then writes them in order.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, NamedTuple
@@ -37,6 +38,11 @@ from jobferry.package.zipwriter import DEFLATED, Compressed, ZipWriter, deflated
 
 FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 COMPRESS_LEVEL = 6
+POOLED_BYTES = 4096
+"""The size from which an entry is deflated on the writer's pool. Below it, handing the entry
+to a thread costs more than deflating it: 4,200 entries of ~700 bytes took 0.29 s on a pool of
+two and 0.13 s on the calling thread; at 4 KB the two cost the same, at 16 KB the pool took
+0.62 s against 1.04 s (2 cores)."""
 _RESERVED = (MANIFEST_NAME, SIGNATURE_NAME, ENTRIES_NAME)
 
 
@@ -82,6 +88,11 @@ class WrittenPackage:
 def _packed(data: bytes) -> tuple[Compressed, str]:
     """An entry deflated, and its sha256 (both release the GIL on their thread)."""
     return deflated(data, COMPRESS_LEVEL), hashlib.sha256(data).hexdigest()
+
+
+def _pooled(entry: NewEntry) -> bool:
+    """Whether the entry is deflated on the writer's pool (a large one)."""
+    return len(entry.data) >= POOLED_BYTES
 
 
 def check_order(last: str | None, path: str) -> str:
@@ -131,14 +142,8 @@ class PackageWriter:
         deflated yet are deflated here."""
         for entry in entries:
             self._last_path = check_order(self._last_path, entry.path)
-        data = [entry.data for entry in entries if isinstance(entry, NewEntry)]
-        done = iter(self._pool.map(_packed, data) if self._pool else map(_packed, data))
         lines = []
-        for entry in entries:
-            if isinstance(entry, PackedEntry):
-                compressed, sha256 = entry.compressed, entry.sha256
-            else:
-                compressed, sha256 = next(done)
+        for entry, (compressed, sha256) in zip(entries, self._deflated(entries), strict=True):
             self._zip.add(entry.path, compressed)
             listed = ManifestEntry(
                 entry.path, entry.kind, entry.name, entry.object_id, compressed.size, sha256
@@ -151,6 +156,22 @@ class PackageWriter:
             self._listing_parts.append(self._listing_pool.submit(self._deflate_listing, part))
         else:
             self._deflate_listing(part)
+
+    def _deflated(
+        self, entries: Sequence[NewEntry | PackedEntry]
+    ) -> Iterator[tuple[Compressed, str]]:
+        """Each entry deflated, with its sha256, in order: the large ones on the pool (if
+        any) while the small ones are deflated here."""
+        pool = self._pool
+        large = [e.data for e in entries if isinstance(e, NewEntry) and _pooled(e)] if pool else []
+        done = iter(pool.map(_packed, large) if pool and large else ())
+        for entry in entries:
+            if isinstance(entry, PackedEntry):
+                yield entry.compressed, entry.sha256
+            elif pool and _pooled(entry):
+                yield next(done)
+            else:
+                yield _packed(entry.data)
 
     def _deflate_listing(self, part: bytes) -> None:
         """Deflate the next part of ``manifest.entries`` into the spool."""

@@ -16,7 +16,7 @@ import pytest
 from jobferry.errors import HelperStoppedError
 from jobferry.package import writebehind
 from jobferry.package.writebehind import WriteBehind
-from jobferry.package.writer import NewEntry, PackageWriter, WrittenPackage, packed
+from jobferry.package.writer import POOLED_BYTES, NewEntry, PackageWriter, WrittenPackage, packed
 from support.packages import HEADER
 from support.readahead import helper_process
 
@@ -160,6 +160,28 @@ def test_entries_deflated_beforehand_are_written_as_the_writer_deflates_them() -
         writer.close(HEADER)
         outputs.append(out.getvalue())
     assert outputs[0] == outputs[1]
+
+
+def test_small_entries_deflated_here_and_large_ones_on_the_pool_make_the_same_bytes() -> None:
+    sizes = [10, POOLED_BYTES - 1, POOLED_BYTES, 3 * POOLED_BYTES, 200, 5 * POOLED_BYTES, 7]
+    items = [
+        NewEntry(f"scripts/s_{i}.script", "script", f"s_{i}", f"id-{i}", b"select %d;" % i * n)
+        for i, n in enumerate(sizes)
+    ]
+    mixed = [packed(entry) if i % 3 == 1 else entry for i, entry in enumerate(items)]
+    outputs = set()
+    for threads, given in ((0, items), (2, items), (2, mixed)):
+        out = io.BytesIO()
+        writer = PackageWriter(out, None, threads=threads)
+        writer.add_many(given[:4])
+        writer.add_many(given[4:])
+        writer.close(HEADER)
+        outputs.add(out.getvalue())
+    assert len(outputs) == 1
+    with zipfile.ZipFile(io.BytesIO(outputs.pop())) as archive:
+        assert [archive.read(f"scripts/s_{i}.script") for i in range(len(sizes))] == [
+            item.data for item in items
+        ]
 
 
 @pytest.mark.parametrize("busy", [True, False])
