@@ -26,6 +26,7 @@ from jobferry.services.remotes.refresh import (
     canonical,
     digest,
     job_documents,
+    listing,
     read_batches,
     scheduling,
 )
@@ -43,6 +44,9 @@ class RemoteState:
     hashes: dict[str, dict[str, str]] = field(default_factory=dict)
     status: dict[str, JobStatus] = field(default_factory=dict)
     resource_ids: dict[str, str] = field(default_factory=dict)
+    listed: dict[str, str] = field(default_factory=dict)
+    """Each job read: the hash of its list entry (:func:`~.refresh.listing`), listed before
+    its export, as a refresh records it (none: the entry has no ``lastUpdateTime``)."""
 
     def has(self, kind: str, name: str) -> bool:
         """Whether the remote holds this object."""
@@ -130,8 +134,9 @@ def read_state(client: DataArtsClient, touched: dict[str, set[str]]) -> RemoteSt
         listed_scripts = pool.submit(list, _listed(client.scripts, named, scripts))
         named = _named(client, "list_resources", "resources", "resourceName")
         listed_resources = pool.submit(list, _listed(client.resources, named, resources))
-        jobs = _listed(client.jobs, partial(job_named, client), wanted)
+        jobs = list(_listed(client.jobs, partial(job_named, client), wanted))
         listed = {str(item["name"]): scheduling(item.get("status")) for item in jobs}
+        entries = {str(item["name"]): listing(item) for item in jobs}
         _kind(ObjectKind.SCRIPT, listed_scripts.result(), scripts, state)
         _kind(ObjectKind.RESOURCE, listed_resources.result(), resources, state)
     state.docs.setdefault(job, {})
@@ -144,6 +149,9 @@ def read_state(client: DataArtsClient, touched: dict[str, set[str]]) -> RemoteSt
                 value = canonical(ObjectKind.JOB, doc)
                 state.add(job, name, value, job_value(value, listed[name]))
                 state.status[name] = listed[name]
+                entry = entries[name]
+                if entry is not None:
+                    state.listed[name] = digest(entry)
     return state
 
 
@@ -170,9 +178,11 @@ def record_after(
 ) -> None:
     """In the transaction that ends a push (or a push's rollback): the hashes of what the
     remote holds now (``after``, read again after the calls) become what the shadow last read
-    of the touched objects. The shadow's versions of the jobs written were not read from the
-    remote, nor their list entries: those are forgotten, the next refresh exports and compares
-    them."""
+    of the touched objects, and so do the jobs' list entries (each listed before its export:
+    an entry changed between the two reads differs from the one recorded, and the next refresh
+    exports that job). The jobs' submitted versions were not read again: they are forgotten,
+    and the next refresh exports those of the touched jobs (their development states stand,
+    while their entries are as recorded here)."""
     now = now_ms()
     for kind, names in touched.items():
         repo.forget_read(tx, workspace_id, kind, names)
@@ -181,3 +191,4 @@ def record_after(
     jobs = touched.get(ObjectKind.JOB.value, set())
     repo.forget_read(tx, workspace_id, SUBMITTED, jobs)
     repo.forget_read(tx, workspace_id, LISTED, jobs)
+    repo.record_read(tx, workspace_id, LISTED, sorted(after.listed.items()), now)

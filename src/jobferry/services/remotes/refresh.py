@@ -81,6 +81,7 @@ __all__ = [
     "canonical",
     "digest",
     "job_documents",
+    "listing",
     "read_batches",
     "read_jobs",
     "read_listed",
@@ -218,7 +219,8 @@ def read_jobs(client: DataArtsClient, known: dict[str, dict[str, str]]) -> JobRe
     names of each listed page whose entry changed since the last refresh exported (100 a call,
     development states and submitted versions) while the next pages are listed, a few exports
     in flight. A job whose entry is as the last refresh recorded keeps the hashes recorded then,
-    unread; the rest are compared by hash as ever."""
+    unread (one a push touched since, whose entry the push's re-read recorded, has only its
+    submitted version exported); the rest are compared by hash as ever."""
     reads = JobReads(
         KindRead(JOB, known[JOB]),
         KindRead(SUBMITTED, known[SUBMITTED]),
@@ -229,21 +231,19 @@ def read_jobs(client: DataArtsClient, known: dict[str, dict[str, str]]) -> JobRe
     status: dict[str, JobStatus] = {}
     batches = Batches(known[SUBMITTED])
 
-    def unchanged(name: str, entry: dict[str, Any] | None) -> bool:
-        return (
-            entry is not None
-            and known[LISTED].get(name) == digest(entry)
-            and name in read.known
-            and name in submitted.known
-        )
+    def as_recorded(name: str, entry: dict[str, Any] | None) -> bool:
+        return entry is not None and known[LISTED].get(name) == digest(entry)
 
     def exports() -> Iterator[Export]:
         for item in client.jobs():
             name, entry = str(item["name"]), listing(item)
             status[name] = scheduling(item.get("status"))
-            if unchanged(name, entry):
+            if as_recorded(name, entry) and name in read.known:
                 read.keep(name)
-                submitted.keep(name)
+                if name in submitted.known:
+                    submitted.keep(name)
+                else:  # a push's re-read recorded the entry, not the submitted version
+                    yield from batches.add(name, develop=False)
                 continue
             if entry is not None:
                 reads.listed.add(name, entry)

@@ -107,9 +107,11 @@ class Batches:
     submit: list[str] = field(default_factory=list)
     alone: list[str] = field(default_factory=list)
 
-    def add(self, name: str) -> Iterator[Export]:
-        """One listed job; the exports it completes."""
-        self.develop.append(name)
+    def add(self, name: str, develop: bool = True) -> Iterator[Export]:
+        """One listed job (``develop``: its development state is exported too, not only its
+        submitted version); the exports it completes."""
+        if develop:
+            self.develop.append(name)
         lonely = self.known.get(name) == NEVER_HASH
         (self.alone if lonely else self.submit).append(name)
         if len(self.develop) == EXPORT_BATCH:

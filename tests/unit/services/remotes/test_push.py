@@ -5,6 +5,7 @@ made; a lost answer is read again rather than sent twice."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -208,4 +209,25 @@ def test_a_kept_plan_is_pushed_without_planning_the_package_again(
     assert "Pushed to remote 'prod'" in task.message
     assert planned == []
     assert sorted(standin.workspace.jobs) == ["daily_sales", "weekly_sales"]
+    assert standin.refused() == []
+
+
+def test_the_refresh_after_a_push_exports_only_the_pushed_jobs_submitted_versions(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    import_package(services, shadow, _package(tmp_path, "daily_sales", "weekly_sales"))
+    standin.reset()
+    done = services.remotes.refresh(admin_actor(services), "prod")
+    # the push's re-read recorded both jobs' list entries and development states: one export,
+    # of their submitted versions (a push cannot tell what the remote's saves submitted)
+    assert Counter(standin.calls())["export_job_list"] == 1
+    assert done.counts["job"]["unchanged"] == 2
+    assert done.counts["submitted"]["unchanged"] == 2
+    standin.workspace.edit_job("daily_sales", logPath="obs://bucket/hotfix")
+    standin.reset()
+    done = services.remotes.refresh(admin_actor(services), "prod")
+    # its list entry changed since the push: exported and written into the shadow
+    assert Counter(standin.calls())["export_job_list"] == 2  # its development state, submitted
+    assert done.counts["job"] == {"created": 0, "updated": 1, "deleted": 0, "unchanged": 1}
+    assert services.jobs.show(shadow, "daily_sales").document["logPath"] == "obs://bucket/hotfix"
     assert standin.refused() == []
