@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from jobferry.domain.enums import Role
@@ -100,6 +101,32 @@ def test_the_route_form_shows_edits_and_keeps_the_approvals_a_route_requires(
 
     assert _save(browser, ws, edited).status_code == 303  # 0 and nobody ticked: none
     assert "approvals" not in services.routes.get(seeded, "to-prod").route.document()
+
+
+def test_a_routes_page_reads_the_members_of_its_target_only(
+    browser: Browser, services: Services, seeded: Scope, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    wizard.prod_workspace(services, "dws_conn")
+    admin = admin_actor(services)
+    services.accounts.create_workspace(admin, admin.project_id, "staging")
+    read: list[str] = []
+    listing = services.studio_workspaces.members
+
+    def members(scope: Scope, limit: int | None, offset: int | None) -> Any:
+        read.append(scope.workspace.name)
+        return listing(scope, limit, offset)
+
+    monkeypatch.setattr(services.studio_workspaces, "members", members)
+    browser.get(f"/console/w/{ws}/new-route")  # no target yet: every workspace's members
+    assert sorted(read) == sorted({source, "prod", "staging"})
+    created = browser.post(f"/console/w/{ws}/routes", route_form("to-prod", source, "prod"))
+    assert created.status_code == 303, created.text
+    read.clear()
+    page = browser.get(f"/console/w/{ws}/routes/to-prod")
+    assert_page(page, 200, 'data-approvers-of="prod"')
+    assert read == ["prod"]
+    assert 'data-approvers-of="staging"' not in page.text
 
 
 def test_refused_approvals_are_said_in_the_forms_words_and_nothing_is_saved(

@@ -164,9 +164,12 @@ def members_of(page: Page, workspace: Workspace) -> list[Member]:
             return found
 
 
-def members(page: Page) -> dict[str, list[Member]]:
+def members(page: Page, target: str = "") -> dict[str, list[Member]]:
     """Workspace name → its members, for the route form's approvers (for project admins, who
-    change routes): an approver approves in the route's target, so needs a role there."""
+    change routes): an approver approves in the route's target, so needs a role there. Only
+    the ``target``'s members once the form names one of the workspaces (the form shows no
+    other); every workspace's for a form without one."""
     if not page.session.actor.is_project_admin:
         return {}
-    return {ws.name: members_of(page, ws) for ws in page.workspaces}
+    chosen = [ws for ws in page.workspaces if ws.name == target]
+    return {ws.name: members_of(page, ws) for ws in chosen or page.workspaces}

@@ -195,7 +195,7 @@ def _route_page(
         draft=draft,
         workspaces=[ws.name for ws in page.workspaces],
         profiles=_profiles(page, draft.profile),
-        members=members(page),
+        members=members(page, draft.target),
         inline=route is not None and isinstance(route.profile, dict),
         can_edit=_can_edit(page),
         promotable=route is not None and not (route.source.carried or route.target.carried),
