@@ -137,8 +137,9 @@ class TaskHead:
 
 
 def _rollbacks(tx: Tx, tasks: Sequence[TaskRecord]) -> dict[str, tuple[int, str]]:
-    """(when, by whom) of the imports among ``tasks`` that were rolled back."""
-    imports = [t.id for t in tasks if t.kind == TaskKind.IMPORT]
+    """(when, by whom) of the imports among ``tasks`` that were rolled back (only an ended
+    import can be: a running one, looked at again and again while it runs, costs no query)."""
+    imports = [t.id for t in tasks if t.kind == TaskKind.IMPORT and t.status != TaskStatus.RUNNING]
     return rollback_repo.rollbacks_of(tx, imports) if imports else {}
 
 
