@@ -253,6 +253,35 @@ def test_a_promotion_waits_for_its_approvals_signed_on_the_plans_page_then_impor
     assert "data-approve-form" not in done.text
 
 
+def test_a_planned_promotion_opens_its_plan_for_approval_and_is_planned_again_only_when_asked(
+    browser: Browser, client: TestClient, services: Services, seeded: Scope
+) -> None:
+    planned = _planned(browser, services, seeded)
+    prod, url = planned.prod, planned.url
+    promotion = services.promotions.waiting(seeded, "to-prod")
+    assert promotion is not None
+    opened = f"/console/w/{prod.workspace.id}/routes/to-prod/promotions/{promotion.id}"
+    ada = _signed_in(client, "ada")  # an approver following "Plan and import"
+    again = ada.get(opened, follow_redirects=False)
+    assert again.status_code == 303
+    assert again.headers["location"] == url  # the plan made, not a plan of ada's own
+    assert services.route_plans.waiting_plan(seeded, "to-prod") in url
+    page = ada.get(url)
+    assert_page(page, 200, "Plan it again", "Nobody has approved this plan yet")
+    assert f'href="{opened}?again=1" data-route-replan' in page.text
+
+    replanned = browser.get(f"{opened}?again=1")  # the admin asks for a new plan
+    assert_page(replanned, 200, "requires 1 signed approval of this plan before its import")
+    newer = services.route_plans.waiting_plan(seeded, "to-prod")
+    assert newer is not None
+    assert newer not in url
+    assert (
+        browser.get(opened, follow_redirects=False)
+        .headers["location"]
+        .endswith(f"/plans/{newer}/approvals")
+    )
+
+
 def test_each_refused_route_approval_is_said_in_the_consoles_words(
     browser: Browser, client: TestClient, services: Services, seeded: Scope
 ) -> None:

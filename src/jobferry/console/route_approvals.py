@@ -17,10 +17,12 @@ from jobferry.console.approvals import Signing, signing_for
 from jobferry.console.fixes import said
 from jobferry.console.release_fixes import approval_refusal
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text
+from jobferry.domain.routes import Route
 from jobferry.errors import JobferryError
 from jobferry.services.accounts.records import Workspace
 from jobferry.services.approving import ApprovalsFile, parse_signed
 from jobferry.services.context import WRITERS
+from jobferry.services.routes.records import Promotion
 
 router = APIRouter()
 
@@ -68,14 +70,39 @@ class RouteApprovalsContext(PageContext):
     """The plan waits for its import, enough approvals count and the viewer imports here."""
     imported: bool
     """Its promotion was imported already (nothing to approve or import)."""
+    replan_url: str = ""
+    """Where its promotion is planned again ('' once imported, or for a viewer who does not
+    import here)."""
     message: str = ""
     error: str = ""
 
 
-def _waiting(page: Page, route: str, found: ApprovalsFile) -> bool:
-    """Whether the plan is its route's waiting promotion's (the service refused any other)."""
+def _waiting(page: Page, route: str, found: ApprovalsFile) -> Promotion | None:
+    """The route's waiting promotion, when the plan is its (the service refused any other)."""
     waiting = page.services.promotions.waiting(page.scope, route)
-    return waiting is not None and waiting.package_sha256 == found.facts.package_sha256
+    if waiting is None or waiting.package_sha256 != found.facts.package_sha256:
+        return None
+    return waiting
+
+
+def planned_already(page: Page, route: Route, promotion: Promotion) -> str:
+    """The Approvals page of the plan already made of ``promotion`` ('' when its route
+    requires no approvals, it is not the promotion waiting for its import, or it was not
+    planned yet): opening a promotion whose plan waits for approvals opens that plan, so that
+    its planner and its approvers look at one plan; planning it again is asked for apart (a new
+    plan needs approvals of its own)."""
+    if not route.approvals.on:
+        return ""
+    waiting = page.services.promotions.waiting(page.scope, route.name)
+    if waiting is None or waiting.id != promotion.id:
+        return ""
+    plan_id = page.services.route_plans.waiting_plan(page.scope, route.name)
+    return approvals_url(page, route.name, plan_id) if plan_id else ""
+
+
+def replan_url(page: Page, route: str, promotion: Promotion) -> str:
+    """Where the promotion is planned again (its plan step), whatever plan it has."""
+    return page.url(f"/routes/{quote(route, safe='')}/promotions/{promotion.id}?again=1")
 
 
 def _view(
@@ -90,6 +117,7 @@ def _view(
     found = page.services.route_approvals.approvals(page.scope.actor, route, plan_id)
     waiting = _waiting(page, route, found)
     closed = "" if waiting else "This plan's promotion was imported: there is nothing to approve."
+    again = replan_url(page, route, waiting) if waiting and page.scope.role in WRITERS else ""
     subject, missing = found.subject, found.missing
     context = RouteApprovalsContext(
         page=page,
@@ -98,8 +126,9 @@ def _view(
         approvals=found.document(),
         signing=signing_for(page, "plan", closed, subject.maker, subject.approvers),
         missing=missing,
-        can_import=waiting and not missing and page.scope.role in WRITERS,
-        imported=not waiting,
+        can_import=waiting is not None and not missing and page.scope.role in WRITERS,
+        imported=waiting is None,
+        replan_url=again,
         message=message,
         error=error,
     )

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Response
 
 from jobferry.console.checking import promotion_plan
 from jobferry.console.fixes import said
-from jobferry.console.route_approvals import Member, members, members_of
+from jobferry.console.route_approvals import Member, members, members_of, planned_already
 from jobferry.console.route_form import (
     CARRIED,
     INLINE,
@@ -407,10 +407,11 @@ def _is_target(page: Page, route: Route) -> bool:
 
 
 @router.get("/w/{workspace_id}/routes/{name}/promotions/{promotion_id}")
-def promotion(page: PageDep, name: str, promotion_id: str) -> Response:
+def promotion(page: PageDep, name: str, promotion_id: str, again: int = 0) -> Response:
     """A promotion's package in the import wizard of the route's target, with the settings
     of the route's version it was made with: the check step when the plan has problems, else
-    the plan; once imported, its task."""
+    the plan; once imported, its task. On a route that requires approvals, a promotion
+    already planned opens that plan's Approvals page unless ``again`` asks for a new plan."""
     found = page.services.promotions.promotion(page.scope, name, promotion_id)
     if found is None:
         raise InvalidRequestError(
@@ -428,4 +429,7 @@ def promotion(page: PageDep, name: str, promotion_id: str) -> Response:
         return redirect(f"{target}/routes/{quote(name, safe='')}/promotions/{promotion_id}")
     if found.task_id:
         return redirect(page.url(f"/tasks/{found.task_id}"))
+    planned = "" if again else planned_already(page, made_with, found)
+    if planned:
+        return redirect(planned)
     return promotion_plan(page, promotion_state(made_with, found))

@@ -137,8 +137,7 @@ class TaskHead:
 
 
 def _rollbacks(tx: Tx, tasks: Sequence[TaskRecord]) -> dict[str, tuple[int, str]]:
-    """(when, by whom) of the imports among ``tasks`` that were rolled back (only an ended
-    import can be: a running one, looked at again and again while it runs, costs no query)."""
+    """(when, by whom) of the imports among ``tasks`` that were rolled back (ended ones)."""
     imports = [t.id for t in tasks if t.kind == TaskKind.IMPORT and t.status != TaskStatus.RUNNING]
     return rollback_repo.rollbacks_of(tx, imports) if imports else {}
 
