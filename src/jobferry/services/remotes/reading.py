@@ -21,10 +21,12 @@ from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.services.context import now_ms
 from jobferry.services.remotes.client import JOB_TYPES, DataArtsClient
 from jobferry.services.remotes.environment import bounded_map
-from jobferry.services.remotes.records import LISTED, SUBMITTED
+from jobferry.services.remotes.records import CREATED, LISTED, SUBMITTED
 from jobferry.services.remotes.refresh import (
     canonical,
+    creation,
     digest,
+    identity,
     job_documents,
     listing,
     read_batches,
@@ -47,6 +49,9 @@ class RemoteState:
     listed: dict[str, str] = field(default_factory=dict)
     """Each job read: the hash of its list entry (:func:`~.refresh.listing`), listed before
     its export, as a refresh records it (none: the entry has no ``lastUpdateTime``)."""
+    created: dict[str, str] = field(default_factory=dict)
+    """Each job read: the hash of its identity (its creation stamp and its definition but its
+    name), as a refresh records it to tell a rename (none: the entry has no stamp)."""
 
     def has(self, kind: str, name: str) -> bool:
         """Whether the remote holds this object."""
@@ -136,7 +141,7 @@ def read_state(client: DataArtsClient, touched: dict[str, set[str]]) -> RemoteSt
         listed_resources = pool.submit(list, _listed(client.resources, named, resources))
         jobs = list(_listed(client.jobs, partial(job_named, client), wanted))
         listed = {str(item["name"]): scheduling(item.get("status")) for item in jobs}
-        entries = {str(item["name"]): listing(item) for item in jobs}
+        entries = {str(item["name"]): (listing(item), creation(item)) for item in jobs}
         _kind(ObjectKind.SCRIPT, listed_scripts.result(), scripts, state)
         _kind(ObjectKind.RESOURCE, listed_resources.result(), resources, state)
     state.docs.setdefault(job, {})
@@ -149,9 +154,11 @@ def read_state(client: DataArtsClient, touched: dict[str, set[str]]) -> RemoteSt
                 value = canonical(ObjectKind.JOB, doc)
                 state.add(job, name, value, job_value(value, listed[name]))
                 state.status[name] = listed[name]
-                entry = entries[name]
+                entry, stamp = entries[name]
                 if entry is not None:
                     state.listed[name] = digest(entry)
+                if stamp is not None:
+                    state.created[name] = digest(identity(stamp, value))
     return state
 
 
@@ -180,9 +187,9 @@ def record_after(
     remote holds now (``after``, read again after the calls) become what the shadow last read
     of the touched objects, and so do the jobs' list entries (each listed before its export:
     an entry changed between the two reads differs from the one recorded, and the next refresh
-    exports that job). The jobs' submitted versions were not read again: they are forgotten,
-    and the next refresh exports those of the touched jobs (their development states stand,
-    while their entries are as recorded here)."""
+    exports that job) and identities (what tells a rename on the remote). The jobs' submitted
+    versions were not read again: they are forgotten, and the next refresh exports those of the
+    touched jobs (their development states stand, while their entries are as recorded here)."""
     now = now_ms()
     for kind, names in touched.items():
         repo.forget_read(tx, workspace_id, kind, names)
@@ -190,5 +197,6 @@ def record_after(
         repo.record_read(tx, workspace_id, kind, sorted(hashes.items()), now)
     jobs = touched.get(ObjectKind.JOB.value, set())
     repo.forget_read(tx, workspace_id, SUBMITTED, jobs)
-    repo.forget_read(tx, workspace_id, LISTED, jobs)
-    repo.record_read(tx, workspace_id, LISTED, sorted(after.listed.items()), now)
+    for kind, read in ((LISTED, after.listed), (CREATED, after.created)):
+        repo.forget_read(tx, workspace_id, kind, jobs)
+        repo.record_read(tx, workspace_id, kind, sorted(read.items()), now)

@@ -79,7 +79,9 @@ from jobferry.storage import Database
 __all__ = [
     "KindRead",
     "canonical",
+    "creation",
     "digest",
+    "identity",
     "job_documents",
     "listing",
     "read_batches",
@@ -162,6 +164,12 @@ def creation(item: dict[str, Any]) -> dict[str, Any] | None:
     return {key: item.get(key) for key in ("jobType", "createTime", "createUser")}
 
 
+def identity(stamp: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
+    """What identifies a job across a rename (its hash is recorded under :data:`CREATED`): its
+    creation stamp (:func:`creation`) and its canonical definition but its name."""
+    return {**stamp, "definition": digest({**value, "name": ""})}
+
+
 def renames(stamps: dict[str, str], recorded: dict[str, str], gone: set[str]) -> dict[str, str]:
     """Old name → new name of the jobs renamed on the remote: a job gone whose recorded
     identity (its creation stamp and its definition but its name, hashed) is that of a job new
@@ -206,7 +214,7 @@ class JobReads:
         self.jobs.add(name, job_value(value, status[name]))
         stamp = self.creations.get(name)
         if stamp is not None:  # a rename keeps both: the stamp, the definition but its name
-            self.created.add(name, {**stamp, "definition": digest({**value, "name": ""})})
+            self.created.add(name, identity(stamp, value))
 
     def close(self) -> None:
         """Remove what was spooled."""

@@ -16,6 +16,8 @@ from jobferry.services.context import Scope
 from jobferry.services.importing.delivery import PreparedImport
 from jobferry.services.importing.planner import Planner
 from jobferry.services.importing.request import parse_import_request
+from jobferry.services.remotes.records import CREATED, LISTED, SUBMITTED
+from jobferry.storage import remotes as remotes_repo
 from jobferry.storage import remotes_journal as journal_repo
 from support.builders import make_job
 from support.console import admin_actor
@@ -231,3 +233,24 @@ def test_the_refresh_after_a_push_exports_only_the_pushed_jobs_submitted_version
     assert done.counts["job"] == {"created": 0, "updated": 1, "deleted": 0, "unchanged": 1}
     assert services.jobs.show(shadow, "daily_sales").document["logPath"] == "obs://bucket/hotfix"
     assert standin.refused() == []
+
+
+def test_a_push_records_the_list_entries_and_identities_a_refresh_would_record(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    import_package(services, shadow, _package(tmp_path, "daily_sales", "weekly_sales"))
+    changed = make_job("daily_sales", logPath="obs://bucket/logs/hourly")
+    import_package(
+        services, shadow, write_package(tmp_path / "v2.zip", [changed, make_job("weekly_sales")])
+    )  # daily_sales updated: its identity (its definition but its name) changed with it
+    ws, names, kinds = shadow.workspace.id, ["daily_sales", "weekly_sales"], (LISTED, CREATED)
+    with services.db.transaction(readonly=True) as tx:
+        pushed = {kind: remotes_repo.read_hashes_of(tx, ws, kind, names) for kind in kinds}
+    with services.db.transaction() as tx:  # what a refresh records of them, read afresh
+        for kind in (*kinds, SUBMITTED):
+            remotes_repo.forget_read(tx, ws, kind, names)
+    services.remotes.refresh(admin_actor(services), "prod")
+    with services.db.transaction(readonly=True) as tx:
+        read = {kind: remotes_repo.read_hashes_of(tx, ws, kind, names) for kind in kinds}
+    assert sorted(pushed[CREATED]) == names
+    assert pushed == read
