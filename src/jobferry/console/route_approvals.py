@@ -88,15 +88,15 @@ def _waiting(page: Page, route: str, found: ApprovalsFile) -> Promotion | None:
 def planned_already(page: Page, route: Route, promotion: Promotion) -> str:
     """The Approvals page of the plan already made of ``promotion`` ('' when its route
     requires no approvals, it is not the promotion waiting for its import, or it was not
-    planned yet): opening a promotion whose plan waits for approvals opens that plan, so that
-    its planner and its approvers look at one plan; planning it again is asked for apart (a new
-    plan needs approvals of its own)."""
+    planned yet, or its plan lists problems to fix first): opening a promotion whose plan waits
+    for approvals opens that plan, so that its planner and its approvers look at one plan;
+    planning it again is asked for apart (a new plan needs approvals of its own)."""
     if not route.approvals.on:
         return ""
     waiting = page.services.promotions.waiting(page.scope, route.name)
     if waiting is None or waiting.id != promotion.id:
         return ""
-    plan_id = page.services.route_plans.waiting_plan(page.scope, route.name)
+    plan_id = page.services.route_plans.waiting_plan(page.scope, route.name, importable=True)
     return approvals_url(page, route.name, plan_id) if plan_id else ""
 
 

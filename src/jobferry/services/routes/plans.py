@@ -26,6 +26,7 @@ from jobferry.errors import InvalidRequestError, PlanStaleError
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.delivery import PreparedImport
+from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.service import ImportService
 from jobferry.services.routes.approvals import require_route_approvals
@@ -141,18 +142,25 @@ class RoutePlans:
         assert standing is not None
         return Applied(prepared.task_id, standing, prepared)
 
-    def waiting_plan(self, scope: Scope, name: str) -> str | None:
+    def waiting_plan(self, scope: Scope, name: str, *, importable: bool = False) -> str | None:
         """The newest plan of the route's promotion waiting for its import (what its approvers
-        sign and ``apply`` imports); ``None`` when none waits or it was not planned yet."""
+        sign and ``apply`` imports); ``None`` when none waits or it was not planned yet (or,
+        ``importable``, when that plan lists problems to fix first)."""
         waiting = self._waiting(scope, name)
         if waiting is None:
             return None
         item, _, target, request = waiting
         fingerprint = request.settled(target).fingerprint()
         with self.db.transaction(readonly=True) as tx:
-            return plan_repo.newest_plan_id(
+            plan_id = plan_repo.newest_plan_id(
                 tx, target.workspace.id, item.package_sha256, fingerprint
             )
+            if plan_id is None or not importable:
+                return plan_id
+            stored = plan_repo.get_plan(tx, target.workspace.id, plan_id)
+        if stored is not None and Plan.of_stored(load(stored.plan)).summary.problems:
+            return None
+        return plan_id
 
     def _waiting(
         self, scope: Scope, name: str

@@ -176,3 +176,22 @@ def test_the_waiting_plan_is_the_newest_plan_of_the_waiting_promotion(
 
     assert services.route_plans.waiting_plan(scope, "test-prod") is None  # imported
     services.imports.run(applied.prepared)
+
+
+def test_a_waiting_plan_with_problems_is_no_importable_plan(
+    api: SignedClient, services: Services
+) -> None:
+    scope = _route(api, services)
+    clean = services.route_plans.plan(scope, "test-prod", {})
+    assert clean.plan is not None
+    assert services.route_plans.waiting_plan(scope, "test-prod", importable=True) == (
+        clean.plan.plan_id
+    )
+    services.accounts.create_workspace(scope.actor, scope.actor.project_id, "bare")
+    bare = {**ROUTE, "target": {"workspace": "bare"}}
+    assert api.call("PUT", "/routes/test-bare", bare).status_code == 200
+    lacking = services.route_plans.plan(scope, "test-bare", {})  # no connections there
+    assert lacking.plan is not None
+    assert lacking.plan.summary.problems
+    assert services.route_plans.waiting_plan(scope, "test-bare") == lacking.plan.plan_id
+    assert services.route_plans.waiting_plan(scope, "test-bare", importable=True) is None
