@@ -65,15 +65,23 @@ def test_a_push_writes_what_the_package_holds_dependencies_first(
     assert standin.refused() == []
 
 
-def test_a_push_overwrites_a_changed_job_and_leaves_the_unchanged_alone(
+def _push_then_change_daily_sales(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:
+    """Push daily_sales and weekly_sales, then daily_sales with another log path (the stand-in
+    counts the second push's calls only)."""
     import_package(services, shadow, _package(tmp_path, "daily_sales", "weekly_sales"))
     changed = make_job("daily_sales", logPath="obs://bucket/logs/hourly")
     standin.reset()
     import_package(
         services, shadow, write_package(tmp_path / "v2.zip", [changed, make_job("weekly_sales")])
     )
+
+
+def test_a_push_overwrites_a_changed_job_and_leaves_the_unchanged_alone(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    _push_then_change_daily_sales(services, standin, shadow, tmp_path)
     assert standin.writes() == ["update_job"]
     assert standin.workspace.jobs["daily_sales"].doc["logPath"] == "obs://bucket/logs/hourly"
     assert standin.refused() == []
@@ -238,11 +246,8 @@ def test_the_refresh_after_a_push_exports_only_the_pushed_jobs_submitted_version
 def test_a_push_records_the_list_entries_and_identities_a_refresh_would_record(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:
-    import_package(services, shadow, _package(tmp_path, "daily_sales", "weekly_sales"))
-    changed = make_job("daily_sales", logPath="obs://bucket/logs/hourly")
-    import_package(
-        services, shadow, write_package(tmp_path / "v2.zip", [changed, make_job("weekly_sales")])
-    )  # daily_sales updated: its identity (its definition but its name) changed with it
+    # daily_sales updated: its identity (its definition but its name) changed with it
+    _push_then_change_daily_sales(services, standin, shadow, tmp_path)
     ws, names, kinds = shadow.workspace.id, ["daily_sales", "weekly_sales"], (LISTED, CREATED)
     with services.db.transaction(readonly=True) as tx:
         pushed = {kind: remotes_repo.read_hashes_of(tx, ws, kind, names) for kind in kinds}
