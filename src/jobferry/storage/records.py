@@ -14,16 +14,22 @@ from jobferry.storage.tx import Tx
 R = TypeVar("R")
 
 
-_FIELDS: dict[type[Any], tuple[str, ...]] = {}
-"""Each record class's field names, read once (``fields`` builds its answer on each call)."""
+_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}
+
+
+def field_names(cls: type[Any]) -> tuple[str, ...]:
+    """A dataclass's field names, read once per class (``fields`` builds its answer anew on
+    each call, which a record built per row, or a plan's witness per value, pays each time)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
 
 
 def record(cls: type[R], row: Any) -> R:
     """Build a record from a row mapping, taking only the record's own fields."""
     mapping = row._mapping
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    names = field_names(cls)
     return cls(**{name: mapping[name] for name in names})
 
 

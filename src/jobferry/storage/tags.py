@@ -53,13 +53,11 @@ def set_tag_locked(tx: Tx, workspace_id: str, name: str, locked: bool, now: int)
         )
 
 
-def _lock_select() -> object:
-    return select(locks, users.c.name.label("holder_name")).join(
-        users, users.c.id == locks.c.holder_user_id
-    )
-
-
-_LOCK_ON = _lock_select().where(  # type: ignore[attr-defined]
+_LOCKS = select(locks, users.c.name.label("holder_name")).join(
+    users, users.c.id == locks.c.holder_user_id
+)
+"""Locks with their holder's name."""
+_LOCK_ON = _LOCKS.where(
     locks.c.workspace_id == bindparam("_workspace"),
     locks.c.object_kind == bindparam("_kind"),
     locks.c.object_name == bindparam("_name"),
@@ -76,9 +74,9 @@ def get_lock(tx: Tx, workspace_id: str, kind: str, name: str) -> LockRecord | No
 def list_locks(tx: Tx, workspace_id: str) -> list[LockRecord]:
     """Every lock of the workspace."""
     rows = tx.conn.execute(
-        _lock_select()  # type: ignore[attr-defined]
-        .where(locks.c.workspace_id == workspace_id)
-        .order_by(locks.c.object_kind, locks.c.object_name)
+        _LOCKS.where(locks.c.workspace_id == workspace_id).order_by(
+            locks.c.object_kind, locks.c.object_name
+        )
     )
     return [record(LockRecord, r) for r in rows]
 

@@ -58,6 +58,7 @@ from jobferry.services.workspaces.profiles import ResolvedProfile
 from jobferry.storage.importing.ledger import LedgerRow
 from jobferry.storage.importing.target import TargetObject
 from jobferry.storage.importing.workset import Workset
+from jobferry.storage.records import field_names
 
 log = logging.getLogger("jobferry.import")
 FORMAT = 1
@@ -103,21 +104,10 @@ def _canon(value: Any) -> Any:
         return sorted(repr(_canon(v)) for v in value)
     if isinstance(value, list | tuple):
         return [_canon(v) for v in value]
-    names = _record_fields(type(value))
-    if names is not None:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = field_names(type(value))
         return [type(value).__name__, [_canon(getattr(value, name)) for name in names]]
     return _leaf(value)
-
-
-_FIELDS: dict[type[Any], tuple[str, ...] | None] = {}
-
-
-def _record_fields(kind: type[Any]) -> tuple[str, ...] | None:
-    """The field names of a dataclass, read once per class (``None``: not a dataclass)."""
-    if kind not in _FIELDS:
-        is_record = dataclasses.is_dataclass(kind)
-        _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind)) if is_record else None
-    return _FIELDS[kind]
 
 
 def _leaf(value: Any) -> Any:
