@@ -28,7 +28,14 @@ import sys
 
 from jobferry.package import helpers
 
-PRELOAD = ("support.forkedserve", "jobferry.cli", "jobferry.api.app", "jobferry.server")
+PRELOAD = (
+    "support.forkedserve",
+    "jobferry.cli",
+    "jobferry.api.app",
+    "jobferry.server",
+    "uvloop",
+    "uvicorn.protocols.http.httptools_impl",
+)
 """What the forkserver imports for the servers. It is also the forkserver jobferry's package
 helpers are forked from in this process (:mod:`jobferry.package.helpers`): both lists are
 registered there, so whichever starts it first starts it with both."""
