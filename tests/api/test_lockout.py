@@ -7,7 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from jobferry.services.container import Services
 from jobferry.signing import format_sdk_date
+from jobferry.storage import lockouts as lockouts_repo
+from jobferry.storage.tx import Tx
 from support.accounts import new_user
 from support.builders import make_job
 from support.clients import SignedClient, assert_error
@@ -107,3 +110,31 @@ def test_each_failed_signature_says_how_many_more_lock_the_key(api: SignedClient
     stranger = api.as_user("UNKNOWNAK00000000000", "whatever-secret")
     unknown = stranger.call("POST", "/jobs", make_job()).json()["error_msg"]
     assert "more failed signature" not in unknown  # nothing is counted for an unknown key
+
+
+def test_a_write_by_a_key_verified_moments_ago_reads_no_key_state(
+    api: SignedClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writes are checked against the key this process verified moments ago, as reads are: its
+    state is read from storage once, not on every call. A lock set by another process holds
+    once the key's entry here has expired (``JOBFERRY_AUTH_CACHE_SECONDS``)."""
+    dave = new_user(api, "dave", "developer")
+    reads: list[str] = []
+    stored = lockouts_repo.key_state
+
+    def counted(tx: Tx, access_key: str) -> lockouts_repo.KeyState | None:
+        reads.append(access_key)
+        return stored(tx, access_key)
+
+    monkeypatch.setattr(lockouts_repo, "key_state", counted)
+    for n in range(3):
+        assert dave.call("POST", "/jobs", make_job(f"job_{n}")).status_code == 204
+    assert reads == [dave.ak]
+    until = int((datetime.now(UTC) + timedelta(minutes=5)).timestamp() * 1000)
+    with services.db.transaction() as tx:  # as another server process locking it would
+        lockouts_repo.count_failure(tx, dave.ak)
+        lockouts_repo.lock(tx, dave.ak, until)
+    services.accounts.forget_key(dave.ak)  # its entry here expired
+    refused = dave.call("POST", "/jobs", make_job("job_3"))
+    assert_error(refused, "APIGW.0301", "AK access failed to reach the limit", status=401)
+    assert job_total(api) == 3

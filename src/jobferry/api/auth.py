@@ -175,15 +175,16 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
     query = request.scope.get("query_string", b"").decode("latin-1")
     skew = services.settings.clock_skew_seconds
     public_hosts = services.settings.public_host_set()
+    path = raw_path.decode("latin-1")
 
-    def verify_and_record() -> Actor:
-        """On the pool: the lockout-aware check, failures counted, replays recorded."""
-        now = datetime.now(UTC)
+    def checked(now: datetime) -> str:
+        """The lockout-aware check against storage: a failure counted (and the key locked at
+        the limit), a success clearing earlier failures; the access key."""
         attempt = services.lockouts.attempt(_ms(now))
         try:
             access_key = verify_request(
                 request.method,
-                raw_path.decode("latin-1"),
+                path,
                 query,
                 headers,
                 body,
@@ -200,6 +201,14 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
             raise SignatureMismatchError(f"{exc.message}. {warning}", **exc.context) from exc
         attempt.succeeded()
         _check_public_host(headers, public_hosts)
+        return access_key
+
+    def verify_and_record() -> Actor:
+        """On the pool: the signature checked against the key this process verified moments
+        ago (as a read's is), else against storage; the replay recorded."""
+        now = datetime.now(UTC)
+        known = key_in_memory(services, request.method, path, query, headers, body, now)
+        access_key = known[0] if known is not None else checked(now)
         # Verified, so both headers are present and well-formed.
         signature = parse_authorization(headers["authorization"]).signature
         signed_at = parse_sdk_date(headers["x-sdk-date"])
@@ -222,9 +231,7 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
         return services.accounts.actor_for(access_key)
 
     if request.method in SAFE_METHODS and len(body) <= INLINE_BODY_BYTES:
-        actor = verified_from_memory(
-            services, request.method, raw_path.decode("latin-1"), query, headers, body
-        )
+        actor = verified_from_memory(services, request.method, path, query, headers, body)
         if actor is not None:
             return actor
     return await run_in_threadpool(verify_and_record)
@@ -251,6 +258,24 @@ def verified_from_memory(
     SHA-256 of at most 64 KiB, no storage. ``None`` when the key is not in memory or the
     signature does not match: the caller then goes to the pool, which counts a mismatch and
     knows whether the key is locked. Nothing to record (reads are not replay-checked)."""
+    known = key_in_memory(services, method, raw_path, query, headers, body, datetime.now(UTC))
+    return known[1] if known is not None else None
+
+
+def key_in_memory(
+    services: Services,
+    method: str,
+    raw_path: str,
+    query: str,
+    headers: dict[str, str],
+    body: bytes,
+    now: datetime,
+) -> tuple[str, Actor] | None:
+    """(access key, user) of a request signed by a key this process holds in memory (verified
+    within ``JOBFERRY_AUTH_CACHE_SECONDS``), checked without storage; ``None`` when the key is
+    not in memory or the signature does not match it (the lockout-aware check in storage then
+    decides, and counts a mismatch). A key locked by another process is refused once its entry
+    here expires, as a key revoked elsewhere is; one that failed here was dropped at once."""
     cached = _cached_credential(services.accounts, headers)
     if cached is None:
         return None
@@ -263,13 +288,13 @@ def verified_from_memory(
             headers,
             body,
             lambda key: secret if key == access_key else None,
-            now=datetime.now(UTC),
+            now=now,
             max_skew_seconds=services.settings.clock_skew_seconds,
         )
     except SignatureMismatchError:
         return None
     _check_public_host(headers, services.settings.public_host_set())
-    return actor
+    return access_key, actor
 
 
 INLINE_BODY_BYTES = 64 * 1024
