@@ -106,8 +106,13 @@ def _no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
+    """Begin the transaction on the driver's connection itself: through ``exec_driver_sql``
+    SQLAlchemy builds an execution context for the one statement, as much Python as a small
+    read (every transaction of the server begins here)."""
     readonly = conn.get_execution_options().get("jobferry_readonly", False)
-    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 BULK_CACHE_KIB = 64 * 1024
