@@ -231,9 +231,11 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
         return services.accounts.actor_for(access_key)
 
     if request.method in SAFE_METHODS and len(body) <= INLINE_BODY_BYTES:
-        actor = verified_from_memory(services, request.method, path, query, headers, body)
-        if actor is not None:
-            return actor
+        known = key_in_memory(
+            services, request.method, path, query, headers, body, datetime.now(UTC)
+        )
+        if known is not None:  # a read: nothing to record (reads are not replay-checked)
+            return known[1]
     return await run_in_threadpool(verify_and_record)
 
 
@@ -246,22 +248,6 @@ def _replay_key(signature: str, headers: dict[str, str], body: bytes) -> str:
     return hashlib.sha256(f"{signature}:{hashlib.sha256(body).hexdigest()}".encode()).hexdigest()
 
 
-def verified_from_memory(
-    services: Services,
-    method: str,
-    raw_path: str,
-    query: str,
-    headers: dict[str, str],
-    body: bytes,
-) -> Actor | None:
-    """The caller of a read signed by a key this process verified moments ago: one HMAC and one
-    SHA-256 of at most 64 KiB, no storage. ``None`` when the key is not in memory or the
-    signature does not match: the caller then goes to the pool, which counts a mismatch and
-    knows whether the key is locked. Nothing to record (reads are not replay-checked)."""
-    known = key_in_memory(services, method, raw_path, query, headers, body, datetime.now(UTC))
-    return known[1] if known is not None else None
-
-
 def key_in_memory(
     services: Services,
     method: str,
@@ -272,10 +258,12 @@ def key_in_memory(
     now: datetime,
 ) -> tuple[str, Actor] | None:
     """(access key, user) of a request signed by a key this process holds in memory (verified
-    within ``JOBFERRY_AUTH_CACHE_SECONDS``), checked without storage; ``None`` when the key is
-    not in memory or the signature does not match it (the lockout-aware check in storage then
-    decides, and counts a mismatch). A key locked by another process is refused once its entry
-    here expires, as a key revoked elsewhere is; one that failed here was dropped at once."""
+    within ``JOBFERRY_AUTH_CACHE_SECONDS``), checked without storage: one HMAC and one SHA-256
+    of the body (a read's, of at most 64 KiB, on the loop; a write's on the pool). ``None``
+    when the key is not in memory or the signature does not match it: the lockout-aware check
+    in storage then decides, and counts a mismatch. A key locked by another process is refused
+    once its entry here expires, as a key revoked elsewhere is; one that failed here was
+    dropped at once."""
     cached = _cached_credential(services.accounts, headers)
     if cached is None:
         return None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Iterable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from fastapi import APIRouter
@@ -24,7 +25,7 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jobferry.api.auth import header_problem, scope_headers, verified_from_memory
+from jobferry.api.auth import header_problem, key_in_memory, scope_headers
 from jobferry.errors import JobferryError
 from jobferry.services.container import Services
 from jobferry.services.support.answers import Answer
@@ -119,13 +120,14 @@ def _key(scope: Scope, services: Services) -> Hashable | None:
     raw_path = scope.get("raw_path") or path.encode()
     query = scope.get("query_string", b"").decode("latin-1")
     try:
-        actor = verified_from_memory(
-            services, "GET", raw_path.decode("latin-1"), query, headers, b""
+        known = key_in_memory(
+            services, "GET", raw_path.decode("latin-1"), query, headers, b"", datetime.now(UTC)
         )
     except JobferryError:
         return None
-    if actor is None:
+    if known is None:
         return None
+    actor = known[1]
     workspace = Headers(scope=scope).get("workspace") or None
     caller = services.accounts.cached_scope(actor, project_id, workspace)
     if caller is None:
