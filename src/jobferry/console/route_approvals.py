@@ -93,10 +93,8 @@ def planned_already(page: Page, route: Route, promotion: Promotion) -> str:
     planning it again is asked for apart (a new plan needs approvals of its own)."""
     if not route.approvals.on:
         return ""
-    waiting = page.services.promotions.waiting(page.scope, route.name)
-    if waiting is None or waiting.id != promotion.id:
-        return ""
-    plan_id = page.services.route_plans.waiting_plan(page.scope, route.name, importable=True)
+    plans = page.services.route_plans
+    plan_id = plans.waiting_plan(page.scope, route.name, importable=True, promotion=promotion.id)
     return approvals_url(page, route.name, plan_id) if plan_id else ""
 
 

@@ -26,7 +26,6 @@ from jobferry.errors import InvalidRequestError, PlanStaleError
 from jobferry.services.context import Scope
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.importing.delivery import PreparedImport
-from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.service import ImportService
 from jobferry.services.routes.approvals import require_route_approvals
@@ -142,25 +141,32 @@ class RoutePlans:
         assert standing is not None
         return Applied(prepared.task_id, standing, prepared)
 
-    def waiting_plan(self, scope: Scope, name: str, *, importable: bool = False) -> str | None:
+    def waiting_plan(
+        self,
+        scope: Scope,
+        name: str,
+        *,
+        importable: bool = False,
+        promotion: str | None = None,
+    ) -> str | None:
         """The newest plan of the route's promotion waiting for its import (what its approvers
         sign and ``apply`` imports); ``None`` when none waits or it was not planned yet (or,
-        ``importable``, when that plan lists problems to fix first)."""
+        ``importable``, when that plan lists problems to fix first; or, ``promotion`` named,
+        when the one waiting is another)."""
         waiting = self._waiting(scope, name)
         if waiting is None:
             return None
         item, _, target, request = waiting
+        if promotion is not None and item.id != promotion:
+            return None
         fingerprint = request.settled(target).fingerprint()
         with self.db.transaction(readonly=True) as tx:
             plan_id = plan_repo.newest_plan_id(
                 tx, target.workspace.id, item.package_sha256, fingerprint
             )
-            if plan_id is None or not importable:
-                return plan_id
-            stored = plan_repo.get_plan(tx, target.workspace.id, plan_id)
-        if stored is not None and Plan.of_stored(load(stored.plan)).summary.problems:
-            return None
-        return plan_id
+        if plan_id is None or not importable:
+            return plan_id
+        return None if self.imports.plans.plan(target, plan_id).summary.problems else plan_id
 
     def _waiting(
         self, scope: Scope, name: str

@@ -187,6 +187,11 @@ def test_a_waiting_plan_with_problems_is_no_importable_plan(
     assert services.route_plans.waiting_plan(scope, "test-prod", importable=True) == (
         clean.plan.plan_id
     )
+    promotion = clean.package.promotion
+    assert promotion is not None
+    waiting = services.route_plans.waiting_plan(scope, "test-prod", promotion=promotion.id)
+    assert waiting == clean.plan.plan_id
+    assert services.route_plans.waiting_plan(scope, "test-prod", promotion="another") is None
     services.accounts.create_workspace(scope.actor, scope.actor.project_id, "bare")
     bare = {**ROUTE, "target": {"workspace": "bare"}}
     assert api.call("PUT", "/routes/test-bare", bare).status_code == 200
