@@ -30,6 +30,7 @@ from __future__ import annotations
 import io
 import time
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ import orjson
 
 from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.errors import RemoteUnreachableError
+from jobferry.package.layout import job_folder, path_parts
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.remotes.client import EXPORT_BATCH, DataArtsClient
 from jobferry.services.remotes.environment import (
@@ -113,20 +115,30 @@ def job_documents(client: DataArtsClient, data: bytes) -> Iterator[dict[str, Any
         yield doc
 
 
-def job_entries(client: DataArtsClient, data: bytes) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(the entry's file name without ``.job``, the definition) of each job of a batch
-    export's zip (any layout). The file is named for the job: a submitted version made before
-    the job was renamed holds its old name."""
+def job_entries(
+    client: DataArtsClient, data: bytes
+) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
+    """(the names the entry may be of, surest first; the definition) of each job of a batch
+    export's zip (any layout).
+
+    A batch export puts each job in a folder of its name, and names the file for the
+    definition: a submitted version made before the job was renamed holds its old name
+    (``new/old.job``), which a new job may have taken since. So the folder comes first (when it
+    holds that one job and is not a kind's folder such as ``jobs``), then the file's name, then
+    the definition's."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = [info for info in archive.infolist() if info.filename.endswith(".job")]
         if sum(info.file_size for info in entries) > MAX_EXPORT_BYTES:
             raise ValueError(f"the entries hold more than {MAX_EXPORT_BYTES} bytes")
-        for info in entries:
+        parts = [path_parts(info.filename) for info in entries]
+        folders = Counter(job_folder(p) for p in parts)
+        for info, path in zip(entries, parts, strict=True):
             doc = orjson.loads(archive.read(info))
             if isinstance(doc, dict) and isinstance(doc.get("name"), str):
-                stem = info.filename.replace("\\", "/").rsplit("/", 1)[-1][: -len(".job")]
-                yield stem, doc
+                folder = job_folder(path)
+                own = (folder,) if folder is not None and folders[folder] == 1 else ()
+                yield (*own, path[-1][: -len(".job")], doc["name"]), doc
     except (zipfile.BadZipFile, orjson.JSONDecodeError, ValueError) as exc:
         raise RemoteUnreachableError(
             f"Remote '{client.remote}' answered export_job_list with a package that cannot be "
@@ -200,15 +212,16 @@ class JobReads:
     creations: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     """Each exported job's creation stamp in its list entry."""
 
-    def take(self, submitted: bool, stem: str, doc: dict[str, Any], status: Statuses) -> None:
-        """One ``.job`` of a batch export (``stem``: its file's name) of the listed jobs."""
-        name = str(doc["name"])
-        if submitted:
-            name = stem if stem in status else name
-            if name in status:
-                self.submitted.add(name, submitted_value(doc))
+    def take(
+        self, submitted: bool, names: tuple[str, ...], doc: dict[str, Any], status: Statuses
+    ) -> None:
+        """One ``.job`` of a batch export of the listed jobs (``names``: whose it may be, surest
+        first, as :func:`job_entries` reads them)."""
+        name = next((n for n in names if n in status), None)
+        if name is None:
             return
-        if name not in status:
+        if submitted:
+            self.submitted.add(name, submitted_value(doc))
             return
         value = canonical(ObjectKind.JOB, doc)
         self.jobs.add(name, job_value(value, status[name]))
@@ -261,8 +274,8 @@ def read_jobs(client: DataArtsClient, known: dict[str, dict[str, str]]) -> JobRe
 
     try:
         for export, zips, never in bounded_map(partial(exported, client), exports()):
-            for stem, doc in (entry for data in zips for entry in job_entries(client, data)):
-                reads.take(export.submitted, stem, doc, status)
+            for names, doc in (entry for data in zips for entry in job_entries(client, data)):
+                reads.take(export.submitted, names, doc, status)
             for name in never:
                 submitted.add(name, NEVER)
         _check_read(client, status, read, submitted)

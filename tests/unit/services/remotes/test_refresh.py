@@ -171,3 +171,27 @@ def test_an_unchanged_refresh_makes_only_the_list_calls(
     }
     assert done.calls == sum(calls.values())
     assert standin.refused() == []
+
+
+def test_a_job_renamed_on_the_remote_after_its_submit_keeps_its_submitted_version(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    # the batch export puts each job in a folder of its name; the submitted version of a job
+    # renamed since its submit still holds its old name (``wk/daily_sales.job``), and a new job
+    # took that old name (``daily_sales/daily_sales.job``): the folder says whose each is
+    before = services.jobs.show(shadow, "daily_sales", submitted=True)
+    assert before is not None
+    rename = Request("update_factory_job_name", {"job_name": "daily_sales"}, {}, {"name": "wk"})
+    assert standin.workspace.update_factory_job_name(rename)[0] == 200
+    standin.workspace.put_job(make_job("daily_sales", description="a new job, the old name"))
+    standin.reset()
+    done = services.remotes.refresh(admin_actor(services), "prod")
+    assert done.counts["job"]["created"] == 1
+    assert set(_jobs(services, shadow)) == {"wk", "daily_sales", "weekly_sales"}
+    renamed = services.jobs.show(shadow, "wk", submitted=True)
+    assert renamed is not None
+    assert renamed.document.get("description") == before.document.get("description")
+    taken = services.jobs.show(shadow, "daily_sales", submitted=True)
+    assert taken is not None
+    assert taken.document.get("description") == "a new job, the old name"
+    assert standin.refused() == []

@@ -51,7 +51,7 @@ def _client(fake: Any, endpoint: RemoteEndpoint = ENDPOINT) -> DataArtsClient:
 
 
 def _read(client: DataArtsClient, zips: list[bytes]) -> list[str]:
-    return sorted(name for data in zips for name, _ in job_entries(client, data))
+    return sorted(names[0] for data in zips for names, _ in job_entries(client, data))
 
 
 def test_a_batch_nothing_refuses_is_one_call() -> None:
