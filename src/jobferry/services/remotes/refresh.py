@@ -131,14 +131,12 @@ def job_entries(
         entries = [info for info in archive.infolist() if info.filename.endswith(".job")]
         if sum(info.file_size for info in entries) > MAX_EXPORT_BYTES:
             raise ValueError(f"the entries hold more than {MAX_EXPORT_BYTES} bytes")
-        parts = [path_parts(info.filename) for info in entries]
-        folders = Counter(job_folder(p) for p in parts)
-        for info, path in zip(entries, parts, strict=True):
+        paths = [path_parts(info.filename) for info in entries]
+        folders = Counter(job_folder(path) for path in paths)
+        for info, path in zip(entries, paths, strict=True):
             doc = orjson.loads(archive.read(info))
             if isinstance(doc, dict) and isinstance(doc.get("name"), str):
-                folder = job_folder(path)
-                own = (folder,) if folder is not None and folders[folder] == 1 else ()
-                yield (*own, path[-1][: -len(".job")], doc["name"]), doc
+                yield _whose(path, folders, doc["name"]), doc
     except (zipfile.BadZipFile, orjson.JSONDecodeError, ValueError) as exc:
         raise RemoteUnreachableError(
             f"Remote '{client.remote}' answered export_job_list with a package that cannot be "
@@ -146,6 +144,14 @@ def job_entries(
             remote=client.remote,
             call="export_job_list",
         ) from exc
+
+
+def _whose(path: list[str], folders: Counter[str | None], name: str) -> tuple[str, ...]:
+    """Whose a ``.job`` entry at ``path`` may be, surest first: its folder's job (when the
+    folder holds that one job), its file's name, its definition's ``name``."""
+    folder = job_folder(path)
+    own = (folder,) if folder is not None and folders[folder] == 1 else ()
+    return (*own, path[-1][: -len(".job")], name)
 
 
 def read_batches(names: list[str]) -> Iterator[list[str]]:
