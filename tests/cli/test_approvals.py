@@ -135,3 +135,12 @@ def across_the_air_gap(prod: Cli, release: Path, public_key: Path) -> None:
     again = prod("releases", "import", str(release))
     assert again.exit_code == 3
     assert "DLF.9042" in again.stderr
+    # its production's ledger holds it, with the approval that verified; it rolls back there
+    ledger = prod("releases", "ledger")
+    assert ledger.exit_code == 0, ledger.output
+    (entry,) = prod.json("releases", "ledger")["entries"]
+    assert entry["package_id"] is None
+    assert [a["key_id"] for a in entry["approvals"]]
+    undone = prod("releases", "rollback", "--last")
+    assert undone.exit_code == 0, (undone.stdout, undone.stderr)
+    assert "Rolled back the signed release 'signed' taken in" in undone.stderr + undone.stdout

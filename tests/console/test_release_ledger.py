@@ -13,14 +13,18 @@ from jobferry.services.approving import Signed
 from jobferry.services.container import Services
 from jobferry.services.releases.approval_keys import parse_key
 from jobferry.services.releases.records import DeployRequest, PackageRequest
+from jobferry.services.workspaces.keys import parse_trust
 from jobferry.storage.releases import ItemFilter
 from support.console import Browser, assert_page
 from support.releases import (
+    connected_team,
     enterprise_team,
     register_connections,
     release,
     run_release,
+    signed_release,
     submit_job,
+    take_in,
 )
 
 
@@ -84,3 +88,16 @@ def test_the_ledger_page_shows_who_signed_the_release(browser: Browser, services
     exported = browser.get(f"{url}.csv").text.splitlines()
     assert "approved_by" in exported[0].split(",")
     assert any(f"{team.deployer.actor.name}:{pair.key_id}" in line for line in exported[1:])
+
+
+def test_the_ledger_page_shows_a_signed_release_taken_in(
+    browser: Browser, services: Services
+) -> None:
+    data, public_key = signed_release(services, connected_team(services, "sales"))
+    team = connected_team(services, "ops")
+    services.keys.trust(team.admin, parse_trust({"name": "sales", "publicKey": public_key}))
+    take_in(services, team.admin, data)
+    run_release(services)
+    page = browser.get(f"/console/w/{team.workspace_id}/release-ledger")
+    assert_page(page, 200, "carried", "signed release taken in", "daily")
+    assert "/releases/packages/" not in page.text  # it has no package here to link

@@ -3,6 +3,7 @@ who submits and packages, a deployer who releases), and running a release's queu
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -202,6 +203,23 @@ def approve_package(services: Services, scope: Scope, package_id: int, pair: Key
     services.release_approvals.approve(
         scope, package_id, Signed(pair.key_id, found["planHash"], signature)
     )
+
+
+def signed_release(services: Services, team: Team, job: str = "daily") -> tuple[bytes, str]:
+    """A signed release file of ``job`` submitted and packaged as 'carried' in team's
+    workspace, approved by its deployer: the file and the approver's public key."""
+    submit_job(services, team.developer, job)
+    package = make_package(services, team, "carried")
+    pair = register_key(services, team.deployer)
+    approve_package(services, team.deployer, package, pair)
+    return services.carried_releases.export(team.admin, package), pair.public_key
+
+
+def take_in(services: Services, scope: Scope, data: bytes) -> str:
+    """Upload a signed release file into ``scope`` and take it in; its import's task id."""
+    path = services.imports.upload(scope, io.BytesIO(data), "release.zip").path
+    release = services.carried_releases.read(scope, path)
+    return services.carried_releases.take_in(scope, release).task_id
 
 
 def release(

@@ -48,11 +48,15 @@ def rollback_command(
         )
     wanted = "last" if last else segment(package_id or "")
     answer = mapping(_v2(s.client(), "POST", f"/release-packages/{wanted}/rollback"))
+    what = (
+        f"release package {answer.get('package_id')} '{answer.get('package_name')}'"
+        if answer.get("package_id") is not None
+        else f"the signed release '{answer.get('package_name')}' taken in"
+    )
     s.output.result(
         answer,
-        f"Rolled back release package {answer.get('package_id')} '{answer.get('package_name')}' "
-        f"in {s.workspace_label()}: {answer.get('rolled_back')} object(s) back as they were "
-        f"(ledger entry {answer.get('entry_id')}).",
+        f"Rolled back {what} in {s.workspace_label()}: {answer.get('rolled_back')} object(s) "
+        f"back as they were (ledger entry {answer.get('entry_id')}).",
     )
 
 
@@ -164,12 +168,19 @@ def _write(s: Session, output: Path | None, text: str | None, value: Any = None)
     s.output.note(f"Wrote the release ledger to {output}.")
 
 
+def _package(e: dict[str, Any]) -> str:
+    """The package an entry names: its id and name, or a signed release's taken in."""
+    if e.get("package_id") is None and e.get("source_workspace_id"):
+        return f"{e.get('package_name') or ''} (signed release taken in)"
+    return f"{e.get('package_id')} {e.get('package_name') or ''}".strip()
+
+
 def _entry_row(e: dict[str, Any]) -> tuple[Any, ...]:
     start = e.get("startup_mode")
     return (
         e.get("entry_id"),
         e.get("action"),
-        f"{e.get('package_id')} {e.get('package_name') or ''}".strip(),
+        _package(e),
         ", ".join(str(a.get("user_name")) for a in e.get("approvers") or []),
         ", ".join(f"{a.get('user_name')} ({a.get('key_id')})" for a in e.get("approvals") or []),
         e.get("deployer"),

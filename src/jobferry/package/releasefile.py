@@ -18,6 +18,8 @@ from typing import Any
 
 import orjson
 
+from jobferry.package.manifest import MANIFEST_NAME, deleted_objects
+
 FORMAT = "jobferry-release/1"
 HEAD, PACKAGE, APPROVALS = "release.json", "package.zip", "approvals.json"
 
@@ -61,3 +63,19 @@ def read_release(data: bytes) -> SignedRelease:
             return SignedRelease(archive.read(PACKAGE), approvals)
     except (zipfile.BadZipFile, orjson.JSONDecodeError) as exc:
         raise ValueError(f"not a signed release file ({exc})") from exc
+
+
+def release_source(package: bytes) -> tuple[str | None, list[tuple[str, str, str]]]:
+    """The workspace a release's package was cut from (its objects carry that workspace's
+    identities; ``None`` when its manifest names none) and the deletions it carries (kind,
+    uid, name); ValueError when it has no readable manifest."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(package)) as archive:
+            manifest = orjson.loads(archive.read(MANIFEST_NAME))
+    except (zipfile.BadZipFile, KeyError, orjson.JSONDecodeError) as exc:
+        raise ValueError(f"its package has no readable {MANIFEST_NAME} ({exc})") from exc
+    if not isinstance(manifest, dict):
+        raise ValueError(f"its package's {MANIFEST_NAME} is not an object")
+    source = manifest.get("source")
+    found = source.get("workspaceId") if isinstance(source, dict) else None
+    return (found if isinstance(found, str) and found else None), deleted_objects(manifest)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
     insert,
     select,
 )
@@ -58,6 +59,9 @@ release_ledger = Table(
     Column("target_entry", Integer, nullable=True),
     # Production jobs the release started (JSON list of names): a rollback stops them again.
     Column("started", Text, nullable=False),
+    # A release taken in from a signed release file (and its rollback): the workspace of the
+    # other server its objects' identities come from; NULL: this workspace's development side.
+    Column("source_id", String(64), nullable=True),
     Index("ix_release_ledger_workspace", "workspace_id", "at"),
 )
 
@@ -94,6 +98,24 @@ release_restores = Table(
     Column("created_at", BigInteger, nullable=False),
 )
 
+# A signed release taken in, waiting for its import (keyed by the kept plan it applies): what
+# its ledger entry says once the import commits.
+release_carried = Table(
+    "release_carried",
+    metadata,
+    Column("plan_id", String(64), primary_key=True),
+    workspace_id(),
+    Column("production_id", String(64), nullable=False),
+    Column("source_id", String(64), nullable=False),
+    Column("package_name", String(256), nullable=False),
+    Column("approvers", Text, nullable=False),
+    Column("approvals", Text, nullable=False),
+    # [[kind, uid, name]] as JSON text: the deletions the package carries.
+    Column("deletions", Text, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
 _e = release_ledger
 _o = release_ledger_objects
 _c = release_contents
@@ -122,6 +144,9 @@ class EntryRecord:
     task_id: str | None
     target_entry: int | None
     started: str
+    source_id: str | None = None
+    """A release taken in from a signed release file (or its rollback): the workspace its
+    objects' identities come from; ``None``: the development side."""
 
     def approver_list(self) -> list[dict[str, str]]:
         """``[{"user_id", "user_name"}]``."""
@@ -157,6 +182,26 @@ class RestoreRecord:
     path: str
     created_by: str
     created_at: int
+
+
+@dataclass(frozen=True)
+class CarriedRecord:
+    """A signed release taken in, waiting for its import: what its ledger entry will say."""
+
+    plan_id: str
+    workspace_id: str
+    production_id: str
+    source_id: str
+    package_name: str
+    approvers: str
+    approvals: str
+    deletions: str
+    created_by: str
+    created_at: int
+
+    def deleted(self) -> list[tuple[str, str, str]]:
+        """(kind, uid, name) of each deletion the package carries."""
+        return [(str(k), str(u), str(n)) for k, u, n in json.loads(self.deletions)]
 
 
 def insert_entry(tx: Tx, values: dict[str, object]) -> int:
@@ -277,3 +322,34 @@ def restore_of_plan(tx: Tx, plan_id: str) -> RestoreRecord | None:
         select(release_restores).where(release_restores.c.plan_id == plan_id)
     ).first()
     return record(RestoreRecord, row) if row else None
+
+
+# -- signed releases taken in -------------------------------------------------------------------
+
+
+def insert_carried(tx: Tx, carried: CarriedRecord) -> None:
+    """Keep a signed release taken in until its import commits."""
+    tx.conn.execute(insert(release_carried).values(**carried.__dict__))
+
+
+def carried_of_plan(tx: Tx, plan_id: str) -> CarriedRecord | None:
+    """The signed release whose kept plan is ``plan_id``."""
+    row = tx.conn.execute(
+        select(release_carried).where(release_carried.c.plan_id == plan_id)
+    ).first()
+    return record(CarriedRecord, row) if row else None
+
+
+def forget_carried(tx: Tx, plan_id: str) -> None:
+    """The signed release of ``plan_id`` was imported (or its import was not queued)."""
+    tx.conn.execute(delete(release_carried).where(release_carried.c.plan_id == plan_id))
+
+
+def carried_entries(tx: Tx, workspace_id: str) -> list[int]:
+    """The entries of releases taken in from signed release files (and their rollbacks)."""
+    rows = tx.conn.execute(
+        select(_e.c.id)
+        .where(_e.c.workspace_id == workspace_id, _e.c.source_id.is_not(None))
+        .order_by(_e.c.id)
+    )
+    return [int(r[0]) for r in rows]

@@ -13,7 +13,7 @@ from jobferry.services.releases.rollback import RolledBackRelease
 def rolled_back(done: RolledBackRelease) -> dict[str, Any]:
     """A release rolled back: its package, the ledger entry, what was undone."""
     return {
-        "package_id": str(done.package_id),
+        "package_id": str(done.package_id) if done.package_id is not None else None,
         "package_name": done.package_name,
         "entry_id": done.entry_id,
         "task_id": done.task_id,

@@ -10,21 +10,35 @@ that hash is the approved one and enough approvals verify with keys the workspac
 the one the approvers saw); different settings are said as such. The import is the release's
 (ATOMIC, deletes propagated, scheduling paused and restored), as released, and it leaves the
 jobs' scheduling as it finds it.
+
+*Decision:* the release is written in this production's release ledger, in its import's
+transaction, as any release is: the objects it wrote and deleted (identified as the sending
+workspace knows them, ``source_id``), the approvals that verified here (each checkable offline
+with its public key), who took it in. So the ledger says what this production holds and who
+approved it, and its last release can be rolled back here. A restore rebuilds production from
+this workspace's own releases, so it is refused once the ledger holds a signed release.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from jobferry.domain.approvals import PlanFacts
 from jobferry.domain.releases import DEPLOY_ROLES
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import ApprovalRefusedError, BasisChangedError, InvalidRequestError
 from jobferry.package.approvals import ApprovalsVerdict, check_approvals
-from jobferry.package.releasefile import SignedRelease, read_release, write_release
+from jobferry.package.releasefile import (
+    SignedRelease,
+    read_release,
+    release_source,
+    write_release,
+)
 from jobferry.services.audit import audit_in_scope
-from jobferry.services.context import Scope
+from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.service import ImportService
 from jobferry.services.releases.checks import problem_text
@@ -35,8 +49,63 @@ from jobferry.services.releases.signatures import ReleaseApprovals
 from jobferry.services.workspaces.keys import trusted_public_keys
 from jobferry.storage import Database
 from jobferry.storage import approvals as approval_repo
+from jobferry.storage import ledger as ledger_repo
 from jobferry.storage import production as sides
 from jobferry.storage.importing import plans as plan_repo
+from jobferry.storage.ledger import CarriedRecord
+
+
+def _carried(
+    scope: Scope, production: Scope, release: SignedRelease, verdict: ApprovalsVerdict, plan: str
+) -> CarriedRecord:
+    """What the ledger entry of ``release`` will say once its import (``plan``) commits: the
+    workspace its objects come from, its name, approvers, the approvals that verified here
+    (one an approver, as they counted) and the deletions it carries."""
+    try:
+        source, deletions = release_source(release.package)
+    except ValueError as exc:
+        raise InvalidRequestError(f"The signed release cannot be taken in: {exc}.") from exc
+    if source is None:
+        raise InvalidRequestError(
+            "The signed release's package names no source workspace, so its objects have no "
+            "identities production could record; nothing was imported.",
+            fix="Export the signed release again from the release package on its server.",
+        )
+    document = release.approvals
+    items = document.get("approvals")
+    approvals: dict[str, dict[str, Any]] = {}
+    for item, check in zip(items if isinstance(items, list) else [], verdict.checks, strict=False):
+        if check.valid and isinstance(item, dict):
+            approvals.setdefault(check.user, _approval(document, item, check.key_id))
+    return CarriedRecord(
+        plan_id=plan,
+        workspace_id=scope.workspace.id,
+        production_id=production.workspace.id,
+        source_id=source,
+        package_name=str(document.get("packageName") or document.get("subject")),
+        approvers=json.dumps(
+            [{"user_id": None, "user_name": str(a)} for a in document.get("approvers") or []]
+        ),
+        approvals=json.dumps(list(approvals.values())),
+        deletions=json.dumps(deletions),
+        created_by=scope.actor.name,
+        created_at=now_ms(),
+    )
+
+
+def _approval(document: dict[str, Any], item: dict[str, Any], key_id: str) -> dict[str, Any]:
+    """One approval that verified, as a release's ledger entry keeps it (the approver is a
+    user of the other server: no ``user_id`` here)."""
+    return {
+        "user_id": None,
+        "user_name": str(item.get("user")),
+        "key_id": key_id,
+        "public_key": item.get("publicKey"),
+        "approved_at": item.get("approvedAt"),
+        "plan_hash": item.get("planHash"),
+        "statement": document.get("statement"),
+        "signature": item.get("signature"),
+    }
 
 
 @dataclass(frozen=True)
@@ -146,15 +215,23 @@ class CarriedReleases:
         assert stored is not None
         facts = PlanFacts(release.package_sha256, stored.request_sha256, here)
         self._refuse_moved(scope, verdict.plan_hash, facts, basis, plan)
+        carried = _carried(scope, production, release, verdict, made.plan_id)
         request = self.releases.import_request(production, path, made.plan_id)
-        job = self.imports.prepare(production, request)
+        with self.db.transaction() as tx:
+            ledger_repo.insert_carried(tx, carried)
+        try:
+            job = self.imports.prepare(production, request)
+        except BaseException:
+            with self.db.transaction() as tx:
+                ledger_repo.forget_carried(tx, made.plan_id)
+            raise
         with self.db.transaction() as tx:
             audit_in_scope(
                 tx,
                 scope,
                 "release.carried",
                 "package",
-                str(document.get("packageName") or document.get("subject")),
+                carried.package_name,
                 {"planHash": verdict.plan_hash, "taskId": job.task_id},
             )
         return TakenIn(job.task_id, made.plan_id, verdict.plan_hash, verdict.counted)

@@ -3,8 +3,9 @@
 - Into the *production side*, an import is a release (or an import as released): the apply
   is the change, as for any workspace, and the same transaction marks the package it deploys
   released, its items deployed, and starts the new batch jobs when the deploy asked for it
-  (``startup_mode`` 1). A process killed meanwhile leaves production and the package as they
-  were (the task is failed by the heartbeat, and the package reads as failed).
+  (``startup_mode`` 1); a restore, or a signed release taken in, writes its ledger entry
+  instead. A process killed meanwhile leaves production and the package as they were (the
+  task is failed by the heartbeat, and the package reads as failed).
 - Into the *development workspace*, an import that submits versions (``targetStatus``
   SUBMITTED) keeps a pending item per job and script it submitted, in its own transaction.
 """
@@ -61,6 +62,9 @@ class _ReleaseChanges(LocalChanges):
             if restore is not None:
                 said = restored(tx, self.task_id, restore, self.scope)
                 return said, {"restoredEntry": restore.target_entry}
+            carried = ledger_repo.carried_of_plan(tx, self.plan_id) if self.plan_id else None
+            if carried is not None:
+                return ledger.record_carried(tx, self.task_id, carried)
             return _released(tx, self.task_id, self.plan_id, self.scope.workspace.production_of)
         submitted = repo.submitted_by_task(tx, self.task_id)
         jobs = [(o, n, v) for k, n, o, v in submitted if k == ObjectKind.JOB]

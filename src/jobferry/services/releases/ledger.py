@@ -25,14 +25,14 @@ from typing import Any
 
 from jobferry.domain.enums import ObjectKind
 from jobferry.errors import InvalidRequestError
-from jobferry.services.context import Scope
+from jobferry.services.context import Scope, now_ms
 from jobferry.services.releases.production import production_scope
 from jobferry.storage import Database, Tx
 from jobferry.storage import ledger as repo
 from jobferry.storage.importing import ledger as promotion_repo
 from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.importing import target as target_repo
-from jobferry.storage.ledger import DELETE, PUT, EntryRecord, ObjectState
+from jobferry.storage.ledger import DELETE, PUT, CarriedRecord, EntryRecord, ObjectState
 
 DEPLOY = "deploy"
 ROLLBACK = "rollback"
@@ -41,6 +41,8 @@ _READERS = {
     ObjectKind.JOB.value: target_repo.target_jobs,
     ObjectKind.SCRIPT.value: target_repo.target_scripts,
 }
+RECORDED = tuple(_READERS)
+"""The kinds a ledger entry records (jobs and scripts)."""
 
 DAY_MS = 86_400_000
 Key = tuple[str, str, str]
@@ -104,6 +106,9 @@ class NewEntry:
     startup_mode: int | None = None
     target_entry: int | None = None
     started: list[str] = field(default_factory=list)
+    source_id: str | None = None
+    """A release taken in from a signed release file (or its rollback): the workspace, on the
+    other server, its objects' identities come from; ``None``: the development side."""
 
 
 def record(tx: Tx, entry: NewEntry, keys: Sequence[Key]) -> int:
@@ -127,9 +132,11 @@ def record(tx: Tx, entry: NewEntry, keys: Sequence[Key]) -> int:
             "task_id": entry.task_id,
             "target_entry": entry.target_entry,
             "started": json.dumps(entry.started),
+            "source_id": entry.source_id,
         },
     )
-    states, documents = production_states(tx, entry.production_id, entry.workspace_id, keys)
+    source = entry.source_id or entry.workspace_id
+    states, documents = production_states(tx, entry.production_id, source, keys)
     repo.keep_contents(tx, entry.workspace_id, documents)
     repo.insert_objects(
         tx,
@@ -139,6 +146,35 @@ def record(tx: Tx, entry: NewEntry, keys: Sequence[Key]) -> int:
         ],
     )
     return entry_id
+
+
+def record_carried(tx: Tx, task_id: str, carried: CarriedRecord) -> tuple[str, dict[str, Any]]:
+    """The ledger entry of a signed release taken in, in its import's transaction: the
+    objects the import wrote from the release's package and the deletions it carries, with
+    the approvals that verified; the words and result keys of the import's task."""
+    production, source = carried.production_id, carried.source_id
+    keys = promotion_repo.written_by(tx, production, source, task_id, RECORDED)
+    keys += [key for key in carried.deleted() if key[0] in RECORDED]
+    entry_id = record(
+        tx,
+        NewEntry(
+            carried.workspace_id,
+            carried.production_id,
+            DEPLOY,
+            carried.created_by,
+            now_ms(),
+            task_id,
+            package_name=carried.package_name,
+            plan_id=carried.plan_id,
+            approvers=json.loads(carried.approvers),
+            approvals=json.loads(carried.approvals),
+            source_id=carried.source_id,
+        ),
+        keys,
+    )
+    repo.forget_carried(tx, carried.plan_id)
+    said = f" Signed release '{carried.package_name}' released (ledger entry {entry_id})."
+    return said, {"carriedRelease": {"entry": entry_id, "objects": len(keys)}}
 
 
 def replay(tx: Tx, entries: Sequence[EntryRecord]) -> dict[tuple[str, str], ObjectState]:
@@ -279,6 +315,7 @@ def entry_document(entry: EntryRecord, objects: Sequence[ObjectState]) -> dict[s
         "at_iso": _iso(entry.at),
         "task_id": entry.task_id,
         "target_entry": entry.target_entry,
+        "source_workspace_id": entry.source_id,
         "objects": [_state(o) for o in objects],
     }
 

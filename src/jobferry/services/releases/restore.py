@@ -91,6 +91,20 @@ def _no_release(package_id: int, name: str) -> RollbackRefusedError:
     )
 
 
+def _carried_held(package_id: int, name: str, entries: list[int]) -> RollbackRefusedError:
+    listed = ", ".join(str(e) for e in entries[:10])
+    return RollbackRefusedError(
+        f"Production of workspace '{name}' cannot be restored to release package "
+        f"'{package_id}': its ledger holds signed releases taken in from another server (ledger "
+        f"entries {listed}), whose objects a restore, which rebuilds production from this "
+        "workspace's own releases, cannot identify.",
+        fix="Roll back the last release (POST /v2/{project_id}/factory/release-packages/last/"
+        "rollback), or take in the signed release file of the state production should hold.",
+        remedy=Remedy.READ_RELEASE_LEDGER,
+        package_id=str(package_id),
+    )
+
+
 def content_of(tx: Tx, workspace_id: str, production: str, entry: EntryRecord) -> _Content:
     """What production must be given to hold the state right after ``entry`` again."""
     everything = repo.entries(tx, workspace_id)
@@ -163,8 +177,11 @@ class RestoreService:
             production = production_scope(tx, scope, releasing=True)
             entry = repo.entry_of_package(tx, scope.workspace.id, package_id)
             kept = repo.restore_of_plan(tx, plan_id) if plan_id is not None else None
+            carried = repo.carried_entries(tx, scope.workspace.id)
         if entry is None:
             raise _no_release(package_id, scope.workspace.name)
+        if carried:
+            raise _carried_held(package_id, scope.workspace.name, carried)
         if plan_id is not None:
             if (
                 kept is None

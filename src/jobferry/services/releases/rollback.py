@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jobferry.domain.enums import JobStatus, ObjectKind
+from jobferry.domain.enums import JobStatus
 from jobferry.domain.releases import DEPLOY_ROLES, UpdateType
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import ReleasePackageNotFoundError, RollbackRefusedError
@@ -37,7 +37,8 @@ from jobferry.storage.releases import ItemRecord, PackageRecord
 class RolledBackRelease:
     """A release rolled back: its package, the ledger entry saying so, what was undone."""
 
-    package_id: int
+    package_id: int | None
+    """``None``: a signed release taken in from another server (it has no package here)."""
     package_name: str
     entry_id: int
     task_id: str
@@ -69,7 +70,7 @@ def last_release(tx: Tx, scope: Scope, package_id: int | None) -> EntryRecord:
         )
     if last is None:
         raise _refused(f"Workspace '{ws.name}' has released nothing to roll back.", package_id)
-    if last.action != ledger.DEPLOY or last.package_id is None:
+    if last.action != ledger.DEPLOY or (last.package_id is None and last.source_id is None):
         raise _refused(
             f"The last change of workspace '{ws.name}''s production is a {last.action} "
             f"(ledger entry {last.id}), not a release; only the last release can be rolled "
@@ -77,10 +78,15 @@ def last_release(tx: Tx, scope: Scope, package_id: int | None) -> EntryRecord:
             package_id,
         )
     if package_id is not None and last.package_id != package_id:
+        after = (
+            f"package '{last.package_id}' ({last.package_name})"
+            if last.package_id is not None
+            else f"the signed release '{last.package_name}' taken in"
+        )
         raise _refused(
             f"Release package '{package_id}' is not the last release of workspace "
-            f"'{ws.name}': package '{last.package_id}' ({last.package_name}) was released after "
-            "it; roll that back first, or restore the release you want production to hold.",
+            f"'{ws.name}': {after} was released after it; roll that back first, or restore "
+            "the release you want production to hold.",
             package_id,
         )
     return last
@@ -94,23 +100,38 @@ class ReleaseRollbackService:
     rollbacks: RollbackService
 
     def rollback(self, scope: Scope, package_id: int | None) -> RolledBackRelease:
-        """Roll back the release of ``package_id`` (``None``: the last release), which must be
-        the newest entry of the ledger; refused naming every object changed since."""
+        """Roll back the release of ``package_id`` (``None``: the last release, a signed
+        release taken in included), which must be the newest entry of the ledger; refused
+        naming every object changed since."""
         scope.require(DEPLOY_ROLES, "roll back releases")
         with self.db.transaction(readonly=True) as tx:
             production = production_scope(tx, scope, releasing=True)
             entry = last_release(tx, scope, package_id)
-            assert entry.package_id is not None
             assert entry.task_id is not None
-            package = repo.get_package(tx, scope.workspace.id, entry.package_id)
-            assert package is not None
-            items = repo.package_items(tx, package.id)
+            package, items = _package_of(tx, scope, entry)
         along = _Released(scope, package_id, production.workspace.id, entry, package, items)
         undone = self.rollbacks.rollback(production, entry.task_id, along)
         assert along.entry_id is not None
         return RolledBackRelease(
-            package.id, package.name, along.entry_id, entry.task_id, undone.count, undone.objects
+            entry.package_id,
+            entry.package_name or "",
+            along.entry_id,
+            entry.task_id,
+            undone.count,
+            undone.objects,
         )
+
+
+def _package_of(
+    tx: Tx, scope: Scope, entry: EntryRecord
+) -> tuple[PackageRecord | None, list[ItemRecord]]:
+    """The package a release entry deployed and its items (``None`` and none: a signed
+    release taken in, which has no package here)."""
+    if entry.package_id is None:
+        return None, []
+    package = repo.get_package(tx, scope.workspace.id, entry.package_id)
+    assert package is not None
+    return package, repo.package_items(tx, package.id)
 
 
 @dataclass
@@ -123,7 +144,7 @@ class _Released:
     """The package the caller named (``None``: the last release)."""
     production: str
     entry: EntryRecord
-    package: PackageRecord
+    package: PackageRecord | None
     items: list[ItemRecord]
     entry_id: int | None = None
     """The ledger entry written (once :meth:`after` ran)."""
@@ -151,12 +172,22 @@ def _stop_started(tx: Tx, production: str, entry: EntryRecord) -> None:
 
 
 def _mark(
-    tx: Tx, scope: Scope, entry: EntryRecord, package: PackageRecord, items: list[ItemRecord]
+    tx: Tx,
+    scope: Scope,
+    entry: EntryRecord,
+    package: PackageRecord | None,
+    items: list[ItemRecord],
 ) -> int:
     """The package rolled back, the ledger entry, and its items' deployed versions reset (and
-    the items waiting for the same objects told so); the entry's id."""
+    the items waiting for the same objects told so); the entry's id. A signed release taken
+    in has no package: its entry's objects are those the rollback entry records."""
     now = now_ms()
-    repo.update_package(tx, package.id, {"rolled_back_at": now, "rolled_back_by": scope.actor.name})
+    if package is not None:
+        by = {"rolled_back_at": now, "rolled_back_by": scope.actor.name}
+        repo.update_package(tx, package.id, by)
+        keys = [(i.kind, i.uid, i.name) for i in items if i.kind in ledger.RECORDED]
+    else:
+        keys = [(o.kind, o.uid, o.name) for o in ledger_repo.objects_of(tx, [entry.id])]
     entry_id = ledger.record(
         tx,
         ledger.NewEntry(
@@ -166,13 +197,14 @@ def _mark(
             scope.actor.name,
             now,
             entry.task_id,
-            package_id=package.id,
-            package_name=package.name,
+            package_id=entry.package_id,
+            package_name=entry.package_name,
             plan_id=entry.plan_id,
-            approvers=package.approver_list(),
+            approvers=entry.approver_list(),
             target_entry=entry.id,
+            source_id=entry.source_id,
         ),
-        [(i.kind, i.uid, i.name) for i in items if i.kind in (ObjectKind.JOB, ObjectKind.SCRIPT)],
+        keys,
     )
     kept = [i for i in items if i.update_type != UpdateType.DELETE]
     versions = tell_waiting(tx, scope.workspace.id, [(i.kind, i.uid) for i in kept])
@@ -183,7 +215,7 @@ def _mark(
         scope,
         "release.rollback",
         "package",
-        package.name,
-        {"id": package.id, "entry": entry_id},
+        entry.package_name or "",
+        {"id": entry.package_id, "entry": entry_id},
     )
     return entry_id

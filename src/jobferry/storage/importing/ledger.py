@@ -156,6 +156,25 @@ def source_ledger(
     return [row_of(r) for r in rows]
 
 
+def written_by(
+    tx: Tx, target_ws: str, source_ws: str, task_id: str, kinds: Sequence[str]
+) -> list[tuple[str, str, str]]:
+    """(kind, source uid, name) of the objects of ``kinds`` whose ledger row an import (the
+    task ``task_id``) wrote, from one source."""
+    t = promotion_ledger.c
+    rows = tx.conn.execute(
+        select(t.kind, t.source_uid, t.name)
+        .where(
+            t.target_workspace_id == target_ws,
+            t.source_workspace_id == source_ws,
+            t.task_id == task_id,
+            t.kind.in_(kinds),
+        )
+        .order_by(t.kind, t.source_uid)
+    )
+    return [(str(r.kind), str(r.source_uid), str(r.name)) for r in rows]
+
+
 def delete_ledger(tx: Tx, target_ws: str, keys: Iterable[tuple[str, str, str]]) -> None:
     """Forget ledger rows: (source workspace, kind, source uid) keys (one statement per source,
     kind and chunk of uids)."""
