@@ -2,7 +2,9 @@
 ledger's newest release offers *Roll back this release* to deployers (refused, naming the
 object, when production changed since), a rolled back package says when and by whom, an
 earlier release offers *Restore production to this release* — its plan first, then the
-restore's task followed on the page — and the package page and the ledger link each other."""
+restore's task followed on the page — and the package page and the ledger link each other. A
+signed release taken in from another server has no package page: the ledger offers its
+rollback."""
 
 from __future__ import annotations
 
@@ -13,14 +15,19 @@ from fastapi.testclient import TestClient
 
 from jobferry.domain.releases import StartupMode
 from jobferry.services.container import Services
+from jobferry.services.workspaces.keys import parse_trust
 from support.console import PASSWORD, Browser, admin_actor, wait_task
 from support.releases import (
     Team,
+    connected_team,
     enterprise_team,
     production_of,
     register_connections,
     release,
+    run_release,
+    signed_release,
     submit_job,
+    take_in,
 )
 
 API_SPEAK = re.compile(
@@ -146,3 +153,39 @@ def test_an_earlier_release_is_restored_through_its_plan_following_the_task(
     assert "data-restore" not in deployer.get(f"{base}/{second}").text.replace(
         "data-restore-plan", ""
     )
+
+
+def test_a_signed_release_taken_in_is_rolled_back_from_the_ledger(
+    services: Services, client: TestClient
+) -> None:
+    data, public_key = signed_release(services, connected_team(services, "sales"))
+    team = connected_team(services, "ops")
+    services.keys.trust(team.admin, parse_trust({"name": "sales", "publicKey": public_key}))
+    admin = admin_actor(services)
+    for scope in (team.developer, team.deployer):
+        services.signin.set_password(admin, scope.actor.name, PASSWORD)
+    take_in(services, team.admin, data)
+    run_release(services)
+    ledger = f"/console/w/{team.workspace_id}/release-ledger"
+
+    developer = _signed_in(client, team.developer.actor.name)
+    assert "data-rollback" not in developer.get(ledger).text
+    deployer = _signed_in(client, team.deployer.actor.name)
+    shown = deployer.get(ledger).text
+    assert "data-rollback" in shown
+    assert "a signed release taken in from another server" in visible(shown)
+    assert "data-rollback" not in deployer.get(ledger, params={"at": "2000-01-01"}).text
+
+    production = production_of(services, team)
+    services.jobs.start(production, "daily")  # production changed by hand since the release
+    refused = deployer.post(f"{ledger}/rollback", {})
+    assert refused.status_code == 400, refused.text
+    assert "daily" in visible(refused.text)
+    _speaks_console(refused.text)
+    services.jobs.stop(production, "daily")
+
+    done = deployer.post(f"{ledger}/rollback", {})
+    assert done.status_code == 200, done.text
+    assert "Release 'carried' rolled back" in visible(done.text)
+    assert "data-rollback" not in done.text  # the newest entry is now its rollback
+    assert services.ledger.ledger(team.deployer).entries[-1][0].action == "rollback"
