@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -118,6 +119,7 @@ release_carried = Table(
 
 _e = release_ledger
 _o = release_ledger_objects
+_Waiting = TypeVar("_Waiting", "RestoreRecord", "CarriedRecord")
 _c = release_contents
 
 PUT = "put"
@@ -318,10 +320,14 @@ def insert_restore(tx: Tx, restore: RestoreRecord) -> None:
 
 def restore_of_plan(tx: Tx, plan_id: str) -> RestoreRecord | None:
     """The restore whose kept plan is ``plan_id``."""
-    row = tx.conn.execute(
-        select(release_restores).where(release_restores.c.plan_id == plan_id)
-    ).first()
-    return record(RestoreRecord, row) if row else None
+    return _of_plan(tx, release_restores, RestoreRecord, plan_id)
+
+
+def _of_plan(tx: Tx, table: Table, shape: type[_Waiting], plan_id: str) -> _Waiting | None:
+    """The row of ``table`` (a restore or a signed release waiting for its import) whose kept
+    plan is ``plan_id``."""
+    row = tx.conn.execute(select(table).where(table.c.plan_id == plan_id)).first()
+    return record(shape, row) if row else None
 
 
 # -- signed releases taken in -------------------------------------------------------------------
@@ -334,10 +340,7 @@ def insert_carried(tx: Tx, carried: CarriedRecord) -> None:
 
 def carried_of_plan(tx: Tx, plan_id: str) -> CarriedRecord | None:
     """The signed release whose kept plan is ``plan_id``."""
-    row = tx.conn.execute(
-        select(release_carried).where(release_carried.c.plan_id == plan_id)
-    ).first()
-    return record(CarriedRecord, row) if row else None
+    return _of_plan(tx, release_carried, CarriedRecord, plan_id)
 
 
 def forget_carried(tx: Tx, plan_id: str) -> None:
