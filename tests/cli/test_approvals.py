@@ -144,3 +144,11 @@ def across_the_air_gap(prod: Cli, release: Path, public_key: Path) -> None:
     undone = prod("releases", "rollback", "--last")
     assert undone.exit_code == 0, (undone.stdout, undone.stderr)
     assert "Rolled back the signed release 'signed' taken in" in undone.stderr + undone.stdout
+    # and production is restored to it by its ledger entry (it has no package there)
+    entry_id = str(entry["entry_id"])
+    planned = prod.json("releases", "restore", "--entry", entry_id, "--dry-run", code=4)
+    assert planned["package_id"] is None
+    restored = prod("releases", "restore", "--entry", entry_id, "--plan", planned["plan_id"])
+    assert restored.exit_code == 0, (restored.stdout, restored.stderr)
+    assert f"Restored production to entry {entry_id}" in restored.stderr + restored.stdout
+    assert prod.json("releases", "ledger")["entries"][0]["action"] == "restore"

@@ -93,7 +93,8 @@ def test_the_ledger_page_shows_who_signed_the_release(browser: Browser, services
 def test_the_ledger_page_shows_a_signed_release_taken_in(
     browser: Browser, services: Services
 ) -> None:
-    data, public_key = signed_release(services, connected_team(services, "sales"))
+    data, pair = signed_release(services, connected_team(services, "sales"))
+    public_key = pair.public_key
     team = connected_team(services, "ops")
     services.keys.trust(team.admin, parse_trust({"name": "sales", "publicKey": public_key}))
     take_in(services, team.admin, data)

@@ -158,7 +158,8 @@ def test_an_earlier_release_is_restored_through_its_plan_following_the_task(
 def test_a_signed_release_taken_in_is_rolled_back_from_the_ledger(
     services: Services, client: TestClient
 ) -> None:
-    data, public_key = signed_release(services, connected_team(services, "sales"))
+    data, pair = signed_release(services, connected_team(services, "sales"))
+    public_key = pair.public_key
     team = connected_team(services, "ops")
     services.keys.trust(team.admin, parse_trust({"name": "sales", "publicKey": public_key}))
     admin = admin_actor(services)

@@ -205,14 +205,29 @@ def approve_package(services: Services, scope: Scope, package_id: int, pair: Key
     )
 
 
-def signed_release(services: Services, team: Team, job: str = "daily") -> tuple[bytes, str]:
-    """A signed release file of ``job`` submitted and packaged as 'carried' in team's
-    workspace, approved by its deployer: the file and the approver's public key."""
-    submit_job(services, team.developer, job)
-    package = make_package(services, team, "carried")
-    pair = register_key(services, team.deployer)
+def signed_release(
+    services: Services,
+    team: Team,
+    job: str = "daily",
+    *,
+    name: str = "carried",
+    pair: KeyPair | None = None,
+    deploy: bool = False,
+    **overrides: object,
+) -> tuple[bytes, KeyPair]:
+    """A signed release file of ``job`` (with ``overrides``) submitted and packaged as
+    ``name`` in team's workspace, approved by its deployer with ``pair`` (a new key when
+    none): the file and the key. ``deploy`` releases it on that side too, as the production
+    the next release is approved against."""
+    submit_job(services, team.developer, job, **overrides)
+    package = make_package(services, team, name)
+    pair = pair or register_key(services, team.deployer)
     approve_package(services, team.deployer, package, pair)
-    return services.carried_releases.export(team.admin, package), pair.public_key
+    data = services.carried_releases.export(team.admin, package)
+    if deploy:
+        services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.LEAVE))
+        run_release(services)
+    return data, pair
 
 
 def take_in(services: Services, scope: Scope, data: bytes) -> str:

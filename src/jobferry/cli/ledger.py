@@ -62,7 +62,18 @@ def rollback_command(
 
 def restore_command(
     ctx: typer.Context,
-    package_id: Annotated[str, typer.Argument(metavar="PACKAGE", help="The release to restore.")],
+    package_id: Annotated[
+        str | None, typer.Argument(metavar="PACKAGE", help="The release to restore.")
+    ] = None,
+    entry: Annotated[
+        int | None,
+        typer.Option(
+            "--entry",
+            metavar="ENTRY",
+            help="The release to restore by its ledger entry (a signed release taken in has "
+            "no package here).",
+        ),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Plan only: show the plan and keep it for --plan.")
     ] = False,
@@ -78,17 +89,24 @@ def restore_command(
     s = session(ctx, json_mode, workspace)
     if dry_run and plan_id is not None:
         raise CommandError("--dry-run makes a plan and --plan applies one; give one of them.")
+    if (package_id is None) == (entry is None):
+        raise CommandError("Name the release to restore: a PACKAGE, or --entry ENTRY.")
     body = {"dry_run": dry_run, "plan_id": plan_id}
-    path = f"/release-packages/{segment(package_id)}/restore"
+    if package_id is not None:
+        path, what, again = (
+            f"/release-packages/{segment(package_id)}/restore",
+            f"release package {package_id}",
+            package_id,
+        )
+    else:
+        path, what, again = f"/release-ledger/{entry}/restore", f"entry {entry}", f"--entry {entry}"
     answer = mapping(_v2(s.client(), "POST", path, body))
     if answer.get("asy_task_id"):
-        _follow(s, package_id, answer)
+        _follow(s, what, answer)
         return
     plan = answer.get("plan")
     if plan is None:
-        s.output.finish(
-            answer, ExitCode.OK, f"Production already holds release package {package_id}'s state."
-        )
+        s.output.finish(answer, ExitCode.OK, f"Production already holds {what}'s state.")
         return
     show_plan(s.output, plan, command="releases restore")
     if plan.get("problems"):
@@ -100,11 +118,11 @@ def restore_command(
         answer,
         ExitCode.PENDING if said else ExitCode.OK,
         f"Plan {answer.get('plan_id')} ({said or 'no change'}); apply it with: jobferry "
-        f"releases restore {package_id} --plan {answer.get('plan_id')}.",
+        f"releases restore {again} --plan {answer.get('plan_id')}.",
     )
 
 
-def _follow(s: Session, package_id: str, answer: dict[str, Any]) -> None:
+def _follow(s: Session, what: str, answer: dict[str, Any]) -> None:
     task_id = str(answer.get("asy_task_id"))
     task = s.client().wait_task(task_id)
     ok = task.get("status") == "SUCCESSFUL"
@@ -112,8 +130,7 @@ def _follow(s: Session, package_id: str, answer: dict[str, Any]) -> None:
     s.output.finish(
         {"restore": answer, "task": task},
         ExitCode.OK if ok else ExitCode.FAILED,
-        f"{said} production to release package {package_id} (task {task_id}): "
-        f"{task.get('message')}",
+        f"{said} production to {what} (task {task_id}): {task.get('message')}",
     )
 
 

@@ -97,6 +97,9 @@ release_restores = Table(
     Column("path", Text, nullable=False),
     Column("created_by", String(128), nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # The workspace the restore's objects' identities come from (another server's, for
+    # releases taken in from signed release files); NULL: the development side.
+    Column("source_id", String(64), nullable=True),
 )
 
 # A signed release taken in, waiting for its import (keyed by the kept plan it applies): what
@@ -184,6 +187,9 @@ class RestoreRecord:
     path: str
     created_by: str
     created_at: int
+    source_id: str | None = None
+    """The workspace the restore's objects' identities come from (``None``: the development
+    side)."""
 
 
 @dataclass(frozen=True)
@@ -260,6 +266,14 @@ def entries(tx: Tx, workspace_id: str, at: int | None = None) -> list[EntryRecor
         query = query.where(_e.c.at <= at)
     rows = tx.conn.execute(query.order_by(_e.c.id))
     return [record(EntryRecord, r) for r in rows]
+
+
+def entry_of(tx: Tx, workspace_id: str, entry_id: int) -> EntryRecord | None:
+    """One entry of the workspace's ledger."""
+    row = tx.conn.execute(
+        select(_e).where(_e.c.workspace_id == workspace_id, _e.c.id == entry_id)
+    ).first()
+    return record(EntryRecord, row) if row else None
 
 
 def last_entry(tx: Tx, workspace_id: str) -> EntryRecord | None:
@@ -346,13 +360,3 @@ def carried_of_plan(tx: Tx, plan_id: str) -> CarriedRecord | None:
 def forget_carried(tx: Tx, plan_id: str) -> None:
     """The signed release of ``plan_id`` was imported (or its import was not queued)."""
     tx.conn.execute(delete(release_carried).where(release_carried.c.plan_id == plan_id))
-
-
-def carried_entries(tx: Tx, workspace_id: str) -> list[int]:
-    """The entries of releases taken in from signed release files (and their rollbacks)."""
-    rows = tx.conn.execute(
-        select(_e.c.id)
-        .where(_e.c.workspace_id == workspace_id, _e.c.source_id.is_not(None))
-        .order_by(_e.c.id)
-    )
-    return [int(r[0]) for r in rows]

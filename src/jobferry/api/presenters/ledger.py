@@ -24,15 +24,16 @@ def rolled_back(done: RolledBackRelease) -> dict[str, Any]:
 
 def restore(found: RestorePlanned | RestoreStarted) -> dict[str, Any]:
     """A restore planned (its kept plan, to review) or started (the import task applying it)."""
+    package_id = str(found.package_id) if found.package_id is not None else None
     if isinstance(found, RestorePlanned):
         return {
-            "package_id": str(found.package_id),
+            "package_id": package_id,
             "entry_id": found.entry_id,
             "plan_id": found.plan.plan_id if found.plan is not None else None,
             "plan": plan_document(found.plan) if found.plan is not None else None,
         }
     return {
-        "package_id": str(found.package_id),
+        "package_id": package_id,
         "entry_id": found.entry_id,
         "plan_id": found.plan_id,
         "asy_task_id": found.task_id,

@@ -1,6 +1,7 @@
 """Release rollback, restore and the release ledger (jobferry extensions of the DataArts
 Studio factory v2 release calls): roll back the last release, restore production to an
-earlier one (a plan to review, then its apply), and read or download the ledger at a moment."""
+earlier one, named by its package or by its ledger entry (a plan to review, then its apply),
+and read or download the ledger at a moment."""
 
 from __future__ import annotations
 
@@ -39,6 +40,35 @@ def rollback_release(request: Request, scope: ScopeDep, package_id: str) -> Resp
     openapi_extra=body_doc('{"dry_run": false, "plan_id": null} (both optional)', required=False),
 )
 def restore_release(request: Request, scope: ScopeDep, package_id: str, raw: BodyDep) -> Response:
+    dry_run, plan_id = _restore_body(raw)
+    found = services_of(request).restores.restore(
+        scope, _package_id(package_id, "restore"), dry_run=dry_run, plan_id=plan_id
+    )
+    runner_of(request).kick(queued_here=True)
+    return json(present.restore(found))
+
+
+@router.post(
+    "/release-ledger/{entry_id}/restore",
+    summary="restore production to the release of a ledger entry (extension)",
+    openapi_extra=body_doc('{"dry_run": false, "plan_id": null} (both optional)', required=False),
+)
+def restore_entry(request: Request, scope: ScopeDep, entry_id: str, raw: BodyDep) -> Response:
+    dry_run, plan_id = _restore_body(raw)
+    if not entry_id.isdigit():
+        raise InvalidRequestError(
+            f"entry_id '{entry_id}' is not a release ledger entry's id (a whole number).",
+            parameter="entry_id",
+        )
+    found = services_of(request).restores.restore_entry(
+        scope, int(entry_id), dry_run=dry_run, plan_id=plan_id
+    )
+    runner_of(request).kick(queued_here=True)
+    return json(present.restore(found))
+
+
+def _restore_body(raw: bytes) -> tuple[bool, str | None]:
+    """A restore's body: ``dry_run`` and ``plan_id``, both optional."""
     body = parse_object(raw, required=False, what='{"dry_run", "plan_id"}')
     dry_run, plan_id = body.get("dry_run", False), body.get("plan_id")
     if not isinstance(dry_run, bool) or not isinstance(plan_id, str | None):
@@ -46,11 +76,7 @@ def restore_release(request: Request, scope: ScopeDep, package_id: str, raw: Bod
             "restore: dry_run is true or false, and plan_id the id of a restore's plan.",
             parameter="dry_run" if not isinstance(dry_run, bool) else "plan_id",
         )
-    found = services_of(request).restores.restore(
-        scope, _package_id(package_id, "restore"), dry_run=dry_run, plan_id=plan_id
-    )
-    runner_of(request).kick(queued_here=True)
-    return json(present.restore(found))
+    return dry_run, plan_id
 
 
 @router.get("/release-ledger", summary="the release ledger at a moment (extension)")

@@ -15,8 +15,8 @@ jobs' scheduling as it finds it.
 transaction, as any release is: the objects it wrote and deleted (identified as the sending
 workspace knows them, ``source_id``), the approvals that verified here (each checkable offline
 with its public key), who took it in. So the ledger says what this production holds and who
-approved it, and its last release can be rolled back here. A restore rebuilds production from
-this workspace's own releases, so it is refused once the ledger holds a signed release.
+approved it, its last release can be rolled back here, and production can be restored to it
+(by its ledger entry: it has no package here).
 """
 
 from __future__ import annotations

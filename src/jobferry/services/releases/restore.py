@@ -15,6 +15,7 @@ import's own transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +55,8 @@ _KINDS = (ObjectKind.JOB.value, ObjectKind.SCRIPT.value)
 class RestorePlanned:
     """A restore planned (a dry run): the release it restores and the kept plan."""
 
-    package_id: int
+    package_id: int | None
+    """``None``: a signed release taken in from another server (it has no package here)."""
     entry_id: int
     plan: Plan | None
     """``None``: production holds that state already, nothing to plan."""
@@ -64,7 +66,7 @@ class RestorePlanned:
 class RestoreStarted:
     """A restore applied: the kept plan it applies and the import task doing it."""
 
-    package_id: int
+    package_id: int | None
     entry_id: int
     plan_id: str
     task_id: str
@@ -77,6 +79,8 @@ class _Content:
     puts: list[ObjectState]
     documents: dict[str, str]
     deletions: list[ObjectState]
+    sources: set[str]
+    """The workspaces the objects' identities come from (one, for a package to carry them)."""
 
 
 def _no_release(package_id: int, name: str) -> RollbackRefusedError:
@@ -91,18 +95,57 @@ def _no_release(package_id: int, name: str) -> RollbackRefusedError:
     )
 
 
-def _carried_held(package_id: int, name: str, entries: list[int]) -> RollbackRefusedError:
-    listed = ", ".join(str(e) for e in entries[:10])
+def _no_entry(entry_id: int, name: str) -> RollbackRefusedError:
     return RollbackRefusedError(
-        f"Production of workspace '{name}' cannot be restored to release package "
-        f"'{package_id}': its ledger holds signed releases taken in from another server (ledger "
-        f"entries {listed}), whose objects a restore, which rebuilds production from this "
-        "workspace's own releases, cannot identify.",
-        fix="Roll back the last release (POST /v2/{project_id}/factory/release-packages/last/"
-        "rollback), or take in the signed release file of the state production should hold.",
+        f"Entry {entry_id} of workspace '{name}''s release ledger is not a release; only a "
+        "release the ledger recorded can be restored.",
+        fix="Read the release ledger (GET /v2/{project_id}/factory/release-ledger) and name an "
+        "entry it lists as a deploy.",
         remedy=Remedy.READ_RELEASE_LEDGER,
-        package_id=str(package_id),
+        entry_id=entry_id,
     )
+
+
+def named(entry: EntryRecord) -> str:
+    """A release as messages name it: its package, or the signed release taken in."""
+    if entry.package_id is not None:
+        return f"release package {entry.package_id}"
+    return f"the signed release '{entry.package_name}' (ledger entry {entry.id})"
+
+
+def _mixed(entry: EntryRecord, name: str) -> RollbackRefusedError:
+    return RollbackRefusedError(
+        f"Production of workspace '{name}' cannot be restored to {named(entry)} in one "
+        "change: the objects it would write or delete were released from two workspaces "
+        "(this one and another server's, through signed releases taken in), and one restore "
+        "carries the identities of one.",
+        fix="Roll back the last release (POST /v2/{project_id}/factory/release-packages/last/"
+        "rollback), or restore to a release after which only one workspace released.",
+        remedy=Remedy.READ_RELEASE_LEDGER,
+        entry_id=entry.id,
+    )
+
+
+def _states_now(
+    tx: Tx, production: str, sources: dict[int, str], states: Iterable[ObjectState]
+) -> list[tuple[str, ObjectState]]:
+    """What production holds now of each object the ledger ``states`` name, with the
+    workspace its identity comes from (that of the entry that left the state)."""
+    groups: dict[str, list[tuple[str, str, str]]] = {}
+    for state in states:
+        if state.kind in _KINDS:
+            key = (state.kind, state.uid, state.name)
+            groups.setdefault(sources[state.entry_id], []).append(key)
+    found: list[tuple[str, ObjectState]] = []
+    for source, keys in groups.items():
+        now, _ = ledger.production_states(tx, production, source, keys)
+        found.extend((source, state) for state in now)
+    return found
+
+
+def _sources(entries: Iterable[EntryRecord]) -> dict[int, str]:
+    """Entry id → the workspace its objects' identities come from."""
+    return {e.id: e.source_id or e.workspace_id for e in entries}
 
 
 def content_of(tx: Tx, workspace_id: str, production: str, entry: EntryRecord) -> _Content:
@@ -110,24 +153,28 @@ def content_of(tx: Tx, workspace_id: str, production: str, entry: EntryRecord) -
     everything = repo.entries(tx, workspace_id)
     wanted = ledger.replay(tx, [e for e in everything if e.id <= entry.id])
     touched = ledger.replay(tx, everything)
-    keys = [(s.kind, s.uid, s.name) for s in touched.values() if s.kind in _KINDS]
-    now, _ = ledger.production_states(tx, production, workspace_id, keys)
     puts: list[ObjectState] = []
     deletions: list[ObjectState] = []
-    for current in now:
+    used: set[str] = set()
+    for source, current in _states_now(tx, production, _sources(everything), touched.values()):
         then = wanted.get((current.kind, current.uid))
         if then is not None and then.action == PUT:
             if _differs(current, then):
                 puts.append(then)
+                used.add(source)
         elif current.action == PUT:
             deletions.append(current)
+            used.add(source)
     documents = repo.contents(tx, workspace_id, [s.sha256 or "" for s in puts])
-    return _Content(puts, documents, deletions)
+    return _Content(puts, documents, deletions, used)
 
 
-def write_restore(scope: Scope, entry: EntryRecord, content: _Content, path: Path) -> None:
-    """The restore's package file: a package of the development workspace holding the
-    definitions and deletions, its bytes the same for the same content."""
+def write_restore(
+    scope: Scope, entry: EntryRecord, content: _Content, source: str, path: Path
+) -> None:
+    """The restore's package file: a package of ``source`` (the development workspace, or
+    the other server's whose signed releases production took in) holding the definitions and
+    deletions, its bytes the same for the same content."""
     entries = sorted(
         (
             NewEntry(
@@ -145,7 +192,7 @@ def write_restore(scope: Scope, entry: EntryRecord, content: _Content, path: Pat
     header = ManifestHeader(
         producer_version=jobferry.__version__,
         project_id=scope.actor.project_id,
-        workspace_id=scope.workspace.id,
+        workspace_id=source,
         workspace_name=scope.workspace.name,
         created_at_ms=entry.at,
         options=options.as_json() | {"layout": Layout.SINGLE.value},
@@ -176,29 +223,50 @@ class RestoreService:
         with self.db.transaction(readonly=True) as tx:
             production = production_scope(tx, scope, releasing=True)
             entry = repo.entry_of_package(tx, scope.workspace.id, package_id)
-            kept = repo.restore_of_plan(tx, plan_id) if plan_id is not None else None
-            carried = repo.carried_entries(tx, scope.workspace.id)
         if entry is None:
             raise _no_release(package_id, scope.workspace.name)
-        if carried:
-            raise _carried_held(package_id, scope.workspace.name, carried)
+        return self._restore(scope, production, entry, dry_run, plan_id)
+
+    def restore_entry(
+        self, scope: Scope, entry_id: int, *, dry_run: bool = False, plan_id: str | None = None
+    ) -> RestorePlanned | RestoreStarted:
+        """:meth:`restore`, the release named by its ledger entry (a signed release taken in
+        from another server has no package here to name it by)."""
+        scope.require(DEPLOY_ROLES, "restore releases")
+        with self.db.transaction(readonly=True) as tx:
+            production = production_scope(tx, scope, releasing=True)
+            entry = repo.entry_of(tx, scope.workspace.id, entry_id)
+        if entry is None or entry.action != ledger.DEPLOY:
+            raise _no_entry(entry_id, scope.workspace.name)
+        return self._restore(scope, production, entry, dry_run, plan_id)
+
+    def _restore(
+        self,
+        scope: Scope,
+        production: Scope,
+        entry: EntryRecord,
+        dry_run: bool,
+        plan_id: str | None,
+    ) -> RestorePlanned | RestoreStarted:
         if plan_id is not None:
+            with self.db.transaction(readonly=True) as tx:
+                kept = repo.restore_of_plan(tx, plan_id)
             if (
                 kept is None
                 or kept.workspace_id != scope.workspace.id
                 or kept.target_entry != entry.id
             ):
                 raise InvalidRequestError(
-                    f"Plan '{plan_id}' is not a restore of release package '{package_id}'; "
-                    "plan the restore again (dry run) and apply the plan it answers.",
+                    f"Plan '{plan_id}' is not a restore of {named(entry)}; plan the restore "
+                    "again (dry run) and apply the plan it answers.",
                     parameter="plan_id",
                 )
-            return self._apply(scope, production, package_id, entry, kept.path, plan_id)
-        planned = self._plan(scope, production, package_id, entry)
+            return self._apply(scope, production, entry, kept.path, plan_id)
+        planned = self._plan(scope, production, entry)
         if dry_run or planned.plan is None or planned.plan.problems:
             return planned
         path = self._path_of(planned.plan.plan_id)
-        return self._apply(scope, production, package_id, entry, path, planned.plan.plan_id)
+        return self._apply(scope, production, entry, path, planned.plan.plan_id)
 
     def _path_of(self, plan_id: str) -> str:
         with self.db.transaction(readonly=True) as tx:
@@ -206,20 +274,21 @@ class RestoreService:
         assert kept is not None
         return kept.path
 
-    def _plan(
-        self, scope: Scope, production: Scope, package_id: int, entry: EntryRecord
-    ) -> RestorePlanned:
+    def _plan(self, scope: Scope, production: Scope, entry: EntryRecord) -> RestorePlanned:
         with self.db.transaction() as tx:
             sides.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
         with self.db.transaction(readonly=True) as tx:
             content = content_of(tx, scope.workspace.id, production.workspace.id, entry)
         if not content.puts and not content.deletions:
-            return RestorePlanned(package_id, entry.id, None)
+            return RestorePlanned(entry.package_id, entry.id, None)
+        if len(content.sources) > 1:
+            raise _mixed(entry, scope.workspace.name)
+        (source,) = content.sources
         path = new_zip(self.imports.scratch)
         try:
-            write_restore(scope, entry, content, path)
+            write_restore(scope, entry, content, source, path)
             with path.open("rb") as stream:
-                upload = self.imports.upload(production, stream, f"restore-{package_id}.zip")
+                upload = self.imports.upload(production, stream, f"restore-{entry.id}.zip")
         finally:
             path.unlink(missing_ok=True)
         plan = self.imports.plan(production, _request(upload.path))
@@ -234,18 +303,13 @@ class RestoreService:
                     upload.path,
                     scope.actor.name,
                     now_ms(),
+                    source_id=None if source == scope.workspace.id else source,
                 ),
             )
-        return RestorePlanned(package_id, entry.id, plan)
+        return RestorePlanned(entry.package_id, entry.id, plan)
 
     def _apply(
-        self,
-        scope: Scope,
-        production: Scope,
-        package_id: int,
-        entry: EntryRecord,
-        path: str,
-        plan_id: str,
+        self, scope: Scope, production: Scope, entry: EntryRecord, path: str, plan_id: str
     ) -> RestoreStarted:
         job = self.imports.prepare(production, _request(path, plan_id))
         with self.db.transaction() as tx:
@@ -254,10 +318,10 @@ class RestoreService:
                 scope,
                 "release.restore",
                 "package",
-                str(package_id),
+                str(entry.package_id) if entry.package_id is not None else named(entry),
                 {"entry": entry.id, "planId": plan_id, "taskId": job.task_id},
             )
-        return RestoreStarted(package_id, entry.id, plan_id, job.task_id)
+        return RestoreStarted(entry.package_id, entry.id, plan_id, job.task_id)
 
 
 def _request(path: str, plan_id: str | None = None) -> ImportRequest:
@@ -280,8 +344,10 @@ def restored(tx: Tx, task_id: str, restore: RestoreRecord, production: Scope) ->
     state production holds now differs from the ledger's newest; what the task says of it."""
     everything = repo.entries(tx, restore.workspace_id)
     latest = ledger.replay(tx, everything)
-    keys = [(s.kind, s.uid, s.name) for s in latest.values() if s.kind in _KINDS]
-    now, _ = ledger.production_states(tx, production.workspace.id, restore.workspace_id, keys)
+    source = restore.source_id or restore.workspace_id
+    sources = _sources(everything)
+    mine = [s for s in latest.values() if sources[s.entry_id] == source]
+    now = [s for _, s in _states_now(tx, production.workspace.id, sources, mine)]
     changed = [(s.kind, s.uid, s.name) for s in now if _differs(s, latest.get((s.kind, s.uid)))]
     target = next(e for e in everything if e.id == restore.target_entry)
     entry_id = ledger.record(
@@ -298,13 +364,14 @@ def restored(tx: Tx, task_id: str, restore: RestoreRecord, production: Scope) ->
             plan_id=restore.plan_id,
             approvers=target.approver_list(),
             target_entry=target.id,
+            source_id=restore.source_id,
         ),
         changed,
     )
     tell_waiting(tx, restore.workspace_id, [(kind, uid) for kind, uid, _ in changed])
     return (
-        f" Production restored to release package {target.package_id} "
-        f"(ledger entry {entry_id}, {len(changed)} object(s))."
+        f" Production restored to {named(target)} (ledger entry {entry_id}, "
+        f"{len(changed)} object(s))."
     )
 
 

@@ -3,8 +3,8 @@ as one signed release file is taken into another enterprise workspace's producti
 the approvals verify with keys that workspace trusts and the plan made there has the approved
 hash; a production that differs is named, a package that is not the approved one refused. The
 release is written in that production's release ledger (its objects as the sending workspace
-identifies them, the approvals that verified), so its rollback works there too; a restore,
-which rebuilds production from the workspace's own releases, is refused."""
+identifies them, the approvals that verified), so its rollback works there too, and a restore
+to it carries those identities; one that would carry two workspaces' is refused."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from jobferry.errors import (
 from jobferry.package.releasefile import SignedRelease, read_release, write_release
 from jobferry.services.container import Services
 from jobferry.services.releases.ledger import entry_document
+from jobferry.services.releases.restore import RestorePlanned, RestoreStarted
 from jobferry.services.workspaces.keys import parse_trust
 from jobferry.storage import jobs as job_repo
 from support.releases import (
@@ -36,7 +37,8 @@ from support.releases import (
 
 def test_a_signed_release_is_taken_in_across_the_air_gap(services: Services) -> None:
     test_side = connected_team(services, "sales")
-    data, public_key = signed_release(services, test_side)
+    data, pair = signed_release(services, test_side)
+    public_key = pair.public_key
     release = read_release(data)
     assert release.approvals["counted"] == 1
 
@@ -73,7 +75,8 @@ def test_a_signed_release_taken_in_is_written_in_the_ledger_and_its_rollback_too
     services: Services,
 ) -> None:
     test_side = connected_team(services, "sales")
-    data, public_key = signed_release(services, test_side)
+    data, pair = signed_release(services, test_side)
+    public_key = pair.public_key
     with services.db.transaction(readonly=True) as tx:
         found = job_repo.get_job(tx, test_side.developer.workspace.id, "daily")
     assert found is not None
@@ -124,19 +127,70 @@ def test_a_signed_release_taken_in_is_written_in_the_ledger_and_its_rollback_too
     assert back.production == ()
 
 
-def test_a_restore_is_refused_once_the_ledger_holds_a_signed_release_taken_in(
+def test_a_production_of_signed_releases_is_restored_to_an_earlier_one(
     services: Services,
 ) -> None:
-    test_side = connected_team(services, "sales")
-    data, public_key = signed_release(services, test_side)
-    other = _trusting(services, public_key)
-    submit_job(services, other.developer, "own")
-    own = release(services, other, "own-release")
-    take_in(services, other.admin, data)
+    sales = connected_team(services, "sales")
+    first_file, pair = signed_release(services, sales, deploy=True)
+    ops = _trusting(services, pair.public_key)
+    take_in(services, ops.admin, first_file)
     run_release(services)
-    with pytest.raises(RollbackRefusedError, match="signed releases taken in") as refused:
-        services.restores.restore(other.deployer, own, dry_run=True)
-    assert "release-packages/last/rollback" in refused.value.message
+    # the next release is approved against the sending side's production, which holds the
+    # first as this production does
+    second_file, _ = signed_release(
+        services, sales, name="carried-2", pair=pair, deploy=True, description="second cut"
+    )
+    take_in(services, ops.admin, second_file)
+    run_release(services)
+    prod = production_of(services, ops)
+    assert services.jobs.show(prod, "daily").document.get("description") == "second cut"
+    first, second = (e for e, _ in services.ledger.ledger(ops.admin).entries)
+
+    planned = services.restores.restore_entry(ops.deployer, first.id, dry_run=True)
+    assert isinstance(planned, RestorePlanned)
+    assert (planned.package_id, planned.entry_id) == (None, first.id)
+    assert planned.plan is not None
+    assert planned.plan.summary.overwrite == 1  # the job, by its identity
+    with pytest.raises(InvalidRequestError, match="is not a restore of the signed release"):
+        services.restores.restore_entry(ops.deployer, second.id, plan_id=planned.plan.plan_id)
+    started = services.restores.restore_entry(ops.deployer, first.id, plan_id=planned.plan.plan_id)
+    assert isinstance(started, RestoreStarted)
+    run_release(services)
+    assert "description" not in services.jobs.show(prod, "daily").document
+    restored, objects = services.ledger.ledger(ops.admin).entries[-1]
+    assert (restored.action, restored.target_entry, restored.source_id) == (
+        "restore",
+        first.id,
+        sales.admin.workspace.id,
+    )
+    assert [(o.name, o.action) for o in objects] == [("daily", "put")]
+    assert services.restores.restore_entry(ops.deployer, first.id, dry_run=True).plan is None
+    with pytest.raises(RollbackRefusedError, match="is not a release"):
+        services.restores.restore_entry(ops.deployer, restored.id, dry_run=True)
+
+
+def test_a_restore_that_would_carry_two_workspaces_identities_is_refused(
+    services: Services,
+) -> None:
+    sales = connected_team(services, "sales")
+    data, pair = signed_release(services, sales)
+    ops = _trusting(services, pair.public_key)
+    submit_job(services, ops.developer, "own")
+    own = release(services, ops, "own-release")
+    take_in(services, ops.admin, data)
+    run_release(services)
+    # back to the state after its own release: the signed release's objects are deleted, a
+    # package of the other server's identities
+    planned = services.restores.restore(ops.deployer, own, dry_run=True)
+    assert isinstance(planned, RestorePlanned)
+    assert planned.plan is not None
+    assert planned.plan.summary.delete == 3
     # naming the local release to roll back says which release came after it
     with pytest.raises(RollbackRefusedError, match="signed release 'carried' taken in"):
-        services.release_rollback.rollback(other.deployer, own)
+        services.release_rollback.rollback(ops.deployer, own)
+    # a local release after it: back to the first would change objects of both
+    submit_job(services, ops.developer, "own", description="second cut")
+    release(services, ops, "own-release-2")
+    with pytest.raises(RollbackRefusedError, match="released from two workspaces") as refused:
+        services.restores.restore(ops.deployer, own, dry_run=True)
+    assert "release-packages/last/rollback" in refused.value.message
