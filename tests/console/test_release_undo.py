@@ -190,3 +190,46 @@ def test_a_signed_release_taken_in_is_rolled_back_from_the_ledger(
     assert "Release 'carried' rolled back" in visible(done.text)
     assert "data-rollback" not in done.text  # the newest entry is now its rollback
     assert services.ledger.ledger(team.deployer).entries[-1][0].action == "rollback"
+
+
+def test_production_is_restored_to_a_signed_release_taken_in_from_the_ledger(
+    services: Services, client: TestClient
+) -> None:
+    sales = connected_team(services, "sales")
+    first_file, pair = signed_release(services, sales, deploy=True)
+    team = connected_team(services, "ops")
+    services.keys.trust(team.admin, parse_trust({"name": "sales", "publicKey": pair.public_key}))
+    services.signin.set_password(admin_actor(services), team.deployer.actor.name, PASSWORD)
+    take_in(services, team.admin, first_file)
+    run_release(services)
+    second_file, _ = signed_release(
+        services, sales, name="carried-2", pair=pair, deploy=True, description="second cut"
+    )
+    take_in(services, team.admin, second_file)
+    run_release(services)
+    first = services.ledger.ledger(team.admin).entries[0][0]
+    ledger = f"/console/w/{team.workspace_id}/release-ledger"
+
+    deployer = _signed_in(client, team.deployer.actor.name)
+    shown = deployer.get(ledger).text
+    assert shown.count("data-restore-plan") == 1  # the first; the second is the newest
+    planned = deployer.post(f"{ledger}/{first.id}/restore", {})
+    assert planned.status_code == 200, planned.text
+    assert "data-restore-review" in planned.text
+    assert "daily" in visible(planned.text)
+    _speaks_console(planned.text)
+    plan_id = re.search(r'name="plan" value="([^"]+)"', planned.text)
+    assert plan_id is not None
+    applied = deployer.post(f"{ledger}/{first.id}/restore/apply", {"plan": plan_id[1]})
+    assert applied.status_code == 303, applied.text
+    production = production_of(services, team)
+    follow = applied.headers["location"]
+    task_id = re.search(rf"/w/{production.workspace.id}/tasks/([^/?]+)$", follow)
+    assert task_id, follow
+    assert wait_task(services, production, task_id[1]).status.value == "SUCCESSFUL"
+    assert "SUCCESSFUL" in deployer.get(follow).text
+    assert "description" not in services.jobs.show(production, "daily").document
+    assert services.ledger.ledger(team.admin).entries[-1][0].action == "restore"
+    again = deployer.post(f"{ledger}/{first.id}/restore", {})
+    assert again.status_code == 200
+    assert "nothing to restore" in visible(again.text)

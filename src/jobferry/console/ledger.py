@@ -1,7 +1,9 @@
 """The release ledger page of an enterprise workspace: every release, rollback and restore of
 its production side, and what production held at a moment; the same, downloaded as CSV. A
-signed release taken in from another server has no package page here, so when it is the
-ledger's newest entry the page offers its rollback (deployers, operators, admins)."""
+signed release taken in from another server has no package page here, so the page offers
+what a package's page offers for a release (deployers, operators, admins): its rollback while
+it is the ledger's newest entry, and otherwise the restore of production to it — its plan
+first, then *Restore*, whose task is followed on the task's page."""
 
 from __future__ import annotations
 
@@ -11,10 +13,14 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from jobferry.console.fixes import said
-from jobferry.console.web import FormDep, Page, PageContext, PageDep, render
+from jobferry.console.plans import PlanObjects, plan_objects
+from jobferry.console.release_undo import HELD, PROBLEMS
+from jobferry.console.web import FormDep, Page, PageContext, PageDep, base_of, redirect, render
 from jobferry.domain.releases import DEPLOY_ROLES
 from jobferry.errors import JobferryError
+from jobferry.services.importing.plan import Plan
 from jobferry.services.releases.ledger import ledger_csv, ledger_document, parse_moment
+from jobferry.services.releases.restore import RestorePlanned, RestoreStarted
 from jobferry.web import attachment
 
 router = APIRouter()
@@ -32,29 +38,48 @@ class LedgerContext(PageContext):
     message: str = ""
     rollback: bool = False
     """The newest entry is a signed release taken in and the viewer may roll it back."""
+    restorable: tuple[int, ...] = ()
+    """Entries of signed releases taken in that production can be restored to by the viewer."""
+    plan: Plan | None = None
+    """A restore planned (its dry run) to the entry ``restore_entry``: the plan to review."""
+    objects: PlanObjects | None = None
+    """That plan's objects, as the import plan step lists them."""
+    restore_entry: int | None = None
 
 
-def _view(page: Page, request: Request, *, message: str = "", error: str = "") -> Response:
+def _view(
+    page: Page,
+    request: Request,
+    *,
+    message: str = "",
+    error: str = "",
+    status: int | None = None,
+    restore: tuple[int, Plan] | None = None,
+) -> Response:
     """The ledger now, or at the moment asked, with what an action did or why it failed."""
     asked = _asked(request)
-    status = 400 if error else 200
     try:
         view = page.services.ledger.ledger(page.scope, parse_moment(asked))
     except JobferryError as exc:
         context = LedgerContext(page=page, ledger={}, asked=asked, error=said(exc))
         return render(request, context, status_code=exc.status)
     shown = ledger_document(view)
-    newest = shown["entries"][0] if shown["entries"] and not asked else None
-    rollback = (
-        newest is not None
-        and newest["action"] == "deploy"
-        and newest["source_workspace_id"] is not None
-        and page.scope.role in DEPLOY_ROLES
-    )
+    entries = shown["entries"] if not asked and page.scope.role in DEPLOY_ROLES else []
+    taken_in = [e for e in entries if e["action"] == "deploy" and e["source_workspace_id"]]
+    newest = entries[0]["entry_id"] if entries else None
     context = LedgerContext(
-        page=page, ledger=shown, asked=asked, message=message, error=error, rollback=rollback
+        page=page,
+        ledger=shown,
+        asked=asked,
+        message=message,
+        error=error,
+        rollback=any(e["entry_id"] == newest for e in taken_in),
+        restorable=tuple(e["entry_id"] for e in taken_in if e["entry_id"] != newest),
+        plan=restore[1] if restore else None,
+        objects=plan_objects(restore[1], page.scope.workspace.name) if restore else None,
+        restore_entry=restore[0] if restore else None,
     )
-    return render(request, context, status_code=status)
+    return render(request, context, status_code=status or (400 if error else 200))
 
 
 def _asked(request: Request) -> str:
@@ -92,3 +117,33 @@ def release_ledger_csv(page: PageDep, request: Request) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": attachment("release-ledger.csv")},
     )
+
+
+@router.post("/w/{workspace_id}/release-ledger/{entry_id}/restore")
+def plan_restore(page: PageDep, form: FormDep, request: Request, entry_id: int) -> Response:
+    """Plan production back to its state right after a signed release taken in (a dry run):
+    the kept plan to review, with *Restore* to apply it."""
+    try:
+        planned = page.services.restores.restore_entry(page.scope, entry_id, dry_run=True)
+    except JobferryError as exc:
+        return _view(page, request, error=said(exc), status=exc.status)
+    assert isinstance(planned, RestorePlanned)
+    if planned.plan is None:
+        return _view(page, request, message=HELD)
+    error = PROBLEMS if planned.plan.problems else ""
+    return _view(page, request, error=error, restore=(entry_id, planned.plan))
+
+
+@router.post("/w/{workspace_id}/release-ledger/{entry_id}/restore/apply")
+def apply_restore(page: PageDep, form: FormDep, request: Request, entry_id: int) -> Response:
+    """Apply the restore's plan the dry run kept (refused when production moved since), then
+    follow its task on the task's page (a task of the production side)."""
+    plan_id = str(form.get("plan") or "").strip()
+    try:
+        started = page.services.restores.restore_entry(page.scope, entry_id, plan_id=plan_id)
+    except JobferryError as exc:
+        return _view(page, request, error=said(exc), status=exc.status)
+    assert isinstance(started, RestoreStarted)
+    page.runner.kick(queued_here=True)
+    production = page.scope.workspace.production_id
+    return redirect(f"{base_of(request)}/w/{production}/tasks/{started.task_id}")
