@@ -64,22 +64,33 @@ def _view(
         context = LedgerContext(page=page, ledger={}, asked=asked, error=said(exc))
         return render(request, context, status_code=exc.status)
     shown = ledger_document(view)
-    entries = shown["entries"] if not asked and page.scope.role in DEPLOY_ROLES else []
-    taken_in = [e for e in entries if e["action"] == "deploy" and e["source_workspace_id"]]
-    newest = entries[0]["entry_id"] if entries else None
+    rollback, restorable = _undoable(page, shown["entries"] if not asked else [])
+    plan, entry = (restore[1], restore[0]) if restore else (None, None)
     context = LedgerContext(
         page=page,
         ledger=shown,
         asked=asked,
         message=message,
         error=error,
-        rollback=any(e["entry_id"] == newest for e in taken_in),
-        restorable=tuple(e["entry_id"] for e in taken_in if e["entry_id"] != newest),
-        plan=restore[1] if restore else None,
-        objects=plan_objects(restore[1], page.scope.workspace.name) if restore else None,
-        restore_entry=restore[0] if restore else None,
+        rollback=rollback,
+        restorable=restorable,
+        plan=plan,
+        objects=plan_objects(plan, page.scope.workspace.name) if plan else None,
+        restore_entry=entry,
     )
     return render(request, context, status_code=status or (400 if error else 200))
+
+
+def _undoable(page: Page, entries: list[dict[str, Any]]) -> tuple[bool, tuple[int, ...]]:
+    """Whether the viewer may roll back the newest entry (a signed release taken in), and
+    the earlier signed releases taken in they may restore production to (newest first)."""
+    if page.scope.role not in DEPLOY_ROLES or not entries:
+        return False, ()
+    taken_in = [
+        e["entry_id"] for e in entries if e["action"] == "deploy" and e["source_workspace_id"]
+    ]
+    newest = entries[0]["entry_id"]
+    return newest in taken_in, tuple(e for e in taken_in if e != newest)
 
 
 def _asked(request: Request) -> str:
