@@ -1,11 +1,15 @@
-"""Restoring a production side to an earlier release: production made to hold exactly what it
-held right after that release, through the normal plan and apply.
+"""Restoring a production side to an earlier release (named by its package, or by its ledger
+entry): production made to hold exactly what it held right after that release, through the
+normal plan and apply.
 
 The release ledger gives the state after release K of every object a release ever touched
 (its definition, kept by hash, or its deletion). A restore writes a package of the objects
 whose state production no longer holds — their definitions as production held them, and the
 deletions of objects that did not exist then — as a package of the development workspace
-(the objects keep their development identities, so renames match by identity), keeps it as
+(the objects keep their development identities, so renames match by identity; objects of
+signed releases taken in from another server keep that server's, and the package is then of
+its workspace: one package carries one workspace's identities, so a restore that would change
+objects of two is refused), keeps it as
 an upload of the production side and plans it there (OVERWRITE, ``propagateDeletes``, drift
 refused as the plan reports it, scheduled jobs paused and restored). A dry run answers that
 kept plan for review; the apply is the ATOMIC import of the same file naming it (a system
