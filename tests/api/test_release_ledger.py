@@ -72,3 +72,29 @@ def test_rollback_restore_and_the_ledger_on_the_wire(api: SignedClient, services
         version="v2",
     )
     assert wrong.status_code == 400
+    # the same restore, the release named by its ledger entry; an entry that is not a release,
+    # or no entry id at all, is refused in the envelope
+    entries = api.call("GET", "/factory/release-ledger", workspace=ws, version="v2").json()
+    by_entry = {e["action"]: e["entry_id"] for e in entries["entries"]}
+    entry = api.call(
+        "POST",
+        f"/factory/release-ledger/{by_entry['deploy']}/restore",
+        {"dry_run": True},
+        workspace=ws,
+        version="v2",
+    )
+    assert entry.status_code == 200, entry.text
+    assert entry.json()["entry_id"] == by_entry["deploy"]
+    assert entry.json()["package_id"] is not None
+    rolled = api.call(
+        "POST",
+        f"/factory/release-ledger/{by_entry['rollback']}/restore",
+        workspace=ws,
+        version="v2",
+    )
+    assert rolled.status_code == 400, rolled.text
+    assert rolled.json()["error_code"] == "DLF.9016"
+    assert "is not a release" in rolled.json()["error_msg"]
+    named = api.call("POST", "/factory/release-ledger/first/restore", workspace=ws, version="v2")
+    assert named.status_code == 400, named.text
+    assert "entry_id" in named.json()["error_msg"]
