@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 from jobferry.storage.columns import workspace_id
 from jobferry.storage.records import record
-from jobferry.storage.tables import metadata
+from jobferry.storage.tables import import_plans, metadata
 from jobferry.storage.tx import Tx, chunks
 
 release_ledger = Table(
@@ -360,3 +360,14 @@ def carried_of_plan(tx: Tx, plan_id: str) -> CarriedRecord | None:
 def forget_carried(tx: Tx, plan_id: str) -> None:
     """The signed release of ``plan_id`` was imported (or its import was not queued)."""
     tx.conn.execute(delete(release_carried).where(release_carried.c.plan_id == plan_id))
+
+
+def forget_unplanned(tx: Tx) -> int:
+    """Forget the restores and the signed releases taken in whose kept plan is gone (expired
+    unapplied, or its import failed): they can no longer be applied. How many."""
+    plans = select(import_plans.c.id)
+    gone = 0
+    for table in (release_restores, release_carried):
+        result = tx.conn.execute(delete(table).where(table.c.plan_id.not_in(plans)))
+        gone += int(result.rowcount)
+    return gone

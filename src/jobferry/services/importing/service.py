@@ -57,6 +57,7 @@ from jobferry.services.tasks import ClaimedTask, TaskService
 from jobferry.settings import Settings
 from jobferry.space import Store, full_error
 from jobferry.storage import Database, Tx
+from jobferry.storage import ledger as release_repo
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.blobs import BlobStore
 from jobferry.storage.importing import plans as plan_repo
@@ -118,6 +119,7 @@ class ImportService:
         gone = self.packages.sweep(moment)
         with self.db.transaction() as tx:
             plan_repo.delete_plans_before(tx, moment - self.settings.download_ttl_seconds * 1000)
+            release_repo.forget_unplanned(tx)  # restores and releases waiting on them
         self.plans.sweep_kept()  # the working sets of the plans forgotten
         return gone
 

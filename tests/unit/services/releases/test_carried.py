@@ -8,6 +8,8 @@ to it carries those identities; one that would carry two workspaces' is refused.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from jobferry.errors import (
@@ -19,10 +21,12 @@ from jobferry.errors import (
 )
 from jobferry.package.releasefile import SignedRelease, read_release, write_release
 from jobferry.services.container import Services
+from jobferry.services.context import now_ms
 from jobferry.services.releases.ledger import entry_document
 from jobferry.services.releases.restore import RestorePlanned, RestoreStarted
 from jobferry.services.workspaces.keys import parse_trust
 from jobferry.storage import jobs as job_repo
+from jobferry.storage import ledger as ledger_repo
 from support.releases import (
     Team,
     connected_team,
@@ -194,3 +198,20 @@ def test_a_restore_that_would_carry_two_workspaces_identities_is_refused(
     with pytest.raises(RollbackRefusedError, match="released from two workspaces") as refused:
         services.restores.restore(ops.deployer, own, dry_run=True)
     assert "release-packages/last/rollback" in refused.value.message
+
+
+def test_a_signed_release_whose_plan_expired_unapplied_is_forgotten_with_it(
+    services: Services,
+) -> None:
+    sales = connected_team(services, "sales")
+    data, pair = signed_release(services, sales)
+    ops = _trusting(services, pair.public_key)
+    path = services.imports.upload(ops.admin, io.BytesIO(data), "release.zip").path
+    taken = services.carried_releases.take_in(
+        ops.admin, services.carried_releases.read(ops.admin, path)
+    )
+    with services.db.transaction(readonly=True) as tx:
+        assert ledger_repo.carried_of_plan(tx, taken.plan_id) is not None
+    services.imports.sweep(now_ms() + 10 * 24 * 3600 * 1000)  # the plan expired unapplied
+    with services.db.transaction(readonly=True) as tx:
+        assert ledger_repo.carried_of_plan(tx, taken.plan_id) is None
