@@ -129,9 +129,10 @@ def across_the_air_gap(prod: Cli, release: Path, public_key: Path) -> None:
     assert untrusted.exit_code == 1
     assert "DLF.9043" in untrusted.stderr
     assert prod("keys", "trust", "approver", "--file", str(public_key)).exit_code == 0
-    taken = prod("releases", "import", str(release))
+    taken = prod("releases", "import", str(release), "--start")
     assert taken.exit_code == 0, (taken.stdout, taken.stderr)
     assert "Released the signed release" in taken.stderr + taken.stdout
+    assert "1 job(s) started" in taken.stderr + taken.stdout
     again = prod("releases", "import", str(release))
     assert again.exit_code == 3
     assert "DLF.9042" in again.stderr
@@ -139,7 +140,7 @@ def across_the_air_gap(prod: Cli, release: Path, public_key: Path) -> None:
     ledger = prod("releases", "ledger")
     assert ledger.exit_code == 0, ledger.output
     (entry,) = prod.json("releases", "ledger")["entries"]
-    assert entry["package_id"] is None
+    assert (entry["package_id"], entry["startup_mode"]) == (None, 1)
     assert [a["key_id"] for a in entry["approvals"]]
     undone = prod("releases", "rollback", "--last")
     assert undone.exit_code == 0, (undone.stdout, undone.stderr)

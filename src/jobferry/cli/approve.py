@@ -280,6 +280,12 @@ def export_release(
 def import_release(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A signed release file ('releases export').")],
+    start: Annotated[
+        bool,
+        typer.Option(
+            "--start", help="Start the new batch jobs it brings (default: leave them stopped)."
+        ),
+    ] = False,
     workspace: WorkspaceOption = None,
     json_mode: JsonOption = False,
 ) -> None:
@@ -289,7 +295,7 @@ def import_release(
     s = session(ctx, json_mode, workspace)
     client = s.client()
     uploaded = client.upload(file.expanduser())
-    body = {"path": uploaded["path"]}
+    body = {"path": uploaded["path"], "startup_mode": 1 if start else 0}
     answer = mapping(
         client.call("POST", "/factory/release-packages/signed-release", body, api="v2")
     )

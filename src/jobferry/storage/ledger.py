@@ -118,6 +118,8 @@ release_carried = Table(
     Column("deletions", Text, nullable=False),
     Column("created_by", String(128), nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # 1: the new batch jobs it brings are started; 0: scheduling is left as it is.
+    Column("startup_mode", Integer, nullable=False),
 )
 
 _e = release_ledger
@@ -206,6 +208,8 @@ class CarriedRecord:
     deletions: str
     created_by: str
     created_at: int
+    startup_mode: int = 0
+    """1: the new batch jobs it brings are started (``StartupMode``)."""
 
     def deleted(self) -> list[tuple[str, str, str]]:
         """(kind, uid, name) of each deletion the package carries."""

@@ -9,9 +9,11 @@ from jobferry.api.auth import ActorDep, ScopeDep
 from jobferry.api.presenters import approvals as present
 from jobferry.api.routes.releases import package_id_of
 from jobferry.api.wire import BodyDep, body_doc, json, parse_object
+from jobferry.domain.releases import StartupMode
 from jobferry.services.approving import parse_signed
 from jobferry.services.context import require_same_project
 from jobferry.services.releases.approval_keys import parse_key
+from jobferry.services.releases.records import startup_mode
 from jobferry.web import runner_of, services_of
 
 router = APIRouter(tags=["approvals (extension)"])
@@ -125,13 +127,17 @@ def export_signed_release(request: Request, scope: ScopeDep, package_id: str) ->
     "/v2/{project_id}/factory/release-packages/signed-release",
     summary="Take a signed release file (uploaded) into production: planned here, imported "
     "only with the approved plan hash and approvals verified with trusted keys",
-    openapi_extra=body_doc('{"path": the uploaded signed release file}'),
+    openapi_extra=body_doc(
+        '{"path": the uploaded signed release file, "startup_mode": 0 (leave scheduling, the '
+        "default) or 1 (start the new batch jobs)}"
+    ),
 )
 def take_in_signed_release(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
-    body = parse_object(raw, required=True, what='{"path"}')
+    body = parse_object(raw, required=True, what='{"path", "startup_mode"}')
+    startup = startup_mode(body, "signed-release", StartupMode.LEAVE)
     services = services_of(request)
     release = services.carried_releases.read(scope, body.get("path"))
-    taken = services.carried_releases.take_in(scope, release)
+    taken = services.carried_releases.take_in(scope, release, startup)
     runner_of(request).kick(queued_here=True)
     return json(
         {

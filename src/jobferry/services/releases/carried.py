@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.approvals import PlanFacts
-from jobferry.domain.releases import DEPLOY_ROLES
+from jobferry.domain.releases import DEPLOY_ROLES, StartupMode
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import ApprovalRefusedError, BasisChangedError, InvalidRequestError
 from jobferry.package.approvals import ApprovalsVerdict, check_approvals
@@ -56,7 +56,12 @@ from jobferry.storage.ledger import CarriedRecord
 
 
 def _carried(
-    scope: Scope, production: Scope, release: SignedRelease, verdict: ApprovalsVerdict, plan: str
+    scope: Scope,
+    production: Scope,
+    release: SignedRelease,
+    verdict: ApprovalsVerdict,
+    plan: str,
+    startup: StartupMode,
 ) -> CarriedRecord:
     """What the ledger entry of ``release`` will say once its import (``plan``) commits: the
     workspace its objects come from, its name, approvers, the approvals that verified here
@@ -90,6 +95,7 @@ def _carried(
         deletions=json.dumps(deletions),
         created_by=scope.actor.name,
         created_at=now_ms(),
+        startup_mode=int(startup),
     )
 
 
@@ -201,9 +207,12 @@ class CarriedReleases:
             )
         return kept.path, made
 
-    def take_in(self, scope: Scope, release: SignedRelease) -> TakenIn:
+    def take_in(
+        self, scope: Scope, release: SignedRelease, startup: StartupMode = StartupMode.LEAVE
+    ) -> TakenIn:
         """Check ``release`` against this server's production and trusted keys, then queue
-        the import of its package there as released (refused, naming what does not hold)."""
+        the import of its package there as released (refused, naming what does not hold);
+        ``startup`` START starts the new batch jobs it brings, as a deploy's does."""
         production, verdict = self._verified(scope, release)
         document = release.approvals
         plan = document.get("plan") or {}
@@ -215,7 +224,7 @@ class CarriedReleases:
         assert stored is not None
         facts = PlanFacts(release.package_sha256, stored.request_sha256, here)
         self._refuse_moved(scope, verdict.plan_hash, facts, basis, plan)
-        carried = _carried(scope, production, release, verdict, made.plan_id)
+        carried = _carried(scope, production, release, verdict, made.plan_id, startup)
         request = self.releases.import_request(production, path, made.plan_id)
         with self.db.transaction() as tx:
             ledger_repo.insert_carried(tx, carried)

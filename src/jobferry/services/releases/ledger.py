@@ -23,14 +23,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from jobferry.domain.enums import ObjectKind
+from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, ProcessType
 from jobferry.errors import InvalidRequestError
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.releases.production import production_scope
 from jobferry.storage import Database, Tx
+from jobferry.storage import jobs as job_repo
 from jobferry.storage import ledger as repo
 from jobferry.storage.importing import ledger as promotion_repo
 from jobferry.storage.importing import plans as plan_repo
+from jobferry.storage.importing import rollbacks as change_repo
 from jobferry.storage.importing import target as target_repo
 from jobferry.storage.ledger import DELETE, PUT, CarriedRecord, EntryRecord, ObjectState
 
@@ -44,6 +46,7 @@ _READERS = {
 RECORDED = tuple(_READERS)
 """The kinds a ledger entry records (jobs and scripts)."""
 
+JOB, CREATE = ObjectKind.JOB.value, PlanAction.CREATE.value
 DAY_MS = 86_400_000
 Key = tuple[str, str, str]
 """(kind, development uid, name in development) of an object a release touches."""
@@ -155,6 +158,7 @@ def record_carried(tx: Tx, task_id: str, carried: CarriedRecord) -> tuple[str, d
     production, source = carried.production_id, carried.source_id
     keys = promotion_repo.written_by(tx, production, source, task_id, RECORDED)
     keys += [key for key in carried.deleted() if key[0] in RECORDED]
+    started = _start_new(tx, production, task_id) if carried.startup_mode else []
     entry_id = record(
         tx,
         NewEntry(
@@ -168,13 +172,36 @@ def record_carried(tx: Tx, task_id: str, carried: CarriedRecord) -> tuple[str, d
             plan_id=carried.plan_id,
             approvers=json.loads(carried.approvers),
             approvals=json.loads(carried.approvals),
+            startup_mode=carried.startup_mode,
+            started=started,
             source_id=carried.source_id,
         ),
         keys,
     )
     repo.forget_carried(tx, carried.plan_id)
-    said = f" Signed release '{carried.package_name}' released (ledger entry {entry_id})."
+    said = f" Signed release '{carried.package_name}' released (ledger entry {entry_id}"
+    said += f", {len(started)} job(s) started)." if started else ")."
     return said, {"carriedRelease": {"entry": entry_id, "objects": len(keys)}}
+
+
+def _start_new(tx: Tx, production: str, task_id: str) -> list[str]:
+    """Start the batch jobs with a version that the import ``task_id`` created (as a deploy
+    with ``startup_mode`` 1 starts its new jobs); their names, which a rollback stops again."""
+    started: list[str] = []
+    after: tuple[str, str, str] | None = None
+    while batch := change_repo.changes_of(tx, production, task_id, after, actions=[CREATE]):
+        after = (batch[-1].kind, batch[-1].name, batch[-1].action)
+        for change in batch:
+            job = job_repo.get_job(tx, production, change.name) if change.kind == JOB else None
+            if (
+                job is not None
+                and job.status == JobStatus.STOPPED.value
+                and job.process_type == ProcessType.BATCH
+                and job.latest_version is not None
+            ):
+                job_repo.set_status(tx, job.id, JobStatus.SCHEDULING)
+                started.append(job.name)
+    return started
 
 
 def replay(tx: Tx, entries: Sequence[EntryRecord]) -> dict[tuple[str, str], ObjectState]:

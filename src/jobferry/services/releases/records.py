@@ -91,16 +91,21 @@ def package_ids(body: dict[str, Any], call: str) -> tuple[int, ...]:
 def parse_deploy(body: dict[str, Any]) -> DeployRequest:
     """``{"package_ids", "startup_mode"}`` (``startup_mode`` 1 when absent)."""
     ids = package_ids(body, "deploy_factory_packages")
-    mode = body.get("startup_mode", 1)
+    return DeployRequest(ids, startup_mode(body, "deploy_factory_packages", StartupMode.START))
+
+
+def startup_mode(body: dict[str, Any], call: str, absent: StartupMode) -> StartupMode:
+    """A body's ``startup_mode`` (``absent`` when it has none)."""
+    mode = body.get("startup_mode")
     if mode is None:
-        mode = 1
+        return absent
     if isinstance(mode, bool) or mode not in (0, 1, "0", "1"):
         raise InvalidRequestError(
-            f"deploy_factory_packages: startup_mode {mode!r} is not 0 (leave scheduling as it "
-            "is) or 1 (start the released batch jobs).",
+            f"{call}: startup_mode {mode!r} is not 0 (leave scheduling as it is) or 1 (start "
+            "the released batch jobs).",
             parameter="startup_mode",
         )
-    return DeployRequest(ids, StartupMode(int(mode)))
+    return StartupMode(int(mode))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ import io
 
 import pytest
 
+from jobferry.domain.enums import JobStatus
+from jobferry.domain.releases import StartupMode
 from jobferry.errors import (
     ApprovalRefusedError,
     BasisChangedError,
@@ -104,6 +106,7 @@ def test_a_signed_release_taken_in_is_written_in_the_ledger_and_its_rollback_too
     assert approval["plan_hash"] == read_release(data).approvals["planHash"]
     prod = production_of(services, other)
     job = services.jobs.show(prod, "daily")
+    assert services.jobs.status(prod, "daily").status is JobStatus.STOPPED  # left as it was
     # the job (and the scripts it runs) as the sending workspace identifies them, at the
     # version production holds
     put = {o["name"]: o for o in shown["objects"]}
@@ -215,3 +218,23 @@ def test_a_signed_release_whose_plan_expired_unapplied_is_forgotten_with_it(
     services.imports.sweep(now_ms() + 10 * 24 * 3600 * 1000)  # the plan expired unapplied
     with services.db.transaction(readonly=True) as tx:
         assert ledger_repo.carried_of_plan(tx, taken.plan_id) is None
+
+
+def test_a_signed_release_taken_in_to_start_starts_its_new_batch_jobs(
+    services: Services,
+) -> None:
+    sales = connected_team(services, "sales")
+    data, pair = signed_release(services, sales)
+    ops = _trusting(services, pair.public_key)
+    path = services.imports.upload(ops.admin, io.BytesIO(data), "release.zip").path
+    release_file = services.carried_releases.read(ops.admin, path)
+    services.carried_releases.take_in(ops.admin, release_file, StartupMode.START)
+    run_release(services)
+    prod = production_of(services, ops)
+    assert services.jobs.status(prod, "daily").status is not JobStatus.STOPPED
+    ((entry, _),) = services.ledger.ledger(ops.admin).entries
+    assert (entry.startup_mode, entry.started_jobs()) == (1, ["daily"])
+    # its rollback stops the job it started, then removes it
+    services.release_rollback.rollback(ops.deployer, None)
+    with pytest.raises(JobNotFoundError):
+        services.jobs.show(prod, "daily")

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("deletions", sa.Text(), nullable=False),
         sa.Column("created_by", sa.String(length=128), nullable=False),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("startup_mode", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["workspace_id"],
             ["workspaces.id"],
