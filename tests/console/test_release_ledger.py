@@ -13,7 +13,6 @@ from jobferry.services.approving import Signed
 from jobferry.services.container import Services
 from jobferry.services.releases.approval_keys import parse_key
 from jobferry.services.releases.records import DeployRequest, PackageRequest
-from jobferry.services.workspaces.keys import parse_trust
 from jobferry.storage.releases import ItemFilter
 from support.console import Browser, assert_page
 from support.releases import (
@@ -25,6 +24,7 @@ from support.releases import (
     signed_release,
     submit_job,
     take_in,
+    trusting_team,
 )
 
 
@@ -95,8 +95,7 @@ def test_the_ledger_page_shows_a_signed_release_taken_in(
 ) -> None:
     data, pair = signed_release(services, connected_team(services, "sales"))
     public_key = pair.public_key
-    team = connected_team(services, "ops")
-    services.keys.trust(team.admin, parse_trust({"name": "sales", "publicKey": public_key}))
+    team = trusting_team(services, public_key)
     take_in(services, team.admin, data)
     run_release(services)
     page = browser.get(f"/console/w/{team.workspace_id}/release-ledger")

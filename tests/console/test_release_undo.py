@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 
 from jobferry.domain.releases import StartupMode
 from jobferry.services.container import Services
-from jobferry.services.workspaces.keys import parse_trust
 from support.console import PASSWORD, Browser, admin_actor, wait_task
 from support.releases import (
     Team,
@@ -28,6 +27,7 @@ from support.releases import (
     signed_release,
     submit_job,
     take_in,
+    trusting_team,
 )
 
 API_SPEAK = re.compile(
@@ -160,8 +160,7 @@ def test_a_signed_release_taken_in_is_rolled_back_from_the_ledger(
 ) -> None:
     data, pair = signed_release(services, connected_team(services, "sales"))
     public_key = pair.public_key
-    team = connected_team(services, "ops")
-    services.keys.trust(team.admin, parse_trust({"name": "sales", "publicKey": public_key}))
+    team = trusting_team(services, public_key)
     admin = admin_actor(services)
     for scope in (team.developer, team.deployer):
         services.signin.set_password(admin, scope.actor.name, PASSWORD)
@@ -197,8 +196,7 @@ def test_production_is_restored_to_a_signed_release_taken_in_from_the_ledger(
 ) -> None:
     sales = connected_team(services, "sales")
     first_file, pair = signed_release(services, sales, deploy=True)
-    team = connected_team(services, "ops")
-    services.keys.trust(team.admin, parse_trust({"name": "sales", "publicKey": pair.public_key}))
+    team = trusting_team(services, pair.public_key)
     services.signin.set_password(admin_actor(services), team.deployer.actor.name, PASSWORD)
     take_in(services, team.admin, first_file)
     run_release(services)

@@ -28,7 +28,9 @@ from jobferry.services.approving import Signed
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
 from jobferry.services.releases.approval_keys import parse_key
+from jobferry.services.releases.carried import TakenIn
 from jobferry.services.releases.records import DeployRequest, PackageRequest
+from jobferry.services.workspaces.keys import parse_trust
 from jobferry.storage.releases import ItemFilter, ItemRecord
 from support.builders import make_job, make_script
 from support.console import admin_actor
@@ -230,11 +232,20 @@ def signed_release(
     return data, pair
 
 
-def take_in(services: Services, scope: Scope, data: bytes) -> str:
-    """Upload a signed release file into ``scope`` and take it in; its import's task id."""
+def take_in(
+    services: Services, scope: Scope, data: bytes, startup: StartupMode = StartupMode.LEAVE
+) -> TakenIn:
+    """Upload a signed release file into ``scope`` and take it in (its import queued)."""
     path = services.imports.upload(scope, io.BytesIO(data), "release.zip").path
     release = services.carried_releases.read(scope, path)
-    return services.carried_releases.take_in(scope, release).task_id
+    return services.carried_releases.take_in(scope, release, startup)
+
+
+def trusting_team(services: Services, public_key: str, name: str = "ops") -> Team:
+    """Another enterprise workspace (with its connections), trusting ``public_key``."""
+    team = connected_team(services, name)
+    services.keys.trust(team.admin, parse_trust({"name": "approver", "publicKey": public_key}))
+    return team
 
 
 def release(

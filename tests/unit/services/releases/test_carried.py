@@ -8,8 +8,6 @@ to it carries those identities; one that would carry two workspaces' is refused.
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
 from jobferry.domain.enums import JobStatus
@@ -30,7 +28,6 @@ from jobferry.services.workspaces.keys import parse_trust
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import ledger as ledger_repo
 from support.releases import (
-    Team,
     connected_team,
     production_of,
     release,
@@ -38,6 +35,7 @@ from support.releases import (
     signed_release,
     submit_job,
     take_in,
+    trusting_team,
 )
 
 
@@ -70,13 +68,6 @@ def test_a_signed_release_is_taken_in_across_the_air_gap(services: Services) -> 
         take_in(services, other.admin, data)
 
 
-def _trusting(services: Services, public_key: str) -> Team:
-    """Another enterprise workspace, trusting the key that signed the release."""
-    other = connected_team(services, "ops")
-    services.keys.trust(other.admin, parse_trust({"name": "sales", "publicKey": public_key}))
-    return other
-
-
 def test_a_signed_release_taken_in_is_written_in_the_ledger_and_its_rollback_too(
     services: Services,
 ) -> None:
@@ -86,7 +77,7 @@ def test_a_signed_release_taken_in_is_written_in_the_ledger_and_its_rollback_too
     with services.db.transaction(readonly=True) as tx:
         found = job_repo.get_job(tx, test_side.developer.workspace.id, "daily")
     assert found is not None
-    other = _trusting(services, public_key)
+    other = trusting_team(services, public_key)
     take_in(services, other.admin, data)
     run_release(services)
 
@@ -139,7 +130,7 @@ def test_a_production_of_signed_releases_is_restored_to_an_earlier_one(
 ) -> None:
     sales = connected_team(services, "sales")
     first_file, pair = signed_release(services, sales, deploy=True)
-    ops = _trusting(services, pair.public_key)
+    ops = trusting_team(services, pair.public_key)
     take_in(services, ops.admin, first_file)
     run_release(services)
     # the next release is approved against the sending side's production, which holds the
@@ -181,7 +172,7 @@ def test_a_restore_that_would_carry_two_workspaces_identities_is_refused(
 ) -> None:
     sales = connected_team(services, "sales")
     data, pair = signed_release(services, sales)
-    ops = _trusting(services, pair.public_key)
+    ops = trusting_team(services, pair.public_key)
     submit_job(services, ops.developer, "own")
     own = release(services, ops, "own-release")
     take_in(services, ops.admin, data)
@@ -208,11 +199,8 @@ def test_a_signed_release_whose_plan_expired_unapplied_is_forgotten_with_it(
 ) -> None:
     sales = connected_team(services, "sales")
     data, pair = signed_release(services, sales)
-    ops = _trusting(services, pair.public_key)
-    path = services.imports.upload(ops.admin, io.BytesIO(data), "release.zip").path
-    taken = services.carried_releases.take_in(
-        ops.admin, services.carried_releases.read(ops.admin, path)
-    )
+    ops = trusting_team(services, pair.public_key)
+    taken = take_in(services, ops.admin, data)
     with services.db.transaction(readonly=True) as tx:
         assert ledger_repo.carried_of_plan(tx, taken.plan_id) is not None
     services.imports.sweep(now_ms() + 10 * 24 * 3600 * 1000)  # the plan expired unapplied
@@ -225,10 +213,8 @@ def test_a_signed_release_taken_in_to_start_starts_its_new_batch_jobs(
 ) -> None:
     sales = connected_team(services, "sales")
     data, pair = signed_release(services, sales)
-    ops = _trusting(services, pair.public_key)
-    path = services.imports.upload(ops.admin, io.BytesIO(data), "release.zip").path
-    release_file = services.carried_releases.read(ops.admin, path)
-    services.carried_releases.take_in(ops.admin, release_file, StartupMode.START)
+    ops = trusting_team(services, pair.public_key)
+    take_in(services, ops.admin, data, StartupMode.START)
     run_release(services)
     prod = production_of(services, ops)
     assert services.jobs.status(prod, "daily").status is not JobStatus.STOPPED
