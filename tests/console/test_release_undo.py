@@ -28,6 +28,7 @@ from support.releases import (
     submit_job,
     take_in,
     trusting_team,
+    two_releases_taken_in,
 )
 
 API_SPEAK = re.compile(
@@ -194,17 +195,8 @@ def test_a_signed_release_taken_in_is_rolled_back_from_the_ledger(
 def test_production_is_restored_to_a_signed_release_taken_in_from_the_ledger(
     services: Services, client: TestClient
 ) -> None:
-    sales = connected_team(services, "sales")
-    first_file, pair = signed_release(services, sales, deploy=True)
-    team = trusting_team(services, pair.public_key)
+    _, team = two_releases_taken_in(services)
     services.signin.set_password(admin_actor(services), team.deployer.actor.name, PASSWORD)
-    take_in(services, team.admin, first_file)
-    run_release(services)
-    second_file, _ = signed_release(
-        services, sales, name="carried-2", pair=pair, deploy=True, description="second cut"
-    )
-    take_in(services, team.admin, second_file)
-    run_release(services)
     first = services.ledger.ledger(team.admin).entries[0][0]
     ledger = f"/console/w/{team.workspace_id}/release-ledger"
 

@@ -248,6 +248,23 @@ def trusting_team(services: Services, public_key: str, name: str = "ops") -> Tea
     return team
 
 
+def two_releases_taken_in(services: Services) -> tuple[Team, Team]:
+    """Two signed releases of job ``daily`` released by 'sales' (the second with description
+    'second cut', approved against sales' production holding the first) and taken in by
+    'ops', which trusts their approver: (sales, ops)."""
+    sales = connected_team(services, "sales")
+    first, pair = signed_release(services, sales, deploy=True)
+    ops = trusting_team(services, pair.public_key)
+    take_in(services, ops.admin, first)
+    run_release(services)
+    second, _ = signed_release(
+        services, sales, name="carried-2", pair=pair, deploy=True, description="second cut"
+    )
+    take_in(services, ops.admin, second)
+    run_release(services)
+    return sales, ops
+
+
 def release(
     services: Services,
     team: Team,

@@ -36,6 +36,7 @@ from support.releases import (
     submit_job,
     take_in,
     trusting_team,
+    two_releases_taken_in,
 )
 
 
@@ -128,18 +129,9 @@ def test_a_signed_release_taken_in_is_written_in_the_ledger_and_its_rollback_too
 def test_a_production_of_signed_releases_is_restored_to_an_earlier_one(
     services: Services,
 ) -> None:
-    sales = connected_team(services, "sales")
-    first_file, pair = signed_release(services, sales, deploy=True)
-    ops = trusting_team(services, pair.public_key)
-    take_in(services, ops.admin, first_file)
-    run_release(services)
-    # the next release is approved against the sending side's production, which holds the
+    # the second release is approved against the sending side's production, which holds the
     # first as this production does
-    second_file, _ = signed_release(
-        services, sales, name="carried-2", pair=pair, deploy=True, description="second cut"
-    )
-    take_in(services, ops.admin, second_file)
-    run_release(services)
+    sales, ops = two_releases_taken_in(services)
     prod = production_of(services, ops)
     assert services.jobs.show(prod, "daily").document.get("description") == "second cut"
     first, second = (e for e, _ in services.ledger.ledger(ops.admin).entries)
