@@ -7,6 +7,7 @@ It sits between the adapters (``api``, ``console``) and ``tasks`` in the layers.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -64,6 +65,23 @@ def attached(content: bytes | str, file_name: str, media_type: str) -> Response:
     """``content`` answered as a file to download, named ``file_name``."""
     headers = {"Content-Disposition": attachment(file_name)}
     return Response(content=content, media_type=media_type, headers=headers)
+
+
+def file_download(path: Path, file_name: str) -> StreamingResponse:
+    """A scratch file answered as a zip to download, a chunk at a time, and deleted once
+    sent (or once the client went away)."""
+    size = path.stat().st_size
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            with path.open("rb") as stream:
+                while chunk := stream.read(1024 * 1024):
+                    yield chunk
+        finally:
+            path.unlink(missing_ok=True)
+
+    headers = {"Content-Disposition": attachment(file_name), "Content-Length": str(size)}
+    return StreamingResponse(chunks(), media_type="application/zip", headers=headers)
 
 
 def package_download(item: Download, chunks: Iterator[bytes]) -> StreamingResponse:

@@ -225,7 +225,9 @@ def signed_release(
     package = make_package(services, team, name)
     pair = pair or register_key(services, team.deployer)
     approve_package(services, team.deployer, package, pair)
-    data = services.carried_releases.export(team.admin, package)
+    exported = services.carried_releases.export(team.admin, package)
+    data = exported.read_bytes()
+    exported.unlink()
     if deploy:
         services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.LEAVE))
         run_release(services)
@@ -237,8 +239,7 @@ def take_in(
 ) -> TakenIn:
     """Upload a signed release file into ``scope`` and take it in (its import queued)."""
     path = services.imports.upload(scope, io.BytesIO(data), "release.zip").path
-    release = services.carried_releases.read(scope, path)
-    return services.carried_releases.take_in(scope, release, startup)
+    return services.carried_releases.take_in(scope, path, startup)
 
 
 def trusting_team(services: Services, public_key: str, name: str = "ops") -> Team:

@@ -14,7 +14,7 @@ from jobferry.services.approving import parse_signed
 from jobferry.services.context import require_same_project
 from jobferry.services.releases.approval_keys import parse_key
 from jobferry.services.releases.records import startup_mode
-from jobferry.web import runner_of, services_of
+from jobferry.web import file_download, runner_of, services_of
 
 router = APIRouter(tags=["approvals (extension)"])
 V1 = "/v1/{project_id}"
@@ -114,13 +114,8 @@ def approve_route_plan(
     summary="A release package with its approvals, as one signed release file (zip)",
 )
 def export_signed_release(request: Request, scope: ScopeDep, package_id: str) -> Response:
-    data = services_of(request).carried_releases.export(scope, package_id_of(package_id))
-    name = f"release-{package_id}.zip"
-    return Response(
-        data,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    path = services_of(request).carried_releases.export(scope, package_id_of(package_id))
+    return file_download(path, f"release-{package_id}.zip")
 
 
 @router.post(
@@ -136,8 +131,7 @@ def take_in_signed_release(request: Request, scope: ScopeDep, raw: BodyDep) -> R
     body = parse_object(raw, required=True, what='{"path", "startup_mode"}')
     startup = startup_mode(body, "signed-release", StartupMode.LEAVE)
     services = services_of(request)
-    release = services.carried_releases.read(scope, body.get("path"))
-    taken = services.carried_releases.take_in(scope, release, startup)
+    taken = services.carried_releases.take_in(scope, body.get("path"), startup)
     runner_of(request).kick(queued_here=True)
     return json(
         {

@@ -21,9 +21,9 @@ approved it, its last release can be rolled back here, and production can be res
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from jobferry.domain.approvals import PlanFacts
@@ -46,6 +46,7 @@ from jobferry.services.releases.freezing import hashes
 from jobferry.services.releases.production import production_scope
 from jobferry.services.releases.service import ReleaseService
 from jobferry.services.releases.signatures import ReleaseApprovals
+from jobferry.services.support.scratch import new_zip
 from jobferry.services.workspaces.keys import trusted_public_keys
 from jobferry.storage import Database
 from jobferry.storage import approvals as approval_repo
@@ -133,28 +134,37 @@ class CarriedReleases:
     releases: ReleaseService
     approvals: ReleaseApprovals
 
-    def export(self, scope: Scope, package_id: int) -> bytes:
-        """The signed release file of a package (its frozen package file and approvals)."""
+    def export(self, scope: Scope, package_id: int) -> Path:
+        """The signed release file of a package (its frozen package file and approvals), as
+        a scratch file the caller sends and deletes."""
         found = self.approvals.approvals(scope, package_id)
         with self.db.transaction(readonly=True) as tx:
             production = production_scope(tx, scope, releasing=False)
         local = self.imports.packages.fetch(production, found.record.path or "")
+        out = new_zip(self.imports.scratch)
         try:
-            package = local.read_bytes()
+            with out.open("wb") as stream:
+                write_release(stream, local, found.document())
+        except BaseException:
+            out.unlink(missing_ok=True)
+            raise
         finally:
             local.unlink(missing_ok=True)
-        return write_release(SignedRelease(package, found.document()))
+        return out
 
-    def read(self, scope: Scope, path: object) -> SignedRelease:
-        """The signed release file uploaded as ``path`` (refused when it is not one)."""
+    def _read(self, scope: Scope, path: object) -> SignedRelease:
+        """The signed release file uploaded as ``path`` (refused when it is not one), its
+        package copied to a scratch file the caller deletes."""
         if not isinstance(path, str) or not path:
             raise InvalidRequestError(
                 "path must name the uploaded signed release file.", parameter="path"
             )
         local = self.imports.packages.fetch(scope, path)
+        package = new_zip(self.imports.scratch)
         try:
-            return read_release(local.read_bytes())
+            return read_release(local, package, self.imports.packages.limits.max_package_bytes)
         except ValueError as exc:
+            package.unlink(missing_ok=True)
             raise InvalidRequestError(
                 f"'{path}' is not a signed release file: {exc}.", parameter="path"
             ) from exc
@@ -195,7 +205,8 @@ class CarriedReleases:
         """The package kept as an upload of production and planned there as a release."""
         with self.db.transaction() as tx:
             sides.mirror_production_environment(tx, scope.workspace.id, production.workspace.id)
-        kept = self.imports.upload(production, io.BytesIO(release.package), "release.zip")
+        with release.package.open("rb") as stream:
+            kept = self.imports.upload(production, stream, "release.zip")
         made = self.imports.plan(production, self.releases.import_request(production, kept.path))
         assert isinstance(made, Plan)
         if made.problems:
@@ -208,11 +219,19 @@ class CarriedReleases:
         return kept.path, made
 
     def take_in(
-        self, scope: Scope, release: SignedRelease, startup: StartupMode = StartupMode.LEAVE
+        self, scope: Scope, path: object, startup: StartupMode = StartupMode.LEAVE
     ) -> TakenIn:
-        """Check ``release`` against this server's production and trusted keys, then queue
-        the import of its package there as released (refused, naming what does not hold);
-        ``startup`` START starts the new batch jobs it brings, as a deploy's does."""
+        """Read the signed release file uploaded as ``path``, check it against this server's
+        production and trusted keys, then queue the import of its package there as released
+        (refused, naming what does not hold); ``startup`` START starts the new batch jobs it
+        brings, as a deploy's does."""
+        release = self._read(scope, path)
+        try:
+            return self._take_in(scope, release, startup)
+        finally:
+            release.package.unlink(missing_ok=True)
+
+    def _take_in(self, scope: Scope, release: SignedRelease, startup: StartupMode) -> TakenIn:
         production, verdict = self._verified(scope, release)
         document = release.approvals
         plan = document.get("plan") or {}

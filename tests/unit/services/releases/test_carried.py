@@ -8,6 +8,11 @@ to it carries those identities; one that would carry two workspaces' is refused.
 
 from __future__ import annotations
 
+import io
+import zipfile
+from typing import Any
+
+import orjson
 import pytest
 
 from jobferry.domain.enums import JobStatus
@@ -19,7 +24,7 @@ from jobferry.errors import (
     JobNotFoundError,
     RollbackRefusedError,
 )
-from jobferry.package.releasefile import SignedRelease, read_release, write_release
+from jobferry.package.releasefile import APPROVALS, PACKAGE
 from jobferry.services.container import Services
 from jobferry.services.context import now_ms
 from jobferry.services.releases.ledger import entry_document
@@ -40,25 +45,42 @@ from support.releases import (
 )
 
 
+def _entry(data: bytes, name: str, *, parse: bool = True) -> Any:
+    """One entry of a signed release file: parsed JSON, or its bytes."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        found = archive.read(name)
+    return orjson.loads(found) if parse else found
+
+
+def _forged(data: bytes) -> bytes:
+    """The same file with a byte added to its package."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as archive:
+        for info in source.infolist():
+            body = source.read(info)
+            archive.writestr(info, body + b" " if info.filename == PACKAGE else body)
+    return out.getvalue()
+
+
 def test_a_signed_release_is_taken_in_across_the_air_gap(services: Services) -> None:
     test_side = connected_team(services, "sales")
     data, pair = signed_release(services, test_side)
     public_key = pair.public_key
-    release = read_release(data)
-    assert release.approvals["counted"] == 1
+    assert _entry(data, APPROVALS)["counted"] == 1
 
     other = connected_team(services, "ops")
     with pytest.raises(ApprovalRefusedError, match=r"0 approval\(s\) verify with keys it trusts"):
         take_in(services, other.admin, data)
     services.keys.trust(other.admin, parse_trust({"name": "sales", "publicKey": public_key}))
 
-    forged = SignedRelease(release.package + b" ", release.approvals)
     with pytest.raises(ApprovalRefusedError, match="not the package its approvals name"):
-        take_in(services, other.admin, write_release(forged))
+        take_in(services, other.admin, _forged(data))
     with pytest.raises(InvalidRequestError, match="not a signed release file"):
-        take_in(services, other.admin, release.package)
+        take_in(services, other.admin, _entry(data, PACKAGE, parse=False))
 
+    before = set(services.imports.scratch.glob("*.zip"))
     take_in(services, other.admin, data)
+    assert set(services.imports.scratch.glob("*.zip")) == before  # its package copy is gone
     run_release(services)
     production = other.admin.workspace.production_id
     prod = services.accounts.scope(other.admin.actor, other.admin.actor.project_id, production)
@@ -95,7 +117,7 @@ def test_a_signed_release_taken_in_is_written_in_the_ledger_and_its_rollback_too
     assert approval["user_name"] == test_side.deployer.actor.name
     assert approval["key_id"]
     assert approval["public_key"] == public_key
-    assert approval["plan_hash"] == read_release(data).approvals["planHash"]
+    assert approval["plan_hash"] == _entry(data, APPROVALS)["planHash"]
     prod = production_of(services, other)
     job = services.jobs.show(prod, "daily")
     assert services.jobs.status(prod, "daily").status is JobStatus.STOPPED  # left as it was
