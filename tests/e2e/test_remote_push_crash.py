@@ -96,6 +96,9 @@ def test_a_server_killed_mid_push_finishes_the_undo_when_it_starts_again(
         server.proc.wait()
     finally:
         server.stop()
+    # the calls in flight when the process died still reach the remote (their latency is
+    # a network's): the restart reads the remote once they have
+    _wait("the calls in flight to land", lambda: gateway.in_flight == 0)
     half = _remote_jobs(remote_server, remote_ws)
     assert 0 < len(half) < JOBS  # the remote was left half-pushed
     gateway.latency = 0.0

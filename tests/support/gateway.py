@@ -79,7 +79,19 @@ class Gateway:
     seen: list[Seen] = field(default_factory=list)
     _passed: int = 0
     _writes: int = 0
+    _in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def in_flight(self) -> int:
+        """Requests received and not yet answered (a request whose client died is still
+        passed on once its latency is over, as a network would deliver it)."""
+        with self._lock:
+            return self._in_flight
+
+    def _track(self, delta: int) -> None:
+        with self._lock:
+            self._in_flight += delta
 
     def match(self, method: str, path: str) -> str | None:
         for call, verb, pattern in CALLS:
@@ -163,6 +175,13 @@ def _handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
             self._answer(status, json.dumps(body).encode(), [("Content-Type", "application/json")])
 
         def _any(self) -> None:
+            gateway._track(1)
+            try:
+                self._filter()
+            finally:
+                gateway._track(-1)
+
+        def _filter(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             path = self.path.split("?", 1)[0]
