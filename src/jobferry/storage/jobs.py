@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, insert, select, update
 
-from jobferry.domain.enums import JobStatus, RefKind
+from jobferry.domain.enums import JobStatus, ProcessType, RefKind
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.ids import new_uid
 from jobferry.storage.records import JobRecord, VersionRecord, all_records, first_record, record
@@ -73,6 +73,23 @@ def set_statuses(tx: Tx, job_ids: Sequence[int], status: JobStatus) -> None:
     """Record one scheduling status for many jobs (one statement a chunk)."""
     for part in chunks(list(job_ids), tx.chunk):
         tx.conn.execute(update(jobs).where(jobs.c.id.in_(part)).values(status=status.value))
+
+
+def startable(tx: Tx, job_ids: Sequence[int]) -> list[tuple[int, str]]:
+    """(id, name) of the jobs among ``job_ids`` that a release may start: stopped batch jobs
+    with a submitted version (one query a chunk)."""
+    found: list[tuple[int, str]] = []
+    for part in chunks(list(job_ids), tx.chunk):
+        rows = tx.conn.execute(
+            select(jobs.c.id, jobs.c.name).where(
+                jobs.c.id.in_(part),
+                jobs.c.status == JobStatus.STOPPED.value,
+                jobs.c.process_type == ProcessType.BATCH.value,
+                jobs.c.latest_version.is_not(None),
+            )
+        )
+        found.extend((int(r.id), str(r.name)) for r in rows)
+    return sorted(found, key=lambda job: job[1])
 
 
 def delete_job(tx: Tx, job_id: int) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction, ProcessType
+from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction
 from jobferry.errors import InvalidRequestError
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.releases.production import production_scope
@@ -187,21 +187,14 @@ def record_carried(tx: Tx, task_id: str, carried: CarriedRecord) -> tuple[str, d
 def _start_new(tx: Tx, production: str, task_id: str) -> list[str]:
     """Start the batch jobs with a version that the import ``task_id`` created (as a deploy
     with ``startup_mode`` 1 starts its new jobs); their names, which a rollback stops again."""
-    started: list[str] = []
+    created: list[int] = []
     after: tuple[str, str, str] | None = None
     while batch := change_repo.changes_of(tx, production, task_id, after, actions=[CREATE]):
         after = (batch[-1].kind, batch[-1].name, batch[-1].action)
-        for change in batch:
-            job = job_repo.get_job(tx, production, change.name) if change.kind == JOB else None
-            if (
-                job is not None
-                and job.status == JobStatus.STOPPED.value
-                and job.process_type == ProcessType.BATCH
-                and job.latest_version is not None
-            ):
-                job_repo.set_status(tx, job.id, JobStatus.SCHEDULING)
-                started.append(job.name)
-    return started
+        created += [int(c.object_id) for c in batch if c.kind == JOB and c.object_id]
+    started = job_repo.startable(tx, created)
+    job_repo.set_statuses(tx, [job_id for job_id, _ in started], JobStatus.SCHEDULING)
+    return [name for _, name in started]
 
 
 def replay(tx: Tx, entries: Sequence[EntryRecord]) -> dict[tuple[str, str], ObjectState]:
