@@ -7,6 +7,7 @@ first, then *Restore*, whose task is followed on the task's page."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +20,9 @@ from jobferry.console.web import FormDep, Page, PageContext, PageDep, base_of, r
 from jobferry.domain.releases import DEPLOY_ROLES
 from jobferry.errors import JobferryError
 from jobferry.services.importing.plan import Plan
-from jobferry.services.releases.ledger import ledger_csv, ledger_document, parse_moment
+from jobferry.services.releases.ledger import DEPLOY, ledger_csv, ledger_document, parse_moment
 from jobferry.services.releases.restore import RestorePlanned, RestoreStarted
+from jobferry.storage.ledger import EntryRecord
 from jobferry.web import attachment
 
 router = APIRouter()
@@ -64,7 +66,7 @@ def _view(
         context = LedgerContext(page=page, ledger={}, asked=asked, error=said(exc))
         return render(request, context, status_code=exc.status)
     shown = ledger_document(view)
-    rollback, restorable = _undoable(page, shown["entries"] if not asked else [])
+    rollback, restorable = _undoable(page, [e for e, _ in view.entries] if not asked else [])
     plan, entry = (restore[1], restore[0]) if restore else (None, None)
     context = LedgerContext(
         page=page,
@@ -81,16 +83,15 @@ def _view(
     return render(request, context, status_code=status or (400 if error else 200))
 
 
-def _undoable(page: Page, entries: list[dict[str, Any]]) -> tuple[bool, tuple[int, ...]]:
+def _undoable(page: Page, entries: Sequence[EntryRecord]) -> tuple[bool, tuple[int, ...]]:
     """Whether the viewer may roll back the newest entry (a signed release taken in), and
-    the earlier signed releases taken in they may restore production to (newest first)."""
+    the earlier signed releases taken in they may restore production to (``entries``: oldest
+    first)."""
     if page.scope.role not in DEPLOY_ROLES or not entries:
         return False, ()
-    taken_in = [
-        e["entry_id"] for e in entries if e["action"] == "deploy" and e["source_workspace_id"]
-    ]
-    newest = entries[0]["entry_id"]
-    return newest in taken_in, tuple(e for e in taken_in if e != newest)
+    taken_in = [e.id for e in entries if e.action == DEPLOY and e.source_id is not None]
+    newest = entries[-1].id
+    return newest in taken_in, tuple(e for e in reversed(taken_in) if e != newest)
 
 
 def _asked(request: Request) -> str:
