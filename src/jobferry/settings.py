@@ -250,6 +250,15 @@ class Settings(BaseSettings):
         "passing reason (429, a 5xx, a lost connection) is sent again; each later wait doubles, "
         "up to 5 s (a Retry-After the remote sends is waited, up to 5 s).",
     )
+    remote_settle_seconds: float = Field(
+        60,
+        ge=0,
+        le=3600,
+        description="A push to a remote whose server process died is undone after a restart, "
+        "but not before this many seconds have passed since its last call was sent: a call in "
+        "flight when the process died may still reach the remote and change it, and the undo "
+        "reads the remote to decide what to undo.",
+    )
     export_helper_jobs: int = Field(
         5000,
         ge=0,

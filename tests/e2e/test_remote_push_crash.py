@@ -72,7 +72,13 @@ def test_a_server_killed_mid_push_finishes_the_undo_when_it_starts_again(
     request: pytest.FixtureRequest,
 ) -> None:
     remote_ws = new_workspace(remote_server, f"prod_{uuid.uuid4().hex[:8]}", "dws_conn")
-    env = {"JOBFERRY_WORKER_HEARTBEAT_SECONDS": "1", "JOBFERRY_REMOTE_PUSH_CALLS_IN_FLIGHT": "2"}
+    env = {
+        "JOBFERRY_WORKER_HEARTBEAT_SECONDS": "1",
+        "JOBFERRY_REMOTE_PUSH_CALLS_IN_FLIGHT": "2",
+        # the calls in flight when the process dies reach the remote 0.4 s later (the
+        # gateway's latency): the restarted server waits this long before it reads the remote
+        "JOBFERRY_REMOTE_SETTLE_SECONDS": "3",
+    }
     url = (
         f"sqlite:///{tmp_path / 'jobferry.db'}"
         if backend == "sqlite"
@@ -96,14 +102,13 @@ def test_a_server_killed_mid_push_finishes_the_undo_when_it_starts_again(
         server.proc.wait()
     finally:
         server.stop()
-    # the calls in flight when the process died still reach the remote (their latency is
-    # a network's): the restart reads the remote once they have
-    _wait("the calls in flight to land", lambda: gateway.in_flight == 0)
-    half = _remote_jobs(remote_server, remote_ws)
-    assert 0 < len(half) < JOBS  # the remote was left half-pushed
-    gateway.latency = 0.0
+    # the calls in flight when the process died are still on their way (the gateway's
+    # latency): the restart is at once, and its recovery waits for them to land
     restarted = start_server(tmp_path / "data", url, **env)
     try:
+        half = _remote_jobs(remote_server, remote_ws)
+        assert 0 < len(half) < JOBS  # the remote was left half-pushed
+        gateway.latency = 0.0
         task = _wait(
             "the undo after the restart",
             lambda: (
@@ -113,7 +118,7 @@ def test_a_server_killed_mid_push_finishes_the_undo_when_it_starts_again(
         )
         assert task["status"] == "FAILED"
         assert "the remote is as it was before the push" in task["message"], task["message"]
-        # calls in flight when the process died may have landed after the remote was read
+        assert gateway.in_flight == 0
         assert len(half) <= len(task["result"]["push"]["undone"]) < JOBS
         assert _remote_jobs(remote_server, remote_ws) == set()
         listed = restarted.call("GET", "/jobs", workspace=shadow).json()

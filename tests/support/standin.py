@@ -24,8 +24,9 @@ recorded (:attr:`DataArtsStandin.seen`). Faults are injected by number:
 :attr:`DataArtsStandin.faults` (the Nth write: a call that is not a GET nor the batch
 export) and :attr:`DataArtsStandin.call_faults` (the Nth call), each a :class:`Fault`;
 :attr:`DataArtsStandin.latency` adds seconds to every call. :class:`Killed` stands for the
-process dying in the middle of a call (``Fault.KILL``): it is a ``BaseException``, so nothing
-in jobferry catches it, as nothing catches ``kill -9``.
+process dying in the middle of a call (``Fault.KILL``; ``Fault.STRAY``: the call is on its
+way and lands when the test calls :meth:`DataArtsStandin.land`): it is a ``BaseException``, so
+nothing in jobferry catches it, as nothing catches ``kill -9``.
 
 One project may hold several workspaces (``add_workspace``: a test and a prod workspace, each
 the remote of its own shadow). Use: ``standin = DataArtsStandin()``, seed ``standin.workspace``
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -84,6 +86,9 @@ class Fault(StrEnum):
     """Done, then the connection dropped (no answer)."""
     KILL = "kill"
     """The calling process dies as it sends the call (:class:`Killed` raised, nothing done)."""
+    STRAY = "stray"
+    """The calling process dies as it sends the call (:class:`Killed` raised), and the call
+    is still on its way: it is done when :meth:`DataArtsStandin.land` is called."""
 
 
 class Killed(BaseException):
@@ -122,6 +127,8 @@ class DataArtsStandin:
     call_faults: dict[int, Fault] = field(default_factory=dict)
     """Call number (1-based, every request that is an SDK call) → its fault."""
     seen: list[Seen] = field(default_factory=list)
+    strays: list[Callable[[], httpx2.Response]] = field(default_factory=list)
+    """Calls sent by a process that died (``Fault.STRAY``), not yet landed."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _writes: int = 0
 
@@ -179,12 +186,21 @@ class DataArtsStandin:
         """Requests refused as no SDK would send them (a wrong call, field, type or signature)."""
         return [s for s in self.seen if s.refused is not None]
 
+    def land(self) -> list[int]:
+        """Let the calls still on their way (``Fault.STRAY``) reach the workspace, in the order
+        they were sent; their statuses."""
+        with self._lock:
+            landed = [stray().status_code for stray in self.strays]
+            self.strays.clear()
+        return landed
+
     def reset(self) -> None:
         """Forget what was seen and counted, and every fault asked for."""
         with self._lock:
             self.seen.clear()
             self.faults.clear()
             self.call_faults.clear()
+            self.strays.clear()
             self._writes = 0
             self.latency = 0.0
 
@@ -294,8 +310,11 @@ class DataArtsStandin:
         def seen(status: int) -> None:
             self.seen.append(Seen(number, method, path, call.name, status, None, write))
 
-        if fault is Fault.KILL:
+        if fault in (Fault.KILL, Fault.STRAY):
             seen(0)
+            if fault is Fault.STRAY:
+                args = (number, call, params, query, body, where, ws, write, None)
+                self.strays.append(lambda: self._perform(*args))
             raise Killed(f"killed while sending {call.name}")
         unsent = {
             Fault.REFUSE: (400, "DLF.3051"),

@@ -135,7 +135,13 @@ class Services:
         remotes = RemoteService(
             db, box, accounts, imports.packages, retry_seconds=settings.remote_retry_seconds
         )
-        pushes = PushService(db, remotes, tasks, settings.remote_push_calls_in_flight)
+        pushes = PushService(
+            db,
+            remotes,
+            tasks,
+            settings.remote_push_calls_in_flight,
+            settle_ms=int(settings.remote_settle_seconds * 1000),
+        )
         deliveries.remote = RemoteDelivery(
             pushes, PushRollback(pushes), settings.remote_refresh_seconds
         )

@@ -208,6 +208,17 @@ def calls(tx: Tx, task_id: str) -> list[CallRecord]:
     )
 
 
+def newest_pending(tx: Tx, task_id: str) -> int | None:
+    """When the newest call of a push still ``pending`` was journalled (``None``: none is), the
+    last moment a call of it may have been sent without an answer."""
+    column = func.max(remote_push_calls.c.at)
+    stmt = select(column).where(
+        remote_push_calls.c.task_id == task_id, remote_push_calls.c.state == "pending"
+    )
+    found = tx.conn.execute(stmt).scalar()
+    return None if found is None else int(found)
+
+
 def next_seq(tx: Tx, task_id: str) -> int:
     """The number the next call of a push takes (one ``max`` on the key, not the calls
     journalled so far read back each time a window of calls is journalled)."""

@@ -21,7 +21,9 @@ remote from the journal, newest first (:mod:`.undo`), then rolls the shadow's im
 (the local rollback, ``importing/rollback.py``, in one transaction with the journal's end);
 the task fails saying what was undone and what could not be. A push whose process died
 (kill -9 at any point) is finished the same way by :meth:`PushService.recover`: remote and
-shadow are both as before it, or both as after.
+shadow are both as before it, or both as after. The recovery waits first until the calls in
+flight when the process died can no longer land (``settle_ms`` after the newest was sent): the
+undo decides from what the remote holds, and a create landing after it would stay.
 
 One push per remote at a time: the shadow's import lock, taken when the task is queued
 (across processes), and the journal (a push or a refresh waits while one is open). What a
@@ -35,7 +37,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jobferry.domain.enums import ImportMode, ObjectKind, Role, TaskStatus
 from jobferry.errors import (
@@ -122,6 +124,13 @@ class PushService:
     tasks: TaskService
     in_flight: int = 16
     sleep: Callable[[float], None] = time.sleep
+    settle_ms: int = 60_000
+    """How long a call sent when its process died may still take to reach the remote: the
+    recovery reads the remote only once the newest such call is this old
+    (``JOBFERRY_REMOTE_SETTLE_SECONDS``)."""
+    clock: Callable[[], int] = now_ms
+    _waiting: set[str] = field(default_factory=set, init=False, repr=False)
+    """The orphaned pushes whose recovery waits on a call in flight, said once each."""
 
     def push(self, job: PreparedImport, attempt: Attempt) -> int:
         """Push the import ``job`` (into a shadow) to its remote; objects written. The import
@@ -304,11 +313,14 @@ class PushService:
     def recover(self) -> list[str]:
         """Finish the undo of every push whose process died (its task failed by the
         heartbeat); the task ids undone."""
-        alive_since = now_ms() - 4 * self.tasks.heartbeat_ms
+        now = self.clock()
         with self.db.transaction(readonly=True) as tx:
-            orphans = journal_repo.orphaned(tx, alive_since)
+            orphans = journal_repo.orphaned(tx, now - 4 * self.tasks.heartbeat_ms)
+            sent = {push.task_id: journal_repo.newest_pending(tx, push.task_id) for push in orphans}
         done = []
         for push in orphans:
+            if self._unsettled(push, sent[push.task_id], now):
+                continue
             with self.db.transaction() as tx:
                 if not journal_repo.claim_push(tx, push, self.tasks.worker_id):
                     continue
@@ -328,6 +340,24 @@ class PushService:
             self._tell(push.task_id, item.name, report, shadow)
             done.append(push.task_id)
         return done
+
+    def _unsettled(self, push: PushRecord, sent: int | None, now: int) -> bool:
+        """Whether a call ``push`` had in flight when its process died (sent at ``sent`` at
+        the latest) may still land on the remote: its recovery waits, since the undo decides
+        from what the remote holds."""
+        if sent is None or now >= sent + self.settle_ms:
+            self._waiting.discard(push.task_id)
+            return False
+        if push.task_id not in self._waiting:
+            self._waiting.add(push.task_id)
+            log.warning(
+                "push %s to remote %s: its undo waits %.0f s for the calls in flight when its "
+                "process stopped to reach the remote",
+                push.task_id,
+                push.remote,
+                (sent + self.settle_ms - now) / 1000,
+            )
+        return True
 
     def _recover_shadow(self, push: PushRecord, final: str) -> str:
         """The shadow's import of a push whose process died, rolled back with the journal's

@@ -13,7 +13,7 @@ import pytest
 
 from jobferry.domain.enums import TaskStatus
 from jobferry.services.container import Services
-from jobferry.services.context import Scope
+from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.request import parse_import_request
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.importing import target as target_repo
@@ -115,4 +115,34 @@ def test_a_push_killed_before_its_first_call_or_at_its_last_is_undone_whole(
     task = services.tasks.show(shadow, task_id)
     assert task.status == TaskStatus.FAILED
     assert "the remote is as it was before the push" in task.message
+    assert standin.refused() == []
+
+
+def test_the_recovery_waits_for_a_call_in_flight_at_the_kill_to_land(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """A call sent as the process died may reach the remote after the restart: the recovery
+    reads the remote only once the settle time has passed since the newest call in flight
+    was sent, so the undo sees (and undoes) what that call did."""
+    before = held(standin)
+    standin.reset()
+    standin.faults[3] = Fault.STRAY
+    task_id = _killed_push(services, shadow, tmp_path)
+    pushes = services.pushes
+    now = [now_ms()]
+    pushes.settle_ms, pushes.clock = 60_000, lambda: now[0]
+    seen = len(standin.seen)
+    assert pushes.recover() == []  # the third write may still land
+    assert len(standin.seen) == seen  # nothing read nor written meanwhile
+    with services.db.transaction(readonly=True) as tx:
+        push = journal_repo.get_push(tx, task_id)
+    assert push is not None
+    assert push.state == "pushing"
+    now[0] += 59_000
+    assert pushes.recover() == []
+    assert standin.land() == [204]  # it lands, 59 s after the kill
+    now[0] += 1_000
+    assert pushes.recover() == [task_id]
+    assert held(standin) == before
+    assert services.tasks.show(shadow, task_id).status == TaskStatus.FAILED
     assert standin.refused() == []
