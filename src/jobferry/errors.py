@@ -215,6 +215,9 @@ class RemoteUnreachableError(RemoteError):
     body that is not DataArts JSON."""
 
     code = "DLF.9062"
+    on_its_way = False
+    """The request was sent (or may have been) and no answer came: it may still reach the
+    remote and take effect."""
 
 
 class StorageError(JobferryError):

@@ -254,10 +254,11 @@ class Settings(BaseSettings):
         60,
         ge=0,
         le=3600,
-        description="A push to a remote whose server process died is undone after a restart, "
-        "but not before this many seconds have passed since its last call was sent: a call in "
-        "flight when the process died may still reach the remote and change it, and the undo "
-        "reads the remote to decide what to undo.",
+        description="How long a call to a remote that got no answer may still reach it and "
+        "take effect. The undo of a push (or of a push's rollback) whose call timed out waits "
+        "this long first, and a push whose server process died is undone after a restart only "
+        "once this long has passed since its last call was sent: the undo reads the remote to "
+        "decide what to undo.",
     )
     export_helper_jobs: int = Field(
         5000,

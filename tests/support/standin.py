@@ -25,8 +25,8 @@ recorded (:attr:`DataArtsStandin.seen`). Faults are injected by number:
 export) and :attr:`DataArtsStandin.call_faults` (the Nth call), each a :class:`Fault`;
 :attr:`DataArtsStandin.latency` adds seconds to every call. :class:`Killed` stands for the
 process dying in the middle of a call (``Fault.KILL``; ``Fault.STRAY``: the call is on its
-way and lands when the test calls :meth:`DataArtsStandin.land`): it is a ``BaseException``, so
-nothing in jobferry catches it, as nothing catches ``kill -9``.
+way and lands when the test calls :meth:`DataArtsStandin.land`, as a ``Fault.TIMEOUT`` does):
+it is a ``BaseException``, so nothing in jobferry catches it, as nothing catches ``kill -9``.
 
 One project may hold several workspaces (``add_workspace``: a test and a prod workspace, each
 the remote of its own shadow). Use: ``standin = DataArtsStandin()``, seed ``standin.workspace``
@@ -86,6 +86,9 @@ class Fault(StrEnum):
     """Done, then the connection dropped (no answer)."""
     KILL = "kill"
     """The calling process dies as it sends the call (:class:`Killed` raised, nothing done)."""
+    TIMEOUT = "timeout"
+    """No answer in time (``httpx2.ReadTimeout`` raised): the call is still on its way and is
+    done when :meth:`DataArtsStandin.land` is called."""
     STRAY = "stray"
     """The calling process dies as it sends the call (:class:`Killed` raised), and the call
     is still on its way: it is done when :meth:`DataArtsStandin.land` is called."""
@@ -310,11 +313,13 @@ class DataArtsStandin:
         def seen(status: int) -> None:
             self.seen.append(Seen(number, method, path, call.name, status, None, write))
 
-        if fault in (Fault.KILL, Fault.STRAY):
+        if fault in (Fault.KILL, Fault.STRAY, Fault.TIMEOUT):
             seen(0)
-            if fault is Fault.STRAY:
+            if fault is not Fault.KILL:
                 args = (number, call, params, query, body, where, ws, write, None)
                 self.strays.append(lambda: self._perform(*args))
+            if fault is Fault.TIMEOUT:
+                raise httpx2.ReadTimeout(f"no answer to {call.name} in time")
             raise Killed(f"killed while sending {call.name}")
         unsent = {
             Fault.REFUSE: (400, "DLF.3051"),

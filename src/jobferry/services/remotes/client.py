@@ -61,6 +61,10 @@ __all__ = [
 USER_AGENT = f"jobferry-remote/{__version__}"
 
 
+NOT_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.UnsupportedProtocol)
+"""Transport failures before the request left: no connection was made."""
+
+
 @functools.cache
 def tls_context() -> ssl.SSLContext:
     """The TLS settings every remote client of this process verifies servers with (the
@@ -273,13 +277,15 @@ class DataArtsClient:
         return status == 429 or (status in RETRIED_STATUSES and call not in WRITES)
 
     def _unreachable(self, call: str, exc: Exception, attempts: int) -> RemoteUnreachableError:
-        return RemoteUnreachableError(
+        error = RemoteUnreachableError(
             f"Remote '{self.remote}' could not be reached at {self.endpoint.of(call)} for "
             f"{call} ({exc.__class__.__name__}, after {attempts} attempt(s)); check "
             "the remote's endpoint and that this server can reach it.",
             remote=self.remote,
             call=call,
         )
+        error.on_its_way = not isinstance(exc, NOT_SENT)
+        return error
 
     def _refused(self, call: str, response: httpx2.Response) -> RemoteError:
         status = response.status_code

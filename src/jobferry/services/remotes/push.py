@@ -172,6 +172,8 @@ class PushService:
                 self._undo(scope, journal, writes, item)  # no call was made
                 raise
             except PushFailed as failed:
+                if failed.on_its_way:
+                    self.settle(item, task_id)
                 undone = self._undone(scope, journal, writes, item, failed.step, failed.message)
                 raise undone from None
             except Exception as exc:
@@ -267,6 +269,20 @@ class PushService:
                     task_id, 50 + 40 * len(made) // max(total, 1), f"{len(made)}/{total} call(s)."
                 )
         return made
+
+    def settle(self, item: RemoteRecord, task_id: str | None = None) -> None:
+        """Wait until a call sent without an answer can no longer land, before an undo reads
+        the remote to decide what to undo (``task_id``: the push's task, which says so)."""
+        if not self.settle_ms:
+            return
+        if task_id is not None:
+            self.tasks.advance(
+                task_id,
+                90,
+                f"A call to remote '{item.name}' got no answer; waiting {self.settle_ms / 1000:.0f}"
+                " s for it to land before undoing the push.",
+            )
+        self.sleep(self.settle_ms / 1000)
 
     def _undone(
         self,

@@ -32,7 +32,12 @@ from typing import Any
 import orjson
 
 from jobferry.domain.enums import JobStatus, ObjectKind
-from jobferry.errors import PlanStaleError, RemoteError, RollbackRefusedError
+from jobferry.errors import (
+    PlanStaleError,
+    RemoteError,
+    RemoteUnreachableError,
+    RollbackRefusedError,
+)
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.delivery import Rollback, RolledBack
 from jobferry.services.remotes.journal import Journal
@@ -144,9 +149,8 @@ class PushRollback:
                     push=report.as_json(),
                 ) from exc
 
-    @staticmethod
     def _write(
-        journal: Journal, writes: RemoteWrites, item: RemoteRecord, steps: list[Step]
+        self, journal: Journal, writes: RemoteWrites, item: RemoteRecord, steps: list[Step]
     ) -> None:
         for step in steps:
             (seq,) = journal.pending([step])
@@ -154,6 +158,8 @@ class PushRollback:
                 writes.make(step)
             except RemoteError as exc:
                 journal.mark(seq, "failed" if transient(exc) else "refused", exc.message)
+                if isinstance(exc, RemoteUnreachableError) and exc.on_its_way:
+                    self.pushes.settle(item)  # the undo reads the remote once it cannot land
                 report = undo_push(journal, writes, item.name)
                 raise RemoteError(
                     f"The rollback in remote '{item.name}' failed at {step.title()}: "

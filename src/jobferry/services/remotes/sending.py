@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from jobferry.errors import RemoteError
+from jobferry.errors import RemoteError, RemoteUnreachableError
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.writes import Step, transient
 
@@ -38,11 +38,12 @@ class Writes(Protocol):
 
 
 class PushFailed(Exception):  # noqa: N818 - carried to the undo, never out of the push
-    """A call failed for good."""
+    """A call failed for good (``on_its_way``: it was sent and no answer came, so it may still
+    reach the remote and take effect)."""
 
-    def __init__(self, step: Step, message: str) -> None:
+    def __init__(self, step: Step, message: str, on_its_way: bool = False) -> None:
         super().__init__(message)
-        self.step, self.message = step, message
+        self.step, self.message, self.on_its_way = step, message, on_its_way
 
 
 Outcome = tuple[int, str, str | None]
@@ -82,7 +83,7 @@ class _Level:
             state, note = _outcome(future)
             self.ended.append((seq, state, note))
             if note is not None:
-                self.failures[seq] = PushFailed(step, note)
+                self.failures[seq] = PushFailed(step, note, _on_its_way(future))
         if self.failures:
             self.stop()
 
@@ -121,8 +122,16 @@ def send_level(
         level.mark()
     level.mark(force=True)
     if level.failures:
-        raise level.failures[min(level.failures)]
+        first = level.failures[min(level.failures)]
+        first.on_its_way = any(failed.on_its_way for failed in level.failures.values())
+        raise first
     return [step.title() for step in steps]
+
+
+def _on_its_way(future: Future[str | None]) -> bool:
+    """Whether a failed call was sent and got no answer (it may still land)."""
+    exc = future.exception()
+    return isinstance(exc, RemoteUnreachableError) and exc.on_its_way
 
 
 def _outcome(future: Future[str | None]) -> tuple[str, str | None]:

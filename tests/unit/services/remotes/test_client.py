@@ -12,7 +12,7 @@ import httpx2
 import orjson
 import pytest
 
-from jobferry.errors import RemoteAuthError, RemoteError
+from jobferry.errors import RemoteAuthError, RemoteError, RemoteUnreachableError
 from jobferry.services.remotes.calls import CALLS
 from jobferry.services.remotes.client import (
     Backoff,
@@ -98,6 +98,31 @@ def test_a_read_is_retried_after_a_429_or_a_500_a_write_is_not(standin: DataArts
             client.send("stop_job", path={"job_name": "daily_sales"})
     assert failed.value.context["remote_status"] == 500
     assert [s.status for s in standin.seen] == [429, 500, 200, 500]
+
+
+def test_a_write_with_no_answer_may_be_on_its_way_one_never_sent_is_not(
+    standin: DataArtsStandin,
+) -> None:
+    """A write that timed out may still land (the push's undo waits for it); one that found
+    no connection was never sent."""
+    standin.faults[1] = Fault.TIMEOUT
+    with _client(standin) as client, pytest.raises(RemoteUnreachableError) as timed_out:
+        client.send("stop_job", path={"job_name": "daily_sales"})
+    assert timed_out.value.on_its_way
+    assert len(standin.strays) == 1
+
+    def refuse(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError("connection refused", request=request)
+
+    unreachable = DataArtsClient(
+        "prod",
+        RemoteEndpoint(FACTORY, standin.project_id, standin.workspace_id, AK, "sk"),
+        transport=httpx2.MockTransport(refuse),
+    )
+    with unreachable, pytest.raises(RemoteUnreachableError) as refused:
+        unreachable.send("stop_job", path={"job_name": "daily_sales"})
+    assert not refused.value.on_its_way
+    assert "ConnectError" in refused.value.message
 
 
 def test_a_wrong_secret_is_refused_as_the_gateway_does(standin: DataArtsStandin) -> None:

@@ -123,6 +123,33 @@ def test_a_dropped_connection_on_a_write_is_read_again(
     assert "daily_sales" in standin.workspace.jobs
 
 
+def test_the_undo_of_a_write_with_no_answer_waits_for_it_to_land(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """The job's create gets no answer, four times (every attempt): the push fails, and its
+    undo first waits the settle time, so the creates still on their way land before the undo
+    reads the remote and deletes the job they made."""
+    before = held(standin)
+    standin.reset()
+    standin.faults.update({write: Fault.TIMEOUT for write in (4, 5, 6, 7)})
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if seconds == 60:
+            assert standin.land() == [204, 400, 400, 400]  # one creates it; the rest: it exists
+
+    services.pushes.settle_ms, services.pushes.sleep = 60_000, sleep
+    task = run_import(services, shadow, upload(services, shadow, _package(tmp_path, "daily_sales")))
+    assert task.status == TaskStatus.FAILED
+    assert "at create_job job 'daily_sales'" in task.message
+    assert "(ReadTimeout, after 1 attempt(s))" in task.message
+    assert waits.count(60) == 1
+    assert standin.strays == []
+    assert held(standin) == before
+    assert standin.refused() == []
+
+
 def test_a_throttled_write_is_sent_again(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:

@@ -131,6 +131,31 @@ def test_a_call_that_fails_for_good_undoes_the_rollbacks_own_calls(
     assert "monthly_sales" not in held(standin)["jobs"]
 
 
+def test_a_call_with_no_answer_is_waited_for_before_the_rollbacks_own_calls_are_undone(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """The third call gets no answer at any attempt: the undo waits the settle time first, so
+    what those attempts still on their way do is undone too."""
+    task = import_package(services, shadow, second_package(tmp_path), **SECOND)
+    pushed = held(standin)
+    standin.reset()
+    standin.faults.update({write: Fault.TIMEOUT for write in (3, 4, 5, 6)})
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if seconds == 60:
+            assert standin.land()[0] < 300  # the first attempt lands, after all
+
+    services.pushes.settle_ms, services.pushes.sleep = 60_000, sleep
+    with pytest.raises(RemoteError, match="ReadTimeout") as failed:
+        services.rollback.rollback(shadow, task.id)
+    assert "the remote is as it was before" in failed.value.message
+    assert waits.count(60) == 1
+    assert held(standin) == pushed
+    assert standin.refused() == []
+
+
 def test_a_shadow_that_refuses_after_the_calls_has_the_remote_undone(
     services: Services,
     standin: DataArtsStandin,
