@@ -131,7 +131,9 @@ class DataArtsStandin:
     """Call number (1-based, every request that is an SDK call) → its fault."""
     seen: list[Seen] = field(default_factory=list)
     strays: list[Callable[[], httpx2.Response]] = field(default_factory=list)
-    """Calls sent by a process that died (``Fault.STRAY``), not yet landed."""
+    """Calls on their way (``Fault.STRAY``, ``Fault.TIMEOUT``), not yet landed."""
+    land_before_writes: bool = False
+    """Calls on their way land just before the next write is done (else: at :meth:`land`)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _writes: int = 0
 
@@ -204,6 +206,7 @@ class DataArtsStandin:
             self.faults.clear()
             self.call_faults.clear()
             self.strays.clear()
+            self.land_before_writes = False
             self._writes = 0
             self.latency = 0.0
 
@@ -246,6 +249,10 @@ class DataArtsStandin:
         write = method != "GET" and call.name != "export_job_list"
         if write:
             self._writes += 1
+            if self.land_before_writes:
+                for stray in self.strays:
+                    stray()
+                self.strays.clear()
         fault = self.call_faults.get(number) or (self.faults.get(self._writes) if write else None)
         ws = self.workspaces[headers.get("workspace") or self.workspace_id]
         return self._perform(number, call, params, query, body, (method, path), ws, write, fault)

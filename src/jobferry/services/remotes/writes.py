@@ -248,13 +248,19 @@ class RemoteWrites:
     def make(self, step: Step) -> str | None:
         """Send a step's call until it is done (a created resource's id, else ``None``), or
         raise the error tree's :class:`RemoteError` once it failed for good."""
-        attempts = self.client.backoff.attempts
+        attempts, unanswered = self.client.backoff.attempts, False
         for attempt in range(1, attempts + 1):
             try:
                 return self._send(step)
             except RemoteError as exc:
+                if unanswered and not transient(exc):
+                    # refused, maybe as an earlier attempt with no answer has landed since
+                    landed, key = self.landed(step)
+                    if landed:
+                        return key
                 if attempt == attempts or not transient(exc):
                     raise
+                unanswered |= isinstance(exc, RemoteUnreachableError) and exc.on_its_way
                 self._sleep(self.client.backoff.wait(attempt, None))
                 landed, key = self.landed(step)
                 if landed:

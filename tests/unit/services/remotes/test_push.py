@@ -150,6 +150,22 @@ def test_the_undo_of_a_write_with_no_answer_waits_for_it_to_land(
     assert standin.refused() == []
 
 
+def test_a_write_refused_as_its_earlier_attempt_landed_meanwhile_is_done(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """The job's create gets no answer; read again, it has not landed yet, so it is sent
+    again; the first lands just before the second, which is refused (the job exists). Read
+    once more, the job is there: the call is done, the push goes on."""
+    standin.reset()
+    standin.faults[4] = Fault.TIMEOUT
+    standin.land_before_writes = True
+    task = import_package(services, shadow, _package(tmp_path, "daily_sales"))
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    assert [s.status for s in standin.seen if s.call == "create_job"] == [0, 204, 400]
+    assert "daily_sales" in standin.workspace.jobs
+    assert standin.refused() == []
+
+
 def test_a_throttled_write_is_sent_again(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:
