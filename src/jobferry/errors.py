@@ -202,6 +202,9 @@ class RemoteError(JobferryError):
 
     status = 502
     code = "DLF.9060"
+    on_its_way = False
+    """A request of the call was sent (or may have been) and got no answer, this one or an
+    earlier attempt: it may still reach the remote and take effect."""
 
 
 class RemoteAuthError(RemoteError):
@@ -215,9 +218,6 @@ class RemoteUnreachableError(RemoteError):
     body that is not DataArts JSON."""
 
     code = "DLF.9062"
-    on_its_way = False
-    """The request was sent (or may have been) and no answer came: it may still reach the
-    remote and take effect."""
 
 
 class StorageError(JobferryError):

@@ -32,19 +32,14 @@ from typing import Any
 import orjson
 
 from jobferry.domain.enums import JobStatus, ObjectKind
-from jobferry.errors import (
-    PlanStaleError,
-    RemoteError,
-    RemoteUnreachableError,
-    RollbackRefusedError,
-)
+from jobferry.errors import PlanStaleError, RemoteError, RollbackRefusedError
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.delivery import Rollback, RolledBack
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.reading import RemoteState, changed_since, read_state, record_after
 from jobferry.services.remotes.undo import undo_push, undo_step
-from jobferry.services.remotes.writes import RemoteWrites, Step, inverse, transient
+from jobferry.services.remotes.writes import RemoteWrites, Step, inverse, outcome
 from jobferry.storage import Tx
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.remotes import RemoteRecord
@@ -157,8 +152,8 @@ class PushRollback:
             try:
                 writes.make(step)
             except RemoteError as exc:
-                journal.mark(seq, "failed" if transient(exc) else "refused", exc.message)
-                if isinstance(exc, RemoteUnreachableError) and exc.on_its_way:
+                journal.mark(seq, outcome(exc), exc.message)
+                if exc.on_its_way:
                     self.pushes.settle(item)  # the undo reads the remote once it cannot land
                 report = undo_push(journal, writes, item.name)
                 raise RemoteError(

@@ -20,9 +20,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from jobferry.errors import RemoteError, RemoteUnreachableError
+from jobferry.errors import RemoteError
 from jobferry.services.remotes.journal import Journal
-from jobferry.services.remotes.writes import Step, transient
+from jobferry.services.remotes.writes import Step, outcome
 
 MARK_EVERY = 0.25
 """Seconds at most between two writings down of outcomes while calls end."""
@@ -131,7 +131,7 @@ def send_level(
 def _on_its_way(future: Future[str | None]) -> bool:
     """Whether a failed call was sent and got no answer (it may still land)."""
     exc = future.exception()
-    return isinstance(exc, RemoteUnreachableError) and exc.on_its_way
+    return isinstance(exc, RemoteError) and exc.on_its_way
 
 
 def _outcome(future: Future[str | None]) -> tuple[str, str | None]:
@@ -139,7 +139,7 @@ def _outcome(future: Future[str | None]) -> tuple[str, str | None]:
     try:
         future.result()
     except RemoteError as exc:
-        return ("failed" if transient(exc) else "refused"), exc.message
+        return outcome(exc), exc.message
     except Exception as exc:  # a failure of ours: the call may have been made
         return "failed", repr(exc)
     return "done", None

@@ -258,9 +258,10 @@ class RemoteWrites:
                     landed, key = self.landed(step)
                     if landed:
                         return key
+                exc.on_its_way |= unanswered  # an earlier attempt may land yet
                 if attempt == attempts or not transient(exc):
                     raise
-                unanswered |= isinstance(exc, RemoteUnreachableError) and exc.on_its_way
+                unanswered = exc.on_its_way
                 self._sleep(self.client.backoff.wait(attempt, None))
                 landed, key = self.landed(step)
                 if landed:
@@ -325,8 +326,16 @@ class RemoteWrites:
 
 
 def transient(exc: RemoteError) -> bool:
-    """Whether a failed call may have taken effect (no answer, or a 5xx or 429 one)."""
+    """Whether a failed call may have taken effect (no answer, or a 5xx or 429 one), and is
+    worth sending again."""
     return isinstance(exc, RemoteUnreachableError) or exc.context.get("remote_status") in TRANSIENT
+
+
+def outcome(exc: RemoteError) -> str:
+    """How a call that failed for good is journalled: ``failed`` when it may have taken effect
+    (the undo looks), ``refused`` when it did not (an answer said so, and no earlier attempt
+    of it is still on its way)."""
+    return "failed" if transient(exc) or exc.on_its_way else "refused"
 
 
 class LiveHeld:

@@ -166,6 +166,33 @@ def test_a_write_refused_as_its_earlier_attempt_landed_meanwhile_is_done(
     assert standin.refused() == []
 
 
+def test_a_write_refused_after_an_attempt_with_no_answer_may_still_land(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """The job's create gets no answer, then its second attempt is refused: the call is
+    journalled as one that may have taken effect (not ``refused``, which the undo skips), and
+    the undo waits for the first attempt, which lands and is undone."""
+    before = held(standin)
+    standin.reset()
+    standin.faults.update({4: Fault.TIMEOUT, 5: Fault.REFUSE})
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if seconds == 60:
+            assert standin.land() == [204]
+
+    services.pushes.settle_ms, services.pushes.sleep = 60_000, sleep
+    task = run_import(services, shadow, upload(services, shadow, _package(tmp_path, "daily_sales")))
+    assert task.status == TaskStatus.FAILED
+    assert "Injected refuse of create_job" in task.message
+    assert waits.count(60) == 1
+    assert held(standin) == before
+    with services.db.transaction(readonly=True) as tx:
+        calls = journal_repo.calls(tx, task.id)
+    assert [c.state for c in calls if c.call == "create_job"] == ["undone"]
+
+
 def test_a_throttled_write_is_sent_again(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:
