@@ -18,6 +18,7 @@ from jobferry.domain.enums import LockPolicy, RemoteReach, Role
 from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import parse_route
 from jobferry.errors import (
+    ConflictError,
     InUseError,
     NameTakenError,
     RemoteAuthError,
@@ -45,6 +46,7 @@ from jobferry.services.support.secretbox import SecretBox
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
 from jobferry.storage import remotes as repo
+from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage import routes as route_repo
 from jobferry.storage.records import WorkspaceRecord
 from jobferry.storage.remotes import RemoteRecord
@@ -285,7 +287,8 @@ class RemoteService:
 
     def remove(self, actor: Actor, name: str) -> None:
         """Forget a remote (project admins only); its shadow stays as an ordinary workspace
-        holding the last refresh's copy. Refused while routes name the shadow."""
+        holding the last refresh's copy. Refused while routes name the shadow, or while a push
+        into it is not over (its undo needs the remote)."""
         require_project_admin(actor, "remove remotes")
         with self.db.transaction() as tx:
             item = repo.get_remote(tx, actor.project_id, name)
@@ -302,10 +305,26 @@ class RemoteService:
                     remote=name,
                     routes=routes,
                 )
+            _refuse_open_push(tx, item)
             repo.delete_remote(tx, item)
             scope = Scope(actor, shadow, Role.ADMIN)
             audit_in_scope(tx, scope, "remote.remove", "remote", name, {})
         self.accounts.forget_scopes()
+
+
+def _refuse_open_push(tx: Tx, item: RemoteRecord) -> None:
+    """Refuse to forget a remote a push (or a push's rollback) is still writing or undoing:
+    finishing it, after a failure or a restart, needs the remote's endpoint and key."""
+    unfinished = journal_repo.open_in_workspace(tx, item.workspace_id)
+    if unfinished:
+        task = unfinished[0].task_id
+        raise ConflictError(
+            f"Remote '{item.name}' cannot be removed: push {task} into it is not over (or its "
+            "undo is being finished after its server process stopped, which needs the remote).",
+            fix=f"Remove it once task {task} of its shadow workspace has ended.",
+            remote=item.name,
+            task_id=task,
+        )
 
 
 def _judged(name: str, exc: RemoteError, calls: int) -> RemoteCheck:

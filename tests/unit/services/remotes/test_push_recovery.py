@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from jobferry.domain.enums import TaskStatus
+from jobferry.errors import ConflictError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.request import parse_import_request
@@ -146,3 +147,19 @@ def test_the_recovery_waits_for_a_call_in_flight_at_the_kill_to_land(
     assert held(standin) == before
     assert services.tasks.show(shadow, task_id).status == TaskStatus.FAILED
     assert standin.refused() == []
+
+
+def test_a_remote_is_not_removed_while_a_push_into_it_is_not_over(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """Its undo needs the remote: removing it would leave the remote half-pushed for good."""
+    standin.reset()
+    standin.faults[2] = Fault.KILL
+    task_id = _killed_push(services, shadow, tmp_path)
+    actor = admin_actor(services)
+    with pytest.raises(ConflictError, match=f"push {task_id} into it is not over") as refused:
+        services.remotes.remove(actor, "prod")
+    assert refused.value.context["task_id"] == task_id
+    assert services.remotes.get(actor, "prod").name == "prod"
+    assert services.pushes.recover() == [task_id]
+    services.remotes.remove(actor, "prod")
