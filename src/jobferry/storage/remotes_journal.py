@@ -227,6 +227,15 @@ def next_seq(tx: Tx, task_id: str) -> int:
     return int(found.scalar() or 0) + 1
 
 
+def say_on_task(tx: Tx, task_id: str, message: str, now: int) -> None:
+    """Say on a push's task what becomes of it (its status and result as they are)."""
+    tx.conn.execute(
+        update(system_tasks)
+        .where(system_tasks.c.id == task_id)
+        .values(message=message, last_update=now)
+    )
+
+
 def tell_task(tx: Tx, task_id: str, status: str, message: str, result: str, now: int) -> None:
     """Say on an ended push's task what its undo left (a task the heartbeat failed while its
     process was gone learns so once another process finished the undo)."""

@@ -366,13 +366,22 @@ class PushService:
             return False
         if push.task_id not in self._waiting:
             self._waiting.add(push.task_id)
+            wait = (sent + self.settle_ms - now) / 1000
             log.warning(
                 "push %s to remote %s: its undo waits %.0f s for the calls in flight when its "
                 "process stopped to reach the remote",
                 push.task_id,
                 push.remote,
-                (sent + self.settle_ms - now) / 1000,
+                wait,
             )
+            if not push.task_id.startswith(ROLLBACK):  # a rollback has no task
+                said = (
+                    f"The push to remote '{push.remote}' stopped when its server process did; "
+                    f"its undo starts in {wait:.0f} s, once the calls it had in flight can no "
+                    "longer reach the remote."
+                )
+                with self.db.transaction() as tx:
+                    journal_repo.say_on_task(tx, push.task_id, said, now)
         return True
 
     def _recover_shadow(self, push: PushRecord, final: str) -> str:

@@ -139,6 +139,7 @@ def test_the_recovery_waits_for_a_call_in_flight_at_the_kill_to_land(
         push = journal_repo.get_push(tx, task_id)
     assert push is not None
     assert push.state == "pushing"
+    assert "its undo starts in 60 s" in services.tasks.show(shadow, task_id).message
     now[0] += 59_000
     assert pushes.recover() == []
     assert standin.land() == [204]  # it lands, 59 s after the kill
