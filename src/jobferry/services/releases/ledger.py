@@ -18,7 +18,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -224,12 +224,30 @@ def ledger_at(tx: Tx, workspace_id: str, at: int | None) -> LedgerAt:
     for found in objects:
         by_entry.setdefault(found.entry_id, []).append(found)
         state[(found.kind, found.uid)] = found
-    held = sorted((s for s in state.values() if s.action == PUT), key=lambda s: (s.kind, s.name))
+    held = sorted(_newest_by_name(state.values()), key=lambda s: (s.kind, s.name))
     return LedgerAt(
         at,
         tuple((e, tuple(by_entry.get(e.id, ()))) for e in made),
         tuple(held),
     )
+
+
+def _newest_by_name(states: Iterable[ObjectState]) -> list[ObjectState]:
+    """What production holds of each name: the newest state any identity left of it, kept
+    if a put. One object may have two identities: one released from the development side,
+    then the same name taken in from another server's signed release (an import matches by
+    name), or the other way round. A put beats a delete of the same entry (a name freed and
+    taken again)."""
+    newest: dict[tuple[str, str], ObjectState] = {}
+    for state in states:
+        key = (state.kind, state.name)
+        other = newest.get(key)
+        if other is None or (state.entry_id, state.action == PUT) > (
+            other.entry_id,
+            other.action == PUT,
+        ):
+            newest[key] = state
+    return [state for state in newest.values() if state.action == PUT]
 
 
 @dataclass(frozen=True)

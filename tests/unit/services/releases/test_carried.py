@@ -238,3 +238,25 @@ def test_a_signed_release_taken_in_to_start_starts_its_new_batch_jobs(
     services.release_rollback.rollback(ops.deployer, None)
     with pytest.raises(JobNotFoundError):
         services.jobs.show(prod, "daily")
+
+
+def test_production_names_an_object_once_when_two_workspaces_released_it(
+    services: Services,
+) -> None:
+    """Production released its own ``daily``, then took in another server's ``daily`` (matched
+    by name, so overwritten): two identities, one object. What production holds names it
+    once, as the newest entry left it; and gone, once a release deletes it by either."""
+    sales = connected_team(services, "sales")
+    _, pair = signed_release(services, sales, name="first", deploy=True)
+    data, _ = signed_release(services, sales, name="second", pair=pair, description="second")
+    ops = trusting_team(services, pair.public_key)
+    submit_job(services, ops.developer, "daily")  # as the other side's first release holds it
+    release(services, ops, "own-release")
+    take_in(services, ops.admin, data)
+    run_release(services)
+    view = services.ledger.ledger(ops.admin)
+    named = [(o.kind, o.name) for o in view.production]
+    assert len(named) == len(set(named)), named
+    carried = view.entries[-1][0].id
+    (daily,) = (o for o in view.production if o.name == "daily")
+    assert daily.entry_id == carried
