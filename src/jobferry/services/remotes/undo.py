@@ -62,6 +62,16 @@ def fix_for(step: Step, remote: str) -> str:
     return step.undo.fix(step.kind, step.name, remote)
 
 
+def _undone_meanwhile(writes: RemoteWrites, step: Step) -> bool:
+    """Whether the remote, read again after its undo call was refused, holds what the undo
+    wanted: the same undo, sent by a process that died before it ended, landed in between
+    (the call is refused as its object is already gone, or there)."""
+    try:
+        return writes.inverse(step) is None
+    except RemoteError:
+        return False
+
+
 def undo_push(journal: Journal, writes: RemoteWrites, remote: str, over: bool = True) -> UndoReport:
     """Undo every call of the push journalled as done, pending or failed, newest first;
     ``over``: end the journal (else the caller ends it, :meth:`UndoReport.final`, with what it
@@ -71,12 +81,16 @@ def undo_push(journal: Journal, writes: RemoteWrites, remote: str, over: bool = 
     for call in reversed(journal.calls()):
         if call.state not in UNDONE_STATES:
             continue
-        step = undo_step(call)
+        step, back = undo_step(call), None
         try:
             back = writes.inverse(step)
             if back is not None:
                 writes.make(back)
         except RemoteError as exc:
+            if back is not None and _undone_meanwhile(writes, step):
+                journal.mark(call.seq, "undone", back.title())
+                report.undone.append(step.title())
+                continue
             journal.mark(call.seq, "stuck", exc.message)
             stuck: dict[str, Any] = {
                 "object": f"{step.kind} '{step.name}'",

@@ -164,3 +164,26 @@ def test_a_remote_is_not_removed_while_a_push_into_it_is_not_over(
     assert services.remotes.get(actor, "prod").name == "prod"
     assert services.pushes.recover() == [task_id]
     services.remotes.remove(actor, "prod")
+
+
+def test_a_recovery_that_died_mid_undo_is_finished_by_the_next(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """The first recovery dies as it sends its first undo call, which is still on its way; the
+    next recovery reads the remote before it lands and sends the same undo, which the stray one
+    beats (the second is refused: its object is gone). Read again, the remote holds what the
+    undo wanted: the change counts as undone, not as stuck."""
+    before = held(standin)
+    standin.reset()
+    standin.faults[3] = Fault.KILL
+    task_id = _killed_push(services, shadow, tmp_path)
+    standin.reset()
+    standin.faults[1] = Fault.STRAY
+    with pytest.raises(Killed):
+        services.pushes.recover()
+    standin.land_before_writes = True
+    assert services.pushes.recover() == [task_id]
+    assert held(standin) == before
+    task = services.tasks.show(shadow, task_id)
+    assert "the remote is as it was before the push" in task.message, task.message
+    assert [s.status for s in standin.seen if s.write][:3] == [0, 204, 400]
