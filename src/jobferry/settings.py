@@ -250,6 +250,15 @@ class Settings(BaseSettings):
         "passing reason (429, a 5xx, a lost connection) is sent again; each later wait doubles, "
         "up to 5 s (a Retry-After the remote sends is waited, up to 5 s).",
     )
+    remote_throttle_seconds: float = Field(
+        60,
+        ge=0,
+        le=3600,
+        description="How long, in all, a call to a remote DataArts endpoint that its API gateway "
+        "throttles (HTTP 429: nothing was done) is waited for and sent again before the refresh, "
+        "plan or push making it fails; the waits double from JOBFERRY_REMOTE_RETRY_SECONDS up "
+        "to 5 s each (or as Retry-After says, up to 5 s).",
+    )
     remote_settle_seconds: float = Field(
         60,
         ge=0,

@@ -133,7 +133,12 @@ class Services:
         connection_store = ConnectionStore(box)
         routes = RouteService(db)
         remotes = RemoteService(
-            db, box, accounts, imports.packages, retry_seconds=settings.remote_retry_seconds
+            db,
+            box,
+            accounts,
+            imports.packages,
+            retry_seconds=settings.remote_retry_seconds,
+            throttle_seconds=settings.remote_throttle_seconds,
         )
         pushes = PushService(
             db,

@@ -7,7 +7,8 @@ public API, named in :data:`~jobferry.services.remotes.calls.CALLS` by their SDK
 (``huaweicloudsdkdgc`` v1 and ``huaweicloudsdkdataartsstudio`` v2). Nothing else is ever
 sent, so a remote behind the real API gateway sees only calls it publishes.
 
-Reads are retried with bounded exponential backoff on HTTP 429, 5xx and a dropped connection;
+Reads are retried with bounded exponential backoff on HTTP 429, 5xx and a dropped connection,
+and any call answered 429 until a budget of waiting is spent (:class:`Backoff`);
 every other failure is translated here, once, into the error tree: the remote's own error code
 and message are kept (``remote_error_code``, ``remote_error_msg``), a 401/403 is a
 :class:`RemoteAuthError`, no usable answer a :class:`RemoteUnreachableError`. No ``httpx2``
@@ -116,17 +117,29 @@ class Host:
 class Backoff:
     """How reads are retried: ``attempts`` in all, waiting ``first`` seconds, then doubling,
     never more than ``longest`` (nor more than a ``Retry-After`` the remote asks for, capped
-    at ``longest``)."""
+    at ``longest``). A throttled call (429: nothing was done) is sent again past
+    ``attempts`` until ``throttled`` seconds were waited for it: a busy DataArts' flow control
+    is waited out rather than failing a refresh, or a push that would then be undone."""
 
     attempts: int = 4
     first: float = 0.2
     longest: float = 5.0
+    throttled: float = 0.0
+    most: int = 50
+    """Attempts of a throttled call at the most, however short its waits (``Retry-After: 0``)."""
 
     def wait(self, attempt: int, retry_after: str | None) -> float:
         """Seconds to wait before retry number ``attempt`` (1-based)."""
         if retry_after and retry_after.strip().isdigit():
             return min(float(retry_after.strip()), self.longest)
         return min(self.first * 2.0 ** (attempt - 1), self.longest)
+
+    def again(self, attempt: int, waited: float, pause: float, throttled: bool) -> bool:
+        """Whether to send a call again after ``attempt`` attempts and ``waited`` seconds of
+        waiting, the next wait being ``pause``."""
+        if attempt < self.attempts:
+            return True
+        return throttled and attempt < self.most and waited + pause <= self.throttled
 
 
 def _error_pair(body: dict[str, Any]) -> tuple[object, object]:
@@ -254,7 +267,7 @@ class DataArtsClient:
         raw_path = self._path(call, path or {})
         raw_query = sdk_query(query)
         data = _body(call, body)
-        attempt = 0
+        attempt, waited = 0, 0.0
         while True:
             attempt += 1
             try:
@@ -264,11 +277,15 @@ class DataArtsClient:
                     self._sleep(self.backoff.wait(attempt, None))
                     continue
                 raise self._unreachable(call, exc, attempt) from exc
-            if self._again(call, response.status_code) and attempt < self.backoff.attempts:
-                self._sleep(self.backoff.wait(attempt, response.headers.get("Retry-After")))
-                continue
-            if response.status_code >= 400:
-                raise self._refused(call, response)
+            status = response.status_code
+            if self._again(call, status):
+                pause = self.backoff.wait(attempt, response.headers.get("Retry-After"))
+                if self.backoff.again(attempt, waited, pause, status == 429):
+                    self._sleep(pause)
+                    waited += pause
+                    continue
+            if status >= 400:
+                raise self._refused(call, response, (attempt, waited))
             return response
 
     @staticmethod
@@ -287,7 +304,9 @@ class DataArtsClient:
         error.on_its_way = not isinstance(exc, NOT_SENT)
         return error
 
-    def _refused(self, call: str, response: httpx2.Response) -> RemoteError:
+    def _refused(
+        self, call: str, response: httpx2.Response, tried: tuple[int, float] = (1, 0.0)
+    ) -> RemoteError:
         status = response.status_code
         code, message = _envelope(response)
         context: dict[str, Any] = {
@@ -303,6 +322,14 @@ class DataArtsClient:
                 f"Remote '{self.remote}' refused the credentials for {call} ({said}); check the "
                 "remote's access key and secret key (jobferry remotes add … --access-key "
                 "--secret-key), and that the key may use the remote workspace.",
+                **context,
+            )
+        if status == 429:
+            attempts, waited = tried
+            return RemoteError(
+                f"Remote '{self.remote}' throttled {call} ({said}) {attempts} time(s), over "
+                f"{waited:.0f} s of waiting: its API gateway's flow control stayed at its limit "
+                "(other clients of the remote may be using it up); try again later.",
                 **context,
             )
         return RemoteError(f"Remote '{self.remote}' answered {call} with {said}.", **context)

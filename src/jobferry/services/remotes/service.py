@@ -8,7 +8,9 @@ secret key is kept encrypted like environment secrets (``SecretBox``) and never 
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import IO
 
@@ -94,15 +96,20 @@ class RemoteService:
     timeout: float = 30.0
     retry_seconds: float = Backoff.first
     """The first wait before a failed call is sent again (``JOBFERRY_REMOTE_RETRY_SECONDS``)."""
+    throttle_seconds: float = 60.0
+    """How long a throttled call is waited for, in all (``JOBFERRY_REMOTE_THROTTLE_SECONDS``)."""
+    sleep: Callable[[float], None] = time.sleep
+    """How every client of this service waits before sending a call again."""
     transport: httpx2.BaseTransport | None = None
     """What every client of this service sends its requests through (``None``: the network).
     The tests plug an in-memory DataArts in here (``tests/support/standin.py``)."""
     paging: PagingModes = field(default_factory=PagingModes)
     """What this process learned of each remote endpoint's paging, for all its clients."""
 
-    def client(self, item: RemoteRecord, attempts: int = Backoff.attempts) -> DataArtsClient:
+    def client(self, item: RemoteRecord, *, probe: bool = False) -> DataArtsClient:
         """A client of the remote, signing with its (decrypted) secret key, sending a call
-        that failed for a passing reason up to ``attempts`` times."""
+        that failed for a passing reason again (``probe``: once at most, and a throttled one
+        not waited for: a probe answers at once)."""
         endpoint = RemoteEndpoint(
             item.endpoint,
             item.remote_project_id,
@@ -111,13 +118,18 @@ class RemoteService:
             self.box.decrypt(item.secret_encrypted),
             item.studio_endpoint,
         )
-        backoff = Backoff(attempts=attempts, first=self.retry_seconds)
+        backoff = Backoff(
+            attempts=2 if probe else Backoff.attempts,
+            first=self.retry_seconds,
+            throttled=0.0 if probe else self.throttle_seconds,
+        )
         return DataArtsClient(
             item.name,
             endpoint,
             timeout=self.timeout,
             backoff=backoff,
             transport=self.transport,
+            sleep=self.sleep,
             paging=self.paging,
         )
 
@@ -194,7 +206,7 @@ class RemoteService:
         credentials accepted, are its project and workspace there, how many jobs it holds?"""
         item = self._record(actor, name)
         totals: list[object] = []
-        with self.client(item, attempts=2) as client:
+        with self.client(item, probe=True) as client:
             try:
                 for job_type in JOB_TYPES:
                     query = {"jobType": job_type, "limit": 1, "offset": 0}

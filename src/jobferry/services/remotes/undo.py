@@ -33,7 +33,11 @@ class UndoReport:
 
     def describe(self) -> str:
         """One sentence for the task's message."""
-        said = f"undone {len(self.undone)} change(s)" if self.undone else "nothing needed undoing"
+        said = (
+            f"undone {len(self.undone)} change(s)"
+            if self.undone
+            else "undone, with nothing to undo"
+        )
         if not self.stuck:
             return f"{said}; the remote is as it was before the push."
         items = "; ".join(f"{s['object']}: {s['reason']} Fix: {s['fix']}" for s in self.stuck)

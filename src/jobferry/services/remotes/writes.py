@@ -1,10 +1,11 @@
 """The writes a push makes to a remote, one :class:`Step` each, and the step that undoes one.
 
-:meth:`RemoteWrites.make` sends a step's call. A 429 is retried by the client (nothing was
-done); a 5xx, a timeout or a dropped connection may have come after the call took effect, so
-the object is read again before the call is retried (:meth:`RemoteWrites.landed`): a create
-whose object now exists, a delete whose object is gone, a rename whose new name exists are
-done. Updates, starts and stops are sent again as they are (each sets a whole state).
+:meth:`RemoteWrites.make` sends a step's call. A 429 is retried by the client (nothing
+was done), for as long as its budget of waiting allows, and not again here; a 5xx, a timeout
+or a dropped connection may have come after the call took effect, so the object is read again
+before the call is retried (:meth:`RemoteWrites.landed`): a create whose object now exists, a
+delete whose object is gone, a rename whose new name exists are done. Updates, starts and
+stops are sent again as they are (each sets a whole state).
 
 :func:`inverse` is the step that undoes a journalled one — the one dispatch of the undo
 vocabulary (:class:`UndoOp`, :class:`Undo`) — decided from what the remote holds now (read
@@ -259,7 +260,7 @@ class RemoteWrites:
                     if landed:
                         return key
                 exc.on_its_way |= unanswered  # an earlier attempt may land yet
-                if attempt == attempts or not transient(exc):
+                if attempt == attempts or not transient(exc) or _throttled(exc):
                     raise
                 unanswered = exc.on_its_way
                 self._sleep(self.client.backoff.wait(attempt, None))
@@ -329,6 +330,12 @@ def transient(exc: RemoteError) -> bool:
     """Whether a failed call may have taken effect (no answer, or a 5xx or 429 one), and is
     worth sending again."""
     return isinstance(exc, RemoteUnreachableError) or exc.context.get("remote_status") in TRANSIENT
+
+
+def _throttled(exc: RemoteError) -> bool:
+    """A 429 the client already waited out as long as it may: sending it again here would
+    only wait that long once more."""
+    return exc.context.get("remote_status") == 429
 
 
 def outcome(exc: RemoteError) -> str:

@@ -125,6 +125,45 @@ def test_a_write_with_no_answer_may_be_on_its_way_one_never_sent_is_not(
     assert "ConnectError" in refused.value.message
 
 
+def _throttled_client(standin: DataArtsStandin, waits: list[float]) -> DataArtsClient:
+    """A client waiting 1 s, then doubling up to 5 s, 30 s in all for a throttled call."""
+    secret = standin.keys[AK]
+    endpoint = RemoteEndpoint(FACTORY, standin.project_id, standin.workspace_id, AK, secret)
+    return DataArtsClient(
+        "prod",
+        endpoint,
+        backoff=Backoff(attempts=4, first=1.0, throttled=30.0),
+        transport=standin.transport(),
+        sleep=waits.append,
+    )
+
+
+def test_a_throttled_call_is_waited_for_past_its_attempts_until_its_budget_is_spent(
+    standin: DataArtsStandin,
+) -> None:
+    """Throttled six times (nothing done each time), a write is sent a seventh time and
+    answered: the waits double up to 5 s, 22 s in all, within the 30 s budget."""
+    standin.call_faults.update({n: Fault.THROTTLE for n in range(1, 7)})
+    waits: list[float] = []
+    with _throttled_client(standin, waits) as client:
+        client.send("stop_job", path={"job_name": "daily_sales"})
+    assert waits == [1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
+    assert [s.status for s in standin.seen] == [429] * 6 + [204]
+    assert standin.workspace.jobs["daily_sales"].status == "STOPPED"
+
+
+def test_a_call_throttled_past_its_budget_fails_saying_so(standin: DataArtsStandin) -> None:
+    standin.call_faults.update({n: Fault.THROTTLE for n in range(1, 50)})
+    waits: list[float] = []
+    with _throttled_client(standin, waits) as client, pytest.raises(RemoteError) as refused:
+        client.send("show_job", path={"job_name": "daily_sales"})
+    assert sum(waits) <= 30
+    assert waits == [1.0, 2.0, 4.0, 5.0, 5.0, 5.0, 5.0]  # the next 5 s would pass 30
+    assert refused.value.context["remote_status"] == 429
+    assert "throttled show_job (HTTP 429 APIGW.0308" in refused.value.message
+    assert "8 time(s), over 27 s of waiting" in refused.value.message
+
+
 def test_a_wrong_secret_is_refused_as_the_gateway_does(standin: DataArtsStandin) -> None:
     with _client(standin, secret_key="not-the-secret") as client, pytest.raises(RemoteAuthError):
         client.show_job("daily_sales")

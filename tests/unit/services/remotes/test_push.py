@@ -203,6 +203,24 @@ def test_a_throttled_write_is_sent_again(
     assert sorted(standin.workspace.scripts) == ["daily_sales_sh", "daily_sales_sql"]
 
 
+def test_a_write_throttled_past_its_attempts_is_waited_out_and_the_push_lands(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    """A busy remote's flow control answers the first write 429 eighteen times in a row (one
+    call at a time): the client waits it out (``JOBFERRY_REMOTE_THROTTLE_SECONDS``, 60 s, of
+    waits doubling from 0.01 s up to 5 s) rather than failing the push and undoing it."""
+    standin.reset()
+    standin.faults.update({n: Fault.THROTTLE for n in range(1, 19)})
+    waits: list[float] = []
+    services.remotes.sleep, services.pushes.in_flight = waits.append, 1
+    task = import_package(services, shadow, _package(tmp_path, "daily_sales"))
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    assert len(standin.writes()) == 22  # the throttled one 18 times, then the four
+    assert len(waits) == 18
+    assert sum(waits) <= 60
+    assert "daily_sales" in standin.workspace.jobs
+
+
 def test_a_push_ends_with_the_journal_done(
     services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
 ) -> None:
