@@ -18,6 +18,7 @@ exception leaves this module.
 from __future__ import annotations
 
 import functools
+import random
 import ssl
 import threading
 import time
@@ -127,12 +128,16 @@ class Backoff:
     throttled: float = 0.0
     most: int = 50
     """Attempts of a throttled call at the most, however short its waits (``Retry-After: 0``)."""
+    jitter: bool = False
+    """Each wait a random half to whole of itself, so that calls throttled together (a
+    refresh's 16 lists) are not sent again together."""
 
     def wait(self, attempt: int, retry_after: str | None) -> float:
         """Seconds to wait before retry number ``attempt`` (1-based)."""
         if retry_after and retry_after.strip().isdigit():
             return min(float(retry_after.strip()), self.longest)
-        return min(self.first * 2.0 ** (attempt - 1), self.longest)
+        pause = min(self.first * 2.0 ** (attempt - 1), self.longest)
+        return pause * (0.5 + random.random() / 2) if self.jitter else pause
 
     def again(self, attempt: int, waited: float, pause: float, throttled: bool) -> bool:
         """Whether to send a call again after ``attempt`` attempts and ``waited`` seconds of

@@ -122,6 +122,7 @@ class RemoteService:
             attempts=2 if probe else Backoff.attempts,
             first=self.retry_seconds,
             throttled=0.0 if probe else self.throttle_seconds,
+            jitter=True,
         )
         return DataArtsClient(
             item.name,
