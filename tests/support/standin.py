@@ -405,6 +405,20 @@ def remote_shadow(
     return shadow
 
 
+def settling(services: Services, standin: DataArtsStandin) -> list[list[int]]:
+    """Give ``services``' pushes a settle time of 60 s, waited in an instant: each settle lets
+    the calls on their way land (:meth:`DataArtsStandin.land`). What each settle landed (the
+    statuses), in order; the pushes' other waits are not waited."""
+    landed: list[list[int]] = []
+
+    def sleep(seconds: float) -> None:
+        if seconds == 60:
+            landed.append(standin.land())
+
+    services.pushes.settle_ms, services.pushes.sleep = 60_000, sleep
+    return landed
+
+
 def held(standin: DataArtsStandin, workspace: str | None = None) -> dict[str, Any]:
     """What the stand-in's workspace holds, to compare before and after: each job's definition
     and status, each script's and resource's definition (ids left out); of the default

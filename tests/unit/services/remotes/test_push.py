@@ -30,7 +30,7 @@ from support.planning import (
     upload,
     write_objects,
 )
-from support.standin import DataArtsStandin, Fault, held, remote_shadow
+from support.standin import DataArtsStandin, Fault, held, remote_shadow, settling
 
 
 @pytest.fixture
@@ -132,20 +132,12 @@ def test_the_undo_of_a_write_with_no_answer_waits_for_it_to_land(
     before = held(standin)
     standin.reset()
     standin.faults.update({write: Fault.TIMEOUT for write in (4, 5, 6, 7)})
-    waits: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        if seconds == 60:
-            assert standin.land() == [204, 400, 400, 400]  # one creates it; the rest: it exists
-
-    services.pushes.settle_ms, services.pushes.sleep = 60_000, sleep
+    landed = settling(services, standin)
     task = run_import(services, shadow, upload(services, shadow, _package(tmp_path, "daily_sales")))
     assert task.status == TaskStatus.FAILED
     assert "at create_job job 'daily_sales'" in task.message
     assert "(ReadTimeout, after 1 attempt(s))" in task.message
-    assert waits.count(60) == 1
-    assert standin.strays == []
+    assert landed == [[204, 400, 400, 400]]  # one creates it; the rest: it exists
     assert held(standin) == before
     assert standin.refused() == []
 
@@ -175,18 +167,11 @@ def test_a_write_refused_after_an_attempt_with_no_answer_may_still_land(
     before = held(standin)
     standin.reset()
     standin.faults.update({4: Fault.TIMEOUT, 5: Fault.REFUSE})
-    waits: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        if seconds == 60:
-            assert standin.land() == [204]
-
-    services.pushes.settle_ms, services.pushes.sleep = 60_000, sleep
+    landed = settling(services, standin)
     task = run_import(services, shadow, upload(services, shadow, _package(tmp_path, "daily_sales")))
     assert task.status == TaskStatus.FAILED
     assert "Injected refuse of create_job" in task.message
-    assert waits.count(60) == 1
+    assert landed == [[204]]
     assert held(standin) == before
     with services.db.transaction(readonly=True) as tx:
         calls = journal_repo.calls(tx, task.id)

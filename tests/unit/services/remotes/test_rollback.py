@@ -23,7 +23,7 @@ from support.builders import make_job
 from support.console import admin_actor
 from support.planning import import_package
 from support.pushes import SECOND, first_package, second_package
-from support.standin import DataArtsStandin, Fault, Killed, held, remote_shadow
+from support.standin import DataArtsStandin, Fault, Killed, held, remote_shadow, settling
 
 
 @pytest.fixture
@@ -140,18 +140,12 @@ def test_a_call_with_no_answer_is_waited_for_before_the_rollbacks_own_calls_are_
     pushed = held(standin)
     standin.reset()
     standin.faults.update({write: Fault.TIMEOUT for write in (3, 4, 5, 6)})
-    waits: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        if seconds == 60:
-            assert standin.land()[0] < 300  # the first attempt lands, after all
-
-    services.pushes.settle_ms, services.pushes.sleep = 60_000, sleep
+    landed = settling(services, standin)
     with pytest.raises(RemoteError, match="ReadTimeout") as failed:
         services.rollback.rollback(shadow, task.id)
     assert "the remote is as it was before" in failed.value.message
-    assert waits.count(60) == 1
+    ((first, *_),) = landed
+    assert first < 300  # the first attempt lands, after all
     assert held(standin) == pushed
     assert standin.refused() == []
 
