@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from jobferry.cli import transfer
+from jobferry.cli import terminal
 from support.builders import make_job, make_resource, make_script
 from support.cli import Cli, register
 
@@ -113,7 +113,7 @@ def test_apply_asks_for_confirmation_and_refuses_without_a_terminal(
     assert result.exit_code == 2
     assert "apply asks for confirmation" in result.stderr
     assert "--yes" in result.stderr
-    monkeypatch.setattr(transfer, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
     declined = cli("apply", "-f", str(root), input="n\n")
     assert declined.exit_code == 1
     assert "7 to create, 0 to overwrite" in declined.stderr

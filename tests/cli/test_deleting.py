@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobferry.cli import transfer
+from jobferry.cli import terminal
 from support.builders import make_job
 from support.cli import Cli
 from support.exporting import seed
@@ -67,7 +67,7 @@ def test_delete_asks_first_and_needs_yes_without_a_terminal(
     assert refused.exit_code == 2
     assert "pass --yes to delete without asking" in refused.stderr
     assert _exists(cli, "job", "daily_sales")
-    monkeypatch.setattr(transfer, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
     declined = cli("jobs", "delete", "daily_sales", input="n\n")
     assert declined.exit_code == 1
     assert "Delete job 'daily_sales' from workspace" in declined.stderr

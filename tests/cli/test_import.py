@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jobferry.cli import transfer
+from jobferry.cli import terminal
 from support.builders import editable
 from support.cli import Cli
 from support.importing import DRIFTED_CONNECTION
@@ -74,7 +74,7 @@ def test_import_asks_for_confirmation_only_on_a_terminal(
     refused = cli("import", str(package), workspace=target)
     assert refused.exit_code == 2
     assert "--yes" in refused.stderr
-    monkeypatch.setattr(transfer, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
     declined = cli("import", str(package), workspace=target, input="n\n")
     assert declined.exit_code == 1
     assert "Cancelled; nothing was imported." in declined.stderr

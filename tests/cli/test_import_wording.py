@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jobferry.cli import asking, transfer
+from jobferry.cli import asking, terminal
 from support.cli import Cli, invoke
 
 
@@ -17,7 +17,7 @@ def test_the_import_question_names_workspace_endpoint_and_counts_and_the_last_li
 ) -> None:
     target = cli.remote.new_workspace("prod", "dws_conn", "ssh_conn")
     name = cli.remote.workspace_name(target)
-    monkeypatch.setattr(transfer, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
     declined = cli("import", str(package), workspace=name, input="n\n")
     question = (
         f"Import into workspace {name} ({target}) at {cli.server.url}: 4 to create, "
@@ -78,7 +78,7 @@ def test_the_rollback_question_counts_only_what_a_partial_import_wrote(
         for path in ("/jobs", "/scripts", "/resources")
     )
     assert 0 < stored < 4
-    monkeypatch.setattr(transfer, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
     asked = cli("rollback", task_id, workspace=bare, input="n\n")
     assert (
         f"delete the {stored} object(s) it created and restore the 0 it overwrote?" in asked.stderr

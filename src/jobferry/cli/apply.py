@@ -24,7 +24,7 @@ from typing import Annotated
 
 import typer
 
-from jobferry.cli import transfer
+from jobferry.cli import terminal, transfer
 from jobferry.cli.choices import from_kebab
 from jobferry.cli.exits import CheckProblemsError, CliUsageError
 from jobferry.cli.import_options import (
@@ -104,7 +104,7 @@ def apply_command(
             "file: give the folder of every definition (-f DIR), or leave --prune out."
         )
     objects = load_folder(root)
-    if not yes and not dry_run and not transfer.stdin_is_terminal():
+    if not yes and not dry_run and not terminal.stdin_is_terminal():
         raise CliUsageError(
             "apply asks for confirmation, but standard input is not a terminal; pass --yes to "
             "apply without asking (or --dry-run to see the plan)."

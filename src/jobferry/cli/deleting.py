@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from jobferry.cli import transfer
+from jobferry.cli import terminal
 from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.session import Session, session
@@ -33,7 +33,7 @@ def delete_definition(
     s = session(ctx, json_mode, workspace)
     out = s.output
     if not yes:
-        if not transfer.stdin_is_terminal():
+        if not terminal.stdin_is_terminal():
             raise CliUsageError(
                 f"{kind}s delete asks for confirmation, but standard input is not a terminal; "
                 f"pass --yes to delete without asking."

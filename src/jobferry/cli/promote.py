@@ -29,6 +29,7 @@ from typing import Annotated, Any
 
 import typer
 
+from jobferry.cli import terminal
 from jobferry.cli.asking import last_line, rollback_command_line, written
 from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
@@ -47,7 +48,7 @@ from jobferry.cli.routes import (
 from jobferry.cli.session import JsonOption, Session, session
 from jobferry.cli.tasks import follow_import, task_exit
 from jobferry.cli.taskview import show_task
-from jobferry.cli.transfer import planned_by_task, stdin_is_terminal
+from jobferry.cli.transfer import planned_by_task
 from jobferry.cli.uploads import package_path
 
 OVERRIDES = ("policy", "propagate_deletes", "on_drift", "scheduling", "mode")
@@ -147,7 +148,7 @@ def _check_options(options: dict[str, Any]) -> None:
             "--out only writes the package; the target's route settings decide its import: "
             "give --apply and the import options to jobferry promote ROUTE --in FILE there."
         )
-    if options["apply"] and not options["yes"] and not stdin_is_terminal():
+    if options["apply"] and not options["yes"] and not terminal.stdin_is_terminal():
         raise CliUsageError(
             "promote --apply asks for confirmation, but standard input is not a terminal; "
             "pass --yes to import without asking."

@@ -10,12 +10,12 @@ real DataArts) get ``POST /jobs/check-file`` shown instead.
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any
 
 import typer
 from rich.text import Text
 
+from jobferry.cli import terminal
 from jobferry.cli.asking import (
     import_question,
     last_line,
@@ -39,11 +39,6 @@ from jobferry.cli.tasks import follow_import, refused_by_check, task_exit, wait_
 from jobferry.cli.taskview import show_task
 from jobferry.cli.uploads import package_path
 from jobferry.domain.enums import ImportMode
-
-
-def stdin_is_terminal() -> bool:
-    """Whether a person can answer a confirmation prompt."""
-    return sys.stdin.isatty()
 
 
 def _where(s: Session, problems: Any) -> str | None:
@@ -193,7 +188,7 @@ def import_package(
     if dry_run:
         _plan_only(s, source, body, _command(ctx), all_objects)
         return
-    if not yes and not stdin_is_terminal():
+    if not yes and not terminal.stdin_is_terminal():
         raise CliUsageError(
             "import asks for confirmation, but standard input is not a terminal; pass --yes to "
             "import without asking (or --dry-run to see the plan)."
@@ -271,7 +266,7 @@ def rollback_command(
     s = session(ctx, json_mode, workspace)
     out = s.output
     if not yes:
-        if not stdin_is_terminal():
+        if not terminal.stdin_is_terminal():
             raise CliUsageError(
                 "rollback asks for confirmation, but standard input is not a terminal; pass "
                 "--yes to roll back without asking."
