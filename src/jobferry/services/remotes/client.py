@@ -18,7 +18,6 @@ exception leaves this module.
 from __future__ import annotations
 
 import functools
-import random
 import ssl
 import threading
 import time
@@ -33,6 +32,7 @@ import orjson
 
 from jobferry import __version__
 from jobferry.errors import RemoteAuthError, RemoteError, RemoteUnreachableError
+from jobferry.services.remotes.backoff import Backoff
 from jobferry.services.remotes.calls import (
     CALLS,
     EXPORT_BATCH,
@@ -112,39 +112,6 @@ class Host:
         """The host of an endpoint URL."""
         parts = urlsplit(endpoint)
         return cls(parts.netloc, f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/"))
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """How reads are retried: ``attempts`` in all, waiting ``first`` seconds, then doubling,
-    never more than ``longest`` (nor more than a ``Retry-After`` the remote asks for, capped
-    at ``longest``). A throttled call (429: nothing was done) is sent again past
-    ``attempts`` until ``throttled`` seconds were waited for it: a busy DataArts' flow control
-    is waited out rather than failing a refresh, or a push that would then be undone."""
-
-    attempts: int = 4
-    first: float = 0.2
-    longest: float = 5.0
-    throttled: float = 0.0
-    most: int = 50
-    """Attempts of a throttled call at the most, however short its waits (``Retry-After: 0``)."""
-    jitter: bool = False
-    """Each wait a random half to whole of itself, so that calls throttled together (a
-    refresh's 16 lists) are not sent again together."""
-
-    def wait(self, attempt: int, retry_after: str | None) -> float:
-        """Seconds to wait before retry number ``attempt`` (1-based)."""
-        if retry_after and retry_after.strip().isdigit():
-            return min(float(retry_after.strip()), self.longest)
-        pause = min(self.first * 2.0 ** (attempt - 1), self.longest)
-        return pause * (0.5 + random.random() / 2) if self.jitter else pause
-
-    def again(self, attempt: int, waited: float, pause: float, throttled: bool) -> bool:
-        """Whether to send a call again after ``attempt`` attempts and ``waited`` seconds of
-        waiting, the next wait being ``pause``."""
-        if attempt < self.attempts:
-            return True
-        return throttled and attempt < self.most and waited + pause <= self.throttled
 
 
 def _error_pair(body: dict[str, Any]) -> tuple[object, object]:

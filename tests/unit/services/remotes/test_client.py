@@ -152,14 +152,6 @@ def test_a_throttled_call_is_waited_for_past_its_attempts_until_its_budget_is_sp
     assert standin.workspace.jobs["daily_sales"].status == "STOPPED"
 
 
-def test_waits_with_jitter_are_a_half_to_the_whole_of_the_backoff_and_differ() -> None:
-    backoff = Backoff(first=1.0, jitter=True)
-    waits = [backoff.wait(3, None) for _ in range(200)]
-    assert all(2.0 <= wait <= 4.0 for wait in waits)
-    assert len(set(waits)) > 100  # calls throttled together are not sent again together
-    assert backoff.wait(3, "2") == 2.0  # a Retry-After is waited as asked
-
-
 def test_a_call_throttled_past_its_budget_fails_saying_so(standin: DataArtsStandin) -> None:
     standin.call_faults.update({n: Fault.THROTTLE for n in range(1, 50)})
     waits: list[float] = []
