@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Backoff:
-    """How reads are retried: ``attempts`` in all, waiting ``first`` seconds, then doubling,
-    never more than ``longest`` (nor more than a ``Retry-After`` the remote asks for, capped
-    at ``longest``). A throttled call (429: nothing was done) is sent again past
-    ``attempts`` until ``throttled`` seconds were waited for it: a busy DataArts' flow control
-    is waited out rather than failing a refresh, or a push that would then be undone."""
+    """How a call is sent again (a read that failed for a passing reason, any call answered
+    429): ``attempts`` in all, waiting ``first`` seconds, then doubling, never more than
+    ``longest`` (nor more than a ``Retry-After`` the remote asks for, capped at ``longest``). A
+    throttled call (429: nothing was done) is sent again past ``attempts`` until ``throttled``
+    seconds were waited for it: a busy DataArts' flow control is waited out rather than
+    failing a refresh, or a push that would then be undone."""
 
     attempts: int = 4
     first: float = 0.2
