@@ -257,7 +257,7 @@ class Settings(BaseSettings):
         description="How long, in all, a call to a remote DataArts endpoint that its API gateway "
         "throttles (HTTP 429: nothing was done) is waited for and sent again before the refresh, "
         "plan or push making it fails; the waits double from JOBFERRY_REMOTE_RETRY_SECONDS up "
-        "to 5 s each (or as Retry-After says, up to 5 s).",
+        "to 5 s each (or as Retry-After says, up to this budget).",
     )
     remote_settle_seconds: float = Field(
         60,

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 class Backoff:
     """How a call is sent again (a read that failed for a passing reason, any call answered
     429): ``attempts`` in all, waiting ``first`` seconds, then doubling, never more than
-    ``longest`` (nor more than a ``Retry-After`` the remote asks for, capped at ``longest``). A
-    throttled call (429: nothing was done) is sent again past ``attempts`` until ``throttled``
-    seconds were waited for it: a busy DataArts' flow control is waited out rather than
-    failing a refresh, or a push that would then be undone."""
+    ``longest`` (or a ``Retry-After`` the remote asks for: :meth:`wait`). A throttled call
+    (429: nothing was done) is sent again past ``attempts`` until ``throttled`` seconds were
+    waited for it: a busy DataArts' flow control is waited out rather than failing a refresh,
+    or a push that would then be undone."""
 
     attempts: int = 4
     first: float = 0.2
@@ -26,10 +26,13 @@ class Backoff:
     """Each wait a random half to whole of itself, so that calls throttled together (a
     refresh's 16 lists) are not sent again together."""
 
-    def wait(self, attempt: int, retry_after: str | None) -> float:
-        """Seconds to wait before retry number ``attempt`` (1-based)."""
+    def wait(self, attempt: int, retry_after: str | None, throttled: bool = False) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based); a ``Retry-After`` is
+        waited as asked up to ``longest``, or up to the whole budget for a ``throttled`` call
+        (a gateway saying 20 s is not asked again every 5 s)."""
         if retry_after and retry_after.strip().isdigit():
-            return min(float(retry_after.strip()), self.longest)
+            cap = max(self.longest, self.throttled) if throttled else self.longest
+            return min(float(retry_after.strip()), cap)
         pause = min(self.first * 2.0 ** (attempt - 1), self.longest)
         return pause * (0.5 + random.random() / 2) if self.jitter else pause
 

@@ -251,7 +251,9 @@ class DataArtsClient:
                 raise self._unreachable(call, exc, attempt) from exc
             status = response.status_code
             if self._again(call, status):
-                pause = self.backoff.wait(attempt, response.headers.get("Retry-After"))
+                pause = self.backoff.wait(
+                    attempt, response.headers.get("Retry-After"), throttled=status == 429
+                )
                 if self.backoff.again(attempt, waited, pause, status == 429):
                     self._sleep(pause)
                     waited += pause

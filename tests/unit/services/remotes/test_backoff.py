@@ -19,6 +19,13 @@ def test_a_retry_after_is_waited_as_asked_up_to_the_longest() -> None:
     assert 0.25 <= backoff.wait(1, "soon") <= 0.5  # not seconds: the backoff's own
 
 
+def test_a_throttled_calls_retry_after_is_waited_as_asked_up_to_its_budget() -> None:
+    backoff = Backoff(longest=5.0, throttled=60.0)
+    assert backoff.wait(1, "20", throttled=True) == 20.0
+    assert backoff.wait(1, "90", throttled=True) == 60.0  # then past the budget: it fails
+    assert backoff.wait(1, "20") == 5.0  # a 503's Retry-After: up to the longest
+
+
 def test_waits_with_jitter_are_a_half_to_the_whole_of_the_backoff_and_differ() -> None:
     backoff = Backoff(first=1.0, jitter=True)
     waits = [backoff.wait(3, None) for _ in range(200)]
