@@ -100,10 +100,15 @@ def test_a_read_throttled_during_a_refresh_is_made_again(
     assert done.counts["job"]["created"] == 1
     throttled = [s for s in standin.seen if s.status == 429]
     assert len(throttled) == 2
-    for refused in throttled:  # the same call made again, and answered
-        again = [s for s in standin.seen if s.number > refused.number and s.path == refused.path]
-        assert again, standin.seen
-        assert again[0].status == 200
+    for refused in throttled:  # each call made again, and answered (two lists share a path,
+        # and their retries' jittered waits may answer them in either order)
+        on_path = [s for s in throttled if s.path == refused.path]
+        again = [
+            s
+            for s in standin.seen
+            if s.number > on_path[0].number and s.path == refused.path and s.status == 200
+        ]
+        assert len(again) >= len(on_path), standin.seen
     assert done.calls == len(standin.seen)
 
 
