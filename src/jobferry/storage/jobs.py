@@ -92,6 +92,36 @@ def startable(tx: Tx, job_ids: Sequence[int]) -> list[tuple[int, str]]:
     return sorted(found, key=lambda job: job[1])
 
 
+@dataclass(frozen=True)
+class StartState:
+    """What decides whether a release may start a job: its id and name, scheduling status,
+    type and newest submitted version (its definition left out)."""
+
+    id: int
+    name: str
+    status: str
+    process_type: str
+    latest_version: int | None
+
+
+def start_states(tx: Tx, workspace_id: str, names: Sequence[str]) -> dict[str, StartState]:
+    """The start states of the workspace's jobs of these names, by name (one query a
+    chunk)."""
+    found: dict[str, StartState] = {}
+    c = jobs.c
+    for part in chunks(list(names), tx.chunk):
+        rows = tx.conn.execute(
+            select(c.name, c.id, c.status, c.process_type, c.latest_version).where(
+                c.workspace_id == workspace_id, c.name.in_(part)
+            )
+        )
+        for r in rows:
+            found[str(r.name)] = StartState(
+                int(r.id), str(r.name), str(r.status), str(r.process_type), r.latest_version
+            )
+    return found
+
+
 def delete_job(tx: Tx, job_id: int) -> None:
     """Remove a job with its versions and references."""
     tx.conn.execute(delete(job_refs).where(job_refs.c.job_id == job_id))

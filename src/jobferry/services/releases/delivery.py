@@ -31,6 +31,7 @@ from jobferry.storage import ledger as ledger_repo
 from jobferry.storage import production as sides
 from jobferry.storage import releases as repo
 from jobferry.storage.importing import ledger as promotion_repo
+from jobferry.storage.jobs import StartState
 from jobferry.storage.releases import ItemRecord
 
 
@@ -120,7 +121,7 @@ def _deployed_items(
     """Each item deployed (and its job started, when asked): how many jobs are started, and
     the names of those the release switched on."""
     started = 0
-    switched: list[str] = []
+    switched: dict[int, str] = {}
     jobs = [i.uid for i in items if i.kind == ObjectKind.JOB]
     names = {
         uid: row.name
@@ -128,28 +129,30 @@ def _deployed_items(
             tx, production, development, ObjectKind.JOB, jobs
         ).items()
     }
+    states = job_repo.start_states(tx, production, list(names.values()))
     for item in items:
         values: dict[str, object] = {"deploy_status": int(DeployStatus.SUCCESS)}
         if item.update_type != UpdateType.DELETE:
             values["deployed_version"] = item.pending_version
         if item.kind == ObjectKind.JOB and item.update_type != UpdateType.DELETE:
-            status = _start(tx, production, names.get(item.uid), item, startup, switched)
+            name = names.get(item.uid)
+            status = _start(states.get(name) if name else None, item, startup, switched)
             if status is not None:
                 values["start_job_status"] = int(status)
                 started += status is StartJobStatus.STARTED
         repo.update_item(tx, item.id, values)
         repo.released(tx, item)
-    return started, switched
+    job_repo.set_statuses(tx, list(switched), JobStatus.SCHEDULING)
+    return started, list(switched.values())
 
 
 def _start(
-    tx: Tx, production: str, name: str | None, item: Any, startup: int | None, switched: list[str]
+    job: StartState | None, item: Any, startup: int | None, switched: dict[int, str]
 ) -> StartJobStatus | None:
-    """Start the production job (``name``: what the item's job is called there) of a released
-    item when the deploy asked for it and it is a new batch job (its name added to
-    ``switched``: a rollback stops it again); say how a scheduled one stands (``None``: left
-    stopped)."""
-    job = job_repo.get_job(tx, production, name) if name is not None else None
+    """How the production job of a released item stands once deployed (``job``: its state
+    there): started when the deploy asked for it and it is a new batch job (its id and name
+    added to ``switched``, which the caller switches on in one statement a chunk; a rollback
+    stops them again), or already scheduled; ``None``: left stopped."""
     if job is None:
         return StartJobStatus.FAILED if startup == StartupMode.START else None
     if job.status != JobStatus.STOPPED.value:
@@ -158,8 +161,7 @@ def _start(
         return None
     if job.process_type != ProcessType.BATCH or job.latest_version is None:
         return StartJobStatus.FAILED
-    job_repo.set_status(tx, job.id, JobStatus.SCHEDULING)
-    switched.append(job.name)
+    switched[job.id] = job.name
     return StartJobStatus.STARTED
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from jobferry.domain.enums import JobStatus, Role
-from jobferry.domain.releases import DeployStatus, StartupMode, UpdateType
+from jobferry.domain.releases import DeployStatus, StartJobStatus, StartupMode, UpdateType
 from jobferry.errors import (
     BasisChangedError,
     ImportRunningError,
@@ -148,6 +148,26 @@ def test_deploy_applies_the_frozen_content(services: Services, team: Team) -> No
     later = [i for i in _pending(services, team.developer) if i.kind == "job"]
     assert later[0].update_type == UpdateType.CHANGE
     assert later[0].deployed_version == 1
+
+
+def test_a_deploy_to_start_starts_its_new_batch_jobs_and_says_which_it_could_not(
+    services: Services, team: Team
+) -> None:
+    """Two new jobs, one batch and one real-time, released to start: the batch one is started
+    (and named in the ledger entry, which a rollback stops again), the real-time one is said
+    FAILED and left stopped."""
+    submit_job(services, team.developer, "daily")
+    submit_job(services, team.developer, "clicks", processType="REAL_TIME")
+    package = make_package(services, team)
+    _deploy(services, team, package)
+    items = {i.name: i for i in services.releases.show(team.developer, package).items}
+    assert items["daily"].start_job_status == StartJobStatus.STARTED
+    assert items["clicks"].start_job_status == StartJobStatus.FAILED
+    prod = _production(services, team)
+    assert services.jobs.status(prod, "daily").status is not JobStatus.STOPPED
+    assert services.jobs.status(prod, "clicks").status is JobStatus.STOPPED
+    ((entry, _),) = services.ledger.ledger(team.admin).entries
+    assert entry.started_jobs() == ["daily"]
 
 
 def test_startup_mode_0_leaves_new_jobs_stopped(services: Services, team: Team) -> None:
