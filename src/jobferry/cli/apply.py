@@ -104,11 +104,8 @@ def apply_command(
             "file: give the folder of every definition (-f DIR), or leave --prune out."
         )
     objects = load_folder(root)
-    if not yes and not dry_run and not terminal.stdin_is_terminal():
-        raise CliUsageError(
-            "apply asks for confirmation, but standard input is not a terminal; pass --yes to "
-            "apply without asking (or --dry-run to see the plan)."
-        )
+    if not yes and not dry_run:
+        terminal.require_person("apply", "apply", instead=" (or --dry-run to see the plan)")
     with tempfile.TemporaryDirectory(prefix="jobferry-apply-") as work:
         package = Path(work) / f"{root.resolve().name or 'folder'}.zip"
         with package.open("wb") as out:

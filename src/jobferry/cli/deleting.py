@@ -12,7 +12,7 @@ import typer
 
 from jobferry.cli import terminal
 from jobferry.cli.client import ApiError, segment
-from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
+from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.session import Session, session
 from jobferry.domain.enums import ObjectKind
 
@@ -33,11 +33,7 @@ def delete_definition(
     s = session(ctx, json_mode, workspace)
     out = s.output
     if not yes:
-        if not terminal.stdin_is_terminal():
-            raise CliUsageError(
-                f"{kind}s delete asks for confirmation, but standard input is not a terminal; "
-                f"pass --yes to delete without asking."
-            )
+        terminal.require_person(f"{kind}s delete", "delete")
         question = (
             f"Delete {kind} '{name}' from {s.workspace_label()} at {s.client().endpoint}? "
             f"Its definition is not kept (keep a copy first with: jobferry export …)."

@@ -148,11 +148,8 @@ def _check_options(options: dict[str, Any]) -> None:
             "--out only writes the package; the target's route settings decide its import: "
             "give --apply and the import options to jobferry promote ROUTE --in FILE there."
         )
-    if options["apply"] and not options["yes"] and not terminal.stdin_is_terminal():
-        raise CliUsageError(
-            "promote --apply asks for confirmation, but standard input is not a terminal; "
-            "pass --yes to import without asking."
-        )
+    if options["apply"] and not options["yes"]:
+        terminal.require_person("promote --apply", "import")
 
 
 def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool) -> None:

@@ -24,7 +24,7 @@ from jobferry.cli.asking import (
     written,
 )
 from jobferry.cli.client import ApiClient, ApiError, segment
-from jobferry.cli.exits import CheckProblemsError, CliUsageError, CommandError, ExitCode
+from jobferry.cli.exits import CheckProblemsError, CommandError, ExitCode
 from jobferry.cli.import_options import (
     AllObjectsOption,
     ImportOptions,
@@ -188,11 +188,8 @@ def import_package(
     if dry_run:
         _plan_only(s, source, body, _command(ctx), all_objects)
         return
-    if not yes and not terminal.stdin_is_terminal():
-        raise CliUsageError(
-            "import asks for confirmation, but standard input is not a terminal; pass --yes to "
-            "import without asking (or --dry-run to see the plan)."
-        )
+    if not yes:
+        terminal.require_person("import", "import", instead=" (or --dry-run to see the plan)")
     out, client = s.output, s.client()
     path = package_path(s, source)
     body = {"path": path, **body}
@@ -266,11 +263,7 @@ def rollback_command(
     s = session(ctx, json_mode, workspace)
     out = s.output
     if not yes:
-        if not terminal.stdin_is_terminal():
-            raise CliUsageError(
-                "rollback asks for confirmation, but standard input is not a terminal; pass "
-                "--yes to roll back without asking."
-            )
+        terminal.require_person("rollback", "roll back")
         task = mapping(s.client().get(f"/system-tasks/{segment(task_id)}"))
         if not out.confirm(rollback_question(s, task_id, task)):
             out.finish(
