@@ -279,8 +279,10 @@ class DataArtsClient:
         return error
 
     def _refused(
-        self, call: str, response: httpx2.Response, tried: tuple[int, float] = (1, 0.0)
+        self, call: str, response: httpx2.Response, tried: tuple[int, float]
     ) -> RemoteError:
+        """The error tree's translation of an error answer (``tried``: the attempts made and
+        the seconds waited between them, which a throttled call's refusal says)."""
         status = response.status_code
         code, message = _envelope(response)
         context: dict[str, Any] = {
