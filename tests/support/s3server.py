@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 
 @dataclass(frozen=True)
@@ -28,7 +26,11 @@ class S3Server:
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
-    """moto's S3 server on 127.0.0.1, a free port."""
+    """moto's S3 server on 127.0.0.1, a free port (moto and boto3 are imported here: every
+    test process loads this module through ``conftest.py``, few of them use it)."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -13,13 +13,12 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 import sqlalchemy as sa
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.http.http_config import HttpConfig
-from huaweicloudsdkdataartsstudio.v1 import DataArtsStudioClient
 from huaweicloudsdkdgc.v1 import DgcClient, ImportFileReq, ImportJobRequest, ListSystemTasksRequest
 
 from support.clients import AnewSigner
@@ -28,6 +27,9 @@ from support.forkedserve import ForkedServer, fork_server
 from support.importing import multipart
 from support.packages import bulk_package
 from support.waiting import pauses
+
+if TYPE_CHECKING:  # its models take half a second to import, and most test processes need none
+    from huaweicloudsdkdataartsstudio.v1 import DataArtsStudioClient
 
 RETRY_SECONDS = 0.01
 """The first wait of a remote call sent again (``JOBFERRY_REMOTE_RETRY_SECONDS``) in the test
@@ -88,6 +90,8 @@ class ServerProcess:
 
     def studio_client(self, ak: str | None = None, sk: str | None = None) -> DataArtsStudioClient:
         """The DataArts Studio SDK client, pointed at this server the same way."""
+        from huaweicloudsdkdataartsstudio.v1 import DataArtsStudioClient
+
         credentials = BasicCredentials(ak or self.ak, sk or self.sk, self.project_id)
         return (
             DataArtsStudioClient.new_builder()
