@@ -588,7 +588,8 @@ class PackageReleasedError(ConflictError):
 
 
 class RollbackRefusedError(ConflictError):
-    """The import cannot be rolled back: objects changed since, not an import, or done already."""
+    """The import cannot be rolled back: objects changed since, not an import, done already, or
+    past ``JOBFERRY_ROLLBACK_DAYS``."""
 
     code = "DLF.9016"
 

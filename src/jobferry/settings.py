@@ -269,6 +269,16 @@ class Settings(BaseSettings):
         "once this long has passed since its last call was sent: the undo reads the remote to "
         "decide what to undo.",
     )
+    rollback_days: int = Field(
+        0,
+        ge=0,
+        le=36500,
+        description="How many days after it ended an import (a push into a remote included) "
+        "can be rolled back. Past them, what the import replaced (kept to roll it back) and "
+        "what its push sent are dropped, and its rollback is refused saying so; its task, "
+        "counts and record of what it changed stay. 0: kept for ever (the database grows by "
+        "every definition each import overwrites or deletes).",
+    )
     export_helper_jobs: int = Field(
         5000,
         ge=0,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobferry.services.container import Services
+from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
 from support.accounts import new_user
 from support.builders import make_job, make_script
 from support.clients import SignedClient
@@ -116,6 +117,26 @@ def test_a_task_says_what_it_is_who_started_it_and_when_and_by_whom_it_was_rolle
     by_id = {t["id"]: t for t in listed}
     assert by_id[task_id]["rolledBack"] == shown["rolledBack"]
     assert all("rolledBack" not in t for t in listed if t["id"] != task_id)
+
+
+def test_an_import_past_the_rollback_days_says_so_and_its_rollback_is_refused(
+    api: SignedClient, services: Services
+) -> None:
+    ws, _, task_id = imported_over_existing(api)
+    ended = api.call("GET", f"/system-tasks/{task_id}", workspace=ws).json()["endTime"]
+    now = ended + 7 * DAY_MS + 1
+    RollbackExpiry(services.db, 7).sweep(now)
+    shown = api.call("GET", f"/system-tasks/{task_id}", workspace=ws).json()
+    assert shown["rollbackExpired"] == {"at": now, "keptDays": 7}
+    listed = api.call("GET", "/system-tasks", workspace=ws).json()["tasks"]
+    assert {t["id"]: t for t in listed}[task_id]["rollbackExpired"] == shown["rollbackExpired"]
+    before = state(api, ws)
+    response = api.call("POST", f"/system-tasks/{task_id}/rollback", workspace=ws)
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "DLF.9016"
+    assert "can no longer be rolled back" in response.json()["error_msg"]
+    assert "kept 7 day(s) (JOBFERRY_ROLLBACK_DAYS)" in response.json()["error_msg"]
+    assert state(api, ws) == before
 
 
 def test_rollback_is_refused_listing_objects_changed_since_and_changes_nothing(

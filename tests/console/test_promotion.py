@@ -13,6 +13,7 @@ from jobferry.package.keys import generate_key_pair
 from jobferry.package.signature import sign_package
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
 from jobferry.services.workspaces.keys import parse_trust
 from support import wizard
 from support.builders import make_job
@@ -204,3 +205,21 @@ def test_profile_and_key_pages_are_for_workspace_admins(
     for path in ("/admin/profiles", "/admin/keys"):
         assert anonymous.get(f"/console/w/{ws}{path}").status_code == 403, path
     assert anonymous.post(f"/console/w/{ws}/admin/keys", {"action": "create"}).status_code == 403
+
+
+def test_an_import_past_the_rollback_days_offers_no_rollback_and_says_why(
+    browser: Browser, services: Services, seeded: Scope, prod: Scope
+) -> None:
+    ws = prod.workspace.id
+    _, state = _options(browser, prod, wizard.export_package(services, seeded))
+    state = [*state, ("map_name", "dws_conn"), ("map_type", "DWS_CONNECTION")]
+    state.append(("map_replace", "dws_prod"))
+    _, task_id = wizard.run(browser, services, prod, state)
+    ended = services.tasks.show(prod, task_id).end_time
+    assert ended is not None
+    RollbackExpiry(services.db, 3).sweep(ended + 3 * DAY_MS + 1)
+    page = browser.get(f"/console/w/{ws}/tasks/{task_id}").text
+    assert "Roll back this import" not in page
+    assert "can no longer be rolled back: what it replaced was kept 3 day(s)" in page
+    refused = browser.post(f"/console/w/{ws}/tasks/{task_id}/rollback", {})
+    assert_page(refused, 400, "can no longer be rolled back")

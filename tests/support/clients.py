@@ -16,7 +16,7 @@ import httpx2
 import orjson
 from fastapi.testclient import TestClient
 
-from jobferry.services.tasks import Task
+from jobferry.services.taskviews import Task
 from jobferry.signing import UNSIGNED_PAYLOAD, sign_request
 from support.waiting import pauses
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
-from jobferry.services.tasks import Task
+from jobferry.services.taskviews import Task
 from jobferry.storage import remotes as remote_repo
 from support.builders import make_job, make_resource, make_script
 from support.clients import ADMIN_AK, poll_record

@@ -26,7 +26,7 @@ from jobferry.services.importing.plan import PlanLine
 from jobferry.services.importing.planner import PlanContext, Planner
 from jobferry.services.importing.ports import ImportTarget, OpenedPackage
 from jobferry.services.importing.request import ImportRequest, parse_import_request
-from jobferry.services.tasks import Task
+from jobferry.services.taskviews import Task
 from jobferry.storage.importing.workset import Workset
 from support.console import add_connections, admin_scope
 from support.packages import HEADER, objects_for

@@ -44,6 +44,11 @@ def show_task(
     if isinstance(undone, dict):
         when = f"{moment(undone.get('at'))} by {undone.get('by')}"
         fields.append(("rolled back", Text(when, style="magenta")))
+    expired = task.get("rollbackExpired")
+    if isinstance(expired, dict):
+        days = expired.get("keptDays")
+        said = f"no longer possible: kept {days} day(s), dropped {moment(expired.get('at'))}"
+        fields.append(("rollback", Text(said, style="dim")))
     out.fields([(name, value) for name, value in fields if value not in (None, "")])
     result = mapping(task.get("result"))
     _subtasks(out, task, summarise)

@@ -26,7 +26,7 @@ from jobferry.services.importing.plan import Plan
 from jobferry.services.releases.checks import state
 from jobferry.services.releases.listing import kept_plan
 from jobferry.services.releases.records import DeployRequest, PackageQuery, PackageView
-from jobferry.services.tasks import Task
+from jobferry.services.taskviews import Task
 
 router = APIRouter()
 

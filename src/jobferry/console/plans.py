@@ -15,7 +15,7 @@ from typing import Any
 from jobferry.console.fixes import console_problems
 from jobferry.domain.enums import PlanAction, SkipReason
 from jobferry.services.importing.plan import Plan, PlanLine, UnreadablePlanError
-from jobferry.services.tasks import Task
+from jobferry.services.taskviews import Task
 
 LISTED = 500
 """Objects the plan step lists at most: a plan of 4,001 objects would be a page of megabytes."""

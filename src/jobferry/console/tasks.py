@@ -17,7 +17,7 @@ from jobferry.errors import JobferryError
 from jobferry.services.importing.delivery import RolledBack
 from jobferry.services.importing.plan import Plan
 from jobferry.services.taskends import MAX_WAIT
-from jobferry.services.tasks import Task, TaskList
+from jobferry.services.taskviews import Task, TaskList
 from jobferry.settings import OffsetMode
 
 router = APIRouter()

@@ -25,6 +25,7 @@ from jobferry.services.environment.objects import EnvironmentService
 from jobferry.services.environment.variables import VariableService
 from jobferry.services.exporting.service import ExportService
 from jobferry.services.importing.delivery import Deliveries
+from jobferry.services.importing.expiry import RollbackExpiry
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.importing.service import ImportService
 from jobferry.services.importing.uploads import read_limits
@@ -87,6 +88,7 @@ class Services:
     route_plans: RoutePlans
     keys: KeyService
     rollback: RollbackService
+    rollback_expiry: RollbackExpiry
     connections: DlfConnectionService
     connection_migration: ConnectionMigration
     data_connections: DataConnectionService
@@ -194,6 +196,7 @@ class Services:
             route_plans=RoutePlans(db, promotions, imports),
             keys=keys,
             rollback=RollbackService(db, deliveries),
+            rollback_expiry=RollbackExpiry(db, settings.rollback_days),
             connections=DlfConnectionService(db, connection_store, mode),
             connection_migration=ConnectionMigration(
                 db, connection_store, imports.packages, tasks, Switches.of(settings)

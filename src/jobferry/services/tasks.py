@@ -15,7 +15,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -25,12 +25,12 @@ from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.support.paging import check_window, page
 from jobferry.services.taskends import OnThread, TaskEnds, when_ended
+from jobferry.services.taskviews import SubtaskPage, Task, TaskHead, TaskList, rollbacks_of, shown
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
 from jobferry.storage import tasks as repo
 from jobferry.storage import workers as worker_repo
-from jobferry.storage.importing import rollbacks as rollback_repo
 from jobferry.storage.presence import Presence
 from jobferry.storage.tasks import TaskRecord
 
@@ -63,109 +63,6 @@ def _actor_json(scope: Scope) -> str:
             "projectAdmin": scope.actor.is_project_admin,
             "role": scope.role.value,
         }
-    )
-
-
-@dataclass(frozen=True)
-class RolledBack:
-    """When (epoch ms) and by whom an import was rolled back."""
-
-    at: int
-    by: str
-
-
-@dataclass(frozen=True)
-class Task:
-    """A system task as it is shown: what it is, how far it got, and what it left.
-
-    ``result`` is the document the task stored when it ended (its shape depends on the kind:
-    an export's package, an import's summary, problems and plan); ``subtasks`` are the stored
-    subtask documents (one per object of an import) this answer carries, ``subtasks_total``
-    how many the task has when some were left out."""
-
-    id: str
-    name: str
-    project_id: str
-    kind: TaskKind
-    status: TaskStatus
-    message: str
-    progress: int
-    created_by: str
-    start_time: int
-    last_update: int
-    end_time: int | None
-    result: dict[str, Any] | None
-    subtasks: list[dict[str, Any]] = field(default_factory=list)
-    subtasks_total: int | None = None
-    rolled_back: RolledBack | None = None
-    """An import that was rolled back: when and by whom (``None``: it was not)."""
-
-    @property
-    def done(self) -> bool:
-        """Whether the task ended (any status but RUNNING)."""
-        return self.status is not TaskStatus.RUNNING
-
-    @property
-    def outcome(self) -> dict[str, Any]:
-        """The stored result, ``{}`` while there is none."""
-        return self.result or {}
-
-
-@dataclass(frozen=True)
-class TaskList:
-    """A page of a workspace's tasks (without subtasks), and how many there are."""
-
-    total: int
-    tasks: list[Task]
-
-
-@dataclass(frozen=True)
-class SubtaskPage:
-    """A page of a task's subtask documents, and how many the task has."""
-
-    total: int
-    subtasks: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class TaskHead:
-    """A task looked up for streaming: the task (its legacy inline subtasks, if any) and how
-    many subtask rows follow it (read a page at a time with ``TaskService.subtask_pages``)."""
-
-    task: Task
-    subtask_rows: int
-
-
-def _rollbacks(tx: Tx, tasks: Sequence[TaskRecord]) -> dict[str, tuple[int, str]]:
-    """(when, by whom) of the imports among ``tasks`` that were rolled back (ended ones)."""
-    imports = [t.id for t in tasks if t.kind == TaskKind.IMPORT and t.status != TaskStatus.RUNNING]
-    return rollback_repo.rollbacks_of(tx, imports) if imports else {}
-
-
-def _shown(
-    task: TaskRecord,
-    *,
-    subtasks: bool = True,
-    rollbacks: dict[str, tuple[int, str]] | None = None,
-) -> Task:
-    """The record of a stored task (with the subtasks kept inline by older versions) and, for
-    an import in ``rollbacks``, its rollback."""
-    undone = (rollbacks or {}).get(task.id)
-    return Task(
-        id=task.id,
-        name=task.name,
-        project_id=task.project_id,
-        kind=TaskKind(task.kind),
-        status=TaskStatus(task.status),
-        message=task.message or "",
-        progress=task.progress,
-        created_by=task.created_by,
-        start_time=task.start_time,
-        last_update=task.last_update,
-        end_time=task.end_time,
-        result=load(task.result) if task.result else None,
-        subtasks=load(task.subtasks)["items"] if subtasks and task.subtasks else [],
-        rolled_back=RolledBack(*undone) if undone is not None else None,
     )
 
 
@@ -329,12 +226,12 @@ class TaskService:
             task = self._task(tx, scope, task_id)
             total = repo.count_subtasks(tx, task_id)
             lines = repo.subtask_lines(tx, task_id, 0, total if subtasks is None else subtasks)
-            rollbacks = _rollbacks(tx, [task])
-        shown = _shown(task, rollbacks=rollbacks)
+            rollbacks = rollbacks_of(tx, [task])
+        view = shown(task, rollbacks=rollbacks)
         if not total:
-            return shown
+            return view
         return replace(
-            shown,
+            view,
             subtasks=[load(line) for line in lines],
             subtasks_total=total if len(lines) < total else None,
         )
@@ -365,8 +262,8 @@ class TaskService:
         with self.db.transaction(readonly=True) as tx:
             task = self._task(tx, scope, task_id)
             total = repo.count_subtasks(tx, task_id)
-            rollbacks = _rollbacks(tx, [task])
-        return TaskHead(_shown(task, subtasks=not total, rollbacks=rollbacks), total)
+            rollbacks = rollbacks_of(tx, [task])
+        return TaskHead(shown(task, subtasks=not total, rollbacks=rollbacks), total)
 
     def subtask_pages(self, task_id: str, total: int) -> Iterator[list[str]]:
         """A task's first ``total`` subtasks as their stored JSON lines, a page at a time."""
@@ -405,10 +302,8 @@ class TaskService:
             total, tasks = repo.list_tasks(
                 tx, scope.workspace.id, kind=kind, status=status, limit=p.limit, offset=p.skip
             )
-            rollbacks = _rollbacks(tx, tasks)
-        return TaskList(
-            total, [_shown(task, subtasks=False, rollbacks=rollbacks) for task in tasks]
-        )
+            rollbacks = rollbacks_of(tx, tasks)
+        return TaskList(total, [shown(task, subtasks=False, rollbacks=rollbacks) for task in tasks])
 
     def register_worker(self, *, presence: bool = False) -> list[str]:
         """Announce this process (its tasks are alive while it beats). With ``presence`` (a

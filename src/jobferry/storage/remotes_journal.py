@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    delete,
     func,
     insert,
     or_,
@@ -206,6 +207,13 @@ def calls(tx: Tx, task_id: str) -> list[CallRecord]:
     return all_records(
         tx, CallRecord, remote_push_calls, [remote_push_calls.c.seq], task_id=task_id
     )
+
+
+def drop_calls_ended_before(tx: Tx, before: int) -> None:
+    """Forget the calls of the pushes (and push rollbacks) that ended before ``before``: what
+    each sent and what undoes it. The pushes' own rows stay."""
+    ended = select(remote_pushes.c.task_id).where(remote_pushes.c.ended_at < before)
+    tx.conn.execute(delete(remote_push_calls).where(remote_push_calls.c.task_id.in_(ended)))
 
 
 def newest_pending(tx: Tx, task_id: str) -> int | None:

@@ -48,8 +48,8 @@ class TaskRunner:
         housekeeping: bool = True,
     ) -> None:
         """``housekeeping``: whether ``start`` starts the thread that beats, fails the tasks and
-        finishes the pushes of processes that stopped, and sweeps expired packages and
-        sessions. Every server does; an app that shares its database with no other process
+        finishes the pushes of processes that stopped, and sweeps expired packages, sessions
+        and rollbacks. Every server does; an app that shares its database with no other process
         and lives for one short test (the tests' in-process apps) has nothing to keep."""
         self.services = services
         self._housekeeping = housekeeping
@@ -104,6 +104,9 @@ class TaskRunner:
                     if removed:
                         log.info("removed %d expired package(s)", removed)
                     self.services.signin.sweep()
+                    expired = self.services.rollback_expiry.sweep()
+                    if expired:
+                        log.info("dropped what %d import(s) past rollback replaced", expired)
             except Exception:
                 log.exception("housekeeping failed")
             self._stop.wait(self._beat_seconds)

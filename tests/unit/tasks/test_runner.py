@@ -3,15 +3,24 @@ another when there is one thread, and never by a runner that has none."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
+import sqlalchemy as sa
 
 from jobferry.services.container import Services
-from jobferry.services.context import Scope
+from jobferry.services.context import Scope, now_ms
 from jobferry.services.exporting.options import parse_background_export
-from jobferry.services.tasks import Task
+from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
+from jobferry.services.taskviews import Task
+from jobferry.storage import tables
 from jobferry.tasks import runner as runner_module
 from jobferry.tasks.runner import TaskRunner
+from support.builders import make_job
 from support.clients import ADMIN_AK, PROJECT_ID, poll_record
+from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
+from support.waiting import pauses
 
 
 def _scope(services: Services) -> Scope:
@@ -58,3 +67,29 @@ def test_a_process_without_task_threads_leaves_its_tasks_to_another(
             other.shutdown()
     finally:
         api_only.shutdown()
+
+
+def test_the_keeper_expires_the_rollback_of_imports_past_the_rollback_days(
+    services: Services, tmp_path: Path
+) -> None:
+    scope = workspace(services, "prod")
+    task = import_package(
+        services, scope, write_objects(tmp_path / "p.zip", jobs_with_dependencies(make_job("a")))
+    )
+    with services.db.transaction() as tx:  # the import ended two days ago
+        tx.conn.execute(
+            sa.update(tables.system_tasks)
+            .where(tables.system_tasks.c.id == task.id)
+            .values(end_time=now_ms() - 2 * DAY_MS)
+        )
+    services.rollback_expiry = RollbackExpiry(services.db, 1)  # JOBFERRY_ROLLBACK_DAYS=1
+    keeper = TaskRunner(services, threads=0)
+    keeper.start()  # its first beat sweeps
+    try:
+        deadline, waits = time.monotonic() + 30, pauses()
+        while (expired := services.tasks.show(scope, task.id).rollback_expired) is None:
+            assert time.monotonic() < deadline, "the keeper did not sweep"
+            time.sleep(next(waits))
+        assert expired.kept_days == 1
+    finally:
+        keeper.shutdown()

@@ -11,7 +11,7 @@ import orjson
 
 from jobferry.api.presenters.plans import stored_plan_document
 from jobferry.domain.enums import TaskKind
-from jobferry.services.tasks import SubtaskPage, Task, TaskHead, TaskList
+from jobferry.services.taskviews import SubtaskPage, Task, TaskHead, TaskList
 
 
 def task_document(task: Task, *, subtasks: bool = True) -> dict[str, Any]:
@@ -35,6 +35,9 @@ def task_document(task: Task, *, subtasks: bool = True) -> dict[str, Any]:
         doc["endTime"] = task.end_time
     if task.rolled_back is not None:
         doc["rolledBack"] = {"at": task.rolled_back.at, "by": task.rolled_back.by}
+    if task.rollback_expired is not None:
+        expiry = task.rollback_expired
+        doc["rollbackExpired"] = {"at": expiry.dropped_at, "keptDays": expiry.kept_days}
     if task.result is not None:
         doc["result"] = _result(task)
     if subtasks and task.subtasks_total is not None:

@@ -51,4 +51,6 @@
   import).
 - ``offline``: ``jobferry package transform`` (the same transform, written as a new package).
 - ``rollback``, ``undoing``: undoing an import from its per-object change records.
+- ``expiry``: rollbacks expire (``JOBFERRY_ROLLBACK_DAYS``): what old imports replaced, and
+  what their pushes sent, dropped by the housekeeping sweep; their rollback refused.
 """

@@ -29,6 +29,7 @@ from jobferry.errors import ConflictError, ImportRunningError, RollbackRefusedEr
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.importing.delivery import Along, Deliveries, RolledBack
+from jobferry.services.importing.expiry import expired
 from jobferry.services.importing.local import LocalChanges
 from jobferry.services.importing.undoing import (
     SECOND_PASS,
@@ -41,6 +42,7 @@ from jobferry.services.importing.undoing import (
 )
 from jobferry.storage import Database, Tx
 from jobferry.storage import tasks as task_repo
+from jobferry.storage.importing import expiry as expiry_repo
 from jobferry.storage.importing import rollbacks as repo
 from jobferry.storage.importing import target as import_repo
 from jobferry.storage.rows import ChangeRow
@@ -184,6 +186,9 @@ def _check_task(tx: Tx, scope: Scope, task_id: str) -> None:
         raise RollbackRefusedError(
             f"Import {task_id} was already rolled back by '{done[1]}'.", task_id=task_id
         )
+    expiry = expiry_repo.expiries_of(tx, [task_id]).get(task_id)
+    if expiry is not None:
+        raise expired(task_id, expiry)
 
 
 def check_import(tx: Tx, scope: Scope, task_id: str) -> None:

@@ -2,4 +2,5 @@
 lock (``target``), the tables with a row per imported object (``tables``), kept plans
 (``plans``), the promotion ledger and tombstones (``ledger``), where a job came from
 (``origins``), whole objects taken out and put back (``snapshots``), rollback's reads and
-writes (``rollbacks``) and an import's working set on disk (``workset``)."""
+writes (``rollbacks``), the imports whose rollback expired (``expiry``) and an import's
+working set on disk (``workset``)."""

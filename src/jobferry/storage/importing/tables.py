@@ -74,3 +74,16 @@ promotion_exports = Table(
     Column("target", String(128), primary_key=True),
     Column("exported_at", BigInteger, nullable=False),
 )
+
+# Imports whose rollback expired (``JOBFERRY_ROLLBACK_DAYS``): what each replaced was dropped from
+# its change records (``import_changes.before_document`` and ``undo``) at ``dropped_at``, having
+# been kept ``kept_days`` after the import ended (``ended_at``).
+expired_rollbacks = Table(
+    "expired_rollbacks",
+    metadata,
+    Column("task_id", String(32), primary_key=True),
+    Column("workspace_id", String(64), nullable=False),
+    Column("ended_at", BigInteger, nullable=False),
+    Column("dropped_at", BigInteger, nullable=False),
+    Column("kept_days", Integer, nullable=False),
+)

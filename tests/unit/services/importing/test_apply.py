@@ -21,7 +21,7 @@ from jobferry.services.importing import planner
 from jobferry.services.importing.apply import Applier
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import parse_import_request
-from jobferry.services.tasks import Task
+from jobferry.services.taskviews import Task
 from jobferry.storage import Database, tables
 from jobferry.storage.importing.tables import promotion_ledger
 from support.builders import make_job, make_script

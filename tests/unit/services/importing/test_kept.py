@@ -22,7 +22,7 @@ from jobferry.services.importing import kept as kept_module
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.planner import Planner
 from jobferry.services.importing.request import parse_import_request
-from jobferry.services.tasks import Task
+from jobferry.services.taskviews import Task
 from jobferry.storage.importing.plans import plans_among
 from jobferry.storage.importing.workset import Workset
 from support.builders import make_job

@@ -1,0 +1,71 @@
+"""Rollbacks expire (``JOBFERRY_ROLLBACK_DAYS``): the housekeeping sweep drops what the imports
+that ended that many days ago replaced, and what their pushes into remotes sent; from then on
+their rollback is refused saying so (:func:`expired`).
+
+An import's change records hold the state before it of every object it overwrote, renamed or
+deleted, and the promotion ledger rows it replaced: what a rollback puts back, the bulk of what
+the database keeps per import. A push's journal holds every call it sent, with what undoes it.
+The sweep keeps the rest: the task and its counts, which objects the import changed and how
+(``import_changes`` without the states), the pushes' own rows. 0 days (the default) keeps
+everything for ever: dropping is for the operator to choose, since it cannot be taken back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from jobferry.errors import RollbackRefusedError
+from jobferry.services.context import now_ms
+from jobferry.storage import Database
+from jobferry.storage import remotes_journal as journal_repo
+from jobferry.storage.importing import expiry as repo
+from jobferry.storage.importing.expiry import Expiry
+
+DAY_MS = 24 * 3600 * 1000
+BATCH = 200
+"""Imports expired in one transaction (each may have thousands of change records)."""
+
+
+@dataclass
+class RollbackExpiry:
+    """Drops what imports older than ``days`` replaced (``0``: never)."""
+
+    db: Database
+    days: int
+
+    def sweep(self, now: int | None = None) -> int:
+        """Expire the rollback of every import that ended more than ``days`` ago, a batch a
+        transaction, and forget the calls of the pushes that ended as long ago; how many
+        imports expired."""
+        if not self.days:
+            return 0
+        moment = now_ms() if now is None else now
+        before = moment - self.days * DAY_MS
+        expired_now = 0
+        while True:
+            with self.db.transaction() as tx:
+                due = repo.due(tx, before, BATCH)
+                repo.expire(tx, due, moment, self.days)
+            expired_now += len(due)
+            if len(due) < BATCH:
+                break
+        with self.db.transaction() as tx:
+            journal_repo.drop_calls_ended_before(tx, before)
+        return expired_now
+
+
+def _utc(at: int) -> str:
+    return datetime.fromtimestamp(at / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def expired(task_id: str, expiry: Expiry) -> RollbackRefusedError:
+    """The refusal of a rollback whose import is past its keeping."""
+    return RollbackRefusedError(
+        f"Import {task_id} ended {_utc(expiry.ended_at)} and can no longer be rolled back: "
+        f"what it replaced was kept {expiry.kept_days} day(s) (JOBFERRY_ROLLBACK_DAYS) and "
+        f"dropped {_utc(expiry.dropped_at)}.",
+        fix="Bring the earlier definitions back by importing a package that holds them (an "
+        "export made before this import, or an earlier promotion's package).",
+        task_id=task_id,
+    )

@@ -1,0 +1,130 @@
+"""What a system task is shown as (``TaskService`` reads them): the task, a page of tasks or
+of a task's subtasks, and for an ended import its rollback, or its rollback's expiry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jobferry.domain.enums import TaskKind, TaskStatus
+from jobferry.services.definitions.documents import load
+from jobferry.storage import Tx
+from jobferry.storage.importing import expiry as expiry_repo
+from jobferry.storage.importing import rollbacks as rollback_repo
+from jobferry.storage.importing.expiry import Expiry
+from jobferry.storage.tasks import TaskRecord
+
+
+@dataclass(frozen=True)
+class RolledBack:
+    """When (epoch ms) and by whom an import was rolled back."""
+
+    at: int
+    by: str
+
+
+@dataclass(frozen=True)
+class Task:
+    """A system task as it is shown: what it is, how far it got, and what it left.
+
+    ``result`` is the document the task stored when it ended (its shape depends on the kind:
+    an export's package, an import's summary, problems and plan); ``subtasks`` are the stored
+    subtask documents (one per object of an import) this answer carries, ``subtasks_total``
+    how many the task has when some were left out."""
+
+    id: str
+    name: str
+    project_id: str
+    kind: TaskKind
+    status: TaskStatus
+    message: str
+    progress: int
+    created_by: str
+    start_time: int
+    last_update: int
+    end_time: int | None
+    result: dict[str, Any] | None
+    subtasks: list[dict[str, Any]] = field(default_factory=list)
+    subtasks_total: int | None = None
+    rolled_back: RolledBack | None = None
+    """An import that was rolled back: when and by whom (``None``: it was not)."""
+    rollback_expired: Expiry | None = None
+    """An import past ``JOBFERRY_ROLLBACK_DAYS``: what it replaced was dropped, so it can no
+    longer be rolled back (``None``: not so)."""
+
+    @property
+    def done(self) -> bool:
+        """Whether the task ended (any status but RUNNING)."""
+        return self.status is not TaskStatus.RUNNING
+
+    @property
+    def outcome(self) -> dict[str, Any]:
+        """The stored result, ``{}`` while there is none."""
+        return self.result or {}
+
+
+@dataclass(frozen=True)
+class TaskList:
+    """A page of a workspace's tasks (without subtasks), and how many there are."""
+
+    total: int
+    tasks: list[Task]
+
+
+@dataclass(frozen=True)
+class SubtaskPage:
+    """A page of a task's subtask documents, and how many the task has."""
+
+    total: int
+    subtasks: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class TaskHead:
+    """A task looked up for streaming: the task (its legacy inline subtasks, if any) and how
+    many subtask rows follow it (read a page at a time with ``TaskService.subtask_pages``)."""
+
+    task: Task
+    subtask_rows: int
+
+
+Rollbacks = tuple[dict[str, tuple[int, str]], dict[str, Expiry]]
+
+
+def rollbacks_of(tx: Tx, tasks: Sequence[TaskRecord]) -> Rollbacks:
+    """(when, by whom) of the imports among ``tasks`` that were rolled back (ended ones), and
+    the expiry of those that can no longer be."""
+    imports = [t.id for t in tasks if t.kind == TaskKind.IMPORT and t.status != TaskStatus.RUNNING]
+    if not imports:
+        return {}, {}
+    return rollback_repo.rollbacks_of(tx, imports), expiry_repo.expiries_of(tx, imports)
+
+
+def shown(
+    task: TaskRecord,
+    *,
+    subtasks: bool = True,
+    rollbacks: Rollbacks | None = None,
+) -> Task:
+    """The record of a stored task (with the subtasks kept inline by older versions) and, for
+    an import in ``rollbacks``, its rollback or its rollback's expiry."""
+    done, expiries = rollbacks or ({}, {})
+    undone = done.get(task.id)
+    return Task(
+        id=task.id,
+        name=task.name,
+        project_id=task.project_id,
+        kind=TaskKind(task.kind),
+        status=TaskStatus(task.status),
+        message=task.message or "",
+        progress=task.progress,
+        created_by=task.created_by,
+        start_time=task.start_time,
+        last_update=task.last_update,
+        end_time=task.end_time,
+        result=load(task.result) if task.result else None,
+        subtasks=load(task.subtasks)["items"] if subtasks and task.subtasks else [],
+        rolled_back=RolledBack(*undone) if undone is not None else None,
+        rollback_expired=expiries.get(task.id),
+    )

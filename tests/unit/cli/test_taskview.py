@@ -1,0 +1,41 @@
+"""How ``jobferry tasks show`` prints an import's rollback: when and by whom it was rolled back,
+or that it can no longer be (``JOBFERRY_ROLLBACK_DAYS``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from jobferry.cli.output import Output
+from jobferry.cli.taskview import show_task
+
+ENDED = 1_767_225_600_000  # 2026-01-01 00:00 UTC
+DAY_MS = 24 * 3600 * 1000
+
+
+def _shown(capsys: pytest.CaptureFixture[str], **fields: Any) -> str:
+    task = {
+        "id": "t1",
+        "name": "Import the jobs from p.zip.",
+        "kind": "import",
+        "status": "SUCCESSFUL",
+        "endTime": ENDED,
+        **fields,
+    }
+    show_task(Output(json_mode=False), task)
+    return capsys.readouterr().out
+
+
+def test_an_import_past_the_rollback_days_says_it_can_no_longer_be_rolled_back(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    printed = _shown(capsys, rollbackExpired={"at": ENDED + 30 * DAY_MS, "keptDays": 30})
+    line = next(line for line in printed.splitlines() if line.startswith("rollback"))
+    assert "no longer possible: kept 30 day(s), dropped 2026-01-31" in line
+
+
+def test_an_import_that_can_be_rolled_back_says_nothing_of_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert "rollback" not in _shown(capsys)

@@ -1,0 +1,107 @@
+"""Rollbacks expire (``services/importing/expiry.py``): past ``JOBFERRY_ROLLBACK_DAYS`` the sweep
+drops what an import replaced and what its push sent, and its rollback is refused saying so,
+changing nothing; younger imports keep theirs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from jobferry.errors import RollbackRefusedError
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
+from jobferry.storage import remotes_journal as journal_repo
+from jobferry.storage import tables
+from support.builders import make_job
+from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
+from support.standin import DataArtsStandin, remote_shadow
+
+
+def _package(tmp_path: Path, name: str, **fields: str) -> Path:
+    return write_objects(tmp_path / name, jobs_with_dependencies(make_job("a_job", **fields)))
+
+
+def _states(services: Services, task_id: str) -> list[tuple[str, str | None, str | None]]:
+    """(action, state before, undo) of each change record of the import."""
+    c = tables.import_changes.c
+    with services.db.transaction(readonly=True) as tx:
+        rows = tx.conn.execute(
+            sa.select(c.action, c.before_document, c.undo).where(c.task_id == task_id)
+        )
+        return [(str(r[0]), r[1], r[2]) for r in rows]
+
+
+def _ended(services: Services, scope: Scope, task_id: str) -> int:
+    end = services.tasks.show(scope, task_id).end_time
+    assert end is not None
+    return end
+
+
+@pytest.fixture
+def scope(services: Services, tmp_path: Path) -> Scope:
+    """A workspace where a_job was imported, then overwritten by a second import."""
+    scope = workspace(services, "prod")
+    import_package(services, scope, _package(tmp_path, "1.zip", description="first"))
+    return scope
+
+
+def test_an_import_past_its_days_cannot_be_rolled_back_and_a_younger_one_can(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    old = import_package(services, scope, _package(tmp_path, "2.zip", description="second"))
+    assert any(before for _, before, _ in _states(services, old.id))
+    now = _ended(services, scope, old.id) + 30 * DAY_MS + 1
+
+    assert RollbackExpiry(services.db, 30).sweep(now) >= 1
+    assert RollbackExpiry(services.db, 30).sweep(now) == 0  # done once
+
+    assert [(before, undo) for _, before, undo in _states(services, old.id)] == [(None, None)]
+    shown = services.tasks.show(scope, old.id)
+    assert shown.rollback_expired is not None
+    assert shown.rollback_expired.kept_days == 30
+    assert shown.rollback_expired.dropped_at == now
+    with pytest.raises(RollbackRefusedError, match="can no longer be rolled back") as refused:
+        services.rollback.rollback(scope, old.id)
+    assert "kept 30 day(s) (JOBFERRY_ROLLBACK_DAYS)" in refused.value.message
+    assert services.jobs.show(scope, "a_job").document.get("description") == "second"
+
+    young = import_package(services, scope, _package(tmp_path, "3.zip", description="third"))
+    assert RollbackExpiry(services.db, 30).sweep(now) == 0
+    assert services.tasks.show(scope, young.id).rollback_expired is None
+    services.rollback.rollback(scope, young.id)
+    assert services.jobs.show(scope, "a_job").document.get("description") == "second"
+
+
+def test_nothing_expires_at_zero_days_the_default(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    task = import_package(services, scope, _package(tmp_path, "2.zip", description="second"))
+    assert services.rollback_expiry.days == 0
+    assert services.rollback_expiry.sweep(_ended(services, scope, task.id) + 3650 * DAY_MS) == 0
+    services.rollback.rollback(scope, task.id)
+    assert services.jobs.show(scope, "a_job").document.get("description") == "first"
+
+
+def test_a_push_past_its_days_loses_its_calls_and_its_rollback(
+    services: Services, tmp_path: Path
+) -> None:
+    standin = DataArtsStandin()
+    shadow = remote_shadow(services, standin)
+    pushed = import_package(services, shadow, _package(tmp_path, "p.zip", logPath="obs://b/p"))
+    with services.db.transaction(readonly=True) as tx:
+        assert journal_repo.calls(tx, pushed.id)
+    now = _ended(services, shadow, pushed.id) + DAY_MS + 1
+
+    RollbackExpiry(services.db, 1).sweep(now)
+
+    with services.db.transaction(readonly=True) as tx:
+        assert journal_repo.calls(tx, pushed.id) == []
+        assert journal_repo.get_push(tx, pushed.id) is not None  # the push's own row stays
+    writes = len(standin.writes())
+    with pytest.raises(RollbackRefusedError, match="can no longer be rolled back"):
+        services.rollback.rollback(shadow, pushed.id)
+    assert len(standin.writes()) == writes  # refused before any call
+    assert standin.workspace.jobs["a_job"].doc["logPath"] == "obs://b/p"
