@@ -23,8 +23,10 @@ from jobferry.storage.importing import expiry as repo
 from jobferry.storage.importing.expiry import Expiry
 
 DAY_MS = 24 * 3600 * 1000
-BATCH = 200
-"""Imports expired in one transaction (each may have thousands of change records)."""
+BATCH = 20
+"""Imports expired in one transaction: each may have thousands of change records, and the
+sweep's writes wait for, and hold up, the imports and saves of the server (SQLite's one write
+lock), so it takes a few imports at a time."""
 
 
 @dataclass

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from jobferry.errors import RollbackRefusedError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing import expiry as expiry_module
 from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage import tables
@@ -105,3 +106,15 @@ def test_a_push_past_its_days_loses_its_calls_and_its_rollback(
         services.rollback.rollback(shadow, pushed.id)
     assert len(standin.writes()) == writes  # refused before any call
     assert standin.workspace.jobs["a_job"].doc["logPath"] == "obs://b/p"
+
+
+def test_imports_expire_a_few_a_transaction_until_none_is_left(
+    services: Services, scope: Scope, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(expiry_module, "BATCH", 2)
+    last = import_package(services, scope, _package(tmp_path, "2.zip", description="2"))
+    import_package(services, scope, _package(tmp_path, "3.zip", description="3"))
+    newest = import_package(services, scope, _package(tmp_path, "4.zip", description="4"))
+    now = _ended(services, scope, newest.id) + DAY_MS + 1
+    assert RollbackExpiry(services.db, 1).sweep(now) == 4  # the fixture's import, and these
+    assert services.tasks.show(scope, last.id).rollback_expired is not None
