@@ -114,15 +114,19 @@ def test_the_preview_shows_the_signature_state_and_require_signed_refuses_unsign
     assert "Fix the problems first" in check.text
 
 
-def test_an_import_is_rolled_back_from_its_task_page_once(
-    browser: Browser, services: Services, seeded: Scope, prod: Scope
-) -> None:
-    ws = prod.workspace.id
+def _imported(browser: Browser, services: Services, seeded: Scope, prod: Scope) -> str:
+    """The task of an import of ``seeded``'s package into ``prod`` through the wizard (its
+    dws_conn mapped to dws_prod)."""
     _, state = _options(browser, prod, wizard.export_package(services, seeded))
     state = [*state, ("map_name", "dws_conn"), ("map_type", "DWS_CONNECTION")]
     state.append(("map_replace", "dws_prod"))
-    _, task_id = wizard.run(browser, services, prod, state)
-    task_url = f"/console/w/{ws}/tasks/{task_id}"
+    return wizard.run(browser, services, prod, state)[1]
+
+
+def test_an_import_is_rolled_back_from_its_task_page_once(
+    browser: Browser, services: Services, seeded: Scope, prod: Scope
+) -> None:
+    task_url = f"/console/w/{prod.workspace.id}/tasks/{_imported(browser, services, seeded, prod)}"
     assert "Roll back this import" in browser.get(task_url).text
     assert "ROLLED BACK" not in browser.get(task_url).text
     refused = browser.post(f"{task_url}/rollback", {}, csrf=False)
@@ -210,11 +214,7 @@ def test_profile_and_key_pages_are_for_workspace_admins(
 def test_an_import_past_the_rollback_days_offers_no_rollback_and_says_why(
     browser: Browser, services: Services, seeded: Scope, prod: Scope
 ) -> None:
-    ws = prod.workspace.id
-    _, state = _options(browser, prod, wizard.export_package(services, seeded))
-    state = [*state, ("map_name", "dws_conn"), ("map_type", "DWS_CONNECTION")]
-    state.append(("map_replace", "dws_prod"))
-    _, task_id = wizard.run(browser, services, prod, state)
+    ws, task_id = prod.workspace.id, _imported(browser, services, seeded, prod)
     ended = services.tasks.show(prod, task_id).end_time
     assert ended is not None
     RollbackExpiry(services.db, 3).sweep(ended + 3 * DAY_MS + 1)

@@ -22,13 +22,8 @@ _MARK = tuple(
 )
 
 
-@dataclass(frozen=True)
-class Due:
-    """An ended import whose rollback expires."""
-
-    task_id: str
-    workspace_id: str
-    ended_at: int
+Due = tuple[str, str, int]
+"""An ended import whose rollback expires: its task id, workspace id and end (epoch ms)."""
 
 
 @dataclass(frozen=True)
@@ -55,13 +50,13 @@ def due(tx: Tx, ended_before: int, limit: int) -> list[Due]:
         .order_by(t.end_time, t.id)
         .limit(limit)
     )
-    return [Due(str(r.id), str(r.workspace_id), int(r.end_time)) for r in rows]
+    return [(str(r.id), str(r.workspace_id), int(r.end_time)) for r in rows]
 
 
 def expire(tx: Tx, imports: Sequence[Due], now: int, kept_days: int) -> None:
     """Drop what ``imports`` replaced (the states before them, and the promotion ledger rows
     they overwrote) from their change records, and mark their rollback expired."""
-    ids = [item.task_id for item in imports]
+    ids = [task_id for task_id, _, _ in imports]
     for part in chunks(ids):
         tx.conn.execute(
             update(import_changes)
@@ -70,13 +65,13 @@ def expire(tx: Tx, imports: Sequence[Due], now: int, kept_days: int) -> None:
         )
     rows = [
         {
-            "task_id": item.task_id,
-            "workspace_id": item.workspace_id,
-            "ended_at": item.ended_at,
+            "task_id": task_id,
+            "workspace_id": workspace_id,
+            "ended_at": ended_at,
             "dropped_at": now,
             "kept_days": kept_days,
         }
-        for item in imports
+        for task_id, workspace_id, ended_at in imports
     ]
     if rows:
         tx.conn.execute(_MARK[tx.dialect == "postgresql"], rows)
