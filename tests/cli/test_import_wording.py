@@ -86,6 +86,12 @@ def test_the_rollback_question_counts_only_what_a_partial_import_wrote(
     assert result["rollback"].endswith(f"rollback {task_id} -w {cli.remote.workspace_name(bare)}")
 
 
+def test_an_import_rolled_back_or_past_its_rollback_is_not_asked_about() -> None:
+    assert not asking.cannot_roll_back({"status": "SUCCESSFUL"})
+    assert asking.cannot_roll_back({"rolledBack": {"at": 1, "by": "alice"}})
+    assert asking.cannot_roll_back({"rollbackExpired": {"at": 1, "keptDays": 30}})
+
+
 def test_renames_and_deletes_count_as_what_a_rollback_restores() -> None:
     task = {
         "subtasks": [

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from jobferry.cli import terminal
 from jobferry.domain.diff import diff
 from support.builders import SERVER_FIELDS, editable, make_job
 from support.cli import Cli, Remote, invoke
@@ -166,7 +167,9 @@ def test_unknown_stored_profile_is_reported_by_the_server(cli: Cli, package: Pat
     assert "'nope' does not exist" in result.stderr
 
 
-def test_rollback_undoes_an_import_once(cli: Cli, package: Path) -> None:
+def test_rollback_undoes_an_import_once(
+    cli: Cli, package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = cli.remote.new_workspace("rb", "dws_conn", "ssh_conn")
     imported = cli.imported(package, workspace=target)
     task_id = imported["task"]["id"]
@@ -180,6 +183,11 @@ def test_rollback_undoes_an_import_once(cli: Cli, package: Path) -> None:
     assert again.exit_code == 1
     assert "DLF.9016" in again.stderr
     assert "already rolled back" in again.stderr
+    monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
+    asked = cli("rollback", task_id, workspace=target, input="y\n")  # refused, not asked
+    assert asked.exit_code == 1
+    assert "already rolled back" in asked.stderr
+    assert "Roll back import" not in asked.stderr
 
 
 def test_rollback_refused_lists_the_objects_changed_since(cli: Cli, package: Path) -> None:

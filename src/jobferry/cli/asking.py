@@ -56,6 +56,13 @@ def _undoable(task: dict[str, Any]) -> dict[PlanAction, int]:
     return counts
 
 
+def cannot_roll_back(task: dict[str, Any]) -> bool:
+    """Whether the server refuses this import's rollback whatever is asked: it was rolled back
+    already, or what it replaced was dropped (``rollbackExpired``). Nothing to ask then: the
+    refusal says why."""
+    return isinstance(task.get("rolledBack"), dict) or isinstance(task.get("rollbackExpired"), dict)
+
+
 def rollback_question(s: Session, task_id: str, task: dict[str, Any]) -> str:
     """``Roll back import … in workspace prod (…) at http://…: delete the 3 …?``"""
     counts = _undoable(task)

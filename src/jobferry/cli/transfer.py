@@ -17,6 +17,7 @@ from rich.text import Text
 
 from jobferry.cli import terminal
 from jobferry.cli.asking import (
+    cannot_roll_back,
     import_question,
     last_line,
     rollback_command_line,
@@ -265,7 +266,7 @@ def rollback_command(
     if not yes:
         terminal.require_person("rollback", "roll back")
         task = mapping(s.client().get(f"/system-tasks/{segment(task_id)}"))
-        if not out.confirm(rollback_question(s, task_id, task)):
+        if not cannot_roll_back(task) and not out.confirm(rollback_question(s, task_id, task)):
             out.finish(
                 {"taskId": task_id, "rolledBack": 0}, ExitCode.FAILED, "Cancelled; nothing changed."
             )
