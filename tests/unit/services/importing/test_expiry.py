@@ -4,6 +4,8 @@ changing nothing; younger imports keep theirs."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,10 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing import expiry as expiry_module
 from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
+from jobferry.storage import Database, Tx, tables
 from jobferry.storage import remotes_journal as journal_repo
-from jobferry.storage import tables
+from jobferry.storage.importing import expiry as expiry_repo
+from jobferry.storage.importing.expiry import Due
 from support.builders import make_job
 from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
 from support.standin import DataArtsStandin, remote_shadow
@@ -118,3 +122,33 @@ def test_imports_expire_a_few_a_transaction_until_none_is_left(
     now = _ended(services, scope, newest.id) + DAY_MS + 1
     assert RollbackExpiry(services.db, 1).sweep(now) == 4  # the fixture's import, and these
     assert services.tasks.show(scope, last.id).rollback_expired is not None
+
+
+def test_two_processes_sweeping_at_once_expire_each_import_once(
+    services: Services, scope: Scope, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if services.db.dialect != "postgresql":
+        pytest.skip("several server processes share a database on PostgreSQL only")
+    task = import_package(services, scope, _package(tmp_path, "2.zip", description="2"))
+    now = _ended(services, scope, task.id) + DAY_MS + 1
+    both_read = threading.Barrier(2, timeout=10)
+    real_due = expiry_repo.due
+
+    def due_then_wait(tx: Tx, ended_before: int, limit: int) -> list[Due]:
+        found = real_due(tx, ended_before, limit)
+        if found:  # both sweeps found the same imports due before either marked them
+            both_read.wait()
+        return found
+
+    monkeypatch.setattr(expiry_repo, "due", due_then_wait)
+    other = Database(services.db.url)  # another process's connections to the same database
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            swept = [pool.submit(RollbackExpiry(db, 1).sweep, now) for db in (services.db, other)]
+            counts = [future.result(timeout=30) for future in swept]
+    finally:
+        other.dispose()
+    assert sum(counts) >= 2  # each found them; the second marked nothing twice
+    shown = services.tasks.show(scope, task.id).rollback_expired
+    assert shown is not None
+    assert shown.dropped_at == now
