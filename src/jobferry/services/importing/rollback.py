@@ -113,6 +113,7 @@ class LocalRollback:
                 for item in alongs:
                     item.before(tx)
                 undone = undo_import(tx, scope, task_id)
+                _refuse_expired(tx, task_id)  # dropped meanwhile: what it read may be empty
                 if not undone.count:
                     raise _nothing(task_id)
                 for item in alongs:
@@ -186,6 +187,13 @@ def _check_task(tx: Tx, scope: Scope, task_id: str) -> None:
         raise RollbackRefusedError(
             f"Import {task_id} was already rolled back by '{done[1]}'.", task_id=task_id
         )
+    _refuse_expired(tx, task_id)
+
+
+def _refuse_expired(tx: Tx, task_id: str) -> None:
+    """Refuse the rollback of an import whose states were dropped (``JOBFERRY_ROLLBACK_DAYS``).
+    :meth:`LocalRollback.run` asks again once it has read every change: on PostgreSQL a sweep
+    may commit between its reads, and what it read after that would be empty states."""
     expiry = expiry_repo.expiries_of(tx, [task_id]).get(task_id)
     if expiry is not None:
         raise expired(task_id, expiry)

@@ -15,7 +15,9 @@ from jobferry.errors import RollbackRefusedError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing import expiry as expiry_module
+from jobferry.services.importing import rollback as rollback_module
 from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
+from jobferry.services.importing.undoing import Undone
 from jobferry.storage import Database, Tx, tables
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.importing import expiry as expiry_repo
@@ -152,3 +154,28 @@ def test_two_processes_sweeping_at_once_expire_each_import_once(
     shown = services.tasks.show(scope, task.id).rollback_expired
     assert shown is not None
     assert shown.dropped_at == now
+
+
+def test_a_rollback_during_which_the_sweep_drops_its_states_is_refused_whole(
+    services: Services, scope: Scope, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if services.db.dialect != "postgresql":
+        pytest.skip("SQLite's rollback holds the write lock the sweep waits for")
+    task = import_package(services, scope, _package(tmp_path, "2.zip", description="second"))
+    now = _ended(services, scope, task.id) + DAY_MS + 1
+    real_undo = rollback_module.undo_import
+    other = Database(services.db.url)  # another server process's keeper
+
+    def undo_then_sweep(tx: Tx, scope: Scope, task_id: str) -> Undone:
+        undone = real_undo(tx, scope, task_id)  # read and undone before the sweep commits
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(RollbackExpiry(other, 1).sweep, now).result(timeout=30)
+        return undone
+
+    monkeypatch.setattr(rollback_module, "undo_import", undo_then_sweep)
+    try:
+        with pytest.raises(RollbackRefusedError, match="can no longer be rolled back"):
+            services.rollback.rollback(scope, task.id)
+    finally:
+        other.dispose()
+    assert services.jobs.show(scope, "a_job").document.get("description") == "second"
