@@ -15,6 +15,8 @@ from fastapi.testclient import TestClient
 
 from jobferry.domain.releases import StartupMode
 from jobferry.services.container import Services
+from jobferry.services.context import now_ms
+from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
 from support.console import PASSWORD, Browser, admin_actor, wait_task
 from support.releases import (
     Team,
@@ -113,6 +115,26 @@ def test_the_last_release_is_rolled_back_from_its_page(
     assert f'href="/console/w/{team.workspace_id}/releases/packages/{first}"' in ledger
 
 
+def test_a_last_release_past_the_rollback_days_offers_no_rollback_and_says_why(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    first, second = _two_releases(services, team)
+    base = f"/console/w/{team.workspace_id}/releases/packages"
+    deployer = _signed_in(client, team.deployer.actor.name)
+    assert "data-rollback" in deployer.get(f"{base}/{second}").text
+    RollbackExpiry(services.db, 1).sweep(now_ms() + DAY_MS + 1)  # both deploys past one day
+    last = deployer.get(f"{base}/{second}").text
+    assert "data-rollback" not in last
+    assert "data-no-rollback" in last
+    assert "can no longer be rolled back" in visible(last)
+    _speaks_console(last)
+    assert "data-restore-plan" in deployer.get(f"{base}/{first}").text  # the way back
+    refused = deployer.post(f"{base}/{second}/rollback", {})
+    assert refused.status_code == 400, refused.text
+    assert "can no longer be rolled back" in visible(refused.text)
+
+
 def test_an_earlier_release_is_restored_through_its_plan_following_the_task(
     services: Services, client: TestClient
 ) -> None:
@@ -156,17 +178,37 @@ def test_an_earlier_release_is_restored_through_its_plan_following_the_task(
     )
 
 
-def test_a_signed_release_taken_in_is_rolled_back_from_the_ledger(
-    services: Services, client: TestClient
-) -> None:
+def _taken_in(services: Services) -> Team:
+    """A production side that took in another server's signed release, with its developer
+    and deployer able to sign in."""
     data, pair = signed_release(services, connected_team(services, "sales"))
-    public_key = pair.public_key
-    team = trusting_team(services, public_key)
+    team = trusting_team(services, pair.public_key)
     admin = admin_actor(services)
     for scope in (team.developer, team.deployer):
         services.signin.set_password(admin, scope.actor.name, PASSWORD)
     take_in(services, team.admin, data)
     run_release(services)
+    return team
+
+
+def test_a_signed_release_taken_in_past_the_rollback_days_is_not_offered_for_rollback(
+    services: Services, client: TestClient
+) -> None:
+    team = _taken_in(services)
+    ledger = f"/console/w/{team.workspace_id}/release-ledger"
+    deployer = _signed_in(client, team.deployer.actor.name)
+    assert "data-rollback" in deployer.get(ledger).text
+    RollbackExpiry(services.db, 1).sweep(now_ms() + DAY_MS + 1)
+    assert "data-rollback" not in deployer.get(ledger).text
+    refused = deployer.post(f"{ledger}/rollback", {})
+    assert refused.status_code == 400, refused.text
+    assert "can no longer be rolled back" in visible(refused.text)
+
+
+def test_a_signed_release_taken_in_is_rolled_back_from_the_ledger(
+    services: Services, client: TestClient
+) -> None:
+    team = _taken_in(services)
     ledger = f"/console/w/{team.workspace_id}/release-ledger"
 
     developer = _signed_in(client, team.developer.actor.name)

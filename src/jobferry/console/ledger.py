@@ -90,8 +90,9 @@ def _undoable(page: Page, entries: Sequence[EntryRecord]) -> tuple[bool, tuple[i
     if page.scope.role not in DEPLOY_ROLES or not entries:
         return False, ()
     taken_in = [e.id for e in entries if e.action == DEPLOY and e.source_id is not None]
-    newest = entries[-1].id
-    return newest in taken_in, tuple(e for e in reversed(taken_in) if e != newest)
+    newest, task = entries[-1].id, entries[-1].task_id
+    expired = bool(task) and bool(page.services.rollback.expired_among([str(task)]))
+    return newest in taken_in and not expired, tuple(e for e in reversed(taken_in) if e != newest)
 
 
 def _asked(request: Request) -> str:

@@ -133,6 +133,8 @@ class Actions:
     replan: bool = False
     rollback: bool = False
     """Its release is the ledger's newest entry: Roll back this release."""
+    rollback_expired: bool = False
+    """It is, but its import is past ``JOBFERRY_ROLLBACK_DAYS``: no rollback, and why."""
     restore: bool = False
     """An earlier release the ledger recorded: Restore production to this release."""
 
@@ -143,7 +145,12 @@ def _undo(page: Page, view: PackageView) -> Actions:
     if view.status is not DeployStatus.SUCCESS or page.scope.role not in DEPLOY_ROLES:
         return Actions()
     found = page.services.ledger.of_package(page.scope, view.record.id)
-    return Actions(rollback=found.last_release, restore=found.restorable)
+    last = found.last_release
+    return Actions(
+        rollback=last and not found.rollback_expired,
+        rollback_expired=last and found.rollback_expired,
+        restore=found.restorable,
+    )
 
 
 def _actions(page: Page, view: PackageView) -> Actions:

@@ -30,6 +30,7 @@ from jobferry.services.releases.production import production_scope
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import ledger as repo
+from jobferry.storage.importing import expiry as expiry_repo
 from jobferry.storage.importing import ledger as promotion_repo
 from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.importing import rollbacks as change_repo
@@ -257,6 +258,8 @@ class PackageInLedger:
 
     released: EntryRecord | None
     last: EntryRecord | None
+    rollback_expired: bool = False
+    """Its release's import is past ``JOBFERRY_ROLLBACK_DAYS``: it cannot be rolled back."""
 
     @property
     def last_release(self) -> bool:
@@ -290,10 +293,10 @@ class LedgerService:
         """Where ``package_id``'s release stands in the ledger (read as :meth:`ledger`)."""
         with self.db.transaction(readonly=True) as tx:
             production_scope(tx, scope, releasing=False)
-            return PackageInLedger(
-                repo.entry_of_package(tx, scope.workspace.id, package_id),
-                repo.last_entry(tx, scope.workspace.id),
-            )
+            released = repo.entry_of_package(tx, scope.workspace.id, package_id)
+            task = released.task_id if released is not None else None
+            expired = bool(task) and bool(expiry_repo.expiries_of(tx, [str(task)]))
+            return PackageInLedger(released, repo.last_entry(tx, scope.workspace.id), expired)
 
 
 def parse_moment(value: str | None) -> int | None:
