@@ -155,10 +155,17 @@ def _attachment_name(response: requests.Response) -> str | None:
     return None
 
 
+TIMEOUT_SECONDS = 120.0
+"""How long a call's answer is waited for (between two bytes of it)."""
+WORK_SECONDS = 3600.0
+"""How long a call that does all its work before it answers (a rollback) is waited for: the
+server goes on when the client stops waiting, so stopping early only hides how it ended."""
+
+
 class ApiClient:
     """Signed calls to one endpoint, project and workspace."""
 
-    def __init__(self, context: Context, *, timeout: float = 120.0) -> None:
+    def __init__(self, context: Context, *, timeout: float | None = None) -> None:
         context.require_remote()
         assert context.endpoint is not None
         assert context.project_id is not None
@@ -166,7 +173,7 @@ class ApiClient:
         self.endpoint = context.endpoint
         self.project_id = context.project_id
         self.workspace = context.workspace
-        self.timeout = timeout
+        self.timeout = TIMEOUT_SECONDS if timeout is None else timeout
         self.extensions = True
         """Whether the endpoint is taken for a jobferry server, which may be sent jobferry's
         extension parameters (``False`` once it answered that it serves no extension)."""
@@ -193,6 +200,8 @@ class ApiClient:
         stream: bool = False,
         api: str = "v1",
         scoped: bool = True,
+        timeout: float | None = None,
+        unanswered: str = "try again.",
     ) -> requests.Response:
         raw_path = f"{self._base_path}/{api}/{segment(self.project_id)}{path}"
         raw_query = sdk_query(query)
@@ -216,9 +225,10 @@ class ApiClient:
         url = f"{self.endpoint.removesuffix(self._base_path)}{raw_path}"
         if raw_query:
             url = f"{url}?{raw_query}"
+        waited = self.timeout if timeout is None else timeout
         try:
             response = self._session.request(
-                method, url, data=body, headers=headers, timeout=self.timeout, stream=stream
+                method, url, data=body, headers=headers, timeout=waited, stream=stream
             )
         except requests.exceptions.SSLError as exc:
             raise ConnectionProblemError(
@@ -227,7 +237,7 @@ class ApiClient:
             ) from exc
         except requests.exceptions.Timeout as exc:
             raise ConnectionProblemError(
-                f"{self.endpoint} did not answer within {self.timeout:.0f} s; try again."
+                f"{self.endpoint} did not answer within {waited:.0f} s; {unanswered}"
             ) from exc
         except requests.exceptions.RequestException as exc:
             raise ConnectionProblemError(
@@ -255,14 +265,26 @@ class ApiClient:
         query: dict[str, Any] | None = None,
         api: str = "v1",
         scoped: bool = True,
+        timeout: float | None = None,
+        unanswered: str = "try again.",
     ) -> Any:
         """A JSON call; returns the decoded body (``None`` for an empty answer). ``api`` is the
         path's version segment: ``v1`` (the job API) or ``v2`` (DataArts Studio's factory);
-        ``scoped=False`` leaves the workspace header out (a call about the project)."""
+        ``scoped=False`` leaves the workspace header out (a call about the project).
+        ``timeout``: how long its answer is waited for (``WORK_SECONDS`` for a call that works
+        before it answers), and ``unanswered`` what to do when it does not come."""
         data = b"" if body is None else orjson.dumps(body)
         content_type = "application/json;charset=utf-8" if data else "application/json"
         response = self._send(
-            method, path, query=query, body=data, content_type=content_type, api=api, scoped=scoped
+            method,
+            path,
+            query=query,
+            body=data,
+            content_type=content_type,
+            api=api,
+            scoped=scoped,
+            timeout=timeout,
+            unanswered=unanswered,
         )
         if not response.content:
             return None

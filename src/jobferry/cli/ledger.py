@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jobferry.cli.client import ApiClient, segment
+from jobferry.cli.client import WORK_SECONDS, ApiClient, segment
 from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.output import mapping, to_json
 from jobferry.cli.planview import pending, show_plan
@@ -47,7 +47,16 @@ def rollback_command(
             "Name the release package to roll back, or roll back the last with --last."
         )
     wanted = "last" if last else segment(package_id or "")
-    answer = mapping(_v2(s.client(), "POST", f"/release-packages/{wanted}/rollback"))
+    answer = mapping(
+        s.client().call(
+            "POST",
+            f"/factory/release-packages/{wanted}/rollback",
+            api="v2",
+            timeout=WORK_SECONDS,
+            unanswered="the server may still be rolling the release back: jobferry releases "
+            "ledger shows its rollback once it is done; do not start it again before.",
+        )
+    )
     what = (
         f"release package {answer.get('package_id')} '{answer.get('package_name')}'"
         if answer.get("package_id") is not None

@@ -24,7 +24,7 @@ from jobferry.cli.asking import (
     rollback_question,
     written,
 )
-from jobferry.cli.client import ApiClient, ApiError, segment
+from jobferry.cli.client import WORK_SECONDS, ApiClient, ApiError, segment
 from jobferry.cli.exits import CheckProblemsError, CommandError, ExitCode
 from jobferry.cli.import_options import (
     AllObjectsOption,
@@ -271,7 +271,13 @@ def rollback_command(
                 {"taskId": task_id, "rolledBack": 0}, ExitCode.FAILED, "Cancelled; nothing changed."
             )
             return
-    answer = s.client().call("POST", f"/system-tasks/{segment(task_id)}/rollback")
+    answer = s.client().call(
+        "POST",
+        f"/system-tasks/{segment(task_id)}/rollback",
+        timeout=WORK_SECONDS,
+        unanswered=f"the server may still be rolling import {task_id} back: jobferry tasks "
+        f"show {task_id} says when it is rolled back; do not start it again before.",
+    )
     objects = objects_under(mapping(answer), "objects")
     out.table(
         ("kind", "name", "action", "version"),
