@@ -1,8 +1,8 @@
-"""A call that does its whole work before it answers (a rollback) is waited for longer than
-other calls, and when even that runs out, the command says the work may go on in the server and
-how to see how it ended, rather than "try again".
+"""A call that does its whole work before it answers (a rollback, a remote's refresh) is waited
+for longer than other calls, and when even that runs out, the command says the work may go on
+in the server and how to see how it ended, rather than "try again".
 
-The endpoint is a loopback HTTP server that answers the rollback only after a while."""
+The endpoint is a loopback HTTP server that answers those calls only after a while."""
 
 from __future__ import annotations
 
@@ -17,16 +17,17 @@ from typing import Any, ClassVar
 import pytest
 
 from jobferry.cli import client as client_module
-from jobferry.cli import transfer
+from jobferry.cli import remotes, transfer
 from support.cli import invoke
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 WORKSPACE = "0833a5737480d53b2f25c010dc1a7b88"
 ROLLED_BACK = {"rolledBack": 1, "objects": [{"kind": "job", "name": "a", "action": "DELETED"}]}
+REFRESHED = {"counts": {"job": {"unchanged": 1}}}
 
 
 class SlowRollback(BaseHTTPRequestHandler):
-    """Answers a rollback after ``delay`` seconds, anything else at once."""
+    """Answers a rollback or a refresh after ``delay`` seconds."""
 
     delay: ClassVar[float] = 0.0
 
@@ -34,10 +35,10 @@ class SlowRollback(BaseHTTPRequestHandler):
         """Quiet."""
 
     def do_POST(self) -> None:
-        """The rollback, answered late."""
+        """The rollback or the refresh, answered late."""
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         time.sleep(SlowRollback.delay)
-        data = json.dumps(ROLLED_BACK).encode()
+        data = json.dumps(REFRESHED if self.path.endswith("/refresh") else ROLLED_BACK).encode()
         try:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -67,25 +68,33 @@ def slow(tmp_path: Path) -> Iterator[Path]:
     server.server_close()
 
 
-def test_a_rollback_is_waited_for_past_the_other_calls_timeout(
-    slow: Path, monkeypatch: pytest.MonkeyPatch
+COMMANDS = [
+    (["rollback", "t1", "--yes"], transfer, "Rolled back 1 object(s).", "rolling import t1 back"),
+    (["remotes", "refresh", "prod"], remotes, "prod", "refreshing remote 'prod'"),
+]
+
+
+@pytest.mark.parametrize(("args", "module", "done", "_"), COMMANDS)
+def test_a_call_that_works_before_it_answers_is_waited_for_past_other_calls_timeout(
+    slow: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], module: Any, done: str, _: str
 ) -> None:
     monkeypatch.setattr(client_module, "TIMEOUT_SECONDS", 0.3)
-    monkeypatch.setattr(transfer, "WORK_SECONDS", 10.0)
+    monkeypatch.setattr(module, "WORK_SECONDS", 10.0)
     SlowRollback.delay = 1.0
-    result = invoke(["--config", str(slow), "--context", "slow", "rollback", "t1", "--yes"])
+    result = invoke(["--config", str(slow), "--context", "slow", *args])
     assert result.exit_code == 0, result.output
-    assert "Rolled back 1 object(s)." in result.stderr + result.stdout
+    assert done in result.stderr + result.stdout
 
 
-def test_a_rollback_not_answered_in_time_says_it_may_go_on_and_how_to_see_it(
-    slow: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("args", "module", "_", "going_on"), COMMANDS)
+def test_one_not_answered_in_time_says_it_may_go_on_and_how_to_see_it(
+    slow: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], module: Any, _: str, going_on: str
 ) -> None:
-    monkeypatch.setattr(transfer, "WORK_SECONDS", 0.3)
+    monkeypatch.setattr(module, "WORK_SECONDS", 0.3)
     SlowRollback.delay = 1.0
-    result = invoke(["--config", str(slow), "--context", "slow", "rollback", "t1", "--yes"])
+    result = invoke(["--config", str(slow), "--context", "slow", *args])
     assert result.exit_code != 0
     said = " ".join(result.stderr.split())
-    assert "did not answer within 0 s; the server may still be rolling import t1 back" in said
-    assert "jobferry tasks show t1" in said
+    assert f"did not answer within 0 s; the server may still be {going_on}" in said
+    assert " says when " in said  # and which command shows it
     assert "try again" not in said

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jobferry.cli.client import segment
+from jobferry.cli.client import WORK_SECONDS, segment
 from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.secrets import SOURCES, secret_value
@@ -256,8 +256,15 @@ def refresh_remote(
     if snapshot is not None:
         s.workspace = name  # the snapshot is uploaded into the shadow workspace
         body = {"path": package_path(s, snapshot)}
-    answer = mapping(s.client().call("POST", _path(name, "refresh"), body))
-    s.output.result(answer, _refreshed(name, answer))
+    answer = s.client().call(
+        "POST",
+        _path(name, "refresh"),
+        body,
+        timeout=WORK_SECONDS,
+        unanswered=f"the server may still be refreshing remote '{name}': jobferry remotes show "
+        f"{name} says when its last refresh ended; do not start another before.",
+    )
+    s.output.result(mapping(answer), _refreshed(name, mapping(answer)))
 
 
 def _refreshed(name: str, answer: dict[str, Any]) -> str:
