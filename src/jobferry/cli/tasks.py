@@ -53,11 +53,16 @@ def task_exit(task: dict[str, Any]) -> ExitCode:
 
 
 def status_text(task: dict[str, Any]) -> str:
-    """A task's status: ``RUNNING 40%``, ``SUCCESSFUL`` (and ``rolled back`` under it)."""
+    """A task's status: ``RUNNING 40%``, ``SUCCESSFUL`` (and under it ``rolled back``, or
+    ``rollback expired`` for an import past ``JOBFERRY_ROLLBACK_DAYS``)."""
     status = str(task.get("status", ""))
     if status == TaskStatus.RUNNING:
         return f"RUNNING {task.get('progress', 0)}%"
-    return f"{status}\nrolled back" if isinstance(task.get("rolledBack"), dict) else status
+    if isinstance(task.get("rolledBack"), dict):
+        return f"{status}\nrolled back"
+    return (
+        f"{status}\nrollback expired" if isinstance(task.get("rollbackExpired"), dict) else status
+    )
 
 
 def task_text(task: dict[str, Any]) -> str:

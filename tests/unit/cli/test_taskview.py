@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from jobferry.cli.output import Output
+from jobferry.cli.tasks import status_text
 from jobferry.cli.taskview import show_task
 
 ENDED = 1_767_225_600_000  # 2026-01-01 00:00 UTC
@@ -39,3 +40,12 @@ def test_an_import_that_can_be_rolled_back_says_nothing_of_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert "rollback" not in _shown(capsys)
+
+
+def test_the_task_list_says_under_an_imports_status_whether_it_can_be_rolled_back() -> None:
+    assert status_text({"status": "SUCCESSFUL"}) == "SUCCESSFUL"
+    assert status_text({"status": "RUNNING", "progress": 40}) == "RUNNING 40%"
+    undone = {"status": "SUCCESSFUL", "rolledBack": {"at": ENDED, "by": "alice"}}
+    assert status_text(undone) == "SUCCESSFUL\nrolled back"
+    expired = {"status": "WARNING", "rollbackExpired": {"at": ENDED, "keptDays": 30}}
+    assert status_text(expired) == "WARNING\nrollback expired"
