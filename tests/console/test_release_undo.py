@@ -72,6 +72,29 @@ def _two_releases(services: Services, team: Team) -> tuple[int, int]:
     return first, release(services, team, "second", StartupMode.LEAVE)
 
 
+def _deployer_of_two_releases(
+    services: Services, client: TestClient
+) -> tuple[Team, int, int, str, Browser]:
+    """Two releases of daily (the team, their package ids), the packages' pages and the
+    deployer signed in."""
+    team = _team(services)
+    first, second = _two_releases(services, team)
+    base = f"/console/w/{team.workspace_id}/releases/packages"
+    return team, first, second, base, _signed_in(client, team.deployer.actor.name)
+
+
+def _expire_every_release(services: Services) -> None:
+    """Every deploy so far past ``JOBFERRY_ROLLBACK_DAYS=1``, swept."""
+    RollbackExpiry(services.db, 1).sweep(now_ms() + DAY_MS + 1)
+
+
+def _refused_as_expired(deployer: Browser, url: str) -> None:
+    """The rollback posted at ``url`` is refused, saying it can no longer be done."""
+    refused = deployer.post(url, {})
+    assert refused.status_code == 400, refused.text
+    assert "can no longer be rolled back" in visible(refused.text)
+
+
 def test_the_last_release_is_rolled_back_from_its_page(
     services: Services, client: TestClient
 ) -> None:
@@ -118,30 +141,22 @@ def test_the_last_release_is_rolled_back_from_its_page(
 def test_a_last_release_past_the_rollback_days_offers_no_rollback_and_says_why(
     services: Services, client: TestClient
 ) -> None:
-    team = _team(services)
-    first, second = _two_releases(services, team)
-    base = f"/console/w/{team.workspace_id}/releases/packages"
-    deployer = _signed_in(client, team.deployer.actor.name)
+    _, first, second, base, deployer = _deployer_of_two_releases(services, client)
     assert "data-rollback" in deployer.get(f"{base}/{second}").text
-    RollbackExpiry(services.db, 1).sweep(now_ms() + DAY_MS + 1)  # both deploys past one day
+    _expire_every_release(services)
     last = deployer.get(f"{base}/{second}").text
     assert "data-rollback" not in last
     assert "data-no-rollback" in last
     assert "can no longer be rolled back" in visible(last)
     _speaks_console(last)
     assert "data-restore-plan" in deployer.get(f"{base}/{first}").text  # the way back
-    refused = deployer.post(f"{base}/{second}/rollback", {})
-    assert refused.status_code == 400, refused.text
-    assert "can no longer be rolled back" in visible(refused.text)
+    _refused_as_expired(deployer, f"{base}/{second}/rollback")
 
 
 def test_an_earlier_release_is_restored_through_its_plan_following_the_task(
     services: Services, client: TestClient
 ) -> None:
-    team = _team(services)
-    first, second = _two_releases(services, team)
-    base = f"/console/w/{team.workspace_id}/releases/packages"
-    deployer = _signed_in(client, team.deployer.actor.name)
+    team, first, second, base, deployer = _deployer_of_two_releases(services, client)
 
     planned = deployer.post(f"{base}/{first}/restore", {})
     assert planned.status_code == 200, planned.text
@@ -198,11 +213,9 @@ def test_a_signed_release_taken_in_past_the_rollback_days_is_not_offered_for_rol
     ledger = f"/console/w/{team.workspace_id}/release-ledger"
     deployer = _signed_in(client, team.deployer.actor.name)
     assert "data-rollback" in deployer.get(ledger).text
-    RollbackExpiry(services.db, 1).sweep(now_ms() + DAY_MS + 1)
+    _expire_every_release(services)
     assert "data-rollback" not in deployer.get(ledger).text
-    refused = deployer.post(f"{ledger}/rollback", {})
-    assert refused.status_code == 400, refused.text
-    assert "can no longer be rolled back" in visible(refused.text)
+    _refused_as_expired(deployer, f"{ledger}/rollback")
 
 
 def test_a_signed_release_taken_in_is_rolled_back_from_the_ledger(

@@ -18,6 +18,7 @@ from jobferry.services.importing import expiry as expiry_module
 from jobferry.services.importing import rollback as rollback_module
 from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
 from jobferry.services.importing.undoing import Undone
+from jobferry.services.taskviews import Task
 from jobferry.storage import Database, Tx, tables
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage.importing import expiry as expiry_repo
@@ -126,13 +127,20 @@ def test_imports_expire_a_few_a_transaction_until_none_is_left(
     assert services.tasks.show(scope, last.id).rollback_expired is not None
 
 
+def _past_a_day_on_postgresql(services: Services, scope: Scope, tmp_path: Path) -> tuple[Task, int]:
+    """An import overwriting a_job (description "second") and a moment a day after it ended,
+    for the tests of two server processes on one database: PostgreSQL only (several processes
+    share a database there; on SQLite a writer holds the one write lock the other waits for)."""
+    if services.db.dialect != "postgresql":
+        pytest.skip("several server processes share a database on PostgreSQL only")
+    task = import_package(services, scope, _package(tmp_path, "2.zip", description="second"))
+    return task, _ended(services, scope, task.id) + DAY_MS + 1
+
+
 def test_two_processes_sweeping_at_once_expire_each_import_once(
     services: Services, scope: Scope, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if services.db.dialect != "postgresql":
-        pytest.skip("several server processes share a database on PostgreSQL only")
-    task = import_package(services, scope, _package(tmp_path, "2.zip", description="2"))
-    now = _ended(services, scope, task.id) + DAY_MS + 1
+    task, now = _past_a_day_on_postgresql(services, scope, tmp_path)
     both_read = threading.Barrier(2, timeout=10)
     real_due = expiry_repo.due
 
@@ -159,10 +167,7 @@ def test_two_processes_sweeping_at_once_expire_each_import_once(
 def test_a_rollback_during_which_the_sweep_drops_its_states_is_refused_whole(
     services: Services, scope: Scope, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if services.db.dialect != "postgresql":
-        pytest.skip("SQLite's rollback holds the write lock the sweep waits for")
-    task = import_package(services, scope, _package(tmp_path, "2.zip", description="second"))
-    now = _ended(services, scope, task.id) + DAY_MS + 1
+    task, now = _past_a_day_on_postgresql(services, scope, tmp_path)
     real_undo = rollback_module.undo_import
     other = Database(services.db.url)  # another server process's keeper
 
