@@ -22,6 +22,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    exists,
     func,
     insert,
     or_,
@@ -209,11 +210,20 @@ def calls(tx: Tx, task_id: str) -> list[CallRecord]:
     )
 
 
-def drop_calls_ended_before(tx: Tx, before: int) -> None:
-    """Forget the calls of the pushes (and push rollbacks) that ended before ``before``: what
-    each sent and what undoes it. The pushes' own rows stay."""
-    ended = select(remote_pushes.c.task_id).where(remote_pushes.c.ended_at < before)
-    tx.conn.execute(delete(remote_push_calls).where(remote_push_calls.c.task_id.in_(ended)))
+def drop_calls_ended_before(tx: Tx, before: int, limit: int) -> int:
+    """Forget the calls of up to ``limit`` pushes (and push rollbacks) that ended before
+    ``before`` and still have calls: what each sent and what undoes it. The pushes' own rows
+    stay. How many pushes lost their calls."""
+    p, c = remote_pushes.c, remote_push_calls.c
+    ended = (
+        select(p.task_id)
+        .where(p.ended_at < before, exists().where(c.task_id == p.task_id))
+        .limit(limit)
+    )
+    task_ids = [str(task_id) for task_id in tx.conn.execute(ended).scalars()]
+    if task_ids:
+        tx.conn.execute(delete(remote_push_calls).where(c.task_id.in_(task_ids)))
+    return len(task_ids)
 
 
 def newest_pending(tx: Tx, task_id: str) -> int | None:

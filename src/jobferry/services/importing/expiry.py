@@ -12,6 +12,8 @@ everything for ever: dropping is for the operator to choose, since it cannot be 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,9 +26,13 @@ from jobferry.storage.importing.expiry import Expiry
 
 DAY_MS = 24 * 3600 * 1000
 BATCH = 20
-"""Imports expired in one transaction: each may have thousands of change records, and the
-sweep's writes wait for, and hold up, the imports and saves of the server (SQLite's one write
-lock), so it takes a few imports at a time."""
+"""Imports (or pushes) expired in one transaction: each may have thousands of change records,
+and the sweep's writes wait for, and hold up, the imports and saves of the server (SQLite's one
+write lock), so it takes a few at a time."""
+BUDGET_SECONDS = 5.0
+"""The most one sweep works: it runs on the keeper's thread between two heartbeats (another
+process fails this one's tasks after four missed beats), so a first sweep over years of imports
+goes on at the next sweeps."""
 
 
 @dataclass
@@ -35,25 +41,24 @@ class RollbackExpiry:
 
     db: Database
     days: int
+    clock: Callable[[], float] = time.monotonic
 
     def sweep(self, now: int | None = None) -> int:
-        """Expire the rollback of every import that ended more than ``days`` ago, a batch a
-        transaction, and forget the calls of the pushes that ended as long ago; how many
-        imports expired."""
+        """Expire the rollback of the imports that ended more than ``days`` ago, and forget the
+        calls of the pushes that ended as long ago, a batch a transaction, for at most
+        ``BUDGET_SECONDS``; how many imports expired."""
         if not self.days:
             return 0
         moment = now_ms() if now is None else now
-        before = moment - self.days * DAY_MS
-        expired_now = 0
-        while True:
+        before, until = moment - self.days * DAY_MS, self.clock() + BUDGET_SECONDS
+        expired_now, more = 0, True
+        while more and self.clock() < until:
             with self.db.transaction() as tx:
                 due = repo.due(tx, before, BATCH)
                 repo.expire(tx, due, moment, self.days)
+                pushes = journal_repo.drop_calls_ended_before(tx, before, BATCH)
             expired_now += len(due)
-            if len(due) < BATCH:
-                break
-        with self.db.transaction() as tx:
-            journal_repo.drop_calls_ended_before(tx, before)
+            more = len(due) == BATCH or pushes == BATCH
         return expired_now
 
 

@@ -184,3 +184,18 @@ def test_a_rollback_during_which_the_sweep_drops_its_states_is_refused_whole(
     finally:
         other.dispose()
     assert services.jobs.show(scope, "a_job").document.get("description") == "second"
+
+
+def test_a_sweep_stops_at_its_time_budget_and_the_next_goes_on(
+    services: Services, scope: Scope, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(expiry_module, "BATCH", 2)
+    for n in range(3):
+        newest = import_package(services, scope, _package(tmp_path, f"{n}.zip", description=str(n)))
+    now = _ended(services, scope, newest.id) + DAY_MS + 1
+    ticks = iter([0.0, 0.0, expiry_module.BUDGET_SECONDS])  # the budget spent after one batch
+    slow = RollbackExpiry(services.db, 1, clock=lambda: next(ticks))
+    assert slow.sweep(now) == 2  # one batch, then the budget was spent
+    assert services.tasks.show(scope, newest.id).rollback_expired is None  # the newest last
+    assert RollbackExpiry(services.db, 1).sweep(now) == 2  # the next sweep goes on
+    assert services.tasks.show(scope, newest.id).rollback_expired is not None
