@@ -7,7 +7,6 @@ first, then *Restore*, whose task is followed on the task's page."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +19,14 @@ from jobferry.console.web import FormDep, Page, PageContext, PageDep, base_of, r
 from jobferry.domain.releases import DEPLOY_ROLES
 from jobferry.errors import JobferryError
 from jobferry.services.importing.plan import Plan
-from jobferry.services.releases.ledger import DEPLOY, ledger_csv, ledger_document, parse_moment
+from jobferry.services.releases.ledger import (
+    DEPLOY,
+    LedgerAt,
+    ledger_csv,
+    ledger_document,
+    parse_moment,
+)
 from jobferry.services.releases.restore import RestorePlanned, RestoreStarted
-from jobferry.storage.ledger import EntryRecord
 from jobferry.web import attachment
 
 router = APIRouter()
@@ -66,7 +70,7 @@ def _view(
         context = LedgerContext(page=page, ledger={}, asked=asked, error=said(exc))
         return render(request, context, status_code=exc.status)
     shown = ledger_document(view)
-    rollback, restorable = _undoable(page, [e for e, _ in view.entries] if not asked else [])
+    rollback, restorable = _undoable(page, view) if not asked else (False, ())
     plan, entry = (restore[1], restore[0]) if restore else (None, None)
     context = LedgerContext(
         page=page,
@@ -83,16 +87,17 @@ def _view(
     return render(request, context, status_code=status or (400 if error else 200))
 
 
-def _undoable(page: Page, entries: Sequence[EntryRecord]) -> tuple[bool, tuple[int, ...]]:
-    """Whether the viewer may roll back the newest entry (a signed release taken in), and
-    the earlier signed releases taken in they may restore production to (``entries``: oldest
-    first)."""
+def _undoable(page: Page, view: LedgerAt) -> tuple[bool, tuple[int, ...]]:
+    """Whether the viewer may roll back the ledger's newest entry (a signed release taken in,
+    not past ``JOBFERRY_ROLLBACK_DAYS``), and the earlier signed releases taken in they may
+    restore production to."""
+    entries = [e for e, _ in view.entries]
     if page.scope.role not in DEPLOY_ROLES or not entries:
         return False, ()
     taken_in = [e.id for e in entries if e.action == DEPLOY and e.source_id is not None]
-    newest, task = entries[-1].id, entries[-1].task_id
-    expired = bool(task) and bool(page.services.rollback.expired_among([str(task)]))
-    return newest in taken_in and not expired, tuple(e for e in reversed(taken_in) if e != newest)
+    newest = entries[-1].id
+    rollback = newest in taken_in and not view.newest_expired
+    return rollback, tuple(e for e in reversed(taken_in) if e != newest)
 
 
 def _asked(request: Request) -> str:

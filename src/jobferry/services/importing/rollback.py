@@ -76,11 +76,6 @@ class RollbackService:
         with self.db.transaction(readonly=True) as tx:
             return repo.rolled_back_among(tx, task_ids)
 
-    def expired_among(self, task_ids: list[str]) -> set[str]:
-        """Which of these imports can no longer be rolled back (``JOBFERRY_ROLLBACK_DAYS``)."""
-        with self.db.transaction(readonly=True) as tx:
-            return set(expiry_repo.expiries_of(tx, task_ids))
-
 
 @dataclass(frozen=True)
 class LocalRollback:

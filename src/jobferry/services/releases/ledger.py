@@ -214,6 +214,14 @@ class LedgerAt:
     at: int | None
     entries: tuple[tuple[EntryRecord, tuple[ObjectState, ...]], ...]
     production: tuple[ObjectState, ...]
+    newest_expired: bool = False
+    """The newest entry's import is past ``JOBFERRY_ROLLBACK_DAYS``: it cannot be rolled back."""
+
+
+def _expired(tx: Tx, entry: EntryRecord | None) -> bool:
+    """Whether the rollback of ``entry``'s import expired (``JOBFERRY_ROLLBACK_DAYS``)."""
+    task = entry.task_id if entry is not None else None
+    return bool(task) and bool(expiry_repo.expiries_of(tx, [str(task)]))
 
 
 def ledger_at(tx: Tx, workspace_id: str, at: int | None) -> LedgerAt:
@@ -230,6 +238,7 @@ def ledger_at(tx: Tx, workspace_id: str, at: int | None) -> LedgerAt:
         at,
         tuple((e, tuple(by_entry.get(e.id, ()))) for e in made),
         tuple(held),
+        _expired(tx, made[-1] if made else None),
     )
 
 
@@ -294,9 +303,8 @@ class LedgerService:
         with self.db.transaction(readonly=True) as tx:
             production_scope(tx, scope, releasing=False)
             released = repo.entry_of_package(tx, scope.workspace.id, package_id)
-            task = released.task_id if released is not None else None
-            expired = bool(task) and bool(expiry_repo.expiries_of(tx, [str(task)]))
-            return PackageInLedger(released, repo.last_entry(tx, scope.workspace.id), expired)
+            last = repo.last_entry(tx, scope.workspace.id)
+            return PackageInLedger(released, last, _expired(tx, released))
 
 
 def parse_moment(value: str | None) -> int | None:
