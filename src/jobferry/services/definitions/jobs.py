@@ -41,7 +41,7 @@ from jobferry.services.definitions.records import (
     job_owner,
 )
 from jobferry.services.definitions.renames import rename_job, require_free_job_name
-from jobferry.services.definitions.tombstones import remember_deletion
+from jobferry.services.definitions.tombstones import after_deleting
 from jobferry.services.releases.pending import note_submit
 from jobferry.services.support.paging import name_filter, page, read_page
 from jobferry.services.support.requests import is_object_list
@@ -348,9 +348,7 @@ class JobService:
                     dependents=dependents,
                 )
             repo.delete_job(tx, job.id)
-            remember_deletion(tx, scope, ObjectKind.JOB, job.uid, name)
-            tag_repo.delete_lock(tx, scope.workspace.id, ObjectKind.JOB, name)
-            audit_in_scope(tx, scope, "job.delete", ObjectKind.JOB, name)
+            after_deleting(tx, scope, ObjectKind.JOB, job.uid, name)
 
     def start(self, scope: Scope, name: str, params: JobParams = None) -> None:
         """Start scheduling the job's latest submitted version (``params``: its jobParams)."""

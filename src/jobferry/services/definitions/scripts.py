@@ -14,14 +14,13 @@ from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump, raise_violations, split_body
 from jobferry.services.definitions.publishing import check_lock, resolve_target_status
 from jobferry.services.definitions.records import ScriptDetail, ShownScript, SubmittedVersion
-from jobferry.services.definitions.tombstones import remember_deletion
+from jobferry.services.definitions.tombstones import after_deleting
 from jobferry.services.releases.pending import note_submit
 from jobferry.services.support.paging import name_filter, page, read_page
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import scripts as repo
-from jobferry.storage import tags as tag_repo
 from jobferry.storage.ids import new_id
 from jobferry.storage.records import ScriptRecord, VersionRecord
 from jobferry.storage.rows import ScriptRow, Stamp
@@ -164,9 +163,7 @@ class ScriptService:
                     jobs=users,
                 )
             repo.delete_script(tx, script.id)
-            remember_deletion(tx, scope, ObjectKind.SCRIPT, script.id, name)
-            tag_repo.delete_lock(tx, scope.workspace.id, ObjectKind.SCRIPT, name)
-            audit_in_scope(tx, scope, "script.delete", ObjectKind.SCRIPT, name)
+            after_deleting(tx, scope, ObjectKind.SCRIPT, script.id, name)
 
 
 USERS_SHOWN = 50

@@ -4,9 +4,12 @@ that received those objects can delete them too (issue #16, ``propagateDeletes``
 
 from __future__ import annotations
 
+from jobferry.domain.enums import ObjectKind
+from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.releases.pending import note_delete
 from jobferry.storage import Tx
+from jobferry.storage import tags as tag_repo
 from jobferry.storage.importing import ledger as repo
 
 
@@ -14,3 +17,11 @@ def remember_deletion(tx: Tx, scope: Scope, kind: str, uid: str, name: str) -> N
     """Record, in the deleting transaction, that ``kind`` ``name`` (``uid``) was deleted."""
     repo.record_deletions(tx, scope.workspace.id, [(kind, uid, name)], now_ms(), scope.actor.name)
     note_delete(tx, scope, kind, uid, name)
+
+
+def after_deleting(tx: Tx, scope: Scope, kind: ObjectKind, uid: str, name: str) -> None:
+    """What a job's or a script's own delete call leaves behind, in its transaction: the
+    tombstone, no lock on the name any more, and the audit line."""
+    remember_deletion(tx, scope, kind, uid, name)
+    tag_repo.delete_lock(tx, scope.workspace.id, kind, name)
+    audit_in_scope(tx, scope, f"{kind.value}.delete", kind, name)
