@@ -167,11 +167,6 @@ def lock_remote(tx: Tx, project_id: str, name: str) -> RemoteRecord | None:
     return record(RemoteRecord, row) if row else None
 
 
-def read_hashes(tx: Tx, workspace_id: str, kind: str) -> dict[str, str]:
-    """name → SHA-256 of what the last refresh read, for one kind of a shadow."""
-    return read_all_hashes(tx, workspace_id, (kind,))[kind]
-
-
 def read_all_hashes(tx: Tx, workspace_id: str, kinds: Iterable[str]) -> dict[str, dict[str, str]]:
     """kind → (name → SHA-256 of what the last refresh read), for these kinds of a shadow, in
     one query."""
@@ -238,12 +233,6 @@ def record_read(
     if rows:
         _reads_changed(tx, workspace_id)
     insert_tuples(tx, remote_objects, ("workspace_id", "kind", "name", "sha256", "read_at"), rows)
-
-
-def shadow_names(tx: Tx, project_id: str) -> dict[str, str]:
-    """Shadow workspace id → the remote it is the shadow of, for one project."""
-    stmt = select(remotes.c.workspace_id, remotes.c.name).where(remotes.c.project_id == project_id)
-    return {ws: name for ws, name in tx.conn.execute(stmt)}
 
 
 def job_statuses(tx: Tx, workspace_id: str) -> dict[str, str]:
