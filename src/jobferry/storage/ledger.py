@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -29,7 +28,7 @@ from sqlalchemy import (
 )
 
 from jobferry.storage.columns import workspace_id
-from jobferry.storage.records import record
+from jobferry.storage.records import first_record, record
 from jobferry.storage.tables import import_plans, metadata
 from jobferry.storage.tx import Tx, chunks
 
@@ -124,7 +123,6 @@ release_carried = Table(
 
 _e = release_ledger
 _o = release_ledger_objects
-_Waiting = TypeVar("_Waiting", "RestoreRecord", "CarriedRecord")
 _c = release_contents
 
 PUT = "put"
@@ -274,10 +272,7 @@ def entries(tx: Tx, workspace_id: str, at: int | None = None) -> list[EntryRecor
 
 def entry_of(tx: Tx, workspace_id: str, entry_id: int) -> EntryRecord | None:
     """One entry of the workspace's ledger."""
-    row = tx.conn.execute(
-        select(_e).where(_e.c.workspace_id == workspace_id, _e.c.id == entry_id)
-    ).first()
-    return record(EntryRecord, row) if row else None
+    return first_record(tx, EntryRecord, _e, workspace_id=workspace_id, id=entry_id)
 
 
 def last_entry(tx: Tx, workspace_id: str) -> EntryRecord | None:
@@ -338,14 +333,7 @@ def insert_restore(tx: Tx, restore: RestoreRecord) -> None:
 
 def restore_of_plan(tx: Tx, plan_id: str) -> RestoreRecord | None:
     """The restore whose kept plan is ``plan_id``."""
-    return _of_plan(tx, release_restores, RestoreRecord, plan_id)
-
-
-def _of_plan(tx: Tx, table: Table, shape: type[_Waiting], plan_id: str) -> _Waiting | None:
-    """The row of ``table`` (a restore or a signed release waiting for its import) whose kept
-    plan is ``plan_id``."""
-    row = tx.conn.execute(select(table).where(table.c.plan_id == plan_id)).first()
-    return record(shape, row) if row else None
+    return first_record(tx, RestoreRecord, release_restores, plan_id=plan_id)
 
 
 # -- signed releases taken in -------------------------------------------------------------------
@@ -358,7 +346,7 @@ def insert_carried(tx: Tx, carried: CarriedRecord) -> None:
 
 def carried_of_plan(tx: Tx, plan_id: str) -> CarriedRecord | None:
     """The signed release whose kept plan is ``plan_id``."""
-    return _of_plan(tx, release_carried, CarriedRecord, plan_id)
+    return first_record(tx, CarriedRecord, release_carried, plan_id=plan_id)
 
 
 def forget_carried(tx: Tx, plan_id: str) -> None:

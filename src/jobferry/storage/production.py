@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy import insert, select, update
 
 from jobferry.domain.enums import EnvType
-from jobferry.storage.records import WorkspaceRecord, record
+from jobferry.storage.records import WorkspaceRecord, first_record
 from jobferry.storage.tables import environment_objects, environment_secrets, workspaces
 from jobferry.storage.tx import Tx
 
@@ -26,8 +26,7 @@ def link_production(tx: Tx, development: WorkspaceRecord, production: WorkspaceR
 
 def get_workspace_by_id(tx: Tx, workspace_id: str) -> WorkspaceRecord | None:
     """A workspace by id (any project)."""
-    row = tx.conn.execute(select(workspaces).where(workspaces.c.id == workspace_id)).first()
-    return record(WorkspaceRecord, row) if row else None
+    return first_record(tx, WorkspaceRecord, workspaces, id=workspace_id)
 
 
 def mirror_production_environment(tx: Tx, development: str, production: str) -> int:

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 
 from jobferry.storage.columns import at_and_by, workspace_id
-from jobferry.storage.records import record
+from jobferry.storage.records import first_record, record
 from jobferry.storage.tables import import_changes, job_versions, jobs, metadata
 from jobferry.storage.tx import Tx, chunks
 
@@ -161,15 +161,9 @@ class ItemFilter:
 
 def open_item(tx: Tx, workspace_id: str, kind: str, uid: str) -> ItemRecord | None:
     """The object's pending item not yet in a package, if any."""
-    row = tx.conn.execute(
-        select(_item).where(
-            _item.c.workspace_id == workspace_id,
-            _item.c.kind == kind,
-            _item.c.uid == uid,
-            _item.c.package_id.is_(None),
-        )
-    ).first()
-    return record(ItemRecord, row) if row else None
+    return first_record(
+        tx, ItemRecord, _item, workspace_id=workspace_id, kind=kind, uid=uid, package_id=None
+    )
 
 
 def _rolled_back() -> Select[tuple[int]]:
@@ -348,8 +342,7 @@ def get_package(
 
 def package_of_plan(tx: Tx, plan_id: str) -> PackageRecord | None:
     """The package whose kept plan is ``plan_id`` (a deploy's import names it)."""
-    row = tx.conn.execute(select(_pkg).where(_pkg.c.plan_id == plan_id)).first()
-    return record(PackageRecord, row) if row else None
+    return first_record(tx, PackageRecord, _pkg, plan_id=plan_id)
 
 
 def claim_package(

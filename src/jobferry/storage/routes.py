@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from jobferry.storage.columns import at_and_by, project_id
-from jobferry.storage.records import record
+from jobferry.storage.records import first_record, record
 from jobferry.storage.tables import metadata, versioned_documents
 from jobferry.storage.tx import Tx
 from jobferry.storage.versioned import DocumentVersion, VersionedDocuments
@@ -139,14 +139,9 @@ def set_request(tx: Tx, promotion_id: str, request: str) -> None:
 
 def promotion(tx: Tx, project_id: str, route: str, promotion_id: str) -> PromotionRecord | None:
     """One promotion of a route."""
-    row = tx.conn.execute(
-        select(route_promotions).where(
-            route_promotions.c.project_id == project_id,
-            route_promotions.c.route == route,
-            route_promotions.c.id == promotion_id,
-        )
-    ).first()
-    return record(PromotionRecord, row) if row else None
+    return first_record(
+        tx, PromotionRecord, route_promotions, project_id=project_id, route=route, id=promotion_id
+    )
 
 
 def newest_promotion(tx: Tx, project_id: str, route: str) -> PromotionRecord | None:
