@@ -203,17 +203,10 @@ def names_in(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -> set[
     wanted = sorted(set(names))
     found: set[str] = set()
     for chunk in chunks(wanted, tx.chunk):
-        if kind == ObjectKind.SCRIPT:
-            stmt = select(scripts.c.name).where(
-                scripts.c.workspace_id == workspace_id, tx.among(scripts.c.name, chunk)
-            )
-        elif kind == ObjectKind.RESOURCE:
-            stmt = select(resources.c.name).where(
-                resources.c.workspace_id == workspace_id, tx.among(resources.c.name, chunk)
-            )
-        elif kind == ObjectKind.JOB:
-            stmt = select(jobs.c.name).where(
-                jobs.c.workspace_id == workspace_id, tx.among(jobs.c.name, chunk)
+        if kind in _READERS:
+            table, _ = _READERS[kind]
+            stmt = select(table.c.name).where(
+                table.c.workspace_id == workspace_id, tx.among(table.c.name, chunk)
             )
         else:
             stmt = select(environment_objects.c.name).where(
