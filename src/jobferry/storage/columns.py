@@ -32,3 +32,10 @@ def at_and_by(verb: str, *, nullable: bool = False) -> tuple[Column[int], Column
         Column(f"{verb}_at", BigInteger, nullable=nullable),
         Column(f"{verb}_by", String(128), nullable=nullable),
     )
+
+
+def by_and_at(verb: str) -> tuple[Column[str], Column[int]]:
+    """The two columns of :func:`at_and_by` in the other order, by whom (``<verb>_by``) then
+    when (``<verb>_at``), as some tables declare them."""
+    at, by = at_and_by(verb)
+    return by, at

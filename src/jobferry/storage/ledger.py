@@ -27,7 +27,7 @@ from sqlalchemy import (
     select,
 )
 
-from jobferry.storage.columns import workspace_id
+from jobferry.storage.columns import by_and_at, workspace_id
 from jobferry.storage.records import first_record, record
 from jobferry.storage.tables import import_plans, metadata
 from jobferry.storage.tx import Tx, chunks
@@ -94,8 +94,7 @@ release_restores = Table(
     workspace_id(),
     Column("target_entry", Integer, nullable=False),
     Column("path", Text, nullable=False),
-    Column("created_by", String(128), nullable=False),
-    Column("created_at", BigInteger, nullable=False),
+    *by_and_at("created"),
     # The workspace the restore's objects' identities come from (another server's, for
     # releases taken in from signed release files); NULL: the development side.
     Column("source_id", String(64), nullable=True),
@@ -115,8 +114,7 @@ release_carried = Table(
     Column("approvals", Text, nullable=False),
     # [[kind, uid, name]] as JSON text: the deletions the package carries.
     Column("deletions", Text, nullable=False),
-    Column("created_by", String(128), nullable=False),
-    Column("created_at", BigInteger, nullable=False),
+    *by_and_at("created"),
     # 1: the new batch jobs it brings are started; 0: scheduling is left as it is.
     Column("startup_mode", Integer, nullable=False),
 )

@@ -25,7 +25,7 @@ from sqlalchemy import (
     text,
 )
 
-from jobferry.storage.columns import BigId, at_and_by, project_id, workspace_id
+from jobferry.storage.columns import BigId, at_and_by, by_and_at, project_id, workspace_id
 
 metadata = MetaData(
     naming_convention={
@@ -59,8 +59,7 @@ def stored_package() -> tuple[Column[Any], ...]:
         Column("sha256", String(64), nullable=False),
         Column("store", String(8), nullable=False),
         Column("location", String(1024), nullable=False),
-        Column("created_by", String(128), nullable=False),
-        Column("created_at", BigInteger, nullable=False),
+        *by_and_at("created"),
         Column("expires_at", BigInteger, nullable=False),
     )
 
@@ -408,8 +407,7 @@ import_plans = Table(
     Column("request_sha256", String(64), nullable=False),
     Column("fingerprint", String(64), nullable=False),
     Column("plan", Text, nullable=False),
-    Column("created_by", String(128), nullable=False),
-    Column("created_at", BigInteger, nullable=False),
+    *by_and_at("created"),
 )
 
 # What each import did to each object, with the state before it (for audit and rollback).
