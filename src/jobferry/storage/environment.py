@@ -12,7 +12,7 @@ import uuid
 from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, select, update
 
 from jobferry.domain.enums import EnvType
-from jobferry.storage.records import EnvironmentObjectRecord
+from jobferry.storage.records import EnvironmentObjectRecord, field_names
 from jobferry.storage.tables import environment_objects, environment_secrets
 from jobferry.storage.tx import Tx
 
@@ -34,21 +34,8 @@ def _select() -> object:
 def _record(row: object) -> EnvironmentObjectRecord:
     m = row._mapping  # type: ignore[attr-defined]
     keys = tuple(json.loads(m["secret_keys"])) if m["secret_keys"] else ()
-    return EnvironmentObjectRecord(
-        workspace_id=m["workspace_id"],
-        kind=m["kind"],
-        name=m["name"],
-        type=m["type"],
-        config=m["config"],
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-        updated_by=m["updated_by"],
-        secret_keys=keys,
-        env=m["env"],
-        object_id=m["object_id"],
-        description=m["description"],
-        created_by=m["created_by"],
-    )
+    columns = {f: m[f] for f in field_names(EnvironmentObjectRecord) if f != "secret_keys"}
+    return EnvironmentObjectRecord(**columns, secret_keys=keys)
 
 
 def _identity(workspace_id: str, kind: str, name: str, env: str) -> dict[str, str]:
