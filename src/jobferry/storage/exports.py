@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from jobferry.domain.enums import EnvType, ObjectKind, RefKind
 from jobferry.storage.tables import (
@@ -162,10 +162,10 @@ def _kind_is(kind: str) -> ColumnElement[bool]:
     return unindexed(job_refs.c.kind) == kind
 
 
-def dependency_edges(tx: Tx, workspace_id: str) -> dict[str, list[str]]:
-    """Job name → names of the same-workspace jobs it depends on (dependJobs), whole workspace."""
-    edges: dict[str, list[str]] = {}
-    stmt = (
+def _upstreams(workspace_id: str) -> Select[tuple[str, str]]:
+    """(job name, ``upstream``) of each dependJobs reference from a job of the workspace to a
+    job of the same workspace."""
+    return (
         select(jobs.c.name, job_refs.c.name.label("upstream"))
         .join(job_refs, job_refs.c.job_id == jobs.c.id)
         .where(
@@ -174,7 +174,12 @@ def dependency_edges(tx: Tx, workspace_id: str) -> dict[str, list[str]]:
             job_refs.c.ref_workspace == "",
         )
     )
-    for row in tx.conn.execute(stmt):
+
+
+def dependency_edges(tx: Tx, workspace_id: str) -> dict[str, list[str]]:
+    """Job name → names of the same-workspace jobs it depends on (dependJobs), whole workspace."""
+    edges: dict[str, list[str]] = {}
+    for row in tx.conn.execute(_upstreams(workspace_id)):
         edges.setdefault(row.name, []).append(row.upstream)
     return edges
 
@@ -185,16 +190,7 @@ def upstream_edges(tx: Tx, workspace_id: str, names: Sequence[str]) -> list[tupl
     :func:`dependency_edges`)."""
     out: list[tuple[str, str]] = []
     for chunk in chunks(names):
-        stmt = (
-            select(jobs.c.name, job_refs.c.name.label("upstream"))
-            .join(job_refs, job_refs.c.job_id == jobs.c.id)
-            .where(
-                jobs.c.workspace_id == workspace_id,
-                jobs.c.name.in_(chunk),
-                _kind_is(RefKind.JOB),
-                job_refs.c.ref_workspace == "",
-            )
-        )
+        stmt = _upstreams(workspace_id).where(jobs.c.name.in_(chunk))
         out += [(r.name, r.upstream) for r in tx.conn.execute(stmt)]
     return out
 
