@@ -29,8 +29,7 @@ def insert_project(tx: Tx, project_id: str, name: str, now: int) -> None:
 
 def list_projects(tx: Tx) -> list[ProjectRecord]:
     """Every project, oldest first."""
-    rows = tx.conn.execute(select(projects).order_by(projects.c.created_at, projects.c.id))
-    return [record(ProjectRecord, r) for r in rows]
+    return all_records(tx, ProjectRecord, projects, [projects.c.created_at, projects.c.id])
 
 
 def insert_workspace(tx: Tx, ws: WorkspaceRecord) -> None:
@@ -119,10 +118,7 @@ def find_user(tx: Tx, project_id: str, name: str) -> UserRecord | None:
 
 def list_users(tx: Tx, project_id: str) -> list[UserRecord]:
     """Every user of the project by name."""
-    rows = tx.conn.execute(
-        select(users).where(users.c.project_id == project_id).order_by(users.c.name)
-    )
-    return [record(UserRecord, r) for r in rows]
+    return all_records(tx, UserRecord, users, [users.c.name], project_id=project_id)
 
 
 def insert_credential(tx: Tx, cred: CredentialRecord) -> None:

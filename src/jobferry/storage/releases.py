@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 
 from jobferry.storage.columns import at_and_by, workspace_id
-from jobferry.storage.records import first_record, record
+from jobferry.storage.records import all_records, first_record, record
 from jobferry.storage.tables import import_changes, job_versions, jobs, metadata
 from jobferry.storage.tx import Tx, chunks
 
@@ -298,10 +298,7 @@ def list_items(
 
 def package_items(tx: Tx, package_id: int) -> list[ItemRecord]:
     """The items of a package, in the order they were added."""
-    rows = tx.conn.execute(
-        select(_item).where(_item.c.package_id == package_id).order_by(_item.c.id)
-    )
-    return [record(ItemRecord, r) for r in rows]
+    return all_records(tx, ItemRecord, _item, [_item.c.id], package_id=package_id)
 
 
 def set_items_package(

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from jobferry.storage.records import LockRecord, TagRecord, record
+from jobferry.storage.records import LockRecord, TagRecord, all_records, record
 from jobferry.storage.tables import locks, tags, users
 from jobferry.storage.tx import Tx, chunks
 
@@ -21,10 +21,7 @@ _ADD_TAGS = tuple(
 
 def list_tags(tx: Tx, workspace_id: str) -> list[TagRecord]:
     """The workspace's tags by name."""
-    rows = tx.conn.execute(
-        select(tags).where(tags.c.workspace_id == workspace_id).order_by(tags.c.name)
-    )
-    return [record(TagRecord, r) for r in rows]
+    return all_records(tx, TagRecord, tags, [tags.c.name], workspace_id=workspace_id)
 
 
 def ensure_tags(tx: Tx, workspace_id: str, names: Iterable[str], now: int) -> None:

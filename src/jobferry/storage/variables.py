@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, update
 
-from jobferry.storage.records import VariableRecord, record
+from jobferry.storage.records import VariableRecord, all_records
 from jobferry.storage.tables import workspace_variables
 from jobferry.storage.tx import Tx
 
@@ -13,10 +13,7 @@ _var = workspace_variables
 
 def list_variables(tx: Tx, workspace_id: str) -> list[VariableRecord]:
     """The workspace's variables by name."""
-    rows = tx.conn.execute(
-        select(_var).where(_var.c.workspace_id == workspace_id).order_by(_var.c.name)
-    )
-    return [record(VariableRecord, r) for r in rows]
+    return all_records(tx, VariableRecord, _var, [_var.c.name], workspace_id=workspace_id)
 
 
 def upsert_variable(tx: Tx, item: VariableRecord) -> bool:
