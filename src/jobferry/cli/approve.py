@@ -17,14 +17,14 @@ import orjson
 import typer
 
 from jobferry.cli.client import ApiClient, segment
-from jobferry.cli.exits import CheckProblemsError, CliUsageError, CommandError, ExitCode
+from jobferry.cli.exits import CheckProblemsError, CliUsageError, CommandError
 from jobferry.cli.output import Output, epoch_ms, mapping
+from jobferry.cli.releases import PackageId, end_with_task
 from jobferry.cli.session import JsonOption, WorkspaceOption, session
 from jobferry.cli.verdict import keys_from_file
 from jobferry.package.approvals import ApprovalsVerdict, check_approvals, sign_statement
 from jobferry.package.keys import key_id_of, public_key_of
 
-PackageId = Annotated[str, typer.Argument(metavar="ID", help="The release package's id.")]
 KeyFile = Annotated[
     Path,
     typer.Option("--key", help="Your private key file ('users keys new' made it).", metavar="FILE"),
@@ -299,14 +299,12 @@ def import_release(
     answer = mapping(
         client.call("POST", "/factory/release-packages/signed-release", body, api="v2")
     )
-    task_id = str(answer.get("taskId"))
-    task = client.wait_task(task_id)
-    ok = task.get("status") == "SUCCESSFUL"
-    said = "Released" if ok else "The release failed:"
-    s.output.finish(
-        {**answer, "task": task},
-        ExitCode.OK if ok else ExitCode.FAILED,
-        f"{said} the signed release (plan {str(answer.get('planHash'))[:16]}…, "
-        f"{answer.get('approvals')} approval(s) verified) into production (task {task_id}): "
-        f"{task.get('message')}",
+    end_with_task(
+        s,
+        str(answer.get("taskId")),
+        answer,
+        done="Released",
+        failed="The release failed:",
+        what=f"the signed release (plan {str(answer.get('planHash'))[:16]}…, "
+        f"{answer.get('approvals')} approval(s) verified) into production",
     )

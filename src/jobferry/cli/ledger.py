@@ -14,20 +14,16 @@ from typing import Annotated, Any
 
 import typer
 
-from jobferry.cli.client import WORK_SECONDS, ApiClient, segment
+from jobferry.cli.client import WORK_SECONDS, segment
 from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.output import mapping, to_json
 from jobferry.cli.planview import pending, show_plan
+from jobferry.cli.releases import end_with_task, factory_call, user_names
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 
 PackageArgument = Annotated[
     str | None, typer.Argument(metavar="PACKAGE", help="The release package's id.")
 ]
-
-
-def _v2(client: ApiClient, method: str, path: str, body: Any = None, **query: Any) -> Any:
-    given = {k: v for k, v in query.items() if v is not None}
-    return client.call(method, f"/factory{path}", body, query=given or None, api="v2")
 
 
 def rollback_command(
@@ -109,7 +105,7 @@ def restore_command(
         )
     else:
         path, what, again = f"/release-ledger/{entry}/restore", f"entry {entry}", f"--entry {entry}"
-    answer = mapping(_v2(s.client(), "POST", path, body))
+    answer = mapping(factory_call(s.client(), "POST", path, body))
     if answer.get("asy_task_id"):
         _follow(s, what, answer)
         return
@@ -132,14 +128,13 @@ def restore_command(
 
 
 def _follow(s: Session, what: str, answer: dict[str, Any]) -> None:
-    task_id = str(answer.get("asy_task_id"))
-    task = s.client().wait_task(task_id)
-    ok = task.get("status") == "SUCCESSFUL"
-    said = "Restored" if ok else "The restore failed:"
-    s.output.finish(
-        {"restore": answer, "task": task},
-        ExitCode.OK if ok else ExitCode.FAILED,
-        f"{said} production to {what} (task {task_id}): {task.get('message')}",
+    end_with_task(
+        s,
+        str(answer.get("asy_task_id")),
+        {"restore": answer},
+        done="Restored",
+        failed="The restore failed:",
+        what=f"production to {what}",
     )
 
 
@@ -171,7 +166,7 @@ def ledger_command(
         text = s.client().text("/factory/release-ledger", query=_query(at, "csv"), api="v2")
         _write(s, output, text)
         return
-    answer = mapping(_v2(s.client(), "GET", "/release-ledger", at=at))
+    answer = mapping(factory_call(s.client(), "GET", "/release-ledger", at=at))
     if shape == "json" or s.output.json_mode or output is not None:
         _write(s, output, None, answer)
         return
@@ -207,7 +202,7 @@ def _entry_row(e: dict[str, Any]) -> tuple[Any, ...]:
         e.get("entry_id"),
         e.get("action"),
         _package(e),
-        ", ".join(str(a.get("user_name")) for a in e.get("approvers") or []),
+        user_names(e.get("approvers")),
         ", ".join(f"{a.get('user_name')} ({a.get('key_id')})" for a in e.get("approvals") or []),
         e.get("deployer"),
         "" if start is None else start,

@@ -16,6 +16,7 @@ from jobferry.cli.client import ApiClient, segment
 from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
+from jobferry.domain.enums import TaskStatus
 from jobferry.domain.releases import DeployStatus, TaskType, UpdateType
 
 app = typer.Typer(
@@ -32,7 +33,9 @@ STATUS_WORDS = {
 }
 
 
-def _v2(client: ApiClient, method: str, path: str, body: Any = None, **query: Any) -> Any:
+def factory_call(client: ApiClient, method: str, path: str, body: Any = None, **query: Any) -> Any:
+    """A call of the release API (``/v2/{project_id}/factory…``); a query value ``None`` is
+    left out."""
     given = {k: v for k, v in query.items() if v is not None}
     return client.call(method, f"/factory{path}", body, query=given or None, api="v2")
 
@@ -52,12 +55,34 @@ def _status(package: dict[str, Any]) -> str:
     return STATUS_WORDS.get(DeployStatus(code), str(code)) if code in (1, 2, 3, 5) else str(code)
 
 
+def user_names(users: Any) -> str:
+    """The names of the users a release answer lists (approvers), comma-separated."""
+    return ", ".join(str(a.get("user_name")) for a in users or [])
+
+
+def end_with_task(
+    s: Session, task_id: str, result: dict[str, Any], *, done: str, failed: str, what: str
+) -> None:
+    """Wait for a release's task (a deploy, a signed release taken in, a restore) and end the
+    command: ``result`` with the task beside it, and ``done``/``failed`` ``what`` (task …) with
+    the task's message; exit 1 when the task failed."""
+    task = s.client().wait_task(task_id)
+    ok = task.get("status") == TaskStatus.SUCCESSFUL
+    s.output.finish(
+        {**result, "task": task},
+        ExitCode.OK if ok else ExitCode.FAILED,
+        f"{done if ok else failed} {what} (task {task_id}): {task.get('message')}",
+    )
+
+
 def _pending(s: Session, name: str | None) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     page = 0
     while True:
         answer = mapping(
-            _v2(s.client(), "GET", "/pending-items", item_name=name, limit=100, offset=page)
+            factory_call(
+                s.client(), "GET", "/pending-items", item_name=name, limit=100, offset=page
+            )
         )
         batch = [i for i in answer.get("data") or [] if isinstance(i, dict)]
         items += batch
@@ -160,7 +185,7 @@ def create(
         "pending_item_list": chosen,
         "approver_ids": _approver_ids(s, approvers),
     }
-    answer = mapping(_v2(s.client(), "POST", "/pending-items/package", body))
+    answer = mapping(factory_call(s.client(), "POST", "/pending-items/package", body))
     s.output.result(
         answer,
         f"Created release package {answer.get('release_package_id')} '{name}' of "
@@ -188,7 +213,7 @@ def list_packages(
     body: dict[str, Any] = {"limit": 100}
     if status:
         body["deploy_status_filter"] = status
-    answer = mapping(_v2(s.client(), "POST", "/release-packages", body))
+    answer = mapping(factory_call(s.client(), "POST", "/release-packages", body))
     if s.output.json_mode:
         s.output.emit(answer)
         return
@@ -199,7 +224,7 @@ def list_packages(
             _status(p),
             p.get("apply_user_name"),
             epoch_ms(p.get("apply_timestamp")),
-            ", ".join(str(a.get("user_name")) for a in p.get("package_approvers") or []),
+            user_names(p.get("package_approvers")),
             p.get("deploy_user_name"),
         )
         for p in answer.get("data") or []
@@ -217,7 +242,7 @@ def show(
 ) -> None:
     """A release package and its items (each one's change and versions)."""
     s = session(ctx, json_mode, workspace)
-    answer = mapping(_v2(s.client(), "GET", f"/release-packages/{segment(package_id)}"))
+    answer = mapping(factory_call(s.client(), "GET", f"/release-packages/{segment(package_id)}"))
     if s.output.json_mode:
         s.output.emit(answer)
         return
@@ -227,10 +252,7 @@ def show(
             ("package", f"{package.get('package_id')} '{package.get('package_name')}'"),
             ("state", _status(package)),
             ("applicant", package.get("apply_user_name")),
-            (
-                "approvers",
-                ", ".join(str(a.get("user_name")) for a in package.get("package_approvers") or []),
-            ),
+            ("approvers", user_names(package.get("package_approvers"))),
             ("deployed by", package.get("deploy_user_name")),
             ("deployed (UTC)", epoch_ms(package.get("deploy_timestamp"))),
             ("release task", package.get("asy_task_id")),
@@ -261,7 +283,9 @@ def plan(
     now: its frozen content, a new plan that a deploy applies (its approvals, when the plan
     moved, must be signed again)."""
     s = session(ctx, json_mode, workspace)
-    answer = mapping(_v2(s.client(), "POST", f"/release-packages/{segment(package_id)}/plan"))
+    answer = mapping(
+        factory_call(s.client(), "POST", f"/release-packages/{segment(package_id)}/plan")
+    )
     package = mapping(answer.get("release_package"))
     s.output.result(
         answer,
@@ -288,17 +312,16 @@ def deploy(
     exit 1 when the release failed."""
     s = session(ctx, json_mode, workspace)
     body = {"package_ids": [package_id], "startup_mode": 0 if no_start else 1}
-    answer = mapping(_v2(s.client(), "POST", "/release-packages/deploy", body))
+    answer = mapping(factory_call(s.client(), "POST", "/release-packages/deploy", body))
     details = [mapping(d) for d in answer.get("deploy_package_details") or []]
     task_id = str(details[0].get("asy_task_id")) if details else ""
-    task = s.client().wait_task(task_id)
-    ok = task.get("status") == "SUCCESSFUL"
-    code = ExitCode.OK if ok else ExitCode.FAILED
-    said = "Released" if ok else "The release failed:"
-    s.output.finish(
-        {"deploy": answer, "task": task},
-        code,
-        f"{said} package {package_id} (task {task_id}): {task.get('message')}",
+    end_with_task(
+        s,
+        task_id,
+        {"deploy": answer},
+        done="Released",
+        failed="The release failed:",
+        what=f"package {package_id}",
     )
 
 
@@ -313,7 +336,7 @@ def cancel(
 ) -> None:
     """Cancel release packages not released: their items are pending again."""
     s = session(ctx, json_mode, workspace)
-    _v2(s.client(), "POST", "/release-packages/unpack", {"package_ids": package_ids})
+    factory_call(s.client(), "POST", "/release-packages/unpack", {"package_ids": package_ids})
     s.output.result(
         {"cancelled": package_ids},
         f"Cancelled release package(s) {', '.join(package_ids)}; their items are pending again.",
