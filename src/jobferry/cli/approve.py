@@ -63,6 +63,17 @@ def sign_answer(answer: dict[str, Any], pem: bytes, key_id: str) -> dict[str, st
     }
 
 
+def approve_at(
+    client: ApiClient, path: str, pem: bytes, key_id: str, **where: Any
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Approve the plan whose approvals are at ``path`` (of the API ``where`` names:
+    ``api="v2"``, ``scoped=False``): read them, sign their statement here, send the signature.
+    The body sent and the approvals as the server keeps them now."""
+    answer = mapping(client.call("GET", path, **where))
+    body = sign_answer(answer, pem, key_id)
+    return body, mapping(client.call("POST", path, body, **where))
+
+
 def _show(out: Output, answer: dict[str, Any]) -> None:
     out.fields(
         [
@@ -95,10 +106,7 @@ def approve_package(
     """Approve a release package: sign its plan hash with your key (signed here)."""
     pem, key_id = read_private_key(key)
     s = session(ctx, json_mode, workspace)
-    client: ApiClient = s.client()
-    answer = mapping(client.call("GET", _approvals_path(package_id), api="v2"))
-    body = sign_answer(answer, pem, key_id)
-    kept = mapping(client.call("POST", _approvals_path(package_id), body, api="v2"))
+    body, kept = approve_at(s.client(), _approvals_path(package_id), pem, key_id, api="v2")
     s.output.result(
         kept,
         f"Approved release package {package_id} (plan {body['planHash'][:16]}…) with key "
@@ -228,10 +236,7 @@ def approve_route_plan(
     'promote ROUTE --apply' can import it."""
     pem, key_id = read_private_key(key)
     s = session(ctx, json_mode, None)
-    client: ApiClient = s.client()
-    answer = mapping(client.call("GET", _route_path(route, plan_id), scoped=False))
-    body = sign_answer(answer, pem, key_id)
-    kept = mapping(client.call("POST", _route_path(route, plan_id), body, scoped=False))
+    _, kept = approve_at(s.client(), _route_path(route, plan_id), pem, key_id, scoped=False)
     s.output.result(
         kept,
         f"Approved route '{route}''s plan {plan_id} with key {key_id}: {kept.get('counted')} "
