@@ -37,6 +37,10 @@ app = typer.Typer(
 )
 
 
+UserArg = Annotated[str, typer.Argument(help="User name.")]
+WorkspaceArg = Annotated[str, typer.Argument(help="Workspace name or id.")]
+
+
 @dataclass
 class AdminTarget:
     """Which project the admin commands act on."""
@@ -167,7 +171,7 @@ def list_users(ctx: typer.Context, json_mode: JsonOption = False) -> None:
 @app.command("create-user")
 def create_user(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="User name.")],
+    name: UserArg,
     project_admin: Annotated[
         bool, typer.Option("--project-admin", help="Make the user admin of every workspace.")
     ] = False,
@@ -185,7 +189,7 @@ def create_user(
 @app.command("create-credentials")
 def create_credentials(
     ctx: typer.Context,
-    user: Annotated[str, typer.Argument(help="User name.")],
+    user: UserArg,
     json_mode: JsonOption = False,
 ) -> None:
     """Issue an AK/SK pair for a user; the secret key is shown this once."""
@@ -214,7 +218,7 @@ def create_credentials(
 @app.command("revoke-credentials")
 def revoke_credentials(
     ctx: typer.Context,
-    user: Annotated[str, typer.Argument(help="User name.")],
+    user: UserArg,
     access_key: Annotated[str, typer.Argument(help="The access key to revoke.")],
     json_mode: JsonOption = False,
 ) -> None:
@@ -247,8 +251,8 @@ def unlock_key(
 @app.command("set-role")
 def set_role(
     ctx: typer.Context,
-    user: Annotated[str, typer.Argument(help="User name.")],
-    workspace: Annotated[str, typer.Argument(help="Workspace name or id.")],
+    user: UserArg,
+    workspace: WorkspaceArg,
     role: Annotated[Role, typer.Argument(help="Role in that workspace.")],
     json_mode: JsonOption = False,
 ) -> None:
@@ -266,8 +270,8 @@ def set_role(
 @app.command("remove-role")
 def remove_role(
     ctx: typer.Context,
-    user: Annotated[str, typer.Argument(help="User name.")],
-    workspace: Annotated[str, typer.Argument(help="Workspace name or id.")],
+    user: UserArg,
+    workspace: WorkspaceArg,
     json_mode: JsonOption = False,
 ) -> None:
     """Take a user's role in a workspace away."""

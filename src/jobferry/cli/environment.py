@@ -48,6 +48,7 @@ profiles_app = typer.Typer(
 
 KindArg = Annotated[EnvironmentKind, typer.Argument(help="What kind of object.")]
 NameArg = Annotated[str, typer.Argument(help="The object's name.")]
+ProfileArg = Annotated[str, typer.Argument(help="The profile's name.")]
 
 
 def _path(kind: EnvironmentKind, name: str | None = None) -> str:
@@ -239,7 +240,7 @@ def profiles_list(
 @profiles_app.command("show")
 def profiles_show(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The profile's name.")],
+    name: ProfileArg,
     version: Annotated[
         int | None, typer.Option("--version", min=1, metavar="N", help="An older version.")
     ] = None,
@@ -255,7 +256,7 @@ def profiles_show(
 @profiles_app.command("put")
 def profiles_put(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The profile's name.")],
+    name: ProfileArg,
     file: Annotated[
         Path,
         typer.Option("--file", "-f", help="The profile document (JSON or YAML).", metavar="FILE"),
@@ -277,7 +278,7 @@ def profiles_put(
 @profiles_app.command("delete")
 def profiles_delete(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The profile's name.")],
+    name: ProfileArg,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
