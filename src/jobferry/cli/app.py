@@ -26,7 +26,7 @@ from jobferry.cli.commands import COMMANDS, load
 from jobferry.cli.config import ConfigError
 from jobferry.cli.exits import PACKAGE_REFUSALS, CommandError, ExitCode
 from jobferry.cli.output import Output
-from jobferry.cli.session import Session, session
+from jobferry.cli.session import Session, WorkspaceOption, session
 from jobferry.cli.usage import UsageGroup, make_readable, make_subcommand_readable
 from jobferry.errors import JobferryError, PackageError
 from jobferry.package import helpers
@@ -179,15 +179,7 @@ def root_options(
     json_mode: Annotated[
         bool, typer.Option("--json", help="Machine-readable JSON output, for every command.")
     ] = False,
-    workspace: Annotated[
-        str | None,
-        typer.Option(
-            "--workspace",
-            "-w",
-            metavar="NAME|ID",
-            help="Workspace name or id; overrides the context.",
-        ),
-    ] = None,
+    workspace: WorkspaceOption = None,
     _version: Annotated[
         bool,
         typer.Option(
