@@ -98,3 +98,17 @@ def test_rollback_restore_and_the_ledger_on_the_wire(api: SignedClient, services
     named = api.call("POST", "/factory/release-ledger/first/restore", workspace=ws, version="v2")
     assert named.status_code == 400, named.text
     assert "entry_id" in named.json()["error_msg"]
+
+
+def test_a_package_id_in_the_path_that_is_no_number_is_refused_naming_the_call(
+    api: SignedClient, services: Services
+) -> None:
+    ws = enterprise_team(services).workspace_id
+    for method, path, call in (
+        ("POST", "/factory/release-packages/soon/rollback", "rollback"),
+        ("POST", "/factory/release-packages/soon/restore", "restore"),
+        ("GET", "/factory/release-packages/soon", "show_factory_package_detail"),
+    ):
+        refused = api.call(method, path, workspace=ws, version="v2")
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error_msg"].startswith(f"{call}: package id 'soon' is not a")

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters import ledger as present
+from jobferry.api.routes.releases import package_id_of
 from jobferry.api.wire import BodyDep, body_doc, json, parse_object
 from jobferry.errors import InvalidRequestError
 from jobferry.services.releases.ledger import ledger_csv, ledger_document, parse_moment
-from jobferry.services.releases.records import package_ids
 from jobferry.web import attached, runner_of, services_of
 
 router = APIRouter(prefix="/v2/{project_id}/factory", tags=["factory v2: releases"])
@@ -20,16 +20,12 @@ router = APIRouter(prefix="/v2/{project_id}/factory", tags=["factory v2: release
 LAST = "last"
 
 
-def _package_id(value: str, call: str) -> int:
-    return package_ids({"package_ids": [value]}, call)[0]
-
-
 @router.post(
     "/release-packages/{package_id}/rollback",
     summary="roll back the last release (extension)",
 )
 def rollback_release(request: Request, scope: ScopeDep, package_id: str) -> Response:
-    wanted = None if package_id == LAST else _package_id(package_id, "rollback")
+    wanted = None if package_id == LAST else package_id_of(package_id, "rollback")
     done = services_of(request).release_rollback.rollback(scope, wanted)
     return json(present.rolled_back(done))
 
@@ -42,7 +38,7 @@ def rollback_release(request: Request, scope: ScopeDep, package_id: str) -> Resp
 def restore_release(request: Request, scope: ScopeDep, package_id: str, raw: BodyDep) -> Response:
     dry_run, plan_id = _restore_body(raw)
     found = services_of(request).restores.restore(
-        scope, _package_id(package_id, "restore"), dry_run=dry_run, plan_id=plan_id
+        scope, package_id_of(package_id, "restore"), dry_run=dry_run, plan_id=plan_id
     )
     runner_of(request).kick(queued_here=True)
     return json(present.restore(found))

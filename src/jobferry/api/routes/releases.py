@@ -33,9 +33,9 @@ PENDING_QUERY = (
 )
 
 
-def package_id_of(value: str) -> int:
-    """A package id of the path, checked."""
-    return package_ids({"package_ids": [value]}, "show_factory_package_detail")[0]
+def package_id_of(value: str, call: str = "show_factory_package_detail") -> int:
+    """A package id of the path, checked (``call`` names the call a refusal speaks of)."""
+    return package_ids({"package_ids": [value]}, call)[0]
 
 
 APPROVAL_QUERY = (
