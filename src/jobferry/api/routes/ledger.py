@@ -18,6 +18,7 @@ from jobferry.web import attached, runner_of, services_of
 router = APIRouter(prefix="/v2/{project_id}/factory", tags=["factory v2: releases"])
 
 LAST = "last"
+RESTORE_DOC = '{"dry_run": false, "plan_id": null} (both optional)'
 
 
 @router.post(
@@ -33,7 +34,7 @@ def rollback_release(request: Request, scope: ScopeDep, package_id: str) -> Resp
 @router.post(
     "/release-packages/{package_id}/restore",
     summary="restore production to a release (extension)",
-    openapi_extra=body_doc('{"dry_run": false, "plan_id": null} (both optional)', required=False),
+    openapi_extra=body_doc(RESTORE_DOC, required=False),
 )
 def restore_release(request: Request, scope: ScopeDep, package_id: str, raw: BodyDep) -> Response:
     dry_run, plan_id = _restore_body(raw)
@@ -47,7 +48,7 @@ def restore_release(request: Request, scope: ScopeDep, package_id: str, raw: Bod
 @router.post(
     "/release-ledger/{entry_id}/restore",
     summary="restore production to the release of a ledger entry (extension)",
-    openapi_extra=body_doc('{"dry_run": false, "plan_id": null} (both optional)', required=False),
+    openapi_extra=body_doc(RESTORE_DOC, required=False),
 )
 def restore_entry(request: Request, scope: ScopeDep, entry_id: str, raw: BodyDep) -> Response:
     dry_run, plan_id = _restore_body(raw)
