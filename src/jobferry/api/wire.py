@@ -35,6 +35,11 @@ def no_content() -> Response:
     return Response(status_code=204)
 
 
+def empty_ok() -> Response:
+    """The empty 200 the DataArts Studio write calls answer."""
+    return Response(status_code=200)
+
+
 async def raw_body(request: Request) -> bytes:
     """The exact body bytes (the signature covers them). A request that announces no body (no
     ``Content-Length``, no ``Transfer-Encoding``: every signed read) has none, and is not

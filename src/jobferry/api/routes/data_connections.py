@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import WorkspaceScopeDep
 from jobferry.api.presenters import connections as present
-from jobferry.api.wire import BodyDep, body_doc, json, parse_object
+from jobferry.api.wire import BodyDep, body_doc, empty_ok, json, parse_object
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}/data-connections", tags=["data connections"])
@@ -18,25 +18,20 @@ SOURCES_BODY = (
 )
 
 
-def _empty() -> Response:
-    """The empty 200 the DataArts Studio write calls answer."""
-    return Response(status_code=200)
-
-
 @router.post(
     "/validation", summary="debug_dataconnection", openapi_extra=body_doc("ApigDataSourceVo")
 )
 def debug_dataconnection(request: Request, scope: WorkspaceScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=False, what="ApigDataSourceVo")
     services_of(request).data_connections.validate(scope, body)
-    return _empty()
+    return empty_ok()
 
 
 @router.post("", summary="create_connections", openapi_extra=body_doc(SOURCES_BODY))
 def create_connections(request: Request, scope: WorkspaceScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what="ApigDataSourcesVo")
     services_of(request).data_connections.create(scope, body)
-    return _empty()
+    return empty_ok()
 
 
 @router.get("", summary="list_dataconnections")
@@ -70,7 +65,7 @@ def update_dataconnection(
     body = parse_object(raw, required=True, what="ApigDataSourcesVo")
     service = services_of(request).data_connections
     service.update(scope, data_connection_id, body)
-    return _empty()
+    return empty_ok()
 
 
 @router.delete("/{data_connection_id}", summary="delete_dataconnection")
@@ -78,4 +73,4 @@ def delete_dataconnection(
     request: Request, scope: WorkspaceScopeDep, data_connection_id: str
 ) -> Response:
     services_of(request).data_connections.delete(scope, data_connection_id)
-    return _empty()
+    return empty_ok()

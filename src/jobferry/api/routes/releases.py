@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep, WorkspaceScopeDep
 from jobferry.api.presenters import releases as present
-from jobferry.api.wire import BodyDep, body_doc, json, parse_object
+from jobferry.api.wire import BodyDep, body_doc, empty_ok, json, parse_object
 from jobferry.services.releases.approvals import parse_approval_query
 from jobferry.services.releases.records import (
     package_ids,
@@ -117,7 +117,7 @@ def deploy_factory_packages(request: Request, scope: ScopeDep, raw: BodyDep) -> 
 def cancel_factory_packages(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
     body = parse_object(raw, required=True, what='{"package_ids"}')
     services_of(request).releases.cancel(scope, package_ids(body, "cancel_factory_packages"))
-    return Response(status_code=200)
+    return empty_ok()
 
 
 @router.get("/release-packages/{package_id}", summary="show_factory_package_detail")
