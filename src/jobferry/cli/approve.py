@@ -18,6 +18,7 @@ import typer
 
 from jobferry.cli.client import ApiClient, segment
 from jobferry.cli.exits import CheckProblemsError, CliUsageError, CommandError
+from jobferry.cli.files import file_bytes
 from jobferry.cli.output import Output, epoch_ms, mapping
 from jobferry.cli.releases import PackageId, end_with_task
 from jobferry.cli.session import JsonOption, WorkspaceOption, session
@@ -37,11 +38,9 @@ def _approvals_path(package_id: str) -> str:
 
 def read_private_key(file: Path) -> tuple[bytes, str]:
     """The private key file's bytes and its public key's id (usage error otherwise)."""
+    pem = file_bytes(file)
     try:
-        pem = file.expanduser().read_bytes()
         return pem, key_id_of(public_key_of(pem))
-    except OSError as exc:
-        raise CliUsageError(f"Cannot read {file}: {exc.strerror or exc}.") from exc
     except ValueError as exc:
         raise CliUsageError(f"{file}: {exc}.") from exc
 
@@ -166,10 +165,10 @@ def verify_approvals(
 ) -> None:
     """Check an approvals file with no server (exit 3 unless enough approvals count)."""
     try:
-        document = orjson.loads(file.read_bytes())
-        keys = None if trusted is None else frozenset(keys_from_file(trusted))
-    except (OSError, orjson.JSONDecodeError, ValueError) as exc:
-        raise CliUsageError(f"Cannot read {file if trusted is None else trusted}: {exc}.") from exc
+        document = orjson.loads(file_bytes(file))
+    except orjson.JSONDecodeError as exc:
+        raise CliUsageError(f"{file} is not an approvals file (not JSON: {exc}).") from exc
+    keys = None if trusted is None else frozenset(keys_from_file(trusted, "--key"))
     verdict = check_approvals(document, keys)
     out = session(ctx, json_mode, None).output
     result = {

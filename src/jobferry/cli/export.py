@@ -17,6 +17,7 @@ import typer
 from jobferry.cli.choices import choice_type, from_kebab
 from jobferry.cli.client import Downloaded, segment
 from jobferry.cli.exits import CliUsageError, CommandError
+from jobferry.cli.files import file_text
 from jobferry.cli.output import size_text
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.cli.tasks import wait_for
@@ -33,10 +34,7 @@ else:
 
 
 def _read_names(path: Path) -> list[str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliUsageError(f"Cannot read the names file {path}: {exc.strerror or exc}.") from exc
+    text = file_text(path, "the names file")
     names = [line.strip() for line in text.splitlines()]
     names = [n for n in names if n and not n.startswith("#")]
     if not names:

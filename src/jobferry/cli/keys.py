@@ -15,6 +15,7 @@ import typer
 
 from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError
+from jobferry.cli.files import file_text
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.session import Column, JsonOption, WorkspaceOption, list_answer, session
 
@@ -129,10 +130,7 @@ def trust_key(
 
 def _read_key(file: Path | None) -> str:
     assert file is not None
-    try:
-        return file.expanduser().read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise CliUsageError(f"Cannot read {file}: {exc.strerror or exc}.") from exc
+    return file_text(file).strip()
 
 
 @app.command("distrust")

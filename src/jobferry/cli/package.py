@@ -301,10 +301,7 @@ def verify(
     s = session(ctx, json_mode)
     trusted = trusted_keys(key)
     if trusted_file is not None:
-        try:
-            trusted += keys_from_file(trusted_file)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise CliUsageError(f"--trusted-keys {trusted_file}: {exc}.") from exc
+        trusted += keys_from_file(trusted_file, "--trusted-keys")
     read_limits = ReadLimits.dataarts() if limits is Limits.DATAARTS else ReadLimits()
     pkg, check = signature.verify_package(file, trusted, read_limits)
     entries = len((pkg.manifest or {}).get("entries") or [])

@@ -16,6 +16,7 @@ import typer
 
 from jobferry.cli.client import segment
 from jobferry.cli.exits import CliUsageError
+from jobferry.cli.files import file_text
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.session import Column, JsonOption, WorkspaceOption, list_answer, session
 from jobferry.package.keys import generate_key_pair, normalize_public_key
@@ -68,10 +69,7 @@ def _public_key(value: str) -> str:
     path = Path(value).expanduser()
     text = value
     if not value.startswith("ed25519:") and path.is_file():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CliUsageError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+        text = file_text(path)
     try:
         return normalize_public_key(text)
     except ValueError as exc:

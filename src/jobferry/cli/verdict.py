@@ -8,6 +8,8 @@ from pathlib import Path
 
 import orjson
 
+from jobferry.cli.exits import CliUsageError
+from jobferry.cli.files import file_text
 from jobferry.package import signature
 from jobferry.package.signature import SignatureCheck
 
@@ -63,12 +65,22 @@ def verdict(
     return Verdict(not failures, summary, verified, not_verified)
 
 
-def keys_from_file(path: Path) -> list[str]:
-    """Trusted public keys for offline use: one ``ed25519:…`` key per line (``#`` comments), or
-    the JSON a server answers for ``GET /trusted-keys`` (``{"keys": [{"publicKey"}]}``)."""
-    text = path.read_text(encoding="utf-8")
-    if text.lstrip().startswith("{"):
-        listed = orjson.loads(text).get("keys") or []
-        return [signature.normalize_public_key(str(item["publicKey"])) for item in listed]
-    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
-    return [signature.normalize_public_key(line) for line in lines if line]
+def keys_from_file(path: Path, option: str) -> list[str]:
+    """Trusted public keys for offline use, from the file given with ``option``: one
+    ``ed25519:…`` key per line (``#`` comments), or the JSON a server answers for ``GET
+    /trusted-keys`` (``{"keys": [{"publicKey"}]}``). Refused (usage) naming the option and the
+    file when it cannot be read or holds anything else."""
+    text = file_text(path, f"the {option} file")
+    try:
+        if text.lstrip().startswith("{"):
+            listed = orjson.loads(text).get("keys") or []
+            return [signature.normalize_public_key(str(item["publicKey"])) for item in listed]
+        lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+        return [signature.normalize_public_key(line) for line in lines if line]
+    except ValueError as exc:
+        raise CliUsageError(f"{option} {path}: {exc}.") from exc
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise CliUsageError(
+            f"{option} {path} is not a list of public keys: give one 'ed25519:…' key a line, or "
+            "what 'jobferry keys list --json' prints."
+        ) from exc
