@@ -62,16 +62,17 @@ class RollbackExpiry:
         return expired_now
 
 
-def _utc(at: int) -> str:
+def utc_minute(at: int) -> str:
+    """``at`` (epoch ms) as ``2026-11-27 05:40 UTC``, as a refusal names when."""
     return datetime.fromtimestamp(at / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def expired(task_id: str, expiry: Expiry) -> RollbackRefusedError:
     """The refusal of a rollback whose import is past its keeping."""
     return RollbackRefusedError(
-        f"Import {task_id} ended {_utc(expiry.ended_at)} and can no longer be rolled back: "
+        f"Import {task_id} ended {utc_minute(expiry.ended_at)} and can no longer be rolled back: "
         f"what it replaced was kept {expiry.kept_days} day(s) (JOBFERRY_ROLLBACK_DAYS) and "
-        f"dropped {_utc(expiry.dropped_at)}.",
+        f"dropped {utc_minute(expiry.dropped_at)}.",
         fix="Bring the earlier definitions back by importing a package that holds them (an "
         "export made before this import, or an earlier promotion's package).",
         task_id=task_id,

@@ -21,6 +21,7 @@ from jobferry.domain.remedies import Remedy
 from jobferry.errors import ReleasePackageNotFoundError, RollbackRefusedError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
+from jobferry.services.importing.expiry import utc_minute
 from jobferry.services.importing.rollback import RollbackService
 from jobferry.services.releases import ledger
 from jobferry.services.releases.deployed import tell_waiting
@@ -29,6 +30,7 @@ from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import ledger as ledger_repo
 from jobferry.storage import releases as repo
+from jobferry.storage.importing import expiry as expiry_repo
 from jobferry.storage.ledger import EntryRecord
 from jobferry.storage.releases import ItemRecord, PackageRecord
 
@@ -108,6 +110,7 @@ class ReleaseRollbackService:
             production = production_scope(tx, scope, releasing=True)
             entry = last_release(tx, scope, package_id)
             assert entry.task_id is not None
+            _refuse_expired(tx, entry, package_id)
             package, items = _package_of(tx, scope, entry)
         along = _Released(scope, package_id, production.workspace.id, entry, package, items)
         undone = self.rollbacks.rollback(production, entry.task_id, along)
@@ -120,6 +123,27 @@ class ReleaseRollbackService:
             undone.count,
             undone.objects,
         )
+
+
+def _refuse_expired(tx: Tx, entry: EntryRecord, package_id: int | None) -> None:
+    """Refuse, in a release's words, the rollback of a release whose import is past
+    ``JOBFERRY_ROLLBACK_DAYS`` (the import rollback would refuse it naming only the import)."""
+    expiry = expiry_repo.expiries_of(tx, [str(entry.task_id)]).get(str(entry.task_id))
+    if expiry is None:
+        return
+    released = (
+        f"Release package '{entry.package_id}' ({entry.package_name})"
+        if entry.package_id is not None
+        else f"The signed release '{entry.package_name}' taken in"
+    )
+    raise _refused(
+        f"{released}, ledger entry {entry.id}, was released on {utc_minute(expiry.ended_at)} "
+        f"and can no longer be rolled back: what its import {entry.task_id} replaced in "
+        f"production was kept {expiry.kept_days} day(s) (JOBFERRY_ROLLBACK_DAYS) and dropped "
+        f"{utc_minute(expiry.dropped_at)}. Restore the release you want production to hold "
+        "instead.",
+        package_id,
+    )
 
 
 def _package_of(

@@ -9,8 +9,11 @@ import pytest
 
 from jobferry.domain.enums import JobStatus
 from jobferry.domain.releases import DeployStatus, StartupMode, UpdateType
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import PermissionDeniedError, RollbackRefusedError
 from jobferry.services.container import Services
+from jobferry.services.context import now_ms
+from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
 from support.releases import (
     Team,
     pending_items,
@@ -102,3 +105,24 @@ def test_only_the_last_release_is_rolled_back(services: Services, team: Team) ->
         services.release_rollback.rollback(team.deployer, None)
     with pytest.raises(PermissionDeniedError):
         services.release_rollback.rollback(team.developer, None)
+
+
+def test_a_release_past_its_rollback_days_is_refused_in_a_release_s_words(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "a")
+    package = release(services, team, "r1")
+    RollbackExpiry(services.db, 1).sweep(now_ms() + DAY_MS + 1)
+
+    for asked in (None, package):
+        with pytest.raises(RollbackRefusedError) as refused:
+            services.release_rollback.rollback(team.deployer, asked)
+        said = refused.value.message
+        assert said.startswith(f"Release package '{package}' (r1), ledger entry ")
+        assert "can no longer be rolled back" in said
+        assert "kept 1 day(s) (JOBFERRY_ROLLBACK_DAYS)" in said
+        assert "Restore the release you want production to hold instead." in said
+        assert refused.value.remedy is Remedy.READ_RELEASE_LEDGER
+    assert _names(services, team) == {"a"}
+    assert len(services.ledger.ledger(team.deployer).entries) == 1
+    assert services.releases.show(team.developer, package).record.rolled_back_at is None
