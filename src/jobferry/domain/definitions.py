@@ -13,6 +13,10 @@ from typing import Any
 
 import orjson
 
+VERSIONS_KEPT = 100
+"""Submitted versions a job or a script keeps, its newest: storing a newer one drops those past
+it, as DataArts does ("the system retains 100 latest version records")."""
+
 CONTROL_FIELDS = ("targetStatus", "approvers")
 """Keys that steer the request rather than describe the object: never stored in a definition."""
 

@@ -15,6 +15,7 @@ from jobferry.storage.records import JobRecord, VersionRecord, all_records, firs
 from jobferry.storage.rows import JobRow, Stamp, created, written
 from jobferry.storage.tables import job_refs, job_versions, jobs, workspaces
 from jobferry.storage.tx import Tx, chunks
+from jobferry.storage.versions import drop_past_kept
 
 # The statements of a single job's save, built once (the values are their parameters): built
 # anew, a statement's expressions and cache key cost more CPU than SQLite spends running it.
@@ -155,8 +156,9 @@ def list_jobs(
 
 
 def insert_version(tx: Tx, job_id: int, version: VersionRecord, approvers: str | None) -> None:
-    """Store a new immutable submitted version."""
+    """Store a new immutable submitted version (dropping one past ``VERSIONS_KEPT``)."""
     tx.conn.execute(_INSERT_VERSION, {"job_id": job_id, "approvers": approvers, **version.__dict__})
+    drop_past_kept(tx, job_versions, job_versions.c.job_id, [(job_id, version.version)])
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,9 @@ def add_versions(tx: Tx, job_ids: Sequence[int], versions: Sequence[VersionRecor
     ]
     columns = ("job_id", "version", "status", "document", "created_at", "created_by")
     insert_tuples(tx, job_versions, columns, rows)
-    _set_latest(tx, [(job_id, v.version) for job_id, v in zip(job_ids, versions, strict=True)])
+    latest = [(job_id, v.version) for job_id, v in zip(job_ids, versions, strict=True)]
+    drop_past_kept(tx, job_versions, job_versions.c.job_id, latest)
+    _set_latest(tx, latest)
 
 
 def drop_versions(tx: Tx, job_ids: Sequence[int]) -> None:

@@ -14,6 +14,7 @@ from jobferry.storage.records import (
 from jobferry.storage.rows import ScriptRow, Stamp, created, written
 from jobferry.storage.tables import script_versions, scripts
 from jobferry.storage.tx import Tx
+from jobferry.storage.versions import drop_past_kept
 
 
 def insert_script(tx: Tx, script_id: str, workspace_id: str, row: ScriptRow, stamp: Stamp) -> None:
@@ -57,8 +58,10 @@ def list_scripts(
 
 
 def insert_version(tx: Tx, script_id: str, version: VersionRecord) -> None:
-    """Store a new immutable submitted version of a script."""
+    """Store a new immutable submitted version of a script (dropping one past
+    ``VERSIONS_KEPT``)."""
     tx.conn.execute(insert(script_versions).values(script_id=script_id, **version.__dict__))
+    drop_past_kept(tx, script_versions, script_versions.c.script_id, [(script_id, version.version)])
 
 
 def list_versions(tx: Tx, script_id: str) -> list[VersionRecord]:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from jobferry.domain.definitions import VERSIONS_KEPT
 from jobferry.domain.enums import JobStatus, ObjectKind, ProcessType, RefKind, TargetStatus
 from jobferry.domain.names import storable
 from jobferry.domain.references import Reference, job_references
@@ -69,6 +70,16 @@ def get_job_or_raise(tx: Tx, scope: Scope, name: str) -> JobRecord:
     if job is None:
         raise job_not_found(scope, name)
     return job
+
+
+def _no_version(name: str, version: int, latest: int | None) -> VersionNotFoundError:
+    """The refusal of a job version that does not exist, or no longer (past the newest
+    ``VERSIONS_KEPT``)."""
+    said = f"Job '{name}' has no submitted version {version}; its latest version is "
+    said += f"{latest or 'none (never submitted)'}"
+    if latest is not None and version <= latest - VERSIONS_KEPT:
+        said += f" and a job keeps its newest {VERSIONS_KEPT} (as DataArts does)"
+    return VersionNotFoundError(said + ".", job_name=name)
 
 
 def _provenance(tx: Tx, scope: Scope, name: str) -> Provenance | None:
@@ -237,11 +248,7 @@ class JobService:
             if version is not None and version >= 0:
                 found = repo.get_version(tx, job.id, version) if version < 2**31 else None
                 if found is None:
-                    raise VersionNotFoundError(
-                        f"Job '{name}' has no submitted version {version}; its latest version is "
-                        f"{job.latest_version or 'none (never submitted)'}.",
-                        job_name=name,
-                    )
+                    raise _no_version(name, version, job.latest_version)
                 text, shown_version = found.document, found.version
             elif submitted:
                 if job.latest_version is None:

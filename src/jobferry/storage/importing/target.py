@@ -47,6 +47,7 @@ from jobferry.storage.tables import (
     workspaces,
 )
 from jobferry.storage.tx import Tx, chunks, unindexed
+from jobferry.storage.versions import drop_past_kept
 
 _Row = JobRow | ScriptRow | ResourceRow
 
@@ -299,13 +300,16 @@ def _version_values(v: VersionRecord) -> tuple[int, str, str, int, str]:
 
 
 def insert_job_versions(tx: Tx, rows: Sequence[tuple[int, VersionRecord, str | None]]) -> None:
-    """Insert submitted job versions: (job id, version, approvers JSON) triples."""
+    """Insert submitted job versions: (job id, version, approvers JSON) triples (dropping those
+    past ``VERSIONS_KEPT``)."""
     insert_tuples(
         tx,
         job_versions,
         ("job_id", *_VERSION_COLUMNS, "approvers"),
         [(job_id, *_version_values(v), approvers) for job_id, v, approvers in rows],
     )
+    stored = [(job_id, v.version) for job_id, v, _ in rows]
+    drop_past_kept(tx, job_versions, job_versions.c.job_id, stored)
 
 
 def replace_job_refs(
@@ -337,13 +341,16 @@ def update_scripts(tx: Tx, rows: Sequence[tuple[str, ScriptRow]], stamp: Stamp) 
 
 
 def insert_script_versions(tx: Tx, rows: Sequence[tuple[str, VersionRecord]]) -> None:
-    """Insert submitted script versions: (script id, version) pairs."""
+    """Insert submitted script versions: (script id, version) pairs (dropping those past
+    ``VERSIONS_KEPT``)."""
     insert_tuples(
         tx,
         script_versions,
         ("script_id", *_VERSION_COLUMNS),
         [(script_id, *_version_values(v)) for script_id, v in rows],
     )
+    stored = [(script_id, v.version) for script_id, v in rows]
+    drop_past_kept(tx, script_versions, script_versions.c.script_id, stored)
 
 
 def insert_resources(
