@@ -170,6 +170,13 @@ def make_user(
     services.signin.set_password(actor, name, PASSWORD)
 
 
+def seeded_admin(services: Services) -> Scope:
+    """The admin in the default workspace, holding daily_sales with its scripts (``seed``)."""
+    admin = admin_scope(services)
+    seed(services, admin)
+    return admin
+
+
 def seed(services: Services, scope: Scope, names: tuple[str, ...] = ("daily_sales",)) -> None:
     """Jobs with their scripts, a resource and the connection they use (as tests/exporting.py)."""
     conn = {"type": "DWS", "config": {"host": "10.0.0.1"}, "secrets": {"password": "s3cr3t-pw"}}

@@ -19,7 +19,7 @@ from jobferry.errors import (
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support.builders import editable, make_job, make_script
-from support.console import admin_scope, mark_shadow, seed
+from support.console import admin_scope, mark_shadow, seeded_admin
 
 CONNECTION = EnvironmentKind.CONNECTION
 
@@ -27,9 +27,7 @@ CONNECTION = EnvironmentKind.CONNECTION
 @pytest.fixture
 def scope(services: Services) -> Scope:
     """The admin in the default workspace, holding daily_sales with its scripts."""
-    admin = admin_scope(services)
-    seed(services, admin)
-    return admin
+    return seeded_admin(services)
 
 
 def test_an_edit_lists_the_fields_it_changes_and_writes_nothing(

@@ -17,7 +17,7 @@ from jobferry.storage import jobs as job_repo
 from jobferry.storage import scripts as script_repo
 from jobferry.storage.records import VersionRecord
 from support.builders import editable, make_job, make_script
-from support.console import admin_scope, seed
+from support.console import seeded_admin
 from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
 
 
@@ -42,12 +42,15 @@ def _submit_job(services: Services, scope: Scope, name: str, times: int) -> None
         services.jobs.update(scope, name, body | {"targetStatus": "SUBMITTED"})
 
 
+def _submit_to_a_hundred(services: Services, scope: Scope, name: str) -> None:
+    """Submit the job until it holds ``VERSIONS_KEPT`` versions."""
+    _submit_job(services, scope, name, VERSIONS_KEPT - len(_job_versions(services, scope, name)))
+
+
 @pytest.fixture
 def scope(services: Services) -> Scope:
     """The admin in the default workspace, holding daily_sales with its scripts."""
-    admin = admin_scope(services)
-    seed(services, admin)
-    return admin
+    return seeded_admin(services)
 
 
 def test_a_job_submitted_past_a_hundred_times_keeps_its_newest_hundred(
@@ -85,12 +88,7 @@ def test_a_script_submitted_past_a_hundred_times_keeps_its_newest_hundred(
 
 
 def test_a_save_that_does_not_submit_drops_nothing(services: Services, scope: Scope) -> None:
-    _submit_job(
-        services,
-        scope,
-        "daily_sales",
-        VERSIONS_KEPT - len(_job_versions(services, scope, "daily_sales")),
-    )
+    _submit_to_a_hundred(services, scope, "daily_sales")
     body = editable(services.jobs.show(scope, "daily_sales").document)
     services.jobs.update(scope, "daily_sales", body | {"description": "draft"})
     assert len(_job_versions(services, scope, "daily_sales")) == VERSIONS_KEPT
@@ -116,12 +114,7 @@ def test_an_import_submitting_the_101st_version_drops_the_first_and_its_rollback
 
 
 def test_a_shadow_catching_up_drops_past_the_hundred_too(services: Services, scope: Scope) -> None:
-    _submit_job(
-        services,
-        scope,
-        "daily_sales",
-        VERSIONS_KEPT - len(_job_versions(services, scope, "daily_sales")),
-    )
+    _submit_to_a_hundred(services, scope, "daily_sales")
     with services.db.transaction() as tx:
         job = job_repo.get_job(tx, scope.workspace.id, "daily_sales")
         assert job is not None
