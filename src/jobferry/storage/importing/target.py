@@ -200,7 +200,8 @@ def objects_by_uid(
 
 
 def names_in(tx: Tx, workspace_id: str, kind: str, names: Iterable[str]) -> set[str]:
-    """Which of ``names`` exist in the workspace as ``kind`` (script, resource or environment)."""
+    """Which of ``names`` exist in the workspace as ``kind`` (a job, script, resource or
+    environment object)."""
     wanted = sorted(set(names))
     found: set[str] = set()
     for chunk in chunks(wanted, tx.chunk):
