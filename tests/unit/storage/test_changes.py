@@ -3,14 +3,17 @@ the database says nothing was committed since it was built, whoever committed (a
 connection, another process). Real databases, SQLite and PostgreSQL.
 
 On PostgreSQL the token is the cluster's: other test processes writing anywhere in it change
-it too. What must hold when nothing is written is therefore tried until a quiet moment (a
-handful of tries); what must change after a write is asserted at once."""
+it too. What must hold when nothing is written is therefore tried until a quiet moment (up to
+``TRIES`` times, ``PAUSE`` apart: in a busy run the other workers write most of the time, and
+twenty tries with no pause once found no quiet moment); what must change after a write is
+asserted at once."""
 
 from __future__ import annotations
 
 import asyncio
 import subprocess
 import sys
+import time
 from collections.abc import Hashable
 
 from jobferry.services.container import Services
@@ -22,7 +25,9 @@ from jobferry.storage import Database
 from support.builders import make_job
 from support.clients import ADMIN_AK, PROJECT_ID
 
-TRIES = 20
+TRIES = 100
+PAUSE = 0.03
+"""Seconds between two tries: long enough for another worker's burst of writes to end."""
 
 
 def admin(services: Services) -> Scope:
@@ -47,6 +52,7 @@ def kept(answers: ReadAnswers, body: bytes = b"{}") -> Answer | None:
         found = asyncio.run(both())
         if found is not None:
             return found
+        time.sleep(PAUSE)
     return None
 
 
@@ -81,6 +87,7 @@ def test_the_token_holds_while_nothing_is_written(services: Services) -> None:
         held.append(token(services) == first)
         if held[-1]:
             break
+        time.sleep(PAUSE)
     assert held, "the data version could not be read once"
     assert held[-1], "reads change nothing"
     if services.db.dialect == "sqlite":
@@ -138,6 +145,7 @@ def test_concurrent_checks_share_one_look_up_and_each_gets_the_answer(
         found = asyncio.run(many())
         if found[0] is not None:
             break
+        time.sleep(PAUSE)
         assert kept(answers) is not None
     assert len(found) == 20
     assert all(a is answers.cache.get("k") is not None for a in found)
