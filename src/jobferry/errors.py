@@ -531,7 +531,7 @@ class CarriedPackageError(InvalidRequestError):
 
 
 class ImportRunningError(ConflictError):
-    """Another import is running in the workspace; imports run one at a time."""
+    """Another import, or a rollback, is running in the workspace; they run one at a time."""
 
     code = "DLF.9014"
 

@@ -8,7 +8,7 @@ from jobferry.services.container import Services
 from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
 from support.accounts import new_user
 from support.builders import make_job, make_script
-from support.clients import SignedClient
+from support.clients import SignedClient, wait_task
 from support.databases import orphan_reference_rows
 from support.exporting import seed
 from support.importing import new_workspace, run_import, upload
@@ -38,6 +38,18 @@ def state(api: SignedClient, ws: str) -> dict[str, Any]:
     resources = api.call("GET", "/resources", query={"limit": 100}, workspace=ws).json()
     out["resources"] = resources
     return out
+
+
+def unstamped(found: dict[str, Any]) -> dict[str, Any]:
+    """``state`` without the update times a rollback moves (the definitions, versions and
+    status are as before)."""
+    stamps = ("updateTime", "modifyTime")
+    return {
+        key: {k: v for k, v in value.items() if k not in stamps}
+        if isinstance(value, dict) and ":" in key
+        else value
+        for key, value in found.items()
+    }
 
 
 def imported_over_existing(api: SignedClient) -> tuple[str, dict[str, Any], str]:
@@ -78,14 +90,7 @@ def test_rollback_removes_what_the_import_created_and_restores_what_it_overwrote
     assert actions[("job", "new_job")] == "DELETED"
     assert actions[("resource", "udf_jar")] == "DELETED"
     assert result["rolledBack"] == len(result["objects"])
-    restored = state(api, ws)
-    for key in before:
-        # The update time moves; the definitions, versions and status are as before.
-        if isinstance(before[key], dict) and ":" in key:
-            for stamp in ("updateTime", "modifyTime"):
-                restored[key].pop(stamp, None)
-                before[key].pop(stamp, None)
-    assert restored == before
+    assert unstamped(state(api, ws)) == unstamped(before)
     # The reference index follows the restored definition: the old job used no shell script.
     gone = api.call("DELETE", "/scripts/daily_sales_sh", workspace=ws)
     assert gone.status_code == 400  # it was created by the import and removed by rollback
@@ -99,6 +104,60 @@ def test_an_import_rolls_back_once(api: SignedClient) -> None:
     assert again.status_code == 400
     assert again.json()["error_code"] == "DLF.9016"
     assert "already rolled back" in again.json()["error_msg"]
+
+
+ASYNC = {"Prefer": "respond-async"}
+
+
+def test_a_rollback_asked_to_respond_async_runs_as_a_task_whose_result_is_the_answer(
+    api: SignedClient,
+) -> None:
+    ws, before, task_id = imported_over_existing(api)
+    started = api.call(
+        "POST", f"/system-tasks/{task_id}/rollback", workspace=ws, extra_headers=ASYNC
+    )
+    assert started.status_code == 202, started.text
+    assert started.headers["Preference-Applied"] == "respond-async"
+    assert started.json()["rollbackOf"] == task_id
+    ended = wait_task(api, started.json()["taskId"], ws)
+    assert (ended["kind"], ended["status"], ended["progress"]) == ("rollback", "SUCCESSFUL", 100)
+    result = ended["result"]
+    assert result["taskId"] == task_id
+    assert result["rolledBack"] == len(result["objects"]) > 0
+    assert ended["message"] == f"Rolled back {result['rolledBack']} object(s) of import {task_id}."
+    assert unstamped(state(api, ws)) == unstamped(before)
+    shown = api.call("GET", f"/system-tasks/{task_id}", workspace=ws).json()
+    assert shown["rolledBack"]["by"] == "admin"
+
+
+def test_a_rollback_task_refused_at_once_or_as_it_runs_changes_nothing(
+    api: SignedClient,
+) -> None:
+    ws, _, task_id = imported_over_existing(api)
+    unknown = api.call(
+        "POST", "/system-tasks/0123456789abcdef/rollback", workspace=ws, extra_headers=ASYNC
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["error_code"] == "DLF.9016"
+    edited = api.call("GET", "/jobs/new_job", workspace=ws).json()
+    edited["description"] = "edited after the import"
+    edited.pop("id", None)
+    assert api.call("PUT", "/jobs/new_job", edited, workspace=ws).status_code == 204
+    before = state(api, ws)
+    started = api.call(
+        "POST", f"/system-tasks/{task_id}/rollback", workspace=ws, extra_headers=ASYNC
+    )
+    assert started.status_code == 202, started.text
+    ended = wait_task(api, started.json()["taskId"], ws)
+    assert ended["status"] == "FAILED"
+    assert ended["result"] == {
+        "errorCode": "DLF.9016",
+        "conflicts": ["job 'new_job' was edited"],
+    }
+    assert "job 'new_job' was edited" in ended["message"]
+    assert state(api, ws) == before
+    listed = api.call("GET", "/system-tasks", workspace=ws).json()["tasks"]
+    assert [t["kind"] for t in listed].count("rollback") == 1  # the refused call queued none
 
 
 def test_a_task_says_what_it_is_who_started_it_and_when_and_by_whom_it_was_rolled_back(

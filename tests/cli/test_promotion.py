@@ -179,6 +179,11 @@ def test_rollback_undoes_an_import_once(
     assert rolled["rolledBack"] == 4
     assert {o["action"] for o in rolled["objects"]} == {"DELETED"}
     assert cli.remote.call("GET", "/jobs", workspace=target).json()["total"] == 0
+    tasks = cli.remote.call("GET", "/system-tasks", workspace=target).json()["tasks"]
+    ran = [t for t in tasks if t["kind"] == "rollback"]  # as a task of its own, followed
+    assert [(t["status"], t["name"]) for t in ran] == [
+        ("SUCCESSFUL", f"Roll back import {task_id}.")
+    ]
     again = cli("rollback", task_id, "--yes", workspace=target)
     assert again.exit_code == 1
     assert "DLF.9016" in again.stderr

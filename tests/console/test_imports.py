@@ -17,7 +17,15 @@ from jobferry.services.exporting.options import ExportRequest
 from jobferry.services.importing import service as importing_service
 from support import wizard
 from support.builders import editable
-from support.console import Browser, admin_scope, assert_page, seed, sign_in_as, wait_task
+from support.console import (
+    Browser,
+    admin_scope,
+    assert_page,
+    finish_task,
+    seed,
+    sign_in_as,
+    wait_task,
+)
 
 
 def _wizard_at_options(
@@ -277,6 +285,7 @@ def test_the_plan_page_shows_renames_deletes_drift_and_paused_jobs(
     assert "stopped during the import and started again after it" in page
     assert services.jobs.show(prod, "b_new").name == "b_new"
 
-    task_page = browser.post(f"/console/w/{ws}/tasks/{task_id}/rollback", []).text
+    started = browser.post(f"/console/w/{ws}/tasks/{task_id}/rollback", [])
+    task_page = browser.get(f"/console/w/{ws}/tasks/{finish_task(services, prod, started)}").text
     assert 'b_job <span class="small muted">(was b_new)</span>' in task_page
     assert "RECREATED" in task_page

@@ -17,7 +17,7 @@ from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
 from jobferry.services.workspaces.keys import parse_trust
 from support import wizard
 from support.builders import make_job
-from support.console import Browser, assert_page, sign_in_as
+from support.console import Browser, assert_page, finish_task, sign_in_as
 
 
 @pytest.fixture
@@ -131,9 +131,13 @@ def test_an_import_is_rolled_back_from_its_task_page_once(
     assert "ROLLED BACK" not in browser.get(task_url).text
     refused = browser.post(f"{task_url}/rollback", {}, csrf=False)
     assert refused.status_code == 403
-    done = browser.post(f"{task_url}/rollback", {})
-    assert_page(done, 200, "Rolled back 4 objects", "DELETED")
+    started = browser.post(f"{task_url}/rollback", {})
+    rollback_id = finish_task(services, prod, started)  # a task of its own, its page followed
+    done = browser.get(f"/console/w/{prod.workspace.id}/tasks/{rollback_id}")
+    assert_page(done, 200, "Rollback task", "Rolled back 4 objects", "DELETED")
+    assert f'before import <a href="{task_url}">' in done.text
     assert "Roll back this import" not in done.text
+    assert "Roll back this import" not in browser.get(task_url).text
     assert "Rolled back <time" in browser.get(task_url).text
     assert "ROLLED BACK</span></h1>" in browser.get(task_url).text  # not only SUCCESSFUL
     assert services.jobs.list_jobs(
@@ -141,6 +145,23 @@ def test_an_import_is_rolled_back_from_its_task_page_once(
     ) == (0, [])
     again = browser.post(f"{task_url}/rollback", {})
     assert_page(again, 400, "already rolled back")
+
+
+def test_a_rollback_refused_as_it_runs_ends_its_task_saying_why_and_changes_nothing(
+    browser: Browser, services: Services, seeded: Scope, prod: Scope
+) -> None:
+    ws, task_id = prod.workspace.id, _imported(browser, services, seeded, prod)
+    listed = services.jobs.list_jobs(
+        prod, job_type=None, job_name=None, tags=None, limit=10, offset=0
+    )[1]
+    name = listed[0].name
+    services.jobs.start(prod, name)
+    started = browser.post(f"/console/w/{ws}/tasks/{task_id}/rollback", {})
+    rollback_id = finish_task(services, prod, started, status="FAILED")
+    page = browser.get(f"/console/w/{ws}/tasks/{rollback_id}")
+    assert_page(page, 200, "cannot be rolled back", f"job &#39;{name}&#39; is scheduled")
+    assert "Rolled back" not in page.text
+    assert "Roll back this import" in browser.get(f"/console/w/{ws}/tasks/{task_id}").text
 
 
 def test_profiles_are_saved_as_versions_from_yaml_and_refused_when_invalid(

@@ -113,6 +113,18 @@ def interrupted_import(s: Session, task_id: str) -> FollowingInterruptedError:
     )
 
 
+def interrupted_rollback(s: Session, task_id: str) -> FollowingInterruptedError:
+    """What Ctrl-C while a rollback task runs says: the rollback goes on in the server."""
+    follow = own_command_line(s, "tasks", "show", task_id, "--wait")
+    return FollowingInterruptedError(
+        f"Stopped following rollback task {task_id}; the rollback goes on in the server "
+        f"(and changes all or nothing).\nFollow it to its end with: {follow}",
+        code="interrupted",
+        taskId=task_id,
+        follow=follow,
+    )
+
+
 def last_line(s: Session, task: dict[str, Any]) -> str:
     """An import's last line: its task id, and how to roll it back when it wrote anything."""
     task_id = str(task.get("id", ""))

@@ -202,6 +202,7 @@ class ApiClient:
         scoped: bool = True,
         timeout: float | None = None,
         unanswered: str = "try again.",
+        prefer: str | None = None,
     ) -> requests.Response:
         raw_path = f"{self._base_path}/{api}/{segment(self.project_id)}{path}"
         raw_query = sdk_query(query)
@@ -213,6 +214,8 @@ class ApiClient:
         }
         if self.workspace and scoped:
             headers["workspace"] = self.workspace
+        if prefer:
+            headers["Prefer"] = prefer
         if isinstance(body, _MultipartFile):
             headers["X-Sdk-Content-Sha256"] = UNSIGNED_PAYLOAD
             # Any non-empty bytes give the UNSIGNED-PAYLOAD hash line; the file is streamed.
@@ -267,12 +270,14 @@ class ApiClient:
         scoped: bool = True,
         timeout: float | None = None,
         unanswered: str = "try again.",
+        prefer: str | None = None,
     ) -> Any:
         """A JSON call; returns the decoded body (``None`` for an empty answer). ``api`` is the
         path's version segment: ``v1`` (the job API) or ``v2`` (DataArts Studio's factory);
         ``scoped=False`` leaves the workspace header out (a call about the project).
         ``timeout``: how long its answer is waited for (``WORK_SECONDS`` for a call that works
-        before it answers), and ``unanswered`` what to do when it does not come."""
+        before it answers), and ``unanswered`` what to do when it does not come. ``prefer``:
+        the ``Prefer`` header (``respond-async``: a task's id rather than the work done)."""
         data = b"" if body is None else orjson.dumps(body)
         content_type = "application/json;charset=utf-8" if data else "application/json"
         response = self._send(
@@ -285,6 +290,7 @@ class ApiClient:
             scoped=scoped,
             timeout=timeout,
             unanswered=unanswered,
+            prefer=prefer,
         )
         if not response.content:
             return None

@@ -19,6 +19,7 @@ from jobferry.cli import terminal
 from jobferry.cli.asking import (
     cannot_roll_back,
     import_question,
+    interrupted_rollback,
     last_line,
     rollback_command_line,
     rollback_question,
@@ -39,7 +40,7 @@ from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption
 from jobferry.cli.tasks import follow_import, refused_by_check, task_exit, wait_for
 from jobferry.cli.taskview import show_task
 from jobferry.cli.uploads import package_path
-from jobferry.domain.enums import ImportMode
+from jobferry.domain.enums import ImportMode, TaskStatus
 
 
 def _where(s: Session, problems: Any) -> str | None:
@@ -271,18 +272,39 @@ def rollback_command(
                 {"taskId": task_id, "rolledBack": 0}, ExitCode.FAILED, "Cancelled; nothing changed."
             )
             return
-    answer = s.client().call(
-        "POST",
-        f"/system-tasks/{segment(task_id)}/rollback",
-        timeout=WORK_SECONDS,
-        unanswered=f"the server may still be rolling import {task_id} back: jobferry tasks "
-        f"show {task_id} says when it is rolled back; do not start it again before.",
-    )
-    objects = objects_under(mapping(answer), "objects")
+    answer = _rolled_back(s, task_id)
+    objects = objects_under(answer, "objects")
     out.table(
         ("kind", "name", "action", "version"),
         [(o.get("kind"), o.get("name"), o.get("action"), o.get("version") or "") for o in objects],
     )
-    out.finish(
-        answer, ExitCode.OK, f"Rolled back {mapping(answer).get('rolledBack', 0)} object(s)."
+    out.finish(answer, ExitCode.OK, f"Rolled back {answer.get('rolledBack', 0)} object(s).")
+
+
+def _rolled_back(s: Session, task_id: str) -> dict[str, Any]:
+    """Roll import ``task_id`` back, as a task of its own followed to its end (a server that
+    answers the rollback itself, ignoring ``Prefer``, is taken at its word); what the rollback
+    answers. A rollback task that fails is its refusal, as the server would have answered it."""
+    answer = mapping(
+        s.client().call(
+            "POST",
+            f"/system-tasks/{segment(task_id)}/rollback",
+            timeout=WORK_SECONDS,
+            unanswered=f"the server may still be rolling import {task_id} back: jobferry tasks "
+            f"show {task_id} says when it is rolled back; do not start it again before.",
+            prefer="respond-async",
+        )
     )
+    if "rollbackOf" not in answer:
+        return answer
+    queued = str(answer.get("taskId"))
+    try:
+        task = wait_for(s, queued, "Rolling back")
+    except KeyboardInterrupt:
+        raise interrupted_rollback(s, queued) from None
+    result = mapping(task.get("result"))
+    if task.get("status") != TaskStatus.SUCCESSFUL:
+        code, message = str(result.get("errorCode") or "?"), str(task.get("message") or "")
+        body = {**result, "error_code": code, "error_msg": message}
+        raise ApiError(400, code, message, body)
+    return result

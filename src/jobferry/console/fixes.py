@@ -183,14 +183,21 @@ def release_spoken(text: str) -> str:
     return spoken(release_worded(text))
 
 
+def _running(context: dict[str, Any]) -> str:
+    """An import or rollback refused because another runs (``running`` says which)."""
+    what = str(context.get("running") or "import").capitalize()
+    return (
+        f"{what} task {context.get('task_id')} is running in this workspace; imports and "
+        "rollbacks run one at a time. Follow it on the Tasks page, and try again when it has "
+        "ended."
+    )
+
+
 def said(exc: JobferryError) -> str:
     """A refusal's message, said with the console's pages where the service names API calls."""
     context = exc.context
     if isinstance(exc, ImportRunningError):
-        return (
-            f"Import task {context.get('task_id')} is running in this workspace; imports run "
-            "one at a time. Follow it on the Tasks page, and import again when it has ended."
-        )
+        return _running(context)
     if isinstance(exc, PlanStaleError):
         return (
             "The workspace changed since this plan was made (or the plan is gone), so nothing "

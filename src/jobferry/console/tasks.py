@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from jobferry.console.fixes import console_problems, said, without_fix
 from jobferry.console.plans import task_plan
-from jobferry.console.web import FormDep, Page, PageContext, PageDep, render
+from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import JobferryError
 from jobferry.services.importing.delivery import RolledBack
@@ -155,8 +155,8 @@ def subtask_listing(page: Page, task: Task, offset: int) -> SubtaskListing:
 @dataclass(frozen=True, kw_only=True)
 class TaskContext(PageContext):
     """A task's page: the task, its progress box, its result (``{}`` while it runs), the plan
-    a dry run left, problems in the console's terms, a page of its subtasks, its rollback
-    (when and by whom, or what a rollback just did) and a refusal to show."""
+    a dry run left, problems in the console's terms, a page of its subtasks, what a rollback
+    task undid, and a refusal to show."""
 
     template = "task.html"
     task: Task
@@ -174,14 +174,15 @@ def _task_view(
     task_id: str,
     *,
     offset: int = 0,
-    rollback: RolledBack | None = None,
     error: str = "",
     status_code: int = 200,
 ) -> Response:
-    """A task's page: its progress, result, problems (fixes in the console's terms) and a page
-    of its objects (their messages without the API's fix, which the problems give)."""
+    """A task's page: its progress, result (a rollback task's: what it undid), problems (fixes
+    in the console's terms) and a page of its objects (their messages without the API's fix,
+    which the problems give)."""
     task = page.services.tasks.show(page.scope, task_id, subtasks=0)
     result = task.outcome
+    undid = task.kind is TaskKind.ROLLBACK and task.status is TaskStatus.SUCCESSFUL
     context = TaskContext(
         page=page,
         task=task,
@@ -192,7 +193,7 @@ def _task_view(
             result.get("problems") or [], page.scope.workspace.name, in_wizard=False
         ),
         objects=subtask_listing(page, task, offset),
-        rollback=rollback,
+        rollback=RolledBack.of_result(result) if undid else None,
         error=error,
     )
     return render(page.request, context, status_code=status_code)
@@ -212,10 +213,11 @@ async def task_status(
 
 @router.post("/w/{workspace_id}/tasks/{task_id}/rollback")
 def rollback(page: PageDep, form: FormDep, task_id: str) -> Response:
-    """Undo a finished import (refused, with the reason, when objects changed since)."""
-    error, error_status, outcome = "", 0, None
+    """Undo a finished import as a task of its own, whose page follows it to its end (a
+    refusal of objects changed since is its end); refused on the import's page, with the
+    reason, where it cannot start."""
     try:
-        outcome = page.services.rollback.rollback(page.scope, task_id)
+        queued = page.runner.start_rollback(page.scope, task_id)
     except JobferryError as exc:
-        error, error_status = said(exc), exc.status
-    return _task_view(page, task_id, rollback=outcome, error=error, status_code=error_status or 200)
+        return _task_view(page, task_id, error=said(exc), status_code=exc.status)
+    return redirect(page.url(f"/tasks/{queued}"))

@@ -243,6 +243,8 @@ class TaskKind(StrEnum):
     before this kind existed are stored, and listed, as ``import``."""
     EXPORT = "export"
     CONNECTIONS = "connections"
+    ROLLBACK = "rollback"
+    """An import's rollback, asked to run in the background (``Prefer: respond-async``)."""
 
 
 class RemoteReach(StrEnum):

@@ -156,6 +156,7 @@ class Services:
             db, settings, routes, accounts, imports.packages, keys, downloads, deliveries
         )
         releases = ReleaseService(db, imports, accounts)
+        rollback = RollbackService(db, deliveries, tasks)
         release_approvals = ReleaseApprovals(db)
         return cls(
             settings=settings,
@@ -195,7 +196,7 @@ class Services:
             promotions=promotions,
             route_plans=RoutePlans(db, promotions, imports),
             keys=keys,
-            rollback=RollbackService(db, deliveries),
+            rollback=rollback,
             rollback_expiry=RollbackExpiry(db, settings.rollback_days),
             connections=DlfConnectionService(db, connection_store, mode),
             connection_migration=ConnectionMigration(
@@ -213,7 +214,7 @@ class Services:
             release_approvals=release_approvals,
             carried_releases=CarriedReleases(db, imports, releases, release_approvals),
             route_approvals=RouteApprovals(db, promotions),
-            release_rollback=ReleaseRollbackService(db, RollbackService(db, deliveries)),
+            release_rollback=ReleaseRollbackService(db, rollback),
             restores=RestoreService(db, imports),
             ledger=LedgerService(db),
         )

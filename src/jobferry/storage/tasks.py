@@ -174,6 +174,13 @@ def fail_orphaned(tx: Tx, alive_since: int, message: str, now: int) -> list[str]
     return ids
 
 
+def kind_of(tx: Tx, task_id: str) -> str | None:
+    """What a task does (its ``kind``); ``None`` when there is no such task."""
+    return tx.conn.execute(
+        select(system_tasks.c.kind).where(system_tasks.c.id == task_id)
+    ).scalar_one_or_none()
+
+
 def is_running(tx: Tx, task_id: str) -> bool:
     """Whether a task is still RUNNING (queued or claimed)."""
     status = tx.conn.execute(

@@ -1,7 +1,7 @@
 """Background tasks: queued in the database, claimed and run by the task threads of any server
 process sharing it, and the housekeeping that keeps the processes honest.
 
-An accepted import, plan or export is a queued row (``TaskService.enqueue``, or the import
+An accepted import, plan, export or rollback is a queued row (``TaskService.enqueue``, or the import
 service's ``prepare``). The accepting process kicks its own task threads at once, so a lone
 server starts the task without waiting; every started runner also looks for queued tasks each
 ``POLL_SECONDS``, so a task accepted by a busy process (or by one with
@@ -67,6 +67,7 @@ class TaskRunner:
             TaskKind.IMPORT: lambda task: services.imports.run(services.imports.resume(task)),
             TaskKind.PLAN: lambda task: services.imports.run(services.imports.resume(task)),
             TaskKind.EXPORT: lambda task: services.exports.run(services.exports.resume(task)),
+            TaskKind.ROLLBACK: services.rollback.run,
         }
 
     def start(self) -> None:
@@ -174,6 +175,13 @@ class TaskRunner:
         if len(names) == 1:
             return self.services.exports.export_job(scope, names[0], options)
         return self.services.exports.export_batch(scope, options.of_names(names))
+
+    def start_rollback(self, scope: Scope, task_id: str) -> str:
+        """Queue the rollback of import ``task_id`` (refused at once where it cannot run),
+        return its task id."""
+        queued = self.services.rollback.start(scope, task_id)
+        self.kick(queued_here=True)
+        return queued
 
     def start_import(self, scope: Scope, request: ImportRequest) -> str:
         """Validate an import (taking the workspace's import lock), queue it, return its id."""

@@ -40,14 +40,7 @@ def upload_view(kept: KeptUpload) -> dict[str, Any]:
 
 def rollback_view(done: RolledBack) -> dict[str, Any]:
     """An import rolled back: how many objects, and the first of them."""
-    answer: dict[str, Any] = {
-        "taskId": done.task_id,
-        "rolledBack": done.count,
-        "objects": list(done.objects),
-    }
-    if done.count > len(done.objects):
-        answer["objectsShown"] = len(done.objects)
-    return answer
+    return done.as_result()
 
 
 def profile_check_view(report: EnvironmentReport) -> dict[str, Any]:

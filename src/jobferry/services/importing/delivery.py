@@ -52,6 +52,26 @@ class RolledBack:
     count: int
     objects: tuple[dict[str, Any], ...]
 
+    def as_result(self) -> dict[str, Any]:
+        """As the rollback call answers it, and a rollback task keeps it as its result."""
+        answer: dict[str, Any] = {
+            "taskId": self.task_id,
+            "rolledBack": self.count,
+            "objects": list(self.objects),
+        }
+        if self.count > len(self.objects):
+            answer["objectsShown"] = len(self.objects)
+        return answer
+
+    @classmethod
+    def of_result(cls, result: dict[str, Any]) -> RolledBack | None:
+        """The rollback a finished rollback task kept (:meth:`as_result`); ``None`` for any
+        other result."""
+        if "rolledBack" not in result:
+            return None
+        objects = tuple(result.get("objects") or ())
+        return cls(str(result.get("taskId", "")), int(result["rolledBack"]), objects)
+
 
 Attempt = Callable[[Executor | None], int]
 """One run of an import (plan and apply in one transaction), its objects written through the

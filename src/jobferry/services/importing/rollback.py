@@ -22,12 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.domain.remedies import Remedy
-from jobferry.errors import ConflictError, ImportRunningError, RollbackRefusedError
+from jobferry.errors import ConflictError, ImportRunningError, JobferryError, RollbackRefusedError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
+from jobferry.services.definitions.documents import dump
 from jobferry.services.importing.delivery import Along, Deliveries, RolledBack
 from jobferry.services.importing.expiry import expired
 from jobferry.services.importing.local import LocalChanges
@@ -40,6 +42,7 @@ from jobferry.services.importing.undoing import (
     freed_by_first,
     names_taken,
 )
+from jobferry.services.tasks import ClaimedTask, TaskService
 from jobferry.storage import Database, Tx
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import expiry as expiry_repo
@@ -53,6 +56,8 @@ SHOWN = 20
 KEPT_CONFLICTS = 1000
 """Conflicts a refusal lists in ``conflicts``."""
 BATCH = 500
+KEPT_CONTEXT = ("conflicts", "push", "changed", "remote", "remedy", "problem")
+"""What a failed rollback task keeps of its refusal in its result."""
 
 
 @dataclass
@@ -62,6 +67,7 @@ class RollbackService:
     db: Database
     deliveries: Deliveries
     """How a rollback reaches the workspace's truth (a remote's shadow: its inverse pushed)."""
+    tasks: TaskService
 
     def rollback(self, scope: Scope, task_id: str, along: Along | None = None) -> RolledBack:
         """Roll back import ``task_id`` of the scope's workspace, or refuse saying why;
@@ -70,6 +76,46 @@ class RollbackService:
         delivery = self.deliveries.of(scope.workspace)
         delivery.allow(scope, "roll back imports")
         return delivery.run_rollback(scope, LocalRollback(self.db, scope, task_id, along))
+
+    def start(self, scope: Scope, task_id: str) -> str:
+        """Queue the rollback of import ``task_id`` as a task of its own, run by a task thread
+        (:meth:`run`); its id. Refused at once, changing nothing, for what the rollback refuses
+        before reading a change (not a finished import, rolled back already, past its days, an
+        import or rollback running). The task takes the workspace's import lock as it is
+        queued, so nothing imports in between; objects changed since fail the task, naming
+        them, as the rollback refuses them."""
+        self.deliveries.of(scope.workspace).allow(scope, "roll back imports")
+        title = f"Roll back import {task_id}."
+        task = self.tasks.record(scope, TaskKind.ROLLBACK, title, {"taskId": task_id}, queued=True)
+        try:
+            with self.db.transaction() as tx:
+                _check_task(tx, scope, task_id)
+                _take_lock(tx, scope, task.id)
+                task_repo.insert_task(tx, task)
+        except ConflictError as exc:
+            if isinstance(exc, RollbackRefusedError | ImportRunningError):
+                raise
+            raise _busy(task_id) from exc
+        return task.id
+
+    def run(self, task: ClaimedTask) -> None:
+        """Run a queued rollback (:meth:`start`) to its end: the task ends with the rollback,
+        in its transaction (its result: what the rollback call answers), or fails with the
+        refusal (its result: the error code and the objects in conflict)."""
+        import_id = str(task.request["taskId"])
+        self.tasks.advance(task.id, 0, f"Rolling back import {import_id}.")
+        rollback = LocalRollback(self.db, task.scope, import_id, task=task.id)
+        try:
+            self.deliveries.of(task.scope.workspace).run_rollback(task.scope, rollback)
+        except JobferryError as exc:
+            said = exc.envelope()  # as the call would have answered it: its remedy too
+            result: dict[str, Any] = {"errorCode": exc.code}
+            result |= {k: said[k] for k in KEPT_CONTEXT if k in said}
+            self.tasks.finish(task.id, TaskStatus.FAILED, exc.message, result=result)
+            with self.db.transaction() as tx:
+                import_repo.drop_lock(tx, task.scope.workspace.id, task.id)
+            return
+        self.tasks.ends.ended()
 
     def rolled_back_among(self, task_ids: list[str]) -> set[str]:
         """Which of these tasks (of the caller's workspace, as listed) were rolled back."""
@@ -87,6 +133,9 @@ class LocalRollback:
     scope: Scope
     task_id: str
     along: Along | None = None
+    task: str | None = None
+    """The rollback task running it (:meth:`RollbackService.start`): it holds the workspace's
+    import lock since it was queued, and ends in the rollback's transaction."""
 
     def check(self) -> None:
         """Refuse, naming the objects, what :meth:`run` would refuse as things stand: an
@@ -95,8 +144,8 @@ class LocalRollback:
         ws = self.scope.workspace
         with self.db.transaction(readonly=True) as tx:
             holder = import_repo.lock_holder(tx, ws.id)
-            if holder is not None and task_repo.is_running(tx, holder):
-                raise _running(ws.name, holder)
+            if holder not in (None, self.task) and task_repo.is_running(tx, holder):
+                raise _running(tx, ws.name, holder)
             _check_task(tx, self.scope, self.task_id)
             check_import(tx, self.scope, self.task_id)
 
@@ -105,10 +154,11 @@ class LocalRollback:
         ``along`` writes, mark the import rolled back: one transaction."""
         scope, task_id = self.scope, self.task_id
         alongs = [item for item in (self.along, *along) if item is not None]
-        lock = f"rollback-{task_id}"[:32]
+        lock = self.task or f"rollback-{task_id}"[:32]
         try:
             with self.db.transaction(bulk=True) as tx:
-                _take_lock(tx, scope, lock)
+                if self.task is None:
+                    _take_lock(tx, scope, lock)
                 _check_task(tx, scope, task_id)
                 for item in alongs:
                     item.before(tx)
@@ -122,16 +172,46 @@ class LocalRollback:
                 audit_in_scope(
                     tx, scope, "import.rollback", "task", task_id, {"objects": undone.count}
                 )
+                done = RolledBack(task_id, undone.count, tuple(undone.objects))
+                if self.task is not None:
+                    _end_task(tx, self.task, done)
                 import_repo.drop_lock(tx, scope.workspace.id, lock)
         except ConflictError as exc:
             if isinstance(exc, RollbackRefusedError | ImportRunningError):
                 raise
-            raise RollbackRefusedError(
-                f"Import {task_id} is being rolled back or imported over right now; try again "
-                "when that finished.",
-                task_id=task_id,
-            ) from exc
-        return RolledBack(task_id, undone.count, tuple(undone.objects))
+            raise _busy(task_id) from exc
+        return done
+
+
+def _end_task(tx: Tx, task: str, done: RolledBack) -> None:
+    """End rollback task ``task`` with ``done``, in the rollback's transaction; refused (the
+    rollback with it) when the task ended meanwhile (failed as orphaned)."""
+    now = now_ms()
+    ended = task_repo.update_running(
+        tx,
+        task,
+        status=TaskStatus.SUCCESSFUL,
+        message=f"Rolled back {done.count} object(s) of import {done.task_id}.",
+        progress=100,
+        result=dump(done.as_result()),
+        end_time=now,
+        last_update=now,
+    )
+    if not ended:
+        raise RollbackRefusedError(
+            f"Rollback task {task} ended before its rollback of import {done.task_id} did "
+            "(another server process failed it as orphaned); nothing was changed. Roll the "
+            "import back again.",
+            task_id=done.task_id,
+        )
+
+
+def _busy(task_id: str) -> RollbackRefusedError:
+    return RollbackRefusedError(
+        f"Import {task_id} is being rolled back or imported over right now; try again "
+        "when that finished.",
+        task_id=task_id,
+    )
 
 
 def _nothing(task_id: str) -> RollbackRefusedError:
@@ -142,18 +222,23 @@ def _nothing(task_id: str) -> RollbackRefusedError:
     )
 
 
-def _running(workspace: str, holder: str) -> ImportRunningError:
+def _running(tx: Tx, workspace: str, holder: str) -> ImportRunningError:
+    kind = task_repo.kind_of(tx, holder)
+    running = TaskKind.ROLLBACK if kind == TaskKind.ROLLBACK else TaskKind.IMPORT
     return ImportRunningError(
-        f"Import task {holder} is running in workspace '{workspace}'; wait for it to finish, "
-        "then roll back.",
+        f"{running.value.capitalize()} task {holder} is running in workspace '{workspace}'; "
+        "wait for it to finish, then roll back.",
+        fix=f"Wait for it (GET /v1/{{project_id}}/system-tasks/{holder}).",
+        remedy=Remedy.FOLLOW_TASK,
         task_id=holder,
+        running=running.value,
     )
 
 
 def _take_lock(tx: Tx, scope: Scope, lock: str) -> None:
     holder = import_repo.lock_holder(tx, scope.workspace.id)
     if holder is not None and task_repo.is_running(tx, holder):
-        raise _running(scope.workspace.name, holder)
+        raise _running(tx, scope.workspace.name, holder)
     if holder is not None:
         import_repo.drop_lock(tx, scope.workspace.id, holder)
     import_repo.take_lock(tx, scope.workspace.id, lock, now_ms())

@@ -275,7 +275,7 @@ class ImportService:
             with self.db.transaction() as tx:
                 holder = repo.lock_holder(tx, ws)
                 if holder is not None and task_repo.is_running(tx, holder):
-                    raise self._busy(scope, holder)
+                    raise self._busy(scope, holder, task_repo.kind_of(tx, holder))
                 if holder is not None:
                     repo.drop_lock(tx, ws, holder)
                 # Stamped once the lock is free: the previous import's end (stamped before
@@ -292,16 +292,20 @@ class ImportService:
                 raise
             with self.db.transaction(readonly=True) as tx:
                 holder = repo.lock_holder(tx, ws)
-            raise self._busy(scope, holder or "unknown") from exc
+                kind = task_repo.kind_of(tx, holder) if holder else None
+            raise self._busy(scope, holder or "unknown", kind) from exc
 
     @staticmethod
-    def _busy(scope: Scope, holder: str) -> ImportRunningError:
+    def _busy(scope: Scope, holder: str, kind: str | None) -> ImportRunningError:
+        running = TaskKind.ROLLBACK if kind == TaskKind.ROLLBACK else TaskKind.IMPORT
+        what = running.value.capitalize()
         return ImportRunningError(
-            f"Import task {holder} is running in workspace '{scope.workspace.name}'; imports run "
-            "one at a time.",
+            f"{what} task {holder} is running in workspace '{scope.workspace.name}'; imports "
+            "and rollbacks run one at a time.",
             fix=f"Wait for it (GET /v1/{{project_id}}/system-tasks/{holder}) and import again.",
             remedy=Remedy.FOLLOW_TASK,
             task_id=holder,
+            running=running.value,
         )
 
     def run(self, job: PreparedImport) -> None:

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from jobferry.errors import RollbackRefusedError
+from jobferry.domain.enums import TaskKind, TaskStatus
+from jobferry.errors import ImportRunningError, RollbackRefusedError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.rollback import LocalRollback
+from jobferry.services.taskviews import Task
 from jobferry.storage import tables
 from support.builders import make_job
 from support.planning import (
@@ -185,3 +187,82 @@ def test_the_check_finds_a_name_taken_since_as_the_rollback_does(
     with pytest.raises(RollbackRefusedError, match="'a_job' was made after the import"):
         rollback.run()
     assert job_names(services, scope) == ["a_job", "z_job"]
+
+
+# -- the rollback as a task of its own (``Prefer: respond-async``) ---------------------------
+
+
+def run_queued(services: Services) -> Task:
+    """Claim the queued rollback task and run it, as a task thread does; the task then."""
+    claimed = services.tasks.claim((TaskKind.ROLLBACK,), look_first=False)
+    assert claimed is not None
+    services.rollback.run(claimed)
+    return services.tasks.show(claimed.scope, claimed.id)
+
+
+def test_a_queued_rollback_holds_the_import_lock_and_ends_with_the_rollback(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    task = import_package(
+        services, scope, package(tmp_path, "2.zip", "a_job", "b_job"), onDrift=DRIFT
+    )
+
+    queued = services.rollback.start(scope, task.id)
+
+    with pytest.raises(ImportRunningError, match=f"Rollback task {queued} is running") as busy:
+        import_package(services, scope, package(tmp_path, "3.zip", "c_job"))
+    assert busy.value.context["running"] == "rollback"
+    with pytest.raises(ImportRunningError, match=f"Rollback task {queued} is running"):
+        services.rollback.start(scope, task.id)
+    assert job_names(services, scope) == ["a_job", "b_job"]  # nothing before it runs
+
+    ended = run_queued(services)
+
+    assert ended.id == queued
+    assert ended.kind is TaskKind.ROLLBACK
+    assert ended.status is TaskStatus.SUCCESSFUL
+    assert ended.progress == 100
+    done = ended.outcome
+    assert ended.message == f"Rolled back {done['rolledBack']} object(s) of import {task.id}."
+    assert done["taskId"] == task.id
+    assert done["rolledBack"] == len(done["objects"])
+    actions = {(o["name"], o["action"]) for o in done["objects"]}
+    assert {("b_job", "DELETED"), ("a_job", "RESTORED")} <= actions
+    assert job_names(services, scope) == ["a_job"]
+    assert services.tasks.show(scope, task.id).rolled_back is not None
+    import_package(services, scope, package(tmp_path, "3.zip", "c_job"))  # the lock is free
+
+
+def test_what_can_be_told_before_reading_a_change_refuses_the_task_at_once(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    task = import_package(services, scope, package(tmp_path, "2.zip", "b_job"))
+    services.rollback.rollback(scope, task.id)
+
+    with pytest.raises(RollbackRefusedError, match="There is no import task"):
+        services.rollback.start(scope, "no-such-task")
+    with pytest.raises(RollbackRefusedError, match="already rolled back"):
+        services.rollback.start(scope, task.id)
+
+    kinds = {t.kind for t in services.tasks.list_tasks(scope, limit=50, offset=0).tasks}
+    assert TaskKind.ROLLBACK not in kinds  # no task was queued
+    assert services.tasks.claim((TaskKind.ROLLBACK,), look_first=False) is None
+
+
+def test_objects_changed_since_fail_the_task_naming_them_and_nothing_changes(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    task = import_package(
+        services, scope, package(tmp_path, "2.zip", "a_job", "b_job"), onDrift=DRIFT
+    )
+    services.rollback.start(scope, task.id)
+    services.jobs.update(scope, "b_job", make_job("b_job", description="edited since"))
+
+    ended = run_queued(services)
+
+    assert ended.status is TaskStatus.FAILED
+    assert "cannot be rolled back: 1 object(s) changed since" in ended.message
+    assert ended.outcome == {"errorCode": "DLF.9016", "conflicts": ["job 'b_job' was edited"]}
+    assert job_names(services, scope) == ["a_job", "b_job"]
+    assert services.tasks.show(scope, task.id).rolled_back is None
+    import_package(services, scope, package(tmp_path, "3.zip", "c_job"))  # the lock is free

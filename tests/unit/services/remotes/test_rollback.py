@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import PlanStaleError, RemoteError, RollbackRefusedError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -50,6 +51,43 @@ def test_a_rolled_back_push_leaves_the_remote_as_before_it(
     assert held(standin) == before
     assert {"update_job", "create_job", "delete_job"} <= set(standin.writes())
     assert standin.refused() == []
+
+
+def test_a_push_rolled_back_by_a_task_of_its_own_leaves_the_remote_as_before_it(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    before = held(standin)
+    task = import_package(services, shadow, second_package(tmp_path), **SECOND)
+    queued = services.rollback.start(shadow, task.id)
+    standin.reset()
+    claimed = services.tasks.claim((TaskKind.ROLLBACK,), look_first=False)
+    assert claimed is not None
+    services.rollback.run(claimed)  # as a task thread does
+    ended = services.tasks.show(shadow, queued)
+    assert ended.status is TaskStatus.SUCCESSFUL, ended.message
+    assert ended.outcome["rolledBack"] > 0
+    assert held(standin) == before
+    assert standin.refused() == []
+
+
+def test_a_rollback_task_refused_by_the_remote_fails_and_frees_the_shadow(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    task = import_package(services, shadow, second_package(tmp_path), **SECOND)
+    queued = services.rollback.start(shadow, task.id)
+    standin.workspace.edit_job("monthly_sales", logPath="obs://bucket/changed/there")
+    before = held(standin)
+    standin.reset()
+    claimed = services.tasks.claim((TaskKind.ROLLBACK,), look_first=False)
+    assert claimed is not None
+    services.rollback.run(claimed)
+    ended = services.tasks.show(shadow, queued)
+    assert ended.status is TaskStatus.FAILED
+    assert "monthly_sales" in ended.message
+    assert ended.outcome["errorCode"] == "DLF.9015"
+    assert standin.writes() == []
+    assert held(standin) == before
+    assert services.rollback.start(shadow, task.id) != queued  # the lock went with the task
 
 
 def test_a_rollback_is_refused_when_the_remote_changed_since_its_refresh(
