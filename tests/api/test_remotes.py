@@ -17,7 +17,7 @@ import pytest
 from jobferry.services.container import Services
 from jobferry.storage import remotes as remote_repo
 from support.builders import editable, make_job, make_resource, make_script
-from support.clients import SignedClient
+from support.clients import SignedClient, wait_task
 from support.exporting import seed, workspace_package
 from support.gateway import Gateway
 from support.importing import PROD_CONNECTION, plan_import, run_import, upload
@@ -33,6 +33,7 @@ from support.server import (
 # A wire story against a second server: the service tests run refresh and snapshots on both
 # databases (tests/unit/services/remotes), these once (support/backends.py).
 pytestmark = pytest.mark.databases("sqlite")
+ASYNC = {"Prefer": "respond-async"}
 
 
 def _shadow_jobs(api: SignedClient, shadow: str) -> dict[str, Any]:
@@ -196,6 +197,35 @@ def test_an_unreachable_remote_is_said_so_after_retries(api: SignedClient, tmp_p
     assert check["calls"] == 2
     refreshed = api.call("POST", "/remotes/gone/refresh")
     assert (refreshed.status_code, refreshed.json()["error_code"]) == (502, "DLF.9062")
+    # asked to respond async: a task of the shadow workspace, failed with the same refusal
+    started = api.call("POST", "/remotes/gone/refresh", extra_headers=ASYNC)
+    assert started.status_code == 202, started.text
+    failed = wait_task(api, started.json()["taskId"], started.json()["workspace"])
+    assert (failed["kind"], failed["status"]) == ("refresh", "FAILED")
+    assert failed["message"] == refreshed.json()["error_msg"]
+    assert failed["result"]["errorCode"] == "DLF.9062"
+    missing = api.call("POST", "/remotes/nope/refresh", extra_headers=ASYNC)
+    assert (missing.status_code, missing.json()["error_code"]) == (400, "DLF.9064")
+
+
+def test_a_refresh_asked_to_respond_async_runs_as_a_task_of_the_shadow_workspace(
+    api: SignedClient, gateway: Gateway, remote_server: ServerProcess
+) -> None:
+    ws = remote_workspace(remote_server)
+    shadow = _add(api, gateway, remote_server, ws).json()["shadowWorkspace"]["id"]
+    started = api.call("POST", "/remotes/prod/refresh", extra_headers=ASYNC)
+    assert started.status_code == 202, started.text
+    assert started.headers["Preference-Applied"] == "respond-async"
+    assert started.json()["workspace"] == shadow
+    ended = wait_task(api, started.json()["taskId"], shadow)
+    assert (ended["kind"], ended["status"]) == ("refresh", "SUCCESSFUL")
+    assert ended["result"]["remote"] == "prod"
+    refreshed = ended["result"]["refresh"]  # as the refresh call answers it
+    assert refreshed["counts"]["job"] == {"created": 2, "updated": 0, "deleted": 0, "unchanged": 0}
+    assert refreshed["from"] == "remote"
+    assert api.call("GET", "/remotes/prod").json()["lastRefresh"] == refreshed
+    assert set(_shadow_jobs(api, shadow)) == {"daily_sales", "weekly_sales"}
+    assert ended["message"].startswith("Refreshed remote 'prod': 5 created, 0 updated, ")
 
 
 def test_a_plan_against_the_shadow_reports_a_hotfix_made_in_the_remote_as_drift(

@@ -67,6 +67,9 @@ def test_a_remote_is_added_tested_refreshed_and_removed_from_the_cli(
     assert "created 5, updated 0, deleted 0, unchanged 0" in refreshed.stdout
     again = cli.json("remotes", "refresh", name)
     assert again["counts"]["job"]["unchanged"] == 2
+    listed = cli.json("tasks", "list", "-w", name)["tasks"]
+    ran = [(t["kind"], t["status"]) for t in listed if t["kind"] == "refresh"]
+    assert ran == [("refresh", "SUCCESSFUL")] * 2  # each a task of the shadow, followed
     shown = cli("remotes", "show", name)
     assert "created 0, updated 0, deleted 0, unchanged 5" in shown.stdout
 

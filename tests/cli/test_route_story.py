@@ -413,8 +413,9 @@ def came_from(story: Story, fourth: str, first: str) -> None:
     assert "unchanged in this workspace" in box
     last = story.history()[0]["taskId"]
     tasks = browser.get(f"/console/w/{story.prod}/tasks").text
-    assert "ROLLED BACK" in row_of(tasks, last)
-    assert "ROLLED BACK" not in row_of(tasks, fourth)
+    # each import's row, by its link (the rollback's own task names the import it undid)
+    assert "ROLLED BACK" in row_of(tasks, f'/tasks/{last}"')
+    assert "ROLLED BACK" not in row_of(tasks, f'/tasks/{fourth}"')
     task_page = browser.get(f"/console/w/{story.prod}/tasks/{last}")
     assert task_page.status_code == 200, task_page.text
     assert "ROLLED BACK</span></h1>" in task_page.text

@@ -16,7 +16,7 @@ from jobferry.services.remotes.records import parse_remote
 from jobferry.storage import remotes as remote_repo
 from support import wizard
 from support.builders import make_job
-from support.console import Browser, assert_page
+from support.console import Browser, admin_scope, assert_page, finish_task
 from support.gateway import Gateway
 from support.remotes import exported_workspace, remote_body, remote_workspace
 from support.server import ServerProcess, new_workspace
@@ -58,8 +58,13 @@ def test_a_remote_is_added_listed_tested_refreshed_and_removed_in_the_console(
     action = f"{url}/action"
     tested = browser.post(action, {"action": "test", "name": "prod"})
     assert_page(tested, 200, "is reachable", "holds 2 job(s)")
-    refreshed = browser.post(action, {"action": "refresh", "name": "prod"})
-    assert_page(refreshed, 200, "Refreshed remote &#39;prod&#39;: 3 created, 0 updated")
+    started = browser.post(action, {"action": "refresh", "name": "prod"})  # a task of its own
+    shadow = admin_scope(services, services.remotes.get(scope.actor, "prod").workspace_id)
+    task_id = finish_task(services, shadow, started)
+    assert started.headers["location"].endswith(f"/w/{shadow.workspace.id}/tasks/{task_id}")
+    task_page = browser.get(started.headers["location"])
+    assert_page(task_page, 200, "Refresh task", "Refreshed remote &#39;prod&#39;: 3 created, 0 ")
+    refreshed = browser.get(url)
     assert "from the remote," in refreshed.text  # the list shows what the refresh read
     assert remote_server.sk not in refreshed.text
 
@@ -106,8 +111,11 @@ def test_an_unreachable_remote_is_said_so_and_a_missing_one_in_console_terms(
     assert browser.post(url, form).status_code == 200
     tested = browser.post(f"{url}/action", {"action": "test", "name": "gone"})
     assert_page(tested, 200, "it could not be reached: check its endpoint")
-    refreshed = browser.post(f"{url}/action", {"action": "refresh", "name": "gone"})
-    assert_page(refreshed, 502, "could not be read (list_", "nothing was changed")
+    started = browser.post(f"{url}/action", {"action": "refresh", "name": "gone"})
+    shadow = admin_scope(services, services.remotes.get(scope.actor, "gone").workspace_id)
+    task_id = finish_task(services, shadow, started, status="FAILED")
+    refreshed = browser.get(f"/console/w/{shadow.workspace.id}/tasks/{task_id}")
+    assert_page(refreshed, 200, "could not be read (list_", "nothing was changed")
     missing = browser.post(f"{url}/action", {"action": "refresh", "name": "nope"})
     assert_page(missing, 400, "There is no remote &#39;nope&#39; in this project any more.")
     assert "/v1/" not in missing.text

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
 
 from jobferry.errors import InvalidRequestError
 from jobferry.web import json_object
@@ -28,6 +28,26 @@ def json_list(key: str, items: Sequence[Any], total: int | None = None) -> Respo
 def json_bytes(body: bytes, status_code: int = 200) -> Response:
     """A JSON response whose bytes are already rendered (``json`` of the same content)."""
     return Response(content=body, status_code=status_code, media_type="application/json")
+
+
+ASYNC = "respond-async"
+"""The ``Prefer`` token (RFC 7240) asking a call that works long to answer a task instead."""
+PreferHeader = Annotated[
+    str | None, Header(description="respond-async: run it as a task, answer 202 {taskId}")
+]
+
+
+def prefers_async(prefer: str | None) -> bool:
+    """Whether a ``Prefer`` header (``respond-async, wait=10``) asks for ``respond-async``."""
+    parts = (prefer or "").split(",")
+    return ASYNC in (part.split(";", 1)[0].split("=", 1)[0].strip().lower() for part in parts)
+
+
+def accepted(content: dict[str, Any]) -> Response:
+    """``202`` with ``content`` (the task's id) and ``Preference-Applied: respond-async``."""
+    answer = json(content, status_code=202)
+    answer.headers["Preference-Applied"] = ASYNC
+    return answer
 
 
 def no_content() -> Response:

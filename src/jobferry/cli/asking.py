@@ -113,12 +113,13 @@ def interrupted_import(s: Session, task_id: str) -> FollowingInterruptedError:
     )
 
 
-def interrupted_rollback(s: Session, task_id: str) -> FollowingInterruptedError:
-    """What Ctrl-C while a rollback task runs says: the rollback goes on in the server."""
+def interrupted_task(s: Session, task_id: str, what: str) -> FollowingInterruptedError:
+    """What Ctrl-C while following ``what`` (a rollback, a refresh) says: it goes on in the
+    server (and changes all or nothing)."""
     follow = own_command_line(s, "tasks", "show", task_id, "--wait")
     return FollowingInterruptedError(
-        f"Stopped following rollback task {task_id}; the rollback goes on in the server "
-        f"(and changes all or nothing).\nFollow it to its end with: {follow}",
+        f"Stopped following {what} task {task_id}; the {what} goes on in the server (and "
+        f"changes all or nothing).\nFollow it to its end with: {follow}",
         code="interrupted",
         taskId=task_id,
         follow=follow,

@@ -17,6 +17,7 @@ from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.secrets import SOURCES, secret_value
 from jobferry.cli.session import Column, JsonOption, list_answer, session
+from jobferry.cli.tasks import follow_accepted
 from jobferry.cli.uploads import package_path
 from jobferry.domain.enums import RefreshAction, RemoteReach
 from jobferry.services.remotes.records import SUBMITTED
@@ -256,15 +257,21 @@ def refresh_remote(
     if snapshot is not None:
         s.workspace = name  # the snapshot is uploaded into the shadow workspace
         body = {"path": package_path(s, snapshot)}
-    answer = s.client().call(
-        "POST",
-        _path(name, "refresh"),
-        body,
-        timeout=WORK_SECONDS,
-        unanswered=f"the server may still be refreshing remote '{name}': jobferry remotes show "
-        f"{name} says when its last refresh ended; do not start another before.",
+    answer = mapping(
+        s.client().call(
+            "POST",
+            _path(name, "refresh"),
+            body,
+            timeout=WORK_SECONDS,
+            unanswered=f"the server may still be refreshing remote '{name}': jobferry remotes "
+            f"show {name} says when its last refresh ended; do not start another before.",
+            prefer="respond-async",
+        )
     )
-    s.output.result(mapping(answer), _refreshed(name, mapping(answer)))
+    if "workspace" in answer:  # a task of the shadow workspace, followed to its end
+        s.client().workspace = str(answer["workspace"])
+        answer = mapping(follow_accepted(s, str(answer.get("taskId")), "refresh").get("refresh"))
+    s.output.result(answer, _refreshed(name, answer))
 
 
 def _refreshed(name: str, answer: dict[str, Any]) -> str:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from jobferry.cli.asking import interrupted_import
+from jobferry.cli.asking import interrupted_import, interrupted_task
 from jobferry.cli.choices import choice_type, from_kebab
-from jobferry.cli.client import segment
+from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import PACKAGE_REFUSALS, ExitCode
 from jobferry.cli.output import epoch_ms, mapping, size_text
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
@@ -39,6 +39,21 @@ def follow_import(s: Session, task_id: str) -> dict[str, Any]:
         return wait_for(s, task_id, "Importing")
     except KeyboardInterrupt:
         raise interrupted_import(s, task_id) from None
+
+
+def follow_accepted(s: Session, task_id: str, what: str) -> dict[str, Any]:
+    """Follow the task a call answered instead of doing its work (``Prefer: respond-async``;
+    ``what`` it does: rollback, refresh) to its end: its result. A task that failed is the
+    refusal the call would have answered (:class:`ApiError`)."""
+    try:
+        task = wait_for(s, task_id, f"Running the {what}")
+    except KeyboardInterrupt:
+        raise interrupted_task(s, task_id, what) from None
+    result = mapping(task.get("result"))
+    if task.get("status") != TaskStatus.SUCCESSFUL:
+        code, message = str(result.get("errorCode") or "?"), str(task.get("message") or "")
+        raise ApiError(400, code, message, {**result, "error_code": code, "error_msg": message})
+    return result
 
 
 def task_exit(task: dict[str, Any]) -> ExitCode:

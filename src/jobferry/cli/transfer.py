@@ -19,7 +19,6 @@ from jobferry.cli import terminal
 from jobferry.cli.asking import (
     cannot_roll_back,
     import_question,
-    interrupted_rollback,
     last_line,
     rollback_command_line,
     rollback_question,
@@ -37,10 +36,10 @@ from jobferry.cli.optionsets import takes
 from jobferry.cli.output import mapping, objects_under
 from jobferry.cli.planview import has_changes, nothing_done, pending, show_plan
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption, session
-from jobferry.cli.tasks import follow_import, refused_by_check, task_exit, wait_for
+from jobferry.cli.tasks import follow_accepted, follow_import, refused_by_check, task_exit, wait_for
 from jobferry.cli.taskview import show_task
 from jobferry.cli.uploads import package_path
-from jobferry.domain.enums import ImportMode, TaskStatus
+from jobferry.domain.enums import ImportMode
 
 
 def _where(s: Session, problems: Any) -> str | None:
@@ -297,14 +296,4 @@ def _rolled_back(s: Session, task_id: str) -> dict[str, Any]:
     )
     if "rollbackOf" not in answer:
         return answer
-    queued = str(answer.get("taskId"))
-    try:
-        task = wait_for(s, queued, "Rolling back")
-    except KeyboardInterrupt:
-        raise interrupted_rollback(s, queued) from None
-    result = mapping(task.get("result"))
-    if task.get("status") != TaskStatus.SUCCESSFUL:
-        code, message = str(result.get("errorCode") or "?"), str(task.get("message") or "")
-        body = {**result, "error_code": code, "error_msg": message}
-        raise ApiError(400, code, message, body)
-    return result
+    return follow_accepted(s, str(answer.get("taskId")), "rollback")

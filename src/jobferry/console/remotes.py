@@ -5,15 +5,22 @@ pair or secret key, moved endpoints), test, refresh, remove."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter, Response
 from starlette.datastructures import UploadFile
 
 from jobferry.console.admin import AdminPage
 from jobferry.console.fixes import said
-from jobferry.console.web import FormDep, Page, PageDep, raw, render, text
-from jobferry.domain.enums import RefreshAction, RemoteReach
-from jobferry.errors import JobferryError, RemoteError, RemoteNotFoundError
+from jobferry.console.web import FormDep, Page, PageDep, base_of, raw, redirect, render, text
+from jobferry.domain.enums import RemoteReach
+from jobferry.errors import (
+    JobferryError,
+    RemoteAuthError,
+    RemoteError,
+    RemoteNotFoundError,
+    RemoteUnreachableError,
+)
 from jobferry.services.remotes.records import (
     Refresh,
     Remote,
@@ -21,6 +28,7 @@ from jobferry.services.remotes.records import (
     parse_remote,
     parse_remote_change,
 )
+from jobferry.services.remotes.refresh_task import REFUSAL_CONTEXT, QueuedRefresh
 
 router = APIRouter()
 
@@ -36,14 +44,6 @@ REACH_WORDS = {
     RemoteReach.UNREACHABLE: "it could not be reached: check its endpoint and that this "
     "server can reach it",
 }
-
-
-def counted(refresh: Refresh) -> str:
-    """A refresh's counts over every kind, e.g. '3 created, 0 updated, 0 deleted, 12
-    unchanged; 2 submitted version(s) written'."""
-    said = ", ".join(f"{refresh.total(action):,} {action.value}" for action in RefreshAction)
-    written = refresh.versions_written()
-    return said + (f"; {written:,} submitted version(s) written" if written else "")
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def _row(remote: Remote) -> RemoteRow:
         source = f"snapshot {last.snapshot.file_name} (SHA-256 {last.snapshot.sha256[:12]}…)"
     else:
         source = f"the remote, {last.calls:,} calls in {last.seconds:g} s"
-    return RemoteRow(remote, counted(last), source)
+    return RemoteRow(remote, last.said(), source)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,6 +130,22 @@ def remote_said(exc: JobferryError) -> str:
             + "); nothing was changed. Test it to see whether it is reachable."
         )
     return said(exc)
+
+
+REFUSALS: dict[str, type[JobferryError]] = {
+    kind.code: kind
+    for kind in (RemoteError, RemoteAuthError, RemoteUnreachableError, RemoteNotFoundError)
+}
+
+
+def refresh_failed(message: str, result: dict[str, Any]) -> str:
+    """A refresh task's failure in the console's terms (:func:`remote_said`), from what its
+    result keeps of the refusal (its code and context); its own message otherwise."""
+    kind = REFUSALS.get(str(result.get("errorCode")))
+    if kind is None:
+        return message
+    context = {key: result[key] for key in REFUSAL_CONTEXT if key in result}
+    return remote_said(kind(message, **context))
 
 
 def check_said(check: RemoteCheck) -> str:
@@ -228,9 +244,14 @@ def edit_remote(page: PageDep, form: FormDep) -> Response:
     )
 
 
+def _refresh_page(page: Page, queued: QueuedRefresh) -> Response:
+    """The page of a refresh's task, in the remote's shadow workspace, which follows it."""
+    return redirect(f"{base_of(page.request)}/w/{queued.workspace_id}/tasks/{queued.task_id}")
+
+
 @router.post("/w/{workspace_id}/admin/remotes/action")
 def remote_action(page: PageDep, form: FormDep) -> Response:
-    """Test, refresh or remove one remote."""
+    """Test, refresh (a task of its own, whose page follows it) or remove one remote."""
     actor, remotes = page.session.actor, page.services.remotes
     action, name = text(form, "action"), text(form, "name")
     try:
@@ -240,8 +261,7 @@ def remote_action(page: PageDep, form: FormDep) -> Response:
                 return _page(page, error=check_said(check), status_code=200)
             message = check_said(check)
         elif action == "refresh":
-            done = remotes.refresh(actor, name)
-            message = f"Refreshed remote '{name}': {counted(done)}."
+            return _refresh_page(page, page.runner.start_refresh(actor, name))
         elif action == "remove":
             remotes.remove(actor, name)
             message = (
@@ -261,14 +281,16 @@ def snapshot_said(name: str, done: Refresh) -> str:
     assert snapshot is not None, "a refresh from a snapshot records it"
     return (
         f"Refreshed remote '{name}' from snapshot {snapshot.file_name} (SHA-256 "
-        f"{snapshot.sha256}): {counted(done)}." + "".join(f" Note: {note}." for note in done.notes)
+        f"{snapshot.sha256}): {done.said()}." + "".join(f" Note: {note}." for note in done.notes)
     )
 
 
 @router.post("/w/{workspace_id}/admin/remotes/snapshot")
 def refresh_from_snapshot(page: PageDep, form: FormDep) -> Response:
     """Refresh a remote from a snapshot carried from its side, uploaded with the form (the
-    same service call as the API's refresh with a path)."""
+    same service call as the API's refresh with a path). It is read here and now, not as a task
+    as the refresh from the remote is: reading a file is bounded by the file, not by a remote's
+    latency, and a wrong snapshot is refused beside the form that chose it."""
     name, upload = text(form, "name"), form.get("file")
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:

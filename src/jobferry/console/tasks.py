@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from jobferry.console.fixes import console_problems, said, without_fix
 from jobferry.console.plans import task_plan
+from jobferry.console.remotes import refresh_failed
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import JobferryError
@@ -55,14 +56,15 @@ class TaskSummary:
 
 
 def task_summary(page: Page, task: Task) -> TaskSummary:
-    """The progress box of a task."""
+    """The progress box of a task (a refresh's failure said in the console's terms)."""
     result = task.outcome
     download = result.get("downloadId")
+    failed = task.kind is TaskKind.REFRESH and task.status is TaskStatus.FAILED
     return TaskSummary(
         id=task.id,
         status=task.status,
         progress=task.progress,
-        message=task.message,
+        message=refresh_failed(task.message, result) if failed else task.message,
         done=task.done,
         download_url=page.url(f"/downloads/{download}/file") if download else "",
         file_name=str(result.get("fileName", "")) if download else "",

@@ -245,6 +245,9 @@ class TaskKind(StrEnum):
     CONNECTIONS = "connections"
     ROLLBACK = "rollback"
     """An import's rollback, asked to run in the background (``Prefer: respond-async``)."""
+    REFRESH = "refresh"
+    """A remote's refresh, asked to run in the background (``Prefer: respond-async``), in its
+    shadow workspace."""
 
 
 class RemoteReach(StrEnum):

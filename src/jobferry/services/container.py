@@ -41,6 +41,7 @@ from jobferry.services.releases.service import ReleaseService
 from jobferry.services.releases.signatures import ReleaseApprovals
 from jobferry.services.remotes.delivery import RemoteDelivery
 from jobferry.services.remotes.push import PushService
+from jobferry.services.remotes.refresh_task import RefreshTasks
 from jobferry.services.remotes.rollback import PushRollback
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.routes.approvals import RouteApprovals
@@ -96,6 +97,7 @@ class Services:
     studio_workspaces: StudioWorkspaceService
     answers: ReadAnswers
     remotes: RemoteService
+    refresh_tasks: RefreshTasks
     pushes: PushService
     releases: ReleaseService
     approvals: ApprovalService
@@ -207,6 +209,7 @@ class Services:
             studio_workspaces=StudioWorkspaceService(db),
             answers=ReadAnswers(db.changes, settings.read_cache_mb * 1024 * 1024),
             remotes=remotes,
+            refresh_tasks=RefreshTasks(remotes, tasks),
             pushes=pushes,
             releases=releases,
             approvals=ApprovalService(db),

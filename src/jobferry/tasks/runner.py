@@ -1,10 +1,10 @@
 """Background tasks: queued in the database, claimed and run by the task threads of any server
 process sharing it, and the housekeeping that keeps the processes honest.
 
-An accepted import, plan, export or rollback is a queued row (``TaskService.enqueue``, or the import
-service's ``prepare``). The accepting process kicks its own task threads at once, so a lone
-server starts the task without waiting; every started runner also looks for queued tasks each
-``POLL_SECONDS``, so a task accepted by a busy process (or by one with
+An accepted import, plan, export, rollback or refresh is a queued row (``TaskService.enqueue``,
+or the import service's ``prepare``). The accepting process kicks its own task threads at
+once, so a lone server starts the task without waiting; every started runner also looks for
+queued tasks each ``POLL_SECONDS``, so a task accepted by a busy process (or by one with
 ``JOBFERRY_TASK_THREADS=0``) is run by another. A task thread keeps claiming until nothing is
 queued. Task state lives in the database, so any process reports it, and the heartbeat fails
 the tasks of a process that stopped (their work was one transaction, rolled back with it); a
@@ -22,11 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from jobferry.domain.enums import TaskKind
 from jobferry.errors import JobferryError
 from jobferry.services.container import Services
-from jobferry.services.context import Scope
+from jobferry.services.context import Actor, Scope
 from jobferry.services.exporting.options import ExportRequest
 from jobferry.services.exporting.service import ExportOutcome
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest
+from jobferry.services.remotes.refresh_task import QueuedRefresh
 from jobferry.services.routes.plans import Applied
 from jobferry.services.routes.records import RoutePlan
 from jobferry.services.tasks import ClaimedTask
@@ -68,6 +69,7 @@ class TaskRunner:
             TaskKind.PLAN: lambda task: services.imports.run(services.imports.resume(task)),
             TaskKind.EXPORT: lambda task: services.exports.run(services.exports.resume(task)),
             TaskKind.ROLLBACK: services.rollback.run,
+            TaskKind.REFRESH: services.refresh_tasks.run,
         }
 
     def start(self) -> None:
@@ -180,6 +182,13 @@ class TaskRunner:
         """Queue the rollback of import ``task_id`` (refused at once where it cannot run),
         return its task id."""
         queued = self.services.rollback.start(scope, task_id)
+        self.kick(queued_here=True)
+        return queued
+
+    def start_refresh(self, actor: Actor, name: str, path: str | None = None) -> QueuedRefresh:
+        """Queue the refresh of remote ``name`` (from the snapshot ``path`` names, if given):
+        its task, in the remote's shadow workspace."""
+        queued = self.services.refresh_tasks.start(actor, name, path)
         self.kick(queued_here=True)
         return queued
 

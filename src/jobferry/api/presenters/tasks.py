@@ -10,7 +10,9 @@ from typing import Any
 import orjson
 
 from jobferry.api.presenters.plans import stored_plan_document
+from jobferry.api.presenters.remotes import refresh_view
 from jobferry.domain.enums import TaskKind
+from jobferry.services.remotes.records import Refresh
 from jobferry.services.taskviews import SubtaskPage, Task, TaskHead, TaskList
 
 
@@ -46,10 +48,13 @@ def task_document(task: Task, *, subtasks: bool = True) -> dict[str, Any]:
 
 
 def _result(task: Task) -> dict[str, Any]:
-    """The task's result on the wire: a dry run's plan said as the plan call says it."""
+    """The task's result on the wire: a dry run's plan said as the plan call says it, a
+    refresh as the refresh call answers it."""
     result = task.outcome
     if task.kind in (TaskKind.IMPORT, TaskKind.PLAN) and "plan" in result:
         return {**result, "plan": stored_plan_document(result["plan"])}
+    if task.kind is TaskKind.REFRESH and "refresh" in result:
+        return {**result, "refresh": refresh_view(Refresh.of(result["refresh"]))}
     return result
 
 

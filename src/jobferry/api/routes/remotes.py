@@ -8,9 +8,18 @@ from fastapi import APIRouter, Request, Response
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters.remotes import check_view, refresh_view, remote_view
-from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
+from jobferry.api.wire import (
+    BodyDep,
+    PreferHeader,
+    accepted,
+    body_doc,
+    json,
+    no_content,
+    parse_object,
+    prefers_async,
+)
 from jobferry.services.remotes.records import parse_refresh, parse_remote, parse_remote_change
-from jobferry.web import services_of
+from jobferry.web import runner_of, services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["remotes (extension)"])
 
@@ -62,9 +71,14 @@ def probe_remote(request: Request, scope: ScopeDep, name: str) -> Response:
     "workspace to that state",
     openapi_extra=body_doc("refresh", schema=bodies.REFRESH, required=False),
 )
-def refresh_remote(request: Request, scope: ScopeDep, name: str, raw: BodyDep) -> Response:
+def refresh_remote(
+    request: Request, scope: ScopeDep, name: str, raw: BodyDep, prefer: PreferHeader = None
+) -> Response:
     remotes = services_of(request).remotes
     snapshot = parse_refresh(parse_object(raw, required=False, what=REFRESH_DOC))
+    if prefers_async(prefer):
+        queued = runner_of(request).start_refresh(scope.actor, name, snapshot)
+        return accepted({"taskId": queued.task_id, "workspace": queued.workspace_id})
     if snapshot is None:
         return json(refresh_view(remotes.refresh(scope.actor, name)))
     return json(refresh_view(remotes.refresh_from(scope.actor, name, snapshot)))

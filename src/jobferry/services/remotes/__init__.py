@@ -9,7 +9,8 @@ by a shadow workspace that changes only when the remote is refreshed.
 - Refresh, the shadow brought to the remote's state: ``refresh`` (read in bulk),
   ``environment`` (its connections and variables), ``submitted`` (its submitted versions),
   ``snapshot`` (from a carried export, when the remote cannot be reached), ``shadow`` and
-  ``batchwrites`` (the writes into the shadow).
+  ``batchwrites`` (the writes into the shadow); ``refresh_task`` (a refresh run as a task of
+  its own).
 - Push, an import into the shadow writing the remote all or nothing: ``delivery`` (the
   importing pipeline's delivery port for remotes), ``push`` (with the remote executor of the
   change port), ``program`` (what the push must do, noted from the import's lines into the

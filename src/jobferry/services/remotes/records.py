@@ -239,10 +239,21 @@ class Refresh:
             value["snapshot"] = self.snapshot.as_json()
         return orjson.dumps(value).decode()
 
+    def said(self) -> str:
+        """Its counts over every kind, e.g. '3 created, 0 updated, 0 deleted, 12 unchanged;
+        2 submitted version(s) written'."""
+        said = ", ".join(f"{self.total(action):,} {action.value}" for action in RefreshAction)
+        written = self.versions_written()
+        return said + (f"; {written:,} submitted version(s) written" if written else "")
+
     @classmethod
     def load(cls, text: str) -> Refresh:
         """Back from :meth:`dump` (a refresh recorded before snapshots read the remote)."""
-        value = orjson.loads(text)
+        return cls.of(orjson.loads(text))
+
+    @classmethod
+    def of(cls, value: dict[str, Any]) -> Refresh:
+        """Back from :meth:`dump`'s JSON, decoded."""
         snapshot = value.get("snapshot")
         return cls(
             value["at"],

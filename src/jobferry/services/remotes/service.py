@@ -224,11 +224,17 @@ class RemoteService:
             client.calls,
         )
 
-    def refresh(self, actor: Actor, name: str) -> Refresh:
-        """Read the remote in bulk and bring its shadow to exactly that state."""
+    def refresh_scope(self, actor: Actor, name: str) -> tuple[RemoteRecord, Scope]:
+        """The remote ``name`` and its shadow workspace's scope, refused unless ``actor`` may
+        refresh it (admins and developers of the shadow)."""
         item = self._record(actor, name)
         scope = self.accounts.scope(actor, actor.project_id, item.workspace_id)
         scope.require(WRITERS, f"refresh remote '{name}'")
+        return item, scope
+
+    def refresh(self, actor: Actor, name: str) -> Refresh:
+        """Read the remote in bulk and bring its shadow to exactly that state."""
+        item, scope = self.refresh_scope(actor, name)
         with self.client(item) as client:
             return refresh(self.db, scope, name, client, self.box)
 
@@ -236,9 +242,7 @@ class RemoteService:
         """Bring the shadow to the state of a snapshot carried from the remote's side: a
         whole-workspace export (jobferry's, or a DataArts batch export) named by ``path``
         (``upload://`` into the shadow workspace, ``download://`` or ``obs://``)."""
-        item = self._record(actor, name)
-        scope = self.accounts.scope(actor, actor.project_id, item.workspace_id)
-        scope.require(WRITERS, f"refresh remote '{name}'")
+        item, scope = self.refresh_scope(actor, name)
         assert self.packages is not None, "the container gives a remote service its packages"
         return refresh_from_snapshot(self.db, scope, item, self.packages, path, self.box)
 
@@ -246,9 +250,7 @@ class RemoteService:
         """:meth:`refresh_from` a snapshot uploaded here and now (the console's file field):
         kept as an upload into the shadow workspace, as ``POST /v1/{project_id}/packages``
         keeps one, then read from its ``upload://`` path."""
-        item = self._record(actor, name)
-        scope = self.accounts.scope(actor, actor.project_id, item.workspace_id)
-        scope.require(WRITERS, f"refresh remote '{name}'")
+        _, scope = self.refresh_scope(actor, name)
         assert self.packages is not None, "the container gives a remote service its packages"
         kept = self.packages.upload(scope, stream, file_name)
         return self.refresh_from(actor, name, kept.path)

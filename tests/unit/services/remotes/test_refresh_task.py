@@ -1,0 +1,95 @@
+"""A refresh run as a task of its own (``services/remotes/refresh_task.py``) at the service
+level, against the strict DataArts stand-in: queued in the shadow workspace (refused at once,
+queuing nothing, for an unknown remote or a caller who may not refresh it), run as a task
+thread runs it, ended with what it did or with the refusal."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobferry.domain.enums import Role, TaskKind, TaskStatus
+from jobferry.errors import PermissionDeniedError, RemoteNotFoundError
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.remotes.records import Refresh
+from jobferry.services.taskviews import Task
+from support.builders import make_job
+from support.console import admin_actor
+from support.releases import person
+from support.standin import DataArtsStandin, Fault, remote_shadow
+
+
+@pytest.fixture
+def standin() -> DataArtsStandin:
+    standin = DataArtsStandin()
+    standin.workspace.put_job(make_job("daily_sales"))
+    return standin
+
+
+@pytest.fixture
+def shadow(services: Services, standin: DataArtsStandin) -> Scope:
+    return remote_shadow(services, standin)
+
+
+def job_names(services: Services, shadow: Scope) -> list[str]:
+    _, jobs = services.jobs.list_jobs(
+        shadow, job_type=None, job_name=None, tags=None, limit=100, offset=0
+    )
+    return sorted(job.name for job in jobs)
+
+
+def run_queued(services: Services, shadow: Scope) -> Task:
+    """Claim the queued refresh and run it, as a task thread does; the task then."""
+    claimed = services.tasks.claim((TaskKind.REFRESH,), look_first=False)
+    assert claimed is not None
+    services.refresh_tasks.run(claimed)
+    return services.tasks.show(shadow, claimed.id)
+
+
+def test_a_queued_refresh_brings_the_shadow_to_the_remote_and_ends_with_what_it_did(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    standin.workspace.put_job(make_job("weekly_sales"))
+
+    queued = services.refresh_tasks.start(admin_actor(services), "prod")
+
+    assert queued.workspace_id == shadow.workspace.id
+    assert job_names(services, shadow) == ["daily_sales"]  # not yet
+    ended = run_queued(services, shadow)
+    assert ended.id == queued.task_id
+    assert ended.kind is TaskKind.REFRESH
+    assert ended.status is TaskStatus.SUCCESSFUL, ended.message
+    done = Refresh.of(ended.outcome["refresh"])
+    assert ended.outcome["remote"] == "prod"
+    assert done.counts["job"]["created"] == 1
+    assert ended.message == f"Refreshed remote 'prod': {done.said()}."
+    assert job_names(services, shadow) == ["daily_sales", "weekly_sales"]
+    last = services.remotes.get(admin_actor(services), "prod").last_refresh
+    assert last is not None
+    assert last.at == done.at  # the remote's last refresh is this one
+
+
+def test_a_refresh_the_remote_refuses_fails_its_task_saying_why(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    services.refresh_tasks.start(admin_actor(services), "prod")
+    standin.reset()
+    standin.call_faults[1] = Fault.REFUSE  # the refresh's first read
+
+    ended = run_queued(services, shadow)
+
+    assert ended.status is TaskStatus.FAILED
+    assert "prod" in ended.message
+    assert ended.outcome["errorCode"]
+    assert job_names(services, shadow) == ["daily_sales"]  # kept
+
+
+def test_what_may_not_be_refreshed_is_refused_at_once_and_queues_nothing(
+    services: Services, shadow: Scope
+) -> None:
+    with pytest.raises(RemoteNotFoundError):
+        services.refresh_tasks.start(admin_actor(services), "nowhere")
+    viewer = person(services, shadow.workspace.id, "vera", Role.VIEWER).actor
+    with pytest.raises(PermissionDeniedError, match="refresh remote 'prod'"):
+        services.refresh_tasks.start(viewer, "prod")
+    assert services.tasks.claim((TaskKind.REFRESH,), look_first=False) is None
