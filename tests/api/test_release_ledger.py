@@ -5,7 +5,7 @@ back in DataArts' own answer, and the refusals each names in the envelope."""
 from __future__ import annotations
 
 from jobferry.services.container import Services
-from support.clients import SignedClient
+from support.clients import SignedClient, wait_task
 from support.releases import enterprise_team, register_connections, release, submit_job
 
 
@@ -112,3 +112,48 @@ def test_a_package_id_in_the_path_that_is_no_number_is_refused_naming_the_call(
         refused = api.call(method, path, workspace=ws, version="v2")
         assert refused.status_code == 400, refused.text
         assert refused.json()["error_msg"].startswith(f"{call}: package id 'soon' is not a")
+
+
+def test_a_release_rollback_asked_to_respond_async_is_a_task_of_the_production_side(
+    api: SignedClient, services: Services
+) -> None:
+    team = enterprise_team(services)
+    register_connections(services, team)
+    ws = team.workspace_id
+    submit_job(services, team.developer, "async_a")
+    first = release(services, team, "async_one")
+    submit_job(services, team.developer, "async_b")
+    second = release(services, team, "async_two")
+    prefer = {"Prefer": "respond-async"}
+
+    refused = api.call(
+        "POST",
+        f"/factory/release-packages/{first}/rollback",
+        workspace=ws,
+        version="v2",
+        extra_headers=prefer,
+    )
+    assert refused.status_code == 400, refused.text  # not the last: refused at once
+    assert "async_two" in refused.json()["error_msg"]
+    started = api.call(
+        "POST",
+        "/factory/release-packages/last/rollback",
+        workspace=ws,
+        version="v2",
+        extra_headers=prefer,
+    )
+    assert started.status_code == 202, started.text
+    assert started.headers["Preference-Applied"] == "respond-async"
+    production = started.json()["workspace_id"]
+    ended = wait_task(api, started.json()["task_id"], production)
+    assert (ended["kind"], ended["status"]) == ("rollback", "SUCCESSFUL"), ended["message"]
+    assert (ended["result"]["packageId"], ended["result"]["packageName"]) == (
+        str(second),
+        "async_two",
+    )
+    assert wait_task(api, started.json()["task_id"], ws)["id"] == ended["id"]  # from either side
+    shown = api.call("GET", f"/factory/release-packages/{second}", workspace=ws, version="v2")
+    assert shown.json()["release_package"]["rolled_back"]["by"] == "admin"
+    ledger = api.call("GET", "/factory/release-ledger", workspace=ws, version="v2").json()
+    assert ledger["entries"][0]["action"] == "rollback"
+    assert ledger["entries"][0]["entry_id"] == ended["result"]["entryId"]

@@ -83,6 +83,7 @@ def test_the_ledger_a_restore_and_a_rollback(cli: Cli, tmp_path: Path) -> None:
     rolled = deployer("releases", "rollback", "--last")
     assert rolled.exit_code == 0, (rolled.stdout, rolled.stderr)
     assert f"Rolled back release package {third}" in rolled.stdout
+    assert "object(s) back as they were (ledger entry " in rolled.stdout
     shown_package = deployer.json("releases", "show", third)["release_package"]
     assert shown_package["deploy_status"] == 2
     assert shown_package["rolled_back"]["by"] == f"dep_{suffix}"

@@ -17,7 +17,7 @@ from jobferry.domain.releases import StartupMode
 from jobferry.services.container import Services
 from jobferry.services.context import now_ms
 from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
-from support.console import PASSWORD, Browser, admin_actor, wait_task
+from support.console import PASSWORD, Browser, admin_actor, finish_task, wait_task
 from support.releases import (
     Team,
     connected_team,
@@ -116,17 +116,23 @@ def test_the_last_release_is_rolled_back_from_its_page(
 
     production = production_of(services, team)
     services.jobs.start(production, "daily")  # production changed by hand since the release
-    refused = deployer.post(f"{base}/{second}/rollback", {})
-    assert refused.status_code == 400, refused.text
+    started = deployer.post(f"{base}/{second}/rollback", {})  # a task the page follows
+    finish_task(services, team.deployer, started, status="FAILED")
+    refused = deployer.get(started.headers["location"])
+    assert "Rollback task" in visible(refused.text)
     assert "daily" in visible(refused.text)
     assert "Nothing was changed" in visible(refused.text)
+    assert "data-rollback" in refused.text  # still offered
     _speaks_console(refused.text)
     services.jobs.stop(production, "daily")
 
-    done = deployer.post(f"{base}/{second}/rollback", {})
+    started = deployer.post(f"{base}/{second}/rollback", {})
+    finish_task(services, team.deployer, started)
+    assert started.headers["location"].startswith(f"{base}/{second}?task=")
+    done = deployer.get(started.headers["location"])
     assert done.status_code == 200, done.text
     shown = visible(done.text)
-    assert "Release rolled back" in shown
+    assert "Rollback task" in shown
     assert "data-rolled-back" in done.text
     assert f"by {team.deployer.actor.name}" in shown
     assert "data-rollback" not in done.text
@@ -234,16 +240,19 @@ def test_a_signed_release_taken_in_is_rolled_back_from_the_ledger(
 
     production = production_of(services, team)
     services.jobs.start(production, "daily")  # production changed by hand since the release
-    refused = deployer.post(f"{ledger}/rollback", {})
-    assert refused.status_code == 400, refused.text
+    started = deployer.post(f"{ledger}/rollback", {})  # a task of the production side
+    finish_task(services, team.deployer, started, status="FAILED")
+    refused = deployer.get(started.headers["location"])
     assert "daily" in visible(refused.text)
     _speaks_console(refused.text)
     services.jobs.stop(production, "daily")
 
-    done = deployer.post(f"{ledger}/rollback", {})
+    started = deployer.post(f"{ledger}/rollback", {})
+    finish_task(services, team.deployer, started)
+    done = deployer.get(started.headers["location"])
     assert done.status_code == 200, done.text
     assert "Release 'carried' rolled back" in visible(done.text)
-    assert "data-rollback" not in done.text  # the newest entry is now its rollback
+    assert "data-rollback" not in deployer.get(ledger).text  # the newest is now its rollback
     assert services.ledger.ledger(team.deployer).entries[-1][0].action == "rollback"
 
 

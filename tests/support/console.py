@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from fastapi.testclient import TestClient
@@ -211,10 +212,11 @@ def assert_page(response: Any, status: int, *texts: str) -> None:
 
 
 def finish_task(services: Services, scope: Scope, started: Any, status: str = "SUCCESSFUL") -> str:
-    """The id of the task a form started (its 303 points at the task page), once it ended
-    with ``status``."""
+    """The id of the task a form started (its 303 points at the task page, or at a page
+    following it: ``?task=``), once it ended with ``status``."""
     assert started.status_code == 303, started.text
-    task_id: str = started.headers["location"].rsplit("/", 1)[1]
+    location = urlsplit(started.headers["location"])
+    task_id = parse_qs(location.query).get("task", [location.path.rsplit("/", 1)[1]])[0]
     task = wait_task(services, scope, task_id)
     assert task.status == status, task
     return task_id

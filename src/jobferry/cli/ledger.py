@@ -20,6 +20,7 @@ from jobferry.cli.output import mapping, to_json
 from jobferry.cli.planview import pending, show_plan
 from jobferry.cli.releases import end_with_task, factory_call, user_names
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
+from jobferry.cli.tasks import follow_accepted
 
 PackageArgument = Annotated[
     str | None, typer.Argument(metavar="PACKAGE", help="The release package's id.")
@@ -51,8 +52,11 @@ def rollback_command(
             timeout=WORK_SECONDS,
             unanswered="the server may still be rolling the release back: jobferry releases "
             "ledger shows its rollback once it is done; do not start it again before.",
+            prefer="respond-async",
         )
     )
+    if "workspace_id" in answer:  # a rollback task of the production side, followed
+        answer = _as_answered(follow_accepted(s, str(answer.get("task_id")), "rollback"))
     what = (
         f"release package {answer.get('package_id')} '{answer.get('package_name')}'"
         if answer.get("package_id") is not None
@@ -63,6 +67,18 @@ def rollback_command(
         f"Rolled back {what} in {s.workspace_label()}: {answer.get('rolled_back')} object(s) "
         f"back as they were (ledger entry {answer.get('entry_id')}).",
     )
+
+
+def _as_answered(result: dict[str, Any]) -> dict[str, Any]:
+    """A release rollback task's result as the rollback call answers it."""
+    return {
+        "package_id": result.get("packageId"),
+        "package_name": result.get("packageName"),
+        "entry_id": result.get("entryId"),
+        "task_id": result.get("taskId"),
+        "rolled_back": result.get("rolledBack"),
+        "objects": result.get("objects") or [],
+    }
 
 
 def restore_command(

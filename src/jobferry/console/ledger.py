@@ -113,17 +113,13 @@ def release_ledger(page: PageDep, request: Request) -> Response:
 @router.post("/w/{workspace_id}/release-ledger/rollback")
 def rollback_last(page: PageDep, form: FormDep, request: Request) -> Response:
     """Roll back the ledger's newest release (a signed release taken in: it has no package
-    page), refused naming every object changed in production since."""
+    page) as a rollback task of the production side, whose page follows it (refused there,
+    naming every object changed in production since); refused here where it cannot start."""
     try:
-        done = page.services.release_rollback.rollback(page.scope, None)
+        queued = page.runner.start_release_rollback(page.scope, None)
     except JobferryError as exc:
         return _view(page, request, error=said(exc))
-    return _view(
-        page,
-        request,
-        message=f"Release '{done.package_name}' rolled back: production holds what it held "
-        f"before it again ({done.count} object(s) put back; ledger entry {done.entry_id}).",
-    )
+    return redirect(f"{base_of(request)}/w/{queued.workspace_id}/tasks/{queued.task_id}")
 
 
 @router.get("/w/{workspace_id}/release-ledger.csv")

@@ -19,7 +19,7 @@ from jobferry.console.release_fixes import API_FIX
 from jobferry.console.releases import require_enterprise
 from jobferry.console.tasks import TaskSummary, task_summary
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, base_of, redirect, render
-from jobferry.domain.enums import Role, TaskStatus
+from jobferry.domain.enums import Role, TaskKind, TaskStatus
 from jobferry.domain.releases import CANCEL_ROLES, DEPLOY_ROLES, DeployStatus, StartupMode
 from jobferry.errors import BasisChangedError, JobferryError, PlanStaleError
 from jobferry.services.importing.plan import Plan
@@ -220,12 +220,22 @@ def _plan(page: Page, view: PackageView) -> tuple[Plan | None, str]:
         return None, GONE
 
 
-def _task(page: Page, view: PackageView, restore: str) -> tuple[TaskSummary | None, str]:
-    """The deploy's task (or ``restore``: a restore's task; a task of the production side) and
-    its page, when it has one."""
-    task_id, production = restore or view.record.task_id, page.scope.workspace.production_id
+@dataclass(frozen=True)
+class Followed:
+    """The task a package's page follows: its progress box, its page (in the production
+    side), and what it does (a release, a restore, a rollback)."""
+
+    summary: TaskSummary | None = None
+    url: str = ""
+    doing: str = "Release"
+
+
+def _task(page: Page, view: PackageView, asked: str) -> Followed:
+    """The deploy's task (or ``asked``: a restore's or a rollback's task; a task of the
+    production side) and its page, when it has one."""
+    task_id, production = asked or view.record.task_id, page.scope.workspace.production_id
     if task_id is None or production is None:
-        return None, ""
+        return Followed()
     where = f"{base_of(page.request)}/w/{production}/tasks/{task_id}"
     production_page = replace(
         page,
@@ -235,7 +245,10 @@ def _task(page: Page, view: PackageView, restore: str) -> tuple[TaskSummary | No
     )
     task = page.services.tasks.show(production_page.scope, task_id, subtasks=0)
     summary = task_summary(production_page, task)
-    return replace(summary, poll_url=f"{where}/status", message=_failure(task)), where
+    doing = "Rollback" if task.kind is TaskKind.ROLLBACK else "Restore" if asked else "Release"
+    return Followed(
+        replace(summary, poll_url=f"{where}/status", message=_failure(task)), where, doing
+    )
 
 
 def _failure(task: Task) -> str:
@@ -263,7 +276,8 @@ def package_view(
 ) -> Response:
     require_enterprise(page)
     view = page.services.releases.show(page.scope, package_id)
-    summary, task_url = _task(page, view, task)
+    followed = _task(page, view, task)
+    summary = followed.summary
     if summary is not None and summary.done and view.status is DeployStatus.RELEASING:
         # The release ended between the two reads (its end marks the package in the same
         # transaction): read the package again, or the page would stop following a task
@@ -278,13 +292,13 @@ def package_view(
         objects=plan_objects(plan, page.scope.workspace.name) if plan is not None else None,
         plan_note=note,
         summary=summary,
-        task_url=task_url,
+        task_url=followed.url,
         actions=_actions(page, view),
         message=message,
         error=error,
         drifted=drifted,
         restore=restore,
-        following="Restore" if task else "Release",
+        following=followed.doing,
     )
     return render(page.request, context, status_code=status_code)
 
@@ -292,7 +306,7 @@ def package_view(
 @router.get("/w/{workspace_id}/releases/packages/{package_id}")
 def package_page(page: PageDep, package_id: int, made: str = "", task: str = "") -> Response:
     """A package: its state, items, kept plan and the actions its state allows (``task``:
-    follow a restore to it)."""
+    follow a restore or a rollback to it)."""
     message = "Package created: its content is frozen and planned into production." if made else ""
     return package_view(page, package_id, message=message, task=task.strip())
 

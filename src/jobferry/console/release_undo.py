@@ -1,5 +1,5 @@
 """Undoing releases from a package's page: *Roll back this release* (the ledger's newest
-release: production back to exactly what it held before, in the request) and *Restore
+release: production back to exactly what it held before, a task the page follows) and *Restore
 production to this release* (an earlier one: a dry run shows the kept plan, *Restore* applies
 that plan as an import of the production side, and the page follows its task) — through the
 services the API's rollback and restore calls use, refusals said in the console's words."""
@@ -28,19 +28,16 @@ PROBLEMS = (
 
 @router.post("/w/{workspace_id}/releases/packages/{package_id}/rollback")
 def rollback(page: PageDep, form: FormDep, package_id: int) -> Response:
-    """Roll back the package's release (the ledger's newest), refused naming every object
-    changed in production since."""
+    """Roll back the package's release (the ledger's newest) as a rollback task of the
+    production side, which the package's page follows (refused there, naming every object
+    changed in production since); refused at once where it cannot start."""
     require_enterprise(page)
     try:
-        done = page.services.release_rollback.rollback(page.scope, package_id)
+        queued = page.runner.start_release_rollback(page.scope, package_id)
     except JobferryError as exc:
         return refused(page, package_id, exc)
-    return package_view(
-        page,
-        package_id,
-        message=f"Release rolled back: production holds what it held before it again "
-        f"({done.count} object(s) put back; ledger entry {done.entry_id}).",
-    )
+    query = urlencode({"task": queued.task_id})
+    return redirect(page.url(f"/releases/packages/{package_id}?{query}"))
 
 
 @router.post("/w/{workspace_id}/releases/packages/{package_id}/restore")

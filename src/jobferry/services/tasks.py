@@ -56,14 +56,17 @@ class ClaimedTask:
 
 
 def _actor_json(scope: Scope) -> str:
-    return dump(
-        {
-            "userId": scope.actor.user_id,
-            "name": scope.actor.name,
-            "projectAdmin": scope.actor.is_project_admin,
-            "role": scope.role.value,
-        }
-    )
+    """Who queued a task, to run it as them: the actor, their role, and whether it releases
+    into a production side (a release rollback)."""
+    who: dict[str, Any] = {
+        "userId": scope.actor.user_id,
+        "name": scope.actor.name,
+        "projectAdmin": scope.actor.is_project_admin,
+        "role": scope.role.value,
+    }
+    if scope.releasing:
+        who["releasing"] = True
+    return dump(who)
 
 
 class TaskService:
@@ -158,7 +161,7 @@ class TaskService:
             return None, "it was queued by an earlier jobferry version without its caller"
         who = load(task.actor)
         actor = Actor(int(who["userId"]), str(who["name"]), task.project_id, who["projectAdmin"])
-        scope = Scope(actor, workspace, Role(who["role"]))
+        scope = Scope(actor, workspace, Role(who["role"]), bool(who.get("releasing")))
         return ClaimedTask(task.id, TaskKind(task.kind), scope, load(task.request)), ""
 
     def abandon(self, task_id: str, message: str) -> None:

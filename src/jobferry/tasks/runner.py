@@ -27,6 +27,7 @@ from jobferry.services.exporting.options import ExportRequest
 from jobferry.services.exporting.service import ExportOutcome
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest
+from jobferry.services.releases.rollback import QueuedRelease
 from jobferry.services.remotes.refresh_task import QueuedRefresh
 from jobferry.services.routes.plans import Applied
 from jobferry.services.routes.records import RoutePlan
@@ -68,9 +69,16 @@ class TaskRunner:
             TaskKind.IMPORT: lambda task: services.imports.run(services.imports.resume(task)),
             TaskKind.PLAN: lambda task: services.imports.run(services.imports.resume(task)),
             TaskKind.EXPORT: lambda task: services.exports.run(services.exports.resume(task)),
-            TaskKind.ROLLBACK: services.rollback.run,
+            TaskKind.ROLLBACK: self._roll_back,
             TaskKind.REFRESH: services.refresh_tasks.run,
         }
+
+    def _roll_back(self, task: ClaimedTask) -> None:
+        """A rollback task: of a release (with its bookkeeping), or of an import."""
+        if "release" in task.request:
+            self.services.release_rollback.run(task)
+        else:
+            self.services.rollback.run(task)
 
     def start(self) -> None:
         """Register this process, start the heartbeat/expiry thread and the queue poller. A
@@ -182,6 +190,13 @@ class TaskRunner:
         """Queue the rollback of import ``task_id`` (refused at once where it cannot run),
         return its task id."""
         queued = self.services.rollback.start(scope, task_id)
+        self.kick(queued_here=True)
+        return queued
+
+    def start_release_rollback(self, scope: Scope, package_id: int | None) -> QueuedRelease:
+        """Queue the rollback of the last release (``package_id``'s, when named): its task,
+        in the production side."""
+        queued = self.services.release_rollback.start(scope, package_id)
         self.kick(queued_here=True)
         return queued
 

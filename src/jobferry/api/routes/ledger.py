@@ -10,7 +10,15 @@ from fastapi import APIRouter, Request, Response
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters import ledger as present
 from jobferry.api.routes.releases import package_id_of
-from jobferry.api.wire import BodyDep, body_doc, json, parse_object
+from jobferry.api.wire import (
+    BodyDep,
+    PreferHeader,
+    accepted,
+    body_doc,
+    json,
+    parse_object,
+    prefers_async,
+)
 from jobferry.errors import InvalidRequestError
 from jobferry.services.releases.ledger import ledger_csv, ledger_document, parse_moment
 from jobferry.web import attached, runner_of, services_of
@@ -25,8 +33,13 @@ RESTORE_DOC = '{"dry_run": false, "plan_id": null} (both optional)'
     "/release-packages/{package_id}/rollback",
     summary="roll back the last release (extension)",
 )
-def rollback_release(request: Request, scope: ScopeDep, package_id: str) -> Response:
+def rollback_release(
+    request: Request, scope: ScopeDep, package_id: str, prefer: PreferHeader = None
+) -> Response:
     wanted = None if package_id == LAST else package_id_of(package_id, "rollback")
+    if prefers_async(prefer):  # a rollback task of the production side
+        queued = runner_of(request).start_release_rollback(scope, wanted)
+        return accepted({"task_id": queued.task_id, "workspace_id": queued.workspace_id})
     done = services_of(request).release_rollback.rollback(scope, wanted)
     return json(present.rolled_back(done))
 

@@ -20,7 +20,7 @@ first call to the remote, and takes the rollback only once the remote did.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,16 +77,20 @@ class RollbackService:
         delivery.allow(scope, "roll back imports")
         return delivery.run_rollback(scope, LocalRollback(self.db, scope, task_id, along))
 
-    def start(self, scope: Scope, task_id: str) -> str:
+    def start(
+        self, scope: Scope, task_id: str, *, title: str = "", noted: dict[str, Any] | None = None
+    ) -> str:
         """Queue the rollback of import ``task_id`` as a task of its own, run by a task thread
         (:meth:`run`); its id. Refused at once, changing nothing, for what the rollback refuses
         before reading a change (not a finished import, rolled back already, past its days, an
         import or rollback running). The task takes the workspace's import lock as it is
         queued, so nothing imports in between; objects changed since fail the task, naming
-        them, as the rollback refuses them."""
+        them, as the rollback refuses them. ``title`` and ``noted`` (kept in the task's request):
+        a caller's own (a release rollback's)."""
         self.deliveries.of(scope.workspace).allow(scope, "roll back imports")
-        title = f"Roll back import {task_id}."
-        task = self.tasks.record(scope, TaskKind.ROLLBACK, title, {"taskId": task_id}, queued=True)
+        title = title or f"Roll back import {task_id}."
+        request = {"taskId": task_id, **(noted or {})}
+        task = self.tasks.record(scope, TaskKind.ROLLBACK, title, request, queued=True)
         try:
             with self.db.transaction() as tx:
                 _check_task(tx, scope, task_id)
@@ -98,14 +102,19 @@ class RollbackService:
             raise _busy(task_id) from exc
         return task.id
 
-    def run(self, task: ClaimedTask) -> None:
+    def run(self, task: ClaimedTask, beside: Callable[[], Beside] = lambda: Beside()) -> None:
         """Run a queued rollback (:meth:`start`) to its end: the task ends with the rollback,
         in its transaction (its result: what the rollback call answers), or fails with the
-        refusal (its result: the error code and the objects in conflict)."""
+        refusal (its result: the error code and the objects in conflict). ``beside``: what a
+        caller writes beside the undo and reports of it (a release rollback's), made as the
+        task runs (a refusal then fails the task too)."""
         import_id = str(task.request["taskId"])
         self.tasks.advance(task.id, 0, f"Rolling back import {import_id}.")
-        rollback = LocalRollback(self.db, task.scope, import_id, task=task.id)
         try:
+            made = beside()
+            rollback = LocalRollback(
+                self.db, task.scope, import_id, made.along, task=task.id, report=made.report
+            )
             self.deliveries.of(task.scope.workspace).run_rollback(task.scope, rollback)
         except JobferryError as exc:
             said = exc.envelope()  # as the call would have answered it: its remedy too
@@ -124,6 +133,15 @@ class RollbackService:
 
 
 @dataclass(frozen=True)
+class Beside:
+    """What a rollback task writes beside the undo (``along``: a release rollback's ledger
+    entry) and how its result reports what was undone (``report``)."""
+
+    along: Along | None = None
+    report: Callable[[RolledBack], dict[str, Any]] = RolledBack.as_result
+
+
+@dataclass(frozen=True)
 class LocalRollback:
     """The rollback of import ``task_id`` in this server's rows (the delivery's
     :class:`~.delivery.Rollback`): checked without a write (:meth:`check`), or run in one
@@ -136,6 +154,8 @@ class LocalRollback:
     task: str | None = None
     """The rollback task running it (:meth:`RollbackService.start`): it holds the workspace's
     import lock since it was queued, and ends in the rollback's transaction."""
+    report: Callable[[RolledBack], dict[str, Any]] = RolledBack.as_result
+    """The rollback task's result, of what was undone (once every ``along`` wrote)."""
 
     def check(self) -> None:
         """Refuse, naming the objects, what :meth:`run` would refuse as things stand: an
@@ -174,7 +194,7 @@ class LocalRollback:
                 )
                 done = RolledBack(task_id, undone.count, tuple(undone.objects))
                 if self.task is not None:
-                    _end_task(tx, self.task, done)
+                    _end_task(tx, self.task, done, self.report(done))
                 import_repo.drop_lock(tx, scope.workspace.id, lock)
         except ConflictError as exc:
             if isinstance(exc, RollbackRefusedError | ImportRunningError):
@@ -183,7 +203,7 @@ class LocalRollback:
         return done
 
 
-def _end_task(tx: Tx, task: str, done: RolledBack) -> None:
+def _end_task(tx: Tx, task: str, done: RolledBack, result: dict[str, Any]) -> None:
     """End rollback task ``task`` with ``done``, in the rollback's transaction; refused (the
     rollback with it) when the task ended meanwhile (failed as orphaned)."""
     now = now_ms()
@@ -193,7 +213,7 @@ def _end_task(tx: Tx, task: str, done: RolledBack) -> None:
         status=TaskStatus.SUCCESSFUL,
         message=f"Rolled back {done.count} object(s) of import {done.task_id}.",
         progress=100,
-        result=dump(done.as_result()),
+        result=dump(result),
         end_time=now,
         last_update=now,
     )

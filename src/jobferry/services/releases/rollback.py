@@ -15,24 +15,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jobferry.domain.enums import JobStatus
+from jobferry.domain.enums import JobStatus, Role
 from jobferry.domain.releases import DEPLOY_ROLES, UpdateType
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import ReleasePackageNotFoundError, RollbackRefusedError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
+from jobferry.services.importing.delivery import RolledBack
 from jobferry.services.importing.expiry import utc_minute
-from jobferry.services.importing.rollback import RollbackService
+from jobferry.services.importing.rollback import Beside, RollbackService
 from jobferry.services.releases import ledger
 from jobferry.services.releases.deployed import tell_waiting
 from jobferry.services.releases.production import production_scope
+from jobferry.services.tasks import ClaimedTask
 from jobferry.storage import Database, Tx
+from jobferry.storage import accounts as account_repo
 from jobferry.storage import jobs as job_repo
 from jobferry.storage import ledger as ledger_repo
 from jobferry.storage import releases as repo
 from jobferry.storage.importing import expiry as expiry_repo
 from jobferry.storage.ledger import EntryRecord
 from jobferry.storage.releases import ItemRecord, PackageRecord
+
+
+@dataclass(frozen=True)
+class QueuedRelease:
+    """A release rollback queued: its task, and the production side the task is of."""
+
+    task_id: str
+    workspace_id: str
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,18 @@ class RolledBackRelease:
     task_id: str
     count: int
     objects: tuple[dict[str, Any], ...]
+
+    def as_result(self) -> dict[str, Any]:
+        """What a release rollback task keeps as its result: the import rollback's (the import,
+        what was undone) with the package and the ledger entry written."""
+        undone = RolledBack(self.task_id, self.count, self.objects).as_result()
+        package = str(self.package_id) if self.package_id is not None else None
+        return {
+            **undone,
+            "packageId": package,
+            "packageName": self.package_name,
+            "entryId": self.entry_id,
+        }
 
 
 def _refused(message: str, package_id: int | None) -> RollbackRefusedError:
@@ -105,24 +128,62 @@ class ReleaseRollbackService:
         """Roll back the release of ``package_id`` (``None``: the last release, a signed
         release taken in included), which must be the newest entry of the ledger; refused
         naming every object changed since."""
+        production, along = self._along(scope, package_id)
+        return along.done(self.rollbacks.rollback(production, along.import_task, along))
+
+    def start(self, scope: Scope, package_id: int | None) -> QueuedRelease:
+        """Queue :meth:`rollback` as a rollback task of the production side (run by
+        :meth:`run`): refused at once for what it refuses before reading a change."""
+        production, along = self._along(scope, package_id)
+        what = along.entry.package_name or along.import_task
+        noted = {"release": {"packageId": package_id, "role": scope.role.value}}
+        queued = self.rollbacks.start(
+            production,
+            along.import_task,
+            title=f"Roll back release {what} (import {along.import_task}).",
+            noted=noted,
+        )
+        return QueuedRelease(queued, production.workspace.id)
+
+    def run(self, task: ClaimedTask) -> None:
+        """Run a release rollback queued by :meth:`start`, as the import rollback task runs,
+        with the release's bookkeeping beside it: refused (the task failed) when the ledger
+        moved on meanwhile; its result, the rollback's answer with the package and the ledger
+        entry written (``RolledBackRelease.as_result``)."""
+        asked = task.request["release"]
+
+        def beside() -> Beside:
+            scope = _development_scope(self.db, task.scope, Role(asked["role"]))
+            _, along = self._along(scope, asked["packageId"])
+            return Beside(along, lambda undone: along.done(undone).as_result())
+
+        self.rollbacks.run(task, beside)
+
+    def _along(self, scope: Scope, package_id: int | None) -> tuple[Scope, _Released]:
+        """The production side's scope and what the rollback writes beside the undo, refused
+        for what can be told before reading a change."""
         scope.require(DEPLOY_ROLES, "roll back releases")
         with self.db.transaction(readonly=True) as tx:
             production = production_scope(tx, scope, releasing=True)
             entry = last_release(tx, scope, package_id)
-            assert entry.task_id is not None
             _refuse_expired(tx, entry, package_id)
             package, items = _package_of(tx, scope, entry)
         along = _Released(scope, package_id, production.workspace.id, entry, package, items)
-        undone = self.rollbacks.rollback(production, entry.task_id, along)
-        assert along.entry_id is not None
-        return RolledBackRelease(
-            entry.package_id,
-            entry.package_name or "",
-            along.entry_id,
-            entry.task_id,
-            undone.count,
-            undone.objects,
+        return production, along
+
+
+def _development_scope(db: Database, production: Scope, role: Role) -> Scope:
+    """The caller's scope in the development workspace of ``production`` (a production side's
+    scope: a rollback task's), with ``role``, the caller's role there."""
+    development = production.workspace.production_of
+    assert development is not None, "a release rollback task runs in a production side"
+    with db.transaction(readonly=True) as tx:
+        found = account_repo.get_workspace(tx, production.actor.project_id, development)
+    if found is None:
+        raise ReleasePackageNotFoundError(
+            f"The development workspace of '{production.workspace.name}' no longer exists.",
         )
+    return Scope(production.actor, found, role)
 
 
 def _refuse_expired(tx: Tx, entry: EntryRecord, package_id: int | None) -> None:
@@ -184,6 +245,24 @@ class _Released:
     def after(self, tx: Tx) -> None:
         """The package marked rolled back, its items reset, the ledger entry."""
         self.entry_id = _mark(tx, self.scope, self.entry, self.package, self.items)
+
+    @property
+    def import_task(self) -> str:
+        """The import that released it, which the rollback undoes."""
+        assert self.entry.task_id is not None, "a release's ledger entry names its import"
+        return self.entry.task_id
+
+    def done(self, undone: RolledBack) -> RolledBackRelease:
+        """The release rolled back, once :meth:`after` wrote its ledger entry."""
+        assert self.entry_id is not None
+        return RolledBackRelease(
+            self.entry.package_id,
+            self.entry.package_name or "",
+            self.entry_id,
+            self.import_task,
+            undone.count,
+            undone.objects,
+        )
 
 
 def _stop_started(tx: Tx, production: str, entry: EntryRecord) -> None:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from jobferry.domain.enums import JobStatus
+from jobferry.domain.enums import JobStatus, TaskKind, TaskStatus
 from jobferry.domain.releases import DeployStatus, StartupMode, UpdateType
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import PermissionDeniedError, RollbackRefusedError
 from jobferry.services.container import Services
 from jobferry.services.context import now_ms
 from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
+from jobferry.services.taskviews import Task
 from support.releases import (
     Team,
     pending_items,
@@ -126,3 +127,58 @@ def test_a_release_past_its_rollback_days_is_refused_in_a_release_s_words(
     assert _names(services, team) == {"a"}
     assert len(services.ledger.ledger(team.deployer).entries) == 1
     assert services.releases.show(team.developer, package).record.rolled_back_at is None
+
+
+def _run_queued(services: Services, team: Team) -> Task:
+    """Claim the queued rollback task and run it as a task thread does (the runner sends a
+    release's to the release rollback); the task then."""
+    claimed = services.tasks.claim((TaskKind.ROLLBACK,), look_first=False)
+    assert claimed is not None
+    assert claimed.scope.releasing  # it writes production as a release does
+    services.release_rollback.run(claimed)
+    return services.tasks.show(team.deployer, claimed.id)
+
+
+def test_a_release_rolled_back_by_a_task_of_its_own_writes_the_ledger_in_its_transaction(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "a")
+    release(services, team, "r1")
+    submit_job(services, team.developer, "b")
+    second = release(services, team, "r2")
+
+    queued = services.release_rollback.start(team.deployer, second)
+
+    assert queued.workspace_id == production_of(services, team).workspace.id
+    assert _names(services, team) == {"a", "b"}  # nothing before it runs
+    ended = _run_queued(services, team)
+    assert ended.id == queued.task_id
+    assert ended.status is TaskStatus.SUCCESSFUL, ended.message
+    assert ended.name == f"Roll back release r2 (import {ended.outcome['taskId']})."
+    entries = services.ledger.ledger(team.deployer).entries
+    assert [e.action for e, _ in entries] == ["deploy", "deploy", "rollback"]
+    assert ended.outcome["entryId"] == entries[2][0].id
+    assert (ended.outcome["packageId"], ended.outcome["packageName"]) == (str(second), "r2")
+    assert ended.outcome["rolledBack"] == len(ended.outcome["objects"]) > 0
+    assert _names(services, team) == {"a"}
+    assert services.releases.show(team.developer, second).record.rolled_back_at is not None
+
+
+def test_a_release_rollback_task_refused_as_it_runs_fails_and_changes_nothing(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "a")
+    release(services, team, "r1", StartupMode.LEAVE)
+    services.release_rollback.start(team.deployer, None)
+    services.jobs.start(production_of(services, team), "a")  # production moved since
+
+    ended = _run_queued(services, team)
+
+    assert ended.status is TaskStatus.FAILED
+    assert ended.outcome["errorCode"] == "DLF.9016"
+    assert any("job 'a'" in c for c in ended.outcome["conflicts"])
+    assert _names(services, team) == {"a"}
+    assert len(services.ledger.ledger(team.deployer).entries) == 1
+    with pytest.raises(PermissionDeniedError):
+        services.release_rollback.start(team.developer, None)  # refused at once
+    assert services.tasks.claim((TaskKind.ROLLBACK,), look_first=False) is None
