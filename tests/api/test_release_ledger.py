@@ -6,17 +6,23 @@ from __future__ import annotations
 
 from jobferry.services.container import Services
 from support.clients import SignedClient, wait_task
-from support.releases import enterprise_team, register_connections, release, submit_job
+from support.releases import Team, enterprise_team, register_connections, release, submit_job
+
+
+def released_twice(services: Services, prefix: str) -> tuple[Team, int, int]:
+    """An enterprise team that released job ``{prefix}_a`` as ``{prefix}_one``, then
+    ``{prefix}_b`` as ``{prefix}_two``: the team and the two packages."""
+    team = enterprise_team(services)
+    register_connections(services, team)
+    submit_job(services, team.developer, f"{prefix}_a")
+    first = release(services, team, f"{prefix}_one")
+    submit_job(services, team.developer, f"{prefix}_b")
+    return team, first, release(services, team, f"{prefix}_two")
 
 
 def test_rollback_restore_and_the_ledger_on_the_wire(api: SignedClient, services: Services) -> None:
-    team = enterprise_team(services)
-    register_connections(services, team)
+    team, first, second = released_twice(services, "wire")
     ws = team.workspace_id
-    submit_job(services, team.developer, "wire_a")
-    first = release(services, team, "wire_one")
-    submit_job(services, team.developer, "wire_b")
-    second = release(services, team, "wire_two")
 
     ledger = api.call("GET", "/factory/release-ledger", workspace=ws, version="v2")
     assert ledger.status_code == 200, ledger.text
@@ -117,13 +123,8 @@ def test_a_package_id_in_the_path_that_is_no_number_is_refused_naming_the_call(
 def test_a_release_rollback_asked_to_respond_async_is_a_task_of_the_production_side(
     api: SignedClient, services: Services
 ) -> None:
-    team = enterprise_team(services)
-    register_connections(services, team)
+    team, first, second = released_twice(services, "async")
     ws = team.workspace_id
-    submit_job(services, team.developer, "async_a")
-    first = release(services, team, "async_one")
-    submit_job(services, team.developer, "async_b")
-    second = release(services, team, "async_two")
     prefer = {"Prefer": "respond-async"}
 
     refused = api.call(

@@ -28,7 +28,8 @@ from jobferry.services.remotes.records import (
     parse_remote,
     parse_remote_change,
 )
-from jobferry.services.remotes.refresh_task import REFUSAL_CONTEXT, QueuedRefresh
+from jobferry.services.remotes.refresh_task import REFUSAL_CONTEXT
+from jobferry.services.tasks import QueuedTask
 
 router = APIRouter()
 
@@ -244,7 +245,7 @@ def edit_remote(page: PageDep, form: FormDep) -> Response:
     )
 
 
-def _refresh_page(page: Page, queued: QueuedRefresh) -> Response:
+def _refresh_page(page: Page, queued: QueuedTask) -> Response:
     """The page of a refresh's task, in the remote's shadow workspace, which follows it."""
     return redirect(f"{base_of(page.request)}/w/{queued.workspace_id}/tasks/{queued.task_id}")
 

@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any
 
 from jobferry.domain.enums import Role, TaskKind, TaskStatus
-from jobferry.errors import InvalidRequestError, TaskNotFoundError
+from jobferry.errors import InvalidRequestError, JobferryError, TaskNotFoundError
 from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.support.paging import check_window, page
@@ -53,6 +53,29 @@ class ClaimedTask:
     kind: TaskKind
     scope: Scope
     request: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class QueuedTask:
+    """A task queued in a workspace other than the caller's (a refresh's, in the remote's
+    shadow; a release rollback's, in the production side): its id, and that workspace (the
+    ``workspace`` header that reads it)."""
+
+    task_id: str
+    workspace_id: str
+
+
+def refusal_result(exc: JobferryError, kept: Sequence[str]) -> dict[str, Any]:
+    """What a task failed by refusal ``exc`` keeps as its result: the error code, and the
+    ``kept`` fields of the envelope the call would have answered (a client says it in its own
+    terms from them)."""
+    said = exc.envelope()
+    return {"errorCode": exc.code} | {key: said[key] for key in kept if key in said}
+
+
+def lock_holding(tx: Tx, holder: str) -> TaskKind:
+    """What the task holding a workspace's import lock does: a rollback, or an import."""
+    return TaskKind.ROLLBACK if repo.kind_of(tx, holder) == TaskKind.ROLLBACK else TaskKind.IMPORT
 
 
 def _actor_json(scope: Scope) -> str:

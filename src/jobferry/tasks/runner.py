@@ -27,11 +27,9 @@ from jobferry.services.exporting.options import ExportRequest
 from jobferry.services.exporting.service import ExportOutcome
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest
-from jobferry.services.releases.rollback import QueuedRelease
-from jobferry.services.remotes.refresh_task import QueuedRefresh
 from jobferry.services.routes.plans import Applied
 from jobferry.services.routes.records import RoutePlan
-from jobferry.services.tasks import ClaimedTask
+from jobferry.services.tasks import ClaimedTask, QueuedTask
 
 log = logging.getLogger("jobferry.tasks")
 POLL_SECONDS = 1.0
@@ -193,14 +191,14 @@ class TaskRunner:
         self.kick(queued_here=True)
         return queued
 
-    def start_release_rollback(self, scope: Scope, package_id: int | None) -> QueuedRelease:
+    def start_release_rollback(self, scope: Scope, package_id: int | None) -> QueuedTask:
         """Queue the rollback of the last release (``package_id``'s, when named): its task,
         in the production side."""
         queued = self.services.release_rollback.start(scope, package_id)
         self.kick(queued_here=True)
         return queued
 
-    def start_refresh(self, actor: Actor, name: str, path: str | None = None) -> QueuedRefresh:
+    def start_refresh(self, actor: Actor, name: str, path: str | None = None) -> QueuedTask:
         """Queue the refresh of remote ``name`` (from the snapshot ``path`` names, if given):
         its task, in the remote's shadow workspace."""
         queued = self.services.refresh_tasks.start(actor, name, path)

@@ -42,7 +42,7 @@ from jobferry.services.importing.undoing import (
     freed_by_first,
     names_taken,
 )
-from jobferry.services.tasks import ClaimedTask, TaskService
+from jobferry.services.tasks import ClaimedTask, TaskService, lock_holding, refusal_result
 from jobferry.storage import Database, Tx
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import expiry as expiry_repo
@@ -117,9 +117,7 @@ class RollbackService:
             )
             self.deliveries.of(task.scope.workspace).run_rollback(task.scope, rollback)
         except JobferryError as exc:
-            said = exc.envelope()  # as the call would have answered it: its remedy too
-            result: dict[str, Any] = {"errorCode": exc.code}
-            result |= {k: said[k] for k in KEPT_CONTEXT if k in said}
+            result = refusal_result(exc, KEPT_CONTEXT)
             self.tasks.finish(task.id, TaskStatus.FAILED, exc.message, result=result)
             with self.db.transaction() as tx:
                 import_repo.drop_lock(tx, task.scope.workspace.id, task.id)
@@ -243,8 +241,7 @@ def _nothing(task_id: str) -> RollbackRefusedError:
 
 
 def _running(tx: Tx, workspace: str, holder: str) -> ImportRunningError:
-    kind = task_repo.kind_of(tx, holder)
-    running = TaskKind.ROLLBACK if kind == TaskKind.ROLLBACK else TaskKind.IMPORT
+    running = lock_holding(tx, holder)
     return ImportRunningError(
         f"{running.value.capitalize()} task {holder} is running in workspace '{workspace}'; "
         "wait for it to finish, then roll back.",

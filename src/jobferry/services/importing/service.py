@@ -53,7 +53,7 @@ from jobferry.services.releases.production import import_side
 from jobferry.services.support.collector import collector_paused
 from jobferry.services.support.scratch import scratch_folder
 from jobferry.services.support.switches import Switches
-from jobferry.services.tasks import ClaimedTask, TaskService
+from jobferry.services.tasks import ClaimedTask, TaskService, lock_holding
 from jobferry.settings import Settings
 from jobferry.space import Store, full_error
 from jobferry.storage import Database, Tx
@@ -275,7 +275,7 @@ class ImportService:
             with self.db.transaction() as tx:
                 holder = repo.lock_holder(tx, ws)
                 if holder is not None and task_repo.is_running(tx, holder):
-                    raise self._busy(scope, holder, task_repo.kind_of(tx, holder))
+                    raise self._busy(scope, holder, lock_holding(tx, holder))
                 if holder is not None:
                     repo.drop_lock(tx, ws, holder)
                 # Stamped once the lock is free: the previous import's end (stamped before
@@ -292,12 +292,11 @@ class ImportService:
                 raise
             with self.db.transaction(readonly=True) as tx:
                 holder = repo.lock_holder(tx, ws)
-                kind = task_repo.kind_of(tx, holder) if holder else None
-            raise self._busy(scope, holder or "unknown", kind) from exc
+                running = lock_holding(tx, holder) if holder else TaskKind.IMPORT
+            raise self._busy(scope, holder or "unknown", running) from exc
 
     @staticmethod
-    def _busy(scope: Scope, holder: str, kind: str | None) -> ImportRunningError:
-        running = TaskKind.ROLLBACK if kind == TaskKind.ROLLBACK else TaskKind.IMPORT
+    def _busy(scope: Scope, holder: str, running: TaskKind) -> ImportRunningError:
         what = running.value.capitalize()
         return ImportRunningError(
             f"{what} task {holder} is running in workspace '{scope.workspace.name}'; imports "

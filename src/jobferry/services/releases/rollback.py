@@ -27,7 +27,7 @@ from jobferry.services.importing.rollback import Beside, RollbackService
 from jobferry.services.releases import ledger
 from jobferry.services.releases.deployed import tell_waiting
 from jobferry.services.releases.production import production_scope
-from jobferry.services.tasks import ClaimedTask
+from jobferry.services.tasks import ClaimedTask, QueuedTask
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
 from jobferry.storage import jobs as job_repo
@@ -36,14 +36,6 @@ from jobferry.storage import releases as repo
 from jobferry.storage.importing import expiry as expiry_repo
 from jobferry.storage.ledger import EntryRecord
 from jobferry.storage.releases import ItemRecord, PackageRecord
-
-
-@dataclass(frozen=True)
-class QueuedRelease:
-    """A release rollback queued: its task, and the production side the task is of."""
-
-    task_id: str
-    workspace_id: str
 
 
 @dataclass(frozen=True)
@@ -131,7 +123,7 @@ class ReleaseRollbackService:
         production, along = self._along(scope, package_id)
         return along.done(self.rollbacks.rollback(production, along.import_task, along))
 
-    def start(self, scope: Scope, package_id: int | None) -> QueuedRelease:
+    def start(self, scope: Scope, package_id: int | None) -> QueuedTask:
         """Queue :meth:`rollback` as a rollback task of the production side (run by
         :meth:`run`): refused at once for what it refuses before reading a change."""
         production, along = self._along(scope, package_id)
@@ -143,7 +135,7 @@ class ReleaseRollbackService:
             title=f"Roll back release {what} (import {along.import_task}).",
             noted=noted,
         )
-        return QueuedRelease(queued, production.workspace.id)
+        return QueuedTask(queued, production.workspace.id)
 
     def run(self, task: ClaimedTask) -> None:
         """Run a release rollback queued by :meth:`start`, as the import rollback task runs,

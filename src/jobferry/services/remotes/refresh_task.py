@@ -14,28 +14,18 @@ be queued: the refresh refuses the second when the first recorded meanwhile.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import JobferryError
 from jobferry.services.context import Actor
 from jobferry.services.definitions.documents import load
 from jobferry.services.remotes.service import RemoteService
-from jobferry.services.tasks import ClaimedTask, TaskService
+from jobferry.services.tasks import ClaimedTask, QueuedTask, TaskService, refusal_result
 
 REFUSAL_CONTEXT = ("remote", "call", "remote_status", "remote_error_code", "remote_error_msg")
 """What a failed refresh task keeps of its refusal's context in its result (with its code,
 remedy and problem): what a client needs to say it in its own terms."""
 REFUSAL_KEPT = ("remedy", "problem", *REFUSAL_CONTEXT)
-
-
-@dataclass(frozen=True)
-class QueuedRefresh:
-    """A refresh queued: its task, and the shadow workspace the task is of (the ``workspace``
-    header that reads it)."""
-
-    task_id: str
-    workspace_id: str
 
 
 @dataclass
@@ -45,7 +35,7 @@ class RefreshTasks:
     remotes: RemoteService
     tasks: TaskService
 
-    def start(self, actor: Actor, name: str, path: str | None = None) -> QueuedRefresh:
+    def start(self, actor: Actor, name: str, path: str | None = None) -> QueuedTask:
         """Queue the refresh of remote ``name`` (``path``: from the snapshot it names rather
         than the remote) in its shadow workspace. Refused at once, queuing nothing, for an
         unknown remote or a caller who may not refresh it."""
@@ -53,7 +43,7 @@ class RefreshTasks:
         title = f"Refresh remote '{name}'" + (f" from {path}" if path else " from the remote")
         request = {"remote": name, "path": path}
         queued = self.tasks.enqueue(scope, TaskKind.REFRESH, f"{title}.", request)
-        return QueuedRefresh(queued, scope.workspace.id)
+        return QueuedTask(queued, scope.workspace.id)
 
     def run(self, task: ClaimedTask) -> None:
         """Run a queued refresh to its end, which records it: ``SUCCESSFUL`` with what it did,
@@ -67,9 +57,7 @@ class RefreshTasks:
             else:
                 done = self.remotes.refresh(actor, name)
         except JobferryError as exc:
-            said = exc.envelope()
-            result: dict[str, Any] = {"errorCode": exc.code}
-            result |= {key: said[key] for key in REFUSAL_KEPT if key in said}
+            result = refusal_result(exc, REFUSAL_KEPT)
             self.tasks.finish(task.id, TaskStatus.FAILED, exc.message, result=result)
             return
         source = f" from snapshot {path}" if path else ""

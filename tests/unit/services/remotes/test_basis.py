@@ -13,21 +13,8 @@ from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.remotes.basis import ShadowBasis
-from support.builders import make_job
 from support.console import admin_actor
-from support.standin import DataArtsStandin, remote_shadow
-
-
-@pytest.fixture
-def standin() -> DataArtsStandin:
-    standin = DataArtsStandin()
-    standin.workspace.put_job(make_job("daily_sales"))
-    return standin
-
-
-@pytest.fixture
-def shadow(services: Services, standin: DataArtsStandin) -> Scope:
-    return remote_shadow(services, standin)
+from support.standin import DataArtsStandin
 
 
 def test_a_basis_names_the_snapshot_and_each_objects_hash_in_it(

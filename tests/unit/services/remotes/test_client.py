@@ -28,13 +28,6 @@ from support.standin_workspace import MODELLED
 HOST_OF = {Api.FACTORY: FACTORY, Api.STUDIO: STUDIO}
 
 
-@pytest.fixture
-def standin() -> DataArtsStandin:
-    standin = DataArtsStandin()
-    standin.workspace.put_job(make_job("daily_sales"))
-    return standin
-
-
 def _client(standin: DataArtsStandin, **over: Any) -> DataArtsClient:
     values = {
         "endpoint": FACTORY,

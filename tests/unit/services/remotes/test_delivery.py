@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
-
 from jobferry.domain.enums import JobStatus, ObjectKind
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -17,19 +15,7 @@ from jobferry.services.remotes.rollback import PushRollback
 from jobferry.services.remotes.shadow import canonical, digest, job_value
 from support.builders import make_job
 from support.console import admin_actor
-from support.standin import DataArtsStandin, remote_shadow
-
-
-@pytest.fixture
-def standin() -> DataArtsStandin:
-    standin = DataArtsStandin()
-    standin.workspace.put_job(make_job("daily_sales"))
-    return standin
-
-
-@pytest.fixture
-def shadow(services: Services, standin: DataArtsStandin) -> Scope:
-    return remote_shadow(services, standin)
+from support.standin import DataArtsStandin
 
 
 def _delivery(services: Services, seconds: int) -> RemoteDelivery:

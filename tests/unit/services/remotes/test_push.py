@@ -30,17 +30,12 @@ from support.planning import (
     upload,
     write_objects,
 )
-from support.standin import DataArtsStandin, Fault, held, remote_shadow, settling
+from support.standin import DataArtsStandin, Fault, held, settling
 
 
 @pytest.fixture
 def standin() -> DataArtsStandin:
     return DataArtsStandin()
-
-
-@pytest.fixture
-def shadow(services: Services, standin: DataArtsStandin) -> Scope:
-    return remote_shadow(services, standin)
 
 
 def _package(tmp_path: Path, *names: str) -> Path:

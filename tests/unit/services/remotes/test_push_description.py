@@ -16,17 +16,12 @@ from jobferry.services.context import Scope
 from support.builders import make_job
 from support.packages import write_package
 from support.planning import run_import, upload
-from support.standin import DataArtsStandin, remote_shadow
+from support.standin import DataArtsStandin
 
 
 @pytest.fixture
 def standin() -> DataArtsStandin:
     return DataArtsStandin()
-
-
-@pytest.fixture
-def shadow(services: Services, standin: DataArtsStandin) -> Scope:
-    return remote_shadow(services, standin)
 
 
 def _push(services: Services, shadow: Scope, tmp_path: Path, job: dict[str, object]) -> None:

@@ -14,7 +14,7 @@ from jobferry.storage import remotes as repo
 from jobferry.storage.remotes import RemoteRecord
 from support.builders import make_job, make_resource, make_script
 from support.console import admin_actor
-from support.standin import DataArtsStandin, remote_shadow
+from support.standin import DataArtsStandin
 
 
 @pytest.fixture
@@ -25,11 +25,6 @@ def standin() -> DataArtsStandin:
     standin.workspace.put_script(make_script("daily_sales_sql"))
     standin.workspace.put_resource(make_resource("udf_jar"))
     return standin
-
-
-@pytest.fixture
-def shadow(services: Services, standin: DataArtsStandin) -> Scope:
-    return remote_shadow(services, standin)
 
 
 def _item(services: Services) -> RemoteRecord:

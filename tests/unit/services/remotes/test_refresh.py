@@ -14,7 +14,7 @@ from jobferry.services.context import Scope
 from jobferry.storage.importing import ledger as ledger_repo
 from support.builders import make_job, make_resource, make_script
 from support.console import admin_actor
-from support.standin import DataArtsStandin, Fault, remote_shadow
+from support.standin import DataArtsStandin, Fault
 from support.standin_workspace import Request
 
 
@@ -27,11 +27,6 @@ def standin() -> DataArtsStandin:
     standin.workspace.put_job(make_job("daily_sales"), status="SCHEDULING")
     standin.workspace.put_job(make_job("weekly_sales"), submit=False)
     return standin
-
-
-@pytest.fixture
-def shadow(services: Services, standin: DataArtsStandin) -> Scope:
-    return remote_shadow(services, standin)
 
 
 def _jobs(services: Services, shadow: Scope) -> dict[str, JobStatus]:

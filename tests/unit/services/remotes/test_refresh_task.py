@@ -16,19 +16,7 @@ from jobferry.services.taskviews import Task
 from support.builders import make_job
 from support.console import admin_actor
 from support.releases import person
-from support.standin import DataArtsStandin, Fault, remote_shadow
-
-
-@pytest.fixture
-def standin() -> DataArtsStandin:
-    standin = DataArtsStandin()
-    standin.workspace.put_job(make_job("daily_sales"))
-    return standin
-
-
-@pytest.fixture
-def shadow(services: Services, standin: DataArtsStandin) -> Scope:
-    return remote_shadow(services, standin)
+from support.standin import DataArtsStandin, Fault
 
 
 def job_names(services: Services, shadow: Scope) -> list[str]:

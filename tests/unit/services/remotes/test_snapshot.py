@@ -15,7 +15,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support.builders import make_job
 from support.console import admin_actor
-from support.standin import DataArtsStandin, remote_shadow
+from support.standin import DataArtsStandin
 
 
 @pytest.fixture
@@ -24,11 +24,6 @@ def standin() -> DataArtsStandin:
     for name in ("daily_sales", "weekly_sales"):
         standin.workspace.put_job(make_job(name))
     return standin
-
-
-@pytest.fixture
-def shadow(services: Services, standin: DataArtsStandin) -> Scope:
-    return remote_shadow(services, standin)
 
 
 def _names(services: Services, shadow: Scope) -> set[str]:
