@@ -20,7 +20,13 @@ from functools import partial
 from typing import Any
 
 from jobferry.domain.enums import Role, TaskKind, TaskStatus
-from jobferry.errors import InvalidRequestError, JobferryError, TaskNotFoundError
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import (
+    ImportRunningError,
+    InvalidRequestError,
+    JobferryError,
+    TaskNotFoundError,
+)
 from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.support.paging import check_window, page
@@ -76,6 +82,19 @@ def refusal_result(exc: JobferryError, kept: Sequence[str]) -> dict[str, Any]:
 def lock_holding(tx: Tx, holder: str) -> TaskKind:
     """What the task holding a workspace's import lock does: a rollback, or an import."""
     return TaskKind.ROLLBACK if repo.kind_of(tx, holder) == TaskKind.ROLLBACK else TaskKind.IMPORT
+
+
+def lock_held(running: TaskKind, workspace: str, holder: str, then: str) -> ImportRunningError:
+    """The refusal of an import or rollback while task ``holder`` (``running`` an import or a
+    rollback) holds ``workspace``'s import lock; ``then``: what to do once it ended."""
+    return ImportRunningError(
+        f"{running.value.capitalize()} task {holder} is running in workspace '{workspace}'; "
+        "imports and rollbacks run one at a time.",
+        fix=f"Wait for it (GET /v1/{{project_id}}/system-tasks/{holder}) and {then}.",
+        remedy=Remedy.FOLLOW_TASK,
+        task_id=holder,
+        running=running.value,
+    )
 
 
 def _actor_json(scope: Scope) -> str:

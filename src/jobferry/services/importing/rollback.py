@@ -42,7 +42,13 @@ from jobferry.services.importing.undoing import (
     freed_by_first,
     names_taken,
 )
-from jobferry.services.tasks import ClaimedTask, TaskService, lock_holding, refusal_result
+from jobferry.services.tasks import (
+    ClaimedTask,
+    TaskService,
+    lock_held,
+    lock_holding,
+    refusal_result,
+)
 from jobferry.storage import Database, Tx
 from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import expiry as expiry_repo
@@ -241,15 +247,7 @@ def _nothing(task_id: str) -> RollbackRefusedError:
 
 
 def _running(tx: Tx, workspace: str, holder: str) -> ImportRunningError:
-    running = lock_holding(tx, holder)
-    return ImportRunningError(
-        f"{running.value.capitalize()} task {holder} is running in workspace '{workspace}'; "
-        "wait for it to finish, then roll back.",
-        fix=f"Wait for it (GET /v1/{{project_id}}/system-tasks/{holder}).",
-        remedy=Remedy.FOLLOW_TASK,
-        task_id=holder,
-        running=running.value,
-    )
+    return lock_held(lock_holding(tx, holder), workspace, holder, "roll back")
 
 
 def _take_lock(tx: Tx, scope: Scope, lock: str) -> None:

@@ -16,7 +16,6 @@ from functools import partial
 from typing import IO, Any
 
 from jobferry.domain.enums import ImportMode, TaskKind, TaskStatus
-from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     ConflictError,
     ImportRunningError,
@@ -53,7 +52,7 @@ from jobferry.services.releases.production import import_side
 from jobferry.services.support.collector import collector_paused
 from jobferry.services.support.scratch import scratch_folder
 from jobferry.services.support.switches import Switches
-from jobferry.services.tasks import ClaimedTask, TaskService, lock_holding
+from jobferry.services.tasks import ClaimedTask, TaskService, lock_held, lock_holding
 from jobferry.settings import Settings
 from jobferry.space import Store, full_error
 from jobferry.storage import Database, Tx
@@ -297,15 +296,7 @@ class ImportService:
 
     @staticmethod
     def _busy(scope: Scope, holder: str, running: TaskKind) -> ImportRunningError:
-        what = running.value.capitalize()
-        return ImportRunningError(
-            f"{what} task {holder} is running in workspace '{scope.workspace.name}'; imports "
-            "and rollbacks run one at a time.",
-            fix=f"Wait for it (GET /v1/{{project_id}}/system-tasks/{holder}) and import again.",
-            remedy=Remedy.FOLLOW_TASK,
-            task_id=holder,
-            running=running.value,
-        )
+        return lock_held(running, scope.workspace.name, holder, "import again")
 
     def run(self, job: PreparedImport) -> None:
         """Run a prepared import or dry run to its end (called on a worker thread)."""
