@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +185,9 @@ def test_rollback_undoes_an_import_once(
     assert [(t["status"], t["name"]) for t in ran] == [
         ("SUCCESSFUL", f"Roll back import {task_id}.")
     ]
+    shown = cli("tasks", "show", ran[0]["id"], workspace=target)  # what it undid
+    assert "rollback" in shown.stdout
+    assert re.search(r"job\W+daily_sales\W+DELETED", shown.stdout), shown.stdout
     again = cli("rollback", task_id, "--yes", workspace=target)
     assert again.exit_code == 1
     assert "DLF.9016" in again.stderr

@@ -51,11 +51,27 @@ def show_task(
         fields.append(("rollback", Text(said, style="dim")))
     out.fields([(name, value) for name, value in fields if value not in (None, "")])
     result = mapping(task.get("result"))
+    if task.get("kind") == "rollback":
+        rolled_back_table(out, result)
     _subtasks(out, task, summarise)
     problems = result.get("problems") or []
     if problems:
         out.line("Problems:", style="red bold")
         problem_lines(out, problems, workspace)
+
+
+def rolled_back_table(out: Output, answer: dict[str, Any]) -> None:
+    """What a rollback undid (its answer, or its task's result): each object's kind, name,
+    what was done to it and the version it holds again."""
+    objects = objects_under(answer, "objects")
+    if objects:
+        out.table(
+            ("kind", "name", "action", "version"),
+            [
+                (o.get("kind"), o.get("name"), o.get("action"), o.get("version") or "")
+                for o in objects
+            ],
+        )
 
 
 def _subtasks(out: Output, task: dict[str, Any], summarise: bool) -> None:

@@ -37,7 +37,7 @@ from jobferry.cli.output import mapping, objects_under
 from jobferry.cli.planview import has_changes, nothing_done, pending, show_plan
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption, session
 from jobferry.cli.tasks import follow_accepted, follow_import, refused_by_check, task_exit, wait_for
-from jobferry.cli.taskview import show_task
+from jobferry.cli.taskview import rolled_back_table, show_task
 from jobferry.cli.uploads import package_path
 from jobferry.domain.enums import ImportMode
 
@@ -272,11 +272,7 @@ def rollback_command(
             )
             return
     answer = _rolled_back(s, task_id)
-    objects = objects_under(answer, "objects")
-    out.table(
-        ("kind", "name", "action", "version"),
-        [(o.get("kind"), o.get("name"), o.get("action"), o.get("version") or "") for o in objects],
-    )
+    rolled_back_table(out, answer)
     out.finish(answer, ExitCode.OK, f"Rolled back {answer.get('rolledBack', 0)} object(s).")
 
 
