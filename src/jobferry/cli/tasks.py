@@ -75,6 +75,8 @@ def status_text(task: dict[str, Any]) -> str:
         return f"RUNNING {task.get('progress', 0)}%"
     if isinstance(task.get("rolledBack"), dict):
         return f"{status}\nrolled back"
+    if isinstance(task.get("rollingBack"), dict):
+        return f"{status}\nrolling back"
     return (
         f"{status}\nrollback expired" if isinstance(task.get("rollbackExpired"), dict) else status
     )

@@ -44,6 +44,9 @@ def show_task(
     if isinstance(undone, dict):
         when = f"{moment(undone.get('at'))} by {undone.get('by')}"
         fields.append(("rolled back", Text(when, style="magenta")))
+    rolling = task.get("rollingBack")
+    if isinstance(rolling, dict):
+        fields.append(("rollback", Text(f"running: task {rolling.get('taskId')}", style="magenta")))
     expired = task.get("rollbackExpired")
     if isinstance(expired, dict):
         days = expired.get("keptDays")

@@ -1,5 +1,6 @@
 """What a system task is shown as (``TaskService`` reads them): the task, a page of tasks or
-of a task's subtasks, and for an ended import its rollback, or its rollback's expiry."""
+of a task's subtasks, and for an ended import its rollback, its rollback's expiry, or the
+rollback task undoing it now."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from typing import Any
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.services.definitions.documents import load
 from jobferry.storage import Tx
+from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing import expiry as expiry_repo
 from jobferry.storage.importing import rollbacks as rollback_repo
+from jobferry.storage.importing import target as target_repo
 from jobferry.storage.importing.expiry import Expiry
 from jobferry.storage.tasks import TaskRecord
 
@@ -52,6 +55,8 @@ class Task:
     rollback_expired: Expiry | None = None
     """An import past ``JOBFERRY_ROLLBACK_DAYS``: what it replaced was dropped, so it can no
     longer be rolled back (``None``: not so)."""
+    rolling_back: str | None = None
+    """An import a rollback task is undoing now, queued or running: that task's id."""
 
     @property
     def done(self) -> bool:
@@ -89,16 +94,47 @@ class TaskHead:
     subtask_rows: int
 
 
-Rollbacks = tuple[dict[str, tuple[int, str]], dict[str, Expiry]]
+@dataclass(frozen=True)
+class Rollbacks:
+    """What became of the ended imports among some tasks: those rolled back (when, by whom),
+    those that can no longer be (their expiry), and the one a rollback task is undoing now (its
+    task's id)."""
+
+    done: dict[str, tuple[int, str]] = field(default_factory=dict)
+    expired: dict[str, Expiry] = field(default_factory=dict)
+    running: dict[str, str] = field(default_factory=dict)
 
 
 def rollbacks_of(tx: Tx, tasks: Sequence[TaskRecord]) -> Rollbacks:
-    """(when, by whom) of the imports among ``tasks`` that were rolled back (ended ones), and
-    the expiry of those that can no longer be."""
+    """What became of the ended imports among ``tasks`` (:class:`Rollbacks`)."""
     imports = [t.id for t in tasks if t.kind == TaskKind.IMPORT and t.status != TaskStatus.RUNNING]
     if not imports:
-        return {}, {}
-    return rollback_repo.rollbacks_of(tx, imports), expiry_repo.expiries_of(tx, imports)
+        return Rollbacks()
+    return Rollbacks(
+        rollback_repo.rollbacks_of(tx, imports),
+        expiry_repo.expiries_of(tx, imports),
+        _running(tx, {t.workspace_id for t in tasks}),
+    )
+
+
+def _running(tx: Tx, workspaces: set[str]) -> dict[str, str]:
+    """Import → the rollback task holding its workspace's import lock, queued or running (one
+    at most a workspace: the lock is the workspace's)."""
+    found: dict[str, str] = {}
+    for workspace in workspaces:
+        holder = target_repo.lock_holder(tx, workspace)
+        task = task_repo.get_task(tx, workspace, holder) if holder else None
+        undone = _undoing(task)
+        if task is not None and undone is not None:
+            found[undone] = task.id
+    return found
+
+
+def _undoing(task: TaskRecord | None) -> str | None:
+    """The import ``task`` undoes, when it is a rollback queued or running."""
+    if task is None or task.kind != TaskKind.ROLLBACK or task.status != TaskStatus.RUNNING:
+        return None
+    return str(load(task.request or "{}").get("taskId"))
 
 
 def shown(
@@ -108,9 +144,10 @@ def shown(
     rollbacks: Rollbacks | None = None,
 ) -> Task:
     """The record of a stored task (with the subtasks kept inline by older versions) and, for
-    an import in ``rollbacks``, its rollback or its rollback's expiry."""
-    done, expiries = rollbacks or ({}, {})
-    undone = done.get(task.id)
+    an import in ``rollbacks``, its rollback, its rollback's expiry, or the rollback task
+    undoing it now."""
+    undoings = rollbacks or Rollbacks()
+    undone = undoings.done.get(task.id)
     return Task(
         id=task.id,
         name=task.name,
@@ -126,5 +163,6 @@ def shown(
         result=load(task.result) if task.result else None,
         subtasks=load(task.subtasks)["items"] if subtasks and task.subtasks else [],
         rolled_back=RolledBack(*undone) if undone is not None else None,
-        rollback_expired=expiries.get(task.id),
+        rollback_expired=undoings.expired.get(task.id),
+        rolling_back=undoings.running.get(task.id),
     )

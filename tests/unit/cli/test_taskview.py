@@ -1,5 +1,6 @@
 """How ``jobferry tasks show`` prints an import's rollback: when and by whom it was rolled back,
-or that it can no longer be (``JOBFERRY_ROLLBACK_DAYS``)."""
+the rollback task undoing it now, or that it can no longer be (``JOBFERRY_ROLLBACK_DAYS``);
+and what a rollback task undid."""
 
 from __future__ import annotations
 
@@ -49,3 +50,21 @@ def test_the_task_list_says_under_an_imports_status_whether_it_can_be_rolled_bac
     assert status_text(undone) == "SUCCESSFUL\nrolled back"
     expired = {"status": "WARNING", "rollbackExpired": {"at": ENDED, "keptDays": 30}}
     assert status_text(expired) == "WARNING\nrollback expired"
+    rolling = {"status": "SUCCESSFUL", "rollingBack": {"taskId": "r1"}}
+    assert status_text(rolling) == "SUCCESSFUL\nrolling back"
+
+
+def test_an_import_being_rolled_back_names_the_rollback_task(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    printed = _shown(capsys, rollingBack={"taskId": "r1"})
+    line = next(line for line in printed.splitlines() if line.startswith("rollback"))
+    assert "running: task r1" in line
+
+
+def test_a_rollback_task_lists_what_it_undid(capsys: pytest.CaptureFixture[str]) -> None:
+    undone = [{"kind": "job", "name": "daily", "action": "RESTORED", "version": 3}]
+    printed = _shown(capsys, kind="rollback", result={"taskId": "i1", "objects": undone})
+    row = next(line for line in printed.splitlines() if "daily" in line)
+    assert "RESTORED" in row
+    assert "3" in row

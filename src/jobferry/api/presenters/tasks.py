@@ -1,6 +1,6 @@
 """System tasks on the wire: ListSystemTasksResponse, plus jobferry's extension fields (kind,
-progress, who created it, result, and when and by whom an import was rolled back), which
-DataArts clients ignore."""
+progress, who created it, result, when and by whom an import was rolled back, and the rollback
+task undoing it now), which DataArts clients ignore."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ def task_document(task: Task, *, subtasks: bool = True) -> dict[str, Any]:
         doc["endTime"] = task.end_time
     if task.rolled_back is not None:
         doc["rolledBack"] = {"at": task.rolled_back.at, "by": task.rolled_back.by}
+    if task.rolling_back is not None:
+        doc["rollingBack"] = {"taskId": task.rolling_back}
     if task.rollback_expired is not None:
         expiry = task.rollback_expired
         doc["rollbackExpired"] = {"at": expiry.dropped_at, "keptDays": expiry.kept_days}

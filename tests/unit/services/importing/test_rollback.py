@@ -215,8 +215,12 @@ def test_a_queued_rollback_holds_the_import_lock_and_ends_with_the_rollback(
     with pytest.raises(ImportRunningError, match=f"Rollback task {queued} is running"):
         services.rollback.start(scope, task.id)
     assert job_names(services, scope) == ["a_job", "b_job"]  # nothing before it runs
+    assert services.tasks.show(scope, task.id).rolling_back == queued  # the import says so
+    listed = services.tasks.list_tasks(scope, limit=10, offset=0).tasks
+    assert {t.id: t.rolling_back for t in listed}[task.id] == queued
 
     ended = run_queued(services)
+    assert services.tasks.show(scope, task.id).rolling_back is None
 
     assert ended.id == queued
     assert ended.kind is TaskKind.ROLLBACK
