@@ -1,0 +1,29 @@
+"""The ``Prefer`` header (RFC 7240) a call that works long reads: ``respond-async`` asks for a
+task instead of the work done, whatever else the header prefers and however it is spelled."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobferry.api.wire import prefers_async
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "respond-async",
+        "Respond-Async",
+        "wait=10, respond-async",
+        "respond-async; x=1",
+        " respond-async ",
+    ],
+)
+def test_respond_async_is_found_among_the_preferences(header: str) -> None:
+    assert prefers_async(header)
+
+
+@pytest.mark.parametrize(
+    "header", [None, "", "return=minimal", "wait=10", "respond-asynchronously"]
+)
+def test_no_respond_async_asks_for_the_work_done(header: str | None) -> None:
+    assert not prefers_async(header)
