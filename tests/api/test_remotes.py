@@ -203,7 +203,7 @@ def test_an_unreachable_remote_is_said_so_after_retries(api: SignedClient, tmp_p
     failed = wait_task(api, started.json()["taskId"], started.json()["workspace"])
     assert (failed["kind"], failed["status"]) == ("refresh", "FAILED")
     assert failed["message"] == refreshed.json()["error_msg"]
-    assert failed["result"]["errorCode"] == "DLF.9062"
+    assert (failed["result"]["errorCode"], failed["result"]["httpStatus"]) == ("DLF.9062", 502)
     missing = api.call("POST", "/remotes/nope/refresh", extra_headers=ASYNC)
     assert (missing.status_code, missing.json()["error_code"]) == (400, "DLF.9064")
 

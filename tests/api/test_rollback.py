@@ -152,6 +152,7 @@ def test_a_rollback_task_refused_at_once_or_as_it_runs_changes_nothing(
     assert ended["status"] == "FAILED"
     assert ended["result"] == {
         "errorCode": "DLF.9016",
+        "httpStatus": 400,
         "conflicts": ["job 'new_job' was edited"],
     }
     assert "job 'new_job' was edited" in ended["message"]

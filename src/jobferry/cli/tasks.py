@@ -52,7 +52,8 @@ def follow_accepted(s: Session, task_id: str, what: str) -> dict[str, Any]:
     result = mapping(task.get("result"))
     if task.get("status") != TaskStatus.SUCCESSFUL:
         code, message = str(result.get("errorCode") or "?"), str(task.get("message") or "")
-        raise ApiError(400, code, message, {**result, "error_code": code, "error_msg": message})
+        status = int(result.pop("httpStatus", 400))
+        raise ApiError(status, code, message, {**result, "error_code": code, "error_msg": message})
     return result
 
 

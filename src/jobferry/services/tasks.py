@@ -72,11 +72,12 @@ class QueuedTask:
 
 
 def refusal_result(exc: JobferryError, kept: Sequence[str]) -> dict[str, Any]:
-    """What a task failed by refusal ``exc`` keeps as its result: the error code, and the
-    ``kept`` fields of the envelope the call would have answered (a client says it in its own
-    terms from them)."""
+    """What a task failed by refusal ``exc`` keeps as its result: the error code, the HTTP
+    status and the ``kept`` fields of the envelope the call would have answered (a client says
+    it in its own terms from them)."""
     said = exc.envelope()
-    return {"errorCode": exc.code} | {key: said[key] for key in kept if key in said}
+    found = {"errorCode": exc.code, "httpStatus": exc.status}
+    return found | {key: said[key] for key in kept if key in said}
 
 
 def lock_holding(tx: Tx, holder: str) -> TaskKind:

@@ -266,7 +266,11 @@ def test_objects_changed_since_fail_the_task_naming_them_and_nothing_changes(
 
     assert ended.status is TaskStatus.FAILED
     assert "cannot be rolled back: 1 object(s) changed since" in ended.message
-    assert ended.outcome == {"errorCode": "DLF.9016", "conflicts": ["job 'b_job' was edited"]}
+    assert ended.outcome == {
+        "errorCode": "DLF.9016",
+        "httpStatus": 400,
+        "conflicts": ["job 'b_job' was edited"],
+    }
     assert job_names(services, scope) == ["a_job", "b_job"]
     assert services.tasks.show(scope, task.id).rolled_back is None
     import_package(services, scope, package(tmp_path, "3.zip", "c_job"))  # the lock is free
