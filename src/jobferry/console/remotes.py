@@ -14,13 +14,7 @@ from jobferry.console.admin import AdminPage
 from jobferry.console.fixes import said
 from jobferry.console.web import FormDep, Page, PageDep, base_of, raw, redirect, render, text
 from jobferry.domain.enums import RemoteReach
-from jobferry.errors import (
-    JobferryError,
-    RemoteAuthError,
-    RemoteError,
-    RemoteNotFoundError,
-    RemoteUnreachableError,
-)
+from jobferry.errors import JobferryError, RemoteError, RemoteNotFoundError, all_error_classes
 from jobferry.services.remotes.records import (
     Refresh,
     Remote,
@@ -135,8 +129,10 @@ def remote_said(exc: JobferryError) -> str:
 
 REFUSALS: dict[str, type[JobferryError]] = {
     kind.code: kind
-    for kind in (RemoteError, RemoteAuthError, RemoteUnreachableError, RemoteNotFoundError)
+    for kind in all_error_classes()
+    if issubclass(kind, RemoteError | RemoteNotFoundError)
 }
+"""The refusals about a remote, by code: what a failed refresh task's result names."""
 
 
 def refresh_failed(message: str, result: dict[str, Any]) -> str:
