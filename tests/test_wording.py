@@ -34,10 +34,11 @@ from jobferry import errors
 from jobferry.cli.fixes import REMEDIES as CLI_REMEDIES
 from jobferry.cli.fixes import cli_fix, refusal_text
 from jobferry.console.fixes import REMEDIES as CONSOLE_REMEDIES
-from jobferry.console.fixes import console_fix, said
+from jobferry.console.fixes import console_fix, said, task_refused
 from jobferry.domain.enums import ProblemReason
 from jobferry.domain.remedies import Remedy
 from jobferry.domain.shapes import BodyShape
+from jobferry.services.tasks import refusal_result
 from support.cli import whole_command
 
 SRC = Path(jobferry.__file__).parent
@@ -194,6 +195,11 @@ def test_a_refusal_with_a_remedy_prints_its_problem_and_the_cli_fix() -> None:
     )
     assert said(error).startswith("There is no route 'nightly'")
     assert not api_terms(said(error))
+    kept = refusal_result(error, ("remedy", "problem", "route"))  # a task failed by it
+    assert task_refused(error.message, kept) == (
+        "There is no route 'nightly' in this project. The Routes page lists them."
+    )
+    assert task_refused("no remedy kept", {"errorCode": "DLF.9016"}) == "no remedy kept"
     plain = errors.RouteNotFoundError("There is no route 'x'.", route="x").envelope()
     assert "remedy" not in plain
     assert refusal_text("from an older server", {"remedy": "unknown"}) == "from an older server"

@@ -376,3 +376,13 @@ def _route(exc: JobferryError) -> str | None:
             "promote, on the source server and then on the target server."
         )
     return None
+
+
+def task_refused(message: str, result: dict[str, Any]) -> str:
+    """A task failed by a refusal (its result keeps the refusal's ``problem`` and ``remedy``:
+    ``services.tasks.refusal_result``), its fix said with the console's pages; its message as
+    it is when the refusal had no remedy."""
+    remedy = REMEDIES.get(str(result.get("remedy"))) if result.get("remedy") else None
+    if remedy is None or not result.get("problem"):
+        return message
+    return f"{result['problem']} {remedy(result)}"

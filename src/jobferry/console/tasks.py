@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from jobferry.console.fixes import console_problems, said, without_fix
+from jobferry.console.fixes import console_problems, said, task_refused, without_fix
 from jobferry.console.plans import task_plan
 from jobferry.console.remotes import refresh_failed
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render
@@ -59,16 +59,26 @@ def task_summary(page: Page, task: Task) -> TaskSummary:
     """The progress box of a task (a refresh's failure said in the console's terms)."""
     result = task.outcome
     download = result.get("downloadId")
-    failed = task.kind is TaskKind.REFRESH and task.status is TaskStatus.FAILED
     return TaskSummary(
         id=task.id,
         status=task.status,
         progress=task.progress,
-        message=refresh_failed(task.message, result) if failed else task.message,
+        message=_said(task),
         done=task.done,
         download_url=page.url(f"/downloads/{download}/file") if download else "",
         file_name=str(result.get("fileName", "")) if download else "",
     )
+
+
+def _said(task: Task) -> str:
+    """A task's message; a refresh's or a rollback's refusal said in the console's terms."""
+    if task.status is not TaskStatus.FAILED:
+        return task.message
+    if task.kind is TaskKind.REFRESH:
+        return refresh_failed(task.message, task.outcome)
+    if task.kind is TaskKind.ROLLBACK:
+        return task_refused(task.message, task.outcome)
+    return task.message
 
 
 TASKS_PAGE = 25
