@@ -529,3 +529,14 @@ def test_the_cli_and_the_console_write_no_api_terms_themselves() -> None:
             if re.search(r"\s", text) and api_terms(text) and not allowed:
                 found.append(f"{module}:{line} ({where}) {api_terms(text)}: {text[:90]}")
     assert not found, "\n".join(found)
+
+
+def test_following_a_task_of_another_workspace_names_it_in_the_cli() -> None:
+    here = {"remedy": "follow_task", "problem": "A task runs.", "task_id": "t1"}
+    there = {**here, "workspace": "prod"}
+    assert refusal_text("A task runs.", here).endswith(
+        "jobferry tasks show t1 --wait, and try again when it has ended."
+    )
+    assert refusal_text("A task runs.", there).endswith(
+        "jobferry tasks show t1 --wait -w prod, and try again when it has ended."
+    )

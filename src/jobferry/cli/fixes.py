@@ -355,8 +355,9 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         ),
         Remedy.LIST_TASKS: lambda b: "jobferry tasks list lists the workspace's tasks.",
         Remedy.FOLLOW_TASK: lambda b: (
-            f"Follow it with jobferry tasks show {_name(b, 'task_id', 'TASK')} --wait, and "
-            "import again when it has ended."
+            f"Follow it with jobferry tasks show {_name(b, 'task_id', 'TASK')} --wait"
+            + (f" -w {_name(b, 'workspace', '')}" if b.get("workspace") else "")
+            + ", and try again when it has ended."
         ),
         Remedy.LIST_REMOTES: lambda b: "jobferry remotes list lists them.",
         Remedy.EXPORT_WORKSPACE: lambda b: (

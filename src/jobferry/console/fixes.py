@@ -284,7 +284,7 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         ),
         Remedy.LIST_TASKS: lambda c: "The Tasks page lists the workspace's tasks.",
         Remedy.FOLLOW_TASK: lambda c: (
-            "Follow it on the Tasks page, and import again when it has ended."
+            "Follow it on the Tasks page, and try again when it has ended."
         ),
         Remedy.LIST_REMOTES: lambda c: "Admin → Remotes lists them.",
         Remedy.EXPORT_WORKSPACE: lambda c: (

@@ -16,11 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jobferry.domain.enums import TaskKind, TaskStatus
-from jobferry.errors import JobferryError
-from jobferry.services.context import Actor
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import ConflictError, JobferryError
+from jobferry.services.context import Actor, Scope
 from jobferry.services.definitions.documents import load
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.tasks import ClaimedTask, QueuedTask, TaskService, refusal_result
+from jobferry.storage import tasks as task_repo
 
 REFUSAL_CONTEXT = ("remote", "call", "remote_status", "remote_error_code", "remote_error_msg")
 """What a failed refresh task keeps of its refusal's context in its result (with its code,
@@ -40,10 +42,36 @@ class RefreshTasks:
         than the remote) in its shadow workspace. Refused at once, queuing nothing, for an
         unknown remote or a caller who may not refresh it."""
         _, scope = self.remotes.refresh_scope(actor, name)
+        self._refuse_running(scope, name)
         title = f"Refresh remote '{name}'" + (f" from {path}" if path else " from the remote")
         request = {"remote": name, "path": path}
         queued = self.tasks.enqueue(scope, TaskKind.REFRESH, f"{title}.", request)
         return QueuedTask(queued, scope.workspace.id)
+
+    def _refuse_running(self, scope: Scope, name: str) -> None:
+        """Refuse a second refresh while one of the remote is queued or running (it would read
+        the remote again only to be refused as it writes, the first having recorded)."""
+        with self.tasks.db.transaction(readonly=True) as tx:
+            _, running = task_repo.list_tasks(
+                tx,
+                scope.workspace.id,
+                kind=TaskKind.REFRESH,
+                status=TaskStatus.RUNNING,
+                limit=1,
+                offset=0,
+            )
+        if running:
+            task_id = running[0].id
+            raise ConflictError(
+                f"A refresh of remote '{name}' is queued or running already (task {task_id}, "
+                f"in its shadow workspace '{scope.workspace.name}'); nothing was queued.",
+                fix=f"Follow it (GET /v1/{{project_id}}/system-tasks/{task_id} in that "
+                "workspace) and refresh again when it has ended.",
+                remedy=Remedy.FOLLOW_TASK,
+                remote=name,
+                task_id=task_id,
+                workspace=scope.workspace.name,
+            )
 
     def run(self, task: ClaimedTask) -> None:
         """Run a queued refresh to its end, which records it: ``SUCCESSFUL`` with what it did,

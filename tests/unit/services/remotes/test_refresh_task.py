@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from jobferry.domain.enums import Role, TaskKind, TaskStatus
-from jobferry.errors import PermissionDeniedError, RemoteNotFoundError
+from jobferry.domain.remedies import Remedy
+from jobferry.errors import ConflictError, PermissionDeniedError, RemoteNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.remotes.records import Refresh
@@ -81,3 +82,22 @@ def test_what_may_not_be_refreshed_is_refused_at_once_and_queues_nothing(
     with pytest.raises(PermissionDeniedError, match="refresh remote 'prod'"):
         services.refresh_tasks.start(viewer, "prod")
     assert services.tasks.claim((TaskKind.REFRESH,), look_first=False) is None
+
+
+def test_a_second_refresh_is_refused_while_one_is_queued_and_taken_once_it_ended(
+    services: Services, shadow: Scope
+) -> None:
+    first = services.refresh_tasks.start(admin_actor(services), "prod")
+
+    with pytest.raises(
+        ConflictError, match=f"queued or running already \\(task {first.task_id}"
+    ) as busy:
+        services.refresh_tasks.start(admin_actor(services), "prod")
+
+    assert busy.value.remedy is Remedy.FOLLOW_TASK
+    assert (busy.value.context["task_id"], busy.value.context["workspace"]) == (
+        first.task_id,
+        shadow.workspace.name,
+    )
+    run_queued(services, shadow)
+    assert services.refresh_tasks.start(admin_actor(services), "prod").task_id != first.task_id
