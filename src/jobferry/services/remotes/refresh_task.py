@@ -7,8 +7,9 @@ reverse proxy waits for an answer. So the refresh is queued in the remote's shad
 (who may refresh it is checked at once: admins and developers of the shadow), a task thread of
 any server process runs it, and the task ends with what it did (``result``: the remote's name
 and the refresh in its stored form, which the remote keeps as its last refresh too) or with
-its refusal (``result.errorCode``, and the refusal's remedy). Two refreshes of one remote may
-be queued: the refresh refuses the second when the first recorded meanwhile.
+its refusal (``result.errorCode``, and the refusal's remedy). A second refresh of a remote is
+refused while one is queued or running; two asked at the same instant may both be queued, and
+then the one that writes second is refused as it writes (the first recorded meanwhile).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class RefreshTasks:
     def start(self, actor: Actor, name: str, path: str | None = None) -> QueuedTask:
         """Queue the refresh of remote ``name`` (``path``: from the snapshot it names rather
         than the remote) in its shadow workspace. Refused at once, queuing nothing, for an
-        unknown remote or a caller who may not refresh it."""
+        unknown remote, a caller who may not refresh it, or a refresh of it queued or running
+        already."""
         _, scope = self.remotes.refresh_scope(actor, name)
         self._refuse_running(scope, name)
         title = f"Refresh remote '{name}'" + (f" from {path}" if path else " from the remote")
