@@ -115,6 +115,11 @@ class Rollback(Protocol):
         caller's own)."""
         ...
 
+    def advance(self, progress: int, message: str) -> None:
+        """Say how far the rollback got (a rollback task's progress, 0–100), never from inside
+        its transaction; nothing for a rollback answered in its request."""
+        ...
+
 
 class Delivery(Protocol):
     """How the changes of an import or a rollback reach the truth of a workspace."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from jobferry.domain.enums import TaskKind, TaskStatus
@@ -115,11 +116,21 @@ class RollbackService:
         caller writes beside the undo and reports of it (a release rollback's), made as the
         task runs (a refusal then fails the task too)."""
         import_id = str(task.request["taskId"])
-        self.tasks.advance(task.id, 0, f"Rolling back import {import_id}.")
+        with self.db.transaction(readonly=True) as tx:
+            counted = repo.count_changes(tx, task.scope.workspace.id, import_id)
+        self.tasks.advance(
+            task.id, 5, f"Checking and undoing {counted} change(s) of import {import_id}."
+        )
         try:
             made = beside()
             rollback = LocalRollback(
-                self.db, task.scope, import_id, made.along, task=task.id, report=made.report
+                self.db,
+                task.scope,
+                import_id,
+                made.along,
+                task=task.id,
+                report=made.report,
+                progress=partial(self.tasks.advance, task.id),
             )
             self.deliveries.of(task.scope.workspace).run_rollback(task.scope, rollback)
         except JobferryError as exc:
@@ -160,6 +171,13 @@ class LocalRollback:
     import lock since it was queued, and ends in the rollback's transaction."""
     report: Callable[[RolledBack], dict[str, Any]] = RolledBack.as_result
     """The rollback task's result, of what was undone (once every ``along`` wrote)."""
+    progress: Callable[[int, str], None] | None = None
+    """Where :meth:`advance` reports (the rollback task's progress)."""
+
+    def advance(self, progress: int, message: str) -> None:
+        """Report ``progress`` (0–100) and ``message`` as the rollback task's, if it has one."""
+        if self.progress is not None:
+            self.progress(progress, message)
 
     def check(self) -> None:
         """Refuse, naming the objects, what :meth:`run` would refuse as things stand: an

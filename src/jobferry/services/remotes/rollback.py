@@ -114,6 +114,10 @@ class PushRollback:
         rollback.check()  # the shadow's own refusals, before any call
         made = [call for call in calls if call.state == "done"]
         touched = _touched(made)
+        objects = sum(len(names) for names in touched.values())
+        rollback.advance(
+            10, f"Reading {objects} object(s) in remote '{item.name}' (push {task_id})."
+        )
         with self.pushes.remotes.client(item) as client:
             state = read_state(client, touched)
             ws = scope.workspace.id
@@ -131,8 +135,12 @@ class PushRollback:
             writes = RemoteWrites(client, self.pushes.sleep)
             journal.start(item.project_id, ws, item.name, self.pushes.tasks.worker_id)
             steps = [inverse_of(c, state) for c in reversed(made)]
-            self._write(journal, writes, item, [step for step in steps if step is not None])
+            self._write(
+                journal, writes, item, [step for step in steps if step is not None], rollback
+            )
+            rollback.advance(85, f"Reading {objects} object(s) in remote '{item.name}' again.")
             after = read_state(client, touched)
+            rollback.advance(90, f"Rolling back the shadow workspace '{scope.workspace.name}'.")
             try:
                 return rollback.run(Pulled(ws, after, touched, journal.task_id))
             except Exception as exc:
@@ -145,9 +153,17 @@ class PushRollback:
                 ) from exc
 
     def _write(
-        self, journal: Journal, writes: RemoteWrites, item: RemoteRecord, steps: list[Step]
+        self,
+        journal: Journal,
+        writes: RemoteWrites,
+        item: RemoteRecord,
+        steps: list[Step],
+        rollback: Rollback,
     ) -> None:
-        for step in steps:
+        """Make every inverse call, in order, journalled, saying how many went (20–80 %); one
+        that fails for good undoes those made before it, from the journal, and raises."""
+        every = max(1, len(steps) // 50)
+        for made, step in enumerate(steps, start=1):
             (seq,) = journal.pending([step])
             try:
                 writes.make(step)
@@ -163,6 +179,11 @@ class PushRollback:
                     push=report.as_json(),
                 ) from exc
             journal.mark(seq, "done")
+            if made % every == 0 or made == len(steps):
+                rollback.advance(
+                    20 + 60 * made // len(steps),
+                    f"{made}/{len(steps)} call(s) to remote '{item.name}'.",
+                )
 
 
 @dataclass(frozen=True)

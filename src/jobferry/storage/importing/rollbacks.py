@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, Table, and_, delete, insert, or_, select, tuple_
+from sqlalchemy import Column, Table, and_, delete, func, insert, or_, select, tuple_
 
 from jobferry.domain.enums import ObjectKind
 from jobferry.storage.jobs import depending_from
@@ -44,6 +44,15 @@ def changes_of(
         select(import_changes).where(*where).order_by(c.kind, c.name, c.action).limit(limit)
     )
     return [ChangeRow(**{name: r._mapping[name] for name in ChangeRow._fields}) for r in rows]
+
+
+def count_changes(tx: Tx, workspace_id: str, task_id: str) -> int:
+    """How many changes an import task recorded in the workspace."""
+    c = import_changes.c
+    counted = tx.conn.execute(
+        select(func.count()).where(c.task_id == task_id, c.workspace_id == workspace_id)
+    ).scalar_one()
+    return int(counted)
 
 
 def imported_jobs_among(tx: Tx, task_id: str, job_ids: Sequence[str]) -> set[str]:

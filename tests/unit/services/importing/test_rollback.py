@@ -274,3 +274,27 @@ def test_objects_changed_since_fail_the_task_naming_them_and_nothing_changes(
     assert job_names(services, scope) == ["a_job", "b_job"]
     assert services.tasks.show(scope, task.id).rolled_back is None
     import_package(services, scope, package(tmp_path, "3.zip", "c_job"))  # the lock is free
+
+
+def test_a_rollback_task_says_how_many_changes_it_checks_and_undoes(
+    services: Services, scope: Scope, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    task = import_package(
+        services, scope, package(tmp_path, "2.zip", "a_job", "b_job"), onDrift=DRIFT
+    )
+    queued = services.rollback.start(scope, task.id)
+    said: list[tuple[int, str]] = []
+    advance = services.tasks.advance
+
+    def noted(task_id: str, progress: int, message: str) -> None:
+        assert task_id == queued
+        said.append((progress, message))
+        advance(task_id, progress, message)
+
+    monkeypatch.setattr(services.tasks, "advance", noted)
+
+    ended = run_queued(services)
+
+    assert said == [(5, f"Checking and undoing 4 change(s) of import {task.id}.")]
+    assert ended.outcome["rolledBack"] == 4  # two jobs, and the two scripts one of them uses
+    assert (ended.status, ended.progress) == (TaskStatus.SUCCESSFUL, 100)

@@ -253,3 +253,41 @@ def test_a_rollback_killed_midway_is_undone_by_recovery(
     services.rollback.rollback(shadow, task.id)
     assert "monthly_sales" not in held(standin)["jobs"]
     assert standin.refused() == []
+
+
+def test_a_rollback_task_of_a_push_says_how_far_it_got(
+    services: Services,
+    standin: DataArtsStandin,
+    shadow: Scope,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    task = import_package(services, shadow, second_package(tmp_path), **SECOND)
+    queued = services.rollback.start(shadow, task.id)
+    said: list[tuple[int, str]] = []
+    advance = services.tasks.advance
+
+    def noted(task_id: str, progress: int, message: str) -> None:
+        if task_id == queued:
+            said.append((progress, message))
+        advance(task_id, progress, message)
+
+    monkeypatch.setattr(services.tasks, "advance", noted)
+    standin.reset()
+    claimed = services.tasks.claim((TaskKind.ROLLBACK,), look_first=False)
+    assert claimed is not None
+    services.rollback.run(claimed)
+
+    assert services.tasks.show(shadow, queued).status is TaskStatus.SUCCESSFUL
+    progress = [p for p, _ in said]
+    assert progress == sorted(progress)
+    messages = [m for _, m in said]
+    assert messages[0].startswith("Checking and undoing ")
+    assert messages[1] == f"Reading 5 object(s) in remote 'prod' (push {task.id})."
+    calls = [m for m in messages if " call(s) to remote 'prod'." in m]
+    sent = len(standin.writes())
+    assert calls[-1] == f"{sent}/{sent} call(s) to remote 'prod'."
+    assert said[-2:] == [
+        (85, "Reading 5 object(s) in remote 'prod' again."),
+        (90, f"Rolling back the shadow workspace '{shadow.workspace.name}'."),
+    ]
