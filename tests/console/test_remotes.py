@@ -20,6 +20,7 @@ from support.console import Browser, admin_scope, assert_page, finish_task
 from support.gateway import Gateway
 from support.remotes import exported_workspace, remote_body, remote_workspace
 from support.server import ServerProcess, new_workspace
+from support.standin import DataArtsStandin, held_back
 
 
 def _remote_workspace(server: ServerProcess) -> str:
@@ -220,3 +221,23 @@ def test_a_remote_is_edited_in_place_from_the_console_and_a_refusal_keeps_the_fo
     tested = browser.post(f"{url}/action", {"action": "test", "name": "prod"})
     assert_page(tested, 200, "is reachable")
     assert [r.name for r in services.remotes.list_all(scope.actor)] == ["prod"]
+
+
+def test_the_list_links_to_the_refresh_running_now(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    standin = DataArtsStandin()
+    answer = held_back(services, standin)
+    remote = services.remotes.add(scope.actor, standin.spec("prod"))
+    url = f"/console/w/{scope.workspace.id}/admin/remotes"
+    browser.get(url)
+    started = browser.post(f"{url}/action", {"action": "refresh", "name": "prod"})
+    task_page = started.headers["location"]
+    try:
+        listed = browser.get(url)
+        assert_page(listed, 200, "Refreshing now: follow it")
+        assert f'href="{task_page}" data-refreshing' in listed.text
+    finally:
+        answer.set()
+    finish_task(services, admin_scope(services, remote.workspace_id), started)
+    assert "data-refreshing" not in browser.get(url).text

@@ -405,6 +405,20 @@ def remote_shadow(
     return shadow
 
 
+def held_back(services: Services, standin: DataArtsStandin) -> threading.Event:
+    """Plug ``standin`` into ``services``' remotes so that each call waits, before it is
+    answered, until the event returned is set (a refresh or a push then stays running while a
+    test looks at what says so); set it at the test's end."""
+    answer = threading.Event()
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        assert answer.wait(30), "the remote was never let answer"
+        return standin.handle(request)
+
+    services.remotes.transport = httpx2.MockTransport(handle)
+    return answer
+
+
 def settling(services: Services, standin: DataArtsStandin) -> list[list[int]]:
     """Give ``services``' pushes a settle time of 60 s, waited in an instant: each settle lets
     the calls on their way land (:meth:`DataArtsStandin.land`). What each settle landed (the

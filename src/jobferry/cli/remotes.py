@@ -62,6 +62,17 @@ def _last_refresh(answer: dict[str, Any]) -> str:
     return f"{epoch_ms(last.get('refreshTime'))} UTC: {_counts(last)}; {read}"
 
 
+def refreshing_line(answer: dict[str, Any]) -> list[tuple[str, str]]:
+    """The refresh running now, with the command that follows it (none: no line)."""
+    task_id = mapping(answer.get("refreshing")).get("taskId")
+    if not task_id:
+        return []
+    shadow = mapping(answer.get("shadowWorkspace")).get("name")
+    return [
+        ("refreshing", f"now: task {task_id} (jobferry tasks show {task_id} --wait -w {shadow})")
+    ]
+
+
 @app.command("add")
 def add_remote(
     ctx: typer.Context,
@@ -192,6 +203,11 @@ def list_remotes(ctx: typer.Context, json_mode: JsonOption = False) -> None:
         ("workspace", "workspace", None),
         ("access key", "accessKey", None),
         ("refreshed (UTC)", "lastRefresh", lambda r: epoch_ms(mapping(r).get("refreshTime"))),
+        (
+            "refreshing",
+            "refreshing",
+            lambda r: f"now: task {mapping(r).get('taskId')}" if r else "",
+        ),
     ]
     list_answer(session(ctx, json_mode), _path(), "remotes", columns, "No remotes.")
 
@@ -215,6 +231,7 @@ def show_remote(ctx: typer.Context, name: RemoteName, json_mode: JsonOption = Fa
             ("secret key", answer.get("secretKey")),
             ("shadow workspace", mapping(answer.get("shadowWorkspace")).get("name")),
             ("last refresh", _last_refresh(answer)),
+            *refreshing_line(answer),
             *(
                 ("note", str(note))
                 for note in mapping(answer.get("lastRefresh")).get("notes") or []

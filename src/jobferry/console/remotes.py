@@ -50,17 +50,21 @@ class RemoteRow:
     """What its last refresh did ('' when never refreshed)."""
     source: str
     """What the last refresh read: the remote, or which snapshot."""
+    refreshing: str = ""
+    """The page of the refresh running now ('' when none runs)."""
 
 
-def _row(remote: Remote) -> RemoteRow:
+def _row(base: str, remote: Remote) -> RemoteRow:
     last = remote.last_refresh
+    running = remote.refreshing
+    refreshing = f"{base}/w/{remote.workspace_id}/tasks/{running}" if running else ""
     if last is None:
-        return RemoteRow(remote, "", "")
+        return RemoteRow(remote, "", "", refreshing)
     if last.snapshot is not None:
         source = f"snapshot {last.snapshot.file_name} (SHA-256 {last.snapshot.sha256[:12]}…)"
     else:
         source = f"the remote, {last.calls:,} calls in {last.seconds:g} s"
-    return RemoteRow(remote, last.said(), source)
+    return RemoteRow(remote, last.said(), source, refreshing)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,7 +97,8 @@ def _page(
     edit_draft: dict[str, str] | None = None,
 ) -> Response:
     actor = page.session.actor
-    rows = [_row(remote) for remote in page.services.remotes.list_all(actor)]
+    base = base_of(page.request)
+    rows = [_row(base, remote) for remote in page.services.remotes.list_all(actor)]
     context = RemotesContext(
         page=page,
         remotes=rows,

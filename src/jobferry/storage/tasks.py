@@ -14,7 +14,7 @@ from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.importing.tables import task_subtasks
 from jobferry.storage.records import first_record, record
 from jobferry.storage.tables import import_locks, system_tasks, workers
-from jobferry.storage.tx import Tx
+from jobferry.storage.tx import Tx, chunks
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,21 @@ def list_tasks(
     newest = [system_tasks.c.start_time.desc(), system_tasks.c.id.desc()]
     total, rows = tx.page(system_tasks, and_(*where), newest, limit, offset, light)
     return total, [TaskRecord(**{**row._mapping, "result": None, "subtasks": None}) for row in rows]
+
+
+def running_in(tx: Tx, workspace_ids: Sequence[str], kind: str) -> dict[str, str]:
+    """The task of ``kind`` queued or running in each of these workspaces that has one (its
+    id; the newest, should there be two)."""
+    c = system_tasks.c
+    found: dict[str, str] = {}
+    for part in chunks(workspace_ids):
+        rows = tx.conn.execute(
+            select(c.workspace_id, c.id)
+            .where(c.status == TaskStatus.RUNNING, c.kind == kind, c.workspace_id.in_(part))
+            .order_by(c.start_time, c.id)
+        )
+        found.update({str(row.workspace_id): str(row.id) for row in rows})
+    return found
 
 
 def update_running(tx: Tx, task_id: str, **values: Any) -> bool:

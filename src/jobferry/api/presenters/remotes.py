@@ -34,7 +34,8 @@ def snapshot_view(item: Snapshot) -> dict[str, Any]:
 
 def remote_view(item: Remote) -> dict[str, Any]:
     """A remote as the API answers it (``secretKey`` is write-only: only that it is set;
-    ``studioEndpoint`` is where the Studio calls go: ``endpoint`` unless one was given)."""
+    ``studioEndpoint`` is where the Studio calls go: ``endpoint`` unless one was given;
+    ``refreshing``: the refresh task queued or running now, in the shadow workspace)."""
     return {
         "name": item.name,
         "endpoint": item.endpoint,
@@ -47,6 +48,7 @@ def remote_view(item: Remote) -> dict[str, Any]:
         "createTime": item.created_at,
         "createUser": item.created_by,
         "lastRefresh": refresh_view(item.last_refresh) if item.last_refresh else None,
+        "refreshing": {"taskId": item.refreshing} if item.refreshing else None,
     }
 
 

@@ -294,6 +294,8 @@ class Remote:
     last_refresh: Refresh | None
     studio_endpoint: str | None = None
     """Where the DataArts Studio calls go, when not to ``endpoint``."""
+    refreshing: str | None = None
+    """The refresh task queued or running now, in the shadow workspace (its id)."""
 
 
 @dataclass(frozen=True)

@@ -54,16 +54,9 @@ class RefreshTasks:
         """Refuse a second refresh while one of the remote is queued or running (it would read
         the remote again only to be refused as it writes, the first having recorded)."""
         with self.tasks.db.transaction(readonly=True) as tx:
-            _, running = task_repo.list_tasks(
-                tx,
-                scope.workspace.id,
-                kind=TaskKind.REFRESH,
-                status=TaskStatus.RUNNING,
-                limit=1,
-                offset=0,
-            )
-        if running:
-            task_id = running[0].id
+            running = task_repo.running_in(tx, [scope.workspace.id], TaskKind.REFRESH)
+        task_id = running.get(scope.workspace.id)
+        if task_id is not None:
             raise ConflictError(
                 f"A refresh of remote '{name}' is queued or running already (task {task_id}, "
                 f"in its shadow workspace '{scope.workspace.name}'); nothing was queued.",

@@ -16,7 +16,7 @@ from typing import IO
 
 import httpx2
 
-from jobferry.domain.enums import LockPolicy, RemoteReach, Role
+from jobferry.domain.enums import LockPolicy, RemoteReach, Role, TaskKind
 from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import parse_route
 from jobferry.errors import (
@@ -50,6 +50,7 @@ from jobferry.storage import accounts as account_repo
 from jobferry.storage import remotes as repo
 from jobferry.storage import remotes_journal as journal_repo
 from jobferry.storage import routes as route_repo
+from jobferry.storage import tasks as task_repo
 from jobferry.storage.records import WorkspaceRecord
 from jobferry.storage.remotes import RemoteRecord
 
@@ -58,7 +59,7 @@ NOT_FOUND_CODES = frozenset({"APIGW.0101", "DLF.0819"})
 gateway's "no such API" and DataArts' "no such workspace"."""
 
 
-def _typed(item: RemoteRecord) -> Remote:
+def _typed(item: RemoteRecord, refreshing: str | None = None) -> Remote:
     return Remote(
         item.name,
         item.workspace_id,
@@ -70,6 +71,7 @@ def _typed(item: RemoteRecord) -> Remote:
         item.created_by,
         Refresh.load(item.refresh) if item.refresh else None,
         item.studio_endpoint,
+        refreshing,
     )
 
 
@@ -181,13 +183,19 @@ class RemoteService:
         return _typed(item)
 
     def list_all(self, actor: Actor) -> list[Remote]:
-        """Every remote of the project, by name."""
+        """Every remote of the project, by name, each with the refresh running now if one
+        is."""
         with self.db.transaction(readonly=True) as tx:
-            return [_typed(item) for item in repo.list_remotes(tx, actor.project_id)]
+            items = repo.list_remotes(tx, actor.project_id)
+            running = task_repo.running_in(tx, [i.workspace_id for i in items], TaskKind.REFRESH)
+        return [_typed(item, running.get(item.workspace_id)) for item in items]
 
     def get(self, actor: Actor, name: str) -> Remote:
-        """One remote, with its last refresh."""
-        return _typed(self._record(actor, name))
+        """One remote, with its last refresh and the refresh running now if one is."""
+        item = self._record(actor, name)
+        with self.db.transaction(readonly=True) as tx:
+            running = task_repo.running_in(tx, [item.workspace_id], TaskKind.REFRESH)
+        return _typed(item, running.get(item.workspace_id))
 
     def _record(self, actor: Actor, name: str) -> RemoteRecord:
         with self.db.transaction(readonly=True) as tx:

@@ -1,0 +1,36 @@
+"""A remote says when a refresh of it is queued or running (``refreshing: {"taskId"}`` in
+``GET /remotes`` and ``GET /remotes/{name}``), and no longer once it ended: the in-memory
+DataArts stand-in plays the remote, held back on its first call until the test lets it
+answer."""
+
+from __future__ import annotations
+
+from jobferry.services.container import Services
+from support.builders import make_job
+from support.clients import SignedClient, wait_task
+from support.standin import DataArtsStandin, held_back
+
+ASYNC = {"Prefer": "respond-async"}
+
+
+def test_a_remote_names_the_refresh_running_now_and_not_once_it_ended(
+    api: SignedClient, services: Services
+) -> None:
+    standin = DataArtsStandin()
+    standin.workspace.put_job(make_job("daily_sales"))
+    answer = held_back(services, standin)
+    assert api.call("POST", "/remotes", standin.remote_body()).status_code == 200
+    assert api.call("GET", "/remotes/prod").json()["refreshing"] is None
+
+    started = api.call("POST", "/remotes/prod/refresh", extra_headers=ASYNC)
+    assert started.status_code == 202, started.text
+    task_id, shadow = started.json()["taskId"], started.json()["workspace"]
+    try:
+        assert api.call("GET", "/remotes/prod").json()["refreshing"] == {"taskId": task_id}
+        listed = api.call("GET", "/remotes").json()["remotes"]
+        assert [r["refreshing"] for r in listed] == [{"taskId": task_id}]
+    finally:
+        answer.set()
+    assert wait_task(api, task_id, shadow)["status"] == "SUCCESSFUL"
+    assert api.call("GET", "/remotes/prod").json()["refreshing"] is None
+    assert api.call("GET", "/remotes").json()["remotes"][0]["refreshing"] is None
