@@ -30,6 +30,7 @@ from jobferry.cli.session import (
     VERSIONS,
     Column,
     JsonOption,
+    VersionOption,
     WorkspaceOption,
     list_answer,
     session,
@@ -241,9 +242,7 @@ def profiles_list(
 def profiles_show(
     ctx: typer.Context,
     name: ProfileArg,
-    version: Annotated[
-        int | None, typer.Option("--version", min=1, metavar="N", help="An older version.")
-    ] = None,
+    version: VersionOption = None,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:

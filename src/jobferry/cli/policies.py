@@ -21,6 +21,7 @@ from jobferry.cli.session import (
     Column,
     JsonOption,
     Session,
+    VersionOption,
     WorkspaceOption,
     list_answer,
     session,
@@ -34,9 +35,6 @@ app = typer.Typer(
 RouteOption = Annotated[
     str | None,
     typer.Option("--route", metavar="ROUTE", help="A route's policy (default: the workspace's)."),
-]
-VersionOption = Annotated[
-    int | None, typer.Option("--version", min=1, metavar="N", help="An older version.")
 ]
 
 

@@ -26,7 +26,7 @@ from jobferry.cli.import_options import (
 )
 from jobferry.cli.optionsets import takes
 from jobferry.cli.output import mapping, moment
-from jobferry.cli.session import SAVED, Column, JsonOption, list_answer, session
+from jobferry.cli.session import SAVED, Column, JsonOption, VersionOption, list_answer, session
 from jobferry.domain.profile import load_profile_text
 
 app = typer.Typer(help="Routes: remembered promotions between workspaces.", no_args_is_help=True)
@@ -308,9 +308,7 @@ def edit_route(
 def show_route(
     ctx: typer.Context,
     name: RouteName,
-    version: Annotated[
-        int | None, typer.Option("--version", min=1, metavar="N", help="An older version.")
-    ] = None,
+    version: VersionOption = None,
     json_mode: JsonOption = False,
 ) -> None:
     """Show a route's settings (the newest version unless --version)."""

@@ -111,6 +111,10 @@ def session(ctx: typer.Context, json_mode: bool = False, workspace: str | None =
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document (machine-readable) instead.")
 ]
+VersionOption = Annotated[
+    int | None, typer.Option("--version", min=1, metavar="N", help="An older version.")
+]
+"""A versioned document's older version (a profile's, a policy's, a route's)."""
 YesOption = Annotated[
     bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts, CI).")
 ]
