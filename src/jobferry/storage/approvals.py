@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from sqlalchemy import (
     BigInteger,
     Column,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -24,7 +23,7 @@ from sqlalchemy import (
     update,
 )
 
-from jobferry.storage.columns import BigId, at_and_by, workspace_id
+from jobferry.storage.columns import BigId, at_and_by, user_id, workspace_id
 from jobferry.storage.records import all_records, first_record, record
 from jobferry.storage.tables import metadata
 from jobferry.storage.tx import Tx
@@ -34,7 +33,7 @@ from jobferry.storage.tx import Tx
 approval_keys = Table(
     "approval_keys",
     metadata,
-    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    user_id(primary_key=True),
     Column("key_id", String(64), primary_key=True),
     Column("user_name", String(128), nullable=False),
     Column("label", String(128), nullable=False),

@@ -26,6 +26,15 @@ def project_id(*, primary_key: bool = False) -> Column[str]:
     return _owner_id("project_id", "projects.id", primary_key, None)
 
 
+def user_id(*, primary_key: bool = False) -> Column[int]:
+    """The user a row belongs to, deleted with the user (part of the primary key, or a plain
+    foreign key)."""
+    user = ForeignKey("users.id", ondelete="CASCADE")
+    if primary_key:
+        return Column("user_id", BigId, user, primary_key=True)
+    return Column("user_id", BigId, user, nullable=False)
+
+
 def at_and_by(verb: str, *, nullable: bool = False) -> tuple[Column[int], Column[str]]:
     """When (``<verb>_at``, ms) and by whom (``<verb>_by``) a row was written."""
     return (

@@ -25,7 +25,7 @@ from sqlalchemy import (
     text,
 )
 
-from jobferry.storage.columns import BigId, at_and_by, by_and_at, project_id, workspace_id
+from jobferry.storage.columns import BigId, at_and_by, by_and_at, project_id, user_id, workspace_id
 
 metadata = MetaData(
     naming_convention={
@@ -125,7 +125,7 @@ credentials = Table(
     "credentials",
     metadata,
     Column("access_key", String(128), primary_key=True),
-    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    user_id(),
     Column("secret_encrypted", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
 )
@@ -133,7 +133,7 @@ credentials = Table(
 role_bindings = Table(
     "role_bindings",
     metadata,
-    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    user_id(primary_key=True),
     Column(
         "workspace_id",
         String(64),
@@ -469,7 +469,7 @@ console_sessions = Table(
     "console_sessions",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    user_id(),
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
