@@ -113,7 +113,7 @@ def list_jobs(
 @app.command("show")
 def show_job(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Job name.")],
+    name: JobName,
     version: Annotated[
         int | None,
         typer.Option("--version", metavar="N", help="A submitted version instead of the draft."),

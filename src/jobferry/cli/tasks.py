@@ -23,6 +23,7 @@ from jobferry.domain.enums import TaskStatus
 
 tasks_app = typer.Typer(help="System tasks (exports, imports) of a remote workspace.")
 downloads_app = typer.Typer(help="The download center of a remote workspace (jobferry).")
+DownloadId = Annotated[str, typer.Argument(help="Download id (downloads list).")]
 
 
 def wait_for(s: Session, task_id: str, description: str) -> dict[str, Any]:
@@ -201,7 +202,7 @@ def list_downloads(
 @downloads_app.command("get")
 def get_download(
     ctx: typer.Context,
-    download_id: Annotated[str, typer.Argument(help="Download id (downloads list).")],
+    download_id: DownloadId,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", metavar="FILE|DIR", help="File or folder to write."),
@@ -222,7 +223,7 @@ def get_download(
 @downloads_app.command("delete")
 def delete_download(
     ctx: typer.Context,
-    download_id: Annotated[str, typer.Argument(help="Download id (downloads list).")],
+    download_id: DownloadId,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
