@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from jobferry.errors import (
     ImportRunningError,
     InvalidRequestError,
     JobferryError,
+    StorageError,
     TaskNotFoundError,
 )
 from jobferry.services.context import Actor, Scope, now_ms
@@ -47,6 +49,10 @@ ORPHANED = (
     "The server process running this task stopped before it finished; nothing it was applying "
     "was kept. Run it again."
 )
+BESIDE_EVERY = 0.5
+"""Seconds between two progress writes beside a task's open write transaction."""
+BESIDE_KEPT = 64
+"""Tasks whose last such write is remembered (memory stays flat as tasks go by)."""
 UNRUNNABLE = "This task cannot run any more: {why}. Nothing was changed; start it again."
 
 
@@ -125,6 +131,8 @@ class TaskService:
         self._presence: Presence | None = None
         self.ends = TaskEnds()
         """The ends this process records, for callers waiting for one (``head(wait=…)``)."""
+        self._beside: dict[str, float] = {}
+        """When progress was last written beside each task's open write transaction."""
 
     def record(
         self,
@@ -214,15 +222,37 @@ class TaskService:
         self.ends.ended()
 
     def advance(self, task_id: str, progress: int, message: str) -> None:
-        """Report progress (0–100) of a running task."""
-        with self.db.transaction() as tx:
-            repo.update_running(
-                tx,
-                task_id,
-                progress=max(0, min(progress, 100)),
-                message=message,
-                last_update=now_ms(),
-            )
+        """Report progress (0–100) of a running task. From inside a write transaction this
+        thread holds (an import's apply, a rollback's undo: :data:`BESIDE_EVERY` apart at the
+        most), it is written beside that transaction where the database lets two write at once
+        (PostgreSQL: waiting at most a second for the task's row, else left out: progress is
+        never worth a wait), and left out on SQLite, whose one write lock that transaction
+        holds (a write would wait for it: for ever)."""
+        beside = self.db.writing_here
+        if beside and not self._beside_due(task_id):
+            return
+        values = {"progress": max(0, min(progress, 100)), "message": message}
+        try:
+            with self.db.transaction() as tx:
+                if beside:
+                    tx.conn.exec_driver_sql("SET LOCAL lock_timeout = '1s'")
+                repo.update_running(tx, task_id, **values, last_update=now_ms())
+        except StorageError:
+            if not beside:
+                raise
+
+    def _beside_due(self, task_id: str) -> bool:
+        """Whether progress said beside an open write transaction is written now."""
+        if not self.db.writes_side_by_side:
+            return False
+        now = time.monotonic()
+        if now - self._beside.get(task_id, -BESIDE_EVERY) < BESIDE_EVERY:
+            return False
+        self._beside.pop(task_id, None)
+        self._beside[task_id] = now  # the newest last; a few task threads' at the most:
+        while len(self._beside) > BESIDE_KEPT:
+            self._beside.pop(next(iter(self._beside)))
+        return True
 
     def finish(
         self,

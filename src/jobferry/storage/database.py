@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -185,6 +186,7 @@ class Database:
         elif self.dialect == "postgresql":
             kwargs.update(POOL)
         self.engine: Engine = create_engine(self.url, **kwargs)
+        self._writing = threading.local()
         if self.dialect == "postgresql":
             event.listen(self.engine, "connect", _postgres_session)
             event.listen(self.engine, "connect", _mark_used)
@@ -213,6 +215,8 @@ class Database:
         behind an import. ``bulk`` ones (tens of thousands of rows written) get a page cache of
         ``BULK_CACHE_KIB`` on SQLite for their duration.
         """
+        depth = getattr(self._writing, "depth", 0)
+        self._writing.depth = depth if readonly else depth + 1
         try:
             with self.engine.connect() as raw:
                 conn = raw.execution_options(jobferry_readonly=readonly)
@@ -228,8 +232,21 @@ class Database:
                 f"The database is not available ({exc.orig}); check JOBFERRY_DATABASE_URL and "
                 "that the database server is running."
             ) from exc
+        finally:
+            self._writing.depth = depth
         if not readonly and self.checkpointer is not None:
             self.checkpointer.wake()
+
+    @property
+    def writing_here(self) -> bool:
+        """Whether this thread holds a write transaction of this database open."""
+        return bool(getattr(self._writing, "depth", 0))
+
+    @property
+    def writes_side_by_side(self) -> bool:
+        """Whether a second transaction may write while another is open (PostgreSQL; SQLite
+        has one write lock, which the open one holds)."""
+        return self.dialect == "postgresql"
 
     @property
     def reads_beside_writes(self) -> bool:

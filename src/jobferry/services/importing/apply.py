@@ -15,7 +15,7 @@ order, as before. Only what nothing in the plan can change qualifies (``recordin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -322,17 +322,24 @@ def _subtask(
 
 
 def apply_plan(
-    applier: Applier, plan: PlanOutcome, workset: Workset, package_sha256: str
+    applier: Applier,
+    plan: PlanOutcome,
+    workset: Workset,
+    package_sha256: str,
+    said: Callable[[int, int], None] | None = None,
 ) -> Outcome:
     """Write every object of the plan that can be imported and was not written ahead; report
-    every object."""
+    every object (``said``: told after each batch how many of how many were written)."""
     record, task_id = applier.record, applier.task_id
     clear_names(applier.changes, workset, plan.failing)
     order = plan.order
     for start in range(0, len(order), BATCH):
         collect_batch_garbage()
-        rows = _apply_batch(applier, plan, workset, start, order[start : start + BATCH])
+        batch = order[start : start + BATCH]
+        rows = _apply_batch(applier, plan, workset, start, batch)
         record.add_subtasks(task_id, rows)
+        if said is not None:
+            said(start + len(batch), len(order))
     for users in workset.rewrites(BATCH):
         record.add_changes(applier.promotion.rewrite_dependents(users))
     outcome = applier.outcome

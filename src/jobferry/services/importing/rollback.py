@@ -131,6 +131,7 @@ class RollbackService:
                 task=task.id,
                 report=made.report,
                 progress=partial(self.tasks.advance, task.id),
+                span=(90, 99) if task.scope.workspace.shadow_of else (10, 95),
             )
             self.deliveries.of(task.scope.workspace).run_rollback(task.scope, rollback)
         except JobferryError as exc:
@@ -173,6 +174,9 @@ class LocalRollback:
     """The rollback task's result, of what was undone (once every ``along`` wrote)."""
     progress: Callable[[int, str], None] | None = None
     """Where :meth:`advance` reports (the rollback task's progress)."""
+    span: tuple[int, int] = (10, 95)
+    """The progress the undo moves through as it checks the changes (a push's rollback
+    undoes the shadow last: from 90)."""
 
     def advance(self, progress: int, message: str) -> None:
         """Report ``progress`` (0–100) and ``message`` as the rollback task's, if it has one."""
@@ -204,7 +208,7 @@ class LocalRollback:
                 _check_task(tx, scope, task_id)
                 for item in alongs:
                     item.before(tx)
-                undone = undo_import(tx, scope, task_id)
+                undone = undo_import(tx, scope, task_id, self._undoing(tx))
                 _refuse_expired(tx, task_id)  # dropped meanwhile: what it read may be empty
                 if not undone.count:
                     raise _nothing(task_id)
@@ -223,6 +227,20 @@ class LocalRollback:
                 raise
             raise _busy(task_id) from exc
         return done
+
+    def _undoing(self, tx: Tx) -> Callable[[int], None] | None:
+        """How the undo says how many changes it checked (nothing without a task): beside
+        its transaction (:meth:`TaskService.advance`)."""
+        if self.progress is None:
+            return None
+        total = max(1, repo.count_changes(tx, self.scope.workspace.id, self.task_id))
+        low, high = self.span
+
+        def said(checked: int) -> None:
+            message = f"Undoing: {checked:,} of {total:,} change(s) checked."
+            self.advance(low + (high - low) * checked // total, message)
+
+        return said
 
 
 def _end_task(tx: Tx, task: str, done: RolledBack, result: dict[str, Any]) -> None:
@@ -341,14 +359,17 @@ def check_import(tx: Tx, scope: Scope, task_id: str) -> None:
         raise _nothing(task_id)
 
 
-def undo_import(tx: Tx, scope: Scope, task_id: str) -> Undone:
+def undo_import(
+    tx: Tx, scope: Scope, task_id: str, said: Callable[[int], None] | None = None
+) -> Undone:
     """Check and undo every change import ``task_id`` made, a batch at a time, in ``tx``;
     refuse, listing every conflict. The caller holds the workspace's import lock (a push
-    undoing its own import in the shadow, ``services/remotes/push.py``, calls it directly)."""
+    undoing its own import in the shadow, ``services/remotes/push.py``, calls it directly).
+    ``said``: told after each batch of the first pass how many changes were checked so far."""
     undone = Undone()
     port = LocalChanges(tx, scope)  # the local executor of the change port
     conflicts: list[str] = []
-    counted = 0
+    counted = checked = 0
     for second in (False, True):
         for changes in _batches(tx, scope.workspace.id, task_id, second):
             current = {} if second else current_objects(tx, scope.workspace.id, changes)
@@ -365,6 +386,9 @@ def undo_import(tx: Tx, scope: Scope, task_id: str) -> Undone:
                 else:
                     undo.first(changes)
                 undo.write()
+            if said is not None and not second:
+                checked += len(changes)
+                said(checked)
         if counted:
             break  # the second pass's checks need the first pass's writes
     if counted:

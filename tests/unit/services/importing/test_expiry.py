@@ -5,6 +5,7 @@ changing nothing; younger imports keep theirs."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -171,8 +172,10 @@ def test_a_rollback_during_which_the_sweep_drops_its_states_is_refused_whole(
     real_undo = rollback_module.undo_import
     other = Database(services.db.url)  # another server process's keeper
 
-    def undo_then_sweep(tx: Tx, scope: Scope, task_id: str) -> Undone:
-        undone = real_undo(tx, scope, task_id)  # read and undone before the sweep commits
+    def undo_then_sweep(
+        tx: Tx, scope: Scope, task_id: str, said: Callable[[int], None] | None = None
+    ) -> Undone:
+        undone = real_undo(tx, scope, task_id, said)  # read and undone before the sweep commits
         with ThreadPoolExecutor(1) as pool:
             pool.submit(RollbackExpiry(other, 1).sweep, now).result(timeout=30)
         return undone

@@ -295,6 +295,9 @@ def test_a_rollback_task_says_how_many_changes_it_checks_and_undoes(
 
     ended = run_queued(services)
 
-    assert said == [(5, f"Checking and undoing 4 change(s) of import {task.id}.")]
+    assert said == [
+        (5, f"Checking and undoing 4 change(s) of import {task.id}."),
+        (95, "Undoing: 4 of 4 change(s) checked."),  # written beside the undo where it can be
+    ]
     assert ended.outcome["rolledBack"] == 4  # two jobs, and the two scripts one of them uses
     assert (ended.status, ended.progress) == (TaskStatus.SUCCESSFUL, 100)

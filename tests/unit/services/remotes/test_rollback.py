@@ -287,7 +287,8 @@ def test_a_rollback_task_of_a_push_says_how_far_it_got(
     calls = [m for m in messages if " call(s) to remote 'prod'." in m]
     sent = len(standin.writes())
     assert calls[-1] == f"{sent}/{sent} call(s) to remote 'prod'."
-    assert said[-2:] == [
+    assert said[-3:] == [
         (85, "Reading 5 object(s) in remote 'prod' again."),
         (90, f"Rolling back the shadow workspace '{shadow.workspace.name}'."),
+        (99, "Undoing: 5 of 5 change(s) checked."),  # beside the shadow's undo where it can be
     ]

@@ -1,0 +1,84 @@
+"""An import says how many objects it wrote as it writes them, and a rollback how many changes
+it checked, from inside their one transaction: on PostgreSQL a poll on another connection
+sees it move while the work goes on; on SQLite (one write lock, which the work holds) the task
+moves when the work ends, as before (``TaskService.advance``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobferry.domain.enums import TaskKind
+from jobferry.services import tasks as tasks_module
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from jobferry.services.importing import apply as apply_module
+from jobferry.services.importing import rollback as rollback_module
+from jobferry.storage.tables import system_tasks
+from support.builders import make_job
+from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
+
+JOBS = [f"job_{n}" for n in range(5)]
+
+
+@pytest.fixture
+def polled(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str]]:
+    """What a poll on another connection reads of a task each time the task says how far it
+    got (batches of two objects, progress written as often as said)."""
+    monkeypatch.setattr(apply_module, "BATCH", 2)
+    monkeypatch.setattr(rollback_module, "BATCH", 2)
+    monkeypatch.setattr(tasks_module, "BESIDE_EVERY", 0.0)
+    reads: list[tuple[int, str]] = []
+    advance = services.tasks.advance
+
+    def polling(task_id: str, progress: int, message: str) -> None:
+        advance(task_id, progress, message)
+        with services.db.transaction(readonly=True) as tx:
+            row = tx.conn.execute(system_tasks.select().where(system_tasks.c.id == task_id)).one()
+        reads.append((row.progress, row.message))
+
+    monkeypatch.setattr(services.tasks, "advance", polling)
+    return reads
+
+
+def package(tmp_path: Path) -> Path:
+    return write_objects(tmp_path / "p.zip", jobs_with_dependencies(*map(make_job, JOBS)))
+
+
+def test_an_import_says_how_many_objects_it_wrote_as_it_writes_them(
+    services: Services, tmp_path: Path, polled: list[tuple[int, str]]
+) -> None:
+    scope = workspace(services, "prod")
+    task = import_package(services, scope, package(tmp_path))
+
+    writing = [read for read in polled if read[1].startswith("Wrote ")]
+    if services.db.writes_side_by_side:
+        total = task.outcome["written"]
+        assert writing[0] == (40 + 55 * 2 // total, f"Wrote 2 of {total} object(s).")
+        assert writing[-1] == (95, f"Wrote {total} of {total} object(s).")
+        assert [p for p, _ in writing] == sorted(p for p, _ in writing)
+    else:
+        assert writing == []  # left out: the task moved when the import ended
+    assert services.tasks.show(scope, task.id).progress == 100
+
+
+def test_a_rollback_says_how_many_changes_it_checked_as_it_undoes_them(
+    services: Services, tmp_path: Path, polled: list[tuple[int, str]]
+) -> None:
+    scope: Scope = workspace(services, "prod")
+    task = import_package(services, scope, package(tmp_path))
+    services.rollback.start(scope, task.id)
+    polled.clear()
+    claimed = services.tasks.claim((TaskKind.ROLLBACK,), look_first=False)
+    assert claimed is not None
+    services.rollback.run(claimed)
+
+    undoing = [read for read in polled if read[1].startswith("Undoing: ")]
+    if services.db.writes_side_by_side:
+        total = int(polled[0][1].split()[3])  # "Checking and undoing N change(s) of import …"
+        assert undoing[0] == (10 + 85 * 2 // total, f"Undoing: 2 of {total} change(s) checked.")
+        assert undoing[-1] == (95, f"Undoing: {total} of {total} change(s) checked.")
+    else:
+        assert undoing == []
+    assert services.tasks.show(scope, claimed.id).progress == 100
