@@ -39,6 +39,7 @@ from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
 from jobferry.storage import tasks as repo
 from jobferry.storage import workers as worker_repo
+from jobferry.storage.live import LiveProgress, Said
 from jobferry.storage.presence import Presence
 from jobferry.storage.tasks import TaskRecord
 
@@ -133,6 +134,8 @@ class TaskService:
         """The ends this process records, for callers waiting for one (``head(wait=…)``)."""
         self._beside: dict[str, float] = {}
         """When progress was last written beside each task's open write transaction."""
+        self.live = LiveProgress.of(db.url)
+        """Where that progress goes on SQLite (its files; ``None`` elsewhere)."""
 
     def record(
         self,
@@ -224,27 +227,32 @@ class TaskService:
     def advance(self, task_id: str, progress: int, message: str) -> None:
         """Report progress (0–100) of a running task. From inside a write transaction this
         thread holds (an import's apply, a rollback's undo: :data:`BESIDE_EVERY` apart at the
-        most), it is written beside that transaction where the database lets two write at once
-        (PostgreSQL: waiting at most a second for the task's row, else left out: progress is
-        never worth a wait), and left out on SQLite, whose one write lock that transaction
-        holds (a write would wait for it: for ever)."""
+        most), it is written beside that transaction: on PostgreSQL into the task's row, in a
+        transaction of its own (waiting at most a second for the row, else left out: progress
+        is never worth a wait); on SQLite, whose one write lock that transaction holds (a write
+        would wait for it: for ever), into the task's progress file (:attr:`live`), which
+        every read of the task shows while it runs."""
         beside = self.db.writing_here
         if beside and not self._beside_due(task_id):
             return
-        values = {"progress": max(0, min(progress, 100)), "message": message}
+        progress = max(0, min(progress, 100))
+        if beside and not self.db.writes_side_by_side:
+            if self.live is not None:
+                self.live.write(task_id, Said(progress, message, now_ms()))
+            return
         try:
             with self.db.transaction() as tx:
                 if beside:
                     tx.conn.exec_driver_sql("SET LOCAL lock_timeout = '1s'")
-                repo.update_running(tx, task_id, **values, last_update=now_ms())
+                repo.update_running(
+                    tx, task_id, progress=progress, message=message, last_update=now_ms()
+                )
         except StorageError:
             if not beside:
                 raise
 
     def _beside_due(self, task_id: str) -> bool:
         """Whether progress said beside an open write transaction is written now."""
-        if not self.db.writes_side_by_side:
-            return False
         now = time.monotonic()
         if now - self._beside.get(task_id, -BESIDE_EVERY) < BESIDE_EVERY:
             return False
@@ -293,7 +301,24 @@ class TaskService:
                 f"Task [{task_id}] does not exist in workspace '{scope.workspace.name}'.",
                 task_id=task_id,
             )
-        return task
+        return self._said_since(task)
+
+    def _said_since(self, task: TaskRecord) -> TaskRecord:
+        """``task`` with the progress it said since its row was written, from inside its
+        transaction on SQLite (:attr:`live`)."""
+        if self.live is None or task.status != TaskStatus.RUNNING:
+            return task
+        said = self.live.read(task.id)
+        if said is None or said.at < task.last_update:
+            return task
+        return replace(task, progress=said.progress, message=said.message, last_update=said.at)
+
+    def ended_here(self, task_id: str) -> None:
+        """Task ``task_id`` ended on this process's task thread: what it said from inside its
+        transaction is forgotten."""
+        self._beside.pop(task_id, None)
+        if self.live is not None:
+            self.live.drop(task_id)
 
     def show(self, scope: Scope, task_id: str, *, subtasks: int | None = None) -> Task:
         """A task of the workspace (DLF.0810 when unknown) with its first ``subtasks``
@@ -379,7 +404,8 @@ class TaskService:
                 tx, scope.workspace.id, kind=kind, status=status, limit=p.limit, offset=p.skip
             )
             rollbacks = rollbacks_of(tx, tasks)
-        return TaskList(total, [shown(task, subtasks=False, rollbacks=rollbacks) for task in tasks])
+        listed = [self._said_since(task) for task in tasks]
+        return TaskList(total, [shown(t, subtasks=False, rollbacks=rollbacks) for t in listed])
 
     def register_worker(self, *, presence: bool = False) -> list[str]:
         """Announce this process (its tasks are alive while it beats). With ``presence`` (a

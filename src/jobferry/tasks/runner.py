@@ -165,6 +165,8 @@ class TaskRunner:
             self.services.tasks.abandon(
                 task.id, f"Internal error; see the server log for task {task.id}."
             )
+        finally:
+            self.services.tasks.ended_here(task.id)
 
     def start_export(self, scope: Scope, request: ExportRequest) -> str:
         """Validate a background export, queue it, return its task id."""

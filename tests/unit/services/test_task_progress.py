@@ -1,8 +1,9 @@
 """Progress said from inside a write transaction this thread holds (an import's apply, a
-rollback's undo): on PostgreSQL it is written beside that transaction at once, so a poll on
-another connection sees it while the work goes on (a second's wait for the task's row at the
-most, and no more often than every half second); on SQLite, whose one write lock that
-transaction holds, it is left out rather than waited for."""
+rollback's undo) is seen at once by a read on another connection while the work goes on, no
+more often than every half second: on PostgreSQL it is written into the task's row beside
+that transaction (a second's wait for the row at the most); on SQLite, whose one write lock
+that transaction holds, into a progress file beside the database, which every read of the
+running task shows, and which goes when the task ends."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import time
 
 import pytest
 
-from jobferry.domain.enums import TaskKind
+from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.services import tasks as tasks_module
 from jobferry.services.container import Services
 from jobferry.storage import tables
@@ -55,19 +56,16 @@ def test_progress_said_inside_a_write_transaction_is_seen_at_once_where_two_can_
         services.tasks.advance(task_id, 60, "Wrote 6 of 10 object(s).")
         during = seen(services, task_id)
     assert time.monotonic() - started < 5  # never a wait for the work's own lock
-    if services.db.writes_side_by_side:
-        assert during == (60, "Wrote 6 of 10 object(s).")
-    else:
-        assert during == before  # SQLite: left out
-    services.tasks.advance(task_id, 70, "Outside.")  # outside a transaction: always written
+    assert before != during == (60, "Wrote 6 of 10 object(s).")
+    listed = services.tasks.list_tasks(admin_scope(services)).tasks
+    assert [(t.progress, t.message) for t in listed if t.id == task_id] == [during]
+    services.tasks.advance(task_id, 70, "Outside.")  # outside a transaction: into the row
     assert seen(services, task_id) == (70, "Outside.")
 
 
 def test_progress_beside_a_transaction_is_written_at_most_every_half_second(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not services.db.writes_side_by_side:
-        pytest.skip("SQLite leaves progress beside a write transaction out")
     task_id = running_task(services)
     with services.db.transaction():
         services.tasks.advance(task_id, 50, "First.")
@@ -76,3 +74,20 @@ def test_progress_beside_a_transaction_is_written_at_most_every_half_second(
         monkeypatch.setattr(tasks_module, "BESIDE_EVERY", 0.0)
         services.tasks.advance(task_id, 60, "Later.")
         assert seen(services, task_id) == (60, "Later.")
+
+
+def test_on_sqlite_the_progress_file_goes_when_the_task_ends(services: Services) -> None:
+    live = services.tasks.live
+    if services.db.writes_side_by_side:
+        assert live is None  # PostgreSQL: the row
+        return
+    assert live is not None
+    task_id = running_task(services)
+    with services.db.transaction():
+        services.tasks.advance(task_id, 60, "Wrote 6 of 10 object(s).")
+    assert live.read(task_id) is not None
+    services.tasks.finish(task_id, TaskStatus.SUCCESSFUL, "Done.")
+    assert seen(services, task_id) == (100, "Done.")  # an ended task reads its row
+    services.tasks.ended_here(task_id)
+    assert live.read(task_id) is None
+    assert not (live.folder / f"{task_id}.json").exists()

@@ -1,7 +1,7 @@
 """An import says how many objects it wrote as it writes them, and a rollback how many changes
-it checked, from inside their one transaction: on PostgreSQL a poll on another connection
-sees it move while the work goes on; on SQLite (one write lock, which the work holds) the task
-moves when the work ends, as before (``TaskService.advance``)."""
+it checked, from inside their one transaction: a poll on another connection sees the task move
+while the work goes on (``TaskService.advance``: on PostgreSQL in the task's row, on SQLite in
+its progress file)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing import apply as apply_module
 from jobferry.services.importing import rollback as rollback_module
-from jobferry.storage.tables import system_tasks
 from support.builders import make_job
 from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
 
@@ -23,9 +22,16 @@ JOBS = [f"job_{n}" for n in range(5)]
 
 
 @pytest.fixture
-def polled(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str]]:
-    """What a poll on another connection reads of a task each time the task says how far it
-    got (batches of two objects, progress written as often as said)."""
+def prod(services: Services) -> Scope:
+    return workspace(services, "prod")
+
+
+@pytest.fixture
+def polled(
+    services: Services, prod: Scope, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[int, str]]:
+    """What a poll on another connection reads of a task of ``prod`` each time the task says
+    how far it got (batches of two objects, progress written as often as said)."""
     monkeypatch.setattr(apply_module, "BATCH", 2)
     monkeypatch.setattr(rollback_module, "BATCH", 2)
     monkeypatch.setattr(tasks_module, "BESIDE_EVERY", 0.0)
@@ -34,9 +40,8 @@ def polled(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[tuple[in
 
     def polling(task_id: str, progress: int, message: str) -> None:
         advance(task_id, progress, message)
-        with services.db.transaction(readonly=True) as tx:
-            row = tx.conn.execute(system_tasks.select().where(system_tasks.c.id == task_id)).one()
-        reads.append((row.progress, row.message))
+        task = services.tasks.show(prod, task_id, subtasks=0)
+        reads.append((task.progress, task.message))
 
     monkeypatch.setattr(services.tasks, "advance", polling)
     return reads
@@ -47,38 +52,30 @@ def package(tmp_path: Path) -> Path:
 
 
 def test_an_import_says_how_many_objects_it_wrote_as_it_writes_them(
-    services: Services, tmp_path: Path, polled: list[tuple[int, str]]
+    services: Services, prod: Scope, tmp_path: Path, polled: list[tuple[int, str]]
 ) -> None:
-    scope = workspace(services, "prod")
-    task = import_package(services, scope, package(tmp_path))
+    task = import_package(services, prod, package(tmp_path))
 
     writing = [read for read in polled if read[1].startswith("Wrote ")]
-    if services.db.writes_side_by_side:
-        total = task.outcome["written"]
-        assert writing[0] == (40 + 55 * 2 // total, f"Wrote 2 of {total} object(s).")
-        assert writing[-1] == (95, f"Wrote {total} of {total} object(s).")
-        assert [p for p, _ in writing] == sorted(p for p, _ in writing)
-    else:
-        assert writing == []  # left out: the task moved when the import ended
-    assert services.tasks.show(scope, task.id).progress == 100
+    total = task.outcome["written"]
+    assert writing[0] == (40 + 55 * 2 // total, f"Wrote 2 of {total} object(s).")
+    assert writing[-1] == (95, f"Wrote {total} of {total} object(s).")
+    assert [p for p, _ in writing] == sorted(p for p, _ in writing)
+    assert services.tasks.show(prod, task.id).progress == 100
 
 
 def test_a_rollback_says_how_many_changes_it_checked_as_it_undoes_them(
-    services: Services, tmp_path: Path, polled: list[tuple[int, str]]
+    services: Services, prod: Scope, tmp_path: Path, polled: list[tuple[int, str]]
 ) -> None:
-    scope: Scope = workspace(services, "prod")
-    task = import_package(services, scope, package(tmp_path))
-    services.rollback.start(scope, task.id)
+    task = import_package(services, prod, package(tmp_path))
+    services.rollback.start(prod, task.id)
     polled.clear()
     claimed = services.tasks.claim((TaskKind.ROLLBACK,), look_first=False)
     assert claimed is not None
     services.rollback.run(claimed)
 
     undoing = [read for read in polled if read[1].startswith("Undoing: ")]
-    if services.db.writes_side_by_side:
-        total = int(polled[0][1].split()[3])  # "Checking and undoing N change(s) of import …"
-        assert undoing[0] == (10 + 85 * 2 // total, f"Undoing: 2 of {total} change(s) checked.")
-        assert undoing[-1] == (95, f"Undoing: {total} of {total} change(s) checked.")
-    else:
-        assert undoing == []
-    assert services.tasks.show(scope, claimed.id).progress == 100
+    total = int(polled[0][1].split()[3])  # "Checking and undoing N change(s) of import …"
+    assert undoing[0] == (10 + 85 * 2 // total, f"Undoing: 2 of {total} change(s) checked.")
+    assert undoing[-1] == (95, f"Undoing: {total} of {total} change(s) checked.")
+    assert services.tasks.show(prod, claimed.id).progress == 100
