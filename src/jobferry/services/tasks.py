@@ -224,16 +224,17 @@ class TaskService:
             repo.fail_task(tx, task_id, message, now_ms())
         self.ends.ended()
 
-    def advance(self, task_id: str, progress: int, message: str) -> None:
+    def advance(self, task_id: str, progress: int, message: str, *, often: bool = False) -> None:
         """Report progress (0–100) of a running task. From inside a write transaction this
         thread holds (an import's apply, a rollback's undo: :data:`BESIDE_EVERY` apart at the
         most), it is written beside that transaction: on PostgreSQL into the task's row, in a
         transaction of its own (waiting at most a second for the row, else left out: progress
         is never worth a wait); on SQLite, whose one write lock that transaction holds (a write
         would wait for it: for ever), into the task's progress file (:attr:`live`), which
-        every read of the task shows while it runs."""
+        every read of the task shows while it runs. ``often``: said after each batch of a long
+        loop, and so written at most every :data:`BESIDE_EVERY` seconds too."""
         beside = self.db.writing_here
-        if beside and not self._beside_due(task_id):
+        if (beside or often) and not self._due(task_id):
             return
         progress = max(0, min(progress, 100))
         if beside and not self.db.writes_side_by_side:
@@ -251,8 +252,9 @@ class TaskService:
             if not beside:
                 raise
 
-    def _beside_due(self, task_id: str) -> bool:
-        """Whether progress said beside an open write transaction is written now."""
+    def _due(self, task_id: str) -> bool:
+        """Whether progress said often (beside an open write transaction, after each batch)
+        is written now."""
         now = time.monotonic()
         if now - self._beside.get(task_id, -BESIDE_EVERY) < BESIDE_EVERY:
             return False

@@ -45,6 +45,8 @@
   time.
 - ``ending`` (apply, report): an apply refused before it writes, or what it did and the task's
   end.
+- ``progress`` (plan, apply, report): what the task says as it goes, a batch at a time (the
+  objects checked, then written), from inside the import's transaction too.
 - ``promote`` (apply): what repeated promotion adds to an apply (renames, deletes, pauses,
   the ledger, rewritten references).
 - ``service`` (report): upload, check-file, plan and import as tasks (one transaction per

@@ -102,6 +102,9 @@ class PlanContext:
     """Where the objects an ATOMIC import creates go as soon as their batch is planned
     (``apply.Applier.ahead``), when the plan reads a snapshot that those writes cannot change
     (the target is then read on another connection than the one they are written on)."""
+    said: Callable[[int], None] | None = None
+    """Told after each batch how many of the package's objects were planned so far (a
+    task's progress)."""
 
 
 def _batches(objects: Iterable[PackageObject]) -> Iterator[list[PackageObject]]:
@@ -178,9 +181,13 @@ class Planner:
             objects = self.reader.objects(partial(prepare, preparation), helper=True)
         else:
             objects = self.reader.objects()
+        planned = 0
         for batch in _batches(objects):
             collect_batch_garbage()
             self._plan_batch(batch)
+            planned += len(batch)
+            if self.ctx.said is not None:
+                self.ctx.said(planned)
         report = self.found.absent if self.ctx.environment_report else None
         late = resolve_pending(self.workset, self.reader.present, report)
         self._plan_deletes()

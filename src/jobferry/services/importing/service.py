@@ -24,6 +24,7 @@ from jobferry.errors import (
 from jobferry.package.reader import ReadLimits
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.downloads import DownloadService
+from jobferry.services.importing import progress
 from jobferry.services.importing.apply import Applier, apply_plan
 from jobferry.services.importing.changes import Executor, TaskEnd
 from jobferry.services.importing.checks import signature_state
@@ -161,13 +162,20 @@ class ImportService:
             assert plan.environment is not None
             return replace(plan.environment, profile=plan.profile, package_sha256=reader.sha256)
 
-    def _plan_and_keep(self, scope: Scope, request: ImportRequest, reader: OpenedPackage) -> Plan:
+    def _plan_and_keep(
+        self,
+        scope: Scope,
+        request: ImportRequest,
+        reader: OpenedPackage,
+        said: Callable[[int], None] | None = None,
+    ) -> Plan:
         """Plan on a read-only snapshot of the target (nothing locked or written), keep the
-        plan, its lines and its working set with the reads it made, and answer it."""
+        plan, its lines and its working set with the reads it made, and answer it (``said``:
+        told how many objects were planned so far, a batch at a time)."""
         with Workset(self.scratch) as workset:
             with self.db.transaction(readonly=True) as tx:
                 target = Recorded(self._target(tx, scope).reader(lock_rows=False), workset)
-                plan = self._plan(target, scope, request, reader, workset)
+                plan = self._plan(target, scope, request, reader, workset, said=said)
             witness = target.witness()
             return self.plans.keep(scope, plan, workset, request, reader.sha256, witness)
 
@@ -181,6 +189,7 @@ class ImportService:
         *,
         environment_report: bool = False,
         ahead: Callable[[list[tuple[int, Record]]], None] | None = None,
+        said: Callable[[int], None] | None = None,
     ) -> PlanOutcome:
         """Plan the package into ``workset``; a package large enough (a helper process costs
         about a second to start) is read and prepared in a helper process."""
@@ -193,11 +202,17 @@ class ImportService:
             environment_report=environment_report,
             helper=helper,
             write_ahead=ahead,
+            said=said,
         )
         return Planner(context, reader, workset).run()
 
     def _plan_for_apply(
-        self, tx: Tx, applier: Applier, reader: OpenedPackage, workset: Workset
+        self,
+        tx: Tx,
+        applier: Applier,
+        reader: OpenedPackage,
+        workset: Workset,
+        said: Callable[[int], None] | None = None,
     ) -> PlanOutcome:
         """The plan of an import (its rows locked), in the import's transaction ``tx``.
 
@@ -214,10 +229,11 @@ class ImportService:
         scope, request = applier.scope, applier.request
         if not self.db.reads_beside_writes or request.mode is not ImportMode.ATOMIC:
             target = self._target(tx, scope).reader(lock_rows=True)
-            return self._plan(target, scope, request, reader, workset)
+            return self._plan(target, scope, request, reader, workset, said=said)
         with self.db.transaction(readonly=True, bulk=True) as snapshot:
             target = self._target(snapshot, scope).reader(lock_rows=True)
-            return self._plan(target, scope, request, reader, workset, ahead=applier.ahead)
+            ahead = applier.ahead
+            return self._plan(target, scope, request, reader, workset, ahead=ahead, said=said)
 
     def _request(self, scope: Scope, asked: ImportRequest, writes: bool = False) -> ImportRequest:
         if writes:
@@ -355,7 +371,8 @@ class ImportService:
                 self.plans.stored_for(scope, request, reader.sha256) if request.plan_id else None
             )
             if request.dry_run:
-                plan = self._plan_and_keep(scope, request, reader)
+                said = partial(progress.checking, self.tasks, job.task_id, reader.definitions(), 95)
+                plan = self._plan_and_keep(scope, request, reader, said)
                 problems = plan.summary.problems
                 self.tasks.finish(
                     job.task_id,
@@ -404,9 +421,11 @@ class ImportService:
                 if plan is None:  # not kept here, or planned on what changed since
                     if kept is not None:
                         workset = stack.enter_context(Workset(self.scratch))
-                    plan = self._plan_for_apply(tx, applier, reader, workset)
+                    total = reader.definitions()
+                    checking = partial(progress.checking, self.tasks, job.task_id, total, 40)
+                    plan = self._plan_for_apply(tx, applier, reader, workset, checking)
                 refuse_unfit(stored, plan, request)
-                said = partial(self._writing, job.task_id, executor is not None)
+                said = partial(progress.writing, self.tasks, job.task_id, executor is not None)
                 outcome = apply_plan(applier, plan, workset, reader.sha256, said)
                 status, message, result = ended(outcome, plan, reader.sha256, applier.stamp.by)
                 committed = changes.commit(TaskEnd(job.task_id, status, message, result))
@@ -420,16 +439,6 @@ class ImportService:
                 finish_in(tx, job.task_id, status, message, result)
                 repo.drop_lock(tx, scope.workspace.id, job.task_id)
         return outcome.written + outcome.deleted
-
-    def _writing(self, task_id: str, remote: bool, written: int, total: int) -> None:
-        """The import's progress as it writes, beside its transaction
-        (:meth:`TaskService.advance`): 40–95 %, or into a remote's shadow, whose push comes
-        after, 40–50 %."""
-        if remote:
-            progress, verb = 40 + 10 * written // total, "Prepared"
-        else:
-            progress, verb = 40 + 55 * written // total, "Wrote"
-        self.tasks.advance(task_id, progress, f"{verb} {written:,} of {total:,} object(s).")
 
 
 def _applying(plan_id: str, kept: bool) -> str:

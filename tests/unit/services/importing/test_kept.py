@@ -63,9 +63,9 @@ def progress(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     said: list[str] = []
     real = services.imports.tasks.advance
 
-    def advance(task_id: str, percent: int, message: str) -> None:
+    def advance(task_id: str, percent: int, message: str, *, often: bool = False) -> None:
         said.append(message)
-        real(task_id, percent, message)
+        real(task_id, percent, message, often=often)
 
     monkeypatch.setattr(services.imports.tasks, "advance", advance)
     return said

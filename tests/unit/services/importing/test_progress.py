@@ -1,7 +1,8 @@
-"""An import says how many objects it wrote as it writes them, and a rollback how many changes
-it checked, from inside their one transaction: a poll on another connection sees the task move
-while the work goes on (``TaskService.advance``: on PostgreSQL in the task's row, on SQLite in
-its progress file)."""
+"""A plan says how many of the package's objects it checked as it checks them, an import how
+many it wrote as it writes them, and a rollback how many changes it checked, from inside their
+one transaction too (``services/importing/progress.py``): a poll on another connection sees
+the task move while the work goes on (``TaskService.advance``: on PostgreSQL in the task's row,
+on SQLite in its progress file)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,17 @@ from jobferry.services import tasks as tasks_module
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing import apply as apply_module
+from jobferry.services.importing import planner as planner_module
 from jobferry.services.importing import rollback as rollback_module
+from jobferry.services.importing.request import parse_import_request
 from support.builders import make_job
-from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
+from support.planning import (
+    import_package,
+    jobs_with_dependencies,
+    upload,
+    workspace,
+    write_objects,
+)
 
 JOBS = [f"job_{n}" for n in range(5)]
 
@@ -33,13 +42,14 @@ def polled(
     """What a poll on another connection reads of a task of ``prod`` each time the task says
     how far it got (batches of two objects, progress written as often as said)."""
     monkeypatch.setattr(apply_module, "BATCH", 2)
+    monkeypatch.setattr(planner_module, "BATCH", 2)
     monkeypatch.setattr(rollback_module, "BATCH", 2)
     monkeypatch.setattr(tasks_module, "BESIDE_EVERY", 0.0)
     reads: list[tuple[int, str]] = []
     advance = services.tasks.advance
 
-    def polling(task_id: str, progress: int, message: str) -> None:
-        advance(task_id, progress, message)
+    def polling(task_id: str, progress: int, message: str, *, often: bool = False) -> None:
+        advance(task_id, progress, message, often=often)
         task = services.tasks.show(prod, task_id, subtasks=0)
         reads.append((task.progress, task.message))
 
@@ -79,3 +89,32 @@ def test_a_rollback_says_how_many_changes_it_checked_as_it_undoes_them(
     assert undoing[0] == (10 + 85 * 2 // total, f"Undoing: 2 of {total} change(s) checked.")
     assert undoing[-1] == (95, f"Undoing: {total} of {total} change(s) checked.")
     assert services.tasks.show(prod, claimed.id).progress == 100
+
+
+def test_a_plan_says_how_many_objects_it_checked_as_it_checks_them(
+    services: Services, prod: Scope, tmp_path: Path, polled: list[tuple[int, str]]
+) -> None:
+    path = upload(services, prod, package(tmp_path))
+    request = parse_import_request({"path": path, "sameNamePolicy": "OVERWRITE"})
+    prepared = services.imports.prepare(prod, request.as_dry_run())
+    services.imports.run(prepared)
+
+    checking = [read for read in polled if read[1].startswith("Checked ")]
+    total = int(polled[1][1].split()[1])  # "Checking N object(s)."
+    assert checking[0] == (30 + 65 * 2 // total, f"Checked 2 of {total} object(s).")
+    assert checking[-1] == (95, f"Checked {total} of {total} object(s).")
+    ended = services.tasks.show(prod, prepared.task_id)
+    assert ended.progress == 100
+    assert ended.message.startswith("Plan ready: ")
+
+
+def test_an_import_planned_in_its_own_transaction_says_both(
+    services: Services, prod: Scope, tmp_path: Path, polled: list[tuple[int, str]]
+) -> None:
+    task = import_package(services, prod, package(tmp_path))  # no plan kept: planned in it
+
+    said = [message.split()[0] for _, message in polled]
+    assert said.index("Checked") < said.index("Wrote")
+    checked = [read for read in polled if read[1].startswith("Checked ")]
+    assert checked[-1][0] == 40  # the plan ends where the writes begin
+    assert services.tasks.show(prod, task.id).status == "SUCCESSFUL"
