@@ -9,7 +9,7 @@ here, each batch deflated on two threads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +88,7 @@ def write_package(
     basis: BasisOf | None = None,
     also: dict[str, set[str]] | None = None,
     deletions: list[dict[str, Any]] | None = None,
+    said: Callable[[int], None] | None = None,
 ) -> WrittenPackage:
     """Write the package of ``selection`` into the file at ``path`` (signed when ``signer`` is
     given); ``inventory``: the selection is every job of the workspace, the package gets every
@@ -96,10 +97,11 @@ def write_package(
     names the route a carried package was cut for; ``basis``: called with the names of what
     the package writes or deletes (per kind), it gives the manifest's basis block; ``also``:
     scripts and resources by name taken whether or not a job uses them; ``deletions``: the
-    deletions the manifest carries, instead of those the options select."""
+    deletions the manifest carries, instead of those the options select; ``said``: told how
+    many jobs were written so far, a batch at a time."""
     scope.require(WRITERS, "export jobs")
     with _writer(path, signer, helper) as writer:
-        extra = _Extra(route, basis, also, deletions)
+        extra = _Extra(route, basis, also, deletions, said)
         return _write(tx, scope, selection, options, writer, inventory, extra)
 
 
@@ -111,6 +113,28 @@ class _Extra:
     basis: BasisOf | None = None
     also: dict[str, set[str]] | None = None
     deletions: list[dict[str, Any]] | None = None
+    said: Callable[[int], None] | None = None
+
+
+def _add_all(
+    entries_of: Iterable[list[NewEntry]],
+    writer: _Sink,
+    names: dict[str, set[str]] | None,
+    said: Callable[[int], None] | None,
+) -> None:
+    """Write every batch of entries, noting their names in ``names`` (for the manifest's
+    basis) and telling ``said`` how many jobs were written so far."""
+    jobs = 0
+    for entries in entries_of:
+        writer.add_many(entries)
+        if names is not None:
+            for entry in entries:
+                names.get(entry.kind, set()).add(entry.name)
+        written = sum(1 for entry in entries if entry.kind == ObjectKind.JOB)
+        if said is not None and written:
+            jobs += written
+            said(jobs)
+        collect_batch_garbage()
 
 
 def _write(
@@ -128,12 +152,7 @@ def _write(
     entries_of = package_entries(
         tx, scope, selection, options, summary, whole=inventory, also=extra.also
     )
-    for entries in entries_of:
-        writer.add_many(entries)
-        if basis is not None:
-            for entry in entries:
-                names.get(entry.kind, set()).add(entry.name)
-        collect_batch_garbage()
+    _add_all(entries_of, writer, names if basis is not None else None, extra.said)
     header = None
     if options.with_manifest:
         deleted = (

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -296,6 +297,12 @@ class ExportService:
                 f"Internal error; see the server log for task {job.task_id}.",
             )
 
+    def _writing(self, task_id: str, total: int, written: int) -> None:
+        """The export's progress as it writes its jobs: 10–90 %."""
+        done = 10 + 80 * min(written, total) // max(total, 1)
+        message = f"Wrote {min(written, total):,} of {total:,} job(s)."
+        self.tasks.advance(task_id, done, message, often=True)
+
     def _run(self, job: PreparedExport) -> None:
         scope, options = job.scope, job.options
         path = new_zip(scratch_folder(self.settings))
@@ -317,6 +324,7 @@ class ExportService:
                     signer,
                     inventory=whole,
                     helper=self._helper(selection),
+                    said=partial(self._writing, job.task_id, len(selection)),
                 )
             stamp = datetime.fromtimestamp(snapshot / 1000, UTC).strftime("%Y%m%d%H%M%S")
             file_name = f"{scope.workspace.name}_{job.mode}_{stamp}.zip"

@@ -31,7 +31,7 @@ import io
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
@@ -241,13 +241,18 @@ class JobReads:
             read.spool.close()
 
 
-def read_jobs(client: DataArtsClient, known: dict[str, dict[str, str]]) -> JobReads:
+def read_jobs(
+    client: DataArtsClient,
+    known: dict[str, dict[str, str]],
+    said: Callable[[int], None] | None = None,
+) -> JobReads:
     """Every job of the remote, and its submitted version: listed for names and status, the
     names of each listed page whose entry changed since the last refresh exported (100 a call,
     development states and submitted versions) while the next pages are listed, a few exports
     in flight. A job whose entry is as the last refresh recorded keeps the hashes recorded then,
     unread (one a push touched since, whose entry the push's re-read recorded, has only its
-    submitted version exported); the rest are compared by hash as ever."""
+    submitted version exported); the rest are compared by hash as ever. ``said``: told how many
+    jobs were listed so far, as the exports come back."""
     reads = JobReads(
         KindRead(JOB, known[JOB]),
         KindRead(SUBMITTED, known[SUBMITTED]),
@@ -284,6 +289,8 @@ def read_jobs(client: DataArtsClient, known: dict[str, dict[str, str]]) -> JobRe
                 reads.take(export.submitted, names, doc, status)
             for name in never:
                 submitted.add(name, NEVER)
+            if said is not None:
+                said(len(status))
         _check_read(client, status, read, submitted)
         created = reads.created.hashes
         new = {n: created[n] for n in read.changed if n not in read.known and n in created}
@@ -370,21 +377,41 @@ class EntriesWriter:
             read.spool.close()
 
 
+Said = Callable[[int, str, bool], None]
+"""How a refresh says how far it got: progress (0–100), message, and whether it is said often
+(after each batch: the task may write it at most every half second)."""
+
+
 def refresh(
-    db: Database, scope: Scope, remote: str, client: DataArtsClient, box: SecretBox
+    db: Database,
+    scope: Scope,
+    remote: str,
+    client: DataArtsClient,
+    box: SecretBox,
+    said: Said | None = None,
 ) -> Refresh:
     """Bring the shadow workspace of ``scope`` to the state of ``remote`` (read by
-    ``client``); what was done."""
+    ``client``); what was done. ``said``: told how far it got: the jobs read so far (towards
+    as many as the last refresh found; often), then the write."""
     started = time.monotonic()
     kinds = (*(k.value for k in DEFINITION_KINDS), *ENVIRONMENT_KINDS, SUBMITTED, LISTED, CREATED)
     recorded = known_hashes(db, scope.workspace.id, kinds)
     known = recorded.hashes
     at = now_ms()
     others = OtherReads(client, known)
+    reading_said = None
+    if said is not None:
+        last = len(known[LISTED])
+
+        def reading_said(listed: int) -> None:
+            done = min(80, 80 * listed // last) if last else 0
+            message = f"Read {listed:,} job(s) of remote '{remote}' ({client.calls:,} calls)."
+            said(done, message, True)
+
     with ThreadPoolExecutor(max_workers=1) as beside:
         reading = beside.submit(others)
         try:
-            jobs = read_jobs(client, known)
+            jobs = read_jobs(client, known, reading_said)
         except BaseException:
             reading.cancel()
             wait([reading])
@@ -403,6 +430,8 @@ def refresh(
         EntriesWriter((jobs.listed, jobs.created)),
     )
     reads = [*others.reads, jobs.jobs]
+    if said is not None:
+        said(85, f"Writing what changed into shadow workspace '{scope.workspace.name}'.", False)
     try:
         return write_reads(
             db, scope, reads, Written(remote, recorded.version, summary, started), extras

@@ -21,6 +21,7 @@ from jobferry.domain.remedies import Remedy
 from jobferry.errors import ConflictError, JobferryError
 from jobferry.services.context import Actor, Scope
 from jobferry.services.definitions.documents import load
+from jobferry.services.remotes.refresh import Said
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.tasks import ClaimedTask, QueuedTask, TaskService, refusal_result
 from jobferry.storage import tasks as task_repo
@@ -68,6 +69,14 @@ class RefreshTasks:
                 workspace=scope.workspace.name,
             )
 
+    def _said(self, task_id: str) -> Said:
+        """How the refresh says how far it got: as task ``task_id``'s progress."""
+
+        def said(progress: int, message: str, often: bool) -> None:
+            self.tasks.advance(task_id, progress, message, often=often)
+
+        return said
+
     def run(self, task: ClaimedTask) -> None:
         """Run a queued refresh to its end, which records it: ``SUCCESSFUL`` with what it did,
         or ``FAILED`` with its refusal."""
@@ -78,7 +87,7 @@ class RefreshTasks:
             if path:
                 done = self.remotes.refresh_from(actor, name, str(path))
             else:
-                done = self.remotes.refresh(actor, name)
+                done = self.remotes.refresh(actor, name, self._said(task.id))
         except JobferryError as exc:
             result = refusal_result(exc, REFUSAL_KEPT)
             self.tasks.finish(task.id, TaskStatus.FAILED, exc.message, result=result)

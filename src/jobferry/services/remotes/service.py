@@ -42,7 +42,7 @@ from jobferry.services.remotes.records import (
     RemoteCheck,
     RemoteSpec,
 )
-from jobferry.services.remotes.refresh import refresh
+from jobferry.services.remotes.refresh import Said, refresh
 from jobferry.services.remotes.snapshot import refresh_from_snapshot
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.storage import Database, Tx
@@ -240,11 +240,12 @@ class RemoteService:
         scope.require(WRITERS, f"refresh remote '{name}'")
         return item, scope
 
-    def refresh(self, actor: Actor, name: str) -> Refresh:
-        """Read the remote in bulk and bring its shadow to exactly that state."""
+    def refresh(self, actor: Actor, name: str, said: Said | None = None) -> Refresh:
+        """Read the remote in bulk and bring its shadow to exactly that state (``said``: told
+        how far it got: a refresh task's progress)."""
         item, scope = self.refresh_scope(actor, name)
         with self.client(item) as client:
-            return refresh(self.db, scope, name, client, self.box)
+            return refresh(self.db, scope, name, client, self.box, said)
 
     def refresh_from(self, actor: Actor, name: str, path: str) -> Refresh:
         """Bring the shadow to the state of a snapshot carried from the remote's side: a

@@ -11,8 +11,10 @@ import pytest
 
 from jobferry.domain.enums import TaskStatus
 from jobferry.errors import InvalidRequestError, JobNotFoundError
+from jobferry.services import tasks as tasks_module
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.exporting import selection as selection_module
 from jobferry.services.exporting.options import ExportRequest, parse_background_export
 from support.clock import local_zone
 from support.console import admin_scope, seed
@@ -81,3 +83,27 @@ def test_a_package_is_named_for_when_it_was_cut_in_utc_whatever_the_server_s_zon
     name = services.tasks.show(scope, prepared.task_id).outcome["fileName"]
     stamp = datetime.strptime(name.rsplit("_", 1)[1], "%Y%m%d%H%M%S.zip").replace(tzinfo=UTC)
     assert before <= stamp <= after, name
+
+
+def test_a_background_export_says_how_many_jobs_it_wrote_as_it_writes_them(
+    services: Services, scope: Scope, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(selection_module, "BATCH", 1)  # a job a batch
+    monkeypatch.setattr(tasks_module, "BESIDE_EVERY", 0.0)
+    said: list[tuple[int, str]] = []
+    advance = services.tasks.advance
+
+    def noted(task_id: str, progress: int, message: str, *, often: bool = False) -> None:
+        said.append((progress, message))
+        advance(task_id, progress, message, often=often)
+
+    monkeypatch.setattr(services.tasks, "advance", noted)
+    prepared = services.exports.prepare(scope, parse_background_export({"mode": "workspace"}))
+    services.exports.run(prepared)
+
+    assert said == [
+        (10, "Writing 2 job(s)."),
+        (50, "Wrote 1 of 2 job(s)."),
+        (90, "Wrote 2 of 2 job(s)."),
+    ]
+    assert services.tasks.show(scope, prepared.task_id).progress == 100

@@ -101,3 +101,36 @@ def test_a_second_refresh_is_refused_while_one_is_queued_and_taken_once_it_ended
     )
     run_queued(services, shadow)
     assert services.refresh_tasks.start(admin_actor(services), "prod").task_id != first.task_id
+
+
+def test_a_queued_refresh_says_how_many_jobs_it_read_and_when_it_writes(
+    services: Services,
+    standin: DataArtsStandin,
+    shadow: Scope,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    standin.workspace.put_job(make_job("weekly_sales"))
+    queued = services.refresh_tasks.start(admin_actor(services), "prod")
+    said: list[tuple[int, str]] = []
+    advance = services.tasks.advance
+
+    def noted(task_id: str, progress: int, message: str, *, often: bool = False) -> None:
+        said.append((progress, message))
+        advance(task_id, progress, message, often=often)
+
+    monkeypatch.setattr(services.tasks, "advance", noted)
+
+    ended = run_queued(services, shadow)
+
+    assert ended.id == queued.task_id
+    assert ended.status is TaskStatus.SUCCESSFUL, ended.message
+    assert said[0] == (0, "Reading the remote.")
+    read = [message for _, message in said if message.startswith("Read 2 job(s)")]
+    assert read, said  # daily_sales and weekly_sales
+    assert read[-1].endswith(" calls).")
+    # the last refresh found one job: two read is past it, as far as reading goes
+    assert (80, read[-1]) in said
+    assert said[-1] == (
+        85,
+        f"Writing what changed into shadow workspace '{shadow.workspace.name}'.",
+    )
