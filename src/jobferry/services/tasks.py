@@ -50,9 +50,10 @@ ORPHANED = (
     "The server process running this task stopped before it finished; nothing it was applying "
     "was kept. Run it again."
 )
-BESIDE_EVERY = 0.5
-"""Seconds between two progress writes beside a task's open write transaction."""
-BESIDE_KEPT = 64
+PROGRESS_EVERY = 0.5
+"""Seconds between two progress writes of a task said often: beside its open write
+transaction, or after each batch of a long loop (``advance(often=True)``)."""
+PROGRESS_KEPT = 64
 """Tasks whose last such write is remembered (memory stays flat as tasks go by)."""
 UNRUNNABLE = "This task cannot run any more: {why}. Nothing was changed; start it again."
 
@@ -132,8 +133,8 @@ class TaskService:
         self._presence: Presence | None = None
         self.ends = TaskEnds()
         """The ends this process records, for callers waiting for one (``head(wait=…)``)."""
-        self._beside: dict[str, float] = {}
-        """When progress was last written beside each task's open write transaction."""
+        self._said_at: dict[str, float] = {}
+        """When progress said often was last written, per task (:data:`PROGRESS_EVERY`)."""
         self.live = LiveProgress.of(db.url)
         """Where that progress goes on SQLite (its files; ``None`` elsewhere)."""
 
@@ -226,13 +227,13 @@ class TaskService:
 
     def advance(self, task_id: str, progress: int, message: str, *, often: bool = False) -> None:
         """Report progress (0–100) of a running task. From inside a write transaction this
-        thread holds (an import's apply, a rollback's undo: :data:`BESIDE_EVERY` apart at the
-        most), it is written beside that transaction: on PostgreSQL into the task's row, in a
+        thread holds (an import's apply, a rollback's undo: :data:`PROGRESS_EVERY` apart at
+        the most), it is written beside that transaction: on PostgreSQL into the task's row, in a
         transaction of its own (waiting at most a second for the row, else left out: progress
         is never worth a wait); on SQLite, whose one write lock that transaction holds (a write
         would wait for it: for ever), into the task's progress file (:attr:`live`), which
         every read of the task shows while it runs. ``often``: said after each batch of a long
-        loop, and so written at most every :data:`BESIDE_EVERY` seconds too."""
+        loop, and so written at most every :data:`PROGRESS_EVERY` seconds too."""
         beside = self.db.writing_here
         if (beside or often) and not self._due(task_id):
             return
@@ -256,12 +257,12 @@ class TaskService:
         """Whether progress said often (beside an open write transaction, after each batch)
         is written now."""
         now = time.monotonic()
-        if now - self._beside.get(task_id, -BESIDE_EVERY) < BESIDE_EVERY:
+        if now - self._said_at.get(task_id, -PROGRESS_EVERY) < PROGRESS_EVERY:
             return False
-        self._beside.pop(task_id, None)
-        self._beside[task_id] = now  # the newest last; a few task threads' at the most:
-        while len(self._beside) > BESIDE_KEPT:
-            self._beside.pop(next(iter(self._beside)))
+        self._said_at.pop(task_id, None)
+        self._said_at[task_id] = now  # the newest last; a few task threads' at the most:
+        while len(self._said_at) > PROGRESS_KEPT:
+            self._said_at.pop(next(iter(self._said_at)))
         return True
 
     def finish(
@@ -318,7 +319,7 @@ class TaskService:
     def ended_here(self, task_id: str) -> None:
         """Task ``task_id`` ended on this process's task thread: what it said from inside its
         transaction is forgotten."""
-        self._beside.pop(task_id, None)
+        self._said_at.pop(task_id, None)
         if self.live is not None:
             self.live.drop(task_id)
 

@@ -71,7 +71,7 @@ def test_progress_beside_a_transaction_is_written_at_most_every_half_second(
         services.tasks.advance(task_id, 50, "First.")
         services.tasks.advance(task_id, 55, "Too soon.")
         assert seen(services, task_id) == (50, "First.")
-        monkeypatch.setattr(tasks_module, "BESIDE_EVERY", 0.0)
+        monkeypatch.setattr(tasks_module, "PROGRESS_EVERY", 0.0)
         services.tasks.advance(task_id, 60, "Later.")
         assert seen(services, task_id) == (60, "Later.")
 

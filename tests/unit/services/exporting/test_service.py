@@ -89,7 +89,7 @@ def test_a_background_export_says_how_many_jobs_it_wrote_as_it_writes_them(
     services: Services, scope: Scope, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(selection_module, "BATCH", 1)  # a job a batch
-    monkeypatch.setattr(tasks_module, "BESIDE_EVERY", 0.0)
+    monkeypatch.setattr(tasks_module, "PROGRESS_EVERY", 0.0)
     said: list[tuple[int, str]] = []
     advance = services.tasks.advance
 

@@ -44,7 +44,7 @@ def polled(
     monkeypatch.setattr(apply_module, "BATCH", 2)
     monkeypatch.setattr(planner_module, "BATCH", 2)
     monkeypatch.setattr(rollback_module, "BATCH", 2)
-    monkeypatch.setattr(tasks_module, "BESIDE_EVERY", 0.0)
+    monkeypatch.setattr(tasks_module, "PROGRESS_EVERY", 0.0)
     reads: list[tuple[int, str]] = []
     advance = services.tasks.advance
 
