@@ -19,6 +19,7 @@ from jobferry.services.exporting.options import ExportRequest, parse_background_
 from support.clock import local_zone
 from support.console import admin_scope, seed
 from support.exporting import entries
+from support.progress import said_by
 
 
 @pytest.fixture
@@ -90,14 +91,7 @@ def test_a_background_export_says_how_many_jobs_it_wrote_as_it_writes_them(
 ) -> None:
     monkeypatch.setattr(selection_module, "BATCH", 1)  # a job a batch
     monkeypatch.setattr(tasks_module, "PROGRESS_EVERY", 0.0)
-    said: list[tuple[int, str]] = []
-    advance = services.tasks.advance
-
-    def noted(task_id: str, progress: int, message: str, *, often: bool = False) -> None:
-        said.append((progress, message))
-        advance(task_id, progress, message, often=often)
-
-    monkeypatch.setattr(services.tasks, "advance", noted)
+    said = said_by(services, monkeypatch)
     prepared = services.exports.prepare(scope, parse_background_export({"mode": "workspace"}))
     services.exports.run(prepared)
 

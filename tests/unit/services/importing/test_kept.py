@@ -36,6 +36,7 @@ from support.planning import (
     workspace,
     write_objects,
 )
+from support.progress import said_by
 
 
 @pytest.fixture
@@ -58,17 +59,9 @@ def planned(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def progress(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The progress messages tasks said."""
-    said: list[str] = []
-    real = services.imports.tasks.advance
-
-    def advance(task_id: str, percent: int, message: str, *, often: bool = False) -> None:
-        said.append(message)
-        real(task_id, percent, message, often=often)
-
-    monkeypatch.setattr(services.imports.tasks, "advance", advance)
-    return said
+def progress(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str]]:
+    """What tasks said as they went."""
+    return said_by(services, monkeypatch)
 
 
 def _plan(services: Services, scope: Scope, path: str, **options: Any) -> Plan:
@@ -92,7 +85,11 @@ def _ended(task: Task) -> tuple[Any, ...]:
 
 
 def test_a_kept_plan_is_applied_without_reading_or_planning_the_package_again(
-    services: Services, scope: Scope, tmp_path: Path, planned: list[str], progress: list[str]
+    services: Services,
+    scope: Scope,
+    tmp_path: Path,
+    planned: list[str],
+    progress: list[tuple[int, str]],
 ) -> None:
     path = upload(services, scope, write_package(tmp_path / "p.zip"))
     plan = _plan(services, scope, path)
@@ -103,7 +100,7 @@ def test_a_kept_plan_is_applied_without_reading_or_planning_the_package_again(
 
     assert task.status is TaskStatus.SUCCESSFUL, task.message
     assert planned == []
-    assert any("as it was made" in said for said in progress)
+    assert any("as it was made" in message for _, message in progress)
     assert services.jobs.show(scope, "daily_sales").name == "daily_sales"
     assert services.imports.plans.kept.has(plan.plan_id)  # the plan's files stay with it
 
@@ -267,7 +264,11 @@ def _using(connection: str) -> dict[str, Any]:
 
 
 def test_a_kept_plan_whose_files_are_gone_is_planned_again_and_says_so(
-    services: Services, scope: Scope, tmp_path: Path, planned: list[str], progress: list[str]
+    services: Services,
+    scope: Scope,
+    tmp_path: Path,
+    planned: list[str],
+    progress: list[tuple[int, str]],
 ) -> None:
     path = upload(services, scope, write_package(tmp_path / "p.zip"))
     plan = _plan(services, scope, path)
@@ -278,7 +279,7 @@ def test_a_kept_plan_whose_files_are_gone_is_planned_again_and_says_so(
 
     assert task.status is TaskStatus.SUCCESSFUL, task.message
     assert planned == [scope.workspace.id]
-    assert any("not kept here: planning again" in said for said in progress)
+    assert any("not kept here: planning again" in message for _, message in progress)
 
 
 def test_what_the_fingerprint_does_not_hash_changed_since_plans_again(

@@ -25,6 +25,7 @@ from support.planning import (
     workspace,
     write_objects,
 )
+from support.progress import said_by
 
 DRIFT = "TAKE_PACKAGE"
 
@@ -283,15 +284,7 @@ def test_a_rollback_task_says_how_many_changes_it_checks_and_undoes(
         services, scope, package(tmp_path, "2.zip", "a_job", "b_job"), onDrift=DRIFT
     )
     queued = services.rollback.start(scope, task.id)
-    said: list[tuple[int, str]] = []
-    advance = services.tasks.advance
-
-    def noted(task_id: str, progress: int, message: str) -> None:
-        assert task_id == queued
-        said.append((progress, message))
-        advance(task_id, progress, message)
-
-    monkeypatch.setattr(services.tasks, "advance", noted)
+    said = said_by(services, monkeypatch, queued)
 
     ended = run_queued(services)
 

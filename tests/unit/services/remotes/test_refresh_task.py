@@ -16,6 +16,7 @@ from jobferry.services.remotes.records import Refresh
 from jobferry.services.taskviews import Task
 from support.builders import make_job
 from support.console import admin_actor
+from support.progress import said_by
 from support.releases import person
 from support.standin import DataArtsStandin, Fault
 
@@ -111,14 +112,7 @@ def test_a_queued_refresh_says_how_many_jobs_it_read_and_when_it_writes(
 ) -> None:
     standin.workspace.put_job(make_job("weekly_sales"))
     queued = services.refresh_tasks.start(admin_actor(services), "prod")
-    said: list[tuple[int, str]] = []
-    advance = services.tasks.advance
-
-    def noted(task_id: str, progress: int, message: str, *, often: bool = False) -> None:
-        said.append((progress, message))
-        advance(task_id, progress, message, often=often)
-
-    monkeypatch.setattr(services.tasks, "advance", noted)
+    said = said_by(services, monkeypatch, queued.task_id)
 
     ended = run_queued(services, shadow)
 

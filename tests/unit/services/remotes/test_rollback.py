@@ -23,6 +23,7 @@ from jobferry.storage.importing import target as target_repo
 from support.builders import make_job
 from support.console import admin_actor
 from support.planning import import_package
+from support.progress import said_by
 from support.pushes import SECOND, first_package, second_package
 from support.standin import DataArtsStandin, Fault, Killed, held, remote_shadow, settling
 
@@ -264,15 +265,7 @@ def test_a_rollback_task_of_a_push_says_how_far_it_got(
 ) -> None:
     task = import_package(services, shadow, second_package(tmp_path), **SECOND)
     queued = services.rollback.start(shadow, task.id)
-    said: list[tuple[int, str]] = []
-    advance = services.tasks.advance
-
-    def noted(task_id: str, progress: int, message: str) -> None:
-        if task_id == queued:
-            said.append((progress, message))
-        advance(task_id, progress, message)
-
-    monkeypatch.setattr(services.tasks, "advance", noted)
+    said = said_by(services, monkeypatch, queued)
     standin.reset()
     claimed = services.tasks.claim((TaskKind.ROLLBACK,), look_first=False)
     assert claimed is not None
