@@ -63,10 +63,16 @@ def show_task(
         problem_lines(out, problems, workspace)
 
 
-def rolled_back_table(out: Output, answer: dict[str, Any]) -> None:
+def rolled_back_table(out: Output, answer: dict[str, Any], every: str | None = None) -> None:
     """What a rollback undid (its answer, or its task's result): each object's kind, name,
-    what was done to it and the version it holds again."""
+    what was done to it and the version it holds again. ``every``: past a screenful, only how
+    many of each action, and this, the command that lists each one."""
     objects = objects_under(answer, "objects")
+    if every is not None and len(objects) > SCREENFUL:
+        counts = Counter(str(o.get("action") or "?").lower() for o in objects)
+        said = ", ".join(f"{n} {action}" for action, n in sorted(counts.items()))
+        out.line(f"{len(objects)} object(s): {said}; {every} lists each one.", style="dim")
+        return
     if objects:
         out.table(
             ("kind", "name", "action", "version"),

@@ -271,15 +271,17 @@ def rollback_command(
                 {"taskId": task_id, "rolledBack": 0}, ExitCode.FAILED, "Cancelled; nothing changed."
             )
             return
-    answer = _rolled_back(s, task_id)
-    rolled_back_table(out, answer)
+    answer, rollback_task = _rolled_back(s, task_id)
+    every = f"jobferry tasks show {rollback_task}" if rollback_task else "--json"
+    rolled_back_table(out, answer, every)
     out.finish(answer, ExitCode.OK, f"Rolled back {answer.get('rolledBack', 0)} object(s).")
 
 
-def _rolled_back(s: Session, task_id: str) -> dict[str, Any]:
+def _rolled_back(s: Session, task_id: str) -> tuple[dict[str, Any], str | None]:
     """Roll import ``task_id`` back, as a task of its own followed to its end (a server that
     answers the rollback itself, ignoring ``Prefer``, is taken at its word); what the rollback
-    answers. A rollback task that fails is its refusal, as the server would have answered it."""
+    answers, and its task (``None``: answered in the request). A rollback task that fails is
+    its refusal, as the server would have answered it."""
     answer = mapping(
         s.client().call(
             "POST",
@@ -291,5 +293,6 @@ def _rolled_back(s: Session, task_id: str) -> dict[str, Any]:
         )
     )
     if "rollbackOf" not in answer:
-        return answer
-    return follow_accepted(s, str(answer.get("taskId")), "rollback")
+        return answer, None
+    rollback_task = str(answer.get("taskId"))
+    return follow_accepted(s, rollback_task, "rollback"), rollback_task

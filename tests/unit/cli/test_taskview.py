@@ -10,7 +10,7 @@ import pytest
 
 from jobferry.cli.output import Output
 from jobferry.cli.tasks import status_text
-from jobferry.cli.taskview import show_task
+from jobferry.cli.taskview import rolled_back_table, show_task
 
 ENDED = 1_767_225_600_000  # 2026-01-01 00:00 UTC
 DAY_MS = 24 * 3600 * 1000
@@ -68,3 +68,20 @@ def test_a_rollback_task_lists_what_it_undid(capsys: pytest.CaptureFixture[str])
     row = next(line for line in printed.splitlines() if "daily" in line)
     assert "RESTORED" in row
     assert "3" in row
+
+
+def test_a_long_rollback_says_how_many_of_each_action_and_where_each_one_is_listed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    undone = [{"kind": "job", "name": f"j{n}", "action": "DELETED"} for n in range(40)]
+    undone += [{"kind": "job", "name": "daily", "action": "RESTORED", "version": 3}]
+    rolled_back_table(Output(json_mode=False), {"objects": undone}, "jobferry tasks show r1")
+    printed = capsys.readouterr().out
+    said = "41 object(s): 40 deleted, 1 restored; jobferry tasks show r1 lists each one."
+    assert " ".join(printed.split()) == said
+    rolled_back_table(Output(json_mode=False), {"objects": undone[:40]}, "jobferry tasks show r1")
+    assert "j39" in capsys.readouterr().out  # a screenful: each one
+    show_task(
+        Output(json_mode=False), {"id": "r1", "kind": "rollback", "result": {"objects": undone}}
+    )
+    assert "daily" in capsys.readouterr().out  # the task lists every one
