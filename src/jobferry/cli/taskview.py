@@ -69,9 +69,13 @@ def rolled_back_table(out: Output, answer: dict[str, Any], every: str | None = N
     many of each action, and this, the command that lists each one."""
     objects = objects_under(answer, "objects")
     if every is not None and len(objects) > SCREENFUL:
+        total = int(answer.get("rolledBack") or len(objects))
+        if total > len(objects):  # the server keeps the first of them (1,000)
+            out.line(f"{total} object(s); {every} lists the first {len(objects)}.", style="dim")
+            return
         counts = Counter(str(o.get("action") or "?").lower() for o in objects)
         said = ", ".join(f"{n} {action}" for action, n in sorted(counts.items()))
-        out.line(f"{len(objects)} object(s): {said}; {every} lists each one.", style="dim")
+        out.line(f"{total} object(s): {said}; {every} lists each one.", style="dim")
         return
     if objects:
         out.table(

@@ -79,6 +79,10 @@ def test_a_long_rollback_says_how_many_of_each_action_and_where_each_one_is_list
     printed = capsys.readouterr().out
     said = "41 object(s): 40 deleted, 1 restored; jobferry tasks show r1 lists each one."
     assert " ".join(printed.split()) == said
+    partial = {"rolledBack": 20200, "objects": undone}  # the server keeps the first ones
+    rolled_back_table(Output(json_mode=False), partial, "jobferry tasks show r1")
+    said = "20200 object(s); jobferry tasks show r1 lists the first 41."
+    assert " ".join(capsys.readouterr().out.split()) == said
     rolled_back_table(Output(json_mode=False), {"objects": undone[:40]}, "jobferry tasks show r1")
     assert "j39" in capsys.readouterr().out  # a screenful: each one
     show_task(
