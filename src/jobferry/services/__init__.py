@@ -20,6 +20,7 @@ A folder per feature:
 Beside them, what every feature uses: ``context`` (who is calling, in which workspace, with
 which role), ``approving`` (a signed approval of a plan checked and kept, and which count),
 ``audit`` (every change recorded in its transaction), ``tasks`` (system tasks), ``taskviews``
-(what a task is shown as), ``taskends`` (waiting for a task's end), ``downloads`` (the
-download center) and ``container`` (every service, wired once at the entry point).
+(what a task is shown as), ``taskends`` (waiting for a task's end), ``taskprogress`` (how far
+a running task got, said from inside its transaction too), ``downloads`` (the download
+center) and ``container`` (every service, wired once at the entry point).
 """

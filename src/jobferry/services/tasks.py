@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -26,20 +25,19 @@ from jobferry.errors import (
     ImportRunningError,
     InvalidRequestError,
     JobferryError,
-    StorageError,
     TaskNotFoundError,
 )
 from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.support.paging import check_window, page
 from jobferry.services.taskends import OnThread, TaskEnds, when_ended
+from jobferry.services.taskprogress import Progress
 from jobferry.services.taskviews import SubtaskPage, Task, TaskHead, TaskList, rollbacks_of, shown
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
 from jobferry.storage import tasks as repo
 from jobferry.storage import workers as worker_repo
-from jobferry.storage.live import LiveProgress, Said
 from jobferry.storage.presence import Presence
 from jobferry.storage.tasks import TaskRecord
 
@@ -50,11 +48,6 @@ ORPHANED = (
     "The server process running this task stopped before it finished; nothing it was applying "
     "was kept. Run it again."
 )
-PROGRESS_EVERY = 0.5
-"""Seconds between two progress writes of a task said often: beside its open write
-transaction, or after each batch of a long loop (``advance(often=True)``)."""
-PROGRESS_KEPT = 64
-"""Tasks whose last such write is remembered (memory stays flat as tasks go by)."""
 UNRUNNABLE = "This task cannot run any more: {why}. Nothing was changed; start it again."
 
 
@@ -133,10 +126,8 @@ class TaskService:
         self._presence: Presence | None = None
         self.ends = TaskEnds()
         """The ends this process records, for callers waiting for one (``head(wait=…)``)."""
-        self._said_at: dict[str, float] = {}
-        """When progress said often was last written, per task (:data:`PROGRESS_EVERY`)."""
-        self.live = LiveProgress.of(db.url)
-        """Where that progress goes on SQLite (its files; ``None`` elsewhere)."""
+        self.progress = Progress(db)
+        """How far running tasks got, said from inside a transaction too."""
 
     def record(
         self,
@@ -226,44 +217,9 @@ class TaskService:
         self.ends.ended()
 
     def advance(self, task_id: str, progress: int, message: str, *, often: bool = False) -> None:
-        """Report progress (0–100) of a running task. From inside a write transaction this
-        thread holds (an import's apply, a rollback's undo: :data:`PROGRESS_EVERY` apart at
-        the most), it is written beside that transaction: on PostgreSQL into the task's row, in a
-        transaction of its own (waiting at most a second for the row, else left out: progress
-        is never worth a wait); on SQLite, whose one write lock that transaction holds (a write
-        would wait for it: for ever), into the task's progress file (:attr:`live`), which
-        every read of the task shows while it runs. ``often``: said after each batch of a long
-        loop, and so written at most every :data:`PROGRESS_EVERY` seconds too."""
-        beside = self.db.writing_here
-        if (beside or often) and not self._due(task_id):
-            return
-        progress = max(0, min(progress, 100))
-        if beside and not self.db.writes_side_by_side:
-            if self.live is not None:
-                self.live.write(task_id, Said(progress, message, now_ms()))
-            return
-        try:
-            with self.db.transaction() as tx:
-                if beside:
-                    tx.conn.exec_driver_sql("SET LOCAL lock_timeout = '1s'")
-                repo.update_running(
-                    tx, task_id, progress=progress, message=message, last_update=now_ms()
-                )
-        except StorageError:
-            if not beside:
-                raise
-
-    def _due(self, task_id: str) -> bool:
-        """Whether progress said often (beside an open write transaction, after each batch)
-        is written now."""
-        now = time.monotonic()
-        if now - self._said_at.get(task_id, -PROGRESS_EVERY) < PROGRESS_EVERY:
-            return False
-        self._said_at.pop(task_id, None)
-        self._said_at[task_id] = now  # the newest last; a few task threads' at the most:
-        while len(self._said_at) > PROGRESS_KEPT:
-            self._said_at.pop(next(iter(self._said_at)))
-        return True
+        """Report progress (0–100) of a running task, from inside a write transaction of this
+        thread too (``often``: after each batch of a long loop; :meth:`Progress.say`)."""
+        self.progress.say(task_id, progress, message, often=often)
 
     def finish(
         self,
@@ -304,24 +260,12 @@ class TaskService:
                 f"Task [{task_id}] does not exist in workspace '{scope.workspace.name}'.",
                 task_id=task_id,
             )
-        return self._said_since(task)
-
-    def _said_since(self, task: TaskRecord) -> TaskRecord:
-        """``task`` with the progress it said since its row was written, from inside its
-        transaction on SQLite (:attr:`live`)."""
-        if self.live is None or task.status != TaskStatus.RUNNING:
-            return task
-        said = self.live.read(task.id)
-        if said is None or said.at < task.last_update:
-            return task
-        return replace(task, progress=said.progress, message=said.message, last_update=said.at)
+        return self.progress.since(task)
 
     def ended_here(self, task_id: str) -> None:
         """Task ``task_id`` ended on this process's task thread: what it said from inside its
         transaction is forgotten."""
-        self._said_at.pop(task_id, None)
-        if self.live is not None:
-            self.live.drop(task_id)
+        self.progress.forget(task_id)
 
     def show(self, scope: Scope, task_id: str, *, subtasks: int | None = None) -> Task:
         """A task of the workspace (DLF.0810 when unknown) with its first ``subtasks``
@@ -407,7 +351,7 @@ class TaskService:
                 tx, scope.workspace.id, kind=kind, status=status, limit=p.limit, offset=p.skip
             )
             rollbacks = rollbacks_of(tx, tasks)
-        listed = [self._said_since(task) for task in tasks]
+        listed = [self.progress.since(task) for task in tasks]
         return TaskList(total, [shown(t, subtasks=False, rollbacks=rollbacks) for t in listed])
 
     def register_worker(self, *, presence: bool = False) -> list[str]:
@@ -425,7 +369,9 @@ class TaskService:
             if alone:
                 worker_repo.forget_all(tx)  # every process registered before this one is gone
             worker_repo.register(tx, self.worker_id, socket.gethostname(), os.getpid(), now)
-            return repo.fail_orphaned(tx, now, ORPHANED, now) if alone else []
+            failed = repo.fail_orphaned(tx, now, ORPHANED, now) if alone else []
+        self._forget(failed)
+        return failed
 
     def heartbeat(self) -> list[str]:
         """Beat for this process; fail tasks whose process stopped beating. Returns their ids."""
@@ -439,7 +385,14 @@ class TaskService:
             worker_repo.forget_stale(tx, now - 100 * self.heartbeat_ms)
         if failed:
             self.ends.ended()
+        self._forget(failed)
         return failed
+
+    def _forget(self, failed: list[str]) -> None:
+        """What tasks failed as orphaned said from inside their transaction (their process
+        died before its runner could drop it)."""
+        for task_id in failed:
+            self.progress.forget(task_id)
 
     def unregister_worker(self) -> None:
         """Say goodbye on a clean stop."""

@@ -12,9 +12,11 @@ import time
 import pytest
 
 from jobferry.domain.enums import TaskKind, TaskStatus
-from jobferry.services import tasks as tasks_module
+from jobferry.services import taskprogress
 from jobferry.services.container import Services
+from jobferry.services.tasks import TaskService
 from jobferry.storage import tables
+from jobferry.storage import workers as worker_repo
 from support.console import admin_scope
 
 
@@ -71,13 +73,13 @@ def test_progress_beside_a_transaction_is_written_at_most_every_half_second(
         services.tasks.advance(task_id, 50, "First.")
         services.tasks.advance(task_id, 55, "Too soon.")
         assert seen(services, task_id) == (50, "First.")
-        monkeypatch.setattr(tasks_module, "PROGRESS_EVERY", 0.0)
+        monkeypatch.setattr(taskprogress, "PROGRESS_EVERY", 0.0)
         services.tasks.advance(task_id, 60, "Later.")
         assert seen(services, task_id) == (60, "Later.")
 
 
 def test_on_sqlite_the_progress_file_goes_when_the_task_ends(services: Services) -> None:
-    live = services.tasks.live
+    live = services.tasks.progress.live
     if services.db.writes_side_by_side:
         assert live is None  # PostgreSQL: the row
         return
@@ -91,3 +93,36 @@ def test_on_sqlite_the_progress_file_goes_when_the_task_ends(services: Services)
     services.tasks.ended_here(task_id)
     assert live.read(task_id) is None
     assert not (live.folder / f"{task_id}.json").exists()
+
+
+def test_another_server_process_sees_the_progress_too(services: Services) -> None:
+    other = TaskService(services.db, heartbeat_seconds=services.settings.worker_heartbeat_seconds)
+    task_id = running_task(services)
+    with services.db.transaction():
+        services.tasks.advance(task_id, 60, "Wrote 6 of 10 object(s).")
+    shown = other.show(admin_scope(services), task_id)
+    assert (shown.progress, shown.message) == (60, "Wrote 6 of 10 object(s).")
+
+
+def test_what_a_task_failed_as_orphaned_said_goes_with_it(services: Services) -> None:
+    scope = admin_scope(services)
+    task_id = services.tasks.enqueue(scope, TaskKind.EXPORT, "An export.", {})
+    dead = TaskService(services.db, heartbeat_seconds=services.settings.worker_heartbeat_seconds)
+    dead.register_worker()
+    claimed = dead.claim((TaskKind.EXPORT,), look_first=False)
+    assert claimed is not None
+    assert claimed.id == task_id
+    with services.db.transaction():
+        dead.advance(task_id, 60, "Wrote 6 of 10 job(s).")
+    assert seen(services, task_id) == (60, "Wrote 6 of 10 job(s).")
+    with services.db.transaction() as tx:
+        worker_repo.beat(tx, dead.worker_id, 0)  # its last beat was long ago: it died
+
+    assert task_id in services.tasks.heartbeat()
+
+    failed = services.tasks.show(admin_scope(services), task_id)
+    assert failed.status == "FAILED"
+    assert "stopped before it finished" in failed.message  # the row, not what it said
+    live = services.tasks.progress.live
+    if live is not None:
+        assert live.read(task_id) is None  # the file went with it

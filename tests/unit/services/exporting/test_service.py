@@ -11,7 +11,7 @@ import pytest
 
 from jobferry.domain.enums import TaskStatus
 from jobferry.errors import InvalidRequestError, JobNotFoundError
-from jobferry.services import tasks as tasks_module
+from jobferry.services import taskprogress
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.exporting import selection as selection_module
@@ -90,7 +90,7 @@ def test_a_background_export_says_how_many_jobs_it_wrote_as_it_writes_them(
     services: Services, scope: Scope, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(selection_module, "BATCH", 1)  # a job a batch
-    monkeypatch.setattr(tasks_module, "PROGRESS_EVERY", 0.0)
+    monkeypatch.setattr(taskprogress, "PROGRESS_EVERY", 0.0)
     said = said_by(services, monkeypatch)
     prepared = services.exports.prepare(scope, parse_background_export({"mode": "workspace"}))
     services.exports.run(prepared)

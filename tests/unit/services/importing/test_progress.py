@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from jobferry.domain.enums import TaskKind
-from jobferry.services import tasks as tasks_module
+from jobferry.services import taskprogress
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing import apply as apply_module
@@ -44,7 +44,7 @@ def polled(
     monkeypatch.setattr(apply_module, "BATCH", 2)
     monkeypatch.setattr(planner_module, "BATCH", 2)
     monkeypatch.setattr(rollback_module, "BATCH", 2)
-    monkeypatch.setattr(tasks_module, "PROGRESS_EVERY", 0.0)
+    monkeypatch.setattr(taskprogress, "PROGRESS_EVERY", 0.0)
     reads: list[tuple[int, str]] = []
     advance = services.tasks.advance
 
