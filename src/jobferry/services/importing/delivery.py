@@ -121,8 +121,27 @@ class Rollback(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Pacing:
+    """Where an import's writes and a rollback's undo in this server's rows sit in their
+    task's progress, and what the writes are said to do: the whole work for a workspace of
+    this server; into a remote's shadow the calls to the remote come around them."""
+
+    writes: tuple[int, int]
+    """The progress an import's apply moves through (from, to)."""
+    verb: str
+    """What the apply does to each object, as its task says it ("Wrote")."""
+    undo: tuple[int, int]
+    """The progress a rollback's undo moves through."""
+
+
 class Delivery(Protocol):
     """How the changes of an import or a rollback reach the truth of a workspace."""
+
+    @property
+    def pacing(self) -> Pacing:
+        """Where the work in this server's rows sits in an import's or a rollback's task."""
+        ...
 
     def allow(self, scope: Scope, action: str) -> None:
         """Refuse, saying why, unless the scope's actor may ``action`` (import packages, roll
@@ -163,6 +182,8 @@ class Delivery(Protocol):
 
 class LocalDelivery:
     """A workspace of this server: the apply is the change."""
+
+    pacing = Pacing((40, 95), "Wrote", (10, 95))
 
     def allow(self, scope: Scope, action: str) -> None:
         """Writers may, where the workspace may be changed here (not a remote's shadow)."""

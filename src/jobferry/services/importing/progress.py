@@ -5,6 +5,7 @@ at most every half second)."""
 
 from __future__ import annotations
 
+from jobferry.services.importing.delivery import Pacing
 from jobferry.services.tasks import TaskService
 
 
@@ -16,12 +17,10 @@ def checking(tasks: TaskService, task_id: str, total: int, until: int, planned: 
     tasks.advance(task_id, done, f"Checked {planned:,} of {total:,} object(s).", often=True)
 
 
-def writing(tasks: TaskService, task_id: str, remote: bool, written: int, total: int) -> None:
-    """The apply wrote ``written`` of the plan's ``total`` objects: 40–95 %, or into a remote's
-    shadow, whose push comes after (50–90 %), 40–50 %."""
-    if remote:
-        done, verb = 40 + 10 * written // max(total, 1), "Prepared"
-    else:
-        done, verb = 40 + 55 * written // max(total, 1), "Wrote"
-    message = f"{verb} {written:,} of {total:,} object(s)."
+def writing(tasks: TaskService, task_id: str, pacing: Pacing, written: int, total: int) -> None:
+    """The apply wrote ``written`` of the plan's ``total`` objects, through the progress and
+    with the verb the workspace's delivery paces its writes with."""
+    low, high = pacing.writes
+    done = low + (high - low) * written // max(total, 1)
+    message = f"{pacing.verb} {written:,} of {total:,} object(s)."
     tasks.advance(task_id, done, message, often=True)

@@ -121,6 +121,7 @@ class RollbackService:
         self.tasks.advance(
             task.id, 5, f"Checking and undoing {counted} change(s) of import {import_id}."
         )
+        delivery = self.deliveries.of(task.scope.workspace)
         try:
             made = beside()
             rollback = LocalRollback(
@@ -131,9 +132,9 @@ class RollbackService:
                 task=task.id,
                 report=made.report,
                 progress=partial(self.tasks.advance, task.id),
-                span=(90, 99) if task.scope.workspace.shadow_of else (10, 95),
+                span=delivery.pacing.undo,
             )
-            self.deliveries.of(task.scope.workspace).run_rollback(task.scope, rollback)
+            delivery.run_rollback(task.scope, rollback)
         except JobferryError as exc:
             result = refusal_result(exc, KEPT_CONTEXT)
             self.tasks.finish(task.id, TaskStatus.FAILED, exc.message, result=result)
@@ -175,8 +176,8 @@ class LocalRollback:
     progress: Callable[[int, str], None] | None = None
     """Where :meth:`advance` reports (the rollback task's progress)."""
     span: tuple[int, int] = (10, 95)
-    """The progress the undo moves through as it checks the changes (a push's rollback
-    undoes the shadow last: from 90)."""
+    """The progress the undo moves through as it checks the changes (the delivery's
+    :attr:`~.delivery.Pacing.undo`: a push's rollback undoes the shadow last)."""
 
     def advance(self, progress: int, message: str) -> None:
         """Report ``progress`` (0–100) and ``message`` as the rollback task's, if it has one."""

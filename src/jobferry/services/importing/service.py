@@ -425,7 +425,8 @@ class ImportService:
                     checking = partial(progress.checking, self.tasks, job.task_id, total, 40)
                     plan = self._plan_for_apply(tx, applier, reader, workset, checking)
                 refuse_unfit(stored, plan, request)
-                said = partial(progress.writing, self.tasks, job.task_id, executor is not None)
+                pacing = self.deliveries.of(scope.workspace).pacing
+                said = partial(progress.writing, self.tasks, job.task_id, pacing)
                 outcome = apply_plan(applier, plan, workset, reader.sha256, said)
                 status, message, result = ended(outcome, plan, reader.sha256, applier.stamp.by)
                 committed = changes.commit(TaskEnd(job.task_id, status, message, result))

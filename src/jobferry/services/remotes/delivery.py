@@ -14,7 +14,13 @@ from typing import Any
 
 from jobferry.domain.enums import RefreshSource
 from jobferry.services.context import WRITERS, Scope, now_ms
-from jobferry.services.importing.delivery import Attempt, PreparedImport, Rollback, RolledBack
+from jobferry.services.importing.delivery import (
+    Attempt,
+    Pacing,
+    PreparedImport,
+    Rollback,
+    RolledBack,
+)
 from jobferry.services.remotes.push import PushService
 from jobferry.services.remotes.records import Refresh
 from jobferry.services.remotes.rollback import PushRollback
@@ -31,6 +37,9 @@ class RemoteDelivery:
     refresh_seconds: int = 0
     """A plan refreshes the shadow first unless its last refresh is younger than this
     (``JOBFERRY_REMOTE_REFRESH_SECONDS``)."""
+    pacing = Pacing((40, 50), "Prepared", (90, 99))
+    """An import prepares its calls in its transaction, and the push makes them after it
+    (50–90 %); a rollback makes its calls first and undoes the shadow last."""
 
     def allow(self, scope: Scope, action: str) -> None:
         """Writers may: the change is the remote's, which the shadow then takes (the shadow's
