@@ -192,14 +192,18 @@ class RemoteService:
 
     def get(self, actor: Actor, name: str) -> Remote:
         """One remote, with its last refresh and the refresh running now if one is."""
-        item = self._record(actor, name)
         with self.db.transaction(readonly=True) as tx:
+            item = self._found(repo.get_remote(tx, actor.project_id, name), name)
             running = task_repo.running_in(tx, [item.workspace_id], TaskKind.REFRESH)
         return _typed(item, running.get(item.workspace_id))
 
     def _record(self, actor: Actor, name: str) -> RemoteRecord:
         with self.db.transaction(readonly=True) as tx:
-            item = repo.get_remote(tx, actor.project_id, name)
+            return self._found(repo.get_remote(tx, actor.project_id, name), name)
+
+    @staticmethod
+    def _found(item: RemoteRecord | None, name: str) -> RemoteRecord:
+        """``item``, or the refusal of a remote the project does not have."""
         if item is None:
             raise RemoteNotFoundError(
                 f"There is no remote '{name}' in this project.",
