@@ -143,5 +143,6 @@ def test_a_rollback_in_batches_undoes_everything_and_lists_the_first_objects(
 
     assert done["rolledBack"] == 10
     assert (len(done["objects"]), done["objectsShown"]) == (4, 4)
+    assert done["actions"] == {"DELETED": 10}  # every one, not only those listed
     assert api.call("GET", "/jobs", workspace=prod).json()["total"] == 0
     assert api.call("GET", "/scripts", workspace=prod).json()["total"] == 0

@@ -4,6 +4,8 @@ back in DataArts' own answer, and the refusals each names in the envelope."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from jobferry.services.container import Services
 from support.clients import SignedClient, wait_task
 from support.releases import Team, enterprise_team, register_connections, release, submit_job
@@ -56,6 +58,8 @@ def test_rollback_restore_and_the_ledger_on_the_wire(api: SignedClient, services
     done = api.call("POST", "/factory/release-packages/last/rollback", workspace=ws, version="v2")
     assert done.status_code == 200, done.text
     assert done.json()["package_id"] == str(second)
+    undone = Counter(o["action"] for o in done.json()["objects"])
+    assert done.json()["actions"] == dict(undone) != {}
     shown = api.call("GET", f"/factory/release-packages/{second}", workspace=ws, version="v2")
     package = shown.json()["release_package"]
     assert package["deploy_status"] == 2

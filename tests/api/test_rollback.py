@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from jobferry.services.container import Services
@@ -90,6 +91,7 @@ def test_rollback_removes_what_the_import_created_and_restores_what_it_overwrote
     assert actions[("job", "new_job")] == "DELETED"
     assert actions[("resource", "udf_jar")] == "DELETED"
     assert result["rolledBack"] == len(result["objects"])
+    assert result["actions"] == dict(sorted(Counter(actions.values()).items()))
     assert unstamped(state(api, ws)) == unstamped(before)
     # The reference index follows the restored definition: the old job used no shell script.
     gone = api.call("DELETE", "/scripts/daily_sales_sh", workspace=ws)

@@ -8,11 +8,13 @@ import re
 
 import pytest
 
+from jobferry.console import tasks as console_tasks
 from jobferry.domain.enums import Role
 from jobferry.package.keys import generate_key_pair
 from jobferry.package.signature import sign_package
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.importing import undoing
 from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
 from jobferry.services.workspaces.keys import parse_trust
 from support import wizard
@@ -244,3 +246,33 @@ def test_an_import_past_the_rollback_days_offers_no_rollback_and_says_why(
     assert "can no longer be rolled back: what it replaced was kept 3 day(s)" in page
     refused = browser.post(f"/console/w/{ws}/tasks/{task_id}/rollback", {})
     assert_page(refused, 400, "can no longer be rolled back")
+
+
+def test_a_long_rollback_counts_each_action_and_pages_what_it_kept_naming_the_import(
+    browser: Browser,
+    services: Services,
+    seeded: Scope,
+    prod: Scope,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import_id = _imported(browser, services, seeded, prod)
+    monkeypatch.setattr(undoing, "SHOWN_OBJECTS", 3)  # the server keeps the first 3 of 4
+    monkeypatch.setattr(console_tasks, "ROWS_PAGE", 2)
+    started = browser.post(f"/console/w/{prod.workspace.id}/tasks/{import_id}/rollback", {})
+    page_url = f"/console/w/{prod.workspace.id}/tasks/{finish_task(services, prod, started)}"
+    first = browser.get(page_url)
+    assert_page(first, 200, "Rolled back 4 objects", "1–2 of 3", "Page 1 of 2")
+    counts = re.search(r"<ul class=\"counts\" data-undone-actions>(.*?)</ul>", first.text, re.S)
+    assert counts is not None
+    said = re.sub(r"<[^>]+>|\s+", " ", counts[1]).split()
+    assert said == ["DELETED", "4"]  # every one counted, not only those kept
+    kept = re.search(r"data-undone-kept>(.*?)</p>", first.text, re.S)
+    assert kept is not None
+    assert "The first 3 of 4" in kept[1]
+    assert f'href="/console/w/{prod.workspace.id}/tasks/{import_id}#objects"' in kept[1]
+    assert f'href="{page_url}?undone=2#undone">Next' in first.text
+    second = browser.get(f"{page_url}?undone=2")
+    assert_page(second, 200, "3–3 of 3", "Page 2 of 2")
+    assert f'href="{page_url}?undone=0#undone">Previous' in second.text
+    shown = re.findall(r"<tr><td>(\w+)", first.text + second.text)
+    assert len(shown) == 3

@@ -66,18 +66,15 @@ def show_task(
 def rolled_back_table(out: Output, answer: dict[str, Any], every: str | None = None) -> None:
     """What a rollback undid (its answer, or its task's result): each object's kind, name,
     what was done to it and the version it holds again. ``every``: past a screenful, only how
-    many of each action, and this, the command that lists each one."""
+    many of each action, and this, the command that lists each one. A list the server cut
+    (it keeps the first 1,000) says so and names the import's task, which lists them all."""
     objects = objects_under(answer, "objects")
+    total = int(answer.get("rolledBack") or len(objects))
     if every is not None and len(objects) > SCREENFUL:
-        total = int(answer.get("rolledBack") or len(objects))
-        if total > len(objects):  # the server keeps the first of them (1,000)
-            out.line(f"{total} object(s); {every} lists the first {len(objects)}.", style="dim")
-            return
-        counts = Counter(str(o.get("action") or "?").lower() for o in objects)
-        said = ", ".join(f"{n} {action}" for action, n in sorted(counts.items()))
-        out.line(f"{total} object(s): {said}; {every} lists each one.", style="dim")
-        return
-    if objects:
+        counts = _actions(answer, objects, total)
+        which = "each one" if total == len(objects) else f"the first {len(objects):,}"
+        out.line(f"{total:,} object(s){counts}; {every} lists {which}.", style="dim")
+    elif objects:
         out.table(
             ("kind", "name", "action", "version"),
             [
@@ -85,6 +82,25 @@ def rolled_back_table(out: Output, answer: dict[str, Any], every: str | None = N
                 for o in objects
             ],
         )
+    if total > len(objects) and answer.get("taskId"):
+        out.line(
+            f"Each of the {total:,}: jobferry tasks show {answer['taskId']} lists every object "
+            "the import changed.",
+            style="dim",
+        )
+
+
+def _actions(answer: dict[str, Any], objects: list[dict[str, Any]], total: int) -> str:
+    """``: 40 deleted, 1 restored``: how many objects of each action the rollback undid (the
+    server's count of all of them; an older server's list, counted, when it holds them all)."""
+    kept = answer.get("actions")
+    if isinstance(kept, dict):
+        counts: dict[str, int] = {str(action): int(n) for action, n in kept.items()}
+    elif total == len(objects):
+        counts = Counter(str(o.get("action") or "?") for o in objects)
+    else:
+        return ""
+    return ": " + ", ".join(f"{n:,} {action.lower()}" for action, n in sorted(counts.items()))
 
 
 def _subtasks(out: Output, task: dict[str, Any], summarise: bool) -> None:

@@ -111,35 +111,36 @@ def tasks_page(page: PageDep, offset: int = 0) -> Response:
 
 
 @router.get("/w/{workspace_id}/tasks/{task_id}")
-def task_page(page: PageDep, task_id: str, offset: int = 0) -> Response:
+def task_page(page: PageDep, task_id: str, offset: int = 0, undone: int = 0) -> Response:
     """A task with its progress bar (polled while it runs), result, and a page of its
-    subtasks (``offset``: where the page starts)."""
-    return _task_view(page, task_id, offset=offset)
+    subtasks (``offset``: where the page starts) or of what a rollback undid (``undone``)."""
+    return _task_view(page, task_id, offset=offset, undone=undone)
 
 
-SUBTASKS_PAGE = 100
-"""Subtasks a task's page lists at once (an import of 4,001 objects has as many)."""
+ROWS_PAGE = 100
+"""Rows a task's page lists at once: of its subtasks (an import of 4,001 objects has as
+many), and of what a rollback undid (the first 1,000 are kept)."""
 
 
 @dataclass(frozen=True)
-class SubtaskListing:
-    """A page of a task's subtasks in the order the task ran them (an import's apply order),
-    each message without the API's fix, and where the page sits among them all."""
+class Listing:
+    """A page of a task's rows (its subtasks in the order it ran them, each message without
+    the API's fix; or what a rollback undid), and where the page sits among them all."""
 
-    subtasks: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
     offset: int
     total: int
-    size: int = SUBTASKS_PAGE
+    size: int
 
     @property
     def first(self) -> int:
-        """The 1-based number of the page's first subtask."""
+        """The 1-based number of the page's first row."""
         return self.offset + 1
 
     @property
     def last(self) -> int:
-        """The 1-based number of the page's last subtask."""
-        return self.offset + len(self.subtasks)
+        """The 1-based number of the page's last row."""
+        return self.offset + len(self.rows)
 
     @property
     def previous(self) -> int | None:
@@ -152,16 +153,30 @@ class SubtaskListing:
         return self.offset + self.size if self.offset + self.size < self.total else None
 
 
-def subtask_listing(page: Page, task: Task, offset: int) -> SubtaskListing:
-    """The page of ``task``'s subtasks holding ``offset`` (the last page when past the end)."""
+def _page_start(offset: int, total: int) -> int:
+    """Where the page holding ``offset`` starts (the last page when past the end)."""
+    last_page = max(total - 1, 0) // ROWS_PAGE * ROWS_PAGE
+    return min(max(offset, 0) // ROWS_PAGE * ROWS_PAGE, last_page)
+
+
+def subtask_listing(page: Page, task: Task, offset: int) -> Listing:
+    """The page of ``task``'s subtasks holding ``offset``."""
     total = task.subtasks_total or len(task.subtasks)
-    last_page = max(total - 1, 0) // SUBTASKS_PAGE * SUBTASKS_PAGE
-    start = min(max(offset, 0) // SUBTASKS_PAGE * SUBTASKS_PAGE, last_page)
     if not total:
-        return SubtaskListing([], 0, 0)
-    found = page.services.tasks.subtasks(page.scope, task.id, offset=start, limit=SUBTASKS_PAGE)
+        return Listing([], 0, 0, ROWS_PAGE)
+    start = _page_start(offset, total)
+    found = page.services.tasks.subtasks(page.scope, task.id, offset=start, limit=ROWS_PAGE)
     listed = [{**s, "message": without_fix(str(s.get("message") or ""))} for s in found.subtasks]
-    return SubtaskListing(listed, start, found.total)
+    return Listing(listed, start, found.total, ROWS_PAGE)
+
+
+def undone_listing(done: RolledBack | None, offset: int) -> Listing:
+    """The page holding ``offset`` of the objects a rollback undid, of those it kept."""
+    if done is None or not done.objects:
+        return Listing([], 0, 0, ROWS_PAGE)
+    start = _page_start(offset, len(done.objects))
+    rows = list(done.objects[start : start + ROWS_PAGE])
+    return Listing(rows, start, len(done.objects), ROWS_PAGE)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,8 +191,9 @@ class TaskContext(PageContext):
     result: dict[str, Any]
     plan: Plan | None
     problems: list[dict[str, Any]]
-    objects: SubtaskListing
+    objects: Listing
     rollback: RolledBack | None
+    undone: Listing
     error: str
 
 
@@ -186,6 +202,7 @@ def _task_view(
     task_id: str,
     *,
     offset: int = 0,
+    undone: int = 0,
     error: str = "",
     status_code: int = 200,
 ) -> Response:
@@ -195,6 +212,7 @@ def _task_view(
     task = page.services.tasks.show(page.scope, task_id, subtasks=0)
     result = task.outcome
     undid = task.kind is TaskKind.ROLLBACK and task.status is TaskStatus.SUCCESSFUL
+    rollback = RolledBack.of_result(result) if undid else None
     context = TaskContext(
         page=page,
         task=task,
@@ -205,7 +223,8 @@ def _task_view(
             result.get("problems") or [], page.scope.workspace.name, in_wizard=False
         ),
         objects=subtask_listing(page, task, offset),
-        rollback=RolledBack.of_result(result) if undid else None,
+        rollback=rollback,
+        undone=undone_listing(rollback, undone),
         error=error,
     )
     return render(page.request, context, status_code=status_code)

@@ -79,10 +79,21 @@ def test_a_long_rollback_says_how_many_of_each_action_and_where_each_one_is_list
     printed = capsys.readouterr().out
     said = "41 object(s): 40 deleted, 1 restored; jobferry tasks show r1 lists each one."
     assert " ".join(printed.split()) == said
-    partial = {"rolledBack": 20200, "objects": undone}  # the server keeps the first ones
+    partial = {"rolledBack": 20200, "taskId": "i1", "objects": undone}  # the first ones
     rolled_back_table(Output(json_mode=False), partial, "jobferry tasks show r1")
-    said = "20200 object(s); jobferry tasks show r1 lists the first 41."
-    assert " ".join(capsys.readouterr().out.split()) == said
+    said = (
+        "20,200 object(s); jobferry tasks show r1 lists the first 41. Each of the 20,200: "
+        "jobferry tasks show i1 lists every object the import changed."
+    )
+    assert " ".join(capsys.readouterr().out.split()) == said  # an older server: no counts
+    counted = {**partial, "actions": {"DELETED": 20000, "RESTORED": 200}}
+    rolled_back_table(Output(json_mode=False), counted, "jobferry tasks show r1")
+    said = "20,200 object(s): 20,000 deleted, 200 restored; jobferry tasks show r1 lists the first"
+    assert " ".join(capsys.readouterr().out.split()).startswith(said)
+    show_task(Output(json_mode=False), {"id": "r1", "kind": "rollback", "result": counted})
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "j39" in printed  # the task lists the first ones, and where each one is
+    assert "Each of the 20,200: jobferry tasks show i1 lists every object" in printed
     rolled_back_table(Output(json_mode=False), {"objects": undone[:40]}, "jobferry tasks show r1")
     assert "j39" in capsys.readouterr().out  # a screenful: each one
     show_task(

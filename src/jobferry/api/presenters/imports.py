@@ -39,7 +39,8 @@ def upload_view(kept: KeptUpload) -> dict[str, Any]:
 
 
 def rollback_view(done: RolledBack) -> dict[str, Any]:
-    """An import rolled back: how many objects, and the first of them."""
+    """An import rolled back: how many objects, how many of each action, and the first of
+    them."""
     return done.as_result()
 
 

@@ -16,9 +16,10 @@ def rolled_back(done: RolledBackRelease) -> dict[str, Any]:
         "package_id": str(done.package_id) if done.package_id is not None else None,
         "package_name": done.package_name,
         "entry_id": done.entry_id,
-        "task_id": done.task_id,
-        "rolled_back": done.count,
-        "objects": list(done.objects),
+        "task_id": done.undone.task_id,
+        "rolled_back": done.undone.count,
+        "actions": dict(sorted(done.undone.actions.items())),
+        "objects": list(done.undone.objects),
     }
 
 

@@ -22,8 +22,9 @@ is; a new kind of end is a new implementation registered in :class:`Deliveries`.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from jobferry.services.context import WRITERS, Scope
@@ -45,18 +46,21 @@ class PreparedImport:
 
 @dataclass(frozen=True)
 class RolledBack:
-    """An import rolled back: how many objects it undid, and the first of them (each as its
-    change line: kind, name, what was undone)."""
+    """An import rolled back: how many objects it undid, how many of each undo action
+    (``DELETED``, ``RESTORED``, ``RENAMED``, ``RECREATED``: all of them), and the first of them
+    (each as its change line: kind, name, what was undone)."""
 
     task_id: str
     count: int
     objects: tuple[dict[str, Any], ...]
+    actions: dict[str, int] = field(default_factory=dict)
 
     def as_result(self) -> dict[str, Any]:
         """As the rollback call answers it, and a rollback task keeps it as its result."""
         answer: dict[str, Any] = {
             "taskId": self.task_id,
             "rolledBack": self.count,
+            "actions": dict(sorted(self.actions.items())),
             "objects": list(self.objects),
         }
         if self.count > len(self.objects):
@@ -66,11 +70,20 @@ class RolledBack:
     @classmethod
     def of_result(cls, result: dict[str, Any]) -> RolledBack | None:
         """The rollback a finished rollback task kept (:meth:`as_result`); ``None`` for any
-        other result."""
+        other result. A result kept before ``actions`` was has them counted from its objects
+        when it lists them all."""
         if "rolledBack" not in result:
             return None
         objects = tuple(result.get("objects") or ())
-        return cls(str(result.get("taskId", "")), int(result["rolledBack"]), objects)
+        count = int(result["rolledBack"])
+        kept = result.get("actions")
+        if isinstance(kept, dict):
+            actions = {str(action): int(n) for action, n in kept.items()}
+        elif count == len(objects):
+            actions = dict(Counter(str(o.get("action")) for o in objects))
+        else:
+            actions = {}
+        return cls(str(result.get("taskId", "")), count, objects, actions)
 
 
 Attempt = Callable[[Executor | None], int]

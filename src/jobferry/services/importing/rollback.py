@@ -219,7 +219,9 @@ class LocalRollback:
                 audit_in_scope(
                     tx, scope, "import.rollback", "task", task_id, {"objects": undone.count}
                 )
-                done = RolledBack(task_id, undone.count, tuple(undone.objects))
+                done = RolledBack(
+                    task_id, undone.count, tuple(undone.objects), dict(undone.actions)
+                )
                 if self.task is not None:
                     _end_task(tx, self.task, done, self.report(done))
                 import_repo.drop_lock(tx, scope.workspace.id, lock)

@@ -20,6 +20,7 @@ are written beside it.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +60,7 @@ _VERSIONED = (ObjectKind.JOB, ObjectKind.SCRIPT)
 SECOND_PASS = (str(PlanAction.RENAME), str(PlanAction.DELETE))
 """The changes whose undo needs a name that the first pass frees."""
 SHOWN_OBJECTS = 1000
-"""Objects a rollback's answer lists (``rolledBack`` counts them all)."""
+"""Objects a rollback's answer lists (``rolledBack`` and ``actions`` count them all)."""
 
 Current = dict[tuple[str, str], TargetObject]
 _NONE: frozenset[tuple[str, str]] = frozenset()
@@ -75,13 +76,16 @@ def _undo_of(change: ChangeRow) -> dict[str, Any]:
 
 @dataclass
 class Undone:
-    """What a rollback undid: how many objects, and the first of them (the answer's list)."""
+    """What a rollback undid: how many objects, how many of each undo action (``DELETED``,
+    ``RESTORED``, …; all of them), and the first of them (the answer's list)."""
 
     count: int = 0
     objects: list[dict[str, Any]] = field(default_factory=list)
+    actions: Counter[str] = field(default_factory=Counter)
 
     def add(self, line: dict[str, Any]) -> None:
         self.count += 1
+        self.actions[str(line["action"])] += 1
         if len(self.objects) < SHOWN_OBJECTS:
             self.objects.append(line)
 

@@ -46,14 +46,13 @@ class RolledBackRelease:
     """``None``: a signed release taken in from another server (it has no package here)."""
     package_name: str
     entry_id: int
-    task_id: str
-    count: int
-    objects: tuple[dict[str, Any], ...]
+    undone: RolledBack
+    """The import that released it, rolled back."""
 
     def as_result(self) -> dict[str, Any]:
         """What a release rollback task keeps as its result: the import rollback's (the import,
         what was undone) with the package and the ledger entry written."""
-        undone = RolledBack(self.task_id, self.count, self.objects).as_result()
+        undone = self.undone.as_result()
         package = str(self.package_id) if self.package_id is not None else None
         return {
             **undone,
@@ -251,9 +250,7 @@ class _Released:
             self.entry.package_id,
             self.entry.package_name or "",
             self.entry_id,
-            self.import_task,
-            undone.count,
-            undone.objects,
+            undone,
         )
 
 

@@ -116,3 +116,17 @@ def test_an_import_its_plan_and_its_rollback_go_through_the_workspace_delivery(
         f"rollback {prepared.task_id}",
     ]
     assert jobs(services, scope) == []
+
+
+def test_a_rollback_counts_every_action_and_reads_back_what_it_kept() -> None:
+    listed = ({"kind": "job", "name": "a", "action": "DELETED"},)
+    done = RolledBack("t1", 3, listed, {"RESTORED": 2, "DELETED": 1})
+    result = done.as_result()
+    assert result["actions"] == {"DELETED": 1, "RESTORED": 2}
+    assert result["objectsShown"] == 1
+    assert RolledBack.of_result(result) == done
+    whole = {"taskId": "t1", "rolledBack": 1, "objects": list(listed)}  # kept before actions
+    assert RolledBack.of_result(whole) == RolledBack("t1", 1, listed, {"DELETED": 1})
+    cut = {**whole, "rolledBack": 3}  # counted from a cut list, they would be wrong
+    assert RolledBack.of_result(cut) == RolledBack("t1", 3, listed, {})
+    assert RolledBack.of_result({"summary": {}}) is None

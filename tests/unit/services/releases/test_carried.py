@@ -134,7 +134,7 @@ def test_a_signed_release_taken_in_is_written_in_the_ledger_and_its_rollback_too
     assert {(s.name, s.entry_id) for s in held} == {(n, entry.id) for n in put}
 
     done = services.release_rollback.rollback(other.deployer, None)
-    assert (done.package_id, done.package_name, done.count) == (None, "carried", 3)
+    assert (done.package_id, done.package_name, done.undone.count) == (None, "carried", 3)
     with pytest.raises(JobNotFoundError):
         services.jobs.show(prod, "daily")
     back = services.ledger.ledger(other.admin)
