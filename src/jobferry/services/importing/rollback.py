@@ -119,7 +119,7 @@ class RollbackService:
         with self.db.transaction(readonly=True) as tx:
             counted = repo.count_changes(tx, task.scope.workspace.id, import_id)
         self.tasks.advance(
-            task.id, 5, f"Checking and undoing {counted} change(s) of import {import_id}."
+            task.id, 5, f"Checking and undoing {counted:,} change(s) of import {import_id}."
         )
         delivery = self.deliveries.of(task.scope.workspace)
         try:
@@ -133,6 +133,7 @@ class RollbackService:
                 report=made.report,
                 progress=partial(self.tasks.advance, task.id),
                 span=delivery.pacing.undo,
+                changes=counted,
             )
             delivery.run_rollback(task.scope, rollback)
         except JobferryError as exc:
@@ -178,6 +179,9 @@ class LocalRollback:
     span: tuple[int, int] = (10, 95)
     """The progress the undo moves through as it checks the changes (the delivery's
     :attr:`~.delivery.Pacing.undo`: a push's rollback undoes the shadow last)."""
+    changes: int | None = None
+    """How many changes the import made, when the caller counted them (a finished import's
+    change records never change: the expiry sweep drops only what they replaced)."""
 
     def advance(self, progress: int, message: str) -> None:
         """Report ``progress`` (0–100) and ``message`` as the rollback task's, if it has one."""
@@ -236,7 +240,10 @@ class LocalRollback:
         its transaction (:meth:`TaskService.advance`)."""
         if self.progress is None:
             return None
-        total = max(1, repo.count_changes(tx, self.scope.workspace.id, self.task_id))
+        counted = self.changes
+        if counted is None:
+            counted = repo.count_changes(tx, self.scope.workspace.id, self.task_id)
+        total = max(1, counted)
         low, high = self.span
 
         def said(checked: int) -> None:

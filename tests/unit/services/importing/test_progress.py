@@ -7,6 +7,7 @@ on SQLite in its progress file)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from jobferry.services.importing import apply as apply_module
 from jobferry.services.importing import planner as planner_module
 from jobferry.services.importing import rollback as rollback_module
 from jobferry.services.importing.request import parse_import_request
+from jobferry.storage.importing import rollbacks
 from support.builders import make_job
 from support.planning import (
     import_package,
@@ -75,14 +77,28 @@ def test_an_import_says_how_many_objects_it_wrote_as_it_writes_them(
 
 
 def test_a_rollback_says_how_many_changes_it_checked_as_it_undoes_them(
-    services: Services, prod: Scope, tmp_path: Path, polled: list[tuple[int, str]]
+    services: Services,
+    prod: Scope,
+    tmp_path: Path,
+    polled: list[tuple[int, str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     task = import_package(services, prod, package(tmp_path))
     services.rollback.start(prod, task.id)
     polled.clear()
     claimed = services.tasks.claim((TaskKind.ROLLBACK,), look_first=False)
     assert claimed is not None
+    counts: list[int] = []
+    count = rollbacks.count_changes
+
+    def counting(*args: Any) -> int:
+        counts.append(count(*args))
+        return counts[-1]
+
+    monkeypatch.setattr(rollbacks, "count_changes", counting)
     services.rollback.run(claimed)
+
+    assert len(counts) == 1  # counted once, for the first message and the undo's total
 
     undoing = [read for read in polled if read[1].startswith("Undoing: ")]
     total = int(polled[0][1].split()[3])  # "Checking and undoing N change(s) of import …"
