@@ -110,3 +110,36 @@ def test_help_at_80_columns_shows_every_option_name_whole(path: tuple[str, ...])
     words = set(re.findall(r"--[\w-]+", output))
     cut = [name for name in _options(path) if name not in words]
     assert not cut, f"jobferry {' '.join(path)} --help at 80 columns cuts {cut}:\n{output}"
+
+
+def _summaries(output: str) -> dict[str, list[str]]:
+    """A group's ``--help`` list of commands: each name and the terminal lines of its summary
+    (the name on the first)."""
+    found: dict[str, list[str]] = {}
+    name = ""
+    for line in output.splitlines():
+        row = re.match(r"│ (\S*)\s+(.*?)\s*│$", line)
+        if row is not None:
+            name = row[1] or name
+            found.setdefault(name, []).append(row[2])
+    return found
+
+
+def test_a_group_lists_each_command_with_its_summary_unbroken() -> None:
+    wide = {"COLUMNS": "250", "TERMINAL_WIDTH": "250"}
+    groups = 0
+    for path in [p for p in COMMANDS if len(p) < 2]:
+        command = whole_command()
+        for name in path:
+            command = command.commands[name]
+        if not getattr(command, "commands", None):
+            continue
+        listed = _summaries(invoke([*path, "--help"], env=wide, prog_name="jobferry").output)
+        groups += 1
+        for name, sub in command.commands.items():
+            first = " ".join((sub.help or "").split("\n\n")[0].split())
+            if sub.hidden or len(first) > 150:  # a longer one wraps at 250 columns
+                continue
+            said = f"jobferry {' '.join(path)} --help lists {name} as {listed[name]}"
+            assert listed[name] == [first], said  # one line where it fits, as written
+    assert groups > 10  # the root and its groups

@@ -8,6 +8,10 @@ on the usage line). :func:`make_readable` turns every parameter of a command tre
 classes below once, when the root group builds that command; an option that takes a value needs
 its own ``metavar`` (``tests/cli/test_help.py`` refuses ``<…>`` anywhere in any command's help).
 
+In a group's list of commands Typer keeps the line breaks of each command's docstring, so a
+summary broke off mid-sentence (``exit 0 nothing would`` / ``change``): every command of the tree
+gets its summary on one line (its help's first paragraph), which the list wraps to the terminal.
+
 Typer lays the options out in a table as wide as the terminal, and at 80 columns it cut the
 names of options with a negative form (``--propagate-dele…  --keep-deletes``) to make room:
 :class:`HelpTable` keeps every name column whole and lets the description column wrap instead.
@@ -19,6 +23,7 @@ standard output like every other failure, with exit code 2.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -133,11 +138,15 @@ def make_readable(command: Any) -> None:
 
 
 def make_subcommand_readable(command: Any) -> None:
-    """:func:`make_readable` for a subcommand, whose own help also renders readable tables."""
+    """:func:`make_readable` for a subcommand, whose own help also renders readable tables,
+    and whose summary in its group's list is one line."""
     if type(command) is TyperGroup:
         command.__class__ = ReadableGroup
     elif type(command) is TyperCommand:
         command.__class__ = ReadableCommand
+    if command.short_help is None and command.help:
+        first = inspect.cleandoc(command.help).split("\n\n")[0]
+        command.short_help = " ".join(first.split())
     make_readable(command)
 
 
