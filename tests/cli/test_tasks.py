@@ -53,7 +53,7 @@ def test_tasks_list_and_show_say_kind_who_message_and_the_rollback(cli: Cli, pac
     listed = cli("tasks", "list", workspace=target)
     assert listed.exit_code == 0, listed.output
     lines = listed.stdout.splitlines()
-    at = next(n for n, line in enumerate(lines) if task_id in line)
+    at = next(n for n, line in enumerate(lines) if line.split("│")[0].strip() == task_id)
     block = "\n".join(lines[at : at + 4])
     cells = " ".join(line.split("│")[-1].strip() for line in lines[at : at + 4])
     assert cells.startswith("import, "), block
@@ -68,6 +68,11 @@ def test_tasks_list_and_show_say_kind_who_message_and_the_rollback(cli: Cli, pac
     assert fields["message"].strip().startswith("Imported ")
     assert fields["rolled back"].strip().endswith("UTC by admin")
     assert cli.json("tasks", "show", task_id, workspace=target)["rolledBack"]["by"] == "admin"
+    rollbacks = cli.json("tasks", "list", "--kind", "rollback", workspace=target)["tasks"]
+    assert [t["kind"] for t in rollbacks] == ["rollback"]
+    imports = cli.json("tasks", "list", "--kind", "import", workspace=target)["tasks"]
+    assert [t["id"] for t in imports] == [task_id]
+    assert cli("tasks", "list", "--kind", "imports").exit_code == 2  # names the kinds
 
 
 def test_following_a_task_looks_at_its_progress_without_subtasks_then_prints_it_whole(

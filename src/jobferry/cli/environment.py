@@ -39,11 +39,11 @@ from jobferry.cli.uploads import package_path
 from jobferry.domain.enums import EnvironmentKind
 
 env_app = typer.Typer(
-    help="Environment objects of a remote workspace (connections, queues, clusters…).",
+    help="Environment objects of a workspace (connections, queues, clusters…).",
     no_args_is_help=True,
 )
 profiles_app = typer.Typer(
-    help="Environment profiles of a remote workspace (what an import renames and sets).",
+    help="Environment profiles of a workspace (what an import renames and sets).",
     no_args_is_help=True,
 )
 

@@ -1,5 +1,5 @@
 """``jobferry jobs list|show|start|stop|rename|delete``, ``jobferry scripts delete`` and
-``jobferry workspaces list``: reading a remote workspace, and the scheduling, names and
+``jobferry workspaces list``: reading a workspace of the server, and the scheduling, names and
 deletion of its jobs and scripts."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from jobferry.cli.output import epoch_ms, mapping, objects_under
 from jobferry.cli.session import JsonOption, WorkspaceOption, YesOption, session
 from jobferry.domain.enums import ObjectKind, ProcessType
 
-app = typer.Typer(help="Jobs of a remote workspace.", no_args_is_help=True)
-scripts_app = typer.Typer(help="Scripts of a remote workspace.", no_args_is_help=True)
+app = typer.Typer(help="Jobs of a workspace.", no_args_is_help=True)
+scripts_app = typer.Typer(help="Scripts of a workspace.", no_args_is_help=True)
 JobName = Annotated[str, typer.Argument(help="Job name.")]
-workspaces_app = typer.Typer(help="Workspaces of the remote project.", no_args_is_help=True)
+workspaces_app = typer.Typer(help="Workspaces of the server's project.", no_args_is_help=True)
 
 PAGE_SIZE = 100
 

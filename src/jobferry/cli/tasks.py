@@ -19,10 +19,12 @@ from jobferry.cli.exits import PACKAGE_REFUSALS, ExitCode
 from jobferry.cli.output import epoch_ms, mapping, size_text
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.cli.taskview import show_task
-from jobferry.domain.enums import TaskStatus
+from jobferry.domain.enums import TaskKind, TaskStatus
 
-tasks_app = typer.Typer(help="System tasks (exports, imports) of a remote workspace.")
-downloads_app = typer.Typer(help="The download center of a remote workspace (jobferry).")
+tasks_app = typer.Typer(
+    help="System tasks of a workspace: imports, plans, exports, rollbacks, refreshes."
+)
+downloads_app = typer.Typer(help="The download center of a workspace (jobferry).")
 DownloadId = Annotated[str, typer.Argument(help="Download id (downloads list).")]
 
 
@@ -102,11 +104,14 @@ def refused_by_check(result: dict[str, Any]) -> bool:
     return bool(result.get("problems")) or result.get("errorCode") in PACKAGE_REFUSALS
 
 
-# ``--status``: the domain's task statuses in kebab case (the type checker sees a string).
+# ``--status`` and ``--kind``: the domain's task statuses and kinds in kebab case (the type
+# checker sees strings).
 if TYPE_CHECKING:
     StatusName = str
+    KindName = str
 else:
     StatusName = choice_type(TaskStatus)
+    KindName = choice_type(TaskKind)
 
 
 @tasks_app.command("list")
@@ -114,6 +119,10 @@ def list_tasks_command(
     ctx: typer.Context,
     status: Annotated[
         StatusName | None, typer.Option("--status", help="Only tasks with this status.")
+    ] = None,
+    kind: Annotated[
+        KindName | None,
+        typer.Option("--kind", help="Only tasks of this kind (a plan is an import's dry run)."),
     ] = None,
     limit: Annotated[
         int,
@@ -128,7 +137,10 @@ def list_tasks_command(
     'rollback' (jobferry extension)."""
     s = session(ctx, json_mode, workspace)
     wanted = from_kebab(TaskStatus, status) if status is not None else None
-    answer = mapping(s.client().get("/system-tasks", limit=limit, offset=0, status=wanted))
+    of_kind = from_kebab(TaskKind, kind) if kind is not None else None
+    answer = mapping(
+        s.client().get("/system-tasks", limit=limit, offset=0, status=wanted, kind=of_kind)
+    )
     out = s.output
     items = out.items(answer, "tasks")
     if items is None:

@@ -1,4 +1,4 @@
-"""``jobferry plan`` and ``jobferry import``: a package into a remote workspace.
+"""``jobferry plan`` and ``jobferry import``: a package into a workspace of the server.
 
 They call the documented API and add no logic the server has: the plan, the check and the
 apply all happen on the server. A local file is uploaded first (``POST /packages``, or OBS when
