@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from jobferry.console import tasks as console_tasks
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -289,3 +290,28 @@ def test_the_plan_page_shows_renames_deletes_drift_and_paused_jobs(
     task_page = browser.get(f"/console/w/{ws}/tasks/{finish_task(services, prod, started)}").text
     assert 'b_job <span class="small muted">(was b_new)</span>' in task_page
     assert "RECREATED" in task_page
+
+
+def test_the_tasks_page_filters_by_kind_and_status_and_pages_within_the_filter(
+    browser: Browser, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prod, ws, state = _wizard_at_options(browser, services, "ssh_conn", "dws_conn")
+    _, task_id = wizard.run(browser, services, prod, state)
+    services.rollback.rollback(prod, task_id)  # answered in the call: no task of its own
+    rollback_id = services.rollback.start(prod, wizard.run(browser, services, prod, state)[1])
+    monkeypatch.setattr(console_tasks, "TASKS_PAGE", 1)
+
+    imports = browser.get(f"/console/w/{ws}/tasks?kind=import")
+    assert_page(imports, 200, "1–1 of 2", '<option value="import" selected>')
+    assert f'href="/console/w/{ws}/tasks?offset=1&amp;kind=import">Older' in imports.text
+    assert rollback_id not in imports.text
+    older = browser.get(f"/console/w/{ws}/tasks?offset=1&kind=import")
+    assert f'href="/console/w/{ws}/tasks/{task_id}"' in older.text  # the older import
+    rollbacks = browser.get(f"/console/w/{ws}/tasks?kind=rollback&status=RUNNING")
+    assert_page(rollbacks, 200, "1–1 of 1", '<option value="RUNNING" selected>')
+    assert f'href="/console/w/{ws}/tasks/{rollback_id}"' in rollbacks.text
+    none = browser.get(f"/console/w/{ws}/tasks?kind=export")
+    assert_page(none, 200, "No task of this workspace matches.")
+    odd = browser.get(f"/console/w/{ws}/tasks?kind=nonsense&status=late")  # no filter
+    every = browser.get(f"/console/w/{ws}/tasks").text
+    assert re.search(r"1–1 of (\d+)", odd.text)[1] == re.search(r"1–1 of (\d+)", every)[1]

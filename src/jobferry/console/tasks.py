@@ -82,30 +82,72 @@ def _said(task: Task) -> str:
 
 
 TASKS_PAGE = 25
+KINDS = (
+    (TaskKind.IMPORT, "Imports"),
+    (TaskKind.PLAN, "Plans"),
+    (TaskKind.EXPORT, "Exports"),
+    (TaskKind.ROLLBACK, "Rollbacks"),
+    (TaskKind.REFRESH, "Refreshes"),
+    (TaskKind.CONNECTIONS, "Connection imports"),
+)
+"""The kinds the task list filters by, as it names them."""
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What the task list shows: tasks of one kind and status, or all (``None``)."""
+
+    kind: TaskKind | None = None
+    status: TaskStatus | None = None
+
+    @classmethod
+    def of(cls, kind: str, status: str) -> TaskFilter:
+        """The filter a query names; a value that names no kind or status is no filter."""
+        kinds, statuses = {str(k): k for k in TaskKind}, {str(s): s for s in TaskStatus}
+        return cls(kinds.get(kind), statuses.get(status.upper()))
+
+    @property
+    def query(self) -> str:
+        """The filter as the list's links carry it (``&kind=…&status=…``; ``""``: none)."""
+        kind = f"&kind={self.kind}" if self.kind is not None else ""
+        return kind + (f"&status={self.status}" if self.status is not None else "")
 
 
 @dataclass(frozen=True, kw_only=True)
 class TasksContext(PageContext):
-    """The task list: a page of tasks, which imports were rolled back, where the page starts."""
+    """The task list: a page of tasks, which imports were rolled back, where the page starts,
+    the filter and the choices it offers."""
 
     template = "tasks.html"
     listing: TaskList
     rolled_back: set[str]
     offset: int
     size: int
+    shown: TaskFilter
+    kinds: tuple[tuple[TaskKind, str], ...] = KINDS
+    statuses: tuple[TaskStatus, ...] = tuple(TaskStatus)
 
 
 @router.get("/w/{workspace_id}/tasks")
-def tasks_page(page: PageDep, offset: int = 0) -> Response:
-    """The workspace's imports and exports, newest first, a page at a time."""
+def tasks_page(page: PageDep, offset: int = 0, kind: str = "", status: str = "") -> Response:
+    """The workspace's tasks, newest first, a page at a time, of one kind and status if asked
+    (plans and imports soon outnumber the rest on a workspace promoted into every day)."""
     start = max(offset, 0) // TASKS_PAGE * TASKS_PAGE
     paging = page.services.settings.offset_mode
     asked = start // TASKS_PAGE if paging is OffsetMode.PAGE else start
-    listing = page.services.tasks.list_tasks(page.scope, limit=TASKS_PAGE, offset=asked)
+    shown = TaskFilter.of(kind, status)
+    listing = page.services.tasks.list_tasks(
+        page.scope, kind=shown.kind, status=shown.status, limit=TASKS_PAGE, offset=asked
+    )
     imports = [t.id for t in listing.tasks if t.kind is TaskKind.IMPORT]
     rolled_back = page.services.rollback.rolled_back_among(imports)
     context = TasksContext(
-        page=page, listing=listing, rolled_back=rolled_back, offset=start, size=TASKS_PAGE
+        page=page,
+        listing=listing,
+        rolled_back=rolled_back,
+        offset=start,
+        size=TASKS_PAGE,
+        shown=shown,
     )
     return render(page.request, context)
 
