@@ -79,3 +79,18 @@ def test_an_import_just_planned_lists_only_what_did_not_succeed_past_a_screenful
     assert "API words" not in "\n".join(lines)
     show_task(Output(False), task)  # tasks show: every one
     assert len([line for line in _lines(capsys) if "job:job_" in line]) == 2000
+
+
+def test_the_signature_and_the_profile_are_said_in_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plan = _plan(1)
+    plan["signature"] = {"state": "untrusted", "keyId": "k1", "detail": "signed by k1; trust it."}
+    plan["profile"] = {"name": "prod", "version": 3}
+    show_plan(Output(False), plan, command="import")
+    lines = _lines(capsys)
+    assert "signature: untrusted (key k1): signed by k1; trust it." in lines
+    assert "profile: prod, version 3" in lines
+    plan["signature"] = {"state": "unsigned", "keyId": None, "detail": "not signed."}
+    show_plan(Output(False), plan, command="import")
+    assert "signature: unsigned: not signed." in _lines(capsys)

@@ -300,11 +300,15 @@ def _plan_header(out: Output, plan: dict[str, Any]) -> None:
             (f"  package sha256 {str(plan.get('packageSha256', ''))[:16]}…", "dim"),
         )
     )
-    for label in ("signature", "profile"):
-        info = plan.get(label)
-        if isinstance(info, dict) and info:
-            shown = ", ".join(f"{k}={v}" for k, v in info.items() if v not in (None, ""))
-            out.line(Text.assemble((f"{label}: ", "bold"), shown))
+    signature = mapping(plan.get("signature"))
+    if signature:
+        key = f" (key {signature['keyId']})" if signature.get("keyId") else ""
+        said = f"{signature.get('state')}{key}: {signature.get('detail')}"
+        out.line(Text.assemble(("signature: ", "bold"), said))
+    profile = mapping(plan.get("profile"))
+    if profile:
+        said = f"{profile.get('name')}, version {profile.get('version')}"
+        out.line(Text.assemble(("profile: ", "bold"), said))
     state = mapping(plan.get("remoteState"))
     basis = snapshot_basis(state, int(time.time() * 1000))
     if basis is not None:
