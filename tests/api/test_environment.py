@@ -165,6 +165,13 @@ def test_kinds_are_separate_namespaces(api: SignedClient) -> None:
     assert [o["kind"] for o in connections(api)] == ["connection"]
     queues = api.call("GET", "/environment/dli_queue").json()["objects"]
     assert [(o["kind"], o["name"]) for o in queues] == [("dli_queue", "dws_conn")]
+    every = api.call("GET", "/environment").json()  # every kind, by kind and name
+    assert [(o["kind"], o["name"]) for o in every["objects"]] == [
+        ("connection", "dws_conn"),
+        ("dli_queue", "dws_conn"),
+    ]
+    assert every["total"] == 2
+    assert "p@ss" not in str(every)
 
 
 def test_delete_removes_the_object_and_its_secrets(api: SignedClient, services: Services) -> None:

@@ -41,6 +41,13 @@ def test_env_put_takes_secrets_from_a_file_stdin_or_a_variable_and_never_echoes_
         env={"JF_TEST_KEY": "from-env"},
     )  # fmt: skip
     assert env_put["secrets"] == {"key": "set"}
+    every = cli("env", "list")  # no kind: every kind, with a kind column
+    assert every.exit_code == 0, every.output
+    rows = [line.split("│") for line in every.stdout.splitlines() if "│" in line]
+    assert [(r[0].strip(), r[1].strip()) for r in rows] == [
+        ("connection", "dws_prod"),
+        ("dli_queue", "q_prod"),
+    ]
     kept = cli.json("env", "put", "connection", "dws_prod", "--type", "DWS")
     assert kept["secrets"] == {"password": "set", "token": "set"}
     assert cli.json("env", "delete", "connection", "dws_prod")["deleted"]["name"] == "dws_prod"

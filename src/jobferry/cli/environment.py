@@ -102,11 +102,14 @@ def _config(pairs: list[str] | None, file: Path | None) -> tuple[str | None, dic
 @env_app.command("list")
 def env_list(
     ctx: typer.Context,
-    kind: KindArg,
+    kind: Annotated[
+        EnvironmentKind | None,
+        typer.Argument(help="What kind of object (default: every kind, by kind and name)."),
+    ] = None,
     json_mode: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """List the workspace's objects of one kind."""
+    """List the workspace's environment objects: of every kind, or of one."""
     columns: list[Column] = [
         ("name", "name", None),
         ("type", "type", None),
@@ -114,6 +117,10 @@ def env_list(
         *SAVED,
     ]
     s = session(ctx, json_mode, workspace)
+    if kind is None:
+        every: list[Column] = [("kind", "kind", None), *columns]
+        list_answer(s, "/environment", "objects", every, "No environment objects.")
+        return
     list_answer(s, _path(kind), "objects", columns, f"No {kind.value} objects.")
 
 

@@ -13,6 +13,12 @@ from jobferry.web import services_of
 router = APIRouter(prefix="/v1/{project_id}/environment", tags=["environment (extension)"])
 
 
+@router.get("")
+def list_every_object(request: Request, scope: ScopeDep) -> Response:
+    found = services_of(request).environment.list_objects(scope)
+    return json_list("objects", [environment_object(o) for o in found])
+
+
 @router.get("/{kind}")
 def list_objects(request: Request, scope: ScopeDep, kind: str) -> Response:
     found = services_of(request).environment.list_objects(scope, kind)

@@ -198,11 +198,12 @@ class EnvironmentService:
             raise self._missing(scope, env_kind, name)
         return EnvironmentObject.of(obj)
 
-    def list_objects(self, scope: Scope, kind: str) -> list[EnvironmentObject]:
-        """Every object of one kind in the workspace."""
-        env_kind = parse_kind(kind)
+    def list_objects(self, scope: Scope, kind: str | None = None) -> list[EnvironmentObject]:
+        """Every object of one kind in the workspace (``None``: of every kind), by kind and
+        name."""
+        wanted = parse_kind(kind).value if kind is not None else None
         with self.db.transaction(readonly=True) as tx:
-            rows = repo.list_objects(tx, scope.workspace.id, env_kind.value)
+            rows = repo.list_objects(tx, scope.workspace.id, wanted)
         return [EnvironmentObject.of(o) for o in rows]
 
     def names(self, scope: Scope, kind: str, limit: int) -> ObjectNames:
