@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 import pytest
+import typer.rich_utils
 
 from support.cli import invoke, whole_command
 
@@ -125,8 +126,13 @@ def _summaries(output: str) -> dict[str, list[str]]:
     return found
 
 
-def test_a_group_lists_each_command_with_its_summary_unbroken() -> None:
+def test_a_group_lists_each_command_with_its_summary_unbroken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     wide = {"COLUMNS": "250", "TERMINAL_WIDTH": "250"}
+    # Typer reads TERMINAL_WIDTH once, when its help renderer is first imported (by whichever
+    # test of this process asks for help first).
+    monkeypatch.setattr(typer.rich_utils, "MAX_WIDTH", 250)
     groups = 0
     for path in [p for p in COMMANDS if len(p) < 2]:
         command = whole_command()
