@@ -20,6 +20,7 @@ from jobferry.api.routes import (
     approvals,
     connections,
     data_connections,
+    drift,
     environment,
     execution,
     factory,
@@ -78,6 +79,7 @@ ROUTERS = (
     admin,
     instances,
     members,
+    drift,
 )
 
 

@@ -38,6 +38,7 @@ COMMANDS: dict[str, Entry] = {
     "apply": Entry("apply:apply_command"),
     "pull": Entry("pull:pull_command"),
     "promote": Entry("promote:promote_command"),
+    "drift": Entry("drift:drift_command"),
     "db": Entry("serve:db_app"),
     "admin": Entry("admin:app"),
     "jobs": Entry("jobs:app"),

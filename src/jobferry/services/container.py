@@ -14,6 +14,7 @@ from jobferry.services.connections.dlf import DlfConnectionService
 from jobferry.services.connections.migration import ConnectionMigration
 from jobferry.services.connections.store import ConnectionStore
 from jobferry.services.connections.studio import DataConnectionService
+from jobferry.services.definitions.drift import DriftService
 from jobferry.services.definitions.folders import FolderService
 from jobferry.services.definitions.governance import GovernanceService
 from jobferry.services.definitions.jobs import JobService
@@ -72,6 +73,7 @@ class Services:
     jobs: JobService
     reviews: DefinitionReviews
     folders: FolderService
+    drift: DriftService
     scripts: ScriptService
     resources: ResourceService
     environment: EnvironmentService
@@ -182,6 +184,7 @@ class Services:
             ),
             reviews=DefinitionReviews(db, settings.max_nodes_per_job),
             folders=FolderService(db),
+            drift=DriftService(db),
             scripts=ScriptService(db, offset_mode=mode),
             resources=ResourceService(db, offset_mode=mode),
             environment=EnvironmentService(db, box),

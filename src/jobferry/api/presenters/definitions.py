@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from jobferry.domain.references import Reference
+from jobferry.services.definitions.drift import DriftReport
 from jobferry.services.definitions.governance import Lock, Tag
 from jobferry.services.definitions.records import (
     Dependent,
@@ -206,3 +207,28 @@ def lock_view(lock: Lock) -> dict[str, Any]:
         "holder": lock.holder,
         "acquireTime": lock.acquired_at,
     }
+
+
+def drift_view(report: DriftReport) -> dict[str, Any]:
+    """A workspace's drift (extension ``GET /drift``): how many imported objects were compared,
+    how many changed since, and the first 1,000 of those with their field changes."""
+    answer: dict[str, Any] = {
+        "compared": report.compared,
+        "total": report.total,
+        "objects": [
+            {
+                "kind": str(d.kind),
+                "name": d.name,
+                "changes": [c.as_json() for c in d.changes],
+                "updateTime": d.updated_at,
+                "updateUser": d.updated_by,
+                "importTaskId": d.import_task_id,
+                "importedAt": d.imported_at,
+                "sourceWorkspaceId": d.source_workspace_id,
+            }
+            for d in report.objects
+        ],
+    }
+    if report.total > len(report.objects):
+        answer["objectsShown"] = len(report.objects)
+    return answer

@@ -1,6 +1,6 @@
 """The definitions a workspace holds and their life: jobs (``jobs``, ``renames``), scripts,
 resources, what a save does beyond the development state (``publishing``), what a save would
-change, said before it is made (``review``), tags and locks
-(``governance``), tombstones of deleted objects, folders, where a job came from
-(``provenance``), definitions as stored JSON text (``documents``) and what these services
-answer (``records``)."""
+change, said before it is made (``review``), tags and locks (``governance``), tombstones of
+deleted objects, folders, where a job came from (``provenance``), what changed in a workspace
+since imports wrote it (``drift``), definitions as stored JSON text (``documents``) and what
+these services answer (``records``)."""

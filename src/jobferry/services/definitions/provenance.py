@@ -52,11 +52,11 @@ def _drifted(tx: Tx, scope: Scope, origin: JobOrigin) -> bool:
     assert row is not None
     if hashlib.sha256(origin.document.encode()).hexdigest() == row.written_sha256:
         return False  # the bytes written: no need to read the profile
-    owned = _target_owned(tx, scope, origin.import_request)
+    owned = target_owned(tx, scope, origin.import_request)
     return bool(drift_since(row.written, row.written_sha256, origin.document, owned))
 
 
-def _target_owned(tx: Tx, scope: Scope, request: str | None) -> tuple[FieldPath, ...]:
+def target_owned(tx: Tx, scope: Scope, request: str | None) -> tuple[FieldPath, ...]:
     """The target-owned fields of the profile the import named (none when it named none, or
     the profile is gone or no longer valid)."""
     asked: Any = load(request).get("profile") if request else None

@@ -12,7 +12,14 @@ from jobferry.domain.enums import ObjectKind
 from jobferry.storage.importing.ledger import LedgerRow, row_of
 from jobferry.storage.importing.tables import promotion_ledger
 from jobferry.storage.routes import route_promotions
-from jobferry.storage.tables import import_rollbacks, jobs, system_tasks, workspaces
+from jobferry.storage.tables import (
+    import_rollbacks,
+    jobs,
+    resources,
+    scripts,
+    system_tasks,
+    workspaces,
+)
 from jobferry.storage.tx import Tx
 
 
@@ -86,3 +93,70 @@ def job_origin(tx: Tx, workspace_id: str, name: str) -> JobOrigin | None:
         None if rolled_back is None else (int(rolled_back), str(m["rolled_back_by"])),
         m["route_name"],
     )
+
+
+class WrittenObject(NamedTuple):
+    """A job, script or resource an import from another workspace wrote, as it is now, with
+    the ledger row of the newest such import (a workspace's drift, ``services/definitions``)."""
+
+    uid: str
+    """Its stable identifier (a job's uid, a script's or resource's id)."""
+    name: str
+    document: str
+    """Its development state now."""
+    updated_at: int
+    updated_by: str
+    ledger: LedgerRow
+    import_request: str | None
+    """The import's request as its task keeps it (JSON; ``None``: the task is gone)."""
+
+
+_OBJECTS = {ObjectKind.JOB: jobs, ObjectKind.SCRIPT: scripts, ObjectKind.RESOURCE: resources}
+
+
+def written_objects(
+    tx: Tx, workspace_id: str, kind: ObjectKind, after: str, limit: int
+) -> list[WrittenObject]:
+    """The workspace's objects of ``kind`` that an import from another workspace wrote, by
+    stable identifier, the first ``limit`` after ``after`` (``""``: from the first), each with
+    the ledger row of the newest import that wrote it."""
+    table, t = _OBJECTS[kind], promotion_ledger.c
+    key = table.c.uid if kind == ObjectKind.JOB else table.c.id
+    ledger = and_(
+        t.target_workspace_id == table.c.workspace_id, t.kind == kind.value, t.target_uid == key
+    )
+    rows = tx.conn.execute(
+        select(
+            key.label("object_uid"),
+            table.c.name.label("object_name"),
+            table.c.document.label("object_document"),
+            table.c.updated_at.label("object_updated_at"),
+            table.c.updated_by.label("object_updated_by"),
+            *promotion_ledger.c,
+            system_tasks.c.request.label("task_request"),
+        )
+        .select_from(
+            table.join(promotion_ledger, ledger).outerjoin(
+                system_tasks, system_tasks.c.id == t.task_id
+            )
+        )
+        .where(table.c.workspace_id == workspace_id, key > after)
+        # Nothing makes a target object's ledger row unique: the newest import comes first.
+        .order_by(key, t.recorded_at.desc())
+        .limit(limit)
+    )
+    found: dict[str, WrittenObject] = {}
+    for r in rows:
+        m = r._mapping
+        uid = str(m["object_uid"])
+        if uid not in found:
+            found[uid] = WrittenObject(
+                uid,
+                m["object_name"],
+                m["object_document"],
+                int(m["object_updated_at"]),
+                str(m["object_updated_by"]),
+                row_of(r),
+                m["task_request"],
+            )
+    return list(found.values())

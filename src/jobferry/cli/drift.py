@@ -1,0 +1,71 @@
+"""``jobferry drift``: what was changed in a workspace since promotions wrote it.
+
+The server compares every job, script and resource an import from another workspace wrote with
+what that import wrote, as a promotion's plan does for the objects of its package (``GET
+…/drift``); this prints each changed object with who changed it last and when, then its field
+changes. Exit 4 when anything drifted, so that a script can stop before a promotion into a
+workspace someone changed by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.text import Text
+
+from jobferry.cli.exits import ExitCode
+from jobferry.cli.output import mapping, moment, objects_under
+from jobferry.cli.planview import SCREENFUL, change_line
+from jobferry.cli.session import JsonOption, WorkspaceOption, session
+
+
+def drift_command(
+    ctx: typer.Context, json_mode: JsonOption = False, workspace: WorkspaceOption = None
+) -> None:
+    """What was changed in the workspace since the promotions that wrote it: each job, script
+    and resource, who changed it last and when, field by field; exit 4 when anything was."""
+    s = session(ctx, json_mode, workspace)
+    answer = mapping(s.client().get("/drift"))
+    out = s.output
+    objects = objects_under(answer, "objects")
+    total, compared = int(answer.get("total") or 0), int(answer.get("compared") or 0)
+    if not total:
+        out.finish(
+            answer,
+            ExitCode.OK,
+            f"Nothing in {s.workspace_label()} changed since the imports that wrote it "
+            f"({compared} object(s) compared).",
+        )
+        return
+    for item in objects[:SCREENFUL]:
+        _drifted(out, item)
+    if total > SCREENFUL:
+        out.line(
+            f"Showing {min(SCREENFUL, len(objects))} of {total} changed object(s); --json "
+            f"lists {'each one' if total == len(objects) else f'the first {len(objects)}'}.",
+            style="dim",
+        )
+    out.finish(
+        answer,
+        ExitCode.PENDING,
+        f"{total} of the {compared} object(s) imports wrote into {s.workspace_label()} changed "
+        "since; a promotion that would write one stops on it (--on-drift chooses otherwise).",
+    )
+
+
+def _drifted(out: Any, item: dict[str, Any]) -> None:
+    """One changed object: what, who changed it last and when, the import, then each field."""
+    out.line(
+        Text.assemble(
+            ("DRIFTED ", "magenta"),
+            (f"{item.get('kind')} {item.get('name')}", "bold"),
+            (
+                f"  changed by {item.get('updateUser')} {moment(item.get('updateTime'))}, "
+                f"imported by task {item.get('importTaskId')} {moment(item.get('importedAt'))}",
+                "dim",
+            ),
+        )
+    )
+    for change in objects_under(item, "changes"):
+        out.line(change_line(change))

@@ -1,0 +1,112 @@
+"""A workspace's drift: every job, script and resource changed in it since the import from
+another workspace that last wrote it (a change by hand, by the API, or by an import from
+elsewhere that wrote it without the ledger).
+
+A promotion plan reports the drift of the objects its package holds (``onDrift``); this is the
+whole workspace's, to read before a promotion or to audit a production workspace: what was
+changed here, by whom and when, field by field. Each object is compared as the import itself
+compares (:func:`~jobferry.services.importing.decide.drift_since`): its development state
+against what the import wrote, server-kept fields and the target-owned fields of the profile
+the import named aside. An object whose bytes are the ones written is not parsed; objects are
+read a batch at a time, so memory holds one batch and the first :data:`SHOWN` drifted objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from jobferry.domain.diff import Change
+from jobferry.domain.enums import ObjectKind
+from jobferry.domain.fieldpaths import FieldPath
+from jobferry.services.context import Scope
+from jobferry.services.definitions.provenance import target_owned
+from jobferry.services.importing.decide import drift_since
+from jobferry.storage import Database, Tx
+from jobferry.storage.importing.origins import WrittenObject, written_objects
+
+BATCH = 500
+SHOWN = 1000
+"""Drifted objects a report lists (``total`` counts them all)."""
+KINDS = (ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE)
+
+
+@dataclass(frozen=True)
+class Drifted:
+    """One object changed since the import that last wrote it: what changed, who changed it
+    last and when, and that import."""
+
+    kind: ObjectKind
+    name: str
+    changes: tuple[Change, ...]
+    updated_at: int
+    updated_by: str
+    import_task_id: str
+    imported_at: int
+    source_workspace_id: str
+
+
+@dataclass
+class DriftReport:
+    """A workspace's drift: how many imported objects were compared, how many drifted, and
+    the first :data:`SHOWN` of those, by kind and stable identifier."""
+
+    compared: int = 0
+    total: int = 0
+    objects: list[Drifted] = field(default_factory=list)
+
+    def add(self, drifted: Drifted) -> None:
+        self.total += 1
+        if len(self.objects) < SHOWN:
+            self.objects.append(drifted)
+
+
+@dataclass
+class DriftService:
+    """The drift of a workspace's imported objects (any role of the workspace may read it)."""
+
+    db: Database
+
+    def report(self, scope: Scope) -> DriftReport:
+        """Compare every object an import from another workspace wrote with what it wrote,
+        in one read-only transaction (one consistent moment)."""
+        report = DriftReport()
+        owned: dict[str | None, tuple[FieldPath, ...]] = {}
+        with self.db.transaction(readonly=True) as tx:
+            for kind in KINDS:
+                after = ""
+                while batch := written_objects(tx, scope.workspace.id, kind, after, BATCH):
+                    after = batch[-1].uid
+                    for item in batch:
+                        report.compared += 1
+                        changes = _drift(tx, scope, item, owned)
+                        if changes:
+                            report.add(_drifted(kind, item, changes))
+        return report
+
+
+def _drift(
+    tx: Tx, scope: Scope, item: WrittenObject, owned: dict[str | None, tuple[FieldPath, ...]]
+) -> list[Change]:
+    """What changed in ``item`` since its import wrote it (``owned``: the target-owned fields
+    of each import request met so far, read once each)."""
+    row = item.ledger
+    if hashlib.sha256(item.document.encode()).hexdigest() == row.written_sha256:
+        return []  # the bytes written: nothing to parse, no profile to read
+    if item.import_request not in owned:
+        owned[item.import_request] = target_owned(tx, scope, item.import_request)
+    return drift_since(row.written, row.written_sha256, item.document, owned[item.import_request])
+
+
+def _drifted(kind: ObjectKind, item: WrittenObject, changes: list[Change]) -> Drifted:
+    row = item.ledger
+    return Drifted(
+        kind=kind,
+        name=item.name,
+        changes=tuple(changes),
+        updated_at=item.updated_at,
+        updated_by=item.updated_by,
+        import_task_id=row.task_id,
+        imported_at=row.recorded_at,
+        source_workspace_id=row.source_workspace_id,
+    )

@@ -1,0 +1,35 @@
+"""jobferry drift: what was changed in a workspace since the promotions that wrote it, with who
+changed it and each field; exit 4 when anything was, 0 when nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from support.builders import make_job
+from support.cli import Cli
+
+
+def test_drift_says_nothing_changed_then_names_the_object_who_and_the_field(
+    cli: Cli, package: Path
+) -> None:
+    target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
+    task_id = cli.imported(package, workspace=target)["task"]["id"]
+    clean = cli("drift", workspace=target)
+    assert clean.exit_code == 0, clean.output
+    assert "Nothing in workspace target" in clean.stderr
+    assert "compared" in clean.stderr
+
+    job = make_job("daily_sales", description="hot-fixed in prod")
+    job["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
+    edited = cli.remote.call("PUT", "/jobs/daily_sales", job, workspace=target)
+    assert edited.status_code == 204, edited.text
+    drifted = cli("drift", workspace=target)
+    assert drifted.exit_code == 4, drifted.output
+    head = next(line for line in drifted.stdout.splitlines() if "DRIFTED" in line)
+    assert "job daily_sales" in head
+    assert "changed by admin" in head
+    assert f"imported by task {task_id}" in head
+    assert "+ description: 'hot-fixed in prod'" in drifted.stdout
+    assert "1 of the" in drifted.stderr
+    answer = cli.json("drift", workspace=target, code=4)
+    assert [o["name"] for o in answer["objects"]] == ["daily_sales"]
