@@ -1,0 +1,33 @@
+"""A workspace's drift at the service (``services/definitions/drift.py``): what an import
+wrote, compared with what the workspace holds now, a batch at a time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobferry.services.container import Services
+from jobferry.services.definitions import drift as drift_module
+from support.builders import make_job
+from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
+
+
+def test_an_edit_after_an_import_is_drift_and_batches_miss_nothing(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(drift_module, "BATCH", 2)
+    prod = workspace(services, "prod")
+    jobs = [make_job(f"job_{n}") for n in range(3)]
+    package = write_objects(tmp_path / "p.zip", jobs_with_dependencies(*jobs))
+    task = import_package(services, prod, package)
+    clean = services.drift.report(prod)
+    assert (clean.compared, clean.total, clean.objects) == (10, 0, [])  # 3 jobs, 6 scripts, jar
+
+    services.jobs.update(prod, "job_2", make_job("job_2", description="hot-fixed"))
+    report = services.drift.report(prod)
+    assert (report.compared, report.total) == (10, 1)
+    (drifted,) = report.objects
+    assert (drifted.kind, drifted.name, drifted.import_task_id) == ("job", "job_2", task.id)
+    assert [(c.path, c.after) for c in drifted.changes] == [("description", "hot-fixed")]
+    assert drifted.updated_by == prod.actor.name
