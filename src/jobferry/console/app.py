@@ -25,6 +25,7 @@ from jobferry.console import (
     auth,
     checking,
     downloads,
+    drift,
     editor,
     exports,
     imports,
@@ -135,8 +136,8 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
         )
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    pages = (auth, jobs, editor, library, listing, exports, downloads, tasks, imports, checking)
+    pages = (auth, jobs, drift, editor, library, listing, exports, downloads, tasks, imports)
     releasing = (releases, packages, release_undo, approvals, ledger)
-    for module in (*pages, routes, route_approvals, *releasing, admin, policies, remotes):
+    for module in (*pages, checking, routes, route_approvals, *releasing, admin, policies, remotes):
         app.include_router(module.router)
     return app
