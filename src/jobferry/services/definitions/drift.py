@@ -23,6 +23,7 @@ from jobferry.services.context import Scope
 from jobferry.services.definitions.provenance import target_owned
 from jobferry.services.importing.decide import drift_since
 from jobferry.storage import Database, Tx
+from jobferry.storage import tasks as task_repo
 from jobferry.storage.importing.origins import WrittenObject, written_objects
 
 BATCH = 500
@@ -71,7 +72,7 @@ class DriftService:
         """Compare every object an import from another workspace wrote with what it wrote,
         in one read-only transaction (one consistent moment)."""
         report = DriftReport()
-        owned: dict[str | None, tuple[FieldPath, ...]] = {}
+        owned: dict[str, tuple[FieldPath, ...]] = {}
         with self.db.transaction(readonly=True) as tx:
             for kind in KINDS:
                 after = ""
@@ -86,27 +87,27 @@ class DriftService:
 
 
 def _drift(
-    tx: Tx, scope: Scope, item: WrittenObject, owned: dict[str | None, tuple[FieldPath, ...]]
+    tx: Tx, scope: Scope, item: WrittenObject, owned: dict[str, tuple[FieldPath, ...]]
 ) -> list[Change]:
     """What changed in ``item`` since its import wrote it (``owned``: the target-owned fields
-    of each import request met so far, read once each)."""
-    row = item.ledger
-    if hashlib.sha256(item.document.encode()).hexdigest() == row.written_sha256:
-        return []  # the bytes written: nothing to parse, no profile to read
-    if item.import_request not in owned:
-        owned[item.import_request] = target_owned(tx, scope, item.import_request)
-    return drift_since(row.written, row.written_sha256, item.document, owned[item.import_request])
+    of the profile of each import met so far, read once each)."""
+    if hashlib.sha256(item.document.encode()).hexdigest() == item.written_sha256:
+        return []  # the bytes written: nothing to unpack or parse, no profile to read
+    if item.task_id not in owned:
+        task = task_repo.get_task(tx, scope.workspace.id, item.task_id)
+        owned[item.task_id] = target_owned(tx, scope, task.request if task else None)
+    written = item.written()
+    return drift_since(written, item.written_sha256, item.document, owned[item.task_id])
 
 
 def _drifted(kind: ObjectKind, item: WrittenObject, changes: list[Change]) -> Drifted:
-    row = item.ledger
     return Drifted(
         kind=kind,
         name=item.name,
         changes=tuple(changes),
         updated_at=item.updated_at,
         updated_by=item.updated_by,
-        import_task_id=row.task_id,
-        imported_at=row.recorded_at,
-        source_workspace_id=row.source_workspace_id,
+        import_task_id=item.task_id,
+        imported_at=item.recorded_at,
+        source_workspace_id=item.source_workspace_id,
     )

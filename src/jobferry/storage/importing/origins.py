@@ -9,7 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import and_, select
 
 from jobferry.domain.enums import ObjectKind
-from jobferry.storage.importing.ledger import LedgerRow, row_of
+from jobferry.storage.importing.ledger import LedgerRow, row_of, unpack
 from jobferry.storage.importing.tables import promotion_ledger
 from jobferry.storage.routes import route_promotions
 from jobferry.storage.tables import (
@@ -97,7 +97,7 @@ def job_origin(tx: Tx, workspace_id: str, name: str) -> JobOrigin | None:
 
 class WrittenObject(NamedTuple):
     """A job, script or resource an import from another workspace wrote, as it is now, with
-    the ledger row of the newest such import (a workspace's drift, ``services/definitions``)."""
+    what the newest such import wrote (a workspace's drift, ``services/definitions``)."""
 
     uid: str
     """Its stable identifier (a job's uid, a script's or resource's id)."""
@@ -106,9 +106,17 @@ class WrittenObject(NamedTuple):
     """Its development state now."""
     updated_at: int
     updated_by: str
-    ledger: LedgerRow
-    import_request: str | None
-    """The import's request as its task keeps it (JSON; ``None``: the task is gone)."""
+    written_sha256: str
+    packed: bytes
+    """What the import wrote, as the ledger keeps it (:meth:`written` reads it)."""
+    task_id: str
+    recorded_at: int
+    source_workspace_id: str
+
+    def written(self) -> str:
+        """What the import wrote (unpacked only when asked: most objects are compared by
+        their hash alone)."""
+        return unpack(self.packed)
 
 
 _OBJECTS = {ObjectKind.JOB: jobs, ObjectKind.SCRIPT: scripts, ObjectKind.RESOURCE: resources}
@@ -119,7 +127,7 @@ def written_objects(
 ) -> list[WrittenObject]:
     """The workspace's objects of ``kind`` that an import from another workspace wrote, by
     stable identifier, the first ``limit`` after ``after`` (``""``: from the first), each with
-    the ledger row of the newest import that wrote it."""
+    what the newest import that wrote it wrote."""
     table, t = _OBJECTS[kind], promotion_ledger.c
     key = table.c.uid if kind == ObjectKind.JOB else table.c.id
     ledger = and_(
@@ -127,19 +135,18 @@ def written_objects(
     )
     rows = tx.conn.execute(
         select(
-            key.label("object_uid"),
-            table.c.name.label("object_name"),
-            table.c.document.label("object_document"),
-            table.c.updated_at.label("object_updated_at"),
-            table.c.updated_by.label("object_updated_by"),
-            *promotion_ledger.c,
-            system_tasks.c.request.label("task_request"),
+            key,
+            table.c.name,
+            table.c.document,
+            table.c.updated_at,
+            table.c.updated_by,
+            t.written_sha256,
+            t.written,
+            t.task_id,
+            t.recorded_at,
+            t.source_workspace_id,
         )
-        .select_from(
-            table.join(promotion_ledger, ledger).outerjoin(
-                system_tasks, system_tasks.c.id == t.task_id
-            )
-        )
+        .select_from(table.join(promotion_ledger, ledger))
         .where(table.c.workspace_id == workspace_id, key > after)
         # Nothing makes a target object's ledger row unique: the newest import comes first.
         .order_by(key, t.recorded_at.desc())
@@ -147,16 +154,9 @@ def written_objects(
     )
     found: dict[str, WrittenObject] = {}
     for r in rows:
-        m = r._mapping
-        uid = str(m["object_uid"])
+        uid = str(r[0])
         if uid not in found:
             found[uid] = WrittenObject(
-                uid,
-                m["object_name"],
-                m["object_document"],
-                int(m["object_updated_at"]),
-                str(m["object_updated_by"]),
-                row_of(r),
-                m["task_request"],
+                uid, r[1], r[2], int(r[3]), str(r[4]), r[5], r[6], r[7], int(r[8]), r[9]
             )
     return list(found.values())
