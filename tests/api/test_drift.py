@@ -16,7 +16,7 @@ from jobferry.services.definitions import drift as drift_module
 from support.builders import make_job, make_script
 from support.clients import SignedClient, wait_task
 from support.exporting import seed
-from support.provenance import edit, export_test, prod_workspace, promote
+from support.provenance import edit, export_test, prod_workspace, promote, promoted_with_owned_cron
 
 
 def drift(api: SignedClient, workspace: str) -> dict[str, Any]:
@@ -52,11 +52,7 @@ def test_a_promoted_workspace_has_no_drift_until_an_object_is_changed_in_it(
 def test_a_target_owned_field_is_not_drift_and_an_object_made_here_is_not_compared(
     api: SignedClient,
 ) -> None:
-    seed(api)
-    prod = prod_workspace(api)
-    profile = {"targetOwned": ["schedule.cron.expression"]}
-    assert api.call("PUT", "/profiles/owned", profile, workspace=prod).status_code == 200
-    promote(api, prod, export_test(api), profile="owned")
+    prod = promoted_with_owned_cron(api)
     cron = make_job("daily_sales")["schedule"]["cron"]
     edit(api, prod, schedule={"type": "CRON", "cron": {**cron, "expression": "0 0 5 * * ?"}})
     made_here = make_job("prod_only")

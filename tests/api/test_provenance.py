@@ -15,7 +15,7 @@ from support.accounts import default_workspace
 from support.builders import make_job
 from support.clients import SignedClient
 from support.exporting import listing, seed
-from support.provenance import edit, export_test, prod_workspace, promote
+from support.provenance import edit, export_test, prod_workspace, promote, promoted_with_owned_cron
 
 
 def provenance(api: SignedClient, workspace: str, name: str = "daily_sales") -> Any:
@@ -93,11 +93,7 @@ def test_a_job_created_directly_has_no_provenance_and_a_missing_one_is_not_found
 def test_an_edit_in_the_target_is_drift_but_a_target_owned_field_is_not(
     api: SignedClient,
 ) -> None:
-    seed(api)
-    prod = prod_workspace(api)
-    profile = {"targetOwned": ["schedule.cron.expression"]}
-    assert api.call("PUT", "/profiles/owned", profile, workspace=prod).status_code == 200
-    promote(api, prod, export_test(api), profile="owned")
+    prod = promoted_with_owned_cron(api)
     assert provenance(api, prod)["drifted"] is False
 
     cron = make_job("daily_sales")["schedule"]["cron"]

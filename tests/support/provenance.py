@@ -50,3 +50,14 @@ def edit(api: SignedClient, workspace: str, **overrides: Any) -> None:
     doc["nodes"][0]["properties"].append({"name": "resourceName", "value": "udf_jar"})
     answer = api.call("PUT", "/jobs/daily_sales", doc, workspace=workspace)
     assert answer.status_code == 204, answer.text
+
+
+def promoted_with_owned_cron(api: SignedClient) -> str:
+    """prod, with daily_sales promoted into it under a profile that gives prod the cron
+    expression (``targetOwned``)."""
+    seed(api)
+    prod = prod_workspace(api)
+    profile = {"targetOwned": ["schedule.cron.expression"]}
+    assert api.call("PUT", "/profiles/owned", profile, workspace=prod).status_code == 200
+    promote(api, prod, export_test(api), profile="owned")
+    return prod
