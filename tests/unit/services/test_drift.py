@@ -31,3 +31,23 @@ def test_an_edit_after_an_import_is_drift_and_batches_miss_nothing(
     assert (drifted.kind, drifted.name, drifted.import_task_id) == ("job", "job_2", task.id)
     assert [(c.path, c.after) for c in drifted.changes] == [("description", "hot-fixed")]
     assert drifted.updated_by == prod.actor.name
+
+
+def test_the_report_lists_the_first_objects_within_its_character_budget(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prod = workspace(services, "prod")
+    jobs = [make_job(f"job_{n}") for n in range(3)]
+    import_package(services, prod, write_objects(tmp_path / "p.zip", jobs_with_dependencies(*jobs)))
+    for n in range(3):
+        services.jobs.update(prod, f"job_{n}", make_job(f"job_{n}", description="x" * 100))
+    monkeypatch.setattr(drift_module, "KEPT_CHARACTERS", 150)  # room for one description
+    report = services.drift.report(prod)
+    assert (report.total, len(report.objects)) == (3, 1)
+    monkeypatch.setattr(drift_module, "KEPT_CHARACTERS", 10)  # the first is listed whole
+    assert len(services.drift.report(prod).objects) == 1
+    monkeypatch.setattr(drift_module, "KEPT_CHARACTERS", 10_000)
+    monkeypatch.setattr(drift_module, "SHOWN", 2)
+    listed = [d.name for d in services.drift.report(prod).objects]
+    assert len(listed) == 2
+    assert listed == sorted(listed)  # by name

@@ -28,7 +28,10 @@ from jobferry.storage.importing.origins import WrittenObject, written_objects
 
 BATCH = 500
 SHOWN = 1000
-"""Drifted objects a report lists (``total`` counts them all)."""
+"""Drifted objects a report lists at most (``total`` counts them all)."""
+KEPT_CHARACTERS = 8_000_000
+"""Characters of changed values (before and after) a report keeps at most: a thousand changed
+scripts of 100 KB each would otherwise hold 200 MB. Past it, later objects are counted only."""
 KINDS = (ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE)
 
 
@@ -50,16 +53,28 @@ class Drifted:
 @dataclass
 class DriftReport:
     """A workspace's drift: how many imported objects were compared, how many drifted, and
-    the first :data:`SHOWN` of those, by kind and stable identifier."""
+    the first found of those (:meth:`add`), listed by kind and name."""
 
     compared: int = 0
     total: int = 0
     objects: list[Drifted] = field(default_factory=list)
+    kept: int = 0
+    """Characters of changed values the listed objects hold."""
 
     def add(self, drifted: Drifted) -> None:
+        """Count ``drifted``, and list it while every earlier one is listed and the list is
+        within :data:`SHOWN` objects and :data:`KEPT_CHARACTERS` (the first one always)."""
         self.total += 1
-        if len(self.objects) < SHOWN:
+        if self.total > len(self.objects) + 1 or len(self.objects) >= SHOWN:
+            return
+        size = sum(_size(c.before) + _size(c.after) for c in drifted.changes)
+        if not self.objects or self.kept + size <= KEPT_CHARACTERS:
             self.objects.append(drifted)
+            self.kept += size
+
+
+def _size(value: object) -> int:
+    return len(value) if isinstance(value, str) else len(str(value))
 
 
 @dataclass
@@ -83,6 +98,7 @@ class DriftService:
                         changes = _drift(tx, scope, item, owned)
                         if changes:
                             report.add(_drifted(kind, item, changes))
+        report.objects.sort(key=lambda d: (KINDS.index(d.kind), d.name))
         return report
 
 
