@@ -15,7 +15,7 @@ import typer
 from rich.text import Text
 
 from jobferry.cli.exits import ExitCode
-from jobferry.cli.output import mapping, moment, objects_under
+from jobferry.cli.output import Output, mapping, moment, objects_under
 from jobferry.cli.planview import SCREENFUL, change_line
 from jobferry.cli.session import JsonOption, WorkspaceOption, session
 
@@ -54,7 +54,7 @@ def drift_command(
     )
 
 
-def _drifted(out: Any, item: dict[str, Any]) -> None:
+def _drifted(out: Output, item: dict[str, Any]) -> None:
     """One changed object: what, who changed it last and when, the import, then each field."""
     out.line(
         Text.assemble(
