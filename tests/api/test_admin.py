@@ -347,6 +347,34 @@ def test_audit_is_per_workspace(api: SignedClient) -> None:
     assert "in_default" not in names_b
 
 
+def test_audit_searches_by_object_kind_user_action_and_time(api: SignedClient) -> None:
+    api.call("POST", "/jobs", make_job())
+    api.call("POST", "/scripts", make_script())
+    api.call("PUT", "/jobs/daily_sales", make_job(description="v2"))
+    every = api.call("GET", "/audit").json()["entries"]
+    query = {"objectName": "daily_sales", "objectKind": "job", "actor": "admin", "action": "job"}
+    found = api.call("GET", "/audit", query=query).json()
+    assert [e["action"] for e in found["entries"]] == ["job.update", "job.create"]
+    assert found["total"] == 2
+    one = api.call("GET", "/audit", query={"action": "script.create"}).json()["entries"]
+    assert [e["objectName"] for e in one] == ["daily_sales_sql"]
+    newest = every[0]["time"]
+    since = api.call("GET", "/audit", query={"since": newest}).json()["entries"]
+    assert since
+    assert all(e["time"] >= newest for e in since)
+    until = api.call("GET", "/audit", query={"until": newest}).json()["entries"]
+    assert len(since) + len(until) == len(every)
+
+
+def test_audit_refuses_a_bad_search_by_name(api: SignedClient) -> None:
+    bad = api.call("GET", "/audit", query={"action": "Job Update"})
+    assert_error(bad, "DLF.3051", "action 'Job Update'", "job.update")
+    assert bad.json()["parameter"] == "action"
+    window = api.call("GET", "/audit", query={"since": 20, "until": 10})
+    assert_error(window, "DLF.3051", "since 20 is not before until 10")
+    assert_error(api.call("GET", "/audit", query={"since": "yesterday"}), "DLF.3051", "since")
+
+
 def test_only_workspace_admins_read_the_audit(api: SignedClient) -> None:
     developer = new_user(api, "dave", "developer")
     assert_error(developer.call("GET", "/audit"), "DLF.6888", "audit", status=403)

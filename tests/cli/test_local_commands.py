@@ -75,8 +75,8 @@ def test_admin_changes_are_audited_as_local_admin(
     ws = admin(local_env, "create-workspace", "audited")
     actor = services.accounts.local_operator(None)
     scope = services.accounts.scope(actor, actor.project_id, ws["id"])
-    _, entries = services.audit.list_entries(scope, 50, 0)
-    assert [(e["action"], e["actor"]) for e in entries] == [("workspace.create", "local-admin")]
+    entries = services.audit.list_entries(scope, 50, 0).entries
+    assert [(e.action, e.actor) for e in entries] == [("workspace.create", "local-admin")]
 
 
 def test_admin_refusals_show_the_code_and_exit_1(local_env: dict[str, str | None]) -> None:

@@ -39,6 +39,7 @@ COMMANDS: dict[str, Entry] = {
     "pull": Entry("pull:pull_command"),
     "promote": Entry("promote:promote_command"),
     "drift": Entry("drift:drift_command"),
+    "audit": Entry("audit:audit_command"),
     "db": Entry("serve:db_app"),
     "admin": Entry("admin:app"),
     "jobs": Entry("jobs:app"),

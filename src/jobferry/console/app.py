@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from jobferry.console import (
     admin,
     approvals,
+    audit,
     auth,
     checking,
     downloads,
@@ -138,6 +139,16 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     pages = (auth, jobs, drift, editor, library, listing, exports, downloads, tasks, imports)
     releasing = (releases, packages, release_undo, approvals, ledger)
-    for module in (*pages, checking, routes, route_approvals, *releasing, admin, policies, remotes):
+    for module in (
+        *pages,
+        checking,
+        routes,
+        route_approvals,
+        *releasing,
+        admin,
+        audit,
+        policies,
+        remotes,
+    ):
         app.include_router(module.router)
     return app

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from jobferry.domain.audit import AuditQuery
 from jobferry.domain.enums import Role
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
@@ -66,6 +67,28 @@ def _row(project_id: str, workspace_id: str | None, actor: str, entry: Entry, at
     return AuditRow(project_id, workspace_id, actor, action, kind, name, text, at)
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log: who did what to which object, when."""
+
+    id: int
+    at: int
+    actor: str
+    action: str
+    object_kind: str | None
+    object_name: str | None
+    detail: dict[str, Any] | str | None
+    """What the action recorded: an object of fields (ids, versions, counts), or a text."""
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """A page of the entries a search matched, newest first, and how many it matched."""
+
+    total: int
+    entries: list[AuditEntry]
+
+
 @dataclass
 class AuditService:
     """Reading the audit log (workspace admins)."""
@@ -73,23 +96,26 @@ class AuditService:
     db: Database
 
     def list_entries(
-        self, scope: Scope, limit: int, offset: int
-    ) -> tuple[int, list[dict[str, Any]]]:
-        """Newest entries of the workspace first."""
+        self, scope: Scope, limit: int, offset: int, query: AuditQuery = AuditQuery()
+    ) -> AuditPage:
+        """Newest entries of the workspace first, those ``query`` asks for (all by default)."""
         scope.require((Role.ADMIN,), "read the audit log")
+        query = query.checked()
         with self.db.transaction(readonly=True) as tx:
             total, rows = repo.list_entries(
-                tx, scope.actor.project_id, scope.workspace.id, limit=limit, offset=offset
+                tx, scope.actor.project_id, scope.workspace.id, query, limit=limit, offset=offset
             )
-        return total, [
-            {
-                "id": entry_id,
-                "time": r.at,
-                "actor": r.actor,
-                "action": r.action,
-                "objectKind": r.object_kind,
-                "objectName": r.object_name,
-                "detail": load(r.detail) if r.detail and r.detail.startswith("{") else r.detail,
-            }
-            for entry_id, r in rows
-        ]
+        return AuditPage(total, [_entry(entry_id, r) for entry_id, r in rows])
+
+
+def _entry(entry_id: int, row: AuditRow) -> AuditEntry:
+    detail = row.detail
+    return AuditEntry(
+        id=entry_id,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        object_kind=row.object_kind,
+        object_name=row.object_name,
+        detail=load(detail) if detail and detail.startswith("{") else detail,
+    )

@@ -307,6 +307,7 @@ audit_log = Table(
     Column("detail", Text, nullable=True),
     Column("at", BigInteger, nullable=False),
     Index("ix_audit_log_scope", "project_id", "workspace_id", "at"),
+    Index("ix_audit_log_object", "workspace_id", "object_name", "at"),
 )
 
 # Long work (imports, plans, exports) with persisted status; DataArts' "system task". A task

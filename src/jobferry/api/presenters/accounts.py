@@ -1,10 +1,11 @@
-"""Workspaces and users as the administration calls answer them (camelCase)."""
+"""Workspaces, users and the audit log as the administration calls answer them (camelCase)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from jobferry.services.accounts.records import User, Workspace, WorkspaceRole
+from jobferry.services.audit import AuditEntry
 
 
 def workspace(ws: Workspace) -> dict[str, Any]:
@@ -44,4 +45,17 @@ def user(record: User) -> dict[str, Any]:
         "createTime": record.created_at,
         "roles": [workspace_role(r) for r in record.roles],
         "accessKeys": list(record.access_keys),
+    }
+
+
+def audit_entry(entry: AuditEntry) -> dict[str, Any]:
+    """One line of the audit log (``GET …/audit``)."""
+    return {
+        "id": entry.id,
+        "time": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "objectKind": entry.object_kind,
+        "objectName": entry.object_name,
+        "detail": entry.detail,
     }

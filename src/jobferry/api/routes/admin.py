@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ActorDep, ScopeDep
@@ -17,6 +19,7 @@ from jobferry.api.wire import (
     no_content,
     parse_object,
 )
+from jobferry.domain.audit import AuditQuery
 from jobferry.services.context import require_same_project
 from jobferry.services.definitions.governance import parse_tag_lock
 from jobferry.services.support.paging import page
@@ -150,8 +153,19 @@ def release_lock(request: Request, scope: ScopeDep, kind: str, name: str) -> Res
 
 
 @router.get("/audit")
-def list_audit(request: Request, scope: ScopeDep, paging: PagingDep) -> Response:
+def list_audit(
+    request: Request,
+    scope: ScopeDep,
+    paging: PagingDep,
+    object_name: Annotated[str | None, Query(alias="objectName")] = None,
+    object_kind: Annotated[str | None, Query(alias="objectKind")] = None,
+    actor: str | None = None,
+    action: str | None = None,
+    since: int | None = None,
+    until: int | None = None,
+) -> Response:
     services = services_of(request)
     p = page(paging.limit, paging.offset, services.settings.offset_mode)
-    total, items = services.audit.list_entries(scope, p.limit, p.skip)
-    return json_list("entries", items, total)
+    query = AuditQuery(object_name, object_kind, actor, action, since, until)
+    found = services.audit.list_entries(scope, p.limit, p.skip, query)
+    return json_list("entries", [present.audit_entry(e) for e in found.entries], found.total)

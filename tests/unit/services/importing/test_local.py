@@ -239,9 +239,9 @@ def test_the_local_executor_writes_in_the_caller_s_transaction_and_commits_nothi
     assert list(now) == [("job", "a_job")]
     assert now[("job", "a_job")].status == JobStatus.SCHEDULING
     # The change port writes objects only; the audit line is the import's record, apart.
-    _, entries = services.audit.list_entries(scope, limit=10, offset=0)
-    assert not any(e["detail"] == {"by": "import"} for e in entries)
+    entries = services.audit.list_entries(scope, limit=10, offset=0).entries
+    assert not any(e.detail == {"by": "import"} for e in entries)
     with services.db.transaction() as tx:
         LocalWorkspace(tx, scope).record().audit("job.start", "job", "a_job", {"by": "import"})
-    _, entries = services.audit.list_entries(scope, limit=10, offset=0)
-    assert any(e["action"] == "job.start" and e["detail"] == {"by": "import"} for e in entries)
+    entries = services.audit.list_entries(scope, limit=10, offset=0).entries
+    assert any(e.action == "job.start" and e.detail == {"by": "import"} for e in entries)

@@ -94,8 +94,8 @@ def test_a_scheduled_job_is_paused_around_its_write_and_started_again(
 
     job = stored(services, scope.workspace.id)["a_job"]
     assert (job["description"], job["status"]) == ("new", "SCHEDULING")
-    _, entries = services.audit.list_entries(scope, limit=100, offset=0)
-    by_import = [e["action"] for e in entries if e["detail"] == {"by": "import"}]
+    entries = services.audit.list_entries(scope, limit=100, offset=0).entries
+    by_import = [e.action for e in entries if e.detail == {"by": "import"}]
     assert sorted(by_import) == ["job.start", "job.stop"]
 
 

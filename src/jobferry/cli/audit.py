@@ -1,0 +1,124 @@
+"""``jobferry audit``: who did what to which object in a workspace, and when.
+
+Every change made through the server is written to the workspace's audit log in the
+transaction that makes it (``GET …/audit``, workspace admins). This lists the newest entries
+that match: those about one object, by one user, of one action or family of actions (``job``:
+every ``job.…``), in a window of time given as a span back from now (``7d``) or a UTC date or
+time.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+
+from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.session import JsonOption, WorkspaceOption, session
+from jobferry.domain.audit import detail_line
+
+SPAN = re.compile(r"(\d+)([mhdw])")
+UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+WHEN_HELP = (
+    "a span back from now (30m, 12h, 7d, 2w), or a UTC date or time (2026-11-01, "
+    "2026-11-01T08:30; an offset such as +08:00 names another zone)"
+)
+
+
+def when(text: str, option: str, now: datetime | None = None) -> int:
+    """The epoch milliseconds ``text`` names (see :data:`WHEN_HELP`); refused, naming the
+    ``option`` and the forms it takes."""
+    span = SPAN.fullmatch(text.strip())
+    if span:
+        back = timedelta(**{UNITS[span.group(2)]: int(span.group(1))})
+        return int(((now or datetime.now(UTC)) - back).timestamp() * 1000)
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"'{text}' is not a time; give {WHEN_HELP}.", param_hint=option
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+def audit_command(
+    ctx: typer.Context,
+    object_name: Annotated[
+        str | None,
+        typer.Option("--object", metavar="NAME", help="Only entries about this object (a job…)."),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind", metavar="KIND", help="Only entries about objects of this kind (job, script…)."
+        ),
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", metavar="NAME", help="Only what this user did.")
+    ] = None,
+    action: Annotated[
+        str | None,
+        typer.Option(
+            "--action",
+            metavar="ACTION",
+            help="Only this action (job.update) or family of them (job: every job.…).",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(metavar="WHEN", help=f"Only entries at or after this time: {WHEN_HELP}."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(metavar="WHEN", help="Only entries before this time (the same forms)."),
+    ] = None,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", min=1, max=100, metavar="N", help="How many entries (1-100)."),
+    ] = 20,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Who did what to which object in the workspace, and when: the audit log's newest
+    entries, of one object, user, action or time if asked (workspace admins)."""
+    s = session(ctx, json_mode, workspace)
+    query: dict[str, Any] = {
+        "objectName": object_name,
+        "objectKind": kind,
+        "actor": user,
+        "action": action,
+        "since": when(since, "--since") if since is not None else None,
+        "until": when(until, "--until") if until is not None else None,
+    }
+    answer = mapping(s.client().get("/audit", limit=limit, offset=0, **query))
+    out = s.output
+    items = out.items(answer, "entries")
+    if items is None:
+        return
+    asked = any(value is not None for value in query.values())
+    out.table(
+        ("time (UTC)", "by", "action", "object", "detail"),
+        [
+            (
+                epoch_ms(e.get("time")),
+                e.get("actor"),
+                e.get("action"),
+                " ".join(str(e.get(k)) for k in ("objectKind", "objectName") if e.get(k)),
+                detail_line(e.get("detail")),
+            )
+            for e in items
+        ],
+        empty=f"The audit log of {s.workspace_label()} has no entry"
+        + (" that matches." if asked else " yet."),
+    )
+    total = answer.get("total", len(items))
+    if isinstance(total, int) and total > len(items):
+        out.note(
+            f"The newest {len(items)} of {total} entries; --limit shows up to 100, and --object, "
+            "--user, --action, --since and --until narrow them."
+        )

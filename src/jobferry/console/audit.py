@@ -1,0 +1,143 @@
+"""The workspace's audit log (Admin → Audit log): who did what to which object, and when,
+newest first, searched by object, kind, user, action and days (``services/audit.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Response
+
+from jobferry.console.fixes import said
+from jobferry.console.web import Page, PageContext, PageDep, render
+from jobferry.domain.audit import AuditQuery, detail_line
+from jobferry.errors import InvalidRequestError, JobferryError
+from jobferry.services.audit import AuditEntry, AuditPage
+from jobferry.settings import OffsetMode
+
+router = APIRouter()
+
+AUDIT_PAGE = 50
+PAGES = {"job": "jobs", "script": "scripts", "resource": "resources"}
+"""The kinds whose objects have a page here, and its list path."""
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """The search form as typed: texts, and days (``YYYY-MM-DD``, UTC) from and to."""
+
+    object: str = ""
+    kind: str = ""
+    user: str = ""
+    action: str = ""
+    since: str = ""
+    until: str = ""
+
+    def query(self) -> AuditQuery:
+        """The search the form asks for: from the start of ``since`` to the end of ``until``;
+        a day that is not one is refused naming the field."""
+        since, until = _day(self.since, "From"), _day(self.until, "To")
+        return AuditQuery(
+            object_name=self.object,
+            object_kind=self.kind,
+            actor=self.user,
+            action=self.action,
+            since=_ms(since) if since else None,
+            until=_ms(until + timedelta(days=1)) if until else None,
+        )
+
+    @property
+    def link(self) -> str:
+        """The search as the pages' links carry it (``&object=…``; ``""``: none)."""
+        asked = {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+        return f"&{urlencode(asked)}" if asked else ""
+
+
+def _day(text: str, label: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidRequestError(
+            f"{label} '{text}' is not a day.", fix="Give one as YYYY-MM-DD."
+        ) from None
+
+
+def _ms(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One entry as the table shows it: the object's page when it has one, the detail on a
+    line."""
+
+    entry: AuditEntry
+    object_path: str
+    detail: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditContext(PageContext):
+    """A page of the audit log, where it starts among how many, the search, and what a
+    refused search said."""
+
+    template = "admin_audit.html"
+    rows: list[AuditRow]
+    total: int
+    offset: int
+    size: int
+    shown: AuditFilter
+    error: str = ""
+
+
+@router.get("/w/{workspace_id}/admin/audit")
+def audit_page(
+    page: PageDep,
+    offset: int = 0,
+    object_name: Annotated[str, Query(alias="object")] = "",
+    kind: str = "",
+    user: str = "",
+    action: str = "",
+    since: str = "",
+    until: str = "",
+) -> Response:
+    """The audit log, newest first, a page at a time (workspace admins)."""
+    shown = AuditFilter(object_name, kind, user, action, since, until)
+    start = max(offset, 0) // AUDIT_PAGE * AUDIT_PAGE
+    asked = start // AUDIT_PAGE if page.services.settings.offset_mode is OffsetMode.PAGE else start
+    try:
+        found = page.services.audit.list_entries(page.scope, AUDIT_PAGE, asked, shown.query())
+    except InvalidRequestError as refused:
+        return _render(page, AuditPage(0, []), start, shown, refused)
+    return _render(page, found, start, shown)
+
+
+def _render(
+    page: Page,
+    found: AuditPage,
+    start: int,
+    shown: AuditFilter,
+    refused: JobferryError | None = None,
+) -> Response:
+    rows = [
+        AuditRow(
+            entry=e,
+            object_path=f"/{PAGES[e.object_kind]}/" if e.object_kind in PAGES else "",
+            detail=detail_line(e.detail),
+        )
+        for e in found.entries
+    ]
+    context = AuditContext(
+        page=page,
+        rows=rows,
+        total=found.total,
+        offset=start,
+        size=AUDIT_PAGE,
+        shown=shown,
+        error=said(refused) if refused is not None else "",
+    )
+    return render(page.request, context, status_code=refused.status if refused else 200)

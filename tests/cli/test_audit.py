@@ -1,0 +1,65 @@
+"""jobferry audit: who did what to which object in a workspace, and when; the search's options
+reach the server as its query, and a time is a span back from now or a UTC date or time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import typer
+
+from jobferry.cli.audit import when
+from support.builders import make_job, make_script
+from support.cli import Cli
+
+
+def test_audit_lists_an_objects_history_newest_first(cli: Cli) -> None:
+    ws = cli.remote.new_workspace("audited", "dws_conn", "ssh_conn")
+    for call in (
+        ("POST", "/jobs", make_job()),
+        ("POST", "/scripts", make_script()),
+        ("PUT", "/jobs/daily_sales", make_job(description="v2", targetStatus="SAVED")),
+    ):
+        assert cli.remote.call(*call, workspace=ws).status_code < 300
+    listed = cli("audit", "--object", "daily_sales", "--action", "job", workspace=ws)
+    assert listed.exit_code == 0, listed.output
+    rows = [line for line in listed.stdout.splitlines() if "daily_sales" in line]
+    assert len(rows) == 2
+    assert "job.update" in rows[0]
+    assert "targetStatus=SAVED" in rows[0]
+    assert "job.create" in rows[1]
+    assert "admin" in rows[1]
+
+    one = cli.json("audit", "--kind", "script", "--since", "1h", workspace=ws)
+    assert [(e["action"], e["objectName"]) for e in one["entries"]] == [
+        ("script.create", "daily_sales_sql")
+    ]
+    assert cli.json("audit", "--until", "2000-01-01", workspace=ws)["entries"] == []
+    none = cli("audit", "--user", "nobody", workspace=ws)
+    assert none.exit_code == 0, none.output
+    assert "The audit log of workspace audited" in none.stdout
+    assert "has no entry that matches." in none.stdout
+
+    capped = cli("audit", "--limit", "1", workspace=ws)
+    assert "The newest 1 of" in capped.stdout
+
+
+def test_a_bad_search_is_refused_with_the_servers_reason(cli: Cli) -> None:
+    refused = cli("audit", "--action", "Job Update")
+    assert refused.exit_code == 1, refused.output
+    assert "action 'Job Update' is neither an action" in refused.output
+    unreadable = cli("audit", "--since", "yesterday")
+    assert unreadable.exit_code == 2
+    assert "--since" in unreadable.output
+
+
+def test_when_reads_spans_dates_times_and_offsets() -> None:
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    at_noon = int(now.timestamp() * 1000)
+    assert when("30m", "--since", now) == at_noon - 30 * 60_000
+    assert when("7d", "--since", now) == at_noon - 7 * 86_400_000
+    assert when("2026-11-27T12:00", "--since") == at_noon
+    assert when("2026-11-27T20:00+08:00", "--since") == at_noon
+    assert when("2026-11-27", "--since") == at_noon - 12 * 3_600_000
+    with pytest.raises(typer.BadParameter, match="is not a time"):
+        when("7 days", "--since")

@@ -1,0 +1,73 @@
+"""The console's audit log (Admin → Audit log): every change, by whom and when, searched by
+object, kind, user, action and days, a page at a time; a job's, script's and resource's page
+links to its own history; developers are refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobferry.console import audit as audit_page
+from jobferry.domain.enums import Role
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from support.builders import make_job
+from support.console import Browser, assert_page, main_text, seeded_admin, sign_in_as
+
+
+def test_the_audit_log_searches_and_pages_keeping_the_search(
+    browser: Browser, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = seeded_admin(services)
+    ws = admin.workspace.id
+    for n in range(3):
+        services.jobs.update(admin, "daily_sales", make_job(description=f"v{n}"))
+    nav = browser.get(f"/console/w/{ws}/admin/settings")
+    assert f'href="/console/w/{ws}/admin/audit"' in nav.text
+
+    page = browser.get(f"/console/w/{ws}/admin/audit", params={"action": "job.update"})
+    assert_page(page, 200, "1–3 of 3")
+    text = main_text(page.text)
+    assert text.count("job.update") == 3
+    assert "script.create" not in text
+    assert f'<a href="/console/w/{ws}/jobs/daily_sales">daily_sales</a>' in page.text
+
+    monkeypatch.setattr(audit_page, "AUDIT_PAGE", 2)
+    first = browser.get(
+        f"/console/w/{ws}/admin/audit", params={"object": "daily_sales", "kind": "job"}
+    )
+    assert_page(first, 200, "1–2 of 4")  # three updates and the create
+    older = f"/console/w/{ws}/admin/audit?offset=2&amp;object=daily_sales&amp;kind=job"
+    assert older in first.text
+    second = browser.get(
+        f"/console/w/{ws}/admin/audit",
+        params={"offset": 2, "object": "daily_sales", "kind": "job"},
+    )
+    assert_page(second, 200, "3–4 of 4", "job.create")
+
+    today = browser.get(
+        f"/console/w/{ws}/admin/audit", params={"since": "2000-01-01", "until": "2000-01-02"}
+    )
+    assert_page(today, 200, "No entry of this workspace's audit log matches.")
+
+
+def test_a_refused_search_says_why_and_keeps_the_form(browser: Browser, services: Services) -> None:
+    ws = seeded_admin(services).workspace.id
+    bad = browser.get(f"/console/w/{ws}/admin/audit", params={"action": "Job Update"})
+    assert_page(bad, 400, "action &#39;Job Update&#39; is neither an action")
+    assert 'value="Job Update"' in bad.text
+    day = browser.get(f"/console/w/{ws}/admin/audit", params={"since": "yesterday"})
+    assert_page(day, 400, "From &#39;yesterday&#39; is not a day. Give one as YYYY-MM-DD.")
+
+
+def test_an_objects_page_links_its_history_for_admins_only(
+    browser: Browser, anonymous: Browser, services: Services, scope: Scope
+) -> None:
+    ws = seeded_admin(services).workspace.id
+    job = browser.get(f"/console/w/{ws}/jobs/daily_sales")
+    assert f'href="/console/w/{ws}/admin/audit?kind=job&amp;object=daily_sales"' in job.text
+    script = browser.get(f"/console/w/{ws}/scripts/daily_sales_sql")
+    assert "kind=script&amp;object=daily_sales_sql" in script.text
+
+    sign_in_as(anonymous, services, "dev", Role.DEVELOPER)
+    assert "/admin/audit" not in anonymous.get(f"/console/w/{ws}/jobs/daily_sales").text
+    assert anonymous.get(f"/console/w/{ws}/admin/audit").status_code == 403

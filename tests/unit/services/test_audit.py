@@ -1,0 +1,102 @@
+"""Searching a workspace's audit log at the service (``services/audit.py``): by object, kind,
+user, action or family of actions, and time window; refusals name the parameter."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobferry.domain.audit import AuditQuery
+from jobferry.domain.enums import Role
+from jobferry.errors import InvalidRequestError, PermissionDeniedError
+from jobferry.services.container import Services
+from jobferry.services.context import Scope
+from support.builders import make_job, make_script
+from support.planning import workspace
+from support.releases import person
+
+
+def _changed(services: Services) -> Scope:
+    """A workspace where the admin created a script and two jobs, changed one job and deleted
+    the other, and a developer changed the first job."""
+    prod = workspace(services, "prod")
+    services.scripts.create(prod, make_script())
+    services.jobs.create(prod, make_job("daily_sales"))
+    services.jobs.create(prod, make_job("weekly_sales"))
+    services.jobs.update(prod, "daily_sales", make_job("daily_sales", description="v2"))
+    services.jobs.delete(prod, "weekly_sales")
+    ada = person(services, prod.workspace.id, "ada", Role.DEVELOPER)
+    services.jobs.update(ada, "daily_sales", make_job("daily_sales", description="v3"))
+    return prod
+
+
+def _found(services: Services, scope: Scope, **asked: object) -> list[tuple[str, str, str]]:
+    found = services.audit.list_entries(scope, 100, 0, AuditQuery(**asked))  # type: ignore[arg-type]
+    assert found.total == len(found.entries)
+    return [(e.action, e.object_name or "", e.actor) for e in found.entries]
+
+
+def test_a_search_names_an_object_a_user_an_action_or_a_family(services: Services) -> None:
+    prod = _changed(services)
+    admin = prod.actor.name
+    assert _found(services, prod, object_name="daily_sales") == [
+        ("job.update", "daily_sales", "ada"),
+        ("job.update", "daily_sales", admin),
+        ("job.create", "daily_sales", admin),
+    ]
+    assert _found(services, prod, actor="ada") == [("job.update", "daily_sales", "ada")]
+    assert _found(services, prod, action="job.delete") == [("job.delete", "weekly_sales", admin)]
+    family = _found(services, prod, action="job")
+    assert [a for a, _, _ in family] == [
+        "job.update",
+        "job.delete",
+        "job.update",
+        "job.create",
+        "job.create",
+    ]
+    assert _found(services, prod, object_kind="script") == [
+        ("script.create", "daily_sales_sql", admin)
+    ]
+    # Blank texts are no filter: the whole log.
+    everything = _found(services, prod)
+    assert _found(services, prod, object_name=" ", actor="") == everything
+    assert ("script.create", "daily_sales_sql", admin) in everything
+
+
+def test_a_family_is_a_whole_word_and_a_window_is_half_open(services: Services) -> None:
+    prod = _changed(services)
+    services.jobs.create(prod, make_job("job_b"))
+    # A family is what comes before the dot, whole ("jo" is none), and "_" in it is a letter,
+    # not the one-character wildcard it is in SQL's LIKE ("jo_" would match "job.…").
+    assert _found(services, prod, action="jo") == []
+    assert _found(services, prod, action="jo_") == []
+    entries = services.audit.list_entries(prod, 100, 0).entries
+    middle = entries[len(entries) // 2].at
+    since = _found(services, prod, since=middle)
+    until = _found(services, prod, until=middle)
+    assert since
+    assert until
+    assert len(since) + len(until) == len(entries)
+    assert _found(services, prod, since=middle, until=middle + 1) == [
+        (e.action, e.object_name or "", e.actor) for e in entries if e.at == middle
+    ]
+
+
+def test_refusals_name_the_parameter(services: Services) -> None:
+    prod = _changed(services)
+    with pytest.raises(InvalidRequestError) as bad_action:
+        _found(services, prod, action="job.update; drop")
+    assert bad_action.value.context["parameter"] == "action"
+    with pytest.raises(InvalidRequestError) as empty_window:
+        _found(services, prod, since=2_000, until=1_000)
+    assert empty_window.value.context["parameter"] == "since"
+    assert "not before until" in str(empty_window.value)
+    with pytest.raises(InvalidRequestError) as negative:
+        _found(services, prod, until=-1)
+    assert negative.value.context["parameter"] == "until"
+
+
+def test_only_workspace_admins_read_the_log(services: Services) -> None:
+    prod = _changed(services)
+    ada = person(services, prod.workspace.id, "ada2", Role.DEVELOPER)
+    with pytest.raises(PermissionDeniedError):
+        services.audit.list_entries(ada, 10, 0)
