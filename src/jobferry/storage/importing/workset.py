@@ -93,7 +93,7 @@ class Workset:
         self._file, self._indexed = None, True
         data = open(folder / KEPT_RECORDS, "rb")  # noqa: SIM115 (closed by close())
         try:
-            uri = f"{(folder / KEPT_DATABASE).as_uri()}?mode=ro&immutable=1"
+            uri = f"{(folder / KEPT_DATABASE).absolute().as_uri()}?mode=ro&immutable=1"
             self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             self._db.execute("SELECT count(*) FROM read").fetchone()
         except BaseException:

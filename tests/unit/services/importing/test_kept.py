@@ -331,6 +331,20 @@ def test_a_kept_working_set_reads_back_what_planning_wrote(tmp_path: Path) -> No
     assert (tmp_path / "kept" / "records").exists()  # closing leaves the kept files
 
 
+def test_kept_files_under_a_relative_data_folder_are_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # make run's default data folder is relative ("data"): its kept plans are read, not
+    # planned again for want of a file URI.
+    monkeypatch.chdir(tmp_path)
+    Path("data").mkdir()
+    with Workset(Path("data")) as workset:
+        workset.add_read(b"a read")
+        workset.keep(Path("data") / "kept")
+    with Workset.reopen(Path("data") / "kept") as again:
+        assert list(again.reads()) == [b"a read"]
+
+
 def test_kept_files_another_version_kept_are_not_read_and_the_plan_is_made_again(
     services: Services, scope: Scope, tmp_path: Path, planned: list[str]
 ) -> None:
