@@ -267,3 +267,18 @@ def test_a_script_created_without_a_directory_is_shown_without_one(api: SignedCl
     assert "directory" not in api.call("GET", "/scripts/daily_sales_sql").json()
     create(api, make_script("placed", directory="/etl"))
     assert api.call("GET", "/scripts/placed").json()["directory"] == "/etl"
+
+
+def test_approvers_as_the_terraform_provider_spells_them_are_read(api: SignedClient) -> None:
+    # The provider sends a script's approvers as its configuration spells them
+    # (approver_name); with approval switched on they are what the save needs.
+    ws = api.call("GET", "/workspaces").json()["workspaces"][0]["id"]
+    api.call("PUT", f"/workspaces/{ws}", {"approvalEnabled": True})
+    approvers = [{"approver_name": "admin"}]
+    script = make_script(targetStatus="SUBMITTED", approvers=approvers)
+    assert create(api, script).status_code == 204
+    both = [{"approver_name": "admin", "approverName": "admin"}]
+    other = make_script("other", targetStatus="SUBMITTED", approvers=both)
+    refused = api.call("POST", "/scripts", other)
+    assert_error(refused, "DLF.3051", "both approver_name and approverName")
+    assert api.call("GET", "/scripts/other").status_code == 400  # nothing saved

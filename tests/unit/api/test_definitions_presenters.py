@@ -86,6 +86,26 @@ def test_the_cached_answer_is_the_documents_bytes_and_the_record_is_left_alone()
     assert document == {"name": "daily_sales"}  # presenting copies, never edits the record
 
 
+def test_a_nodes_location_is_answered_in_strings_with_both_axes() -> None:
+    # The Go SDK's Location types x and y as strings (a number fails its decoding); the
+    # Terraform provider sends numbers, leaves a zero out, and requires both back.
+    nodes = [
+        {"name": "a", "location": {"x": 10, "y": -45.5}},
+        {"name": "b", "location": {}},
+        {"name": "c", "location": {"x": "7", "y": 0}},
+        {"name": "d"},
+    ]
+    document = {"name": "daily_sales", "nodes": nodes}
+    answered = job_document(_job(document))["nodes"]
+    assert [n.get("location") for n in answered] == [
+        {"x": "10", "y": "-45.5"},
+        {"x": "0", "y": "0"},
+        {"x": "7", "y": "0"},
+        None,
+    ]
+    assert nodes[0]["location"] == {"x": 10, "y": -45.5}  # the record is left as stored
+
+
 def test_a_listed_job_and_its_status_speak_dataarts_names() -> None:
     summary = JobSummary(
         name="rt",

@@ -33,6 +33,8 @@ def job_document(shown: ShownJob) -> dict[str, Any]:
     """``JobInfo`` as show_job answers it (``downstreamJobs`` when dependencies were asked, the
     extension ``provenance`` when it was)."""
     doc = dict(shown.document)
+    if isinstance(doc.get("nodes"), list):
+        doc["nodes"] = [_node_answer(node) for node in doc["nodes"]]
     doc["name"] = shown.name
     doc["id"] = shown.id
     doc["createTime"] = shown.created_at
@@ -45,6 +47,17 @@ def job_document(shown: ShownJob) -> dict[str, Any]:
     if shown.traced:
         doc["provenance"] = provenance_view(shown.provenance)
     return doc
+
+
+def _node_answer(node: Any) -> Any:
+    """A node as DataArts answers it: ``location.x`` and ``.y`` as strings (the Go SDK's
+    ``Location`` types them so and cannot read a number), an axis left out as ``"0"`` (the
+    Terraform provider leaves out a zero, and requires both back). Stored as it was sent."""
+    if not isinstance(node, dict) or not isinstance(node.get("location"), dict):
+        return node
+    location = node["location"]
+    axes = {axis: str(location.get(axis, 0)) for axis in ("x", "y")}
+    return {**node, "location": {**location, **axes}}
 
 
 def provenance_view(came_from: Provenance | None) -> dict[str, Any] | None:

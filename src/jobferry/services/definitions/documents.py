@@ -53,7 +53,30 @@ def load(text: str) -> dict[str, Any]:
 def split_body(body: Mapping[str, Any]) -> tuple[dict[str, Any], Any, Any]:
     """Separate a request body into (definition, targetStatus, approvers)."""
     doc = {k: v for k, v in body.items() if k not in CONTROL_FIELDS and k not in SERVER_FIELDS}
-    return doc, body.get("targetStatus"), body.get("approvers")
+    return doc, body.get("targetStatus"), wire_approvers(body.get("approvers"))
+
+
+def wire_approvers(approvers: Any) -> Any:
+    """The approvers as read: the snake_case ``approver_name`` the Terraform provider sends
+    for a script (its configuration's own spelling) is ``approverName``; an approver giving
+    both is refused rather than one silently dropped. Anything else is left for the shape
+    check to judge."""
+    if not isinstance(approvers, list):
+        return approvers
+    read = []
+    for approver in approvers:
+        if isinstance(approver, dict) and "approver_name" in approver:
+            if "approverName" in approver:
+                raise InvalidRequestError(
+                    "An approver gives both approver_name and approverName; send only "
+                    "approverName (approver_name is read as the same field).",
+                    parameter="approvers",
+                )
+            approver = {
+                ("approverName" if k == "approver_name" else k): v for k, v in approver.items()
+            }
+        read.append(approver)
+    return read
 
 
 def raise_violations(kind: str, name: object, violations: Sequence[Violation]) -> None:
