@@ -40,6 +40,11 @@ def test_a_route_is_created_shown_edited_and_deleted(cli: Cli) -> None:
     assert human.exit_code == 0, human.output
     for words in ("folders: /sales and their upstream jobs", "pause-and-restore", "on-drift"):
         assert words in human.stdout, human.stdout
+    again = cli("routes", "create", route, "--from", cli.workspace, "--to", prod)
+    assert again.exit_code == 2, again.output
+    assert f"Route '{route}' exists (version 1" in again.output
+    assert f"jobferry routes edit {route}" in again.output
+    assert cli.json("routes", "show", route)["version"] == 1  # nothing saved
     edited = cli.json("routes", "edit", route, "--on-drift", "keep-target", "--no-upstream")
     assert edited["version"] == 2
     assert edited["onDrift"] == "KEEP_TARGET"

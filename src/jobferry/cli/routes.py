@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jobferry.cli.client import segment
+from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.import_options import (
     FLAG_OF,
@@ -28,6 +28,7 @@ from jobferry.cli.optionsets import takes
 from jobferry.cli.output import mapping, moment
 from jobferry.cli.session import SAVED, Column, JsonOption, VersionOption, list_answer, session
 from jobferry.domain.profile import load_profile_text
+from jobferry.errors import RouteNotFoundError
 
 app = typer.Typer(help="Routes: remembered promotions between workspaces.", no_args_is_help=True)
 
@@ -281,7 +282,8 @@ def create_route(
 ) -> None:
     """Create a route (project admins): --from and --to (or their -carried forms), the jobs
     (--all, --folder, --tag or --job; default every job), the profile and the import's
-    settings; options given beside -f override the file's."""
+    settings; options given beside -f override the file's. Refused when the route exists."""
+    _refuse_existing(ctx, name, json_mode)
     base: dict[str, Any] = {}
     if file is not None:
         loaded = load_profile_text(file.expanduser().read_bytes())
@@ -289,6 +291,25 @@ def create_route(
             raise CliUsageError(f"{file} must hold one route document (a JSON object).")
         base = loaded
     _save(ctx, name, _merged(base, changes), json_mode)
+
+
+def _refuse_existing(ctx: typer.Context, name: str, json_mode: bool) -> None:
+    """``create`` of a route that exists would save over its settings as a new version, each
+    one left out reset to its default: refused, naming ``edit``, which changes only those
+    named."""
+    s = session(ctx, json_mode)
+    try:
+        existing = mapping(s.client().get(f"/routes/{segment(name)}"))
+    except ApiError as exc:
+        if exc.code == RouteNotFoundError.code:
+            return
+        raise
+    raise CliUsageError(
+        f"Route '{name}' exists (version {existing.get('version')}, saved by "
+        f"{existing.get('updateUser')} {moment(existing.get('updateTime'))}): create would "
+        f"reset every setting it does not name. Change the settings you name with jobferry "
+        f"routes edit {name} …, or remove it first with jobferry routes delete {name}."
+    )
 
 
 @app.command("edit")

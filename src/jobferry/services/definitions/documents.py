@@ -68,8 +68,8 @@ def wire_approvers(approvers: Any) -> Any:
         if isinstance(approver, dict) and "approver_name" in approver:
             if "approverName" in approver:
                 raise InvalidRequestError(
-                    "An approver gives both approver_name and approverName; send only "
-                    "approverName (approver_name is read as the same field).",
+                    "An approver is named twice, in two spellings of one field.",
+                    fix="Send only approverName (approver_name is read as the same field).",
                     parameter="approvers",
                 )
             approver = {
