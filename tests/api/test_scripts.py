@@ -280,5 +280,5 @@ def test_approvers_as_the_terraform_provider_spells_them_are_read(api: SignedCli
     both = [{"approver_name": "admin", "approverName": "admin"}]
     other = make_script("other", targetStatus="SUBMITTED", approvers=both)
     refused = api.call("POST", "/scripts", other)
-    assert_error(refused, "DLF.3051", "named twice", "Send only approverName")
+    assert_error(refused, "DLF.3051", "gives its name twice")
     assert api.call("GET", "/scripts/other").status_code == 400  # nothing saved

@@ -68,8 +68,8 @@ def wire_approvers(approvers: Any) -> Any:
         if isinstance(approver, dict) and "approver_name" in approver:
             if "approverName" in approver:
                 raise InvalidRequestError(
-                    "An approver is named twice, in two spellings of one field.",
-                    fix="Send only approverName (approver_name is read as the same field).",
+                    "An approver gives its name twice: as approver_name and in the field "
+                    "approver_name is read as; give it once.",
                     parameter="approvers",
                 )
             approver = {
