@@ -32,6 +32,13 @@ def test_jobs_show_names_the_import_a_job_came_from_and_its_drift(cli: Cli, pack
     assert lines["package"] == f"sha256 {shown['packageSha256']}"
     assert lines["import task"].startswith(f"{task_id} by {shown['importedBy']}, ")
     assert lines["drifted"] == "no"
+    assert lines["owner"] == "alice"
+
+    ownerless = make_job("no_owner", basicConfig={"priority": 0})
+    assert cli.remote.call("POST", "/jobs", ownerless, workspace=prod).status_code == 204
+    shown_ownerless = cli("jobs", "show", "no_owner", workspace=prod).stdout
+    assert "owner:" in shown_ownerless
+    assert "not named (its creator owns it" in shown_ownerless
 
     job = make_job("daily_sales", description="hot fix")
     assert cli.remote.call("PUT", "/jobs/daily_sales", job, workspace=prod).status_code == 204

@@ -93,6 +93,11 @@ def test_refusals_name_the_rule_and_change_nothing(cli: Cli) -> None:
     same = cli("routes", "create", route, "--from", cli.workspace, "--to", cli.workspace)
     assert same.exit_code == 1
     assert "different workspaces" in same.stderr
+    typo = cli("routes", "create", route, "--from", cli.workspace, "--to", "prdo")
+    assert typo.exit_code == 1
+    assert "its target workspace 'prdo' does not exist" in typo.stderr
+    assert "--to-carried" in typo.stderr  # the fix, in this CLI's terms, and no other
+    assert "--workspace" not in typo.stderr
     nothing = cli("routes", "edit", route)
     assert nothing.exit_code == 2
     assert route not in [r["name"] for r in cli.json("routes", "list")["routes"]]

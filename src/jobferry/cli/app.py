@@ -117,6 +117,8 @@ def _hint(exc: ApiError) -> str | None:
     """What to check for a refusal whose message does not say it already."""
     if "locked_until" in exc.body:  # a locked key's message says until when and how to unlock
         return None
+    if "remedy" in exc.body:  # its fix is said already, in this CLI's terms (cli.fixes)
+        return None
     unrouted = exc.status == 404 and not exc.code.startswith("DLF.")  # not a missing object
     return HINTS.get(exc.code) or (HINTS["APIGW.0101"] if unrouted else None)
 

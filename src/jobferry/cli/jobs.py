@@ -146,7 +146,7 @@ def show_job(
             ("directory", job.get("directory")),
             ("process type", job.get("processType")),
             ("version", job.get("version", "never submitted")),
-            ("owner", basic.get("owner")),
+            ("owner", basic.get("owner") or "not named (its creator owns it; jobs list shows who)"),
             ("schedule", schedule.get("type")),
             ("cron", " ".join(str(cron.get(k, "")) for k in ("expression", "expressionTimeZone"))),
             (
