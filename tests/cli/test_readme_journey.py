@@ -46,6 +46,47 @@ def quickstart() -> list[tuple[str, str]]:
     return pairs
 
 
+def route_block() -> list[str]:
+    """The commands of the README's route shell block (the one after "The hundredth
+    promotion"), a line continued with a backslash joined to the next, comments dropped."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**The hundredth promotion: a route.**", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands, pending = [], ""
+    for raw in block.splitlines():
+        line = raw.partition("  #")[0].strip()
+        if line.endswith("\\"):
+            pending += line[:-1]
+            continue
+        if pending + line:
+            commands.append(pending + line)
+        pending = ""
+    return commands
+
+
+ROUTE_EXITS = {
+    "routes create": 0,
+    "promote test-prod": 4,  # the first promotion: every example object to create
+    "promote test-prod --apply --yes": 0,
+    "routes history": 0,
+    "drift": 0,  # nothing changed in prod since the promotion wrote it
+}
+
+
+def run_route_block(cwd: Path, env: dict[str, str]) -> None:
+    """The route block, after the quickstart (prod has its connection; its import was rolled
+    back), each command's exit code as its comment says."""
+    for line in route_block():
+        words = shlex.split(line)
+        assert words[0] == ".venv/bin/jobferry", line
+        done = run(words[1:], cwd, env)
+        said = (line, done.stdout[-2000:], done.stderr[-2000:])
+        command = " ".join(words[1:])
+        start = max((s for s in ROUTE_EXITS if command.startswith(s)), key=len)
+        expected = ROUTE_EXITS[start]
+        assert done.returncode == expected, said
+
+
 def newcomer_env(home: Path) -> dict[str, str]:
     """This process's environment without any jobferry setting, with a config folder of its
     own (``config init`` writes there, as it would in a newcomer's ~/.config)."""
@@ -138,5 +179,6 @@ def test_the_readme_quickstart_runs_as_written(tmp_path: Path) -> None:
             "import",
             "rollback",
         ]
+        run_route_block(tmp_path, env)
     finally:
         server.stop()
