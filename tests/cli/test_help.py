@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 import typer.rich_utils
 
+from jobferry.cli.output import Output
 from support.cli import invoke, whole_command
 
 WIDE = {"COLUMNS": "200", "TERMINAL_WIDTH": "200"}
@@ -149,3 +151,19 @@ def test_a_group_lists_each_command_with_its_summary_unbroken(
             said = f"jobferry {' '.join(path)} --help lists {name} as {listed[name]}"
             assert listed[name] == [first], said  # one line where it fits, as written
     assert groups > 10  # the root and its groups
+
+
+def test_a_reader_that_goes_away_ends_the_output_without_a_word(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # jobferry … | head: the reader closed the pipe while the command still wrote.
+    def gone(*_: Any, **__: Any) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(Output, "line", gone)
+    monkeypatch.setattr(Output, "fields", gone)
+    done = invoke(["package", "keygen", str(tmp_path / "k")])
+    assert done.exit_code == 1, done.output
+    assert isinstance(done.exception, SystemExit)  # ended as the CLI ends, not by a crash
+    assert "Broken pipe" not in done.output
+    assert "cannot use the file" not in done.output

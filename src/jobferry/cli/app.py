@@ -15,6 +15,9 @@ Every failure a command can meet ends here, once, as a message (or ``{"error": â
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -81,6 +84,12 @@ class JobferryGroup(UsageGroup):
             code = ExitCode.PROBLEMS
         except JobferryError as exc:
             _report_local(_output(ctx), exc)
+            code = ExitCode.FAILED
+        except BrokenPipeError:
+            # The reader of the output went away (``jobferry â€¦ | head``): as a Unix tool, stop
+            # without a word; what is left unflushed goes nowhere rather than to a traceback.
+            with contextlib.suppress(OSError, ValueError):  # a stdout with no file (tests)
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             code = ExitCode.FAILED
         except OSError as exc:
             name = f" {exc.filename}" if exc.filename else ""
