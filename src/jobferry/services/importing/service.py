@@ -255,19 +255,27 @@ class ImportService:
     # -- import ---------------------------------------------------------------------------
 
     def prepare(
-        self, scope: Scope, asked: ImportRequest, along: TaskNote | None = None
+        self,
+        scope: Scope,
+        asked: ImportRequest,
+        along: TaskNote | None = None,
+        *,
+        title: str | None = None,
     ) -> PreparedImport:
         """Validate an import, then take the workspace's import lock and queue the task in
         one transaction (another process never sees a lock without its running task).
         ``along(tx, task_id)`` writes what the caller keeps of the import (a route's
-        promotion) in that same transaction: the task never exists without it."""
+        promotion) in that same transaction: the task never exists without it. ``title``
+        names the task when the package's file would say less (a route's promotion)."""
         Switches.of(self.settings).require_import()
         scope = import_side(self.db, scope, asked.status_asked)  # as released: production
         request = self._request(scope, asked, writes=not asked.dry_run)
         if not request.dry_run:
             refuse_breaches(self.db, scope, request)  # a freeze begun, a policy changed
         what = "Plan the import" if request.dry_run else "Import the jobs"
-        title = f"{what} from {self._source(scope, request.path).title()}."[:TITLE_LENGTH]
+        title = (title or f"{what} from {self._source(scope, request.path).title()}.")[
+            :TITLE_LENGTH
+        ]
         kind = TaskKind.PLAN if request.dry_run else TaskKind.IMPORT
         task = self.tasks.record(scope, kind, title, request.to_wire(), queued=True)
         locked = not request.dry_run

@@ -136,7 +136,11 @@ class RoutePlans:
             overrides = found.dump() if found is not None else None
             repo.set_import(tx, item.id, plan_id, task_id, overrides)
 
-        prepared = self.imports.prepare(target, request, note)
+        title = (
+            f"Promote along route {name}: {item.jobs} job(s), {item.deletions} deletion(s) "
+            f"(package {item.package_sha256[:12]})."
+        )
+        prepared = self.imports.prepare(target, request, note, title=title)
         standing = self.promotions.promotion(scope, name, item.id)
         assert standing is not None
         return Applied(prepared.task_id, standing, prepared)

@@ -86,6 +86,12 @@ def test_apply_imports_the_plan_and_records_it_on_the_promotion(
     assert [tuple(s.wire().values()) for s in overrides.settings] == [
         ("onDrift", "FAIL", "KEEP_TARGET")
     ]
+    task = services.tasks.show(applied.prepared.scope, applied.task_id)
+    sha = applied.promotion.package_sha256[:12]
+    assert task.name == (  # the route and what it carries, not the package's file name
+        f"Promote along route test-prod: {applied.promotion.jobs} job(s), 0 deletion(s) "
+        f"(package {sha})."
+    )
     services.imports.run(applied.prepared)
     listed = services.promotions.history(scope, "test-prod")
     assert [(p.task_id, p.applied) for p in listed] == [(applied.task_id, True)]
