@@ -31,6 +31,8 @@ def test_plan_into_an_empty_workspace_creates_everything(
     assert human.exit_code == 4, human.output
     assert "4 to create, 0 to overwrite" in human.stdout
     assert "Changes pending: 4 object(s) to write." in human.stderr
+    into = next(line for line in human.stdout.splitlines() if line.startswith("into: "))
+    assert f"({target})" in into  # the workspace it plans into, by name and id
 
 
 def test_plan_with_problems_exits_3_and_shows_the_fix(cli: Cli, package: Path) -> None:

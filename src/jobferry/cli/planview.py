@@ -166,16 +166,20 @@ def show_plan(
     command: str = "plan",
     *,
     every: bool = False,
+    into: str | None = None,
 ) -> None:
     """The plan: one table line per object (a screenful of them unless ``every``, then how
     many more and how to list them), field diffs of overwrites, then every problem
     (``workspace``: the target as ``-w`` names it, for the fixes' commands; ``route``: the
-    route ``promote`` planned, whose fixes name its flags and the route's settings)."""
+    route ``promote`` planned, whose fixes name its flags and the route's settings; ``into``:
+    the target in words, said under the plan's id)."""
     if out.json_mode:
         return
     objects = plan.get("objects", [])
     shown = objects if every else objects[:SCREENFUL]
     _plan_header(out, plan)
+    if into:
+        out.line(Text.assemble(("into: ", "bold"), into))
     out.table(
         ("action", "kind", "name", "problems"),
         [

@@ -252,7 +252,7 @@ def _promote(
     if not isinstance(plan, dict):
         plan = planned_by_task(s, str(planned.get("taskId")))
     where = s.workspace_arg() if plan.get("problems") and not json_mode else None
-    show_plan(out, plan, where, route=name)
+    show_plan(out, plan, where, route=name, into=None if json_mode else s.workspace_label())
     result = {**planned, "plan": plan, "task": None}
     if not _go_on(s, name, result, options):
         return

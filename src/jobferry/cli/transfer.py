@@ -138,11 +138,17 @@ def every_object(s: Session, plan: dict[str, Any]) -> dict[str, Any]:
     return {**plan, "objects": objects}
 
 
+def _into(s: Session) -> str | None:
+    """The target in words for the plan's header (human output only: no call for --json)."""
+    return None if s.output.json_mode else s.workspace_label()
+
+
 def shown_plan(s: Session, plan: dict[str, Any], command: str, every: bool) -> dict[str, Any]:
     """Show the plan (``every``: all its objects, read a page at a time); the plan shown."""
     if every and not s.output.json_mode:
         plan = every_object(s, plan)
-    show_plan(s.output, plan, _where(s, plan.get("problems")), command=command, every=every)
+    where = _where(s, plan.get("problems"))
+    show_plan(s.output, plan, where, command=command, every=every, into=_into(s))
     return plan
 
 
