@@ -7,6 +7,7 @@ workspaces of the project when it is saved; a carried end names none.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -88,6 +89,13 @@ def _check_end(tx: Tx, scope: Scope, end: RouteEnd, what: str, name: str) -> Non
         )
 
 
+def _nearest(tx: Tx, scope: Scope, name: str) -> str | None:
+    """The project's route whose name is closest to ``name`` (a typo), if one is close."""
+    names = [item.name for item in repo.ROUTES.latest_all(tx, scope.actor.project_id)]
+    found = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+    return found[0] if found else None
+
+
 @dataclass
 class RouteService:
     """Save, read, list and remove the routes of a project."""
@@ -118,8 +126,8 @@ class RouteService:
         """One version of a route (the newest by default)."""
         with self.db.transaction(readonly=True) as tx:
             item = repo.ROUTES.get(tx, scope.actor.project_id, name, version)
-        if item is None:
-            raise self._missing(name, version)
+            if item is None:
+                raise self._missing(name, version, _nearest(tx, scope, name))
         return _typed(item)
 
     def version_in(self, tx: Tx, scope: Scope, name: str, version: int) -> Route:
@@ -173,8 +181,8 @@ class RouteService:
         """Every version of a route, newest first."""
         with self.db.transaction(readonly=True) as tx:
             items = repo.ROUTES.versions(tx, scope.actor.project_id, name)
-        if not items:
-            raise self._missing(name, None)
+            if not items:
+                raise self._missing(name, None, _nearest(tx, scope, name))
         return [_typed(item) for item in items]
 
     def delete(self, scope: Scope, name: str) -> None:
@@ -187,10 +195,11 @@ class RouteService:
             audit_in_scope(tx, scope, "route.delete", "route", name, {})
 
     @staticmethod
-    def _missing(name: str, version: int | None) -> RouteNotFoundError:
+    def _missing(name: str, version: int | None, nearest: str | None = None) -> RouteNotFoundError:
         which = f"version {version} of " if version is not None else ""
+        meant = f" Did you mean '{nearest}'?" if nearest and version is None else ""
         return RouteNotFoundError(
-            f"There is no {which}route '{name}' in this project.",
+            f"There is no {which}route '{name}' in this project.{meant}",
             fix="List them with GET /v1/{project_id}/routes.",
             remedy=Remedy.LIST_ROUTES,
             route=name,

@@ -80,3 +80,17 @@ def test_a_removed_route_is_gone_with_its_versions(services: Services, admin: Sc
         services.routes.versions(admin, "to_prod")
     with pytest.raises(RouteNotFoundError):
         services.routes.delete(admin, "to_prod")
+
+
+def test_a_mistyped_route_name_is_answered_with_the_nearest(
+    services: Services, admin: Scope
+) -> None:
+    services.routes.put(admin, "test-prod", ROUTE)
+    with pytest.raises(RouteNotFoundError, match="Did you mean 'test-prod'") as typo:
+        services.routes.get(admin, "test-prd")
+    assert typo.value.context["route"] == "test-prd"
+    with pytest.raises(RouteNotFoundError, match="Did you mean"):
+        services.routes.versions(admin, "tset-prod")
+    with pytest.raises(RouteNotFoundError) as far:
+        services.routes.get(admin, "nightly")
+    assert "Did you mean" not in str(far.value)  # nothing close: no guess
