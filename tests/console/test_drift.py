@@ -27,7 +27,7 @@ def test_the_drift_page_says_what_changed_here_since_it_was_promoted_into(
 
     services.jobs.update(prod, "daily", make_job("daily", description="hot-fixed <b>here</b>"))
     page = browser.get(f"/console/w/{ws}/drift")
-    assert_page(page, 200, "<strong>1</strong> of the 4 objects imports wrote here changed")
+    assert_page(page, 200, "<strong>1</strong> of the 4 objects that imports wrote here changed")
     assert f'<a href="/console/w/{ws}/jobs/daily">daily</a>' in page.text
     assert f'href="/console/w/{ws}/tasks/{task.id}">import {task.id}</a>' in page.text
     assert '<code class="wrap">description</code>' in page.text

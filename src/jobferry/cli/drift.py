@@ -49,8 +49,9 @@ def drift_command(
     out.finish(
         answer,
         ExitCode.PENDING,
-        f"{total} of the {compared} object(s) imports wrote into {s.workspace_label()} changed "
-        "since; a promotion that would write one stops on it (--on-drift chooses otherwise).",
+        f"{total} of the {compared} object(s) that imports wrote into {s.workspace_label()} "
+        "changed since; a promotion that would write one stops on it (--on-drift chooses "
+        "otherwise).",
     )
 
 
