@@ -67,14 +67,23 @@ def changed_texts(before: Any, after: Any) -> tuple[str, str]:
     return window(old), window(new)
 
 
+ORIGINS = {
+    "source": "changed in the source",
+    "target": "undoes a change made here",
+    "transform": "the profile or the import's settings",
+}
+"""Where a field change of a repeated import comes from, in words."""
+
+
 def change_line(change: dict[str, Any]) -> Text:
     """``path: before → after`` (or ``+ path: after`` / ``- path: before``), with where the
     change comes from when the plan says (source, target, transform) and cosmetic ones marked;
     a target-owned field the package would change is ``= path: kept …``."""
     line = _change_text(change)
-    tags = [str(change["origin"])] if change.get("origin") else []
+    origin = change.get("origin")
+    tags = [ORIGINS.get(str(origin), str(origin))] if origin else []
     if change.get("cosmetic"):
-        tags.append("cosmetic")
+        tags.append("cosmetic: the drawing only")
     if tags:
         line.append(f"  ({', '.join(tags)})", style="dim")
     return line
