@@ -9,6 +9,7 @@ import pytest
 from starlette.datastructures import FormData
 
 from jobferry.console.dag import NODE_H, NODE_W, layout
+from jobferry.console.fixes import console_problems
 from jobferry.console.plans import pending, plan_objects
 from jobferry.console.route_form import CARRIED, RouteDraft, said_problem
 from jobferry.console.web import TEMPLATES
@@ -220,3 +221,11 @@ def test_a_filtered_lists_pager_links_the_pages_either_side_and_nothing_on_a_lon
     assert "Previous" not in str(macros.query_pager(pending, None, "offset=100"))
     assert "Next" not in str(macros.query_pager(pending, "offset=0", None))
     assert str(macros.query_pager(pending, None, None)) == ""
+
+
+def test_a_drift_problem_of_a_promotion_says_promote_again() -> None:
+    drift = {"reason": "drift", "kind": "job", "name": "daily", "detail": "changed here"}
+    [plain] = console_problems([drift], "prod")
+    assert "Carry the change back to the source and export again" in plain["fix"]
+    [promoted] = console_problems([drift], "prod", route="test-prod")
+    assert "Carry the change back to the source and promote again (Promote now" in (promoted["fix"])

@@ -135,7 +135,7 @@ def check_page(
     plan, plan_task = outcome
     plan = spoken_plan(plan)
     found = [p.as_json() for p in plan.problems]
-    problems = console_problems(found, page.scope.workspace.name)
+    problems = console_problems(found, page.scope.workspace.name, route=state["route"] or "")
     homes, profiles = _homes(page)
     context = CheckContext(
         page=page,

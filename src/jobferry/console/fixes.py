@@ -118,11 +118,17 @@ def _signature(problem: dict[str, Any]) -> str:
     )
 
 
+AGAIN = "export again"
+AGAIN_ALONG_ROUTE = "promote again (Promote now on the route's page)"
+"""How a change made at the source reaches the target: a new package, or the next promotion."""
+
+
 def console_fix(
-    problem: dict[str, Any], workspace: str, *, in_wizard: bool = True
+    problem: dict[str, Any], workspace: str, *, in_wizard: bool = True, again: str = AGAIN
 ) -> dict[str, Any]:
     """An import problem with its fix said in the console's terms (``in_wizard``: shown in
-    the wizard's check step, where mappings are made below the problems)."""
+    the wizard's check step, where mappings are made below the problems; ``again``: how a
+    change made at the source comes here, :data:`AGAIN` or :data:`AGAIN_ALONG_ROUTE`)."""
     reason = problem.get("reason")
     if problem.get("detail"):
         problem = {**problem, "detail": spoken(str(problem["detail"]))}
@@ -146,7 +152,7 @@ def console_fix(
         fix = _signature(problem)
     elif reason == ProblemReason.DRIFT:
         fix = (
-            "Carry the change back to the source and export again, or go back to the options "
+            f"Carry the change back to the source and {again}, or go back to the options "
             "and choose, for objects changed here since, “Keep this workspace's version” or "
             "“Overwrite the change with the package's”."
         )
@@ -159,16 +165,22 @@ def console_fix(
         fix = (
             "Go back to the options and choose “Keep the wall-clock time” for the time-zone "
             "move, or change the schedule in the source so the move can be expressed, and "
-            "export again."
+            f"{again}."
         )
     return problem if fix is None else {**problem, "fix": fix}
 
 
 def console_problems(
-    problems: Iterable[dict[str, Any]], workspace: str, *, in_wizard: bool = True
+    problems: Iterable[dict[str, Any]],
+    workspace: str,
+    *,
+    in_wizard: bool = True,
+    route: str = "",
 ) -> list[dict[str, Any]]:
-    """Every problem with its fix in the console's terms."""
-    return [console_fix(p, workspace, in_wizard=in_wizard) for p in problems]
+    """Every problem with its fix in the console's terms (``route``: the route whose
+    promotion the plan is, whose fixes promote again rather than export again)."""
+    again = AGAIN_ALONG_ROUTE if route else AGAIN
+    return [console_fix(p, workspace, in_wizard=in_wizard, again=again) for p in problems]
 
 
 def without_fix(message: str) -> str:
