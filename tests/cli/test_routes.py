@@ -72,6 +72,13 @@ def test_a_route_from_a_file_with_a_carried_target(cli: Cli, tmp_path: Path) -> 
     assert "carried (another server)" in cli("routes", "show", route).stdout
 
 
+def _made_route(cli: Cli) -> str:
+    route = _name()
+    made = cli("routes", "create", route, "--from", cli.workspace, "--to-carried")
+    assert made.exit_code == 0, made.output
+    return route
+
+
 def test_refusals_name_the_rule_and_change_nothing(cli: Cli) -> None:
     route = _name()
     both = cli("routes", "create", route, "--to", cli.workspace, "--to-carried")
@@ -93,6 +100,11 @@ def test_refusals_name_the_rule_and_change_nothing(cli: Cli) -> None:
     same = cli("routes", "create", route, "--from", cli.workspace, "--to", cli.workspace)
     assert same.exit_code == 1
     assert "different workspaces" in same.stderr
+    badly = cli("routes", "create", "bad name!", "--from", cli.workspace, "--to-carried")
+    assert badly.exit_code == 1
+    assert badly.stderr.count("contains ' ', '!', which is not allowed") == 1  # said once
+    shown = cli("routes", "show", _made_route(cli)).stdout.splitlines()
+    assert shown[0].startswith("route:")  # named once, with its version
     typo = cli("routes", "create", route, "--from", cli.workspace, "--to", "prdo")
     assert typo.exit_code == 1
     assert "its target workspace 'prdo' does not exist" in typo.stderr

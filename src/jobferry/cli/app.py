@@ -113,9 +113,11 @@ def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
     for item in exc.body.get("problems") or exc.body.get("details") or []:
         if isinstance(item, dict):
             text = item.get("detail") or item.get("message") or item.get("reason") or str(item)
-            out.hint(f"{text}" + (f" — {item['fix']}" if item.get("fix") else ""))
+            fix = f" — {item['fix']}" if item.get("fix") else ""
         else:
-            out.hint(str(item))
+            text, fix = str(item), ""
+        if fix or str(text) not in said:  # a lone problem the message says already: once
+            out.hint(f"{text}{fix}")
     hint = _hint(exc)
     if hint:
         out.hint(hint)

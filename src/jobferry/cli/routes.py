@@ -117,12 +117,13 @@ def _merged(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def _show(s: Any, answer: dict[str, Any], human: str) -> None:
+def _show(s: Any, answer: dict[str, Any], human: str | None) -> None:
     out = s.output
     if out.json_mode:
         out.emit(answer)
         return
-    out.line(human)
+    if human:
+        out.line(human)
     out.fields(_lines(answer))
 
 
@@ -335,7 +336,7 @@ def show_route(
     """Show a route's settings (the newest version unless --version)."""
     s = session(ctx, json_mode)
     answer = mapping(s.client().get(f"/routes/{segment(name)}", version=version))
-    _show(s, answer, f"Route '{name}':")
+    _show(s, answer, None)  # its first line names it, with its version
 
 
 @app.command("list")
