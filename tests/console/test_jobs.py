@@ -15,7 +15,7 @@ from jobferry.server import build_app
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.tasks.runner import TaskRunner
-from support.builders import editable
+from support.builders import editable, make_job
 from support.console import (
     PASSWORD,
     Browser,
@@ -127,6 +127,17 @@ def test_the_job_page_shows_its_owner_else_its_creator_as_the_listing_does(
     assert "<dt>Owner</dt><dd>admin</dd>" in page
     listed = browser.get(url, params={"folder": "/sales"}).text
     assert '<td class="small muted">admin</td>' in listed
+
+
+def test_an_upstream_job_is_a_link_to_its_page(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    seed(services, scope, ("daily_sales",))
+    downstream = make_job("weekly_report")
+    downstream["schedule"]["cron"]["dependJobs"] = {"jobs": ["daily_sales"]}
+    services.jobs.create(scope, downstream)
+    page = browser.get(f"{_tree_url(services)}/weekly_report").text
+    assert f'<a class="tag" href="{_tree_url(services)}/daily_sales">daily_sales</a>' in page
 
 
 def test_a_shadow_says_whose_it_is_and_offers_no_edit_nor_scheduling_the_server_refuses(
