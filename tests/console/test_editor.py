@@ -40,12 +40,14 @@ def test_new_job_from_the_jobs_page_is_created_through_the_service(
     saved = save_in_editor(browser, f"{base}/editor/jobs", form)
 
     assert saved.status_code == 303, saved.text
-    assert saved.headers["location"] == f"{base}/jobs/hourly_load"
+    assert saved.headers["location"] == f"{base}/jobs/hourly_load?saved=SAVED"
     shown = services.jobs.show(scope, "hourly_load")
     assert shown.directory == "/loads"
     assert shown.version is None  # saved, not submitted
-    page = browser.get(f"{base}/jobs/hourly_load").text
-    assert "<title>hourly_load · jobferry</title>" in page
+    page = browser.get(saved.headers["location"]).text
+    assert f"<title>hourly_load · {scope.workspace.name} · jobferry</title>" in page
+    assert "Saved the job&#39;s development state, not submitted" in page
+    assert "(no version yet)" in page
     assert f'action="{base}/jobs/hourly_load/scheduling"' not in page  # never submitted
 
 
@@ -190,7 +192,9 @@ def test_scripts_are_created_and_edited_from_the_scripts_pages(
     assert "New script" not in browser.get(f"{base}/resources").text
     script = {"name": "tidy", "type": "Shell", "content": "rm -f /tmp/x", "directory": "/ops"}
     created = save_in_editor(browser, f"{base}/editor/scripts", {"definition": json.dumps(script)})
-    assert created.headers["location"] == f"{base}/scripts/tidy"
+    assert created.headers["location"] == f"{base}/scripts/tidy?saved=SUBMITTED"
+    said = browser.get(created.headers["location"]).text
+    assert "Saved the script and submitted it as version 1." in said
     assert f'href="{base}/editor/scripts/tidy">Edit</a>' in browser.get(f"{base}/scripts/tidy").text
     changed = json.dumps({**script, "content": "true"})
     saved = save_in_editor(browser, f"{base}/editor/scripts/tidy", {"definition": changed})

@@ -16,6 +16,7 @@ through the UI or the API, so the walk stays short."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import zipfile
 from collections.abc import Callable, Iterator
@@ -239,7 +240,8 @@ def _create_and_edit_a_job(page: Any, shot: Shot, errors: list[str]) -> None:
     page.click("button:text-is('Review again')")
     playwright_api.expect(review).not_to_contain_text("did you mean")
     review.locator("button:text-is('Create job')").click()
-    page.wait_for_url("**/jobs/drafted_in_the_console")
+    page.wait_for_url(re.compile(r".*/jobs/drafted_in_the_console\?saved=\w+$"))
+    playwright_api.expect(page.locator(".alert")).to_contain_text("Saved the job")
     assert "drafted_in_the_console" in page.inner_text("h1")
     page.click(".pagehead a:text-is('Edit')")
     page.wait_for_selector("textarea#definition")
@@ -252,7 +254,7 @@ def _create_and_edit_a_job(page: Any, shot: Shot, errors: list[str]) -> None:
     playwright_api.expect(review.locator("[data-review-changes]")).to_contain_text("description")
     shot("04b-job-editor-edit-review")
     review.locator("button:text-is('Save job')").click()
-    page.wait_for_url("**/jobs/drafted_in_the_console")
+    page.wait_for_url(re.compile(r".*/jobs/drafted_in_the_console\?saved=\w+$"))
     assert "Drafted and edited in the console." in page.inner_text(".pagehead")
     shot("04c-job-edited")
 

@@ -288,7 +288,21 @@ def _save(page: Page, form: Any, edited: Edited, name: str) -> Response:
             approvers=approvers,
         )
     saved = str(body.get("name") or name)
-    return redirect(page.url(f"/{edited.pages}/{quote(saved, safe='')}"))
+    return redirect(page.url(f"/{edited.pages}/{quote(saved, safe='')}?saved={target}"))
+
+
+def saved_said(saved: str, kind: str, version: int | None) -> str:
+    """What the page the editor comes back to says of the save (``saved``: the target status
+    it saved with; ``""``: the page was not reached from a save)."""
+    if not saved:
+        return ""
+    if saved == TargetStatus.SAVED.value:
+        running = f"v{version}" if version else "no version yet"
+        return (
+            f"Saved the {kind}'s development state, not submitted: scheduling and releases "
+            f"use its latest submitted version ({running})."
+        )
+    return f"Saved the {kind} and submitted it as version {version}."
 
 
 def _fingerprint(definition: str, target: str, approvers: str, review: DefinitionReview) -> str:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.console.dag import Dag, layout
 from jobferry.console.deleting import delete_then_list, deleted_said
+from jobferry.console.editor import saved_said
 from jobferry.console.fixes import said
 from jobferry.console.listing import Listing, ListingAddressDep, Ticks, listing_query
 from jobferry.console.nodes import NodeView, node_views
@@ -143,16 +144,20 @@ class JobContext(PageContext):
     owner: str
     error: str = ""
     """A refused Delete, said on the page."""
+    message: str = ""
+    """What the editor saved, when it came back here."""
 
 
 @router.get("/w/{workspace_id}/jobs/{job_name}")
-def job_detail(page: PageDep, job_name: str) -> Response:
+def job_detail(page: PageDep, job_name: str, saved: str = "") -> Response:
     """One job: its description, node graph and nodes, schedule, parameters, versions,
-    scheduling status and where it came from."""
-    return _job_page(page, job_name)
+    scheduling status and where it came from (``saved``: what the editor just saved)."""
+    return _job_page(page, job_name, saved=saved)
 
 
-def _job_page(page: Page, job_name: str, *, error: str = "", status_code: int = 200) -> Response:
+def _job_page(
+    page: Page, job_name: str, *, error: str = "", status_code: int = 200, saved: str = ""
+) -> Response:
     detail = page.services.jobs.detail(page.scope, job_name)
     doc = detail.job.document
     schedule = doc.get("schedule")
@@ -175,6 +180,7 @@ def _job_page(page: Page, job_name: str, *, error: str = "", status_code: int = 
         came_from=detail.provenance,
         owner=detail.owner,
         error=error,
+        message=saved_said(saved, "job", detail.job.version),
     )
     return render(page.request, context, status_code=status_code)
 

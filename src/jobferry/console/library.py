@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from jobferry.console.deleting import delete_then_list, deleted_said
+from jobferry.console.editor import saved_said
 from jobferry.console.listing import Listing, listing_query
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, render
 from jobferry.domain.enums import ObjectKind
@@ -41,6 +42,8 @@ class ScriptContext(PageContext):
     jobs: list[str]
     error: str = ""
     """A refused Delete, said on the page."""
+    message: str = ""
+    """What the editor saved, when it came back here."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,13 +90,14 @@ def resources_page(request: Request, page: PageDep) -> Response:
 
 
 @router.get("/w/{workspace_id}/scripts/{script_name}")
-def script_detail(page: PageDep, script_name: str) -> Response:
-    """One script: its content, type, connection, database, queue, versions and users."""
-    return _script_page(page, script_name)
+def script_detail(page: PageDep, script_name: str, saved: str = "") -> Response:
+    """One script: its content, type, connection, database, queue, versions and users
+    (``saved``: what the editor just saved)."""
+    return _script_page(page, script_name, saved=saved)
 
 
 def _script_page(
-    page: Page, script_name: str, *, error: str = "", status_code: int = 200
+    page: Page, script_name: str, *, error: str = "", status_code: int = 200, saved: str = ""
 ) -> Response:
     detail = page.services.scripts.detail(page.scope, script_name)
     context = ScriptContext(
@@ -103,6 +107,7 @@ def _script_page(
         versions=detail.versions,
         jobs=detail.jobs,
         error=error,
+        message=saved_said(saved, "script", detail.script.version),
     )
     return render(page.request, context, status_code=status_code)
 
