@@ -186,9 +186,13 @@ def test_a_shadow_says_whose_it_is_and_offers_no_edit_nor_scheduling_the_server_
 def test_an_unknown_job_renders_a_page_saying_what_to_do_not_a_trace(
     browser: Browser, services: Services
 ) -> None:
-    response = browser.get(f"/console/w/{admin_scope(services).workspace.id}/jobs/nope")
+    ws = admin_scope(services).workspace.id
+    response = browser.get(f"/console/w/{ws}/jobs/nope")
     assert_page(response, 400, "The job does not exist")
     assert "Traceback" not in response.text
+    # In the workspace's menus still: its Jobs, Tasks, Routes… one click away.
+    assert f'href="/console/w/{ws}/jobs"' in response.text
+    assert f'href="/console/w/{ws}/tasks"' in response.text
     assert browser.get("/console/no/such/page").status_code == 404
     assert_page(browser.get("/console/w/0000/jobs"), 400, "does not exist")
 

@@ -71,7 +71,10 @@ def _request_id(request: Request) -> str:
 
 def _error_page(request: Request, status: int, message: str, code: str = "") -> Response:
     context = ErrorContext(
-        title=TITLES.get(status, "Something went wrong"), message=message, code=code
+        page=getattr(request.state, "console_page", None),  # the workspace's menus, if known
+        title=TITLES.get(status, "Something went wrong"),
+        message=message,
+        code=code,
     )
     return render(request, context, status_code=status)
 

@@ -168,7 +168,9 @@ def workspace_page(request: Request, workspace_id: str, session: SessionDep) -> 
     actor = session.actor
     scope = services.accounts.scope(actor, actor.project_id, workspace_id)
     workspaces = services.accounts.list_workspaces(actor, actor.project_id)
-    return Page(request, session, scope, workspaces)
+    page = Page(request, session, scope, workspaces)
+    request.state.console_page = page  # an error page of this request keeps its menus
+    return page
 
 
 PageDep = Annotated[Page, Depends(workspace_page)]
