@@ -4,6 +4,8 @@ links to its own history; developers are refused."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from jobferry.console import audit as audit_page
@@ -12,6 +14,7 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support.builders import make_job
 from support.console import Browser, assert_page, main_text, seeded_admin, sign_in_as
+from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
 
 
 def test_the_audit_log_searches_and_pages_keeping_the_search(
@@ -71,3 +74,19 @@ def test_an_objects_page_links_its_history_for_admins_only(
     sign_in_as(anonymous, services, "dev", Role.DEVELOPER)
     assert "/admin/audit" not in anonymous.get(f"/console/w/{ws}/jobs/daily_sales").text
     assert anonymous.get(f"/console/w/{ws}/admin/audit").status_code == 403
+
+
+def test_an_imports_line_links_its_task_and_cuts_the_packages_hash(
+    browser: Browser, services: Services, tmp_path: Path
+) -> None:
+    prod = workspace(services, "prod")
+    package = write_objects(tmp_path / "p.zip", jobs_with_dependencies(make_job("daily")))
+    task = import_package(services, prod, package)
+    page = browser.get(f"/console/w/{prod.workspace.id}/admin/audit", params={"action": "import"})
+    assert_page(page, 200, "import.apply")
+    assert f'href="/console/w/{prod.workspace.id}/tasks/{task.id}">task {task.id[:8]}…</a>' in (
+        page.text
+    )
+    sha = task.outcome["packageSha256"]
+    assert f'<span title="{sha}">{sha[:12]}…</span>' in page.text
+    assert f"taskId={task.id}" not in page.text  # said once, as the link

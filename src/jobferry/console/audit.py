@@ -72,12 +72,31 @@ def _ms(day: date) -> int:
 
 @dataclass(frozen=True)
 class AuditRow:
-    """One entry as the table shows it: the object's page when it has one, the detail on a
-    line."""
+    """One entry as the table shows it: the object's name (a package's hash cut short) and
+    its page when it has one, the task the entry names (an import's), the rest of the detail
+    on a line."""
 
     entry: AuditEntry
+    object_label: str
     object_path: str
+    task_id: str
     detail: str
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditRow:
+        """The row of an entry."""
+        name, kind = entry.object_name or "", entry.object_kind or ""
+        detail = entry.detail
+        task = detail.get("taskId") if isinstance(detail, dict) else None
+        if isinstance(detail, dict) and isinstance(task, str):
+            detail = {k: v for k, v in detail.items() if k != "taskId"}
+        return cls(
+            entry=entry,
+            object_label=f"{name[:12]}…" if kind == "package" and len(name) > 13 else name,
+            object_path=f"/{PAGES[kind]}/" if kind in PAGES else "",
+            task_id=task if isinstance(task, str) else "",
+            detail=detail_line(detail),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,14 +142,7 @@ def _render(
     shown: AuditFilter,
     refused: JobferryError | None = None,
 ) -> Response:
-    rows = [
-        AuditRow(
-            entry=e,
-            object_path=f"/{PAGES[e.object_kind]}/" if e.object_kind in PAGES else "",
-            detail=detail_line(e.detail),
-        )
-        for e in found.entries
-    ]
+    rows = [AuditRow.of(e) for e in found.entries]
     context = AuditContext(
         page=page,
         rows=rows,
