@@ -110,18 +110,24 @@ def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
     said = exc.message if out.json_mode else refusal_text(exc.message, exc.body)
     out.error(exc.code, said, {"status": exc.status, **extra})
     # (DLF.9016's "conflicts" are already in its message; --json carries the list.)
-    for item in exc.body.get("problems") or exc.body.get("details") or []:
+    _problem_hints(out, exc.body, said)
+    hint = _hint(exc)
+    if hint:
+        out.hint(hint)
+    return ExitCode.PROBLEMS if exc.code in PACKAGE_REFUSALS else ExitCode.FAILED
+
+
+def _problem_hints(out: Output, body: dict[str, Any], said: str) -> None:
+    """Each problem of a refusal, with its fix, under its message (a lone problem the message
+    says already is not said again)."""
+    for item in body.get("problems") or body.get("details") or []:
         if isinstance(item, dict):
             text = item.get("detail") or item.get("message") or item.get("reason") or str(item)
             fix = f" — {item['fix']}" if item.get("fix") else ""
         else:
             text, fix = str(item), ""
-        if fix or str(text) not in said:  # a lone problem the message says already: once
+        if fix or str(text) not in said:
             out.hint(f"{text}{fix}")
-    hint = _hint(exc)
-    if hint:
-        out.hint(hint)
-    return ExitCode.PROBLEMS if exc.code in PACKAGE_REFUSALS else ExitCode.FAILED
 
 
 def _hint(exc: ApiError) -> str | None:

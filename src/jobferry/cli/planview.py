@@ -186,9 +186,7 @@ def show_plan(
         return
     objects = plan.get("objects", [])
     shown = objects if every else objects[:SCREENFUL]
-    _plan_header(out, plan)
-    if into:
-        out.line(Text.assemble(("into: ", "bold"), into))
+    _plan_header(out, plan, into)
     out.table(
         ("action", "kind", "name", "problems"),
         [
@@ -304,8 +302,9 @@ def _rewritten(out: Output, plan: dict[str, Any]) -> None:
         )
 
 
-def _plan_header(out: Output, plan: dict[str, Any]) -> None:
-    """The plan id, the package hash, and the signature and profile checks when there are."""
+def _plan_header(out: Output, plan: dict[str, Any], into: str | None) -> None:
+    """The plan id, the package hash, the target (``into``, in words), and the signature and
+    profile checks when there are."""
     out.line(
         Text.assemble(
             ("Plan ", "bold"),
@@ -313,6 +312,8 @@ def _plan_header(out: Output, plan: dict[str, Any]) -> None:
             (f"  package sha256 {str(plan.get('packageSha256', ''))[:16]}…", "dim"),
         )
     )
+    if into:
+        out.line(Text.assemble(("into: ", "bold"), into))
     signature = mapping(plan.get("signature"))
     if signature:
         key = f" (key {signature['keyId']})" if signature.get("keyId") else ""

@@ -86,17 +86,21 @@ class AuditRow:
     def of(cls, entry: AuditEntry) -> AuditRow:
         """The row of an entry."""
         name, kind = entry.object_name or "", entry.object_kind or ""
-        detail = entry.detail
-        task = detail.get("taskId") if isinstance(detail, dict) else None
-        if isinstance(detail, dict) and isinstance(task, str):
-            detail = {k: v for k, v in detail.items() if k != "taskId"}
+        task_id, detail = _task_of(entry.detail)
         return cls(
             entry=entry,
             object_label=f"{name[:12]}…" if kind == "package" and len(name) > 13 else name,
             object_path=f"/{PAGES[kind]}/" if kind in PAGES else "",
-            task_id=task if isinstance(task, str) else "",
+            task_id=task_id,
             detail=detail_line(detail),
         )
+
+
+def _task_of(detail: object) -> tuple[str, object]:
+    """The task an entry's detail names (``taskId``; ``""``: none), and the rest of it."""
+    if not isinstance(detail, dict) or not isinstance(detail.get("taskId"), str):
+        return "", detail
+    return detail["taskId"], {k: v for k, v in detail.items() if k != "taskId"}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,11 +16,7 @@ from functools import partial
 from typing import IO, Any
 
 from jobferry.domain.enums import ImportMode, TaskKind, TaskStatus
-from jobferry.errors import (
-    ConflictError,
-    ImportRunningError,
-    JobferryError,
-)
+from jobferry.errors import ConflictError, ImportRunningError, JobferryError
 from jobferry.package.reader import ReadLimits
 from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.downloads import DownloadService
@@ -262,22 +258,18 @@ class ImportService:
         *,
         title: str | None = None,
     ) -> PreparedImport:
-        """Validate an import, then take the workspace's import lock and queue the task in
-        one transaction (another process never sees a lock without its running task).
-        ``along(tx, task_id)`` writes what the caller keeps of the import (a route's
-        promotion) in that same transaction: the task never exists without it. ``title``
-        names the task when the package's file would say less (a route's promotion)."""
+        """Validate an import, then take the workspace's import lock and queue the task,
+        named ``title`` or for its package, in one transaction (no lock without its task);
+        ``along(tx, task_id)`` writes there what the caller keeps of it (a promotion)."""
         Switches.of(self.settings).require_import()
         scope = import_side(self.db, scope, asked.status_asked)  # as released: production
         request = self._request(scope, asked, writes=not asked.dry_run)
         if not request.dry_run:
             refuse_breaches(self.db, scope, request)  # a freeze begun, a policy changed
         what = "Plan the import" if request.dry_run else "Import the jobs"
-        title = (title or f"{what} from {self._source(scope, request.path).title()}.")[
-            :TITLE_LENGTH
-        ]
+        named = title or f"{what} from {self._source(scope, request.path).title()}."
         kind = TaskKind.PLAN if request.dry_run else TaskKind.IMPORT
-        task = self.tasks.record(scope, kind, title, request.to_wire(), queued=True)
+        task = self.tasks.record(scope, kind, named[:TITLE_LENGTH], request.to_wire(), queued=True)
         locked = not request.dry_run
         if locked:
             self._lock_and_create(scope, task, along)
