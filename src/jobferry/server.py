@@ -88,6 +88,7 @@ def build_app(services: Services, runner: TaskRunner) -> FastAPI:
     app.mount("/console", create_console(services, runner))
 
     @app.get("/", include_in_schema=False)
+    @app.get("/console", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/console/", status_code=307)
 

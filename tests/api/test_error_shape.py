@@ -53,6 +53,14 @@ def test_unknown_route_answers_404_apigw_0101(api: SignedClient) -> None:
     assert set(assert_envelope(outside, 404, "APIGW.0101")) == ENVELOPE_KEYS
 
 
+def test_a_slash_too_many_is_an_unknown_call_not_a_redirect(api: SignedClient) -> None:
+    # DeleteJob(JobName: "") sends DELETE …/jobs/: a 307 would read as success to the Go SDK,
+    # which follows no redirect, and nothing would be deleted.
+    for method, path in (("DELETE", "/jobs/"), ("GET", "/jobs/"), ("PUT", "/resources/")):
+        body = assert_envelope(api.call(method, path, {}), 404, "APIGW.0101")
+        assert set(body) == ENVELOPE_KEYS
+
+
 def test_wrong_method_answers_405_apigw_0101(api: SignedClient) -> None:
     body = assert_envelope(api.call("PATCH", "/jobs", {}), 405, "APIGW.0101")
     assert set(body) == ENVELOPE_KEYS

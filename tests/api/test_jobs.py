@@ -246,3 +246,25 @@ def test_dot_names_are_refused_for_jobs_scripts_workspaces_and_users(
     assert api.call("GET", "/jobs").json()["total"] == 0
     workspaces = api.call("GET", "/workspaces").json()["workspaces"]
     assert [w["name"] for w in workspaces] == ["default"]
+
+
+def test_a_job_sent_with_loose_types_is_answered_as_the_go_sdk_decodes_it(
+    api: SignedClient,
+) -> None:
+    # The Go SDK's jsoniter refuses "3" for an int32 and 5 for a string: one such field
+    # failed show_job, and a listed priority every list_jobs of the workspace.
+    job = make_job("loose", description=5)
+    job["basicConfig"]["priority"] = "1"
+    node = job["nodes"][0]
+    node["retryTimes"] = "3"
+    node["properties"].append({"name": "emptyRunningJob", "value": 0})
+    job["schedule"]["cron"]["dependPrePeriod"] = "false"
+    create(api, job)
+    shown = api.call("GET", "/jobs/loose").json()
+    assert shown["description"] == "5"
+    assert shown["basicConfig"]["priority"] == 1
+    assert shown["nodes"][0]["retryTimes"] == 3
+    assert shown["nodes"][0]["properties"][-1] == {"name": "emptyRunningJob", "value": "0"}
+    assert shown["schedule"]["cron"]["dependPrePeriod"] is False
+    listed = api.call("GET", "/jobs", query={"jobName": "loose"}).json()["jobs"]
+    assert [j["priority"] for j in listed] == [1]

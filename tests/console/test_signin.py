@@ -23,6 +23,8 @@ def test_pages_need_a_session_and_send_the_browser_to_sign_in(anonymous: Browser
     assert response.status_code == 303
     assert response.headers["location"].startswith("/console/signin?next=")
     assert anonymous.client.get("/", follow_redirects=False).headers["location"] == "/console/"
+    typed = anonymous.client.get("/console", follow_redirects=False)  # the address as typed
+    assert (typed.status_code, typed.headers["location"]) == (307, "/console/")
 
 
 def test_sign_in_sets_an_http_only_same_site_cookie_and_opens_the_job_tree(

@@ -100,6 +100,10 @@ def create_app(services: Services, runner: TaskRunner) -> FastAPI:
         description=DESCRIPTION,
         docs_url="/docs",
         redoc_url=None,
+        # A path with a slash too many (``DELETE …/jobs/`` when a name came out empty) is an
+        # unknown call, answered in the envelope: the SDKs do not follow a redirect, and the
+        # Go SDK takes a 307 for success.
+        redirect_slashes=False,
     )
     app.state.services = services
     app.state.runner = runner

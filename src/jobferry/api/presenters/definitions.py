@@ -5,7 +5,8 @@ A shown definition is its stored document with the server's own fields laid over
 order, key positions kept: a field the document already holds keeps its place, a new one goes
 at the end, and ``directory`` and a job's ``version`` are only filled in when the document lacks
 them. DataArts clients, the official SDK and the Terraform provider read these bytes, so the
-order is part of the contract (``tests/api``, ``tests/e2e``).
+order is part of the contract (``tests/api``, ``tests/e2e``). A job's fields are answered in
+the types the SDKs' models read (``jobtypes``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from jobferry.api.presenters.jobtypes import typed_job, whole_number
 from jobferry.domain.references import Reference
 from jobferry.services.definitions.drift import DriftReport
 from jobferry.services.definitions.governance import Lock, Tag
@@ -32,9 +34,7 @@ from jobferry.services.definitions.records import (
 def job_document(shown: ShownJob) -> dict[str, Any]:
     """``JobInfo`` as show_job answers it (``downstreamJobs`` when dependencies were asked, the
     extension ``provenance`` when it was)."""
-    doc = dict(shown.document)
-    if isinstance(doc.get("nodes"), list):
-        doc["nodes"] = [_node_answer(node) for node in doc["nodes"]]
+    doc = typed_job(shown.document)
     doc["name"] = shown.name
     doc["id"] = shown.id
     doc["createTime"] = shown.created_at
@@ -47,17 +47,6 @@ def job_document(shown: ShownJob) -> dict[str, Any]:
     if shown.traced:
         doc["provenance"] = provenance_view(shown.provenance)
     return doc
-
-
-def _node_answer(node: Any) -> Any:
-    """A node as DataArts answers it: ``location.x`` and ``.y`` as strings (the Go SDK's
-    ``Location`` types them so and cannot read a number), an axis left out as ``"0"`` (the
-    Terraform provider leaves out a zero, and requires both back). Stored as it was sent."""
-    if not isinstance(node, dict) or not isinstance(node.get("location"), dict):
-        return node
-    location = node["location"]
-    axes = {axis: str(location.get(axis, 0)) for axis in ("x", "y")}
-    return {**node, "location": {**location, **axes}}
 
 
 def provenance_view(came_from: Provenance | None) -> dict[str, Any] | None:
@@ -100,7 +89,7 @@ def job_result(job: JobSummary) -> dict[str, Any]:
         "name": job.name,
         "jobType": job.process_type.value,
         "owner": job.owner,
-        "priority": job.priority,
+        "priority": whole_number(job.priority),
         "status": job.status.value,
         "createUser": job.created_by,
         "createTime": job.created_at,
