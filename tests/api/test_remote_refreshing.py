@@ -1,4 +1,5 @@
-"""A remote says when a refresh of it is queued or running (``refreshing: {"taskId"}`` in
+"""A remote says when a refresh of it is queued or running (``refreshing: {"taskId",
+"progress", "message"}`` in
 ``GET /remotes`` and ``GET /remotes/{name}``), and no longer once it ended: the in-memory
 DataArts stand-in plays the remote, held back on its first call until the test lets it
 answer."""
@@ -26,9 +27,14 @@ def test_a_remote_names_the_refresh_running_now_and_not_once_it_ended(
     assert started.status_code == 202, started.text
     task_id, shadow = started.json()["taskId"], started.json()["workspace"]
     try:
-        assert api.call("GET", "/remotes/prod").json()["refreshing"] == {"taskId": task_id}
+        running = api.call("GET", "/remotes/prod").json()["refreshing"]
+        task = api.call("GET", f"/system-tasks/{task_id}", workspace=shadow).json()
+        # Where it stands, as the task itself says while it reads the remote.
+        said = {"taskId": task_id, "progress": task["progress"], "message": task["message"]}
+        assert running == said
+        assert running["message"]
         listed = api.call("GET", "/remotes").json()["remotes"]
-        assert [r["refreshing"] for r in listed] == [{"taskId": task_id}]
+        assert [r["refreshing"] for r in listed] == [said]
     finally:
         answer.set()
     assert wait_task(api, task_id, shadow)["status"] == "SUCCESSFUL"

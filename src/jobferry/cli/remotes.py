@@ -64,13 +64,23 @@ def _last_refresh(answer: dict[str, Any]) -> str:
 
 def refreshing_line(answer: dict[str, Any]) -> list[tuple[str, str]]:
     """The refresh running now, with the command that follows it (none: no line)."""
-    task_id = mapping(answer.get("refreshing")).get("taskId")
+    running = mapping(answer.get("refreshing"))
+    task_id = running.get("taskId")
     if not task_id:
         return []
     shadow = mapping(answer.get("shadowWorkspace")).get("name")
-    return [
-        ("refreshing", f"now: task {task_id} (jobferry tasks show {task_id} --wait -w {shadow})")
-    ]
+    said = running_text(running)
+    follow = f"jobferry tasks show {task_id} --wait -w {shadow}"
+    return [("refreshing", f"now{said}: task {task_id} ({follow})")]
+
+
+def running_text(running: dict[str, Any]) -> str:
+    """A running refresh's last report, as ``, 40 %: Read 2,000 jobs`` ("" from a server
+    older than the report)."""
+    if "progress" not in running:
+        return ""
+    message = running.get("message")
+    return f", {running.get('progress')} %" + (f": {message}" if message else "")
 
 
 @app.command("add")
@@ -206,7 +216,9 @@ def list_remotes(ctx: typer.Context, json_mode: JsonOption = False) -> None:
         (
             "refreshing",
             "refreshing",
-            lambda r: f"now: task {mapping(r).get('taskId')}" if r else "",
+            lambda r: (
+                f"now{running_text(mapping(r))}: task {mapping(r).get('taskId')}" if r else ""
+            ),
         ),
     ]
     list_answer(session(ctx, json_mode), _path(), "remotes", columns, "No remotes.")

@@ -57,7 +57,7 @@ class RemoteRow:
 def _row(base: str, remote: Remote) -> RemoteRow:
     last = remote.last_refresh
     running = remote.refreshing
-    refreshing = f"{base}/w/{remote.workspace_id}/tasks/{running}" if running else ""
+    refreshing = f"{base}/w/{remote.workspace_id}/tasks/{running.id}" if running else ""
     if last is None:
         return RemoteRow(remote, "", "", refreshing)
     if last.snapshot is not None:

@@ -145,6 +145,7 @@ class Services:
             imports.packages,
             retry_seconds=settings.remote_retry_seconds,
             throttle_seconds=settings.remote_throttle_seconds,
+            progress=tasks.progress,
         )
         pushes = PushService(
             db,

@@ -79,18 +79,35 @@ def list_tasks(
     return total, [TaskRecord(**{**row._mapping, "result": None, "subtasks": None}) for row in rows]
 
 
-def running_in(tx: Tx, workspace_ids: Sequence[str], kind: str) -> dict[str, str]:
-    """The task of ``kind`` queued or running in each of these workspaces that has one (its
-    id; the newest, should there be two)."""
+@dataclass(frozen=True)
+class RunningTask:
+    """A task queued or running: its id, and the progress and message it last wrote on its
+    row (what a step said inside a write transaction is ``storage/live.py``'s)."""
+
+    id: str
+    progress: int
+    message: str
+
+
+def running_in(tx: Tx, workspace_ids: Sequence[str], kind: str) -> dict[str, RunningTask]:
+    """The task of ``kind`` queued or running in each of these workspaces that has one (the
+    newest, should there be two)."""
     c = system_tasks.c
-    found: dict[str, str] = {}
+    found: dict[str, RunningTask] = {}
     for part in chunks(workspace_ids):
         rows = tx.conn.execute(
-            select(c.workspace_id, c.id)
+            select(c.workspace_id, c.id, c.progress, c.message)
             .where(c.status == TaskStatus.RUNNING, c.kind == kind, c.workspace_id.in_(part))
             .order_by(c.start_time, c.id)
         )
-        found.update({str(row.workspace_id): str(row.id) for row in rows})
+        found.update(
+            {
+                str(row.workspace_id): RunningTask(
+                    str(row.id), int(row.progress or 0), str(row.message or "")
+                )
+                for row in rows
+            }
+        )
     return found
 
 

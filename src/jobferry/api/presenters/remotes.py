@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobferry.services.remotes.records import Refresh, Remote, RemoteCheck, Snapshot
+from jobferry.services.remotes.records import Refresh, Remote, RemoteCheck, RunningTask, Snapshot
 
 
 def refresh_view(item: Refresh) -> dict[str, Any]:
@@ -35,7 +35,8 @@ def snapshot_view(item: Snapshot) -> dict[str, Any]:
 def remote_view(item: Remote) -> dict[str, Any]:
     """A remote as the API answers it (``secretKey`` is write-only: only that it is set;
     ``studioEndpoint`` is where the Studio calls go: ``endpoint`` unless one was given;
-    ``refreshing``: the refresh task queued or running now, in the shadow workspace)."""
+    ``refreshing``: the refresh task queued or running now, in the shadow workspace, with the
+    progress and message it last reported)."""
     return {
         "name": item.name,
         "endpoint": item.endpoint,
@@ -48,8 +49,12 @@ def remote_view(item: Remote) -> dict[str, Any]:
         "createTime": item.created_at,
         "createUser": item.created_by,
         "lastRefresh": refresh_view(item.last_refresh) if item.last_refresh else None,
-        "refreshing": {"taskId": item.refreshing} if item.refreshing else None,
+        "refreshing": _running(item.refreshing) if item.refreshing else None,
     }
+
+
+def _running(task: RunningTask) -> dict[str, Any]:
+    return {"taskId": task.id, "progress": task.progress, "message": task.message}
 
 
 def check_view(item: RemoteCheck) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from jobferry.domain.enums import (
 from jobferry.domain.shapes import BodyShape, text
 from jobferry.errors import InvalidRequestError
 from jobferry.services.support.requests import valid_name
+from jobferry.storage.tasks import RunningTask as RunningTask  # a remote's refresh
 
 DEFINITION_KINDS = (ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE)
 """The kinds of definition a refresh reads, in the order it writes them."""
@@ -294,8 +295,9 @@ class Remote:
     last_refresh: Refresh | None
     studio_endpoint: str | None = None
     """Where the DataArts Studio calls go, when not to ``endpoint``."""
-    refreshing: str | None = None
-    """The refresh task queued or running now, in the shadow workspace (its id)."""
+    refreshing: RunningTask | None = None
+    """The refresh task queued or running now, in the shadow workspace: its id, and the
+    progress and message it last reported."""
 
 
 @dataclass(frozen=True)

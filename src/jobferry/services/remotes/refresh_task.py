@@ -56,8 +56,9 @@ class RefreshTasks:
         the remote again only to be refused as it writes, the first having recorded)."""
         with self.tasks.db.transaction(readonly=True) as tx:
             running = task_repo.running_in(tx, [scope.workspace.id], TaskKind.REFRESH)
-        task_id = running.get(scope.workspace.id)
-        if task_id is not None:
+        task = running.get(scope.workspace.id)
+        if task is not None:
+            task_id = task.id
             raise ConflictError(
                 f"A refresh of remote '{name}' is queued or running already (task {task_id}, "
                 f"in its shadow workspace '{scope.workspace.name}'); nothing was queued.",

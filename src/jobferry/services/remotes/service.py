@@ -41,10 +41,12 @@ from jobferry.services.remotes.records import (
     RemoteChange,
     RemoteCheck,
     RemoteSpec,
+    RunningTask,
 )
 from jobferry.services.remotes.refresh import Said, refresh
 from jobferry.services.remotes.snapshot import refresh_from_snapshot
 from jobferry.services.support.secretbox import SecretBox
+from jobferry.services.taskprogress import Progress
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
 from jobferry.storage import remotes as repo
@@ -59,7 +61,7 @@ NOT_FOUND_CODES = frozenset({"APIGW.0101", "DLF.0819"})
 gateway's "no such API" and DataArts' "no such workspace"."""
 
 
-def _typed(item: RemoteRecord, refreshing: str | None = None) -> Remote:
+def _typed(item: RemoteRecord, refreshing: RunningTask | None = None) -> Remote:
     return Remote(
         item.name,
         item.workspace_id,
@@ -107,6 +109,8 @@ class RemoteService:
     The tests plug an in-memory DataArts in here (``tests/support/standin.py``)."""
     paging: PagingModes = field(default_factory=PagingModes)
     """What this process learned of each remote endpoint's paging, for all its clients."""
+    progress: Progress | None = None
+    """What running tasks said (a refresh's report, as its task page shows it)."""
 
     def client(self, item: RemoteRecord, *, probe: bool = False) -> DataArtsClient:
         """A client of the remote, signing with its (decrypted) secret key, sending a call
@@ -187,15 +191,28 @@ class RemoteService:
         is."""
         with self.db.transaction(readonly=True) as tx:
             items = repo.list_remotes(tx, actor.project_id)
-            running = task_repo.running_in(tx, [i.workspace_id for i in items], TaskKind.REFRESH)
+            running = self._refreshing(tx, [i.workspace_id for i in items])
         return [_typed(item, running.get(item.workspace_id)) for item in items]
 
     def get(self, actor: Actor, name: str) -> Remote:
         """One remote, with its last refresh and the refresh running now if one is."""
         with self.db.transaction(readonly=True) as tx:
             item = self._found(repo.get_remote(tx, actor.project_id, name), name)
-            running = task_repo.running_in(tx, [item.workspace_id], TaskKind.REFRESH)
+            running = self._refreshing(tx, [item.workspace_id])
         return _typed(item, running.get(item.workspace_id))
+
+    def _refreshing(self, tx: Tx, shadows: list[str]) -> dict[str, RunningTask]:
+        """The refresh queued or running in each of these shadow workspaces, with what it
+        said last (from inside its transaction too, as its task page shows it)."""
+        running = task_repo.running_in(tx, shadows, TaskKind.REFRESH)
+        if self.progress is None:
+            return running
+        for shadow, task in running.items():
+            record = task_repo.get_task(tx, shadow, task.id)
+            if record is not None:
+                said = self.progress.since(record)
+                running[shadow] = replace(task, progress=said.progress, message=said.message or "")
+        return running
 
     def _record(self, actor: Actor, name: str) -> RemoteRecord:
         with self.db.transaction(readonly=True) as tx:
