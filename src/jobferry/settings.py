@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from jobferry.errors import InvalidRequestError
@@ -23,6 +23,15 @@ class OffsetMode(StrEnum):
 
     PAGE = "page"
     ROW = "row"
+
+
+class LogLevel(StrEnum):
+    """How much the server logs (uvicorn's and jobferry's loggers)."""
+
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
 
 
 class PackageStoreKind(StrEnum):
@@ -147,7 +156,9 @@ class Settings(BaseSettings):
     max_nodes_per_job: int = Field(
         200, ge=1, description="Most nodes one job may have (DataArts: 200)."
     )
-    log_level: str = Field("info", description="Server log level (debug, info, warning, error).")
+    log_level: LogLevel = Field(
+        LogLevel.INFO, description="Server log level (debug, info, warning, error)."
+    )
     workers: int = Field(
         1,
         ge=1,
@@ -338,6 +349,12 @@ class Settings(BaseSettings):
         description="Console exports of at most this many ticked jobs download at once; larger "
         "ones run as a task and land in the download center.",
     )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        """``INFO`` as ``info``: log levels are written both ways."""
+        return value.strip().lower() if isinstance(value, str) else value
 
     def public_host_set(self) -> frozenset[str]:
         """``public_hosts`` as lower-case names; empty when unset (every Host accepted)."""

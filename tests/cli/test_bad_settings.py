@@ -53,6 +53,18 @@ def test_every_bad_setting_is_listed_and_json_carries_them(tmp_path: Path) -> No
     ]
 
 
+def test_a_log_level_is_one_of_four_in_any_case(tmp_path: Path) -> None:
+    # It was read only once the server had bootstrapped the database: a traceback then.
+    refused = invoke(["serve", "--port", "0"], env=_env(tmp_path, log_level="verbose"))
+    assert refused.exit_code == 1, refused.output
+    assert "JOBFERRY_LOG_LEVEL=verbose: must be one of 'debug', 'info', 'warning', 'error'" in (
+        refused.stderr
+    )
+    assert not (tmp_path / "jobferry.db").exists()  # refused before anything was opened
+    taken = invoke(["db", "upgrade"], env=_env(tmp_path, log_level="WARNING"))
+    assert taken.exit_code == 0, taken.output
+
+
 def test_serve_options_out_of_range_are_usage_errors_naming_the_option(tmp_path: Path) -> None:
     result = invoke(["serve", "--port", "70000"], env=_env(tmp_path))
 
