@@ -65,6 +65,25 @@ def test_a_log_level_is_one_of_four_in_any_case(tmp_path: Path) -> None:
     assert taken.exit_code == 0, taken.output
 
 
+@pytest.mark.parametrize("command_line", [["db", "upgrade"], ["admin", "users"]])
+def test_a_database_that_cannot_be_reached_or_read_is_one_line(
+    tmp_path: Path, command_line: list[str]
+) -> None:
+    unreachable = {"JOBFERRY_DATABASE_URL": "postgresql://jobferry:pw@127.0.0.1:1/nowhere"}
+    result = invoke(command_line, env={**_env(tmp_path), **unreachable})
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("error DLF.9503: The database is not available (")
+    assert "check JOBFERRY_DATABASE_URL (host, port, database, user)" in result.stderr
+    assert "Traceback" not in result.output
+    assert "pw" not in result.output.replace("password", "")  # the URL's password stays out
+
+    for url in ("foo", "postgresql://u@127.0.0.1:abc/db"):
+        bad = invoke(command_line, env={**_env(tmp_path), "JOBFERRY_DATABASE_URL": url})
+        assert bad.exit_code == 1, bad.output
+        assert "JOBFERRY_DATABASE_URL is not a database URL that can be read" in bad.stderr
+        assert "Traceback" not in bad.output
+
+
 def test_serve_options_out_of_range_are_usage_errors_naming_the_option(tmp_path: Path) -> None:
     result = invoke(["serve", "--port", "70000"], env=_env(tmp_path))
 

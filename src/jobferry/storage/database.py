@@ -16,7 +16,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from jobferry.errors import ConflictError, InvalidRequestError, StorageError
@@ -52,7 +52,15 @@ def _page_cache(conn: Connection, kib: int | None) -> Iterator[None]:
 
 def normalise_url(url: str) -> str:
     """Pick our drivers: psycopg 3 for PostgreSQL; refuse what we do not support, clearly."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise InvalidRequestError(
+            "JOBFERRY_DATABASE_URL is not a database URL that can be read (the URL is not "
+            "repeated here: it may hold a password).",
+            fix="Give sqlite:///FILE or postgresql://user@host:5432/db, or unset it for the "
+            "SQLite file in JOBFERRY_DATA_DIR.",
+        ) from None
     backend = parsed.get_backend_name()
     if backend == "postgresql":
         try:
@@ -228,14 +236,32 @@ class Database:
                 "same object); retry the request."
             ) from exc
         except OperationalError as exc:
-            raise StorageError(
-                f"The database is not available ({exc.orig}); check JOBFERRY_DATABASE_URL and "
-                "that the database server is running."
-            ) from exc
+            raise self.unavailable(exc) from exc
         finally:
             self._writing.depth = depth
         if not readonly and self.checkpointer is not None:
             self.checkpointer.wake()
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection outside a transaction scope (the schema's reads and upgrade), refused
+        as :meth:`transaction` refuses one when the database cannot be opened."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise self.unavailable(exc) from exc
+
+    def unavailable(self, exc: OperationalError) -> StorageError:
+        """The refusal of a database that cannot be reached or opened, naming what to check."""
+        check = (
+            "check that the folder of the SQLite file (JOBFERRY_DATA_DIR, or the file "
+            "JOBFERRY_DATABASE_URL names) exists and this user may write there"
+            if self.dialect == "sqlite"
+            else "check JOBFERRY_DATABASE_URL (host, port, database, user) and that the "
+            "database server is running"
+        )
+        return StorageError(f"The database is not available ({exc.orig}); {check}.")
 
     @property
     def writing_here(self) -> bool:

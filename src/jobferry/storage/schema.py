@@ -79,7 +79,7 @@ def head_revision() -> str:
 
 def current_revision(db: Database) -> str | None:
     """The migration the database is at (None for an empty database)."""
-    with db.engine.connect() as conn:
+    with db.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -100,7 +100,7 @@ def upgrade(db: Database, to: str | None = None) -> Upgraded:
     before = current_revision(db)
     _refuse_newer(db, before)
     cfg = _config()
-    with db.engine.connect() as conn, _foreign_keys_deferred(conn), conn.begin():
+    with db.connect() as conn, _foreign_keys_deferred(conn), conn.begin():
         broken = _broken_references(conn)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, to or "head")
@@ -128,12 +128,18 @@ def _refuse_newer(db: Database, current: str | None) -> None:
     if current is None or current in revisions():
         return
     needed = _recorded_release(db, current)
-    use = (
-        f"use jobferry {needed} or newer"
-        if needed
-        else "use the jobferry that upgraded it, or a newer one (CHANGELOG.md names the schema "
-        "each release needs)"
-    )
+    if needed == jobferry.__version__:  # a build in development, later than this one
+        use = (
+            f"use a later build of jobferry {needed} (one whose schema is {current} or newer: "
+            "update this checkout, or install the build that upgraded the database)"
+        )
+    elif needed:
+        use = f"use jobferry {needed} or newer"
+    else:
+        use = (
+            "use the jobferry that upgraded it, or a newer one (CHANGELOG.md names the schema "
+            "each release needs)"
+        )
     raise StorageError(
         f"The database is at schema revision {current}, which this jobferry "
         f"({jobferry.__version__}, schema {head_revision()}) does not know: this jobferry is "
@@ -145,7 +151,7 @@ def _refuse_newer(db: Database, current: str | None) -> None:
 
 def _recorded_release(db: Database, revision: str) -> str | None:
     """The release the database's bookkeeping names for ``revision`` (None when it has none)."""
-    with db.engine.connect() as conn:
+    with db.connect() as conn:
         if not sa.inspect(conn).has_table(schema_release.name):
             return None
         found = conn.execute(

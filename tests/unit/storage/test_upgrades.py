@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+import jobferry
 from jobferry.errors import StorageError
 from jobferry.storage import Database
 from jobferry.storage.schema import (
@@ -247,5 +248,15 @@ def test_a_database_newer_than_the_code_is_refused_naming_the_release_and_kept(
             )
             assert refused.value.context == {"revision": "9999", "needs_release": "9.1.0"}
         assert current_revision(db) == "9999"
+
+        # Upgraded by a later build of the very version in development: "use 0.3.0.dev0 or
+        # newer" would name the version running; it says a later build.
+        with db.engine.begin() as conn:
+            conn.execute(sa.update(schema_release).values(needs_release=jobferry.__version__))
+        with pytest.raises(StorageError) as same_version:
+            require_current(db)
+        assert f"use a later build of jobferry {jobferry.__version__} (one whose schema is " in (
+            same_version.value.message
+        )
     finally:
         db.dispose()
