@@ -84,6 +84,15 @@ def test_a_database_that_cannot_be_reached_or_read_is_one_line(
         assert "Traceback" not in bad.output
 
 
+def test_a_data_folder_that_cannot_be_made_names_the_setting(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    env = {"JOBFERRY_DATA_DIR": str(tmp_path / "a-file" / "data"), "JOBFERRY_DATABASE_URL": None}
+    result = invoke(["db", "upgrade"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "error DLF.9503: The folder of the SQLite database" in result.stderr
+    assert "set JOBFERRY_DATA_DIR" in result.stderr
+
+
 def test_serve_options_out_of_range_are_usage_errors_naming_the_option(tmp_path: Path) -> None:
     result = invoke(["serve", "--port", "70000"], env=_env(tmp_path))
 

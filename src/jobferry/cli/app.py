@@ -93,7 +93,7 @@ class JobferryGroup(UsageGroup):
             code = ExitCode.FAILED
         except OSError as exc:
             name = f" {exc.filename}" if exc.filename else ""
-            _output(ctx).error(None, f"cannot use the file{name}: {exc.strerror or exc}")
+            _output(ctx).error(None, f"cannot use{name}: {exc.strerror or exc}")
             code = ExitCode.FAILED
         raise typer.Exit(int(code))
 

@@ -173,6 +173,18 @@ runs up to 40). The default five made busy servers open and close a connection (
 session set-up) on most requests."""
 
 
+def _folder_of(file: Path) -> None:
+    """Make the SQLite file's folder, refused naming the settings that put it there."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(
+            f"The folder of the SQLite database, {file.parent}, cannot be made or used "
+            f"({exc.strerror or exc}); set JOBFERRY_DATA_DIR (or the file JOBFERRY_DATABASE_URL "
+            "names) to a folder this user may write."
+        ) from exc
+
+
 class Database:
     """The engine plus transaction scopes. Built once at the entry point."""
 
@@ -185,7 +197,7 @@ class Database:
         if self.dialect == "sqlite":
             database = parsed.database
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                _folder_of(Path(database))
                 if not parsed.query.get("uri"):
                     self.checkpointer = WalCheckpointer(Path(database))
             kwargs["connect_args"] = {"check_same_thread": False}

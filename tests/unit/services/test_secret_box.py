@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from jobferry.errors import SecretKeyError
+from jobferry.errors import InvalidRequestError, SecretKeyError
 from jobferry.services.container import Services
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.storage.tables import credentials
@@ -84,3 +84,11 @@ def test_a_key_is_generated_for_a_database_without_secrets(
     box = SecretBox.for_database(None, folder, services.db)
     key = (folder / "secret.key").read_bytes().strip()
     assert Fernet(key).decrypt(box.encrypt("s3cret").encode()) == b"s3cret"
+
+
+def test_a_key_that_is_none_is_a_bad_setting_and_another_key_a_key_error() -> None:
+    with pytest.raises(InvalidRequestError, match="JOBFERRY_SECRET_KEY is not a valid key"):
+        SecretBox("notakey")
+    sealed = SecretBox(Fernet.generate_key()).encrypt("s3cret")
+    with pytest.raises(SecretKeyError, match="cannot be decrypted with the configured key"):
+        SecretBox(Fernet.generate_key()).decrypt(sealed)

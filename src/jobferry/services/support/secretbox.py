@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from jobferry.errors import JobferryError, SecretKeyError
+from jobferry.errors import InvalidRequestError, SecretKeyError
 from jobferry.storage import Database
 from jobferry.storage import sealed as sealed_repo
 
@@ -25,8 +25,9 @@ class SecretBox:
         try:
             self._fernet = Fernet(key)
         except (ValueError, TypeError) as exc:
-            raise JobferryError(
-                "JOBFERRY_SECRET_KEY is not a valid key; generate one with "
+            raise InvalidRequestError(
+                "JOBFERRY_SECRET_KEY is not a valid key (32 bytes, URL-safe base64); generate "
+                "one with "
                 "python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'."
             ) from exc
@@ -91,7 +92,7 @@ class SecretBox:
         try:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken as exc:
-            raise JobferryError(
+            raise SecretKeyError(
                 "A stored secret cannot be decrypted with the configured key; every replica must "
                 "share the same JOBFERRY_SECRET_KEY (or secret.key file)."
             ) from exc
