@@ -121,10 +121,10 @@ def require_one_process_on_sqlite(settings: Settings) -> None:
     SQLite is the single-process path (one writer at a time on one file, on one machine)."""
     if settings.workers > 1 and settings.resolved_database_url().startswith("sqlite"):
         raise InvalidRequestError(
-            f"JOBFERRY_WORKERS={settings.workers} asks for {settings.workers} server processes, "
-            "which need PostgreSQL (JOBFERRY_DATABASE_URL=postgresql://user@host:5432/db); the "
-            "embedded SQLite database serves one process. Set JOBFERRY_WORKERS=1 (or leave it "
-            "unset), or move to PostgreSQL (docs/operations.md).",
+            f"{settings.workers} server processes (serve --workers {settings.workers}, or "
+            f"JOBFERRY_WORKERS={settings.workers}) need PostgreSQL (JOBFERRY_DATABASE_URL="
+            "postgresql://user@host:5432/db); the embedded SQLite database serves one process. "
+            "Ask for 1 (or leave both unset), or move to PostgreSQL (docs/operations.md).",
             setting="JOBFERRY_WORKERS",
         )
 

@@ -220,3 +220,17 @@ def test_unlock_key_lifts_an_access_keys_lockout(
     assert services.lockouts.attempt(1).secret_for(ADMIN_AK) is not None
     refused = admin(local_env, "unlock-key", "AKNOSUCHKEY", code=1)
     assert "No access key 'AKNOSUCHKEY'" in json.dumps(refused)
+
+
+def test_serve_on_a_host_that_is_no_address_names_the_host_setting(tmp_path: Path) -> None:
+    env: dict[str, str | None] = {
+        "JOBFERRY_DATA_DIR": str(tmp_path / "data"),
+        "JOBFERRY_DATABASE_URL": None,
+        "JOBFERRY_HOST": "not_a_host.invalid",
+    }
+    result = invoke(["serve", "--port", "8790"], env=env)
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert "Cannot listen on not_a_host.invalid:8790" in result.stderr
+    assert "Pass --host (or set JOBFERRY_HOST)" in result.stderr
+    assert "--port" not in result.stderr  # nothing holds the port: its fix is not this one
+    assert not (tmp_path / "data").exists()

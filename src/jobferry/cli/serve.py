@@ -91,6 +91,14 @@ def _check_free(host: str, port: int) -> None:
         return
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except OSError as exc:  # socket.gaierror: a name that resolves to nothing
+        raise CommandError(
+            f"Cannot listen on {host}:{port}: {exc.strerror or exc}. Pass --host (or set "
+            "JOBFERRY_HOST) to an address of this machine: 127.0.0.1 for this machine only, "
+            "0.0.0.0 for every interface.",
+            code="serve",
+        ) from exc
+    try:
         with socket.socket(family, socket.SOCK_STREAM) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
