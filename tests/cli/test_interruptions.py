@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from jobferry.cli.client import ApiClient
+from jobferry.cli.client import ApiClient, ConnectionProblemError
 from support.builders import make_job, make_script
 from support.cli import Cli, register
 from support.exporting import seed
@@ -115,3 +115,32 @@ def test_ctrl_c_while_promote_apply_follows_its_import(cli: Cli, interrupted: li
     history = cli.json("routes", "history", route)["promotions"]
     assert [p["taskId"] for p in history] == [task_id]  # recorded before the wait
     _follow_and_roll_back(cli, follow, rollback)
+
+
+def test_losing_the_server_while_following_an_import_names_the_task(
+    cli: Cli, package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server went away (stopped, restarted) after accepting the import: it finishes what
+    # it runs, so what the user needs is the task's id and how to follow and undo it.
+    followed: list[str] = []
+    real = ApiClient.wait_task
+
+    def gone(self: ApiClient, task_id: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        real(self, task_id, *args, **kwargs)
+        followed.append(task_id)
+        raise ConnectionProblemError("Cannot reach http://127.0.0.1:1 (ConnectionError).")
+
+    monkeypatch.setattr(ApiClient, "wait_task", gone)
+    target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
+    result = cli("import", str(package), "--yes", workspace=target)
+    [task_id] = followed
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    text = " ".join(result.stderr.split())
+    assert "Cannot reach http://127.0.0.1:1" in text
+    assert f"Lost the server while following import task {task_id}" in text
+    assert f"tasks show {task_id} --wait" in text
+    assert f"rollback {task_id}" in text
+    other = cli.remote.new_workspace("other", "dws_conn", "ssh_conn")
+    answer = cli.json("import", str(package), "--yes", workspace=other, code=1)
+    assert answer["error"]["code"] == "unreachable"
+    assert answer["error"]["taskId"] == followed[-1]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from jobferry.cli.exits import FollowingInterruptedError
+from jobferry.cli.exits import CommandError, FollowingInterruptedError
 from jobferry.cli.output import mapping
 from jobferry.cli.planview import summary_text
 from jobferry.cli.session import Session
@@ -110,6 +110,25 @@ def interrupted_import(s: Session, task_id: str) -> FollowingInterruptedError:
         taskId=task_id,
         follow=follow,
         rollback=rollback,
+    )
+
+
+def lost_while_following(
+    s: Session, task_id: str, what: str, lost: Exception, *, rollback: bool = False
+) -> CommandError:
+    """What losing the server while following ``what`` (an import, a rollback, a refresh)
+    says: the task may go on or have ended there (a server stopping finishes what it runs), so
+    the task's id and how to follow it, and to undo an import, are what matters (exit 1)."""
+    follow = own_command_line(s, "tasks", "show", task_id, "--wait")
+    undo = rollback_command_line(s, task_id) if rollback else None
+    then = f"\nOnce it has ended, undo what it wrote with: {undo}" if undo else ""
+    return CommandError(
+        f"{lost}\nLost the server while following {what} task {task_id}; the {what} may go on "
+        f"there, or have ended.\nOnce the server answers, follow it with: {follow}{then}",
+        code="unreachable",
+        taskId=task_id,
+        follow=follow,
+        rollback=undo,
     )
 
 

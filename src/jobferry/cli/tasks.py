@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from jobferry.cli.asking import interrupted_import, interrupted_task
+from jobferry.cli.asking import interrupted_import, interrupted_task, lost_while_following
 from jobferry.cli.choices import choice_type, from_kebab
-from jobferry.cli.client import ApiError, segment
+from jobferry.cli.client import ApiError, ConnectionProblemError, segment
 from jobferry.cli.exits import PACKAGE_REFUSALS, ExitCode
 from jobferry.cli.output import epoch_ms, mapping, size_text
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
@@ -42,6 +42,8 @@ def follow_import(s: Session, task_id: str) -> dict[str, Any]:
         return wait_for(s, task_id, "Importing")
     except KeyboardInterrupt:
         raise interrupted_import(s, task_id) from None
+    except ConnectionProblemError as lost:
+        raise lost_while_following(s, task_id, "import", lost, rollback=True) from None
 
 
 def follow_accepted(s: Session, task_id: str, what: str) -> dict[str, Any]:
@@ -52,6 +54,8 @@ def follow_accepted(s: Session, task_id: str, what: str) -> dict[str, Any]:
         task = wait_for(s, task_id, f"Running the {what}")
     except KeyboardInterrupt:
         raise interrupted_task(s, task_id, what) from None
+    except ConnectionProblemError as lost:
+        raise lost_while_following(s, task_id, what, lost) from None
     result = mapping(task.get("result"))
     if task.get("status") != TaskStatus.SUCCESSFUL:
         code, message = str(result.get("errorCode") or "?"), str(task.get("message") or "")
