@@ -99,3 +99,21 @@ def test_serve_options_out_of_range_are_usage_errors_naming_the_option(tmp_path:
     assert result.exit_code == 2, result.output
     assert "--port" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_misspelt_setting_is_named_with_the_one_it_was_meant_to_be() -> None:
+    from jobferry.cli.serve import unknown_variables
+    from jobferry.settings import Settings
+
+    environ = {
+        "JOBFERRY_PORT_X": "1",
+        "JOBFERRY_PORT": "8000",
+        "JOBFERRY_ENDPOINT": "http://x",  # the CLI's own
+        "JOBFERRY_TEST_POSTGRES_URL": "postgresql://",  # the suite's
+        "JOBFERRY_SOMETHING_ELSE_ENTIRELY": "1",
+        "PATH": "/bin",
+    }
+    assert unknown_variables(environ, Settings.model_fields) == [
+        "JOBFERRY_PORT_X is not a jobferry setting and is ignored (did you mean JOBFERRY_PORT?).",
+        "JOBFERRY_SOMETHING_ELSE_ENTIRELY is not a jobferry setting and is ignored.",
+    ]

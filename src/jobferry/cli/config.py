@@ -76,6 +76,12 @@ _ENV_OVERRIDES = {
     "obs_endpoint": "JOBFERRY_OBS_ENDPOINT",
 }
 
+CLIENT_VARIABLES = frozenset(
+    {*_ENV_OVERRIDES.values(), "JOBFERRY_CONFIG", "JOBFERRY_CONTEXT", "JOBFERRY_PROFILE"}
+    | {"JOBFERRY_VERIFY_TLS"}
+)
+"""The environment variables the CLI reads as a client (the server's are its settings)."""
+
 
 class ConfigError(Exception):
     """The configuration file or the environment does not give a usable context."""

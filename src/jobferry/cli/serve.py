@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import shutil
 import socket
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from jobferry import __version__
+from jobferry.cli.config import CLIENT_VARIABLES
 from jobferry.cli.exits import CommandError
 from jobferry.cli.session import JsonOption, session
 
@@ -52,6 +56,8 @@ def serve_command(
     """Run the HTTP server (settings from JOBFERRY_* environment variables)."""
     out = Console(highlight=False, soft_wrap=True)
     settings = _settings(host=host, port=port, workers=workers)
+    for line in unknown_variables(os.environ, type(settings).model_fields):
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"warning {line}")
     _check_free(settings.host, settings.port)
     from jobferry.errors import SecretKeyError
     from jobferry.server import build, serve, serve_refusal
@@ -83,6 +89,21 @@ def serve_command(
         out.print(f"admin secret key:  [bold]{startup.issued.secret_key}[/bold]  (shown once)")
         out.print(f"credentials saved (owner-only) in {startup.credentials_file}")
     serve(startup, settings)
+
+
+def unknown_variables(environ: Mapping[str, str], settings: Iterable[str]) -> list[str]:
+    """A line for each ``JOBFERRY_*`` variable that is neither one of the ``settings`` nor the
+    CLI's, with the one it was probably meant to be: a misspelt setting is otherwise ignored in
+    silence."""
+    known = {f"JOBFERRY_{name.upper()}" for name in settings} | CLIENT_VARIABLES
+    lines = []
+    for name in sorted(environ):
+        if not name.startswith("JOBFERRY_") or name in known or name.startswith("JOBFERRY_TEST_"):
+            continue
+        near = difflib.get_close_matches(name, sorted(known), n=1)
+        meant = f" (did you mean {near[0]}?)" if near else ""
+        lines.append(f"{name} is not a jobferry setting and is ignored{meant}.")
+    return lines
 
 
 def _check_free(host: str, port: int) -> None:

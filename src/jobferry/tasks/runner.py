@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from jobferry.domain.enums import TaskKind
-from jobferry.errors import JobferryError
+from jobferry.errors import JobferryError, StorageError
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
 from jobferry.services.exporting.options import ExportRequest
@@ -148,6 +148,8 @@ class TaskRunner:
                 if task is None:
                     break
                 self._run(task)
+        except StorageError as lost:  # the database went away for a moment: one line
+            log.warning("claiming a task failed: %s The next look tries again.", lost.message)
         except Exception:
             log.exception("claiming a task failed")
         finally:

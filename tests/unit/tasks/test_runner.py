@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from jobferry.errors import StorageError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.exporting.options import parse_background_export
@@ -93,3 +94,22 @@ def test_the_keeper_expires_the_rollback_of_imports_past_the_rollback_days(
         assert expired.kept_days == 1
     finally:
         keeper.shutdown()
+
+
+def test_a_database_gone_for_a_moment_is_one_warning_line_not_a_trace(
+    services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def lost(*_: object, **__: object) -> None:
+        raise StorageError("The database is not available (server closed the connection).")
+
+    monkeypatch.setattr(services.tasks, "claim", lost)
+    runner = TaskRunner(services, threads=1)
+    try:
+        with caplog.at_level("WARNING", logger=runner_module.log.name):
+            runner._drain(queued_here=False)
+    finally:
+        runner.shutdown()
+    [record] = [r for r in caplog.records if "claiming a task failed" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert record.exc_info is None
+    assert "server closed the connection" in record.getMessage()
