@@ -6,6 +6,8 @@ answer."""
 
 from __future__ import annotations
 
+import time
+
 from jobferry.services.container import Services
 from support.builders import make_job
 from support.clients import SignedClient, wait_task
@@ -27,12 +29,17 @@ def test_a_remote_names_the_refresh_running_now_and_not_once_it_ended(
     assert started.status_code == 202, started.text
     task_id, shadow = started.json()["taskId"], started.json()["workspace"]
     try:
-        running = api.call("GET", "/remotes/prod").json()["refreshing"]
-        task = api.call("GET", f"/system-tasks/{task_id}", workspace=shadow).json()
-        # Where it stands, as the task itself says while it reads the remote.
-        said = {"taskId": task_id, "progress": task["progress"], "message": task["message"]}
-        assert running == said
-        assert running["message"]
+        # Where it stands, as the task itself says it, once it waits on the remote's answer
+        # (before that, it moves on between the two reads).
+        deadline = time.monotonic() + 30
+        while True:
+            running = api.call("GET", "/remotes/prod").json()["refreshing"]
+            task = api.call("GET", f"/system-tasks/{task_id}", workspace=shadow).json()
+            said = {"taskId": task_id, "progress": task["progress"], "message": task["message"]}
+            if running == said and task["message"] == "Reading the remote.":
+                break
+            assert time.monotonic() < deadline, (running, said)
+            time.sleep(0.05)
         listed = api.call("GET", "/remotes").json()["remotes"]
         assert [r["refreshing"] for r in listed] == [said]
     finally:
