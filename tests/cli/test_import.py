@@ -152,7 +152,11 @@ def test_malformed_options_are_usage_errors(cli: Cli, package: Path, target: str
     assert bad_replace.exit_code == 2
     missing = cli("plan", "no-such.zip", workspace=target)
     assert missing.exit_code == 2
-    assert "is not a file" in missing.stderr
+    assert "no-such.zip does not exist" in missing.stderr
+    folder = cli("plan", str(package.parent), workspace=target)
+    assert folder.exit_code == 2
+    assert "is not a file" in folder.stderr
+    assert f"jobferry apply -f {package.parent} (--dry-run plans it" in folder.stderr
 
 
 def test_import_of_an_uploaded_path_skips_the_upload(cli: Cli, package: Path, target: str) -> None:

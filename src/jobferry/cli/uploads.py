@@ -20,10 +20,16 @@ def package_path(s: Session, source: str) -> str:
         return source
     file = Path(source).expanduser()
     if not file.is_file():
+        folder = (
+            f" A folder of definitions is imported with jobferry apply -f {source} (--dry-run "
+            "plans it without importing)."
+            if file.is_dir()
+            else ""
+        )
         raise CliUsageError(
-            f"{source} is not a file; give a local package, an obs://bucket/key path or a "
-            "package of a download center (download://WORKSPACE_ID/ID: jobferry downloads "
-            "list names them)."
+            f"{source} {'is not a file' if file.exists() else 'does not exist'}; give a local "
+            "package, an obs://bucket/key path or a package of a download center "
+            f"(download://WORKSPACE_ID/ID: jobferry downloads list names them).{folder}"
         )
     context = s.context()
     if context.upload == "obs":
