@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from jobferry.console.dag import NODE_H, NODE_W, layout
 from jobferry.console.fixes import console_problems
 from jobferry.console.plans import pending, plan_objects
-from jobferry.console.route_form import CARRIED, RouteDraft, said_problem
+from jobferry.console.route_form import CARRIED, RouteDraft, said_problem, version_changes
 from jobferry.console.web import TEMPLATES
 from jobferry.console.wizard import hidden_fields, import_body, wizard_state
 from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason, SkipReason
@@ -229,3 +229,27 @@ def test_a_drift_problem_of_a_promotion_says_promote_again() -> None:
     assert "Carry the change back to the source and export again" in plain["fix"]
     [promoted] = console_problems([drift], "prod", route="test-prod")
     assert "Carry the change back to the source and promote again (Promote now" in (promoted["fix"])
+
+
+def test_a_routes_version_says_what_it_changed_in_the_forms_words() -> None:
+    first = parse_route(
+        "test-prod", {"source": {"workspace": "test"}, "target": {"workspace": "prod"}}
+    )
+    second = parse_route(
+        "test-prod",
+        {
+            "source": {"workspace": "test"},
+            "target": {"workspace": "prod"},
+            "scheduling": "PAUSE_AND_RESTORE",
+            "propagateDeletes": True,
+            "selection": {"kind": "FOLDERS", "values": ["/sales"], "withUpstream": False},
+        },
+    )
+    said = version_changes(first, second)
+    assert "which jobs: Every job → Folders: /sales" in said
+    assert "what the source deleted: kept here → deleted here" in said
+    assert "scheduled jobs: refused → paused during the import" in said
+    assert version_changes(second, second) == ""
+    inline = parse_route("test-prod", {**second.document(), "profile": {"renames": {"a": "b"}}})
+    other = parse_route("test-prod", {**second.document(), "profile": {"renames": {"a": "c"}}})
+    assert version_changes(inline, other) == "environment profile: the one written inline changed"

@@ -175,6 +175,10 @@ def test_a_route_is_edited_as_a_new_version_and_a_new_one_may_not_replace_it(
     assert "Saved route &#39;to-prod&#39; as version 2." in page.text
     assert [v.version for v in services.routes.versions(seeded, "to-prod")] == [2, 1]
     assert re.findall(r"<td>v(\d+)</td>", page.text) == ["2", "1"]
+    # Each version says what it changed of the one before, in the form's words.
+    assert "scheduled jobs: refused → paused during the import" in page.text
+    assert "signed packages only: no → yes" in page.text
+    assert '<td class="small">created</td>' in page.text
     route = services.routes.get(seeded, "to-prod").route
     assert (route.selection.values, route.selection.with_upstream) == (("daily_sales",), False)
     assert (route.scheduling.value, route.require_signature) == ("PAUSE_AND_RESTORE", True)

@@ -22,6 +22,7 @@ from jobferry.domain.routes import Route, RouteEnd, SelectionKind
 from jobferry.services.definitions.documents import dump
 from jobferry.services.routes.overrides import Overrides
 from jobferry.services.routes.records import Promotion
+from jobferry.services.routes.service import RouteVersion
 
 CARRIED = ":carried"
 """The end pickers' value for an end on another server (no workspace name starts with ':')."""
@@ -321,3 +322,47 @@ def _profile(value: object) -> str:
     if value is None:
         return "none"
     return f"'{value}'" if isinstance(value, str) else "one written inline"
+
+
+def versions_changed(versions: list[RouteVersion]) -> dict[int, str]:
+    """What each version of a route (newest first) changed of the one before it; the first
+    made it."""
+    said: dict[int, str] = {}
+    for newer, older in zip(versions, [*versions[1:], None][: len(versions)], strict=True):
+        if older is None:
+            said[newer.version] = "created"
+        else:
+            changes = version_changes(older.route, newer.route)
+            said[newer.version] = changes or "the same settings, saved again"
+    return said
+
+
+def version_changes(older: Route, newer: Route) -> str:
+    """What a version of a route changed of the one before it, in the form's words
+    (``""``: nothing, a save of the same settings)."""
+    before, after = _settings_words(older), _settings_words(newer)
+    said = [f"{what}: {before[what]} → {now}" for what, now in after.items() if before[what] != now]
+    inline = isinstance(older.profile, dict) and isinstance(newer.profile, dict)
+    if inline and older.profile != newer.profile:
+        said.append("environment profile: the one written inline changed")
+    return "; ".join(said)
+
+
+def _settings_words(route: Route) -> dict[str, str]:
+    """Every setting of a route, by the form's label, in the form's words."""
+    doc = route.document()
+    said = {
+        "from": end_words(route.source),
+        "to": end_words(route.target),
+        "what it is for": f"'{route.description}'" if route.description else "nothing said",
+        "which jobs": selection_words(route),
+        "environment profile": _profile(route.profile),
+    }
+    for key, (what, values) in _OVERRIDE_WORDS.items():
+        said[what] = values.get(doc.get(key), str(doc.get(key)))
+    said["signed packages only"] = "yes" if route.require_signature else "no"
+    rule = route.approvals
+    said["approvals before an import"] = (
+        f"{rule.required} of {', '.join(rule.approvers)}" if rule.required else "none"
+    )
+    return said

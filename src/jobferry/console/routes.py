@@ -30,6 +30,7 @@ from jobferry.console.route_form import (
     promotion_state,
     said_problem,
     selection_words,
+    versions_changed,
 )
 from jobferry.console.web import (
     FormDep,
@@ -105,6 +106,8 @@ class RouteContext(PageContext):
     overrides: dict[str, str]
     """Promotion id → what its import changed of the route's settings, in the form's words."""
     versions: list[RouteVersion]
+    changed: dict[int, str]
+    """Version → what it changed of the one before, in the form's words."""
     approvals_url: str = ""
     """The Approvals page of the waiting promotion's plan, when the route requires approvals
     and its promotion was planned ('' otherwise): where its approvers sign."""
@@ -203,6 +206,7 @@ def _route_page(
         history=history,
         overrides={p.id: override_words(p.overrides) for p in history if p.overrides},
         versions=versions,
+        changed=versions_changed(versions),
         approvals_url=_waiting_approvals(page, route, target_url) if history else "",
         error=error,
         problems=problems or [],
