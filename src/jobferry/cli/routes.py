@@ -25,7 +25,7 @@ from jobferry.cli.import_options import (
     settings_given,
 )
 from jobferry.cli.optionsets import takes
-from jobferry.cli.output import mapping, moment
+from jobferry.cli.output import epoch_ms, mapping, moment
 from jobferry.cli.session import SAVED, Column, JsonOption, VersionOption, list_answer, session
 from jobferry.domain.profile import load_profile_text
 from jobferry.errors import RouteNotFoundError
@@ -354,14 +354,35 @@ def list_routes(ctx: typer.Context, json_mode: JsonOption = False) -> None:
 
 @app.command("versions")
 def route_versions(ctx: typer.Context, name: RouteName, json_mode: JsonOption = False) -> None:
-    """Every saved version of a route, newest first."""
-    columns: list[Column] = [
-        ("version", "version", None),
-        *SAVED,
-        ("description", "description", None),
-    ]
+    """Every saved version of a route, newest first, with what it changed of the one before."""
     s = session(ctx, json_mode)
-    list_answer(s, f"/routes/{segment(name)}/versions", "versions", columns, "No versions.")
+    answer = mapping(s.client().get(f"/routes/{segment(name)}/versions"))
+    items = s.output.items(answer, "versions")
+    if items is None:
+        return
+    befores = [*items[1:], None]
+    s.output.table(
+        ("version", "saved (UTC)", "by", "what changed"),
+        [
+            (v.get("version"), epoch_ms(v.get("updateTime")), v.get("updateUser"), changed(v, b))
+            for v, b in zip(items, befores[: len(items)], strict=True)
+        ],
+        empty="No versions.",
+    )
+
+
+def changed(newer: dict[str, Any], older: dict[str, Any] | None) -> str:
+    """What a version of a route changed of the one before it, as ``show`` words its settings
+    (``created``: the first)."""
+    if older is None:
+        return "created"
+    before = dict(_lines(older))
+    said = [
+        f"{what}: {before.get(what) or '-'} → {now or '-'}"
+        for what, now in _lines(newer)
+        if what not in ("route", "saved") and before.get(what) != now
+    ]
+    return "; ".join(said) or "the same settings, saved again"
 
 
 @app.command("delete")
