@@ -60,6 +60,11 @@ def test_a_refused_search_says_why_and_keeps_the_form(browser: Browser, services
     assert 'value="Job Update"' in bad.text
     day = browser.get(f"/console/w/{ws}/admin/audit", params={"since": "yesterday"})
     assert_page(day, 400, "From &#39;yesterday&#39; is not a day. Give one as YYYY-MM-DD.")
+    backwards = {"since": "2026-11-02", "until": "2026-11-01"}
+    turned = browser.get(f"/console/w/{ws}/admin/audit", params=backwards)
+    assert_page(turned, 400, "From 2026-11-02 is after To 2026-11-01.")
+    one_day = {"since": "2026-11-01", "until": "2026-11-01"}  # both days included: one day
+    assert browser.get(f"/console/w/{ws}/admin/audit", params=one_day).status_code == 200
 
 
 def test_an_objects_page_links_its_history_for_admins_only(

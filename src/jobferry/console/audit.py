@@ -15,7 +15,6 @@ from jobferry.console.web import Page, PageContext, PageDep, render
 from jobferry.domain.audit import AuditQuery, detail_line
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.audit import AuditEntry, AuditPage
-from jobferry.settings import OffsetMode
 
 router = APIRouter()
 
@@ -39,6 +38,10 @@ class AuditFilter:
         """The search the form asks for: from the start of ``since`` to the end of ``until``;
         a day that is not one is refused naming the field."""
         since, until = _day(self.since, "From"), _day(self.until, "To")
+        if since and until and since > until:
+            raise InvalidRequestError(
+                f"From {since} is after To {until}.", fix="Give a From on or before the To."
+            )
         return AuditQuery(
             object_name=self.object,
             object_kind=self.kind,
@@ -131,9 +134,8 @@ def audit_page(
     """The audit log, newest first, a page at a time (workspace admins)."""
     shown = AuditFilter(object_name, kind, user, action, since, until)
     start = max(offset, 0) // AUDIT_PAGE * AUDIT_PAGE
-    asked = start // AUDIT_PAGE if page.services.settings.offset_mode is OffsetMode.PAGE else start
     try:
-        found = page.services.audit.list_entries(page.scope, AUDIT_PAGE, asked, shown.query())
+        found = page.services.audit.list_entries(page.scope, AUDIT_PAGE, start, shown.query())
     except InvalidRequestError as refused:
         return _render(page, AuditPage(0, []), start, shown, refused)
     return _render(page, found, start, shown)
