@@ -14,6 +14,7 @@ from jobferry.services.container import Services
 from jobferry.services.exporting import package as package_module
 from support.builders import make_job
 from support.clients import SignedClient, wait_task
+from support.console import admin_scope
 from support.exporting import entries, listing, manifest, seed
 from support.readahead import helper_process
 
@@ -128,6 +129,17 @@ def test_submit_status_exports_the_latest_submitted_version(api: SignedClient) -
     dev = entries(api.call("POST", "/jobs/daily_sales/export", {"exportStatus": "DEVELOP"}).content)
     assert "description" not in json.loads(sub["jobs/daily_sales.job"])
     assert json.loads(dev["jobs/daily_sales.job"])["description"] == "draft"
+
+
+def test_a_job_renamed_since_its_version_exports_that_version_under_its_new_name(
+    api: SignedClient, services: Services
+) -> None:
+    seed(api)
+    services.jobs.rename(admin_scope(services), "daily_sales", "nightly_sales")
+    sub = entries(
+        api.call("POST", "/jobs/nightly_sales/export", {"exportStatus": "SUBMIT"}).content
+    )
+    assert json.loads(sub["jobs/nightly_sales.job"])["name"] == "nightly_sales"
 
 
 def test_submit_status_refuses_a_job_never_submitted(api: SignedClient) -> None:

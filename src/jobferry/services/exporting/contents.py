@@ -67,10 +67,18 @@ def package_entries(
         yield from _single(tx, scope, selection, options, summary, whole, also or {})
 
 
-def _job_entry(layout: Layout, job: JobEntry, summary: Summary) -> NewEntry:
+def _job_entry(layout: Layout, job: JobEntry, summary: Summary, submitted: bool) -> NewEntry:
     summary.newest = max(summary.newest, job.updated_at)
     path = entry_path(layout, ObjectKind.JOB, job.name)
-    return NewEntry(path, ObjectKind.JOB, job.name, job.uid, job.text.encode())
+    text = _named(job) if submitted else job.text
+    return NewEntry(path, ObjectKind.JOB, job.name, job.uid, text.encode())
+
+
+def _named(job: JobEntry) -> str:
+    """A submitted version under the job's name now: a job renamed since its version was
+    submitted is exported (and released) under its new name, not the one the version holds."""
+    doc = load(job.text)
+    return job.text if doc.get("name") == job.name else dump({**doc, "name": job.name})
 
 
 # -- single layout: jobs/, then every dependency once in its kind's folder -----------------------
@@ -97,7 +105,9 @@ def _single(
         yield from _dependencies(tx, scope, selection, wanted, ObjectKind.CDM_JOB, options, summary)
     for batch in selection.batches():
         found = repo.job_entries(tx, batch, submitted=options.submitted)
-        yield [_job_entry(Layout.SINGLE, found[job_id], summary) for job_id in batch]
+        yield [
+            _job_entry(Layout.SINGLE, found[job_id], summary, options.submitted) for job_id in batch
+        ]
     if options.export_depend or also:
         for kind in (ObjectKind.RESOURCE, ObjectKind.SCRIPT):
             yield from _dependencies(tx, scope, selection, wanted, kind, options, summary)
@@ -225,7 +235,7 @@ def _job_folders(
         entries: list[NewEntry] = []
         for job_id in batch:
             job = jobs[job_id]
-            folder = [_job_entry(Layout.BATCH, job, summary)]
+            folder = [_job_entry(Layout.BATCH, job, summary, options.submitted)]
             for kind, name, other_ws in sorted(set(refs[job_id])):
                 if kind not in found or other_ws or not options.export_depend:
                     continue

@@ -14,7 +14,7 @@ from jobferry.domain.definitions import definition_hash
 from jobferry.domain.enums import ObjectKind, Role
 from jobferry.domain.releases import UpdateType
 from jobferry.domain.remedies import Remedy
-from jobferry.errors import BasisChangedError
+from jobferry.errors import BasisChangedError, ConflictError
 from jobferry.package.layout import Layout
 from jobferry.services.context import Scope
 from jobferry.services.exporting.options import ExportOptions
@@ -34,12 +34,8 @@ _BY_NAME = {
 def write_items(tx: Tx, scope: Scope, items: list[ItemRecord], path: Path) -> None:
     """The package file of ``items``: each job's and script's submitted version (the one
     the item names) and the deletions."""
-    jobs = [
-        i.name for i in items if i.kind == ObjectKind.JOB and i.update_type != UpdateType.DELETE
-    ]
-    scripts = {
-        i.name for i in items if i.kind == ObjectKind.SCRIPT and i.update_type != UpdateType.DELETE
-    }
+    jobs = _names_now(tx, scope, items, ObjectKind.JOB)
+    scripts = set(_names_now(tx, scope, items, ObjectKind.SCRIPT))
     heads = export_repo.job_heads(tx, scope.workspace.id, jobs)
     deletions = [
         {"kind": i.kind, "uid": i.uid, "name": i.name, "deletedAt": i.submit_timestamp}
@@ -56,6 +52,23 @@ def write_items(tx: Tx, scope: Scope, items: list[ItemRecord], path: Path) -> No
         also={ObjectKind.SCRIPT.value: scripts},
         deletions=deletions,
     )
+
+
+def _names_now(tx: Tx, scope: Scope, items: list[ItemRecord], kind: ObjectKind) -> list[str]:
+    """The names the jobs or scripts ``items`` submit have now, found by their stable
+    identifier: one renamed since it was submitted is written under its new name (by name it
+    was left out, and the release said it released it). One that is gone is refused, naming
+    it: nothing is released then."""
+    wanted = [i for i in items if i.kind == kind and i.update_type != UpdateType.DELETE]
+    held = target_repo.objects_by_uid(tx, scope.workspace.id, kind, [i.uid for i in wanted])
+    gone = [i.name for i in wanted if i.uid not in held]
+    if gone:
+        raise ConflictError(
+            f"The package's {kind} item(s) {', '.join(gone[:20])} name objects that are no "
+            f"longer in workspace '{scope.workspace.name}'; nothing was released.",
+            fix="Cancel the package and package the pending items again.",
+        )
+    return [held[i.uid].name for i in wanted]
 
 
 def refuse_changed(tx: Tx, package: PackageRecord, production: Scope) -> None:

@@ -58,7 +58,10 @@ def note_delete(tx: Tx, scope: Scope, kind: str, uid: str, name: str) -> None:
     """``kind`` ``name`` was deleted in ``scope``'s workspace: its item says so."""
     if not scope.workspace.enterprise or kind not in ITEM_KINDS:
         return
-    _note(tx, scope, kind, (uid, uid, name), 0, deleted=True)
+    # The item names the object by the id its submits named it by (a job's number), as
+    # DataArts' task_id does; the object is gone, so its last item says which.
+    object_id = repo.object_id_of(tx, scope.workspace.id, kind, uid) or uid
+    _note(tx, scope, kind, (uid, object_id, name), 0, deleted=True)
 
 
 def _note(

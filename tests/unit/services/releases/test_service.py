@@ -189,12 +189,14 @@ def test_connections_switch_to_their_production_side(services: Services, team: T
 
 def test_a_delete_is_released_as_a_deletion(services: Services, team: Team) -> None:
     submit_job(services, team.developer, "daily")
+    job_id = str(services.jobs.show(team.developer, "daily").id)
     _deploy(services, team, make_package(services, team))
     services.jobs.stop(_production(services, team), "daily")
     services.jobs.delete(team.developer, "daily")
     gone = [i for i in _pending(services, team.developer) if i.kind == "job"]
     assert gone[0].update_type == UpdateType.DELETE
     assert gone[0].deployed_version == 1
+    assert gone[0].object_id == job_id  # the job's number, as its submits named it
     _deploy(services, team, make_package(services, team, "delete", gone))
     with pytest.raises(Exception, match="does not exist"):
         services.jobs.show(_production(services, team), "daily")
@@ -334,6 +336,20 @@ def test_a_job_renamed_in_development_is_renamed_in_production(
     assert services.jobs.show(prod, "nightly").id == released_id
     with pytest.raises(Exception, match="does not exist"):
         services.jobs.show(prod, "daily")
+
+
+def test_a_job_renamed_before_its_release_is_released_under_its_new_name(
+    services: Services, team: Team
+) -> None:
+    # Packaged by its old name, it was left out, and the release said it released it.
+    submit_job(services, team.developer, "daily")
+    services.jobs.rename(team.developer, "daily", "nightly")
+    jobs = [i for i in _pending(services, team.developer) if i.kind == "job"]
+    assert [(i.name, i.update_type) for i in jobs] == [("nightly", UpdateType.ADD)]
+    _deploy(services, team, make_package(services, team))
+    assert _prod_job(services, team, "nightly")["name"] == "nightly"
+    with pytest.raises(Exception, match="does not exist"):
+        services.jobs.show(_production(services, team), "daily")
 
 
 def test_a_package_whose_content_expired_is_refused_saying_so(
