@@ -114,6 +114,14 @@ def production_scope(tx: Tx, scope: Scope, *, releasing: bool) -> Scope:
     """The production side of ``scope``'s enterprise workspace, with the caller's role there
     (``releasing``: for a release, the one writer production takes)."""
     ws = scope.workspace
+    if ws.production_of is not None:
+        raise InvalidRequestError(
+            f"Workspace '{ws.name}' is the production side of an enterprise workspace: "
+            "pending items, release packages and their deploys are read and made through the "
+            "development workspace.",
+            fix=f"Name the development workspace ({ws.production_of}) in the workspace header.",
+            workspace=ws.name,
+        )
     if ws.production_id is None:
         raise InvalidRequestError(
             f"Workspace '{ws.name}' is in simple mode: it has no production side and no "

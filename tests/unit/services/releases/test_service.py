@@ -395,3 +395,13 @@ def test_the_deployer_reads_development_and_a_viewer_only_reads_packages(
         services.releases.deploy(viewer, DeployRequest((package,), StartupMode.START))
     with pytest.raises(PermissionDeniedError):
         make_package(services, Team(team.admin, viewer, team.deployer), items=[])
+
+
+def test_the_production_side_named_for_packages_says_to_name_its_development_side(
+    services: Services, team: Team
+) -> None:
+    production = _production(services, team)
+    with pytest.raises(InvalidRequestError, match="is the production side") as refused:
+        services.releases.pending(production, ItemFilter(), 10, 0)
+    assert team.developer.workspace.id in str(refused.value)
+    assert "simple mode" not in str(refused.value)
