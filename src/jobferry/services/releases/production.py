@@ -119,7 +119,7 @@ def production_scope(tx: Tx, scope: Scope, *, releasing: bool) -> Scope:
             f"Workspace '{ws.name}' is the production side of an enterprise workspace: "
             "pending items, release packages and their deploys are read and made through the "
             "development workspace.",
-            fix=f"Name the development workspace ({ws.production_of}) in the workspace header.",
+            fix=f"Name its development workspace ({ws.production_of}) instead.",
             workspace=ws.name,
         )
     if ws.production_id is None:
