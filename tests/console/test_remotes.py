@@ -10,14 +10,20 @@ import json
 import re
 import uuid
 
+import httpx2
+import pytest
+
+from jobferry.domain.enums import Role
+from jobferry.errors import PermissionDeniedError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.remotes.records import parse_remote
 from jobferry.storage import remotes as remote_repo
 from support import wizard
 from support.builders import make_job
-from support.console import Browser, admin_scope, assert_page, finish_task
+from support.console import Browser, admin_scope, assert_page, finish_task, sign_in_as
 from support.gateway import Gateway
+from support.releases import person
 from support.remotes import exported_workspace, remote_body, remote_workspace
 from support.server import ServerProcess, new_workspace
 from support.standin import DataArtsStandin, held_back
@@ -242,3 +248,23 @@ def test_the_list_links_to_the_refresh_running_now(
         answer.set()
     finish_task(services, admin_scope(services, remote.workspace_id), started)
     assert "data-refreshing" not in browser.get(url).text
+
+
+def test_admin_remotes_is_an_admin_page_and_testing_takes_a_role_in_the_shadow(
+    anonymous: Browser, services: Services, scope: Scope
+) -> None:
+    # A developer saw every remote's ids and access key and could test it: the server then
+    # signed calls to the remote with its stored keys for them.
+    standin = DataArtsStandin()
+    services.remotes.transport = httpx2.MockTransport(standin.handle)
+    services.remotes.add(scope.actor, standin.spec("prod"))
+    sign_in_as(anonymous, services, "dev", Role.DEVELOPER)
+    url = f"/console/w/{scope.workspace.id}/admin/remotes"
+    assert anonymous.get(url).status_code == 403
+    tested = anonymous.post(f"{url}/action", {"action": "test", "name": "prod"})
+    assert tested.status_code == 403
+    assert standin.calls() == []  # nothing was sent to the remote
+    outsider = person(services, scope.workspace.id, "dev2", Role.DEVELOPER)  # none in the shadow
+    with pytest.raises(PermissionDeniedError):
+        services.remotes.test(outsider.actor, "prod")
+    assert standin.calls() == []

@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 from jobferry.console.admin import AdminPage
 from jobferry.console.fixes import said
 from jobferry.console.web import FormDep, Page, PageDep, base_of, raw, redirect, render, text
-from jobferry.domain.enums import RemoteReach
+from jobferry.domain.enums import RemoteReach, Role
 from jobferry.errors import JobferryError, RemoteError, RemoteNotFoundError, all_error_classes
 from jobferry.services.remotes.records import (
     Refresh,
@@ -82,6 +82,12 @@ class RemotesContext(AdminPage):
     """The remote whose Edit form stays open (after a refusal)."""
     edit_draft: dict[str, str] = field(default_factory=dict)
     """What that form gives back (never the secret key)."""
+
+
+def _administering(page: Page) -> None:
+    """Admin → Remotes is an admin page like the others: its workspace's admins (project
+    admins are admins everywhere). What each action then takes is the service's to say."""
+    page.scope.require((Role.ADMIN,), "administer remotes")
 
 
 def _page(
@@ -166,12 +172,14 @@ def check_said(check: RemoteCheck) -> str:
 @router.get("/w/{workspace_id}/admin/remotes")
 def remotes(page: PageDep) -> Response:
     """The project's remotes with their last refresh, and the form to add one."""
+    _administering(page)
     return _page(page)
 
 
 @router.post("/w/{workspace_id}/admin/remotes")
 def add_remote(page: PageDep, form: FormDep) -> Response:
     """Add a remote and its shadow workspace (project admins)."""
+    _administering(page)
     draft = {key: text(form, key) for key in DRAFT_FIELDS}
     try:
         spec = parse_remote({**draft, "secretKey": raw(form, "secretKey")})
@@ -210,6 +218,7 @@ def _changes(remote: Remote, draft: dict[str, str], secret: str) -> dict[str, st
 def edit_remote(page: PageDep, form: FormDep) -> Response:
     """Change a remote in place (project admins): the same parser and service call as the
     API's change; its shadow workspace, routes and history stay."""
+    _administering(page)
     actor, remotes = page.session.actor, page.services.remotes
     name = text(form, "name")
     draft = {key: text(form, key) for key in EDIT_FIELDS}
@@ -254,6 +263,7 @@ def _refresh_page(page: Page, queued: QueuedTask) -> Response:
 @router.post("/w/{workspace_id}/admin/remotes/action")
 def remote_action(page: PageDep, form: FormDep) -> Response:
     """Test, refresh (a task of its own, whose page follows it) or remove one remote."""
+    _administering(page)
     actor, remotes = page.session.actor, page.services.remotes
     action, name = text(form, "action"), text(form, "name")
     try:
@@ -293,6 +303,7 @@ def refresh_from_snapshot(page: PageDep, form: FormDep) -> Response:
     same service call as the API's refresh with a path). It is read here and now, not as a task
     as the refresh from the remote is: reading a file is bounded by the file, not by a remote's
     latency, and a wrong snapshot is refused beside the form that chose it."""
+    _administering(page)
     name, upload = text(form, "name"), form.get("file")
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:

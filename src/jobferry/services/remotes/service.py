@@ -233,8 +233,9 @@ class RemoteService:
     def test(self, actor: Actor, name: str) -> RemoteCheck:
         """Two cheap signed reads (the first job of ``list_jobs``, of each job type: the list
         answers batch jobs unless asked for real-time ones): is the remote reachable, are its
-        credentials accepted, are its project and workspace there, how many jobs it holds?"""
-        item = self._record(actor, name)
+        credentials accepted, are its project and workspace there, how many jobs it holds?
+        It signs with the remote's keys: those who may refresh it may test it."""
+        item, _ = self.refresh_scope(actor, name)
         totals: list[object] = []
         with self.client(item, probe=True) as client:
             try:
