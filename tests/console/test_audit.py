@@ -95,3 +95,14 @@ def test_an_imports_line_links_its_task_and_cuts_the_packages_hash(
     sha = task.outcome["packageSha256"]
     assert f'<span title="{sha}">{sha[:12]}…</span>' in page.text
     assert f"taskId={task.id}" not in page.text  # said once, as the link
+
+    # A job's History: the import's one line names the package, so what it did to this job
+    # is listed apart, from the import's own record.
+    job = browser.get(
+        f"/console/w/{prod.workspace.id}/admin/audit", params={"kind": "job", "object": "daily"}
+    )
+    assert_page(job, 200, "Imports that changed job daily", "CREATE")
+    assert f'href="/console/w/{prod.workspace.id}/tasks/{task.id}">task {task.id[:8]}…</a>' in (
+        job.text
+    )
+    assert "No line of the audit log names it besides the imports above." in job.text

@@ -14,7 +14,7 @@ from jobferry.console.fixes import said
 from jobferry.console.web import Page, PageContext, PageDep, render
 from jobferry.domain.audit import AuditQuery, detail_line
 from jobferry.errors import InvalidRequestError, JobferryError
-from jobferry.services.audit import AuditEntry, AuditPage
+from jobferry.services.audit import AuditEntry, AuditPage, ObjectImport
 
 router = APIRouter()
 
@@ -117,6 +117,8 @@ class AuditContext(PageContext):
     offset: int
     size: int
     shown: AuditFilter
+    imports: list[ObjectImport]
+    """When the search names one job, script or resource: the imports that changed it."""
     error: str = ""
 
 
@@ -149,9 +151,12 @@ def _render(
     refused: JobferryError | None = None,
 ) -> Response:
     rows = [AuditRow.of(e) for e in found.entries]
+    kind, name = shown.kind.strip(), shown.object.strip()
+    named = bool(name) and kind in PAGES and refused is None
     context = AuditContext(
         page=page,
         rows=rows,
+        imports=page.services.audit.imports_of(page.scope, kind, name) if named else [],
         total=found.total,
         offset=start,
         size=AUDIT_PAGE,

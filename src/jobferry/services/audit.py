@@ -7,12 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobferry.domain.audit import AuditQuery
-from jobferry.domain.enums import Role
+from jobferry.domain.enums import ObjectKind, Role
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.storage import Database, Tx
 from jobferry.storage import audit as repo
+from jobferry.storage import jobs as job_repo
+from jobferry.storage import resources as resource_repo
+from jobferry.storage import scripts as script_repo
 from jobferry.storage.audit import AuditRow
+from jobferry.storage.importing import history
+from jobferry.storage.importing.rollbacks import rolled_back_among
 
 Entry = tuple[str, str | None, str | None, dict[str, Any] | None]
 """An audit line to write: (action, object kind, object name, detail)."""
@@ -106,6 +111,51 @@ class AuditService:
                 tx, scope.actor.project_id, scope.workspace.id, query, limit=limit, offset=offset
             )
         return AuditPage(total, [_entry(entry_id, r) for entry_id, r in rows])
+
+    def imports_of(self, scope: Scope, kind: str, name: str) -> list[ObjectImport]:
+        """The newest imports (promotions among them) that created, overwrote, renamed or
+        deleted the job, script or resource ``name`` as it is now: what its audit lines do not
+        say one by one (an import writes one line for its whole package)."""
+        scope.require((Role.ADMIN,), "read the audit log")
+        with self.db.transaction(readonly=True) as tx:
+            object_id = _object_id(tx, scope.workspace.id, kind, name)
+            if object_id is None:
+                return []
+            changes = history.changes_of(tx, scope.workspace.id, kind, object_id, IMPORTS_SHOWN)
+            undone = rolled_back_among(tx, sorted({c.task_id for c in changes}))
+        return [ObjectImport(*change, rolled_back=change.task_id in undone) for change in changes]
+
+
+IMPORTS_SHOWN = 50
+"""How many of an object's newest imports its history lists."""
+
+
+@dataclass(frozen=True)
+class ObjectImport:
+    """An import that changed one object: its task, what it did (``CREATE``, ``OVERWRITE``,
+    ``RENAME``, ``DELETE``), the name it wrote, when and by whom, and whether it was rolled
+    back since."""
+
+    task_id: str
+    action: str
+    name: str
+    at: int
+    by: str
+    rolled_back: bool
+
+
+def _object_id(tx: Tx, workspace_id: str, kind: str, name: str) -> str | None:
+    """The id imports record an object by (a job's number), of the object named so now."""
+    if kind == ObjectKind.JOB:
+        job = job_repo.get_job(tx, workspace_id, name)
+        return str(job.id) if job is not None else None
+    if kind == ObjectKind.SCRIPT:
+        script = script_repo.get_script(tx, workspace_id, name)
+        return script.id if script is not None else None
+    if kind == ObjectKind.RESOURCE:
+        resource = resource_repo.find_resource(tx, workspace_id, name)
+        return resource.id if resource is not None else None
+    return None
 
 
 def _entry(entry_id: int, row: AuditRow) -> AuditEntry:

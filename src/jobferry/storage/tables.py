@@ -428,6 +428,7 @@ import_changes = Table(
     Column("undo", Text, nullable=True),  # JSON: what else rollback restores (name, status…)
     # A rollback reads a task's changes a batch at a time in this order (migration 0013).
     Index("ix_import_changes_order", "task_id", "kind", "name", "action"),
+    Index("ix_import_changes_object", "workspace_id", "object_id"),
 )
 
 # Environment profiles: named, versioned mappings for one target environment (each save is a

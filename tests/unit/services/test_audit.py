@@ -3,6 +3,8 @@ user, action or family of actions, and time window; refusals name the parameter.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from jobferry.domain.audit import AuditQuery
@@ -11,7 +13,7 @@ from jobferry.errors import InvalidRequestError, PermissionDeniedError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support.builders import make_job, make_script
-from support.planning import workspace
+from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
 from support.releases import person
 
 
@@ -100,3 +102,26 @@ def test_only_workspace_admins_read_the_log(services: Services) -> None:
     ada = person(services, prod.workspace.id, "ada2", Role.DEVELOPER)
     with pytest.raises(PermissionDeniedError):
         services.audit.list_entries(ada, 10, 0)
+
+
+def test_an_objects_imports_are_listed_newest_first_with_their_rollbacks(
+    services: Services, tmp_path: Path
+) -> None:
+    prod = workspace(services, "prod")
+    first = write_objects(tmp_path / "a.zip", jobs_with_dependencies(make_job("daily")))
+    created = import_package(services, prod, first)
+    changed = make_job("daily", description="v2")
+    second = write_objects(tmp_path / "b.zip", jobs_with_dependencies(changed))
+    overwrote = import_package(services, prod, second, sameNamePolicy="OVERWRITE")
+    services.rollback.rollback(prod, overwrote.id)
+
+    found = services.audit.imports_of(prod, "job", "daily")
+    assert [(i.task_id, i.action, i.rolled_back) for i in found] == [
+        (overwrote.id, "OVERWRITE", True),
+        (created.id, "CREATE", False),
+    ]
+    assert found[0].by == prod.actor.name
+    assert services.audit.imports_of(prod, "job", "nowhere") == []
+    assert services.audit.imports_of(prod, "connection", "dws_conn") == []
+    scripts = services.audit.imports_of(prod, "script", "daily_sql")
+    assert [i.task_id for i in scripts] == [created.id]  # the second left it as it was

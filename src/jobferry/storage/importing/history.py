@@ -1,0 +1,40 @@
+"""The imports that changed one object: its rows of ``import_changes``, each with its task's
+time and user (``ix_import_changes_object`` finds them without reading every import's)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from sqlalchemy import select
+
+from jobferry.storage.tables import import_changes, system_tasks
+from jobferry.storage.tx import Tx
+
+
+class ObjectChange(NamedTuple):
+    """An import's change of one object: the task, what it did, the name it wrote, and when
+    and by whom the task was started."""
+
+    task_id: str
+    action: str
+    name: str
+    at: int
+    by: str
+
+
+def changes_of(
+    tx: Tx, workspace_id: str, kind: str, object_id: str, limit: int
+) -> list[ObjectChange]:
+    """The newest ``limit`` imports that changed object ``object_id`` of ``kind`` (a job's
+    number, a script's or resource's id), newest first."""
+    c, t = import_changes.c, system_tasks.c
+    rows = tx.conn.execute(
+        select(c.task_id, c.action, c.name, t.start_time, t.created_by)
+        .join(system_tasks, t.id == c.task_id)
+        .where(c.workspace_id == workspace_id, c.object_id == object_id, c.kind == kind)
+        .order_by(t.start_time.desc(), c.task_id)
+        .limit(limit)
+    )
+    return [
+        ObjectChange(r.task_id, r.action, r.name, int(r.start_time), r.created_by) for r in rows
+    ]
