@@ -10,12 +10,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from jobferry.domain.profile import ProfileError, merge_renames, parse_profile
 from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import Route, RouteEnd, RouteError, parse_route
 from jobferry.errors import InvalidRequestError, RouteNotFoundError, WorkspaceNotFoundError
-from jobferry.services.audit import audit_in_scope
+from jobferry.services.audit import audit_in_scope, record_audit
 from jobferry.services.context import Scope, now_ms, require_project_admin
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.policies.service import forget_route_policy
@@ -69,9 +70,11 @@ def _parsed(name: str, document: object) -> Route:
     return route
 
 
-def _check_end(tx: Tx, scope: Scope, end: RouteEnd, what: str, name: str) -> None:
+def _check_end(tx: Tx, scope: Scope, end: RouteEnd, what: str, name: str) -> str | None:
+    """The id of the route's end on this server (``None``: on another), refused when it
+    names a workspace this project does not have."""
     if end.carried or end.workspace is None:
-        return
+        return None
     project = scope.actor.project_id
     found = account_repo.find_workspace_by_name(tx, project, end.workspace)
     if found is None:
@@ -87,6 +90,26 @@ def _check_end(tx: Tx, scope: Scope, end: RouteEnd, what: str, name: str) -> Non
             route=name,
             end=what,
         )
+    return found.id
+
+
+def _end_here(tx: Tx, scope: Scope, end: RouteEnd, name: str) -> str | None:
+    """The id of the route's end on this server, if it is still there."""
+    try:
+        return _check_end(tx, scope, end, "end", name)
+    except WorkspaceNotFoundError:
+        return None
+
+
+def _audit_at_ends(
+    tx: Tx, scope: Scope, action: str, name: str, ends: set[str | None], detail: dict[str, Any]
+) -> None:
+    """The route's line in the audit log of the workspace it was changed from and of each
+    end on this server: a target's admins see who changed the routes into it."""
+    audit_in_scope(tx, scope, action, "route", name, detail)
+    actor = scope.actor
+    for ws in sorted(w for w in ends if w and w != scope.workspace.id):
+        record_audit(tx, actor.project_id, ws, actor.name, action, "route", name, detail)
 
 
 def _nearest(tx: Tx, scope: Scope, name: str) -> str | None:
@@ -107,8 +130,10 @@ class RouteService:
         require_project_admin(scope.actor, "change routes")
         route = _parsed(name, document)
         with self.db.transaction() as tx:
-            _check_end(tx, scope, route.source, "source", name)
-            _check_end(tx, scope, route.target, "target", name)
+            ends = {
+                _check_end(tx, scope, route.source, "source", name),
+                _check_end(tx, scope, route.target, "target", name),
+            }
             version = repo.ROUTES.latest_version(tx, scope.actor.project_id, name) + 1
             item = DocumentVersion(
                 scope.actor.project_id,
@@ -119,7 +144,7 @@ class RouteService:
                 scope.actor.name,
             )
             repo.ROUTES.insert_version(tx, item)
-            audit_in_scope(tx, scope, "route.put", "route", name, {"version": version})
+            _audit_at_ends(tx, scope, "route.put", name, ends, {"version": version})
         return RouteVersion(route, version, item.created_at, item.created_by)
 
     def get(self, scope: Scope, name: str, version: int | None = None) -> RouteVersion:
@@ -189,10 +214,13 @@ class RouteService:
         """Remove a route with all its versions and its history (project admins only)."""
         require_project_admin(scope.actor, "change routes")
         with self.db.transaction() as tx:
-            if not repo.delete_route(tx, scope.actor.project_id, name):
+            newest = repo.ROUTES.get(tx, scope.actor.project_id, name, None)
+            if newest is None or not repo.delete_route(tx, scope.actor.project_id, name):
                 raise self._missing(name, None)
             forget_route_policy(tx, scope.actor.project_id, name)
-            audit_in_scope(tx, scope, "route.delete", "route", name, {})
+            route = _typed(newest).route
+            ends = {_end_here(tx, scope, end, name) for end in (route.source, route.target)}
+            _audit_at_ends(tx, scope, "route.delete", name, ends, {})
 
     @staticmethod
     def _missing(name: str, version: int | None, nearest: str | None = None) -> RouteNotFoundError:

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from jobferry.domain.audit import AuditQuery
 from jobferry.errors import JobferryError, PermissionDeniedError, RouteNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -94,3 +95,21 @@ def test_a_mistyped_route_name_is_answered_with_the_nearest(
     with pytest.raises(RouteNotFoundError) as far:
         services.routes.get(admin, "nightly")
     assert "Did you mean" not in str(far.value)  # nothing close: no guess
+
+
+def test_a_route_change_is_in_the_audit_log_of_each_end_here(
+    services: Services, admin: Scope, prod: Scope
+) -> None:
+    # Saved from the default workspace (the CLI's context): prod's admins see it too.
+    services.routes.put(admin, "to_prod", ROUTE)
+    services.routes.delete(admin, "to_prod")
+    for scope in (admin, prod):
+        found = services.audit.list_entries(scope, 10, 0, AuditQuery(object_kind="route"))
+        assert [(e.action, e.object_name) for e in found.entries] == [
+            ("route.delete", "to_prod"),
+            ("route.put", "to_prod"),
+        ]
+    carried = {**ROUTE, "target": {"carried": True}}
+    services.routes.put(admin, "carried_out", carried)  # an end elsewhere: no line for it
+    lines = services.audit.list_entries(prod, 10, 0, AuditQuery(object_name="carried_out"))
+    assert lines.total == 0
