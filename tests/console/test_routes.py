@@ -404,3 +404,20 @@ def test_a_route_with_an_end_on_another_server_is_not_promoted_here(
     assert_page(refused, 501, "Route &#39;offline&#39; has an end on another server")
     assert "--out" not in refused.text
     assert services.promotions.history(seeded, "offline") == []
+
+
+def test_promote_now_is_offered_only_to_who_writes_in_both_workspaces(
+    browser: Browser, anonymous: Browser, services: Services, seeded: Scope
+) -> None:
+    wizard.prod_workspace(services, "dws_conn")
+    services.routes.put(
+        seeded,
+        "to-prod",
+        {"source": {"workspace": seeded.workspace.name}, "target": {"workspace": "prod"}},
+    )
+    url = f"/console/w/{seeded.workspace.id}/routes/to-prod"
+    assert "data-promote" in browser.get(url).text  # the project admin
+    sign_in_as(anonymous, services, "dev", Role.DEVELOPER)  # a developer of the source only
+    page = anonymous.get(url)
+    assert_page(page, 200, "to-prod")
+    assert "data-promote" not in page.text  # it would be refused after the click

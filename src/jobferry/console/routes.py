@@ -51,6 +51,7 @@ from jobferry.errors import (
     RouteNotFoundError,
 )
 from jobferry.services.accounts.records import Workspace
+from jobferry.services.context import WRITERS
 from jobferry.services.routes.records import Promotion
 from jobferry.services.routes.service import RouteVersion
 
@@ -201,7 +202,7 @@ def _route_page(
         members=members(page, draft.target),
         inline=route is not None and isinstance(route.profile, dict),
         can_edit=_can_edit(page),
-        promotable=route is not None and not (route.source.carried or route.target.carried),
+        promotable=route is not None and _may_promote(page, route),
         target_url=target_url,
         history=history,
         overrides={p.id: override_words(p.overrides) for p in history if p.overrides},
@@ -224,6 +225,16 @@ def _history(page: Page, route: Route | None) -> tuple[list[Promotion], list[Rou
     history = [waiting] if waiting is not None else []
     history += promotions.history(page.scope, route.name)
     return history, page.services.routes.versions(page.scope, route.name)
+
+
+def _may_promote(page: Page, route: Route) -> bool:
+    """Whether *Promote now* can run here for the viewer: both ends are workspaces of this
+    server, and the viewer writes in both (a project admin everywhere)."""
+    if route.source.carried or route.target.carried:
+        return False
+    writes = {key for ws in page.workspaces if ws.role in WRITERS for key in (ws.name, ws.id)}
+    ends = (route.source.workspace, route.target.workspace)
+    return page.session.actor.is_project_admin or all(end in writes for end in ends)
 
 
 def _waiting_approvals(page: Page, route: Route | None, target_url: str) -> str:
