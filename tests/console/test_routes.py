@@ -210,7 +210,8 @@ def test_a_route_is_removed_and_only_a_project_admin_may_change_routes(
     )
     sign_in_as(browser, services, "dev", Role.DEVELOPER)
     page = browser.get(f"/console/w/{ws}/routes/kept")
-    assert_page(page, 200, "Only project admins change routes.", "Promote now")
+    assert_page(page, 200, "Only project admins change routes.")
+    assert "data-promote" not in page.text  # a developer of the source only: not theirs
     assert "New route" not in browser.get(f"/console/w/{ws}/routes").text
     refused = browser.post(f"/console/w/{ws}/routes/kept/delete", [])
     assert_page(refused, 403, "is not a project admin and may not change routes")

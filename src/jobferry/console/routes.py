@@ -100,7 +100,8 @@ class RouteContext(PageContext):
     """The saved route writes its profile inline (the picker offers to keep it)."""
     can_edit: bool
     promotable: bool
-    """Both ends are workspaces of this server, so "Promote now" can run here."""
+    """Both ends are workspaces of this server, so promotions can run here."""
+    may_promote: bool  # and the viewer writes in both: "Promote now" is theirs to run
     target_url: str
     """The console URL of the target workspace ('' when the viewer has no role there)."""
     history: list[Promotion]
@@ -202,7 +203,8 @@ def _route_page(
         members=members(page, draft.target),
         inline=route is not None and isinstance(route.profile, dict),
         can_edit=_can_edit(page),
-        promotable=route is not None and _may_promote(page, route),
+        promotable=route is not None and not (route.source.carried or route.target.carried),
+        may_promote=route is not None and _may_promote(page, route),
         target_url=target_url,
         history=history,
         overrides={p.id: override_words(p.overrides) for p in history if p.overrides},
@@ -228,10 +230,8 @@ def _history(page: Page, route: Route | None) -> tuple[list[Promotion], list[Rou
 
 
 def _may_promote(page: Page, route: Route) -> bool:
-    """Whether *Promote now* can run here for the viewer: both ends are workspaces of this
-    server, and the viewer writes in both (a project admin everywhere)."""
-    if route.source.carried or route.target.carried:
-        return False
+    """Whether *Promote now* is the viewer's to run: they write in both ends (a project
+    admin everywhere)."""
     writes = {key for ws in page.workspaces if ws.role in WRITERS for key in (ws.name, ws.id)}
     ends = (route.source.workspace, route.target.workspace)
     return page.session.actor.is_project_admin or all(end in writes for end in ends)
