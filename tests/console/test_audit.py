@@ -106,3 +106,9 @@ def test_an_imports_line_links_its_task_and_cuts_the_packages_hash(
         job.text
     )
     assert "No line of the audit log names it besides the imports above." in job.text
+
+    services.rollback.rollback(prod, task.id)
+    undone = browser.get(
+        f"/console/w/{prod.workspace.id}/admin/audit", params={"action": "import.rollback"}
+    )
+    assert f'<a href="/console/w/{prod.workspace.id}/tasks/{task.id}">{task.id}</a>' in undone.text

@@ -19,8 +19,11 @@ from jobferry.services.audit import AuditEntry, AuditPage, ObjectImport
 router = APIRouter()
 
 AUDIT_PAGE = 50
-PAGES = {"job": "jobs", "script": "scripts", "resource": "resources"}
-"""The kinds whose objects have a page here, and its list path."""
+PAGES = {"job": "jobs", "script": "scripts", "resource": "resources", "task": "tasks"}
+"""The kinds whose objects have a page here, and its list path (a rollback's line names the
+import it undid, a task)."""
+KINDS = ("job", "script", "resource", "connection", "route", "remote", "package", "task")
+"""The kinds the search's field suggests (any kind an entry names may be typed)."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ class AuditContext(PageContext):
     shown: AuditFilter
     imports: list[ObjectImport]
     """When the search names one job, script or resource: the imports that changed it."""
+    kinds: tuple[str, ...] = KINDS
     error: str = ""
 
 
@@ -152,7 +156,7 @@ def _render(
 ) -> Response:
     rows = [AuditRow.of(e) for e in found.entries]
     kind, name = shown.kind.strip(), shown.object.strip()
-    named = bool(name) and kind in PAGES and refused is None
+    named = bool(name) and kind in ("job", "script", "resource") and refused is None
     context = AuditContext(
         page=page,
         rows=rows,
