@@ -53,7 +53,8 @@ def test_a_route_is_created_shown_edited_and_deleted(cli: Cli) -> None:
     assert cli.json("routes", "show", route, "--version", "1")["onDrift"] == "FAIL"
     versions = cli.json("routes", "versions", route)["versions"]
     assert [v["version"] for v in versions] == [2, 1]
-    listed = " ".join(cli("routes", "versions", route).stdout.split())  # cells may fold
+    table = cli("routes", "versions", route, env={"COLUMNS": "200"}).stdout  # whole cells
+    listed = " ".join(table.split())
     assert "on-drift: fail → keep-target" in listed
     assert "and their upstream jobs → folders: /sales" in listed  # no longer: selection changed
     assert listed.rstrip().endswith("created")  # version 1, last
