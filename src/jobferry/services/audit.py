@@ -113,9 +113,10 @@ class AuditService:
         return AuditPage(total, [_entry(entry_id, r) for entry_id, r in rows])
 
     def imports_of(self, scope: Scope, kind: str, name: str) -> list[ObjectImport]:
-        """The newest imports (promotions among them) that created, overwrote, renamed or
-        deleted the job, script or resource ``name`` as it is now: what its audit lines do not
-        say one by one (an import writes one line for its whole package)."""
+        """The newest imports (promotions among them) that created, overwrote or renamed the
+        job, script or resource named ``name`` now (found by its id, so under older names too):
+        what its audit lines do not say one by one (an import writes one line for its whole
+        package). An object deleted since is not found: its own audit lines remain."""
         scope.require((Role.ADMIN,), "read the audit log")
         with self.db.transaction(readonly=True) as tx:
             object_id = _object_id(tx, scope.workspace.id, kind, name)

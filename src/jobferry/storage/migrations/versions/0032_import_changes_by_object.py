@@ -1,7 +1,7 @@
 """the imports that changed one object
 
 A job's, script's or resource's *History* in the console lists the imports (and so the
-promotions) that created, overwrote, renamed or deleted it, beside its audit log lines: its
+promotions) that created, overwrote or renamed it, beside its audit log lines: its
 rows of ``import_changes`` by workspace and object id. ``ix_import_changes_object`` serves them
 without reading every import's rows (an import of 10,000 objects writes as many).
 
