@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 
+import httpx2
+
 from jobferry.services.container import Services
 from support.builders import make_job
 from support.clients import SignedClient, wait_task
@@ -47,3 +49,28 @@ def test_a_remote_names_the_refresh_running_now_and_not_once_it_ended(
     assert wait_task(api, task_id, shadow)["status"] == "SUCCESSFUL"
     assert api.call("GET", "/remotes/prod").json()["refreshing"] is None
     assert api.call("GET", "/remotes").json()["remotes"][0]["refreshing"] is None
+
+
+def test_a_remote_names_its_failed_refresh_until_one_succeeds(
+    api: SignedClient, services: Services
+) -> None:
+    standin = DataArtsStandin()
+    assert api.call("POST", "/remotes", standin.remote_body()).status_code == 200
+
+    def refused(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(401, json={"error_code": "APIGW.0301", "error_msg": "no"})
+
+    services.remotes.transport = httpx2.MockTransport(refused)
+    started = api.call("POST", "/remotes/prod/refresh", extra_headers=ASYNC).json()
+    assert wait_task(api, started["taskId"], started["workspace"])["status"] == "FAILED"
+    failed = api.call("GET", "/remotes/prod").json()["lastRefreshFailed"]
+    assert failed["taskId"] == started["taskId"]
+    assert failed["message"]
+    assert failed["endTime"] > 0
+    listed = api.call("GET", "/remotes").json()["remotes"]
+    assert [r["lastRefreshFailed"] for r in listed] == [failed]
+
+    services.remotes.transport = httpx2.MockTransport(standin.handle)
+    again = api.call("POST", "/remotes/prod/refresh", extra_headers=ASYNC).json()
+    assert wait_task(api, again["taskId"], again["workspace"])["status"] == "SUCCESSFUL"
+    assert api.call("GET", "/remotes/prod").json()["lastRefreshFailed"] is None

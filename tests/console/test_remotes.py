@@ -123,6 +123,13 @@ def test_an_unreachable_remote_is_said_so_and_a_missing_one_in_console_terms(
     task_id = finish_task(services, shadow, started, status="FAILED")
     refreshed = browser.get(f"/console/w/{shadow.workspace.id}/tasks/{task_id}")
     assert_page(refreshed, 200, "could not be read (list_", "nothing was changed")
+    # The list says the refresh failed, where it said only "never", and links its task.
+    listed = browser.get(url)
+    assert_page(listed, 200, "Refresh failed ")
+    assert f'href="/console/w/{shadow.workspace.id}/tasks/{task_id}">see why</a>' in listed.text
+    remote = services.remotes.get(scope.actor, "gone")
+    assert remote.refresh_failed is not None
+    assert remote.refresh_failed.id == task_id
     missing = browser.post(f"{url}/action", {"action": "refresh", "name": "nope"})
     assert_page(missing, 400, "There is no remote &#39;nope&#39; in this project any more.")
     assert "/v1/" not in missing.text

@@ -74,6 +74,18 @@ def refreshing_line(answer: dict[str, Any]) -> list[tuple[str, str]]:
     return [("refreshing", f"now{said}: task {task_id} ({follow})")]
 
 
+def failed_line(answer: dict[str, Any]) -> list[tuple[str, str]]:
+    """The newest refresh that failed since the last that succeeded, with the command that
+    shows why (none: no line)."""
+    failed = mapping(answer.get("lastRefreshFailed"))
+    if not failed.get("taskId"):
+        return []
+    shadow = mapping(answer.get("shadowWorkspace")).get("name")
+    task_id = failed["taskId"]
+    said = f"{epoch_ms(failed.get('endTime'))} UTC: {failed.get('message')}"
+    return [("refresh failed", f"{said} (jobferry tasks show {task_id} -w {shadow})")]
+
+
 def running_text(running: dict[str, Any]) -> str:
     """A running refresh's last report, as ``, 40 %: Read 2,000 jobs`` ("" from a server
     older than the report)."""
@@ -244,6 +256,7 @@ def show_remote(ctx: typer.Context, name: RemoteName, json_mode: JsonOption = Fa
             ("shadow workspace", mapping(answer.get("shadowWorkspace")).get("name")),
             ("last refresh", _last_refresh(answer)),
             *refreshing_line(answer),
+            *failed_line(answer),
             *(
                 ("note", str(note))
                 for note in mapping(answer.get("lastRefresh")).get("notes") or []

@@ -111,6 +111,36 @@ def running_in(tx: Tx, workspace_ids: Sequence[str], kind: str) -> dict[str, Run
     return found
 
 
+@dataclass(frozen=True)
+class FailedTask:
+    """A task that ended FAILED: its id, what it said, when it ended."""
+
+    id: str
+    message: str
+    end_time: int
+
+
+def last_failed_in(tx: Tx, workspace_ids: Sequence[str], kind: str) -> dict[str, FailedTask]:
+    """The newest task of ``kind`` that failed in each of these workspaces that has one."""
+    c = system_tasks.c
+    found: dict[str, FailedTask] = {}
+    for part in chunks(workspace_ids):
+        rows = tx.conn.execute(
+            select(c.workspace_id, c.id, c.message, c.end_time)
+            .where(c.status == TaskStatus.FAILED, c.kind == kind, c.workspace_id.in_(part))
+            .order_by(c.end_time, c.id)
+        )
+        found.update(
+            {
+                str(row.workspace_id): FailedTask(
+                    str(row.id), str(row.message or ""), int(row.end_time or 0)
+                )
+                for row in rows
+            }
+        )
+    return found
+
+
 def update_running(tx: Tx, task_id: str, **values: Any) -> bool:
     """Change a task that is still RUNNING (its progress, or its end); ``False`` when it is not
     (another process failed it as orphaned, and that end must not be written over)."""

@@ -3,7 +3,7 @@ command that follows it."""
 
 from __future__ import annotations
 
-from jobferry.cli.remotes import refreshing_line
+from jobferry.cli.remotes import failed_line, refreshing_line
 
 SHOWN = {"name": "prod", "shadowWorkspace": {"id": "ws1", "name": "prod"}}
 
@@ -25,3 +25,12 @@ def test_a_running_refresh_is_a_line_with_the_command_that_follows_it() -> None:
 def test_no_line_when_none_runs_or_the_server_does_not_say() -> None:
     assert refreshing_line({**SHOWN, "refreshing": None}) == []
     assert refreshing_line(SHOWN) == []  # a server older than the field
+
+
+def test_a_failed_refresh_is_a_line_with_the_command_that_shows_why() -> None:
+    failed = {"taskId": "t9", "endTime": 1795790000000, "message": "could not be read"}
+    [(label, said)] = failed_line({**SHOWN, "lastRefreshFailed": failed})
+    assert label == "refresh failed"
+    assert said.endswith("UTC: could not be read (jobferry tasks show t9 -w prod)")
+    assert failed_line({**SHOWN, "lastRefreshFailed": None}) == []
+    assert failed_line(SHOWN) == []  # a server older than the field

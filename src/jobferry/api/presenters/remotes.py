@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobferry.services.remotes.records import Refresh, Remote, RemoteCheck, RunningTask, Snapshot
+from jobferry.services.remotes.records import (
+    FailedTask,
+    Refresh,
+    Remote,
+    RemoteCheck,
+    RunningTask,
+    Snapshot,
+)
 
 
 def refresh_view(item: Refresh) -> dict[str, Any]:
@@ -36,7 +43,8 @@ def remote_view(item: Remote) -> dict[str, Any]:
     """A remote as the API answers it (``secretKey`` is write-only: only that it is set;
     ``studioEndpoint`` is where the Studio calls go: ``endpoint`` unless one was given;
     ``refreshing``: the refresh task queued or running now, in the shadow workspace, with the
-    progress and message it last reported)."""
+    progress and message it last reported; ``lastRefreshFailed``: the newest refresh that
+    failed since the last one that succeeded)."""
     return {
         "name": item.name,
         "endpoint": item.endpoint,
@@ -50,7 +58,12 @@ def remote_view(item: Remote) -> dict[str, Any]:
         "createUser": item.created_by,
         "lastRefresh": refresh_view(item.last_refresh) if item.last_refresh else None,
         "refreshing": _running(item.refreshing) if item.refreshing else None,
+        "lastRefreshFailed": _failed(item.refresh_failed) if item.refresh_failed else None,
     }
+
+
+def _failed(task: FailedTask) -> dict[str, Any]:
+    return {"taskId": task.id, "endTime": task.end_time, "message": task.message}
 
 
 def _running(task: RunningTask) -> dict[str, Any]:

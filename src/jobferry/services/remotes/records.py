@@ -18,7 +18,8 @@ from jobferry.domain.enums import (
 from jobferry.domain.shapes import BodyShape, text
 from jobferry.errors import InvalidRequestError
 from jobferry.services.support.requests import valid_name
-from jobferry.storage.tasks import RunningTask as RunningTask  # a remote's refresh
+from jobferry.storage.tasks import FailedTask as FailedTask  # a remote's refreshes
+from jobferry.storage.tasks import RunningTask as RunningTask
 
 DEFINITION_KINDS = (ObjectKind.JOB, ObjectKind.SCRIPT, ObjectKind.RESOURCE)
 """The kinds of definition a refresh reads, in the order it writes them."""
@@ -298,6 +299,8 @@ class Remote:
     refreshing: RunningTask | None = None
     """The refresh task queued or running now, in the shadow workspace: its id, and the
     progress and message it last reported."""
+    refresh_failed: FailedTask | None = None
+    """The newest refresh that failed since the last one that succeeded (``None``: none)."""
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from jobferry.services.importing.uploads import PackageSource
 from jobferry.services.remotes.client import JOB_TYPES, Backoff, DataArtsClient, RemoteEndpoint
 from jobferry.services.remotes.paging import PagingModes
 from jobferry.services.remotes.records import (
+    FailedTask,
     Refresh,
     Remote,
     RemoteChange,
@@ -61,7 +62,12 @@ NOT_FOUND_CODES = frozenset({"APIGW.0101", "DLF.0819"})
 gateway's "no such API" and DataArts' "no such workspace"."""
 
 
-def _typed(item: RemoteRecord, refreshing: RunningTask | None = None) -> Remote:
+def _typed(
+    item: RemoteRecord, refreshing: RunningTask | None = None, failed: FailedTask | None = None
+) -> Remote:
+    last = Refresh.load(item.refresh) if item.refresh else None
+    if failed is not None and last is not None and failed.end_time <= last.at:
+        failed = None  # a refresh succeeded since
     return Remote(
         item.name,
         item.workspace_id,
@@ -71,9 +77,10 @@ def _typed(item: RemoteRecord, refreshing: RunningTask | None = None) -> Remote:
         item.access_key,
         item.created_at,
         item.created_by,
-        Refresh.load(item.refresh) if item.refresh else None,
+        last,
         item.studio_endpoint,
         refreshing,
+        failed,
     )
 
 
@@ -191,15 +198,21 @@ class RemoteService:
         is."""
         with self.db.transaction(readonly=True) as tx:
             items = repo.list_remotes(tx, actor.project_id)
-            running = self._refreshing(tx, [i.workspace_id for i in items])
-        return [_typed(item, running.get(item.workspace_id)) for item in items]
+            shadows = [i.workspace_id for i in items]
+            running = self._refreshing(tx, shadows)
+            failed = task_repo.last_failed_in(tx, shadows, TaskKind.REFRESH)
+        return [
+            _typed(item, running.get(item.workspace_id), failed.get(item.workspace_id))
+            for item in items
+        ]
 
     def get(self, actor: Actor, name: str) -> Remote:
         """One remote, with its last refresh and the refresh running now if one is."""
         with self.db.transaction(readonly=True) as tx:
             item = self._found(repo.get_remote(tx, actor.project_id, name), name)
             running = self._refreshing(tx, [item.workspace_id])
-        return _typed(item, running.get(item.workspace_id))
+            failed = task_repo.last_failed_in(tx, [item.workspace_id], TaskKind.REFRESH)
+        return _typed(item, running.get(item.workspace_id), failed.get(item.workspace_id))
 
     def _refreshing(self, tx: Tx, shadows: list[str]) -> dict[str, RunningTask]:
         """The refresh queued or running in each of these shadow workspaces, with what it
