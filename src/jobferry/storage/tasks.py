@@ -92,23 +92,11 @@ class RunningTask:
 def running_in(tx: Tx, workspace_ids: Sequence[str], kind: str) -> dict[str, RunningTask]:
     """The task of ``kind`` queued or running in each of these workspaces that has one (the
     newest, should there be two)."""
-    c = system_tasks.c
-    found: dict[str, RunningTask] = {}
-    for part in chunks(workspace_ids):
-        rows = tx.conn.execute(
-            select(c.workspace_id, c.id, c.progress, c.message)
-            .where(c.status == TaskStatus.RUNNING, c.kind == kind, c.workspace_id.in_(part))
-            .order_by(c.start_time, c.id)
-        )
-        found.update(
-            {
-                str(row.workspace_id): RunningTask(
-                    str(row.id), int(row.progress or 0), str(row.message or "")
-                )
-                for row in rows
-            }
-        )
-    return found
+    rows = _newest_in(tx, workspace_ids, kind, TaskStatus.RUNNING, system_tasks.c.start_time)
+    return {
+        ws: RunningTask(str(r.id), int(r.progress or 0), str(r.message or ""))
+        for ws, r in rows.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -122,22 +110,27 @@ class FailedTask:
 
 def last_failed_in(tx: Tx, workspace_ids: Sequence[str], kind: str) -> dict[str, FailedTask]:
     """The newest task of ``kind`` that failed in each of these workspaces that has one."""
+    rows = _newest_in(tx, workspace_ids, kind, TaskStatus.FAILED, system_tasks.c.end_time)
+    return {
+        ws: FailedTask(str(r.id), str(r.message or ""), int(r.end_time or 0))
+        for ws, r in rows.items()
+    }
+
+
+def _newest_in(
+    tx: Tx, workspace_ids: Sequence[str], kind: str, status: str, newest: ColumnElement[Any]
+) -> dict[str, Any]:
+    """Each workspace's newest task of ``kind`` with ``status`` (by ``newest``): its id,
+    progress, message and end (its row's short columns only)."""
     c = system_tasks.c
-    found: dict[str, FailedTask] = {}
+    found: dict[str, Any] = {}
     for part in chunks(workspace_ids):
         rows = tx.conn.execute(
-            select(c.workspace_id, c.id, c.message, c.end_time)
-            .where(c.status == TaskStatus.FAILED, c.kind == kind, c.workspace_id.in_(part))
-            .order_by(c.end_time, c.id)
+            select(c.workspace_id, c.id, c.progress, c.message, c.end_time)
+            .where(c.status == status, c.kind == kind, c.workspace_id.in_(part))
+            .order_by(newest, c.id)
         )
-        found.update(
-            {
-                str(row.workspace_id): FailedTask(
-                    str(row.id), str(row.message or ""), int(row.end_time or 0)
-                )
-                for row in rows
-            }
-        )
+        found.update({str(row.workspace_id): row for row in rows})  # the newest last
     return found
 
 
