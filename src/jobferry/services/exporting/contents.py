@@ -76,7 +76,11 @@ def _job_entry(layout: Layout, job: JobEntry, summary: Summary, submitted: bool)
 
 def _named(job: JobEntry) -> str:
     """A submitted version under the job's name now: a job renamed since its version was
-    submitted is exported (and released) under its new name, not the one the version holds."""
+    submitted is exported (and released) under its new name, not the one the version holds.
+    A definition mostly leads with its name (the SDKs and DataArts' exports send it first):
+    one that leads with the job's name now is written as it is, unread; any other is read."""
+    if job.text.startswith(dump({"name": job.name})[:-1]):
+        return job.text
     doc = load(job.text)
     return job.text if doc.get("name") == job.name else dump({**doc, "name": job.name})
 
