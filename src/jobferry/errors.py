@@ -76,7 +76,8 @@ Messages name the object, the rule and the fix.
         ├── PolicyViolationError      400 DLF.9085  a policy refuses the plan's apply (rule named)
         ├── PackageReleasedError      400 DLF.20990 the release package is released (or being)
         ├── RollbackRefusedError      400 DLF.9016  the import cannot be rolled back (why listed)
-        └── MappingConflictError      400 DLF.9017  a profile maps a name to be saved otherwise
+        ├── MappingConflictError      400 DLF.9017  a profile maps a name to be saved otherwise
+        └── VersionMovedError         412 DLF.9018  a save's expected version is not the newest
 
 A refusal's fix is said to each audience in its own terms. The message the service writes
 states the problem (``message``) and, for an API client, what to do (``fix``: "list them with
@@ -598,6 +599,15 @@ class MappingConflictError(ConflictError):
     """Mappings to save into a profile map a name the profile already maps to another one."""
 
     code = "DLF.9017"
+
+
+class VersionMovedError(ConflictError):
+    """A save of a profile, route or policy on a condition (HTTP ``If-Match`` or
+    ``If-None-Match``) found another newest version than it expected: somebody saved it since
+    it was read, or a create found one saved. Nothing is saved."""
+
+    status = 412
+    code = "DLF.9018"
 
 
 def all_error_classes() -> list[type[JobferryError]]:

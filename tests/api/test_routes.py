@@ -111,3 +111,69 @@ def test_only_project_admins_change_routes(api: SignedClient) -> None:
     assert api.call("PUT", "/routes/test-prod", ROUTE).status_code == 200
     assert [r["name"] for r in _routes(dev)] == ["test-prod"]
     assert dev.call("DELETE", "/routes/test-prod").status_code == 403
+
+
+def test_a_save_on_a_condition_never_saves_over_a_version_it_did_not_read(
+    api: SignedClient,
+) -> None:
+    """The HTTP conditions of a versioned document: the version as its entity tag, a create
+    (If-None-Match: *) that finds one and a change (If-Match) of a version saved over since are
+    refused with 412 DLF.9018, naming the newest, and save nothing."""
+    new_workspace(api, "prod")
+    created = api.call("PUT", "/routes/r", ROUTE, extra_headers={"If-None-Match": "*"})
+    assert (created.status_code, created.headers["ETag"]) == (200, '"1"'), created.text
+    assert api.call("GET", "/routes/r").headers["ETag"] == '"1"'
+
+    again = api.call("PUT", "/routes/r", ROUTE, extra_headers={"If-None-Match": "*"})
+    assert again.status_code == 412, again.text
+    assert again.json()["error_code"] == "DLF.9018"
+    assert "Route 'r' exists (version 1, saved by " in again.json()["error_msg"]
+    assert again.json()["version"] == 1
+
+    changed = {**ROUTE, "description": "changed"}
+    assert (
+        api.call("PUT", "/routes/r", changed, extra_headers={"If-Match": '"1"'}).json()["version"]
+        == 2
+    )
+    stale = api.call("PUT", "/routes/r", ROUTE, extra_headers={"If-Match": 'W/"1"'})
+    assert stale.status_code == 412
+    assert "is at version 2" in stale.json()["error_msg"]
+    assert "not version 1: it changed since it was read" in stale.json()["error_msg"]
+    assert (stale.json()["version"], stale.json()["expected_version"]) == (2, 1)
+    assert api.call("GET", "/routes/r").json()["description"] == "changed"  # nothing saved
+
+    assert api.call("PUT", "/routes/r", ROUTE, extra_headers={"If-Match": "*"}).status_code == 200
+    missing = api.call("PUT", "/routes/none", ROUTE, extra_headers={"If-Match": "*"})
+    assert missing.status_code == 412
+    assert "Route 'none' does not exist" in missing.json()["error_msg"]
+    assert api.call("GET", "/routes/none").status_code == 400  # nothing saved
+
+    for headers in ({"If-Match": "v1"}, {"If-Match": '"0"'}, {"If-None-Match": '"1"'}):
+        bad = api.call("PUT", "/routes/r", ROUTE, extra_headers=headers)
+        assert (bad.status_code, bad.json()["error_code"]) == (400, "DLF.3051"), headers
+    both = api.call(
+        "PUT", "/routes/r", ROUTE, extra_headers={"If-Match": "*", "If-None-Match": "*"}
+    )
+    assert both.status_code == 400
+    assert [v["version"] for v in api.call("GET", "/routes/r/versions").json()["versions"]] == [
+        3,
+        2,
+        1,
+    ]
+
+
+def test_profiles_and_policies_take_the_same_conditions(api: SignedClient) -> None:
+    profile = {"params": {"env": "prod"}}
+    assert api.call("PUT", "/profiles/p", profile).headers["ETag"] == '"1"'
+    assert api.call("PUT", "/profiles/p", profile).status_code == 200
+    stale = api.call("PUT", "/profiles/p", profile, extra_headers={"If-Match": '"1"'})
+    assert (stale.status_code, stale.json()["error_code"]) == (412, "DLF.9018")
+    assert "Profile 'p' is at version 2" in stale.json()["error_msg"]
+
+    policy = {"maxDeletions": 3}
+    put = api.call("PUT", "/policies/workspace", policy, extra_headers={"If-None-Match": "*"})
+    assert (put.status_code, put.headers["ETag"]) == (200, '"1"'), put.text
+    assert api.call("GET", "/policies/workspace").headers["ETag"] == '"1"'
+    again = api.call("PUT", "/policies/workspace", policy, extra_headers={"If-None-Match": "*"})
+    assert again.status_code == 412
+    assert "The policy of workspace 'default' exists (version 1" in again.json()["error_msg"]

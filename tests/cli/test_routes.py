@@ -8,6 +8,9 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import pytest
+
+from jobferry.cli.client import ApiClient
 from support.cli import Cli
 
 
@@ -118,3 +121,31 @@ def test_refusals_name_the_rule_and_change_nothing(cli: Cli) -> None:
     nothing = cli("routes", "edit", route)
     assert nothing.exit_code == 2
     assert route not in [r["name"] for r in cli.json("routes", "list")["routes"]]
+
+
+def test_an_edit_keeps_what_another_saved_between_its_read_and_its_save(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``edit`` saves on the version it read (If-Match); refused because another admin saved
+    meanwhile, it reads the route again and makes its change to the newer version."""
+    route, prod = _name(), cli.remote.new_workspace("prod")
+    cli.json("routes", "create", route, "--from", cli.workspace, "--to", prod)
+    real = ApiClient.call
+    raced: list[str] = []
+
+    def call(self: ApiClient, method: str, path: str, body: object = None, **kw: object) -> object:
+        if method == "PUT" and not raced:  # another admin saves version 2 first
+            raced.append(path)
+            assert isinstance(body, dict)
+            real(self, "PUT", path, {**body, "onDrift": "FAIL", "description": "theirs"})
+        return real(self, method, path, body, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ApiClient, "call", call)
+    edited = cli.json("routes", "edit", route, "--on-drift", "keep-target")
+
+    assert (edited["version"], edited["onDrift"], edited["description"]) == (
+        3,
+        "KEEP_TARGET",
+        "theirs",
+    )
+    assert raced == [f"/routes/{route}"]

@@ -16,8 +16,10 @@ from jobferry.console.web import TEMPLATES
 from jobferry.console.wizard import hidden_fields, import_body, wizard_state
 from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason, SkipReason
 from jobferry.domain.routes import RouteError, parse_route
+from jobferry.domain.saving import Expected
 from jobferry.services.importing.model import NotApplied, Problem
 from jobferry.services.importing.plan import Plan, PlanLine, PlanSummary, SkipNote
+from jobferry.services.routes.service import RouteVersion
 from support.builders import make_job
 
 
@@ -191,9 +193,11 @@ def test_a_route_draft_round_trips_through_its_document() -> None:
     )
     route = parse_route("r", draft.document(None))
     assert route.selection.values == ("/a", "/b")
-    assert RouteDraft.of_route(route, {}) == replace(draft, values="/a\n/b")
+    saved = RouteVersion(route, 3, 0, "admin")
+    assert RouteDraft.of_route(saved, {}) == replace(draft, values="/a\n/b", based_on="3")
+    assert (draft.expected(), replace(draft, based_on="").expected()) == (Expected(0), None)
     by_id = parse_route("r", {"source": {"workspace": "ws-1"}, "target": {"carried": True}})
-    shown = RouteDraft.of_route(by_id, {"ws-1": "test"})
+    shown = RouteDraft.of_route(RouteVersion(by_id, 1, 0, "admin"), {"ws-1": "test"})
     assert (shown.source, shown.target, shown.selection, shown.values) == (
         "test",
         CARRIED,

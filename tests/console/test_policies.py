@@ -15,10 +15,17 @@ def test_the_workspaces_policy_is_edited_and_saved_as_versions(
 ) -> None:
     url = f"/console/w/{scope.workspace.id}/admin/policies"
     assert_page(browser.get(url), 200, "No policies yet.", "this workspace")
-    saved = browser.post(url, {"route": "", "document": "description: careful\nmaxDeletions: 2\n"})
+    read = {"read_of": "workspace", "read_version": "0"}
+    assert 'name="read_of" value="workspace"' in browser.get(url).text
+    document = "description: careful\nmaxDeletions: 2\n"
+    saved = browser.post(url, {**read, "route": "", "document": document})
     assert_page(saved, 200, "as version 1", "careful")
-    again = browser.post(url, {"route": "", "document": '{"owners": ["ops"]}'})
+    assert 'name="read_version" value="1"' in saved.text
+    again = browser.post(url, {**read, "read_version": "1", "document": '{"owners": ["ops"]}'})
     assert_page(again, 200, "as version 2", "v2", "v1")
+    stale = browser.post(url, {**read, "read_version": "1", "document": "maxDeletions: 9"})
+    assert_page(stale, 412, "is at version 2", "not version 1: it changed since it was read")
+    assert 'name="read_version" value="2"' in stale.text  # sent again, it saves over v2
     assert services.policies.get(scope, None).document == {"owners": ["ops"]}
     shown = browser.get(url)
     assert "&#34;owners&#34;" in shown.text  # the editor's draft, escaped

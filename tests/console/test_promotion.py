@@ -177,6 +177,16 @@ def test_profiles_are_saved_as_versions_from_yaml_and_refused_when_invalid(
     assert "Saved profile &#39;prod&#39; as version 1" in first.text
     second = browser.post(url, {"name": "prod", "document": '{"description": "two"}'})
     assert "as version 2" in second.text
+    assert 'name="read_of" value="prod"' in second.text
+    # The New profile form (read at no name) does not save over one that exists, and an
+    # editor read at version 1 not over version 2: nothing is saved, what was typed is kept.
+    fresh = {"read_of": "", "read_version": "", "name": "prod", "document": "params: {x: 1}"}
+    new = browser.post(url, fresh)
+    assert_page(new, 412, "Profile &#39;prod&#39; exists (version 2", "was to create it", "x: 1")
+    stale = browser.post(url, {**fresh, "read_of": "prod", "read_version": "1"})
+    assert_page(stale, 412, "is at version 2", "not version 1: it changed since it was read")
+    assert 'name="read_version" value="2"' in stale.text
+    assert services.profiles.get(scope, "prod").version == 2
     shown = browser.get(url, params={"name": "prod"}).text
     assert "v1" in shown
     assert "&#34;description&#34;: &#34;two&#34;" in shown

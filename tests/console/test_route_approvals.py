@@ -84,13 +84,14 @@ def test_the_route_form_shows_edits_and_keeps_the_approvals_a_route_requires(
     assert _checked(page.text) == ["ada"]
     assert 'value="cy"' not in page.text  # the target's members only, once it is chosen
 
-    edited = route_form("to-prod", source, "prod", creating="no", description="edited")
+    edited = route_form("to-prod", source, "prod", based_on="1", description="edited")
     shown = [*edited, ("approvals_required", "1"), ("approver", "ada")]
     assert _save(browser, ws, shown).status_code == 303  # saved as shown: kept
     saved = services.routes.get(seeded, "to-prod")
     assert (saved.version, saved.route.description) == (2, "edited")
     assert saved.route.document()["approvals"] == rule
 
+    edited = route_form("to-prod", source, "prod", based_on="2", description="edited")
     two = [*edited, ("approvals_required", "2"), ("approver", "ada"), ("approver", "bo")]
     assert _save(browser, ws, two).status_code == 303
     assert services.routes.get(seeded, "to-prod").route.document()["approvals"] == {
@@ -99,6 +100,7 @@ def test_the_route_form_shows_edits_and_keeps_the_approvals_a_route_requires(
     }
     assert _checked(browser.get(f"/console/w/{ws}/routes/to-prod").text) == ["ada", "bo"]
 
+    edited = route_form("to-prod", source, "prod", based_on="3", description="edited")
     assert _save(browser, ws, edited).status_code == 303  # 0 and nobody ticked: none
     assert "approvals" not in services.routes.get(seeded, "to-prod").route.document()
 
@@ -138,7 +140,7 @@ def test_refused_approvals_are_said_in_the_forms_words_and_nothing_is_saved(
     services.routes.put(
         seeded, "to-prod", {"source": {"workspace": source}, "target": {"workspace": "prod"}}
     )
-    base = route_form("to-prod", source, "prod", creating="no")
+    base = route_form("to-prod", source, "prod", based_on="1")
 
     def refused(*changes: tuple[str, str]) -> str:
         answer = _save(browser, ws, [*base, *changes])

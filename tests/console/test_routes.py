@@ -162,7 +162,7 @@ def test_a_route_is_edited_as_a_new_version_and_a_new_one_may_not_replace_it(
             "to-prod",
             source,
             "prod",
-            creating="no",
+            based_on="1",
             selection="NAMES",
             values="daily_sales",
             upstream="off",
@@ -187,6 +187,29 @@ def test_a_route_is_edited_as_a_new_version_and_a_new_one_may_not_replace_it(
     again = browser.post(f"/console/w/{ws}/routes", route_form("to-prod", source, "prod"))
     assert_page(again, 400, "A route named &#39;to-prod&#39; already exists")
     assert services.routes.get(seeded, "to-prod").version == 2
+
+
+def test_a_route_changed_since_its_form_was_read_is_not_saved_over_unseen(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    ws, source = seeded.workspace.id, seeded.workspace.name
+    wizard.prod_workspace(services, "dws_conn")
+    create(browser, ws, "to-prod", source, "prod")
+    assert 'name="based_on" value="1"' in browser.get(f"/console/w/{ws}/routes/to-prod").text
+    other = {"source": {"workspace": source}, "target": {"workspace": "prod"}, "mode": "PER_OBJECT"}
+    services.routes.put(seeded, "to-prod", other)  # another admin saves version 2 meanwhile
+
+    typed = route_form("to-prod", source, "prod", based_on="1", description="mine")
+    refused = browser.post(f"/console/w/{ws}/routes", typed)
+
+    assert_page(refused, 412, "Route &#39;to-prod&#39; is at version 2", "not version 1")
+    assert 'value="mine"' in refused.text  # what was typed is kept
+    assert 'name="based_on" value="2"' in refused.text  # sent again, it saves over version 2
+    assert services.routes.get(seeded, "to-prod").route.mode.value == "PER_OBJECT"
+    resent = [(k, "2" if k == "based_on" else v) for k, v in typed]
+    again = browser.post(f"/console/w/{ws}/routes", resent)
+    assert again.status_code == 303
+    assert services.routes.get(seeded, "to-prod").route.description == "mine"
 
 
 def test_a_route_is_removed_and_only_a_project_admin_may_change_routes(
@@ -329,7 +352,7 @@ def test_a_route_writing_its_profile_inline_promotes_with_it(
     assert "'dws_prod'" in str(shown.document)
     saved = browser.post(
         f"/console/w/{ws}/routes",
-        route_form("inline", source, "prod", creating="no", profile=":inline"),
+        route_form("inline", source, "prod", based_on="1", profile=":inline"),
     )
     assert saved.status_code == 303
     assert services.routes.get(seeded, "inline").route.profile == inline

@@ -236,9 +236,10 @@ def assert_no_api_terms(page: str, terms: re.Pattern[str]) -> None:
 
 def route_form(name: str, source: str, target: str, **changes: str) -> list[tuple[str, str]]:
     """The route form as a browser posts it: every field, ``changes`` in place of defaults
-    (a field changed to "off" is left out, as an unticked box is)."""
+    (a field changed to "off" is left out, as an unticked box is); ``based_on`` is the
+    version the form was read at ("0": a new route)."""
     fields = {
-        "creating": "yes",
+        "based_on": "0",
         "name": name,
         "description": "",
         "source": source,

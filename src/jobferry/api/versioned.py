@@ -1,24 +1,47 @@
 """The calls of a document saved as versions under a name (a profile, a route, a route's policy):
 one version (the newest, or ``?version=N``), every version newest first, and a new version
-saved. One set of handlers, registered on each router that keeps such a document."""
+saved. One set of handlers, registered on each router that keeps such a document.
+
+A version's answer carries its number as an entity tag (``ETag: "3"``), and a save honours the
+HTTP conditions on it: ``If-Match: "3"`` saves only over version 3 (a writer that read it
+never saves over a change made since), ``If-Match: *`` only over one that exists, and
+``If-None-Match: *`` only when there is none (a create never saves over one). A condition that
+does not hold answers 412 ``DLF.9018`` and saves nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 
 from jobferry.api.auth import ScopeDep
 from jobferry.api.wire import BodyDep, VersionQuery, json
+from jobferry.domain.saving import CREATE, EXISTING, Expected
 from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.web import services_of
 
-T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
+
+class Numbered(Protocol):
+    """A saved version, by its number."""
+
+    @property
+    def version(self) -> int: ...
+
+
+T = TypeVar("T", bound=Numbered)
+T_co = TypeVar("T_co", bound=Numbered, covariant=True)
+
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description='save only over this version ("3"), or * any one'),
+]
+IfNoneMatch = Annotated[
+    str | None, Header(alias="If-None-Match", description="*: save only when there is none")
+]
 
 
 class Versioned(Protocol[T_co]):
@@ -28,7 +51,7 @@ class Versioned(Protocol[T_co]):
 
     def versions(self, scope: Scope, name: str, /) -> Sequence[T_co]: ...
 
-    def put(self, scope: Scope, name: str, body: Any, /) -> T_co: ...
+    def put(self, scope: Scope, name: str, body: Any, expected: Expected | None, /) -> T_co: ...
 
 
 @dataclass(frozen=True)
@@ -43,6 +66,42 @@ class VersionedDocument(Generic[T]):
     service: Callable[[Services], Versioned[T]]
     present: Callable[[T], dict[str, Any]]
     read: Callable[[bytes], object]
+
+
+def expected_of(if_match: str | None, if_none_match: str | None) -> Expected | None:
+    """The condition a save's ``If-Match`` / ``If-None-Match`` headers set (None: none)."""
+    if if_match is not None and if_none_match is not None:
+        raise InvalidRequestError(
+            "Give If-Match or If-None-Match, not both: If-Match names the version to save "
+            "over, If-None-Match: * saves only when there is none.",
+            parameter="If-Match",
+        )
+    if if_none_match is not None:
+        if if_none_match.strip() != "*":
+            raise InvalidRequestError(
+                f"If-None-Match takes only * here (save only when there is none), not "
+                f"{if_none_match!r}.",
+                parameter="If-None-Match",
+            )
+        return CREATE
+    if if_match is None:
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if tag == "*":
+        return EXISTING
+    if not tag.isdigit() or int(tag) < 1:
+        raise InvalidRequestError(
+            f'If-Match takes the version to save over, as its answer\'s ETag gives it ("3"), '
+            f"or *; not {if_match!r}.",
+            parameter="If-Match",
+        )
+    return Expected(int(tag))
+
+
+def tagged(answer: Response, saved: Numbered) -> Response:
+    """``answer`` with the version's number as its entity tag."""
+    answer.headers["ETag"] = f'"{saved.version}"'
+    return answer
 
 
 def required_document(raw: bytes, what: str) -> bytes:
@@ -69,7 +128,7 @@ def version_routes(
         request: Request, scope: ScopeDep, name: str, version: VersionQuery = None
     ) -> Response:
         found = document.service(services_of(request)).get(scope, name, version)
-        return json(document.present(found))
+        return tagged(json(document.present(found)), found)
 
     @router.get(f"{path}/versions", summary=every, name=f"{document.noun}_versions")
     def list_versions(request: Request, scope: ScopeDep, name: str) -> Response:
@@ -77,6 +136,15 @@ def version_routes(
         return json({"versions": [document.present(v) for v in found]})
 
     @router.put(path, summary=save, openapi_extra=body, name=f"put_{document.noun}")
-    def put_version(request: Request, scope: ScopeDep, raw: BodyDep, name: str) -> Response:
-        saved = document.service(services_of(request)).put(scope, name, document.read(raw))
-        return json(document.present(saved))
+    def put_version(
+        request: Request,
+        scope: ScopeDep,
+        raw: BodyDep,
+        name: str,
+        if_match: IfMatch = None,
+        if_none_match: IfNoneMatch = None,
+    ) -> Response:
+        expected = expected_of(if_match, if_none_match)
+        service = document.service(services_of(request))
+        saved = service.put(scope, name, document.read(raw), expected)
+        return tagged(json(document.present(saved)), saved)

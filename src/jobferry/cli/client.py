@@ -20,7 +20,7 @@ import os
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +37,8 @@ from jobferry.services.remotes.query import sdk_query
 from jobferry.signing import UNSIGNED_PAYLOAD, sign_request
 
 USER_AGENT = f"jobferry-cli/{__version__}"
+RESPOND_ASYNC = {"Prefer": "respond-async"}
+"""The header asking a call that works long to answer its task's id (RFC 7240)."""
 CHUNK = 1 << 20
 
 Progress = Callable[[int, int | None], None]
@@ -202,36 +204,33 @@ class ApiClient:
         scoped: bool = True,
         timeout: float | None = None,
         unanswered: str = "try again.",
-        prefer: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         raw_path = f"{self._base_path}/{api}/{segment(self.project_id)}{path}"
         raw_query = sdk_query(query)
-        headers = {
+        sent = {
             "Host": self._host,
             "Content-Type": content_type,
             "User-Agent": USER_AGENT,
             "X-Project-Id": self.project_id,
+            **(headers or {}),
         }
         if self.workspace and scoped:
-            headers["workspace"] = self.workspace
-        if prefer:
-            headers["Prefer"] = prefer
+            sent["workspace"] = self.workspace
         if isinstance(body, _MultipartFile):
-            headers["X-Sdk-Content-Sha256"] = UNSIGNED_PAYLOAD
+            sent["X-Sdk-Content-Sha256"] = UNSIGNED_PAYLOAD
             # Any non-empty bytes give the UNSIGNED-PAYLOAD hash line; the file is streamed.
             signed_body = b"multipart"
         else:
             signed_body = body
-        headers.update(
-            sign_request(method, raw_path, raw_query, headers, signed_body, *self._keys())
-        )
+        sent.update(sign_request(method, raw_path, raw_query, sent, signed_body, *self._keys()))
         url = f"{self.endpoint.removesuffix(self._base_path)}{raw_path}"
         if raw_query:
             url = f"{url}?{raw_query}"
         waited = self.timeout if timeout is None else timeout
         try:
             response = self._session.request(
-                method, url, data=body, headers=headers, timeout=waited, stream=stream
+                method, url, data=body, headers=sent, timeout=waited, stream=stream
             )
         except requests.exceptions.SSLError as exc:
             raise ConnectionProblemError(
@@ -270,14 +269,15 @@ class ApiClient:
         scoped: bool = True,
         timeout: float | None = None,
         unanswered: str = "try again.",
-        prefer: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """A JSON call; returns the decoded body (``None`` for an empty answer). ``api`` is the
         path's version segment: ``v1`` (the job API) or ``v2`` (DataArts Studio's factory);
         ``scoped=False`` leaves the workspace header out (a call about the project).
         ``timeout``: how long its answer is waited for (``WORK_SECONDS`` for a call that works
-        before it answers), and ``unanswered`` what to do when it does not come. ``prefer``:
-        the ``Prefer`` header (``respond-async``: a task's id rather than the work done)."""
+        before it answers), and ``unanswered`` what to do when it does not come. ``headers``:
+        more headers, signed with the rest (``RESPOND_ASYNC``: a task's id rather than the work
+        done; a save's ``If-Match``)."""
         data = b"" if body is None else orjson.dumps(body)
         content_type = "application/json;charset=utf-8" if data else "application/json"
         response = self._send(
@@ -290,7 +290,7 @@ class ApiClient:
             scoped=scoped,
             timeout=timeout,
             unanswered=unanswered,
-            prefer=prefer,
+            headers=headers,
         )
         if not response.content:
             return None

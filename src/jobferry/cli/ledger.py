@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jobferry.cli.client import WORK_SECONDS, segment
+from jobferry.cli.client import RESPOND_ASYNC, WORK_SECONDS, segment
 from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.output import mapping, to_json
 from jobferry.cli.planview import pending, show_plan
@@ -52,7 +52,7 @@ def rollback_command(
             timeout=WORK_SECONDS,
             unanswered="the server may still be rolling the release back: jobferry releases "
             "ledger shows its rollback once it is done; do not start it again before.",
-            prefer="respond-async",
+            headers=RESPOND_ASYNC,
         )
     )
     if "workspace_id" in answer:  # a rollback task of the production side, followed

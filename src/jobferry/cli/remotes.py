@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jobferry.cli.client import WORK_SECONDS, segment
+from jobferry.cli.client import RESPOND_ASYNC, WORK_SECONDS, segment
 from jobferry.cli.exits import CliUsageError, ExitCode
 from jobferry.cli.output import epoch_ms, mapping
 from jobferry.cli.secrets import SOURCES, secret_value
@@ -307,7 +307,7 @@ def refresh_remote(
             timeout=WORK_SECONDS,
             unanswered=f"the server may still be refreshing remote '{name}': jobferry remotes "
             f"show {name} says when its last refresh ended; do not start another before.",
-            prefer="respond-async",
+            headers=RESPOND_ASYNC,
         )
     )
     if "workspace" in answer:  # a task of the shadow workspace, followed to its end

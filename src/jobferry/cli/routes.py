@@ -28,7 +28,7 @@ from jobferry.cli.optionsets import takes
 from jobferry.cli.output import epoch_ms, mapping, moment
 from jobferry.cli.session import SAVED, Column, JsonOption, VersionOption, list_answer, session
 from jobferry.domain.profile import load_profile_text
-from jobferry.errors import RouteNotFoundError
+from jobferry.errors import VersionMovedError
 
 app = typer.Typer(help="Routes: remembered promotions between workspaces.", no_args_is_help=True)
 
@@ -237,9 +237,18 @@ DescriptionOption = Annotated[
 ]
 
 
-def _save(ctx: typer.Context, name: str, document: dict[str, Any], json_mode: bool) -> None:
+EDIT_ATTEMPTS = 5
+"""How many times ``edit`` reads, changes and saves a route that others keep saving meanwhile."""
+
+
+def _save(
+    ctx: typer.Context, name: str, document: dict[str, Any], json_mode: bool, condition: str
+) -> None:
+    """Save ``document`` as route ``name``'s next version on ``condition``: ``*`` (a create:
+    only when there is none) or the version it was read at (only over that one)."""
     s = session(ctx, json_mode)
-    answer = mapping(s.client().call("PUT", f"/routes/{segment(name)}", document))
+    headers = {"If-None-Match": "*"} if condition == "*" else {"If-Match": f'"{condition}"'}
+    answer = mapping(s.client().call("PUT", f"/routes/{segment(name)}", document, headers=headers))
     _show(s, answer, f"Saved route '{name}' version {answer.get('version')}.")
 
 
@@ -284,33 +293,23 @@ def create_route(
     """Create a route (project admins): --from and --to (or their -carried forms), the jobs
     (--all, --folder, --tag or --job; default every job), the profile and the import's
     settings; options given beside -f override the file's. Refused when the route exists."""
-    _refuse_existing(ctx, name, json_mode)
     base: dict[str, Any] = {}
     if file is not None:
         loaded = load_profile_text(file.expanduser().read_bytes())
         if not isinstance(loaded, dict):
             raise CliUsageError(f"{file} must hold one route document (a JSON object).")
         base = loaded
-    _save(ctx, name, _merged(base, changes), json_mode)
-
-
-def _refuse_existing(ctx: typer.Context, name: str, json_mode: bool) -> None:
-    """``create`` of a route that exists would save over its settings as a new version, each
-    one left out reset to its default: refused, naming ``edit``, which changes only those
-    named."""
-    s = session(ctx, json_mode)
     try:
-        existing = mapping(s.client().get(f"/routes/{segment(name)}"))
+        _save(ctx, name, _merged(base, changes), json_mode, "*")
     except ApiError as exc:
-        if exc.code == RouteNotFoundError.code:
-            return
-        raise
-    raise CliUsageError(
-        f"Route '{name}' exists (version {existing.get('version')}, saved by "
-        f"{existing.get('updateUser')} {moment(existing.get('updateTime'))}): create would "
-        f"reset every setting it does not name. Change the settings you name with jobferry "
-        f"routes edit {name} …, or remove it first with jobferry routes delete {name}."
-    )
+        if exc.code != VersionMovedError.code:
+            raise
+        # Saved over, a route that exists would take every setting left out at its default.
+        raise CliUsageError(
+            f"Route '{name}' exists (version {exc.body.get('version')}): create would reset "
+            f"every setting it does not name. Change the settings you name with jobferry "
+            f"routes edit {name} …, or remove it first with jobferry routes delete {name}."
+        ) from None
 
 
 @app.command("edit")
@@ -322,8 +321,16 @@ def edit_route(
     if not changes:
         raise CliUsageError(f"Name what to change in route '{name}' (see --help).")
     s = session(ctx, json_mode)
-    current = mapping(s.client().get(f"/routes/{segment(name)}"))
-    _save(ctx, name, _merged(current, changes), json_mode)
+    for attempt in range(1, EDIT_ATTEMPTS + 1):
+        current = mapping(s.client().get(f"/routes/{segment(name)}"))
+        try:
+            _save(ctx, name, _merged(current, changes), json_mode, str(current.get("version")))
+            return
+        except ApiError as exc:
+            # Saved by another since it was read: the change goes onto the newer version, so
+            # what the other saved stays.
+            if exc.code != VersionMovedError.code or attempt == EDIT_ATTEMPTS:
+                raise
 
 
 @app.command("show")

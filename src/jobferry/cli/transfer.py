@@ -24,7 +24,7 @@ from jobferry.cli.asking import (
     rollback_question,
     written,
 )
-from jobferry.cli.client import WORK_SECONDS, ApiClient, ApiError, segment
+from jobferry.cli.client import RESPOND_ASYNC, WORK_SECONDS, ApiClient, ApiError, segment
 from jobferry.cli.exits import CheckProblemsError, CommandError, ExitCode
 from jobferry.cli.import_options import (
     AllObjectsOption,
@@ -295,7 +295,7 @@ def _rolled_back(s: Session, task_id: str) -> tuple[dict[str, Any], str | None]:
             timeout=WORK_SECONDS,
             unanswered=f"the server may still be rolling import {task_id} back: jobferry tasks "
             f"show {task_id} says when it is rolled back; do not start it again before.",
-            prefer="respond-async",
+            headers=RESPOND_ASYNC,
         )
     )
     if "rollbackOf" not in answer:

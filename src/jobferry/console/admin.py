@@ -18,12 +18,14 @@ from jobferry.console.web import (
     PageDep,
     base_of,
     raw,
+    read_at,
+    read_fields,
     redirect,
     render,
     text,
 )
 from jobferry.domain.enums import EnvironmentKind, LockPolicy, Role
-from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError
+from jobferry.errors import InvalidRequestError, JobferryError, KeyNotFoundError, VersionMovedError
 from jobferry.services.accounts.records import User
 from jobferry.services.environment.objects import EnvironmentObject
 from jobferry.services.workspaces.keys import SigningKey, TrustedKey, parse_trust
@@ -291,13 +293,17 @@ def _profiles_page(
         versions = services.profiles.versions(page.scope, selected)
         if draft is None:
             document = orjson.dumps(versions[0].document, option=orjson.OPT_INDENT_2).decode()
-            draft = {"name": selected, "document": document}
+            draft = {
+                "name": selected,
+                "document": document,
+                **read_fields(selected, versions[0].version),
+            }
     context = ProfilesContext(
         page=page,
         profiles=services.profiles.list_all(page.scope),
         selected=selected,
         versions=versions,
-        draft=draft or {"name": "", "document": ""},
+        draft=draft or {"name": "", "document": "", "read_of": "", "read_version": ""},
         error=error,
         message=message,
     )
@@ -312,11 +318,15 @@ def profiles(page: PageDep, name: str = "") -> Response:
 
 @router.post("/w/{workspace_id}/admin/profiles")
 def save_profile(page: PageDep, form: FormDep) -> Response:
-    """Save a new version of a profile."""
-    draft = {"name": text(form, "name"), "document": raw(form, "document")}
+    """Save a new version of a profile: over the version the editor read, or a new one."""
+    name = text(form, "name")
+    draft = {"name": name, "document": raw(form, "document"), **read_fields(form=form)}
     try:
-        saved = page.services.profiles.put(page.scope, draft["name"], draft["document"].encode())
+        document = draft["document"].encode()
+        saved = page.services.profiles.put(page.scope, name, document, read_at(form, name))
     except JobferryError as exc:
+        if isinstance(exc, VersionMovedError):  # sent again, it saves over the newest
+            draft = {**draft, **read_fields(name, exc.context.get("version"))}
         return _profiles_page(page, draft=draft, error=said(exc), status_code=exc.status)
     return _profiles_page(
         page,

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Response
 
 from jobferry.console.admin import AdminPage
 from jobferry.console.fixes import said
-from jobferry.console.web import FormDep, Page, PageDep, raw, render, text
+from jobferry.console.web import FormDep, Page, PageDep, raw, read_at, read_fields, render, text
 from jobferry.domain.enums import Role
-from jobferry.errors import JobferryError, PolicyNotFoundError
+from jobferry.errors import JobferryError, PolicyNotFoundError, VersionMovedError
 from jobferry.services.policies.service import PolicyVersion
 
 router = APIRouter()
@@ -29,6 +29,8 @@ class PoliciesContext(AdminPage):
     versions: list[PolicyVersion]
     routes: list[str]
     draft: str
+    read: dict[str, str]
+    """What the draft was read at (``console.web.read_fields``)."""
 
 
 def _policies_page(
@@ -36,6 +38,7 @@ def _policies_page(
     *,
     route: str = "",
     draft: str | None = None,
+    read: dict[str, str] | None = None,
     error: str = "",
     message: str = "",
     status_code: int = 200,
@@ -49,6 +52,7 @@ def _policies_page(
     if draft is None:
         newest = versions[0].document if versions else None
         draft = orjson.dumps(newest, option=orjson.OPT_INDENT_2).decode() if newest else ""
+        read = read_fields(_key(route), versions[0].version if versions else 0)
     context = PoliciesContext(
         page=page,
         policies=services.policies.list_all(page.scope),
@@ -56,6 +60,7 @@ def _policies_page(
         versions=versions,
         routes=[r.route.name for r in services.routes.list_all(page.scope)],
         draft=draft,
+        read=read or read_fields(),
         error=error,
         message=message,
     )
@@ -72,11 +77,15 @@ def policies(page: PageDep, route: str = "") -> Response:
 def save_policy(page: PageDep, form: FormDep) -> Response:
     """Save a new version of the workspace's policy, or of the route's the form names."""
     route, document = text(form, "route"), raw(form, "document")
+    read = read_fields(form=form)
     try:
-        saved = page.services.policies.put(page.scope, route or None, document.encode() or b"{}")
+        body, expected = document.encode() or b"{}", read_at(form, _key(route))
+        saved = page.services.policies.put(page.scope, route or None, body, expected)
     except JobferryError as exc:
+        if isinstance(exc, VersionMovedError):  # sent again, it saves over the newest
+            read = read_fields(_key(route), exc.context.get("version"))
         return _policies_page(
-            page, route=route, draft=document, error=said(exc), status_code=exc.status
+            page, route=route, draft=document, read=read, error=said(exc), status_code=exc.status
         )
     return _policies_page(
         page,
@@ -84,3 +93,8 @@ def save_policy(page: PageDep, form: FormDep) -> Response:
         message=f"Saved the policy of {saved.holder_kind} '{saved.holder}' as version "
         f"{saved.version}.",
     )
+
+
+def _key(route: str) -> str:
+    """Whose policy the editor holds, as its hidden ``read_of`` names it."""
+    return f"route/{route}" if route else "workspace"

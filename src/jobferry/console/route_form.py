@@ -19,6 +19,7 @@ from jobferry.console.web import text, texts
 from jobferry.console.wizard import wizard_state
 from jobferry.domain.enums import DriftPolicy, ImportMode, SameNamePolicy, SchedulingPolicy
 from jobferry.domain.routes import Route, RouteEnd, SelectionKind
+from jobferry.domain.saving import Expected
 from jobferry.services.definitions.documents import dump
 from jobferry.services.routes.overrides import Overrides
 from jobferry.services.routes.records import Promotion
@@ -69,6 +70,13 @@ class RouteDraft:
     """How many signed approvals of a promotion's plan its import needs, as typed."""
     approvers: tuple[str, ...] = ()
     """Who may approve (user names, members of the target workspace)."""
+    based_on: str = "0"
+    """The version the form was read at ("0": a new route; "": a form rendered before saves
+    were conditional, saved on no condition)."""
+
+    def expected(self) -> Expected | None:
+        """The condition the draft is saved on: over the version it was read at."""
+        return Expected(int(self.based_on)) if self.based_on.isdigit() else None
 
     @classmethod
     def of_form(cls, form: FormData) -> RouteDraft:
@@ -91,12 +99,14 @@ class RouteDraft:
             signed=text(form, "signed") == "on",
             required=text(form, "approvals_required") or "0",
             approvers=tuple(dict.fromkeys(texts(form, "approver"))),
+            based_on=text(form, "based_on"),
         )
 
     @classmethod
-    def of_route(cls, route: Route, names: dict[str, str]) -> RouteDraft:
-        """The draft showing a saved route (``names``: workspace id → name, so an end saved
-        by id shows in the picker by name)."""
+    def of_route(cls, saved: RouteVersion, names: dict[str, str]) -> RouteDraft:
+        """The draft showing a saved route's version (``names``: workspace id → name, so an
+        end saved by id shows in the picker by name)."""
+        route = saved.route
         profile = route.profile
         return cls(
             name=route.name,
@@ -116,6 +126,7 @@ class RouteDraft:
             signed=route.require_signature,
             required=str(route.approvals.required),
             approvers=route.approvals.approvers,
+            based_on=str(saved.version),
         )
 
     def document(self, inline: dict[str, Any] | None) -> dict[str, Any]:

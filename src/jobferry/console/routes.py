@@ -12,15 +12,15 @@ every workspace's Routes page lists the same ones; only project admins change th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Response
 
 from jobferry.console.checking import promotion_plan
 from jobferry.console.fixes import said
-from jobferry.console.route_approvals import Member, members, members_of, planned_already
+from jobferry.console.route_approvals import Member, members, planned_already
+from jobferry.console.route_checks import existing_route, may_edit_routes, route_document
 from jobferry.console.route_form import (
     CARRIED,
     INLINE,
@@ -40,17 +40,15 @@ from jobferry.console.web import (
     base_of,
     redirect,
     render,
-    text,
     when,
 )
-from jobferry.domain.routes import Route, RouteError, parse_route
+from jobferry.domain.routes import Route
 from jobferry.errors import (
     InvalidRequestError,
     JobferryError,
     NotSupportedError,
-    RouteNotFoundError,
+    VersionMovedError,
 )
-from jobferry.services.accounts.records import Workspace
 from jobferry.services.context import WRITERS
 from jobferry.services.routes.records import Promotion
 from jobferry.services.routes.service import RouteVersion
@@ -122,10 +120,6 @@ class RouteContext(PageContext):
     """The profile picker's value keeping the route's inline profile."""
 
 
-def _can_edit(page: Page) -> bool:
-    return page.session.actor.is_project_admin
-
-
 def _names(page: Page) -> dict[str, str]:
     """Workspace id → name, for the workspaces the viewer has a role in."""
     return {ws.id: ws.name for ws in page.workspaces}
@@ -158,7 +152,7 @@ def routes(page: PageDep, removed: str = "") -> Response:
     """The project's routes: ends, selection, last promotion and where it stands."""
     rows = [_row(page, saved) for saved in page.services.routes.list_all(page.scope)]
     message = f"Removed route '{removed}' with its versions and history." if removed else ""
-    context = RoutesContext(page=page, routes=rows, can_edit=_can_edit(page), message=message)
+    context = RoutesContext(page=page, routes=rows, can_edit=may_edit_routes(page), message=message)
     return render(page.request, context)
 
 
@@ -167,7 +161,7 @@ def _profiles(page: Page, chosen: str) -> dict[str, list[str]]:
     change routes), and the chosen one when it is none of them."""
     services, actor = page.services, page.session.actor
     out: dict[str, list[str]] = {}
-    if _can_edit(page):
+    if may_edit_routes(page):
         for ws in page.workspaces:
             scope = services.accounts.scope(actor, actor.project_id, ws.id)
             names = [p.name for p in services.profiles.list_all(scope)]
@@ -193,7 +187,7 @@ def _route_page(
     history, versions = _history(page, route)
     target_url = _workspace_url(page, route.target.workspace) if route is not None else ""
     if draft is None:
-        draft = RouteDraft.of_route(route, _names(page)) if route is not None else RouteDraft()
+        draft = RouteDraft.of_route(saved, _names(page)) if saved is not None else RouteDraft()
     context = RouteContext(
         page=page,
         saved=saved,
@@ -202,7 +196,7 @@ def _route_page(
         profiles=_profiles(page, draft.profile),
         members=members(page, draft.target),
         inline=route is not None and isinstance(route.profile, dict),
-        can_edit=_can_edit(page),
+        can_edit=may_edit_routes(page),
         promotable=route is not None and not (route.source.carried or route.target.carried),
         may_promote=route is not None and _may_promote(page, route),
         target_url=target_url,
@@ -266,93 +260,15 @@ def route(page: PageDep, name: str, saved: int = 0) -> Response:
     return _route_page(page, found, message=message)
 
 
-def _existing(page: Page, name: str) -> RouteVersion | None:
-    try:
-        return page.services.routes.get(page.scope, name)
-    except RouteNotFoundError:
-        return None
-
-
-def _document(page: Page, draft: RouteDraft, creating: bool) -> dict[str, Any]:
-    """The document to save: refused when a new route would replace one of the same name, or
-    when it would keep an inline profile the route does not have."""
-    existing = _existing(page, draft.name) if draft.name else None
-    if creating and existing is not None:
-        raise InvalidRequestError(
-            f"A route named '{draft.name}' already exists; open it from the Routes page to "
-            "change it, or give this one another name."
-        )
-    inline = existing.route.profile if existing is not None else None
-    if draft.profile == INLINE and not isinstance(inline, dict):
-        raise InvalidRequestError(
-            f"Route '{draft.name}' has no profile written in it to keep; pick a profile of "
-            "the target workspace, or none."
-        )
-    document = draft.document(inline if isinstance(inline, dict) else None)
-    foreign = [p for p in (_foreign_profile(page, draft), _strangers(page, draft)) if p]
-    if foreign:
-        try:
-            parse_route(draft.name, document)
-            problems = []
-        except RouteError as exc:  # said together with the server's own problems
-            problems = exc.problems
-        raise InvalidRequestError(
-            f"Route '{draft.name}' is invalid.", route=draft.name, problems=[*problems, *foreign]
-        )
-    return document
-
-
-def _target(page: Page, draft: RouteDraft) -> Workspace | None:
-    """The workspace of this server the form names as the target (``None``: none)."""
-    if draft.target == CARRIED:
-        return None
-    return next((w for w in page.workspaces if draft.target in (w.id, w.name)), None)
-
-
-def _strangers(page: Page, draft: RouteDraft) -> str | None:
-    """Why approvers chosen cannot approve: they have no role in the target workspace, where
-    its plans are approved (``None``: they all have one, or the target is not here)."""
-    target = _target(page, draft)
-    if target is None or not draft.approvers or not _can_edit(page):
-        return None  # the service refuses who may not change routes
-    there = {m.name for m in members_of(page, target)}
-    strangers = [a for a in draft.approvers if a not in there]
-    if not strangers:
-        return None
-    return (
-        f"Approvers: {', '.join(strangers)} ha{'s' if len(strangers) == 1 else 've'} no role "
-        f"in workspace '{target.name}', where the route's plans are approved; choose its "
-        f"members (a workspace admin there grants roles under Admin → Users and roles)"
-    )
-
-
-def _foreign_profile(page: Page, draft: RouteDraft) -> str | None:
-    """Why the profile picked is not one of the target workspace's (``None`` when it is, or
-    when the form names no profile or no workspace of this server here as the target)."""
-    if draft.profile in ("", INLINE):
-        return None
-    target = _target(page, draft)
-    if target is None:
-        return None  # the service says what is wrong with the target
-    services, actor = page.services, page.session.actor
-    scope = services.accounts.scope(actor, actor.project_id, target.id)
-    if draft.profile in {p.name for p in services.profiles.list_all(scope)}:
-        return None
-    return (
-        f"Environment profile: workspace '{target.name}' has no profile '{draft.profile}'; pick "
-        f"one of its profiles, or none (its profiles are saved under Admin → Environment "
-        f"profiles in '{target.name}')"
-    )
-
-
 @router.post("/w/{workspace_id}/routes")
 def save_route(page: PageDep, form: FormDep) -> Response:
-    """Save the form as a new version of the route (a new route when ``creating``)."""
+    """Save the form as a new version of the route: over the version it was read from
+    (``based_on``), or a new route when that is 0."""
     draft = RouteDraft.of_form(form)
-    creating = text(form, "creating") == "yes"
+    creating = draft.based_on == "0"
     try:
-        document = _document(page, draft, creating)
-        saved = page.services.routes.put(page.scope, draft.name, document)
+        document = route_document(page, draft, creating)
+        saved = page.services.routes.put(page.scope, draft.name, document, draft.expected())
     except JobferryError as exc:
         problems = [said_problem(p) for p in exc.context.get("problems") or []]
         error = (
@@ -360,7 +276,9 @@ def save_route(page: PageDep, form: FormDep) -> Response:
             if problems
             else said(exc)
         )
-        current = None if creating else _existing(page, draft.name)
+        current = None if creating else existing_route(page, draft.name)
+        if isinstance(exc, VersionMovedError):  # sent again, it saves over the newest
+            draft = replace(draft, based_on=str(exc.context.get("version", "")))
         return _route_page(
             page,
             current,
@@ -379,7 +297,7 @@ def delete_route(page: PageDep, form: FormDep, name: str) -> Response:
     try:
         page.services.routes.delete(page.scope, name)
     except JobferryError as exc:
-        found = _existing(page, name)
+        found = existing_route(page, name)
         if found is None:
             raise
         return _route_page(page, found, error=said(exc), status_code=exc.status)

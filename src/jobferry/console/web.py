@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from jobferry.domain.enums import Role
+from jobferry.domain.saving import CREATE, Expected
 from jobferry.domain.sizes import size_in_words
 from jobferry.errors import CsrfError, ProductionSideError, ShadowWorkspaceError
 from jobferry.services.accounts.records import Workspace
@@ -200,6 +201,29 @@ def text(form: FormData, name: str, default: str = "") -> str:
     """One text field of a form, stripped ('' when absent or a file)."""
     value = form.get(name)
     return value.strip() if isinstance(value, str) else default
+
+
+def read_at(form: FormData, key: str) -> Expected | None:
+    """The condition an editor's save of a versioned document (a profile, a policy) is made
+    on: over the version the form was read at (its hidden ``read_of`` and ``read_version``)
+    when it saves what it read (``key``), else only when there is none (a new one). A form
+    without them (rendered before an upgrade) saves as before, on no condition."""
+    if "read_of" not in form:
+        return None
+    version = text(form, "read_version")
+    if text(form, "read_of") == key and version.isdigit():
+        return Expected(int(version))
+    return CREATE
+
+
+def read_fields(
+    key: str = "", version: int | None = None, *, form: FormData | None = None
+) -> dict[str, str]:
+    """An editor's hidden fields naming what it was read at (``read_at``): ``key`` at
+    ``version``, or as ``form`` posted them."""
+    if form is not None:
+        return {"read_of": text(form, "read_of"), "read_version": text(form, "read_version")}
+    return {"read_of": key, "read_version": "" if version is None else str(version)}
 
 
 def raw(form: FormData, name: str) -> str:

@@ -9,7 +9,15 @@ from fastapi import APIRouter, Request, Response
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters.policies import policy
-from jobferry.api.versioned import VersionedDocument, required_document, version_routes
+from jobferry.api.versioned import (
+    IfMatch,
+    IfNoneMatch,
+    VersionedDocument,
+    expected_of,
+    required_document,
+    tagged,
+    version_routes,
+)
 from jobferry.api.wire import BodyDep, VersionQuery, body_doc, json
 from jobferry.web import services_of
 
@@ -32,7 +40,8 @@ def list_policies(request: Request, scope: ScopeDep) -> Response:
 def get_workspace_policy(
     request: Request, scope: ScopeDep, version: VersionQuery = None
 ) -> Response:
-    return json(policy(services_of(request).policies.get(scope, None, version)))
+    found = services_of(request).policies.get(scope, None, version)
+    return tagged(json(policy(found)), found)
 
 
 @router.get("/policies/workspace/versions", summary="Every version of the workspace's policy")
@@ -46,8 +55,16 @@ def workspace_policy_versions(request: Request, scope: ScopeDep) -> Response:
     summary="Save a new version of the workspace's policy",
     openapi_extra=body_doc("policy document", schema=bodies.POLICY),
 )
-def put_workspace_policy(request: Request, scope: ScopeDep, raw: BodyDep) -> Response:
-    return json(policy(services_of(request).policies.put(scope, None, _document(raw))))
+def put_workspace_policy(
+    request: Request,
+    scope: ScopeDep,
+    raw: BodyDep,
+    if_match: IfMatch = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    expected = expected_of(if_match, if_none_match)
+    saved = services_of(request).policies.put(scope, None, _document(raw), expected)
+    return tagged(json(policy(saved)), saved)
 
 
 def _document(raw: bytes) -> bytes:

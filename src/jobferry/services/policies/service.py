@@ -17,11 +17,12 @@ from jobferry.domain.enums import Role
 from jobferry.domain.policies import HolderKind, PolicyError, parse_policy
 from jobferry.domain.profile import load_profile_text
 from jobferry.domain.remedies import Remedy
+from jobferry.domain.saving import Expected
 from jobferry.errors import InvalidRequestError, PolicyNotFoundError, RouteNotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms, require_project_admin
 from jobferry.services.definitions.documents import dump
-from jobferry.services.support.versions import SavedVersion
+from jobferry.services.support.versions import SavedVersion, next_version
 from jobferry.storage import Database, Tx
 from jobferry.storage import policies as repo
 from jobferry.storage import routes as route_repo
@@ -98,9 +99,16 @@ class PolicyService:
 
     db: Database
 
-    def put(self, scope: Scope, route: str | None, body: bytes | dict[str, Any]) -> PolicyVersion:
+    def put(
+        self,
+        scope: Scope,
+        route: str | None,
+        body: bytes | dict[str, Any],
+        expected: Expected | None = None,
+    ) -> PolicyVersion:
         """Save a new version of the workspace's policy (its admins) or of ``route``'s (project
-        admins) from a JSON/YAML document."""
+        admins) from a JSON/YAML document; with ``expected``, only when its newest version is
+        the one expected."""
         if route is None:
             scope.require((Role.ADMIN,), "change the workspace's policy")
         else:
@@ -122,7 +130,14 @@ class PolicyService:
             ) from None
         with self.db.transaction() as tx:
             holder = self._holder(tx, scope, route)
-            version = repo.POLICIES.latest_version(tx, scope.actor.project_id, holder.key) + 1
+            version = next_version(
+                repo.POLICIES,
+                tx,
+                scope.actor.project_id,
+                holder.key,
+                expected,
+                f"the policy of {holder.said()}",
+            )
             item = DocumentVersion(
                 scope.actor.project_id,
                 holder.key,

@@ -15,11 +15,13 @@ from typing import Any
 from jobferry.domain.profile import ProfileError, merge_renames, parse_profile
 from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import Route, RouteEnd, RouteError, parse_route
+from jobferry.domain.saving import Expected
 from jobferry.errors import InvalidRequestError, RouteNotFoundError, WorkspaceNotFoundError
 from jobferry.services.audit import audit_in_scope, record_audit
 from jobferry.services.context import Scope, now_ms, require_project_admin
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.policies.service import forget_route_policy
+from jobferry.services.support.versions import next_version
 from jobferry.services.workspaces.profiles import RenamesSaved, renames_clash
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
@@ -125,8 +127,11 @@ class RouteService:
 
     db: Database
 
-    def put(self, scope: Scope, name: str, document: object) -> RouteVersion:
-        """Save a new version of route ``name`` (project admins only)."""
+    def put(
+        self, scope: Scope, name: str, document: object, expected: Expected | None = None
+    ) -> RouteVersion:
+        """Save a new version of route ``name`` (project admins only); with ``expected``, only
+        when its newest version is the one expected (``VersionMovedError`` otherwise)."""
         require_project_admin(scope.actor, "change routes")
         route = _parsed(name, document)
         with self.db.transaction() as tx:
@@ -134,7 +139,9 @@ class RouteService:
                 _check_end(tx, scope, route.source, "source", name),
                 _check_end(tx, scope, route.target, "target", name),
             }
-            version = repo.ROUTES.latest_version(tx, scope.actor.project_id, name) + 1
+            version = next_version(
+                repo.ROUTES, tx, scope.actor.project_id, name, expected, f"route '{name}'"
+            )
             item = DocumentVersion(
                 scope.actor.project_id,
                 name,
@@ -200,7 +207,8 @@ class RouteService:
         if not added:
             return RenamesSaved(current.version, 0)
         route = replace(current.route, profile=merged)
-        return RenamesSaved(self.put(scope, name, route.document()).version, added)
+        saved = self.put(scope, name, route.document(), Expected(current.version))
+        return RenamesSaved(saved.version, added)
 
     def versions(self, scope: Scope, name: str) -> list[RouteVersion]:
         """Every version of a route, newest first."""

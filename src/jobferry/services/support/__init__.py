@@ -2,4 +2,5 @@
 credentials and scopes, ``answers`` for answered ``show_job`` documents), the garbage-collector
 pause around bulk work (``collector``), the ``scratch`` folder, encryption at rest
 (``secretbox``), the operators' batch ``switches``, list ``paging``, request values several
-calls take (``requests``) and a saved version of a document as answered (``versions``)."""
+calls take (``requests``) and a saved version of a document as answered, and the number
+the next save writes on its condition (``versions``)."""

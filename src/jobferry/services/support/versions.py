@@ -1,13 +1,19 @@
-"""A saved version of a named document (an environment profile, a policy) as the services
-answer it: its number, its description, who saved it and when, and the document itself unless
-a list leaves it out."""
+"""A saved version of a named document (an environment profile, a route, a policy) as the
+services answer it: its number, its description, who saved it and when, and the document
+itself unless a list leaves it out; and the number the next save writes, on the save's
+condition (``domain.saving.Expected``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from jobferry.domain.saving import Expected
+from jobferry.errors import VersionMovedError
 from jobferry.services.definitions.documents import load
+from jobferry.services.importing.expiry import utc_minute
+from jobferry.storage.tx import Tx
+from jobferry.storage.versioned import VersionedDocuments
 
 
 class StoredVersion(Protocol):
@@ -44,3 +50,53 @@ class SavedVersion:
             "updated_by": item.created_by,
             "document": document if with_document else None,
         }
+
+
+R = TypeVar("R", bound=StoredVersion)
+
+
+def next_version(
+    documents: VersionedDocuments[R],
+    tx: Tx,
+    owner: str,
+    name: str,
+    expected: Expected | None,
+    what: str,
+) -> int:
+    """One past the newest version of ``name`` (1 when it has none), read in ``tx``; refused
+    when ``expected`` is given and the newest is not what it expects (``what``: the document
+    in words, "route 'nightly'")."""
+    if expected is None:
+        return documents.latest_version(tx, owner, name) + 1
+    newest = documents.get(tx, owner, name)
+    number = newest.version if newest is not None else 0
+    if not expected.met_by(number):
+        raise moved(what, expected, newest)
+    return number + 1
+
+
+def moved(what: str, expected: Expected, newest: StoredVersion | None) -> VersionMovedError:
+    """The refusal of a save whose condition does not hold: what is stored, and what to do."""
+    first = what[:1].upper() + what[1:]
+    if newest is None:
+        problem = (
+            f"{first} does not exist (removed since version {expected.version} was read)"
+            if expected.version
+            else f"{first} does not exist, and this save was to change it"
+        )
+        fix = "Nothing was saved: create it instead."
+        return VersionMovedError(f"{problem}.", fix=fix, expected_version=expected.version)
+    saved = (
+        f"version {newest.version}, saved by {newest.created_by} {utc_minute(newest.created_at)}"
+    )
+    if expected.version == 0:
+        problem = f"{first} exists ({saved}), and this save was to create it."
+        fix = "Nothing was saved: change it as a new version instead, or remove it first."
+    else:
+        problem = (
+            f"{first} is at {saved}, not version {expected.version}: it changed since it was read."
+        )
+        fix = f"Nothing was saved: read it again and make the change to version {newest.version}."
+    return VersionMovedError(
+        problem, fix=fix, version=newest.version, expected_version=expected.version
+    )

@@ -21,11 +21,12 @@ from jobferry.domain.profile import (
     parse_profile,
 )
 from jobferry.domain.remedies import Remedy
+from jobferry.domain.saving import Expected
 from jobferry.errors import InvalidRequestError, MappingConflictError, ProfileNotFoundError
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
-from jobferry.services.support.versions import SavedVersion
+from jobferry.services.support.versions import SavedVersion, next_version
 from jobferry.storage import Database, Tx
 from jobferry.storage import profiles as repo
 from jobferry.storage.profiles import ProfileRecord
@@ -118,8 +119,15 @@ class ProfileService:
 
     db: Database
 
-    def put(self, scope: Scope, name: str, body: bytes | dict[str, Any]) -> ProfileVersion:
-        """Save a new version of profile ``name`` from a JSON/YAML document (admins only)."""
+    def put(
+        self,
+        scope: Scope,
+        name: str,
+        body: bytes | dict[str, Any],
+        expected: Expected | None = None,
+    ) -> ProfileVersion:
+        """Save a new version of profile ``name`` from a JSON/YAML document (admins only); with
+        ``expected``, only when its newest version is the one expected."""
         scope.require((Role.ADMIN,), "change environment profiles")
         problem = check_object_name(name, "profile name")
         if problem:
@@ -137,7 +145,9 @@ class ProfileService:
         stored = dict(profile.document)
         stored.pop("name", None)
         with self.db.transaction() as tx:
-            version = repo.PROFILES.latest_version(tx, scope.workspace.id, name) + 1
+            version = next_version(
+                repo.PROFILES, tx, scope.workspace.id, name, expected, f"profile '{name}'"
+            )
             item = ProfileRecord(
                 scope.workspace.id, name, version, dump(stored), now_ms(), scope.actor.name
             )
@@ -160,7 +170,8 @@ class ProfileService:
             raise renames_clash(f"profile '{name}'", clashes)
         if not added and item is not None:
             return RenamesSaved(item.version, 0)
-        return RenamesSaved(self.put(scope, name, merged).version, added)
+        read = Expected(item.version if item is not None else 0)
+        return RenamesSaved(self.put(scope, name, merged, read).version, added)
 
     def get(self, scope: Scope, name: str, version: int | None = None) -> ProfileVersion:
         """One version of a profile (the newest by default)."""

@@ -8,7 +8,13 @@ from dataclasses import replace
 import pytest
 
 from jobferry.domain.audit import AuditQuery
-from jobferry.errors import JobferryError, PermissionDeniedError, RouteNotFoundError
+from jobferry.domain.saving import CREATE, EXISTING, Expected
+from jobferry.errors import (
+    JobferryError,
+    PermissionDeniedError,
+    RouteNotFoundError,
+    VersionMovedError,
+)
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from support.console import admin_scope
@@ -40,6 +46,44 @@ def test_each_save_is_a_new_version_and_the_newest_is_read(
     assert services.routes.get(admin, "to_prod").route.description == "nightly"
     assert services.routes.get(admin, "to_prod", 1).route.description == ""
     assert [v.version for v in services.routes.versions(admin, "to_prod")] == [2, 1]
+
+
+def test_a_save_on_a_condition_is_refused_when_the_newest_is_not_the_one_expected(
+    services: Services, admin: Scope
+) -> None:
+    assert services.routes.put(admin, "to_prod", ROUTE, CREATE).version == 1
+    with pytest.raises(VersionMovedError, match=r"exists \(version 1, saved by admin") as made:
+        services.routes.put(admin, "to_prod", ROUTE, CREATE)
+    assert made.value.status == 412
+    assert services.routes.put(admin, "to_prod", ROUTE, Expected(1)).version == 2
+    with pytest.raises(VersionMovedError, match=r"is at version 2.*not version 1") as stale:
+        services.routes.put(admin, "to_prod", {**ROUTE, "description": "x"}, Expected(1))
+    assert stale.value.context == {"version": 2, "expected_version": 1}
+    with pytest.raises(VersionMovedError, match="does not exist, and this save was to change"):
+        services.routes.put(admin, "other", ROUTE, EXISTING)
+    services.routes.delete(admin, "to_prod")
+    with pytest.raises(VersionMovedError, match="removed since version 2 was read"):
+        services.routes.put(admin, "to_prod", ROUTE, Expected(2))
+    assert services.routes.list_all(admin) == []  # nothing saved by a refused save
+
+
+def test_renames_added_to_a_route_are_saved_on_the_version_they_were_read_at(
+    services: Services, admin: Scope, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = {**ROUTE, "profile": {"renames": {"connection": {"a": "b"}}}}
+    services.routes.put(admin, "to_prod", document)
+    read = services.routes.get
+
+    def read_then_another_saves(scope: Scope, name: str, version: int | None = None) -> object:
+        found = read(scope, name, version)
+        monkeypatch.setattr(services.routes, "get", read)
+        services.routes.put(admin, name, {**document, "description": "theirs"})
+        return found
+
+    monkeypatch.setattr(services.routes, "get", read_then_another_saves)
+    with pytest.raises(VersionMovedError, match="is at version 2"):
+        services.routes.add_renames(admin, "to_prod", {"connection": {"c": "d"}})
+    assert services.routes.get(admin, "to_prod").route.description == "theirs"
 
 
 def test_routes_into_a_workspace_are_those_that_target_it(
