@@ -241,6 +241,28 @@ def test_the_plan_says_which_scheduled_jobs_are_started_again_and_which_are_dele
 
 
 @pytest.mark.parametrize(
+    ("command", "route", "keep"),
+    [
+        ("plan", None, "keep it (plan without --propagate-deletes)"),
+        ("import", None, "keep it (import without --propagate-deletes)"),
+        ("apply", None, "keep it (apply without --prune)"),
+        ("plan", "test-prod", "keep it (promote with --keep-deletes)"),
+    ],
+)
+def test_a_scheduled_job_a_deletion_would_delete_is_stopped_paused_or_kept(
+    command: str, route: str | None, keep: str
+) -> None:
+    """A deletion is not skipped with --policy skip, nor is its job started again: its fix
+    stops the job, lets the import stop it, or leaves the deletion out."""
+    fix = str(cli_fix({**problem("scheduled"), "action": "DELETE"}, "prod", None, route, command))
+    assert "jobferry jobs stop daily_sales -w prod" in fix
+    assert "stop it before deleting it" in fix
+    assert keep in fix
+    assert "--policy" not in fix
+    assert "restart" not in fix
+
+
+@pytest.mark.parametrize(
     "reason", ["scheduled", "locked", "drift", "time_zone", "name_conflict", "missing_secret"]
 )
 def test_apply_says_fixes_without_the_options_it_does_not_have(reason: str) -> None:

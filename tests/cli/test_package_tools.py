@@ -116,6 +116,14 @@ def test_keygen_sign_verify_round_trip(tmp_path: Path, package: Path) -> None:
     assert by_text["ok"] is True
 
 
+def test_verify_counts_every_entry_a_format_2_manifest_lists(tmp_path: Path) -> None:
+    jobs = [make_job(f"job_{i}") for i in range(6)]
+    larger = write_package(tmp_path / "larger.zip", jobs)
+    verified = run_json("package", "verify", str(larger))
+    listed = [n for n in zipfile.ZipFile(larger).namelist() if not n.startswith("manifest.")]
+    assert verified["entriesVerified"] == len(listed) == 19
+
+
 def test_verify_fails_with_exit_3_for_another_key(tmp_path: Path, package: Path) -> None:
     run_json("package", "keygen", str(tmp_path / "mine"))
     run_json("package", "keygen", str(tmp_path / "theirs"))

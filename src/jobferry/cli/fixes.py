@@ -124,6 +124,12 @@ def _route_fix(problem: dict[str, Any], route: str, workspace: str | None) -> st
             "keep-target (leave it as it is) or --on-drift take-package (overwrite the change) "
             f"for this run ({edit} --on-drift … for every run)"
         )
+    if reason == ProblemReason.SCHEDULED and problem.get("action") == "DELETE":
+        return (
+            f"stop it (jobferry jobs stop {_quoted(name)}{_in(workspace)}), let the import stop "
+            f"it before deleting it (promote with --scheduling pause-and-restore, or {edit} "
+            f"--scheduling pause-and-restore), or keep it (promote with --keep-deletes)"
+        )
     if reason == ProblemReason.SCHEDULED:
         return (
             f"stop it (jobferry jobs stop {_quoted(name)}{_in(workspace)}), let the import stop "
@@ -209,6 +215,16 @@ def _said_alike(problem: dict[str, Any], workspace: str | None, command: str) ->
         return (
             f"set its secrets: jobferry env put connection {_quoted(ref[1])} --type … "
             f"--secret KEY=@FILE{_in(workspace)}; or {other}"
+        )
+    if reason == ProblemReason.SCHEDULED and problem.get("action") == "DELETE":
+        keep = (
+            "keep it (apply without --prune)"
+            if files
+            else f"keep it ({command} without --propagate-deletes)"
+        )
+        return (
+            f"stop it (jobferry jobs stop {_quoted(name)}{_in(workspace)}), let {runner} stop "
+            f"it before deleting it (--scheduling pause-and-restore), or {keep}"
         )
     if reason == ProblemReason.SCHEDULED:
         return (

@@ -30,7 +30,7 @@ from jobferry.cli.session import JsonOption, session
 from jobferry.cli.verdict import keys_from_file, verdict
 from jobferry.package import signature
 from jobferry.package.compare import ObjectStatus, PackageComparison, compare_packages
-from jobferry.package.manifest import deleted_objects
+from jobferry.package.manifest import deleted_objects, entry_count
 from jobferry.package.reader import (
     PackageObject,
     ReadLimits,
@@ -304,7 +304,7 @@ def verify(
         trusted += keys_from_file(trusted_file, "--trusted-keys")
     read_limits = ReadLimits.dataarts() if limits is Limits.DATAARTS else ReadLimits()
     pkg, check = signature.verify_package(file, trusted, read_limits)
-    entries = len((pkg.manifest or {}).get("entries") or [])
+    entries = entry_count(pkg.manifest)
     judged = verdict(
         manifest=pkg.manifest is not None,
         entries=entries,

@@ -141,6 +141,12 @@ def console_fix(
             f"Set the connection's secrets under {ENVIRONMENT_PAGE} (jobferry env put "
             f"connection NAME --secret KEY=…), or map it{where} to another connection."
         )
+    elif reason == ProblemReason.SCHEDULED and problem.get("action") == "DELETE":
+        fix = (
+            f"Stop its scheduling on its job page in '{workspace}' (Stop scheduling), go back "
+            "to the options and choose to pause a scheduled job (“Pause it during the import”), "
+            "or keep it: untick “Delete what the source deleted”."
+        )
     elif reason == ProblemReason.SCHEDULED:
         fix = (
             f"Stop its scheduling on its job page in '{workspace}' (Stop scheduling), or "

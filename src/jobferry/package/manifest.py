@@ -324,6 +324,16 @@ def listed_v1(manifest: dict[str, Any]) -> Iterator[tuple[int, Listed]]:
         yield index, (*listed[:3], None)
 
 
+def entry_count(manifest: dict[str, Any] | None) -> int:
+    """How many entries a manifest lists (format 1: its list; format 2: the count pinning
+    ``manifest.entries``); 0 without a manifest."""
+    entries = (manifest or {}).get("entries")
+    if isinstance(entries, dict):
+        count = entries.get("count")
+        return count if isinstance(count, int) and not isinstance(count, bool) else 0
+    return len(entries) if isinstance(entries, list) else 0
+
+
 def listing_of(manifest: dict[str, Any]) -> Listing:
     """How a format-2 manifest pins its listing (``manifest.invalid`` when it does not)."""
     pinned = manifest.get("entries")

@@ -142,12 +142,22 @@ class Deletes:
                 diff=None,
                 schedule=None,
                 uid=row.source_uid if row is not None else None,
-                pause=kind == ObjectKind.JOB and target.status != JobStatus.STOPPED.value,
+                # Only an import that pauses scheduled jobs stops one before deleting it; under
+                # REFUSE the job is a problem, never paused.
+                pause=self._pauses(kind, target),
                 ledger=tuple(row) if row is not None else None,
                 target_uid=target.uid,
             )
             out.append((first_seq + offset, record, problems))
         return out
+
+    def _pauses(self, kind: str, target: TargetObject) -> bool:
+        """Whether the import stops this job before deleting it (scheduled, and paused)."""
+        return (
+            kind == ObjectKind.JOB
+            and target.status != JobStatus.STOPPED.value
+            and self.request.scheduling is SchedulingPolicy.PAUSE_AND_RESTORE
+        )
 
     def _problems(
         self,
@@ -169,8 +179,9 @@ class Deletes:
                     target.name,
                     f"{label} is scheduled ({target.status}) in workspace '{ws.name}' and "
                     "must be stopped before it is deleted",
-                    "stop it, or import with scheduling PAUSE_AND_RESTORE (the import "
-                    "stops it before deleting it)",
+                    "stop it, import with scheduling PAUSE_AND_RESTORE (the import "
+                    "stops it before deleting it), or import without propagating deletions",
+                    deleting=True,
                 )
             )
         users = [
@@ -194,6 +205,7 @@ class Deletes:
                     f"in workspace '{ws.name}'",
                     "remove those references (in the source, then export again, or in the "
                     "target), or import without propagating deletions",
+                    deleting=True,
                 )
             )
         return problems

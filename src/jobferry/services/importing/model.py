@@ -61,6 +61,9 @@ class Problem:
     missing one once (:mod:`.findings`), listing its first users."""
     used_by_total: int = 0
     """How many objects use it, when ``used_by`` lists only the first of them."""
+    deleting: bool = False
+    """A problem of the object's deletion (``action: DELETE`` on the wire): its fix is to keep
+    the object, not to skip a write."""
 
     def as_json(self) -> dict[str, Any]:
         """The wire form."""
@@ -77,19 +80,22 @@ class Problem:
             out["usedBy"] = [{"kind": kind, "name": name} for kind, name in self.used_by]
             if self.used_by_total > len(self.used_by):
                 out["usedByTotal"] = self.used_by_total
+        if self.deleting:
+            out["action"] = "DELETE"
         return out
 
     def packed(self) -> tuple[Any, ...]:
-        """The problem as plain values, for a record."""
+        """The problem as plain values, for a record (a deletion's: one value more)."""
         ref = None if self.reference is None else (str(self.reference[0]), str(self.reference[1]))
-        return (str(self.reason), str(self.kind), str(self.name), self.detail, self.fix, ref)
+        values = (str(self.reason), str(self.kind), str(self.name), self.detail, self.fix, ref)
+        return (*values, True) if self.deleting else values
 
     @classmethod
     def unpacked(cls, values: tuple[Any, ...] | list[Any]) -> Problem:
-        """The problem a record holds."""
-        reason, kind, name, detail, fix, reference = values
+        """The problem a record holds (one packed before deletions were marked too)."""
+        reason, kind, name, detail, fix, reference, *deleting = values
         ref = None if reference is None else (str(reference[0]), str(reference[1]))
-        return cls(ProblemReason(reason), kind, name, detail, fix, ref)
+        return cls(ProblemReason(reason), kind, name, detail, fix, ref, deleting=bool(deleting))
 
 
 @dataclass

@@ -122,12 +122,15 @@ def test_a_deleted_job_still_used_or_scheduled_is_a_problem(
     package = jobs(tmp_path, "2.zip", make_job("a_job"), inventory=("job",))
 
     [(record, problems)] = deletes_of(services, scope, package)
-    assert record.pause is True
+    assert record.pause is False  # refused while scheduled, never said to be paused
     assert [p.reason for p in problems] == [ProblemReason.SCHEDULED, ProblemReason.IN_USE]
     assert "c_job" in problems[1].detail
+    assert all(p.as_json()["action"] == "DELETE" for p in problems)  # a deletion's problems
+    assert [Problem.unpacked(p.packed()) for p in problems] == problems
 
     pausing = SchedulingPolicy.PAUSE_AND_RESTORE
-    [(_, problems)] = deletes_of(services, scope, package, scheduling=pausing)
+    [(record, problems)] = deletes_of(services, scope, package, scheduling=pausing)
+    assert record.pause is True
     assert [p.reason for p in problems] == [ProblemReason.IN_USE]
 
 
