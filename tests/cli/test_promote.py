@@ -50,6 +50,9 @@ def test_promotion_after_promotion_through_one_route(cli: Cli) -> None:
     done = cli.json("promote", route, "--apply", "--yes")
     assert done["task"]["status"] == "SUCCESSFUL"
     assert "rollback" in done
+    # What a pipeline reads: the import's task, and the promotion recorded with it.
+    assert done["taskId"] == done["task"]["id"] == done["promotion"]["taskId"]
+    assert done["promotion"]["applied"] is True
     assert cli.json("promote", route)["promotion"] is None  # nothing changed since
 
     _daily_sales_alone_changed(cli, route)

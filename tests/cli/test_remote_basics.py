@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import Result
@@ -82,6 +83,18 @@ def test_unreachable_endpoint_fails_cleanly(cli: Cli, tmp_path: Path) -> None:
     result = _list_jobs_with_config(cli, tmp_path, cli.server.url, "http://127.0.0.1:9")
     assert result.exit_code == 1
     assert "Cannot reach http://127.0.0.1:9" in result.stderr
+    assert result.stderr.startswith("error: ")  # no code of a server's to show
+
+
+def test_a_failure_of_the_command_itself_says_its_kind_in_json(cli: Cli, tmp_path: Path) -> None:
+    """A script tells failures apart by ``error.code`` where no server gave one."""
+    config = write_config(tmp_path / "moved.toml", cli.server, cli.workspace)
+    config.write_text(config.read_text().replace(cli.server.url, "http://127.0.0.1:9"))
+    down = invoke(["--config", str(config), "--json", "jobs", "list"])
+    assert (down.exit_code, json.loads(down.stdout)["error"]["code"]) == (1, "unreachable")
+    mine = write_config(tmp_path / "mine.toml", cli.server, cli.workspace)
+    nothing = invoke(["--config", str(mine), "--json", "routes", "edit", "any-route"])
+    assert (nothing.exit_code, json.loads(nothing.stdout)["error"]["code"]) == (2, "usage")
 
 
 def test_environment_variables_can_replace_the_config_file(cli: Cli, tmp_path: Path) -> None:

@@ -71,13 +71,13 @@ class JobferryGroup(UsageGroup):
         except ApiError as exc:
             code = _report_api_error(_output(ctx), exc)
         except ConnectionProblemError as exc:
-            _output(ctx).error(None, str(exc))
+            _output(ctx).error(None, str(exc), kind="unreachable")
             code = ExitCode.FAILED
         except ConfigError as exc:
             _output(ctx).error("config", str(exc))
             code = ExitCode.USAGE
         except CommandError as exc:
-            _output(ctx).error(exc.code, exc.message, exc.details)
+            _output(ctx).error(exc.code, exc.message, exc.details, kind=exc.kind)
             code = exc.exit_code
         except PackageError as exc:
             _report_local(_output(ctx), exc)
@@ -93,7 +93,7 @@ class JobferryGroup(UsageGroup):
             code = ExitCode.FAILED
         except OSError as exc:
             name = f" {exc.filename}" if exc.filename else ""
-            _output(ctx).error(None, f"cannot use{name}: {exc.strerror or exc}")
+            _output(ctx).error(None, f"cannot use{name}: {exc.strerror or exc}", kind="file")
             code = ExitCode.FAILED
         raise typer.Exit(int(code))
 

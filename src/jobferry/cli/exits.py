@@ -47,9 +47,13 @@ class ExitCode(IntEnum):
 
 
 class CommandError(Exception):
-    """A command cannot do what it was asked; the message says why and what to do."""
+    """A command cannot do what it was asked; the message says why and what to do. ``code``
+    is a server's error code or one of the command's own (said before the message too);
+    ``--json`` says the class's ``kind`` when there is none (``{"error": {"code": "usage"}}``),
+    so that a script can tell failures apart."""
 
     exit_code: ExitCode = ExitCode.FAILED
+    kind = "failed"
 
     def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
         super().__init__(message)
@@ -62,12 +66,14 @@ class CheckProblemsError(CommandError):
     """A check found problems (plan, import check, package verification): exit 3."""
 
     exit_code = ExitCode.PROBLEMS
+    kind = "problems"
 
 
 class CliUsageError(CommandError):
     """Options that do not fit together, or a configuration that cannot be used: exit 2."""
 
     exit_code = ExitCode.USAGE
+    kind = "usage"
 
 
 class FollowingInterruptedError(CommandError):

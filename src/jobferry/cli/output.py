@@ -198,11 +198,19 @@ class Output:
             cell = value if isinstance(value, Text) else Text(shown)
             self.out.print(Text.assemble((f"{name + ':':<{width + 1}} ", "bold"), cell))
 
-    def error(self, code: str | None, message: str, extra: dict[str, Any] | None = None) -> None:
-        """A failure: ``{"error": …}`` on standard output in ``--json`` mode, else red text on
-        standard error."""
+    def error(
+        self,
+        code: str | None,
+        message: str,
+        extra: dict[str, Any] | None = None,
+        *,
+        kind: str | None = None,
+    ) -> None:
+        """A failure: ``{"error": …}`` on standard output in ``--json`` mode (its ``code``:
+        ``code``, else ``kind``, what kind of failure it is), else red text on standard error
+        (``code`` before it)."""
         if self.json_mode:
-            body: dict[str, Any] = {"code": code, "message": message}
+            body: dict[str, Any] = {"code": code or kind, "message": message}
             body.update(extra or {})
             self.emit({"error": body})
             return

@@ -337,7 +337,8 @@ def _import(s: Session, name: str, plan_id: str, result: dict[str, Any]) -> None
     task_id = str(applied["taskId"])
     task = follow_import(s, task_id)
     show_task(out, task)
-    result["task"] = task
+    # The answer names the import, and the promotion as the route keeps it now it ended.
+    result.update(taskId=task_id, task=task, promotion=_recorded(s, name, applied, result))
     if sum(written(task)) > 0:
         result["rollback"] = rollback_command_line(s, task_id)
     code = task_exit(task)
@@ -346,6 +347,17 @@ def _import(s: Session, name: str, plan_id: str, result: dict[str, Any]) -> None
         out.line(last_line(s, task))
     if code:
         raise typer.Exit(int(code))
+
+
+def _recorded(s: Session, name: str, applied: dict[str, Any], result: dict[str, Any]) -> Any:
+    """The promotion the import was recorded on, read again after its task ended (whether it
+    applied), as the route's history lists it."""
+    promotion = mapping(applied.get("promotion") or result.get("promotion"))
+    history = mapping(s.client().get(f"/routes/{segment(name)}/promotions"))
+    found = [
+        p for p in history.get("promotions") or [] if mapping(p).get("id") == promotion.get("id")
+    ]
+    return found[0] if found else promotion
 
 
 def route_history(ctx: typer.Context, name: RouteName, json_mode: JsonOption = False) -> None:
