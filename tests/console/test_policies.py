@@ -3,6 +3,9 @@ as versions, a refused save keeping what was typed, and the page kept for worksp
 
 from __future__ import annotations
 
+import html
+import re
+
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -60,3 +63,18 @@ def test_the_policies_page_is_for_workspace_admins(
     assert anonymous.get(f"/console/w/{ws}/admin/policies").status_code == 403
     posted = anonymous.post(f"/console/w/{ws}/admin/policies", {"document": "maxDeletions: 1"})
     assert posted.status_code == 403
+
+
+def test_the_editors_example_is_a_policy_it_saves(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    """The example the editor shows (unquoted YAML dates in a freeze window) saves as is."""
+    url = f"/console/w/{scope.workspace.id}/admin/policies"
+    found = re.search(r'name="document"[^>]*placeholder="([^"]*)"', browser.get(url).text)
+    assert found, "the editor shows no example"
+    example = html.unescape(found[1])
+    assert "from: 2026-12-24" in example  # unquoted: YAML reads a date there
+    saved = browser.post(url, {"route": "", "document": example})
+    assert_page(saved, 200, "as version 1")
+    freeze = services.policies.get(scope, None).document["freeze"]
+    assert freeze[0] == {"from": "2026-12-24", "to": "2026-12-26", "zone": "Europe/Berlin"}

@@ -391,9 +391,19 @@ def _too_deep_message() -> str:
 LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
 """What libyaml says past its nesting limit (1,000 levels), where the pure-Python parser runs
 out of recursion."""
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's scanner and parser where PyYAML was built with it (its wheels are), under the same
-safe constructor: the same values, about ten times faster than the pure-Python parser."""
+
+
+class _SafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's scanner and parser where PyYAML was built with it (its wheels are), under the
+    same safe constructor: the same values, about ten times faster than the pure-Python parser.
+    A date or time written unquoted (``from: 2026-12-24``) stays the text it is: the documents
+    are JSON, which has no dates, and the rules read ISO text."""
+
+
+_SafeLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+_SAFE_LOADER = _SafeLoader
 
 
 def _parse_profile_text(raw: str) -> object:

@@ -95,6 +95,27 @@ def _check_end(tx: Tx, scope: Scope, end: RouteEnd, what: str, name: str) -> str
     return found.id
 
 
+def _check_approvers(tx: Tx, scope: Scope, route: Route, target: str | None) -> None:
+    """Refuse approvers with no role in the route's target workspace on this server (``target``:
+    its id), where its plans are approved: none of them could ever sign."""
+    if target is None or not route.approvals.approvers:
+        return
+    members = {
+        user.name for user, _ in account_repo.workspace_members(tx, scope.actor.project_id, target)
+    }
+    strangers = [name for name in route.approvals.approvers if name not in members]
+    if strangers:
+        have = "has" if len(strangers) == 1 else "have"
+        raise InvalidRequestError(
+            f"Route '{route.name}': approvers {', '.join(strangers)} {have} no role in "
+            f"workspace '{route.target.workspace}', where the route's plans are approved, so "
+            "they could never sign one.",
+            fix="Name members of that workspace, or give them a role there first.",
+            route=route.name,
+            approvers=strangers,
+        )
+
+
 def _end_here(tx: Tx, scope: Scope, end: RouteEnd, name: str) -> str | None:
     """The id of the route's end on this server, if it is still there."""
     try:
@@ -135,10 +156,9 @@ class RouteService:
         require_project_admin(scope.actor, "change routes")
         route = _parsed(name, document)
         with self.db.transaction() as tx:
-            ends = {
-                _check_end(tx, scope, route.source, "source", name),
-                _check_end(tx, scope, route.target, "target", name),
-            }
+            target = _check_end(tx, scope, route.target, "target", name)
+            _check_approvers(tx, scope, route, target)
+            ends = {_check_end(tx, scope, route.source, "source", name), target}
             version = next_version(
                 repo.ROUTES, tx, scope.actor.project_id, name, expected, f"route '{name}'"
             )

@@ -34,10 +34,12 @@ def _route(api: SignedClient, services: Services) -> tuple[Scope, Scope]:
     """The route 'test-prod' needing one approval of ada or bob; the admin, and ada."""
     seed(api)
     prod = connected_workspace(api)
+    ada = person(services, prod, "ada", Role.DEVELOPER)
+    person(services, prod, "bob", Role.DEVELOPER)  # approvers are the target's members
     saved = api.call("PUT", "/routes/test-prod", ROUTE)
     assert saved.status_code == 200, saved.text
     assert saved.json()["approvals"] == ROUTE["approvals"]
-    return admin_scope(services), person(services, prod, "ada", Role.DEVELOPER)
+    return admin_scope(services), ada
 
 
 def _key(services: Services, scope: Scope) -> KeyPair:
@@ -54,12 +56,19 @@ def _signed(services: Services, scope: Scope, plan_id: str, pair: KeyPair) -> Si
 
 
 def test_a_route_rule_is_checked_when_saved(api: SignedClient) -> None:
+    connected_workspace(api)  # prod, the routes' target
     short = {**ROUTE, "approvals": {"required": 3, "approvers": ["ada"]}}
     assert_error(api.call("PUT", "/routes/r1", short), "DLF.3051", "only 1 approvers")
     nobody = {**ROUTE, "approvals": {"required": 1}}
     assert_error(api.call("PUT", "/routes/r2", nobody), "DLF.3051", "name the approvers")
     plain = {k: v for k, v in ROUTE.items() if k != "approvals"}
-    assert "approvals" not in api.call("PUT", "/routes/r3", plain).json()
+    saved = api.call("PUT", "/routes/r3", plain)
+    assert saved.status_code == 200, saved.text
+    assert "approvals" not in saved.json()
+    # Approvers with no role in the target could never sign: refused, naming them.
+    strangers = api.call("PUT", "/routes/r4", ROUTE)
+    assert_error(strangers, "DLF.3051", "approvers ada, bob have no role in workspace 'prod'")
+    assert api.call("GET", "/routes/r4").status_code == 400  # nothing saved
 
 
 def test_apply_needs_the_approved_plan(api: SignedClient, services: Services) -> None:
