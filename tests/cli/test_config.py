@@ -202,3 +202,22 @@ def test_config_init_without_credentials_says_how_to_get_them(tmp_path: Path) ->
     assert missing.exit_code == 2
     assert "start the server once" in missing.output
     assert not config.exists()
+
+
+def test_config_init_finds_the_credentials_in_the_servers_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --from, the credentials are read where ``serve`` wrote them: JOBFERRY_DATA_DIR
+    when it is set (the server's data folder), else ./data."""
+    monkeypatch.chdir(tmp_path)
+    _server_credentials(tmp_path / "elsewhere")
+    config = tmp_path / "config.toml"
+    there = invoke(
+        ["--config", str(config), "config", "init"],
+        env={"JOBFERRY_DATA_DIR": str(tmp_path / "elsewhere")},
+    )
+    assert there.exit_code == 0, there.output
+    assert load_context(config, None, {}).project_id == "p-first"
+    _server_credentials(tmp_path / "data")
+    here = invoke(["--config", str(config), "config", "init", "--name", "local"])
+    assert here.exit_code == 0, here.output

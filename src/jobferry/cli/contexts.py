@@ -17,8 +17,14 @@ from jobferry.cli.session import JsonOption, WorkspaceOption, session
 
 app = typer.Typer(help="The config file's contexts (endpoint, project, credentials).")
 
-CREDENTIALS = Path("data") / "admin-credentials.json"
-"""Where ``jobferry serve`` keeps the admin credentials it generated (its data folder)."""
+CREDENTIALS = "admin-credentials.json"
+"""The file ``jobferry serve`` keeps the admin credentials it generated in, in its data folder
+(``JOBFERRY_DATA_DIR``, by default ``data`` in the folder it runs in)."""
+
+
+def _default_credentials() -> Path:
+    """The credentials file of a server started here, with this environment's data folder."""
+    return Path(os.environ.get("JOBFERRY_DATA_DIR") or "data") / CREDENTIALS
 
 
 @app.command("show")
@@ -52,14 +58,14 @@ def show_context(
 def init_context(
     ctx: typer.Context,
     credentials: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--from",
             metavar="FILE",
-            help="The credentials file a jobferry server wrote on its first start "
-            "(its data folder's admin-credentials.json).",
+            help="The credentials file a jobferry server wrote on its first start (default: "
+            "admin-credentials.json in JOBFERRY_DATA_DIR, else in ./data).",
         ),
-    ] = CREDENTIALS,
+    ] = None,
     name: Annotated[
         str, typer.Option("--name", metavar="NAME", help="The context's name.")
     ] = "default",
@@ -75,12 +81,13 @@ def init_context(
     json_mode: JsonOption = False,
 ) -> None:
     """Write a context from the credentials a server generated (no key copied by hand): the
-    project id, access key and secret key of data/admin-credentials.json go into the config
+    project id, access key and secret key of its admin-credentials.json (in JOBFERRY_DATA_DIR,
+    else ./data) go into the config
     file (owner-readable only), with the endpoint and default workspace. An existing context of
     that name is never overwritten."""
     s = session(ctx, json_mode)
     path = s.config or default_config_path()
-    found = _credentials(credentials)
+    found = _credentials(credentials or _default_credentials())
     existing = _existing(path)
     if name in existing.get("contexts", {}) or name in existing.get("profiles", {}):
         raise CliUsageError(
