@@ -144,3 +144,20 @@ def test_losing_the_server_while_following_an_import_names_the_task(
     answer = cli.json("import", str(package), "--yes", workspace=other, code=1)
     assert answer["error"]["code"] == "unreachable"
     assert answer["error"]["taskId"] == followed[-1]
+
+
+def test_an_import_that_ended_is_said_when_the_server_goes_right_after(
+    cli: Cli, package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server restarted after the import's end was read: the answer still says the import
+    (its task and rollback, the workspace named by id), not that the server cannot be reached."""
+    from jobferry.cli import workspaces
+
+    def gone(client: ApiClient) -> Any:
+        raise ConnectionProblemError("Cannot reach http://127.0.0.1:1 (ConnectionError).")
+
+    monkeypatch.setattr(workspaces, "listed", gone)
+    target = cli.remote.new_workspace("target", "dws_conn", "ssh_conn")
+    answer = cli.json("import", str(package), "--yes", workspace=target)
+    assert answer["task"]["status"] == "SUCCESSFUL"
+    assert f"rollback {answer['task']['id']} -w {target}" in answer["rollback"]

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from jobferry.cli.client import ApiClient, ApiError
+from jobferry.cli.client import ApiClient, ApiError, ConnectionProblemError
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.output import mapping
 
@@ -80,10 +80,12 @@ def find_by_name(client: ApiClient, name: str) -> Workspace:
 
 def describe(client: ApiClient, workspace_id: str | None) -> Workspace | None:
     """The workspace an id (or, for ``None``, the default workspace) names, when the endpoint
-    can tell (``None`` against an endpoint without the workspace list)."""
+    can tell (``None`` against an endpoint without the workspace list, or one that stopped
+    answering: a label or a command to copy then names the workspace by its id, and the work
+    already done is still said)."""
     try:
         known = listed(client)
-    except ApiError:
+    except (ApiError, ConnectionProblemError):
         return None
     for workspace in known:
         if workspace.id == workspace_id or (workspace_id is None and workspace.is_default):
