@@ -48,6 +48,7 @@ from jobferry.services.importing.changes import (
 from jobferry.services.importing.promote import TEMPORARY
 from jobferry.storage import Tx
 from jobferry.storage import environment as env_repo
+from jobferry.storage.importing import history
 from jobferry.storage.importing import ledger as ledger_repo
 from jobferry.storage.importing import rollbacks as repo
 from jobferry.storage.importing import target as import_repo
@@ -124,12 +125,13 @@ def changed_since(tx: Tx, workspace_id: str, change: ChangeRow, current: Current
         return [f"{label} was deleted"] if obj is None else []
     now = current.get((change.kind, change.name))
     if now is None or now.id != change.object_id:
-        return [f"{label} was deleted, renamed or replaced"]
+        return [_since(tx, change, f"{label} was deleted, renamed or replaced")]
     found: list[str] = []
     if _sha(now.document) != change.after_sha256:
-        found.append(f"{label} was edited")
+        found.append(_since(tx, change, f"{label} was edited"))
     elif change.kind in _VERSIONED and now.latest_version != change.after_version:
-        found.append(f"{label} has a newer version ({now.latest_version})")
+        newer = f"{label} has a newer version ({now.latest_version})"
+        found.append(_since(tx, change, newer, "from"))
     if change.kind == ObjectKind.JOB and now.status != JobStatus.STOPPED.value:
         # The import wrote it while it ran (references) or paused it around the write and
         # started it again: the rollback writes it back the same way.
@@ -139,6 +141,19 @@ def changed_since(tx: Tx, workspace_id: str, change: ChangeRow, current: Current
         if not kept:
             found.append(f"{label} is scheduled ({now.status}); stop it first")
     return found
+
+
+def _since(tx: Tx, change: ChangeRow, said: str, by: str = "by") -> str:
+    """``said`` of an object changed since the import, naming the later import that changed it
+    when one did (roll that one back first: the rollbacks undo imports newest first)."""
+    later = (
+        None
+        if change.object_id is None
+        else history.later_import(tx, change.task_id, change.kind, change.object_id)
+    )
+    if later is None:
+        return said
+    return f"{said} {by} a later import, {later.task_id}: roll that one back first"
 
 
 def conflicts_of(

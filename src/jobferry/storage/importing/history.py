@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
-from jobferry.storage.tables import import_changes, system_tasks
+from jobferry.storage.tables import import_changes, import_rollbacks, system_tasks
 from jobferry.storage.tx import Tx
 
 
@@ -38,3 +38,26 @@ def changes_of(
     return [
         ObjectChange(r.task_id, r.action, r.name, int(r.start_time), r.created_by) for r in rows
     ]
+
+
+def later_import(tx: Tx, change_of: str, kind: str, object_id: str) -> ObjectChange | None:
+    """The newest import after ``change_of`` that changed object ``object_id`` of ``kind`` in
+    its workspace and was not rolled back (``None``: none did)."""
+    c, t = import_changes.c, system_tasks.c
+    started = select(t.start_time).where(t.id == change_of).scalar_subquery()
+    row = tx.conn.execute(
+        select(c.task_id, c.action, c.name, t.start_time, t.created_by)
+        .join(system_tasks, t.id == c.task_id)
+        .where(
+            c.object_id == object_id,
+            c.kind == kind,
+            c.task_id != change_of,
+            t.start_time > started,
+            c.task_id.not_in(select(import_rollbacks.c.task_id)),
+        )
+        .order_by(t.start_time.desc(), c.task_id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return ObjectChange(row.task_id, row.action, row.name, int(row.start_time), row.created_by)

@@ -79,6 +79,21 @@ def test_edits_new_versions_deletions_and_starts_are_each_found(
     ]
 
 
+def test_an_object_a_later_import_changed_names_that_import(
+    services: Services, tmp_path: Path
+) -> None:
+    """Rolled back newest first: an earlier import's conflict names the later import, until
+    that one is rolled back."""
+    scope, first = imported(services, tmp_path, "a_job")
+    edited = jobs_with_dependencies(make_job("a_job", description="second"))
+    second = import_package(services, scope, write_objects(tmp_path / "2.zip", edited)).id
+    assert since(services, scope, first, "a_job") == [
+        f"job 'a_job' was edited by a later import, {second}: roll that one back first"
+    ]
+    services.rollback.rollback(scope, second)
+    assert since(services, scope, first, "a_job") == []
+
+
 def test_a_job_outside_the_import_using_a_name_it_made_is_a_conflict(
     services: Services, tmp_path: Path
 ) -> None:
