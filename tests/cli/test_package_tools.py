@@ -278,6 +278,6 @@ def test_inspect_of_a_package_of_deletions_only_lists_them_its_route_and_chain_l
     assert "old_sql" in shown
     assert "2026-01-01 00:00:00" in shown
     assert "1970" not in shown
-    assert re.search(r"created:\s+2026-01-01 00:00:00 UTC", shown)
+    assert re.search(r"newest change:\s+2026-01-01 00:00:00 UTC", shown)
     assert re.search(r"route:\s+nightly, from workspace test", shown)
     assert "continues the package cut at 2025-12-31 00:00:00 UTC" in shown

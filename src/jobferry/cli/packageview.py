@@ -26,7 +26,7 @@ def show_package(out: Output, file: Path, pkg: ReadPackage) -> None:
             ("layout", pkg.layout),
             ("manifest", _manifest_line(manifest)),
             ("source", _source_line(manifest.get("source") or {})),
-            ("created", _created_line(manifest)),
+            ("newest change", _created_line(manifest)),
             ("signed", "yes (manifest.sig)" if pkg.signature is not None else "no"),
             *_route_lines(manifest),
         ]
@@ -71,8 +71,9 @@ def _manifest_line(manifest: dict[str, Any]) -> str:
 
 
 def _created_line(manifest: dict[str, Any]) -> str:
-    """When the package was cut: the newest change it carries, in UTC (a time before 2000
-    is no time: an old jobferry dated a package of deletions only 1970-01-01)."""
+    """The time of the newest change the package carries, in UTC (``createdAt``: not when it
+    was cut, so that the same definitions give the same package; a time before 2000 is no
+    time: an old jobferry dated a package of deletions only 1970-01-01)."""
     created = created_ms(manifest)
     if created is None or created < EPOCH_2000_MS:
         return "not recorded" if manifest else ""
