@@ -54,3 +54,22 @@ def test_a_workspace_id_is_sent_without_a_look_up(cli: Cli) -> None:
     result = cli("jobs", "list", workspace="0" * 32)
     assert result.exit_code == 1
     assert "DLF.0819" in result.stderr
+
+
+def test_a_workspaces_settings_are_shown_and_changed_by_name(cli: Cli, package: Path) -> None:
+    """``workspaces settings``: what a workspace takes, and --require-signed turned on from
+    the command line (an unsigned package is then refused, exit 3)."""
+    target = cli.remote.new_workspace("signed", "dws_conn", "ssh_conn")
+    name = cli.remote.workspace_name(target)
+    shown = cli("workspaces", "settings", name, env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    text = " ".join(shown.stdout.split())
+    assert "mode: simple" in text
+    assert "signed packages only: no" in text
+    changed = cli.json("workspaces", "settings", name, "--require-signed", "--lock-policy", "hard")
+    assert (changed["requireSigned"], changed["lockPolicy"]) == (True, "hard")
+    assert cli.json("workspaces", "settings", target)["requireSigned"] is True  # by id
+    refused = cli("plan", str(package), workspace=target)
+    assert refused.exit_code == 3, refused.output
+    listed = cli("workspaces", "list", env={"COLUMNS": "200"}).stdout
+    assert "simple" in listed

@@ -44,7 +44,9 @@ COMMANDS: dict[str, Entry] = {
     "admin": Entry("admin:app"),
     "jobs": Entry("jobs:app"),
     "scripts": Entry("jobs:scripts_app"),
-    "workspaces": Entry("jobs:workspaces_app"),
+    "workspaces": Entry(
+        "jobs:workspaces_app", {"settings": "workspace_settings:workspace_settings"}
+    ),
     "env": Entry("environment:env_app"),
     "profiles": Entry("environment:profiles_app"),
     "policies": Entry("policies:app"),

@@ -12,10 +12,14 @@ then the remedy in this CLI's commands (:data:`REMEDIES`, :func:`refusal_text`).
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable
 from typing import Any
 
+from jobferry.cli.fix_terms import CARRIED as _CARRIED
+from jobferry.cli.fix_terms import in_workspace as _in
+from jobferry.cli.fix_terms import quoted as _quoted
+from jobferry.cli.fix_terms import reference as _reference
+from jobferry.cli.route_fixes import route_fix as _route_fix
 from jobferry.domain.enums import ENVIRONMENT_KINDS, EnvironmentKind, ObjectKind, ProblemReason
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 from jobferry.domain.remedies import Remedy
@@ -23,18 +27,8 @@ from jobferry.domain.remedies import Remedy
 _REPLACE_TYPE: dict[str, str] = {}
 for _type, _kind in sorted(JOB_RESOURCE_TYPE_KINDS.items()):
     _REPLACE_TYPE.setdefault(_kind.value, _type)
-_CARRIED = (ObjectKind.SCRIPT, ObjectKind.RESOURCE, ObjectKind.CDM_JOB)
-"""Kinds a package brings along with the jobs that use them (export with dependencies)."""
 APPLY_LEAVE_OUT = "or leave its file out of the folder"
 """What ``apply`` can do instead of mending a problem: its fixes end with it."""
-
-
-def _in(workspace: str | None) -> str:
-    return f" -w {shlex.quote(workspace)}" if workspace else ""
-
-
-def _quoted(name: Any) -> str:
-    return shlex.quote(str(name))
 
 
 def _missing(kind: str, name: str, workspace: str | None) -> str | None:
@@ -76,80 +70,6 @@ def _signature(state: str | None, workspace: str | None) -> str:
     if state == "unsigned":
         return f"sign the package ({sign}), or export it from a workspace with a signing key"
     return f"sign the package ({sign}) or trust the key that signed it ({trust})"
-
-
-def _reference(problem: dict[str, Any]) -> tuple[str, str] | None:
-    ref = problem.get("reference")
-    if isinstance(ref, dict) and ref.get("kind") and ref.get("name") is not None:
-        return str(ref["kind"]), str(ref["name"])
-    return None
-
-
-def _route_missing(kind: str, name: str, route: str, workspace: str | None) -> str | None:
-    """A missing object of a route's plan: ``promote`` carries what its jobs use and maps
-    names with the route's profile (it has no --replace or --profile-map)."""
-    edit = f"jobferry routes edit {_quoted(route)}"
-    if kind in ENVIRONMENT_KINDS and kind != EnvironmentKind.CDM_JOB:
-        put = f"jobferry env put {kind} {_quoted(name)} --type …{_in(workspace)}"
-        return (
-            f"register it: {put}; or map it to one that exists in the target's environment "
-            f"profile (jobferry profiles put NAME -f FILE{_in(workspace)}) named on the route "
-            f"({edit} --profile NAME)"
-        )
-    if kind in _CARRIED:
-        return f"create {kind} '{name}' in the source, so the route carries it, or in the target"
-    if kind == ObjectKind.JOB:
-        return f"let the route carry upstream jobs ({edit} --upstream), or promote job '{name}'"
-    return None
-
-
-def _route_fix(problem: dict[str, Any], route: str, workspace: str | None) -> str | None:
-    """The fixes ``promote`` says in its own flags and the route's settings, where a plain
-    plan's would name ``plan``, ``export`` or options ``promote`` does not have."""
-    reason, name = problem.get("reason"), str(problem.get("name", ""))
-    edit = f"jobferry routes edit {_quoted(route)}"
-    skip = "or promote with --policy skip (keep the target's)"
-    ref = _reference(problem)
-    if reason == ProblemReason.MISSING_REFERENCE and ref is not None:
-        return _route_missing(ref[0], ref[1], route, workspace)
-    if reason == ProblemReason.MISSING_SECRET and ref is not None:
-        return (
-            f"set its secrets: jobferry env put connection {_quoted(ref[1])} --type … "
-            f"--secret KEY=@FILE{_in(workspace)}; or map it to another connection in the "
-            f"route's profile ({edit} --profile NAME)"
-        )
-    if reason == ProblemReason.DRIFT:
-        return (
-            "carry the change back to the source and promote again, or promote with --on-drift "
-            "keep-target (leave it as it is) or --on-drift take-package (overwrite the change) "
-            f"for this run ({edit} --on-drift … for every run)"
-        )
-    if reason == ProblemReason.SCHEDULED and problem.get("action") == "DELETE":
-        return (
-            f"stop it (jobferry jobs stop {_quoted(name)}{_in(workspace)}), let the import stop "
-            f"it before deleting it (promote with --scheduling pause-and-restore, or {edit} "
-            f"--scheduling pause-and-restore), or keep it (promote with --keep-deletes)"
-        )
-    if reason == ProblemReason.SCHEDULED:
-        return (
-            f"stop it (jobferry jobs stop {_quoted(name)}{_in(workspace)}), let the import stop "
-            f"and restart it (promote with --scheduling pause-and-restore, or {edit} "
-            f"--scheduling pause-and-restore), {skip}"
-        )
-    if reason == ProblemReason.LOCKED:
-        return f"ask the lock's holder to release it, {skip}"
-    if reason == ProblemReason.TIME_ZONE:
-        return (
-            "say how schedules move in the route's profile (keep the wall clock or the instant: "
-            f"jobferry profiles put NAME -f FILE, {edit} --profile NAME), or change the "
-            "schedule in the source so the move can be expressed"
-        )
-    if reason == ProblemReason.NAME_CONFLICT:
-        return (
-            "rename or delete that object in the target (jobferry jobs rename NAME NEW_NAME for "
-            "a job), or promote with --propagate-deletes if the source deleted it"
-        )
-    return None
 
 
 def cli_fix(

@@ -206,10 +206,16 @@ def list_workspaces(ctx: typer.Context, json_mode: JsonOption = False) -> None:
         out.emit(answer)
         return
     rows = [
-        (w.get("id"), w.get("name"), w.get("role"), "yes" if w.get("isDefault") else "")
+        (
+            w.get("id"),
+            w.get("name"),
+            w.get("role"),
+            "yes" if w.get("isDefault") else "",
+            "enterprise" if w.get("productionWorkspaceId") else "simple",
+        )
         for w in answer.get("workspaces", [])
     ]
-    out.table(("id", "name", "your role", "default"), rows)
+    out.table(("id", "name", "your role", "default", "mode"), rows)
 
 
 SCHEDULING: dict[str, tuple[str, str]] = {

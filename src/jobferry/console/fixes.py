@@ -141,19 +141,6 @@ def console_fix(
             f"Set the connection's secrets under {ENVIRONMENT_PAGE} (jobferry env put "
             f"connection NAME --secret KEY=…), or map it{where} to another connection."
         )
-    elif reason == ProblemReason.SCHEDULED and problem.get("action") == "DELETE":
-        fix = (
-            f"Stop its scheduling on its job page in '{workspace}' (Stop scheduling), go back "
-            "to the options and choose to pause a scheduled job (“Pause it during the import”), "
-            "or keep it: untick “Delete what the source deleted”."
-        )
-    elif reason == ProblemReason.SCHEDULED:
-        fix = (
-            f"Stop its scheduling on its job page in '{workspace}' (Stop scheduling), or "
-            f"{SKIP_OPTION}."
-        )
-    elif reason == ProblemReason.LOCKED:
-        fix = f"Ask the lock's holder to release it, or {SKIP_OPTION}."
     elif reason == ProblemReason.SIGNATURE:
         fix = _signature(problem)
     elif reason == ProblemReason.DRIFT:
@@ -162,18 +149,39 @@ def console_fix(
             "and choose, for objects changed here since, “Keep this workspace's version” or "
             "“Overwrite the change with the package's”."
         )
-    elif reason == ProblemReason.NAME_CONFLICT:
-        fix = (
-            f"Rename or delete that object in '{workspace}', or, if the source deleted it, go "
-            "back to the options and choose “Delete what the source deleted”."
-        )
     elif reason == ProblemReason.TIME_ZONE:
         fix = (
             "Go back to the options and choose “Keep the wall-clock time” for the time-zone "
             "move, or change the schedule in the source so the move can be expressed, and "
             f"{again}."
         )
+    else:
+        fix = _target_fix(problem, workspace)
     return problem if fix is None else {**problem, "fix": fix}
+
+
+def _target_fix(problem: dict[str, Any], workspace: str) -> str | None:
+    """The fixes of what the target holds: a job scheduled there, a lock, a name taken."""
+    reason = problem.get("reason")
+    if reason == ProblemReason.SCHEDULED and problem.get("action") == "DELETE":
+        return (
+            f"Stop its scheduling on its job page in '{workspace}' (Stop scheduling), go back "
+            "to the options and choose to pause a scheduled job (“Pause it during the import”), "
+            "or keep it: untick “Delete what the source deleted”."
+        )
+    if reason == ProblemReason.SCHEDULED:
+        return (
+            f"Stop its scheduling on its job page in '{workspace}' (Stop scheduling), or "
+            f"{SKIP_OPTION}."
+        )
+    if reason == ProblemReason.LOCKED:
+        return f"Ask the lock's holder to release it, or {SKIP_OPTION}."
+    if reason == ProblemReason.NAME_CONFLICT:
+        return (
+            f"Rename or delete that object in '{workspace}', or, if the source deleted it, go "
+            "back to the options and choose “Delete what the source deleted”."
+        )
+    return None
 
 
 def console_problems(

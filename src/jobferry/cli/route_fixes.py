@@ -1,0 +1,77 @@
+"""The fixes ``jobferry promote`` says of its plan's problems, in its own flags and the route's
+settings, where a plain plan's would name ``plan``, ``export`` or options ``promote`` does not
+have (``cli.fixes`` says the others)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobferry.cli.fix_terms import CARRIED, in_workspace, quoted, reference
+from jobferry.domain.enums import ENVIRONMENT_KINDS, EnvironmentKind, ObjectKind, ProblemReason
+
+
+def _missing(kind: str, name: str, route: str, workspace: str | None) -> str | None:
+    """A missing object of a route's plan: ``promote`` carries what its jobs use and maps
+    names with the route's profile (it has no --replace or --profile-map)."""
+    edit, where = f"jobferry routes edit {quoted(route)}", in_workspace(workspace)
+    if kind in ENVIRONMENT_KINDS and kind != EnvironmentKind.CDM_JOB:
+        put = f"jobferry env put {kind} {quoted(name)} --type …{where}"
+        return (
+            f"register it: {put}; or map it to one that exists in the target's environment "
+            f"profile (jobferry profiles put NAME -f FILE{where}) named on the route "
+            f"({edit} --profile NAME)"
+        )
+    if kind in CARRIED:
+        return f"create {kind} '{name}' in the source, so the route carries it, or in the target"
+    if kind == ObjectKind.JOB:
+        return f"let the route carry upstream jobs ({edit} --upstream), or promote job '{name}'"
+    return None
+
+
+def route_fix(problem: dict[str, Any], route: str, workspace: str | None) -> str | None:
+    """The fixes ``promote`` says in its own flags and the route's settings, where a plain
+    plan's would name ``plan``, ``export`` or options ``promote`` does not have."""
+    reason, name = problem.get("reason"), str(problem.get("name", ""))
+    edit, where = f"jobferry routes edit {quoted(route)}", in_workspace(workspace)
+    skip = "or promote with --policy skip (keep the target's)"
+    ref = reference(problem)
+    if reason == ProblemReason.MISSING_REFERENCE and ref is not None:
+        return _missing(ref[0], ref[1], route, workspace)
+    if reason == ProblemReason.MISSING_SECRET and ref is not None:
+        return (
+            f"set its secrets: jobferry env put connection {quoted(ref[1])} --type … "
+            f"--secret KEY=@FILE{where}; or map it to another connection in the "
+            f"route's profile ({edit} --profile NAME)"
+        )
+    if reason == ProblemReason.DRIFT:
+        return (
+            "carry the change back to the source and promote again, or promote with --on-drift "
+            "keep-target (leave it as it is) or --on-drift take-package (overwrite the change) "
+            f"for this run ({edit} --on-drift … for every run)"
+        )
+    if reason == ProblemReason.SCHEDULED and problem.get("action") == "DELETE":
+        return (
+            f"stop it (jobferry jobs stop {quoted(name)}{where}), let the import stop "
+            f"it before deleting it (promote with --scheduling pause-and-restore, or {edit} "
+            f"--scheduling pause-and-restore), or keep it (promote with --keep-deletes)"
+        )
+    if reason == ProblemReason.SCHEDULED:
+        return (
+            f"stop it (jobferry jobs stop {quoted(name)}{where}), let the import stop "
+            f"and restart it (promote with --scheduling pause-and-restore, or {edit} "
+            f"--scheduling pause-and-restore), {skip}"
+        )
+    if reason == ProblemReason.LOCKED:
+        return f"ask the lock's holder to release it, {skip}"
+    if reason == ProblemReason.TIME_ZONE:
+        return (
+            "say how schedules move in the route's profile (keep the wall clock or the instant: "
+            f"jobferry profiles put NAME -f FILE, {edit} --profile NAME), or change the "
+            "schedule in the source so the move can be expressed"
+        )
+    if reason == ProblemReason.NAME_CONFLICT:
+        return (
+            "rename or delete that object in the target (jobferry jobs rename NAME NEW_NAME for "
+            "a job), or promote with --propagate-deletes if the source deleted it"
+        )
+    return None
