@@ -167,9 +167,9 @@ def test_a_package_of_another_route_or_not_signed_as_the_route_asks_is_refused(
     assert api.call("PUT", "/routes/gap", SOURCE).status_code == 200
     assert api.call("PUT", "/routes/other", SOURCE).status_code == 200
     unsigned = _bytes(api, _cut(api, "gap"))
+    other = _bytes(api, _cut(api, "other"))  # unsigned too
     key = api.call("POST", "/signing-key")
     assert key.status_code == 200, key.text
-    other = _bytes(api, _cut(api, "other"))
     signed = tmp_path / "signed.zip"
     signed.write_bytes(_bytes(api, _cut(api, "gap", {"full": True})))
     document = manifest(signed.read_bytes())
@@ -185,6 +185,8 @@ def test_a_package_of_another_route_or_not_signed_as_the_route_asks_is_refused(
 
     wrong_route = _take_in(api, "gap", other, prod)
     assert_error(wrong_route, "DLF.9041", "it was cut for route 'other'")
+    # Whose package it is comes before whether its signer is trusted (the route requires a
+    # signature): the fix of a package of another route is never to trust its signer.
     assert wrong_route.json()["rule"] == "route.name"
     bad_signature = _take_in(api, "gap", changed.read_bytes(), prod)
     assert_error(bad_signature, "DLF.9041", "signature is invalid")
