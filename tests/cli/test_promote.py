@@ -111,7 +111,8 @@ def test_a_first_promotion_into_a_target_that_already_holds_it_sets_the_route_s_
     assert cli.json("routes", "history", route)["promotions"] == []
     said = " ".join(cli("promote", route).stderr.split())
     assert f"Nothing would change in '{cli.remote.workspace_name(prod)}'. Record this" in said
-    assert said.endswith(f"with: jobferry promote {route} --apply")
+    # The command as this run was made: the same config file (and context).
+    assert said.endswith(f"with: jobferry --config {cli.config} promote {route} --apply")
 
     held = cli("promote", route, "--apply", "--yes")
     assert held.exit_code == 0, held.output
@@ -173,8 +174,8 @@ def test_the_import_hint_repeats_this_run_s_options(cli: Cli) -> None:
     assert result.exit_code == 4, result.output
     said = " ".join(result.stderr.split())
     assert said.endswith(
-        f"import them with: jobferry promote {route} --on-drift take-package --mode per-object "
-        "--apply"
+        f"import them with: jobferry --config {cli.config} promote {route} --on-drift "
+        "take-package --mode per-object --apply"
     ), said
 
 

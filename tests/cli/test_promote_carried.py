@@ -188,6 +188,18 @@ def test_out_and_in_say_which_options_fit_and_which_side_to_run_on(cli: Cli) -> 
     missing = cli("promote", name, "--in", "nowhere.zip")
     assert missing.exit_code == 2, missing.output
 
+    seed(cli.remote, ("daily_sales",), workspace=cli.workspace)
+    outward = f"out-{uuid.uuid4().hex[:8]}"
+    assert cli("routes", "create", outward, "--from", cli.workspace, "--to-carried").exit_code == 0
+    first = cli("promote", outward, "--out", "first.zip")
+    assert first.exit_code == 0, first.output
+    said = " ".join(first.output.split())
+    assert f"On the target server: jobferry promote {outward} --in first.zip" in said
+    assert (  # the first package: the target side may not have the route yet
+        f"make the route there: jobferry routes create {outward} --from-carried --from-id "
+        f"{cli.workspace} --to WORKSPACE" in said
+    )
+
 
 def _status(cli: Cli, name: str) -> str:
     answer = cli.remote.call("GET", f"/jobs/{name}/status", workspace=cli.workspace)
@@ -266,7 +278,10 @@ def test_a_package_the_target_already_holds_is_recorded_so_the_chain_goes_on(
     _out(test, route, "p2.zip")
     said = prod("promote", route, "--in", "p2.zip")
     assert said.exit_code == 0, said.output
-    assert f"jobferry promote {route} --in p2.zip --apply" in " ".join(said.stderr.split())
+    # The target's own config file: the command runs there as it is.
+    assert f"--config {prod.config} promote {route} --in p2.zip --apply" in " ".join(
+        said.stderr.split()
+    )
     held = prod.json("promote", route, "--in", "p2.zip", "--apply", "--yes")
     assert set(_actions(held).values()) == {"UNCHANGED"}
     assert held["task"]["status"] == "SUCCESSFUL"

@@ -171,8 +171,8 @@ def first_promotion(story: Story) -> str:
     pending = story.human(code=4)
     said = " ".join(pending.stderr.split())
     assert (
-        "Changes pending (16 object(s) to write); import them with: jobferry promote "
-        f"{story.route} --apply" in said
+        "Changes pending (16 object(s) to write); import them with: jobferry --config "
+        f"{story.cli.config} promote {story.route} --apply" in said
     )
 
     done, said = story.applied()

@@ -77,16 +77,16 @@ def rollback_question(s: Session, task_id: str, task: dict[str, Any]) -> str:
     return question + "?"
 
 
-def own_command_line(s: Session, *args: str) -> str:
-    """A ``jobferry`` command as this invocation would run it (same config file, context and
-    workspace), ready to copy."""
+def own_command_line(s: Session, *args: str, scoped: bool = True) -> str:
+    """A ``jobferry`` command as this invocation would run it (same config file, context and,
+    for a command acting in one workspace, ``scoped``, workspace), ready to copy."""
     words = ["jobferry"]
     if s.config is not None:
         words += ["--config", str(s.config)]
     if s.context_name:
         words += ["--context", s.context_name]
     words += args
-    workspace = s.workspace_arg()
+    workspace = s.workspace_arg() if scoped else None
     if workspace:
         words += ["-w", workspace]
     return shlex.join(words)

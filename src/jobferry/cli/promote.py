@@ -30,7 +30,7 @@ from typing import Annotated, Any
 import typer
 
 from jobferry.cli import terminal
-from jobferry.cli.asking import last_line, rollback_command_line, written
+from jobferry.cli.asking import last_line, own_command_line, rollback_command_line, written
 from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CliUsageError, CommandError, ExitCode
 from jobferry.cli.export import fetch_download
@@ -187,6 +187,12 @@ def _carry_out(ctx: typer.Context, s: Session, name: str, file: Path, full: bool
     if not out.json_mode:
         out.note(f"sha256 {got.sha256}")
         out.note(f"On the target server: jobferry promote {name} --in {got.path.name}")
+        if not promotion.get("since"):  # the first package: the target side may lack the route
+            source = mapping(made.get("source"))
+            out.note(
+                f"(the first time, make the route there: jobferry routes create {name} "
+                f"--from-carried --from-id {source.get('workspaceId')} --to WORKSPACE)"
+            )
 
 
 def _carried_in(ctx: typer.Context, s: Session, name: str, file: Path) -> tuple[Session, str]:
@@ -278,7 +284,7 @@ def _go_on(s: Session, name: str, result: dict[str, Any], options: dict[str, Any
     would drop them."""
     out, plan, apply = s.output, result["plan"], options["apply"]
     problems = plan.get("problems") or []
-    again = f"jobferry promote {name}{this_run(options)} --apply"
+    again = own_command_line(s, "promote", name, *this_run(options), "--apply", scoped=False)
     left = pending(plan)
     if problems:
         out.finish(result, ExitCode.PROBLEMS, f"{len(problems)} problem(s); nothing imported.")
@@ -314,18 +320,18 @@ def _go_on(s: Session, name: str, result: dict[str, Any], options: dict[str, Any
     return False
 
 
-def this_run(options: dict[str, Any]) -> str:
+def this_run(options: dict[str, Any]) -> list[str]:
     """This run's options as they were given (``--in FILE`` and the overrides), to repeat in
     the command a message suggests: without them, following it would plan something else."""
-    said = [] if options.get("in_file") is None else [f"--in {options['in_file']}"]
+    said = [] if options.get("in_file") is None else ["--in", str(options["in_file"])]
     for option in OVERRIDES:
         if options.get(option) is None:
             continue
         if option == "propagate_deletes":
             said.append("--propagate-deletes" if options[option] else "--keep-deletes")
         else:
-            said.append(f"--{option.replace('_', '-')} {options[option]}")
-    return "".join(f" {flag}" for flag in said)
+            said += [f"--{option.replace('_', '-')}", str(options[option])]
+    return said
 
 
 def _import(s: Session, name: str, plan_id: str, result: dict[str, Any]) -> None:
