@@ -161,3 +161,21 @@ def test_an_import_that_ended_is_said_when_the_server_goes_right_after(
     answer = cli.json("import", str(package), "--yes", workspace=target)
     assert answer["task"]["status"] == "SUCCESSFUL"
     assert f"rollback {answer['task']['id']} -w {target}" in answer["rollback"]
+
+
+def test_ctrl_c_while_planning_is_one_json_document_and_exit_130(
+    cli: Cli, package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C before the server accepted an import (while it plans): exit 130, and under
+    --json the one document every command prints, saying what happened."""
+
+    def interrupted(self: ApiClient, *args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ApiClient, "call", interrupted)
+    answer = cli.json("plan", str(package), code=130)
+    assert answer["error"]["code"] == "interrupted"
+    assert "may still complete" in answer["error"]["message"]
+    human = cli("plan", str(package))
+    assert human.exit_code == 130
+    assert "Traceback" not in human.output

@@ -85,6 +85,16 @@ class JobferryGroup(UsageGroup):
         except JobferryError as exc:
             _report_local(_output(ctx), exc)
             code = ExitCode.FAILED
+        except KeyboardInterrupt:
+            # Ctrl-C outside the follow of an import (which says how to follow it): what the
+            # server was asked may or may not be done, as for any interrupted call.
+            _output(ctx).error(
+                None,
+                "Interrupted. A call the server had received may still complete: look before "
+                "running it again.",
+                kind="interrupted",
+            )
+            code = ExitCode.INTERRUPTED
         except BrokenPipeError:
             # The reader of the output went away (``jobferry … | head``): as a Unix tool, stop
             # without a word; what is left unflushed goes nowhere rather than to a traceback.

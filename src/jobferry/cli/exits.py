@@ -14,8 +14,8 @@ code    meaning
 4       ``plan``/``import --dry-run``/``apply --dry-run``, ``promote`` without ``--apply``:
         changes are pending (Terraform's ``-detailed-exitcode``): objects to write, and
         differences the plan skips or deletions it leaves out, which are pending work too
-130     interrupted (Ctrl-C) while following an import the server had accepted: the import
-        goes on there; the message says how to follow it and how to roll it back
+130     interrupted (Ctrl-C); while following an import the server had accepted, the import
+        goes on there and the message says how to follow it and how to roll it back
 ======  =====================================================================================
 
 CI pipelines can gate on them: ``jobferry plan pkg.zip`` exits 3 when the import would be
