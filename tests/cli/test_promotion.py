@@ -178,6 +178,9 @@ def test_rollback_undoes_an_import_once(
     assert needs_yes.exit_code == 2
     rolled = cli.json("rollback", task_id, "--yes", workspace=target)
     assert rolled["rolledBack"] == 4
+    assert rolled["taskId"] == task_id  # the import's, and the rollback's own task:
+    rollback_task = cli.json("tasks", "show", rolled["rollbackTaskId"], workspace=target)
+    assert rollback_task["kind"] == "rollback"
     assert {o["action"] for o in rolled["objects"]} == {"DELETED"}
     assert cli.remote.call("GET", "/jobs", workspace=target).json()["total"] == 0
     tasks = cli.remote.call("GET", "/system-tasks", workspace=target).json()["tasks"]

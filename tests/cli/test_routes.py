@@ -56,6 +56,8 @@ def test_a_route_is_created_shown_edited_and_deleted(cli: Cli) -> None:
     assert cli.json("routes", "show", route, "--version", "1")["onDrift"] == "FAIL"
     versions = cli.json("routes", "versions", route)["versions"]
     assert [v["version"] for v in versions] == [2, 1]
+    assert "on-drift: fail → keep-target" in versions[0]["changed"]
+    assert versions[1]["changed"] == "created"
     table = cli("routes", "versions", route, env={"COLUMNS": "200"}).stdout  # whole cells
     listed = " ".join(table.split())
     assert "on-drift: fail → keep-target" in listed

@@ -361,18 +361,21 @@ def list_routes(ctx: typer.Context, json_mode: JsonOption = False) -> None:
 
 @app.command("versions")
 def route_versions(ctx: typer.Context, name: RouteName, json_mode: JsonOption = False) -> None:
-    """Every saved version of a route, newest first, with what it changed of the one before."""
+    """Every saved version of a route, newest first, with what it changed of the one before
+    (``changed`` in --json)."""
     s = session(ctx, json_mode)
     answer = mapping(s.client().get(f"/routes/{segment(name)}/versions"))
-    items = s.output.items(answer, "versions")
+    listed = [mapping(v) for v in answer.get("versions") or []]
+    befores: list[dict[str, Any] | None] = [*listed[1:], None]
+    said = [{**v, "changed": changed(v, b)} for v, b in zip(listed, befores, strict=True)]
+    items = s.output.items({**answer, "versions": said}, "versions")
     if items is None:
         return
-    befores = [*items[1:], None]
     s.output.table(
         ("version", "saved (UTC)", "by", "what changed"),
         [
-            (v.get("version"), epoch_ms(v.get("updateTime")), v.get("updateUser"), changed(v, b))
-            for v, b in zip(items, befores[: len(items)], strict=True)
+            (v.get("version"), epoch_ms(v.get("updateTime")), v.get("updateUser"), v["changed"])
+            for v in items
         ],
         empty="No versions.",
     )

@@ -278,6 +278,8 @@ def rollback_command(
             )
             return
     answer, rollback_task = _rolled_back(s, task_id)
+    if rollback_task:  # the rollback's own task, beside the import's (``taskId``)
+        answer = {**answer, "rollbackTaskId": rollback_task}
     every = f"jobferry tasks show {rollback_task}" if rollback_task else "--json"
     rolled_back_table(out, answer, every)
     out.finish(answer, ExitCode.OK, f"Rolled back {answer.get('rolledBack', 0)} object(s).")
