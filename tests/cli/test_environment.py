@@ -120,6 +120,17 @@ def test_keys_create_show_trust_list_distrust_delete(cli: Cli) -> None:
     public = created["publicKey"]
     assert public.startswith("ed25519:")
     assert cli.json("keys", "show")["keyId"] == created["keyId"]
+    # A second key replaces the first only when asked: targets trusting it refuse new packages.
+    kept = cli("keys", "create")
+    assert kept.exit_code == 2, kept.output
+    assert f"has signing key {created['keyId']}" in " ".join(kept.stderr.split())
+    assert "jobferry keys create --replace" in " ".join(kept.stderr.split())
+    assert cli.json("keys", "show")["keyId"] == created["keyId"]
+    replaced = cli("keys", "create", "--replace")
+    assert replaced.exit_code == 0, replaced.output
+    assert f"It replaces key {created['keyId']}" in " ".join(replaced.output.split())
+    created = cli.json("keys", "show")
+    public = created["publicKey"]
     prod = cli.remote.new_workspace("prod")
     trusted = cli.json("keys", "trust", "test-env", public, workspace=prod)
     assert trusted["keyId"] == created["keyId"]

@@ -13,11 +13,19 @@ from typing import Annotated, Any
 
 import typer
 
-from jobferry.cli.client import segment
+from jobferry.cli.client import ApiError, segment
 from jobferry.cli.exits import CliUsageError
 from jobferry.cli.files import file_text
 from jobferry.cli.output import epoch_ms, mapping
-from jobferry.cli.session import Column, JsonOption, WorkspaceOption, list_answer, session
+from jobferry.cli.session import (
+    Column,
+    JsonOption,
+    Session,
+    WorkspaceOption,
+    list_answer,
+    session,
+)
+from jobferry.errors import KeyNotFoundError
 
 app = typer.Typer(
     help="The workspace's package signing key and the public keys it trusts.",
@@ -36,20 +44,51 @@ def _key_fields(answer: dict[str, Any]) -> list[tuple[str, Any]]:
 
 @app.command("create")
 def create_key(
-    ctx: typer.Context, json_mode: JsonOption = False, workspace: WorkspaceOption = None
+    ctx: typer.Context,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Replace the key the workspace has (targets must trust the new one)."
+        ),
+    ] = False,
+    json_mode: JsonOption = False,
+    workspace: WorkspaceOption = None,
 ) -> None:
-    """Create (or replace) the workspace's signing key; prints its public half."""
+    """Create the workspace's signing key (--replace: a new one in place of the one it has);
+    prints its public half."""
     s = session(ctx, json_mode, workspace)
+    old = _current_key(s)
+    if old is not None and not replace:
+        label = s.workspace_label()
+        raise CliUsageError(
+            f"{label[:1].upper()}{label[1:]} has signing key {old.get('keyId')} (created "
+            f"{epoch_ms(old.get('createTime'))} UTC by {old.get('createUser')}). A new key "
+            "replaces it, and a target that trusts only that key refuses the packages signed "
+            "from then on: replace it with jobferry keys create --replace, then trust the new "
+            "key where its packages are imported."
+        )
     answer = mapping(s.client().call("POST", "/signing-key"))
     out = s.output
     if out.json_mode:
         out.emit(answer)
         return
     out.fields(_key_fields(answer))
+    if old is not None:
+        out.note(f"It replaces key {old.get('keyId')}, which signs nothing from now on.")
     out.note(
         f"Exports of {s.workspace_label()} are signed from now on; trust the public key where "
         "they are imported: jobferry keys trust NAME 'PUBLIC KEY' -w TARGET."
     )
+
+
+def _current_key(s: Session) -> dict[str, Any] | None:
+    """The workspace's signing key as the server shows it (``None``: it has none)."""
+    try:
+        return mapping(s.client().get("/signing-key"))
+    except ApiError as exc:
+        if exc.code == KeyNotFoundError.code:
+            return None
+        raise
 
 
 @app.command("show")
