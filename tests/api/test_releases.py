@@ -115,6 +115,10 @@ def test_an_import_as_released_writes_production_directly(
     production = listed[ws]["productionWorkspaceId"]
     shown = api.call("GET", "/jobs/daily_sales", workspace=production)
     assert shown.status_code == 200, shown.text
+    # Signed packages only would refuse every release into it: refused on a production side.
+    signed_only = api.call("PUT", f"/workspaces/{production}", {"requireSigned": True})
+    assert_error(signed_only, "DLF.3051", "is a production side")
+    assert api.call("PUT", f"/workspaces/{ws}", {"requireSigned": True}).status_code == 200
 
 
 def test_the_review_centre_lists_submissions_made_with_approvers(api: SignedClient) -> None:

@@ -86,6 +86,22 @@ def refuse_review(workspace: WorkspaceRecord) -> None:
         )
 
 
+def refuse_signed_only(workspace: WorkspaceRecord) -> None:
+    """A production side changes only through the releases this server makes (or takes in
+    with their signed approvals), never by an import of a package from elsewhere: "signed
+    packages only" would refuse every release, and there is no package of its to sign."""
+    if workspace.production_of is not None:
+        raise InvalidRequestError(
+            f"Workspace '{workspace.name}' is a production side: it changes only through the "
+            "release packages its development workspace approves and deploys (their approvals "
+            "are signed), never by importing a package from elsewhere, so signed packages only "
+            "would refuse every release. Leave it off; a development workspace may take signed "
+            "packages only.",
+            workspace=workspace.name,
+            parameter="requireSigned",
+        )
+
+
 def refuse_simple_mode(workspace: WorkspaceRecord) -> None:
     """An enterprise workspace stays one: DataArts documents no way back."""
     if workspace.enterprise:
