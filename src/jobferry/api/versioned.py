@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 
 from jobferry.api.auth import ScopeDep
 from jobferry.api.wire import BodyDep, VersionQuery, json
@@ -68,7 +68,7 @@ class VersionedDocument(Generic[T]):
     read: Callable[[bytes], object]
 
 
-def expected_of(if_match: str | None, if_none_match: str | None) -> Expected | None:
+def expected_of(if_match: IfMatch = None, if_none_match: IfNoneMatch = None) -> Expected | None:
     """The condition a save's ``If-Match`` / ``If-None-Match`` headers set (None: none)."""
     if if_match is not None and if_none_match is not None:
         raise InvalidRequestError(
@@ -96,6 +96,10 @@ def expected_of(if_match: str | None, if_none_match: str | None) -> Expected | N
             parameter="If-Match",
         )
     return Expected(int(tag))
+
+
+ExpectedDep = Annotated[Expected | None, Depends(expected_of)]
+"""A save's condition, from its ``If-Match`` / ``If-None-Match`` headers."""
 
 
 def tagged(answer: Response, saved: Numbered) -> Response:
@@ -137,14 +141,8 @@ def version_routes(
 
     @router.put(path, summary=save, openapi_extra=body, name=f"put_{document.noun}")
     def put_version(
-        request: Request,
-        scope: ScopeDep,
-        raw: BodyDep,
-        name: str,
-        if_match: IfMatch = None,
-        if_none_match: IfNoneMatch = None,
+        request: Request, scope: ScopeDep, raw: BodyDep, name: str, expected: ExpectedDep
     ) -> Response:
-        expected = expected_of(if_match, if_none_match)
         service = document.service(services_of(request))
         saved = service.put(scope, name, document.read(raw), expected)
         return tagged(json(document.present(saved)), saved)

@@ -10,10 +10,8 @@ from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters.policies import policy
 from jobferry.api.versioned import (
-    IfMatch,
-    IfNoneMatch,
+    ExpectedDep,
     VersionedDocument,
-    expected_of,
     required_document,
     tagged,
     version_routes,
@@ -56,13 +54,8 @@ def workspace_policy_versions(request: Request, scope: ScopeDep) -> Response:
     openapi_extra=body_doc("policy document", schema=bodies.POLICY),
 )
 def put_workspace_policy(
-    request: Request,
-    scope: ScopeDep,
-    raw: BodyDep,
-    if_match: IfMatch = None,
-    if_none_match: IfNoneMatch = None,
+    request: Request, scope: ScopeDep, raw: BodyDep, expected: ExpectedDep
 ) -> Response:
-    expected = expected_of(if_match, if_none_match)
     saved = services_of(request).policies.put(scope, None, _document(raw), expected)
     return tagged(json(policy(saved)), saved)
 
