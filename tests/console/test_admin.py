@@ -46,6 +46,17 @@ def test_environment_objects_are_saved_with_write_only_secrets(
     assert_page(bad_secret, 400, "key=value")
 
 
+def test_environment_objects_show_their_config_with_chinese_text_as_typed(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    config = {"host": "10.1.1.1", "note": "生产库 <主> & 'b'"}
+    services.environment.put(scope, "connection", "dws_cn", {"type": "DWS", "config": config})
+    page = browser.get(f"/console/w/{scope.workspace.id}/admin/environment")
+    shown = '<code>{"host": "10.1.1.1", "note": "生产库 &lt;主&gt; &amp; &#39;b&#39;"}</code>'
+    assert_page(page, 200, shown)
+    assert "\\u751f" not in page.text  # not the escapes of tojson
+
+
 def test_removing_an_object_in_use_is_refused_inline(
     browser: Browser, services: Services, seeded: Scope
 ) -> None:

@@ -12,7 +12,7 @@ from jobferry.console.dag import NODE_H, NODE_W, layout
 from jobferry.console.fixes import console_problems
 from jobferry.console.plans import pending, plan_objects
 from jobferry.console.route_form import CARRIED, RouteDraft, said_problem, version_changes
-from jobferry.console.web import TEMPLATES
+from jobferry.console.web import TEMPLATES, json_text
 from jobferry.console.wizard import hidden_fields, import_body, wizard_state
 from jobferry.domain.enums import ObjectKind, PlanAction, ProblemReason, SkipReason
 from jobferry.domain.routes import RouteError, parse_route
@@ -257,3 +257,10 @@ def test_a_routes_version_says_what_it_changed_in_the_forms_words() -> None:
     inline = parse_route("test-prod", {**second.document(), "profile": {"renames": {"a": "b"}}})
     other = parse_route("test-prod", {**second.document(), "profile": {"renames": {"a": "c"}}})
     assert version_changes(inline, other) == "environment profile: the one written inline changed"
+
+
+def test_json_text_keeps_non_ascii_text_and_escapes_what_markup_reads() -> None:
+    shown = json_text({"z": ["中文", 1, None], "a": "</code><script>&'"})
+    assert shown == ('{"a": "&lt;/code&gt;&lt;script&gt;&amp;&#39;", "z": ["中文", 1, null]}')
+    rendered = TEMPLATES.env.from_string("<code>{{ v | json_text }}</code>").render(v="中 <i>")
+    assert rendered == '<code>"中 &lt;i&gt;"</code>'  # escaped once, not again by the page

@@ -149,6 +149,23 @@ def test_a_save_shows_what_it_changes_and_saves_only_the_review_confirmed(
     assert "logPath" not in kept  # as the confirmed review showed
 
 
+def test_the_review_shows_chinese_text_as_typed(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    url = f"/console/w/{seeded.workspace.id}/editor/jobs/daily_sales"
+    document = json.loads(_typed(browser.get(url).text))
+    document["description"] = "每日销售汇总 <b> & 'x'"
+    typed = json.dumps(document, ensure_ascii=False)
+    reviewed = browser.post(url, {"definition": typed, "target": "SAVED"})
+    assert_page(
+        reviewed,
+        200,
+        '<code class="wrap">description</code>',
+        '<code class="wrap">"每日销售汇总 &lt;b&gt; &amp; &#39;x&#39;"</code>',
+    )
+    assert "\\u6bcf" not in reviewed.text  # not the escapes of tojson
+
+
 def test_unknown_node_types_and_missing_scripts_are_named_before_a_save(
     browser: Browser, services: Services, seeded: Scope
 ) -> None:

@@ -111,6 +111,27 @@ def test_the_plan_shows_the_field_diff_of_an_overwrite(
     assert '<code>"postgres"</code>' in plan.text
 
 
+def test_the_plans_field_diff_shows_chinese_text_as_typed(
+    browser: Browser, services: Services, seeded: Scope
+) -> None:
+    job = editable(services.jobs.show(seeded, "daily_sales").document)
+    services.jobs.update(seeded, "daily_sales", {**job, "description": "每日销售 <汇总>"})
+    data = wizard.export_package(services, seeded)
+    services.jobs.update(seeded, "daily_sales", {**job, "description": "本地 & 'x'"})
+    ws = seeded.workspace.id
+    options = browser.get(wizard.upload(browser, ws, data))
+    state = wizard.choose(wizard.fields(options.text, ws), sameNamePolicy="OVERWRITE")
+    plan = wizard.step(browser, ws, "plan", state)
+    assert_page(
+        plan,
+        200,
+        "<code>description</code>",
+        '<code>"本地 &amp; &#39;x&#39;"</code>',
+        '<code>"每日销售 &lt;汇总&gt;"</code>',
+    )
+    assert "\\u6bcf" not in plan.text  # not the escapes of tojson
+
+
 def test_source_refusals_say_what_to_do(browser: Browser, services: Services, scope: Scope) -> None:
     ws = scope.workspace.id
     browser.get(f"/console/w/{ws}/import")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from jobferry.domain.enums import Role
@@ -249,7 +251,26 @@ def size(n: int | None) -> str:
     return "" if n is None else size_in_words(n)
 
 
+_MARKUP = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("'", "&#39;"))
+"""What ``json_text`` escapes, ``&`` first: the characters Jinja's ``tojson`` escapes."""
+
+
+def json_text(value: object) -> Markup:
+    """A value as JSON for a person to read (``| json_text``), its text as typed: Jinja's
+    ``tojson`` writes every non-ASCII character as a ``\\uXXXX`` escape, fit for a script but
+    not for a page (a Chinese description read ``"\\u4e2d\\u6587"``). The characters
+    ``tojson`` escapes for HTML (``&``, ``<``, ``>``, ``'``) are escaped here too, as HTML
+    entities, so that the page shows them as they are (``a < b``, not ``a \\u003c b``). Keys are
+    sorted, as ``tojson`` sorts them. For an element's text, never a ``<script>`` or an
+    attribute in double quotes (``"`` is left as JSON writes it)."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    for character, entity in _MARKUP:
+        text = text.replace(character, entity)
+    return Markup(text)
+
+
 TEMPLATES.env.filters["when"] = when
+TEMPLATES.env.filters["json_text"] = json_text
 TEMPLATES.env.filters["size"] = size
 TEMPLATES.env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else n
 TEMPLATES.env.filters["urlpart"] = lambda value: quote(str(value), safe="")
