@@ -3,8 +3,9 @@
 It is its own ASGI app so that its failures render as HTML pages (the API keeps its JSON error
 envelope): a jobferry error shows its message (which says what to do), an unknown path a 404
 page, anything unexpected a page naming the request id the server log has it under — never a
-stack trace. Responses carry a strict Content-Security-Policy: only the console's own script
-and style sheet run, no inline code.
+stack trace; a client gone before its form was read ends its request quietly (499, a debug
+line), as no failure of the server. Responses carry a strict Content-Security-Policy: only the
+console's own script and style sheet run, no inline code.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from jobferry.console import (
     admin,
@@ -60,6 +62,10 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+
+CLIENT_GONE = 499
+"""The status a request whose client went away before its form was read ends with, in the
+access log (nginx's *client closed request*): nobody reads the answer."""
 
 TITLES = {400: "Cannot do that", 401: "Sign-in refused", 403: "Not allowed", 404: "Not found"}
 
@@ -104,6 +110,17 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
         if request.method != "GET":
             target = f"{base_of(request)}/"
         return redirect(f"{base_of(request)}/signin?next={quote(target, safe='')}")
+
+    @app.exception_handler(ClientDisconnect)
+    async def on_client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        # A browser closed or a form left mid-post: the client's doing, not a server error.
+        log.debug(
+            "client went away before its %s %s was read (request %s)",
+            request.method,
+            request.url.path,
+            _request_id(request),
+        )
+        return Response(status_code=CLIENT_GONE)
 
     @app.exception_handler(JobferryError)
     async def on_jobferry_error(request: Request, exc: JobferryError) -> Response:
