@@ -2,7 +2,9 @@
 real ``jobferry serve``, at 1280×900, the width of a laptop: the top bar keeps its navigation on
 one line for a workspace admin (who sees every link) in a workspace with a long name, and the
 download center's table of packages with long names fits its card, on every page a writer
-sees. Each page leaves a screenshot in test-artifacts/console-layout/."""
+sees; in a workspace in enterprise mode (two links more) the top bar wraps its links rather
+than push the user menu off a 1280 px or a 390 px screen. Each page leaves a screenshot in
+test-artifacts/console-layout/ (the enterprise workspace's in console-layout-enterprise/)."""
 
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ import pytest
 
 from support.browser import call, console_server, open_page, sign_in
 from support.builders import make_job, make_script
+from support.releases import enterprise_mode
 from support.server import ServerProcess, wait_for_task
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console-layout"
+ENTERPRISE_ARTIFACTS = ARTIFACTS.parent / "console-layout-enterprise"
 PASSWORD = "layout browser password"
 WORKSPACE = "analytics_production_eu_west_reporting"
 """A long workspace name: the switcher shows it, and background exports name packages by it."""
@@ -37,6 +41,17 @@ NAV_ROWS = """() => {
 }"""
 """How many rows the navigation's links take, and on how many lines the top bar lays out its
 parts (brand, workspace switcher, navigation, user menu): one each when nothing wraps."""
+
+TOP_BAR = """() => {
+  const links = [...document.querySelectorAll('header.topbar nav.mainnav a')];
+  const user = document.querySelector('header.topbar .usermenu > a').getBoundingClientRect();
+  const out = document.querySelector('header.topbar .usermenu button').getBoundingClientRect();
+  return {
+    pageWidth: document.documentElement.scrollWidth, viewport: window.innerWidth,
+    links: links.length, userWidth: user.width, signOutRight: out.right,
+  };
+}"""
+"""Whether the page scrolls sideways, and where the user menu's name and *Sign out* are."""
 
 FITS = """(selector) => {
   const table = document.querySelector(selector);
@@ -122,6 +137,34 @@ def test_the_navigation_keeps_one_line_and_the_download_table_fits_its_card_at_1
                 assert box["x"] + box["width"] <= fit["cardRight"], label
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "failed-here.png"), full_page=True)
+            raise
+        assert not errors, errors
+        browser.close()
+
+
+def test_the_top_bar_of_an_enterprise_workspace_fits_a_laptop_and_a_phone(
+    layout_server: ServerProcess,
+) -> None:
+    name = "sales_enterprise_layout"
+    ws = call(layout_server, "POST", "/workspaces", {"name": name})["id"]
+    enterprise_mode(layout_server, ws, name)
+    ENTERPRISE_ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    with playwright_api.sync_playwright() as pw:
+        browser, page, errors = open_page(pw)
+        try:
+            sign_in(page, layout_server.url, PASSWORD)
+            for width in (1280, 390):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(f"{layout_server.url}/console/w/{ws}/jobs")
+                page.screenshot(path=str(ENTERPRISE_ARTIFACTS / f"top-bar-{width}.png"))
+                bar = page.evaluate(TOP_BAR)
+                assert bar["links"] == 12, bar  # an admin's every link, Releases and the ledger
+                assert bar["pageWidth"] <= bar["viewport"], (width, bar)
+                assert bar["userWidth"] > 0, (width, bar)
+                assert bar["signOutRight"] <= bar["viewport"], (width, bar)
+        except Exception:
+            page.screenshot(path=str(ENTERPRISE_ARTIFACTS / "failed-here.png"), full_page=True)
             raise
         assert not errors, errors
         browser.close()
