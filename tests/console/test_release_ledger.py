@@ -4,6 +4,7 @@ unreadable moment saying how to write one, and downloads the same as CSV."""
 
 from __future__ import annotations
 
+import re
 import time
 
 from jobferry.domain.releases import StartupMode
@@ -35,13 +36,18 @@ def test_the_release_ledger_page(browser: Browser, services: Services) -> None:
     release(services, team, "pkg_one")
     time.sleep(0.005)
     submit_job(services, team.developer, "second_job")
-    release(services, team, "pkg_two")
+    release(services, team, "pkg_two", StartupMode.LEAVE)
     url = f"/console/w/{team.workspace_id}/release-ledger"
 
     page = browser.get(url)
     assert_page(
         page, 200, "pkg_one", "pkg_two", "first_job", "second_job", team.deployer.actor.name
     )
+    # What each release did with scheduling, in words, not its startup mode's number.
+    assert re.findall(r"<td data-scheduling>([^<]*)</td>", page.text) == [
+        "left as it was",
+        "jobs started",
+    ]
     assert 'href="/console/w/' in page.text
     assert "/release-ledger" in browser.get(f"/console/w/{team.workspace_id}/jobs").text
 

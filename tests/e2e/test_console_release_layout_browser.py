@@ -2,8 +2,9 @@
 against a real ``jobferry serve``, at 1280 px (a laptop) and 390 px (a phone): a job named with
 118 characters and package names of one unbroken token wrap where they are shown (the packages
 list, a package's page and its plan, the Approvals heading) and no page scrolls sideways; the
-plan's table stays inside its card. Each page leaves a screenshot in
-test-artifacts/console-release-layout/."""
+plan's table stays inside its card. The Release ledger's tables keep their columns' words whole
+(a user's name on one line) and, too wide for a phone, scroll inside their cards. Each page
+leaves a screenshot in test-artifacts/console-release-layout/."""
 
 from __future__ import annotations
 
@@ -43,6 +44,26 @@ WIDTHS = """(selector) => {
   };
 }"""
 """Whether the page scrolls sideways, and where a table ends against its card."""
+
+
+LEDGER = """() => {
+  const table = document.querySelector('table.ledger');
+  const card = table.closest('.card');
+  const heads = [...table.querySelectorAll('thead th')].map(th => th.textContent);
+  const cells = [...table.querySelector('tbody tr').children];
+  const lines = (cell) => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+  };
+  return {
+    lines: Object.fromEntries(heads.map((h, i) => [h, lines(cells[i])])),
+    cardScrolls: card.scrollWidth > card.clientWidth,
+    pageWidth: document.documentElement.scrollWidth, viewport: window.innerWidth,
+  };
+}"""
+"""On how many lines each cell of the ledger's newest entry is laid out, whether its card
+scrolls sideways, and whether the page does."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +131,31 @@ def test_long_names_wrap_on_the_release_pages_of_a_laptop_and_a_phone(
                     assert fit["pageWidth"] <= fit["viewport"], (width, name, fit)
                     if table and width == 1280:  # a phone's card scrolls a wide table
                         assert fit["tableRight"] <= fit["cardRight"], (width, name, fit)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "failed-here.png"), full_page=True)
+            raise
+        assert not errors, errors
+        browser.close()
+
+
+def test_the_ledgers_columns_keep_their_words_and_scroll_inside_their_cards(
+    found: tuple[ServerProcess, Released],
+) -> None:
+    server, ws = found
+    with playwright_api.sync_playwright() as pw:
+        browser, page, errors = open_page(pw)
+        try:
+            sign_in(page, server.url, PASSWORD)
+            for width in (1280, 390):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(f"{server.url}/console/w/{ws.workspace_id}/release-ledger")
+                page.screenshot(path=str(ARTIFACTS / f"{width}-ledger.png"), full_page=True)
+                ledger = page.evaluate(LEDGER)
+                assert ledger["pageWidth"] <= ledger["viewport"], (width, ledger)
+                for column in ("Entry", "Action", "Approvers", "By", "Scheduling", "When"):
+                    assert ledger["lines"][column] == 1, (width, column, ledger)
+                assert ledger["cardScrolls"] == (width == 390), (width, ledger)
+            assert page.locator("table.ledger td[data-scheduling]").inner_text() == "jobs started"
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "failed-here.png"), full_page=True)
             raise

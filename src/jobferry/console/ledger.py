@@ -7,7 +7,7 @@ first, then *Restore*, whose task is followed on the task's page."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -16,7 +16,7 @@ from jobferry.console.fixes import said
 from jobferry.console.plans import PlanObjects, plan_objects
 from jobferry.console.release_undo import HELD, PROBLEMS
 from jobferry.console.web import FormDep, Page, PageContext, PageDep, base_of, redirect, render
-from jobferry.domain.releases import DEPLOY_ROLES
+from jobferry.domain.releases import DEPLOY_ROLES, StartupMode
 from jobferry.errors import JobferryError
 from jobferry.services.importing.plan import Plan
 from jobferry.services.releases.ledger import (
@@ -30,6 +30,14 @@ from jobferry.services.releases.restore import RestorePlanned, RestoreStarted
 from jobferry.web import attachment
 
 router = APIRouter()
+
+SCHEDULING = {
+    int(StartupMode.START): "jobs started",
+    int(StartupMode.LEAVE): "left as it was",
+}
+"""What a release did with scheduling (its startup mode), as the Scheduling column says it: it
+started the batch jobs it released (and those it paused), or left scheduling as production had
+it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +59,8 @@ class LedgerContext(PageContext):
     objects: PlanObjects | None = None
     """That plan's objects, as the import plan step lists them."""
     restore_entry: int | None = None
+    scheduling: dict[int, str] = field(default_factory=lambda: dict(SCHEDULING))
+    """An entry's startup mode in words (``SCHEDULING``)."""
 
 
 def _view(
