@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -100,6 +102,18 @@ def test_workspace_settings_change_the_lock_policy_and_show_limits(
     assert ws.lock_policy == "hard"
     assert ws.approval_enabled is True
     assert_page(browser.post(url, {"lockPolicy": "sometimes"}), 400, "lockPolicy")
+
+
+def test_each_settings_checkbox_reads_as_one_label(browser: Browser, scope: Scope) -> None:
+    """A choice's label is laid out as a row of flex items: its words and the link among them
+    are one item beside the checkbox, not three columns split around the link."""
+    page = browser.get(f"/console/w/{scope.workspace.id}/admin/settings").text
+    labels = re.findall(r'<label class="choice">(.*?)</label>', page, re.S)
+    assert len(labels) == 2, labels
+    for label in labels:
+        after = re.sub(r"^<input [^>]*>\s*", "", label)
+        assert re.fullmatch(r"[^<]*|<span>.*</span>", after, re.S), label  # words, or one span
+    assert "<span>Require signed packages: imports of packages without" in page
 
 
 def test_admin_pages_refuse_developers_and_users_page_refuses_workspace_admins(
