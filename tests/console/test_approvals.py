@@ -10,11 +10,13 @@ import re
 
 from fastapi.testclient import TestClient
 
+from jobferry.domain.releases import StartupMode
 from jobferry.package.approvals import sign_statement
 from jobferry.package.keys import generate_key_pair
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.releases.approval_keys import parse_key
+from jobferry.services.releases.records import DeployRequest
 from support.console import (
     PASSWORD,
     Browser,
@@ -30,6 +32,7 @@ from support.releases import (
     connected_team,
     make_package,
     register_key,
+    run_release,
     submit_job,
 )
 
@@ -71,6 +74,37 @@ def test_the_approvals_page_lists_who_signed_the_plan(browser: Browser, services
         browser.get(f"/console/w/{team.workspace_id}/releases/packages/x/approvals").status_code
         == 400
     )
+
+
+def test_the_approvals_page_leads_back_to_its_package_and_offers_no_approval_once_closed(
+    browser: Browser, services: Services
+) -> None:
+    team = connected_team(services)
+    submit_job(services, team.developer, "daily")
+    waiting = make_package(services, team, "waits")
+    base = f"/console/w/{team.workspace_id}/releases/packages"
+    page = browser.get(f"{base}/{waiting}/approvals")
+    assert_page(page, 200, '<dl class="facts">', "Approve it", "data-approve")
+    assert f'<a href="{base}/{waiting}" data-package-link>#{waiting} waits</a>' in page.text
+    assert "See the approvals, or approve with your key" in browser.get(f"{base}/{waiting}").text
+
+    services.releases.deploy(team.deployer, DeployRequest((waiting,), StartupMode.START))
+    run_release(services)
+    submit_job(services, team.developer, "daily", description="again")
+    cancelled = make_package(services, team, "dropped")
+    services.releases.cancel(team.developer, (cancelled,))
+    for package, state in ((waiting, "released"), (cancelled, "cancelled")):
+        page = browser.get(f"{base}/{package}/approvals")
+        assert_page(
+            page,
+            200,
+            f'href="{base}/{package}" data-package-link>',
+            f"This package is {state}: it takes no more approvals",
+            f"jobferry releases approvals {package} --out approvals.json",  # still checked
+        )
+        for offer in ("Approve it", "data-approve", "jobferry releases approve "):
+            assert offer not in page.text, (state, offer)
+    assert "or approve with your key" not in browser.get(f"{base}/{waiting}").text
 
 
 def _waiting_package(services: Services) -> tuple[Team, int]:

@@ -2,9 +2,10 @@
 against a real ``jobferry serve``, at 1280 px (a laptop) and 390 px (a phone): a job named with
 118 characters and package names of one unbroken token wrap where they are shown (the packages
 list, a package's page and its plan, the Approvals heading) and no page scrolls sideways; the
-plan's table stays inside its card. The Release ledger's tables keep their columns' words whole
-(a user's name on one line) and, too wide for a phone, scroll inside their cards. Each page
-leaves a screenshot in test-artifacts/console-release-layout/."""
+plan's table stays inside its card, and the Approvals page's plan hash inside its own on a
+phone too. The Release ledger's tables keep their columns' words whole (a user's name on one
+line) and, too wide for a phone, scroll inside their cards. Each page leaves a screenshot in
+test-artifacts/console-release-layout/."""
 
 from __future__ import annotations
 
@@ -35,15 +36,16 @@ LONG_PACKAGE = (
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
 WIDTHS = """(selector) => {
-  const table = selector ? document.querySelector(selector) : null;
-  const card = table ? table.closest('.card') : null;
+  const part = document.querySelector(selector);
+  const card = part.closest('.card');
   return {
     pageWidth: document.documentElement.scrollWidth, viewport: window.innerWidth,
-    tableRight: table ? table.getBoundingClientRect().right : 0,
-    cardRight: card ? card.getBoundingClientRect().right : 0,
+    partRight: part.getBoundingClientRect().right,
+    cardRight: card.getBoundingClientRect().right,
   };
 }"""
-"""Whether the page scrolls sideways, and where a table ends against its card."""
+"""Whether the page scrolls sideways, and where a part of it (a table, the plan hash) ends
+against its card."""
 
 
 LEDGER = """() => {
@@ -112,10 +114,10 @@ def test_long_names_wrap_on_the_release_pages_of_a_laptop_and_a_phone(
 ) -> None:
     server, ws = found
     base = f"{server.url}/console/w/{ws.workspace_id}"
-    pages = {
-        "packages": ("/releases/packages", "table.packages"),
-        "package": (f"/releases/packages/{ws.waiting}", "table.plan"),
-        "approvals": (f"/releases/packages/{ws.waiting}/approvals", ""),
+    pages = {  # a page, a part of it that stays within its card, and whether on a phone too
+        "packages": ("/releases/packages", "table.packages", False),
+        "package": (f"/releases/packages/{ws.waiting}", "table.plan", False),
+        "approvals": (f"/releases/packages/{ws.waiting}/approvals", "dl.facts code", True),
     }
     with playwright_api.sync_playwright() as pw:
         browser, page, errors = open_page(pw)
@@ -123,14 +125,14 @@ def test_long_names_wrap_on_the_release_pages_of_a_laptop_and_a_phone(
             sign_in(page, server.url, PASSWORD)
             for width in (1280, 390):
                 page.set_viewport_size({"width": width, "height": 900})
-                for name, (path, table) in pages.items():
+                for name, (path, part, on_a_phone) in pages.items():
                     page.goto(base + path)
                     shot = ARTIFACTS / f"{width}-{name}.png"
                     page.screenshot(path=str(shot), full_page=True)
-                    fit = page.evaluate(WIDTHS, table)
+                    fit = page.evaluate(WIDTHS, part)
                     assert fit["pageWidth"] <= fit["viewport"], (width, name, fit)
-                    if table and width == 1280:  # a phone's card scrolls a wide table
-                        assert fit["tableRight"] <= fit["cardRight"], (width, name, fit)
+                    if width == 1280 or on_a_phone:  # a phone's card scrolls a wide table
+                        assert fit["partRight"] <= fit["cardRight"], (width, name, fit)
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "failed-here.png"), full_page=True)
             raise

@@ -18,7 +18,10 @@ from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, 
 from jobferry.domain.releases import DeployStatus
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.approving import parse_signed
+from jobferry.services.releases.checks import state
+from jobferry.services.releases.records import PackageView
 from jobferry.services.releases.signatures import PackageApprovals
+from jobferry.storage.releases import PackageRecord
 
 router = APIRouter()
 
@@ -32,6 +35,10 @@ class Signing:
     why_not: str
     key_ids: tuple[str, ...]
     """The viewer's active approval keys."""
+    closed: str = ""
+    """Why the plan takes no more approvals from anyone (a package released or cancelled, a
+    route's plan imported): then the page offers no way to approve it, not even the command;
+    ``''`` while it waits for them."""
 
     @property
     def offered(self) -> bool:
@@ -66,19 +73,28 @@ def signing_for(
         k.key_id for k in page.services.approval_keys.mine(page.scope.actor) if k.revoked_at is None
     )
     why = closed or _why_not(me, what, maker, approvers, keys)
-    return Signing(why, keys)
+    return Signing(why, keys, closed)
 
 
 def signing(page: Page, found: PackageApprovals) -> Signing:
     """What the viewer may do with a package's approvals: approve it while it waits for its
-    release."""
+    release (as the service takes an approval: not cancelled, waiting or failed)."""
     record, subject = found.record, found.subject
     waiting = not record.delete_flag and record.status in (
         DeployStatus.PENDING,
         DeployStatus.FAILED,
     )
-    closed = "" if waiting else "Only a package waiting for its release is approved."
+    closed = "" if waiting else closed_words(record)
     return signing_for(page, "package", closed, subject.maker, subject.approvers)
+
+
+def closed_words(record: PackageRecord) -> str:
+    """Why a package no longer waiting for its release takes no approvals, its state named."""
+    stands = state(PackageView(record, DeployStatus(record.status)))
+    return (
+        f"This package is {stands}: it takes no more approvals (only a package waiting for its "
+        "release is approved)."
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
