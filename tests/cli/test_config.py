@@ -221,3 +221,25 @@ def test_config_init_finds_the_credentials_in_the_servers_data_folder(
     _server_credentials(tmp_path / "data")
     here = invoke(["--config", str(config), "config", "init", "--name", "local"])
     assert here.exit_code == 0, here.output
+
+
+def test_how_long_a_calls_answer_is_waited_for_is_a_context_setting(tmp_path: Path) -> None:
+    """``timeout`` (seconds) in a context, or JOBFERRY_TIMEOUT over it; the client waits that
+    long for an ordinary call's answer. Anything but a number of seconds up to a day is refused."""
+    from jobferry.cli.client import TIMEOUT_SECONDS, ApiClient
+
+    path = tmp_path / "config.toml"
+    base = '[contexts.ci]\nendpoint = "http://e"\nproject_id = "p"\nak = "A"\nsk = "S"\n'
+    path.write_text(base + "timeout = 600\n", encoding="utf-8")
+    context = load_context(path, "ci", {})
+    assert context.timeout == 600
+    assert ApiClient(context).timeout == 600
+    assert load_context(path, "ci", {"JOBFERRY_TIMEOUT": "30.5"}).timeout == 30.5
+    path.write_text(base, encoding="utf-8")
+    assert ApiClient(load_context(path, "ci", {})).timeout == TIMEOUT_SECONDS
+    for bad in ("0", "-1", "ten", "100000"):
+        with pytest.raises(ConfigError, match="JOBFERRY_TIMEOUT"):
+            load_context(path, "ci", {"JOBFERRY_TIMEOUT": bad})
+    path.write_text(base + 'timeout = "long"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="timeout='long' is not a number of seconds"):
+        load_context(path, "ci", {})

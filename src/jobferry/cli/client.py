@@ -175,7 +175,7 @@ class ApiClient:
         self.endpoint = context.endpoint
         self.project_id = context.project_id
         self.workspace = context.workspace
-        self.timeout = TIMEOUT_SECONDS if timeout is None else timeout
+        self.timeout = timeout or context.timeout or TIMEOUT_SECONDS
         self.extensions = True
         """Whether the endpoint is taken for a jobferry server, which may be sent jobferry's
         extension parameters (``False`` once it answered that it serves no extension)."""

@@ -15,6 +15,7 @@ TOML file, ``$XDG_CONFIG_HOME/jobferry/config.toml`` (default ``~/.config/jobfer
     sk_env = "TEST_SK"
     # ak = "…" / sk = "…"               # … or write them here (keep the file private)
     verify_tls = true                   # or false, or ca_bundle = "/path/to/ca.pem"
+    timeout = 120                       # seconds a call's answer is waited for (default 120)
     region = "cn-north-4"
     upload = "jobferry"                 # "jobferry": POST /packages; "obs": put into obs_bucket
     obs_bucket = "release-packages"     # for upload = "obs"
@@ -28,7 +29,8 @@ one-line notice: ``[profiles.NAME]`` tables, ``default_profile``, ``JOBFERRY_PRO
 hidden ``--profile`` option). A missing file or context is fine as long as the environment
 supplies what the command needs. Environment variables override the context, field by field:
 ``JOBFERRY_ENDPOINT``, ``JOBFERRY_PROJECT_ID``, ``JOBFERRY_WORKSPACE``, ``JOBFERRY_AK``,
-``JOBFERRY_SK``, ``JOBFERRY_VERIFY_TLS``, ``JOBFERRY_REGION``, ``JOBFERRY_UPLOAD``,
+``JOBFERRY_SK``, ``JOBFERRY_VERIFY_TLS``, ``JOBFERRY_TIMEOUT``, ``JOBFERRY_REGION``,
+``JOBFERRY_UPLOAD``,
 ``JOBFERRY_OBS_BUCKET``, ``JOBFERRY_OBS_ENDPOINT``. A ``--workspace`` option wins over both.
 
 Unknown keys are refused (a typo must not silently fall back to a default).
@@ -78,8 +80,10 @@ _ENV_OVERRIDES = {
 
 CLIENT_VARIABLES = frozenset(
     {*_ENV_OVERRIDES.values(), "JOBFERRY_CONFIG", "JOBFERRY_CONTEXT", "JOBFERRY_PROFILE"}
-    | {"JOBFERRY_VERIFY_TLS"}
+    | {"JOBFERRY_VERIFY_TLS", "JOBFERRY_TIMEOUT"}
 )
+MAX_TIMEOUT = 86_400.0
+"""The longest a call's answer may be waited for (a day)."""
 """The environment variables the CLI reads as a client (the server's are its settings)."""
 
 
@@ -110,6 +114,8 @@ class Context:
     ak: str | None = None
     sk: str | None = None
     verify_tls: bool = True
+    timeout: float | None = None
+    """How long a call's answer is waited for, in seconds (``None``: the client's default)."""
     ca_bundle: str | None = None
     region: str | None = None
     upload: str = "jobferry"
@@ -196,11 +202,11 @@ def _section(
     where = f"{path}: [{table}.{name}]"
     if not isinstance(section, dict):
         raise ConfigError(f"{where} must be a table.")
-    unknown = sorted(set(section) - set(_TEXT_KEYS) - {"verify_tls"})
+    unknown = sorted(set(section) - set(_TEXT_KEYS) - {"verify_tls", "timeout"})
     if unknown:
         raise ConfigError(
             f"{where} has unknown key(s) {', '.join(unknown)}; known keys are "
-            f"{', '.join((*_TEXT_KEYS, 'verify_tls'))}."
+            f"{', '.join((*_TEXT_KEYS, 'verify_tls', 'timeout'))}."
         )
     for key in _TEXT_KEYS:
         if key in section and not isinstance(section[key], str):
@@ -208,6 +214,25 @@ def _section(
     if "verify_tls" in section and not isinstance(section["verify_tls"], bool):
         raise ConfigError(f"{where} verify_tls must be true or false.")
     return section
+
+
+def _timeout(values: dict[str, Any], env: Mapping[str, str], where: str) -> float | None:
+    """The seconds a call's answer is waited for: ``JOBFERRY_TIMEOUT``, else the context's
+    ``timeout`` (``None``: neither sets it), a number above 0 and at most a day."""
+    given: Any = env.get("JOBFERRY_TIMEOUT") or values.get("timeout")
+    if given is None:
+        return None
+    source = "JOBFERRY_TIMEOUT" if env.get("JOBFERRY_TIMEOUT") else f"{where} timeout"
+    try:
+        seconds = float(given) if not isinstance(given, bool) else -1.0
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= MAX_TIMEOUT:
+        raise ConfigError(
+            f"{source}={given!r} is not a number of seconds above 0 and at most "
+            f"{MAX_TIMEOUT:.0f} (a day)."
+        )
+    return seconds
 
 
 def _flag(value: str, variable: str) -> bool:
@@ -321,6 +346,7 @@ def load_context(
         ak=ak,
         sk=sk,
         verify_tls=verify,
+        timeout=_timeout(values, env, where),
         ca_bundle=values.get("ca_bundle"),
         region=values.get("region"),
         upload=upload,
