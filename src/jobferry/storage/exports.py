@@ -72,10 +72,13 @@ def _head(r: Any) -> JobHead:
     return JobHead(int(r.id), r.name, r.latest_version)
 
 
-def names_of_kind(tx: Tx, workspace_id: str, kind: str) -> list[str]:
-    """Every script or resource name of the workspace."""
+def names_of_kind(tx: Tx, workspace_id: str, kind: str, since: int | None = None) -> list[str]:
+    """Every script or resource name of the workspace (``since``: those changed or made after
+    that moment, ms)."""
     table = scripts if kind == ObjectKind.SCRIPT else resources
     stmt = select(table.c.name).where(table.c.workspace_id == workspace_id)
+    if since is not None:
+        stmt = stmt.where(table.c.updated_at > since)
     return [r.name for r in tx.conn.execute(stmt)]
 
 

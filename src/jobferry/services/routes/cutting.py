@@ -1,6 +1,12 @@
 """Cutting a route's package: the selected jobs of the source changed since a moment, what
 they use, their upstream jobs when the route asks, and the deletions the source made.
 
+A route of every job (``ALL``) carries the source workspace whole: its first package holds
+every script and resource, used or not, and each later one every script and resource changed
+since, used or not, as it carries their deletions (a script no job uses, edited or made after
+the first promotion, would otherwise never travel while ``promote`` said nothing changed). A
+route of folders, tags or names carries only what its jobs use, the first time as every time.
+
 Both kinds of promotion cut here: between two workspaces of this server (the package is kept as
 an upload of the target) and for a target on another server (kept in the source's download
 center, with the route's identity in the manifest)."""
@@ -9,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from jobferry.domain.enums import ObjectKind
 from jobferry.domain.routes import Route, SelectionKind
@@ -21,6 +28,7 @@ from jobferry.services.exporting.package import BasisOf, write_package
 from jobferry.services.exporting.selection import add_upstream, ordered, workspace_jobs
 from jobferry.services.workspaces.keys import KeyService
 from jobferry.storage import Database, Tx
+from jobferry.storage import exports as export_repo
 from jobferry.storage import folders as folder_repo
 from jobferry.storage.exports import JobHead
 from jobferry.storage.importing import ledger as ledger_repo
@@ -40,6 +48,21 @@ class Cut:
     """What gives the basis block, for a package carried to a remote's side."""
 
 
+class CutSize(NamedTuple):
+    """What a route's package holds; all 0 (and nothing written) when nothing changed."""
+
+    jobs: int
+    deletions: int
+    loose: int = 0
+    """Scripts and resources carried for themselves, not for a job (changed since the
+    route's last package, in a route of every job)."""
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing changed, so that no package was written."""
+        return not (self.jobs or self.deletions or self.loose)
+
+
 @dataclass
 class RouteCutter:
     """Writes the package of a route's source (signed with its key when it has one)."""
@@ -49,9 +72,9 @@ class RouteCutter:
     max_jobs: int
     """``JOBFERRY_EXPORT_WORKSPACE_MAX_JOBS``: the most jobs one package may hold."""
 
-    def write(self, source: Scope, route: Route, cut: Cut, path: Path) -> tuple[int, int]:
-        """Write the package into ``path``; (jobs, deletions) it holds, (0, 0) and nothing
-        written when nothing changed."""
+    def write(self, source: Scope, route: Route, cut: Cut, path: Path) -> CutSize:
+        """Write the package into ``path``; what it holds, all 0 and nothing written when
+        nothing changed."""
         since = cut.since
         with self.db.transaction(readonly=True) as tx:
             heads = self._heads(tx, source, route, since)
@@ -60,8 +83,10 @@ class RouteCutter:
                 if cut.deletions_since is not None
                 else 0
             )
-            if not heads and not deletions:
-                return 0, 0
+            loose = _loose(tx, source, route, since)
+            size = CutSize(len(heads), deletions, sum(len(names) for names in loose.values()))
+            if size.empty:
+                return size
             extra: list[dict[str, str]] = []
             if route.selection.with_upstream and heads:
                 heads, extra = add_upstream(tx, source, heads)
@@ -95,8 +120,9 @@ class RouteCutter:
                 inventory=whole,
                 route=cut.block,
                 basis=cut.basis,
+                also=loose,
             )
-        return len(selection), deletions
+        return size._replace(jobs=len(selection))
 
     def _heads(self, tx: Tx, source: Scope, route: Route, since: int | None) -> list[JobHead]:
         heads = workspace_jobs(tx, source, since, self.max_jobs)
@@ -116,6 +142,19 @@ class RouteCutter:
             if kind is SelectionKind.TAGS or _in_folders(directory, values)
         }
         return [h for h in heads if h.name in chosen]
+
+
+def _loose(tx: Tx, source: Scope, route: Route, since: int | None) -> dict[str, set[str]]:
+    """The scripts and resources a route of every job carries for themselves, by kind: those
+    changed since ``since``, used by a job or not (the first package, ``since`` ``None``,
+    holds the workspace whole anyway); none for a route of folders, tags or names."""
+    if since is None or route.selection.kind is not SelectionKind.ALL:
+        return {}
+    kinds = (ObjectKind.SCRIPT, ObjectKind.RESOURCE)
+    found = {
+        k.value: set(export_repo.names_of_kind(tx, source.workspace.id, k, since)) for k in kinds
+    }
+    return {kind: names for kind, names in found.items() if names}
 
 
 def _in_folders(directory: str, folders: set[str]) -> bool:

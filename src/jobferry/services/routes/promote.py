@@ -129,15 +129,15 @@ class RoutePromotions:
         snapshot = now_ms()
         path = new_zip(self.packages.scratch)
         try:
-            jobs, deletions = self.cutter.write(source, route, Cut(since, since), path)
-            if jobs == 0 and deletions == 0:
+            size = self.cutter.write(source, route, Cut(since, since), path)
+            if size.empty:
                 return RoutePackage(route, saved.version, source, target, since, None, options)
             file_name = f"{route.name}_{snapshot}.zip"
             with path.open("rb") as stream:
                 kept = self.packages.upload(target, stream, file_name)
         finally:
             path.unlink(missing_ok=True)
-        cut, package = (snapshot, since), (kept.path, kept.sha256, jobs, deletions)
+        cut, package = (snapshot, since), (kept.path, kept.sha256, size.jobs, size.deletions)
         item = _new_promotion(scope, saved, None, cut, package, created_at=snapshot)
         with self.db.transaction() as tx:
             repo.insert_promotion(tx, item)
@@ -248,9 +248,10 @@ class RoutePromotions:
         options = route.import_options()
         path = new_zip(self.packages.scratch)
         try:
-            jobs, deletions = self.cutter.write(source, route, cut, path)
-            if jobs == 0 and deletions == 0:
+            size = self.cutter.write(source, route, cut, path)
+            if size.empty:
                 return RoutePackage(route, saved.version, source, None, since, None, options)
+            jobs, deletions = size.jobs, size.deletions
             chosen = {
                 "mode": "workspace",
                 "route": route.name,

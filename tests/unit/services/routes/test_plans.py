@@ -1,21 +1,25 @@
 """Promotion as one use case (``RoutePlans``): ``plan`` packages what changed and plans it
 with the route's settings and the run's overrides; ``apply`` imports exactly that plan and
-records the import on the promotion in the transaction that queues its task."""
+records the import on the promotion in the transaction that queues its task. Promoted again
+and again, a route of every job carries each change of a script no job uses."""
 
 from __future__ import annotations
 
 import pytest
 
-from jobferry.domain.enums import DriftPolicy, SameNamePolicy
+from jobferry.domain.enums import DriftPolicy, PlanAction, SameNamePolicy, TaskStatus
 from jobferry.errors import InvalidRequestError, PlanStaleError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.request import ImportRequest
 from jobferry.storage import routes as route_repo
+from support.builders import make_script
 from support.clients import SignedClient
 from support.console import admin_scope
+from support.console import seed as seed_workspace
 from support.exporting import seed
 from support.importing import connected_workspace
+from support.planning import workspace
 
 ROUTE = {
     "source": {"workspace": "default"},
@@ -206,3 +210,49 @@ def test_a_waiting_plan_with_problems_is_no_importable_plan(
     assert lacking.plan.summary.problems
     assert services.route_plans.waiting_plan(scope, "test-bare") == lacking.plan.plan_id
     assert services.route_plans.waiting_plan(scope, "test-bare", importable=True) is None
+
+
+def _promote(services: Services, scope: Scope, name: str) -> dict[tuple[str, str], str]:
+    """Plan the route's promotion and import it; (kind, name) → action of what it changed
+    (empty: nothing changed in the source, nothing planned)."""
+    planned = services.route_plans.plan(scope, name, {})
+    if planned.package.promotion is None:
+        assert planned.plan is None
+        return {}
+    assert planned.plan is not None
+    assert planned.plan.problems == ()
+    applied = services.route_plans.apply(scope, name, planned.plan.plan_id)
+    services.imports.run(applied.prepared)
+    task = services.tasks.show(applied.prepared.scope, applied.task_id)
+    assert task.status == TaskStatus.SUCCESSFUL, task.message
+    return {
+        (str(line.kind), line.name): str(line.action)
+        for line in planned.plan.lines
+        if line.action is not PlanAction.UNCHANGED
+    }
+
+
+def test_a_route_of_every_job_promotes_scripts_no_job_uses_each_time_they_change(
+    services: Services,
+) -> None:
+    """dev-prod (ALL): the first promotion carries the unused script with the workspace; an
+    edit of it, a new unused script and its deletion each travel in the next promotion,
+    rather than "nothing changed" while the two workspaces differ."""
+    dev = admin_scope(services)
+    seed_workspace(services, dev)
+    services.scripts.create(dev, make_script("orphan_sql"))
+    prod = workspace(services, "prod")
+    route = {"source": {"workspace": "default"}, "target": {"workspace": "prod"}}
+    services.routes.put(dev, "dev-prod", {**route, "propagateDeletes": True})
+    assert _promote(services, dev, "dev-prod")[("script", "orphan_sql")] == "CREATE"
+
+    services.scripts.update(dev, "orphan_sql", make_script("orphan_sql", content="select 2;"))
+    assert _promote(services, dev, "dev-prod") == {("script", "orphan_sql"): "OVERWRITE"}
+    assert services.scripts.show(prod, "orphan_sql").document["content"] == "select 2;"
+
+    services.scripts.create(dev, make_script("new_sql"))
+    assert _promote(services, dev, "dev-prod") == {("script", "new_sql"): "CREATE"}
+
+    services.scripts.delete(dev, "orphan_sql")
+    assert _promote(services, dev, "dev-prod") == {("script", "orphan_sql"): "DELETE"}
+    assert _promote(services, dev, "dev-prod") == {}  # now nothing changed
