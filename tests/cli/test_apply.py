@@ -1,9 +1,11 @@
 """jobferry apply -f: a folder of definitions packed, planned (OVERWRITE, atomic) and imported
-through the import pipeline, with a plan id and a rollback; bad files refused before any call."""
+through the import pipeline, with a plan id and a rollback; bad files refused before any call;
+a script's connection checked against the workspace as a job's is."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -210,3 +212,30 @@ def test_the_examples_folder_applies_and_pulls_back_byte_for_byte(cli: Cli) -> N
     assert sorted(p.relative_to(pulled).as_posix() for p in pulled.rglob("*.json")) == files
     for name in files:
         assert (pulled / name).read_bytes() == (EXAMPLES / name).read_bytes(), name
+
+
+def test_a_dry_run_counts_the_scripts_among_the_users_of_a_missing_connection(cli: Cli) -> None:
+    """A folder's package requires nothing in its manifest: each script's connection is
+    checked against the workspace from the script itself, as for an exported package."""
+    human = cli("apply", "-f", str(EXAMPLES), "--dry-run")
+    assert human.exit_code == 3, (human.stdout, human.stderr)
+    assert "connection 'dws_conn' does not exist" in human.stdout
+    assert "5 object(s) use it" in human.stdout  # the two jobs and their three scripts
+    [missing] = cli.json("apply", "-f", str(EXAMPLES), "--dry-run", code=3)["plan"]["problems"]
+    assert sorted((user["kind"], user["name"]) for user in missing["usedBy"]) == [
+        ("job", "daily_revenue"),
+        ("job", "load_orders"),
+        ("script", "daily_revenue_sql"),
+        ("script", "load_orders_sql"),
+        ("script", "top_customers_sql"),
+    ]
+
+    register(cli.remote, cli.workspace, "dws_conn")
+    root = cli.cwd / "sales"
+    shutil.copytree(EXAMPLES, root)
+    write(root / "scripts" / "spark_sql.json", make_script("spark_sql", connectionName="mrs-spark"))
+    refused = cli.json("apply", "-f", str(root), "--yes", code=3)
+    assert [(p["name"], p["usedBy"]) for p in refused["plan"]["problems"]] == [
+        ("mrs-spark", [{"kind": "script", "name": "spark_sql"}])
+    ]
+    assert cli.remote.call("GET", "/scripts", workspace=cli.workspace).json()["total"] == 0

@@ -29,7 +29,9 @@ timestamps, and a manifest that depends on nothing else:
 * ``createdAt`` is 0 (1970-01-01T00:00:00.000Z): file times are not part of the definitions
   (a checkout sets them anew), and the bytes must not change when only they do.
 * ``options`` is ``{"layout": "single", "origin": "folder"}``; ``requires`` and
-  ``unresolved`` are empty (the import checks every reference against the target itself).
+  ``unresolved`` are empty: the import checks every reference against the target from the
+  objects themselves (a job's, and a script's connection), as for any package; only the
+  secrets a connection should have, which a folder cannot say, go unchecked.
 
 **Writing a folder.** :func:`write_folder` writes objects one file each, in the layout the
 reading side takes as it is: ``jobs/<name>.json``, ``scripts/<name>.json``,

@@ -100,8 +100,9 @@ def _where(ref: Reference) -> str:
 
 
 def _at(item: PlannedObject, ref: Reference) -> str:
-    """Where a job uses a reference, as a problem's detail begins: "job 'a' node 'b' "."""
-    return f"job '{item.name}' {_where(ref)}"
+    """Where an object uses a reference, as a problem's detail begins: "job 'a' node 'b' ",
+    "script 's' field connectionName "."""
+    return f"{item.kind} '{item.name}' {_where(ref)}"
 
 
 def signature_state(target: TargetReader, package: SignedPackage) -> SignatureCheck:
@@ -138,6 +139,9 @@ class SecretCheck:
     """The connections the manifest requires, and whether the target has their secrets set.
 
     ``states``: connection name (in the target) → ``set`` | ``missing_secret`` | ``missing``.
+    Only a manifest names the secrets a source connection has, so only its requirements are
+    checked for them; whether a connection exists at all is checked from each job and script
+    itself (:class:`References`), whatever the manifest says.
     """
 
     def __init__(
@@ -164,9 +168,8 @@ class SecretCheck:
         for req in needed:
             name = transform.renames.get((EnvironmentKind.CONNECTION, req.name), req.name)
             what = f"connection '{name}'" + (f" ({req.type})" if req.type else "")
-            if name not in present:
+            if name not in present:  # each object using it has it as a missing reference
                 self.states[name] = "missing"
-                self._lacking[name] = f"{what} does not exist in workspace '{ws_name}'"
                 continue
             gone = sorted(key for key in req.secrets if secret_role(key) not in present[name])
             self.states[name] = "missing_secret" if gone else "set"
@@ -177,27 +180,20 @@ class SecretCheck:
                 )
 
     def problems(self, item: PlannedObject) -> list[Problem]:
-        """Problems of an object to write that uses a required connection lacking secrets."""
+        """Problems of a job or script to write that uses a required connection lacking
+        secrets (a missing connection is the object's missing reference already)."""
         if not self._lacking or item.action not in WRITES:
             return []
-        if item.kind == ObjectKind.JOB:
-            used = {r.name for r in item.refs if r.kind is _CONNECTION}
-            # a missing connection is already reported as a missing reference of the job
-            used = {n for n in used if self.states.get(n) != "missing"}
-        elif item.kind == ObjectKind.SCRIPT:
-            used = {str(item.document.get("connectionName"))}
-        else:
-            return []
+        used = {r.name for r in item.refs if r.kind is _CONNECTION}
         return [
-            _secret_problem(item, name, self._lacking[name], self.states[name])
+            _secret_problem(item, name, self._lacking[name])
             for name in sorted(used & set(self._lacking))
         ]
 
 
-def _secret_problem(item: PlannedObject, name: str, lacking: str, state: str) -> Problem:
-    absent = state == "missing"
+def _secret_problem(item: PlannedObject, name: str, lacking: str) -> Problem:
     return Problem(
-        ProblemReason.MISSING_REFERENCE if absent else ProblemReason.MISSING_SECRET,
+        ProblemReason.MISSING_SECRET,
         item.kind,
         item.name,
         f"{item.kind} '{item.name}' uses {lacking}",
@@ -315,6 +311,15 @@ class References:
                         out.problems.append(found)
         return out
 
+    def check_script(self, item: PlannedObject) -> list[Problem]:
+        """The connections a script to write names that the target lacks, read from the
+        script itself (a folder's package, or one without a manifest, requires none)."""
+        return [
+            self._missing(item, ref, _CONNECTION)
+            for ref in item.distinct_refs
+            if ref.kind is _CONNECTION and (_CONNECTION, self.ws_id, ref.name) not in self.existing
+        ]
+
     def _resolve(self, item: PlannedObject, ref: Reference) -> Problem | Pending | None:
         kind = str(ref.kind)
         if (kind, ref.name) in self.present or (kind, self.ws_id, ref.name) in self.existing:
@@ -331,7 +336,7 @@ class References:
             fix = f"add {kind} '{ref.name}' to the package (export with exportDepend) or create it"
         return Problem(
             ProblemReason.MISSING_REFERENCE,
-            ObjectKind.JOB,
+            item.kind,
             item.name,
             f"{_at(item, ref)}references {kind} '{ref.name}', which does not exist in the "
             f"package or in workspace '{self.ws_name}'",

@@ -24,7 +24,12 @@ from jobferry.domain.enums import (
     ProblemReason,
     SkipReason,
 )
-from jobferry.domain.references import Reference, first_occurrences, job_references
+from jobferry.domain.references import (
+    Reference,
+    first_occurrences,
+    job_references,
+    script_references,
+)
 from jobferry.domain.report import Violation
 from jobferry.domain.timeshift import ScheduleShift
 from jobferry.domain.validation import validate_job, validate_resource, validate_script
@@ -36,7 +41,7 @@ from jobferry.storage.importing.ledger import LedgerRow
 from jobferry.storage.importing.target import TargetObject
 from jobferry.storage.rows import job_columns, typed_columns
 
-_JOB = ObjectKind.JOB
+_JOB, _SCRIPT = ObjectKind.JOB, ObjectKind.SCRIPT
 WRITES = frozenset({PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME})
 """Actions that write the package's definition (a DELETE writes nothing of it)."""
 SHOWN_PROBLEMS = 1000
@@ -168,14 +173,20 @@ class PlannedObject:
 
     @property
     def refs(self) -> list[Reference]:
-        """The job's references after transforms (computed once; jobs only)."""
+        """The references of a job, or of a script (its connection and DLI queue), after
+        transforms (computed once; none for other kinds)."""
         if self._refs is None:
-            self._refs = job_references(self.document) if self.kind == _JOB else []
+            if self.kind == _JOB:
+                self._refs = job_references(self.document)
+            elif self.kind == _SCRIPT:
+                self._refs = script_references(self.document)
+            else:
+                self._refs = []
         return self._refs
 
     @property
     def distinct_refs(self) -> list[Reference]:
-        """The job's first reference to each (kind, name, workspace), in document order
+        """The first reference to each (kind, name, workspace), in document order
         (computed once: the checks, the look-ups and the record all go through them)."""
         if self._distinct is None:
             self._distinct = first_occurrences(self.refs)
@@ -236,7 +247,8 @@ class Record(NamedTuple):
     """(id, latest version, status, definition before) of the target's object of that name;
     the definition only when the import overwrites it."""
     refs: list[tuple[str, str, str]] | None
-    """A job's distinct (kind, name, other workspace or "") references (jobs to write)."""
+    """The distinct (kind, name, other workspace or "") references of a job or script to
+    write."""
     problems: list[tuple[Any, ...]]
     diff: bytes | None
     """The field changes of an OVERWRITE or RENAME, as JSON."""

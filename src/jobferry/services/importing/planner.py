@@ -23,6 +23,7 @@ from jobferry.domain.enums import (
     ENVIRONMENT_KINDS,
     KIND_ORDER,
     DriftPolicy,
+    EnvironmentKind,
     ImportMode,
     ObjectKind,
     PlanAction,
@@ -83,6 +84,7 @@ from jobferry.storage.importing.workset import Workset
 BATCH = 500
 """Objects planned together (one target query per kind, one write to the working set)."""
 _TAG, _JOB = RefKind.TAG, RefKind.JOB
+_JOB_KIND, _SCRIPT, _CONNECTION = ObjectKind.JOB, ObjectKind.SCRIPT, EnvironmentKind.CONNECTION
 _RANK = {str(kind): rank for kind, rank in KIND_ORDER.items()}
 
 
@@ -334,9 +336,8 @@ class Planner:
         """What the target and the package read so far hold of the batch's references."""
         asked: dict[tuple[str, str], set[str]] = {}
         local: dict[str, set[str]] = {}
-        for item in self._checked_jobs(items):
-            for ref in item.distinct_refs:
-                self._ask(ref, asked, local)
+        for ref in self._looked_up(items):
+            self._ask(ref, asked, local)
         present = {
             (kind, name)
             for kind, names in local.items()
@@ -365,12 +366,17 @@ class Planner:
             local.setdefault(kind, set()).add(ref.name)
         asked.setdefault((kind, self.ws_id), set()).add(ref.name)
 
-    def _checked_jobs(self, items: list[PlannedObject]) -> Iterator[PlannedObject]:
+    def _looked_up(self, items: list[PlannedObject]) -> Iterator[Reference]:
+        """The references the batch's checks look up, together: every reference of each job
+        to write (of every job, for an environment report), and the connection of each script
+        to write (read from the script: a folder's package, or one without a manifest,
+        requires none)."""
         for item in items:
-            if item.kind is ObjectKind.JOB and (
-                item.action in WRITES or self.ctx.environment_report
-            ):
-                yield item
+            if item.kind is _JOB_KIND:
+                if item.action in WRITES or self.ctx.environment_report:
+                    yield from item.distinct_refs
+            elif item.kind is _SCRIPT and item.action in WRITES:
+                yield from (ref for ref in item.distinct_refs if ref.kind is _CONNECTION)
 
     def _problems(
         self,
@@ -378,28 +384,49 @@ class Planner:
         references: References,
         pending: list[tuple[int, str, str, bytes]],
     ) -> list[Problem]:
+        """Every problem of one planned object: what writing it shows, its references (a
+        script's connection, a job's every reference), the secrets of the connections it uses."""
         writes = item.action in WRITES
-        problems = item.problems if writes else []
-        if writes:
-            request = self.ctx.request
-            problems += check_object(item, self.ctx.scope, self.state, request, self.ctx.max_nodes)
-            if item.drift is not None and request.on_drift is DriftPolicy.FAIL:
-                problems.append(drift_problem(item, self.ws_name))
-            if item.action is PlanAction.RENAME:
-                problems += renamed_in_use(self.state, self.ctx.scope, item)
-        if item.kind is ObjectKind.JOB and (writes or self.ctx.environment_report):
-            checked = references.check(item, report_only=not writes)
-            problems += checked.problems
-            for ref in checked.pending:
-                packed = None if ref.problem is None else ref.problem.packed()
-                pending.append((self.seq, ref.kind, ref.name, marshal.dumps((item.name, packed))))
-            for kind, name in checked.absent:
-                if kind in ENVIRONMENT_KINDS:
-                    users = self.found.absent.setdefault((kind, name), [])
-                    if item.name not in users:
-                        users.append(item.name)
+        problems = self._writing_problems(item) if writes else []
+        if item.kind is _SCRIPT and writes:
+            problems += references.check_script(item)
+        if item.kind is _JOB_KIND and (writes or self.ctx.environment_report):
+            problems += self._job_references(item, references, pending, writes)
         problems += self.secrets.problems(item)
         return problems
+
+    def _writing_problems(self, item: PlannedObject) -> list[Problem]:
+        """What an object to write shows: its transform's problems, its definition, lock and
+        schedule, its drift, a rename of a job other workspaces use."""
+        request = self.ctx.request
+        problems = item.problems
+        problems += check_object(item, self.ctx.scope, self.state, request, self.ctx.max_nodes)
+        if item.drift is not None and request.on_drift is DriftPolicy.FAIL:
+            problems.append(drift_problem(item, self.ws_name))
+        if item.action is PlanAction.RENAME:
+            problems += renamed_in_use(self.state, self.ctx.scope, item)
+        return problems
+
+    def _job_references(
+        self,
+        item: PlannedObject,
+        references: References,
+        pending: list[tuple[int, str, str, bytes]],
+        writes: bool,
+    ) -> list[Problem]:
+        """A job's references checked (``writes``: the job is written, else only for the
+        environment report): the problems found now; those the package may still answer
+        noted as pending; the environment objects it lacks noted with the job as a user."""
+        checked = references.check(item, report_only=not writes)
+        for ref in checked.pending:
+            packed = None if ref.problem is None else ref.problem.packed()
+            pending.append((self.seq, ref.kind, ref.name, marshal.dumps((item.name, packed))))
+        for kind, name in checked.absent:
+            if kind in ENVIRONMENT_KINDS:
+                users = self.found.absent.setdefault((kind, name), [])
+                if item.name not in users:
+                    users.append(item.name)
+        return checked.problems
 
     def _edges(self, item: PlannedObject) -> list[tuple[int, str]]:
         """The dependencies of a job the import writes on jobs of its own workspace (for the

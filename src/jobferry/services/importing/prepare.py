@@ -54,7 +54,8 @@ class Prepared(NamedTuple):
     problems: list[Problem]
     schedule: list[ScheduleShift]
     refs: list[ReferenceValues]
-    """The job's references as plain values (they travel between processes faster)."""
+    """The job's or script's references as plain values (they travel between processes
+    faster)."""
     violations: list[Violation]
     columns: tuple[str, str, str]
     packed: tuple[str, bytes, bytes] | None

@@ -1,9 +1,10 @@
 """Every problem of one object (``services.importing.checks``), asked of a real target
 (SQLite and PostgreSQL) through its reader: invalid definitions, locks under the hard policy,
 scheduled jobs, references missing from the target and the package read so far (environment
-objects get a mapping fix, package kinds wait), locked tags, other workspaces, connections
-without their secrets, signatures checked against the keys the target trusts (unsigned
-packages refused where signatures are required), and renames of jobs other workspaces use."""
+objects get a mapping fix, package kinds wait; a script's connection read from the script),
+locked tags, other workspaces, connections without their secrets, signatures checked against
+the keys the target trusts (unsigned packages refused where signatures are required), and
+renames of jobs other workspaces use."""
 
 from __future__ import annotations
 
@@ -101,12 +102,15 @@ def test_a_scheduled_job_is_refused_unless_the_import_pauses_it(
 
 
 def references(
-    services: Services, scope: Scope, present: set[tuple[str, str]] | None = None
+    services: Services,
+    scope: Scope,
+    present: set[tuple[str, str]] | None = None,
+    connections: tuple[str, ...] = ("dws_conn", "ssh_conn"),
 ) -> References:
     with services.db.transaction(readonly=True) as tx:
         target = LocalWorkspace(tx, scope).reader(lock_rows=False)
         ws = scope.workspace.id
-        existing = target.existing({("connection", ws): {"dws_conn", "ssh_conn"}})
+        existing = target.existing({("connection", ws): set(connections)})
     return References(target, ws, scope.workspace.name, existing, present or set())
 
 
@@ -130,6 +134,29 @@ def test_a_missing_environment_object_is_a_problem_a_missing_script_waits_for_th
     assert report.problems == []
     assert report.pending == [Pending("script", "daily_sales_sh", None)]
     assert report.absent == [("connection", "ssh_conn")]
+
+
+def test_a_scripts_missing_connection_is_its_missing_reference_read_from_the_script(
+    services: Services, scope: Scope
+) -> None:
+    """No manifest needed (a folder's package requires nothing): the script names it."""
+    checked = references(services, scope, connections=("dws_conn", "gone_conn"))
+    gone = PlannedObject(ObjectKind.SCRIPT, "g", "scripts/g.script",
+                         make_script("g", connectionName="gone_conn"))  # fmt: skip
+
+    [problem] = checked.check_script(gone)
+
+    assert problem.reason is ProblemReason.MISSING_REFERENCE
+    assert (problem.kind, problem.name) == (ObjectKind.SCRIPT, "g")
+    assert problem.reference == ("connection", "gone_conn")
+    assert problem.detail.startswith(
+        "script 'g' field connectionName references connection 'gone_conn', which does not exist"
+    )
+    assert "PUT /environment/connection/gone_conn" in problem.fix
+    held = PlannedObject(ObjectKind.SCRIPT, "s", "scripts/s.script", make_script("s"))
+    assert checked.check_script(held) == []
+    unnamed = make_script("e", connectionName="${conn}")  # an expression names no connection
+    assert checked.check_script(PlannedObject(ObjectKind.SCRIPT, "e", "s/e", unnamed)) == []
 
 
 def test_a_locked_tag_and_a_dependency_on_a_missing_workspace_are_problems(
@@ -174,10 +201,11 @@ def test_connections_the_manifest_requires_with_secrets_are_checked(
     assert "no secret password" in problem.detail
     gone = PlannedObject(ObjectKind.SCRIPT, "g", "scripts/g.script",
                          make_script("g", connectionName="gone_conn"))  # fmt: skip
-    assert [p.reason for p in check.problems(gone)] == [ProblemReason.MISSING_REFERENCE]
     job = make_job()
     job["nodes"][0]["properties"][1]["value"] = "gone_conn"
-    # a job's missing connection is its missing reference already: not reported twice
+    # a missing connection is the job's or script's missing reference (References), read
+    # from the object itself whatever the manifest says: not reported twice
+    assert check.problems(gone) == []
     assert check.problems(PlannedObject(ObjectKind.JOB, "j", "jobs/j.job", job)) == []
 
     report = environment_report({}, "default", check.states)

@@ -8,6 +8,7 @@ the import service does; the plan's lines are read back from its working set in 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -21,6 +22,7 @@ from jobferry.domain.enums import (
     TargetStatus,
 )
 from jobferry.domain.profile import parse_time_zone_move
+from jobferry.package.folder import FolderObject, pack
 from jobferry.package.reader import read_package
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
@@ -28,7 +30,7 @@ from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.transform import Transform, transform_object
 from support.builders import make_job, make_script
 from support.console import add_connections, admin_scope
-from support.packages import write_package
+from support.packages import objects_for, write_package
 from support.planning import create_what_jobs_use, plan_of
 
 
@@ -128,6 +130,47 @@ def test_a_missing_connection_is_reported_with_the_reference_to_map(
     missing = [p for p in plan.problems if p.reason is ProblemReason.MISSING_REFERENCE]
     assert {p.reference for p in missing} >= {("connection", "dws_conn")}
     assert all(p.fix for p in missing)
+
+
+def _folder_package(path: Path, job: dict[str, Any]) -> Path:
+    """The package ``apply -f`` packs of a folder holding ``job`` and what it uses."""
+    objects = [
+        FolderObject(ObjectKind(kind), name, f"{kind}s/{name}.json", document)
+        for kind, name, document in objects_for(job)
+    ]
+    with path.open("wb") as out:
+        pack(objects, out)
+    return path
+
+
+def test_a_folder_a_package_without_manifest_and_an_exported_one_give_the_same_problems(
+    services: Services, tmp_path: Path
+) -> None:
+    """A script's connection is checked from the script, not from the manifest's
+    requirements, which a folder's package and ``export --no-manifest`` leave empty: the
+    missing connection is used by the job and by both scripts whatever the package."""
+    admin = admin_scope(services)
+    bare = admin_scope(
+        services, services.accounts.create_workspace(admin.actor, admin.actor.project_id, "bare")
+    )
+    exported = write_package(tmp_path / "exported.zip")
+    bare_zip = write_package(tmp_path / "bare.zip", with_manifest=False)
+    folder = _folder_package(tmp_path / "folder.zip", make_job("daily_sales"))
+
+    planned = [plan_of(services, bare, p).problems for p in (exported, bare_zip, folder)]
+
+    assert planned[0] == planned[1] == planned[2]
+    by_name = {p.name: p for p in planned[0]}
+    assert set(by_name) == {"dws_conn", "ssh_conn"}
+    dws = by_name["dws_conn"]
+    assert dws.reason is ProblemReason.MISSING_REFERENCE
+    assert dws.used_by == (
+        ("script", "daily_sales_sh"),
+        ("script", "daily_sales_sql"),
+        ("job", "daily_sales"),
+    )
+    assert "3 object(s) use it" in dws.detail
+    assert by_name["ssh_conn"].used_by == (("job", "daily_sales"),)
 
 
 def test_an_invalid_definition_and_a_dependency_cycle_are_both_found(

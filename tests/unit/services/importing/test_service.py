@@ -1,6 +1,7 @@
 """The import use cases (``services.importing.service``) called as the task runner calls them,
 without HTTP: check-file, plans kept and checked for freshness, one import at a time per
-workspace, ATOMIC refusing everything where PER_OBJECT imports the rest, and the profile check."""
+workspace, ATOMIC refusing everything where PER_OBJECT imports the rest, the profile check, and
+a script's connection checked against the target whatever the package's manifest says."""
 
 from __future__ import annotations
 
@@ -9,15 +10,16 @@ from pathlib import Path
 import pytest
 
 from jobferry.domain.enums import ObjectKind, TaskStatus
-from jobferry.errors import ImportRunningError, JobNotFoundError
+from jobferry.errors import ImportRunningError, JobNotFoundError, ScriptNotFoundError
+from jobferry.package.folder import FolderObject, pack
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.contents import ListedJob, ListedObject
 from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import parse_import_request
-from support.builders import make_job
-from support.packages import write_package
-from support.planning import run_import, upload, workspace
+from support.builders import make_job, make_script
+from support.packages import objects_for, write_package
+from support.planning import run_import, upload, workspace, write_objects
 
 
 @pytest.fixture
@@ -111,3 +113,33 @@ def test_the_profile_check_says_what_the_target_lacks(services: Services, tmp_pa
     services.environment.put(bare, "connection", "x", {"type": "DWS", "config": {}})
     report = services.imports.check_profile(bare, parse_import_request(mapped))
     assert report.missing == ()
+
+
+def test_a_script_naming_a_connection_the_target_lacks_is_refused_without_a_manifest(
+    services: Services, scope: Scope, tmp_path: Path
+) -> None:
+    """A folder's package (``apply -f``) and one exported without a manifest require nothing:
+    the script itself says which connection it runs on, and the import refuses it as it
+    refuses an exported package's, writing nothing; a profile mapping it lets it in."""
+    objects = [*objects_for(make_job("daily_sales")), ("script", "orphan_sql", make_script(
+        "orphan_sql", connectionName="mrs-spark"))]  # fmt: skip
+    folder = tmp_path / "folder.zip"
+    with folder.open("wb") as out:
+        pack([FolderObject(ObjectKind(k), n, f"{k}s/{n}.json", d) for k, n, d in objects], out)
+    bare = write_objects(tmp_path / "bare.zip", objects, header=None)
+
+    for package in (folder, bare):
+        task = run_import(services, scope, upload(services, scope, package))
+        assert task.status is TaskStatus.FAILED, package.name
+        [problem] = task.outcome["problems"]
+        assert (problem["reference"], problem["usedBy"]) == (
+            {"kind": "connection", "name": "mrs-spark"},
+            [{"kind": "script", "name": "orphan_sql"}],
+        )
+        with pytest.raises(ScriptNotFoundError):  # nothing was imported
+            services.scripts.show(scope, "orphan_sql")
+
+    renames = {"renames": {"connection": {"mrs-spark": "dws_conn"}}}
+    mapped = run_import(services, scope, upload(services, scope, folder), profile=renames)
+    assert mapped.status is TaskStatus.SUCCESSFUL, mapped.message
+    assert services.scripts.show(scope, "orphan_sql").document["connectionName"] == "dws_conn"
