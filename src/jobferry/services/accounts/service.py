@@ -29,7 +29,7 @@ from jobferry.services.context import (
     require_project_admin,
     require_same_project,
 )
-from jobferry.services.releases.production import refuse_review, refuse_signed_only
+from jobferry.services.releases.production import refuse_settings
 from jobferry.services.support.cache import TtlCache
 from jobferry.services.support.requests import valid_name
 from jobferry.services.support.secretbox import SecretBox
@@ -283,10 +283,7 @@ class AccountService:
         """Change a workspace's lock policy, approval switch, signed-package rule (admins)."""
         scope = self.scope(actor, project_id, workspace_id)
         scope.require((Role.ADMIN,), "change workspace settings")
-        if change.approval_enabled:
-            refuse_review(scope.workspace)
-        if change.require_signed:
-            refuse_signed_only(scope.workspace)
+        refuse_settings(scope.workspace, change.approval_enabled, change.require_signed)
         with self._changing() as tx:
             repo.update_workspace_policies(
                 tx,

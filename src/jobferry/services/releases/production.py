@@ -86,6 +86,17 @@ def refuse_review(workspace: WorkspaceRecord) -> None:
         )
 
 
+def refuse_settings(
+    workspace: WorkspaceRecord, approval: bool | None, signed_only: bool | None
+) -> None:
+    """Refuse the settings a workspace of enterprise mode cannot take: review of submissions
+    on a development workspace, signed packages only on a production side."""
+    if approval:
+        refuse_review(workspace)
+    if signed_only:
+        refuse_signed_only(workspace)
+
+
 def refuse_signed_only(workspace: WorkspaceRecord) -> None:
     """A production side changes only through the releases this server makes (or takes in
     with their signed approvals), never by an import of a package from elsewhere: "signed
