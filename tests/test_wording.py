@@ -3,7 +3,7 @@ terms, never the API's (CONTRIBUTING.md, "Tests").
 
 A refusal states its problem once; its fix is said to each audience in its own terms. The
 services give API clients theirs (``fix=``, in the API's calls and fields) with a ``remedy``,
-and ``cli/fixes.py`` and ``console/fixes.py`` say every remedy with their own commands and
+and ``cli/remedies.py`` and ``console/fixes.py`` say every remedy with their own commands and
 pages. This walk fails on:
 
 * a remedy either adapter has no words for, or whose words name an HTTP method, an API path,
@@ -31,8 +31,9 @@ import pytest
 
 import jobferry
 from jobferry import errors
-from jobferry.cli.fixes import REMEDIES as CLI_REMEDIES
-from jobferry.cli.fixes import cli_fix, refusal_text
+from jobferry.cli.fixes import cli_fix
+from jobferry.cli.remedies import REMEDIES as CLI_REMEDIES
+from jobferry.cli.remedies import refusal_text
 from jobferry.console.fixes import REMEDIES as CONSOLE_REMEDIES
 from jobferry.console.fixes import console_fix, said, task_refused
 from jobferry.domain.enums import ProblemReason
@@ -168,7 +169,7 @@ CONTEXT = {
 def test_every_remedy_is_said_in_cli_and_console_terms(
     remedy: Remedy, context: dict[str, Any]
 ) -> None:
-    assert remedy in CLI_REMEDIES, f"cli/fixes.py has no words for {remedy}"
+    assert remedy in CLI_REMEDIES, f"cli/remedies.py has no words for {remedy}"
     assert remedy in CONSOLE_REMEDIES, f"console/fixes.py has no words for {remedy}"
     cli = CLI_REMEDIES[remedy](context)
     console = CONSOLE_REMEDIES[remedy](context)

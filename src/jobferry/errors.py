@@ -84,7 +84,7 @@ states the problem (``message``) and, for an API client, what to do (``fix``: "l
 GET /v1/{project_id}/routes"); a fix that must name a call or a field of the API is given
 with a ``remedy`` (a ``domain.remedies.Remedy``) that says what kind of fix it is. The
 envelope carries both, as ``remedy`` and ``problem`` beside ``error_msg``, and the command
-line (``cli/fixes.py``) and the console (``console/fixes.py``) each say that remedy with their
+line (``cli/remedies.py``) and the console (``console/fixes.py``) each say that remedy with their
 own commands and pages after the problem. ``tests/test_wording.py`` walks every refusal and
 fails on an API term either prints.
 

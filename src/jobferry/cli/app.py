@@ -5,7 +5,7 @@ Every failure a command can meet ends here, once, as a message (or ``{"error": �
 
 * the endpoint answered with an error → its DataArts code and message, the fix, exit 1 (a
   refusal that carries a ``remedy`` says its problem and the remedy in the CLI's commands:
-  :func:`jobferry.cli.fixes.refusal_text`);
+  :func:`jobferry.cli.remedies.refusal_text`);
 * the endpoint cannot be reached → what to check, exit 1;
 * the server refuses the package itself (``DLF.9020`` a reader rule, ``DLF.9413`` its size)
   → its code, message and fix, exit 3; a package breaks a reader rule locally → exit 3;
@@ -114,7 +114,7 @@ def _output(ctx: Any) -> Output:
 
 
 def _report_api_error(out: Output, exc: ApiError) -> ExitCode:
-    from jobferry.cli.fixes import refusal_text  # the texts of fixes: for a refusal only
+    from jobferry.cli.remedies import refusal_text  # the texts of fixes: for a refusal only
 
     extra = {k: v for k, v in exc.body.items() if k not in ("error_code", "error_msg", "errors")}
     said = exc.message if out.json_mode else refusal_text(exc.message, exc.body)
@@ -144,14 +144,14 @@ def _hint(exc: ApiError) -> str | None:
     """What to check for a refusal whose message does not say it already."""
     if "locked_until" in exc.body:  # a locked key's message says until when and how to unlock
         return None
-    if "remedy" in exc.body:  # its fix is said already, in this CLI's terms (cli.fixes)
+    if "remedy" in exc.body:  # its fix is said already, in this CLI's terms (cli.remedies)
         return None
     unrouted = exc.status == 404 and not exc.code.startswith("DLF.")  # not a missing object
     return HINTS.get(exc.code) or (HINTS["APIGW.0101"] if unrouted else None)
 
 
 def _report_local(out: Output, exc: JobferryError) -> None:
-    from jobferry.cli.fixes import refusal_text  # the texts of fixes: for a failure only
+    from jobferry.cli.remedies import refusal_text  # the texts of fixes: for a failure only
 
     body = exc.envelope()
     said = exc.message if out.json_mode else refusal_text(exc.message, body)

@@ -3,7 +3,7 @@
 A refusal states its problem once and gives API clients its fix in the API's terms ("list
 them with GET /v1/{project_id}/routes"). When that fix names a call or a field of the API,
 the error carries one of these remedies (``JobferryError(..., fix=..., remedy=...)``; on the
-wire, the envelope's ``remedy`` and ``problem``), and the command line (``cli/fixes.py``) and
+wire, the envelope's ``remedy`` and ``problem``), and the command line (``cli/remedies.py``) and
 the console (``console/fixes.py``) each say it with their own commands and pages, from the
 error's context fields (the route, the task, the name). ``tests/test_wording.py`` fails when
 either has no words for one of them.

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from jobferry.cli.fixes import refusal_text
+from jobferry.cli.remedies import refusal_text
 from jobferry.domain.routes import Carried, Route, RouteEnd
 from jobferry.errors import CarriedPackageError
 from jobferry.package.routeblock import RouteBlock
