@@ -154,6 +154,29 @@ def test_a_refused_package_names_every_problem_and_keeps_the_form(
     assert total == 0
 
 
+def test_the_package_form_says_the_approval_rule_and_refuses_too_few_approvers(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    dev = _signed_in(client, team.developer.actor.name)
+    base = f"/console/w/{team.workspace_id}/releases/pending"
+    assert "data-approval-rule" not in dev.get(base).text  # no rule: nothing said
+    services.release_approvals.set_rule(team.admin, {"requireApprovals": 2})
+    listed = dev.get(base).text
+    rule = main_text(listed.split("data-approval-rule", 1)[1])
+    assert "once 2 of its approvers have signed its plan" in rule
+    assert "Choose at least 2 approvers" in rule
+    form = [("item", i) for i in _item_ids(listed)]
+    form += [("package_name", "one"), ("approver", str(team.deployer.actor.user_id))]
+    refused = dev.post(f"{base}/package", form)
+    assert refused.status_code == 400, refused.text
+    shown = main_text(refused.text)
+    assert "requires 2 signed approvals" in shown
+    assert "1 approver is named" in shown
+    assert_no_api_terms(refused.text, API_SPEAK)
+    assert services.releases.packages(team.admin, PackageQuery())[0] == 0
+
+
 def test_a_package_shows_its_plan_and_items_and_deploys_following_its_task(
     services: Services, client: TestClient
 ) -> None:

@@ -93,6 +93,9 @@ class PendingContext(PageContext):
     kinds: tuple[str, ...]
     approvers: list[Approver]
     can_package: bool
+    required_approvals: int = 0
+    """The workspace's rule: how many signed approvals a deploy needs (0: none), each by a
+    different approver named on the package; the form says so beside its approvers."""
     draft: Draft = field(default_factory=Draft)
     error: str = ""
     problems: list[str] = field(default_factory=list)
@@ -159,6 +162,7 @@ def _pending_view(
         kinds=KINDS,
         approvers=approvers(page) if page.can_write else [],
         can_package=page.can_write,
+        required_approvals=page.services.release_approvals.rule(page.scope),
         draft=draft or Draft(),
         error=error,
         problems=problems or [],

@@ -1,5 +1,6 @@
 """The rules a release package is made and deployed by: every problem of a package request
-at once (items, applicant, approvers), who may deploy, and how a package's state is worded."""
+at once (items, applicant, approvers, the workspace's rule of signed approvals), who may
+deploy, and how a package's state is worded."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from jobferry.services.importing.model import Problem
 from jobferry.services.releases.records import PackageRequest, PackageView
 from jobferry.storage import Tx
 from jobferry.storage import accounts as account_repo
+from jobferry.storage import approvals as approval_repo
 from jobferry.storage import releases as repo
 from jobferry.storage.releases import ItemRecord
 
@@ -27,6 +29,7 @@ def package_problems(
             f"caller (user id {scope.actor.user_id})"
         )
     approvers = _approvers(tx, scope, request, problems)
+    _approval_rule(tx, scope, request, len(approvers), problems)
     return [i for i in items if i.package_id is None], approvers
 
 
@@ -83,6 +86,27 @@ def _approvers(
             continue
         approvers.append({"user_id": str(user.id), "user_name": user.name})
     return approvers
+
+
+def _approval_rule(
+    tx: Tx, scope: Scope, request: PackageRequest, able: int, problems: list[str]
+) -> None:
+    """A package naming fewer approvers than the workspace's rule requires signed approvals
+    could never be deployed (each approval counts once per approver named on it): refused at
+    once rather than at every deploy. ``able``: the approvers named who may approve."""
+    required = approval_repo.required(tx, scope.workspace.id)
+    named = len(dict.fromkeys(request.approver_ids))
+    if not required or not named or able >= required:
+        return
+    who = f"{named} approver{'s are' if named != 1 else ' is'} named"
+    if able != named:
+        who += f", {able} of them able to approve"
+    problems.append(
+        f"workspace '{scope.workspace.name}' requires {required} signed approvals of a "
+        f"release package, each by a different approver named on it, and {who}: name at "
+        f"least {required} approvers (holding admin or deployer), or the package could never "
+        "be deployed"
+    )
 
 
 def may_deploy(scope: Scope, package: PackageView) -> None:

@@ -15,6 +15,7 @@ from jobferry.domain.releases import StartupMode
 from jobferry.errors import (
     ApprovalRefusedError,
     ApprovalsMissingError,
+    InvalidRequestError,
     KeyNotFoundError,
     NameTakenError,
     PermissionDeniedError,
@@ -25,11 +26,12 @@ from jobferry.services.approving import Signed
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.releases.approval_keys import parse_key
-from jobferry.services.releases.records import DeployRequest
+from jobferry.services.releases.records import DeployRequest, PackageQuery
 from support.releases import (
     Team,
     approve_package,
     make_package,
+    pending_items,
     person,
     register_key,
     run_release,
@@ -101,6 +103,33 @@ def test_two_of_three_approvals_are_needed(
     assert check_approvals(document).ok
     _deploy(services, team, package)
     run_release(services)
+
+
+def test_a_package_naming_fewer_approvers_than_the_rule_requires_is_refused_at_creation(
+    services: Services, team: Team, approver2: Scope
+) -> None:
+    """Each approver counts once, so a package with fewer approvers than the rule requires
+    could never be deployed: refused with the other creation problems, nothing packaged."""
+    services.release_approvals.set_rule(team.admin, {"requireApprovals": 2})
+    submit_job(services, team.developer, "daily")
+    with pytest.raises(InvalidRequestError) as refused:
+        make_package(services, team, approvers=[team.deployer])
+    (problem,) = refused.value.context["problems"]
+    assert refused.value.code == "DLF.3051"
+    assert "requires 2 signed approvals" in problem
+    assert "1 approver is named" in problem
+    assert services.releases.packages(team.admin, PackageQuery())[0] == 0
+    assert all(i.package_id is None for i in pending_items(services, team.developer))
+
+    viewer = person(services, team.workspace_id, "vic", Role.VIEWER)
+    with pytest.raises(InvalidRequestError) as refused:
+        make_package(services, team, approvers=[team.deployer, viewer])
+    problems = refused.value.context["problems"]
+    assert any("role 'viewer'" in p for p in problems)
+    assert any("2 approvers are named, 1 of them able to approve" in p for p in problems)
+
+    package = make_package(services, team, approvers=[team.deployer, approver2])
+    assert services.releases.show(team.admin, package).record.approver_list()
 
 
 def test_who_signs_and_what_is_refused(services: Services, team: Team, approver2: Scope) -> None:
