@@ -185,3 +185,23 @@ def test_look_alike_names_are_refused_and_nothing_is_created(
     assert answer.status_code == 400, answer.text
     assert "send it as" in answer.text or "one script" in answer.text
     assert api.call("GET", path).json() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/jobs", "offset"),
+        ("/jobs", "limit"),
+        ("/jobs/any_job", "version"),
+        ("/audit", "since"),
+        ("/system-tasks", "offset"),
+        ("/system-tasks/any_task/subtasks", "offset"),
+        ("/jobs/import/plans/any_plan/objects", "offset"),
+    ],
+)
+def test_an_integer_query_parameter_past_what_the_database_stores_is_refused_naming_it(
+    api: SignedClient, path: str, parameter: str
+) -> None:
+    refused = api.call("GET", path, query={parameter: str(10**23)})
+    assert_error(refused, "DLF.3051", f"{parameter}: Input should be less than or equal to")
+    assert refused.json()["details"][0]["field"] == parameter

@@ -80,6 +80,43 @@ def test_the_release_calls_refuse_in_the_dataarts_envelope(api: SignedClient) ->
     assert_error(bad_status, "DLF.3051", "deploy_status_filter")
 
 
+BIG = str(10**23)
+"""A number past what either database stores (and past orjson's 64 bits)."""
+
+
+def test_numbers_past_what_the_database_stores_are_unknown_ids_or_refused_parameters(
+    api: SignedClient,
+) -> None:
+    ws = _enterprise(api)
+    for method, path, body, named in (
+        ("GET", f"/release-packages/{BIG}", None, BIG),
+        ("GET", f"/release-packages/{2**31}", None, str(2**31)),  # past PostgreSQL's integer
+        ("GET", f"/release-packages/{BIG}/approvals", None, BIG),
+        ("POST", f"/release-packages/{BIG}/plan", None, BIG),
+        ("POST", f"/release-packages/{BIG}/rollback", None, BIG),
+        ("POST", "/release-packages/deploy", {"package_ids": [BIG]}, BIG),
+        ("POST", "/release-packages/unpack", {"package_ids": [BIG]}, BIG),
+    ):
+        unknown = f"Release package '{named}' does not exist in workspace 'em'"
+        assert_error(_v2(api, method, path, body, workspace=ws), "DLF.0810", unknown)
+    entry = _v2(api, "POST", f"/release-ledger/{BIG}/restore", workspace=ws)
+    assert_error(entry, "DLF.9016", f"Entry {BIG} ", "is not a release")
+    assert entry.json()["entry_id"] == BIG
+    for path, query, parameter in (
+        ("/pending-items", {"offset": BIG}, "offset"),
+        ("/pending-items", {"start_time": BIG}, "start_time"),
+        ("/workspaces/approval", {"begin_time": BIG}, "begin_time"),
+        ("/release-ledger", {"at": BIG}, "at"),
+    ):
+        refused = _v2(api, "GET", path, workspace=ws, query=query)
+        assert_error(refused, "DLF.3051", f"{parameter} {BIG} is out of range")
+        assert refused.json()["parameter"] == parameter
+    body = f'{{"offset": {BIG}}}'.encode()  # read as 1e+23: no 64-bit JSON integer holds it
+    listed = _v2(api, "POST", "/release-packages", body, workspace=ws)
+    assert_error(listed, "DLF.3051", "offset '1e+23' is not a number")
+    assert listed.json()["parameter"] == "offset"
+
+
 def test_an_import_as_submitted_keeps_pending_items(api: SignedClient, tmp_path: Path) -> None:
     ws = _enterprise(api)
     path = upload(api, write_package(tmp_path / "p.zip").read_bytes(), ws)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from jobferry.domain.enums import Role
@@ -339,3 +340,35 @@ def test_a_package_whose_plan_expired_says_so_and_is_planned_again(
     assert "CREATE 3" in admin.post(f"{url}/replan", {}).text
     assert admin.post(f"{url}/deploy", {"startup_mode": "0"}).status_code == 303
     assert _released(services, team, package_id) == "SUCCESSFUL"
+
+
+@pytest.mark.databases("sqlite", "postgresql")
+def test_numbers_past_what_the_database_stores_are_unknown_packages_or_refused_parameters(
+    services: Services, client: TestClient
+) -> None:
+    team = _team(services)
+    dev = _signed_in(client, team.developer.actor.name)
+    base = f"/console/w/{team.workspace_id}"
+    big = str(10**23)
+    for number in (big, str(2**31)):
+        for shown in (
+            dev.get(f"{base}/releases/packages/{number}"),
+            dev.get(f"{base}/releases/packages/{number}/approvals"),
+            dev.post(f"{base}/releases/packages/{number}/revoke", {}),
+        ):
+            assert shown.status_code == 400, shown.text
+            assert f"Release package '{number}' does not exist" in main_text(shown.text)
+            assert_no_api_terms(shown.text, API_SPEAK)
+    for path, parameter in (
+        ("releases/pending", "offset"),
+        ("releases/packages", "offset"),
+        ("tasks", "offset"),
+    ):
+        refused = dev.get(f"{base}/{path}?offset={big}")
+        assert refused.status_code == 400, refused.text
+        said = main_text(refused.text)
+        assert f"wrong value for: {parameter} (input should be less than or equal to" in said
+        assert "DLF.3051" in said
+    at = dev.get(f"{base}/release-ledger?at={big}")
+    assert at.status_code == 400, at.text
+    assert f"at {big} is out of range" in main_text(at.text)

@@ -1,5 +1,6 @@
 """The query parameters of list calls, as dependencies: a page (``limit``, ``offset``) and
-the filters that follow it.
+the filters that follow it; and :data:`Int` and :data:`OptionalInt`, the type of every integer
+query parameter of the API.
 
 Each dependency is an ``async def`` that only builds its value: FastAPI runs a plain ``def``
 dependency (or a class used as one) on the thread pool, a hop per list call for nothing.
@@ -14,6 +15,14 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
+from jobferry.domain.bounds import INT64_MAX, INT64_MIN
+
+Int = Annotated[int, Query(ge=INT64_MIN, le=INT64_MAX)]
+"""An integer query parameter: one past what the database stores is refused (``DLF.3051``,
+naming it) before any route reads it (``domain/bounds.py``)."""
+OptionalInt = Annotated[int | None, Query(ge=INT64_MIN, le=INT64_MAX)]
+"""An optional :data:`Int`."""
+
 
 @dataclass(frozen=True)
 class Paging:
@@ -24,7 +33,7 @@ class Paging:
     offset: int | None = None
 
 
-async def _paging(limit: int | None = None, offset: int | None = None) -> Paging:
+async def _paging(limit: OptionalInt = None, offset: OptionalInt = None) -> Paging:
     return Paging(limit, offset)
 
 
@@ -41,8 +50,8 @@ class JobsQuery(Paging):
 
 
 async def _jobs_query(
-    limit: int | None = None,
-    offset: int | None = None,
+    limit: OptionalInt = None,
+    offset: OptionalInt = None,
     job_type: Annotated[str | None, Query(alias="jobType")] = None,
     job_name: Annotated[str | None, Query(alias="jobName")] = None,
     tags: str | None = None,
@@ -62,8 +71,8 @@ class TasksQuery(Paging):
 
 
 async def _tasks_query(
-    limit: int | None = None,
-    offset: int | None = None,
+    limit: OptionalInt = None,
+    offset: OptionalInt = None,
     kind: str | None = None,
     status: str | None = None,
 ) -> TasksQuery:
@@ -85,8 +94,8 @@ def named_page(name_parameter: str) -> Any:
     ``name_parameter`` (in that order, as the DataArts list calls document them)."""
 
     async def query(
-        limit: int | None = None,
-        offset: int | None = None,
+        limit: OptionalInt = None,
+        offset: OptionalInt = None,
         name: Annotated[str | None, Query(alias=name_parameter)] = None,
     ) -> NamedPage:
         return NamedPage(limit, offset, name)

@@ -47,7 +47,7 @@ from jobferry.console import (
 )
 from jobferry.console.fixes import said
 from jobferry.console.web import ErrorContext, SignInRequiredError, base_of, redirect, render
-from jobferry.errors import JobferryError
+from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.container import Services
 from jobferry.tasks.runner import TaskRunner
 
@@ -129,10 +129,15 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:
         fields = ", ".join(
-            str(e.get("loc", ("?",))[-1]) for e in exc.errors() if isinstance(e, dict)
+            f"{e.get('loc', ('?',))[-1]} ({str(e.get('msg', '')).lower()})"
+            for e in exc.errors()
+            if isinstance(e, dict)
         )
         return _error_page(
-            request, 400, f"The form or address is missing or has a wrong value for: {fields}."
+            request,
+            400,
+            f"The form or address is missing or has a wrong value for: {fields}.",
+            InvalidRequestError.code,
         )
 
     @app.exception_handler(StarletteHTTPException)

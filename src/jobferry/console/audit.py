@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Response
 
 from jobferry.console.fixes import said
-from jobferry.console.web import Page, PageContext, PageDep, render
+from jobferry.console.web import Page, PageContext, PageDep, QueryInt, render
 from jobferry.domain.audit import AuditQuery, detail_line
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.audit import AuditEntry, AuditPage, ObjectImport
@@ -129,7 +129,7 @@ class AuditContext(PageContext):
 @router.get("/w/{workspace_id}/admin/audit")
 def audit_page(
     page: PageDep,
-    offset: int = 0,
+    offset: QueryInt = 0,
     object_name: Annotated[str, Query(alias="object")] = "",
     kind: str = "",
     user: str = "",

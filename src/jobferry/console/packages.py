@@ -18,7 +18,16 @@ from jobferry.console.plans import PlanObjects, plan_objects
 from jobferry.console.release_fixes import API_FIX
 from jobferry.console.releases import require_enterprise
 from jobferry.console.tasks import TaskSummary, task_summary
-from jobferry.console.web import FormDep, Page, PageContext, PageDep, base_of, redirect, render
+from jobferry.console.web import (
+    FormDep,
+    Page,
+    PageContext,
+    PageDep,
+    QueryInt,
+    base_of,
+    redirect,
+    render,
+)
 from jobferry.domain.enums import Role, TaskKind, TaskStatus
 from jobferry.domain.releases import CANCEL_ROLES, DEPLOY_ROLES, DeployStatus, StartupMode
 from jobferry.errors import BasisChangedError, JobferryError, PlanStaleError
@@ -96,7 +105,7 @@ def _link(name: str, state: str, offset: int) -> str:
 
 
 @router.get("/w/{workspace_id}/releases/packages")
-def packages_page(page: PageDep, name: str = "", state: str = "", offset: int = 0) -> Response:
+def packages_page(page: PageDep, name: str = "", state: str = "", offset: QueryInt = 0) -> Response:
     """The workspace's release packages, newest first, filtered by name and state."""
     require_enterprise(page)
     start = max(offset, 0) // PACKAGES_PAGE * PACKAGES_PAGE

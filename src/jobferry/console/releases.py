@@ -16,7 +16,17 @@ from fastapi import APIRouter, Response
 from starlette.datastructures import FormData
 
 from jobferry.console.fixes import release_spoken, said
-from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render, text, texts
+from jobferry.console.web import (
+    FormDep,
+    Page,
+    PageContext,
+    PageDep,
+    QueryInt,
+    redirect,
+    render,
+    text,
+    texts,
+)
 from jobferry.domain.enums import ObjectKind
 from jobferry.domain.releases import APPROVER_ROLES, UpdateType
 from jobferry.errors import InvalidRequestError, JobferryError
@@ -172,7 +182,12 @@ def _pending_view(
 
 @router.get("/w/{workspace_id}/releases/pending")
 def pending_page(
-    page: PageDep, change: str = "", kind: str = "", name: str = "", who: str = "", offset: int = 0
+    page: PageDep,
+    change: str = "",
+    kind: str = "",
+    name: str = "",
+    who: str = "",
+    offset: QueryInt = 0,
 ) -> Response:
     """The workspace's pending items not in a package, newest first, filtered."""
     return _pending_view(page, ItemQuery(change, kind, name.strip(), who.strip(), offset))

@@ -37,6 +37,7 @@ from jobferry.console.web import (
     Page,
     PageContext,
     PageDep,
+    QueryInt,
     base_of,
     redirect,
     render,
@@ -253,7 +254,7 @@ def new_route(page: PageDep) -> Response:
 
 
 @router.get("/w/{workspace_id}/routes/{name}")
-def route(page: PageDep, name: str, saved: int = 0) -> Response:
+def route(page: PageDep, name: str, saved: QueryInt = 0) -> Response:
     """A route: its settings (to edit), "Promote now", its promotions and versions."""
     found = page.services.routes.get(page.scope, name)
     message = f"Saved route '{name}' as version {saved}." if saved else ""
@@ -340,7 +341,7 @@ def _is_target(page: Page, route: Route) -> bool:
 
 
 @router.get("/w/{workspace_id}/routes/{name}/promotions/{promotion_id}")
-def promotion(page: PageDep, name: str, promotion_id: str, again: int = 0) -> Response:
+def promotion(page: PageDep, name: str, promotion_id: str, again: QueryInt = 0) -> Response:
     """A promotion's package in the import wizard of the route's target, with the settings
     of the route's version it was made with: the check step when the plan has problems, else
     the plan; once imported, its task. On a route that requires approvals, a promotion

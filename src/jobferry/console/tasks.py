@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from jobferry.console.fixes import console_problems, said, task_refused, without_fix
 from jobferry.console.plans import task_plan
 from jobferry.console.remotes import refresh_failed
-from jobferry.console.web import FormDep, Page, PageContext, PageDep, redirect, render
+from jobferry.console.web import FormDep, Page, PageContext, PageDep, QueryInt, redirect, render
 from jobferry.domain.enums import TaskKind, TaskStatus
 from jobferry.errors import JobferryError
 from jobferry.services.importing.delivery import RolledBack
@@ -129,7 +129,7 @@ class TasksContext(PageContext):
 
 
 @router.get("/w/{workspace_id}/tasks")
-def tasks_page(page: PageDep, offset: int = 0, kind: str = "", status: str = "") -> Response:
+def tasks_page(page: PageDep, offset: QueryInt = 0, kind: str = "", status: str = "") -> Response:
     """The workspace's tasks, newest first, a page at a time, of one kind and status if asked
     (plans and imports soon outnumber the rest on a workspace promoted into every day)."""
     start = max(offset, 0) // TASKS_PAGE * TASKS_PAGE
@@ -153,7 +153,7 @@ def tasks_page(page: PageDep, offset: int = 0, kind: str = "", status: str = "")
 
 
 @router.get("/w/{workspace_id}/tasks/{task_id}")
-def task_page(page: PageDep, task_id: str, offset: int = 0, undone: int = 0) -> Response:
+def task_page(page: PageDep, task_id: str, offset: QueryInt = 0, undone: QueryInt = 0) -> Response:
     """A task with its progress bar (polled while it runs), result, and a page of its
     subtasks (``offset``: where the page starts) or of what a rollback undid (``undone``)."""
     return _task_view(page, task_id, offset=offset, undone=undone)

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar
 from urllib.parse import quote
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
+from jobferry.domain.bounds import INT64_MAX, INT64_MIN
 from jobferry.domain.enums import Role
 from jobferry.domain.saving import CREATE, Expected
 from jobferry.domain.sizes import size_in_words
@@ -197,6 +198,11 @@ async def checked_form(request: Request, session: SessionDep) -> FormData:
 
 
 FormDep = Annotated[FormData, Depends(checked_form)]
+
+QueryInt = Annotated[int, Query(ge=INT64_MIN, le=INT64_MAX)]
+"""The type of every integer in a page's address query (``offset``…): one past what the
+database stores is refused, naming it, before the page reads it (``domain/bounds.py``). An id
+in the path stays a plain ``int``: one past that range is an unknown id, as the services say."""
 
 
 def text(form: FormData, name: str, default: str = "") -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, insert, select, update
 
+from jobferry.storage.columns import holds
 from jobferry.storage.records import (
     CredentialRecord,
     ProjectRecord,
@@ -107,7 +108,9 @@ def insert_user(tx: Tx, project_id: str, name: str, is_project_admin: bool, now:
 
 
 def get_user(tx: Tx, user_id: int) -> UserRecord | None:
-    """A user by id."""
+    """A user by id (an id past what the database stores is none)."""
+    if not holds(users.c.id, user_id):
+        return None
     return first_record(tx, UserRecord, users, id=user_id)
 
 

@@ -4,10 +4,25 @@ needs."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String
+
+from jobferry.domain.bounds import INT64_MAX
 
 # Integer primary keys that autoincrement on SQLite and are 64-bit elsewhere (job ids are int64).
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+INT32_MAX = 2**31 - 1
+"""The largest ``Integer`` PostgreSQL stores (``integer``; SQLite's holds 64 bits)."""
+
+
+def holds(column: Column[Any], value: int) -> bool:
+    """Whether the integer ``column`` can hold ``value`` on both databases: an id a request
+    names past that (``…/release-packages/99999999999999999999999``) is no row, and the look-up
+    answers so rather than send it (SQLite's driver refuses to bind it, PostgreSQL refuses it
+    for the column's type)."""
+    top = INT64_MAX if isinstance(column.type, BigInteger) else INT32_MAX
+    return -top - 1 <= value <= top
 
 
 def _owner_id(name: str, owner: str, primary_key: bool, index: bool | None) -> Column[str]:

@@ -27,7 +27,7 @@ from sqlalchemy import (
     select,
 )
 
-from jobferry.storage.columns import by_and_at, workspace_id
+from jobferry.storage.columns import by_and_at, holds, workspace_id
 from jobferry.storage.records import first_record, record
 from jobferry.storage.tables import import_plans, metadata
 from jobferry.storage.tx import Tx, chunks
@@ -269,7 +269,9 @@ def entries(tx: Tx, workspace_id: str, at: int | None = None) -> list[EntryRecor
 
 
 def entry_of(tx: Tx, workspace_id: str, entry_id: int) -> EntryRecord | None:
-    """One entry of the workspace's ledger."""
+    """One entry of the workspace's ledger (an id past what the database stores is none)."""
+    if not holds(_e.c.id, entry_id):
+        return None
     return first_record(tx, EntryRecord, _e, workspace_id=workspace_id, id=entry_id)
 
 
@@ -282,7 +284,9 @@ def last_entry(tx: Tx, workspace_id: str) -> EntryRecord | None:
 
 
 def entry_of_package(tx: Tx, workspace_id: str, package_id: int) -> EntryRecord | None:
-    """The newest deploy entry of a package."""
+    """The newest deploy entry of a package (an id past what the database stores has none)."""
+    if not holds(_e.c.package_id, package_id):
+        return None
     row = tx.conn.execute(
         select(_e)
         .where(

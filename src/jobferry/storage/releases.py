@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 
-from jobferry.storage.columns import at_and_by, workspace_id
+from jobferry.storage.columns import at_and_by, holds, workspace_id
 from jobferry.storage.records import all_records, first_record, record
 from jobferry.storage.tables import import_changes, job_versions, jobs, metadata
 from jobferry.storage.tx import Tx, chunks
@@ -287,9 +287,11 @@ def update_item(tx: Tx, item_id: int, values: dict[str, object]) -> None:
 
 
 def items_by_id(tx: Tx, workspace_id: str, ids: Iterable[int]) -> dict[int, ItemRecord]:
-    """The workspace's pending items among ``ids``."""
+    """The workspace's pending items among ``ids`` (one past what the database stores is
+    none)."""
+    wanted = [i for i in ids if holds(_item.c.id, i)]
     rows = tx.conn.execute(
-        select(_item).where(_item.c.workspace_id == workspace_id, _item.c.id.in_(list(ids)))
+        select(_item).where(_item.c.workspace_id == workspace_id, _item.c.id.in_(wanted))
     )
     return {r.id: record(ItemRecord, r) for r in rows}
 
@@ -355,7 +357,10 @@ def update_package(tx: Tx, package_id: int, values: dict[str, object]) -> None:
 def get_package(
     tx: Tx, workspace_id: str, package_id: int, *, lock: bool = False
 ) -> PackageRecord | None:
-    """A package of the workspace (``lock``: its row locked until the transaction ends)."""
+    """A package of the workspace (``lock``: its row locked until the transaction ends); an
+    id past what the database stores is none."""
+    if not holds(_pkg.c.id, package_id):
+        return None
     query = select(_pkg).where(_pkg.c.workspace_id == workspace_id, _pkg.c.id == package_id)
     if lock:
         query = query.with_for_update()

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from jobferry.api import bodies
 from jobferry.api.auth import ActorDep, ScopeDep
-from jobferry.api.paging import PagingDep
+from jobferry.api.paging import OptionalInt, PagingDep
 from jobferry.api.presenters import accounts as present
 from jobferry.api.presenters.definitions import lock_view, tag_view
 from jobferry.api.wire import (
@@ -161,8 +161,8 @@ def list_audit(
     object_kind: Annotated[str | None, Query(alias="objectKind")] = None,
     actor: str | None = None,
     action: str | None = None,
-    since: int | None = None,
-    until: int | None = None,
+    since: OptionalInt = None,
+    until: OptionalInt = None,
 ) -> Response:
     services = services_of(request)
     p = page(paging.limit, paging.offset, services.settings.offset_mode)

@@ -10,7 +10,7 @@ from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.definitions import DefinitionCalls
 from jobferry.api.fastpath import kept_answer
-from jobferry.api.paging import JobsQueryDep
+from jobferry.api.paging import JobsQueryDep, OptionalInt
 from jobferry.api.presenters.definitions import (
     job_answer,
     job_document,
@@ -55,7 +55,7 @@ def show_job(
     request: Request,
     scope: ScopeDep,
     job_name: str,
-    version: int | None = None,
+    version: OptionalInt = None,
     dependencies: bool = False,
     get_job_submit_version: Annotated[bool, Query(alias="getJobSubmitVersion")] = False,
     provenance: Annotated[

@@ -10,7 +10,7 @@ from starlette.responses import StreamingResponse
 
 from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep, accept_upload, streams_upload
-from jobferry.api.paging import TasksQueryDep
+from jobferry.api.paging import Int, TasksQueryDep
 from jobferry.api.presenters.downloads import download_document, download_list_document
 from jobferry.api.presenters.exports import name_check_document, upload_document
 from jobferry.api.presenters.imports import contents_view, upload_view
@@ -64,8 +64,8 @@ def plan_objects(
     request: Request,
     scope: ScopeDep,
     plan_id: str,
-    offset: int = 0,
-    limit: int = 200,
+    offset: Int = 0,
+    limit: Int = 200,
     action: str | None = None,
     kind: str | None = None,
 ) -> Response:
@@ -194,7 +194,7 @@ async def list_system_tasks(
     summary="A page of a task's subtasks, in order (extension)",
 )
 def list_subtasks(
-    request: Request, scope: ScopeDep, task_id: str, offset: int = 0, limit: int = 200
+    request: Request, scope: ScopeDep, task_id: str, offset: Int = 0, limit: Int = 200
 ) -> Response:
     found = services_of(request).tasks.subtasks(scope, task_id, offset=offset, limit=limit)
     return json(subtask_page_document(found))

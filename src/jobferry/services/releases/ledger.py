@@ -20,9 +20,10 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from jobferry.domain.bounds import LAST_MOMENT_MS
 from jobferry.domain.enums import JobStatus, ObjectKind, PlanAction
 from jobferry.errors import InvalidRequestError
 from jobferry.services.context import Scope, now_ms
@@ -308,12 +309,19 @@ class LedgerService:
 
 
 def parse_moment(value: str | None) -> int | None:
-    """``at`` as epoch ms: epoch milliseconds, an ISO-8601 time (with a zone, or UTC when it
-    names none) or a date (the end of that day, UTC); ``None`` when absent."""
+    """``at`` as epoch ms: epoch milliseconds (to the end of year 9999, the last moment a
+    time can be written as), an ISO-8601 time (with a zone, or UTC when it names none) or a
+    date (the end of that day, UTC); ``None`` when absent."""
     if value is None or not value.strip():
         return None
     text = value.strip()
     if text.isdigit():
+        if int(text) > LAST_MOMENT_MS:
+            raise InvalidRequestError(
+                f"at {text} is out of range: epoch milliseconds go to {LAST_MOMENT_MS} "
+                "(9999-12-31T23:59:59.999Z); give a moment up to then.",
+                parameter="at",
+            )
         return int(text)
     try:
         if len(text) == 10:
@@ -333,7 +341,10 @@ def parse_moment(value: str | None) -> int | None:
 
 
 def _iso(epoch_ms: int) -> str:
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
+    # Whole milliseconds from the epoch, not seconds as a float (which loses the last
+    # millisecond of times far from 1970).
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=epoch_ms)
+    return moment.isoformat(timespec="milliseconds")
 
 
 def _state(found: ObjectState) -> dict[str, Any]:

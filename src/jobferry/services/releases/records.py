@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jobferry.domain.bounds import INT64_MAX
 from jobferry.domain.releases import MAX_PACKAGE_ITEMS, DeployStatus, StartupMode, TaskType
 from jobferry.errors import InvalidRequestError
+from jobferry.services.support.paging import MAX_OFFSET
 from jobferry.storage.releases import ItemFilter, ItemRecord, PackageRecord
 
 
@@ -152,9 +154,9 @@ class CreatedPackage:
     plan_id: str
 
 
-def int_parameter(value: Any, name: str, low: int, high: int | None = None) -> int | None:
+def int_parameter(value: Any, name: str, low: int, high: int = INT64_MAX) -> int | None:
     """A number parameter (given as a number or a string of digits) from ``low`` to
-    ``high``, or ``None`` when absent."""
+    ``high`` (at most what the database stores), or ``None`` when absent."""
     if value is None or value == "":
         return None
     text = str(value)
@@ -162,17 +164,18 @@ def int_parameter(value: Any, name: str, low: int, high: int | None = None) -> i
     if isinstance(value, bool) or not digits.isdigit():
         raise InvalidRequestError(f"{name} '{text}' is not a number.", parameter=name)
     number = int(text)
-    if number < low or (high is not None and number > high):
-        bounds = f"{low} to {high}" if high is not None else f"{low} or more"
+    if not low <= number <= high:
         raise InvalidRequestError(
-            f"{name} {number} is out of range; pass {bounds}.", parameter=name
+            f"{name} {number} is out of range; pass {low} to {high}.", parameter=name
         )
     return number
 
 
 def paging(limit: Any, offset: Any) -> tuple[int, int]:
-    """``limit`` (1 to 100, 10 when absent) and ``offset`` (a page number, 0 when absent)."""
-    return int_parameter(limit, "limit", 1, 100) or 10, int_parameter(offset, "offset", 0) or 0
+    """``limit`` (1 to 100, 10 when absent) and ``offset`` (a page number, 0 when absent; at
+    most ``MAX_OFFSET``, as the v1 lists take)."""
+    page = int_parameter(offset, "offset", 0, MAX_OFFSET) or 0
+    return int_parameter(limit, "limit", 1, 100) or 10, page
 
 
 def parse_pending_query(query: dict[str, Any]) -> tuple[ItemFilter, int, int]:

@@ -106,7 +106,7 @@ def _no_entry(entry_id: int, name: str) -> RollbackRefusedError:
         fix="Read the release ledger (GET /v2/{project_id}/factory/release-ledger) and name an "
         "entry it lists as a deploy.",
         remedy=Remedy.READ_RELEASE_LEDGER,
-        entry_id=entry_id,
+        entry_id=str(entry_id),
     )
 
 
@@ -126,7 +126,7 @@ def _mixed(entry: EntryRecord, name: str) -> RollbackRefusedError:
         fix="Roll back the last release (POST /v2/{project_id}/factory/release-packages/last/"
         "rollback), or restore to a release after which only one workspace released.",
         remedy=Remedy.READ_RELEASE_LEDGER,
-        entry_id=entry.id,
+        entry_id=str(entry.id),
     )
 
 

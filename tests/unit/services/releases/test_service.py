@@ -19,10 +19,17 @@ from jobferry.errors import (
     PermissionDeniedError,
     ProductionSideError,
     ReleasePackageNotFoundError,
+    RollbackRefusedError,
 )
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
-from jobferry.services.releases.records import DeployRequest, PackageQuery, PackageRequest
+from jobferry.services.releases.ledger import ledger_document, parse_moment
+from jobferry.services.releases.records import (
+    DeployRequest,
+    PackageQuery,
+    PackageRequest,
+    parse_pending_query,
+)
 from jobferry.storage import releases as release_repo
 from jobferry.storage.releases import ItemFilter, ItemRecord
 from support.builders import make_job
@@ -405,3 +412,70 @@ def test_the_production_side_named_for_packages_says_to_name_its_development_sid
         services.releases.pending(production, ItemFilter(), 10, 0)
     assert team.developer.workspace.id in str(refused.value)
     assert "simple mode" not in str(refused.value)
+
+
+PAST = (2**31, 2**63, 10**23)
+"""Ids past what a column holds: PostgreSQL's ``integer``, then any 64-bit integer."""
+
+
+@pytest.mark.parametrize("package_id", PAST)
+def test_an_id_past_what_the_database_stores_is_an_unknown_package(
+    services: Services, team: Team, package_id: int
+) -> None:
+    unknown = f"Release package '{package_id}' does not exist in workspace 'sales'"
+    for call in (
+        lambda: services.releases.show(team.developer, package_id),
+        lambda: services.releases.replan(team.deployer, package_id),
+        lambda: services.releases.cancel(team.developer, (package_id,)),
+        lambda: services.releases.deploy(
+            team.deployer, DeployRequest((package_id,), StartupMode.START)
+        ),
+        lambda: services.release_approvals.approvals(team.deployer, package_id),
+        lambda: services.release_rollback.rollback(team.deployer, package_id),
+    ):
+        with pytest.raises(ReleasePackageNotFoundError, match=unknown):
+            call()
+    with pytest.raises(RollbackRefusedError, match="has no release in the ledger"):
+        services.restores.restore(team.deployer, package_id, dry_run=True)
+    with pytest.raises(RollbackRefusedError, match=f"Entry {package_id} .* is not a release"):
+        services.restores.restore_entry(team.deployer, package_id, dry_run=True)
+
+    submit_job(services, team.developer, "daily")
+    request = PackageRequest(
+        str(team.developer.actor.user_id), "p", (str(package_id),), (str(package_id),)
+    )
+    with pytest.raises(InvalidRequestError) as refused:
+        services.releases.create(team.developer, request, [])
+    assert refused.value.context["problems"] == [
+        f"pending item {package_id} does not exist in workspace 'sales'",
+        f"approver '{package_id}' is not a user of this project",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ({"offset": str(10**23)}, "offset"),
+        ({"offset": "1000000001"}, "offset"),
+        ({"start_time": str(2**63)}, "start_time"),
+        ({"end_time": str(10**23)}, "end_time"),
+    ],
+)
+def test_a_pending_query_past_what_the_database_stores_is_refused_naming_it(
+    query: dict[str, str], parameter: str
+) -> None:
+    with pytest.raises(InvalidRequestError, match=f"^{parameter} .* is out of range") as refused:
+        parse_pending_query(query)
+    assert refused.value.context["parameter"] == parameter
+
+
+def test_a_ledger_moment_past_the_year_9999_is_refused_naming_it(
+    services: Services, team: Team
+) -> None:
+    assert parse_moment("253402300799999") == 253402300799999
+    for text in ("253402300800000", str(2**63), str(10**23)):
+        with pytest.raises(InvalidRequestError, match=f"^at {text} is out of range") as refused:
+            parse_moment(text)
+        assert refused.value.context["parameter"] == "at"
+    last = services.ledger.ledger(team.deployer, parse_moment("253402300799999"))
+    assert ledger_document(last)["at_iso"] == "9999-12-31T23:59:59.999+00:00"
