@@ -68,13 +68,25 @@ WIRE_FIELDS = sorted(
     | {"taskId", "planId", "errorCode"}
 )
 """The request bodies' field names that are not plain words (``onDrift``, ``planId``…)."""
+RELEASE_FIELDS = (
+    "apply_user_id",
+    "package_name",
+    "pending_item_list",
+    "approver_ids",
+    "package_ids",
+    "startup_mode",
+    "deploy_status_filter",
+)
+"""The release calls' body fields (DataArts' snake_case bodies, read by hand: no body shape
+declares them)."""
 
 API_TERM = re.compile(
     r"\b(?:GET|POST|PUT|DELETE|PATCH)\s+(?:/|…|\{)"  # an HTTP call
     r"|/v[12]/|\{project_id\}"  # an API path
     r"|workspace header"
     r'|\{\s*"\w+"\s*:'  # a JSON body
-    r"|\b(?:" + "|".join(WIRE_FIELDS) + r")\b"
+    r"|\b[a-z]+(?:_[a-z]+)*_factory_[a-z_]+\b"  # an SDK call (list_factory_release_packages)
+    r"|\b(?:" + "|".join([*WIRE_FIELDS, *RELEASE_FIELDS]) + r")\b"
 )
 
 
@@ -91,6 +103,8 @@ def test_the_walk_knows_the_api_terms() -> None:
     }
     assert api_terms('make that end carried ({"target": {"carried": true}})')
     assert api_terms("the workspace header")
+    assert api_terms("list_factory_release_packages lists its packages")
+    assert api_terms("package_name is longer than 256 characters")
     assert not api_terms("jobferry promote nightly --on-drift keep-target")
 
 
@@ -241,6 +255,13 @@ API_ONLY = {
     "services/releases/approval_keys.py:parse_key": "the approval-key call's body: the CLI "
     "checks the key itself and sends it as publicKey",
     "services/remotes/push.py": "a remote's own answer (its field names), quoted as it came",
+    "services/releases/records.py:package_ids": "release package ids in a path or a body: the "
+    "CLI checks its ID arguments are numbers, the console's addresses are typed, and both "
+    "name one package a call",
+    "services/releases/records.py:startup_mode": "the deploy body's startup_mode, which the "
+    "CLI (--no-start) and the console (its choice) send valid",
+    "services/releases/records.py:parse_package_query": "the package list's filters, a body "
+    "the CLI and the console build",
     "services/releases/production.py:enable_enterprise": "the workspace call's enterprise mode "
     'switch (mode "1"), which only API clients make: no command or page turns it on',
     "services/remotes/records.py:parse_remote_change": "a remote change's body: remotes edit "

@@ -64,7 +64,9 @@ def test_the_release_calls_refuse_in_the_dataarts_envelope(api: SignedClient) ->
     bad_limit = _v2(api, "GET", "/pending-items", workspace=ws, query={"limit": "500"})
     assert_error(bad_limit, "DLF.3051", "limit 500")
     refused = _v2(api, "POST", "/pending-items/package", {"package_name": "p"}, workspace=ws)
-    assert_error(refused, "DLF.3051", "apply_user_id is required", "pending_item_list")
+    assert_error(refused, "DLF.3051", "no applicant is named", "pending items are not a list")
+    assert "Send 1 to 100 pending_item_list ids" in refused.json()["error_msg"]  # the fix
+    assert refused.json()["remedy"] == "mend_package_request"
     assert len(refused.json()["problems"]) >= 3
     assert_error(_v2(api, "GET", "/release-packages/77", workspace=ws), "DLF.0810", "'77'")
     assert_error(_v2(api, "POST", "/release-packages/deploy", {}, workspace=ws), "DLF.3051")

@@ -34,6 +34,22 @@ def test_pending_items_are_packaged_deployed_and_cancelled(cli: Cli, tmp_path: P
     assert listed.exit_code == 0, listed.output
     assert "rel_a" in listed.stdout
     assert "add" in listed.stdout
+    # refusals in the CLI's words: no release call or field named
+    long = developer("releases", "create", "x" * 300, "--all", "--approver", f"dep_{suffix}")
+    assert long.exit_code != 0
+    assert "the package's name has 300 characters; a name has at most 256" in long.stderr
+    assert "jobferry releases create NAME" in long.stderr
+    assert "package_name" not in long.stderr
+    for unknown_id in ("999", str(10**23)):
+        unknown = developer("releases", "show", unknown_id)
+        assert unknown.exit_code == 1, (unknown.stdout, unknown.stderr)
+        assert "DLF.0810" in unknown.stderr
+        assert f"Release package '{unknown_id}' does not exist" in unknown.stderr
+        assert "jobferry releases list lists the workspace's release packages" in unknown.stderr
+        assert "list_factory" not in unknown.stderr
+    not_an_id = developer("releases", "show", "first")
+    assert not_an_id.exit_code == 2
+    assert "'first' is not a release package id" in not_an_id.stderr
     made = developer.json("releases", "create", "first", "--all", "--approver", f"dep_{suffix}")
     package = made["release_package_id"]
     assert developer.json("releases", "pending")["total"] == 0

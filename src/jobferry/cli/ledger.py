@@ -18,12 +18,13 @@ from jobferry.cli.client import RESPOND_ASYNC, WORK_SECONDS, segment
 from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.output import mapping, to_json
 from jobferry.cli.planview import pending, show_plan
-from jobferry.cli.releases import end_with_task, factory_call, user_names
+from jobferry.cli.releases import end_with_task, factory_call, package_ids, user_names
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.cli.tasks import follow_accepted
 
 PackageArgument = Annotated[
-    str | None, typer.Argument(metavar="PACKAGE", help="The release package's id.")
+    str | None,
+    typer.Argument(metavar="PACKAGE", help="The release package's id.", callback=package_ids),
 ]
 
 
@@ -84,7 +85,8 @@ def _as_answered(result: dict[str, Any]) -> dict[str, Any]:
 def restore_command(
     ctx: typer.Context,
     package_id: Annotated[
-        str | None, typer.Argument(metavar="PACKAGE", help="The release to restore.")
+        str | None,
+        typer.Argument(metavar="PACKAGE", help="The release to restore.", callback=package_ids),
     ] = None,
     entry: Annotated[
         int | None,

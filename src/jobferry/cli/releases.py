@@ -24,7 +24,22 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-PackageId = Annotated[str, typer.Argument(metavar="ID", help="The release package's id.")]
+
+def package_ids(value: Any) -> Any:
+    """The release package ids an argument names, each checked here to be a whole number, as
+    ``releases list`` shows them (the server would refuse another in its API's words)."""
+    for text in value if isinstance(value, list) else [value]:
+        if text is not None and not str(text).isdigit():
+            raise typer.BadParameter(
+                f"'{text}' is not a release package id: give its number, as jobferry releases "
+                "list shows it."
+            )
+    return value
+
+
+PackageId = Annotated[
+    str, typer.Argument(metavar="ID", help="The release package's id.", callback=package_ids)
+]
 STATUS_WORDS = {
     DeployStatus.PENDING: "waiting for approval",
     DeployStatus.SUCCESS: "released",
@@ -301,9 +316,7 @@ def deploy(
     package_id: PackageId,
     no_start: Annotated[
         bool,
-        typer.Option(
-            "--no-start", help="Leave scheduling alone (startup_mode 0): new jobs stay stopped."
-        ),
+        typer.Option("--no-start", help="Leave scheduling alone: new jobs stay stopped."),
     ] = False,
     workspace: WorkspaceOption = None,
     json_mode: JsonOption = False,
@@ -329,7 +342,10 @@ def deploy(
 def cancel(
     ctx: typer.Context,
     package_ids: Annotated[
-        list[str], typer.Argument(metavar="ID...", help="The release packages to cancel.")
+        list[str],
+        typer.Argument(
+            metavar="ID...", help="The release packages to cancel.", callback=package_ids
+        ),
     ],
     workspace: WorkspaceOption = None,
     json_mode: JsonOption = False,

@@ -67,6 +67,22 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "Make the change in the development workspace, submit it, then jobferry releases "
             "create and jobferry releases deploy."
         ),
+        Remedy.LIST_RELEASE_PACKAGES: lambda b: (
+            "jobferry releases list lists the workspace's release packages."
+        ),
+        Remedy.SHOW_RELEASE_PACKAGE: lambda b: (
+            f"jobferry releases show {_name(b, 'package_id', 'ID')} shows where it stands."
+        ),
+        Remedy.MEND_PACKAGE_REQUEST: lambda b: (
+            "Package them again with jobferry releases create NAME --approver USER --item ID "
+            "(a NAME of 1 to 256 characters; --item for each of 1 to 100 pending items, or "
+            "--all, as jobferry releases pending lists them; --approver for each approver, "
+            "holding admin or deployer)."
+        ),
+        Remedy.PACKAGE_AGAIN: lambda b: (
+            f"Cancel it with jobferry releases cancel {_name(b, 'package_id', 'ID')}, then "
+            "package its items again with jobferry releases create."
+        ),
         Remedy.REPLAN_RELEASE: lambda b: (
             f"Review the change in production, then plan the release package "
             f"again (jobferry releases plan {_name(b, 'package_id', 'ID')}) and deploy it, "

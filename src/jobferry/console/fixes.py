@@ -292,6 +292,18 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             "Make the change in the development workspace and submit it; it reaches production "
             "when a release package holding it is deployed."
         ),
+        Remedy.LIST_RELEASE_PACKAGES: lambda c: "Releases → Packages lists them.",
+        Remedy.SHOW_RELEASE_PACKAGE: lambda c: (
+            "Its page (Releases → Packages) shows where it stands."
+        ),
+        Remedy.MEND_PACKAGE_REQUEST: lambda c: (
+            "Tick 1 to 100 pending items, name the package (1 to 256 characters) and choose "
+            "its approvers, then package them again."
+        ),
+        Remedy.PACKAGE_AGAIN: lambda c: (
+            "Revoke it on its page (Releases → Packages) and package its items again (Releases "
+            "→ Pending items)."
+        ),
         Remedy.REPLAN_RELEASE: lambda c: (
             "Review the change in production, then plan the release package again and deploy "
             "it, or cancel it."

@@ -1,34 +1,27 @@
-"""What the console tells a person about release packages and their approvals: the release
-calls' names and fields in the services' texts said with the Releases pages, and an approval's
-refusal said by the rule it broke (``fixes.said`` asks here first)."""
+"""What the console tells a person about release packages and their approvals: a plan
+problem's fix (in the API's words) in a refused package said with the Releases pages, and an
+approval's refusal said by the rule it broke (``fixes.said`` asks here first)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from jobferry.domain.releases import MAX_PACKAGE_ITEMS
 from jobferry.errors import (
     ApprovalRefusedError,
     JobferryError,
     PackageReleasedError,
     ReleasePackageNotFoundError,
 )
+from jobferry.services.releases.checks import NO_APPROVER, NO_ITEMS, NO_NAME
 
-RELEASE_WORDS = {
-    "; follow it with show_factory_package_detail.": "; its page shows where it stands.",
-    "Cancel it (cancel_factory_packages) and package its items again.": (
-        "Revoke it on its page (Releases → Packages) and package its items again."
-    ),
-    "; list_factory_release_packages lists its packages.": "; Releases → Packages lists them.",
-    "pending_item_list names no item; name 1 to 100": "no pending item is ticked; tick 1 to 100",
-    "pending_item_list names": "the selection ticks",
-    "approver_ids names no approver; name at least one user": (
-        "no approver is chosen; choose at least one user"
-    ),
-    "package_name is required (a non-empty string)": "the package needs a name",
-    "package_name is longer than": "the package name is longer than",
+PACKAGE_PROBLEMS = {
+    NO_NAME: "the package needs a name",
+    NO_ITEMS: f"no pending item is ticked; tick 1 to {MAX_PACKAGE_ITEMS}",
+    NO_APPROVER: "no approver is chosen; choose at least one member holding admin or deployer",
 }
-"""The release calls' names and fields in the services' texts, as the console says them."""
+"""A refused package's problems the package form says in its own words."""
 RELEASE_ERRORS = (PackageReleasedError, ReleasePackageNotFoundError)
 API_FIX = re.compile(r"\b(?:GET|PUT|POST|DELETE) |/v[12]/|/environment/|\b[a-z]+[A-Z]\w*\b")
 """A plan problem's fix in the API's words (a call, a path, a request field)."""
@@ -36,10 +29,10 @@ API_FIX = re.compile(r"\b(?:GET|PUT|POST|DELETE) |/v[12]/|/environment/|\b[a-z]+
 
 def release_worded(text: str) -> str:
     """A release refusal's text (or one problem of a refused package) in the console's terms:
-    the release calls and their fields said with the Releases pages, a plan problem's fix (in
-    the API's words) replaced by what to do in an enterprise workspace."""
-    for api, console in RELEASE_WORDS.items():
-        text = text.replace(api, console)
+    a plan problem's fix (in the API's words) replaced by what to do in an enterprise
+    workspace."""
+    if text in PACKAGE_PROBLEMS:
+        return PACKAGE_PROBLEMS[text]
     start = _last_group(text)
     if start is not None and API_FIX.search(text[start:]):
         text = (

@@ -215,9 +215,8 @@ def package_items(page: PageDep, form: FormDep) -> Response:
     request = PackageRequest(
         str(page.scope.actor.user_id), draft.name, draft.items, draft.approvers
     )
-    shape = [] if draft.name else ["package_name is required (a non-empty string)"]
     try:
-        made = page.services.releases.create(page.scope, request, shape)
+        made = page.services.releases.create(page.scope, request, [])
     except JobferryError as exc:
         listed = exc.context.get("problems")
         problems = [release_spoken(str(p)) for p in listed] if isinstance(listed, list) else []

@@ -35,6 +35,16 @@ class Remedy(StrEnum):
     RELEASE_FROM_DEVELOPMENT = "release_from_development"
     """Production changes only by a release: change the development workspace
     (``development``: its id), submit, package and deploy."""
+    LIST_RELEASE_PACKAGES = "list_release_packages"
+    """Name an existing release package of the workspace."""
+    SHOW_RELEASE_PACKAGE = "show_release_package"
+    """Read where the release package stands (``package_id``)."""
+    MEND_PACKAGE_REQUEST = "mend_package_request"
+    """A release package was refused at creation: name 1 to 100 pending items, a name of 1 to
+    256 characters and approvers holding admin or deployer, then package again."""
+    PACKAGE_AGAIN = "package_again"
+    """A release package can no longer be deployed: cancel it (``package_id``) and package its
+    items again."""
     REPLAN_RELEASE = "replan_release"
     """A release package's production changed since it was planned: plan it again
     (``package_id``) and deploy."""

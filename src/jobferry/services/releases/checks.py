@@ -6,27 +6,50 @@ from __future__ import annotations
 
 from jobferry.domain.enums import Role
 from jobferry.domain.releases import APPROVER_ROLES, DEPLOY_ROLES, MAX_PACKAGE_ITEMS, DeployStatus
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, PackageReleasedError, PermissionDeniedError
 from jobferry.services.context import Scope
 from jobferry.services.importing.model import Problem
-from jobferry.services.releases.records import PackageRequest, PackageView
+from jobferry.services.releases.records import (
+    APPROVERS_SHAPE,
+    ITEMS_SHAPE,
+    PackageRequest,
+    PackageView,
+)
 from jobferry.storage import Tx
 from jobferry.storage import accounts as account_repo
 from jobferry.storage import approvals as approval_repo
 from jobferry.storage import releases as repo
 from jobferry.storage.releases import ItemRecord
 
+MAX_NAME = 256
+"""The longest name a release package takes (its column's)."""
+NO_NAME = f"the package has no name; give it one of 1 to {MAX_NAME} characters"
+NO_ITEMS = f"no pending item is named; name 1 to {MAX_PACKAGE_ITEMS}"
+NO_APPROVER = (
+    "no approver is named; name at least one user holding the admin or deployer role in the "
+    "workspace"
+)
+"""Problems of a package request each client may say in its own words (the console does)."""
+
 
 def package_problems(
     tx: Tx, scope: Scope, request: PackageRequest, problems: list[str]
 ) -> tuple[list[ItemRecord], list[dict[str, str]]]:
     """The items and approvers of ``request``, with every rule they break added to
-    ``problems``."""
+    ``problems`` (said in no client's terms: :func:`request_refused` gives each its fix)."""
+    if not request.package_name:
+        problems.append(NO_NAME)
+    elif len(request.package_name) > MAX_NAME:
+        problems.append(
+            f"the package's name has {len(request.package_name)} characters; a name has at "
+            f"most {MAX_NAME}"
+        )
     items = _items(tx, scope, request, problems)
     if request.apply_user_id and request.apply_user_id != str(scope.actor.user_id):
         problems.append(
-            f"apply_user_id '{request.apply_user_id}' is not yours: the applicant is the "
-            f"caller (user id {scope.actor.user_id})"
+            f"the applicant named ('{request.apply_user_id}') is not the caller: a package is "
+            f"applied for by whoever makes it (user id {scope.actor.user_id})"
         )
     approvers = _approvers(tx, scope, request, problems)
     _approval_rule(tx, scope, request, len(approvers), problems)
@@ -36,11 +59,11 @@ def package_problems(
 def _items(tx: Tx, scope: Scope, request: PackageRequest, problems: list[str]) -> list[ItemRecord]:
     ids = [int(i) for i in request.items if i.isdigit()]
     problems += [f"pending item '{i}' is not an item id" for i in request.items if not i.isdigit()]
-    if not request.items and "pending_item_list" not in " ".join(problems):
-        problems.append("pending_item_list names no item; name 1 to 100")
+    if not request.items and ITEMS_SHAPE not in problems:
+        problems.append(NO_ITEMS)
     if len(request.items) > MAX_PACKAGE_ITEMS:
         problems.append(
-            f"pending_item_list names {len(request.items)} items; a package takes at most "
+            f"{len(request.items)} pending items are named; a package takes at most "
             f"{MAX_PACKAGE_ITEMS}"
         )
     found = repo.items_by_id(tx, scope.workspace.id, ids)
@@ -61,11 +84,8 @@ def _items(tx: Tx, scope: Scope, request: PackageRequest, problems: list[str]) -
 def _approvers(
     tx: Tx, scope: Scope, request: PackageRequest, problems: list[str]
 ) -> list[dict[str, str]]:
-    if not request.approver_ids and not any("approver_ids" in p for p in problems):
-        problems.append(
-            "approver_ids names no approver; name at least one user holding the admin or "
-            "deployer role in the workspace"
-        )
+    if not request.approver_ids and APPROVERS_SHAPE not in problems:
+        problems.append(NO_APPROVER)
     approvers = []
     for user_id in dict.fromkeys(request.approver_ids):
         user = account_repo.get_user(tx, int(user_id)) if user_id.isdigit() else None
@@ -151,9 +171,26 @@ def problem_text(found: Problem) -> str:
 
 
 def refused(scope: Scope, problems: list[str]) -> InvalidRequestError:
-    """The refusal of a package request (``DLF.3051``), every problem named."""
+    """The refusal of a package (``DLF.3051``) its plan into production found problems with
+    (each says its own fix), every problem named."""
+    return InvalidRequestError(_not_created(scope, problems), problems=problems)
+
+
+def request_refused(scope: Scope, problems: list[str]) -> InvalidRequestError:
+    """The refusal of a package request (``DLF.3051``) that breaks the rules of its items,
+    name, applicant or approvers, every problem named, with the fix in each client's terms."""
     return InvalidRequestError(
-        f"The request parameter is invalid: the release package was not created in workspace "
-        f"'{scope.workspace.name}': {'; '.join(problems[:20])}.",
+        _not_created(scope, problems),
+        fix="Send 1 to 100 pending_item_list ids (list_factory_pending_items lists them), a "
+        f"package_name of 1 to {MAX_NAME} characters, approver_ids of users holding admin or "
+        "deployer (not you) and your own user id as apply_user_id.",
+        remedy=Remedy.MEND_PACKAGE_REQUEST,
         problems=problems,
+    )
+
+
+def _not_created(scope: Scope, problems: list[str]) -> str:
+    return (
+        f"The request parameter is invalid: the release package was not created in workspace "
+        f"'{scope.workspace.name}': {'; '.join(problems[:20])}."
     )

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from jobferry.domain.enums import Role
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import ReleasePackageNotFoundError
 from jobferry.services.context import Scope
 from jobferry.services.importing.plan import Plan
@@ -58,8 +59,9 @@ def package_of(tx: Tx, scope: Scope, package_id: int, lock: bool = False) -> Pac
     found = repo.get_package(tx, scope.workspace.id, package_id, lock=lock)
     if found is None:
         raise ReleasePackageNotFoundError(
-            f"Release package '{package_id}' does not exist in workspace "
-            f"'{scope.workspace.name}'; list_factory_release_packages lists its packages.",
+            f"Release package '{package_id}' does not exist in workspace '{scope.workspace.name}'.",
+            fix="list_factory_release_packages lists its packages.",
+            remedy=Remedy.LIST_RELEASE_PACKAGES,
             package_id=str(package_id),
         )
     return found

@@ -23,18 +23,25 @@ class PackageRequest:
     approver_ids: tuple[str, ...]
 
 
-def _strings(body: dict[str, Any], key: str, problems: list[str]) -> tuple[str, ...]:
+NO_APPLICANT = "no applicant is named; the applicant is the caller, by user id"
+ITEMS_SHAPE = "the pending items are not a list of ids"
+APPROVERS_SHAPE = "the approvers are not a list of user ids"
+"""The problems of a package request's shape, said in no client's terms (a refusal carries
+its fix for each client: ``Remedy.MEND_PACKAGE_REQUEST``)."""
+
+
+def _strings(body: dict[str, Any], key: str, problems: list[str], wrong: str) -> tuple[str, ...]:
     value = body.get(key)
     if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
-        problems.append(f"{key} must be a list of ids (strings)")
+        problems.append(wrong)
         return ()
     return tuple(str(v) for v in value)
 
 
-def _text(body: dict[str, Any], key: str, problems: list[str]) -> str:
+def _text(body: dict[str, Any], key: str, problems: list[str], missing: str) -> str:
     value = body.get(key)
     if not isinstance(value, str | int) or not str(value).strip():
-        problems.append(f"{key} is required (a non-empty string)")
+        problems.append(missing)
         return ""
     return str(value).strip()
 
@@ -43,14 +50,13 @@ def parse_package_request(body: dict[str, Any]) -> tuple[PackageRequest, list[st
     """The body checked for shape: the request and every shape problem found (the service
     adds the rules' problems and refuses them all at once)."""
     problems: list[str] = []
+    name = body.get("package_name")
     request = PackageRequest(
-        _text(body, "apply_user_id", problems),
-        _text(body, "package_name", problems),
-        _strings(body, "pending_item_list", problems),
-        _strings(body, "approver_ids", problems),
+        _text(body, "apply_user_id", problems, NO_APPLICANT),
+        str(name).strip() if isinstance(name, str | int) else "",  # its rules: the service's
+        _strings(body, "pending_item_list", problems, ITEMS_SHAPE),
+        _strings(body, "approver_ids", problems, APPROVERS_SHAPE),
     )
-    if len(request.package_name) > 256:
-        problems.append("package_name is longer than 256 characters")
     return request, problems
 
 

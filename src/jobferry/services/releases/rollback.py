@@ -26,6 +26,7 @@ from jobferry.services.importing.expiry import utc_minute
 from jobferry.services.importing.rollback import Beside, RollbackService
 from jobferry.services.releases import ledger
 from jobferry.services.releases.deployed import tell_waiting
+from jobferry.services.releases.listing import package_of
 from jobferry.services.releases.production import production_scope
 from jobferry.services.tasks import ClaimedTask, QueuedTask
 from jobferry.storage import Database, Tx
@@ -78,12 +79,8 @@ def last_release(tx: Tx, scope: Scope, package_id: int | None) -> EntryRecord:
     named; refused saying why otherwise."""
     ws = scope.workspace
     last = ledger_repo.last_entry(tx, ws.id)
-    if package_id is not None and repo.get_package(tx, ws.id, package_id) is None:
-        raise ReleasePackageNotFoundError(
-            f"Release package '{package_id}' does not exist in workspace '{ws.name}'; "
-            "list_factory_release_packages lists its packages.",
-            package_id=str(package_id),
-        )
+    if package_id is not None:
+        package_of(tx, scope, package_id)  # refused when there is none
     if last is None:
         raise _refused(f"Workspace '{ws.name}' has released nothing to roll back.", package_id)
     if last.action != ledger.DEPLOY or (last.package_id is None and last.source_id is None):

@@ -30,6 +30,7 @@ from jobferry.domain.releases import (
     CANCEL_ROLES,
     DeployStatus,
 )
+from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     InvalidRequestError,
     ObsReadError,
@@ -47,6 +48,7 @@ from jobferry.services.releases.checks import (
     package_problems,
     problem_text,
     refused,
+    request_refused,
     state,
 )
 from jobferry.services.releases.freezing import refuse_changed, write_items
@@ -134,7 +136,7 @@ class ReleaseService:
             problems = list(shape)
             items, approvers = package_problems(tx, scope, request, problems)
         if problems:
-            raise refused(scope, problems)
+            raise request_refused(scope, problems)
         path = new_zip(self.imports.scratch)
         try:
             with self.db.transaction() as tx:
@@ -241,9 +243,9 @@ class ReleaseService:
         objects changed since it was planned (named)."""
         if len(request.package_ids) > 1:
             raise InvalidRequestError(
-                f"deploy_factory_packages names {len(request.package_ids)} packages; releases "
-                "into one production side run one at a time here, so deploy one package a call "
-                "and the next once its task ended.",
+                f"{len(request.package_ids)} release packages are named; releases into one "
+                "production side run one at a time here, so deploy one package a call and the "
+                "next once its task ended.",
                 parameter="package_ids",
             )
         with self.db.transaction() as tx:
@@ -312,8 +314,9 @@ class ReleaseService:
         except ObsReadError as exc:
             raise InvalidRequestError(
                 f"Release package '{record.id}' can no longer be deployed: its frozen content "
-                "expired (packages are kept JOBFERRY_DOWNLOAD_TTL_SECONDS, 3 days by default). "
-                "Cancel it (cancel_factory_packages) and package its items again.",
+                "expired (packages are kept JOBFERRY_DOWNLOAD_TTL_SECONDS, 3 days by default).",
+                fix="Cancel it (cancel_factory_packages) and package its items again.",
+                remedy=Remedy.PACKAGE_AGAIN,
                 package_id=str(record.id),
             ) from exc
 
@@ -326,8 +329,9 @@ class ReleaseService:
         states = (DeployStatus.PENDING, DeployStatus.FAILED, DeployStatus.RELEASING)
         if not repo.claim_package(tx, record.id, states, values, record.task_id):
             raise PackageReleasedError(
-                f"Release package '{record.id}' was deployed by someone else meanwhile; "
-                f"follow it with show_factory_package_detail.",
+                f"Release package '{record.id}' was deployed by someone else meanwhile.",
+                fix="Follow it with show_factory_package_detail.",
+                remedy=Remedy.SHOW_RELEASE_PACKAGE,
                 package_id=str(record.id),
             )
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from jobferry.cli.remedies import refusal_text
 from jobferry.domain.enums import JobStatus, Role
 from jobferry.domain.releases import DeployStatus, StartJobStatus, StartupMode, UpdateType
 from jobferry.errors import (
@@ -110,7 +111,7 @@ def test_a_package_is_refused_for_every_problem_at_once(services: Services, team
     assert "in package" in text  # already packaged
     assert "424242 does not exist" in text
     assert "'x' is not an item id" in text
-    assert "apply_user_id '999' is not yours" in text
+    assert "the applicant named ('999') is not the caller" in text
     assert "is the applicant" in text
     assert "role 'viewer'" in text
     assert len(problems) == 6
@@ -479,3 +480,36 @@ def test_a_ledger_moment_past_the_year_9999_is_refused_naming_it(
         assert refused.value.context["parameter"] == "at"
     last = services.ledger.ledger(team.deployer, parse_moment("253402300799999"))
     assert ledger_document(last)["at_iso"] == "9999-12-31T23:59:59.999+00:00"
+
+
+def test_refusals_a_person_meets_state_the_problem_and_give_the_release_calls_as_a_remedy(
+    services: Services, team: Team
+) -> None:
+    """The CLI and the console say these fixes with their commands and pages: the problem
+    names no release call or field, the fix (for API clients) does, with its remedy."""
+    with pytest.raises(ReleasePackageNotFoundError) as unknown:
+        services.releases.show(team.developer, 999)
+    assert unknown.value.problem == "Release package '999' does not exist in workspace 'sales'."
+    assert unknown.value.remedy == "list_release_packages"
+    assert "list_factory_release_packages" in unknown.value.message
+    assert refusal_text(unknown.value.message, unknown.value.envelope()) == (
+        "Release package '999' does not exist in workspace 'sales'. jobferry releases list "
+        "lists the workspace's release packages."
+    )
+
+    submit_job(services, team.developer, "daily")
+    items = tuple(str(i.id) for i in _pending(services, team.developer))
+    named = PackageRequest(
+        str(team.developer.actor.user_id), "x" * 300, items, (str(team.deployer.actor.user_id),)
+    )
+    with pytest.raises(InvalidRequestError) as long:
+        services.releases.create(team.developer, named, [])
+    assert long.value.context["problems"] == [
+        "the package's name has 300 characters; a name has at most 256"
+    ]
+    assert long.value.remedy == "mend_package_request"
+    said = refusal_text(long.value.message, long.value.envelope())
+    assert "jobferry releases create NAME" in said
+    assert "package_name" not in said
+    assert "package_name" in long.value.message  # the API's fix names its field
+    assert services.releases.packages(team.admin, PackageQuery())[0] == 0
