@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from itertools import takewhile
 from pathlib import Path
 
 from support.cli import Cli
@@ -87,3 +88,12 @@ def test_the_ledger_a_restore_and_a_rollback(cli: Cli, tmp_path: Path) -> None:
     shown_package = deployer.json("releases", "show", third)["release_package"]
     assert shown_package["deploy_status"] == 2
     assert shown_package["rolled_back"]["by"] == f"dep_{suffix}"
+    shown = deployer("releases", "show", third).stdout  # said as the console says it
+    assert "released · rolled back" in shown
+    assert f"by dep_{suffix}: production holds again what it held before this release" in shown
+    lines = deployer("releases", "list").stdout.splitlines()
+    row = next(n for n, line in enumerate(lines) if "led_c" in line)
+    cells = [lines[row].split("│")]  # a narrow terminal wraps the row over more lines
+    after = (line.split("│") for line in lines[row + 1 :])
+    cells += takewhile(lambda c: len(c) > 2 and not c[0].strip(), after)
+    assert " ".join(c[2].strip() for c in cells).startswith("released · rolled back")

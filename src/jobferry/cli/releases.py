@@ -14,7 +14,7 @@ import typer
 
 from jobferry.cli.client import ApiClient, segment
 from jobferry.cli.exits import CommandError, ExitCode
-from jobferry.cli.output import epoch_ms, mapping
+from jobferry.cli.output import epoch_ms, mapping, moment
 from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
 from jobferry.domain.enums import TaskStatus
 from jobferry.domain.releases import DeployStatus, TaskType, UpdateType
@@ -64,10 +64,24 @@ def _change(code: Any) -> str:
 
 
 def _status(package: dict[str, Any]) -> str:
+    """How a package stands, in the console's words: ``released · rolled back`` for a release
+    rolled back (DataArts' state stays released; ``rolled_back`` says it)."""
     if package.get("delete_flag"):
         return "cancelled"
     code = package.get("deploy_status")
-    return STATUS_WORDS.get(DeployStatus(code), str(code)) if code in (1, 2, 3, 5) else str(code)
+    said = STATUS_WORDS.get(DeployStatus(code), str(code)) if code in (1, 2, 3, 5) else str(code)
+    return f"{said} · rolled back" if package.get("rolled_back") else said
+
+
+def _rolled_back(package: dict[str, Any]) -> str | None:
+    """When and by whom a released package was rolled back (``None``: it was not)."""
+    undone = package.get("rolled_back")
+    if not isinstance(undone, dict):
+        return None
+    return (
+        f"{moment(undone.get('at'))} by {undone.get('by')}: production holds again what it "
+        "held before this release"
+    )
 
 
 def user_names(users: Any) -> str:
@@ -262,6 +276,7 @@ def show(
         s.output.emit(answer)
         return
     package = mapping(answer.get("release_package"))
+    undone = _rolled_back(package)
     s.output.fields(
         [
             ("package", f"{package.get('package_id')} '{package.get('package_name')}'"),
@@ -271,6 +286,7 @@ def show(
             ("deployed by", package.get("deploy_user_name")),
             ("deployed (UTC)", epoch_ms(package.get("deploy_timestamp"))),
             ("release task", package.get("asy_task_id")),
+            *([("rolled back", undone)] if undone else []),
         ]
     )
     rows = [
