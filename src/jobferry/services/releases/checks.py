@@ -4,11 +4,15 @@ deploy, and how a package's state is worded."""
 
 from __future__ import annotations
 
+import json
+
+from jobferry.domain.audit import AuditQuery
 from jobferry.domain.enums import Role
 from jobferry.domain.releases import APPROVER_ROLES, DEPLOY_ROLES, MAX_PACKAGE_ITEMS, DeployStatus
 from jobferry.domain.remedies import Remedy
 from jobferry.errors import InvalidRequestError, PackageReleasedError, PermissionDeniedError
 from jobferry.services.context import Scope
+from jobferry.services.importing.expiry import utc_minute
 from jobferry.services.importing.model import Problem
 from jobferry.services.releases.records import (
     APPROVERS_SHAPE,
@@ -19,8 +23,9 @@ from jobferry.services.releases.records import (
 from jobferry.storage import Tx
 from jobferry.storage import accounts as account_repo
 from jobferry.storage import approvals as approval_repo
+from jobferry.storage import audit as audit_repo
 from jobferry.storage import releases as repo
-from jobferry.storage.releases import ItemRecord
+from jobferry.storage.releases import ItemRecord, PackageRecord
 
 MAX_NAME = 256
 """The longest name a release package takes (its column's)."""
@@ -129,7 +134,7 @@ def _approval_rule(
     )
 
 
-def may_deploy(scope: Scope, package: PackageView) -> None:
+def may_deploy(tx: Tx, scope: Scope, package: PackageView) -> None:
     """Refuse unless the caller may deploy ``package`` and it waits (or its release failed)."""
     record = package.record
     approver = str(scope.actor.user_id) in {a["user_id"] for a in record.approver_list()}
@@ -143,13 +148,65 @@ def may_deploy(scope: Scope, package: PackageView) -> None:
             "admin role, or by a workspace admin, never by its applicant.",
             package_id=str(record.id),
         )
-    if record.delete_flag or package.status not in (DeployStatus.PENDING, DeployStatus.FAILED):
-        raise PackageReleasedError(
-            f"Cannot perform the operation because the release package has been released: "
-            f"package '{record.id}' is {state(package)}; only a package waiting for "
-            "approval (or whose release failed) can be deployed.",
-            package_id=str(record.id),
+    refusal = not_waiting(tx, scope, package, "deployed")
+    if refusal is not None:
+        raise refusal
+
+
+def not_waiting(
+    tx: Tx, scope: Scope, package: PackageView, nothing: str
+) -> PackageReleasedError | None:
+    """The refusal (``DLF.20990``) of what only a package waiting for approval, or whose
+    release failed, takes, said as the package stands: cancelled (by whom and when, as the
+    audit log recorded it), released (by whom and when) or being released; ``nothing``: what
+    was not done (``deployed``, ``cancelled``…). ``None``: the package waits."""
+    record = package.record
+    named = f"Release package '{record.id}' ({record.name})"
+    if record.delete_flag:
+        by = cancelled_by(tx, scope, record)
+        when = f" by {by[0]} on {utc_minute(by[1])}" if by is not None else ""
+        said = (
+            f"{named} was cancelled{when}; nothing was {nothing}. Its items are pending "
+            "again: package them anew to release them."
         )
+    elif package.status is DeployStatus.SUCCESS:
+        said = (
+            "Cannot perform the operation because the release package has been released: "
+            f"package '{record.id}' ({record.name}) was released{_deployed(record)}; nothing "
+            f"was {nothing}."
+        )
+    elif package.status is DeployStatus.RELEASING:
+        said = (
+            f"{named} is being released (deployed{_deployed(record)}); nothing was {nothing}. "
+            "Wait for its release to end: one that fails may be deployed again."
+        )
+    else:
+        return None
+    return PackageReleasedError(said, package_id=str(record.id))
+
+
+def _deployed(record: PackageRecord) -> str:
+    """`` by NAME on TIME`` of a package's deploy (blank when it names none)."""
+    if record.deploy_timestamp is None:
+        return ""
+    return f" by {record.deploy_user_name} on {utc_minute(record.deploy_timestamp)}"
+
+
+CANCEL_ACTION = "release.cancel"
+"""The audit log's action of a package cancelled (its detail names the package's id)."""
+
+
+def cancelled_by(tx: Tx, scope: Scope, record: PackageRecord) -> tuple[str, int] | None:
+    """Who cancelled the package and when, as the audit log recorded it (``None``: it does not
+    say, for a package cancelled before its entries named the package's id)."""
+    query = AuditQuery(object_name=record.name, object_kind="package", action=CANCEL_ACTION)
+    _, found = audit_repo.list_entries(
+        tx, scope.actor.project_id, scope.workspace.id, query, limit=20, offset=0
+    )
+    for _, entry in found:
+        if json.loads(entry.detail or "{}").get("id") == record.id:
+            return entry.actor, entry.at
+    return None
 
 
 def state(view: PackageView) -> str:

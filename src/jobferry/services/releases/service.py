@@ -44,12 +44,13 @@ from jobferry.services.importing.request import ImportRequest
 from jobferry.services.importing.service import ImportService
 from jobferry.services.releases import freezing
 from jobferry.services.releases.checks import (
+    CANCEL_ACTION,
     may_deploy,
+    not_waiting,
     package_problems,
     problem_text,
     refused,
     request_refused,
-    state,
 )
 from jobferry.services.releases.freezing import refuse_changed, write_items
 from jobferry.services.releases.listing import matches, order_key, package_of
@@ -251,7 +252,7 @@ class ReleaseService:
         with self.db.transaction() as tx:
             production = production_scope(tx, scope, releasing=True)
             package = self._view(tx, scope, package_of(tx, scope, request.package_ids[0]))
-            may_deploy(scope, package)
+            may_deploy(tx, scope, package)
             self._require_content(production, package.record)
             refuse_changed(tx, package.record, production)
             require_approvals(tx, scope, package.record)
@@ -342,7 +343,7 @@ class ReleaseService:
             production = production_scope(tx, scope, releasing=True)
             package = self._view(tx, scope, package_of(tx, scope, package_id))
             items = repo.package_items(tx, package_id)
-        may_deploy(scope, package)
+            may_deploy(tx, scope, package)
         self._require_content(production, package.record)
         assert package.record.path is not None
         with self.db.transaction() as tx:
@@ -377,16 +378,9 @@ class ReleaseService:
                 self._view(tx, scope, package_of(tx, scope, pid, lock=True)) for pid in package_ids
             ]
             for view in views:
-                if view.record.delete_flag or view.status not in (
-                    DeployStatus.PENDING,
-                    DeployStatus.FAILED,
-                ):
-                    raise PackageReleasedError(
-                        "Cannot perform the operation because the release package has been "
-                        f"released: package '{view.record.id}' is {state(view)}; nothing was "
-                        "cancelled.",
-                        package_id=str(view.record.id),
-                    )
+                refusal = not_waiting(tx, scope, view, "cancelled")
+                if refusal is not None:
+                    raise refusal
             for view in views:
                 repo.update_package(tx, view.record.id, {"delete_flag": 1})
                 for item in repo.package_items(tx, view.record.id):
@@ -397,4 +391,6 @@ class ReleaseService:
                             if k not in ("id", "package_id", "deploy_status", "start_job_status")
                         }
                         repo.insert_item(tx, values)
-                audit_in_scope(tx, scope, "release.cancel", "package", view.record.name)
+                audit_in_scope(
+                    tx, scope, CANCEL_ACTION, "package", view.record.name, {"id": view.record.id}
+                )

@@ -22,13 +22,14 @@ from jobferry.domain.remedies import Remedy
 from jobferry.errors import (
     ApprovalsMissingError,
     InvalidRequestError,
-    PackageReleasedError,
 )
 from jobferry.services import approving
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
+from jobferry.services.releases.checks import not_waiting
 from jobferry.services.releases.listing import package_of
 from jobferry.services.releases.production import production_scope
+from jobferry.services.releases.records import PackageView
 from jobferry.storage import Database, Tx
 from jobferry.storage import approvals as repo
 from jobferry.storage.importing import plans as plan_repo
@@ -148,13 +149,10 @@ class ReleaseApprovals:
         with self.db.transaction() as tx:
             production_scope(tx, scope, releasing=False)
             record = package_of(tx, scope, package_id)
-            waiting = (DeployStatus.PENDING, DeployStatus.FAILED)
-            if record.delete_flag or record.status not in waiting:
-                raise PackageReleasedError(
-                    f"Release package '{record.id}' is released, being released or "
-                    "cancelled; only a package waiting for its release is approved.",
-                    package_id=str(record.id),
-                )
+            as_stored = PackageView(record, DeployStatus(record.status))
+            refusal = not_waiting(tx, scope, as_stored, "approved")
+            if refusal is not None:
+                raise refusal
             subject = package_subject_of(tx, scope, record)
             approving.keep_approval(tx, scope, subject, signed)
             audit_in_scope(

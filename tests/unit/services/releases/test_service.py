@@ -24,6 +24,7 @@ from jobferry.errors import (
 )
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
+from jobferry.services.importing.expiry import utc_minute
 from jobferry.services.releases.ledger import ledger_document, parse_moment
 from jobferry.services.releases.records import (
     DeployRequest,
@@ -513,3 +514,33 @@ def test_refusals_a_person_meets_state_the_problem_and_give_the_release_calls_as
     assert "package_name" not in said
     assert "package_name" in long.value.message  # the API's fix names its field
     assert services.releases.packages(team.admin, PackageQuery())[0] == 0
+
+
+def test_a_package_cancelled_meanwhile_is_refused_saying_who_cancelled_it_and_when(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    package = make_package(services, team)
+    before = now_ms()
+    services.releases.cancel(team.developer, (package,))
+    with pytest.raises(PackageReleasedError) as deployed:
+        services.releases.deploy(team.deployer, DeployRequest((package,), StartupMode.START))
+    said = deployed.value.message
+    assert deployed.value.code == "DLF.20990"
+    assert said.startswith(f"Release package '{package}' (p1) was cancelled by sales_dev on ")
+    assert "nothing was deployed" in said
+    assert "has been released" not in said
+    when = said.split(" on ", 1)[1][:20]
+    assert when >= utc_minute(before)[:16]  # the minute it was cancelled, in UTC
+    with pytest.raises(PackageReleasedError, match=r"was cancelled by sales_dev .*nothing was "):
+        services.releases.replan(team.deployer, package)
+    with pytest.raises(PackageReleasedError, match="nothing was cancelled"):
+        services.releases.cancel(team.deployer, (package,))
+    assert services.releases.show(team.developer, package).record.deploy_user_name is None
+
+    released = make_package(services, team, "again", _pending(services, team.developer))
+    _deploy(services, team, released)
+    with pytest.raises(PackageReleasedError) as again:
+        services.releases.deploy(team.deployer, DeployRequest((released,), StartupMode.START))
+    assert f"has been released: package '{released}' (again)" in again.value.message
+    assert "was released by sales_deployer on " in again.value.message
