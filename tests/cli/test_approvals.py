@@ -34,7 +34,7 @@ def test_a_package_is_approved_with_a_local_key(cli: Cli, prod: Cli, tmp_path: P
     made = developer.json("releases", "create", "signed", "--all", "--approver", f"dep_{suffix}")
     package = made["release_package_id"]
 
-    refused = deployer("releases", "deploy", package)
+    refused = deployer("releases", "deploy", package, "--yes")
     assert refused.exit_code == 1
     assert "DLF.9044" in refused.stderr
     assert "jobferry releases approve" in refused.stderr
@@ -74,7 +74,7 @@ def test_a_package_is_approved_with_a_local_key(cli: Cli, prod: Cli, tmp_path: P
     assert tampered.exit_code == 3
     assert "planHash is not the hash" in tampered.stderr
 
-    deployed = deployer("releases", "deploy", package)
+    deployed = deployer("releases", "deploy", package, "--yes")
     assert deployed.exit_code == 0, (deployed.stdout, deployed.stderr)
     carried = deployer.json("releases", "export", package, "--out", str(tmp_path / "rel.zip"))
     across_the_air_gap(prod, Path(carried["file"]), f"{key}.pub")
@@ -142,14 +142,16 @@ def across_the_air_gap(prod: Cli, release: Path, public_key: Path) -> None:
     (entry,) = prod.json("releases", "ledger")["entries"]
     assert (entry["package_id"], entry["startup_mode"]) == (None, 1)
     assert [a["key_id"] for a in entry["approvals"]]
-    undone = prod("releases", "rollback", "--last")
+    undone = prod("releases", "rollback", "--last", "--yes")
     assert undone.exit_code == 0, (undone.stdout, undone.stderr)
     assert "Rolled back the signed release 'signed' taken in" in undone.stderr + undone.stdout
     # and production is restored to it by its ledger entry (it has no package there)
     entry_id = str(entry["entry_id"])
     planned = prod.json("releases", "restore", "--entry", entry_id, "--dry-run", code=4)
     assert planned["package_id"] is None
-    restored = prod("releases", "restore", "--entry", entry_id, "--plan", planned["plan_id"])
+    restored = prod(
+        "releases", "restore", "--entry", entry_id, "--plan", planned["plan_id"], "--yes"
+    )
     assert restored.exit_code == 0, (restored.stdout, restored.stderr)
     assert f"Restored production to entry {entry_id}" in restored.stderr + restored.stdout
     assert prod.json("releases", "ledger")["entries"][0]["action"] == "restore"

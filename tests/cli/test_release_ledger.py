@@ -40,7 +40,7 @@ def _release(cli: Cli, developer: Cli, deployer: Cli, suffix: str, job: str) -> 
     submit(cli, job)
     made = developer.json("releases", "create", job, "--all", "--approver", f"dep_{suffix}")
     package = str(made["release_package_id"])
-    deployed = deployer("releases", "deploy", package, "--no-start")
+    deployed = deployer("releases", "deploy", package, "--no-start", "--yes")
     assert deployed.exit_code == 0, (deployed.stdout, deployed.stderr)
     return package
 
@@ -67,7 +67,7 @@ def test_the_ledger_a_restore_and_a_rollback(cli: Cli, tmp_path: Path) -> None:
     assert planned.exit_code == 4, (planned.stdout, planned.stderr)
     assert "led_b" in planned.stdout
     plan_id = deployer.json("releases", "restore", first, "--dry-run", code=4)["plan_id"]
-    restored = deployer("releases", "restore", first, "--plan", plan_id)
+    restored = deployer("releases", "restore", first, "--plan", plan_id, "--yes")
     assert restored.exit_code == 0, (restored.stdout, restored.stderr)
     assert "Restored" in restored.stderr
     now = deployer.json("releases", "ledger")
@@ -76,12 +76,12 @@ def test_the_ledger_a_restore_and_a_rollback(cli: Cli, tmp_path: Path) -> None:
     again = deployer("releases", "restore", first, "--dry-run")
     assert again.exit_code == 0, (again.stdout, again.stderr)
 
-    refused = deployer("releases", "rollback", "--last")
+    refused = deployer("releases", "rollback", "--last", "--yes")
     assert refused.exit_code == 1
     assert "not a release" in refused.stderr
 
     third = _release(cli, developer, deployer, suffix, "led_c")
-    rolled = deployer("releases", "rollback", "--last")
+    rolled = deployer("releases", "rollback", "--last", "--yes")
     assert rolled.exit_code == 0, (rolled.stdout, rolled.stderr)
     assert f"Rolled back release package {third}" in rolled.stdout
     assert "object(s) back as they were (ledger entry " in rolled.stdout

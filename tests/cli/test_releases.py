@@ -7,6 +7,9 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import pytest
+
+from jobferry.cli import terminal
 from support.builders import make_job
 from support.cli import Cli
 from support.cli_releases import as_user as _as
@@ -14,7 +17,9 @@ from support.cli_releases import submit as _submit
 from support.releases import studio_person
 
 
-def test_pending_items_are_packaged_deployed_and_cancelled(cli: Cli, tmp_path: Path) -> None:
+def test_pending_items_are_packaged_deployed_and_cancelled(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ws, suffix = cli.workspace, uuid.uuid4().hex[:6]
     for name in ("dws_conn", "ssh_conn"):
         body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
@@ -54,7 +59,17 @@ def test_pending_items_are_packaged_deployed_and_cancelled(cli: Cli, tmp_path: P
     package = made["release_package_id"]
     assert developer.json("releases", "pending")["total"] == 0
 
-    deployed = deployer("releases", "deploy", package)
+    # A change of production asks first: refused with no terminal, cancelled on "no".
+    unasked = deployer("releases", "deploy", package)
+    assert unasked.exit_code == 2, unasked.output
+    assert "pass --yes to go on without asking" in " ".join(unasked.stderr.split())
+    monkeypatch.setattr(terminal, "stdin_is_terminal", lambda: True)
+    declined = deployer("releases", "deploy", package, input="n\n")
+    assert declined.exit_code == 1, declined.output
+    assert f"Release package {package} into the production of" in declined.stderr
+    assert "Cancelled; nothing changed." in declined.stderr
+    assert deployer.json("releases", "show", package)["release_package"]["deploy_status"] != 2
+    deployed = deployer("releases", "deploy", package, "--yes")
     assert deployed.exit_code == 0, (deployed.stdout, deployed.stderr)
     assert "Released package" in deployed.stderr
     shown = deployer.json("releases", "show", package)
@@ -99,12 +114,12 @@ def test_a_package_refused_for_a_changed_production_is_planned_again(
         return str(made["release_package_id"])
 
     made = developer.json("releases", "create", "v1", "--all", "--approver", f"dep_{suffix}")
-    assert deployer("releases", "deploy", made["release_package_id"]).exit_code == 0
+    assert deployer("releases", "deploy", made["release_package_id"], "--yes").exit_code == 0
     package = package_of("v2")
-    assert deployer("releases", "deploy", package_of("v3")).exit_code == 0
+    assert deployer("releases", "deploy", package_of("v3"), "--yes").exit_code == 0
 
     plan_before = deployer.json("releases", "show", package)["release_package"]["plan_id"]
-    refused = deployer("releases", "deploy", package)
+    refused = deployer("releases", "deploy", package, "--yes")
     assert refused.exit_code == 3
     assert "DLF.9042" in refused.stderr
     assert f"jobferry releases plan {package}" in refused.stderr
@@ -114,7 +129,7 @@ def test_a_package_refused_for_a_changed_production_is_planned_again(
     assert f"jobferry releases deploy {package}" in planned.stdout + planned.stderr
     answer = deployer.json("releases", "plan", package)
     assert answer["release_package"]["plan_id"] not in (None, plan_before)
-    deployed = deployer("releases", "deploy", package)
+    deployed = deployer("releases", "deploy", package, "--yes")
     assert deployed.exit_code == 0, (deployed.stdout, deployed.stderr)
     assert "Released package" in deployed.stderr
     assert deployer("releases", "plan", "4242").exit_code == 1

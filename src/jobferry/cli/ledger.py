@@ -18,8 +18,14 @@ from jobferry.cli.client import RESPOND_ASYNC, WORK_SECONDS, segment
 from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.output import mapping, to_json
 from jobferry.cli.planview import pending, show_plan
-from jobferry.cli.releases import end_with_task, factory_call, package_ids, user_names
-from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
+from jobferry.cli.releases import (
+    end_with_task,
+    factory_call,
+    package_ids,
+    production_confirmed,
+    user_names,
+)
+from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption, session
 from jobferry.cli.tasks import follow_accepted
 
 PackageArgument = Annotated[
@@ -34,16 +40,22 @@ def rollback_command(
     last: Annotated[
         bool, typer.Option("--last", help="The last release, whichever it is.")
     ] = False,
+    yes: YesOption = False,
     workspace: WorkspaceOption = None,
     json_mode: JsonOption = False,
 ) -> None:
     """Roll back the last release: production back to exactly what it held before (jobs it
-    started stopped again), refused naming every object changed since."""
+    started stopped again), refused naming every object changed since; asks first unless
+    --yes."""
     s = session(ctx, json_mode, workspace)
     if (package_id is None) != last:
         raise CommandError(
             "Name the release package to roll back, or roll back the last with --last."
         )
+    which = "the last release" if last else f"release package {package_id}"
+    question = f"Roll back {which} of {s.workspace_label()}: production as it was before it?"
+    if not production_confirmed(s, yes, "releases rollback", question):
+        return
     wanted = "last" if last else segment(package_id or "")
     answer = mapping(
         s.client().call(
@@ -104,16 +116,22 @@ def restore_command(
         str | None,
         typer.Option("--plan", metavar="PLAN_ID", help="Apply the plan a --dry-run kept."),
     ] = None,
+    yes: YesOption = False,
     workspace: WorkspaceOption = None,
     json_mode: JsonOption = False,
 ) -> None:
     """Restore production to what it held right after a release: a plan from production now
-    to that state, applied as one change (exit 4 with --dry-run when it would change)."""
+    to that state, applied as one change (exit 4 with --dry-run when it would change); asks
+    first unless --yes or --dry-run."""
     s = session(ctx, json_mode, workspace)
     if dry_run and plan_id is not None:
         raise CommandError("--dry-run makes a plan and --plan applies one; give one of them.")
     if (package_id is None) == (entry is None):
         raise CommandError("Name the release to restore: a PACKAGE, or --entry ENTRY.")
+    which = f"release package {package_id}" if package_id is not None else f"entry {entry}"
+    question = f"Restore the production of {s.workspace_label()} to {which}?"
+    if not dry_run and not production_confirmed(s, yes, "releases restore", question):
+        return
     body = {"dry_run": dry_run, "plan_id": plan_id}
     if package_id is not None:
         path, what, again = (

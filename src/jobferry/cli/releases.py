@@ -12,10 +12,11 @@ from typing import Annotated, Any
 
 import typer
 
+from jobferry.cli import terminal
 from jobferry.cli.client import ApiClient, segment
 from jobferry.cli.exits import CommandError, ExitCode
 from jobferry.cli.output import epoch_ms, mapping, moment
-from jobferry.cli.session import JsonOption, Session, WorkspaceOption, session
+from jobferry.cli.session import JsonOption, Session, WorkspaceOption, YesOption, session
 from jobferry.domain.enums import TaskStatus
 from jobferry.domain.releases import DeployStatus, TaskType, UpdateType
 
@@ -326,6 +327,19 @@ def plan(
     )
 
 
+def production_confirmed(s: Session, yes: bool, command: str, question: str) -> bool:
+    """Whether to go on with a change of production: ``--yes``, or the person at the terminal
+    answered yes to ``question`` (refused, exit 2, with no terminal to ask); declined, it says
+    that nothing changed."""
+    if yes:
+        return True
+    terminal.require_person(command, "go on")
+    if s.output.confirm(question):
+        return True
+    s.output.finish({"cancelled": True}, ExitCode.FAILED, "Cancelled; nothing changed.")
+    return False
+
+
 @app.command("deploy")
 def deploy(
     ctx: typer.Context,
@@ -334,12 +348,16 @@ def deploy(
         bool,
         typer.Option("--no-start", help="Leave scheduling alone: new jobs stay stopped."),
     ] = False,
+    yes: YesOption = False,
     workspace: WorkspaceOption = None,
     json_mode: JsonOption = False,
 ) -> None:
     """Release a package into production (its approvers, or an admin) and wait for its task;
-    exit 1 when the release failed."""
+    asks first unless --yes; exit 1 when the release failed."""
     s = session(ctx, json_mode, workspace)
+    question = f"Release package {package_id} into the production of {s.workspace_label()}?"
+    if not production_confirmed(s, yes, "releases deploy", question):
+        return
     body = {"package_ids": [package_id], "startup_mode": 0 if no_start else 1}
     answer = mapping(factory_call(s.client(), "POST", "/release-packages/deploy", body))
     details = [mapping(d) for d in answer.get("deploy_package_details") or []]
