@@ -82,6 +82,15 @@ def rollback_command(
     )
 
 
+def _restored(package_id: str | None, entry: int | None) -> tuple[str, str, str]:
+    """The restore call of a release named by its package or its ledger entry: its path, the
+    release in words, and how a command names it again."""
+    if package_id is not None:
+        path = f"/release-packages/{segment(package_id)}/restore"
+        return path, f"release package {package_id}", package_id
+    return f"/release-ledger/{entry}/restore", f"entry {entry}", f"--entry {entry}"
+
+
 def _as_answered(result: dict[str, Any]) -> dict[str, Any]:
     """A release rollback task's result as the rollback call answers it."""
     return {
@@ -128,19 +137,11 @@ def restore_command(
         raise CommandError("--dry-run makes a plan and --plan applies one; give one of them.")
     if (package_id is None) == (entry is None):
         raise CommandError("Name the release to restore: a PACKAGE, or --entry ENTRY.")
-    which = f"release package {package_id}" if package_id is not None else f"entry {entry}"
-    question = f"Restore the production of {s.workspace_label()} to {which}?"
+    path, what, again = _restored(package_id, entry)
+    question = f"Restore the production of {s.workspace_label()} to {what}?"
     if not dry_run and not production_confirmed(s, yes, "releases restore", question):
         return
     body = {"dry_run": dry_run, "plan_id": plan_id}
-    if package_id is not None:
-        path, what, again = (
-            f"/release-packages/{segment(package_id)}/restore",
-            f"release package {package_id}",
-            package_id,
-        )
-    else:
-        path, what, again = f"/release-ledger/{entry}/restore", f"entry {entry}", f"--entry {entry}"
     answer = mapping(factory_call(s.client(), "POST", path, body))
     if answer.get("asy_task_id"):
         _follow(s, what, answer)
