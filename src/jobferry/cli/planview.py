@@ -409,13 +409,15 @@ def pending(plan: dict[str, Any]) -> str | None:
     package): what it writes, and the differences it skips or leaves out, which are pending
     too (a CI gate must not read "in sync" while the objects differ)."""
     summary = plan.get("summary") or {}
-    writes = (PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE)
+    writes = (PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME)
     written = sum(int(summary.get(action) or 0) for action in writes)
+    deleted = int(summary.get(PlanAction.DELETE) or 0)
     skipped, gone = left_out(plan)
     said = [
         text
         for n, text in (
             (written, f"{written} object(s) to write"),
+            (deleted, f"{deleted} to delete"),
             (skipped, f"{skipped} differing object(s) skipped"),
             (gone, f"{gone} deletion(s) not applied"),
         )

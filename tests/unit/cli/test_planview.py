@@ -17,3 +17,14 @@ def test_a_change_says_where_it_comes_from_in_words() -> None:
     layout = change_line({**moved, "origin": "transform", "cosmetic": True}).plain
     assert layout.endswith("(the profile or the import's settings, cosmetic: the drawing only)")
     assert change_line(from_source).plain == "    ~ description: 'a' → 'b'"
+
+
+def test_what_a_plan_leaves_pending_says_deletions_apart_from_writes() -> None:
+    """A plan of deletions only is not "objects to write"."""
+    from jobferry.cli.planview import pending
+
+    assert pending({"summary": {"DELETE": 2}}) == "2 to delete"
+    assert pending({"summary": {"CREATE": 1, "OVERWRITE": 2, "DELETE": 1}}) == (
+        "3 object(s) to write, 1 to delete"
+    )
+    assert pending({"summary": {"UNCHANGED": 4}}) is None
