@@ -84,5 +84,5 @@ def test_applying_another_plan_id_is_refused(api: SignedClient) -> None:
     _route(api)
     _plan(api)
     answer = api.call("POST", f"/routes/test-prod/plans/{'0' * 32}/apply")
-    assert_error(answer, "DLF.9015", "is not the plan of route 'test-prod'")
+    assert_error(answer, "DLF.9015", "is not the plan of promotion", "of route 'test-prod'")
     assert api.call("GET", "/routes/test-prod/promotions").json()["promotions"] == []

@@ -238,8 +238,8 @@ def approve_route_plan(
     _, kept = approve_at(s.client(), _route_path(route, plan_id), pem, key_id, scoped=False)
     s.output.result(
         kept,
-        f"Approved route '{route}''s plan {plan_id} with key {key_id}: {kept.get('counted')} "
-        f"of {kept.get('required')} required approvals count.",
+        f"Approved plan {plan_id} of route '{route}' with key {key_id}: "
+        f"{kept.get('counted')} of {kept.get('required')} required approvals count.",
     )
 
 

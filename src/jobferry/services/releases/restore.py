@@ -101,7 +101,7 @@ def _no_release(package_id: int, name: str) -> RollbackRefusedError:
 
 def _no_entry(entry_id: int, name: str) -> RollbackRefusedError:
     return RollbackRefusedError(
-        f"Entry {entry_id} of workspace '{name}''s release ledger is not a release; only a "
+        f"Entry {entry_id} of the release ledger of workspace '{name}' is not a release; only a "
         "release the ledger recorded can be restored.",
         fix="Read the release ledger (GET /v2/{project_id}/factory/release-ledger) and name an "
         "entry it lists as a deploy.",

@@ -28,6 +28,7 @@ from jobferry.services.releases import ledger
 from jobferry.services.releases.deployed import tell_waiting
 from jobferry.services.releases.listing import package_of
 from jobferry.services.releases.production import production_scope
+from jobferry.services.releases.restore import named
 from jobferry.services.tasks import ClaimedTask, QueuedTask
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
@@ -83,11 +84,20 @@ def last_release(tx: Tx, scope: Scope, package_id: int | None) -> EntryRecord:
         package_of(tx, scope, package_id)  # refused when there is none
     if last is None:
         raise _refused(f"Workspace '{ws.name}' has released nothing to roll back.", package_id)
+    if last.action == ledger.ROLLBACK and package_id is not None and last.package_id == package_id:
+        raise _refused(
+            f"The release of package '{package_id}' ({last.package_name}) was rolled back "
+            f"already, by {last.deployer} on {utc_minute(last.at)} (ledger entry {last.id}, "
+            f"undoing entry {last.target_entry}): production holds what it held before that "
+            "release, and nothing was rolled back now. To bring the release back, restore "
+            "production to it.",
+            package_id,
+        )
     if last.action != ledger.DEPLOY or (last.package_id is None and last.source_id is None):
         raise _refused(
-            f"The last change of workspace '{ws.name}''s production is a {last.action} "
-            f"(ledger entry {last.id}), not a release; only the last release can be rolled "
-            "back. Restore the release you want production to hold instead.",
+            f"The last change of the production side of workspace '{ws.name}' is "
+            f"{_change(last)}, not a release; only the last release can be rolled back. "
+            "Restore the release you want production to hold instead.",
             package_id,
         )
     if package_id is not None and last.package_id != package_id:
@@ -103,6 +113,18 @@ def last_release(tx: Tx, scope: Scope, package_id: int | None) -> EntryRecord:
             package_id,
         )
     return last
+
+
+def _change(entry: EntryRecord) -> str:
+    """A ledger entry that is no release, as a refusal names it: what it did, to which
+    release, by whom, when."""
+    what = {ledger.ROLLBACK: "the rollback of", ledger.RESTORE: "a restore to"}.get(
+        entry.action, f"a {entry.action} of"
+    )
+    return (
+        f"{what} {named(entry)} by {entry.deployer} on {utc_minute(entry.at)} (ledger entry "
+        f"{entry.id})"
+    )
 
 
 @dataclass

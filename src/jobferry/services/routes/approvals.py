@@ -38,8 +38,8 @@ def route_plan_subject(tx: Tx, target: Scope, route: Route, plan_id: str) -> app
     stored = plan_repo.get_plan(tx, target.workspace.id, plan_id)
     if item is None or stored is None or stored.package_sha256 != item.package_sha256:
         raise PlanStaleError(
-            f"Plan {plan_id} is not the plan of route '{route.name}''s newest promotion in "
-            f"workspace '{target.workspace.name}'.",
+            f"Plan {plan_id} is not the plan of the newest promotion of route '{route.name}' "
+            f"in workspace '{target.workspace.name}'.",
             fix=f"Plan it again (POST /v1/{{project_id}}/routes/{route.name}/plans) and approve "
             "the plan id it answers.",
             remedy=Remedy.PLAN_AGAIN,
@@ -55,7 +55,7 @@ def route_plan_subject(tx: Tx, target: Scope, route: Route, plan_id: str) -> app
         facts.plan_hash(),
         stored.created_by,
         route.approvals.approvers,
-        f"Route '{route.name}''s plan {plan_id}",
+        f"Plan {plan_id} of route '{route.name}'",
         {"route": route.name, "plan_id": plan_id},
     )
 
@@ -69,7 +69,7 @@ def require_route_approvals(tx: Tx, target: Scope, route: Route, plan_id: str) -
     missing = approving.shortfall(approving.standing(tx, subject), route.approvals.required)
     if missing is not None:
         raise ApprovalsMissingError(
-            f"Route '{route.name}''s plan {plan_id} cannot be imported: {missing}; nothing "
+            f"Plan {plan_id} of route '{route.name}' cannot be imported: {missing}; nothing "
             "was imported.",
             fix=f"Its approvers sign plan {subject.plan_hash} (GET /v1/{{project_id}}/routes/"
             f"{route.name}/plans/{plan_id}/approvals answers the statement to sign).",

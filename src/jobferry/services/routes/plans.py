@@ -84,7 +84,7 @@ class RoutePlans:
             raise _not_waiting(name)
         if request.path != found.package_path:
             raise InvalidRequestError(
-                f"Route '{name}''s promotion {promotion_id} imports {found.package_path}, not "
+                f"Promotion {promotion_id} of route '{name}' imports {found.package_path}, not "
                 f"{request.path}; plan that package.",
                 route=name,
             )
@@ -125,7 +125,7 @@ class RoutePlans:
             now = repo.promotion(tx, scope.actor.project_id, name, item.id)
             if now is None or now.task_id is not None:
                 raise InvalidRequestError(
-                    f"Route '{name}''s promotion {item.id} was imported meanwhile (task "
+                    f"Promotion {item.id} of route '{name}' was imported meanwhile (task "
                     f"{now.task_id if now else '?'}); promote it again to import what changed "
                     "since.",
                     route=name,
@@ -198,8 +198,9 @@ class RoutePlans:
             or stored.request_sha256 != settled.fingerprint()
         ):
             raise PlanStaleError(
-                f"Plan {request.plan_id} is not the plan of route '{item.route}''s promotion "
-                f"{item.id} (its package and settings) in workspace '{target.workspace.name}'.",
+                f"Plan {request.plan_id} is not the plan of promotion {item.id} of route "
+                f"'{item.route}' (its package and settings) in workspace "
+                f"'{target.workspace.name}'.",
                 fix=f"Plan it again (POST /v1/{{project_id}}/routes/{item.route}/plans) and apply "
                 "the plan id it answers.",
                 remedy=Remedy.PLAN_AGAIN,

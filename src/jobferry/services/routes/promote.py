@@ -381,7 +381,8 @@ class RoutePromotions:
             or request.get("path") != item.package_path
         ):
             raise InvalidRequestError(
-                f"Task {task_id} is not an import of route '{name}''s package {item.package_path}.",
+                f"Task {task_id} is not an import of package {item.package_path} of route "
+                f"'{name}'.",
                 fix="Import that package (POST /v1/{project_id}/jobs/import with its path and "
                 "the plan's planId) and record that task.",
                 remedy=Remedy.RECORD_PROMOTION_IMPORT,

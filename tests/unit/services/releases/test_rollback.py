@@ -13,7 +13,7 @@ from jobferry.domain.remedies import Remedy
 from jobferry.errors import PermissionDeniedError, RollbackRefusedError
 from jobferry.services.container import Services
 from jobferry.services.context import now_ms
-from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
+from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry, utc_minute
 from jobferry.services.taskviews import Task
 from support.releases import (
     Team,
@@ -102,8 +102,12 @@ def test_only_the_last_release_is_rolled_back(services: Services, team: Team) ->
         services.release_rollback.rollback(team.deployer, first)
     assert refused.value.code == "DLF.9016"
     services.release_rollback.rollback(team.deployer, second)
-    with pytest.raises(RollbackRefusedError, match="is a rollback"):
+    with pytest.raises(RollbackRefusedError) as last:
         services.release_rollback.rollback(team.deployer, None)
+    assert last.value.message.startswith(
+        "The last change of the production side of workspace 'sales' is the rollback of "
+        f"release package {second} by sales_deployer on "
+    )
     with pytest.raises(PermissionDeniedError):
         services.release_rollback.rollback(team.developer, None)
 
@@ -182,3 +186,31 @@ def test_a_release_rollback_task_refused_as_it_runs_fails_and_changes_nothing(
     with pytest.raises(PermissionDeniedError):
         services.release_rollback.start(team.developer, None)  # refused at once
     assert services.tasks.claim((TaskKind.ROLLBACK,), look_first=False) is None
+
+
+def test_a_release_rolled_back_twice_says_it_was_rolled_back_already(
+    services: Services, team: Team
+) -> None:
+    """Two sessions roll back the same release, the second from a page read before the first
+    ended: it is refused saying the release was rolled back already (its entry, by whom,
+    when), at once and as its task runs."""
+    submit_job(services, team.developer, "a")
+    release(services, team, "r1")
+    submit_job(services, team.developer, "b")
+    second = release(services, team, "r2")
+    services.release_rollback.start(team.deployer, second)
+    assert _run_queued(services, team).status is TaskStatus.SUCCESSFUL
+    deploy, rollback = [e for e, _ in services.ledger.ledger(team.deployer).entries][1:]
+    already = (
+        f"The release of package '{second}' (r2) was rolled back already, by sales_deployer "
+        f"on {utc_minute(rollback.at)} (ledger entry {rollback.id}, undoing entry {deploy.id})"
+    )
+
+    for again in (services.release_rollback.start, services.release_rollback.rollback):
+        with pytest.raises(RollbackRefusedError) as refused:
+            again(team.admin, second)
+        assert refused.value.message.startswith(already)
+        assert "nothing was rolled back now" in refused.value.message
+        assert "''s" not in refused.value.message
+    assert _names(services, team) == {"a"}
+    assert len(services.ledger.ledger(team.deployer).entries) == 3

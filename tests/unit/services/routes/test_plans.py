@@ -112,7 +112,8 @@ def test_apply_refuses_a_plan_of_other_settings(api: SignedClient, services: Ser
     first = services.route_plans.plan(scope, "test-prod", {"onDrift": "TAKE_PACKAGE"})
     assert first.plan is not None
     services.route_plans.plan(scope, "test-prod", {})  # a newer promotion, other settings
-    with pytest.raises(PlanStaleError, match="is not the plan of route 'test-prod'"):
+    stale = r"is not the plan of promotion \w+ of route 'test-prod'"
+    with pytest.raises(PlanStaleError, match=stale):
         services.route_plans.apply(scope, "test-prod", first.plan.plan_id)
     assert services.promotions.history(scope, "test-prod") == []
 
