@@ -8,11 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from itertools import takewhile
 from pathlib import Path
 
 from support.cli import Cli
-from support.cli_releases import as_user, submit
+from support.cli_releases import as_user, submit, table_cell
 from support.releases import studio_person
 
 
@@ -91,9 +90,5 @@ def test_the_ledger_a_restore_and_a_rollback(cli: Cli, tmp_path: Path) -> None:
     shown = deployer("releases", "show", third).stdout  # said as the console says it
     assert "released · rolled back" in shown
     assert f"by dep_{suffix}: production holds again what it held before this release" in shown
-    lines = deployer("releases", "list").stdout.splitlines()
-    row = next(n for n, line in enumerate(lines) if "led_c" in line)
-    cells = [lines[row].split("│")]  # a narrow terminal wraps the row over more lines
-    after = (line.split("│") for line in lines[row + 1 :])
-    cells += takewhile(lambda c: len(c) > 2 and not c[0].strip(), after)
-    assert " ".join(c[2].strip() for c in cells).startswith("released · rolled back")
+    state = table_cell(deployer("releases", "list").stdout, "led_c", 2)
+    assert state == "released · rolled back"

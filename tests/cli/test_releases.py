@@ -4,16 +4,20 @@ thin call of the release API against a real server."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
 import pytest
 
 from jobferry.cli import terminal
+from jobferry.storage import Database
+from jobferry.storage.importing import plans as plan_repo
 from support.builders import make_job
 from support.cli import Cli
 from support.cli_releases import as_user as _as
 from support.cli_releases import submit as _submit
+from support.cli_releases import table_cell
 from support.releases import studio_person
 
 
@@ -133,3 +137,42 @@ def test_a_package_refused_for_a_changed_production_is_planned_again(
     assert deployed.exit_code == 0, (deployed.stdout, deployed.stderr)
     assert "Released package" in deployed.stderr
     assert deployer("releases", "plan", "4242").exit_code == 1
+
+
+def test_a_failed_deploy_is_said_as_a_failed_attempt_with_its_task(
+    cli: Cli, tmp_path: Path
+) -> None:
+    ws, suffix = cli.workspace, uuid.uuid4().hex[:6]
+    for name in ("dws_conn", "ssh_conn"):
+        body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
+        cli.remote.call("PUT", f"/environment/connection/{name}", body, workspace=ws)
+    mode = {"name": cli.remote.workspace_name(ws), "mode": "1"}
+    assert cli.remote.call("PUT", f"/{cli.server.project_id}/workspace/{ws}", mode)
+    dev = studio_person(cli.server, ws, f"dev_{suffix}", "developer")
+    dep = studio_person(cli.server, ws, f"dep_{suffix}", "deployer")
+    developer = _as(cli, "dev", dev.ak, dev.sk, tmp_path)
+    deployer = _as(cli, "dep", dep.ak, dep.sk, tmp_path)
+    _submit(cli, "fail_a")
+    made = developer.json("releases", "create", "doomed", "--all", "--approver", f"dep_{suffix}")
+    package = str(made["release_package_id"])
+    plan_id = deployer.json("releases", "show", package)["release_package"]["plan_id"]
+    assert cli.server.database_url is not None
+    db = Database(cli.server.database_url)
+    try:
+        with db.transaction() as tx:  # its kept plan expired, as the sweep does: it fails
+            plan_repo.delete_plan(tx, plan_id)
+    finally:
+        db.dispose()
+
+    failed = deployer("releases", "deploy", package, "--yes")
+    assert failed.exit_code == 1, (failed.stdout, failed.stderr)
+    task_id = deployer.json("releases", "show", package)["release_package"]["asy_task_id"]
+    assert deployer("releases", "plan", package).exit_code == 0
+    shown = deployer("releases", "show", package).stdout
+    assert "waiting for approval" in shown
+    assert "deployed by" not in shown
+    assert re.search(r"deployed:\s+not yet", shown)
+    assert f"by dep_{suffix} (task {task_id})" in shown
+    assert re.search(r"last deploy:\s+failed: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by", shown)
+    listed = deployer("releases", "list").stdout
+    assert table_cell(listed, "doomed", 6) == f"dep_{suffix} (failed)"

@@ -336,10 +336,25 @@ def test_a_package_whose_plan_expired_says_so_and_is_planned_again(
     failed = main_text(admin.get(url).text)
     assert "production changed since this package was planned, or its plan expired" in failed
     assert "Plan again" in failed
+    assert "Failed deploy task" in failed
     assert_no_api_terms(admin.get(url).text, API_SPEAK)
-    assert "CREATE 3" in admin.post(f"{url}/replan", {}).text
+    replanned = admin.post(f"{url}/replan", {}).text
+    assert "CREATE 3" in replanned
+    # planned again, it waits: its failed deploy is said as one, with its task, not as done
+    task_id = services.releases.show(team.admin, package_id).record.task_id
+    facts = main_text(replanned.split("data-failed-deploy>", 1)[1].split("</dd>", 1)[0])
+    assert facts.startswith("failed: ")
+    assert "by admin" in facts
+    assert "planned again since" in facts
+    assert f"/tasks/{task_id}" in replanned.split("data-failed-deploy", 1)[1].split("</dd>")[0]
+    assert re.search(r"Deployed\s+not yet", main_text(replanned))
+    listed = admin.get(f"/console/w/{team.workspace_id}/releases/packages").text
+    assert "data-failed-deploy" in listed.split(f'data-package-row="{package_id}"', 1)[1]
     assert admin.post(f"{url}/deploy", {"startup_mode": "0"}).status_code == 303
     assert _released(services, team, package_id) == "SUCCESSFUL"
+    released = admin.get(url).text
+    assert "data-failed-deploy" not in released
+    assert "Deployed" in main_text(released)
 
 
 @pytest.mark.databases("sqlite", "postgresql")

@@ -1,9 +1,10 @@
-"""Enterprise-mode helpers of the command-line tests: the CLI as another user, and a job with
-its two scripts submitted over the API."""
+"""Enterprise-mode helpers of the command-line tests: the CLI as another user, a job with its
+two scripts submitted over the API, and a cell of a table the CLI printed."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import takewhile
 from pathlib import Path
 
 from support.builders import make_job, make_script
@@ -27,3 +28,16 @@ def submit(cli: Cli, name: str) -> None:
         assert answer.status_code == 204, answer.text
     answer = cli.remote.call("POST", "/jobs", make_job(name), workspace=cli.workspace)
     assert answer.status_code == 204, answer.text
+
+
+def table_cell(stdout: str, row: str, column: int) -> str:
+    """The text of ``column`` in the table row holding ``row``, its lines joined: a narrow
+    terminal wraps a cell over the lines below, whose first cell is blank."""
+    lines = stdout.splitlines()
+    at = next(n for n, line in enumerate(lines) if row in line)
+    below = (line.split("│") for line in lines[at + 1 :])
+    cells = [
+        lines[at].split("│"),
+        *takewhile(lambda c: len(c) > column and not c[0].strip(), below),
+    ]
+    return " ".join(c[column].strip() for c in cells if c[column].strip())

@@ -74,6 +74,38 @@ def _status(package: dict[str, Any]) -> str:
     return f"{said} · rolled back" if package.get("rolled_back") else said
 
 
+def _failed_deploy(package: dict[str, Any]) -> bool:
+    """Whether the package's last deploy failed (it waits again, or reads failed): its
+    deployer, deploy time and task are that attempt's, not a release's."""
+    waiting = package.get("deploy_status") in (DeployStatus.PENDING, DeployStatus.FAILED)
+    return waiting and package.get("deploy_timestamp") is not None
+
+
+def _deployer(package: dict[str, Any]) -> str:
+    """Who deployed the package, or tried: ``NAME (failed)`` after a failed deploy."""
+    name = str(package.get("deploy_user_name") or "")
+    return f"{name} (failed)" if name and _failed_deploy(package) else name
+
+
+def _deployed(package: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The lines ``releases show`` says of its deploy: by whom, when and its task, or, after
+    a failed deploy, that attempt."""
+    if _failed_deploy(package):
+        return [
+            ("deployed", "not yet"),
+            (
+                "last deploy",
+                f"failed: {moment(package.get('deploy_timestamp'))} by "
+                f"{package.get('deploy_user_name')} (task {package.get('asy_task_id')})",
+            ),
+        ]
+    return [
+        ("deployed by", package.get("deploy_user_name")),
+        ("deployed (UTC)", epoch_ms(package.get("deploy_timestamp"))),
+        ("release task", package.get("asy_task_id")),
+    ]
+
+
 def _rolled_back(package: dict[str, Any]) -> str | None:
     """When and by whom a released package was rolled back (``None``: it was not)."""
     undone = package.get("rolled_back")
@@ -255,7 +287,7 @@ def list_packages(
             p.get("apply_user_name"),
             epoch_ms(p.get("apply_timestamp")),
             user_names(p.get("package_approvers")),
-            p.get("deploy_user_name"),
+            _deployer(p),
         )
         for p in answer.get("data") or []
     ]
@@ -284,9 +316,7 @@ def show(
             ("state", _status(package)),
             ("applicant", package.get("apply_user_name")),
             ("approvers", user_names(package.get("package_approvers"))),
-            ("deployed by", package.get("deploy_user_name")),
-            ("deployed (UTC)", epoch_ms(package.get("deploy_timestamp"))),
-            ("release task", package.get("asy_task_id")),
+            *_deployed(package),
             *([("rolled back", undone)] if undone else []),
         ]
     )

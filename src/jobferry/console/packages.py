@@ -255,6 +255,8 @@ def _task(page: Page, view: PackageView, asked: str) -> Followed:
     task = page.services.tasks.show(production_page.scope, task_id, subtasks=0)
     summary = task_summary(production_page, task)
     doing = "Rollback" if task.kind is TaskKind.ROLLBACK else "Restore" if asked else "Release"
+    if not asked and view.failed_deploy:
+        doing = "Failed deploy"  # its last attempt, whether or not planned again since
     return Followed(
         replace(summary, poll_url=f"{where}/status", message=_failure(task)), where, doing
     )

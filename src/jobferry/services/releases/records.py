@@ -141,6 +141,13 @@ class PackageView:
     status: DeployStatus
     items: tuple[ItemRecord, ...] = ()
 
+    @property
+    def failed_deploy(self) -> bool:
+        """Its last deploy failed (it waits again, or reads failed): the record's deployer,
+        deploy time and task are that attempt's, not a release's."""
+        waiting = self.status in (DeployStatus.PENDING, DeployStatus.FAILED)
+        return waiting and self.record.deploy_timestamp is not None
+
 
 @dataclass(frozen=True)
 class Deployed:

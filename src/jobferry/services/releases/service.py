@@ -338,7 +338,8 @@ class ReleaseService:
 
     def replan(self, scope: Scope, package_id: int) -> PackageView:
         """Plan a package's frozen content again against production as it is now (a package
-        waiting, or whose release failed); its new plan is what a deploy applies."""
+        waiting, or whose release failed); its new plan is what a deploy applies. A failed
+        deploy's deployer, time and task stay named: its last attempt (``failed_deploy``)."""
         with self.db.transaction(readonly=True) as tx:
             production = production_scope(tx, scope, releasing=True)
             package = self._view(tx, scope, package_of(tx, scope, package_id))
@@ -361,7 +362,6 @@ class ReleaseService:
                     "plan_id": plan.plan_id,
                     "basis": json.dumps(basis),
                     "status": int(DeployStatus.PENDING),
-                    "task_id": None,
                 },
             )
             repo.set_items_package(tx, [i.id for i in items], package_id, int(DeployStatus.PENDING))

@@ -33,6 +33,7 @@ from jobferry.services.releases.records import (
     parse_pending_query,
 )
 from jobferry.storage import releases as release_repo
+from jobferry.storage.importing import plans as plan_repo
 from jobferry.storage.releases import ItemFilter, ItemRecord
 from support.builders import make_job
 from support.releases import (
@@ -544,3 +545,38 @@ def test_a_package_cancelled_meanwhile_is_refused_saying_who_cancelled_it_and_wh
         services.releases.deploy(team.deployer, DeployRequest((released,), StartupMode.START))
     assert f"has been released: package '{released}' (again)" in again.value.message
     assert "was released by sales_deployer on " in again.value.message
+
+
+def test_a_failed_deploy_stays_a_failed_attempt_with_its_task_once_planned_again(
+    services: Services, team: Team
+) -> None:
+    submit_job(services, team.developer, "daily")
+    package = make_package(services, team)
+    with services.db.transaction() as tx:  # its kept plan expired: its import fails
+        plan_repo.delete_plan(tx, services.releases.show(team.admin, package).record.plan_id)
+    (started,) = services.releases.deploy(
+        team.deployer, DeployRequest((package,), StartupMode.START)
+    )
+    run_release(services)
+
+    failed = services.releases.show(team.developer, package)
+    assert failed.status is DeployStatus.FAILED
+    assert failed.failed_deploy
+    assert (failed.record.deploy_user_name, failed.record.task_id) == (
+        "sales_deployer",
+        started.task_id,
+    )
+    services.releases.replan(team.deployer, package)
+    again = services.releases.show(team.developer, package)
+    assert again.status is DeployStatus.PENDING
+    assert again.failed_deploy  # not deployed: its last deploy failed, and says which task
+    assert again.record.task_id == started.task_id
+
+    _deploy(services, team, package)
+    released = services.releases.show(team.developer, package)
+    assert released.status is DeployStatus.SUCCESS
+    assert not released.failed_deploy
+    assert released.record.task_id != started.task_id
+    submit_job(services, team.developer, "weekly")
+    waiting = services.releases.show(team.developer, make_package(services, team, "weekly"))
+    assert not waiting.failed_deploy  # never deployed
