@@ -74,6 +74,9 @@ def test_the_approvals_page_lists_who_signed_the_plan(browser: Browser, services
         browser.get(f"/console/w/{team.workspace_id}/releases/packages/x/approvals").status_code
         == 400
     )
+    # Planned again, the plan moves: the page says its approvers sign it before a deploy.
+    replanned = browser.post(f"/console/w/{team.workspace_id}/releases/packages/{package}/replan")
+    assert_page(replanned, 200, "its approvers sign this plan (1 approval(s) needed")
 
 
 def test_the_approvals_page_leads_back_to_its_package_and_offers_no_approval_once_closed(

@@ -250,6 +250,7 @@ def test_a_deploy_refused_for_drift_is_planned_again_then_deployed(
     replanned = admin.post(f"{base}/{second}/replan", {})
     assert replanned.status_code == 200
     assert "Planned again" in replanned.text
+    assert "review the plan, then deploy it" in replanned.text  # no approvals required here
     assert "second cut" in replanned.text  # the diff of the description to be released
     assert admin.post(f"{base}/{second}/deploy", {"startup_mode": "1"}).status_code == 303
     assert _released(services, team, second) == "SUCCESSFUL"

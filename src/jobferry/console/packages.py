@@ -363,8 +363,15 @@ def replan(page: PageDep, form: FormDep, package_id: int) -> Response:
         page.services.releases.replan(page.scope, package_id)
     except JobferryError as exc:
         return refused(page, package_id, exc)
+    required = page.services.release_approvals.rule(page.scope)
+    then = (
+        f"its approvers sign this plan ({required} approval(s) needed: those of the earlier "
+        "plan no longer count), then it is deployed"
+        if required
+        else "then deploy it"
+    )
     return package_view(
         page,
         package_id,
-        message="Planned again against production as it is now; review the plan and deploy.",
+        message=f"Planned again against production as it is now; review the plan, {then}.",
     )
