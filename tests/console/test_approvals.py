@@ -52,11 +52,19 @@ def test_the_approvals_page_lists_who_signed_the_plan(browser: Browser, services
     package_page = browser.get(f"/console/w/{team.workspace_id}/releases/packages/{package}")
     assert package_page.status_code == 200
     assert f'href="{url}"' in package_page.text
+    # The rule shows before a deploy is refused: how many count, and Deploy waits.
+    assert "0 of 1 count: 1 more before a deploy" in package_page.text
+    assert 'class="secondary" data-deploy>Deploy (waits for 1 more approval(s))' in (
+        package_page.text
+    )
     assert_page(browser.get(url), 200, "Nobody has approved this package yet", "1 before a deploy")
 
     pair = register_key(services, team.deployer)
     approve_package(services, team.deployer, package, pair)
     found = services.release_approvals.approvals(team.deployer, package).document()
+    counted = browser.get(f"/console/w/{team.workspace_id}/releases/packages/{package}").text
+    assert "1 of 1 count</dd>" in counted
+    assert 'class="primary" data-deploy>Deploy</button>' in counted
     page = browser.get(url)
     assert_page(
         page,

@@ -208,6 +208,10 @@ class PackageContext(PageContext):
     """A restore planned (its dry run): the kept plan to review before Restore applies it."""
     following: str = "Release"
     """What the task followed is: the release, or a restore to it."""
+    approvals: str = ""
+    """Where the workspace requires signed approvals and the package waits: how many count."""
+    missing_approvals: int = 0
+    """How many more must count before a deploy (Deploy then is not the page's first action)."""
 
 
 @dataclass(frozen=True)
@@ -295,6 +299,8 @@ def package_view(
         # that ended and keep saying the package is being released.
         view = page.services.releases.show(page.scope, package_id)
     plan, note = _plan(page, view)
+    actions = _actions(page, view)
+    counted, missing = _approvals_said(page, package_id, actions)
     context = PackageContext(
         page=page,
         row=_row(view),
@@ -304,14 +310,27 @@ def package_view(
         plan_note=note,
         summary=summary,
         task_url=followed.url,
-        actions=_actions(page, view),
+        actions=actions,
         message=message,
         error=error,
         drifted=drifted,
         restore=restore,
         following=followed.doing,
+        approvals=counted,
+        missing_approvals=missing,
     )
     return render(page.request, context, status_code=status_code)
+
+
+def _approvals_said(page: Page, package_id: int, actions: Actions) -> tuple[str, int]:
+    """How many signed approvals of a package the viewer may deploy count (``1 of 2 count``),
+    and how many more must ('' and 0: none is required, or no deploy is offered)."""
+    if not actions.deploy:
+        return "", 0
+    standing = page.services.release_approvals.approvals(page.scope, package_id)
+    if not standing.required:
+        return "", 0
+    return f"{standing.found.users} of {standing.required} count", standing.missing
 
 
 @router.get("/w/{workspace_id}/releases/packages/{package_id}")
