@@ -1,11 +1,13 @@
 """What the API and the console both need from a request: the wired services, the task runner,
-JSON objects read from bodies and form fields, and package downloads.
+JSON objects read from bodies and form fields, package downloads, and the end of a request
+whose client went away.
 
 It sits between the adapters (``api``, ``console``) and ``tasks`` in the layers.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,22 @@ from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
 from jobferry.services.downloads import Download
 from jobferry.tasks.runner import TaskRunner
+
+CLIENT_GONE = 499
+"""The status a request whose client went away before its body was read ends with, in the
+access log (nginx's *client closed request*): nobody reads the answer."""
+
+
+def client_gone(request: Request, log: logging.Logger, request_id: str) -> Response:
+    """The end of a request whose client went away mid-body (Starlette's ``ClientDisconnect``:
+    a browser closed, a CLI stopped): the client's doing, no server error, one debug line."""
+    log.debug(
+        "client went away before its %s %s was read (request %s)",
+        request.method,
+        request.url.path,
+        request_id,
+    )
+    return Response(status_code=CLIENT_GONE)
 
 
 def services_of(request: Request) -> Services:

@@ -3,6 +3,7 @@ Each is a clear 4xx (or an import task FAILED naming the entry and rule) and cha
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from jobferry.domain.jsonlimits import MAX_DEPTH
 from support.builders import make_job, make_script
-from support.clients import SignedClient, assert_error
+from support.clients import ADMIN_AK, PROJECT_ID, SignedClient, assert_error
 from support.importing import run_import, upload
 from support.packages import write_package
 
@@ -205,3 +206,53 @@ def test_an_integer_query_parameter_past_what_the_database_stores_is_refused_nam
     refused = api.call("GET", path, query={parameter: str(10**23)})
     assert_error(refused, "DLF.3051", f"{parameter}: Input should be less than or equal to")
     assert refused.json()["details"][0]["field"] == parameter
+
+
+def test_a_client_gone_before_its_body_was_read_is_no_server_error(
+    api: SignedClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client stopped mid-body (a CLI interrupted while it sends): the body's read meets the
+    disconnect (Starlette's ``ClientDisconnect``); no 500, no ERROR line with a trace, one
+    debug line, nothing created."""
+    client = api.client
+    path = f"/v1/{PROJECT_ID}/jobs"
+    signed = f"SDK-HMAC-SHA256 Access={ADMIN_AK}, SignedHeaders=host;x-sdk-date, Signature=00"
+    asgi: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "server": ("testserver", 80),
+        "client": ("testclient", 50000),
+        "root_path": "",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"4096"),
+            (b"x-sdk-date", b"20261127T180000Z"),
+            (b"authorization", signed.encode()),
+        ],
+    }
+    arriving = [{"type": "http.request", "body": b'{"name": "half', "more_body": True}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return arriving.pop(0) if arriving else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    assert client.portal is not None
+    with caplog.at_level(logging.DEBUG, logger="jobferry"):
+        client.portal.call(client.app, asgi, receive, send)
+    assert sent[0]["type"] == "http.response.start"
+    assert sent[0]["status"] == 499  # the access log's word for a client gone
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    gone = [r.getMessage() for r in caplog.records if r.name == "jobferry.api"]
+    assert len(gone) == 1
+    assert gone[0].startswith(f"client went away before its POST {path} was read")
+    assert job_count(api) == 0

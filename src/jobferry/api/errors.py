@@ -9,9 +9,11 @@ import uuid
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from jobferry.api.wire import json
 from jobferry.errors import InvalidRequestError, JobferryError, error_body
+from jobferry.web import client_gone
 
 log = logging.getLogger("jobferry.api")
 
@@ -42,6 +44,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(JobferryError)
     async def on_jobferry_error(request: Request, exc: JobferryError) -> Response:
         return error_response(request, exc)
+
+    @app.exception_handler(ClientDisconnect)
+    async def on_client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        # A client stopped mid-body (a CLI interrupted during an upload): not a server error.
+        return client_gone(request, log, request_id(request))
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:

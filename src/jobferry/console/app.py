@@ -50,6 +50,7 @@ from jobferry.console.web import ErrorContext, SignInRequiredError, base_of, red
 from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.services.container import Services
 from jobferry.tasks.runner import TaskRunner
+from jobferry.web import client_gone
 
 log = logging.getLogger("jobferry.console")
 
@@ -62,10 +63,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
-
-CLIENT_GONE = 499
-"""The status a request whose client went away before its form was read ends with, in the
-access log (nginx's *client closed request*): nobody reads the answer."""
 
 TITLES = {400: "Cannot do that", 401: "Sign-in refused", 403: "Not allowed", 404: "Not found"}
 
@@ -114,13 +111,7 @@ def create_console(services: Services, runner: TaskRunner) -> FastAPI:
     @app.exception_handler(ClientDisconnect)
     async def on_client_gone(request: Request, exc: ClientDisconnect) -> Response:
         # A browser closed or a form left mid-post: the client's doing, not a server error.
-        log.debug(
-            "client went away before its %s %s was read (request %s)",
-            request.method,
-            request.url.path,
-            _request_id(request),
-        )
-        return Response(status_code=CLIENT_GONE)
+        return client_gone(request, log, _request_id(request))
 
     @app.exception_handler(JobferryError)
     async def on_jobferry_error(request: Request, exc: JobferryError) -> Response:
