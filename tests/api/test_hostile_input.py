@@ -13,6 +13,7 @@ import pytest
 from jobferry.domain.jsonlimits import MAX_DEPTH
 from support.builders import make_job, make_script
 from support.clients import ADMIN_AK, PROJECT_ID, SignedClient, assert_error
+from support.disconnects import post_then_leave
 from support.importing import run_import, upload
 from support.packages import write_package
 
@@ -214,43 +215,16 @@ def test_a_client_gone_before_its_body_was_read_is_no_server_error(
     """A client stopped mid-body (a CLI interrupted while it sends): the body's read meets the
     disconnect (Starlette's ``ClientDisconnect``); no 500, no ERROR line with a trace, one
     debug line, nothing created."""
-    client = api.client
     path = f"/v1/{PROJECT_ID}/jobs"
     signed = f"SDK-HMAC-SHA256 Access={ADMIN_AK}, SignedHeaders=host;x-sdk-date, Signature=00"
-    asgi: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "server": ("testserver", 80),
-        "client": ("testclient", 50000),
-        "root_path": "",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [
-            (b"host", b"testserver"),
-            (b"content-type", b"application/json"),
-            (b"content-length", b"4096"),
-            (b"x-sdk-date", b"20261127T180000Z"),
-            (b"authorization", signed.encode()),
-        ],
-    }
-    arriving = [{"type": "http.request", "body": b'{"name": "half', "more_body": True}]
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return arriving.pop(0) if arriving else {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    assert client.portal is not None
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"x-sdk-date", b"20261127T180000Z"),
+        (b"authorization", signed.encode()),
+    ]
     with caplog.at_level(logging.DEBUG, logger="jobferry"):
-        client.portal.call(client.app, asgi, receive, send)
-    assert sent[0]["type"] == "http.response.start"
-    assert sent[0]["status"] == 499  # the access log's word for a client gone
+        started = post_then_leave(api.client, path, headers, b'{"name": "half')
+    assert started["status"] == 499  # the access log's word for a client gone
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
     gone = [r.getMessage() for r in caplog.records if r.name == "jobferry.api"]
     assert len(gone) == 1

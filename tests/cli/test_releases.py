@@ -98,16 +98,8 @@ def test_pending_items_are_packaged_deployed_and_cancelled(
 def test_a_package_refused_for_a_changed_production_is_planned_again(
     cli: Cli, tmp_path: Path
 ) -> None:
-    ws, suffix = cli.workspace, uuid.uuid4().hex[:6]
-    for name in ("dws_conn", "ssh_conn"):
-        body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
-        cli.remote.call("PUT", f"/environment/connection/{name}", body, workspace=ws)
-    mode = {"name": cli.remote.workspace_name(ws), "mode": "1"}
-    assert cli.remote.call("PUT", f"/{cli.server.project_id}/workspace/{ws}", mode)
-    dev = studio_person(cli.server, ws, f"dev_{suffix}", "developer")
-    dep = studio_person(cli.server, ws, f"dep_{suffix}", "deployer")
-    developer = _as(cli, "dev", dev.ak, dev.sk, tmp_path)
-    deployer = _as(cli, "dep", dep.ak, dep.sk, tmp_path)
+    ws = cli.workspace
+    suffix, developer, deployer = _enterprise(cli, tmp_path)
     _submit(cli, "plan_a")
 
     def package_of(version: str) -> str:
@@ -142,16 +134,7 @@ def test_a_package_refused_for_a_changed_production_is_planned_again(
 def test_a_failed_deploy_is_said_as_a_failed_attempt_with_its_task(
     cli: Cli, tmp_path: Path
 ) -> None:
-    ws, suffix = cli.workspace, uuid.uuid4().hex[:6]
-    for name in ("dws_conn", "ssh_conn"):
-        body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
-        cli.remote.call("PUT", f"/environment/connection/{name}", body, workspace=ws)
-    mode = {"name": cli.remote.workspace_name(ws), "mode": "1"}
-    assert cli.remote.call("PUT", f"/{cli.server.project_id}/workspace/{ws}", mode)
-    dev = studio_person(cli.server, ws, f"dev_{suffix}", "developer")
-    dep = studio_person(cli.server, ws, f"dep_{suffix}", "deployer")
-    developer = _as(cli, "dev", dev.ak, dev.sk, tmp_path)
-    deployer = _as(cli, "dep", dep.ak, dep.sk, tmp_path)
+    suffix, developer, deployer = _enterprise(cli, tmp_path)
     _submit(cli, "fail_a")
     made = developer.json("releases", "create", "doomed", "--all", "--approver", f"dep_{suffix}")
     package = str(made["release_package_id"])
@@ -176,3 +159,18 @@ def test_a_failed_deploy_is_said_as_a_failed_attempt_with_its_task(
     assert re.search(r"last deploy:\s+failed: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by", shown)
     listed = deployer("releases", "list").stdout
     assert table_cell(listed, "doomed", 6) == f"dep_{suffix} (failed)"
+
+
+def _enterprise(cli: Cli, tmp_path: Path) -> tuple[str, Cli, Cli]:
+    """The CLI's workspace in enterprise mode with its connections, and a developer and a
+    deployer of it (their names end with the suffix answered) as CLIs of their own."""
+    ws, suffix = cli.workspace, uuid.uuid4().hex[:6]
+    for name in ("dws_conn", "ssh_conn"):
+        body = {"type": "DWS", "config": {}, "secrets": {"password": "pw"}}
+        cli.remote.call("PUT", f"/environment/connection/{name}", body, workspace=ws)
+    mode = {"name": cli.remote.workspace_name(ws), "mode": "1"}
+    assert cli.remote.call("PUT", f"/{cli.server.project_id}/workspace/{ws}", mode)
+    dev = studio_person(cli.server, ws, f"dev_{suffix}", "developer")
+    dep = studio_person(cli.server, ws, f"dep_{suffix}", "deployer")
+    developer = _as(cli, "dev", dev.ak, dev.sk, tmp_path)
+    return suffix, developer, _as(cli, "dep", dep.ak, dep.sk, tmp_path)

@@ -7,7 +7,6 @@ import io
 import json
 import logging
 import zipfile
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,6 +29,7 @@ from support.console import (
     seed,
     sign_in_as,
 )
+from support.disconnects import post_then_leave
 from support.seeding import bulk_jobs
 from support.wizard import prod_workspace
 
@@ -309,41 +309,15 @@ def test_a_client_gone_before_its_form_was_read_is_no_server_error(
     ``ClientDisconnect``); no error page, no ERROR line with a trace, one debug line."""
     path = f"/console/w/{scope.workspace.id}/export"
     cookies = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-    asgi: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "server": ("testserver", 80),
-        "client": ("testclient", 50000),
-        "root_path": "",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [
-            (b"host", b"testserver"),
-            (b"cookie", cookies.encode()),
-            (b"content-type", b"application/x-www-form-urlencoded"),
-            (b"content-length", b"4096"),
-        ],
-    }
-    arriving = [{"type": "http.request", "body": b"job=daily_sales&csrf", "more_body": True}]
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return arriving.pop(0) if arriving else {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    assert client.portal is not None
+    headers = [
+        (b"cookie", cookies.encode()),
+        (b"content-type", b"application/x-www-form-urlencoded"),
+    ]
     with caplog.at_level(logging.DEBUG, logger="jobferry"):
-        client.portal.call(client.app, asgi, receive, send)
-    assert sent[0]["type"] == "http.response.start"
-    assert sent[0]["status"] == 499  # the access log's word for a client gone
+        started = post_then_leave(client, path, headers, b"job=daily_sales&csrf")
+    assert started["status"] == 499  # the access log's word for a client gone
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
-    rid = dict(sent[0]["headers"])[b"x-request-id"].decode()
+    rid = dict(started["headers"])[b"x-request-id"].decode()
     gone = [r.getMessage() for r in caplog.records if r.name == "jobferry.console"]
     assert gone == [f"client went away before its POST {path} was read (request {rid})"]
 

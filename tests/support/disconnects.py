@@ -1,0 +1,42 @@
+"""A request whose client goes away mid-body, sent straight to an in-process app: the first
+part of its body arrives, then the ASGI server says the client disconnected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+
+def post_then_leave(
+    client: TestClient, path: str, headers: list[tuple[bytes, bytes]], first: bytes
+) -> dict[str, Any]:
+    """POST ``path`` announcing a 4 KiB body, send ``first`` of it and disconnect; the
+    response's start message (its ``status``, its ``headers``)."""
+    asgi: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "server": ("testserver", 80),
+        "client": ("testclient", 50000),
+        "root_path": "",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"content-length", b"4096"), *headers],
+    }
+    arriving = [{"type": "http.request", "body": first, "more_body": True}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return arriving.pop(0) if arriving else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    assert client.portal is not None
+    client.portal.call(client.app, asgi, receive, send)
+    assert sent[0]["type"] == "http.response.start"
+    return sent[0]
