@@ -177,3 +177,21 @@ def test_profiles_and_policies_take_the_same_conditions(api: SignedClient) -> No
     again = api.call("PUT", "/policies/workspace", policy, extra_headers={"If-None-Match": "*"})
     assert again.status_code == 412
     assert "The policy of workspace 'default' exists (version 1" in again.json()["error_msg"]
+
+
+def test_a_removal_on_a_condition_never_removes_a_version_it_did_not_read(
+    api: SignedClient,
+) -> None:
+    """DELETE honours If-Match as a save does: a remover that read version 1 of a route or a
+    profile saved again since is refused (412), and nothing is removed."""
+    new_workspace(api, "prod")
+    for path, document in (("/routes/r", ROUTE), ("/profiles/p", {"params": {"env": "prod"}})):
+        assert api.call("PUT", path, document).status_code == 200
+        assert api.call("PUT", path, document).status_code == 200
+        stale = api.call("DELETE", path, extra_headers={"If-Match": '"1"'})
+        assert (stale.status_code, stale.json()["error_code"]) == (412, "DLF.9018"), path
+        assert "is at version 2" in stale.json()["error_msg"]
+        assert "Nothing was removed: read version 2" in stale.json()["error_msg"]
+        assert api.call("GET", path).status_code == 200, path  # still there, both versions
+        assert api.call("DELETE", path, extra_headers={"If-Match": '"2"'}).status_code == 204
+        assert api.call("GET", path).status_code in (400, 404), path

@@ -65,6 +65,8 @@ def test_a_missing_dependency_is_brought_along_by_the_export(kind: str, words: s
         ("locked", "--policy skip"),
         ("drift", "--on-drift keep-target"),
         ("drift", "--on-drift take-package"),
+        ("older_package", "--on-drift keep-target"),
+        ("older_package", "--on-drift take-package"),
         ("time_zone", "--keep-wall-clock"),
         ("name_conflict", "--propagate-deletes"),
         ("missing_workspace", "jobferry admin create-workspace NAME"),
@@ -76,6 +78,14 @@ def test_each_reason_names_the_cli_command_or_flag(reason: str, words: str) -> N
     assert words in fix
     for api_words in ("POST ", "PUT ", "sameNamePolicy", "onDrift", "PAUSE_AND_RESTORE"):
         assert api_words not in fix
+
+
+def test_an_older_packages_deletion_is_kept_by_leaving_deletions_out() -> None:
+    deleting = {**problem("older_package"), "action": "DELETE"}
+    fix = str(cli_fix(deleting, "prod"))
+    assert "--keep-deletes (keep it)" in fix
+    assert "--on-drift take-package (delete it)" in fix
+    assert "keep-target" not in fix
 
 
 def reference(reason: str, kind: str, name: str) -> dict[str, Any]:
@@ -167,6 +177,7 @@ def test_a_reason_the_cli_has_no_words_for_keeps_the_servers_fix(
     ("code", "why", "fix"),
     [
         ("KEPT_DRIFT", "and --on-drift is keep-target", "--on-drift take-package"),
+        ("KEPT_NEWER", "same source, and --on-drift is keep-target", "--on-drift take-package"),
         ("FIRST_IMPORT", "(--policy auto keeps the target's)", "--policy overwrite"),
         ("SAME_NAME_POLICY", "and --policy is skip", "--policy overwrite"),
     ],

@@ -235,6 +235,15 @@ def test_a_drift_problem_of_a_promotion_says_promote_again() -> None:
     assert "Carry the change back to the source and promote again (Promote now" in (promoted["fix"])
 
 
+def test_an_older_package_problem_says_what_to_choose_in_the_wizard() -> None:
+    older = {"reason": "older_package", "kind": "job", "name": "daily", "detail": "older"}
+    [written] = console_problems([older], "prod")
+    assert "Import a package exported from the source since" in written["fix"]
+    assert "“Keep this workspace's version”" in written["fix"]
+    [deleted] = console_problems([{**older, "action": "DELETE"}], "prod")
+    assert "untick “Delete what the source deleted”" in deleted["fix"]
+
+
 def test_a_routes_version_says_what_it_changed_in_the_forms_words() -> None:
     first = parse_route(
         "test-prod", {"source": {"workspace": "test"}, "target": {"workspace": "prod"}}

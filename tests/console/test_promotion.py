@@ -192,7 +192,14 @@ def test_profiles_are_saved_as_versions_from_yaml_and_refused_when_invalid(
     assert "&#34;description&#34;: &#34;two&#34;" in shown
     bad = browser.post(url, {"name": "prod", "document": "renames: {nothing_like_this: {}}"})
     assert_page(bad, 400, "not a kind that can be renamed", "nothing_like_this")  # draft kept
-    removed = browser.post(f"{url}/delete", {"name": "prod"})
+    listed = browser.get(url).text
+    assert 'name="read_of" value="prod"' in listed  # the Remove button says what it read
+    assert 'name="read_version" value="2"' in listed
+    read = {"name": "prod", "read_of": "prod"}
+    stale_removal = browser.post(f"{url}/delete", {**read, "read_version": "1"})
+    assert_page(stale_removal, 412, "is at version 2", "Nothing was removed")
+    assert services.profiles.get(scope, "prod").version == 2
+    removed = browser.post(f"{url}/delete", {**read, "read_version": "2"})
     assert "Removed profile" in removed.text
     assert services.profiles.list_all(scope) == []
 

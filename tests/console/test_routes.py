@@ -219,8 +219,18 @@ def test_a_route_is_removed_and_only_a_project_admin_may_change_routes(
     wizard.prod_workspace(services, "dws_conn")
     page = create(browser, ws, "to-prod", source, "prod")
     assert 'data-confirm="Remove route to-prod with all its versions' in page.text
+    assert 'name="read_version" value="1"' in page.text  # Remove says the version it read
+    services.routes.put(
+        seeded, "to-prod", {"source": {"workspace": source}, "target": {"workspace": "prod"}}
+    )
+    read = [("read_of", "to-prod"), ("read_version", "1")]
+    stale = browser.post(f"/console/w/{ws}/routes/to-prod/delete", read)
+    assert_page(stale, 412, "is at version 2", "Nothing was removed")
+    assert [r.route.name for r in services.routes.list_all(seeded)] == ["to-prod"]
 
-    removed = browser.post(f"/console/w/{ws}/routes/to-prod/delete", [])
+    removed = browser.post(
+        f"/console/w/{ws}/routes/to-prod/delete", [read[0], ("read_version", "2")]
+    )
 
     assert removed.status_code == 303
     listed = browser.get(removed.headers["location"])

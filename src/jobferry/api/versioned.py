@@ -6,7 +6,8 @@ A version's answer carries its number as an entity tag (``ETag: "3"``), and a sa
 HTTP conditions on it: ``If-Match: "3"`` saves only over version 3 (a writer that read it
 never saves over a change made since), ``If-Match: *`` only over one that exists, and
 ``If-None-Match: *`` only when there is none (a create never saves over one). A condition that
-does not hold answers 412 ``DLF.9018`` and saves nothing."""
+does not hold answers 412 ``DLF.9018`` and saves nothing. A removal honours ``If-Match`` the
+same way (:data:`RemovalDep`): a remover that read version 3 never removes a version 4."""
 
 from __future__ import annotations
 
@@ -100,6 +101,16 @@ def expected_of(if_match: IfMatch = None, if_none_match: IfNoneMatch = None) -> 
 
 ExpectedDep = Annotated[Expected | None, Depends(expected_of)]
 """A save's condition, from its ``If-Match`` / ``If-None-Match`` headers."""
+
+
+def removal_expected(if_match: IfMatch = None) -> Expected | None:
+    """The condition a removal's ``If-Match`` sets: only when the newest version is that one
+    (``*``: any; a removal of what does not exist is refused anyway)."""
+    return expected_of(if_match, None)
+
+
+RemovalDep = Annotated[Expected | None, Depends(removal_expected)]
+"""A removal's condition, from its ``If-Match`` header."""
 
 
 def tagged(answer: Response, saved: Numbered) -> Response:

@@ -101,6 +101,8 @@ def cli_fix(
             "--on-drift keep-target (leave it as it is) or --on-drift take-package (overwrite "
             "the change)"
         )
+    if reason == ProblemReason.OLDER_PACKAGE:
+        return _older(command, problem.get("action") == "DELETE")
     if reason == ProblemReason.SIGNATURE:
         return _signature(signature, workspace)
     if reason == ProblemReason.TIME_ZONE:
@@ -169,6 +171,20 @@ def _any_command_fix(reason: Any, command: str) -> str | None:
             f"leave the deletion out ({leave})"
         )
     return None
+
+
+def _older(command: str, deleting: bool) -> str:
+    """The fix of an older package than the one of the same source that last wrote an object."""
+    if deleting:
+        return (
+            f"{command} a package exported from the source since (export again), or {command} "
+            "with --keep-deletes (keep it) or --on-drift take-package (delete it)"
+        )
+    return (
+        f"{command} a package exported from the source since (export again), or {command} with "
+        "--on-drift keep-target (leave it as it is) or --on-drift take-package (take this "
+        "package's version)"
+    )
 
 
 def _apply_fix(problem: dict[str, Any], workspace: str | None) -> str | None:

@@ -34,6 +34,7 @@ _SKIP_FIX: dict[str, str] = {
     SkipReason.SAME_NAME_POLICY: "--policy overwrite",
     SkipReason.FIRST_IMPORT: "--policy overwrite",
     SkipReason.KEPT_DRIFT: "--on-drift take-package",
+    SkipReason.KEPT_NEWER: "--on-drift take-package",
 }
 
 
@@ -230,6 +231,11 @@ def skip_why(obj: dict[str, Any]) -> str:
     code = reason.get("code")
     if code == SkipReason.KEPT_DRIFT:
         return f"{label} changed in the target since the last import, and --on-drift is keep-target"
+    if code == SkipReason.KEPT_NEWER:
+        return (
+            f"{label} was last written by a newer package of the same source, and --on-drift "
+            "is keep-target"
+        )
     if code == SkipReason.FIRST_IMPORT:
         return (
             f"{label} differs from the target's, and this is the first import from the "

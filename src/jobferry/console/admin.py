@@ -340,7 +340,7 @@ def delete_profile(page: PageDep, form: FormDep) -> Response:
     """Remove a profile with all its versions."""
     name = text(form, "name")
     try:
-        page.services.profiles.delete(page.scope, name)
+        page.services.profiles.delete(page.scope, name, read_at(form, name))
     except JobferryError as exc:
         return _profiles_page(page, error=said(exc), status_code=exc.status)
     return _profiles_page(page, message=f"Removed profile '{name}'.")

@@ -149,6 +149,16 @@ def console_fix(
             "and choose, for objects changed here since, “Keep this workspace's version” or "
             "“Overwrite the change with the package's”."
         )
+    elif reason == ProblemReason.OLDER_PACKAGE:
+        keep = (
+            "untick “Delete what the source deleted”"
+            if problem.get("action") == "DELETE"
+            else "choose “Keep this workspace's version”"
+        )
+        fix = (
+            f"Import a package exported from the source since, or go back to the options and "
+            f"{keep} or “Overwrite the change with the package's”."
+        )
     elif reason == ProblemReason.TIME_ZONE:
         fix = (
             "Go back to the options and choose “Keep the wall-clock time” for the time-zone "

@@ -98,6 +98,11 @@ _SKIPPED = {
         "version",
         "choose “Overwrite the change with the package's”",
     ),
+    SkipReason.KEPT_NEWER: (
+        "a newer package from the same source wrote them last, and you chose to keep this "
+        "workspace's version",
+        "choose “Overwrite the change with the package's”",
+    ),
 }
 
 

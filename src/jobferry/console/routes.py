@@ -39,6 +39,7 @@ from jobferry.console.web import (
     PageDep,
     QueryInt,
     base_of,
+    read_at,
     redirect,
     render,
     when,
@@ -296,7 +297,7 @@ def save_route(page: PageDep, form: FormDep) -> Response:
 def delete_route(page: PageDep, form: FormDep, name: str) -> Response:
     """Remove a route with its versions and its history (after the browser's confirmation)."""
     try:
-        page.services.routes.delete(page.scope, name)
+        page.services.routes.delete(page.scope, name, read_at(form, name))
     except JobferryError as exc:
         found = existing_route(page, name)
         if found is None:

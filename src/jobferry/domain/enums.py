@@ -142,6 +142,9 @@ class ProblemReason(StrEnum):
     TIME_ZONE = "time_zone"
     SIGNATURE = "signature"
     DRIFT = "drift"
+    OLDER_PACKAGE = "older_package"
+    """A package of the same source older than the one that last wrote the object (``onDrift``
+    FAIL): importing it would put back what that one replaced."""
     NAME_CONFLICT = "name_conflict"
     IN_USE = "in_use"
     POLICY = "policy"
@@ -213,6 +216,9 @@ class SkipReason(StrEnum):
     """``sameNamePolicy`` AUTO, and the target received nothing from the package's source."""
     KEPT_DRIFT = "KEPT_DRIFT"
     """The object changed in the target since the last import, and ``onDrift`` KEEP_TARGET."""
+    KEPT_NEWER = "KEPT_NEWER"
+    """A newer package of the same source last wrote the object, and ``onDrift``
+    KEEP_TARGET."""
 
 
 class ImportMode(StrEnum):

@@ -9,7 +9,12 @@ from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters import imports as present_imports
 from jobferry.api.presenters import workspaces as present
-from jobferry.api.versioned import VersionedDocument, required_document, version_routes
+from jobferry.api.versioned import (
+    RemovalDep,
+    VersionedDocument,
+    required_document,
+    version_routes,
+)
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.services.importing.request import parse_import_request
 from jobferry.web import services_of
@@ -60,6 +65,8 @@ version_routes(
 
 
 @router.delete("/profiles/{name}", status_code=204, summary="Remove a profile and its versions")
-def delete_profile(request: Request, scope: ScopeDep, name: str) -> Response:
-    services_of(request).profiles.delete(scope, name)
+def delete_profile(
+    request: Request, scope: ScopeDep, name: str, expected: RemovalDep = None
+) -> Response:
+    services_of(request).profiles.delete(scope, name, expected)
     return no_content()

@@ -66,6 +66,15 @@ def deleted_since(tx: Tx, scope: Scope, options: ExportOptions) -> list[dict[str
     ]
 
 
+def _newest(tx: Tx, scope: Scope, summary: Summary, inventory: bool) -> int:
+    """The newest change among the objects written; for a package holding kinds whole, the
+    workspace's deletions count too (what it no longer holds is a change it carries): an import
+    judges a package older than another of its source by it (``older_package``)."""
+    if not inventory:
+        return summary.newest
+    return max(summary.newest, promotion_repo.newest_deletion(tx, scope.workspace.id))
+
+
 def _created(newest: int, deleted: list[dict[str, Any]], route: RouteBlock | None) -> int:
     """The manifest's ``createdAt``: the newest change among the objects written and the
     deletions carried (a package of deletions only was dated 1970-01-01), else when a route's
@@ -165,7 +174,7 @@ def _write(
             project_id=scope.actor.project_id,
             workspace_id=scope.workspace.id,
             workspace_name=scope.workspace.name,
-            created_at_ms=_created(summary.newest, deleted, route),
+            created_at_ms=_created(_newest(tx, scope, summary, inventory), deleted, route),
             options=options.as_json() | {"layout": selection.layout.value},
             requires=requirements(tx, scope, summary.requires),
             unresolved=summary.unresolved + selection.unresolved,

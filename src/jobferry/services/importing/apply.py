@@ -69,6 +69,7 @@ class Applier:
         source: str | None,
         *,
         package_sha256: str,
+        package_created_at: int | None = None,
     ) -> None:
         self.scope = scope
         self.changes, self.record = changes, record
@@ -76,7 +77,13 @@ class Applier:
         self.ws = scope.workspace.id
         self.stamp = Stamp(now_ms(), scope.actor.name)
         self.promotion = Promotion(
-            changes, record, scope, source, task_id, self.stamp, package_sha256
+            changes,
+            record,
+            scope,
+            source,
+            task_id,
+            self.stamp,
+            (package_sha256, package_created_at),
         )
         self.now = self.stamp.at
         self.submit = request.target_status is not TargetStatus.SAVED

@@ -24,10 +24,18 @@ from typing import Any
 import orjson
 
 from jobferry.domain.diff import Change, diff, related
-from jobferry.domain.enums import DriftPolicy, ObjectKind, PlanAction, SameNamePolicy, SkipReason
+from jobferry.domain.enums import (
+    DriftPolicy,
+    ObjectKind,
+    PlanAction,
+    ProblemReason,
+    SameNamePolicy,
+    SkipReason,
+)
 from jobferry.domain.fieldpaths import COSMETIC, FieldPath, keep_target, matches
+from jobferry.package.manifest import iso_ms
 from jobferry.services.definitions.documents import CONTROL_FIELDS, SERVER_FIELDS, load
-from jobferry.services.importing.model import PlannedObject
+from jobferry.services.importing.model import PlannedObject, Problem
 from jobferry.services.importing.policy import PolicyChoice
 from jobferry.services.importing.request import ImportRequest
 
@@ -47,9 +55,11 @@ def decide(
     request: ImportRequest,
     owned: tuple[FieldPath, ...],
     policy: PolicyChoice,
+    created_at: int | None = None,
 ) -> None:
     """Set the item's action and changes (and kept fields, drift, why a SKIP) against its
-    target, under the ``sameNamePolicy`` the plan applies (``policy``)."""
+    target, under the ``sameNamePolicy`` the plan applies (``policy``); ``created_at``: the
+    package's ``createdAt``, to find a newer package of its source that wrote the object."""
     target = item.target
     if target is None:
         item.action = PlanAction.CREATE
@@ -82,6 +92,23 @@ def decide(
     item.action = PlanAction.RENAME if renamed else PlanAction.OVERWRITE
     item.changes = changes
     _drift(item, before, request, owned)
+    _older(item, request, created_at)
+
+
+def _older(item: PlannedObject, request: ImportRequest, created_at: int | None) -> None:
+    """Whether a newer package of the same source wrote the object last, with another
+    definition of it than this package holds (this one would put back what that one replaced),
+    and what then. A row or a package whose time is unknown is never judged."""
+    row = item.ledger
+    newer = row.package_created_at if row is not None else None
+    if newer is None or created_at is None or newer <= created_at:
+        return
+    assert row is not None
+    if item.raw is None or item.raw == row.source or item.action is PlanAction.SKIP:
+        return
+    item.newer = newer
+    if request.on_drift is DriftPolicy.KEEP_TARGET:
+        item.action, item.skip = PlanAction.SKIP, SkipReason.KEPT_NEWER
 
 
 def _drift(
@@ -104,6 +131,32 @@ def _drift(
     item.drift = changes
     if request.on_drift is DriftPolicy.KEEP_TARGET:
         item.action, item.skip = PlanAction.SKIP, SkipReason.KEPT_DRIFT
+
+
+def older_problem(
+    kind: str, name: str, ws_name: str, times: tuple[int, int], *, deleting: bool = False
+) -> Problem:
+    """An object a newer package of the same source wrote last (``times``: that package's
+    ``createdAt`` and this one's) that this package would write back or delete (``onDrift``
+    FAIL; a deletion, unless TAKE_PACKAGE)."""
+    newer, this = (iso_ms(t) for t in times)
+    what = "delete it" if deleting else "put back an older definition of it"
+    fix = (
+        "import without propagating deletions (keep it) or with onDrift TAKE_PACKAGE (delete it)"
+        if deleting
+        else "import with onDrift KEEP_TARGET (leave it as it is) or TAKE_PACKAGE (take this "
+        "package's version)"
+    )
+    return Problem(
+        ProblemReason.OLDER_PACKAGE,
+        kind,
+        name,
+        f"{kind} '{name}' in workspace '{ws_name}' was last written by a package of the same "
+        f"source whose newest change is {newer}, and this package's is {this}: importing this "
+        f"older package would {what}",
+        f"import a package exported from the source since (export again), or {fix}",
+        deleting=deleting,
+    )
 
 
 def drift_since(

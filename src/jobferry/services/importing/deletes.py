@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from jobferry.domain.enums import (
+    DriftPolicy,
     JobStatus,
     ObjectKind,
     PlanAction,
@@ -31,6 +32,7 @@ from jobferry.domain.enums import (
 )
 from jobferry.domain.graph import ranked_order
 from jobferry.services.context import Scope
+from jobferry.services.importing.decide import older_problem
 from jobferry.services.importing.matching import IDENTIFIED, Matcher
 from jobferry.services.importing.model import NotApplied, Problem, Record
 from jobferry.services.importing.ports import TargetReader
@@ -166,7 +168,7 @@ class Deletes:
         target: TargetObject,
         deleted: set[tuple[str, str]],
     ) -> list[Problem]:
-        problems: list[Problem] = []
+        problems = self._older(row, kind, target.name)
         ws = self.scope.workspace
         label = f"{kind} '{target.name}'"
         gone = "is gone from the source" if row is not None else "is not in the package"
@@ -209,6 +211,18 @@ class Deletes:
                 )
             )
         return problems
+
+    def _older(self, row: LedgerRow | None, kind: str, name: str) -> list[Problem]:
+        """A deletion of what a newer package of the same source wrote (this older one does
+        not hold it), unless ``onDrift`` TAKE_PACKAGE."""
+        newer = row.package_created_at if row is not None else None
+        created = self.matcher.source.created_at
+        if newer is None or created is None or newer <= created:
+            return []
+        if self.request.on_drift is DriftPolicy.TAKE_PACKAGE:
+            return []
+        times = (newer, created)
+        return [older_problem(kind, name, self.scope.workspace.name, times, deleting=True)]
 
     def _written_users(self, kind: str, name: str) -> list[str]:
         """Jobs the import writes whose new definitions use (kind, name)."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobferry.domain.enums import ObjectKind
-from jobferry.package.manifest import deleted_objects, inventory_kinds
+from jobferry.package.manifest import created_ms, deleted_objects, inventory_kinds
 from jobferry.services.importing.model import PlannedObject
 from jobferry.services.importing.ports import OpenedPackage, TargetReader
 from jobferry.services.importing.request import ImportRequest
@@ -41,6 +41,9 @@ class Source:
     """(kind, uid) the source deleted since the moment the export named."""
     names: dict[tuple[str, str], str] = field(default_factory=dict)
     """(kind, uid) → name of the deleted objects."""
+    created_at: int | None = None
+    """The manifest's ``createdAt`` (epoch ms): the newest change the package carries
+    (``None``: not given)."""
 
 
 def package_source(reader: OpenedPackage) -> Source:
@@ -59,6 +62,7 @@ def package_source(reader: OpenedPackage) -> Source:
         frozenset(inventory_kinds(manifest)),
         frozenset((kind, uid) for kind, uid, _ in deleted),
         {(kind, uid): name for kind, uid, name in deleted},
+        created_ms(manifest) or None,
     )
 
 

@@ -135,6 +135,9 @@ class PlannedObject:
     previous_name: str | None = None
     drift: list[Change] | None = None
     """What changed in the target since the last import wrote the object (``None``: no drift)."""
+    newer: int | None = None
+    """The ``createdAt`` of the newer package of the same source that last wrote the object,
+    when this package is older and holds another definition of it (``None``: not so)."""
     kept: list[tuple[str, Any, Any]] = field(default_factory=list)
     """Target-owned fields whose target values were kept: (path, package's, target's)."""
     pause: bool = False

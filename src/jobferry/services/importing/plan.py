@@ -98,6 +98,15 @@ class SkipNote:
             fix = (
                 f"import with onDrift {DriftPolicy.TAKE_PACKAGE} to write the package's definition"
             )
+        elif reason == SkipReason.KEPT_NEWER:
+            detail = (
+                f"{label} was last written by a newer package of the same source, and this "
+                "import keeps what such a package wrote"
+            )
+            fix = (
+                f"import with onDrift {DriftPolicy.TAKE_PACKAGE} to write this package's "
+                "(older) definition"
+            )
         elif reason == SkipReason.FIRST_IMPORT:
             detail = (
                 f"{label} differs from the target's, and this is the first import from the "

@@ -45,7 +45,7 @@ from jobferry.services.importing.checks import (
     environment_report,
     renamed_in_use,
 )
-from jobferry.services.importing.decide import decide
+from jobferry.services.importing.decide import decide, older_problem
 from jobferry.services.importing.deletes import Deletes, deletions_not_applied, name_conflicts
 from jobferry.services.importing.findings import Findings
 from jobferry.services.importing.matching import Matcher, package_source
@@ -320,7 +320,7 @@ class Planner:
     def _decide(self, item: PlannedObject, cdm: set[tuple[str, str, str]]) -> None:
         """The object's action against its match in the target."""
         request = self.ctx.request
-        decide(item, request, self.owned, self.policy)
+        decide(item, request, self.owned, self.policy, self.source.created_at)
         if item.kind is ObjectKind.CDM_JOB:
             held = (str(ObjectKind.CDM_JOB), self.ws_id, item.name) in cdm
             item.action = PlanAction.UNCHANGED if held else PlanAction.CREATE
@@ -403,6 +403,10 @@ class Planner:
         problems += check_object(item, self.ctx.scope, self.state, request, self.ctx.max_nodes)
         if item.drift is not None and request.on_drift is DriftPolicy.FAIL:
             problems.append(drift_problem(item, self.ws_name))
+        created = self.source.created_at
+        if item.newer is not None and created is not None and request.on_drift is DriftPolicy.FAIL:
+            times = (item.newer, created)
+            problems.append(older_problem(item.kind, item.name, self.ws_name, times))
         if item.action is PlanAction.RENAME:
             problems += renamed_in_use(self.state, self.ctx.scope, item)
         return problems

@@ -83,11 +83,12 @@ class Promotion:
         source: str | None,
         task_id: str,
         stamp: Stamp,
-        package_sha256: str,
+        package: tuple[str, int | None],
     ) -> None:
         self.changes, self.record = changes, record
         self.scope, self.source, self.task_id, self.stamp = scope, source, task_id, stamp
-        self.package_sha256 = package_sha256
+        self.package_sha256, self.package_created_at = package
+        """The package's sha256 and ``createdAt`` (epoch ms), kept in each ledger row."""
         self.ws = scope.workspace.id
         self.ledger: list[LedgerRow] = []
         self.packed: list[Packed | None] = []
@@ -117,6 +118,7 @@ class Promotion:
                 self.task_id,
                 self.stamp.at,
                 self.package_sha256,
+                self.package_created_at,
             )
         )
         if record.adopted is not None:

@@ -403,7 +403,7 @@ class ImportService:
         they did (:mod:`.kept`), without planning again."""
         scope, request = job.scope, job.request
         with ExitStack() as stack, self.db.transaction(bulk=True) as tx:
-            source = package_source(reader).workspace_id
+            source = package_source(reader)
             target = self._target(tx, scope)
             changes = executor(tx, scope) if executor is not None else target.changes()
             applier = Applier(
@@ -412,8 +412,9 @@ class ImportService:
                 scope,
                 request,
                 job.task_id,
-                source,
+                source.workspace_id,
                 package_sha256=reader.sha256,
+                package_created_at=source.created_at,
             )
             try:
                 readers = partial(target.reader, lock_rows=True)

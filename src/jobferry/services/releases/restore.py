@@ -198,7 +198,10 @@ def write_restore(
         project_id=scope.actor.project_id,
         workspace_id=source,
         workspace_name=scope.workspace.name,
-        created_at_ms=entry.at,
+        # Undated (as a folder is): a restore is no export of the source, and is meant to put
+        # back older definitions, which a dated package older than the last release's would
+        # be refused for (``older_package``); its ledger rows are never judged by age after.
+        created_at_ms=0,
         options=options.as_json() | {"layout": Layout.SINGLE.value},
         deleted=[
             {"kind": s.kind, "uid": s.uid, "name": s.name, "deletedAt": entry.at}

@@ -21,7 +21,7 @@ from jobferry.services.audit import audit_in_scope, record_audit
 from jobferry.services.context import Scope, now_ms, require_project_admin
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.policies.service import forget_route_policy
-from jobferry.services.support.versions import next_version
+from jobferry.services.support.versions import next_version, removable
 from jobferry.services.workspaces.profiles import RenamesSaved, renames_clash
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
@@ -238,10 +238,12 @@ class RouteService:
                 raise self._missing(name, None, _nearest(tx, scope, name))
         return [_typed(item) for item in items]
 
-    def delete(self, scope: Scope, name: str) -> None:
-        """Remove a route with all its versions and its history (project admins only)."""
+    def delete(self, scope: Scope, name: str, expected: Expected | None = None) -> None:
+        """Remove a route with all its versions and its history (project admins only); with
+        ``expected``, only when its newest version is that one."""
         require_project_admin(scope.actor, "change routes")
         with self.db.transaction() as tx:
+            removable(repo.ROUTES, tx, scope.actor.project_id, name, expected, f"route '{name}'")
             newest = repo.ROUTES.get(tx, scope.actor.project_id, name, None)
             if newest is None or not repo.delete_route(tx, scope.actor.project_id, name):
                 raise self._missing(name, None)

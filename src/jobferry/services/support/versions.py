@@ -75,9 +75,40 @@ def next_version(
     return number + 1
 
 
-def moved(what: str, expected: Expected, newest: StoredVersion | None) -> VersionMovedError:
-    """The refusal of a save whose condition does not hold: what is stored, and what to do."""
+def removable(
+    documents: VersionedDocuments[R],
+    tx: Tx,
+    owner: str,
+    name: str,
+    expected: Expected | None,
+    what: str,
+) -> None:
+    """Refuse, read in ``tx``, the removal of ``name`` when ``expected`` (its ``If-Match``) is
+    given and its newest version is not the one expected (the remover read an older one;
+    ``what``: the document in words)."""
+    if expected is None:
+        return
+    newest = documents.get(tx, owner, name)
+    if newest is not None and not expected.met_by(newest.version):
+        raise moved(what, expected, newest, removing=True)
+
+
+def moved(
+    what: str, expected: Expected, newest: StoredVersion | None, *, removing: bool = False
+) -> VersionMovedError:
+    """The refusal of a save (or a removal) whose condition does not hold: what is stored, and
+    what to do."""
     first = what[:1].upper() + what[1:]
+    if removing and newest is not None:
+        saved = f"version {newest.version}, saved by {newest.created_by} "
+        return VersionMovedError(
+            f"{first} is at {saved}{utc_minute(newest.created_at)}, not version "
+            f"{expected.version}: it changed since it was read.",
+            fix=f"Nothing was removed: read version {newest.version}, and remove it if it is "
+            "still to go.",
+            version=newest.version,
+            expected_version=expected.version,
+        )
     if newest is None:
         problem = (
             f"{first} does not exist (removed since version {expected.version} was read)"

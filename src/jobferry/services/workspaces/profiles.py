@@ -26,7 +26,7 @@ from jobferry.errors import InvalidRequestError, MappingConflictError, ProfileNo
 from jobferry.services.audit import audit_in_scope
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
-from jobferry.services.support.versions import SavedVersion, next_version
+from jobferry.services.support.versions import SavedVersion, next_version, removable
 from jobferry.storage import Database, Tx
 from jobferry.storage import profiles as repo
 from jobferry.storage.profiles import ProfileRecord
@@ -202,10 +202,13 @@ class ProfileService:
             self.get(scope, name)  # raises the not-found error
         return [ProfileVersion.of(item, with_document=True) for item in items]
 
-    def delete(self, scope: Scope, name: str) -> None:
-        """Remove a profile with all its versions (admins only)."""
+    def delete(self, scope: Scope, name: str, expected: Expected | None = None) -> None:
+        """Remove a profile with all its versions (admins only); with ``expected``, only when
+        its newest version is that one."""
         scope.require((Role.ADMIN,), "change environment profiles")
         with self.db.transaction() as tx:
+            what = f"profile '{name}'"
+            removable(repo.PROFILES, tx, scope.workspace.id, name, expected, what)
             if not repo.PROFILES.remove(tx, scope.workspace.id, name):
                 raise ProfileNotFoundError(
                     f"Environment profile '{name}' does not exist in workspace "

@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import Column, ColumnElement, delete, select, tuple_
+from sqlalchemy import Column, ColumnElement, delete, func, select, tuple_
 
 from jobferry.storage.bulk import insert_tuples
 from jobferry.storage.importing.tables import deletions, promotion_exports, promotion_ledger
@@ -36,6 +36,10 @@ class LedgerRow(NamedTuple):
     recorded_at: int
     package_sha256: str | None = None
     """The package that import read (``None``: a row recorded before jobferry kept it)."""
+    package_created_at: int | None = None
+    """That package's ``createdAt`` (epoch ms; ``None``: unknown, or a row recorded before
+    jobferry kept it): a package of the same source older than this would put back what that
+    one replaced."""
 
 
 class Tombstone(NamedTuple):
@@ -97,6 +101,7 @@ def row_of(r: object) -> LedgerRow:
         m["task_id"],
         int(m["recorded_at"]),
         m["package_sha256"],
+        m.get("package_created_at"),
     )
 
 
@@ -241,6 +246,7 @@ def put_ledger(
                 r.task_id,
                 r.recorded_at,
                 r.package_sha256,
+                r.package_created_at,
             )
             for r, blobs in zip(rows, stored, strict=True)
         ],
@@ -282,6 +288,15 @@ def deletions_since(tx: Tx, workspace_id: str, since: int) -> list[Tombstone]:
         .order_by(d.deleted_at, d.kind, d.uid)
     )
     return [Tombstone(r.kind, r.uid, r.name, int(r.deleted_at)) for r in rows]
+
+
+def newest_deletion(tx: Tx, workspace_id: str) -> int:
+    """When the workspace last deleted an object (ms; 0: never)."""
+    d = deletions.c
+    found = tx.conn.execute(
+        select(func.max(d.deleted_at)).where(d.workspace_id == workspace_id)
+    ).scalar()
+    return int(found or 0)
 
 
 def deleted_named(tx: Tx, workspace_id: str, kind: str, names: Sequence[str]) -> dict[str, int]:

@@ -49,6 +49,8 @@ promotion_ledger = Table(
     Column("recorded_at", BigInteger, nullable=False),
     # The package the import read (its sha256); empty for rows whose task left none (0015).
     Column("package_sha256", String(64), nullable=True),
+    # That package's createdAt (epoch ms): an older package of the source is found by it (0033).
+    Column("package_created_at", BigInteger, nullable=True),
     Index("ix_promotion_ledger_target", "target_workspace_id", "kind", "target_uid"),
 )
 

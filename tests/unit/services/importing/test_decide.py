@@ -157,3 +157,37 @@ def test_each_change_says_where_it_comes_from_and_canvas_moves_are_cosmetic() ->
     [line] = change_lines(cosmetic)
     assert line["cosmetic"] is True
     assert "origin" not in line  # no ledger: nothing to tell origins apart by
+
+
+def _older_case(
+    newer_at: int | None, this_at: int | None, on_drift: DriftPolicy = DriftPolicy.FAIL
+) -> PlannedObject:
+    """The target holds what a package made at ``newer_at`` wrote; this package (made at
+    ``this_at``) holds another definition of the object."""
+    written = make_job(description="newer")
+    row = ledger(written)._replace(package_created_at=newer_at)
+    mine = make_job(description="older")
+    planned = item(mine, target=target(written), ledger=row, raw=dump(mine))
+    decide(
+        planned,
+        replace(OVERWRITE, on_drift=on_drift),
+        (),
+        PolicyChoice(SameNamePolicy.OVERWRITE, SameNamePolicy.OVERWRITE, "asked"),
+        this_at,
+    )
+    return planned
+
+
+def test_an_older_package_of_the_source_is_marked_and_kept_target_skips_it() -> None:
+    marked = _older_case(2000, 1000)
+    assert (marked.action, marked.newer) == (PlanAction.OVERWRITE, 2000)
+    kept = _older_case(2000, 1000, DriftPolicy.KEEP_TARGET)
+    assert (kept.action, kept.skip) == (PlanAction.SKIP, SkipReason.KEPT_NEWER)
+    taken = _older_case(2000, 1000, DriftPolicy.TAKE_PACKAGE)
+    assert (taken.action, taken.newer) == (PlanAction.OVERWRITE, 2000)
+
+
+def test_a_package_or_ledger_row_without_a_time_and_a_newer_package_are_never_older() -> None:
+    for newer_at, this_at in ((None, 1000), (2000, None), (2000, 2000), (1000, 2000)):
+        planned = _older_case(newer_at, this_at, DriftPolicy.KEEP_TARGET)
+        assert (planned.action, planned.newer) == (PlanAction.OVERWRITE, None), (newer_at, this_at)

@@ -109,8 +109,8 @@ def test_the_undo_names_what_the_import_learns_and_the_old_name_of_a_rename(
         target = LocalWorkspace(tx, scope)
         port, book = target.changes(), target.record()
         stamp = Stamp(1, "admin")
-        with_source = Promotion(port, book, scope, "ws-src", "task-1", stamp, "ab" * 32)
-        without = Promotion(port, book, scope, None, "task-1", stamp, "ab" * 32)
+        with_source = Promotion(port, book, scope, "ws-src", "task-1", stamp, ("ab" * 32, None))
+        without = Promotion(port, book, scope, None, "task-1", stamp, ("ab" * 32, None))
         undo = with_source.undo(record, paused="SCHEDULING")
         assert without.undo(record._replace(action="CREATE", previous_name=None)) is None
     assert undo is not None
