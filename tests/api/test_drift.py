@@ -49,6 +49,21 @@ def test_a_promoted_workspace_has_no_drift_until_an_object_is_changed_in_it(
     assert {c["path"] for c in script["changes"]} == {"content"}
 
 
+def test_an_object_deleted_here_since_it_was_promoted_is_listed_as_deleted(
+    api: SignedClient,
+) -> None:
+    seed(api)
+    prod = prod_workspace(api)
+    task = promote(api, prod, export_test(api))
+    assert api.call("DELETE", "/jobs/daily_sales", workspace=prod).status_code == 204
+    found = drift(api, prod)
+    assert (found["compared"], found["total"]) == (4, 1)
+    [gone] = found["objects"]
+    assert (gone["kind"], gone["name"], gone["deleted"]) == ("job", "daily_sales", True)
+    assert (gone["changes"], gone["updateUser"], gone["importTaskId"]) == ([], "admin", task["id"])
+    assert gone["updateTime"] >= gone["importedAt"]
+
+
 def test_a_target_owned_field_is_not_drift_and_an_object_made_here_is_not_compared(
     api: SignedClient,
 ) -> None:

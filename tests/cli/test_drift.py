@@ -33,3 +33,11 @@ def test_drift_says_nothing_changed_then_names_the_object_who_and_the_field(
     assert "1 of the" in drifted.stderr
     answer = cli.json("drift", workspace=target, code=4)
     assert [o["name"] for o in answer["objects"]] == ["daily_sales"]
+    gone = cli.remote.call("DELETE", "/jobs/daily_sales", workspace=target)
+    assert gone.status_code == 204, gone.text
+    deleted = cli("drift", workspace=target)
+    assert deleted.exit_code == 4, deleted.output
+    head = next(line for line in deleted.stdout.splitlines() if "DELETED" in line)
+    assert "job daily_sales" in head
+    assert "deleted by admin" in head
+    assert f"since it was imported by task {task_id}" in head

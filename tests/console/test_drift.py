@@ -33,3 +33,8 @@ def test_the_drift_page_says_what_changed_here_since_it_was_promoted_into(
     assert '<code class="wrap">description</code>' in page.text
     assert '<code class="wrap text">hot-fixed &lt;b&gt;here&lt;/b&gt;</code>' in page.text
     assert "<b>here" not in page.text  # a text is shown as it is, escaped
+
+    services.jobs.delete(prod, "daily")
+    page = browser.get(f"/console/w/{ws}/drift")
+    assert_page(page, 200, '<span class="badge reason">deleted</span>', "Deleted here by admin")
+    assert f'href="/console/w/{ws}/tasks/{task.id}">import {task.id}</a> wrote it' in page.text

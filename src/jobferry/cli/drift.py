@@ -56,17 +56,16 @@ def drift_command(
 
 
 def _drifted(out: Output, item: dict[str, Any]) -> None:
-    """One changed object: what, who changed it last and when, the import, then each field."""
-    out.line(
-        Text.assemble(
-            ("DRIFTED ", "magenta"),
-            (f"{item.get('kind')} {item.get('name')}", "bold"),
-            (
-                f"  changed by {item.get('updateUser')} {moment(item.get('updateTime'))}, "
-                f"imported by task {item.get('importTaskId')} {moment(item.get('importedAt'))}",
-                "dim",
-            ),
-        )
-    )
+    """One changed object: what, who changed it last and when, the import, then each field (a
+    deleted one: who deleted it and when, when a tombstone says)."""
+    imported = f"imported by task {item.get('importTaskId')} {moment(item.get('importedAt'))}"
+    if item.get("deleted"):
+        by = item.get("updateUser")
+        how = f"deleted by {by} {moment(item.get('updateTime'))}" if by else "deleted"
+        head, said = ("DELETED ", "red"), f"  {how} since it was {imported}"
+    else:
+        changed = f"changed by {item.get('updateUser')} {moment(item.get('updateTime'))}"
+        head, said = ("DRIFTED ", "magenta"), f"  {changed}, {imported}"
+    out.line(Text.assemble(head, (f"{item.get('kind')} {item.get('name')}", "bold"), (said, "dim")))
     for change in objects_under(item, "changes"):
         out.line(change_line(change))

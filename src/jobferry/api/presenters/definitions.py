@@ -227,6 +227,7 @@ def drift_view(report: DriftReport) -> dict[str, Any]:
                 "importTaskId": d.import_task_id,
                 "importedAt": d.imported_at,
                 "sourceWorkspaceId": d.source_workspace_id,
+                **({"deleted": True} if d.deleted else {}),
             }
             for d in report.objects
         ],

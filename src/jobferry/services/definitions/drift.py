@@ -9,6 +9,8 @@ compares (:func:`~jobferry.services.importing.decide.drift_since`): its developm
 against what the import wrote, server-kept fields and the target-owned fields of the profile
 the import named aside. An object whose bytes are the ones written is not parsed; objects are
 read a batch at a time, so memory holds one batch and the first :data:`SHOWN` drifted objects.
+An object an import wrote that the workspace no longer holds (deleted here since) drifted
+too: it is listed as deleted, with its tombstone's time and author when there is one.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from jobferry.services.definitions.provenance import target_owned
 from jobferry.services.importing.decide import drift_since
 from jobferry.storage import Database, Tx
 from jobferry.storage import tasks as task_repo
-from jobferry.storage.importing.origins import WrittenObject, written_objects
+from jobferry.storage.importing.origins import WrittenObject, gone_objects, written_objects
 
 BATCH = 500
 SHOWN = 1000
@@ -48,6 +50,9 @@ class Drifted:
     import_task_id: str
     imported_at: int
     source_workspace_id: str
+    deleted: bool = False
+    """Deleted from the workspace since (``changes`` is empty; ``updated_at``/``updated_by``
+    say when and by whom, 0 and "" when no tombstone says)."""
 
 
 @dataclass
@@ -98,8 +103,32 @@ class DriftService:
                         changes = _drift(tx, scope, item, owned)
                         if changes:
                             report.add(_drifted(kind, item, changes))
+                _gone(tx, scope, kind, report)
         report.objects.sort(key=lambda d: (KINDS.index(d.kind), d.name))
         return report
+
+
+def _gone(tx: Tx, scope: Scope, kind: ObjectKind, report: DriftReport) -> None:
+    """Count and list the objects of ``kind`` imports wrote that the workspace deleted since."""
+    after = ""
+    while batch := gone_objects(tx, scope.workspace.id, kind, after, BATCH):
+        after = batch[-1].uid
+        for gone in batch:
+            report.compared += 1
+            at, by = gone.deleted if gone.deleted is not None else (0, "")
+            report.add(
+                Drifted(
+                    kind=kind,
+                    name=gone.name,
+                    changes=(),
+                    updated_at=at,
+                    updated_by=by,
+                    import_task_id=gone.task_id,
+                    imported_at=gone.recorded_at,
+                    source_workspace_id=gone.source_workspace_id,
+                    deleted=True,
+                )
+            )
 
 
 def _drift(

@@ -10,7 +10,7 @@ from sqlalchemy import and_, select
 
 from jobferry.domain.enums import ObjectKind
 from jobferry.storage.importing.ledger import LedgerRow, row_of, unpack
-from jobferry.storage.importing.tables import promotion_ledger
+from jobferry.storage.importing.tables import deletions, promotion_ledger
 from jobferry.storage.routes import route_promotions
 from jobferry.storage.tables import (
     import_rollbacks,
@@ -159,4 +159,56 @@ def written_objects(
             found[uid] = WrittenObject(
                 uid, r[1], r[2], int(r[3]), str(r[4]), r[5], r[6], r[7], int(r[8]), r[9]
             )
+    return list(found.values())
+
+
+class GoneObject(NamedTuple):
+    """An object an import from another workspace wrote that the workspace no longer holds:
+    its ledger row's name and import, and when and by whom it was deleted (``None``: no
+    tombstone says so)."""
+
+    uid: str
+    name: str
+    task_id: str
+    recorded_at: int
+    source_workspace_id: str
+    deleted: tuple[int, str] | None
+
+
+def gone_objects(
+    tx: Tx, workspace_id: str, kind: ObjectKind, after: str, limit: int
+) -> list[GoneObject]:
+    """The objects of ``kind`` an import from another workspace wrote (the ledger says so)
+    that the workspace holds no more, by stable identifier, the first ``limit`` after
+    ``after``, each with its tombstone's time and author when there is one."""
+    table, t, d = _OBJECTS[kind], promotion_ledger.c, deletions.c
+    key = table.c.uid if kind == ObjectKind.JOB else table.c.id
+    held = select(key).where(table.c.workspace_id == workspace_id, key == t.target_uid)
+    tomb = and_(d.workspace_id == workspace_id, d.kind == kind.value, d.uid == t.target_uid)
+    rows = tx.conn.execute(
+        select(
+            t.target_uid,
+            t.name,
+            t.task_id,
+            t.recorded_at,
+            t.source_workspace_id,
+            d.deleted_at,
+            d.deleted_by,
+        )
+        .select_from(promotion_ledger.outerjoin(deletions, tomb))
+        .where(
+            t.target_workspace_id == workspace_id,
+            t.kind == kind.value,
+            t.target_uid > after,
+            ~held.exists(),
+        )
+        .order_by(t.target_uid, t.recorded_at.desc())
+        .limit(limit)
+    )
+    found: dict[str, GoneObject] = {}
+    for r in rows:
+        uid = str(r[0])
+        if uid not in found:
+            when = (int(r[5]), str(r[6])) if r[5] is not None else None
+            found[uid] = GoneObject(uid, r[1], r[2], int(r[3]), r[4], when)
     return list(found.values())
