@@ -13,22 +13,15 @@ from jobferry.settings import Settings
 from jobferry.signing import format_sdk_date, sign_request
 from support.apps import api_with
 from support.builders import make_job
-from support.clients import ADMIN_AK, ADMIN_SK, PROJECT_ID, SignedClient, assert_error
-
-
-def signed(method: str, path: str, body: bytes = b"", sdk_date: str | None = None) -> Any:
-    """A request signed once as the admin: (method, url, body, headers) to send as it is."""
-    raw_path = f"/v1/{PROJECT_ID}{path}"
-    headers = {"Host": "testserver", "Content-Type": "application/json", "X-Project-Id": PROJECT_ID}
-    if sdk_date is not None:
-        headers["X-Sdk-Date"] = sdk_date
-    headers.update(sign_request(method, raw_path, "", headers, body, ADMIN_AK, ADMIN_SK))
-    return method, raw_path, body, headers
-
-
-def send(api: SignedClient, request: Any) -> Any:
-    method, url, body, headers = request
-    return api.client.request(method, url, content=body, headers=headers)
+from support.clients import (
+    ADMIN_AK,
+    ADMIN_SK,
+    PROJECT_ID,
+    SignedClient,
+    assert_error,
+    send_signed,
+    signed_once,
+)
 
 
 def access_keys_of(api: SignedClient, user: str) -> list[str]:
@@ -42,10 +35,10 @@ def test_a_replayed_signed_post_is_refused_and_issues_no_second_key_pair(
 ) -> None:
     api = strict_api
     assert api.call("POST", "/users", {"name": "viewer"}).status_code == 200
-    issue = signed("POST", "/users/viewer/credentials")
-    first = send(api, issue)
+    issue = signed_once("POST", "/users/viewer/credentials")
+    first = send_signed(api, issue)
     assert first.status_code == 200, first.text
-    replayed = send(api, issue)
+    replayed = send_signed(api, issue)
     assert_error(
         replayed,
         "APIGW.0301",
@@ -62,12 +55,12 @@ def test_replayed_put_and_delete_are_refused(strict_api: SignedClient, method: s
     ws = api.call("POST", "/workspaces", {"name": "team_b"}).json()["id"]
     assert api.call("POST", "/users", {"name": "dave"}).status_code == 200
     body = b'{"role": "developer"}' if method == "PUT" else b""
-    request = signed(method, f"/users/dave/roles/{ws}", body)
+    request = signed_once(method, f"/users/dave/roles/{ws}", body)
     if method == "DELETE":
         assert api.call("PUT", f"/users/dave/roles/{ws}", {"role": "viewer"}).status_code == 204
-    assert send(api, request).status_code == 204
+    assert send_signed(api, request).status_code == 204
     assert api.call("PUT", f"/users/dave/roles/{ws}", {"role": "admin"}).status_code == 204
-    assert_error(send(api, request), "APIGW.0301", "already used", status=401)
+    assert_error(send_signed(api, request), "APIGW.0301", "already used", status=401)
     users = api.call("GET", "/users").json()["users"]
     roles = next(u["roles"] for u in users if u["name"] == "dave")
     assert [r["role"] for r in roles] == ["admin"]
@@ -75,9 +68,9 @@ def test_replayed_put_and_delete_are_refused(strict_api: SignedClient, method: s
 
 def test_the_same_signed_get_may_be_sent_again(strict_api: SignedClient) -> None:
     api = strict_api
-    listing = signed("GET", "/jobs")
-    assert send(api, listing).status_code == 200
-    assert send(api, listing).status_code == 200
+    listing = signed_once("GET", "/jobs")
+    assert send_signed(api, listing).status_code == 200
+    assert send_signed(api, listing).status_code == 200
 
 
 def test_the_same_call_signed_anew_is_accepted(strict_api: SignedClient) -> None:
@@ -85,8 +78,8 @@ def test_the_same_call_signed_anew_is_accepted(strict_api: SignedClient) -> None
     assert api.call("POST", "/users", {"name": "viewer"}).status_code == 200
     now = datetime.now(UTC)
     for moment in (now, now - timedelta(seconds=1)):
-        issued = send(
-            api, signed("POST", "/users/viewer/credentials", sdk_date=format_sdk_date(moment))
+        issued = send_signed(
+            api, signed_once("POST", "/users/viewer/credentials", sdk_date=format_sdk_date(moment))
         )
         assert issued.status_code == 200, issued.text
     assert len(access_keys_of(api, "viewer")) == 2
@@ -107,9 +100,9 @@ def unguarded_api(settings: Settings) -> Iterator[SignedClient]:
 def test_replays_are_accepted_when_replay_protection_is_off(unguarded_api: SignedClient) -> None:
     api = unguarded_api
     assert api.call("POST", "/users", {"name": "viewer"}).status_code == 200
-    issue = signed("POST", "/users/viewer/credentials")
-    assert send(api, issue).status_code == 200
-    assert send(api, issue).status_code == 200
+    issue = signed_once("POST", "/users/viewer/credentials")
+    assert send_signed(api, issue).status_code == 200
+    assert send_signed(api, issue).status_code == 200
     assert len(access_keys_of(api, "viewer")) == 2
 
 
@@ -118,9 +111,9 @@ def test_the_same_call_sent_twice_at_once_is_accepted_like_the_sdks_same_second_
 ) -> None:
     # Default grace (5 s): an SDK script creating the same job twice within one second signs
     # both alike and must get DataArts' answer, DLF.0102, not a replay refusal.
-    create = signed("POST", "/jobs", orjson.dumps(make_job()))
-    assert send(api, create).status_code == 204
-    assert_error(send(api, create), "DLF.0102", "daily_sales", status=400)
+    create = signed_once("POST", "/jobs", orjson.dumps(make_job()))
+    assert send_signed(api, create).status_code == 204
+    assert_error(send_signed(api, create), "DLF.0102", "daily_sales", status=400)
 
 
 def _upload_request(data: bytes, date: str) -> Any:
@@ -156,6 +149,6 @@ def test_two_uploads_signed_alike_are_two_requests_but_a_replayed_one_is_refused
     date = format_sdk_date(datetime.now(UTC))
     first, second = _upload_request(b"PK first", date), _upload_request(b"PK second", date)
     assert first[3]["Authorization"] == second[3]["Authorization"]
-    assert send(strict_api, first).status_code == 200
-    assert send(strict_api, second).status_code == 200
-    assert_error(send(strict_api, first), "APIGW.0301", "already used", status=401)
+    assert send_signed(strict_api, first).status_code == 200
+    assert send_signed(strict_api, second).status_code == 200
+    assert_error(send_signed(strict_api, first), "APIGW.0301", "already used", status=401)

@@ -168,6 +168,23 @@ def assert_error(response: Any, code: str, *words: str, status: int = 400) -> No
         assert word in body["error_msg"], (word, body["error_msg"])
 
 
+def signed_once(method: str, path: str, body: bytes = b"", sdk_date: str | None = None) -> Any:
+    """A request signed once as the admin: (method, url, body, headers), to send as it is
+    (again, for a replay) with :func:`send_signed`."""
+    raw_path = f"/v1/{PROJECT_ID}{path}"
+    headers = {"Host": "testserver", "Content-Type": "application/json", "X-Project-Id": PROJECT_ID}
+    if sdk_date is not None:
+        headers["X-Sdk-Date"] = sdk_date
+    headers.update(sign_request(method, raw_path, "", headers, body, ADMIN_AK, ADMIN_SK))
+    return method, raw_path, body, headers
+
+
+def send_signed(api: SignedClient, request: Any) -> Any:
+    """Send a request :func:`signed_once` signed, exactly as it was signed."""
+    method, url, body, headers = request
+    return api.client.request(method, url, content=body, headers=headers)
+
+
 def poll_task(fetch: Callable[[], dict[str, Any]], timeout: float = 30) -> dict[str, Any]:
     """Call ``fetch`` until the task (as the API answers it) is no longer RUNNING."""
     deadline = time.monotonic() + timeout
