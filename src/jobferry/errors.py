@@ -19,6 +19,7 @@ Messages name the object, the rule and the fix.
     │   ├── RemoteAuthError           502 DLF.9061  the remote refused the remote's AK/SK
     │   └── RemoteUnreachableError    502 DLF.9062  the remote gave no usable answer
     ├── StorageError                  503 DLF.9503  database unreachable or at the wrong schema
+    │   ├── DatabaseBusyError         503 DLF.9504  SQLite's one write lock stayed taken (an import)
     │   └── SecretKeyError            503 DLF.9510  the secret key does not open the stored secrets
     ├── StoreFullError                507 DLF.9507  a store has no space left (store, writing named)
     ├── HelperStoppedError            500 DLF.0000  a package-reading helper process stopped
@@ -226,6 +227,14 @@ class StorageError(JobferryError):
 
     status = 503
     code = "DLF.9503"
+
+
+class DatabaseBusyError(StorageError):
+    """Another write (an import, a rollback) held SQLite's one write lock for the whole busy
+    timeout; this write was not made, and the request may be sent again (``retry_after``)."""
+
+    status = 503
+    code = "DLF.9504"
 
 
 class SecretKeyError(StorageError):

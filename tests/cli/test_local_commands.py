@@ -16,6 +16,7 @@ from jobferry.services.accounts.service import AccountService
 from jobferry.services.container import Services
 from jobferry.settings import Settings
 from jobferry.storage.schema import head_revision
+from support.busy import short_busy_wait, write_lock_held
 from support.cli import invoke
 from support.clients import ADMIN_AK
 
@@ -91,6 +92,23 @@ def test_admin_refusals_show_the_code_and_exit_1(local_env: dict[str, str | None
     assert "create-workspace" in unknown_ws.stderr
     bad_role = invoke(["admin", "set-role", "erin", "default", "boss"], env=local_env)
     assert bad_role.exit_code == 2
+
+
+def test_admin_beside_an_import_s_write_lock_says_the_database_is_busy_and_exits_1(
+    local_env: dict[str, str | None], services: Services
+) -> None:
+    url = str(local_env["JOBFERRY_DATABASE_URL"])
+    with short_busy_wait(services.db), write_lock_held(url):
+        human = invoke(["admin", "create-user", "erin"], env=local_env)
+        machine = admin(local_env, "create-user", "erin", code=1)
+    assert human.exit_code == 1
+    assert human.stderr.startswith("error DLF.9504: The database is busy with another write")
+    assert "Try again in 1 s or once that import ends" in human.stderr
+    assert "Traceback" not in human.stderr
+    assert "Internal error" not in human.stderr
+    assert machine["error"]["code"] == "DLF.9504"
+    assert machine["error"]["retry_after"] == 1
+    assert "erin" not in [user["name"] for user in admin(local_env, "users")["users"]]
 
 
 def test_admin_names_an_unknown_project(local_env: dict[str, str | None]) -> None:

@@ -7,6 +7,7 @@ import re
 from jobferry.domain.enums import Role
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from support.busy import short_busy_wait, write_lock_held
 from support.console import PASSWORD, Browser, admin_scope, assert_page, make_user, sign_in_as
 
 
@@ -146,3 +147,19 @@ def test_admin_forms_need_the_csrf_token(
         "/admin/settings",
     ):
         assert browser.post(f"/console/w/{ws}{path}", {}, csrf=False).status_code == 403, path
+
+
+def test_a_form_beside_an_import_s_write_lock_says_the_database_is_busy(
+    browser: Browser, services: Services, scope: Scope
+) -> None:
+    url = f"/console/w/{scope.workspace.id}/admin/users"
+    with short_busy_wait(services.db), write_lock_held(services.db.url):
+        assert "admin" in browser.get(url).text  # pages read beside the lock
+        refused = browser.post(url, {"action": "create", "user": "carol"})
+    assert_page(
+        refused,
+        503,
+        "The database is busy with another write",
+        "Try again in 1 s or once that import ends",
+    )
+    assert "carol" not in browser.get(url).text

@@ -35,6 +35,10 @@ def error_response(request: Request, error: JobferryError) -> Response:
     response = json(body, error.status)
     # The catch-all handler runs outside the middleware that stamps this header.
     response.headers["X-Request-Id"] = rid
+    retry_after = error.context.get("retry_after")
+    if error.status == 503 and isinstance(retry_after, int):
+        # A server busy for now (a write lock another write holds) says when to try again.
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -19,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
-from jobferry.errors import ConflictError, InvalidRequestError, StorageError
+from jobferry.errors import ConflictError, DatabaseBusyError, InvalidRequestError, StorageError
 from jobferry.extras import POSTGRES, needs_extra
 from jobferry.storage.changes import ChangeToken
 from jobferry.storage.checkpoint import WalCheckpointer
@@ -84,14 +85,35 @@ def normalise_url(url: str) -> str:
 SQLITE_PAGE_SIZE = 16384
 
 
+BUSY_TIMEOUT_MS = 10_000
+"""How long a SQLite write waits for the one write lock another transaction holds (an import's
+or a rollback's, for as long as they write) before it is refused as
+:class:`~jobferry.errors.DatabaseBusyError`. Read as each connection opens."""
+
+SQLITE_BUSY = 5
+"""SQLite's primary result code for a lock another connection holds (``SQLITE_BUSY``; its
+extended codes keep it in their low byte)."""
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _busy(exc: OperationalError) -> bool:
+    """Whether SQLite gave up waiting for a lock another connection holds."""
+    orig = exc.orig
+    if not isinstance(orig, sqlite3.OperationalError):
+        return False
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF == SQLITE_BUSY
+    return "database is locked" in str(orig)
 
 
 def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
@@ -121,7 +143,13 @@ def _sqlite_begin(conn: Connection) -> None:
     readonly = conn.get_execution_options().get("jobferry_readonly", False)
     driver = conn.connection.driver_connection
     assert driver is not None
-    driver.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
+    statement = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+    try:
+        driver.execute(statement)
+    except sqlite3.OperationalError as exc:
+        # As SQLAlchemy wraps the driver's errors of the statements it runs itself, so that
+        # a write lock not granted in time is refused like any other (Database.refusal).
+        raise OperationalError(statement, None, exc) from exc
 
 
 BULK_CACHE_KIB = 64 * 1024
@@ -248,7 +276,7 @@ class Database:
                 "same object); retry the request."
             ) from exc
         except OperationalError as exc:
-            raise self.unavailable(exc) from exc
+            raise self.refusal(exc) from exc
         finally:
             self._writing.depth = depth
         if not readonly and self.checkpointer is not None:
@@ -262,7 +290,26 @@ class Database:
             with self.engine.connect() as conn:
                 yield conn
         except OperationalError as exc:
-            raise self.unavailable(exc) from exc
+            raise self.refusal(exc) from exc
+
+    def refusal(self, exc: OperationalError) -> StorageError:
+        """The refusal of a database error: a write lock not granted in time
+        (:meth:`busy`), else the database cannot be reached (:meth:`unavailable`)."""
+        return self.busy() if _busy(exc) else self.unavailable(exc)
+
+    def busy(self) -> DatabaseBusyError:
+        """The refusal of a write that waited :data:`BUSY_TIMEOUT_MS` for SQLite's one write
+        lock while another transaction held it: nothing of it was written."""
+        seconds = max(1, BUSY_TIMEOUT_MS // 1000)
+        return DatabaseBusyError(
+            "The database is busy with another write: SQLite lets one write run at a time, and "
+            f"another (an import or a rollback, most often) held the write lock for all the "
+            f"{seconds} s this write waited; this write was not made.",
+            fix=f"Try again in {seconds} s or once that import ends. On PostgreSQL other "
+            "writes run beside an import (JOBFERRY_DATABASE_URL; docs/operations.md, "
+            '"Sizing").',
+            retry_after=seconds,
+        )
 
     def unavailable(self, exc: OperationalError) -> StorageError:
         """The refusal of a database that cannot be reached or opened, naming what to check."""
