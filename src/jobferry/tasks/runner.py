@@ -116,6 +116,8 @@ class TaskRunner:
                     expired = self.services.rollback_expiry.sweep()
                     if expired:
                         log.info("dropped what %d import(s) past rollback replaced", expired)
+            except StorageError as lost:  # busy behind an import on SQLite, or gone: one line
+                log.warning("housekeeping skipped a round: %s", lost.problem)
             except Exception:
                 log.exception("housekeeping failed")
             self._stop.wait(self._beat_seconds)

@@ -113,3 +113,24 @@ def test_a_database_gone_for_a_moment_is_one_warning_line_not_a_trace(
     assert record.levelname == "WARNING"
     assert record.exc_info is None
     assert "server closed the connection" in record.getMessage()
+
+
+def test_housekeeping_behind_an_import_s_write_lock_is_one_warning_line_not_a_trace(
+    services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    runner = TaskRunner(services, threads=0)
+
+    def busy() -> list[str]:
+        runner._stop.set()  # this round only
+        raise services.db.busy()
+
+    monkeypatch.setattr(services.tasks, "heartbeat", busy)
+    try:
+        with caplog.at_level("WARNING", logger=runner_module.log.name):
+            runner._keep()
+    finally:
+        runner.shutdown()
+    [record] = [r for r in caplog.records if "housekeeping" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert record.exc_info is None
+    assert "skipped a round: The database is busy with another write" in record.getMessage()
