@@ -105,15 +105,15 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _busy(exc: OperationalError) -> bool:
-    """Whether SQLite gave up waiting for a lock another connection holds."""
-    orig = exc.orig
-    if not isinstance(orig, sqlite3.OperationalError):
+def _busy(error: BaseException | None) -> bool:
+    """Whether the driver's ``error`` is SQLite giving up waiting for a lock another connection
+    holds."""
+    if not isinstance(error, sqlite3.OperationalError):
         return False
-    code = getattr(orig, "sqlite_errorcode", None)
+    code = getattr(error, "sqlite_errorcode", None)
     if isinstance(code, int):
         return code & 0xFF == SQLITE_BUSY
-    return "database is locked" in str(orig)
+    return "database is locked" in str(error)
 
 
 def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
@@ -140,16 +140,21 @@ def _sqlite_begin(conn: Connection) -> None:
     """Begin the transaction on the driver's connection itself: through ``exec_driver_sql``
     SQLAlchemy builds an execution context for the one statement, as much Python as a small
     read (every transaction of the server begins here)."""
-    readonly = conn.get_execution_options().get("jobferry_readonly", False)
+    options = conn.get_execution_options()
+    readonly = options.get("jobferry_readonly", False)
     driver = conn.connection.driver_connection
     assert driver is not None
     statement = "BEGIN" if readonly else "BEGIN IMMEDIATE"
-    try:
-        driver.execute(statement)
-    except sqlite3.OperationalError as exc:
-        # As SQLAlchemy wraps the driver's errors of the statements it runs itself, so that
-        # a write lock not granted in time is refused like any other (Database.refusal).
-        raise OperationalError(statement, None, exc) from exc
+    while True:
+        try:
+            driver.execute(statement)
+            return
+        except sqlite3.OperationalError as exc:
+            if options.get("jobferry_patient", False) and _busy(exc):
+                continue  # a task thread (Database.patient): wait another busy timeout
+            # As SQLAlchemy wraps the driver's errors of the statements it runs itself, so
+            # that a write lock not granted in time is refused like any other (refusal).
+            raise OperationalError(statement, None, exc) from exc
 
 
 BULK_CACHE_KIB = 64 * 1024
@@ -267,7 +272,11 @@ class Database:
         self._writing.depth = depth if readonly else depth + 1
         try:
             with self.engine.connect() as raw:
-                conn = raw.execution_options(jobferry_readonly=readonly)
+                conn = raw.execution_options(
+                    jobferry_readonly=readonly,
+                    # never when this thread holds the lock already: it would wait for itself
+                    jobferry_patient=depth == 0 and getattr(self._writing, "patient", False),
+                )
                 with _page_cache(conn, BULK_CACHE_KIB if bulk else None), conn.begin():
                     yield Tx(conn)
         except IntegrityError as exc:
@@ -295,7 +304,7 @@ class Database:
     def refusal(self, exc: OperationalError) -> StorageError:
         """The refusal of a database error: a write lock not granted in time
         (:meth:`busy`), else the database cannot be reached (:meth:`unavailable`)."""
-        return self.busy() if _busy(exc) else self.unavailable(exc)
+        return self.busy() if _busy(exc.orig) else self.unavailable(exc)
 
     def busy(self) -> DatabaseBusyError:
         """The refusal of a write that waited :data:`BUSY_TIMEOUT_MS` for SQLite's one write
@@ -321,6 +330,19 @@ class Database:
             "database server is running"
         )
         return StorageError(f"The database is not available ({exc.orig}); {check}.")
+
+    @contextmanager
+    def patient(self) -> Iterator[None]:
+        """On this thread, for the block: a write transaction that finds SQLite's write lock
+        taken waits for it as long as it takes, busy timeout after busy timeout, instead of
+        being refused as busy. For a task thread: nobody waits on its answer, and a task queued
+        behind an import (into another workspace) should run after it, not fail."""
+        before = getattr(self._writing, "patient", False)
+        self._writing.patient = True
+        try:
+            yield
+        finally:
+            self._writing.patient = before
 
     @property
     def writing_here(self) -> bool:

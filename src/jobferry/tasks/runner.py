@@ -145,7 +145,8 @@ class TaskRunner:
         try:
             while not self._stop.is_set():
                 self._wanted.clear()  # a kick from now on finds this thread's claim or a re-kick
-                task = self.services.tasks.claim(tuple(self._kinds), look_first=not queued_here)
+                with self.services.db.patient():  # behind an import's lock: wait, then claim
+                    task = self.services.tasks.claim(tuple(self._kinds), look_first=not queued_here)
                 queued_here = False
                 if task is None:
                     break
@@ -160,17 +161,19 @@ class TaskRunner:
             self.kick()
 
     def _run(self, task: ClaimedTask) -> None:
-        try:
-            self._kinds[task.kind](task)
-        except JobferryError as exc:
-            self.services.tasks.abandon(task.id, exc.message)
-        except Exception:
-            log.exception("task %s could not start", task.id)
-            self.services.tasks.abandon(
-                task.id, f"Internal error; see the server log for task {task.id}."
-            )
-        finally:
-            self.services.tasks.ended_here(task.id)
+        # A task's writes wait behind another's (an import's) SQLite write lock, not fail.
+        with self.services.db.patient():
+            try:
+                self._kinds[task.kind](task)
+            except JobferryError as exc:
+                self.services.tasks.abandon(task.id, exc.message)
+            except Exception:
+                log.exception("task %s could not start", task.id)
+                self.services.tasks.abandon(
+                    task.id, f"Internal error; see the server log for task {task.id}."
+                )
+            finally:
+                self.services.tasks.ended_here(task.id)
 
     def start_export(self, scope: Scope, request: ExportRequest) -> str:
         """Validate a background export, queue it, return its task id."""

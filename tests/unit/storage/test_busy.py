@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,3 +59,40 @@ def test_a_read_only_transaction_that_writes_beside_the_lock_is_refused_as_busy(
     ):
         tx.conn.exec_driver_sql("INSERT INTO t (body) VALUES ('lost')")
     assert _rows(db) == []
+
+
+def test_a_patient_thread_s_write_waits_behind_the_lock_and_is_made_once_it_is_free(
+    db: Database,
+) -> None:
+    failures: list[BaseException] = []
+
+    def task() -> None:
+        try:
+            with db.patient(), db.transaction() as tx:
+                tx.conn.exec_driver_sql("INSERT INTO t (body) VALUES ('queued')")
+        except BaseException as exc:  # pragma: no cover - what the test would report
+            failures.append(exc)
+
+    worker = threading.Thread(target=task)
+    with write_lock_held(db.url):
+        worker.start()
+        time.sleep(3 * SHORT_WAIT_MS / 1000)  # several busy timeouts go by meanwhile
+        assert _rows(db) == []
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert failures == []
+    assert _rows(db) == ["queued"]
+    with db.patient():
+        pass
+    with pytest.raises(DatabaseBusyError), write_lock_held(db.url), db.transaction():
+        pass  # patience lasts its block only
+
+
+def test_a_patient_thread_s_write_inside_its_own_write_is_refused_not_waiting_for_itself(
+    db: Database,
+) -> None:
+    with db.patient(), db.transaction() as outer:
+        outer.conn.exec_driver_sql("INSERT INTO t (body) VALUES ('outer')")
+        with pytest.raises(DatabaseBusyError), db.transaction():
+            pass
+    assert _rows(db) == ["outer"]

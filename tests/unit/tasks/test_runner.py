@@ -3,22 +3,26 @@ another when there is one thread, and never by a runner that has none."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from jobferry.domain.enums import TaskKind
 from jobferry.errors import StorageError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.exporting.options import parse_background_export
 from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
+from jobferry.services.tasks import ClaimedTask
 from jobferry.services.taskviews import Task
 from jobferry.storage import tables
 from jobferry.tasks import runner as runner_module
 from jobferry.tasks.runner import TaskRunner
 from support.builders import make_job
+from support.busy import SHORT_WAIT_MS, short_busy_wait, write_lock_held
 from support.clients import ADMIN_AK, PROJECT_ID, poll_record
 from support.planning import import_package, jobs_with_dependencies, workspace, write_objects
 from support.waiting import pauses
@@ -134,3 +138,31 @@ def test_housekeeping_behind_an_import_s_write_lock_is_one_warning_line_not_a_tr
     assert record.levelname == "WARNING"
     assert record.exc_info is None
     assert "skipped a round: The database is busy with another write" in record.getMessage()
+
+
+@pytest.mark.databases("sqlite")  # PostgreSQL writes beside an import
+def test_a_task_behind_an_import_s_write_lock_waits_for_it_and_runs_rather_than_failing(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = TaskRunner(services, threads=0)
+    done: list[str] = []
+    abandoned: list[str] = []
+
+    def work(task: ClaimedTask) -> None:
+        with services.db.transaction() as tx:  # a write, as every task's end is
+            tx.conn.exec_driver_sql("DELETE FROM used_signatures WHERE expires_at < 0")
+        done.append(task.id)
+
+    monkeypatch.setitem(runner._kinds, TaskKind.EXPORT, work)
+    monkeypatch.setattr(services.tasks, "abandon", lambda _id, message: abandoned.append(message))
+    task = ClaimedTask("queued-behind", TaskKind.EXPORT, _scope(services), {})
+    worker = threading.Thread(target=runner._run, args=(task,))
+    try:
+        with short_busy_wait(services.db), write_lock_held(services.db.url):
+            worker.start()
+            time.sleep(3 * SHORT_WAIT_MS / 1000)  # several busy timeouts go by meanwhile
+            assert done == []
+        worker.join(timeout=30)
+    finally:
+        runner.shutdown()
+    assert (done, abandoned) == (["queued-behind"], [])
