@@ -17,9 +17,11 @@ import pytest
 from jobferry.domain.schedule import next_firings
 from jobferry.package.keys import generate_key_pair
 from jobferry.package.signature import sign_package
+from jobferry.services.container import Services
+from jobferry.storage.profiles import PROFILES, ProfileRecord
 from support.accounts import new_user
 from support.builders import make_job
-from support.clients import SignedClient
+from support.clients import SignedClient, assert_error
 from support.exporting import seed
 from support.importing import new_workspace, run_import, upload
 
@@ -271,6 +273,30 @@ def test_import_naming_a_missing_profile_is_refused(api: SignedClient) -> None:
 
 
 # -- time zones --------------------------------------------------------------------------------
+
+
+def test_a_profile_moving_to_an_unknown_zone_is_refused_when_saved(api: SignedClient) -> None:
+    ws = prod(api)
+    move = {"zone": "Mars/Base", "mode": "keepInstant"}
+    refused = put_profile(api, ws, "uk", {"timeZone": move})
+    assert_error(refused, "DLF.3051", "Profile 'uk'", "timeZone.zone", "'Mars/Base' is not known")
+    assert api.call("GET", "/profiles", workspace=ws).json()["profiles"] == []
+
+
+def test_a_plan_with_a_stored_profile_whose_zone_is_unknown_names_the_profile(
+    api: SignedClient, services: Services
+) -> None:
+    data = exported(api)
+    ws = prod(api)
+    move = {"zone": "Mars/Base", "mode": "keepInstant"}
+    with services.db.transaction() as tx:  # saved before zones were checked when saved
+        document = orjson.dumps({"timeZone": move}).decode()
+        PROFILES.insert_version(tx, ProfileRecord(ws, "uk", 1, document, 0, "admin"))
+    planned = api.call(
+        "POST", "/jobs/import/plan", {"path": upload(api, data, ws), "profile": "uk"}, workspace=ws
+    )
+    assert_error(planned, "DLF.3051", "Stored profile 'uk'", "'Mars/Base' is not known")
+    assert "Save a corrected version of profile 'uk'" in planned.json()["error_msg"]
 
 
 def _tz_job(name: str, cron: dict[str, Any]) -> dict[str, Any]:

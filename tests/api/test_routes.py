@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from support.accounts import new_user
-from support.clients import SignedClient
+from support.clients import SignedClient, assert_error
 from support.importing import new_workspace
 
 ROUTE: dict[str, Any] = {
@@ -20,6 +20,14 @@ ROUTE: dict[str, Any] = {
 }
 
 
+def _prod(api: SignedClient) -> str:
+    """Workspace prod, holding the profile ROUTE names."""
+    ws = new_workspace(api, "prod")
+    saved = api.call("PUT", "/profiles/prod", {"params": {"env": "prod"}}, workspace=ws)
+    assert saved.status_code == 200, saved.text
+    return ws
+
+
 def _routes(api: SignedClient) -> list[Any]:
     listed = api.call("GET", "/routes")
     assert listed.status_code == 200, listed.text
@@ -27,7 +35,7 @@ def _routes(api: SignedClient) -> list[Any]:
 
 
 def test_a_route_is_saved_as_versions_with_every_setting_written_out(api: SignedClient) -> None:
-    new_workspace(api, "prod")
+    _prod(api)
     first = api.call("PUT", "/routes/test-prod", ROUTE)
     assert first.status_code == 200, first.text
     body = first.json()
@@ -74,7 +82,7 @@ def test_an_invalid_route_is_refused_with_every_problem_and_not_stored(api: Sign
 
 
 def test_a_route_s_inline_profile_is_checked_as_a_saved_profile_is(api: SignedClient) -> None:
-    new_workspace(api, "prod")
+    _prod(api)
     inline = {"owner": "ops", "targetOwned": ["nodes[*].properties[retryTimes]"]}
     refused = api.call("PUT", "/routes/owned", {**ROUTE, "profile": inline})
     assert refused.status_code == 400
@@ -101,8 +109,35 @@ def test_a_route_to_a_missing_workspace_names_the_fix(api: SignedClient) -> None
     assert carried.json()["target"] == {"carried": True}
 
 
-def test_only_project_admins_change_routes(api: SignedClient) -> None:
+def test_a_route_naming_a_profile_its_target_lacks_is_refused_saying_how_to_save_it(
+    api: SignedClient,
+) -> None:
+    ws = new_workspace(api, "prod")
+    refused = api.call("PUT", "/routes/test-prod", ROUTE)
+    assert_error(refused, "DLF.9006", "environment profile 'prod'", "workspace 'prod'")
+    body = refused.json()
+    assert "PUT /v1/{project_id}/profiles/prod" in body["error_msg"]
+    assert (body["remedy"], body["route"], body["profile"]) == (
+        "route_profile",
+        "test-prod",
+        "prod",
+    )
+    assert _routes(api) == []
+    api.call("PUT", "/profiles/prod", {"params": {"env": "prod"}}, workspace=ws)
+    assert api.call("PUT", "/routes/test-prod", ROUTE).status_code == 200
+
+
+def test_a_route_s_inline_profile_with_an_unknown_zone_is_refused(api: SignedClient) -> None:
     new_workspace(api, "prod")
+    inline = {"timeZone": {"zone": "Europe/Londn", "mode": "keepInstant"}}
+    refused = api.call("PUT", "/routes/uk", {**ROUTE, "profile": inline})
+    assert_error(refused, "DLF.3051", "profile: timeZone.zone", "'Europe/Londn' is not known")
+    assert "did you mean 'Europe/London'?" in refused.json()["error_msg"]
+    assert _routes(api) == []
+
+
+def test_only_project_admins_change_routes(api: SignedClient) -> None:
+    _prod(api)
     dev = new_user(api, "route_dev", role="admin")
     refused = dev.call("PUT", "/routes/test-prod", ROUTE)
     assert refused.status_code == 403
@@ -119,7 +154,7 @@ def test_a_save_on_a_condition_never_saves_over_a_version_it_did_not_read(
     """The HTTP conditions of a versioned document: the version as its entity tag, a create
     (If-None-Match: *) that finds one and a change (If-Match) of a version saved over since are
     refused with 412 DLF.9018, naming the newest, and save nothing."""
-    new_workspace(api, "prod")
+    _prod(api)
     created = api.call("PUT", "/routes/r", ROUTE, extra_headers={"If-None-Match": "*"})
     assert (created.status_code, created.headers["ETag"]) == (200, '"1"'), created.text
     assert api.call("GET", "/routes/r").headers["ETag"] == '"1"'
@@ -184,7 +219,7 @@ def test_a_removal_on_a_condition_never_removes_a_version_it_did_not_read(
 ) -> None:
     """DELETE honours If-Match as a save does: a remover that read version 1 of a route or a
     profile saved again since is refused (412), and nothing is removed."""
-    new_workspace(api, "prod")
+    _prod(api)
     for path, document in (("/routes/r", ROUTE), ("/profiles/p", {"params": {"env": "prod"}})):
         assert api.call("PUT", path, document).status_code == 200
         assert api.call("PUT", path, document).status_code == 200

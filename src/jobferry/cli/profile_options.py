@@ -107,15 +107,17 @@ def zone_move_options(
 
 def time_zone_move(block: dict[str, Any] | None) -> TimeZoneMove | None:
     """The parsed move of a ``timeZone`` block (for offline use)."""
+    for key, option in (("zone", "--timezone"), ("sourceZone", "--source-zone")):
+        zone = (block or {}).get(key)
+        try:
+            if zone is not None:
+                parse_time_zone(zone)
+        except ValueError as exc:
+            raise CliUsageError(f"{option} {zone}: {exc}.") from exc
     problems: list[str] = []
     move = parse_time_zone_move(block, "--timezone", problems)
     if problems:
         raise CliUsageError("; ".join(problems) + ".")
-    if move is not None:
-        try:
-            parse_time_zone(move.zone)
-        except ValueError as exc:
-            raise CliUsageError(f"--timezone {move.zone}: {exc}.") from exc
     return move
 
 

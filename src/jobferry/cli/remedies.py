@@ -180,6 +180,11 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
             f"Save it with jobferry profiles put {_name(b, 'profile', 'NAME')} -f FILE, or give "
             "the profile's file instead (--profile-map FILE)."
         ),
+        Remedy.ROUTE_PROFILE: lambda b: (
+            f"Save it there first (jobferry profiles put {_name(b, 'profile', 'NAME')} -f FILE "
+            f"-w {_name(b, 'workspace', 'WORKSPACE')}), or name another profile of that workspace "
+            "(--profile NAME)."
+        ),
         Remedy.FOLLOW_POLICY: lambda b: (
             "Change what the plan does so it keeps the rule, or wait for the freeze window to "
             f"end; an admin can read and change the policy with jobferry policies show"

@@ -383,6 +383,10 @@ def _remedies() -> dict[str, Callable[[dict[str, Any]], str]]:
         Remedy.CREATE_PROFILE: lambda c: (
             "Save it under Admin → Environment profiles, or choose another."
         ),
+        Remedy.ROUTE_PROFILE: lambda c: (
+            "Save it first under Admin → Environment profiles of the route's target workspace, "
+            "or choose another profile for the route."
+        ),
         Remedy.FOLLOW_POLICY: lambda c: (
             "Change what the plan does so it keeps the rule, or wait for the freeze window to "
             "end; an admin can change the policy under Admin → Policies."

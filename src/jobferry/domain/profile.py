@@ -38,6 +38,7 @@ from jobferry.domain.enums import AnyRefKind, EnvironmentKind, ref_kind
 from jobferry.domain.fieldpaths import FieldPath, parse_field_path
 from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
+from jobferry.domain.schedule import parse_time_zone
 from jobferry.domain.schema import field_path_problem
 from jobferry.domain.shapes import (
     BodyShape,
@@ -287,18 +288,31 @@ def _directory(value: object, problems: list[str]) -> tuple[str, str] | None:
     return old, new
 
 
+def _zone_text(value: object, where: str, problems: list[str]) -> str | None:
+    """A zone's name, refused when no time zone has it (``where`` names its path)."""
+    text = _optional_text(value, where, problems)
+    if text is None:
+        return None
+    try:
+        parse_time_zone(text)
+    except ValueError as exc:
+        problems.append(f"{where}: {exc}")
+        return None
+    return text
+
+
 def parse_time_zone_move(value: object, where: str, problems: list[str]) -> TimeZoneMove | None:
-    """A ``{zone, mode, sourceZone}`` block, checked (zone names are checked when applied)."""
+    """A ``{zone, mode, sourceZone}`` block, checked, its zones too (each must be known)."""
     if value is None:
         return None
     if not isinstance(value, Mapping):
         problems.append(f"{where} must be {{zone: <zone>, mode: keepWallClock|keepInstant}}")
         return None
-    zone = _optional_text(value.get("zone"), f"{where}.zone", problems)
+    zone = _zone_text(value.get("zone"), f"{where}.zone", problems)
     mode = value.get("mode")
     if mode not in MODES:
         problems.append(f"{where}.mode must be keepWallClock or keepInstant, not {mode!r}")
-    source = _optional_text(value.get("sourceZone"), f"{where}.sourceZone", problems)
+    source = _zone_text(value.get("sourceZone"), f"{where}.sourceZone", problems)
     unknown = TIME_ZONE.unknown(value)
     if unknown:
         problems.append(f"{where} has unknown key(s) {', '.join(unknown)}")

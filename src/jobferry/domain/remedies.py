@@ -104,6 +104,9 @@ class Remedy(StrEnum):
     CREATE_PROFILE = "create_profile"
     """A profile named by an import does not exist: save it, or give the profile inline
     (``profile``)."""
+    ROUTE_PROFILE = "route_profile"
+    """A route names a stored profile its target workspace lacks: save the profile there
+    first, or give the route its profile inline (``route``, ``profile``, ``workspace``)."""
     FOLLOW_POLICY = "follow_policy"
     """A policy refuses the plan: change what it does, wait for the freeze window to end, or
     have an admin change the policy (``holder_kind``: workspace or route, ``holder``)."""

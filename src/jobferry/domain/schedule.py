@@ -10,11 +10,12 @@ that has no croniter equivalent (``LW``, ``L-3``) or a croniter extension Quartz
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from croniter import CroniterBadDateError, CroniterError, croniter
 
@@ -216,10 +217,32 @@ def _parse_time_zone(text: str) -> tzinfo:
             return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         pass
-    raise ValueError(
-        f"time zone {text!r} is not known; use GMT±HH:MM (e.g. 'GMT+08:00') or an IANA name "
-        f"(e.g. 'Asia/Shanghai')"
+    raise _unknown_zone(text)
+
+
+def _unknown_zone(text: str) -> ValueError:
+    """The refusal of a zone no time zone has, naming the one probably meant."""
+    near = close_zone(text)
+    return ValueError(
+        f"time zone {text!r} is not known; "
+        + (f"did you mean {near!r}? Otherwise " if near else "")
+        + "use GMT±HH:MM (e.g. 'GMT+08:00') or an IANA name (e.g. 'Asia/Shanghai')"
     )
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> tuple[tuple[str, ...], dict[str, str]]:
+    names = tuple(sorted(available_timezones()))
+    return names, {name.casefold(): name for name in names}
+
+
+def close_zone(text: str) -> str | None:
+    """The IANA zone ``text`` most likely meant (another case, a typo), if one is close."""
+    names, folded = _zone_names()
+    if text.casefold() in folded:
+        return folded[text.casefold()]
+    found = difflib.get_close_matches(text, names, n=1, cutoff=0.8)
+    return found[0] if found else None
 
 
 def parse_schedule_time(text: str) -> datetime:

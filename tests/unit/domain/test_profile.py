@@ -96,6 +96,18 @@ def test_every_problem_is_reported_at_once() -> None:
         assert words in text, text
 
 
+def test_a_zone_no_time_zone_has_is_refused_naming_its_path_value_and_a_close_one() -> None:
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(
+            {"timeZone": {"zone": "Mars/Base", "mode": "keepInstant", "sourceZone": "asia/tokyo"}}
+        )
+    zone, source = caught.value.problems
+    assert zone.startswith("timeZone.zone: time zone 'Mars/Base' is not known; use GMT")
+    assert "did you mean" not in zone  # nothing is close
+    assert source.startswith("timeZone.sourceZone: time zone 'asia/tokyo' is not known; did you ")
+    assert "mean 'Asia/Tokyo'? Otherwise use GMT" in source
+
+
 def test_bad_text_names_the_line() -> None:
     with pytest.raises(ValueError, match="YAML error at line"):
         load_profile_text("owner: ops\nrenames: [a, b\nowner: x\n")

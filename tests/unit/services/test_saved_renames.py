@@ -57,6 +57,7 @@ def test_a_route_carrying_its_profile_gains_a_version_and_one_naming_a_profile_r
     services: Services, prod: Scope
 ) -> None:
     _route(services, "inline", None)
+    services.profiles.put(prod, "to_prod", {"params": {"env": "prod"}})
     _route(services, "named", "to_prod")
     admin = admin_scope(services)
 

@@ -16,7 +16,12 @@ from jobferry.domain.profile import ProfileError, merge_renames, parse_profile
 from jobferry.domain.remedies import Remedy
 from jobferry.domain.routes import Route, RouteEnd, RouteError, parse_route
 from jobferry.domain.saving import Expected
-from jobferry.errors import InvalidRequestError, RouteNotFoundError, WorkspaceNotFoundError
+from jobferry.errors import (
+    InvalidRequestError,
+    ProfileNotFoundError,
+    RouteNotFoundError,
+    WorkspaceNotFoundError,
+)
 from jobferry.services.audit import audit_in_scope, record_audit
 from jobferry.services.context import Scope, now_ms, require_project_admin
 from jobferry.services.definitions.documents import dump, load
@@ -25,6 +30,7 @@ from jobferry.services.support.versions import next_version, removable
 from jobferry.services.workspaces.profiles import RenamesSaved, renames_clash
 from jobferry.storage import Database, Tx
 from jobferry.storage import accounts as account_repo
+from jobferry.storage import profiles as profile_repo
 from jobferry.storage import routes as repo
 from jobferry.storage.versioned import DocumentVersion
 
@@ -116,6 +122,27 @@ def _check_approvers(tx: Tx, scope: Scope, route: Route, target: str | None) -> 
         )
 
 
+def _check_profile(tx: Tx, route: Route, target: str | None) -> None:
+    """Refuse a route naming a stored profile its target workspace on this server (``target``:
+    its id) does not hold: every plan of the route would be refused for it. A target on
+    another server is not checked here: its plans name the profile missing there."""
+    if target is None or not isinstance(route.profile, str):
+        return
+    if profile_repo.PROFILES.get(tx, target, route.profile) is not None:
+        return
+    where = route.target.workspace
+    raise ProfileNotFoundError(
+        f"Route '{route.name}' names environment profile '{route.profile}', which workspace "
+        f"'{where}' (its target) does not hold; nothing was saved.",
+        fix=f"Save the profile there first (PUT /v1/{{project_id}}/profiles/{route.profile} "
+        f"with the workspace header '{where}'), or give the route its profile inline.",
+        remedy=Remedy.ROUTE_PROFILE,
+        route=route.name,
+        profile=route.profile,
+        workspace=where,
+    )
+
+
 def _end_here(tx: Tx, scope: Scope, end: RouteEnd, name: str) -> str | None:
     """The id of the route's end on this server, if it is still there."""
     try:
@@ -158,6 +185,7 @@ class RouteService:
         with self.db.transaction() as tx:
             target = _check_end(tx, scope, route.target, "target", name)
             _check_approvers(tx, scope, route, target)
+            _check_profile(tx, route, target)
             ends = {_check_end(tx, scope, route.source, "source", name), target}
             version = next_version(
                 repo.ROUTES, tx, scope.actor.project_id, name, expected, f"route '{name}'"

@@ -10,6 +10,7 @@ import pytest
 
 from jobferry.domain.enums import EnvironmentKind, ProblemReason
 from jobferry.domain.profile import TimeZoneMove, parse_profile, parse_time_zone_move
+from jobferry.domain.timeshift import ShiftMode
 from jobferry.errors import InvalidRequestError
 from jobferry.package.model import PackageObject
 from jobferry.services.importing.request import ImportRequest
@@ -114,6 +115,7 @@ def test_a_schedule_that_cannot_be_moved_is_a_time_zone_problem_of_its_job() -> 
 
 
 def test_a_zone_that_does_not_exist_is_refused_at_once() -> None:
-    transform = Transform(ImportRequest(path="upload://p", time_zone=move("Mars/Olympus")), None)
+    unparsed = TimeZoneMove("Mars/Olympus", ShiftMode.KEEP_WALL_CLOCK)  # the parser refuses it
+    transform = Transform(ImportRequest(path="upload://p", time_zone=unparsed), None)
     with pytest.raises(InvalidRequestError, match=r"timeZone\.zone is invalid"):
         transform.check_zone("timeZone.zone")
