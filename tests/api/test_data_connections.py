@@ -121,6 +121,8 @@ def test_list_filters_and_pages_with_string_numbers(api: SignedClient) -> None:
     assert [i["dw_name"] for i in listed(api, ip="10.0.0.2")["data_connection_lists"]] == ["conn_2"]
     assert listed(api, name="conn_")["max_records"] == 3
     assert_error(call(api, "GET", query={"limit": "ten"}), "DLF.3051", "limit")
+    blank = call(api, "GET", query={"offset": ""})  # refused as every other list refuses it
+    assert_error(blank, "DLF.3051", "offset must be a whole number from 0 to 1000000000, not ''")
 
 
 def test_update_keeps_a_masked_secret_and_refuses_a_rename(api: SignedClient) -> None:

@@ -88,10 +88,13 @@ def test_missing_body_answers_400_dlf_3051(api: SignedClient) -> None:
 
 
 def test_bad_query_parameter_type_answers_400_dlf_3051_with_details(api: SignedClient) -> None:
-    response = api.call("GET", "/jobs", query={"limit": "ten"})
+    response = api.call("GET", "/jobs/any_job", query={"version": "ten"})
     body = assert_envelope(response, 400, "DLF.3051")
-    assert "limit" in body["error_msg"]
-    assert [d["field"] for d in body["details"]] == ["limit"]
+    assert "version" in body["error_msg"]
+    assert [d["field"] for d in body["details"]] == ["version"]
+    page = assert_envelope(api.call("GET", "/jobs", query={"limit": "ten"}), 400, "DLF.3051")
+    assert "limit must be a whole number from 1 to 100, not 'ten'" in page["error_msg"]
+    assert page["parameter"] == "limit"
 
 
 @pytest.mark.parametrize(("call", "method", "path", "body"), EXECUTION_CALLS)

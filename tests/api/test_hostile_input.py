@@ -192,11 +192,8 @@ def test_look_alike_names_are_refused_and_nothing_is_created(
 @pytest.mark.parametrize(
     ("path", "parameter"),
     [
-        ("/jobs", "offset"),
-        ("/jobs", "limit"),
         ("/jobs/any_job", "version"),
         ("/audit", "since"),
-        ("/system-tasks", "offset"),
         ("/system-tasks/any_task/subtasks", "offset"),
         ("/jobs/import/plans/any_plan/objects", "offset"),
     ],
@@ -207,6 +204,33 @@ def test_an_integer_query_parameter_past_what_the_database_stores_is_refused_nam
     refused = api.call("GET", path, query={parameter: str(10**23)})
     assert_error(refused, "DLF.3051", f"{parameter}: Input should be less than or equal to")
     assert refused.json()["details"][0]["field"] == parameter
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter", "low", "high"),
+    [
+        ("/jobs", "offset", 0, 1_000_000_000),
+        ("/jobs", "limit", 1, 100),
+        ("/system-tasks", "offset", 0, 1_000_000_000),
+        ("/audit", "offset", 0, 1_000_000_000),
+    ],
+)
+def test_a_list_s_page_past_the_64_bit_range_is_refused_as_any_page_out_of_its_range(
+    api: SignedClient, path: str, parameter: str, low: int, high: int
+) -> None:
+    for value in (str(high + 1), str(10**23)):
+        refused = api.call("GET", path, query={parameter: value})
+        assert_error(
+            refused,
+            "DLF.3051",
+            f"{parameter} {value} is out of range; pass a value from {low} to {high}.",
+        )
+        assert refused.json()["parameter"] == parameter
+    for value in ("1.5", "", "-"):
+        refused = api.call("GET", path, query={parameter: value})
+        said = f"{parameter} must be a whole number from {low} to {high}, not {value!r}."
+        assert_error(refused, "DLF.3051", said)
+        assert refused.json()["parameter"] == parameter
 
 
 def test_a_client_gone_before_its_body_was_read_is_no_server_error(

@@ -115,7 +115,9 @@ def test_numbers_past_what_the_database_stores_are_unknown_ids_or_refused_parame
         assert refused.json()["parameter"] == parameter
     body = f'{{"offset": {BIG}}}'.encode()  # read as 1e+23: no 64-bit JSON integer holds it
     listed = _v2(api, "POST", "/release-packages", body, workspace=ws)
-    assert_error(listed, "DLF.3051", "offset '1e+23' is not a number")
+    assert_error(
+        listed, "DLF.3051", "offset must be a whole number from 0 to 1000000000, not 1e+23"
+    )
     assert listed.json()["parameter"] == "offset"
 
 
@@ -183,6 +185,8 @@ def test_the_review_centre_lists_submissions_made_with_approvers(api: SignedClie
     assert item["approver_name"] == "admin"
     assert item["actual_approver"] is None
     assert listed(status="DEVELOPING").json()["total"] == 0
+    blank = listed(offset="")  # refused as every other list refuses it
+    assert_error(blank, "DLF.3051", "offset must be a whole number from 0 to 1000000000, not ''")
     assert listed(type="DEVELOPING").json()["total"] == 0
     assert listed(object_type="SCRIPT").json()["total"] == 0
     assert listed(type="FINISHED").json()["total"] == 1

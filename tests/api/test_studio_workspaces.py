@@ -72,3 +72,24 @@ def test_an_unknown_instance_or_workspace_is_refused_naming_the_fix(api: SignedC
         api.call("GET", f"/workspaces/{api.project_id}/nope"), "DAYU.4402", "nope", "lists"
     )
     assert_error(api.call("GET", "/instances", query={"limit": 0}), "DAYU.4402", "limit")
+
+
+def test_every_wrong_page_of_a_management_centre_list_is_dayu_4402_naming_it(
+    api: SignedClient,
+) -> None:
+    ws = default_workspace(api)
+    calls = (
+        ("/instances", "v1"),
+        (f"/workspaces/{api.project_id}", "v1"),
+        (f"/{ws}/users", "v2"),
+    )
+    for path, version in calls:
+        for value, words in (
+            ("-1", "offset -1 is out of range; pass a value from 0 to"),
+            ("1.5", "offset must be a whole number from 0 to 1000000000, not '1.5'"),
+            ("", "offset must be a whole number from 0 to 1000000000, not ''"),
+            (str(10**20), f"offset {10**20} is out of range"),
+        ):
+            refused = api.call("GET", path, query={"offset": value}, version=version)
+            assert_error(refused, "DAYU.4402", words)
+            assert refused.json()["parameter"] == "offset"

@@ -1,6 +1,6 @@
-"""The query parameters of list calls, as dependencies: a page (``limit``, ``offset``) and
-the filters that follow it; and :data:`Int` and :data:`OptionalInt`, the type of every integer
-query parameter of the API.
+"""The query parameters of list calls, as dependencies: a page (``limit``, ``offset``, each a
+:data:`PageNumber`) and the filters that follow it; and :data:`Int` and :data:`OptionalInt`,
+the type of every other integer query parameter of the API.
 
 Each dependency is an ``async def`` that only builds its value: FastAPI runs a plain ``def``
 dependency (or a class used as one) on the thread pool, a hop per list call for nothing.
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
+from pydantic import WithJsonSchema
 
 from jobferry.domain.bounds import INT64_MAX, INT64_MIN
 
@@ -22,6 +23,10 @@ Int = Annotated[int, Query(ge=INT64_MIN, le=INT64_MAX)]
 naming it) before any route reads it (``domain/bounds.py``)."""
 OptionalInt = Annotated[int | None, Query(ge=INT64_MIN, le=INT64_MAX)]
 """An optional :data:`Int`."""
+PageNumber = Annotated[str | None, WithJsonSchema({"type": "integer"}), Query()]
+"""``limit`` or ``offset`` of a list call, an integer on the wire: passed on as the text given
+(``services.support.paging`` reads it), so that ``1.5``, a blank value or twenty digits are
+refused as a number out of the list's range is, in its words and with its code."""
 
 
 @dataclass(frozen=True)
@@ -29,11 +34,11 @@ class Paging:
     """The ``limit`` and ``offset`` query parameters of a list call, as DataArts clients send
     them (``services.paging`` checks and reads them)."""
 
-    limit: int | None = None
-    offset: int | None = None
+    limit: str | None = None
+    offset: str | None = None
 
 
-async def _paging(limit: OptionalInt = None, offset: OptionalInt = None) -> Paging:
+async def _paging(limit: PageNumber = None, offset: PageNumber = None) -> Paging:
     return Paging(limit, offset)
 
 
@@ -50,8 +55,8 @@ class JobsQuery(Paging):
 
 
 async def _jobs_query(
-    limit: OptionalInt = None,
-    offset: OptionalInt = None,
+    limit: PageNumber = None,
+    offset: PageNumber = None,
     job_type: Annotated[str | None, Query(alias="jobType")] = None,
     job_name: Annotated[str | None, Query(alias="jobName")] = None,
     tags: str | None = None,
@@ -71,8 +76,8 @@ class TasksQuery(Paging):
 
 
 async def _tasks_query(
-    limit: OptionalInt = None,
-    offset: OptionalInt = None,
+    limit: PageNumber = None,
+    offset: PageNumber = None,
     kind: str | None = None,
     status: str | None = None,
 ) -> TasksQuery:
@@ -94,8 +99,8 @@ def named_page(name_parameter: str) -> Any:
     ``name_parameter`` (in that order, as the DataArts list calls document them)."""
 
     async def query(
-        limit: OptionalInt = None,
-        offset: OptionalInt = None,
+        limit: PageNumber = None,
+        offset: PageNumber = None,
         name: Annotated[str | None, Query(alias=name_parameter)] = None,
     ) -> NamedPage:
         return NamedPage(limit, offset, name)

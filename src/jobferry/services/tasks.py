@@ -29,7 +29,7 @@ from jobferry.errors import (
 )
 from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
-from jobferry.services.support.paging import check_window, page
+from jobferry.services.support.paging import Given, check_window, page
 from jobferry.services.taskends import OnThread, TaskEnds, when_ended
 from jobferry.services.taskprogress import Progress
 from jobferry.services.taskviews import SubtaskPage, Task, TaskHead, TaskList, rollbacks_of, shown
@@ -330,8 +330,8 @@ class TaskService:
         *,
         kind: str | None = None,
         status: str | None = None,
-        limit: int | None = None,
-        offset: int | None = None,
+        limit: Given = None,
+        offset: Given = None,
     ) -> TaskList:
         """A page of the workspace's imports and exports, newest first (extension)."""
         kinds, statuses = ", ".join(TaskKind), ", ".join(TaskStatus)

@@ -22,7 +22,7 @@ from jobferry.services.connections.store import (
     shown_config,
 )
 from jobferry.services.context import Scope
-from jobferry.services.support.paging import name_filter, page
+from jobferry.services.support.paging import Given, name_filter, page
 from jobferry.storage import environment as repo
 from jobferry.storage.records import EnvironmentObjectRecord
 
@@ -128,7 +128,7 @@ class DlfConnectionService(ConnectionCalls):
         return Connection.of(obj)
 
     def list(
-        self, scope: Scope, *, name: str | None, limit: int | None, offset: int | None
+        self, scope: Scope, *, name: str | None, limit: Given, offset: Given
     ) -> ConnectionPage:
         """A page of the workspace's connections by name; ``name`` matches part of it."""
         rows = page(limit, offset, self.offset_mode)

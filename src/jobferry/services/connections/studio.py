@@ -164,14 +164,6 @@ def _address_matches(obj: EnvironmentObjectRecord, ip: str) -> bool:
     )
 
 
-def _number(value: str | None, name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    if not value.isdigit():
-        raise InvalidRequestError(f"{name} must be a whole number, not {value!r}.", parameter=name)
-    return int(value)
-
-
 class DataConnectionService(ConnectionCalls):
     """Create, list, read, update and delete data connections the DataArts Studio way."""
 
@@ -194,11 +186,7 @@ class DataConnectionService(ConnectionCalls):
 
     def list(self, scope: Scope, query: dict[str, str | None]) -> DataConnectionPage:
         """ListDataconnectionsResponse: filters ``name`` (part), ``type``, ``ip`` (part)."""
-        rows = page(
-            _number(query.get("limit"), "limit"),
-            _number(query.get("offset"), "offset"),
-            self.offset_mode,
-        )
+        rows = page(query.get("limit"), query.get("offset"), self.offset_mode)
         with self.db.transaction(readonly=True) as tx:
             every = repo.list_objects(tx, scope.workspace.id, KIND, env=None)
         name, type_, ip = query.get("name"), query.get("type"), query.get("ip")

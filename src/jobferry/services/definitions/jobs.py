@@ -44,7 +44,7 @@ from jobferry.services.definitions.records import (
 from jobferry.services.definitions.renames import rename_job, require_free_job_name
 from jobferry.services.definitions.tombstones import after_deleting
 from jobferry.services.releases.pending import note_submit
-from jobferry.services.support.paging import name_filter, page, read_page
+from jobferry.services.support.paging import Given, name_filter, page, read_page
 from jobferry.services.support.requests import is_object_list
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
@@ -311,8 +311,8 @@ class JobService:
         job_type: str | None,
         job_name: str | None,
         tags: str | None,
-        limit: int | None,
-        offset: int | None,
+        limit: Given,
+        offset: Given,
     ) -> tuple[int, list[JobSummary]]:
         """One page of jobs (jobType defaults to BATCH, as DataArts), and how many match."""
         process_type = job_type or ProcessType.BATCH.value

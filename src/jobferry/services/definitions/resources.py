@@ -19,7 +19,7 @@ from jobferry.services.context import WRITERS, Scope, now_ms
 from jobferry.services.definitions.documents import dump, raise_violations, split_body
 from jobferry.services.definitions.records import JobUse, ShownResource
 from jobferry.services.definitions.tombstones import remember_deletion
-from jobferry.services.support.paging import name_filter, page, read_page
+from jobferry.services.support.paging import Given, name_filter, page, read_page
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
@@ -129,7 +129,7 @@ class ResourceService:
         return self.show(scope, res.id)
 
     def list_resources(
-        self, scope: Scope, *, resource_name: str | None, limit: int | None, offset: int | None
+        self, scope: Scope, *, resource_name: str | None, limit: Given, offset: Given
     ) -> tuple[int, list[ShownResource]]:
         """One page of resources, and how many match."""
         p = page(limit, offset, self.offset_mode)

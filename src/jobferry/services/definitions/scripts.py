@@ -16,7 +16,7 @@ from jobferry.services.definitions.publishing import check_lock, resolve_target_
 from jobferry.services.definitions.records import ScriptDetail, ShownScript, SubmittedVersion
 from jobferry.services.definitions.tombstones import after_deleting
 from jobferry.services.releases.pending import note_submit
-from jobferry.services.support.paging import name_filter, page, read_page
+from jobferry.services.support.paging import Given, name_filter, page, read_page
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database, Tx
 from jobferry.storage import jobs as job_repo
@@ -139,7 +139,7 @@ class ScriptService:
         )
 
     def list_scripts(
-        self, scope: Scope, *, script_name: str | None, limit: int | None, offset: int | None
+        self, scope: Scope, *, script_name: str | None, limit: Given, offset: Given
     ) -> tuple[int, list[ShownScript]]:
         """One page of scripts (full definitions, as DataArts returns them), and how many
         match."""

@@ -9,7 +9,7 @@ from typing import Any
 from jobferry.domain.bounds import INT64_MAX
 from jobferry.domain.releases import MAX_PACKAGE_ITEMS, DeployStatus, StartupMode, TaskType
 from jobferry.errors import InvalidRequestError
-from jobferry.services.support.paging import MAX_OFFSET
+from jobferry.services.support.paging import MAX_OFFSET, whole
 from jobferry.storage.releases import ItemFilter, ItemRecord, PackageRecord
 
 
@@ -170,25 +170,14 @@ class CreatedPackage:
 def int_parameter(value: Any, name: str, low: int, high: int = INT64_MAX) -> int | None:
     """A number parameter (given as a number or a string of digits) from ``low`` to
     ``high`` (at most what the database stores), or ``None`` when absent."""
-    if value is None or value == "":
-        return None
-    text = str(value)
-    digits = text[1:] if text.startswith("-") else text
-    if isinstance(value, bool) or not digits.isdigit():
-        raise InvalidRequestError(f"{name} '{text}' is not a number.", parameter=name)
-    number = int(text)
-    if not low <= number <= high:
-        raise InvalidRequestError(
-            f"{name} {number} is out of range; pass {low} to {high}.", parameter=name
-        )
-    return number
+    return None if value == "" else whole(value, name, low, high)
 
 
 def paging(limit: Any, offset: Any) -> tuple[int, int]:
     """``limit`` (1 to 100, 10 when absent) and ``offset`` (a page number, 0 when absent; at
-    most ``MAX_OFFSET``, as the v1 lists take)."""
-    page = int_parameter(offset, "offset", 0, MAX_OFFSET) or 0
-    return int_parameter(limit, "limit", 1, 100) or 10, page
+    most ``MAX_OFFSET``), refused in the words of every other list (a blank one too)."""
+    rows = whole(limit, "limit", 1, 100)
+    return 10 if rows is None else rows, whole(offset, "offset", 0, MAX_OFFSET) or 0
 
 
 def parse_pending_query(query: dict[str, Any]) -> tuple[ItemFilter, int, int]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from jobferry.errors import InvalidRequestError
+from jobferry.errors import InvalidRequestError, JobferryError
 from jobferry.settings import OffsetMode
 from jobferry.storage import Database
 
@@ -23,21 +23,57 @@ class Page:
     skip: int
 
 
-def page(limit: int | None, offset: int | None, mode: OffsetMode) -> Page:
+Given = int | str | None
+"""A paging parameter as the request gave it: a number, the query's text of one (checked by
+:func:`whole`: an API's query parameters reach the lists as text, so that a value that is no
+whole number, or one past any range, is refused with the list's own words), or absent."""
+
+
+def whole(
+    value: object,
+    parameter: str,
+    low: int,
+    high: int,
+    refuse: type[JobferryError] = InvalidRequestError,
+) -> int | None:
+    """``value`` (a number, or its digits as text) from ``low`` to ``high``, ``None`` when
+    absent; anything else (blank text, ``1.5``, a number out of range, however long) is refused
+    with ``refuse``, naming ``parameter`` and the range."""
+    if value is None:
+        return None
+    number = _number(value)
+    if number is None:
+        shown = repr(value) if isinstance(value, str) else str(value)
+        raise refuse(
+            f"{parameter} must be a whole number from {low} to {high}, not {shown}.",
+            parameter=parameter,
+        )
+    if not low <= number <= high:
+        raise refuse(
+            f"{parameter} {number} is out of range; pass a value from {low} to {high}.",
+            parameter=parameter,
+        )
+    return number
+
+
+def _number(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if not isinstance(value, str):
+        return None
+    digits = value[1:] if value.startswith("-") else value
+    return int(value) if digits.isascii() and digits.isdigit() else None
+
+
+def page(limit: Given, offset: Given, mode: OffsetMode) -> Page:
     """Check limit/offset and turn them into rows to skip, per the configured offset mode."""
-    limit = 10 if limit is None else limit
-    offset = 0 if offset is None else offset
-    if not 1 <= limit <= 100:
-        raise InvalidRequestError(
-            f"limit {limit} is out of range; pass a value from 1 to 100.", parameter="limit"
-        )
-    if not 0 <= offset <= MAX_OFFSET:
-        raise InvalidRequestError(
-            f"offset {offset} is out of range; pass a value from 0 to {MAX_OFFSET}.",
-            parameter="offset",
-        )
-    skip = offset * limit if mode is OffsetMode.PAGE else offset
-    return Page(limit, skip)
+    rows = whole(limit, "limit", 1, 100)
+    rows = 10 if rows is None else rows
+    start = whole(offset, "offset", 0, MAX_OFFSET) or 0
+    skip = start * rows if mode is OffsetMode.PAGE else start
+    return Page(rows, skip)
 
 
 def read_page(

@@ -18,6 +18,7 @@ from typing import Generic, TypeVar
 from jobferry.domain.enums import Role
 from jobferry.errors import StudioLookupError, StudioWorkspaceNotFoundError
 from jobferry.services.context import Actor, Scope, require_same_project
+from jobferry.services.support.paging import MAX_OFFSET, Given, whole
 from jobferry.storage import Database
 from jobferry.storage import accounts as repo
 from jobferry.storage.records import WorkspaceRecord
@@ -30,14 +31,11 @@ WORKSPACE_MODE = "simple"
 mode (``update_work_space_old`` with ``mode`` "1", ``services/releases``)."""
 
 
-def _paged(limit: int | None, offset: int | None) -> tuple[int, int]:
-    limit = 20 if limit is None else limit
-    offset = 0 if offset is None else offset
-    if not 1 <= limit <= 100:
-        raise StudioLookupError(f"limit {limit} is out of range; pass 1 to 100.", parameter="limit")
-    if offset < 0:
-        raise StudioLookupError(f"offset {offset} must be 0 or more.", parameter="offset")
-    return limit, offset
+def _paged(limit: Given, offset: Given) -> tuple[int, int]:
+    """A management-centre page: every wrong ``limit`` or ``offset`` is its own code."""
+    rows = whole(limit, "limit", 1, 100, StudioLookupError)
+    start = whole(offset, "offset", 0, MAX_OFFSET, StudioLookupError)
+    return 20 if rows is None else rows, start or 0
 
 
 @dataclass(frozen=True)
@@ -127,9 +125,7 @@ class StudioWorkspaceService:
 
     db: Database
 
-    def instances(
-        self, actor: Actor, project_id: str, limit: int | None, offset: int | None
-    ) -> InstancePage:
+    def instances(self, actor: Actor, project_id: str, limit: Given, offset: Given) -> InstancePage:
         """``ListDataArtsStudioInstancesResponse``: the project's one instance."""
         require_same_project(actor, project_id)
         limit, offset = _paged(limit, offset)
@@ -143,8 +139,8 @@ class StudioWorkspaceService:
         actor: Actor,
         project_id: str,
         instance_id: str,
-        limit: int | None,
-        offset: int | None,
+        limit: Given,
+        offset: Given,
     ) -> StudioWorkspacePage:
         """``ListManagerWorkSpacesResponse``: the workspaces the caller may use."""
         limit, offset = _paged(limit, offset)
@@ -165,7 +161,7 @@ class StudioWorkspaceService:
             workspace_id=workspace_id,
         )
 
-    def members(self, scope: Scope, limit: int | None, offset: int | None) -> StudioMemberPage:
+    def members(self, scope: Scope, limit: Given, offset: Given) -> StudioMemberPage:
         """``ListWorkspaceusersResponse``: the users holding a role in the workspace (and the
         project admins), by name — where a client finds ``approver_ids``."""
         limit, offset = _paged(limit, offset)
