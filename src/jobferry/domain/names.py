@@ -104,7 +104,7 @@ def _text_name_problem(name: str, what: str) -> NameProblem | None:
         return NameProblem(
             "name.charset",
             f"{what} name {name!r} contains {_show(bad)}, which is not allowed; use only "
-            f"letters, digits, '_', '-' and '.', e.g. {fixed!r}",
+            f"letters, digits, '_', '-' and '.'{_example(fixed)}",
         )
     return _look_alike_problem(name, what)
 
@@ -133,17 +133,38 @@ def _script(char: str) -> str | None:
     return _CJK.get(word, word.capitalize())
 
 
+# One letter each of these scripts writes alike: the example a refusal of their mix gives.
+_LOOK_ALIKE_O = {"Armenian": "\u0585", "Cyrillic": "\u043e", "Greek": "\u03bf", "Latin": "o"}
+
+
 def _look_alike_problem(name: str, what: str) -> NameProblem | None:
     scripts = {s for s in map(_script, name) if s is not None}
     if len(scripts) > 1 and not scripts <= _MIXABLE:
-        shown = " and ".join(sorted(scripts))
+        *others, last = sorted(scripts)
+        shown = f"{', '.join(others)} and {last}"
         return NameProblem(
             "name.mixed_script",
-            f"{what} name {name!r} mixes {shown} letters, which can look alike (Cyrillic 'а' "
-            "and Latin 'a'); write it in one script (Latin may be combined with Chinese, "
-            "Japanese or Korean)",
+            f"{what} name {name!r} mixes {shown} letters; letters of different scripts can "
+            f"look alike{_alike(scripts)}, so write it in one script (Latin may be combined "
+            "with Chinese, Japanese or Korean)",
         )
     return None
+
+
+def _alike(scripts: set[str]) -> str:
+    """Two letters of the scripts named that look alike, when two of them have one."""
+    both = sorted(s for s in scripts if s in _LOOK_ALIKE_O)[:2]
+    if len(both) < 2:
+        return ""
+    first, second = both
+    return f" ({first} '{_LOOK_ALIKE_O[first]}' and {second} '{_LOOK_ALIKE_O[second]}')"
+
+
+def _example(fixed: str) -> str:
+    """``, e.g. 'fixed'`` when the name with its refused characters replaced keeps a letter or
+    a digit (a name of nothing but refused characters has no useful example)."""
+    kept = any(c.isalnum() for c in fixed)
+    return f", e.g. {fixed!r}" if kept else ""
 
 
 def param_name_problem(name: object) -> NameProblem | None:
@@ -164,7 +185,7 @@ def param_name_problem(name: object) -> NameProblem | None:
         return NameProblem(
             "name.charset",
             f"parameter name {name!r} contains {_show(bad)}, which is not allowed; use only "
-            f"A-Z, a-z, 0-9, '_' and '-', e.g. {fixed!r}",
+            f"A-Z, a-z, 0-9, '_' and '-'{_example(fixed)}",
         )
     return None
 
