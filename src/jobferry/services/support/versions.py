@@ -111,7 +111,8 @@ def moved(
         )
     if newest is None:
         problem = (
-            f"{first} does not exist (removed since version {expected.version} was read)"
+            f"{first} does not exist, so there is no version {expected.version} to change: it "
+            "was removed since it was read, or never existed under this name"
             if expected.version
             else f"{first} does not exist, and this save was to change it"
         )

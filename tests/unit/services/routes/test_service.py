@@ -62,8 +62,13 @@ def test_a_save_on_a_condition_is_refused_when_the_newest_is_not_the_one_expecte
     with pytest.raises(VersionMovedError, match="does not exist, and this save was to change"):
         services.routes.put(admin, "other", ROUTE, EXISTING)
     services.routes.delete(admin, "to_prod")
-    with pytest.raises(VersionMovedError, match="removed since version 2 was read"):
-        services.routes.put(admin, "to_prod", ROUTE, Expected(2))
+    for never_or_removed in ("to_prod", "never_saved"):  # the two cannot be told apart
+        with pytest.raises(VersionMovedError) as gone:
+            services.routes.put(admin, never_or_removed, ROUTE, Expected(2))
+        assert (
+            f"Route '{never_or_removed}' does not exist, so there is no version 2 to change: it "
+            "was removed since it was read, or never existed under this name."
+        ) in str(gone.value)
     assert services.routes.list_all(admin) == []  # nothing saved by a refused save
 
 
