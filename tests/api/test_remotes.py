@@ -17,7 +17,7 @@ import pytest
 from jobferry.services.container import Services
 from jobferry.storage import remotes as remote_repo
 from support.builders import editable, make_job, make_resource, make_script
-from support.clients import SignedClient, wait_task
+from support.clients import SignedClient, assert_error, wait_task
 from support.exporting import seed, workspace_package
 from support.gateway import Gateway
 from support.importing import PROD_CONNECTION, plan_import, run_import, upload
@@ -195,6 +195,7 @@ def test_an_unreachable_remote_is_said_so_after_retries(api: SignedClient, tmp_p
     check = api.call("POST", "/remotes/gone/test").json()
     assert check["reach"] == "unreachable"
     assert check["calls"] == 2
+    assert check["message"].count("this server can reach it") == 1, check["message"]
     refreshed = api.call("POST", "/remotes/gone/refresh")
     assert (refreshed.status_code, refreshed.json()["error_code"]) == (502, "DLF.9062")
     # asked to respond async: a task of the shadow workspace, failed with the same refusal
@@ -206,6 +207,11 @@ def test_an_unreachable_remote_is_said_so_after_retries(api: SignedClient, tmp_p
     assert (failed["result"]["errorCode"], failed["result"]["httpStatus"]) == ("DLF.9062", 502)
     missing = api.call("POST", "/remotes/nope/refresh", extra_headers=ASYNC)
     assert (missing.status_code, missing.json()["error_code"]) == (400, "DLF.9064")
+    for method, body in (("DELETE", None), ("PATCH", {"accessKey": "AK2", "secretKey": "SK2"})):
+        unknown = api.call(method, "/remotes/nope", body)
+        said = "There is no remote 'nope' in this project. List them with GET /v1/{project_id}/"
+        assert_error(unknown, "DLF.9064", said + "remotes.")
+        assert (unknown.json()["remedy"], unknown.json()["remote"]) == ("list_remotes", "nope")
 
 
 def test_a_refresh_asked_to_respond_async_runs_as_a_task_of_the_shadow_workspace(

@@ -326,7 +326,8 @@ class DataArtsClient:
             ) from exc
         if not isinstance(value, dict):
             raise RemoteUnreachableError(
-                f"Remote '{self.remote}' answered {call} with JSON that is not an object.",
+                f"Remote '{self.remote}' answered {call} with JSON that is not an object; is "
+                "the endpoint a DataArts API?",
                 remote=self.remote,
                 call=call,
             )

@@ -307,12 +307,7 @@ class RemoteService:
         require_project_admin(actor, "change remotes")
         with self.db.transaction() as tx:
             item = repo.lock_remote(tx, actor.project_id, name)
-            if item is None:
-                raise RemoteNotFoundError(
-                    f"There is no remote '{name}' in this project; list them with jobferry "
-                    "remotes list.",
-                    remote=name,
-                )
+            item = self._found(item, name)
             secret = change.secret_key
             changed = replace(
                 item,
@@ -350,9 +345,7 @@ class RemoteService:
         into it is not over (its undo needs the remote)."""
         require_project_admin(actor, "remove remotes")
         with self.db.transaction() as tx:
-            item = repo.get_remote(tx, actor.project_id, name)
-            if item is None:
-                raise RemoteNotFoundError(f"There is no remote '{name}' in this project.")
+            item = self._found(repo.get_remote(tx, actor.project_id, name), name)
             shadow = account_repo.get_workspace(tx, actor.project_id, item.workspace_id)
             assert shadow is not None
             routes = _routes_naming(tx, actor.project_id, shadow)
@@ -398,16 +391,21 @@ def _judged(name: str, exc: RemoteError, calls: int) -> RemoteCheck:
         reach = RemoteReach.NOT_FOUND
     else:
         reach = RemoteReach.REFUSED
+    # A refused key or an endpoint not reached says already what to check (the client's
+    # errors): the probe adds its advice only to an answer that says nothing of it.
     fixes = {
-        RemoteReach.AUTH_REFUSED: "check its access key and secret key",
-        RemoteReach.UNREACHABLE: "check its endpoint and that this server can reach it",
         RemoteReach.NOT_FOUND: "check its endpoint URL, project id and workspace id",
         RemoteReach.REFUSED: "see what the remote said",
     }
+    advice = (
+        f" Remote '{name}': {reach.value.replace('_', ' ')}; {fixes[reach]}."
+        if reach in fixes
+        else ""
+    )
     return RemoteCheck(
         name,
         reach,
-        f"{exc.message} Remote '{name}': {reach.value.replace('_', ' ')}; {fixes[reach]}.",
+        f"{exc.message}{advice}",
         calls,
         context.get("remote_status"),
         code,
