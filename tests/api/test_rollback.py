@@ -9,7 +9,7 @@ from jobferry.services.container import Services
 from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
 from support.accounts import new_user
 from support.builders import make_job, make_script
-from support.clients import SignedClient, wait_task
+from support.clients import SignedClient, assert_error, wait_task
 from support.databases import orphan_reference_rows
 from support.exporting import seed
 from support.importing import new_workspace, run_import, upload
@@ -140,7 +140,7 @@ def test_a_rollback_task_refused_at_once_or_as_it_runs_changes_nothing(
         "POST", "/system-tasks/0123456789abcdef/rollback", workspace=ws, extra_headers=ASYNC
     )
     assert unknown.status_code == 400
-    assert unknown.json()["error_code"] == "DLF.9016"
+    assert unknown.json()["error_code"] == "DLF.0810"
     edited = api.call("GET", "/jobs/new_job", workspace=ws).json()
     edited["description"] = "edited after the import"
     edited.pop("id", None)
@@ -231,8 +231,11 @@ def test_rollback_refuses_tasks_that_are_not_finished_imports(api: SignedClient)
     data = api.call("POST", "/jobs/batch-export", {"jobList": ["daily_sales"]}).content
     ws = target(api)
     unknown = api.call("POST", "/system-tasks/0123456789abcdef/rollback", workspace=ws)
-    assert unknown.status_code == 400
-    assert unknown.json()["error_code"] == "DLF.9016"
+    shown = api.call("GET", "/system-tasks/0123456789abcdef", workspace=ws)
+    for answer in (unknown, shown):  # an unknown task is one refusal, whatever is asked of it
+        assert_error(answer, "DLF.0810", "Task [0123456789abcdef] does not exist in workspace")
+        assert answer.json()["remedy"] == "list_tasks"
+        assert "GET /v1/{project_id}/system-tasks lists them" in answer.json()["error_msg"]
     dry = run_import(api, {"path": upload(api, data, ws), "dryRun": True}, workspace=ws)
     refused = api.call("POST", f"/system-tasks/{dry['id']}/rollback", workspace=ws)
     assert refused.status_code == 400
@@ -241,7 +244,8 @@ def test_rollback_refuses_tasks_that_are_not_finished_imports(api: SignedClient)
     task_id = export_task.json()["taskId"]
     not_import = api.call("POST", f"/system-tasks/{task_id}/rollback")
     assert not_import.status_code == 400
-    assert "no import task" in not_import.json()["error_msg"]
+    assert not_import.json()["error_code"] == "DLF.9016"
+    assert "is no import (its kind is export)" in not_import.json()["error_msg"]
 
 
 def test_rolling_back_needs_the_developer_role(api: SignedClient) -> None:

@@ -51,6 +51,16 @@ ORPHANED = (
 UNRUNNABLE = "This task cannot run any more: {why}. Nothing was changed; start it again."
 
 
+def task_missing(task_id: str, workspace: str) -> TaskNotFoundError:
+    """The refusal of a task id the workspace does not have (to show, follow or roll back)."""
+    return TaskNotFoundError(
+        f"Task [{task_id}] does not exist in workspace '{workspace}'.",
+        fix="Name a taskId this workspace answered (GET /v1/{project_id}/system-tasks lists them).",
+        remedy=Remedy.LIST_TASKS,
+        task_id=task_id,
+    )
+
+
 @dataclass(frozen=True)
 class ClaimedTask:
     """A queued task this process now owns: the request as ``prepare`` stored it, and the
@@ -256,10 +266,7 @@ class TaskService:
             # An enterprise workspace's releases run in its production side.
             task = repo.get_task(tx, production, task_id)
         if task is None:
-            raise TaskNotFoundError(
-                f"Task [{task_id}] does not exist in workspace '{scope.workspace.name}'.",
-                task_id=task_id,
-            )
+            raise task_missing(task_id, scope.workspace.name)
         return self.progress.since(task)
 
     def ended_here(self, task_id: str) -> None:

@@ -49,6 +49,7 @@ from jobferry.services.tasks import (
     lock_held,
     lock_holding,
     refusal_result,
+    task_missing,
 )
 from jobferry.storage import Database, Tx
 from jobferry.storage import tasks as task_repo
@@ -314,9 +315,12 @@ def _check_task(tx: Tx, scope: Scope, task_id: str) -> None:
             "is nothing to roll back.",
             task_id=task_id,
         )
-    if task is None or task.kind != TaskKind.IMPORT:
+    if task is None:
+        raise task_missing(task_id, ws.name)
+    if task.kind != TaskKind.IMPORT:
         raise RollbackRefusedError(
-            f"There is no import task {task_id} in workspace '{ws.name}'.",
+            f"Task {task_id} of workspace '{ws.name}' is no import (its kind is "
+            f"{task.kind}): only an import can be rolled back.",
             fix="Name the taskId an import answered (GET /v1/{project_id}/system-tasks "
             "lists them).",
             remedy=Remedy.LIST_TASKS,

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from jobferry.domain.enums import TaskKind, TaskStatus
-from jobferry.errors import ImportRunningError, RollbackRefusedError
+from jobferry.errors import ImportRunningError, RollbackRefusedError, TaskNotFoundError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
 from jobferry.services.importing.rollback import LocalRollback
@@ -113,7 +113,7 @@ def test_objects_changed_since_refuse_the_rollback_and_nothing_changes(
 def test_only_a_finished_import_that_changed_something_can_be_rolled_back(
     services: Services, scope: Scope, tmp_path: Path
 ) -> None:
-    with pytest.raises(RollbackRefusedError, match="There is no import task"):
+    with pytest.raises(TaskNotFoundError, match=r"Task \[no-such-task\] does not exist"):
         services.rollback.rollback(scope, "no-such-task")
     services.jobs.update(scope, "a_job", make_job("a_job"))  # as the package has it again
     unchanged = import_package(services, scope, package(tmp_path, "2.zip", "a_job"))
@@ -244,7 +244,7 @@ def test_what_can_be_told_before_reading_a_change_refuses_the_task_at_once(
     task = import_package(services, scope, package(tmp_path, "2.zip", "b_job"))
     services.rollback.rollback(scope, task.id)
 
-    with pytest.raises(RollbackRefusedError, match="There is no import task"):
+    with pytest.raises(TaskNotFoundError, match=r"Task \[no-such-task\] does not exist"):
         services.rollback.start(scope, "no-such-task")
     with pytest.raises(RollbackRefusedError, match="already rolled back"):
         services.rollback.start(scope, task.id)
