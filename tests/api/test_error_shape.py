@@ -61,9 +61,41 @@ def test_a_slash_too_many_is_an_unknown_call_not_a_redirect(api: SignedClient) -
         assert set(body) == ENVELOPE_KEYS
 
 
-def test_wrong_method_answers_405_apigw_0101(api: SignedClient) -> None:
-    body = assert_envelope(api.call("PATCH", "/jobs", {}), 405, "APIGW.0101")
-    assert set(body) == ENVELOPE_KEYS
+def test_wrong_method_on_a_real_path_answers_404_apigw_0101_as_the_gateway(
+    api: SignedClient,
+) -> None:
+    assert api.call("POST", "/jobs", make_job("load_orders")).status_code == 204
+    for method, path in (
+        ("PATCH", "/jobs"),
+        ("PATCH", "/jobs/load_orders"),
+        ("PUT", "/jobs"),
+        ("DELETE", "/jobs"),
+    ):
+        response = api.call(method, path, {})
+        body = assert_envelope(response, 404, "APIGW.0101")
+        assert set(body) == ENVELOPE_KEYS
+        assert f"{method} /v1/{PROJECT_ID}{path}" in body["error_msg"]
+        assert "allow" not in response.headers
+    assert api.call("GET", "/jobs/load_orders").status_code == 200
+
+
+def test_head_answers_what_get_answers_without_a_body(api: SignedClient) -> None:
+    assert api.call("POST", "/jobs", make_job("load_orders")).status_code == 204
+    health = api.client.head("/health")
+    assert health.status_code == 200, health.text
+    assert health.content == b""
+    got = api.call("GET", "/jobs/load_orders")
+    head = api.call("HEAD", "/jobs/load_orders")  # signed as HEAD, as a client sends it
+    assert head.status_code == 200, head.text
+    assert head.content == b""
+    assert head.headers["content-length"] == got.headers["content-length"]
+    assert head.headers["content-type"] == got.headers["content-type"]
+    missing = api.call("HEAD", "/jobs/no_such_job")
+    assert (missing.status_code, missing.content) == (
+        api.call("GET", "/jobs/no_such_job").status_code,
+        b"",
+    )
+    assert api.call("HEAD", "/jobs/load_orders/start").status_code == 404  # POST only
 
 
 def test_invalid_json_body_answers_400_dlf_3051(api: SignedClient) -> None:

@@ -19,7 +19,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope as ASGIScope
 
-from jobferry.api.wire import raw_body
+from jobferry.api.wire import raw_body, sent_method
 from jobferry.errors import (
     AuthenticationError,
     RequiredParameterError,
@@ -176,6 +176,7 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
     skew = services.settings.clock_skew_seconds
     public_hosts = services.settings.public_host_set()
     path = raw_path.decode("latin-1")
+    method = sent_method(request)
 
     def checked(now: datetime) -> str:
         """The lockout-aware check against storage: a failure counted (and the key locked at
@@ -183,7 +184,7 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
         attempt = services.lockouts.attempt(_ms(now))
         try:
             access_key = verify_request(
-                request.method,
+                method,
                 path,
                 query,
                 headers,
@@ -207,14 +208,14 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
         """On the pool: the signature checked against the key this process verified moments
         ago (as a read's is), else against storage; the replay recorded."""
         now = datetime.now(UTC)
-        known = key_in_memory(services, request.method, path, query, headers, body, now)
+        known = key_in_memory(services, method, path, query, headers, body, now)
         access_key = known[0] if known is not None else checked(now)
         # Verified, so both headers are present and well-formed.
         signature = parse_authorization(headers["authorization"]).signature
         signed_at = parse_sdk_date(headers["x-sdk-date"])
         if unread:
             request.state.upload_replay = PendingReplay(
-                request.method,
+                method,
                 signature,
                 access_key,
                 _ms(now),
@@ -222,7 +223,7 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
             )
             return services.accounts.actor_for(access_key)
         services.replays.accept(
-            request.method,
+            method,
             _replay_key(signature, headers, body),
             access_key,
             now_ms=_ms(now),
@@ -230,10 +231,8 @@ async def _authenticate(request: Request, project_id: str) -> Actor:
         )
         return services.accounts.actor_for(access_key)
 
-    if request.method in SAFE_METHODS and len(body) <= INLINE_BODY_BYTES:
-        known = key_in_memory(
-            services, request.method, path, query, headers, body, datetime.now(UTC)
-        )
+    if method in SAFE_METHODS and len(body) <= INLINE_BODY_BYTES:
+        known = key_in_memory(services, method, path, query, headers, body, datetime.now(UTC))
         if known is not None:  # a read: nothing to record (reads are not replay-checked)
             return known[1]
     return await run_in_threadpool(verify_and_record)

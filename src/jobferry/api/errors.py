@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from jobferry.api.wire import json
+from jobferry.api.wire import json, sent_method
 from jobferry.errors import InvalidRequestError, JobferryError, error_body
 from jobferry.web import client_gone
 
@@ -71,17 +71,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code in (404, 405):
+        # A method the path does not serve is an unknown API, 404 as the API gateway answers
+        # an unpublished method and path (not Starlette's 405).
+        status = 404 if exc.status_code == 405 else exc.status_code
+        if status == 404:
             message = (
-                "The API does not exist or has not been published; check the method and path "
-                "against the DataArts v1 API or GET /openapi.json."
+                f"The API does not exist or has not been published: {sent_method(request)} "
+                f"{request.url.path[:200]}; check the method and path against the DataArts v1 "
+                "API or GET /openapi.json."
             )
         else:
             message = str(exc.detail)
-        code = "APIGW.0101" if exc.status_code in (404, 405) else f"APIGW.{exc.status_code}"
+        code = "APIGW.0101" if status == 404 else f"APIGW.{status}"
         rid = request_id(request)
         body = {**error_body(code, message), "request_id": rid}
-        response = json(body, exc.status_code)
+        response = json(body, status)
         response.headers["X-Request-Id"] = rid
         return response
 
@@ -123,7 +127,7 @@ def log_access(request: Request, status: int, seconds: float, rid: str) -> None:
     found = _ACCESS_KEY.search(request.headers.get("authorization", ""))
     access_log.info(
         "%s %s %d %.1fms request_id=%s ak=%s",
-        request.method,
+        sent_method(request),
         request.url.path,
         status,
         seconds * 1000,

@@ -1,7 +1,8 @@
 """The API's one middleware, pure ASGI (no per-request task or body copy): it names every
-request (``X-Request-Id``), refuses a NUL in the query before any route runs, answers a signed
-read from memory when it can and keeps the answers of reads that may be kept
-(``api.fastpath``), and writes the access log line."""
+request (``X-Request-Id``), refuses a NUL in the query before any route runs, answers a
+``HEAD`` with its path's ``GET`` route minus the body, answers a signed read from memory when
+it can and keeps the answers of reads that may be kept (``api.fastpath``), and writes the
+access log line."""
 
 from __future__ import annotations
 
@@ -24,6 +25,20 @@ def new_request_id() -> str:
     """32 hex digits, unique per process start and request: a random prefix and a counter
     (``uuid4`` reads the OS random source on every request)."""
     return f"{_PREFIX}{next(_SEQUENCE) & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+async def head_as_get(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer a ``HEAD`` as its path's ``GET`` route does, minus the body (HTTP: the same
+    status and headers, ``Content-Length`` included); the method sent is kept for the
+    signature check (``api.wire.sent_method``)."""
+    scope["state"]["sent_method"] = "HEAD"
+
+    async def bodiless(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    await app({**scope, "method": "GET"}, receive, bodiless)
 
 
 class RequestMiddleware:
@@ -55,6 +70,8 @@ class RequestMiddleware:
             refused = address_problem(request) if scope.get("query_string") else None
             if refused is not None:
                 await error_response(request, refused)(scope, receive, stamped)
+            elif scope["method"] == "HEAD":
+                await head_as_get(self.app, scope, receive, stamped)
             elif not await answer_from_memory(scope, receive, stamped, self.app):
                 await self.app(scope, receive, stamped)
         finally:

@@ -70,6 +70,13 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
+def sent_method(request: Request) -> str:
+    """The method the client sent, and signed: a ``HEAD`` is answered by its path's ``GET``
+    route (``api.middleware`` hands it on as a ``GET``) but was signed as ``HEAD``."""
+    sent: str | None = getattr(request.state, "sent_method", None)
+    return sent or request.method
+
+
 BodyDep = Annotated[bytes, Depends(raw_body)]
 """The body as a dependency: routes taking it stay plain ``def`` and so run on the thread
 pool; only reading the bytes happens on the event loop (see docs/design.md, "The event loop")."""
