@@ -98,6 +98,27 @@ def test_versions_follow_target_status(api: SignedClient) -> None:
     assert missing.json()["error_code"] == "DLF.0100"
 
 
+def test_show_refuses_a_version_that_cannot_exist_and_takes_minus_one_as_none(
+    api: SignedClient,
+) -> None:
+    create(api, make_job(targetStatus="SUBMITTED"))
+    dev = make_job(targetStatus="SAVED")
+    dev["params"][0]["value"] = "draft"
+    assert api.call("PUT", "/jobs/daily_sales", dev).status_code == 204
+    for version in (0, -5, -2, -(2**40)):
+        refused = api.call("GET", "/jobs/daily_sales", query={"version": version})
+        assert refused.status_code == 400, (version, refused.text)
+        assert refused.json()["error_code"] == "DLF.0100", version
+        assert f"no submitted version {version}" in refused.json()["error_msg"]
+    # -1 is DataArts' own default, "no version": the development state, as without it.
+    none = api.call("GET", "/jobs/daily_sales", query={"version": -1})
+    assert none.json()["params"][0]["value"] == "draft"
+    latest = api.call(
+        "GET", "/jobs/daily_sales", query={"version": -1, "getJobSubmitVersion": True}
+    )
+    assert latest.json()["version"] == "1"
+
+
 def test_update_cannot_rename(api: SignedClient) -> None:
     create(api, make_job())
     response = api.call("PUT", "/jobs/daily_sales", make_job(name="other"))

@@ -29,7 +29,7 @@ from jobferry.api.wire import (
     no_content,
     parse_object,
 )
-from jobferry.services.definitions.jobs import parse_start
+from jobferry.services.definitions.jobs import NO_VERSION, parse_start
 from jobferry.web import services_of
 
 router = APIRouter(prefix="/v1/{project_id}/jobs", tags=["jobs"])
@@ -64,7 +64,7 @@ def show_job(
 ) -> Response:
     jobs = services_of(request).jobs
     plain = not dependencies and not get_job_submit_version and not provenance
-    if (version is None or version < 0) and plain:
+    if (version is None or version == NO_VERSION) and plain:
         return json_bytes(jobs.show_answer(scope, job_name, job_answer))
     shown = jobs.show(
         scope,

@@ -72,6 +72,12 @@ def get_job_or_raise(tx: Tx, scope: Scope, name: str) -> JobRecord:
     return job
 
 
+NO_VERSION = -1
+"""``show_job``'s ``version=-1``: DataArts' default for "no submitted version" (the
+development state, or with ``getJobSubmitVersion`` the latest). Any other number names a
+submitted version, counted from 1; one that does not exist (0, a negative one) is refused."""
+
+
 def _no_version(name: str, version: int, latest: int | None) -> VersionNotFoundError:
     """The refusal of a job version that does not exist, or no longer (past the newest
     ``VERSIONS_KEPT``)."""
@@ -245,8 +251,8 @@ class JobService:
             job = get_job_or_raise(tx, scope, name)
             shown_version = job.latest_version
             text = job.document
-            if version is not None and version >= 0:
-                found = repo.get_version(tx, job.id, version) if version < 2**31 else None
+            if version is not None and version != NO_VERSION:
+                found = repo.get_version(tx, job.id, version) if 0 < version < 2**31 else None
                 if found is None:
                     raise _no_version(name, version, job.latest_version)
                 text, shown_version = found.document, found.version
