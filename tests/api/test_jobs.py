@@ -162,6 +162,31 @@ def test_delete_refuses_a_scheduled_job_then_works_when_stopped(api: SignedClien
     assert api.call("GET", "/jobs/daily_sales").json()["error_code"] == "DLF.0100"
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"approvers": "x"},
+        {"approvers": [{"approverName": 7}]},
+        {"approvers": ["ann"]},
+        [{"approverName": "ann"}],
+    ],
+)
+def test_delete_refuses_a_body_of_another_shape_and_deletes_nothing(
+    api: SignedClient, body: Any
+) -> None:
+    create(api, make_job())
+    refused = api.call("DELETE", "/jobs/daily_sales", body)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error_code"] == "DLF.3051"
+    if isinstance(body, dict):
+        assert refused.json()["parameter"] == "approvers"
+        assert "approverName" in refused.json()["error_msg"]
+    assert api.call("GET", "/jobs/daily_sales").status_code == 200
+    named = {"approvers": [{"approverName": "ann"}], "other": 1}  # DeleteReq; others ignored
+    assert api.call("DELETE", "/jobs/daily_sales", named).status_code == 204
+    assert api.call("GET", "/jobs/daily_sales").status_code == 400
+
+
 def test_deleting_a_job_deletes_its_reference_rows(api: SignedClient, services: Services) -> None:
     create(api, make_job("gone"))
     create(api, make_job("kept"))

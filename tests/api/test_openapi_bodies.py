@@ -31,6 +31,7 @@ from jobferry.package.keys import generate_key_pair
 from jobferry.services.connections.migration import IMPORT_CONNECTIONS, parse_import
 from jobferry.services.definitions.governance import TAG, parse_tag_lock
 from jobferry.services.definitions.jobs import START, parse_start
+from jobferry.services.definitions.publishing import DELETE, parse_delete
 from jobferry.services.definitions.renames import RENAME, parse_rename
 from jobferry.services.environment.objects import OBJECT, EnvironmentWrite
 from jobferry.services.exporting.options import (
@@ -219,6 +220,17 @@ PARSERS = [
         ((f"{P}/jobs/{{job_name}}/start", "post"),),
         {},
         ({"jobParams": [{"name": "day", "value": "1", "type": "variable"}]},),
+    ),
+    Parser(
+        "delete (DeleteReq)",
+        parse_delete,
+        DELETE,
+        (
+            (f"{P}/jobs/{{job_name}}", "delete"),
+            (f"{P}/scripts/{{script_name}}", "delete"),
+        ),
+        {},
+        ({"approvers": [{"approverName": "ann"}]},),
     ),
     Parser(
         "update_factory_job_name",

@@ -20,6 +20,7 @@ from jobferry.domain.shapes import BodyShape, Extra, Field
 from jobferry.services.connections.migration import IMPORT_CONNECTIONS
 from jobferry.services.definitions.governance import TAG as TAG_SHAPE
 from jobferry.services.definitions.jobs import START as START_SHAPE
+from jobferry.services.definitions.publishing import DELETE as DELETE_SHAPE
 from jobferry.services.definitions.renames import RENAME as RENAME_SHAPE
 from jobferry.services.environment.objects import OBJECT
 from jobferry.services.exporting.options import (
@@ -113,6 +114,7 @@ TAG = schema_of(TAG_SHAPE)
 ENVIRONMENT_OBJECT = schema_of(OBJECT)
 TRUSTED_KEY = schema_of(TRUSTED_KEY_SHAPE)
 START_JOB_REQ = schema_of(START_SHAPE)
+DELETE_REQ = schema_of(DELETE_SHAPE)
 RENAME_JOB_REQ = schema_of(RENAME_SHAPE)
 ROUTE = schema_of(ROUTE_SHAPE)
 REMOTE = schema_of(REMOTE_SHAPE)

@@ -13,10 +13,12 @@ from typing import Any, Protocol
 
 from fastapi import APIRouter, Path, Request, Response
 
+from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.wire import BodyDep, body_doc, no_content, parse_object
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.definitions.publishing import parse_delete
 from jobferry.web import services_of
 
 Handler = Callable[..., Response]
@@ -63,14 +65,15 @@ class DefinitionCalls:
             return no_content()
 
     def delete(self, router: APIRouter) -> None:
-        """``DELETE /{key}`` with DataArts' optional ``DeleteReq`` body, read and not used (204)."""
-        doc = body_doc("DeleteReq", required=False)
+        """``DELETE /{key}`` with DataArts' optional ``DeleteReq`` body, checked and not used
+        (204)."""
+        doc = body_doc("DeleteReq", required=False, schema=bodies.DELETE_REQ)
 
         @self._call(router, "DELETE", f"/{{{self.key}}}", "delete", doc)
         def delete(
             request: Request, scope: ScopeDep, raw: BodyDep, name: str = Path(alias=self.key)
         ) -> Response:
-            parse_object(raw, required=False, what="DeleteReq")
+            parse_delete(parse_object(raw, required=False, what="DeleteReq"))
             self.service(services_of(request)).delete(scope, name)
             return no_content()
 

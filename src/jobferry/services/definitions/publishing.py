@@ -1,10 +1,13 @@
-"""What a save does beyond the development state: targetStatus, approvers, locks."""
+"""What a save does beyond the development state: targetStatus, approvers, locks; and a
+delete's optional body (``DeleteReq``: approvers)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from jobferry.domain.enums import LockPolicy, Role, TargetStatus
+from jobferry.domain.shapes import BodyShape, Extra, Field, JsonType, text
 from jobferry.errors import InvalidRequestError, LockedError, RequiredParameterError
 from jobferry.services.context import Scope
 from jobferry.services.support.requests import is_object_list
@@ -30,6 +33,34 @@ def parse_target_status(requested: Any, approvers: Any) -> TargetStatus | None:
             parameter="approvers",
         )
     return target
+
+
+DELETE = BodyShape(
+    "DeleteReq (DataArts)",
+    (
+        Field(
+            "approvers",
+            "who approves the deletion where DataArts reviews it (checked, not used: a delete "
+            "here is not reviewed)",
+            (JsonType.ARRAY,),
+            items=BodyShape(
+                "JobApprover",
+                (text("approverName", "the user who approves", required=True),),
+                Extra.IGNORED,
+            ),
+            nullable=True,
+        ),
+    ),
+    Extra.IGNORED,
+)
+
+
+def parse_delete(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """A delete call's optional body (``DeleteReq``) checked for shape, so that a body of
+    another shape is refused before anything is deleted: the approvers' names."""
+    approvers = body.get("approvers")
+    parse_target_status(None, approvers)
+    return tuple(a["approverName"] for a in approvers or ())
 
 
 def resolve_target_status(scope: Scope, requested: Any, approvers: Any, what: str) -> TargetStatus:
