@@ -416,6 +416,20 @@ def _check_unsigned_payload(values: dict[str, list[str]], body: bytes) -> None:
         )
 
 
+def _authorization(values: dict[str, list[str]]) -> str:
+    """The ``Authorization`` header's value; refused when missing (an IAM token: not served)."""
+    authorization = _single(values, _HEADER_AUTHORIZATION)
+    if authorization:
+        return authorization
+    if _single(values, "x-auth-token") is not None:
+        raise _refuse(
+            "token authentication (X-Auth-Token) is not supported by this server; sign the "
+            f"request with an access key and its secret key ({ALGORITHM}) as the SDK's "
+            "BasicCredentials(ak, sk, project_id) does, and leave X-Auth-Token out"
+        )
+    raise _refuse(f"the Authorization header is missing; sign the request with AK/SK ({ALGORITHM})")
+
+
 def verify_request(
     method: str,
     raw_path: str,
@@ -445,11 +459,7 @@ def verify_request(
     (:class:`SignatureMismatchError`). Messages never include the expected signature.
     """
     values = _header_values(headers)
-    authorization = _single(values, _HEADER_AUTHORIZATION)
-    if not authorization:
-        raise _refuse(
-            f"the Authorization header is missing; sign the request with AK/SK ({ALGORITHM})"
-        )
+    authorization = _authorization(values)
     algorithm = authorization.partition(" ")[0]
     if algorithm != ALGORITHM:
         raise _refuse(

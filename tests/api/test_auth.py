@@ -42,6 +42,17 @@ def test_unsigned_request_is_refused_with_401_apigw_0301(api: SignedClient) -> N
     assert job_total(api) == 0
 
 
+def test_an_iam_token_is_refused_as_unsupported_naming_aksk_signing(api: SignedClient) -> None:
+    headers = {**raw_headers(), "X-Auth-Token": "MIIEhQYJKoZIhvcNAQcCoIIEdjCCBHICAQExDTAL"}
+    body = orjson.dumps(make_job())
+    response = api.client.request("POST", f"/v1/{PROJECT_ID}/jobs", content=body, headers=headers)
+    assert_error(response, "APIGW.0301", "X-Auth-Token", "not supported", status=401)
+    assert "SDK-HMAC-SHA256" in response.json()["error_msg"]
+    assert "Authorization header is missing" not in response.json()["error_msg"]
+    assert "MIIE" not in response.text
+    assert job_total(api) == 0
+
+
 def test_wrong_secret_key_is_refused_with_401(api: SignedClient) -> None:
     response = api.as_user(ADMIN_AK, "not-the-secret").call("POST", "/jobs", make_job())
     assert_error(response, "APIGW.0301", "verify aksk signature fail", status=401)
