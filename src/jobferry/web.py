@@ -17,7 +17,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from jobferry.domain.jsonlimits import json_problem
+from jobferry.domain.jsonlimits import json_problem, not_utf8
 from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
 from jobferry.services.downloads import Download
@@ -58,7 +58,8 @@ def json_object(data: bytes | str, what: str, example: str) -> dict[str, Any]:
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise InvalidRequestError(f"{what} is not valid JSON ({exc}); {example}.") from exc
+        found = not_utf8(data) or f"not valid JSON ({exc})"
+        raise InvalidRequestError(f"{what} is {found}; {example}.") from exc
     if not isinstance(value, dict):
         raise InvalidRequestError(
             f"{what} must be a JSON object, not {type(value).__name__}; {example}."

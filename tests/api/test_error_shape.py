@@ -105,6 +105,18 @@ def test_invalid_json_body_answers_400_dlf_3051(api: SignedClient) -> None:
     assert api.call("GET", "/jobs").json()["total"] == 0
 
 
+def test_a_body_that_is_not_utf8_is_said_so_naming_the_byte(api: SignedClient) -> None:
+    body = b'{"name": "sales_\xff"}'
+    calls = (("POST", "/jobs"), ("PUT", "/profiles/prod"), ("PUT", "/routes/to-prod"))
+    for method, path in (*calls, ("PUT", "/policies/workspace")):
+        response = api.call(method, path, body)
+        refused = assert_envelope(response, 400, "DLF.3051")
+        assert "not UTF-8" in refused["error_msg"], (path, refused)
+        assert "offset 16 (0xFF)" in refused["error_msg"], (path, refused)
+        assert "surrogates" not in refused["error_msg"], (path, refused)
+    assert api.call("GET", "/jobs").json()["total"] == 0
+
+
 def test_json_array_body_answers_400_dlf_3051(api: SignedClient) -> None:
     for path in ("/jobs", "/scripts", "/resources"):
         response = api.call("POST", path, [make_job()])

@@ -4,6 +4,8 @@
   most 255 levels; Python's own parsers stop near 1,000), so a document parsed fine could not be
   stored or exported. DataArts definitions nest about ten levels; ``MAX_DEPTH`` leaves ample
   room and is the one rule for request bodies, package entries and profiles.
+- **UTF-8.** JSON travels as UTF-8 (RFC 8259); text that is not is said so, naming where
+  (:func:`not_utf8`), rather than as the parser's "surrogates not allowed".
 - **NUL.** PostgreSQL text cannot hold U+0000 and SQLite cuts some strings at it, so the same
   document would be stored on one database and not the other. No DataArts field needs it.
 """
@@ -87,3 +89,20 @@ def _nul(path: str, what: str) -> JsonProblem:
         f"{what} at '{path}' holds a NUL character (U+0000)",
         "remove the NUL character; no field may contain one",
     )
+
+
+def not_utf8(data: bytes | str) -> str | None:
+    """Where ``data`` is not UTF-8 ("not UTF-8: the byte at offset 16 (0xFF) …"), or ``None``
+    when it is; for a parser's failure to say what it is (orjson says "surrogates not
+    allowed"), so called only once parsing has failed."""
+    try:
+        data.encode("utf-8") if isinstance(data, str) else data.decode("utf-8")
+    except UnicodeError as exc:
+        start: int = getattr(exc, "start", 0)
+        if isinstance(data, str):
+            return f"not UTF-8 text: character {start} is a lone surrogate"
+        return (
+            f"not UTF-8: the byte at offset {start} (0x{data[start]:02X}) does not begin or "
+            "continue a UTF-8 character; send it encoded as UTF-8"
+        )
+    return None

@@ -36,7 +36,7 @@ import yaml
 
 from jobferry.domain.enums import AnyRefKind, EnvironmentKind, ref_kind
 from jobferry.domain.fieldpaths import FieldPath, parse_field_path
-from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem
+from jobferry.domain.jsonlimits import MAX_DEPTH, json_problem, not_utf8
 from jobferry.domain.references import JOB_RESOURCE_TYPE_KINDS
 from jobferry.domain.schedule import parse_time_zone
 from jobferry.domain.schema import field_path_problem
@@ -384,7 +384,10 @@ def load_profile_text(text: bytes | str) -> object:
 
     Raises ``ValueError`` naming the line of a syntax error.
     """
-    raw = text.decode("utf-8") if isinstance(text, bytes) else text
+    try:
+        raw = text.decode("utf-8") if isinstance(text, bytes) else text
+    except UnicodeDecodeError:
+        raise ValueError(f"it is {not_utf8(text)}") from None
     try:
         value = _parse_profile_text(raw)
     except RecursionError:
