@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import orjson
 import pytest
 
 from jobferry.domain.jsonlimits import MAX_DEPTH
+from support.accounts import new_user
 from support.builders import make_job, make_script
 from support.clients import ADMIN_AK, PROJECT_ID, SignedClient, assert_error
 from support.disconnects import post_then_leave
@@ -94,6 +96,44 @@ def test_nul_characters_in_the_query_are_refused(
     api: SignedClient, path: str, query: dict[str, str] | None
 ) -> None:
     assert_error(api.call("GET", path, query=query), "DLF.3051", "NUL")
+
+
+def sdk_signed_get(client: SignedClient, path: str, query: str = "") -> Any:
+    """``GET path?query`` (raw, percent-encoded as sent) signed by the official SDK's Signer."""
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.sdk_request import SdkRequest
+    from huaweicloudsdkcore.signer.signer import Signer
+
+    pairs = [tuple(map(unquote, item.split("=", 1))) for item in query.split("&") if item]
+    headers = {"Content-Type": "application/json", "X-Project-Id": PROJECT_ID}
+    request = SdkRequest(
+        method="GET",
+        schema="http",
+        host="testserver",
+        resource_path=path,
+        query_params=pairs,
+        header_params=headers,
+    )
+    signed = Signer(BasicCredentials(client.ak, client.sk, PROJECT_ID)).sign(request)
+    url = path + (f"?{query}" if query else "")
+    return client.client.request("GET", url, headers=signed.header_params)
+
+
+def test_a_percent_escape_that_is_not_utf8_is_refused_before_the_signature_counts(
+    api: SignedClient,
+) -> None:
+    dave = new_user(api, "dave", "developer")
+    jobs = f"/v1/{PROJECT_ID}/jobs"
+    for _ in range(6):  # past the lockout's five failures in a row
+        refused = sdk_signed_get(dave, f"{jobs}/%FF")
+        assert_error(refused, "DLF.3051", f"'{jobs}/%FF'", "%FF", "not UTF-8", status=400)
+        assert refused.json()["parameter"] == "path"
+        refused = sdk_signed_get(dave, jobs, "jobName=a%FF")
+        assert_error(refused, "DLF.3051", "'jobName=a%FF'", "not UTF-8", status=400)
+        assert refused.json()["parameter"] == "query"
+    listed = sdk_signed_get(dave, jobs, "jobName=%C3%A9")  # UTF-8 escapes verify as ever
+    assert listed.status_code == 200, listed.text
+    assert dave.call("GET", "/jobs").status_code == 200  # nothing counted: not locked
 
 
 @pytest.mark.parametrize(

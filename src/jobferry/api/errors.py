@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -102,9 +103,24 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def address_problem(request: Request) -> JobferryError | None:
-    """A NUL character in the decoded query: refused before any route sees it (no tag or
-    filter can hold one, and PostgreSQL could not even compare it). A name in the path is the
-    route's to answer: no object has such a name, so it is the kind's own "not found"."""
+    """What makes the address itself unusable, refused before any route runs (so before the
+    signature is checked: it counts no failed signature). A NUL character in the decoded
+    query: no tag or filter can hold one, and PostgreSQL could not even compare it (a name in
+    the path is the route's to answer: no object has such a name, so it is the kind's own "not
+    found"). A percent-escape of bytes that are not UTF-8, in the path or the query: no name or
+    value can hold them, and signers canonicalise them differently (the Python SDK's
+    ``unquote`` turns them into U+FFFD, Go's keeps the bytes), so the signature could not be
+    checked as the client made it."""
+    scope = request.scope
+    raw_path: bytes = scope.get("raw_path") or b""
+    query: bytes = scope.get("query_string") or b""
+    if not query and b"%" not in raw_path and raw_path.isascii():
+        return None
+    if not scope["path"].startswith("/console"):  # the console answers its own pages
+        for where, raw in (("path", raw_path), ("query", query)):
+            refused = _not_utf8(where, raw)
+            if refused is not None:
+                return refused
     for key, value in request.query_params.multi_items():
         if "\x00" in key or "\x00" in value:
             return InvalidRequestError(
@@ -112,6 +128,24 @@ def address_problem(request: Request) -> JobferryError | None:
                 "remove it from the address.",
                 parameter=key.replace("\x00", "%00"),
             )
+    return None
+
+
+def _not_utf8(where: str, raw: bytes) -> InvalidRequestError | None:
+    """The refusal of a path or query whose percent-decoded bytes are not UTF-8, naming the
+    first bad byte as its escape."""
+    decoded = unquote_to_bytes(raw)
+    try:
+        decoded.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        escape = f"%{decoded[exc.start]:02X}"
+        shown = raw[:200].decode("latin-1")
+        return InvalidRequestError(
+            f"The {where} '{shown}' holds {escape}, a percent-escape that is not UTF-8 (byte "
+            f"{exc.start} of the decoded {where}); names and values are UTF-8 text: "
+            "percent-encode each character's UTF-8 bytes (é is %C3%A9).",
+            parameter=where,
+        )
     return None
 
 
