@@ -62,6 +62,48 @@ def test_every_operation_documents_its_errors_and_signature(api: SignedClient) -
         assert body["schema"]["properties"], (path, method)
 
 
+def test_the_document_names_the_conditions_tasks_and_remote_failures_answered(
+    api: SignedClient,
+) -> None:
+    spec = api.client.get("/openapi.json").json()
+    paths = spec["paths"]
+    error = {"$ref": "#/components/schemas/DataArtsError"}
+
+    def answer(path: str, method: str, status: str) -> dict[str, Any]:
+        found: dict[str, Any] = paths[path][method]["responses"][status]
+        return found
+
+    def header_names(path: str, method: str) -> set[str]:
+        return {p["name"] for p in paths[path][method]["parameters"] if p["in"] == "header"}
+
+    v1 = "/v1/{project_id}"
+    versioned = (f"{v1}/profiles/{{name}}", f"{v1}/routes/{{name}}", f"{v1}/policies/workspace")
+    for path in (*versioned, f"{v1}/policies/routes/{{name}}"):
+        for method in ("get", "put"):
+            assert "ETag" in answer(path, method, "200")["headers"], (path, method)
+        stale = answer(path, "put", "412")
+        assert "DLF.9018" in stale["description"]
+        assert stale["content"]["application/json"]["schema"] == error
+        assert {"If-Match", "If-None-Match"} <= header_names(path, "put")
+    for path in versioned[:2]:
+        assert "DLF.9018" in answer(path, "delete", "412")["description"]
+        assert "If-Match" in header_names(path, "delete")
+    for path, fields in (
+        (f"{v1}/system-tasks/{{task_id}}/rollback", {"taskId", "rollbackOf"}),
+        (f"{v1}/remotes/{{name}}/refresh", {"taskId", "workspace"}),
+        ("/v2/{project_id}/factory/release-packages/{package_id}/rollback", {"task_id"}),
+    ):
+        queued = answer(path, "post", "202")
+        schema = queued["content"]["application/json"]["schema"]
+        assert fields <= set(schema["properties"]), path
+        assert "Preference-Applied" in queued["headers"]
+    for path in (f"{v1}/remotes/{{name}}/refresh", f"{v1}/system-tasks/{{task_id}}/rollback"):
+        failed = answer(path, "post", "502")
+        assert "DLF.9062" in failed["description"]
+        assert failed["content"]["application/json"]["schema"] == error
+    assert "a method the path does not serve" in answer(f"{v1}/jobs", "get", "404")["description"]
+
+
 def _signed_call(api: SignedClient, case: Any, workspace: str) -> Any:
     """Send a generated case as the SDK would: real project, signed, the body's exact bytes."""
     if "project_id" in (case.path_parameters or {}):

@@ -15,6 +15,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from jobferry.api.auth import scoped, workspace_scoped
+from jobferry.api.wire import ERROR_REF
 
 ERROR = {
     "type": "object",
@@ -47,7 +48,8 @@ ERRORS = {
     "400": "Invalid request, unknown object or a clash with stored state (DLF.*)",
     "401": "Signature, access key, date or project header not acceptable (APIGW.0301)",
     "403": "The caller's role does not allow the call, or it is switched off (DLF.6888, DLF.9050)",
-    "404": "No such resource (DLF.6241) or no such API (APIGW.0101)",
+    "404": "No such resource (DLF.6241), or no such API: an unknown path, or a method the path "
+    "does not serve (APIGW.0101, as the API gateway answers it)",
     "413": "The body (an uploaded package) is larger than the server accepts (DLF.9413)",
     "500": "Unexpected failure; the server log has it under the request id (DLF.0000)",
     "501": "A DataArts call jobferry does not serve (DLF.9501)",
@@ -110,7 +112,7 @@ def _document(app: FastAPI) -> dict[str, Any]:
         for route in _api_routes(app.routes)
         for method in route.methods or ()
     }
-    error = {"application/json": {"schema": {"$ref": "#/components/schemas/DataArtsError"}}}
+    error = {"application/json": {"schema": {"$ref": ERROR_REF}}}
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})

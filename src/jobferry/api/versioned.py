@@ -18,7 +18,7 @@ from typing import Annotated, Any, Generic, Protocol, TypeVar
 from fastapi import APIRouter, Depends, Header, Request, Response
 
 from jobferry.api.auth import ScopeDep
-from jobferry.api.wire import BodyDep, VersionQuery, json
+from jobferry.api.wire import BodyDep, VersionQuery, json, refusals
 from jobferry.domain.saving import CREATE, EXISTING, Expected
 from jobferry.errors import InvalidRequestError
 from jobferry.services.container import Services
@@ -43,6 +43,26 @@ IfMatch = Annotated[
 IfNoneMatch = Annotated[
     str | None, Header(alias="If-None-Match", description="*: save only when there is none")
 ]
+
+
+ETAG = {
+    "ETag": {
+        "description": 'The version\'s number as an entity tag ("3"): If-Match takes it back',
+        "schema": {"type": "string"},
+    }
+}
+TAGGED: dict[int | str, Any] = {200: {"description": "The version", "headers": ETAG}}
+"""The OpenAPI ``responses`` of a call answering one version, tagged."""
+STALE = (
+    412,
+    "DLF.9018: the condition (If-Match, If-None-Match) does not hold: the newest version is "
+    "not the one expected (saved since it was read, or one exists for a create); nothing is "
+    "saved or removed",
+)
+SAVED: dict[int | str, Any] = {**TAGGED, **refusals(STALE)}
+"""The OpenAPI ``responses`` of a save on a condition: the version saved, tagged, or 412."""
+REMOVED: dict[int | str, Any] = refusals(STALE)
+"""The OpenAPI ``responses`` of a removal on ``If-Match``."""
 
 
 class Versioned(Protocol[T_co]):
@@ -138,7 +158,7 @@ def version_routes(
     request body."""
     one, every, save = summaries
 
-    @router.get(path, summary=one, name=f"get_{document.noun}")
+    @router.get(path, summary=one, name=f"get_{document.noun}", responses=TAGGED)
     def get_version(
         request: Request, scope: ScopeDep, name: str, version: VersionQuery = None
     ) -> Response:
@@ -150,7 +170,9 @@ def version_routes(
         found = document.service(services_of(request)).versions(scope, name)
         return json({"versions": [document.present(v) for v in found]})
 
-    @router.put(path, summary=save, openapi_extra=body, name=f"put_{document.noun}")
+    @router.put(
+        path, summary=save, openapi_extra=body, name=f"put_{document.noun}", responses=SAVED
+    )
     def put_version(
         request: Request, scope: ScopeDep, raw: BodyDep, name: str, expected: ExpectedDep
     ) -> Response:

@@ -129,3 +129,45 @@ def package_response(media_type: str, *, or_json: bool = False) -> dict[int | st
     if or_json:
         content["application/json"] = {"schema": {"type": "object"}}
     return {200: {"description": "The package (a zip)", "content": content}}
+
+
+ERROR_REF = "#/components/schemas/DataArtsError"
+"""The error envelope's schema in the OpenAPI document (``api.openapi`` defines it)."""
+
+
+REMOTE_FAILED = (
+    502,
+    "A remote DataArts endpoint failed the call: it answered an error (DLF.9060), refused the "
+    "remote's keys (DLF.9061) or gave no usable answer, unreachable after retries (DLF.9062)",
+)
+"""The refusal of a call that reaches a remote (for :func:`refusals`)."""
+
+
+def refusals(*answers: tuple[int, str]) -> dict[int | str, Any]:
+    """The OpenAPI ``responses`` of refusals a call answers beyond those every call may
+    (``api.openapi.ERRORS``): ``(status, what it means)``, each in the error envelope."""
+    error = {"application/json": {"schema": {"$ref": ERROR_REF}}}
+    return {status: {"description": text, "content": error} for status, text in answers}
+
+
+def accepted_response(fields: Sequence[str], what: str) -> dict[int | str, Any]:
+    """The OpenAPI ``responses`` of a call that answers :func:`accepted` (``202``, the task's
+    ``fields``) when the request carries ``Prefer: respond-async``."""
+    schema = {
+        "type": "object",
+        "required": list(fields),
+        "properties": {name: {"type": "string"} for name in fields},
+    }
+    return {
+        202: {
+            "description": f"With Prefer: respond-async: {what} queued as a task; follow it "
+            "with GET /v1/{project_id}/system-tasks/{task_id}",
+            "content": {"application/json": {"schema": schema}},
+            "headers": {
+                "Preference-Applied": {
+                    "description": ASYNC,
+                    "schema": {"type": "string", "enum": [ASYNC]},
+                }
+            },
+        }
+    }

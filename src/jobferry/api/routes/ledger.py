@@ -14,6 +14,7 @@ from jobferry.api.wire import (
     BodyDep,
     PreferHeader,
     accepted,
+    accepted_response,
     body_doc,
     json,
     parse_object,
@@ -32,6 +33,7 @@ RESTORE_DOC = '{"dry_run": false, "plan_id": null} (both optional)'
 @router.post(
     "/release-packages/{package_id}/rollback",
     summary="roll back the last release (extension)",
+    responses=accepted_response(("task_id", "workspace_id"), "the rollback"),
 )
 def rollback_release(
     request: Request, scope: ScopeDep, package_id: str, prefer: PreferHeader = None

@@ -10,6 +10,8 @@ from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters.policies import policy
 from jobferry.api.versioned import (
+    SAVED,
+    TAGGED,
     ExpectedDep,
     VersionedDocument,
     required_document,
@@ -34,7 +36,11 @@ def list_policies(request: Request, scope: ScopeDep) -> Response:
     return json({"policies": [policy(p) for p in found]})
 
 
-@router.get("/policies/workspace", summary="The workspace's policy (newest, or ?version=N)")
+@router.get(
+    "/policies/workspace",
+    summary="The workspace's policy (newest, or ?version=N)",
+    responses=TAGGED,
+)
 def get_workspace_policy(
     request: Request, scope: ScopeDep, version: VersionQuery = None
 ) -> Response:
@@ -52,6 +58,7 @@ def workspace_policy_versions(request: Request, scope: ScopeDep) -> Response:
     "/policies/workspace",
     summary="Save a new version of the workspace's policy",
     openapi_extra=body_doc("policy document", schema=bodies.POLICY),
+    responses=SAVED,
 )
 def put_workspace_policy(
     request: Request, scope: ScopeDep, raw: BodyDep, expected: ExpectedDep

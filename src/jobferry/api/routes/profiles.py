@@ -10,6 +10,7 @@ from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters import imports as present_imports
 from jobferry.api.presenters import workspaces as present
 from jobferry.api.versioned import (
+    REMOVED,
     RemovalDep,
     VersionedDocument,
     required_document,
@@ -64,7 +65,12 @@ version_routes(
 )
 
 
-@router.delete("/profiles/{name}", status_code=204, summary="Remove a profile and its versions")
+@router.delete(
+    "/profiles/{name}",
+    status_code=204,
+    summary="Remove a profile and its versions",
+    responses=REMOVED,
+)
 def delete_profile(
     request: Request, scope: ScopeDep, name: str, expected: RemovalDep = None
 ) -> Response:

@@ -9,14 +9,17 @@ from jobferry.api import bodies
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters.remotes import check_view, refresh_view, remote_view
 from jobferry.api.wire import (
+    REMOTE_FAILED,
     BodyDep,
     PreferHeader,
     accepted,
+    accepted_response,
     body_doc,
     json,
     no_content,
     parse_object,
     prefers_async,
+    refusals,
 )
 from jobferry.services.remotes.records import parse_refresh, parse_remote, parse_remote_change
 from jobferry.web import runner_of, services_of
@@ -70,6 +73,10 @@ def probe_remote(request: Request, scope: ScopeDep, name: str) -> Response:
     summary="Read the remote in bulk (or a carried snapshot of it) and bring its shadow "
     "workspace to that state",
     openapi_extra=body_doc("refresh", schema=bodies.REFRESH, required=False),
+    responses={
+        **accepted_response(("taskId", "workspace"), "the refresh"),
+        **refusals(REMOTE_FAILED),
+    },
 )
 def refresh_remote(
     request: Request, scope: ScopeDep, name: str, raw: BodyDep, prefer: PreferHeader = None

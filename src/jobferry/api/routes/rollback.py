@@ -12,13 +12,28 @@ from fastapi import APIRouter, Request, Response
 
 from jobferry.api.auth import ScopeDep
 from jobferry.api.presenters.imports import rollback_view
-from jobferry.api.wire import PreferHeader, accepted, json, prefers_async
+from jobferry.api.wire import (
+    REMOTE_FAILED,
+    PreferHeader,
+    accepted,
+    accepted_response,
+    json,
+    prefers_async,
+    refusals,
+)
 from jobferry.web import runner_of, services_of
 
 router = APIRouter(prefix="/v1/{project_id}", tags=["export and import"])
 
 
-@router.post("/system-tasks/{task_id}/rollback", summary="Roll back an import (one transaction)")
+@router.post(
+    "/system-tasks/{task_id}/rollback",
+    summary="Roll back an import (one transaction)",
+    responses={
+        **accepted_response(("taskId", "rollbackOf"), "the rollback"),
+        **refusals(REMOTE_FAILED),
+    },
+)
 def rollback_import(
     request: Request, scope: ScopeDep, task_id: str, prefer: PreferHeader = None
 ) -> Response:

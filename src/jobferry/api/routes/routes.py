@@ -13,7 +13,7 @@ from jobferry.api.presenters.routes import (
     route_plan_view,
     route_view,
 )
-from jobferry.api.versioned import RemovalDep, VersionedDocument, version_routes
+from jobferry.api.versioned import REMOVED, RemovalDep, VersionedDocument, version_routes
 from jobferry.api.wire import BodyDep, body_doc, json, no_content, parse_object
 from jobferry.errors import InvalidRequestError
 from jobferry.web import runner_of, services_of
@@ -53,7 +53,12 @@ version_routes(
 )
 
 
-@router.delete("/routes/{name}", status_code=204, summary="Remove a route and its versions")
+@router.delete(
+    "/routes/{name}",
+    status_code=204,
+    summary="Remove a route and its versions",
+    responses=REMOVED,
+)
 def delete_route(
     request: Request, scope: ScopeDep, name: str, expected: RemovalDep = None
 ) -> Response:
