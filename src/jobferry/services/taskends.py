@@ -3,8 +3,9 @@ soon as the task ends, or when the seconds are over, instead of the client askin
 again and seeing the end up to its polling interval late.
 
 The tasks this process runs say when they end (:class:`TaskEnds`, told by ``TaskService``
-when it records an end); a task run by another process sharing the database is looked at
-again every :data:`ELSEWHERE` seconds.
+when it records an end; an end the database could not take, being away, waits in
+:class:`UnrecordedEnds` for the next heartbeat); a task run by another process sharing the
+database is looked at again every :data:`ELSEWHERE` seconds.
 
 A waiting caller holds no thread while it waits (:func:`when_ended`): each look at the task
 runs on a thread the caller gives (the database is never read on the event loop), and between
@@ -33,6 +34,37 @@ H = TypeVar("H")
 OnThread = Callable[[Callable[[], H]], Awaitable[H]]
 """How a caller on an event loop runs a function on a thread and awaits its result (the
 API's ``run_in_threadpool``)."""
+
+DATABASE_LOST = (
+    "The connection to the database was lost while this task ran; what it was writing was "
+    "rolled back. Run it again."
+)
+"""A task's end when the database went away under it (written once it is back)."""
+
+
+class UnrecordedEnds:
+    """The ends of this process's tasks that the database could not take when they came (it
+    was away): their messages by task id, until a transaction that reaches it writes them."""
+
+    def __init__(self) -> None:
+        self._ends: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def keep(self, task_id: str, message: str) -> None:
+        """Keep task ``task_id``'s end for later."""
+        with self._lock:
+            self._ends[task_id] = message
+
+    def kept(self) -> dict[str, str]:
+        """The ends kept so far (a copy: the caller writes them, then says :meth:`written`)."""
+        with self._lock:
+            return dict(self._ends)
+
+    def written(self, ends: dict[str, str]) -> None:
+        """``ends`` (from :meth:`kept`) are in the database now."""
+        with self._lock:
+            for task_id in ends:
+                self._ends.pop(task_id, None)
 
 
 class TaskEnds:

@@ -6,11 +6,15 @@ no queued status). Any server process sharing the database claims it (``claim``)
 while it runs, the claiming process's heartbeat (its ``workers`` row) vouches for it, and a task
 whose process stopped beating is failed by any other process (``heartbeat``). A server process
 that starts alone on its database (no other holds a presence mark, ``storage/presence.py``)
-fails the tasks its dead predecessors claimed at once (``register_worker``).
+fails the tasks its dead predecessors claimed at once (``register_worker``). A task whose end
+this process could not record (the database went away under it) is failed by the process's next
+heartbeat that reaches the database, in the beat's own transaction: a process never vouches for
+a task it no longer runs.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -25,12 +29,13 @@ from jobferry.errors import (
     ImportRunningError,
     InvalidRequestError,
     JobferryError,
+    StorageError,
     TaskNotFoundError,
 )
 from jobferry.services.context import Actor, Scope, now_ms
 from jobferry.services.definitions.documents import dump, load
 from jobferry.services.support.paging import Given, check_window, page
-from jobferry.services.taskends import OnThread, TaskEnds, when_ended
+from jobferry.services.taskends import OnThread, TaskEnds, UnrecordedEnds, when_ended
 from jobferry.services.taskprogress import Progress
 from jobferry.services.taskviews import SubtaskPage, Task, TaskHead, TaskList, rollbacks_of, shown
 from jobferry.settings import OffsetMode
@@ -41,6 +46,7 @@ from jobferry.storage import workers as worker_repo
 from jobferry.storage.presence import Presence
 from jobferry.storage.tasks import TaskRecord
 
+log = logging.getLogger("jobferry.tasks")
 SUBTASK_PAGE = 1000
 QUEUED = "Queued: waiting for a server process with a free task thread."
 CLAIMED = "Starting."
@@ -134,6 +140,8 @@ class TaskService:
         self.worker_id = uuid.uuid4().hex
         self.heartbeat_ms = heartbeat_seconds * 1000
         self._presence: Presence | None = None
+        self._unrecorded = UnrecordedEnds()
+        """Ends ``abandon`` could not write (the database was away): the next beat does."""
         self.ends = TaskEnds()
         """The ends this process records, for callers waiting for one (``head(wait=…)``)."""
         self.progress = Progress(db)
@@ -221,9 +229,21 @@ class TaskService:
         return ClaimedTask(task.id, TaskKind(task.kind), scope, load(task.request)), ""
 
     def abandon(self, task_id: str, message: str) -> None:
-        """Fail a task that cannot run (and release any import lock it holds)."""
-        with self.db.transaction() as tx:
-            repo.fail_task(tx, task_id, message, now_ms())
+        """Fail a task that cannot run (and release any import lock it holds). When the
+        database cannot be reached to say so, the end is kept for this process's next heartbeat
+        that reaches it, which writes it before it beats."""
+        try:
+            with self.db.transaction() as tx:
+                repo.fail_task(tx, task_id, message, now_ms())
+        except StorageError as away:
+            log.warning(
+                "task %s ended, but the database cannot record it (%s) until the next "
+                "heartbeat reaches it",
+                task_id,
+                away.message,
+            )
+            self._unrecorded.keep(task_id, message)
+            return
         self.ends.ended()
 
     def advance(self, task_id: str, progress: int, message: str, *, often: bool = False) -> None:
@@ -381,19 +401,35 @@ class TaskService:
         return failed
 
     def heartbeat(self) -> list[str]:
-        """Beat for this process; fail tasks whose process stopped beating. Returns their ids."""
+        """Beat for this process; fail tasks whose process stopped beating. Returns their ids.
+        The ends of this process's tasks that ``abandon`` could not write are written first,
+        in the same transaction: without them the beat would keep those tasks RUNNING."""
         now = now_ms()
         stale = now - 4 * self.heartbeat_ms
+        unrecorded = self._unrecorded.kept()
         with self.db.transaction() as tx:
+            self._write_unrecorded(tx, unrecorded, now)
             if not worker_repo.beat(tx, self.worker_id, now):
                 # Silent for 100 beats (a suspended machine): another process forgot this one.
                 worker_repo.register(tx, self.worker_id, socket.gethostname(), os.getpid(), now)
             failed = repo.fail_orphaned(tx, stale, ORPHANED, now)
             worker_repo.forget_stale(tx, now - 100 * self.heartbeat_ms)
+        self._recorded(unrecorded)
         if failed:
             self.ends.ended()
         self._forget(failed)
         return failed
+
+    @staticmethod
+    def _write_unrecorded(tx: Tx, ends: dict[str, str], now: int) -> None:
+        for task_id, message in ends.items():
+            repo.fail_task(tx, task_id, message, now)
+
+    def _recorded(self, ends: dict[str, str]) -> None:
+        if ends:
+            self._unrecorded.written(ends)
+            log.warning("recorded the end of task(s) %s now that the database is back", [*ends])
+            self.ends.ended()
 
     def _forget(self, failed: list[str]) -> None:
         """What tasks failed as orphaned said from inside their transaction (their process
@@ -402,9 +438,12 @@ class TaskService:
             self.progress.forget(task_id)
 
     def unregister_worker(self) -> None:
-        """Say goodbye on a clean stop."""
+        """Say goodbye on a clean stop (writing the ends ``abandon`` could not)."""
+        unrecorded = self._unrecorded.kept()
         with self.db.transaction() as tx:
+            self._write_unrecorded(tx, unrecorded, now_ms())
             worker_repo.unregister(tx, self.worker_id)
+        self._recorded(unrecorded)
         if self._presence is not None:
             self._presence.leave()
             self._presence = None

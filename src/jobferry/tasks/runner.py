@@ -8,7 +8,9 @@ queued tasks each ``POLL_SECONDS``, so a task accepted by a busy process (or by 
 ``JOBFERRY_TASK_THREADS=0``) is run by another. A task thread keeps claiming until nothing is
 queued. Task state lives in the database, so any process reports it, and the heartbeat fails
 the tasks of a process that stopped (their work was one transaction, rolled back with it); a
-server that starts alone on its database fails them as it starts.
+server that starts alone on its database fails them as it starts. A task that stopped because
+the database went away, whose end could not be written either, is failed by its own process's
+next heartbeat that reaches the database (``TaskService.abandon``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from jobferry.domain.enums import TaskKind
-from jobferry.errors import JobferryError, StorageError
+from jobferry.errors import DatabaseBusyError, JobferryError, StorageError
 from jobferry.services.container import Services
 from jobferry.services.context import Actor, Scope
 from jobferry.services.exporting.options import ExportRequest
@@ -29,6 +31,7 @@ from jobferry.services.importing.plan import Plan
 from jobferry.services.importing.request import ImportRequest
 from jobferry.services.routes.plans import Applied
 from jobferry.services.routes.records import RoutePlan
+from jobferry.services.taskends import DATABASE_LOST
 from jobferry.services.tasks import ClaimedTask, QueuedTask
 
 log = logging.getLogger("jobferry.tasks")
@@ -165,6 +168,11 @@ class TaskRunner:
         with self.services.db.patient():
             try:
                 self._kinds[task.kind](task)
+            except DatabaseBusyError as exc:
+                self.services.tasks.abandon(task.id, exc.message)
+            except StorageError as away:  # even the task's own end could not be written
+                log.warning("task %s lost its database connection: %s", task.id, away.message)
+                self.services.tasks.abandon(task.id, DATABASE_LOST)
             except JobferryError as exc:
                 self.services.tasks.abandon(task.id, exc.message)
             except Exception:

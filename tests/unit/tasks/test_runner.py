@@ -16,9 +16,11 @@ from jobferry.services.container import Services
 from jobferry.services.context import Scope, now_ms
 from jobferry.services.exporting.options import parse_background_export
 from jobferry.services.importing.expiry import DAY_MS, RollbackExpiry
+from jobferry.services.importing.request import parse_import_request
 from jobferry.services.tasks import ClaimedTask
 from jobferry.services.taskviews import Task
 from jobferry.storage import tables
+from jobferry.storage.importing import target as import_repo
 from jobferry.tasks import runner as runner_module
 from jobferry.tasks.runner import TaskRunner
 from support.builders import make_job
@@ -166,3 +168,40 @@ def test_a_task_behind_an_import_s_write_lock_waits_for_it_and_runs_rather_than_
     finally:
         runner.shutdown()
     assert (done, abandoned) == (["queued-behind"], [])
+
+
+def test_a_task_stopped_by_the_database_going_away_fails_saying_so_once_it_is_back(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database restart while an import runs: its transaction rolls back, and while the
+    database is still away neither the import nor the runner can write the task's end. The
+    process's next heartbeat that reaches the database writes it and frees the workspace; it
+    never beats for a task it no longer runs (no other process would fail it)."""
+    scope = _scope(services)
+    package = write_objects(tmp_path / "p.zip", jobs_with_dependencies(make_job("a")))
+    with package.open("rb") as fh:
+        path = services.imports.upload(scope, fh, "p.zip").path
+    task_id = services.imports.prepare(scope, parse_import_request({"path": path})).task_id
+    claimed = services.tasks.claim(("import",))
+    assert claimed is not None
+    runner = TaskRunner(services, threads=1)
+    try:
+
+        def away(*_: object, **__: object) -> None:
+            raise StorageError("The database is not available (server closed the connection).")
+
+        with monkeypatch.context() as restarting:
+            restarting.setattr(services.db, "transaction", away)
+            runner._run(claimed)  # the import fails, and so does writing its end
+        assert services.tasks.show(scope, task_id).status == "RUNNING"
+
+        services.tasks.heartbeat()  # the database is back
+
+        failed = services.tasks.show(scope, task_id)
+        assert failed.status == "FAILED"
+        assert "connection to the database was lost" in failed.message
+        with services.db.transaction(readonly=True) as tx:
+            assert import_repo.lock_holder(tx, scope.workspace.id) is None
+        services.tasks.heartbeat()  # written once
+    finally:
+        runner.shutdown()
