@@ -393,10 +393,11 @@ class TaskService:
             alone = self._presence.enter()
         now = now_ms()
         with self.db.transaction() as tx:
-            if alone:
-                worker_repo.forget_all(tx)  # every process registered before this one is gone
+            if alone:  # the others are gone, save any whose mark went with a restart
+                worker_repo.forget_gone(tx, self.heartbeat_ms)
             worker_repo.register(tx, self.worker_id, socket.gethostname(), os.getpid(), now)
-            failed = repo.fail_orphaned(tx, now, ORPHANED, now) if alone else []
+            stale = now - 4 * self.heartbeat_ms
+            failed = repo.fail_orphaned(tx, stale, ORPHANED, now) if alone else []
         self._forget(failed)
         return failed
 
@@ -404,11 +405,13 @@ class TaskService:
         """Beat for this process; fail tasks whose process stopped beating. Returns their ids.
         The ends of this process's tasks that ``abandon`` could not write are written first,
         in the same transaction: without them the beat would keep those tasks RUNNING."""
+        if self._presence is not None:
+            self._presence.hold()  # before the beat: a beat says the mark was held
         now = now_ms()
         stale = now - 4 * self.heartbeat_ms
         unrecorded = self._unrecorded.kept()
         with self.db.transaction() as tx:
-            self._write_unrecorded(tx, unrecorded, now)
+            repo.fail_tasks(tx, unrecorded, now)
             if not worker_repo.beat(tx, self.worker_id, now):
                 # Silent for 100 beats (a suspended machine): another process forgot this one.
                 worker_repo.register(tx, self.worker_id, socket.gethostname(), os.getpid(), now)
@@ -419,11 +422,6 @@ class TaskService:
             self.ends.ended()
         self._forget(failed)
         return failed
-
-    @staticmethod
-    def _write_unrecorded(tx: Tx, ends: dict[str, str], now: int) -> None:
-        for task_id, message in ends.items():
-            repo.fail_task(tx, task_id, message, now)
 
     def _recorded(self, ends: dict[str, str]) -> None:
         if ends:
@@ -441,7 +439,7 @@ class TaskService:
         """Say goodbye on a clean stop (writing the ends ``abandon`` could not)."""
         unrecorded = self._unrecorded.kept()
         with self.db.transaction() as tx:
-            self._write_unrecorded(tx, unrecorded, now_ms())
+            repo.fail_tasks(tx, unrecorded, now_ms())
             worker_repo.unregister(tx, self.worker_id)
         self._recorded(unrecorded)
         if self._presence is not None:

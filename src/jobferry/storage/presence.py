@@ -14,6 +14,12 @@ other process holds one, so it is alone; then it holds the shared mark like ever
 (PostgreSQL: taken before the exclusive one is let go; SQLite: ``flock`` converts it).
 The heartbeat (``workers``) cannot tell this: a process that crashed a moment ago beat a moment
 ago, as a live one did.
+
+A PostgreSQL session can end under a live process (a restart of the database, a connection cut):
+its mark goes with it. The process takes it back at its next heartbeat (:meth:`Presence.hold`),
+and meanwhile a process entering may find itself alone beside it. It then trusts the mark's
+absence only for processes that beat after the database server last started
+(:func:`database_started`): one of them still alive would hold its mark again.
 """
 
 from __future__ import annotations
@@ -25,15 +31,19 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from jobferry.storage.database import Database
+from jobferry.storage.tx import Tx
 
 log = logging.getLogger("jobferry.tasks")
 
 SUFFIX = ".serving"
 """The SQLite lock file's name: the database file's plus this."""
 
-_KEY = "hashtext('jobferry.serving:' || current_database() || '.' || current_schema())"
+KEY = "hashtext('jobferry.serving:' || current_database() || '.' || current_schema())"
+"""The PostgreSQL advisory lock key of the mark, an SQL expression: one per database and
+schema."""
 
 
 class Presence:
@@ -43,6 +53,8 @@ class Presence:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._conn: Connection | None = None
+        self._marked = False
+        """Whether this process holds a PostgreSQL mark, or did until its session ended."""
         self._fd: int | None = None
 
     def enter(self) -> bool:
@@ -50,19 +62,34 @@ class Presence:
         that cannot be taken (a lock file that cannot be opened) is logged and answers
         ``False``: the process then waits for the heartbeat rule, as beside other processes."""
         if self.db.dialect == "postgresql":
-            return self._enter_postgres()
+            alone = self._enter_postgres()
+            self._marked = True
+            return alone
         database = make_url(self.db.url).database
         if self.db.dialect != "sqlite" or not database or database == ":memory:":
             return False
         return self._enter_sqlite(Path(database + SUFFIX))
 
-    def _enter_postgres(self) -> bool:
-        conn = self.db.engine.connect()
+    def _enter_postgres(self, *, entering: bool = True) -> bool:
+        """Take the shared mark on a connection of its own; ``entering``: ask for the
+        exclusive one first (whether this process is alone)."""
         try:
-            alone = bool(conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({_KEY})").scalar())
-            conn.exec_driver_sql(f"SELECT pg_advisory_lock_shared({_KEY})")
+            conn = self.db.engine.connect()
+        except OperationalError as exc:
+            raise self.db.unavailable(exc) from exc
+        try:
+            alone = entering and bool(
+                conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({KEY})").scalar()
+            )
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock_shared({KEY})")
             if alone:
-                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_KEY})")
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({KEY})")
+            # The connection is idle for as long as the process lives: a server's
+            # idle_session_timeout (PostgreSQL 14+) must not end it, and the mark with it.
+            conn.exec_driver_sql(
+                "SELECT set_config('idle_session_timeout', '0', false) "
+                "WHERE current_setting('idle_session_timeout', true) IS NOT NULL"
+            )
             conn.commit()  # session locks outlive the transaction; the connection keeps them
         except BaseException:
             conn.invalidate()  # never back to the pool with a lock held
@@ -70,6 +97,28 @@ class Presence:
             raise
         self._conn = conn
         return alone
+
+    def hold(self) -> None:
+        """Check that this process still holds the mark it entered with, and take it back when
+        the database took it away (PostgreSQL: its session ended, by a restart of the database
+        or a connection cut). Refused as a transaction is while the database is away."""
+        if not self._marked:
+            return
+        if self._conn is not None:
+            try:
+                self._conn.exec_driver_sql("SELECT 1")
+                self._conn.commit()
+                return
+            except DBAPIError:
+                self._drop()
+        self._enter_postgres(entering=False)  # or at a later beat, if the database is away
+        log.warning("this process's serving mark went with its database session; took it back")
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            self._conn.invalidate()  # the session ends, and its locks with it (not pooled)
+            self._conn.close()
+            self._conn = None
 
     def _enter_sqlite(self, path: Path) -> bool:
         try:
@@ -88,10 +137,20 @@ class Presence:
 
     def leave(self) -> None:
         """Let the mark go (a clean stop)."""
-        if self._conn is not None:
-            self._conn.invalidate()  # the session ends, and its locks with it (not pooled)
-            self._conn.close()
-            self._conn = None
+        self._marked = False
+        self._drop()
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def database_started(tx: Tx) -> int | None:
+    """When the database server last started, in milliseconds since the epoch by its own clock
+    (PostgreSQL): a mark taken before then went with the restart. ``None`` where a mark lives as
+    long as its process (SQLite's ``flock``)."""
+    if tx.conn.dialect.name != "postgresql":
+        return None
+    started = tx.conn.exec_driver_sql(
+        "SELECT (extract(epoch FROM pg_postmaster_start_time()) * 1000)::bigint"
+    ).scalar_one()
+    return int(started)

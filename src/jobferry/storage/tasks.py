@@ -3,7 +3,7 @@ tasks waiting for a server process to claim them (RUNNING without an owner)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -203,6 +203,12 @@ def fail_task(tx: Tx, task_id: str, message: str, now: int) -> bool:
     )
     _release_import_locks(tx, [task_id])
     return bool(failed.rowcount)
+
+
+def fail_tasks(tx: Tx, ends: Mapping[str, str], now: int) -> None:
+    """:func:`fail_task` each task of ``ends`` (messages by task id)."""
+    for task_id, message in ends.items():
+        fail_task(tx, task_id, message, now)
 
 
 def fail_orphaned(tx: Tx, alive_since: int, message: str, now: int) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, insert, update
 
+from jobferry.storage.presence import database_started
 from jobferry.storage.tables import workers
 from jobferry.storage.tx import Tx
 
@@ -28,9 +29,17 @@ def forget_stale(tx: Tx, older_than: int) -> None:
     tx.conn.execute(delete(workers).where(workers.c.heartbeat_at < older_than))
 
 
-def forget_all(tx: Tx) -> None:
-    """Drop every process: a process that starts alone knows none of them is running."""
-    tx.conn.execute(delete(workers))
+def forget_gone(tx: Tx, skew_ms: int) -> None:
+    """Drop the processes a process starting alone (no other holds a presence mark) knows
+    are gone: all of them, save any whose last beat came before the database server last
+    started (``skew_ms`` later, for the clocks of its machine and the database's): its mark
+    went with the restart, and it takes the mark back at its next beat if it lives. The
+    heartbeat rule keeps such a process's tasks meanwhile."""
+    started = database_started(tx)
+    gone = delete(workers)
+    if started is not None:
+        gone = gone.where(workers.c.heartbeat_at > started + skew_ms)
+    tx.conn.execute(gone)
 
 
 def unregister(tx: Tx, worker_id: str) -> None:

@@ -7,17 +7,22 @@ its own ``workers`` row, which is all that tells processes apart.
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
+from jobferry.errors import StorageError
 from jobferry.services.container import Services
-from jobferry.services.context import Scope
+from jobferry.services.context import Scope, now_ms
 from jobferry.services.exporting.options import parse_background_export
 from jobferry.services.importing.request import parse_import_request
 from jobferry.services.tasks import TaskService
+from jobferry.storage import presence
 from jobferry.storage import tasks as task_repo
 from jobferry.storage import workers as worker_repo
 from jobferry.storage.importing import target as import_repo
@@ -25,6 +30,7 @@ from jobferry.storage.tables import jobs
 from support.clients import ADMIN_AK, PROJECT_ID
 from support.console import add_connections
 from support.packages import write_package
+from support.waiting import pauses
 
 
 def _scope(services: Services) -> Scope:
@@ -225,3 +231,110 @@ def test_a_server_that_starts_beside_another_leaves_their_tasks_to_the_heartbeat
     alone = _server_process(services)
     assert alone.register_worker(presence=True) == [task_id]  # no one left: the task is dead
     alone.unregister_worker()
+
+
+def _mark_holders(services: Services) -> list[int]:
+    """The PostgreSQL sessions holding the presence mark of this test's schema."""
+    with services.db.transaction(readonly=True) as tx:
+        return list(
+            tx.conn.execute(
+                text(
+                    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND database = (SELECT oid FROM pg_database"
+                    " WHERE datname = current_database())"
+                    f" AND ((classid::bigint << 32) | objid::bigint) = ({presence.KEY})::bigint"
+                    " AND objsubid = 1"
+                )
+            ).scalars()
+        )
+
+
+def _end_mark_sessions(services: Services) -> None:
+    """What a restart of the database does to the live processes' marks: their sessions end."""
+    with services.db.transaction() as tx:
+        for pid in _mark_holders(services):
+            tx.conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    for pause in pauses():
+        if not _mark_holders(services):
+            return
+        time.sleep(pause)
+
+
+def _refused(*_: object, **__: object) -> None:
+    raise OperationalError("connect", None, Exception("connection refused"))
+
+
+@pytest.mark.databases("postgresql")
+def test_a_server_whose_database_session_ended_takes_its_mark_back_at_its_next_beat(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restart of PostgreSQL ends every session, and a live process's mark with it: its first
+    beat once the database is back takes it back, so a process starting later is not alone and
+    fails nothing."""
+    scope = _scope(services)
+    task_id = _queue_import(services, scope, tmp_path)
+    serving = _server_process(services)
+    try:
+        serving.register_worker(presence=True)
+        assert serving.claim(("import",)) is not None
+        _end_mark_sessions(services)
+        with monkeypatch.context() as restarting:  # the database is not back yet
+            restarting.setattr(services.db.engine, "connect", _refused)
+            with pytest.raises(StorageError):
+                serving.heartbeat()
+
+        serving.heartbeat()
+
+        assert len(_mark_holders(services)) == 1
+        newcomer = _server_process(services)
+        try:
+            assert newcomer.register_worker(presence=True) == []
+        finally:
+            newcomer.unregister_worker()
+        assert services.tasks.show(scope, task_id).status == "RUNNING"
+    finally:
+        serving.unregister_worker()
+
+
+@pytest.mark.databases("postgresql")
+def test_a_server_alone_after_a_database_restart_spares_the_tasks_of_processes_that_beat_before(
+    services: Services, tmp_path: Path
+) -> None:
+    """A process starting between a restart of PostgreSQL and a live process's next beat is
+    alone: the live process's mark went with the restart. Its last beat came before the
+    database started, so the newcomer leaves its task to the heartbeat rule (it beats again, or
+    is failed after four missed beats); a process that beat after the start and holds no mark
+    is dead, and its task fails at once."""
+    with services.db.transaction(readonly=True) as tx:
+        started = presence.database_started(tx)
+    assert started is not None
+    up_ms = now_ms() - started
+    # a heartbeat for which the restart is less than four beats old, and more than one
+    beat = up_ms // 2000
+    if beat < 1:
+        pytest.skip("the database started less than two seconds ago")
+    scope = _scope(services)
+    spared = _queue_import(services, scope, tmp_path)
+    failed = _queue_export(services, scope)
+    live = TaskService(services.db, heartbeat_seconds=beat)
+    crashed = TaskService(services.db, heartbeat_seconds=beat)
+    newcomer = TaskService(services.db, heartbeat_seconds=beat)
+    try:
+        live.register_worker(presence=True)
+        assert live.claim(("import",)) is not None
+        crashed.register_worker()
+        assert crashed.claim(("export",)) is not None
+        _end_mark_sessions(services)  # the restart: the live process's mark is gone
+        with services.db.transaction() as tx:
+            worker_repo.beat(tx, live.worker_id, started - 1000)  # its last beat: before it
+
+        assert newcomer.register_worker(presence=True) == [failed]
+
+        assert services.tasks.show(scope, spared).status == "RUNNING"
+        assert "stopped before it finished" in services.tasks.show(scope, failed).message
+        live.heartbeat()  # it beats again: alive for everyone, its mark held again
+        assert len(_mark_holders(services)) == 2
+        assert newcomer.heartbeat() == []
+    finally:
+        newcomer.unregister_worker()
+        live.unregister_worker()
