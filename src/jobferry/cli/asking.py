@@ -38,7 +38,10 @@ def import_question(s: Session, plan: dict[str, Any] | None, contents: dict[str,
 
 def written(task: dict[str, Any]) -> tuple[int, int]:
     """How many objects an import created and changed (overwrote, renamed or deleted: what a
-    rollback restores), from its successful subtasks."""
+    rollback restores), from its successful subtasks; none for a failed import, which kept
+    nothing a rollback could undo (a push into a remote that failed was undone)."""
+    if task.get("status") == TaskStatus.FAILED:
+        return 0, 0
     counts = _undoable(task)
     return counts[PlanAction.CREATE], sum(counts.values()) - counts[PlanAction.CREATE]
 
@@ -148,6 +151,11 @@ def interrupted_task(s: Session, task_id: str, what: str) -> FollowingInterrupte
 def last_line(s: Session, task: dict[str, Any]) -> str:
     """An import's last line: its task id, and how to roll it back when it wrote anything."""
     task_id = str(task.get("id", ""))
+    if task.get("status") == TaskStatus.FAILED:
+        kept = mapping(mapping(task.get("result")).get("push")).get("notUndone")
+        if kept:
+            return f"Task {task_id}: nothing to roll back; what the remote kept is said above."
+        return f"Task {task_id}: nothing was kept, nothing to roll back."
     if sum(written(task)) == 0:
         return f"Task {task_id}: nothing was written, nothing to roll back."
     return f"Task {task_id}. Roll it back with: {rollback_command_line(s, task_id)}"

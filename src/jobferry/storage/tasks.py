@@ -275,3 +275,27 @@ def subtask_lines(tx: Tx, task_id: str, offset: int, limit: int) -> list[str]:
         .limit(limit)
     )
     return [r.line for r in tx.conn.execute(stmt)]
+
+
+def subtask_rows(tx: Tx, task_id: str, after: int, limit: int) -> list[tuple[int, str]]:
+    """A page of a task's subtasks as (position, JSON) rows, in order, past ``after``."""
+    stmt = (
+        select(task_subtasks.c.seq, task_subtasks.c.line)
+        .where(task_subtasks.c.task_id == task_id, task_subtasks.c.seq > after)
+        .order_by(task_subtasks.c.seq)
+        .limit(limit)
+    )
+    return [(r.seq, r.line) for r in tx.conn.execute(stmt)]
+
+
+def replace_subtasks(tx: Tx, task_id: str, rows: Sequence[tuple[int, str, str]]) -> None:
+    """Store ``rows`` (position, status, JSON) in place of the subtasks at those positions."""
+    if not rows:
+        return
+    first, last = rows[0][0], rows[-1][0]
+    tx.conn.execute(
+        delete(task_subtasks).where(
+            task_subtasks.c.task_id == task_id, task_subtasks.c.seq.between(first, last)
+        )
+    )
+    insert_subtasks(tx, task_id, rows)

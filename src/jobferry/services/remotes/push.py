@@ -60,7 +60,7 @@ from jobferry.services.remotes.reading import RemoteState, changed_since, read_s
 from jobferry.services.remotes.sending import PushFailed, send_level
 from jobferry.services.remotes.service import RemoteService
 from jobferry.services.remotes.steps import build
-from jobferry.services.remotes.undo import UndoReport, undo_push
+from jobferry.services.remotes.undo import UndoReport, fail_subtasks, undo_push
 from jobferry.services.remotes.writes import RemoteWrites, Step
 from jobferry.services.tasks import TaskService
 from jobferry.storage import Database, Tx
@@ -311,10 +311,15 @@ class PushService:
 
     def _undo_shadow(self, scope: Scope, task_id: str, final: str) -> str:
         """Roll the shadow's import back (the local rollback, in one transaction with the
-        journal's end); what the task's message adds."""
+        journal's end, its subtasks failed); what the task's message adds."""
+        held = " and was undone"
+        if final != "undone":
+            held = "; the task's message says what the remote kept"
+        why = f"Not kept: the push to remote '{scope.workspace.shadow_of}' failed{held}."
         try:
             with self.db.transaction(bulk=True) as tx:
                 undone = undo_import(tx, scope, task_id)
+                fail_subtasks(tx, task_id, why)
                 journal_repo.set_push_state(tx, task_id, final, now_ms())
         except RollbackRefusedError as exc:
             with self.db.transaction() as tx:

@@ -14,14 +14,20 @@ from typing import Any
 
 import orjson
 
-from jobferry.domain.enums import ObjectKind
+from jobferry.domain.enums import ObjectKind, PlanAction, TaskStatus
 from jobferry.errors import RemoteError
+from jobferry.services.definitions.documents import dump, load
 from jobferry.services.remotes.journal import Journal
 from jobferry.services.remotes.writes import RemoteWrites, Step, Undo
+from jobferry.storage import Tx
+from jobferry.storage import tasks as task_repo
 from jobferry.storage.remotes_journal import CallRecord
 
 UNDONE_STATES = frozenset({"done", "pending", "failed"})
 """Calls that took effect or may have."""
+WRITTEN = frozenset({PlanAction.CREATE, PlanAction.OVERWRITE, PlanAction.RENAME, PlanAction.DELETE})
+"""The subtasks' actions that wrote an object (a failed push keeps none of them)."""
+PAGE = 500
 
 
 @dataclass
@@ -113,3 +119,20 @@ def undo_push(journal: Journal, writes: RemoteWrites, remote: str, over: bool = 
     if over:
         journal.state(report.final(), over=True)
     return report
+
+
+def fail_subtasks(tx: Tx, task_id: str, why: str) -> None:
+    """Mark every write of the failed push's import (its subtasks that created, overwrote,
+    renamed or deleted an object) FAILED, saying ``why`` before what it had done: the shadow
+    does not keep it, and the import has nothing a rollback could undo."""
+    after = 0
+    while page := task_repo.subtask_rows(tx, task_id, after, PAGE):
+        rows = []
+        for seq, line in page:
+            sub = load(line)
+            if sub.get("action") in WRITTEN and sub.get("status") != TaskStatus.FAILED:
+                sub["status"] = TaskStatus.FAILED
+                sub["message"] = f"{why} Undone: {sub.get('message', '')}"
+            rows.append((seq, str(sub.get("status")), dump(sub)))
+        task_repo.replace_subtasks(tx, task_id, rows)
+        after = page[-1][0]

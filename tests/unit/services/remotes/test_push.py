@@ -93,6 +93,12 @@ def test_a_write_refused_midway_undoes_every_write_made_newest_first(
     assert task.status == TaskStatus.FAILED
     assert held(standin) == before
     assert standin.refused() == []
+    # what the import wrote into the shadow was rolled back: no subtask says it is kept
+    writes = [sub for sub in task.subtasks or [] if sub["action"] not in ("UNCHANGED", "SKIP")]
+    assert writes
+    assert {sub["status"] for sub in writes} == {TaskStatus.FAILED}
+    message = "Not kept: the push to remote 'prod' failed and was undone. Undone: Created job"
+    assert any(sub["message"].startswith(message) for sub in writes)
 
 
 def test_a_lost_answer_is_read_again_and_not_sent_twice(

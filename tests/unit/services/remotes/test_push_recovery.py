@@ -76,6 +76,9 @@ def test_a_push_killed_midway_is_undone_by_recovery(
     task = services.tasks.show(shadow, task_id)
     assert task.status == TaskStatus.FAILED
     assert "stopped when its server process did" in task.message
+    writes = [sub for sub in task.subtasks or [] if sub["action"] not in ("UNCHANGED", "SKIP")]
+    assert writes
+    assert {sub["status"] for sub in writes} == {TaskStatus.FAILED}  # none kept
     assert services.pushes.recover() == []  # finished once
     assert standin.refused() == []
 
