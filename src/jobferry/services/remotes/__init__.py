@@ -5,7 +5,8 @@ by a shadow workspace that changes only when the remote is refreshed.
   ``records``: what the feature answers, and the one parser of a remote's body.
 - ``client``: the signed DataArts calls a remote is driven with (``calls``: which calls, on
   which host; ``query``: their query strings, as the SDKs send them; ``paging``: walking a
-  paged list call; ``backoff``: when a failed call is sent again).
+  paged list call; ``backoff``: when a failed call is sent again; ``refusals``: how an
+  error answer reads, and the credentials' refusal).
 - Refresh, the shadow brought to the remote's state: ``refresh`` (read in bulk),
   ``environment`` (its connections and variables), ``submitted`` (its submitted versions),
   ``snapshot`` (from a carried export, when the remote cannot be reached), ``shadow`` and

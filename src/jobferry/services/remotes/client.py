@@ -43,6 +43,7 @@ from jobferry.services.remotes.calls import (
 )
 from jobferry.services.remotes.paging import PAGE, Page, PagingModes, walk_list
 from jobferry.services.remotes.query import sdk_query
+from jobferry.services.remotes.refusals import auth_refused, envelope
 from jobferry.signing import sign_request
 
 __all__ = [
@@ -114,32 +115,6 @@ class Host:
         return cls(parts.netloc, f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/"))
 
 
-def _error_pair(body: dict[str, Any]) -> tuple[object, object]:
-    """(code, message) of an error body: top level in any of the SDK's spellings, else the
-    first of its ``errors``."""
-    code = body.get("error_code") or body.get("errorCode") or body.get("code")
-    message = body.get("error_msg") or body.get("errorMsg") or body.get("message")
-    errors = body.get("errors")
-    first = errors[0] if isinstance(errors, list) and errors else None
-    if isinstance(first, dict):
-        code, message = code or first.get("error_code"), message or first.get("error_msg")
-    return code, message
-
-
-def _envelope(response: httpx2.Response) -> tuple[str, str]:
-    """(error code, message) of an error answer, in any spelling the SDK accepts."""
-    try:
-        body = orjson.loads(response.content) if response.content else None
-    except orjson.JSONDecodeError:
-        body = None
-    if isinstance(body, dict):
-        code, message = _error_pair(body)
-        if code or message:
-            return str(code or ""), str(message or "")
-    text = response.text.strip().replace("\n", " ")[:300]
-    return "", text or response.reason_phrase
-
-
 def _body(call: str, body: dict[str, Any] | None) -> bytes:
     """The bytes of ``call``'s body, without the fields it cannot carry (``UNSENT_FIELDS``)."""
     if body is None:
@@ -170,6 +145,12 @@ class DataArtsClient:
         self.calls = 0
         """Requests sent so far (retries included)."""
         self._counting = threading.Lock()
+        self._gate = threading.Lock()
+        self._signed = False
+        """Whether the remote accepted a signature: until then, calls go one at a time."""
+        self._refusal: RemoteAuthError | None = None
+        """The credentials' refusal: no call is sent after it (DataArts locks a key after a
+        few failed signatures in a row, for everyone using it)."""
         self._sleep = sleep
         self._factory = Host.of(endpoint.endpoint)
         self._studio = Host.of(endpoint.studio) if endpoint.studio else self._factory
@@ -235,7 +216,24 @@ class DataArtsClient:
         """Make ``call`` (a key of :data:`CALLS`); the 2xx answer, or the error tree's
         translation of what went wrong. A 429 (nothing was done) is retried with backoff; so
         are 5xx and a dropped connection for a read. A write that failed so is not retried
-        here: its effect may have happened, and the push re-reads before it retries."""
+        here: its effect may have happened, and the push re-reads before it retries. Until
+        the remote accepted a signature, calls from other threads wait for the one sent; after
+        a 401 (or a read's 403), none is sent: each is refused as that one was."""
+        if not self._signed:
+            with self._gate:
+                if not self._signed:
+                    return self._send(call, path, query, body)
+        return self._send(call, path, query, body)
+
+    def _send(
+        self,
+        call: str,
+        path: dict[str, str] | None,
+        query: dict[str, Any] | None,
+        body: dict[str, Any] | None,
+    ) -> httpx2.Response:
+        if self._refusal is not None:
+            raise RemoteAuthError(self._refusal.message, **self._refusal.context)
         raw_path = self._path(call, path or {})
         raw_query = sdk_query(query)
         data = _body(call, body)
@@ -258,6 +256,7 @@ class DataArtsClient:
                     self._sleep(pause)
                     waited += pause
                     continue
+            self._signed = self._signed or status not in (401, 403)
             if status >= 400:
                 raise self._refused(call, response, (attempt, waited))
             return response
@@ -284,7 +283,7 @@ class DataArtsClient:
         """The error tree's translation of an error answer (``tried``: the attempts made and
         the seconds waited between them, which a throttled call's refusal says)."""
         status = response.status_code
-        code, message = _envelope(response)
+        code, message = envelope(response)
         context: dict[str, Any] = {
             "remote": self.remote,
             "call": call,
@@ -293,12 +292,12 @@ class DataArtsClient:
             "remote_error_msg": message or None,
         }
         said = f"HTTP {status}" + (f" {code}" if code else "") + (f": {message}" if message else "")
-        if status in (401, 403):
-            return RemoteAuthError(
-                f"Remote '{self.remote}' refused the credentials for {call} ({said}); check the "
-                "remote's access key and secret key (jobferry remotes add … --access-key "
-                "--secret-key), and that the key may use the remote workspace.",
-                **context,
+        if status == 401 or (status == 403 and call not in WRITES):
+            self._refusal = auth_refused(self.remote, self.endpoint.workspace, call, said, context)
+            return self._refusal
+        if status == 403:
+            return auth_refused(
+                self.remote, self.endpoint.workspace, call, said, context, role=True
             )
         if status == 429:
             attempts, waited = tried

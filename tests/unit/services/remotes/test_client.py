@@ -230,3 +230,13 @@ def test_list_jobs_without_job_type_lists_batch_jobs_only(standin: DataArtsStand
 
 def test_the_standin_answers_every_call_the_client_can_make() -> None:
     assert set(CALLS) <= MODELLED, sorted(set(CALLS) - MODELLED)
+
+
+def test_after_a_refused_signature_no_other_call_is_sent(standin: DataArtsStandin) -> None:
+    # DataArts locks a key after a few failed signatures in a row, for everyone using it
+    with _client(standin, secret_key="not-the-secret") as client:
+        with pytest.raises(RemoteAuthError, match="jobferry remotes edit prod --secret-key"):
+            list(client.jobs())
+        with pytest.raises(RemoteAuthError):
+            client.show_script("daily_sales_sql")
+    assert len(standin.seen) == 1

@@ -9,8 +9,10 @@ from collections import Counter
 import pytest
 
 from jobferry.domain.enums import JobStatus
+from jobferry.errors import RemoteAuthError
 from jobferry.services.container import Services
 from jobferry.services.context import Scope
+from jobferry.services.remotes.records import RemoteChange
 from jobferry.storage.importing import ledger as ledger_repo
 from support.builders import make_job, make_resource, make_script
 from support.console import admin_actor
@@ -195,3 +197,16 @@ def test_a_job_renamed_on_the_remote_after_its_submit_keeps_its_submitted_versio
     assert taken is not None
     assert taken.document.get("description") == "a new job, the old name"
     assert standin.refused() == []
+
+
+def test_a_refresh_refused_the_credentials_stops_at_its_first_call(
+    services: Services, standin: DataArtsStandin, shadow: Scope
+) -> None:
+    # its reads go side by side; after a failed signature, each would count towards the
+    # remote's lock of the key, for everyone using it
+    actor = admin_actor(services)
+    services.remotes.change(actor, "prod", RemoteChange(secret_key="not-the-secret"))
+    standin.reset()
+    with pytest.raises(RemoteAuthError, match="jobferry remotes edit prod --secret-key @FILE"):
+        services.remotes.refresh(actor, "prod")
+    assert len(standin.seen) == 1

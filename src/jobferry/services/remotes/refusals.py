@@ -1,0 +1,67 @@
+"""How a remote's refusal reads: the error code and message of an error answer, in any
+spelling DataArts' SDKs accept, and the credentials' refusal (a 401 or 403) with its fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx2
+import orjson
+
+from jobferry.errors import RemoteAuthError
+
+
+def _error_pair(body: dict[str, Any]) -> tuple[object, object]:
+    """(code, message) of an error body: top level in any of the SDK's spellings, else the
+    first of its ``errors``."""
+    code = body.get("error_code") or body.get("errorCode") or body.get("code")
+    message = body.get("error_msg") or body.get("errorMsg") or body.get("message")
+    errors = body.get("errors")
+    first = errors[0] if isinstance(errors, list) and errors else None
+    if isinstance(first, dict):
+        code, message = code or first.get("error_code"), message or first.get("error_msg")
+    return code, message
+
+
+def envelope(response: httpx2.Response) -> tuple[str, str]:
+    """(error code, message) of an error answer, in any spelling the SDK accepts."""
+    try:
+        body = orjson.loads(response.content) if response.content else None
+    except orjson.JSONDecodeError:
+        body = None
+    if isinstance(body, dict):
+        code, message = _error_pair(body)
+        if code or message:
+            return str(code or ""), str(message or "")
+    text = response.text.strip().replace("\n", " ")[:300]
+    return "", text or response.reason_phrase
+
+
+def auth_refused(
+    remote: str,
+    workspace: str,
+    call: str,
+    said: str,
+    context: dict[str, Any],
+    *,
+    role: bool = False,
+) -> RemoteAuthError:
+    """The remote's refusal of its key (a 401: the key or its signature; ``role``, a 403: the
+    key's user lacks the role in the remote workspace), with the fix: the remote exists, so
+    it is edited, not added again."""
+    edit = f"jobferry remotes edit {remote}"
+    if role:
+        return RemoteAuthError(
+            f"Remote '{remote}' refused {call} ({said}): its access key lacks a role in "
+            f"workspace '{workspace}' of the remote that allows it. Give the key's user that "
+            f"role in DataArts, or give the remote another key ({edit} --access-key AK "
+            "--secret-key @FILE).",
+            **context,
+        )
+    return RemoteAuthError(
+        f"Remote '{remote}' refused the credentials for {call} ({said}): its access key or "
+        "secret key is wrong, or the key is locked after failed signatures. Give the remote "
+        f"its current secret key ({edit} --secret-key @FILE; with --access-key AK for a new "
+        "key pair).",
+        **context,
+    )

@@ -1,0 +1,32 @@
+"""How a remote's refusal reads (``services/remotes/refusals.py``): an error answer's code and
+message in any spelling the SDKs accept, and the credentials' refusal, whose fix edits the
+remote (it exists: its key is wrong) or gives the key's user a role (a 403)."""
+
+from __future__ import annotations
+
+import httpx2
+
+from jobferry.services.remotes.refusals import auth_refused, envelope
+
+
+def test_an_error_answer_is_read_in_either_spelling() -> None:
+    top = httpx2.Response(400, json={"error_code": "DLF.0100", "error_msg": "no job"})
+    listed = httpx2.Response(400, json={"errors": [{"error_code": "DLF.6201", "error_msg": "x"}]})
+    assert envelope(top) == ("DLF.0100", "no job")
+    assert envelope(listed) == ("DLF.6201", "x")
+    assert envelope(httpx2.Response(502, text="bad\ngateway")) == ("", "bad gateway")
+
+
+def test_a_refused_signature_says_to_edit_the_remote_s_key_not_to_add_it() -> None:
+    refused = auth_refused("prod", "ws1", "list_jobs", "HTTP 401 APIGW.0301", {"remote": "prod"})
+    assert "jobferry remotes edit prod --secret-key @FILE" in refused.message
+    assert "--access-key AK" in refused.message
+    assert "remotes add" not in refused.message
+    assert refused.context == {"remote": "prod"}
+
+
+def test_a_refused_role_says_the_key_lacks_a_role_in_the_remote_workspace() -> None:
+    refused = auth_refused("prod", "ws1", "update_job", "HTTP 403 DLF.6888", {}, role=True)
+    assert "its access key lacks a role in workspace 'ws1' of the remote" in refused.message
+    assert "Give the key's user that role in DataArts" in refused.message
+    assert "secret key is wrong" not in refused.message
