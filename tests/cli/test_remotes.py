@@ -197,3 +197,41 @@ def test_remotes_edit_rotates_the_secret_key_and_moves_the_endpoint_in_place(
     default = cli.json("remotes", "edit", name, "--studio-endpoint", "default")
     assert default["studioEndpoint"] == gateway.url
     assert cli("remotes", "remove", name).exit_code == 0
+
+
+def test_losing_the_server_while_following_a_refresh_names_the_shadow_workspace(
+    cli: Cli,
+    gateway: Gateway,
+    remote_server: ServerProcess,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jobferry.cli.client import ApiClient, ConnectionProblemError
+
+    name = f"lost-{uuid.uuid4().hex[:8]}"
+    secret = tmp_path / "remote.sk"
+    secret.write_text(remote_server.sk + "\n", encoding="utf-8")
+    added = cli(
+        "remotes", "add", name, "--endpoint", gateway.url,
+        "--project-id", remote_server.project_id, "--workspace", remote_workspace(remote_server),
+        "--access-key", remote_server.ak, "--secret-key", f"@{secret}",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    here = cli.remote.workspace_name(cli.workspace)  # named: the CLI knows it before the refresh
+    followed: list[str] = []
+
+    def gone(self: ApiClient, task_id: str, *args: object, **kwargs: object) -> object:
+        followed.append(task_id)
+        raise ConnectionProblemError("Cannot reach http://127.0.0.1:1 (ConnectionError).")
+
+    monkeypatch.setattr(ApiClient, "wait_task", gone)
+    lost = cli("remotes", "refresh", name, workspace=here)
+    monkeypatch.undo()
+    [task_id] = followed
+    assert lost.exit_code == 1, lost.output
+    text = " ".join(lost.stderr.split())
+    follow = text.split("follow it with: ", 1)[1].split()
+    assert follow[-4:] == [task_id, "--wait", "-w", name]  # the task is the shadow's
+    task = cli.json(*follow[1:])
+    assert task["kind"] == "refresh"
+    assert cli("remotes", "remove", name).exit_code == 0

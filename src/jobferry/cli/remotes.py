@@ -19,6 +19,7 @@ from jobferry.cli.secrets import SOURCES, secret_value
 from jobferry.cli.session import Column, JsonOption, list_answer, session
 from jobferry.cli.tasks import follow_accepted
 from jobferry.cli.uploads import package_path
+from jobferry.cli.workspaces import Workspace
 from jobferry.domain.enums import RefreshAction, RemoteReach
 from jobferry.services.remotes.records import SUBMITTED
 
@@ -310,8 +311,8 @@ def refresh_remote(
             headers=RESPOND_ASYNC,
         )
     )
-    if "workspace" in answer:  # a task of the shadow workspace, followed to its end
-        s.client().workspace = str(answer["workspace"])
+    if "workspace" in answer:  # a task of the shadow workspace (named as the remote)
+        s.act_in(Workspace(str(answer["workspace"]), name))
         answer = mapping(follow_accepted(s, str(answer.get("taskId")), "refresh").get("refresh"))
     s.output.result(answer, _refreshed(name, answer))
 

@@ -69,6 +69,12 @@ class Session:
             self._workspace = describe(client, client.workspace)
         return self._workspace
 
+    def act_in(self, workspace: Workspace) -> None:
+        """Act in ``workspace`` from here on (the server ran the command's task there: a
+        remote's refresh, in its shadow), and name it so in a command to copy."""
+        self.client().workspace = workspace.id
+        self._workspace = workspace
+
     def workspace_arg(self) -> str | None:
         """The target workspace as ``-w`` names it in a command to copy: its name when the
         endpoint can tell, else its id (``None``: the context's default)."""
