@@ -285,3 +285,32 @@ def test_apply_says_fixes_without_the_options_it_does_not_have(reason: str) -> N
     planned = str(cli_fix(found, "prod", command="import"))
     assert "apply" not in planned
     assert "plan with" not in planned  # the command that planned: import
+
+
+@pytest.mark.parametrize("route", [None, "dev-prod"])
+@pytest.mark.parametrize(
+    ("found", "words"),
+    [
+        (problem("scheduled"), "stop it in DataArts, then refresh the shadow"),
+        ({**problem("scheduled"), "action": "DELETE"}, "stop it in DataArts, then refresh"),
+        (problem("name_conflict"), "rename or delete that object in DataArts, then refresh"),
+        (problem("in_use"), "or in DataArts, then jobferry remotes refresh prod)"),
+    ],
+)
+def test_a_fix_for_a_remote_s_shadow_changes_the_remote_in_dataarts_then_refreshes(
+    capsys: pytest.CaptureFixture[str], found: dict[str, Any], words: str, route: str | None
+) -> None:
+    # the shadow refuses jobs stop, jobs rename and any other write but an import's push
+    plan = {
+        "planId": "p1",
+        "objects": [],
+        "summary": {},
+        "problems": [found],
+        "remoteState": {"remote": "prod", "refreshedAt": 1, "from": "remote"},
+    }
+    show_plan(Output(False), plan, "prod", route=route, command="import")
+    shown = " ".join(capsys.readouterr().out.split())
+    assert words in shown
+    assert "jobferry remotes refresh prod" in shown
+    assert "jobs stop" not in shown
+    assert "jobs rename" not in shown

@@ -25,3 +25,24 @@ def reference(problem: dict[str, Any]) -> tuple[str, str] | None:
     if isinstance(ref, dict) and ref.get("kind") and ref.get("name") is not None:
         return str(ref["kind"]), str(ref["name"])
     return None
+
+
+def refresh_shadow(remote: str) -> str:
+    """A remote's shadow takes a change made in DataArts by a refresh."""
+    return f"refresh the shadow (jobferry remotes refresh {quoted(remote)})"
+
+
+def stop_it(name: Any, workspace: str | None, remote: str | None) -> str:
+    """How to stop a scheduled job of the target: ``jobs stop``, or (``remote``: the target is
+    that remote's shadow, which refuses it) in DataArts, then a refresh."""
+    if remote:
+        return f"stop it in DataArts, then {refresh_shadow(remote)}"
+    return f"stop it (jobferry jobs stop {quoted(name)}{in_workspace(workspace)})"
+
+
+def in_target(remote: str | None, command: str) -> str:
+    """Where a change to the target is made: with ``command``, or (``remote``: the target is
+    that remote's shadow, which refuses it) in DataArts, then a refresh."""
+    if remote:
+        return f"in DataArts, then {refresh_shadow(remote)}"
+    return f"in the target ({command})"

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobferry.cli.fix_terms import CARRIED as _CARRIED
+from jobferry.cli.fix_terms import in_target, stop_it
 from jobferry.cli.fix_terms import in_workspace as _in
 from jobferry.cli.fix_terms import quoted as _quoted
 from jobferry.cli.fix_terms import reference as _reference
@@ -76,23 +77,25 @@ def cli_fix(
     signature: str | None = None,
     route: str | None = None,
     command: str = "plan",
+    remote: str | None = None,
 ) -> str | None:
     """The fix of a plan problem in the CLI's commands and flags (``None``: the server's fix
     says it already, in no API terms). ``workspace`` is the target as ``-w`` names it;
     ``signature`` the plan's signature state, when known; ``route`` the route ``promote``
     planned (its fixes name ``promote``'s flags and the route's settings); ``command`` the
-    command that planned (``plan``, ``import`` or ``apply``: each fix names only its flags)."""
+    command that planned (``plan``, ``import`` or ``apply``: each fix names only its flags);
+    ``remote``: the target is that remote's shadow, which changes only in DataArts."""
     if route is not None:
-        fix = _route_fix(problem, route, workspace)
+        fix = _route_fix(problem, route, workspace, remote)
         if fix is not None:
             return fix
     if command == "apply":
-        return _apply_fix(problem, workspace)
+        return _apply_fix(problem, workspace, remote)
     reason = problem.get("reason")
     ref = _reference(problem)
     if reason == ProblemReason.MISSING_REFERENCE and ref is not None:
         return _missing(ref[0], ref[1], workspace)
-    said = _said_alike(problem, workspace, command)
+    said = _said_alike(problem, workspace, command, remote)
     if said is not None:
         return said
     if reason == ProblemReason.DRIFT:
@@ -111,14 +114,17 @@ def cli_fix(
             "expressed, and export again"
         )
     if reason == ProblemReason.NAME_CONFLICT:
+        rename = in_target(remote, "jobferry jobs rename NAME NEW_NAME for a job")
         return (
-            "rename or delete that object in the target (jobferry jobs rename NAME NEW_NAME for "
-            f"a job), or {command} with --propagate-deletes if the source deleted it"
+            f"rename or delete that object {rename}, or {command} with --propagate-deletes if "
+            "the source deleted it"
         )
-    return _any_command_fix(reason, command)
+    return _any_command_fix(reason, command, remote)
 
 
-def _said_alike(problem: dict[str, Any], workspace: str | None, command: str) -> str | None:
+def _said_alike(
+    problem: dict[str, Any], workspace: str | None, command: str, remote: str | None
+) -> str | None:
     """The fixes ``plan``, ``import`` and ``apply`` say alike but for their options: ``apply``
     has no --policy or --replace (the files win), so its fixes change the files instead."""
     reason, name = problem.get("reason"), str(problem.get("name", ""))
@@ -143,12 +149,12 @@ def _said_alike(problem: dict[str, Any], workspace: str | None, command: str) ->
             else f"keep it ({command} without --propagate-deletes)"
         )
         return (
-            f"stop it (jobferry jobs stop {_quoted(name)}{_in(workspace)}), let {runner} stop "
+            f"{stop_it(name, workspace, remote)}, let {runner} stop "
             f"it before deleting it (--scheduling pause-and-restore), or {keep}"
         )
     if reason == ProblemReason.SCHEDULED:
         return (
-            f"stop it (jobferry jobs stop {_quoted(name)}{_in(workspace)}), let {runner} stop "
+            f"{stop_it(name, workspace, remote)}, let {runner} stop "
             f"and restart it (--scheduling pause-and-restore), {otherwise}"
         )
     if reason == ProblemReason.LOCKED:
@@ -156,7 +162,7 @@ def _said_alike(problem: dict[str, Any], workspace: str | None, command: str) ->
     return None
 
 
-def _any_command_fix(reason: Any, command: str) -> str | None:
+def _any_command_fix(reason: Any, command: str, remote: str | None) -> str | None:
     """Fixes that name no option of the command that planned (but ``--propagate-deletes``,
     which ``apply`` has not)."""
     if reason == ProblemReason.MISSING_WORKSPACE:
@@ -166,9 +172,10 @@ def _any_command_fix(reason: Any, command: str) -> str | None:
         )
     if reason == ProblemReason.IN_USE:
         leave = "without --propagate-deletes" if command != "apply" else "keep those files"
+        target = f"in DataArts, then jobferry remotes refresh {_quoted(remote)}" if remote else ""
         return (
-            "remove those references (in the source, then export again, or in the target), or "
-            f"leave the deletion out ({leave})"
+            "remove those references (in the source, then export again, or "
+            f"{target or 'in the target'}), or leave the deletion out ({leave})"
         )
     return None
 
@@ -187,7 +194,7 @@ def _older(command: str, deleting: bool) -> str:
     )
 
 
-def _apply_fix(problem: dict[str, Any], workspace: str | None) -> str | None:
+def _apply_fix(problem: dict[str, Any], workspace: str | None, remote: str | None) -> str | None:
     """The fixes ``apply -f`` can follow: it has no --policy, --on-drift, --replace or
     --profile-map (the files win, as they are), so its fixes change the files or the target."""
     reason = problem.get("reason")
@@ -199,7 +206,7 @@ def _apply_fix(problem: dict[str, Any], workspace: str | None) -> str | None:
                 f"{_in(workspace)}; or change the files to use one that exists"
             )
         return f"add {ref[0]} '{ref[1]}' to the folder, or create it in the workspace first"
-    said = _said_alike(problem, workspace, "apply")
+    said = _said_alike(problem, workspace, "apply", remote)
     if said is not None:
         return said
     if reason == ProblemReason.DRIFT:
@@ -216,5 +223,6 @@ def _apply_fix(problem: dict[str, Any], workspace: str | None) -> str | None:
     if reason == ProblemReason.TIME_ZONE:
         return "change the schedule in the files so the move can be expressed"
     if reason == ProblemReason.NAME_CONFLICT:
-        return "rename or delete that object in the target (jobferry jobs rename NAME NEW_NAME)"
-    return _any_command_fix(reason, "apply")
+        rename = in_target(remote, "jobferry jobs rename NAME NEW_NAME")
+        return f"rename or delete that object {rename}"
+    return _any_command_fix(reason, "apply", remote)

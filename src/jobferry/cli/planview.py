@@ -118,10 +118,12 @@ def problem_lines(
     signature: str | None = None,
     route: str | None = None,
     command: str = "plan",
+    remote: str | None = None,
 ) -> None:
     """Every problem with its fix, said with jobferry's commands and flags (:mod:`.fixes`;
     ``workspace`` as ``-w`` names the target, ``signature`` the plan's signature state,
-    ``route`` the route ``promote`` planned, ``command`` the command that planned)."""
+    ``route`` the route ``promote`` planned, ``command`` the command that planned, ``remote``
+    the remote whose shadow the target is)."""
     for problem in problems:
         out.line(
             Text.assemble(
@@ -131,7 +133,7 @@ def problem_lines(
                 str(problem.get("detail") or problem.get("message") or ""),
             )
         )
-        fix = cli_fix(problem, workspace, signature, route, command) or problem.get("fix")
+        fix = cli_fix(problem, workspace, signature, route, command, remote) or problem.get("fix")
         if fix:
             out.line(Text.assemble(("      fix: ", "cyan"), str(fix)))
 
@@ -203,8 +205,7 @@ def show_plan(
     _more(out, plan, len(shown), route is None, command)
     out.line(summary_text(plan.get("summary") or {}), style="bold")
     _pending(out, plan, route)
-    signature = mapping(plan.get("signature")).get("state")
-    _plan_problems(out, plan.get("problems") or [], workspace, signature, route, command)
+    _plan_problems(out, plan, workspace, route, command)
 
 
 def _more(out: Output, plan: dict[str, Any], shown: int, listable: bool, command: str) -> None:
@@ -368,21 +369,19 @@ def schedule_line(move: dict[str, Any]) -> Text:
 
 
 def _plan_problems(
-    out: Output,
-    problems: list[dict[str, Any]],
-    workspace: str | None,
-    signature: Any,
-    route: str | None,
-    command: str,
+    out: Output, plan: dict[str, Any], workspace: str | None, route: str | None, command: str
 ) -> None:
-    """Every problem with its fix (a missing environment object is one problem, naming the
-    objects that use it)."""
+    """Every problem of the plan with its fix (a missing environment object is one problem,
+    naming the objects that use it; a target that is a remote's shadow changes in DataArts)."""
+    problems = plan.get("problems") or []
     if not problems:
         return
     again = "promote" if route is not None else command
     out.line(f"Problems (fix them, then {again} again):", style="red bold")
-    signed = str(signature) if signature else None
-    problem_lines(out, problems, workspace, signed, route, command)
+    signature = mapping(plan.get("signature")).get("state")
+    remote = mapping(plan.get("remoteState")).get("remote")
+    signed, shadow_of = (str(signature) if signature else None), (str(remote) if remote else None)
+    problem_lines(out, problems, workspace, signed, route, command, shadow_of)
 
 
 def has_changes(plan: dict[str, Any]) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobferry.cli.fix_terms import CARRIED, in_workspace, quoted, reference
+from jobferry.cli.fix_terms import CARRIED, in_target, in_workspace, quoted, reference, stop_it
 from jobferry.domain.enums import ENVIRONMENT_KINDS, EnvironmentKind, ObjectKind, ProblemReason
 
 
@@ -28,9 +28,12 @@ def _missing(kind: str, name: str, route: str, workspace: str | None) -> str | N
     return None
 
 
-def route_fix(problem: dict[str, Any], route: str, workspace: str | None) -> str | None:
+def route_fix(
+    problem: dict[str, Any], route: str, workspace: str | None, remote: str | None = None
+) -> str | None:
     """The fixes ``promote`` says in its own flags and the route's settings, where a plain
-    plan's would name ``plan``, ``export`` or options ``promote`` does not have."""
+    plan's would name ``plan``, ``export`` or options ``promote`` does not have (``remote``:
+    the target is that remote's shadow, changed only in DataArts)."""
     reason, name = problem.get("reason"), str(problem.get("name", ""))
     edit, where = f"jobferry routes edit {quoted(route)}", in_workspace(workspace)
     skip = "or promote with --policy skip (keep the target's)"
@@ -51,13 +54,13 @@ def route_fix(problem: dict[str, Any], route: str, workspace: str | None) -> str
         )
     if reason == ProblemReason.SCHEDULED and problem.get("action") == "DELETE":
         return (
-            f"stop it (jobferry jobs stop {quoted(name)}{where}), let the import stop "
+            f"{stop_it(name, workspace, remote)}, let the import stop "
             f"it before deleting it (promote with --scheduling pause-and-restore, or {edit} "
             f"--scheduling pause-and-restore), or keep it (promote with --keep-deletes)"
         )
     if reason == ProblemReason.SCHEDULED:
         return (
-            f"stop it (jobferry jobs stop {quoted(name)}{where}), let the import stop "
+            f"{stop_it(name, workspace, remote)}, let the import stop "
             f"and restart it (promote with --scheduling pause-and-restore, or {edit} "
             f"--scheduling pause-and-restore), {skip}"
         )
@@ -70,8 +73,9 @@ def route_fix(problem: dict[str, Any], route: str, workspace: str | None) -> str
             "schedule in the source so the move can be expressed"
         )
     if reason == ProblemReason.NAME_CONFLICT:
+        rename = in_target(remote, "jobferry jobs rename NAME NEW_NAME for a job")
         return (
-            "rename or delete that object in the target (jobferry jobs rename NAME NEW_NAME for "
-            "a job), or promote with --propagate-deletes if the source deleted it"
+            f"rename or delete that object {rename}, or promote with --propagate-deletes if the "
+            "source deleted it"
         )
     return None
