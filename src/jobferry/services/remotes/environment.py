@@ -30,6 +30,7 @@ from jobferry.services.context import now_ms
 from jobferry.services.definitions.documents import dump
 from jobferry.services.remotes.client import DataArtsClient
 from jobferry.services.remotes.records import CONNECTION, VARIABLE
+from jobferry.services.remotes.refusals import studio_fix
 from jobferry.services.remotes.shadow import KindRead, ShadowWriter
 from jobferry.services.support.secretbox import SecretBox
 from jobferry.storage import environment as env_repo
@@ -127,9 +128,10 @@ def read_environment(
         if not isinstance(exc, RemoteError) or not _not_offered(exc):
             raise
         call = exc.context.get("call")
+        fix = studio_fix(client.remote, client.endpoint.endpoint, client.endpoint.studio)
         note = (
             f"the remote's endpoint does not offer {call} ({exc.context.get('remote_error_code')}"
-            "): the shadow's connections and environment variables were left as they were"
+            f"): the shadow's connections and environment variables were left as they were; {fix}"
         )
         return [], [note]
     return [connections, variables], []

@@ -65,3 +65,16 @@ def auth_refused(
         "key pair).",
         **context,
     )
+
+
+def studio_fix(remote: str, endpoint: str, studio: str | None) -> str:
+    """What to do when the host a Studio call went to does not publish it: give the remote
+    the Studio SDK's endpoint (``dayu.<region>``, the Factory's ``dayu-dlf.<region>``), or
+    check the one it has."""
+    edit = f"jobferry remotes edit {remote} --studio-endpoint"
+    if studio:
+        return f"check the remote's Studio endpoint {studio} ({edit} URL)"
+    guess = "https://dayu.<region>.myhuaweicloud.com"
+    if "://dayu-dlf." in endpoint:
+        guess = endpoint.replace("://dayu-dlf.", "://dayu.", 1)
+    return f"give the remote its DataArts Studio endpoint ({edit} {guess})"

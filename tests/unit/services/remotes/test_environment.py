@@ -79,6 +79,8 @@ def test_an_endpoint_without_the_studio_calls_leaves_the_environment_and_says_so
     assert reads == []
     assert len(notes) == 1
     assert "does not offer list_dataconnections (APIGW.0101)" in notes[0]
+    fix = "jobferry remotes edit prod --studio-endpoint https://dayu.example"
+    assert notes[0].endswith(f"give the remote its DataArts Studio endpoint ({fix})")
 
 
 def test_any_other_refusal_of_the_environment_calls_fails_the_refresh() -> None:

@@ -16,7 +16,7 @@ from jobferry.services.context import Scope
 from jobferry.services.importing.delivery import PreparedImport
 from jobferry.services.importing.planner import Planner
 from jobferry.services.importing.request import parse_import_request
-from jobferry.services.remotes.records import CREATED, LISTED, SUBMITTED
+from jobferry.services.remotes.records import CREATED, LISTED, SUBMITTED, RemoteChange
 from jobferry.storage import remotes as remotes_repo
 from jobferry.storage import remotes_journal as journal_repo
 from support.builders import make_job
@@ -30,7 +30,7 @@ from support.planning import (
     upload,
     write_objects,
 )
-from support.standin import DataArtsStandin, Fault, held, settling
+from support.standin import STUDIO, DataArtsStandin, Fault, held, settling
 
 
 @pytest.fixture
@@ -234,6 +234,25 @@ def test_a_renamed_job_is_renamed_on_the_remote_with_the_studio_call(
     assert task.status == TaskStatus.SUCCESSFUL, task.message
     assert "update_factory_job_name" in standin.writes()
     assert "hourly_sales" in standin.workspace.jobs
+
+
+def test_a_rename_refused_as_the_endpoint_lacks_the_studio_call_says_to_give_its_endpoint(
+    services: Services, standin: DataArtsStandin, shadow: Scope, tmp_path: Path
+) -> None:
+    import_package(services, shadow, _package(tmp_path, "daily_sales"))
+    change = RemoteChange(studio_endpoint=None, studio_given=True)  # Studio calls: the endpoint
+    services.remotes.change(admin_actor(services), "prod", change)
+    before = held(standin)
+    objects = jobs_with_dependencies(make_job("hourly_sales"))
+    package = write_objects(
+        tmp_path / "renamed.zip", objects, uids={"hourly_sales": uid_of("job", "daily_sales")}
+    )
+    task = run_import(services, shadow, upload(services, shadow, package))
+    assert task.status == TaskStatus.FAILED
+    assert "update_factory_job_name with HTTP 404 APIGW.0101" in task.message
+    fix = f"jobferry remotes edit prod --studio-endpoint {STUDIO}"
+    assert f"give the remote its DataArts Studio endpoint ({fix})" in task.message
+    assert held(standin) == before
 
 
 def test_a_change_in_the_remote_since_the_refresh_refuses_the_push_naming_it(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx2
 
-from jobferry.services.remotes.refusals import auth_refused, envelope
+from jobferry.services.remotes.refusals import auth_refused, envelope, studio_fix
 
 
 def test_an_error_answer_is_read_in_either_spelling() -> None:
@@ -30,3 +30,15 @@ def test_a_refused_role_says_the_key_lacks_a_role_in_the_remote_workspace() -> N
     assert "its access key lacks a role in workspace 'ws1' of the remote" in refused.message
     assert "Give the key's user that role in DataArts" in refused.message
     assert "secret key is wrong" not in refused.message
+
+
+def test_an_unpublished_studio_call_names_the_studio_endpoint_to_give_or_check() -> None:
+    factory = "https://dayu-dlf.cn-north-4.myhuaweicloud.com"
+    given = studio_fix("prod", factory, None)
+    assert given == (
+        "give the remote its DataArts Studio endpoint (jobferry remotes edit prod "
+        "--studio-endpoint https://dayu.cn-north-4.myhuaweicloud.com)"
+    )
+    assert "https://dayu.<region>.myhuaweicloud.com" in studio_fix("prod", "https://gw", None)
+    checked = studio_fix("prod", factory, "https://studio.example")
+    assert checked.startswith("check the remote's Studio endpoint https://studio.example")
