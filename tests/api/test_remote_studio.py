@@ -42,7 +42,8 @@ def test_the_studio_calls_go_to_the_studio_endpoint_and_read_connections_and_var
 
     # without one, the Factory endpoint leaves the environment as it was and says so
     standin.reset()
-    other = {**standin.remote_body("factory_only"), "studioEndpoint": None}
+    standin.add_workspace("5c" * 16)  # a remote of its own (one remote per workspace)
+    other = {**standin.remote_body("factory_only", "5c" * 16), "studioEndpoint": None}
     assert api.call("POST", "/remotes", other).json()["studioEndpoint"] == FACTORY
     alone = api.call("POST", "/remotes/factory_only/refresh").json()
     assert alone["counts"]["connection"]["created"] == 0

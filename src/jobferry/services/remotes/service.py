@@ -182,6 +182,7 @@ class RemoteService:
                 actor.name,
                 studio_endpoint=spec.studio_endpoint,
             )
+            _refuse_same_workspace(tx, item)
             repo.insert_remote(tx, item)
             repo.mark_shadow(tx, ws.id, spec.name)
             detail = {
@@ -320,6 +321,7 @@ class RemoteService:
                 if secret is None
                 else self.box.encrypt(secret),
             )
+            _refuse_same_workspace(tx, changed)
             repo.change_remote(tx, changed)
             detail = {
                 "changed": change.fields,
@@ -377,6 +379,29 @@ def _refuse_open_push(tx: Tx, item: RemoteRecord) -> None:
             remote=item.name,
             task_id=task,
         )
+
+
+def _refuse_same_workspace(tx: Tx, item: RemoteRecord) -> None:
+    """Refuse a remote that reaches the DataArts workspace another remote of the project
+    reaches (same endpoint, project and workspace): one push at a time is kept per remote, so
+    pushes through the two would not wait for each other, and each shadow would see the
+    other's pushes as changes made in DataArts."""
+
+    def reaches(remote: RemoteRecord) -> tuple[str, str, str]:
+        endpoint = remote.endpoint.rstrip("/").lower()
+        return endpoint, remote.remote_project_id, remote.remote_workspace
+
+    for other in repo.list_remotes(tx, item.project_id):
+        if other.name != item.name and reaches(other) == reaches(item):
+            raise ConflictError(
+                f"Remote '{other.name}' already reaches workspace '{item.remote_workspace}' of "
+                f"project '{item.remote_project_id}' at {other.endpoint}: two remotes of one "
+                "DataArts workspace would push to it without waiting for each other, and each "
+                f"shadow would take the other's pushes for changes made in DataArts. Use remote "
+                f"'{other.name}' (its shadow workspace '{other.name}').",
+                remote=item.name,
+                existing=other.name,
+            )
 
 
 def _judged(name: str, exc: RemoteError, calls: int) -> RemoteCheck:

@@ -10,8 +10,15 @@ from dataclasses import replace
 import pytest
 
 from jobferry.domain.enums import RemoteReach
-from jobferry.errors import InUseError, NameTakenError, PermissionDeniedError, RemoteNotFoundError
+from jobferry.errors import (
+    ConflictError,
+    InUseError,
+    NameTakenError,
+    PermissionDeniedError,
+    RemoteNotFoundError,
+)
 from jobferry.services.container import Services
+from jobferry.services.remotes.records import RemoteChange
 from jobferry.storage import remotes as repo
 from support.builders import make_job
 from support.console import admin_actor, admin_scope
@@ -143,3 +150,23 @@ def test_a_removed_remote_leaves_its_shadow_as_a_workspace(
     with pytest.raises(RemoteNotFoundError):
         services.remotes.get(actor, "prod")
     assert admin_scope(services, remote.workspace_id).workspace.name == "prod"
+
+
+def test_a_second_remote_of_the_same_dataarts_workspace_is_refused_naming_the_first(
+    services: Services, standin: DataArtsStandin
+) -> None:
+    # one push at a time is kept per remote: two remotes of one workspace would not wait
+    actor = admin_actor(services)
+    services.remotes.add(actor, standin.spec())
+    with pytest.raises(ConflictError, match="Remote 'prod' already reaches workspace") as refused:
+        services.remotes.add(actor, standin.spec("prod2", endpoint=FACTORY + "/"))
+    assert "Use remote 'prod'" in refused.value.message
+    assert [r.name for r in services.remotes.list_all(actor)] == ["prod"]
+    assert "prod2" not in {
+        w.name for w in services.accounts.list_workspaces(actor, actor.project_id)
+    }
+
+    services.remotes.add(actor, standin.spec("aside", endpoint=FACTORY + "/gateway"))
+    with pytest.raises(ConflictError, match="Remote 'prod' already reaches"):
+        services.remotes.change(actor, "aside", RemoteChange(endpoint=FACTORY))
+    assert services.remotes.get(actor, "aside").endpoint == FACTORY + "/gateway"
